@@ -1,0 +1,144 @@
+"""create_app(settings): mounts routers, front ends and the lifespan that owns resources."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from shoplet import __version__
+from shoplet.core.context import AppContext
+from shoplet.core.errors import install_error_handlers
+from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from shoplet.core.settings import Settings
+
+log = structlog.get_logger("shoplet.app")
+
+# Business modules whose ``api.router`` is mounted under /api/v1, in layer order (DESIGN.md).
+MODULES: tuple[str, ...] = (
+    "inventory",
+    "catalog",
+    "members",
+    "console",
+)
+# Roles (DESIGN.md): "edge" serves only the flash-sale routes.
+EDGE_MODULES: tuple[str, ...] = ("flashsale",)
+
+# Hooks run inside the lifespan after the context is built: each returns an async context
+# manager factory (start background work, open clients) keyed by name, registered by modules'
+# public setup functions through ``register_startup``.
+StartupHook = Callable[[FastAPI, AppContext], Awaitable[Callable[[], Awaitable[None]] | None]]
+
+
+def _module_routers(names: tuple[str, ...]) -> list[APIRouter]:
+    routers = []
+    for name in names:
+        try:
+            api = importlib.import_module(f"shoplet.modules.{name}.api")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(f"shoplet.modules.{name}"):
+                continue
+            raise
+        routers.append(api.router)
+    return routers
+
+
+def _module_startups(names: tuple[str, ...]) -> list[StartupHook]:
+    hooks: list[StartupHook] = []
+    for name in names:
+        try:
+            public = importlib.import_module(f"shoplet.modules.{name}.public")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(f"shoplet.modules.{name}"):
+                continue
+            raise
+        hook = getattr(public, "startup", None)
+        if hook is not None:
+            hooks.append(hook)
+    return hooks
+
+
+def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
+    settings = settings or (context.settings if context else Settings())
+    configure_logging(settings.log_level, json=settings.log_json)
+    metrics = context.metrics if context else Metrics()
+    modules = EDGE_MODULES if settings.role == "edge" else MODULES
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = context or AppContext.build(settings, metrics)
+        app.state.ctx = ctx
+        app.state.sessionmaker = ctx.sessionmaker
+        from shoplet.integrations.setup import open_integrations
+
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(open_integrations(app, ctx))
+            for hook in _module_startups(modules):
+                stop = await hook(app, ctx)
+                if stop is not None:
+                    stack.push_async_callback(stop)
+            log.info("started", env=settings.env, role=settings.role, version=__version__)
+            try:
+                yield
+            finally:
+                if context is None:
+                    stack.push_async_callback(ctx.close)
+
+    app = FastAPI(
+        title="Shoplet API",
+        version=__version__,
+        summary="Open-source e-commerce for mini programs: storefront, console and open API.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    _mount_ops(app, metrics)
+    for router in _module_routers(modules):
+        app.include_router(router, prefix="/api/v1")
+    if settings.is_embedded:
+        from shoplet.integrations.setup import mount_simulators
+
+        mount_simulators(app, settings)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=settings.access_log)
+    return app
+
+
+def _mount_ops(app: FastAPI, metrics: Metrics) -> None:
+    @app.get("/healthz", tags=["ops"], include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        """The database and, when configured, Redis answer."""
+        ctx: AppContext = request.app.state.ctx
+        checks: dict[str, Any] = {}
+        try:
+            async with ctx.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        if ctx.redis is not None:
+            try:
+                await ctx.redis.ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                checks["redis"] = f"error: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,5 @@
+"""ASGI entry point for servers: ``shoplet.asgi:app``."""
+
+from shoplet.app import create_app
+
+app = create_app()

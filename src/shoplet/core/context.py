@@ -1,0 +1,63 @@
+"""Process-wide resources, built once in the app's lifespan and reached from requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shoplet.core.db import create_engine, create_sessionmaker
+from shoplet.core.observability import Metrics
+from shoplet.core.ratelimit import RateLimiter
+from shoplet.core.security import PiiCipher, TokenSigner
+from shoplet.core.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: Redis | None
+    limiter: RateLimiter
+    pii: PiiCipher
+    tokens: TokenSigner
+    metrics: Metrics
+    # Resources owned by higher layers (integrations, cache, event bus), keyed by name.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, metrics: Metrics | None = None) -> AppContext:
+        engine = create_engine(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            echo=settings.db_echo,
+        )
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            redis=redis,
+            limiter=RateLimiter(settings.redis_url),
+            pii=PiiCipher(settings.resolved_pii_key),
+            tokens=TokenSigner(settings.resolved_secret_key),
+            metrics=metrics or Metrics(),
+        )
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def _context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(_context)]

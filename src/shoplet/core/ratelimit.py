@@ -1,0 +1,47 @@
+"""Rate limits on the ``limits`` library: moving windows in Redis, or in memory when embedded."""
+
+from __future__ import annotations
+
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from shoplet.core.errors import RateLimited
+
+
+class RateLimiter:
+    def __init__(self, redis_url: str | None, *, prefix: str = "shoplet") -> None:
+        storage: Storage
+        if redis_url:
+            storage = RedisStorage(
+                "async+" + redis_url, implementation="redispy", key_prefix=f"{prefix}:ratelimit"
+            )
+        else:
+            storage = MemoryStorage()
+        self.storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._parsed: dict[str, list[RateLimitItem]] = {}
+
+    def _items(self, spec: str) -> list[RateLimitItem]:
+        items = self._parsed.get(spec)
+        if items is None:
+            items = self._parsed[spec] = list(parse_many(spec))
+        return items
+
+    async def hit(self, spec: str, *key: str, detail: str = "Too many requests") -> None:
+        """Count one hit against every limit in ``spec`` ("5/minute;20/hour"); 429 when over.
+
+        Every window is checked before any is charged, so a refused request costs nothing.
+        """
+        items = self._items(spec)
+        for item in items:
+            if not await self._limiter.test(item, *key):
+                stats = await self._limiter.get_window_stats(item, *key)
+                raise RateLimited(detail, retry_after=int(stats.reset_time - time.time()) + 1)
+        for item in items:
+            await self._limiter.hit(item, *key)
+
+    async def reset(self) -> None:
+        await self.storage.reset()

@@ -10,6 +10,11 @@ MODEL_MODULES: tuple[str, ...] = (
     "inventory",
     "catalog",
     "members",
+    "payments",
+    "cart",
+    "orders",
+    "checkout",
+    "flashsale",
     "console",
 )
 

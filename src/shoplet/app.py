@@ -27,14 +27,18 @@ MODULES: tuple[str, ...] = (
     "inventory",
     "catalog",
     "members",
+    "payments",
+    "cart",
+    "orders",
+    "checkout",
+    "flashsale",
     "console",
 )
 # Roles (DESIGN.md): "edge" serves only the flash-sale routes.
 EDGE_MODULES: tuple[str, ...] = ("flashsale",)
 
-# Hooks run inside the lifespan after the context is built: each returns an async context
-# manager factory (start background work, open clients) keyed by name, registered by modules'
-# public setup functions through ``register_startup``.
+# A module's ``public.startup(app, ctx)``, when present, runs in the lifespan after the context is
+# built; it may return an async callable that the lifespan awaits on shutdown.
 StartupHook = Callable[[FastAPI, AppContext], Awaitable[Callable[[], Awaitable[None]] | None]]
 
 

@@ -5,7 +5,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export SHOPLET_DATA_DIR ?= ./var
 
-.PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed worker
+.PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed worker \
+	frontends frontends-test e2e-deps
+
+# Front ends add themselves here (mk/*.mk): build targets for `make run`, test targets for `make test`.
+FRONTEND_BUILD_TARGETS :=
+FRONTEND_TEST_TARGETS :=
+-include mk/*.mk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +34,24 @@ migrate: install
 seed: migrate
 	$(BIN)/shoplet seed --if-empty
 
-run: seed
+run: seed frontends
 	$(BIN)/shoplet serve
+
+frontends: $(FRONTEND_BUILD_TARGETS)
+
+frontends-test: $(FRONTEND_TEST_TARGETS)
+
+# Browser tests: Debian's Chromium (never a downloaded browser), CJK fonts, Python Playwright,
+# axe-core from npm.
+e2e-deps: dev tests/e2e/node_modules/.installed
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@fc-list 2>/dev/null | grep -qi "noto sans cjk" || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+
+tests/e2e/node_modules/.installed: tests/e2e/package.json
+	cd tests/e2e && npm install --no-audit --no-fund --silent
+	touch $@
 
 worker: install
 	$(BIN)/shoplet worker
@@ -44,10 +66,10 @@ typecheck: dev
 imports: dev
 	$(BIN)/lint-imports
 
-pytest: dev
+pytest: dev e2e-deps frontends
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck imports pytest
+test: lint typecheck imports frontends-test pytest
 
 bench: dev
 	$(BIN)/python -m bench

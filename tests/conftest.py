@@ -167,6 +167,7 @@ def make_settings(db: BackendDb, data_dir: Path, **overrides: Any) -> Settings:
         "log_level": "WARNING",
         "access_log": False,
         "run_worker_in_process": False,
+        "serve_frontends": False,
     }
     values.update(overrides)
     return Settings(**values)

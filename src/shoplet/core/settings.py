@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Start the outbox relay and scheduled jobs inside the API process (embedded default).
     run_worker_in_process: bool = True
     role: Literal["all", "api", "edge"] = "all"
+    # Serve the built H5 storefront at / and the console at /console (embedded default).
+    serve_frontends: bool = True
 
     secret_key: SecretStr | None = None
     # SM4 key for personal data at rest: 32 hex characters (128 bits).

@@ -1,0 +1,121 @@
+"""End-to-end fixtures: a real Shoplet server process and Debian's headless Chromium.
+
+The server runs as the README runs it (``shoplet migrate``, ``shoplet seed``, ``shoplet serve``)
+in a temporary data dir on SQLite, embedded mode (WeChat simulators mounted). Playwright drives
+``/usr/bin/chromium``; never ``playwright install``. axe-core comes from the npm package in
+``tests/e2e/node_modules`` (``make e2e-deps``) and is injected into every page a test visits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO = E2E_DIR.parents[1]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("SHOPLET_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SHOPLET_DATA_DIR": str(data_dir),
+        "SHOPLET_PORT": str(port),
+        "SHOPLET_ENV": "embedded",
+        "SHOPLET_ACCESS_LOG": "false",
+        "SHOPLET_LOG_LEVEL": "WARNING",
+    }
+    env.pop("SHOPLET_DATABASE_URL", None)
+    env.pop("SHOPLET_REDIS_URL", None)
+    shoplet = [sys.executable, "-m", "shoplet.cli"]
+    subprocess.run([*shoplet, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*shoplet, "seed"], env=env, check=True, capture_output=True)
+    log = (data_dir / "server.log").open("w")
+    proc = subprocess.Popen([*shoplet, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((data_dir / "server.log").read_text()[-4000:])
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make e2e-deps` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def axe_scan(page: Any, *, name: str) -> list[dict[str, Any]]:
+    """Inject axe-core and return serious/critical violations (each test asserts none)."""
+    if not AXE_JS.exists():
+        pytest.fail("axe-core missing: run `make e2e-deps` (npm install in tests/e2e)")
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+    if serious:
+        summary = [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+            for v in serious
+        ]
+        print(f"axe violations on {name}: {json.dumps(summary, ensure_ascii=False)}")
+    return serious
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

@@ -1,0 +1,1 @@
+"""Console background jobs. None yet (order exports will run here as ``console.export_orders``)."""

@@ -1,0 +1,69 @@
+"""The inventory API for other modules: stock levels, reservations, the ledger.
+
+Reservation life cycle for an order no. ``ref``::
+
+    reserve(ref, lines, expires_at)  -> active
+    commit(ref)                      -> committed (sold: on_hand and reserved drop together)
+    release(ref, reason)             -> released (cancelled / expired: units available again)
+
+``commit`` and ``release`` are idempotent. Everything runs in the caller's transaction (flush
+only); a raised error means the caller must roll back, which ``DbSession`` does.
+"""
+
+from __future__ import annotations
+
+from shoplet.modules.inventory.errors import (
+    BelowReserved,
+    DuplicateRestock,
+    InsufficientStock,
+    InvalidQuantity,
+    InvalidRef,
+    NegativeStock,
+    ReasonRequired,
+    ReservationExists,
+    ReservationNotFound,
+    ReservationReleased,
+    StockExists,
+    StockNotFound,
+)
+from shoplet.modules.inventory.schemas import LedgerEntry, StockLevel
+from shoplet.modules.inventory.service import (
+    adjust_stock,
+    commit,
+    expired_reservation_refs,
+    get_levels,
+    list_ledger,
+    release,
+    reserve,
+    restock,
+    set_initial_stock,
+)
+from shoplet.modules.inventory.tasks import RELEASE_EXPIRED_TASK, release_expired_reservations
+
+__all__ = [
+    "RELEASE_EXPIRED_TASK",
+    "BelowReserved",
+    "DuplicateRestock",
+    "InsufficientStock",
+    "InvalidQuantity",
+    "InvalidRef",
+    "LedgerEntry",
+    "NegativeStock",
+    "ReasonRequired",
+    "ReservationExists",
+    "ReservationNotFound",
+    "ReservationReleased",
+    "StockExists",
+    "StockLevel",
+    "StockNotFound",
+    "adjust_stock",
+    "commit",
+    "expired_reservation_refs",
+    "get_levels",
+    "list_ledger",
+    "release",
+    "release_expired_reservations",
+    "reserve",
+    "restock",
+    "set_initial_stock",
+]

@@ -1,0 +1,217 @@
+"""Every inventory query. Stock changes are single conditional UPDATEs (never read-modify-write);
+callers that touch several SKUs do so in ascending ``sku_id`` order so row locks never cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.inventory.models import LedgerEntryRow, Reservation, Stock
+from shoplet.modules.inventory.schemas import StockLevel
+
+
+def _insert(session: AsyncSession, table: Any) -> Insert:
+    """An INSERT that supports ``ON CONFLICT`` on both databases."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def get_levels(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int, StockLevel]:
+    if not sku_ids:
+        return {}
+    rows = await session.execute(
+        select(Stock.sku_id, Stock.on_hand, Stock.reserved).where(
+            Stock.sku_id.in_(sorted(set(sku_ids)))
+        )
+    )
+    return {sku_id: StockLevel.of(sku_id, on_hand, reserved) for sku_id, on_hand, reserved in rows}
+
+
+async def get_level(session: AsyncSession, sku_id: int) -> StockLevel | None:
+    return (await get_levels(session, [sku_id])).get(sku_id)
+
+
+async def insert_stock_if_absent(
+    session: AsyncSession, *, sku_id: int, on_hand: int, now: datetime
+) -> bool:
+    stmt = (
+        _insert(session, Stock)
+        .values(sku_id=sku_id, on_hand=on_hand, reserved=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=[Stock.sku_id])  # type: ignore[attr-defined]
+        .returning(Stock.sku_id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def add_on_hand(
+    session: AsyncSession, *, sku_id: int, delta: int, now: datetime
+) -> tuple[int, int] | None:
+    """on_hand += delta unless it would go below zero or below reserved; (on_hand, reserved)."""
+    result = await session.execute(
+        update(Stock)
+        .where(
+            Stock.sku_id == sku_id,
+            Stock.on_hand + delta >= 0,
+            Stock.on_hand + delta >= Stock.reserved,
+        )
+        .values(on_hand=Stock.on_hand + delta, updated_at=now)
+        .returning(Stock.on_hand, Stock.reserved)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.first()
+    return (row[0], row[1]) if row else None
+
+
+async def reserve_units(
+    session: AsyncSession, *, sku_id: int, quantity: int
+) -> tuple[int, int] | None:
+    """reserved += quantity only if that many are available; (on_hand, reserved) or None.
+
+    ``updated_at`` is touched separately once every line succeeded, so undoing a partial
+    reservation restores the rows exactly."""
+    result = await session.execute(
+        update(Stock)
+        .where(Stock.sku_id == sku_id, Stock.on_hand - Stock.reserved >= quantity)
+        .values(reserved=Stock.reserved + quantity)
+        .returning(Stock.on_hand, Stock.reserved)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.first()
+    return (row[0], row[1]) if row else None
+
+
+async def unreserve_units(session: AsyncSession, *, sku_id: int, quantity: int) -> None:
+    """Undo :func:`reserve_units` inside the same transaction (the row is already locked by it)."""
+    await session.execute(
+        update(Stock)
+        .where(Stock.sku_id == sku_id)
+        .values(reserved=Stock.reserved - quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def touch(session: AsyncSession, sku_ids: Sequence[int], now: datetime) -> None:
+    await session.execute(
+        update(Stock)
+        .where(Stock.sku_id.in_(sorted(sku_ids)))
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def settle_units(
+    session: AsyncSession, *, sku_id: int, delta_on_hand: int, delta_reserved: int, now: datetime
+) -> tuple[int, int]:
+    """Apply a release (0, -q) or a commit (-q, -q) of units this reference holds; the CHECK
+    constraints guard the invariants, the reservation status transition guards double work."""
+    result = await session.execute(
+        update(Stock)
+        .where(Stock.sku_id == sku_id)
+        .values(
+            on_hand=Stock.on_hand + delta_on_hand,
+            reserved=Stock.reserved + delta_reserved,
+            updated_at=now,
+        )
+        .returning(Stock.on_hand, Stock.reserved)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.one()
+    return row[0], row[1]
+
+
+async def ref_exists(session: AsyncSession, ref: str) -> bool:
+    found = await session.execute(select(Reservation.id).where(Reservation.ref == ref).limit(1))
+    return found.first() is not None
+
+
+async def ref_statuses(session: AsyncSession, ref: str) -> set[str]:
+    rows = await session.execute(
+        select(Reservation.status).where(Reservation.ref == ref).distinct()
+    )
+    return set(rows.scalars())
+
+
+async def insert_reservations(
+    session: AsyncSession,
+    *,
+    ref: str,
+    lines: Sequence[tuple[int, int]],
+    expires_at: datetime,
+    now: datetime,
+) -> None:
+    await session.execute(
+        insert(Reservation),
+        [
+            {
+                "ref": ref,
+                "sku_id": sku_id,
+                "quantity": quantity,
+                "status": "active",
+                "expires_at": expires_at,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for sku_id, quantity in lines
+        ],
+    )
+
+
+async def transition_reservations(
+    session: AsyncSession, *, ref: str, to_status: str, now: datetime
+) -> list[tuple[int, int]]:
+    """active -> ``to_status`` for every line of ``ref``; returns the (sku_id, quantity) this call
+    moved, sorted by sku_id. A concurrent second caller waits on the row locks, then finds no
+    active line and gets ``[]``: exactly one caller does the stock work."""
+    result = await session.execute(
+        update(Reservation)
+        .where(Reservation.ref == ref, Reservation.status == "active")
+        .values(status=to_status, updated_at=now)
+        .returning(Reservation.sku_id, Reservation.quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((row[0], row[1]) for row in result)
+
+
+async def insert_ledger(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
+    if entries:
+        await session.execute(insert(LedgerEntryRow), list(entries))
+
+
+async def restock_recorded(session: AsyncSession, *, sku_id: int, ref: str) -> bool:
+    found = await session.execute(
+        select(LedgerEntryRow.id)
+        .where(
+            LedgerEntryRow.sku_id == sku_id,
+            LedgerEntryRow.ref == ref,
+            LedgerEntryRow.kind == "restock",
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def list_ledger(
+    session: AsyncSession, *, sku_id: int, before_id: int | None, limit: int
+) -> list[LedgerEntryRow]:
+    stmt = select(LedgerEntryRow).where(LedgerEntryRow.sku_id == sku_id)
+    if before_id is not None:
+        stmt = stmt.where(LedgerEntryRow.id < before_id)
+    stmt = stmt.order_by(LedgerEntryRow.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def expired_refs(session: AsyncSession, *, now: datetime, limit: int) -> list[str]:
+    rows = await session.execute(
+        select(Reservation.ref)
+        .where(Reservation.status == "active", Reservation.expires_at <= now)
+        .group_by(Reservation.ref)
+        .order_by(func.min(Reservation.expires_at), Reservation.ref)
+        .limit(limit)
+    )
+    return list(rows.scalars())

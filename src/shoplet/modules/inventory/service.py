@@ -1,0 +1,352 @@
+"""Inventory business rules: what may change stock, and the ledger row every change writes.
+
+Invariants (the CHECKs in models.py back them up): ``0 <= reserved <= on_hand``; every change is
+one conditional UPDATE plus one ledger row in the caller's transaction; release and commit are
+idempotent because the ``active -> released|committed`` transition decides who does the work.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.db import utcnow
+from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.modules.inventory import repository as repo
+from shoplet.modules.inventory.errors import (
+    BelowReserved,
+    DuplicateRestock,
+    InsufficientStock,
+    InvalidQuantity,
+    InvalidRef,
+    NegativeStock,
+    ReasonRequired,
+    ReservationExists,
+    ReservationNotFound,
+    ReservationReleased,
+    StockExists,
+    StockNotFound,
+)
+from shoplet.modules.inventory.schemas import LedgerEntry, StockLevel
+
+MAX_QUANTITY = 10_000_000
+REF_MAX_LENGTH = 64
+REASON_MAX_LENGTH = 200
+
+
+def _ledger(
+    *,
+    sku_id: int,
+    kind: str,
+    delta_on_hand: int,
+    delta_reserved: int,
+    after: tuple[int, int],
+    reason: str = "",
+    ref: str | None = None,
+    actor: str | None = None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "sku_id": sku_id,
+        "kind": kind,
+        "delta_on_hand": delta_on_hand,
+        "delta_reserved": delta_reserved,
+        "on_hand_after": after[0],
+        "reserved_after": after[1],
+        "reason": reason,
+        "ref": ref,
+        "actor": actor,
+        "created_at": now,
+    }
+
+
+def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidQuantity("quantity must be an integer")
+    low = 0 if allow_zero else 1
+    if not low <= quantity <= MAX_QUANTITY:
+        raise InvalidQuantity(f"quantity must be between {low} and {MAX_QUANTITY}")
+
+
+def _check_ref(ref: str) -> str:
+    ref = ref.strip()
+    if not ref or len(ref) > REF_MAX_LENGTH:
+        raise InvalidRef(f"ref must be 1..{REF_MAX_LENGTH} characters")
+    return ref
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRequired("say why the stock changes")
+    return reason[:REASON_MAX_LENGTH]
+
+
+async def get_levels(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int, StockLevel]:
+    """Stock of the given SKUs; a SKU without a stock row is absent (it has nothing to sell)."""
+    return await repo.get_levels(session, sku_ids)
+
+
+async def set_initial_stock(
+    session: AsyncSession, *, sku_id: int, on_hand: int, actor: str
+) -> StockLevel:
+    """Create the stock row of a new SKU. Existing stock changes through :func:`adjust_stock`."""
+    _check_quantity(on_hand, allow_zero=True)
+    now = utcnow()
+    if not await repo.insert_stock_if_absent(session, sku_id=sku_id, on_hand=on_hand, now=now):
+        raise StockExists(f"SKU {sku_id} already has stock")
+    await repo.insert_ledger(
+        session,
+        [
+            _ledger(
+                sku_id=sku_id,
+                kind="initial",
+                delta_on_hand=on_hand,
+                delta_reserved=0,
+                after=(on_hand, 0),
+                reason="initial stock",
+                actor=actor,
+                now=now,
+            )
+        ],
+    )
+    return StockLevel.of(sku_id, on_hand, 0)
+
+
+async def adjust_stock(
+    session: AsyncSession, *, sku_id: int, delta: int, reason: str, actor: str
+) -> StockLevel:
+    """``on_hand += delta`` (a stock take, damage, a delivery); never below reserved or zero."""
+    reason = _check_reason(reason)
+    if delta == 0:
+        raise InvalidQuantity("delta must not be zero")
+    _check_quantity(abs(delta))
+    now = utcnow()
+    after = await repo.add_on_hand(session, sku_id=sku_id, delta=delta, now=now)
+    if after is None:
+        # The conditional update refused: read only to say why.
+        level = await repo.get_level(session, sku_id)
+        if level is None:
+            raise StockNotFound(f"SKU {sku_id} has no stock record")
+        if level.on_hand + delta < 0:
+            raise NegativeStock(
+                f"SKU {sku_id}: on hand {level.on_hand}, cannot remove {-delta}",
+                sku_id=sku_id,
+                on_hand=level.on_hand,
+            )
+        raise BelowReserved(
+            f"SKU {sku_id}: {level.reserved} of {level.on_hand} are reserved for orders",
+            sku_id=sku_id,
+            on_hand=level.on_hand,
+            reserved=level.reserved,
+        )
+    await repo.insert_ledger(
+        session,
+        [
+            _ledger(
+                sku_id=sku_id,
+                kind="adjust",
+                delta_on_hand=delta,
+                delta_reserved=0,
+                after=after,
+                reason=reason,
+                actor=actor,
+                now=now,
+            )
+        ],
+    )
+    return StockLevel.of(sku_id, *after)
+
+
+def _merge_lines(lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """One line per SKU, in ascending sku_id order (the lock order)."""
+    if not lines:
+        raise InvalidQuantity("nothing to reserve")
+    merged: dict[int, int] = defaultdict(int)
+    for sku_id, quantity in lines:
+        _check_quantity(quantity)
+        merged[sku_id] += quantity
+    for quantity in merged.values():
+        _check_quantity(quantity)
+    return sorted(merged.items())
+
+
+async def reserve(
+    session: AsyncSession, *, ref: str, lines: Sequence[tuple[int, int]], expires_at: datetime
+) -> None:
+    """Hold ``(sku_id, quantity)`` lines for ``ref`` until ``expires_at``: all lines or none.
+
+    Raises :class:`InsufficientStock` naming the first SKU that is short; the lines already
+    reserved by this call are undone first, so even a caller that catches the error and commits
+    leaves stock untouched. A reference is reserved once (:class:`ReservationExists`)."""
+    ref = _check_ref(ref)
+    merged = _merge_lines(lines)
+    if await repo.ref_exists(session, ref):
+        raise ReservationExists(f"stock is already reserved for {ref}", ref=ref)
+    done: list[tuple[int, int, tuple[int, int]]] = []
+    for sku_id, quantity in merged:
+        after = await repo.reserve_units(session, sku_id=sku_id, quantity=quantity)
+        if after is None:
+            for done_sku, done_quantity, _ in reversed(done):
+                await repo.unreserve_units(session, sku_id=done_sku, quantity=done_quantity)
+            level = await repo.get_level(session, sku_id)
+            raise InsufficientStock(
+                sku_id=sku_id, requested=quantity, available=level.available if level else 0
+            )
+        done.append((sku_id, quantity, after))
+    now = utcnow()
+    await repo.touch(session, [sku_id for sku_id, _ in merged], now)
+    try:
+        await repo.insert_reservations(
+            session, ref=ref, lines=merged, expires_at=expires_at, now=now
+        )
+    except IntegrityError as exc:  # a concurrent call reserved the same ref first
+        raise ReservationExists(f"stock is already reserved for {ref}", ref=ref) from exc
+    await repo.insert_ledger(
+        session,
+        [
+            _ledger(
+                sku_id=sku_id,
+                kind="reserve",
+                delta_on_hand=0,
+                delta_reserved=quantity,
+                after=after,
+                reason="reserved",
+                ref=ref,
+                now=now,
+            )
+            for sku_id, quantity, after in done
+        ],
+    )
+
+
+async def release(session: AsyncSession, *, ref: str, reason: str) -> int:
+    """Give back what ``ref`` still holds (order cancelled or expired). Idempotent: returns the
+    units this call released, 0 when nothing was active (already released or committed)."""
+    ref = _check_ref(ref)
+    reason = _check_reason(reason)
+    now = utcnow()
+    moved = await repo.transition_reservations(session, ref=ref, to_status="released", now=now)
+    entries = []
+    for sku_id, quantity in moved:
+        after = await repo.settle_units(
+            session, sku_id=sku_id, delta_on_hand=0, delta_reserved=-quantity, now=now
+        )
+        entries.append(
+            _ledger(
+                sku_id=sku_id,
+                kind="release",
+                delta_on_hand=0,
+                delta_reserved=-quantity,
+                after=after,
+                reason=reason,
+                ref=ref,
+                now=now,
+            )
+        )
+    await repo.insert_ledger(session, entries)
+    return sum(quantity for _, quantity in moved)
+
+
+async def commit(session: AsyncSession, *, ref: str) -> int:
+    """Turn the reservation of ``ref`` into a sale (``on_hand -= q``, ``reserved -= q``).
+
+    Idempotent: returns the units this call committed, 0 when ``ref`` was already committed.
+    Raises :class:`ReservationReleased` if the hold was released (e.g. expired) before the sale,
+    and :class:`ReservationNotFound` for a reference that never reserved anything."""
+    ref = _check_ref(ref)
+    now = utcnow()
+    moved = await repo.transition_reservations(session, ref=ref, to_status="committed", now=now)
+    if not moved:
+        statuses = await repo.ref_statuses(session, ref)
+        if not statuses:
+            raise ReservationNotFound(f"nothing was reserved for {ref}", ref=ref)
+        if "committed" in statuses:
+            return 0
+        raise ReservationReleased(f"the stock held for {ref} was released", ref=ref)
+    entries = []
+    for sku_id, quantity in moved:
+        after = await repo.settle_units(
+            session, sku_id=sku_id, delta_on_hand=-quantity, delta_reserved=-quantity, now=now
+        )
+        entries.append(
+            _ledger(
+                sku_id=sku_id,
+                kind="commit",
+                delta_on_hand=-quantity,
+                delta_reserved=-quantity,
+                after=after,
+                reason="sold",
+                ref=ref,
+                now=now,
+            )
+        )
+    await repo.insert_ledger(session, entries)
+    return sum(quantity for _, quantity in moved)
+
+
+async def restock(
+    session: AsyncSession, *, sku_id: int, quantity: int, ref: str, reason: str
+) -> StockLevel:
+    """Put sold units back on the shelf (a return). ``ref`` identifies this restock (e.g. a refund
+    no.): repeating it for the same SKU changes nothing and returns the current level."""
+    _check_quantity(quantity)
+    ref = _check_ref(ref)
+    reason = _check_reason(reason)
+    if await repo.restock_recorded(session, sku_id=sku_id, ref=ref):
+        level = await repo.get_level(session, sku_id)
+        if level is None:
+            raise StockNotFound(f"SKU {sku_id} has no stock record")
+        return level
+    now = utcnow()
+    after = await repo.add_on_hand(session, sku_id=sku_id, delta=quantity, now=now)
+    if after is None:
+        raise StockNotFound(f"SKU {sku_id} has no stock record")
+    try:
+        await repo.insert_ledger(
+            session,
+            [
+                _ledger(
+                    sku_id=sku_id,
+                    kind="restock",
+                    delta_on_hand=quantity,
+                    delta_reserved=0,
+                    after=after,
+                    reason=reason,
+                    ref=ref,
+                    now=now,
+                )
+            ],
+        )
+    except IntegrityError as exc:  # the same restock recorded concurrently: retry sees it
+        raise DuplicateRestock(f"restock {ref} of SKU {sku_id} is already recorded") from exc
+    return StockLevel.of(sku_id, *after)
+
+
+async def list_ledger(
+    session: AsyncSession, *, sku_id: int, cursor: str | None, limit: int
+) -> tuple[list[LedgerEntry], str | None]:
+    """The ledger of one SKU, newest first, by keyset cursor."""
+    limit = max(1, min(limit, 200))
+    before_id: int | None = None
+    if cursor is not None:
+        (value,) = decode_cursor(cursor, length=1)
+        if not isinstance(value, int):
+            raise InvalidCursor("cursor is not one this API issued")
+        before_id = value
+    rows = await repo.list_ledger(session, sku_id=sku_id, before_id=before_id, limit=limit + 1)
+    items = [LedgerEntry.model_validate(row) for row in rows[:limit]]
+    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    return items, next_cursor
+
+
+async def expired_reservation_refs(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> list[str]:
+    """References holding stock past their ``expires_at``, oldest first (for the expiry job)."""
+    return await repo.expired_refs(session, now=now, limit=max(1, limit))

@@ -7,7 +7,7 @@ module turns into a clear 4xx.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import orjson
@@ -23,7 +23,8 @@ class WeChatLoginError(Exception):
 @dataclass(frozen=True, slots=True)
 class WeChatSession:
     openid: str
-    session_key: str
+    # Kept out of repr so that logging a session never leaks the key.
+    session_key: str = field(repr=False)
     unionid: str | None
 
 

@@ -2,6 +2,7 @@
 
 Codes: ``test-<name>`` resolves to a stable openid and unionid for ``<name>``;
 ``risky-<name>`` answers 40226 (high-risk user); ``busy-<name>`` answers 45011 (frequency limit);
+``used-<name>`` answers 40163 (code already used); ``error-<name>`` answers -1 (system error);
 anything else answers 40029 (invalid code). A wrong appid or secret answers 40125/40013 as
 WeChat does.
 """
@@ -48,6 +49,10 @@ def create_login_simulator(*, appid: str, secret: str) -> Starlette:
             return JSONResponse({"errcode": 40226, "errmsg": "code blocked"})
         if kind == "busy":
             return JSONResponse({"errcode": 45011, "errmsg": "api minute-quota reach limit"})
+        if kind == "used":
+            return JSONResponse({"errcode": 40163, "errmsg": "code been used"})
+        if kind == "error":
+            return JSONResponse({"errcode": -1, "errmsg": "system error"})
         if kind != "test":
             return JSONResponse({"errcode": 40029, "errmsg": "invalid code"})
         session_key = base64.b64encode(

@@ -1,0 +1,238 @@
+"""HTTP endpoints of the members module: ``/auth/*`` (tags auth) and ``/me*`` (tags me)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.schemas import Page
+from shoplet.integrations.setup import IntegrationsDep
+from shoplet.modules.members import service
+from shoplet.modules.members.errors import CodeInvalid, RefreshReused
+from shoplet.modules.members.public import CurrentMember
+from shoplet.modules.members.schemas import (
+    Address,
+    AddressCreate,
+    AddressUpdate,
+    AuthTokens,
+    Member,
+    MemberUpdate,
+    RefreshRequest,
+    SmsCodeRequest,
+    SmsCodeSent,
+    SmsLogin,
+    WeChatLogin,
+)
+
+router = APIRouter()
+
+AddressId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")
+
+
+def _tokens(issued: service.IssuedTokens, ctx: Ctx, response: Response) -> AuthTokens:
+    # Tokens must not be kept by caches or proxies (RFC 6749 §5.1).
+    response.headers["Cache-Control"] = "no-store"
+    return AuthTokens(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        member=Member.build(issued.member, ctx.pii),
+    )
+
+
+# ---- auth ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/auth/wechat-login",
+    tags=["auth"],
+    responses=problem_responses(400, 403, 429, 502),
+)
+async def wechat_login(
+    *,
+    body: WeChatLogin,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    ctx: Ctx,
+    integrations: IntegrationsDep,
+) -> AuthTokens:
+    """Sign in with a mini-program wx.login() code; creates the member on first login."""
+    issued = await service.wechat_login(
+        session,
+        ctx,
+        integrations.wechat_login,
+        code=body.code,
+        user_agent=_user_agent(request),
+    )
+    return _tokens(issued, ctx, response)
+
+
+@router.post(
+    "/auth/sms-code",
+    tags=["auth"],
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(429, 502),
+)
+async def send_sms_code(
+    body: SmsCodeRequest,
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+    integrations: IntegrationsDep,
+) -> SmsCodeSent:
+    """Text a 6-digit login code to a phone (rate-limited per phone and per client)."""
+    expires_in = await service.send_login_code(
+        session, ctx, integrations.sms, phone=body.phone, client_ip=_client_ip(request)
+    )
+    return SmsCodeSent(expires_in=expires_in)
+
+
+@router.post(
+    "/auth/sms-login",
+    tags=["auth"],
+    responses=problem_responses(400, 403, 429),
+)
+async def sms_login(
+    body: SmsLogin, request: Request, response: Response, session: DbSession, ctx: Ctx
+) -> AuthTokens:
+    """Sign in with a phone and the code texted to it; creates the member on first login."""
+    try:
+        issued = await service.sms_login(
+            session,
+            ctx,
+            phone=body.phone,
+            code=body.code,
+            client_ip=_client_ip(request),
+            user_agent=_user_agent(request),
+        )
+    except CodeInvalid:
+        # The wrong guess was counted against the code: keep that count although we fail.
+        await session.commit()
+        raise
+    return _tokens(issued, ctx, response)
+
+
+@router.post(
+    "/auth/refresh",
+    tags=["auth"],
+    responses=problem_responses(401, 403),
+)
+async def refresh(
+    body: RefreshRequest, request: Request, response: Response, session: DbSession, ctx: Ctx
+) -> AuthTokens:
+    """Exchange a refresh token for new tokens; the presented one can never be used again."""
+    try:
+        issued = await service.refresh(
+            session, ctx, refresh_token=body.refresh_token, user_agent=_user_agent(request)
+        )
+    except RefreshReused:
+        # A replayed token revoked its family: keep the revocation although we fail.
+        await session.commit()
+        raise
+    return _tokens(issued, ctx, response)
+
+
+@router.post("/auth/logout", tags=["auth"], status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshRequest, session: DbSession) -> None:
+    """Sign out: revoke this refresh token and every token rotated from the same login."""
+    await service.logout(session, refresh_token=body.refresh_token)
+
+
+# ---- profile -------------------------------------------------------------------------------
+
+
+@router.get("/me", tags=["me"], responses=problem_responses(401))
+async def get_me(
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+    reveal: Annotated[Literal["phone"] | None, Query(description="Show the phone unmasked")] = None,
+) -> Member:
+    """The signed-in member's profile (phone masked unless ``reveal=phone``)."""
+    row = await service.get_member(session, member.id)
+    return Member.build(row, ctx.pii, reveal_phone=reveal == "phone")
+
+
+@router.patch("/me", tags=["me"], responses=problem_responses(401))
+async def update_me(
+    body: MemberUpdate, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> Member:
+    """Change nickname, avatar, gender or birthday; omitted fields stay as they are."""
+    row = await service.update_member(session, member.id, body.model_dump(exclude_unset=True))
+    return Member.build(row, ctx.pii)
+
+
+# ---- addresses -----------------------------------------------------------------------------
+
+
+@router.get("/me/addresses", tags=["me"], responses=problem_responses(401))
+async def list_addresses(member: CurrentMember, session: DbSession, ctx: Ctx) -> Page[Address]:
+    """The member's address book, default first (at most 20, so always one page)."""
+    rows = await service.list_addresses(session, member.id)
+    return Page[Address](items=[Address.build(row, ctx.pii) for row in rows])
+
+
+@router.post(
+    "/me/addresses",
+    tags=["me"],
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 409),
+)
+async def create_address(
+    body: AddressCreate, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> Address:
+    """Add an address; the first one, or one marked ``is_default``, becomes the default."""
+    row = await service.create_address(session, ctx.pii, member.id, body.model_dump())
+    return Address.build(row, ctx.pii)
+
+
+@router.get("/me/addresses/{address_id}", tags=["me"], responses=problem_responses(401, 404))
+async def get_address(
+    address_id: AddressId,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+    reveal: Annotated[bool, Query(description="Show recipient, phone and detail unmasked")] = False,
+) -> Address:
+    """One address, masked unless ``reveal=true`` (for the edit form)."""
+    row = await service.get_address(session, member.id, address_id)
+    return Address.build(row, ctx.pii, reveal=reveal)
+
+
+@router.patch("/me/addresses/{address_id}", tags=["me"], responses=problem_responses(401, 404))
+async def update_address(
+    address_id: AddressId,
+    body: AddressUpdate,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+) -> Address:
+    """Change an address; ``is_default: true`` moves the default flag here."""
+    row = await service.update_address(
+        session, ctx.pii, member.id, address_id, body.model_dump(exclude_unset=True)
+    )
+    return Address.build(row, ctx.pii)
+
+
+@router.delete(
+    "/me/addresses/{address_id}",
+    tags=["me"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404),
+)
+async def delete_address(address_id: AddressId, member: CurrentMember, session: DbSession) -> None:
+    """Delete an address (orders keep their own copy of it)."""
+    await service.delete_address(session, member.id, address_id)

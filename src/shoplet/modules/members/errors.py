@@ -1,0 +1,80 @@
+"""Typed errors of the members module: login (``auth.*``) and accounts (``members.*``)."""
+
+from __future__ import annotations
+
+from shoplet.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ShopletError,
+    Unauthorized,
+)
+
+
+class WeChatCodeInvalid(BadRequest):
+    code = "auth.wechat_code_invalid"
+    title = "WeChat login code is invalid or already used"
+
+
+class WeChatRateLimited(RateLimited):
+    code = "auth.wechat_rate_limited"
+    title = "WeChat login is busy, try again shortly"
+
+
+class WeChatUserBlocked(Forbidden):
+    code = "auth.wechat_user_blocked"
+    title = "WeChat refused this login as high-risk"
+
+
+class WeChatUnavailable(ShopletError):
+    status = 502
+    code = "auth.wechat_unavailable"
+    title = "WeChat login is unavailable"
+
+
+class SmsUnavailable(ShopletError):
+    status = 502
+    code = "auth.sms_unavailable"
+    title = "The verification code could not be sent"
+
+
+class CodeInvalid(BadRequest):
+    code = "auth.code_invalid"
+    title = "Verification code is wrong or no longer valid"
+
+
+class CodeExpired(BadRequest):
+    code = "auth.code_expired"
+    title = "Verification code has expired"
+
+
+class MemberDisabled(Forbidden):
+    code = "auth.member_disabled"
+    title = "This account is disabled"
+
+
+class RefreshInvalid(Unauthorized):
+    code = "auth.refresh_invalid"
+    title = "Refresh token is not valid"
+
+
+class RefreshExpired(Unauthorized):
+    code = "auth.refresh_expired"
+    title = "Refresh token has expired"
+
+
+class RefreshReused(Unauthorized):
+    code = "auth.refresh_reused"
+    title = "Refresh token was already used; the session has been signed out"
+
+
+class AddressNotFound(NotFound):
+    code = "members.address_not_found"
+    title = "Address not found"
+
+
+class AddressLimit(Conflict):
+    code = "members.address_limit"
+    title = "Address book is full"

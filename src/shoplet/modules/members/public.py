@@ -1,0 +1,113 @@
+"""What other modules may use from members: who is calling, and a member's addresses.
+
+``CurrentMember`` checks the storefront access token by signature alone (no database hit), so
+every cart and order request pays only a JWT verification; ``is_active`` is enforced when tokens
+are issued (login and refresh), which bounds a disabled account to one access-token lifetime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import Ctx
+from shoplet.core.errors import Unauthorized
+from shoplet.core.security import PiiCipher, TokenError
+from shoplet.modules.members import repository as repo
+from shoplet.modules.members.errors import AddressNotFound
+
+__all__ = [
+    "AddressNotFound",
+    "AddressSnapshot",
+    "CurrentMember",
+    "MemberIdentity",
+    "OptionalMember",
+    "get_address_snapshot",
+    "get_wechat_openid",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberIdentity:
+    id: int
+    openid: str | None
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="MemberToken",
+    description="Storefront access token from /auth/wechat-login, /auth/sms-login or /auth/refresh",
+)
+_Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _identity(ctx: Ctx, credentials: HTTPAuthorizationCredentials) -> MemberIdentity:
+    try:
+        claims = ctx.tokens.verify(credentials.credentials, audience="storefront")
+        member_id = int(claims["sub"])
+    except (TokenError, ValueError) as exc:
+        raise Unauthorized("The access token is invalid or expired") from exc
+    openid = claims.get("oid")
+    return MemberIdentity(id=member_id, openid=openid if isinstance(openid, str) else None)
+
+
+async def _current_member(ctx: Ctx, credentials: _Credentials) -> MemberIdentity:
+    if credentials is None:
+        raise Unauthorized("A storefront access token is required")
+    return _identity(ctx, credentials)
+
+
+async def _optional_member(ctx: Ctx, credentials: _Credentials) -> MemberIdentity | None:
+    # A token that is present but bad is still a 401: silently treating the caller as a guest
+    # would hide an expired session from the client, which should refresh instead.
+    if credentials is None:
+        return None
+    return _identity(ctx, credentials)
+
+
+CurrentMember = Annotated[MemberIdentity, Depends(_current_member)]
+OptionalMember = Annotated[MemberIdentity | None, Depends(_optional_member)]
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSnapshot:
+    """A decrypted copy of an address, for an order to keep as it was when it was placed."""
+
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    region_code: str
+    detail: str
+    postal_code: str | None
+
+
+async def get_address_snapshot(
+    session: AsyncSession, pii: PiiCipher, *, member_id: int, address_id: int
+) -> AddressSnapshot:
+    """The member's live address in clear; :class:`AddressNotFound` (404
+    ``members.address_not_found``) when it is missing, deleted or someone else's."""
+    address = await repo.get_address(session, member_id, address_id)
+    if address is None:
+        raise AddressNotFound()
+    return AddressSnapshot(
+        recipient=pii.decrypt(address.recipient_encrypted),
+        phone=pii.decrypt(address.phone_encrypted),
+        province=address.province,
+        city=address.city,
+        district=address.district,
+        region_code=address.region_code,
+        detail=pii.decrypt(address.detail_encrypted),
+        postal_code=address.postal_code,
+    )
+
+
+async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None:
+    """The member's mini-program openid (for JSAPI payments and subscribe messages), or None
+    for members who signed up by SMS or do not exist."""
+    return await repo.get_wechat_openid(session, member_id)

@@ -1,0 +1,243 @@
+"""Every query of the members module. Writes that race use atomic SQL, not check-then-act."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.members.models import Address, LoginCode, Member, RefreshToken
+
+
+def _insert(session: AsyncSession, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT`` with ``ON CONFLICT`` support: both dialects spell it the same way."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+# ---- members -------------------------------------------------------------------------------
+
+
+async def get_member(session: AsyncSession, member_id: int) -> Member | None:
+    return await session.get(Member, member_id)
+
+
+async def get_member_by_openid(session: AsyncSession, openid: str) -> Member | None:
+    result = await session.scalars(select(Member).where(Member.wechat_openid == openid))
+    return result.one_or_none()
+
+
+async def get_member_by_phone_index(session: AsyncSession, phone_index: str) -> Member | None:
+    result = await session.scalars(select(Member).where(Member.phone_index == phone_index))
+    return result.one_or_none()
+
+
+async def insert_member_if_absent(
+    session: AsyncSession, *, unique_on: str, values: dict[str, Any]
+) -> None:
+    """Create the member unless one already holds ``values[unique_on]``.
+
+    Two first logins of the same shopper may race: ``ON CONFLICT DO NOTHING`` lets the loser
+    fall through to the winner's row instead of failing on the unique constraint.
+    """
+    statement = _insert(session, Member).values(**values)
+    await session.execute(statement.on_conflict_do_nothing(index_elements=[unique_on]))
+
+
+async def lock_member(session: AsyncSession, member_id: int) -> Member | None:
+    """Load the member with a row lock, serialising changes to its address book (PostgreSQL;
+    SQLite has a single writer anyway)."""
+    return await session.get(Member, member_id, with_for_update=True)
+
+
+async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None:
+    result = await session.execute(select(Member.wechat_openid).where(Member.id == member_id))
+    return result.scalar_one_or_none()
+
+
+# ---- refresh tokens ------------------------------------------------------------------------
+
+
+def add_refresh_token(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    family_id: str,
+    token_hash: str,
+    issued_at: datetime,
+    expires_at: datetime,
+    user_agent: str,
+) -> None:
+    session.add(
+        RefreshToken(
+            member_id=member_id,
+            family_id=family_id,
+            token_hash=token_hash,
+            issued_at=issued_at,
+            expires_at=expires_at,
+            user_agent=user_agent,
+        )
+    )
+
+
+async def rotate_refresh_token(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> Row[int, str] | None:
+    """Mark a live token used, atomically: of two concurrent rotations exactly one matches."""
+    result = await session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.token_hash == token_hash,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(RefreshToken.member_id, RefreshToken.family_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.one_or_none()
+
+
+async def get_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    result = await session.scalars(
+        select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+    )
+    return result.one_or_none()
+
+
+async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def delete_refresh_tokens_expired_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# ---- login codes ---------------------------------------------------------------------------
+
+
+async def replace_login_code(
+    session: AsyncSession,
+    *,
+    phone_index: str,
+    code_hash: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """A new code replaces the phone's previous one, with a fresh attempt budget."""
+    statement = _insert(session, LoginCode).values(
+        phone_index=phone_index,
+        code_hash=code_hash,
+        created_at=now,
+        expires_at=expires_at,
+        attempts=0,
+        consumed_at=None,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[LoginCode.phone_index],
+            set_={
+                "code_hash": statement.excluded.code_hash,
+                "created_at": statement.excluded.created_at,
+                "expires_at": statement.excluded.expires_at,
+                "attempts": 0,
+                "consumed_at": None,
+            },
+        )
+    )
+
+
+async def count_code_attempt(
+    session: AsyncSession, *, phone_index: str, max_attempts: int
+) -> Row[str, datetime] | None:
+    """Spend one attempt on the phone's live code and return it, or None when there is no
+    unconsumed code with attempts left.
+
+    The attempt is counted before the code is compared, in one conditional ``UPDATE``, so
+    concurrent guesses cannot exceed the budget.
+    """
+    result = await session.execute(
+        update(LoginCode)
+        .where(
+            LoginCode.phone_index == phone_index,
+            LoginCode.consumed_at.is_(None),
+            LoginCode.attempts < max_attempts,
+        )
+        .values(attempts=LoginCode.attempts + 1)
+        .returning(LoginCode.code_hash, LoginCode.expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    return result.one_or_none()
+
+
+async def consume_code(session: AsyncSession, *, phone_index: str, now: datetime) -> bool:
+    result = await session.execute(
+        update(LoginCode)
+        .where(LoginCode.phone_index == phone_index, LoginCode.consumed_at.is_(None))
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_login_codes_expired_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(delete(LoginCode).where(LoginCode.expires_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# ---- addresses -----------------------------------------------------------------------------
+
+
+def _live_addresses(member_id: int) -> Any:
+    return (Address.member_id == member_id, Address.deleted_at.is_(None))
+
+
+async def list_addresses(session: AsyncSession, member_id: int) -> Sequence[Address]:
+    result = await session.scalars(
+        select(Address)
+        .where(*_live_addresses(member_id))
+        .order_by(Address.is_default.desc(), Address.updated_at.desc(), Address.id.desc())
+    )
+    return result.all()
+
+
+async def get_address(session: AsyncSession, member_id: int, address_id: int) -> Address | None:
+    result = await session.scalars(
+        select(Address).where(Address.id == address_id, *_live_addresses(member_id))
+    )
+    return result.one_or_none()
+
+
+async def count_addresses(session: AsyncSession, member_id: int) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(Address).where(*_live_addresses(member_id))
+    )
+    return int(result.scalar_one())
+
+
+async def has_default_address(session: AsyncSession, member_id: int) -> bool:
+    result = await session.execute(
+        select(Address.id).where(*_live_addresses(member_id), Address.is_default).limit(1)
+    )
+    return result.first() is not None
+
+
+async def clear_default_address(session: AsyncSession, member_id: int) -> None:
+    await session.execute(
+        update(Address)
+        .where(*_live_addresses(member_id), Address.is_default)
+        .values(is_default=False)
+        .execution_options(synchronize_session="fetch")
+    )

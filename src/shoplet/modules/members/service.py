@@ -1,0 +1,417 @@
+"""Business logic of the members module: logins, token rotation, profile, address book.
+
+Services only ``flush()``; the request's ``DbSession`` commits.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import utcnow
+from shoplet.core.errors import Unauthorized
+from shoplet.core.security import PiiCipher, token_digest
+from shoplet.integrations.sms import SmsMessage, SmsSender
+from shoplet.integrations.wechat.login import WeChatLoginClient, WeChatLoginError
+from shoplet.modules.members import repository as repo
+from shoplet.modules.members.errors import (
+    AddressLimit,
+    AddressNotFound,
+    CodeExpired,
+    CodeInvalid,
+    MemberDisabled,
+    RefreshExpired,
+    RefreshInvalid,
+    RefreshReused,
+    SmsUnavailable,
+    WeChatCodeInvalid,
+    WeChatRateLimited,
+    WeChatUnavailable,
+    WeChatUserBlocked,
+)
+from shoplet.modules.members.models import Address, Member
+
+log = structlog.get_logger("shoplet.members")
+
+MAX_CODE_ATTEMPTS = 5
+MAX_ADDRESSES = 20
+SMS_LOGIN_TEMPLATE = "login_code"
+WECHAT_DEFAULT_NICKNAME = "微信用户"
+USER_AGENT_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    member: Member
+
+
+# ---- tokens --------------------------------------------------------------------------------
+
+
+def _issue_tokens(
+    session: AsyncSession,
+    ctx: AppContext,
+    member: Member,
+    *,
+    family_id: str | None,
+    user_agent: str,
+) -> IssuedTokens:
+    """A short-lived access JWT (checked without the database) and an opaque refresh token
+    (stored only as its digest) in the given family, or a new family for a new login."""
+    settings = ctx.settings
+    now = utcnow()
+    claims: dict[str, Any] = {}
+    if member.wechat_openid is not None:
+        claims["oid"] = member.wechat_openid
+    access_token = ctx.tokens.issue(
+        subject=str(member.id),
+        audience="storefront",
+        ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+        **claims,
+    )
+    refresh_token = secrets.token_urlsafe(32)
+    repo.add_refresh_token(
+        session,
+        member_id=member.id,
+        family_id=family_id or secrets.token_hex(16),
+        token_hash=token_digest(refresh_token),
+        issued_at=now,
+        expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
+        user_agent=user_agent[:USER_AGENT_LENGTH],
+    )
+    return IssuedTokens(
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_in=settings.access_token_ttl_seconds,
+        member=member,
+    )
+
+
+async def _complete_login(
+    session: AsyncSession, ctx: AppContext, member: Member, *, user_agent: str
+) -> IssuedTokens:
+    if not member.is_active:
+        raise MemberDisabled()
+    member.last_login_at = utcnow()
+    tokens = _issue_tokens(session, ctx, member, family_id=None, user_agent=user_agent)
+    await session.flush()
+    return tokens
+
+
+async def refresh(
+    session: AsyncSession, ctx: AppContext, *, refresh_token: str, user_agent: str
+) -> IssuedTokens:
+    """Rotate a refresh token: the presented one is spent, a new one joins its family.
+
+    Raises :class:`RefreshReused` after revoking the family when the token was already spent;
+    the caller must commit that revocation even though the request fails.
+    """
+    now = utcnow()
+    digest = token_digest(refresh_token)
+    rotated = await repo.rotate_refresh_token(session, digest, now)
+    if rotated is None:
+        token = await repo.get_refresh_token(session, digest)
+        if token is None:
+            raise RefreshInvalid()
+        if token.used_at is not None:
+            await repo.revoke_family(session, token.family_id, now)
+            log.warning("refresh_token_reused", member_id=token.member_id)
+            raise RefreshReused()
+        if token.revoked_at is not None:
+            raise RefreshInvalid("Refresh token was revoked")
+        raise RefreshExpired()
+    member_id, family_id = rotated
+    member = await repo.get_member(session, member_id)
+    if member is None or not member.is_active:
+        raise MemberDisabled()
+    tokens = _issue_tokens(session, ctx, member, family_id=family_id, user_agent=user_agent)
+    await session.flush()
+    return tokens
+
+
+async def logout(session: AsyncSession, *, refresh_token: str) -> None:
+    """Revoke the token's whole family (every device token descending from that login)."""
+    token = await repo.get_refresh_token(session, token_digest(refresh_token))
+    if token is not None:
+        await repo.revoke_family(session, token.family_id, utcnow())
+
+
+# ---- WeChat login --------------------------------------------------------------------------
+
+
+async def wechat_login(
+    session: AsyncSession,
+    ctx: AppContext,
+    wechat: WeChatLoginClient,
+    *,
+    code: str,
+    user_agent: str,
+) -> IssuedTokens:
+    try:
+        wx = await wechat.code_to_session(code)
+    except WeChatLoginError as exc:
+        # errmsg is WeChat's own text; neither the code nor a session key is logged.
+        log.warning("wechat_login_failed", errcode=exc.errcode, errmsg=exc.errmsg)
+        if exc.errcode in (40029, 40163):
+            raise WeChatCodeInvalid() from exc
+        if exc.errcode == 45011:
+            raise WeChatRateLimited(retry_after=60) from exc
+        if exc.errcode == 40226:
+            raise WeChatUserBlocked() from exc
+        raise WeChatUnavailable() from exc
+    # The session key stays here: it is never stored, returned or logged.
+    now = utcnow()
+    await repo.insert_member_if_absent(
+        session,
+        unique_on="wechat_openid",
+        values={
+            "nickname": WECHAT_DEFAULT_NICKNAME,
+            "wechat_openid": wx.openid,
+            "wechat_unionid": wx.unionid,
+            "created_at": now,
+            "last_login_at": now,
+        },
+    )
+    member = await repo.get_member_by_openid(session, wx.openid)
+    if member is None:  # pragma: no cover - the insert above guarantees the row
+        raise WeChatUnavailable("member could not be created")
+    if member.wechat_unionid is None and wx.unionid is not None:
+        member.wechat_unionid = wx.unionid
+    return await _complete_login(session, ctx, member, user_agent=user_agent)
+
+
+# ---- SMS login -----------------------------------------------------------------------------
+
+
+def _code_hash(pii: PiiCipher, phone_index: str, code: str) -> str:
+    # Keyed (HMAC-SM3 under the PII key): six digits are a million values, a plain hash of
+    # which anyone holding a copy of the table could reverse.
+    return pii.blind_index(f"login-code:{phone_index}:{code}")
+
+
+async def send_login_code(
+    session: AsyncSession, ctx: AppContext, sms: SmsSender, *, phone: str, client_ip: str
+) -> int:
+    """Store a fresh hashed code for ``phone`` and text it; returns its lifetime in seconds."""
+    settings = ctx.settings
+    phone_index = ctx.pii.blind_index(phone)
+    await ctx.limiter.hit(
+        settings.sms_per_ip_limit, "members-sms-ip", client_ip, detail="Too many codes requested"
+    )
+    # Keyed by the blind index: rate-limit keys in Redis must not hold phone numbers either.
+    await ctx.limiter.hit(
+        settings.sms_per_phone_limit,
+        "members-sms-phone",
+        phone_index,
+        detail="A code was sent to this phone recently",
+    )
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = utcnow()
+    ttl = settings.sms_code_ttl_seconds
+    await repo.replace_login_code(
+        session,
+        phone_index=phone_index,
+        code_hash=_code_hash(ctx.pii, phone_index, code),
+        now=now,
+        expires_at=now + timedelta(seconds=ttl),
+    )
+    await session.flush()
+    minutes = str(max(1, ttl // 60))
+    try:
+        await sms.send(
+            SmsMessage(
+                phone=phone, template=SMS_LOGIN_TEMPLATE, params={"code": code, "minutes": minutes}
+            )
+        )
+    except Exception as exc:
+        log.error("sms_send_failed", error=type(exc).__name__)
+        raise SmsUnavailable() from exc
+    return ttl
+
+
+async def verify_login_code(
+    session: AsyncSession, ctx: AppContext, *, phone_index: str, code: str
+) -> None:
+    """Spend one attempt on the phone's code and consume it when it matches.
+
+    Raises :class:`CodeInvalid` after counting a wrong attempt: the caller must commit that
+    count even though the request fails, or guessing would be free.
+    """
+    now = utcnow()
+    live = await repo.count_code_attempt(
+        session, phone_index=phone_index, max_attempts=MAX_CODE_ATTEMPTS
+    )
+    if live is None:
+        raise CodeInvalid()
+    code_hash, expires_at = live
+    if expires_at <= now:
+        raise CodeExpired()
+    if not hmac.compare_digest(code_hash, _code_hash(ctx.pii, phone_index, code)):
+        raise CodeInvalid()
+    if not await repo.consume_code(session, phone_index=phone_index, now=now):
+        raise CodeInvalid()  # pragma: no cover - the attempt above holds the row
+
+
+async def sms_login(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    phone: str,
+    code: str,
+    client_ip: str,
+    user_agent: str,
+) -> IssuedTokens:
+    await ctx.limiter.hit(
+        ctx.settings.login_attempts_limit,
+        "members-login-ip",
+        client_ip,
+        detail="Too many login attempts",
+    )
+    phone_index = ctx.pii.blind_index(phone)
+    await verify_login_code(session, ctx, phone_index=phone_index, code=code)
+    now = utcnow()
+    await repo.insert_member_if_absent(
+        session,
+        unique_on="phone_index",
+        values={
+            "nickname": f"用户{phone[-4:]}",
+            "phone_encrypted": ctx.pii.encrypt(phone),
+            "phone_index": phone_index,
+            "created_at": now,
+            "last_login_at": now,
+        },
+    )
+    member = await repo.get_member_by_phone_index(session, phone_index)
+    if member is None:  # pragma: no cover - the insert above guarantees the row
+        raise CodeInvalid()
+    return await _complete_login(session, ctx, member, user_agent=user_agent)
+
+
+# ---- profile -------------------------------------------------------------------------------
+
+
+def _require_active(member: Member | None) -> Member:
+    if member is None or not member.is_active:
+        # A valid token for an account that is gone or disabled: sign in again.
+        raise Unauthorized("This account is no longer available")
+    return member
+
+
+async def get_member(session: AsyncSession, member_id: int) -> Member:
+    return _require_active(await repo.get_member(session, member_id))
+
+
+async def update_member(session: AsyncSession, member_id: int, changes: dict[str, Any]) -> Member:
+    member = await get_member(session, member_id)
+    for name, value in changes.items():
+        setattr(member, name, value)
+    await session.flush()
+    return member
+
+
+# ---- addresses -----------------------------------------------------------------------------
+
+
+async def list_addresses(session: AsyncSession, member_id: int) -> Sequence[Address]:
+    return await repo.list_addresses(session, member_id)
+
+
+async def get_address(session: AsyncSession, member_id: int, address_id: int) -> Address:
+    address = await repo.get_address(session, member_id, address_id)
+    if address is None:
+        # Someone else's address is "not found", never "forbidden": ids are not confirmed.
+        raise AddressNotFound()
+    return address
+
+
+_ENCRYPTED_FIELDS = {
+    "recipient": "recipient_encrypted",
+    "phone": "phone_encrypted",
+    "detail": "detail_encrypted",
+}
+
+
+def _apply(address: Address, pii: PiiCipher, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if name in _ENCRYPTED_FIELDS:
+            setattr(address, _ENCRYPTED_FIELDS[name], pii.encrypt(value))
+        else:
+            setattr(address, name, value)
+
+
+async def create_address(
+    session: AsyncSession, pii: PiiCipher, member_id: int, fields: dict[str, Any]
+) -> Address:
+    # The count and the default flag are read-then-write: the member row lock serialises
+    # concurrent changes to one address book.
+    _require_active(await repo.lock_member(session, member_id))
+    if await repo.count_addresses(session, member_id) >= MAX_ADDRESSES:
+        raise AddressLimit(f"A member keeps at most {MAX_ADDRESSES} addresses")
+    wants_default = bool(fields.pop("is_default", False))
+    if wants_default:
+        await repo.clear_default_address(session, member_id)
+    else:
+        # The first address (or the first after the default was deleted) becomes the default.
+        wants_default = not await repo.has_default_address(session, member_id)
+    now = utcnow()
+    address = Address(member_id=member_id, is_default=wants_default, created_at=now, updated_at=now)
+    _apply(address, pii, fields)
+    session.add(address)
+    await session.flush()
+    return address
+
+
+async def update_address(
+    session: AsyncSession,
+    pii: PiiCipher,
+    member_id: int,
+    address_id: int,
+    fields: dict[str, Any],
+) -> Address:
+    _require_active(await repo.lock_member(session, member_id))
+    address = await get_address(session, member_id, address_id)
+    is_default = fields.pop("is_default", None)
+    if is_default is True and not address.is_default:
+        await repo.clear_default_address(session, member_id)
+        address.is_default = True
+    elif is_default is False:
+        address.is_default = False
+    _apply(address, pii, fields)
+    address.updated_at = utcnow()
+    await session.flush()
+    return address
+
+
+async def delete_address(session: AsyncSession, member_id: int, address_id: int) -> None:
+    _require_active(await repo.lock_member(session, member_id))
+    address = await get_address(session, member_id, address_id)
+    now = utcnow()
+    address.deleted_at = now
+    address.is_default = False
+    address.updated_at = now
+    await session.flush()
+
+
+# ---- maintenance ---------------------------------------------------------------------------
+
+# Spent refresh tokens are kept a while past expiry so a late replay is still recognised.
+REFRESH_TOKEN_RETENTION = timedelta(days=7)
+
+
+async def purge_expired_credentials(session: AsyncSession) -> tuple[int, int]:
+    """Delete expired login codes and long-expired refresh tokens; returns both counts."""
+    now = utcnow()
+    codes = await repo.delete_login_codes_expired_before(session, now)
+    tokens = await repo.delete_refresh_tokens_expired_before(session, now - REFRESH_TOKEN_RETENTION)
+    return codes, tokens

@@ -1,0 +1,24 @@
+"""Scheduled jobs of the members module (``members.<verb>``), run by the worker.
+
+``members.purge_expired_credentials`` deletes dead SMS codes and long-expired refresh tokens; it
+is idempotent and safe to run on several workers at once.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shoplet.core.db import session_scope
+from shoplet.modules.members import service
+
+log = structlog.get_logger("shoplet.members.tasks")
+
+PURGE_EXPIRED_CREDENTIALS = "members.purge_expired_credentials"
+
+
+async def purge_expired_credentials(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with session_scope(sessionmaker) as session:
+        codes, tokens = await service.purge_expired_credentials(session)
+    log.info(PURGE_EXPIRED_CREDENTIALS, login_codes=codes, refresh_tokens=tokens)
+    return codes + tokens

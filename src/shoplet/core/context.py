@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shoplet.core.cache import Cache, attach_cache
 from shoplet.core.db import create_engine, create_sessionmaker
 from shoplet.core.observability import Metrics
 from shoplet.core.ratelimit import RateLimiter
@@ -28,6 +29,12 @@ class AppContext:
     metrics: Metrics
     # Resources owned by higher layers (integrations, cache, event bus), keyed by name.
     extras: dict[str, Any] = field(default_factory=dict)
+    # Built from redis + metrics; sessions carry it so services can invalidate after commit.
+    cache: Cache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cache = Cache(self.redis, self.metrics)
+        attach_cache(self.sessionmaker, self.cache)
 
     @classmethod
     def build(cls, settings: Settings, metrics: Metrics | None = None) -> AppContext:
@@ -50,6 +57,7 @@ class AppContext:
         )
 
     async def close(self) -> None:
+        await self.cache.stop()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

@@ -1,0 +1,607 @@
+"""Two-level read cache for hot public reads (catalog, categories): L1 in process, L2 in Redis.
+
+One call does everything a read path needs::
+
+    body = await ctx.cache.get_or_load("catalog_product", product_id, load, ttl=60)
+
+- **L1** is cashews' ``Memory`` backend (LRU, size-bounded, per-entry TTL). It is used only while
+  invalidations can reach it: always when embedded, and with Redis only while this process is
+  subscribed to the invalidation channel (otherwise reads go straight to L2, never to a stale L1).
+- **L2** is Redis (when ``settings.redis_url``), shared by every replica, through the process's
+  own ``redis.asyncio`` client.
+- **No stampede**: concurrent misses for one key in a process share one load (single-flight); with
+  Redis a short lease (``SET NX PX``) lets one process load while the others poll L2 briefly.
+- **No avalanche**: every TTL is jittered by ±10 %.
+- **No penetration**: "not found" (a loader returning ``None``) is cached for ``negative_ttl``.
+- **Consistency**: ``invalidate`` / ``invalidate_namespace`` drop L2, publish on
+  ``shoplet:cache:invalidate`` so every replica drops its L1, and revoke the fill lease so a load
+  that read the database before the change can never write its stale value back (memcached-style
+  leases). ``invalidate_after_commit(session, ...)`` runs the invalidation only if the
+  transaction commits.
+
+Why not cashews' own ``Cache``/``BcastClientSide`` for all of it (measured against our needs):
+its Redis backend pickles values and turns any all-digit value into ``int``; ``BcastClientSide``
+hides which level answered (no per-level metrics), keeps L1 entries with no TTL, and ignores
+other writers' invalidations for 5 s after a local write (a stale-L1 window); neither has
+single-flight with leases, negative caching or after-commit invalidation. So cashews provides L1
+storage; leases, single-flight, the invalidation channel and metrics are written here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import random
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Final, NamedTuple, TypeVar
+
+import orjson
+import structlog
+from cashews.backends.memory import Memory
+from pydantic import BaseModel
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
+
+from shoplet.core.observability import Metrics
+
+log = structlog.get_logger("shoplet.cache")
+
+M = TypeVar("M", bound=BaseModel)
+CacheValue = bytes | BaseModel | None
+Loader = Callable[[], Awaitable[CacheValue]]
+
+CHANNEL: Final = "shoplet:cache:invalidate"
+PREFIX: Final = "shoplet:cache"
+DEFAULT_TTL: Final = 60.0
+DEFAULT_NEGATIVE_TTL: Final = 30.0
+JITTER: Final = 0.10
+
+_NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+# Keys that are safe verbatim in Redis keys, L1 patterns and log lines; others are hashed.
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9_.:=&,+@%/-]{1,160}$")
+_FOUND: Final = b"\x01"
+_NOT_FOUND: Final = b"\x00"
+_ABSENT: Final = object()
+_SESSION_CACHE: Final = "shoplet.cache"
+_SESSION_PENDING: Final = "shoplet.cache.pending"
+
+# KEYS[1] value, KEYS[2] lease; ARGV token, value, ttl ms. Writes only while the lease is ours:
+# an invalidation deletes the lease, so a load that raced a change cannot write back stale data.
+_FILL_IF_LEASED = """
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+return 0
+"""
+_RELEASE_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def jittered_ttl(ttl: float, *, spread: float = JITTER, rng: random.Random | None = None) -> float:
+    """``ttl`` scaled by a uniform factor in [1 - spread, 1 + spread]: keys loaded together do
+    not all expire together."""
+    if ttl <= 0:
+        raise ValueError("ttl must be positive")
+    factor = (rng or _rng).uniform(1.0 - spread, 1.0 + spread)
+    return ttl * factor
+
+
+_rng = random.Random()  # noqa: S311 - jitter, not security
+
+
+def to_json_bytes(value: Any) -> bytes:
+    """Serialise once: Pydantic models via their compiled serializer, anything else via orjson
+    (which also handles models nested in lists/dicts)."""
+    if isinstance(value, BaseModel):
+        return value.__pydantic_serializer__.to_json(value)
+    return orjson.dumps(value, default=_orjson_default)
+
+
+def _orjson_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class _Ttl(NamedTuple):
+    found: float
+    not_found: float
+
+
+class _LeaderGone(Exception):
+    """The task loading a key was cancelled; waiters retry instead of failing."""
+
+
+class _RedisTier:
+    """L2 and the invalidation channel on the process's ``redis.asyncio`` client.
+
+    Every call degrades instead of failing the request when Redis is unreachable: reads miss,
+    leases report ``None`` (load, do not write L2), writes are skipped; each is logged.
+    """
+
+    def __init__(self, redis: Redis, *, prefix: str, channel: str, lease_ttl: float) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.channel = channel
+        self.lease_ms = int(lease_ttl * 1000)
+        self._fill_script = redis.register_script(_FILL_IF_LEASED)
+        self._release_script = redis.register_script(_RELEASE_LEASE)
+
+    def value_key(self, full: str) -> str:
+        return f"{self.prefix}:v:{full}"
+
+    def lease_key(self, full: str) -> str:
+        return f"{self.prefix}:lease:{full}"
+
+    async def get(self, full: str) -> bytes | None:
+        try:
+            found: bytes | None = await self.redis.get(self.value_key(full))  # type: ignore[assignment]
+        except (RedisError, OSError):
+            log.warning("cache.l2_unavailable", key=full, exc_info=True)
+            return None
+        return found
+
+    async def acquire_lease(self, full: str, token: str) -> bool | None:
+        """True: ours; False: another loader holds it; None: Redis unavailable."""
+        try:
+            got = await self.redis.set(self.lease_key(full), token, px=self.lease_ms, nx=True)
+        except (RedisError, OSError):
+            log.warning("cache.l2_unavailable", key=full, exc_info=True)
+            return None
+        return bool(got)
+
+    async def release_lease(self, full: str, token: str) -> None:
+        try:
+            await self._release_script(keys=[self.lease_key(full)], args=[token])
+        except (RedisError, OSError):
+            log.warning("cache.l2_unavailable", key=full, exc_info=True)
+
+    async def fill(self, full: str, token: str, envelope: bytes, expire: float) -> None:
+        try:
+            await self._fill_script(
+                keys=[self.value_key(full), self.lease_key(full)],
+                args=[token, envelope, max(1, int(expire * 1000))],
+            )
+        except (RedisError, OSError):
+            log.warning("cache.l2_unavailable", key=full, exc_info=True)
+
+    async def delete_and_publish(self, full: str, message: bytes) -> None:
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.unlink(self.value_key(full), self.lease_key(full))
+                pipe.publish(self.channel, message)
+                await pipe.execute()
+        except (RedisError, OSError):
+            log.exception("cache.invalidate_failed", key=full)
+
+    async def delete_namespace_and_publish(self, namespace: str, message: bytes) -> None:
+        # SCAN, not KEYS: it never blocks Redis; namespace invalidations are rare (tree edits).
+        try:
+            for pattern in (self.value_key(f"{namespace}:*"), self.lease_key(f"{namespace}:*")):
+                batch: list[bytes] = []
+                async for found in self.redis.scan_iter(match=pattern, count=500):
+                    batch.append(found)
+                    if len(batch) >= 500:
+                        await self.redis.unlink(*batch)
+                        batch = []
+                if batch:
+                    await self.redis.unlink(*batch)
+            await self.redis.publish(self.channel, message)
+        except (RedisError, OSError):
+            log.exception("cache.invalidate_failed", namespace=namespace)
+
+
+class Cache:
+    """L1 (in process) + L2 (Redis, optional) read-through cache with broadcast invalidation."""
+
+    def __init__(
+        self,
+        redis: Redis | None,
+        metrics: Metrics | None = None,
+        *,
+        l1_size: int = 10_000,
+        lease_ttl: float = 5.0,
+        lease_wait: float = 1.0,
+        poll_interval: float = 0.02,
+        jitter: float = JITTER,
+        prefix: str = PREFIX,
+        channel: str = CHANNEL,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.metrics = metrics or Metrics()
+        # check_interval=0: no sweeper task; expired entries go lazily and LRU bounds the size.
+        self.l1 = Memory(size=l1_size, check_interval=0)
+        self.l2 = (
+            _RedisTier(redis, prefix=prefix, channel=channel, lease_ttl=lease_ttl)
+            if redis is not None
+            else None
+        )
+        self.lease_wait = lease_wait
+        self.poll_interval = poll_interval
+        self.jitter = jitter
+        self.origin = secrets.token_hex(8)
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
+        # Bumped by invalidations: a fill that started before one must not fill L1.
+        self._epoch = 0
+        self._ns_generation: dict[str, int] = {}
+        self._subscribed = asyncio.Event()
+        self._listener: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._started = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def l1_enabled(self) -> bool:
+        """L1 answers only while invalidations can reach it."""
+        return self.l2 is None or self._subscribed.is_set()
+
+    async def start(self, *, wait: float = 5.0) -> None:
+        """Subscribe to the invalidation channel (Redis); idempotent. Call from the lifespan."""
+        if self._started:
+            return
+        self._started = True
+        if self.l2 is None:
+            return
+        self._listener = asyncio.create_task(
+            self._listen_forever(self.l2), name="shoplet-cache-invalidations"
+        )
+        try:
+            await asyncio.wait_for(self._subscribed.wait(), wait)
+        except TimeoutError:
+            log.warning("cache.subscribe_slow", wait=wait)
+
+    async def stop(self) -> None:
+        """Finish pending invalidations, stop listening, drop L1; idempotent."""
+        await self.drain()
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+        self._subscribed.clear()
+        self._started = False
+        await self.l1.clear()
+
+    async def drain(self) -> None:
+        """Wait for invalidations scheduled by ``invalidate_after_commit``."""
+        while self._background:
+            await asyncio.gather(*tuple(self._background), return_exceptions=True)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def get_or_load(
+        self,
+        namespace: str,
+        key: str | int,
+        loader: Loader,
+        *,
+        ttl: float = DEFAULT_TTL,
+        negative_ttl: float = DEFAULT_NEGATIVE_TTL,
+    ) -> bytes | None:
+        """The cached bytes for ``namespace``/``key``, loading them with ``loader`` on a miss.
+
+        ``loader`` returns bytes (e.g. ``to_json_bytes(...)``), a Pydantic model (serialised once
+        here), or ``None`` for "not found", which is cached for ``negative_ttl`` seconds.
+        Loader exceptions are not cached; concurrent waiters for the same key see the same one.
+        """
+        full = self.full_key(namespace, key)
+        if self.l1_enabled:
+            hit = await self.l1.get(full, _ABSENT)
+            if hit is not _ABSENT:
+                self._count(namespace, "l1", "hit")
+                value: bytes | None = hit
+                return value
+            self._count(namespace, "l1", "miss")
+        while (pending := self._inflight.get(full)) is not None:
+            try:
+                return await asyncio.shield(pending)
+            except _LeaderGone:
+                continue
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._inflight[full] = future
+        try:
+            value = await self._fill(namespace, full, loader, _Ttl(ttl, negative_ttl))
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        except BaseException:
+            future.set_exception(_LeaderGone())
+            future.exception()
+            raise
+        else:
+            future.set_result(value)
+            return value
+        finally:
+            if self._inflight.get(full) is future:
+                del self._inflight[full]
+
+    async def get_or_load_model(
+        self,
+        namespace: str,
+        key: str | int,
+        loader: Callable[[], Awaitable[M | None]],
+        model: type[M],
+        *,
+        ttl: float = DEFAULT_TTL,
+        negative_ttl: float = DEFAULT_NEGATIVE_TTL,
+    ) -> M | None:
+        """Typed variant: the model, parsed from the cached JSON. Endpoints that only send the
+        value on should prefer ``get_or_load`` and return the bytes as they are."""
+        raw = await self.get_or_load(namespace, key, loader, ttl=ttl, negative_ttl=negative_ttl)
+        return None if raw is None else model.model_validate_json(raw)
+
+    async def _fill(self, namespace: str, full: str, loader: Loader, ttl: _Ttl) -> bytes | None:
+        generation = self._generation(namespace)
+        l2 = self.l2
+        if l2 is None:
+            value = _encode(await loader())
+            await self._store_l1(namespace, full, value, generation, ttl)
+            return value
+
+        envelope = await l2.get(full)
+        self._count(namespace, "l2", "miss" if envelope is None else "hit")
+        if envelope is not None:
+            value = _unwrap(envelope)
+            await self._store_l1(namespace, full, value, generation, ttl)
+            return value
+
+        token = secrets.token_hex(12)
+        leased = await l2.acquire_lease(full, token)
+        if leased is False:
+            # Another process is loading this key: poll L2 briefly rather than hit the database.
+            deadline = time.monotonic() + self.lease_wait
+            while time.monotonic() < deadline:
+                await asyncio.sleep(self.poll_interval)
+                envelope = await l2.get(full)
+                if envelope is not None:
+                    value = _unwrap(envelope)
+                    await self._store_l1(namespace, full, value, generation, ttl)
+                    return value
+                leased = await l2.acquire_lease(full, token)
+                if leased is not False:
+                    break
+        try:
+            value = _encode(await loader())
+        except BaseException:
+            if leased is True:
+                await l2.release_lease(full, token)
+            raise
+        if leased is True:
+            envelope = _NOT_FOUND if value is None else _FOUND + value
+            await l2.fill(full, token, envelope, self._expire(value, ttl))
+        await self._store_l1(namespace, full, value, generation, ttl)
+        return value
+
+    # -- invalidation ------------------------------------------------------------------------
+
+    async def invalidate(self, namespace: str, key: str | int) -> None:
+        """Drop one key everywhere: this L1, L2, and (via the channel) every replica's L1."""
+        await self._invalidate_key(namespace, self.full_key(namespace, key))
+
+    async def _invalidate_key(self, namespace: str, full: str) -> None:
+        await self._drop_local(namespace, full)
+        if self.l2 is not None:
+            await self.l2.delete_and_publish(full, self._message(namespace, full))
+            # Again: a local read between the first drop and the L2 delete may have refilled L1.
+            await self._drop_local(namespace, full)
+
+    async def invalidate_namespace(self, namespace: str) -> None:
+        """Drop every key of a namespace everywhere (e.g. all product list pages)."""
+        self._check_namespace(namespace)
+        await self._drop_local(namespace, None)
+        if self.l2 is not None:
+            await self.l2.delete_namespace_and_publish(namespace, self._message(namespace, None))
+            await self._drop_local(namespace, None)
+
+    def invalidate_after_commit(
+        self, session: AsyncSession | Session, namespace: str, key: str | int | None = None
+    ) -> None:
+        """Invalidate ``namespace``/``key`` (``key=None``: the whole namespace) once the session's
+        transaction commits; a rollback discards it. Call it next to the write, before commit."""
+        self._check_namespace(namespace)
+        full = None if key is None else self.full_key(namespace, key)
+        sync = session.sync_session if isinstance(session, AsyncSession) else session
+        pending: list[tuple[Cache, str, str | None]] | None = sync.info.get(_SESSION_PENDING)
+        if pending is None:
+            pending = sync.info[_SESSION_PENDING] = []
+            if not event.contains(sync, "after_commit", _after_commit):
+                event.listen(sync, "after_commit", _after_commit)
+                event.listen(sync, "after_transaction_end", _after_transaction_end)
+        pending.append((self, namespace, full))
+
+    def schedule_invalidations(self, items: Iterable[tuple[str, str | None]]) -> None:
+        """Run invalidations (namespace, full key or None) in the background; ``drain()`` and
+        ``stop()`` wait for them."""
+        task = asyncio.get_running_loop().create_task(self._invalidate_many(list(items)))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _invalidate_many(self, items: list[tuple[str, str | None]]) -> None:
+        for namespace, full in dict.fromkeys(items):
+            try:
+                if full is None:
+                    await self.invalidate_namespace(namespace)
+                else:
+                    await self._invalidate_key(namespace, full)
+            except Exception:
+                log.exception("cache.invalidate_failed", namespace=namespace, key=full)
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def full_key(self, namespace: str, key: str | int) -> str:
+        """``namespace:key``; keys that are long or hold unusual characters are hashed."""
+        self._check_namespace(namespace)
+        text = str(key)
+        if not _SAFE_KEY.match(text):
+            text = "h." + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        return f"{namespace}:{text}"
+
+    @staticmethod
+    def _check_namespace(namespace: str) -> None:
+        if not _NAMESPACE.match(namespace):
+            raise ValueError(f"cache namespace must match {_NAMESPACE.pattern}: {namespace!r}")
+
+    def _message(self, namespace: str, full: str | None) -> bytes:
+        return orjson.dumps({"o": self.origin, "n": namespace, "k": full})
+
+    # -- L1 ----------------------------------------------------------------------------------
+
+    def _generation(self, namespace: str) -> tuple[int, int]:
+        return self._epoch, self._ns_generation.get(namespace, 0)
+
+    def _expire(self, value: bytes | None, ttl: _Ttl) -> float:
+        base = ttl.found if value is not None else ttl.not_found
+        return jittered_ttl(base, spread=self.jitter, rng=self._rng)
+
+    async def _store_l1(
+        self, namespace: str, full: str, value: bytes | None, generation: tuple[int, int], ttl: _Ttl
+    ) -> None:
+        if not self.l1_enabled or self._generation(namespace) != generation:
+            return
+        await self.l1.set(full, value, expire=self._expire(value, ttl))
+
+    async def _drop_local(self, namespace: str, full: str | None) -> None:
+        self._ns_generation[namespace] = self._ns_generation.get(namespace, 0) + 1
+        if full is None:
+            marker = f"{namespace}:"
+            for inflight in [k for k in self._inflight if k.startswith(marker)]:
+                del self._inflight[inflight]
+            await self.l1.delete_match(f"{namespace}:*")
+        else:
+            self._inflight.pop(full, None)
+            await self.l1.delete(full)
+
+    async def _drop_all_local(self) -> None:
+        self._epoch += 1
+        self._inflight.clear()
+        await self.l1.clear()
+
+    # -- invalidation channel ----------------------------------------------------------------
+
+    async def _listen_forever(self, l2: _RedisTier) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                async with l2.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(l2.channel)
+                    async for message in pubsub.listen():
+                        kind = message.get("type")
+                        if kind == "subscribe":
+                            # Messages may have been missed while unsubscribed: start L1 afresh.
+                            await self._drop_all_local()
+                            self._subscribed.set()
+                            backoff = 0.1
+                        elif kind == "message":
+                            await self._apply_remote(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("cache.subscriber_lost", channel=l2.channel, exc_info=True)
+            finally:
+                self._subscribed.clear()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _apply_remote(self, data: bytes) -> None:
+        try:
+            message = orjson.loads(data)
+            origin, namespace, full = message["o"], message["n"], message["k"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            log.warning("cache.bad_message", data=data[:200])
+            return
+        if origin == self.origin:
+            return
+        await self._drop_local(str(namespace), None if full is None else str(full))
+
+    def _count(self, namespace: str, level: str, result: str) -> None:
+        self.metrics.cache_requests.labels(namespace, level, result).inc()
+
+
+def _encode(value: CacheValue) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, BaseModel):
+        return to_json_bytes(value)
+    raise TypeError(f"cache loaders return bytes, a Pydantic model or None, not {type(value)}")
+
+
+def _unwrap(envelope: bytes) -> bytes | None:
+    return envelope[1:] if envelope[:1] == _FOUND else None
+
+
+# -- sessions carry the cache, so services can invalidate with only a session in hand ---------
+
+
+def attach_cache(sessionmaker: async_sessionmaker[AsyncSession], cache: Cache) -> None:
+    """Every session from ``sessionmaker`` carries ``cache`` (``Session.info``)."""
+    info = dict(sessionmaker.kw.get("info") or {})
+    info[_SESSION_CACHE] = cache
+    sessionmaker.configure(info=info)
+
+
+def cache_for(session: AsyncSession | Session) -> Cache | None:
+    """The cache attached to this session's sessionmaker (``AppContext`` attaches its own)."""
+    cache: Cache | None = session.info.get(_SESSION_CACHE)
+    return cache
+
+
+def invalidate_after_commit(
+    session: AsyncSession | Session, namespace: str, key: str | int | None = None
+) -> None:
+    """For services: drop ``namespace``/``key`` (``None``: the namespace) from every cache level
+    on every replica once this transaction commits; nothing happens if it rolls back.
+
+    Sessions made outside an ``AppContext`` (a one-off script) carry no cache: nothing to drop
+    in this process, so this is a no-op there.
+    """
+    cache = cache_for(session)
+    if cache is None:
+        log.debug("cache.no_cache_on_session", namespace=namespace)
+        return
+    cache.invalidate_after_commit(session, namespace, key)
+
+
+def _after_commit(session: Session) -> None:
+    pending: list[tuple[Cache, str, str | None]] = session.info.pop(_SESSION_PENDING, None) or []
+    by_cache: dict[Cache, list[tuple[str, str | None]]] = {}
+    for cache, namespace, full in pending:
+        by_cache.setdefault(cache, []).append((namespace, full))
+    for cache, items in by_cache.items():
+        cache.schedule_invalidations(items)
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (after_commit pops first): forget.
+    if transaction.parent is None:
+        session.info.pop(_SESSION_PENDING, None)
+
+
+__all__ = [
+    "CHANNEL",
+    "DEFAULT_NEGATIVE_TTL",
+    "DEFAULT_TTL",
+    "Cache",
+    "CacheValue",
+    "Loader",
+    "attach_cache",
+    "cache_for",
+    "invalidate_after_commit",
+    "jittered_ttl",
+    "to_json_bytes",
+]

@@ -96,14 +96,19 @@ def create_staff(
     display_name: Annotated[str, typer.Option(help="shown in the console")] = "",
 ) -> None:
     """Create a console staff account."""
+    from shoplet.core.errors import ShopletError
     from shoplet.modules.console.public import create_staff_account
 
     settings = Settings()
-    result = asyncio.run(
-        create_staff_account(
-            settings, username=username, password=password, role=role, display_name=display_name
+    try:
+        result = asyncio.run(
+            create_staff_account(
+                settings, username=username, password=password, role=role, display_name=display_name
+            )
         )
-    )
+    except ShopletError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
     print(result)
 
 

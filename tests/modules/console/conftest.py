@@ -49,8 +49,7 @@ async def make_staff(
 
 async def fetch_staff(ctx: AppContext, username: str) -> Staff:
     async with ctx.sessionmaker() as s:
-        staff = (await s.execute(select(Staff).where(Staff.username == username))).scalar_one()
-        return staff
+        return (await s.execute(select(Staff).where(Staff.username == username))).scalar_one()
 
 
 async def audit_rows(ctx: AppContext, action: str | None = None) -> list[AuditLog]:
@@ -72,6 +71,12 @@ async def set_staff(ctx: AppContext, username: str, **values: Any) -> None:
 def code(secret: str, *, steps_ahead: int = 0) -> str:
     """The TOTP code for now (or a later 30-s step, still inside the ±1 window)."""
     return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
+def wrong_code(secret: str) -> str:
+    """A well-formed code that no step inside the ±1 window produces."""
+    window = {code(secret, steps_ahead=i) for i in (-1, 0, 1, 2)}
+    return next(c for c in ("000000", "111111", "222222", "333333", "444444") if c not in window)
 
 
 async def login(

@@ -180,7 +180,7 @@ async def update_me(
 
 @router.get("/me/addresses", tags=["me"], responses=problem_responses(401))
 async def list_addresses(member: CurrentMember, session: DbSession, ctx: Ctx) -> Page[Address]:
-    """The member's address book, default first (at most 20, so always one page)."""
+    """The member's address book: default first, then newest first (at most 20: one page)."""
     rows = await service.list_addresses(session, member.id)
     return Page[Address](items=[Address.build(row, ctx.pii) for row in rows])
 

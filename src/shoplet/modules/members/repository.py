@@ -208,7 +208,7 @@ async def list_addresses(session: AsyncSession, member_id: int) -> Sequence[Addr
     result = await session.scalars(
         select(Address)
         .where(*_live_addresses(member_id))
-        .order_by(Address.is_default.desc(), Address.updated_at.desc(), Address.id.desc())
+        .order_by(Address.is_default.desc(), Address.id.desc())
     )
     return result.all()
 

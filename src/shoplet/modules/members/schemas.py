@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     Field,
@@ -40,12 +41,21 @@ def _iso_date(value: object) -> object:
 
 
 Nickname = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)]
+
+
+def _no_dot_segments(value: str) -> str:
+    if "/../" in value or value.endswith("/.."):
+        raise ValueError("must not contain '..' path segments")
+    return value
+
+
 AvatarUrl = Annotated[
     str,
     StringConstraints(
         max_length=500,
         pattern=r"^(https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s\\]*)?|/media/[A-Za-z0-9._/-]+)$",
     ),
+    AfterValidator(_no_dot_segments),
 ]
 Birthday = Annotated[date, BeforeValidator(_iso_date)]
 SmsCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]

@@ -1,0 +1,1 @@
+"""Shoplet benchmark harness: ``python -m bench`` (``make bench``) writes docs/benchmarks.md."""

@@ -1,0 +1,233 @@
+"""Renders docs/benchmarks.md from one run's results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bench.scenarios import SCENARIOS
+
+if TYPE_CHECKING:
+    from bench.runner import Measurement, Results
+
+MET, MISSED, NOT_MEASURED = "met", "**missed**", "not measured"
+
+
+def _find(results: Results, scenario: str, stack: str | None) -> Measurement | None:
+    for m in results.measurements:
+        if m.scenario == scenario and m.stack == stack:
+            return m
+    return None
+
+
+def _status(ok: bool) -> str:
+    return MET if ok else MISSED
+
+
+def _errors(m: Measurement) -> str:
+    parts = []
+    if m.errors:
+        parts.append(f"{m.errors} socket errors")
+    if m.non_2xx:
+        parts.append(f"{m.non_2xx} non-2xx")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def render(results: Results) -> str:
+    lines: list[str] = []
+    for section in (_header, _results_table, _process_targets, _stacks, _method):
+        section(results, lines.append)
+    return "\n".join(lines)
+
+
+def _header(results: Results, add: Callable[[str], None]) -> None:
+    add("# Shoplet benchmarks")
+    add("")
+    add(
+        "Written by `make bench` (`python -m bench`, see `bench/`). Figures are only comparable "
+        "within one run: every ratio is against the bare FastAPI baseline measured in the same "
+        "run, on the same server stack."
+    )
+    add("")
+    add(f"Run: {results.started_at}, {results.elapsed_s:.0f} s in all.")
+    add("")
+    add("## Machine")
+    add("")
+    for key, value in results.machine.items():
+        add(f"- {key}: {value}")
+    add(f"- backend: **{results.backend.name}** ({results.backend.why})")
+    for name, version in results.backend.versions.items():
+        add(f"- {name}: {version}")
+    add(f"- schema: {results.schema}")
+    add(f"- seed: {results.seed}")
+    add("")
+    add("## Command")
+    add("")
+    add("```sh")
+    if results.backend.name == "sqlite":
+        add("make bench    # = .venv/bin/python -m bench (no PostgreSQL/Redis URLs: SQLite)")
+    else:
+        add(
+            "SHOPLET_BENCH_DATABASE_URL=postgresql+asyncpg://USER@HOST/DB "
+            "SHOPLET_BENCH_REDIS_URL=redis://HOST:6379/N make bench"
+        )
+    a = results.args
+    add(
+        f"# each row: wrk -t{a['threads']} -c{a['connections']} -d{a['duration']}s after a "
+        f"{a['warmup']}s warm-up, -s bench/wrk_report.lua; loopback only"
+    )
+    add("```")
+    add("")
+
+
+def _results_table(results: Results, add: Callable[[str], None]) -> None:
+    chosen = results.chosen
+    add("## Results on the chosen stack")
+    add("")
+    bare = _find(results, "bare", chosen)
+    add(f"Stack: **{_stack_label(results, chosen)}**.")
+    add("")
+    add(
+        "| scenario | req/s | p50 ms | p99 ms | ratio to bare | SQL per request "
+        "(cold / warm) | target | status |"
+    )
+    add("| --- | ---: | ---: | ---: | ---: | --- | --- | --- |")
+    for name, scenario in SCENARIOS.items():
+        m = _find(results, name, chosen)
+        sql = results.sql.get(name)
+        sql_text = f"{sql[0]} / {sql[1]:.2f}" if sql else "—"
+        targets = []
+        if scenario.throughput_target is not None:
+            targets.append(f">= {scenario.throughput_target:.0%} of bare req/s")
+        if scenario.p99_target_ms is not None and scenario.target != "bare":
+            targets.append(f"p99 <= {scenario.p99_target_ms:.0f} ms")
+        target_text = "; ".join(targets) or "baseline"
+        if m is None:
+            reason = results.skipped.get(name, "not run")
+            add(f"| {scenario.title} | — | — | — | — | {sql_text} | {target_text} | "
+                f"skipped: {reason} |")  # fmt: skip
+            continue
+        ratio = f"{m.rps / bare.rps:.2f}" if bare and bare.rps else "—"
+        checks = []
+        if scenario.throughput_target is not None and bare and bare.rps:
+            checks.append(m.rps / bare.rps >= scenario.throughput_target)
+        if scenario.p99_target_ms is not None and scenario.target != "bare":
+            checks.append(m.p99_ms <= scenario.p99_target_ms)
+        if m.non_2xx or m.errors:
+            checks.append(False)
+        status = (_status(all(checks)) if checks else "—") + _errors(m)
+        add(
+            f"| {scenario.title} | {m.rps:,.0f} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {ratio} | "
+            f"{sql_text} | {target_text} | {status} |"
+        )
+    add("")
+
+
+def _process_targets(results: Results, add: Callable[[str], None]) -> None:
+    from bench import runner
+
+    chosen = results.chosen
+    add("## Process targets")
+    add("")
+    add("| stack | cold start (spawn -> first 200) | target | status | peak RSS per worker "
+        "(VmHWM) | target | status |")  # fmt: skip
+    add("| --- | --- | --- | --- | --- | --- | --- |")
+    for key, outcome in results.stacks.items():
+        mark = " (chosen)" if key == chosen else ""
+        if outcome.cold_start_s is not None:
+            cold = f"{outcome.cold_start_s:.2f} s on `{outcome.cold_start_path}`"
+            cold_status = _status(outcome.cold_start_s <= runner.TARGET_COLD_START_S)
+        else:
+            cold, cold_status = "—", NOT_MEASURED
+        if outcome.rss_mb:
+            rss = ", ".join(f"{r:.0f} MiB" for r in outcome.rss_mb)
+            rss_status = _status(max(outcome.rss_mb) <= runner.TARGET_RSS_MB)
+        else:
+            rss, rss_status = "—", NOT_MEASURED
+        add(
+            f"| {outcome.label}{mark} | {cold} | <= {runner.TARGET_COLD_START_S:.0f} s | "
+            f"{cold_status} | {rss} | <= {runner.TARGET_RSS_MB:.0f} MB | {rss_status} |"
+        )
+    add("")
+
+
+def _stacks(results: Results, add: Callable[[str], None]) -> None:
+    add("## Server stacks compared")
+    add("")
+    add("| stack | bare req/s | bare p99 ms | product list req/s | product list p99 ms | "
+        "list / bare | bare cold start |")  # fmt: skip
+    add("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for key, outcome in results.stacks.items():
+        b = _find(results, "bare", key)
+        p = _find(results, "product_list", key)
+        ratio = f"{p.rps / b.rps:.2f}" if b and p and b.rps else "—"
+        bare_cold = f"{outcome.bare_cold_start_s:.2f} s" if outcome.bare_cold_start_s else "—"
+        add(
+            f"| {outcome.label} | {f'{b.rps:,.0f}' if b else '—'} | "
+            f"{f'{b.p99_ms:.2f}' if b else '—'} | {f'{p.rps:,.0f}' if p else '—'} | "
+            f"{f'{p.p99_ms:.2f}' if p else '—'} | {ratio} | {bare_cold} |"
+        )
+        if outcome.error:
+            add(f"| ↳ error | {outcome.error} | | | | | |")
+    add("")
+    add(f"Choice: {results.choice_reason}")
+    if "product_list" not in results.requests:
+        add("")
+        add(
+            "The product list could not be loaded in this run (see the skipped rows), so the "
+            "choice rests on the bare endpoint only; re-run `make bench` once the catalog and "
+            "the seed land."
+        )
+    add("")
+
+
+def _method(results: Results, add: Callable[[str], None]) -> None:
+    from bench import runner
+
+    add("## How it is measured")
+    add("")
+    add(
+        "- **Throughput and latency**: wrk against 127.0.0.1, one row at a time, after a "
+        "warm-up run whose figures are discarded; `bench/wrk_report.lua` prints the "
+        "request count and the p50/p90/p99 latency as one JSON line. Non-2xx answers or "
+        "socket errors mark the row as missed."
+    )
+    add(
+        "- **Baseline**: `bench/bare_app.py`, a bare FastAPI endpoint returning a static "
+        "document shaped like a 20-item product page, served by the same server command "
+        "and flags as Shoplet."
+    )
+    add(
+        "- **Cold start**: from `Popen` of the server command to the first 200 on the "
+        "product list (or `/healthz` when the catalog is not there), polled every 10 ms."
+    )
+    add(
+        "- **Peak RSS per worker**: `VmHWM` from `/proc/<pid>/status` of each worker process "
+        "after its rows ran (the single process for one worker; the largest descendants "
+        "of the server process otherwise)."
+    )
+    add(
+        f"- **SQL statements per request**: counted in process: the harness builds the same "
+        f"app (`create_app` with the same settings) and sends each row's request through "
+        f"`httpx.ASGITransport`, counting with a SQLAlchemy `before_cursor_execute` listener "
+        f"on the app's engine. *Cold* is the first request after the cache was emptied; *warm* "
+        f"is the mean over the next {runner.SQL_SAMPLES}."
+    )
+    add(
+        "- **Server settings**: `SHOPLET_ENV=test`, access log off, log level WARNING, no "
+        "in-process worker (the API role alone, as deployed). uvicorn runs with "
+        "`--loop uvloop --http httptools --ws none`, granian with "
+        "`--interface asgi --loop uvloop --http 1 --no-ws`."
+    )
+    add(
+        "- The machine is shared (see the load average above): compare ratios within a run "
+        "rather than absolute figures across runs."
+    )
+    add("")
+
+
+def _stack_label(results: Results, key: str | None) -> str:
+    if key is None:
+        return "none"
+    outcome = results.stacks.get(key)
+    return outcome.label if outcome else key

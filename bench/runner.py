@@ -1,0 +1,556 @@
+"""``python -m bench``: load Shoplet and a bare FastAPI baseline with wrk, write docs/benchmarks.md.
+
+1. Backend: PostgreSQL + Redis when ``SHOPLET_BENCH_DATABASE_URL`` / ``SHOPLET_BENCH_REDIS_URL``
+   (else the ``SHOPLET_TEST_*`` URLs, on a ``<name>_bench`` database) are set and answer;
+   SQLite otherwise. The output says which.
+2. Fresh schema (Alembic when migrations exist, else ``metadata.create_all``), then the demo
+   seed (``shoplet.seed.run_seed``); catalog rows are skipped with the reason if it is missing.
+3. In process (httpx ASGI transport, no server): every scenario prepares its request, and the
+   SQL statements per request are counted with a SQLAlchemy ``before_cursor_execute`` listener.
+4. Over loopback: each server stack (uvicorn+uvloop+httptools / granian, 1 and 2 workers) serves
+   the bare app and Shoplet in turn; cold start, the stack-comparison rows and peak RSS are
+   measured; the best stack then runs the remaining rows.
+5. docs/benchmarks.md gets the machine, the command, the figures, the ratios and the targets;
+   the raw numbers go to var/bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+from bench.scenarios import SCENARIOS, LoadRequest, PrepareContext, Scenario, ScenarioSkipped
+from bench.servers import STACKS, Server, Stack
+
+ROOT = Path(__file__).resolve().parents[1]
+LUA = Path(__file__).with_name("wrk_report.lua")
+DATA_DIR = ROOT / "var" / "bench"
+REPORT = ROOT / "docs" / "benchmarks.md"
+BENCH_SECRET = "bench-secret-key-for-local-load-tests-only-0123456789"  # noqa: S105 - bench only
+BENCH_PII_KEY = "00112233445566778899aabbccddeeff"
+SQL_SAMPLES = 50
+
+TARGET_LIST_RATIO = 0.5
+TARGET_P99_MS = 30.0
+TARGET_COLD_START_S = 2.0
+TARGET_RSS_MB = 150.0
+
+
+@dataclass
+class Backend:
+    name: str  # "postgresql+redis" | "sqlite"
+    database_url: str
+    redis_url: str | None
+    why: str
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Measurement:
+    scenario: str
+    stack: str
+    rps: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    non_2xx: int
+
+
+@dataclass
+class StackResult:
+    stack: str
+    label: str
+    bare_cold_start_s: float | None = None
+    cold_start_s: float | None = None
+    cold_start_path: str | None = None
+    rss_mb: list[float] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Results:
+    started_at: str
+    backend: Backend
+    schema: str
+    seed: str
+    args: dict[str, Any]
+    machine: dict[str, str]
+    requests: dict[str, LoadRequest] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    sql: dict[str, tuple[int, float]] = field(default_factory=dict)
+    measurements: list[Measurement] = field(default_factory=list)
+    stacks: dict[str, StackResult] = field(default_factory=dict)
+    chosen: str | None = None
+    choice_reason: str = ""
+    elapsed_s: float = 0.0
+
+
+# -- backend ---------------------------------------------------------------------------------
+
+
+def _bench_database_url() -> tuple[str | None, str | None]:
+    db = os.environ.get("SHOPLET_BENCH_DATABASE_URL")
+    redis = os.environ.get("SHOPLET_BENCH_REDIS_URL")
+    if db or redis:
+        return db, redis
+    test_db = os.environ.get("SHOPLET_TEST_DATABASE_URL")
+    if test_db:
+        # Never the test database itself: the tests truncate it, the bench drops its schema.
+        url = make_url(test_db)
+        test_db = url.set(database=f"{url.database}_bench").render_as_string(hide_password=False)
+    return test_db, os.environ.get("SHOPLET_TEST_REDIS_URL")
+
+
+async def detect_backend() -> Backend:
+    sqlite_url = f"sqlite+aiosqlite:///{DATA_DIR / 'shoplet.db'}"
+    db_url, redis_url = _bench_database_url()
+    if not db_url or not redis_url:
+        return Backend("sqlite", sqlite_url, None, "no PostgreSQL + Redis URLs set")
+    try:
+        pg_version = await _ensure_postgres(db_url)
+        redis_version = await _redis_version(redis_url)
+    except Exception as exc:
+        why = f"PostgreSQL/Redis not reachable ({type(exc).__name__}: {exc})"
+        return Backend("sqlite", sqlite_url, None, why)
+    return Backend(
+        "postgresql+redis",
+        db_url,
+        redis_url,
+        "SHOPLET_BENCH_* / SHOPLET_TEST_* URLs set and reachable",
+        {"PostgreSQL": pg_version, "Redis": redis_version},
+    )
+
+
+async def _ensure_postgres(url: str) -> str:
+    import asyncpg  # type: ignore[import-untyped]
+
+    parsed = make_url(url)
+    admin = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+        timeout=3,
+    )
+    try:
+        exists = await admin.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", parsed.database
+        )
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+        version: str = await admin.fetchval("SHOW server_version")
+    finally:
+        await admin.close()
+    return version
+
+
+async def _redis_version(url: str) -> str:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        info = await redis.info("server")
+    finally:
+        await redis.aclose()
+    return str(info.get("redis_version", "?"))
+
+
+async def _forget_cached(redis_url: str | None) -> None:
+    """Drop Shoplet's cache, lease and rate-limit keys so each run starts cold."""
+    if not redis_url:
+        return
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url)
+    try:
+        batch = [key async for key in redis.scan_iter(match="shoplet:*", count=1000)]
+        for start in range(0, len(batch), 1000):
+            await redis.unlink(*batch[start : start + 1000])
+    finally:
+        await redis.aclose()
+
+
+def server_env(backend: Backend) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPLET_")}
+    env.update(
+        {
+            "SHOPLET_ENV": "test",
+            "SHOPLET_DATABASE_URL": backend.database_url,
+            "SHOPLET_DATA_DIR": str(DATA_DIR),
+            "SHOPLET_SECRET_KEY": BENCH_SECRET,
+            "SHOPLET_PII_KEY": BENCH_PII_KEY,
+            "SHOPLET_LOG_LEVEL": "WARNING",
+            "SHOPLET_ACCESS_LOG": "false",
+            # The API role alone, as deployed: jobs run in separate worker processes.
+            "SHOPLET_RUN_WORKER_IN_PROCESS": "false",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        }
+    )
+    if backend.redis_url:
+        env["SHOPLET_REDIS_URL"] = backend.redis_url
+    return env
+
+
+def _settings(backend: Backend) -> Any:
+    from shoplet.core.settings import Settings
+
+    values = {
+        key.removeprefix("SHOPLET_").lower(): value
+        for key, value in server_env(backend).items()
+        if key.startswith("SHOPLET_")
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+# -- schema and seed -------------------------------------------------------------------------
+
+
+async def prepare_database(backend: Backend) -> str:
+    from shoplet.all_models import load_all_models
+    from shoplet.core.db import create_engine
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if backend.name == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (DATA_DIR / f"shoplet.db{suffix}").unlink(missing_ok=True)
+    engine = create_engine(backend.database_url)
+    try:
+        if backend.name != "sqlite":
+            async with engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+        versions = ROOT / "migrations" / "versions"
+        if any(versions.glob("*.py")):
+            from shoplet.core.migrate import upgrade
+
+            await asyncio.to_thread(upgrade, backend.database_url, "head")
+            return "Alembic migrations (upgrade head) on an empty database"
+        metadata = load_all_models().metadata
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        return f"metadata.create_all ({len(metadata.tables)} tables; no migrations yet)"
+    finally:
+        await engine.dispose()
+
+
+async def seed(backend: Backend) -> str:
+    try:
+        from shoplet.seed import run_seed
+
+        return str(await run_seed(_settings(backend), only_if_empty=True))
+    except (ImportError, NotImplementedError) as exc:
+        return f"no demo seed yet ({type(exc).__name__}: {exc}); catalog rows may be skipped"
+
+
+# -- in process: prepare requests, count SQL -------------------------------------------------
+
+
+async def in_process(backend: Backend, results: Results) -> None:
+    import bench.bare_app
+    from shoplet.app import create_app
+    from shoplet.core.context import AppContext
+
+    settings = _settings(backend)
+    ctx = AppContext.build(settings)
+    app = create_app(settings, context=ctx)
+    statements = 0
+
+    def count(*_args: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(ctx.engine.sync_engine, "before_cursor_execute", count)
+    apps = {"shoplet": app, "bare": bench.bare_app.app}
+    try:
+        async with app.router.lifespan_context(app):
+            for name, scenario in SCENARIOS.items():
+                transport = httpx.ASGITransport(app=apps[scenario.target])
+                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as c:
+                    try:
+                        request = await scenario.prepare(PrepareContext(c))
+                    except ScenarioSkipped as exc:
+                        results.skipped[name] = str(exc)
+                        print(f"  skip {name}: {exc}")
+                        continue
+                    results.requests[name] = request
+                    if scenario.target != "shoplet":
+                        continue
+                    await _forget_cached(backend.redis_url)
+                    await ctx.cache.l1.clear()
+                    statements = 0
+                    await _send(c, request)
+                    first = statements
+                    statements = 0
+                    for _ in range(SQL_SAMPLES):
+                        await _send(c, request)
+                    results.sql[name] = (first, statements / SQL_SAMPLES)
+                    print(f"  {name}: {first} SQL cold, {statements / SQL_SAMPLES:.2f} warm")
+    finally:
+        event.remove(ctx.engine.sync_engine, "before_cursor_execute", count)
+        await ctx.close()
+
+
+async def _send(client: httpx.AsyncClient, request: LoadRequest) -> None:
+    response = await client.request(
+        request.method, request.path, content=request.body, headers=dict(request.headers)
+    )
+    if response.status_code >= 400:
+        raise RuntimeError(f"{request.method} {request.path}: {response.status_code}")
+
+
+# -- load ------------------------------------------------------------------------------------
+
+
+def run_wrk(
+    base_url: str, request: LoadRequest, *, duration: int, connections: int, threads: int
+) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "BENCH_METHOD": request.method,
+        "BENCH_BODY": (request.body or b"").decode(),
+        "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in request.headers),
+    }
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(LUA),
+        base_url + request.path,
+    ]
+    completed = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=duration + 60, check=False
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            parsed: dict[str, Any] = json.loads(line.removeprefix("WRK_JSON "))
+            return parsed
+    raise RuntimeError(f"wrk gave no result: {completed.stdout[-500:]} {completed.stderr[-500:]}")
+
+
+def measure(
+    server: Server, scenario: Scenario, request: LoadRequest, args: argparse.Namespace
+) -> Measurement:
+    if args.warmup:
+        run_wrk(
+            server.base_url,
+            request,
+            duration=args.warmup,
+            connections=args.connections,
+            threads=args.threads,
+        )
+    raw = run_wrk(
+        server.base_url,
+        request,
+        duration=args.duration,
+        connections=args.connections,
+        threads=args.threads,
+    )
+    errors = raw["errors"]
+    result = Measurement(
+        scenario=scenario.name,
+        stack=server.stack.key,
+        rps=round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        p50_ms=raw["latency_us"]["p50"] / 1000,
+        p90_ms=raw["latency_us"]["p90"] / 1000,
+        p99_ms=raw["latency_us"]["p99"] / 1000,
+        requests=raw["requests"],
+        errors=errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
+        non_2xx=errors["status"],
+    )
+    print(
+        f"    {scenario.name:<16} {result.rps:>9.0f} req/s  p50 {result.p50_ms:6.2f} ms"
+        f"  p99 {result.p99_ms:6.2f} ms  errors {result.errors} non-2xx {result.non_2xx}"
+    )
+    return result
+
+
+def _cold_start_path(results: Results) -> str:
+    for name, scenario in SCENARIOS.items():
+        if scenario.cold_start_probe and name in results.requests:
+            return results.requests[name].path
+    return "/healthz"
+
+
+def run_stack(
+    stack: Stack,
+    names: list[str],
+    env: dict[str, str],
+    results: Results,
+    args: argparse.Namespace,
+) -> None:
+    """Serve the bare app, then Shoplet, on ``stack``; run ``names`` on the matching app."""
+    outcome = results.stacks.setdefault(stack.key, StackResult(stack.key, stack.label))
+    print(f"  {stack.label}")
+    for target in ("bare", "shoplet"):
+        rows = [n for n in names if SCENARIOS[n].target == target and n in results.requests]
+        if not rows and target == "bare":
+            continue
+        asyncio.run(_forget_cached(env.get("SHOPLET_REDIS_URL")))
+        server = Server(stack, target, env, ROOT, DATA_DIR / "logs" / f"{stack.key}-{target}.log")
+        try:
+            if target == "bare":
+                outcome.bare_cold_start_s = round(server.wait_first_ok("/bare"), 3)
+            else:
+                path = _cold_start_path(results)
+                cold = round(server.wait_first_ok(path), 3)
+                # A stack started twice keeps its slower start: the target is a ceiling.
+                outcome.cold_start_s = max(cold, outcome.cold_start_s or 0.0)
+                outcome.cold_start_path = path
+                print(f"    cold start {cold:.2f} s (first 200 on {path})")
+            for name in rows:
+                results.measurements.append(
+                    measure(server, SCENARIOS[name], results.requests[name], args)
+                )
+            if target == "shoplet":
+                rss = server.worker_peak_rss_mb()
+                outcome.rss_mb = sorted({*outcome.rss_mb, *rss}, reverse=True)[: stack.workers]
+                print(f"    peak RSS per worker: {', '.join(f'{r:.0f} MiB' for r in rss)}")
+        except Exception as exc:
+            outcome.error = f"{target}: {exc}"
+            print(f"    FAILED {target}: {exc}")
+        finally:
+            server.stop()
+
+
+def choose_stack(results: Results) -> None:
+    """Highest product-list throughput among stacks meeting the p99 target (else highest)."""
+    row = "product_list" if "product_list" in results.requests else "bare"
+    candidates = [m for m in results.measurements if m.scenario == row and not m.non_2xx]
+    if not candidates:
+        results.chosen = STACKS[0].key
+        results.choice_reason = "no stack produced a clean run; defaulting to uvicorn x1"
+        return
+    meeting = [m for m in candidates if m.p99_ms <= TARGET_P99_MS] or candidates
+    best = max(meeting, key=lambda m: m.rps)
+    results.chosen = best.stack
+    others = ", ".join(
+        f"{m.stack} {m.rps:.0f} req/s p99 {m.p99_ms:.1f} ms"
+        for m in sorted(candidates, key=lambda m: -m.rps)
+        if m is not best
+    )
+    qualifier = "within" if best.p99_ms <= TARGET_P99_MS else "(none met the p99 target)"
+    results.choice_reason = (
+        f"{best.stack}: highest {row} throughput {qualifier} p99 <= {TARGET_P99_MS:.0f} ms — "
+        f"{best.rps:.0f} req/s, p99 {best.p99_ms:.1f} ms (others: {others or 'none'})"
+    )
+
+
+# -- machine ---------------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, str]:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kib = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kib = int(line.split()[1])
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    load = os.getloadavg()
+    return {
+        "nproc": str(os.cpu_count()),
+        "CPU": cpu,
+        "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
+        "kernel": platform.release(),
+        "Python": platform.python_version(),
+        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "?",
+        "packages": ", ".join(
+            f"{name} {metadata.version(name)}"
+            for name in ("fastapi", "uvicorn", "uvloop", "httptools", "granian", "sqlalchemy")
+        ),
+        "load average at start": " ".join(f"{x:.2f}" for x in load),
+    }
+
+
+# -- main ------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", "10")))
+    parser.add_argument("--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", "2")))
+    parser.add_argument(
+        "--connections", type=int, default=int(os.environ.get("BENCH_CONNECTIONS", "64"))
+    )
+    # One wrk thread: on a 2-core box the load generator must not starve the server.
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "1")))
+    parser.add_argument(
+        "--stacks",
+        default=os.environ.get("BENCH_STACKS", ",".join(s.key for s in STACKS)),
+        help="comma-separated: " + ", ".join(s.key for s in STACKS),
+    )
+    parser.add_argument("--output", type=Path, default=REPORT)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk (make bench does it)")
+    began = time.monotonic()
+    stacks = [s for s in STACKS if s.key in args.stacks.split(",")]
+    if not stacks:
+        sys.exit(f"no known stack in {args.stacks!r}")
+    backend = asyncio.run(detect_backend())
+    print(f"Shoplet bench on {backend.name} ({backend.why})")
+    results = Results(
+        started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        backend=backend,
+        schema="",
+        seed="",
+        args={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        machine=machine_info(),
+    )
+    results.schema = asyncio.run(prepare_database(backend))
+    print(f"  schema: {results.schema}")
+    results.seed = asyncio.run(seed(backend))
+    print(f"  seed: {results.seed}")
+    print("In process: prepare requests, count SQL statements")
+    asyncio.run(in_process(backend, results))
+
+    env = server_env(backend)
+    comparison = [n for n, s in SCENARIOS.items() if s.stack_comparison]
+    print(f"Server stacks ({args.duration}s at {args.connections} connections per row)")
+    for stack in stacks:
+        run_stack(stack, comparison, env, results, args)
+    choose_stack(results)
+    print(f"Chosen: {results.choice_reason}")
+    chosen = next(s for s in STACKS if s.key == results.chosen)
+    rest = [n for n, s in SCENARIOS.items() if not s.stack_comparison]
+    if any(n in results.requests for n in rest):
+        print("Remaining rows on the chosen stack")
+        run_stack(chosen, rest, env, results, args)
+    results.elapsed_s = round(time.monotonic() - began, 1)
+
+    from bench.report import render
+
+    args.output.write_text(render(results))
+    raw = DATA_DIR / "results.json"
+    raw.write_text(json.dumps(asdict(results), indent=2, ensure_ascii=False, default=str))
+    print(f"Wrote {args.output} and {raw} in {results.elapsed_s:.0f} s")

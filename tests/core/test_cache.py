@@ -243,6 +243,11 @@ async def test_unsafe_keys_are_hashed_and_namespaces_checked(cache: Cache) -> No
     for bad in ("", "Product", "a:b", "a*", "x" * 49):
         with pytest.raises(ValueError, match="namespace"):
             await cache.get_or_load(bad, 1, loader)
+    with pytest.raises(ValueError, match="positive"):
+        await cache.get_or_load("product", 1, loader, ttl=0)
+    with pytest.raises(ValueError, match="positive"):
+        await cache.get_or_load("product", 1, loader, negative_ttl=-1)
+    assert loader.calls == 1
 
 
 async def test_invalidate_drops_one_key(cache: Cache) -> None:

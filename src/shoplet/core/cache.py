@@ -300,6 +300,8 @@ class Cache:
         Loader exceptions are not cached; concurrent waiters for the same key see the same one.
         """
         full = self.full_key(namespace, key)
+        if ttl <= 0 or negative_ttl <= 0:
+            raise ValueError("ttl and negative_ttl must be positive")
         if self.l1_enabled:
             hit = await self.l1.get(full, _ABSENT)
             if hit is not _ABSENT:

@@ -50,6 +50,22 @@ class Settings(BaseSettings):
     # None: the in-repo simulator (embedded and test); production sets https://api.weixin.qq.com
     wechat_api_base: str | None = None
 
+    # WeChat Pay API v3 (direct merchant, public-key mode). Embedded and test mode leave these
+    # unset and pay against the in-repo simulator with keys generated in data_dir/wechatpay-sim.
+    wechatpay_mchid: str | None = None
+    wechatpay_appid: str | None = None  # None: the mini program's wechat_appid
+    wechatpay_merchant_key_path: Path | None = None  # apiclient_key.pem
+    wechatpay_merchant_serial: str | None = None  # merchant API certificate serial number
+    wechatpay_apiv3_key: SecretStr | None = None  # 32 bytes
+    wechatpay_platform_public_key_path: Path | None = None  # WeChat Pay public key (pub_key.pem)
+    wechatpay_platform_serial: str | None = None  # its id, PUB_KEY_ID_…
+    # None: the in-repo simulator; production sets https://api.mch.weixin.qq.com
+    wechatpay_api_base: str | None = None
+    # Public base URL WeChat Pay posts notifies to; None: http://{host}:{port}
+    wechatpay_notify_base_url: str | None = None
+    # Embedded simulator only: seconds before a PROCESSING refund succeeds (None: never by itself)
+    wechatpay_sim_refund_delay_seconds: float | None = 2.0
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False
@@ -69,6 +85,31 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _production_pays_for_real(self) -> Settings:
+        if self.env == "production" and self.wechatpay_api_base is not None:
+            missing = [
+                name
+                for name, value in (
+                    ("SHOPLET_WECHATPAY_MCHID", self.wechatpay_mchid),
+                    ("SHOPLET_WECHATPAY_MERCHANT_KEY_PATH", self.wechatpay_merchant_key_path),
+                    ("SHOPLET_WECHATPAY_MERCHANT_SERIAL", self.wechatpay_merchant_serial),
+                    ("SHOPLET_WECHATPAY_APIV3_KEY", self.wechatpay_apiv3_key),
+                    (
+                        "SHOPLET_WECHATPAY_PLATFORM_PUBLIC_KEY_PATH",
+                        self.wechatpay_platform_public_key_path,
+                    ),
+                    ("SHOPLET_WECHATPAY_PLATFORM_SERIAL", self.wechatpay_platform_serial),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ValueError(f"WeChat Pay in production needs {', '.join(missing)}")
+        apiv3_key = self.wechatpay_apiv3_key
+        if apiv3_key is not None and len(apiv3_key.get_secret_value().encode()) != 32:
+            raise ValueError("SHOPLET_WECHATPAY_APIV3_KEY must be 32 bytes")
         return self
 
     @property

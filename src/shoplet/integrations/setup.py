@@ -15,14 +15,31 @@ from shoplet.core.settings import Settings
 from shoplet.integrations.sms import LogSmsSender, SmsSender
 from shoplet.integrations.wechat.login import WeChatLoginClient
 from shoplet.integrations.wechat.login_simulator import create_login_simulator
+from shoplet.integrations.wechat.pay import (
+    API_BASE,
+    MemoryReplayStore,
+    RedisReplayStore,
+    ReplayStore,
+    WeChatPayClient,
+    WeChatPayConfig,
+    WeChatPayError,
+    config_from_settings,
+    notify_urls,
+)
+from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator, lazy_keys
 
 WECHAT_SIM_PREFIX = "/_sim/wechat"
+WECHATPAY_SIM_PREFIX = "/_sim/wechatpay"
+WECHATPAY_SIM_MCHID = "1900000109"
 
 
 @dataclass
 class Integrations:
     wechat_login: WeChatLoginClient
     sms: SmsSender
+    wechat_pay: WeChatPayClient
+    # The simulator behind wechat_pay in embedded and test mode; None in production.
+    wechat_pay_simulator: WeChatPaySimulator | None
 
 
 @asynccontextmanager
@@ -36,13 +53,101 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
         wechat_http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=simulator), base_url="http://wechat.simulator"
         )
-    async with wechat_http:
+    pay_http, wechat_pay, pay_simulator = open_wechat_pay(app, ctx)
+    async with wechat_http, pay_http:
         integrations = Integrations(
             wechat_login=WeChatLoginClient(wechat_http, appid=settings.wechat_appid, secret=secret),
             sms=LogSmsSender(),
+            wechat_pay=wechat_pay,
+            wechat_pay_simulator=pay_simulator,
         )
         app.state.integrations = integrations
-        yield integrations
+        try:
+            yield integrations
+        finally:
+            if pay_simulator is not None:
+                await pay_simulator.aclose()
+
+
+def wechatpay_simulator(app: FastAPI, settings: Settings) -> WeChatPaySimulator:
+    """One simulator per app, shared by its mounted routes and Shoplet's own client.
+
+    Notifies go to the notify URL over HTTP; when no public notify base URL is configured that
+    URL is this very app, so they are delivered in-process (no port to guess, works in tests).
+    """
+    existing: WeChatPaySimulator | None = getattr(app.state, "wechatpay_simulator", None)
+    if existing is not None:
+        return existing
+    notify_transport = (
+        None
+        if settings.wechatpay_notify_base_url
+        else httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    )
+    simulator = WeChatPaySimulator(
+        mchid=settings.wechatpay_mchid or WECHATPAY_SIM_MCHID,
+        appid=settings.wechatpay_appid or settings.wechat_appid,
+        keys=lazy_keys(settings.data_dir / "wechatpay-sim"),
+        notify_transport=notify_transport,
+        # Tests complete refunds explicitly; the embedded shop completes them by itself.
+        refund_delay_seconds=(
+            settings.wechatpay_sim_refund_delay_seconds if settings.env == "embedded" else None
+        ),
+    )
+    app.state.wechatpay_simulator = simulator
+    return simulator
+
+
+def open_wechat_pay(
+    app: FastAPI, ctx: AppContext
+) -> tuple[httpx.AsyncClient, WeChatPayClient, WeChatPaySimulator | None]:
+    settings = ctx.settings
+    replay: ReplayStore = (
+        RedisReplayStore(ctx.redis) if ctx.redis is not None else MemoryReplayStore()
+    )
+    if settings.wechatpay_api_base or not settings.is_embedded:
+        http = httpx.AsyncClient(
+            base_url=settings.wechatpay_api_base or API_BASE,
+            timeout=httpx.Timeout(10.0, connect=5.0),
+        )
+        if settings.wechatpay_api_base:
+            # Explicit API base: fail at start-up on missing or unreadable credentials.
+            return (
+                http,
+                WeChatPayClient(http, config_from_settings(settings), replay_store=replay),
+                None,
+            )
+
+        def configured() -> WeChatPayConfig:
+            try:
+                return config_from_settings(settings)
+            except (ValueError, OSError) as exc:
+                raise WeChatPayError("NOT_CONFIGURED", str(exc), 0, verified=False) from exc
+
+        # Production never falls back to the simulator; unconfigured, payments fail clearly.
+        return http, WeChatPayClient(http, configured, replay_store=replay), None
+
+    simulator = wechatpay_simulator(app, settings)
+    notify_url, refund_notify_url = notify_urls(settings)
+
+    def simulated() -> WeChatPayConfig:
+        # Embedded mode: the merchant key and the WeChat Pay public key are the simulator's.
+        keys = simulator.keys
+        return WeChatPayConfig(
+            mchid=simulator.mchid,
+            appid=simulator.appid,
+            merchant_private_key=keys.merchant_private_key,
+            merchant_serial=keys.merchant_serial,
+            apiv3_key=keys.apiv3_key,
+            platform_public_key=keys.platform_public_key,
+            platform_serial=keys.platform_serial,
+            notify_url=notify_url,
+            refund_notify_url=refund_notify_url,
+        )
+
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=simulator.app), base_url="http://wechatpay.simulator"
+    )
+    return http, WeChatPayClient(http, simulated, replay_store=replay), simulator
 
 
 def mount_simulators(app: FastAPI, settings: Settings) -> None:
@@ -53,6 +158,7 @@ def mount_simulators(app: FastAPI, settings: Settings) -> None:
             appid=settings.wechat_appid, secret=settings.wechat_secret.get_secret_value()
         ),
     )
+    app.mount(WECHATPAY_SIM_PREFIX, wechatpay_simulator(app, settings).app)
 
 
 def _integrations(request: Request) -> Integrations:

@@ -1,0 +1,129 @@
+// The one HTTP client of the storefront. Every call names an operation from operations.json, so
+// the set of backend endpoints the app uses is data that a test checks against the OpenAPI schema.
+import OPERATIONS from './operations.json'
+
+export { OPERATIONS }
+
+/** A problem+json error from the backend (or a network failure: status 0, code "network"). */
+export class ApiError extends Error {
+  constructor({ status, code, title, detail, body }) {
+    super(detail || title || code || `HTTP ${status}`)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code || `http.${status}`
+    this.title = title || ''
+    this.detail = detail || ''
+    this.body = body
+  }
+}
+
+function defaultBaseUrl() {
+  // H5 is served by the backend itself (same origin). The mini program needs an absolute HTTPS
+  // URL, set at build time with VITE_API_BASE (docs/storefront.md).
+  // #ifdef MP-WEIXIN
+  return import.meta.env.VITE_API_BASE || 'http://127.0.0.1:8000'
+  // #endif
+  // #ifndef MP-WEIXIN
+  return import.meta.env.VITE_API_BASE || ''
+  // #endif
+}
+
+/** The default transport: uni.request, which is wx.request in the mini program and XHR in H5. */
+export function uniTransport({ url, method, header, data }) {
+  return new Promise((resolve) => {
+    uni.request({
+      url,
+      method,
+      header,
+      data,
+      dataType: 'json',
+      success: (res) => resolve({ status: res.statusCode, data: res.data, headers: res.header }),
+      fail: (err) => resolve({ status: 0, data: { code: 'network', detail: err && err.errMsg } }),
+    })
+  })
+}
+
+const config = {
+  baseUrl: undefined,
+  transport: uniTransport,
+  // Set by the auth store (stores/auth.js) so this module depends on no store.
+  auth: {
+    accessToken: () => '',
+    cartToken: () => '',
+    refresh: async () => false,
+    onUnauthorized: () => {},
+  },
+}
+
+export function configureClient(options) {
+  Object.assign(config, options)
+  if (options.auth) config.auth = { ...config.auth, ...options.auth }
+}
+
+export function buildQuery(query) {
+  if (!query) return ''
+  const parts = []
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+  }
+  return parts.length ? `?${parts.join('&')}` : ''
+}
+
+export function fillPath(template, params = {}) {
+  return template.replace(/\{(\w+)\}/g, (_, name) => {
+    const value = params[name]
+    if (value === undefined || value === null || value === '') {
+      throw new Error(`missing path parameter ${name} for ${template}`)
+    }
+    return encodeURIComponent(String(value))
+  })
+}
+
+function checkFields(name, kind, allowed, given) {
+  if (!given) return
+  for (const key of Object.keys(given)) {
+    if (!allowed || !allowed.includes(key)) {
+      throw new Error(`${name}: ${kind} field "${key}" is not declared in operations.json`)
+    }
+  }
+}
+
+/**
+ * Call one operation: `call('getProduct', { params: { product_id: 1 } })`.
+ * Resolves with the parsed JSON body (undefined for 204); rejects with ApiError.
+ */
+export async function call(name, { params, query, body, headers, auth = true } = {}) {
+  const op = OPERATIONS[name]
+  if (!op || name.startsWith('_')) throw new Error(`unknown operation ${name}`)
+  checkFields(name, 'query', op.query, query)
+  checkFields(name, 'body', op.body, body)
+  const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
+  const url = base + fillPath(op.path, params) + buildQuery(query)
+  const send = () => {
+    const header = { Accept: 'application/json', ...headers }
+    if (body !== undefined) header['Content-Type'] = 'application/json'
+    const token = auth ? config.auth.accessToken() : ''
+    if (token) header.Authorization = `Bearer ${token}`
+    const cartToken = config.auth.cartToken()
+    if (!token && cartToken && op.path.startsWith('/api/v1/cart')) header['X-Cart-Token'] = cartToken
+    return config.transport({ url, method: op.method, header, data: body })
+  }
+  let res = await send()
+  if (res.status === 401 && auth && config.auth.accessToken()) {
+    // One silent refresh, then give up and let the app ask the shopper to log in again.
+    if (await config.auth.refresh()) res = await send()
+    if (res.status === 401) config.auth.onUnauthorized()
+  }
+  if (res.status >= 200 && res.status < 300) {
+    return res.status === 204 || res.data === '' ? undefined : res.data
+  }
+  const problem = res.data && typeof res.data === 'object' ? res.data : {}
+  throw new ApiError({
+    status: res.status,
+    code: problem.code || (res.status === 0 ? 'network' : undefined),
+    title: problem.title,
+    detail: problem.detail,
+    body: problem,
+  })
+}

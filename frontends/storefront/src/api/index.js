@@ -1,0 +1,64 @@
+// The storefront's API: one function per backend operation (operations.json), grouped by area.
+// Pages and stores import `api` from here and never build URLs themselves.
+import { call } from './client'
+
+export { ApiError, configureClient, OPERATIONS } from './client'
+
+export const api = {
+  auth: {
+    wechatLogin: (code) => call('wechatLogin', { body: { code }, auth: false }),
+    sendSmsCode: (phone) => call('sendSmsCode', { body: { phone }, auth: false }),
+    smsLogin: (phone, code) => call('smsLogin', { body: { phone, code }, auth: false }),
+    refresh: (refresh_token) => call('refreshToken', { body: { refresh_token }, auth: false }),
+    logout: (refresh_token) => call('logout', { body: { refresh_token } }),
+  },
+  me: {
+    get: () => call('getMe'),
+    update: (patch) => call('updateMe', { body: patch }),
+  },
+  addresses: {
+    list: () => call('listAddresses'),
+    get: (id) => call('getAddress', { params: { address_id: id } }),
+    create: (address) => call('createAddress', { body: address }),
+    update: (id, patch) => call('updateAddress', { params: { address_id: id }, body: patch }),
+    remove: (id) => call('deleteAddress', { params: { address_id: id } }),
+  },
+  catalog: {
+    categories: () => call('listCategories'),
+    products: (query) => call('listProducts', { query }),
+    product: (id) => call('getProduct', { params: { product_id: id } }),
+  },
+  favorites: {
+    list: (query) => call('listFavorites', { query }),
+    add: (productId) => call('addFavorite', { params: { product_id: productId } }),
+    remove: (productId) => call('removeFavorite', { params: { product_id: productId } }),
+  },
+  cart: {
+    get: () => call('getCart'),
+    add: (sku_id, quantity) => call('addCartLine', { body: { sku_id, quantity } }),
+    update: (skuId, patch) => call('updateCartLine', { params: { sku_id: skuId }, body: patch }),
+    remove: (skuId) => call('removeCartLine', { params: { sku_id: skuId } }),
+    selectAll: (selected) => call('selectCart', { body: { selected } }),
+    merge: (guest_token) => call('mergeCart', { body: { guest_token } }),
+  },
+  checkout: {
+    preview: (body) => call('previewCheckout', { body }),
+    placeOrder: (body, idempotencyKey) =>
+      call('createOrder', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  },
+  orders: {
+    list: (query) => call('listOrders', { query }),
+    get: (orderNo) => call('getOrder', { params: { order_no: orderNo } }),
+    cancel: (orderNo, reason) =>
+      call('cancelOrder', { params: { order_no: orderNo }, body: reason ? { reason } : {} }),
+    confirmReceipt: (orderNo) => call('confirmReceipt', { params: { order_no: orderNo } }),
+    requestAftersale: (orderNo, body) =>
+      call('requestAftersale', { params: { order_no: orderNo }, body }),
+    pay: (orderNo, channel) => call('payOrder', { params: { order_no: orderNo }, body: { channel } }),
+  },
+  simulator: {
+    // Embedded/test mode only: the WeChat Pay simulator confirms the payment and sends the signed
+    // notify to the backend, exactly as WeChat Pay would.
+    pay: (prepay_id) => call('simulatorPay', { body: { prepay_id }, auth: false }),
+  },
+}

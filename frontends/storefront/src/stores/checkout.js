@@ -1,0 +1,53 @@
+import { defineStore } from 'pinia'
+import { api } from '../api'
+import { randomId } from '../utils/ids'
+
+export const useCheckoutStore = defineStore('checkout', {
+  state: () => ({
+    addressId: null,
+    // null: the cart's selected lines; [{sku_id, quantity}] for "buy now".
+    items: null,
+    remark: '',
+    preview: null,
+    // One key per purchase attempt: a retried submit (network drop, double tap) reuses it, so the
+    // backend returns the first order instead of creating a second one.
+    idempotencyKey: '',
+    submitting: false,
+  }),
+  getters: {
+    breakdown: (s) => (s.preview && s.preview.breakdown) || null,
+    warnings: (s) => (s.preview && s.preview.warnings) || [],
+  },
+  actions: {
+    start({ items = null } = {}) {
+      this.items = items
+      this.preview = null
+      this.remark = ''
+      this.idempotencyKey = randomId('ck_')
+    },
+    setAddress(id) {
+      this.addressId = id
+    },
+    async loadPreview() {
+      const body = {}
+      if (this.addressId != null) body.address_id = this.addressId
+      if (this.items) body.items = this.items
+      this.preview = await api.checkout.preview(body)
+      return this.preview
+    },
+    async placeOrder() {
+      if (!this.idempotencyKey) this.idempotencyKey = randomId('ck_')
+      const body = { address_id: this.addressId }
+      if (this.items) body.items = this.items
+      if (this.remark.trim()) body.remark = this.remark.trim()
+      this.submitting = true
+      try {
+        const order = await api.checkout.placeOrder(body, this.idempotencyKey)
+        this.idempotencyKey = ''
+        return order
+      } finally {
+        this.submitting = false
+      }
+    },
+  },
+})

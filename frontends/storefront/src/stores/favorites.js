@@ -1,0 +1,37 @@
+import { defineStore } from 'pinia'
+import { api } from '../api'
+
+function productIdOf(item) {
+  return String(item.product_id ?? (item.product && item.product.id) ?? item.id)
+}
+
+export const useFavoritesStore = defineStore('favorites', {
+  state: () => ({ ids: [], loaded: false }),
+  getters: {
+    has: (s) => (productId) => s.ids.includes(String(productId)),
+  },
+  actions: {
+    async load() {
+      const page = await api.favorites.list({ limit: 50 })
+      this.ids = (page.items || []).map(productIdOf)
+      this.loaded = true
+    },
+    /** Optimistic: the heart fills at once and reverts if the backend refuses. */
+    async toggle(productId) {
+      const id = String(productId)
+      const on = !this.ids.includes(id)
+      this.ids = on ? [...this.ids, id] : this.ids.filter((x) => x !== id)
+      try {
+        on ? await api.favorites.add(productId) : await api.favorites.remove(productId)
+      } catch (err) {
+        this.ids = on ? this.ids.filter((x) => x !== id) : [...this.ids, id]
+        throw err
+      }
+      return on
+    },
+    reset() {
+      this.ids = []
+      this.loaded = false
+    },
+  },
+})

@@ -1,0 +1,40 @@
+// Wires the stores to the API client and restores what the shopper left (tokens, cart token,
+// preferences). Called once from App.vue's onLaunch.
+import { configureClient } from '../api'
+import { useAuthStore } from './auth'
+import { useCartStore } from './cart'
+import { usePrefsStore } from './prefs'
+import { useFavoritesStore } from './favorites'
+import { useAddressStore } from './addresses'
+
+export function bootstrap() {
+  const auth = useAuthStore()
+  const cart = useCartStore()
+  const prefs = usePrefsStore()
+  auth.restore()
+  cart.restore()
+  prefs.restore()
+  configureClient({
+    auth: {
+      accessToken: () => auth.accessToken,
+      cartToken: () => cart.guestToken,
+      refresh: () => auth.refresh(),
+      onUnauthorized: () => auth.clear(),
+    },
+  })
+  return { auth, cart, prefs }
+}
+
+/** After any login: fold the guest cart in and load what belongs to the member. */
+export async function afterLogin() {
+  const cart = useCartStore()
+  await cart.mergeGuest().catch(() => {})
+  await cart.load().catch(() => {})
+  useFavoritesStore().load().catch(() => {})
+}
+
+export async function afterLogout() {
+  useCartStore().reset()
+  useFavoritesStore().reset()
+  useAddressStore().reset()
+}

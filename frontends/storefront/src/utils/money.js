@@ -1,0 +1,24 @@
+// Money is integer fen everywhere (DESIGN.md); only the display turns it into yuan.
+
+/** 12345 -> "123.45"; 100 -> "1.00". */
+export function yuan(fen) {
+  const n = Number(fen)
+  if (!Number.isInteger(n)) return '--'
+  const sign = n < 0 ? '-' : ''
+  const abs = Math.abs(n)
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
+}
+
+/** 12345 -> "¥123.45". */
+export function price(fen) {
+  const text = yuan(fen)
+  return text === '--' ? text : `¥${text}`
+}
+
+/** "12.5" / "12" (what a shopper types) -> 1250 fen; null when it is not a price. */
+export function parseYuan(text) {
+  const s = String(text ?? '').trim()
+  if (!/^\d{1,9}(\.\d{1,2})?$/.test(s)) return null
+  const [int, frac = ''] = s.split('.')
+  return Number(int) * 100 + Number(frac.padEnd(2, '0'))
+}

@@ -1,0 +1,82 @@
+/** The console's API, one function per backend operation (all go through `call`). */
+import { call, type QueryValue } from './client'
+import { OPS, type Operation } from './operations'
+import type {
+  Aftersale,
+  Category,
+  Dashboard,
+  ExportJob,
+  LedgerEntry,
+  OrderDetail,
+  OrderSummary,
+  Page,
+  ProductAdmin,
+  ProductCreate,
+  ProductStatus,
+  ProductUpdate,
+  StockLevel,
+} from './types'
+import type { ApiPath, BodyOf, QueryOf, ResponseOf } from './typing'
+
+type Query = Record<string, QueryValue>
+/** Response, body and query types of a schema operation, from the generated types. */
+type Res<O> = O extends Operation<infer P, infer M> ? (P extends ApiPath ? ResponseOf<P, Lowercase<M>> : never) : never
+type Body<O> = O extends Operation<infer P, infer M> ? (P extends ApiPath ? BodyOf<P, Lowercase<M>> : never) : never
+type Q<O> = O extends Operation<infer P, infer M> ? (P extends ApiPath ? QueryOf<P, Lowercase<M>> : never) : never
+type O = typeof OPS
+
+export const consoleApi = {
+  // auth
+  login: (body: Body<O['login']>) =>
+    call<Res<O['login']>>(OPS.login, { body, anonymous: true }),
+  me: () => call<Res<O['me']>>(OPS.me),
+  enrollMfa: () => call<Res<O['mfaEnroll']>>(OPS.mfaEnroll),
+  confirmMfa: (body: Body<O['mfaConfirm']>) => call<Res<O['mfaConfirm']>>(OPS.mfaConfirm, { body }),
+
+  // staff (owner)
+  listStaff: (query: Q<O['listStaff']> = {}) => call<Res<O['listStaff']>>(OPS.listStaff, { query }),
+  createStaff: (body: Body<O['createStaff']>) =>
+    call<Res<O['createStaff']>>(OPS.createStaff, { body }),
+  updateStaff: (id: number, body: Body<O['updateStaff']>) =>
+    call<Res<O['updateStaff']>>(OPS.updateStaff, { params: { staff_id: id }, body }),
+  resetStaffMfa: (id: number) =>
+    call<Res<O['resetStaffMfa']>>(OPS.resetStaffMfa, { params: { staff_id: id } }),
+  auditLog: (query: Q<O['auditLog']> = {}) => call<Res<O['auditLog']>>(OPS.auditLog, { query }),
+
+  // catalog
+  listCategories: () => call<Category[]>(OPS.listCategories),
+  listProducts: (query: Query = {}) => call<Page<ProductAdmin>>(OPS.listProducts, { query }),
+  getProduct: (id: number) => call<ProductAdmin>(OPS.getProduct, { params: { product_id: id } }),
+  createProduct: (body: ProductCreate) => call<ProductAdmin>(OPS.createProduct, { body }),
+  updateProduct: (id: number, body: ProductUpdate) =>
+    call<ProductAdmin>(OPS.updateProduct, { params: { product_id: id }, body }),
+  setProductStatus: (id: number, status: ProductStatus) =>
+    call<ProductAdmin>(OPS.setProductStatus, { params: { product_id: id }, body: { status } }),
+  adjustStock: (skuId: number, delta: number, reason: string) =>
+    call<StockLevel>(OPS.adjustStock, { params: { sku_id: skuId }, body: { delta, reason } }),
+  stockLedger: (skuId: number, query: Query = {}) =>
+    call<Page<LedgerEntry>>(OPS.stockLedger, { params: { sku_id: skuId }, query }),
+  uploadMedia: (file: File) => {
+    const form = new FormData()
+    form.append('file', file)
+    return call<{ url: string }>(OPS.uploadMedia, { form })
+  },
+
+  // trade
+  listOrders: (query: Query = {}) => call<Page<OrderSummary>>(OPS.listOrders, { query }),
+  getOrder: (orderNo: string) => call<OrderDetail>(OPS.getOrder, { params: { order_no: orderNo } }),
+  shipOrder: (orderNo: string, carrier: string, trackingNo: string) =>
+    call<OrderDetail>(OPS.shipOrder, {
+      params: { order_no: orderNo },
+      body: { carrier, tracking_no: trackingNo },
+    }),
+  listAftersales: (query: Query = {}) => call<Page<Aftersale>>(OPS.listAftersales, { query }),
+  approveAftersale: (no: string) =>
+    call<Aftersale>(OPS.approveAftersale, { params: { aftersale_no: no } }),
+  rejectAftersale: (no: string, reason: string) =>
+    call<Aftersale>(OPS.rejectAftersale, { params: { aftersale_no: no }, body: { reason } }),
+  exportOrders: (query: Query = {}) => call<{ job_id: string }>(OPS.exportOrders, { body: query }),
+  getExport: (jobId: string) => call<ExportJob>(OPS.getExport, { params: { job_id: jobId } }),
+
+  dashboard: () => call<Dashboard>(OPS.dashboard),
+}

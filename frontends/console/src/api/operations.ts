@@ -1,0 +1,88 @@
+/**
+ * Every backend operation the console calls, in one table.
+ *
+ * `op()` marks an operation the backend schema (src/api/openapi.json) must have: vitest fails
+ * when it is missing (tests/unit/operations.test.ts). `planned()` marks an operation from the API
+ * contract that the backend may not serve yet: the client refuses to call it (and the UI shows
+ * the feature as not yet available) until it appears in the schema snapshot.
+ */
+import available from 'virtual:openapi-operations'
+import type { ApiPath, HttpMethod, MethodOf } from './typing'
+
+export type { HttpMethod }
+
+export interface Operation<P extends string = string, M extends HttpMethod = HttpMethod> {
+  readonly method: M
+  readonly path: P
+  readonly planned: boolean
+}
+
+/** An operation of the schema snapshot: the path and method are type-checked against it. */
+function op<P extends ApiPath, M extends Uppercase<MethodOf<P>> & HttpMethod>(
+  method: M,
+  path: P,
+): Operation<P, M> {
+  return { method, path, planned: false }
+}
+
+/** An operation of the API contract that the backend does not serve yet. */
+function planned(method: HttpMethod, path: string): Operation {
+  return { method, path, planned: true }
+}
+
+export const OPS = {
+  login: op('POST', '/api/v1/console/auth/login'),
+  me: op('GET', '/api/v1/console/auth/me'),
+  mfaEnroll: op('POST', '/api/v1/console/auth/mfa/enroll'),
+  mfaConfirm: op('POST', '/api/v1/console/auth/mfa/confirm'),
+
+  listStaff: op('GET', '/api/v1/console/staff'),
+  createStaff: op('POST', '/api/v1/console/staff'),
+  updateStaff: op('PATCH', '/api/v1/console/staff/{staff_id}'),
+  resetStaffMfa: op('POST', '/api/v1/console/staff/{staff_id}/reset-mfa'),
+  auditLog: op('GET', '/api/v1/console/audit-log'),
+
+  listCategories: planned('GET', '/api/v1/console/categories'),
+  listProducts: planned('GET', '/api/v1/console/products'),
+  createProduct: planned('POST', '/api/v1/console/products'),
+  getProduct: planned('GET', '/api/v1/console/products/{product_id}'),
+  updateProduct: planned('PATCH', '/api/v1/console/products/{product_id}'),
+  setProductStatus: planned('POST', '/api/v1/console/products/{product_id}/status'),
+  adjustStock: planned('POST', '/api/v1/console/skus/{sku_id}/stock-adjustments'),
+  stockLedger: planned('GET', '/api/v1/console/skus/{sku_id}/ledger'),
+  uploadMedia: planned('POST', '/api/v1/console/media'),
+
+  listOrders: planned('GET', '/api/v1/console/orders'),
+  getOrder: planned('GET', '/api/v1/console/orders/{order_no}'),
+  shipOrder: planned('POST', '/api/v1/console/orders/{order_no}/ship'),
+  listAftersales: planned('GET', '/api/v1/console/aftersales'),
+  approveAftersale: planned('POST', '/api/v1/console/aftersales/{aftersale_no}/approve'),
+  rejectAftersale: planned('POST', '/api/v1/console/aftersales/{aftersale_no}/reject'),
+  exportOrders: planned('POST', '/api/v1/console/exports/orders'),
+  getExport: planned('GET', '/api/v1/console/exports/{job_id}'),
+
+  dashboard: planned('GET', '/api/v1/console/dashboard'),
+} satisfies Record<string, Operation>
+
+export type OperationName = keyof typeof OPS
+
+/** "METHOD /path" with path parameters normalised to `{}`, as in `virtual:openapi-operations`. */
+export function operationKey(operation: Pick<Operation, 'method' | 'path'>): string {
+  return `${operation.method} ${operation.path.replace(/\{[^}]+\}/g, '{}')}`
+}
+
+const AVAILABLE = new Set(available)
+
+/** Whether the backend this console was built against serves `operation`. */
+export function isAvailable(operation: Operation): boolean {
+  return AVAILABLE.has(operationKey(operation))
+}
+
+/** Fill `{name}` placeholders; every placeholder must be given, values are URI-encoded. */
+export function buildPath(template: string, params: Record<string, string | number> = {}): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params[name]
+    if (value === undefined) throw new Error(`missing path parameter ${name} for ${template}`)
+    return encodeURIComponent(String(value))
+  })
+}

@@ -1,0 +1,60 @@
+/**
+ * What a staff role may see and do in the console. The backend decides (the permissions come
+ * from `GET /console/auth/me` and every route checks them again); the console only hides what a
+ * role cannot use.
+ */
+import { isAvailable, OPS, type Operation } from '@/api/operations'
+
+export type Permission =
+  | 'staff:manage'
+  | 'audit:read'
+  | 'products:read'
+  | 'products:write'
+  | 'stock:adjust'
+  | 'orders:read'
+  | 'orders:ship'
+  | 'orders:export'
+  | 'aftersales:handle'
+  | 'dashboard:read'
+  | 'flashsale:manage'
+
+export interface MenuEntry {
+  path: string
+  title: string
+  icon: string
+  /** Permission needed to see the entry; null: every signed-in staff member. */
+  permission: Permission | null
+  /** The backend operation the screen cannot work without. */
+  operation: Operation | null
+}
+
+export const MENU: MenuEntry[] = [
+  { path: '/dashboard', title: '数据概览', icon: 'DataAnalysis', permission: 'dashboard:read', operation: OPS.dashboard },
+  { path: '/products', title: '商品管理', icon: 'Goods', permission: 'products:read', operation: OPS.listProducts },
+  { path: '/orders', title: '订单管理', icon: 'List', permission: 'orders:read', operation: OPS.listOrders },
+  { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
+  { path: '/staff', title: '员工管理', icon: 'User', permission: 'staff:manage', operation: OPS.listStaff },
+  { path: '/audit-log', title: '操作日志', icon: 'Document', permission: 'audit:read', operation: OPS.auditLog },
+  { path: '/account', title: '账户安全', icon: 'Lock', permission: null, operation: OPS.me },
+]
+
+export function can(permissions: Iterable<string>, permission: Permission | null): boolean {
+  if (permission === null) return true
+  for (const p of permissions) if (p === permission) return true
+  return false
+}
+
+/** Menu entries the role may see; `available` says whether the backend serves the screen yet. */
+export function visibleMenu(permissions: Iterable<string>): (MenuEntry & { available: boolean })[] {
+  const granted = [...permissions]
+  return MENU.filter((entry) => can(granted, entry.permission)).map((entry) => ({
+    ...entry,
+    available: entry.operation === null || isAvailable(entry.operation),
+  }))
+}
+
+/** Where a staff member lands after signing in: the first screen they may use that works. */
+export function landingPath(permissions: Iterable<string>): string {
+  const menu = visibleMenu(permissions)
+  return (menu.find((entry) => entry.available) ?? menu[menu.length - 1])?.path ?? '/account'
+}

@@ -1,0 +1,132 @@
+import { createRouter, createWebHistory, type RouteRecordRaw, type Router } from 'vue-router'
+import { landingPath, type Permission } from '@/lib/permissions'
+import { useAuthStore } from '@/stores/auth'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without signing in. */
+    public?: boolean
+    /** Reachable with the enrolment-only token of an owner who has not enrolled MFA. */
+    enrolment?: boolean
+    permission?: Permission | null
+    title?: string
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { public: true, title: '登录' },
+  },
+  {
+    path: '/mfa',
+    name: 'mfa',
+    component: () => import('@/views/MfaEnrollView.vue'),
+    meta: { enrolment: true, title: '绑定身份验证器' },
+  },
+  {
+    path: '/',
+    component: () => import('@/layouts/AdminLayout.vue'),
+    children: [
+      // Never rendered: the guard sends '/' to the first screen the role may use.
+      { path: '', name: 'home', component: () => import('@/views/NotFoundView.vue') },
+      {
+        path: 'dashboard',
+        name: 'dashboard',
+        component: () => import('@/views/DashboardView.vue'),
+        meta: { permission: 'dashboard:read', title: '数据概览' },
+      },
+      {
+        path: 'products',
+        name: 'products',
+        component: () => import('@/views/products/ProductListView.vue'),
+        meta: { permission: 'products:read', title: '商品管理' },
+      },
+      {
+        path: 'products/new',
+        name: 'product-new',
+        component: () => import('@/views/products/ProductEditView.vue'),
+        meta: { permission: 'products:write', title: '新建商品' },
+      },
+      {
+        path: 'products/:id(\\d+)',
+        name: 'product-edit',
+        component: () => import('@/views/products/ProductEditView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'products:write', title: '编辑商品' },
+      },
+      {
+        path: 'orders',
+        name: 'orders',
+        component: () => import('@/views/orders/OrderListView.vue'),
+        meta: { permission: 'orders:read', title: '订单管理' },
+      },
+      {
+        path: 'orders/:orderNo',
+        name: 'order-detail',
+        component: () => import('@/views/orders/OrderDetailView.vue'),
+        props: true,
+        meta: { permission: 'orders:read', title: '订单详情' },
+      },
+      {
+        path: 'aftersales',
+        name: 'aftersales',
+        component: () => import('@/views/orders/AftersaleListView.vue'),
+        meta: { permission: 'aftersales:handle', title: '售后处理' },
+      },
+      {
+        path: 'staff',
+        name: 'staff',
+        component: () => import('@/views/staff/StaffListView.vue'),
+        meta: { permission: 'staff:manage', title: '员工管理' },
+      },
+      {
+        path: 'audit-log',
+        name: 'audit-log',
+        component: () => import('@/views/staff/AuditLogView.vue'),
+        meta: { permission: 'audit:read', title: '操作日志' },
+      },
+      {
+        path: 'account',
+        name: 'account',
+        component: () => import('@/views/AccountView.vue'),
+        meta: { permission: null, title: '账户安全' },
+      },
+      {
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('@/views/ForbiddenView.vue'),
+        meta: { permission: null, title: '无权访问' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { permission: null, title: '页面不存在' },
+      },
+    ],
+  },
+]
+
+export function createConsoleRouter(history = createWebHistory('/console/')): Router {
+  const router = createRouter({ history, routes })
+  router.beforeEach((to) => {
+    const auth = useAuthStore()
+    if (to.meta.public) return true
+    if (!auth.isSignedIn) {
+      return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+    }
+    if (auth.mfaEnrollmentRequired) return to.meta.enrolment ? true : { name: 'mfa' }
+    if (to.name === 'home') return landingPath(auth.permissions)
+    if (to.meta.permission && !auth.can(to.meta.permission)) {
+      return { name: 'forbidden', query: { from: to.fullPath } }
+    }
+    return true
+  })
+  router.afterEach((to) => {
+    document.title = to.meta.title ? `${to.meta.title} · Shoplet 商家后台` : 'Shoplet 商家后台'
+  })
+  return router
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { can, landingPath, MENU, visibleMenu } from '@/lib/permissions'
+
+// The backend's role -> permission map (console/auth.py); the console only mirrors what /auth/me says.
+const OPERATOR = ['products:read', 'products:write', 'stock:adjust', 'orders:read', 'orders:ship', 'orders:export', 'aftersales:handle', 'dashboard:read', 'flashsale:manage']
+const OWNER = [...OPERATOR, 'staff:manage', 'audit:read']
+const SUPPORT = ['products:read', 'orders:read', 'aftersales:handle']
+
+describe('permissions', () => {
+  it('checks a single permission', () => {
+    expect(can(SUPPORT, 'products:read')).toBe(true)
+    expect(can(SUPPORT, 'products:write')).toBe(false)
+    expect(can([], null)).toBe(true)
+  })
+
+  it('shows each role only its menu entries', () => {
+    expect(visibleMenu(OWNER).map((m) => m.title)).toEqual(MENU.map((m) => m.title))
+    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/orders', '/aftersales', '/account'])
+    expect(visibleMenu(SUPPORT).map((m) => m.path)).toEqual(['/products', '/orders', '/aftersales', '/account'])
+    expect(visibleMenu([]).map((m) => m.path)).toEqual(['/account'])
+  })
+
+  it('marks screens whose backend operation is missing from the schema', () => {
+    for (const entry of visibleMenu(OWNER)) {
+      expect(typeof entry.available).toBe('boolean')
+    }
+    expect(visibleMenu(OWNER).find((m) => m.path === '/staff')?.available).toBe(true)
+  })
+
+  it('lands on the first screen the role may use', () => {
+    const owner = landingPath(OWNER)
+    expect(visibleMenu(OWNER).find((m) => m.path === owner)?.available).toBe(true)
+    expect(landingPath([])).toBe('/account')
+  })
+})

@@ -1,0 +1,30 @@
+# Merchant console (frontends/console): Vue 3 + Vite + Element Plus + ECharts, served at /console.
+CONSOLE_DIR := frontends/console
+CONSOLE_SOURCES := $(shell find $(CONSOLE_DIR)/src $(CONSOLE_DIR)/public -type f 2>/dev/null) \
+	$(CONSOLE_DIR)/index.html $(CONSOLE_DIR)/vite.config.ts $(CONSOLE_DIR)/tsconfig.json \
+	$(CONSOLE_DIR)/env.d.ts $(CONSOLE_DIR)/package-lock.json
+
+.PHONY: console console-test console-openapi
+
+# npm ci only when the lock file is newer than the installed tree.
+$(CONSOLE_DIR)/node_modules/.package-lock.json: $(CONSOLE_DIR)/package.json $(CONSOLE_DIR)/package-lock.json
+	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Rebuilt only when a source is newer than the last build.
+$(CONSOLE_DIR)/dist/index.html: $(CONSOLE_SOURCES) $(CONSOLE_DIR)/node_modules/.package-lock.json
+	cd $(CONSOLE_DIR) && npm run --silent build
+	touch $@
+
+console: $(CONSOLE_DIR)/dist/index.html
+
+console-test: $(CONSOLE_DIR)/node_modules/.package-lock.json
+	cd $(CONSOLE_DIR) && npx vue-tsc --noEmit && npx vitest run
+
+# After a backend API change: refresh the schema snapshot and the generated TypeScript types.
+console-openapi: dev $(CONSOLE_DIR)/node_modules/.package-lock.json
+	$(BIN)/python $(CONSOLE_DIR)/scripts/openapi_snapshot.py
+	cd $(CONSOLE_DIR) && npm run --silent gen:api
+
+FRONTEND_BUILD_TARGETS += console
+FRONTEND_TEST_TARGETS += console-test

@@ -15,7 +15,12 @@ import httpx
 
 ServerName = Literal["uvicorn", "granian"]
 
-APPS = {"shoplet": "shoplet.asgi:app", "bare": "bench.bare_app:app"}
+# target -> (import spec, is a factory)
+APPS: dict[str, tuple[str, bool]] = {
+    "shoplet": ("shoplet.asgi:app", False),
+    "bare": ("bench.bare_app:app", False),
+    "cached": ("bench.cached_app:create_cached_app", True),
+}
 
 
 @dataclass(frozen=True)
@@ -34,17 +39,18 @@ class Stack:
     def key(self) -> str:
         return f"{self.server}x{self.workers}"
 
-    def command(self, app: str, port: int) -> list[str]:
+    def command(self, app: str, port: int, *, factory: bool = False) -> list[str]:
+        extra = ["--factory"] if factory else []
         if self.server == "uvicorn":
             return [
-                sys.executable, "-m", "uvicorn", app,
+                sys.executable, "-m", "uvicorn", app, *extra,
                 "--host", "127.0.0.1", "--port", str(port),
                 "--workers", str(self.workers),
                 "--loop", "uvloop", "--http", "httptools", "--ws", "none",
                 "--no-access-log", "--log-level", "warning",
             ]  # fmt: skip
         return [
-            sys.executable, "-m", "granian", app,
+            sys.executable, "-m", "granian", app, *extra,
             "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
             "--workers", str(self.workers),
             "--loop", "uvloop", "--http", "1", "--no-ws",
@@ -82,7 +88,7 @@ class Server:
         self._log = log.open("wb")
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
-            stack.command(APPS[target], self.port),
+            stack.command(APPS[target][0], self.port, factory=APPS[target][1]),
             cwd=cwd,
             env=env,
             stdout=self._log,

@@ -42,6 +42,7 @@ from typing import Any, Final, NamedTuple, TypeVar
 import orjson
 import structlog
 from cashews.backends.memory import Memory
+from prometheus_client import Counter
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -242,6 +243,7 @@ class Cache:
         self._listener: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._started = False
+        self._counters: dict[tuple[str, str, str], Counter] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -532,7 +534,12 @@ class Cache:
         await self._drop_local(str(namespace), None if full is None else str(full))
 
     def _count(self, namespace: str, level: str, result: str) -> None:
-        self.metrics.cache_requests.labels(namespace, level, result).inc()
+        # The labelled child is looked up once: ``labels()`` takes a lock on every call.
+        key = (namespace, level, result)
+        child = self._counters.get(key)
+        if child is None:
+            child = self._counters[key] = self.metrics.cache_requests.labels(*key)
+        child.inc()
 
 
 def _encode(value: CacheValue) -> bytes | None:

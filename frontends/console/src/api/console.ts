@@ -3,18 +3,11 @@ import { call, type QueryValue } from './client'
 import { OPS, type Operation } from './operations'
 import type {
   Aftersale,
-  Category,
   Dashboard,
   ExportJob,
-  LedgerEntry,
   OrderDetail,
   OrderSummary,
   Page,
-  ProductAdmin,
-  ProductCreate,
-  ProductStatus,
-  ProductUpdate,
-  StockLevel,
 } from './types'
 import type { ApiPath, BodyOf, QueryOf, ResponseOf } from './typing'
 
@@ -44,18 +37,21 @@ export const consoleApi = {
   auditLog: (query: Q<O['auditLog']> = {}) => call<Res<O['auditLog']>>(OPS.auditLog, { query }),
 
   // catalog
-  listCategories: () => call<Category[]>(OPS.listCategories),
-  listProducts: (query: Query = {}) => call<Page<ProductAdmin>>(OPS.listProducts, { query }),
-  getProduct: (id: number) => call<ProductAdmin>(OPS.getProduct, { params: { product_id: id } }),
-  createProduct: (body: ProductCreate) => call<ProductAdmin>(OPS.createProduct, { body }),
-  updateProduct: (id: number, body: ProductUpdate) =>
-    call<ProductAdmin>(OPS.updateProduct, { params: { product_id: id }, body }),
-  setProductStatus: (id: number, status: ProductStatus) =>
-    call<ProductAdmin>(OPS.setProductStatus, { params: { product_id: id }, body: { status } }),
-  adjustStock: (skuId: number, delta: number, reason: string) =>
-    call<StockLevel>(OPS.adjustStock, { params: { sku_id: skuId }, body: { delta, reason } }),
-  stockLedger: (skuId: number, query: Query = {}) =>
-    call<Page<LedgerEntry>>(OPS.stockLedger, { params: { sku_id: skuId }, query }),
+  listCategories: () => call<Res<O['listCategories']>>(OPS.listCategories),
+  listProducts: (query: Q<O['listProducts']> = {}) =>
+    call<Res<O['listProducts']>>(OPS.listProducts, { query }),
+  getProduct: (id: number) =>
+    call<Res<O['getProduct']>>(OPS.getProduct, { params: { product_id: id } }),
+  createProduct: (body: Body<O['createProduct']>) =>
+    call<Res<O['createProduct']>>(OPS.createProduct, { body }),
+  updateProduct: (id: number, body: Body<O['updateProduct']>) =>
+    call<Res<O['updateProduct']>>(OPS.updateProduct, { params: { product_id: id }, body }),
+  setProductStatus: (id: number, body: Body<O['setProductStatus']>) =>
+    call<Res<O['setProductStatus']>>(OPS.setProductStatus, { params: { product_id: id }, body }),
+  adjustStock: (skuId: number, body: Body<O['adjustStock']>) =>
+    call<Res<O['adjustStock']>>(OPS.adjustStock, { params: { sku_id: skuId }, body }),
+  stockLedger: (skuId: number, query: Q<O['stockLedger']> = {}) =>
+    call<Res<O['stockLedger']>>(OPS.stockLedger, { params: { sku_id: skuId }, query }),
   uploadMedia: (file: File) => {
     const form = new FormData()
     form.append('file', file)

@@ -22,106 +22,18 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
-// ---- catalog (planned) ----
-export interface Category {
-  id: number
-  parent_id: number | null
-  name: string
-  icon?: string | null
-  sort_order?: number
-  is_active?: boolean
-  children?: Category[]
-}
-
-export interface SpecValue {
-  name: string
-  value: string
-}
-
-export type ProductStatus = 'draft' | 'on_sale' | 'off_sale'
-
-export interface SkuAdmin {
-  id: number
-  specs: SpecValue[]
-  price: number
-  original_price: number
-  barcode: string | null
-  weight_grams: number
-  is_active?: boolean
-  image?: string | null
-  on_hand: number
-  reserved: number
-  available: number
-}
-
-export interface ProductAdmin {
-  id: number
-  category_id: number
-  title: string
-  subtitle: string
-  description: string
-  images: string[]
-  turntable_images: string[]
-  status: ProductStatus
-  sales_count: number
-  skus: SkuAdmin[]
-  created_at?: string
-  updated_at?: string
-  published_at?: string | null
-}
-
-export interface SkuCreate {
-  specs: SpecValue[]
-  price: number
-  original_price: number
-  barcode: string | null
-  weight_grams: number
-  stock: number
-}
-
-export interface SkuUpdate {
-  id?: number
-  specs: SpecValue[]
-  price: number
-  original_price: number
-  barcode: string | null
-  weight_grams: number
-  stock?: number
-}
-
-export interface ProductCreate {
-  category_id: number
-  title: string
-  subtitle: string
-  description: string
-  images: string[]
-  turntable_images: string[]
-  status: ProductStatus
-  skus: SkuCreate[]
-}
-
-export type ProductUpdate = Partial<Omit<ProductCreate, 'skus'>> & { skus?: SkuUpdate[] }
-
-export interface StockLevel {
-  sku_id: number
-  on_hand: number
-  reserved: number
-  available: number
-}
-
-export interface LedgerEntry {
-  id: number
-  sku_id: number
-  kind: string
-  delta_on_hand: number
-  delta_reserved: number
-  on_hand_after: number
-  reserved_after: number
-  reason: string | null
-  ref: string | null
-  actor: string | null
-  created_at: string
-}
+// ---- catalog ----
+export type Category = S['Category']
+export type ProductAdmin = S['ProductAdmin']
+export type SkuAdmin = S['SkuAdmin']
+export type SpecValue = SkuAdmin['specs'][number]
+export type ProductStatus = ProductAdmin['status']
+export type ProductCreate = S['ProductCreate']
+export type ProductUpdate = S['ProductUpdate']
+export type SkuCreate = S['SkuCreate']
+export type SkuUpdate = S['SkuUpdate']
+export type StockLevel = S['StockLevelOut']
+export type LedgerEntry = S['LedgerEntry']
 
 // ---- trade (planned) ----
 export type OrderStatus =

@@ -129,7 +129,8 @@ export function specsFromSkus(skus: Pick<SkuAdmin, 'specs'>[]): SpecDefinition[]
 
 /** Saved SKUs as editable rows (fen -> yuan). */
 export function rowsFromSkus(skus: SkuAdmin[]): SkuRow[] {
-  return skus.map((sku) => ({
+  // Deactivated SKUs (left out of an earlier save) stay out; saving without them keeps them so.
+  return skus.filter((sku) => sku.is_active).map((sku) => ({
     key: comboKey(sku.specs),
     id: sku.id,
     specs: sku.specs,
@@ -156,7 +157,8 @@ export function rowProblems(rows: SkuRow[]): string[] {
     }
     if (row.stock < 0 || !Number.isInteger(row.stock)) problems.push(`${name}：库存必须是非负整数`)
     const barcode = row.barcode.trim()
-    if (barcode) {
+    if (barcode && !/^\d{8,14}$/.test(barcode)) problems.push(`${name}：条码需为 8–14 位数字`)
+    else if (barcode) {
       if (barcodes.has(barcode)) problems.push(`${name}：条码与第 ${barcodes.get(barcode)} 行重复`)
       else barcodes.set(barcode, index + 1)
     }

@@ -7,13 +7,15 @@ import type { Category } from '@/api/types'
 export interface CategoryOption {
   value: number
   label: string
+  disabled?: boolean
   children?: CategoryOption[]
 }
 
 export function categoryOptions(categories: Category[]): CategoryOption[] {
   return categories.map((c) => ({
     value: c.id,
-    label: c.name,
+    label: c.is_active ? c.name : `${c.name}（已停用）`,
+    ...(c.is_active ? {} : { disabled: true }),
     ...(c.children?.length ? { children: categoryOptions(c.children) } : {}),
   }))
 }

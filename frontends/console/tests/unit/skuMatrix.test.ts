@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { SkuAdmin } from '@/api/types'
 import {
   buildMatrix,
   cartesian,
@@ -104,16 +105,21 @@ describe('buildMatrix', () => {
 })
 
 describe('saved SKUs', () => {
-  const skus = [
-    { id: 1, specs: [{ name: '颜色', value: '黑' }, { name: '尺码', value: 'M' }], price: 9900, original_price: 12900, barcode: '6901', weight_grams: 200, on_hand: 5, reserved: 1, available: 4 },
-    { id: 2, specs: [{ name: '颜色', value: '白' }, { name: '尺码', value: 'M' }], price: 10050, original_price: 12900, barcode: null, weight_grams: 200, on_hand: 0, reserved: 0, available: 0 },
-  ]
+  const sku = (id: number, colour: string, price: number, barcode: string | null, on_hand: number, is_active = true): SkuAdmin => ({
+    id, specs: [{ name: '颜色', value: colour }, { name: '尺码', value: 'M' }], price, original_price: 12900, barcode,
+    weight_grams: 200, image: null, is_active, on_hand, reserved: 0, available: on_hand,
+  })
+  const skus = [sku(1, '黑', 9900, '6901', 5), sku(2, '白', 10050, null, 0), sku(3, '红', 9900, null, 9, false)]
 
   it('recovers the spec options', () => {
     expect(specsFromSkus(skus)).toEqual([
-      { name: '颜色', values: ['黑', '白'] },
+      { name: '颜色', values: ['黑', '白', '红'] },
       { name: '尺码', values: ['M'] },
     ])
+  })
+
+  it('leaves deactivated SKUs out of the editable rows', () => {
+    expect(rowsFromSkus(skus).map((r) => r.id)).toEqual([1, 2])
   })
 
   it('turns fen into yuan rows with ids and stock', () => {
@@ -144,14 +150,16 @@ describe('rowProblems', () => {
       rowProblems([
         { ...base, price: 0, original_price: 0, barcode: '', stock: 1 },
         { ...base, price: 10, original_price: 5, barcode: '123', stock: -1 },
-        { ...base, price: 10, original_price: 0, barcode: ' 123 ', stock: 1.5 },
+        { ...base, price: 10, original_price: 0, barcode: ' 69012345 ', stock: 1.5 },
+        { ...base, price: 10, original_price: 0, barcode: '69012345', stock: 1 },
       ]),
     ).toEqual([
       '第 1 行（颜色:黑）：售价必须大于 0',
       '第 2 行（颜色:黑）：划线价不能低于售价',
       '第 2 行（颜色:黑）：库存必须是非负整数',
+      '第 2 行（颜色:黑）：条码需为 8–14 位数字',
       '第 3 行（颜色:黑）：库存必须是非负整数',
-      '第 3 行（颜色:黑）：条码与第 2 行重复',
+      '第 4 行（颜色:黑）：条码与第 3 行重复',
     ])
     expect(rowProblems([])).toEqual(['至少需要一个 SKU'])
   })

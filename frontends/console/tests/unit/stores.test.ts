@@ -1,5 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Category } from '@/api/types'
 import { categoryOptions, categoryPaths } from '@/stores/catalog'
 import { isFinished, percent, POLL_MS, useExportsStore } from '@/stores/exports'
 import { fakeFetch } from './helpers'
@@ -9,16 +10,15 @@ vi.mock('virtual:openapi-operations', () => ({
   default: ['POST /api/v1/console/exports/orders', 'GET /api/v1/console/exports/{}'],
 }))
 
-const TREE = [
-  { id: 1, parent_id: null, name: '服饰', children: [{ id: 11, parent_id: 1, name: 'T恤' }] },
-  { id: 2, parent_id: null, name: '食品', children: [] },
-]
+const cat = (id: number, parent_id: number | null, name: string, children: Category[] = [], is_active = true): Category =>
+  ({ id, parent_id, name, icon: null, sort_order: 0, is_active, children })
+const TREE = [cat(1, null, '服饰', [cat(11, 1, 'T恤')]), cat(2, null, '食品', [], false)]
 
 describe('catalog store helpers', () => {
   it('turns the category tree into cascader options and paths', () => {
     expect(categoryOptions(TREE)).toEqual([
       { value: 1, label: '服饰', children: [{ value: 11, label: 'T恤' }] },
-      { value: 2, label: '食品' },
+      { value: 2, label: '食品（已停用）', disabled: true },
     ])
     expect([...categoryPaths(TREE)]).toEqual([
       [1, '服饰'],

@@ -210,6 +210,9 @@ async def test_update_and_reset_unknown_staff_is_404(
     reset = await client.post(f"{STAFF}/999999/reset-mfa", headers=bearer(token))
     assert reset.status_code == 404
     assert reset.json()["code"] == "console.staff_not_found"
+    huge = await client.patch(f"{STAFF}/{2**63}", json={"role": "support"}, headers=bearer(token))
+    assert huge.status_code == 422
+    assert huge.json()["code"] == "request.invalid"
     assert await snapshot(ctx) == before
 
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.schemas import Page
 
-from . import service
+from . import routes_catalog, service
 from .auth import CurrentStaff, EnrollingStaff, StaffIdentity, require_permission
 from .schemas import (
+    MAX_ID,
     AuditEntry,
     LoginRequest,
     MfaConfirm,
@@ -34,6 +35,7 @@ router = APIRouter(prefix="/console", tags=["console"], responses=problem_respon
 StaffManager = Annotated[StaffIdentity, Depends(require_permission("staff:manage"))]
 AuditReader = Annotated[StaffIdentity, Depends(require_permission("audit:read"))]
 PageLimit = Annotated[int, Query(ge=1, le=100)]
+StaffId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _token_response(issued: service.IssuedToken) -> TokenResponse:
@@ -114,7 +116,7 @@ async def create_staff(
 
 @router.patch("/staff/{staff_id}", responses=problem_responses(400, 404, 409))
 async def update_staff(
-    staff_id: int, body: StaffUpdate, actor: StaffManager, request: Request, session: DbSession
+    staff_id: StaffId, body: StaffUpdate, actor: StaffManager, request: Request, session: DbSession
 ) -> StaffAccount:
     """Change a staff member's role, display name or active flag."""
     staff = await service.update_staff(session, staff_id, body, actor=actor, request=request)
@@ -123,7 +125,7 @@ async def update_staff(
 
 @router.post("/staff/{staff_id}/reset-mfa", responses=problem_responses(404))
 async def reset_mfa(
-    staff_id: int, actor: StaffManager, request: Request, session: DbSession
+    staff_id: StaffId, actor: StaffManager, request: Request, session: DbSession
 ) -> StaffAccount:
     """Remove a staff member's authenticator (lost phone); owners must enrol again."""
     staff = await service.reset_mfa(session, staff_id, actor=actor, request=request)
@@ -134,7 +136,7 @@ async def reset_mfa(
 async def audit_log(
     _: AuditReader,
     session: DbSession,
-    staff_id: int | None = None,
+    staff_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: PageLimit = 50,
@@ -144,3 +146,6 @@ async def audit_log(
         session, staff_id=staff_id, action=action, cursor=cursor, limit=limit
     )
     return Page(items=[AuditEntry.model_validate(e) for e in rows], next_cursor=next_cursor)
+
+
+router.include_router(routes_catalog.router)

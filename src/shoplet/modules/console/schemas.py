@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from shoplet.core.schemas import RequestModel, ResponseModel
 
@@ -93,3 +93,38 @@ class AuditEntry(ResponseModel):
     ip: str | None
     user_agent: str | None
     created_at: datetime
+
+
+# --- catalog and inventory routes -----------------------------------------------------------------
+
+MAX_ID = 2**63 - 1
+
+
+class ProductStatusChange(RequestModel):
+    status: Literal["draft", "on_sale", "off_sale"]
+
+
+class StockAdjustment(RequestModel):
+    delta: Annotated[
+        int,
+        Field(
+            ge=-10_000_000,
+            le=10_000_000,
+            description="units added (positive) or removed (negative); never 0",
+        ),
+    ]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+    @field_validator("delta")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("delta must not be 0")
+        return value
+
+
+class StockLevelOut(ResponseModel):
+    sku_id: int
+    on_hand: int
+    reserved: int
+    available: int

@@ -51,7 +51,7 @@ function patchChrome(root) {
     if (target && path.startsWith(target)) setAttr(item, 'aria-current', 'page')
     else dropAttr(item, 'aria-current')
   }
-  for (const img of root.querySelectorAll('.uni-tabbar img, uni-page-head img')) {
+  for (const img of root.querySelectorAll('uni-tabbar img, .uni-tabbar img, uni-page-head img')) {
     if (!img.hasAttribute('alt')) setAttr(img, 'alt', '')
   }
   for (const btn of root.querySelectorAll('.uni-page-head-btn')) {

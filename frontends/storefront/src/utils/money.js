@@ -2,6 +2,7 @@
 
 /** 12345 -> "123.45"; 100 -> "1.00". */
 export function yuan(fen) {
+  if (fen === null || fen === undefined || fen === '') return '--'
   const n = Number(fen)
   if (!Number.isInteger(n)) return '--'
   const sign = n < 0 ? '-' : ''

@@ -13,7 +13,7 @@ export function cardOf(p) {
     image: imageUrl(p.image || p.cover_image || p.main_image || images[0]),
     price: p.price ?? p.min_price ?? null,
     originalPrice: p.original_price ?? null,
-    sales: p.sales ?? p.sold_count ?? null,
+    sales: p.sales_count ?? p.sales ?? null,
   }
 }
 

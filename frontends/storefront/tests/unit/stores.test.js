@@ -1,0 +1,245 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { configureClient } from '../../src/api'
+import { afterLogin, bootstrap } from '../../src/stores'
+import { useAuthStore } from '../../src/stores/auth'
+import { useCartStore } from '../../src/stores/cart'
+import { useCheckoutStore } from '../../src/stores/checkout'
+import { useFavoritesStore } from '../../src/stores/favorites'
+import { orderActions, statusText, useOrdersStore } from '../../src/stores/orders'
+import { usePrefsStore } from '../../src/stores/prefs'
+import { fakeBackend } from './fake-backend'
+
+const TOKENS = { access_token: 'a1', refresh_token: 'r1', token_type: 'bearer', expires_in: 900, member: { id: 5, nickname: '小王', phone: '138****0000' } }
+const CART = (lines) => ({
+  lines,
+  summary: { selected_count: lines.filter((l) => l.selected).length, items_total: lines.reduce((n, l) => n + (l.selected ? l.price * l.quantity : 0), 0) },
+})
+const line = (sku_id, extra = {}) => ({ sku_id, product_id: 1, title: `商品${sku_id}`, quantity: 1, selected: true, price: 1000, price_at_add: 1000, price_changed: false, available: 5, is_purchasable: true, ...extra })
+
+function useBackend(routes) {
+  const backend = fakeBackend(routes)
+  configureClient({ baseUrl: '', transport: backend.transport })
+  return backend
+}
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  bootstrap()
+})
+
+describe('auth store', () => {
+  it('stores tokens from an SMS login and restores them on the next launch', async () => {
+    const { requests } = useBackend({ 'POST /api/v1/auth/sms-login': () => TOKENS })
+    const auth = useAuthStore()
+    await auth.smsLogin('13800000000', '123456')
+    expect(requests[0].data).toEqual({ phone: '13800000000', code: '123456' })
+    expect(auth.isLoggedIn).toBe(true)
+    expect(auth.displayName).toBe('小王')
+
+    setActivePinia(createPinia())
+    const { auth: again } = bootstrap()
+    expect(again.accessToken).toBe('a1')
+    expect(again.refreshToken).toBe('r1')
+    expect(again.member.id).toBe(5)
+  })
+
+  it('logs in with the mini program code', async () => {
+    const { requests } = useBackend({ 'POST /api/v1/auth/wechat-login': () => TOKENS })
+    await useAuthStore().wechatLogin('test-alice')
+    expect(requests[0].data).toEqual({ code: 'test-alice' })
+    expect(requests[0].header.Authorization).toBeUndefined()
+  })
+
+  it('shares one refresh between concurrent 401s', async () => {
+    let refreshes = 0
+    useBackend({
+      'POST /api/v1/auth/refresh': async () => {
+        refreshes += 1
+        return { ...TOKENS, access_token: 'a2', refresh_token: 'r2' }
+      },
+      'GET /api/v1/me': (req) => (req.header.Authorization === 'Bearer a2' ? { id: 5 } : { status: 401, data: { code: 'auth.token_expired' } }),
+    })
+    const auth = useAuthStore()
+    auth.applyTokens(TOKENS)
+    const [a, b] = await Promise.all([auth.loadMe(), auth.loadMe()])
+    expect(a).toEqual({ id: 5 })
+    expect(b).toEqual({ id: 5 })
+    expect(refreshes).toBe(1)
+    expect(auth.refreshToken).toBe('r2')
+  })
+
+  it('forgets everything when the refresh token is refused', async () => {
+    useBackend({
+      'POST /api/v1/auth/refresh': () => ({ status: 401, data: { code: 'auth.invalid_refresh_token' } }),
+      'GET /api/v1/me': () => ({ status: 401, data: { code: 'auth.token_expired' } }),
+    })
+    const auth = useAuthStore()
+    auth.applyTokens(TOKENS)
+    await expect(auth.loadMe()).rejects.toMatchObject({ status: 401 })
+    expect(auth.isLoggedIn).toBe(false)
+    expect(globalThis.__storage.has('shoplet.auth')).toBe(false)
+  })
+
+  it('logs out on the server and locally', async () => {
+    const { requests } = useBackend({ 'POST /api/v1/auth/logout': () => ({ status: 204, data: '' }) })
+    const auth = useAuthStore()
+    auth.applyTokens(TOKENS)
+    await auth.logout()
+    expect(requests[0].data).toEqual({ refresh_token: 'r1' })
+    expect(auth.isLoggedIn).toBe(false)
+  })
+})
+
+describe('cart store', () => {
+  it('gives a guest a persistent cart token and sends it', async () => {
+    const { requests } = useBackend({ 'POST /api/v1/cart/lines': () => CART([line(7, { quantity: 2 })]) })
+    const cart = useCartStore()
+    await cart.add(7, 2)
+    expect(cart.guestToken).toMatch(/^g_[0-9a-f]{32}$/)
+    expect(requests[0].header['X-Cart-Token']).toBe(cart.guestToken)
+    expect(requests[0].data).toEqual({ sku_id: 7, quantity: 2 })
+    expect(cart.count).toBe(2)
+    expect(cart.addedTick).toBe(1)
+    expect(JSON.parse(globalThis.__storage.get('shoplet.cartToken'))).toBe(cart.guestToken)
+  })
+
+  it('reloads the cart when an add answers without the cart', async () => {
+    useBackend({
+      'POST /api/v1/cart/lines': () => ({ status: 201, data: { sku_id: 7, quantity: 1 } }),
+      'GET /api/v1/cart': () => CART([line(7)]),
+    })
+    const cart = useCartStore()
+    await cart.add(7, 1)
+    expect(cart.lines.map((l) => l.sku_id)).toEqual([7])
+  })
+
+  it('tracks selection and price changes', async () => {
+    const { requests } = useBackend({
+      'GET /api/v1/cart': () => CART([line(1), line(2, { selected: false, price: 1200, price_changed: true })]),
+      'POST /api/v1/cart/selection': () => CART([line(1), line(2, { price: 1200, price_changed: true })]),
+    })
+    const cart = useCartStore()
+    await cart.load()
+    expect(cart.allSelected).toBe(false)
+    expect(cart.changedLines.map((l) => l.sku_id)).toEqual([2])
+    await cart.selectAll(true)
+    expect(requests[1].data).toEqual({ selected: true })
+    expect(cart.allSelected).toBe(true)
+    expect(cart.summary.items_total).toBe(2200)
+  })
+
+  it('merges the guest cart after login and drops the guest token', async () => {
+    const { requests } = useBackend({
+      'POST /api/v1/cart/merge': () => CART([line(3)]),
+      'GET /api/v1/cart': () => CART([line(3)]),
+      'GET /api/v1/me/favorites': () => ({ items: [{ product_id: 42 }], next_cursor: null }),
+    })
+    const cart = useCartStore()
+    cart.ensureGuestToken()
+    const guest = cart.guestToken
+    useAuthStore().applyTokens(TOKENS)
+    await afterLogin()
+    const merge = requests.find((r) => r.url.endsWith('/cart/merge'))
+    expect(merge.data).toEqual({ guest_token: guest })
+    expect(merge.header.Authorization).toBe('Bearer a1')
+    expect(cart.guestToken).toBe('')
+    expect(globalThis.__storage.has('shoplet.cartToken')).toBe(false)
+    expect(cart.lines.map((l) => l.sku_id)).toEqual([3])
+  })
+})
+
+describe('checkout store', () => {
+  it('reuses the idempotency key when a submit fails and is retried', async () => {
+    let attempt = 0
+    const { requests } = useBackend({
+      'POST /api/v1/orders': () => {
+        attempt += 1
+        return attempt === 1 ? { status: 0, data: { code: 'network' } } : { status: 201, data: { order_no: 'SO1' } }
+      },
+    })
+    const checkout = useCheckoutStore()
+    checkout.start({ items: [{ sku_id: 1, quantity: 2 }] })
+    checkout.setAddress(9)
+    checkout.remark = '  放门口  '
+    await expect(checkout.placeOrder()).rejects.toMatchObject({ code: 'network' })
+    const order = await checkout.placeOrder()
+    expect(order.order_no).toBe('SO1')
+    expect(requests[0].header['Idempotency-Key']).toBe(requests[1].header['Idempotency-Key'])
+    expect(requests[0].data).toEqual({ address_id: 9, items: [{ sku_id: 1, quantity: 2 }], remark: '放门口' })
+    expect(checkout.idempotencyKey).toBe('')
+    expect(checkout.submitting).toBe(false)
+  })
+
+  it('previews the cart selection when no items are given', async () => {
+    const preview = { lines: [], breakdown: { items_total: 100, shipping_fee: 0, discount_total: 0, payable_total: 100 }, warnings: [] }
+    const { requests } = useBackend({ 'POST /api/v1/checkout/preview': () => preview })
+    const checkout = useCheckoutStore()
+    checkout.start()
+    await checkout.loadPreview()
+    expect(requests[0].data).toEqual({})
+    checkout.setAddress(3)
+    await checkout.loadPreview()
+    expect(requests[1].data).toEqual({ address_id: 3 })
+    expect(checkout.breakdown.payable_total).toBe(100)
+  })
+})
+
+describe('orders store', () => {
+  it('polls until the payment notify has marked the order paid', async () => {
+    const statuses = ['pending_payment', 'pending_payment', 'paid']
+    useBackend({ 'GET /api/v1/orders/SO1': () => ({ order_no: 'SO1', status: statuses.shift() }) })
+    const order = await useOrdersStore().waitUntilPaid('SO1', { sleep: async () => {} })
+    expect(order.status).toBe('paid')
+    expect(statuses).toEqual([])
+  })
+
+  it('offers the actions that fit the status', () => {
+    expect(orderActions('pending_payment')).toEqual({ pay: true, cancel: true, confirm: false, aftersale: false })
+    expect(orderActions('shipped')).toEqual({ pay: false, cancel: false, confirm: true, aftersale: true })
+    expect(orderActions('cancelled')).toEqual({ pay: false, cancel: false, confirm: false, aftersale: false })
+    expect(statusText('paid')).toBe('已付款')
+  })
+})
+
+describe('favorites store', () => {
+  it('fills the heart at once and reverts when the backend refuses', async () => {
+    useBackend({
+      'PUT /api/v1/me/favorites/8': () => ({ status: 204, data: '' }),
+      'PUT /api/v1/me/favorites/9': () => ({ status: 404, data: { code: 'catalog.product_not_found' } }),
+    })
+    const favs = useFavoritesStore()
+    expect(await favs.toggle(8)).toBe(true)
+    expect(favs.has(8)).toBe(true)
+    await expect(favs.toggle(9)).rejects.toMatchObject({ code: 'catalog.product_not_found' })
+    expect(favs.has(9)).toBe(false)
+  })
+})
+
+describe('prefs store', () => {
+  it('keeps elder mode across launches', () => {
+    const prefs = usePrefsStore()
+    expect(prefs.shellClass).toEqual({ elder: false, 'reduce-motion': false })
+    prefs.setElderMode(true)
+    setActivePinia(createPinia())
+    const { prefs: again } = bootstrap()
+    expect(again.elderMode).toBe(true)
+    expect(again.shellClass.elder).toBe(true)
+  })
+
+  it('remembers ten searches, newest first, without duplicates', () => {
+    const prefs = usePrefsStore()
+    for (let i = 0; i < 12; i++) prefs.remember(`q${i}`)
+    prefs.remember('q5')
+    prefs.remember('   ')
+    expect(prefs.searchHistory).toEqual(['q5', 'q11', 'q10', 'q9', 'q8', 'q7', 'q6', 'q4', 'q3', 'q2'])
+    prefs.clearHistory()
+    expect(prefs.searchHistory).toEqual([])
+  })
+
+  it('reduces motion when the shopper asks', () => {
+    const prefs = usePrefsStore()
+    prefs.setReduceMotion(true)
+    expect(prefs.motionReduced).toBe(true)
+  })
+})

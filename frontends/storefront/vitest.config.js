@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+// Unit tests run the plain modules (stores, helpers, API client) in jsdom, without the uni-app
+// compiler; tests/unit/setup.js provides the few `uni.*` functions they touch.
+export default defineConfig({
+  test: {
+    environment: 'jsdom',
+    include: ['tests/unit/**/*.test.js', 'tests/mp/**/*.test.js'],
+    setupFiles: ['tests/unit/setup.js'],
+    testTimeout: 20000,
+  },
+})

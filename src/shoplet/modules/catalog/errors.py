@@ -1,0 +1,65 @@
+"""Catalog errors: HTTP status and a stable ``catalog.*`` code each."""
+
+from __future__ import annotations
+
+from shoplet.core.errors import BadRequest, Conflict, NotFound
+
+
+class ProductNotFound(NotFound):
+    code = "catalog.product_not_found"
+    title = "Product not found"
+
+
+class CategoryNotFound(NotFound):
+    code = "catalog.category_not_found"
+    title = "Category not found"
+
+
+class SkuNotFound(NotFound):
+    code = "catalog.sku_not_found"
+    title = "SKU not found"
+
+
+class BarcodeNotFound(NotFound):
+    code = "catalog.barcode_not_found"
+    title = "No product on sale has this barcode"
+
+
+class BarcodeTaken(Conflict):
+    code = "catalog.barcode_taken"
+    title = "Barcode already used by another SKU"
+
+
+class InvalidSkuMatrix(BadRequest):
+    code = "catalog.invalid_sku_matrix"
+    title = "SKU specs do not form a valid matrix"
+
+
+class InvalidOriginalPrice(BadRequest):
+    code = "catalog.invalid_original_price"
+    title = "Original price is below the price"
+
+
+class InvalidPriceRange(BadRequest):
+    code = "catalog.invalid_price_range"
+    title = "min_price is above max_price"
+
+
+class InvalidStatus(BadRequest):
+    code = "catalog.invalid_status"
+    title = "Unknown product status"
+
+
+class NotPublishable(BadRequest):
+    code = "catalog.not_publishable"
+    title = "Product cannot go on sale yet"
+
+
+class CategoryTooDeep(BadRequest):
+    code = "catalog.category_too_deep"
+    title = "Categories have two levels"
+
+
+class StockNotEditable(BadRequest):
+    code = "catalog.stock_not_editable"
+    title = "Stock of an existing SKU changes through a stock adjustment"

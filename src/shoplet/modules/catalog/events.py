@@ -1,0 +1,21 @@
+"""Catalog events.
+
+``catalog.product_changed`` (payload :class:`ProductChanged`) announces that a product's
+listing changed: created, edited, published, withdrawn. Search, recommendation and cache layers
+subscribe to it. Every product write in ``service.py`` goes through ``create_product``,
+``update_product`` or ``set_product_status``; those three are where the payload is published
+through the outbox, in the write's own transaction, once ``shoplet.core.events`` provides it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PRODUCT_CHANGED = "catalog.product_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChanged:
+    product_id: int
+    status: str
+    reason: str  # "created" | "updated" | "status"

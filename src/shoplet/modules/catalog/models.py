@@ -1,0 +1,98 @@
+"""Catalog tables: a two-level category tree, products (SPU) and SKUs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shoplet.core.db import Base, BigId
+
+
+class Category(Base):
+    __tablename__ = "catalog_category"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Two levels only (enforced in the service): top-level categories have no parent.
+    parent_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("catalog_category.id"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(50))
+    icon: Mapped[str | None] = mapped_column(String(500))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Product(Base):
+    """An SPU. ``min_price``/``max_price``/``list_original_price`` are denormalised from the
+    active SKUs by the service (every SKU write goes through it) so lists sort on an index."""
+
+    __tablename__ = "catalog_product"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'on_sale', 'off_sale')", name="status_known"),
+        CheckConstraint("sales_count >= 0", name="sales_count_non_negative"),
+        Index("ix_catalog_product_status_sales", "status", "sales_count", "id"),
+        Index("ix_catalog_product_status_price", "status", "min_price", "id"),
+        Index("ix_catalog_product_status_created", "status", "created_at", "id"),
+        Index("ix_catalog_product_status_published", "status", "published_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    category_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalog_category.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    subtitle: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A 360° spin: frames in order, evenly spaced around the product; may be empty.
+    turntable_images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    sales_count: Mapped[int] = mapped_column(Integer, default=0)
+    min_price: Mapped[int] = mapped_column(Integer, default=0)
+    max_price: Mapped[int] = mapped_column(Integer, default=0)
+    # The original (strike-through) price of the cheapest SKU, shown next to ``min_price``.
+    list_original_price: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+    skus: Mapped[list[Sku]] = relationship(
+        back_populates="product", lazy="raise", order_by="Sku.id"
+    )
+
+
+class Sku(Base):
+    """A sellable variant. SKUs are never deleted (orders keep their ids): removed ones are
+    deactivated. ``spec_key`` is the canonical spec combination, unique among a product's
+    active SKUs (checked by the service under the product row lock)."""
+
+    __tablename__ = "catalog_sku"
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="price_non_negative"),
+        CheckConstraint("original_price >= price", name="original_price_not_below_price"),
+        CheckConstraint("weight_grams >= 0", name="weight_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalog_product.id"), index=True)
+    # Ordered [{"name": "颜色", "value": "黑"}, {"name": "尺码", "value": "M"}].
+    specs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    spec_key: Mapped[str] = mapped_column(String(400), default="")
+    price: Mapped[int] = mapped_column(Integer)
+    original_price: Mapped[int] = mapped_column(Integer)
+    barcode: Mapped[str | None] = mapped_column(String(32), unique=True)
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    image: Mapped[str | None] = mapped_column(String(500))
+
+    product: Mapped[Product] = relationship(back_populates="skus", lazy="raise")

@@ -1,0 +1,177 @@
+"""Every catalog query. Relationships are ``lazy="raise"``: each query says what it loads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Row, case, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from shoplet.modules.catalog.models import Category, Product, Sku
+
+
+async def list_categories(session: AsyncSession) -> list[Category]:
+    rows = await session.execute(select(Category).order_by(Category.sort_order, Category.id))
+    return list(rows.scalars())
+
+
+async def get_category(session: AsyncSession, category_id: int) -> Category | None:
+    return await session.get(Category, category_id)
+
+
+async def category_has_children(session: AsyncSession, category_id: int) -> bool:
+    found = await session.execute(
+        select(Category.id).where(Category.parent_id == category_id).limit(1)
+    )
+    return found.first() is not None
+
+
+async def category_and_children_ids(
+    session: AsyncSession, category_id: int, *, active_only: bool
+) -> list[int]:
+    """The category and, for a top-level one, its children (one statement)."""
+    stmt = select(Category.id).where(
+        or_(Category.id == category_id, Category.parent_id == category_id)
+    )
+    if active_only:
+        stmt = stmt.where(Category.is_active.is_(True))
+    ids = list((await session.execute(stmt)).scalars())
+    if active_only and category_id not in ids:
+        return []  # an inactive parent hides its children too
+    return ids
+
+
+async def get_product(
+    session: AsyncSession, product_id: int, *, status: str | None = None
+) -> Product | None:
+    stmt = (
+        select(Product)
+        .where(Product.id == product_id)
+        .options(selectinload(Product.skus))
+        .execution_options(populate_existing=True)
+    )
+    if status is not None:
+        stmt = stmt.where(Product.status == status)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_product(session: AsyncSession, product_id: int) -> Product | None:
+    """The product row, locked until the transaction ends (no-op on SQLite, which serialises
+    writers), so concurrent edits of one product's SKUs cannot interleave."""
+    stmt = (
+        select(Product)
+        .where(Product.id == product_id)
+        .options(selectinload(Product.skus))
+        .with_for_update(of=Product)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_summaries(
+    session: AsyncSession,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[Any],
+    limit: int,
+    sort_key: Any,
+) -> Sequence[Row[Any]]:
+    stmt = (
+        select(
+            Product.id,
+            Product.title,
+            Product.subtitle,
+            Product.images,
+            Product.min_price,
+            Product.list_original_price,
+            Product.sales_count,
+            Product.category_id,
+            sort_key.label("sort_key"),
+        )
+        .where(*where)
+        .order_by(*order_by)
+        .limit(limit)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def list_products(
+    session: AsyncSession,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    limit: int,
+) -> list[Product]:
+    stmt = (
+        select(Product)
+        .where(*where)
+        .options(selectinload(Product.skus))
+        .order_by(Product.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def find_sku_by_barcode(session: AsyncSession, barcode: str) -> tuple[int, int] | None:
+    """(sku_id, product_id) of the active SKU with ``barcode`` on an on-sale product."""
+    stmt = (
+        select(Sku.id, Sku.product_id)
+        .join(Product, Product.id == Sku.product_id)
+        .where(Sku.barcode == barcode, Sku.is_active.is_(True), Product.status == "on_sale")
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def barcode_holders(session: AsyncSession, barcodes: Sequence[str]) -> dict[str, int]:
+    """barcode -> id of the SKU that holds it now."""
+    if not barcodes:
+        return {}
+    rows = await session.execute(select(Sku.barcode, Sku.id).where(Sku.barcode.in_(barcodes)))
+    return {barcode: sku_id for barcode, sku_id in rows if barcode is not None}
+
+
+async def sku_rows(session: AsyncSession, sku_ids: Sequence[int]) -> Sequence[Row[Any]]:
+    stmt = (
+        select(
+            Sku.id,
+            Sku.product_id,
+            Sku.specs,
+            Sku.image,
+            Sku.price,
+            Sku.original_price,
+            Sku.weight_grams,
+            Sku.is_active,
+            Product.title,
+            Product.images,
+            Product.status,
+        )
+        .join(Product, Product.id == Sku.product_id)
+        .where(Sku.id.in_(sorted(set(sku_ids))))
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def add_sales(session: AsyncSession, quantities: Mapping[int, int]) -> None:
+    """Atomic increments, in ascending product id order (the lock order)."""
+    for product_id in sorted(quantities):
+        units = quantities[product_id]
+        if units == 0:
+            continue
+        await session.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(
+                sales_count=case(
+                    (Product.sales_count + units < 0, 0), else_=Product.sales_count + units
+                )
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def has_products(session: AsyncSession) -> bool:
+    found = await session.execute(select(Product.id).limit(1))
+    return found.first() is not None

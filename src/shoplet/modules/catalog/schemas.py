@@ -1,0 +1,224 @@
+"""Catalog request and response models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shoplet.core.schemas import Fen, Page, RequestModel, ResponseModel
+
+MAX_ID = 2**63 - 1
+ProductStatus = Literal["draft", "on_sale", "off_sale"]
+ProductSort = Literal["default", "sales", "price_asc", "price_desc", "newest"]
+PRODUCT_STATUSES: tuple[str, ...] = ("draft", "on_sale", "off_sale")
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Images are served by Shoplet (/media/...) or a CDN (https://...).
+ImageUrl = Annotated[
+    str, StringConstraints(min_length=1, max_length=500, pattern=r"^(/media/|https?://)\S+$")
+]
+# EAN-8, UPC-A, EAN-13 or GTIN-14.
+Barcode = Annotated[str, StringConstraints(pattern=r"^\d{8,14}$")]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Subtitle = Annotated[str, StringConstraints(max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=20_000)]
+SpecName = Annotated[str, StringConstraints(min_length=1, max_length=20)]
+SpecText = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Weight = Annotated[int, Field(ge=0, le=1_000_000, description="grams")]
+InitialStock = Annotated[int, Field(ge=0, le=10_000_000)]
+CategoryName = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+
+
+class SpecValue(RequestModel):
+    """One dimension of a SKU: ``{"name": "颜色", "value": "黑"}``."""
+
+    name: SpecName
+    value: SpecText
+
+
+class SkuCreate(RequestModel):
+    specs: list[SpecValue] = Field(default_factory=list, max_length=5)
+    price: Fen
+    original_price: Fen | None = Field(
+        default=None, description="strike-through price; defaults to price"
+    )
+    barcode: Barcode | None = None
+    weight_grams: Weight = 0
+    image: ImageUrl | None = None
+    stock: InitialStock = Field(default=0, description="initial units on hand")
+
+
+class ProductCreate(RequestModel):
+    category_id: Id
+    title: Title
+    subtitle: Subtitle = ""
+    description: Description = ""
+    images: list[ImageUrl] = Field(default_factory=list, max_length=20)
+    turntable_images: list[ImageUrl] = Field(default_factory=list, max_length=72)
+    status: ProductStatus = "draft"
+    skus: list[SkuCreate] = Field(min_length=1, max_length=200)
+
+
+class SkuUpdate(RequestModel):
+    """A SKU of the product after the update. With ``id``: that SKU is updated. Without: it
+    takes over the product's SKU with the same barcode or, failing that, the same specs, or is
+    created. SKUs of the product left out are deactivated (never deleted: orders keep them)."""
+
+    id: Id | None = None
+    specs: list[SpecValue] = Field(default_factory=list, max_length=5)
+    price: Fen
+    original_price: Fen | None = None
+    barcode: Barcode | None = None
+    weight_grams: Weight = 0
+    image: ImageUrl | None = None
+    is_active: bool = True
+    stock: InitialStock | None = Field(
+        default=None,
+        description="initial units of a new SKU; existing SKUs change through stock adjustments",
+    )
+
+
+class ProductUpdate(RequestModel):
+    """Fields left out stay as they are; ``skus``, when given, is the complete SKU list."""
+
+    category_id: Id | None = None
+    title: Title | None = None
+    subtitle: Subtitle | None = None
+    description: Description | None = None
+    images: list[ImageUrl] | None = Field(default=None, max_length=20)
+    turntable_images: list[ImageUrl] | None = Field(default=None, max_length=72)
+    status: ProductStatus | None = None
+    skus: list[SkuUpdate] | None = Field(default=None, min_length=1, max_length=200)
+
+
+class CategoryCreate(RequestModel):
+    parent_id: Id | None = None
+    name: CategoryName
+    icon: ImageUrl | None = None
+    sort_order: SortOrder = 0
+    is_active: bool = True
+
+
+class CategoryUpdate(RequestModel):
+    name: CategoryName | None = None
+    icon: ImageUrl | None = None
+    sort_order: SortOrder | None = None
+    is_active: bool | None = None
+
+
+class Category(ResponseModel):
+    id: int
+    parent_id: int | None
+    name: str
+    icon: str | None
+    sort_order: int
+    is_active: bool
+    children: list[Category] = Field(default_factory=list)
+
+
+class ProductSummary(ResponseModel):
+    id: int
+    title: str
+    subtitle: str
+    image: str | None = Field(description="first product image")
+    price: int = Field(description="lowest SKU price, fen")
+    original_price: int = Field(description="original price of the cheapest SKU, fen")
+    sales_count: int
+    category_id: int
+
+
+ProductPage = Page[ProductSummary]
+
+
+class SpecOption(ResponseModel):
+    """A spec dimension and its values, in first-seen order, for the SKU picker."""
+
+    name: str
+    values: list[str]
+
+
+class Spec(ResponseModel):
+    name: str
+    value: str
+
+
+class SkuPublic(ResponseModel):
+    id: int
+    specs: list[Spec]
+    price: int
+    original_price: int
+    barcode: str | None
+    available: int
+    image: str | None
+
+
+class ProductDetail(ResponseModel):
+    id: int
+    category_id: int
+    title: str
+    subtitle: str
+    description: str
+    images: list[str]
+    turntable_images: list[str]
+    price: int = Field(description="lowest SKU price, fen")
+    max_price: int = Field(description="highest SKU price, fen")
+    original_price: int
+    sales_count: int
+    specs: list[SpecOption]
+    skus: list[SkuPublic]
+
+
+class BarcodeMatch(ProductDetail):
+    sku_id: int = Field(description="the SKU that carries the scanned barcode")
+
+
+class SkuAdmin(ResponseModel):
+    id: int
+    specs: list[Spec]
+    price: int
+    original_price: int
+    barcode: str | None
+    weight_grams: int
+    is_active: bool
+    image: str | None
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class ProductAdmin(ResponseModel):
+    id: int
+    category_id: int
+    title: str
+    subtitle: str
+    description: str
+    images: list[str]
+    turntable_images: list[str]
+    status: ProductStatus
+    sales_count: int
+    min_price: int
+    max_price: int
+    original_price: int
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    skus: list[SkuAdmin]
+
+
+@dataclass(frozen=True, slots=True)
+class SkuSnapshot:
+    """What an order line copies from the catalog at the moment of purchase."""
+
+    sku_id: int
+    product_id: int
+    product_title: str
+    spec_text: str  # "颜色:黑 / 尺码:M"
+    image: str | None
+    price: int
+    original_price: int
+    weight_grams: int
+    is_purchasable: bool  # product on_sale and SKU active

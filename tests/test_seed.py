@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.modules.catalog import public as catalog
+from shoplet.modules.inventory import public as inventory
+from shoplet.seed import PRODUCTS, ean13, run_seed, seed_catalog
+from tests.conftest import BackendDb, make_settings
+
+
+async def all_admin_products(session: AsyncSession) -> list[catalog.ProductAdmin]:
+    out: list[catalog.ProductAdmin] = []
+    cursor = None
+    while True:
+        page, cursor = await catalog.list_products_admin(
+            session, q=None, status=None, category_id=None, cursor=cursor, limit=100
+        )
+        out += page
+        if cursor is None:
+            return out
+
+
+async def test_seed_builds_a_browsable_shop(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    media_dir = ctx.settings.media_dir
+    async with ctx.sessionmaker() as s:
+        summary = await seed_catalog(s, media_dir)
+        await s.commit()
+    assert summary.products == len(PRODUCTS) >= 60
+    assert summary.seconds < 10
+
+    tree = (await client.get("/api/v1/categories")).json()
+    assert len(tree) >= 8
+    assert all(2 <= len(top["children"]) <= 4 for top in tree)
+    assert {"手机", "服饰", "美妆", "食品", "家居", "母婴", "图书", "数码配件"} <= {
+        top["name"] for top in tree
+    }
+
+    async with ctx.sessionmaker() as s:
+        products = await all_admin_products(s)
+    assert len(products) == summary.products
+    assert all(p.status == "on_sale" for p in products)
+    child_ids = {child["id"] for top in tree for child in top["children"]}
+    assert {p.category_id for p in products} <= child_ids
+    assert len({p.category_id for p in products}) >= 20
+    skus = [s for p in products for s in p.skus]
+    assert len(skus) == summary.skus
+    assert all(1 <= len(p.skus) <= 6 for p in products)
+    barcodes = [s.barcode for s in skus]
+    assert len(set(barcodes)) == len(barcodes)
+    assert all(b is not None and len(b) == 13 and ean13(b[:12]) == b for b in barcodes)
+    assert all(s.original_price >= s.price > 0 for s in skus)
+    assert any(s.on_hand == 0 for s in skus)
+    assert sum(s.on_hand for s in skus) > 10_000
+    spins = [p for p in products if p.turntable_images]
+    assert len(spins) >= 5
+    assert all(12 <= len(p.turntable_images) <= 24 for p in spins)
+    assert len({p.created_at for p in products}) == len(products)
+    assert any(p.sales_count > 100 for p in products)
+
+    # Every image the catalog references exists on disk and is served with a long cache.
+    urls = {u for p in products for u in [*p.images, *p.turntable_images]}
+    urls |= {s.image for s in skus if s.image}
+    urls |= {c["icon"] for c in tree if c["icon"]}
+    for url in urls:
+        assert url.startswith("/media/")
+        assert (media_dir / url.removeprefix("/media/")).is_file(), url
+    response = await client.get(sorted(urls)[0])
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert response.headers["content-type"] in {"image/jpeg", "image/png"}
+    missing = await client.get("/media/products/nope.jpg")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+    # The storefront lists every seeded product, page by page.
+    seen: list[int] = []
+    cursor = None
+    while True:
+        query = "?limit=50" + (f"&cursor={cursor}" if cursor else "")
+        body = (await client.get(f"/api/v1/products{query}")).json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(p.id for p in products)
+
+    detail = (await client.get(f"/api/v1/products/{spins[0].id}")).json()
+    assert detail["turntable_images"] == spins[0].turntable_images
+    async with ctx.sessionmaker() as s:
+        levels = await inventory.get_levels(s, [sku["id"] for sku in detail["skus"]])
+    assert [sku["available"] for sku in detail["skus"]] == [
+        levels[sku["id"]].available for sku in detail["skus"]
+    ]
+
+
+async def test_run_seed_only_if_empty_is_safe_twice(
+    ctx: AppContext, backend_db: BackendDb, tmp_path: Path
+) -> None:
+    settings = make_settings(backend_db, tmp_path / "data")
+    first = await run_seed(settings, only_if_empty=True)
+    assert first.startswith(f"seeded 9 categories (28 sub-categories), {len(PRODUCTS)} products")
+    second = await run_seed(settings, only_if_empty=True)
+    assert second == "the shop already has products: demo seed skipped"
+    async with ctx.sessionmaker() as s:
+        assert len(await all_admin_products(s)) == len(PRODUCTS)
+    assert len(list((settings.media_dir / "products").iterdir())) > len(PRODUCTS) * 2

@@ -19,6 +19,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.errors import install_error_handlers
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from shoplet.core.settings import Settings
+from shoplet.media import mount_media
 
 log = structlog.get_logger("shoplet.app")
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     _mount_ops(app, metrics)
     for router in _module_routers(modules):
         app.include_router(router, prefix="/api/v1")
+    mount_media(app, settings)
     if settings.is_embedded:
         from shoplet.integrations.setup import mount_simulators
 

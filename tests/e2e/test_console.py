@@ -1,0 +1,483 @@
+"""The merchant console in Debian's Chromium against a real Shoplet server.
+
+Staff accounts come from the ``shoplet create-staff`` command run against the server's data dir
+(the owner) and from the console API (everyone else). Sign-in goes through the UI once, with a
+TOTP code computed by pyotp; other tests put an API-issued token in the console's session storage
+so they stay within the server's sign-in rate limit (10 per IP per 15 minutes). Every screen gets
+an axe-core scan (no serious or critical violations) and a screenshot for docs/console.md.
+
+``SHOPLET_E2E_CONSOLE_URL`` + ``SHOPLET_E2E_CONSOLE_DATA_DIR`` point these tests at a server you
+started yourself (``shoplet serve`` on that data dir) instead of the ``live_server`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+
+from .conftest import axe_scan, screenshot
+
+CONSOLE = "/console"
+API = "/api/v1"
+SESSION_KEY = "shoplet.console.session"
+PASSWORD = "e2e-Passw0rd-long"  # noqa: S105  (a throwaway account on a throwaway server)
+TIMEOUT_MS = 15_000
+
+
+@dataclass
+class Server:
+    base: str
+    data_dir: Path
+    http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(base_url=self.base, timeout=15)
+
+
+@dataclass
+class Staff:
+    username: str
+    password: str
+    role: str
+    token: str = ""
+    profile: dict[str, Any] = field(default_factory=dict)
+    secret: str | None = None
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Totp:
+    """Codes for one secret that the server has not seen yet (it refuses a replayed 30-s step
+    and accepts the next step early, valid_window=1)."""
+
+    def __init__(self, secret: str) -> None:
+        self.totp = pyotp.TOTP(secret)
+        self.last_step = -1
+
+    def code(self) -> str:
+        now = int(time.time())
+        step = max(now // 30, self.last_step + 1)
+        if step > now // 30 + 1:  # both the current and the next step are used up
+            time.sleep((step - 1) * 30 - now + 0.5)
+        self.last_step = step
+        return str(self.totp.at(step * 30))
+
+
+TOTPS: dict[str, Totp] = {}
+
+
+def totp_code(secret: str) -> str:
+    return TOTPS.setdefault(secret, Totp(secret)).code()
+
+
+def _live_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # live_server keeps its data in the session's only "e2e-data*" temp dir.
+    dirs = sorted(tmp_path_factory.getbasetemp().glob("e2e-data*"))
+    assert len(dirs) == 1, dirs
+    return dirs[0]
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Server:
+    external = os.environ.get("SHOPLET_E2E_CONSOLE_URL")
+    if external:
+        return Server(external.rstrip("/"), Path(os.environ["SHOPLET_E2E_CONSOLE_DATA_DIR"]))
+    base: str = request.getfixturevalue("live_server")
+    return Server(base, _live_data_dir(tmp_path_factory))
+
+
+def create_staff_cli(server: Server, username: str, role: str) -> Staff:
+    env = {**os.environ, "SHOPLET_DATA_DIR": str(server.data_dir)}
+    env.pop("SHOPLET_DATABASE_URL", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from shoplet.cli import main; main()",
+            "create-staff",
+            username,
+            "--role",
+            role,
+            "--password",
+            PASSWORD,
+            "--display-name",
+            f"测试{username}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"created {role} '{username}'" in result.stdout
+    return Staff(username, PASSWORD, role)
+
+
+def api_login(server: Server, staff: Staff) -> dict[str, Any]:
+    body: dict[str, Any] = {"username": staff.username, "password": staff.password}
+    if staff.secret:
+        body["otp"] = totp_code(staff.secret)
+    response = server.http.post(f"{API}/console/auth/login", json=body)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    staff.token = data["access_token"]
+    staff.profile = data["staff"]
+    return data
+
+
+def enrol_mfa_via_api(server: Server, staff: Staff) -> None:
+    enrolment = server.http.post(f"{API}/console/auth/mfa/enroll", headers=staff.auth)
+    assert enrolment.status_code == 200, enrolment.text
+    staff.secret = enrolment.json()["secret"]
+    assert staff.secret is not None
+    confirmed = server.http.post(
+        f"{API}/console/auth/mfa/confirm", headers=staff.auth, json={"otp": totp_code(staff.secret)}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    staff.token = confirmed.json()["access_token"]
+    staff.profile = confirmed.json()["staff"]
+    assert confirmed.json()["mfa_enrollment_required"] is False
+
+
+@pytest.fixture(scope="module")
+def owner(server: Server) -> Staff:
+    """An owner with MFA enrolled (through the API) and a full console token."""
+    staff = create_staff_cli(server, "e2e_owner", "owner")
+    first = api_login(server, staff)
+    assert first["mfa_enrollment_required"] is True
+    enrol_mfa_via_api(server, staff)
+    return staff
+
+
+def create_staff_api(server: Server, owner: Staff, username: str, role: str) -> Staff:
+    response = server.http.post(
+        f"{API}/console/staff",
+        headers=owner.auth,
+        json={"username": username, "password": PASSWORD, "role": role, "display_name": username},
+    )
+    assert response.status_code == 201, response.text
+    staff = Staff(username, PASSWORD, role)
+    api_login(server, staff)
+    return staff
+
+
+@pytest.fixture
+def context(browser: Any, server: Server) -> Iterator[Any]:
+    ctx = browser.new_context(
+        base_url=server.base, viewport={"width": 1440, "height": 900}, locale="zh-CN"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+def new_page(context: Any) -> Any:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    return page
+
+
+def signed_in_page(context: Any, staff: Staff) -> Any:
+    """A page whose console session holds ``staff``'s API-issued token (no UI sign-in)."""
+    session = {
+        "token": staff.token,
+        "expiresAt": int(time.time() * 1000) + 3_600_000,
+        "staff": staff.profile,
+        "mfaEnrollmentRequired": False,
+    }
+    context.add_init_script(
+        f"sessionStorage.setItem({json.dumps(SESSION_KEY)}, {json.dumps(json.dumps(session))})"
+    )
+    return new_page(context)
+
+
+def assert_accessible(page: Any, name: str) -> None:
+    page.wait_for_load_state("networkidle")
+    screenshot(page, name)
+    assert axe_scan(page, name=name) == []
+    assert page.errors == []
+
+
+def storefront_product(server: Server, product_id: int) -> httpx.Response:
+    return server.http.get(f"{API}/products/{product_id}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_owner_enrols_mfa_then_signs_in_with_totp(server: Server, context: Any) -> None:
+    staff = create_staff_cli(server, "e2e_founder", "owner")
+    page = new_page(context)
+    page.goto(f"{CONSOLE}/")
+    page.wait_for_url(re.compile(r"/console/login"))
+    assert_accessible(page, "console-login")
+
+    page.get_by_label("用户名").fill(staff.username)
+    page.get_by_label("密码").fill(staff.password)
+    page.get_by_role("button", name="登录").click()
+
+    # An owner without MFA may only enrol: QR code and the secret for manual entry.
+    page.wait_for_url(re.compile(r"/console/mfa$"))
+    qr = page.get_by_test_id("mfa-qr")
+    qr.wait_for()
+    assert qr.get_attribute("src").startswith("data:image/png;base64,iVBOR")
+    secret = page.get_by_test_id("mfa-secret").inner_text().strip()
+    assert re.fullmatch(r"[A-Z2-7]{16,}", secret)
+    assert_accessible(page, "console-mfa-enrol")
+
+    page.get_by_label("身份验证器验证码").fill("000000" if totp_code(secret) != "000000" else "111111")
+    page.get_by_role("button", name="完成绑定").click()
+    page.get_by_role("alert").filter(has_text="验证码错误").wait_for()
+
+    page.get_by_label("身份验证器验证码").fill(totp_code(secret))
+    page.get_by_role("button", name="完成绑定").click()
+    page.wait_for_url(re.compile(r"/console/(products|dashboard|orders)"))
+    assert page.get_by_test_id("staff-role").inner_text().strip() == "店主"
+    nav = page.get_by_role("navigation", name="主菜单")
+    for entry in ("商品管理", "员工管理", "操作日志", "账户安全"):
+        assert nav.get_by_text(entry, exact=True).is_visible()
+
+    # Sign out, then back in: now the password alone is not enough.
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url(re.compile(r"/console/login"))
+    page.get_by_label("用户名").fill(staff.username)
+    page.get_by_label("密码").fill(staff.password)
+    page.get_by_role("button", name="登录").click()
+    otp = page.get_by_label("身份验证器验证码")
+    otp.wait_for()
+    assert_accessible(page, "console-login-totp")
+    otp.fill(totp_code(secret))
+    page.get_by_role("button", name="验证并登录").click()
+    page.wait_for_url(re.compile(r"/console/(products|dashboard|orders)"))
+
+    me = server.http.get(
+        f"{API}/console/auth/me",
+        headers={"Authorization": f"Bearer {page.evaluate(_TOKEN_JS)}"},
+    )
+    assert me.status_code == 200
+    assert me.json()["username"] == staff.username
+    assert me.json()["mfa_enabled"] is True
+
+
+_TOKEN_JS = f"() => JSON.parse(sessionStorage.getItem({json.dumps(SESSION_KEY)})).token"
+
+
+def _first_media_image(server: Server) -> str:
+    listing = server.http.get(f"{API}/products", params={"limit": 1})
+    assert listing.status_code == 200
+    image: str = listing.json()["items"][0]["image"]
+    assert image.startswith("/media/")
+    return image
+
+
+def _pick_category(page: Any) -> None:
+    page.get_by_test_id("category").click()
+    menus = page.locator(".el-cascader-menu")
+    menus.first.locator(".el-cascader-node").first.click()
+    menus.nth(1).locator(".el-cascader-node").first.click()
+
+
+def test_owner_creates_a_product_with_a_2x2_sku_matrix(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    image = _first_media_image(server)
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/products")
+    page.get_by_test_id("product-table").locator("tbody tr").first.wait_for()
+    assert_accessible(page, "console-products")
+
+    page.get_by_test_id("new-product").click()
+    page.wait_for_url(re.compile(r"/console/products/new$"))
+    page.get_by_label("商品标题").fill("E2E 纯棉圆领T恤 男女同款")
+    page.get_by_label("副标题").fill("新疆长绒棉 · 不起球")
+    _pick_category(page)
+    page.get_by_label("直接上架").check()
+    page.get_by_label("商品描述").fill("端到端测试创建的商品。")
+    page.get_by_label("商品图片地址").fill(image)
+    page.get_by_role("button", name="添加地址").first.click()
+
+    page.get_by_label("规格 1 名称").fill("颜色")
+    page.get_by_label("规格 1 的值").fill("黑、白")
+    page.get_by_test_id("add-spec").click()
+    page.get_by_label("规格 2 名称").fill("尺码")
+    page.get_by_label("规格 2 的值").fill("M, L")
+    rows = page.get_by_test_id("sku-table").locator("tbody tr")
+    rows.nth(3).wait_for()
+    assert rows.count() == 4
+
+    page.get_by_label("批量售价（元）").fill("99")
+    page.get_by_label("批量划线价（元）").fill("129")
+    page.get_by_label("批量库存").fill("10")
+    page.get_by_role("button", name="应用到全部 SKU").click()
+    # One SKU a little dearer, and a barcode on each.
+    page.get_by_label("颜色:白 / 尺码:L 售价").fill("109.5")
+    barcodes = {}
+    for i, combo in enumerate(("颜色:黑 / 尺码:M", "颜色:黑 / 尺码:L", "颜色:白 / 尺码:M", "颜色:白 / 尺码:L")):
+        barcode = f"69{int(time.time()) % 10**9:09d}{i}"
+        barcodes[combo] = barcode
+        page.get_by_label(f"{combo} 条码").fill(barcode)
+    assert_accessible(page, "console-product-edit")
+
+    page.get_by_test_id("save-product").click()
+    page.wait_for_url(re.compile(r"/console/products/\d+$"))
+    product_id = int(page.url.rsplit("/", 1)[1])
+    page.get_by_test_id("product-status").filter(has_text="在售").wait_for()
+
+    response = storefront_product(server, product_id)
+    assert response.status_code == 200, response.text
+    product = response.json()
+    assert product["title"] == "E2E 纯棉圆领T恤 男女同款"
+    assert product["images"] == [image]
+    assert product["specs"] == [
+        {"name": "颜色", "values": ["黑", "白"]},
+        {"name": "尺码", "values": ["M", "L"]},
+    ]
+    skus = {
+        " / ".join(f"{s['name']}:{s['value']}" for s in sku["specs"]): sku for sku in product["skus"]
+    }
+    assert sorted(skus) == sorted(barcodes)
+    for combo, sku in skus.items():
+        assert sku["price"] == (10950 if combo == "颜色:白 / 尺码:L" else 9900)
+        assert sku["original_price"] == 12900
+        assert sku["available"] == 10
+        assert sku["barcode"] == barcodes[combo]
+
+    # Stock adjustment with a reason, then the ledger shows it and the storefront sees it.
+    page.goto(f"{CONSOLE}/products")
+    page.get_by_label("搜索商品").fill("E2E 纯棉圆领T恤")
+    page.get_by_role("button", name="搜索").click()
+    row = page.get_by_test_id("product-table").locator("tbody tr").filter(has_text="E2E 纯棉圆领T恤")
+    row.first.wait_for()
+    assert page.get_by_test_id("product-table").locator("tbody tr").count() == 1
+    row.get_by_role("button", name="库存").click()
+    drawer = page.get_by_role("dialog")
+    drawer.get_by_test_id("stock-ledger").locator("tbody tr").first.wait_for()
+    drawer.get_by_label("调整数量").fill("5")
+    drawer.get_by_label("原因").fill("盘点入库")
+    drawer.get_by_role("button", name="提交调整").click()
+    ledger = drawer.get_by_test_id("stock-ledger").locator("tbody tr")
+    ledger.filter(has_text="盘点入库").wait_for()
+    assert "+5" in ledger.first.inner_text()
+    assert_accessible(page, "console-stock-ledger")
+    first_sku = min(product["skus"], key=lambda s: s["id"])
+    after = {s["id"]: s for s in storefront_product(server, product_id).json()["skus"]}
+    assert after[first_sku["id"]]["available"] == 15
+
+
+def test_support_cannot_reach_product_editing(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    support = create_staff_api(server, owner, "e2e_support", "support")
+    assert support.profile["role"] == "support"
+    listing = server.http.get(f"{API}/console/products", headers=support.auth, params={"limit": 1})
+    assert listing.status_code == 200
+    product = listing.json()["items"][0]
+
+    page = signed_in_page(context, support)
+    page.goto(f"{CONSOLE}/products")
+    table = page.get_by_test_id("product-table")
+    table.locator("tbody tr").first.wait_for()
+    assert page.get_by_test_id("new-product").count() == 0
+    assert table.get_by_role("button", name="编辑").count() == 0
+    assert table.get_by_role("button", name="上架").count() == 0
+    nav = page.get_by_role("navigation", name="主菜单")
+    assert nav.get_by_text("员工管理", exact=True).count() == 0
+    assert_accessible(page, "console-products-support")
+
+    for path in ("/products/new", f"/products/{product['id']}", "/staff"):
+        page.goto(f"{CONSOLE}{path}")
+        page.get_by_test_id("forbidden").wait_for()
+    assert_accessible(page, "console-forbidden")
+
+    # The backend refuses the same, and nothing changes.
+    patch = server.http.patch(
+        f"{API}/console/products/{product['id']}",
+        headers=support.auth,
+        json={"title": "客服改的标题"},
+    )
+    assert patch.status_code == 403
+    assert patch.json()["code"] == "console.permission_denied"
+    status = server.http.post(
+        f"{API}/console/products/{product['id']}/status",
+        headers=support.auth,
+        json={"status": "off_sale"},
+    )
+    assert status.status_code == 403
+    assert status.json()["code"] == "console.permission_denied"
+    again = server.http.get(f"{API}/console/products/{product['id']}", headers=owner.auth)
+    assert again.json()["title"] == product["title"]
+    assert again.json()["status"] == product["status"]
+
+
+def test_owner_manages_staff_and_browses_the_audit_log(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/staff")
+    page.get_by_test_id("staff-table").locator("tbody tr").first.wait_for()
+
+    page.get_by_test_id("new-staff").click()
+    dialog = page.get_by_role("dialog", name="新建员工")
+    dialog.get_by_label("用户名").fill("e2e_ops")
+    dialog.get_by_label("显示名").fill("运营小李")
+    dialog.get_by_label("运营").check()
+    dialog.get_by_label("初始密码").fill(PASSWORD)
+    assert_accessible(page, "console-staff-create")
+    dialog.get_by_role("button", name="创建").click()
+    row = page.get_by_test_id("staff-table").locator("tbody tr").filter(has_text="e2e_ops")
+    row.wait_for()
+    assert "运营" in row.inner_text()
+
+    row.get_by_role("button", name="编辑").click()
+    edit = page.get_by_role("dialog", name="编辑员工 e2e_ops")
+    edit.get_by_label("客服").check()
+    edit.get_by_role("button", name="保存").click()
+    row.filter(has_text="客服").wait_for()
+    assert_accessible(page, "console-staff")
+
+    accounts = server.http.get(f"{API}/console/staff", headers=owner.auth).json()["items"]
+    ops = next(a for a in accounts if a["username"] == "e2e_ops")
+    assert ops["role"] == "support"
+    assert ops["display_name"] == "运营小李"
+
+    page.goto(f"{CONSOLE}/audit-log")
+    page.get_by_label("按动作筛选").fill("staff.update")
+    page.get_by_role("button", name="筛选").click()
+    entries = page.get_by_test_id("audit-table").locator("tbody tr")
+    entries.filter(has_text=owner.username).first.wait_for()
+    assert all("staff.update" in text for text in entries.all_inner_texts())
+    assert_accessible(page, "console-audit-log")
+
+
+# ---- trade: these need the order, after-sales and dashboard console endpoints ----------------
+
+
+@pytest.mark.skip(reason="needs GET /api/v1/console/orders and POST /api/v1/console/orders/{order_no}/ship")
+def test_operator_ships_a_paid_order() -> None:
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.skip(reason="needs GET /api/v1/console/aftersales and POST /api/v1/console/aftersales/{no}/approve")
+def test_support_approves_a_refund() -> None:
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.skip(reason="needs GET /api/v1/console/dashboard")
+def test_dashboard_numbers_follow_a_paid_order() -> None:
+    raise AssertionError("unreachable")

@@ -89,9 +89,9 @@ def _results_table(results: Results, add: Callable[[str], None]) -> None:
     add("")
     add(
         "| scenario | req/s | p50 ms | p99 ms | ratio to bare | SQL per request "
-        "(cold / warm) | target | status |"
+        "(cold / warm) | target | status | load |"
     )
-    add("| --- | ---: | ---: | ---: | ---: | --- | --- | --- |")
+    add("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |")
     for name, scenario in SCENARIOS.items():
         m = _find(results, name, chosen)
         sql = results.sql.get(name)
@@ -105,7 +105,7 @@ def _results_table(results: Results, add: Callable[[str], None]) -> None:
         if m is None:
             reason = results.skipped.get(name, "not run")
             add(f"| {scenario.title} | — | — | — | — | {sql_text} | {target_text} | "
-                f"skipped: {reason} |")  # fmt: skip
+                f"skipped: {reason} | — |")  # fmt: skip
             continue
         ratio = f"{m.rps / bare.rps:.2f}" if bare and bare.rps else "—"
         checks = []
@@ -118,7 +118,7 @@ def _results_table(results: Results, add: Callable[[str], None]) -> None:
         status = (_status(all(checks)) if checks else "—") + _errors(m)
         add(
             f"| {scenario.title} | {m.rps:,.0f} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | {ratio} | "
-            f"{sql_text} | {target_text} | {status} |"
+            f"{sql_text} | {target_text} | {status} | {m.load1:.1f} |"
         )
     add("")
     if any(s.target == "cached" for s in SCENARIOS.values()):
@@ -163,8 +163,8 @@ def _stacks(results: Results, add: Callable[[str], None]) -> None:
     add("## Server stacks compared")
     add("")
     add("| stack | bare req/s | bare p99 ms | product list req/s | product list p99 ms | "
-        "list / bare | bare cold start |")  # fmt: skip
-    add("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        "list / bare | bare cold start | load |")  # fmt: skip
+    add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for key, outcome in results.stacks.items():
         b = _find(results, "bare", key)
         p = _find(results, "product_list", key)
@@ -173,10 +173,11 @@ def _stacks(results: Results, add: Callable[[str], None]) -> None:
         add(
             f"| {outcome.label} | {f'{b.rps:,.0f}' if b else '—'} | "
             f"{f'{b.p99_ms:.2f}' if b else '—'} | {f'{p.rps:,.0f}' if p else '—'} | "
-            f"{f'{p.p99_ms:.2f}' if p else '—'} | {ratio} | {bare_cold} |"
+            f"{f'{p.p99_ms:.2f}' if p else '—'} | {ratio} | {bare_cold} | "
+            f"{' / '.join(f'{m.load1:.1f}' for m in (b, p) if m) or '—'} |"
         )
         if outcome.error:
-            add(f"| ↳ error | {outcome.error} | | | | | |")
+            add(f"| ↳ error | {outcome.error} | | | | | | |")
     add("")
     add(f"Choice: {results.choice_reason}")
     if "product_list" not in results.requests:
@@ -228,8 +229,9 @@ def _method(results: Results, add: Callable[[str], None]) -> None:
         "`--interface asgi --loop uvloop --http 1 --no-ws`."
     )
     add(
-        "- The machine is shared (see the load average above): compare ratios within a run "
-        "rather than absolute figures across runs."
+        "- **load** is the 1-minute load average right after the row. On a 2-core machine "
+        "anything above ~2 means other work competed with the server and wrk: compare "
+        "ratios within a run, and re-run on a quiet machine before drawing conclusions."
     )
     add("")
 

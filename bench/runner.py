@@ -72,6 +72,8 @@ class Measurement:
     requests: int
     errors: int
     non_2xx: int
+    # 1-minute load average right after the row: other work on a shared machine shows here.
+    load1: float = 0.0
 
 
 @dataclass
@@ -397,10 +399,12 @@ def measure(
         requests=raw["requests"],
         errors=errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
         non_2xx=errors["status"],
+        load1=round(os.getloadavg()[0], 2),
     )
     print(
         f"    {scenario.name:<16} {result.rps:>9.0f} req/s  p50 {result.p50_ms:6.2f} ms"
         f"  p99 {result.p99_ms:6.2f} ms  errors {result.errors} non-2xx {result.non_2xx}"
+        f"  load {result.load1:.2f}"
     )
     return result
 
@@ -505,7 +509,7 @@ def machine_info() -> dict[str, str]:
         check=False,
     ).stdout.strip()
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        ["git", "status", "--porcelain"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -586,6 +590,7 @@ def main(argv: list[str] | None = None) -> None:
         print("Remaining rows on the chosen stack")
         run_stack(chosen, rest, env, results, args)
     results.elapsed_s = round(time.monotonic() - began, 1)
+    results.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     from bench.report import render
 

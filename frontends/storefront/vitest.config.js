@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     environment: 'jsdom',
-    include: ['tests/unit/**/*.test.js', 'tests/mp/**/*.test.js'],
+    include: ['tests/unit/**/*.test.js'],
     setupFiles: ['tests/unit/setup.js'],
     testTimeout: 20000,
   },

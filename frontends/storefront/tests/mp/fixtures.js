@@ -1,0 +1,35 @@
+// Response bodies in the backend's shapes (catalog ProductDetail, cart contract).
+export const PRODUCT = {
+  id: 101,
+  category_id: 2,
+  title: '轻薄保温杯 500ml',
+  subtitle: '12 小时保温',
+  description: '316 不锈钢内胆',
+  images: ['/media/cup-1.png', '/media/cup-2.png'],
+  turntable_images: ['/media/cup-spin-1.png', '/media/cup-spin-2.png', '/media/cup-spin-3.png'],
+  price: 5900,
+  max_price: 6900,
+  original_price: 7900,
+  sales_count: 321,
+  specs: [{ name: '颜色', values: ['白色', '黑色'] }],
+  skus: [
+    { id: 1001, specs: [{ name: '颜色', value: '白色' }], price: 5900, original_price: 7900, barcode: null, available: 0, image: null },
+    { id: 1002, specs: [{ name: '颜色', value: '黑色' }], price: 6900, original_price: 7900, barcode: null, available: 12, image: null },
+  ],
+}
+
+export function cartLine(extra = {}) {
+  return {
+    sku_id: 1002, product_id: 101, title: '轻薄保温杯 500ml', spec_text: '颜色:黑色', image: '/media/cup-1.png',
+    quantity: 1, selected: true, price: 6900, price_at_add: 6900, price_changed: false, available: 12, is_purchasable: true,
+    ...extra,
+  }
+}
+
+export function cart(lines) {
+  const selected = lines.filter((l) => l.selected)
+  return {
+    lines,
+    summary: { selected_count: selected.reduce((n, l) => n + l.quantity, 0), items_total: selected.reduce((n, l) => n + l.price * l.quantity, 0) },
+  }
+}

@@ -1,0 +1,116 @@
+import { readFileSync, statSync, readdirSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { cart, cartLine, PRODUCT } from './fixtures'
+import { assertBuilt, bootApp, createWx, MP_ROOT, openPage, settle, tap } from './harness'
+
+const PAGES_JSON = JSON.parse(readFileSync(join(__dirname, '../../src/pages.json'), 'utf8'))
+const MAIN_PACKAGE_LIMIT = 2 * 1024 * 1024
+
+function dirSize(dir) {
+  return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => {
+    const p = join(dir, e.name)
+    return n + (e.isDirectory() ? dirSize(p) : statSync(p).size)
+  }, 0)
+}
+
+let backend
+let state
+beforeAll(() => {
+  assertBuilt()
+  state = { lines: [] }
+  backend = createWx({
+    'GET /api/v1/products/101': () => PRODUCT,
+    'GET /api/v1/cart': () => cart(state.lines),
+    'POST /api/v1/cart/lines': (req) => {
+      state.lines = [cartLine({ quantity: req.data.quantity })]
+      return { statusCode: 201, data: cart(state.lines) }
+    },
+    'PATCH /api/v1/cart/lines/1002': (req) => {
+      state.lines = state.lines.map((l) => ({ ...l, ...req.data }))
+      return cart(state.lines)
+    },
+  })
+  // A returning guest: the cart token from an earlier visit is in storage.
+  backend.storage.set('shoplet.cartToken', JSON.stringify('g_0123456789abcdef0123456789abcdef'))
+  bootApp(backend.wx)
+})
+
+describe('mp-weixin build', () => {
+  it('compiles every page in pages.json', () => {
+    const app = JSON.parse(readFileSync(join(MP_ROOT, 'app.json'), 'utf8'))
+    const expected = PAGES_JSON.pages.map((p) => p.path)
+    expect(app.pages).toEqual(expected)
+    for (const page of expected) {
+      for (const ext of ['js', 'json', 'wxml', 'wxss']) {
+        expect(existsSync(join(MP_ROOT, `${page}.${ext}`)), `${page}.${ext}`).toBe(true)
+      }
+    }
+    expect(app.tabBar.list.map((t) => t.pagePath)).toEqual(['pages/index/index', 'pages/category/index', 'pages/cart/index', 'pages/me/index'])
+    for (const t of app.tabBar.list) expect(existsSync(join(MP_ROOT, t.iconPath)), t.iconPath).toBe(true)
+  })
+
+  it('keeps the main package under 2 MB', () => {
+    expect(dirSize(MP_ROOT)).toBeLessThanOrEqual(MAIN_PACKAGE_LIMIT)
+  })
+})
+
+describe('product page in the simulator', () => {
+  it('renders the product, picks a SKU with stock and adds it to the cart', async () => {
+    const page = await openPage('pages/product/detail', { id: '101' })
+    const html = page.dom.innerHTML
+    expect(html).toContain('轻薄保温杯 500ml')
+    expect(html).toContain('¥69.00')
+    expect(html).toContain('库存 12 件')
+    expect(html).toContain('360° 看')
+
+    const picker = page.querySelector('.pd__picker')
+    const values = picker.querySelectorAll('.sku__value')
+    expect(values.map((v) => v.dom.textContent.trim())).toEqual(['白色', '黑色'])
+    // White has no stock: tapping it changes nothing.
+    tap(values[0])
+    await settle()
+    expect(page.dom.innerHTML).toContain('已选：黑色')
+
+    const plus = picker.querySelector('.qty').querySelectorAll('.qty__btn')[1]
+    tap(plus)
+    await settle()
+    tap(page.querySelector('.pd__add'))
+    await settle(80)
+    const add = backend.requests.find((r) => r.key === 'POST /api/v1/cart/lines')
+    expect(add.data).toEqual({ sku_id: 1002, quantity: 2 })
+    expect(add.header['X-Cart-Token']).toBe('g_0123456789abcdef0123456789abcdef')
+    expect(backend.calls.some((c) => c.name === 'showToast' && c.opts.title === '已加入购物车')).toBe(true)
+    expect(page.querySelector('.pd__badge').dom.textContent).toBe('2')
+  })
+
+  it('switches to the 360° viewer and turns it', async () => {
+    const page = await openPage('pages/product/detail', { id: '101' })
+    tap(page.querySelectorAll('.pd__view')[1])
+    await settle()
+    const spin = page.querySelector('.pd__spin')
+    expect(spin.querySelector('.spin__count').dom.textContent).toBe('1/3')
+    tap(spin.querySelectorAll('.spin__btn').at(-1))
+    await settle()
+    expect(spin.querySelector('.spin__count').dom.textContent).toBe('2/3')
+  })
+})
+
+describe('cart page in the simulator', () => {
+  it('shows the line and the total, and unselects it on tap', async () => {
+    state.lines = [cartLine({ quantity: 2, price: 6500, price_at_add: 6900, price_changed: true })]
+    const page = await openPage('pages/cart/index')
+    const html = page.dom.innerHTML
+    expect(html).toContain('轻薄保温杯 500ml')
+    expect(html).toContain('1 件商品价格有变化')
+    expect(html).toContain('¥130.00')
+    expect(html).toContain('结算(2)')
+
+    tap(page.querySelector('.line__check'))
+    await settle(80)
+    const patch = backend.requests.find((r) => r.key === 'PATCH /api/v1/cart/lines/1002')
+    expect(patch.data).toEqual({ selected: false })
+    expect(page.dom.innerHTML).toContain('结算(0)')
+    expect(page.dom.innerHTML).toContain('¥0.00')
+  })
+})

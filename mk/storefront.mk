@@ -1,0 +1,34 @@
+# Storefront (frontends/storefront): one uni-app codebase -> H5 shop (served at /) + WeChat mini program.
+SF := frontends/storefront
+SF_SOURCES := $(shell find $(SF)/src -type f 2>/dev/null) $(SF)/index.html $(SF)/vite.config.js
+SF_INSTALLED := $(SF)/node_modules/.shoplet-installed
+
+.PHONY: storefront storefront-mp storefront-test storefront-openapi
+
+# `npm ci` again whenever the lock file changes (or node_modules is missing).
+$(SF_INSTALLED): $(SF)/package.json $(SF)/package-lock.json
+	cd $(SF) && npm ci --no-audit --no-fund
+	touch $@
+
+# Rebuild only when a source is newer than the build.
+$(SF)/dist/build/h5/index.html: $(SF_INSTALLED) $(SF_SOURCES)
+	cd $(SF) && npx uni build
+
+$(SF)/dist/build/mp-weixin/app.json: $(SF_INSTALLED) $(SF_SOURCES)
+	cd $(SF) && npx uni build -p mp-weixin
+
+storefront: $(SF)/dist/build/h5/index.html
+
+storefront-mp: $(SF)/dist/build/mp-weixin/app.json
+
+# Unit tests (stores, helpers, API client vs the OpenAPI snapshot), then the mini program build
+# checks (every page compiled, main package <= 2 MB, pages rendered in miniprogram-simulate).
+storefront-test: $(SF_INSTALLED) storefront-mp
+	cd $(SF) && npx vitest run && npx vitest run -c vitest.mp.config.js
+
+# Regenerate frontends/storefront/openapi.json from create_app().openapi() after a backend change.
+storefront-openapi: dev
+	SHOPLET_UPDATE_OPENAPI=1 $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_storefront_api_contract.py
+
+FRONTEND_BUILD_TARGETS += storefront
+FRONTEND_TEST_TARGETS += storefront-test

@@ -1,0 +1,304 @@
+"""Every query of the cart module. Adds and merges are single upserts, so concurrent requests
+of one shopper sum up instead of failing on the unique constraint or losing an update."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.cart.models import MAX_QUANTITY, CartLine, Favorite
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose cart: a member, or a guest by the hash of its cart token (exactly one is set)."""
+
+    member_id: int | None = None
+    guest_token_hash: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.member_id is None) == (self.guest_token_hash is None):
+            raise ValueError("a cart belongs to a member or to a guest token")
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        return {"member_id": self.member_id, "guest_token_hash": self.guest_token_hash}
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    """A line's columns, read without going through the ORM identity map."""
+
+    id: int
+    member_id: int | None
+    sku_id: int
+    quantity: int
+    selected: bool
+    price_at_add: int
+    added_at: datetime
+    updated_at: datetime
+
+
+def _insert(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT`` with ``ON CONFLICT`` support: both dialects spell it the same way."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(CartLine)
+    return sqlite.insert(CartLine)
+
+
+def _of(owner: Owner) -> ColumnElement[bool]:
+    if owner.member_id is not None:
+        return CartLine.member_id == owner.member_id
+    return CartLine.guest_token_hash == owner.guest_token_hash
+
+
+def _conflict_target(owner: Owner) -> list[Any]:
+    if owner.member_id is not None:
+        return [CartLine.member_id, CartLine.sku_id]
+    return [CartLine.guest_token_hash, CartLine.sku_id]
+
+
+def _capped_sum(current: Any, added: Any) -> ColumnElement[int]:
+    total = current + added
+    return case((total > MAX_QUANTITY, MAX_QUANTITY), else_=total)
+
+
+# ---- lines -----------------------------------------------------------------------------------
+
+
+async def list_lines(session: AsyncSession, owner: Owner) -> list[CartLine]:
+    """The owner's lines, newest first. Rows are re-read (populate_existing) because upserts
+    in this transaction bypass the identity map."""
+    result = await session.scalars(
+        select(CartLine)
+        .where(_of(owner))
+        .order_by(CartLine.added_at.desc(), CartLine.id.desc())
+        .execution_options(populate_existing=True)
+    )
+    return list(result.all())
+
+
+async def get_line(session: AsyncSession, owner: Owner, sku_id: int) -> CartLine | None:
+    result = await session.scalars(
+        select(CartLine)
+        .where(_of(owner), CartLine.sku_id == sku_id)
+        .execution_options(populate_existing=True)
+    )
+    return result.one_or_none()
+
+
+async def count_lines(session: AsyncSession, owner: Owner) -> tuple[int, int]:
+    """(lines, units) of the owner's cart."""
+    row = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(CartLine.quantity), 0)).where(_of(owner))
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+_LINE_COLUMNS = (
+    CartLine.id,
+    CartLine.member_id,
+    CartLine.sku_id,
+    CartLine.quantity,
+    CartLine.selected,
+    CartLine.price_at_add,
+    CartLine.added_at,
+    CartLine.updated_at,
+)
+
+
+async def lock_lines(session: AsyncSession, *owners: Owner) -> list[LineRow]:
+    """Row-lock the owners' lines in id order (PostgreSQL; SQLite has one writer anyway).
+
+    Two writers of the same non-empty cart queue here, so the second one's later statements see
+    the first one's committed lines (the line limit holds under concurrency)."""
+    rows = await session.execute(
+        select(*_LINE_COLUMNS)
+        .where(or_(*(_of(o) for o in owners)))
+        .order_by(CartLine.id)
+        .with_for_update()
+    )
+    return [LineRow(**row._mapping) for row in rows]
+
+
+async def add_units(
+    session: AsyncSession,
+    owner: Owner,
+    *,
+    sku_id: int,
+    quantity: int,
+    price: int,
+    max_units: int,
+    now: datetime,
+) -> LineRow | None:
+    """Insert the line or add ``quantity`` to it (capped at 99), selecting it and recording the
+    current price, unless the line would then hold more than ``max_units``: returns the line as
+    it is now, or None (nothing changed) when it would.
+
+    One statement: concurrent adds of the same SKU serialise on the unique index and each one
+    sees the sum of those before it."""
+    insert = _insert(session).values(
+        **owner.columns,
+        sku_id=sku_id,
+        quantity=quantity,
+        selected=True,
+        price_at_add=price,
+        added_at=now,
+        updated_at=now,
+    )
+    new_quantity = _capped_sum(CartLine.quantity, insert.excluded.quantity)
+    statement = insert.on_conflict_do_update(
+        index_elements=_conflict_target(owner),
+        set_={
+            "quantity": new_quantity,
+            "selected": True,
+            "price_at_add": insert.excluded.price_at_add,
+            "updated_at": insert.excluded.updated_at,
+        },
+        where=new_quantity <= max_units,
+    ).returning(*_LINE_COLUMNS)
+    row = (await session.execute(statement)).first()
+    return None if row is None else LineRow(**row._mapping)
+
+
+async def update_line(
+    session: AsyncSession, owner: Owner, sku_id: int, values: Mapping[str, Any]
+) -> bool:
+    result = await session.execute(
+        update(CartLine)
+        .where(_of(owner), CartLine.sku_id == sku_id)
+        .values(**values)
+        .returning(CartLine.id)
+    )
+    return result.first() is not None
+
+
+async def delete_lines(
+    session: AsyncSession, owner: Owner, sku_ids: Sequence[int] | None = None
+) -> int:
+    """Delete the owner's lines of ``sku_ids`` (all lines when None); returns how many."""
+    statement = delete(CartLine).where(_of(owner))
+    if sku_ids is not None:
+        statement = statement.where(CartLine.sku_id.in_(sorted(set(sku_ids))))
+    result = await session.execute(statement.returning(CartLine.id))
+    return len(result.all())
+
+
+async def set_selected(
+    session: AsyncSession,
+    owner: Owner,
+    *,
+    selected: bool,
+    sku_ids: Sequence[int] | None,
+    now: datetime,
+) -> None:
+    statement = update(CartLine).where(_of(owner), CartLine.selected.is_not(selected))
+    if sku_ids is not None:
+        statement = statement.where(CartLine.sku_id.in_(sorted(set(sku_ids))))
+    await session.execute(statement.values(selected=selected, updated_at=now))
+
+
+async def selected_lines(session: AsyncSession, member_id: int) -> list[tuple[int, int]]:
+    """(sku_id, quantity) of the member's selected lines, newest first."""
+    rows = await session.execute(
+        select(CartLine.sku_id, CartLine.quantity)
+        .where(CartLine.member_id == member_id, CartLine.selected.is_(True))
+        .order_by(CartLine.added_at.desc(), CartLine.id.desc())
+    )
+    return [(int(sku_id), int(quantity)) for sku_id, quantity in rows]
+
+
+async def merge_into_member(
+    session: AsyncSession, member_id: int, lines: Sequence[LineRow], *, now: datetime
+) -> None:
+    """Upsert guest ``lines`` into the member's cart: quantities summed and capped at 99, a
+    line selected when either side was, the member's own ``price_at_add`` and ``added_at``
+    kept on lines both had."""
+    if not lines:
+        return
+    statement = _insert(session).values(
+        [
+            {
+                "member_id": member_id,
+                "guest_token_hash": None,
+                "sku_id": line.sku_id,
+                "quantity": line.quantity,
+                "selected": line.selected,
+                "price_at_add": line.price_at_add,
+                "added_at": line.added_at,
+                "updated_at": now,
+            }
+            for line in sorted(lines, key=lambda line: line.sku_id)
+        ]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CartLine.member_id, CartLine.sku_id],
+            set_={
+                "quantity": _capped_sum(CartLine.quantity, statement.excluded.quantity),
+                "selected": or_(CartLine.selected, statement.excluded.selected),
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+    )
+
+
+async def purge_guest_lines(session: AsyncSession, *, updated_before: datetime) -> int:
+    result = await session.execute(
+        delete(CartLine)
+        .where(CartLine.guest_token_hash.is_not(None), CartLine.updated_at < updated_before)
+        .returning(CartLine.id)
+    )
+    return len(result.all())
+
+
+# ---- favourites --------------------------------------------------------------------------------
+
+
+async def is_favorite(session: AsyncSession, member_id: int, product_id: int) -> bool:
+    found = await session.scalar(
+        select(Favorite.id).where(
+            Favorite.member_id == member_id, Favorite.product_id == product_id
+        )
+    )
+    return found is not None
+
+
+async def insert_favorite(
+    session: AsyncSession, member_id: int, product_id: int, *, now: datetime
+) -> None:
+    """Idempotent: a concurrent duplicate is absorbed by ``ON CONFLICT DO NOTHING``."""
+    insert = (
+        postgresql.insert(Favorite)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(Favorite)
+    )
+    await session.execute(
+        insert.values(
+            member_id=member_id, product_id=product_id, created_at=now
+        ).on_conflict_do_nothing(index_elements=[Favorite.member_id, Favorite.product_id])
+    )
+
+
+async def delete_favorite(session: AsyncSession, member_id: int, product_id: int) -> None:
+    await session.execute(
+        delete(Favorite).where(Favorite.member_id == member_id, Favorite.product_id == product_id)
+    )
+
+
+async def list_favorites(
+    session: AsyncSession, member_id: int, *, before_id: int | None, limit: int
+) -> list[Favorite]:
+    statement = select(Favorite).where(Favorite.member_id == member_id)
+    if before_id is not None:
+        statement = statement.where(Favorite.id < before_id)
+    result = await session.scalars(statement.order_by(Favorite.id.desc()).limit(limit))
+    return list(result.all())

@@ -1,0 +1,1 @@
+"""Checkout: orchestrates a purchase (cart or items -> priced order -> payment)."""

@@ -1,0 +1,176 @@
+"""The merchant's shipping rules: one row in ``checkout_shipping_rules``, defaults when absent.
+
+``get_shipping_rules`` feeds :func:`shoplet.modules.checkout.pricing.price`;
+``update_shipping_rules`` is what the console's settings page calls. Both run in the caller's
+transaction (flush only).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+from sqlalchemy import JSON, CheckConstraint, Integer, String, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoplet.core.db import Base, utcnow
+from shoplet.core.errors import BadRequest
+from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.modules.checkout.pricing import ShippingRules
+
+RULES_ROW_ID = 1
+MAX_FEE = 1_000_000  # ¥10,000: anything above is a typo, not a shipping fee
+MAX_THRESHOLD = 100_000_000  # ¥1,000,000
+MAX_REGION_FEES = 500
+REGION_PREFIX = re.compile(r"^\d{2,6}$")
+
+__all__ = [
+    "CheckoutShippingRules",
+    "InvalidShippingRules",
+    "ShippingRulesUpdate",
+    "ShippingRulesView",
+    "get_shipping_rules",
+    "shipping_rules_view",
+    "update_shipping_rules",
+]
+
+
+class CheckoutShippingRules(Base):
+    """At most one row (id 1). Fees in fen; ``region_fees`` is ``{"65": 2000, "5401": 1500}``."""
+
+    __tablename__ = "checkout_shipping_rules"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("flat_fee >= 0", name="flat_fee_non_negative"),
+        CheckConstraint(
+            "free_threshold IS NULL OR free_threshold >= 0", name="free_threshold_non_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    flat_fee: Mapped[int] = mapped_column(Integer)
+    free_threshold: Mapped[int | None] = mapped_column(Integer)
+    region_fees: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class InvalidShippingRules(BadRequest):
+    code = "checkout.invalid_shipping_rules"
+    title = "Invalid shipping rules"
+
+
+Fee = Annotated[int, Field(ge=0, le=MAX_FEE, description="fen")]
+
+
+class ShippingRulesUpdate(RequestModel):
+    """Request body for the console: the complete rules (they replace the current ones)."""
+
+    flat_fee: Fee
+    free_threshold: Annotated[int, Field(ge=0, le=MAX_THRESHOLD)] | None = Field(
+        description="items total (after discounts, fen) from which shipping is free; null: never"
+    )
+    region_fees: dict[Annotated[str, Field(pattern=r"^\d{2,6}$")], Fee] = Field(
+        default_factory=dict,
+        max_length=MAX_REGION_FEES,
+        description="region-code prefix (2-6 digits) -> fee replacing flat_fee; longest wins",
+    )
+
+    def to_rules(self) -> ShippingRules:
+        return ShippingRules(
+            flat_fee=self.flat_fee,
+            free_threshold=self.free_threshold,
+            region_fees=dict(self.region_fees),
+        )
+
+
+class ShippingRulesView(ResponseModel):
+    flat_fee: int
+    free_threshold: int | None
+    region_fees: dict[str, int]
+
+
+def shipping_rules_view(rules: ShippingRules) -> ShippingRulesView:
+    return ShippingRulesView(
+        flat_fee=rules.flat_fee,
+        free_threshold=rules.free_threshold,
+        region_fees=dict(sorted(rules.region_fees.items())),
+    )
+
+
+def validate_shipping_rules(rules: ShippingRules) -> None:
+    """Raise :class:`InvalidShippingRules` (400) unless every fee and prefix is sane."""
+    if not _is_fen(rules.flat_fee, MAX_FEE):
+        raise InvalidShippingRules(f"flat_fee must be an integer 0..{MAX_FEE} fen")
+    if rules.free_threshold is not None and not _is_fen(rules.free_threshold, MAX_THRESHOLD):
+        raise InvalidShippingRules(f"free_threshold must be null or 0..{MAX_THRESHOLD} fen")
+    if len(rules.region_fees) > MAX_REGION_FEES:
+        raise InvalidShippingRules(f"at most {MAX_REGION_FEES} region fees")
+    for prefix, fee in rules.region_fees.items():
+        if not isinstance(prefix, str) or not REGION_PREFIX.fullmatch(prefix):
+            raise InvalidShippingRules(
+                f"region prefix {prefix!r} must be 2-6 digits of a region code", region=prefix
+            )
+        if not _is_fen(fee, MAX_FEE):
+            raise InvalidShippingRules(
+                f"fee for region {prefix} must be an integer 0..{MAX_FEE} fen", region=prefix
+            )
+
+
+def _is_fen(value: Any, upper: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= upper
+
+
+async def get_shipping_rules(session: AsyncSession) -> ShippingRules:
+    """The merchant's rules, or the defaults (¥8 flat, free from ¥99) before any were saved."""
+    # Columns, not the entity: a row cached in the session's identity map could be stale.
+    row = (
+        await session.execute(
+            select(
+                CheckoutShippingRules.flat_fee,
+                CheckoutShippingRules.free_threshold,
+                CheckoutShippingRules.region_fees,
+            ).where(CheckoutShippingRules.id == RULES_ROW_ID)
+        )
+    ).one_or_none()
+    if row is None:
+        return ShippingRules()
+    flat_fee, free_threshold, region_fees = row
+    return ShippingRules(
+        flat_fee=flat_fee,
+        free_threshold=free_threshold,
+        region_fees={str(k): int(v) for k, v in (region_fees or {}).items()},
+    )
+
+
+async def update_shipping_rules(
+    session: AsyncSession, rules: ShippingRules, *, actor: str
+) -> ShippingRules:
+    """Replace the rules (validated first: nothing is written when they are refused)."""
+    validate_shipping_rules(rules)
+    values: dict[str, Any] = {
+        "flat_fee": rules.flat_fee,
+        "free_threshold": rules.free_threshold,
+        "region_fees": dict(sorted(rules.region_fees.items())),
+        "updated_at": utcnow(),
+        "updated_by": actor[:100],
+    }
+    insert = (
+        postgresql.insert(CheckoutShippingRules)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(CheckoutShippingRules)
+    )
+    # Upsert on the fixed id: two first saves racing cannot create a second row or fail.
+    statement = insert.values(id=RULES_ROW_ID, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=[CheckoutShippingRules.id], set_=values)
+    )
+    return ShippingRules(
+        flat_fee=rules.flat_fee,
+        free_threshold=rules.free_threshold,
+        region_fees=dict(values["region_fees"]),
+    )

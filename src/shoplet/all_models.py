@@ -20,6 +20,7 @@ MODEL_MODULES: tuple[str, ...] = (
 
 
 def load_all_models() -> type[Base]:
+    importlib.import_module("shoplet.core.events.models")
     for name in MODEL_MODULES:
         try:
             importlib.import_module(f"shoplet.modules.{name}.models")

@@ -90,10 +90,17 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
                 stop = await hook(app, ctx)
                 if stop is not None:
                     stack.push_async_callback(stop)
+            from shoplet.worker import load_module_tasks, start_in_process
+
+            # Handlers and jobs register on import; drain_outbox/run_job in tests rely on it.
+            load_module_tasks()
+            stop_worker = await start_in_process(ctx) if settings.run_worker_in_process else None
             log.info("started", env=settings.env, role=settings.role, version=__version__)
             try:
                 yield
             finally:
+                if stop_worker is not None:
+                    await stop_worker()
                 if context is None:
                     stack.push_async_callback(ctx.close)
 

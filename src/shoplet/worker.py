@@ -1,29 +1,102 @@
-"""The worker role: the outbox relay and scheduled jobs, without HTTP."""
+"""The worker role: outbox relay, event handlers and scheduled jobs, without HTTP.
+
+``shoplet worker`` runs it as its own process (scale by replicas); in embedded mode
+(``run_worker_in_process``) the API process starts the same loops with ``start_in_process``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import signal
+from collections.abc import Awaitable, Callable, Iterable
 
 import structlog
 
 from shoplet.core.context import AppContext
+from shoplet.core.events import EventRuntime, subscriptions
+from shoplet.core.jobs import Scheduler, registered_jobs
 from shoplet.core.observability import configure_logging
 from shoplet.core.settings import Settings
 
 log = structlog.get_logger("shoplet.worker")
 
+StopWorker = Callable[[], Awaitable[None]]
 
-async def run_worker(settings: Settings) -> None:
+
+def load_module_tasks(modules: Iterable[str] | None = None) -> list[str]:
+    """Import ``shoplet.modules.<name>.tasks`` so its subscribers and jobs register.
+
+    Defaults to every module of ``shoplet.app.MODULES``; modules without ``tasks.py`` (or not
+    written yet) are skipped. Returns the modules whose tasks were loaded.
+    """
+    if modules is None:
+        from shoplet.app import MODULES
+
+        modules = MODULES
+    loaded = []
+    for name in modules:
+        try:
+            importlib.import_module(f"shoplet.modules.{name}.tasks")
+        except ModuleNotFoundError as exc:
+            # The module or its tasks.py is absent; an import error inside tasks.py is not.
+            if exc.name in (f"shoplet.modules.{name}", f"shoplet.modules.{name}.tasks"):
+                continue
+            raise
+        loaded.append(name)
+    return loaded
+
+
+async def start_in_process(ctx: AppContext) -> StopWorker:
+    """Start relay, consumers, retries and the scheduler in this event loop.
+
+    Returns the coroutine function that stops them gracefully (in-flight handlers and jobs get
+    ``worker_shutdown_grace_seconds`` to finish).
+    """
+    load_module_tasks()
+    events = EventRuntime(ctx)
+    scheduler = Scheduler(ctx)
+    await events.start()
+    await scheduler.start()
+    log.info(
+        "worker_loops_started",
+        handlers=[sub.name for sub in subscriptions()],
+        jobs=[job.name for job in registered_jobs()],
+        bus="redis" if ctx.redis is not None else "in-process",
+        consumer=events.consumer_name,
+    )
+    grace = ctx.settings.worker_shutdown_grace_seconds
+
+    async def stop() -> None:
+        await scheduler.stop(grace)
+        await events.stop(grace)
+        log.info("worker_loops_stopped")
+
+    return stop
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or until ``stop`` is set), then shut down gracefully."""
     configure_logging(settings.log_level, json=settings.log_json)
     ctx = AppContext.build(settings)
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("worker_started")
+    signals: list[signal.Signals] = []
+    if stop is None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+                signals.append(sig)
     try:
-        await stop.wait()
+        stop_loops = await start_in_process(ctx)
+        log.info("worker_started")
+        try:
+            await stop.wait()
+        finally:
+            await stop_loops()
     finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
         await ctx.close()
         log.info("worker_stopped")

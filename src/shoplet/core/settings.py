@@ -66,6 +66,19 @@ class Settings(BaseSettings):
     # Embedded simulator only: seconds before a PROCESSING refund succeeds (None: never by itself)
     wechatpay_sim_refund_delay_seconds: float | None = 2.0
 
+    # Events (core/events): outbox relay, handler retries, Redis Streams consumers.
+    events_poll_seconds: float = 1.0
+    events_batch_size: int = 100
+    events_max_attempts: int = 10
+    events_retry_base_seconds: float = 2.0
+    events_retry_max_seconds: float = 600.0
+    events_stream: str = "shoplet:events"
+    events_stream_maxlen: int = 1_000_000
+    # A pending stream entry idle this long belongs to a dead consumer and is claimed.
+    events_claim_idle_seconds: float = 60.0
+    events_retention_days: int = 7
+    worker_shutdown_grace_seconds: float = 10.0
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False

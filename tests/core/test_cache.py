@@ -324,6 +324,22 @@ async def test_invalidate_after_commit_runs_on_commit_only(cache: Cache, ctx: Ap
     assert loader.calls == 2
 
 
+async def test_reads_right_after_commit_bypass_the_cache_until_invalidated(cache: Cache) -> None:
+    loader = Counter(b"v1")
+    await cache.get_or_load("product", 1, loader)
+    await cache.get_or_load("product_list", "a", loader)
+    loader.value = b"v2"
+    # What the after-commit hook does; no await in between, so the invalidation has not run.
+    cache.schedule_invalidations([("product", "product:1"), ("product_list", None)])
+    assert await cache.get_or_load("product", 1, loader) == b"v2"
+    assert await cache.get_or_load("product_list", "a", loader) == b"v2"
+    assert loader.calls == 4  # two loads, then two bypasses
+    await cache.drain()
+    assert await cache.get_or_load("product", 1, loader) == b"v2"
+    assert await cache.get_or_load("product", 1, loader) == b"v2"
+    assert loader.calls == 5
+
+
 async def test_invalidate_after_commit_of_a_namespace(cache: Cache, ctx: AppContext) -> None:
     loader = Counter(b"page")
     await cache.get_or_load("product_list", "a", loader)

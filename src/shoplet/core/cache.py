@@ -244,6 +244,8 @@ class Cache:
         self._background: set[asyncio.Task[None]] = set()
         self._started = False
         self._counters: dict[tuple[str, str, str], Counter] = {}
+        # Full keys and namespaces committed but not yet invalidated -> pending count.
+        self._pending_keys: dict[str, int] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -304,6 +306,9 @@ class Cache:
         full = self.full_key(namespace, key)
         if ttl <= 0 or negative_ttl <= 0:
             raise ValueError("ttl and negative_ttl must be positive")
+        if self._pending_keys and (full in self._pending_keys or namespace in self._pending_keys):
+            # Committed but not yet invalidated: neither level may answer, and nothing is kept.
+            return _encode(await loader())
         if self.l1_enabled:
             hit = await self.l1.get(full, _ABSENT)
             if hit is not _ABSENT:
@@ -431,13 +436,23 @@ class Cache:
 
     def schedule_invalidations(self, items: Iterable[tuple[str, str | None]]) -> None:
         """Run invalidations (namespace, full key or None) in the background; ``drain()`` and
-        ``stop()`` wait for them."""
-        task = asyncio.get_running_loop().create_task(self._invalidate_many(list(items)))
+        ``stop()`` wait for them.
+
+        Synchronously, before the first await: the keys are marked pending, so reads in this
+        process bypass both levels until L2 is clean (read-your-writes right after commit),
+        and fills already in flight are barred from L1 (generation bump).
+        """
+        unique = list(dict.fromkeys(items))
+        for namespace, full in unique:
+            marker = namespace if full is None else full
+            self._pending_keys[marker] = self._pending_keys.get(marker, 0) + 1
+            self._ns_generation[namespace] = self._ns_generation.get(namespace, 0) + 1
+        task = asyncio.get_running_loop().create_task(self._invalidate_many(unique))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     async def _invalidate_many(self, items: list[tuple[str, str | None]]) -> None:
-        for namespace, full in dict.fromkeys(items):
+        for namespace, full in items:
             try:
                 if full is None:
                     await self.invalidate_namespace(namespace)
@@ -445,6 +460,11 @@ class Cache:
                     await self._invalidate_key(namespace, full)
             except Exception:
                 log.exception("cache.invalidate_failed", namespace=namespace, key=full)
+            finally:
+                marker = namespace if full is None else full
+                left = self._pending_keys.pop(marker, 1) - 1
+                if left > 0:
+                    self._pending_keys[marker] = left
 
     # -- keys --------------------------------------------------------------------------------
 

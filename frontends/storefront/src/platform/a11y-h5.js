@@ -51,13 +51,19 @@ function patchChrome(root) {
     if (target && path.startsWith(target)) setAttr(item, 'aria-current', 'page')
     else dropAttr(item, 'aria-current')
   }
-  for (const img of root.querySelectorAll('uni-tabbar img, .uni-tabbar img, uni-page-head img')) {
+  // <uni-image> renders an inner <img>; the host carries role="img" + aria-label (or is
+  // decorative), so the inner one is always presentational.
+  for (const img of root.querySelectorAll('uni-image img, uni-tabbar img, .uni-tabbar img, uni-page-head img')) {
     if (!img.hasAttribute('alt')) setAttr(img, 'alt', '')
   }
   for (const btn of root.querySelectorAll('.uni-page-head-btn')) {
     setAttr(btn, 'role', 'button')
     if (!btn.hasAttribute('tabindex')) setAttr(btn, 'tabindex', '0')
     if (!btn.hasAttribute('aria-label')) btn.setAttribute('aria-label', '返回')
+  }
+  for (const title of root.querySelectorAll('.uni-page-head__title')) {
+    setAttr(title, 'role', 'heading')
+    setAttr(title, 'aria-level', '1')
   }
   const nav = root.querySelector('uni-tabbar')
   if (nav && !nav.hasAttribute('role')) {

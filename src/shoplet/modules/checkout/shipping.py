@@ -26,7 +26,7 @@ RULES_ROW_ID = 1
 MAX_FEE = 1_000_000  # ¥10,000: anything above is a typo, not a shipping fee
 MAX_THRESHOLD = 100_000_000  # ¥1,000,000
 MAX_REGION_FEES = 500
-REGION_PREFIX = re.compile(r"^\d{2,6}$")
+REGION_PREFIX = re.compile(r"^[0-9]{2,6}$")
 
 __all__ = [
     "CheckoutShippingRules",
@@ -74,7 +74,7 @@ class ShippingRulesUpdate(RequestModel):
     free_threshold: Annotated[int, Field(ge=0, le=MAX_THRESHOLD)] | None = Field(
         description="items total (after discounts, fen) from which shipping is free; null: never"
     )
-    region_fees: dict[Annotated[str, Field(pattern=r"^\d{2,6}$")], Fee] = Field(
+    region_fees: dict[Annotated[str, Field(pattern=r"^[0-9]{2,6}$")], Fee] = Field(
         default_factory=dict,
         max_length=MAX_REGION_FEES,
         description="region-code prefix (2-6 digits) -> fee replacing flat_fee; longest wins",

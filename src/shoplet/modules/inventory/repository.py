@@ -33,6 +33,17 @@ async def get_levels(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int,
     return {sku_id: StockLevel.of(sku_id, on_hand, reserved) for sku_id, on_hand, reserved in rows}
 
 
+async def low_stock(session: AsyncSession, *, threshold: int, limit: int) -> list[StockLevel]:
+    available = Stock.on_hand - Stock.reserved
+    rows = await session.execute(
+        select(Stock.sku_id, Stock.on_hand, Stock.reserved)
+        .where(available <= threshold)
+        .order_by(available, Stock.sku_id)
+        .limit(limit)
+    )
+    return [StockLevel.of(sku_id, on_hand, reserved) for sku_id, on_hand, reserved in rows]
+
+
 async def get_level(session: AsyncSession, sku_id: int) -> StockLevel | None:
     return (await get_levels(session, [sku_id])).get(sku_id)
 

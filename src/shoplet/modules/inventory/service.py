@@ -92,6 +92,15 @@ async def get_levels(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int,
     return await repo.get_levels(session, sku_ids)
 
 
+async def list_low_stock(
+    session: AsyncSession, *, threshold: int, limit: int = 50
+) -> list[StockLevel]:
+    """SKUs whose available stock is at most ``threshold``, scarcest first (console dashboard).
+
+    Inventory knows nothing of products: callers drop SKUs that are no longer sold."""
+    return await repo.low_stock(session, threshold=threshold, limit=limit)
+
+
 async def set_initial_stock(
     session: AsyncSession, *, sku_id: int, on_hand: int, actor: str
 ) -> StockLevel:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 from sqlalchemy import select
@@ -74,6 +76,13 @@ async def test_embedded_app_runs_the_worker_in_process(ctx: AppContext) -> None:
     # The app fixture's shutdown stops the loops (a hang would fail the test).
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 class LogLines:
     """Reads a child's stderr to the end (so the pipe never fills) and waits for markers."""
 
@@ -107,6 +116,7 @@ class LogLines:
 async def test_shoplet_worker_process_relays_and_stops_on_sigterm(
     ctx: AppContext, tmp_path: Path
 ) -> None:
+    port = free_port()
     env = {
         **os.environ,
         "SHOPLET_ENV": "test",
@@ -117,6 +127,8 @@ async def test_shoplet_worker_process_relays_and_stops_on_sigterm(
         "SHOPLET_LOG_JSON": "true",
         "SHOPLET_LOG_LEVEL": "INFO",
         "SHOPLET_EVENTS_POLL_SECONDS": "0.1",
+        "SHOPLET_HOST": "127.0.0.1",
+        "SHOPLET_WORKER_METRICS_PORT": str(port),
     }
     env.pop("SHOPLET_REDIS_URL", None)
     if ctx.settings.redis_url:
@@ -148,6 +160,13 @@ async def test_shoplet_worker_process_relays_and_stops_on_sigterm(
         if ctx.redis is not None:
             entries = await ctx.redis.xrange(ctx.settings.events_stream)
             assert [fields[b"event_id"].decode() for _id, fields in entries] == [event_id]
+
+        async with httpx.AsyncClient() as client:
+            metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        assert (
+            'shoplet_events_published_total{type="test_worker.nobody_here_listens"} 1.0' in metrics
+        )
+        assert "shoplet_outbox_lag_seconds" in metrics
 
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0

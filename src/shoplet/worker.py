@@ -13,10 +13,12 @@ import signal
 from collections.abc import Awaitable, Callable, Iterable
 
 import structlog
+from prometheus_client import start_http_server
 
 from shoplet.core.context import AppContext
 from shoplet.core.events import EventRuntime, subscriptions
-from shoplet.core.jobs import Scheduler, registered_jobs
+from shoplet.core.events.metrics import event_metrics
+from shoplet.core.jobs import Scheduler, job_metrics, registered_jobs
 from shoplet.core.observability import configure_logging
 from shoplet.core.settings import Settings
 
@@ -55,6 +57,9 @@ async def start_in_process(ctx: AppContext) -> StopWorker:
     ``worker_shutdown_grace_seconds`` to finish).
     """
     load_module_tasks()
+    # Registered up front so /metrics shows them (at zero) before the first event.
+    event_metrics(ctx)
+    job_metrics(ctx)
     events = EventRuntime(ctx)
     scheduler = Scheduler(ctx)
     await events.start()
@@ -88,14 +93,23 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
                 signals.append(sig)
+    metrics_server = None
     try:
         stop_loops = await start_in_process(ctx)
-        log.info("worker_started")
+        if settings.worker_metrics_port is not None:
+            # A worker serves no HTTP otherwise: a small threaded exporter for Prometheus.
+            metrics_server, _thread = start_http_server(
+                settings.worker_metrics_port, addr=settings.host, registry=ctx.metrics.registry
+            )
+        log.info("worker_started", metrics_port=settings.worker_metrics_port)
         try:
             await stop.wait()
         finally:
             await stop_loops()
     finally:
+        if metrics_server is not None:
+            await asyncio.to_thread(metrics_server.shutdown)
+            metrics_server.server_close()
         for sig in signals:
             loop.remove_signal_handler(sig)
         await ctx.close()

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_sessionmaker, session_scope
+from shoplet.core.db import create_sessionmaker, session_scope, utcnow
 from shoplet.core.events import (
     Event,
+    EventRetry,
     OutboxEvent,
     ProcessedEvent,
     StreamConsumer,
@@ -28,6 +29,7 @@ from shoplet.core.events import (
     get_subscription,
     publish,
     relay_once,
+    retry_due,
     subscriber,
 )
 
@@ -67,6 +69,13 @@ async def slow(event: Event, session: AsyncSession) -> None:
         await hold.wait()
     await publish(session, "test_streams.after_slow", {"of": event.id})
     calls["slow_done"].append(event.id)
+
+
+@subscriber("test_streams.fails_once", name="test_streams.fails_once")
+async def fails_once(event: Event, session: AsyncSession) -> None:
+    calls["fails_once"].append(f"{event.id}#{event.attempt}")
+    if event.attempt == 1:
+        raise RuntimeError("first attempt fails")
 
 
 def redis_of(ctx: AppContext) -> Redis:
@@ -246,3 +255,19 @@ async def test_consumer_recreates_groups_after_the_stream_is_lost(ctx: AppContex
 
     await drain_outbox(ctx)
     assert sorted(calls["a"]) == sorted(ids)
+
+
+async def test_two_workers_never_run_the_same_retry(ctx: AppContext) -> None:
+    ids = await publish_many(ctx, 40, "test_streams.fails_once")
+    await drain_outbox(ctx)
+    assert sorted(calls["fails_once"]) == sorted(f"{i}#1" for i in ids)
+    async with session_scope(ctx.sessionmaker) as session:
+        await session.execute(update(EventRetry).values(next_attempt_at=utcnow()))
+
+    attempted = await asyncio.gather(retry_due(ctx, limit=40), retry_due(ctx, limit=40))
+
+    assert sum(attempted) == 40
+    second = [call for call in calls["fails_once"] if call.endswith("#2")]
+    assert sorted(second) == sorted(f"{i}#2" for i in ids)
+    async with ctx.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(EventRetry)) == 0

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     events_claim_idle_seconds: float = 60.0
     events_retention_days: int = 7
     worker_shutdown_grace_seconds: float = 10.0
+    # ``shoplet worker`` serves Prometheus /metrics on this port (on ``host``); None: off.
+    worker_metrics_port: int | None = None
 
     db_pool_size: int = 10
     db_max_overflow: int = 20

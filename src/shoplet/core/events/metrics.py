@@ -43,7 +43,7 @@ class EventMetrics:
         )
         self.delivery_lag = Histogram(
             "shoplet_event_delivery_lag_seconds",
-            "From the event's commit-time timestamp to its handler's commit",
+            "From publish() to the commit of the handler that processed the event",
             ["handler"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
             registry=registry,

@@ -29,7 +29,10 @@ export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {
     const known = MESSAGES[error.code]
     if (known) return known
-    if (error.status === 422) return '提交的内容格式不正确，请检查后重试'
+    if (error.status === 422) {
+      const detail = error.problem.detail ? `（${error.problem.detail}）` : ''
+      return `提交的内容格式不正确，请检查后重试${detail}`
+    }
     return error.problem.detail || error.problem.title || `请求失败（${error.status}）`
   }
   return error instanceof Error ? error.message : String(error)

@@ -29,13 +29,20 @@ function patchButtons(root) {
   }
 }
 
+// Templates label <input>/<textarea> with aria-* (the mini program reads them there); in H5 the
+// attributes belong on the real field inside <uni-input>, and are not allowed on the role-less
+// host, so they move.
+const FIELD_ATTRS = ['aria-label', 'aria-describedby', 'aria-invalid', 'aria-required', 'autocomplete']
+
 function patchFields(root) {
   for (const host of root.querySelectorAll('uni-input, uni-textarea')) {
     const inner = host.querySelector('input, textarea')
     if (!inner) continue
-    for (const attr of ['aria-label', 'aria-describedby', 'aria-invalid', 'aria-required', 'autocomplete']) {
+    for (const attr of FIELD_ATTRS) {
       const value = host.getAttribute(attr)
-      if (value !== null) setAttr(inner, attr, value)
+      if (value === null) continue
+      setAttr(inner, attr, value)
+      host.removeAttribute(attr)
     }
   }
 }

@@ -22,6 +22,7 @@ describe('H5 accessibility bridge', () => {
     const input = doc.querySelector('input')
     expect(input.getAttribute('aria-label')).toBe('手机号')
     expect(input.getAttribute('aria-invalid')).toBe('true')
+    expect(doc.querySelector('uni-input').hasAttribute('aria-label')).toBe(false)
   })
 
   it('turns the tab bar into links and the back arrow into a button', () => {

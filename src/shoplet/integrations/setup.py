@@ -92,6 +92,10 @@ def wechatpay_simulator(app: FastAPI, settings: Settings) -> WeChatPaySimulator:
         refund_delay_seconds=(
             settings.wechatpay_sim_refund_delay_seconds if settings.env == "embedded" else None
         ),
+        # H5 payments' h5_url: the mounted cashier page, on the public base URL when there is
+        # one, else path-absolute (the browser is on this shop's origin).
+        cashier_base_url=(settings.wechatpay_notify_base_url or "").rstrip("/")
+        + WECHATPAY_SIM_PREFIX,
     )
     app.state.wechatpay_simulator = simulator
     return simulator

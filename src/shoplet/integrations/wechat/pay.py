@@ -619,6 +619,42 @@ class WeChatPayClient:
             raise WeChatPayError("UNEXPECTED_RESPONSE", "no prepay_id in the answer", 200)
         return prepay_id
 
+    async def prepay_h5(
+        self,
+        *,
+        out_trade_no: str,
+        description: str,
+        total: int,
+        payer_client_ip: str,
+        time_expire: datetime,
+        h5_type: Literal["Wap", "iOS", "Android"] = "Wap",
+        attach: str | None = None,
+        notify_url: str | None = None,
+    ) -> str:
+        """``POST /v3/pay/transactions/h5``: the ``h5_url`` (WeChat's cashier page, valid five
+        minutes; the shop appends ``&redirect_url=…``) for a payment in a mobile browser.
+
+        Repeating the same out_trade_no with the same parameters is idempotent at WeChat.
+        """
+        cfg = self.config
+        body: dict[str, Any] = {
+            "appid": cfg.appid,
+            "mchid": cfg.mchid,
+            "description": description,
+            "out_trade_no": out_trade_no,
+            "time_expire": format_rfc3339(time_expire),
+            "notify_url": notify_url or cfg.notify_url,
+            "amount": {"total": total, "currency": "CNY"},
+            "scene_info": {"payer_client_ip": payer_client_ip, "h5_info": {"type": h5_type}},
+        }
+        if attach is not None:
+            body["attach"] = attach
+        data = await self._call("POST", "/v3/pay/transactions/h5", json_body=body)
+        h5_url = data.get("h5_url") if data else None
+        if not isinstance(h5_url, str) or not h5_url:
+            raise WeChatPayError("UNEXPECTED_RESPONSE", "no h5_url in the answer", 200)
+        return h5_url
+
     def jsapi_pay_params(self, prepay_id: str) -> dict[str, str]:
         """What the mini program passes to ``wx.requestPayment`` (``paySign`` covers
         ``appId\\ntimeStamp\\nnonceStr\\npackage\\n``, signed with the merchant key)."""

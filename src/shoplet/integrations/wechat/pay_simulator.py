@@ -6,7 +6,7 @@ a directory: ``data_dir/wechatpay-sim`` in embedded mode), verifies every reques
 WeChat's ``{"code","message","detail"}``), keeps transactions and refunds in memory, signs every
 answer, serves trade bills, and delivers signed, AES-256-GCM encrypted notifies over HTTP.
 
-API routes (as WeChat): ``POST /v3/pay/transactions/jsapi``,
+API routes (as WeChat): ``POST /v3/pay/transactions/jsapi``, ``POST /v3/pay/transactions/h5``,
 ``GET /v3/pay/transactions/out-trade-no/{no}``, ``POST …/{no}/close``,
 ``POST /v3/refund/domestic/refunds``, ``GET /v3/refund/domestic/refunds/{no}``,
 ``GET /v3/bill/tradebill``, ``GET /v3/billdownload/file``.
@@ -14,7 +14,8 @@ API routes (as WeChat): ``POST /v3/pay/transactions/jsapi``,
 Control routes (the simulator's own, unsigned; mounted on Shoplet only in embedded/test mode):
 ``POST /pay`` (the shopper pays: SUCCESS + ``TRANSACTION.SUCCESS`` notify),
 ``POST /refunds/{out_refund_no}/complete`` (``REFUND.SUCCESS|ABNORMAL|CLOSED`` notify),
-``POST /notifies/{id}/redeliver``, ``GET /notifies``, ``PUT /balance``.
+``POST /notifies/{id}/redeliver``, ``GET /notifies``, ``PUT /balance``, and ``GET /h5?prepay_id=…``
+(the cashier page an H5 payment's ``h5_url`` points at: one button that calls ``POST /pay``).
 Tests forge notifies through :meth:`WeChatPaySimulator.build_notify`.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import html
 import os
 import re
 import secrets
@@ -42,7 +44,7 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from shoplet.integrations.wechat.pay_crypto import (
@@ -197,6 +199,8 @@ class SimTransaction:
     transaction_id: str | None = None
     success_time: datetime | None = None
     refunded: int = 0  # refunds not CLOSED/ABNORMAL, including PROCESSING
+    trade_type: str = "JSAPI"  # or MWEB (H5)
+    payer_client_ip: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -213,11 +217,13 @@ class SimTransaction:
             assert self.success_time is not None  # noqa: S101
             data.update(
                 transaction_id=self.transaction_id,
-                trade_type="JSAPI",
+                trade_type=self.trade_type,
                 bank_type="OTHERS",
                 success_time=format_rfc3339(self.success_time),
-                payer={"openid": self.openid},
             )
+            # H5 payers have an openid under the merchant's appid only when WeChat knows one.
+            if self.openid:
+                data["payer"] = {"openid": self.openid}
             data["amount"].update(payer_total=self.total, payer_currency=self.currency)
         return data
 
@@ -395,6 +401,7 @@ class WeChatPaySimulator:
         notify_transport: httpx.AsyncBaseTransport | None = None,
         refund_delay_seconds: float | None = None,
         clock: Callable[[], float] = time.time,
+        cashier_base_url: str | None = None,
     ) -> None:
         self.mchid = mchid
         self.appid = appid
@@ -402,6 +409,8 @@ class WeChatPaySimulator:
         self._keys_factory = None if isinstance(keys, SimulatorKeys) else keys
         self.notify_transport = notify_transport
         self.refund_delay_seconds = refund_delay_seconds
+        # Where browsers reach this simulator (for H5 ``h5_url``s); None: the request's own base.
+        self.cashier_base_url = cashier_base_url.rstrip("/") if cashier_base_url else None
         self.clock = clock
         # Merchant's available balance in fen for refunds; None: unlimited.
         self.available_balance: int | None = None
@@ -415,6 +424,8 @@ class WeChatPaySimulator:
         self.app = Starlette(
             routes=[
                 Route("/v3/pay/transactions/jsapi", self._api(self._prepay), methods=["POST"]),
+                Route("/v3/pay/transactions/h5", self._api(self._prepay_h5), methods=["POST"]),
+                Route("/h5", self._cashier_page, methods=["GET"]),
                 Route(
                     "/v3/pay/transactions/out-trade-no/{out_trade_no}",
                     self._api(self._query),
@@ -551,6 +562,31 @@ class WeChatPaySimulator:
 
     async def _prepay(self, request: Request, body: bytes) -> tuple[int, Any]:
         data = self._json_body(body)
+        openid = _text(_object(data, "payer"), "openid", max_length=128, parent="/payer")
+        txn = self._create_transaction(data, trade_type="JSAPI", openid=openid)
+        return 200, {"prepay_id": txn.prepay_id}
+
+    async def _prepay_h5(self, request: Request, body: bytes) -> tuple[int, Any]:
+        data = self._json_body(body)
+        scene = _object(data, "scene_info")
+        client_ip = _text(scene, "payer_client_ip", max_length=45, parent="/scene_info")
+        h5_info = scene.get("h5_info")
+        if not isinstance(h5_info, dict):
+            raise _param_error("/scene_info/h5_info", "缺少必填参数或类型错误")
+        h5_type = _text(h5_info, "type", max_length=32, parent="/scene_info/h5_info")
+        if h5_type not in {"Wap", "iOS", "Android"}:
+            raise _param_error("/scene_info/h5_info/type", "取值错误", h5_type)
+        txn = self._create_transaction(data, trade_type="MWEB", openid="", client_ip=client_ip)
+        if self.cashier_base_url is not None:
+            base = self.cashier_base_url
+        else:
+            base = str(request.base_url).rstrip("/") + request.scope.get("root_path", "")
+        return 200, {"h5_url": f"{base}/h5?prepay_id={txn.prepay_id}"}
+
+    def _create_transaction(
+        self, data: dict[str, Any], *, trade_type: str, openid: str, client_ip: str | None = None
+    ) -> SimTransaction:
+        """Validate a prepay request (JSAPI or H5) and create, or find again, its transaction."""
         appid = _text(data, "appid", max_length=32)
         mchid = _text(data, "mchid", max_length=32)
         description = _text(data, "description", max_length=127)
@@ -558,7 +594,6 @@ class WeChatPaySimulator:
         notify_url = _notify_url(data, required=True) or ""
         attach = _optional_text(data, "attach", max_length=128)
         total = _fen(data, "total")
-        openid = _text(_object(data, "payer"), "openid", max_length=128, parent="/payer")
         time_expire = self._time_expire(data)
         if mchid != self.mchid:
             raise SimError(400, "MCH_NOT_EXISTS", "商户号不存在")
@@ -574,16 +609,17 @@ class WeChatPaySimulator:
                 existing.total == total
                 and existing.openid == openid
                 and existing.description == description
+                and existing.trade_type == trade_type
             )
             if not same:
                 raise SimError(403, "OUT_TRADE_NO_USED", "商户订单号重复，且参数与首次请求不一致")
             # The same order asked again gets the same prepay session (WeChat behaves so).
             existing.notify_url = notify_url
             existing.time_expire = time_expire
-            return 200, {"prepay_id": existing.prepay_id}
+            return existing
         now = self.now()
         prepay_id = "wx" + now.astimezone(CHINA_TZ).strftime("%Y%m%d%H%M%S") + secrets.token_hex(10)
-        self.transactions[out_trade_no] = SimTransaction(
+        txn = SimTransaction(
             prepay_id=prepay_id,
             appid=self.appid,
             mchid=self.mchid,
@@ -596,9 +632,12 @@ class WeChatPaySimulator:
             attach=attach,
             time_expire=time_expire,
             created_at=now,
+            trade_type=trade_type,
+            payer_client_ip=client_ip,
         )
+        self.transactions[out_trade_no] = txn
         self._by_prepay[prepay_id] = out_trade_no
-        return 200, {"prepay_id": prepay_id}
+        return txn
 
     def _transaction(self, out_trade_no: str) -> SimTransaction:
         txn = self.transactions.get(out_trade_no)
@@ -826,7 +865,7 @@ class WeChatPaySimulator:
             txn.transaction_id or "",
             txn.out_trade_no,
             txn.openid,
-            "JSAPI",
+            txn.trade_type,
             state,
             "OTHERS",
             "CNY",
@@ -1076,6 +1115,30 @@ class WeChatPaySimulator:
 
     # -- control routes (JSON, unsigned: the simulator's own, not WeChat's) --
 
+    async def _cashier_page(self, request: Request) -> Response:
+        """The H5 cashier a shopper's browser opens from ``h5_url``: pays through ``POST pay``,
+        then goes to ``redirect_url`` (which the shop appends, as with WeChat) when given."""
+        prepay_id = request.query_params.get("prepay_id", "")
+        out_trade_no = self._by_prepay.get(prepay_id)
+        if out_trade_no is None:
+            return HTMLResponse(
+                "<!doctype html><html lang='zh-CN'><title>微信支付</title>"
+                "<p role='alert'>支付会话不存在或已过期</p></html>",
+                status_code=404,
+            )
+        txn = self.transactions[out_trade_no]
+        redirect = request.query_params.get("redirect_url", "")
+        if not redirect.startswith(("https://", "http://", "/")):
+            redirect = ""
+        page = _CASHIER_PAGE.format(
+            description=html.escape(txn.description),
+            amount=_fen_text(txn.total),
+            prepay_id=orjson.dumps(prepay_id).decode(),
+            redirect=orjson.dumps(redirect).decode().replace("<", "\\u003c"),
+            paid="true" if txn.trade_state != "NOTPAY" else "false",
+        )
+        return HTMLResponse(page)
+
     @staticmethod
     async def _control_body(request: Request) -> dict[str, Any]:
         try:
@@ -1149,6 +1212,38 @@ class WeChatPaySimulator:
             )
         self.available_balance = available
         return JSONResponse({"available": available})
+
+
+_CASHIER_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>微信支付（模拟）</title>
+<style>body{{font-family:sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#111}}
+button{{width:100%;padding:.9rem;font-size:1.1rem;background:#07c160;color:#fff;border:0;
+border-radius:.4rem}}button:focus{{outline:3px solid #0a5}}</style></head>
+<body><main><h1>微信支付（模拟收银台）</h1>
+<p>{description}</p><p>金额 <strong>¥{amount}</strong></p>
+<button id="pay" type="button">确认支付</button>
+<p id="status" role="status" aria-live="polite"></p></main>
+<script>
+const prepayId = {prepay_id}, redirect = {redirect}, paid = {paid};
+const status = document.getElementById("status"), button = document.getElementById("pay");
+function done() {{
+  status.textContent = "支付成功"; button.disabled = true;
+  if (redirect) location.href = redirect;
+}}
+if (paid) done();
+button.addEventListener("click", async () => {{
+  button.disabled = true;
+  const r = await fetch("pay", {{method: "POST", headers: {{"Content-Type": "application/json"}},
+    body: JSON.stringify({{prepay_id: prepayId}})}});
+  const data = await r.json();
+  if (r.ok) return done();
+  status.textContent = data.message || "支付失败";
+  button.disabled = false;
+}});
+</script></body></html>
+"""
 
 
 def _digits(count: int) -> str:

@@ -85,6 +85,9 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         from shoplet.integrations.setup import open_integrations
 
         async with AsyncExitStack() as stack:
+            if context is None:
+                # Registered first so it runs last: hooks and integrations close before the pools.
+                stack.push_async_callback(ctx.close)
             await stack.enter_async_context(open_integrations(app, ctx))
             for hook in _module_startups(modules):
                 stop = await hook(app, ctx)
@@ -101,8 +104,6 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             finally:
                 if stop_worker is not None:
                     await stop_worker()
-                if context is None:
-                    stack.push_async_callback(ctx.close)
 
     app = FastAPI(
         title="Shoplet API",

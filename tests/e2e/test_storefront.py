@@ -109,7 +109,8 @@ def _login(page: Any, live_server: str, phone: str) -> None:
             "expiresAt": 0,
             "member": tokens["member"],
         }
-        page.evaluate("(v) => uni.setStorageSync('shoplet.auth', v)", json.dumps(saved))
+        # uni.setStorageSync stores strings as they are in localStorage (H5).
+        page.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
         page.goto("/pages/me/index")
     page.get_by_role("button", name="退出登录").wait_for()
 
@@ -140,8 +141,8 @@ def test_browse_home_category_product_and_choose_sku(page: Any, live_server: str
     radios.first.wait_for()
     _check(page, "product")
     # Keyboard: focus an available spec value and choose it with Space.
-    enabled = page.locator("[role=radio][aria-disabled=false]")
-    target = enabled.nth(enabled.count() - 1)
+    unchecked = page.locator("[role=radio][aria-disabled=false][aria-checked=false]")
+    target = unchecked.first if unchecked.count() else page.locator("[role=radio]").first
     target.focus()
     page.keyboard.press("Space")
     assert target.get_attribute("aria-checked") == "true"
@@ -166,7 +167,7 @@ def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> Non
     assert prices == sorted(prices)
 
     page.get_by_role("button", name="筛选").click()
-    page.get_by_label("最低价（元）").fill("abc")
+    page.get_by_label("最低价（元）").fill("12.345")
     page.get_by_role("button", name="确定").click()
     assert page.get_by_role("alert").inner_text() == "请输入正确的价格"
     page.get_by_label("最低价（元）").fill("1000")

@@ -81,7 +81,7 @@ describe('product page in the simulator', () => {
     expect(add.data).toEqual({ sku_id: 1002, quantity: 2 })
     expect(add.header['X-Cart-Token']).toBe('g_0123456789abcdef0123456789abcdef')
     expect(backend.calls.some((c) => c.name === 'showToast' && c.opts.title === '已加入购物车')).toBe(true)
-    expect(page.querySelector('.pd__badge').dom.textContent).toBe('2')
+    expect(page.querySelector('.pd__badge').dom.textContent).toBe('2件商品在')
   })
 
   it('switches to the 360° viewer and turns it', async () => {

@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -209,6 +210,17 @@ def signed_in_page(context: Any, staff: Staff) -> Any:
     return new_page(context)
 
 
+def expect_url(page: Any, pattern: str) -> None:
+    """Wait for the SPA to reach ``pattern``; on a timeout, say what the page is showing."""
+    try:
+        page.wait_for_url(re.compile(pattern), wait_until="commit")
+    except Exception as exc:
+        alerts = page.get_by_role("alert").all_inner_texts()
+        shot = Path(tempfile.gettempdir()) / "shoplet-console-e2e-failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        raise AssertionError(f"still at {page.url}; alerts: {alerts}; see {shot}") from exc
+
+
 def assert_accessible(page: Any, name: str) -> None:
     page.wait_for_load_state("networkidle")
     screenshot(page, name)
@@ -233,7 +245,7 @@ def test_owner_enrols_mfa_then_signs_in_with_totp(server: Server, context: Any) 
     staff = create_staff_cli(server, f"e2e_founder_{RUN}", "owner")
     page = new_page(context)
     page.goto(f"{CONSOLE}/")
-    page.wait_for_url(re.compile(r"/console/login"), wait_until="commit")
+    expect_url(page, r"/console/login")
     assert_accessible(page, "console-login")
 
     page.get_by_label("用户名").fill(staff.username)
@@ -241,7 +253,7 @@ def test_owner_enrols_mfa_then_signs_in_with_totp(server: Server, context: Any) 
     page.get_by_role("button", name="登录").click()
 
     # An owner without MFA may only enrol: QR code and the secret for manual entry.
-    page.wait_for_url(re.compile(r"/console/mfa$"), wait_until="commit")
+    expect_url(page, r"/console/mfa$")
     qr = page.get_by_test_id("mfa-qr")
     qr.wait_for()
     assert qr.get_attribute("src").startswith("data:image/png;base64,iVBOR")
@@ -256,7 +268,7 @@ def test_owner_enrols_mfa_then_signs_in_with_totp(server: Server, context: Any) 
 
     page.get_by_label("身份验证器验证码").fill(totp_code(secret))
     page.get_by_role("button", name="完成绑定").click()
-    page.wait_for_url(re.compile(r"/console/(products|dashboard|orders)"), wait_until="commit")
+    expect_url(page, r"/console/(products|dashboard|orders)")
     assert page.get_by_test_id("staff-role").inner_text().strip() == "店主"
     nav = page.get_by_role("navigation", name="主菜单")
     for entry in ("商品管理", "员工管理", "操作日志", "账户安全"):
@@ -264,7 +276,7 @@ def test_owner_enrols_mfa_then_signs_in_with_totp(server: Server, context: Any) 
 
     # Sign out, then back in: now the password alone is not enough.
     page.get_by_role("button", name="退出登录").click()
-    page.wait_for_url(re.compile(r"/console/login"), wait_until="commit")
+    expect_url(page, r"/console/login")
     page.get_by_label("用户名").fill(staff.username)
     page.get_by_label("密码").fill(staff.password)
     page.get_by_role("button", name="登录").click()
@@ -273,7 +285,7 @@ def test_owner_enrols_mfa_then_signs_in_with_totp(server: Server, context: Any) 
     assert_accessible(page, "console-login-totp")
     otp.fill(totp_code(secret))
     page.get_by_role("button", name="验证并登录").click()
-    page.wait_for_url(re.compile(r"/console/(products|dashboard|orders)"), wait_until="commit")
+    expect_url(page, r"/console/(products|dashboard|orders)")
 
     me = server.http.get(
         f"{API}/console/auth/me",
@@ -312,7 +324,7 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     assert_accessible(page, "console-products")
 
     page.get_by_test_id("new-product").click()
-    page.wait_for_url(re.compile(r"/console/products/new$"), wait_until="commit")
+    expect_url(page, r"/console/products/new$")
     page.get_by_label("商品标题").fill("E2E 纯棉圆领T恤 男女同款")
     page.get_by_label("副标题").fill("新疆长绒棉 · 不起球")
     _pick_category(page)
@@ -345,7 +357,7 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     assert_accessible(page, "console-product-edit")
 
     page.get_by_test_id("save-product").click()
-    page.wait_for_url(re.compile(r"/console/products/\d+$"), wait_until="commit")
+    expect_url(page, r"/console/products/\d+$")
     product_id = int(page.url.rsplit("/", 1)[1])
     page.get_by_test_id("product-status").filter(has_text="在售").wait_for()
 

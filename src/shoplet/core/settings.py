@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     # ``shoplet worker`` serves Prometheus /metrics on this port (on ``host``); None: off.
     worker_metrics_port: int | None = None
 
+    # Orders: unpaid orders are cancelled (stock released) this long after they were placed;
+    # shipped orders count as received N days after shipping, received ones complete M days
+    # later; after-sales can be requested up to K days after receipt.
+    order_payment_timeout_seconds: int = 900
+    orders_auto_receive_days: int = 10
+    orders_auto_complete_days: int = 7
+    orders_aftersale_window_days: int = 15
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False

@@ -1,0 +1,24 @@
+"""Checkout errors: HTTP status and a stable ``checkout.*`` code each."""
+
+from __future__ import annotations
+
+from shoplet.core.errors import BadRequest, Conflict
+from shoplet.modules.checkout.shipping import InvalidShippingRules
+
+
+class IdempotencyKeyRequired(BadRequest):
+    code = "checkout.idempotency_key_required"
+    title = "Send an Idempotency-Key header of 8 to 64 printable characters"
+
+
+class NothingToOrder(BadRequest):
+    code = "checkout.empty"
+    title = "Nothing to order: no items given and no item selected in the cart"
+
+
+class SkuUnavailable(Conflict):
+    code = "checkout.sku_unavailable"
+    title = "An item is not on sale any more"
+
+
+__all__ = ["IdempotencyKeyRequired", "InvalidShippingRules", "NothingToOrder", "SkuUnavailable"]

@@ -1,0 +1,342 @@
+"""Checkout: turns a cart (or a buy-now list) into a priced order, and starts its payment.
+
+Prices are always recomputed here from the catalog's live snapshot and the merchant's shipping
+rules with the pure ``pricing.price``; the client never sends an amount. Placing an order is
+one transaction (``DbSession``): order + lines + timeline + outbox + stock reservation + cart
+clean-up commit together or not at all. Paying runs in short transactions of its own around the
+WeChat Pay call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import session_scope, utcnow
+from shoplet.core.errors import ShopletError
+from shoplet.core.security import PiiCipher, mask_name, mask_phone, mask_text
+from shoplet.integrations.wechat.pay import WeChatPayClient
+from shoplet.modules.cart import public as cart
+from shoplet.modules.catalog import public as catalog
+from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
+from shoplet.modules.checkout.pricing import PriceBreakdown, PricingLine, price
+from shoplet.modules.checkout.schemas import (
+    Channel,
+    CheckoutItem,
+    CheckoutPreview,
+    CheckoutWarning,
+    OrderCreate,
+    PaymentStart,
+    PreviewLine,
+)
+from shoplet.modules.checkout.shipping import get_shipping_rules
+from shoplet.modules.inventory import public as inventory
+from shoplet.modules.members import public as members
+from shoplet.modules.orders import public as orders
+from shoplet.modules.payments import public as payments
+
+SOURCE_CART = "cart"
+SOURCE_BUY_NOW = "buy_now"
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What the shopper wants to buy, one entry per SKU (ascending), and where it came from."""
+
+    items: tuple[tuple[int, int], ...]
+    from_cart: bool
+
+
+def _merge(items: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: dict[int, int] = defaultdict(int)
+    for sku_id, quantity in items:
+        merged[sku_id] += quantity
+    return tuple(sorted(merged.items()))
+
+
+async def _wanted(
+    session: AsyncSession, member_id: int, items: Sequence[CheckoutItem] | None
+) -> Wanted:
+    if items is not None:
+        return Wanted(_merge([(i.sku_id, i.quantity) for i in items]), from_cart=False)
+    selected = await cart.selected_items(session, member_id=member_id)
+    return Wanted(_merge([(i.sku_id, i.quantity) for i in selected]), from_cart=True)
+
+
+def masked_address(address: members.AddressSnapshot) -> orders.OrderAddress:
+    return orders.OrderAddress(
+        recipient=mask_name(address.recipient),
+        phone=mask_phone(address.phone),
+        province=address.province,
+        city=address.city,
+        district=address.district,
+        region_code=address.region_code,
+        detail=mask_text(address.detail),
+        postal_code=address.postal_code,
+        is_masked=True,
+    )
+
+
+def request_hash(body: OrderCreate) -> str:
+    """What makes two requests with one Idempotency-Key "the same": the body as sent (a
+    cart order's lines are whatever the cart held the first time)."""
+    canonical = {
+        "address_id": body.address_id,
+        "items": _merge([(i.sku_id, i.quantity) for i in body.items]) if body.items else None,
+        "remark": body.remark or None,
+    }
+    return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+# -- preview ---------------------------------------------------------------------------------
+
+
+async def preview(
+    session: AsyncSession,
+    pii: PiiCipher,
+    *,
+    member_id: int,
+    address_id: int | None,
+    items: Sequence[CheckoutItem] | None,
+) -> CheckoutPreview:
+    """Price what would be ordered, line by line, with warnings for lines that cannot be
+    ordered (withdrawn, or more than in stock). Reads only."""
+    wanted = await _wanted(session, member_id, items)
+    address = (
+        await members.get_address_snapshot(session, pii, member_id=member_id, address_id=address_id)
+        if address_id is not None
+        else None
+    )
+    sku_ids = [sku_id for sku_id, _ in wanted.items]
+    snapshots = await catalog.get_sku_snapshots(session, sku_ids)
+    levels = await inventory.get_levels(session, sku_ids)
+    warnings: list[CheckoutWarning] = []
+    orderable: list[tuple[catalog.SkuSnapshot, int]] = []
+    statuses: dict[int, str] = {}
+    for sku_id, quantity in wanted.items:
+        snap = snapshots.get(sku_id)
+        level = levels.get(sku_id)
+        available = level.available if level is not None else 0
+        if snap is None or not snap.is_purchasable:
+            statuses[sku_id] = "unavailable"
+            warnings.append(
+                CheckoutWarning(
+                    sku_id=sku_id, code=SkuUnavailable.code, message="This item is not on sale"
+                )
+            )
+        elif available < quantity:
+            statuses[sku_id] = "insufficient"
+            warnings.append(
+                CheckoutWarning(
+                    sku_id=sku_id,
+                    code=inventory.InsufficientStock.code,
+                    message=f"{available} in stock, {quantity} wanted",
+                )
+            )
+        else:
+            statuses[sku_id] = "ok"
+            orderable.append((snap, quantity))
+    rules = await get_shipping_rules(session)
+    breakdown = price(
+        [
+            PricingLine(
+                sku_id=s.sku_id, unit_price=s.price, quantity=q, weight_grams=s.weight_grams
+            )
+            for s, q in orderable
+        ],
+        region_code=address.region_code if address is not None else None,
+        shipping=rules,
+    )
+    lines = []
+    for sku_id, quantity in wanted.items:
+        snap = snapshots.get(sku_id)
+        total = breakdown.line_totals.get(sku_id, 0)
+        discount = breakdown.line_discounts.get(sku_id, 0)
+        level = levels.get(sku_id)
+        lines.append(
+            PreviewLine(
+                sku_id=sku_id,
+                product_id=snap.product_id if snap else None,
+                title=snap.product_title if snap else "",
+                spec_text=snap.spec_text if snap else "",
+                image=snap.image if snap else None,
+                unit_price=snap.price if snap else 0,
+                quantity=quantity,
+                line_total=total,
+                discount=discount,
+                payable=total - discount,
+                available=level.available if level is not None else 0,
+                status=statuses[sku_id],  # type: ignore[arg-type]
+            )
+        )
+    return CheckoutPreview(
+        lines=lines,
+        items_total=breakdown.items_total,
+        shipping_fee=breakdown.shipping_fee,
+        discount_total=breakdown.discount_total,
+        payable_total=breakdown.payable_total,
+        address=masked_address(address) if address is not None else None,
+        warnings=warnings,
+        can_place_order=bool(orderable) and not warnings and address is not None,
+    )
+
+
+# -- placing the order -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    lines: list[orders.OrderLineInput]
+    breakdown: PriceBreakdown
+    address: members.AddressSnapshot
+
+
+async def _price_order(
+    session: AsyncSession, pii: PiiCipher, member_id: int, body: OrderCreate, wanted: Wanted
+) -> _Priced:
+    if not wanted.items:
+        raise NothingToOrder()
+    address = await members.get_address_snapshot(
+        session, pii, member_id=member_id, address_id=body.address_id
+    )
+    snapshots = await catalog.get_sku_snapshots(session, [sku_id for sku_id, _ in wanted.items])
+    for sku_id, _ in wanted.items:
+        snap = snapshots.get(sku_id)
+        if snap is None or not snap.is_purchasable:
+            raise SkuUnavailable(f"SKU {sku_id} is not on sale", sku_id=sku_id)
+    rules = await get_shipping_rules(session)
+    breakdown = price(
+        [
+            PricingLine(
+                sku_id=sku_id,
+                unit_price=snapshots[sku_id].price,
+                quantity=quantity,
+                weight_grams=snapshots[sku_id].weight_grams,
+            )
+            for sku_id, quantity in wanted.items
+        ],
+        region_code=address.region_code,
+        shipping=rules,
+    )
+    lines = [
+        orders.OrderLineInput(
+            sku_id=sku_id,
+            product_id=snapshots[sku_id].product_id,
+            title=snapshots[sku_id].product_title,
+            spec_text=snapshots[sku_id].spec_text,
+            image=snapshots[sku_id].image,
+            unit_price=snapshots[sku_id].price,
+            quantity=quantity,
+            discount=breakdown.line_discounts[sku_id],
+        )
+        for sku_id, quantity in wanted.items
+    ]
+    return _Priced(lines=lines, breakdown=breakdown, address=address)
+
+
+async def place_order(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    member_id: int,
+    body: OrderCreate,
+    idempotency_key: str,
+) -> tuple[orders.OrderDetail, bool]:
+    """Price on the server, create the order with its stock held, clear the ordered cart lines:
+    ``(order, created)``. A retry with the same key and body returns the first order, even
+    when its cart lines are gone by now; the same key with another body is a 409."""
+    digest = request_hash(body)
+    wanted = await _wanted(session, member_id, body.items)
+    try:
+        priced = await _price_order(session, ctx.pii, member_id, body, wanted)
+    except ShopletError:
+        # A retry after success finds an empty cart (or a withdrawn SKU): the first result
+        # still stands. Looked up only on this path, so a first attempt pays nothing for it.
+        existing = await orders.find_by_idempotency_key(
+            session,
+            ctx.pii,
+            member_id=member_id,
+            idempotency_key=idempotency_key,
+            request_hash=digest,
+        )
+        if existing is not None:
+            return existing, False
+        raise
+    now = utcnow()
+    order, created = await orders.create_order(
+        session,
+        ctx.pii,
+        member_id=member_id,
+        lines=priced.lines,
+        items_total=priced.breakdown.items_total,
+        shipping_fee=priced.breakdown.shipping_fee,
+        discount_total=priced.breakdown.discount_total,
+        payable_total=priced.breakdown.payable_total,
+        address=priced.address,
+        remark=body.remark or None,
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+        expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
+        source=SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW,
+    )
+    if created and wanted.from_cart:
+        await cart.remove_items(
+            session, member_id=member_id, sku_ids=[sku_id for sku_id, _ in wanted.items]
+        )
+    return order, created
+
+
+# -- paying ----------------------------------------------------------------------------------
+
+
+async def start_payment(
+    ctx: AppContext,
+    pay: WeChatPayClient,
+    *,
+    member: members.MemberIdentity,
+    order_no: str,
+    channel: Channel,
+    client_ip: str,
+) -> PaymentStart:
+    """Prepay an unpaid order. No transaction is held across the WeChat call: the order is read
+    in a short one here, payments opens its own around the call."""
+    async with session_scope(ctx.sessionmaker) as session:
+        payable = await orders.get_payable_order(session, member_id=member.id, order_no=order_no)
+        openid = member.openid
+        if channel == "wechat_jsapi" and openid is None:
+            openid = await members.get_wechat_openid(session, member.id)
+    if payable.status != "pending_payment":
+        raise orders.NotPayable(
+            f"the order is {payable.status}", order_no=order_no, status=payable.status
+        )
+    if payable.expires_at <= utcnow():
+        raise orders.NotPayable("the payment deadline has passed", order_no=order_no)
+    result = await payments.request_prepay(
+        ctx,
+        pay,
+        order_no=payable.order_no,
+        member_id=member.id,
+        amount=payable.payable_total,
+        description=payable.description,
+        payer_openid=openid,
+        channel=channel,
+        time_expire=payable.expires_at,
+        client_ip=client_ip,
+    )
+    return PaymentStart(
+        order_no=payable.order_no,
+        payment_no=result.payment_no,
+        channel=channel,
+        amount=payable.payable_total,
+        expires_at=payable.expires_at,
+        prepay_id=result.prepay_id,
+        pay_params=result.pay_params,
+        h5_url=result.h5_url,
+    )

@@ -1,0 +1,31 @@
+"""Events orders publishes (outbox, in the transaction of the change); payloads always carry
+``order_no``, ``member_id`` and the amounts (fen).
+
+- ``order.created`` {order_no, member_id, source, stock_source_ref, items_total, shipping_fee,
+  discount_total, payable_total, expires_at, lines: [{sku_id, quantity}]}
+- ``order.paid`` {…, payment_no, amount, paid_at}
+- ``order.cancelled`` {…, source, stock_source_ref, reason, actor, lines} — for a flash-sale
+  order (``stock_source_ref`` set) the units are already back in that reservation; the flash
+  sale returns them to its Redis counter in its own (idempotent) subscriber
+- ``order.shipped`` {…, carrier, tracking_no}, ``order.received``, ``order.completed``,
+  ``order.refunded``
+- ``aftersale.requested`` / ``.approved`` / ``.rejected`` / ``.refunded`` {aftersale_no,
+  order_no, member_id, kind, status, amount, refund_no, payable_total}
+
+Orders subscribes (``tasks.py``) to ``payment.succeeded``, ``refund.succeeded`` and
+``refund.failed``.
+"""
+
+from __future__ import annotations
+
+ORDER_CREATED = "order.created"
+ORDER_PAID = "order.paid"
+ORDER_CANCELLED = "order.cancelled"
+ORDER_SHIPPED = "order.shipped"
+ORDER_RECEIVED = "order.received"
+ORDER_COMPLETED = "order.completed"
+ORDER_REFUNDED = "order.refunded"
+AFTERSALE_REQUESTED = "aftersale.requested"
+AFTERSALE_APPROVED = "aftersale.approved"
+AFTERSALE_REJECTED = "aftersale.rejected"
+AFTERSALE_REFUNDED = "aftersale.refunded"

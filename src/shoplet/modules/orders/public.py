@@ -1,0 +1,112 @@
+"""What other modules may use from orders.
+
+- checkout: :func:`create_order` (reserves stock, idempotent per member + key),
+  :func:`find_by_idempotency_key`, :func:`get_payable_order`;
+- flash sales: :func:`create_order` with ``source="flashsale"``, ``idempotency_key=<ticket>``
+  and ``stock_source_ref="flash:<campaign>:<sku>"`` (units move out of that reservation, and
+  back into it when the order is cancelled or times out);
+- the console: listing, shipping, after-sales, export and the sales summary.
+
+Everything runs in the caller's transaction (flush only).
+"""
+
+from __future__ import annotations
+
+from shoplet.modules.orders.errors import (
+    AfterSaleAmountExceeded,
+    AfterSaleNotAllowed,
+    AfterSaleNotFound,
+    IdempotencyConflict,
+    IllegalTransition,
+    InvalidAfterSaleItems,
+    InvalidOrder,
+    NotPayable,
+    OrderNotFound,
+)
+from shoplet.modules.orders.schemas import (
+    AfterSale,
+    AfterSaleReject,
+    ListStatus,
+    OrderAddress,
+    OrderAdmin,
+    OrderDetail,
+    OrderExportRow,
+    OrderLine,
+    OrderLineInput,
+    OrderSummary,
+    PayableOrder,
+    SalesDay,
+    SalesSummary,
+    Shipment,
+    TimelineEntry,
+    TopProduct,
+)
+from shoplet.modules.orders.service import (
+    approve_aftersale,
+    confirm_return_received,
+    count_export_rows,
+    create_order,
+    export_rows,
+    find_by_idempotency_key,
+    get_order_admin,
+    get_payable_order,
+    list_aftersales,
+    list_orders_admin,
+    reject_aftersale,
+    sales_summary,
+    ship_order,
+)
+from shoplet.modules.orders.states import (
+    AFTERSALE_STATUSES,
+    ORDER_STATUSES,
+    AfterSaleStatus,
+    OrderStatus,
+)
+
+Order = OrderDetail
+
+__all__ = [
+    "AFTERSALE_STATUSES",
+    "ORDER_STATUSES",
+    "AfterSale",
+    "AfterSaleAmountExceeded",
+    "AfterSaleNotAllowed",
+    "AfterSaleNotFound",
+    "AfterSaleReject",
+    "AfterSaleStatus",
+    "IdempotencyConflict",
+    "IllegalTransition",
+    "InvalidAfterSaleItems",
+    "InvalidOrder",
+    "ListStatus",
+    "NotPayable",
+    "Order",
+    "OrderAddress",
+    "OrderAdmin",
+    "OrderDetail",
+    "OrderExportRow",
+    "OrderLine",
+    "OrderLineInput",
+    "OrderNotFound",
+    "OrderStatus",
+    "OrderSummary",
+    "PayableOrder",
+    "SalesDay",
+    "SalesSummary",
+    "Shipment",
+    "TimelineEntry",
+    "TopProduct",
+    "approve_aftersale",
+    "confirm_return_received",
+    "count_export_rows",
+    "create_order",
+    "export_rows",
+    "find_by_idempotency_key",
+    "get_order_admin",
+    "get_payable_order",
+    "list_aftersales",
+    "list_orders_admin",
+    "reject_aftersale",
+    "sales_summary",
+    "ship_order",
+]

@@ -1,0 +1,327 @@
+"""Every orders query. Status changes are single conditional UPDATEs on the expected old status
+(the winner of a race is whoever's UPDATE matched); reads that follow an UPDATE use
+``populate_existing`` so the session never serves a stale row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.orders.models import AfterSale, Order, OrderEvent, OrderLine
+
+
+def _insert(session: AsyncSession, table: Any) -> Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _rowcount(result: Any) -> int:
+    count: int = result.rowcount
+    return count
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+async def insert_order_if_new(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """Insert the order unless its (member, idempotency key) or its order no. exists: the new id,
+    or None. A concurrent insert of the same key waits for the other transaction (unique index)
+    and then does nothing, so the caller finds the winner's order."""
+    stmt = (
+        _insert(session, Order)
+        .values(**values)
+        .on_conflict_do_nothing()  # type: ignore[attr-defined]
+        .returning(Order.id)
+    )
+    new_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+async def insert_lines(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    await session.execute(insert(OrderLine), [dict(row) for row in rows])
+
+
+async def insert_events(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(OrderEvent), [dict(row) for row in rows])
+
+
+def _fresh(stmt: Any) -> Any:
+    return stmt.execution_options(populate_existing=True)
+
+
+async def get_order_by_key(session: AsyncSession, member_id: int, key: str) -> Order | None:
+    stmt = select(Order).where(Order.member_id == member_id, Order.idempotency_key == key)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def get_order(
+    session: AsyncSession, order_no: str, *, member_id: int | None = None
+) -> Order | None:
+    stmt = select(Order).where(Order.order_no == order_no)
+    if member_id is not None:
+        stmt = stmt.where(Order.member_id == member_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def get_order_by_id(session: AsyncSession, order_id: int) -> Order | None:
+    return (await session.scalars(_fresh(select(Order).where(Order.id == order_id)))).one_or_none()
+
+
+async def transition_order(
+    session: AsyncSession,
+    order_id: int,
+    *,
+    from_status: str,
+    to_status: str,
+    values: Mapping[str, Any],
+) -> bool:
+    """``status: from -> to`` (plus ``values``) only if the order is still ``from``."""
+    result = await session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status == from_status)
+        .values(status=to_status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+async def add_refunded(
+    session: AsyncSession, order_id: int, amount: int, now: datetime
+) -> tuple[int, int] | None:
+    """``refunded_total += amount`` within the payable total: (refunded_total, payable_total)."""
+    result = await session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.refunded_total + amount <= Order.payable_total)
+        .values(refunded_total=Order.refunded_total + amount, updated_at=now)
+        .returning(Order.refunded_total, Order.payable_total)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.first()
+    return (row[0], row[1]) if row else None
+
+
+async def lines_for(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, list[OrderLine]]:
+    out: dict[int, list[OrderLine]] = defaultdict(list)
+    if not order_ids:
+        return out
+    rows = await session.scalars(
+        select(OrderLine).where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id)
+    )
+    for line in rows:
+        out[line.order_id].append(line)
+    return out
+
+
+async def events_for(session: AsyncSession, order_id: int) -> list[OrderEvent]:
+    rows = await session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    )
+    return list(rows)
+
+
+def _status_filter(stmt: Any, status: str | None) -> Any:
+    if status == "after_sale":
+        return stmt.where(exists().where(AfterSale.order_id == Order.id))
+    if status is not None:
+        return stmt.where(Order.status == status)
+    return stmt
+
+
+async def list_member_orders(
+    session: AsyncSession, member_id: int, *, status: str | None, before_id: int | None, limit: int
+) -> list[Order]:
+    stmt = select(Order).where(Order.member_id == member_id)
+    stmt = _status_filter(stmt, status)
+    if before_id is not None:
+        stmt = stmt.where(Order.id < before_id)
+    return list(await session.scalars(stmt.order_by(Order.id.desc()).limit(limit)))
+
+
+async def list_orders(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    order_no: str | None,
+    phone_index: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Order]:
+    stmt = _status_filter(select(Order), status)
+    if order_no is not None and phone_index is not None:
+        stmt = stmt.where(or_(Order.order_no == order_no, Order.phone_index == phone_index))
+    elif order_no is not None:
+        stmt = stmt.where(Order.order_no == order_no)
+    elif phone_index is not None:
+        stmt = stmt.where(Order.phone_index == phone_index)
+    if before_id is not None:
+        stmt = stmt.where(Order.id < before_id)
+    return list(await session.scalars(stmt.order_by(Order.id.desc()).limit(limit)))
+
+
+async def expired_pending(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
+    rows = await session.scalars(
+        select(Order.id)
+        .where(Order.status == "pending_payment", Order.expires_at <= now)
+        .order_by(Order.expires_at, Order.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def due_orders(
+    session: AsyncSession, *, status: str, column: Any, before: datetime, limit: int
+) -> list[int]:
+    rows = await session.scalars(
+        select(Order.id)
+        .where(Order.status == status, column <= before)
+        .order_by(column, Order.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def _export_filter(
+    stmt: Any, *, status: str | None, since: datetime | None, until: datetime | None
+) -> Any:
+    stmt = _status_filter(stmt, status)
+    if since is not None:
+        stmt = stmt.where(Order.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(Order.created_at < until)
+    return stmt
+
+
+async def count_export_rows(
+    session: AsyncSession, *, status: str | None, since: datetime | None, until: datetime | None
+) -> int:
+    stmt = select(func.count()).select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
+    stmt = _export_filter(stmt, status=status, since=since, until=until)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def export_rows(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after_id: int | None,
+    batch: int,
+) -> list[tuple[Order, OrderLine]]:
+    stmt = select(Order, OrderLine).join(OrderLine, OrderLine.order_id == Order.id)
+    stmt = _export_filter(stmt, status=status, since=since, until=until)
+    if after_id is not None:
+        stmt = stmt.where(OrderLine.id > after_id)
+    stmt = stmt.order_by(OrderLine.id).limit(batch)
+    return [(order, line) for order, line in (await session.execute(stmt)).tuples()]
+
+
+async def paid_orders_between(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[tuple[datetime, int, int, int]]:
+    """(paid_at, payable_total, refunded_total, member_id) of orders paid in [since, until)."""
+    rows = await session.execute(
+        select(Order.paid_at, Order.payable_total, Order.refunded_total, Order.member_id).where(
+            Order.paid_at.is_not(None), Order.paid_at >= since, Order.paid_at < until
+        )
+    )
+    return [
+        (paid_at, total, refunded, member)
+        for paid_at, total, refunded, member in rows
+        if paid_at is not None
+    ]
+
+
+async def top_products(
+    session: AsyncSession, *, since: datetime, until: datetime, limit: int
+) -> list[tuple[int, str, int, int]]:
+    units = func.sum(OrderLine.quantity)
+    rows = await session.execute(
+        select(OrderLine.product_id, func.max(OrderLine.title), units, func.sum(OrderLine.payable))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.paid_at.is_not(None), Order.paid_at >= since, Order.paid_at < until)
+        .group_by(OrderLine.product_id)
+        .order_by(units.desc(), OrderLine.product_id)
+        .limit(limit)
+    )
+    return [(pid, title, int(n), int(amount)) for pid, title, n, amount in rows]
+
+
+# -- after-sales -----------------------------------------------------------------------------
+
+
+async def insert_aftersale(session: AsyncSession, aftersale: AfterSale) -> AfterSale:
+    session.add(aftersale)
+    await session.flush()
+    return aftersale
+
+
+async def aftersales_for(session: AsyncSession, order_ids: Sequence[int]) -> list[AfterSale]:
+    if not order_ids:
+        return []
+    stmt = select(AfterSale).where(AfterSale.order_id.in_(order_ids)).order_by(AfterSale.id)
+    return list(await session.scalars(_fresh(stmt)))
+
+
+async def get_aftersale(
+    session: AsyncSession, aftersale_no: str, *, order_id: int | None = None
+) -> AfterSale | None:
+    stmt = select(AfterSale).where(AfterSale.aftersale_no == aftersale_no)
+    if order_id is not None:
+        stmt = stmt.where(AfterSale.order_id == order_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def transition_aftersale(
+    session: AsyncSession,
+    aftersale_id: int,
+    *,
+    from_status: str,
+    to_status: str,
+    values: Mapping[str, Any],
+) -> bool:
+    result = await session.execute(
+        update(AfterSale)
+        .where(AfterSale.id == aftersale_id, AfterSale.status == from_status)
+        .values(status=to_status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+async def lock_order(session: AsyncSession, order_id: int) -> None:
+    """Serialise after-sale requests of one order (their amounts share one limit)."""
+    stmt = select(Order.id).where(Order.id == order_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    await session.execute(stmt)
+
+
+async def open_aftersales(
+    session: AsyncSession, order_id: int, statuses: Sequence[str]
+) -> list[AfterSale]:
+    stmt = select(AfterSale).where(
+        AfterSale.order_id == order_id, AfterSale.status.in_(list(statuses))
+    )
+    return list(await session.scalars(_fresh(stmt)))
+
+
+async def list_aftersales(
+    session: AsyncSession, *, status: str | None, before_id: int | None, limit: int
+) -> list[tuple[AfterSale, str]]:
+    stmt = select(AfterSale, Order.order_no).join(Order, Order.id == AfterSale.order_id)
+    if status is not None:
+        stmt = stmt.where(AfterSale.status == status)
+    if before_id is not None:
+        stmt = stmt.where(AfterSale.id < before_id)
+    stmt = stmt.order_by(AfterSale.id.desc()).limit(limit)
+    rows = (await session.execute(_fresh(stmt))).all()
+    return [(row[0], row[1]) for row in rows]

@@ -1,0 +1,256 @@
+"""Orders schemas: request bodies (strict), responses, and the value objects of ``public.py``.
+
+Shopper responses mask the address (``张*``, ``139****5678``); console functions reveal it only
+when asked (shipping labels, exports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.modules.orders.states import AfterSaleKind, AfterSaleStatus, OrderStatus
+
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Carrier = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+TrackingNo = Annotated[str, StringConstraints(min_length=4, max_length=50, pattern=r"^[\w-]+$")]
+ListStatus = Literal[
+    "pending_payment",
+    "paid",
+    "shipped",
+    "received",
+    "completed",
+    "cancelled",
+    "refunded",
+    "after_sale",
+]
+
+
+# -- value objects for other modules ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineInput:
+    """One line as checkout priced it (fen); ``discount`` is this line's share of discounts."""
+
+    sku_id: int
+    product_id: int
+    title: str
+    spec_text: str
+    image: str | None
+    unit_price: int
+    quantity: int
+    discount: int
+
+
+@dataclass(frozen=True, slots=True)
+class PayableOrder:
+    order_no: str
+    member_id: int
+    payable_total: int
+    status: str
+    expires_at: datetime
+    description: str
+
+
+# -- requests --------------------------------------------------------------------------------
+
+
+class OrderCancel(RequestModel):
+    reason: Reason | None = None
+
+
+class AfterSaleItem(RequestModel):
+    sku_id: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=10_000)
+
+
+class AfterSaleCreate(RequestModel):
+    kind: AfterSaleKind
+    reason: Reason
+    amount: int = Field(ge=1, le=10_000_000_000, description="fen")
+    items: list[AfterSaleItem] | None = Field(
+        default=None,
+        max_length=100,
+        description="return_refund: what goes back (default: every unit not returned yet)",
+    )
+
+
+class ReturnShipment(RequestModel):
+    carrier: Carrier
+    tracking_no: TrackingNo
+
+
+class Shipment(RequestModel):
+    """Console: mark an order shipped."""
+
+    carrier: Carrier
+    tracking_no: TrackingNo
+
+
+class AfterSaleReject(RequestModel):
+    """Console: refuse an after-sale."""
+
+    reason: Reason
+
+
+# -- responses -------------------------------------------------------------------------------
+
+
+class OrderAddress(ResponseModel):
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    region_code: str
+    detail: str
+    postal_code: str | None
+    is_masked: bool
+
+
+class OrderLine(ResponseModel):
+    sku_id: int
+    product_id: int
+    title: str
+    spec_text: str
+    image: str | None
+    unit_price: int
+    quantity: int
+    line_total: int
+    discount: int
+    payable: int
+
+
+class TimelineEntry(ResponseModel):
+    aftersale_no: str | None
+    from_status: str | None
+    to_status: str
+    actor: str
+    reason: str | None
+    created_at: datetime
+
+
+class AfterSaleReturnItem(ResponseModel):
+    sku_id: int
+    quantity: int
+
+
+class AfterSale(ResponseModel):
+    aftersale_no: str
+    order_no: str
+    member_id: int
+    kind: AfterSaleKind
+    reason: str
+    amount: int
+    items: list[AfterSaleReturnItem]
+    status: AfterSaleStatus
+    reject_reason: str | None
+    return_carrier: str | None
+    return_tracking_no: str | None
+    refund_no: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderSummary(ResponseModel):
+    order_no: str
+    status: OrderStatus
+    source: str
+    items_total: int
+    shipping_fee: int
+    discount_total: int
+    payable_total: int
+    refunded_total: int
+    item_count: int = Field(description="units on the order")
+    lines: list[OrderLine]
+    created_at: datetime
+    expires_at: datetime = Field(description="pending_payment: cancelled if unpaid by then")
+
+
+class OrderDetail(OrderSummary):
+    address: OrderAddress
+    remark: str | None
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    received_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    carrier: str | None
+    tracking_no: str | None
+    timeline: list[TimelineEntry]
+    aftersales: list[AfterSale]
+
+
+class OrderAdmin(OrderDetail):
+    """The console's view. ``address`` is masked unless the caller asked to reveal it (None when
+    the caller passed no PII cipher)."""
+
+    address: OrderAddress | None  # type: ignore[assignment]
+    member_id: int
+    payment_no: str | None
+    stock_source_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderExportRow:
+    """One line of the console's CSV export (one row per order line); ``id`` is the keyset."""
+
+    id: int
+    order_no: str
+    status: str
+    source: str
+    member_id: int
+    created_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    items_total: int
+    shipping_fee: int
+    discount_total: int
+    payable_total: int
+    refunded_total: int
+    recipient: str
+    phone: str
+    address: str
+    region_code: str
+    remark: str | None
+    carrier: str | None
+    tracking_no: str | None
+    sku_id: int
+    title: str
+    spec_text: str
+    unit_price: int
+    quantity: int
+    line_payable: int
+
+
+class SalesDay(ResponseModel):
+    date: dt.date = Field(description="Asia/Shanghai calendar day")
+    gmv: int = Field(description="paid orders' payable totals, fen")
+    orders: int
+    paying_members: int
+    refunded: int = Field(description="refunds that succeeded on orders paid that day, fen")
+
+
+class TopProduct(ResponseModel):
+    product_id: int
+    title: str
+    units: int
+    amount: int
+
+
+class SalesSummary(ResponseModel):
+    since: datetime
+    until: datetime
+    gmv: int
+    orders: int
+    paying_members: int
+    average_order_value: int
+    days: list[SalesDay]
+    top_products: list[TopProduct]

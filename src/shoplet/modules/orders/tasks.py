@@ -1,0 +1,87 @@
+"""Orders handlers and jobs (the worker runs them; tests use ``drain_outbox`` / ``run_job``).
+
+Handlers run in the event's own transaction with its idempotency marker, so a redelivered
+event changes nothing. Jobs work one order per short transaction and are idempotent: every
+change is a conditional update on the old status, so a second run (or another replica) finds
+nothing left to do.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import session_scope, utcnow
+from shoplet.core.events import Event, subscriber
+from shoplet.core.jobs import periodic
+from shoplet.modules.orders import service
+
+log = structlog.get_logger("shoplet.orders")
+
+BATCH = 100
+
+
+@subscriber("payment.succeeded", name="orders.mark_paid")
+async def mark_paid(event: Event, session: AsyncSession) -> None:
+    await service.handle_payment_succeeded(session, event.payload)
+
+
+@subscriber("refund.succeeded", name="orders.mark_refunded")
+async def mark_refunded(event: Event, session: AsyncSession) -> None:
+    await service.handle_refund_succeeded(session, event.payload)
+
+
+@subscriber("refund.failed", name="orders.note_refund_failed")
+async def note_refund_failed(event: Event, session: AsyncSession) -> None:
+    await service.handle_refund_failed(session, event.payload)
+
+
+@periodic(every_seconds=30, name="orders.cancel_expired")
+async def cancel_expired(ctx: AppContext) -> None:
+    """Unpaid orders past their deadline: cancelled by the system, stock released (or handed
+    back to its flash sale), the WeChat transaction closed."""
+    now = utcnow()
+    cancelled = 0
+    seen: set[int] = set()
+    while True:
+        async with session_scope(ctx.sessionmaker) as session:
+            ids = await service.expired_order_ids(session, now=now, limit=BATCH)
+        fresh = [i for i in ids if i not in seen]
+        for order_id in fresh:
+            seen.add(order_id)
+            try:
+                async with session_scope(ctx.sessionmaker) as session:
+                    cancelled += await service.cancel_expired(session, order_id, now=now)
+            except Exception:
+                # One bad order must not hold up the others; the next run retries it.
+                log.exception("order_timeout_failed", order_id=order_id)
+        if len(ids) < BATCH or not fresh:
+            break
+    if cancelled:
+        log.info("orders_timed_out", count=cancelled)
+
+
+@periodic(every_seconds=600, name="orders.auto_complete")
+async def auto_complete(ctx: AppContext) -> None:
+    """Shipped orders are received ``orders_auto_receive_days`` after shipping; received ones
+    complete ``orders_auto_complete_days`` after receipt."""
+    now = utcnow()
+    for to_status, due in (
+        ("received", service.due_for_receipt),
+        ("completed", service.due_for_completion),
+    ):
+        seen: set[int] = set()
+        while True:
+            async with session_scope(ctx.sessionmaker) as session:
+                ids = await due(session, ctx.settings, now=now, limit=BATCH)
+            fresh = [i for i in ids if i not in seen]
+            for order_id in fresh:
+                seen.add(order_id)
+                try:
+                    async with session_scope(ctx.sessionmaker) as session:
+                        await service.auto_advance(session, order_id, to_status, now=now)
+                except Exception:
+                    log.exception("order_auto_advance_failed", order_id=order_id, to=to_status)
+            if len(ids) < BATCH or not fresh:
+                break

@@ -154,7 +154,7 @@ def _refund_event(sim: WeChatPaySimulator, no: str) -> SimNotify:
 
 
 @pytest.mark.parametrize(
-    ("make", "status", "message"),
+    "case",
     [
         (_forged, 401, "签名验证失败"),
         (_unsigned, 401, "缺少 Wechatpay 签名头"),
@@ -175,10 +175,9 @@ async def test_untrustworthy_or_mismatching_notifies_are_rejected_and_change_not
     pay: WeChatPayClient,
     sim: WeChatPaySimulator,
     client: httpx.AsyncClient,
-    make: Any,
-    status: int,
-    message: str,
+    case: tuple[Any, int, str],
 ) -> None:
+    make, status, message = case
     result = await prepay(ctx, pay)
     await sim.pay(result.prepay_id, deliver=False)
     before = await snapshot(ctx)
@@ -198,7 +197,8 @@ async def test_a_replayed_notify_is_rejected(
 ) -> None:
     result = await prepay(ctx, pay)
     _txn, delivery = await sim.pay(result.prepay_id)
-    assert delivery is not None and delivery.status_code == 204
+    assert delivery is not None
+    assert delivery.status_code == 204
     before = await snapshot(ctx)
 
     replay = await sim.redeliver(delivery.notify.id, resign=False)  # the exact same bytes
@@ -260,7 +260,9 @@ async def test_notify_success_time_is_the_paid_at(
     await sim.pay(result.prepay_id, deliver=False)
     resource = sim.transaction_resource(result.payment_no)
     resource["success_time"] = "2026-05-20T13:29:35+08:00"
-    assert (await post(client, success_notify(sim, result.payment_no, resource=resource))).status_code == 204
+    assert (
+        await post(client, success_notify(sim, result.payment_no, resource=resource))
+    ).status_code == 204
     row = await payment_row(ctx, result.payment_no)
     assert row.paid_at is not None
     assert format_rfc3339(row.paid_at) == "2026-05-20T13:29:35+08:00"

@@ -106,7 +106,8 @@ async def test_prepay_is_idempotent_per_order_and_channel(
     again = await prepay(ctx, pay)
 
     assert (again.payment_no, again.prepay_id) == (first.payment_no, first.prepay_id)
-    assert again.pay_params is not None and first.pay_params is not None
+    assert again.pay_params is not None
+    assert first.pay_params is not None
     assert again.pay_params["paySign"] != first.pay_params["paySign"]  # re-signed
     assert len(sim.transactions) == 1
     assert await history(ctx, first.payment_no) == [("created", 2990), ("prepay_issued", 2990)]
@@ -150,7 +151,7 @@ async def test_concurrent_prepays_share_one_payment(
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "error", "code"),
+    "case",
     [
         ({"openid": None}, OpenidRequired, "payments.openid_required"),
         ({"openid": ""}, OpenidRequired, "payments.openid_required"),
@@ -162,10 +163,9 @@ async def test_invalid_prepay_requests_change_nothing(
     ctx: AppContext,
     pay: WeChatPayClient,
     sim: WeChatPaySimulator,
-    kwargs: dict[str, object],
-    error: type[Exception],
-    code: str,
+    case: tuple[dict[str, object], type[Exception], str],
 ) -> None:
+    kwargs, error, code = case
     before = await snapshot(ctx)
     with pytest.raises(error) as raised:
         await prepay(ctx, pay, **kwargs)  # type: ignore[arg-type]
@@ -182,7 +182,7 @@ async def test_a_paid_order_cannot_be_prepaid_again(
     before = await snapshot(ctx)
     for channel in ("wechat_jsapi", "wechat_h5"):
         with pytest.raises(AlreadyPaid) as raised:
-            await prepay(ctx, pay, channel=channel)  # type: ignore[arg-type]
+            await prepay(ctx, pay, channel=channel)
         assert (raised.value.code, raised.value.status) == ("payments.already_paid", 409)
     assert await snapshot(ctx) == before
 

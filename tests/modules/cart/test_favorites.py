@@ -66,6 +66,25 @@ async def test_unknown_or_hidden_product_is_404(
     assert await snapshot(ctx) == before
 
 
+async def test_a_favourite_outlives_its_product_going_off_sale(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    made = await product(ctx, (5900, 10))
+    _, headers = await member(client)
+    await client.put(f"{FAVORITES}/{made.id}", headers=headers)
+    await set_status(ctx, made.id, "off_sale")
+
+    again = await client.put(f"{FAVORITES}/{made.id}", headers=headers)
+    listed = await client.get(FAVORITES, headers=headers)
+
+    assert again.status_code == 200
+    assert again.json() == {"product_id": made.id, "favorited": True}
+    assert [(i["product_id"], i["is_available"]) for i in listed.json()["items"]] == [
+        (made.id, False)
+    ]
+    assert len(await favorite_rows(ctx)) == 1
+
+
 async def test_favorites_need_a_member(client: httpx.AsyncClient, ctx: AppContext) -> None:
     made = await product(ctx, (5900, 10))
     before = await snapshot(ctx)

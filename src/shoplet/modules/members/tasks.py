@@ -9,7 +9,9 @@ from __future__ import annotations
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shoplet.core.context import AppContext
 from shoplet.core.db import session_scope
+from shoplet.core.jobs import periodic
 from shoplet.modules.members import service
 
 log = structlog.get_logger("shoplet.members.tasks")
@@ -22,3 +24,8 @@ async def purge_expired_credentials(sessionmaker: async_sessionmaker[AsyncSessio
         codes, tokens = await service.purge_expired_credentials(session)
     log.info(PURGE_EXPIRED_CREDENTIALS, login_codes=codes, refresh_tokens=tokens)
     return codes + tokens
+
+
+@periodic(every_seconds=3600, name=PURGE_EXPIRED_CREDENTIALS)
+async def purge_expired_credentials_job(ctx: AppContext) -> None:
+    await purge_expired_credentials(ctx.sessionmaker)

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import axe_scan, screenshot
 
@@ -325,7 +326,8 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
 
     page.get_by_test_id("new-product").click()
     expect_url(page, r"/console/products/new$")
-    page.get_by_label("商品标题").fill("E2E 纯棉圆领T恤 男女同款")
+    title = f"E2E 纯棉圆领T恤 男女同款 {RUN}"
+    page.get_by_label("商品标题").fill(title)
     page.get_by_label("副标题").fill("新疆长绒棉 · 不起球")
     _pick_category(page)
     choose(page, "直接上架")
@@ -364,7 +366,7 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     response = storefront_product(server, product_id)
     assert response.status_code == 200, response.text
     product = response.json()
-    assert product["title"] == "E2E 纯棉圆领T恤 男女同款"
+    assert product["title"] == title
     assert product["images"] == [image]
     assert product["specs"] == [
         {"name": "颜色", "values": ["黑", "白"]},
@@ -380,12 +382,11 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
 
     # Stock adjustment with a reason, then the ledger shows it and the storefront sees it.
     page.goto(f"{CONSOLE}/products")
-    page.get_by_label("搜索商品").fill("E2E 纯棉圆领T恤")
+    page.get_by_label("搜索商品").fill(title)
     page.get_by_role("button", name="搜索").click()
     table_rows = page.get_by_test_id("product-table").locator("tbody tr")
-    row = table_rows.filter(has_text="E2E 纯棉圆领T恤")
-    row.first.wait_for()
-    assert table_rows.count() == 1
+    expect(table_rows).to_have_count(1)
+    row = table_rows.filter(has_text=title)
     row.get_by_role("button", name="库存").click()
     drawer = page.get_by_role("dialog")
     drawer.get_by_test_id("stock-ledger").locator("tbody tr").first.wait_for()
@@ -480,7 +481,8 @@ def test_owner_manages_staff_and_browses_the_audit_log(
     page.get_by_label("按动作筛选").fill("staff.update")
     page.get_by_role("button", name="筛选").click()
     entries = page.get_by_test_id("audit-table").locator("tbody tr")
-    entries.filter(has_text=owner.username).first.wait_for()
+    expect(entries.filter(has_not_text="staff.update")).to_have_count(0)
+    expect(entries.filter(has_text=owner.username).first).to_be_visible()
     assert all("staff.update" in text for text in entries.all_inner_texts())
     assert_accessible(page, "console-audit-log")
 

@@ -55,3 +55,19 @@ async def test_purge_removes_only_dead_credentials(
     before = await snapshot(ctx)
     assert await tasks.purge_expired_credentials(ctx.sessionmaker) == 0
     assert await snapshot(ctx) == before
+
+
+async def test_purge_is_scheduled_as_a_job(app: FastAPI, ctx: AppContext) -> None:
+    from shoplet.core.jobs import run_job
+
+    async with ctx.sessionmaker() as s:
+        s.add(
+            LoginCode(
+                phone_index="dead",
+                code_hash="x",
+                expires_at=utcnow() - timedelta(hours=1),
+            )
+        )
+        await s.commit()
+    await run_job(ctx, tasks.PURGE_EXPIRED_CREDENTIALS)
+    assert await login_codes(ctx) == []

@@ -293,6 +293,10 @@ async def request_prepay(
                 now=utcnow(),
             )
     if not recorded:
+        async with ctx.sessionmaker() as session:
+            current = await repo.get_payment(session, payment.payment_no)
+        if current is not None and current.status == "succeeded":
+            raise AlreadyPaid()  # paid through the previous prepay session meanwhile
         # Closed (the order was cancelled) while WeChat was being asked: the prepay session
         # just created must not stay payable.
         await close_payment(ctx, pay, payment.payment_no)

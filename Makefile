@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export SHOPLET_DATA_DIR ?= ./var
 
-.PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed worker migration \
+.PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed worker migration contracts \
 	frontends frontends-test e2e-deps
 
 # Front ends add themselves here (mk/*.mk): build targets for `make run`, test targets for `make test`.
@@ -57,8 +57,8 @@ worker: install
 	$(BIN)/shoplet worker
 
 lint: dev
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/ruff check src tests bench migrations tools
+	$(BIN)/ruff format --check src tests bench migrations tools
 
 typecheck: dev
 	$(BIN)/mypy
@@ -83,3 +83,7 @@ MIGRATION_PG ?= postgresql+asyncpg://postgres@127.0.0.1:5432/shoplet_autogen
 migration: dev
 	$(BIN)/python -m shoplet.core.migrate autogenerate "$(MSG)" "$(MIGRATION_PG)"
 	$(BIN)/ruff format migrations
+
+# Regenerate the import-linter contracts that protect every module file except public.py.
+contracts:
+	$(PYTHON) tools/contracts.py

@@ -301,11 +301,14 @@ _TOKEN_JS = f"() => JSON.parse(sessionStorage.getItem({json.dumps(SESSION_KEY)})
 
 
 def _first_media_image(server: Server) -> str:
-    listing = server.http.get(f"{API}/products", params={"limit": 1})
+    """A seeded product image that the server really serves."""
+    listing = server.http.get(f"{API}/products", params={"limit": 20, "sort": "sales"})
     assert listing.status_code == 200
-    image: str = listing.json()["items"][0]["image"]
-    assert image.startswith("/media/")
-    return image
+    for item in listing.json()["items"]:
+        image: str | None = item["image"]
+        if image and image.startswith("/media/") and server.http.get(image).status_code == 200:
+            return image
+    raise AssertionError("no seeded product image is served")
 
 
 def _pick_category(page: Any) -> None:

@@ -80,6 +80,16 @@ def _first_product_id(live_server: str) -> int:
     raise AssertionError("the demo seed has no product with specs and stock")
 
 
+def _turntable_product_id(live_server: str) -> int | None:
+    page = httpx.get(f"{live_server}/api/v1/products", params={"limit": 50}, timeout=10).json()
+    for item in page["items"]:
+        detail = httpx.get(f"{live_server}/api/v1/products/{item['id']}", timeout=10).json()
+        if len(detail["turntable_images"]) >= 2:
+            product_id: int = item["id"]
+            return product_id
+    return None
+
+
 def _login(page: Any, live_server: str, phone: str) -> None:
     """Log in through the H5 login page with an SMS code.
 
@@ -147,6 +157,35 @@ def test_browse_home_category_product_and_choose_sku(page: Any, live_server: str
     page.keyboard.press("Space")
     assert target.get_attribute("aria-checked") == "true"
     assert page.get_by_text(re.compile(r"(库存|仅剩) \d+ 件")).is_visible()
+
+
+def test_product_360_viewer_turns_with_the_keyboard(page: Any, live_server: str) -> None:
+    product_id = _turntable_product_id(live_server)
+    if product_id is None:
+        pytest.skip("the demo seed has no product with a turntable image sequence")
+    page.goto(f"/pages/product/detail?id={product_id}")
+    page.get_by_role("tab", name="360° 看").click()
+    spinner = page.get_by_role("slider")
+    spinner.wait_for()
+    frames = int(spinner.get_attribute("aria-valuemax") or 0)
+    assert frames >= 2
+    assert spinner.get_attribute("aria-valuenow") == "1"
+    spinner.focus()
+    page.keyboard.press("ArrowRight")
+    assert spinner.get_attribute("aria-valuenow") == "2"
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert spinner.get_attribute("aria-valuenow") == str(frames)
+    # Dragging turns it too: 12 px per frame, dragging left turns forward.
+    box = spinner.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 200, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 150, y, steps=5)
+    page.mouse.up()
+    assert spinner.get_attribute("aria-valuenow") != str(frames)
+    _check(page, "product-360")
 
 
 def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> None:

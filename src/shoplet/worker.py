@@ -82,9 +82,17 @@ async def start_in_process(ctx: AppContext) -> StopWorker:
 
 
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGTERM/SIGINT (or until ``stop`` is set), then shut down gracefully."""
+    """Run until SIGTERM/SIGINT (or until ``stop`` is set), then shut down gracefully.
+
+    The worker enters the same lifespan as the API (context, integrations, module start-up
+    hooks such as the WeChat Pay client for payments' handlers) with the loops switched on, and
+    serves no HTTP.
+    """
+    from shoplet.app import create_app
+
+    settings = settings.model_copy(update={"run_worker_in_process": True})
     configure_logging(settings.log_level, json=settings.log_json)
-    ctx = AppContext.build(settings)
+    app = create_app(settings)
     loop = asyncio.get_running_loop()
     signals: list[signal.Signals] = []
     if stop is None:
@@ -95,22 +103,19 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
                 signals.append(sig)
     metrics_server = None
     try:
-        stop_loops = await start_in_process(ctx)
-        if settings.worker_metrics_port is not None:
-            # A worker serves no HTTP otherwise: a small threaded exporter for Prometheus.
-            metrics_server, _thread = start_http_server(
-                settings.worker_metrics_port, addr=settings.host, registry=ctx.metrics.registry
-            )
-        log.info("worker_started", metrics_port=settings.worker_metrics_port)
-        try:
+        async with app.router.lifespan_context(app):
+            ctx: AppContext = app.state.ctx
+            if settings.worker_metrics_port is not None:
+                # A worker serves no HTTP otherwise: a small threaded exporter for Prometheus.
+                metrics_server, _thread = start_http_server(
+                    settings.worker_metrics_port, addr=settings.host, registry=ctx.metrics.registry
+                )
+            log.info("worker_started", metrics_port=settings.worker_metrics_port)
             await stop.wait()
-        finally:
-            await stop_loops()
     finally:
         if metrics_server is not None:
             await asyncio.to_thread(metrics_server.shutdown)
             metrics_server.server_close()
         for sig in signals:
             loop.remove_signal_handler(sig)
-        await ctx.close()
         log.info("worker_stopped")

@@ -314,7 +314,7 @@ async def start_payment(
             openid = await members.get_wechat_openid(session, member.id)
     if payable.status != "pending_payment":
         raise orders.NotPayable(
-            f"the order is {payable.status}", order_no=order_no, status=payable.status
+            f"the order is {payable.status}", order_no=order_no, order_status=payable.status
         )
     if payable.expires_at <= utcnow():
         raise orders.NotPayable("the payment deadline has passed", order_no=order_no)

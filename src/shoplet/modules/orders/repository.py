@@ -221,7 +221,7 @@ async def export_rows(
     if after_id is not None:
         stmt = stmt.where(OrderLine.id > after_id)
     stmt = stmt.order_by(OrderLine.id).limit(batch)
-    return [(order, line) for order, line in (await session.execute(stmt)).tuples()]
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
 
 
 async def paid_orders_between(
@@ -325,3 +325,35 @@ async def list_aftersales(
     stmt = stmt.order_by(AfterSale.id.desc()).limit(limit)
     rows = (await session.execute(_fresh(stmt))).all()
     return [(row[0], row[1]) for row in rows]
+
+
+# -- demo seed only --------------------------------------------------------------------------
+
+
+async def set_order_times(session: AsyncSession, order_id: int, values: Mapping[str, Any]) -> None:
+    await session.execute(
+        update(Order)
+        .where(Order.id == order_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def set_event_time(session: AsyncSession, event_id: int, created_at: datetime) -> None:
+    await session.execute(
+        update(OrderEvent)
+        .where(OrderEvent.id == event_id)
+        .values(created_at=created_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def set_aftersale_times(
+    session: AsyncSession, aftersale_id: int, *, created_at: datetime, updated_at: datetime
+) -> None:
+    await session.execute(
+        update(AfterSale)
+        .where(AfterSale.id == aftersale_id)
+        .values(created_at=created_at, updated_at=updated_at)
+        .execution_options(synchronize_session=False)
+    )

@@ -1496,3 +1496,61 @@ async def sales_summary(
             for pid, title, units, amount in products
         ],
     )
+
+
+# -- demo seed only --------------------------------------------------------------------------
+
+_STATUS_TIME_COLUMNS = {
+    "pending_payment": "created_at",
+    "paid": "paid_at",
+    "shipped": "shipped_at",
+    "received": "received_at",
+    "completed": "completed_at",
+    "cancelled": "cancelled_at",
+}
+
+
+async def backdate_for_demo(
+    session: AsyncSession,
+    order_no: str,
+    *,
+    times: Mapping[str, datetime],
+    aftersale_at: datetime | None = None,
+) -> None:
+    """Seed only (the demo order history of ``shoplet seed``), never for real orders: move an
+    order that went through the real transitions just now into the past.
+
+    ``times`` maps a status to when the order reached it (``pending_payment``: placed); the
+    order's columns and its timeline entries move there (``expires_at`` with the placing time).
+    ``aftersale_at`` moves each after-sale, with its timeline entries, to start then."""
+    order = await _any_order(session, order_no)
+    values: dict[str, Any] = {}
+    for status, column in _STATUS_TIME_COLUMNS.items():
+        if status in times and (status == "pending_payment" or getattr(order, column) is not None):
+            values[column] = times[status]
+    if "pending_payment" in times:
+        values["expires_at"] = order.expires_at + (times["pending_payment"] - order.created_at)
+    aftersales = await repo.aftersales_for(session, [order.id])
+    shifts: dict[int, timedelta] = {}
+    latest = max(values.values(), default=order.updated_at)
+    if aftersale_at is not None:
+        for aftersale in aftersales:
+            shift = aftersale_at - aftersale.created_at
+            shifts[aftersale.id] = shift
+            await repo.set_aftersale_times(
+                session,
+                aftersale.id,
+                created_at=aftersale.created_at + shift,
+                updated_at=aftersale.updated_at + shift,
+            )
+            latest = max(latest, aftersale.updated_at + shift)
+    values["updated_at"] = latest
+    await repo.set_order_times(session, order.id, values)
+    for event in await repo.events_for(session, order.id):
+        if event.aftersale_id is not None:
+            if event.aftersale_id in shifts:
+                await repo.set_event_time(
+                    session, event.id, event.created_at + shifts[event.aftersale_id]
+                )
+        elif event.to_status in times and event.from_status != event.to_status:
+            await repo.set_event_time(session, event.id, times[event.to_status])

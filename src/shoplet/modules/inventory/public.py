@@ -6,6 +6,9 @@ Reservation life cycle for an order no. ``ref``::
     commit(ref)                      -> committed (sold: on_hand and reserved drop together)
     release(ref, reason)             -> released (cancelled / expired: units available again)
 
+Flash sales hold units under ``flash:<campaign>:<sku>`` and move them to an order (and back)
+with ``transfer_reservation(from_ref, to_ref, sku_id, quantity)``; ``held_quantity`` reads a hold.
+
 ``commit`` and ``release`` are idempotent. Everything runs in the caller's transaction (flush
 only); a raised error means the caller must roll back, which ``DbSession`` does.
 """
@@ -32,12 +35,14 @@ from shoplet.modules.inventory.service import (
     commit,
     expired_reservation_refs,
     get_levels,
+    held_quantity,
     list_ledger,
     list_low_stock,
     release,
     reserve,
     restock,
     set_initial_stock,
+    transfer_reservation,
 )
 from shoplet.modules.inventory.tasks import RELEASE_EXPIRED_TASK, release_expired_reservations
 
@@ -61,6 +66,7 @@ __all__ = [
     "commit",
     "expired_reservation_refs",
     "get_levels",
+    "held_quantity",
     "list_ledger",
     "list_low_stock",
     "release",
@@ -68,4 +74,5 @@ __all__ = [
     "reserve",
     "restock",
     "set_initial_stock",
+    "transfer_reservation",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, func, insert, select, update
+from sqlalchemy import Insert, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -226,3 +226,96 @@ async def expired_refs(session: AsyncSession, *, now: datetime, limit: int) -> l
         .limit(limit)
     )
     return list(rows.scalars())
+
+
+# -- transfers between reservations (flash sales: campaign hold <-> order) ------------------
+
+
+async def take_from_reservation(
+    session: AsyncSession, *, ref: str, sku_id: int, quantity: int, now: datetime
+) -> tuple[int, datetime] | None:
+    """Take ``quantity`` units out of the active reservation ``(ref, sku_id)`` if it holds that
+    many: one conditional UPDATE. Returns (units left in it, its ``expires_at``) or None.
+
+    A row cannot hold 0 units (CHECK ``quantity > 0``): taking everything marks it ``released``
+    with its last quantity, which is how a drained hold looks; adding to it reactivates it."""
+    drained = Reservation.quantity == quantity
+    result = await session.execute(
+        update(Reservation)
+        .where(
+            Reservation.ref == ref,
+            Reservation.sku_id == sku_id,
+            Reservation.status == "active",
+            Reservation.quantity >= quantity,
+        )
+        .values(
+            quantity=case((drained, Reservation.quantity), else_=Reservation.quantity - quantity),
+            status=case((drained, "released"), else_=Reservation.status),
+            updated_at=now,
+        )
+        .returning(Reservation.quantity, Reservation.status, Reservation.expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.first()
+    if row is None:
+        return None
+    left = 0 if row[1] == "released" else int(row[0])
+    return left, row[2]
+
+
+async def add_to_reservation(
+    session: AsyncSession, *, ref: str, sku_id: int, quantity: int, now: datetime
+) -> bool:
+    """Add units to the reservation ``(ref, sku_id)`` unless it was committed (sold): an active
+    row grows, a released (drained) one becomes active again with exactly these units. False
+    when there is no such row, or it is committed."""
+    result = await session.execute(
+        update(Reservation)
+        .where(
+            Reservation.ref == ref,
+            Reservation.sku_id == sku_id,
+            Reservation.status != "committed",
+        )
+        .values(
+            quantity=case(
+                (Reservation.status == "active", Reservation.quantity + quantity),
+                else_=quantity,
+            ),
+            status="active",
+            updated_at=now,
+        )
+        .returning(Reservation.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None
+
+
+async def reservation_status(session: AsyncSession, *, ref: str, sku_id: int) -> str | None:
+    found = await session.execute(
+        select(Reservation.status).where(Reservation.ref == ref, Reservation.sku_id == sku_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def held_quantity(session: AsyncSession, *, ref: str, sku_id: int) -> int:
+    """Units the active reservation ``(ref, sku_id)`` holds; 0 when it is not active."""
+    found = await session.execute(
+        select(Reservation.quantity).where(
+            Reservation.ref == ref, Reservation.sku_id == sku_id, Reservation.status == "active"
+        )
+    )
+    return int(found.scalar_one_or_none() or 0)
+
+
+async def touch_level(session: AsyncSession, *, sku_id: int, now: datetime) -> tuple[int, int]:
+    """Lock the stock row (ledger rows written under it see a consistent level) and return
+    (on_hand, reserved)."""
+    result = await session.execute(
+        update(Stock)
+        .where(Stock.sku_id == sku_id)
+        .values(updated_at=now)
+        .returning(Stock.on_hand, Stock.reserved)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.one()
+    return row[0], row[1]

@@ -299,6 +299,86 @@ async def commit(session: AsyncSession, *, ref: str) -> int:
     return sum(quantity for _, quantity in moved)
 
 
+async def transfer_reservation(
+    session: AsyncSession,
+    *,
+    from_ref: str,
+    to_ref: str,
+    sku_id: int,
+    quantity: int,
+) -> None:
+    """Move ``quantity`` held units of ``sku_id`` from reservation ``from_ref`` to ``to_ref``
+    (flash sales: the campaign's hold ``flash:<campaign>:<sku>`` -> an order, and back when the
+    order is cancelled). Free stock never changes: ``reserved`` stays as it is.
+
+    The source is one conditional UPDATE (``quantity >= n``), so concurrent transfers out of one
+    hold never take more than it holds: :class:`InsufficientStock` (with what it holds) and
+    nothing written when it is short or not active. The target gets a new active row (with the
+    source's ``expires_at``), grows if active, or comes back to life if it was drained; a
+    committed (sold) target is refused with :class:`ReservationExists`. Two ledger rows record
+    the move (``release`` from the source, ``reserve`` into the target, net zero).
+
+    Locks: the source row, then the target row, then the stock row, the same order as
+    :func:`release` and :func:`commit` (reservation rows before stock), so they never deadlock.
+    """
+    from_ref = _check_ref(from_ref)
+    to_ref = _check_ref(to_ref)
+    if from_ref == to_ref:
+        raise InvalidRef("a reservation cannot be transferred to itself")
+    _check_quantity(quantity)
+    if await repo.reservation_status(session, ref=to_ref, sku_id=sku_id) == "committed":
+        raise ReservationExists(f"the stock held for {to_ref} is already sold", ref=to_ref)
+    now = utcnow()
+    taken = await repo.take_from_reservation(
+        session, ref=from_ref, sku_id=sku_id, quantity=quantity, now=now
+    )
+    if taken is None:
+        held = await repo.held_quantity(session, ref=from_ref, sku_id=sku_id)
+        raise InsufficientStock(sku_id=sku_id, requested=quantity, available=held)
+    _left, expires_at = taken
+    if not await repo.add_to_reservation(
+        session, ref=to_ref, sku_id=sku_id, quantity=quantity, now=now
+    ):
+        try:
+            await repo.insert_reservations(
+                session, ref=to_ref, lines=[(sku_id, quantity)], expires_at=expires_at, now=now
+            )
+        except IntegrityError as exc:
+            # Created or committed concurrently; the caller rolls back (module contract).
+            raise ReservationExists(f"stock is already reserved for {to_ref}", ref=to_ref) from exc
+    on_hand, reserved = await repo.touch_level(session, sku_id=sku_id, now=now)
+    await repo.insert_ledger(
+        session,
+        [
+            _ledger(
+                sku_id=sku_id,
+                kind="release",
+                delta_on_hand=0,
+                delta_reserved=-quantity,
+                after=(on_hand, reserved - quantity),
+                reason=f"transfer to {to_ref}"[:REASON_MAX_LENGTH],
+                ref=from_ref,
+                now=now,
+            ),
+            _ledger(
+                sku_id=sku_id,
+                kind="reserve",
+                delta_on_hand=0,
+                delta_reserved=quantity,
+                after=(on_hand, reserved),
+                reason=f"transfer from {from_ref}"[:REASON_MAX_LENGTH],
+                ref=to_ref,
+                now=now,
+            ),
+        ],
+    )
+
+
+async def held_quantity(session: AsyncSession, *, ref: str, sku_id: int) -> int:
+    """Units reservation ``(ref, sku_id)`` holds now; 0 when absent, released or committed."""
+    return await repo.held_quantity(session, ref=_check_ref(ref), sku_id=sku_id)
+
+
 async def restock(
     session: AsyncSession, *, sku_id: int, quantity: int, ref: str, reason: str
 ) -> StockLevel:

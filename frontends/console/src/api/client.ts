@@ -78,7 +78,7 @@ export function buildQuery(query: Record<string, QueryValue> = {}): string {
   return text ? `?${text}` : ''
 }
 
-export async function call<T>(operation: Operation, options: CallOptions = {}): Promise<T> {
+async function send(operation: Operation, options: CallOptions): Promise<Response> {
   if (!isAvailable(operation)) throw new OperationUnavailable(operation)
   const url = buildPath(operation.path, options.params) + buildQuery(options.query)
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
@@ -103,22 +103,52 @@ export async function call<T>(operation: Operation, options: CallOptions = {}): 
     if (error instanceof DOMException && error.name === 'AbortError') throw error
     throw new ApiError(0, { title: '网络错误，请检查连接后重试', code: 'network.error' })
   }
-  if (response.status === 204) return undefined as T
-  const text = await response.text()
-  let payload: unknown = undefined
-  if (text) {
-    try {
-      payload = JSON.parse(text)
-    } catch {
-      payload = { title: text.slice(0, 200) }
-    }
-  }
   if (!response.ok) {
-    const problem: Problem =
-      payload && typeof payload === 'object' ? (payload as Problem) : { title: response.statusText }
+    const text = await response.text()
+    let problem: Problem = { title: response.statusText }
+    try {
+      const parsed: unknown = JSON.parse(text)
+      if (parsed && typeof parsed === 'object') problem = parsed as Problem
+    } catch {
+      if (text) problem = { title: text.slice(0, 200) }
+    }
     const error = new ApiError(response.status, problem)
     if (response.status === 401 && token) config.onUnauthorized(error)
     throw error
   }
-  return payload as T
+  return response
+}
+
+export async function call<T>(operation: Operation, options: CallOptions = {}): Promise<T> {
+  const response = await send(operation, options)
+  if (response.status === 204) return undefined as T
+  const text = await response.text()
+  return (text ? JSON.parse(text) : undefined) as T
+}
+
+/** The file name of a Content-Disposition header (RFC 6266 `filename*` preferred). */
+export function dispositionFilename(header: string | null, fallback: string): string {
+  if (!header) return fallback
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(header)
+  if (star?.[1]) return decodeURIComponent(star[1])
+  const plain = /filename="?([^";]+)"?/i.exec(header)
+  return plain?.[1] ?? fallback
+}
+
+/** Fetch a file with the staff token (a plain link would not carry it) and save it. */
+export async function download(operation: Operation, options: CallOptions = {}): Promise<string> {
+  const response = await send(operation, { ...options, headers: { Accept: '*/*' } })
+  const name = dispositionFilename(response.headers.get('Content-Disposition'), 'download')
+  const url = URL.createObjectURL(await response.blob())
+  try {
+    const link = document.createElement('a')
+    link.href = url
+    link.download = name
+    document.body.appendChild(link)
+    link.click()
+    link.remove()
+  } finally {
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  }
+  return name
 }

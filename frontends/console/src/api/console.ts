@@ -1,17 +1,8 @@
 /** The console's API, one function per backend operation (all go through `call`). */
-import { call, type QueryValue } from './client'
+import { call, download } from './client'
 import { OPS, type Operation } from './operations'
-import type {
-  Aftersale,
-  Dashboard,
-  ExportJob,
-  OrderDetail,
-  OrderSummary,
-  Page,
-} from './types'
 import type { ApiPath, BodyOf, QueryOf, ResponseOf } from './typing'
 
-type Query = Record<string, QueryValue>
 /** Response, body and query types of a schema operation, from the generated types. */
 type Res<O> = O extends Operation<infer P, infer M> ? (P extends ApiPath ? ResponseOf<P, Lowercase<M>> : never) : never
 type Body<O> = O extends Operation<infer P, infer M> ? (P extends ApiPath ? BodyOf<P, Lowercase<M>> : never) : never
@@ -55,24 +46,29 @@ export const consoleApi = {
   uploadMedia: (file: File) => {
     const form = new FormData()
     form.append('file', file)
-    return call<{ url: string }>(OPS.uploadMedia, { form })
+    return call<Res<O['uploadMedia']>>(OPS.uploadMedia, { form })
   },
 
   // trade
-  listOrders: (query: Query = {}) => call<Page<OrderSummary>>(OPS.listOrders, { query }),
-  getOrder: (orderNo: string) => call<OrderDetail>(OPS.getOrder, { params: { order_no: orderNo } }),
-  shipOrder: (orderNo: string, carrier: string, trackingNo: string) =>
-    call<OrderDetail>(OPS.shipOrder, {
-      params: { order_no: orderNo },
-      body: { carrier, tracking_no: trackingNo },
-    }),
-  listAftersales: (query: Query = {}) => call<Page<Aftersale>>(OPS.listAftersales, { query }),
+  listOrders: (query: Q<O['listOrders']> = {}) =>
+    call<Res<O['listOrders']>>(OPS.listOrders, { query }),
+  getOrder: (orderNo: string, query: Q<O['getOrder']> = {}) =>
+    call<Res<O['getOrder']>>(OPS.getOrder, { params: { order_no: orderNo }, query }),
+  shipOrder: (orderNo: string, body: Body<O['shipOrder']>) =>
+    call<Res<O['shipOrder']>>(OPS.shipOrder, { params: { order_no: orderNo }, body }),
+  listAftersales: (query: Q<O['listAftersales']> = {}) =>
+    call<Res<O['listAftersales']>>(OPS.listAftersales, { query }),
   approveAftersale: (no: string) =>
-    call<Aftersale>(OPS.approveAftersale, { params: { aftersale_no: no } }),
-  rejectAftersale: (no: string, reason: string) =>
-    call<Aftersale>(OPS.rejectAftersale, { params: { aftersale_no: no }, body: { reason } }),
-  exportOrders: (query: Query = {}) => call<{ job_id: string }>(OPS.exportOrders, { body: query }),
-  getExport: (jobId: string) => call<ExportJob>(OPS.getExport, { params: { job_id: jobId } }),
+    call<Res<O['approveAftersale']>>(OPS.approveAftersale, { params: { aftersale_no: no } }),
+  rejectAftersale: (no: string, body: Body<O['rejectAftersale']>) =>
+    call<Res<O['rejectAftersale']>>(OPS.rejectAftersale, { params: { aftersale_no: no }, body }),
+  confirmReturn: (no: string) =>
+    call<Res<O['confirmReturn']>>(OPS.confirmReturn, { params: { aftersale_no: no } }),
+  exportOrders: (body: Body<O['exportOrders']>) =>
+    call<Res<O['exportOrders']>>(OPS.exportOrders, { body }),
+  getExport: (jobId: number) =>
+    call<Res<O['getExport']>>(OPS.getExport, { params: { job_id: jobId } }),
+  downloadExport: (jobId: number) => download(OPS.downloadExport, { params: { job_id: jobId } }),
 
-  dashboard: () => call<Dashboard>(OPS.dashboard),
+  dashboard: (query: Q<O['dashboard']> = {}) => call<Res<O['dashboard']>>(OPS.dashboard, { query }),
 }

@@ -26,7 +26,7 @@ function op<P extends ApiPath, M extends Uppercase<MethodOf<P>> & HttpMethod>(
 }
 
 /** An operation of the API contract that the backend does not serve yet. */
-function planned(method: HttpMethod, path: string): Operation {
+export function planned(method: HttpMethod, path: string): Operation {
   return { method, path, planned: true }
 }
 
@@ -50,18 +50,20 @@ export const OPS = {
   setProductStatus: op('POST', '/api/v1/console/products/{product_id}/status'),
   adjustStock: op('POST', '/api/v1/console/skus/{sku_id}/stock-adjustments'),
   stockLedger: op('GET', '/api/v1/console/skus/{sku_id}/ledger'),
-  uploadMedia: planned('POST', '/api/v1/console/media'),
+  uploadMedia: op('POST', '/api/v1/console/media'),
 
-  listOrders: planned('GET', '/api/v1/console/orders'),
-  getOrder: planned('GET', '/api/v1/console/orders/{order_no}'),
-  shipOrder: planned('POST', '/api/v1/console/orders/{order_no}/ship'),
-  listAftersales: planned('GET', '/api/v1/console/aftersales'),
-  approveAftersale: planned('POST', '/api/v1/console/aftersales/{aftersale_no}/approve'),
-  rejectAftersale: planned('POST', '/api/v1/console/aftersales/{aftersale_no}/reject'),
-  exportOrders: planned('POST', '/api/v1/console/exports/orders'),
-  getExport: planned('GET', '/api/v1/console/exports/{job_id}'),
+  listOrders: op('GET', '/api/v1/console/orders'),
+  getOrder: op('GET', '/api/v1/console/orders/{order_no}'),
+  shipOrder: op('POST', '/api/v1/console/orders/{order_no}/ship'),
+  listAftersales: op('GET', '/api/v1/console/aftersales'),
+  approveAftersale: op('POST', '/api/v1/console/aftersales/{aftersale_no}/approve'),
+  rejectAftersale: op('POST', '/api/v1/console/aftersales/{aftersale_no}/reject'),
+  confirmReturn: op('POST', '/api/v1/console/aftersales/{aftersale_no}/confirm-return'),
+  exportOrders: op('POST', '/api/v1/console/exports/orders'),
+  getExport: op('GET', '/api/v1/console/exports/{job_id}'),
+  downloadExport: op('GET', '/api/v1/console/exports/{job_id}/download'),
 
-  dashboard: planned('GET', '/api/v1/console/dashboard'),
+  dashboard: op('GET', '/api/v1/console/dashboard'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

@@ -104,6 +104,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Cart
+         * @description The cart with live prices, stock and warnings, and a summary of the selected lines.
+         */
+        get: operations["get_cart_api_v1_cart_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Cart
+         * @description Lines and units in the cart (for the tab-bar badge).
+         */
+        get: operations["count_cart_api_v1_cart_count_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Line
+         * @description Add a SKU to the cart (an existing line grows, up to 99 units).
+         */
+        post: operations["add_line_api_v1_cart_lines_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/lines/{sku_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Line
+         * @description Remove a line (removing one that is not there is not an error).
+         */
+        delete: operations["remove_line_api_v1_cart_lines__sku_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Line
+         * @description Change a line's quantity and/or selection.
+         */
+        patch: operations["update_line_api_v1_cart_lines__sku_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/cart/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Cart
+         * @description After login: move the guest cart of ``guest_token`` into the member's cart.
+         */
+        post: operations["merge_cart_api_v1_cart_merge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cart/selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Select Lines
+         * @description Select or deselect every line (or the lines of ``sku_ids``).
+         */
+        post: operations["select_lines_api_v1_cart_selection_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/categories": {
         parameters: {
             query?: never;
@@ -118,6 +242,106 @@ export interface paths {
         get: operations["list_categories_api_v1_categories_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkout/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description Price the cart's selected lines (or ``items``) as an order would be; writes nothing.
+         */
+        post: operations["preview_api_v1_checkout_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/aftersales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Aftersales
+         * @description After-sale requests, newest first; ``status=requested`` is the to-do list.
+         */
+        get: operations["list_aftersales_api_v1_console_aftersales_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/aftersales/{aftersale_no}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Aftersale
+         * @description Approve: a refund-only request is refunded now; a return waits for the goods.
+         */
+        post: operations["approve_aftersale_api_v1_console_aftersales__aftersale_no__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/aftersales/{aftersale_no}/confirm-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Return
+         * @description The returned goods arrived: back in stock, and the refund starts.
+         */
+        post: operations["confirm_return_api_v1_console_aftersales__aftersale_no__confirm_return_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/aftersales/{aftersale_no}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Aftersale
+         * @description Refuse an after-sale request, with the reason the shopper will see.
+         */
+        post: operations["reject_aftersale_api_v1_console_aftersales__aftersale_no__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -268,6 +492,210 @@ export interface paths {
         patch: operations["update_category_api_v1_console_categories__category_id__patch"];
         trace?: never;
     };
+    "/api/v1/console/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dashboard
+         * @description Sales today and yesterday, the 30-day trend, best sellers and SKUs running out.
+         */
+        get: operations["get_dashboard_api_v1_console_dashboard_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Exports
+         * @description Exports, newest first: an owner sees everyone's, others their own.
+         */
+        get: operations["list_exports_api_v1_console_exports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/exports/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Order Export
+         * @description Queue a CSV export of orders (one row per order line); poll its status for progress.
+         */
+        post: operations["create_order_export_api_v1_console_exports_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/exports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Export
+         * @description An export's status and progress; ``download_url`` once it is done.
+         */
+        get: operations["get_export_api_v1_console_exports__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/exports/{job_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Export
+         * @description The export's CSV (UTF-8 with BOM), to the staff member who asked for it or an owner.
+         */
+        get: operations["download_export_api_v1_console_exports__job_id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Media
+         * @description Upload a product image; returns its ``/media/…`` URL for product and SKU images.
+         */
+        post: operations["upload_media_api_v1_console_media_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Orders
+         * @description Orders, newest first (addresses masked); filter by status, find by order no. or phone.
+         */
+        get: operations["list_orders_api_v1_console_orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/orders/{order_no}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Order
+         * @description One order with its timeline, after-sales, payments and refunds.
+         */
+        get: operations["get_order_api_v1_console_orders__order_no__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/orders/{order_no}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship Order
+         * @description Mark a paid order shipped with the carrier and tracking number.
+         */
+        post: operations["ship_order_api_v1_console_orders__order_no__ship_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/payments/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Reconciliation
+         * @description A day's comparison of WeChat Pay's trade bill with Shoplet's payments and refunds.
+         */
+        get: operations["get_reconciliation_api_v1_console_payments_reconciliation_get"];
+        put?: never;
+        /**
+         * Run Reconciliation
+         * @description Reconcile a day again now (after a late bill or a fix), replacing its report.
+         */
+        post: operations["run_reconciliation_api_v1_console_payments_reconciliation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/products": {
         parameters: {
             query?: never;
@@ -330,6 +758,30 @@ export interface paths {
          * @description Publish (``on_sale``), withdraw (``off_sale``) or send back to ``draft``.
          */
         post: operations["set_product_status_api_v1_console_products__product_id__status_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/shipping-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Shipping Rules
+         * @description The shop's shipping fees: flat fee, free-shipping threshold, fees by region.
+         */
+        get: operations["get_shipping_rules_api_v1_console_shipping_rules_get"];
+        /**
+         * Put Shipping Rules
+         * @description Replace the shipping rules; checkout prices new orders with them at once.
+         */
+        put: operations["put_shipping_rules_api_v1_console_shipping_rules_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -516,6 +968,259 @@ export interface paths {
         patch: operations["update_address_api_v1_me_addresses__address_id__patch"];
         trace?: never;
     };
+    "/api/v1/me/favorites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Favorites
+         * @description The member's favourite products, newest first, as they are now.
+         */
+        get: operations["list_favorites_api_v1_me_favorites_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/favorites/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Favorite
+         * @description Whether the member has favourited the product.
+         */
+        get: operations["get_favorite_api_v1_me_favorites__product_id__get"];
+        /**
+         * Add Favorite
+         * @description Favourite a product on sale (idempotent).
+         */
+        put: operations["add_favorite_api_v1_me_favorites__product_id__put"];
+        post?: never;
+        /**
+         * Remove Favorite
+         * @description Un-favourite a product (idempotent).
+         */
+        delete: operations["remove_favorite_api_v1_me_favorites__product_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Orders
+         * @description The signed-in shopper's orders, newest first (keyset pages).
+         */
+        get: operations["list_orders_api_v1_orders_get"];
+        put?: never;
+        /**
+         * Place Order
+         * @description Place an order from the cart's selected lines (or ``items``): prices are recomputed on the
+         *     server, the stock is held until the payment deadline (409 ``inventory.insufficient``).
+         */
+        post: operations["place_order_api_v1_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Order
+         * @description One order: lines, amounts, masked address, timeline and after-sales.
+         */
+        get: operations["get_order_api_v1_orders__order_no__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/aftersales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Aftersale
+         * @description Ask for a refund (``refund_only``) or to return goods for a refund (``return_refund``).
+         */
+        post: operations["request_aftersale_api_v1_orders__order_no__aftersales_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/aftersales/{aftersale_no}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw Aftersale
+         * @description Withdraw a request that is not being refunded yet (nor its goods sent back).
+         */
+        post: operations["withdraw_aftersale_api_v1_orders__order_no__aftersales__aftersale_no__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/aftersales/{aftersale_no}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Return
+         * @description The goods of an approved return are on their way back (carrier and tracking no.).
+         */
+        post: operations["submit_return_api_v1_orders__order_no__aftersales__aftersale_no__return_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Order
+         * @description Cancel an unpaid order; its stock is released at once.
+         */
+        post: operations["cancel_order_api_v1_orders__order_no__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/confirm-receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Receipt
+         * @description The shopper has received a shipped order.
+         */
+        post: operations["confirm_receipt_api_v1_orders__order_no__confirm_receipt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay Order
+         * @description Start paying an unpaid order with WeChat Pay (mini program JSAPI or H5).
+         */
+        post: operations["pay_order_api_v1_orders__order_no__pay_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/wechat/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Wechat Payment Notify
+         * @description WeChat Pay payment notify (TRANSACTION.SUCCESS).
+         */
+        post: operations["wechat_payment_notify_api_v1_payments_wechat_notify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/wechat/refund-notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Wechat Refund Notify
+         * @description WeChat Pay refund notify (REFUND.SUCCESS, REFUND.ABNORMAL, REFUND.CLOSED).
+         */
+        post: operations["wechat_refund_notify_api_v1_payments_wechat_refund_notify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -672,6 +1377,91 @@ export interface components {
             /** Tag */
             tag?: string | null;
         };
+        /** AfterSale */
+        AfterSale: {
+            /** Aftersale No */
+            aftersale_no: string;
+            /** Amount */
+            amount: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Items */
+            items: components["schemas"]["AfterSaleReturnItem"][];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "refund_only" | "return_refund";
+            /** Member Id */
+            member_id: number;
+            /** Order No */
+            order_no: string;
+            /** Reason */
+            reason: string;
+            /** Refund No */
+            refund_no: string | null;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Return Carrier */
+            return_carrier: string | null;
+            /** Return Tracking No */
+            return_tracking_no: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "requested" | "approved" | "awaiting_return" | "returned" | "refunding" | "refunded" | "rejected" | "cancelled";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** AfterSaleCreate */
+        AfterSaleCreate: {
+            /**
+             * Amount
+             * @description fen
+             */
+            amount: number;
+            /**
+             * Items
+             * @description return_refund: what goes back (default: every unit not returned yet)
+             */
+            items?: components["schemas"]["AfterSaleItem"][] | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "refund_only" | "return_refund";
+            /** Reason */
+            reason: string;
+        };
+        /** AfterSaleItem */
+        AfterSaleItem: {
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+        };
+        /**
+         * AfterSaleReject
+         * @description Console: refuse an after-sale.
+         */
+        AfterSaleReject: {
+            /** Reason */
+            reason: string;
+        };
+        /** AfterSaleReturnItem */
+        AfterSaleReturnItem: {
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+        };
         /** AuditEntry */
         AuditEntry: {
             /** Action */
@@ -757,6 +1547,177 @@ export interface components {
             /** Turntable Images */
             turntable_images: string[];
         };
+        /** Cart */
+        Cart: {
+            /** Lines */
+            lines: components["schemas"]["CartLine"][];
+            summary: components["schemas"]["CartSummary"];
+        };
+        /** CartCount */
+        CartCount: {
+            /** Line Count */
+            line_count: number;
+            /** Quantity */
+            quantity: number;
+        };
+        /** CartLine */
+        CartLine: {
+            /**
+             * Added At
+             * Format: date-time
+             */
+            added_at: string;
+            /**
+             * Available
+             * @description units in stock now
+             */
+            available: number;
+            /** Image */
+            image: string | null;
+            /**
+             * Is Purchasable
+             * @description on sale and active
+             */
+            is_purchasable: boolean;
+            /**
+             * Line Total
+             * @description price × quantity, fen
+             */
+            line_total: number;
+            /** Original Price */
+            original_price: number;
+            /**
+             * Price
+             * @description current unit price, fen
+             */
+            price: number;
+            /**
+             * Price At Add
+             * @description unit price when the shopper added it, fen
+             */
+            price_at_add: number;
+            /**
+             * Price Change
+             * @description price - price_at_add, fen (negative: cheaper now)
+             */
+            price_change: number;
+            /** Price Changed */
+            price_changed: boolean;
+            /**
+             * Product Id
+             * @description null when the SKU no longer exists
+             */
+            product_id: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Selected */
+            selected: boolean;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Title */
+            title: string;
+            /**
+             * Warnings
+             * @description e.g. "商品已下架", "已售罄", "库存不足"
+             */
+            warnings: string[];
+        };
+        /**
+         * CartLineAdd
+         * @description Add ``quantity`` units; an existing line grows (capped at 99 units a line).
+         */
+        CartLineAdd: {
+            /**
+             * Quantity
+             * @description 1..99
+             * @default 1
+             */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+        };
+        /** CartLineAdded */
+        CartLineAdded: {
+            line: components["schemas"]["CartLine"];
+            /** Line Count */
+            line_count: number;
+            /**
+             * Quantity Capped
+             * @description the line reached 99 units
+             */
+            quantity_capped: boolean;
+        };
+        /** CartLineUpdate */
+        CartLineUpdate: {
+            /** Quantity */
+            quantity?: number | null;
+            /** Selected */
+            selected?: boolean | null;
+        };
+        /** CartMergeRequest */
+        CartMergeRequest: {
+            /**
+             * Guest Token
+             * @description the guest's X-Cart-Token: 16..64 URL-safe characters
+             */
+            guest_token: string;
+        };
+        /** CartMergeResult */
+        CartMergeResult: {
+            cart: components["schemas"]["Cart"];
+            /**
+             * Dropped
+             * @description guest lines left out because the cart was full
+             */
+            dropped: number;
+            /**
+             * Merged
+             * @description guest lines moved into the member's cart
+             */
+            merged: number;
+        };
+        /**
+         * CartSelection
+         * @description Select or deselect every line, or only the lines of ``sku_ids``.
+         */
+        CartSelection: {
+            /** Selected */
+            selected: boolean;
+            /** Sku Ids */
+            sku_ids?: number[] | null;
+        };
+        /** CartSummary */
+        CartSummary: {
+            /**
+             * Has Issues
+             * @description a selected line cannot be bought as it is
+             */
+            has_issues: boolean;
+            /**
+             * Items Total
+             * @description selected, purchasable lines at current prices, fen
+             */
+            items_total: number;
+            /** Line Count */
+            line_count: number;
+            /**
+             * Max Lines
+             * @default 100
+             */
+            max_lines: number;
+            /**
+             * Selected Count
+             * @description selected lines
+             */
+            selected_count: number;
+            /**
+             * Selected Quantity
+             * @description units on selected lines
+             */
+            selected_quantity: number;
+        };
         /** Category */
         Category: {
             /** Children */
@@ -804,6 +1765,285 @@ export interface components {
             /** Sort Order */
             sort_order?: number | null;
         };
+        /** CheckoutItem */
+        CheckoutItem: {
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+        };
+        /** CheckoutPreview */
+        CheckoutPreview: {
+            address: components["schemas"]["OrderAddress"] | null;
+            /**
+             * Can Place Order
+             * @description an address, at least one line, no warning
+             */
+            can_place_order: boolean;
+            /** Discount Total */
+            discount_total: number;
+            /**
+             * Items Total
+             * @description lines that can be ordered, fen
+             */
+            items_total: number;
+            /** Lines */
+            lines: components["schemas"]["PreviewLine"][];
+            /** Payable Total */
+            payable_total: number;
+            /** Shipping Fee */
+            shipping_fee: number;
+            /** Warnings */
+            warnings: components["schemas"]["CheckoutWarning"][];
+        };
+        /** CheckoutPreviewRequest */
+        CheckoutPreviewRequest: {
+            /** Address Id */
+            address_id?: number | null;
+            /**
+             * Items
+             * @description buy now; absent: the cart's selected lines
+             */
+            items?: components["schemas"]["CheckoutItem"][] | null;
+        };
+        /** CheckoutWarning */
+        CheckoutWarning: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /** Sku Id */
+            sku_id: number;
+        };
+        /**
+         * ConsoleOrder
+         * @description An order as the console shows it: the order, its timeline and after-sales, and the
+         *     payments and refunds behind it (from payments' own records).
+         */
+        ConsoleOrder: {
+            address: components["schemas"]["OrderAddress"] | null;
+            /** Aftersales */
+            aftersales: components["schemas"]["AfterSale"][];
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Carrier */
+            carrier: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Discount Total */
+            discount_total: number;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description pending_payment: cancelled if unpaid by then
+             */
+            expires_at: string;
+            /**
+             * Item Count
+             * @description units on the order
+             */
+            item_count: number;
+            /** Items Total */
+            items_total: number;
+            /** Lines */
+            lines: components["schemas"]["OrderLine"][];
+            /** Member Id */
+            member_id: number;
+            /** Order No */
+            order_no: string;
+            /** Paid Amount */
+            paid_amount: number;
+            /** Paid At */
+            paid_at: string | null;
+            /** Payable Total */
+            payable_total: number;
+            /** Payment No */
+            payment_no: string | null;
+            /** Payments */
+            payments: components["schemas"]["PaymentInfo"][];
+            /** Received At */
+            received_at: string | null;
+            /** Refunded Amount */
+            refunded_amount: number;
+            /** Refunded Total */
+            refunded_total: number;
+            /** Refunding Amount */
+            refunding_amount: number;
+            /** Refunds */
+            refunds: components["schemas"]["RefundInfo"][];
+            /** Remark */
+            remark: string | null;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Shipping Fee */
+            shipping_fee: number;
+            /** Source */
+            source: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
+            /** Stock Source Ref */
+            stock_source_ref: string | null;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntry"][];
+            /** Tracking No */
+            tracking_no: string | null;
+        };
+        /** Dashboard */
+        Dashboard: {
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /**
+             * Low Stock
+             * @description SKUs on sale, scarcest first
+             */
+            low_stock: components["schemas"]["LowStockItem"][];
+            /** Low Stock Threshold */
+            low_stock_threshold: number;
+            /** Timezone */
+            timezone: string;
+            today: components["schemas"]["DayFigures"];
+            /**
+             * Top Products
+             * @description by units over 30 days
+             */
+            top_products: components["schemas"]["TopProduct"][];
+            /**
+             * Trend
+             * @description the last 30 days, oldest first
+             */
+            trend: components["schemas"]["TrendPoint"][];
+            yesterday: components["schemas"]["DayFigures"];
+        };
+        /** DayFigures */
+        DayFigures: {
+            /**
+             * Average Order Value
+             * @description GMV / orders, fen (0 without orders)
+             */
+            average_order_value: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Gmv
+             * @description payable totals of the orders paid that day, fen
+             */
+            gmv: number;
+            /** Orders */
+            orders: number;
+            /** Paying Shoppers */
+            paying_shoppers: number;
+            /**
+             * Refunded
+             * @description refunded so far on the orders paid that day, fen
+             */
+            refunded: number;
+        };
+        /** ExportJobOut */
+        ExportJobOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number;
+            /** Download Url */
+            download_url: string | null;
+            /** Error */
+            error: string | null;
+            /** Filters */
+            filters: {
+                [key: string]: unknown;
+            };
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Phones Masked */
+            phones_masked: boolean;
+            /**
+             * Progress
+             * @description rows written
+             */
+            progress: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "expired";
+            /**
+             * Total
+             * @description rows to write (counted when the export started)
+             */
+            total: number;
+        };
+        /** ExportQueued */
+        ExportQueued: {
+            /** Job Id */
+            job_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "expired";
+            /** Status Url */
+            status_url: string;
+        };
+        /** FavoriteItem */
+        FavoriteItem: {
+            /**
+             * Favorited At
+             * Format: date-time
+             */
+            favorited_at: string;
+            /** Image */
+            image: string | null;
+            /**
+             * Is Available
+             * @description the product is on sale
+             */
+            is_available: boolean;
+            /** Original Price */
+            original_price: number;
+            /**
+             * Price
+             * @description lowest SKU price, fen
+             */
+            price: number;
+            /** Product Id */
+            product_id: number;
+            /** Title */
+            title: string;
+        };
+        /** FavoriteState */
+        FavoriteState: {
+            /** Favorited */
+            favorited: boolean;
+            /** Product Id */
+            product_id: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -848,6 +2088,40 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /** LowStockItem */
+        LowStockItem: {
+            /** Available */
+            available: number;
+            /** Image */
+            image: string | null;
+            /** On Hand */
+            on_hand: number;
+            /** Product Id */
+            product_id: number;
+            /** Reserved */
+            reserved: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Title */
+            title: string;
+        };
+        /** MediaOut */
+        MediaOut: {
+            /** Content Type */
+            content_type: string;
+            /** Height */
+            height: number;
+            /** Key */
+            key: string;
+            /** Size */
+            size: number;
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
         };
         /** Member */
         Member: {
@@ -908,10 +2182,272 @@ export interface components {
              */
             secret: string;
         };
+        /** OrderAddress */
+        OrderAddress: {
+            /** City */
+            city: string;
+            /** Detail */
+            detail: string;
+            /** District */
+            district: string;
+            /** Is Masked */
+            is_masked: boolean;
+            /** Phone */
+            phone: string;
+            /** Postal Code */
+            postal_code: string | null;
+            /** Province */
+            province: string;
+            /** Recipient */
+            recipient: string;
+            /** Region Code */
+            region_code: string;
+        };
+        /**
+         * OrderAdmin
+         * @description The console's view. ``address`` is masked unless the caller asked to reveal it (None when
+         *     the caller passed no PII cipher).
+         */
+        OrderAdmin: {
+            address: components["schemas"]["OrderAddress"] | null;
+            /** Aftersales */
+            aftersales: components["schemas"]["AfterSale"][];
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Carrier */
+            carrier: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Discount Total */
+            discount_total: number;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description pending_payment: cancelled if unpaid by then
+             */
+            expires_at: string;
+            /**
+             * Item Count
+             * @description units on the order
+             */
+            item_count: number;
+            /** Items Total */
+            items_total: number;
+            /** Lines */
+            lines: components["schemas"]["OrderLine"][];
+            /** Member Id */
+            member_id: number;
+            /** Order No */
+            order_no: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Payable Total */
+            payable_total: number;
+            /** Payment No */
+            payment_no: string | null;
+            /** Received At */
+            received_at: string | null;
+            /** Refunded Total */
+            refunded_total: number;
+            /** Remark */
+            remark: string | null;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Shipping Fee */
+            shipping_fee: number;
+            /** Source */
+            source: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
+            /** Stock Source Ref */
+            stock_source_ref: string | null;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntry"][];
+            /** Tracking No */
+            tracking_no: string | null;
+        };
+        /** OrderCancel */
+        OrderCancel: {
+            /** Reason */
+            reason?: string | null;
+        };
+        /** OrderCreate */
+        OrderCreate: {
+            /** Address Id */
+            address_id: number;
+            /**
+             * Items
+             * @description buy now; absent: the cart's selected lines (removed from the cart)
+             */
+            items?: components["schemas"]["CheckoutItem"][] | null;
+            /** Remark */
+            remark?: string | null;
+        };
+        /** OrderDetail */
+        OrderDetail: {
+            address: components["schemas"]["OrderAddress"];
+            /** Aftersales */
+            aftersales: components["schemas"]["AfterSale"][];
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Carrier */
+            carrier: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Discount Total */
+            discount_total: number;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description pending_payment: cancelled if unpaid by then
+             */
+            expires_at: string;
+            /**
+             * Item Count
+             * @description units on the order
+             */
+            item_count: number;
+            /** Items Total */
+            items_total: number;
+            /** Lines */
+            lines: components["schemas"]["OrderLine"][];
+            /** Order No */
+            order_no: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Payable Total */
+            payable_total: number;
+            /** Received At */
+            received_at: string | null;
+            /** Refunded Total */
+            refunded_total: number;
+            /** Remark */
+            remark: string | null;
+            /** Shipped At */
+            shipped_at: string | null;
+            /** Shipping Fee */
+            shipping_fee: number;
+            /** Source */
+            source: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
+            /** Timeline */
+            timeline: components["schemas"]["TimelineEntry"][];
+            /** Tracking No */
+            tracking_no: string | null;
+        };
+        /**
+         * OrderExportCreate
+         * @description Which orders to export; days are Asia/Shanghai calendar days, both ends included.
+         */
+        OrderExportCreate: {
+            /**
+             * Since
+             * @description first day (orders placed from 00:00)
+             */
+            since?: string | null;
+            /** Status */
+            status?: ("pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded" | "after_sale") | null;
+            /**
+             * Until
+             * @description last day (orders placed until 24:00)
+             */
+            until?: string | null;
+        };
+        /** OrderLine */
+        OrderLine: {
+            /** Discount */
+            discount: number;
+            /** Image */
+            image: string | null;
+            /** Line Total */
+            line_total: number;
+            /** Payable */
+            payable: number;
+            /** Product Id */
+            product_id: number;
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Title */
+            title: string;
+            /** Unit Price */
+            unit_price: number;
+        };
+        /** OrderSummary */
+        OrderSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Discount Total */
+            discount_total: number;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description pending_payment: cancelled if unpaid by then
+             */
+            expires_at: string;
+            /**
+             * Item Count
+             * @description units on the order
+             */
+            item_count: number;
+            /** Items Total */
+            items_total: number;
+            /** Lines */
+            lines: components["schemas"]["OrderLine"][];
+            /** Order No */
+            order_no: string;
+            /** Payable Total */
+            payable_total: number;
+            /** Refunded Total */
+            refunded_total: number;
+            /** Shipping Fee */
+            shipping_fee: number;
+            /** Source */
+            source: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
+        };
         /** Page[Address] */
         Page_Address_: {
             /** Items */
             items: components["schemas"]["Address"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[AfterSale] */
+        Page_AfterSale_: {
+            /** Items */
+            items: components["schemas"]["AfterSale"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -922,10 +2458,38 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ExportJobOut] */
+        Page_ExportJobOut_: {
+            /** Items */
+            items: components["schemas"]["ExportJobOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[FavoriteItem] */
+        Page_FavoriteItem_: {
+            /** Items */
+            items: components["schemas"]["FavoriteItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[LedgerEntry] */
         Page_LedgerEntry_: {
             /** Items */
             items: components["schemas"]["LedgerEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[OrderAdmin] */
+        Page_OrderAdmin_: {
+            /** Items */
+            items: components["schemas"]["OrderAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[OrderSummary] */
+        Page_OrderSummary_: {
+            /** Items */
+            items: components["schemas"]["OrderSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -949,6 +2513,99 @@ export interface components {
             items: components["schemas"]["StaffAccount"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** PayRequest */
+        PayRequest: {
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "wechat_jsapi" | "wechat_h5";
+        };
+        /** PaymentInfo */
+        PaymentInfo: {
+            /** Amount */
+            amount: number;
+            /** Channel */
+            channel: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Order No */
+            order_no: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Payment No */
+            payment_no: string;
+            /** Status */
+            status: string;
+            /** Transaction Id */
+            transaction_id: string | null;
+        };
+        /**
+         * PaymentStart
+         * @description ``pay_params`` for ``wx.requestPayment`` (JSAPI), or ``h5_url`` for a mobile browser.
+         */
+        PaymentStart: {
+            /** Amount */
+            amount: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "wechat_jsapi" | "wechat_h5";
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** H5 Url */
+            h5_url: string | null;
+            /** Order No */
+            order_no: string;
+            /** Pay Params */
+            pay_params: {
+                [key: string]: string;
+            } | null;
+            /** Payment No */
+            payment_no: string;
+            /** Prepay Id */
+            prepay_id: string;
+        };
+        /** PreviewLine */
+        PreviewLine: {
+            /**
+             * Available
+             * @description units in stock now
+             */
+            available: number;
+            /** Discount */
+            discount: number;
+            /** Image */
+            image: string | null;
+            /** Line Total */
+            line_total: number;
+            /** Payable */
+            payable: number;
+            /** Product Id */
+            product_id: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable" | "insufficient";
+            /** Title */
+            title: string;
+            /** Unit Price */
+            unit_price: number;
         };
         /** ProductAdmin */
         ProductAdmin: {
@@ -1116,10 +2773,112 @@ export interface components {
             /** Turntable Images */
             turntable_images?: string[] | null;
         };
+        /** ReconciliationOut */
+        ReconciliationOut: {
+            /**
+             * Bill Date
+             * Format: date
+             */
+            bill_date: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Differences */
+            differences: {
+                [key: string]: unknown;
+            }[];
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: {
+                [key: string]: unknown;
+            };
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /** RefundInfo */
+        RefundInfo: {
+            /** Aftersale No */
+            aftersale_no: string | null;
+            /** Amount */
+            amount: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Order No */
+            order_no: string;
+            /** Payment No */
+            payment_no: string;
+            /** Reason */
+            reason: string;
+            /** Refund No */
+            refund_no: string;
+            /** Status */
+            status: string;
+            /** Succeeded At */
+            succeeded_at: string | null;
+            /** Wechat Refund Id */
+            wechat_refund_id: string | null;
+        };
+        /** ReturnShipment */
+        ReturnShipment: {
+            /** Carrier */
+            carrier: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /**
+         * Shipment
+         * @description Console: mark an order shipped.
+         */
+        Shipment: {
+            /** Carrier */
+            carrier: string;
+            /** Tracking No */
+            tracking_no: string;
+        };
+        /**
+         * ShippingRulesUpdate
+         * @description Request body for the console: the complete rules (they replace the current ones).
+         */
+        ShippingRulesUpdate: {
+            /**
+             * Flat Fee
+             * @description fen
+             */
+            flat_fee: number;
+            /**
+             * Free Threshold
+             * @description items total (after discounts, fen) from which shipping is free; null: never
+             */
+            free_threshold: number | null;
+            /**
+             * Region Fees
+             * @description region-code prefix (2-6 digits) -> fee replacing flat_fee; longest wins
+             */
+            region_fees?: {
+                [key: string]: number;
+            };
+        };
+        /** ShippingRulesView */
+        ShippingRulesView: {
+            /** Flat Fee */
+            flat_fee: number;
+            /** Free Threshold */
+            free_threshold: number | null;
+            /** Region Fees */
+            region_fees: {
+                [key: string]: number;
+            };
         };
         /** SkuAdmin */
         SkuAdmin: {
@@ -1383,6 +3142,24 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** TimelineEntry */
+        TimelineEntry: {
+            /** Actor */
+            actor: string;
+            /** Aftersale No */
+            aftersale_no: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Reason */
+            reason: string | null;
+            /** To Status */
+            to_status: string;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -1404,6 +3181,29 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** TopProduct */
+        TopProduct: {
+            /** Gmv */
+            gmv: number;
+            /** Product Id */
+            product_id: number;
+            /** Title */
+            title: string;
+            /** Units */
+            units: number;
+        };
+        /** TrendPoint */
+        TrendPoint: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Gmv */
+            gmv: number;
+            /** Orders */
+            orders: number;
         };
         /** ValidationError */
         ValidationError: {
@@ -1771,6 +3571,423 @@ export interface operations {
             };
         };
     };
+    get_cart_api_v1_cart_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description guest cart token (16..64 URL-safe characters); ignored for members */
+                "x-cart-token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    count_cart_api_v1_cart_count_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description guest cart token (16..64 URL-safe characters); ignored for members */
+                "x-cart-token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartCount"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_line_api_v1_cart_lines_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description guest cart token (16..64 URL-safe characters); ignored for members */
+                "x-cart-token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartLineAdd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartLineAdded"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_line_api_v1_cart_lines__sku_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description guest cart token (16..64 URL-safe characters); ignored for members */
+                "x-cart-token"?: string | null;
+            };
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_line_api_v1_cart_lines__sku_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description guest cart token (16..64 URL-safe characters); ignored for members */
+                "x-cart-token"?: string | null;
+            };
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartLineUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    merge_cart_api_v1_cart_merge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartMergeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartMergeResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    select_lines_api_v1_cart_selection_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description guest cart token (16..64 URL-safe characters); ignored for members */
+                "x-cart-token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartSelection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_categories_api_v1_categories_get: {
         parameters: {
             query?: never;
@@ -1787,6 +4004,441 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Category"][];
+                };
+            };
+        };
+    };
+    preview_api_v1_checkout_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutPreview"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_aftersales_api_v1_console_aftersales_get: {
+        parameters: {
+            query?: {
+                status?: ("requested" | "approved" | "awaiting_return" | "returned" | "refunding" | "refunded" | "rejected" | "cancelled") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AfterSale_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_aftersale_api_v1_console_aftersales__aftersale_no__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aftersale_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_return_api_v1_console_aftersales__aftersale_no__confirm_return_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aftersale_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_aftersale_api_v1_console_aftersales__aftersale_no__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                aftersale_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AfterSaleReject"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2451,6 +5103,954 @@ export interface operations {
             };
         };
     };
+    get_dashboard_api_v1_console_dashboard_get: {
+        parameters: {
+            query?: {
+                low_stock_threshold?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_exports_api_v1_console_exports_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ExportJobOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_order_export_api_v1_console_exports_orders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderExportCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportQueued"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_export_api_v1_console_exports__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportJobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_export_api_v1_console_exports__job_id__download_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_media_api_v1_console_media_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description PNG, JPEG or WebP, at most 5 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_orders_api_v1_console_orders_get: {
+        parameters: {
+            query?: {
+                status?: ("pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded" | "after_sale") | null;
+                /** @description an order no. or a full phone number */
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_order_api_v1_console_orders__order_no__get: {
+        parameters: {
+            query?: {
+                /** @description show the full address and phone (recorded in the audit log) */
+                reveal?: boolean;
+            };
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleOrder"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ship_order_api_v1_console_orders__order_no__ship_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Shipment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_reconciliation_api_v1_console_payments_reconciliation_get: {
+        parameters: {
+            query: {
+                /** @description China calendar day, YYYY-MM-DD */
+                date: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_reconciliation_api_v1_console_payments_reconciliation_post: {
+        parameters: {
+            query: {
+                /** @description China calendar day, YYYY-MM-DD */
+                date: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     list_products_api_v1_console_products_get: {
         parameters: {
             query?: {
@@ -2931,6 +6531,139 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_shipping_rules_api_v1_console_shipping_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingRulesView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    put_shipping_rules_api_v1_console_shipping_rules_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShippingRulesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingRulesView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3897,6 +7630,1060 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    list_favorites_api_v1_me_favorites_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FavoriteItem_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_favorite_api_v1_me_favorites__product_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FavoriteState"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_favorite_api_v1_me_favorites__product_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FavoriteState"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_favorite_api_v1_me_favorites__product_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FavoriteState"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_orders_api_v1_orders_get: {
+        parameters: {
+            query?: {
+                /** @description an order status, or after_sale (has a request) */
+                status?: ("pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded" | "after_sale") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderSummary_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    place_order_api_v1_orders_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 8-64 printable characters, new for every order the shopper places; a retry with the same key returns the first order */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_order_api_v1_orders__order_no__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_aftersale_api_v1_orders__order_no__aftersales_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AfterSaleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    withdraw_aftersale_api_v1_orders__order_no__aftersales__aftersale_no__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+                aftersale_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    submit_return_api_v1_orders__order_no__aftersales__aftersale_no__return_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+                aftersale_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnShipment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_order_api_v1_orders__order_no__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["OrderCancel"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_receipt_api_v1_orders__order_no__confirm_receipt_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pay_order_api_v1_orders__order_no__pay_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStart"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    wechat_payment_notify_api_v1_payments_wechat_notify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted (or already applied) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unreadable or not matching: `{"code": "FAIL", "message": …}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not verifiably from WeChat Pay: `{"code": "FAIL", "message": …}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    wechat_refund_notify_api_v1_payments_wechat_refund_notify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted (or already applied) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unreadable or not matching: `{"code": "FAIL", "message": …}` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not verifiably from WeChat Pay: `{"code": "FAIL", "message": …}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,7 +1,7 @@
 /**
- * Shapes the console works with. Operations in the schema snapshot take their types from the
- * generated `schema.d.ts`; planned operations (not served yet) use the shapes of the API contract
- * (docs/console.md) and move to generated types when the backend lands.
+ * Shapes the console works with, named after the generated `schema.d.ts` (from the schema
+ * snapshot). A planned operation (not served yet) would declare its shape here by hand and move
+ * to the generated type when the backend lands.
  */
 import type { components } from './schema'
 
@@ -35,100 +35,18 @@ export type SkuUpdate = S['SkuUpdate']
 export type StockLevel = S['StockLevelOut']
 export type LedgerEntry = S['LedgerEntry']
 
-// ---- trade (planned) ----
-export type OrderStatus =
-  | 'pending_payment'
-  | 'paid'
-  | 'shipped'
-  | 'received'
-  | 'completed'
-  | 'cancelled'
-  | 'after_sale'
-
-export interface OrderLine {
-  sku_id: number
-  product_id?: number
-  title: string
-  spec_text?: string
-  image?: string | null
-  quantity: number
-  price: number
-}
-
-export interface OrderAmounts {
-  items_total: number
-  shipping_fee: number
-  discount_total: number
-  payable_total: number
-}
-
-export interface OrderEvent {
-  at: string
-  from: string | null
-  to: string
-  actor?: string | null
-  reason?: string | null
-}
-
-export interface OrderSummary {
-  order_no: string
-  status: OrderStatus
-  created_at: string
-  payable_total: number
-  item_count?: number
-  buyer_phone?: string | null
-  recipient?: string | null
-  lines?: OrderLine[]
-}
-
-export interface OrderDetail extends OrderSummary {
-  lines: OrderLine[]
-  amounts?: OrderAmounts
-  address?: Record<string, string | null> | null
-  timeline: OrderEvent[]
-  expires_at?: string | null
-  shipment?: { carrier: string; tracking_no: string; shipped_at?: string } | null
-  remark?: string | null
-}
-
-export type AftersaleStatus = 'pending' | 'approved' | 'rejected' | 'refunded' | 'closed'
-
-export interface Aftersale {
-  aftersale_no: string
-  order_no: string
-  kind: 'refund_only' | 'return_refund'
-  reason: string
-  amount: number
-  status: AftersaleStatus | string
-  created_at: string
-  reject_reason?: string | null
-}
-
-export interface ExportJob {
-  job_id: string
-  status: 'pending' | 'running' | 'done' | 'failed' | string
-  progress: number
-  total: number
-  download_url: string | null
-}
-
-export interface DashboardFigures {
-  gmv: number
-  orders: number
-  paying_shoppers: number
-  aov: number
-}
-
-export interface Dashboard {
-  today: DashboardFigures
-  yesterday: DashboardFigures
-  trend: { date: string; gmv: number; orders: number }[]
-  top_products: { product_id: number; title: string; units: number; gmv: number }[]
-  low_stock: {
-    sku_id: number
-    product_id: number
-    title: string
-    spec_text?: string
-    available: number
-  }[]
-}
+// ---- trade ----
+export type OrderAdmin = S['OrderAdmin']
+export type ConsoleOrder = S['ConsoleOrder']
+export type OrderStatus = OrderAdmin['status']
+export type OrderLine = OrderAdmin['lines'][number]
+export type TimelineEntry = OrderAdmin['timeline'][number]
+export type OrderAddress = NonNullable<OrderAdmin['address']>
+export type Aftersale = S['AfterSale']
+export type AftersaleStatus = Aftersale['status']
+export type ExportJob = S['ExportJobOut']
+export type ExportQueued = S['ExportQueued']
+export type OrderExportCreate = S['OrderExportCreate']
+export type Dashboard = S['Dashboard']
+export type DashboardFigures = S['DayFigures']
+export type MediaOut = S['MediaOut']

@@ -27,6 +27,7 @@ export const ORDER_STATUS_LABELS: Record<string, string> = {
   received: '已收货',
   completed: '已完成',
   cancelled: '已取消',
+  refunded: '已退款',
   after_sale: '售后中',
 }
 
@@ -37,11 +38,14 @@ export const PRODUCT_STATUS_LABELS: Record<string, string> = {
 }
 
 export const AFTERSALE_STATUS_LABELS: Record<string, string> = {
-  pending: '待处理',
+  requested: '待处理',
   approved: '已同意',
-  rejected: '已拒绝',
+  awaiting_return: '待买家退货',
+  returned: '已收到退货',
+  refunding: '退款中',
   refunded: '已退款',
-  closed: '已关闭',
+  rejected: '已拒绝',
+  cancelled: '已撤销',
 }
 
 export const AFTERSALE_KIND_LABELS: Record<string, string> = {

@@ -1,9 +1,8 @@
-/** CSV export jobs: start one, poll its progress until done or failed. */
+/** CSV export jobs: start one, poll its progress until it finishes, download the file. */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { QueryValue } from '@/api/client'
 import { consoleApi } from '@/api/console'
-import type { ExportJob } from '@/api/types'
+import type { ExportJob, OrderExportCreate } from '@/api/types'
 
 export const POLL_MS = 1000
 
@@ -14,11 +13,16 @@ export function percent(job: Pick<ExportJob, 'progress' | 'total' | 'status'>): 
 }
 
 export function isFinished(job: Pick<ExportJob, 'status'>): boolean {
-  return job.status === 'done' || job.status === 'failed'
+  return job.status === 'done' || job.status === 'failed' || job.status === 'expired'
+}
+
+/** What the progress line shows while the job is queued (before the first poll answers). */
+export type JobView = Pick<ExportJob, 'status' | 'progress' | 'total' | 'download_url' | 'error'> & {
+  id: number
 }
 
 export const useExportsStore = defineStore('exports', () => {
-  const job = ref<ExportJob | null>(null)
+  const job = ref<JobView | null>(null)
   const error = ref<string | null>(null)
   let timer: ReturnType<typeof setTimeout> | null = null
 
@@ -27,7 +31,7 @@ export const useExportsStore = defineStore('exports', () => {
     timer = null
   }
 
-  async function poll(jobId: string): Promise<void> {
+  async function poll(jobId: number): Promise<void> {
     try {
       job.value = await consoleApi.getExport(jobId)
       if (!isFinished(job.value)) timer = setTimeout(() => void poll(jobId), POLL_MS)
@@ -36,13 +40,25 @@ export const useExportsStore = defineStore('exports', () => {
     }
   }
 
-  async function start(filters: Record<string, QueryValue>): Promise<void> {
+  async function start(filters: OrderExportCreate): Promise<void> {
     stop()
     error.value = null
-    const { job_id } = await consoleApi.exportOrders(filters)
-    job.value = { job_id, status: 'pending', progress: 0, total: 0, download_url: null }
-    await poll(job_id)
+    const queued = await consoleApi.exportOrders(filters)
+    job.value = {
+      id: queued.job_id,
+      status: queued.status,
+      progress: 0,
+      total: 0,
+      download_url: null,
+      error: null,
+    }
+    await poll(queued.job_id)
   }
 
-  return { job, error, start, stop }
+  async function download(): Promise<string | null> {
+    if (!job.value || job.value.status !== 'done') return null
+    return consoleApi.downloadExport(job.value.id)
+  }
+
+  return { job, error, start, stop, download }
 })

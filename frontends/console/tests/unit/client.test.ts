@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, buildQuery, call, configureClient, OperationUnavailable } from '@/api/client'
+import { ApiError, buildQuery, call, configureClient, dispositionFilename, OperationUnavailable } from '@/api/client'
 import { consoleApi } from '@/api/console'
 import { buildPath, OPS, type Operation } from '@/api/operations'
 import { fakeFetch, problem, tokenResponse } from './helpers'
@@ -64,6 +64,12 @@ describe('api client', () => {
     const ghost: Operation = { method: 'DELETE', path: '/api/v1/console/nothing/{id}', planned: true }
     await expect(call(ghost, { params: { id: 1 } })).rejects.toBeInstanceOf(OperationUnavailable)
     expect(backend.fetch).not.toHaveBeenCalled()
+  })
+
+  it('reads download file names', () => {
+    expect(dispositionFilename(`attachment; filename="a.csv"; filename*=UTF-8''%E8%AE%A2%E5%8D%95.csv`, 'x')).toBe('订单.csv')
+    expect(dispositionFilename('attachment; filename="orders-1.csv"', 'x')).toBe('orders-1.csv')
+    expect(dispositionFilename(null, 'x')).toBe('x')
   })
 
   it('builds paths and queries', () => {

@@ -267,6 +267,48 @@ def test_reduced_motion_is_honoured(browser: Any, live_server: str) -> None:
         context.close()
 
 
+def test_guest_cart_edit_and_merge_on_login(page: Any, live_server: str) -> None:
+    _require(live_server, "POST /api/v1/cart/lines", "GET /api/v1/cart", "POST /api/v1/cart/merge")
+    product_id = _first_product_id(live_server)
+    page.goto(f"/pages/product/detail?id={product_id}")
+    page.get_by_role("radio").first.wait_for()
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".pd__badge").wait_for()
+    assert page.locator(".pd__badge").inner_text().startswith("1")
+
+    page.get_by_role("link", name=re.compile("购物车")).first.click()
+    lines = page.get_by_role("list", name="购物车商品").get_by_role("listitem")
+    lines.first.wait_for()
+    assert lines.count() == 1
+    total_one = page.locator(".ct__sum").inner_text()
+    page.get_by_role("button", name=re.compile("^增加")).first.click()
+    page.wait_for_function(
+        "(t) => document.querySelector('.ct__sum').textContent.trim() !== t", arg=total_one
+    )
+    unit = int(total_one.replace("¥", "").replace(".", ""))
+    assert page.locator(".ct__sum").inner_text() == f"¥{unit * 2 // 100}.{unit * 2 % 100:02d}"
+    _check(page, "cart")
+
+    checkbox = page.get_by_role("checkbox", name=re.compile("^选择"))
+    checkbox.press("Space")
+    page.wait_for_function(
+        "() => document.querySelector('.ct__sum').textContent.trim() === '¥0.00'"
+    )
+    assert checkbox.get_attribute("aria-checked") == "false"
+    checkbox.press("Space")
+    page.wait_for_function(
+        "() => document.querySelector('.ct__sum').textContent.trim() !== '¥0.00'"
+    )
+
+    # Logging in folds the guest cart into the member's.
+    _login(page, live_server, "13900003333")
+    page.goto("/pages/cart/index")
+    lines = page.get_by_role("list", name="购物车商品").get_by_role("listitem")
+    lines.first.wait_for()
+    assert lines.count() == 1
+    assert page.get_by_role("button", name="结算(2)").is_visible()
+
+
 def test_buy_and_pay_through_the_simulator(page: Any, live_server: str) -> None:
     _require(live_server, *PURCHASE_ENDPOINTS)
     product_id = _first_product_id(live_server)

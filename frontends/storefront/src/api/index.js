@@ -30,11 +30,13 @@ export const api = {
   },
   favorites: {
     list: (query) => call('listFavorites', { query }),
+    state: (productId) => call('getFavorite', { params: { product_id: productId } }),
     add: (productId) => call('addFavorite', { params: { product_id: productId } }),
     remove: (productId) => call('removeFavorite', { params: { product_id: productId } }),
   },
   cart: {
     get: () => call('getCart'),
+    count: () => call('countCart'),
     add: (sku_id, quantity) => call('addCartLine', { body: { sku_id, quantity } }),
     update: (skuId, patch) => call('updateCartLine', { params: { sku_id: skuId }, body: patch }),
     remove: (skuId) => call('removeCartLine', { params: { sku_id: skuId } }),

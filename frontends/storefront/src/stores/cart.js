@@ -4,6 +4,19 @@ import { randomId } from '../utils/ids'
 import { load, remove, save } from '../utils/storage'
 
 const GUEST_KEY = 'shoplet.cartToken'
+const CART_TAB_INDEX = 2
+
+/** The number on the cart tab; a no-op where there is no tab bar (unit tests, other pages). */
+function syncTabBadge(count) {
+  try {
+    if (typeof uni === 'undefined' || !uni.setTabBarBadge) return
+    const noop = () => {}
+    if (count > 0) uni.setTabBarBadge({ index: CART_TAB_INDEX, text: count > 99 ? '99+' : String(count), fail: noop })
+    else uni.removeTabBarBadge({ index: CART_TAB_INDEX, fail: noop })
+  } catch {
+    // no tab bar on this page
+  }
+}
 
 export const useCartStore = defineStore('cart', {
   state: () => ({
@@ -37,16 +50,19 @@ export const useCartStore = defineStore('cart', {
       this.lines = cart.lines || []
       this.summary = cart.summary || { selected_count: 0, items_total: 0 }
       this.loaded = true
+      syncTabBadge(this.count)
       return cart
     },
     async load() {
       return this.apply(await api.cart.get())
     },
+    /** Add a SKU; resolves with `{ capped }` (the line hit the 99-unit limit). */
     async add(skuId, quantity = 1) {
-      this.ensureGuestToken()
-      const cart = await api.cart.add(skuId, quantity)
-      cart && cart.lines ? this.apply(cart) : await this.load()
+      if (!this.hasOwner()) this.ensureGuestToken()
+      const added = await api.cart.add(skuId, quantity)
+      await this.load()
       this.addedTick += 1
+      return { capped: Boolean(added && added.quantity_capped) }
     },
     async setQuantity(skuId, quantity) {
       this.apply(await api.cart.update(skuId, { quantity }))
@@ -58,16 +74,15 @@ export const useCartStore = defineStore('cart', {
       this.apply(await api.cart.selectAll(selected))
     },
     async remove(skuId) {
-      const cart = await api.cart.remove(skuId)
-      cart && cart.lines ? this.apply(cart) : await this.load()
+      this.apply(await api.cart.remove(skuId))
     },
     /** After login: fold the guest cart into the member's, then forget the guest token. */
     async mergeGuest() {
       if (!this.guestToken) return
       const token = this.guestToken
       try {
-        const cart = await api.cart.merge(token)
-        if (cart && cart.lines) this.apply(cart)
+        const res = await api.cart.merge(token)
+        if (res && res.cart) this.apply(res.cart)
       } finally {
         this.guestToken = ''
         remove(GUEST_KEY)
@@ -77,6 +92,11 @@ export const useCartStore = defineStore('cart', {
       this.lines = []
       this.summary = { selected_count: 0, items_total: 0 }
       this.loaded = false
+      syncTabBadge(0)
+    },
+    // Set by stores/index.js: whether a member is logged in (then no guest token is needed).
+    hasOwner() {
+      return false
     },
   },
 })

@@ -11,10 +11,19 @@ export const useFavoritesStore = defineStore('favorites', {
     has: (s) => (productId) => s.ids.includes(String(productId)),
   },
   actions: {
+    /** The first page of favourites (the backend pages by 20 at most). */
     async load() {
-      const page = await api.favorites.list({ limit: 50 })
+      const page = await api.favorites.list({ limit: 20 })
       this.ids = (page.items || []).map(productIdOf)
       this.loaded = true
+    },
+    /** Whether this product is a favourite, asked of the backend (the product page). */
+    async check(productId) {
+      const id = String(productId)
+      const state = await api.favorites.state(productId)
+      const others = this.ids.filter((x) => x !== id)
+      this.ids = state && state.favorited ? [...others, id] : others
+      return this.has(productId)
     },
     /** Optimistic: the heart fills at once and reverts if the backend refuses. */
     async toggle(productId) {

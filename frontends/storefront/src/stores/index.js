@@ -14,6 +14,7 @@ export function bootstrap() {
   auth.restore()
   cart.restore()
   prefs.restore()
+  cart.hasOwner = () => auth.isLoggedIn
   configureClient({
     auth: {
       accessToken: () => auth.accessToken,
@@ -30,7 +31,6 @@ export async function afterLogin() {
   const cart = useCartStore()
   await cart.mergeGuest().catch(() => {})
   await cart.load().catch(() => {})
-  useFavoritesStore().load().catch(() => {})
 }
 
 export async function afterLogout() {

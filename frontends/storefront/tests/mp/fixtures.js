@@ -21,7 +21,8 @@ export const PRODUCT = {
 export function cartLine(extra = {}) {
   return {
     sku_id: 1002, product_id: 101, title: '轻薄保温杯 500ml', spec_text: '颜色:黑色', image: '/media/cup-1.png',
-    quantity: 1, selected: true, price: 6900, price_at_add: 6900, price_changed: false, available: 12, is_purchasable: true,
+    quantity: 1, selected: true, price: 6900, original_price: 7900, price_at_add: 6900, price_changed: false, price_change: 0,
+    line_total: 6900, available: 12, is_purchasable: true, warnings: [], added_at: '2026-11-26T02:00:00Z',
     ...extra,
   }
 }
@@ -30,6 +31,13 @@ export function cart(lines) {
   const selected = lines.filter((l) => l.selected)
   return {
     lines,
-    summary: { selected_count: selected.reduce((n, l) => n + l.quantity, 0), items_total: selected.reduce((n, l) => n + l.price * l.quantity, 0) },
+    summary: {
+      line_count: lines.length,
+      max_lines: 120,
+      selected_count: selected.length,
+      selected_quantity: selected.reduce((n, l) => n + l.quantity, 0),
+      items_total: selected.reduce((n, l) => n + l.price * l.quantity, 0),
+      has_issues: false,
+    },
   }
 }

@@ -59,7 +59,7 @@ export function createWx(routes) {
 const RECORDED_APIS = [
   'showToast', 'showModal', 'showLoading', 'hideLoading', 'navigateTo', 'redirectTo', 'switchTab',
   'navigateBack', 'reLaunch', 'previewImage', 'setNavigationBarTitle', 'stopPullDownRefresh',
-  'requestPayment', 'pageScrollTo',
+  'requestPayment', 'pageScrollTo', 'setTabBarBadge', 'removeTabBarBadge',
 ]
 
 let loaded = false

@@ -24,7 +24,7 @@ beforeAll(() => {
     'GET /api/v1/cart': () => cart(state.lines),
     'POST /api/v1/cart/lines': (req) => {
       state.lines = [cartLine({ quantity: req.data.quantity })]
-      return { statusCode: 201, data: cart(state.lines) }
+      return { statusCode: 201, data: { line: state.lines[0], line_count: 1, quantity_capped: false } }
     },
     'PATCH /api/v1/cart/lines/1002': (req) => {
       state.lines = state.lines.map((l) => ({ ...l, ...req.data }))
@@ -82,6 +82,7 @@ describe('product page in the simulator', () => {
     expect(add.header['X-Cart-Token']).toBe('g_0123456789abcdef0123456789abcdef')
     expect(backend.calls.some((c) => c.name === 'showToast' && c.opts.title === '已加入购物车')).toBe(true)
     expect(page.querySelector('.pd__badge').dom.textContent).toBe('2件商品在')
+    expect(backend.calls.filter((c) => c.name === 'setTabBarBadge').at(-1).opts).toMatchObject({ index: 2, text: '2' })
   })
 
   it('switches to the 360° viewer and turns it', async () => {

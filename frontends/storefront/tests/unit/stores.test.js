@@ -93,9 +93,12 @@ describe('auth store', () => {
 
 describe('cart store', () => {
   it('gives a guest a persistent cart token and sends it', async () => {
-    const { requests } = useBackend({ 'POST /api/v1/cart/lines': () => CART([line(7, { quantity: 2 })]) })
+    const { requests } = useBackend({
+      'POST /api/v1/cart/lines': () => ({ status: 201, data: { line: line(7, { quantity: 2 }), line_count: 1, quantity_capped: false } }),
+      'GET /api/v1/cart': () => CART([line(7, { quantity: 2 })]),
+    })
     const cart = useCartStore()
-    await cart.add(7, 2)
+    expect(await cart.add(7, 2)).toEqual({ capped: false })
     expect(cart.guestToken).toMatch(/^g_[0-9a-f]{32}$/)
     expect(requests[0].header['X-Cart-Token']).toBe(cart.guestToken)
     expect(requests[0].data).toEqual({ sku_id: 7, quantity: 2 })
@@ -104,14 +107,17 @@ describe('cart store', () => {
     expect(JSON.parse(globalThis.__storage.get('shoplet.cartToken'))).toBe(cart.guestToken)
   })
 
-  it('reloads the cart when an add answers without the cart', async () => {
-    useBackend({
-      'POST /api/v1/cart/lines': () => ({ status: 201, data: { sku_id: 7, quantity: 1 } }),
-      'GET /api/v1/cart': () => CART([line(7)]),
+  it('tells the page when a line hit the 99-unit cap, and needs no guest token once logged in', async () => {
+    const { requests } = useBackend({
+      'POST /api/v1/cart/lines': () => ({ status: 201, data: { line: line(7, { quantity: 99 }), line_count: 1, quantity_capped: true } }),
+      'GET /api/v1/cart': () => CART([line(7, { quantity: 99 })]),
     })
+    useAuthStore().applyTokens(TOKENS)
     const cart = useCartStore()
-    await cart.add(7, 1)
-    expect(cart.lines.map((l) => l.sku_id)).toEqual([7])
+    expect(await cart.add(7, 5)).toEqual({ capped: true })
+    expect(cart.guestToken).toBe('')
+    expect(requests[0].header.Authorization).toBe('Bearer a1')
+    expect(cart.count).toBe(99)
   })
 
   it('tracks selection and price changes', async () => {
@@ -131,9 +137,8 @@ describe('cart store', () => {
 
   it('merges the guest cart after login and drops the guest token', async () => {
     const { requests } = useBackend({
-      'POST /api/v1/cart/merge': () => CART([line(3)]),
+      'POST /api/v1/cart/merge': () => ({ cart: CART([line(3)]), merged: 1, dropped: 0 }),
       'GET /api/v1/cart': () => CART([line(3)]),
-      'GET /api/v1/me/favorites': () => ({ items: [{ product_id: 42 }], next_cursor: null }),
     })
     const cart = useCartStore()
     cart.ensureGuestToken()
@@ -203,6 +208,17 @@ describe('orders store', () => {
 })
 
 describe('favorites store', () => {
+  it('asks the backend whether a product is a favourite', async () => {
+    useBackend({
+      'GET /api/v1/me/favorites/8': () => ({ product_id: 8, favorited: true }),
+      'GET /api/v1/me/favorites/9': () => ({ product_id: 9, favorited: false }),
+    })
+    const favs = useFavoritesStore()
+    expect(await favs.check(8)).toBe(true)
+    expect(await favs.check(9)).toBe(false)
+    expect(favs.ids).toEqual(['8'])
+  })
+
   it('fills the heart at once and reverts when the backend refuses', async () => {
     useBackend({
       'PUT /api/v1/me/favorites/8': () => ({ status: 204, data: '' }),

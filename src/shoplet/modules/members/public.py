@@ -8,6 +8,7 @@ are issued (login and refresh), which bounds a disabled account to one access-to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -19,6 +20,7 @@ from shoplet.core.errors import Unauthorized
 from shoplet.core.security import PiiCipher, TokenError
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import AddressNotFound
+from shoplet.modules.members.models import Address
 
 __all__ = [
     "AddressNotFound",
@@ -27,6 +29,8 @@ __all__ = [
     "MemberIdentity",
     "OptionalMember",
     "get_address_snapshot",
+    "get_default_address_snapshot",
+    "get_member_since",
     "get_wechat_openid",
 ]
 
@@ -95,6 +99,10 @@ async def get_address_snapshot(
     address = await repo.get_address(session, member_id, address_id)
     if address is None:
         raise AddressNotFound()
+    return _snapshot(pii, address)
+
+
+def _snapshot(pii: PiiCipher, address: Address) -> AddressSnapshot:
     return AddressSnapshot(
         recipient=pii.decrypt(address.recipient_encrypted),
         phone=pii.decrypt(address.phone_encrypted),
@@ -105,6 +113,25 @@ async def get_address_snapshot(
         detail=pii.decrypt(address.detail_encrypted),
         postal_code=address.postal_code,
     )
+
+
+async def get_default_address_snapshot(
+    session: AsyncSession, pii: PiiCipher, member_id: int
+) -> AddressSnapshot:
+    """The member's default address in clear (their newest live address when none is marked
+    default), for orders placed without an address choice (flash sales);
+    :class:`AddressNotFound` when the address book is empty."""
+    addresses = await repo.list_addresses(session, member_id)
+    if not addresses:
+        raise AddressNotFound("Add a shipping address first")
+    return _snapshot(pii, addresses[0])
+
+
+async def get_member_since(session: AsyncSession, member_id: int) -> datetime | None:
+    """When the member signed up (risk checks weigh new accounts), or None if there is no such
+    member."""
+    member = await repo.get_member(session, member_id)
+    return member.created_at if member is not None else None
 
 
 async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None:

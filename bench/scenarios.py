@@ -182,3 +182,8 @@ async def category_tree_cached(ctx: PrepareContext) -> LoadRequest:
     await category_tree(ctx)
     await get_json(ctx, CACHED + "/api/v1/categories")
     return LoadRequest(CACHED + "/api/v1/categories")
+
+
+# -- rows in their own files register themselves on import ------------------------------------
+
+from bench import place_order as _place_order  # noqa: E402, F401

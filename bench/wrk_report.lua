@@ -15,6 +15,29 @@ if headers ~= nil and headers ~= "" then
   end
 end
 
+-- A header value containing {seq} gets a value of its own in every request (an Idempotency-Key
+-- that must not repeat): a random per-thread prefix from /dev/urandom plus a counter.
+local templated = {}
+for name, value in pairs(wrk.headers) do
+  if string.find(value, "{seq}", 1, true) then
+    templated[name] = value
+  end
+end
+if next(templated) ~= nil then
+  local source = io.open("/dev/urandom", "rb")
+  local raw = source and source:read(6) or tostring(os.time())
+  if source then source:close() end
+  local prefix = string.gsub(raw, ".", function(c) return string.format("%02x", string.byte(c)) end)
+  local counter = 0
+  request = function()
+    counter = counter + 1
+    for name, value in pairs(templated) do
+      wrk.headers[name] = (string.gsub(value, "{seq}", prefix .. "-" .. counter))
+    end
+    return wrk.format()
+  end
+end
+
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

@@ -224,6 +224,11 @@ def expect_url(page: Any, pattern: str) -> None:
 
 def assert_accessible(page: Any, name: str) -> None:
     page.wait_for_load_state("networkidle")
+    # A toast still fading in has too little contrast for axe; scan once it is fully shown.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.el-message')]"
+        ".every(m => getComputedStyle(m).opacity === '1')"
+    )
     screenshot(page, name)
     assert axe_scan(page, name=name) == []
     assert page.errors == []
@@ -490,19 +495,175 @@ def test_owner_manages_staff_and_browses_the_audit_log(
     assert_accessible(page, "console-audit-log")
 
 
-# ---- trade: these need the order, after-sales and dashboard console endpoints ----------------
+# ---- trade ----------------------------------------------------------------------------------
 
 
-@pytest.mark.skip(reason="needs POST /api/v1/console/orders/{order_no}/ship")
-def test_operator_ships_a_paid_order() -> None:
-    raise AssertionError("unreachable")
+@dataclass
+class PaidOrder:
+    order_no: str
+    payable_total: int
+    shopper: dict[str, str]
 
 
-@pytest.mark.skip(reason="needs POST /api/v1/console/aftersales/{no}/approve")
-def test_support_approves_a_refund() -> None:
-    raise AssertionError("unreachable")
+def _sku_in_stock(server: Server, units: int) -> int:
+    for item in server.http.get(f"{API}/products", params={"limit": 30}).json()["items"]:
+        detail = storefront_product(server, item["id"]).json()
+        for sku in detail["skus"]:
+            if sku["available"] >= units:
+                sku_id: int = sku["id"]
+                return sku_id
+    raise AssertionError(f"no seeded SKU has {units} units")
 
 
-@pytest.mark.skip(reason="needs GET /api/v1/console/dashboard")
-def test_dashboard_numbers_follow_a_paid_order() -> None:
-    raise AssertionError("unreachable")
+def place_paid_order(server: Server, shopper: str) -> PaidOrder:
+    """A shopper signs in (WeChat simulator), orders one unit and pays through the WeChat Pay
+    simulator, which sends the signed notify that marks the order paid."""
+    login = server.http.post(f"{API}/auth/wechat-login", json={"code": f"test-{shopper}"})
+    assert login.status_code == 200, login.text
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    address = server.http.post(
+        f"{API}/me/addresses",
+        headers=auth,
+        json={
+            "recipient": "张三",
+            "phone": "13800138000",
+            "province": "上海市",
+            "city": "上海市",
+            "district": "浦东新区",
+            "region_code": "310115",
+            "detail": "世纪大道 100 号",
+        },
+    )
+    assert address.status_code == 201, address.text
+    order = server.http.post(
+        f"{API}/orders",
+        headers={**auth, "Idempotency-Key": f"e2e-{shopper}-{RUN}"},
+        json={
+            "address_id": address.json()["id"],
+            "items": [{"sku_id": _sku_in_stock(server, 5), "quantity": 1}],
+        },
+    )
+    assert order.status_code == 201, order.text
+    order_no: str = order.json()["order_no"]
+    pay = server.http.post(
+        f"{API}/orders/{order_no}/pay", headers=auth, json={"channel": "wechat_h5"}
+    )
+    assert pay.status_code == 200, pay.text
+    paid = server.http.post("/_sim/wechatpay/pay", json={"prepay_id": pay.json()["prepay_id"]})
+    assert paid.status_code == 200, paid.text
+    wait_for(
+        lambda: (
+            server.http.get(f"{API}/orders/{order_no}", headers=auth).json()["status"] == "paid"
+        ),
+        what=f"order {order_no} paid",
+    )
+    return PaidOrder(order_no, order.json()["payable_total"], auth)
+
+
+def wait_for(check: Any, *, what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)
+
+
+def yuan(fen: int) -> str:
+    return f"¥{fen / 100:,.2f}"
+
+
+def test_operator_ships_a_paid_order_and_exports_csv(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    operator = create_staff_api(server, owner, f"e2e_operator_{RUN}", "operator")
+    order = place_paid_order(server, f"ship{RUN}")
+
+    page = signed_in_page(context, operator)
+    page.goto(f"{CONSOLE}/orders")
+    page.get_by_label("搜索订单号或手机号").fill(order.order_no)
+    page.get_by_role("button", name="搜索").click()
+    rows = page.get_by_test_id("order-table").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    assert "待发货" in rows.first.inner_text()
+    assert yuan(order.payable_total) in rows.first.inner_text()
+    assert_accessible(page, "console-orders")
+
+    # CSV export with progress, downloaded with the staff token.
+    page.get_by_role("button", name="导出 CSV").click()
+    expect(page.get_by_test_id("export-status")).to_contain_text("已完成", timeout=30_000)
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-download").click()
+    csv_text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    assert order.order_no in csv_text
+
+    rows.first.get_by_role("button", name="发货").click()
+    expect_url(page, rf"/console/orders/{order.order_no}$")
+    expect(page.get_by_test_id("order-status")).to_have_text("待发货")
+    page.get_by_test_id("carrier").click()
+    page.get_by_role("option", name="顺丰速运").click()
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    page.get_by_label("运单号").fill("SF1234567890")
+    assert_accessible(page, "console-order-ship")
+    page.get_by_test_id("ship").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("已发货")
+    expect(page.get_by_test_id("order-shipment")).to_have_text("顺丰速运 SF1234567890")
+    expect(page.get_by_test_id("order-timeline")).to_contain_text("待发货 → 已发货")
+    assert_accessible(page, "console-order-detail")
+
+    shipped = server.http.get(f"{API}/orders/{order.order_no}", headers=order.shopper).json()
+    assert shipped["status"] == "shipped"
+    assert shipped["carrier"] == "顺丰速运"
+    assert shipped["tracking_no"] == "SF1234567890"
+
+
+def test_support_approves_a_refund(server: Server, owner: Staff, context: Any) -> None:
+    support = create_staff_api(server, owner, f"e2e_kefu_{RUN}", "support")
+    order = place_paid_order(server, f"refund{RUN}")
+    request = server.http.post(
+        f"{API}/orders/{order.order_no}/aftersales",
+        headers=order.shopper,
+        json={"kind": "refund_only", "reason": "拍错了，不想要了", "amount": order.payable_total},
+    )
+    assert request.status_code == 201, request.text
+    aftersale_no = request.json()["aftersale_no"]
+
+    page = signed_in_page(context, support)
+    page.goto(f"{CONSOLE}/aftersales")
+    row = page.get_by_test_id("aftersale-table").locator("tbody tr").filter(has_text=aftersale_no)
+    expect(row).to_have_count(1)
+    assert "拍错了，不想要了" in row.inner_text()
+    assert_accessible(page, "console-aftersales")
+    row.get_by_role("button", name="同意").click()
+    page.get_by_role("dialog", name="同意售后申请").get_by_role("button", name="同意并退款").click()
+    expect(row).not_to_contain_text("待处理")
+
+    def refunded() -> bool:
+        detail = server.http.get(f"{API}/console/orders/{order.order_no}", headers=owner.auth)
+        return bool(detail.json()["refunded_amount"] == order.payable_total)
+
+    wait_for(refunded, what=f"refund of {order.order_no}")
+    page.goto(f"{CONSOLE}/orders/{order.order_no}")
+    expect(page.get_by_test_id("order-refunded")).to_have_text(yuan(order.payable_total))
+    audit = server.http.get(
+        f"{API}/console/audit-log", headers=owner.auth, params={"staff_id": support.profile["id"]}
+    ).json()["items"]
+    assert any(e["target"] and aftersale_no in e["target"] for e in audit), audit
+
+
+def test_dashboard_numbers_follow_a_paid_order(server: Server, owner: Staff, context: Any) -> None:
+    before = server.http.get(f"{API}/console/dashboard", headers=owner.auth).json()
+    order = place_paid_order(server, f"dash{RUN}")
+    after = server.http.get(f"{API}/console/dashboard", headers=owner.auth).json()
+    assert after["today"]["gmv"] == before["today"]["gmv"] + order.payable_total
+    assert after["today"]["orders"] == before["today"]["orders"] + 1
+    assert len(after["trend"]) == 30
+
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/dashboard")
+    gmv = page.get_by_test_id("kpi-gmv").get_by_test_id("kpi-today")
+    expect(gmv).to_have_text(yuan(after["today"]["gmv"]))
+    expect(page.get_by_test_id("kpi-orders").get_by_test_id("kpi-today")).to_have_text(
+        str(after["today"]["orders"])
+    )
+    page.locator(".chart svg").first.wait_for()
+    assert_accessible(page, "console-dashboard")

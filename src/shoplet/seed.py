@@ -19,13 +19,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.context import AppContext
 from shoplet.core.db import create_engine, create_sessionmaker, session_scope, utcnow
+from shoplet.core.errors import ShopletError
+from shoplet.core.jobs import run_job
 from shoplet.core.settings import Settings
+from shoplet.integrations.setup import Integrations
+from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.console import public as console
+from shoplet.modules.orders import public as orders
+from shoplet.modules.payments import public as payments
 
 SEED_ACTOR = "seed"
 RANDOM_SEED = 20240618
@@ -34,6 +45,7 @@ IMAGE_SIZE = 640
 FRAME_SIZE = 400
 
 RGB = tuple[int, int, int]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -838,8 +850,413 @@ async def _seed_product(
     return product.id, len(skus)
 
 
-async def run_seed(settings: Settings, *, only_if_empty: bool) -> str:
-    """``shoplet seed``: seed the demo shop into the configured database in one transaction."""
+# ---------------------------------------------------------------------------------------------
+# Demo order history: shoppers buy through the real API, then the history is moved into the past
+
+
+DEMO_OWNER_USERNAME = "demo-owner"
+# Embedded mode only (a laptop demo), documented in the README; never created in production.
+DEMO_OWNER_PASSWORD = "shoplet-demo-owner"  # noqa: S105
+DEMO_SHOPPERS = 20
+DEMO_ORDERS = 150
+DEMO_PENDING = 3
+HISTORY_DAYS = 30
+HISTORY_SEED = 20240619
+STAFF_ACTOR = DEMO_OWNER_USERNAME
+CARRIERS = (("顺丰速运", "SF"), ("中通快递", "ZT"), ("圆通速递", "YT"), ("京东物流", "JD"))
+NICKNAMES = (
+    "小鹿乱撞", "阿杰", "橘子汽水", "老王", "晴天", "Momo", "一只猫", "山河", "糖糖", "大熊",
+    "柠檬不酸", "Kevin", "南风", "小雨点", "咖啡续命", "阿花", "追风少年", "木木", "栗子", "Lily",
+)  # fmt: skip
+RECIPIENTS = (
+    "王芳", "李娜", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴倩",
+    "徐明", "孙丽", "马超", "朱婷", "胡军", "郭晶", "何伟", "林琳", "高峰", "罗兰",
+)  # fmt: skip
+PLACES = (
+    ("北京市", "北京市", "朝阳区", "110105", "建国路88号SOHO现代城2号楼1203室"),
+    ("上海市", "上海市", "浦东新区", "310115", "世纪大道100号环球金融中心45层"),
+    ("广东省", "广州市", "天河区", "440106", "天河路385号太古汇一座2801"),
+    ("广东省", "深圳市", "南山区", "440305", "科苑南路2666号中国华润大厦18楼"),
+    ("浙江省", "杭州市", "西湖区", "330106", "文三路90号东部软件园3号楼502"),
+    ("江苏省", "南京市", "鼓楼区", "320106", "中山北路30号城市名人酒店旁小区5栋"),
+    ("四川省", "成都市", "武侯区", "510107", "人民南路四段12号华西坝小区3-2-601"),
+    ("湖北省", "武汉市", "洪山区", "420111", "珞喻路1037号华中科技大学紫菘公寓"),
+    ("陕西省", "西安市", "雁塔区", "610113", "高新路52号高科大厦1501"),
+    ("重庆市", "重庆市", "渝中区", "500103", "解放碑民权路28号英利国际金融中心"),
+    ("福建省", "厦门市", "思明区", "350203", "环岛南路3088号曾厝垵社区18号"),
+    ("山东省", "青岛市", "市南区", "370202", "香港中路76号颐中皇冠假日公寓1802"),
+    ("湖南省", "长沙市", "岳麓区", "430104", "麓山南路932号湖南大学教工宿舍"),
+    ("天津市", "天津市", "和平区", "120101", "南京路189号津汇广场2座2206"),
+    ("新疆维吾尔自治区", "乌鲁木齐市", "天山区", "650102", "解放北路166号小区2栋1单元"),
+)
+REMARKS = ("请尽快发货", "送人的，请不要放发票", "周末再送", "放门口快递柜", "谢谢老板")
+CANCEL_REASONS = ("不想要了", "地址填错了", "拍错规格了", "找到更便宜的了")
+AFTERSALE_REASONS = ("尺码不合适", "颜色和图片有色差", "收到时外包装破损", "七天无理由退货")
+REJECT_REASON = "商品已拆封使用，不符合七天无理由退货条件"
+# Business grows: recent days weigh more (today counts less: it is not over yet).
+DAY_WEIGHTS = [0.6] + [math.exp(-d / 18) for d in range(1, HISTORY_DAYS)]
+
+
+@dataclass
+class DemoOrder:
+    """What should happen to one demo order, and when (aware UTC)."""
+
+    member: int  # index into the shoppers
+    items: list[tuple[int, int]]  # (sku_id, quantity)
+    remark: str | None
+    placed_at: datetime
+    cancelled_at: datetime | None = None
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    received_at: datetime | None = None
+    received_by_shopper: bool = True
+    completed_at: datetime | None = None
+    aftersale: str | None = None  # requested | rejected | refunded
+    aftersale_kind: str = "refund_only"
+    aftersale_at: datetime | None = None
+    order_no: str = ""
+    payable_total: int = 0
+
+    def times(self) -> dict[str, datetime]:
+        steps = {
+            "pending_payment": self.placed_at,
+            "cancelled": self.cancelled_at,
+            "paid": self.paid_at,
+            "shipped": self.shipped_at,
+            "received": self.received_at,
+            "completed": self.completed_at,
+        }
+        return {status: at for status, at in steps.items() if at is not None}
+
+
+@dataclass
+class HistorySummary:
+    shoppers: int = 0
+    orders: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    aftersales: int = 0
+    skipped: str | None = None
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        if self.skipped:
+            return f"order history skipped: {self.skipped}"
+        statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items()))
+        return (
+            f"{self.shoppers} demo shoppers placed {self.orders} orders over {HISTORY_DAYS} days "
+            f"({statuses}; {self.aftersales} after-sales) in {self.seconds:.1f}s"
+        )
+
+
+def plan_history(
+    rng: random.Random, skus: Sequence[tuple[int, int]], *, now: datetime
+) -> list[DemoOrder]:
+    """Deterministic plans for the demo orders, oldest first. ``skus``: (sku id, price)."""
+    plans: list[DemoOrder] = []
+    for index in range(DEMO_ORDERS):
+        member = rng.randrange(DEMO_SHOPPERS)
+        lines = 1 if rng.random() < 0.7 else rng.randint(2, 3)
+        chosen = rng.sample(list(skus), lines)
+        items = [(sku_id, 1 if rng.random() < 0.8 else 2) for sku_id, _ in chosen]
+        remark = rng.choice(REMARKS) if rng.random() < 0.15 else None
+        if index < DEMO_PENDING:
+            # Placed in the last minutes and not paid yet: still within their payment window.
+            placed = now - timedelta(minutes=rng.randint(2, 20))
+            plans.append(DemoOrder(member, items, remark, placed))
+            continue
+        # More orders lately, more in the evening (Asia/Shanghai).
+        days_ago = rng.choices(range(HISTORY_DAYS), weights=DAY_WEIGHTS)[0]
+        hour = rng.choice((9, 10, 11, 12, 13, 14, 15, 16, 19, 20, 20, 21, 21, 22, 22, 23))
+        local_day = (now.astimezone(SHANGHAI) - timedelta(days=days_ago)).date()
+        placed = datetime.combine(local_day, datetime.min.time(), SHANGHAI) + timedelta(
+            hours=hour, minutes=rng.randint(0, 59), seconds=rng.randint(0, 59)
+        )
+        if placed > now - timedelta(minutes=40):
+            placed = now - timedelta(minutes=rng.randint(40, 120))
+        plan = DemoOrder(member, items, remark, placed.astimezone(now.tzinfo))
+        if rng.random() < 0.09:
+            plan.cancelled_at = plan.placed_at + timedelta(minutes=rng.randint(3, 29))
+        else:
+            plan.paid_at = plan.placed_at + timedelta(minutes=rng.randint(1, 12))
+            _plan_fulfilment(rng, plan, now=now)
+        plans.append(plan)
+    plans.sort(key=lambda p: p.placed_at)
+    _plan_aftersales(rng, plans, now=now)
+    return plans
+
+
+def _plan_fulfilment(rng: random.Random, plan: DemoOrder, *, now: datetime) -> None:
+    if plan.paid_at is None:
+        return
+    shipped = plan.paid_at + timedelta(hours=rng.randint(3, 30))
+    if shipped > now - timedelta(minutes=10):
+        return
+    plan.shipped_at = shipped
+    plan.received_by_shopper = rng.random() < 0.8
+    received = shipped + (
+        timedelta(days=rng.randint(2, 5), hours=rng.randint(0, 12))
+        if plan.received_by_shopper
+        else timedelta(days=10, minutes=rng.randint(1, 600))
+    )
+    if received > now:
+        return
+    plan.received_at = received
+    completed = received + timedelta(days=7, minutes=rng.randint(1, 600))
+    if completed <= now:
+        plan.completed_at = completed
+
+
+def _plan_aftersales(rng: random.Random, plans: Sequence[DemoOrder], *, now: datetime) -> None:
+    # Recent deliveries (not completed yet): waiting for the merchant, refused, refunded.
+    candidates = [p for p in plans if p.shipped_at is not None and p.completed_at is None]
+    outcomes = ["requested"] * 4 + ["rejected"] * 2 + ["refunded"] * 2
+    chosen = rng.sample(candidates, min(len(outcomes), len(candidates)))
+    for plan, outcome in zip(chosen, outcomes[: len(chosen)], strict=True):
+        start = plan.received_at or plan.shipped_at or plan.placed_at
+        plan.aftersale = outcome
+        plan.aftersale_kind = (
+            "return_refund" if outcome == "requested" and rng.random() < 0.5 else "refund_only"
+        )
+        plan.aftersale_at = min(
+            now - timedelta(minutes=5), start + timedelta(hours=rng.randint(2, 30))
+        )
+
+
+def _demo_address(rng: random.Random, index: int) -> dict[str, str]:
+    province, city, district, region_code, detail = PLACES[index % len(PLACES)]
+    return {
+        "recipient": RECIPIENTS[index],
+        "phone": f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}",
+        "province": province,
+        "city": city,
+        "district": district,
+        "region_code": region_code,
+        "detail": detail,
+    }
+
+
+class _Api:
+    """The storefront API, called in-process as a shopper's phone would."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def call(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        headers = dict(kwargs.pop("headers", {}))
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        response = await self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        body: dict[str, Any] = response.json()
+        return body
+
+
+async def _sign_up_shoppers(api: _Api, rng: random.Random) -> list[tuple[str, int]]:
+    """WeChat sign-in (the simulator's ``test-<name>`` codes), a nickname and an address each:
+    (access token, default address id)."""
+    shoppers = []
+    for index in range(DEMO_SHOPPERS):
+        tokens = await api.call(
+            "POST", "/auth/wechat-login", json={"code": f"test-demo-shopper-{index + 1:02d}"}
+        )
+        token = tokens["access_token"]
+        await api.call("PATCH", "/me", token, json={"nickname": NICKNAMES[index]})
+        address = await api.call(
+            "POST",
+            "/me/addresses",
+            token,
+            json={**_demo_address(rng, index), "is_default": True},
+        )
+        shoppers.append((token, int(address["id"])))
+    return shoppers
+
+
+async def _demo_skus(ctx: AppContext) -> list[tuple[int, int]]:
+    """(sku id, price) of every SKU on sale with stock to spare."""
+    out = []
+    cursor = None
+    async with ctx.sessionmaker() as session:
+        while True:
+            products, cursor = await catalog.list_products_admin(
+                session, q=None, status="on_sale", category_id=None, cursor=cursor, limit=100
+            )
+            out += [
+                (s.id, s.price)
+                for p in products
+                for s in p.skus
+                if s.is_active and s.available >= 30
+            ]
+            if cursor is None:
+                return sorted(out)
+
+
+async def seed_order_history(settings: Settings, *, now: datetime | None = None) -> HistorySummary:
+    """Shoppers sign in, buy, pay (WeChat Pay simulator), cancel, confirm receipt and ask for
+    refunds through the real API; staff ship and handle after-sales through ``orders.public``;
+    then orders and payments move each order into the past (their seed-only
+    ``backdate_for_demo``) and the orders completion job finishes what is due. Needs the embedded
+    WeChat simulators."""
+    started = time.perf_counter()
+    summary = HistorySummary()
+    if not settings.is_embedded:
+        summary.skipped = "it needs the embedded WeChat Pay simulator"
+        return summary
+    from shoplet.app import create_app  # the app imports the modules this file seeds through
+
+    app = create_app(
+        settings.model_copy(
+            update={"run_worker_in_process": False, "serve_frontends": False, "access_log": False}
+        )
+    )
+    rng = random.Random(HISTORY_SEED)  # noqa: S311  (demo data, not security)
+    async with app.router.lifespan_context(app):
+        ctx: AppContext = app.state.ctx
+        integrations: Integrations = app.state.integrations
+        simulator = integrations.wechat_pay_simulator
+        if simulator is None:
+            summary.skipped = "the WeChat Pay simulator is not running"
+            return summary
+        now = now or utcnow()
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.20", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://seed.shoplet") as client:
+            api = _Api(client)
+            shoppers = await _sign_up_shoppers(api, rng)
+            plans = plan_history(rng, await _demo_skus(ctx), now=now)
+            for plan in plans:
+                await _place(api, simulator, shoppers, plan)
+            await payments.settle(ctx)
+            await _fulfil(ctx, api, shoppers, plans)
+            await _aftersales(ctx, api, simulator, shoppers, plans)
+        await _backdate(ctx, plans)
+    summary.shoppers = len(shoppers)
+    summary.orders = len(plans)
+    async with ctx.sessionmaker() as session:
+        for plan in plans:
+            order = await orders.get_order_admin(session, ctx.pii, plan.order_no)
+            summary.statuses[order.status] = summary.statuses.get(order.status, 0) + 1
+    summary.aftersales = sum(1 for p in plans if p.aftersale)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+async def _place(
+    api: _Api, simulator: WeChatPaySimulator, shoppers: Sequence[tuple[str, int]], plan: DemoOrder
+) -> None:
+    token, address_id = shoppers[plan.member]
+    order = await api.call(
+        "POST",
+        "/orders",
+        token,
+        json={
+            "address_id": address_id,
+            "items": [{"sku_id": sku_id, "quantity": n} for sku_id, n in plan.items],
+            "remark": plan.remark,
+        },
+        headers={"Idempotency-Key": hashlib.sha256(repr(plan).encode()).hexdigest()[:32]},
+    )
+    plan.order_no = order["order_no"]
+    plan.payable_total = order["payable_total"]
+    if plan.cancelled_at is not None:
+        reason = CANCEL_REASONS[len(plan.order_no) % len(CANCEL_REASONS)]
+        await api.call("POST", f"/orders/{plan.order_no}/cancel", token, json={"reason": reason})
+    elif plan.paid_at is not None:
+        payment = await api.call(
+            "POST", f"/orders/{plan.order_no}/pay", token, json={"channel": "wechat_jsapi"}
+        )
+        await simulator.pay(payment["prepay_id"])
+
+
+async def _fulfil(
+    ctx: AppContext, api: _Api, shoppers: Sequence[tuple[str, int]], plans: Sequence[DemoOrder]
+) -> None:
+    for index, plan in enumerate(plans):
+        if plan.shipped_at is None:
+            continue
+        carrier, prefix = CARRIERS[index % len(CARRIERS)]
+        async with session_scope(ctx.sessionmaker) as session:
+            await orders.ship_order(
+                session,
+                order_no=plan.order_no,
+                carrier=carrier,
+                tracking_no=f"{prefix}{7_300_000_000 + index * 7919:012d}",
+                actor=STAFF_ACTOR,
+                pii=ctx.pii,
+            )
+        if plan.received_at is not None and plan.received_by_shopper:
+            token = shoppers[plan.member][0]
+            await api.call("POST", f"/orders/{plan.order_no}/confirm-receipt", token)
+    await payments.settle(ctx)
+
+
+async def _aftersales(
+    ctx: AppContext,
+    api: _Api,
+    simulator: WeChatPaySimulator,
+    shoppers: Sequence[tuple[str, int]],
+    plans: Sequence[DemoOrder],
+) -> None:
+    refunds = []
+    for index, plan in enumerate(plans):
+        if plan.aftersale is None:
+            continue
+        amount = (
+            plan.payable_total if plan.aftersale == "refunded" else max(1, plan.payable_total // 2)
+        )
+        created = await api.call(
+            "POST",
+            f"/orders/{plan.order_no}/aftersales",
+            shoppers[plan.member][0],
+            json={
+                "kind": plan.aftersale_kind,
+                "reason": AFTERSALE_REASONS[index % len(AFTERSALE_REASONS)],
+                "amount": amount,
+            },
+        )
+        aftersale_no = created["aftersale_no"]
+        async with session_scope(ctx.sessionmaker) as session:
+            if plan.aftersale == "rejected":
+                await orders.reject_aftersale(
+                    session, aftersale_no=aftersale_no, reason=REJECT_REASON, actor=STAFF_ACTOR
+                )
+            elif plan.aftersale == "refunded":
+                refunds.append(
+                    await orders.approve_aftersale(
+                        session, aftersale_no=aftersale_no, actor=STAFF_ACTOR
+                    )
+                )
+    await payments.settle(ctx)
+    # The simulator answers refunds PROCESSING; WeChat settles them a little later.
+    async with ctx.sessionmaker() as session:
+        for aftersale in refunds:
+            for refund in await payments.refunds_for_order(session, aftersale.order_no):
+                if refund.status != "succeeded":
+                    await simulator.complete_refund(refund.refund_no)
+    await payments.settle(ctx)
+
+
+async def _backdate(ctx: AppContext, plans: Sequence[DemoOrder]) -> None:
+    """Move every order to its planned times; let the completion job receive (after 10 days)
+    and complete (7 days after receipt) what is due, as it would have; repeat until settled."""
+    for _ in range(3):
+        async with session_scope(ctx.sessionmaker) as session:
+            for plan in plans:
+                await orders.backdate_for_demo(
+                    session, plan.order_no, times=plan.times(), aftersale_at=plan.aftersale_at
+                )
+                if plan.paid_at is not None:
+                    await payments.backdate_for_demo(
+                        session, plan.order_no, paid_at=plan.paid_at, refunded_at=plan.aftersale_at
+                    )
+        await run_job(ctx, "orders.auto_complete")
+        await payments.settle(ctx)
+
+
+async def run_seed(settings: Settings, *, only_if_empty: bool, history: bool = True) -> str:
+    """``shoplet seed``: seed the demo catalog into the configured database in one transaction,
+    then (``history``) the demo order history and, in embedded mode only, the demo owner."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
     try:
@@ -849,6 +1266,30 @@ async def run_seed(settings: Settings, *, only_if_empty: bool) -> str:
             summary = await seed_catalog(session, settings.media_dir)
             # Hook point: `_seed_accounts(session, settings)` (demo staff and shopper accounts)
             # runs here, in the same transaction, once the console and members modules add it.
-        return summary.line()
     finally:
         await engine.dispose()
+    lines = [summary.line()]
+    if history:
+        lines.append((await seed_order_history(settings)).line())
+    if settings.is_embedded:
+        lines.append(await seed_demo_owner(settings))
+    return "\n".join(lines)
+
+
+async def seed_demo_owner(settings: Settings) -> str:
+    """Embedded mode only: the console owner ``demo-owner`` (password ``shoplet-demo-owner``,
+    documented in the README; the first sign-in enrols an authenticator app, as for any owner).
+    The password is never printed."""
+    if not settings.is_embedded:
+        return "demo owner not created outside embedded mode"
+    try:
+        await console.create_staff_account(
+            settings,
+            username=DEMO_OWNER_USERNAME,
+            password=DEMO_OWNER_PASSWORD,
+            role="owner",
+            display_name="演示店主",
+        )
+    except ShopletError as exc:
+        return f"demo owner {DEMO_OWNER_USERNAME!r} not created: {exc.detail}"
+    return f"console owner {DEMO_OWNER_USERNAME!r} created (password: see README, embedded only)"

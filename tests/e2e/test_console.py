@@ -397,17 +397,30 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     row = table_rows.filter(has_text=title)
     row.get_by_role("button", name="库存").click()
     drawer = page.get_by_role("dialog")
-    drawer.get_by_test_id("stock-ledger").locator("tbody tr").first.wait_for()
+    sku_rows = drawer.get_by_test_id("stock-skus").locator("tbody tr")
+    expect(sku_rows).to_have_count(4)
+    sku_rows.filter(has_text="颜色:白 / 尺码:L").get_by_role("button", name="查看").click()
+    expect(drawer.get_by_role("heading", name="颜色:白 / 尺码:L")).to_be_visible()
+    ledger = drawer.get_by_test_id("stock-ledger").locator("tbody tr")
+    expect(ledger).to_have_count(1)  # the initial stock
     drawer.get_by_label("调整数量").fill("5")
     drawer.get_by_label("原因").fill("盘点入库")
     drawer.get_by_role("button", name="提交调整").click()
-    ledger = drawer.get_by_test_id("stock-ledger").locator("tbody tr")
-    ledger.filter(has_text="盘点入库").wait_for()
+    expect(ledger).to_have_count(2)
+    assert "盘点入库" in ledger.first.inner_text()
     assert "+5" in ledger.first.inner_text()
+    expect(sku_rows.filter(has_text="颜色:白 / 尺码:L")).to_contain_text("15")
     assert_accessible(page, "console-stock-ledger")
-    first_sku = min(product["skus"], key=lambda s: s["id"])
-    after = {s["id"]: s for s in storefront_product(server, product_id).json()["skus"]}
-    assert after[first_sku["id"]]["available"] == 15
+    # The storefront detail caches stock for a few seconds (catalog DETAIL_TTL).
+    adjusted = skus["颜色:白 / 尺码:L"]["id"]
+    expected = {s["id"]: 15 if s["id"] == adjusted else 10 for s in product["skus"]}
+    wait_for(
+        lambda: (
+            {s["id"]: s["available"] for s in storefront_product(server, product_id).json()["skus"]}
+            == expected
+        ),
+        what="the adjusted stock in the storefront",
+    )
 
 
 def test_support_cannot_reach_product_editing(server: Server, owner: Staff, context: Any) -> None:

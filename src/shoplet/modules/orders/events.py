@@ -4,9 +4,11 @@
 - ``order.created`` {order_no, member_id, source, stock_source_ref, items_total, shipping_fee,
   discount_total, payable_total, expires_at, lines: [{sku_id, quantity}]}
 - ``order.paid`` {…, payment_no, amount, paid_at}
-- ``order.cancelled`` {…, source, stock_source_ref, reason, actor, lines} — for a flash-sale
-  order (``stock_source_ref`` set) the units are already back in that reservation; the flash
-  sale returns them to its Redis counter in its own (idempotent) subscriber
+- ``order.cancelled`` {…, source, stock_source_ref, reason, actor, lines, returned_to_source}
+  — for a flash-sale order (``stock_source_ref`` set) the units listed in
+  ``returned_to_source`` are already back in that reservation (exactly once: the cancel is a
+  conditional update); the flash sale returns them to its Redis counter in its own idempotent
+  subscriber. A paid order cancelled because its stock was gone has empty lists.
 - ``order.shipped`` {…, carrier, tracking_no}, ``order.received``, ``order.completed``,
   ``order.refunded``
 - ``aftersale.requested`` / ``.approved`` / ``.rejected`` / ``.refunded`` {aftersale_no,

@@ -414,7 +414,7 @@ async def create_order(
         )
     else:
         for sku_id, quantity in stock_lines:
-            await _transfer(
+            await inventory.transfer_reservation(
                 session,
                 from_ref=stock_source_ref,
                 to_ref=order_no,
@@ -590,30 +590,30 @@ def _order_payload(order: Order, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def _transfer(
-    session: AsyncSession, *, from_ref: str, to_ref: str, sku_id: int, quantity: int
-) -> None:
-    """Move held units between two reservations (flash sales: campaign hold <-> order)."""
-    transfer = getattr(inventory, "transfer_reservation", None)
-    if transfer is None:
-        raise RuntimeError("inventory.transfer_reservation is missing: flash-sale stock needs it")
-    await transfer(session, from_ref=from_ref, to_ref=to_ref, sku_id=sku_id, quantity=quantity)
-
-
-async def _give_back_stock(session: AsyncSession, order: Order, reason: str) -> None:
-    """Units held for an unpaid order go back: to free stock, or to the flash sale's hold."""
+async def _give_back_stock(
+    session: AsyncSession, order: Order, lines: Sequence[OrderLineRow], reason: str
+) -> list[dict[str, int]]:
+    """Units held for an unpaid order go back: to free stock, or to the flash sale's hold.
+    Returns what went back to the hold (the flash sale returns exactly that to its counter)."""
     if order.stock_source_ref is None:
         await inventory.release(session, ref=order.order_no, reason=reason)
-        return
-    lines = (await repo.lines_for(session, [order.id]))[order.id]
+        return []
+    returned = []
     for line in sorted(lines, key=lambda ln: ln.sku_id):
-        await _transfer(
-            session,
-            from_ref=order.order_no,
-            to_ref=order.stock_source_ref,
-            sku_id=line.sku_id,
-            quantity=line.quantity,
-        )
+        try:
+            await inventory.transfer_reservation(
+                session,
+                from_ref=order.order_no,
+                to_ref=order.stock_source_ref,
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+            )
+        except inventory.InsufficientStock:
+            # The order's hold expired into free stock already: nothing left to hand back.
+            log.warning("flash_hold_already_released", order_no=order.order_no, sku=line.sku_id)
+            continue
+        returned.append({"sku_id": line.sku_id, "quantity": line.quantity})
+    return returned
 
 
 async def _cancel_unpaid(
@@ -632,9 +632,9 @@ async def _cancel_unpaid(
         now=now,
         values={"cancelled_at": now, "cancel_reason": reason[:200]},
     )
-    await _give_back_stock(session, order, reason)
-    await payments.close_for_order(session, order_no=order.order_no)
     lines = (await repo.lines_for(session, [order.id]))[order.id]
+    returned = await _give_back_stock(session, order, lines, reason)
+    await payments.close_for_order(session, order_no=order.order_no)
     await publish(
         session,
         ev.ORDER_CANCELLED,
@@ -644,6 +644,7 @@ async def _cancel_unpaid(
             reason=reason,
             actor=actor,
             lines=[{"sku_id": ln.sku_id, "quantity": ln.quantity} for ln in lines],
+            returned_to_source=returned,
         ),
         key=order.order_no,
     )
@@ -811,6 +812,7 @@ async def handle_payment_succeeded(session: AsyncSession, payload: Mapping[str, 
                         reason=reason,
                         actor=SYSTEM,
                         lines=[],
+                        returned_to_source=[],
                         refund_requested=True,
                     ),
                     key=order_no,

@@ -334,6 +334,7 @@ def test_buy_and_pay_through_the_simulator(page: Any, live_server: str) -> None:
     page.get_by_role("button", name="保存").click()
 
     page.get_by_role("group", name="价格明细").wait_for()
+    page.wait_for_timeout(2200)  # let the "地址已保存" toast fade before the screenshot
     _check(page, "checkout")
     page.get_by_role("button", name="提交订单").click()
 
@@ -348,3 +349,16 @@ def test_buy_and_pay_through_the_simulator(page: Any, live_server: str) -> None:
     page.get_by_role("heading", name="已付款").wait_for()
     page.get_by_role("list", name="订单进度").wait_for()
     _check(page, "order-detail")
+
+    # After-sales: a refund request for the whole order shows up on the order.
+    page.get_by_role("button", name="申请售后").click()
+    page.get_by_role("radio", name="不想要了").wait_for()
+    _check(page, "aftersale")
+    page.get_by_role("radio", name="与描述不符").click()
+    page.get_by_role("button", name="提交申请").click()
+    page.get_by_role("list", name="售后").wait_for()
+    assert "仅退款" in page.get_by_role("list", name="售后").inner_text()
+
+    page.goto("/pages/orders/index")
+    page.locator(".oc").first.wait_for()
+    _check(page, "orders")

@@ -15,7 +15,10 @@ export const useCheckoutStore = defineStore('checkout', {
     submitting: false,
   }),
   getters: {
-    breakdown: (s) => (s.preview && s.preview.breakdown) || null,
+    // The amounts: top-level fields of the preview (older drafts nested them in `breakdown`).
+    breakdown: (s) => (s.preview && (s.preview.breakdown || s.preview)) || null,
+    canPlaceOrder: (s) =>
+      Boolean(s.preview && (s.preview.can_place_order ?? (s.preview.lines || []).length > 0)),
     warnings: (s) => (s.preview && s.preview.warnings) || [],
   },
   actions: {

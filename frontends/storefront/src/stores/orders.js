@@ -17,7 +17,14 @@ const STATUS_TEXT = {
   received: '已收货',
   completed: '已完成',
   cancelled: '已取消',
+  refunded: '已退款',
   after_sale: '售后中',
+  requested: '售后申请中',
+  approved: '售后已同意',
+  awaiting_return: '待寄回',
+  returned: '已寄回',
+  refunding: '退款中',
+  rejected: '售后被拒绝',
 }
 
 export function statusText(status) {

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 10:37:37.825402
+Create Date: 2026-11-26 11:04:52.155128
 """
 
 from __future__ import annotations
@@ -205,6 +205,81 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "flashsale_campaign",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("title", sa.String(length=60), nullable=False),
+        sa.Column("starts_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("payment_timeout_seconds", sa.Integer(), nullable=False),
+        sa.Column("free_shipping", sa.Boolean(), nullable=False),
+        sa.Column("hold_expires_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("warmed_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("settled_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reconciled_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reconciliation", sa.JSON(), nullable=True),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('scheduled', 'cancelled')", name=op.f("ck_flashsale_campaign_status_known")
+        ),
+        sa.CheckConstraint(
+            "ends_at > starts_at", name=op.f("ck_flashsale_campaign_ends_after_start")
+        ),
+        sa.CheckConstraint(
+            "payment_timeout_seconds > 0",
+            name=op.f("ck_flashsale_campaign_payment_timeout_positive"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flashsale_campaign")),
+    )
+    op.create_index(
+        "ix_flashsale_campaign_settled_at_ends_at",
+        "flashsale_campaign",
+        ["settled_at", "ends_at"],
+        unique=False,
+    )
+    op.create_table(
+        "flashsale_ticket",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ticket", sa.String(length=64), nullable=False),
+        sa.Column("campaign_id", sa.BigInteger(), nullable=False),
+        sa.Column("sku_id", sa.BigInteger(), nullable=False),
+        sa.Column("member_id", sa.BigInteger(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("order_no", sa.String(length=32), nullable=True),
+        sa.Column("reason", sa.String(length=100), nullable=True),
+        sa.Column("entry_id", sa.String(length=32), nullable=False),
+        sa.Column("queued_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("synced_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('created', 'failed', 'returned')",
+            name=op.f("ck_flashsale_ticket_status_known"),
+        ),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_flashsale_ticket_quantity_positive")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flashsale_ticket")),
+        sa.UniqueConstraint("order_no", name=op.f("uq_flashsale_ticket_order_no")),
+        sa.UniqueConstraint("ticket", name=op.f("uq_flashsale_ticket_ticket")),
+    )
+    op.create_index(
+        "ix_flashsale_ticket_campaign_id_sku_id",
+        "flashsale_ticket",
+        ["campaign_id", "sku_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_flashsale_ticket_member_id"), "flashsale_ticket", ["member_id"], unique=False
+    )
+    op.create_index(
+        "ix_flashsale_ticket_status_synced_at",
+        "flashsale_ticket",
+        ["status", "synced_at"],
+        unique=False,
+    )
+    op.create_table(
         "inventory_ledger",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("sku_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -309,6 +384,79 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_members_member_wechat_unionid"), "members_member", ["wechat_unionid"], unique=False
+    )
+    op.create_table(
+        "orders_order",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("order_no", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("items_total", sa.BigInteger(), nullable=False),
+        sa.Column("shipping_fee", sa.BigInteger(), nullable=False),
+        sa.Column("discount_total", sa.BigInteger(), nullable=False),
+        sa.Column("payable_total", sa.BigInteger(), nullable=False),
+        sa.Column("refunded_total", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("address_encrypted", sa.Text(), nullable=False),
+        sa.Column("phone_index", sa.String(length=64), nullable=False),
+        sa.Column("region_code", sa.String(length=12), nullable=False),
+        sa.Column("remark", sa.String(length=200), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("stock_source_ref", sa.String(length=64), nullable=True),
+        sa.Column("payment_no", sa.String(length=32), nullable=True),
+        sa.Column("created_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("shipped_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancel_reason", sa.String(length=200), nullable=True),
+        sa.Column("carrier", sa.String(length=50), nullable=True),
+        sa.Column("tracking_no", sa.String(length=50), nullable=True),
+        sa.Column("updated_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('pending_payment', 'paid', 'shipped', 'received', 'completed', 'cancelled', 'refunded')",
+            name=op.f("ck_orders_order_status_known"),
+        ),
+        sa.CheckConstraint(
+            "items_total >= 0 AND shipping_fee >= 0 AND discount_total >= 0",
+            name=op.f("ck_orders_order_amounts_sane"),
+        ),
+        sa.CheckConstraint(
+            "payable_total = items_total - discount_total + shipping_fee",
+            name=op.f("ck_orders_order_payable_adds_up"),
+        ),
+        sa.CheckConstraint(
+            "refunded_total >= 0 AND refunded_total <= payable_total",
+            name=op.f("ck_orders_order_refunds_within_paid"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders_order")),
+        sa.UniqueConstraint(
+            "member_id", "idempotency_key", name=op.f("uq_orders_order_member_id_idempotency_key")
+        ),
+        sa.UniqueConstraint("order_no", name=op.f("uq_orders_order_order_no")),
+    )
+    op.create_index("ix_orders_order_created_at", "orders_order", ["created_at"], unique=False)
+    op.create_index(
+        "ix_orders_order_member_id_id", "orders_order", ["member_id", "id"], unique=False
+    )
+    op.create_index("ix_orders_order_paid_at", "orders_order", ["paid_at"], unique=False)
+    op.create_index(
+        op.f("ix_orders_order_phone_index"), "orders_order", ["phone_index"], unique=False
+    )
+    op.create_index(
+        "ix_orders_order_status_expires_at", "orders_order", ["status", "expires_at"], unique=False
+    )
+    op.create_index(
+        "ix_orders_order_status_received_at",
+        "orders_order",
+        ["status", "received_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_orders_order_status_shipped_at", "orders_order", ["status", "shipped_at"], unique=False
     )
     op.create_table(
         "payments_payment",
@@ -467,6 +615,85 @@ def upgrade() -> None:
         "ix_console_audit_log_staff_id_id", "console_audit_log", ["staff_id", "id"], unique=False
     )
     op.create_table(
+        "console_export_job",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("staff_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column(
+            "filters",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("mask_phones", sa.Boolean(), nullable=False),
+        sa.Column("progress", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("parts", sa.Integer(), nullable=False),
+        sa.Column("cursor_id", sa.BigInteger(), nullable=True),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("file_key", sa.String(length=255), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'expired')",
+            name=op.f("ck_console_export_job_status"),
+        ),
+        sa.CheckConstraint(
+            "progress >= 0 AND total >= 0 AND parts >= 0", name=op.f("ck_console_export_job_counts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"],
+            ["console_staff.id"],
+            name=op.f("fk_console_export_job_staff_id_console_staff"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_console_export_job")),
+    )
+    op.create_index(
+        "ix_console_export_job_staff_id_id", "console_export_job", ["staff_id", "id"], unique=False
+    )
+    op.create_index(
+        "ix_console_export_job_status_id", "console_export_job", ["status", "id"], unique=False
+    )
+    op.create_table(
+        "flashsale_item",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("sku_id", sa.BigInteger(), nullable=False),
+        sa.Column("product_id", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("spec_text", sa.String(length=200), nullable=False),
+        sa.Column("image", sa.String(length=500), nullable=True),
+        sa.Column("original_price", sa.BigInteger(), nullable=False),
+        sa.Column("flash_price", sa.BigInteger(), nullable=False),
+        sa.Column("stock", sa.Integer(), nullable=False),
+        sa.Column("per_shopper_limit", sa.Integer(), nullable=False),
+        sa.CheckConstraint("flash_price > 0", name=op.f("ck_flashsale_item_flash_price_positive")),
+        sa.CheckConstraint(
+            "per_shopper_limit >= 1 AND per_shopper_limit <= stock",
+            name=op.f("ck_flashsale_item_limit_within_stock"),
+        ),
+        sa.CheckConstraint("stock > 0", name=op.f("ck_flashsale_item_stock_positive")),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["flashsale_campaign.id"],
+            name=op.f("fk_flashsale_item_campaign_id_flashsale_campaign"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flashsale_item")),
+        sa.UniqueConstraint(
+            "campaign_id", "sku_id", name=op.f("uq_flashsale_item_campaign_id_sku_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_flashsale_item_campaign_id"), "flashsale_item", ["campaign_id"], unique=False
+    )
+    op.create_table(
         "members_address",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -544,6 +771,75 @@ def upgrade() -> None:
         ["member_id"],
         unique=False,
     )
+    op.create_table(
+        "orders_aftersale",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("aftersale_no", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_id", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("reject_reason", sa.String(length=200), nullable=True),
+        sa.Column("return_carrier", sa.String(length=50), nullable=True),
+        sa.Column("return_tracking_no", sa.String(length=50), nullable=True),
+        sa.Column("refund_no", sa.String(length=64), nullable=True),
+        sa.Column("created_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('refund_only', 'return_refund')", name=op.f("ck_orders_aftersale_kind_known")
+        ),
+        sa.CheckConstraint(
+            "status IN ('requested', 'approved', 'awaiting_return', 'returned', 'refunding', 'refunded', 'rejected', 'cancelled')",
+            name=op.f("ck_orders_aftersale_status_known"),
+        ),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_orders_aftersale_amount_positive")),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders_order.id"],
+            name=op.f("fk_orders_aftersale_order_id_orders_order"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders_aftersale")),
+        sa.UniqueConstraint("aftersale_no", name=op.f("uq_orders_aftersale_aftersale_no")),
+    )
+    op.create_index(
+        op.f("ix_orders_aftersale_member_id"), "orders_aftersale", ["member_id"], unique=False
+    )
+    op.create_index("ix_orders_aftersale_order_id", "orders_aftersale", ["order_id"], unique=False)
+    op.create_index(
+        "ix_orders_aftersale_status_id", "orders_aftersale", ["status", "id"], unique=False
+    )
+    op.create_table(
+        "orders_line",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("sku_id", sa.BigInteger(), nullable=False),
+        sa.Column("product_id", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("spec_text", sa.String(length=200), nullable=False),
+        sa.Column("image", sa.String(length=500), nullable=True),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("line_total", sa.BigInteger(), nullable=False),
+        sa.Column("discount", sa.BigInteger(), nullable=False),
+        sa.Column("payable", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "discount >= 0 AND discount <= line_total AND payable = line_total - discount",
+            name=op.f("ck_orders_line_payable_adds_up"),
+        ),
+        sa.CheckConstraint(
+            "line_total = unit_price * quantity", name=op.f("ck_orders_line_line_total_adds_up")
+        ),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_orders_line_quantity_positive")),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders_order.id"], name=op.f("fk_orders_line_order_id_orders_order")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders_line")),
+    )
+    op.create_index(op.f("ix_orders_line_order_id"), "orders_line", ["order_id"], unique=False)
+    op.create_index(op.f("ix_orders_line_product_id"), "orders_line", ["product_id"], unique=False)
     op.create_table(
         "payments_refund",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -624,6 +920,29 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_catalog_sku_product_id"), "catalog_sku", ["product_id"], unique=False)
     op.create_table(
+        "orders_event",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "aftersale_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("from_status", sa.String(length=20), nullable=True),
+        sa.Column("to_status", sa.String(length=20), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=True),
+        sa.Column("created_at", shoplet.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["aftersale_id"],
+            ["orders_aftersale.id"],
+            name=op.f("fk_orders_event_aftersale_id_orders_aftersale"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders_order.id"], name=op.f("fk_orders_event_order_id_orders_order")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders_event")),
+    )
+    op.create_index("ix_orders_event_order_id_id", "orders_event", ["order_id", "id"], unique=False)
+    op.create_table(
         "payments_event",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -656,6 +975,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_payments_event_refund_id", "payments_event", ["refund_id"], unique=False)
     op.create_index(
+        "uq_payments_event_once",
+        "payments_event",
+        ["payment_id", "kind"],
+        unique=True,
+        postgresql_where=sa.text("kind IN ('created', 'succeeded', 'closed')"),
+        sqlite_where=sa.text("kind IN ('created', 'succeeded', 'closed')"),
+    )
+    op.create_index(
         "uq_payments_event_refund_outcome",
         "payments_event",
         ["refund_id"],
@@ -663,34 +990,28 @@ def upgrade() -> None:
         postgresql_where=sa.text("kind IN ('refund_succeeded', 'refund_failed')"),
         sqlite_where=sa.text("kind IN ('refund_succeeded', 'refund_failed')"),
     )
-    op.create_index(
-        "uq_payments_event_succeeded",
-        "payments_event",
-        ["payment_id"],
-        unique=True,
-        postgresql_where=sa.text("kind = 'succeeded'"),
-        sqlite_where=sa.text("kind = 'succeeded'"),
-    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_index(
-        "uq_payments_event_succeeded",
-        table_name="payments_event",
-        postgresql_where=sa.text("kind = 'succeeded'"),
-        sqlite_where=sa.text("kind = 'succeeded'"),
-    )
-    op.drop_index(
         "uq_payments_event_refund_outcome",
         table_name="payments_event",
         postgresql_where=sa.text("kind IN ('refund_succeeded', 'refund_failed')"),
         sqlite_where=sa.text("kind IN ('refund_succeeded', 'refund_failed')"),
     )
+    op.drop_index(
+        "uq_payments_event_once",
+        table_name="payments_event",
+        postgresql_where=sa.text("kind IN ('created', 'succeeded', 'closed')"),
+        sqlite_where=sa.text("kind IN ('created', 'succeeded', 'closed')"),
+    )
     op.drop_index("ix_payments_event_refund_id", table_name="payments_event")
     op.drop_index("ix_payments_event_payment_id_id", table_name="payments_event")
     op.drop_table("payments_event")
+    op.drop_index("ix_orders_event_order_id_id", table_name="orders_event")
+    op.drop_table("orders_event")
     op.drop_index(op.f("ix_catalog_sku_product_id"), table_name="catalog_sku")
     op.drop_table("catalog_sku")
     op.drop_index(
@@ -703,6 +1024,13 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_payments_refund_payment_id"), table_name="payments_refund")
     op.drop_index(op.f("ix_payments_refund_order_no"), table_name="payments_refund")
     op.drop_table("payments_refund")
+    op.drop_index(op.f("ix_orders_line_product_id"), table_name="orders_line")
+    op.drop_index(op.f("ix_orders_line_order_id"), table_name="orders_line")
+    op.drop_table("orders_line")
+    op.drop_index("ix_orders_aftersale_status_id", table_name="orders_aftersale")
+    op.drop_index("ix_orders_aftersale_order_id", table_name="orders_aftersale")
+    op.drop_index(op.f("ix_orders_aftersale_member_id"), table_name="orders_aftersale")
+    op.drop_table("orders_aftersale")
     op.drop_index(op.f("ix_members_refresh_token_member_id"), table_name="members_refresh_token")
     op.drop_index(op.f("ix_members_refresh_token_family_id"), table_name="members_refresh_token")
     op.drop_index(op.f("ix_members_refresh_token_expires_at"), table_name="members_refresh_token")
@@ -715,6 +1043,11 @@ def downgrade() -> None:
     )
     op.drop_index(op.f("ix_members_address_member_id"), table_name="members_address")
     op.drop_table("members_address")
+    op.drop_index(op.f("ix_flashsale_item_campaign_id"), table_name="flashsale_item")
+    op.drop_table("flashsale_item")
+    op.drop_index("ix_console_export_job_status_id", table_name="console_export_job")
+    op.drop_index("ix_console_export_job_staff_id_id", table_name="console_export_job")
+    op.drop_table("console_export_job")
     op.drop_index("ix_console_audit_log_staff_id_id", table_name="console_audit_log")
     op.drop_index("ix_console_audit_log_action_id", table_name="console_audit_log")
     op.drop_table("console_audit_log")
@@ -736,6 +1069,14 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_payments_payment_order_no"), table_name="payments_payment")
     op.drop_index(op.f("ix_payments_payment_member_id"), table_name="payments_payment")
     op.drop_table("payments_payment")
+    op.drop_index("ix_orders_order_status_shipped_at", table_name="orders_order")
+    op.drop_index("ix_orders_order_status_received_at", table_name="orders_order")
+    op.drop_index("ix_orders_order_status_expires_at", table_name="orders_order")
+    op.drop_index(op.f("ix_orders_order_phone_index"), table_name="orders_order")
+    op.drop_index("ix_orders_order_paid_at", table_name="orders_order")
+    op.drop_index("ix_orders_order_member_id_id", table_name="orders_order")
+    op.drop_index("ix_orders_order_created_at", table_name="orders_order")
+    op.drop_table("orders_order")
     op.drop_index(op.f("ix_members_member_wechat_unionid"), table_name="members_member")
     op.drop_table("members_member")
     op.drop_index(op.f("ix_members_login_code_expires_at"), table_name="members_login_code")
@@ -751,6 +1092,12 @@ def downgrade() -> None:
     )
     op.drop_index("ix_inventory_ledger_sku_id_id", table_name="inventory_ledger")
     op.drop_table("inventory_ledger")
+    op.drop_index("ix_flashsale_ticket_status_synced_at", table_name="flashsale_ticket")
+    op.drop_index(op.f("ix_flashsale_ticket_member_id"), table_name="flashsale_ticket")
+    op.drop_index("ix_flashsale_ticket_campaign_id_sku_id", table_name="flashsale_ticket")
+    op.drop_table("flashsale_ticket")
+    op.drop_index("ix_flashsale_campaign_settled_at_ends_at", table_name="flashsale_campaign")
+    op.drop_table("flashsale_campaign")
     op.drop_index(op.f("ix_core_processed_event_processed_at"), table_name="core_processed_event")
     op.drop_table("core_processed_event")
     op.drop_index(

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from .conftest import axe_scan, screenshot
@@ -182,7 +183,10 @@ def create_staff_api(server: Server, owner: Staff, username: str, role: str) -> 
 @pytest.fixture
 def context(browser: Any, server: Server) -> Iterator[Any]:
     ctx = browser.new_context(
-        base_url=server.base, viewport={"width": 1440, "height": 900}, locale="zh-CN"
+        base_url=server.base,
+        viewport={"width": 1440, "height": 900},
+        locale="zh-CN",
+        reduced_motion="reduce",
     )
     ctx.set_default_timeout(TIMEOUT_MS)
     yield ctx
@@ -324,7 +328,7 @@ def _pick_category(page: Any) -> None:
 
 
 def test_owner_creates_a_product_with_a_2x2_sku_matrix(
-    server: Server, owner: Staff, context: Any
+    server: Server, owner: Staff, context: Any, tmp_path: Path
 ) -> None:
     image = _first_media_image(server)
     page = signed_in_page(context, owner)
@@ -342,6 +346,12 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     page.get_by_label("商品描述").fill("端到端测试创建的商品。")
     page.get_by_label("商品图片地址").fill(image)
     page.get_by_role("button", name="添加地址").first.click()
+    # And one uploaded from disk (POST /console/media).
+    upload = tmp_path / "tee.png"
+    Image.new("RGB", (320, 320), (26, 95, 180)).save(upload)
+    gallery = page.get_by_role("list", name="商品图片")
+    page.locator("input[type=file]").first.set_input_files(str(upload))
+    expect(gallery.get_by_role("listitem")).to_have_count(2)
 
     page.get_by_label("规格 1 名称").fill("颜色")
     page.get_by_label("规格 1 的值").fill("黑、白")
@@ -375,7 +385,10 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     assert response.status_code == 200, response.text
     product = response.json()
     assert product["title"] == title
-    assert product["images"] == [image]
+    assert product["images"][0] == image
+    assert len(product["images"]) == 2
+    assert product["images"][1].startswith("/media/")
+    assert server.http.get(product["images"][1]).headers["content-type"] == "image/png"
     assert product["specs"] == [
         {"name": "颜色", "values": ["黑", "白"]},
         {"name": "尺码", "values": ["M", "L"]},

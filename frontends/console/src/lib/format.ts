@@ -53,6 +53,26 @@ export const AFTERSALE_KIND_LABELS: Record<string, string> = {
   return_refund: '退货退款',
 }
 
+export const PAYMENT_CHANNEL_LABELS: Record<string, string> = {
+  wechat_jsapi: '微信小程序支付',
+  wechat_h5: '微信 H5 支付',
+}
+
+export const PAYMENT_STATUS_LABELS: Record<string, string> = {
+  created: '待支付',
+  prepaid: '待支付',
+  succeeded: '支付成功',
+  closed: '已关闭',
+  failed: '支付失败',
+}
+
+export const REFUND_STATUS_LABELS: Record<string, string> = {
+  requested: '待提交',
+  processing: '退款处理中',
+  succeeded: '退款成功',
+  failed: '退款失败',
+}
+
 export const ROLE_LABELS: Record<string, string> = {
   owner: '店主',
   operator: '运营',

@@ -309,6 +309,27 @@ def test_guest_cart_edit_and_merge_on_login(page: Any, live_server: str) -> None
     assert page.get_by_role("button", name="结算(2)").is_visible()
 
 
+def test_favourite_with_the_heart_and_list_it(page: Any, live_server: str) -> None:
+    _require(live_server, "PUT /api/v1/me/favorites/{product_id}", "GET /api/v1/me/favorites")
+    _login(page, live_server, "13900004444")
+    product_id = _first_product_id(live_server)
+    page.goto(f"/pages/product/detail?id={product_id}")
+    heart = page.get_by_role("button", name="收藏", exact=True)
+    heart.wait_for()
+    assert heart.get_attribute("aria-pressed") == "false"
+    heart.press("Enter")
+    page.get_by_role("button", name="取消收藏").wait_for()
+    assert page.get_by_role("button", name="取消收藏").get_attribute("aria-pressed") == "true"
+
+    page.goto("/pages/favorites/index")
+    favourites = page.get_by_role("list", name="我的收藏").get_by_role("listitem")
+    favourites.first.wait_for()
+    assert favourites.count() == 1
+    _check(page, "favorites")
+    page.get_by_role("button", name=re.compile("^取消收藏 ")).click()
+    page.get_by_role("status").filter(has_text="还没有收藏的商品").wait_for()
+
+
 def test_buy_and_pay_through_the_simulator(page: Any, live_server: str) -> None:
     _require(live_server, *PURCHASE_ENDPOINTS)
     product_id = _first_product_id(live_server)

@@ -1,0 +1,386 @@
+"""The shopper's side: pages, buy tokens, the buy hot path, ticket look-ups.
+
+The buy path never touches the database: the shopper comes from the access JWT (signature
+only), the buy token is one HMAC, campaign metadata and sold-out flags are in process, and the
+decision is one Lua script in Redis (see store.py). Everything a refused request can cost is
+the rate-limit counters inside that script.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client import Counter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import utcnow
+from shoplet.modules.flashsale import repository as repo
+from shoplet.modules.flashsale.errors import (
+    AddressRequired,
+    BuyRateLimited,
+    CampaignNotFound,
+    ChallengeFailed,
+    ChallengeRequired,
+    Ended,
+    InvalidQuantity,
+    InvalidToken,
+    LimitReached,
+    NotStarted,
+    SkuNotInCampaign,
+    SoldOut,
+    TicketNotFound,
+    TooEarly,
+)
+from shoplet.modules.flashsale.risk import RiskLimits, RiskSignals, risk_score
+from shoplet.modules.flashsale.runtime import FlashRuntime
+from shoplet.modules.flashsale.schemas import (
+    BuyTokenOut,
+    CampaignInfo,
+    CampaignList,
+    CampaignPage,
+    Challenge,
+    ItemLive,
+    PublicStatus,
+    TicketOut,
+    TokenRequest,
+)
+from shoplet.modules.flashsale.service import CAMPAIGN_NAMESPACE, LIST_NAMESPACE, campaign_info
+from shoplet.modules.members import public as members
+
+LIST_HORIZON = timedelta(days=7)
+
+
+class BuyMetrics:
+    def __init__(self, runtime: FlashRuntime) -> None:
+        self.outcomes = Counter(
+            "shoplet_flashsale_buy_total",
+            "Flash-sale buy attempts by outcome",
+            ["outcome"],
+            registry=runtime.ctx.metrics.registry,
+        )
+        self._children: dict[str, Counter] = {}
+
+    def count(self, outcome: str) -> None:
+        child = self._children.get(outcome)
+        if child is None:
+            child = self._children[outcome] = self.outcomes.labels(outcome)
+        child.inc()
+
+
+def _metrics(runtime: FlashRuntime) -> BuyMetrics:
+    found = runtime.ctx.extras.get("flashsale.buy_metrics")
+    if not isinstance(found, BuyMetrics):
+        found = runtime.ctx.extras["flashsale.buy_metrics"] = BuyMetrics(runtime)
+    return found
+
+
+# -- the hot path ----------------------------------------------------------------------------
+
+
+async def buy(
+    runtime: FlashRuntime,
+    *,
+    campaign_id: int,
+    member_id: int,
+    sku_id: int,
+    quantity: int,
+    token: str,
+    ip: str,
+) -> str:
+    """Try to buy: the ticket of the queued order request, or the reason it was refused (each
+    refusal before the script changes nothing anywhere)."""
+    metrics = _metrics(runtime)
+    now = time.time()
+    if not runtime.tokens.verify(token, campaign_id=campaign_id, member_id=member_id, now=now):
+        metrics.count("invalid_token")
+        raise InvalidToken()
+    info = await runtime.edge.campaign(campaign_id)
+    if info is None:
+        metrics.count("not_started")
+        raise NotStarted("This flash sale is not open yet")
+    item = info.item(sku_id)
+    if item is None:
+        metrics.count("unknown_sku")
+        raise SkuNotInCampaign(sku_id=sku_id)
+    if quantity > item.per_shopper_limit:
+        metrics.count("invalid_quantity")
+        raise InvalidQuantity(f"at most {item.per_shopper_limit} per shopper")
+    tolerance = runtime.settings.clock_tolerance_ms / 1000
+    if info.cancelled or now >= info.ends_at.timestamp() + tolerance:
+        metrics.count("ended")
+        raise Ended()
+    if now < info.starts_at.timestamp() - tolerance:
+        metrics.count("not_started")
+        raise NotStarted(starts_at=info.starts_at.isoformat())
+    if runtime.edge.is_sold_out(campaign_id, sku_id):
+        metrics.count("sold_out_local")
+        raise SoldOut()
+    settings = runtime.settings
+    result = await runtime.store.buy(
+        campaign_id=campaign_id,
+        sku_id=sku_id,
+        member_id=member_id,
+        quantity=quantity,
+        ticket=f"{campaign_id}-{secrets.token_hex(12)}",
+        ip=ip,
+        per_member=settings.buy_per_member,
+        per_ip=settings.buy_per_ip,
+        window_ms=settings.buy_window_ms,
+    )
+    metrics.count(result.outcome)
+    if result.outcome == "queued" and result.ticket is not None:
+        if result.remaining <= 0:
+            await runtime.signal(f"soldout:{campaign_id}:{sku_id}")
+        return result.ticket
+    if result.outcome == "sold_out":
+        if result.remaining <= 0:
+            await runtime.signal(f"soldout:{campaign_id}:{sku_id}")
+        raise SoldOut()
+    if result.outcome == "limit_reached":
+        raise LimitReached(ticket=result.ticket)
+    if result.outcome == "rate_limited":
+        raise BuyRateLimited(retry_after=math.ceil(result.retry_after_ms / 1000))
+    if result.outcome == "ended":
+        raise Ended()
+    if result.outcome == "unknown_sku":
+        raise SkuNotInCampaign(sku_id=sku_id)
+    raise NotStarted(starts_at=info.starts_at.isoformat())
+
+
+# -- buy tokens ------------------------------------------------------------------------------
+
+
+async def _known_campaign(
+    runtime: FlashRuntime, session: AsyncSession, campaign_id: int
+) -> CampaignInfo:
+    info = await runtime.edge.campaign(campaign_id)
+    if info is not None:
+        return info
+    campaign = await repo.get_campaign(session, campaign_id)
+    if campaign is None:
+        raise CampaignNotFound()
+    items = (await repo.items_of(session, [campaign_id]))[campaign_id]
+    return campaign_info(campaign, items)
+
+
+async def issue_token(
+    runtime: FlashRuntime,
+    session: AsyncSession,
+    *,
+    campaign_id: int,
+    member_id: int,
+    ip: str,
+    body: TokenRequest,
+) -> BuyTokenOut:
+    """A buy token for this shopper and campaign, from ``token_lead_seconds`` before the start
+    until the end. Shoppers without an address are told now (409), not after the sale; a high
+    risk score needs the challenge answered (403 with the challenge)."""
+    ctx = runtime.ctx
+    settings = runtime.settings
+    await ctx.limiter.hit(settings.issue_per_member_limit, "flash-token-member", str(member_id))
+    await ctx.limiter.hit(settings.issue_per_ip_limit, "flash-token-ip", ip)
+    info = await _known_campaign(runtime, session, campaign_id)
+    now = utcnow()
+    if info.cancelled or now >= info.ends_at:
+        raise Ended()
+    opens_at = info.starts_at - timedelta(seconds=settings.token_lead_seconds)
+    if now < opens_at:
+        raise TooEarly(
+            f"buy tokens are issued from {opens_at.isoformat()}", opens_at=opens_at.isoformat()
+        )
+    try:
+        await members.get_default_address_snapshot(session, ctx.pii, member_id)
+    except members.AddressNotFound as exc:
+        raise AddressRequired() from exc
+    since = await members.get_member_since(session, member_id)
+    burst, on_ip, on_device = await runtime.store.note_token_request(
+        campaign_id, member_id, ip, body.device_id
+    )
+    score, reasons = risk_score(
+        RiskSignals(since, burst, on_ip, on_device),
+        RiskLimits(
+            new_account_hours=settings.risk_new_account_hours,
+            token_burst=settings.risk_token_burst,
+            members_per_ip=settings.risk_members_per_ip,
+            members_per_device=settings.risk_members_per_device,
+        ),
+        now=now,
+    )
+    if score >= settings.risk_threshold:
+        if body.challenge_id is None or body.answer is None:
+            raise ChallengeRequired(challenge=await _challenge(runtime, member_id))
+        stored = await runtime.store.take_challenge(body.challenge_id)
+        if not runtime.challenges.check(
+            stored, challenge_id=body.challenge_id, member_id=member_id, answer=body.answer
+        ):
+            raise ChallengeFailed(challenge=await _challenge(runtime, member_id))
+        _metrics(runtime).count(f"challenge_passed:{'+'.join(reasons)}")
+    expires_at = min(now + timedelta(seconds=settings.token_ttl_seconds), info.ends_at)
+    token = runtime.tokens.issue(
+        campaign_id=campaign_id, member_id=member_id, expires_at=expires_at.timestamp()
+    )
+    return BuyTokenOut(
+        token=token,
+        expires_at=expires_at,
+        campaign_id=campaign_id,
+        starts_at=info.starts_at,
+        ends_at=info.ends_at,
+        server_time=now,
+    )
+
+
+async def _challenge(runtime: FlashRuntime, member_id: int) -> dict[str, object]:
+    issued = runtime.challenges.issue(member_id)
+    ttl = runtime.settings.challenge_ttl_seconds
+    await runtime.store.put_challenge(issued.id, issued.stored, ttl)
+    return Challenge(id=issued.id, question=issued.question, expires_in=ttl).model_dump()
+
+
+# -- tickets ---------------------------------------------------------------------------------
+
+
+async def ticket_status(
+    runtime: FlashRuntime, session: AsyncSession, *, member_id: int, ticket: str
+) -> TicketOut:
+    """Queued, order created (with its number) or failed (with the reason). Another shopper's
+    ticket is 404, like an unknown one."""
+    await runtime.ctx.limiter.hit(
+        runtime.settings.ticket_per_member_limit, "flash-ticket", str(member_id)
+    )
+    campaign_id = int(ticket.split("-", 1)[0])
+    record = await runtime.store.ticket(campaign_id, ticket)
+    if record is not None and record.member_id == member_id:
+        status = record.status if record.status in ("queued", "created", "failed") else "queued"
+        return TicketOut(
+            ticket=ticket,
+            campaign_id=campaign_id,
+            sku_id=record.sku_id,
+            quantity=record.quantity,
+            status=status,  # type: ignore[arg-type]
+            order_no=record.order_no,
+            reason=record.reason,
+        )
+    row = await repo.get_ticket(session, ticket)
+    if row is None or row.member_id != member_id:
+        raise TicketNotFound()
+    return TicketOut(
+        ticket=ticket,
+        campaign_id=row.campaign_id,
+        sku_id=row.sku_id,
+        quantity=row.quantity,
+        status="failed" if row.status == "failed" else "created",
+        order_no=row.order_no,
+        reason=row.reason,
+    )
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+def _status(info: CampaignInfo, now: datetime, remaining: dict[int, int]) -> PublicStatus:
+    if now < info.starts_at:
+        return "upcoming"
+    if now >= info.ends_at or info.cancelled:
+        return "ended"
+    if remaining and all(units <= 0 for units in remaining.values()):
+        return "sold_out"
+    return "live"
+
+
+async def _page(runtime: FlashRuntime, info: CampaignInfo, now: datetime) -> CampaignPage:
+    live = await runtime.store.remaining(info.id)
+    remaining = {i.sku_id: live.get(i.sku_id, i.stock) for i in info.items}
+    return CampaignPage(
+        id=info.id,
+        title=info.title,
+        status=_status(info, now, remaining),
+        starts_at=info.starts_at,
+        ends_at=info.ends_at,
+        server_time=now,
+        items=[
+            ItemLive(**item.model_dump(), remaining=max(remaining[item.sku_id], 0))
+            for item in info.items
+        ],
+    )
+
+
+async def campaign_page(ctx: AppContext, runtime: FlashRuntime, campaign_id: int) -> CampaignPage:
+    """A campaign with its live counters: from the warm snapshot, else the database (cached)."""
+    info = await runtime.edge.campaign(campaign_id)
+    if info is None:
+
+        async def load() -> CampaignInfo | None:
+            async with ctx.sessionmaker() as session:
+                campaign = await repo.get_campaign(session, campaign_id)
+                if campaign is None:
+                    return None
+                items = (await repo.items_of(session, [campaign_id]))[campaign_id]
+                return campaign_info(campaign, items)
+
+        found = await ctx.cache.get_or_load_model(
+            CAMPAIGN_NAMESPACE, campaign_id, load, CampaignInfo, ttl=10
+        )
+        if found is None:
+            raise CampaignNotFound()
+        info = found
+    if info.cancelled:
+        raise CampaignNotFound()
+    return await _page(runtime, info, utcnow())
+
+
+class _Current(CampaignList):
+    pass
+
+
+async def campaign_list(ctx: AppContext, runtime: FlashRuntime) -> CampaignList:
+    """Upcoming and live campaigns of the next 7 days, soonest first."""
+
+    async def load() -> _Current:
+        now = utcnow()
+        async with ctx.sessionmaker() as session:
+            campaigns = await repo.current_campaigns(session, now=now, until=now + LIST_HORIZON)
+            items = await repo.items_of(session, [c.id for c in campaigns])
+        pages = [
+            CampaignPage(
+                id=c.id,
+                title=c.title,
+                status="upcoming",
+                starts_at=c.starts_at,
+                ends_at=c.ends_at,
+                server_time=now,
+                items=[
+                    ItemLive(**info.model_dump(), remaining=info.stock)
+                    for info in campaign_info(c, items[c.id]).items
+                ],
+            )
+            for c in campaigns
+        ]
+        return _Current(items=pages, server_time=now)
+
+    cached = await ctx.cache.get_or_load_model(LIST_NAMESPACE, "current", load, _Current, ttl=5)
+    now = utcnow()
+    pages = []
+    for page in cached.items if cached else []:
+        if now >= page.ends_at:
+            continue
+        info = CampaignInfo(
+            id=page.id,
+            title=page.title,
+            starts_at=page.starts_at,
+            ends_at=page.ends_at,
+            cancelled=False,
+            payment_timeout_seconds=0,
+            free_shipping=True,
+            items=list(page.items),
+        )
+        pages.append(await _page(runtime, info, now))
+    return CampaignList(items=pages, server_time=now)
+
+
+def server_time() -> tuple[datetime, int]:
+    now = datetime.now(UTC)
+    return now, int(now.timestamp() * 1000)

@@ -1,0 +1,914 @@
+"""The live side of a flash sale: counters, buyers, the order-request stream, ticket states.
+
+Two implementations of one contract:
+
+- :class:`RedisFlashStore` (production): every decision of the buy path is ONE Lua script that
+  checks the campaign window (Redis's clock), the shopper's rate and limit and the stock, then
+  decrements, records the buyer and the ticket and appends the request to the campaign's stream
+  — atomically, so concurrent buyers on any number of edge processes can never oversell.
+  All keys of a campaign share the hash tag ``{<campaign>}``.
+- :class:`MemoryFlashStore` (embedded mode, no Redis): the same operations on dicts in this
+  process. Every operation runs without awaiting in between, so it is just as atomic — for a
+  single process only (documented in docs/flashsale.md).
+
+Hand-backs (a failed request, a cancelled order) are guarded by a per-campaign set of returned
+tickets: whoever adds the ticket to the set first puts the units back, so a retried hand-back
+never adds stock twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shoplet.modules.flashsale.schemas import (
+    BuyResult,
+    GiveBack,
+    ReconcileSnapshot,
+    StreamEntry,
+    TicketRecord,
+)
+
+GROUP = "flashsale.orders"
+SIGNALS = "shoplet:flash:signals"
+OPEN, CLOSED = "open", "closed"
+
+Listener = Callable[[str], None]
+
+
+def campaign_key(campaign_id: int, name: str) -> str:
+    return f"shoplet:flash:{{{campaign_id}}}:{name}"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class FlashStore(ABC):
+    """What the API, the consumers and the jobs need from the live side."""
+
+    kind: str
+
+    # -- campaign life cycle -------------------------------------------------------------------
+
+    @abstractmethod
+    async def warm(
+        self,
+        campaign_id: int,
+        *,
+        starts_ms: int,
+        ends_ms: int,
+        is_open: bool,
+        info: bytes,
+        items: Sequence[tuple[int, int, int]],
+        bought: Mapping[str, int],
+    ) -> None:
+        """Load (or refresh) a campaign: window, state, page data, per-shopper limits; counters
+        (``items`` = sku, remaining, limit) and buyers (``bought`` "member:sku" -> units) are
+        only set where absent, so a refresh never resets a live counter."""
+
+    @abstractmethod
+    async def close(self, campaign_id: int, *, expire_seconds: int | None = None) -> None:
+        """Stop selling (cancelled or settled); with ``expire_seconds`` the keys go after that."""
+
+    @abstractmethod
+    async def is_warm(self, campaign_id: int) -> bool: ...
+
+    @abstractmethod
+    async def info(self, campaign_id: int) -> bytes | None: ...
+
+    @abstractmethod
+    async def remaining(self, campaign_id: int) -> dict[int, int]: ...
+
+    # -- the hot path --------------------------------------------------------------------------
+
+    @abstractmethod
+    async def buy(
+        self,
+        *,
+        campaign_id: int,
+        sku_id: int,
+        member_id: int,
+        quantity: int,
+        ticket: str,
+        ip: str,
+        per_member: int,
+        per_ip: int,
+        window_ms: int,
+    ) -> BuyResult: ...
+
+    @abstractmethod
+    async def ticket(self, campaign_id: int, ticket: str) -> TicketRecord | None: ...
+
+    # -- consumers -----------------------------------------------------------------------------
+
+    @abstractmethod
+    async def read_entries(
+        self, campaign_ids: Sequence[int], consumer: str, *, count: int, block_ms: int
+    ) -> list[StreamEntry]:
+        """New entries for ``consumer`` (they stay pending until acknowledged)."""
+
+    @abstractmethod
+    async def own_pending(
+        self, campaign_ids: Sequence[int], consumer: str, *, count: int
+    ) -> list[StreamEntry]:
+        """Entries delivered to ``consumer`` earlier and never acknowledged."""
+
+    @abstractmethod
+    async def claim_stale(
+        self, campaign_ids: Sequence[int], consumer: str, *, idle_ms: int, count: int
+    ) -> list[StreamEntry]:
+        """Take over entries other consumers left pending for ``idle_ms`` (they died)."""
+
+    @abstractmethod
+    async def mark_created(
+        self, campaign_id: int, ticket: str, record: TicketRecord, entry_id: str | None
+    ) -> None:
+        """The ticket's order exists: record it and acknowledge the entry."""
+
+    @abstractmethod
+    async def give_back(self, give: GiveBack) -> int | None:
+        """Put a ticket's units back (once): returns the counter after, or None if this ticket
+        was handed back before. Acknowledges ``give.entry_id`` either way."""
+
+    @abstractmethod
+    async def backlog(self, campaign_id: int) -> int:
+        """Entries not yet acknowledged (pending or never delivered)."""
+
+    @abstractmethod
+    async def reconcile_snapshot(self, campaign_id: int) -> ReconcileSnapshot: ...
+
+    @abstractmethod
+    async def requeue(self, entry: StreamEntry) -> str:
+        """Append ``entry`` again (a request that was acknowledged but never handled)."""
+
+    # -- risk and challenges -------------------------------------------------------------------
+
+    @abstractmethod
+    async def note_token_request(
+        self, campaign_id: int, member_id: int, ip: str, device_id: str | None
+    ) -> tuple[int, int, int]:
+        """Count a buy-token request: (this shopper's requests this minute, distinct shoppers on
+        this IP, distinct shoppers on this device) for the campaign."""
+
+    @abstractmethod
+    async def put_challenge(self, challenge_id: str, value: str, ttl_seconds: int) -> None: ...
+
+    @abstractmethod
+    async def take_challenge(self, challenge_id: str) -> str | None:
+        """The challenge's value, once (a second take gets None)."""
+
+    # -- signals between processes -------------------------------------------------------------
+
+    @abstractmethod
+    async def publish(self, message: str) -> None:
+        """``soldout:<c>:<sku>``, ``restock:<c>:<sku>`` or ``campaign:<c>`` to every process."""
+
+
+def _entry(campaign_id: int, entry_id: Any, fields: Mapping[Any, Any]) -> StreamEntry:
+    def get(name: str) -> str:
+        value = fields.get(name.encode(), fields.get(name))
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    return StreamEntry(
+        campaign_id=campaign_id,
+        entry_id=entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id),
+        ticket=get("t"),
+        member_id=int(get("m")),
+        sku_id=int(get("s")),
+        quantity=int(get("q")),
+        queued_at_ms=int(get("at")),
+    )
+
+
+def entry_order(entry_id: str) -> tuple[int, int]:
+    """Stream ids ``<ms>-<seq>`` in the order Redis assigned them."""
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+# -- Redis -------------------------------------------------------------------------------------
+
+# KEYS: meta, stock, limit, bought, last, tickets, stream, rate:member, rate:ip
+# ARGV: sku, member, qty, ticket, per_member, per_ip, window_ms
+_BUY = """
+local function over(key, max)
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[7]) end
+  return n > tonumber(max)
+end
+if over(KEYS[8], ARGV[5]) then return {'rate_limited', redis.call('PTTL', KEYS[8])} end
+if over(KEYS[9], ARGV[6]) then return {'rate_limited', redis.call('PTTL', KEYS[9])} end
+local meta = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'state')
+if not meta[1] then return {'not_ready', 0} end
+if meta[3] ~= 'open' then return {'ended', 0} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now < tonumber(meta[1]) then return {'not_started', 0} end
+if now >= tonumber(meta[2]) then return {'ended', 0} end
+local limit = redis.call('HGET', KEYS[3], ARGV[1])
+if not limit then return {'unknown_sku', 0} end
+local qty = tonumber(ARGV[3])
+local who = ARGV[2] .. ':' .. ARGV[1]
+local bought = tonumber(redis.call('HGET', KEYS[4], who) or '0')
+if bought + qty > tonumber(limit) then
+  return {'limit_reached', 0, redis.call('HGET', KEYS[5], who) or ''}
+end
+local stock = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if stock < qty then return {'sold_out', stock} end
+redis.call('HINCRBY', KEYS[2], ARGV[1], -qty)
+redis.call('HINCRBY', KEYS[4], who, qty)
+redis.call('HSET', KEYS[5], who, ARGV[4])
+local record = 'queued|' .. ARGV[2] .. '|' .. ARGV[1] .. '|' .. ARGV[3] .. '||'
+redis.call('HSET', KEYS[6], ARGV[4], record)
+redis.call('XADD', KEYS[7], '*', 't', ARGV[4], 'm', ARGV[2], 's', ARGV[1], 'q', ARGV[3], 'at', now)
+return {'queued', stock - qty, ARGV[4]}
+"""
+
+# KEYS: meta, stock, limit, info, bought ; ARGV: starts, ends, state, info, n_items, then
+# (sku, remaining, limit) * n_items, then (who, units) pairs for bought
+_WARM = """
+redis.call('HSET', KEYS[1], 'starts', ARGV[1], 'ends', ARGV[2], 'state', ARGV[3])
+redis.call('SET', KEYS[4], ARGV[4])
+local n = tonumber(ARGV[5])
+local i = 6
+for _ = 1, n do
+  redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2])
+  i = i + 3
+end
+while i < #ARGV do
+  redis.call('HSETNX', KEYS[5], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+return 1
+"""
+
+# KEYS: tickets, stream ; ARGV: ticket, record, entry id ('' = none), group
+_MARK_CREATED = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('XACK', KEYS[2], ARGV[4], ARGV[3]) end
+return 1
+"""
+
+# KEYS: stock, bought, tickets, returned, stream
+# ARGV: ticket, sku, member, qty, restore_limit, record, entry id ('' = none), group
+_GIVE_BACK = """
+local after = -1
+if redis.call('SADD', KEYS[4], ARGV[1]) == 1 then
+  after = redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[4])
+  if ARGV[5] == '1' then
+    local who = ARGV[3] .. ':' .. ARGV[2]
+    if redis.call('HINCRBY', KEYS[2], who, -tonumber(ARGV[4])) <= 0 then
+      redis.call('HDEL', KEYS[2], who)
+    end
+  end
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[6])
+end
+if ARGV[7] ~= '' then redis.call('XACK', KEYS[5], ARGV[8], ARGV[7]) end
+return after
+"""
+
+# KEYS: stock, returned, stream
+_SNAPSHOT = """
+local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
+local last_id = '0-0'
+if #last > 0 then last_id = last[1][1] end
+return {redis.call('HGETALL', KEYS[1]), redis.call('SMEMBERS', KEYS[2]), last_id}
+"""
+
+
+class RedisFlashStore(FlashStore):
+    kind = "redis"
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        # redis-py's command stubs type replies loosely (bytes | str | ...): replies are parsed
+        # here, through an untyped handle.
+        self._r: Any = redis
+        self._buy = redis.register_script(_BUY)
+        self._warm = redis.register_script(_WARM)
+        self._mark_created = redis.register_script(_MARK_CREATED)
+        self._give_back = redis.register_script(_GIVE_BACK)
+        self._snapshot = redis.register_script(_SNAPSHOT)
+
+    # -- campaign life cycle -------------------------------------------------------------------
+
+    async def warm(
+        self,
+        campaign_id: int,
+        *,
+        starts_ms: int,
+        ends_ms: int,
+        is_open: bool,
+        info: bytes,
+        items: Sequence[tuple[int, int, int]],
+        bought: Mapping[str, int],
+    ) -> None:
+        k = campaign_key
+        args: list[Any] = [starts_ms, ends_ms, OPEN if is_open else CLOSED, info, len(items)]
+        for sku_id, remaining, limit in items:
+            args += [sku_id, remaining, limit]
+        for who, units in bought.items():
+            args += [who, units]
+        await self._warm(
+            keys=[
+                k(campaign_id, "meta"),
+                k(campaign_id, "stock"),
+                k(campaign_id, "limit"),
+                k(campaign_id, "info"),
+                k(campaign_id, "bought"),
+            ],
+            args=args,
+        )
+        await self._ensure_group(campaign_id)
+
+    async def _ensure_group(self, campaign_id: int) -> None:
+        try:
+            # From the start of the stream: entries appended before the group existed count too.
+            await self._r.xgroup_create(
+                campaign_key(campaign_id, "orders"), GROUP, id="0", mkstream=True
+            )
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def close(self, campaign_id: int, *, expire_seconds: int | None = None) -> None:
+        await self._r.hset(campaign_key(campaign_id, "meta"), "state", CLOSED)
+        if expire_seconds is not None:
+            async with self._r.pipeline(transaction=False) as pipe:
+                for name in (
+                    "meta", "stock", "limit", "info", "bought", "last", "tickets", "returned",
+                    "orders",
+                ):  # fmt: skip
+                    pipe.expire(campaign_key(campaign_id, name), expire_seconds)
+                await pipe.execute()
+
+    async def is_warm(self, campaign_id: int) -> bool:
+        return bool(await self._r.exists(campaign_key(campaign_id, "meta")))
+
+    async def info(self, campaign_id: int) -> bytes | None:
+        found: bytes | None = await self._r.get(campaign_key(campaign_id, "info"))
+        return found
+
+    async def remaining(self, campaign_id: int) -> dict[int, int]:
+        raw: dict[bytes, bytes] = await self._r.hgetall(campaign_key(campaign_id, "stock"))
+        return {int(k): int(v) for k, v in raw.items()}
+
+    # -- the hot path --------------------------------------------------------------------------
+
+    async def buy(
+        self,
+        *,
+        campaign_id: int,
+        sku_id: int,
+        member_id: int,
+        quantity: int,
+        ticket: str,
+        ip: str,
+        per_member: int,
+        per_ip: int,
+        window_ms: int,
+    ) -> BuyResult:
+        prefix = f"shoplet:flash:{{{campaign_id}}}:"
+        result = await self._buy(
+            keys=[
+                prefix + "meta",
+                prefix + "stock",
+                prefix + "limit",
+                prefix + "bought",
+                prefix + "last",
+                prefix + "tickets",
+                prefix + "orders",
+                f"{prefix}rl:m:{member_id}",
+                f"{prefix}rl:ip:{ip}",
+            ],
+            args=[sku_id, member_id, quantity, ticket, per_member, per_ip, window_ms],
+        )
+        outcome = result[0].decode()
+        if outcome == "queued":
+            return BuyResult("queued", remaining=int(result[1]), ticket=ticket)
+        if outcome == "limit_reached":
+            previous = result[2].decode() or None
+            return BuyResult("limit_reached", ticket=previous)
+        if outcome == "rate_limited":
+            return BuyResult("rate_limited", retry_after_ms=max(int(result[1]), 1))
+        return BuyResult(outcome, remaining=int(result[1]))
+
+    async def ticket(self, campaign_id: int, ticket: str) -> TicketRecord | None:
+        raw = await self._r.hget(campaign_key(campaign_id, "tickets"), ticket)
+        return None if raw is None else TicketRecord.decode(raw)
+
+    # -- consumers -----------------------------------------------------------------------------
+
+    async def _read(
+        self, campaign_ids: Sequence[int], consumer: str, start: str, *, count: int, block: int
+    ) -> list[StreamEntry]:
+        if not campaign_ids:
+            return []
+        streams = {campaign_key(c, "orders"): start for c in campaign_ids}
+        by_key = {campaign_key(c, "orders"): c for c in campaign_ids}
+        try:
+            answer = await self._r.xreadgroup(
+                GROUP,
+                consumer,
+                streams,
+                count=count,
+                block=block or None,
+            )
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # The stream went away with a Redis restart: recreate it (empty) and its group.
+            for campaign_id in campaign_ids:
+                await self._ensure_group(campaign_id)
+            return []
+        entries = []
+        for stream, items in answer or []:
+            campaign_id = by_key[stream.decode() if isinstance(stream, bytes) else stream]
+            for entry_id, fields in items:
+                if fields:  # a pending entry deleted from the stream comes back empty
+                    entries.append(_entry(campaign_id, entry_id, fields))
+        return entries
+
+    async def read_entries(
+        self, campaign_ids: Sequence[int], consumer: str, *, count: int, block_ms: int
+    ) -> list[StreamEntry]:
+        return await self._read(campaign_ids, consumer, ">", count=count, block=block_ms)
+
+    async def own_pending(
+        self, campaign_ids: Sequence[int], consumer: str, *, count: int
+    ) -> list[StreamEntry]:
+        return await self._read(campaign_ids, consumer, "0", count=count, block=0)
+
+    async def claim_stale(
+        self, campaign_ids: Sequence[int], consumer: str, *, idle_ms: int, count: int
+    ) -> list[StreamEntry]:
+        entries: list[StreamEntry] = []
+        for campaign_id in campaign_ids:
+            try:
+                answer = await self._r.xautoclaim(
+                    campaign_key(campaign_id, "orders"),
+                    GROUP,
+                    consumer,
+                    min_idle_time=idle_ms,
+                    start_id="0-0",
+                    count=count,
+                )
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                continue
+            for entry_id, fields in answer[1]:
+                if fields:
+                    entries.append(_entry(campaign_id, entry_id, fields))
+        return entries
+
+    async def mark_created(
+        self, campaign_id: int, ticket: str, record: TicketRecord, entry_id: str | None
+    ) -> None:
+        await self._mark_created(
+            keys=[campaign_key(campaign_id, "tickets"), campaign_key(campaign_id, "orders")],
+            args=[ticket, record.encode(), entry_id or "", GROUP],
+        )
+
+    async def give_back(self, give: GiveBack) -> int | None:
+        c = give.campaign_id
+        after = await self._give_back(
+            keys=[
+                campaign_key(c, "stock"),
+                campaign_key(c, "bought"),
+                campaign_key(c, "tickets"),
+                campaign_key(c, "returned"),
+                campaign_key(c, "orders"),
+            ],
+            args=[
+                give.ticket,
+                give.sku_id,
+                give.member_id,
+                give.quantity,
+                "1" if give.restore_limit else "0",
+                give.record.encode(),
+                give.entry_id or "",
+                GROUP,
+            ],
+        )
+        return None if int(after) < 0 else int(after)
+
+    async def _group_state(self, campaign_id: int) -> tuple[int, str]:
+        """(pending count, last delivered id) of the consumer group; (0, "0-0") without one."""
+        try:
+            groups = await self._r.xinfo_groups(campaign_key(campaign_id, "orders"))
+        except ResponseError:
+            return 0, "0-0"
+        for group in groups:
+            name = group.get("name")
+            if (name.decode() if isinstance(name, bytes) else name) == GROUP:
+                last = group.get("last-delivered-id") or b"0-0"
+                return int(group.get("pending") or 0), (
+                    last.decode() if isinstance(last, bytes) else str(last)
+                )
+        return 0, "0-0"
+
+    async def backlog(self, campaign_id: int) -> int:
+        pending, last_delivered = await self._group_state(campaign_id)
+        undelivered = await self._r.xrange(
+            campaign_key(campaign_id, "orders"), min=f"({last_delivered}", max="+", count=1000
+        )
+        return pending + len(undelivered)
+
+    async def reconcile_snapshot(self, campaign_id: int) -> ReconcileSnapshot:
+        k = campaign_key
+        stock_raw, returned_raw, last_id = await self._snapshot(
+            keys=[k(campaign_id, "stock"), k(campaign_id, "returned"), k(campaign_id, "orders")]
+        )
+        remaining = {int(stock_raw[i]): int(stock_raw[i + 1]) for i in range(0, len(stock_raw), 2)}
+        last = last_id.decode() if isinstance(last_id, bytes) else str(last_id)
+        entries: list[StreamEntry] = []
+        start = "-"
+        while last != "0-0":
+            batch = await self._r.xrange(k(campaign_id, "orders"), min=start, max=last, count=1000)
+            entries += [_entry(campaign_id, entry_id, fields) for entry_id, fields in batch]
+            if len(batch) < 1000:
+                break
+            start = "(" + entries[-1].entry_id
+        pending: set[str] = set()
+        try:
+            cursor = "-"
+            while True:
+                rows = await self._r.xpending_range(
+                    k(campaign_id, "orders"), GROUP, min=cursor, max="+", count=1000
+                )
+                pending |= {
+                    r["message_id"].decode()
+                    if isinstance(r["message_id"], bytes)
+                    else str(r["message_id"])
+                    for r in rows
+                }
+                if len(rows) < 1000:
+                    break
+                cursor = "(" + max(pending, key=entry_order)
+        except ResponseError:
+            pass
+        _count, last_delivered = await self._group_state(campaign_id)
+        return ReconcileSnapshot(
+            remaining=remaining,
+            returned=frozenset(t.decode() for t in returned_raw),
+            entries=entries,
+            pending=frozenset(pending),
+            last_delivered_id=last_delivered,
+        )
+
+    async def requeue(self, entry: StreamEntry) -> str:
+        entry_id = await self._r.xadd(
+            campaign_key(entry.campaign_id, "orders"),
+            {
+                "t": entry.ticket,
+                "m": entry.member_id,
+                "s": entry.sku_id,
+                "q": entry.quantity,
+                "at": entry.queued_at_ms,
+            },
+        )
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+    # -- risk and challenges -------------------------------------------------------------------
+
+    async def note_token_request(
+        self, campaign_id: int, member_id: int, ip: str, device_id: str | None
+    ) -> tuple[int, int, int]:
+        minute = int(time.time() // 60)
+        burst = campaign_key(campaign_id, f"risk:tok:{member_id}:{minute}")
+        on_ip = campaign_key(campaign_id, f"risk:ip:{ip}")
+        keep = 2 * 24 * 3600
+        async with self._r.pipeline(transaction=False) as pipe:
+            pipe.incr(burst)
+            pipe.expire(burst, 120)
+            pipe.sadd(on_ip, member_id)
+            pipe.scard(on_ip)
+            pipe.expire(on_ip, keep)
+            if device_id is not None:
+                on_device = campaign_key(campaign_id, f"risk:dev:{device_id}")
+                pipe.sadd(on_device, member_id)
+                pipe.scard(on_device)
+                pipe.expire(on_device, keep)
+            answers = await pipe.execute()
+        return int(answers[0]), int(answers[3]), int(answers[6]) if device_id is not None else 0
+
+    async def put_challenge(self, challenge_id: str, value: str, ttl_seconds: int) -> None:
+        await self._r.set(f"shoplet:flash:challenge:{challenge_id}", value, ex=ttl_seconds)
+
+    async def take_challenge(self, challenge_id: str) -> str | None:
+        raw = await self._r.getdel(f"shoplet:flash:challenge:{challenge_id}")
+        return None if raw is None else raw.decode()
+
+    async def publish(self, message: str) -> None:
+        await self._r.publish(SIGNALS, message)
+
+
+# -- in process ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Campaign:
+    starts_ms: int = 0
+    ends_ms: int = 0
+    state: str = CLOSED
+    info: bytes = b""
+    stock: dict[int, int] = field(default_factory=dict)
+    limit: dict[int, int] = field(default_factory=dict)
+    bought: dict[str, int] = field(default_factory=dict)
+    last: dict[str, str] = field(default_factory=dict)
+    tickets: dict[str, str] = field(default_factory=dict)
+    returned: set[str] = field(default_factory=set)
+    entries: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # The consumer group: next undelivered index, pending entry id -> (consumer, delivered at).
+    delivered_upto: int = 0
+    pending: dict[str, tuple[str, int]] = field(default_factory=dict)
+    seq: tuple[int, int] = (0, 0)
+
+
+class MemoryFlashStore(FlashStore):
+    """Embedded mode: one process, no Redis. Same semantics as :class:`RedisFlashStore`."""
+
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self._campaigns: dict[int, _Campaign] = {}
+        self._counters: dict[str, tuple[int, int]] = {}  # key -> (count, expires at ms)
+        self._sets: dict[str, set[int]] = {}
+        self._challenges: dict[str, tuple[str, float]] = {}
+        self._new_entry = asyncio.Event()
+        self.listeners: list[Listener] = []
+
+    def _get(self, campaign_id: int) -> _Campaign | None:
+        return self._campaigns.get(campaign_id)
+
+    def _count(self, key: str, window_ms: int, now: int) -> tuple[int, int]:
+        count, expires = self._counters.get(key, (0, 0))
+        if expires <= now:
+            count, expires = 0, now + window_ms
+        count += 1
+        self._counters[key] = (count, expires)
+        return count, expires - now
+
+    async def warm(
+        self,
+        campaign_id: int,
+        *,
+        starts_ms: int,
+        ends_ms: int,
+        is_open: bool,
+        info: bytes,
+        items: Sequence[tuple[int, int, int]],
+        bought: Mapping[str, int],
+    ) -> None:
+        c = self._campaigns.setdefault(campaign_id, _Campaign())
+        c.starts_ms, c.ends_ms, c.state, c.info = (
+            starts_ms,
+            ends_ms,
+            OPEN if is_open else CLOSED,
+            info,
+        )
+        for sku_id, remaining, limit in items:
+            c.stock.setdefault(sku_id, remaining)
+            c.limit[sku_id] = limit
+        for who, units in bought.items():
+            c.bought.setdefault(who, units)
+
+    async def close(self, campaign_id: int, *, expire_seconds: int | None = None) -> None:
+        c = self._get(campaign_id)
+        if c is not None:
+            c.state = CLOSED
+
+    async def is_warm(self, campaign_id: int) -> bool:
+        return campaign_id in self._campaigns
+
+    async def info(self, campaign_id: int) -> bytes | None:
+        c = self._get(campaign_id)
+        return c.info if c is not None else None
+
+    async def remaining(self, campaign_id: int) -> dict[int, int]:
+        c = self._get(campaign_id)
+        return dict(c.stock) if c is not None else {}
+
+    async def buy(
+        self,
+        *,
+        campaign_id: int,
+        sku_id: int,
+        member_id: int,
+        quantity: int,
+        ticket: str,
+        ip: str,
+        per_member: int,
+        per_ip: int,
+        window_ms: int,
+    ) -> BuyResult:
+        now = _now_ms()
+        for key, most in (
+            (f"{campaign_id}:m:{member_id}", per_member),
+            (f"{campaign_id}:ip:{ip}", per_ip),
+        ):
+            count, left_ms = self._count(key, window_ms, now)
+            if count > most:
+                return BuyResult("rate_limited", retry_after_ms=max(left_ms, 1))
+        c = self._get(campaign_id)
+        if c is None:
+            return BuyResult("not_ready")
+        if c.state != OPEN:
+            return BuyResult("ended")
+        if now < c.starts_ms:
+            return BuyResult("not_started")
+        if now >= c.ends_ms:
+            return BuyResult("ended")
+        limit = c.limit.get(sku_id)
+        if limit is None:
+            return BuyResult("unknown_sku")
+        who = f"{member_id}:{sku_id}"
+        if c.bought.get(who, 0) + quantity > limit:
+            return BuyResult("limit_reached", ticket=c.last.get(who))
+        stock = c.stock.get(sku_id, 0)
+        if stock < quantity:
+            return BuyResult("sold_out", remaining=stock)
+        c.stock[sku_id] = stock - quantity
+        c.bought[who] = c.bought.get(who, 0) + quantity
+        c.last[who] = ticket
+        c.tickets[ticket] = TicketRecord("queued", member_id, sku_id, quantity).encode()
+        self._append(
+            c,
+            {
+                "t": ticket,
+                "m": str(member_id),
+                "s": str(sku_id),
+                "q": str(quantity),
+                "at": str(now),
+            },
+            now,
+        )
+        return BuyResult("queued", remaining=stock - quantity, ticket=ticket)
+
+    def _append(self, c: _Campaign, fields: dict[str, str], now: int) -> str:
+        ms, seq = c.seq
+        c.seq = (ms, seq + 1) if now <= ms else (now, 0)
+        entry_id = f"{c.seq[0]}-{c.seq[1]}"
+        c.entries.append((entry_id, fields))
+        self._new_entry.set()
+        return entry_id
+
+    async def ticket(self, campaign_id: int, ticket: str) -> TicketRecord | None:
+        c = self._get(campaign_id)
+        raw = c.tickets.get(ticket) if c is not None else None
+        return None if raw is None else TicketRecord.decode(raw)
+
+    def _deliver_new(
+        self, campaign_ids: Sequence[int], consumer: str, count: int
+    ) -> list[StreamEntry]:
+        out: list[StreamEntry] = []
+        now = _now_ms()
+        for campaign_id in campaign_ids:
+            c = self._get(campaign_id)
+            while c is not None and c.delivered_upto < len(c.entries) and len(out) < count:
+                entry_id, fields = c.entries[c.delivered_upto]
+                c.delivered_upto += 1
+                c.pending[entry_id] = (consumer, now)
+                out.append(_entry(campaign_id, entry_id, fields))
+        return out
+
+    async def read_entries(
+        self, campaign_ids: Sequence[int], consumer: str, *, count: int, block_ms: int
+    ) -> list[StreamEntry]:
+        found = self._deliver_new(campaign_ids, consumer, count)
+        if found or block_ms <= 0:
+            return found
+        self._new_entry.clear()
+        try:
+            await asyncio.wait_for(self._new_entry.wait(), block_ms / 1000)
+        except TimeoutError:
+            return []
+        return self._deliver_new(campaign_ids, consumer, count)
+
+    def _pending_entries(
+        self,
+        campaign_ids: Iterable[int],
+        accept: Callable[[str, int], bool],
+        consumer: str,
+        count: int,
+    ) -> list[StreamEntry]:
+        out: list[StreamEntry] = []
+        now = _now_ms()
+        for campaign_id in campaign_ids:
+            c = self._get(campaign_id)
+            if c is None:
+                continue
+            for entry_id, fields in c.entries:
+                holder = c.pending.get(entry_id)
+                if holder is not None and accept(holder[0], now - holder[1]) and len(out) < count:
+                    c.pending[entry_id] = (consumer, now)
+                    out.append(_entry(campaign_id, entry_id, fields))
+        return out
+
+    async def own_pending(
+        self, campaign_ids: Sequence[int], consumer: str, *, count: int
+    ) -> list[StreamEntry]:
+        return self._pending_entries(
+            campaign_ids, lambda holder, _idle: holder == consumer, consumer, count
+        )
+
+    async def claim_stale(
+        self, campaign_ids: Sequence[int], consumer: str, *, idle_ms: int, count: int
+    ) -> list[StreamEntry]:
+        return self._pending_entries(
+            campaign_ids,
+            lambda holder, idle: holder != consumer and idle >= idle_ms,
+            consumer,
+            count,
+        )
+
+    async def mark_created(
+        self, campaign_id: int, ticket: str, record: TicketRecord, entry_id: str | None
+    ) -> None:
+        c = self._get(campaign_id)
+        if c is None:
+            return
+        c.tickets[ticket] = record.encode()
+        if entry_id is not None:
+            c.pending.pop(entry_id, None)
+
+    async def give_back(self, give: GiveBack) -> int | None:
+        c = self._campaigns.setdefault(give.campaign_id, _Campaign())
+        after: int | None = None
+        if give.ticket not in c.returned:
+            c.returned.add(give.ticket)
+            after = c.stock[give.sku_id] = c.stock.get(give.sku_id, 0) + give.quantity
+            if give.restore_limit:
+                who = f"{give.member_id}:{give.sku_id}"
+                left = c.bought.get(who, 0) - give.quantity
+                if left > 0:
+                    c.bought[who] = left
+                else:
+                    c.bought.pop(who, None)
+            c.tickets[give.ticket] = give.record.encode()
+        if give.entry_id is not None:
+            c.pending.pop(give.entry_id, None)
+        return after
+
+    async def backlog(self, campaign_id: int) -> int:
+        c = self._get(campaign_id)
+        return 0 if c is None else len(c.pending) + len(c.entries) - c.delivered_upto
+
+    async def reconcile_snapshot(self, campaign_id: int) -> ReconcileSnapshot:
+        c = self._get(campaign_id) or _Campaign()
+        delivered = c.entries[c.delivered_upto - 1][0] if c.delivered_upto else "0-0"
+        return ReconcileSnapshot(
+            remaining=dict(c.stock),
+            returned=frozenset(c.returned),
+            entries=[_entry(campaign_id, entry_id, fields) for entry_id, fields in c.entries],
+            pending=frozenset(c.pending),
+            last_delivered_id=delivered,
+        )
+
+    async def requeue(self, entry: StreamEntry) -> str:
+        c = self._campaigns.setdefault(entry.campaign_id, _Campaign())
+        fields = {
+            "t": entry.ticket,
+            "m": str(entry.member_id),
+            "s": str(entry.sku_id),
+            "q": str(entry.quantity),
+            "at": str(entry.queued_at_ms),
+        }
+        return self._append(c, fields, _now_ms())
+
+    async def note_token_request(
+        self, campaign_id: int, member_id: int, ip: str, device_id: str | None
+    ) -> tuple[int, int, int]:
+        now = _now_ms()
+        burst, _ = self._count(f"{campaign_id}:tok:{member_id}", 60_000, now)
+        on_ip = self._sets.setdefault(f"{campaign_id}:ip:{ip}", set())
+        on_ip.add(member_id)
+        devices = 0
+        if device_id is not None:
+            on_device = self._sets.setdefault(f"{campaign_id}:dev:{device_id}", set())
+            on_device.add(member_id)
+            devices = len(on_device)
+        return burst, len(on_ip), devices
+
+    async def put_challenge(self, challenge_id: str, value: str, ttl_seconds: int) -> None:
+        self._challenges[challenge_id] = (value, time.monotonic() + ttl_seconds)
+
+    async def take_challenge(self, challenge_id: str) -> str | None:
+        found = self._challenges.pop(challenge_id, None)
+        if found is None or found[1] <= time.monotonic():
+            return None
+        return found[0]
+
+    async def publish(self, message: str) -> None:
+        for listener in list(self.listeners):
+            listener(message)

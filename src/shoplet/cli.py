@@ -114,3 +114,7 @@ def create_staff(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

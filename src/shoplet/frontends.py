@@ -19,6 +19,8 @@ STOREFRONT_DIST = REPO_ROOT / "frontends" / "storefront" / "dist" / "build" / "h
 CONSOLE_DIST = REPO_ROOT / "frontends" / "console" / "dist"
 ASSET_CACHE = "public, max-age=31536000, immutable"
 INDEX_CACHE = "no-cache"
+# Paths that are never a front-end route: a miss there is a real 404, not the SPA's index.
+NO_FALLBACK = ("api/", "assets/", "static/", "_sim/", "media/", "console/")
 
 
 class SpaFiles(StaticFiles):
@@ -28,16 +30,24 @@ class SpaFiles(StaticFiles):
         try:
             response = await super().get_response(path, scope)
         except HTTPException as exc:
-            if exc.status_code != 404 or path.startswith(("api/", "assets/", "static/")):
+            if exc.status_code != 404 or not _is_page_route(path):
                 raise
-            response = FileResponse(Path(str(self.directory)) / "index.html")
-        if response.status_code == 404 and "." not in path.rsplit("/", 1)[-1]:
-            response = FileResponse(Path(str(self.directory)) / "index.html")
-        is_index = path in ("", ".", "index.html") or isinstance(response, FileResponse) and str(
-            response.path
-        ).endswith("index.html")
+            response = self._index()
+        if response.status_code == 404 and _is_page_route(path):
+            response = self._index()
+        is_index = path in ("", ".", "index.html") or (
+            isinstance(response, FileResponse) and str(response.path).endswith("index.html")
+        )
         response.headers["Cache-Control"] = INDEX_CACHE if is_index else ASSET_CACHE
         return response
+
+    def _index(self) -> FileResponse:
+        return FileResponse(Path(str(self.directory)) / "index.html")
+
+
+def _is_page_route(path: str) -> bool:
+    """A deep link into the app (``pages/product/detail``), not a missing file or API path."""
+    return not path.startswith(NO_FALLBACK) and "." not in path.rsplit("/", 1)[-1]
 
 
 def mount_frontends(app: FastAPI) -> list[str]:

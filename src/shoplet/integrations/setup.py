@@ -9,6 +9,9 @@ from typing import Annotated
 
 import httpx
 from fastapi import Depends, FastAPI, Request
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from shoplet.core.context import AppContext
 from shoplet.core.settings import Settings
@@ -29,6 +32,7 @@ from shoplet.integrations.wechat.pay import (
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator, lazy_keys
 
 WECHAT_SIM_PREFIX = "/_sim/wechat"
+SMS_SIM_PREFIX = "/_sim/sms"
 WECHATPAY_SIM_PREFIX = "/_sim/wechatpay"
 WECHATPAY_SIM_MCHID = "1900000109"
 
@@ -163,6 +167,24 @@ def mount_simulators(app: FastAPI, settings: Settings) -> None:
         ),
     )
     app.mount(WECHATPAY_SIM_PREFIX, wechatpay_simulator(app, settings).app)
+    app.mount(SMS_SIM_PREFIX, _sms_simulator(app))
+
+
+def _sms_simulator(app: FastAPI) -> Starlette:
+    """The embedded SMS "phone": the last code sent to a number, for demos and browser tests.
+
+    Mounted only where simulators are (never in production); the API itself never returns codes.
+    """
+
+    async def last_code(request: Request) -> JSONResponse:
+        phone = request.query_params.get("phone", "")
+        sender = app.state.integrations.sms
+        code = sender.last_code(phone) if isinstance(sender, LogSmsSender) else None
+        if code is None:
+            return JSONResponse({"detail": "no code sent to this phone"}, status_code=404)
+        return JSONResponse({"phone": phone, "code": code})
+
+    return Starlette(routes=[Route("/last-code", last_code)])
 
 
 def _integrations(request: Request) -> Integrations:

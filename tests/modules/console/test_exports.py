@@ -305,3 +305,28 @@ async def test_finished_exports_expire_after_seven_days(
     gone = await download(client, olivia, job_id)
     assert gone.status_code == 409
     assert gone.json()["code"] == "console.export_not_ready"
+
+
+async def test_an_export_that_cannot_be_written_fails_and_says_why(
+    client: httpx.AsyncClient, app: FastAPI, ctx: AppContext
+) -> None:
+    olivia = await token_for(client, ctx, "olivia", role="operator")
+    tee = await make_sku(ctx, price=4990)
+    await place_order(ctx, tee)
+    # The private storage directory cannot be created: a file sits where it should be.
+    (ctx.settings.data_dir / "files").write_text("not a directory")
+    job_id = await queue_export(client, olivia)
+
+    await run_job(ctx, EXPORT_JOB)
+
+    state = await status_of(client, olivia, job_id)
+    assert (state["status"], state["progress"], state["download_url"]) == ("failed", 0, None)
+    assert isinstance(state["error"], str)
+    assert state["error"].startswith(("FileExistsError", "NotADirectoryError"))
+    assert state["finished_at"] is not None
+    refused = await download(client, olivia, job_id)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "console.export_not_ready"
+    # A failed export no longer counts against the staff member's open exports.
+    for _ in range(MAX_OPEN_PER_STAFF):
+        await queue_export(client, olivia)

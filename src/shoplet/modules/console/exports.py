@@ -471,7 +471,8 @@ async def run_export(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_SI
             pass
     except Exception as exc:
         log.exception("export_failed", job_id=job_id)
-        await _fail(ctx, job_id, f"{type(exc).__name__}: {exc}")
+        # Staff see the kind of failure; the details (paths, SQL) stay in the worker's log.
+        await _fail(ctx, job_id, f"{type(exc).__name__}: the export failed, ask again later")
 
 
 async def expire_exports(ctx: AppContext, *, now: datetime | None = None) -> int:

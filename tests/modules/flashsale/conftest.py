@@ -55,9 +55,13 @@ class Shopper:
     headers: dict[str, str]
 
 
-async def make_sku(ctx: AppContext, *, price: int = 19900, stock: int = 100, title: str = "秒杀耳机") -> Sku:
+async def make_sku(
+    ctx: AppContext, *, price: int = 19900, stock: int = 100, title: str = "秒杀耳机"
+) -> Sku:
     async with session_scope(ctx.sessionmaker) as s:
-        category = await catalog.create_category(s, catalog.CategoryCreate(name=f"分类{title}{price}"))
+        category = await catalog.create_category(
+            s, catalog.CategoryCreate(name=f"分类{title}{price}")
+        )
         product = await catalog.create_product(
             s,
             catalog.ProductCreate(
@@ -136,7 +140,9 @@ async def move_window(
     await run_job(ctx, "flashsale.warm_up")
 
 
-async def go_live(ctx: AppContext, campaign_id: int, *, ends_in: timedelta = timedelta(hours=1)) -> None:
+async def go_live(
+    ctx: AppContext, campaign_id: int, *, ends_in: timedelta = timedelta(hours=1)
+) -> None:
     await move_window(ctx, campaign_id, starts_in=timedelta(seconds=-2), ends_in=ends_in)
 
 

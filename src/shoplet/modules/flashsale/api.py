@@ -67,6 +67,7 @@ async def list_flash_sales(request: Request, ctx: Ctx) -> Response:
 )
 async def get_ticket(
     ticket: Annotated[TicketCode, Path()],
+    *,
     member: CurrentMember,
     request: Request,
     session: DbSession,
@@ -94,6 +95,7 @@ async def get_flash_sale(campaign_id: CampaignId, request: Request, ctx: Ctx) ->
 async def issue_token(
     campaign_id: CampaignId,
     body: TokenRequest,
+    *,
     member: CurrentMember,
     request: Request,
     session: DbSession,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
+from shoplet.core.errors import ShopletError
 from shoplet.modules.flashsale import repository as repo
 from shoplet.modules.flashsale.errors import (
     AddressRequired,
@@ -38,6 +39,7 @@ from shoplet.modules.flashsale.errors import (
 from shoplet.modules.flashsale.risk import RiskLimits, RiskSignals, risk_score
 from shoplet.modules.flashsale.runtime import FlashRuntime
 from shoplet.modules.flashsale.schemas import (
+    BuyResult,
     BuyTokenOut,
     CampaignInfo,
     CampaignList,
@@ -81,6 +83,32 @@ def _metrics(runtime: FlashRuntime) -> BuyMetrics:
 # -- the hot path ----------------------------------------------------------------------------
 
 
+def _precheck(
+    runtime: FlashRuntime,
+    info: CampaignInfo,
+    *,
+    campaign_id: int,
+    sku_id: int,
+    quantity: int,
+    now: float,
+) -> tuple[str, ShopletError] | None:
+    """Refusals decided in process (no Redis): SKU, quantity, a window clearly not open, a
+    SKU this process knows is sold out."""
+    item = info.item(sku_id)
+    if item is None:
+        return "unknown_sku", SkuNotInCampaign(sku_id=sku_id)
+    if quantity > item.per_shopper_limit:
+        return "invalid_quantity", InvalidQuantity(f"at most {item.per_shopper_limit} per shopper")
+    tolerance = runtime.settings.clock_tolerance_ms / 1000
+    if info.cancelled or now >= info.ends_at.timestamp() + tolerance:
+        return "ended", Ended()
+    if now < info.starts_at.timestamp() - tolerance:
+        return "not_started", NotStarted(starts_at=info.starts_at.isoformat())
+    if runtime.edge.is_sold_out(campaign_id, sku_id):
+        return "sold_out_local", SoldOut()
+    return None
+
+
 async def buy(
     runtime: FlashRuntime,
     *,
@@ -102,23 +130,12 @@ async def buy(
     if info is None:
         metrics.count("not_started")
         raise NotStarted("This flash sale is not open yet")
-    item = info.item(sku_id)
-    if item is None:
-        metrics.count("unknown_sku")
-        raise SkuNotInCampaign(sku_id=sku_id)
-    if quantity > item.per_shopper_limit:
-        metrics.count("invalid_quantity")
-        raise InvalidQuantity(f"at most {item.per_shopper_limit} per shopper")
-    tolerance = runtime.settings.clock_tolerance_ms / 1000
-    if info.cancelled or now >= info.ends_at.timestamp() + tolerance:
-        metrics.count("ended")
-        raise Ended()
-    if now < info.starts_at.timestamp() - tolerance:
-        metrics.count("not_started")
-        raise NotStarted(starts_at=info.starts_at.isoformat())
-    if runtime.edge.is_sold_out(campaign_id, sku_id):
-        metrics.count("sold_out_local")
-        raise SoldOut()
+    refused = _precheck(
+        runtime, info, campaign_id=campaign_id, sku_id=sku_id, quantity=quantity, now=now
+    )
+    if refused is not None:
+        metrics.count(refused[0])
+        raise refused[1]
     settings = runtime.settings
     result = await runtime.store.buy(
         campaign_id=campaign_id,
@@ -132,23 +149,25 @@ async def buy(
         window_ms=settings.buy_window_ms,
     )
     metrics.count(result.outcome)
+    if result.outcome in ("queued", "sold_out") and result.remaining <= 0:
+        await runtime.signal(f"soldout:{campaign_id}:{sku_id}")
     if result.outcome == "queued" and result.ticket is not None:
-        if result.remaining <= 0:
-            await runtime.signal(f"soldout:{campaign_id}:{sku_id}")
         return result.ticket
+    raise _refusal(result, sku_id=sku_id, starts_at=info.starts_at)
+
+
+def _refusal(result: BuyResult, *, sku_id: int, starts_at: datetime) -> ShopletError:
     if result.outcome == "sold_out":
-        if result.remaining <= 0:
-            await runtime.signal(f"soldout:{campaign_id}:{sku_id}")
-        raise SoldOut()
+        return SoldOut()
     if result.outcome == "limit_reached":
-        raise LimitReached(ticket=result.ticket)
+        return LimitReached(ticket=result.ticket)
     if result.outcome == "rate_limited":
-        raise BuyRateLimited(retry_after=math.ceil(result.retry_after_ms / 1000))
+        return BuyRateLimited(retry_after=math.ceil(result.retry_after_ms / 1000))
     if result.outcome == "ended":
-        raise Ended()
+        return Ended()
     if result.outcome == "unknown_sku":
-        raise SkuNotInCampaign(sku_id=sku_id)
-    raise NotStarted(starts_at=info.starts_at.isoformat())
+        return SkuNotInCampaign(sku_id=sku_id)
+    return NotStarted(starts_at=starts_at.isoformat())
 
 
 # -- buy tokens ------------------------------------------------------------------------------
@@ -300,9 +319,10 @@ async def _page(runtime: FlashRuntime, info: CampaignInfo, now: datetime) -> Cam
         status=_status(info, now, remaining),
         starts_at=info.starts_at,
         ends_at=info.ends_at,
-        server_time=now,
         items=[
-            ItemLive(**item.model_dump(), remaining=max(remaining[item.sku_id], 0))
+            ItemLive(
+                **item.model_dump(exclude={"remaining"}), remaining=max(remaining[item.sku_id], 0)
+            )
             for item in info.items
         ],
     )
@@ -351,7 +371,6 @@ async def campaign_list(ctx: AppContext, runtime: FlashRuntime) -> CampaignList:
                 status="upcoming",
                 starts_at=c.starts_at,
                 ends_at=c.ends_at,
-                server_time=now,
                 items=[
                     ItemLive(**info.model_dump(), remaining=info.stock)
                     for info in campaign_info(c, items[c.id]).items
@@ -359,15 +378,15 @@ async def campaign_list(ctx: AppContext, runtime: FlashRuntime) -> CampaignList:
             )
             for c in campaigns
         ]
-        return _Current(items=pages, server_time=now)
+        return _Current(items=pages)
 
     cached = await ctx.cache.get_or_load_model(LIST_NAMESPACE, "current", load, _Current, ttl=5)
     now = utcnow()
     pages = []
     for page in cached.items if cached else []:
-        if now >= page.ends_at:
-            continue
-        info = CampaignInfo(
+        # A warm campaign's current window and state come from its snapshot (kept current by
+        # the warm-up and the signals); the cached list is only the set of candidates.
+        info = await runtime.edge.campaign(page.id) or CampaignInfo(
             id=page.id,
             title=page.title,
             starts_at=page.starts_at,
@@ -377,8 +396,10 @@ async def campaign_list(ctx: AppContext, runtime: FlashRuntime) -> CampaignList:
             free_shipping=True,
             items=list(page.items),
         )
+        if info.cancelled or now >= info.ends_at:
+            continue
         pages.append(await _page(runtime, info, now))
-    return CampaignList(items=pages, server_time=now)
+    return CampaignList(items=pages)
 
 
 def server_time() -> tuple[datetime, int]:

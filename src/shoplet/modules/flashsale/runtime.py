@@ -24,6 +24,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from typing import Final
 
 import structlog
@@ -47,7 +48,7 @@ RUNTIME_KEY: Final = "flashsale.runtime"
 
 
 class EdgeState:
-    def __init__(self, store: FlashStore, settings: FlashSaleSettings) -> None:
+    def __init__(self, store: FlashStore, settings: Callable[[], FlashSaleSettings]) -> None:
         self.store = store
         self.settings = settings
         self._sold_out: set[tuple[int, int]] = set()
@@ -86,7 +87,7 @@ class EdgeState:
         raw = await self.store.info(campaign_id)
         info = CampaignInfo.model_validate_json(raw) if raw else None
         # A campaign that is not warm yet is looked up again after a short while only.
-        ttl = self.settings.local_info_ttl_seconds if info is not None else 1.0
+        ttl = self.settings().local_info_ttl_seconds if info is not None else 1.0
         self._info[campaign_id] = (info, now + ttl)
         return info
 
@@ -142,17 +143,20 @@ class EdgeState:
 class FlashRuntime:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.settings = flash_settings(ctx)
         self.store: FlashStore = (
             RedisFlashStore(ctx.redis) if ctx.redis is not None else MemoryFlashStore()
         )
-        self.edge = EdgeState(self.store, self.settings)
+        self.edge = EdgeState(self.store, lambda: flash_settings(ctx))
         secret = ctx.settings.resolved_secret_key
         self.tokens = BuyTokens(secret)
         self.challenges = ArithmeticChallenge(secret)
         # This process's name in the consumer group: a restarted worker is a new consumer, and
         # what its previous life left pending is claimed after ``claim_idle_ms``.
         self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+    @property
+    def settings(self) -> FlashSaleSettings:
+        return flash_settings(self.ctx)
 
     async def signal(self, message: str) -> None:
         """Tell every process (this one at once); a lost signal only costs a Redis round trip."""

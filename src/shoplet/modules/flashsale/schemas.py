@@ -148,13 +148,14 @@ class CampaignPage(BaseModel):
     status: PublicStatus
     starts_at: datetime
     ends_at: datetime
-    server_time: datetime
     items: list[ItemLive]
 
 
 class CampaignList(BaseModel):
+    """Pages carry no server time, so identical content has an identical ETag (shared caches
+    and 304s); countdowns read ``GET /time``."""
+
     items: list[CampaignPage]
-    server_time: datetime
 
 
 class ServerTime(BaseModel):

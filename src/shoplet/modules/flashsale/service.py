@@ -56,6 +56,7 @@ from shoplet.modules.flashsale.schemas import (
     GiveBack,
     ItemAdmin,
     ItemInfo,
+    ReconcileSnapshot,
     StreamEntry,
     TicketRecord,
 )
@@ -232,6 +233,30 @@ async def create_campaign(
     return _admin(campaign, items, remaining=None, units={}, now=now)
 
 
+def _apply_item_changes(body: CampaignUpdate, by_sku: Mapping[int, CampaignItem]) -> None:
+    """Check every change first, then apply them all (nothing half-applied on a refusal)."""
+    for change in body.items:
+        item = by_sku.get(change.sku_id)
+        if item is None:
+            raise SkuNotInCampaign(sku_id=change.sku_id)
+        if change.flash_price is not None and change.flash_price > item.original_price:
+            raise InvalidCampaign(
+                f"SKU {item.sku_id}: the flash price must not exceed the price "
+                f"({item.original_price})",
+                sku_id=item.sku_id,
+            )
+        if change.per_shopper_limit is not None and change.per_shopper_limit > item.stock:
+            raise InvalidCampaign(
+                f"SKU {item.sku_id}: the per-shopper limit exceeds the stock", sku_id=item.sku_id
+            )
+    for change in body.items:
+        item = by_sku[change.sku_id]
+        if change.flash_price is not None:
+            item.flash_price = change.flash_price
+        if change.per_shopper_limit is not None:
+            item.per_shopper_limit = change.per_shopper_limit
+
+
 async def update_campaign(
     ctx: AppContext, session: AsyncSession, campaign_id: int, body: CampaignUpdate
 ) -> CampaignAdmin:
@@ -253,27 +278,7 @@ async def update_campaign(
         _check_window(starts_at, ends_at, now=now)
         if ends_at > campaign.hold_expires_at - timedelta(days=1):
             raise InvalidCampaign("the end moves too far: create another flash sale")
-    by_sku = {item.sku_id: item for item in items}
-    for change in body.items:
-        item = by_sku.get(change.sku_id)
-        if item is None:
-            raise SkuNotInCampaign(sku_id=change.sku_id)
-        if change.flash_price is not None and change.flash_price > item.original_price:
-            raise InvalidCampaign(
-                f"SKU {item.sku_id}: the flash price must not exceed the price "
-                f"({item.original_price})",
-                sku_id=item.sku_id,
-            )
-        if change.per_shopper_limit is not None and change.per_shopper_limit > item.stock:
-            raise InvalidCampaign(
-                f"SKU {item.sku_id}: the per-shopper limit exceeds the stock", sku_id=item.sku_id
-            )
-    for change in body.items:
-        item = by_sku[change.sku_id]
-        if change.flash_price is not None:
-            item.flash_price = change.flash_price
-        if change.per_shopper_limit is not None:
-            item.per_shopper_limit = change.per_shopper_limit
+    _apply_item_changes(body, {item.sku_id: item for item in items})
     if body.title is not None:
         campaign.title = body.title
     campaign.starts_at, campaign.ends_at = starts_at, ends_at
@@ -287,7 +292,6 @@ async def update_campaign(
     if campaign.warmed_at is not None:
         # Before the commit: if it fails, the warm-up job puts the stored version back.
         await _warm(runtime, session, campaign, items)
-        await runtime.signal(f"campaign:{campaign.id}")
     return await _admin_of(runtime, session, campaign, items, now=now)
 
 
@@ -439,7 +443,8 @@ async def _warm(
     items: Sequence[CampaignItem],
 ) -> bool:
     """Load or refresh the campaign in the store; True when it was not there (first warm-up,
-    or Redis lost it: the counters and buyers are then rebuilt from the database)."""
+    or Redis lost it: the counters and buyers are then rebuilt from the database). Edges are
+    told when anything they keep changed."""
     store = runtime.store
     fresh = not await store.is_warm(campaign.id)
     bought: dict[str, int] = {}
@@ -449,6 +454,7 @@ async def _warm(
         units = await repo.units_by_status(session, [campaign.id])
         in_orders = {sku: n for (_c, sku, status), n in units.items() if status == "created"}
     info = campaign_info(campaign, items).model_dump_json().encode()
+    changed = fresh or await store.info(campaign.id) != info
     await store.warm(
         campaign.id,
         starts_ms=_ms(campaign.starts_at),
@@ -460,6 +466,9 @@ async def _warm(
         ],
         bought=bought,
     )
+    if changed:
+        # Edges drop their copy of the campaign (window, prices, limits) at once.
+        await runtime.signal(f"campaign:{campaign.id}")
     return fresh
 
 
@@ -479,7 +488,6 @@ async def warm_up(ctx: AppContext) -> list[int]:
             if campaign.warmed_at is None:
                 campaign.warmed_at = now
     for campaign_id in warmed:
-        await runtime.signal(f"campaign:{campaign_id}")
         log.info("flashsale.warmed", campaign_id=campaign_id)
     return warmed
 
@@ -784,6 +792,8 @@ async def consume(ctx: AppContext, *, budget_seconds: float | None = None) -> Co
     batch += await store.claim_stale(
         campaign_ids, runtime.consumer, idle_ms=settings.claim_idle_ms, count=settings.consume_batch
     )
+    # An own entry idle long enough comes back from both calls: handle it once.
+    batch = list({entry.entry_id: entry for entry in batch}.values())
     while True:
         if batch:
             await asyncio.gather(*(handle(entry) for entry in batch))
@@ -851,13 +861,108 @@ async def sync_hand_backs(ctx: AppContext, *, batch: int = 200) -> int:
 # -- reconciliation --------------------------------------------------------------------------
 
 
+@dataclass
+class _Findings:
+    repaired: list[dict[str, Any]] = field(default_factory=list)
+    unexplained: list[dict[str, Any]] = field(default_factory=list)
+    queued: Counter[int] = field(default_factory=Counter)
+
+
+async def _check_tickets(
+    ctx: AppContext,
+    runtime: FlashRuntime,
+    *,
+    snapshot: ReconcileSnapshot,
+    copies: Mapping[str, list[StreamEntry]],
+    by_ticket: Mapping[str, Ticket],
+    found: _Findings,
+) -> None:
+    """Every accepted request has a ticket row or is in flight; every hand-back the database
+    knows of reached the counter; the counter handed back nothing for a live order."""
+    delivered = entry_order(snapshot.last_delivered_id)
+    for ticket_code, entries in copies.items():
+        entry = entries[0]
+        ticket = by_ticket.get(ticket_code)
+        if ticket is None:
+            found.queued[entry.sku_id] += entry.quantity
+            if any(
+                e.entry_id in snapshot.pending or entry_order(e.entry_id) > delivered
+                for e in entries
+            ):
+                continue  # in flight: a consumer has it or will
+            # Acknowledged, yet no ticket row: the request was dropped. Queue it again (the
+            # consumer handles it once, by its ticket).
+            await runtime.store.requeue(entry)
+            found.repaired.append({"ticket": ticket_code, "action": "requeued"})
+        elif ticket.status in ("failed", "returned") and ticket_code not in snapshot.returned:
+            if ticket.synced_at is not None:
+                found.unexplained.append({"ticket": ticket_code, "problem": "hand_back_lost"})
+                continue
+            await _hand_back(runtime, _give_back_of(ticket, None))
+            async with session_scope(ctx.sessionmaker) as session:
+                await repo.mark_synced(session, [ticket_code], now=utcnow())
+            found.repaired.append({"ticket": ticket_code, "action": "handed_back"})
+    for returned in sorted(snapshot.returned):
+        row = by_ticket.get(returned)
+        if row is None or row.status == "created":
+            found.unexplained.append({"ticket": returned, "problem": "handed_back_while_ordered"})
+    for code in by_ticket:
+        if code not in copies:
+            found.unexplained.append({"ticket": code, "problem": "ticket_without_request"})
+
+
+def _check_counters(
+    items: Sequence[CampaignItem],
+    snapshot: ReconcileSnapshot,
+    copies: Mapping[str, list[StreamEntry]],
+    tickets: Sequence[Ticket],
+    holds: Mapping[int, int],
+    *,
+    settled: bool,
+    found: _Findings,
+) -> list[dict[str, Any]]:
+    """Per SKU: counter == stock - accepted + handed back (Redis, one atomic snapshot), and
+    hold == stock - units in live orders (database)."""
+    rows = []
+    for item in items:
+        sku = item.sku_id
+        entries = [e[0] for e in copies.values() if e[0].sku_id == sku]
+        accepted = sum(e.quantity for e in entries)
+        given_back = sum(e.quantity for e in entries if e.ticket in snapshot.returned)
+        remaining = snapshot.remaining.get(sku)
+        expected = item.stock - accepted + given_back
+        in_orders = sum(t.quantity for t in tickets if t.sku_id == sku and t.status == "created")
+        row: dict[str, Any] = {
+            "sku_id": sku,
+            "stock": item.stock,
+            "remaining": remaining,
+            "expected_remaining": expected,
+            "queued": found.queued[sku],
+            "ordered": in_orders,
+            "held": holds[sku],
+        }
+        if remaining is not None and remaining != expected:
+            found.unexplained.append(
+                {"sku_id": sku, "problem": "counter_mismatch", "diff": remaining - expected}
+            )
+        if not settled:
+            drift = holds[sku] - (item.stock - in_orders)
+            # Positive: orders cancelled whose event is not handled yet (it will be).
+            row["awaiting_cancellations"] = max(drift, 0)
+            if drift < 0:
+                found.unexplained.append({"sku_id": sku, "problem": "hold_short", "diff": drift})
+        rows.append(row)
+    return rows
+
+
 async def reconcile_campaign(ctx: AppContext, campaign_id: int) -> dict[str, Any]:
     """Compare the live counter, the stream and the database for one campaign; repair what is
     in flight (hand-backs Redis has not seen, requests acknowledged without a ticket row) and
     report what cannot be explained. The report is stored on the campaign."""
     runtime = runtime_of(ctx)
-    store = runtime.store
-    snapshot = await store.reconcile_snapshot(campaign_id)
+    # Redis first, then the database: a request acknowledged before the snapshot has its
+    # ticket row committed before, so the database read below sees it.
+    snapshot = await runtime.store.reconcile_snapshot(campaign_id)
     async with ctx.sessionmaker() as session:
         if session.get_bind().dialect.name == "postgresql":
             # One view of the database for all the reads below.
@@ -874,95 +979,35 @@ async def reconcile_campaign(ctx: AppContext, campaign_id: int) -> dict[str, Any
             for i in items
         }
         settled = campaign.settled_at is not None
-    by_ticket = {t.ticket: t for t in tickets}
     copies: dict[str, list[StreamEntry]] = defaultdict(list)
     for entry in snapshot.entries:
         copies[entry.ticket].append(entry)
-    entries = {ticket: found[0] for ticket, found in copies.items()}
-    unexplained: list[dict[str, Any]] = []
-    repaired: list[dict[str, Any]] = []
-    queued: Counter[int] = Counter()
-    delivered = entry_order(snapshot.last_delivered_id)
-    for entry in entries.values():
-        ticket = by_ticket.get(entry.ticket)
-        if ticket is None:
-            queued[entry.sku_id] += entry.quantity
-            if any(
-                e.entry_id in snapshot.pending or entry_order(e.entry_id) > delivered
-                for e in copies[entry.ticket]
-            ):
-                continue  # in flight: a consumer has it or will
-            # Acknowledged, yet no ticket row: the request was dropped. Queue it again (the
-            # consumer handles it once, by its ticket).
-            await store.requeue(entry)
-            repaired.append({"ticket": entry.ticket, "action": "requeued"})
-        elif ticket.status in ("failed", "returned") and entry.ticket not in snapshot.returned:
-            if ticket.synced_at is not None:
-                unexplained.append({"ticket": entry.ticket, "problem": "hand_back_lost"})
-                continue
-            await _hand_back(runtime, _give_back_of(ticket, None))
-            async with session_scope(ctx.sessionmaker) as session:
-                await repo.mark_synced(session, [ticket.ticket], now=utcnow())
-            repaired.append({"ticket": entry.ticket, "action": "handed_back"})
-    for returned in sorted(snapshot.returned):
-        ticket = by_ticket.get(returned)
-        if ticket is None or ticket.status == "created":
-            unexplained.append({"ticket": returned, "problem": "handed_back_while_ordered"})
-    for ticket in tickets:
-        if ticket.ticket not in entries:
-            unexplained.append({"ticket": ticket.ticket, "problem": "ticket_without_request"})
-    rows = []
-    for item in items:
-        sku = item.sku_id
-        accepted = sum(e.quantity for e in entries.values() if e.sku_id == sku)
-        given_back = sum(
-            e.quantity
-            for e in entries.values()
-            if e.sku_id == sku and e.ticket in snapshot.returned
-        )
-        remaining = snapshot.remaining.get(sku)
-        expected = item.stock - accepted + given_back
-        in_orders = sum(t.quantity for t in tickets if t.sku_id == sku and t.status == "created")
-        row: dict[str, Any] = {
-            "sku_id": sku,
-            "stock": item.stock,
-            "remaining": remaining,
-            "expected_remaining": expected,
-            "queued": queued[sku],
-            "ordered": in_orders,
-            "held": holds[sku],
-        }
-        if remaining is not None and remaining != expected:
-            unexplained.append(
-                {"sku_id": sku, "problem": "counter_mismatch", "diff": remaining - expected}
-            )
-        if not settled:
-            drift = holds[sku] - (item.stock - in_orders)
-            # Positive: orders cancelled whose event is not handled yet (it will be).
-            row["awaiting_cancellations"] = max(drift, 0)
-            if drift < 0:
-                unexplained.append({"sku_id": sku, "problem": "hold_short", "diff": drift})
-        rows.append(row)
+    found = _Findings()
+    by_ticket = {t.ticket: t for t in tickets}
+    await _check_tickets(
+        ctx, runtime, snapshot=snapshot, copies=copies, by_ticket=by_ticket, found=found
+    )
+    rows = _check_counters(items, snapshot, copies, tickets, holds, settled=settled, found=found)
     now = utcnow()
-    kinds = Counter(str(u["problem"]) for u in unexplained)
+    kinds = Counter(str(u["problem"]) for u in found.unexplained)
     report: dict[str, Any] = {
         "ran_at": now.isoformat(),
-        "ok": not unexplained,
+        "ok": not found.unexplained,
         "items": rows,
-        "repaired": len(repaired),
-        "repairs": repaired[:RECONCILE_SAMPLE],
+        "repaired": len(found.repaired),
+        "repairs": found.repaired[:RECONCILE_SAMPLE],
         "unexplained": dict(kinds),
-        "samples": unexplained[:RECONCILE_SAMPLE],
+        "samples": found.unexplained[:RECONCILE_SAMPLE],
     }
     async with session_scope(ctx.sessionmaker) as session:
         stored = await repo.get_campaign(session, campaign_id)
         if stored is not None:
             stored.reconciliation = report
             stored.reconciled_at = now
-    if unexplained:
+    if found.unexplained:
         log.error("flashsale.unexplained", campaign_id=campaign_id, **kinds)
-    elif repaired:
-        log.info("flashsale.repaired", campaign_id=campaign_id, repaired=len(repaired))
+    elif found.repaired:
+        log.info("flashsale.repaired", campaign_id=campaign_id, repaired=len(found.repaired))
     return report
 
 

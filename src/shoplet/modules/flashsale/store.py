@@ -125,7 +125,8 @@ class FlashStore(ABC):
     async def claim_stale(
         self, campaign_ids: Sequence[int], consumer: str, *, idle_ms: int, count: int
     ) -> list[StreamEntry]:
-        """Take over entries other consumers left pending for ``idle_ms`` (they died)."""
+        """Take over entries left pending for ``idle_ms`` (their consumer died), like
+        ``XAUTOCLAIM``: any idle entry, whoever held it."""
 
     @abstractmethod
     async def mark_created(
@@ -199,13 +200,14 @@ def entry_order(entry_id: str) -> tuple[int, int]:
 # KEYS: meta, stock, limit, bought, last, tickets, stream, rate:member, rate:ip
 # ARGV: sku, member, qty, ticket, per_member, per_ip, window_ms
 _BUY = """
-local function over(key, max)
+local function count(key)
   local n = redis.call('INCR', key)
   if n == 1 then redis.call('PEXPIRE', key, ARGV[7]) end
-  return n > tonumber(max)
+  return n
 end
-if over(KEYS[8], ARGV[5]) then return {'rate_limited', redis.call('PTTL', KEYS[8])} end
-if over(KEYS[9], ARGV[6]) then return {'rate_limited', redis.call('PTTL', KEYS[9])} end
+local by_member, by_ip = count(KEYS[8]), count(KEYS[9])
+if by_member > tonumber(ARGV[5]) then return {'rate_limited', redis.call('PTTL', KEYS[8])} end
+if by_ip > tonumber(ARGV[6]) then return {'rate_limited', redis.call('PTTL', KEYS[9])} end
 local meta = redis.call('HMGET', KEYS[1], 'starts', 'ends', 'state')
 if not meta[1] then return {'not_ready', 0} end
 if meta[3] ~= 'open' then return {'ended', 0} end
@@ -713,11 +715,12 @@ class MemoryFlashStore(FlashStore):
         window_ms: int,
     ) -> BuyResult:
         now = _now_ms()
-        for key, most in (
-            (f"{campaign_id}:m:{member_id}", per_member),
-            (f"{campaign_id}:ip:{ip}", per_ip),
-        ):
-            count, left_ms = self._count(key, window_ms, now)
+        # Every attempt counts against both windows, refused or not (as in the script).
+        counted = [
+            (self._count(f"{campaign_id}:m:{member_id}", window_ms, now), per_member),
+            (self._count(f"{campaign_id}:ip:{ip}", window_ms, now), per_ip),
+        ]
+        for (count, left_ms), most in counted:
             if count > most:
                 return BuyResult("rate_limited", retry_after_ms=max(left_ms, 1))
         c = self._get(campaign_id)
@@ -827,7 +830,7 @@ class MemoryFlashStore(FlashStore):
     ) -> list[StreamEntry]:
         return self._pending_entries(
             campaign_ids,
-            lambda holder, idle: holder != consumer and idle >= idle_ms,
+            lambda _holder, idle: idle >= idle_ms,
             consumer,
             count,
         )

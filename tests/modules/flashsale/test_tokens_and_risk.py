@@ -1,0 +1,87 @@
+"""Pure parts: buy tokens (one HMAC), the risk score, the arithmetic challenge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shoplet.modules.flashsale.risk import (
+    ArithmeticChallenge,
+    RiskLimits,
+    RiskSignals,
+    risk_score,
+)
+from shoplet.modules.flashsale.schemas import TicketRecord
+from shoplet.modules.flashsale.tokens import BuyTokens
+
+NOW = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
+LIMITS = RiskLimits(new_account_hours=24, token_burst=3, members_per_ip=20, members_per_device=2)
+
+
+def test_buy_token_round_trip_and_every_way_to_break_it() -> None:
+    tokens = BuyTokens("secret-one")
+    expires = NOW.timestamp() + 600
+    token = tokens.issue(campaign_id=7, member_id=42, expires_at=expires)
+    assert tokens.verify(token, campaign_id=7, member_id=42, now=NOW.timestamp())
+    # Another campaign, another shopper, expired, another secret.
+    assert not tokens.verify(token, campaign_id=8, member_id=42, now=NOW.timestamp())
+    assert not tokens.verify(token, campaign_id=7, member_id=43, now=NOW.timestamp())
+    assert not tokens.verify(token, campaign_id=7, member_id=42, now=expires)
+    assert not BuyTokens("secret-two").verify(
+        token, campaign_id=7, member_id=42, now=NOW.timestamp()
+    )
+    # Tampered bodies and garbage.
+    body, _, signature = token.rpartition(".")
+    forged = body.replace("42", "43", 1) + "." + signature
+    assert not tokens.verify(forged, campaign_id=7, member_id=43, now=NOW.timestamp())
+    later = token.replace(str(int(expires)), str(int(expires) + 9999), 1)
+    assert not tokens.verify(later, campaign_id=7, member_id=42, now=NOW.timestamp())
+    for junk in ("", ".", "a.b.c.d.e", "7.42.x.nonce.sig", token + "x"):
+        assert not tokens.verify(junk, campaign_id=7, member_id=42, now=NOW.timestamp())
+    # Two tokens for the same shopper differ (nonce).
+    assert token != tokens.issue(campaign_id=7, member_id=42, expires_at=expires)
+
+
+@pytest.mark.parametrize(
+    ("signals", "expected"),
+    [
+        (RiskSignals(NOW - timedelta(days=30), 1, 1, 1), (0, [])),
+        (RiskSignals(NOW - timedelta(hours=2), 1, 1, 1), (40, ["new_account"])),
+        (RiskSignals(None, 1, 1, 0), (40, ["new_account"])),
+        (RiskSignals(NOW - timedelta(days=30), 4, 1, 1), (30, ["burst"])),
+        (RiskSignals(NOW - timedelta(hours=1), 4, 1, 1), (70, ["new_account", "burst"])),
+        (RiskSignals(NOW - timedelta(days=30), 1, 21, 1), (30, ["shared_ip"])),
+        (RiskSignals(NOW - timedelta(days=30), 1, 1, 3), (60, ["shared_device"])),
+        (
+            RiskSignals(NOW, 9, 50, 5),
+            (160, ["new_account", "burst", "shared_ip", "shared_device"]),
+        ),
+    ],
+)
+def test_risk_score(signals: RiskSignals, expected: tuple[int, list[str]]) -> None:
+    assert risk_score(signals, LIMITS, now=NOW) == expected
+
+
+def test_arithmetic_challenge_is_bound_to_the_shopper_and_the_answer() -> None:
+    challenges = ArithmeticChallenge("secret")
+    issued = challenges.issue(member_id=5)
+    a, _, rest = issued.question.partition(" + ")
+    answer = str(int(a) + int(rest.removesuffix(" = ?")))
+    check = challenges.check
+    assert check(issued.stored, challenge_id=issued.id, member_id=5, answer=answer)
+    assert check(issued.stored, challenge_id=issued.id, member_id=5, answer=f" {answer} ")
+    assert not check(issued.stored, challenge_id=issued.id, member_id=6, answer=answer)
+    assert not check(issued.stored, challenge_id=issued.id, member_id=5, answer=answer + "1")
+    assert not check(None, challenge_id=issued.id, member_id=5, answer=answer)
+    other = challenges.issue(member_id=5)
+    assert not check(other.stored, challenge_id=issued.id, member_id=5, answer=answer)
+    assert answer not in issued.stored  # only a keyed digest is stored
+
+
+def test_ticket_record_round_trip() -> None:
+    record = TicketRecord("created", 42, 7, 2, order_no="202611110001", reason=None)
+    assert TicketRecord.decode(record.encode()) == record
+    assert TicketRecord.decode(b"queued|42|7|1||") == TicketRecord("queued", 42, 7, 1)
+    failed = TicketRecord("failed", 1, 2, 1, reason="members.address_not_found")
+    assert TicketRecord.decode(failed.encode()) == failed

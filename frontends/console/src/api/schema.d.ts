@@ -1922,15 +1922,14 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
-        /** CampaignList */
+        /**
+         * CampaignList
+         * @description Pages carry no server time, so identical content has an identical ETag (shared caches
+         *     and 304s); countdowns read ``GET /time``.
+         */
         CampaignList: {
             /** Items */
             items: components["schemas"]["CampaignPage"][];
-            /**
-             * Server Time
-             * Format: date-time
-             */
-            server_time: string;
         };
         /** CampaignPage */
         CampaignPage: {
@@ -1943,11 +1942,6 @@ export interface components {
             id: number;
             /** Items */
             items: components["schemas"]["ItemLive"][];
-            /**
-             * Server Time
-             * Format: date-time
-             */
-            server_time: string;
             /**
              * Starts At
              * Format: date-time

@@ -91,7 +91,11 @@ def totp_code(secret: str) -> str:
 
 def _live_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # live_server keeps its data in the session's only "e2e-data*" temp dir.
-    dirs = sorted(tmp_path_factory.getbasetemp().glob("e2e-data*"))
+    dirs = [
+        d
+        for d in tmp_path_factory.getbasetemp().glob("e2e-data*")
+        if re.fullmatch(r"e2e-data\d+", d.name)  # not the "e2e-datacurrent" symlink
+    ]
     assert len(dirs) == 1, dirs
     return dirs[0]
 

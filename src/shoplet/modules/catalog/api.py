@@ -1,14 +1,44 @@
-"""Storefront catalog routes (public, no auth). Management routes live in the console module."""
+"""Storefront catalog routes (public, no auth). Management routes live in the console module.
+
+Every route here is a hot public read, served the same way:
+
+- the JSON body is built once per cache fill and kept as bytes in ``ctx.cache`` (L1 in process,
+  L2 in Redis, single-flight per key, "not found" cached too); a hit runs no SQL at all;
+- ``cached_json`` sends those bytes as they are (no second validation through
+  ``response_model``, which stays only to document the schema) with a strong ETag, ``304`` on
+  ``If-None-Match`` and ``Cache-Control: public`` + ``stale-while-revalidate``; a request with
+  ``Authorization`` gets ``private, no-store``;
+- valid requests skip FastAPI's per-parameter dependency solving (``FastReadRoute``: one
+  compiled Pydantic validation of the query and path instead), which was most of a cache hit's
+  CPU; anything that does not validate is handed to FastAPI unchanged, so errors and the
+  OpenAPI schema are exactly FastAPI's;
+- a miss reads through a session of its own that opens no transaction on PostgreSQL
+  (autocommit: each SELECT is its own snapshot, as under READ COMMITTED anyway), instead of the
+  request-wide ``DbSession`` that would BEGIN and COMMIT around every read, hit or miss.
+
+What invalidates which key, and the TTLs, are in ``service.py`` ("Cache of the storefront
+reads").
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+import typing
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shoplet.core.db import DbSession
+from shoplet.core.cache import to_json_bytes
+from shoplet.core.context import AppContext
 from shoplet.core.errors import problem_responses
+from shoplet.core.http_cache import cached_json
 from shoplet.modules.catalog import service
+from shoplet.modules.catalog.errors import BarcodeNotFound, CategoryNotFound, ProductNotFound
 from shoplet.modules.catalog.schemas import (
     MAX_ID,
     BarcodeMatch,
@@ -18,20 +48,126 @@ from shoplet.modules.catalog.schemas import (
     ProductSort,
 )
 
-router = APIRouter(tags=["catalog"])
+
+class FastReadRoute(APIRoute):
+    """An ``APIRoute`` whose valid requests bypass FastAPI's dependency solving.
+
+    For an endpoint taking only ``request: Request`` plus scalar query/path parameters, the
+    parameters are validated in one go by a Pydantic model built from the endpoint's own
+    annotations (the same ``Query``/``Path`` constraints, the same lax coercion of strings
+    FastAPI applies) and the endpoint is called directly. A request that does not validate is
+    passed to FastAPI's own handler, so its 422 is exactly FastAPI's; the OpenAPI schema comes
+    from the unchanged signature. Endpoints must return a ``Response`` (no response-model
+    serialisation happens on the fast path). Other endpoints get the standard handler.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        standard = super().get_route_handler()
+        params = _params_model(self.endpoint, self.dependant)
+        if params is None:
+            return standard
+        validate = params.__pydantic_validator__.validate_python
+        endpoint: Callable[..., Awaitable[Response]] = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            raw = dict(request.query_params)
+            raw.update(request.path_params)
+            try:
+                values = validate(raw).__dict__
+            except ValidationError:
+                return await standard(request)
+            return await endpoint(request, **values)
+
+        return handler
+
+
+def _params_model(endpoint: Callable[..., Any], dependant: Any) -> type[BaseModel] | None:
+    """The endpoint's parameters as one model, or None when the fast path does not apply."""
+    if (
+        dependant.dependencies
+        or dependant.header_params
+        or dependant.cookie_params
+        or dependant.body_params
+        or dependant.request_param_name != "request"
+        or not inspect.iscoroutinefunction(endpoint)
+    ):
+        return None
+    hints = typing.get_type_hints(endpoint, include_extras=True)
+    if not isinstance(hints.get("return"), type) or not issubclass(hints["return"], Response):
+        return None
+    fields: dict[str, Any] = {}
+    for field in (*dependant.query_params, *dependant.path_params):
+        if field.alias != field.name or typing.get_origin(field.field_info.annotation) in (
+            list,
+            set,
+            tuple,
+        ):
+            return None  # repeated or aliased parameters: leave them to FastAPI
+        parameter = inspect.signature(endpoint).parameters[field.name]
+        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        fields[field.name] = (hints[field.name], default)
+    config = ConfigDict(extra="ignore")
+    return create_model(f"{endpoint.__name__}_params", __config__=config, **fields)
+
+
+router = APIRouter(tags=["catalog"], route_class=FastReadRoute)
 
 MAX_PRICE = 10_000_000_000
+# Browser/CDN freshness (seconds): stock-bearing bodies as long as the server keeps them.
+DETAIL_MAX_AGE, DETAIL_SWR = 3, 10
+LIST_MAX_AGE, LIST_SWR = 10, 60
+CATEGORIES_MAX_AGE, CATEGORIES_SWR = 60, 300
+
+_READER = "catalog.reader"
+
+
+def _reader(ctx: AppContext) -> async_sessionmaker[AsyncSession]:
+    """Sessions for cache fills: no BEGIN/COMMIT round trips on servers (see module doc).
+
+    SQLite's driver opens no transaction for a SELECT in the first place, and switching its
+    isolation level costs a trip to the aiosqlite thread, so SQLite keeps the default."""
+    maker: async_sessionmaker[AsyncSession] | None = ctx.extras.get(_READER)
+    if maker is None:
+        engine = ctx.engine
+        if engine.dialect.name != "sqlite":
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        maker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        ctx.extras[_READER] = maker
+    return maker
+
+
+def _ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+@asynccontextmanager
+async def _read(ctx: AppContext) -> AsyncIterator[AsyncSession]:
+    async with _reader(ctx)() as session:
+        yield session
 
 
 @router.get("/categories", response_model=list[Category])
-async def list_categories(session: DbSession) -> list[Category]:
+async def list_categories(request: Request) -> Response:
     """Active categories as a tree: top level with their children."""
-    return await service.list_categories(session, active_only=True)
+    ctx = _ctx(request)
+
+    async def load() -> bytes:
+        async with _read(ctx) as session:
+            return to_json_bytes(await service.list_categories(session, active_only=True))
+
+    body = await ctx.cache.get_or_load(
+        service.CACHE_CATEGORIES,
+        service.CATEGORY_TREE_KEY,
+        load,
+        ttl=service.CATEGORIES_TTL,
+    )
+    return cached_json(request, body or b"[]", max_age=CATEGORIES_MAX_AGE, swr=CATEGORIES_SWR)
 
 
 @router.get("/products", response_model=ProductPage, responses=problem_responses(400, 404))
 async def list_products(
-    session: DbSession,
+    request: Request,
     *,
     category_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="a top-level category includes children")
@@ -44,18 +180,39 @@ async def list_products(
     sort: ProductSort = "default",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
-) -> ProductPage:
+) -> Response:
     """List products on sale."""
-    return await service.list_products(
-        session,
-        category_id=category_id,
-        min_price=min_price,
-        max_price=max_price,
-        q=q,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
+    ctx = _ctx(request)
+
+    async def load() -> bytes | None:
+        async with _read(ctx) as session:
+            try:
+                page = await service.list_products(
+                    session,
+                    category_id=category_id,
+                    min_price=min_price,
+                    max_price=max_price,
+                    q=q,
+                    sort=sort,
+                    cursor=cursor,
+                    limit=limit,
+                )
+            except CategoryNotFound:
+                return None  # cached as "not found": unknown ids cannot hammer the database
+        return to_json_bytes(page)
+
+    # Canonical: one key per query whatever the parameter order or extra parameters; the two
+    # free texts are unambiguous (the cursor is length-prefixed, the keyword comes last). Bad
+    # cursors and price ranges raise inside the load and are never cached.
+    key = (
+        f"s={sort}&l={limit}&c={category_id or ''}&lo={'' if min_price is None else min_price}"
+        f"&hi={'' if max_price is None else max_price}"
+        f"&cur={len(cursor) if cursor else ''}:{cursor or ''}&q={q or ''}"
     )
+    body = await ctx.cache.get_or_load(service.CACHE_PRODUCT_LIST, key, load, ttl=service.LIST_TTL)
+    if body is None:
+        raise CategoryNotFound(f"category {category_id} does not exist")
+    return cached_json(request, body, max_age=LIST_MAX_AGE, swr=LIST_SWR)
 
 
 @router.get(
@@ -64,18 +221,44 @@ async def list_products(
     responses=problem_responses(404),
 )
 async def get_product_by_barcode(
-    session: DbSession,
+    request: Request,
     code: Annotated[str, Path(pattern=r"^\d{8,14}$", description="EAN-8/13, UPC-A or GTIN-14")],
-) -> BarcodeMatch:
+) -> Response:
     """Find the product (and SKU) for a scanned barcode."""
-    return await service.get_product_by_barcode(session, code)
+    ctx = _ctx(request)
+
+    async def load() -> bytes | None:
+        async with _read(ctx) as session:
+            try:
+                return to_json_bytes(await service.get_product_by_barcode(session, code))
+            except BarcodeNotFound:
+                return None
+
+    body = await ctx.cache.get_or_load(service.CACHE_BARCODE, code, load, ttl=service.DETAIL_TTL)
+    if body is None:
+        raise BarcodeNotFound(f"no product on sale has barcode {code}")
+    return cached_json(request, body, max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR)
 
 
 @router.get(
     "/products/{product_id}", response_model=ProductDetail, responses=problem_responses(404)
 )
 async def get_product(
-    session: DbSession, product_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> ProductDetail:
+    request: Request, product_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Response:
     """Product detail with specs, SKUs and their available stock."""
-    return await service.get_product_detail(session, product_id)
+    ctx = _ctx(request)
+
+    async def load() -> bytes | None:
+        async with _read(ctx) as session:
+            try:
+                return to_json_bytes(await service.get_product_detail(session, product_id))
+            except ProductNotFound:
+                return None
+
+    body = await ctx.cache.get_or_load(
+        service.CACHE_PRODUCT, product_id, load, ttl=service.DETAIL_TTL
+    )
+    if body is None:
+        raise ProductNotFound(f"product {product_id} is not on sale")
+    return cached_json(request, body, max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR)

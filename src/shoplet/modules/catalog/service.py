@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import invalidate_after_commit
 from shoplet.core.db import utcnow
 from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from shoplet.modules.catalog import repository as repo
@@ -59,6 +60,45 @@ from shoplet.modules.catalog.schemas import (
 from shoplet.modules.inventory import public as inventory
 
 SpecPairs = tuple[tuple[str, str], ...]
+
+# ---------------------------------------------------------------------------------------------
+# Cache of the storefront reads (api.py): namespaces, and what every write drops after commit.
+#
+# - ``catalog_product`` (detail by product id) and ``catalog_barcode`` (by barcode) show stock,
+#   which changes with every order: they live only DETAIL_TTL seconds instead of being dropped
+#   on each reservation (inventory knows no catalog, and a hot product would be invalidated on
+#   every order of a sale, on every replica, exactly when its cache matters). Orders re-check
+#   stock atomically, so a figure a few seconds old can never oversell. Catalog writes still
+#   drop them at once. Worst-case stock age: DETAIL_TTL (+10 % jitter) embedded; twice that
+#   with Redis, where an L1 may be refilled from an L2 entry near the end of its life.
+# - ``catalog_products`` (list pages by query) and ``catalog_categories`` (the tree) carry no
+#   stock: catalog writes drop them after commit; sales counts refresh within LIST_TTL.
+
+CACHE_PRODUCT = "catalog_product"
+CACHE_BARCODE = "catalog_barcode"
+CACHE_PRODUCT_LIST = "catalog_products"
+CACHE_CATEGORIES = "catalog_categories"
+CATEGORY_TREE_KEY = "tree"
+DETAIL_TTL = 3.0
+LIST_TTL = 60.0
+CATEGORIES_TTL = 300.0
+
+
+def _invalidate_product(session: AsyncSession, product: Product, *barcodes: str | None) -> None:
+    """After commit: the product's detail, every list page, and its barcodes (old and new, so
+    a barcode that moved or was cached as unknown is looked up afresh)."""
+    invalidate_after_commit(session, CACHE_PRODUCT, product.id)
+    invalidate_after_commit(session, CACHE_PRODUCT_LIST)
+    for barcode in {*barcodes, *(s.barcode for s in product.skus)}:
+        if barcode is not None:
+            invalidate_after_commit(session, CACHE_BARCODE, barcode)
+
+
+def _invalidate_categories(session: AsyncSession) -> None:
+    """After commit: the tree and the list pages (a category filter depends on the tree)."""
+    invalidate_after_commit(session, CACHE_CATEGORIES, CATEGORY_TREE_KEY)
+    invalidate_after_commit(session, CACHE_PRODUCT_LIST)
+
 
 # ---------------------------------------------------------------------------------------------
 # Pure rules (no database)
@@ -228,6 +268,7 @@ async def create_category(session: AsyncSession, data: CategoryCreate) -> Catego
     )
     session.add(row)
     await session.flush()
+    _invalidate_categories(session)
     return _category_out(row)
 
 
@@ -241,6 +282,7 @@ async def update_category(
         if field in data.model_fields_set and (field == "icon" or getattr(data, field) is not None):
             setattr(row, field, getattr(data, field))
     await session.flush()
+    _invalidate_categories(session)
     return _category_out(row)
 
 
@@ -363,6 +405,7 @@ async def create_product(
     await _flush_skus(session)
     for sku, sku_in in zip(skus, data.skus, strict=True):
         await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=sku_in.stock, actor=actor)
+    _invalidate_product(session, product)
     return await get_product_admin(session, product.id)
 
 
@@ -497,6 +540,7 @@ async def update_product(
     if product is None:
         raise ProductNotFound(f"product {product_id} does not exist")
     plans = _plan_skus(product, data.skus) if data.skus is not None else None
+    old_barcodes = [s.barcode for s in product.skus]
     images = data.images if data.images is not None else product.images
     status = data.status or product.status
     if status == "on_sale":
@@ -522,6 +566,7 @@ async def update_product(
     await _flush_skus(session)
     for sku, stock in new_skus:
         await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=stock, actor=actor)
+    _invalidate_product(session, product, *old_barcodes)
     return await get_product_admin(session, product.id)
 
 
@@ -546,6 +591,7 @@ async def set_product_status(
         _apply_status(product, status, now)
         product.updated_at = now
         await session.flush()
+        _invalidate_product(session, product)
     levels = await inventory.get_levels(session, [s.id for s in product.skus])
     return _to_admin(product, levels)
 
@@ -684,8 +730,10 @@ async def list_products(
         session, where=where, order_by=order, limit=limit + 1, sort_key=column
     )
     page = rows[:limit]
+    # Columns straight from typed SQL rows: construct without re-validating (a cache fill's
+    # CPU, on every list page); the response schema is still ProductSummary's.
     items = [
-        ProductSummary(
+        ProductSummary.model_construct(
             id=r.id,
             title=r.title,
             subtitle=r.subtitle,
@@ -752,7 +800,7 @@ async def get_product_by_barcode(session: AsyncSession, barcode: str) -> Barcode
     if product is None:  # withdrawn between the two reads
         raise BarcodeNotFound(f"no product on sale has barcode {barcode}")
     detail = await _detail(session, product)
-    return BarcodeMatch(**detail.model_dump(), sku_id=sku_id)
+    return BarcodeMatch.model_construct(**dict(detail), sku_id=sku_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -783,5 +831,9 @@ async def get_sku_snapshots(
 
 
 async def record_sales(session: AsyncSession, quantities: Mapping[int, int]) -> None:
-    """``sales_count += units`` per product id (negative for refunds, floored at 0)."""
+    """``sales_count += units`` per product id (negative for refunds, floored at 0).
+
+    No cache invalidation: this runs on every paid order, and dropping every list page (and
+    the product) per order would empty the cache exactly during a sale. Cached details show
+    the new count within DETAIL_TTL, lists (and the "sales" order) within LIST_TTL."""
     await repo.add_sales(session, quantities)

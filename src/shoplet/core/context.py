@@ -63,7 +63,8 @@ class AppContext:
         await self.engine.dispose()
 
 
-def _context(request: Request) -> AppContext:
+async def _context(request: Request) -> AppContext:
+    # async: FastAPI runs a plain ``def`` dependency in the thread pool, a thread hop per request.
     ctx: AppContext = request.app.state.ctx
     return ctx
 

@@ -71,7 +71,10 @@ pytest: dev e2e-deps frontends
 
 test: lint typecheck imports frontends-test pytest
 
+# Load tests with wrk (Debian's package, installed when missing); figures go to docs/benchmarks.md.
 bench: dev
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench
 
 clean:

@@ -143,7 +143,9 @@ def _process_targets(results: Results, add: Callable[[str], None]) -> None:
     for key, outcome in results.stacks.items():
         mark = " (chosen)" if key == chosen else ""
         if outcome.cold_start_s is not None:
-            cold = f"{outcome.cold_start_s:.2f} s on `{outcome.cold_start_path}`"
+            cpu = getattr(outcome, "cold_start_cpu_s", None)
+            cpu_text = f" ({cpu:.2f} s CPU)" if cpu else ""
+            cold = f"{outcome.cold_start_s:.2f} s{cpu_text} on `{outcome.cold_start_path}`"
             cold_status = _status(outcome.cold_start_s <= runner.TARGET_COLD_START_S)
         else:
             cold, cold_status = "—", NOT_MEASURED
@@ -208,7 +210,9 @@ def _method(results: Results, add: Callable[[str], None]) -> None:
     )
     add(
         "- **Cold start**: from `Popen` of the server command to the first 200 on the "
-        "product list (or `/healthz` when the catalog is not there), polled every 10 ms."
+        "product list (or `/healthz` when the catalog is not there), polled every 10 ms. "
+        "In brackets: the CPU seconds (user + system, `/proc/<pid>/stat`) the busiest server "
+        "process had used by then, which other work on the machine does not inflate."
     )
     add(
         "- **Peak RSS per worker**: `VmHWM` from `/proc/<pid>/status` of each worker process "

@@ -96,7 +96,11 @@ class Server:
         )
 
     def wait_first_ok(self, path: str, timeout: float = 60.0) -> float:
-        """Seconds from spawn to the first 200 on ``path`` (the cold start)."""
+        """Seconds from spawn to the first 200 on ``path`` (the cold start).
+
+        ``first_ok_cpu_s`` then holds the CPU seconds (user + system) the busiest process of
+        the server had used by that moment: the part of the cold start that does not depend on
+        how busy the machine is."""
         deadline = self.started_at + timeout
         with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
             while time.perf_counter() < deadline:
@@ -104,11 +108,20 @@ class Server:
                     raise RuntimeError(f"{self.stack.label} exited; see {self.log_path}")
                 try:
                     if client.get(path).status_code == 200:
-                        return time.perf_counter() - self.started_at
+                        elapsed = time.perf_counter() - self.started_at
+                        self.first_ok_cpu_s = self.busiest_cpu_s()
+                        return elapsed
                 except httpx.TransportError:
                     pass
                 time.sleep(0.01)
         raise RuntimeError(f"{self.stack.label}: no 200 on {path} within {timeout}s")
+
+    first_ok_cpu_s: float | None = None
+
+    def busiest_cpu_s(self) -> float:
+        """CPU seconds (user + system) of the server process or worker that used the most."""
+        pids = [self.process.pid, *_descendants(self.process.pid)]
+        return round(max(_cpu_seconds(pid) for pid in pids), 3)
 
     def worker_peak_rss_mb(self) -> list[float]:
         """VmHWM (peak resident set) of each worker process, in MiB, largest first.
@@ -158,6 +171,16 @@ def _descendants(pid: int) -> list[int]:
         found.extend(children)
         frontier.extend(children)
     return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rfind(")") + 2 :].split()
+    # utime and stime: fields 14 and 15 of stat(5), i.e. 11 and 12 after the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _vm_hwm_kib(pid: int) -> int:

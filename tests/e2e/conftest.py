@@ -56,6 +56,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SHOPLET_ENV": "embedded",
         "SHOPLET_ACCESS_LOG": "false",
         "SHOPLET_LOG_LEVEL": "WARNING",
+        # Browser tests sign in many times from 127.0.0.1 within minutes.
+        "SHOPLET_LOGIN_ATTEMPTS_LIMIT": "1000/15minute",
+        "SHOPLET_SMS_PER_IP_LIMIT": "1000/hour",
     }
     env.pop("SHOPLET_DATABASE_URL", None)
     env.pop("SHOPLET_REDIS_URL", None)

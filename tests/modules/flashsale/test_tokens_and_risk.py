@@ -76,7 +76,10 @@ def test_arithmetic_challenge_is_bound_to_the_shopper_and_the_answer() -> None:
     assert not check(None, challenge_id=issued.id, member_id=5, answer=answer)
     other = challenges.issue(member_id=5)
     assert not check(other.stored, challenge_id=issued.id, member_id=5, answer=answer)
-    assert answer not in issued.stored  # only a keyed digest is stored
+    # Only the shopper and a keyed digest of the answer are stored.
+    owner, _, digest = issued.stored.partition(":")
+    assert (owner, len(digest)) == ("5", 64)
+    assert int(digest, 16) >= 0
 
 
 def test_ticket_record_round_trip() -> None:

@@ -1,0 +1,67 @@
+"""The edge role serves only flash-sale routes, and the buy path never touches the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from shoplet.app import create_app
+from shoplet.core.context import AppContext
+from shoplet.modules.flashsale.config import FlashSaleSettings
+from tests.conftest import BackendDb, StatementCounter, make_context, make_settings
+from tests.modules.flashsale.conftest import (
+    buy,
+    buy_token,
+    go_live,
+    make_campaign,
+    make_sku,
+    shopper,
+)
+
+
+async def test_edge_role_mounts_only_flash_sales(
+    ctx: AppContext, backend_db: BackendDb, tmp_path: Path, flash: FlashSaleSettings
+) -> None:
+    sku = await make_sku(ctx)
+    campaign_id = await make_campaign(ctx, [sku], stock=2)
+    settings = make_settings(backend_db, tmp_path, role="edge")
+    edge_ctx = make_context(backend_db, settings)
+    app = create_app(settings, context=edge_ctx)
+    api = sorted(app.openapi()["paths"])
+    assert api == [
+        "/api/v1/flash-sales",
+        "/api/v1/flash-sales/tickets/{ticket}",
+        "/api/v1/flash-sales/{campaign_id}",
+        "/api/v1/flash-sales/{campaign_id}/buy",
+        "/api/v1/flash-sales/{campaign_id}/token",
+        "/api/v1/time",
+    ]
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://edge") as edge:
+            assert (await edge.get("/api/v1/time")).status_code == 200
+            assert (await edge.get(f"/api/v1/flash-sales/{campaign_id}")).status_code == 200
+            assert (await edge.get("/api/v1/products")).status_code == 404
+            assert (await edge.get("/api/v1/console/flash-sales")).status_code == 404
+    if edge_ctx.redis is not None:
+        await edge_ctx.redis.aclose()
+
+
+async def test_the_buy_path_runs_no_sql(
+    client: httpx.AsyncClient,
+    ctx: AppContext,
+    sql_counter: StatementCounter,
+    flash: FlashSaleSettings,
+) -> None:
+    sku = await make_sku(ctx)
+    campaign_id = await make_campaign(ctx, [sku], stock=1)
+    await go_live(ctx, campaign_id)
+    alice, bob = await shopper(client, "alice"), await shopper(client, "bob")
+    sql_counter.reset()
+    won = await buy(client, alice, campaign_id, sku, buy_token(ctx, campaign_id, alice.id))
+    limit = await buy(client, alice, campaign_id, sku, buy_token(ctx, campaign_id, alice.id))
+    sold_out = await buy(client, bob, campaign_id, sku, buy_token(ctx, campaign_id, bob.id))
+    forged = await buy(client, bob, campaign_id, sku, "forged")
+    assert [r.status_code for r in (won, limit, sold_out, forged)] == [202, 409, 409, 403]
+    assert sql_counter.statements == []

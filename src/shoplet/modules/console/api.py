@@ -15,7 +15,7 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.schemas import Page
 
-from . import routes_catalog, service, trade_api
+from . import flashsale_api, routes_catalog, service, trade_api
 from .auth import CurrentStaff, EnrollingStaff, StaffIdentity, require_permission
 from .schemas import (
     MAX_ID,
@@ -150,3 +150,4 @@ async def audit_log(
 
 router.include_router(routes_catalog.router)
 router.include_router(trade_api.router)
+router.include_router(flashsale_api.router)

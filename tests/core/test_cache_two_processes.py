@@ -172,6 +172,7 @@ def two_servers(backend_db: object, backend: str, tmp_path: Path) -> Iterator[li
         "SHOPLET_LOG_LEVEL": "WARNING",
         "SHOPLET_ACCESS_LOG": "false",
         "SHOPLET_RUN_WORKER_IN_PROCESS": "false",
+        "SHOPLET_SERVE_FRONTENDS": "false",
         "PYTHONPATH": str(ROOT),
     }
     servers = [Server(env, tmp_path / f"server-{name}.log") for name in "ab"]

@@ -65,3 +65,34 @@ async def test_the_buy_path_runs_no_sql(
     forged = await buy(client, bob, campaign_id, sku, "forged")
     assert [r.status_code for r in (won, limit, sold_out, forged)] == [202, 409, 409, 403]
     assert sql_counter.statements == []
+
+
+async def test_the_buy_route_is_documented_and_measured(
+    client: httpx.AsyncClient, ctx: AppContext, flash: FlashSaleSettings
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    operation = schema["paths"]["/api/v1/flash-sales/{campaign_id}/buy"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "sku_id",
+        "token",
+    ]
+    assert [p["name"] for p in operation["parameters"]] == ["campaign_id"]
+    assert set(operation["responses"]) == {"202", "401", "403", "404", "409", "422", "429"}
+    alice = await shopper(client, "alice")
+    for bad in ("0", "x1", "9" * 20):
+        response = await client.post(
+            f"/api/v1/flash-sales/{bad}/buy",
+            json={"sku_id": 1, "token": "t"},
+            headers=alice.headers,
+        )
+        assert (response.status_code, response.json()["code"]) == (422, "request.invalid")
+    malformed = await client.post(
+        "/api/v1/flash-sales/1/buy", content=b"{not json", headers=alice.headers
+    )
+    assert (malformed.status_code, malformed.json()["code"]) == (422, "request.malformed_json")
+    missing = await client.post("/api/v1/flash-sales/1/buy", json={"sku_id": 1, "token": "t"})
+    assert (missing.status_code, missing.json()["code"]) == (401, "auth.unauthorized")
+    assert missing.headers["www-authenticate"] == "Bearer"
+    metrics = (await client.get("/metrics")).text
+    assert 'route="/flash-sales/{campaign_id}/buy",status="422"} 4.0' in metrics
+    assert 'route="/flash-sales/{campaign_id}/buy",status="401"} 1.0' in metrics

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
+import jwt
+import orjson
 import pytest
 
+from shoplet.core.context import AppContext
+from shoplet.core.errors import Unauthorized
+from shoplet.core.security import TokenError, TokenSigner
 from shoplet.modules.flashsale.risk import (
     ArithmeticChallenge,
     RiskLimits,
     RiskSignals,
     risk_score,
 )
+from shoplet.modules.flashsale.runtime import MemberTokens
 from shoplet.modules.flashsale.schemas import TicketRecord
 from shoplet.modules.flashsale.tokens import BuyTokens
+from tests.conftest import TEST_SECRET
 
 NOW = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
 LIMITS = RiskLimits(new_account_hours=24, token_burst=3, members_per_ip=20, members_per_device=2)
@@ -88,3 +98,62 @@ def test_ticket_record_round_trip() -> None:
     assert TicketRecord.decode(b"queued|42|7|1||") == TicketRecord("queued", 42, 7, 1)
     failed = TicketRecord("failed", 1, 2, 1, reason="members.address_not_found")
     assert TicketRecord.decode(failed.encode()) == failed
+
+
+async def test_member_tokens_accept_exactly_what_the_signer_accepts(ctx: AppContext) -> None:
+    members = MemberTokens(ctx)
+    assert members._fast  # the app secret and ctx.tokens agree
+    good = ctx.tokens.issue(subject="42", audience="storefront", ttl=timedelta(minutes=5))
+    assert members.member_id(f"Bearer {good}") == 42
+    assert members.member_id(f"Bearer {good}") == 42  # from the table
+    header, payload, signature = good.split(".")
+    forged_claims = orjson.loads(base64.urlsafe_b64decode(payload + "=="))
+    forged_claims["sub"] = "43"
+    forged = ".".join(
+        (
+            header,
+            base64.urlsafe_b64encode(orjson.dumps(forged_claims)).decode().rstrip("="),
+            signature,
+        )
+    )
+    unsigned = jwt.encode(
+        {"sub": "42", "aud": "storefront", "exp": 9_999_999_999}, "", algorithm="none"
+    )
+    other_secret = TokenSigner("another-secret-entirely-0123456789abcdef")
+    issue = partial(ctx.tokens.issue, subject="42")
+    five = timedelta(minutes=5)
+    rejected = [
+        None,
+        "",
+        "Token abc",
+        "Bearer ",
+        "Bearer not-a-jwt",
+        f"Bearer {forged}",
+        f"Bearer {unsigned}",
+        f"Bearer {issue(audience='console', ttl=timedelta(minutes=5))}",
+        f"Bearer {issue(audience='storefront', ttl=timedelta(seconds=-5))}",
+        f"Bearer {issue(audience='storefront', ttl=five, nbf=int(time.time()) + 60)}",
+        f"Bearer {other_secret.issue(subject='42', audience='storefront', ttl=five)}",
+    ]
+    for authorization in rejected:
+        with pytest.raises(Unauthorized):
+            members.member_id(authorization)
+        # PyJWT agrees.
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        with pytest.raises(TokenError):
+            ctx.tokens.verify(token, audience="storefront")
+    # A subject that is no member id is refused (as members.public does), the signature aside.
+    odd = ctx.tokens.issue(subject="x", audience="storefront", ttl=timedelta(minutes=5))
+    with pytest.raises(Unauthorized):
+        members.member_id(f"Bearer {odd}")
+    # A context whose signer has another secret: the narrow verifier stays off, PyJWT decides.
+    ctx.tokens = other_secret
+    try:
+        strict = MemberTokens(ctx)
+        assert not strict._fast
+        with pytest.raises(Unauthorized):
+            strict.member_id(f"Bearer {good}")
+        theirs = other_secret.issue(subject="7", audience="storefront", ttl=timedelta(minutes=5))
+        assert strict.member_id(f"Bearer {theirs}") == 7
+    finally:
+        ctx.tokens = TokenSigner(TEST_SECRET)

@@ -6,15 +6,19 @@ Thin: identity from the access JWT (``CurrentMember``: signature only), everythi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Path, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.responses import Response
+from starlette.routing import Route
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
-from shoplet.core.errors import problem_responses
+from shoplet.core.errors import ShopletError, problem_response, problem_responses
 from shoplet.core.http_cache import PRIVATE_ROUTE, cached_json, private_json
 from shoplet.modules.flashsale import buying
 from shoplet.modules.flashsale.runtime import runtime_of
@@ -35,6 +39,100 @@ from shoplet.modules.members.public import CurrentMember
 router = APIRouter(tags=["flash-sales"])
 
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
+_BUY_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": BuyRequest.model_json_schema()}},
+}
+_ACCEPTED_HEADERS = {"Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True, slots=True)
+class _RouteLabel:
+    path: str
+
+
+_BUY_ROUTE = _RouteLabel("/flash-sales/{campaign_id}/buy")
+_CAMPAIGN_PARAMETER = {
+    "name": "campaign_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "title": "Campaign Id"},
+}
+
+
+def _campaign_id(raw: str) -> int:
+    """The path parameter, checked as ``CampaignId`` would be (422 ``request.invalid``)."""
+    if raw.isdigit() and raw.isascii() and 1 <= (value := int(raw)) <= MAX_ID:
+        return value
+    raise RequestValidationError(
+        [
+            {
+                "type": "int_parsing",
+                "loc": ("path", "campaign_id"),
+                "msg": "Input should be a valid integer between 1 and 2**63-1",
+                "input": raw,
+            }
+        ]
+    )
+
+
+@router.post(
+    "/flash-sales/{campaign_id}/buy",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=BuyAccepted,
+    responses=problem_responses(401, 403, 404, 409, 422, 429),
+    openapi_extra={
+        **PRIVATE_ROUTE,
+        "parameters": [_CAMPAIGN_PARAMETER],
+        "requestBody": _BUY_BODY,
+        "security": [{"MemberToken": []}],
+    },
+)
+async def buy(request: Request) -> Response:
+    """Buy: 202 with a ticket (the order is created in the background: poll the ticket), or
+    409 ``flashsale.sold_out`` / ``limit_reached`` / ``not_started`` / ``ended``.
+
+    The hot path of a sale, kept lean on purpose: no dependency injection beyond the path, the
+    access token checked once per process (``MemberTokens``), the body parsed by pydantic-core
+    straight from the bytes, refusals rendered here as problem+json (the same document the
+    app's error handler writes), no database."""
+    # The plain route below sets no route in the scope: label the metrics as the FastAPI one.
+    request.scope.setdefault("route", _BUY_ROUTE)
+    runtime = runtime_of(request.app.state.ctx)
+    try:
+        campaign_id = _campaign_id(request.path_params["campaign_id"])
+        member_id = runtime.members.member_id(request.headers.get("authorization"))
+        try:
+            body = BuyRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from None
+        ticket = await buying.buy(
+            runtime,
+            campaign_id=campaign_id,
+            member_id=member_id,
+            sku_id=body.sku_id,
+            quantity=body.quantity,
+            token=body.token,
+            ip=_ip(request),
+        )
+    except ShopletError as exc:
+        return problem_response(
+            status=exc.status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            instance=request.scope["path"],
+            headers=exc.headers or None,
+            **exc.extra,
+        )
+    return Response(
+        b'{"ticket":"' + ticket.encode() + b'","status":"queued"}',
+        status_code=status.HTTP_202_ACCEPTED,
+        media_type="application/json",
+        headers=_ACCEPTED_HEADERS,
+    )
 
 
 def _ip(request: Request) -> str:
@@ -115,30 +213,7 @@ async def issue_token(
     )
 
 
-@router.post(
-    "/flash-sales/{campaign_id}/buy",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=BuyAccepted,
-    responses=problem_responses(401, 403, 404, 409, 429),
-    openapi_extra=PRIVATE_ROUTE,
-)
-async def buy(
-    campaign_id: CampaignId, body: BuyRequest, member: CurrentMember, request: Request, ctx: Ctx
-) -> Response:
-    """Buy: 202 with a ticket (the order is created in the background: poll the ticket), or
-    409 ``flashsale.sold_out`` / ``limit_reached`` / ``not_started`` / ``ended``."""
-    ticket = await buying.buy(
-        runtime_of(ctx),
-        campaign_id=campaign_id,
-        member_id=member.id,
-        sku_id=body.sku_id,
-        quantity=body.quantity,
-        token=body.token,
-        ip=_ip(request),
-    )
-    return Response(
-        b'{"ticket":"' + ticket.encode() + b'","status":"queued"}',
-        status_code=status.HTTP_202_ACCEPTED,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )
+# The same endpoint as a plain Starlette route, matched before the one above: it skips
+# FastAPI's per-request dependency solving (a quarter of this route's time in process). The
+# FastAPI route stays for the OpenAPI document and behaves identically.
+router.routes.insert(0, Route("/flash-sales/{campaign_id}/buy", buy, methods=["POST"]))

@@ -68,4 +68,4 @@ async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]
     this process's sold-out flags and campaign cache current."""
     runtime = runtime_of(ctx)
     await runtime.edge.start()
-    return runtime.edge.stop
+    return runtime.aclose

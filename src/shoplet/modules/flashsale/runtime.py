@@ -19,18 +19,27 @@ Both are optimisations only: the buy script in Redis decides every purchase.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
+import hashlib
+import hmac
 import os
 import socket
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Final
 
+import orjson
 import structlog
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
+from shoplet.core.errors import Unauthorized
+from shoplet.core.security import TokenError
 from shoplet.modules.flashsale.config import FlashSaleSettings, flash_settings
 from shoplet.modules.flashsale.risk import ArithmeticChallenge
 from shoplet.modules.flashsale.schemas import CampaignInfo
@@ -140,19 +149,116 @@ class EdgeState:
             backoff = min(backoff * 2, 5.0)
 
 
+_HS256_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"  # {"alg":"HS256","typ":"JWT"}
+
+
+def _b64(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+class MemberTokens:
+    """Storefront access JWTs seen by this process: member id and expiry by token.
+
+    The buy path sees the same tokens again and again during a sale (a shopper retries every
+    second): a verified token is a dict look-up afterwards, until it expires (the oldest go
+    first when the table is full). The first sight of a token checks it with a narrow HS256
+    verifier (a fifth of PyJWT's cost, which matters in the first second of a sale when every
+    token is new): exactly the header ``TokenSigner`` writes, the HMAC under the app secret,
+    ``aud``, ``exp``, ``nbf``, ``iat`` and ``sub``. It is used only after it agreed with
+    ``ctx.tokens`` on a probe token, and anything it does not accept goes to
+    ``ctx.tokens.verify``, which has the last word."""
+
+    def __init__(self, ctx: AppContext, *, size: int = 100_000) -> None:
+        self._ctx = ctx
+        self._size = size
+        self._known: dict[str, tuple[int, float]] = {}
+        self._key = ctx.settings.resolved_secret_key.encode()
+        probe = ctx.tokens.issue(subject="0", audience="storefront", ttl=timedelta(minutes=1))
+        self._fast = self._quick(probe, time.time()) == (0, float(_exp(probe)))
+
+    def _quick(self, token: str, now: float) -> tuple[int, float] | None:
+        header, _, rest = token.partition(".")
+        payload, _, signature = rest.partition(".")
+        if header != _HS256_HEADER or not payload or not signature:
+            return None
+        try:
+            mac = hmac.new(self._key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+            if not hmac.compare_digest(mac, _b64(signature)):
+                return None
+            claims = orjson.loads(_b64(payload))
+            aud, exp = claims["aud"], claims["exp"]
+            audiences = aud if isinstance(aud, list) else [aud]
+            if "storefront" not in audiences or not isinstance(exp, int | float) or exp <= now:
+                return None
+            if any(
+                not isinstance(claims.get(name, 0), int | float) or claims.get(name, 0) > now
+                for name in ("nbf", "iat")
+            ):
+                return None
+            return int(claims["sub"]), float(exp)
+        except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError):
+            return None
+
+    def member_id(self, authorization: str | None) -> int:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise Unauthorized("A storefront access token is required")
+        token = authorization[7:].strip()
+        now = time.time()
+        known = self._known.get(token)
+        if known is not None:
+            if known[1] > now:
+                return known[0]
+            del self._known[token]
+        found = self._quick(token, now) if self._fast else None
+        if found is None:
+            try:
+                claims = self._ctx.tokens.verify(token, audience="storefront")
+                found = int(claims["sub"]), float(claims["exp"])
+            except (TokenError, KeyError, TypeError, ValueError) as exc:
+                raise Unauthorized("The access token is invalid or expired") from exc
+        if len(self._known) >= self._size:
+            del self._known[next(iter(self._known))]
+        self._known[token] = found
+        return found[0]
+
+
+def _exp(token: str) -> int:
+    exp: int = orjson.loads(_b64(token.split(".")[1]))["exp"]
+    return exp
+
+
 class FlashRuntime:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.redis: Redis | None = None
+        url = ctx.settings.redis_url
+        if ctx.redis is not None and url:
+            settings = flash_settings(ctx)
+            pool = BlockingConnectionPool.from_url(
+                url,
+                max_connections=settings.redis_pool_size,
+                timeout=settings.redis_pool_timeout_seconds,
+            )
+            self.redis = Redis(connection_pool=pool)
         self.store: FlashStore = (
-            RedisFlashStore(ctx.redis) if ctx.redis is not None else MemoryFlashStore()
+            RedisFlashStore(self.redis) if self.redis is not None else MemoryFlashStore()
         )
         self.edge = EdgeState(self.store, lambda: flash_settings(ctx))
         secret = ctx.settings.resolved_secret_key
         self.tokens = BuyTokens(secret)
+        self.members = MemberTokens(ctx)
         self.challenges = ArithmeticChallenge(secret)
         # This process's name in the consumer group: a restarted worker is a new consumer, and
         # what its previous life left pending is claimed after ``claim_idle_ms``.
         self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+    async def aclose(self) -> None:
+        """Stop the listener and close the hot path's pool (the app lifespan; scripts)."""
+        await self.edge.stop()
+        if self.ctx.extras.get(RUNTIME_KEY) is self:
+            del self.ctx.extras[RUNTIME_KEY]
+        if self.redis is not None:
+            await self.redis.aclose()
 
     @property
     def settings(self) -> FlashSaleSettings:

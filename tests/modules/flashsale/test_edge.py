@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from redis.asyncio import Redis
 
 from shoplet.app import create_app
 from shoplet.core.context import AppContext
 from shoplet.modules.flashsale.config import FlashSaleSettings
-from tests.conftest import BackendDb, StatementCounter, make_context, make_settings
+from shoplet.modules.flashsale.runtime import runtime_of
+from shoplet.modules.flashsale.store import RedisFlashStore
+from tests.conftest import BackendDb, StatementCounter, make_context, make_settings, snapshot
 from tests.modules.flashsale.conftest import (
     buy,
     buy_token,
@@ -77,7 +80,7 @@ async def test_the_buy_route_is_documented_and_measured(
         "token",
     ]
     assert [p["name"] for p in operation["parameters"]] == ["campaign_id"]
-    assert set(operation["responses"]) == {"202", "401", "403", "404", "409", "422", "429"}
+    assert set(operation["responses"]) == {"202", "401", "403", "404", "409", "422", "429", "503"}
     alice = await shopper(client, "alice")
     for bad in ("0", "x1", "9" * 20):
         response = await client.post(
@@ -96,3 +99,26 @@ async def test_the_buy_route_is_documented_and_measured(
     metrics = (await client.get("/metrics")).text
     assert 'route="/flash-sales/{campaign_id}/buy",status="422"} 4.0' in metrics
     assert 'route="/flash-sales/{campaign_id}/buy",status="401"} 1.0' in metrics
+
+
+async def test_an_unreachable_redis_sheds_buys_with_503(
+    client: httpx.AsyncClient, ctx: AppContext, flash: FlashSaleSettings
+) -> None:
+    sku = await make_sku(ctx)
+    campaign_id = await make_campaign(ctx, [sku], stock=3)
+    await go_live(ctx, campaign_id)
+    alice = await shopper(client, "alice")
+    runtime = runtime_of(ctx)
+    assert await runtime.edge.campaign(campaign_id) is not None  # known to this edge
+    live, dead = runtime.store, Redis.from_url("redis://127.0.0.1:1/0")
+    runtime.store = RedisFlashStore(dead)
+    before = await snapshot(ctx)
+    try:
+        response = await buy(client, alice, campaign_id, sku, buy_token(ctx, campaign_id, alice.id))
+    finally:
+        runtime.store = live
+        await dead.aclose()
+    assert (response.status_code, response.json()["code"]) == (503, "flashsale.busy")
+    assert response.headers["retry-after"] == "1"
+    assert await snapshot(ctx) == before
+    assert await live.remaining(campaign_id) == {sku.sku_id: 3}

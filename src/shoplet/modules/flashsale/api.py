@@ -80,7 +80,7 @@ def _campaign_id(raw: str) -> int:
     "/flash-sales/{campaign_id}/buy",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=BuyAccepted,
-    responses=problem_responses(401, 403, 404, 409, 422, 429),
+    responses=problem_responses(401, 403, 404, 409, 422, 429, 503),
     openapi_extra={
         **PRIVATE_ROUTE,
         "parameters": [_CAMPAIGN_PARAMETER],

@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Counter
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
@@ -22,6 +23,7 @@ from shoplet.core.errors import ShopletError
 from shoplet.modules.flashsale import repository as repo
 from shoplet.modules.flashsale.errors import (
     AddressRequired,
+    Busy,
     BuyRateLimited,
     CampaignNotFound,
     ChallengeFailed,
@@ -137,17 +139,23 @@ async def buy(
         metrics.count(refused[0])
         raise refused[1]
     settings = runtime.settings
-    result = await runtime.store.buy(
-        campaign_id=campaign_id,
-        sku_id=sku_id,
-        member_id=member_id,
-        quantity=quantity,
-        ticket=f"{campaign_id}-{secrets.token_hex(12)}",
-        ip=ip,
-        per_member=settings.buy_per_member,
-        per_ip=settings.buy_per_ip,
-        window_ms=settings.buy_window_ms,
-    )
+    try:
+        result = await runtime.store.buy(
+            campaign_id=campaign_id,
+            sku_id=sku_id,
+            member_id=member_id,
+            quantity=quantity,
+            ticket=f"{campaign_id}-{secrets.token_hex(12)}",
+            ip=ip,
+            per_member=settings.buy_per_member,
+            per_ip=settings.buy_per_ip,
+            window_ms=settings.buy_window_ms,
+        )
+    except (RedisError, OSError) as exc:
+        # Shed, never a 500. Had the script run before the connection broke, the request is
+        # queued all the same: a retry answers limit_reached with its ticket.
+        metrics.count("busy")
+        raise Busy() from exc
     metrics.count(result.outcome)
     if result.outcome in ("queued", "sold_out") and result.remaining <= 0:
         await runtime.signal(f"soldout:{campaign_id}:{sku_id}")

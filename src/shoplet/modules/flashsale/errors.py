@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from shoplet.core.errors import BadRequest, Conflict, Forbidden, NotFound, RateLimited
+from shoplet.core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+)
 
 
 class CampaignNotFound(NotFound):
@@ -81,9 +88,6 @@ class ChallengeRequired(Forbidden):
     code = "flashsale.challenge_required"
     title = "Answer the challenge to get a buy token"
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        super().__init__(detail, **extra)
-
 
 class ChallengeFailed(Forbidden):
     code = "flashsale.challenge_failed"
@@ -93,3 +97,12 @@ class ChallengeFailed(Forbidden):
 class BuyRateLimited(RateLimited):
     code = "flashsale.rate_limited"
     title = "Too many attempts"
+
+
+class Busy(ServiceUnavailable):
+    code = "flashsale.busy"
+    title = "Too busy right now: try again in a second"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers["Retry-After"] = "1"

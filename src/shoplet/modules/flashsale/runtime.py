@@ -34,7 +34,7 @@ from typing import Final
 
 import orjson
 import structlog
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
@@ -233,13 +233,7 @@ class FlashRuntime:
         self.redis: Redis | None = None
         url = ctx.settings.redis_url
         if ctx.redis is not None and url:
-            settings = flash_settings(ctx)
-            pool = BlockingConnectionPool.from_url(
-                url,
-                max_connections=settings.redis_pool_size,
-                timeout=settings.redis_pool_timeout_seconds,
-            )
-            self.redis = Redis(connection_pool=pool)
+            self.redis = Redis.from_url(url, max_connections=flash_settings(ctx).redis_pool_size)
         self.store: FlashStore = (
             RedisFlashStore(self.redis) if self.redis is not None else MemoryFlashStore()
         )

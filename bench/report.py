@@ -35,7 +35,7 @@ def _errors(m: Measurement) -> str:
 
 def render(results: Results) -> str:
     lines: list[str] = []
-    for section in (_header, _results_table, _process_targets, _stacks, _method):
+    for section in (_header, _results_table, _flashsale, _process_targets, _stacks, _method):
         section(results, lines.append)
     return "\n".join(lines)
 
@@ -129,6 +129,12 @@ def _results_table(results: Results, add: Callable[[str], None]) -> None:
             "are the app exactly as shipped."
         )
         add("")
+
+
+def _flashsale(results: Results, add: Callable[[str], None]) -> None:
+    from bench.flashsale import render_section
+
+    render_section(results.flashsale, add)
 
 
 def _process_targets(results: Results, add: Callable[[str], None]) -> None:

@@ -106,6 +106,8 @@ class Results:
     chosen: str | None = None
     choice_reason: str = ""
     elapsed_s: float = 0.0
+    # bench/flashsale.py: its own data, servers and wrk script (a FlashResult).
+    flashsale: Any = None
 
 
 # -- backend ---------------------------------------------------------------------------------
@@ -610,6 +612,10 @@ def main(argv: list[str] | None = None) -> None:
     if any(n in results.requests for n in rest):
         print("Remaining rows on the chosen stack")
         run_stack(chosen, rest, env, results, args)
+    from bench.flashsale import run_flashsale
+
+    print("Flash sale on the chosen stack (edge role)")
+    results.flashsale = run_flashsale(backend, chosen, threads=args.threads)
     results.elapsed_s = round(time.monotonic() - began, 1)
     results.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import update
 
 from shoplet.core.context import AppContext
@@ -15,7 +16,9 @@ from shoplet.core.jobs import run_job
 from shoplet.modules.flashsale.config import FlashSaleSettings
 from shoplet.modules.flashsale.models import Campaign
 from shoplet.modules.flashsale.runtime import runtime_of
+from shoplet.modules.flashsale.service import reconcile_campaign
 from shoplet.modules.orders.models import Order
+from tests.modules.console.test_trade_factories import pay_order
 from tests.modules.flashsale.conftest import (
     Shopper,
     Sku,
@@ -172,3 +175,25 @@ async def test_settle_waits_for_the_stream_to_drain(
         campaign = await s.get(Campaign, campaign_id)
     assert campaign is not None
     assert campaign.settled_at is not None
+
+
+async def test_a_paid_flash_order_sells_the_unit(
+    client: httpx.AsyncClient, app: FastAPI, ctx: AppContext, flash: FlashSaleSettings
+) -> None:
+    sku, campaign_id, _buyers = await sold_out_sale(client, ctx, stock=1)
+    [order] = await flash_orders(ctx)
+    await pay_order(app, ctx, order.order_no)
+    # Sold: on hand and reserved drop together; the campaign hold was already empty.
+    assert await level(ctx, sku) == (19, 0, 19)
+    assert await held(ctx, campaign_id, sku) == 0
+    # A paid order never times out; settling leaves the sale as it is.
+    await expire_orders(ctx)
+    await run_job(ctx, "orders.cancel_expired")
+    await drain_outbox(ctx)
+    await end_now(ctx, campaign_id)
+    await run_job(ctx, "flashsale.settle")
+    assert await level(ctx, sku) == (19, 0, 19)
+    [ticket] = await tickets(ctx)
+    assert ticket.status == "created"
+    report = await reconcile_campaign(ctx, campaign_id)
+    assert (report["ok"], report["items"][0]["ordered"]) == (True, 1)

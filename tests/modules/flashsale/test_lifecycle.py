@@ -17,6 +17,7 @@ from shoplet.modules.flashsale.config import FlashSaleSettings
 from shoplet.modules.flashsale.models import Campaign
 from shoplet.modules.flashsale.runtime import runtime_of
 from shoplet.modules.flashsale.service import reconcile_campaign
+from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders.models import Order
 from tests.modules.console.test_trade_factories import pay_order
 from tests.modules.flashsale.conftest import (
@@ -197,3 +198,26 @@ async def test_a_paid_flash_order_sells_the_unit(
     assert ticket.status == "created"
     report = await reconcile_campaign(ctx, campaign_id)
     assert (report["ok"], report["items"][0]["ordered"]) == (True, 1)
+
+
+async def test_an_order_whose_hold_already_expired_gives_nothing_back_to_the_counter(
+    client: httpx.AsyncClient, ctx: AppContext, flash: FlashSaleSettings
+) -> None:
+    sku, campaign_id, _buyers = await sold_out_sale(client, ctx, stock=1)
+    [order] = await flash_orders(ctx)
+    # The order's own hold expired into free stock first (the inventory expiry job).
+    async with session_scope(ctx.sessionmaker) as s:
+        assert await inventory.release(s, ref=order.order_no, reason="expired") == 1
+    assert await level(ctx, sku) == (20, 0, 20)
+    await expire_orders(ctx)
+    await run_job(ctx, "orders.cancel_expired")
+    await drain_outbox(ctx)
+    [ticket] = await tickets(ctx)
+    assert ticket.status == "released"
+    # The unit is in free stock, not in the campaign: the counter must not offer it again.
+    assert await remaining(ctx, campaign_id) == {sku.sku_id: 0}
+    assert await held(ctx, campaign_id, sku) == 0
+    report = await reconcile_campaign(ctx, campaign_id)
+    assert (report["ok"], report["repaired"]) == (True, 0)
+    await run_job(ctx, "flashsale.sync_hand_backs")
+    assert await remaining(ctx, campaign_id) == {sku.sku_id: 0}

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shoplet.core.db import Base, BigId
 
 CAMPAIGN_STATUSES = ("scheduled", "cancelled")
-TICKET_STATUSES = ("created", "failed", "returned")
+TICKET_STATUSES = ("created", "failed", "returned", "released")
 
 
 class Campaign(Base):
@@ -94,12 +94,16 @@ class CampaignItem(Base):
 class Ticket(Base):
     """A buy request the Redis script accepted, once a consumer handled it: ``created`` (its
     order exists, same transaction), ``failed`` (no order could be made; units handed back), or
-    ``returned`` (the order was cancelled or timed out; units handed back). ``synced_at`` is set
-    once a hand-back reached the Redis counter (``None`` = still owed)."""
+    ``returned`` (the order was cancelled or timed out; units handed back), or ``released`` (the
+    order was cancelled after its hold had already expired into free stock: the units left the
+    campaign, nothing goes back to the counter). ``synced_at`` is set once a hand-back reached
+    the Redis counter (``None`` = still owed)."""
 
     __tablename__ = "flashsale_ticket"
     __table_args__ = (
-        CheckConstraint("status IN ('created', 'failed', 'returned')", name="status_known"),
+        CheckConstraint(
+            "status IN ('created', 'failed', 'returned', 'released')", name="status_known"
+        ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         Index("ix_flashsale_ticket_campaign_id_sku_id", "campaign_id", "sku_id"),
         Index("ix_flashsale_ticket_status_synced_at", "status", "synced_at"),

@@ -181,12 +181,12 @@ async def insert_ticket(session: AsyncSession, values: dict[str, Any]) -> bool:
     return (await session.execute(stmt)).first() is not None
 
 
-async def mark_returned(session: AsyncSession, ticket: str, *, now: datetime) -> bool:
-    """created -> returned (the order was cancelled); exactly one caller wins."""
+async def mark_cancelled(session: AsyncSession, ticket: str, *, status: str, now: datetime) -> bool:
+    """created -> ``returned`` or ``released`` (the order was cancelled); one caller wins."""
     result = await session.execute(
         update(Ticket)
         .where(Ticket.ticket == ticket, Ticket.status == "created")
-        .values(status="returned", synced_at=None, updated_at=now)
+        .values(status=status, synced_at=None, updated_at=now)
         .returning(Ticket.id)
         .execution_options(synchronize_session=False)
     )

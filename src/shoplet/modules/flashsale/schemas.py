@@ -81,6 +81,9 @@ class ItemAdmin(ResponseModel):
     remaining: int | None = Field(description="units left on the live counter (None: not warm)")
     ordered: int = Field(description="units in orders that were not cancelled")
     returned: int = Field(description="units of cancelled or timed-out orders handed back")
+    released: int = Field(
+        description="units of orders cancelled after their hold expired into free stock"
+    )
     failed: int = Field(description="units of accepted requests no order could be made for")
 
 

@@ -426,6 +426,7 @@ def _admin(
                 remaining=None if remaining is None else remaining.get(i.sku_id),
                 ordered=units.get((c, i.sku_id, "created"), 0),
                 returned=units.get((c, i.sku_id, "returned"), 0),
+                released=units.get((c, i.sku_id, "released"), 0),
                 failed=units.get((c, i.sku_id, "failed"), 0),
             )
             for i in items
@@ -448,11 +449,13 @@ async def _warm(
     store = runtime.store
     fresh = not await store.is_warm(campaign.id)
     bought: dict[str, int] = {}
-    in_orders: dict[int, int] = {}
+    in_orders: dict[int, int] = defaultdict(int)
     if fresh:
         bought = await repo.bought_units(session, campaign.id)
         units = await repo.units_by_status(session, [campaign.id])
-        in_orders = {sku: n for (_c, sku, status), n in units.items() if status == "created"}
+        for (_c, sku, status), n in units.items():
+            if status in ("created", "released"):  # units that left the campaign
+                in_orders[sku] += n
     info = campaign_info(campaign, items).model_dump_json().encode()
     changed = fresh or await store.info(campaign.id) != info
     await store.warm(
@@ -829,12 +832,25 @@ async def handle_order_cancelled(session: AsyncSession, payload: Mapping[str, An
         log.warning("flashsale.cancelled_order_unknown", order_no=order_no)
         return
     now = utcnow()
-    won = await repo.mark_returned(session, ticket.ticket, now=now)
+    # What orders actually moved back into the hold (nothing when the order's own hold had
+    # expired into free stock first): only that may go back on the counter.
+    back = payload.get("returned_to_source")
+    units = (
+        sum(
+            int(r.get("quantity", 0))
+            for r in back
+            if isinstance(r, Mapping) and r.get("sku_id") == ticket.sku_id
+        )
+        if isinstance(back, list)
+        else ticket.quantity
+    )
+    status = "returned" if units > 0 else "released"
+    won = await repo.mark_cancelled(session, ticket.ticket, status=status, now=now)
     campaign = await repo.get_campaign(session, ticket.campaign_id)
     if campaign is not None and campaign.settled_at is not None:
         await inventory.release(session, ref=ref, reason="flash sale over")
     runtime = runtime_for(session)
-    if won and runtime is not None:
+    if won and status == "returned" and runtime is not None:
         # Redis first, then the synced mark in this same transaction: if the commit fails, the
         # retry finds the hand-back done (the returned-ticket guard) and only marks it.
         await _hand_back(runtime, _give_back_of(ticket, None))
@@ -935,11 +951,13 @@ def _check_counters(
         only_in_db = sum(
             t.quantity
             for t in tickets
-            if t.sku_id == sku and t.status == "created" and t.ticket not in copies
+            if t.sku_id == sku and t.status in ("created", "released") and t.ticket not in copies
         )
         remaining = snapshot.remaining.get(sku)
         expected = item.stock - accepted + given_back - only_in_db
         in_orders = sum(t.quantity for t in tickets if t.sku_id == sku and t.status == "created")
+        # Cancelled after their order's hold had expired into free stock: gone from the hold.
+        released = sum(t.quantity for t in tickets if t.sku_id == sku and t.status == "released")
         row: dict[str, Any] = {
             "sku_id": sku,
             "stock": item.stock,
@@ -954,7 +972,7 @@ def _check_counters(
                 {"sku_id": sku, "problem": "counter_mismatch", "diff": remaining - expected}
             )
         if not settled:
-            drift = holds[sku] - (item.stock - in_orders)
+            drift = holds[sku] - (item.stock - in_orders - released)
             # Positive: orders cancelled whose event is not handled yet (it will be).
             row["awaiting_cancellations"] = max(drift, 0)
             if drift < 0:

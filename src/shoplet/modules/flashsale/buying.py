@@ -157,7 +157,12 @@ async def buy(
         metrics.count("busy")
         raise Busy() from exc
     metrics.count(result.outcome)
-    if result.outcome in ("queued", "sold_out") and result.remaining <= 0:
+    if (
+        result.outcome in ("queued", "sold_out")
+        and result.remaining <= 0
+        and not runtime.edge.is_sold_out(campaign_id, sku_id)
+    ):
+        # Once per process: the requests in flight when the SKU ran out all learn it here.
         await runtime.signal(f"soldout:{campaign_id}:{sku_id}")
     if result.outcome == "queued" and result.ticket is not None:
         return result.ticket

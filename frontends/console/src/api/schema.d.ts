@@ -1058,6 +1058,11 @@ export interface paths {
          * Buy
          * @description Buy: 202 with a ticket (the order is created in the background: poll the ticket), or
          *     409 ``flashsale.sold_out`` / ``limit_reached`` / ``not_started`` / ``ended``.
+         *
+         *     The hot path of a sale, kept lean on purpose: no dependency injection beyond the path, the
+         *     access token checked once per process (``MemberTokens``), the body parsed by pydantic-core
+         *     straight from the bytes, refusals rendered here as problem+json (the same document the
+         *     app's error handler writes), no database.
          */
         post: operations["buy_api_v1_flash_sales__campaign_id__buy_post"];
         delete?: never;
@@ -1773,18 +1778,6 @@ export interface components {
             /** Ticket */
             ticket: string;
         };
-        /** BuyRequest */
-        BuyRequest: {
-            /**
-             * Quantity
-             * @default 1
-             */
-            quantity: number;
-            /** Sku Id */
-            sku_id: number;
-            /** Token */
-            token: string;
-        };
         /** BuyTokenOut */
         BuyTokenOut: {
             /** Campaign Id */
@@ -2494,6 +2487,11 @@ export interface components {
             per_shopper_limit: number;
             /** Product Id */
             product_id: number;
+            /**
+             * Released
+             * @description units of orders cancelled after their hold expired into free stock
+             */
+            released: number;
             /**
              * Remaining
              * @description units left on the live counter (None: not warm)
@@ -8461,7 +8459,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BuyRequest"];
+                "application/json": {
+                    /**
+                     * Quantity
+                     * @default 1
+                     */
+                    quantity?: number;
+                    /** Sku Id */
+                    sku_id: number;
+                    /** Token */
+                    token: string;
+                };
             };
         };
         responses: {
@@ -8538,17 +8546,40 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description Problem details (RFC 9457) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
             /** @description Problem details (RFC 9457) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

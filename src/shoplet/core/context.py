@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shoplet.core.cache import Cache, attach_cache
@@ -44,7 +44,16 @@ class AppContext:
             max_overflow=settings.db_max_overflow,
             echo=settings.db_echo,
         )
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = None
+        if settings.redis_url:
+            # A bounded pool that waits for a free connection under bursts instead of failing
+            # with "Too many connections" (redis-py's default pool raises at its limit).
+            pool = BlockingConnectionPool.from_url(
+                settings.redis_url,
+                max_connections=settings.redis_max_connections,
+                timeout=settings.redis_pool_timeout_seconds,
+            )
+            redis = Redis(connection_pool=pool)
         return cls(
             settings=settings,
             engine=engine,

@@ -74,6 +74,10 @@ class RequestContextMiddleware:
         self.metrics = metrics
         self.access_log = access_log
         self.log = structlog.get_logger("shoplet.access")
+        # prometheus-client's labels() hashes and locks on every call; the label sets are few
+        # (routes x methods x statuses), so their children are looked up once and kept.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,8 +110,16 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(elapsed)
+            counter = self._counters.get((method, template, status))
+            if counter is None:
+                counter = self.metrics.requests.labels(method, template, str(status))
+                self._counters[(method, template, status)] = counter
+            counter.inc()
+            histogram = self._histograms.get((method, template))
+            if histogram is None:
+                histogram = self.metrics.latency.labels(method, template)
+                self._histograms[(method, template)] = histogram
+            histogram.observe(elapsed)
             if self.access_log:
                 self.log.info(
                     "request",

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     database_url: str | None = None
     redis_url: str | None = None
+    redis_max_connections: int = 256
+    redis_pool_timeout_seconds: float = 5.0
     log_level: str = "INFO"
     log_json: bool = True
     # One JSON line per request; benchmarks turn it off to measure the app, not the terminal.

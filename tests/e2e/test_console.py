@@ -112,7 +112,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def create_staff_cli(server: Server, username: str, role: str) -> Staff:
     env = {**os.environ, "SHOPLET_DATA_DIR": str(server.data_dir)}
     env.pop("SHOPLET_DATABASE_URL", None)
-    result = subprocess.run(  # noqa: S603  (our own CLI, fixed arguments)
+    result = subprocess.run(
         [
             sys.executable,
             "-c",

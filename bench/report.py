@@ -35,7 +35,16 @@ def _errors(m: Measurement) -> str:
 
 def render(results: Results) -> str:
     lines: list[str] = []
-    for section in (_header, _results_table, _flashsale, _process_targets, _stacks, _method):
+    for section in (
+        _header,
+        _results_table,
+        _flashsale,
+        _process_targets,
+        _stacks,
+        _history,
+        _analysis,
+        _method,
+    ):
         section(results, lines.append)
     return "\n".join(lines)
 
@@ -59,7 +68,7 @@ def _header(results: Results, add: Callable[[str], None]) -> None:
     for name, version in results.backend.versions.items():
         add(f"- {name}: {version}")
     add(f"- schema: {results.schema}")
-    add(f"- seed: {results.seed}")
+    add(f"- seed: {'; '.join(results.seed.splitlines())}")
     add("")
     add("## Command")
     add("")
@@ -121,14 +130,6 @@ def _results_table(results: Results, add: Callable[[str], None]) -> None:
             f"{sql_text} | {target_text} | {status} | {m.load1:.1f} |"
         )
     add("")
-    if any(s.target == "cached" for s in SCENARIOS.values()):
-        add(
-            "Rows marked *via cache* are a projection: `bench/cached_app.py` answers the same "
-            "public route through `ctx.cache.get_or_load` + `cached_json` (what the catalog "
-            "endpoints will do once wired; a miss loads the route in process). The other rows "
-            "are the app exactly as shipped."
-        )
-        add("")
 
 
 def _flashsale(results: Results, add: Callable[[str], None]) -> None:
@@ -196,6 +197,49 @@ def _stacks(results: Results, add: Callable[[str], None]) -> None:
             "the seed land."
         )
     add("")
+
+
+def _history(results: Results, add: Callable[[str], None]) -> None:
+    history = getattr(results, "history", None)
+    if not history:
+        return
+    add("## Latest runs on this machine")
+    add("")
+    add(
+        "From `var/bench/history.jsonl` (one line per `make bench`, this run last). The machine "
+        "is shared, so compare runs before concluding: a target missed in one run and met in "
+        "the next, with the bare baseline slower too, is the machine, not the code."
+    )
+    add("")
+    add("| run | code | backend | load (start -> end) | stack | list / bare | list p99 ms | "
+        "bare p99 ms | cold start s (CPU s) | peak RSS MiB |")  # fmt: skip
+    add("| --- | --- | --- | --- | --- | ---: | ---: | ---: | --- | ---: |")
+    for run in history:
+        for stack in run["stacks"]:
+            chosen = " (chosen)" if stack["stack"] == run["chosen"] else ""
+            cold = stack["cold_start_s"]
+            cpu = stack["cold_start_cpu_s"]
+            add(
+                f"| {run['started_at']} | {run['code'].split()[0]} | {run['backend']} | "
+                f"{run['load']} | {stack['stack']}{chosen} | {_num(stack['list_ratio'], 2)} | "
+                f"{_num(stack['list_p99_ms'], 1)} | {_num(stack['bare_p99_ms'], 1)} | "
+                f"{_num(cold, 2)}{f' ({cpu:.2f})' if cpu else ''} | {_num(stack['rss_mb'], 0)} |"
+            )
+    add("")
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _analysis(results: Results, add: Callable[[str], None]) -> None:
+    """The hand-written part (bench/analysis.md): decisions and profiles, kept across runs."""
+    from pathlib import Path
+
+    notes = Path(__file__).with_name("analysis.md")
+    if notes.exists():
+        add(notes.read_text(encoding="utf-8").rstrip())
+        add("")
 
 
 def _method(results: Results, add: Callable[[str], None]) -> None:

@@ -108,6 +108,8 @@ class Results:
     elapsed_s: float = 0.0
     # bench/flashsale.py: its own data, servers and wrk script (a FlashResult).
     flashsale: Any = None
+    # Summaries of the latest runs on this machine, this one last (var/bench/history.jsonl).
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 # -- backend ---------------------------------------------------------------------------------
@@ -292,10 +294,6 @@ def _build_app(target: str, settings: Any) -> Any:
         from bench.bare_app import app as bare_app
 
         return bare_app
-    if target == "cached":
-        from bench.cached_app import create_cached_app
-
-        return create_cached_app(settings)
     from shoplet.app import create_app
 
     return create_app(settings)
@@ -447,7 +445,7 @@ def run_stack(
     """Serve the bare app, then Shoplet, on ``stack``; run ``names`` on the matching app."""
     outcome = results.stacks.setdefault(stack.key, StackResult(stack.key, stack.label))
     print(f"  {stack.label}")
-    for target in ("bare", "shoplet", "cached"):
+    for target in ("bare", "shoplet"):
         rows = [n for n in names if SCENARIOS[n].target == target and n in results.requests]
         if not rows and target != "shoplet":
             continue
@@ -456,8 +454,6 @@ def run_stack(
         try:
             if target == "bare":
                 outcome.bare_cold_start_s = round(server.wait_first_ok("/bare"), 3)
-            elif target == "cached":
-                server.wait_first_ok("/healthz")
             else:
                 path = _cold_start_path(results)
                 cold = round(server.wait_first_ok(path), 3)
@@ -554,6 +550,50 @@ def machine_info() -> dict[str, str]:
     }
 
 
+# -- history ---------------------------------------------------------------------------------
+
+HISTORY = DATA_DIR / "history.jsonl"
+HISTORY_SHOWN = 6
+
+
+def summarise(raw: dict[str, Any]) -> dict[str, Any]:
+    """One run in a line (from ``asdict(results)`` or a saved results.json): on a shared
+    machine one run proves little, so the report shows the latest few side by side."""
+    by_key = {(m["scenario"], m["stack"]): m for m in raw["measurements"]}
+    stacks = []
+    for key, outcome in raw["stacks"].items():
+        bare, rows = by_key.get(("bare", key)), by_key.get(("product_list", key))
+        stacks.append(
+            {
+                "stack": key,
+                "list_ratio": round(rows["rps"] / bare["rps"], 2) if bare and rows else None,
+                "list_p99_ms": rows["p99_ms"] if rows else None,
+                "bare_p99_ms": bare["p99_ms"] if bare else None,
+                "cold_start_s": outcome.get("cold_start_s"),
+                "cold_start_cpu_s": outcome.get("cold_start_cpu_s"),
+                "rss_mb": max(outcome.get("rss_mb") or [0.0]),
+            }
+        )
+    return {
+        "started_at": raw["started_at"],
+        "code": raw["machine"].get("code", "?"),
+        "backend": raw["backend"]["name"],
+        "load": f"{raw['machine'].get('load average at start', '?').split()[0]} -> "
+        f"{raw['machine'].get('load average at end', '?').split()[0]}",
+        "chosen": raw.get("chosen"),
+        "stacks": stacks,
+    }
+
+
+def record_history(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """Append this run's summary to var/bench/history.jsonl; the latest runs, oldest first."""
+    HISTORY.parent.mkdir(parents=True, exist_ok=True)
+    with HISTORY.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(summarise(raw), ensure_ascii=False) + "\n")
+    lines = HISTORY.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[-HISTORY_SHOWN:] if line.strip()]
+
+
 # -- main ------------------------------------------------------------------------------------
 
 
@@ -618,6 +658,8 @@ def main(argv: list[str] | None = None) -> None:
     results.flashsale = run_flashsale(backend, chosen, threads=args.threads)
     results.elapsed_s = round(time.monotonic() - began, 1)
     results.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+    results.history = record_history(asdict(results))
 
     from bench.report import render
 

@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 import httpx
 
-# shoplet: the app as shipped; bare: the baseline; cached: bench/cached_app.py (projection).
-Target = Literal["shoplet", "bare", "cached"]
+# shoplet: the app as shipped; bare: the baseline.
+Target = Literal["shoplet", "bare"]
 
 
 @dataclass(frozen=True)
@@ -155,33 +155,6 @@ async def category_tree(ctx: PrepareContext) -> LoadRequest:
     if not tree:
         raise ScenarioSkipped("the category tree is empty: no seeded catalog")
     return LoadRequest("/api/v1/categories")
-
-
-# -- projections: the same reads through ctx.cache + cached_json (bench/cached_app.py) --------
-
-CACHED = "/_bench/cached"
-
-
-@scenario("product_list_cached", "Product list (20 items), via cache", target="cached",
-          throughput_target=0.5)  # fmt: skip
-async def product_list_cached(ctx: PrepareContext) -> LoadRequest:
-    await product_list(ctx)
-    await get_json(ctx, CACHED + PRODUCT_LIST)
-    return LoadRequest(CACHED + PRODUCT_LIST)
-
-
-@scenario("product_detail_cached", "Product detail, via cache", target="cached")
-async def product_detail_cached(ctx: PrepareContext) -> LoadRequest:
-    path = CACHED + (await product_detail(ctx)).path
-    await get_json(ctx, path)
-    return LoadRequest(path)
-
-
-@scenario("category_tree_cached", "Category tree, via cache", target="cached")
-async def category_tree_cached(ctx: PrepareContext) -> LoadRequest:
-    await category_tree(ctx)
-    await get_json(ctx, CACHED + "/api/v1/categories")
-    return LoadRequest(CACHED + "/api/v1/categories")
 
 
 # -- rows in their own files register themselves on import ------------------------------------

@@ -19,7 +19,6 @@ ServerName = Literal["uvicorn", "granian"]
 APPS: dict[str, tuple[str, bool]] = {
     "shoplet": ("shoplet.asgi:app", False),
     "bare": ("bench.bare_app:app", False),
-    "cached": ("bench.cached_app:create_cached_app", True),
 }
 
 

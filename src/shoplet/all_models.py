@@ -5,23 +5,12 @@ from __future__ import annotations
 import importlib
 
 from shoplet.core.db import Base
-
-MODEL_MODULES: tuple[str, ...] = (
-    "inventory",
-    "catalog",
-    "members",
-    "payments",
-    "cart",
-    "orders",
-    "checkout",
-    "flashsale",
-    "console",
-)
+from shoplet.modules import MODULES
 
 
 def load_all_models() -> type[Base]:
     importlib.import_module("shoplet.core.events.models")
-    for name in MODEL_MODULES:
+    for name in MODULES:
         try:
             importlib.import_module(f"shoplet.modules.{name}.models")
         except ModuleNotFoundError as exc:

@@ -21,21 +21,11 @@ from shoplet.core.errors import install_error_handlers
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from shoplet.core.settings import Settings
 from shoplet.media import mount_media
+from shoplet.modules import MODULES
 
 log = structlog.get_logger("shoplet.app")
 
-# Business modules whose ``api.router`` is mounted under /api/v1, in layer order (DESIGN.md).
-MODULES: tuple[str, ...] = (
-    "inventory",
-    "catalog",
-    "members",
-    "payments",
-    "cart",
-    "orders",
-    "checkout",
-    "flashsale",
-    "console",
-)
+# Business modules (``shoplet.modules.MODULES``) mount their ``api.router`` under /api/v1.
 # Roles (DESIGN.md): "edge" serves only the flash-sale routes.
 EDGE_MODULES: tuple[str, ...] = ("flashsale",)
 

@@ -30,11 +30,11 @@ StopWorker = Callable[[], Awaitable[None]]
 def load_module_tasks(modules: Iterable[str] | None = None) -> list[str]:
     """Import ``shoplet.modules.<name>.tasks`` so its subscribers and jobs register.
 
-    Defaults to every module of ``shoplet.app.MODULES``; modules without ``tasks.py`` (or not
+    Defaults to every module of ``shoplet.modules.MODULES``; modules without ``tasks.py`` (or not
     written yet) are skipped. Returns the modules whose tasks were loaded.
     """
     if modules is None:
-        from shoplet.app import MODULES
+        from shoplet.modules import MODULES
 
         modules = MODULES
     loaded = []

@@ -77,6 +77,25 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'aftersales:handle', title: '售后处理' },
       },
       {
+        path: 'flash-sales',
+        name: 'flash-sales',
+        component: () => import('@/views/flashsale/FlashSaleListView.vue'),
+        meta: { permission: 'flashsale:manage', title: '秒杀活动' },
+      },
+      {
+        path: 'flash-sales/new',
+        name: 'flash-sale-new',
+        component: () => import('@/views/flashsale/FlashSaleCreateView.vue'),
+        meta: { permission: 'flashsale:manage', title: '新建秒杀' },
+      },
+      {
+        path: 'flash-sales/:id(\\d+)',
+        name: 'flash-sale-live',
+        component: () => import('@/views/flashsale/FlashSaleLiveView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'flashsale:manage', title: '秒杀实时数据' },
+      },
+      {
         path: 'staff',
         name: 'staff',
         component: () => import('@/views/staff/StaffListView.vue'),

@@ -71,4 +71,18 @@ export const consoleApi = {
   downloadExport: (jobId: number) => download(OPS.downloadExport, { params: { job_id: jobId } }),
 
   dashboard: (query: Q<O['dashboard']> = {}) => call<Res<O['dashboard']>>(OPS.dashboard, { query }),
+
+  // flash sales (秒杀)
+  listFlashSales: (query: Q<O['listFlashSales']> = {}) =>
+    call<Res<O['listFlashSales']>>(OPS.listFlashSales, { query }),
+  createFlashSale: (body: Body<O['createFlashSale']>) =>
+    call<Res<O['createFlashSale']>>(OPS.createFlashSale, { body }),
+  getFlashSale: (id: number) =>
+    call<Res<O['getFlashSale']>>(OPS.getFlashSale, { params: { campaign_id: id } }),
+  updateFlashSale: (id: number, body: Body<O['updateFlashSale']>) =>
+    call<Res<O['updateFlashSale']>>(OPS.updateFlashSale, { params: { campaign_id: id }, body }),
+  cancelFlashSale: (id: number) =>
+    call<Res<O['cancelFlashSale']>>(OPS.cancelFlashSale, { params: { campaign_id: id } }),
+  reconcileFlashSale: (id: number) =>
+    call<Res<O['reconcileFlashSale']>>(OPS.reconcileFlashSale, { params: { campaign_id: id } }),
 }

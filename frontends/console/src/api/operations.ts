@@ -64,6 +64,13 @@ export const OPS = {
   downloadExport: op('GET', '/api/v1/console/exports/{job_id}/download'),
 
   dashboard: op('GET', '/api/v1/console/dashboard'),
+
+  listFlashSales: op('GET', '/api/v1/console/flash-sales'),
+  createFlashSale: op('POST', '/api/v1/console/flash-sales'),
+  getFlashSale: op('GET', '/api/v1/console/flash-sales/{campaign_id}'),
+  updateFlashSale: op('PATCH', '/api/v1/console/flash-sales/{campaign_id}'),
+  cancelFlashSale: op('POST', '/api/v1/console/flash-sales/{campaign_id}/cancel'),
+  reconcileFlashSale: op('POST', '/api/v1/console/flash-sales/{campaign_id}/reconcile'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

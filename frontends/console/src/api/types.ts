@@ -50,3 +50,10 @@ export type OrderExportCreate = S['OrderExportCreate']
 export type Dashboard = S['Dashboard']
 export type DashboardFigures = S['DayFigures']
 export type MediaOut = S['MediaOut']
+
+// ---- flash sales (秒杀) ----
+export type FlashSale = S['CampaignAdmin']
+export type FlashSaleItem = S['ItemAdmin']
+export type FlashSaleStatus = FlashSale['status']
+export type FlashSaleCreate = S['CampaignCreate']
+export type FlashSaleItemCreate = S['CampaignItemCreate']

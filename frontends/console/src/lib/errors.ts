@@ -21,6 +21,11 @@ const MESSAGES: Record<string, string> = {
   'catalog.product_not_found': '商品不存在',
   'inventory.below_reserved': '调整后库存将低于已占用数量',
   'inventory.negative': '调整后库存不能为负数',
+  'flashsale.invalid_campaign': '秒杀活动设置无效（开始时间须晚于现在、结束晚于开始、最长 7 天，秒杀价不高于售价，限购不超过秒杀库存，SKU 不重复）',
+  'flashsale.sku_unavailable': '所选 SKU 未在售，不能参加秒杀',
+  'flashsale.campaign_locked': '活动即将开始或已开始，不能再修改',
+  'flashsale.campaign_not_found': '秒杀活动不存在',
+  'inventory.insufficient': '可售库存不足，无法划出这么多秒杀库存',
   'network.error': '网络错误，请检查连接后重试',
 }
 

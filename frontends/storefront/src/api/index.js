@@ -58,6 +58,16 @@ export const api = {
       call('requestAftersale', { params: { order_no: orderNo }, body }),
     pay: (orderNo, channel) => call('payOrder', { params: { order_no: orderNo }, body: { channel } }),
   },
+  flash: {
+    // Server time for countdowns (never the device clock).
+    time: () => call('serverTime', { auth: false }),
+    list: () => call('listFlashSales', { auth: false }),
+    get: (id) => call('getFlashSale', { params: { campaign_id: id }, auth: false }),
+    token: (id, body = {}) => call('issueFlashToken', { params: { campaign_id: id }, body }),
+    buy: (id, sku_id, quantity, token) =>
+      call('buyFlashSale', { params: { campaign_id: id }, body: { sku_id, quantity, token } }),
+    ticket: (ticket) => call('getFlashTicket', { params: { ticket } }),
+  },
   simulator: {
     // Embedded/test mode only: the WeChat Pay simulator confirms the payment and sends the signed
     // notify to the backend, exactly as WeChat Pay would.

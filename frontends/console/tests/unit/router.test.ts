@@ -38,6 +38,8 @@ describe('router guards', () => {
     expect(await land('/products/new')).toBe('/forbidden?from=/products/new')
     expect(await land('/products/12')).toBe('/forbidden?from=/products/12')
     expect(await land('/staff')).toBe('/forbidden?from=/staff')
+    expect(await land('/flash-sales')).toBe('/forbidden?from=/flash-sales')
+    expect(await land('/flash-sales/3')).toBe('/forbidden?from=/flash-sales/3')
     expect(await land('/account')).toBe('/account')
   })
 

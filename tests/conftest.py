@@ -55,6 +55,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in this thread
+    while its session-scoped browser lives, which async tests after it cannot share."""
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid.replace("\\", "/"))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if REQUIRE and not (PG_URL and REDIS_URL):
         raise pytest.UsageError(

@@ -152,10 +152,13 @@ def test_browse_home_category_product_and_choose_sku(page: Any, live_server: str
     _check(page, "product")
     # Keyboard: focus an available spec value and choose it with Space.
     unchecked = page.locator("[role=radio][aria-disabled=false][aria-checked=false]")
-    target = unchecked.first if unchecked.count() else page.locator("[role=radio]").first
+    # A handle, not a locator: once chosen it no longer matches [aria-checked=false].
+    target = (
+        unchecked.first if unchecked.count() else page.locator("[role=radio]").first
+    ).element_handle()
     target.focus()
     page.keyboard.press("Space")
-    assert target.get_attribute("aria-checked") == "true"
+    page.wait_for_function("(el) => el.getAttribute('aria-checked') === 'true'", arg=target)
     assert page.get_by_text(re.compile(r"(库存|仅剩) \d+ 件")).is_visible()
 
 

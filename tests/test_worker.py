@@ -161,11 +161,15 @@ async def test_shoplet_worker_process_relays_and_stops_on_sigterm(
             entries = await ctx.redis.xrange(ctx.settings.events_stream)
             assert [fields[b"event_id"].decode() for _id, fields in entries] == [event_id]
 
+        # The relay counts an event just after marking it published: poll briefly.
+        counted = 'shoplet_events_published_total{type="test_worker.nobody_here_listens"} 1.0'
         async with httpx.AsyncClient() as client:
-            metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
-        assert (
-            'shoplet_events_published_total{type="test_worker.nobody_here_listens"} 1.0' in metrics
-        )
+            for _ in range(100):
+                metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                if counted in metrics:
+                    break
+                await asyncio.sleep(0.05)
+        assert counted in metrics
         assert "shoplet_outbox_lag_seconds" in metrics
 
         process.send_signal(signal.SIGTERM)

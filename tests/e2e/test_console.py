@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -165,7 +166,8 @@ def enrol_mfa_via_api(server: Server, staff: Staff) -> None:
 @pytest.fixture(scope="module")
 def owner(server: Server) -> Staff:
     """An owner with MFA enrolled (through the API) and a full console token."""
-    staff = create_staff_cli(server, f"e2e_owner_{RUN}", "owner")
+    # Unique per module: test modules that share this fixture each get their own owner.
+    staff = create_staff_cli(server, f"e2e_owner_{RUN}{secrets.token_hex(2)}", "owner")
     first = api_login(server, staff)
     assert first["mfa_enrollment_required"] is True
     enrol_mfa_via_api(server, staff)

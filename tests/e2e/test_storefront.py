@@ -191,6 +191,12 @@ def test_product_360_viewer_turns_with_the_keyboard(page: Any, live_server: str)
     _check(page, "product-360")
 
 
+PRICES_JS = (
+    "() => [...document.querySelectorAll('.card__price')]"
+    ".map((e) => parseInt(e.innerText.replace('¥', '').replace('.', ''), 10))"
+)
+
+
 def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> None:
     page.goto("/pages/search/index")
     box = page.get_by_label("搜索商品", exact=True)
@@ -201,25 +207,32 @@ def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> Non
     _check(page, "search-results")
 
     page.get_by_role("tab", name="价格↑").click()
-    page.wait_for_timeout(500)
-    prices = [
-        int(t.replace("¥", "").replace(".", ""))
-        for t in page.locator(".card__price").all_inner_texts()
-    ]
-    assert prices == sorted(prices)
+    # Wait for the re-sorted results rather than a fixed time: the list reloads asynchronously.
+    page.wait_for_function(
+        f"() => {{ const p = ({PRICES_JS})(); return p.length > 0"
+        " && p.every((v, i) => i === 0 || p[i - 1] <= v); }"
+    )
 
     page.get_by_role("button", name="筛选").click()
     page.get_by_label("最低价（元）").fill("12.345")
     page.get_by_role("button", name="确定").click()
     assert page.get_by_role("alert").inner_text() == "请输入正确的价格"
-    page.get_by_label("最低价（元）").fill("1000")
-    page.get_by_role("button", name="确定").click()
-    page.wait_for_timeout(500)
-    filtered = [
-        int(t.replace("¥", "").replace(".", ""))
-        for t in page.locator(".card__price").all_inner_texts()
-    ]
-    assert all(p >= 100000 for p in filtered)
+    # Typed key by key: uni-app's H5 input keeps its model in step with keystrokes; a second
+    # programmatic fill() over the rejected value is not always seen by it.
+    min_price = page.get_by_label("最低价（元）")
+    min_price.fill("")
+    min_price.press_sequentially("1000")
+    min_price.blur()
+    # The filtered list is one request away; retry the tap until the app has taken the value.
+    for _ in range(10):
+        page.get_by_role("button", name="确定").click()
+        if page.get_by_role("alert").count() == 0:
+            break
+        page.wait_for_timeout(200)
+    page.wait_for_function(
+        f"() => {{ const p = ({PRICES_JS})();"
+        " return p.length > 0 && p.every((v) => v >= 100000); }"
+    )
 
     page.goto("/pages/search/index")
     history = page.get_by_role("list", name="搜索历史")

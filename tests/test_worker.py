@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from shoplet.core.db import session_scope
 from shoplet.core.events import Event, OutboxEvent, publish, subscriber
 from shoplet.worker import load_module_tasks, run_worker
 from tests.conftest import TEST_PII_KEY, TEST_SECRET
+from tests.servers import free_port
 
 seen: list[Event] = []
 arrived: dict[str, asyncio.Event] = {}
@@ -74,13 +74,6 @@ async def test_embedded_app_runs_the_worker_in_process(ctx: AppContext) -> None:
     await asyncio.wait_for(arrived["pong"].wait(), timeout=20)
     assert [e.id for e in seen] == [event_id]
     # The app fixture's shutdown stops the loops (a hang would fail the test).
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class LogLines:

@@ -9,10 +9,6 @@ factory uvicorn runs in the subprocesses.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -31,8 +27,8 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import Conflict, NotFound
 from shoplet.core.http_cache import cached_json
 from shoplet.core.settings import Settings
+from tests.servers import UvicornServer, replica_env
 
-ROOT = Path(__file__).resolve().parents[2]
 probe_metadata = MetaData()
 probe = Table(
     "cache_probe",
@@ -97,85 +93,25 @@ def create_probe_app() -> FastAPI:
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "tests.core.test_cache_two_processes:create_probe_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    async def wait_ready(self, client: httpx.AsyncClient, within: float = 30.0) -> None:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.log.name}")
-            try:
-                if (await client.get(f"{self.base_url}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"server not ready within {within}s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
 @pytest.fixture
-def two_servers(backend_db: object, backend: str, tmp_path: Path) -> Iterator[list[Server]]:
+def two_servers(backend_db: object, backend: str, tmp_path: Path) -> Iterator[list[UvicornServer]]:
     if backend != "postgres":
         pytest.skip("embedded mode is one process: there is no other replica to tell")
-    from tests.conftest import TEST_PII_KEY, TEST_SECRET, BackendDb
+    from tests.conftest import BackendDb
 
     assert isinstance(backend_db, BackendDb)
     assert backend_db.redis_url
-    env = {
-        **os.environ,
-        "SHOPLET_ENV": "test",
-        "SHOPLET_DATABASE_URL": backend_db.url,
-        "SHOPLET_REDIS_URL": backend_db.redis_url,
-        "SHOPLET_DATA_DIR": str(tmp_path),
-        "SHOPLET_SECRET_KEY": TEST_SECRET,
-        "SHOPLET_PII_KEY": TEST_PII_KEY,
-        "SHOPLET_LOG_LEVEL": "WARNING",
-        "SHOPLET_ACCESS_LOG": "false",
-        "SHOPLET_RUN_WORKER_IN_PROCESS": "false",
-        "SHOPLET_SERVE_FRONTENDS": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-    servers = [Server(env, tmp_path / f"server-{name}.log") for name in "ab"]
+    env = replica_env(
+        database_url=backend_db.url, redis_url=backend_db.redis_url, data_dir=tmp_path
+    )
+    servers = [
+        UvicornServer(
+            "tests.core.test_cache_two_processes:create_probe_app",
+            env,
+            tmp_path / f"server-{name}.log",
+        )
+        for name in "ab"
+    ]
     yield servers
     for server in servers:
         server.stop()
@@ -203,7 +139,7 @@ async def probe_row(backend_db: object, backend: str) -> AsyncIterator[None]:
         await conn.run_sync(probe_metadata.drop_all)
 
 
-async def read(client: httpx.AsyncClient, server: Server) -> tuple[str, int]:
+async def read(client: httpx.AsyncClient, server: UvicornServer) -> tuple[str, int]:
     response = await client.get(f"{server.base_url}/_probe/1")
     assert response.status_code == 200
     return response.json()["value"], int(response.headers["x-probe-loads"])
@@ -211,7 +147,7 @@ async def read(client: httpx.AsyncClient, server: Server) -> tuple[str, int]:
 
 @pytest.mark.slow
 async def test_a_commit_in_one_process_reaches_the_other_within_a_second(
-    probe_row: None, two_servers: list[Server], backend_db: object
+    probe_row: None, two_servers: list[UvicornServer], backend_db: object
 ) -> None:
     from tests.conftest import BackendDb
 

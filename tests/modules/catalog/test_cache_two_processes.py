@@ -9,10 +9,6 @@ the write, and the invalidation it schedules after commit, are Shoplet's own cod
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +23,8 @@ from shoplet.core.db import DbSession
 from shoplet.core.settings import Settings
 from shoplet.modules.catalog import public as catalog
 from tests.modules.catalog.factories import make_category, make_product
+from tests.servers import UvicornServer, replica_env
 
-ROOT = Path(__file__).resolve().parents[3]
 PRODUCTS = "/api/v1/products"
 
 
@@ -48,90 +44,30 @@ def create_writer_app() -> FastAPI:
     return app
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "tests.modules.catalog.test_cache_two_processes:create_writer_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    async def wait_ready(self, client: httpx.AsyncClient, within: float = 60.0) -> None:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.log.name}")
-            try:
-                if (await client.get(f"{self.base_url}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"server not ready within {within}s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
 @pytest.fixture
-def two_servers(ctx: AppContext, backend: str, tmp_path: Path) -> Iterator[list[Server]]:
+def two_servers(ctx: AppContext, backend: str, tmp_path: Path) -> Iterator[list[UvicornServer]]:
     if backend != "postgres":
         pytest.skip("embedded mode is one process: there is no other replica to tell")
-    from tests.conftest import TEST_PII_KEY, TEST_SECRET
-
     assert ctx.settings.redis_url
-    env = {
-        **os.environ,
-        "SHOPLET_ENV": "test",
-        "SHOPLET_DATABASE_URL": ctx.settings.resolved_database_url,
-        "SHOPLET_REDIS_URL": ctx.settings.redis_url,
-        "SHOPLET_DATA_DIR": str(tmp_path),
-        "SHOPLET_SECRET_KEY": TEST_SECRET,
-        "SHOPLET_PII_KEY": TEST_PII_KEY,
-        "SHOPLET_LOG_LEVEL": "WARNING",
-        "SHOPLET_ACCESS_LOG": "false",
-        "SHOPLET_RUN_WORKER_IN_PROCESS": "false",
-        "SHOPLET_SERVE_FRONTENDS": "false",
-        "PYTHONPATH": str(ROOT),
-    }
-    servers = [Server(env, tmp_path / f"server-{name}.log") for name in "ab"]
+    env = replica_env(
+        database_url=ctx.settings.resolved_database_url,
+        redis_url=ctx.settings.redis_url,
+        data_dir=tmp_path,
+    )
+    servers = [
+        UvicornServer(
+            "tests.modules.catalog.test_cache_two_processes:create_writer_app",
+            env,
+            tmp_path / f"server-{name}.log",
+        )
+        for name in "ab"
+    ]
     yield servers
     for server in servers:
         server.stop()
 
 
-async def title_of(client: httpx.AsyncClient, server: Server, url: str) -> str:
+async def title_of(client: httpx.AsyncClient, server: UvicornServer, url: str) -> str:
     response = await client.get(server.base_url + url)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -140,7 +76,7 @@ async def title_of(client: httpx.AsyncClient, server: Server, url: str) -> str:
 
 @pytest.mark.slow
 async def test_a_product_edit_in_one_process_reaches_the_other_within_a_second(
-    ctx: AppContext, two_servers: list[Server]
+    ctx: AppContext, two_servers: list[UvicornServer]
 ) -> None:
     category = await make_category(ctx)
     product = await make_product(ctx, category, title="v1")
@@ -149,7 +85,7 @@ async def test_a_product_edit_in_one_process_reaches_the_other_within_a_second(
     listing = f"{PRODUCTS}?category_id={category}"
     a, b = two_servers
     async with httpx.AsyncClient(timeout=10.0) as client:
-        await asyncio.gather(a.wait_ready(client), b.wait_ready(client))
+        await asyncio.gather(a.wait_ready(client, within=60.0), b.wait_ready(client, within=60.0))
         for server in (b, a, b):  # B loads, A reads B's L2 fill, B answers from its L1
             assert await title_of(client, server, detail) == "v1"
             assert await title_of(client, server, listing) == "v1"

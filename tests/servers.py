@@ -38,7 +38,7 @@ def replica_env(*, database_url: str, redis_url: str, data_dir: Path) -> dict[st
         "SHOPLET_ACCESS_LOG": "false",
         "SHOPLET_RUN_WORKER_IN_PROCESS": "false",
         "SHOPLET_SERVE_FRONTENDS": "false",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     }
 
 

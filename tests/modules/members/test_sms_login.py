@@ -140,10 +140,13 @@ async def test_five_wrong_attempts_kill_the_code(
     response = await client.post(SMS_LOGIN, json={"phone": PHONE, "code": code})
 
     assert response.status_code == 400
-    assert response.json()["code"] == "auth.code_invalid"
+    assert response.json()["code"] == "auth.code_attempts_exhausted"
     assert await snapshot(ctx) == before
     assert (await login_codes(ctx))[0].attempts == 5
     assert await members(ctx) == []
+    # A fresh code comes with a fresh budget of attempts.
+    fresh = await request_code(client, app)
+    assert (await client.post(SMS_LOGIN, json={"phone": PHONE, "code": fresh})).status_code == 200
 
 
 async def test_a_new_code_replaces_the_previous_one(

@@ -73,7 +73,7 @@ class TencentSmsSimulator:
         keep: int = 100,
     ) -> None:
         self.secret_id = secret_id
-        self._secret_key = secret_key
+        self.secret_key = secret_key
         self.sdk_app_id = sdk_app_id
         self.sign_name = sign_name
         # Approved template ids and how many parameters each takes.
@@ -141,7 +141,7 @@ class TencentSmsSimulator:
         if match["service"] != SERVICE:
             return "AuthFailure.InvalidAuthorization", "credential scope names another service"
         expected = tc3_signature(
-            secret_key=self._secret_key,
+            secret_key=self.secret_key,
             timestamp=timestamp,
             service=SERVICE,
             canonical_request=canonical_request(

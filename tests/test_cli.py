@@ -27,7 +27,7 @@ def run(
     clean.update(env or {})
     command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "shoplet.cli", *args]
     # cwd: a directory without a .env file, so only this environment counts.
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         command, cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=60, check=False
     )
 

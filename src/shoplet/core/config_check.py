@@ -74,18 +74,18 @@ def _format_problems(settings: Settings) -> list[str]:
         ("SHOPLET_PII_INDEX_KEY", settings.pii_index_key),
     ):
         if value is not None:
-            problems.extend(_catch(lambda v=value, n=name: parse_sm4_key(v.get_secret_value(), n)))
+            problems.extend(_catch(parse_sm4_key, value.get_secret_value(), name))
     if settings.pii_keys is not None:
-        keys = settings.pii_keys
-        problems.extend(_catch(lambda: parse_pii_keys(keys.get_secret_value())))
-    if not problems:
-        problems.extend(_catch(lambda: settings.resolved_pii_keys if settings.pii_key else None))
+        problems.extend(_catch(parse_pii_keys, settings.pii_keys.get_secret_value()))
+    if not problems and settings.pii_key is not None:
+        # The single key joins the ring as "default": refused if the ring already uses that id.
+        problems.extend(_catch(lambda: settings.resolved_pii_keys))
     return problems
 
 
-def _catch(check: Callable[[], object]) -> list[str]:
+def _catch(check: Callable[..., object], *args: object) -> list[str]:
     try:
-        check()
+        check(*args)
     except ValueError as exc:
         return [str(exc)]
     return []

@@ -173,10 +173,10 @@ class PiiCipher:
             raise ValueError("unknown PII cipher version")
         header_size = 2 + blob[1]
         key_id = blob[2:header_size].decode(errors="replace")
-        key = self._keys.get(key_id)
-        if key is None:
+        found = self._keys.get(key_id)
+        if found is None:
             raise ValueError(f"PII key {key_id!r} is not configured")
-        return self._open(key, blob[:header_size], blob[header_size:])
+        return self._open(found, blob[:header_size], blob[header_size:])
 
     def reencrypt(self, token: str) -> str:
         """``token`` under the current key (unchanged when it already is)."""

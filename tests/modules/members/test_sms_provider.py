@@ -52,7 +52,7 @@ async def test_code_is_texted_through_the_provider_and_logs_in(
 
 
 @pytest.mark.parametrize(
-    ("phone", "status", "code"),
+    "refusal",
     [
         ("13812340400", 400, "auth.sms_phone_rejected"),
         ("13812340429", 429, "auth.sms_rate_limited"),
@@ -61,8 +61,9 @@ async def test_code_is_texted_through_the_provider_and_logs_in(
     ],
 )
 async def test_provider_refusals_are_problems_and_store_no_code(
-    client: httpx.AsyncClient, app: FastAPI, ctx: AppContext, phone: str, status: int, code: str
+    client: httpx.AsyncClient, app: FastAPI, ctx: AppContext, refusal: tuple[str, int, str]
 ) -> None:
+    phone, status, code = refusal
     before = await snapshot(ctx)
 
     response = await client.post(SMS_CODE, json={"phone": phone})

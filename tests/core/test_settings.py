@@ -158,3 +158,20 @@ def test_the_single_key_stays_in_the_ring_and_roots_the_blind_index(tmp_path: Pa
 def test_secret_strength() -> None:
     assert secret_strength_problem(secrets.token_urlsafe(48)) is None
     assert secret_strength_problem("ab" * 40) is not None
+
+
+def test_after_rotation_the_old_single_key_only_roots_the_blind_index(tmp_path: Path) -> None:
+    new = secrets.token_hex(16)
+    settings = production(tmp_path, pii_key=None, pii_keys=f"2026:{new}", pii_index_key=PII_HEX)
+
+    assert config_problems(settings) == []
+    assert settings.resolved_pii_keys == [("2026", bytes.fromhex(new))]
+    assert settings.resolved_pii_index_key == bytes.fromhex(PII_HEX)
+
+
+def test_the_ring_may_not_reuse_the_single_keys_id(tmp_path: Path) -> None:
+    settings = production(tmp_path, pii_keys=f"default:{secrets.token_hex(16)}")
+
+    assert config_problems(settings) == [
+        "SHOPLET_PII_KEYS uses the id 'default' of SHOPLET_PII_KEY"
+    ]

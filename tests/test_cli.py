@@ -4,6 +4,7 @@ stderr, exit code 2, no traceback, nothing started."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,33 @@ def test_pii_rotate_command_reports_progress(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "members_member: 1 row(s) read, 1 value(s) re-encrypted" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "re-encrypted 1 value(s) under key '2026'"
+
+
+def test_make_run_in_production_with_defaults_lists_every_problem(tmp_path: Path) -> None:
+    venv = Path(sys.prefix)
+    if shutil.which("make") is None or not (venv / "bin" / "shoplet").exists():
+        pytest.skip("needs make and a virtualenv with the shoplet command")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPLET_", "MAKE"))}
+    clean.update(
+        {"PYTHONPATH": SRC, "SHOPLET_ENV": "production", "SHOPLET_DATA_DIR": str(tmp_path / "var")}
+    )
+    result = subprocess.run(
+        # -o: the installed virtualenv counts as up to date (this test must not reinstall it).
+        ["make", "-o", f"{venv}/.installed", "run", f"VENV={venv}"],  # noqa: S607
+        cwd=Path(SRC).parent,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"Shoplet production configuration has {PRODUCTION_PROBLEMS} problem(s):" in (
+        result.stderr
+    )
+    assert sum(line.startswith("  - ") for line in result.stderr.splitlines()) == (
+        PRODUCTION_PROBLEMS
+    )
+    assert not (tmp_path / "var").exists()

@@ -197,3 +197,26 @@ def test_make_run_in_production_with_defaults_lists_every_problem(tmp_path: Path
         PRODUCTION_PROBLEMS
     )
     assert not (tmp_path / "var").exists()
+
+
+def test_pii_rotate_stops_clearly_on_a_value_no_key_opens(tmp_path: Path) -> None:
+    db = tmp_path / "shop.db"
+    env = {"SHOPLET_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "SHOPLET_PII_KEY": PII_HEX}
+    assert run(tmp_path, "migrate", env=env).returncode == 0
+    import sqlite3
+
+    lost = PiiCipher([("2024", bytes.fromhex("00112233445566778899aabbccddeeff"))])
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO members_member (nickname, phone_encrypted, phone_index, is_active,"
+            " created_at, last_login_at) VALUES ('a', ?, 'x', 1, '2026-01-01', '2026-01-01')",
+            (lost.encrypt("13812345678"),),
+        )
+
+    result = run(tmp_path, "pii-rotate", env=env)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "pii-rotate stopped: members_member.phone_encrypted (1,): PII key '2024' is not configured"
+    )

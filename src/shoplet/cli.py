@@ -156,14 +156,18 @@ def pii_rotate(
     batch_size: Annotated[int, typer.Option(min=1, help="rows per transaction")] = 500,
 ) -> None:
     """Re-encrypt personal data written with an older PII key under the current one."""
-    from shoplet.pii_rotate import rotate_pii
+    from shoplet.pii_rotate import PiiRotationError, rotate_pii
 
     settings = checked_settings()
 
     def progress(line: str) -> None:
         print(line, flush=True)
 
-    total = asyncio.run(rotate_pii(settings, batch_size=batch_size, progress=progress))
+    try:
+        total = asyncio.run(rotate_pii(settings, batch_size=batch_size, progress=progress))
+    except PiiRotationError as exc:
+        print(f"pii-rotate stopped: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
     print(f"re-encrypted {total} value(s) under key {settings.resolved_pii_keys[0][0]!r}")
 
 

@@ -22,6 +22,10 @@ from shoplet.core.settings import Settings
 ENCRYPTED_SUFFIX = "_encrypted"
 
 
+class PiiRotationError(Exception):
+    """A value cannot be decrypted with any configured key (its key was dropped too early)."""
+
+
 def encrypted_columns() -> list[tuple[Table, list[Column[str]]]]:
     """Each table holding personal data, with its encrypted columns (stable order)."""
     found = []
@@ -51,12 +55,16 @@ async def rotate_table(
     for row in rows:
         ident = tuple(row[: len(key)])
         for column, value in zip(columns, row[len(key) :], strict=True):
-            if value is None or not pii.needs_rotation(value):
-                continue
+            try:
+                if value is None or not pii.needs_rotation(value):
+                    continue
+                rotated_value = pii.reencrypt(value)
+            except ValueError as exc:
+                raise PiiRotationError(f"{table.name}.{column.name} {ident}: {exc}") from exc
             result = await session.execute(
                 update(table)
                 .where(and_(*(k == v for k, v in zip(key, ident, strict=True))), column == value)
-                .values({column.name: pii.reencrypt(value)})
+                .values({column.name: rotated_value})
             )
             rotated += int(result.rowcount)  # type: ignore[attr-defined]
     last = tuple(rows[-1][: len(key)]) if rows else None

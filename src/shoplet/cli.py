@@ -1,15 +1,41 @@
-"""The ``shoplet`` command: serve, migrate, seed, worker, create-staff."""
+"""The ``shoplet`` command: serve, migrate, seed, worker, create-staff, check-config, pii-rotate.
+
+Commands that start the shop check the configuration first: in production any problem is printed
+one line each to stderr and the command exits with code 2, before anything starts.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
+from shoplet.core.config_check import EXIT_CONFIG, config_problems, exit_on_problems, report
 from shoplet.core.settings import Settings
 
 app = typer.Typer(help="Shoplet: e-commerce for mini programs.", no_args_is_help=True)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a malformed value exits 2 with one line per field."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"Shoplet configuration has {exc.error_count()} problem(s):"]
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            lines.append(f"  - SHOPLET_{field.upper()}: {error['msg']}")
+        print("\n".join(lines), file=sys.stderr)
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+def checked_settings() -> Settings:
+    settings = load_settings()
+    exit_on_problems(settings)
+    return settings
 
 
 @app.command()
@@ -23,7 +49,7 @@ def serve(
 
     if role:
         os.environ["SHOPLET_ROLE"] = role
-    settings = Settings()
+    settings = checked_settings()
     base = f"http://{settings.host}:{settings.port}"
     print(f"Shoplet {settings.env} on {base}")
     print(f"  storefront  {base}/")
@@ -61,7 +87,7 @@ def migrate(revision: str = "head") -> None:
     """Bring the database schema to ``revision`` (default: head)."""
     from shoplet.core.migrate import upgrade
 
-    settings = Settings()
+    settings = checked_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url, revision)
     print(f"migrated to {revision}")
@@ -74,7 +100,10 @@ def seed(
     """Load the demo catalog (products, images, stock) and demo accounts."""
     from shoplet.seed import run_seed
 
-    settings = Settings()
+    settings = checked_settings()
+    if not settings.is_embedded:
+        print("shoplet seed: the demo data is for embedded mode, not production", file=sys.stderr)
+        raise typer.Exit(EXIT_CONFIG)
     print(asyncio.run(run_seed(settings, only_if_empty=if_empty)))
 
 
@@ -83,7 +112,7 @@ def worker() -> None:
     """Run the outbox relay and scheduled jobs without serving HTTP."""
     from shoplet.worker import run_worker
 
-    asyncio.run(run_worker(Settings()))
+    asyncio.run(run_worker(checked_settings()))
 
 
 @app.command("create-staff")
@@ -99,7 +128,7 @@ def create_staff(
     from shoplet.core.errors import ShopletError
     from shoplet.modules.console.public import create_staff_account
 
-    settings = Settings()
+    settings = checked_settings()
     try:
         result = asyncio.run(
             create_staff_account(
@@ -110,6 +139,36 @@ def create_staff(
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
     print(result)
+
+
+@app.command("check-config")
+def check_config() -> None:
+    """Check the configuration (production: everything production needs) without starting."""
+    settings = load_settings()
+    problems = config_problems(settings)
+    print(report(problems, env=settings.env), file=sys.stderr if problems else sys.stdout)
+    if problems:
+        raise typer.Exit(EXIT_CONFIG)
+
+
+@app.command("pii-rotate")
+def pii_rotate(
+    batch_size: Annotated[int, typer.Option(min=1, help="rows per transaction")] = 500,
+) -> None:
+    """Re-encrypt personal data written with an older PII key under the current one."""
+    from shoplet.pii_rotate import PiiRotationError, rotate_pii
+
+    settings = checked_settings()
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        total = asyncio.run(rotate_pii(settings, batch_size=batch_size, progress=progress))
+    except PiiRotationError as exc:
+        print(f"pii-rotate stopped: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    print(f"re-encrypted {total} value(s) under key {settings.resolved_pii_keys[0][0]!r}")
 
 
 def main() -> None:

@@ -60,7 +60,7 @@ class AppContext:
             sessionmaker=create_sessionmaker(engine),
             redis=redis,
             limiter=RateLimiter(settings.redis_url),
-            pii=PiiCipher(settings.resolved_pii_key),
+            pii=PiiCipher(settings.resolved_pii_keys, index_key=settings.resolved_pii_index_key),
             tokens=TokenSigner(settings.resolved_secret_key),
             metrics=metrics or Metrics(),
         )

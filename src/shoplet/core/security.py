@@ -11,6 +11,7 @@ import base64
 import hashlib
 import os
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -94,35 +95,101 @@ def token_digest(token: str) -> str:
 
 
 class PiiCipher:
-    """SM4-GCM encryption for personal data, with a blind index for exact lookups."""
+    """SM4-GCM encryption for personal data, with a key ring and a blind index for lookups.
 
-    VERSION = b"\x01"
+    Ciphertexts name the key that wrote them: ``0x02 | len(id) | id | nonce | ciphertext | tag``
+    (base64), the header authenticated as associated data. The first key of the ring encrypts;
+    any key decrypts. Version ``0x01`` ciphertexts (``0x01 | nonce | ciphertext | tag``, written
+    before the ring) carry no key id and are tried against every key: GCM's tag tells the right
+    one. The blind-index key derives from its own root key, which never rotates, so lookups
+    keep matching across a rotation.
+    """
+
+    LEGACY_VERSION = b"\x01"
+    VERSION = b"\x02"
     NONCE_SIZE = 12
     TAG_SIZE = 16
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) != 16:
-            raise ValueError("SM4 key must be 16 bytes")
-        self._key = key
-        h = hmac.HMAC(key, hashes.SM3())
+    def __init__(
+        self, keys: bytes | Sequence[tuple[str, bytes]], *, index_key: bytes | None = None
+    ) -> None:
+        ring = [("default", keys)] if isinstance(keys, bytes) else list(keys)
+        if not ring:
+            raise ValueError("the PII key ring is empty")
+        for key_id, key in ring:
+            if len(key) != 16:
+                raise ValueError(f"SM4 key {key_id!r} must be 16 bytes")
+            if not 0 < len(key_id.encode()) < 256:
+                raise ValueError("a PII key id is 1-255 bytes")
+        self._keys = dict(ring)
+        if len(self._keys) != len(ring):
+            raise ValueError("PII key ids must be unique")
+        self.current_key_id = ring[0][0]
+        root = index_key if index_key is not None else ring[-1][1] if len(ring) > 1 else ring[0][1]
+        if len(root) != 16:
+            raise ValueError("the blind-index root key must be 16 bytes")
+        h = hmac.HMAC(root, hashes.SM3())
         h.update(b"shoplet-blind-index")
         self._index_key = h.finalize()
 
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self._keys)
+
     def encrypt(self, plaintext: str) -> str:
+        key_id = self.current_key_id.encode()
+        header = self.VERSION + bytes([len(key_id)]) + key_id
         nonce = os.urandom(self.NONCE_SIZE)
-        encryptor = Cipher(algorithms.SM4(self._key), modes.GCM(nonce)).encryptor()
+        encryptor = Cipher(
+            algorithms.SM4(self._keys[self.current_key_id]), modes.GCM(nonce)
+        ).encryptor()
+        encryptor.authenticate_additional_data(header)
         ciphertext = encryptor.update(plaintext.encode()) + encryptor.finalize()
-        blob = self.VERSION + nonce + ciphertext + encryptor.tag
-        return base64.b64encode(blob).decode()
+        return base64.b64encode(header + nonce + ciphertext + encryptor.tag).decode()
+
+    def key_id(self, token: str) -> str | None:
+        """The id of the key that wrote ``token``; None for a legacy (version 1) ciphertext."""
+        blob = base64.b64decode(token)
+        if blob[:1] == self.LEGACY_VERSION:
+            return None
+        if blob[:1] != self.VERSION or len(blob) < 2:
+            raise ValueError("unknown PII cipher version")
+        return blob[2 : 2 + blob[1]].decode()
+
+    def needs_rotation(self, token: str) -> bool:
+        """Written by another key than the current one (or before key ids existed)."""
+        return self.key_id(token) != self.current_key_id
 
     def decrypt(self, token: str) -> str:
         blob = base64.b64decode(token)
-        if blob[:1] != self.VERSION:
+        if blob[:1] == self.LEGACY_VERSION:
+            for key in self._keys.values():
+                try:
+                    return self._open(key, b"", blob[1:])
+                except ValueError:
+                    continue
+            raise ValueError("PII ciphertext failed authentication")
+        if blob[:1] != self.VERSION or len(blob) < 2:
             raise ValueError("unknown PII cipher version")
-        nonce = blob[1 : 1 + self.NONCE_SIZE]
-        tag = blob[-self.TAG_SIZE :]
-        ciphertext = blob[1 + self.NONCE_SIZE : -self.TAG_SIZE]
-        decryptor = Cipher(algorithms.SM4(self._key), modes.GCM(nonce, tag)).decryptor()
+        header_size = 2 + blob[1]
+        key_id = blob[2:header_size].decode(errors="replace")
+        found = self._keys.get(key_id)
+        if found is None:
+            raise ValueError(f"PII key {key_id!r} is not configured")
+        return self._open(found, blob[:header_size], blob[header_size:])
+
+    def reencrypt(self, token: str) -> str:
+        """``token`` under the current key (unchanged when it already is)."""
+        return self.encrypt(self.decrypt(token)) if self.needs_rotation(token) else token
+
+    def _open(self, key: bytes, header: bytes, body: bytes) -> str:
+        if len(body) < self.NONCE_SIZE + self.TAG_SIZE:
+            raise ValueError("PII ciphertext is truncated")
+        nonce = body[: self.NONCE_SIZE]
+        tag = body[-self.TAG_SIZE :]
+        ciphertext = body[self.NONCE_SIZE : -self.TAG_SIZE]
+        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+        decryptor.authenticate_additional_data(header)
         try:
             return (decryptor.update(ciphertext) + decryptor.finalize()).decode()
         except InvalidTag as exc:

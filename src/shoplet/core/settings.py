@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["embedded", "test", "production"]
@@ -91,51 +92,29 @@ class Settings(BaseSettings):
     orders_auto_complete_days: int = 7
     orders_aftersale_window_days: int = 15
 
+    # ---- SMS provider, PII key ring ---------------------------------------------------------
+    # "log" writes codes to the log (embedded/test); "tencent" sends them with Tencent Cloud SMS.
+    sms_provider: Literal["log", "tencent"] = "log"
+    # None: the in-repo Tencent Cloud SMS simulator (embedded and test), the real endpoint
+    # https://sms.tencentcloudapi.com in production.
+    sms_api_base: str | None = None
+    sms_tencent_secret_id: SecretStr | None = None
+    sms_tencent_secret_key: SecretStr | None = None
+    sms_tencent_region: str = "ap-guangzhou"
+    sms_tencent_sdk_app_id: str | None = None  # SmsSdkAppId, 1400…
+    sms_tencent_sign_name: str | None = None  # approved signature, e.g. 腾讯云
+    # Template of the login code: "{1} is your code, valid for {2} minutes".
+    sms_tencent_login_template_id: str | None = None
+    # SM4 key ring: "id:32hex,id:32hex"; the first key encrypts, every key decrypts. Without it,
+    # SHOPLET_PII_KEY is the only key (id "default").
+    pii_keys: SecretStr | None = None
+    # Root of the blind-index key (32 hex); it never rotates. None: SHOPLET_PII_KEY, else the
+    # last (oldest) key of SHOPLET_PII_KEYS.
+    pii_index_key: SecretStr | None = None
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False
-
-    @model_validator(mode="after")
-    def _production_needs_real_secrets(self) -> Settings:
-        if self.env == "production":
-            missing = [
-                name
-                for name, value in (
-                    ("SHOPLET_DATABASE_URL", self.database_url),
-                    ("SHOPLET_SECRET_KEY", self.secret_key),
-                    ("SHOPLET_PII_KEY", self.pii_key),
-                    ("SHOPLET_WECHAT_API_BASE", self.wechat_api_base),
-                )
-                if value is None
-            ]
-            if missing:
-                raise ValueError(f"production needs {', '.join(missing)}")
-        return self
-
-    @model_validator(mode="after")
-    def _production_pays_for_real(self) -> Settings:
-        if self.env == "production" and self.wechatpay_api_base is not None:
-            missing = [
-                name
-                for name, value in (
-                    ("SHOPLET_WECHATPAY_MCHID", self.wechatpay_mchid),
-                    ("SHOPLET_WECHATPAY_MERCHANT_KEY_PATH", self.wechatpay_merchant_key_path),
-                    ("SHOPLET_WECHATPAY_MERCHANT_SERIAL", self.wechatpay_merchant_serial),
-                    ("SHOPLET_WECHATPAY_APIV3_KEY", self.wechatpay_apiv3_key),
-                    (
-                        "SHOPLET_WECHATPAY_PLATFORM_PUBLIC_KEY_PATH",
-                        self.wechatpay_platform_public_key_path,
-                    ),
-                    ("SHOPLET_WECHATPAY_PLATFORM_SERIAL", self.wechatpay_platform_serial),
-                )
-                if value is None
-            ]
-            if missing:
-                raise ValueError(f"WeChat Pay in production needs {', '.join(missing)}")
-        apiv3_key = self.wechatpay_apiv3_key
-        if apiv3_key is not None and len(apiv3_key.get_secret_value().encode()) != 32:
-            raise ValueError("SHOPLET_WECHATPAY_APIV3_KEY must be 32 bytes")
-        return self
 
     @property
     def is_embedded(self) -> bool:
@@ -159,14 +138,68 @@ class Settings(BaseSettings):
 
     @cached_property
     def resolved_pii_key(self) -> bytes:
+        """The single SHOPLET_PII_KEY (embedded: generated into the data dir)."""
         if self.pii_key is not None:
             raw = self.pii_key.get_secret_value()
         else:
             raw = _local_secret(self.data_dir / "pii_key", lambda: secrets.token_hex(16))
-        key = bytes.fromhex(raw)
-        if len(key) != 16:
-            raise ValueError("SHOPLET_PII_KEY must be 32 hex characters (a 128-bit SM4 key)")
-        return key
+        return parse_sm4_key(raw, "SHOPLET_PII_KEY")
+
+    @cached_property
+    def resolved_pii_keys(self) -> list[tuple[str, bytes]]:
+        """The key ring, current key first: SHOPLET_PII_KEYS, then SHOPLET_PII_KEY as "default"
+        when it is set and not in the list (so rows written before the ring stay readable)."""
+        ring = parse_pii_keys(self.pii_keys.get_secret_value()) if self.pii_keys else []
+        if not ring or self.pii_key is not None:
+            legacy = self.resolved_pii_key
+            if all(key != legacy for _, key in ring):
+                if any(key_id == DEFAULT_PII_KEY_ID for key_id, _ in ring):
+                    raise ValueError(
+                        f"SHOPLET_PII_KEYS uses the id {DEFAULT_PII_KEY_ID!r} of SHOPLET_PII_KEY"
+                    )
+                ring.append((DEFAULT_PII_KEY_ID, legacy))
+        return ring
+
+    @cached_property
+    def resolved_pii_index_key(self) -> bytes:
+        if self.pii_index_key is not None:
+            return parse_sm4_key(self.pii_index_key.get_secret_value(), "SHOPLET_PII_INDEX_KEY")
+        if self.pii_key is not None or not self.pii_keys:
+            return self.resolved_pii_key
+        return self.resolved_pii_keys[-1][1]
+
+
+DEFAULT_PII_KEY_ID = "default"
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def parse_sm4_key(raw: str, name: str) -> bytes:
+    try:
+        key = bytes.fromhex(raw.strip())
+    except ValueError:
+        key = b""
+    if len(key) != 16:
+        raise ValueError(f"{name} must be 32 hex characters (a 128-bit SM4 key)")
+    return key
+
+
+def parse_pii_keys(raw: str) -> list[tuple[str, bytes]]:
+    """``"2026:00ff…,2025:a1b2…"`` -> [("2026", key), ("2025", key)], current key first."""
+    ring: list[tuple[str, bytes]] = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        key_id, sep, hexkey = entry.partition(":")
+        if not sep or not _KEY_ID.match(key_id):
+            raise ValueError(
+                "SHOPLET_PII_KEYS entries are id:hexkey, the id 1-32 of A-Z a-z 0-9 _ -"
+            )
+        if any(existing == key_id for existing, _ in ring):
+            raise ValueError(f"SHOPLET_PII_KEYS repeats the key id {key_id!r}")
+        ring.append((key_id, parse_sm4_key(hexkey, f"SHOPLET_PII_KEYS key {key_id!r}")))
+    if raw.strip() and not ring:
+        raise ValueError("SHOPLET_PII_KEYS has no key")
+    return ring
 
 
 def _local_secret(path: Path, make: Callable[[], str]) -> str:

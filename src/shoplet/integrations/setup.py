@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, FastAPI, Request
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -16,6 +17,22 @@ from starlette.routing import Route
 from shoplet.core.context import AppContext
 from shoplet.core.settings import Settings
 from shoplet.integrations.sms import LogSmsSender, SmsSender
+from shoplet.integrations.tencent_sms import (
+    API_BASE as TENCENT_SMS_API_BASE,
+)
+from shoplet.integrations.tencent_sms import (
+    TencentSmsConfig,
+    TencentSmsSender,
+    TencentSmsTemplate,
+)
+from shoplet.integrations.tencent_sms_simulator import (
+    SIMULATOR_LOGIN_TEMPLATE_ID,
+    SIMULATOR_SDK_APP_ID,
+    SIMULATOR_SECRET_ID,
+    SIMULATOR_SECRET_KEY,
+    SIMULATOR_SIGN_NAME,
+    TencentSmsSimulator,
+)
 from shoplet.integrations.wechat.login import WeChatLoginClient
 from shoplet.integrations.wechat.login_simulator import create_login_simulator
 from shoplet.integrations.wechat.pay import (
@@ -35,6 +52,10 @@ WECHAT_SIM_PREFIX = "/_sim/wechat"
 SMS_SIM_PREFIX = "/_sim/sms"
 WECHATPAY_SIM_PREFIX = "/_sim/wechatpay"
 WECHATPAY_SIM_MCHID = "1900000109"
+WECHAT_API_BASE = "https://api.weixin.qq.com"
+# Shoplet's SMS templates and the message params that fill the Tencent template's {1}, {2}, …
+LOGIN_CODE_TEMPLATE = "login_code"
+LOGIN_CODE_PARAMS = ("code", "minutes")
 
 
 @dataclass
@@ -43,27 +64,35 @@ class Integrations:
     sms: SmsSender
     wechat_pay: WeChatPayClient
     # The simulator behind wechat_pay in embedded and test mode; None in production.
-    wechat_pay_simulator: WeChatPaySimulator | None
+    wechat_pay_simulator: WeChatPaySimulator | None = None
+    # The Tencent Cloud SMS simulator behind ``sms`` (provider "tencent", no SHOPLET_SMS_API_BASE,
+    # embedded and test mode); None otherwise.
+    sms_simulator: TencentSmsSimulator | None = None
 
 
 @asynccontextmanager
 async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Integrations]:
     settings = ctx.settings
     secret = settings.wechat_secret.get_secret_value()
-    if settings.wechat_api_base:
-        wechat_http = httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=5.0)
+    if settings.wechat_api_base or not settings.is_embedded:
+        # Production never logs in against the simulator.
+        wechat_http = httpx.AsyncClient(
+            base_url=settings.wechat_api_base or WECHAT_API_BASE, timeout=5.0
+        )
     else:
         simulator = create_login_simulator(appid=settings.wechat_appid, secret=secret)
         wechat_http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=simulator), base_url="http://wechat.simulator"
         )
     pay_http, wechat_pay, pay_simulator = open_wechat_pay(app, ctx)
-    async with wechat_http, pay_http:
+    sms_http, sms, sms_simulator = open_sms(settings)
+    async with wechat_http, pay_http, sms_http:
         integrations = Integrations(
             wechat_login=WeChatLoginClient(wechat_http, appid=settings.wechat_appid, secret=secret),
-            sms=LogSmsSender(),
+            sms=sms,
             wechat_pay=wechat_pay,
             wechat_pay_simulator=pay_simulator,
+            sms_simulator=sms_simulator,
         )
         app.state.integrations = integrations
         try:
@@ -71,6 +100,54 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
         finally:
             if pay_simulator is not None:
                 await pay_simulator.aclose()
+
+
+def tencent_sms_config(settings: Settings) -> TencentSmsConfig:
+    """Credentials from settings; embedded and test mode fill what is unset with the
+    simulator's (production's check-config refuses unset ones before this runs)."""
+
+    def secret(value: SecretStr | None, default: str) -> str:
+        return value.get_secret_value() if value is not None else default
+
+    return TencentSmsConfig(
+        secret_id=secret(settings.sms_tencent_secret_id, SIMULATOR_SECRET_ID),
+        secret_key=secret(settings.sms_tencent_secret_key, SIMULATOR_SECRET_KEY),
+        sdk_app_id=settings.sms_tencent_sdk_app_id or SIMULATOR_SDK_APP_ID,
+        sign_name=settings.sms_tencent_sign_name or SIMULATOR_SIGN_NAME,
+        region=settings.sms_tencent_region,
+        templates={
+            LOGIN_CODE_TEMPLATE: TencentSmsTemplate(
+                settings.sms_tencent_login_template_id or SIMULATOR_LOGIN_TEMPLATE_ID,
+                LOGIN_CODE_PARAMS,
+            )
+        },
+    )
+
+
+def open_sms(
+    settings: Settings,
+) -> tuple[AbstractAsyncContextManager[object], SmsSender, TencentSmsSimulator | None]:
+    """The SMS sender by ``SHOPLET_SMS_PROVIDER``, with what must be closed on shutdown."""
+    if settings.sms_provider == "log":
+        return nullcontext(), LogSmsSender(), None
+    config = tencent_sms_config(settings)
+    if settings.sms_api_base or not settings.is_embedded:
+        http = httpx.AsyncClient(
+            base_url=settings.sms_api_base or TENCENT_SMS_API_BASE,
+            timeout=httpx.Timeout(10.0, connect=5.0),
+        )
+        return http, TencentSmsSender(http, config), None
+    simulator = TencentSmsSimulator(
+        secret_id=config.secret_id,
+        secret_key=config.secret_key,
+        sdk_app_id=config.sdk_app_id,
+        sign_name=config.sign_name,
+        templates={t.template_id: len(t.params) for t in config.templates.values()},
+    )
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=simulator.app), base_url="https://sms.simulator"
+    )
+    return http, TencentSmsSender(http, config), simulator
 
 
 def wechatpay_simulator(app: FastAPI, settings: Settings) -> WeChatPaySimulator:
@@ -178,8 +255,13 @@ def _sms_simulator(app: FastAPI) -> Starlette:
 
     async def last_code(request: Request) -> JSONResponse:
         phone = request.query_params.get("phone", "")
-        sender = app.state.integrations.sms
-        code = sender.last_code(phone) if isinstance(sender, LogSmsSender) else None
+        integrations: Integrations = app.state.integrations
+        sender = integrations.sms
+        code = None
+        if isinstance(sender, LogSmsSender):
+            code = sender.last_code(phone)
+        elif integrations.sms_simulator is not None:
+            code = integrations.sms_simulator.last_code(phone)
         if code is None:
             return JSONResponse({"detail": "no code sent to this phone"}, status_code=404)
         return JSONResponse({"phone": phone, "code": code})

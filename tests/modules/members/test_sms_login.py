@@ -140,10 +140,13 @@ async def test_five_wrong_attempts_kill_the_code(
     response = await client.post(SMS_LOGIN, json={"phone": PHONE, "code": code})
 
     assert response.status_code == 400
-    assert response.json()["code"] == "auth.code_invalid"
+    assert response.json()["code"] == "auth.code_attempts_exhausted"
     assert await snapshot(ctx) == before
     assert (await login_codes(ctx))[0].attempts == 5
     assert await members(ctx) == []
+    # A fresh code comes with a fresh budget of attempts.
+    fresh = await request_code(client, app)
+    assert (await client.post(SMS_LOGIN, json={"phone": PHONE, "code": fresh})).status_code == 200
 
 
 async def test_a_new_code_replaces_the_previous_one(
@@ -317,3 +320,20 @@ async def test_failing_sms_provider_is_502_and_stores_no_code(
     assert response.status_code == 502
     assert response.json()["code"] == "auth.sms_unavailable"
     assert await snapshot(ctx) == before
+
+
+async def test_concurrent_wrong_guesses_never_exceed_the_attempt_budget(
+    client: httpx.AsyncClient, app: FastAPI, ctx: AppContext
+) -> None:
+    code = await request_code(client, app)
+
+    responses = await asyncio.gather(
+        *(client.post(SMS_LOGIN, json={"phone": PHONE, "code": wrong(code)}) for _ in range(8))
+    )
+
+    codes = sorted(r.json()["code"] for r in responses)
+    assert codes == ["auth.code_attempts_exhausted"] * 3 + ["auth.code_invalid"] * 5
+    assert (await login_codes(ctx))[0].attempts == 5
+    right = await client.post(SMS_LOGIN, json={"phone": PHONE, "code": code})
+    assert right.json()["code"] == "auth.code_attempts_exhausted"
+    assert await members(ctx) == []

@@ -84,7 +84,7 @@ async def wechat_login(
     "/auth/sms-code",
     tags=["auth"],
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(429, 502),
+    responses=problem_responses(400, 429, 502, 503),
 )
 async def send_sms_code(
     body: SmsCodeRequest,

@@ -8,6 +8,7 @@ from shoplet.core.errors import (
     Forbidden,
     NotFound,
     RateLimited,
+    ServiceUnavailable,
     ShopletError,
     Unauthorized,
 )
@@ -38,6 +39,26 @@ class SmsUnavailable(ShopletError):
     status = 502
     code = "auth.sms_unavailable"
     title = "The verification code could not be sent"
+
+
+class SmsPhoneRejected(BadRequest):
+    code = "auth.sms_phone_rejected"
+    title = "The SMS provider cannot text this phone number"
+
+
+class SmsRateLimited(RateLimited):
+    code = "auth.sms_rate_limited"
+    title = "This phone number has received too many texts today"
+
+
+class SmsNotConfigured(ServiceUnavailable):
+    code = "auth.sms_not_configured"
+    title = "Texting verification codes is not set up correctly"
+
+
+class CodeAttemptsExhausted(BadRequest):
+    code = "auth.code_attempts_exhausted"
+    title = "Too many wrong tries: this verification code no longer works, request a new one"
 
 
 class CodeInvalid(BadRequest):

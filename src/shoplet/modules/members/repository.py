@@ -182,6 +182,21 @@ async def count_code_attempt(
     return result.one_or_none()
 
 
+async def code_attempts_exhausted(
+    session: AsyncSession, *, phone_index: str, max_attempts: int, now: datetime
+) -> bool:
+    """The phone's code is unconsumed and unexpired but out of attempts (a read, no change)."""
+    found = await session.scalar(
+        select(LoginCode.phone_index).where(
+            LoginCode.phone_index == phone_index,
+            LoginCode.consumed_at.is_(None),
+            LoginCode.expires_at > now,
+            LoginCode.attempts >= max_attempts,
+        )
+    )
+    return found is not None
+
+
 async def consume_code(session: AsyncSession, *, phone_index: str, now: datetime) -> bool:
     result = await session.execute(
         update(LoginCode)

@@ -19,18 +19,22 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.errors import Unauthorized
 from shoplet.core.security import PiiCipher, token_digest
-from shoplet.integrations.sms import SmsMessage, SmsSender
+from shoplet.integrations.sms import SmsError, SmsMessage, SmsSender
 from shoplet.integrations.wechat.login import WeChatLoginClient, WeChatLoginError
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import (
     AddressLimit,
     AddressNotFound,
+    CodeAttemptsExhausted,
     CodeExpired,
     CodeInvalid,
     MemberDisabled,
     RefreshExpired,
     RefreshInvalid,
     RefreshReused,
+    SmsNotConfigured,
+    SmsPhoneRejected,
+    SmsRateLimited,
     SmsUnavailable,
     WeChatCodeInvalid,
     WeChatRateLimited,
@@ -234,6 +238,16 @@ async def send_login_code(
                 phone=phone, template=SMS_LOGIN_TEMPLATE, params={"code": code, "minutes": minutes}
             )
         )
+    except SmsError as exc:
+        # The code row is rolled back with the request: no code lives that was never sent.
+        log.warning("sms_send_failed", kind=exc.kind, provider_code=exc.code)
+        if exc.kind == "phone_rejected":
+            raise SmsPhoneRejected() from exc
+        if exc.kind == "rate_limited":
+            raise SmsRateLimited(retry_after=3600) from exc
+        if exc.kind == "misconfigured":
+            raise SmsNotConfigured() from exc
+        raise SmsUnavailable() from exc
     except Exception as exc:
         log.error("sms_send_failed", error=type(exc).__name__)
         raise SmsUnavailable() from exc
@@ -253,6 +267,10 @@ async def verify_login_code(
         session, phone_index=phone_index, max_attempts=MAX_CODE_ATTEMPTS
     )
     if live is None:
+        if await repo.code_attempts_exhausted(
+            session, phone_index=phone_index, max_attempts=MAX_CODE_ATTEMPTS, now=now
+        ):
+            raise CodeAttemptsExhausted()
         raise CodeInvalid()
     code_hash, expires_at = live
     if expires_at <= now:

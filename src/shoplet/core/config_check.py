@@ -1,0 +1,212 @@
+"""Start-up configuration check: every problem at once, one line each, instead of a traceback.
+
+``config_problems`` checks what is malformed in any environment (a key of the wrong length) and,
+with ``SHOPLET_ENV=production``, what production needs: real secrets, real providers, PostgreSQL
+and Redis. ``shoplet check-config`` prints the report; ``serve``, ``worker``, ``migrate`` and
+``seed`` refuse to start (exit code 2) while it lists a problem.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from shoplet.core.settings import Settings, parse_pii_keys, parse_sm4_key
+
+EXIT_CONFIG = 2
+
+# The WeChat login simulator's credentials (settings defaults): never valid in production.
+SIMULATOR_WECHAT_APPID = "wx-shoplet-sim"
+SIMULATOR_WECHAT_SECRET = "shoplet-sim-secret"  # noqa: S105 - a public default, refused below
+
+# Secret keys seen in examples, docs and tests; refused whatever their length.
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "secret",
+        "secret-key",
+        "shoplet",
+        "test-secret-key-for-shoplet-tests-only-0123456789",
+    }
+)
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 128.0
+
+
+def secret_strength_problem(secret: str) -> str | None:
+    """Why ``secret`` is weak, or None. Entropy is estimated from the character frequencies
+    (length x Shannon entropy per character): ``token_urlsafe(48)`` scores ~350 bits,
+    ``"x" * 64`` scores 0."""
+    lowered = secret.lower()
+    if lowered in KNOWN_SECRET_KEYS or "changeme" in lowered or "change-me" in lowered:
+        return "is a known default"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"is {len(secret)} characters, needs at least {MIN_SECRET_LENGTH}"
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    if per_char * len(secret) < MIN_SECRET_BITS:
+        return (
+            f"is too predictable (~{per_char * len(secret):.0f} bits, needs {MIN_SECRET_BITS:.0f})"
+        )
+    return None
+
+
+def trivial_key(key: bytes) -> bool:
+    """All zeros, a repeated half or few distinct bytes: a placeholder, not a random key (16
+    random bytes have fewer than 10 distinct values with odds below one in a billion)."""
+    return len(set(key)) < 10 or key[:8] == key[8:]
+
+
+def _format_problems(settings: Settings) -> list[str]:
+    """Malformed values, in any environment."""
+    problems: list[str] = []
+    apiv3 = settings.wechatpay_apiv3_key
+    if apiv3 is not None and len(apiv3.get_secret_value().encode()) != 32:
+        problems.append("SHOPLET_WECHATPAY_APIV3_KEY: must be 32 bytes")
+    for name, value in (
+        ("SHOPLET_PII_KEY", settings.pii_key),
+        ("SHOPLET_PII_INDEX_KEY", settings.pii_index_key),
+    ):
+        if value is not None:
+            problems.extend(_catch(parse_sm4_key, value.get_secret_value(), name))
+    if settings.pii_keys is not None:
+        problems.extend(_catch(parse_pii_keys, settings.pii_keys.get_secret_value()))
+    if not problems and settings.pii_key is not None:
+        # The single key joins the ring as "default": refused if the ring already uses that id.
+        problems.extend(_catch(lambda: settings.resolved_pii_keys))
+    return problems
+
+
+def _catch(check: Callable[..., object], *args: object) -> list[str]:
+    try:
+        check(*args)
+    except ValueError as exc:
+        return [str(exc)]
+    return []
+
+
+def _production_problems(settings: Settings) -> list[str]:
+    problems: list[str] = []
+    add = problems.append
+
+    url = settings.database_url
+    if not url:
+        add(
+            "SHOPLET_DATABASE_URL: not set (production runs on PostgreSQL, not the embedded SQLite)"
+        )
+    elif url.startswith("sqlite"):
+        add("SHOPLET_DATABASE_URL: SQLite is for embedded mode; use postgresql+asyncpg://…")
+    if not settings.redis_url:
+        add("SHOPLET_REDIS_URL: not set (rate limits, cache and events need a shared Redis)")
+
+    if settings.secret_key is None:
+        add("SHOPLET_SECRET_KEY: not set (48+ random bytes: openssl rand -base64 48)")
+    elif (why := secret_strength_problem(settings.secret_key.get_secret_value())) is not None:
+        add(f"SHOPLET_SECRET_KEY: {why}")
+
+    problems.extend(_pii_problems(settings))
+
+    if settings.wechat_appid == SIMULATOR_WECHAT_APPID:
+        add(f"SHOPLET_WECHAT_APPID: still the simulator's {SIMULATOR_WECHAT_APPID!r}")
+    if settings.wechat_secret.get_secret_value() == SIMULATOR_WECHAT_SECRET:
+        add("SHOPLET_WECHAT_SECRET: still the simulator's secret")
+    if settings.wechat_api_base is not None and not settings.wechat_api_base.startswith("https://"):
+        add("SHOPLET_WECHAT_API_BASE: must be https:// (default: https://api.weixin.qq.com)")
+
+    problems.extend(_wechatpay_problems(settings))
+    problems.extend(_sms_problems(settings))
+    return problems
+
+
+def _pii_problems(settings: Settings) -> list[str]:
+    if settings.pii_key is None and settings.pii_keys is None:
+        return [
+            "SHOPLET_PII_KEYS or SHOPLET_PII_KEY: not set (32 hex characters: openssl rand -hex 16)"
+        ]
+    try:
+        ring = settings.resolved_pii_keys
+        index_key = settings.resolved_pii_index_key
+    except ValueError:
+        return []  # already reported as malformed
+    problems = [
+        f"PII key {key_id!r}: all zeros or trivial; generate one with openssl rand -hex 16"
+        for key_id, key in ring
+        if trivial_key(key)
+    ]
+    if settings.pii_index_key is not None and trivial_key(index_key):
+        problems.append("SHOPLET_PII_INDEX_KEY: all zeros or trivial")
+    return problems
+
+
+def _wechatpay_problems(settings: Settings) -> list[str]:
+    problems: list[str] = []
+    add = problems.append
+    required: tuple[tuple[str, object], ...] = (
+        ("SHOPLET_WECHATPAY_MCHID", settings.wechatpay_mchid),
+        ("SHOPLET_WECHATPAY_MERCHANT_KEY_PATH", settings.wechatpay_merchant_key_path),
+        ("SHOPLET_WECHATPAY_MERCHANT_SERIAL", settings.wechatpay_merchant_serial),
+        ("SHOPLET_WECHATPAY_APIV3_KEY", settings.wechatpay_apiv3_key),
+        ("SHOPLET_WECHATPAY_PLATFORM_PUBLIC_KEY_PATH", settings.wechatpay_platform_public_key_path),
+        ("SHOPLET_WECHATPAY_PLATFORM_SERIAL", settings.wechatpay_platform_serial),
+    )
+    for name, value in required:
+        if value is None:
+            add(f"{name}: not set (WeChat Pay)")
+        elif isinstance(value, Path) and not value.is_file():
+            add(f"{name}: no readable file at {value}")
+    notify = settings.wechatpay_notify_base_url
+    if not notify:
+        add("SHOPLET_WECHATPAY_NOTIFY_BASE_URL: not set (the public https:// URL of this shop)")
+    elif not notify.startswith("https://"):
+        add("SHOPLET_WECHATPAY_NOTIFY_BASE_URL: must be https:// (WeChat Pay notifies only https)")
+    api_base = settings.wechatpay_api_base
+    if api_base is not None and not api_base.startswith("https://"):
+        add("SHOPLET_WECHATPAY_API_BASE: must be https:// (default: https://api.mch.weixin.qq.com)")
+    return problems
+
+
+def _sms_problems(settings: Settings) -> list[str]:
+    if settings.sms_provider == "log":
+        return ["SHOPLET_SMS_PROVIDER: 'log' only writes codes to the log; set tencent"]
+    required: tuple[tuple[str, str | SecretStr | None], ...] = (
+        ("SHOPLET_SMS_TENCENT_SECRET_ID", settings.sms_tencent_secret_id),
+        ("SHOPLET_SMS_TENCENT_SECRET_KEY", settings.sms_tencent_secret_key),
+        ("SHOPLET_SMS_TENCENT_SDK_APP_ID", settings.sms_tencent_sdk_app_id),
+        ("SHOPLET_SMS_TENCENT_SIGN_NAME", settings.sms_tencent_sign_name),
+        ("SHOPLET_SMS_TENCENT_LOGIN_TEMPLATE_ID", settings.sms_tencent_login_template_id),
+    )
+    problems = [f"{name}: not set (Tencent Cloud SMS)" for name, value in required if not value]
+    api_base = settings.sms_api_base
+    if api_base is not None and not api_base.startswith("https://"):
+        problems.append("SHOPLET_SMS_API_BASE: must be https:// (default: sms.tencentcloudapi.com)")
+    return problems
+
+
+def config_problems(settings: Settings) -> list[str]:
+    """Every configuration problem, one line each (empty: the configuration can start)."""
+    problems = _format_problems(settings)
+    if settings.env == "production":
+        problems.extend(_production_problems(settings))
+    return problems
+
+
+def report(problems: list[str], *, env: str) -> str:
+    if not problems:
+        return f"configuration OK ({env})"
+    lines = [f"Shoplet {env} configuration has {len(problems)} problem(s):"]
+    lines.extend(f"  - {problem}" for problem in problems)
+    return "\n".join(lines)
+
+
+def exit_on_problems(settings: Settings) -> None:
+    """Refuse to start: print the report to stderr and exit with code 2."""
+    problems = config_problems(settings)
+    if problems:
+        sys.stderr.write(report(problems, env=settings.env) + "\n")
+        raise SystemExit(EXIT_CONFIG)

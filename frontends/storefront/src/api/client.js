@@ -1,5 +1,6 @@
 // The one HTTP client of the storefront. Every call names an operation from operations.json, so
 // the set of backend endpoints the app uses is data that a test checks against the OpenAPI schema.
+import { errorText } from '@shoplet/shared'
 import OPERATIONS from './operations.json'
 
 export { OPERATIONS }
@@ -7,7 +8,8 @@ export { OPERATIONS }
 /** A problem+json error from the backend (or a network failure: status 0, code "network"). */
 export class ApiError extends Error {
   constructor({ status, code, title, detail, body }) {
-    super(detail || title || code || `HTTP ${status}`)
+    // Chinese first: the shared glossary's message for the code, else the problem's own text.
+    super(errorText(code) || detail || title || code || `HTTP ${status}`)
     this.name = 'ApiError'
     this.status = status
     this.code = code || `http.${status}`

@@ -2,10 +2,11 @@
 // Fails when a built front end names a third-party host: the shop and the console must work
 // offline and behind a firewall, so every file they load comes from Shoplet's own origin.
 //
-//   node ../shared/scripts/check-dist-hosts.mjs dist/build/h5 [more dirs...]
+//   node ../shared/scripts/check-dist-hosts.mjs [--allow host]... dist/build/h5 [more dirs...]
 //
 // It scans every text file (.html .js .mjs .css .json .svg .wxml .wxss .txt) for `http(s)://host`
-// and allows only the hosts below, which are names, not downloads.
+// and allows only the hosts below, which are names, not downloads, plus the ones given with
+// `--allow` (the mini program check allows a documentation link in a uni-app console warning).
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { extname, join, relative } from 'node:path'
 
@@ -32,15 +33,16 @@ function* files(dir) {
 /**
  * Every disallowed host in `dirs`, with the files naming it.
  * @param {string[]} dirs
+ * @param {Set<string>} [allowed] more hosts to allow
  * @returns {Map<string, Set<string>>}
  */
-export function foreignHosts(dirs) {
+export function foreignHosts(dirs, allowed = new Set()) {
   const found = new Map()
   for (const dir of dirs) {
     for (const path of files(dir)) {
       for (const match of readFileSync(path, 'utf8').matchAll(URL_HOST)) {
         const host = match[1].toLowerCase()
-        if (ALLOWED_HOSTS.has(host)) continue
+        if (ALLOWED_HOSTS.has(host) || allowed.has(host)) continue
         if (!found.has(host)) found.set(host, new Set())
         found.get(host).add(relative(process.cwd(), path))
       }
@@ -50,7 +52,13 @@ export function foreignHosts(dirs) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dirs = process.argv.slice(2)
+  const args = process.argv.slice(2)
+  const allowed = new Set()
+  const dirs = []
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--allow') allowed.add(String(args[++i]).toLowerCase())
+    else dirs.push(args[i])
+  }
   if (!dirs.length) {
     console.error('usage: check-dist-hosts.mjs <built dir>...')
     process.exit(2)
@@ -61,7 +69,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(2)
     }
   }
-  const found = foreignHosts(dirs)
+  const found = foreignHosts(dirs, allowed)
   if (found.size) {
     for (const [host, where] of found) console.error(`third-party host ${host} in ${[...where].join(', ')}`)
     process.exit(1)

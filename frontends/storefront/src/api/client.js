@@ -92,8 +92,20 @@ function checkFields(name, kind, allowed, given) {
 }
 
 /**
+ * @typedef {object} CallOptions
+ * @property {Record<string, string | number>} [params] path parameters
+ * @property {Record<string, unknown>} [query] query parameters (empty values are left out)
+ * @property {any} [body] the JSON body
+ * @property {Record<string, string>} [headers] extra request headers
+ * @property {boolean} [auth] send the shopper's token (default true)
+ */
+
+/**
  * Call one operation: `call('getProduct', { params: { product_id: 1 } })`.
  * Resolves with the parsed JSON body (undefined for 204); rejects with ApiError.
+ * @param {string} name an operation of operations.json
+ * @param {CallOptions} [options]
+ * @returns {Promise<any>}
  */
 export async function call(name, { params, query, body, headers, auth = true } = {}) {
   const op = OPERATIONS[name]
@@ -103,6 +115,7 @@ export async function call(name, { params, query, body, headers, auth = true } =
   const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
   const url = base + fillPath(op.path, params) + buildQuery(query)
   const send = () => {
+    /** @type {Record<string, string>} */
     const header = { Accept: 'application/json', ...headers }
     if (body !== undefined) header['Content-Type'] = 'application/json'
     const token = auth ? config.auth.accessToken() : ''

@@ -55,7 +55,11 @@ export const useOrdersStore = defineStore('orders', {
     async requestAftersale(orderNo, body) {
       return api.orders.requestAftersale(orderNo, body)
     },
-    /** Poll until the order leaves pending_payment (the payment notify is asynchronous). */
+    /**
+     * Poll until the order leaves pending_payment (the payment notify is asynchronous).
+     * @param {string} orderNo
+     * @param {{ attempts?: number, intervalMs?: number, sleep?: (ms: number) => Promise<unknown> }} [options]
+     */
     async waitUntilPaid(orderNo, { attempts = 30, intervalMs = 1000, sleep } = {}) {
       const wait = sleep || ((ms) => new Promise((r) => setTimeout(r, ms)))
       for (let i = 0; i < attempts; i++) {

@@ -124,13 +124,21 @@ export function ticketFailureMessage(reason) {
   return `下单失败（${reason}），名额已退回`
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Poll a ticket until the order is created or the request failed: resolves the last ticket
  * (`status` "created" with `order_no`, "failed" with `reason`, or still "queued" after
  * `maxAttempts`). Network errors and 503s are retried; other errors reject. `onUpdate` sees
  * every answer; `isCancelled()` stops early (the page was left).
+ * @param {() => Promise<any>} fetchTicket
+ * @param {{
+ *   intervalMs?: number,
+ *   maxAttempts?: number,
+ *   onUpdate?: (ticket: any) => void,
+ *   isCancelled?: () => boolean,
+ *   wait?: (ms: number) => Promise<unknown>,
+ * }} [options]
  */
 export async function pollTicket(
   fetchTicket,

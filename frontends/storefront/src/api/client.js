@@ -22,12 +22,11 @@ export class ApiError extends Error {
 function defaultBaseUrl() {
   // H5 is served by the backend itself (same origin). The mini program needs an absolute HTTPS
   // URL, set at build time with VITE_API_BASE (docs/storefront.md).
+  let base = import.meta.env.VITE_API_BASE || ''
   // #ifdef MP-WEIXIN
-  return import.meta.env.VITE_API_BASE || 'http://127.0.0.1:8000'
+  base = base || 'http://127.0.0.1:8000'
   // #endif
-  // #ifndef MP-WEIXIN
-  return import.meta.env.VITE_API_BASE || ''
-  // #endif
+  return base
 }
 
 /** The default transport: uni.request, which is wx.request in the mini program and XHR in H5. */

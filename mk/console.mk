@@ -18,9 +18,9 @@ $(CONSOLE_DIR)/dist/index.html: $(CONSOLE_SOURCES) $(CONSOLE_DIR)/node_modules/.
 
 console: $(CONSOLE_DIR)/dist/index.html
 
-# Type check, unit tests, then no third-party host in the build.
+# Type check, lint (ESLint, zero warnings), unit tests, then no third-party host in the build.
 console-test: $(CONSOLE_DIR)/node_modules/.package-lock.json console
-	cd $(CONSOLE_DIR) && npx vue-tsc --noEmit && npx vitest run
+	cd $(CONSOLE_DIR) && npx vue-tsc --noEmit && npm run --silent lint && npx vitest run
 	cd $(CONSOLE_DIR) && npm run --silent check:dist
 
 # After a backend API change: refresh the one schema snapshot both front ends use

@@ -1,6 +1,6 @@
 # Merchant console (frontends/console): Vue 3 + Vite + Element Plus + ECharts, served at /console.
 CONSOLE_DIR := frontends/console
-CONSOLE_SOURCES := $(shell find $(CONSOLE_DIR)/src $(CONSOLE_DIR)/public -type f 2>/dev/null) \
+CONSOLE_SOURCES := $(shell find $(CONSOLE_DIR)/src $(CONSOLE_DIR)/public frontends/shared/src -type f 2>/dev/null) \
 	$(CONSOLE_DIR)/index.html $(CONSOLE_DIR)/vite.config.ts $(CONSOLE_DIR)/tsconfig.json \
 	$(CONSOLE_DIR)/env.d.ts $(CONSOLE_DIR)/package-lock.json
 
@@ -18,12 +18,15 @@ $(CONSOLE_DIR)/dist/index.html: $(CONSOLE_SOURCES) $(CONSOLE_DIR)/node_modules/.
 
 console: $(CONSOLE_DIR)/dist/index.html
 
-console-test: $(CONSOLE_DIR)/node_modules/.package-lock.json
-	cd $(CONSOLE_DIR) && npx vue-tsc --noEmit && npx vitest run
+# Type check, lint (ESLint, zero warnings), unit tests, then no third-party host in the build.
+console-test: $(CONSOLE_DIR)/node_modules/.package-lock.json console
+	cd $(CONSOLE_DIR) && npx vue-tsc --noEmit && npm run --silent lint && npx vitest run
+	cd $(CONSOLE_DIR) && npm run --silent check:dist
 
-# After a backend API change: refresh the schema snapshot and the generated TypeScript types.
+# After a backend API change: refresh the one schema snapshot both front ends use
+# (frontends/shared/src/openapi.json) and its generated TypeScript types.
 console-openapi: dev $(CONSOLE_DIR)/node_modules/.package-lock.json
-	$(BIN)/python $(CONSOLE_DIR)/scripts/openapi_snapshot.py
+	$(BIN)/python frontends/shared/scripts/openapi_snapshot.py
 	cd $(CONSOLE_DIR) && npm run --silent gen:api
 
 FRONTEND_BUILD_TARGETS += console

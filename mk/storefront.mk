@@ -1,6 +1,7 @@
 # Storefront (frontends/storefront): one uni-app codebase -> H5 shop (served at /) + WeChat mini program.
 SF := frontends/storefront
-SF_SOURCES := $(shell find $(SF)/src -type f 2>/dev/null) $(SF)/index.html $(SF)/vite.config.js
+SF_SOURCES := $(shell find $(SF)/src $(SF)/build frontends/shared/src -type f 2>/dev/null) $(SF)/index.html \
+	$(SF)/vite.config.js
 SF_INSTALLED := $(SF)/node_modules/.shoplet-installed
 
 .PHONY: storefront storefront-mp storefront-test storefront-openapi
@@ -21,14 +22,17 @@ storefront: $(SF)/dist/build/h5/index.html
 
 storefront-mp: $(SF)/dist/build/mp-weixin/app.json
 
-# Unit tests (stores, helpers, API client vs the OpenAPI snapshot), then the mini program build
-# checks (every page compiled, main package <= 2 MB, pages rendered in miniprogram-simulate).
-storefront-test: $(SF_INSTALLED) storefront-mp
+# Type check (vue-tsc, checkJs over the JS and .vue files) and lint (ESLint, zero warnings), unit
+# tests (stores, helpers, API client vs the shared OpenAPI snapshot), the mini program build checks
+# (every page compiled, main package <= 2 MB, pages rendered in miniprogram-simulate), then no
+# third-party host in either build.
+storefront-test: $(SF_INSTALLED) storefront storefront-mp
+	cd $(SF) && npm run --silent typecheck && npm run --silent lint
 	cd $(SF) && npx vitest run && npx vitest run -c vitest.mp.config.js
+	cd $(SF) && npm run --silent check:dist
 
-# Regenerate frontends/storefront/openapi.json from create_app().openapi() after a backend change.
-storefront-openapi: dev
-	SHOPLET_UPDATE_OPENAPI=1 $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_storefront_api_contract.py
+# The storefront and the console share one snapshot (frontends/shared/src/openapi.json).
+storefront-openapi: console-openapi
 
 FRONTEND_BUILD_TARGETS += storefront
 FRONTEND_TEST_TARGETS += storefront-test

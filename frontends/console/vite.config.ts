@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
+import { operationKeys, type OpenApiSpec } from '../shared/src/operations'
 
-const OPENAPI = fileURLToPath(new URL('./src/api/openapi.json', import.meta.url))
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch']
+const SHARED = fileURLToPath(new URL('../shared/src', import.meta.url))
+const OPENAPI = `${SHARED}/openapi.json`
 
 /**
- * `virtual:openapi-operations`: the "METHOD /path" list of the committed OpenAPI snapshot, so the
+ * `virtual:openapi-operations`: the "METHOD /path" list of the shared OpenAPI snapshot (frontends/shared/src/openapi.json), so the
  * bundle knows which backend operations exist without shipping the whole schema. Path parameter
  * names are normalised to `{}` (the client and the backend may name them differently).
  */
@@ -23,18 +24,8 @@ export function openapiOperations(): Plugin {
     load(source) {
       if (source !== resolved) return undefined
       this.addWatchFile(OPENAPI)
-      const spec = JSON.parse(readFileSync(OPENAPI, 'utf8')) as {
-        paths: Record<string, Record<string, unknown>>
-      }
-      const ops: string[] = []
-      for (const [path, item] of Object.entries(spec.paths)) {
-        for (const method of Object.keys(item)) {
-          if (HTTP_METHODS.includes(method)) {
-            ops.push(`${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`)
-          }
-        }
-      }
-      return `export default ${JSON.stringify(ops.sort())}`
+      const spec = JSON.parse(readFileSync(OPENAPI, 'utf8')) as OpenApiSpec
+      return `export default ${JSON.stringify(operationKeys(spec))}`
     },
   }
 }
@@ -43,7 +34,10 @@ export default defineConfig({
   base: '/console/',
   plugins: [vue(), openapiOperations()],
   resolve: {
-    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+    alias: {
+      '@shoplet/shared': SHARED,
+      '@': fileURLToPath(new URL('./src', import.meta.url)),
+    },
   },
   build: {
     outDir: 'dist',

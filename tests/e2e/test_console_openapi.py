@@ -1,8 +1,9 @@
-"""The console's OpenAPI snapshot (frontends/console/src/api/openapi.json) matches the backend.
+"""The one OpenAPI snapshot of both front ends (frontends/shared/src/openapi.json) is current.
 
-The console's API client is type-checked and unit-tested against that snapshot, so a backend
-change to any route must refresh it: ``make console-openapi`` rewrites it and regenerates the
-TypeScript types, and this test fails until then.
+The console's API client is type-checked against the types generated from that snapshot, and
+both apps' vitest suites check their operation lists against it, so a backend change to any route
+must refresh it: ``make console-openapi`` (alias ``make storefront-openapi``) rewrites it and
+regenerates the TypeScript types, and this test fails until then.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from pathlib import Path
 from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "frontends" / "console" / "scripts" / "openapi_snapshot.py"
+SCRIPT = REPO / "frontends" / "shared" / "scripts" / "openapi_snapshot.py"
 
 
 def _snapshot_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("console_openapi_snapshot", SCRIPT)
+    spec = importlib.util.spec_from_file_location("shared_openapi_snapshot", SCRIPT)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -25,7 +26,7 @@ def _snapshot_module() -> ModuleType:
     return module
 
 
-def test_console_openapi_snapshot_is_fresh() -> None:
+def test_openapi_snapshot_is_fresh() -> None:
     module = _snapshot_module()
     committed = module.SNAPSHOT.read_text(encoding="utf-8")
     fresh = module.render()
@@ -35,7 +36,7 @@ def test_console_openapi_snapshot_is_fresh() -> None:
         added = sorted(f"{m.upper()} {p}" for m, p in new - old)
         removed = sorted(f"{m.upper()} {p}" for m, p in old - new)
         raise AssertionError(
-            "frontends/console/src/api/openapi.json is stale: run `make console-openapi` "
+            "frontends/shared/src/openapi.json is stale: run `make console-openapi` "
             f"(operations added: {added or 'none'}; removed: {removed or 'none'}; "
             "otherwise schemas changed)"
         )

@@ -383,7 +383,7 @@ def test_buy_and_pay_through_the_simulator(page: Any, live_server: str) -> None:
     _check(page, "pay-result")
 
     page.get_by_role("button", name="查看订单").click()
-    page.get_by_role("heading", name="已付款").wait_for()
+    page.get_by_role("heading", name="待发货").wait_for()
     page.get_by_role("list", name="订单进度").wait_for()
     _check(page, "order-detail")
 

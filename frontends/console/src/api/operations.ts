@@ -1,7 +1,7 @@
 /**
  * Every backend operation the console calls, in one table.
  *
- * `op()` marks an operation the backend schema (src/api/openapi.json) must have: vitest fails
+ * `op()` marks an operation the backend schema (frontends/shared/src/openapi.json) must have: vitest fails
  * when it is missing (tests/unit/operations.test.ts). `planned()` marks an operation from the API
  * contract that the backend may not serve yet: the client refuses to call it (and the UI shows
  * the feature as not yet available) until it appears in the schema snapshot.

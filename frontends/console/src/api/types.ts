@@ -3,7 +3,7 @@
  * snapshot). A planned operation (not served yet) would declare its shape here by hand and move
  * to the generated type when the backend lands.
  */
-import type { components } from './schema'
+import type { components } from '@shoplet/shared/schema'
 
 type S = components['schemas']
 

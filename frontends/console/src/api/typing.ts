@@ -1,9 +1,9 @@
 /**
- * Types derived from the generated schema (`npm run gen:api` from src/api/openapi.json): vue-tsc
- * fails when an operation the client declares with `op()` loses its path or method, or when a
+ * Types derived from the generated schema (`npm run gen:api` from the shared snapshot,
+ * frontends/shared/src/openapi.json): vue-tsc fails when an operation the client declares with `op()` loses its path or method, or when a
  * request or response shape the console relies on changes.
  */
-import type { paths } from './schema'
+import type { paths } from '@shoplet/shared/schema'
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 type Lower = 'get' | 'post' | 'patch' | 'put' | 'delete'

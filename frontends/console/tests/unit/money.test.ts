@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { changeRatio, formatFen, formatRatio, yuanToFen } from '@/lib/money'
 import { formatTime, label, ORDER_STATUS_LABELS } from '@/lib/format'
+import { errorMessage } from '@/lib/errors'
+import { ApiError } from '@/api/client'
 
 describe('money', () => {
   it('formats fen as yuan', () => {
@@ -8,6 +10,8 @@ describe('money', () => {
     expect(formatFen(5)).toBe('¥0.05')
     expect(formatFen(-250)).toBe('-¥2.50')
     expect(formatFen(null)).toBe('—')
+    expect(formatFen(123456789)).toBe('¥1,234,567.89')
+    expect(formatFen(1.5)).toBe('—')
   })
 
   it('converts typed yuan to integer fen without float drift', () => {
@@ -39,5 +43,11 @@ describe('format', () => {
     expect(label(ORDER_STATUS_LABELS, 'paid')).toBe('待发货')
     expect(label(ORDER_STATUS_LABELS, 'mystery')).toBe('mystery')
     expect(label(ORDER_STATUS_LABELS, null)).toBe('—')
+  })
+
+  it('shows the shared glossary message first for a known problem code', () => {
+    const problem = { type: 'about:blank', title: 'Not enough stock', status: 409, code: 'inventory.insufficient' }
+    expect(errorMessage(new ApiError(409, problem))).toBe('可售库存不足')
+    expect(errorMessage(new ApiError(409, { ...problem, code: 'x.unknown', detail: '详情' }))).toBe('详情')
   })
 })

@@ -1,7 +1,7 @@
 // @vitest-environment node
 /**
- * The client against the backend schema snapshot (src/api/openapi.json, kept fresh by
- * tests/e2e/test_console_openapi.py): every `op()` must exist there, and the generated types
+ * The client against the shared backend schema snapshot (frontends/shared/src/openapi.json, kept
+ * fresh by tests/e2e/test_console_openapi.py): every `op()` must exist there, and the generated types
  * must match the snapshot.
  */
 import { readFileSync } from 'node:fs'
@@ -10,18 +10,14 @@ import { pathToFileURL } from 'node:url'
 import openapiTS, { astToString } from 'openapi-typescript'
 import { describe, expect, it } from 'vitest'
 import available from 'virtual:openapi-operations'
+import { findOperation, operationKeys, type OpenApiSpec } from '@shoplet/shared/operations'
 import { isAvailable, operationKey, OPS } from '@/api/operations'
 
-const API = resolve(process.cwd(), 'src/api') + '/'
-const spec = JSON.parse(readFileSync(`${API}openapi.json`, 'utf8')) as {
-  paths: Record<string, Record<string, unknown>>
-}
+const SHARED = resolve(process.cwd(), '../shared/src') + '/'
+const spec = JSON.parse(readFileSync(`${SHARED}openapi.json`, 'utf8')) as OpenApiSpec
 
 function schemaHas(method: string, path: string): boolean {
-  const wanted = path.replace(/\{[^}]+\}/g, '{}')
-  return Object.entries(spec.paths).some(
-    ([p, item]) => p.replace(/\{[^}]+\}/g, '{}') === wanted && method.toLowerCase() in item,
-  )
+  return findOperation(spec, method, path) !== null
 }
 
 describe('operations vs the OpenAPI schema', () => {
@@ -43,17 +39,12 @@ describe('operations vs the OpenAPI schema', () => {
   })
 
   it('bundles the same operation list as the schema', () => {
-    const fromSpec = Object.entries(spec.paths).flatMap(([p, item]) =>
-      Object.keys(item)
-        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
-        .map((m) => `${m.toUpperCase()} ${p.replace(/\{[^}]+\}/g, '{}')}`),
-    )
-    expect([...available].sort()).toEqual(fromSpec.sort())
+    expect([...available].sort()).toEqual(operationKeys(spec))
   })
 
   it('has generated types (schema.d.ts) matching the snapshot: run `npm run gen:api`', async () => {
-    const generated = astToString(await openapiTS(pathToFileURL(`${API}openapi.json`)))
-    const committed = readFileSync(`${API}schema.d.ts`, 'utf8')
+    const generated = astToString(await openapiTS(pathToFileURL(`${SHARED}openapi.json`)))
+    const committed = readFileSync(`${SHARED}schema.d.ts`, 'utf8')
     const body = (text: string) => text.slice(text.indexOf('export '))
     expect(body(committed).trim()).toBe(body(generated).trim())
   }, 20_000)

@@ -1,5 +1,6 @@
 // The one HTTP client of the storefront. Every call names an operation from operations.json, so
 // the set of backend endpoints the app uses is data that a test checks against the OpenAPI schema.
+import { errorText } from '@shoplet/shared'
 import OPERATIONS from './operations.json'
 
 export { OPERATIONS }
@@ -7,7 +8,8 @@ export { OPERATIONS }
 /** A problem+json error from the backend (or a network failure: status 0, code "network"). */
 export class ApiError extends Error {
   constructor({ status, code, title, detail, body }) {
-    super(detail || title || code || `HTTP ${status}`)
+    // Chinese first: the shared glossary's message for the code, else the problem's own text.
+    super(errorText(code) || detail || title || code || `HTTP ${status}`)
     this.name = 'ApiError'
     this.status = status
     this.code = code || `http.${status}`
@@ -20,12 +22,11 @@ export class ApiError extends Error {
 function defaultBaseUrl() {
   // H5 is served by the backend itself (same origin). The mini program needs an absolute HTTPS
   // URL, set at build time with VITE_API_BASE (docs/storefront.md).
+  let base = import.meta.env.VITE_API_BASE || ''
   // #ifdef MP-WEIXIN
-  return import.meta.env.VITE_API_BASE || 'http://127.0.0.1:8000'
+  base = base || 'http://127.0.0.1:8000'
   // #endif
-  // #ifndef MP-WEIXIN
-  return import.meta.env.VITE_API_BASE || ''
-  // #endif
+  return base
 }
 
 /** The default transport: uni.request, which is wx.request in the mini program and XHR in H5. */
@@ -90,8 +91,20 @@ function checkFields(name, kind, allowed, given) {
 }
 
 /**
+ * @typedef {object} CallOptions
+ * @property {Record<string, string | number>} [params] path parameters
+ * @property {Record<string, unknown>} [query] query parameters (empty values are left out)
+ * @property {any} [body] the JSON body
+ * @property {Record<string, string>} [headers] extra request headers
+ * @property {boolean} [auth] send the shopper's token (default true)
+ */
+
+/**
  * Call one operation: `call('getProduct', { params: { product_id: 1 } })`.
  * Resolves with the parsed JSON body (undefined for 204); rejects with ApiError.
+ * @param {string} name an operation of operations.json
+ * @param {CallOptions} [options]
+ * @returns {Promise<any>}
  */
 export async function call(name, { params, query, body, headers, auth = true } = {}) {
   const op = OPERATIONS[name]
@@ -101,6 +114,7 @@ export async function call(name, { params, query, body, headers, auth = true } =
   const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
   const url = base + fillPath(op.path, params) + buildQuery(query)
   const send = () => {
+    /** @type {Record<string, string>} */
     const header = { Accept: 'application/json', ...headers }
     if (body !== undefined) header['Content-Type'] = 'application/json'
     const token = auth ? config.auth.accessToken() : ''

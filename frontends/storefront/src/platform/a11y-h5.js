@@ -92,7 +92,7 @@ export function patchA11y(root = document) {
 function onKeydown(event) {
   if (event.key !== 'Enter' && event.key !== ' ') return
   const el = event.target
-  if (!(el instanceof Element) || NATIVE.has(el.tagName)) return
+  if (!(el instanceof HTMLElement) || NATIVE.has(el.tagName)) return
   if (el.tagName !== 'UNI-BUTTON' && !el.matches(ACTIVATABLE) && !el.classList.contains('uni-tabbar__item')) return
   if (el.getAttribute('aria-disabled') === 'true') return
   event.preventDefault()
@@ -105,7 +105,7 @@ export function installA11yBridge(tabPaths = TAB_PATHS) {
   let scheduled = false
   const run = () => {
     scheduled = false
-    const items = document.querySelectorAll('.uni-tabbar__item')
+    const items = document.querySelectorAll(/** @type {'div'} */ ('.uni-tabbar__item'))
     items.forEach((item, i) => {
       if (tabPaths[i]) item.dataset.path = tabPaths[i]
     })

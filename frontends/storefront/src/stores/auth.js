@@ -2,6 +2,12 @@ import { defineStore } from 'pinia'
 import { api } from '../api'
 import { load, remove, save } from '../utils/storage'
 
+/**
+ * The refresh in flight, shared by concurrent 401s (not state: a promise is not persisted).
+ * @type {Promise<boolean> | null}
+ */
+let refreshing = null
+
 const KEY = 'shoplet.auth'
 
 export const useAuthStore = defineStore('auth', {
@@ -50,8 +56,8 @@ export const useAuthStore = defineStore('auth', {
     /** One refresh at a time: concurrent 401s share the same attempt. */
     refresh() {
       if (!this.refreshToken) return Promise.resolve(false)
-      if (!this._refreshing) {
-        this._refreshing = api.auth
+      if (!refreshing) {
+        refreshing = api.auth
           .refresh(this.refreshToken)
           .then((res) => {
             this.applyTokens(res)
@@ -62,10 +68,10 @@ export const useAuthStore = defineStore('auth', {
             return false
           })
           .finally(() => {
-            this._refreshing = null
+            refreshing = null
           })
       }
-      return this._refreshing
+      return refreshing
     },
     async loadMe() {
       if (!this.accessToken) return null

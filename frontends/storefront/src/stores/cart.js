@@ -21,6 +21,7 @@ function syncTabBadge(count) {
 export const useCartStore = defineStore('cart', {
   state: () => ({
     lines: [],
+    /** @type {{ selected_count: number, items_total: number, selected_quantity?: number, has_issues?: boolean }} */
     summary: { selected_count: 0, items_total: 0 },
     guestToken: '',
     loaded: false,
@@ -94,7 +95,10 @@ export const useCartStore = defineStore('cart', {
       this.loaded = false
       syncTabBadge(0)
     },
-    // Set by stores/index.js: whether a member is logged in (then no guest token is needed).
+    /**
+     * Set by stores/index.js: whether a member is logged in (then no guest token is needed).
+     * @returns {boolean}
+     */
     hasOwner() {
       return false
     },

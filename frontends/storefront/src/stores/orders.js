@@ -1,34 +1,30 @@
+import { AFTERSALE_STATUS_LABELS, ORDER_STATUS_LABELS } from '@shoplet/shared'
 import { defineStore } from 'pinia'
 import { api } from '../api'
 
+/** The order list's tabs: every status a shopper filters by, labelled from the shared glossary. */
 export const ORDER_STATUSES = [
   { value: '', label: '全部' },
-  { value: 'pending_payment', label: '待付款' },
-  { value: 'paid', label: '待发货' },
-  { value: 'shipped', label: '待收货' },
-  { value: 'completed', label: '已完成' },
-  { value: 'after_sale', label: '售后' },
+  ...['pending_payment', 'paid', 'shipped', 'completed', 'after_sale'].map((value) => ({
+    value,
+    label: ORDER_STATUS_LABELS[value],
+  })),
 ]
 
-const STATUS_TEXT = {
-  pending_payment: '待付款',
-  paid: '已付款',
-  shipped: '已发货',
-  received: '已收货',
-  completed: '已完成',
-  cancelled: '已取消',
-  refunded: '已退款',
-  after_sale: '售后中',
-  requested: '售后申请中',
-  approved: '售后已同意',
-  awaiting_return: '待寄回',
-  returned: '已寄回',
-  refunding: '退款中',
-  rejected: '售后被拒绝',
+/**
+ * An order status (also a timeline entry's) in the glossary's words.
+ * @param {string | null | undefined} status
+ */
+export function statusText(status) {
+  return status ? ORDER_STATUS_LABELS[status] || status : ''
 }
 
-export function statusText(status) {
-  return STATUS_TEXT[status] || status || ''
+/**
+ * An after-sale request's status in the glossary's words.
+ * @param {string | null | undefined} status
+ */
+export function aftersaleStatusText(status) {
+  return status ? AFTERSALE_STATUS_LABELS[status] || status : ''
 }
 
 /** Which buttons an order in `status` offers the shopper. */
@@ -59,7 +55,11 @@ export const useOrdersStore = defineStore('orders', {
     async requestAftersale(orderNo, body) {
       return api.orders.requestAftersale(orderNo, body)
     },
-    /** Poll until the order leaves pending_payment (the payment notify is asynchronous). */
+    /**
+     * Poll until the order leaves pending_payment (the payment notify is asynchronous).
+     * @param {string} orderNo
+     * @param {{ attempts?: number, intervalMs?: number, sleep?: (ms: number) => Promise<unknown> }} [options]
+     */
     async waitUntilPaid(orderNo, { attempts = 30, intervalMs = 1000, sleep } = {}) {
       const wait = sleep || ((ms) => new Promise((r) => setTimeout(r, ms)))
       for (let i = 0; i < attempts; i++) {

@@ -2,8 +2,14 @@ import { isMobile } from './phone'
 
 export const ADDRESS_TAGS = ['家', '公司', '学校']
 
-/** Field errors for the address form ({} when valid); messages are shown next to the fields. */
+/**
+ * Field errors for the address form ({} when valid); messages are shown next to the fields.
+ * @param {Record<string, any>} form
+ * @param {{ phoneRequired?: boolean }} [options]
+ * @returns {Record<string, string>}
+ */
 export function validateAddress(form, { phoneRequired = true } = {}) {
+  /** @type {Record<string, string>} */
   const errors = {}
   const recipient = String(form.recipient || '').trim()
   if (!recipient) errors.recipient = '请填写收货人'

@@ -1,6 +1,7 @@
 // Flash sales (秒杀): pure helpers for the server clock, the countdown, what the countdown
 // announces to screen readers, buy refusals and ticket polling. Pages stay thin; vitest covers
 // all of this (tests/unit/flash.test.js).
+import { errorText } from '@shoplet/shared'
 import { countdown, formatShanghai } from './time'
 
 /**
@@ -106,28 +107,13 @@ export function announcement(label, ms) {
   return `${label} ${spokenDuration(rounded)}`
 }
 
-/** A shopper-facing message for a flash-sale refusal (ApiError code). */
-export const FLASH_MESSAGES = {
-  'flashsale.sold_out': '已抢光，下次早点来',
-  'flashsale.limit_reached': '你已达到本场限购数量',
-  'flashsale.not_started': '活动还没开始，请稍候',
-  'flashsale.ended': '活动已结束',
-  'flashsale.too_early': '活动开始前 5 分钟才能抢购，请稍候',
-  'flashsale.address_required': '请先添加收货地址，秒杀订单会寄往默认地址',
-  'flashsale.invalid_token': '抢购资格已失效，请重试',
-  'flashsale.challenge_required': '请先回答验证问题',
-  'flashsale.challenge_failed': '验证答案不正确，请重试',
-  'flashsale.rate_limited': '操作太频繁，请稍后再试',
-  'flashsale.busy': '人太多了，请稍后重试',
-  'flashsale.sku_not_in_campaign': '该规格不参加本场秒杀',
-  'flashsale.invalid_quantity': '购买数量不正确',
-  'flashsale.campaign_not_found': '活动不存在',
-  'rate_limited': '操作太频繁，请稍后再试',
-  network: '网络错误，请重试',
-}
-
+/**
+ * A shopper-facing message for a flash-sale refusal (ApiError code), from the shared glossary.
+ * @param {string | null | undefined} code
+ * @param {string} [fallback]
+ */
 export function flashMessage(code, fallback = '抢购失败，请重试') {
-  return FLASH_MESSAGES[code] || fallback
+  return errorText(code, fallback)
 }
 
 /** Ticket failure reasons (from the order the worker tried to create) in shopper words. */
@@ -138,13 +124,21 @@ export function ticketFailureMessage(reason) {
   return `下单失败（${reason}），名额已退回`
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Poll a ticket until the order is created or the request failed: resolves the last ticket
  * (`status` "created" with `order_no`, "failed" with `reason`, or still "queued" after
  * `maxAttempts`). Network errors and 503s are retried; other errors reject. `onUpdate` sees
  * every answer; `isCancelled()` stops early (the page was left).
+ * @param {() => Promise<any>} fetchTicket
+ * @param {{
+ *   intervalMs?: number,
+ *   maxAttempts?: number,
+ *   onUpdate?: (ticket: any) => void,
+ *   isCancelled?: () => boolean,
+ *   wait?: (ms: number) => Promise<unknown>,
+ * }} [options]
  */
 export async function pollTicket(
   fetchTicket,

@@ -16,6 +16,10 @@ export function back(fallback = '/pages/index/index') {
   return go(fallback)
 }
 
+/**
+ * @param {string} title
+ * @param {'none' | 'success' | 'error' | 'loading'} [icon]
+ */
 export function toast(title, icon = 'none') {
   uni.showToast({ title, icon, duration: 2000 })
 }

@@ -7,8 +7,11 @@ export function h5PayMode(payResponse) {
   return 'unavailable'
 }
 
-/** The parameters wx.requestPayment expects, from the backend's pay_params. */
+/**
+ * The parameters wx.requestPayment expects, from the backend's pay_params.
+ * @param {Record<string, any>} payParams
+ */
 export function requestPaymentArgs(payParams) {
   const { timeStamp, nonceStr, signType, paySign } = payParams
-  return { provider: 'wxpay', timeStamp: String(timeStamp), nonceStr, package: payParams.package, signType, paySign }
+  return { provider: /** @type {const} */ ('wxpay'), timeStamp: String(timeStamp), nonceStr, package: payParams.package, signType, paySign }
 }

@@ -17,10 +17,18 @@ export function cardOf(p) {
   }
 }
 
+/**
+ * @param {any} p a product
+ * @returns {string[]}
+ */
 export function galleryOf(p) {
   return (p.images || []).map(imageUrl).filter(Boolean)
 }
 
+/**
+ * @param {any} p a product
+ * @returns {string[]}
+ */
 export function turntableOf(p) {
   return (p.turntable_images || []).map(imageUrl).filter(Boolean)
 }

@@ -85,7 +85,7 @@ describe('api client', () => {
     expect(err).toBeInstanceOf(ApiError)
     expect(err.status).toBe(409)
     expect(err.code).toBe('inventory.insufficient')
-    expect(err.message).toBe('库存不足')
+    expect(err.message).toBe('可售库存不足')
   })
 
   it('reports network failures as code "network"', async () => {

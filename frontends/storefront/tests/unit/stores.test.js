@@ -6,7 +6,7 @@ import { useAuthStore } from '../../src/stores/auth'
 import { useCartStore } from '../../src/stores/cart'
 import { useCheckoutStore } from '../../src/stores/checkout'
 import { useFavoritesStore } from '../../src/stores/favorites'
-import { orderActions, statusText, useOrdersStore } from '../../src/stores/orders'
+import { aftersaleStatusText, orderActions, statusText, useOrdersStore } from '../../src/stores/orders'
 import { usePrefsStore } from '../../src/stores/prefs'
 import { fakeBackend } from './fake-backend'
 
@@ -203,7 +203,8 @@ describe('orders store', () => {
     expect(orderActions('pending_payment')).toEqual({ pay: true, cancel: true, confirm: false, aftersale: false })
     expect(orderActions('shipped')).toEqual({ pay: false, cancel: false, confirm: true, aftersale: true })
     expect(orderActions('cancelled')).toEqual({ pay: false, cancel: false, confirm: false, aftersale: false })
-    expect(statusText('paid')).toBe('已付款')
+    expect(statusText('paid')).toBe('待发货')
+    expect(aftersaleStatusText('requested')).toBe('待处理')
   })
 })
 

@@ -1,14 +1,15 @@
-"""Write (or check) the console's snapshot of the backend OpenAPI schema.
+"""Write (or check) the one snapshot of the backend OpenAPI schema both front ends use.
 
-The console's API client is checked against ``src/api/openapi.json``: vue-tsc against the types
-generated from it (``npm run gen:api``), vitest against the path+method of every operation the
-client declares. This script renders that file from ``create_app().openapi()``:
+``frontends/shared/src/openapi.json`` is what the storefront and the console are checked
+against: the console's vue-tsc against the TypeScript types generated from it
+(``src/schema.d.ts``, ``npm run gen:api`` in the console), both vitest suites against every
+operation their API clients declare. This script renders it from ``create_app().openapi()``:
 
-    .venv/bin/python frontends/console/scripts/openapi_snapshot.py          # rewrite the snapshot
-    .venv/bin/python frontends/console/scripts/openapi_snapshot.py --check  # exit 1 when stale
+    .venv/bin/python frontends/shared/scripts/openapi_snapshot.py          # rewrite the snapshot
+    .venv/bin/python frontends/shared/scripts/openapi_snapshot.py --check  # exit 1 when stale
 
-``tests/e2e/test_console_openapi.py`` runs the same check in pytest (``make console-openapi``
-rewrites the snapshot and regenerates the TypeScript types).
+``tests/e2e/test_console_openapi.py`` runs the same check in pytest (``make console-openapi``,
+alias ``make storefront-openapi``, rewrites the snapshot and regenerates the TypeScript types).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-SNAPSHOT = Path(__file__).resolve().parents[1] / "src" / "api" / "openapi.json"
+SNAPSHOT = Path(__file__).resolve().parents[1] / "src" / "openapi.json"
 
 
 def render() -> str:

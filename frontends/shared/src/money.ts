@@ -1,0 +1,58 @@
+/**
+ * Money is integer fen everywhere in Shoplet (DESIGN.md); only the display turns it into yuan.
+ * Written by hand (no Intl) so the mini program, whose JavaScript engine may lack locale data,
+ * shows exactly what the H5 shop and the console show.
+ */
+
+/** What a missing or impossible amount shows. */
+export const MISSING = '—'
+
+function toFen(fen: unknown): number | null {
+  if (fen === null || fen === undefined || fen === '') return null
+  const n = Number(fen)
+  return Number.isSafeInteger(n) ? n : null
+}
+
+function group(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+}
+
+/** 123456 -> "1,234.56"; 5 -> "0.05"; -250 -> "-2.50"; null or a non-integer -> "—". */
+export function yuan(fen: unknown): string {
+  const n = toFen(fen)
+  if (n === null) return MISSING
+  const abs = Math.abs(n)
+  const sign = n < 0 ? '-' : ''
+  return `${sign}${group(String(Math.floor(abs / 100)))}.${String(abs % 100).padStart(2, '0')}`
+}
+
+/** 123456 -> "¥1,234.56"; -250 -> "-¥2.50"; null or a non-integer -> "—". */
+export function formatFen(fen: unknown): string {
+  const text = yuan(fen)
+  if (text === MISSING) return text
+  return text.startsWith('-') ? `-¥${text.slice(1)}` : `¥${text}`
+}
+
+/** The storefront's name for {@link formatFen}. */
+export const price = formatFen
+
+/** Yuan as typed in a form ("12", "12.5", "1,234.56") -> fen; null when it is not a price. */
+export function parseYuan(text: unknown): number | null {
+  const s = String(text ?? '')
+    .trim()
+    .replace(/,/g, '')
+  if (!/^\d{1,9}(\.\d{1,2})?$/.test(s)) return null
+  const [int = '0', frac = ''] = s.split('.')
+  return Number(int) * 100 + Number(frac.padEnd(2, '0'))
+}
+
+/** Yuan as a number or string (12.3, "12.30") -> integer fen, rounded half away from zero. */
+export function yuanToFen(amount: number | string): number {
+  const value = typeof amount === 'string' ? Number(amount.trim()) : amount
+  if (!Number.isFinite(value)) throw new RangeError(`not an amount: ${String(amount)}`)
+  // Work on the decimal string so 0.1 + 0.2 style float noise cannot shift a fen.
+  const [whole = '0', frac = ''] = Math.abs(value).toFixed(3).split('.')
+  const thousandths = Number(whole) * 1000 + Number(frac.padEnd(3, '0'))
+  const fen = Math.floor((thousandths + 5) / 10)
+  return value < 0 ? -fen : fen
+}

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     orders_auto_complete_days: int = 7
     orders_aftersale_window_days: int = 15
 
+    # Request bodies larger than this are refused (413); media uploads have their own limit.
+    max_body_bytes: int = 1024 * 1024
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from PIL import Image
 from pydantic import Field, StringConstraints, ValidationError
+from starlette.types import Message
 
 from shoplet.core.context import AppContext
 from shoplet.core.schemas import CleanText, RequestModel
@@ -193,3 +196,43 @@ async def test_names_and_addresses_are_stored_without_invisible_characters(
         f"{ADDRESSES}/{address.json()['id']}", params={"reveal": "true"}, headers=bearer(tokens)
     )
     assert (created.json()["recipient"], created.json()["detail"]) == ("张三", "深南大道 10000号")
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/api/v1/products", b"q=a\x01b"), ("/api/v1/products/by-barcode/69\x0012345678", b"")],
+)
+async def test_raw_control_characters_that_no_client_would_encode_are_refused(
+    app: FastAPI, ctx: AppContext, path: str, query: bytes
+) -> None:
+    """Straight ASGI: what a hand-written client sends without percent-encoding."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    before = await snapshot(ctx)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode("latin-1"),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"shoplet.test")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("shoplet.test", 80),
+        "state": {},
+    }
+
+    await app(scope, receive, send)
+
+    assert sent[0]["status"] == 422
+    assert json.loads(sent[1]["body"])["code"] == "request.invalid_characters"
+    assert await snapshot(ctx) == before

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import gc
 import importlib
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import compile_path
 
 from shoplet import __version__
 from shoplet.core.context import AppContext
 from shoplet.core.errors import install_error_handlers
+from shoplet.core.input_safety import InputSafetyMiddleware
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from shoplet.core.settings import Settings
 from shoplet.media import mount_media
@@ -125,8 +129,23 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         from shoplet.frontends import mount_frontends
 
         mount_frontends(app)
+    app.add_middleware(
+        InputSafetyMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        route_limits=_route_body_limits(app),
+    )
     app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=settings.access_log)
     return app
+
+
+def _route_body_limits(app: FastAPI) -> list[tuple[re.Pattern[str], int]]:
+    """Routes declaring their own ``max_body_size`` (media uploads), for the body limit."""
+    limits = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and route.max_body_size is not None and context.path:
+            limits.append((compile_path(context.path)[0], route.max_body_size))
+    return limits
 
 
 def _mount_ops(app: FastAPI, metrics: Metrics) -> None:

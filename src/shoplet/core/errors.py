@@ -134,12 +134,20 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     exc = cast(RequestValidationError, exc)
     errors = _jsonable_errors(exc.errors())
     malformed = any(e["type"] == "json_invalid" for e in errors)
-    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    characters = [e for e in errors if e["type"] == "invalid_characters"]
+    first = (characters or errors or [{"loc": [], "msg": "invalid request"}])[0]
     where = ".".join(str(p) for p in first["loc"])
+    if malformed:
+        code, title = "request.malformed_json", "Malformed request"
+    elif characters:
+        # core.input_safety: a control character in a request body string.
+        code, title = "request.invalid_characters", "Invalid characters"
+    else:
+        code, title = "request.invalid", "Invalid request"
     return problem_response(
         status=422,
-        code="request.malformed_json" if malformed else "request.invalid",
-        title="Malformed request" if malformed else "Invalid request",
+        code=code,
+        title=title,
         detail=f"{where}: {first['msg']}" if where else str(first["msg"]),
         instance=request.url.path,
         errors=errors,
@@ -151,6 +159,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     code = "http." + phrase.lower().replace(" ", "_").replace("-", "_")
+    if status == 413:  # a streamed body over its limit (FastAPI max_body_size)
+        code = "request.body_too_large"
     detail = exc.detail if isinstance(exc.detail, str) else phrase
     return problem_response(
         status=status,

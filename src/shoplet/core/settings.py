@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # last (oldest) key of SHOPLET_PII_KEYS.
     pii_index_key: SecretStr | None = None
 
+    # Request bodies larger than this are refused (413); media uploads have their own limit.
+    max_body_bytes: int = 1024 * 1024
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False

@@ -270,7 +270,6 @@ async def test_concurrent_creates_respect_the_limit_and_one_default(
         {"region_code": "44030a"},
         {"region_code": 440305},
         {"detail": "号" * 201},
-        {"detail": "line\nbreak"},
         {"postal_code": "5180"},
         {"tag": "t" * 17},
         {"is_default": "yes"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -322,3 +323,37 @@ async def test_staff_actions_out_of_order_are_illegal_transitions(
     )
     assert (response.status_code, response.json()["code"]) == (409, "orders.illegal_transition")
     assert await snapshot(ctx) == before
+
+
+async def test_concurrent_requests_never_claim_more_than_was_paid(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    sku_id = (await product(ctx, (5900, 10)))[1][0]
+    alice = await shopper(client)
+    order_no = await paid_order(client, ctx, alice, [(sku_id, 2)])  # 11800 paid
+
+    responses = await asyncio.gather(
+        *(
+            ask(client, alice, order_no, kind="refund_only", reason=f"r{i}", amount=3000)
+            for i in range(12)
+        )
+    )
+
+    outcomes = sorted((r.status_code, r.json().get("code")) for r in responses)
+    assert outcomes == [(201, None)] * 3 + [(409, "orders.aftersale_amount_exceeded")] * 9
+    row = await order_row(ctx, order_no)
+    assert (row.aftersale_claimed_total, row.refunded_total) == (9000, 0)
+    detail = await get_order(client, alice, order_no)
+    assert sum(a["amount"] for a in detail["aftersales"]) == 9000
+
+    # Closing a request releases its claim; refunding moves it from claimed to refunded.
+    first, second, third = (a["aftersale_no"] for a in detail["aftersales"])
+    await client.post(f"{ORDERS}/{order_no}/aftersales/{first}/cancel", headers=alice.headers)
+    approved = await approve(ctx, second)
+    assert approved.refund_no is not None
+    await complete_refund(app, ctx, approved.refund_no)
+    row = await order_row(ctx, order_no)
+    assert (row.aftersale_claimed_total, row.refunded_total) == (3000, 3000)
+    left = await ask(client, alice, order_no, kind="refund_only", reason="x", amount=5801)
+    assert (left.status_code, left.json()["available"]) == (409, 5800)
+    assert third

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Query
 
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId
 from shoplet.modules.cart import service
 from shoplet.modules.cart.errors import CartIdentityRequired
 from shoplet.modules.cart.repository import Owner
 from shoplet.modules.cart.schemas import (
     GUEST_TOKEN_PATTERN,
-    MAX_ID,
     Cart,
     CartCount,
     CartLineAdd,
@@ -33,8 +33,8 @@ from shoplet.modules.members.public import CurrentMember, OptionalMember
 
 router = APIRouter()
 
-SkuPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-ProductPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+SkuPath = PathId
+ProductPath = PathId
 
 
 async def _cart_owner(

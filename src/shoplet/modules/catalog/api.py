@@ -37,6 +37,7 @@ from shoplet.core.cache import to_json_bytes
 from shoplet.core.context import AppContext
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import cached_json
+from shoplet.core.params import PathId
 from shoplet.modules.catalog import service
 from shoplet.modules.catalog.errors import BarcodeNotFound, CategoryNotFound, ProductNotFound
 from shoplet.modules.catalog.schemas import (
@@ -243,9 +244,7 @@ async def get_product_by_barcode(
 @router.get(
     "/products/{product_id}", response_model=ProductDetail, responses=problem_responses(404)
 )
-async def get_product(
-    request: Request, product_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Response:
+async def get_product(request: Request, product_id: PathId) -> Response:
     """Product detail with specs, SKUs and their available stock."""
     ctx = _ctx(request)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from shoplet.core.schemas import Fen, Page, RequestModel, ResponseModel
+from shoplet.core.schemas import CleanText, Fen, Page, RequestModel, ResponseModel
 
 MAX_ID = 2**63 - 1
 ProductStatus = Literal["draft", "on_sale", "off_sale"]
@@ -22,14 +22,14 @@ ImageUrl = Annotated[
 ]
 # EAN-8, UPC-A, EAN-13 or GTIN-14.
 Barcode = Annotated[str, StringConstraints(pattern=r"^\d{8,14}$")]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Title = Annotated[CleanText, StringConstraints(min_length=1, max_length=100)]
 Subtitle = Annotated[str, StringConstraints(max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=20_000)]
-SpecName = Annotated[str, StringConstraints(min_length=1, max_length=20)]
-SpecText = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+SpecName = Annotated[CleanText, StringConstraints(min_length=1, max_length=20)]
+SpecText = Annotated[CleanText, StringConstraints(min_length=1, max_length=50)]
 Weight = Annotated[int, Field(ge=0, le=1_000_000, description="grams")]
 InitialStock = Annotated[int, Field(ge=0, le=10_000_000)]
-CategoryName = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+CategoryName = Annotated[CleanText, StringConstraints(min_length=1, max_length=50)]
 SortOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
 

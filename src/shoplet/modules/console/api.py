@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 
 from . import flashsale_api, routes_catalog, service, trade_api
 from .auth import CurrentStaff, EnrollingStaff, StaffIdentity, require_permission
 from .schemas import (
-    MAX_ID,
     AuditEntry,
     LoginRequest,
     MfaConfirm,
@@ -35,7 +35,7 @@ router = APIRouter(prefix="/console", tags=["console"], responses=problem_respon
 StaffManager = Annotated[StaffIdentity, Depends(require_permission("staff:manage"))]
 AuditReader = Annotated[StaffIdentity, Depends(require_permission("audit:read"))]
 PageLimit = Annotated[int, Query(ge=1, le=100)]
-StaffId = Annotated[int, Path(ge=1, le=MAX_ID)]
+StaffId = PathId
 
 
 def _token_response(issued: service.IssuedToken) -> TokenResponse:
@@ -136,7 +136,7 @@ async def reset_mfa(
 async def audit_log(
     _: AuditReader,
     session: DbSession,
-    staff_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    staff_id: QueryId = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: PageLimit = 50,

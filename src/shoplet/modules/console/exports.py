@@ -31,7 +31,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import structlog
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BeforeValidator, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,7 @@ from shoplet.core.errors import BadRequest, Conflict, NotFound, problem_response
 from shoplet.core.jobs import periodic
 from shoplet.core.money import yuan
 from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.params import PathId
 from shoplet.core.schemas import Page, RequestModel, ResponseModel
 from shoplet.core.security import mask_phone
 from shoplet.core.storage import get_storage
@@ -50,7 +51,6 @@ from shoplet.modules.orders import public as orders
 
 from .auth import StaffIdentity, record_audit, require_permission
 from .models import ExportJob
-from .schemas import MAX_ID
 
 log = structlog.get_logger("shoplet.console.exports")
 
@@ -540,7 +540,7 @@ async def stream_export(ctx: AppContext, file_key: str, parts: int) -> AsyncIter
 router = APIRouter()
 
 Exporter = Annotated[StaffIdentity, Depends(require_permission("orders:export"))]
-JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
+JobId = PathId
 
 
 @router.post(

@@ -184,6 +184,7 @@ _UPLOAD_BODY: dict[str, Any] = {
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 413),
     openapi_extra=_UPLOAD_BODY,
+    max_body_size=MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
 )
 async def upload_media(
     staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.catalog.public import (
@@ -26,16 +27,16 @@ from shoplet.modules.inventory import public as inventory
 from shoplet.modules.inventory.public import LedgerEntry
 
 from .auth import StaffIdentity, record_audit, require_permission
-from .schemas import MAX_ID, ProductStatusChange, StockAdjustment, StockLevelOut
+from .schemas import ProductStatusChange, StockAdjustment, StockLevelOut
 
 router = APIRouter()
 
 ProductReader = Annotated[StaffIdentity, Depends(require_permission("products:read"))]
 ProductWriter = Annotated[StaffIdentity, Depends(require_permission("products:write"))]
 StockAdjuster = Annotated[StaffIdentity, Depends(require_permission("stock:adjust"))]
-ProductId = Annotated[int, Path(ge=1, le=MAX_ID)]
-SkuId = Annotated[int, Path(ge=1, le=MAX_ID)]
-CategoryId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ProductId = PathId
+SkuId = PathId
+CategoryId = PathId
 
 
 def actor_of(staff: StaffIdentity) -> str:
@@ -96,7 +97,7 @@ async def list_products(
     *,
     q: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     product_status: Annotated[catalog.ProductStatus | None, Query(alias="status")] = None,
-    category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    category_id: QueryId = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ProductAdmin]:

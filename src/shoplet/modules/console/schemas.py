@@ -7,14 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.core.schemas import CleanText, RequestModel, ResponseModel
 
 RoleName = Literal["owner", "operator", "support"]
 # Bounds here only stop abuse (argon2 over a megabyte); the rules live in the service, so the CLI
 # and the API refuse the same things with the same codes.
 Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=False)]
-DisplayName = Annotated[str, StringConstraints(max_length=50)]
+DisplayName = Annotated[CleanText, StringConstraints(max_length=50)]
 OtpCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
 

@@ -20,6 +20,7 @@ from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import ShopletError, problem_response, problem_responses
 from shoplet.core.http_cache import PRIVATE_ROUTE, cached_json, private_json
+from shoplet.core.params import PathId
 from shoplet.modules.flashsale import buying
 from shoplet.modules.flashsale.runtime import runtime_of
 from shoplet.modules.flashsale.schemas import (
@@ -38,7 +39,7 @@ from shoplet.modules.members.public import CurrentMember
 
 router = APIRouter(tags=["flash-sales"])
 
-CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CampaignId = PathId
 _BUY_BODY = {
     "required": True,
     "content": {"application/json": {"schema": BuyRequest.model_json_schema()}},

@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.core.schemas import CleanText, RequestModel, ResponseModel
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Strict bodies refuse strings for datetimes; an ISO 8601 string with an offset is what clients
 # send, so these fields alone parse leniently (naive times are still refused).
 When = Annotated[AwareDatetime, Field(strict=False)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+Title = Annotated[CleanText, StringConstraints(min_length=1, max_length=60)]
 FlashPrice = Annotated[int, Field(ge=1, le=1_000_000_000, description="fen")]
 FlashStock = Annotated[int, Field(ge=1, le=1_000_000)]
 ShopperLimit = Annotated[int, Field(ge=1, le=99)]

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from shoplet.core.schemas import Phone, RequestModel, ResponseModel
+from shoplet.core.schemas import CleanText, Phone, RequestModel, ResponseModel
 from shoplet.core.security import PiiCipher, mask_name, mask_phone, mask_text
 from shoplet.modules.members.models import Address as AddressRow
 from shoplet.modules.members.models import Member as MemberRow
@@ -40,7 +40,7 @@ def _iso_date(value: object) -> object:
     return value
 
 
-Nickname = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)]
+Nickname = Annotated[CleanText, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)]
 
 
 def _no_dot_segments(value: str) -> str:
@@ -60,12 +60,14 @@ AvatarUrl = Annotated[
 Birthday = Annotated[date, BeforeValidator(_iso_date)]
 SmsCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 RefreshTokenText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Recipient = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)]
-RegionName = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)]
+Recipient = Annotated[CleanText, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)]
+RegionName = Annotated[
+    CleanText, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)
+]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
-Detail = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
+Detail = Annotated[CleanText, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=_PRINTABLE)]
+Tag = Annotated[CleanText, StringConstraints(min_length=1, max_length=16, pattern=_PRINTABLE)]
 
 
 def _reject_nulls(data: Any, fields: frozenset[str]) -> Any:

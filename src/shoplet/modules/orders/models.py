@@ -33,8 +33,10 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 class Order(Base):
     """One order. Amounts are the snapshot taken when it was placed (fen) and never recomputed;
-    ``refunded_total`` counts refunds that succeeded. ``address_encrypted`` is the JSON of the
-    address snapshot under ``ctx.pii`` (SM4-GCM); ``phone_index`` its phone's blind index."""
+    ``refunded_total`` counts refunds that succeeded; ``aftersale_claimed_total`` the amounts of
+    open after-sale requests (claimed by one conditional UPDATE, released when they close).
+    ``address_encrypted`` is the JSON of the address snapshot under ``ctx.pii`` (SM4-GCM);
+    ``phone_index`` its phone's blind index."""
 
     __tablename__ = "orders_order"
     __table_args__ = (
@@ -67,6 +69,7 @@ class Order(Base):
     discount_total: Mapped[int] = mapped_column(BigInteger)
     payable_total: Mapped[int] = mapped_column(BigInteger)
     refunded_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    aftersale_claimed_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     address_encrypted: Mapped[str] = mapped_column(Text)
     phone_index: Mapped[str] = mapped_column(String(64), index=True)
     region_code: Mapped[str] = mapped_column(String(12))

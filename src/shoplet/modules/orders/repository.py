@@ -297,12 +297,40 @@ async def transition_aftersale(
     return _rowcount(result) == 1
 
 
-async def lock_order(session: AsyncSession, order_id: int) -> None:
-    """Serialise after-sale requests of one order (their amounts share one limit)."""
-    stmt = select(Order.id).where(Order.id == order_id)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    await session.execute(stmt)
+async def claim_aftersale_amount(session: AsyncSession, order_id: int, amount: int) -> bool:
+    """Reserve ``amount`` of what is still refundable for a new after-sale request.
+
+    One conditional UPDATE: PostgreSQL re-checks the condition on the locked row, SQLite runs
+    writers one at a time, so concurrent requests can never claim more than was paid. The
+    claim also serialises the rest of the request (returnable units) on both databases."""
+    result = await session.execute(
+        update(Order)
+        .where(
+            Order.id == order_id,
+            Order.refunded_total + Order.aftersale_claimed_total + amount <= Order.payable_total,
+        )
+        .values(aftersale_claimed_total=Order.aftersale_claimed_total + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+async def release_aftersale_claim(session: AsyncSession, order_id: int, amount: int) -> None:
+    """An after-sale request closed (refunded, rejected, cancelled): its claim is released."""
+    await session.execute(
+        update(Order)
+        .where(Order.id == order_id)
+        .values(aftersale_claimed_total=Order.aftersale_claimed_total - amount)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def refund_headroom(session: AsyncSession, order_id: int) -> int:
+    """What may still be requested: paid minus refunded minus open claims."""
+    stmt = select(Order.payable_total - Order.refunded_total - Order.aftersale_claimed_total).where(
+        Order.id == order_id
+    )
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def open_aftersales(

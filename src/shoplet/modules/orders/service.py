@@ -1016,6 +1016,8 @@ async def _move_aftersale(
         values={**(values or {}), "updated_at": now},
     )
     if won:
+        if from_status in OPEN_AFTERSALE_STATUSES and to_status not in OPEN_AFTERSALE_STATUSES:
+            await repo.release_aftersale_claim(session, order.id, aftersale.amount)
         await repo.insert_events(
             session,
             [
@@ -1105,15 +1107,14 @@ async def request_aftersale(
         )
     if data.kind == "refund_only" and data.items:
         raise InvalidAfterSaleItems("a refund-only request takes no items")
-    # Requests of one order share one amount limit: take them one at a time.
-    await repo.lock_order(session, order.id)
-    aftersales = await repo.aftersales_for(session, [order.id])
-    open_amount = sum(a.amount for a in aftersales if a.status in OPEN_AFTERSALE_STATUSES)
-    available = order.payable_total - order.refunded_total - open_amount
-    if data.amount > available:
+    # Requests of one order share one amount limit: the claim is one conditional UPDATE on the
+    # order row (released when the request closes), which also serialises what follows.
+    if not await repo.claim_aftersale_amount(session, order.id, data.amount):
+        available = max(await repo.refund_headroom(session, order.id), 0)
         raise AfterSaleAmountExceeded(
-            f"at most {available} fen can still be requested", available=max(available, 0)
+            f"at most {available} fen can still be requested", available=available
         )
+    aftersales = await repo.aftersales_for(session, [order.id])
     items: list[dict[str, int]] = []
     if data.kind == "return_refund":
         lines = (await repo.lines_for(session, [order.id]))[order.id]

@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export SHOPLET_DATA_DIR ?= ./var
+# `make run` steps print one line each with their time; their output goes to $(SHOPLET_DATA_DIR)/log.
+STEP := tools/step.sh
+# Independent steps of `make run` (pip install, the two npm ci, then seed and the builds) in parallel.
+RUN_JOBS ?= 4
 
 .PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed worker migration contracts \
 	frontends frontends-test e2e-deps
@@ -14,12 +18,11 @@ FRONTEND_TEST_TARGETS :=
 -include mk/*.mk
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	@$(STEP) venv $(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $@
+	@$(STEP) pip-install $(BIN)/pip install --disable-pip-version-check -q -e .
+	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[dev]'
@@ -29,13 +32,19 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 migrate: install
-	$(BIN)/shoplet migrate
+	@$(STEP) migrate $(BIN)/shoplet migrate
 
 seed: migrate
-	$(BIN)/shoplet seed --if-empty
+	@$(STEP) --show seed $(BIN)/shoplet seed --if-empty
 
-run: seed frontends
-	$(BIN)/shoplet serve
+# Installs, migrations, the demo seed and the front-end builds (in parallel where they do not
+# depend on each other), with the time of each step; then the server and its URLs.
+run:
+	@echo "Shoplet: preparing (steps in parallel, logs in $(SHOPLET_DATA_DIR)/log/)"
+	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) seed frontends && \
+		ms=$$(( ($${EPOCHREALTIME/[.,]/} - start) / 1000 )) && \
+		printf '  ready to serve after %d.%ds\n' $$((ms / 1000)) $$(((ms % 1000) / 100))
+	@$(BIN)/shoplet serve
 
 frontends: $(FRONTEND_BUILD_TARGETS)
 

@@ -6,9 +6,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
+from shoplet.demo import PRODUCTS, ean13, run_seed, seed_catalog
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
-from shoplet.seed import PRODUCTS, ean13, run_seed, seed_catalog
 from tests.conftest import BackendDb, make_settings
 
 

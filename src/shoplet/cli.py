@@ -12,6 +12,14 @@ from shoplet.core.settings import Settings
 app = typer.Typer(help="Shoplet: e-commerce for mini programs.", no_args_is_help=True)
 
 
+def _configure_logging(settings: Settings) -> None:
+    """Commands that run Shoplet code outside ``create_app`` log at ``SHOPLET_LOG_LEVEL`` too
+    (structlog's own default would print every DEBUG line)."""
+    from shoplet.core.observability import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
 @app.command()
 def serve(
     role: Annotated[str, typer.Option(help="all | api | edge")] = "",
@@ -62,6 +70,7 @@ def migrate(revision: str = "head") -> None:
     from shoplet.core.migrate import upgrade
 
     settings = Settings()
+    _configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url, revision)
     print(f"migrated to {revision}")
@@ -70,12 +79,22 @@ def migrate(revision: str = "head") -> None:
 @app.command()
 def seed(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="only seed an empty shop")] = False,
+    history: Annotated[
+        bool, typer.Option(help="also a month of demo orders (embedded mode)")
+    ] = True,
 ) -> None:
-    """Load the demo catalog (products, images, stock) and demo accounts."""
-    from shoplet.seed import run_seed
-
+    """Load the demo catalog (products, images, stock), order history and demo accounts."""
     settings = Settings()
-    print(asyncio.run(run_seed(settings, only_if_empty=if_empty)))
+    if settings.env == "production":
+        typer.echo("error: shoplet seed writes demo data; it never runs in production", err=True)
+        raise typer.Exit(2)
+    if "log_level" not in settings.model_fields_set:
+        # The seed's own lines say what it did; the simulated shoppers' INFO logs would bury them.
+        settings = settings.model_copy(update={"log_level": "WARNING"})
+    _configure_logging(settings)
+    from shoplet.demo import run_seed
+
+    print(asyncio.run(run_seed(settings, only_if_empty=if_empty, history=history)))
 
 
 @app.command()
@@ -83,7 +102,9 @@ def worker() -> None:
     """Run the outbox relay and scheduled jobs without serving HTTP."""
     from shoplet.worker import run_worker
 
-    asyncio.run(run_worker(Settings()))
+    settings = Settings()
+    _configure_logging(settings)
+    asyncio.run(run_worker(settings))
 
 
 @app.command("create-staff")
@@ -100,6 +121,7 @@ def create_staff(
     from shoplet.modules.console.public import create_staff_account
 
     settings = Settings()
+    _configure_logging(settings)
     try:
         result = asyncio.run(
             create_staff_account(

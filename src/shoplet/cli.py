@@ -12,6 +12,17 @@ from shoplet.core.settings import Settings
 app = typer.Typer(help="Shoplet: e-commerce for mini programs.", no_args_is_help=True)
 
 
+def _environment() -> str:
+    """``SHOPLET_ENV`` as the settings read it (environment or ``.env``), nothing else validated."""
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class EnvOnly(BaseSettings):
+        model_config = SettingsConfigDict(**{**Settings.model_config, "extra": "ignore"})
+        env: str = "embedded"
+
+    return EnvOnly().env
+
+
 def _configure_logging(settings: Settings) -> None:
     """Commands that run Shoplet code outside ``create_app`` log at ``SHOPLET_LOG_LEVEL`` too
     (structlog's own default would print every DEBUG line)."""
@@ -84,10 +95,11 @@ def seed(
     ] = True,
 ) -> None:
     """Load the demo catalog (products, images, stock), order history and demo accounts."""
-    settings = Settings()
-    if settings.env == "production":
+    if _environment() == "production":
+        # Checked before the full settings, whose production checks would fail first otherwise.
         typer.echo("error: shoplet seed writes demo data; it never runs in production", err=True)
         raise typer.Exit(2)
+    settings = Settings()
     if "log_level" not in settings.model_fields_set:
         # The seed's own lines say what it did; the simulated shoppers' INFO logs would bury them.
         settings = settings.model_copy(update={"log_level": "WARNING"})

@@ -21,7 +21,7 @@ $(BIN)/python:
 	@$(STEP) venv $(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	@$(STEP) pip-install $(BIN)/pip install --disable-pip-version-check -q -e .
+	@$(STEP) pip-install $(BIN)/pip install --disable-pip-version-check --no-compile -q -e .
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed

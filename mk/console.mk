@@ -8,7 +8,7 @@ CONSOLE_SOURCES := $(shell find $(CONSOLE_DIR)/src $(CONSOLE_DIR)/public -type f
 
 # npm ci only when the lock file is newer than the installed tree.
 $(CONSOLE_DIR)/node_modules/.package-lock.json: $(CONSOLE_DIR)/package.json $(CONSOLE_DIR)/package-lock.json
-	@$(STEP) console-npm-ci npm --prefix $(CONSOLE_DIR) ci --no-audit --no-fund --loglevel=error
+	@$(STEP) console-npm-ci npm --prefix $(CONSOLE_DIR) ci --prefer-offline --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Rebuilt only when a source is newer than the last build. Vite only: the type check

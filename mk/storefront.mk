@@ -7,7 +7,7 @@ SF_INSTALLED := $(SF)/node_modules/.shoplet-installed
 
 # `npm ci` again whenever the lock file changes (or node_modules is missing).
 $(SF_INSTALLED): $(SF)/package.json $(SF)/package-lock.json
-	@$(STEP) storefront-npm-ci npm --prefix $(SF) ci --no-audit --no-fund
+	@$(STEP) storefront-npm-ci npm --prefix $(SF) ci --prefer-offline --no-audit --no-fund
 	@touch $@
 
 # Rebuild only when a source is newer than the build.

@@ -48,7 +48,7 @@ def serve(
     print(f"  storefront  {base}/")
     print(f"  console     {base}/console/")
     print(f"  API         {base}/api/v1/products")
-    print(f"  API docs    {base}/docs")
+    print(f"  API docs    {base}/docs  (ReDoc: {base}/redoc)")
     if server == "granian":
         from granian.constants import Interfaces
         from granian.server import Server

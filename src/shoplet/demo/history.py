@@ -74,9 +74,8 @@ async def _demo_skus(ctx: AppContext) -> list[tuple[int, int]]:
 async def seed_order_history(settings: Settings, *, now: datetime | None = None) -> HistorySummary:
     """Shoppers sign in, buy, pay (WeChat Pay simulator), cancel, confirm receipt and ask for
     refunds through the real API; staff ship and handle after-sales through ``orders.public``;
-    then orders and payments move each order into the past (their seed-only
-    ``backdate_for_demo``) and the orders completion job finishes what is due. Needs the embedded
-    WeChat simulators."""
+    then ``backdate`` moves each order into the past (in bulk SQL) and the orders completion job
+    finishes what is due. Needs the embedded WeChat simulators."""
     started = time.perf_counter()
     summary = HistorySummary()
     if not settings.is_embedded:

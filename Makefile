@@ -17,8 +17,12 @@ FRONTEND_BUILD_TARGETS :=
 FRONTEND_TEST_TARGETS :=
 -include mk/*.mk
 
+# A venv without ensurepip's byte-compiled pip: pip comes from the host's pip (>= 22.3, which has
+# --python) from the warm cache, else from ensurepip.
 $(BIN)/python:
-	@$(STEP) venv $(PYTHON) -m venv $(VENV)
+	@$(STEP) venv bash -c '$(PYTHON) -m venv --without-pip $(VENV) && \
+		{ $(PYTHON) -m pip --python $(BIN)/python install --no-compile -q pip || \
+		  $(BIN)/python -m ensurepip -q; }'
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@$(STEP) pip-install $(BIN)/pip install --disable-pip-version-check --no-compile -q -e .
@@ -39,6 +43,8 @@ seed: migrate
 
 # Installs, migrations, the demo seed and the front-end builds (in parallel where they do not
 # depend on each other), with the time of each step; then the server and its URLs.
+# Text logs for a person at a terminal (JSON stays the default for servers); set it to override.
+run: export SHOPLET_LOG_JSON ?= false
 run:
 	@echo "Shoplet: preparing (steps in parallel, logs in $(SHOPLET_DATA_DIR)/log/)"
 	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) seed frontends && \

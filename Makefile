@@ -9,7 +9,8 @@ STEP := tools/step.sh
 # Independent steps of `make run` (pip install, the two npm ci, then seed and the builds) in parallel.
 RUN_JOBS ?= 4
 
-.PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed worker migration contracts \
+.PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed seed-catalog worker \
+	migration contracts \
 	frontends frontends-test e2e-deps
 
 # Front ends add themselves here (mk/*.mk): build targets for `make run`, test targets for `make test`.
@@ -41,16 +42,21 @@ migrate: install
 seed: migrate
 	@$(STEP) --show seed $(BIN)/shoplet seed --if-empty
 
-# Installs, migrations, the demo seed and the front-end builds (in parallel where they do not
-# depend on each other), with the time of each step; then the server and its URLs.
+# `make run` seeds the catalog before serving; the demo orders fill in once the server is up.
+seed-catalog: migrate
+	@$(STEP) --show seed-catalog $(BIN)/shoplet seed --if-empty --no-history
+
+# Installs, migrations, the demo catalog and the front-end builds (in parallel where they do not
+# depend on each other), with the time of each step; then the server and its URLs, while the demo
+# order history (a month of orders placed through the API) fills in behind it.
 # Text logs for a person at a terminal (JSON stays the default for servers); set it to override.
 run: export SHOPLET_LOG_JSON ?= false
 run:
 	@echo "Shoplet: preparing (steps in parallel, logs in $(SHOPLET_DATA_DIR)/log/)"
-	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) seed frontends && \
+	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) seed-catalog frontends && \
 		ms=$$(( ($${EPOCHREALTIME/[.,]/} - start) / 1000 )) && \
 		printf '  ready to serve after %d.%ds\n' $$((ms / 1000)) $$(((ms % 1000) / 100))
-	@$(BIN)/shoplet serve
+	@$(BIN)/shoplet serve --demo-history
 
 frontends: $(FRONTEND_BUILD_TARGETS)
 

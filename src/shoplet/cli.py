@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shoplet.core.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from shoplet.core.context import AppContext
 
 app = typer.Typer(help="Shoplet: e-commerce for mini programs.", no_args_is_help=True)
 
@@ -36,6 +44,13 @@ def serve(
     role: Annotated[str, typer.Option(help="all | api | edge")] = "",
     workers: Annotated[int, typer.Option(help="server worker processes")] = 1,
     server: Annotated[str, typer.Option(help="uvicorn | granian")] = "uvicorn",
+    demo_history: Annotated[
+        bool,
+        typer.Option(
+            "--demo-history",
+            help="embedded: seed the demo orders in the background if the shop has none",
+        ),
+    ] = False,
 ) -> None:
     """Serve the API (and, embedded, the front ends and the in-process worker)."""
     import os
@@ -43,12 +58,10 @@ def serve(
     if role:
         os.environ["SHOPLET_ROLE"] = role
     settings = Settings()
-    base = f"http://{settings.host}:{settings.port}"
-    print(f"Shoplet {settings.env} on {base}")
-    print(f"  storefront  {base}/")
-    print(f"  console     {base}/console/")
-    print(f"  API         {base}/api/v1/products")
-    print(f"  API docs    {base}/docs  (ReDoc: {base}/redoc)")
+    if demo_history and settings.is_embedded and workers == 1 and server == "uvicorn":
+        _serve_with_demo_history(settings)
+        return
+    _print_urls(settings)
     if server == "granian":
         from granian.constants import Interfaces
         from granian.server import Server
@@ -75,6 +88,66 @@ def serve(
     )
 
 
+def _print_urls(settings: Settings) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"Shoplet {settings.env} on {base}")
+    print(f"  storefront  {base}/")
+    print(f"  console     {base}/console/")
+    print(f"  API         {base}/api/v1/products")
+    print(f"  API docs    {base}/docs  (ReDoc: {base}/redoc)")
+
+
+def _serve_with_demo_history(settings: Settings) -> None:
+    """``make run``: serve at once while ``shoplet seed --history-only`` places the demo orders
+    (through the API, with its own WeChat Pay simulator) in a child process; the in-process
+    worker starts when it is done, so it never handles the child's payments with this process's
+    simulator. SQLite in WAL mode takes both writers."""
+    from contextlib import asynccontextmanager
+
+    import uvicorn
+
+    from shoplet.app import create_app
+    from shoplet.worker import start_in_process
+
+    app = create_app(settings.model_copy(update={"run_worker_in_process": False}))
+    lifespan = app.router.lifespan_context
+
+    async def history_then_worker(ctx: AppContext) -> None:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "shoplet.cli", "seed", "--history-only"
+        )
+        await child.wait()
+        if settings.run_worker_in_process:
+            stops.append(await start_in_process(ctx))
+
+    stops: list[Callable[[], Awaitable[None]]] = []
+
+    @asynccontextmanager
+    async def with_history(app_: FastAPI) -> AsyncIterator[None]:
+        async with lifespan(app_):
+            task = asyncio.create_task(history_then_worker(app_.state.ctx))
+            try:
+                yield
+            finally:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+                for stop in stops:
+                    await stop()
+
+    app.router.lifespan_context = with_history
+    _print_urls(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
 @app.command()
 def migrate(revision: str = "head") -> None:
     """Bring the database schema to ``revision`` (default: head)."""
@@ -93,6 +166,10 @@ def seed(
     history: Annotated[
         bool, typer.Option(help="also a month of demo orders (embedded mode)")
     ] = True,
+    history_only: Annotated[
+        bool,
+        typer.Option("--history-only", help="only the demo orders, if the shop has none yet"),
+    ] = False,
 ) -> None:
     """Load the demo catalog (products, images, stock), order history and demo accounts."""
     if _environment() == "production":
@@ -104,6 +181,12 @@ def seed(
         # The seed's own lines say what it did; the simulated shoppers' INFO logs would bury them.
         settings = settings.model_copy(update={"log_level": "WARNING"})
     _configure_logging(settings)
+    if history_only:
+        from shoplet.demo import seed_order_history
+
+        summary = asyncio.run(seed_order_history(settings, only_if_no_orders=True))
+        print(summary.line(), flush=True)
+        return
     from shoplet.demo import run_seed
 
     print(asyncio.run(run_seed(settings, only_if_empty=if_empty, history=history)))

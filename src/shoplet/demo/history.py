@@ -71,11 +71,14 @@ async def _demo_skus(ctx: AppContext) -> list[tuple[int, int]]:
                 return sorted(out)
 
 
-async def seed_order_history(settings: Settings, *, now: datetime | None = None) -> HistorySummary:
+async def seed_order_history(
+    settings: Settings, *, now: datetime | None = None, only_if_no_orders: bool = False
+) -> HistorySummary:
     """Shoppers sign in, buy, pay (WeChat Pay simulator), cancel, confirm receipt and ask for
     refunds through the real API; staff ship and handle after-sales through ``orders.public``;
     then ``backdate`` moves each order into the past (in bulk SQL) and the orders completion job
-    finishes what is due. Needs the embedded WeChat simulators."""
+    finishes what is due. Needs the embedded WeChat simulators. ``only_if_no_orders``: skipped
+    when the shop already has an order."""
     started = time.perf_counter()
     summary = HistorySummary()
     if not settings.is_embedded:
@@ -96,6 +99,14 @@ async def seed_order_history(settings: Settings, *, now: datetime | None = None)
         if simulator is None:
             summary.skipped = "the WeChat Pay simulator is not running"
             return summary
+        if only_if_no_orders:
+            async with ctx.sessionmaker() as session:
+                existing, _ = await orders.list_orders_admin(
+                    session, ctx.pii, status=None, q=None, cursor=None, limit=1
+                )
+            if existing:
+                summary.skipped = "the shop already has orders"
+                return summary
         now = now or utcnow()
         transport = httpx.ASGITransport(app=app, client=("198.51.100.20", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://seed.shoplet") as client:

@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export SHOPLET_DATA_DIR ?= ./var
+# `make run` steps print one line each with their time; their output goes to $(SHOPLET_DATA_DIR)/log.
+STEP := tools/step.sh
+# Independent steps of `make run` (pip install, the two npm ci, then seed and the builds) in parallel.
+RUN_JOBS ?= 4
 
-.PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed worker migration contracts \
+.PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed seed-catalog worker \
+	migration contracts \
 	frontends frontends-test e2e-deps
 
 # Front ends add themselves here (mk/*.mk): build targets for `make run`, test targets for `make test`.
@@ -13,13 +18,16 @@ FRONTEND_BUILD_TARGETS :=
 FRONTEND_TEST_TARGETS :=
 -include mk/*.mk
 
+# A venv without ensurepip's byte-compiled pip: pip comes from the host's pip (>= 22.3, which has
+# --python) from the warm cache, else from ensurepip.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	@$(STEP) venv bash -c '$(PYTHON) -m venv --without-pip $(VENV) && \
+		{ $(PYTHON) -m pip --python $(BIN)/python install --no-compile -q pip || \
+		  $(BIN)/python -m ensurepip -q; }'
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $@
+	@$(STEP) pip-install $(BIN)/pip install --disable-pip-version-check --no-compile -q -e .
+	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[dev]'
@@ -29,13 +37,26 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 migrate: install
-	$(BIN)/shoplet migrate
+	@$(STEP) migrate $(BIN)/shoplet migrate
 
 seed: migrate
-	$(BIN)/shoplet seed --if-empty
+	@$(STEP) --show seed $(BIN)/shoplet seed --if-empty
 
-run: seed frontends
-	$(BIN)/shoplet serve
+# `make run` seeds the catalog before serving; the demo orders fill in once the server is up.
+seed-catalog: migrate
+	@$(STEP) --show seed-catalog $(BIN)/shoplet seed --if-empty --no-history
+
+# Installs, migrations, the demo catalog and the front-end builds (in parallel where they do not
+# depend on each other), with the time of each step; then the server and its URLs, while the demo
+# order history (a month of orders placed through the API) fills in behind it.
+# Text logs for a person at a terminal (JSON stays the default for servers); set it to override.
+run: export SHOPLET_LOG_JSON ?= false
+run:
+	@echo "Shoplet: preparing (steps in parallel, logs in $(SHOPLET_DATA_DIR)/log/)"
+	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) seed-catalog frontends && \
+		ms=$$(( ($${EPOCHREALTIME/[.,]/} - start) / 1000 )) && \
+		printf '  ready to serve after %d.%ds\n' $$((ms / 1000)) $$(((ms % 1000) / 100))
+	@$(BIN)/shoplet serve --demo-history
 
 frontends: $(FRONTEND_BUILD_TARGETS)
 

@@ -4,7 +4,7 @@
    (else the ``SHOPLET_TEST_*`` URLs, on a ``<name>_bench`` database) are set and answer;
    SQLite otherwise. The output says which.
 2. Fresh schema (Alembic when migrations exist, else ``metadata.create_all``), then the demo
-   seed (``shoplet.seed.run_seed``); catalog rows are skipped with the reason if it is missing.
+   seed (``shoplet.demo.run_seed``); catalog rows are skipped with the reason if it is missing.
 3. In process (httpx ASGI transport, no server): every scenario prepares its request, and the
    SQL statements per request are counted with a SQLAlchemy ``before_cursor_execute`` listener.
 4. Over loopback: each server stack (uvicorn+uvloop+httptools / granian, 1 and 2 workers) serves
@@ -274,7 +274,7 @@ def _missing_tables(sync: Any, metadata: Any) -> list[str]:
 
 async def seed(backend: Backend) -> str:
     try:
-        from shoplet.seed import run_seed
+        from shoplet.demo import run_seed
 
         # The catalog only: the rows read the catalog, and the demo order history (placed
         # through the API) would make every run slower without changing what they measure.

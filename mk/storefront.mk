@@ -8,12 +8,12 @@ SF_INSTALLED := $(SF)/node_modules/.shoplet-installed
 
 # `npm ci` again whenever the lock file changes (or node_modules is missing).
 $(SF_INSTALLED): $(SF)/package.json $(SF)/package-lock.json
-	cd $(SF) && npm ci --no-audit --no-fund
-	touch $@
+	@$(STEP) storefront-npm-ci npm --prefix $(SF) ci --prefer-offline --no-audit --no-fund
+	@touch $@
 
 # Rebuild only when a source is newer than the build.
 $(SF)/dist/build/h5/index.html: $(SF_INSTALLED) $(SF_SOURCES)
-	cd $(SF) && npx uni build
+	@$(STEP) storefront-build bash -c 'cd $(SF) && npx uni build'
 
 $(SF)/dist/build/mp-weixin/app.json: $(SF_INSTALLED) $(SF_SOURCES)
 	cd $(SF) && npx uni build -p mp-weixin

@@ -6,9 +6,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
+from shoplet.demo import PRODUCTS, ean13, run_seed, seed_catalog
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
-from shoplet.seed import PRODUCTS, ean13, run_seed, seed_catalog
 from tests.conftest import BackendDb, make_settings
 
 
@@ -108,3 +108,38 @@ async def test_run_seed_only_if_empty_is_safe_twice(
     async with ctx.sessionmaker() as s:
         assert len(await all_admin_products(s)) == len(PRODUCTS)
     assert len(list((settings.media_dir / "products").iterdir())) > len(PRODUCTS) * 2
+
+
+def test_seed_refuses_production_and_writes_nothing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from shoplet.cli import app
+
+    db = tmp_path / "prod.db"
+    result = CliRunner().invoke(
+        app,
+        ["seed"],
+        env={
+            "SHOPLET_ENV": "production",
+            "SHOPLET_DATA_DIR": str(tmp_path / "data"),
+            "SHOPLET_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        },
+    )
+    assert result.exit_code == 2
+    assert "never runs in production" in result.output
+    assert not db.exists()
+    assert not (tmp_path / "data").exists()
+
+
+def test_no_public_api_carries_a_demo_helper() -> None:
+    import importlib
+
+    from shoplet.modules import MODULES
+
+    for name in MODULES:
+        try:
+            public = importlib.import_module(f"shoplet.modules.{name}.public")
+        except ModuleNotFoundError:
+            continue
+        exported = [n for n in getattr(public, "__all__", dir(public)) if "demo" in n.lower()]
+        assert exported == [], f"{name}.public exports {exported}"

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import gc
 import importlib
+import importlib.resources
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
 from fastapi.routing import APIRoute, iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import compile_path
+from starlette.staticfiles import StaticFiles
 
 from shoplet import __version__
 from shoplet.core.context import AppContext
@@ -28,6 +36,10 @@ from shoplet.media import mount_media
 from shoplet.modules import MODULES
 
 log = structlog.get_logger("shoplet.app")
+
+# Files the API serves itself (favicon); Swagger UI and ReDoc come from the fastapi-offline wheel.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+DOCS_ASSETS_URL = "/static/docs"
 
 # Business modules (``shoplet.modules.MODULES``) mount their ``api.router`` under /api/v1.
 # Roles (DESIGN.md): "edge" serves only the flash-sale routes.
@@ -114,9 +126,13 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         version=__version__,
         summary="Open-source e-commerce for mini programs: storefront, console and open API.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     _mount_ops(app, metrics)
+    mount_docs(app)
+    _mount_favicon(app)
     for router in _module_routers(modules):
         app.include_router(router, prefix="/api/v1")
     mount_media(app, settings)
@@ -180,3 +196,53 @@ def _mount_ops(app: FastAPI, metrics: Metrics) -> None:
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def mount_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` with their scripts and styles served from the
+    installed fastapi-offline package under ``/static/docs``: no third-party host, so the pages
+    work offline and behind a firewall. Every docs route is set up here, and only here."""
+    assets = importlib.resources.files("fastapi_offline") / "static"
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=str(assets)), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+    oauth2_redirect_url = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=f"{root}{oauth2_redirect_url}",
+            swagger_js_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}/favicon.ico",
+            # No badge that sends the schema to the public validator.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get(oauth2_redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{DOCS_ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}/favicon.ico",
+            with_google_fonts=False,
+        )
+
+
+def _mount_favicon(app: FastAPI) -> None:
+    """``/favicon.ico`` for the API root, the docs and the front ends (which may link it)."""
+    icon = STATIC_DIR / "favicon.ico"
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(
+            icon, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
+        )

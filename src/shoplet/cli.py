@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from shoplet.core.config_check import EXIT_CONFIG, config_problems, exit_on_problems, report
 from shoplet.core.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from shoplet.core.context import AppContext
 
 app = typer.Typer(help="Shoplet: e-commerce for mini programs.", no_args_is_help=True)
 
@@ -38,11 +45,37 @@ def checked_settings() -> Settings:
     return settings
 
 
+def _environment() -> str:
+    """``SHOPLET_ENV`` as the settings read it (environment or ``.env``), nothing else validated."""
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class EnvOnly(BaseSettings):
+        model_config = SettingsConfigDict(**{**Settings.model_config, "extra": "ignore"})
+        env: str = "embedded"
+
+    return EnvOnly().env
+
+
+def _configure_logging(settings: Settings) -> None:
+    """Commands that run Shoplet code outside ``create_app`` log at ``SHOPLET_LOG_LEVEL`` too
+    (structlog's own default would print every DEBUG line)."""
+    from shoplet.core.observability import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
 @app.command()
 def serve(
     role: Annotated[str, typer.Option(help="all | api | edge")] = "",
     workers: Annotated[int, typer.Option(help="server worker processes")] = 1,
     server: Annotated[str, typer.Option(help="uvicorn | granian")] = "uvicorn",
+    demo_history: Annotated[
+        bool,
+        typer.Option(
+            "--demo-history",
+            help="embedded: seed the demo orders in the background if the shop has none",
+        ),
+    ] = False,
 ) -> None:
     """Serve the API (and, embedded, the front ends and the in-process worker)."""
     import os
@@ -50,12 +83,10 @@ def serve(
     if role:
         os.environ["SHOPLET_ROLE"] = role
     settings = checked_settings()
-    base = f"http://{settings.host}:{settings.port}"
-    print(f"Shoplet {settings.env} on {base}")
-    print(f"  storefront  {base}/")
-    print(f"  console     {base}/console/")
-    print(f"  API         {base}/api/v1/products")
-    print(f"  API docs    {base}/docs")
+    if demo_history and settings.is_embedded and workers == 1 and server == "uvicorn":
+        _serve_with_demo_history(settings)
+        return
+    _print_urls(settings)
     if server == "granian":
         from granian.constants import Interfaces
         from granian.server import Server
@@ -82,12 +113,73 @@ def serve(
     )
 
 
+def _print_urls(settings: Settings) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"Shoplet {settings.env} on {base}")
+    print(f"  storefront  {base}/")
+    print(f"  console     {base}/console/")
+    print(f"  API         {base}/api/v1/products")
+    print(f"  API docs    {base}/docs  (ReDoc: {base}/redoc)")
+
+
+def _serve_with_demo_history(settings: Settings) -> None:
+    """``make run``: serve at once while ``shoplet seed --history-only`` places the demo orders
+    (through the API, with its own WeChat Pay simulator) in a child process; the in-process
+    worker starts when it is done, so it never handles the child's payments with this process's
+    simulator. SQLite in WAL mode takes both writers."""
+    from contextlib import asynccontextmanager
+
+    import uvicorn
+
+    from shoplet.app import create_app
+    from shoplet.worker import start_in_process
+
+    app = create_app(settings.model_copy(update={"run_worker_in_process": False}))
+    lifespan = app.router.lifespan_context
+
+    async def history_then_worker(ctx: AppContext) -> None:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "shoplet.cli", "seed", "--history-only"
+        )
+        await child.wait()
+        if settings.run_worker_in_process:
+            stops.append(await start_in_process(ctx))
+
+    stops: list[Callable[[], Awaitable[None]]] = []
+
+    @asynccontextmanager
+    async def with_history(app_: FastAPI) -> AsyncIterator[None]:
+        async with lifespan(app_):
+            task = asyncio.create_task(history_then_worker(app_.state.ctx))
+            try:
+                yield
+            finally:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+                for stop in stops:
+                    await stop()
+
+    app.router.lifespan_context = with_history
+    _print_urls(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
 @app.command()
 def migrate(revision: str = "head") -> None:
     """Bring the database schema to ``revision`` (default: head)."""
     from shoplet.core.migrate import upgrade
 
     settings = checked_settings()
+    _configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url, revision)
     print(f"migrated to {revision}")
@@ -96,15 +188,33 @@ def migrate(revision: str = "head") -> None:
 @app.command()
 def seed(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="only seed an empty shop")] = False,
+    history: Annotated[
+        bool, typer.Option(help="also a month of demo orders (embedded mode)")
+    ] = True,
+    history_only: Annotated[
+        bool,
+        typer.Option("--history-only", help="only the demo orders, if the shop has none yet"),
+    ] = False,
 ) -> None:
-    """Load the demo catalog (products, images, stock) and demo accounts."""
-    from shoplet.seed import run_seed
-
+    """Load the demo catalog (products, images, stock), order history and demo accounts."""
+    if _environment() == "production":
+        # Checked before the full settings, whose production checks would fail first otherwise.
+        typer.echo("error: shoplet seed writes demo data; it never runs in production", err=True)
+        raise typer.Exit(2)
     settings = checked_settings()
-    if not settings.is_embedded:
-        print("shoplet seed: the demo data is for embedded mode, not production", file=sys.stderr)
-        raise typer.Exit(EXIT_CONFIG)
-    print(asyncio.run(run_seed(settings, only_if_empty=if_empty)))
+    if "log_level" not in settings.model_fields_set:
+        # The seed's own lines say what it did; the simulated shoppers' INFO logs would bury them.
+        settings = settings.model_copy(update={"log_level": "WARNING"})
+    _configure_logging(settings)
+    if history_only:
+        from shoplet.demo import seed_order_history
+
+        summary = asyncio.run(seed_order_history(settings, only_if_no_orders=True))
+        print(summary.line(), flush=True)
+        return
+    from shoplet.demo import run_seed
+
+    print(asyncio.run(run_seed(settings, only_if_empty=if_empty, history=history)))
 
 
 @app.command()
@@ -112,7 +222,9 @@ def worker() -> None:
     """Run the outbox relay and scheduled jobs without serving HTTP."""
     from shoplet.worker import run_worker
 
-    asyncio.run(run_worker(checked_settings()))
+    settings = checked_settings()
+    _configure_logging(settings)
+    asyncio.run(run_worker(settings))
 
 
 @app.command("create-staff")
@@ -129,6 +241,7 @@ def create_staff(
     from shoplet.modules.console.public import create_staff_account
 
     settings = checked_settings()
+    _configure_logging(settings)
     try:
         result = asyncio.run(
             create_staff_account(

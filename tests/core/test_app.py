@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import httpx
 
 
@@ -49,3 +51,40 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Shoplet API"
+
+
+async def _page_assets(client: httpx.AsyncClient, path: str) -> list[str]:
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    # Every URL in the page is on this server: no CDN, no web fonts, no public validator.
+    assert not re.search(r"(?:src|href)=[\"']?(?:https?:)?//", html), html
+    assert "cdn." not in html
+    assert "fonts.googleapis" not in html
+    return re.findall(r"(?:src|href)=[\"']?(/[^\"' >]+)", html) + re.findall(
+        r"url: '([^']+)'", html
+    )
+
+
+async def test_swagger_ui_and_redoc_are_served_offline(client: httpx.AsyncClient) -> None:
+    swagger = await _page_assets(client, "/docs")
+    redoc = await _page_assets(client, "/redoc")
+    assert "/static/docs/swagger-ui-bundle.js" in swagger
+    assert "/static/docs/swagger-ui.css" in swagger
+    assert "/static/docs/redoc.standalone.js" in redoc
+    for url in {*swagger, *redoc}:
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        assert asset.content, url
+    assert "validatorUrl" in (await client.get("/docs")).text
+    redirect = await client.get("/docs/oauth2-redirect")
+    assert redirect.status_code == 200
+
+
+async def test_favicon(client: httpx.AsyncClient) -> None:
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # ICO header
+    assert response.headers["cache-control"].startswith("public")

@@ -1,4 +1,4 @@
-"""The demo order history of ``shoplet seed`` (seed.py): real orders, moved into the past."""
+"""The demo order history of ``shoplet seed`` (shoplet.demo): real orders, moved into the past."""
 
 from __future__ import annotations
 
@@ -11,16 +11,12 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.jobs import run_job
 from shoplet.core.settings import Settings
+from shoplet.demo.accounts import DEMO_OWNER_PASSWORD, DEMO_OWNER_USERNAME, seed_demo_owner
+from shoplet.demo.catalog import seed_catalog
+from shoplet.demo.history import seed_order_history
 from shoplet.modules.console.models import Staff
 from shoplet.modules.orders import public as orders
 from shoplet.modules.payments import public as payments
-from shoplet.seed import (
-    DEMO_OWNER_PASSWORD,
-    DEMO_OWNER_USERNAME,
-    seed_catalog,
-    seed_demo_owner,
-    seed_order_history,
-)
 from tests.conftest import snapshot
 from tests.modules.console.conftest import bearer, login, token_for
 

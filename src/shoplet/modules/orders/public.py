@@ -43,7 +43,6 @@ from shoplet.modules.orders.schemas import (
 )
 from shoplet.modules.orders.service import (
     approve_aftersale,
-    backdate_for_demo,
     confirm_return_received,
     count_export_rows,
     create_order,
@@ -98,7 +97,6 @@ __all__ = [
     "TimelineEntry",
     "TopProduct",
     "approve_aftersale",
-    "backdate_for_demo",
     "confirm_return_received",
     "count_export_rows",
     "create_order",

@@ -356,32 +356,3 @@ async def list_aftersales(
 
 
 # -- demo seed only --------------------------------------------------------------------------
-
-
-async def set_order_times(session: AsyncSession, order_id: int, values: Mapping[str, Any]) -> None:
-    await session.execute(
-        update(Order)
-        .where(Order.id == order_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def set_event_time(session: AsyncSession, event_id: int, created_at: datetime) -> None:
-    await session.execute(
-        update(OrderEvent)
-        .where(OrderEvent.id == event_id)
-        .values(created_at=created_at)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def set_aftersale_times(
-    session: AsyncSession, aftersale_id: int, *, created_at: datetime, updated_at: datetime
-) -> None:
-    await session.execute(
-        update(AfterSale)
-        .where(AfterSale.id == aftersale_id)
-        .values(created_at=created_at, updated_at=updated_at)
-        .execution_options(synchronize_session=False)
-    )

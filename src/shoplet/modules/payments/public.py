@@ -54,7 +54,6 @@ from shoplet.modules.payments.schemas import (
 )
 from shoplet.modules.payments.service import (
     amounts_for_order,
-    backdate_for_demo,
     close_for_order,
     get_reconciliation,
     install_runtime,
@@ -89,7 +88,6 @@ __all__ = [
     "RefundExceedsPaid",
     "RefundInfo",
     "amounts_for_order",
-    "backdate_for_demo",
     "close_for_order",
     "get_reconciliation",
     "payments_for_order",

@@ -5,7 +5,7 @@ one row lock is :func:`lock_paid_payments`, taken in id order before money is co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Insert, exists, func, select, update
@@ -489,38 +489,3 @@ async def save_reconciliation(
 
 
 # --- demo seed only ------------------------------------------------------------------------
-
-
-def _shift(row: Any, columns: Sequence[str], by: timedelta) -> None:
-    for name in columns:
-        value = getattr(row, name)
-        if value is not None:
-            setattr(row, name, value + by)
-
-
-async def shift_payment_times(session: AsyncSession, payment_id: int, by: timedelta) -> None:
-    """A payment's timestamps and those of its own events (not its refunds')."""
-    payment = await session.get(Payment, payment_id, populate_existing=True)
-    if payment is None:
-        return
-    _shift(payment, ("prepaid_at", "paid_at", "expires_at", "created_at", "updated_at"), by)
-    events = await session.scalars(
-        select(PaymentEvent).where(
-            PaymentEvent.payment_id == payment_id, PaymentEvent.refund_id.is_(None)
-        )
-    )
-    for event in events:
-        _shift(event, ("created_at",), by)
-    await session.flush()
-
-
-async def shift_refund_times(session: AsyncSession, refund_id: int, by: timedelta) -> None:
-    refund = await session.get(Refund, refund_id, populate_existing=True)
-    if refund is None:
-        return
-    _shift(refund, ("submitted_at", "succeeded_at", "created_at", "updated_at"), by)
-    for event in await session.scalars(
-        select(PaymentEvent).where(PaymentEvent.refund_id == refund_id)
-    ):
-        _shift(event, ("created_at",), by)
-    await session.flush()

@@ -1165,24 +1165,3 @@ async def refunds_for_order(session: AsyncSession, order_no: str) -> list[Refund
         )
         for r in await repo.list_refunds(session, order_no)
     ]
-
-
-# --- demo seed only ------------------------------------------------------------------------
-
-
-async def backdate_for_demo(
-    session: AsyncSession,
-    order_no: str,
-    *,
-    paid_at: datetime,
-    refunded_at: datetime | None = None,
-) -> None:
-    """Seed only (the demo order history of ``shoplet seed``), never for real payments: move the
-    order's payments that succeeded just now, with their event history, so that they succeeded
-    at ``paid_at``; and its refunds so that they were asked for at ``refunded_at``."""
-    for payment in await repo.list_payments(session, order_no):
-        if payment.paid_at is not None:
-            await repo.shift_payment_times(session, payment.id, paid_at - payment.paid_at)
-    if refunded_at is not None:
-        for refund in await repo.list_refunds(session, order_no):
-            await repo.shift_refund_times(session, refund.id, refunded_at - refund.created_at)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.core.events import Event, OutboxEvent, publish, subscriber
 from shoplet.worker import load_module_tasks, run_worker
 from tests.conftest import TEST_PII_KEY, TEST_SECRET
@@ -45,7 +45,7 @@ async def pong(event: Event, session: AsyncSession) -> None:
 
 
 async def publish_committed(ctx: AppContext, type: str) -> str:
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         return await publish(session, type, {"hello": "worker"})
 
 

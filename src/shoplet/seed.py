@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, create_sessionmaker, session_scope, utcnow
+from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work, utcnow
 from shoplet.core.errors import ShopletError
 from shoplet.core.jobs import run_job
 from shoplet.core.settings import Settings
@@ -1176,7 +1176,7 @@ async def _fulfil(
         if plan.shipped_at is None:
             continue
         carrier, prefix = CARRIERS[index % len(CARRIERS)]
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             await orders.ship_order(
                 session,
                 order_no=plan.order_no,
@@ -1216,7 +1216,7 @@ async def _aftersales(
             },
         )
         aftersale_no = created["aftersale_no"]
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             if plan.aftersale == "rejected":
                 await orders.reject_aftersale(
                     session, aftersale_no=aftersale_no, reason=REJECT_REASON, actor=STAFF_ACTOR
@@ -1241,7 +1241,7 @@ async def _backdate(ctx: AppContext, plans: Sequence[DemoOrder]) -> None:
     """Move every order to its planned times; let the completion job receive (after 10 days)
     and complete (7 days after receipt) what is due, as it would have; repeat until settled."""
     for _ in range(3):
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             for plan in plans:
                 await orders.backdate_for_demo(
                     session, plan.order_no, times=plan.times(), aftersale_at=plan.aftersale_at
@@ -1260,7 +1260,7 @@ async def run_seed(settings: Settings, *, only_if_empty: bool, history: bool = T
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
     try:
-        async with session_scope(create_sessionmaker(engine)) as session:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
             if only_if_empty and await catalog.has_products(session):
                 return "the shop already has products: demo seed skipped"
             summary = await seed_catalog(session, settings.media_dir)

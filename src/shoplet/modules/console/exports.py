@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import StreamingResponse
 
 from shoplet.core.context import AppContext, Ctx
-from shoplet.core.db import DbSession, session_scope, utcnow
+from shoplet.core.db import DbSession, read_session, unit_of_work, utcnow
 from shoplet.core.errors import BadRequest, Conflict, NotFound, problem_responses
 from shoplet.core.jobs import periodic
 from shoplet.core.money import yuan
@@ -359,7 +359,7 @@ async def list_jobs(
 
 async def _start(ctx: AppContext, job_id: int) -> ExportJob | None:
     """Move a queued job to running (counting its rows); return the job if it is running."""
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         job = await session.get(ExportJob, job_id, populate_existing=True)
         if job is None or job.status not in OPEN_STATUSES:
             return None
@@ -396,7 +396,7 @@ async def export_step(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_S
     if job is None or job.file_key is None:
         return True
     status_filter, since, until = _parse_filters(job.filters)
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         rows = await orders.export_rows(
             session,
             ctx.pii,
@@ -412,7 +412,7 @@ async def export_step(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_S
         # The first part always exists and carries the BOM and headers (an empty export too).
         data = render_csv(rows, header=job.parts == 0, mask_phones=job.mask_phones)
         await storage.put(part_key(job.file_key, job.parts + 1), data)
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             advanced = await session.execute(
                 update(ExportJob)
                 .where(
@@ -436,7 +436,7 @@ async def export_step(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_S
             return False
     if len(rows) == batch_size:
         return False
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await session.execute(
             update(ExportJob)
             .where(ExportJob.id == job.id, ExportJob.status == "running")
@@ -454,7 +454,7 @@ async def export_step(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_S
 
 async def _fail(ctx: AppContext, job_id: int, error: str) -> None:
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await session.execute(
             update(ExportJob)
             .where(ExportJob.id == job_id, ExportJob.status.in_(OPEN_STATUSES))
@@ -478,7 +478,7 @@ async def run_export(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_SI
 async def expire_exports(ctx: AppContext, *, now: datetime | None = None) -> int:
     """Delete the files of exports finished more than ``RETENTION`` ago; return how many."""
     cutoff = (now or utcnow()) - RETENTION
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         rows = await session.execute(
             select(ExportJob.id, ExportJob.file_key, ExportJob.parts)
             .where(
@@ -495,7 +495,7 @@ async def expire_exports(ctx: AppContext, *, now: datetime | None = None) -> int
         if file_key is None:
             continue
         # Mark first: a crash after it leaves files, never a "done" export without its file.
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             await session.execute(
                 update(ExportJob)
                 .where(ExportJob.id == job_id)
@@ -509,7 +509,7 @@ async def expire_exports(ctx: AppContext, *, now: datetime | None = None) -> int
 
 
 async def _next_open_job(ctx: AppContext) -> int | None:
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         job_id: int | None = await session.scalar(
             select(ExportJob.id)
             .where(ExportJob.status.in_(OPEN_STATUSES))

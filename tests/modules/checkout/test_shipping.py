@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work
+from shoplet.modules.checkout.models import CheckoutShippingRules
 from shoplet.modules.checkout.pricing import ShippingRules
 from shoplet.modules.checkout.shipping import (
-    CheckoutShippingRules,
     InvalidShippingRules,
     ShippingRulesUpdate,
     get_shipping_rules,

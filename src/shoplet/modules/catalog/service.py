@@ -266,7 +266,7 @@ async def create_category(session: AsyncSession, data: CategoryCreate) -> Catego
         sort_order=data.sort_order,
         is_active=data.is_active,
     )
-    session.add(row)
+    repo.add(session, row)
     await session.flush()
     _invalidate_categories(session)
     return _category_out(row)
@@ -401,7 +401,7 @@ async def create_product(
     product.skus = skus
     for field, value in _price_fields(skus).items():
         setattr(product, field, value)
-    session.add(product)
+    repo.add(session, product)
     await _flush_skus(session)
     for sku, sku_in in zip(skus, data.skus, strict=True):
         await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=sku_in.stock, actor=actor)

@@ -1,4 +1,4 @@
-"""The layout rules of docs/architecture.md that a parser can check.
+"""The layout rules of docs/architecture.md that a parser or an import graph can check.
 
 Every module source is parsed with ``ast``:
 
@@ -13,8 +13,15 @@ Every module source is parsed with ``ast``:
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+
+import grimp
+import pytest
+from tools import contracts
+
+from shoplet.modules import LAYERS, MODULE_FILES, MODULES, load
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "shoplet"
@@ -157,3 +164,208 @@ def test_the_checks_see_what_they_look_for() -> None:
         ]
     )
     assert ends == [".commit()", "sessionmaker() (use a core.db helper)"]
+
+
+# -- event names -------------------------------------------------------------------------------
+
+
+def event_names() -> dict[str, str]:
+    """Every event name, from the ``NAME: Final = "module.thing"`` constants of the modules'
+    ``events.py``: value -> where it is declared."""
+    names: dict[str, str] = {}
+    for path in sorted(MODULES_DIR.glob("*/events.py")):
+        for node in ast.parse(path.read_text()).body:
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                where = f"{path.parent.name}.events.{node.target.id}"
+                assert node.value.value not in names, (
+                    f"{node.value.value!r} declared twice: {names[node.value.value]}, {where}"
+                )
+                names[node.value.value] = where
+    return names
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                ids.add(id(body[0].value))
+    return ids
+
+
+def event_literals(path: Path, names: dict[str, str]) -> list[str]:
+    """String literals naming an event, and event arguments of ``publish``/``subscriber``
+    given as literals."""
+    tree = ast.parse(path.read_text())
+    skip = _docstrings(tree)
+    rel = path.relative_to(ROOT)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            if node.value in names:
+                found.append(f"{rel}:{node.lineno}: {node.value!r} (use {names[node.value]})")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            fname = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            index = {"publish": 1, "subscriber": 0}.get(fname)
+            if index is None or len(node.args) <= index:
+                continue
+            arg = node.args[index]
+            if isinstance(arg, ast.Constant) and arg.value not in names:
+                found.append(f"{rel}:{node.lineno}: {fname}({arg.value!r}) is not declared")
+    return found
+
+
+def test_event_names_are_declared_constants() -> None:
+    names = event_names()
+    assert names, "no event constants found"
+    assert all(isinstance(v, str) and "." in v for v in names)
+    offending = [
+        hit
+        for path in module_sources()
+        if path.name != "events.py"
+        for hit in event_literals(path, names)
+    ]
+    assert not offending, "name events by their events.py constants:\n" + "\n".join(offending)
+
+
+def test_id_cursors_come_from_core_pagination() -> None:
+    """Keyset cursors over ids are ``core.pagination.encode_id_cursor``/``decode_id_cursor``."""
+    offending = []
+    for path in module_sources():
+        for call in _calls(path):
+            func = call.func
+            fname = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            single = (
+                fname == "decode_cursor"
+                and any(
+                    k.arg == "length" and isinstance(k.value, ast.Constant) and k.value.value == 1
+                    for k in call.keywords
+                )
+            ) or (
+                fname == "encode_cursor"
+                and call.args
+                and isinstance(call.args[0], ast.List)
+                and len(call.args[0].elts) == 1
+            )
+            if single:
+                offending.append(f"{path.relative_to(ROOT)}:{call.lineno}: {fname}(")
+    assert not offending, "use encode_id_cursor / decode_id_cursor:\n" + "\n".join(offending)
+
+
+# -- file cycles -------------------------------------------------------------------------------
+
+
+def file_cycles(package: str) -> list[list[str]]:
+    """Groups of files of ``package`` that import each other, directly or through others
+    (strongly connected components of grimp's import graph, imports inside functions and
+    ``TYPE_CHECKING`` blocks included)."""
+    graph = grimp.build_graph(package, cache_dir=None)
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            targets = edges.get(node, [])
+            if child < len(targets):
+                work.append((node, child + 1))
+                target = targets[child]
+                if target not in index:
+                    work.append((target, 0))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(sorted(group))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return groups
+
+
+def test_no_import_cycles_between_files() -> None:
+    for package in ("shoplet", "bench"):
+        assert file_cycles(package) == [], f"files of {package} that import each other"
+
+
+def test_the_cycle_finder_finds_cycles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "cyclic_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from cyclic_probe import b\n")
+    (package / "b.py").write_text("def f() -> None:\n    from cyclic_probe import c\n")
+    (package / "c.py").write_text("import cyclic_probe.a\n")
+    (package / "d.py").write_text("import cyclic_probe.a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert file_cycles("cyclic_probe") == [["cyclic_probe.a", "cyclic_probe.b", "cyclic_probe.c"]]
+
+
+# -- modules, their registry and their contracts ---------------------------------------------
+
+
+def test_module_folders_registry_and_layers_agree() -> None:
+    folders = sorted(p.name for p in MODULES_DIR.iterdir() if (p / "__init__.py").exists())
+    layered = [name for line in LAYERS for name in line]
+    assert len(layered) == len(set(layered)), "a module on two lines of LAYERS"
+    assert sorted(MODULES) == folders == sorted(layered)
+    # MODULES (lowest first) never lists a module before one of a lower layer.
+    rank = {name: depth for depth, line in enumerate(reversed(LAYERS)) for name in line}
+    assert [rank[name] for name in MODULES] == sorted(rank[name] for name in MODULES)
+
+
+def test_every_module_has_every_file() -> None:
+    missing = [
+        f"{name}/{part}.py"
+        for name in MODULES
+        for part in MODULE_FILES
+        if not (MODULES_DIR / name / f"{part}.py").exists()
+    ]
+    assert not missing
+
+
+def test_loading_a_missing_module_file_fails_loudly() -> None:
+    assert [m.__name__ for m in load("public", ["cart"])] == ["shoplet.modules.cart.public"]
+    with pytest.raises(ModuleNotFoundError):
+        load("api", [*MODULES, "no_such_module"])
+    with pytest.raises(ValueError, match="not a module file"):
+        load("exports")
+
+
+def test_generated_contracts_are_up_to_date() -> None:
+    text = (ROOT / "pyproject.toml").read_text()
+    assert contracts.generated_block(text) == contracts.render(), "run make contracts"
+    config = tomllib.loads(text)["tool"]["importlinter"]["contracts"]
+    (layers,) = [c for c in config if c["type"] == "layers"]
+    named = {n.strip().strip("()") for line in layers["layers"] for n in line.split("|")}
+    assert named == set(MODULES), "the layers contract names exactly the existing modules"
+    for contract in config:
+        assert "DESIGN.md" not in contract["name"]
+        assert "docs/architecture.md" in contract["name"]
+    assert (ROOT / "docs" / "architecture.md").exists()

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import gc
-import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from shoplet import __version__
+from shoplet.background import load_module_tasks, start_in_process
 from shoplet.core.context import AppContext
 from shoplet.core.errors import install_error_handlers
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from shoplet.core.settings import Settings
 from shoplet.media import mount_media
-from shoplet.modules import MODULES
+from shoplet.modules import MODULES, load
 
 log = structlog.get_logger("shoplet.app")
 
@@ -34,28 +34,9 @@ EDGE_MODULES: tuple[str, ...] = ("flashsale",)
 StartupHook = Callable[[FastAPI, AppContext], Awaitable[Callable[[], Awaitable[None]] | None]]
 
 
-def _module_routers(names: tuple[str, ...]) -> list[APIRouter]:
-    routers = []
-    for name in names:
-        try:
-            api = importlib.import_module(f"shoplet.modules.{name}.api")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(f"shoplet.modules.{name}"):
-                continue
-            raise
-        routers.append(api.router)
-    return routers
-
-
-def _module_startups(names: tuple[str, ...]) -> list[StartupHook]:
+def _startup_hooks(modules: tuple[str, ...]) -> list[StartupHook]:
     hooks: list[StartupHook] = []
-    for name in names:
-        try:
-            public = importlib.import_module(f"shoplet.modules.{name}.public")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(f"shoplet.modules.{name}"):
-                continue
-            raise
+    for public in load("public", modules):
         hook = getattr(public, "startup", None)
         if hook is not None:
             hooks.append(hook)
@@ -84,12 +65,10 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             await ctx.cache.start()
             stack.push_async_callback(ctx.cache.stop)
             await stack.enter_async_context(open_integrations(app, ctx))
-            for hook in _module_startups(modules):
+            for hook in _startup_hooks(modules):
                 stop = await hook(app, ctx)
                 if stop is not None:
                     stack.push_async_callback(stop)
-            from shoplet.worker import load_module_tasks, start_in_process
-
             # Handlers and jobs register on import; drain_outbox/run_job in tests rely on it.
             load_module_tasks()
             stop_worker = await start_in_process(ctx) if settings.run_worker_in_process else None
@@ -113,8 +92,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     )
     install_error_handlers(app)
     _mount_ops(app, metrics)
-    for router in _module_routers(modules):
-        app.include_router(router, prefix="/api/v1")
+    for api in load("api", modules):
+        app.include_router(api.router, prefix="/api/v1")
     mount_media(app, settings)
     if settings.is_embedded:
         from shoplet.integrations.setup import mount_simulators

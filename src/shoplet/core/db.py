@@ -189,13 +189,11 @@ async def read_session(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
     """A session for reads outside any unit of work (a cache fill shared by concurrent
-    requests, a job's scan before it works item by item): always rolled back, so nothing
-    written through it can be kept."""
+    requests, a job's scan before it works item by item): never committed, so nothing written
+    through it can be kept. Closing it ends the transaction on the connection without expiring
+    the rows read, which stay usable (detached) afterwards."""
     async with sessionmaker() as session:
-        try:
-            yield session
-        finally:
-            await session.rollback()
+        yield session
 
 
 def keep_writes_on_error(session: AsyncSession) -> None:

@@ -41,7 +41,7 @@ from shoplet.core.db import DbSession, read_session, unit_of_work, utcnow
 from shoplet.core.errors import BadRequest, Conflict, NotFound, problem_responses
 from shoplet.core.jobs import periodic
 from shoplet.core.money import yuan
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.schemas import Page, RequestModel, ResponseModel
 from shoplet.core.security import mask_phone
 from shoplet.core.storage import get_storage
@@ -330,19 +330,14 @@ async def get_visible_job(session: AsyncSession, staff: StaffIdentity, job_id: i
 async def list_jobs(
     session: AsyncSession, staff: StaffIdentity, *, cursor: str | None, limit: int
 ) -> tuple[list[ExportJob], str | None]:
-    before_id: int | None = None
-    if cursor is not None:
-        (before,) = decode_cursor(cursor, length=1)
-        if not isinstance(before, int):
-            raise InvalidCursor("cursor is not one this API issued")
-        before_id = before
+    before_id = decode_id_cursor(cursor)
     jobs = await repo.list_exports(
         session,
         staff_id=None if staff.role == "owner" else staff.id,
         before_id=before_id,
         limit=limit + 1,
     )
-    next_cursor = encode_cursor([jobs[limit - 1].id]) if len(jobs) > limit else None
+    next_cursor = encode_id_cursor(jobs[limit - 1].id) if len(jobs) > limit else None
     return jobs[:limit], next_cursor
 
 

@@ -33,7 +33,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.core.errors import ShopletError
 from shoplet.core.events import publish
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import public as checkout
 from shoplet.modules.flashsale import events as ev
@@ -348,12 +348,7 @@ async def list_campaigns_admin(
     """Newest first, by keyset cursor; ``status`` upcoming / live (sold out included) / ended /
     cancelled."""
     limit = max(1, min(limit, MAX_LIMIT))
-    before_id: int | None = None
-    if cursor is not None:
-        (value,) = decode_cursor(cursor, length=1)
-        if not isinstance(value, int):
-            raise InvalidCursor("cursor is not one this API issued")
-        before_id = value
+    before_id = decode_id_cursor(cursor)
     now = utcnow()
     rows = await repo.list_campaigns(
         session, status=status, now=now, before_id=before_id, limit=limit + 1
@@ -366,7 +361,7 @@ async def list_campaigns_admin(
     for campaign in page:
         remaining = await _remaining_if_warm(runtime, campaign)
         out.append(_admin(campaign, items[campaign.id], remaining=remaining, units=units, now=now))
-    return out, encode_cursor([page[-1].id]) if len(rows) > limit else None
+    return out, encode_id_cursor(page[-1].id) if len(rows) > limit else None
 
 
 async def _remaining_if_warm(runtime: FlashRuntime, campaign: Campaign) -> dict[int, int] | None:

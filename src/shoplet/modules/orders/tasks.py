@@ -16,23 +16,24 @@ from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.orders import service
+from shoplet.modules.payments import public as payments
 
 log = structlog.get_logger("shoplet.orders")
 
 BATCH = 100
 
 
-@subscriber("payment.succeeded", name="orders.mark_paid")
+@subscriber(payments.PAYMENT_SUCCEEDED, name="orders.mark_paid")
 async def mark_paid(event: Event, session: AsyncSession) -> None:
     await service.handle_payment_succeeded(session, event.payload)
 
 
-@subscriber("refund.succeeded", name="orders.mark_refunded")
+@subscriber(payments.REFUND_SUCCEEDED, name="orders.mark_refunded")
 async def mark_refunded(event: Event, session: AsyncSession) -> None:
     await service.handle_refund_succeeded(session, event.payload)
 
 
-@subscriber("refund.failed", name="orders.note_refund_failed")
+@subscriber(payments.REFUND_FAILED, name="orders.note_refund_failed")
 async def note_refund_failed(event: Event, session: AsyncSession) -> None:
     await service.handle_refund_failed(session, event.payload)
 

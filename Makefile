@@ -87,6 +87,6 @@ migration: dev
 	$(BIN)/python -m shoplet.core.migrate autogenerate "$(MSG)" "$(MIGRATION_PG)"
 	$(BIN)/ruff format migrations
 
-# Regenerate the import-linter contracts that protect every module file except public.py.
+# Regenerate the import-linter module contracts (layers from shoplet.modules.LAYERS, one protected contract per module).
 contracts:
 	$(PYTHON) tools/contracts.py

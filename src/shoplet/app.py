@@ -26,7 +26,7 @@ from shoplet.modules import MODULES, load
 log = structlog.get_logger("shoplet.app")
 
 # Business modules (``shoplet.modules.MODULES``) mount their ``api.router`` under /api/v1.
-# Roles (DESIGN.md): "edge" serves only the flash-sale routes.
+# Roles (docs/architecture.md): "edge" serves only the flash-sale routes.
 EDGE_MODULES: tuple[str, ...] = ("flashsale",)
 
 # A module's ``public.startup(app, ctx)``, when present, runs in the lifespan after the context is

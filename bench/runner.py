@@ -24,7 +24,6 @@ import platform
 import subprocess
 from dataclasses import dataclass, field
 from importlib import metadata
-from inspect import signature
 from pathlib import Path
 from typing import Any
 
@@ -269,17 +268,11 @@ def _missing_tables(sync: Any, metadata: Any) -> list[str]:
 
 
 async def seed(backend: Backend) -> str:
-    try:
-        from shoplet.seed import run_seed
+    from shoplet.seed import run_seed
 
-        # The catalog only: the rows read the catalog, and the demo order history (placed
-        # through the API) would make every run slower without changing what they measure.
-        kwargs: dict[str, Any] = {}
-        if "history" in signature(run_seed).parameters:
-            kwargs["history"] = False
-        return str(await run_seed(_settings(backend), only_if_empty=True, **kwargs))
-    except (ImportError, NotImplementedError) as exc:
-        return f"no demo seed yet ({type(exc).__name__}: {exc}); catalog rows may be skipped"
+    # The catalog only: the rows read the catalog, and the demo order history (placed through
+    # the API) would make every run slower without changing what they measure.
+    return str(await run_seed(_settings(backend), only_if_empty=True, history=False))
 
 
 # -- in process: prepare requests, count SQL -------------------------------------------------

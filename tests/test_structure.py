@@ -108,6 +108,20 @@ def transaction_ends(path: Path) -> list[str]:
     return found
 
 
+def test_routes_use_the_request_transaction() -> None:
+    """Route files take ``DbSession``; a job's ``unit_of_work`` has no place in them (a route
+    that must not hold a transaction across an outside call says so in its service, through
+    ``short_transaction``)."""
+    offending = [
+        f"{path.relative_to(ROOT)}:{call.lineno}"
+        for path in module_sources()
+        if path.name == "api.py" or path.name.endswith("_api.py")
+        for call in _calls(path)
+        if isinstance(call.func, ast.Name) and call.func.id == "unit_of_work"
+    ]
+    assert not offending
+
+
 def test_sql_only_in_repositories() -> None:
     offending = [
         hit

@@ -52,6 +52,10 @@ seed-catalog: migrate
 # Text logs for a person at a terminal (JSON stays the default for servers); set it to override.
 run: export SHOPLET_LOG_JSON ?= false
 run:
+	@# Production settings are checked before anything is installed, built or written.
+	@if [ "$${SHOPLET_ENV:-}" = production ]; then \
+		$(MAKE) --no-print-directory install >/dev/null && $(BIN)/shoplet check-config >/dev/null || exit 2; \
+	fi
 	@echo "Shoplet: preparing (steps in parallel, logs in $(SHOPLET_DATA_DIR)/log/)"
 	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) seed-catalog frontends && \
 		ms=$$(( ($${EPOCHREALTIME/[.,]/} - start) / 1000 )) && \
@@ -108,6 +112,6 @@ migration: dev
 	$(BIN)/python -m shoplet.core.migrate autogenerate "$(MSG)" "$(MIGRATION_PG)"
 	$(BIN)/ruff format migrations
 
-# Regenerate the import-linter contracts that protect every module file except public.py.
+# Regenerate the import-linter module contracts (layers from shoplet.modules.LAYERS, one protected contract per module).
 contracts:
 	$(PYTHON) tools/contracts.py

@@ -116,7 +116,7 @@ async def arrange(
 
     from shoplet.all_models import load_all_models
     from shoplet.core.context import AppContext
-    from shoplet.core.db import session_scope, utcnow
+    from shoplet.core.db import unit_of_work, utcnow
     from shoplet.modules.catalog import public as catalog
     from shoplet.modules.flashsale import service as flash
     from shoplet.modules.flashsale.runtime import runtime_of
@@ -130,7 +130,7 @@ async def arrange(
         async with ctx.engine.begin() as conn:
             await conn.run_sync(load_all_models().metadata.create_all)
         now = utcnow()
-        async with session_scope(ctx.sessionmaker) as s:
+        async with unit_of_work(ctx.sessionmaker) as s:
             category = await catalog.create_category(s, catalog.CategoryCreate(name=f"秒杀{tag}"))
             product = await catalog.create_product(
                 s,
@@ -182,7 +182,7 @@ async def arrange(
                 ],
             )
         starts_at = utcnow() + timedelta(seconds=START_DELAY_S)
-        async with session_scope(ctx.sessionmaker) as s:
+        async with unit_of_work(ctx.sessionmaker) as s:
             campaign = await flash.create_campaign(
                 s,
                 CampaignCreate(

@@ -61,13 +61,13 @@ async def _stock_up(sku_id: int) -> None:
     """Give the bench SKU ten million units (one ledgered adjustment), so the run never sells
     out; the database is the bench's own, rebuilt on every run."""
     from bench.runner import _settings, detect_backend
-    from shoplet.core.db import create_engine, create_sessionmaker, session_scope
+    from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work
     from shoplet.modules.inventory import public as inventory
 
     backend = await detect_backend()
     engine = create_engine(_settings(backend).resolved_database_url)
     try:
-        async with session_scope(create_sessionmaker(engine)) as session:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
             level = (await inventory.get_levels(session, [sku_id])).get(sku_id)
             if level is None:
                 raise ScenarioSkipped(f"SKU {sku_id} has no stock row")

@@ -21,14 +21,9 @@ import asyncio
 import json
 import os
 import platform
-import shutil
 import subprocess
-import sys
-import time
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from importlib import metadata
-from inspect import signature
 from pathlib import Path
 from typing import Any
 
@@ -273,17 +268,11 @@ def _missing_tables(sync: Any, metadata: Any) -> list[str]:
 
 
 async def seed(backend: Backend) -> str:
-    try:
-        from shoplet.demo import run_seed
+    from shoplet.demo import run_seed
 
-        # The catalog only: the rows read the catalog, and the demo order history (placed
-        # through the API) would make every run slower without changing what they measure.
-        kwargs: dict[str, Any] = {}
-        if "history" in signature(run_seed).parameters:
-            kwargs["history"] = False
-        return str(await run_seed(_settings(backend), only_if_empty=True, **kwargs))
-    except (ImportError, NotImplementedError) as exc:
-        return f"no demo seed yet ({type(exc).__name__}: {exc}); catalog rows may be skipped"
+    # The catalog only: the rows read the catalog, and the demo order history (placed through
+    # the API) would make every run slower without changing what they measure.
+    return str(await run_seed(_settings(backend), only_if_empty=True, history=False))
 
 
 # -- in process: prepare requests, count SQL -------------------------------------------------
@@ -592,78 +581,3 @@ def record_history(raw: dict[str, Any]) -> list[dict[str, Any]]:
         out.write(json.dumps(summarise(raw), ensure_ascii=False) + "\n")
     lines = HISTORY.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines[-HISTORY_SHOWN:] if line.strip()]
-
-
-# -- main ------------------------------------------------------------------------------------
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", "10")))
-    parser.add_argument("--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", "2")))
-    parser.add_argument(
-        "--connections", type=int, default=int(os.environ.get("BENCH_CONNECTIONS", "64"))
-    )
-    # One wrk thread: on a 2-core box the load generator must not starve the server.
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "1")))
-    parser.add_argument(
-        "--stacks",
-        default=os.environ.get("BENCH_STACKS", ",".join(s.key for s in STACKS)),
-        help="comma-separated: " + ", ".join(s.key for s in STACKS),
-    )
-    parser.add_argument("--output", type=Path, default=REPORT)
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install -y wrk (make bench does it)")
-    began = time.monotonic()
-    stacks = [s for s in STACKS if s.key in args.stacks.split(",")]
-    if not stacks:
-        sys.exit(f"no known stack in {args.stacks!r}")
-    backend = asyncio.run(detect_backend())
-    print(f"Shoplet bench on {backend.name} ({backend.why})")
-    results = Results(
-        started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        backend=backend,
-        schema="",
-        seed="",
-        args={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        machine=machine_info(),
-    )
-    results.schema = asyncio.run(prepare_database(backend))
-    print(f"  schema: {results.schema}")
-    results.seed = asyncio.run(seed(backend))
-    print(f"  seed: {results.seed}")
-    print("In process: prepare requests, count SQL statements")
-    asyncio.run(in_process(backend, results))
-
-    env = server_env(backend)
-    comparison = [n for n, s in SCENARIOS.items() if s.stack_comparison]
-    print(f"Server stacks ({args.duration}s at {args.connections} connections per row)")
-    for stack in stacks:
-        run_stack(stack, comparison, env, results, args)
-    choose_stack(results)
-    print(f"Chosen: {results.choice_reason}")
-    chosen = next(s for s in STACKS if s.key == results.chosen)
-    rest = [n for n, s in SCENARIOS.items() if not s.stack_comparison]
-    if any(n in results.requests for n in rest):
-        print("Remaining rows on the chosen stack")
-        run_stack(chosen, rest, env, results, args)
-    from bench.flashsale import run_flashsale
-
-    print("Flash sale on the chosen stack (edge role)")
-    results.flashsale = run_flashsale(backend, chosen, threads=args.threads)
-    results.elapsed_s = round(time.monotonic() - began, 1)
-    results.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-    results.history = record_history(asdict(results))
-
-    from bench.report import render
-
-    args.output.write_text(render(results))
-    raw = DATA_DIR / "results.json"
-    raw.write_text(json.dumps(asdict(results), indent=2, ensure_ascii=False, default=str))
-    print(f"Wrote {args.output} and {raw} in {results.elapsed_s:.0f} s")

@@ -155,8 +155,3 @@ async def category_tree(ctx: PrepareContext) -> LoadRequest:
     if not tree:
         raise ScenarioSkipped("the category tree is empty: no seeded catalog")
     return LoadRequest("/api/v1/categories")
-
-
-# -- rows in their own files register themselves on import ------------------------------------
-
-from bench import place_order as _place_order  # noqa: E402, F401

@@ -94,7 +94,7 @@ def test_check_config_production_ok(tmp_path: Path) -> None:
     assert result.stdout.strip() == "configuration OK (production)"
 
 
-@pytest.mark.parametrize("command", ["serve", "worker", "migrate", "seed", "pii-rotate"])
+@pytest.mark.parametrize("command", ["serve", "worker", "migrate", "pii-rotate"])
 def test_production_commands_refuse_to_start(tmp_path: Path, command: str) -> None:
     env = production_env(tmp_path)
     env["SHOPLET_PII_KEY"] = "0" * 32
@@ -127,7 +127,7 @@ def test_seed_refuses_demo_data_in_production(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "shoplet seed: the demo data is for embedded mode, not production"
+        "error: shoplet seed writes demo data; it never runs in production"
     )
     assert "Traceback" not in result.stderr
 

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.core.events import Event, OutboxEvent, publish, subscriber
-from shoplet.worker import load_module_tasks, run_worker
+from shoplet.modules import load
+from shoplet.worker import run_worker
 from tests.conftest import TEST_PII_KEY, TEST_SECRET
 from tests.servers import free_port
 
@@ -45,12 +46,13 @@ async def pong(event: Event, session: AsyncSession) -> None:
 
 
 async def publish_committed(ctx: AppContext, type: str) -> str:
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         return await publish(session, type, {"hello": "worker"})
 
 
-def test_load_module_tasks_skips_modules_without_tasks() -> None:
-    assert load_module_tasks(["no_such_module"]) == []
+def test_a_module_without_its_files_fails_loudly() -> None:
+    with pytest.raises(ModuleNotFoundError):
+        load("tasks", ["no_such_module"])
 
 
 async def test_run_worker_delivers_events_until_stopped(ctx: AppContext) -> None:

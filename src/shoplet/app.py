@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import importlib
 import importlib.resources
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.openapi.docs import (
     get_redoc_html,
     get_swagger_ui_html,
@@ -27,13 +26,14 @@ from starlette.routing import compile_path
 from starlette.staticfiles import StaticFiles
 
 from shoplet import __version__
+from shoplet.background import load_module_tasks, start_in_process
 from shoplet.core.context import AppContext
 from shoplet.core.errors import install_error_handlers
 from shoplet.core.input_safety import InputSafetyMiddleware
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from shoplet.core.settings import Settings
 from shoplet.media import mount_media
-from shoplet.modules import MODULES
+from shoplet.modules import MODULES, load
 
 log = structlog.get_logger("shoplet.app")
 
@@ -42,7 +42,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 DOCS_ASSETS_URL = "/static/docs"
 
 # Business modules (``shoplet.modules.MODULES``) mount their ``api.router`` under /api/v1.
-# Roles (DESIGN.md): "edge" serves only the flash-sale routes.
+# Roles (docs/architecture.md): "edge" serves only the flash-sale routes.
 EDGE_MODULES: tuple[str, ...] = ("flashsale",)
 
 # A module's ``public.startup(app, ctx)``, when present, runs in the lifespan after the context is
@@ -50,28 +50,9 @@ EDGE_MODULES: tuple[str, ...] = ("flashsale",)
 StartupHook = Callable[[FastAPI, AppContext], Awaitable[Callable[[], Awaitable[None]] | None]]
 
 
-def _module_routers(names: tuple[str, ...]) -> list[APIRouter]:
-    routers = []
-    for name in names:
-        try:
-            api = importlib.import_module(f"shoplet.modules.{name}.api")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(f"shoplet.modules.{name}"):
-                continue
-            raise
-        routers.append(api.router)
-    return routers
-
-
-def _module_startups(names: tuple[str, ...]) -> list[StartupHook]:
+def _startup_hooks(modules: tuple[str, ...]) -> list[StartupHook]:
     hooks: list[StartupHook] = []
-    for name in names:
-        try:
-            public = importlib.import_module(f"shoplet.modules.{name}.public")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(f"shoplet.modules.{name}"):
-                continue
-            raise
+    for public in load("public", modules):
         hook = getattr(public, "startup", None)
         if hook is not None:
             hooks.append(hook)
@@ -100,12 +81,10 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             await ctx.cache.start()
             stack.push_async_callback(ctx.cache.stop)
             await stack.enter_async_context(open_integrations(app, ctx))
-            for hook in _module_startups(modules):
+            for hook in _startup_hooks(modules):
                 stop = await hook(app, ctx)
                 if stop is not None:
                     stack.push_async_callback(stop)
-            from shoplet.worker import load_module_tasks, start_in_process
-
             # Handlers and jobs register on import; drain_outbox/run_job in tests rely on it.
             load_module_tasks()
             stop_worker = await start_in_process(ctx) if settings.run_worker_in_process else None
@@ -133,8 +112,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     _mount_ops(app, metrics)
     mount_docs(app)
     _mount_favicon(app)
-    for router in _module_routers(modules):
-        app.include_router(router, prefix="/api/v1")
+    for api in load("api", modules):
+        app.include_router(api.router, prefix="/api/v1")
     mount_media(app, settings)
     if settings.is_embedded:
         from shoplet.integrations.setup import mount_simulators

@@ -132,7 +132,7 @@ def _serve_with_demo_history(settings: Settings) -> None:
     import uvicorn
 
     from shoplet.app import create_app
-    from shoplet.worker import start_in_process
+    from shoplet.background import start_in_process
 
     app = create_app(settings.model_copy(update={"run_worker_in_process": False}))
     lifespan = app.router.lifespan_context

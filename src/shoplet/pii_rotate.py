@@ -15,7 +15,7 @@ from sqlalchemy import Column, Table, and_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.all_models import load_all_models
-from shoplet.core.db import create_engine, create_sessionmaker, session_scope
+from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work
 from shoplet.core.security import PiiCipher
 from shoplet.core.settings import Settings
 
@@ -84,7 +84,7 @@ async def rotate_pii(
             read = rotated = 0
             after: tuple[object, ...] | None = None
             while True:
-                async with session_scope(sessionmaker) as session:
+                async with unit_of_work(sessionmaker) as session:
                     batch, changed, after = await rotate_table(
                         session, pii, table, columns, after=after, batch_size=batch_size
                     )

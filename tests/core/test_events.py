@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import (
     Event,
     EventRetry,
@@ -78,7 +78,7 @@ async def doomed(event: Event, session: AsyncSession) -> None:
 async def publish_committed(
     ctx: AppContext, type: str, payload: dict[str, Any], *, key: str | None = None
 ) -> str:
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         return await publish(session, type, payload, key=key)
 
 
@@ -104,7 +104,7 @@ async def retries(ctx: AppContext) -> list[EventRetry]:
 
 async def make_retries_due(ctx: AppContext) -> None:
     """Arrange: the backoff has elapsed."""
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await session.execute(
             update(EventRetry).values(next_attempt_at=utcnow() - timedelta(seconds=1))
         )
@@ -173,7 +173,7 @@ async def test_handler_only_sees_its_event_types(ctx: AppContext) -> None:
 
 async def test_events_are_relayed_in_commit_order(ctx: AppContext) -> None:
     ids = [await publish_committed(ctx, "test_events.happened", {"n": n}) for n in range(5)]
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         ids += [await publish(session, "test_events.happened", {"n": n}) for n in range(5, 8)]
     assert await drain_outbox(ctx) == 8
     assert [e.id for e in calls["a"]] == ids
@@ -207,7 +207,7 @@ async def test_redelivered_event_runs_each_handler_body_once(ctx: AppContext) ->
     event_id = await publish_committed(ctx, "test_events.happened", {"n": 1})
     await drain_outbox(ctx)
     # The relay crashed after sending but before its commit: the event goes out again.
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await session.execute(update(OutboxEvent).values(published_at=None))
     assert await drain_outbox(ctx) == 1
 

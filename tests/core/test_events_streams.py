@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_sessionmaker, session_scope, utcnow
+from shoplet.core.db import create_sessionmaker, unit_of_work, utcnow
 from shoplet.core.events import (
     Event,
     EventRetry,
@@ -87,7 +87,7 @@ async def publish_many(
     ctx: AppContext, count: int, type: str = "test_streams.happened"
 ) -> set[str]:
     ids: set[str] = set()
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         for n in range(count):
             ids.add(await publish(session, type, {"n": n}))
     return ids
@@ -102,7 +102,7 @@ async def relay_until_empty(ctx: AppContext, limit: int) -> int:
 
 
 async def test_stream_entries_carry_the_event(ctx: AppContext) -> None:
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         event_id = await publish(session, "test_streams.happened", {"n": 1}, key="sku-9")
     assert await relay_once(ctx) == 1
     [(_entry_id, fields)] = await redis_of(ctx).xrange(ctx.settings.events_stream)
@@ -261,7 +261,7 @@ async def test_two_workers_never_run_the_same_retry(ctx: AppContext) -> None:
     ids = await publish_many(ctx, 40, "test_streams.fails_once")
     await drain_outbox(ctx)
     assert sorted(calls["fails_once"]) == sorted(f"{i}#1" for i in ids)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await session.execute(update(EventRetry).values(next_attempt_at=utcnow()))
 
     attempted = await asyncio.gather(retry_due(ctx, limit=40), retry_due(ctx, limit=40))

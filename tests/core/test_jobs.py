@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import EventRetry, OutboxEvent, ProcessedEvent
 from shoplet.core.jobs import (
     Job,
@@ -180,7 +180,7 @@ async def test_stop_lets_a_running_job_finish_within_the_grace_period(ctx: AppCo
 async def test_events_cleanup_forgets_old_published_events_only(ctx: AppContext) -> None:
     old = utcnow() - timedelta(days=ctx.settings.events_retention_days, hours=1)
     recent = utcnow() - timedelta(hours=1)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         session.add_all(
             [
                 OutboxEvent(

@@ -46,10 +46,10 @@ from prometheus_client import Counter
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
+from shoplet.core.db import on_commit
 from shoplet.core.observability import Metrics
 
 log = structlog.get_logger("shoplet.cache")
@@ -71,7 +71,6 @@ _FOUND: Final = b"\x01"
 _NOT_FOUND: Final = b"\x00"
 _ABSENT: Final = object()
 _SESSION_CACHE: Final = "shoplet.cache"
-_SESSION_PENDING: Final = "shoplet.cache.pending"
 
 # KEYS[1] value, KEYS[2] lease; ARGV token, value, ttl ms. Writes only while the lease is ours:
 # an invalidation deletes the lease, so a load that raced a change cannot write back stale data.
@@ -425,14 +424,8 @@ class Cache:
         transaction commits; a rollback discards it. Call it next to the write, before commit."""
         self._check_namespace(namespace)
         full = None if key is None else self.full_key(namespace, key)
-        sync = session.sync_session if isinstance(session, AsyncSession) else session
-        pending: list[tuple[Cache, str, str | None]] | None = sync.info.get(_SESSION_PENDING)
-        if pending is None:
-            pending = sync.info[_SESSION_PENDING] = []
-            if not event.contains(sync, "after_commit", _after_commit):
-                event.listen(sync, "after_commit", _after_commit)
-                event.listen(sync, "after_transaction_end", _after_transaction_end)
-        pending.append((self, namespace, full))
+        batch = on_commit(session, _Invalidations(self), key=(_Invalidations, id(self)))
+        batch.items.append((namespace, full))
 
     def schedule_invalidations(self, items: Iterable[tuple[str, str | None]]) -> None:
         """Run invalidations (namespace, full key or None) in the background; ``drain()`` and
@@ -606,19 +599,15 @@ def invalidate_after_commit(
     cache.invalidate_after_commit(session, namespace, key)
 
 
-def _after_commit(session: Session) -> None:
-    pending: list[tuple[Cache, str, str | None]] = session.info.pop(_SESSION_PENDING, None) or []
-    by_cache: dict[Cache, list[tuple[str, str | None]]] = {}
-    for cache, namespace, full in pending:
-        by_cache.setdefault(cache, []).append((namespace, full))
-    for cache, items in by_cache.items():
-        cache.schedule_invalidations(items)
+class _Invalidations:
+    """One transaction's invalidations for one cache, scheduled together after its commit."""
 
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.items: list[tuple[str, str | None]] = []
 
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    # The outermost transaction ended without a commit (after_commit pops first): forget.
-    if transaction.parent is None:
-        session.info.pop(_SESSION_PENDING, None)
+    def __call__(self) -> None:
+        self.cache.schedule_invalidations(self.items)
 
 
 __all__ = [

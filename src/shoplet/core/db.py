@@ -1,16 +1,24 @@
-"""Database plumbing: declarative base, engine, one transaction per request.
+"""Database plumbing: declarative base, engine, and the only places that commit.
 
-The request dependency opens a session, commits when the endpoint returns and rolls back on error;
-services and repositories only ``flush()``. Workers open their own sessions with ``session_scope``.
+- ``DbSession``: one transaction per request. The dependency commits when the endpoint returns
+  and rolls back on error; services and repositories only ``flush()``. ``keep_writes_on_error``
+  asks it to commit although the endpoint fails with a business error (a counted wrong guess).
+- ``unit_of_work``: the transaction of a background job, event handler or stream consumer.
+- ``short_transaction``: a request that must not hold a transaction across an outside call
+  (WeChat Pay) writes before and after it in short transactions of its own.
+- ``read_session``: reads outside any unit of work; never commits.
+- ``on_commit``: run a side effect (cache invalidation, a WeChat call, waking the relay) only
+  once the transaction has committed; a rollback drops it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
+import structlog
 from fastapi import Depends, Request
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.engine import Dialect
@@ -20,8 +28,12 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
+
+from shoplet.core.errors import ShopletError
+
+log = structlog.get_logger("shoplet.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -93,11 +105,63 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+# -- after-commit callbacks ------------------------------------------------------------------
+
+_ON_COMMIT = "shoplet.on_commit"
+_KEEP_ON_ERROR = "shoplet.keep_writes_on_error"
+
+OnCommit = TypeVar("OnCommit", bound=Callable[[], object])
+
+
+def on_commit(
+    session: AsyncSession | Session, callback: OnCommit, *, key: Hashable | None = None
+) -> OnCommit:
+    """Run ``callback()`` once ``session``'s outermost transaction has committed; a rollback
+    (or a session closed without commit) drops it. Callbacks run in the order registered, on
+    the event loop thread, and must not block: schedule async work as a task.
+
+    With ``key``, one callback per key and transaction: the one already registered is returned
+    (so callers can batch work into it, e.g. cache keys to invalidate).
+    """
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    pending: dict[Hashable, Callable[[], object]] = sync.info.setdefault(_ON_COMMIT, {})
+    slot: Hashable = object() if key is None else key
+    existing = pending.get(slot)
+    if existing is not None:
+        return cast("OnCommit", existing)
+    pending[slot] = callback
+    return callback
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    callbacks: dict[Hashable, Callable[[], object]] = session.info.pop(_ON_COMMIT, None) or {}
+    for callback in callbacks.values():
+        try:
+            callback()
+        except Exception:
+            # The data is committed: a failed side effect must not turn it into an error.
+            log.exception("db.on_commit_failed", callback=repr(callback))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_on_rollback(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (after_commit pops first): forget.
+    if transaction.parent is None:
+        session.info.pop(_ON_COMMIT, None)
+        session.info.pop(_KEEP_ON_ERROR, None)
+
+
+# -- transactions ----------------------------------------------------------------------------
+
+
 @asynccontextmanager
-async def session_scope(
+async def unit_of_work(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """A unit of work for workers and scripts: commit on success, roll back on error."""
+    """The transaction of a job, event handler, consumer or script: commit on success, roll
+    back on error. Request paths use ``DbSession`` (or, around an outside call,
+    ``short_transaction``), never this."""
     async with sessionmaker() as session:
         try:
             yield session
@@ -107,10 +171,55 @@ async def session_scope(
             raise
 
 
+@asynccontextmanager
+async def short_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A transaction of its own inside a request, for the one case that needs it: no
+    transaction (and no row lock) may stay open across a call to the outside world (WeChat Pay
+    prepay, refund, close), so such a request reads or writes in one short transaction, makes
+    the call with none open, then records the answer in another. The endpoint then takes no
+    ``DbSession``. Commits on success, rolls back on error."""
+    async with unit_of_work(sessionmaker) as session:
+        yield session
+
+
+@asynccontextmanager
+async def read_session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session for reads outside any unit of work (a cache fill shared by concurrent
+    requests, a job's scan before it works item by item): never committed, so nothing written
+    through it can be kept. Closing it ends the transaction on the connection without expiring
+    the rows read, which stay usable (detached) afterwards."""
+    async with sessionmaker() as session:
+        yield session
+
+
+def keep_writes_on_error(session: AsyncSession) -> None:
+    """Ask the request's ``DbSession`` to commit although the endpoint fails with a business
+    error (``ShopletError``): the failure itself must be stored (a wrong code counted against
+    its attempts, a replayed token's family revoked, a locked account). Any other exception
+    still rolls back."""
+    session.info[_KEEP_ON_ERROR] = True
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with session_scope(sessionmaker) as session:
-        yield session
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except ShopletError:
+            if session.info.get(_KEEP_ON_ERROR):
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
 
 
 # scope="function": commit happens before the response is sent, so a failed commit is a 5xx,

@@ -1,7 +1,7 @@
 """Scheduled jobs: ``@periodic(every_seconds=30, name="orders.cancel_expired")``.
 
 A job is ``async def job(ctx: AppContext) -> None``; it opens its own sessions
-(``session_scope(ctx.sessionmaker)``) and is idempotent by contract: it may run late, or again
+(``unit_of_work(ctx.sessionmaker)``) and is idempotent by contract: it may run late, or again
 after a crash, and must converge.
 
 Every worker runs a loop per job. Before running, it takes the job's *lease*: a lock key that

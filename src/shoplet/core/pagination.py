@@ -31,3 +31,19 @@ def decode_cursor(cursor: str, *, length: int) -> list[Any]:
     if not all(isinstance(v, int | str | None) and not isinstance(v, bool) for v in values):
         raise InvalidCursor("cursor is not one this API issued")
     return values
+
+
+def encode_id_cursor(row_id: int) -> str:
+    """The cursor of a list ordered by id: the last row's id."""
+    return encode_cursor([row_id])
+
+
+def decode_id_cursor(cursor: str | None) -> int | None:
+    """The row id carried by a cursor from ``encode_id_cursor`` (``None``: the first page);
+    anything else is ``InvalidCursor`` (400)."""
+    if cursor is None:
+        return None
+    (value,) = decode_cursor(cursor, length=1)
+    if not isinstance(value, int) or value < 1:
+        raise InvalidCursor("cursor is not one this API issued")
+    return value

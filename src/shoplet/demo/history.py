@@ -12,7 +12,7 @@ from datetime import datetime
 import httpx
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.jobs import run_job
 from shoplet.core.settings import Settings
 from shoplet.demo.backdate import Backdate, backdate_orders
@@ -143,7 +143,7 @@ async def _backdate(ctx: AppContext, plans: Sequence[DemoOrder]) -> None:
         for plan in plans
     ]
     for _ in range(3):
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             await backdate_orders(session, moves)
         await run_job(ctx, "orders.auto_complete")
         await payments.settle(ctx)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoplet.core.db import create_engine, create_sessionmaker, session_scope
+from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work
 from shoplet.core.settings import Settings
 from shoplet.demo.accounts import seed_demo_owner
 from shoplet.demo.catalog import seed_catalog
@@ -16,7 +16,7 @@ async def run_seed(settings: Settings, *, only_if_empty: bool, history: bool = T
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
     try:
-        async with session_scope(create_sessionmaker(engine)) as session:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
             if only_if_empty and await catalog.has_products(session):
                 return "the shop already has products: demo seed skipped"
             summary = await seed_catalog(session, settings.media_dir)

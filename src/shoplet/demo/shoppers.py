@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.demo.accounts import DEMO_OWNER_USERNAME
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator
 from shoplet.modules.orders import public as orders
@@ -261,7 +261,7 @@ async def fulfil(
         if plan.shipped_at is None:
             continue
         carrier, prefix = CARRIERS[index % len(CARRIERS)]
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             await orders.ship_order(
                 session,
                 order_no=plan.order_no,
@@ -301,7 +301,7 @@ async def aftersales(
             },
         )
         aftersale_no = created["aftersale_no"]
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             if plan.aftersale == "rejected":
                 await orders.reject_aftersale(
                     session, aftersale_no=aftersale_no, reason=REJECT_REASON, actor=STAFF_ACTOR

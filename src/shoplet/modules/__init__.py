@@ -1,9 +1,30 @@
 """Shoplet's business modules (bounded contexts), one package each.
 
-``MODULES`` is the one list of them, lowest layer first: the app mounts their routers, loads
-their ``tasks.py`` and runs their start-up hooks from it, and Alembic and the tests load their
-models from it.
+``LAYERS`` is the one declared order of the modules, highest layer first: a module may import
+the ``public.py`` of a module on a lower line, never of one on its own line or above.
+``tools/contracts.py`` writes the import-linter layers contract from it (docs/architecture.md).
+
+``MODULES`` lists the same modules, lowest layer first: the app mounts their routers, loads
+their ``tasks.py`` and runs their start-up hooks in this order, and Alembic and the tests load
+their models from it. ``load`` imports one file of every module and fails loudly when one is
+missing: every module has every file of ``MODULE_FILES``.
 """
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from types import ModuleType
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("console",),
+    ("flashsale",),
+    ("checkout",),
+    ("orders", "cart"),
+    ("payments",),
+    ("members", "catalog"),
+    ("inventory",),
+)
 
 MODULES: tuple[str, ...] = (
     "inventory",
@@ -16,3 +37,29 @@ MODULES: tuple[str, ...] = (
     "flashsale",
     "console",
 )
+
+MODULE_FILES: tuple[str, ...] = (
+    "api",
+    "schemas",
+    "service",
+    "repository",
+    "models",
+    "errors",
+    "events",
+    "tasks",
+    "public",
+)
+
+
+def load(part: str, names: Iterable[str] | None = None) -> list[ModuleType]:
+    """Import ``shoplet.modules.<name>.<part>`` for every module (or ``names``), in order.
+
+    A missing file raises ``ModuleNotFoundError``: a registered module without its router, its
+    tasks or its models is a broken build, not something to skip silently.
+    """
+    if part not in MODULE_FILES:
+        raise ValueError(f"not a module file: {part!r} (one of {', '.join(MODULE_FILES)})")
+    return [
+        importlib.import_module(f"shoplet.modules.{name}.{part}")
+        for name in (MODULES if names is None else names)
+    ]

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.modules.cart.models import CartLine, Favorite
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
@@ -65,7 +65,7 @@ async def one_sku(ctx: AppContext, price: int = 5900, stock: int = 10) -> int:
 
 async def set_price(ctx: AppContext, product_id: int, prices: dict[int, int]) -> None:
     """Change SKU prices through the catalog's own update (the console's path)."""
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         current = await catalog.get_product_admin(s, product_id)
         await catalog.update_product(
             s,
@@ -90,12 +90,12 @@ async def set_price(ctx: AppContext, product_id: int, prices: dict[int, int]) ->
 
 
 async def set_status(ctx: AppContext, product_id: int, status: str) -> None:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await catalog.set_product_status(s, product_id, status, actor="test")
 
 
 async def adjust_stock(ctx: AppContext, sku_id: int, delta: int) -> None:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.adjust_stock(s, sku_id=sku_id, delta=delta, reason="盘点", actor="test")
 
 

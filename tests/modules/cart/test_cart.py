@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.modules.cart.models import CartLine
 from shoplet.modules.cart.service import hash_guest_token
 from tests.conftest import StatementCounter, snapshot
@@ -337,7 +337,7 @@ async def test_deactivated_sku_is_409(client: httpx.AsyncClient, ctx: AppContext
     # The console drops the S size: it stays in the database, inactive.
     from shoplet.modules.catalog import public as catalog
 
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         kept = shirt.skus[1]
         await catalog.update_product(
             s,
@@ -434,7 +434,7 @@ async def test_cart_holds_at_most_100_lines(client: httpx.AsyncClient, ctx: AppC
     made = await product(ctx, (100, 5))
     member_id, headers = await member(client)
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         s.add_all(
             CartLine(
                 member_id=member_id,

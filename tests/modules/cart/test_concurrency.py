@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from shoplet.app import create_app
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, create_sessionmaker, session_scope, utcnow
+from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work, utcnow
 from shoplet.modules.cart.models import CartLine
 from tests.modules.cart.conftest import LINES, cart_rows, member, one_sku, product
 
@@ -104,7 +104,7 @@ async def test_concurrent_new_lines_never_exceed_100(
     shirt = await product(ctx, *[(100, 10)] * 6)
     member_id, headers = await member(client)
     now = utcnow() - timedelta(minutes=1)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         s.add_all(
             CartLine(
                 member_id=member_id,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.modules.cart.models import CartLine
 from shoplet.modules.cart.service import hash_guest_token
 from tests.conftest import snapshot
@@ -95,7 +95,7 @@ async def test_merge_keeps_the_member_price_at_add_on_overlaps(
     sku_id = shirt.skus[0].id
     member_id, headers = await member(client)
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         s.add(
             CartLine(
                 member_id=member_id,
@@ -121,7 +121,7 @@ async def test_merge_into_a_nearly_full_cart_keeps_the_newest_guest_lines(
     member_id, headers = await member(client)
     now = utcnow()
     guest_hash = hash_guest_token(GUEST_TOKEN)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         s.add_all(
             CartLine(
                 member_id=member_id,

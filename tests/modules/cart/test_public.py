@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.jobs import run_job
 from shoplet.modules.cart import public as cart
 from shoplet.modules.cart.models import CartLine
@@ -33,7 +33,7 @@ async def test_selected_items_and_remove_items(client: httpx.AsyncClient, ctx: A
     assert selected == [cart.CartItem(sku_id=c, quantity=3), cart.CartItem(sku_id=a, quantity=1)]
     assert nobody == []
 
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await cart.remove_items(s, member_id=alice, sku_ids=[a, c, 424242])
         await cart.remove_items(s, member_id=alice, sku_ids=[])
     rows = await cart_rows(ctx)
@@ -50,7 +50,7 @@ async def test_purge_removes_only_abandoned_guest_lines(
     await add(client, guest(OTHER_GUEST_TOKEN), fresh)
     await add(client, headers, old)
     long_ago = utcnow() - timedelta(days=31)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         # The stale guest line and the member's line were both last touched a month ago.
         await s.execute(update(CartLine).where(CartLine.sku_id == old).values(updated_at=long_ago))
 

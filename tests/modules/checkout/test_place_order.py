@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.core.events import OutboxEvent
 from shoplet.modules.cart.models import CartLine
 from shoplet.modules.catalog import public as catalog
@@ -165,7 +165,7 @@ async def test_region_fee_comes_from_the_merchant_rules(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
     sku_id = await one_sku(ctx, price=3900)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await update_shipping_rules(
             s, ShippingRules(flat_fee=600, free_threshold=None, region_fees={"65": 2000}), actor="t"
         )
@@ -303,7 +303,7 @@ async def test_not_enough_stock_writes_nothing(client: httpx.AsyncClient, ctx: A
 
 async def test_an_item_off_sale_is_refused(client: httpx.AsyncClient, ctx: AppContext) -> None:
     product_id, [sku_id] = await product(ctx, (5900, 10))
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await catalog.set_product_status(s, product_id, "off_sale", actor="test")
     alice = await shopper(client)
     before = await snapshot(ctx)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.modules.catalog import public as catalog
 from tests.conftest import snapshot
 from tests.modules.orders.factories import (
@@ -37,7 +37,7 @@ async def test_the_cart_selection_is_priced_with_warnings(
     await add_to_cart(client, alice, small, 2)
     await add_to_cart(client, alice, medium, 1)
     await add_to_cart(client, alice, large, 1)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await catalog.update_product(
             s,
             product_id,

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from shoplet.app import create_app
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, session_scope, utcnow
+from shoplet.core.db import create_engine, unit_of_work, utcnow
 from shoplet.core.events import OutboxEvent
 from shoplet.core.jobs import run_job
 from shoplet.modules.inventory.models import LedgerEntryRow, Reservation
@@ -50,7 +50,7 @@ async def make_buyers(ctx: AppContext, n: int) -> list[Shopper]:
     """``n`` members with an address each, written directly (a login per buyer would only
     slow the test down), with storefront access tokens signed like the login's."""
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         members = [Member(nickname=f"买家{i}", created_at=now, last_login_at=now) for i in range(n)]
         s.add_all(members)
         await s.flush()
@@ -199,7 +199,7 @@ async def test_a_cancel_racing_the_timeout_job_releases_the_stock_once(
     sku_id = await one_sku(ctx, stock=10)
     alice = await shopper(client)
     order_nos = [(await placed(client, alice, [(sku_id, 1)]))["order_no"] for _ in range(5)]
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await s.execute(update(Order).values(expires_at=utcnow() - timedelta(seconds=1)))
 
     results = await asyncio.gather(

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
+from shoplet.modules.checkout.models import CheckoutShippingRules
 from shoplet.modules.checkout.pricing import ShippingRules
 from shoplet.modules.checkout.shipping import (
-    CheckoutShippingRules,
     InvalidShippingRules,
     ShippingRulesUpdate,
     get_shipping_rules,
@@ -36,11 +36,11 @@ async def test_update_replaces_the_single_row(ctx: AppContext) -> None:
     first = ShippingRules(flat_fee=600, free_threshold=5900, region_fees={"65": 2000, "54": 2500})
     second = ShippingRules(flat_fee=0, free_threshold=None, region_fees={"650102": 1000})
 
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         saved = await update_shipping_rules(s, first, actor="staff:1")
         # Read back in the same transaction (the console's response).
         assert await get_shipping_rules(s) == first
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         assert await get_shipping_rules(s) == first
         await update_shipping_rules(s, second, actor="staff:2")
         assert await get_shipping_rules(s) == second
@@ -75,12 +75,12 @@ async def test_update_replaces_the_single_row(ctx: AppContext) -> None:
 async def test_invalid_rules_are_refused_and_change_nothing(
     ctx: AppContext, rules: ShippingRules
 ) -> None:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await update_shipping_rules(s, ShippingRules(flat_fee=700), actor="staff:1")
     before = await snapshot(ctx)
 
     with pytest.raises(InvalidShippingRules) as caught:
-        async with session_scope(ctx.sessionmaker) as s:
+        async with unit_of_work(ctx.sessionmaker) as s:
             await update_shipping_rules(s, rules, actor="staff:1")
 
     assert caught.value.code == "checkout.invalid_shipping_rules"

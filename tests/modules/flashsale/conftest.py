@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.jobs import run_job
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.flashsale import service
@@ -58,7 +58,7 @@ class Shopper:
 async def make_sku(
     ctx: AppContext, *, price: int = 19900, stock: int = 100, title: str = "秒杀耳机"
 ) -> Sku:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         category = await catalog.create_category(
             s, catalog.CategoryCreate(name=f"分类{title}{price}")
         )
@@ -120,7 +120,7 @@ async def make_campaign(
             for sku in skus
         ],
     )
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         created = await service.create_campaign(s, body, actor="staff:1")
     return created.id
 
@@ -131,7 +131,7 @@ async def move_window(
     """Arrange time: put the campaign's window relative to now, then let the warm-up job load
     (or refresh) it."""
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await s.execute(
             update(Campaign)
             .where(Campaign.id == campaign_id)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import drain_outbox
 from shoplet.core.jobs import run_job
 from shoplet.modules.flashsale.config import FlashSaleSettings
@@ -58,7 +58,7 @@ async def sold_out_sale(
 
 
 async def expire_orders(ctx: AppContext) -> None:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await s.execute(
             update(Order)
             .where(Order.status == "pending_payment")
@@ -206,7 +206,7 @@ async def test_an_order_whose_hold_already_expired_gives_nothing_back_to_the_cou
     sku, campaign_id, _buyers = await sold_out_sale(client, ctx, stock=1)
     [order] = await flash_orders(ctx)
     # The order's own hold expired into free stock first (the inventory expiry job).
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         assert await inventory.release(s, ref=order.order_no, reason="expired") == 1
     assert await level(ctx, sku) == (20, 0, 20)
     await expire_orders(ctx)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import drain_outbox
 from shoplet.core.jobs import run_job
 from shoplet.modules.flashsale import repository as repo
@@ -85,7 +85,7 @@ async def test_a_hand_back_lost_in_a_crash_is_repaired_once(
     store = runtime_of(ctx).store
     # A consumer read the entry, recorded the failure in the database, and died before Redis.
     [entry] = await store.read_entries([campaign_id], "crashed", count=10, block_ms=0)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         values = _ticket_values(entry, "failed", None, "members.address_not_found", utcnow())
         assert await repo.insert_ticket(s, values)
     assert await remaining(ctx, campaign_id) == {sku.sku_id: 3}
@@ -149,7 +149,7 @@ async def test_cancellations_in_flight_are_explained(
 ) -> None:
     sku, campaign_id, _ticket = await sale_with_one_request(client, ctx)
     await consume(ctx)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await s.execute(update(Order).values(expires_at=utcnow() - timedelta(seconds=1)))
     await run_job(ctx, "orders.cancel_expired")
     report = await reconcile_campaign(ctx, campaign_id)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, create_sessionmaker, session_scope, utcnow
+from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work, utcnow
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.inventory.models import LedgerEntryRow, Reservation
 
@@ -25,7 +25,7 @@ def _postgres_only(backend: str) -> None:
 
 async def test_concurrent_reservations_never_oversell(ctx: AppContext, backend: str) -> None:
     _postgres_only(backend)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.set_initial_stock(s, sku_id=1, on_hand=STOCK, actor="test")
         await inventory.set_initial_stock(s, sku_id=2, on_hand=1000, actor="test")
     # The shared server allows 100 connections: 40 of them carry the 120 concurrent sessions.
@@ -36,7 +36,7 @@ async def test_concurrent_reservations_never_oversell(ctx: AppContext, backend: 
     async def buyer(i: int) -> str:
         await start.wait()
         try:
-            async with session_scope(sessionmaker) as s:
+            async with unit_of_work(sessionmaker) as s:
                 # Two lines in ascending order: SKU 2 is always available, SKU 1 runs out.
                 await inventory.reserve(
                     s,
@@ -90,7 +90,7 @@ async def test_concurrent_commit_and_release_do_the_work_once(
     ctx: AppContext, backend: str
 ) -> None:
     _postgres_only(backend)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.set_initial_stock(s, sku_id=1, on_hand=100, actor="test")
         for i in range(20):
             await inventory.reserve(
@@ -101,7 +101,7 @@ async def test_concurrent_commit_and_release_do_the_work_once(
 
     async def settle(ref: str, action: str) -> int:
         try:
-            async with session_scope(sessionmaker) as s:
+            async with unit_of_work(sessionmaker) as s:
                 if action == "commit":
                     return await inventory.commit(s, ref=ref)
                 return await inventory.release(s, ref=ref, reason="expired")

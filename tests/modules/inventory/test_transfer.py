@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, create_sessionmaker, session_scope, utcnow
+from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work, utcnow
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.inventory.models import LedgerEntryRow, Reservation
 from tests.conftest import snapshot
@@ -19,7 +19,7 @@ HOLD = "flash:1:7"
 
 
 async def arrange(ctx: AppContext, *, on_hand: int = 100, hold: int = 10) -> None:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.set_initial_stock(s, sku_id=7, on_hand=on_hand, actor="test")
         await inventory.reserve(
             s, ref=HOLD, lines=[(7, hold)], expires_at=utcnow() + timedelta(hours=2)
@@ -27,7 +27,7 @@ async def arrange(ctx: AppContext, *, on_hand: int = 100, hold: int = 10) -> Non
 
 
 async def transfer(ctx: AppContext, from_ref: str, to_ref: str, quantity: int) -> None:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.transfer_reservation(
             s, from_ref=from_ref, to_ref=to_ref, sku_id=7, quantity=quantity
         )
@@ -98,7 +98,7 @@ async def test_draining_and_refilling_a_hold(ctx: AppContext) -> None:
     ]
     assert await held(ctx, HOLD) == {HOLD: 0}
     # A drained hold holds nothing: releasing it gives nothing back to free stock.
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         assert await inventory.release(s, ref=HOLD, reason="campaign ended") == 0
     assert await level(ctx) == (100, 2, 98)
     # A cancelled order hands its unit back: the hold comes back to life with exactly that unit.
@@ -110,11 +110,11 @@ async def test_draining_and_refilling_a_hold(ctx: AppContext) -> None:
     ]
     assert await level(ctx) == (100, 2, 98)
     # The order's reservation is now empty: paying it late cannot sell the unit twice.
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         with pytest.raises(inventory.ReservationReleased):
             await inventory.commit(s, ref="ORDER-2")
     # Selling the other order and ending the campaign leave exactly the sold unit gone.
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         assert await inventory.commit(s, ref="ORDER-1") == 1
         assert await inventory.release(s, ref=HOLD, reason="campaign ended") == 1
     assert await level(ctx) == (99, 0, 99)
@@ -154,7 +154,7 @@ async def test_short_or_missing_hold_changes_nothing(ctx: AppContext) -> None:
 async def test_committed_target_and_bad_input_are_refused(ctx: AppContext) -> None:
     await arrange(ctx)
     await transfer(ctx, HOLD, "ORDER-1", 1)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.commit(s, ref="ORDER-1")
     before = await snapshot(ctx)
     async with ctx.sessionmaker() as s:
@@ -191,7 +191,7 @@ async def test_concurrent_transfers_never_take_more_than_the_hold(
     async def order(i: int) -> str:
         await start.wait()
         try:
-            async with session_scope(sessionmaker) as s:
+            async with unit_of_work(sessionmaker) as s:
                 await inventory.transfer_reservation(
                     s, from_ref=HOLD, to_ref=f"ORDER-{i}", sku_id=7, quantity=1
                 )
@@ -202,13 +202,13 @@ async def test_concurrent_transfers_never_take_more_than_the_hold(
     async def cancel(i: int) -> str:
         # Orders handing units back while others take them: the hold never goes wrong.
         await start.wait()
-        async with session_scope(sessionmaker) as s:
+        async with unit_of_work(sessionmaker) as s:
             await inventory.transfer_reservation(
                 s, from_ref=f"BACK-{i}", to_ref=HOLD, sku_id=7, quantity=1
             )
         return "returned"
 
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         for i in range(5):
             await inventory.transfer_reservation(
                 s, from_ref=HOLD, to_ref=f"BACK-{i}", sku_id=7, quantity=1

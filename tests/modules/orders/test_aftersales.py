@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.modules.orders import public as orders
 from shoplet.modules.orders.models import Order
 from shoplet.modules.payments import public as payments
@@ -46,14 +46,14 @@ async def asked(client: httpx.AsyncClient, who: Shopper, order_no: str, **body: 
 
 
 async def ship(ctx: AppContext, order_no: str) -> None:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await orders.ship_order(
             s, order_no=order_no, carrier="顺丰速运", tracking_no="SF1234567890", actor="olivia"
         )
 
 
 async def approve(ctx: AppContext, aftersale_no: str) -> orders.AfterSale:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         return await orders.approve_aftersale(s, aftersale_no=aftersale_no, actor="olivia")
 
 
@@ -177,7 +177,7 @@ async def test_a_return_goes_back_to_stock_when_received(
         "returned",
         "ZT1234567",
     )
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         received = await orders.confirm_return_received(
             s, aftersale_no=aftersale_no, actor="olivia"
         )
@@ -212,7 +212,7 @@ async def test_rejected_and_withdrawn_requests_free_their_amount(
     blocked = await ask(client, alice, order_no, kind="refund_only", reason="b", amount=1)
     assert (blocked.status_code, blocked.json()["available"]) == (409, 0)
 
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         rejected = await orders.reject_aftersale(
             s, aftersale_no=first, reason="商品已发出", actor="olivia"
         )
@@ -236,7 +236,7 @@ async def test_after_sales_need_a_paid_order_within_the_window(
     old = await paid_order(client, ctx, alice, [(sku_id, 1)])
     await ship(ctx, old)
     await client.post(f"{ORDERS}/{old}/confirm-receipt", headers=alice.headers)
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await s.execute(
             update(Order)
             .where(Order.order_no == old)

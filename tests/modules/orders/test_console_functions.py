@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.pagination import InvalidCursor
 from shoplet.modules.orders import public as orders
 from shoplet.modules.orders.models import Order
@@ -159,7 +159,7 @@ async def test_the_sales_summary_counts_paid_orders_per_china_day(
     for who, order_no in ((alice, a1), (alice, a2), (bob, b1)):
         await pay(client, ctx, who, order_no)
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         # a2 was paid yesterday (China time).
         await s.execute(
             update(Order).where(Order.order_no == a2).values(paid_at=now - timedelta(days=1))

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import OutboxEvent
 from shoplet.core.jobs import run_job
 from shoplet.modules.inventory import public as inventory
@@ -43,7 +43,7 @@ ADDRESS = AddressSnapshot(
 async def flash_order(
     ctx: AppContext, member_id: int, sku_id: int, hold: str, ticket: str
 ) -> tuple[orders.OrderDetail, bool]:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         return await orders.create_order(
             s,
             ctx.pii,
@@ -85,7 +85,7 @@ async def test_flash_units_leave_the_hold_and_come_back_once(
 ) -> None:
     sku_id = await one_sku(ctx, price=990, stock=10)
     hold = f"flash:1:{sku_id}"
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.reserve(
             s, ref=hold, lines=[(sku_id, 5)], expires_at=utcnow() + timedelta(days=1)
         )
@@ -101,7 +101,7 @@ async def test_flash_units_leave_the_hold_and_come_back_once(
     assert await level(ctx, sku_id) == (10, 5)  # free stock untouched
     assert (await order_row(ctx, order.order_no)).stock_source_ref == hold
 
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await s.execute(
             update(Order)
             .where(Order.order_no == order.order_no)
@@ -128,7 +128,7 @@ async def test_a_paid_flash_order_sells_from_its_hold(
 ) -> None:
     sku_id = await one_sku(ctx, price=990, stock=10)
     hold = f"flash:2:{sku_id}"
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.reserve(
             s, ref=hold, lines=[(sku_id, 3)], expires_at=utcnow() + timedelta(days=1)
         )
@@ -189,14 +189,14 @@ async def test_a_hold_that_expired_into_free_stock_is_not_handed_back_twice(
 ) -> None:
     sku_id = await one_sku(ctx, price=990, stock=10)
     hold = f"flash:4:{sku_id}"
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.reserve(
             s, ref=hold, lines=[(sku_id, 2)], expires_at=utcnow() + timedelta(days=1)
         )
     alice = await shopper(client)
     order, _ = await flash_order(ctx, alice.member_id, sku_id, hold, "ticket-0004")
     # The campaign ended: inventory's expiry sweep released the order's units to free stock.
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.release(s, ref=order.order_no, reason="expired")
 
     response = await client.post(f"/api/v1/orders/{order.order_no}/cancel", headers=alice.headers)

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import func, select, update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import OutboxEvent
 from shoplet.core.jobs import run_job
 from shoplet.modules.inventory.models import LedgerEntryRow
@@ -30,7 +30,7 @@ from tests.modules.orders.factories import (
 async def backdate(ctx: AppContext, order_no: str, **columns: timedelta) -> None:
     """Move the order's timestamps ``columns`` into the past by the given amounts."""
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await s.execute(
             update(Order)
             .where(Order.order_no == order_no)
@@ -99,7 +99,7 @@ async def test_shipped_orders_are_received_and_then_completed(
     recent = (await placed(client, alice, [(sku_id, 1)]))["order_no"]
     for order_no in (old, recent):
         await pay(client, ctx, alice, order_no)
-        async with session_scope(ctx.sessionmaker) as s:
+        async with unit_of_work(ctx.sessionmaker) as s:
             await orders.ship_order(
                 s, order_no=order_no, carrier="中通快递", tracking_no="ZT778899", actor="olivia"
             )

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.core.events import OutboxEvent
 from shoplet.modules.orders import public as orders
 from shoplet.modules.payments.models import Payment
@@ -28,7 +28,7 @@ from tests.modules.orders.factories import (
 
 
 async def ship(ctx: AppContext, order_no: str) -> None:
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await orders.ship_order(
             s, order_no=order_no, carrier="顺丰速运", tracking_no="SF1234567890", actor="olivia"
         )

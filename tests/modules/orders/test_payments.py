@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import OutboxEvent
 from shoplet.core.jobs import run_job
 from shoplet.modules.catalog.models import Product
@@ -73,7 +73,7 @@ async def refunds(ctx: AppContext, order_no: str) -> list[payments.RefundInfo]:
 
 async def expire(ctx: AppContext, order_no: str) -> None:
     """Move the order's payment deadline into the past (its reservation keeps its own TTL)."""
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await s.execute(
             update(Order)
             .where(Order.order_no == order_no)
@@ -181,7 +181,7 @@ async def test_a_hold_released_before_the_money_arrived_is_taken_again(
     alice = await shopper(client)
     order = await placed(client, alice, [(sku_id, 3)])
     # Inventory's own expiry sweep got there first; the order is still unpaid.
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.release(s, ref=order["order_no"], reason="expired")
 
     await pay(client, ctx, alice, order["order_no"])
@@ -204,7 +204,7 @@ async def test_a_paid_order_whose_stock_is_gone_is_cancelled_and_refunded(
     alice = await shopper(client, "alice")
     bob = await shopper(client, "bob")
     order = await placed(client, alice, [(sku_id, 2)])
-    async with session_scope(ctx.sessionmaker) as s:
+    async with unit_of_work(ctx.sessionmaker) as s:
         await inventory.release(s, ref=order["order_no"], reason="expired")
     await placed(client, bob, [(sku_id, 2)])  # the released units sold meanwhile
 

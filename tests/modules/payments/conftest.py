@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import OutboxEvent
 from shoplet.integrations.setup import Integrations
 from shoplet.integrations.wechat.pay import WeChatPayClient
@@ -84,7 +84,7 @@ async def refund(
     aftersale_no: str | None = None,
     reason: str = "不想要了",
 ) -> str:
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         return await request_refund(
             session, order_no=order_no, aftersale_no=aftersale_no, amount=amount, reason=reason
         )
@@ -127,7 +127,7 @@ async def published(ctx: AppContext, type: str) -> list[dict[str, Any]]:
 
 async def backdate_payment(ctx: AppContext, payment_no: str, by: timedelta) -> None:
     """Pretend the prepay (or the close) happened ``by`` ago."""
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         row = await session.scalar(select(Payment).where(Payment.payment_no == payment_no))
         assert row is not None
         values: dict[str, datetime] = {"updated_at": row.updated_at - by}
@@ -137,7 +137,7 @@ async def backdate_payment(ctx: AppContext, payment_no: str, by: timedelta) -> N
 
 
 async def backdate_refund(ctx: AppContext, refund_no: str, by: timedelta) -> None:
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         row = await session.scalar(select(Refund).where(Refund.refund_no == refund_no))
         assert row is not None
         await session.execute(

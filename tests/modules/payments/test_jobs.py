@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.core.jobs import run_job
 from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.integrations.wechat.pay_crypto import CHINA_TZ
@@ -82,7 +82,7 @@ async def test_close_for_order_closes_at_wechat_after_commit(
     jsapi = await prepay(ctx, pay)
     h5 = await prepay(ctx, pay, channel="wechat_h5", openid=None)
 
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await close_for_order(session, order_no="SO20240520000001")
         # Nothing is asked of WeChat inside the transaction.
         assert sim.transactions[jsapi.payment_no].trade_state == "NOTPAY"
@@ -104,7 +104,7 @@ async def test_close_for_order_closes_at_wechat_after_commit(
         ]
     # Idempotent: a second close of the same order does nothing.
     before = await snapshot(ctx)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await close_for_order(session, order_no="SO20240520000001")
     await settle(ctx)
     assert await snapshot(ctx) == before
@@ -115,7 +115,7 @@ async def test_a_close_that_finds_the_payment_paid_records_the_success(
 ) -> None:
     result = await prepay(ctx, pay)
     await sim.pay(result.prepay_id, deliver=False)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await close_for_order(session, order_no="SO20240520000001")
 
     await settle(ctx)
@@ -135,7 +135,7 @@ async def test_sync_pending_retries_closes_wechat_did_not_confirm(
     ctx: AppContext, pay: WeChatPayClient, sim: WeChatPaySimulator
 ) -> None:
     result = await prepay(ctx, pay)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await close_for_order(session, order_no="SO20240520000001")
     # The process died before the handler ran: the outbox event is still there, but the
     # close is also found by the sync job.
@@ -203,7 +203,7 @@ async def test_reconciliation_reports_what_differs_from_the_bill(
 
     # Fixed at WeChat's side (or ours): running the day again replaces the report.
     sim.transactions[changed.payment_no].total = 1500
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await session.execute(
             update(Payment)
             .where(Payment.payment_no == unknown.payment_no)

@@ -228,12 +228,12 @@ async def test_the_simulator_claiming_another_amount_is_refused(
 async def test_money_arriving_after_a_close_is_still_recorded(
     ctx: AppContext, pay: WeChatPayClient, sim: WeChatPaySimulator, client: httpx.AsyncClient
 ) -> None:
-    from shoplet.core.db import session_scope
+    from shoplet.core.db import unit_of_work
     from shoplet.modules.payments.public import close_for_order
 
     result = await prepay(ctx, pay)
     await sim.pay(result.prepay_id, deliver=False)  # paid just before the order timed out
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await close_for_order(session, order_no="SO20240520000001")
     assert (await payment_row(ctx, result.payment_no)).status == "closed"
 

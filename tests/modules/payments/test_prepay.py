@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.integrations.wechat.pay_crypto import rsa_verify, signing_message
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator
@@ -242,7 +242,7 @@ async def test_closed_payments_free_the_channel_for_a_new_payment(
     ctx: AppContext, pay: WeChatPayClient, sim: WeChatPaySimulator
 ) -> None:
     first = await prepay(ctx, pay)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await close_for_order(session, order_no="SO20240520000001")
     second = await prepay(ctx, pay)
     assert second.payment_no != first.payment_no

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.core.jobs import run_job
 from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator
@@ -297,7 +297,7 @@ async def test_sync_refunds_settles_a_refund_whose_notify_was_lost(
 
 
 async def _refund_then_fail(ctx: AppContext) -> None:
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await request_refund(session, order_no=ORDER, aftersale_no=None, amount=100, reason="x")
         raise RuntimeError("the caller failed after asking")
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events.metrics import event_metrics
 from shoplet.core.events.models import EventRetry, OutboxEvent, ProcessedEvent
 from shoplet.core.events.registry import Event, Subscription, get_subscription
@@ -106,7 +106,7 @@ async def _record_failure(
     max_attempts = sub.max_attempts or ctx.settings.events_max_attempts
     error = f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_MAX]
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         previous = await session.scalar(
             select(EventRetry.attempts).where(
                 EventRetry.handler == sub.name, EventRetry.event_id == event.id
@@ -176,7 +176,7 @@ async def retry_due(ctx: AppContext, *, limit: int | None = None) -> int:
         if sub is None:
             # Registered by another version of the code; a worker that knows it will run it.
             continue
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             leased = await session.execute(
                 update(EventRetry)
                 .where(
@@ -206,7 +206,7 @@ async def retry_parked(
     ctx: AppContext, *, handler: str | None = None, event_id: str | None = None
 ) -> int:
     """Operator action: give parked deliveries a fresh round of attempts, due now."""
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         stmt = update(EventRetry).where(EventRetry.parked_at.is_not(None))
         if handler is not None:
             stmt = stmt.where(EventRetry.handler == handler)

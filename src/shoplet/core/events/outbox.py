@@ -13,16 +13,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
-from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
-from shoplet.core.db import utcnow
+from shoplet.core.db import on_commit, utcnow
 from shoplet.core.events.models import OutboxEvent
 
 EVENT_TYPE_MAX = 100
 EVENT_KEY_MAX = 100
-_PENDING = "shoplet.outbox_pending"
 
 _wakers: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
 
@@ -46,7 +43,7 @@ async def publish(
         OutboxEvent(event_id=event_id, type=type, key=key, payload=stored, occurred_at=utcnow())
     )
     await session.flush()
-    session.info[_PENDING] = True
+    on_commit(session, _wake_relays, key=_wake_relays)
     return event_id
 
 
@@ -76,14 +73,3 @@ def _wake_relays() -> None:
             wake.set()
         else:
             loop.call_soon_threadsafe(wake.set)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_PENDING, False):
-        _wake_relays()
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)

@@ -31,7 +31,7 @@ from redis.exceptions import ResponseError
 from sqlalchemy import delete, exists, select, update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events.delivery import deliver, dispatch_local, event_from_row, retry_due
 from shoplet.core.events.metrics import event_metrics
 from shoplet.core.events.models import EventRetry, OutboxEvent, ProcessedEvent
@@ -95,7 +95,7 @@ async def relay_once(ctx: AppContext, *, limit: int | None = None) -> int:
 async def _record_relay_failure(ctx: AppContext, ids: list[int], exc: Exception) -> None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     with contextlib.suppress(Exception):
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             await session.execute(
                 update(OutboxEvent)
                 .where(OutboxEvent.id.in_(ids), OutboxEvent.published_at.is_(None))
@@ -403,7 +403,7 @@ async def cleanup_events(ctx: AppContext) -> None:
     Events with a pending or parked retry are kept: the retry reloads them.
     """
     cutoff = utcnow() - timedelta(days=ctx.settings.events_retention_days)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         has_retry = exists().where(EventRetry.event_id == OutboxEvent.event_id)
         await session.execute(
             delete(OutboxEvent)

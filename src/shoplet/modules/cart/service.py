@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.cart import repository as repo
 from shoplet.modules.cart.errors import (
     CartFull,
@@ -319,18 +319,11 @@ async def favorite_state(session: AsyncSession, member_id: int, product_id: int)
     )
 
 
-def _decode_favorite_cursor(cursor: str) -> int:
-    (value,) = decode_cursor(cursor, length=1)
-    if not isinstance(value, int) or value < 1:
-        raise InvalidCursor("cursor is not one this API issued")
-    return value
-
-
 async def list_favorites(
     session: AsyncSession, member_id: int, *, cursor: str | None, limit: int
 ) -> FavoritePage:
     """Newest first, keyset-paged by favourite id, each with the product as it is now."""
-    before_id = _decode_favorite_cursor(cursor) if cursor is not None else None
+    before_id = decode_id_cursor(cursor)
     rows = await repo.list_favorites(session, member_id, before_id=before_id, limit=limit + 1)
     page = rows[:limit]
     items = []
@@ -352,5 +345,5 @@ async def list_favorites(
                 is_available=product.status == "on_sale",
             )
         )
-    next_cursor = encode_cursor([page[-1].id]) if len(rows) > limit else None
+    next_cursor = encode_id_cursor(page[-1].id) if len(rows) > limit else None
     return FavoritePage(items=items, next_cursor=next_cursor)

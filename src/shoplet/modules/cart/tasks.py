@@ -10,7 +10,7 @@ from __future__ import annotations
 import structlog
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.core.jobs import periodic
 from shoplet.modules.cart import service
 
@@ -21,7 +21,7 @@ PURGE_GUEST_CARTS = "cart.purge_guest_carts"
 
 @periodic(every_seconds=3600, name=PURGE_GUEST_CARTS)
 async def purge_guest_carts(ctx: AppContext) -> None:
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         deleted = await service.purge_guest_carts(session)
     if deleted:
         log.info(PURGE_GUEST_CARTS, deleted=deleted)

@@ -10,8 +10,9 @@ through the outbox, in the write's own transaction, once ``shoplet.core.events``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
-PRODUCT_CHANGED = "catalog.product_changed"
+PRODUCT_CHANGED: Final = "catalog.product_changed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,3 +175,8 @@ async def add_sales(session: AsyncSession, quantities: Mapping[int, int]) -> Non
 async def has_products(session: AsyncSession) -> bool:
     found = await session.execute(select(Product.id).limit(1))
     return found.first() is not None
+
+
+def add(session: AsyncSession, row: Category | Product) -> None:
+    """Stage a new category or product (with its SKUs) for the next flush."""
+    session.add(row)

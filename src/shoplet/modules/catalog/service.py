@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.cache import invalidate_after_commit
 from shoplet.core.db import utcnow
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import (
+    InvalidCursor,
+    decode_cursor,
+    decode_id_cursor,
+    encode_cursor,
+    encode_id_cursor,
+)
 from shoplet.modules.catalog import repository as repo
 from shoplet.modules.catalog.errors import (
     BarcodeNotFound,
@@ -266,7 +272,7 @@ async def create_category(session: AsyncSession, data: CategoryCreate) -> Catego
         sort_order=data.sort_order,
         is_active=data.is_active,
     )
-    session.add(row)
+    repo.add(session, row)
     await session.flush()
     _invalidate_categories(session)
     return _category_out(row)
@@ -401,7 +407,7 @@ async def create_product(
     product.skus = skus
     for field, value in _price_fields(skus).items():
         setattr(product, field, value)
-    session.add(product)
+    repo.add(session, product)
     await _flush_skus(session)
     for sku, sku_in in zip(skus, data.skus, strict=True):
         await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=sku_in.stock, actor=actor)
@@ -596,13 +602,6 @@ async def set_product_status(
     return _to_admin(product, levels)
 
 
-def _decode_id_cursor(cursor: str) -> int:
-    (value,) = decode_cursor(cursor, length=1)
-    if not isinstance(value, int):
-        raise InvalidCursor("cursor is not one this API issued")
-    return value
-
-
 async def list_products_admin(
     session: AsyncSession,
     *,
@@ -627,11 +626,11 @@ async def list_products_admin(
     if q:
         where.append(_keyword(q))
     if cursor is not None:
-        where.append(Product.id < _decode_id_cursor(cursor))
+        where.append(Product.id < decode_id_cursor(cursor))
     products = await repo.list_products(session, where=where, limit=limit + 1)
     page = products[:limit]
     levels = await inventory.get_levels(session, [s.id for p in page for s in p.skus])
-    next_cursor = encode_cursor([page[-1].id]) if len(products) > limit else None
+    next_cursor = encode_id_cursor(page[-1].id) if len(products) > limit else None
     return [_to_admin(p, levels) for p in page], next_cursor
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from shoplet.core.errors import BadRequest, Conflict
-from shoplet.modules.checkout.shipping import InvalidShippingRules
 
 
 class IdempotencyKeyRequired(BadRequest):
@@ -19,6 +18,11 @@ class NothingToOrder(BadRequest):
 class SkuUnavailable(Conflict):
     code = "checkout.sku_unavailable"
     title = "An item is not on sale any more"
+
+
+class InvalidShippingRules(BadRequest):
+    code = "checkout.invalid_shipping_rules"
+    title = "Invalid shipping rules"
 
 
 __all__ = ["IdempotencyKeyRequired", "InvalidShippingRules", "NothingToOrder", "SkuUnavailable"]

@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import short_transaction, utcnow
 from shoplet.core.errors import ShopletError
 from shoplet.core.security import PiiCipher, mask_name, mask_phone, mask_text
 from shoplet.integrations.wechat.pay import WeChatPayClient
@@ -306,8 +306,8 @@ async def start_payment(
     client_ip: str,
 ) -> PaymentStart:
     """Prepay an unpaid order. No transaction is held across the WeChat call: the order is read
-    in a short one here, payments opens its own around the call."""
-    async with session_scope(ctx.sessionmaker) as session:
+    in a short one here, payments opens its own around the call (``short_transaction``)."""
+    async with short_transaction(ctx.sessionmaker) as session:
         payable = await orders.get_payable_order(session, member_id=member.id, order_no=order_no)
         openid = member.openid
         if channel == "wechat_jsapi" and openid is None:

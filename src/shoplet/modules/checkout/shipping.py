@@ -1,4 +1,5 @@
-"""The merchant's shipping rules: one row in ``checkout_shipping_rules``, defaults when absent.
+"""The merchant's shipping rules: one row in ``checkout_shipping_rules`` (models.py, queried in
+repository.py), defaults when absent.
 
 ``get_shipping_rules`` feeds :func:`shoplet.modules.checkout.pricing.price`;
 ``update_shipping_rules`` is what the console's settings page calls. Both run in the caller's
@@ -8,28 +9,23 @@ transaction (flush only).
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import JSON, CheckConstraint, Integer, String, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
 
-from shoplet.core.db import Base, utcnow
-from shoplet.core.errors import BadRequest
+from shoplet.core.db import utcnow
 from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.modules.checkout import repository as repo
+from shoplet.modules.checkout.errors import InvalidShippingRules
 from shoplet.modules.checkout.pricing import ShippingRules
 
-RULES_ROW_ID = 1
 MAX_FEE = 1_000_000  # ¥10,000: anything above is a typo, not a shipping fee
 MAX_THRESHOLD = 100_000_000  # ¥1,000,000
 MAX_REGION_FEES = 500
 REGION_PREFIX = re.compile(r"^[0-9]{2,6}$")
 
 __all__ = [
-    "CheckoutShippingRules",
     "InvalidShippingRules",
     "ShippingRulesUpdate",
     "ShippingRulesView",
@@ -37,31 +33,6 @@ __all__ = [
     "shipping_rules_view",
     "update_shipping_rules",
 ]
-
-
-class CheckoutShippingRules(Base):
-    """At most one row (id 1). Fees in fen; ``region_fees`` is ``{"65": 2000, "5401": 1500}``."""
-
-    __tablename__ = "checkout_shipping_rules"
-    __table_args__ = (
-        CheckConstraint("id = 1", name="single_row"),
-        CheckConstraint("flat_fee >= 0", name="flat_fee_non_negative"),
-        CheckConstraint(
-            "free_threshold IS NULL OR free_threshold >= 0", name="free_threshold_non_negative"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    flat_fee: Mapped[int] = mapped_column(Integer)
-    free_threshold: Mapped[int | None] = mapped_column(Integer)
-    region_fees: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime]
-    updated_by: Mapped[str] = mapped_column(String(100))
-
-
-class InvalidShippingRules(BadRequest):
-    code = "checkout.invalid_shipping_rules"
-    title = "Invalid shipping rules"
 
 
 Fee = Annotated[int, Field(ge=0, le=MAX_FEE, description="fen")]
@@ -127,16 +98,7 @@ def _is_fen(value: Any, upper: int) -> bool:
 
 async def get_shipping_rules(session: AsyncSession) -> ShippingRules:
     """The merchant's rules, or the defaults (¥8 flat, free from ¥99) before any were saved."""
-    # Columns, not the entity: a row cached in the session's identity map could be stale.
-    row = (
-        await session.execute(
-            select(
-                CheckoutShippingRules.flat_fee,
-                CheckoutShippingRules.free_threshold,
-                CheckoutShippingRules.region_fees,
-            ).where(CheckoutShippingRules.id == RULES_ROW_ID)
-        )
-    ).one_or_none()
+    row = await repo.get_shipping_rules_row(session)
     if row is None:
         return ShippingRules()
     flat_fee, free_threshold, region_fees = row
@@ -159,16 +121,7 @@ async def update_shipping_rules(
         "updated_at": utcnow(),
         "updated_by": actor[:100],
     }
-    insert = (
-        postgresql.insert(CheckoutShippingRules)
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert(CheckoutShippingRules)
-    )
-    # Upsert on the fixed id: two first saves racing cannot create a second row or fail.
-    statement = insert.values(id=RULES_ROW_ID, **values)
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=[CheckoutShippingRules.id], set_=values)
-    )
+    await repo.upsert_shipping_rules(session, values)
     return ShippingRules(
         flat_fee=rules.flat_fee,
         free_threshold=rules.free_threshold,

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from shoplet.core.context import Ctx
-from shoplet.core.db import DbSession
+from shoplet.core.db import DbSession, keep_writes_on_error
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
@@ -58,7 +58,7 @@ async def login(
         )
     except service.LoginRefused as refused:
         # The request fails, but the failure counter, lock and audit entry must stay.
-        await session.commit()
+        keep_writes_on_error(session)
         raise refused.error from None
     return _token_response(issued)
 

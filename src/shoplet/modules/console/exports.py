@@ -33,22 +33,22 @@ from zoneinfo import ZoneInfo
 import structlog
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BeforeValidator, Field
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import StreamingResponse
 
 from shoplet.core.context import AppContext, Ctx
-from shoplet.core.db import DbSession, session_scope, utcnow
+from shoplet.core.db import DbSession, read_session, unit_of_work, utcnow
 from shoplet.core.errors import BadRequest, Conflict, NotFound, problem_responses
 from shoplet.core.jobs import periodic
 from shoplet.core.money import yuan
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page, RequestModel, ResponseModel
 from shoplet.core.security import mask_phone
 from shoplet.core.storage import get_storage
 from shoplet.modules.orders import public as orders
 
+from . import repository as repo
 from .auth import StaffIdentity, record_audit, require_permission
 from .models import ExportJob
 
@@ -282,11 +282,6 @@ def job_out(job: ExportJob) -> ExportJobOut:
     )
 
 
-def _rowcount(result: Any) -> int:
-    count: int = result.rowcount
-    return count
-
-
 # -- service ---------------------------------------------------------------------------------
 
 
@@ -298,12 +293,8 @@ async def request_order_export(
             raise InvalidExportRange("since must not be after until")
         if (body.until - body.since).days >= MAX_RANGE_DAYS:
             raise InvalidExportRange(f"export at most {MAX_RANGE_DAYS} days at once")
-    open_count = await session.scalar(
-        select(func.count())
-        .select_from(ExportJob)
-        .where(ExportJob.staff_id == staff.id, ExportJob.status.in_(OPEN_STATUSES))
-    )
-    if (open_count or 0) >= MAX_OPEN_PER_STAFF:
+    open_count = await repo.count_open_exports(session, staff.id, OPEN_STATUSES)
+    if open_count >= MAX_OPEN_PER_STAFF:
         raise TooManyExports(f"at most {MAX_OPEN_PER_STAFF} exports may wait or run at once")
     now = utcnow()
     job = ExportJob(
@@ -319,9 +310,7 @@ async def request_order_export(
         created_at=now,
         updated_at=now,
     )
-    session.add(job)
-    await session.flush()
-    return job
+    return await repo.add_export(session, job)
 
 
 def may_see(staff: StaffIdentity, job: ExportJob) -> bool:
@@ -332,7 +321,7 @@ def may_see(staff: StaffIdentity, job: ExportJob) -> bool:
 
 
 async def get_visible_job(session: AsyncSession, staff: StaffIdentity, job_id: int) -> ExportJob:
-    job = await session.get(ExportJob, job_id, populate_existing=True)
+    job = await repo.get_export(session, job_id)
     if job is None or not may_see(staff, job):
         raise ExportNotFound()
     return job
@@ -341,16 +330,14 @@ async def get_visible_job(session: AsyncSession, staff: StaffIdentity, job_id: i
 async def list_jobs(
     session: AsyncSession, staff: StaffIdentity, *, cursor: str | None, limit: int
 ) -> tuple[list[ExportJob], str | None]:
-    query = select(ExportJob).order_by(ExportJob.id.desc()).limit(limit + 1)
-    if staff.role != "owner":
-        query = query.where(ExportJob.staff_id == staff.id, ExportJob.mask_phones.is_(True))
-    if cursor is not None:
-        (before_id,) = decode_cursor(cursor, length=1)
-        if not isinstance(before_id, int):
-            raise InvalidCursor("cursor is not one this API issued")
-        query = query.where(ExportJob.id < before_id)
-    jobs = list((await session.execute(query)).scalars())
-    next_cursor = encode_cursor([jobs[limit - 1].id]) if len(jobs) > limit else None
+    before_id = decode_id_cursor(cursor)
+    jobs = await repo.list_exports(
+        session,
+        staff_id=None if staff.role == "owner" else staff.id,
+        before_id=before_id,
+        limit=limit + 1,
+    )
+    next_cursor = encode_id_cursor(jobs[limit - 1].id) if len(jobs) > limit else None
     return jobs[:limit], next_cursor
 
 
@@ -359,8 +346,8 @@ async def list_jobs(
 
 async def _start(ctx: AppContext, job_id: int) -> ExportJob | None:
     """Move a queued job to running (counting its rows); return the job if it is running."""
-    async with session_scope(ctx.sessionmaker) as session:
-        job = await session.get(ExportJob, job_id, populate_existing=True)
+    async with unit_of_work(ctx.sessionmaker) as session:
+        job = await repo.get_export(session, job_id)
         if job is None or job.status not in OPEN_STATUSES:
             return None
         if job.status == "queued":
@@ -370,22 +357,10 @@ async def _start(ctx: AppContext, job_id: int) -> ExportJob | None:
             )
             now = utcnow()
             token = secrets.token_hex(8)
-            started = await session.execute(
-                update(ExportJob)
-                .where(ExportJob.id == job_id, ExportJob.status == "queued")
-                .values(
-                    status="running",
-                    total=total,
-                    started_at=now,
-                    updated_at=now,
-                    # Unguessable per job, so part files are not found by counting ids.
-                    file_key=f"exports/{job_id}-{token}",
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if _rowcount(started) != 1:
+            # Unguessable per job, so part files are not found by counting ids.
+            file_key = f"exports/{job_id}-{token}"
+            if not await repo.start_export(session, job, total=total, file_key=file_key, now=now):
                 return None
-            await session.refresh(job)
         return job
 
 
@@ -396,7 +371,7 @@ async def export_step(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_S
     if job is None or job.file_key is None:
         return True
     status_filter, since, until = _parse_filters(job.filters)
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         rows = await orders.export_rows(
             session,
             ctx.pii,
@@ -412,54 +387,31 @@ async def export_step(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_S
         # The first part always exists and carries the BOM and headers (an empty export too).
         data = render_csv(rows, header=job.parts == 0, mask_phones=job.mask_phones)
         await storage.put(part_key(job.file_key, job.parts + 1), data)
-        async with session_scope(ctx.sessionmaker) as session:
-            advanced = await session.execute(
-                update(ExportJob)
-                .where(
-                    ExportJob.id == job.id,
-                    ExportJob.status == "running",
-                    ExportJob.parts == job.parts,
-                )
-                .values(
-                    parts=job.parts + 1,
-                    cursor_id=rows[-1].id if rows else job.cursor_id,
-                    progress=job.progress + len(rows),
-                    # Orders placed after the count: the total grows rather than lie.
-                    total=max(job.total, job.progress + len(rows)),
-                    size_bytes=job.size_bytes + len(data),
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
+        async with unit_of_work(ctx.sessionmaker) as session:
+            advanced = await repo.advance_export(
+                session,
+                job,
+                rows=len(rows),
+                cursor_id=rows[-1].id if rows else job.cursor_id,
+                size=len(data),
+                now=now,
             )
-        if _rowcount(advanced) != 1:
+        if not advanced:
             # Another run moved this export on meanwhile; look again on the next step.
             return False
     if len(rows) == batch_size:
         return False
-    async with session_scope(ctx.sessionmaker) as session:
-        await session.execute(
-            update(ExportJob)
-            .where(ExportJob.id == job.id, ExportJob.status == "running")
-            .values(
-                status="done",
-                total=ExportJob.progress,
-                finished_at=now,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
+    async with unit_of_work(ctx.sessionmaker) as session:
+        await repo.finish_export(session, job.id, now=now)
     log.info("export_done", job_id=job.id, rows=job.progress + len(rows))
     return True
 
 
 async def _fail(ctx: AppContext, job_id: int, error: str) -> None:
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as session:
-        await session.execute(
-            update(ExportJob)
-            .where(ExportJob.id == job_id, ExportJob.status.in_(OPEN_STATUSES))
-            .values(status="failed", error=error[:500], finished_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
+    async with unit_of_work(ctx.sessionmaker) as session:
+        await repo.fail_export(
+            session, job_id, error=error[:500], open_statuses=OPEN_STATUSES, now=now
         )
 
 
@@ -478,30 +430,15 @@ async def run_export(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_SI
 async def expire_exports(ctx: AppContext, *, now: datetime | None = None) -> int:
     """Delete the files of exports finished more than ``RETENTION`` ago; return how many."""
     cutoff = (now or utcnow()) - RETENTION
-    async with ctx.sessionmaker() as session:
-        rows = await session.execute(
-            select(ExportJob.id, ExportJob.file_key, ExportJob.parts)
-            .where(
-                ExportJob.status.in_(("done", "failed")),
-                ExportJob.finished_at < cutoff,
-                ExportJob.file_key.is_not(None),
-            )
-            .order_by(ExportJob.id)
-            .limit(100)
-        )
-        old = [(job_id, file_key, parts) for job_id, file_key, parts in rows]
+    async with read_session(ctx.sessionmaker) as session:
+        old = await repo.finished_exports_before(session, cutoff, limit=100)
     storage = get_storage(ctx, "private")
     for job_id, file_key, parts in old:
         if file_key is None:
             continue
         # Mark first: a crash after it leaves files, never a "done" export without its file.
-        async with session_scope(ctx.sessionmaker) as session:
-            await session.execute(
-                update(ExportJob)
-                .where(ExportJob.id == job_id)
-                .values(status="expired", file_key=None, updated_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
+        async with unit_of_work(ctx.sessionmaker) as session:
+            await repo.expire_export(session, job_id, now=utcnow())
         # One more part than recorded: a run may have stored it without committing.
         for number in range(1, parts + 2):
             await storage.delete(part_key(file_key, number))
@@ -509,14 +446,8 @@ async def expire_exports(ctx: AppContext, *, now: datetime | None = None) -> int
 
 
 async def _next_open_job(ctx: AppContext) -> int | None:
-    async with ctx.sessionmaker() as session:
-        job_id: int | None = await session.scalar(
-            select(ExportJob.id)
-            .where(ExportJob.status.in_(OPEN_STATUSES))
-            .order_by(ExportJob.id)
-            .limit(1)
-        )
-    return job_id
+    async with read_session(ctx.sessionmaker) as session:
+        return await repo.next_open_export(session, OPEN_STATUSES)
 
 
 @periodic(every_seconds=2, name=EXPORT_JOB)

@@ -5,7 +5,7 @@ Console is the top layer, so no business module imports it; this is for the ``sh
 
 from __future__ import annotations
 
-from shoplet.core.db import create_engine, create_sessionmaker, session_scope
+from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work
 from shoplet.core.settings import Settings
 
 from . import service
@@ -21,7 +21,7 @@ async def create_staff_account(
     """
     engine = create_engine(settings.resolved_database_url)
     try:
-        async with session_scope(create_sessionmaker(engine)) as session:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
             staff = await service.create_staff(
                 session,
                 username=username,

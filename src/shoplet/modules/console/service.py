@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.security import (
     DUMMY_PASSWORD_HASH,
     hash_password,
@@ -359,19 +359,10 @@ async def get_staff(session: AsyncSession, staff_id: int) -> Staff:
 async def list_staff(
     session: AsyncSession, *, cursor: str | None, limit: int
 ) -> tuple[list[Staff], str | None]:
-    after_id = _int_cursor(cursor)
+    after_id = decode_id_cursor(cursor)
     rows = await repository.list_staff(session, after_id=after_id, limit=limit + 1)
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    next_cursor = encode_id_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
-
-
-def _int_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    (value,) = decode_cursor(cursor, length=1)
-    if not isinstance(value, int):
-        raise InvalidCursor("cursor is not one this API issued")
-    return value
 
 
 async def update_staff(
@@ -452,11 +443,11 @@ async def list_audit(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[AuditLog], str | None]:
-    before_id = _int_cursor(cursor)
+    before_id = decode_id_cursor(cursor)
     rows = list(
         await repository.list_audit(
             session, staff_id=staff_id, action=action, before_id=before_id, limit=limit + 1
         )
     )
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    next_cursor = encode_id_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor

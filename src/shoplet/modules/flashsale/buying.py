@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import utcnow
+from shoplet.core.db import read_session, utcnow
 from shoplet.core.errors import ShopletError
 from shoplet.modules.flashsale import repository as repo
 from shoplet.modules.flashsale.errors import (
@@ -347,7 +347,7 @@ async def campaign_page(ctx: AppContext, runtime: FlashRuntime, campaign_id: int
     if info is None:
 
         async def load() -> CampaignInfo | None:
-            async with ctx.sessionmaker() as session:
+            async with read_session(ctx.sessionmaker) as session:
                 campaign = await repo.get_campaign(session, campaign_id)
                 if campaign is None:
                     return None
@@ -374,7 +374,7 @@ async def campaign_list(ctx: AppContext, runtime: FlashRuntime) -> CampaignList:
 
     async def load() -> _Current:
         now = utcnow()
-        async with ctx.sessionmaker() as session:
+        async with read_session(ctx.sessionmaker) as session:
             campaigns = await repo.current_campaigns(session, now=now, until=now + LIST_HORIZON)
             items = await repo.items_of(session, [c.id for c in campaigns])
         pages = [

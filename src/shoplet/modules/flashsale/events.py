@@ -11,7 +11,8 @@ the campaign hold (orders moved them); the handler puts them back on the Redis c
 
 from __future__ import annotations
 
-CAMPAIGN_CREATED = "flashsale.campaign_created"
-CAMPAIGN_CANCELLED = "flashsale.campaign_cancelled"
-CAMPAIGN_SETTLED = "flashsale.campaign_settled"
-ORDER_CANCELLED = "order.cancelled"
+from typing import Final
+
+CAMPAIGN_CREATED: Final = "flashsale.campaign_created"
+CAMPAIGN_CANCELLED: Final = "flashsale.campaign_cancelled"
+CAMPAIGN_SETTLED: Final = "flashsale.campaign_settled"

@@ -30,10 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.cache import invalidate_after_commit
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.core.errors import ShopletError
 from shoplet.core.events import publish
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import public as checkout
 from shoplet.modules.flashsale import events as ev
@@ -348,12 +348,7 @@ async def list_campaigns_admin(
     """Newest first, by keyset cursor; ``status`` upcoming / live (sold out included) / ended /
     cancelled."""
     limit = max(1, min(limit, MAX_LIMIT))
-    before_id: int | None = None
-    if cursor is not None:
-        (value,) = decode_cursor(cursor, length=1)
-        if not isinstance(value, int):
-            raise InvalidCursor("cursor is not one this API issued")
-        before_id = value
+    before_id = decode_id_cursor(cursor)
     now = utcnow()
     rows = await repo.list_campaigns(
         session, status=status, now=now, before_id=before_id, limit=limit + 1
@@ -366,7 +361,7 @@ async def list_campaigns_admin(
     for campaign in page:
         remaining = await _remaining_if_warm(runtime, campaign)
         out.append(_admin(campaign, items[campaign.id], remaining=remaining, units=units, now=now))
-    return out, encode_cursor([page[-1].id]) if len(rows) > limit else None
+    return out, encode_id_cursor(page[-1].id) if len(rows) > limit else None
 
 
 async def _remaining_if_warm(runtime: FlashRuntime, campaign: Campaign) -> dict[int, int] | None:
@@ -482,7 +477,7 @@ async def warm_up(ctx: AppContext) -> list[int]:
     now = utcnow()
     until = now + timedelta(seconds=runtime.settings.warm_lead_seconds)
     warmed: list[int] = []
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         campaigns = await repo.campaigns_to_warm(session, now=now, until=until)
         items = await repo.items_of(session, [c.id for c in campaigns])
         for campaign in campaigns:
@@ -502,7 +497,7 @@ async def settle(ctx: AppContext) -> list[int]:
     settings = runtime.settings
     now = utcnow()
     grace = timedelta(seconds=settings.settle_grace_seconds)
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         due = await repo.campaigns_to_settle(session, now=now)
     settled: list[int] = []
     for candidate in due:
@@ -513,7 +508,7 @@ async def settle(ctx: AppContext) -> list[int]:
             if backlog:
                 log.info("flashsale.settle_waits", campaign_id=candidate.id, backlog=backlog)
                 continue
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             campaign = await repo.lock_campaign(session, candidate.id)
             if campaign is None or campaign.settled_at is not None:
                 continue
@@ -706,7 +701,7 @@ async def _finish_known(
     """The entry's ticket was handled before (a redelivery): make Redis agree, acknowledge."""
     if ticket.status == "failed" or (ticket.status == "returned" and ticket.synced_at is None):
         await _hand_back(runtime, _give_back_of(ticket, entry_id))
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             await repo.mark_synced(session, [ticket.ticket], now=utcnow())
         if ticket.status == "failed":
             return "failed"
@@ -723,12 +718,12 @@ async def process_entry(
     """Turn one accepted request into an order (idempotent on the ticket): ``created``,
     ``failed`` (no order possible: units and allowance handed back) or ``duplicate`` (handled
     before). Unexpected errors propagate and leave the entry pending for a retry."""
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         known = await repo.get_ticket(session, entry.ticket)
     if known is not None:
         return await _finish_known(ctx, runtime, known, entry.entry_id)
     try:
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             order_no = await _place_order(ctx, session, lookups, entry)
     except ShopletError as exc:
         return await _fail(ctx, runtime, entry, exc)
@@ -750,7 +745,7 @@ async def _fail(
         code=error.code,
     )
     now = utcnow()
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         inserted = await repo.insert_ticket(
             session, _ticket_values(entry, "failed", None, error.code[:100], now)
         )
@@ -760,7 +755,7 @@ async def _fail(
     if not inserted:
         return await _finish_known(ctx, runtime, ticket, entry.entry_id)
     await _hand_back(runtime, _give_back_of(ticket, entry.entry_id))
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await repo.mark_synced(session, [ticket.ticket], now=utcnow())
     return "failed"
 
@@ -773,7 +768,7 @@ async def consume(ctx: AppContext, *, budget_seconds: float | None = None) -> Co
     settings = runtime.settings
     store = runtime.store
     outcomes: Counter[str] = Counter()
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         campaign_ids = await repo.live_campaign_ids(session)
     if not campaign_ids:
         return outcomes
@@ -863,11 +858,11 @@ async def sync_hand_backs(ctx: AppContext, *, batch: int = 200) -> int:
     runtime = runtime_of(ctx)
     applied = 0
     while True:
-        async with ctx.sessionmaker() as session:
+        async with read_session(ctx.sessionmaker) as session:
             tickets = await repo.unsynced_tickets(session, limit=batch)
         for ticket in tickets:
             await _hand_back(runtime, _give_back_of(ticket, None))
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             await repo.mark_synced(session, [t.ticket for t in tickets], now=utcnow())
         applied += len(tickets)
         if len(tickets) < batch:
@@ -915,7 +910,7 @@ async def _check_tickets(
                 found.unexplained.append({"ticket": ticket_code, "problem": "hand_back_lost"})
                 continue
             await _hand_back(runtime, _give_back_of(ticket, None))
-            async with session_scope(ctx.sessionmaker) as session:
+            async with unit_of_work(ctx.sessionmaker) as session:
                 await repo.mark_synced(session, [ticket_code], now=utcnow())
             found.repaired.append({"ticket": ticket_code, "action": "handed_back"})
     for returned in sorted(snapshot.returned):
@@ -989,7 +984,7 @@ async def reconcile_campaign(ctx: AppContext, campaign_id: int) -> dict[str, Any
     # Redis first, then the database: a request acknowledged before the snapshot has its
     # ticket row committed before, so the database read below sees it.
     snapshot = await runtime.store.reconcile_snapshot(campaign_id)
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         if session.get_bind().dialect.name == "postgresql":
             # One view of the database for all the reads below.
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -1025,7 +1020,7 @@ async def reconcile_campaign(ctx: AppContext, campaign_id: int) -> dict[str, Any
         "unexplained": dict(kinds),
         "samples": found.unexplained[:RECONCILE_SAMPLE],
     }
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         stored = await repo.get_campaign(session, campaign_id)
         if stored is not None:
             stored.reconciliation = report
@@ -1039,7 +1034,7 @@ async def reconcile_campaign(ctx: AppContext, campaign_id: int) -> dict[str, Any
 
 async def reconcile(ctx: AppContext) -> dict[int, dict[str, Any]]:
     """Reconcile every warmed campaign not settled, or settled within the last hour."""
-    async with ctx.sessionmaker() as session:
+    async with read_session(ctx.sessionmaker) as session:
         ids = await repo.campaigns_to_reconcile(
             session, settled_after=utcnow() - timedelta(hours=1)
         )

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
-from shoplet.modules.flashsale import events as ev
 from shoplet.modules.flashsale import service
+from shoplet.modules.orders import public as orders
 
 CONSUME_JOB = "flashsale.consume"
 WARM_UP_JOB = "flashsale.warm_up"
@@ -27,7 +27,7 @@ SETTLE_JOB = "flashsale.settle"
 RECONCILE_JOB = "flashsale.reconcile"
 
 
-@subscriber(ev.ORDER_CANCELLED, name="flashsale.return_units")
+@subscriber(orders.ORDER_CANCELLED, name="flashsale.return_units")
 async def return_units(event: Event, session: AsyncSession) -> None:
     await service.handle_order_cancelled(session, event.payload)
 

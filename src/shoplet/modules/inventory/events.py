@@ -8,4 +8,6 @@ outbox (``shoplet.core.events``) exists, low-stock alerts will be published from
 
 from __future__ import annotations
 
-LOW_STOCK = "inventory.low_stock"
+from typing import Final
+
+LOW_STOCK: Final = "inventory.low_stock"

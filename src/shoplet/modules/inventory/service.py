@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.inventory import repository as repo
 from shoplet.modules.inventory.errors import (
     BelowReserved,
@@ -422,15 +422,10 @@ async def list_ledger(
 ) -> tuple[list[LedgerEntry], str | None]:
     """The ledger of one SKU, newest first, by keyset cursor."""
     limit = max(1, min(limit, 200))
-    before_id: int | None = None
-    if cursor is not None:
-        (value,) = decode_cursor(cursor, length=1)
-        if not isinstance(value, int):
-            raise InvalidCursor("cursor is not one this API issued")
-        before_id = value
+    before_id = decode_id_cursor(cursor)
     rows = await repo.list_ledger(session, sku_id=sku_id, before_id=before_id, limit=limit + 1)
     items = [LedgerEntry.model_validate(row) for row in rows[:limit]]
-    next_cursor = encode_cursor([items[-1].id]) if len(rows) > limit else None
+    next_cursor = encode_id_cursor(items[-1].id) if len(rows) > limit else None
     return items, next_cursor
 
 

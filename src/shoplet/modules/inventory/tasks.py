@@ -7,7 +7,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.modules.inventory import service
 
 log = structlog.get_logger("shoplet.inventory")
@@ -28,10 +28,10 @@ async def release_expired_reservations(
     now = now or utcnow()
     released = 0
     while True:
-        async with session_scope(sessionmaker) as session:
+        async with unit_of_work(sessionmaker) as session:
             refs = await service.expired_reservation_refs(session, now=now, limit=batch)
         for ref in refs:
-            async with session_scope(sessionmaker) as session:
+            async with unit_of_work(sessionmaker) as session:
                 released += await service.release(session, ref=ref, reason="expired")
         if len(refs) < batch:
             break

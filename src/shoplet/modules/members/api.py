@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from shoplet.core.context import Ctx
-from shoplet.core.db import DbSession
+from shoplet.core.db import DbSession, keep_writes_on_error
 from shoplet.core.errors import problem_responses
 from shoplet.core.schemas import Page
 from shoplet.integrations.setup import IntegrationsDep
@@ -120,7 +120,7 @@ async def sms_login(
         )
     except CodeInvalid:
         # The wrong guess was counted against the code: keep that count although we fail.
-        await session.commit()
+        keep_writes_on_error(session)
         raise
     return _tokens(issued, ctx, response)
 
@@ -140,7 +140,7 @@ async def refresh(
         )
     except RefreshReused:
         # A replayed token revoked its family: keep the revocation although we fail.
-        await session.commit()
+        keep_writes_on_error(session)
         raise
     return _tokens(issued, ctx, response)
 

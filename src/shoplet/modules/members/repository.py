@@ -60,6 +60,12 @@ async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None
     return result.scalar_one_or_none()
 
 
+async def add_address(session: AsyncSession, address: Address) -> Address:
+    session.add(address)
+    await session.flush()
+    return address
+
+
 # ---- refresh tokens ------------------------------------------------------------------------
 
 

@@ -385,9 +385,7 @@ async def create_address(
     now = utcnow()
     address = Address(member_id=member_id, is_default=wants_default, created_at=now, updated_at=now)
     _apply(address, pii, fields)
-    session.add(address)
-    await session.flush()
-    return address
+    return await repo.add_address(session, address)
 
 
 async def update_address(

@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope
+from shoplet.core.db import unit_of_work
 from shoplet.core.jobs import periodic
 from shoplet.modules.members import service
 
@@ -20,7 +20,7 @@ PURGE_EXPIRED_CREDENTIALS = "members.purge_expired_credentials"
 
 
 async def purge_expired_credentials(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    async with session_scope(sessionmaker) as session:
+    async with unit_of_work(sessionmaker) as session:
         codes, tokens = await service.purge_expired_credentials(session)
     log.info(PURGE_EXPIRED_CREDENTIALS, login_codes=codes, refresh_tokens=tokens)
     return codes + tokens

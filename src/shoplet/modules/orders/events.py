@@ -20,14 +20,16 @@ Orders subscribes (``tasks.py``) to ``payment.succeeded``, ``refund.succeeded`` 
 
 from __future__ import annotations
 
-ORDER_CREATED = "order.created"
-ORDER_PAID = "order.paid"
-ORDER_CANCELLED = "order.cancelled"
-ORDER_SHIPPED = "order.shipped"
-ORDER_RECEIVED = "order.received"
-ORDER_COMPLETED = "order.completed"
-ORDER_REFUNDED = "order.refunded"
-AFTERSALE_REQUESTED = "aftersale.requested"
-AFTERSALE_APPROVED = "aftersale.approved"
-AFTERSALE_REJECTED = "aftersale.rejected"
-AFTERSALE_REFUNDED = "aftersale.refunded"
+from typing import Final
+
+ORDER_CREATED: Final = "order.created"
+ORDER_PAID: Final = "order.paid"
+ORDER_CANCELLED: Final = "order.cancelled"
+ORDER_SHIPPED: Final = "order.shipped"
+ORDER_RECEIVED: Final = "order.received"
+ORDER_COMPLETED: Final = "order.completed"
+ORDER_REFUNDED: Final = "order.refunded"
+AFTERSALE_REQUESTED: Final = "aftersale.requested"
+AFTERSALE_APPROVED: Final = "aftersale.approved"
+AFTERSALE_REJECTED: Final = "aftersale.rejected"
+AFTERSALE_REFUNDED: Final = "aftersale.refunded"

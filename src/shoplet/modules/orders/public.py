@@ -23,6 +23,19 @@ from shoplet.modules.orders.errors import (
     NotPayable,
     OrderNotFound,
 )
+from shoplet.modules.orders.events import (
+    AFTERSALE_APPROVED,
+    AFTERSALE_REFUNDED,
+    AFTERSALE_REJECTED,
+    AFTERSALE_REQUESTED,
+    ORDER_CANCELLED,
+    ORDER_COMPLETED,
+    ORDER_CREATED,
+    ORDER_PAID,
+    ORDER_RECEIVED,
+    ORDER_REFUNDED,
+    ORDER_SHIPPED,
+)
 from shoplet.modules.orders.schemas import (
     AfterSale,
     AfterSaleReject,
@@ -66,7 +79,18 @@ from shoplet.modules.orders.states import (
 Order = OrderDetail
 
 __all__ = [
+    "AFTERSALE_APPROVED",
+    "AFTERSALE_REFUNDED",
+    "AFTERSALE_REJECTED",
+    "AFTERSALE_REQUESTED",
     "AFTERSALE_STATUSES",
+    "ORDER_CANCELLED",
+    "ORDER_COMPLETED",
+    "ORDER_CREATED",
+    "ORDER_PAID",
+    "ORDER_RECEIVED",
+    "ORDER_REFUNDED",
+    "ORDER_SHIPPED",
     "ORDER_STATUSES",
     "AfterSale",
     "AfterSaleAmountExceeded",

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
 from shoplet.core.events import publish
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.security import PiiCipher, mask_name, mask_phone, mask_text
 from shoplet.core.settings import Settings
 from shoplet.modules.catalog import public as catalog
@@ -449,15 +449,6 @@ def _clamp(limit: int) -> int:
     return max(1, min(limit, MAX_LIMIT))
 
 
-def _id_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    (value,) = decode_cursor(cursor, length=1)
-    if not isinstance(value, int):
-        raise InvalidCursor("cursor is not one this API issued")
-    return value
-
-
 async def get_order_detail(
     session: AsyncSession, pii: PiiCipher, *, member_id: int, order_no: str
 ) -> OrderDetail:
@@ -470,12 +461,12 @@ async def list_member_orders(
 ) -> tuple[list[OrderSummary], str | None]:
     limit = _clamp(limit)
     rows = await repo.list_member_orders(
-        session, member_id, status=status, before_id=_id_cursor(cursor), limit=limit + 1
+        session, member_id, status=status, before_id=decode_id_cursor(cursor), limit=limit + 1
     )
     page = rows[:limit]
     lines = await repo.lines_for(session, [o.id for o in page])
     items = [OrderSummary(**_summary_fields(o, lines[o.id])) for o in page]
-    return items, encode_cursor([page[-1].id]) if len(rows) > limit else None
+    return items, encode_id_cursor(page[-1].id) if len(rows) > limit else None
 
 
 async def get_payable_order(
@@ -1327,11 +1318,11 @@ async def list_aftersales(
 ) -> tuple[list[AfterSale], str | None]:
     limit = _clamp(limit)
     rows = await repo.list_aftersales(
-        session, status=status, before_id=_id_cursor(cursor), limit=limit + 1
+        session, status=status, before_id=decode_id_cursor(cursor), limit=limit + 1
     )
     page = rows[:limit]
     items = [_aftersale(a, order_no) for a, order_no in page]
-    return items, encode_cursor([page[-1][0].id]) if len(rows) > limit else None
+    return items, encode_id_cursor(page[-1][0].id) if len(rows) > limit else None
 
 
 # -- console ---------------------------------------------------------------------------------
@@ -1361,7 +1352,7 @@ async def list_orders_admin(
         status=status,
         order_no=order_no,
         phone_index=phone_index,
-        before_id=_id_cursor(cursor),
+        before_id=decode_id_cursor(cursor),
         limit=limit + 1,
     )
     page = rows[:limit]
@@ -1379,7 +1370,7 @@ async def list_orders_admin(
         )
         for o in page
     ]
-    return items, encode_cursor([page[-1].id]) if len(rows) > limit else None
+    return items, encode_id_cursor(page[-1].id) if len(rows) > limit else None
 
 
 async def get_order_admin(

@@ -12,27 +12,28 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.orders import service
+from shoplet.modules.payments import public as payments
 
 log = structlog.get_logger("shoplet.orders")
 
 BATCH = 100
 
 
-@subscriber("payment.succeeded", name="orders.mark_paid")
+@subscriber(payments.PAYMENT_SUCCEEDED, name="orders.mark_paid")
 async def mark_paid(event: Event, session: AsyncSession) -> None:
     await service.handle_payment_succeeded(session, event.payload)
 
 
-@subscriber("refund.succeeded", name="orders.mark_refunded")
+@subscriber(payments.REFUND_SUCCEEDED, name="orders.mark_refunded")
 async def mark_refunded(event: Event, session: AsyncSession) -> None:
     await service.handle_refund_succeeded(session, event.payload)
 
 
-@subscriber("refund.failed", name="orders.note_refund_failed")
+@subscriber(payments.REFUND_FAILED, name="orders.note_refund_failed")
 async def note_refund_failed(event: Event, session: AsyncSession) -> None:
     await service.handle_refund_failed(session, event.payload)
 
@@ -45,13 +46,13 @@ async def cancel_expired(ctx: AppContext) -> None:
     cancelled = 0
     seen: set[int] = set()
     while True:
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             ids = await service.expired_order_ids(session, now=now, limit=BATCH)
         fresh = [i for i in ids if i not in seen]
         for order_id in fresh:
             seen.add(order_id)
             try:
-                async with session_scope(ctx.sessionmaker) as session:
+                async with unit_of_work(ctx.sessionmaker) as session:
                     cancelled += await service.cancel_expired(session, order_id, now=now)
             except Exception:
                 # One bad order must not hold up the others; the next run retries it.
@@ -73,13 +74,13 @@ async def auto_complete(ctx: AppContext) -> None:
     ):
         seen: set[int] = set()
         while True:
-            async with session_scope(ctx.sessionmaker) as session:
+            async with unit_of_work(ctx.sessionmaker) as session:
                 ids = await due(session, ctx.settings, now=now, limit=BATCH)
             fresh = [i for i in ids if i not in seen]
             for order_id in fresh:
                 seen.add(order_id)
                 try:
-                    async with session_scope(ctx.sessionmaker) as session:
+                    async with unit_of_work(ctx.sessionmaker) as session:
                         await service.auto_advance(session, order_id, to_status, now=now)
                 except Exception:
                     log.exception("order_auto_advance_failed", order_id=order_id, to=to_status)

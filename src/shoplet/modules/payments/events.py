@@ -16,8 +16,10 @@ Internal (handled by payments itself, after commit, in ``tasks.py``):
 
 from __future__ import annotations
 
-PAYMENT_SUCCEEDED = "payment.succeeded"
-REFUND_SUCCEEDED = "refund.succeeded"
-REFUND_FAILED = "refund.failed"
-REFUND_REQUESTED = "refund.requested"
-CLOSE_REQUESTED = "payment.close_requested"
+from typing import Final
+
+PAYMENT_SUCCEEDED: Final = "payment.succeeded"
+REFUND_SUCCEEDED: Final = "refund.succeeded"
+REFUND_FAILED: Final = "refund.failed"
+REFUND_REQUESTED: Final = "refund.requested"
+CLOSE_REQUESTED: Final = "payment.close_requested"

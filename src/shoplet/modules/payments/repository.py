@@ -253,6 +253,13 @@ async def payments_paid_between(
 # --- events --------------------------------------------------------------------------------
 
 
+async def add_refund(session: AsyncSession, refund: Refund) -> Refund:
+    """Insert a new refund row (flushed: its id is known)."""
+    session.add(refund)
+    await session.flush()
+    return refund
+
+
 async def add_event(
     session: AsyncSession,
     *,

@@ -25,12 +25,10 @@ from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qs, urlsplit
 
 import structlog
-from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import session_scope, utcnow
+from shoplet.core.db import on_commit, short_transaction, unit_of_work, utcnow
 from shoplet.core.events import drain_outbox, publish
 from shoplet.integrations.wechat.pay import (
     NotifyResource,
@@ -104,7 +102,6 @@ def new_number(prefix: str) -> str:
 # --- runtime: the WeChat Pay client and after-commit calls ---------------------------------
 
 RUNTIME_KEY = "payments.runtime"
-_AFTER_COMMIT_KEY = "payments.after_commit"
 
 CallFactory = Callable[[], Awaitable[None]]
 
@@ -177,23 +174,8 @@ def runtime_for(session: AsyncSession) -> PaymentsRuntime:
 def after_commit(session: AsyncSession, factory: CallFactory) -> None:
     """Run ``factory()`` once this session's transaction has committed (never if it rolls
     back), as a task of the payments runtime."""
-    runtime_for(session)  # fail now, inside the transaction, rather than after the commit
-    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(factory)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _spawn_after_commit(session: Session) -> None:
-    factories: list[CallFactory] | None = session.info.pop(_AFTER_COMMIT_KEY, None)
-    if not factories:
-        return
-    runtime: PaymentsRuntime = session.info[RUNTIME_KEY]
-    for factory in factories:
-        runtime.spawn(factory)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT_KEY, None)
+    runtime = runtime_for(session)  # fail now, inside the transaction, rather than after it
+    on_commit(session, lambda: runtime.spawn(factory))
 
 
 async def settle(ctx: AppContext, *, max_rounds: int = 50) -> None:
@@ -227,7 +209,11 @@ async def request_prepay(
     """Create or reuse the order's payment on ``channel`` and get a prepay session from WeChat.
 
     Idempotent per (order, channel): a still-valid prepay_id is reused (pay params re-signed),
-    otherwise WeChat is asked again with the same out_trade_no (idempotent there too)."""
+    otherwise WeChat is asked again with the same out_trade_no (idempotent there too).
+
+    A request path with short transactions of its own (``short_transaction``), not the request's
+    ``DbSession``: the payment row is committed before WeChat is called, and the answer is
+    recorded after, so no transaction stays open across the call."""
     if amount <= 0:
         raise InvalidAmount()
     if channel == "wechat_jsapi" and not payer_openid:
@@ -236,7 +222,7 @@ async def request_prepay(
     if time_expire <= now:
         raise PaymentExpired()
     text = " ".join(description.split())[:DESCRIPTION_MAX] or order_no
-    async with session_scope(ctx.sessionmaker) as session:
+    async with short_transaction(ctx.sessionmaker) as session:
         payment = await _open_payment(
             session,
             order_no=order_no,
@@ -274,7 +260,7 @@ async def request_prepay(
             prepay_id = _query_param(h5_url, "prepay_id")
     except WeChatPayError as exc:
         await _prepay_failed(ctx, pay, payment, exc)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with short_transaction(ctx.sessionmaker) as session:
         recorded = await repo.mark_prepaid(
             session,
             payment.id,
@@ -293,7 +279,7 @@ async def request_prepay(
                 now=utcnow(),
             )
     if not recorded:
-        async with ctx.sessionmaker() as session:
+        async with short_transaction(ctx.sessionmaker) as session:
             current = await repo.get_payment(session, payment.payment_no)
         if current is not None and current.status == "succeeded":
             raise AlreadyPaid()  # paid through the previous prepay session meanwhile
@@ -410,7 +396,7 @@ async def _prepay_failed(
         await sync_payment(ctx, pay, payment.payment_no)
         raise AlreadyPaid() from exc
     if exc.verified and exc.code == "ORDER_CLOSED":
-        async with session_scope(ctx.sessionmaker) as session:
+        async with short_transaction(ctx.sessionmaker) as session:
             await _record_closed(session, payment.id, source="prepay", closed_by="wechat")
         raise PaymentClosed() from exc
     raise ProviderError(f"WeChat Pay: {exc.code}: {exc.message}", provider_code=exc.code) from exc
@@ -533,7 +519,7 @@ async def sync_payment(ctx: AppContext, pay: WeChatPayClient, payment_no: str) -
             return Outcome("ignored", "not at WeChat")
         log.warning("payments_query_failed", payment_no=payment_no, code=exc.code)
         return Outcome("ignored", exc.code)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         if txn.is_paid:
             outcome = await apply_transaction(session, pay.config, txn, source="query")
             if outcome.result == "rejected":
@@ -598,7 +584,7 @@ async def close_payment(ctx: AppContext, pay: WeChatPayClient, payment_no: str) 
         if not (exc.verified and exc.code in {"ORDER_NOT_EXIST", "ORDER_CLOSED"}):
             log.warning("payments_close_failed", payment_no=payment_no, code=exc.code)
             return  # the sync job tries again
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         payment = await repo.get_payment(session, payment_no)
         if payment is not None:
             await _record_closed(session, payment.id, source="close", closed_by="shoplet")
@@ -677,8 +663,7 @@ async def request_refund(
         created_at=now,
         updated_at=now,
     )
-    session.add(refund)
-    await session.flush()
+    await repo.add_refund(session, refund)
     await repo.add_event(
         session,
         payment_id=payment.id,
@@ -709,7 +694,7 @@ def _refundable(totals: dict[str, int]) -> int:
 
 async def submit_refund(ctx: AppContext, pay: WeChatPayClient, refund_no: str) -> None:
     """Send a requested refund to WeChat (no transaction open) and record the answer."""
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         refund = await repo.get_refund(session, refund_no)
         payment = await repo.get_payment_by_id(session, refund.payment_id) if refund else None
     if refund is None or payment is None or refund.status != "requested":
@@ -728,13 +713,13 @@ async def submit_refund(ctx: AppContext, pay: WeChatPayClient, refund_no: str) -
         log.warning(
             "payments_refund_submit_failed", refund_no=refund_no, code=exc.code, retry=retry
         )
-        async with session_scope(ctx.sessionmaker) as session:
+        async with unit_of_work(ctx.sessionmaker) as session:
             if retry:
                 await repo.note_refund_error(session, refund.id, error=error, now=utcnow())
             else:
                 await _fail_refund(session, refund, error=error, source="submit")
         return
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         await apply_refund_answer(session, refund, answer, source="submit")
 
 
@@ -888,7 +873,7 @@ async def sync_refund(ctx: AppContext, pay: WeChatPayClient, refund_no: str) -> 
     except WeChatPayError as exc:
         log.warning("payments_refund_query_failed", refund_no=refund_no, code=exc.code)
         return Outcome("ignored", exc.code)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         refund = await repo.get_refund(session, refund_no)
         if refund is None:
             return Outcome("ignored", "unknown refund")
@@ -907,7 +892,7 @@ async def sync_pending(
     """Settle payments whose notify did not come (query), and confirm closes WeChat has not
     acknowledged yet. Returns how many payments were looked at."""
     now = now or utcnow()
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         pending = await repo.pending_payments(
             session,
             prepaid_before=now - NOTIFY_GRACE,
@@ -923,7 +908,7 @@ async def sync_pending(
     for payment in pending:
         outcome = await sync_payment(ctx, pay, payment.payment_no)
         if outcome.result == "ignored":
-            async with session_scope(ctx.sessionmaker) as session:
+            async with unit_of_work(ctx.sessionmaker) as session:
                 await repo.touch_payment(session, payment.id, utcnow())
     for payment in closes:
         await close_payment(ctx, pay, payment.payment_no)
@@ -936,7 +921,7 @@ async def sync_refunds(
     """Submit refunds whose submission did not happen (crash, WeChat down, balance short) and
     query submitted ones whose notify did not come. Returns how many were looked at."""
     now = now or utcnow()
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         to_submit = await repo.refunds_in_status(
             session,
             status="requested",
@@ -980,7 +965,7 @@ async def reconcile(ctx: AppContext, pay: WeChatPayClient, bill_date: date) -> R
     start, end = china_day_bounds(bill_date)
     bill_payments = {r.out_trade_no: r for r in rows if r.trade_state == "SUCCESS"}
     bill_refunds = {r.out_refund_no: r for r in rows if r.out_refund_no}
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         payments = {p.payment_no: p for p in await repo.payments_paid_between(session, start, end)}
         refunds = {
             r.refund_no: r for r in await repo.refunds_submitted_between(session, start, end)
@@ -1097,7 +1082,7 @@ async def reconcile_previous_day(
     if local_now.time() < BILL_READY:
         return None
     bill_date = local_now.date() - timedelta(days=1)
-    async with session_scope(ctx.sessionmaker) as session:
+    async with unit_of_work(ctx.sessionmaker) as session:
         if await repo.get_reconciliation(session, bill_date) is not None:
             return None
     return await reconcile(ctx, pay, bill_date)

@@ -1,0 +1,136 @@
+"""Transactions: the unit of work, short and read-only sessions, after-commit callbacks, and the
+request transaction that keeps a business failure's writes when asked to."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import select
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import (
+    DbSession,
+    keep_writes_on_error,
+    on_commit,
+    read_session,
+    short_transaction,
+    unit_of_work,
+)
+from shoplet.core.errors import Conflict
+from shoplet.core.events import OutboxEvent, publish
+
+
+async def _event_types(ctx: AppContext) -> list[str]:
+    async with read_session(ctx.sessionmaker) as session:
+        return list(await session.scalars(select(OutboxEvent.type).order_by(OutboxEvent.id)))
+
+
+async def test_on_commit_runs_after_commit_in_order(ctx: AppContext) -> None:
+    ran: list[str] = []
+    async with unit_of_work(ctx.sessionmaker) as session:
+        on_commit(session, lambda: ran.append("first"))
+        on_commit(session, lambda: ran.append("second"))
+        await publish(session, "test.db", {})
+        assert ran == []
+    assert ran == ["first", "second"]
+
+
+async def test_on_commit_dropped_on_rollback(ctx: AppContext) -> None:
+    ran: list[str] = []
+
+    async def fail_after_writing() -> None:
+        async with unit_of_work(ctx.sessionmaker) as session:
+            on_commit(session, lambda: ran.append("never"))
+            await publish(session, "test.db", {})
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fail_after_writing()
+    assert ran == []
+    assert await _event_types(ctx) == []
+    # The next transaction of a reused session does not inherit the dropped callback.
+    async with unit_of_work(ctx.sessionmaker) as session:
+        await publish(session, "test.db", {})
+    assert ran == []
+
+
+async def test_on_commit_key_returns_the_registered_callback(ctx: AppContext) -> None:
+    batches: list[list[int]] = []
+
+    class Batch:
+        def __init__(self) -> None:
+            self.items: list[int] = []
+
+        def __call__(self) -> None:
+            batches.append(self.items)
+
+    async with short_transaction(ctx.sessionmaker) as session:
+        on_commit(session, Batch(), key="batch").items.append(1)
+        on_commit(session, Batch(), key="batch").items.append(2)
+    assert batches == [[1, 2]]
+
+
+async def test_a_failing_callback_does_not_undo_the_commit(ctx: AppContext) -> None:
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise ValueError("side effect failed")
+
+    async with unit_of_work(ctx.sessionmaker) as session:
+        on_commit(session, broken)
+        on_commit(session, lambda: ran.append("after"))
+        await publish(session, "test.db", {})
+    assert ran == ["after"]
+    assert await _event_types(ctx) == ["test.db"]
+
+
+async def test_read_session_never_keeps_writes(ctx: AppContext) -> None:
+    async with read_session(ctx.sessionmaker) as session:
+        await publish(session, "test.db", {})
+    assert await _event_types(ctx) == []
+
+
+class _Refused(Conflict):
+    code = "test.refused"
+    title = "Refused"
+
+
+@pytest.fixture
+def probe(app: FastAPI) -> None:
+    router = APIRouter()
+
+    @router.post("/test-db/{mode}")
+    async def write_then_fail(mode: str, session: DbSession) -> None:
+        await publish(session, f"test.{mode}", {})
+        if mode == "keep":
+            keep_writes_on_error(session)
+        if mode in ("keep", "refuse"):
+            raise _Refused()
+        if mode == "crash":
+            keep_writes_on_error(session)
+            raise RuntimeError("not a business error")
+
+    app.include_router(router)
+
+
+@pytest.mark.usefixtures("probe")
+async def test_request_transaction_rolls_back_unless_asked(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    refused = await client.post("/test-db/refuse")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "test.refused"
+    assert await _event_types(ctx) == []
+
+    kept = await client.post("/test-db/keep")
+    assert kept.status_code == 409
+    assert await _event_types(ctx) == ["test.keep"]
+
+    with pytest.raises(RuntimeError):
+        await client.post("/test-db/crash")
+    assert await _event_types(ctx) == ["test.keep"]
+
+    ok = await client.post("/test-db/ok")
+    assert ok.status_code == 200
+    assert await _event_types(ctx) == ["test.keep", "test.ok"]

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import Unauthorized
+from shoplet.core.net import client_ip
 from shoplet.core.security import Audience, TokenError
 
 from . import repository
@@ -150,12 +151,6 @@ def require_permission(permission: str) -> Callable[..., Awaitable[StaffIdentity
     return dependency
 
 
-def client_ip(request: Request | None) -> str | None:
-    if request is None or request.client is None:
-        return None
-    return request.client.host
-
-
 async def record_audit(  # noqa: PLR0917  (positional, as every console route calls it)
     session: AsyncSession,
     staff: StaffIdentity | None,
@@ -176,7 +171,7 @@ async def record_audit(  # noqa: PLR0917  (positional, as every console route ca
         action=action,
         target=target[:128] if target else None,
         detail=detail or {},
-        ip=client_ip(request),
+        ip=client_ip(request) if request is not None else None,
         user_agent=user_agent[:255] if user_agent else None,
     )
     return await repository.add_audit(session, entry)

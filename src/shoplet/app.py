@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -17,7 +18,9 @@ from starlette.responses import JSONResponse, Response
 
 from shoplet import __version__
 from shoplet.core.context import AppContext
-from shoplet.core.errors import install_error_handlers
+from shoplet.core.errors import NotFound, Unauthorized, install_error_handlers
+from shoplet.core.headers import SecurityHeadersMiddleware
+from shoplet.core.net import client_ip, is_trusted, parse_address
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from shoplet.core.settings import Settings
 from shoplet.media import mount_media
@@ -105,14 +108,19 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
                 if stop_worker is not None:
                     await stop_worker()
 
+    # Production hides the API description unless SHOPLET_PUBLIC_API_DOCS says otherwise.
+    docs = settings.is_embedded or settings.public_api_docs
     app = FastAPI(
         title="Shoplet API",
         version=__version__,
         summary="Open-source e-commerce for mini programs: storefront, console and open API.",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     install_error_handlers(app)
-    _mount_ops(app, metrics)
+    _mount_ops(app, metrics, settings)
     for router in _module_routers(modules):
         app.include_router(router, prefix="/api/v1")
     mount_media(app, settings)
@@ -125,11 +133,12 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         from shoplet.frontends import mount_frontends
 
         mount_frontends(app)
+    app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=settings.access_log)
     return app
 
 
-def _mount_ops(app: FastAPI, metrics: Metrics) -> None:
+def _mount_ops(app: FastAPI, metrics: Metrics, settings: Settings) -> None:
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
     async def healthz() -> dict[str, str]:
         """The process is alive."""
@@ -159,5 +168,24 @@ def _mount_ops(app: FastAPI, metrics: Metrics) -> None:
         )
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        """Prometheus text; only for SHOPLET_METRICS_ALLOW networks or SHOPLET_METRICS_TOKEN."""
+        _check_metrics_access(request, settings)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _check_metrics_access(request: Request, settings: Settings) -> None:
+    """A wrong bearer token is a 401; any other caller outside the allowed networks sees a 404."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        expected = settings.metrics_token
+        if (
+            expected is not None
+            and scheme.lower() == "bearer"
+            and secrets.compare_digest(token.strip().encode(), expected.get_secret_value().encode())
+        ):
+            return
+        raise Unauthorized("A valid metrics token is required")
+    if not is_trusted(parse_address(client_ip(request)), settings.metrics_allow):
+        raise NotFound("Not Found")

@@ -31,7 +31,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from .conftest import axe_scan, screenshot
+from .conftest import axe_scan, screenshot, watch_csp
 
 CONSOLE = "/console"
 API = "/api/v1"
@@ -203,6 +203,7 @@ def new_page(context: Any) -> Any:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    watch_csp(page, errors)
     page.errors = errors
     return page
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -12,21 +11,10 @@ from fastapi import FastAPI
 
 from shoplet.app import create_app
 from shoplet.core.headers import APP_CSP, FRAME_ONLY_CSP, HSTS
-from shoplet.core.settings import Settings
-from tests.conftest import BackendDb, make_context, make_settings
+from tests.conftest import BackendDb, make_context
+from tests.production import production_settings
 
 PROXY = "10.9.0.2"
-
-
-def production_settings(db: BackendDb, data_dir: Path, **overrides: Any) -> Settings:
-    """Settings as production validates them; the one place to adapt when validation changes."""
-    values: dict[str, Any] = {
-        "env": "production",
-        "wechat_api_base": "https://api.weixin.qq.com",
-        "trusted_proxies": ["10.9.0.0/16"],
-    }
-    values.update(overrides)
-    return make_settings(db, data_dir, **values)
 
 
 @pytest.fixture

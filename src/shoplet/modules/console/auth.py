@@ -39,6 +39,7 @@ from .models import AuditLog, Staff
 Role = Literal["owner", "operator", "support"]
 ROLES: tuple[str, ...] = get_args(Role)
 
+PII_REVEAL = "pii:reveal"
 OPERATOR_PERMISSIONS = frozenset(
     {
         "products:read",
@@ -53,7 +54,8 @@ OPERATOR_PERMISSIONS = frozenset(
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "owner": OPERATOR_PERMISSIONS | {"staff:manage", "audit:read"},
+    # pii:reveal: full phone numbers and addresses (?reveal=true, search by phone, CSV export).
+    "owner": OPERATOR_PERMISSIONS | {"staff:manage", "audit:read", PII_REVEAL},
     "operator": OPERATOR_PERMISSIONS,
     "support": frozenset({"products:read", "orders:read", "aftersales:handle"}),
 }

@@ -48,7 +48,7 @@ from shoplet.core.security import mask_phone
 from shoplet.core.storage import get_storage
 from shoplet.modules.orders import public as orders
 
-from .auth import StaffIdentity, record_audit, require_permission
+from .auth import PII_REVEAL, StaffIdentity, record_audit, require_permission
 from .models import ExportJob
 from .schemas import MAX_ID
 
@@ -315,7 +315,7 @@ async def request_order_export(
             "since": body.since.isoformat() if body.since else None,
             "until": body.until.isoformat() if body.until else None,
         },
-        mask_phones=staff.role != "owner",
+        mask_phones=PII_REVEAL not in staff.permissions,
         created_at=now,
         updated_at=now,
     )

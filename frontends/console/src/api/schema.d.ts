@@ -714,7 +714,8 @@ export interface paths {
         };
         /**
          * List Orders
-         * @description Orders, newest first (addresses masked); filter by status, find by order no. or phone.
+         * @description Orders, newest first (addresses masked); filter by status, find by order no. or, with
+         *     ``pii:reveal`` (recorded in the audit log), by phone.
          */
         get: operations["list_orders_api_v1_console_orders_get"];
         put?: never;
@@ -6758,7 +6759,7 @@ export interface operations {
     get_order_api_v1_console_orders__order_no__get: {
         parameters: {
             query?: {
-                /** @description show the full address and phone (recorded in the audit log) */
+                /** @description show the full address and phone: needs pii:reveal, recorded in the audit log */
                 reveal?: boolean;
             };
             header?: never;
@@ -10102,6 +10103,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Genuine but never matching our records: `{"code": "SUCCESS"}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Accepted (or already applied) */
             204: {
                 headers: {
@@ -10109,7 +10117,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unreadable or not matching: `{"code": "FAIL", "message": …}` */
+            /** @description Signed but unreadable: `{"code": "FAIL", "message": …}` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10118,6 +10126,13 @@ export interface operations {
             };
             /** @description Not verifiably from WeChat Pay: `{"code": "FAIL", "message": …}` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Payments not configured: `{"code": "FAIL", "message": …}` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10134,6 +10149,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Genuine but never matching our records: `{"code": "SUCCESS"}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Accepted (or already applied) */
             204: {
                 headers: {
@@ -10141,7 +10163,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unreadable or not matching: `{"code": "FAIL", "message": …}` */
+            /** @description Signed but unreadable: `{"code": "FAIL", "message": …}` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10150,6 +10172,13 @@ export interface operations {
             };
             /** @description Not verifiably from WeChat Pay: `{"code": "FAIL", "message": …}` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Payments not configured: `{"code": "FAIL", "message": …}` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

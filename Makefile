@@ -51,11 +51,12 @@ seed-catalog: migrate
 # order history (a month of orders placed through the API) fills in behind it.
 # Text logs for a person at a terminal (JSON stays the default for servers); set it to override.
 run: export SHOPLET_LOG_JSON ?= false
+# Production settings are checked before anything is built or written.
+ifeq ($(SHOPLET_ENV),production)
+run: $(VENV)/.installed
+endif
 run:
-	@# Production settings are checked before anything is installed, built or written.
-	@if [ "$${SHOPLET_ENV:-}" = production ]; then \
-		$(MAKE) --no-print-directory install >/dev/null && $(BIN)/shoplet check-config >/dev/null || exit 2; \
-	fi
+	@if [ "$(SHOPLET_ENV)" = production ]; then $(BIN)/shoplet check-config >/dev/null || exit 2; fi
 	@echo "Shoplet: preparing (steps in parallel, logs in $(SHOPLET_DATA_DIR)/log/)"
 	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) seed-catalog frontends && \
 		ms=$$(( ($${EPOCHREALTIME/[.,]/} - start) / 1000 )) && \

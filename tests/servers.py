@@ -61,6 +61,7 @@ class UvicornServer:
                 "--port",
                 str(self.port),
                 "--no-access-log",
+                "--no-proxy-headers",
                 "--log-level",
                 "warning",
             ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib.resources
 import re
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -28,8 +29,10 @@ from starlette.staticfiles import StaticFiles
 from shoplet import __version__
 from shoplet.background import load_module_tasks, start_in_process
 from shoplet.core.context import AppContext
-from shoplet.core.errors import install_error_handlers
+from shoplet.core.errors import NotFound, Unauthorized, install_error_handlers
+from shoplet.core.headers import SecurityHeadersMiddleware
 from shoplet.core.input_safety import InputSafetyMiddleware
+from shoplet.core.net import client_ip, is_trusted, parse_address
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from shoplet.core.settings import Settings
 from shoplet.media import mount_media
@@ -100,6 +103,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
                 if stop_worker is not None:
                     await stop_worker()
 
+    # Production hides the API description unless SHOPLET_PUBLIC_API_DOCS says otherwise.
+    docs = settings.is_embedded or settings.public_api_docs
     app = FastAPI(
         title="Shoplet API",
         version=__version__,
@@ -107,10 +112,12 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
     install_error_handlers(app)
-    _mount_ops(app, metrics)
-    mount_docs(app)
+    _mount_ops(app, metrics, settings)
+    if docs:
+        mount_docs(app)
     _mount_favicon(app)
     for api in load("api", modules):
         app.include_router(api.router, prefix="/api/v1")
@@ -129,6 +136,8 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         max_body_bytes=settings.max_body_bytes,
         route_limits=_route_body_limits(app),
     )
+    # Outside the input checks, so refusals carry the security headers too.
+    app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=settings.access_log)
     return app
 
@@ -143,7 +152,7 @@ def _route_body_limits(app: FastAPI) -> list[tuple[re.Pattern[str], int]]:
     return limits
 
 
-def _mount_ops(app: FastAPI, metrics: Metrics) -> None:
+def _mount_ops(app: FastAPI, metrics: Metrics, settings: Settings) -> None:
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
     async def healthz() -> dict[str, str]:
         """The process is alive."""
@@ -173,7 +182,9 @@ def _mount_ops(app: FastAPI, metrics: Metrics) -> None:
         )
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        """Prometheus text; only for SHOPLET_METRICS_ALLOW networks or SHOPLET_METRICS_TOKEN."""
+        _check_metrics_access(request, settings)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -225,3 +236,20 @@ def _mount_favicon(app: FastAPI) -> None:
         return FileResponse(
             icon, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
         )
+
+
+def _check_metrics_access(request: Request, settings: Settings) -> None:
+    """A wrong bearer token is a 401; any other caller outside the allowed networks sees a 404."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        expected = settings.metrics_token
+        if (
+            expected is not None
+            and scheme.lower() == "bearer"
+            and secrets.compare_digest(token.strip().encode(), expected.get_secret_value().encode())
+        ):
+            return
+        raise Unauthorized("A valid metrics token is required")
+    if not is_trusted(parse_address(client_ip(request)), settings.metrics_allow):
+        raise NotFound("Not Found")

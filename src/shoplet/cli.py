@@ -109,6 +109,8 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=False,
+        # Shoplet reads forwarding headers itself, from SHOPLET_TRUSTED_PROXIES only.
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
     )
 

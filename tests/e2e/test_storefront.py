@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import axe_scan, screenshot
+from tests.e2e.conftest import axe_scan, screenshot, watch_csp
 
 PHONE_WIDTH = {"width": 390, "height": 844}
 FEED_COUNT_JS = "document.querySelectorAll('[aria-label=\"商品列表\"] > [role=listitem]').length"
@@ -42,6 +42,7 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
+    watch_csp(p, errors)
     yield p
     context.close()
     assert errors == [], f"JavaScript errors in the page: {errors}"

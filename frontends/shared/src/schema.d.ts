@@ -714,7 +714,8 @@ export interface paths {
         };
         /**
          * List Orders
-         * @description Orders, newest first (addresses masked); filter by status, find by order no. or phone.
+         * @description Orders, newest first (addresses masked); filter by status, find by order no. or, with
+         *     ``pii:reveal`` (recorded in the audit log), by phone.
          */
         get: operations["list_orders_api_v1_console_orders_get"];
         put?: never;
@@ -3881,6 +3882,22 @@ export interface operations {
                     "application/json": components["schemas"]["SmsCodeSent"];
                 };
             };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3908,6 +3925,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6758,7 +6791,7 @@ export interface operations {
     get_order_api_v1_console_orders__order_no__get: {
         parameters: {
             query?: {
-                /** @description show the full address and phone (recorded in the audit log) */
+                /** @description show the full address and phone: needs pii:reveal, recorded in the audit log */
                 reveal?: boolean;
             };
             header?: never;
@@ -10102,6 +10135,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Genuine but never matching our records: `{"code": "SUCCESS"}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Accepted (or already applied) */
             204: {
                 headers: {
@@ -10109,7 +10149,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unreadable or not matching: `{"code": "FAIL", "message": …}` */
+            /** @description Signed but unreadable: `{"code": "FAIL", "message": …}` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10118,6 +10158,13 @@ export interface operations {
             };
             /** @description Not verifiably from WeChat Pay: `{"code": "FAIL", "message": …}` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Payments not configured: `{"code": "FAIL", "message": …}` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10134,6 +10181,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Genuine but never matching our records: `{"code": "SUCCESS"}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Accepted (or already applied) */
             204: {
                 headers: {
@@ -10141,7 +10195,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unreadable or not matching: `{"code": "FAIL", "message": …}` */
+            /** @description Signed but unreadable: `{"code": "FAIL", "message": …}` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10150,6 +10204,13 @@ export interface operations {
             };
             /** @description Not verifiably from WeChat Pay: `{"code": "FAIL", "message": …}` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Payments not configured: `{"code": "FAIL", "message": …}` */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

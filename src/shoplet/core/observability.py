@@ -58,6 +58,13 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+        # Conditions an operator must look at (e.g. a WeChat Pay notify that matches nothing).
+        self.alerts = Counter(
+            "shoplet_alerts_total",
+            "Alerts by kind: events that were acknowledged but need an operator",
+            ["kind"],
+            registry=self.registry,
+        )
         self.cache_requests = Counter(
             "shoplet_cache_requests_total",
             "Cache look-ups by namespace, level and result",

@@ -12,7 +12,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import jwt
@@ -36,8 +36,18 @@ class TokenSigner:
     def __init__(self, secret: str) -> None:
         self._secret = secret
 
-    def issue(self, *, subject: str, audience: Audience, ttl: timedelta, **claims: Any) -> str:
-        now = utcnow()
+    def issue(
+        self,
+        *,
+        subject: str,
+        audience: Audience,
+        ttl: timedelta,
+        issued_at: datetime | None = None,
+        **claims: Any,
+    ) -> str:
+        """A signed JWT; ``issued_at`` and a ``jti`` claim make it reproducible (same inputs,
+        same token), as a refresh retried within its grace window needs."""
+        now = issued_at or utcnow()
         payload = {
             "sub": subject,
             "aud": audience,

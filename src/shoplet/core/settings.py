@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Callable
 from functools import cached_property
+from ipaddress import ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import IPvAnyNetwork, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["embedded", "test", "production"]
+# CIDR lists from the environment: comma-separated ("10.0.0.0/8, 192.168.1.7") or a JSON list.
+Networks = Annotated[list[IPvAnyNetwork], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -36,12 +40,24 @@ class Settings(BaseSettings):
     # Serve the built H5 storefront at / and the console at /console (embedded default).
     serve_frontends: bool = True
 
+    # Trust and exposure (docs/production.md). Proxies whose X-Forwarded-For / X-Real-IP /
+    # X-Forwarded-Proto headers count; empty: nobody's, the client is the TCP peer.
+    trusted_proxies: Networks = []
+    # /docs, /redoc and /openapi.json in production (always served when embedded).
+    public_api_docs: bool = False
+    # /metrics answers to these networks (the TCP peer, never a header) or to the bearer token.
+    metrics_allow: Networks = [ip_network("127.0.0.0/8"), ip_network("::1/128")]
+    metrics_token: SecretStr | None = None
+
     secret_key: SecretStr | None = None
     # SM4 key for personal data at rest: 32 hex characters (128 bits).
     pii_key: SecretStr | None = None
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     staff_token_ttl_seconds: int = 8 * 3600
+    # A refresh token used again this soon after its rotation returns the same new pair
+    # (concurrent refreshes from one app); later, the reuse revokes the whole family.
+    refresh_grace_seconds: int = 30
 
     sms_code_ttl_seconds: int = 300
     sms_per_phone_limit: str = "1/minute;5/hour"
@@ -118,6 +134,16 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False
+
+    @field_validator("trusted_proxies", "metrics_allow", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def is_embedded(self) -> bool:

@@ -19,6 +19,7 @@ def test_permission_map() -> None:
     assert PERMISSIONS["owner"] == {
         "staff:manage",
         "audit:read",
+        "pii:reveal",
         "products:read",
         "products:write",
         "stock:adjust",
@@ -29,7 +30,11 @@ def test_permission_map() -> None:
         "dashboard:read",
         "flashsale:manage",
     }
-    assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {"staff:manage", "audit:read"}
+    assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
+        "staff:manage",
+        "audit:read",
+        "pii:reveal",
+    }
     assert PERMISSIONS["support"] == {"products:read", "orders:read", "aftersales:handle"}
 
 

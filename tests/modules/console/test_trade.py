@@ -64,8 +64,24 @@ async def test_staff_list_and_find_orders_with_masked_addresses(
     assert await found("status=pending_payment") == [second]
     assert await found("status=shipped") == []
     assert await found(f"q={first}") == [first]
-    assert await found("q=13900139000") == [second]
-    assert await found("q=13900130000") == []
+    # Finding orders by phone is a look-up of personal data: pii:reveal (owners) only.
+    olga = await token_for(client, ctx, "olga", role="operator")
+    before = await snapshot(ctx)
+    for role_token in (sam, olga):
+        denied = await client.get(f"{API}/orders?q=13900139000", headers=bearer(role_token))
+        assert denied.status_code == 403
+        assert denied.json()["code"] == "console.pii_reveal_denied"
+    assert await snapshot(ctx) == before
+    owner = await token_for(client, ctx, "oona", role="owner")
+    by_phone = await client.get(f"{API}/orders?q=13900139000", headers=bearer(owner))
+    assert [o["order_no"] for o in by_phone.json()["items"]] == [second]
+    nobody = await client.get(f"{API}/orders?q=13900130000", headers=bearer(owner))
+    assert nobody.json()["items"] == []
+    searches = await audit_rows(ctx, "order.search_phone")
+    assert [(e.username, e.detail, e.ip) for e in searches] == [
+        ("oona", {"phone": "139****9000"}, "127.0.0.1"),
+        ("oona", {"phone": "139****0000"}, "127.0.0.1"),
+    ]
 
     bad_status = await client.get(f"{API}/orders?status=lost", headers=bearer(sam))
     assert bad_status.status_code == 422
@@ -83,7 +99,6 @@ async def test_order_detail_reveals_the_address_only_on_request_and_audits_it(
     client: httpx.AsyncClient, app: FastAPI, ctx: AppContext
 ) -> None:
     sam = await token_for(client, ctx, "sam", role="support")
-    support = await fetch_staff(ctx, "sam")
     tee = await make_sku(ctx, price=4990)
     order_no = await paid_order(app, ctx, tee, remark="请放快递柜")
 
@@ -108,7 +123,19 @@ async def test_order_detail_reveals_the_address_only_on_request_and_audits_it(
     assert order["refunds"] == []
     assert await audit_rows(ctx, "order.reveal_address") == []
 
-    revealed = await client.get(f"{API}/orders/{order_no}?reveal=true", headers=bearer(sam))
+    # Support and operators may not reveal: 403, nothing shown, nothing written.
+    olga = await token_for(client, ctx, "olga", role="operator")
+    before = await snapshot(ctx)
+    for token in (sam, olga):
+        denied = await client.get(f"{API}/orders/{order_no}?reveal=true", headers=bearer(token))
+        assert denied.status_code == 403
+        assert denied.json()["code"] == "console.pii_reveal_denied"
+        assert ADDRESS.phone not in denied.text
+    assert await snapshot(ctx) == before
+
+    oona = await token_for(client, ctx, "oona", role="owner")
+    owner = await fetch_staff(ctx, "oona")
+    revealed = await client.get(f"{API}/orders/{order_no}?reveal=true", headers=bearer(oona))
 
     assert revealed.status_code == 200
     address = revealed.json()["address"]
@@ -124,7 +151,9 @@ async def test_order_detail_reveals_the_address_only_on_request_and_audits_it(
         "is_masked": False,
     }
     entries = await audit_rows(ctx, "order.reveal_address")
-    assert [(e.staff_id, e.target) for e in entries] == [(support.id, f"order:{order_no}")]
+    assert [(e.staff_id, e.target, e.detail, e.ip) for e in entries] == [
+        (owner.id, f"order:{order_no}", {"member_id": 1001}, "127.0.0.1")
+    ]
 
     before = await snapshot(ctx)
     missing = await client.get(f"{API}/orders/20240101000000", headers=bearer(sam))

@@ -21,12 +21,19 @@ from tests.modules.members.conftest import (
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     # Per phone: the default (1/minute;5/hour). Per client IP: small, to reach it quickly.
-    return {"sms_per_ip_limit": "3/hour", "login_attempts_limit": "3/15minute"}
+    return {
+        "sms_per_ip_limit": "3/hour",
+        "login_attempts_limit": "3/15minute",
+        "trusted_proxies": [PROXIES],
+    }
 
 
-def client_from(app: FastAPI, ip: str) -> httpx.AsyncClient:
+PROXIES = "10.9.0.0/16"  # the load balancers in these tests; 10.0.0.x are clients
+
+
+def client_from(app: FastAPI, ip: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, client=(ip, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://shoplet.test")
+    return httpx.AsyncClient(transport=transport, base_url="http://shoplet.test", headers=headers)
 
 
 def assert_rate_limited(response: httpx.Response, *, at_most: int) -> None:
@@ -93,3 +100,58 @@ async def test_login_attempts_per_client_address_are_limited(app: FastAPI, ctx: 
         # The owner, from another address, still signs in with the code.
         response = await owner.post(SMS_LOGIN, json={"phone": PHONE, "code": code})
         assert response.status_code == 200
+
+
+async def test_forged_forwarded_for_from_an_untrusted_peer_does_not_bypass_the_limit(
+    app: FastAPI, ctx: AppContext
+) -> None:
+    async with client_from(app, "10.0.0.11") as sprayer:
+        for n, phone in enumerate(["13900000011", "13900000012", "13900000013"]):
+            response = await sprayer.post(
+                SMS_CODE,
+                json={"phone": phone},
+                headers={"X-Forwarded-For": f"203.0.113.{n}", "X-Real-IP": f"198.51.100.{n}"},
+            )
+            assert response.status_code == 202
+        before = await snapshot(ctx)
+
+        response = await sprayer.post(
+            SMS_CODE,
+            json={"phone": "13900000014"},
+            headers={"X-Forwarded-For": "203.0.113.99", "X-Real-IP": "198.51.100.99"},
+        )
+
+        assert_rate_limited(response, at_most=3601)
+        assert sms_outbox(app).last_code("13900000014") is None
+        assert await snapshot(ctx) == before
+
+
+async def test_limit_is_per_real_client_behind_a_trusted_proxy(
+    app: FastAPI, ctx: AppContext
+) -> None:
+    async with client_from(app, "10.9.0.2") as proxy:
+        # The client forges a chain; the proxy appends the address it saw (198.51.100.7).
+        for n, phone in enumerate(["13900000021", "13900000022", "13900000023"]):
+            response = await proxy.post(
+                SMS_CODE,
+                json={"phone": phone},
+                headers={"X-Forwarded-For": f"203.0.113.{n}, 198.51.100.7"},
+            )
+            assert response.status_code == 202
+        before = await snapshot(ctx)
+
+        response = await proxy.post(
+            SMS_CODE,
+            json={"phone": "13900000024"},
+            headers={"X-Forwarded-For": "203.0.113.50, 198.51.100.7"},
+        )
+
+        assert_rate_limited(response, at_most=3601)
+        assert await snapshot(ctx) == before
+        # Another client behind the same proxy (two proxy hops) has its own budget.
+        response = await proxy.post(
+            SMS_CODE,
+            json={"phone": "13900000024"},
+            headers={"X-Forwarded-For": "198.51.100.8, 10.9.0.5"},
+        )
+        assert response.status_code == 202

@@ -35,6 +35,14 @@ def sim(app: FastAPI) -> WeChatPaySimulator:
     return integrations.wechat_pay_simulator
 
 
+def alerts(ctx: AppContext) -> float:
+    """How many unmatched WeChat Pay notifies were acknowledged with an alert."""
+    value = ctx.metrics.registry.get_sample_value(
+        "shoplet_alerts_total", {"kind": "wechatpay_notify_unmatched"}
+    )
+    return value or 0.0
+
+
 async def prepay(
     ctx: AppContext,
     pay: WeChatPayClient,

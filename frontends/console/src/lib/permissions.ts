@@ -8,6 +8,7 @@ import { isAvailable, OPS, type Operation } from '@/api/operations'
 export type Permission =
   | 'staff:manage'
   | 'audit:read'
+  | 'pii:reveal'
   | 'products:read'
   | 'products:write'
   | 'stock:adjust'
@@ -58,4 +59,14 @@ export function visibleMenu(permissions: Iterable<string>): (MenuEntry & { avail
 export function landingPath(permissions: Iterable<string>): string {
   const menu = visibleMenu(permissions)
   return (menu.find((entry) => entry.available) ?? menu[menu.length - 1])?.path ?? '/account'
+}
+
+/** Full phone numbers and addresses (reveal button, search by phone): `pii:reveal` only. */
+export function canRevealPii(permissions: readonly string[]): boolean {
+  return can(permissions, 'pii:reveal')
+}
+
+/** The order search box offers phone search only to staff who may look phones up. */
+export function orderSearchPlaceholder(permissions: readonly string[]): string {
+  return canRevealPii(permissions) ? '订单号 / 收货人完整手机号' : '订单号'
 }

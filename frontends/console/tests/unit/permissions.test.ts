@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { can, landingPath, MENU, visibleMenu } from '@/lib/permissions'
+import { can, canRevealPii, landingPath, MENU, orderSearchPlaceholder, visibleMenu } from '@/lib/permissions'
 
 // The backend's role -> permission map (console/auth.py); the console only mirrors what /auth/me says.
 const OPERATOR = ['products:read', 'products:write', 'stock:adjust', 'orders:read', 'orders:ship', 'orders:export', 'aftersales:handle', 'dashboard:read', 'flashsale:manage']
-const OWNER = [...OPERATOR, 'staff:manage', 'audit:read']
+const OWNER = [...OPERATOR, 'staff:manage', 'audit:read', 'pii:reveal']
 const SUPPORT = ['products:read', 'orders:read', 'aftersales:handle']
 
 describe('permissions', () => {
@@ -31,5 +31,13 @@ describe('permissions', () => {
     const owner = landingPath(OWNER)
     expect(visibleMenu(OWNER).find((m) => m.path === owner)?.available).toBe(true)
     expect(landingPath([])).toBe('/account')
+  })
+
+  it('offers full phone numbers only with pii:reveal (owners)', () => {
+    expect(canRevealPii(OWNER)).toBe(true)
+    expect(canRevealPii(OPERATOR)).toBe(false)
+    expect(canRevealPii(SUPPORT)).toBe(false)
+    expect(orderSearchPlaceholder(OWNER)).toContain('手机号')
+    expect(orderSearchPlaceholder(SUPPORT)).toBe('订单号')
   })
 })

@@ -11,6 +11,7 @@ from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
+from shoplet.core.net import client_ip
 from shoplet.integrations.setup import IntegrationsDep
 from shoplet.modules.checkout import service
 from shoplet.modules.checkout.errors import IdempotencyKeyRequired
@@ -97,5 +98,5 @@ async def pay_order(
         member=member,
         order_no=order_no,
         channel=body.channel,
-        client_ip=request.client.host if request.client else "127.0.0.1",
+        client_ip=client_ip(request),
     )

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import Unauthorized
+from shoplet.core.net import client_ip
 from shoplet.core.security import Audience, TokenError
 
 from . import repository
@@ -38,6 +39,7 @@ from .models import AuditLog, Staff
 Role = Literal["owner", "operator", "support"]
 ROLES: tuple[str, ...] = get_args(Role)
 
+PII_REVEAL = "pii:reveal"
 OPERATOR_PERMISSIONS = frozenset(
     {
         "products:read",
@@ -52,7 +54,8 @@ OPERATOR_PERMISSIONS = frozenset(
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "owner": OPERATOR_PERMISSIONS | {"staff:manage", "audit:read"},
+    # pii:reveal: full phone numbers and addresses (?reveal=true, search by phone, CSV export).
+    "owner": OPERATOR_PERMISSIONS | {"staff:manage", "audit:read", PII_REVEAL},
     "operator": OPERATOR_PERMISSIONS,
     "support": frozenset({"products:read", "orders:read", "aftersales:handle"}),
 }
@@ -150,12 +153,6 @@ def require_permission(permission: str) -> Callable[..., Awaitable[StaffIdentity
     return dependency
 
 
-def client_ip(request: Request | None) -> str | None:
-    if request is None or request.client is None:
-        return None
-    return request.client.host
-
-
 async def record_audit(  # noqa: PLR0917  (positional, as every console route calls it)
     session: AsyncSession,
     staff: StaffIdentity | None,
@@ -176,7 +173,7 @@ async def record_audit(  # noqa: PLR0917  (positional, as every console route ca
         action=action,
         target=target[:128] if target else None,
         detail=detail or {},
-        ip=client_ip(request),
+        ip=client_ip(request) if request is not None else None,
         user_agent=user_agent[:255] if user_agent else None,
     )
     return await repository.add_audit(session, entry)

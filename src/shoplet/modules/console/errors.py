@@ -66,6 +66,11 @@ class PermissionDenied(Forbidden):
     title = "Your role does not allow this"
 
 
+class PiiRevealDenied(Forbidden):
+    code = "console.pii_reveal_denied"
+    title = "Your role may not see full phone numbers or addresses"
+
+
 class StaffNotFound(NotFound):
     code = "console.staff_not_found"
     title = "Staff account not found"

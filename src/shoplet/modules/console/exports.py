@@ -49,7 +49,7 @@ from shoplet.core.storage import get_storage
 from shoplet.modules.orders import public as orders
 
 from . import repository as repo
-from .auth import StaffIdentity, record_audit, require_permission
+from .auth import PII_REVEAL, StaffIdentity, record_audit, require_permission
 from .models import ExportJob
 
 log = structlog.get_logger("shoplet.console.exports")
@@ -306,7 +306,7 @@ async def request_order_export(
             "since": body.since.isoformat() if body.since else None,
             "until": body.until.isoformat() if body.until else None,
         },
-        mask_phones=staff.role != "owner",
+        mask_phones=PII_REVEAL not in staff.permissions,
         created_at=now,
         updated_at=now,
     )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
+from shoplet.core.net import UNKNOWN_IP, client_ip
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.security import (
     DUMMY_PASSWORD_HASH,
@@ -173,7 +174,7 @@ async def login(
     counter, lock, audit entry); other errors (rate limit, MFA code missing) change nothing.
     """
     name = username.strip().lower()
-    ip = (request.client.host if request is not None and request.client else None) or "unknown"
+    ip = client_ip(request) if request is not None else UNKNOWN_IP
     limit = ctx.settings.login_attempts_limit
     await ctx.limiter.hit(limit, "console-login-ip", ip, detail="Too many sign-in attempts")
     await ctx.limiter.hit(limit, "console-login-user", name, detail="Too many sign-in attempts")

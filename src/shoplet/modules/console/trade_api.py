@@ -17,6 +17,7 @@ from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, utcnow
 from shoplet.core.errors import BadRequest, NotFound, problem_responses
 from shoplet.core.schemas import Page, ResponseModel
+from shoplet.core.security import mask_phone
 from shoplet.integrations.wechat.pay import WeChatPayError
 from shoplet.modules.checkout import public as checkout
 from shoplet.modules.orders import public as orders
@@ -24,7 +25,8 @@ from shoplet.modules.payments import public as payments
 from shoplet.modules.payments.public import PaymentInfo, RefundInfo
 
 from . import dashboard, exports, media
-from .auth import StaffIdentity, record_audit, require_permission
+from .auth import PII_REVEAL, StaffIdentity, record_audit, require_permission
+from .errors import PiiRevealDenied
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -85,12 +87,23 @@ def actor_of(staff: StaffIdentity) -> str:
 # -- orders ----------------------------------------------------------------------------------
 
 
-@router.get("/orders", responses=problem_responses(400))
+def _require_pii_reveal(staff: StaffIdentity) -> None:
+    if PII_REVEAL not in staff.permissions:
+        raise PiiRevealDenied(f"Your role ({staff.role}) lacks the {PII_REVEAL} permission")
+
+
+def _is_phone_query(q: str | None) -> bool:
+    """Orders find an 11-digit query by the phone's blind index, so it needs ``pii:reveal``."""
+    return q is not None and q.strip().isdigit() and len(q.strip()) == 11
+
+
+@router.get("/orders", responses=problem_responses(400, 403))
 async def list_orders(
-    _: OrderReader,
+    staff: OrderReader,
     session: DbSession,
     ctx: Ctx,
     *,
+    request: Request,
     order_status: Annotated[orders.ListStatus | None, Query(alias="status")] = None,
     q: Annotated[
         str | None,
@@ -99,14 +112,20 @@ async def list_orders(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[orders.OrderAdmin]:
-    """Orders, newest first (addresses masked); filter by status, find by order no. or phone."""
+    """Orders, newest first (addresses masked); filter by status, find by order no. or, with
+    ``pii:reveal`` (recorded in the audit log), by phone."""
+    if q is not None and _is_phone_query(q):
+        _require_pii_reveal(staff)
+        await record_audit(
+            session, staff, "order.search_phone", None, {"phone": mask_phone(q.strip())}, request
+        )
     items, next_cursor = await orders.list_orders_admin(
         session, ctx.pii, status=order_status, q=q, cursor=cursor, limit=limit
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.get("/orders/{order_no}", responses=problem_responses(404))
+@router.get("/orders/{order_no}", responses=problem_responses(403, 404))
 async def get_order(
     order_no: OrderNo,
     staff: OrderReader,
@@ -115,14 +134,25 @@ async def get_order(
     session: DbSession,
     ctx: Ctx,
     reveal: Annotated[
-        bool, Query(description="show the full address and phone (recorded in the audit log)")
+        bool,
+        Query(
+            description="show the full address and phone: needs pii:reveal, recorded in the "
+            "audit log"
+        ),
     ] = False,
 ) -> ConsoleOrder:
     """One order with its timeline, after-sales, payments and refunds."""
+    if reveal:
+        _require_pii_reveal(staff)
     order = await orders.get_order_admin(session, ctx.pii, order_no, reveal=reveal)
     if reveal:
         await record_audit(
-            session, staff, "order.reveal_address", f"order:{order_no}", None, request
+            session,
+            staff,
+            "order.reveal_address",
+            f"order:{order_no}",
+            {"member_id": order.member_id},
+            request,
         )
     amounts = await payments.amounts_for_order(session, order_no)
     return ConsoleOrder(

@@ -20,6 +20,7 @@ from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import ShopletError, problem_response, problem_responses
 from shoplet.core.http_cache import PRIVATE_ROUTE, cached_json, private_json
+from shoplet.core.net import client_ip
 from shoplet.core.params import PathId
 from shoplet.modules.flashsale import buying
 from shoplet.modules.flashsale.runtime import runtime_of
@@ -116,7 +117,7 @@ async def buy(request: Request) -> Response:
             sku_id=body.sku_id,
             quantity=body.quantity,
             token=body.token,
-            ip=_ip(request),
+            ip=client_ip(request),
         )
     except ShopletError as exc:
         return problem_response(
@@ -134,10 +135,6 @@ async def buy(request: Request) -> Response:
         media_type="application/json",
         headers=_ACCEPTED_HEADERS,
     )
-
-
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/time", response_model=ServerTime)
@@ -209,7 +206,7 @@ async def issue_token(
         session,
         campaign_id=campaign_id,
         member_id=member.id,
-        ip=_ip(request),
+        ip=client_ip(request),
         body=body,
     )
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, keep_writes_on_error
 from shoplet.core.errors import problem_responses
+from shoplet.core.net import client_ip
 from shoplet.core.schemas import Page
 from shoplet.integrations.setup import IntegrationsDep
 from shoplet.modules.members import service
@@ -31,10 +32,6 @@ from shoplet.modules.members.schemas import (
 router = APIRouter()
 
 AddressId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _user_agent(request: Request) -> str:
@@ -95,7 +92,7 @@ async def send_sms_code(
 ) -> SmsCodeSent:
     """Text a 6-digit login code to a phone (rate-limited per phone and per client)."""
     expires_in = await service.send_login_code(
-        session, ctx, integrations.sms, phone=body.phone, client_ip=_client_ip(request)
+        session, ctx, integrations.sms, phone=body.phone, client_ip=client_ip(request)
     )
     return SmsCodeSent(expires_in=expires_in)
 
@@ -115,7 +112,7 @@ async def sms_login(
             ctx,
             phone=body.phone,
             code=body.code,
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
             user_agent=_user_agent(request),
         )
     except CodeInvalid:

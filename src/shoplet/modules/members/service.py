@@ -5,11 +5,12 @@ Services only ``flush()``; the request's ``DbSession`` commits.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -63,6 +64,47 @@ class IssuedTokens:
 # ---- tokens --------------------------------------------------------------------------------
 
 
+def _successor(ctx: AppContext, refresh_token: str, purpose: bytes) -> str:
+    """What rotating ``refresh_token`` yields, derived with the secret key: every refresh with
+    the same token within the grace window computes the same pair, without storing it."""
+    key = ctx.settings.resolved_secret_key.encode()
+    mac = hmac.new(key, b"shoplet.refresh." + purpose + b"\0" + refresh_token.encode(), "sha256")
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
+def _access_token(
+    ctx: AppContext, member: Member, *, issued_at: datetime | None = None, jti: str | None = None
+) -> str:
+    claims: dict[str, Any] = {}
+    if member.wechat_openid is not None:
+        claims["oid"] = member.wechat_openid
+    if jti is not None:
+        claims["jti"] = jti
+    return ctx.tokens.issue(
+        subject=str(member.id),
+        audience="storefront",
+        ttl=timedelta(seconds=ctx.settings.access_token_ttl_seconds),
+        issued_at=issued_at,
+        **claims,
+    )
+
+
+def _rotated_tokens(
+    ctx: AppContext, member: Member, *, presented: str, rotated_at: datetime
+) -> IssuedTokens:
+    """The pair that rotating ``presented`` at ``rotated_at`` produces (always the same)."""
+    ttl = ctx.settings.access_token_ttl_seconds
+    elapsed = int((utcnow() - rotated_at).total_seconds())
+    return IssuedTokens(
+        access_token=_access_token(
+            ctx, member, issued_at=rotated_at, jti=_successor(ctx, presented, b"jti")[:16]
+        ),
+        refresh_token=_successor(ctx, presented, b"token"),
+        expires_in=max(ttl - elapsed, 0),
+        member=member,
+    )
+
+
 def _issue_tokens(
     session: AsyncSession,
     ctx: AppContext,
@@ -70,21 +112,23 @@ def _issue_tokens(
     *,
     family_id: str | None,
     user_agent: str,
+    rotated_from: tuple[str, datetime] | None = None,
 ) -> IssuedTokens:
     """A short-lived access JWT (checked without the database) and an opaque refresh token
-    (stored only as its digest) in the given family, or a new family for a new login."""
+    (stored only as its digest) in the given family, or a new family for a new login.
+
+    ``rotated_from`` (the presented refresh token and when it was spent) makes the pair the
+    reproducible successor of that token instead of a random one.
+    """
     settings = ctx.settings
     now = utcnow()
-    claims: dict[str, Any] = {}
-    if member.wechat_openid is not None:
-        claims["oid"] = member.wechat_openid
-    access_token = ctx.tokens.issue(
-        subject=str(member.id),
-        audience="storefront",
-        ttl=timedelta(seconds=settings.access_token_ttl_seconds),
-        **claims,
-    )
-    refresh_token = secrets.token_urlsafe(32)
+    if rotated_from is not None:
+        presented, now = rotated_from
+        tokens = _rotated_tokens(ctx, member, presented=presented, rotated_at=now)
+        access_token, refresh_token = tokens.access_token, tokens.refresh_token
+    else:
+        access_token = _access_token(ctx, member)
+        refresh_token = secrets.token_urlsafe(32)
     repo.add_refresh_token(
         session,
         member_id=member.id,
@@ -118,7 +162,9 @@ async def refresh(
 ) -> IssuedTokens:
     """Rotate a refresh token: the presented one is spent, a new one joins its family.
 
-    Raises :class:`RefreshReused` after revoking the family when the token was already spent;
+    The same token presented again within ``refresh_grace_seconds`` of its rotation (an app
+    refreshing from two places at once) gets the very pair the first rotation produced, so no
+    caller is signed out. Later, it raises :class:`RefreshReused` after revoking the family;
     the caller must commit that revocation even though the request fails.
     """
     now = utcnow()
@@ -128,6 +174,13 @@ async def refresh(
         token = await repo.get_refresh_token(session, digest)
         if token is None:
             raise RefreshInvalid()
+        grace = timedelta(seconds=ctx.settings.refresh_grace_seconds)
+        if token.used_at is not None and token.revoked_at is None and now - token.used_at <= grace:
+            member = await repo.get_member(session, token.member_id)
+            if member is None or not member.is_active:
+                raise MemberDisabled()
+            log.info("refresh_token_reused_within_grace", member_id=token.member_id)
+            return _rotated_tokens(ctx, member, presented=refresh_token, rotated_at=token.used_at)
         if token.used_at is not None:
             await repo.revoke_family(session, token.family_id, now)
             log.warning("refresh_token_reused", member_id=token.member_id)
@@ -139,7 +192,14 @@ async def refresh(
     member = await repo.get_member(session, member_id)
     if member is None or not member.is_active:
         raise MemberDisabled()
-    tokens = _issue_tokens(session, ctx, member, family_id=family_id, user_agent=user_agent)
+    tokens = _issue_tokens(
+        session,
+        ctx,
+        member,
+        family_id=family_id,
+        user_agent=user_agent,
+        rotated_from=(refresh_token, now),
+    )
     await session.flush()
     return tokens
 

@@ -1,0 +1,90 @@
+"""Security headers on every response (one plain ASGI middleware, like the request context one).
+
+The built console (``/console``) and H5 storefront (``/``) load only their own files: scripts from
+self, styles from self plus inline ones (Element Plus and uni-app set ``style`` attributes), images
+from self, ``data:`` and ``blob:``, API calls to self. Swagger UI / ReDoc (CDN assets, inline
+script) and the embedded simulators' pages (inline script) keep their own content but still refuse
+to be framed. HSTS is sent only when the client came over https, directly or through a trusted
+proxy's ``X-Forwarded-Proto``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shoplet.core.net import Network, resolve_scheme
+
+APP_CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "media-src 'self' blob:",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+FRAME_ONLY_CSP = "frame-ancestors 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+# Pages that bring their own scripts: API docs and the embedded simulators (not in production).
+OWN_CONTENT_PREFIXES = ("/docs", "/redoc", "/_sim/")
+
+_STATIC_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, trusted_proxies: Sequence[Network] = ()) -> None:
+        self.app = app
+        self.trusted_proxies = tuple(trusted_proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        csp = FRAME_ONLY_CSP if path.startswith(OWN_CONTENT_PREFIXES) else APP_CSP
+        https = self._is_https(scope)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _STATIC_HEADERS:
+                    headers.setdefault(name, value)
+                headers.setdefault("Content-Security-Policy", csp)
+                if https:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _is_https(self, scope: Scope) -> bool:
+        forwarded_proto = None
+        if self.trusted_proxies:
+            for name, value in scope["headers"]:
+                if name == b"x-forwarded-proto":
+                    forwarded_proto = value.decode("latin-1")
+                    break
+        client = scope.get("client")
+        scheme = resolve_scheme(
+            scope.get("scheme", "http"),
+            peer=client[0] if client else None,
+            forwarded_proto=forwarded_proto,
+            trusted=self.trusted_proxies,
+        )
+        return scheme == "https"
+
+
+__all__ = ["APP_CSP", "FRAME_ONLY_CSP", "HSTS", "SecurityHeadersMiddleware"]

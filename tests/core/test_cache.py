@@ -59,7 +59,7 @@ async def make_peer(ctx: AppContext) -> AsyncIterator[Callable[[], Awaitable[Cac
     peers: list[Cache] = []
 
     async def make() -> Cache:
-        peer = Cache(ctx.redis, Metrics())
+        peer = Cache(ctx.redis, Metrics(), namespace=ctx.settings.redis_prefix)
         await peer.start()
         peers.append(peer)
         return peer
@@ -211,7 +211,10 @@ async def test_stored_ttls_are_jittered(cache: Cache, ctx: AppContext, backend: 
     assert all(90 <= t <= 110 for t in l1_negative)
     if backend == "postgres":
         assert ctx.redis is not None
-        l2_ttls = [await ctx.redis.pttl(f"shoplet:cache:v:product:{key}") for key in range(50)]
+        l2_ttls = [
+            await ctx.redis.pttl(ctx.settings.redis_key(f"cache:v:product:{key}"))
+            for key in range(50)
+        ]
         assert all(900_000 <= t <= 1_100_000 for t in l2_ttls)
         assert len(set(l2_ttls)) > 10
 
@@ -416,7 +419,9 @@ async def test_invalidation_reaches_every_replica_l1(
 async def test_without_the_subscriber_redis_mode_skips_l1(ctx: AppContext, backend: str) -> None:
     if backend != "postgres":
         pytest.skip("embedded L1 needs no subscriber")
-    cache = Cache(ctx.redis, Metrics())  # never started: it could miss invalidations
+    cache = Cache(
+        ctx.redis, Metrics(), namespace=ctx.settings.redis_prefix
+    )  # never started: it could miss invalidations
     assert not cache.l1_enabled
     loader = Counter(b"v")
     await cache.get_or_load("product", 1, loader)

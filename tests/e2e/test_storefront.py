@@ -1,8 +1,9 @@
 """The H5 storefront in headless Chromium against a real Shoplet server (``live_server``).
 
 Every page a test visits is scanned with axe-core (no serious or critical violations) and
-screenshotted into docs/screenshots. The purchase test needs the cart, checkout, orders and
-payment APIs; while any of them is missing from the server's schema it is skipped, naming them.
+screenshotted into build/screenshots (``make docs-screenshots`` refreshes docs/screenshots). The
+purchase test needs the cart, checkout, orders and payment APIs; while any of them is missing
+from the server's schema it is skipped, naming them.
 """
 
 from __future__ import annotations

@@ -23,3 +23,18 @@ export function parseYuan(text) {
   const [int, frac = ''] = s.split('.')
   return Number(int) * 100 + Number(frac.padEnd(2, '0'))
 }
+
+/**
+ * The search page's price filter: the two texts a shopper typed (yuan, either may be empty) ->
+ * `{ min, max }` in fen (null: no bound), or `{ error }` naming what to correct. Both bounds are
+ * always returned together, so a corrected range keeps the bound that was already right.
+ */
+export function priceRange(minText, maxText) {
+  const minRaw = String(minText ?? '').trim()
+  const maxRaw = String(maxText ?? '').trim()
+  const min = minRaw ? parseYuan(minRaw) : null
+  const max = maxRaw ? parseYuan(maxRaw) : null
+  if ((minRaw && min === null) || (maxRaw && max === null)) return { error: '请输入正确的价格' }
+  if (min !== null && max !== null && min > max) return { error: '最低价不能高于最高价' }
+  return { min, max }
+}

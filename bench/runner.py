@@ -110,6 +110,10 @@ class Results:
 # -- backend ---------------------------------------------------------------------------------
 
 
+# The bench's own Redis namespace: it never touches a shop's or a test run's keys on that Redis.
+BENCH_REDIS_PREFIX = os.environ.get("SHOPLET_BENCH_REDIS_PREFIX") or "shoplet-bench:"
+
+
 def _bench_database_url() -> tuple[str | None, str | None]:
     db = os.environ.get("SHOPLET_BENCH_DATABASE_URL")
     redis = os.environ.get("SHOPLET_BENCH_REDIS_URL")
@@ -186,7 +190,8 @@ async def _forget_cached(redis_url: str | None) -> None:
 
     redis = Redis.from_url(redis_url)
     try:
-        batch = [key async for key in redis.scan_iter(match="shoplet:*", count=1000)]
+        match = BENCH_REDIS_PREFIX + "*"
+        batch = [key async for key in redis.scan_iter(match=match, count=1000)]
         for start in range(0, len(batch), 1000):
             await redis.unlink(*batch[start : start + 1000])
     finally:
@@ -211,6 +216,7 @@ def server_env(backend: Backend) -> dict[str, str]:
     )
     if backend.redis_url:
         env["SHOPLET_REDIS_URL"] = backend.redis_url
+        env["SHOPLET_REDIS_PREFIX"] = BENCH_REDIS_PREFIX
     return env
 
 

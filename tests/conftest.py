@@ -4,12 +4,26 @@
 - ``postgres``: PostgreSQL + Redis, when ``SHOPLET_TEST_DATABASE_URL`` / ``SHOPLET_TEST_REDIS_URL``
   are set (``.ci/run`` sets both). Skipped backends are reported loudly in the header and summary;
   with ``SHOPLET_TEST_REQUIRE_BACKENDS=1`` a missing backend fails the run instead.
+
+Runs are isolated from each other on shared servers: every run picks a run id
+(``SHOPLET_TEST_RUN_ID``, ``<epoch seconds>_<6 hex>``, inherited by xdist workers and
+subprocesses). Each run (and each xdist worker) gets its own PostgreSQL database
+``<name>_<runid>[_<worker>]``, copied from a template ``<name>_<runid>_tpl`` built once per run and
+dropped at the end (databases of runs older than a day are dropped too), and its own Redis
+namespace ``shoplet-test-<runid>[-<worker>]:`` (``SHOPLET_REDIS_PREFIX``): cleaning between tests
+deletes that namespace only, never the whole Redis database. ``<name>`` is the database of
+``SHOPLET_TEST_DATABASE_URL``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+import re
+import secrets
+import threading
+import time
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,9 +55,25 @@ TEST_SECRET = "test-secret-key-for-shoplet-tests-only-0123456789"
 Base = load_all_models()
 
 
+def _run_id() -> str:
+    """This run's id, shared with xdist workers and subprocesses through the environment."""
+    run = os.environ.get("SHOPLET_TEST_RUN_ID")
+    if not run:
+        run = os.environ["SHOPLET_TEST_RUN_ID"] = f"{int(time.time())}_{secrets.token_hex(3)}"
+    return run
+
+
+RUN_ID = _run_id()
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+# Every Redis key, stream and channel of this run (and xdist worker) lives under this prefix.
+REDIS_PREFIX = f"shoplet-test-{RUN_ID.replace('_', '-')}{f'-{WORKER}' if WORKER else ''}:"
+# Runs killed before their clean-up leave databases and keys; the next run drops them after a day.
+STALE_AFTER_SECONDS = 24 * 3600
+_STALE_REDIS = re.compile(rb"^shoplet-test-(\d{10})-[0-9a-f]{6}[-:]")
+
+
 def _worker_suffix() -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    return f"_{worker}" if worker else ""
+    return f"_{WORKER}" if WORKER else ""
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -68,6 +98,33 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's template (and any database a crashed worker left) goes with the run: by the
+    controller under xdist (after every worker finished), else by this process."""
+    if PG_URL and not WORKER:
+        try:
+            _run_in_thread(_drop_run_databases(PG_URL))
+        except OSError as exc:  # the server went away: the next run drops them after a day
+            print(f"shoplet: could not drop this run's databases: {exc}")
+
+
+def _run_in_thread(coro: Coroutine[Any, Any, None]) -> None:
+    # A thread of its own: an event loop (pytest-asyncio's, Playwright's) may still run here.
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the calling thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not PG_URL or not REDIS_URL:
         terminalreporter.section("shoplet backends", sep="!")
@@ -83,27 +140,129 @@ class BackendDb:
     url: str
     redis_url: str | None
     engine: AsyncEngine
+    redis_prefix: str = REDIS_PREFIX
 
     @property
     def is_postgres(self) -> bool:
         return self.name == "postgres"
 
 
-async def _ensure_pg_database(url: str) -> None:
+async def _admin_connection(url: str) -> Any:
     import asyncpg
 
     parsed = make_url(url)
-    admin = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
+    return await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
     )
+
+
+def scratch_database_name(purpose: str) -> str:
+    """A database of this run (and worker) for one purpose; dropped with the run."""
+    assert PG_URL
+    base = make_url(PG_URL).database or "shoplet_test"
+    return f"{base}_{RUN_ID}{_worker_suffix()}_{purpose}"
+
+
+def _database_names(base: str) -> tuple[str, str]:
+    """(this run's template, this run's and worker's database)."""
+    return f"{base}_{RUN_ID}_tpl", f"{base}_{RUN_ID}{_worker_suffix()}"
+
+
+async def _create_pg_database(server_url: str) -> str:
+    """This run's (and worker's) database, a copy of the run's template; returns its URL.
+
+    The template gets the schema once per run: the first worker to take the advisory lock builds
+    it, the others copy it. Databases of runs older than a day are dropped on the way.
+    """
+    parsed = make_url(server_url)
+    base = parsed.database or "shoplet_test"
+    template, database = _database_names(base)
+    admin = await _admin_connection(server_url)
     try:
-        exists = await admin.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", parsed.database
-        )
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+        await admin.execute("SELECT pg_advisory_lock(hashtext($1))", f"shoplet-test:{base}")
+        try:
+            await _drop_stale_databases(admin, base)
+            if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", template):
+                await admin.execute(f'CREATE DATABASE "{template}"')
+                engine = create_engine(
+                    parsed.set(database=template).render_as_string(hide_password=False)
+                )
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+                await engine.dispose()
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+        finally:
+            await admin.execute("SELECT pg_advisory_unlock(hashtext($1))", f"shoplet-test:{base}")
     finally:
         await admin.close()
+    return parsed.set(database=database).render_as_string(hide_password=False)
+
+
+async def _drop_stale_databases(admin: Any, base: str) -> None:
+    pattern = re.compile(rf"^{re.escape(base)}_(\d{{10}})_[0-9a-f]{{6}}(_\w+)?$")
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for row in await admin.fetch("SELECT datname FROM pg_database WHERE NOT datistemplate"):
+        found = pattern.match(row["datname"])
+        if found and int(found.group(1)) < cutoff:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+
+
+async def _drop_run_databases(server_url: str) -> None:
+    base = make_url(server_url).database or "shoplet_test"
+    admin = await _admin_connection(server_url)
+    try:
+        for row in await admin.fetch(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, $1)", f"{base}_{RUN_ID}"
+        ):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _drop_pg_database(url: str) -> None:
+    admin = await _admin_connection(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _unlink_matching(redis: Redis, pattern: str, keep: Any = None) -> None:
+    """UNLINK every key matching ``pattern`` (SCAN, never KEYS or FLUSHDB: Redis is shared)."""
+    batch: list[bytes] = []
+    async for key in redis.scan_iter(match=pattern, count=1000):
+        if keep is not None and keep(key):
+            continue
+        batch.append(key)
+        if len(batch) >= 1000:
+            await redis.unlink(*batch)
+            batch = []
+    if batch:
+        await redis.unlink(*batch)
+
+
+async def clear_redis_namespace(redis: Redis, prefix: str = REDIS_PREFIX) -> None:
+    """Delete this run's keys (and streams) only: other runs share the Redis database."""
+    await _unlink_matching(redis, _glob_escape(prefix) + "*")
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+async def _drop_stale_redis_namespaces(redis: Redis) -> None:
+    cutoff = time.time() - STALE_AFTER_SECONDS
+
+    def fresh(key: bytes) -> bool:
+        found = _STALE_REDIS.match(key)
+        return found is None or int(found.group(1)) >= cutoff
+
+    await _unlink_matching(redis, "shoplet-test-*", keep=fresh)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -118,23 +277,28 @@ async def backend_db(
 ) -> AsyncIterator[BackendDb]:
     if backend == "postgres":
         assert PG_URL
-        parsed = make_url(PG_URL)
-        url = parsed.set(database=f"{parsed.database}{_worker_suffix()}").render_as_string(
-            hide_password=False
-        )
-        await _ensure_pg_database(url)
+        url = await _create_pg_database(PG_URL)
         redis_url = REDIS_URL
+        if redis_url:
+            redis = Redis.from_url(redis_url)
+            await _drop_stale_redis_namespaces(redis)
+            await redis.aclose()
         engine = create_engine(url, pool_size=20, max_overflow=250)
     else:
         path = tmp_path_factory.mktemp("sqlite") / "shoplet-test.db"
         url = f"sqlite+aiosqlite:///{path}"
         redis_url = None
         engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.drop_all)
-        await conn.run_sync(Base.metadata.create_all)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
     yield BackendDb(name=backend, url=url, redis_url=redis_url, engine=engine)
     await engine.dispose()
+    if backend == "postgres":
+        await _drop_pg_database(url)
+        if redis_url:
+            redis = Redis.from_url(redis_url)
+            await clear_redis_namespace(redis)
+            await redis.aclose()
 
 
 async def _clean(db: BackendDb) -> None:
@@ -150,7 +314,7 @@ async def _clean(db: BackendDb) -> None:
                 await conn.execute(text("DELETE FROM sqlite_sequence"))
     if db.redis_url:
         redis = Redis.from_url(db.redis_url)
-        await redis.flushdb()
+        await clear_redis_namespace(redis, db.redis_prefix)
         await redis.aclose()
 
 
@@ -166,6 +330,7 @@ def make_settings(db: BackendDb, data_dir: Path, **overrides: Any) -> Settings:
         "env": "test",
         "database_url": db.url,
         "redis_url": db.redis_url,
+        "redis_prefix": db.redis_prefix,
         "data_dir": data_dir,
         "secret_key": TEST_SECRET,
         "pii_key": TEST_PII_KEY,
@@ -185,7 +350,7 @@ def make_context(db: BackendDb, settings: Settings) -> AppContext:
         engine=db.engine,
         sessionmaker=create_sessionmaker(db.engine),
         redis=Redis.from_url(db.redis_url) if db.redis_url else None,
-        limiter=RateLimiter(db.redis_url),
+        limiter=RateLimiter(db.redis_url, redis_prefix=settings.redis_prefix),
         pii=PiiCipher(bytes.fromhex(TEST_PII_KEY)),
         tokens=TokenSigner(TEST_SECRET),
         metrics=Metrics(),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import TEST_PII_KEY, TEST_SECRET
+from tests.conftest import REDIS_PREFIX, TEST_PII_KEY, TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,13 +24,17 @@ def free_port() -> int:
         return port
 
 
-def replica_env(*, database_url: str, redis_url: str, data_dir: Path) -> dict[str, str]:
-    """Settings for a replica sharing the test database and Redis (no worker, no front ends)."""
+def replica_env(
+    *, database_url: str, redis_url: str, data_dir: Path, redis_prefix: str = REDIS_PREFIX
+) -> dict[str, str]:
+    """Settings for a replica sharing the test database and Redis namespace (no worker, no front
+    ends)."""
     return {
         **os.environ,
         "SHOPLET_ENV": "test",
         "SHOPLET_DATABASE_URL": database_url,
         "SHOPLET_REDIS_URL": redis_url,
+        "SHOPLET_REDIS_PREFIX": redis_prefix,
         "SHOPLET_DATA_DIR": str(data_dir),
         "SHOPLET_SECRET_KEY": TEST_SECRET,
         "SHOPLET_PII_KEY": TEST_PII_KEY,

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from shoplet.all_models import load_all_models
 from shoplet.core.db import create_engine
 from shoplet.core.migrate import upgrade
-from tests.conftest import PG_URL, _worker_suffix
+from tests.conftest import PG_URL, scratch_database_name
 
 
 async def _fresh_database_url(backend: str, tmp_path: Path) -> str:
@@ -24,9 +24,13 @@ async def _fresh_database_url(backend: str, tmp_path: Path) -> str:
 
     assert PG_URL
     parsed = make_url(PG_URL)
-    name = f"{parsed.database}_migrations{_worker_suffix()}"
+    name = scratch_database_name("migrations")
     admin = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
     )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -128,6 +128,7 @@ async def test_shoplet_worker_process_relays_and_stops_on_sigterm(
     env.pop("SHOPLET_REDIS_URL", None)
     if ctx.settings.redis_url:
         env["SHOPLET_REDIS_URL"] = ctx.settings.redis_url
+        env["SHOPLET_REDIS_PREFIX"] = ctx.settings.redis_prefix
     script = Path(sys.executable).with_name("shoplet")
     process = await asyncio.create_subprocess_exec(
         str(script),
@@ -153,7 +154,7 @@ async def test_shoplet_worker_process_relays_and_stops_on_sigterm(
             assert time.monotonic() - start < 30, "the worker process did not relay the event"
             await asyncio.sleep(0.05)
         if ctx.redis is not None:
-            entries = await ctx.redis.xrange(ctx.settings.events_stream)
+            entries = await ctx.redis.xrange(ctx.settings.events_stream_key)
             assert [fields[b"event_id"].decode() for _id, fields in entries] == [event_id]
 
         # The relay counts an event just after marking it published: poll briefly.

@@ -102,7 +102,10 @@ def two_servers(backend_db: object, backend: str, tmp_path: Path) -> Iterator[li
     assert isinstance(backend_db, BackendDb)
     assert backend_db.redis_url
     env = replica_env(
-        database_url=backend_db.url, redis_url=backend_db.redis_url, data_dir=tmp_path
+        database_url=backend_db.url,
+        redis_url=backend_db.redis_url,
+        data_dir=tmp_path,
+        redis_prefix=backend_db.redis_prefix,
     )
     servers = [
         UvicornServer(
@@ -123,12 +126,12 @@ async def probe_row(backend_db: object, backend: str) -> AsyncIterator[None]:
         pytest.skip("embedded mode is one process")
     from redis.asyncio import Redis
 
-    from tests.conftest import BackendDb
+    from tests.conftest import BackendDb, clear_redis_namespace
 
     assert isinstance(backend_db, BackendDb)
     assert backend_db.redis_url
     redis = Redis.from_url(backend_db.redis_url)
-    await redis.flushdb()
+    await clear_redis_namespace(redis, backend_db.redis_prefix)
     await redis.aclose()
     async with backend_db.engine.begin() as conn:
         await conn.run_sync(probe_metadata.drop_all)

@@ -105,7 +105,7 @@ async def test_stream_entries_carry_the_event(ctx: AppContext) -> None:
     async with unit_of_work(ctx.sessionmaker) as session:
         event_id = await publish(session, "test_streams.happened", {"n": 1}, key="sku-9")
     assert await relay_once(ctx) == 1
-    [(_entry_id, fields)] = await redis_of(ctx).xrange(ctx.settings.events_stream)
+    [(_entry_id, fields)] = await redis_of(ctx).xrange(ctx.settings.events_stream_key)
     assert fields[b"event_id"] == event_id.encode()
     assert fields[b"type"] == b"test_streams.happened"
     assert fields[b"key"] == b"sku-9"
@@ -118,7 +118,7 @@ async def test_two_relays_send_each_event_once(ctx: AppContext) -> None:
 
     assert sum(sent) == 300
     assert all(count > 0 for count in sent), "both relays should have taken a share"
-    entries = await redis_of(ctx).xrange(ctx.settings.events_stream)
+    entries = await redis_of(ctx).xrange(ctx.settings.events_stream_key)
     assert len(entries) == 300
     assert {fields[b"event_id"].decode() for _id, fields in entries} == ids
 
@@ -135,7 +135,7 @@ async def test_two_relays_send_each_event_once(ctx: AppContext) -> None:
     await asyncio.gather(consume(first), consume(second))
     assert Counter(calls["a"]) == Counter(dict.fromkeys(ids, 1))
     assert Counter(calls["b"]) == Counter(dict.fromkeys(ids, 1))
-    pending = await redis_of(ctx).xpending(ctx.settings.events_stream, "test_streams.count_a")
+    pending = await redis_of(ctx).xpending(ctx.settings.events_stream_key, "test_streams.count_a")
     assert pending["pending"] == 0
 
 
@@ -171,7 +171,7 @@ async def test_two_in_process_relays_on_postgres_deliver_each_event_once(
             select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
         )
         assert unpublished == 0
-    assert await redis_of(ctx).exists(ctx.settings.events_stream) == 0
+    assert await redis_of(ctx).exists(ctx.settings.events_stream_key) == 0
 
 
 async def test_entry_of_a_dead_consumer_is_claimed_and_processed_once(ctx: AppContext) -> None:
@@ -192,7 +192,7 @@ async def test_entry_of_a_dead_consumer_is_claimed_and_processed_once(ctx: AppCo
     del gate["hold"]
 
     redis = redis_of(ctx)
-    stream = ctx.settings.events_stream
+    stream = ctx.settings.events_stream_key
     pending = await redis.xpending(stream, sub.name)
     assert pending["pending"] == 1
     assert pending["consumers"] == [{"name": b"worker-doomed", "pending": 1}]
@@ -227,7 +227,7 @@ async def test_drain_claims_entries_of_dead_consumers(ctx: AppContext) -> None:
     await ensure_groups(ctx)
     await relay_once(ctx)
     # A consumer read them and vanished without acknowledging.
-    await redis_of(ctx).xreadgroup(sub.name, "vanished", {ctx.settings.events_stream: ">"})
+    await redis_of(ctx).xreadgroup(sub.name, "vanished", {ctx.settings.events_stream_key: ">"})
     await asyncio.sleep(0.06)
 
     await drain_outbox(ctx)
@@ -244,19 +244,22 @@ async def test_consumer_acknowledges_events_of_other_types(ctx: AppContext) -> N
     consumer = StreamConsumer(ctx, "worker-1")
     assert await consumer.read(sub) == 4
     assert calls == {}
-    pending: dict[str, Any] = await redis_of(ctx).xpending(ctx.settings.events_stream, sub.name)
+    pending: dict[str, Any] = await redis_of(ctx).xpending(ctx.settings.events_stream_key, sub.name)
     assert pending["pending"] == 0
 
 
 async def test_consumer_recreates_groups_after_the_stream_is_lost(ctx: AppContext) -> None:
     await ensure_groups(ctx)
-    await redis_of(ctx).delete(ctx.settings.events_stream)
+    await redis_of(ctx).delete(ctx.settings.events_stream_key)
     ids = await publish_many(ctx, 2)
 
     await drain_outbox(ctx)
     assert sorted(calls["a"]) == sorted(ids)
 
 
+# Retries become due only when the test says so: 40 failing first attempts can take longer than
+# the default 2 s backoff on a loaded machine, and drain_outbox would already retry some.
+@pytest.mark.parametrize("settings_overrides", [{"events_retry_base_seconds": 600.0}])
 async def test_two_workers_never_run_the_same_retry(ctx: AppContext) -> None:
     ids = await publish_many(ctx, 40, "test_streams.fails_once")
     await drain_outbox(ctx)

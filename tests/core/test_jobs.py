@@ -113,12 +113,15 @@ async def test_a_run_longer_than_its_interval_keeps_its_lease(ctx: AppContext) -
         started.set()
         await release.wait()
 
-    job = Job("test_jobs.long", 0.1, long_job)
+    # A 1 s interval: the heartbeat extends the lease every third of it, which a loaded machine
+    # (several suites at once) delays by far less than the two thirds it has to spare.
+    job = Job("test_jobs.long", 1.0, long_job)
     first, second = Scheduler(ctx, [job]), Scheduler(ctx, [job])
     running_job = asyncio.create_task(first.run_if_due(job))
     await asyncio.wait_for(started.wait(), timeout=5)
-    await asyncio.sleep(0.3)  # three intervals
-    assert await second.run_if_due(job) is False
+    await asyncio.sleep(3.0)  # three intervals
+    # Bounded: were the lease lost, the second run would wait for ``release`` forever.
+    assert await asyncio.wait_for(second.run_if_due(job), timeout=5) is False
     release.set()
     assert await running_job is True
     # It overran its interval: the lease is released at once.

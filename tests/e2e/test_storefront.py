@@ -1,8 +1,9 @@
 """The H5 storefront in headless Chromium against a real Shoplet server (``live_server``).
 
 Every page a test visits is scanned with axe-core (no serious or critical violations) and
-screenshotted into docs/screenshots. The purchase test needs the cart, checkout, orders and
-payment APIs; while any of them is missing from the server's schema it is skipped, naming them.
+screenshotted into build/screenshots (``make docs-screenshots`` refreshes docs/screenshots). The
+purchase test needs the cart, checkout, orders and payment APIs; while any of them is missing
+from the server's schema it is skipped, naming them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
@@ -240,6 +242,32 @@ def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> Non
     history.wait_for()
     assert history.get_by_role("listitem").all_inner_texts() == ["手机"]
     _check(page, "search-history")
+
+
+def test_price_filter_uses_the_corrected_range_when_tapped_at_once(
+    page: Any, live_server: str
+) -> None:
+    """A refused range (500–100) corrected by retyping the minimum as 50 and tapping 确定 right
+    away filters 50–100 yuan: the tap must not read the minimum as it was a keystroke earlier."""
+    page.goto("/pages/search/index")
+    page.get_by_label("搜索商品", exact=True).fill("手机")
+    page.get_by_role("button", name="搜索", exact=True).click()
+    page.get_by_role("list", name="搜索结果").get_by_role("listitem").first.wait_for()
+    page.get_by_role("button", name="筛选").click()
+    low, high = page.get_by_label("最低价（元）"), page.get_by_label("最高价（元）")
+    low.press_sequentially("500")
+    high.press_sequentially("100")
+    page.get_by_role("button", name="确定").click()
+    assert page.get_by_role("alert").inner_text() == "最低价不能高于最高价"
+
+    low.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("50")
+    with page.expect_request(lambda r: "/api/v1/products?" in r.url) as search:
+        page.get_by_role("button", name="确定").click()
+    query = parse_qs(urlparse(search.value.url).query)
+    assert (query.get("min_price"), query.get("max_price")) == (["5000"], ["10000"])
+    assert page.get_by_role("alert").count() == 0
 
 
 def test_login_with_phone(page: Any, live_server: str) -> None:

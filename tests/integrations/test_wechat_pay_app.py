@@ -159,7 +159,7 @@ async def test_notify_nonces_are_shared_through_redis_when_there_is_one(
     assert replayed.value.reason == "replayed_nonce"
     if ctx.redis is not None:
         nonce = notify.headers["Wechatpay-Nonce"]
-        ttl = await ctx.redis.ttl(f"shoplet:wechatpay:notify-nonce:{nonce}")
+        ttl = await ctx.redis.ttl(ctx.settings.redis_key(f"wechatpay:notify-nonce:{nonce}"))
         assert 590 < ttl <= 600
 
 

@@ -46,6 +46,23 @@ export function parseYuan(text: unknown): number | null {
   return Number(int) * 100 + Number(frac.padEnd(2, '0'))
 }
 
+/** A price filter: `{ min, max }` in fen (null: no bound), or `{ error }` naming what to correct. */
+export type PriceRange = { min: number | null; max: number | null } | { error: string }
+
+/**
+ * The search page's price filter: the two texts a shopper typed (yuan, either may be empty) ->
+ * both bounds in fen together, so a corrected range keeps the bound that was already right.
+ */
+export function priceRange(minText: unknown, maxText: unknown): PriceRange {
+  const minRaw = String(minText ?? '').trim()
+  const maxRaw = String(maxText ?? '').trim()
+  const min = minRaw ? parseYuan(minRaw) : null
+  const max = maxRaw ? parseYuan(maxRaw) : null
+  if ((minRaw && min === null) || (maxRaw && max === null)) return { error: '请输入正确的价格' }
+  if (min !== null && max !== null && min > max) return { error: '最低价不能高于最高价' }
+  return { min, max }
+}
+
 /** Yuan as a number or string (12.3, "12.30") -> integer fen, rounded half away from zero. */
 export function yuanToFen(amount: number | string): number {
   const value = typeof amount === 'string' ? Number(amount.trim()) : amount

@@ -14,10 +14,10 @@ One call does everything a read path needs::
 - **No avalanche**: every TTL is jittered by ±10 %.
 - **No penetration**: "not found" (a loader returning ``None``) is cached for ``negative_ttl``.
 - **Consistency**: ``invalidate`` / ``invalidate_namespace`` drop L2, publish on
-  ``shoplet:cache:invalidate`` so every replica drops its L1, and revoke the fill lease so a load
-  that read the database before the change can never write its stale value back (memcached-style
-  leases). ``invalidate_after_commit(session, ...)`` runs the invalidation only if the
-  transaction commits.
+  ``<redis_prefix>cache:invalidate`` so every replica drops its L1, and revoke the fill lease so
+  a load that read the database before the change can never write its stale value back
+  (memcached-style leases). ``invalidate_after_commit(session, ...)`` runs the invalidation only
+  if the transaction commits.
 
 Why not cashews' own ``Cache``/``BcastClientSide`` for all of it (measured against our needs):
 its Redis backend pickles values and turns any all-digit value into ``int``; ``BcastClientSide``
@@ -58,6 +58,7 @@ M = TypeVar("M", bound=BaseModel)
 CacheValue = bytes | BaseModel | None
 Loader = Callable[[], Awaitable[CacheValue]]
 
+# Under the default namespace; ``Cache(namespace=settings.redis_prefix)`` moves both.
 CHANNEL: Final = "shoplet:cache:invalidate"
 PREFIX: Final = "shoplet:cache"
 DEFAULT_TTL: Final = 60.0
@@ -217,11 +218,17 @@ class Cache:
         lease_wait: float = 1.0,
         poll_interval: float = 0.02,
         jitter: float = JITTER,
-        prefix: str = PREFIX,
-        channel: str = CHANNEL,
+        namespace: str = "shoplet:",
+        prefix: str | None = None,
+        channel: str | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        """``namespace`` is the Redis prefix (``settings.redis_prefix``): L2 keys and leases go
+        under ``<namespace>cache:``, invalidations on ``<namespace>cache:invalidate``, unless
+        ``prefix`` / ``channel`` name them outright."""
         self.metrics = metrics or Metrics()
+        prefix = prefix if prefix is not None else f"{namespace}cache"
+        channel = channel if channel is not None else f"{namespace}cache:invalidate"
         # check_interval=0: no sweeper task; expired entries go lazily and LRU bounds the size.
         self.l1 = Memory(size=l1_size, check_interval=0)
         self.l2 = (

@@ -33,7 +33,7 @@ class AppContext:
     cache: Cache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.cache = Cache(self.redis, self.metrics)
+        self.cache = Cache(self.redis, self.metrics, namespace=self.settings.redis_prefix)
         attach_cache(self.sessionmaker, self.cache)
 
     @classmethod
@@ -59,7 +59,7 @@ class AppContext:
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
             redis=redis,
-            limiter=RateLimiter(settings.redis_url),
+            limiter=RateLimiter(settings.redis_url, redis_prefix=settings.redis_prefix),
             pii=PiiCipher(settings.resolved_pii_keys, index_key=settings.resolved_pii_index_key),
             tokens=TokenSigner(settings.resolved_secret_key),
             metrics=metrics or Metrics(),

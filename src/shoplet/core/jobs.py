@@ -101,18 +101,19 @@ return redis.call('del', KEYS[1])
 
 
 class RedisJobLock:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, *, prefix: str = LOCK_PREFIX) -> None:
         self.redis = redis
+        self.prefix = prefix
 
     async def acquire(self, name: str, token: str, ttl_ms: int) -> bool:
-        return bool(await self.redis.set(LOCK_PREFIX + name, token, nx=True, px=ttl_ms))
+        return bool(await self.redis.set(self.prefix + name, token, nx=True, px=ttl_ms))
 
     async def extend(self, name: str, token: str, ttl_ms: int) -> bool:
-        result = await self.redis.eval(_EXTEND, 1, LOCK_PREFIX + name, token, str(ttl_ms))
+        result = await self.redis.eval(_EXTEND, 1, self.prefix + name, token, str(ttl_ms))
         return bool(result)
 
     async def remaining_ms(self, name: str) -> int:
-        ttl = int(await self.redis.pttl(LOCK_PREFIX + name))
+        ttl = int(await self.redis.pttl(self.prefix + name))
         return max(ttl, 0)
 
 
@@ -153,7 +154,7 @@ class LocalJobLock:
 def job_lock(ctx: AppContext) -> JobLock:
     """Redis when configured; otherwise one local lock table per context (per process)."""
     if ctx.redis is not None:
-        return RedisJobLock(ctx.redis)
+        return RedisJobLock(ctx.redis, prefix=ctx.settings.redis_key("job:"))
     lock = ctx.extras.get("jobs.local_lock")
     if not isinstance(lock, LocalJobLock):
         lock = ctx.extras["jobs.local_lock"] = LocalJobLock()

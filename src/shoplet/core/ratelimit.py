@@ -12,11 +12,14 @@ from shoplet.core.errors import RateLimited
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None, *, prefix: str = "shoplet") -> None:
+    def __init__(self, redis_url: str | None, *, redis_prefix: str = "shoplet:") -> None:
         storage: Storage
         if redis_url:
+            # Keys are ``<redis_prefix>ratelimit:<limit>/<key>`` (limits adds the colon).
             storage = RedisStorage(
-                "async+" + redis_url, implementation="redispy", key_prefix=f"{prefix}:ratelimit"
+                "async+" + redis_url,
+                implementation="redispy",
+                key_prefix=f"{redis_prefix}ratelimit",
             )
         else:
             storage = MemoryStorage()

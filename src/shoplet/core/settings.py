@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_max_connections: int = 256
     redis_pool_timeout_seconds: float = 5.0
+    # Prepended to every Redis key, stream and pub/sub channel Shoplet uses (cache, rate limits,
+    # events, job leases, payment nonces, flash sales): two shops can share one Redis.
+    redis_prefix: str = "shoplet:"
     log_level: str = "INFO"
     log_json: bool = True
     # One JSON line per request; benchmarks turn it off to measure the app, not the terminal.
@@ -91,7 +94,8 @@ class Settings(BaseSettings):
     events_max_attempts: int = 10
     events_retry_base_seconds: float = 2.0
     events_retry_max_seconds: float = 600.0
-    events_stream: str = "shoplet:events"
+    # The stream's name under ``redis_prefix`` (the key is ``events_stream_key``).
+    events_stream: str = "events"
     events_stream_maxlen: int = 1_000_000
     # A pending stream entry idle this long belongs to a dead consumer and is claimed.
     events_claim_idle_seconds: float = 60.0
@@ -144,6 +148,14 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    def redis_key(self, name: str) -> str:
+        """``name`` inside this shop's Redis namespace (``redis_prefix``)."""
+        return self.redis_prefix + name
+
+    @property
+    def events_stream_key(self) -> str:
+        return self.redis_key(self.events_stream)
 
     @property
     def is_embedded(self) -> bool:

@@ -187,7 +187,9 @@ def open_wechat_pay(
 ) -> tuple[httpx.AsyncClient, WeChatPayClient, WeChatPaySimulator | None]:
     settings = ctx.settings
     replay: ReplayStore = (
-        RedisReplayStore(ctx.redis) if ctx.redis is not None else MemoryReplayStore()
+        RedisReplayStore(ctx.redis, prefix=settings.redis_key("wechatpay:notify-nonce:"))
+        if ctx.redis is not None
+        else MemoryReplayStore()
     )
     if settings.wechatpay_api_base or not settings.is_embedded:
         http = httpx.AsyncClient(

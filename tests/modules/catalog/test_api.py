@@ -151,6 +151,43 @@ async def test_price_and_keyword_filters(client: httpx.AsyncClient, ctx: AppCont
     assert await ids("q=_") == []
 
 
+async def test_a_corrected_price_range_keeps_both_bounds_on_every_page(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    category = await make_category(ctx)
+    cheap = await simple_product(ctx, category, "便宜", 5900)
+    mid = await simple_product(ctx, category, "中等", 15900)
+    dear = await simple_product(ctx, category, "较贵", 39900)
+    top = await simple_product(ctx, category, "最贵", 99900)
+
+    async def ids(query: str) -> list[int]:
+        found: list[int] = []
+        cursor = ""
+        while True:  # one product per page: every page must keep the filter
+            response = await client.get(f"/api/v1/products?sort=price_asc&limit=1&{query}{cursor}")
+            assert response.status_code == 200, response.text
+            body = response.json()
+            found += [item["id"] for item in body["items"]]
+            if not body["next_cursor"]:
+                return found
+            cursor = f"&cursor={body['next_cursor']}"
+
+    before = await snapshot(ctx)
+    await get_problem(
+        client,
+        "/api/v1/products?min_price=15900&max_price=5900",
+        400,
+        "catalog.invalid_price_range",
+    )
+    assert await snapshot(ctx) == before
+    # The shopper corrects the range by raising the maximum, lowering the minimum or clearing
+    # the maximum: the minimum still applies, on every page.
+    assert await ids("min_price=15900&max_price=39900") == [mid, dear]
+    assert await ids("min_price=5900&max_price=15900") == [cheap, mid]
+    assert await ids("min_price=15900") == [mid, dear, top]
+    assert await ids("max_price=39900&min_price=15900") == [mid, dear]
+
+
 @pytest.mark.parametrize(
     ("query", "status", "code"),
     [

@@ -315,7 +315,7 @@ async def test_detail_entries_live_no_longer_than_the_stock_ttl(
         full = ctx.cache.full_key(namespace, key)
         assert 0 < await ctx.cache.l1.get_expire(full) <= round(limit_s)
         if ctx.redis is not None:
-            pttl = await ctx.redis.pttl(f"shoplet:cache:v:{full}")
+            pttl = await ctx.redis.pttl(ctx.settings.redis_key(f"cache:v:{full}"))
             assert 0 < pttl <= limit_s * 1000
     list_key = ctx.cache.full_key(service.CACHE_PRODUCT_LIST, "s=default&l=20&c=&lo=&hi=&cur=:&q=")
     assert await ctx.cache.l1.get_expire(list_key) > round(limit_s)

@@ -53,6 +53,7 @@ def two_servers(ctx: AppContext, backend: str, tmp_path: Path) -> Iterator[list[
         database_url=ctx.settings.resolved_database_url,
         redis_url=ctx.settings.redis_url,
         data_dir=tmp_path,
+        redis_prefix=ctx.settings.redis_prefix,
     )
     servers = [
         UvicornServer(

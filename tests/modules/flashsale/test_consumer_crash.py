@@ -47,6 +47,7 @@ def start_worker(backend_db: BackendDb, data_dir: Path, log: Path) -> subprocess
             "SHOPLET_ENV": "test",
             "SHOPLET_DATABASE_URL": backend_db.url,
             "SHOPLET_REDIS_URL": backend_db.redis_url or "",
+            "SHOPLET_REDIS_PREFIX": backend_db.redis_prefix,
             "SHOPLET_DATA_DIR": str(data_dir),
             "SHOPLET_SECRET_KEY": TEST_SECRET,
             "SHOPLET_PII_KEY": TEST_PII_KEY,

@@ -21,6 +21,7 @@ from shoplet.modules.flashsale.runtime import runtime_of
 from shoplet.modules.flashsale.schemas import GiveBack, TicketRecord
 from shoplet.modules.flashsale.service import _ticket_values, reconcile_campaign
 from shoplet.modules.orders.models import Order
+from tests.conftest import clear_redis_namespace
 from tests.modules.flashsale.conftest import (
     Sku,
     buy,
@@ -173,7 +174,7 @@ async def test_redis_lost_is_rebuilt_from_the_database_and_reported(
     queued = await buy(client, bob, campaign_id, sku, buy_token(ctx, campaign_id, bob.id))
     assert queued.status_code == 202
     assert ctx.redis is not None
-    await ctx.redis.flushdb()
+    await clear_redis_namespace(ctx.redis, ctx.settings.redis_prefix)
     await run_job(ctx, "flashsale.warm_up")
     # Counters and buyers come back from the orders; Bob's request was lost with the stream.
     assert await remaining(ctx, campaign_id) == {sku.sku_id: 3}

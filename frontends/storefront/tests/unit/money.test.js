@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatFen, parseYuan, price, yuan } from '@shoplet/shared'
+import { formatFen, parseYuan, price, priceRange, yuan } from '@shoplet/shared'
 
 // The shared glossary's money formatting, as the shop shows it.
 describe('money', () => {
@@ -29,5 +29,25 @@ describe('money', () => {
     expect(parseYuan('-1')).toBe(null)
     expect(parseYuan('abc')).toBe(null)
     expect(parseYuan('')).toBe(null)
+  })
+
+  it('turns the price filter into both bounds, or says what to correct', () => {
+    expect(priceRange('', '')).toEqual({ min: null, max: null })
+    expect(priceRange('10', '')).toEqual({ min: 1000, max: null })
+    expect(priceRange('', '99.9')).toEqual({ min: null, max: 9990 })
+    expect(priceRange('0', '0')).toEqual({ min: 0, max: 0 })
+    expect(priceRange('12.345', '')).toEqual({ error: '请输入正确的价格' })
+    expect(priceRange('5', 'abc')).toEqual({ error: '请输入正确的价格' })
+    expect(priceRange('500', '100')).toEqual({ error: '最低价不能高于最高价' })
+  })
+
+  it('keeps the minimum when a shopper corrects an invalid range', () => {
+    // 500–100 is refused; raising the maximum, lowering the minimum or clearing the maximum
+    // each give a filter that still has the minimum.
+    expect(priceRange('500', '100').error).toBeTruthy()
+    expect(priceRange('500', '2000')).toEqual({ min: 50000, max: 200000 })
+    expect(priceRange('50', '100')).toEqual({ min: 5000, max: 10000 })
+    expect(priceRange('500', ' ')).toEqual({ min: 50000, max: null })
+    expect(priceRange(' 500 ', undefined)).toEqual({ min: 50000, max: null })
   })
 })

@@ -2,10 +2,11 @@
 
 - Embedded (no Redis): the relay dispatches each event to the in-process handlers, then marks it
   published.
-- Redis: the relay ``XADD``s each event to one stream (``settings.events_stream``) and marks it
-  published; every handler has its own consumer group on that stream, reads with
-  ``XREADGROUP``, ``XACK``s after its transaction committed (or after a failure was recorded for
-  retry) and claims entries left pending by dead consumers with ``XAUTOCLAIM``.
+- Redis: the relay ``XADD``s each event to one stream (``settings.events_stream_key``, ``events``
+  under ``redis_prefix``) and marks it published; every handler has its own consumer group on
+  that stream, reads with ``XREADGROUP``, ``XACK``s after its transaction committed (or after a
+  failure was recorded for retry) and claims entries left pending by dead consumers with
+  ``XAUTOCLAIM``.
 
 On PostgreSQL the relay locks its batch ``FOR UPDATE SKIP LOCKED``, so several workers relay in
 parallel without sending an event twice; on SQLite one process relays. A crash between sending
@@ -111,7 +112,7 @@ async def _xadd_all(ctx: AppContext, redis: Redis, rows: Sequence[OutboxEvent]) 
         async with redis.pipeline(transaction=False) as pipe:
             for row in todo:
                 pipe.xadd(
-                    settings.events_stream,
+                    settings.events_stream_key,
                     {
                         "event_id": row.event_id,
                         "type": row.type,
@@ -150,7 +151,9 @@ async def ensure_groups(ctx: AppContext, *, force: bool = False, start: str = "$
         if sub.name in known:
             continue
         try:
-            await redis.xgroup_create(ctx.settings.events_stream, sub.name, id=start, mkstream=True)
+            await redis.xgroup_create(
+                ctx.settings.events_stream_key, sub.name, id=start, mkstream=True
+            )
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -196,7 +199,7 @@ class StreamConsumer:
         self.ctx = ctx
         self.redis: Redis = ctx.redis
         self.name = name or default_consumer_name()
-        self.stream = ctx.settings.events_stream
+        self.stream = ctx.settings.events_stream_key
 
     async def read(
         self, sub: Subscription, *, block_ms: int | None = None, own: bool = False
@@ -421,7 +424,7 @@ async def cleanup_events(ctx: AppContext) -> None:
 
 async def _forget_idle_consumers(ctx: AppContext, redis: Redis) -> None:
     """Consumers of restarted workers stay in their groups; drop those with nothing pending."""
-    stream = ctx.settings.events_stream
+    stream = ctx.settings.events_stream_key
     idle_ms = 24 * 3600 * 1000
     for sub in subscriptions():
         try:

@@ -6,7 +6,7 @@ handlers through their session (``runtime_for(session)``), like the payments run
 The edges answer most requests of a sale from memory:
 
 - **sold-out flags** per (campaign, SKU): set when this process sees a SKU run out, or when
-  another process says so on the ``shoplet:flash:signals`` channel; cleared by a ``restock``
+  another process says so on the ``<redis_prefix>flash:signals`` channel; cleared by a ``restock``
   signal (a failed request or a cancelled order gave units back). With Redis they are trusted
   only while this process is subscribed (a missed message could otherwise keep a flag stale);
   a (re)subscription starts from no flags at all.
@@ -44,7 +44,6 @@ from shoplet.modules.flashsale.config import FlashSaleSettings, flash_settings
 from shoplet.modules.flashsale.risk import ArithmeticChallenge
 from shoplet.modules.flashsale.schemas import CampaignInfo
 from shoplet.modules.flashsale.store import (
-    SIGNALS,
     FlashStore,
     MemoryFlashStore,
     RedisFlashStore,
@@ -127,7 +126,7 @@ class EdgeState:
         while True:
             try:
                 async with store.redis.pubsub() as pubsub:
-                    await pubsub.subscribe(SIGNALS)
+                    await pubsub.subscribe(store.signals)
                     async for message in pubsub.listen():
                         kind = message.get("type")
                         if kind == "subscribe":
@@ -235,7 +234,9 @@ class FlashRuntime:
         if ctx.redis is not None and url:
             self.redis = Redis.from_url(url, max_connections=flash_settings(ctx).redis_pool_size)
         self.store: FlashStore = (
-            RedisFlashStore(self.redis) if self.redis is not None else MemoryFlashStore()
+            RedisFlashStore(self.redis, namespace=ctx.settings.redis_prefix)
+            if self.redis is not None
+            else MemoryFlashStore()
         )
         self.edge = EdgeState(self.store, lambda: flash_settings(ctx))
         secret = ctx.settings.resolved_secret_key

@@ -37,14 +37,15 @@ from shoplet.modules.flashsale.schemas import (
 )
 
 GROUP = "flashsale.orders"
+# Under the default Redis namespace; a store built with ``namespace`` uses ``<namespace>flash:…``.
 SIGNALS = "shoplet:flash:signals"
 OPEN, CLOSED = "open", "closed"
 
 Listener = Callable[[str], None]
 
 
-def campaign_key(campaign_id: int, name: str) -> str:
-    return f"shoplet:flash:{{{campaign_id}}}:{name}"
+def campaign_key(campaign_id: int, name: str, namespace: str = "shoplet:") -> str:
+    return f"{namespace}flash:{{{campaign_id}}}:{name}"
 
 
 def _now_ms() -> int:
@@ -294,8 +295,11 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('SMEMBERS', KEYS[2]), last_id
 class RedisFlashStore(FlashStore):
     kind = "redis"
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, *, namespace: str = "shoplet:") -> None:
         self.redis = redis
+        # ``settings.redis_prefix``: every key, stream and channel of this store lives under it.
+        self.namespace = namespace
+        self.signals = f"{namespace}flash:signals"
         # redis-py's command stubs type replies loosely (bytes | str | ...): replies are parsed
         # here, through an untyped handle.
         self._r: Any = redis
@@ -304,6 +308,9 @@ class RedisFlashStore(FlashStore):
         self._mark_created = redis.register_script(_MARK_CREATED)
         self._give_back = redis.register_script(_GIVE_BACK)
         self._snapshot = redis.register_script(_SNAPSHOT)
+
+    def _key(self, campaign_id: int, name: str) -> str:
+        return campaign_key(campaign_id, name, self.namespace)
 
     # -- campaign life cycle -------------------------------------------------------------------
 
@@ -318,7 +325,7 @@ class RedisFlashStore(FlashStore):
         items: Sequence[tuple[int, int, int]],
         bought: Mapping[str, int],
     ) -> None:
-        k = campaign_key
+        k = self._key
         args: list[Any] = [starts_ms, ends_ms, OPEN if is_open else CLOSED, info, len(items)]
         for sku_id, remaining, limit in items:
             args += [sku_id, remaining, limit]
@@ -340,32 +347,32 @@ class RedisFlashStore(FlashStore):
         try:
             # From the start of the stream: entries appended before the group existed count too.
             await self._r.xgroup_create(
-                campaign_key(campaign_id, "orders"), GROUP, id="0", mkstream=True
+                self._key(campaign_id, "orders"), GROUP, id="0", mkstream=True
             )
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
 
     async def close(self, campaign_id: int, *, expire_seconds: int | None = None) -> None:
-        await self._r.hset(campaign_key(campaign_id, "meta"), "state", CLOSED)
+        await self._r.hset(self._key(campaign_id, "meta"), "state", CLOSED)
         if expire_seconds is not None:
             async with self._r.pipeline(transaction=False) as pipe:
                 for name in (
                     "meta", "stock", "limit", "info", "bought", "last", "tickets", "returned",
                     "orders",
                 ):  # fmt: skip
-                    pipe.expire(campaign_key(campaign_id, name), expire_seconds)
+                    pipe.expire(self._key(campaign_id, name), expire_seconds)
                 await pipe.execute()
 
     async def is_warm(self, campaign_id: int) -> bool:
-        return bool(await self._r.exists(campaign_key(campaign_id, "meta")))
+        return bool(await self._r.exists(self._key(campaign_id, "meta")))
 
     async def info(self, campaign_id: int) -> bytes | None:
-        found: bytes | None = await self._r.get(campaign_key(campaign_id, "info"))
+        found: bytes | None = await self._r.get(self._key(campaign_id, "info"))
         return found
 
     async def remaining(self, campaign_id: int) -> dict[int, int]:
-        raw: dict[bytes, bytes] = await self._r.hgetall(campaign_key(campaign_id, "stock"))
+        raw: dict[bytes, bytes] = await self._r.hgetall(self._key(campaign_id, "stock"))
         return {int(k): int(v) for k, v in raw.items()}
 
     # -- the hot path --------------------------------------------------------------------------
@@ -384,7 +391,7 @@ class RedisFlashStore(FlashStore):
         window_ms: int,
     ) -> BuyResult:
         result = await self._buy(
-            keys=[f"shoplet:flash:{{{campaign_id}}}:meta"],
+            keys=[self._key(campaign_id, "meta")],
             args=[sku_id, member_id, quantity, ticket, per_member, per_ip, window_ms, ip],
         )
         outcome = result[0].decode()
@@ -398,7 +405,7 @@ class RedisFlashStore(FlashStore):
         return BuyResult(outcome, remaining=int(result[1]))
 
     async def ticket(self, campaign_id: int, ticket: str) -> TicketRecord | None:
-        raw = await self._r.hget(campaign_key(campaign_id, "tickets"), ticket)
+        raw = await self._r.hget(self._key(campaign_id, "tickets"), ticket)
         return None if raw is None else TicketRecord.decode(raw)
 
     # -- consumers -----------------------------------------------------------------------------
@@ -408,8 +415,8 @@ class RedisFlashStore(FlashStore):
     ) -> list[StreamEntry]:
         if not campaign_ids:
             return []
-        streams = {campaign_key(c, "orders"): start for c in campaign_ids}
-        by_key = {campaign_key(c, "orders"): c for c in campaign_ids}
+        streams = {self._key(c, "orders"): start for c in campaign_ids}
+        by_key = {self._key(c, "orders"): c for c in campaign_ids}
         try:
             answer = await self._r.xreadgroup(
                 GROUP,
@@ -450,7 +457,7 @@ class RedisFlashStore(FlashStore):
         for campaign_id in campaign_ids:
             try:
                 answer = await self._r.xautoclaim(
-                    campaign_key(campaign_id, "orders"),
+                    self._key(campaign_id, "orders"),
                     GROUP,
                     consumer,
                     min_idle_time=idle_ms,
@@ -470,7 +477,7 @@ class RedisFlashStore(FlashStore):
         self, campaign_id: int, ticket: str, record: TicketRecord, entry_id: str | None
     ) -> None:
         await self._mark_created(
-            keys=[campaign_key(campaign_id, "tickets"), campaign_key(campaign_id, "orders")],
+            keys=[self._key(campaign_id, "tickets"), self._key(campaign_id, "orders")],
             args=[ticket, record.encode(), entry_id or "", GROUP],
         )
 
@@ -478,11 +485,11 @@ class RedisFlashStore(FlashStore):
         c = give.campaign_id
         after = await self._give_back(
             keys=[
-                campaign_key(c, "stock"),
-                campaign_key(c, "bought"),
-                campaign_key(c, "tickets"),
-                campaign_key(c, "returned"),
-                campaign_key(c, "orders"),
+                self._key(c, "stock"),
+                self._key(c, "bought"),
+                self._key(c, "tickets"),
+                self._key(c, "returned"),
+                self._key(c, "orders"),
             ],
             args=[
                 give.ticket,
@@ -500,7 +507,7 @@ class RedisFlashStore(FlashStore):
     async def _group_state(self, campaign_id: int) -> tuple[int, str]:
         """(pending count, last delivered id) of the consumer group; (0, "0-0") without one."""
         try:
-            groups = await self._r.xinfo_groups(campaign_key(campaign_id, "orders"))
+            groups = await self._r.xinfo_groups(self._key(campaign_id, "orders"))
         except ResponseError:
             return 0, "0-0"
         for group in groups:
@@ -515,12 +522,12 @@ class RedisFlashStore(FlashStore):
     async def backlog(self, campaign_id: int) -> int:
         pending, last_delivered = await self._group_state(campaign_id)
         undelivered = await self._r.xrange(
-            campaign_key(campaign_id, "orders"), min=f"({last_delivered}", max="+", count=1000
+            self._key(campaign_id, "orders"), min=f"({last_delivered}", max="+", count=1000
         )
         return pending + len(undelivered)
 
     async def reconcile_snapshot(self, campaign_id: int) -> ReconcileSnapshot:
-        k = campaign_key
+        k = self._key
         stock_raw, returned_raw, last_id = await self._snapshot(
             keys=[k(campaign_id, "stock"), k(campaign_id, "returned"), k(campaign_id, "orders")]
         )
@@ -563,7 +570,7 @@ class RedisFlashStore(FlashStore):
 
     async def requeue(self, entry: StreamEntry) -> str:
         entry_id = await self._r.xadd(
-            campaign_key(entry.campaign_id, "orders"),
+            self._key(entry.campaign_id, "orders"),
             {
                 "t": entry.ticket,
                 "m": entry.member_id,
@@ -580,8 +587,8 @@ class RedisFlashStore(FlashStore):
         self, campaign_id: int, member_id: int, ip: str, device_id: str | None
     ) -> tuple[int, int, int]:
         minute = int(time.time() // 60)
-        burst = campaign_key(campaign_id, f"risk:tok:{member_id}:{minute}")
-        on_ip = campaign_key(campaign_id, f"risk:ip:{ip}")
+        burst = self._key(campaign_id, f"risk:tok:{member_id}:{minute}")
+        on_ip = self._key(campaign_id, f"risk:ip:{ip}")
         keep = 2 * 24 * 3600
         async with self._r.pipeline(transaction=False) as pipe:
             pipe.incr(burst)
@@ -590,7 +597,7 @@ class RedisFlashStore(FlashStore):
             pipe.scard(on_ip)
             pipe.expire(on_ip, keep)
             if device_id is not None:
-                on_device = campaign_key(campaign_id, f"risk:dev:{device_id}")
+                on_device = self._key(campaign_id, f"risk:dev:{device_id}")
                 pipe.sadd(on_device, member_id)
                 pipe.scard(on_device)
                 pipe.expire(on_device, keep)
@@ -598,14 +605,14 @@ class RedisFlashStore(FlashStore):
         return int(answers[0]), int(answers[3]), int(answers[6]) if device_id is not None else 0
 
     async def put_challenge(self, challenge_id: str, value: str, ttl_seconds: int) -> None:
-        await self._r.set(f"shoplet:flash:challenge:{challenge_id}", value, ex=ttl_seconds)
+        await self._r.set(f"{self.namespace}flash:challenge:{challenge_id}", value, ex=ttl_seconds)
 
     async def take_challenge(self, challenge_id: str) -> str | None:
-        raw = await self._r.getdel(f"shoplet:flash:challenge:{challenge_id}")
+        raw = await self._r.getdel(f"{self.namespace}flash:challenge:{challenge_id}")
         return None if raw is None else raw.decode()
 
     async def publish(self, message: str) -> None:
-        await self._r.publish(SIGNALS, message)
+        await self._r.publish(self.signals, message)
 
 
 # -- in process ---------------------------------------------------------------------------------

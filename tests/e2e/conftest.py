@@ -114,6 +114,18 @@ def axe_scan(page: Any, *, name: str) -> list[dict[str, Any]]:
     return serious
 
 
+def wait_for_js(page: Any, expression: str, arg: Any = None, timeout_ms: float = 30_000) -> None:
+    """Wait until a JavaScript predicate holds. Playwright's ``wait_for_function`` evaluates a
+    string predicate with ``eval`` inside the page, which the Content-Security-Policy forbids (no
+    'unsafe-eval'); ``page.evaluate`` runs through the DevTools protocol, outside the policy, so
+    the predicate is polled from here (every 50 ms, bounded)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_ms} ms waiting for {expression}")
+        page.wait_for_timeout(50)
+
+
 def watch_csp(page: Any, errors: list[str]) -> None:
     """Append every Content-Security-Policy violation the browser reports to ``errors``."""
 

@@ -31,7 +31,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from .conftest import axe_scan, screenshot, watch_csp
+from .conftest import axe_scan, screenshot, wait_for_js, watch_csp
 
 CONSOLE = "/console"
 API = "/api/v1"
@@ -236,9 +236,10 @@ def expect_url(page: Any, pattern: str) -> None:
 def assert_accessible(page: Any, name: str) -> None:
     page.wait_for_load_state("networkidle")
     # A toast still fading in has too little contrast for axe; scan once it is fully shown.
-    page.wait_for_function(
+    wait_for_js(
+        page,
         "() => [...document.querySelectorAll('.el-message')]"
-        ".every(m => getComputedStyle(m).opacity === '1')"
+        ".every(m => getComputedStyle(m).opacity === '1')",
     )
     screenshot(page, name)
     assert axe_scan(page, name=name) == []

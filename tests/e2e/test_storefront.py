@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from tests.e2e.conftest import axe_scan, screenshot, watch_csp
+from tests.e2e.conftest import axe_scan, screenshot, wait_for_js, watch_csp
 
 PHONE_WIDTH = {"width": 390, "height": 844}
 FEED_COUNT_JS = "document.querySelectorAll('[aria-label=\"商品列表\"] > [role=listitem]').length"
@@ -138,7 +138,7 @@ def test_browse_home_category_product_and_choose_sku(page: Any, live_server: str
     feed = page.get_by_role("list", name="商品列表").get_by_role("listitem")
     first_page = feed.count()
     page.mouse.wheel(0, 20000)
-    page.wait_for_function(f"{FEED_COUNT_JS} > {first_page}")
+    wait_for_js(page, f"{FEED_COUNT_JS} > {first_page}")
 
     page.get_by_role("link", name="分类").click()
     page.get_by_role("tablist", name="一级分类").wait_for()
@@ -161,7 +161,7 @@ def test_browse_home_category_product_and_choose_sku(page: Any, live_server: str
     ).element_handle()
     target.focus()
     page.keyboard.press("Space")
-    page.wait_for_function("(el) => el.getAttribute('aria-checked') === 'true'", arg=target)
+    wait_for_js(page, "(el) => el.getAttribute('aria-checked') === 'true'", arg=target)
     assert page.get_by_text(re.compile(r"(库存|仅剩) \d+ 件")).is_visible()
 
 
@@ -196,7 +196,7 @@ def test_product_360_viewer_turns_with_the_keyboard(page: Any, live_server: str)
 
 PRICES_JS = (
     "() => [...document.querySelectorAll('.card__price')]"
-    ".map((e) => parseInt(e.innerText.replace('¥', '').replace('.', ''), 10))"
+    ".map((e) => parseInt(e.innerText.replace(/[¥,.]/g, ''), 10))"
 )
 
 
@@ -211,9 +211,10 @@ def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> Non
 
     page.get_by_role("tab", name="价格↑").click()
     # Wait for the re-sorted results rather than a fixed time: the list reloads asynchronously.
-    page.wait_for_function(
+    wait_for_js(
+        page,
         f"() => {{ const p = ({PRICES_JS})(); return p.length > 0"
-        " && p.every((v, i) => i === 0 || p[i - 1] <= v); }"
+        " && p.every((v, i) => i === 0 || p[i - 1] <= v); }",
     )
 
     page.get_by_role("button", name="筛选").click()
@@ -232,9 +233,10 @@ def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> Non
         if page.get_by_role("alert").count() == 0:
             break
         page.wait_for_timeout(200)
-    page.wait_for_function(
+    wait_for_js(
+        page,
         f"() => {{ const p = ({PRICES_JS})();"
-        " return p.length > 0 && p.every((v) => v >= 100000); }"
+        " return p.length > 0 && p.every((v) => v >= 100000); }",
     )
 
     page.goto("/pages/search/index")
@@ -327,23 +329,19 @@ def test_guest_cart_edit_and_merge_on_login(page: Any, live_server: str) -> None
     assert lines.count() == 1
     total_one = page.locator(".ct__sum").inner_text()
     page.get_by_role("button", name=re.compile("^增加")).first.click()
-    page.wait_for_function(
-        "(t) => document.querySelector('.ct__sum').textContent.trim() !== t", arg=total_one
+    wait_for_js(
+        page, "(t) => document.querySelector('.ct__sum').textContent.trim() !== t", arg=total_one
     )
-    unit = int(total_one.replace("¥", "").replace(".", ""))
-    assert page.locator(".ct__sum").inner_text() == f"¥{unit * 2 // 100}.{unit * 2 % 100:02d}"
+    unit = int(re.sub(r"[¥,.]", "", total_one))
+    assert page.locator(".ct__sum").inner_text() == f"¥{unit * 2 // 100:,}.{unit * 2 % 100:02d}"
     _check(page, "cart")
 
     checkbox = page.get_by_role("checkbox", name=re.compile("^选择"))
     checkbox.press("Space")
-    page.wait_for_function(
-        "() => document.querySelector('.ct__sum').textContent.trim() === '¥0.00'"
-    )
+    wait_for_js(page, "() => document.querySelector('.ct__sum').textContent.trim() === '¥0.00'")
     assert checkbox.get_attribute("aria-checked") == "false"
     checkbox.press("Space")
-    page.wait_for_function(
-        "() => document.querySelector('.ct__sum').textContent.trim() !== '¥0.00'"
-    )
+    wait_for_js(page, "() => document.querySelector('.ct__sum').textContent.trim() !== '¥0.00'")
 
     # Logging in folds the guest cart into the member's.
     _login(page, live_server, "13900003333")

@@ -158,7 +158,7 @@ def test_shopper_counts_down_buys_and_gets_the_order(
     item = page.get_by_role("radio", name=f"{chosen['product']['title']}", exact=False)
     assert item.get_attribute("aria-checked") == "true"
     label = item.get_attribute("aria-label") or ""
-    assert f"秒杀价 ¥{flash_price // 100}.{flash_price % 100:02d}" in label
+    assert f"秒杀价 ¥{flash_price // 100:,}.{flash_price % 100:02d}" in label
     assert "剩余 2 件" in label
     assert page.get_by_role("button", name="即将开始").is_disabled()
     page.evaluate(STATUS_LOG_JS)

@@ -1,5 +1,6 @@
 """What the orders use cases share: actors, building responses, loading an order and moving it
-through the state machine."""
+through the state machine.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +17,7 @@ from shoplet.core.security import PiiCipher, mask_name, mask_phone, mask_text
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders import events as ev
 from shoplet.modules.orders import repository as repo
-from shoplet.modules.orders.errors import (
-    IllegalTransition,
-    OrderNotFound,
-)
+from shoplet.modules.orders.errors import IllegalTransition, OrderNotFound
 from shoplet.modules.orders.models import AfterSale as AfterSaleRow
 from shoplet.modules.orders.models import Order
 from shoplet.modules.orders.models import OrderEvent as OrderEventRow
@@ -33,36 +31,21 @@ from shoplet.modules.orders.schemas import (
     OrderLine,
     TimelineEntry,
 )
-from shoplet.modules.orders.states import (
-    check_order_transition,
-)
+from shoplet.modules.orders.states import check_order_transition
 from shoplet.modules.payments import public as payments
 
 log = structlog.get_logger("shoplet.orders")
 
-
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
-
-
 SYSTEM = "system"
-
-
 # The stock hold outlives the payment deadline a little, so that the order's own timeout
 # (which also closes the payment) normally releases it, not inventory's expiry sweep.
 RESERVATION_GRACE = timedelta(minutes=10)
-
-
 # After the stock hold was lost (released before the payment arrived), the units are taken
 # again under this ref and committed at once.
 REPLACEMENT_SUFFIX = ":paid"
-
-
 AUTO_REFUND_REASON = "订单已取消，自动退款"
-
-
 MAX_LIMIT = 50
-
-
 DESCRIPTION_MAX = 100
 
 

@@ -28,10 +28,7 @@ from shoplet.modules.orders.errors import (
 from shoplet.modules.orders.models import AfterSale as AfterSaleRow
 from shoplet.modules.orders.models import Order
 from shoplet.modules.orders.models import OrderLine as OrderLineRow
-from shoplet.modules.orders.schemas import (
-    AfterSale,
-    AfterSaleCreate,
-)
+from shoplet.modules.orders.schemas import AfterSale, AfterSaleCreate
 from shoplet.modules.orders.states import (
     AFTERSALE_ORDER_STATUSES,
     OPEN_AFTERSALE_STATUSES,

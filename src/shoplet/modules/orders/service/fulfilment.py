@@ -8,13 +8,8 @@ from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.security import PiiCipher
 from shoplet.modules.orders import events as ev
-from shoplet.modules.orders.errors import (
-    IllegalTransition,
-)
-from shoplet.modules.orders.schemas import (
-    OrderAdmin,
-    OrderDetail,
-)
+from shoplet.modules.orders.errors import IllegalTransition
+from shoplet.modules.orders.schemas import OrderAdmin, OrderDetail
 
 from ._common import (
     _admin,

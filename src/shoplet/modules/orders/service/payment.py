@@ -16,9 +16,7 @@ from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders import events as ev
 from shoplet.modules.orders import repository as repo
 from shoplet.modules.orders.models import Order
-from shoplet.modules.orders.states import (
-    AFTERSALE_ORDER_STATUSES,
-)
+from shoplet.modules.orders.states import AFTERSALE_ORDER_STATUSES
 from shoplet.modules.payments import public as payments
 
 from ._common import (
@@ -148,7 +146,6 @@ async def handle_payment_succeeded(session: AsyncSession, payload: Mapping[str, 
         await _auto_refund(session, order, amount=amount, reason=AUTO_REFUND_REASON, now=now)
     elif order.payment_no is not None and order.payment_no != payment_no:
         await _auto_refund(session, order, amount=amount, reason="重复支付，自动退款", now=now)
-
     # Otherwise this very payment was applied already.
 
 

@@ -18,17 +18,11 @@ from shoplet.modules.inventory import public as inventory
 from shoplet.modules.members.public import AddressSnapshot
 from shoplet.modules.orders import events as ev
 from shoplet.modules.orders import repository as repo
-from shoplet.modules.orders.errors import (
-    IdempotencyConflict,
-    InvalidOrder,
-)
+from shoplet.modules.orders.errors import IdempotencyConflict, InvalidOrder
 from shoplet.modules.orders.models import Order
 from shoplet.modules.orders.models import OrderEvent as OrderEventRow
 from shoplet.modules.orders.models import OrderLine as OrderLineRow
-from shoplet.modules.orders.schemas import (
-    OrderDetail,
-    OrderLineInput,
-)
+from shoplet.modules.orders.schemas import OrderDetail, OrderLineInput
 
 from ._common import CHINA, RESERVATION_GRACE, _detail, _detail_fields, _event_row, member_actor
 

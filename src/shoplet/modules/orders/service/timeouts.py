@@ -10,9 +10,7 @@ from shoplet.core.events import publish
 from shoplet.core.settings import Settings
 from shoplet.modules.orders import events as ev
 from shoplet.modules.orders import repository as repo
-from shoplet.modules.orders.errors import (
-    IllegalTransition,
-)
+from shoplet.modules.orders.errors import IllegalTransition
 from shoplet.modules.orders.models import Order
 
 from ._common import SYSTEM, _any_order, _cancel_unpaid, _move, _order_payload

@@ -33,7 +33,9 @@ def test_every_internal_module_file_is_protected() -> None:
     for contract in contracts:
         if contract["type"] == "protected":
             for name in contract["protected_modules"]:
-                protected.setdefault(name.rsplit(".", 1)[0], set()).add(name)
+                # shoplet.modules.<module>.<file>[.<file of a package such as service/>]
+                owner = ".".join(name.split(".")[:3])
+                protected.setdefault(owner, set()).add(name)
     for module in sorted(p for p in MODULES_DIR.iterdir() if (p / "public.py").exists()):
         key = f"shoplet.modules.{module.name}"
         missing = _internal_modules(module) - protected.get(key, set())

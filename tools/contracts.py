@@ -3,7 +3,8 @@
 
 - the layers contract, from ``shoplet.modules.LAYERS`` (highest layer first; modules on one line
   are independent siblings);
-- one ``protected`` contract per module, listing every file except ``public.py``.
+- one ``protected`` contract per module, listing every file except ``public.py``, the files
+  of a package such as ``service/`` included.
 
 The rules are described in docs/architecture.md; ``tests/test_boundaries.py`` fails when the
 generated block is out of date.

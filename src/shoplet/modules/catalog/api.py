@@ -16,7 +16,7 @@ Every route here is a hot public read, served the same way:
   (autocommit: each SELECT is its own snapshot, as under READ COMMITTED anyway), instead of the
   request-wide ``DbSession`` that would BEGIN and COMMIT around every read, hit or miss.
 
-What invalidates which key, and the TTLs, are in ``service.py`` ("Cache of the storefront
+What invalidates which key, and the TTLs, are in ``service/_common.py`` ("Cache of the storefront
 reads").
 """
 

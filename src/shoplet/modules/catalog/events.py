@@ -2,7 +2,7 @@
 
 ``catalog.product_changed`` (payload :class:`ProductChanged`) announces that a product's
 listing changed: created, edited, published, withdrawn. Search, recommendation and cache layers
-subscribe to it. Every product write in ``service.py`` goes through ``create_product``,
+subscribe to it. Every product write in ``service/products.py`` goes through ``create_product``,
 ``update_product`` or ``set_product_status``; those three are where the payload is published
 through the outbox, in the write's own transaction, once ``shoplet.core.events`` provides it.
 """

@@ -179,25 +179,23 @@ ExportJSON = JSON().with_variant(JSONB(), "postgresql")
 class ExportJob(Base):
     """A CSV export of orders the console asked for, written in the background (orders/exports.py).
 
-    The table keeps its first name, ``console_export_job``, from when the console module owned it.
-
     The export resumes where it stopped: ``cursor_id`` is the last row id written and ``parts``
     the number of part files stored (``<file_key>/part-00001.csv`` …), both advanced together in
     one transaction after each part is stored, so a crashed run neither loses nor repeats rows.
     """
 
-    __tablename__ = "console_export_job"
+    __tablename__ = "orders_export_job"
     __table_args__ = (
         CheckConstraint(
             "status IN ('queued', 'running', 'done', 'failed', 'expired')", name="status"
         ),
         CheckConstraint("progress >= 0 AND total >= 0 AND parts >= 0", name="counts"),
-        Index("ix_console_export_job_status_id", "status", "id"),
-        Index("ix_console_export_job_staff_id_id", "staff_id", "id"),
+        Index("ix_orders_export_job_status_id", "status", "id"),
+        Index("ix_orders_export_job_staff_id_id", "staff_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    staff_id: Mapped[int] = mapped_column(BigId, ForeignKey("console_staff.id"))
+    staff_id: Mapped[int] = mapped_column(BigId, ForeignKey("staff_account.id"))
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     # Filters as given (JSON values: ISO datetimes), so the job can be re-run as asked.

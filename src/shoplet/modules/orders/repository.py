@@ -358,7 +358,7 @@ async def list_aftersales(
 # -- demo seed only --------------------------------------------------------------------------
 
 
-# -- console exports (console_export_job) ---------------------------------------------------
+# -- console exports (orders_export_job) ---------------------------------------------------
 
 
 async def count_open_exports(session: AsyncSession, staff_id: int, statuses: Sequence[str]) -> int:

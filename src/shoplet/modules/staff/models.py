@@ -15,7 +15,7 @@ DetailJSON = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Staff(Base):
-    __tablename__ = "console_staff"
+    __tablename__ = "staff_account"
     __table_args__ = (
         CheckConstraint("role IN ('owner', 'operator', 'support')", name="role"),
         CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
@@ -42,14 +42,14 @@ class Staff(Base):
 class AuditLog(Base):
     """Who did what, when, from where. Rows are only ever inserted."""
 
-    __tablename__ = "console_audit_log"
+    __tablename__ = "staff_audit_log"
     __table_args__ = (
-        Index("ix_console_audit_log_staff_id_id", "staff_id", "id"),
-        Index("ix_console_audit_log_action_id", "action", "id"),
+        Index("ix_staff_audit_log_staff_id_id", "staff_id", "id"),
+        Index("ix_staff_audit_log_action_id", "action", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    staff_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("console_staff.id"))
+    staff_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff_account.id"))
     # The acting (or, for refused sign-ins, the attempted) username, kept even if renamed later.
     username: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))

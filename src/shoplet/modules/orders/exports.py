@@ -46,7 +46,7 @@ from .errors import ExportNotFound, InvalidExportRange, TooManyExports
 from .models import ExportJob
 from .schemas import ExportJobOut, OrderExportCreate
 
-log = structlog.get_logger("shoplet.console.exports")
+log = structlog.get_logger("shoplet.orders.exports")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXPORT_JOB = "console.run_exports"

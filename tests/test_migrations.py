@@ -137,3 +137,37 @@ async def test_staff_tables_renamed_with_their_rows(backend: str, tmp_path: Path
                 )
     finally:
         await engine.dispose()
+
+
+async def test_staff_tables_rename_downgrades(backend: str, tmp_path: Path) -> None:
+    """Downgrading 0003 gives the console_* tables back, with their rows and constraints."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from shoplet.core.migrate import alembic_config
+
+    url = await _fresh_database_url(backend, tmp_path)
+    await asyncio.to_thread(upgrade, url, "head")
+    engine = create_engine(url)
+    insert_staff = (
+        "INSERT INTO {table} (username, display_name, password_hash, role, mfa_enabled,"
+        " totp_last_step, is_active, failed_logins, created_at)"
+        " VALUES ('boss', 'Boss', 'x', 'owner', false, 0, true, 0, CURRENT_TIMESTAMP)"
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(insert_staff.format(table="staff_account")))
+        await asyncio.to_thread(command.downgrade, alembic_config(url), "0002_aftersale_claims")
+        async with engine.begin() as conn:
+            rows = (await conn.execute(text("SELECT username FROM console_staff"))).all()
+            assert [tuple(r) for r in rows] == [("boss",)]
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as conn:
+                await conn.execute(text(insert_staff.format(table="console_staff")))
+        await asyncio.to_thread(upgrade, url, "head")
+        async with engine.begin() as conn:
+            rows = (await conn.execute(text("SELECT username FROM staff_account"))).all()
+            assert [tuple(r) for r in rows] == [("boss",)]
+    finally:
+        await engine.dispose()

@@ -21,9 +21,9 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.core.input_safety import MAX_ID
 from tests.conftest import snapshot
-from tests.modules.console.conftest import bearer as staff_bearer
-from tests.modules.console.conftest import token_for
 from tests.modules.orders.factories import shopper
+from tests.modules.staff.conftest import bearer as staff_bearer
+from tests.modules.staff.conftest import token_for
 
 NUL = "a\x00b"
 HUGE = 2**70

@@ -10,10 +10,10 @@ import httpx
 
 from shoplet.core.context import AppContext
 from shoplet.modules.payments import public as payments
-from tests.modules.console.conftest import bearer as staff_bearer
-from tests.modules.console.conftest import token_for
 from tests.modules.members.conftest import ADDRESS, bearer, wechat_login
 from tests.modules.orders.factories import assert_ledger_balanced, level, product
+from tests.modules.staff.conftest import bearer as staff_bearer
+from tests.modules.staff.conftest import token_for
 
 API = "/api/v1"
 

@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 from shoplet import __version__
 from shoplet.background import load_module_tasks, start_in_process
 from shoplet.core.context import AppContext
-from shoplet.core.errors import NotFound, Unauthorized, install_error_handlers
+from shoplet.core.errors import NotFound, Unauthorized, install_error_handlers, problem_responses
 from shoplet.core.headers import SecurityHeadersMiddleware
 from shoplet.core.input_safety import InputSafetyMiddleware
 from shoplet.core.net import client_ip, is_trusted, parse_address
@@ -121,6 +121,16 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     _mount_favicon(app)
     for api in load("api", modules):
         app.include_router(api.router, prefix="/api/v1")
+    if settings.role != "edge":
+        # Console routes live with the module they manage and depend on staff.public for the
+        # signed-in staff member and permissions (docs/architecture.md).
+        for console_api in load("console_api", modules):
+            app.include_router(
+                console_api.router,
+                prefix="/api/v1/console",
+                tags=["console"],
+                responses=problem_responses(401, 403),
+            )
     mount_media(app, settings)
     if settings.is_embedded:
         from shoplet.integrations.setup import mount_simulators

@@ -240,7 +240,7 @@ def create_staff(
 ) -> None:
     """Create a console staff account."""
     from shoplet.core.errors import ShopletError
-    from shoplet.modules.console.public import create_staff_account
+    from shoplet.modules.staff.public import create_staff_account
 
     settings = checked_settings()
     _configure_logging(settings)

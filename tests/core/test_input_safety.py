@@ -18,9 +18,9 @@ from starlette.types import Message
 from shoplet.core.context import AppContext
 from shoplet.core.schemas import CleanText, RequestModel
 from tests.conftest import snapshot
-from tests.modules.console.conftest import bearer as staff_bearer
-from tests.modules.console.conftest import token_for
 from tests.modules.members.conftest import ADDRESS, ADDRESSES, ME, bearer, wechat_login
+from tests.modules.staff.conftest import bearer as staff_bearer
+from tests.modules.staff.conftest import token_for
 
 LIMIT = 4096
 PROBLEM_JSON = "application/problem+json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shoplet.core.errors import ShopletError
 from shoplet.core.settings import Settings
-from shoplet.modules.console import public as console
+from shoplet.modules.staff import public as staff
 
 DEMO_OWNER_USERNAME = "demo-owner"
 # Embedded mode only (a laptop demo), documented in the README; never created in production.
@@ -18,7 +18,7 @@ async def seed_demo_owner(settings: Settings) -> str:
     if not settings.is_embedded:
         return "demo owner not created outside embedded mode"
     try:
-        await console.create_staff_account(
+        await staff.create_staff_account(
             settings,
             username=DEMO_OWNER_USERNAME,
             password=DEMO_OWNER_PASSWORD,

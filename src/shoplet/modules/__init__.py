@@ -4,7 +4,8 @@
 the ``public.py`` of a module on a lower line, never of one on its own line or above.
 ``tools/contracts.py`` writes the import-linter layers contract from it (docs/architecture.md).
 
-``MODULES`` lists the same modules, lowest layer first: the app mounts their routers, loads
+``MODULES`` lists the same modules, lowest layer first: the app mounts their routers (``api.py``
+under ``/api/v1``, ``console_api.py`` under ``/api/v1/console``), loads
 their ``tasks.py`` and runs their start-up hooks in this order, and Alembic and the tests load
 their models from it. ``load`` imports one file of every module and fails loudly when one is
 missing: every module has every file of ``MODULE_FILES``.
@@ -17,16 +18,17 @@ from collections.abc import Iterable
 from types import ModuleType
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("console",),
     ("flashsale",),
     ("checkout",),
     ("orders", "cart"),
     ("payments",),
     ("members", "catalog"),
     ("inventory",),
+    ("staff",),
 )
 
 MODULES: tuple[str, ...] = (
+    "staff",
     "inventory",
     "catalog",
     "members",
@@ -35,11 +37,11 @@ MODULES: tuple[str, ...] = (
     "orders",
     "checkout",
     "flashsale",
-    "console",
 )
 
 MODULE_FILES: tuple[str, ...] = (
     "api",
+    "console_api",
     "schemas",
     "service",
     "repository",

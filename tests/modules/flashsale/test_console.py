@@ -13,7 +13,6 @@ from shoplet.core.db import utcnow
 from shoplet.core.jobs import run_job
 from shoplet.modules.flashsale.config import FlashSaleSettings
 from tests.conftest import snapshot
-from tests.modules.console.conftest import audit_rows, bearer, token_for
 from tests.modules.flashsale.conftest import (
     Sku,
     buy,
@@ -25,6 +24,7 @@ from tests.modules.flashsale.conftest import (
     move_window,
     shopper,
 )
+from tests.modules.staff.conftest import audit_rows, bearer, token_for
 
 BASE = "/api/v1/console/flash-sales"
 

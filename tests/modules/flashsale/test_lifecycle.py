@@ -19,7 +19,6 @@ from shoplet.modules.flashsale.runtime import runtime_of
 from shoplet.modules.flashsale.service import reconcile_campaign
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders.models import Order
-from tests.modules.console.test_trade_factories import pay_order
 from tests.modules.flashsale.conftest import (
     Shopper,
     Sku,
@@ -37,6 +36,7 @@ from tests.modules.flashsale.conftest import (
     shopper,
     tickets,
 )
+from tests.modules.orders.console_factories import pay_order
 
 
 async def sold_out_sale(

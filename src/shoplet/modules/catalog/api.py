@@ -1,4 +1,4 @@
-"""Storefront catalog routes (public, no auth). Management routes live in the console module.
+"""Storefront catalog routes (public, no auth). Management routes are in ``console_api.py``.
 
 Every route here is a hot public read, served the same way:
 

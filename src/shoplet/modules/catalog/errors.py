@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest, Conflict, NotFound
+from shoplet.core.errors import BadRequest, Conflict, NotFound, ShopletError
 
 
 class ProductNotFound(NotFound):
@@ -63,3 +63,14 @@ class CategoryTooDeep(BadRequest):
 class StockNotEditable(BadRequest):
     code = "catalog.stock_not_editable"
     title = "Stock of an existing SKU changes through a stock adjustment"
+
+
+class MediaInvalid(BadRequest):
+    code = "console.media_invalid"
+    title = "Upload a PNG, JPEG or WebP image"
+
+
+class MediaTooLarge(ShopletError):
+    status = 413
+    code = "console.media_too_large"
+    title = "Images may be at most 5 MB"

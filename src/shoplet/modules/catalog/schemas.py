@@ -222,3 +222,19 @@ class SkuSnapshot:
     original_price: int
     weight_grams: int
     is_purchasable: bool  # product on_sale and SKU active
+
+
+# --- console --------------------------------------------------------------------------------
+
+
+class ProductStatusChange(RequestModel):
+    status: Literal["draft", "on_sale", "off_sale"]
+
+
+class MediaOut(ResponseModel):
+    url: str
+    key: str
+    content_type: str
+    width: int
+    height: int
+    size: int

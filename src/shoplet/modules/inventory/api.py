@@ -1,5 +1,5 @@
-"""Inventory has no routes of its own: shoppers see stock on the catalog's product detail, and
-merchants adjust it through the console, which calls :mod:`shoplet.modules.inventory.public`."""
+"""Inventory has no storefront routes: shoppers see stock on the catalog's product detail, and
+merchants adjust it through the console routes in ``console_api.py``."""
 
 from __future__ import annotations
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from shoplet.core.schemas import ResponseModel
+from pydantic import Field, StringConstraints, field_validator
+
+from shoplet.core.schemas import RequestModel, ResponseModel
 
 LedgerKind = Literal["adjust", "reserve", "release", "commit", "restock", "initial"]
 ReservationStatus = Literal["active", "committed", "released"]
@@ -36,3 +38,32 @@ class LedgerEntry(ResponseModel):
     ref: str | None
     actor: str | None
     created_at: datetime
+
+
+# --- console --------------------------------------------------------------------------------
+
+
+class StockAdjustment(RequestModel):
+    delta: Annotated[
+        int,
+        Field(
+            ge=-10_000_000,
+            le=10_000_000,
+            description="units added (positive) or removed (negative); never 0",
+        ),
+    ]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+    @field_validator("delta")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("delta must not be 0")
+        return value
+
+
+class StockLevelOut(ResponseModel):
+    sku_id: int
+    on_hand: int
+    reserved: int
+    available: int

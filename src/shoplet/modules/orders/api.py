@@ -1,6 +1,6 @@
 """HTTP endpoints of the orders module for shoppers (tags orders). Placing and paying an order are
-checkout's (``POST /orders``, ``POST /orders/{order_no}/pay``); the console's routes call
-``orders.public``. Another member's order answers 404 ``orders.not_found``, never 403."""
+checkout's (``POST /orders``, ``POST /orders/{order_no}/pay``); the console's routes are in
+``console_api.py``. Another member's order answers 404 ``orders.not_found``, never 403."""
 
 from __future__ import annotations
 

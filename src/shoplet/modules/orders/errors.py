@@ -52,3 +52,26 @@ class InvalidOrder(BadRequest):
 
     code = "orders.invalid"
     title = "Invalid order"
+
+
+# -- console exports ---------------------------------------------------------------------------
+
+
+class ExportNotFound(NotFound):
+    code = "console.export_not_found"
+    title = "No such export"
+
+
+class ExportNotReady(Conflict):
+    code = "console.export_not_ready"
+    title = "The export has no file to download (yet, or any more)"
+
+
+class TooManyExports(Conflict):
+    code = "console.too_many_exports"
+    title = "Wait for your running exports to finish first"
+
+
+class InvalidExportRange(BadRequest):
+    code = "console.invalid_export_range"
+    title = "Invalid date range"

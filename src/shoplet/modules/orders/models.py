@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -21,9 +22,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shoplet.core.db import Base, BigId
+from shoplet.core.db import Base, BigId, utcnow
 from shoplet.modules.orders.states import AFTERSALE_STATUSES, ORDER_STATUSES
 
 
@@ -169,3 +171,46 @@ class AfterSale(Base):
     refund_no: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+ExportJSON = JSON().with_variant(JSONB(), "postgresql")
+
+
+class ExportJob(Base):
+    """A CSV export of orders the console asked for, written in the background (orders/exports.py).
+
+    The export resumes where it stopped: ``cursor_id`` is the last row id written and ``parts``
+    the number of part files stored (``<file_key>/part-00001.csv`` …), both advanced together in
+    one transaction after each part is stored, so a crashed run neither loses nor repeats rows.
+    """
+
+    __tablename__ = "orders_export_job"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'expired')", name="status"
+        ),
+        CheckConstraint("progress >= 0 AND total >= 0 AND parts >= 0", name="counts"),
+        Index("ix_orders_export_job_status_id", "status", "id"),
+        Index("ix_orders_export_job_staff_id_id", "staff_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(BigId, ForeignKey("staff_account.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # Filters as given (JSON values: ISO datetimes), so the job can be re-run as asked.
+    filters: Mapped[dict[str, Any]] = mapped_column(ExportJSON, default=dict)
+    # Decided when the job is created (owners see full phone numbers, everyone else masked).
+    mask_phones: Mapped[bool] = mapped_column(Boolean, default=True)
+    progress: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    parts: Mapped[int] = mapped_column(default=0)
+    cursor_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    file_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Heartbeat of the run writing it: a running job not touched for a while is resumed.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

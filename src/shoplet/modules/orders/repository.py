@@ -13,7 +13,7 @@ from sqlalchemy import Insert, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.orders.models import AfterSale, Order, OrderEvent, OrderLine
+from shoplet.modules.orders.models import AfterSale, ExportJob, Order, OrderEvent, OrderLine
 
 
 def _insert(session: AsyncSession, table: Any) -> Insert:
@@ -356,3 +356,137 @@ async def list_aftersales(
 
 
 # -- demo seed only --------------------------------------------------------------------------
+
+
+# -- console exports (orders_export_job) ---------------------------------------------------
+
+
+async def count_open_exports(session: AsyncSession, staff_id: int, statuses: Sequence[str]) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(ExportJob)
+        .where(ExportJob.staff_id == staff_id, ExportJob.status.in_(statuses))
+    )
+    return count or 0
+
+
+async def add_export(session: AsyncSession, job: ExportJob) -> ExportJob:
+    session.add(job)
+    await session.flush()
+    return job
+
+
+async def get_export(session: AsyncSession, job_id: int) -> ExportJob | None:
+    """The export as stored now (not a copy the session's identity map may hold)."""
+    return await session.get(ExportJob, job_id, populate_existing=True)
+
+
+async def list_exports(
+    session: AsyncSession, *, staff_id: int | None, before_id: int | None, limit: int
+) -> list[ExportJob]:
+    """Newest first; ``staff_id``: only that staff member's exports with masked phones."""
+    query = select(ExportJob).order_by(ExportJob.id.desc()).limit(limit)
+    if staff_id is not None:
+        query = query.where(ExportJob.staff_id == staff_id, ExportJob.mask_phones.is_(True))
+    if before_id is not None:
+        query = query.where(ExportJob.id < before_id)
+    return list((await session.execute(query)).scalars())
+
+
+async def start_export(
+    session: AsyncSession, job: ExportJob, *, total: int, file_key: str, now: datetime
+) -> bool:
+    """Queued → running (one run wins); the job is refreshed when it did."""
+    started = await session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job.id, ExportJob.status == "queued")
+        .values(status="running", total=total, started_at=now, updated_at=now, file_key=file_key)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(started) != 1:
+        return False
+    await session.refresh(job)
+    return True
+
+
+async def advance_export(
+    session: AsyncSession,
+    job: ExportJob,
+    *,
+    rows: int,
+    cursor_id: int | None,
+    size: int,
+    now: datetime,
+) -> bool:
+    """Count one more part of a running export, if no other run counted it meanwhile."""
+    advanced = await session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job.id, ExportJob.status == "running", ExportJob.parts == job.parts)
+        .values(
+            parts=job.parts + 1,
+            cursor_id=cursor_id,
+            progress=job.progress + rows,
+            # Orders placed after the count: the total grows rather than lie.
+            total=max(job.total, job.progress + rows),
+            size_bytes=job.size_bytes + size,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(advanced) == 1
+
+
+async def finish_export(session: AsyncSession, job_id: int, *, now: datetime) -> None:
+    await session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.status == "running")
+        .values(status="done", total=ExportJob.progress, finished_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def fail_export(
+    session: AsyncSession, job_id: int, *, error: str, open_statuses: Sequence[str], now: datetime
+) -> None:
+    await session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job_id, ExportJob.status.in_(open_statuses))
+        .values(status="failed", error=error, finished_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def finished_exports_before(
+    session: AsyncSession, cutoff: datetime, *, limit: int
+) -> list[tuple[int, str | None, int]]:
+    """``(id, file_key, parts)`` of exports finished before ``cutoff`` that still have files."""
+    rows = await session.execute(
+        select(ExportJob.id, ExportJob.file_key, ExportJob.parts)
+        .where(
+            ExportJob.status.in_(("done", "failed")),
+            ExportJob.finished_at < cutoff,
+            ExportJob.file_key.is_not(None),
+        )
+        .order_by(ExportJob.id)
+        .limit(limit)
+    )
+    return [(job_id, file_key, parts) for job_id, file_key, parts in rows]
+
+
+async def expire_export(session: AsyncSession, job_id: int, *, now: datetime) -> None:
+    await session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job_id)
+        .values(status="expired", file_key=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def next_open_export(session: AsyncSession, open_statuses: Sequence[str]) -> int | None:
+    job_id: int | None = await session.scalar(
+        select(ExportJob.id)
+        .where(ExportJob.status.in_(open_statuses))
+        .order_by(ExportJob.id)
+        .limit(1)
+    )
+    return job_id

@@ -7,14 +7,16 @@ when asked (shipping labels, exports).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from shoplet.core.schemas import RequestModel, ResponseModel
 from shoplet.modules.orders.states import AfterSaleKind, AfterSaleStatus, OrderStatus
+from shoplet.modules.payments.public import PaymentInfo, RefundInfo
 
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Carrier = Annotated[str, StringConstraints(min_length=1, max_length=50)]
@@ -254,3 +256,60 @@ class SalesSummary(ResponseModel):
     average_order_value: int
     days: list[SalesDay]
     top_products: list[TopProduct]
+
+
+class ConsoleOrder(OrderAdmin):
+    """An order as the console shows it: the order, its timeline and after-sales, and the
+    payments and refunds behind it (from payments' own records)."""
+
+    payments: list[PaymentInfo]
+    refunds: list[RefundInfo]
+    paid_amount: int
+    refunded_amount: int
+    refunding_amount: int
+
+
+# -- console exports ---------------------------------------------------------------------------
+
+ExportStatus = Literal["queued", "running", "done", "failed", "expired"]
+
+
+def _iso_day(value: object) -> object:
+    # Strict models take no strings for dates; accept exactly YYYY-MM-DD here.
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return dt.date.fromisoformat(value)
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day)]
+
+
+class OrderExportCreate(RequestModel):
+    """Which orders to export; days are Asia/Shanghai calendar days, both ends included."""
+
+    status: ListStatus | None = None
+    since: Day | None = Field(default=None, description="first day (orders placed from 00:00)")
+    until: Day | None = Field(default=None, description="last day (orders placed until 24:00)")
+
+
+class ExportJobOut(ResponseModel):
+    id: int
+    kind: str
+    status: ExportStatus
+    filters: dict[str, Any]
+    phones_masked: bool
+    progress: int = Field(description="rows written")
+    total: int = Field(description="rows to write (counted when the export started)")
+    size_bytes: int
+    error: str | None
+    created_by: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    download_url: str | None
+
+
+class ExportQueued(ResponseModel):
+    job_id: int
+    status: ExportStatus
+    status_url: str

@@ -1,4 +1,5 @@
-"""Orders handlers and jobs (the worker runs them; tests use ``drain_outbox`` / ``run_job``).
+"""Orders handlers and jobs (the worker runs them; tests use ``drain_outbox`` / ``run_job``);
+the console's CSV exports run as the job ``console.run_exports`` in ``exports.py``.
 
 Handlers run in the event's own transaction with its idempotency marker, so a redelivered
 event changes nothing. Jobs work one order per short transaction and are idempotent: every
@@ -15,7 +16,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
-from shoplet.modules.orders import service
+from shoplet.modules.orders import exports, service  # noqa: F401  (exports registers its job)
 from shoplet.modules.payments import public as payments
 
 log = structlog.get_logger("shoplet.orders")

@@ -68,3 +68,13 @@ class ProviderError(ShopletError):
     status: ClassVar[int] = 502
     code = "payments.provider_error"
     title = "WeChat Pay could not process the request"
+
+
+class ReconciliationNotFound(NotFound):
+    code = "console.reconciliation_not_found"
+    title = "No reconciliation for that day yet"
+
+
+class ReconciliationUnavailable(BadRequest):
+    code = "console.reconciliation_unavailable"
+    title = "WeChat Pay has no bill for that day"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from shoplet.core.schemas import ResponseModel
+
 
 @dataclass(frozen=True, slots=True)
 class PrepayResult:
@@ -69,6 +71,14 @@ class ReconciliationReport:
     ``missing_local_refund``, ``missing_bill_refund``, ``refund_amount_mismatch``) and the
     numbers and amounts (fen) on each side."""
 
+    bill_date: date
+    status: str
+    summary: dict[str, Any]
+    differences: list[dict[str, Any]]
+    created_at: datetime
+
+
+class ReconciliationOut(ResponseModel):
     bill_date: date
     status: str
     summary: dict[str, Any]

@@ -1,0 +1,276 @@
+"""Console routes of the catalog: categories, products, media uploads (``media.py``).
+
+Thin: each route checks a permission (``staff.public``), calls the service and appends an audit
+entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId, QueryId
+from shoplet.core.schemas import Page
+from shoplet.core.storage import MEDIA_URL_PREFIX, content_key, get_storage
+from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+
+from . import media
+from . import public as catalog
+from .errors import MediaInvalid, MediaTooLarge
+from .schemas import (
+    Category,
+    CategoryCreate,
+    CategoryUpdate,
+    MediaOut,
+    ProductAdmin,
+    ProductCreate,
+    ProductStatusChange,
+    ProductUpdate,
+)
+
+router = APIRouter()
+
+ProductReader = Annotated[StaffIdentity, Depends(require_permission("products:read"))]
+ProductWriter = Annotated[StaffIdentity, Depends(require_permission("products:write"))]
+ProductId = PathId
+CategoryId = PathId
+
+
+def actor_of(staff: StaffIdentity) -> str:
+    """How the stock ledger names a console actor (products created with stock)."""
+    return f"staff:{staff.id}"
+
+
+@router.get("/categories")
+async def list_categories(_: ProductReader, session: DbSession) -> list[Category]:
+    """Every category (active or not) as a tree: top level with children."""
+    return await catalog.list_categories(session)
+
+
+@router.post(
+    "/categories", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 404)
+)
+async def create_category(
+    body: CategoryCreate, staff: ProductWriter, request: Request, session: DbSession
+) -> Category:
+    """Create a category (top level, or under a top-level one)."""
+    category = await catalog.create_category(session, body)
+    await record_audit(
+        session,
+        staff,
+        "category.create",
+        f"category:{category.id}",
+        body.model_dump(mode="json"),
+        origin_of(request),
+    )
+    return category
+
+
+@router.patch("/categories/{category_id}", responses=problem_responses(400, 404))
+async def update_category(
+    category_id: CategoryId,
+    body: CategoryUpdate,
+    staff: ProductWriter,
+    request: Request,
+    session: DbSession,
+) -> Category:
+    """Rename, reorder, change the icon of, or hide a category."""
+    category = await catalog.update_category(session, category_id, body)
+    await record_audit(
+        session,
+        staff,
+        "category.update",
+        f"category:{category_id}",
+        body.model_dump(mode="json", exclude_unset=True),
+        origin_of(request),
+    )
+    return category
+
+
+@router.get("/products", responses=problem_responses(400, 404))
+async def list_products(
+    _: ProductReader,
+    session: DbSession,
+    *,
+    q: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    product_status: Annotated[catalog.ProductStatus | None, Query(alias="status")] = None,
+    category_id: QueryId = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[ProductAdmin]:
+    """Every product in any status, newest first; filter by keyword, status, category."""
+    items, next_cursor = await catalog.list_products_admin(
+        session, q=q, status=product_status, category_id=category_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/products", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 404, 409)
+)
+async def create_product(
+    body: ProductCreate, staff: ProductWriter, request: Request, session: DbSession
+) -> ProductAdmin:
+    """Create a product with its SKU matrix and initial stock."""
+    product = await catalog.create_product(session, body, actor=actor_of(staff))
+    await record_audit(
+        session,
+        staff,
+        "product.create",
+        f"product:{product.id}",
+        {
+            "title": product.title,
+            "status": product.status,
+            "category_id": product.category_id,
+            "sku_ids": [s.id for s in product.skus],
+        },
+        origin_of(request),
+    )
+    return product
+
+
+@router.get("/products/{product_id}", responses=problem_responses(404))
+async def get_product(product_id: ProductId, _: ProductReader, session: DbSession) -> ProductAdmin:
+    """One product in any status, with every SKU and its stock."""
+    return await catalog.get_product_admin(session, product_id)
+
+
+@router.patch("/products/{product_id}", responses=problem_responses(400, 404, 409))
+async def update_product(
+    product_id: ProductId,
+    body: ProductUpdate,
+    staff: ProductWriter,
+    request: Request,
+    session: DbSession,
+) -> ProductAdmin:
+    """Change the fields given; ``skus``, when given, is the complete SKU list."""
+    product = await catalog.update_product(session, product_id, body, actor=actor_of(staff))
+    changed = sorted(body.model_dump(exclude_unset=True))
+    await record_audit(
+        session,
+        staff,
+        "product.update",
+        f"product:{product_id}",
+        {"fields": changed, "status": product.status, "sku_ids": [s.id for s in product.skus]},
+        origin_of(request),
+    )
+    return product
+
+
+@router.post("/products/{product_id}/status", responses=problem_responses(400, 404))
+async def set_product_status(
+    product_id: ProductId,
+    body: ProductStatusChange,
+    staff: ProductWriter,
+    request: Request,
+    session: DbSession,
+) -> ProductAdmin:
+    """Publish (``on_sale``), withdraw (``off_sale``) or send back to ``draft``."""
+    before = await catalog.get_product_admin(session, product_id)
+    product = await catalog.set_product_status(
+        session, product_id, body.status, actor=actor_of(staff)
+    )
+    await record_audit(
+        session,
+        staff,
+        "product.status",
+        f"product:{product_id}",
+        {"from": before.status, "to": product.status},
+        origin_of(request),
+    )
+    return product
+
+
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "PNG, JPEG or WebP, at most 5 MB",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/media",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 413),
+    openapi_extra=_UPLOAD_BODY,
+    max_body_size=media.MAX_UPLOAD_BYTES + media.MULTIPART_OVERHEAD,
+)
+async def upload_media(
+    staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx
+) -> MediaOut:
+    """Upload a product image; returns its ``/media/…`` URL for product and SKU images."""
+    # The body is parsed here, after the permission check, and refused early by its length.
+    declared = request.headers.get("content-length")
+    if (
+        declared
+        and declared.isdigit()
+        and int(declared) > media.MAX_UPLOAD_BYTES + media.MULTIPART_OVERHEAD
+    ):
+        raise MediaTooLarge()
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise MediaInvalid("Send the image as multipart/form-data in a field named 'file'")
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except MultiPartException as exc:  # malformed, or more than one file
+        raise MediaInvalid(f"The multipart body could not be read: {exc.message}") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise MediaInvalid("Send the image in a multipart field named 'file'")
+        data = await media.read_limited(upload)
+    finally:
+        await form.close()
+    image = await asyncio.to_thread(media.process_image, data)
+
+    storage = get_storage(ctx, "media")
+    key = content_key(media.UPLOAD_FOLDER, image.data, media.EXTENSIONS[image.format])
+    if await storage.size(key) != len(image.data):
+        await storage.put(key, image.data)
+    url = storage.public_url(key) or f"{MEDIA_URL_PREFIX}/{key}"
+    result = MediaOut(
+        url=url,
+        key=key,
+        content_type=media.CONTENT_TYPES[image.format],
+        width=image.width,
+        height=image.height,
+        size=len(image.data),
+    )
+    await record_audit(
+        session,
+        staff,
+        "media.upload",
+        f"media:{key}",
+        {
+            "url": url,
+            "filename": (upload.filename or "")[:100],
+            "bytes_received": len(data),
+            "size": result.size,
+            "width": result.width,
+            "height": result.height,
+        },
+        origin_of(request),
+    )
+    return result

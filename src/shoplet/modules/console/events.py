@@ -1,3 +1,0 @@
-"""Console events. The console publishes none yet: staff actions are recorded in the audit log
-(``console_audit_log``), and changes to products, stock or orders are published as events by the
-modules that own them."""

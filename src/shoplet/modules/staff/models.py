@@ -1,0 +1,60 @@
+"""Console tables: staff accounts and the append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoplet.core.db import Base, BigId, utcnow
+
+DetailJSON = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Staff(Base):
+    __tablename__ = "staff_account"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'operator', 'support')", name="role"),
+        CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    # TOTP secrets are encrypted with the PII key (SM4-GCM); the pending one awaits confirmation.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255), default=None)
+    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(255), default=None)
+    mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Highest 30-second TOTP step accepted so far: a code is never accepted twice (replay guard).
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuditLog(Base):
+    """Who did what, when, from where. Rows are only ever inserted."""
+
+    __tablename__ = "staff_audit_log"
+    __table_args__ = (
+        Index("ix_staff_audit_log_staff_id_id", "staff_id", "id"),
+        Index("ix_staff_audit_log_action_id", "action", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff_account.id"))
+    # The acting (or, for refused sign-ins, the attempted) username, kept even if renamed later.
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(DetailJSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

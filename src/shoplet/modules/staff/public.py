@@ -1,0 +1,62 @@
+"""What the rest of Shoplet may call in the staff module.
+
+Every module's ``console_api.py`` takes the signed-in staff member from here
+(``require_permission``, ``StaffIdentity``), checks ``pii:reveal`` and appends audit entries
+(``record_audit`` with ``origin_of(request)``); the ``shoplet`` CLI creates accounts.
+"""
+
+from __future__ import annotations
+
+from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work
+from shoplet.core.settings import Settings
+
+from . import service
+from .auth import ClientOrigin, CurrentStaff, origin_of, require_permission
+from .errors import PermissionDenied, PiiRevealDenied
+from .rbac import ALL_PERMISSIONS, PERMISSIONS, PII_REVEAL, ROLES, Origin, StaffIdentity
+from .service import record_audit
+
+__all__ = [
+    "ALL_PERMISSIONS",
+    "PERMISSIONS",
+    "PII_REVEAL",
+    "ROLES",
+    "ClientOrigin",
+    "CurrentStaff",
+    "Origin",
+    "PermissionDenied",
+    "PiiRevealDenied",
+    "StaffIdentity",
+    "create_staff_account",
+    "origin_of",
+    "record_audit",
+    "require_permission",
+]
+
+
+async def create_staff_account(
+    settings: Settings, *, username: str, password: str, role: str, display_name: str
+) -> str:
+    """Create a staff account (``shoplet create-staff``); returns a one-line summary.
+
+    Refuses weak passwords (< 10 characters), unknown roles, malformed or taken usernames with a
+    :class:`shoplet.core.errors.ShopletError` whose ``detail`` says what is wrong.
+    """
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            staff = await service.create_staff(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                actor=None,
+                origin=None,
+            )
+            summary = f"created {staff.role} {staff.username!r} (id {staff.id})" + (
+                "; sign in and enrol MFA before anything else" if staff.role == "owner" else ""
+            )
+    finally:
+        await engine.dispose()
+    return summary

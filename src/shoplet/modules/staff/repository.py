@@ -1,0 +1,107 @@
+"""Console queries: staff accounts and the audit log. Services call these and only flush."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, case, literal, null, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.db import UTCDateTime
+
+from .models import AuditLog, Staff
+
+
+async def get_staff(session: AsyncSession, staff_id: int) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
+async def get_staff_by_username(session: AsyncSession, username: str) -> Staff | None:
+    result = await session.execute(select(Staff).where(Staff.username == username))
+    return result.scalar_one_or_none()
+
+
+async def add_staff(session: AsyncSession, staff: Staff) -> Staff:
+    session.add(staff)
+    await session.flush()
+    return staff
+
+
+async def list_staff(session: AsyncSession, *, after_id: int | None, limit: int) -> list[Staff]:
+    query = select(Staff).order_by(Staff.id).limit(limit)
+    if after_id is not None:
+        query = query.where(Staff.id > after_id)
+    return list((await session.execute(query)).scalars())
+
+
+async def lock_active_owners(session: AsyncSession) -> list[Staff]:
+    """Row-lock every active owner (ordered by id), so two concurrent demotions cannot both pass
+    the last-owner check."""
+    query = (
+        select(Staff)
+        .where(Staff.role == "owner", Staff.is_active.is_(True))
+        .order_by(Staff.id)
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def count_failed_login(
+    session: AsyncSession, staff_id: int, *, now: datetime, threshold: int, lock_until: datetime
+) -> tuple[int, datetime | None]:
+    """Count one failed sign-in atomically; lock the account when the count reaches ``threshold``.
+
+    A lock that has expired starts a fresh count. Returns the new count and lock time.
+    """
+    expired = and_(Staff.locked_until.is_not(None), Staff.locked_until <= now)
+    new_count = case((expired, 1), else_=Staff.failed_logins + 1)
+    new_lock = case(
+        (new_count >= threshold, literal(lock_until, UTCDateTime())),
+        (expired, null()),
+        else_=Staff.locked_until,
+    )
+    stmt = (
+        update(Staff)
+        .where(Staff.id == staff_id)
+        .values(failed_logins=new_count, locked_until=new_lock)
+        .returning(Staff.failed_logins, Staff.locked_until)
+        .execution_options(synchronize_session=False)
+    )
+    row = (await session.execute(stmt)).one()
+    return int(row[0]), row[1]
+
+
+async def claim_totp_step(session: AsyncSession, staff_id: int, step: int) -> bool:
+    """Accept TOTP ``step`` only if it is newer than every step accepted before (atomic)."""
+    result = await session.execute(
+        update(Staff)
+        .where(Staff.id == staff_id, Staff.totp_last_step < step)
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def add_audit(session: AsyncSession, entry: AuditLog) -> AuditLog:
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def list_audit(
+    session: AsyncSession,
+    *,
+    staff_id: int | None,
+    action: str | None,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[AuditLog]:
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+    if staff_id is not None:
+        query = query.where(AuditLog.staff_id == staff_id)
+    if action is not None:
+        query = query.where(AuditLog.action == action)
+    if before_id is not None:
+        query = query.where(AuditLog.id < before_id)
+    return (await session.execute(query)).scalars().all()

@@ -1,0 +1,95 @@
+"""Staff request and response bodies: sign-in, MFA, staff accounts, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from shoplet.core.schemas import CleanText, RequestModel, ResponseModel
+
+RoleName = Literal["owner", "operator", "support"]
+# Bounds here only stop abuse (argon2 over a megabyte); the rules live in the service, so the CLI
+# and the API refuse the same things with the same codes.
+Username = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=False)]
+DisplayName = Annotated[CleanText, StringConstraints(max_length=50)]
+OtpCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+
+
+class LoginRequest(RequestModel):
+    username: Username
+    password: Password
+    otp: OtpCode | None = None
+
+
+class StaffProfile(BaseModel):
+    """The signed-in staff member and what their role allows."""
+
+    id: int
+    username: str
+    display_name: str
+    role: RoleName
+    mfa_enabled: bool
+    permissions: list[str]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the OAuth2 token type)
+    expires_in: int = Field(description="Seconds until the token expires")
+    mfa_enrollment_required: bool = Field(
+        description="True: this token can only enrol MFA (owners must enrol before anything else)"
+    )
+    staff: StaffProfile
+
+
+class MfaEnrollment(BaseModel):
+    secret: str = Field(description="Base32 TOTP secret, for manual entry")
+    otpauth_uri: str
+    qr_png_base64: str = Field(description="The otpauth URI as a PNG QR code, base64")
+
+
+class MfaConfirm(RequestModel):
+    otp: OtpCode
+
+
+class StaffCreate(RequestModel):
+    username: Username
+    password: Password
+    role: RoleName
+    display_name: DisplayName = ""
+
+
+class StaffUpdate(RequestModel):
+    role: RoleName | None = None
+    display_name: DisplayName | None = None
+    is_active: bool | None = None
+
+
+class StaffAccount(ResponseModel):
+    """A staff account as owners see it in staff management."""
+
+    id: int
+    username: str
+    display_name: str
+    role: RoleName
+    is_active: bool
+    mfa_enabled: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class AuditEntry(ResponseModel):
+    id: int
+    staff_id: int | None
+    username: str
+    action: str
+    target: str | None
+    detail: dict[str, Any]
+    ip: str | None
+    user_agent: str | None
+    created_at: datetime

@@ -51,17 +51,22 @@ seed-catalog: migrate
 # order history (a month of orders placed through the API) fills in behind it.
 # Text logs for a person at a terminal (JSON stays the default for servers); set it to override.
 run: export SHOPLET_LOG_JSON ?= false
-# Production settings are checked before anything is built or written.
+# Production: the settings are checked before anything is built or written, and the shop is
+# migrated and served with no demo data.
+RUN_PREPARE := seed-catalog frontends
+RUN_SERVE := serve --demo-history
 ifeq ($(SHOPLET_ENV),production)
 run: $(VENV)/.installed
+RUN_PREPARE := migrate frontends
+RUN_SERVE := serve
 endif
 run:
 	@if [ "$(SHOPLET_ENV)" = production ]; then $(BIN)/shoplet check-config >/dev/null || exit 2; fi
 	@echo "Shoplet: preparing (steps in parallel, logs in $(SHOPLET_DATA_DIR)/log/)"
-	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) seed-catalog frontends && \
+	@start=$${EPOCHREALTIME/[.,]/}; $(MAKE) --no-print-directory -j$(RUN_JOBS) $(RUN_PREPARE) && \
 		ms=$$(( ($${EPOCHREALTIME/[.,]/} - start) / 1000 )) && \
 		printf '  ready to serve after %d.%ds\n' $$((ms / 1000)) $$(((ms % 1000) / 100))
-	@$(BIN)/shoplet serve --demo-history
+	@$(BIN)/shoplet $(RUN_SERVE)
 
 frontends: $(FRONTEND_BUILD_TARGETS)
 

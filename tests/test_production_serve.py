@@ -16,6 +16,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL, REDIS_PREFIX, REDIS_URL, scratch_database_name
@@ -162,6 +163,18 @@ async def test_valid_production_settings_serve_without_demo_data_simulators_or_d
         server.terminate()
         server.wait(timeout=30)
         log.close()
+        await _forget_keys(env["SHOPLET_REDIS_PREFIX"])
+
+
+async def _forget_keys(prefix: str) -> None:
+    """The server's job leases and event stream live under its own prefix: removed with it."""
+    assert REDIS_URL
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        async for key in redis.scan_iter(match=f"{prefix}*", count=500):
+            await redis.unlink(key)
+    finally:
+        await redis.aclose()
 
 
 def test_make_run_in_production_migrates_and_serves_without_demo_data(tmp_path: Path) -> None:

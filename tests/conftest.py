@@ -167,6 +167,19 @@ def scratch_database_name(purpose: str) -> str:
     return f"{base}_{RUN_ID}{_worker_suffix()}_{purpose}"
 
 
+async def fresh_scratch_database(purpose: str) -> str:
+    """An empty database of this run for ``purpose`` (recreated if a test ran before); its URL."""
+    assert PG_URL
+    name = scratch_database_name(purpose)
+    admin = await _admin_connection(PG_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
 def _database_names(base: str) -> tuple[str, str]:
     """(this run's template, this run's and worker's database)."""
     return f"{base}_{RUN_ID}_tpl", f"{base}_{RUN_ID}{_worker_suffix()}"

@@ -9,35 +9,17 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import make_url
 
 from shoplet.all_models import load_all_models
 from shoplet.core.db import create_engine
 from shoplet.core.migrate import upgrade
-from tests.conftest import PG_URL, scratch_database_name
+from tests.conftest import fresh_scratch_database
 
 
 async def _fresh_database_url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-    import asyncpg
-
-    assert PG_URL
-    parsed = make_url(PG_URL)
-    name = scratch_database_name("migrations")
-    admin = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database="postgres",
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return parsed.set(database=name).render_as_string(hide_password=False)
+    return await fresh_scratch_database("migrations")
 
 
 async def test_migrations_match_models(backend: str, tmp_path: Path) -> None:

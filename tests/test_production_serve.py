@@ -17,9 +17,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from redis.asyncio import Redis
-from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_URL, REDIS_PREFIX, REDIS_URL, scratch_database_name
+from tests.conftest import PG_URL, REDIS_PREFIX, REDIS_URL, fresh_scratch_database
 from tests.core.test_settings import PII_HEX, STRONG_SECRET
 from tests.servers import free_port
 
@@ -91,33 +90,12 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
     )
 
 
-async def _fresh_database() -> str:
-    import asyncpg
-
-    assert PG_URL
-    parsed = make_url(PG_URL)
-    name = scratch_database_name("production")
-    admin = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database="postgres",
-    )
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return parsed.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.mark.skipif(not (PG_URL and REDIS_URL), reason="production runs on PostgreSQL and Redis")
 async def test_valid_production_settings_serve_without_demo_data_simulators_or_docs(
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    env = _production_env(tmp_path, await _fresh_database(), port)
+    env = _production_env(tmp_path, await fresh_scratch_database("production"), port)
     shoplet = [sys.executable, "-m", "shoplet.cli"]
     check = await asyncio.to_thread(_run, [*shoplet, "check-config"], env, tmp_path)
     assert check.returncode == 0, check.stderr

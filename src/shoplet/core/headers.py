@@ -2,10 +2,10 @@
 
 The built console (``/console``) and H5 storefront (``/``) load only their own files: scripts from
 self, styles from self plus inline ones (Element Plus and uni-app set ``style`` attributes), images
-from self, ``data:`` and ``blob:``, API calls to self. Swagger UI / ReDoc (CDN assets, inline
-script) and the embedded simulators' pages (inline script) keep their own content but still refuse
-to be framed. HSTS is sent only when the client came over https, directly or through a trusted
-proxy's ``X-Forwarded-Proto``.
+from self, ``data:`` and ``blob:``, API calls to self. Swagger UI / ReDoc (locally served
+assets, inline script) and the embedded simulators' pages (inline script) keep their own content
+but still refuse to be framed. HSTS is sent only when the client came over https, directly or
+through a trusted proxy's ``X-Forwarded-Proto``.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ $(CONSOLE_DIR)/node_modules/.package-lock.json: $(CONSOLE_DIR)/package.json $(CO
 # Rebuilt only when a source is newer than the last build. Vite only: the type check
 # (vue-tsc) runs in console-test, so `make run` does not wait for it.
 $(CONSOLE_DIR)/dist/index.html: $(CONSOLE_SOURCES) $(CONSOLE_DIR)/node_modules/.package-lock.json
-	@$(STEP) console-build bash -c 'cd $(CONSOLE_DIR) && npx vite build'
+	@$(STEP) console-build bash -c 'cd $(CONSOLE_DIR) && npx vite build && node ../shared/scripts/precompress.mjs dist'
 	@touch $@
 
 console: $(CONSOLE_DIR)/dist/index.html

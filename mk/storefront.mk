@@ -13,7 +13,7 @@ $(SF_INSTALLED): $(SF)/package.json $(SF)/package-lock.json
 
 # Rebuild only when a source is newer than the build.
 $(SF)/dist/build/h5/index.html: $(SF_INSTALLED) $(SF_SOURCES)
-	@$(STEP) storefront-build bash -c 'cd $(SF) && npx uni build'
+	@$(STEP) storefront-build bash -c 'cd $(SF) && npx uni build && node ../shared/scripts/precompress.mjs dist/build/h5'
 
 $(SF)/dist/build/mp-weixin/app.json: $(SF_INSTALLED) $(SF_SOURCES)
 	cd $(SF) && npx uni build -p mp-weixin

@@ -111,8 +111,9 @@ docs-screenshots: dev e2e-deps frontends
 	mkdir -p docs/screenshots
 	cp $(SCREENSHOTS_DIR)/*.png docs/screenshots/
 
-# Load tests with wrk (Debian's package, installed when missing); figures go to docs/benchmarks.md.
-bench: dev
+# Load tests with wrk (Debian's package, installed when missing) and the front-end budgets in
+# Chromium; figures go to docs/benchmarks.md.
+bench: dev e2e-deps frontends storefront-mp
 	@command -v wrk >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench

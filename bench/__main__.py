@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench import place_order  # noqa: F401 (its rows register on import)
 from bench.flashsale import run_flashsale
+from bench.frontend import run_frontend
 from bench.report import render
 from bench.runner import (
     DATA_DIR,
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         run_stack(chosen, rest, env, results, args)
     print("Flash sale on the chosen stack (edge role)")
     results.flashsale = run_flashsale(backend, chosen, threads=args.threads)
+    print("Front ends: H5 first load and LCP on a throttled phone, mini program packages")
+    results.frontend = run_frontend()
     results.elapsed_s = round(time.monotonic() - began, 1)
     results.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 

@@ -39,6 +39,7 @@ def render(results: Results) -> str:
         _header,
         _results_table,
         _flashsale,
+        _frontend,
         _process_targets,
         _stacks,
         _history,
@@ -136,6 +137,12 @@ def _flashsale(results: Results, add: Callable[[str], None]) -> None:
     from bench.flashsale import render_section
 
     render_section(results.flashsale, add)
+
+
+def _frontend(results: Results, add: Callable[[str], None]) -> None:
+    from bench.frontend import render_section
+
+    render_section(results.frontend, add)
 
 
 def _process_targets(results: Results, add: Callable[[str], None]) -> None:

@@ -103,6 +103,8 @@ class Results:
     elapsed_s: float = 0.0
     # bench/flashsale.py: its own data, servers and wrk script (a FlashResult).
     flashsale: Any = None
+    # bench/frontend.py: H5 first load and LCP in Chromium, mini program package sizes.
+    frontend: Any = None
     # Summaries of the latest runs on this machine, this one last (var/bench/history.jsonl).
     history: list[dict[str, Any]] = field(default_factory=list)
 

@@ -169,7 +169,13 @@ async def test_region_fee_comes_from_the_merchant_rules(
         await update_shipping_rules(
             s, ShippingRules(flat_fee=600, free_threshold=None, region_fees={"65": 2000}), actor="t"
         )
-    far = await shopper(client, region_code="650102", province="新疆维吾尔自治区")
+    far = await shopper(
+        client,
+        region_code="650102",
+        province="新疆维吾尔自治区",
+        city="乌鲁木齐市",
+        district="天山区",
+    )
 
     body = await placed(client, far, [(sku_id, 1)])
 

@@ -359,3 +359,102 @@ async def test_addresses_need_a_token(client: httpx.AsyncClient, ctx: AppContext
         assert response.status_code == 401
         assert response.json()["code"] == "auth.unauthorized"
     assert await snapshot(ctx) == before
+
+
+# ---- region checks -------------------------------------------------------------------------
+
+LHASA = {"province": "西藏自治区", "city": "拉萨市", "district": "城关区", "region_code": "540102"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"region_code": "999999"}, "addresses.region_unknown"),
+        ({"region_code": "440300"}, "addresses.region_unknown"),  # a city, not a district
+        ({"region_code": "440000"}, "addresses.region_unknown"),
+        ({"region_code": "810000"}, "addresses.region_unknown"),  # left out of the tree
+        ({"region_code": "540102"}, "addresses.region_mismatch"),
+        ({"district": "福田区"}, "addresses.region_mismatch"),
+        ({"city": "广州市"}, "addresses.region_mismatch"),
+        ({"province": "广东"}, "addresses.region_mismatch"),
+        ({**LHASA, "city": "日喀则市"}, "addresses.region_mismatch"),
+    ],
+)
+async def test_a_new_address_in_an_unknown_or_mismatched_region_is_refused(
+    client: httpx.AsyncClient, ctx: AppContext, changes: dict[str, Any], code: str
+) -> None:
+    tokens = await wechat_login(client)
+    before = await snapshot(ctx)
+
+    response = await client.post(ADDRESSES, json={**ADDRESS, **changes}, headers=bearer(tokens))
+
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == code
+    assert await snapshot(ctx) == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"region_code": "123456"}, "addresses.region_unknown"),
+        ({"region_code": "540102"}, "addresses.region_mismatch"),  # names still say 南山区
+        ({"district": "城关区"}, "addresses.region_mismatch"),
+        ({**LHASA, "district": "达孜区"}, "addresses.region_mismatch"),
+    ],
+)
+async def test_an_address_update_to_an_unknown_or_mismatched_region_is_refused(
+    client: httpx.AsyncClient, ctx: AppContext, changes: dict[str, Any], code: str
+) -> None:
+    tokens = await wechat_login(client)
+    created = await create_address(client, tokens)
+    before = await snapshot(ctx)
+
+    response = await client.patch(url(created["id"]), json=changes, headers=bearer(tokens))
+
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == code
+    assert await snapshot(ctx) == before
+
+
+@pytest.mark.parametrize(
+    "region",
+    [
+        LHASA,
+        {"province": "北京市", "city": "北京市", "district": "朝阳区", "region_code": "110105"},
+        {"province": "湖北省", "city": "仙桃市", "district": "仙桃市", "region_code": "429004"},
+        {
+            "province": "重庆市",
+            "city": "重庆市",
+            "district": "石柱土家族自治县",
+            "region_code": "500240",
+        },
+    ],
+)
+async def test_an_address_moves_to_any_leaf_of_the_tree(
+    client: httpx.AsyncClient, region: dict[str, str]
+) -> None:
+    tokens = await wechat_login(client)
+    created = await create_address(client, tokens)
+
+    response = await client.patch(url(created["id"]), json=region, headers=bearer(tokens))
+
+    assert response.status_code == 200, response.text
+    assert {k: response.json()[k] for k in region} == region
+
+
+async def test_changing_only_other_fields_does_not_recheck_the_region(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    tokens = await wechat_login(client)
+    created = await create_address(client, tokens)
+    async with ctx.sessionmaker() as s, s.begin():  # an address saved before the checks existed
+        await s.execute(
+            text("UPDATE members_address SET region_code = '440399' WHERE id = :id"),
+            {"id": created["id"]},
+        )
+
+    response = await client.patch(url(created["id"]), json={"tag": "家"}, headers=bearer(tokens))
+
+    assert response.status_code == 200
+    assert response.json()["region_code"] == "440399"

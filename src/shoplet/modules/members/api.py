@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, keep_writes_on_error
 from shoplet.core.errors import problem_responses
+from shoplet.core.http_cache import cached_json
 from shoplet.core.net import client_ip
 from shoplet.core.schemas import Page
 from shoplet.integrations.setup import IntegrationsDep
@@ -18,11 +19,14 @@ from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.members.schemas import (
     Address,
     AddressCreate,
+    AddressParseRequest,
     AddressUpdate,
     AuthTokens,
     Member,
     MemberUpdate,
+    ParsedAddress,
     RefreshRequest,
+    RegionList,
     SmsCodeRequest,
     SmsCodeSent,
     SmsLogin,
@@ -32,6 +36,8 @@ from shoplet.modules.members.schemas import (
 router = APIRouter()
 
 AddressId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# The region list changes with a new release of the division data only: a day's caching.
+REGIONS_MAX_AGE = 86400
 
 
 def _user_agent(request: Request) -> str:
@@ -233,3 +239,47 @@ async def update_address(
 async def delete_address(address_id: AddressId, member: CurrentMember, session: DbSession) -> None:
     """Delete an address (orders keep their own copy of it)."""
     await service.delete_address(session, member.id, address_id)
+
+
+# ---- regions and smart paste ---------------------------------------------------------------
+
+
+@router.get(
+    "/regions",
+    tags=["regions"],
+    response_model=RegionList,
+    responses=problem_responses(404),
+)
+async def list_regions(
+    request: Request,
+    parent_code: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{6}$",
+            description="A province's or city's code; omitted: the provinces",
+        ),
+    ] = None,
+) -> Response:
+    """One level of the mainland region tree (province → city → district), for address forms.
+
+    Public and cacheable: a strong ETag, ``304`` on ``If-None-Match``, a day's
+    ``Cache-Control``. A district answers with no items; an unknown code is a 404
+    ``regions.not_found``."""
+    body = service.region_children_json(parent_code)
+    return cached_json(request, body, max_age=REGIONS_MAX_AGE, swr=REGIONS_MAX_AGE)
+
+
+@router.post("/addresses/parse", tags=["me"], responses=problem_responses(401))
+async def parse_address(body: AddressParseRequest, member: CurrentMember) -> ParsedAddress:
+    """Smart paste: find recipient, phone, region and detail in pasted text (null when not
+    found) for the address form, where the shopper checks them before saving."""
+    found = service.parse_address(body.text)
+    return ParsedAddress(
+        recipient=found.recipient,
+        phone=found.phone,
+        province=found.province,
+        city=found.city,
+        district=found.district,
+        region_code=found.region_code,
+        detail=found.detail,
+    )

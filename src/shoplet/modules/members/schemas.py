@@ -233,3 +233,32 @@ class Address(ResponseModel):
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+
+# ---- regions and smart paste ---------------------------------------------------------------
+
+
+class RegionItem(BaseModel):
+    code: str = Field(description="GB/T 2260 code (6 digits)")
+    name: str
+    has_children: bool = Field(description="false for a district: the code an address stores")
+
+
+class RegionList(BaseModel):
+    items: list[RegionItem]
+
+
+class AddressParseRequest(RequestModel):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class ParsedAddress(BaseModel):
+    """What smart paste found in the text (null when not found), for the shopper to check."""
+
+    recipient: str | None
+    phone: str | None
+    province: str | None
+    city: str | None
+    district: str | None
+    region_code: str | None = Field(description="a district code, set only with all three names")
+    detail: str | None

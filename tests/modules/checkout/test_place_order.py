@@ -20,7 +20,7 @@ from shoplet.modules.orders.models import Order, OrderEvent, OrderLine
 from tests.conftest import StatementCounter, snapshot
 from tests.modules.cart.conftest import set_price
 from tests.modules.orders.factories import (
-    ADDRESS_MASKED,
+    ADDRESS_SHOWN,
     ORDERS,
     add_to_cart,
     assert_ledger_balanced,
@@ -73,7 +73,7 @@ async def test_cart_order_is_priced_on_the_server_and_holds_stock(
         ],
         "created_at": body["created_at"],
         "expires_at": body["expires_at"],
-        "address": ADDRESS_MASKED,
+        "address": ADDRESS_SHOWN,
         "remark": "请尽快发货",
         "paid_at": None,
         "shipped_at": None,

@@ -183,9 +183,10 @@ async def update_me(
 
 @router.get("/me/addresses", tags=["me"], responses=problem_responses(401))
 async def list_addresses(member: CurrentMember, session: DbSession, ctx: Ctx) -> Page[Address]:
-    """The member's address book: default first, then newest first (at most 20: one page)."""
+    """The member's address book in clear (it is their own): default first, then newest first
+    (at most 20: one page)."""
     rows = await service.list_addresses(session, member.id)
-    return Page[Address](items=[Address.build(row, ctx.pii) for row in rows])
+    return Page[Address](items=[Address.build(row, ctx.pii, reveal=True) for row in rows])
 
 
 @router.post(
@@ -197,9 +198,12 @@ async def list_addresses(member: CurrentMember, session: DbSession, ctx: Ctx) ->
 async def create_address(
     body: AddressCreate, member: CurrentMember, session: DbSession, ctx: Ctx
 ) -> Address:
-    """Add an address; the first one, or one marked ``is_default``, becomes the default."""
+    """Add an address; the first one, or one marked ``is_default``, becomes the default.
+
+    ``region_code`` must be a district of ``GET /regions`` and the names its province's,
+    city's and district's (400 ``addresses.region_unknown`` / ``addresses.region_mismatch``)."""
     row = await service.create_address(session, ctx.pii, member.id, body.model_dump())
-    return Address.build(row, ctx.pii)
+    return Address.build(row, ctx.pii, reveal=True)
 
 
 @router.get("/me/addresses/{address_id}", tags=["me"], responses=problem_responses(401, 404))
@@ -208,11 +212,10 @@ async def get_address(
     member: CurrentMember,
     session: DbSession,
     ctx: Ctx,
-    reveal: Annotated[bool, Query(description="Show recipient, phone and detail unmasked")] = False,
 ) -> Address:
-    """One address, masked unless ``reveal=true`` (for the edit form)."""
+    """One of the member's addresses, in clear (for the edit form)."""
     row = await service.get_address(session, member.id, address_id)
-    return Address.build(row, ctx.pii, reveal=reveal)
+    return Address.build(row, ctx.pii, reveal=True)
 
 
 @router.patch("/me/addresses/{address_id}", tags=["me"], responses=problem_responses(401, 404))
@@ -223,11 +226,12 @@ async def update_address(
     session: DbSession,
     ctx: Ctx,
 ) -> Address:
-    """Change an address; ``is_default: true`` moves the default flag here."""
+    """Change an address; ``is_default: true`` moves the default flag here. A changed region
+    is checked as on creation (the names and code after the change must agree)."""
     row = await service.update_address(
         session, ctx.pii, member.id, address_id, body.model_dump(exclude_unset=True)
     )
-    return Address.build(row, ctx.pii)
+    return Address.build(row, ctx.pii, reveal=True)
 
 
 @router.delete(

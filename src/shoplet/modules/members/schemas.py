@@ -1,6 +1,8 @@
 """Request and response bodies of the members module.
 
-Responses mask personal data (``138****0000``, ``张*``) unless the owner asks to reveal it.
+A member's own addresses are answered in clear (they are theirs: the address book, checkout and
+order detail show them unmasked); the profile's phone is masked unless the owner asks to reveal
+it, and staff views elsewhere stay masked.
 """
 
 from __future__ import annotations

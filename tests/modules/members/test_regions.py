@@ -140,3 +140,14 @@ async def test_a_signed_in_request_is_not_kept_by_shared_caches(
     response = await client.get(REGIONS, headers=bearer(tokens))
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private, no-store"
+
+
+def test_every_leaf_keeps_its_province_prefix_for_shipping_rules() -> None:
+    # Shipping rules price by region-code prefix ("65" = 新疆): every leaf, including the
+    # directly administered cities (6590xx) and 重庆's counties (5002xx), keeps its province's.
+    leaves = tree().leaves()
+    assert len(leaves) > 2800
+    for leaf in leaves:
+        assert leaf.code[:2] == leaf.province.code[:2], leaf
+        if leaf.city.code != leaf.code and leaf.province.code[:2] not in {"11", "12", "31", "50"}:
+            assert leaf.code[:4] == leaf.city.code[:4], leaf

@@ -33,6 +33,9 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // Addresses
   'members.address_limit': '收货地址数量已达上限',
   'members.address_not_found': '收货地址不存在',
+  'addresses.region_unknown': '所在地区不存在，请重新选择',
+  'addresses.region_mismatch': '所在地区与省市区不一致，请重新选择',
+  'regions.not_found': '所在地区不存在，请重新选择',
 
   // Catalog and stock
   'catalog.barcode_taken': '条码已被其他 SKU 使用',

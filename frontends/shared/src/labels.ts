@@ -58,6 +58,13 @@ export const PRODUCT_STATUS_LABELS: Labels = {
   off_sale: '已下架',
 }
 
+/** The levels of the region picker (province → city → district). */
+export const REGION_LEVEL_LABELS: Labels = {
+  province: '省份',
+  city: '城市',
+  district: '区县',
+}
+
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */
 export function label(map: Labels, key: string | null | undefined): string {
   if (!key) return '—'

@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/api/v1/addresses/parse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Parse Address
+         * @description Smart paste: find recipient, phone, region and detail in pasted text (null when not
+         *     found) for the address form, where the shopper checks them before saving.
+         */
+        post: operations["parse_address_api_v1_addresses_parse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -1126,13 +1147,17 @@ export interface paths {
         };
         /**
          * List Addresses
-         * @description The member's address book: default first, then newest first (at most 20: one page).
+         * @description The member's address book in clear (it is their own): default first, then newest first
+         *     (at most 20: one page).
          */
         get: operations["list_addresses_api_v1_me_addresses_get"];
         put?: never;
         /**
          * Create Address
          * @description Add an address; the first one, or one marked ``is_default``, becomes the default.
+         *
+         *     ``region_code`` must be a district of ``GET /regions`` and the names its province's,
+         *     city's and district's (400 ``addresses.region_unknown`` / ``addresses.region_mismatch``).
          */
         post: operations["create_address_api_v1_me_addresses_post"];
         delete?: never;
@@ -1150,7 +1175,7 @@ export interface paths {
         };
         /**
          * Get Address
-         * @description One address, masked unless ``reveal=true`` (for the edit form).
+         * @description One of the member's addresses, in clear (for the edit form).
          */
         get: operations["get_address_api_v1_me_addresses__address_id__get"];
         put?: never;
@@ -1164,7 +1189,8 @@ export interface paths {
         head?: never;
         /**
          * Update Address
-         * @description Change an address; ``is_default: true`` moves the default flag here.
+         * @description Change an address; ``is_default: true`` moves the default flag here. A changed region
+         *     is checked as on creation (the names and code after the change must agree).
          */
         patch: operations["update_address_api_v1_me_addresses__address_id__patch"];
         trace?: never;
@@ -1482,6 +1508,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Regions
+         * @description One level of the mainland region tree (province → city → district), for address forms.
+         *
+         *     Public and cacheable: a strong ETag, ``304`` on ``If-None-Match``, a day's
+         *     ``Cache-Control``. A district answers with no items; an unknown code is a 404
+         *     ``regions.not_found``.
+         */
+        get: operations["list_regions_api_v1_regions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/time": {
         parameters: {
             query?: never;
@@ -1571,6 +1621,11 @@ export interface components {
             region_code: string;
             /** Tag */
             tag?: string | null;
+        };
+        /** AddressParseRequest */
+        AddressParseRequest: {
+            /** Text */
+            text: string;
         };
         /**
          * AddressUpdate
@@ -3007,6 +3062,29 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /**
+         * ParsedAddress
+         * @description What smart paste found in the text (null when not found), for the shopper to check.
+         */
+        ParsedAddress: {
+            /** City */
+            city: string | null;
+            /** Detail */
+            detail: string | null;
+            /** District */
+            district: string | null;
+            /** Phone */
+            phone: string | null;
+            /** Province */
+            province: string | null;
+            /** Recipient */
+            recipient: string | null;
+            /**
+             * Region Code
+             * @description a district code, set only with all three names
+             */
+            region_code: string | null;
+        };
         /** PayRequest */
         PayRequest: {
             /**
@@ -3321,6 +3399,26 @@ export interface components {
             succeeded_at: string | null;
             /** Wechat Refund Id */
             wechat_refund_id: string | null;
+        };
+        /** RegionItem */
+        RegionItem: {
+            /**
+             * Code
+             * @description GB/T 2260 code (6 digits)
+             */
+            code: string;
+            /**
+             * Has Children
+             * @description false for a district: the code an address stores
+             */
+            has_children: boolean;
+            /** Name */
+            name: string;
+        };
+        /** RegionList */
+        RegionList: {
+            /** Items */
+            items: components["schemas"]["RegionItem"][];
         };
         /** ReturnShipment */
         ReturnShipment: {
@@ -3764,6 +3862,55 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    parse_address_api_v1_addresses_parse_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressParseRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParsedAddress"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     logout_api_v1_auth_logout_post: {
         parameters: {
             query?: never;
@@ -8944,10 +9091,7 @@ export interface operations {
     };
     get_address_api_v1_me_addresses__address_id__get: {
         parameters: {
-            query?: {
-                /** @description Show recipient, phone and detail unmasked */
-                reveal?: boolean;
-            };
+            query?: never;
             header?: never;
             path: {
                 address_id: number;
@@ -10357,6 +10501,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_regions_api_v1_regions_get: {
+        parameters: {
+            query?: {
+                /** @description A province's or city's code; omitted: the provinces */
+                parent_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionList"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -20,7 +20,7 @@ from shoplet.modules.orders.models import Order, OrderEvent, OrderLine
 from tests.conftest import StatementCounter, snapshot
 from tests.modules.cart.conftest import set_price
 from tests.modules.orders.factories import (
-    ADDRESS_MASKED,
+    ADDRESS_SHOWN,
     ORDERS,
     add_to_cart,
     assert_ledger_balanced,
@@ -73,7 +73,7 @@ async def test_cart_order_is_priced_on_the_server_and_holds_stock(
         ],
         "created_at": body["created_at"],
         "expires_at": body["expires_at"],
-        "address": ADDRESS_MASKED,
+        "address": ADDRESS_SHOWN,
         "remark": "请尽快发货",
         "paid_at": None,
         "shipped_at": None,
@@ -169,7 +169,13 @@ async def test_region_fee_comes_from_the_merchant_rules(
         await update_shipping_rules(
             s, ShippingRules(flat_fee=600, free_threshold=None, region_fees={"65": 2000}), actor="t"
         )
-    far = await shopper(client, region_code="650102", province="新疆维吾尔自治区")
+    far = await shopper(
+        client,
+        region_code="650102",
+        province="新疆维吾尔自治区",
+        city="乌鲁木齐市",
+        district="天山区",
+    )
 
     body = await placed(client, far, [(sku_id, 1)])
 

@@ -12,7 +12,7 @@ from shoplet.core.db import unit_of_work
 from shoplet.modules.catalog import public as catalog
 from tests.conftest import snapshot
 from tests.modules.orders.factories import (
-    ADDRESS_MASKED,
+    ADDRESS_SHOWN,
     PREVIEW,
     Shopper,
     add_to_cart,
@@ -94,7 +94,7 @@ async def test_the_cart_selection_is_priced_with_warnings(
     }
     assert body["lines"][1]["line_total"] == 0
     assert (body["items_total"], body["shipping_fee"], body["payable_total"]) == (11800, 0, 11800)
-    assert body["address"] == ADDRESS_MASKED
+    assert body["address"] == ADDRESS_SHOWN
     assert body["warnings"] == [
         {"sku_id": medium, "code": "inventory.insufficient", "message": "0 in stock, 1 wanted"},
         {

@@ -18,24 +18,15 @@ from tests.modules.members.conftest import (
     wechat_login,
 )
 
-MASKED = {
-    "recipient": "张**",
-    "phone": "139****5678",
-    "province": "广东省",
-    "city": "深圳市",
-    "district": "南山区",
-    "region_code": "440305",
-    "detail": "科技园南区深********",
-    "postal_code": "518057",
-    "tag": "公司",
-}
+# A member sees their own addresses in clear (address book, checkout, order detail).
+SHOWN = dict(ADDRESS)
 
 
 def url(address_id: int | str) -> str:
     return f"{ADDRESSES}/{address_id}"
 
 
-async def test_create_returns_masked_address_and_first_is_default(
+async def test_create_returns_the_address_in_clear_and_first_is_default(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
     tokens = await wechat_login(client)
@@ -46,10 +37,10 @@ async def test_create_returns_masked_address_and_first_is_default(
     body = response.json()
     [row] = await addresses(ctx)
     assert body == {
-        **MASKED,
+        **SHOWN,
         "id": row.id,
         "is_default": True,
-        "is_masked": True,
+        "is_masked": False,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }
@@ -75,24 +66,20 @@ async def test_address_is_encrypted_at_rest(client: httpx.AsyncClient, ctx: AppC
     assert ctx.pii.decrypt(row["detail_encrypted"]) == ADDRESS["detail"]
 
 
-async def test_single_address_reveal(client: httpx.AsyncClient) -> None:
+async def test_a_single_address_is_shown_in_clear_to_its_owner(
+    client: httpx.AsyncClient,
+) -> None:
     tokens = await wechat_login(client)
     created = await create_address(client, tokens)
 
-    masked = await client.get(url(created["id"]), headers=bearer(tokens))
-    revealed = await client.get(
-        url(created["id"]), params={"reveal": "true"}, headers=bearer(tokens)
-    )
+    response = await client.get(url(created["id"]), headers=bearer(tokens))
 
-    assert masked.status_code == 200
-    assert {k: masked.json()[k] for k in MASKED} == MASKED
-    assert masked.json()["is_masked"] is True
-    assert revealed.status_code == 200
-    assert {k: revealed.json()[k] for k in ADDRESS} == ADDRESS
-    assert revealed.json()["is_masked"] is False
+    assert response.status_code == 200
+    assert {k: response.json()[k] for k in ADDRESS} == ADDRESS
+    assert response.json()["is_masked"] is False
 
 
-async def test_list_is_masked_and_default_first(client: httpx.AsyncClient) -> None:
+async def test_list_is_in_clear_and_default_first(client: httpx.AsyncClient) -> None:
     tokens = await wechat_login(client)
     home = await create_address(client, tokens, tag="家")
     office = await create_address(client, tokens, tag="公司", recipient="李四")
@@ -105,8 +92,9 @@ async def test_list_is_masked_and_default_first(client: httpx.AsyncClient) -> No
     assert body["next_cursor"] is None
     assert [a["id"] for a in body["items"]] == [parents["id"], office["id"], home["id"]]
     assert [a["is_default"] for a in body["items"]] == [True, False, False]
-    assert [a["recipient"] for a in body["items"]] == ["张**", "李*", "张**"]
-    assert all(a["is_masked"] for a in body["items"])
+    assert [a["recipient"] for a in body["items"]] == ["张三丰", "李四", "张三丰"]
+    assert [a["phone"] for a in body["items"]] == [ADDRESS["phone"]] * 3
+    assert not any(a["is_masked"] for a in body["items"])
 
 
 async def test_setting_a_default_clears_the_previous_one(
@@ -163,9 +151,9 @@ async def test_patch_changes_fields_and_reencrypts(
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["recipient"], body["phone"]) == ("王*", "137****1111")
+    assert (body["recipient"], body["phone"]) == ("王五", "13700001111")
     assert (body["postal_code"], body["tag"]) == (None, None)
-    assert body["detail"] == MASKED["detail"]
+    assert body["detail"] == ADDRESS["detail"]
     [row] = await addresses(ctx)
     assert ctx.pii.decrypt(row.recipient_encrypted) == "王五"
     assert ctx.pii.decrypt(row.phone_encrypted) == "13700001111"
@@ -359,3 +347,102 @@ async def test_addresses_need_a_token(client: httpx.AsyncClient, ctx: AppContext
         assert response.status_code == 401
         assert response.json()["code"] == "auth.unauthorized"
     assert await snapshot(ctx) == before
+
+
+# ---- region checks -------------------------------------------------------------------------
+
+LHASA = {"province": "西藏自治区", "city": "拉萨市", "district": "城关区", "region_code": "540102"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"region_code": "999999"}, "addresses.region_unknown"),
+        ({"region_code": "440300"}, "addresses.region_unknown"),  # a city, not a district
+        ({"region_code": "440000"}, "addresses.region_unknown"),
+        ({"region_code": "810000"}, "addresses.region_unknown"),  # left out of the tree
+        ({"region_code": "540102"}, "addresses.region_mismatch"),
+        ({"district": "福田区"}, "addresses.region_mismatch"),
+        ({"city": "广州市"}, "addresses.region_mismatch"),
+        ({"province": "广东"}, "addresses.region_mismatch"),
+        ({**LHASA, "city": "日喀则市"}, "addresses.region_mismatch"),
+    ],
+)
+async def test_a_new_address_in_an_unknown_or_mismatched_region_is_refused(
+    client: httpx.AsyncClient, ctx: AppContext, changes: dict[str, Any], code: str
+) -> None:
+    tokens = await wechat_login(client)
+    before = await snapshot(ctx)
+
+    response = await client.post(ADDRESSES, json={**ADDRESS, **changes}, headers=bearer(tokens))
+
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == code
+    assert await snapshot(ctx) == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"region_code": "123456"}, "addresses.region_unknown"),
+        ({"region_code": "540102"}, "addresses.region_mismatch"),  # names still say 南山区
+        ({"district": "城关区"}, "addresses.region_mismatch"),
+        ({**LHASA, "district": "达孜区"}, "addresses.region_mismatch"),
+    ],
+)
+async def test_an_address_update_to_an_unknown_or_mismatched_region_is_refused(
+    client: httpx.AsyncClient, ctx: AppContext, changes: dict[str, Any], code: str
+) -> None:
+    tokens = await wechat_login(client)
+    created = await create_address(client, tokens)
+    before = await snapshot(ctx)
+
+    response = await client.patch(url(created["id"]), json=changes, headers=bearer(tokens))
+
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == code
+    assert await snapshot(ctx) == before
+
+
+@pytest.mark.parametrize(
+    "region",
+    [
+        LHASA,
+        {"province": "北京市", "city": "北京市", "district": "朝阳区", "region_code": "110105"},
+        {"province": "湖北省", "city": "仙桃市", "district": "仙桃市", "region_code": "429004"},
+        {
+            "province": "重庆市",
+            "city": "重庆市",
+            "district": "石柱土家族自治县",
+            "region_code": "500240",
+        },
+    ],
+)
+async def test_an_address_moves_to_any_leaf_of_the_tree(
+    client: httpx.AsyncClient, region: dict[str, str]
+) -> None:
+    tokens = await wechat_login(client)
+    created = await create_address(client, tokens)
+
+    response = await client.patch(url(created["id"]), json=region, headers=bearer(tokens))
+
+    assert response.status_code == 200, response.text
+    assert {k: response.json()[k] for k in region} == region
+
+
+async def test_changing_only_other_fields_does_not_recheck_the_region(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    tokens = await wechat_login(client)
+    created = await create_address(client, tokens)
+    async with ctx.sessionmaker() as s, s.begin():  # an address saved before the checks existed
+        await s.execute(
+            text("UPDATE members_address SET region_code = '440399' WHERE id = :id"),
+            {"id": created["id"]},
+        )
+
+    response = await client.patch(url(created["id"]), json={"tag": "家"}, headers=bearer(tokens))
+
+    assert response.status_code == 200
+    assert response.json()["region_code"] == "440399"

@@ -185,14 +185,15 @@ async def assert_ledger_balanced(ctx: AppContext) -> None:
     assert {k: v[1] for k, v in stock.items() if v[1]} == held
 
 
-ADDRESS_MASKED = {
-    "recipient": "张**",
-    "phone": "139****5678",
+# The shopper's own address, as their checkout and orders show it: in clear.
+ADDRESS_SHOWN = {
+    "recipient": ADDRESS["recipient"],
+    "phone": ADDRESS["phone"],
     "province": ADDRESS["province"],
     "city": ADDRESS["city"],
     "district": ADDRESS["district"],
     "region_code": ADDRESS["region_code"],
-    "detail": "科技园南区深********",
+    "detail": ADDRESS["detail"],
     "postal_code": ADDRESS["postal_code"],
-    "is_masked": True,
+    "is_masked": False,
 }

@@ -22,6 +22,12 @@ export const api = {
     create: (address) => call('createAddress', { body: address }),
     update: (id, patch) => call('updateAddress', { params: { address_id: id }, body: patch }),
     remove: (id) => call('deleteAddress', { params: { address_id: id } }),
+    // Smart paste: recipient, phone, region and detail found in pasted text.
+    parse: (text) => call('parseAddress', { body: { text } }),
+  },
+  regions: {
+    // Public and cached a day by HTTP (ETag): sent without the shopper's token.
+    list: (parent_code) => call('listRegions', { query: { parent_code }, auth: false }),
   },
   catalog: {
     categories: () => call('listCategories'),

@@ -1,75 +1,116 @@
-// A compact administrative-division list (GB/T 2260 codes) for the address form: the largest
-// cities first. The backend stores `region_code` (the district's 6-digit code) with the names.
-export const REGIONS = [
-  {
-    name: '北京市', code: '110000',
-    cities: [{ name: '北京市', code: '110100', districts: [
-      ['东城区', '110101'], ['西城区', '110102'], ['朝阳区', '110105'], ['丰台区', '110106'],
-      ['海淀区', '110108'], ['通州区', '110112'],
-    ] }],
-  },
-  {
-    name: '上海市', code: '310000',
-    cities: [{ name: '上海市', code: '310100', districts: [
-      ['黄浦区', '310101'], ['徐汇区', '310104'], ['长宁区', '310105'], ['静安区', '310106'],
-      ['普陀区', '310107'], ['浦东新区', '310115'],
-    ] }],
-  },
-  {
-    name: '广东省', code: '440000',
-    cities: [
-      { name: '广州市', code: '440100', districts: [
-        ['荔湾区', '440103'], ['越秀区', '440104'], ['海珠区', '440105'], ['天河区', '440106'],
-        ['白云区', '440111'], ['番禺区', '440113'],
-      ] },
-      { name: '深圳市', code: '440300', districts: [
-        ['罗湖区', '440303'], ['福田区', '440304'], ['南山区', '440305'], ['宝安区', '440306'],
-        ['龙岗区', '440307'],
-      ] },
-    ],
-  },
-  {
-    name: '浙江省', code: '330000',
-    cities: [
-      { name: '杭州市', code: '330100', districts: [
-        ['上城区', '330102'], ['拱墅区', '330105'], ['西湖区', '330106'], ['滨江区', '330108'],
-        ['余杭区', '330110'],
-      ] },
-      { name: '宁波市', code: '330200', districts: [['海曙区', '330203'], ['鄞州区', '330212']] },
-    ],
-  },
-  {
-    name: '江苏省', code: '320000',
-    cities: [
-      { name: '南京市', code: '320100', districts: [
-        ['玄武区', '320102'], ['秦淮区', '320104'], ['建邺区', '320105'], ['鼓楼区', '320106'],
-      ] },
-      { name: '苏州市', code: '320500', districts: [['姑苏区', '320508'], ['吴中区', '320506']] },
-    ],
-  },
-  {
-    name: '四川省', code: '510000',
-    cities: [{ name: '成都市', code: '510100', districts: [
-      ['锦江区', '510104'], ['青羊区', '510105'], ['金牛区', '510106'], ['武侯区', '510107'],
-      ['成华区', '510108'],
-    ] }],
-  },
-  {
-    name: '湖北省', code: '420000',
-    cities: [{ name: '武汉市', code: '420100', districts: [
-      ['江岸区', '420102'], ['武昌区', '420106'], ['洪山区', '420111'],
-    ] }],
-  },
-]
+// The mainland region tree (GB/T 2260 codes), loaded from GET /api/v1/regions one level at a time
+// and kept in memory for the life of the app: provinces first, then a province's cities, then a
+// city's districts. The backend stores `region_code` (a district's 6-digit code) with the names.
+import { api } from '../api'
 
-/** The district entry for a region code, with its province and city names, or null. */
-export function findRegion(code) {
-  for (const p of REGIONS) {
-    for (const c of p.cities) {
-      for (const [name, dcode] of c.districts) {
-        if (dcode === code) return { province: p.name, city: c.name, district: name, region_code: dcode }
-      }
+/** @typedef {{ code: string, name: string, has_children: boolean }} RegionItem */
+
+/** parent code ('' for the provinces) -> Promise of its children */
+const cache = new Map()
+
+/**
+ * The regions below `parentCode` (the provinces when empty). Concurrent calls for one level share
+ * one request; a failed request is forgotten so the next call tries again.
+ * @param {string} [parentCode]
+ * @param {(parent?: string) => Promise<{ items: RegionItem[] }>} [fetchLevel]
+ * @returns {Promise<RegionItem[]>}
+ */
+export function loadRegions(parentCode = '', fetchLevel = api.regions.list) {
+  const key = parentCode || ''
+  let pending = cache.get(key)
+  if (!pending) {
+    pending = fetchLevel(key || undefined).then(
+      (res) => (res && Array.isArray(res.items) ? res.items : []),
+      (err) => {
+        cache.delete(key)
+        throw err
+      },
+    )
+    cache.set(key, pending)
+  }
+  return pending
+}
+
+/** Forget every loaded level (tests; a new division release is picked up on the next start). */
+export function clearRegionCache() {
+  cache.clear()
+}
+
+/**
+ * The picker's path to an address's region: the province and city entries (found by name, as the
+ * address stores them) and the district (by code). Missing levels are null.
+ * @param {{ province?: string, city?: string, region_code?: string }} address
+ * @param {typeof loadRegions} [load]
+ * @returns {Promise<{ province: RegionItem | null, city: RegionItem | null, district: RegionItem | null }>}
+ */
+export async function regionPath(address, load = loadRegions) {
+  const none = { province: null, city: null, district: null }
+  if (!address || !address.region_code) return none
+  const provinces = await load('')
+  const province = provinces.find((p) => p.name === address.province)
+    || provinces.find((p) => p.code.slice(0, 2) === address.region_code.slice(0, 2)) || null
+  if (!province) return none
+  const cities = await load(province.code)
+  const city = cities.find((c) => c.name === address.city) || null
+  if (!city) return { ...none, province }
+  const districts = await load(city.code)
+  const district = districts.find((d) => d.code === address.region_code) || null
+  return { province, city, district }
+}
+
+/**
+ * The form fields smart paste found (POST /addresses/parse), for the shopper to check: only parts
+ * that were found are taken, and the region only as a whole (names and code together).
+ * @param {Record<string, any>} form the address form (changed in place)
+ * @param {Record<string, string | null>} parsed
+ * @returns {string[]} the fields that were filled
+ */
+export function applyParsed(form, parsed) {
+  const filled = []
+  if (!parsed) return filled
+  for (const field of ['recipient', 'phone', 'detail']) {
+    const value = parsed[field]
+    if (typeof value === 'string' && value.trim()) {
+      form[field] = value.trim()
+      filled.push(field)
     }
   }
-  return null
+  if (parsed.region_code && parsed.province && parsed.city && parsed.district) {
+    Object.assign(form, {
+      province: parsed.province,
+      city: parsed.city,
+      district: parsed.district,
+      region_code: parsed.region_code,
+    })
+    filled.push('region')
+  }
+  return filled
+}
+
+/** The glossary words of the fields smart paste filled, in form order. */
+const FIELD_LABELS = { recipient: '收货人', phone: '手机号', region: '所在地区', detail: '详细地址' }
+
+/**
+ * What to tell the shopper after smart paste: which fields were filled, or that none was.
+ * @param {string[]} filled
+ */
+export function parsedSummary(filled) {
+  const names = Object.keys(FIELD_LABELS).filter((f) => filled.includes(f)).map((f) => FIELD_LABELS[f])
+  return names.length ? `已识别：${names.join('、')}，请核对` : '没有识别出地址信息，请手动填写'
+}
+
+/**
+ * Where keyboard focus goes in a radio group: arrows move to the previous/next option (wrapping),
+ * Home/End to the first/last; other keys return -1.
+ * @param {string} key
+ * @param {number} index
+ * @param {number} count
+ */
+export function nextIndex(key, index, count) {
+  if (!count) return -1
+  if (key === 'ArrowRight' || key === 'ArrowDown') return (index + 1) % count
+  if (key === 'ArrowLeft' || key === 'ArrowUp') return (index - 1 + count) % count
+  if (key === 'Home') return 0
+  if (key === 'End') return count - 1
+  return -1
 }

@@ -4,6 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { cart, cartLine, PRODUCT } from './fixtures'
 import { assertBuilt, bootApp, createWx, MP_ROOT, openPage, settle, tap } from './harness'
 
+const REGIONS = {
+  '': [{ code: '530000', name: '云南省', has_children: true }, { code: '540000', name: '西藏自治区', has_children: true }],
+  540000: [{ code: '540100', name: '拉萨市', has_children: true }],
+  540100: [{ code: '540102', name: '城关区', has_children: false }, { code: '540103', name: '堆龙德庆区', has_children: false }],
+}
+const PARSED = {
+  recipient: '扎西', phone: '13900001111', province: '西藏自治区', city: '拉萨市', district: '城关区', region_code: '540102', detail: '北京中路22号',
+}
 const PAGES_JSON = JSON.parse(readFileSync(join(__dirname, '../../src/pages.json'), 'utf8'))
 const MAIN_PACKAGE_LIMIT = 2 * 1024 * 1024
 
@@ -26,6 +34,8 @@ beforeAll(() => {
       state.lines = [cartLine({ quantity: req.data.quantity })]
       return { statusCode: 201, data: { line: state.lines[0], line_count: 1, quantity_capped: false } }
     },
+    'GET /api/v1/regions': (req) => ({ items: REGIONS[(req.url.split('parent_code=')[1] || '')] || [] }),
+    'POST /api/v1/addresses/parse': () => PARSED,
     'PATCH /api/v1/cart/lines/1002': (req) => {
       state.lines = state.lines.map((l) => ({ ...l, ...req.data }))
       return cart(state.lines)
@@ -113,5 +123,41 @@ describe('cart page in the simulator', () => {
     expect(patch.data).toEqual({ selected: false })
     expect(page.dom.innerHTML).toContain('结算(0)')
     expect(page.dom.innerHTML).toContain('¥0.00')
+  })
+})
+
+describe('address form in the simulator', () => {
+  const options = (page) => page.querySelector('.ae__picker').querySelectorAll('.rp__opt')
+  const optionNames = (page) => options(page).map((n) => n.dom.textContent.trim())
+
+  it('picks province, city and district level by level from the API', async () => {
+    const page = await openPage('pages/address/edit')
+    await settle(80)
+    expect(optionNames(page)).toEqual(['云南省', '西藏自治区'])
+    tap(options(page)[1])
+    await settle(80)
+    expect(optionNames(page)).toEqual(['拉萨市'])
+    tap(options(page)[0])
+    await settle(80)
+    expect(optionNames(page)).toEqual(['城关区', '堆龙德庆区'])
+    tap(options(page)[0])
+    await settle(80)
+    expect(page.dom.innerHTML).toContain('西藏自治区 拉萨市 城关区')
+    const asked = backend.requests.filter((r) => r.key === 'GET /api/v1/regions').map((r) => r.url.split('?')[1] || '')
+    expect(asked).toEqual(['', 'parent_code=540000', 'parent_code=540100'])
+  })
+
+  it('fills the form by smart paste', async () => {
+    const page = await openPage('pages/address/edit')
+    await settle(80)
+    const box = page.querySelector('.ae__pasted')
+    box.dispatchEvent('input', { detail: { value: '扎西 13900001111 西藏拉萨城关区北京中路22号' } })
+    await settle(40)
+    tap(page.querySelector('.ae__parse'))
+    await settle(120)
+    const parse = backend.requests.find((r) => r.key === 'POST /api/v1/addresses/parse')
+    expect(parse.data).toEqual({ text: '扎西 13900001111 西藏拉萨城关区北京中路22号' })
+    expect(page.dom.innerHTML).toContain('已识别：收货人、手机号、所在地区、详细地址，请核对')
+    expect(page.dom.innerHTML).toContain('西藏自治区 拉萨市 城关区')
   })
 })

@@ -5,7 +5,6 @@ import { contrastRatio } from '../../src/utils/color'
 import { h5PayMode, requestPaymentArgs } from '../../src/utils/pay'
 import { isMobile, isSmsCode } from '../../src/utils/phone'
 import { cardOf, galleryOf, turntableOf } from '../../src/utils/product'
-import { findRegion, REGIONS } from '../../src/utils/regions'
 
 describe('theme', () => {
   it('keeps every text/background pair at WCAG AA (4.5:1)', () => {
@@ -43,19 +42,6 @@ describe('address form', () => {
     })
     expect(addressPayload({ ...good, tag: '公司' }).tag).toBe('公司')
     expect(addressPayload(good).phone).toBe('13800138000')
-  })
-
-  it('has unique, consistent region codes', () => {
-    const codes = REGIONS.flatMap((p) => p.cities.flatMap((c) => c.districts.map((d) => d[1])))
-    expect(new Set(codes).size).toBe(codes.length)
-    for (const p of REGIONS) {
-      for (const c of p.cities) {
-        expect(c.code.slice(0, 2)).toBe(p.code.slice(0, 2))
-        for (const [, code] of c.districts) expect(code.slice(0, 4)).toBe(c.code.slice(0, 4))
-      }
-    }
-    expect(findRegion('440305')).toEqual({ province: '广东省', city: '深圳市', district: '南山区', region_code: '440305' })
-    expect(findRegion('999999')).toBe(null)
   })
 })
 

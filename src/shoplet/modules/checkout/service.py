@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.core.db import short_transaction, utcnow
 from shoplet.core.errors import ShopletError
-from shoplet.core.security import PiiCipher, mask_name, mask_phone, mask_text
+from shoplet.core.security import PiiCipher
 from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
@@ -70,17 +70,19 @@ async def _wanted(
     return Wanted(_merge([(i.sku_id, i.quantity) for i in selected]), from_cart=True)
 
 
-def masked_address(address: members.AddressSnapshot) -> orders.OrderAddress:
+def shopper_address(address: members.AddressSnapshot) -> orders.OrderAddress:
+    """The shopper's own address as their checkout shows it: in clear (it is theirs; staff
+    views and logs stay masked)."""
     return orders.OrderAddress(
-        recipient=mask_name(address.recipient),
-        phone=mask_phone(address.phone),
+        recipient=address.recipient,
+        phone=address.phone,
         province=address.province,
         city=address.city,
         district=address.district,
         region_code=address.region_code,
-        detail=mask_text(address.detail),
+        detail=address.detail,
         postal_code=address.postal_code,
-        is_masked=True,
+        is_masked=False,
     )
 
 
@@ -182,7 +184,7 @@ async def preview(
         shipping_fee=breakdown.shipping_fee,
         discount_total=breakdown.discount_total,
         payable_total=breakdown.payable_total,
-        address=masked_address(address) if address is not None else None,
+        address=shopper_address(address) if address is not None else None,
         warnings=warnings,
         can_place_order=bool(orderable) and not warnings and address is not None,
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, keep_writes_on_error
 from shoplet.core.errors import problem_responses
+from shoplet.core.http_cache import cached_json
 from shoplet.core.net import client_ip
 from shoplet.core.schemas import Page
 from shoplet.integrations.setup import IntegrationsDep
@@ -18,11 +19,14 @@ from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.members.schemas import (
     Address,
     AddressCreate,
+    AddressParseRequest,
     AddressUpdate,
     AuthTokens,
     Member,
     MemberUpdate,
+    ParsedAddress,
     RefreshRequest,
+    RegionList,
     SmsCodeRequest,
     SmsCodeSent,
     SmsLogin,
@@ -32,6 +36,8 @@ from shoplet.modules.members.schemas import (
 router = APIRouter()
 
 AddressId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# The region list changes with a new release of the division data only: a day's caching.
+REGIONS_MAX_AGE = 86400
 
 
 def _user_agent(request: Request) -> str:
@@ -177,9 +183,10 @@ async def update_me(
 
 @router.get("/me/addresses", tags=["me"], responses=problem_responses(401))
 async def list_addresses(member: CurrentMember, session: DbSession, ctx: Ctx) -> Page[Address]:
-    """The member's address book: default first, then newest first (at most 20: one page)."""
+    """The member's address book in clear (it is their own): default first, then newest first
+    (at most 20: one page)."""
     rows = await service.list_addresses(session, member.id)
-    return Page[Address](items=[Address.build(row, ctx.pii) for row in rows])
+    return Page[Address](items=[Address.build(row, ctx.pii, reveal=True) for row in rows])
 
 
 @router.post(
@@ -191,9 +198,12 @@ async def list_addresses(member: CurrentMember, session: DbSession, ctx: Ctx) ->
 async def create_address(
     body: AddressCreate, member: CurrentMember, session: DbSession, ctx: Ctx
 ) -> Address:
-    """Add an address; the first one, or one marked ``is_default``, becomes the default."""
+    """Add an address; the first one, or one marked ``is_default``, becomes the default.
+
+    ``region_code`` must be a district of ``GET /regions`` and the names its province's,
+    city's and district's (400 ``addresses.region_unknown`` / ``addresses.region_mismatch``)."""
     row = await service.create_address(session, ctx.pii, member.id, body.model_dump())
-    return Address.build(row, ctx.pii)
+    return Address.build(row, ctx.pii, reveal=True)
 
 
 @router.get("/me/addresses/{address_id}", tags=["me"], responses=problem_responses(401, 404))
@@ -202,11 +212,10 @@ async def get_address(
     member: CurrentMember,
     session: DbSession,
     ctx: Ctx,
-    reveal: Annotated[bool, Query(description="Show recipient, phone and detail unmasked")] = False,
 ) -> Address:
-    """One address, masked unless ``reveal=true`` (for the edit form)."""
+    """One of the member's addresses, in clear (for the edit form)."""
     row = await service.get_address(session, member.id, address_id)
-    return Address.build(row, ctx.pii, reveal=reveal)
+    return Address.build(row, ctx.pii, reveal=True)
 
 
 @router.patch("/me/addresses/{address_id}", tags=["me"], responses=problem_responses(401, 404))
@@ -217,11 +226,12 @@ async def update_address(
     session: DbSession,
     ctx: Ctx,
 ) -> Address:
-    """Change an address; ``is_default: true`` moves the default flag here."""
+    """Change an address; ``is_default: true`` moves the default flag here. A changed region
+    is checked as on creation (the names and code after the change must agree)."""
     row = await service.update_address(
         session, ctx.pii, member.id, address_id, body.model_dump(exclude_unset=True)
     )
-    return Address.build(row, ctx.pii)
+    return Address.build(row, ctx.pii, reveal=True)
 
 
 @router.delete(
@@ -233,3 +243,47 @@ async def update_address(
 async def delete_address(address_id: AddressId, member: CurrentMember, session: DbSession) -> None:
     """Delete an address (orders keep their own copy of it)."""
     await service.delete_address(session, member.id, address_id)
+
+
+# ---- regions and smart paste ---------------------------------------------------------------
+
+
+@router.get(
+    "/regions",
+    tags=["regions"],
+    response_model=RegionList,
+    responses=problem_responses(404),
+)
+async def list_regions(
+    request: Request,
+    parent_code: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{6}$",
+            description="A province's or city's code; omitted: the provinces",
+        ),
+    ] = None,
+) -> Response:
+    """One level of the mainland region tree (province → city → district), for address forms.
+
+    Public and cacheable: a strong ETag, ``304`` on ``If-None-Match``, a day's
+    ``Cache-Control``. A district answers with no items; an unknown code is a 404
+    ``regions.not_found``."""
+    body = service.region_children_json(parent_code)
+    return cached_json(request, body, max_age=REGIONS_MAX_AGE, swr=REGIONS_MAX_AGE)
+
+
+@router.post("/addresses/parse", tags=["me"], responses=problem_responses(401))
+async def parse_address(body: AddressParseRequest, member: CurrentMember) -> ParsedAddress:
+    """Smart paste: find recipient, phone, region and detail in pasted text (null when not
+    found) for the address form, where the shopper checks them before saving."""
+    found = service.parse_address(body.text)
+    return ParsedAddress(
+        recipient=found.recipient,
+        phone=found.phone,
+        province=found.province,
+        city=found.city,
+        district=found.district,
+        region_code=found.region_code,
+        detail=found.detail,
+    )

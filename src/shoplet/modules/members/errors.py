@@ -99,3 +99,18 @@ class AddressNotFound(NotFound):
 class AddressLimit(Conflict):
     code = "members.address_limit"
     title = "Address book is full"
+
+
+class RegionUnknown(BadRequest):
+    code = "addresses.region_unknown"
+    title = "region_code is not a district of the region list"
+
+
+class RegionMismatch(BadRequest):
+    code = "addresses.region_mismatch"
+    title = "province, city and district do not match region_code"
+
+
+class RegionNotFound(NotFound):
+    code = "regions.not_found"
+    title = "No such region"

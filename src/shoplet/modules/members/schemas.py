@@ -1,6 +1,8 @@
 """Request and response bodies of the members module.
 
-Responses mask personal data (``138****0000``, ``张*``) unless the owner asks to reveal it.
+A member's own addresses are answered in clear (they are theirs: the address book, checkout and
+order detail show them unmasked); the profile's phone is masked unless the owner asks to reveal
+it, and staff views elsewhere stay masked.
 """
 
 from __future__ import annotations
@@ -233,3 +235,32 @@ class Address(ResponseModel):
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+
+# ---- regions and smart paste ---------------------------------------------------------------
+
+
+class RegionItem(BaseModel):
+    code: str = Field(description="GB/T 2260 code (6 digits)")
+    name: str
+    has_children: bool = Field(description="false for a district: the code an address stores")
+
+
+class RegionList(BaseModel):
+    items: list[RegionItem]
+
+
+class AddressParseRequest(RequestModel):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class ParsedAddress(BaseModel):
+    """What smart paste found in the text (null when not found), for the shopper to check."""
+
+    recipient: str | None
+    phone: str | None
+    province: str | None
+    city: str | None
+    district: str | None
+    region_code: str | None = Field(description="a district code, set only with all three names")
+    detail: str | None

@@ -11,8 +11,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
+import orjson
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,7 @@ from shoplet.core.security import PiiCipher, token_digest
 from shoplet.integrations.sms import SmsError, SmsMessage, SmsSender
 from shoplet.integrations.wechat.login import WeChatLoginClient, WeChatLoginError
 from shoplet.modules.members import repository as repo
+from shoplet.modules.members.address_parser import ParsedAddress, parse
 from shoplet.modules.members.errors import (
     AddressLimit,
     AddressNotFound,
@@ -33,6 +36,9 @@ from shoplet.modules.members.errors import (
     RefreshExpired,
     RefreshInvalid,
     RefreshReused,
+    RegionMismatch,
+    RegionNotFound,
+    RegionUnknown,
     SmsNotConfigured,
     SmsPhoneRejected,
     SmsRateLimited,
@@ -43,6 +49,7 @@ from shoplet.modules.members.errors import (
     WeChatUserBlocked,
 )
 from shoplet.modules.members.models import Address, Member
+from shoplet.modules.members.regions import Region, tree
 
 log = structlog.get_logger("shoplet.members")
 
@@ -428,9 +435,30 @@ def _apply(address: Address, pii: PiiCipher, fields: dict[str, Any]) -> None:
             setattr(address, name, value)
 
 
+_REGION_FIELDS = ("province", "city", "district", "region_code")
+
+
+def check_region(province: str, city: str, district: str, region_code: str) -> None:
+    """An address's region: ``region_code`` is a leaf of the region tree and the names are its
+    province's, city's and district's (:class:`RegionUnknown`, :class:`RegionMismatch`)."""
+    leaf = tree().leaf(region_code)
+    if leaf is None:
+        raise RegionUnknown(f"{region_code} is not a district code", region_code=region_code)
+    expected = (leaf.province.name, leaf.city.name, leaf.district.name)
+    if (province, city, district) != expected:
+        raise RegionMismatch(
+            f"{region_code} is {' '.join(expected)}",
+            region_code=region_code,
+            province=expected[0],
+            city=expected[1],
+            district=expected[2],
+        )
+
+
 async def create_address(
     session: AsyncSession, pii: PiiCipher, member_id: int, fields: dict[str, Any]
 ) -> Address:
+    check_region(*(fields[name] for name in _REGION_FIELDS))
     # The count and the default flag are read-then-write: the member row lock serialises
     # concurrent changes to one address book.
     _require_active(await repo.lock_member(session, member_id))
@@ -457,6 +485,10 @@ async def update_address(
 ) -> Address:
     _require_active(await repo.lock_member(session, member_id))
     address = await get_address(session, member_id, address_id)
+    if any(name in fields for name in _REGION_FIELDS):
+        # Only a change of region is checked (an old address on a retired code can still get
+        # a new phone); the names and code after the change must agree.
+        check_region(*(fields.get(name, getattr(address, name)) for name in _REGION_FIELDS))
     is_default = fields.pop("is_default", None)
     if is_default is True and not address.is_default:
         await repo.clear_default_address(session, member_id)
@@ -477,6 +509,34 @@ async def delete_address(session: AsyncSession, member_id: int, address_id: int)
     address.is_default = False
     address.updated_at = now
     await session.flush()
+
+
+# ---- regions and smart paste ---------------------------------------------------------------
+
+
+def region_children(parent_code: str | None) -> tuple[Region, ...]:
+    """Provinces (no parent), a province's cities or a city's districts; a district has none.
+    :class:`RegionNotFound` for a code that is not in the tree."""
+    children = tree().children(parent_code)
+    if children is None:
+        raise RegionNotFound(f"No region has the code {parent_code}")
+    return children
+
+
+@cache
+def region_children_json(parent_code: str | None) -> bytes:
+    """:func:`region_children` as the JSON body of ``GET /regions``, built once per code (the
+    tree never changes while the process runs; unknown codes raise and are not kept)."""
+    items = [
+        {"code": r.code, "name": r.name, "has_children": r.has_children}
+        for r in region_children(parent_code)
+    ]
+    return orjson.dumps({"items": items})
+
+
+def parse_address(text: str) -> ParsedAddress:
+    """Smart paste: recipient, phone, region and detail found in pasted text."""
+    return parse(text)
 
 
 # ---- maintenance ---------------------------------------------------------------------------

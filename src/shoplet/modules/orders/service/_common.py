@@ -170,8 +170,9 @@ async def _load_detail_parts(
 
 
 async def _detail(session: AsyncSession, pii: PiiCipher, order: Order) -> OrderDetail:
+    """The shopper's own order: their own address in clear (staff views stay masked)."""
     lines, events, aftersales = await _load_detail_parts(session, order)
-    return OrderDetail(**_detail_fields(pii, order, lines, events, aftersales, reveal=False))
+    return OrderDetail(**_detail_fields(pii, order, lines, events, aftersales, reveal=True))
 
 
 async def _admin(

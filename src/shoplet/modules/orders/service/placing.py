@@ -209,5 +209,6 @@ async def create_order(
     order = Order(id=order_id, **values)
     line_objs = [OrderLineRow(**row) for row in line_rows]
     event_obj = OrderEventRow(**event)
-    detail = OrderDetail(**_detail_fields(pii, order, line_objs, [event_obj], [], reveal=False))
+    # The shopper who placed it sees their own address in clear.
+    detail = OrderDetail(**_detail_fields(pii, order, line_objs, [event_obj], [], reveal=True))
     return detail, True

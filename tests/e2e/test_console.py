@@ -396,7 +396,9 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     assert product["images"][0] == image
     assert len(product["images"]) == 2
     assert product["images"][1].startswith("/media/")
-    assert server.http.get(product["images"][1]).headers["content-type"] == "image/png"
+    # Uploads are stored as their JPEG fallback (the PNG has no transparency) plus WebP variants.
+    assert server.http.get(product["images"][1]).headers["content-type"] == "image/jpeg"
+    assert product["gallery"][0]["list"].endswith(".webp")
     assert product["specs"] == [
         {"name": "颜色", "values": ["黑", "白"]},
         {"name": "尺码", "values": ["M", "L"]},

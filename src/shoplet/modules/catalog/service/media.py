@@ -95,7 +95,7 @@ async def save_image(session: AsyncSession, storage: Storage, data: bytes) -> Me
 
 async def save_video(session: AsyncSession, storage: Storage, data: bytes) -> VideoOut:
     """Store an MP4 (checked by its ``ftyp`` box) and record it. Raises ``VideoInvalid``."""
-    video = media.process_video(data)
+    video = await asyncio.to_thread(media.process_video, data)  # hashing 50 MB takes a while
     await _put(storage, video.file)
     url = _url(storage, video.file.key)
     await repo.record_media(

@@ -12,6 +12,7 @@ started yourself (``shoplet serve`` on that data dir) instead of the ``live_serv
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -396,7 +397,9 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     assert product["images"][0] == image
     assert len(product["images"]) == 2
     assert product["images"][1].startswith("/media/")
-    assert server.http.get(product["images"][1]).headers["content-type"] == "image/png"
+    # Uploads are stored as their JPEG fallback (the PNG has no transparency) plus WebP variants.
+    assert server.http.get(product["images"][1]).headers["content-type"] == "image/jpeg"
+    assert product["gallery"][0]["list"].endswith(".webp")
     assert product["specs"] == [
         {"name": "颜色", "values": ["黑", "白"]},
         {"name": "尺码", "values": ["M", "L"]},
@@ -702,3 +705,72 @@ def test_dashboard_numbers_follow_a_paid_order(server: Server, owner: Staff, con
     )
     page.locator(".chart svg").first.wait_for()
     assert_accessible(page, "console-dashboard")
+
+
+def _upload_image(server: Server, owner: Staff, color: tuple[int, int, int]) -> dict[str, Any]:
+    data = io.BytesIO()
+    Image.new("RGB", (400, 400), color).save(data, format="PNG")
+    response = server.http.post(
+        f"{API}/console/media",
+        headers=owner.auth,
+        files={"file": ("p.png", data.getvalue(), "image/png")},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_owner_reorders_gallery_images_by_dragging_and_with_the_keyboard(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    uploads = [_upload_image(server, owner, c) for c in ((200, 0, 0), (0, 160, 0), (0, 0, 200))]
+    urls = [u["url"] for u in uploads]
+    categories = server.http.get(f"{API}/console/categories", headers=owner.auth).json()
+    leaf = next(c["children"][0]["id"] for c in categories if c["children"])
+    created = server.http.post(
+        f"{API}/console/products",
+        headers=owner.auth,
+        json={
+            "category_id": leaf,
+            "title": f"E2E 拖动排序 {RUN}",
+            "images": urls,
+            "status": "draft",
+            "skus": [{"price": 1000, "stock": 1}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    product_id = created.json()["id"]
+
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/products/{product_id}")
+    gallery = page.get_by_role("list", name="商品图片")
+    items = gallery.get_by_role("listitem")
+    expect(items).to_have_count(3)
+    # Thumbnails are the list variants, on their placeholder colour.
+    first = items.nth(0).locator("img")
+    assert first.get_attribute("src") == uploads[0]["image_set"]["list"]
+    assert "background-color" in (first.get_attribute("style") or "")
+    assert_accessible(page, "console-product-media")
+
+    # Drag the third image onto the first.
+    items.nth(2).drag_to(items.nth(0))
+    expected = [urls[2], urls[0], urls[1]]
+    lists = [u["image_set"]["list"] for u in uploads]
+    wait_for_js(
+        page,
+        "(srcs) => { const imgs = [...document.querySelectorAll('[data-testid=image-item] img')];"
+        " return srcs.every((s, i) => imgs[i] && imgs[i].getAttribute('src') === s) }",
+        [lists[2], lists[0], lists[1]],
+    )
+    # Then move the (now) first image one place right with the keyboard.
+    items.nth(0).focus()
+    page.keyboard.press("ArrowRight")
+    expected = [urls[0], urls[2], urls[1]]
+    expect(page.get_by_test_id("image-announcement").first).to_have_text(
+        "商品图片：已将第 1 张移到第 2 张，共 3 张"
+    )
+
+    page.get_by_test_id("save-product").click()
+    page.get_by_text("已保存").first.wait_for()
+    saved = server.http.get(f"{API}/console/products/{product_id}", headers=owner.auth).json()
+    assert saved["images"] == expected

@@ -717,9 +717,32 @@ export interface paths {
         put?: never;
         /**
          * Upload Media
-         * @description Upload a product image; returns its ``/media/…`` URL for product and SKU images.
+         * @description Upload a product image. It is turned upright, stripped of metadata and stored as WebP
+         *     variants (list, detail, zoom) plus a JPEG/PNG fallback; ``url`` (the fallback) is what
+         *     product, SKU, detail and poster images take, ``image_set`` its variants.
          */
         post: operations["upload_media_api_v1_console_media_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/media/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Video
+         * @description Upload a product video (MP4); ``url`` is what ``video_url`` takes. Served from
+         *     ``/media`` with byte ranges.
+         */
+        post: operations["upload_video_api_v1_console_media_videos_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1789,6 +1812,16 @@ export interface components {
             category_id: number;
             /** Description */
             description: string;
+            /**
+             * Detail Images
+             * @description 长图 shown under the description
+             */
+            detail_images?: components["schemas"]["ImageSet"][];
+            /**
+             * Gallery
+             * @description ImageSets of `images`, same order; images uploaded before the image pipeline (or external URLs) have none and are left out
+             */
+            gallery?: components["schemas"]["ImageSet"][];
             /** Id */
             id: number;
             /** Images */
@@ -1822,6 +1855,7 @@ export interface components {
             title: string;
             /** Turntable Images */
             turntable_images: string[];
+            video?: components["schemas"]["ProductVideo"] | null;
         };
         /** BuyAccepted */
         BuyAccepted: {
@@ -2521,6 +2555,29 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * ImageSet
+         * @description An uploaded image's variants (content-hashed ``/media/…`` URLs, cached for a year):
+         *     ``list`` ≈ 360 px, ``detail`` ≈ 750 px and ``zoom`` ≈ 1500 px wide WebP (never upscaled),
+         *     ``fallback`` JPEG (PNG if transparent) at detail size; ``width``/``height`` of ``zoom``
+         *     (the others share its aspect ratio); ``color``: placeholder background while loading.
+         */
+        ImageSet: {
+            /** Color */
+            color: string;
+            /** Detail */
+            detail: string;
+            /** Fallback */
+            fallback: string;
+            /** Height */
+            height: number;
+            /** List */
+            list: string;
+            /** Width */
+            width: number;
+            /** Zoom */
+            zoom: string;
+        };
         /** ItemAdmin */
         ItemAdmin: {
             /**
@@ -2649,12 +2706,17 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** MediaOut */
+        /**
+         * MediaOut
+         * @description An uploaded image: ``url`` is its canonical URL (the fallback file), the one products
+         *     store; ``image_set`` its variants.
+         */
         MediaOut: {
             /** Content Type */
             content_type: string;
             /** Height */
             height: number;
+            image_set: components["schemas"]["ImageSet"];
             /** Key */
             key: string;
             /** Size */
@@ -3189,8 +3251,17 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
+            /** Detail Images */
+            detail_images: string[];
             /** Id */
             id: number;
+            /**
+             * Image Sets
+             * @description ImageSet of each uploaded image of the product (gallery, detail images, poster) by canonical URL: thumbnails and placeholder colours for the editor
+             */
+            image_sets: {
+                [key: string]: components["schemas"]["ImageSet"];
+            };
             /** Images */
             images: string[];
             /** Max Price */
@@ -3221,6 +3292,10 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Video Poster */
+            video_poster: string | null;
+            /** Video Url */
+            video_url: string | null;
         };
         /** ProductCreate */
         ProductCreate: {
@@ -3231,6 +3306,11 @@ export interface components {
              * @default
              */
             description: string;
+            /**
+             * Detail Images
+             * @description 长图 under the description, in order
+             */
+            detail_images?: string[];
             /** Images */
             images?: string[];
             /** Skus */
@@ -3250,6 +3330,16 @@ export interface components {
             title: string;
             /** Turntable Images */
             turntable_images?: string[];
+            /**
+             * Video Poster
+             * @description an uploaded image shown before the video plays
+             */
+            video_poster?: string | null;
+            /**
+             * Video Url
+             * @description an uploaded MP4
+             */
+            video_url?: string | null;
         };
         /** ProductDetail */
         ProductDetail: {
@@ -3257,6 +3347,16 @@ export interface components {
             category_id: number;
             /** Description */
             description: string;
+            /**
+             * Detail Images
+             * @description 长图 shown under the description
+             */
+            detail_images?: components["schemas"]["ImageSet"][];
+            /**
+             * Gallery
+             * @description ImageSets of `images`, same order; images uploaded before the image pipeline (or external URLs) have none and are left out
+             */
+            gallery?: components["schemas"]["ImageSet"][];
             /** Id */
             id: number;
             /** Images */
@@ -3285,6 +3385,7 @@ export interface components {
             title: string;
             /** Turntable Images */
             turntable_images: string[];
+            video?: components["schemas"]["ProductVideo"] | null;
         };
         /** ProductStatusChange */
         ProductStatusChange: {
@@ -3305,6 +3406,8 @@ export interface components {
              * @description first product image
              */
             image: string | null;
+            /** @description ImageSet of the first image; null if none or not uploaded here */
+            image_set?: components["schemas"]["ImageSet"] | null;
             /**
              * Original Price
              * @description original price of the cheapest SKU, fen
@@ -3331,6 +3434,8 @@ export interface components {
             category_id?: number | null;
             /** Description */
             description?: string | null;
+            /** Detail Images */
+            detail_images?: string[] | null;
             /** Images */
             images?: string[] | null;
             /** Skus */
@@ -3343,6 +3448,22 @@ export interface components {
             title?: string | null;
             /** Turntable Images */
             turntable_images?: string[] | null;
+            /**
+             * Video Poster
+             * @description null removes the poster
+             */
+            video_poster?: string | null;
+            /**
+             * Video Url
+             * @description an uploaded MP4; null removes the video
+             */
+            video_url?: string | null;
+        };
+        /** ProductVideo */
+        ProductVideo: {
+            poster: components["schemas"]["ImageSet"] | null;
+            /** Url */
+            url: string;
         };
         /** ReconciliationOut */
         ReconciliationOut: {
@@ -3847,6 +3968,20 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * VideoOut
+         * @description An uploaded MP4: ``url`` is what ``video_url`` takes.
+         */
+        VideoOut: {
+            /** Content Type */
+            content_type: string;
+            /** Key */
+            key: string;
+            /** Size */
+            size: number;
+            /** Url */
+            url: string;
         };
         /** WeChatLogin */
         WeChatLogin: {
@@ -6784,6 +6919,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    upload_video_api_v1_console_media_videos_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description MP4, at most SHOPLET_MEDIA_MAX_VIDEO_BYTES (50 MB by default)
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoOut"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -134,6 +134,8 @@ class Settings(BaseSettings):
 
     # Request bodies larger than this are refused (413); media uploads have their own limit.
     max_body_bytes: int = 1024 * 1024
+    # Product videos uploaded in the console (MP4) may be at most this large.
+    media_max_video_bytes: int = 50 * 1024 * 1024
 
     db_pool_size: int = 10
     db_max_overflow: int = 20

@@ -74,7 +74,7 @@ async def upload(
 
 
 def stored_files(ctx: AppContext) -> list[Path]:
-    root = ctx.settings.media_dir / "uploads"
+    root = ctx.settings.media_dir / "catalog"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
@@ -88,27 +88,39 @@ async def test_operator_uploads_a_png_stored_by_content_and_served(
 
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["url"].startswith("/media/uploads/")
-    assert body["url"].endswith(".png")
-    assert body["url"] == f"/media/{body['key']}"
-    assert (body["content_type"], body["width"], body["height"]) == ("image/png", 64, 48)
+    image_set = body["image_set"]
+    # The canonical URL is the fallback: a JPEG (the PNG has no transparency).
+    assert body["url"] == image_set["fallback"] == f"/media/{body['key']}"
+    assert body["url"].startswith("/media/catalog/")
+    assert body["url"].endswith(".jpg")
+    assert (body["content_type"], body["width"], body["height"]) == ("image/jpeg", 64, 48)
+    assert (image_set["width"], image_set["height"], image_set["color"]) == (64, 48, "#c81e1e")
+    for name in ("list", "detail", "zoom"):
+        assert image_set[name].startswith("/media/catalog/")
+        assert image_set[name].endswith(".webp")
     files = stored_files(ctx)
-    assert [f"/media/{p.relative_to(ctx.settings.media_dir)}" for p in files] == [body["url"]]
-    assert files[0].stat().st_size == body["size"]
+    # A 64 px image: list, detail and zoom are the same bytes (never upscaled), stored once.
+    assert {f"/media/{p.relative_to(ctx.settings.media_dir)}" for p in files} == {
+        image_set["list"],
+        image_set["fallback"],
+    }
+    assert (ctx.settings.media_dir / body["key"]).stat().st_size == body["size"]
 
-    served = await client.get(body["url"])
-    assert served.status_code == 200
-    assert served.headers["content-type"] == "image/png"
-    assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
-    with Image.open(io.BytesIO(served.content)) as image:
-        assert (image.format, image.size) == ("PNG", (64, 48))
-        assert image.convert("RGB").getpixel((3, 3)) == (200, 30, 30)
+    for name, content_type in (("list", "image/webp"), ("fallback", "image/jpeg")):
+        served = await client.get(image_set[name])
+        assert served.status_code == 200
+        assert served.headers["content-type"] == content_type
+        assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+        with Image.open(io.BytesIO(served.content)) as image:
+            assert image.size == (64, 48)
+            red, green, blue = image.convert("RGB").getpixel((3, 3))  # type: ignore[misc]
+            assert abs(red - 200) + abs(green - 30) + abs(blue - 30) < 12
 
-    # The same image again: same URL, stored once.
+    # The same image again: same URLs, stored once, recorded once.
     again = await upload(client, token, data, filename="copy.png")
     assert again.status_code == 201
-    assert again.json()["url"] == body["url"]
-    assert len(stored_files(ctx)) == 1
+    assert again.json() == body
+    assert len(stored_files(ctx)) == 2
 
     operator = await fetch_staff(ctx, "olivia")
     entries = await audit_rows(ctx, "media.upload")
@@ -139,10 +151,11 @@ async def test_jpeg_is_turned_upright_and_loses_its_metadata(
     body = response.json()
     assert body["url"].endswith(".jpg")
     assert (body["content_type"], body["width"], body["height"]) == ("image/jpeg", 40, 80)
-    stored = (ctx.settings.media_dir / body["key"]).read_bytes()
-    with Image.open(io.BytesIO(stored)) as image:
-        assert (image.format, image.size) == ("JPEG", (40, 80))
-        assert dict(image.getexif()) == {}
+    for url in {body["url"], body["image_set"]["zoom"]}:
+        stored = (ctx.settings.media_dir / url.removeprefix("/media/")).read_bytes()
+        with Image.open(io.BytesIO(stored)) as image:
+            assert image.size == (40, 80)
+            assert dict(image.getexif()) == {}
 
 
 async def test_webp_is_accepted(client: httpx.AsyncClient, ctx: AppContext) -> None:
@@ -155,8 +168,9 @@ async def test_webp_is_accepted(client: httpx.AsyncClient, ctx: AppContext) -> N
 
     assert response.status_code == 201, response.text
     body = response.json()
-    assert (body["content_type"], body["width"], body["height"]) == ("image/webp", 32, 32)
-    assert body["url"].endswith(".webp")
+    # Half-transparent: the fallback is a PNG.
+    assert (body["content_type"], body["width"], body["height"]) == ("image/png", 32, 32)
+    assert body["url"].endswith(".png")
 
 
 async def assert_refused(

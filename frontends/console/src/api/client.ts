@@ -126,6 +126,48 @@ export async function call<T>(operation: Operation, options: CallOptions = {}): 
   return (text ? JSON.parse(text) : undefined) as T
 }
 
+/**
+ * Upload a multipart form with progress (fetch reports none): `onProgress` gets the fraction
+ * sent, 0..1. Same token, errors and 401 handling as `call`.
+ */
+export function uploadForm<T>(
+  operation: Operation,
+  form: FormData,
+  onProgress: (fraction: number) => void,
+): Promise<T> {
+  if (!isAvailable(operation)) return Promise.reject(new OperationUnavailable(operation))
+  const token = config.getToken()
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open(operation.method, buildPath(operation.path))
+    xhr.setRequestHeader('Accept', 'application/json')
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total)
+    }
+    xhr.onerror = () => reject(new ApiError(0, { title: '网络错误，请检查连接后重试', code: 'network.error' }))
+    xhr.onload = () => {
+      let parsed: unknown = undefined
+      try {
+        parsed = xhr.responseText ? JSON.parse(xhr.responseText) : undefined
+      } catch {
+        parsed = undefined
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1)
+        resolve(parsed as T)
+        return
+      }
+      const problem: Problem =
+        parsed && typeof parsed === 'object' ? (parsed as Problem) : { title: xhr.statusText || xhr.responseText.slice(0, 200) }
+      const error = new ApiError(xhr.status, problem)
+      if (xhr.status === 401 && token) config.onUnauthorized(error)
+      reject(error)
+    }
+    xhr.send(form)
+  })
+}
+
 /** The file name of a Content-Disposition header (RFC 6266 `filename*` preferred). */
 export function dispositionFilename(header: string | null, fallback: string): string {
   if (!header) return fallback

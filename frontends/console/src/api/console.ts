@@ -1,5 +1,5 @@
 /** The console's API, one function per backend operation (all go through `call`). */
-import { call, download } from './client'
+import { call, download, uploadForm } from './client'
 import { OPS, type Operation } from './operations'
 import type { ApiPath, BodyOf, QueryOf, ResponseOf } from './typing'
 
@@ -47,6 +47,17 @@ export const consoleApi = {
     const form = new FormData()
     form.append('file', file)
     return call<Res<O['uploadMedia']>>(OPS.uploadMedia, { form })
+  },
+  /** An image through the pipeline, reporting the fraction sent. */
+  uploadImage: (file: File, onProgress: (fraction: number) => void) => {
+    const form = new FormData()
+    form.append('file', file)
+    return uploadForm<Res<O['uploadMedia']>>(OPS.uploadMedia, form, onProgress)
+  },
+  uploadVideo: (file: File, onProgress: (fraction: number) => void) => {
+    const form = new FormData()
+    form.append('file', file)
+    return uploadForm<Res<O['uploadVideo']>>(OPS.uploadVideo, form, onProgress)
   },
 
   // trade

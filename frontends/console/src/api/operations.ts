@@ -51,6 +51,7 @@ export const OPS = {
   adjustStock: op('POST', '/api/v1/console/skus/{sku_id}/stock-adjustments'),
   stockLedger: op('GET', '/api/v1/console/skus/{sku_id}/ledger'),
   uploadMedia: op('POST', '/api/v1/console/media'),
+  uploadVideo: op('POST', '/api/v1/console/media/videos'),
 
   listOrders: op('GET', '/api/v1/console/orders'),
   getOrder: op('GET', '/api/v1/console/orders/{order_no}'),

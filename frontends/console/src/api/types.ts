@@ -50,6 +50,8 @@ export type OrderExportCreate = S['OrderExportCreate']
 export type Dashboard = S['Dashboard']
 export type DashboardFigures = S['DayFigures']
 export type MediaOut = S['MediaOut']
+export type VideoOut = S['VideoOut']
+export type ImageSet = S['ImageSet']
 
 // ---- flash sales (秒杀) ----
 export type FlashSale = S['CampaignAdmin']

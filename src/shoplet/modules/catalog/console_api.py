@@ -6,7 +6,6 @@ entry in the same transaction.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -18,12 +17,12 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
-from shoplet.core.storage import MEDIA_URL_PREFIX, content_key, get_storage
+from shoplet.core.storage import get_storage
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 from . import media
 from . import public as catalog
-from .errors import MediaInvalid, MediaTooLarge
+from .errors import MediaInvalid, MediaTooLarge, VideoInvalid, VideoTooLarge
 from .schemas import (
     Category,
     CategoryCreate,
@@ -33,6 +32,7 @@ from .schemas import (
     ProductCreate,
     ProductStatusChange,
     ProductUpdate,
+    VideoOut,
 )
 
 router = APIRouter()
@@ -188,89 +188,113 @@ async def set_product_status(
     return product
 
 
-_UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "PNG, JPEG or WebP, at most 5 MB",
-                        }
-                    },
+def _upload_body(description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": description,
+                            }
+                        },
+                    }
                 }
-            }
-        },
+            },
+        }
     }
-}
+
+
+async def _read_upload(
+    request: Request,
+    limit: int,
+    too_large: type[MediaTooLarge | VideoTooLarge],
+    invalid: type[MediaInvalid | VideoInvalid],
+) -> tuple[bytes, str]:
+    """The bytes and file name of the multipart field ``file``, at most ``limit`` bytes."""
+    # The body is parsed here, after the permission check, and refused early by its length.
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + media.MULTIPART_OVERHEAD:
+        raise too_large()
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise invalid("Send the file as multipart/form-data in a field named 'file'")
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except MultiPartException as exc:  # malformed, or more than one file
+        raise invalid(f"The multipart body could not be read: {exc.message}") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise invalid("Send the file in a multipart field named 'file'")
+        data = await media.read_limited(upload, limit, too_large)
+        return data, (upload.filename or "")[:100]
+    finally:
+        await form.close()
 
 
 @router.post(
     "/media",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 413),
-    openapi_extra=_UPLOAD_BODY,
+    openapi_extra=_upload_body("PNG, JPEG or WebP, at most 5 MB"),
     max_body_size=media.MAX_UPLOAD_BYTES + media.MULTIPART_OVERHEAD,
 )
 async def upload_media(
     staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx
 ) -> MediaOut:
-    """Upload a product image; returns its ``/media/…`` URL for product and SKU images."""
-    # The body is parsed here, after the permission check, and refused early by its length.
-    declared = request.headers.get("content-length")
-    if (
-        declared
-        and declared.isdigit()
-        and int(declared) > media.MAX_UPLOAD_BYTES + media.MULTIPART_OVERHEAD
-    ):
-        raise MediaTooLarge()
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise MediaInvalid("Send the image as multipart/form-data in a field named 'file'")
-    try:
-        form = await request.form(max_files=1, max_fields=4)
-    except MultiPartException as exc:  # malformed, or more than one file
-        raise MediaInvalid(f"The multipart body could not be read: {exc.message}") from exc
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise MediaInvalid("Send the image in a multipart field named 'file'")
-        data = await media.read_limited(upload)
-    finally:
-        await form.close()
-    image = await asyncio.to_thread(media.process_image, data)
-
-    storage = get_storage(ctx, "media")
-    key = content_key(media.UPLOAD_FOLDER, image.data, media.EXTENSIONS[image.format])
-    if await storage.size(key) != len(image.data):
-        await storage.put(key, image.data)
-    url = storage.public_url(key) or f"{MEDIA_URL_PREFIX}/{key}"
-    result = MediaOut(
-        url=url,
-        key=key,
-        content_type=media.CONTENT_TYPES[image.format],
-        width=image.width,
-        height=image.height,
-        size=len(image.data),
+    """Upload a product image. It is turned upright, stripped of metadata and stored as WebP
+    variants (list, detail, zoom) plus a JPEG/PNG fallback; ``url`` (the fallback) is what
+    product, SKU, detail and poster images take, ``image_set`` its variants."""
+    data, filename = await _read_upload(
+        request, media.MAX_UPLOAD_BYTES, MediaTooLarge, MediaInvalid
     )
+    result = await catalog.store_image(session, get_storage(ctx, "media"), data)
     await record_audit(
         session,
         staff,
         "media.upload",
-        f"media:{key}",
+        f"media:{result.key}",
         {
-            "url": url,
-            "filename": (upload.filename or "")[:100],
+            "url": result.url,
+            "filename": filename,
             "bytes_received": len(data),
             "size": result.size,
             "width": result.width,
             "height": result.height,
         },
+        origin_of(request),
+    )
+    return result
+
+
+@router.post(
+    "/media/videos",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 413),
+    openapi_extra=_upload_body("MP4, at most SHOPLET_MEDIA_MAX_VIDEO_BYTES (50 MB by default)"),
+    max_body_size=media.MAX_VIDEO_CEILING + media.MULTIPART_OVERHEAD,
+)
+async def upload_video(
+    staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx
+) -> VideoOut:
+    """Upload a product video (MP4); ``url`` is what ``video_url`` takes. Served from
+    ``/media`` with byte ranges."""
+    limit = min(ctx.settings.media_max_video_bytes, media.MAX_VIDEO_CEILING)
+    data, filename = await _read_upload(request, limit, VideoTooLarge, VideoInvalid)
+    result = await catalog.save_video(session, get_storage(ctx, "media"), data)
+    await record_audit(
+        session,
+        staff,
+        "media.upload_video",
+        f"media:{result.key}",
+        {"url": result.url, "filename": filename, "size": result.size},
         origin_of(request),
     )
     return result

@@ -74,3 +74,19 @@ class MediaTooLarge(ShopletError):
     status = 413
     code = "console.media_too_large"
     title = "Images may be at most 5 MB"
+
+
+class VideoInvalid(BadRequest):
+    code = "catalog.video_invalid"
+    title = "Upload an MP4 video"
+
+
+class VideoTooLarge(ShopletError):
+    status = 413
+    code = "catalog.video_too_large"
+    title = "The video is larger than the limit (SHOPLET_MEDIA_MAX_VIDEO_BYTES, 50 MB by default)"
+
+
+class MediaUnknown(BadRequest):
+    code = "catalog.media_unknown"
+    title = "A media URL was not uploaded to this shop, or is of the wrong kind"

@@ -1,4 +1,4 @@
-"""Catalog tables: a two-level category tree, products (SPU) and SKUs."""
+"""Catalog tables: a two-level category tree, products (SPU) and SKUs, uploaded media."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,19 @@ class Product(Base):
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     # A 360° spin: frames in order, evenly spaced around the product; may be empty.
     turntable_images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 长图 shown under the description, in order (canonical URLs of uploaded images).
+    detail_images: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    video_url: Mapped[str | None] = mapped_column(String(500))
+    video_poster: Mapped[str | None] = mapped_column(String(500))
+    # Denormalised from ``catalog_media`` by the service whenever the product's media change
+    # (see service/media.py): the ImageSet of the first image for lists (``cover``), and the
+    # ImageSet of every uploaded image the product shows, by canonical URL (``image_sets``).
+    cover: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    image_sets: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     status: Mapped[str] = mapped_column(String(16), default="draft")
     sales_count: Mapped[int] = mapped_column(Integer, default=0)
     min_price: Mapped[int] = mapped_column(Integer, default=0)
@@ -96,3 +110,21 @@ class Sku(Base):
     image: Mapped[str | None] = mapped_column(String(500))
 
     product: Mapped[Product] = relationship(back_populates="skus", lazy="raise")
+
+
+class Media(Base):
+    """An uploaded image or video, by its canonical URL (the one products store). Rows are
+    written once per distinct file (content-addressed) and never change."""
+
+    __tablename__ = "catalog_media"
+    __table_args__ = (CheckConstraint("kind IN ('image', 'video')", name="kind_known"),)
+
+    url: Mapped[str] = mapped_column(String(500), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    # The ImageSet of an image (variant URLs, size, colour); empty for a video.
+    image_set: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]

@@ -3,6 +3,9 @@ functions for the console's routes (request bodies are the strict ``RequestModel
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.storage import Storage
 from shoplet.modules.catalog.errors import (
     BarcodeNotFound,
     BarcodeTaken,
@@ -12,6 +15,8 @@ from shoplet.modules.catalog.errors import (
     InvalidPriceRange,
     InvalidSkuMatrix,
     InvalidStatus,
+    MediaInvalid,
+    MediaUnknown,
     NotPublishable,
     ProductNotFound,
     SkuNotFound,
@@ -21,6 +26,8 @@ from shoplet.modules.catalog.schemas import (
     Category,
     CategoryCreate,
     CategoryUpdate,
+    ImageSet,
+    MediaOut,
     ProductAdmin,
     ProductCreate,
     ProductStatus,
@@ -40,10 +47,23 @@ from shoplet.modules.catalog.service import (
     list_categories,
     list_products_admin,
     record_sales,
+    save_image,
+    save_video,
     set_product_status,
     update_category,
     update_product,
 )
+
+
+async def store_image(session: AsyncSession, storage: Storage, data: bytes) -> MediaOut:
+    """Run an image (PNG, JPEG or WebP bytes) through the product image pipeline, as a console
+    upload does: variants stored in ``storage`` (``get_storage(ctx, "media")``, or
+    ``LocalStorage(media_dir, url_prefix="/media")`` in scripts), recorded in ``session``
+    (flushed with the caller's transaction). Use the result's ``url`` in ``images``,
+    ``turntable_images``, ``detail_images``, ``video_poster`` or a SKU's ``image``; its
+    ``image_set`` holds the variants. Raises ``MediaInvalid``."""
+    return await save_image(session, storage, data)
+
 
 __all__ = [
     "BarcodeNotFound",
@@ -53,10 +73,14 @@ __all__ = [
     "CategoryNotFound",
     "CategoryTooDeep",
     "CategoryUpdate",
+    "ImageSet",
     "InvalidOriginalPrice",
     "InvalidPriceRange",
     "InvalidSkuMatrix",
     "InvalidStatus",
+    "MediaInvalid",
+    "MediaOut",
+    "MediaUnknown",
     "NotPublishable",
     "ProductAdmin",
     "ProductCreate",
@@ -78,7 +102,9 @@ __all__ = [
     "list_categories",
     "list_products_admin",
     "record_sales",
+    "save_video",
     "set_product_status",
+    "store_image",
     "update_category",
     "update_product",
 ]

@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row, case, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from shoplet.modules.catalog.models import Category, Product, Sku
+from shoplet.modules.catalog.models import Category, Media, Product, Sku
 
 
 async def list_categories(session: AsyncSession) -> list[Category]:
@@ -85,6 +86,7 @@ async def list_summaries(
             Product.title,
             Product.subtitle,
             Product.images,
+            Product.cover,
             Product.min_price,
             Product.list_original_price,
             Product.sales_count,
@@ -175,6 +177,24 @@ async def add_sales(session: AsyncSession, quantities: Mapping[int, int]) -> Non
 async def has_products(session: AsyncSession) -> bool:
     found = await session.execute(select(Product.id).limit(1))
     return found.first() is not None
+
+
+async def find_media(session: AsyncSession, urls: Sequence[str]) -> dict[str, Media]:
+    """The uploaded media among ``urls``, by URL (one statement; none for no URL)."""
+    if not urls:
+        return {}
+    rows = await session.execute(select(Media).where(Media.url.in_(sorted(set(urls)))))
+    return {m.url: m for m in rows.scalars()}
+
+
+async def record_media(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    """Insert a media row; a row for the same URL (the same bytes) already there is kept."""
+    insert = (
+        postgresql.insert(Media)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(Media)
+    )
+    await session.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["url"]))
 
 
 def add(session: AsyncSession, row: Category | Product) -> None:

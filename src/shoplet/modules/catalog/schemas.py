@@ -22,6 +22,10 @@ ImageUrl = Annotated[
 ]
 # EAN-8, UPC-A, EAN-13 or GTIN-14.
 Barcode = Annotated[str, StringConstraints(pattern=r"^\d{8,14}$")]
+# Media uploaded to this shop (POST /console/media, /console/media/videos): canonical URLs.
+MediaUrl = Annotated[
+    str, StringConstraints(min_length=1, max_length=500, pattern=r"^/media/[A-Za-z0-9._/-]+$")
+]
 Title = Annotated[CleanText, StringConstraints(min_length=1, max_length=100)]
 Subtitle = Annotated[str, StringConstraints(max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=20_000)]
@@ -59,6 +63,13 @@ class ProductCreate(RequestModel):
     description: Description = ""
     images: list[ImageUrl] = Field(default_factory=list, max_length=20)
     turntable_images: list[ImageUrl] = Field(default_factory=list, max_length=72)
+    detail_images: list[MediaUrl] = Field(
+        default_factory=list, max_length=30, description="长图 under the description, in order"
+    )
+    video_url: MediaUrl | None = Field(default=None, description="an uploaded MP4")
+    video_poster: MediaUrl | None = Field(
+        default=None, description="an uploaded image shown before the video plays"
+    )
     status: ProductStatus = "draft"
     skus: list[SkuCreate] = Field(min_length=1, max_length=200)
 
@@ -91,6 +102,11 @@ class ProductUpdate(RequestModel):
     description: Description | None = None
     images: list[ImageUrl] | None = Field(default=None, max_length=20)
     turntable_images: list[ImageUrl] | None = Field(default=None, max_length=72)
+    detail_images: list[MediaUrl] | None = Field(default=None, max_length=30)
+    video_url: MediaUrl | None = Field(
+        default=None, description="an uploaded MP4; null removes the video"
+    )
+    video_poster: MediaUrl | None = Field(default=None, description="null removes the poster")
     status: ProductStatus | None = None
     skus: list[SkuUpdate] | None = Field(default=None, min_length=1, max_length=200)
 
@@ -120,11 +136,34 @@ class Category(ResponseModel):
     children: list[Category] = Field(default_factory=list)
 
 
+class ImageSet(ResponseModel):
+    """An uploaded image's variants (content-hashed ``/media/…`` URLs, cached for a year):
+    ``list`` ≈ 360 px, ``detail`` ≈ 750 px and ``zoom`` ≈ 1500 px wide WebP (never upscaled),
+    ``fallback`` JPEG (PNG if transparent) at detail size; ``width``/``height`` of ``zoom``
+    (the others share its aspect ratio); ``color``: placeholder background while loading."""
+
+    list: str
+    detail: str
+    zoom: str
+    fallback: str
+    width: int
+    height: int
+    color: str = Field(pattern=r"^#[0-9a-f]{6}$")
+
+
+class ProductVideo(ResponseModel):
+    url: str
+    poster: ImageSet | None
+
+
 class ProductSummary(ResponseModel):
     id: int
     title: str
     subtitle: str
     image: str | None = Field(description="first product image")
+    image_set: ImageSet | None = Field(
+        default=None, description="ImageSet of the first image; null if none or not uploaded here"
+    )
     price: int = Field(description="lowest SKU price, fen")
     original_price: int = Field(description="original price of the cheapest SKU, fen")
     sales_count: int
@@ -164,6 +203,15 @@ class ProductDetail(ResponseModel):
     description: str
     images: list[str]
     turntable_images: list[str]
+    gallery: list[ImageSet] = Field(
+        default_factory=list,
+        description="ImageSets of `images`, same order; images uploaded before the image "
+        "pipeline (or external URLs) have none and are left out",
+    )
+    detail_images: list[ImageSet] = Field(
+        default_factory=list, description="长图 shown under the description"
+    )
+    video: ProductVideo | None = None
     price: int = Field(description="lowest SKU price, fen")
     max_price: int = Field(description="highest SKU price, fen")
     original_price: int
@@ -198,6 +246,13 @@ class ProductAdmin(ResponseModel):
     description: str
     images: list[str]
     turntable_images: list[str]
+    detail_images: list[str]
+    video_url: str | None
+    video_poster: str | None
+    image_sets: dict[str, ImageSet] = Field(
+        description="ImageSet of each uploaded image of the product (gallery, detail images, "
+        "poster) by canonical URL: thumbnails and placeholder colours for the editor"
+    )
     status: ProductStatus
     sales_count: int
     min_price: int
@@ -232,9 +287,22 @@ class ProductStatusChange(RequestModel):
 
 
 class MediaOut(ResponseModel):
+    """An uploaded image: ``url`` is its canonical URL (the fallback file), the one products
+    store; ``image_set`` its variants."""
+
     url: str
     key: str
     content_type: str
     width: int
     height: int
+    size: int
+    image_set: ImageSet
+
+
+class VideoOut(ResponseModel):
+    """An uploaded MP4: ``url`` is what ``video_url`` takes."""
+
+    url: str
+    key: str
+    content_type: str
     size: int

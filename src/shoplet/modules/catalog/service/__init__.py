@@ -18,6 +18,7 @@ from ._common import (
     SpecPairs,
 )
 from .categories import create_category, list_categories, update_category
+from .media import resolve_product_media, save_image, save_video
 from .products import (
     create_product,
     get_product_admin,
@@ -64,6 +65,9 @@ __all__ = [
     "list_products_admin",
     "record_sales",
     "resolve_original_price",
+    "resolve_product_media",
+    "save_image",
+    "save_video",
     "set_product_status",
     "spec_key",
     "spec_options",

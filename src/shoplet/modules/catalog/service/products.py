@@ -39,6 +39,7 @@ from shoplet.modules.inventory import public as inventory
 
 from ._common import SpecPairs, _invalidate_product, _keyword
 from .categories import _require_category
+from .media import all_image_sets, apply_product_media, resolve_product_media
 from .rules import (
     _apply_status,
     _price_fields,
@@ -81,6 +82,10 @@ def _to_admin(product: Product, levels: Mapping[int, inventory.StockLevel]) -> P
         description=product.description,
         images=list(product.images),
         turntable_images=list(product.turntable_images),
+        detail_images=list(product.detail_images or []),
+        video_url=product.video_url,
+        video_poster=product.video_poster,
+        image_sets=all_image_sets(product),
         status=product.status,  # type: ignore[arg-type]  # CHECK constraint keeps it in range
         sales_count=product.sales_count,
         min_price=product.min_price,
@@ -138,6 +143,15 @@ async def create_product(
         check_publishable(data.images, len(data.skus))
     await _require_category(session, data.category_id)
     await _check_barcodes_free(session, {b: None for b in barcodes if b is not None}, set())
+    resolved = await resolve_product_media(
+        session,
+        images=data.images,
+        turntable_images=data.turntable_images,
+        detail_images=data.detail_images,
+        video_url=data.video_url,
+        video_poster=data.video_poster,
+        sku_images=[s.image for s in data.skus],
+    )
 
     product = Product(
         category_id=data.category_id,
@@ -146,12 +160,16 @@ async def create_product(
         description=data.description,
         images=list(data.images),
         turntable_images=list(data.turntable_images),
+        detail_images=list(data.detail_images),
+        video_url=data.video_url,
+        video_poster=data.video_poster,
         status="draft",
         sales_count=0,
         created_at=now,
         updated_at=now,
         published_at=None,
     )
+    apply_product_media(product, resolved)
     _apply_status(product, data.status, now)
     skus = [
         _new_sku(sku, pairs, original)
@@ -285,6 +303,11 @@ async def _apply_sku_plans(
     return new_skus
 
 
+_MEDIA_FIELDS = frozenset(
+    {"images", "turntable_images", "detail_images", "video_url", "video_poster"}
+)
+
+
 async def update_product(
     session: AsyncSession,
     product_id: int,
@@ -311,6 +334,27 @@ async def update_product(
         check_publishable(images, active)
     if data.category_id is not None and data.category_id != product.category_id:
         await _require_category(session, data.category_id)
+    given = data.model_fields_set
+    video_url = data.video_url if "video_url" in given else product.video_url
+    video_poster = data.video_poster if "video_poster" in given else product.video_poster
+    detail_images = (
+        data.detail_images if data.detail_images is not None else product.detail_images or []
+    )
+    resolved = None
+    if plans is not None or given & _MEDIA_FIELDS:
+        resolved = await resolve_product_media(
+            session,
+            images=images,
+            turntable_images=(
+                data.turntable_images
+                if data.turntable_images is not None
+                else product.turntable_images
+            ),
+            detail_images=detail_images,
+            video_url=video_url,
+            video_poster=video_poster,
+            sku_images=[p.data.image for p in plans] if plans is not None else [],
+        )
     new_skus = await _apply_sku_plans(session, product, plans) if plans is not None else []
     for field in ("category_id", "title", "subtitle", "description"):
         value = getattr(data, field)
@@ -320,6 +364,11 @@ async def update_product(
         product.images = list(data.images)
     if data.turntable_images is not None:
         product.turntable_images = list(data.turntable_images)
+    if resolved is not None:
+        product.detail_images = list(detail_images)
+        product.video_url = video_url
+        product.video_poster = video_poster
+        apply_product_media(product, resolved)
     _apply_status(product, status, now)
     product.updated_at = now
     await _flush_skus(session)

@@ -32,6 +32,7 @@ from shoplet.modules.catalog.schemas import (
 from shoplet.modules.inventory import public as inventory
 
 from ._common import _keyword
+from .media import image_set_of, image_sets_for, video_of
 from .rules import spec_options, spec_pairs
 
 # ---------------------------------------------------------------------------------------------
@@ -126,6 +127,7 @@ async def list_products(
             title=r.title,
             subtitle=r.subtitle,
             image=r.images[0] if r.images else None,
+            image_set=image_set_of(r.cover),
             price=r.min_price,
             original_price=r.list_original_price,
             sales_count=r.sales_count,
@@ -152,6 +154,9 @@ async def _detail(session: AsyncSession, product: Product) -> ProductDetail:
         description=product.description,
         images=list(product.images),
         turntable_images=list(product.turntable_images),
+        gallery=image_sets_for(product, product.images),
+        detail_images=image_sets_for(product, product.detail_images or []),
+        video=video_of(product),
         price=product.min_price,
         max_price=product.max_price,
         original_price=product.list_original_price,

@@ -30,7 +30,6 @@ async def test_seed_builds_a_browsable_shop(client: httpx.AsyncClient, ctx: AppC
         summary = await seed_catalog(s, media_dir)
         await s.commit()
     assert summary.products == len(PRODUCTS) >= 60
-    assert summary.seconds < 10
 
     tree = (await client.get("/api/v1/categories")).json()
     assert len(tree) >= 8

@@ -22,8 +22,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
@@ -702,3 +704,77 @@ def test_dashboard_numbers_follow_a_paid_order(server: Server, owner: Staff, con
     )
     page.locator(".chart svg").first.wait_for()
     assert_accessible(page, "console-dashboard")
+
+
+def test_orders_filter_by_status_and_days_saved_views_and_timeline_names(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    display_name = f"发货员{RUN}"
+    created = server.http.post(
+        f"{API}/console/staff",
+        headers=owner.auth,
+        json={
+            "username": f"e2e_shipper_{RUN}",
+            "password": PASSWORD,
+            "role": "operator",
+            "display_name": display_name,
+        },
+    )
+    assert created.status_code == 201, created.text
+    operator = Staff(f"e2e_shipper_{RUN}", PASSWORD, "operator")
+    api_login(server, operator)
+    order = place_paid_order(server, f"views{RUN}")
+    shipped = server.http.post(
+        f"{API}/console/orders/{order.order_no}/ship",
+        headers=operator.auth,
+        json={"carrier": "顺丰速运", "tracking_no": "SF9876543210"},
+    )
+    assert shipped.status_code == 200, shipped.text
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+    page = signed_in_page(context, operator)
+    page.goto(f"{CONSOLE}/orders")
+    rows = page.get_by_test_id("order-table").locator("tbody tr")
+    page.get_by_role("tab", name="已发货").click()
+    expect_url(page, r"/console/orders\?status=shipped$")
+    page.get_by_label("下单开始日期").fill(today)
+    page.get_by_label("下单结束日期").fill(today)
+    page.get_by_label("下单结束日期").press("Enter")
+    expect_url(page, rf"status=shipped&from={today}&to={today}")
+    mine = rows.filter(has_text=order.order_no)
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text("已发货")
+    expect(mine.locator(".el-tag")).to_have_attribute("data-tone", "primary")
+    assert_accessible(page, "console-orders-filtered")
+
+    # A reload (or a shared link) shows the same list.
+    page.reload()
+    expect_url(page, rf"status=shipped&from={today}&to={today}")
+    expect(page.get_by_role("tab", name="已发货")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_label("下单开始日期")).to_have_value(today)
+    expect(rows.filter(has_text=order.order_no)).to_have_count(1)
+
+    # Save the filters as a view, leave them, and apply the view again.
+    page.get_by_test_id("save-view").click()
+    dialog = page.get_by_role("dialog", name="保存视图")
+    dialog.get_by_role("textbox").fill("今日已发货")
+    dialog.get_by_role("button", name="保存").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("tab", name="全部").click()
+    expect_url(page, rf"/console/orders\?from={today}&to={today}$")
+    page.get_by_test_id("saved-view-select").click()
+    page.get_by_role("option", name=re.compile("今日已发货")).click()
+    expect_url(page, rf"status=shipped&from={today}&to={today}")
+    expect(rows.filter(has_text=order.order_no)).to_have_count(1)
+    assert_accessible(page, "console-orders-saved-view")
+
+    # The timeline names who acted, never raw ids.
+    rows.filter(has_text=order.order_no).get_by_role("link", name=order.order_no).click()
+    expect_url(page, rf"/console/orders/{order.order_no}$")
+    timeline = page.get_by_test_id("order-timeline")
+    expect(timeline).to_contain_text(display_name)
+    expect(timeline).to_contain_text("买家")
+    expect(timeline).to_contain_text("微信支付")
+    expect(timeline).not_to_contain_text("member:")
+    expect(timeline).not_to_contain_text("staff:")
+    assert_accessible(page, "console-order-timeline")

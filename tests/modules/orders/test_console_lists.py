@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from shoplet.core.context import AppContext
+from shoplet.core.db import utcnow
 from shoplet.core.params import day_range
 from shoplet.modules.catalog.models import Product
-from shoplet.modules.orders.models import Order
-from tests.conftest import snapshot
+from shoplet.modules.orders import public as orders
+from shoplet.modules.orders.models import Order, OrderEvent
+from tests.conftest import StatementCounter, snapshot
 from tests.modules.orders.console_factories import make_sku, paid_order, place_order
 from tests.modules.staff.conftest import bearer, make_staff, token_for
 from tests.modules.staff.conftest import login as staff_login
@@ -161,3 +163,52 @@ async def test_the_console_timeline_names_who_acted(
         ("shipped", "staff", "王小丽"),
     ]
     assert not any(t["actor_name"].startswith(("member:", "staff:")) for t in timeline)
+
+
+async def test_timeline_names_come_from_one_staff_query(
+    ctx: AppContext, sql_counter: StatementCounter
+) -> None:
+    await make_staff(ctx, "olivia", display_name="王小丽")
+    await make_staff(ctx, "sam", display_name="客服小李")
+    tee = await make_sku(ctx)
+    order_no = await place_order(ctx, tee)
+    async with ctx.sessionmaker() as s:
+        order = await orders.get_order_admin(s, ctx.pii, order_no)
+        row = (await s.execute(select(Order.id).where(Order.order_no == order_no))).scalar_one()
+        await s.execute(
+            insert(OrderEvent),
+            [
+                {
+                    "order_id": row,
+                    "from_status": order.status,
+                    "to_status": order.status,
+                    "actor": actor,
+                    "reason": "备注",
+                    "created_at": utcnow(),
+                }
+                for actor in (
+                    "staff:olivia",
+                    "staff:sam",
+                    "staff:olivia",
+                    "staff:gone",
+                    "system",
+                    "wechatpay",
+                )
+            ],
+        )
+        await s.commit()
+
+    sql_counter.reset()
+    async with ctx.sessionmaker() as s:
+        detail = await orders.get_order_admin(s, ctx.pii, order_no)
+
+    assert [(t.actor_kind, t.actor_name) for t in detail.timeline] == [
+        ("member", "买家"),
+        ("staff", "王小丽"),
+        ("staff", "客服小李"),
+        ("staff", "王小丽"),
+        ("staff", "gone"),  # an unknown account: its username, never an id
+        ("system", "系统"),
+        ("payment", "微信支付"),
+    ]
+    assert sum("staff_account" in q for q in sql_counter.statements) == 1

@@ -12,9 +12,13 @@ import {
 import type { components } from '@shoplet/shared/schema'
 import { mount } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
+import { createPinia, setActivePinia } from 'pinia'
 import { describe, expect, it } from 'vitest'
 import StatusTag from '@/components/StatusTag.vue'
 import { deltaColor, direction, GREEN, NEUTRAL, RED, seriesDirection, loadConvention, saveConvention } from '@/lib/trend'
+import { useAuthStore } from '@/stores/auth'
+import { usePrefsStore } from '@/stores/prefs'
+import { OWNER_PROFILE, SUPPORT_PROFILE } from './helpers'
 
 type OrderStatus = components['schemas']['OrderAdmin']['status']
 type AftersaleStatus = components['schemas']['AfterSale']['status']
@@ -103,5 +107,22 @@ describe('rise and fall colours', () => {
     saveConvention(1, 'intl')
     expect(loadConvention(1)).toBe('intl')
     expect(loadConvention(2)).toBe('cn')
+  })
+})
+
+describe('prefs store', () => {
+  it('colours by the signed-in staff member’s convention and remembers it', () => {
+    localStorage.clear()
+    setActivePinia(createPinia())
+    useAuthStore().staff = OWNER_PROFILE
+    const prefs = usePrefsStore()
+    expect(prefs.colorOf('up')).toBe(RED)
+    prefs.setConvention('intl')
+    expect(prefs.colorOf('up')).toBe(GREEN)
+    expect(loadConvention(OWNER_PROFILE.id)).toBe('intl')
+
+    setActivePinia(createPinia())
+    useAuthStore().staff = SUPPORT_PROFILE
+    expect(usePrefsStore().convention).toBe('cn')
   })
 })

@@ -778,3 +778,43 @@ def test_orders_filter_by_status_and_days_saved_views_and_timeline_names(
     expect(timeline).not_to_contain_text("member:")
     expect(timeline).not_to_contain_text("staff:")
     assert_accessible(page, "console-order-timeline")
+
+
+def test_dashboard_rise_and_fall_colours_switch_and_persist(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/dashboard")
+    switch = page.get_by_test_id("trend-convention")
+    expect(switch.get_by_role("radio", name="红涨绿跌")).to_be_checked()
+    # Colours follow the convention: a rise is red (#b3261e) in China, green (#1e7b34) abroad.
+    rise = "rgb(179, 38, 30)"
+    fall = "rgb(30, 123, 52)"
+    changes = page.get_by_test_id("kpi-change")
+    changes.first.wait_for()
+
+    def colours() -> dict[str, str]:
+        found: dict[str, str] = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('[data-testid=kpi-change]')]"
+            ".map(e => [e.className, getComputedStyle(e).color]))"
+        )
+        return found
+
+    for cls, colour in colours().items():
+        if "up" in cls.split():
+            assert colour == rise
+        elif "down" in cls.split():
+            assert colour == fall
+    switch.locator("label").filter(has_text="绿涨红跌").click()
+    expect(switch.get_by_role("radio", name="绿涨红跌")).to_be_checked()
+    for cls, colour in colours().items():
+        if "up" in cls.split():
+            assert colour == fall
+        elif "down" in cls.split():
+            assert colour == rise
+    page.reload()
+    expect(
+        page.get_by_test_id("trend-convention").get_by_role("radio", name="绿涨红跌")
+    ).to_be_checked()
+    page.locator(".chart svg").first.wait_for()
+    assert_accessible(page, "console-dashboard-intl-colours")

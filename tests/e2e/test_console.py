@@ -23,8 +23,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
@@ -774,3 +776,117 @@ def test_owner_reorders_gallery_images_by_dragging_and_with_the_keyboard(
     page.get_by_text("已保存").first.wait_for()
     saved = server.http.get(f"{API}/console/products/{product_id}", headers=owner.auth).json()
     assert saved["images"] == expected
+
+
+def test_orders_filter_by_status_and_days_saved_views_and_timeline_names(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    display_name = f"发货员{RUN}"
+    created = server.http.post(
+        f"{API}/console/staff",
+        headers=owner.auth,
+        json={
+            "username": f"e2e_shipper_{RUN}",
+            "password": PASSWORD,
+            "role": "operator",
+            "display_name": display_name,
+        },
+    )
+    assert created.status_code == 201, created.text
+    operator = Staff(f"e2e_shipper_{RUN}", PASSWORD, "operator")
+    api_login(server, operator)
+    order = place_paid_order(server, f"views{RUN}")
+    shipped = server.http.post(
+        f"{API}/console/orders/{order.order_no}/ship",
+        headers=operator.auth,
+        json={"carrier": "顺丰速运", "tracking_no": "SF9876543210"},
+    )
+    assert shipped.status_code == 200, shipped.text
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+    page = signed_in_page(context, operator)
+    page.goto(f"{CONSOLE}/orders")
+    rows = page.get_by_test_id("order-table").locator("tbody tr")
+    page.get_by_role("tab", name="已发货").click()
+    expect_url(page, r"/console/orders\?status=shipped$")
+    page.get_by_label("下单开始日期").fill(today)
+    page.get_by_label("下单结束日期").fill(today)
+    page.get_by_label("下单结束日期").press("Enter")
+    expect_url(page, rf"status=shipped&from={today}&to={today}")
+    mine = rows.filter(has_text=order.order_no)
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text("已发货")
+    expect(mine.locator(".el-tag")).to_have_attribute("data-tone", "primary")
+    assert_accessible(page, "console-orders-filtered")
+
+    # A reload (or a shared link) shows the same list.
+    page.reload()
+    expect_url(page, rf"status=shipped&from={today}&to={today}")
+    expect(page.get_by_role("tab", name="已发货")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_label("下单开始日期")).to_have_value(today)
+    expect(rows.filter(has_text=order.order_no)).to_have_count(1)
+
+    # Save the filters as a view, leave them, and apply the view again.
+    page.get_by_test_id("save-view").click()
+    dialog = page.get_by_role("dialog", name="保存视图")
+    dialog.get_by_role("textbox").fill("今日已发货")
+    dialog.get_by_role("button", name="保存").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("tab", name="全部").click()
+    expect_url(page, rf"/console/orders\?from={today}&to={today}$")
+    page.get_by_test_id("saved-view-select").click()
+    page.get_by_role("option", name=re.compile("今日已发货")).click()
+    expect_url(page, rf"status=shipped&from={today}&to={today}")
+    expect(rows.filter(has_text=order.order_no)).to_have_count(1)
+    assert_accessible(page, "console-orders-saved-view")
+
+    # The timeline names who acted, never raw ids.
+    rows.filter(has_text=order.order_no).get_by_role("link", name=order.order_no).click()
+    expect_url(page, rf"/console/orders/{order.order_no}$")
+    timeline = page.get_by_test_id("order-timeline")
+    expect(timeline).to_contain_text(display_name)
+    expect(timeline).to_contain_text("买家")
+    expect(timeline).to_contain_text("微信支付")
+    expect(timeline).not_to_contain_text("member:")
+    expect(timeline).not_to_contain_text("staff:")
+    assert_accessible(page, "console-order-timeline")
+
+
+def test_dashboard_rise_and_fall_colours_switch_and_persist(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/dashboard")
+    switch = page.get_by_test_id("trend-convention")
+    expect(switch.get_by_role("radio", name="红涨绿跌")).to_be_checked()
+    # Colours follow the convention: a rise is red (#b3261e) in China, green (#1e7b34) abroad.
+    rise = "rgb(179, 38, 30)"
+    fall = "rgb(30, 123, 52)"
+    changes = page.get_by_test_id("kpi-change")
+    changes.first.wait_for()
+
+    def colours() -> dict[str, str]:
+        found: dict[str, str] = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('[data-testid=kpi-change]')]"
+            ".map(e => [e.className, getComputedStyle(e).color]))"
+        )
+        return found
+
+    for cls, colour in colours().items():
+        if "up" in cls.split():
+            assert colour == rise
+        elif "down" in cls.split():
+            assert colour == fall
+    switch.locator("label").filter(has_text="绿涨红跌").click()
+    expect(switch.get_by_role("radio", name="绿涨红跌")).to_be_checked()
+    for cls, colour in colours().items():
+        if "up" in cls.split():
+            assert colour == fall
+        elif "down" in cls.split():
+            assert colour == rise
+    page.reload()
+    expect(
+        page.get_by_test_id("trend-convention").get_by_role("radio", name="绿涨红跌")
+    ).to_be_checked()
+    page.locator(".chart svg").first.wait_for()
+    assert_accessible(page, "console-dashboard-intl-colours")

@@ -65,6 +65,64 @@ export const REGION_LEVEL_LABELS: Labels = {
   district: '区县',
 }
 
+/**
+ * What a status means, as a colour (Element Plus tag types; the storefront maps them to its own
+ * palette). One rule everywhere a status is shown as a tag:
+ *
+ * - `warning` — the shopper must act (待付款, 待买家退货);
+ * - `danger`  — the merchant must act now, or money goes back (待发货, 售后中, 退款, 待处理 after-sales);
+ * - `primary` — moving, nobody needs to act (已发货, 已收货, 退款中, 已同意, 已收到退货);
+ * - `success` — done well (已完成, 支付成功, 退款成功);
+ * - `info`    — over without a sale (已取消, 已关闭, 已撤销, 已拒绝).
+ *
+ * 待发货 is `danger`, not `primary`: it is the console's to-do list, and a paid order waiting too
+ * long is the most common complaint; `primary` is kept for orders that are on their way.
+ */
+export type Tone = 'primary' | 'success' | 'warning' | 'danger' | 'info'
+export type Tones = Readonly<Record<string, Tone>>
+
+export const ORDER_STATUS_TONES: Tones = {
+  pending_payment: 'warning',
+  paid: 'danger',
+  shipped: 'primary',
+  received: 'primary',
+  completed: 'success',
+  cancelled: 'info',
+  refunded: 'danger',
+  after_sale: 'danger',
+}
+
+export const AFTERSALE_STATUS_TONES: Tones = {
+  requested: 'danger',
+  approved: 'primary',
+  awaiting_return: 'warning',
+  returned: 'primary',
+  refunding: 'primary',
+  refunded: 'success',
+  rejected: 'info',
+  cancelled: 'info',
+}
+
+export const PAYMENT_STATUS_TONES: Tones = {
+  created: 'warning',
+  prepaid: 'warning',
+  succeeded: 'success',
+  closed: 'info',
+  failed: 'danger',
+}
+
+export const REFUND_STATUS_TONES: Tones = {
+  requested: 'warning',
+  processing: 'primary',
+  succeeded: 'success',
+  failed: 'danger',
+}
+
+/** The tone of `key` in `map`; `info` (neutral) for a missing or unknown status. */
+export function tone(map: Tones, key: string | null | undefined): Tone {
+  return (key && map[key]) || 'info'
+}
+
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */
 export function label(map: Labels, key: string | null | undefined): string {
   if (!key) return '—'

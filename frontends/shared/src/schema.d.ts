@@ -758,8 +758,9 @@ export interface paths {
         };
         /**
          * List Orders
-         * @description Orders, newest first (addresses masked); filter by status, find by order no. or, with
-         *     ``pii:reveal`` (recorded in the audit log), by phone.
+         * @description Orders, newest first (addresses masked); filter by status and by the days they were
+         *     placed (``created_from`` .. ``created_to``, Asia/Shanghai days, both included), find by order
+         *     no. or, with ``pii:reveal`` (recorded in the audit log), by phone.
          */
         get: operations["list_orders_api_v1_console_orders_get"];
         put?: never;
@@ -843,7 +844,8 @@ export interface paths {
         };
         /**
          * List Products
-         * @description Every product in any status, newest first; filter by keyword, status, category.
+         * @description Every product in any status, newest first; filter by keyword, status, category and the
+         *     days it was created (``created_from`` .. ``created_to``, Asia/Shanghai days, included).
          */
         get: operations["list_products_api_v1_console_products_get"];
         put?: never;
@@ -3886,8 +3888,21 @@ export interface components {
         };
         /** TimelineEntry */
         TimelineEntry: {
-            /** Actor */
+            /**
+             * Actor
+             * @description as stored: staff:<username>, member:<id>, system, wechatpay
+             */
             actor: string;
+            /**
+             * Actor Kind
+             * @enum {string}
+             */
+            actor_kind: "staff" | "member" | "payment" | "system";
+            /**
+             * Actor Name
+             * @description who acted, for people: the staff member's display name (console; 「商家」 to shoppers), 「买家」, 「微信支付」 or 「系统」
+             */
+            actor_name: string;
             /** Aftersale No */
             aftersale_no: string | null;
             /**
@@ -7087,6 +7102,10 @@ export interface operations {
                 status?: ("pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded" | "after_sale") | null;
                 /** @description an order no. or a full phone number */
                 q?: string | null;
+                /** @description a calendar day YYYY-MM-DD in the shop's timezone (Asia/Shanghai), included */
+                created_from?: string | null;
+                /** @description a calendar day YYYY-MM-DD in the shop's timezone (Asia/Shanghai), included */
+                created_to?: string | null;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -7527,6 +7546,10 @@ export interface operations {
                 q?: string | null;
                 status?: ("draft" | "on_sale" | "off_sale") | null;
                 category_id?: number | null;
+                /** @description a calendar day YYYY-MM-DD in the shop's timezone (Asia/Shanghai), included */
+                created_from?: string | null;
+                /** @description a calendar day YYYY-MM-DD in the shop's timezone (Asia/Shanghai), included */
+                created_to?: string | null;
                 cursor?: string | null;
                 limit?: number;
             };

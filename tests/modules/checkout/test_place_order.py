@@ -89,6 +89,8 @@ async def test_cart_order_is_priced_on_the_server_and_holds_stock(
                 "from_status": None,
                 "to_status": "pending_payment",
                 "actor": f"member:{alice.member_id}",
+                "actor_kind": "member",
+                "actor_name": "买家",
                 "reason": "下单",
                 "created_at": body["created_at"],
             }

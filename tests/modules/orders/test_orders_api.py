@@ -250,11 +250,11 @@ async def test_receipt_is_confirmed_on_shipped_orders_only(
         "顺丰速运",
         "SF1234567890",
     )
-    assert [(t["to_status"], t["actor"]) for t in body["timeline"]] == [
-        ("pending_payment", f"member:{alice.member_id}"),
-        ("paid", "system"),
-        ("shipped", "staff:olivia"),
-        ("received", f"member:{alice.member_id}"),
+    assert [(t["to_status"], t["actor"], t["actor_name"]) for t in body["timeline"]] == [
+        ("pending_payment", f"member:{alice.member_id}", "买家"),
+        ("paid", "wechatpay", "微信支付"),
+        ("shipped", "staff:olivia", "商家"),
+        ("received", f"member:{alice.member_id}", "买家"),
     ]
     assert (await order_row(ctx, order_no)).received_at is not None
 

@@ -95,7 +95,7 @@ async def test_a_payment_marks_the_order_paid_and_sells_its_stock(
     assert body["paid_at"] is not None
     assert [(t["from_status"], t["to_status"], t["actor"]) for t in body["timeline"]] == [
         (None, "pending_payment", f"member:{alice.member_id}"),
-        ("pending_payment", "paid", "system"),
+        ("pending_payment", "paid", "wechatpay"),
     ]
     row = await order_row(ctx, order["order_no"])
     assert row.payment_no == started["payment_no"]

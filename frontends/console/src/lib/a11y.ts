@@ -17,3 +17,16 @@ export const vCombobox: Directive<HTMLElement, string | undefined> = {
   mounted: (el, binding) => patch(el, binding.value),
   updated: (el, binding) => patch(el, binding.value),
 }
+
+function labelRange(el: HTMLElement, labels: [string, string] | undefined): void {
+  const inputs = el.querySelectorAll<HTMLInputElement>('input')
+  const [start, end] = labels ?? ['开始日期', '结束日期']
+  if (inputs[0]) inputs[0].setAttribute('aria-label', start)
+  if (inputs[1]) inputs[1].setAttribute('aria-label', end)
+}
+
+/** `v-range-labels` on an element wrapping an ElDatePicker of a range: names its two inputs. */
+export const vRangeLabels: Directive<HTMLElement, [string, string] | undefined> = {
+  mounted: (el, binding) => labelRange(el, binding.value),
+  updated: (el, binding) => labelRange(el, binding.value),
+}

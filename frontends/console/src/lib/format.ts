@@ -7,12 +7,17 @@ import type { Labels } from '@shoplet/shared'
 export {
   AFTERSALE_KIND_LABELS,
   AFTERSALE_STATUS_LABELS,
+  AFTERSALE_STATUS_TONES,
   label,
   ORDER_STATUS_LABELS,
+  ORDER_STATUS_TONES,
   PAYMENT_CHANNEL_LABELS,
   PAYMENT_STATUS_LABELS,
+  PAYMENT_STATUS_TONES,
   PRODUCT_STATUS_LABELS,
   REFUND_STATUS_LABELS,
+  REFUND_STATUS_TONES,
+  tone,
 } from '@shoplet/shared'
 
 const DATE_TIME = new Intl.DateTimeFormat('zh-CN', {

@@ -15,7 +15,7 @@ from starlette.formparsers import MultiPartException
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
-from shoplet.core.params import PathId, QueryId
+from shoplet.core.params import PathId, QueryDay, QueryId, day_range
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
@@ -102,12 +102,23 @@ async def list_products(
     q: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     product_status: Annotated[catalog.ProductStatus | None, Query(alias="status")] = None,
     category_id: QueryId = None,
+    created_from: QueryDay = None,
+    created_to: QueryDay = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ProductAdmin]:
-    """Every product in any status, newest first; filter by keyword, status, category."""
+    """Every product in any status, newest first; filter by keyword, status, category and the
+    days it was created (``created_from`` .. ``created_to``, Asia/Shanghai days, included)."""
+    since, until = day_range(created_from, created_to)
     items, next_cursor = await catalog.list_products_admin(
-        session, q=q, status=product_status, category_id=category_id, cursor=cursor, limit=limit
+        session,
+        q=q,
+        status=product_status,
+        category_id=category_id,
+        since=since,
+        until=until,
+        cursor=cursor,
+        limit=limit,
     )
     return Page(items=items, next_cursor=next_cursor)
 

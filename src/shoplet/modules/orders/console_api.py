@@ -17,7 +17,7 @@ from starlette.responses import StreamingResponse
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
-from shoplet.core.params import PathId
+from shoplet.core.params import PathId, QueryDay, day_range
 from shoplet.core.schemas import Page
 from shoplet.core.security import mask_phone
 from shoplet.modules.payments import public as payments
@@ -82,11 +82,15 @@ async def list_orders(
         str | None,
         Query(min_length=1, max_length=32, description="an order no. or a full phone number"),
     ] = None,
+    created_from: QueryDay = None,
+    created_to: QueryDay = None,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[orders.OrderAdmin]:
-    """Orders, newest first (addresses masked); filter by status, find by order no. or, with
-    ``pii:reveal`` (recorded in the audit log), by phone."""
+    """Orders, newest first (addresses masked); filter by status and by the days they were
+    placed (``created_from`` .. ``created_to``, Asia/Shanghai days, both included), find by order
+    no. or, with ``pii:reveal`` (recorded in the audit log), by phone."""
+    since, until = day_range(created_from, created_to)
     if q is not None and _is_phone_query(q):
         _require_pii_reveal(staff)
         await record_audit(
@@ -98,7 +102,14 @@ async def list_orders(
             origin_of(request),
         )
     items, next_cursor = await orders.list_orders_admin(
-        session, ctx.pii, status=order_status, q=q, cursor=cursor, limit=limit
+        session,
+        ctx.pii,
+        status=order_status,
+        q=q,
+        since=since,
+        until=until,
+        cursor=cursor,
+        limit=limit,
     )
     return Page(items=items, next_cursor=next_cursor)
 

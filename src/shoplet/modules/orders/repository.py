@@ -153,8 +153,10 @@ async def list_orders(
     phone_index: str | None,
     before_id: int | None,
     limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[Order]:
-    stmt = _status_filter(select(Order), status)
+    stmt = _order_filter(select(Order), status=status, since=since, until=until)
     if order_no is not None and phone_index is not None:
         stmt = stmt.where(or_(Order.order_no == order_no, Order.phone_index == phone_index))
     elif order_no is not None:
@@ -188,7 +190,7 @@ async def due_orders(
     return list(rows)
 
 
-def _export_filter(
+def _order_filter(
     stmt: Any, *, status: str | None, since: datetime | None, until: datetime | None
 ) -> Any:
     stmt = _status_filter(stmt, status)
@@ -203,7 +205,7 @@ async def count_export_rows(
     session: AsyncSession, *, status: str | None, since: datetime | None, until: datetime | None
 ) -> int:
     stmt = select(func.count()).select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
-    stmt = _export_filter(stmt, status=status, since=since, until=until)
+    stmt = _order_filter(stmt, status=status, since=since, until=until)
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -217,7 +219,7 @@ async def export_rows(
     batch: int,
 ) -> list[tuple[Order, OrderLine]]:
     stmt = select(Order, OrderLine).join(OrderLine, OrderLine.order_id == Order.id)
-    stmt = _export_filter(stmt, status=status, since=since, until=until)
+    stmt = _order_filter(stmt, status=status, since=since, until=until)
     if after_id is not None:
         stmt = stmt.where(OrderLine.id > after_id)
     stmt = stmt.order_by(OrderLine.id).limit(batch)

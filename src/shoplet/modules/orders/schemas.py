@@ -21,6 +21,7 @@ from shoplet.modules.payments.public import PaymentInfo, RefundInfo
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Carrier = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 TrackingNo = Annotated[str, StringConstraints(min_length=4, max_length=50, pattern=r"^[\w-]+$")]
+ActorKind = Literal["staff", "member", "payment", "system"]
 ListStatus = Literal[
     "pending_payment",
     "paid",
@@ -133,7 +134,12 @@ class TimelineEntry(ResponseModel):
     aftersale_no: str | None
     from_status: str | None
     to_status: str
-    actor: str
+    actor: str = Field(description="as stored: staff:<username>, member:<id>, system, wechatpay")
+    actor_kind: ActorKind
+    actor_name: str = Field(
+        description="who acted, for people: the staff member's display name (console; 「商家」 "
+        "to shoppers), 「买家」, 「微信支付」 or 「系统」"
+    )
     reason: str | None
     created_at: datetime
 

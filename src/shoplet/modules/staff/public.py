@@ -7,10 +7,14 @@ Every module's ``console_api.py`` takes the signed-in staff member from here
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work
 from shoplet.core.settings import Settings
 
-from . import service
+from . import repository, service
 from .auth import ClientOrigin, CurrentStaff, origin_of, require_permission
 from .errors import PermissionDenied, PiiRevealDenied
 from .rbac import ALL_PERMISSIONS, PERMISSIONS, PII_REVEAL, ROLES, Origin, StaffIdentity
@@ -31,6 +35,7 @@ __all__ = [
     "origin_of",
     "record_audit",
     "require_permission",
+    "staff_display_names",
 ]
 
 
@@ -60,3 +65,9 @@ async def create_staff_account(
     finally:
         await engine.dispose()
     return summary
+
+
+async def staff_display_names(session: AsyncSession, usernames: Collection[str]) -> dict[str, str]:
+    """username -> display name of these staff accounts (deactivated ones too), in one query;
+    unknown usernames are left out, so callers choose their own fallback."""
+    return await repository.display_names(session, sorted(set(usernames)))

@@ -22,6 +22,16 @@ async def get_staff_by_username(session: AsyncSession, username: str) -> Staff |
     return result.scalar_one_or_none()
 
 
+async def display_names(session: AsyncSession, usernames: Sequence[str]) -> dict[str, str]:
+    """username -> display name, in one query (unknown usernames are absent)."""
+    if not usernames:
+        return {}
+    rows = await session.execute(
+        select(Staff.username, Staff.display_name).where(Staff.username.in_(set(usernames)))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 async def add_staff(session: AsyncSession, staff: Staff) -> Staff:
     session.add(staff)
     await session.flush()

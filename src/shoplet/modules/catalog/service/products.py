@@ -412,8 +412,11 @@ async def list_products_admin(
     category_id: int | None,
     cursor: str | None,
     limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[ProductAdmin], str | None]:
-    """Every product (any status), newest id first, for the console."""
+    """Every product (any status), newest id first, for the console; created in
+    ``[since, until)`` when given."""
     limit = max(1, min(limit, 100))
     where: list[ColumnElement[bool]] = []
     if status is not None:
@@ -427,6 +430,10 @@ async def list_products_admin(
         where.append(Product.category_id.in_(ids))
     if q:
         where.append(_keyword(q))
+    if since is not None:
+        where.append(Product.created_at >= since)
+    if until is not None:
+        where.append(Product.created_at < until)
     if cursor is not None:
         where.append(Product.id < decode_id_cursor(cursor))
     products = await repo.list_products(session, where=where, limit=limit + 1)

@@ -23,6 +23,7 @@ from shoplet.modules.orders.models import Order
 from shoplet.modules.orders.models import OrderEvent as OrderEventRow
 from shoplet.modules.orders.models import OrderLine as OrderLineRow
 from shoplet.modules.orders.schemas import (
+    ActorKind,
     AfterSale,
     AfterSaleReturnItem,
     OrderAddress,
@@ -33,11 +34,14 @@ from shoplet.modules.orders.schemas import (
 )
 from shoplet.modules.orders.states import check_order_transition
 from shoplet.modules.payments import public as payments
+from shoplet.modules.staff import public as staff
 
 log = structlog.get_logger("shoplet.orders")
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 SYSTEM = "system"
+# A step WeChat Pay's notify drove (paid, refunded): the timeline names it 「微信支付」.
+PAYMENT = "wechatpay"
 # The stock hold outlives the payment deadline a little, so that the order's own timeout
 # (which also closes the payment) normally releases it, not inventory's expiry sweep.
 RESERVATION_GRACE = timedelta(minutes=10)
@@ -55,6 +59,38 @@ def member_actor(member_id: int) -> str:
 
 def staff_actor(username: str) -> str:
     return username if username.startswith(("staff:", "system")) else f"staff:{username}"
+
+
+ACTOR_NAMES = {SYSTEM: "系统", PAYMENT: "微信支付", "member": "买家", "staff": "商家"}
+
+
+def actor_kind(actor: str) -> ActorKind:
+    """``staff`` / ``member`` / ``payment`` / ``system`` of a stored actor string."""
+    if actor.startswith("staff:"):
+        return "staff"
+    if actor.startswith("member:"):
+        return "member"
+    if actor == PAYMENT:
+        return "payment"
+    return "system"
+
+
+def staff_usernames(events: Sequence[OrderEventRow]) -> set[str]:
+    """The usernames of the staff who acted on these timeline rows."""
+    return {e.actor.removeprefix("staff:") for e in events if actor_kind(e.actor) == "staff"}
+
+
+def actor_name(actor: str, staff_names: Mapping[str, str] | None) -> str:
+    """Who acted, as people read it: a staff member's display name (the console; ``None``:
+    the shopper's view, where every staff member is 「商家」), 「买家」, 「微信支付」 or
+    「系统」. Never a raw ``member:22``."""
+    kind = actor_kind(actor)
+    if kind == "staff" and staff_names is not None:
+        username = actor.removeprefix("staff:")
+        return staff_names.get(username, username)
+    if kind in ("staff", "member"):
+        return ACTOR_NAMES[kind]
+    return ACTOR_NAMES[PAYMENT] if kind == "payment" else ACTOR_NAMES[SYSTEM]
 
 
 # -- building responses ----------------------------------------------------------------------
@@ -119,7 +155,9 @@ def _aftersale(row: AfterSaleRow, order_no: str) -> AfterSale:
 
 
 def _timeline(
-    events: Sequence[OrderEventRow], aftersale_nos: Mapping[int, str]
+    events: Sequence[OrderEventRow],
+    aftersale_nos: Mapping[int, str],
+    staff_names: Mapping[str, str] | None = None,
 ) -> list[TimelineEntry]:
     return [
         TimelineEntry(
@@ -127,6 +165,8 @@ def _timeline(
             from_status=e.from_status,
             to_status=e.to_status,
             actor=e.actor,
+            actor_kind=actor_kind(e.actor),
+            actor_name=actor_name(e.actor, staff_names),
             reason=e.reason,
             created_at=e.created_at,
         )
@@ -142,6 +182,7 @@ def _detail_fields(
     aftersales: Sequence[AfterSaleRow],
     *,
     reveal: bool,
+    staff_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     return {
         **_summary_fields(order, lines),
@@ -155,7 +196,9 @@ def _detail_fields(
         "cancel_reason": order.cancel_reason,
         "carrier": order.carrier,
         "tracking_no": order.tracking_no,
-        "timeline": _timeline(events, {a.id: a.aftersale_no for a in aftersales}),
+        "timeline": _timeline(
+            events, {a.id: a.aftersale_no for a in aftersales}, staff_names=staff_names
+        ),
         "aftersales": [_aftersale(a, order.order_no) for a in aftersales],
     }
 
@@ -179,8 +222,9 @@ async def _admin(
     session: AsyncSession, pii: PiiCipher | None, order: Order, *, reveal: bool
 ) -> OrderAdmin:
     lines, events, aftersales = await _load_detail_parts(session, order)
+    names = await staff.staff_display_names(session, staff_usernames(events))
     return OrderAdmin(
-        **_detail_fields(pii, order, lines, events, aftersales, reveal=reveal),
+        **_detail_fields(pii, order, lines, events, aftersales, reveal=reveal, staff_names=names),
         member_id=order.member_id,
         payment_no=order.payment_no,
         stock_source_ref=order.stock_source_ref,

@@ -21,6 +21,7 @@ from shoplet.modules.payments import public as payments
 
 from ._common import (
     AUTO_REFUND_REASON,
+    PAYMENT,
     REPLACEMENT_SUFFIX,
     RESERVATION_GRACE,
     SYSTEM,
@@ -98,7 +99,7 @@ async def handle_payment_succeeded(session: AsyncSession, payload: Mapping[str, 
             session,
             order,
             "paid",
-            actor=SYSTEM,
+            actor=PAYMENT,
             reason=f"微信支付 {payload.get('transaction_id') or payment_no}",
             now=now,
             values={"paid_at": paid_at, "payment_no": payment_no},
@@ -174,7 +175,11 @@ async def handle_refund_succeeded(session: AsyncSession, payload: Mapping[str, A
         if order.status == "cancelled":
             await repo.add_refunded(session, order.id, amount, now)
         await _note(
-            session, order, f"退款成功 {amount / 100:.2f} 元（{payload.get('refund_no')}）", now=now
+            session,
+            order,
+            f"退款成功 {amount / 100:.2f} 元（{payload.get('refund_no')}）",
+            now=now,
+            actor=PAYMENT,
         )
         return
     aftersale = await repo.get_aftersale(session, str(aftersale_no), order_id=order.id)
@@ -182,7 +187,7 @@ async def handle_refund_succeeded(session: AsyncSession, payload: Mapping[str, A
         log.error("refund_for_unknown_aftersale", order_no=order_no, aftersale_no=aftersale_no)
         return
     if not await _move_aftersale(
-        session, order, aftersale, "refunded", actor=SYSTEM, reason="退款成功", now=now
+        session, order, aftersale, "refunded", actor=PAYMENT, reason="退款成功", now=now
     ):
         return
     totals = await repo.add_refunded(session, order.id, amount, now)
@@ -194,7 +199,7 @@ async def handle_refund_succeeded(session: AsyncSession, payload: Mapping[str, A
     if totals is None or totals[0] < totals[1] or order.status not in AFTERSALE_ORDER_STATUSES:
         return
     was_shipped = order.shipped_at is not None
-    if await _move(session, order, "refunded", actor=SYSTEM, reason="全额退款", now=now):
+    if await _move(session, order, "refunded", actor=PAYMENT, reason="全额退款", now=now):
         order = await _any_order(session, order_no)
         if not was_shipped:
             # Sold but never sent: the units are on the shelf again.

@@ -87,8 +87,11 @@ async def list_orders_admin(
     q: str | None,
     cursor: str | None,
     limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[OrderAdmin], str | None]:
-    """Newest first; ``q`` is an order no. or a full phone number (matched by blind index)."""
+    """Newest first; ``q`` is an order no. or a full phone number (matched by blind index);
+    placed in ``[since, until)`` when given."""
     limit = _clamp(limit)
     order_no = phone_index = None
     if q is not None and q.strip():
@@ -103,6 +106,8 @@ async def list_orders_admin(
         status=status,
         order_no=order_no,
         phone_index=phone_index,
+        since=since,
+        until=until,
         before_id=decode_id_cursor(cursor),
         limit=limit + 1,
     )

@@ -74,3 +74,30 @@ class MediaTooLarge(ShopletError):
     status = 413
     code = "console.media_too_large"
     title = "Images may be at most 5 MB"
+
+
+class BulkInputInvalid(BadRequest):
+    """Extension member ``errors``: ``[{"row": n, "code": "...", "detail": "..."}]``."""
+
+    code = "catalog.bulk_input_invalid"
+    title = "Some rows of the bulk change are invalid; nothing was changed"
+
+
+class BulkFileInvalid(BadRequest):
+    code = "catalog.bulk_file_invalid"
+    title = "Upload a CSV or XLSX file with the columns sku_id or barcode, and stock"
+
+
+class BulkTooManyRows(BadRequest):
+    code = "catalog.bulk_too_many_rows"
+    title = "Too many rows for one bulk change"
+
+
+class BulkJobNotFound(NotFound):
+    code = "catalog.bulk_job_not_found"
+    title = "Bulk job not found"
+
+
+class TooManyBulkJobs(Conflict):
+    code = "catalog.bulk_jobs_busy"
+    title = "Wait for your running bulk jobs to finish"

@@ -7,6 +7,8 @@ import type { Labels } from '@shoplet/shared'
 export {
   AFTERSALE_KIND_LABELS,
   AFTERSALE_STATUS_LABELS,
+  BULK_ACTION_LABELS,
+  BULK_JOB_STATUS_LABELS,
   label,
   ORDER_STATUS_LABELS,
   PAYMENT_CHANNEL_LABELS,

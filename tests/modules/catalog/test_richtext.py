@@ -61,6 +61,7 @@ def test_plain_text_becomes_escaped_paragraphs() -> None:
     assert render_description("第一行\n第二行") == "<p>第一行</p><p>第二行</p>"
     assert render_description("") == ""
     assert sanitize_description("<p></p>") == ""
+    assert sanitize_description("<h2>x</h2><p></p><p><br></p>") == "<h2>x</h2>"
 
 
 def test_length_is_bounded() -> None:

@@ -31,6 +31,7 @@ _MEDIA_PATH = re.compile(r"^/media/[A-Za-z0-9._~!$&'()*+,;=:@%/-]+$")
 _DIMENSION = re.compile(r"^[0-9]{1,5}$")
 # Some tag of any name: plain text with a "<" (尺寸<10cm) is not mistaken for HTML.
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>")
+_TRAILING_EMPTY = re.compile(r"(<p>(<br>)?</p>)+$")
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -81,9 +82,8 @@ def render_description(text: str) -> str:
 def sanitize_description(text: str) -> str:
     """What is stored for a description written by the console or an API client; raises
     ``ValueError`` when even the sanitised HTML is longer than ``MAX_DESCRIPTION_CHARS``."""
-    result = render_description(text).strip()
-    if result in ("<p></p>", "<p><br></p>"):
-        result = ""  # an emptied editor
+    # Empty paragraphs an editor leaves at the end (or an emptied editor) are not content.
+    result = _TRAILING_EMPTY.sub("", render_description(text).strip())
     if len(result) > MAX_DESCRIPTION_CHARS:
         raise ValueError(f"the description is longer than {MAX_DESCRIPTION_CHARS} characters")
     return result

@@ -358,7 +358,9 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     upload = tmp_path / "tee.png"
     Image.new("RGB", (320, 320), (26, 95, 180)).save(upload)
     gallery = page.get_by_role("list", name="商品图片")
-    page.locator("input[type=file]").first.set_input_files(str(upload))
+    page.locator("input[type=file]:not([data-testid=rte-image-file])").first.set_input_files(
+        str(upload)
+    )
     expect(gallery.get_by_role("listitem")).to_have_count(2)
 
     page.get_by_label("规格 1 名称").fill("颜色")

@@ -105,6 +105,8 @@ def test_owner_formats_the_description_batch_fills_and_saves(
     batch.get_by_label("批量设置条码（起始条码，依次顺延）").fill(barcode)
     batch.get_by_role("button", name="应用到选中 SKU（1）").click()
     expect(page.get_by_label("颜色:黑 条码")).to_have_value(barcode)
+    # The ticked SKU stays ticked: the batch changed the rows in place.
+    expect(batch.get_by_role("button", name="应用到选中 SKU（1）")).to_be_enabled()
     assert_accessible(page, "console-product-editor")
 
     # Leaving with unsaved changes asks first; "继续编辑" stays.

@@ -316,7 +316,9 @@ async def test_stock_import_from_csv_and_xlsx_is_ledgered(
     after = await product_of(client, token, product["id"])
     assert [s["on_hand"] for s in after["skus"]] == [15, 20, 0, 41]
     async with ctx.sessionmaker() as session:
-        ledger, _ = await inventory.list_ledger(session, sku_id=skus[0]["id"], cursor=None, limit=10)
+        ledger, _ = await inventory.list_ledger(
+            session, sku_id=skus[0]["id"], cursor=None, limit=10
+        )
     assert (ledger[0].delta_on_hand, ledger[0].reason) == (5, f"批量导入库存（任务 {job['id']}）")
     assert [e.action for e in await audit_rows(ctx) if e.action == "stock.bulk_import"] == [
         "stock.bulk_import",

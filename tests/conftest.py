@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import settings as hypothesis_settings
 from redis.asyncio import Redis
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
@@ -44,6 +45,11 @@ from shoplet.core.observability import Metrics
 from shoplet.core.ratelimit import RateLimiter
 from shoplet.core.security import PiiCipher, TokenSigner
 from shoplet.core.settings import Settings
+
+# Property tests check what holds, not how fast: no per-example deadline (a loaded CI machine
+# made them flaky), the examples themselves unchanged.
+hypothesis_settings.register_profile("shoplet", deadline=None)
+hypothesis_settings.load_profile("shoplet")
 
 PG_URL = os.environ.get("SHOPLET_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("SHOPLET_TEST_REDIS_URL")

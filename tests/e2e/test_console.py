@@ -354,14 +354,16 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     page.get_by_label("副标题").fill("新疆长绒棉 · 不起球")
     _pick_category(page)
     choose(page, "直接上架")
-    page.get_by_label("商品描述").fill("端到端测试创建的商品。")
+    page.get_by_role("textbox", name="商品描述").fill("端到端测试创建的商品。")
     page.get_by_label("商品图片地址").fill(image)
     page.get_by_role("button", name="添加地址").first.click()
     # And one uploaded from disk (POST /console/media).
     upload = tmp_path / "tee.png"
     Image.new("RGB", (320, 320), (26, 95, 180)).save(upload)
     gallery = page.get_by_role("list", name="商品图片")
-    page.locator("input[type=file]").first.set_input_files(str(upload))
+    page.locator("input[type=file]:not([data-testid=rte-image-file])").first.set_input_files(
+        str(upload)
+    )
     expect(gallery.get_by_role("listitem")).to_have_count(2)
 
     page.get_by_label("规格 1 名称").fill("颜色")
@@ -373,9 +375,9 @@ def test_owner_creates_a_product_with_a_2x2_sku_matrix(
     rows.nth(3).wait_for()
     assert rows.count() == 4
 
-    page.get_by_label("批量售价（元）").fill("99")
-    page.get_by_label("批量划线价（元）").fill("129")
-    page.get_by_label("批量库存").fill("10")
+    page.get_by_label("批量设置售价（元）").fill("99")
+    page.get_by_label("批量设置划线价（元）").fill("129")
+    page.get_by_label("批量设置库存（新 SKU）").fill("10")
     page.get_by_role("button", name="应用到全部 SKU").click()
     # One SKU a little dearer, and a barcode on each.
     page.get_by_label("颜色:白 / 尺码:L 售价").fill("109.5")

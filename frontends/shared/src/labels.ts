@@ -123,6 +123,20 @@ export function tone(map: Tones, key: string | null | undefined): Tone {
   return (key && map[key]) || 'info'
 }
 
+export const BULK_JOB_STATUS_LABELS: Labels = {
+  queued: '排队中',
+  running: '处理中',
+  done: '已完成',
+  failed: '失败',
+}
+
+export const BULK_ACTION_LABELS: Labels = {
+  publish: '批量上架',
+  unpublish: '批量下架',
+  price: '批量改价',
+  stock: '导入库存',
+}
+
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */
 export function label(map: Labels, key: string | null | undefined): string {
   if (!key) return '—'

@@ -860,6 +860,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/products/bulk-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Bulk Job
+         * @description Publish, unpublish or change the prices of the products given, in the background; the
+         *     whole request is checked first (400 ``catalog.bulk_input_invalid`` lists every bad product
+         *     and nothing changes). Poll ``GET /products/bulk-jobs/{id}`` for progress.
+         */
+        post: operations["create_bulk_job_api_v1_console_products_bulk_jobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/products/bulk-jobs/stock-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Stock
+         * @description Set the units on hand of many SKUs from a CSV or XLSX file, atomically, in the
+         *     background; every row is checked first (400 with the bad rows, nothing changed).
+         */
+        post: operations["import_stock_api_v1_console_products_bulk_jobs_stock_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/products/bulk-jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Job
+         * @description A bulk job's status, progress and, once done, its result.
+         */
+        get: operations["get_bulk_job_api_v1_console_products_bulk_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/products/{product_id}": {
         parameters: {
             query?: never;
@@ -1858,6 +1921,86 @@ export interface components {
             /** Turntable Images */
             turntable_images: string[];
             video?: components["schemas"]["ProductVideo"] | null;
+        };
+        /** BulkFailure */
+        BulkFailure: {
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
+            /** Product Id */
+            product_id?: number | null;
+            /**
+             * Row
+             * @description line of the file (header = 1)
+             */
+            row?: number | null;
+            /** Sku Id */
+            sku_id?: number | null;
+        };
+        /** BulkJobCreate */
+        BulkJobCreate: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "publish" | "unpublish" | "price";
+            /** @description required for action=price */
+            price?: components["schemas"]["PriceChange"] | null;
+            /** Product Ids */
+            product_ids: number[];
+        };
+        /** BulkJobOut */
+        BulkJobOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "publish" | "unpublish" | "price" | "stock";
+            /** Params */
+            params: {
+                [key: string]: number | string;
+            };
+            /** Progress */
+            progress: number;
+            result: components["schemas"]["BulkResult"];
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /** Total */
+            total: number;
+        };
+        /** BulkResult */
+        BulkResult: {
+            /**
+             * Changed
+             * @default 0
+             */
+            changed: number;
+            /** Failed */
+            failed?: components["schemas"]["BulkFailure"][];
+            /**
+             * Unchanged
+             * @default 0
+             */
+            unchanged: number;
         };
         /** BuyAccepted */
         BuyAccepted: {
@@ -3241,6 +3384,22 @@ export interface components {
             title: string;
             /** Unit Price */
             unit_price: number;
+        };
+        /**
+         * PriceChange
+         * @description ``set``: every SKU costs ``value`` fen (at least 1). ``add``: ``value`` fen more (or
+         *     less, negative). ``percent``: ``value`` hundredths of a percent more or less (``-1000`` =
+         *     10 % off), rounded half up to the fen. A price never goes below 1 fen; a price raised above
+         *     the SKU's original price raises the original price with it.
+         */
+        PriceChange: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "set" | "add" | "percent";
+            /** Value */
+            value: number;
         };
         /** ProductAdmin */
         ProductAdmin: {
@@ -7731,6 +7890,292 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_bulk_job_api_v1_console_products_bulk_jobs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkJobCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_stock_api_v1_console_products_bulk_jobs_stock_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description CSV (UTF-8 or GBK) or XLSX with the columns sku_id or barcode, and stock; at most 5000 rows, 2 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_bulk_job_api_v1_console_products_bulk_jobs__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

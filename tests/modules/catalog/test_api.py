@@ -346,7 +346,8 @@ async def test_detail_has_specs_skus_and_available_stock(
         "category_id": category,
         "title": "华为 Mate 60 Pro 智能手机",
         "subtitle": "卫星通话 昆仑玻璃",
-        "description": "超可靠玄武架构",
+        # A plain-text description (written before the editor) is served as paragraphs.
+        "description": "<p>超可靠玄武架构</p>",
         "images": [IMAGE, "/media/products/fedcba9876543210fedc.jpg"],
         "turntable_images": [IMAGE, IMAGE, IMAGE],
         "gallery": [],

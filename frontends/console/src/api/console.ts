@@ -59,6 +59,15 @@ export const consoleApi = {
     form.append('file', file)
     return uploadForm<Res<O['uploadVideo']>>(OPS.uploadVideo, form, onProgress)
   },
+  createBulkJob: (body: Body<O['createBulkJob']>) =>
+    call<Res<O['createBulkJob']>>(OPS.createBulkJob, { body }),
+  importStock: (file: File) => {
+    const form = new FormData()
+    form.append('file', file)
+    return call<Res<O['importStock']>>(OPS.importStock, { form })
+  },
+  getBulkJob: (jobId: number) =>
+    call<Res<O['getBulkJob']>>(OPS.getBulkJob, { params: { job_id: jobId } }),
 
   // trade
   listOrders: (query: Q<O['listOrders']> = {}) =>

@@ -52,6 +52,9 @@ export const OPS = {
   stockLedger: op('GET', '/api/v1/console/skus/{sku_id}/ledger'),
   uploadMedia: op('POST', '/api/v1/console/media'),
   uploadVideo: op('POST', '/api/v1/console/media/videos'),
+  createBulkJob: op('POST', '/api/v1/console/products/bulk-jobs'),
+  importStock: op('POST', '/api/v1/console/products/bulk-jobs/stock-import'),
+  getBulkJob: op('GET', '/api/v1/console/products/bulk-jobs/{job_id}'),
 
   listOrders: op('GET', '/api/v1/console/orders'),
   getOrder: op('GET', '/api/v1/console/orders/{order_no}'),

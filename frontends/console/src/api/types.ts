@@ -34,6 +34,11 @@ export type SkuCreate = S['SkuCreate']
 export type SkuUpdate = S['SkuUpdate']
 export type StockLevel = S['StockLevelOut']
 export type LedgerEntry = S['LedgerEntry']
+export type BulkJob = S['BulkJobOut']
+export type BulkJobCreate = S['BulkJobCreate']
+export type BulkFailure = S['BulkFailure']
+export type PriceChange = S['PriceChange']
+export type PriceMode = PriceChange['mode']
 
 // ---- trade ----
 export type OrderAdmin = S['OrderAdmin']

@@ -30,3 +30,26 @@ export const vRangeLabels: Directive<HTMLElement, [string, string] | undefined> 
   mounted: (el, binding) => labelRange(el, binding.value),
   updated: (el, binding) => labelRange(el, binding.value),
 }
+
+const observers = new WeakMap<HTMLElement, MutationObserver>()
+
+function dropMixedOnLabels(root: HTMLElement): void {
+  // ElCheckbox puts aria-checked="mixed" on its <label> while indeterminate (a table's "select
+  // all" with some rows ticked), which a label may not carry (axe: aria-allowed-attr,
+  // critical). The native checkbox inside already tells assistive technology it is mixed.
+  root.querySelectorAll('label[aria-checked]').forEach((label) => label.removeAttribute('aria-checked'))
+}
+
+/** `v-checkbox-labels` on an ElTable with a selection column (or anything with ElCheckboxes). */
+export const vCheckboxLabels: Directive<HTMLElement> = {
+  mounted(el) {
+    dropMixedOnLabels(el)
+    const observer = new MutationObserver(() => dropMixedOnLabels(el))
+    observer.observe(el, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-checked'] })
+    observers.set(el, observer)
+  },
+  unmounted(el) {
+    observers.get(el)?.disconnect()
+    observers.delete(el)
+  },
+}

@@ -20,10 +20,12 @@ from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
-from . import media
+from . import bulk, media
 from . import public as catalog
-from .errors import MediaInvalid, MediaTooLarge, VideoInvalid, VideoTooLarge
+from .errors import BulkFileInvalid, MediaInvalid, MediaTooLarge, VideoInvalid, VideoTooLarge
 from .schemas import (
+    BulkJobCreate,
+    BulkJobOut,
     Category,
     CategoryCreate,
     CategoryUpdate,
@@ -39,6 +41,7 @@ router = APIRouter()
 
 ProductReader = Annotated[StaffIdentity, Depends(require_permission("products:read"))]
 ProductWriter = Annotated[StaffIdentity, Depends(require_permission("products:write"))]
+StockImporter = Annotated[StaffIdentity, Depends(require_permission("stock:adjust"))]
 ProductId = PathId
 CategoryId = PathId
 
@@ -197,6 +200,99 @@ async def set_product_status(
         origin_of(request),
     )
     return product
+
+
+# -- bulk jobs (bulk.py) -----------------------------------------------------------------------
+
+
+@router.post(
+    "/products/bulk-jobs",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(400, 409),
+)
+async def create_bulk_job(
+    body: BulkJobCreate, staff: ProductWriter, request: Request, session: DbSession
+) -> BulkJobOut:
+    """Publish, unpublish or change the prices of the products given, in the background; the
+    whole request is checked first (400 ``catalog.bulk_input_invalid`` lists every bad product
+    and nothing changes). Poll ``GET /products/bulk-jobs/{id}`` for progress."""
+    job = await bulk.request_product_job(session, staff, body)
+    await record_audit(
+        session,
+        staff,
+        "product.bulk",
+        f"bulk_job:{job.id}",
+        {"action": body.action, "product_ids": job.items, "params": job.params},
+        origin_of(request),
+    )
+    return bulk.job_out(job)
+
+
+_IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "CSV (UTF-8 or GBK) or XLSX with the columns "
+                            "sku_id or barcode, and stock; at most 5000 rows, 2 MB",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/products/bulk-jobs/stock-import",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(400, 409, 413),
+    openapi_extra=_IMPORT_BODY,
+    max_body_size=bulk.MAX_IMPORT_BYTES + media.MULTIPART_OVERHEAD,
+)
+async def import_stock(staff: StockImporter, request: Request, session: DbSession) -> BulkJobOut:
+    """Set the units on hand of many SKUs from a CSV or XLSX file, atomically, in the
+    background; every row is checked first (400 with the bad rows, nothing changed)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise BulkFileInvalid("send the file as multipart/form-data in a field named 'file'")
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except MultiPartException as exc:
+        raise BulkFileInvalid(f"the multipart body could not be read: {exc.message}") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BulkFileInvalid("send the file in a multipart field named 'file'")
+        data = await upload.read(bulk.MAX_IMPORT_BYTES + 1)
+        filename = upload.filename or ""
+    finally:
+        await form.close()
+    if len(data) > bulk.MAX_IMPORT_BYTES:
+        raise BulkFileInvalid("the file is larger than 2 MB")
+    job = await bulk.request_stock_job(session, staff, filename, data)
+    await record_audit(
+        session,
+        staff,
+        "stock.bulk_import",
+        f"bulk_job:{job.id}",
+        {"filename": filename[:100], "rows": job.total, "bytes": len(data)},
+        origin_of(request),
+    )
+    return bulk.job_out(job)
+
+
+@router.get("/products/bulk-jobs/{job_id}", responses=problem_responses(404))
+async def get_bulk_job(job_id: PathId, staff: ProductReader, session: DbSession) -> BulkJobOut:
+    """A bulk job's status, progress and, once done, its result."""
+    return bulk.job_out(await bulk.get_visible_job(session, staff, job_id))
 
 
 def _upload_body(description: str) -> dict[str, Any]:

@@ -90,3 +90,30 @@ class VideoTooLarge(ShopletError):
 class MediaUnknown(BadRequest):
     code = "catalog.media_unknown"
     title = "A media URL was not uploaded to this shop, or is of the wrong kind"
+
+
+class BulkInputInvalid(BadRequest):
+    """Extension member ``errors``: ``[{"row": n, "code": "...", "detail": "..."}]``."""
+
+    code = "catalog.bulk_input_invalid"
+    title = "Some rows of the bulk change are invalid; nothing was changed"
+
+
+class BulkFileInvalid(BadRequest):
+    code = "catalog.bulk_file_invalid"
+    title = "Upload a CSV or XLSX file with the columns sku_id or barcode, and stock"
+
+
+class BulkTooManyRows(BadRequest):
+    code = "catalog.bulk_too_many_rows"
+    title = "Too many rows for one bulk change"
+
+
+class BulkJobNotFound(NotFound):
+    code = "catalog.bulk_job_not_found"
+    title = "Bulk job not found"
+
+
+class TooManyBulkJobs(Conflict):
+    code = "catalog.bulk_jobs_busy"
+    title = "Wait for your running bulk jobs to finish"

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -16,9 +17,12 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shoplet.core.db import Base, BigId
+from shoplet.core.db import Base, BigId, utcnow
+
+BulkJSON = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Category(Base):
@@ -128,3 +132,37 @@ class Media(Base):
     # The ImageSet of an image (variant URLs, size, colour); empty for a video.
     image_set: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+
+
+class BulkJob(Base):
+    """A bulk change of products the console asked for (``catalog/bulk.py``): publish, unpublish,
+    a price change, or a stock import. The whole input is validated when the job is created;
+    the worker applies it in batches (``progress`` of ``total`` items), or in one transaction
+    for a stock import, and stores a summary in ``result``."""
+
+    __tablename__ = "catalog_bulk_job"
+    __table_args__ = (
+        CheckConstraint("kind IN ('publish', 'unpublish', 'price', 'stock')", name="kind"),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        CheckConstraint("progress >= 0 AND total >= 0", name="counts"),
+        Index("ix_catalog_bulk_job_status_id", "status", "id"),
+        Index("ix_catalog_bulk_job_staff_id_id", "staff_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    # What to do: {"mode": "percent", "value": -1000} for a price change, {} otherwise.
+    params: Mapped[dict[str, Any]] = mapped_column(BulkJSON, default=dict)
+    # The validated work: product ids, or [[sku_id, stock], ...] for a stock import.
+    items: Mapped[list[Any]] = mapped_column(BulkJSON, default=list)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    # {"changed": n, "unchanged": n, "failed": [{"product_id": 1, "code": "...", ...}]}
+    result: Mapped[dict[str, Any]] = mapped_column(BulkJSON, default=dict)
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

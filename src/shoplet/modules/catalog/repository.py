@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, or_, select, update
+from sqlalchemy import Row, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from shoplet.modules.catalog.models import Category, Media, Product, Sku
+from shoplet.modules.catalog.models import BulkJob, Category, Media, Product, Sku
 
 
 async def list_categories(session: AsyncSession) -> list[Category]:
@@ -200,3 +201,134 @@ async def record_media(session: AsyncSession, values: Mapping[str, Any]) -> None
 def add(session: AsyncSession, row: Category | Product) -> None:
     """Stage a new category or product (with its SKUs) for the next flush."""
     session.add(row)
+
+
+# -- bulk jobs (catalog_bulk_job) -------------------------------------------------------------
+
+
+def _rowcount(result: Any) -> int:
+    count: int = result.rowcount
+    return count
+
+
+async def products_with_skus(session: AsyncSession, product_ids: Sequence[int]) -> list[Product]:
+    if not product_ids:
+        return []
+    stmt = (
+        select(Product)
+        .where(Product.id.in_(product_ids))
+        .options(selectinload(Product.skus))
+        .order_by(Product.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def lock_products(session: AsyncSession, product_ids: Sequence[int]) -> list[int]:
+    """Lock the product rows in id order (no-op on SQLite); returns the ids found."""
+    if not product_ids:
+        return []
+    stmt = (
+        select(Product.id)
+        .where(Product.id.in_(sorted(set(product_ids))))
+        .order_by(Product.id)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def skus_of(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int, int]:
+    """SKU id -> product id for the SKUs that exist."""
+    if not sku_ids:
+        return {}
+    rows = await session.execute(select(Sku.id, Sku.product_id).where(Sku.id.in_(sku_ids)))
+    return {row[0]: row[1] for row in rows}
+
+
+async def skus_by_barcode(session: AsyncSession, barcodes: Sequence[str]) -> dict[str, int]:
+    """Barcode -> SKU id for the barcodes carried by a SKU."""
+    if not barcodes:
+        return {}
+    rows = await session.execute(select(Sku.barcode, Sku.id).where(Sku.barcode.in_(barcodes)))
+    return {row[0]: row[1] for row in rows if row[0] is not None}
+
+
+async def add_bulk_job(session: AsyncSession, job: BulkJob) -> BulkJob:
+    session.add(job)
+    await session.flush()
+    return job
+
+
+async def get_bulk_job(session: AsyncSession, job_id: int) -> BulkJob | None:
+    """The job as stored now (not a copy the session's identity map may hold)."""
+    return await session.get(BulkJob, job_id, populate_existing=True)
+
+
+async def count_open_bulk_jobs(
+    session: AsyncSession, staff_id: int, statuses: Sequence[str]
+) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(BulkJob)
+        .where(BulkJob.staff_id == staff_id, BulkJob.status.in_(statuses))
+    )
+    return count or 0
+
+
+async def next_open_bulk_job(session: AsyncSession, statuses: Sequence[str]) -> int | None:
+    return await session.scalar(
+        select(BulkJob.id).where(BulkJob.status.in_(statuses)).order_by(BulkJob.id).limit(1)
+    )
+
+
+async def start_bulk_job(session: AsyncSession, job_id: int, *, now: datetime) -> bool:
+    """Queued -> running; True for the one run that moved it."""
+    started = await session.execute(
+        update(BulkJob)
+        .where(BulkJob.id == job_id, BulkJob.status == "queued")
+        .values(status="running", started_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(started) == 1
+
+
+async def claim_bulk_batch(
+    session: AsyncSession, job_id: int, *, progress_from: int, progress_to: int, now: datetime
+) -> bool:
+    """Advance a running job's progress, only if no other run advanced it meanwhile; the row
+    stays locked until the transaction ends, so the batch is applied exactly once."""
+    claimed = await session.execute(
+        update(BulkJob)
+        .where(
+            BulkJob.id == job_id,
+            BulkJob.status == "running",
+            BulkJob.progress == progress_from,
+        )
+        .values(progress=progress_to, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(claimed) == 1
+
+
+async def set_bulk_result(
+    session: AsyncSession, job_id: int, *, result: dict[str, Any], done: bool, now: datetime
+) -> None:
+    values: dict[str, Any] = {"result": result, "updated_at": now}
+    if done:
+        values |= {"status": "done", "finished_at": now}
+    await session.execute(
+        update(BulkJob)
+        .where(BulkJob.id == job_id, BulkJob.status == "running")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def fail_bulk_job(
+    session: AsyncSession, job_id: int, *, error: str, open_statuses: Sequence[str], now: datetime
+) -> None:
+    await session.execute(
+        update(BulkJob)
+        .where(BulkJob.id == job_id, BulkJob.status.in_(open_statuses))
+        .values(status="failed", error=error, finished_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from shoplet.core.schemas import CleanText, Fen, Page, RequestModel, ResponseModel
+
+from .richtext import MAX_DESCRIPTION_CHARS, sanitize_description
 
 MAX_ID = 2**63 - 1
 ProductStatus = Literal["draft", "on_sale", "off_sale"]
@@ -28,7 +30,13 @@ MediaUrl = Annotated[
 ]
 Title = Annotated[CleanText, StringConstraints(min_length=1, max_length=100)]
 Subtitle = Annotated[str, StringConstraints(max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=20_000)]
+# Sanitised HTML (richtext.py): tags outside the allow-list, scripts, styles, event handlers
+# and images from outside /media/ are removed; plain text becomes <p> paragraphs.
+Description = Annotated[
+    str,
+    StringConstraints(max_length=MAX_DESCRIPTION_CHARS),
+    AfterValidator(sanitize_description),
+]
 SpecName = Annotated[CleanText, StringConstraints(min_length=1, max_length=20)]
 SpecText = Annotated[CleanText, StringConstraints(min_length=1, max_length=50)]
 Weight = Annotated[int, Field(ge=0, le=1_000_000, description="grams")]
@@ -306,3 +314,57 @@ class VideoOut(ResponseModel):
     key: str
     content_type: str
     size: int
+
+
+# --- console bulk jobs (bulk.py) ---------------------------------------------------------------
+
+BulkAction = Literal["publish", "unpublish", "price"]
+BulkKind = Literal["publish", "unpublish", "price", "stock"]
+BulkStatus = Literal["queued", "running", "done", "failed"]
+PriceMode = Literal["set", "add", "percent"]
+MAX_BULK_PRODUCTS = 500
+
+
+class PriceChange(RequestModel):
+    """``set``: every SKU costs ``value`` fen (at least 1). ``add``: ``value`` fen more (or
+    less, negative). ``percent``: ``value`` hundredths of a percent more or less (``-1000`` =
+    10 % off), rounded half up to the fen. A price never goes below 1 fen; a price raised above
+    the SKU's original price raises the original price with it."""
+
+    mode: PriceMode
+    value: int = Field(ge=-10_000_000_000, le=10_000_000_000)
+
+
+class BulkJobCreate(RequestModel):
+    action: BulkAction
+    product_ids: list[Id] = Field(min_length=1, max_length=MAX_BULK_PRODUCTS)
+    price: PriceChange | None = Field(default=None, description="required for action=price")
+
+
+class BulkFailure(ResponseModel):
+    row: int | None = Field(default=None, description="line of the file (header = 1)")
+    product_id: int | None = None
+    sku_id: int | None = None
+    code: str
+    detail: str
+
+
+class BulkResult(ResponseModel):
+    changed: int = 0
+    unchanged: int = 0
+    failed: list[BulkFailure] = Field(default_factory=list)
+
+
+class BulkJobOut(ResponseModel):
+    id: int
+    kind: BulkKind
+    status: BulkStatus
+    params: dict[str, int | str]
+    progress: int
+    total: int
+    result: BulkResult
+    error: str | None
+    created_by: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -19,6 +19,14 @@ from ._common import (
 )
 from .categories import create_category, list_categories, update_category
 from .media import resolve_product_media, save_image, save_video
+from .price_changes import (
+    MAX_PERCENT,
+    MAX_PRICE,
+    MIN_PERCENT,
+    change_product_prices,
+    changed_price,
+    invalidate_products,
+)
 from .products import (
     create_product,
     get_product_admin,
@@ -49,8 +57,13 @@ __all__ = [
     "CATEGORY_TREE_KEY",
     "DETAIL_TTL",
     "LIST_TTL",
+    "MAX_PERCENT",
+    "MAX_PRICE",
+    "MIN_PERCENT",
     "SORTS",
     "SpecPairs",
+    "change_product_prices",
+    "changed_price",
     "check_barcodes_unique",
     "check_publishable",
     "create_category",
@@ -60,6 +73,7 @@ __all__ = [
     "get_product_detail",
     "get_sku_snapshots",
     "has_products",
+    "invalidate_products",
     "list_categories",
     "list_products",
     "list_products_admin",

@@ -25,6 +25,7 @@ from shoplet.modules.catalog.errors import (
     StockNotEditable,
 )
 from shoplet.modules.catalog.models import Product, Sku
+from shoplet.modules.catalog.richtext import render_description
 from shoplet.modules.catalog.schemas import (
     PRODUCT_STATUSES,
     ProductAdmin,
@@ -79,7 +80,7 @@ def _to_admin(product: Product, levels: Mapping[int, inventory.StockLevel]) -> P
         category_id=product.category_id,
         title=product.title,
         subtitle=product.subtitle,
-        description=product.description,
+        description=render_description(product.description),
         images=list(product.images),
         turntable_images=list(product.turntable_images),
         detail_images=list(product.detail_images or []),

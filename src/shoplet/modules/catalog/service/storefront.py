@@ -20,6 +20,7 @@ from shoplet.modules.catalog.errors import (
     ProductNotFound,
 )
 from shoplet.modules.catalog.models import Product
+from shoplet.modules.catalog.richtext import render_description
 from shoplet.modules.catalog.schemas import (
     BarcodeMatch,
     ProductDetail,
@@ -151,7 +152,7 @@ async def _detail(session: AsyncSession, product: Product) -> ProductDetail:
         category_id=product.category_id,
         title=product.title,
         subtitle=product.subtitle,
-        description=product.description,
+        description=render_description(product.description),
         images=list(product.images),
         turntable_images=list(product.turntable_images),
         gallery=image_sets_for(product, product.images),

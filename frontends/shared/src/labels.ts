@@ -8,12 +8,12 @@ export type Labels = Readonly<Record<string, string>>
 export const ORDER_STATUS_LABELS: Labels = {
   pending_payment: '待付款',
   paid: '待发货',
-  shipped: '已发货',
-  received: '已收货',
+  shipped: '待收货',
+  received: '待评价',
   completed: '已完成',
   cancelled: '已取消',
   refunded: '已退款',
-  after_sale: '售后中',
+  after_sale: '退款/售后',
 }
 
 export const AFTERSALE_STATUS_LABELS: Labels = {
@@ -56,6 +56,31 @@ export const PRODUCT_STATUS_LABELS: Labels = {
   draft: '草稿',
   on_sale: '在售',
   off_sale: '已下架',
+}
+
+/**
+ * Money phrases: every amount row in the shop, the mini program and the console uses these
+ * words, so 实付 never turns into 应付 on one screen and 实付款 on another.
+ */
+export const MONEY_LABELS = {
+  itemsTotal: '商品金额',
+  total: '合计',
+  payable: '实付',
+  discount: '优惠',
+  shipping: '运费',
+  freeShipping: '包邮',
+  refunded: '已退款',
+  refunding: '退款中',
+  refundAmount: '退款金额',
+} as const
+
+/** Every status glossary, for checks that no screen spells a status by hand. */
+export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
+  order: ORDER_STATUS_LABELS,
+  aftersale: AFTERSALE_STATUS_LABELS,
+  aftersaleKind: AFTERSALE_KIND_LABELS,
+  payment: PAYMENT_STATUS_LABELS,
+  refund: REFUND_STATUS_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */

@@ -20,6 +20,17 @@ export function readPrefs(saved) {
 }
 
 /**
+ * Earlier searches that contain what is being typed (not the text itself), at most `max`.
+ * @param {string[]} history most recent first
+ * @param {unknown} typed
+ */
+export function suggestFrom(history, typed, max = 5) {
+  const t = String(typed || '').trim().toLowerCase()
+  if (!t) return []
+  return history.filter((h) => h.toLowerCase().includes(t) && h.toLowerCase() !== t).slice(0, max)
+}
+
+/**
  * The classes every page's root (PageShell) carries, and the H5 document root too.
  * @param {{ elderMode: boolean, highContrast: boolean, reduceMotion: boolean, systemReducedMotion?: boolean }} s
  */

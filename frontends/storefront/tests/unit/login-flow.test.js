@@ -2,7 +2,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { CONSENT, consentError, LEGAL_DOCS } from '../../src/content/legal'
 import { bootstrap } from '../../src/stores'
-import { displayClasses, readPrefs, usePrefsStore } from '../../src/stores/prefs'
+import { displayClasses, readPrefs, suggestFrom, usePrefsStore } from '../../src/stores/prefs'
 import { buildUrl, currentUrl, loginUrl, returnRoute, safeRedirect } from '../../src/utils/nav'
 
 describe('return-to after login', () => {
@@ -100,5 +100,15 @@ describe('display settings', () => {
     // An older entry without highContrast keeps its elder mode.
     expect(readPrefs({ elderMode: true }).elderMode).toBe(true)
     expect(displayClasses({ elderMode: false, highContrast: false, reduceMotion: false, systemReducedMotion: true })['reduce-motion']).toBe(true)
+  })
+})
+
+describe('search suggestions', () => {
+  it('offers earlier searches containing the typed text, newest first', () => {
+    const history = ['手机壳', '保温杯', '华为手机', '手机', 'iPhone 手机膜']
+    expect(suggestFrom(history, '手机')).toEqual(['手机壳', '华为手机', 'iPhone 手机膜'])
+    expect(suggestFrom(history, ' IPHONE ')).toEqual(['iPhone 手机膜'])
+    expect(suggestFrom(history, '')).toEqual([])
+    expect(suggestFrom(history, '手', 2)).toEqual(['手机壳', '华为手机'])
   })
 })

@@ -301,3 +301,40 @@ def test_category_cards_keep_price_and_sales_apart(page: Any, live_server: str) 
         cards.first.wait_for()
         assert page.evaluate(overlaps_js) == 0, f"price and 已售 overlap (elder={elder})"
     _check(page, "category-elder")
+
+
+def test_long_search_results_render_only_a_window(page: Any, live_server: str) -> None:
+    """Two hundred results: the page holds only the rows near the visible part, and scrolling
+    brings later rows in (the list keeps its full length for assistive technology)."""
+    sample = httpx.get(f"{live_server}/api/v1/products", params={"limit": 1}, timeout=10).json()
+    base = sample["items"][0]
+    many = [{**base, "id": 900000 + i, "title": f"长列表商品 {i + 1}"} for i in range(200)]
+
+    def on_products(route: Any) -> None:
+        body = {"items": many, "next_cursor": None}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(re.compile(r"/api/v1/products\?"), on_products)
+    page.goto("/pages/search/index?q=%E9%95%BF%E5%88%97%E8%A1%A8")
+    items = page.get_by_role("list", name="搜索结果").get_by_role("listitem")
+    items.first.wait_for()
+    rendered = items.count()
+    print(f"virtual list: {rendered} of 200 results rendered at the top")
+    assert 2 <= rendered <= 40
+    assert items.first.get_attribute("aria-setsize") == "200"
+    scroller_js = (
+        "() => [...document.querySelectorAll('.sr__list .uni-scroll-view')]"
+        ".find((e) => e.scrollHeight > e.clientHeight + 10)"
+    )
+    page.evaluate(
+        f"() => {{ const s = ({scroller_js})(); s.scrollTop = s.scrollHeight * 0.75;"
+        " s.dispatchEvent(new Event('scroll')); }"
+    )
+    wait_for_js(
+        page,
+        "() => [...document.querySelectorAll('[aria-label=\"搜索结果\"] [role=listitem]')]"
+        ".some((e) => Number(e.getAttribute('aria-posinset')) > 140)",
+    )
+    assert page.get_by_text("长列表商品 1", exact=True).count() == 0
+    assert items.count() <= 40
+    _check(page, "search-long-list")

@@ -65,7 +65,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc = subprocess.Popen([*shoplet, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        # A loaded machine can take a while to import and migrate; override to wait longer.
+        deadline = time.monotonic() + float(os.environ.get("SHOPLET_E2E_START_TIMEOUT", "90"))
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:

@@ -647,9 +647,9 @@ def test_operator_ships_a_paid_order_and_exports_csv(
     page.get_by_label("运单号").fill("SF1234567890")
     assert_accessible(page, "console-order-ship")
     page.get_by_test_id("ship").click()
-    expect(page.get_by_test_id("order-status")).to_have_text("已发货")
+    expect(page.get_by_test_id("order-status")).to_have_text("待收货")
     expect(page.get_by_test_id("order-shipment")).to_have_text("顺丰速运 SF1234567890")
-    expect(page.get_by_test_id("order-timeline")).to_contain_text("待发货 → 已发货")
+    expect(page.get_by_test_id("order-timeline")).to_contain_text("待发货 → 待收货")
     assert_accessible(page, "console-order-detail")
 
     shipped = server.http.get(f"{API}/orders/{order.order_no}", headers=order.shopper).json()

@@ -21,7 +21,7 @@ from tests.e2e.conftest import axe_scan, screenshot, wait_for_js, watch_csp
 
 PHONE_WIDTH = {"width": 390, "height": 844}
 FEED_COUNT_JS = "document.querySelectorAll('[aria-label=\"商品列表\"] > [role=listitem]').length"
-NAME_SIZE_JS = "() => getComputedStyle(document.querySelector('.me__name, .me__login')).fontSize"
+NAME_SIZE_JS = "() => getComputedStyle(document.querySelector('.tr__label')).fontSize"
 SWITCH_TRANSITION_JS = (
     "() => getComputedStyle(document.querySelector('.tr__track')).transitionDuration"
 )
@@ -101,6 +101,7 @@ def _login(page: Any, live_server: str, phone: str) -> None:
     (``wechat-login`` with a simulator code) from page JS and stores the tokens as the app does.
     """
     page.goto("/pages/login/index?redirect=%2Fpages%2Fme%2Findex")
+    page.get_by_role("checkbox", name=re.compile("^我已阅读并同意")).click()
     page.get_by_label("手机号", exact=True).fill(phone)
     page.get_by_role("button", name="获取验证码").click()
     page.get_by_text(f"验证码已发送至 {phone}").wait_for()
@@ -276,6 +277,9 @@ def test_login_with_phone(page: Any, live_server: str) -> None:
     page.goto("/pages/login/index")
     page.get_by_label("手机号", exact=True).fill("123")
     page.get_by_role("button", name="获取验证码").click()
+    assert page.get_by_role("alert").inner_text() == "请先阅读并勾选同意《用户协议》和《隐私政策》"
+    page.get_by_role("checkbox", name=re.compile("^我已阅读并同意")).click()
+    page.get_by_role("button", name="获取验证码").click()
     assert page.get_by_role("alert").inner_text() == "请输入正确的手机号"
     _login(page, live_server, "13900001111")
     assert page.get_by_role("heading", level=1).first.is_visible()
@@ -283,14 +287,14 @@ def test_login_with_phone(page: Any, live_server: str) -> None:
 
 
 def test_elder_mode_persists(page: Any, live_server: str) -> None:
-    page.goto("/pages/me/index")
-    switch = page.get_by_role("switch", name="长辈模式")
+    page.goto("/pages/settings/index")
+    switch = page.get_by_role("switch", name="大字版")
     switch.wait_for()
     base_size = page.evaluate(NAME_SIZE_JS)
     switch.press("Enter")
     assert switch.get_attribute("aria-checked") == "true"
     page.reload()
-    switch = page.get_by_role("switch", name="长辈模式")
+    switch = page.get_by_role("switch", name="大字版")
     switch.wait_for()
     assert switch.get_attribute("aria-checked") == "true"
     assert page.locator(".shell.elder").count() >= 1
@@ -308,8 +312,8 @@ def test_reduced_motion_is_honoured(browser: Any, live_server: str) -> None:
             base_url=live_server, viewport=PHONE_WIDTH, reduced_motion=motion
         )
         page = context.new_page()
-        page.goto("/pages/me/index")
-        page.get_by_role("switch", name="长辈模式").wait_for()
+        page.goto("/pages/settings/index")
+        page.get_by_role("switch", name="大字版").wait_for()
         assert page.evaluate(SWITCH_TRANSITION_JS) in expected
         context.close()
 

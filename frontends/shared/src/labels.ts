@@ -8,12 +8,12 @@ export type Labels = Readonly<Record<string, string>>
 export const ORDER_STATUS_LABELS: Labels = {
   pending_payment: '待付款',
   paid: '待发货',
-  shipped: '已发货',
-  received: '已收货',
+  shipped: '待收货',
+  received: '待评价',
   completed: '已完成',
   cancelled: '已取消',
   refunded: '已退款',
-  after_sale: '售后中',
+  after_sale: '退款/售后',
 }
 
 export const AFTERSALE_STATUS_LABELS: Labels = {
@@ -70,8 +70,8 @@ export const REGION_LEVEL_LABELS: Labels = {
  * palette). One rule everywhere a status is shown as a tag:
  *
  * - `warning` — the shopper must act (待付款, 待买家退货);
- * - `danger`  — the merchant must act now, or money goes back (待发货, 售后中, 退款, 待处理 after-sales);
- * - `primary` — moving, nobody needs to act (已发货, 已收货, 退款中, 已同意, 已收到退货);
+ * - `danger`  — the merchant must act now, or money goes back (待发货, 退款/售后, 已退款, 待处理 after-sales);
+ * - `primary` — moving, nobody needs to act (待收货, 待评价, 退款中, 已同意, 已收到退货);
  * - `success` — done well (已完成, 支付成功, 退款成功);
  * - `info`    — over without a sale (已取消, 已关闭, 已撤销, 已拒绝).
  *
@@ -135,6 +135,31 @@ export const BULK_ACTION_LABELS: Labels = {
   unpublish: '批量下架',
   price: '批量改价',
   stock: '导入库存',
+}
+
+/**
+ * Money phrases: every amount row in the shop, the mini program and the console uses these
+ * words, so 实付 never turns into 应付 on one screen and 实付款 on another.
+ */
+export const MONEY_LABELS = {
+  itemsTotal: '商品金额',
+  total: '合计',
+  payable: '实付',
+  discount: '优惠',
+  shipping: '运费',
+  freeShipping: '包邮',
+  refunded: '已退款',
+  refunding: '退款中',
+  refundAmount: '退款金额',
+} as const
+
+/** Every status glossary, for checks that no screen spells a status by hand. */
+export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
+  order: ORDER_STATUS_LABELS,
+  aftersale: AFTERSALE_STATUS_LABELS,
+  aftersaleKind: AFTERSALE_KIND_LABELS,
+  payment: PAYMENT_STATUS_LABELS,
+  refund: REFUND_STATUS_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */

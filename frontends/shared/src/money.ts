@@ -3,6 +3,7 @@
  * Written by hand (no Intl) so the mini program, whose JavaScript engine may lack locale data,
  * shows exactly what the H5 shop and the console show.
  */
+import { MONEY_LABELS } from './labels'
 
 /** What a missing or impossible amount shows. */
 export const MISSING = '—'
@@ -32,6 +33,19 @@ export function formatFen(fen: unknown): string {
   if (text === MISSING) return text
   return text.startsWith('-') ? `-¥${text.slice(1)}` : `¥${text}`
 }
+
+/**
+ * A shipping fee as shown everywhere: "包邮" when it is zero (never "¥0.00"), the amount
+ * otherwise, "—" when there is none.
+ */
+export function shippingText(fen: unknown): string {
+  const n = toFen(fen)
+  if (n === null) return MISSING
+  return n === 0 ? FREE_SHIPPING : formatFen(n)
+}
+
+/** The word for a zero shipping fee. */
+export const FREE_SHIPPING: string = MONEY_LABELS.freeShipping
 
 /** The storefront's name for {@link formatFen}. */
 export const price = formatFen

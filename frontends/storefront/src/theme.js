@@ -12,7 +12,21 @@ export const THEME = {
   success: '#0f6e3c',
   elderText: '#000000',
   elderMuted: '#262626',
+  // 高对比度 (App.vue .high-contrast): every pair in HIGH_CONTRAST_PAIRS reaches 7:1 (WCAG AAA).
+  hcText: '#000000',
+  hcBg: '#ffffff',
+  hcAccent: '#8a0000',
+  hcLink: '#0b3a8f',
+  hcSuccess: '#064d29',
 }
+
+export const HIGH_CONTRAST_PAIRS = [
+  ['hcText', 'hcBg'],
+  ['hcAccent', 'hcBg'],
+  ['hcLink', 'hcBg'],
+  ['hcSuccess', 'hcBg'],
+  ['hcBg', 'hcAccent'],
+]
 
 export const TEXT_PAIRS = [
   ['text', 'bg'],

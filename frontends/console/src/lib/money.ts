@@ -2,7 +2,7 @@
  * Money is integer fen everywhere in Shoplet; the console shows and edits yuan with the shared
  * glossary's formatting (`@shoplet/shared`).
  */
-export { formatFen, yuanToFen } from '@shoplet/shared'
+export { formatFen, MONEY_LABELS, shippingText, yuanToFen } from '@shoplet/shared'
 
 /** Relative change for "today vs yesterday", or null when yesterday is zero. */
 export function changeRatio(today: number, yesterday: number): number | null {

@@ -29,18 +29,24 @@ function defaultBaseUrl() {
   return base
 }
 
-/** The default transport: uni.request, which is wx.request in the mini program and XHR in H5. */
-export function uniTransport({ url, method, header, data }) {
+/**
+ * The default transport: uni.request, which is wx.request in the mini program and XHR in H5.
+ * @param {{ url: string, method: any, header: any, data: any, abort?: { aborted: boolean, onAbort: (fn: () => void) => void } }} req
+ */
+export function uniTransport({ url, method, header, data, abort }) {
   return new Promise((resolve) => {
-    uni.request({
+    const task = uni.request({
       url,
       method,
       header,
       data,
       dataType: 'json',
       success: (res) => resolve({ status: res.statusCode, data: res.data, headers: res.header }),
-      fail: (err) => resolve({ status: 0, data: { code: 'network', detail: err && err.errMsg } }),
+      fail: (err) =>
+        resolve({ status: 0, data: { code: abort && abort.aborted ? 'aborted' : 'network', detail: err && err.errMsg } }),
     })
+    // A superseded search stops its request (RequestTask.abort on both platforms).
+    if (abort) abort.onAbort(() => task && typeof task.abort === 'function' && task.abort())
   })
 }
 
@@ -97,6 +103,7 @@ function checkFields(name, kind, allowed, given) {
  * @property {any} [body] the JSON body
  * @property {Record<string, string>} [headers] extra request headers
  * @property {boolean} [auth] send the shopper's token (default true)
+ * @property {{ aborted: boolean, onAbort: (fn: () => void) => void }} [abort] cancels the request
  */
 
 /**
@@ -106,7 +113,7 @@ function checkFields(name, kind, allowed, given) {
  * @param {CallOptions} [options]
  * @returns {Promise<any>}
  */
-export async function call(name, { params, query, body, headers, auth = true } = {}) {
+export async function call(name, { params, query, body, headers, auth = true, abort } = {}) {
   const op = OPERATIONS[name]
   if (!op || name.startsWith('_')) throw new Error(`unknown operation ${name}`)
   checkFields(name, 'query', op.query, query)
@@ -121,7 +128,7 @@ export async function call(name, { params, query, body, headers, auth = true } =
     if (token) header.Authorization = `Bearer ${token}`
     const cartToken = config.auth.cartToken()
     if (!token && cartToken && op.path.startsWith('/api/v1/cart')) header['X-Cart-Token'] = cartToken
-    return config.transport({ url, method: op.method, header, data: body })
+    return config.transport({ url, method: op.method, header, data: body, ...(abort ? { abort } : {}) })
   }
   let res = await send()
   if (res.status === 401 && auth && config.auth.accessToken()) {

@@ -31,7 +31,7 @@ export const api = {
   },
   catalog: {
     categories: () => call('listCategories'),
-    products: (query) => call('listProducts', { query }),
+    products: (query, abort) => call('listProducts', { query, abort }),
     product: (id) => call('getProduct', { params: { product_id: id } }),
   },
   favorites: {

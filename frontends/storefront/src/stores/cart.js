@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { api } from '../api'
+import { announce, cartAddedText } from '../utils/announce'
 import { randomId } from '../utils/ids'
 import { load, remove, save } from '../utils/storage'
 
@@ -63,6 +64,7 @@ export const useCartStore = defineStore('cart', {
       const added = await api.cart.add(skuId, quantity)
       await this.load()
       this.addedTick += 1
+      announce(cartAddedText(this.count))
       return { capped: Boolean(added && added.quantity_capped) }
     },
     async setQuantity(skuId, quantity) {

@@ -24,10 +24,82 @@ export function toast(title, icon = 'none') {
   uni.showToast({ title, icon, duration: 2000 })
 }
 
-/** Send a guest to login and come back here afterwards. */
+export const LOGIN_PAGE = '/pages/login/index'
+export const HOME_AFTER_LOGIN = '/pages/me/index'
+
+/**
+ * `path` with `query` appended (empty values left out, keys in the given order).
+ * @param {string} path
+ * @param {Record<string, unknown> | null | undefined} [query]
+ */
+export function buildUrl(path, query) {
+  const parts = []
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value === undefined || value === null || value === '') continue
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+  }
+  return parts.length ? `${path}?${parts.join('&')}` : path
+}
+
+/**
+ * The page the shopper is on, with its query: what login comes back to.
+ * @param {Array<any>} [pages] getCurrentPages() (a parameter for tests)
+ */
+export function currentUrl(pages = getCurrentPages()) {
+  const page = pages[pages.length - 1]
+  if (!page || !page.route) return ''
+  const options = page.options || (page.$page && page.$page.options) || {}
+  return buildUrl(`/${page.route.replace(/^\//, '')}`, options)
+}
+
+/** The login page, told where to come back to. */
+export function loginUrl(redirect) {
+  return redirect ? `${LOGIN_PAGE}?redirect=${encodeURIComponent(redirect)}` : LOGIN_PAGE
+}
+
+/**
+ * Where login returns to: an in-app page (never an outside address, never login itself), else
+ * 我的. The value may arrive still percent-encoded (H5 keeps the query as typed).
+ * @param {unknown} raw
+ */
+export function safeRedirect(raw) {
+  let target = String(raw || '').trim()
+  if (target && !target.startsWith('/')) {
+    try {
+      target = decodeURIComponent(target)
+    } catch {
+      return HOME_AFTER_LOGIN
+    }
+  }
+  if (!/^\/pages\/[a-z0-9_-]+\/[a-z0-9_-]+(\?.*)?$/i.test(target)) return HOME_AFTER_LOGIN
+  if (target.split('?')[0] === LOGIN_PAGE) return HOME_AFTER_LOGIN
+  return target
+}
+
+/**
+ * How to get back after login: tab pages by switchTab (which takes no query), other pages by
+ * redirectTo so the login page leaves the history.
+ * @param {string} target a value of {@link safeRedirect}
+ * @returns {{ method: 'switchTab' | 'redirectTo', url: string }}
+ */
+export function returnRoute(target) {
+  const path = target.split('?')[0]
+  return TAB_PAGES.includes(path) ? { method: 'switchTab', url: path } : { method: 'redirectTo', url: target }
+}
+
+/** Leave login for where the shopper was. */
+export function returnAfterLogin(raw) {
+  const { method, url } = returnRoute(safeRedirect(raw))
+  return method === 'switchTab' ? uni.switchTab({ url }) : uni.redirectTo({ url })
+}
+
+/**
+ * Send a guest to login and come back afterwards: to `redirect`, else to this very page with
+ * its query (checkout stays checkout, a product stays that product).
+ */
 export function requireLogin(auth, redirect) {
   if (auth.isLoggedIn) return true
-  uni.navigateTo({ url: `/pages/login/index?redirect=${encodeURIComponent(redirect || '')}` })
+  uni.navigateTo({ url: loginUrl(redirect || currentUrl()) })
   return false
 }
 

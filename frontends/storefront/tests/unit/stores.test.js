@@ -236,7 +236,7 @@ describe('favorites store', () => {
 describe('prefs store', () => {
   it('keeps elder mode across launches', () => {
     const prefs = usePrefsStore()
-    expect(prefs.shellClass).toEqual({ elder: false, 'reduce-motion': false })
+    expect(prefs.shellClass).toEqual({ elder: false, 'high-contrast': false, 'reduce-motion': false })
     prefs.setElderMode(true)
     setActivePinia(createPinia())
     const { prefs: again } = bootstrap()

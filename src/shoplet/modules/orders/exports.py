@@ -60,11 +60,12 @@ OPEN_STATUSES = ("queued", "running")
 BOM = "\ufeff"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
+# The same words as the front ends' glossary (frontends/shared/src/labels.ts).
 ORDER_STATUS_LABELS: dict[str, str] = {
     "pending_payment": "待付款",
     "paid": "待发货",
-    "shipped": "已发货",
-    "received": "已收货",
+    "shipped": "待收货",
+    "received": "待评价",
     "completed": "已完成",
     "cancelled": "已取消",
     "refunded": "已退款",

@@ -13,6 +13,7 @@ Run from the repository root after changing an icon, and commit the PNGs::
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -52,7 +53,7 @@ def main() -> None:
                 page.set_content(page_html(sized.replace("currentColor", colour)))
                 target = OUT / f"{tab}{suffix}.png"
                 page.locator("#i").screenshot(path=str(target), omit_background=True)
-                print(f"wrote {target.relative_to(HERE.parent)}")
+                sys.stdout.write(f"wrote {target.relative_to(HERE.parent)}\n")
         browser.close()
 
 

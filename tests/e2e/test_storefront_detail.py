@@ -21,6 +21,11 @@ from tests.e2e.conftest import axe_scan, screenshot, wait_for_js, watch_csp
 PHONE = {"width": 390, "height": 844}
 # Characters that were once used as icons (check marks, chevrons, arrows, hearts, plus/minus).
 GLYPHS = re.compile(r"[✓✔√‹›◀▶♥♡＋−⏱★☆]")
+# The SKU sheet has slid in (its bottom edge on the viewport's).
+SHEET_IN_JS = (
+    "() => { const r = document.querySelector('.pd__sheet--in')?.getBoundingClientRect();"
+    " return Boolean(r) && Math.abs(r.bottom - innerHeight) < 1 }"
+)
 SLIDE_JS = "() => document.querySelector('.pd__count').textContent.trim()"
 
 
@@ -135,6 +140,7 @@ def test_sku_sheet_shows_stock_disables_sold_out_and_updates_the_cart_badge(
     page.get_by_role("button", name=re.compile("^选择规格")).click()
     sheet = page.get_by_role("dialog", name="选择规格")
     sheet.wait_for()
+    wait_for_js(page, SHEET_IN_JS)
     sold_out = sheet.get_by_role("radio", name=f"{gone}（无货）")
     assert sold_out.get_attribute("aria-disabled") == "true"
     assert sold_out.get_attribute("aria-checked") == "false"
@@ -184,3 +190,45 @@ def test_main_pages_draw_icons_not_text_glyphs(page: Any, live_server: str) -> N
         if path != "/":
             assert icons, path
         assert all(hidden == "true" and "data:image/svg+xml" in bg for hidden, bg in icons), path
+
+
+OVERLAPS_JS = """() => [...document.querySelectorAll('.card')].filter((card) => {
+  const p = card.querySelector('.card__price')?.getBoundingClientRect()
+  const s = card.querySelector('.card__sales')?.getBoundingClientRect()
+  if (!p || !s) return false
+  return p.left < s.right && s.left < p.right && p.top < s.bottom && s.top < p.bottom
+}).length"""
+CARD_IMAGE_JS = """() => [...document.querySelectorAll('.card__media')].map((m) => {
+  const r = m.getBoundingClientRect()
+  return Math.abs(r.width - r.height) <= 1
+})"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_product_cards_keep_price_and_sales_apart(
+    browser: Any, live_server: str, width: int
+) -> None:
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": width, "height": 800}, locale="zh-CN"
+    )
+    page = context.new_page()
+    try:
+        page.goto("/")
+        page.locator(".card__price").first.wait_for()
+        assert page.evaluate(OVERLAPS_JS) == 0
+        # Square image boxes sized before the images load.
+        assert all(page.evaluate(CARD_IMAGE_JS))
+        page.goto("/pages/category/index")
+        page.get_by_role("tab").nth(1).click()
+        page.get_by_role("list", name="分类商品").locator(".card__price").first.wait_for()
+        assert page.evaluate(OVERLAPS_JS) == 0
+        # Elder mode's bigger type wraps 已售 under the price instead of overlapping it.
+        page.evaluate(
+            "() => localStorage.setItem('shoplet.prefs', JSON.stringify({elderMode: true}))"
+        )
+        page.reload()
+        page.get_by_role("tab").nth(1).click()
+        page.get_by_role("list", name="分类商品").locator(".card__price").first.wait_for()
+        assert page.evaluate(OVERLAPS_JS) == 0
+    finally:
+        context.close()

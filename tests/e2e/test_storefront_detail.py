@@ -232,3 +232,25 @@ def test_product_cards_keep_price_and_sales_apart(
         assert page.evaluate(OVERLAPS_JS) == 0
     finally:
         context.close()
+
+
+def test_share_copies_the_product_link_without_web_share(browser: Any, live_server: str) -> None:
+    product = _product_with_options(live_server)
+    context = browser.new_context(
+        base_url=live_server,
+        viewport=PHONE,
+        locale="zh-CN",
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"/pages/product/detail?id={product['id']}")
+        page.get_by_role("button", name="分享").wait_for()
+        # Headless Chromium on Linux has no Web Share API: the link is copied instead.
+        page.evaluate("() => { delete Navigator.prototype.share; delete navigator.share }")
+        page.get_by_role("button", name="分享").click()
+        page.get_by_text("链接已复制，快去分享给好友吧").wait_for()
+        copied = page.evaluate("() => navigator.clipboard.readText()")
+        assert copied == f"{live_server}/pages/product/detail?id={product['id']}"
+    finally:
+        context.close()

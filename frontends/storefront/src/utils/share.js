@@ -38,7 +38,8 @@ export function sharePayload(product, opts = {}) {
   const amount = opts.price ?? product.price ?? null
   const priceText = amount == null ? '' : price(amount)
   const title = priceText ? `${priceText} ${product.title}` : product.title
-  const url = absolute(`/#${path}`, origin)
+  // The H5 shop routes in history mode (manifest.json): the page path is the URL path.
+  const url = absolute(path, origin)
   return {
     // wx onShareAppMessage
     title,

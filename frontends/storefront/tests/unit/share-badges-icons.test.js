@@ -19,7 +19,7 @@ describe('share payload (the poster hook)', () => {
     // WeChat's share card and a canvas poster take JPEG/PNG: the fallback, made absolute.
     expect(p.imageUrl).toBe('https://shop.example.cn/media/p/cup-750.jpg')
     expect(p.timeline).toEqual({ title: '¥59.00 保温杯', query: 'id=42', imageUrl: p.imageUrl })
-    expect(p.web).toEqual({ title: '保温杯', text: '¥59.00 保温杯', url: 'https://shop.example.cn/#/pages/product/detail?id=42' })
+    expect(p.web).toEqual({ title: '保温杯', text: '¥59.00 保温杯', url: 'https://shop.example.cn/pages/product/detail?id=42' })
     expect(p.poster).toEqual({
       title: '保温杯', subtitle: '12 小时保温', price: '¥59.00', image: p.imageUrl, color: '#aabbcc',
       mpPath: '/pages/product/detail?id=42', url: p.web.url,

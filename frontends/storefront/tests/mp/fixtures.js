@@ -16,7 +16,7 @@ export const PRODUCT = {
   images: ['/media/cup-1.png', '/media/cup-2.png'],
   gallery: [imageSet('cup-1', '#ece4d8'), imageSet('cup-2', '#d8e0ec')],
   detail_images: [imageSet('cup-long', '#f0f0f0')],
-  video: null,
+  video: { url: '/media/v/cup.mp4', poster: imageSet('cup-poster', '#202020') },
   turntable_images: ['/media/cup-spin-1.png', '/media/cup-spin-2.png', '/media/cup-spin-3.png'],
   price: 5900,
   max_price: 6900,

@@ -109,11 +109,15 @@ describe('product page in the simulator', () => {
     expect(backend.calls.filter((c) => c.name === 'setTabBarBadge').at(-1).opts).toMatchObject({ index: 2, text: '2' })
   })
 
-  it('switches to the 360° viewer and turns it', async () => {
+  it('switches to the video and to the 360° viewer, and turns it', async () => {
     const page = await openPage('pages/product/detail', { id: '101' })
     const tabs = page.querySelectorAll('.pd__view')
-    expect(tabs.map((t) => t.dom.textContent.trim())).toEqual(['图片', '360° 看'])
+    expect(tabs.map((t) => t.dom.textContent.trim())).toEqual(['图片', '视频', '360° 看'])
     tap(tabs[1])
+    await settle()
+    expect(page.querySelector('.pd__video')).toBeTruthy()
+    expect(page.querySelector('.pd__swiper')).toBeFalsy()
+    tap(tabs[2])
     await settle()
     const spin = page.querySelector('.pd__spin')
     expect(spin.querySelector('.spin__count').dom.textContent).toBe('1/3')

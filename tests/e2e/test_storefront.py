@@ -151,9 +151,13 @@ def test_browse_home_category_product_and_choose_sku(page: Any, live_server: str
 
     product_id = _first_product_id(live_server)
     page.goto(f"/pages/product/detail?id={product_id}")
+    page.get_by_role("button", name="加入购物车").wait_for()
+    _check(page, "product")
+    # The SKU sheet opens from the 已选 row.
+    page.get_by_role("button", name=re.compile("^选择规格")).click()
+    page.get_by_role("dialog", name="选择规格").wait_for()
     radios = page.get_by_role("radio")
     radios.first.wait_for()
-    _check(page, "product")
     # Keyboard: focus an available spec value and choose it with Space.
     unchecked = page.locator("[role=radio][aria-disabled=false][aria-checked=false]")
     # A handle, not a locator: once chosen it no longer matches [aria-checked=false].
@@ -163,7 +167,9 @@ def test_browse_home_category_product_and_choose_sku(page: Any, live_server: str
     target.focus()
     page.keyboard.press("Space")
     wait_for_js(page, "(el) => el.getAttribute('aria-checked') === 'true'", arg=target)
-    assert page.get_by_text(re.compile(r"(库存|仅剩) \d+ 件")).is_visible()
+    stock = page.locator(".sku__stock").filter(has_text=re.compile(r"(库存|仅剩) \d+ 件"))
+    assert stock.is_visible()
+    _check(page, "product-sku-sheet")
 
 
 def test_product_360_viewer_turns_with_the_keyboard(page: Any, live_server: str) -> None:
@@ -322,7 +328,6 @@ def test_guest_cart_edit_and_merge_on_login(page: Any, live_server: str) -> None
     _require(live_server, "POST /api/v1/cart/lines", "GET /api/v1/cart", "POST /api/v1/cart/merge")
     product_id = _first_product_id(live_server)
     page.goto(f"/pages/product/detail?id={product_id}")
-    page.get_by_role("radio").first.wait_for()
     page.get_by_role("button", name="加入购物车").click()
     page.locator(".pd__badge").wait_for()
     assert page.locator(".pd__badge").inner_text().startswith("1")
@@ -381,7 +386,6 @@ def test_buy_and_pay_through_the_simulator(page: Any, live_server: str) -> None:
     _require(live_server, *PURCHASE_ENDPOINTS)
     product_id = _first_product_id(live_server)
     page.goto(f"/pages/product/detail?id={product_id}")
-    page.get_by_role("radio").first.wait_for()
     page.get_by_role("button", name="加入购物车").click()
     page.locator(".pd__badge").wait_for()
 

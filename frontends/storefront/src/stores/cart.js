@@ -1,22 +1,15 @@
 import { defineStore } from 'pinia'
 import { api } from '../api'
 import { announce, cartAddedText } from '../utils/announce'
+import { setTabBadge, TAB } from '../utils/badges'
 import { randomId } from '../utils/ids'
 import { load, remove, save } from '../utils/storage'
 
 const GUEST_KEY = 'shoplet.cartToken'
-const CART_TAB_INDEX = 2
 
-/** The number on the cart tab; a no-op where there is no tab bar (unit tests, other pages). */
+/** The number on the cart tab (utils/badges.js). */
 function syncTabBadge(count) {
-  try {
-    if (typeof uni === 'undefined' || !uni.setTabBarBadge) return
-    const noop = () => {}
-    if (count > 0) uni.setTabBarBadge({ index: CART_TAB_INDEX, text: count > 99 ? '99+' : String(count), fail: noop })
-    else uni.removeTabBarBadge({ index: CART_TAB_INDEX, fail: noop })
-  } catch {
-    // no tab bar on this page
-  }
+  setTabBadge(TAB.cart, count)
 }
 
 export const useCartStore = defineStore('cart', {
@@ -90,6 +83,10 @@ export const useCartStore = defineStore('cart', {
         this.guestToken = ''
         remove(GUEST_KEY)
       }
+    },
+    /** Show the cart count on the tab again (a tab page's onShow: the badge is per tab bar). */
+    syncBadge() {
+      syncTabBadge(this.count)
     },
     reset() {
       this.lines = []

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { api } from '../api'
+import { useOrdersStore } from './orders'
 import { randomId } from '../utils/ids'
 
 export const useCheckoutStore = defineStore('checkout', {
@@ -47,6 +48,8 @@ export const useCheckoutStore = defineStore('checkout', {
       try {
         const order = await api.checkout.placeOrder(body, this.idempotencyKey)
         this.idempotencyKey = ''
+        // A new unpaid order: the 我的 tab badge counts it.
+        useOrdersStore().refreshUnpaid().catch(() => {})
         return order
       } finally {
         this.submitting = false

@@ -6,6 +6,7 @@ import { useCartStore } from './cart'
 import { usePrefsStore } from './prefs'
 import { useFavoritesStore } from './favorites'
 import { useAddressStore } from './addresses'
+import { useOrdersStore } from './orders'
 
 export function bootstrap() {
   const auth = useAuthStore()
@@ -31,10 +32,12 @@ export async function afterLogin() {
   const cart = useCartStore()
   await cart.mergeGuest().catch(() => {})
   await cart.load().catch(() => {})
+  await useOrdersStore().refreshUnpaid().catch(() => {})
 }
 
 export async function afterLogout() {
   useCartStore().reset()
+  useOrdersStore().clearUnpaid()
   useFavoritesStore().reset()
   useAddressStore().reset()
 }

@@ -1,6 +1,7 @@
 import { AFTERSALE_STATUS_LABELS, ORDER_STATUS_LABELS } from '@shoplet/shared'
 import { defineStore } from 'pinia'
 import { api } from '../api'
+import { setTabBadge, TAB } from '../utils/badges'
 
 /** The order list's tabs: every status a shopper filters by, labelled from the shared glossary. */
 export const ORDER_STATUSES = [
@@ -37,15 +38,41 @@ export function orderActions(status) {
   }
 }
 
+const UNPAID_PAGE = 50
+
 export const useOrdersStore = defineStore('orders', {
-  state: () => ({ current: null }),
+  state: () => ({
+    current: null,
+    // Unpaid orders on the 我的 tab badge: counted from one page of pending_payment orders
+    // (`unpaidMore` when there are more than that page).
+    unpaid: 0,
+    unpaidMore: false,
+  }),
   actions: {
+    /** Count the shopper's unpaid orders and show them on the 我的 tab. */
+    async refreshUnpaid() {
+      const page = await api.orders.list({ status: 'pending_payment', limit: UNPAID_PAGE })
+      this.unpaid = (page.items || []).length
+      this.unpaidMore = Boolean(page.next_cursor)
+      this.syncBadge()
+      return this.unpaid
+    },
+    syncBadge() {
+      setTabBadge(TAB.me, this.unpaid, this.unpaidMore)
+    },
+    /** Signed out: no unpaid badge. */
+    clearUnpaid() {
+      this.unpaid = 0
+      this.unpaidMore = false
+      this.syncBadge()
+    },
     async load(orderNo) {
       this.current = await api.orders.get(orderNo)
       return this.current
     },
     async cancel(orderNo, reason) {
       await api.orders.cancel(orderNo, reason)
+      this.refreshUnpaid().catch(() => {})
       return this.load(orderNo)
     },
     async confirmReceipt(orderNo) {

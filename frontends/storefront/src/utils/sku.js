@@ -50,3 +50,44 @@ export function priceRange(product) {
   if (!prices.length) return { min: product.price ?? null, max: product.price ?? null }
   return { min: Math.min(...prices), max: Math.max(...prices) }
 }
+
+/** At or under this many units an option says 「仅剩 N 件」. */
+export const LOW_STOCK = 10
+
+/**
+ * Units in stock for `value` of spec `name` given the other choices: the sum over the SKUs that
+ * have that value and match the other chosen values (a choice still open counts every SKU).
+ */
+export function valueStock(product, chosen, name, value) {
+  const trial = { ...chosen, [name]: value }
+  return (product.skus || []).filter((sku) => matches(sku, trial)).reduce((n, sku) => n + Math.max(0, sku.available || 0), 0)
+}
+
+/**
+ * The options of every spec with their stock, for the SKU sheet: `disabled` (sold out given the
+ * other choices), `note` 「仅剩 N 件」 when low, '无货' when none.
+ * @returns {{ name: string, values: { value: string, stock: number, disabled: boolean, selected: boolean, note: string }[] }[]}
+ */
+export function specOptions(product, chosen) {
+  return (product.specs || []).map((spec) => ({
+    name: spec.name,
+    values: spec.values.map((value) => {
+      const stock = valueStock(product, chosen, spec.name, value)
+      return {
+        value,
+        stock,
+        disabled: stock <= 0,
+        selected: chosen[spec.name] === value,
+        note: stock <= 0 ? '无货' : stock <= LOW_STOCK ? `仅剩 ${stock} 件` : '',
+      }
+    }),
+  }))
+}
+
+/** The stock line of the chosen SKU: 「仅剩 N 件」 when low, 「库存 N 件」 otherwise. */
+export function stockText(product, sku) {
+  if (!(product.skus || []).some((s) => s.available > 0)) return '已售罄'
+  if (!sku) return ''
+  if (sku.available <= 0) return '暂时无货'
+  return sku.available <= LOW_STOCK ? `仅剩 ${sku.available} 件` : `库存 ${sku.available} 件`
+}

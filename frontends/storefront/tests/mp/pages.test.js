@@ -66,44 +66,82 @@ describe('mp-weixin build', () => {
 })
 
 describe('product page in the simulator', () => {
-  it('renders the product, picks a SKU with stock and adds it to the cart', async () => {
+  it('shows one price block, the gallery with its placeholder colour, and previews the zoom images', async () => {
     const page = await openPage('pages/product/detail', { id: '101' })
     const html = page.dom.innerHTML
     expect(html).toContain('轻薄保温杯 500ml')
-    expect(html).toContain('¥69.00')
-    expect(html).toContain('库存 12 件')
+    // One price block on the page (the sheet is closed): the first SKU in stock, ¥69.00.
+    expect(page.querySelectorAll('.pd__price').length).toBe(1)
+    expect(page.querySelector('.pd__price').dom.textContent).toBe('¥69.00')
     expect(html).toContain('360° 看')
+    const slides = page.querySelectorAll('.pd__slide')
+    expect(slides.length).toBe(2)
+    expect(slides[0].dom.getAttribute('style')).toMatch(/background-color:\s*#(ece4d8|ECE4D8)/)
+    expect(page.querySelector('.pd__count').dom.textContent).toBe('1/2')
+    tap(page.querySelector('.pd__img'))
+    await settle()
+    const preview = backend.calls.filter((c) => c.name === 'previewImage').at(-1)
+    expect(preview.opts.urls).toEqual(['/media/p/cup-1-1500.webp', '/media/p/cup-2-1500.webp'])
+    // Description (sanitised HTML) through rich-text, and the 长图 under it.
+    expect(page.querySelectorAll('.pd__long').length).toBe(1)
+    // No glyph icons: the cart icon and the heart are images of the icon set.
+    expect(html).not.toMatch(/[♥♡‹›◀▶✓]/)
+  })
 
+  it('opens the SKU sheet with stock per option, disables the sold-out one and adds to the cart', async () => {
+    const page = await openPage('pages/product/detail', { id: '101' })
+    tap(page.querySelector('.pd__spec-row'))
+    await settle()
     const picker = page.querySelector('.pd__picker')
+    expect(picker.dom.innerHTML).toContain('仅剩 3 件')
     const values = picker.querySelectorAll('.sku__value')
-    expect(values.map((v) => v.dom.textContent.trim())).toEqual(['白色', '黑色'])
+    expect(values.map((v) => v.dom.textContent.replace(/\s+/g, ''))).toEqual(['白色无货', '黑色', '红色仅剩3件'])
+    expect(values[0].dom.className).toContain('sku__value--off')
+    expect(values[0].dom.textContent).toContain('无货')
+    expect(values[2].dom.textContent).toContain('仅剩 3 件')
     // White has no stock: tapping it changes nothing.
     tap(values[0])
     await settle()
     expect(page.dom.innerHTML).toContain('已选：黑色')
+    expect(picker.dom.innerHTML).toContain('库存 12 件')
 
     const plus = picker.querySelector('.qty').querySelectorAll('.qty__btn')[1]
     tap(plus)
     await settle()
-    tap(page.querySelector('.pd__add'))
+    tap(page.querySelectorAll('.pd__add').at(-1))
     await settle(80)
     const add = backend.requests.find((r) => r.key === 'POST /api/v1/cart/lines')
     expect(add.data).toEqual({ sku_id: 1002, quantity: 2 })
     expect(add.header['X-Cart-Token']).toBe('g_0123456789abcdef0123456789abcdef')
     expect(backend.calls.some((c) => c.name === 'showToast' && c.opts.title === '已加入购物车')).toBe(true)
+    expect(page.querySelector('.pd__sheet')).toBeFalsy()
     expect(page.querySelector('.pd__badge').dom.textContent).toBe('2件商品在')
     expect(backend.calls.filter((c) => c.name === 'setTabBarBadge').at(-1).opts).toMatchObject({ index: 2, text: '2' })
   })
 
-  it('switches to the 360° viewer and turns it', async () => {
+  it('switches to the video and to the 360° viewer, and turns it', async () => {
     const page = await openPage('pages/product/detail', { id: '101' })
-    tap(page.querySelectorAll('.pd__view')[1])
+    const tabs = page.querySelectorAll('.pd__view')
+    expect(tabs.map((t) => t.dom.textContent.trim())).toEqual(['图片', '视频', '360° 看'])
+    tap(tabs[1])
+    await settle()
+    expect(page.querySelector('.pd__video')).toBeTruthy()
+    expect(page.querySelector('.pd__swiper')).toBeFalsy()
+    tap(tabs[2])
     await settle()
     const spin = page.querySelector('.pd__spin')
     expect(spin.querySelector('.spin__count').dom.textContent).toBe('1/3')
     tap(spin.querySelectorAll('.spin__btn').at(-1))
     await settle()
     expect(spin.querySelector('.spin__count').dom.textContent).toBe('2/3')
+  })
+
+  it('shares the product card from the payload builder', async () => {
+    const page = await openPage('pages/product/detail', { id: '101' })
+    const share = page.instance.onShareAppMessage({ from: 'button' })
+    expect(share).toMatchObject({ path: '/pages/product/detail?id=101', imageUrl: 'http://127.0.0.1:8000/media/p/cup-1-750.jpg' })
+    expect(share.title).toContain('轻薄保温杯 500ml')
+    expect(page.instance.onShareTimeline()).toMatchObject({ query: 'id=101' })
   })
 })
 

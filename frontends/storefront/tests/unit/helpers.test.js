@@ -73,7 +73,7 @@ describe('payment', () => {
 describe('product readers', () => {
   it('reads list items and details from the catalog API', () => {
     expect(cardOf({ id: 1, title: 'T', image: '/media/a.jpg', price: 990, original_price: 1290, sales_count: 12 })).toEqual({
-      id: 1, title: 'T', image: '/media/a.jpg', price: 990, originalPrice: 1290, sales: 12,
+      id: 1, title: 'T', image: '/media/a.jpg', webp: false, color: '', price: 990, originalPrice: 1290, sales: 12,
     })
     expect(galleryOf({ images: ['/media/a.jpg', { url: '/media/b.jpg' }, ''] })).toEqual(['/media/a.jpg', '/media/b.jpg'])
     expect(turntableOf({})).toEqual([])

@@ -30,8 +30,9 @@ async def test_seed_builds_a_browsable_shop(client: httpx.AsyncClient, ctx: AppC
         summary = await seed_catalog(s, media_dir)
         await s.commit()
     assert summary.products == len(PRODUCTS) >= 60
-    # Pictures come from the art cache once drawn (see test_demo_art for the drawing itself).
-    assert summary.seconds - summary.art_seconds < 10
+    # Pictures come from the art cache once drawn (see test_demo_art for the drawing itself);
+    # the rest (rows, stock, ~570 picture files) stays quick.
+    assert summary.seconds - summary.art_seconds < 15
 
     tree = (await client.get("/api/v1/categories")).json()
     assert len(tree) >= 8

@@ -129,16 +129,16 @@ def scooter(pen: Pen, color: RGB, view: str) -> None:
     folded = view != "hero"
     deck = (40, 40, 46)
     if folded:
-        pen.rrect(0.14, 0.7, 0.86, 0.76, 0.02, deck, shade=0.2)
-        pen.line([(0.22, 0.68), (0.8, 0.5)], 0.03, color)
-        pen.line([(0.8, 0.5), (0.86, 0.56)], 0.03, color)
+        pen.rrect(0.12, 0.66, 0.88, 0.76, 0.03, deck, shade=0.2)
+        pen.line([(0.22, 0.64), (0.8, 0.44)], 0.05, color)
+        pen.line([(0.8, 0.44), (0.88, 0.52)], 0.05, color)
     else:
-        pen.rrect(0.2, 0.7, 0.74, 0.76, 0.02, deck, shade=0.2)
-        pen.line([(0.72, 0.72), (0.78, 0.18)], 0.032, color)
-        pen.line([(0.66, 0.18), (0.9, 0.18)], 0.03, (60, 60, 66))
-        pen.rrect(0.64, 0.16, 0.7, 0.2, 0.01, darker(color, 0.2))
-        pen.rrect(0.86, 0.16, 0.92, 0.2, 0.01, darker(color, 0.2))
-        pen.poly([(0.2, 0.72), (0.76, 0.72), (0.74, 0.7), (0.22, 0.7)], color)
+        pen.rrect(0.16, 0.66, 0.76, 0.76, 0.03, deck, shade=0.2)
+        pen.line([(0.72, 0.7), (0.78, 0.16)], 0.05, color)
+        pen.line([(0.62, 0.16), (0.94, 0.16)], 0.045, (60, 60, 66))
+        pen.rrect(0.6, 0.13, 0.68, 0.19, 0.02, darker(color, 0.2))
+        pen.rrect(0.88, 0.13, 0.96, 0.19, 0.02, darker(color, 0.2))
+        pen.poly([(0.16, 0.68), (0.76, 0.68), (0.74, 0.65), (0.18, 0.65)], color)
     for x in (0.2, 0.8) if folded else (0.2, 0.82, 0.74):
         pen.circle(
             x, 0.8, 0.055, (250, 120, 160) if x > 0.5 else (120, 200, 250), shade=0.2, ramp="r"

@@ -21,6 +21,7 @@ from shoplet.demo.art.kit import RGB
 
 PACKAGE_DIR = Path(__file__).parent
 KINDS = ("gallery", "skus", "detail", "spin")
+NOT_DRAWING = {"sheet.py"}  # files that change no picture (left out of the art version)
 
 
 @cache
@@ -28,6 +29,8 @@ def art_version() -> str:
     """A hash of the art package's source: any change to a drawing renders afresh."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.glob("*.py")):
+        if path.name in NOT_DRAWING:
+            continue
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -108,6 +111,8 @@ def _write(folder: Path, pictures: Pictures) -> None:
             (staging / f"{kind}-{i}.jpg").write_bytes(data)
     counts = {kind: len(getattr(pictures, kind)) for kind in KINDS}
     (staging / "manifest.json").write_text(json.dumps(counts))
+    if folder.is_dir() and not (folder / "manifest.json").is_file():
+        shutil.rmtree(folder, ignore_errors=True)  # an interrupted write of an older seed
     try:
         staging.rename(folder)
     except OSError:  # written by another seed meanwhile: keep theirs

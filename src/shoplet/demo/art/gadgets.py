@@ -114,25 +114,25 @@ def power_bank(pen: Pen, color: RGB, view: str) -> None:
 
 
 def cable(pen: Pen, color: RGB, view: str) -> None:
+    """A braided USB-C cable: a loose coil, both plugs out in front."""
     braid = (60, 62, 70)
-    turns = 3 if view == "hero" else 1
-    pts = []
-    for i in range(121):
-        t = i / 120
-        a = t * turns * 2 * math.pi
-        r = 0.26 - 0.04 * t
-        pts.append((0.5 + r * math.cos(a), 0.52 + r * 0.75 * math.sin(a)))
-    pen.line(pts, 0.022, braid)
-    for i in range(0, 120, 2):
-        pen.line([pts[i], pts[i + 1]], 0.012, lighter(braid, 0.2))
-    for end, direction in ((pts[0], 1), (pts[-1], -1)):
-        x, y = end
-        pen.rrect(
-            x - 0.02, y, x + 0.02, y + direction * 0.1, 0.01, (200, 202, 208), shade=0.25, ramp="c"
-        )
-        pen.rrect(
-            x - 0.015, y + direction * 0.1, x + 0.015, y + direction * 0.14, 0.008, (170, 172, 178)
-        )
+    turns = 2.2 if view == "hero" else 1.2
+    coil = []
+    for i in range(141):
+        t = i / 140
+        a = math.pi / 2 + t * turns * 2 * math.pi
+        coil.append((0.5 + 0.24 * math.cos(a) + 0.16 * (t - 0.5), 0.42 + 0.2 * math.sin(a)))
+    left = [(0.16, 0.74), (0.2, 0.7), (0.3, 0.66), coil[0]]
+    right = [coil[-1], (0.7, 0.66), (0.8, 0.7), (0.84, 0.74)]
+    for part in (left, coil, right):
+        pen.line(part, 0.04, braid)
+    for part in (left, coil, right):  # the braid
+        for k in range(0, len(part) - 1, 2):
+            pen.line([part[k], part[k + 1]], 0.022, lighter(braid, 0.22))
+    for x in (0.16, 0.84):
+        pen.rrect(x - 0.04, 0.72, x + 0.04, 0.86, 0.018, (206, 208, 214), shade=0.25, ramp="c")
+        pen.rrect(x - 0.028, 0.86, x + 0.028, 0.92, 0.014, (160, 162, 170), shade=0.2, ramp="c")
+        pen.rrect(x - 0.016, 0.875, x + 0.016, 0.9, 0.008, (40, 40, 44))
 
 
 def phone_case(pen: Pen, color: RGB, view: str) -> None:
@@ -201,7 +201,7 @@ ART: dict[str, ProductArt] = {
     "充电宝": ProductArt(
         power_bank, (232, 234, 238), (238, 238, 236), focus=(0.4, 0.6), scene="desk"
     ),
-    "快充线": ProductArt(cable, (232, 234, 238), (60, 62, 70), focus=(0.72, 0.42), scene="desk"),
+    "快充线": ProductArt(cable, (232, 234, 238), (60, 62, 70), focus=(0.22, 0.78), scene="desk"),
     "磁吸手机壳": ProductArt(
         phone_case, (230, 234, 240), (220, 228, 234), focus=(0.5, 0.5), scene="desk"
     ),

@@ -157,8 +157,18 @@ def pillow(pen: Pen, color: RGB, view: str) -> None:
         )
     pts += [(0.92, 0.6), (0.9, 0.72), (0.1, 0.72)]
     if view != "hero":
-        pen.rrect(0.08, 0.4, 0.92, 0.74, 0.06, (250, 250, 248), shade=0.12)  # in its cover
-        pen.line([(0.12, 0.44), (0.88, 0.44)], 0.003, (220, 220, 216))
+        piping = (150, 170, 196)
+        pen.rrect(0.07, 0.39, 0.93, 0.75, 0.07, piping, shade=0.12)  # in its cover
+        cover = pen.rrect(0.08, 0.4, 0.92, 0.74, 0.06, (248, 248, 246), shade=0.16, ramp="v")
+
+        def stripes(p: Pen) -> None:
+            for i in range(15):
+                p.line([(0.08 + i * 0.06, 0.4), (0.08 + i * 0.06, 0.74)], 0.012, (232, 236, 242))
+
+        pen.clip(cover, stripes)
+        pen.line([(0.14, 0.45), (0.86, 0.45)], 0.006, darker(piping, 0.2))  # the zip
+        pen.rrect(0.8, 0.43, 0.84, 0.49, 0.008, (200, 200, 206))
+        pen.line([(0.3, 0.62), (0.44, 0.66)], 0.006, (214, 214, 210), alpha=120)
         return
     shape = pen.poly(pts, latex, shade=0.14, ramp="v")
     pen.clip(

@@ -301,7 +301,11 @@ def flask_model(color: RGB) -> list[Face]:
 def perfume_model(color: RGB) -> list[Face]:
     """The square perfume bottle: a thick glass block, a steel collar and a tall cap."""
     glass = mix(color, (226, 234, 238), 0.5)
-    faces = _block(0.46, 0.46, 0.06, glass, 0.0, 0.5)
+    faces = _block(0.46, 0.28, 0.05, glass, 0.0, 0.5)
+    label = ((-0.12, 0.16, 0.15), (0.12, 0.16, 0.15), (0.12, 0.34, 0.15), (-0.12, 0.34, 0.15))
+    faces.append(Face(_orient(label, (0.0, 0.0, 1.0)), (246, 242, 232), 0.1))  # the paper label
+    stripe = ((0.235, 0.06, -0.06), (0.235, 0.06, 0.06), (0.235, 0.44, 0.06), (0.235, 0.44, -0.06))
+    faces.append(Face(_orient(stripe, (1.0, 0.0, 0.0)), darker(glass, 0.25), 0.6))  # a side bevel
     faces += revolve([(0.0, -0.06), (0.05, -0.06), (0.05, 0.0)], (200, 200, 206), shine=0.9)
     faces += revolve(
         [(0.0, -0.34), (0.09, -0.34), (0.1, -0.32), (0.1, -0.06)], (232, 226, 214), shine=0.3
@@ -363,6 +367,10 @@ def headphones_model(color: RGB) -> list[Face]:
         for a in [math.pi * i / 20 for i in range(21)]
     ]
     faces = tube(band, 0.03, darker(color, 0.05), sides=10)
+    for sx in (-1, 1):  # the sliders down to the cups
+        faces += tube(
+            [(sx * 0.3, -0.06, 0.0), (sx * 0.3, 0.0, 0.0)], 0.02, (170, 170, 176), sides=8
+        )
     for sx in (-1, 1):
         cup = revolve(
             [(0.0, -0.05), (0.12, -0.05), (0.14, -0.02), (0.14, 0.04), (0.12, 0.07), (0.0, 0.07)],
@@ -374,6 +382,13 @@ def headphones_model(color: RGB) -> list[Face]:
         cup = move(cup, turn_z(90 * sx))
         cup = move(cup, lambda p: (p[0], p[1] * 1.0, p[2] * 0.78))
         faces += move(cup, shift(sx * 0.31, 0.12, 0.0))
+    # the right cup's touch panel and the left cup's microphone grille: tells left from right
+    panel = revolve(
+        [(0.0, 0.0), (0.05, 0.0), (0.05, 0.012), (0.0, 0.012)], lighter(color, 0.3), segments=16
+    )
+    faces += move(move(panel, turn_z(-90)), shift(0.355, 0.12, 0.0))
+    mic = tube([(-0.3, 0.22, 0.09), (-0.3, 0.25, 0.1)], 0.012, lighter(color, 0.45), sides=8)
+    faces += mic
     return faces
 
 

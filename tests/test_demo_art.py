@@ -134,3 +134,7 @@ def test_a_second_build_reads_the_cache(tmp_path: Path) -> None:
     _, stats = build_pictures(jobs, tmp_path, workers=1)
     assert (stats.rendered, stats.cached) == (1, 1)
     assert len(art_version()) == 16
+    # a seed prunes what no product uses any more (an older drawing)
+    (tmp_path / "0123456789abcdef01234567").mkdir()
+    build_pictures(jobs[:1], tmp_path, workers=1, prune=True)
+    assert [p.name for p in tmp_path.iterdir()] == [jobs[0].cache_key()]

@@ -384,7 +384,7 @@ async def seed_catalog(
     summary = SeedSummary()
     jobs = [art_job(p) for p in PRODUCTS]
     built, stats = build_pictures(
-        [j for j in jobs if j is not None], art_cache or default_art_cache(media_dir)
+        [j for j in jobs if j is not None], art_cache or default_art_cache(media_dir), prune=True
     )
     found = iter(built)
     pictures = [next(found) if j is not None else None for j in jobs]

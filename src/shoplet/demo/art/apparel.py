@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from shoplet.demo.art.base import Drawer, ProductArt
-from shoplet.demo.art.kit import RGB, Pen, Point, darker, lighter, luminance, mix
+from shoplet.demo.art.kit import RGB, Pen, Point, bezier, darker, lighter, luminance, mix
 
 STITCH: RGB = (214, 150, 70)
 
@@ -290,44 +290,66 @@ def leggings(pen: Pen, color: RGB, view: str) -> None:
 
 # Shoes -------------------------------------------------------------------------------------
 def runner(pen: Pen, color: RGB, view: str) -> None:
-    """A racing shoe, side view: thick foam midsole with a carbon plate, mesh upper, laces."""
+    """A racing shoe, side view, toe to the right: a tall rockered foam midsole with a carbon
+    plate, a mesh upper with a heel counter, a padded collar, laces and a side stripe."""
     if view != "hero":
         _pair(pen, color, runner)
         return
-    sole_top = [(0.08, 0.6), (0.2, 0.62), (0.5, 0.62), (0.78, 0.58), (0.92, 0.52)]
-    sole_bottom = [(0.95, 0.56), (0.86, 0.68), (0.5, 0.74), (0.2, 0.74), (0.08, 0.72), (0.05, 0.66)]
-    foam = (246, 246, 242) if luminance(color) < 0.9 else (232, 236, 240)
-    pen.poly(sole_top + sole_bottom, foam, shade=0.08, ramp="v")
-    pen.poly(
-        [(0.07, 0.72), (0.5, 0.745), (0.86, 0.69), (0.84, 0.71), (0.5, 0.77), (0.1, 0.76)],
-        (40, 40, 46),
+    foam = (246, 246, 242) if luminance(color) < 0.9 else (226, 232, 238)
+    top = bezier([(0.07, 0.56), (0.4, 0.6), (0.7, 0.6), (0.95, 0.56)], 20)
+    bottom = bezier(
+        [(0.97, 0.56), (0.9, 0.7), (0.5, 0.76), (0.1, 0.75), (0.05, 0.7), (0.06, 0.62)], 24
     )
-    pen.line([(0.12, 0.68), (0.5, 0.69), (0.85, 0.62)], 0.008, (40, 40, 50))  # carbon plate
-    upper = [(0.1, 0.6), (0.08, 0.42), (0.14, 0.3), (0.24, 0.28), (0.34, 0.36), (0.52, 0.38),
-             (0.7, 0.44), (0.86, 0.48), (0.92, 0.53), (0.78, 0.58), (0.5, 0.62), (0.2, 0.62)]  # fmt: skip
-    shape = pen.poly(upper, color, shade=0.12)
+    pen.poly(top + bottom, foam, shade=0.1, ramp="v")
+    outsole = bezier([(0.93, 0.63), (0.6, 0.735), (0.3, 0.745), (0.075, 0.71)], 16)
+    pen.line(outsole, 0.022, (44, 44, 50))
+    pen.line(
+        bezier([(0.1, 0.68), (0.5, 0.7), (0.86, 0.62)], 16), 0.007, (30, 30, 40)
+    )  # carbon plate
+    upper = [
+        *bezier([(0.08, 0.58), (0.06, 0.44), (0.09, 0.3), (0.16, 0.28)], 12),  # heel counter
+        *bezier([(0.16, 0.28), (0.22, 0.34), (0.28, 0.34), (0.34, 0.26)], 10),  # collar dip
+        *bezier(
+            [(0.34, 0.26), (0.5, 0.34), (0.72, 0.42), (0.9, 0.5), (0.96, 0.56)], 20
+        ),  # laces, toe
+        *bezier([(0.95, 0.57), (0.7, 0.6), (0.4, 0.6), (0.08, 0.58)], 12),
+    ]
+    shape = pen.poly(upper, color, shade=0.14)
     accent = (230, 70, 50) if luminance(color) > 0.8 else (40, 40, 50)
 
     def mesh(p: Pen) -> None:
-        for j in range(12):
-            for i in range(40):
+        for j in range(14):
+            for i in range(42):
                 p.circle(
-                    0.1 + i * 0.022 + (0.011 if j % 2 else 0),
-                    0.3 + j * 0.025,
-                    0.003,
+                    0.06 + i * 0.022 + (0.011 if j % 2 else 0),
+                    0.26 + j * 0.025,
+                    0.0035,
                     darker(color, 0.1),
                 )
-        p.poly([(0.3, 0.58), (0.46, 0.42), (0.66, 0.46), (0.5, 0.6)], accent)  # side stripe
-        p.poly([(0.08, 0.44), (0.18, 0.42), (0.2, 0.62), (0.08, 0.62)], darker(color, 0.12))  # heel
+        p.poly(
+            [*bezier([(0.05, 0.6), (0.05, 0.4), (0.12, 0.3), (0.2, 0.3)], 10), (0.22, 0.6)],
+            darker(color, 0.12),
+            shade=0.1,
+        )  # heel counter
+        p.poly([(0.34, 0.58), (0.52, 0.4), (0.6, 0.42), (0.46, 0.59)], accent)  # side stripe
+        p.poly([(0.52, 0.59), (0.62, 0.45), (0.66, 0.47), (0.58, 0.59)], accent)
+        p.poly([(0.8, 0.6), (0.8, 0.5), (1.0, 0.6)], darker(color, 0.08))  # toe bumper
 
     pen.clip(shape, mesh)
     pen.poly(
-        [(0.24, 0.28), (0.34, 0.36), (0.5, 0.38), (0.44, 0.34), (0.32, 0.3)], darker(color, 0.25)
-    )  # collar
-    for i in range(5):  # laces
-        x = 0.36 + i * 0.055
-        pen.line([(x, 0.36 + i * 0.014), (x + 0.04, 0.4 + i * 0.014)], 0.008, lighter(color, 0.5))
-    pen.glow(0.3, 0.32, 0.7, 0.45, alpha=50, blur=0.02)
+        [
+            *bezier([(0.16, 0.28), (0.22, 0.36), (0.3, 0.36), (0.35, 0.27)], 10),
+            (0.33, 0.3),
+            (0.22, 0.32),
+        ],
+        darker(color, 0.3),
+    )  # the collar lining
+    for i in range(6):  # laces
+        x = 0.36 + i * 0.062
+        y = 0.28 + i * 0.035
+        pen.line([(x - 0.01, y + 0.005), (x + 0.05, y + 0.045)], 0.009, lighter(color, 0.6))
+        pen.line([(x + 0.04, y + 0.0), (x + 0.0, y + 0.05)], 0.007, darker(color, 0.2))
+    pen.glow(0.3, 0.32, 0.75, 0.45, alpha=55, blur=0.02)
 
 
 def slipon(pen: Pen, color: RGB, view: str) -> None:

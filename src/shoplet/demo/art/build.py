@@ -21,7 +21,9 @@ from shoplet.demo.art.kit import RGB
 
 PACKAGE_DIR = Path(__file__).parent
 KINDS = ("gallery", "skus", "detail", "spin")
-NOT_DRAWING = {"sheet.py"}  # files that change no picture (left out of the art version)
+# Files that change no picture (left out of the art version); the encoding is in every key.
+NOT_DRAWING = {"build.py", "sheet.py"}
+QUALITY = {"gallery": 85, "skus": 85, "detail": 82, "spin": 82}  # JPEG quality per kind
 
 
 @cache
@@ -43,7 +45,7 @@ class ArtJob:
     spin_frames: int = 0
 
     def cache_key(self) -> str:
-        text = json.dumps([art_version(), self.key, self.colors, self.spin_frames])
+        text = json.dumps([art_version(), QUALITY, self.key, self.colors, self.spin_frames])
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -76,12 +78,13 @@ def render_job(job: ArtJob) -> Pictures:
 
     rendered = render_product(ART[job.key], job.colors)
     out = Pictures(
-        gallery=[_jpeg(i) for i in rendered.gallery],
-        skus=[_jpeg(i) for i in rendered.skus],
-        detail=[_jpeg(i, 82) for i in rendered.detail],
+        gallery=[_jpeg(i, QUALITY["gallery"]) for i in rendered.gallery],
+        skus=[_jpeg(i, QUALITY["skus"]) for i in rendered.skus],
+        detail=[_jpeg(i, QUALITY["detail"]) for i in rendered.detail],
     )
     if job.spin_frames and job.key in SPINS:
-        out.spin = [_jpeg(i, 82) for i in SPINS[job.key](job.colors[0], job.spin_frames)]
+        frames = SPINS[job.key](job.colors[0], job.spin_frames)
+        out.spin = [_jpeg(i, QUALITY["spin"]) for i in frames]
     return out
 
 
@@ -120,10 +123,15 @@ def _write(folder: Path, pictures: Pictures) -> None:
 
 
 def build_pictures(
-    jobs: Sequence[ArtJob], cache_dir: Path | None, *, workers: int | None = None
+    jobs: Sequence[ArtJob],
+    cache_dir: Path | None,
+    *,
+    workers: int | None = None,
+    prune: bool = False,
 ) -> tuple[list[Pictures], BuildStats]:
     """Every job's pictures, from ``cache_dir`` when there, else rendered (``workers``
-    processes; default: the CPU count, at most 4) and stored there."""
+    processes; default: the CPU count, at most 4) and stored there. ``prune``: then drop the
+    cache entries of no job (older drawings), so the cache keeps one catalog's worth."""
     stats = BuildStats()
     out: list[Pictures | None] = []
     for job in jobs:
@@ -142,4 +150,9 @@ def build_pictures(
         out[index] = pictures
         if cache_dir:
             _write(cache_dir / jobs[index].cache_key(), pictures)
+    if cache_dir and prune:
+        keep = {job.cache_key() for job in jobs}
+        for entry in cache_dir.iterdir():
+            if entry.is_dir() and entry.name not in keep and not entry.name.endswith(".tmp"):
+                shutil.rmtree(entry, ignore_errors=True)
     return [p for p in out if p is not None], stats

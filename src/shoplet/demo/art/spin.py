@@ -271,7 +271,7 @@ def flask_model(color: RGB) -> list[Face]:
     def body(i: int, j: int) -> RGB:
         if j in {4, 5}:
             return band
-        if j == 2 and 14 <= i <= 18:
+        if j in {2, 3} and 13 <= i <= 19:
             return lighter(color, 0.5)  # the logo plate on the front
         return steel
 

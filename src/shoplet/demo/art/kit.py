@@ -223,10 +223,11 @@ class Pen:
         layer.__dict__.update(self.__dict__)
         layer.image = Image.new("RGBA", (self.w, self.h), (0, 0, 0, 0))
         draw(layer)
-        full = Image.new("L", (self.w, self.h), 0)
-        full.paste(mask.image, (mask.x, mask.y))
-        layer.image.putalpha(ImageChops.multiply(layer.image.getchannel("A"), full))
-        self.image.alpha_composite(layer.image)
+        # only the mask's box can show: crop there before masking (far less to composite)
+        box = (mask.x, mask.y, mask.x + mask.image.width, mask.y + mask.image.height)
+        part = layer.image.crop(box)
+        part.putalpha(ImageChops.multiply(part.getchannel("A"), mask.image))
+        self.image.alpha_composite(part, box[:2])
 
     def glow(
         self, x0: float, y0: float, x1: float, y1: float, *, alpha: int = 90, blur: float = 0.02
@@ -312,20 +313,27 @@ def mirror(points: Sequence[Point], axis: float = 0.5) -> list[Point]:
 
 # Studio -------------------------------------------------------------------------------------
 @cache
+def _studio_fields(width: int, height: int) -> tuple[Image.Image, Image.Image]:
+    """The backdrop's two L fields: top-to-bottom, and the glow behind the product."""
+    ramp = Image.linear_gradient("L").resize((width, height))
+    glow = Image.radial_gradient("L").resize((width, int(height * 0.9)))
+    glow = glow.point(lambda v: max(0, 255 - v) * 0.55)
+    layer = Image.new("L", (width, height), 0)
+    layer.paste(glow, (0, int(height * 0.02)))
+    return ramp, layer
+
+
+@cache
 def studio(width: int, height: int, tint: RGB) -> Image.Image:
     """The studio backdrop: a soft vertical gradient of ``tint`` with a glow behind the product
     and a slightly darker floor."""
     top = lighter(tint, 0.55)
     bottom = darker(tint, 0.04)
-    ramp = Image.linear_gradient("L").resize((width, height))
+    ramp, glow = _studio_fields(width, height)
     image = Image.composite(
         Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), ramp
     )
-    glow = Image.radial_gradient("L").resize((width, int(height * 0.9)))
-    glow = glow.point(lambda v: max(0, 255 - v) * 0.55)
-    layer = Image.new("L", (width, height), 0)
-    layer.paste(glow, (0, int(height * 0.02)))
-    return Image.composite(Image.new("RGB", (width, height), lighter(tint, 0.8)), image, layer)
+    return Image.composite(Image.new("RGB", (width, height), lighter(tint, 0.8)), image, glow)
 
 
 @cache

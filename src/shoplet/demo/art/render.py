@@ -54,10 +54,12 @@ def _fit(image: Image.Image, width: int) -> Image.Image:
 
 
 def close_up(art: ProductArt, color: RGB, size: int) -> Image.Image:
-    drawn = sprite(art, color, "hero", size, zoom=art.zoom, focus=art.focus)
+    """The product magnified around ``art.focus``, drawn at three quarters of the size and
+    scaled up: a close-up is soft anyway, and its fills cover the whole frame many times."""
+    drawn = sprite(art, color, "hero", round(size * 0.75), zoom=art.zoom, focus=art.focus)
     back = studio(size, size, darker(art.tint, 0.06))
     out = back.convert("RGBA")
-    out.alpha_composite(drawn)
+    out.alpha_composite(drawn.resize((size, size), Image.Resampling.BICUBIC))
     return out.convert("RGB")
 
 

@@ -21,6 +21,7 @@ import asyncio
 import os
 import re
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Coroutine, Iterator
@@ -70,6 +71,11 @@ def _run_id() -> str:
 
 
 RUN_ID = _run_id()
+# Demo pictures are cached under a hash of their drawing code: every run, worker and subprocess
+# (``shoplet seed`` in the CLI tests) shares one cache, so only the first seed ever draws them.
+os.environ.setdefault(
+    "SHOPLET_DEMO_ART_CACHE", str(Path(tempfile.gettempdir()) / "shoplet-test-demo-art")
+)
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Every Redis key, stream and channel of this run (and xdist worker) lives under this prefix.
 REDIS_PREFIX = f"shoplet-test-{RUN_ID.replace('_', '-')}{f'-{WORKER}' if WORKER else ''}:"

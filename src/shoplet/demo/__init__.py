@@ -1,7 +1,9 @@
 """Demo data for ``make run`` (``shoplet seed``); no production code imports this package.
 
 - ``catalog``: the demo catalog (categories, products, SKUs, stock) through ``catalog.public``;
-- ``images``: product cards, 360° frames and category icons drawn with Pillow;
+- ``art``: every product's pictures drawn as that product (gallery, colour SKUs, detail image,
+  360° spins from 3D models), cached on disk by a hash of the drawing code;
+- ``images``: category icons, and ``store_image``, where every picture is stored;
 - ``shoppers``: simulated shoppers buying through the real storefront API and the WeChat Pay
   simulator; staff shipping and handling after-sales through ``orders.public``;
 - ``history``: a month of orders from those shoppers, moved into the past by ``backdate``

@@ -8,24 +8,21 @@ a merchant's.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
-from shoplet.demo.images import (
-    RGB,
-    MediaWriter,
-    color_for,
-    render_category_icon,
-    render_product_image,
-    render_turntable,
-)
+from shoplet.demo.art.base import COLOR_DIMENSIONS, color_of
+from shoplet.demo.art.build import ArtJob, Pictures, build_pictures
+from shoplet.demo.art.registry import ART, SPINS
+from shoplet.demo.images import RGB, MediaWriter, render_category_icon, store_image
 from shoplet.modules.catalog import public as catalog
 
 SEED_ACTOR = "seed"
@@ -47,13 +44,13 @@ class DemoProduct:
     category: str  # child category name
     title: str
     subtitle: str
-    short: str  # the name drawn on the image
-    label: str  # Latin fallback for the image
+    short: str  # the key of its art (``shoplet.demo.art.registry.ART``)
+    label: str  # a Latin name (logs, tools)
     price: int  # fen, cheapest SKU
     original_price: int  # fen, 0: same as price
     specs: str  # "颜色:黑色,白色|存储:256GB,512GB"
     step: int = 0  # fen added per value of the last spec dimension
-    turntable: int = 0  # frames of the 360° spin (0: none)
+    turntable: int = 0  # frames of the 360° spin (0: none; drawn for ``art.registry.SPINS``)
 
 
 CATEGORIES: tuple[DemoCategory, ...] = (
@@ -131,9 +128,6 @@ CATEGORIES: tuple[DemoCategory, ...] = (
     ),
 )
 
-# Sub-categories whose products do not look like their parent's icon.
-CHILD_SHAPES: dict[str, str] = {"鞋靴": "shoe"}
-
 P = DemoProduct
 PRODUCTS: tuple[DemoProduct, ...] = (
     # 手机
@@ -144,7 +138,7 @@ PRODUCTS: tuple[DemoProduct, ...] = (
       "小米 14", "Xiaomi 14", 399900, 429900, "颜色:黑色,白色,岩石青|存储:12GB+256GB,16GB+512GB",
       60000),
     P("智能手机", "Apple iPhone 15 5G 双卡双待 手机", "灵动岛，4800万像素主摄，USB-C 接口",
-      "iPhone 15", "iPhone 15", 599900, 0, "颜色:黑色,蓝色,粉色|存储:128GB,256GB", 100000, 16),
+      "iPhone 15", "iPhone 15", 599900, 0, "颜色:黑色,蓝色,粉色|存储:128GB,256GB", 100000),
     P("智能手机", "OPPO Reno11 5G 超美小直屏 人像拍照手机", "单反级人像三摄，4800万超光影主摄",
       "Reno11", "OPPO Reno11", 249900, 269900, "颜色:月光宝石,曜石黑|存储:12GB+256GB,12GB+512GB",
       30000),
@@ -156,13 +150,13 @@ PRODUCTS: tuple[DemoProduct, ...] = (
       "颜色:暗夜骑士,氘锋透明|存储:12GB+256GB,16GB+512GB", 50000),
     P("折叠屏", "华为 Pocket 2 小折叠屏手机 超平整铰链", "超可靠昆仑玻璃，XMAGE 四摄，轻薄随身",
       "Pocket 2", "Pocket 2", 749900, 0, "颜色:洛可可白,芋紫,雅黑|存储:12GB+256GB,12GB+512GB",
-      50000, 16),
+      50000),
     P("折叠屏", "vivo X Fold3 大折叠屏 轻薄机身 5G手机",
       "219g 轻薄机身，蔡司影像，5500mAh 蓝海电池", "X Fold3", "vivo X Fold3", 699900, 0,
       "颜色:薄翼黑,轻羽白|存储:12GB+256GB,16GB+512GB", 50000),
     # 服饰
     P("男装", "纯棉圆领短袖T恤 男女同款 重磅240g", "新疆长绒棉，不易变形，宽松落肩版型", "纯棉T恤",
-      "Cotton Tee", 5900, 9900, "颜色:白色,黑色|尺码:M,L,XL", 0, 12),
+      "Cotton Tee", 5900, 9900, "颜色:白色,黑色|尺码:M,L,XL"),
     P("男装", "商务休闲修身牛仔裤 男 弹力直筒", "四面弹面料，久坐不起皱，经典五袋款", "牛仔裤",
       "Slim Jeans", 15900, 29900, "颜色:深蓝,浅蓝|尺码:30,32,34"),
     P("男装", "轻薄羽绒服 男 90白鸭绒 可收纳", "充绒量足，轻至280g，随身收纳袋", "轻薄羽绒服",
@@ -178,12 +172,12 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     P("运动服饰", "高腰瑜伽裤 女 裸感提臀健身裤", "四面弹力，运动不卷边，无尴尬线", "瑜伽裤",
       "Yoga Leggings", 12900, 19900, "颜色:黑色,灰粉|尺码:S,M,L"),
     P("鞋靴", "李宁 赤兔6 Pro 竞速跑鞋 男 碳板", "䨻科技中底，碳板助推，轻量回弹", "赤兔6 Pro",
-      "Li-Ning Chitu 6", 59900, 69900, "颜色:标准白,荧光黄|尺码:41,42,43", 0, 24),
+      "Li-Ning Chitu 6", 59900, 69900, "颜色:标准白,荧光黄|尺码:41,42,43"),
     P("鞋靴", "安踏 C37 软底休闲运动鞋 女 一脚蹬", "踩屎感软弹中底，一脚蹬懒人设计", "安踏 C37",
       "ANTA C37", 29900, 39900, "颜色:白粉,纯白|尺码:36,37,38"),
     # 美妆
     P("护肤", "珀莱雅 双抗精华液 抗糖抗氧化 提亮肤色", "双重抗氧，熬夜急救，28天焕亮", "双抗精华",
-      "Serum", 26900, 32900, "规格:30ml,50ml", 14000, 12),
+      "Serum", 26900, 32900, "规格:30ml,50ml", 14000),
     P("护肤", "玉泽 皮肤屏障修护保湿霜 50g", "敏感肌适用，修护泛红，长效保湿", "修护面霜",
       "Barrier Cream", 19800, 22800, "规格:50g"),
     P("护肤", "薇诺娜 清透防晒乳 SPF48 PA+++", "敏感肌可用，轻薄不油腻，不假白", "清透防晒",
@@ -191,9 +185,9 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     P("彩妆", "花西子 空气蜜粉 控油定妆散粉", "细腻轻盈，持久定妆，柔焦毛孔", "空气蜜粉",
       "Loose Powder", 14900, 19900, "色号:01 自然色,02 象牙白"),
     P("彩妆", "完美日记 小细跟口红 丝绒哑光唇膏", "显白不拔干，小细管精致设计", "小细跟口红",
-      "Lipstick", 8990, 12900, "色号:M01 烂番茄,M03 枫叶红,M07 豆沙色", 0, 16),
+      "Lipstick", 8990, 12900, "色号:M01 烂番茄,M03 枫叶红,M07 豆沙色"),
     P("香水", "观夏 昆仑煮雪 东方香水 淡香精", "雪松与白茶，冷冽清透的东方木质调", "昆仑煮雪",
-      "Eau de Parfum", 39800, 0, "规格:30ml,50ml", 20000, 12),
+      "Eau de Parfum", 39800, 0, "规格:30ml,50ml", 20000, 24),
     P("香水", "气味图书馆 凉白开 淡香水 中性香", "干净温柔的水汽感，日常通勤香", "凉白开",
       "Light Fragrance", 15900, 19900, "规格:50ml,100ml", 10000),
     # 食品
@@ -219,7 +213,7 @@ PRODUCTS: tuple[DemoProduct, ...] = (
       15990, 17990, "规格:5L"),
     # 家居
     P("厨具", "苏泊尔 不粘炒锅 家用少油烟 燃气电磁炉通用", "麦饭石色涂层，少油烟，轻松洗",
-      "不粘炒锅", "Wok", 19900, 29900, "尺寸:30cm,32cm", 2000, 16),
+      "不粘炒锅", "Wok", 19900, 29900, "尺寸:30cm,32cm", 2000),
     P("厨具", "双立人 不锈钢刀具套装 5件套", "德国工艺，一体成型，锋利耐用", "刀具套装",
       "Knife Set", 49900, 69900, "规格:5件套"),
     P("厨具", "美的 IH电饭煲 智能预约 家用", "IH电磁加热，立体火候，米饭更香", "IH电饭煲",
@@ -242,7 +236,7 @@ PRODUCTS: tuple[DemoProduct, ...] = (
     P("纸尿裤", "好奇 心钻装 拉拉裤 小桃裤", "小桃裤设计，贴合宝宝成长，夜用不漏", "心钻装拉拉裤",
       "Pull-Ups", 12900, 15900, "尺码:L 40片,XL 34片,XXL 28片"),
     P("玩具", "乐高 城市系列 60337 特快客运列车 积木", "遥控列车，764颗粒，7岁+", "乐高列车",
-      "LEGO Train", 99900, 129900, "规格:标准版", 0, 24),
+      "LEGO Train", 99900, 129900, "规格:标准版"),
     P("玩具", "木质磁力钓鱼玩具 宝宝早教益智", "双杆设计，亲子互动，锻炼手眼协调", "钓鱼玩具",
       "Fishing Toy", 3990, 5990, "颜色:海洋款,森林款"),
     P("玩具", "儿童滑板车 3-6岁 闪光轮 可折叠", "一键折叠，三档调高，闪光静音轮", "滑板车",
@@ -264,7 +258,7 @@ PRODUCTS: tuple[DemoProduct, ...] = (
       "Python Crash Course", 8990, 10980, "版本:平装"),
     # 数码配件
     P("耳机", "华为 FreeBuds Pro 3 真无线降噪耳机", "星闪连接，智慧动态降噪，高解析音质",
-      "FreeBuds Pro 3", "FreeBuds Pro 3", 139900, 149900, "颜色:陶瓷白,雅川青,星河蓝", 0, 16),
+      "FreeBuds Pro 3", "FreeBuds Pro 3", 139900, 149900, "颜色:陶瓷白,雅川青,星河蓝"),
     P("耳机", "索尼 WH-1000XM5 头戴式降噪耳机", "双芯降噪，30小时续航，佩戴轻盈", "WH-1000XM5",
       "Sony WH-1000XM5", 249900, 299900, "颜色:黑色,铂金银", 0, 24),
     P("耳机", "漫步者 Lolli3 真无线蓝牙耳机 主动降噪", "主动降噪，小巧轻盈，低延迟游戏模式",
@@ -281,15 +275,15 @@ PRODUCTS: tuple[DemoProduct, ...] = (
       "Screen Protector", 2990, 4990, "类型:高清款,防窥款", 1000),
     # 运动户外
     P("跑步", "佳明 Forerunner 265 跑步手表 GPS 心率", "AMOLED 屏，训练准备度，双频 GPS",
-      "Forerunner 265", "Garmin FR265", 299900, 329900, "颜色:黑色,白色", 0, 16),
+      "Forerunner 265", "Garmin FR265", 299900, 329900, "颜色:黑色,白色"),
     P("跑步", "跑步腰包 防水 大容量 手机袋", "贴身不晃，反光条夜跑更安全", "跑步腰包",
       "Running Belt", 3990, 5990, "颜色:黑色,荧光黄"),
     P("露营", "牧高笛 自动速开帐篷 3-4人 防雨", "5秒速开，UPF50+，双层防雨", "速开帐篷",
-      "Quick Tent", 39900, 59900, "颜色:沙色,军绿", 0, 24),
+      "Quick Tent", 39900, 59900, "颜色:沙色,军绿"),
     P("露营", "折叠月亮椅 户外露营椅 便携", "铝合金支架，承重120kg，收纳小巧", "月亮椅",
       "Moon Chair", 12900, 19900, "颜色:卡其,黑色"),
     P("露营", "户外保温杯 316不锈钢 大容量", "24小时保温，一键开盖，户外通勤两用", "保温杯",
-      "Vacuum Flask", 8900, 12900, "颜色:黑色,橄榄绿|容量:750ml,1L", 2000),
+      "Vacuum Flask", 8900, 12900, "颜色:黑色,橄榄绿|容量:750ml,1L", 2000, 36),
 )  # fmt: skip
 
 
@@ -331,25 +325,71 @@ class SeedSummary:
     products: int = 0
     skus: int = 0
     images: int = 0
+    art_rendered: int = 0  # products whose pictures were drawn now
+    art_cached: int = 0  # products whose pictures came from the art cache
+    art_seconds: float = 0.0
     seconds: float = 0.0
+    # Tall detail images (长图) per product id. The catalog has no column for them yet: they
+    # are stored under /media and listed here, to be written to the product once it has one.
+    detail_images: dict[int, list[str]] = field(default_factory=dict)
 
     def line(self) -> str:
         return (
             f"seeded {self.categories} categories ({self.subcategories} sub-categories), "
             f"{self.products} products, {self.skus} SKUs, {self.images} images "
+            f"(art: {self.art_rendered} drawn, {self.art_cached} cached, {self.art_seconds:.1f}s) "
             f"in {self.seconds:.1f}s"
         )
 
 
+def color_dimension(demo: DemoProduct) -> tuple[str, list[str]] | None:
+    """The spec dimension whose values change how the product looks (颜色, 色号, 口味)."""
+    return next(((n, v) for n, v in parse_specs(demo.specs) if n in COLOR_DIMENSIONS), None)
+
+
+def art_job(demo: DemoProduct) -> ArtJob | None:
+    art = ART.get(demo.short)
+    if art is None:
+        return None
+    dim = color_dimension(demo)
+    colors = tuple(color_of(v, art.color) for v in dim[1]) if dim else (art.color,)
+    frames = demo.turntable if demo.short in SPINS else 0
+    return ArtJob(demo.short, colors, frames)
+
+
+ART_CACHE_ENV = "SHOPLET_DEMO_ART_CACHE"
+
+
+def default_art_cache(media_dir: Path) -> Path:
+    """Where rendered demo pictures are kept: ``$SHOPLET_DEMO_ART_CACHE`` (tests share one),
+    else ``demo-art-cache`` next to the media directory (in the data directory)."""
+    override = os.environ.get(ART_CACHE_ENV)
+    return Path(override) if override else media_dir.parent / "demo-art-cache"
+
+
 async def seed_catalog(
-    session: AsyncSession, media_dir: Path, *, now: datetime | None = None
+    session: AsyncSession,
+    media_dir: Path,
+    *,
+    now: datetime | None = None,
+    art_cache: Path | None = None,
 ) -> SeedSummary:
-    """Seed the demo catalog into ``session`` (flushed, not committed) and ``media_dir``."""
+    """Seed the demo catalog into ``session`` (flushed, not committed) and ``media_dir``.
+    Product pictures come from ``art_cache`` (default: ``demo-art-cache`` next to the media
+    directory) or are drawn and cached there."""
     started = time.perf_counter()
     now = now or utcnow()
     rng = random.Random(RANDOM_SEED)  # noqa: S311  (demo data, not security)
     media = MediaWriter(media_dir)
     summary = SeedSummary()
+    jobs = [art_job(p) for p in PRODUCTS]
+    built, stats = build_pictures(
+        [j for j in jobs if j is not None], art_cache or default_art_cache(media_dir), prune=True
+    )
+    found = iter(built)
+    pictures = [next(found) if j is not None else None for j in jobs]
+    summary.art_rendered, summary.art_cached = stats.rendered, stats.cached
+    summary.art_seconds = time.perf_counter() - started
 
     child_ids: dict[str, tuple[int, DemoCategory]] = {}
     for order, demo in enumerate(CATEGORIES):
@@ -368,10 +408,9 @@ async def seed_catalog(
             child_ids[child] = (sub.id, demo)
             summary.subcategories += 1
 
-    sales: dict[int, int] = {}
     for index, demo_product in enumerate(PRODUCTS):
         category_id, category = child_ids[demo_product.category]
-        product_id, sku_count = await _seed_product(
+        product_id, sku_count, details = await _seed_product(
             session,
             media,
             rng,
@@ -380,32 +419,20 @@ async def seed_catalog(
             category_id=category_id,
             category=category,
             now=now,
+            pictures=pictures[index],
         )
-        # Long-tailed sales: a few best sellers, most products modest.
-        sales[product_id] = min(99_999, int(rng.paretovariate(1.1) * 40))
+        # Sales counts come only from orders (the demo history places them), so the counts on
+        # the storefront and the orders in the console agree. This draw is what the catalog
+        # once used as a made-up count; kept so that stock and dates stay as they were.
+        rng.paretovariate(1.1)
+        summary.detail_images[product_id] = details
         summary.products += 1
         summary.skus += sku_count
-    await catalog.record_sales(session, sales)
     # Demo accounts (console staff, a demo shopper) are seeded by their own modules through a
     # `_seed_accounts(session, settings)` step in `run_seed`, after the catalog.
     summary.images = len(media.urls)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _shape(category: DemoCategory, demo: DemoProduct) -> str:
-    return CHILD_SHAPES.get(demo.category, category.shape)
-
-
-def _card(category: DemoCategory, demo: DemoProduct, color: RGB, view: int) -> bytes:
-    return render_product_image(
-        _shape(category, demo),
-        colors=category.colors,
-        color=color,
-        text=demo.short,
-        label=demo.label,
-        view=view,
-    )
 
 
 async def _seed_product(
@@ -418,41 +445,23 @@ async def _seed_product(
     category_id: int,
     category: DemoCategory,
     now: datetime,
-) -> tuple[int, int]:
+    pictures: Pictures | None,
+) -> tuple[int, int, list[str]]:
     dims = parse_specs(demo.specs)
     combos = spec_combinations(dims)
-    accent = category.colors[2]
-    color_dim = next((name for name, _ in dims if name in {"颜色", "色号"}), None)
-    first_color = color_for(combos[0][0][1], accent) if color_dim else accent
-
-    images = [
-        media.save(
-            "products",
-            _card(category, demo, first_color, view),
-            "jpg",
+    if pictures is not None:
+        images = [store_image(media, data) for data in pictures.gallery]
+        turntable = [store_image(media, data) for data in pictures.spin]
+        details = [store_image(media, data) for data in pictures.detail]
+        dim = color_dimension(demo)
+        color_dim = dim[0] if dim else None
+        sku_images = (
+            {v: store_image(media, d) for v, d in zip(dim[1], pictures.skus, strict=True)}
+            if dim
+            else {}
         )
-        for view in (0, 1)
-    ]
-    turntable = (
-        [
-            media.save("products", frame, "jpg")
-            for frame in render_turntable(
-                _shape(category, demo), category.colors, first_color, demo.turntable
-            )
-        ]
-        if demo.turntable
-        else []
-    )
-    sku_images: dict[str, str] = {}
-    if color_dim:
-        values = next(values for name, values in dims if name == color_dim)
-        for value in values:
-            rgb = color_for(value, accent)
-            sku_images[value] = media.save(
-                "products",
-                _card(category, demo, rgb, 0),
-                "jpg",
-            )
+    else:  # every demo product has its art (tests/test_demo_art.py); a new one gets none
+        images, turntable, details, color_dim, sku_images = [], [], [], None, {}
 
     last_values = dims[-1][1]
     skus = []
@@ -496,4 +505,4 @@ async def _seed_product(
     await catalog.set_product_status(
         session, product.id, "on_sale", actor=SEED_ACTOR, now=published_at
     )
-    return product.id, len(skus)
+    return product.id, len(skus), details

@@ -1,5 +1,5 @@
-"""Demo images drawn with Pillow (no downloads): product cards, 360° turntable frames, category
-icons; written under the media directory with content-hashed names."""
+"""Demo category icons drawn with Pillow, and where the demo stores every picture: content-hashed
+files under the media directory (``store_image``). Product pictures are drawn in ``demo.art``."""
 
 from __future__ import annotations
 
@@ -10,43 +10,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 MEDIA_URL = "/media"
-IMAGE_SIZE = 640
-FRAME_SIZE = 400
 
 RGB = tuple[int, int, int]
-
-
-_COLOR_WORDS: tuple[tuple[str, RGB], ...] = (
-    ("透明", (214, 222, 228)),
-    ("黑", (48, 50, 56)),
-    ("白", (236, 236, 232)),
-    ("银", (196, 200, 206)),
-    ("灰", (150, 152, 160)),
-    ("藏青", (36, 52, 96)),
-    ("蓝", (64, 112, 196)),
-    ("青", (72, 140, 140)),
-    ("绿", (76, 150, 90)),
-    ("粉", (236, 150, 172)),
-    ("红", (200, 60, 60)),
-    ("紫", (150, 110, 180)),
-    ("金", (212, 170, 90)),
-    ("黄", (230, 200, 60)),
-    ("卡其", (190, 160, 110)),
-    ("沙", (206, 180, 140)),
-    ("燕麦", (214, 196, 166)),
-    ("宝石", (120, 150, 200)),
-    ("骑士", (40, 40, 48)),
-)
-
-
-def color_for(value: str, fallback: RGB) -> RGB:
-    for word, rgb in _COLOR_WORDS:
-        if word in value:
-            return rgb
-    return fallback
 
 
 def _shade(rgb: RGB, factor: float) -> RGB:
@@ -57,38 +25,6 @@ def _shade(rgb: RGB, factor: float) -> RGB:
             int(rgb[2] + (255 - rgb[2]) * (factor - 1)),
         )
     return (int(rgb[0] * factor), int(rgb[1] * factor), int(rgb[2] * factor))
-
-
-_FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
-_CJK_NAMES = ("NotoSansCJK", "NotoSerifCJK", "SourceHanSans", "wqy-", "DroidSansFallback", "CJK")
-
-
-@cache
-def find_cjk_font() -> Path | None:
-    """A font with Chinese glyphs (Noto CJK, Source Han, WenQuanYi…), if one is installed."""
-    for root in _FONT_DIRS:
-        if not root.is_dir():
-            continue
-        for path in sorted(root.rglob("*")):
-            if path.suffix.lower() in {".ttc", ".otf", ".ttf"} and any(
-                name.lower() in path.name.lower() for name in _CJK_NAMES
-            ):
-                return path
-    return None
-
-
-@cache
-def _font(size: int, cjk: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = find_cjk_font() if cjk else None
-    candidates = [path] if path else []
-    candidates += [root / "truetype/dejavu/DejaVuSans-Bold.ttf" for root in _FONT_DIRS[:1]]
-    for candidate in candidates:
-        if candidate is not None and candidate.exists():
-            try:
-                return ImageFont.truetype(str(candidate), size)
-            except OSError:
-                continue
-    return ImageFont.load_default(size=size)
 
 
 # Shapes in a unit box [-1, 1]²; roles pick the colour: main, dark, light, white.
@@ -233,85 +169,6 @@ def _draw_shape(
 
 
 @cache
-def _background(size: int, top: RGB, bottom: RGB) -> Image.Image:
-    mask = Image.linear_gradient("L").resize((size, size))
-    return Image.composite(
-        Image.new("RGB", (size, size), bottom), Image.new("RGB", (size, size), top), mask
-    )
-
-
-def _text(draw: ImageDraw.ImageDraw, size: int, text: str, label: str, y: float) -> None:
-    cjk = find_cjk_font() is not None
-    shown = text if cjk else label
-    font_size = size // 14
-    font = _font(font_size, cjk)
-    while font_size > 12 and draw.textlength(shown, font=font) > size * 0.86:
-        font_size -= 2
-        font = _font(font_size, cjk)
-    draw.text((size / 2, y), shown, font=font, fill=(40, 40, 48), anchor="mm")
-
-
-@cache
-def render_product_image(
-    shape: str,
-    *,
-    colors: tuple[RGB, RGB, RGB],
-    color: RGB,
-    text: str,
-    label: str,
-    view: int,
-) -> bytes:
-    """A product card: category gradient, the drawn product, its name. ``view`` 0 is the hero
-    shot, 1 a close-up with a caption band."""
-    size = IMAGE_SIZE
-    image = _background(size, colors[0], colors[1]).copy()
-    draw = ImageDraw.Draw(image)
-    if view == 0:
-        draw.ellipse(
-            (size * 0.2, size * 0.76, size * 0.8, size * 0.84), fill=_shade(colors[1], 0.86)
-        )
-        _draw_shape(draw, shape, center=(size / 2, size * 0.44), radius=size * 0.34, color=color)
-        _text(draw, size, text, label, size * 0.92)
-    else:
-        _draw_shape(draw, shape, center=(size * 0.5, size * 0.4), radius=size * 0.42, color=color)
-        draw.rectangle((0, size * 0.82, size, size), fill=(255, 255, 255))
-        draw.rectangle((0, size * 0.82, size * 0.02, size), fill=colors[2])
-        _text(draw, size, text, label, size * 0.91)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=84, optimize=True)
-    return buffer.getvalue()
-
-
-@cache
-def render_turntable(
-    shape: str, colors: tuple[RGB, RGB, RGB], color: RGB, frames: int
-) -> tuple[bytes, ...]:
-    """``frames`` views evenly spaced around a full turn, starting from the front."""
-    out = []
-    size = FRAME_SIZE
-    background = _background(size, colors[0], colors[1])
-    for i in range(frames):
-        angle = 2 * math.pi * i / frames
-        image = background.copy()
-        draw = ImageDraw.Draw(image)
-        draw.ellipse(
-            (size * 0.22, size * 0.8, size * 0.78, size * 0.88), fill=_shade(colors[1], 0.86)
-        )
-        _draw_shape(
-            draw,
-            shape,
-            center=(size / 2, size * 0.46),
-            radius=size * 0.36,
-            color=color,
-            squash=math.cos(angle),
-        )
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=80)
-        out.append(buffer.getvalue())
-    return tuple(out)
-
-
-@cache
 def render_category_icon(shape: str, colors: tuple[RGB, RGB, RGB]) -> bytes:
     size = 192
     image = Image.new("RGB", (size, size), (255, 255, 255))
@@ -341,3 +198,9 @@ class MediaWriter:
         url = f"{MEDIA_URL}/{folder}/{name}"
         self.urls.add(url)
         return url
+
+
+def store_image(media: MediaWriter, data: bytes, *, extension: str = "jpg") -> str:
+    """The one place the demo stores a product picture: ``data`` (encoded bytes) in, its public
+    URL out. Today it writes a content-hashed file under the media directory."""
+    return media.save("products", data, extension)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
@@ -17,8 +19,9 @@ from shoplet.demo.history import seed_order_history
 from shoplet.modules.orders import public as orders
 from shoplet.modules.payments import public as payments
 from shoplet.modules.staff.models import Staff
-from tests.conftest import snapshot
+from tests.conftest import Base, snapshot
 from tests.modules.staff.conftest import bearer, login, token_for
+from tests.test_seed import all_admin_products
 
 API = "/api/v1/console"
 
@@ -44,6 +47,7 @@ async def test_seed_history_fills_the_dashboard_with_a_month_of_real_orders(
     assert statuses["refunded"] == 2
     assert {"cancelled", "paid", "shipped", "received", "completed"} <= set(statuses)
     assert summary.line().startswith("20 demo shoppers placed 150 orders over 30 days (")
+    await _assert_sales_agree_with_the_history(ctx)
     rows = await snapshot(ctx, "members_member", "members_address", "orders_order")
     assert (len(rows["members_member"]), len(rows["members_address"])) == (20, 20)
     assert len(rows["orders_order"]) == 150
@@ -99,6 +103,31 @@ async def test_seed_history_fills_the_dashboard_with_a_month_of_real_orders(
             assert (amounts.paid, amounts.refunded) == (order.payable_total, order.payable_total)
             assert order.paid_at is not None
             assert order.paid_at < now - timedelta(minutes=10)
+
+
+async def _assert_sales_agree_with_the_history(ctx: AppContext) -> None:
+    """Each product's sales count is exactly what the demo orders took off the shelf (units
+    committed at payment, less units restocked by refunds and returns); stock stays sane."""
+    ledger = Base.metadata.tables["inventory_ledger"]
+    stock = Base.metadata.tables["inventory_stock"]
+    async with ctx.sessionmaker() as s:
+        products = await all_admin_products(s)
+        moved = (
+            await s.execute(
+                select(ledger.c.sku_id, func.sum(ledger.c.delta_on_hand))
+                .where(ledger.c.kind.in_(("commit", "restock")))
+                .group_by(ledger.c.sku_id)
+            )
+        ).all()
+        levels = (await s.execute(select(stock.c.on_hand, stock.c.reserved))).all()
+    product_of = {sku.id: p.id for p in products for sku in p.skus}
+    sold: dict[int, int] = defaultdict(int)
+    for sku_id, delta in moved:
+        sold[product_of[sku_id]] -= int(delta)
+    assert {p.id: p.sales_count for p in products} == {p.id: sold[p.id] for p in products}
+    assert sum(sold.values()) > 100
+    assert max(sold.values()) >= 5
+    assert all(0 <= reserved <= on_hand for on_hand, reserved in levels)
 
 
 async def test_demo_owner_exists_in_embedded_mode_only(

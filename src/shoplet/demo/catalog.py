@@ -19,10 +19,11 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
+from shoplet.core.storage import LocalStorage
 from shoplet.demo.art.base import COLOR_DIMENSIONS, color_of
 from shoplet.demo.art.build import ArtJob, Pictures, build_pictures
 from shoplet.demo.art.registry import ART, SPINS
-from shoplet.demo.images import RGB, MediaWriter, render_category_icon, store_image
+from shoplet.demo.images import MEDIA_URL, RGB, MediaWriter, render_category_icon, store_image
 from shoplet.modules.catalog import public as catalog
 
 SEED_ACTOR = "seed"
@@ -450,9 +451,17 @@ async def _seed_product(
     dims = parse_specs(demo.specs)
     combos = spec_combinations(dims)
     if pictures is not None:
-        images = [store_image(media, data) for data in pictures.gallery]
+        # Gallery and detail pictures through the catalog's image pipeline (done and cached
+        # with the art): WebP variants and a placeholder colour, as a console upload gets.
+        storage = LocalStorage(media.media_dir, url_prefix=MEDIA_URL)
+        stored = [
+            (await catalog.store_processed_image(session, storage, image)).url
+            for image in pictures.processed
+        ]
+        images = stored[: len(pictures.gallery)]
+        details = stored[len(pictures.gallery) :]
+        media.urls.update(stored)
         turntable = [store_image(media, data) for data in pictures.spin]
-        details = [store_image(media, data) for data in pictures.detail]
         dim = color_dimension(demo)
         color_dim = dim[0] if dim else None
         sku_images = (
@@ -493,6 +502,7 @@ async def _seed_product(
             description=description_for(demo, category),
             images=images,
             turntable_images=turntable,
+            detail_images=details,
             status="draft",
             skus=skus,
         ),

@@ -1,6 +1,11 @@
 """Render every demo product's pictures once: encoded bytes cached on disk under a key made of
 the art's source code, the product and its colours, so a second seed reads files instead of
-drawing; what is missing renders in a small process pool."""
+drawing; what is missing renders in a small process pool.
+
+The gallery and detail pictures also go through the catalog's image pipeline in that pool
+(``catalog.process_image``: WebP list/detail/zoom variants, fallback, dominant colour), and its
+results are cached with them (the key includes ``catalog.IMAGE_PIPELINE_VERSION``): the seed
+only stores the variants, as a console upload would."""
 
 from __future__ import annotations
 
@@ -14,10 +19,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 from shoplet.demo.art.kit import RGB
+from shoplet.modules.catalog import public as catalog
 
 PACKAGE_DIR = Path(__file__).parent
 KINDS = ("gallery", "skus", "detail", "spin")
@@ -45,7 +52,16 @@ class ArtJob:
     spin_frames: int = 0
 
     def cache_key(self) -> str:
-        text = json.dumps([art_version(), QUALITY, self.key, self.colors, self.spin_frames])
+        text = json.dumps(
+            [
+                art_version(),
+                QUALITY,
+                catalog.IMAGE_PIPELINE_VERSION,
+                self.key,
+                self.colors,
+                self.spin_frames,
+            ]
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -57,6 +73,8 @@ class Pictures:
     skus: list[bytes] = field(default_factory=list)  # in the order of the job's colours
     detail: list[bytes] = field(default_factory=list)  # tall detail images (长图)
     spin: list[bytes] = field(default_factory=list)  # 360° frames, front first
+    # The gallery's, then the detail pictures' results of the catalog's image pipeline.
+    processed: list[catalog.ProcessedImage] = field(default_factory=list)
 
 
 @dataclass
@@ -85,7 +103,48 @@ def render_job(job: ArtJob) -> Pictures:
     if job.spin_frames and job.key in SPINS:
         frames = SPINS[job.key](job.colors[0], job.spin_frames)
         out.spin = [_jpeg(i, QUALITY["spin"]) for i in frames]
+    out.processed = [catalog.process_image(data) for data in [*out.gallery, *out.detail]]
     return out
+
+
+_VARIANTS = ("list", "detail", "zoom", "fallback")
+
+
+def _processed_manifest(image: catalog.ProcessedImage) -> dict[str, object]:
+    return {
+        "files": {v: [getattr(image, v).key, getattr(image, v).content_type] for v in _VARIANTS},
+        "width": image.width,
+        "height": image.height,
+        "color": image.color,
+        "source_format": image.source_format,
+        "source_width": image.source_width,
+        "source_height": image.source_height,
+        "transparent": image.transparent,
+    }
+
+
+def _read_processed(folder: Path, index: int, entry: dict[str, Any]) -> catalog.ProcessedImage:
+    files = {
+        v: catalog.StoredFile(
+            key=entry["files"][v][0],
+            data=(folder / f"processed-{index}-{v}.bin").read_bytes(),
+            content_type=entry["files"][v][1],
+        )
+        for v in _VARIANTS
+    }
+    return catalog.ProcessedImage(
+        list=files["list"],
+        detail=files["detail"],
+        zoom=files["zoom"],
+        fallback=files["fallback"],
+        width=int(entry["width"]),
+        height=int(entry["height"]),
+        color=str(entry["color"]),
+        source_format=entry["source_format"],
+        source_width=int(entry["source_width"]),
+        source_height=int(entry["source_height"]),
+        transparent=bool(entry["transparent"]),
+    )
 
 
 def _read(folder: Path) -> Pictures | None:
@@ -99,6 +158,9 @@ def _read(folder: Path) -> Pictures | None:
             getattr(out, kind).extend(
                 (folder / f"{kind}-{i}.jpg").read_bytes() for i in range(counts[kind])
             )
+        out.processed = [
+            _read_processed(folder, i, entry) for i, entry in enumerate(counts["processed"])
+        ]
     except (OSError, ValueError, KeyError):
         return None
     return out
@@ -112,7 +174,11 @@ def _write(folder: Path, pictures: Pictures) -> None:
     for kind in KINDS:
         for i, data in enumerate(getattr(pictures, kind)):
             (staging / f"{kind}-{i}.jpg").write_bytes(data)
-    counts = {kind: len(getattr(pictures, kind)) for kind in KINDS}
+    counts: dict[str, object] = {kind: len(getattr(pictures, kind)) for kind in KINDS}
+    for i, image in enumerate(pictures.processed):
+        for v in _VARIANTS:
+            (staging / f"processed-{i}-{v}.bin").write_bytes(getattr(image, v).data)
+    counts["processed"] = [_processed_manifest(image) for image in pictures.processed]
     (staging / "manifest.json").write_text(json.dumps(counts))
     if folder.is_dir() and not (folder / "manifest.json").is_file():
         shutil.rmtree(folder, ignore_errors=True)  # an interrupted write of an older seed

@@ -59,6 +59,10 @@ WEBP_QUALITY = 82
 # libwebp effort 0-6: 3 is within a few per cent of 4 in size at about two thirds of the time.
 WEBP_METHOD = 3
 JPEG_QUALITY = 85
+# Changes whenever the pipeline's output would: callers that cache its results key on it.
+PIPELINE_VERSION = (
+    f"v1-{sorted(VARIANT_WIDTHS.items())}-{WEBP_QUALITY}-{WEBP_METHOD}-{JPEG_QUALITY}"
+)
 
 ImageFormat = Literal["PNG", "JPEG", "WEBP"]
 EXTENSIONS: dict[ImageFormat, str] = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}

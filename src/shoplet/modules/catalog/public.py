@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.storage import Storage
+from shoplet.modules.catalog import media as _media
 from shoplet.modules.catalog.errors import (
     BarcodeNotFound,
     BarcodeTaken,
@@ -22,6 +23,8 @@ from shoplet.modules.catalog.errors import (
     SkuNotFound,
     StockNotEditable,
 )
+from shoplet.modules.catalog.media import PIPELINE_VERSION as IMAGE_PIPELINE_VERSION
+from shoplet.modules.catalog.media import ProcessedImage, StoredFile
 from shoplet.modules.catalog.schemas import (
     Category,
     CategoryCreate,
@@ -48,6 +51,7 @@ from shoplet.modules.catalog.service import (
     list_products_admin,
     record_sales,
     save_image,
+    save_processed_image,
     save_video,
     set_product_status,
     update_category,
@@ -65,7 +69,21 @@ async def store_image(session: AsyncSession, storage: Storage, data: bytes) -> M
     return await save_image(session, storage, data)
 
 
+def process_image(data: bytes) -> ProcessedImage:
+    """The CPU part of :func:`store_image` (no I/O, safe in another process): validate and
+    encode the variants. Store the result with :func:`store_processed_image`."""
+    return _media.process_image(data)
+
+
+async def store_processed_image(
+    session: AsyncSession, storage: Storage, image: ProcessedImage
+) -> MediaOut:
+    """Store and record what :func:`process_image` returned, as :func:`store_image` does."""
+    return await save_processed_image(session, storage, image)
+
+
 __all__ = [
+    "IMAGE_PIPELINE_VERSION",
     "BarcodeNotFound",
     "BarcodeTaken",
     "Category",
@@ -82,6 +100,7 @@ __all__ = [
     "MediaOut",
     "MediaUnknown",
     "NotPublishable",
+    "ProcessedImage",
     "ProductAdmin",
     "ProductCreate",
     "ProductNotFound",
@@ -94,6 +113,7 @@ __all__ = [
     "SkuUpdate",
     "SpecValue",
     "StockNotEditable",
+    "StoredFile",
     "create_category",
     "create_product",
     "get_product_admin",
@@ -101,10 +121,12 @@ __all__ = [
     "has_products",
     "list_categories",
     "list_products_admin",
+    "process_image",
     "record_sales",
     "save_video",
     "set_product_status",
     "store_image",
+    "store_processed_image",
     "update_category",
     "update_product",
 ]

@@ -18,7 +18,7 @@ from ._common import (
     SpecPairs,
 )
 from .categories import create_category, list_categories, update_category
-from .media import resolve_product_media, save_image, save_video
+from .media import resolve_product_media, save_image, save_processed_image, save_video
 from .price_changes import (
     MAX_PERCENT,
     MAX_PRICE,
@@ -81,6 +81,7 @@ __all__ = [
     "resolve_original_price",
     "resolve_product_media",
     "save_image",
+    "save_processed_image",
     "save_video",
     "set_product_status",
     "spec_key",

@@ -57,6 +57,14 @@ async def save_image(session: AsyncSession, storage: Storage, data: bytes) -> Me
     """Run ``data`` through the image pipeline (in a worker thread), store its variants and
     record it. Raises ``MediaInvalid`` (nothing stored) for anything but a still image."""
     image = await asyncio.to_thread(media.process_image, data)
+    return await save_processed_image(session, storage, image)
+
+
+async def save_processed_image(
+    session: AsyncSession, storage: Storage, image: media.ProcessedImage
+) -> MediaOut:
+    """Store and record an image already through the pipeline (``media.process_image``, e.g.
+    in another process); what ``save_image`` does after the CPU work."""
     for file in image.files:
         await _put(storage, file)
     image_set = ImageSet(

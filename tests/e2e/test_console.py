@@ -809,7 +809,7 @@ def test_orders_filter_by_status_and_days_saved_views_and_timeline_names(
     page = signed_in_page(context, operator)
     page.goto(f"{CONSOLE}/orders")
     rows = page.get_by_test_id("order-table").locator("tbody tr")
-    page.get_by_role("tab", name="已发货").click()
+    page.get_by_role("tab", name="待收货").click()
     expect_url(page, r"/console/orders\?status=shipped$")
     page.get_by_label("下单开始日期").fill(today)
     page.get_by_label("下单结束日期").fill(today)
@@ -817,14 +817,14 @@ def test_orders_filter_by_status_and_days_saved_views_and_timeline_names(
     expect_url(page, rf"status=shipped&from={today}&to={today}")
     mine = rows.filter(has_text=order.order_no)
     expect(mine).to_have_count(1)
-    expect(mine).to_contain_text("已发货")
+    expect(mine).to_contain_text("待收货")
     expect(mine.locator(".el-tag")).to_have_attribute("data-tone", "primary")
     assert_accessible(page, "console-orders-filtered")
 
     # A reload (or a shared link) shows the same list.
     page.reload()
     expect_url(page, rf"status=shipped&from={today}&to={today}")
-    expect(page.get_by_role("tab", name="已发货")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name="待收货")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_label("下单开始日期")).to_have_value(today)
     expect(rows.filter(has_text=order.order_no)).to_have_count(1)
 
@@ -881,11 +881,15 @@ def test_dashboard_rise_and_fall_colours_switch_and_persist(
             assert colour == fall
     switch.locator("label").filter(has_text="绿涨红跌").click()
     expect(switch.get_by_role("radio", name="绿涨红跌")).to_be_checked()
-    for cls, colour in colours().items():
-        if "up" in cls.split():
-            assert colour == fall
-        elif "down" in cls.split():
-            assert colour == rise
+    # The colours change when Vue re-renders (and any colour transition ends): wait for them.
+    wait_for_js(
+        page,
+        "([rise, fall]) => [...document.querySelectorAll('[data-testid=kpi-change]')].every("
+        "(e) => { const c = getComputedStyle(e).color;"
+        " return e.classList.contains('up') ? c === fall"
+        " : e.classList.contains('down') ? c === rise : true })",
+        [rise, fall],
+    )
     page.reload()
     expect(
         page.get_by_test_id("trend-convention").get_by_role("radio", name="绿涨红跌")

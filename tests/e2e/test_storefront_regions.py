@@ -30,7 +30,6 @@ def test_smart_paste_an_address_in_lhasa_and_pay(page: Any, live_server: str) ->
     )
     product_id = _first_product_id(live_server)
     page.goto(f"/pages/product/detail?id={product_id}")
-    page.get_by_role("radio").first.wait_for()
     page.get_by_role("button", name="加入购物车").click()
     page.locator(".pd__badge").wait_for()
 

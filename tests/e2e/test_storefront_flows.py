@@ -196,6 +196,8 @@ def test_login_from_checkout_returns_to_checkout_with_the_same_items(
     # A page with a query comes back with its query (here: an order list tab, after logout).
     page.goto("/pages/me/index")
     page.get_by_role("button", name="退出登录").click()
+    # Signing out revokes the token on the server first: wait until the page shows it is done.
+    page.get_by_role("button", name="退出登录").wait_for(state="detached")
     page.goto("/pages/orders/index?status=paid")
     page.get_by_role("checkbox", name=CONSENT).wait_for()
     assert unquote(parse_qs(urlparse(page.url).query)["redirect"][0]) == (

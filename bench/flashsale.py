@@ -37,6 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.report import replace_section
 from bench.runner import (
     BENCH_SECRET,
     DATA_DIR,
@@ -576,15 +577,7 @@ def write_section(result: FlashResult, output: Path) -> None:
     """Standalone runs replace the flash-sale section of the report (or append it)."""
     lines: list[str] = []
     render_section(result, lines.append)
-    section = "\n".join(lines)
-    text = output.read_text() if output.exists() else "# Shoplet benchmarks\n\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    output.write_text(text)
+    replace_section(output, BEGIN, END, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,6 +36,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from bench.report import replace_section
 from bench.runner import DATA_DIR, REPORT, ROOT
 from bench.servers import free_port
 
@@ -392,15 +393,7 @@ def write_section(result: FrontendResult, output: Path) -> None:
     """Replaces the front-end section of the report (or appends it)."""
     lines: list[str] = []
     render_section(result, lines.append)
-    section = "\n".join(lines)
-    text = output.read_text() if output.exists() else "# Shoplet benchmarks\n\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    output.write_text(text)
+    replace_section(output, BEGIN, END, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -228,34 +228,37 @@ async def create_bulk_job(
     return bulk.job_out(job)
 
 
-_IMPORT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "CSV (UTF-8 or GBK) or XLSX with the columns "
-                            "sku_id or barcode, and stock; at most 5000 rows, 2 MB",
-                        }
-                    },
+def _upload_body(description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": description,
+                            }
+                        },
+                    }
                 }
-            }
-        },
+            },
+        }
     }
-}
 
 
 @router.post(
     "/products/bulk-jobs/stock-import",
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(400, 409, 413),
-    openapi_extra=_IMPORT_BODY,
+    openapi_extra=_upload_body(
+        "CSV (UTF-8 or GBK) or XLSX with the columns sku_id or barcode, and stock; "
+        "at most 5000 rows, 2 MB"
+    ),
     max_body_size=bulk.MAX_IMPORT_BYTES + media.MULTIPART_OVERHEAD,
 )
 async def import_stock(staff: StockImporter, request: Request, session: DbSession) -> BulkJobOut:
@@ -293,29 +296,6 @@ async def import_stock(staff: StockImporter, request: Request, session: DbSessio
 async def get_bulk_job(job_id: PathId, staff: ProductReader, session: DbSession) -> BulkJobOut:
     """A bulk job's status, progress and, once done, its result."""
     return bulk.job_out(await bulk.get_visible_job(session, staff, job_id))
-
-
-def _upload_body(description: str) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "file": {
-                                "type": "string",
-                                "format": "binary",
-                                "description": description,
-                            }
-                        },
-                    }
-                }
-            },
-        }
-    }
 
 
 async def _read_upload(

@@ -37,7 +37,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.report import replace_section
 from bench.runner import (
     BENCH_SECRET,
     DATA_DIR,
@@ -51,6 +50,7 @@ from bench.runner import (
     server_env,
 )
 from bench.scenarios import LoadRequest
+from bench.sections import replace_section
 from bench.servers import STACKS, Server, Stack
 
 LUA = Path(__file__).with_name("flashsale_wrk.lua")

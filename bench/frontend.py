@@ -36,8 +36,8 @@ from urllib.parse import urlparse
 
 import httpx
 
-from bench.report import replace_section
 from bench.runner import DATA_DIR, REPORT, ROOT
+from bench.sections import replace_section
 from bench.servers import free_port
 
 BEGIN, END = "<!-- frontend:begin -->", "<!-- frontend:end -->"

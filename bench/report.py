@@ -242,7 +242,6 @@ def _num(value: float | None, digits: int) -> str:
 
 def _analysis(results: Results, add: Callable[[str], None]) -> None:
     """The hand-written part (bench/analysis.md): decisions and profiles, kept across runs."""
-    from pathlib import Path
 
     notes = Path(__file__).with_name("analysis.md")
     if notes.exists():
@@ -303,16 +302,3 @@ def _stack_label(results: Results, key: str | None) -> str:
         return "none"
     outcome = results.stacks.get(key)
     return outcome.label if outcome else key
-
-
-def replace_section(output: Path, begin: str, end: str, section: str) -> None:
-    """Replace the part of the report between ``begin`` and ``end`` with ``section`` (which
-    carries both markers), or append it; standalone runs of one bench use it."""
-    text = output.read_text() if output.exists() else "# Shoplet benchmarks\n\n"
-    if begin in text and end in text:
-        head, _, rest = text.partition(begin)
-        _, _, tail = rest.partition(end)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    output.write_text(text)

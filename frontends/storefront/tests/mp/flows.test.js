@@ -1,4 +1,5 @@
-// The flows of the search, login and settings pages in the compiled mini program.
+// The flows of the search, login and settings pages in the compiled mini program, and the app's
+// answer to a path that is no page.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PRODUCT } from './fixtures'
 import { assertBuilt, bootApp, createWx, openPage, settle, tap } from './harness'
@@ -66,5 +67,17 @@ describe('settings page in the simulator', () => {
     await settle()
     expect(page.dom.innerHTML).toMatch(/class="[^"]*shell[^"]*high-contrast/)
     expect(JSON.parse(backend.storage.get('shoplet.prefs')).highContrast).toBe(true)
+  })
+})
+
+describe('a path from before the subpackages', () => {
+  it('opens the page where it is now (WeChat onPageNotFound), and an unknown one at home', async () => {
+    const app = globalThis.getApp()
+    app.onPageNotFound({ path: 'pages/orders/detail', query: { order_no: 'S20260101A' }, isEntryPage: true })
+    await settle()
+    expect(backend.calls.filter((c) => c.name === 'redirectTo').at(-1).opts.url).toBe('/pkg-trade/orders/detail?order_no=S20260101A')
+    app.onPageNotFound({ path: 'pages/gone/index', query: {}, isEntryPage: true })
+    await settle()
+    expect(backend.calls.filter((c) => c.name === 'switchTab').at(-1).opts.url).toBe('/pages/index/index')
   })
 })

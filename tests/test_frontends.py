@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
 from shoplet.frontends import SpaFiles, accepted_encodings
+from tests.e2e.conftest import STOREFRONT_PAGES, old_page_url
+
+PAGES_JSON = Path(__file__).parents[1] / "frontends" / "storefront" / "src" / "pages.json"
 
 
 def _app(tmp_path: Path) -> FastAPI:
@@ -29,6 +33,10 @@ async def test_spa_fallback_and_cache_headers(tmp_path: Path) -> None:
         deep = await client.get("/pages/product/detail")
         assert deep.status_code == 200
         assert deep.text == "<html>shop</html>"
+        # Subpackage pages, and the addresses they had before (the app redirects those).
+        for path in ("/pkg-trade/orders/index", "/pages/orders/index", "/pkg-user/legal/index"):
+            moved = await client.get(path, params={"status": "paid"})
+            assert (moved.status_code, moved.text) == (200, "<html>shop</html>"), path
         asset = await client.get("/assets/app.123.js")
         assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert (await client.get("/assets/missing.js")).status_code == 404
@@ -68,3 +76,37 @@ def test_accepted_encodings() -> None:
     assert accepted_encodings("br;q=0, gzip;q=0.5") == {"gzip"}
     assert accepted_encodings("") == frozenset()
     assert accepted_encodings("GZIP;q=bad") == {"gzip"}
+
+
+def test_browser_tests_name_the_pages_of_pages_json() -> None:
+    pages = json.loads(PAGES_JSON.read_text())
+    declared = [f"/{p['path']}" for p in pages["pages"]] + [
+        f"/{sub['root']}/{p['path']}" for sub in pages["subPackages"] for p in sub["pages"]
+    ]
+    assert sorted(STOREFRONT_PAGES.values()) == sorted(declared)
+    # The addresses from before the subpackages, which the e2e tests open as old bookmarks.
+    assert old_page_url("orders", status="paid") == "/pages/orders/index?status=paid"
+    assert old_page_url("product", id=3) == STOREFRONT_PAGES["product"] + "?id=3"
+
+
+def test_mini_program_packages_are_measured_against_wechat_limits(tmp_path: Path) -> None:
+    from bench.frontend import mp_over_budget, mp_packages
+
+    (tmp_path / "app.json").write_text(
+        json.dumps({"pages": ["pages/index/index"], "subPackages": [{"root": "pkg-trade/"}]})
+    )
+    (tmp_path / "pages" / "index").mkdir(parents=True)
+    (tmp_path / "pages" / "index" / "index.js").write_bytes(b"x" * 2048)
+    (tmp_path / "pkg-trade" / "checkout").mkdir(parents=True)
+    (tmp_path / "pkg-trade" / "checkout" / "index.js").write_bytes(b"x" * 3072)
+    app_json = len((tmp_path / "app.json").read_bytes())
+    main, subpackages, total = mp_packages(tmp_path)
+    assert main == round((2048 + app_json) / 1024, 1)
+    assert subpackages == {"pkg-trade": 3.0}
+    assert total == round((2048 + 3072 + app_json) / 1024, 1)
+    assert mp_over_budget(main, subpackages, total) == []
+    assert mp_over_budget(2049.0, {"pkg-trade": 2048.5}, 20481.0) == [
+        "main package 2049.0 KB > 2 MB",
+        "subpackage pkg-trade 2048.5 KB > 2 MB",
+        "all packages 20481.0 KB > 20 MB",
+    ]

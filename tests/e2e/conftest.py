@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -39,6 +40,46 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# Where each storefront page lives in the H5 shop (history mode): the paths of
+# frontends/storefront/src/pages.json. The tab pages, search, product detail and login are in the
+# main package (pages/); the secondary pages in subpackages (pkg-trade, pkg-user, pkg-flash).
+# Every browser test names pages through this table; tests/test_frontends.py checks it against
+# pages.json.
+STOREFRONT_PAGES: dict[str, str] = {
+    "home": "/pages/index/index",
+    "category": "/pages/category/index",
+    "cart": "/pages/cart/index",
+    "me": "/pages/me/index",
+    "search": "/pages/search/index",
+    "product": "/pages/product/detail",
+    "login": "/pages/login/index",
+    "checkout": "/pkg-trade/checkout/index",
+    "pay": "/pkg-trade/pay/index",
+    "pay_result": "/pkg-trade/pay/result",
+    "orders": "/pkg-trade/orders/index",
+    "order": "/pkg-trade/orders/detail",
+    "aftersale": "/pkg-trade/aftersale/apply",
+    "addresses": "/pkg-user/address/list",
+    "address_edit": "/pkg-user/address/edit",
+    "favorites": "/pkg-user/favorites/index",
+    "settings": "/pkg-user/settings/index",
+    "legal": "/pkg-user/legal/index",
+    "flash": "/pkg-flash/flash/index",
+    "flash_detail": "/pkg-flash/flash/detail",
+}
+
+
+def page_url(name: str, **query: object) -> str:
+    """The H5 address of a storefront page, with its query (``page_url("product", id=3)``)."""
+    path = STOREFRONT_PAGES[name]
+    return f"{path}?{urlencode(query, quote_via=quote)}" if query else path
+
+
+def old_page_url(name: str, **query: object) -> str:
+    """The address a page had before the subpackages (every page was under pages/)."""
+    folder_and_page = page_url(name, **query).split("/", 2)[2]
+    return f"/pages/{folder_and_page}"
 
 
 @pytest.fixture(scope="session")

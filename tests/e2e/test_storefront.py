@@ -17,7 +17,14 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from tests.e2e.conftest import axe_scan, screenshot, wait_for_js, watch_csp
+from tests.e2e.conftest import (
+    STOREFRONT_PAGES,
+    axe_scan,
+    page_url,
+    screenshot,
+    wait_for_js,
+    watch_csp,
+)
 
 PHONE_WIDTH = {"width": 390, "height": 844}
 FEED_COUNT_JS = "document.querySelectorAll('[aria-label=\"商品列表\"] > [role=listitem]').length"
@@ -100,7 +107,7 @@ def _login(page: Any, live_server: str, phone: str) -> None:
     to tests. Without that endpoint, the test logs in the way the mini program does
     (``wechat-login`` with a simulator code) from page JS and stores the tokens as the app does.
     """
-    page.goto("/pages/login/index?redirect=%2Fpages%2Fme%2Findex")
+    page.goto(page_url("login", redirect=STOREFRONT_PAGES["me"]))
     page.get_by_role("checkbox", name=re.compile("^我已阅读并同意")).click()
     page.get_by_label("手机号", exact=True).fill(phone)
     page.get_by_role("button", name="获取验证码").click()
@@ -125,7 +132,7 @@ def _login(page: Any, live_server: str, phone: str) -> None:
         }
         # uni.setStorageSync stores strings as they are in localStorage (H5).
         page.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
-        page.goto("/pages/me/index")
+        page.goto(page_url("me"))
     page.get_by_role("button", name="退出登录").wait_for()
 
 
@@ -150,7 +157,7 @@ def test_browse_home_category_product_and_choose_sku(page: Any, live_server: str
     _check(page, "category")
 
     product_id = _first_product_id(live_server)
-    page.goto(f"/pages/product/detail?id={product_id}")
+    page.goto(page_url("product", id=product_id))
     page.get_by_role("button", name="加入购物车").wait_for()
     _check(page, "product")
     # The SKU sheet opens from the 已选 row.
@@ -176,7 +183,7 @@ def test_product_360_viewer_turns_with_the_keyboard(page: Any, live_server: str)
     product_id = _turntable_product_id(live_server)
     if product_id is None:
         pytest.skip("the demo seed has no product with a turntable image sequence")
-    page.goto(f"/pages/product/detail?id={product_id}")
+    page.goto(page_url("product", id=product_id))
     page.get_by_role("tab", name="360° 看").click()
     spinner = page.get_by_role("slider")
     spinner.wait_for()
@@ -208,7 +215,7 @@ PRICES_JS = (
 
 
 def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> None:
-    page.goto("/pages/search/index")
+    page.goto(page_url("search"))
     box = page.get_by_label("搜索商品", exact=True)
     box.fill("手机")
     page.get_by_role("button", name="搜索", exact=True).click()
@@ -246,7 +253,7 @@ def test_search_with_history_sort_and_filter(page: Any, live_server: str) -> Non
         " return p.length > 0 && p.every((v) => v >= 100000); }",
     )
 
-    page.goto("/pages/search/index")
+    page.goto(page_url("search"))
     history = page.get_by_role("list", name="搜索历史")
     history.wait_for()
     assert history.get_by_role("listitem").all_inner_texts() == ["手机"]
@@ -258,7 +265,7 @@ def test_price_filter_uses_the_corrected_range_when_tapped_at_once(
 ) -> None:
     """A refused range (500–100) corrected by retyping the minimum as 50 and tapping 确定 right
     away filters 50–100 yuan: the tap must not read the minimum as it was a keystroke earlier."""
-    page.goto("/pages/search/index")
+    page.goto(page_url("search"))
     page.get_by_label("搜索商品", exact=True).fill("手机")
     page.get_by_role("button", name="搜索", exact=True).click()
     page.get_by_role("list", name="搜索结果").get_by_role("listitem").first.wait_for()
@@ -280,7 +287,7 @@ def test_price_filter_uses_the_corrected_range_when_tapped_at_once(
 
 
 def test_login_with_phone(page: Any, live_server: str) -> None:
-    page.goto("/pages/login/index")
+    page.goto(page_url("login"))
     page.get_by_label("手机号", exact=True).fill("123")
     page.get_by_role("button", name="获取验证码").click()
     assert page.get_by_role("alert").inner_text() == "请先阅读并勾选同意《用户协议》和《隐私政策》"
@@ -293,7 +300,7 @@ def test_login_with_phone(page: Any, live_server: str) -> None:
 
 
 def test_elder_mode_persists(page: Any, live_server: str) -> None:
-    page.goto("/pages/settings/index")
+    page.goto(page_url("settings"))
     switch = page.get_by_role("switch", name="大字版")
     switch.wait_for()
     base_size = page.evaluate(NAME_SIZE_JS)
@@ -318,7 +325,7 @@ def test_reduced_motion_is_honoured(browser: Any, live_server: str) -> None:
             base_url=live_server, viewport=PHONE_WIDTH, reduced_motion=motion
         )
         page = context.new_page()
-        page.goto("/pages/settings/index")
+        page.goto(page_url("settings"))
         page.get_by_role("switch", name="大字版").wait_for()
         assert page.evaluate(SWITCH_TRANSITION_JS) in expected
         context.close()
@@ -327,7 +334,7 @@ def test_reduced_motion_is_honoured(browser: Any, live_server: str) -> None:
 def test_guest_cart_edit_and_merge_on_login(page: Any, live_server: str) -> None:
     _require(live_server, "POST /api/v1/cart/lines", "GET /api/v1/cart", "POST /api/v1/cart/merge")
     product_id = _first_product_id(live_server)
-    page.goto(f"/pages/product/detail?id={product_id}")
+    page.goto(page_url("product", id=product_id))
     page.get_by_role("button", name="加入购物车").click()
     page.locator(".pd__badge").wait_for()
     assert page.locator(".pd__badge").inner_text().startswith("1")
@@ -354,7 +361,7 @@ def test_guest_cart_edit_and_merge_on_login(page: Any, live_server: str) -> None
 
     # Logging in folds the guest cart into the member's.
     _login(page, live_server, "13900003333")
-    page.goto("/pages/cart/index")
+    page.goto(page_url("cart"))
     lines = page.get_by_role("list", name="购物车商品").get_by_role("listitem")
     lines.first.wait_for()
     assert lines.count() == 1
@@ -365,7 +372,7 @@ def test_favourite_with_the_heart_and_list_it(page: Any, live_server: str) -> No
     _require(live_server, "PUT /api/v1/me/favorites/{product_id}", "GET /api/v1/me/favorites")
     _login(page, live_server, "13900004444")
     product_id = _first_product_id(live_server)
-    page.goto(f"/pages/product/detail?id={product_id}")
+    page.goto(page_url("product", id=product_id))
     heart = page.get_by_role("button", name="收藏", exact=True)
     heart.wait_for()
     assert heart.get_attribute("aria-pressed") == "false"
@@ -373,7 +380,7 @@ def test_favourite_with_the_heart_and_list_it(page: Any, live_server: str) -> No
     page.get_by_role("button", name="取消收藏").wait_for()
     assert page.get_by_role("button", name="取消收藏").get_attribute("aria-pressed") == "true"
 
-    page.goto("/pages/favorites/index")
+    page.goto(page_url("favorites"))
     favourites = page.get_by_role("list", name="我的收藏").get_by_role("listitem")
     favourites.first.wait_for()
     assert favourites.count() == 1
@@ -385,7 +392,7 @@ def test_favourite_with_the_heart_and_list_it(page: Any, live_server: str) -> No
 def test_buy_and_pay_through_the_simulator(page: Any, live_server: str) -> None:
     _require(live_server, *PURCHASE_ENDPOINTS)
     product_id = _first_product_id(live_server)
-    page.goto(f"/pages/product/detail?id={product_id}")
+    page.goto(page_url("product", id=product_id))
     page.get_by_role("button", name="加入购物车").click()
     page.locator(".pd__badge").wait_for()
 
@@ -431,6 +438,6 @@ def test_buy_and_pay_through_the_simulator(page: Any, live_server: str) -> None:
     page.get_by_role("list", name="售后").wait_for()
     assert "仅退款" in page.get_by_role("list", name="售后").inner_text()
 
-    page.goto("/pages/orders/index")
+    page.goto(page_url("orders"))
     page.locator(".oc").first.wait_for()
     _check(page, "orders")

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import axe_scan, screenshot, wait_for_js, watch_csp
+from tests.e2e.conftest import axe_scan, page_url, screenshot, wait_for_js, watch_csp
 
 PHONE = {"width": 390, "height": 844}
 # Characters that were once used as icons (check marks, chevrons, arrows, hearts, plus/minus).
@@ -88,7 +88,7 @@ def _spec_value(sku: dict[str, Any], name: str) -> str | None:
 
 def test_gallery_swipes_and_opens_the_zoom_preview(page: Any, live_server: str) -> None:
     product = _product_with_options(live_server)
-    page.goto(f"/pages/product/detail?id={product['id']}")
+    page.goto(page_url("product", id=product["id"]))
     gallery = page.locator(".pd__swiper")
     gallery.wait_for()
     n = len(product.get("gallery") or product["images"])
@@ -136,7 +136,7 @@ def test_sku_sheet_shows_stock_disables_sold_out_and_updates_the_cart_badge(
         route.fulfill(status=200, content_type="application/json", body=json.dumps(shaped))
 
     page.route(re.compile(rf".*/api/v1/products/{product['id']}(\?.*)?$"), fulfil)
-    page.goto(f"/pages/product/detail?id={product['id']}")
+    page.goto(page_url("product", id=product["id"]))
     page.get_by_role("button", name=re.compile("^选择规格")).click()
     sheet = page.get_by_role("dialog", name="选择规格")
     sheet.wait_for()
@@ -172,10 +172,10 @@ def test_main_pages_draw_icons_not_text_glyphs(page: Any, live_server: str) -> N
     product = _product_with_options(live_server)
     for path, ready in (
         ("/", "[aria-label='商品列表'] [role=listitem]"),
-        ("/pages/category/index", "[role=tablist]"),
-        ("/pages/cart/index", "[role=status]"),
-        ("/pages/me/index", ".me__shortcuts"),
-        (f"/pages/product/detail?id={product['id']}", ".pd__bar"),
+        (page_url("category"), "[role=tablist]"),
+        (page_url("cart"), "[role=status]"),
+        (page_url("me"), ".me__shortcuts"),
+        (page_url("product", id=product["id"]), ".pd__bar"),
     ):
         page.goto(path)
         page.locator(ready).first.wait_for()
@@ -188,7 +188,7 @@ def test_main_pages_draw_icons_not_text_glyphs(page: Any, live_server: str) -> N
             "[e.getAttribute('aria-hidden'), e.querySelector('div')?.style.backgroundImage || ''])"
         )
         # Home and the empty cart may draw illustrations only (static/empty/*.svg).
-        if path not in ("/", "/pages/cart/index"):
+        if path not in ("/", page_url("cart")):
             assert icons, path
         assert all(hidden == "true" and "data:image/svg+xml" in bg for hidden, bg in icons), path
 
@@ -219,7 +219,7 @@ def test_product_cards_keep_price_and_sales_apart(
         assert page.evaluate(OVERLAPS_JS) == 0
         # Square image boxes sized before the images load.
         assert all(page.evaluate(CARD_IMAGE_JS))
-        page.goto("/pages/category/index")
+        page.goto(page_url("category"))
         page.get_by_role("tab").nth(1).click()
         page.get_by_role("list", name="分类商品").locator(".card__price").first.wait_for()
         assert page.evaluate(OVERLAPS_JS) == 0
@@ -245,13 +245,13 @@ def test_share_copies_the_product_link_without_web_share(browser: Any, live_serv
     )
     page = context.new_page()
     try:
-        page.goto(f"/pages/product/detail?id={product['id']}")
+        page.goto(page_url("product", id=product["id"]))
         page.get_by_role("button", name="分享").wait_for()
         # Headless Chromium on Linux has no Web Share API: the link is copied instead.
         page.evaluate("() => { delete Navigator.prototype.share; delete navigator.share }")
         page.get_by_role("button", name="分享").click()
         page.get_by_text("链接已复制，快去分享给好友吧").wait_for()
         copied = page.evaluate("() => navigator.clipboard.readText()")
-        assert copied == f"{live_server}/pages/product/detail?id={product['id']}"
+        assert copied == f"{live_server}{page_url('product', id=product['id'])}"
     finally:
         context.close()

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import axe_scan, screenshot
+from tests.e2e.conftest import axe_scan, page_url, screenshot
 from tests.e2e.test_console import (
     RUN,
     Server,
@@ -138,12 +138,12 @@ def test_shopper_counts_down_buys_and_gets_the_order(
     page.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
 
     # Home: an entry to the upcoming sale; the list names it.
-    page.goto("/pages/index/index")
+    page.goto(page_url("home"))
     entry = page.get_by_test_id("home-flash")
     entry.wait_for()
     assert title in entry.inner_text()
     assert "即将开始" in entry.inner_text()
-    page.goto("/pages/flash/index")
+    page.goto(page_url("flash"))
     link = page.get_by_role("link", name=title)
     link.wait_for()
     assert "即将开始" in link.inner_text()

@@ -15,7 +15,14 @@ from urllib.parse import parse_qs, unquote, urlparse
 import httpx
 import pytest
 
-from tests.e2e.conftest import axe_scan, screenshot, wait_for_js, watch_csp
+from tests.e2e.conftest import (
+    axe_scan,
+    old_page_url,
+    page_url,
+    screenshot,
+    wait_for_js,
+    watch_csp,
+)
 
 PHONE_WIDTH = {"width": 390, "height": 844}
 CONSENT = re.compile("^我已阅读并同意")
@@ -91,7 +98,7 @@ def test_fast_typing_never_shows_stale_results(page: Any, live_server: str) -> N
             route.continue_()
 
     page.route(re.compile(r"/api/v1/products\?"), on_products)
-    page.goto("/pages/search/index")
+    page.goto(page_url("search"))
     box = page.get_by_label("搜索商品", exact=True)
     box.wait_for()
     box.press_sequentially("手")
@@ -126,7 +133,7 @@ def test_fast_typing_never_shows_stale_results(page: Any, live_server: str) -> N
 
 
 def test_search_shows_an_illustrated_empty_state(page: Any, live_server: str) -> None:
-    page.goto("/pages/search/index?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E7%A7%8D%E4%B8%9C%E8%A5%BF")
+    page.goto(page_url("search", q="没有这种东西"))
     empty = page.get_by_role("status").filter(has_text="没有找到相关商品")
     empty.wait_for()
     assert empty.locator("img, uni-image").count() >= 1
@@ -136,7 +143,7 @@ def test_search_shows_an_illustrated_empty_state(page: Any, live_server: str) ->
 def test_consent_is_required_before_any_sign_in(page: Any, live_server: str) -> None:
     sms_requests: list[str] = []
     page.on("request", lambda r: "/auth/sms" in r.url and sms_requests.append(r.url))
-    page.goto("/pages/login/index")
+    page.goto(page_url("login"))
     consent = page.get_by_role("checkbox", name=CONSENT)
     consent.wait_for()
     assert consent.get_attribute("aria-checked") == "false"
@@ -171,11 +178,11 @@ def test_login_from_checkout_returns_to_checkout_with_the_same_items(
     page: Any, live_server: str
 ) -> None:
     product = _product_with_stock(live_server)
-    page.goto(f"/pages/product/detail?id={product['id']}")
+    page.goto(page_url("product", id=product["id"]))
     page.get_by_role("button", name="加入购物车").click()
     wait_for_js(page, f"() => ({LIVE_TEXT_JS})().some((t) => t.includes('已加入购物车'))")
 
-    page.goto("/pages/cart/index")
+    page.goto(page_url("cart"))
     lines = page.get_by_role("list", name="购物车商品").get_by_role("listitem")
     lines.first.wait_for()
     assert product["title"] in lines.first.inner_text()
@@ -183,10 +190,10 @@ def test_login_from_checkout_returns_to_checkout_with_the_same_items(
 
     page.get_by_role("checkbox", name=CONSENT).wait_for()
     redirect = parse_qs(urlparse(page.url).query).get("redirect", [""])[0]
-    assert unquote(redirect) == "/pages/checkout/index"
+    assert unquote(redirect) == page_url("checkout")
     _sms_login(page, live_server, "13900006666")
 
-    page.wait_for_url(re.compile(r"/pages/checkout/index"))
+    page.wait_for_url(re.compile(re.escape(page_url("checkout"))))
     items = page.get_by_role("list", name="商品清单")
     items.wait_for()
     assert product["title"] in items.inner_text()
@@ -194,26 +201,45 @@ def test_login_from_checkout_returns_to_checkout_with_the_same_items(
     _check(page, "checkout-after-login")
 
     # A page with a query comes back with its query (here: an order list tab, after logout).
-    page.goto("/pages/me/index")
+    page.goto(page_url("me"))
     page.get_by_role("button", name="退出登录").click()
     # Signing out revokes the token on the server first: wait until the page shows it is done.
     page.get_by_role("button", name="退出登录").wait_for(state="detached")
-    page.goto("/pages/orders/index?status=paid")
+    page.goto(page_url("orders", status="paid"))
     page.get_by_role("checkbox", name=CONSENT).wait_for()
     assert unquote(parse_qs(urlparse(page.url).query)["redirect"][0]) == (
-        "/pages/orders/index?status=paid"
+        page_url("orders", status="paid")
     )
     _sms_login(page, live_server, "13900006667")  # a new number: codes are rate limited
-    page.wait_for_url(re.compile(r"/pages/orders/index\?status=paid"))
+    page.wait_for_url(re.compile(re.escape(page_url("orders", status="paid"))))
     tab = page.get_by_role("tab", name="待发货")
     tab.wait_for()
     assert tab.get_attribute("aria-selected") == "true"
 
 
+def test_bookmarks_from_before_the_subpackages_open_the_moved_pages(page: Any) -> None:
+    # The secondary pages moved from pages/ into subpackages; a shopper's old bookmark (history
+    # form, or the hash form of older links) lands on the same page, query kept.
+    page.goto(old_page_url("settings"))
+    page.wait_for_url(re.compile(re.escape(page_url("settings")) + "$"))
+    page.get_by_role("switch", name="高对比度").wait_for()
+
+    page.goto("/#" + old_page_url("legal", doc="privacy"))
+    page.wait_for_url(re.compile(re.escape(page_url("legal", doc="privacy")) + "$"))
+    page.get_by_text("隐私政策").first.wait_for()
+
+    # A guest's order list goes on to login, which will return to the new address.
+    page.goto(old_page_url("orders", status="paid"))
+    page.get_by_role("checkbox", name=CONSENT).wait_for()
+    assert unquote(parse_qs(urlparse(page.url).query)["redirect"][0]) == (
+        page_url("orders", status="paid")
+    )
+
+
 def test_elder_and_high_contrast_modes_persist_and_inputs_never_clip(
     page: Any, live_server: str
 ) -> None:
-    page.goto("/pages/settings/index")
+    page.goto(page_url("settings"))
     elder = page.get_by_role("switch", name="大字版")
     contrast = page.get_by_role("switch", name="高对比度")
     elder.wait_for()
@@ -248,8 +274,8 @@ def test_elder_and_high_contrast_modes_persist_and_inputs_never_clip(
         ".filter((f) => f.h < f.size * 1.3 || f.overflow > 1)"
     )
     for path, field in (
-        ("/pages/search/index", "搜索商品"),
-        ("/pages/login/index", "手机号"),
+        (page_url("search"), "搜索商品"),
+        (page_url("login"), "手机号"),
     ):
         page.goto(path)
         box = page.get_by_label(field, exact=True)
@@ -266,7 +292,7 @@ def test_elder_and_high_contrast_modes_persist_and_inputs_never_clip(
 
 def test_keyboard_only_add_to_cart_is_announced(page: Any, live_server: str) -> None:
     product = _product_with_stock(live_server)
-    page.goto(f"/pages/product/detail?id={product['id']}")
+    page.goto(page_url("product", id=product["id"]))
     add = page.get_by_role("button", name="加入购物车")
     add.wait_for()
     focused_js = "() => (document.activeElement?.textContent || '').trim()"
@@ -296,9 +322,9 @@ def test_category_cards_keep_price_and_sales_apart(page: Any, live_server: str) 
     )
     for elder in (False, True):
         if elder:
-            page.goto("/pages/settings/index")
+            page.goto(page_url("settings"))
             page.get_by_role("switch", name="大字版").click()
-        page.goto("/pages/category/index")
+        page.goto(page_url("category"))
         cards = page.get_by_role("list", name="分类商品").get_by_role("listitem")
         cards.first.wait_for()
         assert page.evaluate(overlaps_js) == 0, f"price and 已售 overlap (elder={elder})"
@@ -317,7 +343,7 @@ def test_long_search_results_render_only_a_window(page: Any, live_server: str) -
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     page.route(re.compile(r"/api/v1/products\?"), on_products)
-    page.goto("/pages/search/index?q=%E9%95%BF%E5%88%97%E8%A1%A8")
+    page.goto(page_url("search", q="长列表"))
     items = page.get_by_role("list", name="搜索结果").get_by_role("listitem")
     items.first.wait_for()
     rendered = items.count()

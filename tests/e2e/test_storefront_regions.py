@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import page_url
 from tests.e2e.test_storefront import (
     PURCHASE_ENDPOINTS,
     _check,
@@ -29,7 +30,7 @@ def test_smart_paste_an_address_in_lhasa_and_pay(page: Any, live_server: str) ->
         live_server, *PURCHASE_ENDPOINTS, "POST /api/v1/addresses/parse", "GET /api/v1/regions"
     )
     product_id = _first_product_id(live_server)
-    page.goto(f"/pages/product/detail?id={product_id}")
+    page.goto(page_url("product", id=product_id))
     page.get_by_role("button", name="加入购物车").click()
     page.locator(".pd__badge").wait_for()
 

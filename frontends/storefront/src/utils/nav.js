@@ -1,4 +1,6 @@
 // Navigation in one place: tab pages must be opened with switchTab, others with navigateTo.
+import { currentPath } from './routes'
+
 export const TAB_PAGES = ['/pages/index/index', '/pages/category/index', '/pages/cart/index', '/pages/me/index']
 
 export function go(url) {
@@ -71,7 +73,10 @@ export function safeRedirect(raw) {
       return HOME_AFTER_LOGIN
     }
   }
-  if (!/^\/pages\/[a-z0-9_-]+\/[a-z0-9_-]+(\?.*)?$/i.test(target)) return HOME_AFTER_LOGIN
+  // A page of the main package (pages/) or of a subpackage (pkg-*/); an address from before
+  // the subpackages goes to where that page is now.
+  target = currentPath(target)
+  if (!/^\/(pages|pkg-[a-z]+)\/[a-z0-9_-]+\/[a-z0-9_-]+(\?.*)?$/i.test(target)) return HOME_AFTER_LOGIN
   if (target.split('?')[0] === LOGIN_PAGE) return HOME_AFTER_LOGIN
   return target
 }
@@ -85,6 +90,18 @@ export function safeRedirect(raw) {
 export function returnRoute(target) {
   const path = target.split('?')[0]
   return TAB_PAGES.includes(path) ? { method: 'switchTab', url: path } : { method: 'redirectTo', url: target }
+}
+
+/**
+ * Where a mini program path that is no page goes: a path from before the subpackages to that
+ * page where it is now (query kept), anything else to the home tab.
+ * @param {{ path?: string, query?: Record<string, unknown> }} missing WeChat's onPageNotFound argument
+ * @returns {{ method: 'switchTab' | 'redirectTo', url: string }}
+ */
+export function notFoundRoute({ path, query }) {
+  const url = buildUrl(`/${String(path || '').replace(/^\//, '')}`, query)
+  const moved = currentPath(url)
+  return moved === url ? { method: 'switchTab', url: TAB_PAGES[0] } : { method: 'redirectTo', url: moved }
 }
 
 /** Leave login for where the shopper was. */

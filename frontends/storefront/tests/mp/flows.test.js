@@ -1,4 +1,5 @@
-// The flows of the search, login and settings pages in the compiled mini program.
+// The flows of the search, login and settings pages in the compiled mini program, and the app's
+// answer to a path that is no page.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PRODUCT } from './fixtures'
 import { assertBuilt, bootApp, createWx, openPage, settle, tap } from './harness'
@@ -33,7 +34,7 @@ describe('search page in the simulator', () => {
 
 describe('login page in the simulator', () => {
   it('refuses WeChat sign-in until the shopper agrees', async () => {
-    const page = await openPage('pages/login/index', { redirect: encodeURIComponent('/pages/checkout/index') })
+    const page = await openPage('pages/login/index', { redirect: encodeURIComponent('/pkg-trade/checkout/index') })
     tap(page.querySelector('.lg__wx'))
     await settle(60)
     expect(backend.calls.some((c) => c.name === 'login')).toBe(false)
@@ -47,13 +48,13 @@ describe('login page in the simulator', () => {
     expect(backend.requests.some((r) => r.key === 'POST /api/v1/auth/wechat-login')).toBe(true)
     // Back to where the shopper was (checkout is not a tab: redirectTo).
     const back = backend.calls.filter((c) => c.name === 'redirectTo').at(-1)
-    expect(back.opts.url).toBe('/pages/checkout/index')
+    expect(back.opts.url).toBe('/pkg-trade/checkout/index')
   })
 })
 
 describe('settings page in the simulator', () => {
   it('switches 高对比度 on, applies it to the page root and stores it', async () => {
-    const page = await openPage('pages/settings/index')
+    const page = await openPage('pkg-user/settings/index')
     const hosts = page.querySelectorAll('.st__toggle')
     // The switch's root is not reachable by selector; a tap on its text bubbles up to it.
     const switches = hosts.map((host) => host.querySelector('.tr__text'))
@@ -66,5 +67,17 @@ describe('settings page in the simulator', () => {
     await settle()
     expect(page.dom.innerHTML).toMatch(/class="[^"]*shell[^"]*high-contrast/)
     expect(JSON.parse(backend.storage.get('shoplet.prefs')).highContrast).toBe(true)
+  })
+})
+
+describe('a path from before the subpackages', () => {
+  it('opens the page where it is now (WeChat onPageNotFound), and an unknown one at home', async () => {
+    const app = globalThis.getApp()
+    app.onPageNotFound({ path: 'pages/orders/detail', query: { order_no: 'S20260101A' }, isEntryPage: true })
+    await settle()
+    expect(backend.calls.filter((c) => c.name === 'redirectTo').at(-1).opts.url).toBe('/pkg-trade/orders/detail?order_no=S20260101A')
+    app.onPageNotFound({ path: 'pages/gone/index', query: {}, isEntryPage: true })
+    await settle()
+    expect(backend.calls.filter((c) => c.name === 'switchTab').at(-1).opts.url).toBe('/pages/index/index')
   })
 })

@@ -1,8 +1,9 @@
-import { readFileSync, statSync, readdirSync, existsSync } from 'node:fs'
+import { readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { cart, cartLine, PRODUCT } from './fixtures'
 import { assertBuilt, bootApp, createWx, MP_ROOT, openPage, settle, tap } from './harness'
+import { LIMITS, overBudget, packageSizes, subPackages } from './packages'
 
 const REGIONS = {
   '': [{ code: '530000', name: '云南省', has_children: true }, { code: '540000', name: '西藏自治区', has_children: true }],
@@ -13,14 +14,6 @@ const PARSED = {
   recipient: '扎西', phone: '13900001111', province: '西藏自治区', city: '拉萨市', district: '城关区', region_code: '540102', detail: '北京中路22号',
 }
 const PAGES_JSON = JSON.parse(readFileSync(join(__dirname, '../../src/pages.json'), 'utf8'))
-const MAIN_PACKAGE_LIMIT = 2 * 1024 * 1024
-
-function dirSize(dir) {
-  return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => {
-    const p = join(dir, e.name)
-    return n + (e.isDirectory() ? dirSize(p) : statSync(p).size)
-  }, 0)
-}
 
 let backend
 let state
@@ -47,10 +40,13 @@ beforeAll(() => {
 })
 
 describe('mp-weixin build', () => {
-  it('compiles every page in pages.json', () => {
+  it('compiles every page of pages.json, in the main package and in each subpackage', () => {
     const app = JSON.parse(readFileSync(join(MP_ROOT, 'app.json'), 'utf8'))
-    const expected = PAGES_JSON.pages.map((p) => p.path)
-    expect(app.pages).toEqual(expected)
+    expect(app.pages).toEqual(PAGES_JSON.pages.map((p) => p.path))
+    const declared = PAGES_JSON.subPackages.map((s) => ({ root: s.root, pages: s.pages.map((p) => p.path) }))
+    expect(subPackages(MP_ROOT)).toEqual(declared)
+    const expected = [...app.pages, ...declared.flatMap((s) => s.pages.map((p) => `${s.root}/${p}`))]
+    expect(expected.length).toBe(20)
     for (const page of expected) {
       for (const ext of ['js', 'json', 'wxml', 'wxss']) {
         expect(existsSync(join(MP_ROOT, `${page}.${ext}`)), `${page}.${ext}`).toBe(true)
@@ -58,10 +54,32 @@ describe('mp-weixin build', () => {
     }
     expect(app.tabBar.list.map((t) => t.pagePath)).toEqual(['pages/index/index', 'pages/category/index', 'pages/cart/index', 'pages/me/index'])
     for (const t of app.tabBar.list) expect(existsSync(join(MP_ROOT, t.iconPath)), t.iconPath).toBe(true)
+    // Product detail and the cart fetch the trade package ahead of the tap on 结算 / 立即购买.
+    for (const page of ['pages/product/detail', 'pages/cart/index']) {
+      expect(app.preloadRule[page]).toEqual(expect.objectContaining({ network: 'all', packages: expect.arrayContaining(['pkg-trade']) }))
+    }
   })
 
-  it('keeps the main package under 2 MB', () => {
-    expect(dirSize(MP_ROOT)).toBeLessThanOrEqual(MAIN_PACKAGE_LIMIT)
+  it('keeps each package within WeChat\'s limits (main and each subpackage 2 MB, all 20 MB)', () => {
+    const sizes = packageSizes(MP_ROOT)
+    expect(overBudget(sizes)).toEqual([])
+    expect(Object.keys(sizes.subpackages)).toEqual(['pkg-trade', 'pkg-user', 'pkg-flash'])
+    expect(sizes.main + Object.values(sizes.subpackages).reduce((a, b) => a + b, 0)).toBe(sizes.total)
+    // The check itself: a build over any limit is reported.
+    expect(overBudget({ main: LIMITS.main + 1, subpackages: { 'pkg-x': LIMITS.subpackage + 1 }, total: LIMITS.total + 1 })).toHaveLength(3)
+  })
+
+  it('ships the components and helpers only one subpackage uses inside that subpackage', () => {
+    const only = {
+      'pkg-trade': ['components/OrderCard', 'components/StatusTimeline', 'components/Confetti', 'utils/pay'],
+      'pkg-user': ['components/RegionPicker', 'components/ToggleRow', 'utils/regions', 'utils/address'],
+    }
+    for (const [root, files] of Object.entries(only)) {
+      for (const file of files) {
+        expect(existsSync(join(MP_ROOT, `${root}/${file}.js`)), `${root}/${file}.js`).toBe(true)
+        expect(existsSync(join(MP_ROOT, `${file}.js`)), `${file}.js in the main package`).toBe(false)
+      }
+    }
   })
 })
 
@@ -169,7 +187,7 @@ describe('address form in the simulator', () => {
   const optionNames = (page) => options(page).map((n) => n.dom.textContent.trim())
 
   it('picks province, city and district level by level from the API', async () => {
-    const page = await openPage('pages/address/edit')
+    const page = await openPage('pkg-user/address/edit')
     await settle(80)
     expect(optionNames(page)).toEqual(['云南省', '西藏自治区'])
     tap(options(page)[1])
@@ -186,7 +204,7 @@ describe('address form in the simulator', () => {
   })
 
   it('fills the form by smart paste', async () => {
-    const page = await openPage('pages/address/edit')
+    const page = await openPage('pkg-user/address/edit')
     await settle(80)
     const box = page.querySelector('.ae__pasted')
     box.dispatchEvent('input', { detail: { value: '扎西 13900001111 西藏拉萨城关区北京中路22号' } })

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { THEME, TEXT_PAIRS } from '../../src/theme'
-import { addressPayload, validateAddress } from '../../src/utils/address'
+import { addressPayload, validateAddress } from '../../src/pkg-user/utils/address'
 import { contrastRatio } from '../../src/utils/color'
-import { h5PayMode, requestPaymentArgs } from '../../src/utils/pay'
+import { h5PayMode, requestPaymentArgs } from '../../src/pkg-trade/utils/pay'
 import { isMobile, isSmsCode } from '../../src/utils/phone'
 import { cardOf, galleryOf, turntableOf } from '../../src/utils/product'
 

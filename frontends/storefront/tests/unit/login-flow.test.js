@@ -12,7 +12,7 @@ describe('return-to after login', () => {
       { route: 'pages/product/detail', options: { id: '12', sku: '3' } },
     ]
     expect(currentUrl(pages)).toBe('/pages/product/detail?id=12&sku=3')
-    expect(currentUrl([{ route: 'pages/checkout/index', options: {} }])).toBe('/pages/checkout/index')
+    expect(currentUrl([{ route: 'pkg-trade/checkout/index', options: {} }])).toBe('/pkg-trade/checkout/index')
     // H5 keeps the options on $page.
     expect(currentUrl([{ route: 'pages/search/index', $page: { options: { q: '手机 壳' } } }])).toBe(
       '/pages/search/index?q=%E6%89%8B%E6%9C%BA%20%E5%A3%B3',
@@ -21,10 +21,10 @@ describe('return-to after login', () => {
   })
 
   it('round-trips through the login URL', () => {
-    const here = buildUrl('/pages/orders/index', { status: 'paid', empty: '' })
-    expect(here).toBe('/pages/orders/index?status=paid')
+    const here = buildUrl('/pkg-trade/orders/index', { status: 'paid', empty: '' })
+    expect(here).toBe('/pkg-trade/orders/index?status=paid')
     const url = loginUrl(here)
-    expect(url).toBe('/pages/login/index?redirect=%2Fpages%2Forders%2Findex%3Fstatus%3Dpaid')
+    expect(url).toBe('/pages/login/index?redirect=%2Fpkg-trade%2Forders%2Findex%3Fstatus%3Dpaid')
     const raw = new URLSearchParams(url.split('?')[1]).get('redirect')
     expect(safeRedirect(raw)).toBe(here)
     // Still encoded (H5 may hand the query over as typed): decoded once.
@@ -33,7 +33,7 @@ describe('return-to after login', () => {
   })
 
   it('goes back to tab pages by switchTab and to other pages by redirectTo, with the query', () => {
-    expect(returnRoute('/pages/checkout/index')).toEqual({ method: 'redirectTo', url: '/pages/checkout/index' })
+    expect(returnRoute('/pkg-trade/checkout/index')).toEqual({ method: 'redirectTo', url: '/pkg-trade/checkout/index' })
     expect(returnRoute('/pages/product/detail?id=7')).toEqual({ method: 'redirectTo', url: '/pages/product/detail?id=7' })
     expect(returnRoute('/pages/cart/index')).toEqual({ method: 'switchTab', url: '/pages/cart/index' })
     expect(returnRoute('/pages/me/index?x=1')).toEqual({ method: 'switchTab', url: '/pages/me/index' })
@@ -46,7 +46,16 @@ describe('return-to after login', () => {
     expect(safeRedirect('//evil.example/x')).toBe('/pages/me/index')
     expect(safeRedirect('/pages/login/index?redirect=%2Fpages%2Fme%2Findex')).toBe('/pages/me/index')
     expect(safeRedirect('%E0%A4%A')).toBe('/pages/me/index')
-    expect(safeRedirect('/pages/flash/detail?id=3')).toBe('/pages/flash/detail?id=3')
+    expect(safeRedirect('/pkg-flash/flash/detail?id=3')).toBe('/pkg-flash/flash/detail?id=3')
+    expect(safeRedirect('/pkg-evil/../x/y')).toBe('/pages/me/index')
+  })
+
+  it('sends an address from before the subpackages to where that page is now', () => {
+    // A login link saved before the move: checkout still returns to checkout.
+    expect(safeRedirect('/pages/checkout/index')).toBe('/pkg-trade/checkout/index')
+    expect(safeRedirect(encodeURIComponent('/pages/orders/index?status=paid'))).toBe('/pkg-trade/orders/index?status=paid')
+    expect(safeRedirect('/pages/flash/detail?id=3')).toBe('/pkg-flash/flash/detail?id=3')
+    expect(safeRedirect('/pages/product/detail?id=3')).toBe('/pages/product/detail?id=3')
   })
 })
 

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { api, configureClient } from '../../src/api'
 import { bootstrap } from '../../src/stores'
 import { useAuthStore } from '../../src/stores/auth'
-import { applyParsed, clearRegionCache, loadRegions, nextIndex, parsedSummary, regionPath } from '../../src/utils/regions'
+import { applyParsed, clearRegionCache, loadRegions, nextIndex, parsedSummary, regionPath } from '../../src/pkg-user/utils/regions'
 import { fakeBackend } from './fake-backend'
 
 const LEVELS = {

@@ -1,4 +1,4 @@
-import { isMobile } from './phone'
+import { isMobile } from '../../utils/phone'
 
 export const ADDRESS_TAGS = ['家', '公司', '学校']
 

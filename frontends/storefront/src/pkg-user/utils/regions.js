@@ -1,7 +1,7 @@
 // The mainland region tree (GB/T 2260 codes), loaded from GET /api/v1/regions one level at a time
 // and kept in memory for the life of the app: provinces first, then a province's cities, then a
 // city's districts. The backend stores `region_code` (a district's 6-digit code) with the names.
-import { api } from '../api'
+import { api } from '../../api'
 
 /** @typedef {{ code: string, name: string, has_children: boolean }} RegionItem */
 

@@ -41,6 +41,7 @@ def render(results: Results) -> str:
         _results_table,
         _flashsale,
         _frontend,
+        _startup,
         _process_targets,
         _stacks,
         _history,
@@ -144,6 +145,12 @@ def _frontend(results: Results, add: Callable[[str], None]) -> None:
     from bench.frontend import render_section
 
     render_section(results.frontend, add)
+
+
+def _startup(results: Results, add: Callable[[str], None]) -> None:
+    from bench.startup import render_section
+
+    render_section(getattr(results, "startup", None), add)
 
 
 def _process_targets(results: Results, add: Callable[[str], None]) -> None:

@@ -105,6 +105,8 @@ class Results:
     flashsale: Any = None
     # bench/frontend.py: H5 first load and LCP in Chromium, mini program package sizes.
     frontend: Any = None
+    # bench/startup.py: `make run` on the installed checkout to the first list (a StartupResult).
+    startup: Any = None
     # Summaries of the latest runs on this machine, this one last (var/bench/history.jsonl).
     history: list[dict[str, Any]] = field(default_factory=list)
 

@@ -247,10 +247,12 @@ def measure_second_start(port: int, index: int) -> StartRun:
 
 def prepare(port: int) -> str:
     """A first ``make run``: migrations, seed and demo history, so the next one is a second
-    start. Waits for the history (its stamp) before stopping the server."""
+    start. Waits for the history stamp, written afresh by this code, before stopping the
+    server: a stale one would start the history child in every timed run."""
     began = time.monotonic()
-    run = MakeRun(port, STARTUP_DIR / "logs" / "prepare.log")
     history = STARTUP_DIR / "stamps" / "demo-history"
+    history.unlink(missing_ok=True)
+    run = MakeRun(port, STARTUP_DIR / "logs" / "prepare.log")
     try:
         run.wait_first_list(PREPARE_TIMEOUT_S)
         deadline = time.monotonic() + PREPARE_TIMEOUT_S

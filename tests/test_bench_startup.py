@@ -4,6 +4,7 @@ reports the target from them."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from types import SimpleNamespace
 
 from bench.startup import (
     ImportTimes,
@@ -73,3 +74,25 @@ def test_the_report_marks_the_slowest_run_against_the_target() -> None:
     lines.clear()
     render_section(None, lines.append)
     assert "Not measured in this run." in lines
+
+
+def test_the_history_keeps_the_second_start_of_each_run() -> None:
+    from bench.report import _history
+    from bench.runner import summarise
+
+    raw = {
+        "started_at": "2026-12-03 12:00 UTC",
+        "machine": {"code": "abc", "load average at start": "1 1 1"},
+        "backend": {"name": "sqlite"},
+        "measurements": [],
+        "stacks": {},
+        "chosen": None,
+        "startup": asdict(StartupResult(runs=[StartRun(1.5, 1.2, 0.1, 1.4, 1.1)])),
+    }
+    summary = summarise(raw)
+    assert (summary["second_start_s"], summary["second_start_cpu_s"]) == (1.5, 1.2)
+    assert summarise({**raw, "startup": None})["second_start_s"] is None
+
+    lines: list[str] = []
+    _history(SimpleNamespace(history=[summary]), lines.append)  # type: ignore[arg-type]
+    assert any("2026-12-03 12:00 UTC 1.50 s (1.20 s)" in line for line in lines)

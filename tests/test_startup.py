@@ -88,3 +88,25 @@ def test_the_history_stamp_names_the_database_and_its_seed(tmp_path: Path) -> No
 
     server = Settings(data_dir=tmp_path, database_url="postgresql+asyncpg://db/shop")
     assert database_identity(server).startswith("postgresql+asyncpg://db/shop catalog seeded ")
+
+
+def test_the_route_body_limits_match_fastapis_view_of_the_routes(tmp_path: Path) -> None:
+    """The body limits are read from the module routers at assembly (cheap); FastAPI's
+    effective route contexts, built here on purpose, give the same paths and sizes."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+    from starlette.routing import compile_path
+
+    from shoplet.app import create_app
+    from shoplet.core.input_safety import InputSafetyMiddleware
+
+    app = create_app(Settings(data_dir=tmp_path))
+    expected = [
+        (compile_path(context.path)[0], context.original_route.max_body_size)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+        and context.original_route.max_body_size is not None
+        and context.path
+    ]
+    (middleware,) = [m for m in app.user_middleware if m.cls is InputSafetyMiddleware]
+    assert middleware.kwargs["route_limits"] == expected
+    assert len(expected) >= 3  # stock import, image and video uploads

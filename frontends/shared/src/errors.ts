@@ -107,6 +107,24 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'flashsale.sku_unavailable': '所选 SKU 未在售，不能参加秒杀',
   'flashsale.campaign_locked': '活动即将开始或已开始，不能再修改',
 
+  // Coupons
+  'promotions.template_not_found': '优惠券不存在',
+  'promotions.coupon_not_found': '优惠券不存在',
+  'promotions.invalid_template':
+    '优惠券设置无效（金额须为正的整数分，满减券减额不超过门槛，折扣 1–999‰，有效期结束晚于开始且在未来，或领取后 1–3650 天有效，每人限领不超过总量）',
+  'promotions.template_not_editable': '只有草稿状态的优惠券可以修改或发布，只有发放中的可以停止',
+  'promotions.template_not_active': '该优惠券已停止发放',
+  'promotions.not_claimable': '该优惠券仅由商家发放，不能自行领取',
+  'promotions.quota_exhausted': '优惠券已被领完',
+  'promotions.claim_limit_reached': '你已达到该券的领取上限',
+  'promotions.new_customer_only': '仅限新客（未下过单）使用',
+  'promotions.coupon_unavailable': '优惠券已使用或正被其他订单占用',
+  'promotions.coupon_expired': '优惠券已过期',
+  'promotions.coupon_not_started': '优惠券未到使用时间',
+  'promotions.below_threshold': '未达到优惠券的使用门槛',
+  'promotions.out_of_scope': '订单中没有可用此券的商品',
+  'promotions.no_shipping_fee': '本单已免运费，无需使用运费券',
+
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',
   'console.mfa_invalid': '验证码错误或已使用过，请输入身份验证器上的最新验证码',

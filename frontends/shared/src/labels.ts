@@ -137,6 +137,33 @@ export const BULK_ACTION_LABELS: Labels = {
   stock: '导入库存',
 }
 
+export const COUPON_KIND_LABELS: Labels = {
+  threshold: '满减券',
+  discount: '折扣券',
+  no_threshold: '无门槛券',
+  shipping: '运费券',
+}
+
+export const COUPON_STATE_LABELS: Labels = {
+  unused: '未使用',
+  locked: '使用中',
+  used: '已使用',
+  expired: '已过期',
+  void: '已作废',
+}
+
+export const COUPON_TEMPLATE_STATUS_LABELS: Labels = {
+  draft: '草稿',
+  active: '发放中',
+  stopped: '已停止',
+}
+
+export const COUPON_SCOPE_LABELS: Labels = {
+  all: '全场通用',
+  products: '指定商品',
+  categories: '指定分类',
+}
+
 /**
  * Money phrases: every amount row in the shop, the mini program and the console uses these
  * words, so 实付 never turns into 应付 on one screen and 实付款 on another.
@@ -160,6 +187,8 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   aftersaleKind: AFTERSALE_KIND_LABELS,
   payment: PAYMENT_STATUS_LABELS,
   refund: REFUND_STATUS_LABELS,
+  coupon: COUPON_STATE_LABELS,
+  couponTemplate: COUPON_TEMPLATE_STATUS_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */

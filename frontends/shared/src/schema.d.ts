@@ -269,6 +269,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/checkout/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Coupons For Cart
+         * @description The shopper's coupons against the cart's selected lines (or ``items``): usable ones
+         *     first (largest saving, then soonest expiry), then the others with the reason (未达门槛，
+         *     差¥x / 不在使用范围 / 已过期 …). Writes nothing.
+         */
+        post: operations["coupons_for_cart_api_v1_checkout_coupons_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/checkout/preview": {
         parameters: {
             query?: never;
@@ -511,6 +533,136 @@ export interface paths {
          * @description Rename, reorder, change the icon of, or hide a category.
          */
         patch: operations["update_category_api_v1_console_categories__category_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/console/coupon-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Templates
+         * @description Coupon templates, newest first, with claimed and used counts.
+         */
+        get: operations["list_templates_api_v1_console_coupon_templates_get"];
+        put?: never;
+        /**
+         * Create Template
+         * @description Create a draft template (400 ``promotions.invalid_template`` for bad amounts, rates,
+         *     quotas or dates).
+         */
+        post: operations["create_template_api_v1_console_coupon_templates_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/coupon-templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Template
+         * @description A template with its counters.
+         */
+        get: operations["get_template_api_v1_console_coupon_templates__template_id__get"];
+        /**
+         * Update Template
+         * @description Replace a draft template (409 ``promotions.template_not_editable`` once activated).
+         */
+        put: operations["update_template_api_v1_console_coupon_templates__template_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/coupon-templates/{template_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate Template
+         * @description Open a draft template for claims and issues.
+         */
+        post: operations["activate_template_api_v1_console_coupon_templates__template_id__activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/coupon-templates/{template_id}/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Claims
+         * @description The coupons given out from a template, newest first.
+         */
+        get: operations["list_claims_api_v1_console_coupon_templates__template_id__claims_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/coupon-templates/{template_id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue Coupons
+         * @description Give one copy to each listed member: ``issued`` and ``skipped`` (with the reason: the
+         *     member's limit, or the quota).
+         */
+        post: operations["issue_coupons_api_v1_console_coupon_templates__template_id__issue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/coupon-templates/{template_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Template
+         * @description Stop claims and issues; coupons already held stay usable until they expire.
+         */
+        post: operations["stop_template_api_v1_console_coupon_templates__template_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/console/dashboard": {
@@ -1095,6 +1247,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/coupons/centre": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Coupon Centre
+         * @description Coupons anyone may claim now, newest first, with how many are left and, signed in, how
+         *     many the shopper holds and whether they may claim one more.
+         */
+        get: operations["coupon_centre_api_v1_coupons_centre_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coupons/centre/{template_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Coupon
+         * @description Claim one copy (409 ``promotions.quota_exhausted``, ``.claim_limit_reached``,
+         *     ``.template_not_active``, ``.not_claimable``, ``.new_customer_only``, ``.coupon_expired``).
+         */
+        post: operations["claim_coupon_api_v1_coupons_centre__template_id__claim_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flash-sales": {
         parameters: {
             query?: never;
@@ -1281,6 +1475,47 @@ export interface paths {
          *     is checked as on creation (the names and code after the change must agree).
          */
         patch: operations["update_address_api_v1_me_addresses__address_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/me/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Coupons
+         * @description The shopper's coupons of one tab, newest first: ``usable`` (unused, not expired),
+         *     ``used`` (used, or held by an unpaid order), ``expired`` (expired or void).
+         */
+        get: operations["my_coupons_api_v1_me_coupons_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/coupons/{coupon_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Coupon
+         * @description One of the shopper's coupons (404 for another shopper's).
+         */
+        get: operations["my_coupon_api_v1_me_coupons__coupon_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me/favorites": {
@@ -1825,6 +2060,25 @@ export interface components {
             quantity: number;
             /** Sku Id */
             sku_id: number;
+        };
+        /** AppliedCoupon */
+        AppliedCoupon: {
+            /** Coupon Id */
+            coupon_id: number;
+            /**
+             * Discount
+             * @description fen off the items
+             */
+            discount: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /**
+             * Shipping Discount
+             * @description fen of the shipping fee waived
+             */
+            shipping_discount: number;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -2416,6 +2670,55 @@ export interface components {
             /** Sort Order */
             sort_order?: number | null;
         };
+        /**
+         * CentreTemplate
+         * @description A coupon of the coupon centre: ``remaining`` left to claim, ``held`` by this shopper,
+         *     ``can_claim`` whether they may claim one more now.
+         */
+        CentreTemplate: {
+            /** Amount */
+            amount: number | null;
+            /** Can Claim */
+            can_claim: boolean;
+            /** Claimed */
+            claimed: number;
+            /** Held */
+            held: number;
+            /** Id */
+            id: number;
+            /** Is New Customer Only */
+            is_new_customer_only: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "threshold" | "discount" | "no_threshold" | "shipping";
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit: number;
+            /** Rate Permille */
+            rate_permille: number | null;
+            /** Remaining */
+            remaining: number;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids: number[];
+            /** Threshold */
+            threshold: number;
+            /** Total Quota */
+            total_quota: number;
+            /** Valid Days */
+            valid_days: number | null;
+            /** Valid From */
+            valid_from: string | null;
+            /** Valid To */
+            valid_to: string | null;
+        };
         /** CheckoutItem */
         CheckoutItem: {
             /** Quantity */
@@ -2431,6 +2734,12 @@ export interface components {
              * @description an address, at least one line, no warning
              */
             can_place_order: boolean;
+            coupon?: components["schemas"]["AppliedCoupon"] | null;
+            /**
+             * Coupons
+             * @description the shopper's coupons against these lines: usable ones first (largest saving, soonest expiry), then the others with the reason
+             */
+            coupons?: components["schemas"]["CouponOption"][];
             /** Discount Total */
             discount_total: number;
             /**
@@ -2442,7 +2751,15 @@ export interface components {
             lines: components["schemas"]["PreviewLine"][];
             /** Payable Total */
             payable_total: number;
-            /** Shipping Fee */
+            /**
+             * Shipping Discount
+             * @default 0
+             */
+            shipping_discount: number;
+            /**
+             * Shipping Fee
+             * @description to pay, after any shipping coupon
+             */
             shipping_fee: number;
             /** Warnings */
             warnings: components["schemas"]["CheckoutWarning"][];
@@ -2452,10 +2769,21 @@ export interface components {
             /** Address Id */
             address_id?: number | null;
             /**
+             * Coupon Id
+             * @description the shopper's pick (a 4xx promotions.* problem when it cannot be used); absent: the best usable coupon is applied
+             */
+            coupon_id?: number | null;
+            /**
              * Items
              * @description buy now; absent: the cart's selected lines
              */
             items?: components["schemas"]["CheckoutItem"][] | null;
+            /**
+             * No Coupon
+             * @description apply no coupon
+             * @default false
+             */
+            no_coupon: boolean;
         };
         /** CheckoutWarning */
         CheckoutWarning: {
@@ -2548,6 +2876,123 @@ export interface components {
             timeline: components["schemas"]["TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
+        };
+        /**
+         * Coupon
+         * @description A coupon a shopper holds, with its rule. ``state`` as stored, except an unused coupon
+         *     past ``valid_to`` shows as ``expired``.
+         */
+        Coupon: {
+            /** Amount */
+            amount: number | null;
+            /**
+             * Claimed At
+             * Format: date-time
+             */
+            claimed_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "threshold" | "discount" | "no_threshold" | "shipping";
+            /** Name */
+            name: string;
+            /** Order No */
+            order_no: string | null;
+            /** Rate Permille */
+            rate_permille: number | null;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids: number[];
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "claim" | "issue";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "unused" | "locked" | "used" | "expired" | "void";
+            /** Template Id */
+            template_id: number;
+            /** Threshold */
+            threshold: number;
+            /** Used At */
+            used_at: string | null;
+            /**
+             * Valid From
+             * Format: date-time
+             */
+            valid_from: string;
+            /**
+             * Valid To
+             * Format: date-time
+             */
+            valid_to: string;
+        };
+        /**
+         * CouponClaim
+         * @description A claim as the console lists it under its template.
+         */
+        CouponClaim: {
+            /**
+             * Claimed At
+             * Format: date-time
+             */
+            claimed_at: string;
+            /** Id */
+            id: number;
+            /** Issued By */
+            issued_by: string | null;
+            /** Member Id */
+            member_id: number;
+            /** Order No */
+            order_no: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "claim" | "issue";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "unused" | "locked" | "used" | "expired" | "void";
+            /** Used At */
+            used_at: string | null;
+            /**
+             * Valid From
+             * Format: date-time
+             */
+            valid_from: string;
+            /**
+             * Valid To
+             * Format: date-time
+             */
+            valid_to: string;
+        };
+        /**
+         * CouponOption
+         * @description A held coupon against a cart: ``saving`` (fen) when usable, else the refusal ``code``
+         *     and a Chinese ``reason`` (未达门槛，差¥x / 不在使用范围 / 已过期 …).
+         */
+        CouponOption: {
+            /** Code */
+            code: string | null;
+            coupon: components["schemas"]["Coupon"];
+            /** Reason */
+            reason: string | null;
+            /** Saving */
+            saving: number;
+            /** Usable */
+            usable: boolean;
         };
         /** Dashboard */
         Dashboard: {
@@ -2722,6 +3167,24 @@ export interface components {
             width: number;
             /** Zoom */
             zoom: string;
+        };
+        /**
+         * IssueReport
+         * @description ``issued``: member ids that got a coupon; ``skipped``: {member id, code} for the others
+         *     (``promotions.claim_limit_reached``, ``promotions.quota_exhausted``).
+         */
+        IssueReport: {
+            /** Issued */
+            issued: number[];
+            /** Skipped */
+            skipped: {
+                [key: string]: number | string;
+            }[];
+        };
+        /** IssueRequest */
+        IssueRequest: {
+            /** Member Ids */
+            member_ids: number[];
         };
         /** ItemAdmin */
         ItemAdmin: {
@@ -3034,6 +3497,11 @@ export interface components {
             /** Address Id */
             address_id: number;
             /**
+             * Coupon Id
+             * @description a coupon of the shopper's, locked for this order (409 promotions.coupon_unavailable when another order holds it: no order is created)
+             */
+            coupon_id?: number | null;
+            /**
              * Items
              * @description buy now; absent: the cart's selected lines (removed from the cart)
              */
@@ -3213,6 +3681,27 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[CentreTemplate] */
+        Page_CentreTemplate_: {
+            /** Items */
+            items: components["schemas"]["CentreTemplate"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[CouponClaim] */
+        Page_CouponClaim_: {
+            /** Items */
+            items: components["schemas"]["CouponClaim"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[Coupon] */
+        Page_Coupon_: {
+            /** Items */
+            items: components["schemas"]["Coupon"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ExportJobOut] */
         Page_ExportJobOut_: {
             /** Items */
@@ -3266,6 +3755,13 @@ export interface components {
         Page_StaffAccount_: {
             /** Items */
             items: components["schemas"]["StaffAccount"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[Template] */
+        Page_Template_: {
+            /** Items */
+            items: components["schemas"]["Template"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4024,6 +4520,181 @@ export interface components {
             reserved: number;
             /** Sku Id */
             sku_id: number;
+        };
+        /**
+         * Template
+         * @description A template as the console sees it, with its counters.
+         */
+        Template: {
+            /** Amount */
+            amount: number | null;
+            /** Claimed */
+            claimed: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Is Claimable */
+            is_claimable: boolean;
+            /** Is New Customer Only */
+            is_new_customer_only: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "threshold" | "discount" | "no_threshold" | "shipping";
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit: number;
+            /** Rate Permille */
+            rate_permille: number | null;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids: number[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "active" | "stopped";
+            /** Threshold */
+            threshold: number;
+            /** Total Quota */
+            total_quota: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Used */
+            used: number;
+            /** Valid Days */
+            valid_days: number | null;
+            /** Valid From */
+            valid_from: string | null;
+            /** Valid To */
+            valid_to: string | null;
+        };
+        /**
+         * TemplateCreate
+         * @description A coupon template (created as a draft). ``threshold``: spend needed (fen, over the items
+         *     in scope; 0 none); ``amount``: fen off (threshold, no_threshold), the cap of a discount
+         *     (null: none) or the most shipping waived; ``rate_permille``: discount coupons only, what is
+         *     left to pay (1..999). Validity: ``valid_from`` + ``valid_to``, or ``valid_days`` from the
+         *     claim.
+         */
+        TemplateCreate: {
+            /** Amount */
+            amount?: number | null;
+            /**
+             * Is Claimable
+             * @description false: only issued by staff
+             * @default true
+             */
+            is_claimable: boolean;
+            /**
+             * Is New Customer Only
+             * @default false
+             */
+            is_new_customer_only: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "threshold" | "discount" | "no_threshold" | "shipping";
+            /** Name */
+            name: string;
+            /**
+             * Per Shopper Limit
+             * @default 1
+             */
+            per_shopper_limit: number;
+            /** Rate Permille */
+            rate_permille?: number | null;
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids?: number[];
+            /**
+             * Threshold
+             * @default 0
+             */
+            threshold: number;
+            /** Total Quota */
+            total_quota: number;
+            /** Valid Days */
+            valid_days?: number | null;
+            /** Valid From */
+            valid_from?: string | null;
+            /** Valid To */
+            valid_to?: string | null;
+        };
+        /**
+         * TemplateUpdate
+         * @description Replaces every field of a draft template.
+         */
+        TemplateUpdate: {
+            /** Amount */
+            amount?: number | null;
+            /**
+             * Is Claimable
+             * @description false: only issued by staff
+             * @default true
+             */
+            is_claimable: boolean;
+            /**
+             * Is New Customer Only
+             * @default false
+             */
+            is_new_customer_only: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "threshold" | "discount" | "no_threshold" | "shipping";
+            /** Name */
+            name: string;
+            /**
+             * Per Shopper Limit
+             * @default 1
+             */
+            per_shopper_limit: number;
+            /** Rate Permille */
+            rate_permille?: number | null;
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids?: number[];
+            /**
+             * Threshold
+             * @default 0
+             */
+            threshold: number;
+            /** Total Quota */
+            total_quota: number;
+            /** Valid Days */
+            valid_days?: number | null;
+            /** Valid From */
+            valid_from?: string | null;
+            /** Valid To */
+            valid_to?: string | null;
         };
         /** TicketOut */
         TicketOut: {
@@ -5028,6 +5699,71 @@ export interface operations {
             };
         };
     };
+    coupons_for_cart_api_v1_checkout_coupons_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponOption"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     preview_api_v1_checkout_preview_post: {
         parameters: {
             query?: never;
@@ -5068,6 +5804,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6098,6 +6850,765 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_templates_api_v1_console_coupon_templates_get: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "active" | "stopped") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Template_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_template_api_v1_console_coupon_templates_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_template_api_v1_console_coupon_templates__template_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_template_api_v1_console_coupon_templates__template_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    activate_template_api_v1_console_coupon_templates__template_id__activate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_claims_api_v1_console_coupon_templates__template_id__claims_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CouponClaim_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    issue_coupons_api_v1_console_coupon_templates__template_id__issue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueReport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_template_api_v1_console_coupon_templates__template_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9179,6 +10690,133 @@ export interface operations {
             };
         };
     };
+    coupon_centre_api_v1_coupons_centre_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CentreTemplate_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    claim_coupon_api_v1_coupons_centre__template_id__claim_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_flash_sales_api_v1_flash_sales_get: {
         parameters: {
             query?: never;
@@ -9932,6 +11570,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Address"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_coupons_api_v1_me_coupons_get: {
+        parameters: {
+            query?: {
+                tab?: "usable" | "used" | "expired";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Coupon_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_coupon_api_v1_me_coupons__coupon_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                coupon_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -20,6 +20,7 @@ from types import ModuleType
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("flashsale",),
     ("checkout",),
+    ("promotions",),
     ("orders", "cart"),
     ("payments",),
     ("members", "catalog"),
@@ -35,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "payments",
     "cart",
     "orders",
+    "promotions",
     "checkout",
     "flashsale",
 )

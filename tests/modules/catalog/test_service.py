@@ -533,6 +533,7 @@ async def test_sku_snapshots(ctx: AppContext) -> None:
             original_price=100,
             weight_grams=0,
             is_purchasable=True,
+            category_id=category,
         ),
         white: catalog.SkuSnapshot(
             sku_id=white,
@@ -544,6 +545,7 @@ async def test_sku_snapshots(ctx: AppContext) -> None:
             original_price=150,
             weight_grams=300,
             is_purchasable=True,
+            category_id=category,
         ),
         plain.skus[0].id: catalog.SkuSnapshot(
             sku_id=plain.skus[0].id,
@@ -555,6 +557,7 @@ async def test_sku_snapshots(ctx: AppContext) -> None:
             original_price=9,
             weight_grams=0,
             is_purchasable=False,
+            category_id=category,
         ),
     }
 

@@ -244,3 +244,25 @@ def test_a_scoped_discount_stays_on_its_lines(
     for sku_id, discount in result.line_discounts.items():
         if sku_id not in scope:
             assert discount == 0
+
+
+@given(lines_strategy, rules_strategy, region_strategy, st.integers(min_value=0, max_value=10**7))
+def test_a_shipping_reduction_waives_at_most_the_fee(
+    lines: list[PricingLine], rules: ShippingRules, region_code: str | None, waiver: int
+) -> None:
+    plain = price(lines, region_code=region_code, shipping=rules)
+    result = price(lines, region_code=region_code, shipping=rules, shipping_discount=waiver)
+
+    assert result.shipping_discount == min(waiver, plain.shipping_fee)
+    assert result.shipping_fee + result.shipping_discount == plain.shipping_fee
+    assert result.payable_total == plain.payable_total - result.shipping_discount
+    assert result.payable_total == result.items_total - result.discount_total + result.shipping_fee
+    assert (result.line_discounts, result.discount_total) == (
+        plain.line_discounts,
+        plain.discount_total,
+    )
+
+
+def test_a_negative_shipping_reduction_is_refused() -> None:
+    with pytest.raises(ValueError, match="shipping_discount"):
+        price([PricingLine(1, 100, 1)], region_code=None, shipping=RULES, shipping_discount=-1)

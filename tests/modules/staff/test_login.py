@@ -53,6 +53,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "orders:ship",
             "products:read",
             "products:write",
+            "promotions:manage",
             "stock:adjust",
         ],
     }

@@ -29,6 +29,7 @@ def test_permission_map() -> None:
         "orders:export",
         "dashboard:read",
         "flashsale:manage",
+        "promotions:manage",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",

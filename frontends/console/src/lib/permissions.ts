@@ -18,6 +18,7 @@ export type Permission =
   | 'aftersales:handle'
   | 'dashboard:read'
   | 'flashsale:manage'
+  | 'promotions:manage'
 
 export interface MenuEntry {
   path: string

@@ -150,6 +150,7 @@ async def sku_rows(session: AsyncSession, sku_ids: Sequence[int]) -> Sequence[Ro
             Product.title,
             Product.images,
             Product.status,
+            Product.category_id,
         )
         .join(Product, Product.id == Sku.product_id)
         .where(Sku.id.in_(sorted(set(sku_ids))))

@@ -285,6 +285,8 @@ class SkuSnapshot:
     original_price: int
     weight_grams: int
     is_purchasable: bool  # product on_sale and SKU active
+    # The product's category (coupons and promotions scoped to categories match on it).
+    category_id: int | None = None
 
 
 # --- console --------------------------------------------------------------------------------

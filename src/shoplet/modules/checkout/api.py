@@ -24,6 +24,7 @@ from shoplet.modules.checkout.schemas import (
 )
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.orders.public import OrderDetail
+from shoplet.modules.promotions.public import CouponOption
 
 router = APIRouter(tags=["checkout"])
 
@@ -38,7 +39,7 @@ def _idempotency_key(value: str | None) -> str:
     return value
 
 
-@router.post("/checkout/preview", responses=problem_responses(401, 404))
+@router.post("/checkout/preview", responses=problem_responses(401, 404, 409))
 async def preview(
     body: CheckoutPreviewRequest,
     member: CurrentMember,
@@ -49,8 +50,37 @@ async def preview(
     """Price the cart's selected lines (or ``items``) as an order would be; writes nothing."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.preview(
-        session, ctx.pii, member_id=member.id, address_id=body.address_id, items=body.items
+        session,
+        ctx.pii,
+        member_id=member.id,
+        address_id=body.address_id,
+        items=body.items,
+        coupon_id=body.coupon_id,
+        no_coupon=body.no_coupon,
     )
+
+
+@router.post("/checkout/coupons", responses=problem_responses(401, 404))
+async def coupons_for_cart(
+    body: CheckoutPreviewRequest,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+    response: Response,
+) -> list[CouponOption]:
+    """The shopper's coupons against the cart's selected lines (or ``items``): usable ones
+    first (largest saving, then soonest expiry), then the others with the reason (未达门槛，
+    差¥x / 不在使用范围 / 已过期 …). Writes nothing."""
+    response.headers["Cache-Control"] = NO_STORE
+    previewed = await service.preview(
+        session,
+        ctx.pii,
+        member_id=member.id,
+        address_id=body.address_id,
+        items=body.items,
+        no_coupon=True,
+    )
+    return previewed.coupons
 
 
 @router.post(

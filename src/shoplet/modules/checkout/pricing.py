@@ -8,7 +8,10 @@ a re-check after payment agree to the fen. Invariants (property-tested):
 - discounts are applied in the order given, each capped at what its lines have left, and split
   over those lines in proportion to what is left (``core.money.split_proportionally``);
 - free shipping compares the items total *after* discounts with ``free_threshold``; otherwise
-  the fee of the longest ``region_fees`` prefix of the address's region code, else ``flat_fee``.
+  the fee of the longest ``region_fees`` prefix of the address's region code, else ``flat_fee``;
+- a shipping reduction (a free-shipping coupon) waives ``min(shipping_discount, fee)``:
+  ``shipping_fee`` is what is left to pay and ``shipping_discount`` what was waived, so
+  ``shipping_fee + shipping_discount`` is the fee the rules ask for.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ class PriceBreakdown:
     line_discounts: Mapping[int, int]
     # Each discount as applied (same order as given): ``amount`` is what it actually took off.
     applied_discounts: tuple[Discount, ...] = ()
+    # Fen of the shipping fee waived (already taken out of ``shipping_fee``).
+    shipping_discount: int = 0
 
 
 def shipping_fee(
@@ -105,10 +110,13 @@ def price(
     region_code: str | None,
     shipping: ShippingRules,
     discounts: Sequence[Discount] = (),
+    shipping_discount: int = 0,
 ) -> PriceBreakdown:
     """Price ``lines`` (one per SKU). Raises ``ValueError`` for impossible inputs (negative
     amounts, zero quantities, a SKU twice): callers validate requests before pricing."""
     _check_inputs(lines, shipping, discounts)
+    if shipping_discount < 0:
+        raise ValueError("shipping_discount must be non-negative")
     line_totals = {line.sku_id: line.unit_price * line.quantity for line in lines}
     line_discounts = dict.fromkeys(line_totals, 0)
     applied: list[Discount] = []
@@ -136,12 +144,14 @@ def price(
         if lines
         else 0
     )
+    waived = min(shipping_discount, fee)
     return PriceBreakdown(
         items_total=items_total,
-        shipping_fee=fee,
+        shipping_fee=fee - waived,
         discount_total=discount_total,
-        payable_total=items_total - discount_total + fee,
+        payable_total=items_total - discount_total + fee - waived,
         line_totals=line_totals,
         line_discounts=line_discounts,
         applied_discounts=tuple(applied),
+        shipping_discount=waived,
     )

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 
 from shoplet.core.schemas import RequestModel, ResponseModel
 from shoplet.modules.orders.public import OrderAddress
+from shoplet.modules.promotions.public import CouponOption
 
 MAX_ID = 2**63 - 1
 MAX_LINES = 100
@@ -34,6 +35,12 @@ class CheckoutPreviewRequest(RequestModel):
         max_length=MAX_LINES,
         description="buy now; absent: the cart's selected lines",
     )
+    coupon_id: Id | None = Field(
+        default=None,
+        description="the shopper's pick (a 4xx promotions.* problem when it cannot be used); "
+        "absent: the best usable coupon is applied",
+    )
+    no_coupon: bool = Field(default=False, description="apply no coupon")
 
 
 class OrderCreate(RequestModel):
@@ -45,6 +52,11 @@ class OrderCreate(RequestModel):
         description="buy now; absent: the cart's selected lines (removed from the cart)",
     )
     remark: Remark | None = None
+    coupon_id: Id | None = Field(
+        default=None,
+        description="a coupon of the shopper's, locked for this order (409 "
+        "promotions.coupon_unavailable when another order holds it: no order is created)",
+    )
 
 
 class PayRequest(RequestModel):
@@ -72,12 +84,27 @@ class CheckoutWarning(ResponseModel):
     message: str
 
 
+class AppliedCoupon(ResponseModel):
+    coupon_id: int
+    name: str
+    kind: str
+    discount: int = Field(description="fen off the items")
+    shipping_discount: int = Field(description="fen of the shipping fee waived")
+
+
 class CheckoutPreview(ResponseModel):
     lines: list[PreviewLine]
     items_total: int = Field(description="lines that can be ordered, fen")
-    shipping_fee: int
+    shipping_fee: int = Field(description="to pay, after any shipping coupon")
+    shipping_discount: int = 0
     discount_total: int
     payable_total: int
+    coupon: AppliedCoupon | None = None
+    coupons: list[CouponOption] = Field(
+        default_factory=list,
+        description="the shopper's coupons against these lines: usable ones first (largest "
+        "saving, soonest expiry), then the others with the reason",
+    )
     address: OrderAddress | None
     warnings: list[CheckoutWarning]
     can_place_order: bool = Field(description="an address, at least one line, no warning")

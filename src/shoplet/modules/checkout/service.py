@@ -1,5 +1,9 @@
 """Checkout: turns a cart (or a buy-now list) into a priced order, and starts its payment.
 
+Coupons: the preview prices the shopper's wallet against the lines (``promotions.wallet``) and
+applies the chosen or the best one; placing an order re-checks the chosen coupon and locks it
+for the order in the same transaction (``promotions.redeem``), after the order row exists.
+
 Prices are always recomputed here from the catalog's live snapshot and the merchant's shipping
 rules with the pure ``pricing.price``; the client never sends an amount. Placing an order is
 one transaction (``DbSession``): order + lines + timeline + outbox + stock reservation + cart
@@ -26,8 +30,9 @@ from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
-from shoplet.modules.checkout.pricing import PriceBreakdown, PricingLine, price
+from shoplet.modules.checkout.pricing import Discount, PriceBreakdown, PricingLine, price
 from shoplet.modules.checkout.schemas import (
+    AppliedCoupon,
     Channel,
     CheckoutItem,
     CheckoutPreview,
@@ -41,6 +46,7 @@ from shoplet.modules.inventory import public as inventory
 from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.payments import public as payments
+from shoplet.modules.promotions import public as promotions
 
 SOURCE_CART = "cart"
 SOURCE_BUY_NOW = "buy_now"
@@ -94,7 +100,76 @@ def request_hash(body: OrderCreate) -> str:
         "items": _merge([(i.sku_id, i.quantity) for i in body.items]) if body.items else None,
         "remark": body.remark or None,
     }
+    if body.coupon_id is not None:
+        canonical["coupon_id"] = body.coupon_id
     return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+# -- coupons ---------------------------------------------------------------------------------
+
+
+def _pricing_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[PricingLine]:
+    return [
+        PricingLine(sku_id=s.sku_id, unit_price=s.price, quantity=q, weight_grams=s.weight_grams)
+        for s, q in priced
+    ]
+
+
+def _coupon_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[promotions.CartLine]:
+    return [
+        promotions.CartLine(
+            sku_id=s.sku_id,
+            product_id=s.product_id,
+            category_id=s.category_id,
+            line_total=s.price * q,
+        )
+        for s, q in priced
+    ]
+
+
+def _coupon_terms(entry: promotions.WalletEntry | None) -> tuple[list[Discount], int]:
+    """What pricing applies for a coupon: an items discount and/or a shipping reduction."""
+    if entry is None or entry.offer is None:
+        return [], 0
+    offer = entry.offer
+    if offer.amount == 0:
+        return [], offer.shipping_off
+    discount = Discount(
+        source="coupon", code=str(entry.coupon.id), amount=offer.amount, sku_ids=offer.sku_ids
+    )
+    return [discount], offer.shipping_off
+
+
+def _options(entries: Sequence[promotions.WalletEntry]) -> list[promotions.CouponOption]:
+    usable = sorted(
+        (e for e in entries if e.offer is not None),
+        key=lambda e: (-(e.offer.saving if e.offer else 0), e.coupon.valid_to, e.coupon.id),
+    )
+    unusable = [e for e in entries if e.offer is None]
+    return [
+        promotions.CouponOption(
+            coupon=e.coupon,
+            usable=e.offer is not None,
+            saving=e.offer.saving if e.offer is not None else 0,
+            code=e.refusal.code if e.refusal is not None else None,
+            reason=e.refusal.message if e.refusal is not None else None,
+        )
+        for e in [*usable, *unusable]
+    ]
+
+
+def _applied(
+    entry: promotions.WalletEntry | None, breakdown: PriceBreakdown
+) -> AppliedCoupon | None:
+    if entry is None:
+        return None
+    return AppliedCoupon(
+        coupon_id=entry.coupon.id,
+        name=entry.coupon.name,
+        kind=entry.coupon.kind,
+        discount=breakdown.discount_total,
+        shipping_discount=breakdown.shipping_discount,
+    )
 
 
 # -- preview ---------------------------------------------------------------------------------
@@ -107,9 +182,13 @@ async def preview(
     member_id: int,
     address_id: int | None,
     items: Sequence[CheckoutItem] | None,
+    coupon_id: int | None = None,
+    no_coupon: bool = False,
 ) -> CheckoutPreview:
     """Price what would be ordered, line by line, with warnings for lines that cannot be
-    ordered (withdrawn, or more than in stock). Reads only."""
+    ordered (withdrawn, or more than in stock), the shopper's coupons against those lines, and
+    the chosen coupon applied: ``coupon_id``, else the best usable one unless ``no_coupon``.
+    Reads only."""
     wanted = await _wanted(session, member_id, items)
     address = (
         await members.get_address_snapshot(session, pii, member_id=member_id, address_id=address_id)
@@ -146,15 +225,34 @@ async def preview(
             statuses[sku_id] = "ok"
             orderable.append((snap, quantity))
     rules = await get_shipping_rules(session)
-    breakdown = price(
-        [
-            PricingLine(
-                sku_id=s.sku_id, unit_price=s.price, quantity=q, weight_grams=s.weight_grams
-            )
-            for s, q in orderable
-        ],
-        region_code=address.region_code if address is not None else None,
-        shipping=rules,
+    region_code = address.region_code if address is not None else None
+    base = price(_pricing_lines(orderable), region_code=region_code, shipping=rules)
+    coupon_lines = _coupon_lines(orderable)
+    entries = await promotions.wallet(
+        session, member_id=member_id, lines=coupon_lines, shipping_fee=base.shipping_fee
+    )
+    chosen: promotions.WalletEntry | None = None
+    if coupon_id is not None:
+        chosen = await promotions.coupon_for_cart(
+            session,
+            member_id=member_id,
+            coupon_id=coupon_id,
+            lines=coupon_lines,
+            shipping_fee=base.shipping_fee,
+        )
+    elif not no_coupon:
+        chosen = promotions.best_entry(entries)
+    discounts, shipping_off = _coupon_terms(chosen)
+    breakdown = (
+        price(
+            _pricing_lines(orderable),
+            region_code=region_code,
+            shipping=rules,
+            discounts=discounts,
+            shipping_discount=shipping_off,
+        )
+        if chosen is not None
+        else base
     )
     lines = []
     for sku_id, quantity in wanted.items:
@@ -182,8 +280,11 @@ async def preview(
         lines=lines,
         items_total=breakdown.items_total,
         shipping_fee=breakdown.shipping_fee,
+        shipping_discount=breakdown.shipping_discount,
         discount_total=breakdown.discount_total,
         payable_total=breakdown.payable_total,
+        coupon=_applied(chosen, breakdown),
+        coupons=_options(entries),
         address=shopper_address(address) if address is not None else None,
         warnings=warnings,
         can_place_order=bool(orderable) and not warnings and address is not None,
@@ -198,6 +299,7 @@ class _Priced:
     lines: list[orders.OrderLineInput]
     breakdown: PriceBreakdown
     address: members.AddressSnapshot
+    coupon: promotions.WalletEntry | None
 
 
 async def _price_order(
@@ -214,19 +316,25 @@ async def _price_order(
         if snap is None or not snap.is_purchasable:
             raise SkuUnavailable(f"SKU {sku_id} is not on sale", sku_id=sku_id)
     rules = await get_shipping_rules(session)
-    breakdown = price(
-        [
-            PricingLine(
-                sku_id=sku_id,
-                unit_price=snapshots[sku_id].price,
-                quantity=quantity,
-                weight_grams=snapshots[sku_id].weight_grams,
-            )
-            for sku_id, quantity in wanted.items
-        ],
-        region_code=address.region_code,
-        shipping=rules,
-    )
+    priced = [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
+    breakdown = price(_pricing_lines(priced), region_code=address.region_code, shipping=rules)
+    coupon = None
+    if body.coupon_id is not None:
+        coupon = await promotions.coupon_for_cart(
+            session,
+            member_id=member_id,
+            coupon_id=body.coupon_id,
+            lines=_coupon_lines(priced),
+            shipping_fee=breakdown.shipping_fee,
+        )
+        discounts, shipping_off = _coupon_terms(coupon)
+        breakdown = price(
+            _pricing_lines(priced),
+            region_code=address.region_code,
+            shipping=rules,
+            discounts=discounts,
+            shipping_discount=shipping_off,
+        )
     lines = [
         orders.OrderLineInput(
             sku_id=sku_id,
@@ -240,7 +348,7 @@ async def _price_order(
         )
         for sku_id, quantity in wanted.items
     ]
-    return _Priced(lines=lines, breakdown=breakdown, address=address)
+    return _Priced(lines=lines, breakdown=breakdown, address=address, coupon=coupon)
 
 
 async def place_order(
@@ -288,6 +396,18 @@ async def place_order(
         expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
         source=SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW,
     )
+    if created and priced.coupon is not None:
+        # After the order row (the coupon names it); a coupon another order locked first
+        # raises 409 here and the whole order rolls back.
+        await promotions.redeem(
+            session,
+            member_id=member_id,
+            entry=priced.coupon,
+            order_no=order.order_no,
+            discount=priced.breakdown.discount_total,
+            shipping_discount=priced.breakdown.shipping_discount,
+            line_discounts=priced.breakdown.line_discounts,
+        )
     if created and wanted.from_cart:
         await cart.remove_items(
             session, member_id=member_id, sku_ids=[sku_id for sku_id, _ in wanted.items]

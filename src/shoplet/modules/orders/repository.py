@@ -71,6 +71,11 @@ async def get_order(
     return (await session.scalars(_fresh(stmt))).one_or_none()
 
 
+async def has_paid_order(session: AsyncSession, member_id: int) -> bool:
+    stmt = select(Order.id).where(Order.member_id == member_id, Order.paid_at.is_not(None))
+    return (await session.scalar(stmt.limit(1))) is not None
+
+
 async def get_order_by_id(session: AsyncSession, order_id: int) -> Order | None:
     return (await session.scalars(_fresh(select(Order).where(Order.id == order_id)))).one_or_none()
 

@@ -22,6 +22,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "aftersales:handle",
         "dashboard:read",
         "flashsale:manage",
+        "promotions:manage",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

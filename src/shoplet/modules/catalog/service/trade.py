@@ -34,6 +34,7 @@ async def get_sku_snapshots(
             original_price=row.original_price,
             weight_grams=row.weight_grams,
             is_purchasable=row.status == "on_sale" and row.is_active,
+            category_id=row.category_id,
         )
     return out
 

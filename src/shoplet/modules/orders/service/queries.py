@@ -37,6 +37,11 @@ from ._common import (
 )
 
 
+async def has_paid_order(session: AsyncSession, member_id: int) -> bool:
+    """Whether the member ever paid an order (new-customer offers are for those who did not)."""
+    return await repo.has_paid_order(session, member_id)
+
+
 async def get_order_detail(
     session: AsyncSession, pii: PiiCipher, *, member_id: int, order_no: str
 ) -> OrderDetail:

@@ -1,0 +1,1 @@
+"""Promotions: coupon templates, shoppers' coupons, claims, redemptions and their return."""

@@ -1,0 +1,76 @@
+"""Storefront endpoints of promotions (tag ``coupons``): the coupon centre, claiming, and the
+shopper's own coupons. Coupons against a cart are priced by checkout
+(``POST /checkout/coupons`` and the preview)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.http_cache import NO_STORE
+from shoplet.core.params import PathId
+from shoplet.core.schemas import Page
+from shoplet.modules.members.public import CurrentMember, OptionalMember
+from shoplet.modules.promotions import service
+from shoplet.modules.promotions.schemas import CentreTemplate, Coupon, WalletTab
+
+router = APIRouter(tags=["coupons"])
+
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=50)]
+
+
+@router.get("/coupons/centre", responses=problem_responses(400))
+async def coupon_centre(
+    member: OptionalMember,
+    session: DbSession,
+    response: Response,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[CentreTemplate]:
+    """Coupons anyone may claim now, newest first, with how many are left and, signed in, how
+    many the shopper holds and whether they may claim one more."""
+    response.headers["Cache-Control"] = NO_STORE
+    items, next_cursor = await service.coupon_centre(
+        session, member_id=member.id if member else None, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/coupons/centre/{template_id}/claim",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 404, 409),
+)
+async def claim_coupon(template_id: PathId, member: CurrentMember, session: DbSession) -> Coupon:
+    """Claim one copy (409 ``promotions.quota_exhausted``, ``.claim_limit_reached``,
+    ``.template_not_active``, ``.not_claimable``, ``.new_customer_only``, ``.coupon_expired``)."""
+    return await service.claim(session, member_id=member.id, template_id=template_id)
+
+
+@router.get("/me/coupons", tags=["me"], responses=problem_responses(400, 401))
+async def my_coupons(
+    *,
+    member: CurrentMember,
+    session: DbSession,
+    response: Response,
+    tab: Annotated[WalletTab, Query()] = "usable",
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[Coupon]:
+    """The shopper's coupons of one tab, newest first: ``usable`` (unused, not expired),
+    ``used`` (used, or held by an unpaid order), ``expired`` (expired or void)."""
+    response.headers["Cache-Control"] = NO_STORE
+    items, next_cursor = await service.list_my_coupons(
+        session, member_id=member.id, tab=tab, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/me/coupons/{coupon_id}", tags=["me"], responses=problem_responses(401, 404))
+async def my_coupon(coupon_id: PathId, member: CurrentMember, session: DbSession) -> Coupon:
+    """One of the shopper's coupons (404 for another shopper's)."""
+    return await service.get_coupon(session, member_id=member.id, coupon_id=coupon_id)

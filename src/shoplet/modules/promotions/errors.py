@@ -1,0 +1,117 @@
+"""Typed errors of promotions (``promotions.*``): status, stable code, title. Every one is
+raised before anything is written, or rolls the request's transaction back."""
+
+from __future__ import annotations
+
+from shoplet.core.errors import BadRequest, Conflict, NotFound
+from shoplet.modules.promotions import rules
+
+
+class TemplateNotFound(NotFound):
+    code = "promotions.template_not_found"
+    title = "Coupon template not found"
+
+
+class CouponNotFound(NotFound):
+    """Also for another shopper's coupon: its existence is not revealed."""
+
+    code = "promotions.coupon_not_found"
+    title = "Coupon not found"
+
+
+class InvalidTemplate(BadRequest):
+    code = "promotions.invalid_template"
+    title = "Invalid coupon template"
+
+
+class TemplateNotEditable(Conflict):
+    code = "promotions.template_not_editable"
+    title = "Only a draft template can be edited or activated, only an active one stopped"
+
+
+class TemplateNotActive(Conflict):
+    code = "promotions.template_not_active"
+    title = "This coupon is not being given out"
+
+
+class NotClaimable(Conflict):
+    code = "promotions.not_claimable"
+    title = "This coupon is only issued by the shop"
+
+
+class QuotaExhausted(Conflict):
+    code = "promotions.quota_exhausted"
+    title = "All coupons of this kind have been claimed"
+
+
+class ClaimLimitReached(Conflict):
+    code = "promotions.claim_limit_reached"
+    title = "You already hold as many of this coupon as allowed"
+
+
+class NewCustomerOnly(Conflict):
+    code = rules.NEW_CUSTOMER_ONLY
+    title = "For new customers only (no paid order yet)"
+
+
+class CouponUnavailable(Conflict):
+    code = rules.UNAVAILABLE
+    title = "This coupon is used, in use by another order, or void"
+
+
+class CouponExpired(Conflict):
+    code = rules.EXPIRED
+    title = "This coupon has expired"
+
+
+class CouponNotStarted(Conflict):
+    code = rules.NOT_STARTED
+    title = "This coupon cannot be used yet"
+
+
+class BelowThreshold(Conflict):
+    code = rules.BELOW_THRESHOLD
+    title = "The order does not reach the coupon's threshold"
+
+
+class OutOfScope(Conflict):
+    code = rules.OUT_OF_SCOPE
+    title = "No item of the order is covered by this coupon"
+
+
+class NoShippingFee(Conflict):
+    code = rules.NO_SHIPPING_FEE
+    title = "This order ships free already"
+
+
+REFUSALS: dict[str, type[Conflict]] = {
+    cls.code: cls
+    for cls in (
+        NewCustomerOnly,
+        CouponUnavailable,
+        CouponExpired,
+        CouponNotStarted,
+        BelowThreshold,
+        OutOfScope,
+        NoShippingFee,
+    )
+}
+
+__all__ = [
+    "REFUSALS",
+    "BelowThreshold",
+    "ClaimLimitReached",
+    "CouponExpired",
+    "CouponNotFound",
+    "CouponNotStarted",
+    "CouponUnavailable",
+    "InvalidTemplate",
+    "NewCustomerOnly",
+    "NoShippingFee",
+    "NotClaimable",
+    "OutOfScope",
+    "QuotaExhausted",
+    "TemplateNotActive",
+    "TemplateNotEditable",
+    "TemplateNotFound",
+]

@@ -1,0 +1,156 @@
+"""Promotions tables: coupon templates, the coupons shoppers hold, and one redemption row per
+order that used a coupon (the snapshot of the rule and its per-line allocation).
+
+Counters move only through conditional UPDATEs in ``repository.py``: ``claimed`` never passes
+``total_quota`` (a CHECK backs the ``WHERE claimed < total_quota``), and a coupon's ``state``
+changes only ``WHERE state = :expected``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoplet.core.db import Base, BigId
+
+KINDS = ("threshold", "discount", "no_threshold", "shipping")
+SCOPES = ("all", "products", "categories")
+TEMPLATE_STATUSES = ("draft", "active", "stopped")
+COUPON_STATES = ("unused", "locked", "used", "expired", "void")
+COUPON_SOURCES = ("claim", "issue")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class CouponTemplate(Base):
+    """What a coupon offers and who may hold how many. ``threshold``: the spend (fen, over the
+    lines in scope) it needs; ``amount``: fen off (threshold, no_threshold), the cap of a
+    discount (None: no cap) or of the shipping fee waived; ``rate_permille``: what a discount
+    coupon leaves to pay (850 = 8.5 折). Validity: fixed ``valid_from``..``valid_to`` or
+    ``valid_days`` from the claim."""
+
+    __tablename__ = "promotions_coupon_template"
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS), name="kind_known"),
+        CheckConstraint(_in("scope", SCOPES), name="scope_known"),
+        CheckConstraint(_in("status", TEMPLATE_STATUSES), name="status_known"),
+        CheckConstraint("threshold >= 0", name="threshold_non_negative"),
+        CheckConstraint("amount IS NULL OR amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "rate_permille IS NULL OR (rate_permille >= 1 AND rate_permille <= 999)",
+            name="rate_in_range",
+        ),
+        CheckConstraint("total_quota >= 1", name="quota_positive"),
+        CheckConstraint("per_shopper_limit >= 1", name="limit_positive"),
+        CheckConstraint("claimed >= 0 AND claimed <= total_quota", name="claimed_within_quota"),
+        CheckConstraint("used >= 0 AND used <= claimed", name="used_within_claimed"),
+        CheckConstraint(
+            "valid_days IS NOT NULL OR (valid_from IS NOT NULL AND valid_to IS NOT NULL)",
+            name="validity_given",
+        ),
+        CheckConstraint(
+            "valid_from IS NULL OR valid_to IS NULL OR valid_to > valid_from",
+            name="valid_to_after_from",
+        ),
+        Index("ix_promotions_coupon_template_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(16))
+    threshold: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    rate_permille: Mapped[int | None] = mapped_column(Integer)
+    scope: Mapped[str] = mapped_column(String(16))
+    scope_ids: Mapped[list[int]] = mapped_column(JSON)
+    is_new_customer_only: Mapped[bool] = mapped_column(Boolean)
+    valid_from: Mapped[datetime | None]
+    valid_to: Mapped[datetime | None]
+    valid_days: Mapped[int | None] = mapped_column(Integer)
+    total_quota: Mapped[int] = mapped_column(Integer)
+    per_shopper_limit: Mapped[int] = mapped_column(Integer)
+    is_claimable: Mapped[bool] = mapped_column(Boolean)
+    claimed: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Coupon(Base):
+    """A shopper's copy of a template. ``seq`` numbers a member's copies of one template, so the
+    unique (template, member, seq) makes two concurrent claims of the same copy collide instead
+    of passing the per-shopper limit. ``order_no`` is set while locked by or used on an order."""
+
+    __tablename__ = "promotions_coupon"
+    __table_args__ = (
+        UniqueConstraint("template_id", "member_id", "seq"),
+        CheckConstraint(_in("state", COUPON_STATES), name="state_known"),
+        CheckConstraint(_in("source", COUPON_SOURCES), name="source_known"),
+        CheckConstraint("valid_to > valid_from", name="valid_to_after_from"),
+        CheckConstraint(
+            "(state IN ('locked', 'used')) = (order_no IS NOT NULL)", name="order_when_spent"
+        ),
+        Index("ix_promotions_coupon_member_id_state_id", "member_id", "state", "id"),
+        Index("ix_promotions_coupon_order_no", "order_no"),
+        Index("ix_promotions_coupon_template_id_id", "template_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("promotions_coupon_template.id", ondelete="RESTRICT")
+    )
+    member_id: Mapped[int] = mapped_column(BigId)
+    seq: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(8))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime]
+    order_no: Mapped[str | None] = mapped_column(String(32))
+    issued_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime]
+    locked_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class Redemption(Base):
+    """Append-only: a coupon applied to an order, with the rule as it was (template name,
+    kind, threshold, amount, rate), what it took off, and how that was split over the order's
+    lines ({sku_id: fen}), so after-sales refunds never recompute it. ``returned_at``: the
+    order was cancelled or fully refunded and the coupon given back (or expired)."""
+
+    __tablename__ = "promotions_redemption"
+    __table_args__ = (
+        UniqueConstraint("order_no"),
+        CheckConstraint("discount >= 0 AND shipping_discount >= 0", name="amounts_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("promotions_coupon.id", ondelete="RESTRICT"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(BigId)
+    order_no: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[dict[str, Any]] = mapped_column(JSON)
+    discount: Mapped[int] = mapped_column(BigInteger)
+    shipping_discount: Mapped[int] = mapped_column(BigInteger)
+    line_discounts: Mapped[dict[str, int]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    returned_at: Mapped[datetime | None]

@@ -1,0 +1,300 @@
+"""Every query of promotions. Claims and redemptions are conditional UPDATEs, never
+read-modify-write: ``claimed = claimed + 1 WHERE claimed < total_quota`` (the template row's
+lock serialises the claims of one template, so a shopper's copy count read after it is exact),
+and a coupon moves ``WHERE state = :expected``, so two orders can never both lock one coupon."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.promotions.models import Coupon, CouponTemplate, Redemption
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _fresh(stmt: Any) -> Any:
+    return stmt.execution_options(populate_existing=True)
+
+
+# -- templates -------------------------------------------------------------------------------
+
+
+async def insert_template(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    new_id: int = (
+        await session.execute(insert(CouponTemplate).values(**values).returning(CouponTemplate.id))
+    ).scalar_one()
+    return new_id
+
+
+async def get_template(session: AsyncSession, template_id: int) -> CouponTemplate | None:
+    stmt = select(CouponTemplate).where(CouponTemplate.id == template_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def update_template_if(
+    session: AsyncSession, template_id: int, expected_status: str, values: Mapping[str, Any]
+) -> bool:
+    """Change a template only while it has ``expected_status``: whether it did."""
+    stmt = (
+        update(CouponTemplate)
+        .where(CouponTemplate.id == template_id, CouponTemplate.status == expected_status)
+        .values(**values)
+        .returning(CouponTemplate.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def list_templates(
+    session: AsyncSession, *, status: str | None, before_id: int | None, limit: int
+) -> Sequence[CouponTemplate]:
+    stmt = select(CouponTemplate).order_by(CouponTemplate.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(CouponTemplate.status == status)
+    if before_id is not None:
+        stmt = stmt.where(CouponTemplate.id < before_id)
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def list_centre_templates(
+    session: AsyncSession, *, now: datetime, before_id: int | None, limit: int
+) -> Sequence[CouponTemplate]:
+    """Active, claimable templates whose fixed window has not ended, newest first."""
+    stmt = (
+        select(CouponTemplate)
+        .where(
+            CouponTemplate.status == "active",
+            CouponTemplate.is_claimable.is_(True),
+            or_(CouponTemplate.valid_to.is_(None), CouponTemplate.valid_to > now),
+        )
+        .order_by(CouponTemplate.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(CouponTemplate.id < before_id)
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def held_counts(
+    session: AsyncSession, member_id: int, template_ids: Sequence[int]
+) -> dict[int, int]:
+    if not template_ids:
+        return {}
+    stmt = (
+        select(Coupon.template_id, func.count())
+        .where(Coupon.member_id == member_id, Coupon.template_id.in_(sorted(set(template_ids))))
+        .group_by(Coupon.template_id)
+    )
+    return {int(t): int(n) for t, n in (await session.execute(stmt)).all()}
+
+
+# -- claiming --------------------------------------------------------------------------------
+
+
+async def take_quota(session: AsyncSession, template_id: int) -> bool:
+    """One more claim of an active template, if any is left: whether it was taken. The row
+    stays locked to the end of the transaction, which serialises the template's claims."""
+    stmt = (
+        update(CouponTemplate)
+        .where(
+            CouponTemplate.id == template_id,
+            CouponTemplate.status == "active",
+            CouponTemplate.claimed < CouponTemplate.total_quota,
+        )
+        .values(claimed=CouponTemplate.claimed + 1)
+        .returning(CouponTemplate.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def give_back_quota(session: AsyncSession, template_id: int) -> None:
+    await session.execute(
+        update(CouponTemplate)
+        .where(CouponTemplate.id == template_id, CouponTemplate.claimed > 0)
+        .values(claimed=CouponTemplate.claimed - 1)
+    )
+
+
+async def copies_held(session: AsyncSession, template_id: int, member_id: int) -> int:
+    stmt = select(func.coalesce(func.max(Coupon.seq), 0)).where(
+        Coupon.template_id == template_id, Coupon.member_id == member_id
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def insert_coupon_if_new(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """Insert a copy unless (template, member, seq) exists: the new id, or None."""
+    stmt = _insert(session, Coupon).values(**values).on_conflict_do_nothing().returning(Coupon.id)
+    new_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+# -- a shopper's coupons ---------------------------------------------------------------------
+
+
+def _tab(tab: str, now: datetime) -> ColumnElement[bool]:
+    if tab == "usable":
+        return and_(Coupon.state == "unused", Coupon.valid_to > now)
+    if tab == "used":
+        return Coupon.state.in_(("locked", "used"))
+    return or_(
+        Coupon.state.in_(("expired", "void")),
+        and_(Coupon.state == "unused", Coupon.valid_to <= now),
+    )
+
+
+async def list_member_coupons(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    tab: str,
+    now: datetime,
+    before_id: int | None,
+    limit: int,
+) -> list[tuple[Coupon, CouponTemplate]]:
+    """(Coupon, CouponTemplate) pairs of one tab, newest first."""
+    stmt = (
+        select(Coupon, CouponTemplate)
+        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+        .where(Coupon.member_id == member_id, _tab(tab, now))
+        .order_by(Coupon.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(Coupon.id < before_id)
+    return [(c, t) for c, t in (await session.execute(_fresh(stmt))).all()]
+
+
+async def get_member_coupon(
+    session: AsyncSession, coupon_id: int, member_id: int
+) -> tuple[Coupon, CouponTemplate] | None:
+    stmt = (
+        select(Coupon, CouponTemplate)
+        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+        .where(Coupon.id == coupon_id, Coupon.member_id == member_id)
+    )
+    row = (await session.execute(_fresh(stmt))).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def list_claims(
+    session: AsyncSession, *, template_id: int, before_id: int | None, limit: int
+) -> Sequence[Coupon]:
+    stmt = (
+        select(Coupon)
+        .where(Coupon.template_id == template_id)
+        .order_by(Coupon.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(Coupon.id < before_id)
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+# -- redeeming and giving back ---------------------------------------------------------------
+
+
+async def lock_coupon(
+    session: AsyncSession, *, coupon_id: int, member_id: int, order_no: str, now: datetime
+) -> bool:
+    """unused -> locked for ``order_no`` if valid now: whether this call won. Of two orders
+    racing for one coupon, the second waits for the first's row lock, re-reads the row and
+    finds it locked already."""
+    stmt = (
+        update(Coupon)
+        .where(
+            Coupon.id == coupon_id,
+            Coupon.member_id == member_id,
+            Coupon.state == "unused",
+            Coupon.valid_from <= now,
+            Coupon.valid_to > now,
+        )
+        .values(state="locked", order_no=order_no, locked_at=now, updated_at=now)
+        .returning(Coupon.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def insert_redemption(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    await session.execute(insert(Redemption).values(**values))
+
+
+async def get_redemption(session: AsyncSession, order_no: str) -> Redemption | None:
+    stmt = select(Redemption).where(Redemption.order_no == order_no)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def mark_used(
+    session: AsyncSession, *, order_no: str, now: datetime
+) -> list[tuple[int, int, int]]:
+    """locked -> used for the coupon of ``order_no``; (id, template_id, member_id) of each."""
+    stmt = (
+        update(Coupon)
+        .where(Coupon.order_no == order_no, Coupon.state == "locked")
+        .values(state="used", used_at=now, updated_at=now)
+        .returning(Coupon.id, Coupon.template_id, Coupon.member_id)
+    )
+    return [(a, b, c) for a, b, c in (await session.execute(stmt)).all()]
+
+
+async def add_used(session: AsyncSession, template_id: int, delta: int) -> None:
+    await session.execute(
+        update(CouponTemplate)
+        .where(CouponTemplate.id == template_id)
+        .values(used=CouponTemplate.used + delta)
+    )
+
+
+async def give_back(
+    session: AsyncSession, *, order_no: str, from_state: str, now: datetime
+) -> list[tuple[int, int, int, str]]:
+    """``from_state`` -> unused (still valid) or expired, for the coupon of ``order_no``:
+    (id, template_id, member_id, state) of each."""
+    stmt = (
+        update(Coupon)
+        .where(Coupon.order_no == order_no, Coupon.state == from_state)
+        .values(
+            state=case((Coupon.valid_to > now, "unused"), else_="expired"),
+            order_no=None,
+            locked_at=None,
+            used_at=None,
+            updated_at=now,
+        )
+        .returning(Coupon.id, Coupon.template_id, Coupon.member_id, Coupon.state)
+    )
+    return [(a, b, c, d) for a, b, c, d in (await session.execute(stmt)).all()]
+
+
+async def mark_redemption_returned(session: AsyncSession, order_no: str, now: datetime) -> None:
+    await session.execute(
+        update(Redemption)
+        .where(Redemption.order_no == order_no, Redemption.returned_at.is_(None))
+        .values(returned_at=now)
+    )
+
+
+async def expire_due(session: AsyncSession, now: datetime, limit: int = 1000) -> int:
+    """unused coupons past their window -> expired, at most ``limit`` per call."""
+    due = (
+        select(Coupon.id)
+        .where(Coupon.state == "unused", Coupon.valid_to <= now)
+        .order_by(Coupon.id)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        update(Coupon)
+        .where(Coupon.id.in_(due), Coupon.state == "unused")
+        .values(state="expired", updated_at=now)
+        .returning(Coupon.id)
+    )
+    return len(result.all())

@@ -1,0 +1,44 @@
+"""Promotions handlers and jobs (the worker runs them; tests use ``drain_outbox`` / ``run_job``).
+
+- ``promotions.mark_used`` on ``order.paid``: the order's locked coupon becomes used;
+- ``promotions.return_on_cancel`` on ``order.cancelled`` and ``promotions.return_on_refund`` on
+  ``order.refunded`` (published only when refunds cover the whole order): the coupon is unused
+  again while within its window, else expired;
+- ``promotions.expire_coupons`` marks unused coupons past their window expired.
+
+All idempotent: the state moves are conditional updates.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import unit_of_work
+from shoplet.core.events import Event, subscriber
+from shoplet.core.jobs import periodic
+from shoplet.modules.orders import public as orders
+from shoplet.modules.promotions import service
+
+EXPIRE_JOB = "promotions.expire_coupons"
+
+
+@subscriber(orders.ORDER_PAID, name="promotions.mark_used")
+async def mark_used(event: Event, session: AsyncSession) -> None:
+    await service.handle_order_paid(session, event.payload)
+
+
+@subscriber(orders.ORDER_CANCELLED, name="promotions.return_on_cancel")
+async def return_on_cancel(event: Event, session: AsyncSession) -> None:
+    await service.give_back(session, str(event.payload["order_no"]))
+
+
+@subscriber(orders.ORDER_REFUNDED, name="promotions.return_on_refund")
+async def return_on_refund(event: Event, session: AsyncSession) -> None:
+    await service.give_back(session, str(event.payload["order_no"]))
+
+
+@periodic(every_seconds=600, name=EXPIRE_JOB)
+async def expire_coupons(ctx: AppContext) -> None:
+    async with unit_of_work(ctx.sessionmaker) as session:
+        await service.expire_due(session)

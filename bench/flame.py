@@ -8,8 +8,9 @@ One run, over loopback with wrk, one uvicorn worker (uvloop + httptools) per ser
    right before each Shoplet row (``--rounds`` repeats everything, so a busy moment on a shared
    machine shows up as a spread rather than a verdict);
 2. Shoplet runs under ``bench.gcprobe``: every collection during the measured load is timed
-   (``gc.callbacks``); ``--gc-modes default,nofreeze,threshold`` compares ``gc.freeze()`` after
-   start-up (as shipped), no freeze, and tuned generation thresholds in the same run;
+   (``gc.callbacks``); ``--gc-modes default,nofreeze,untuned`` compares the collector as
+   shipped (``gc.freeze()`` after start-up and ``shoplet.app.GC_THRESHOLDS``) with no freeze
+   and with Python's default thresholds, in the same run (``bench/gcprobe.py``);
 3. ``--flame`` then loads each route once more while ``py-spy record`` samples the server, and
    writes ``docs/perf/product-list-<label>.svg`` and ``product-detail-<label>.svg``.
 
@@ -18,7 +19,7 @@ else the embedded SQLite bench database under ``var/bench``)::
 
     python -m bench.flame --prepare --flame --label after     # figures + flame graphs
     python -m bench.flame --rounds 3                          # figures only
-    python -m bench.flame --gc-modes default,nofreeze,threshold
+    python -m bench.flame --gc-modes default,nofreeze,untuned
 
 py-spy needs ptrace rights on the server process (root, or ``kernel.yama.ptrace_scope=0``).
 The figures go to stdout and ``var/bench/flame-<label>.json``; nothing is written to
@@ -243,7 +244,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--gc-modes", default="default", help="default, nofreeze, threshold")
+    parser.add_argument(
+        "--gc-modes", default="default", help="default, nofreeze, untuned, threshold"
+    )
     parser.add_argument("--flame", action="store_true", help="py-spy flame graphs as SVG")
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument("--out", type=Path, default=PERF_DIR)

@@ -5,10 +5,12 @@ What ``bench.flame`` starts instead of a plain ``uvicorn`` when it looks for the
 p99: each collection's generation and pause go to ``BENCH_GC_OUT`` (JSON) when the server stops.
 ``BENCH_GC_MODE`` picks the collector set-up to compare, in the same run:
 
-- ``default``: as shipped (Shoplet's lifespan calls ``gc.freeze()`` after start-up);
+- ``default``: as shipped (Shoplet's lifespan calls ``gc.freeze()`` after start-up and sets
+  ``shoplet.app.GC_THRESHOLDS``);
 - ``nofreeze``: ``gc.freeze()`` made a no-op, so start-up objects stay in every full collection;
-- ``threshold``: as shipped, plus ``gc.set_threshold(*BENCH_GC_THRESHOLD)`` (default
-  ``50000,20,100``: fewer young collections, each a little longer).
+- ``untuned``: ``gc.set_threshold`` made a no-op: Python's default thresholds (700, 10, 10);
+- ``threshold``: ``gc.set_threshold(*BENCH_GC_THRESHOLD)`` (e.g. ``10000,10,10``) in place of
+  the app's own.
 
 Only collections that happen while ``BENCH_GC_RESET`` (a file) is newer than the start count, so
 the start-up collections do not drown the ones under load: ``bench.flame`` touches it after the
@@ -62,9 +64,12 @@ def main() -> None:
     mode = os.environ.get("BENCH_GC_MODE", "default")
     if mode == "nofreeze":
         gc.freeze = lambda: None
+    elif mode == "untuned":
+        gc.set_threshold = lambda *_args: None
     elif mode == "threshold":
-        raw = os.environ.get("BENCH_GC_THRESHOLD", "50000,20,100")
+        raw = os.environ.get("BENCH_GC_THRESHOLD", "10000,10,10")
         gc.set_threshold(*(int(x) for x in raw.split(",")))
+        gc.set_threshold = lambda *_args: None
     timer = GcTimer()
     reset = os.environ.get("BENCH_GC_RESET")
 

@@ -48,6 +48,10 @@ DOCS_ASSETS_URL = "/static/docs"
 # Roles (docs/architecture.md): "edge" serves only the flash-sale routes.
 EDGE_MODULES: tuple[str, ...] = ("flashsale",)
 
+# The cyclic collector's generation thresholds for a server process, set after start-up
+# (measured with ``python -m bench.flame --gc-modes default,untuned``).
+GC_THRESHOLDS: tuple[int, int, int] = (50_000, 20, 100)
+
 # A module's ``public.startup(app, ctx)``, when present, runs in the lifespan after the context is
 # built; it may return an async callable that the lifespan awaits on shutdown.
 StartupHook = Callable[[FastAPI, AppContext], Awaitable[Callable[[], Awaitable[None]] | None]]
@@ -97,6 +101,10 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
                 # as long as the process, so it leaves the cyclic GC's view; otherwise every full
                 # collection rescans ~170k startup objects, a 100+ ms pause straight into p99.
                 gc.freeze()
+                # Requests free what they allocate (reference counting does the work); at the
+                # default 700 net allocations a young collection ran every ~15 requests under
+                # load, a pause each in someone's latency (bench/analysis.md, "Read path").
+                gc.set_threshold(*GC_THRESHOLDS)
             # `shoplet serve` keeps the collector off while the modules, models and routes are
             # built (it would rescan them over and over, a quarter of the start-up CPU); on from
             # here, with all of that frozen.

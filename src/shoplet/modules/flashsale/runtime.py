@@ -113,13 +113,13 @@ class EdgeState:
     def _loader(self, campaign_id: int) -> asyncio.Task[CampaignInfo | None]:
         loading = self._loading.get(campaign_id)
         if loading is None:
-            loading = self._loading[campaign_id] = asyncio.create_task(self._load(campaign_id))
+            read = self._load(campaign_id, self._generation)
+            loading = self._loading[campaign_id] = asyncio.create_task(read)
             # A refresh nobody waits for may fail (Redis away): the next request tries again.
             loading.add_done_callback(_retrieve)
         return loading
 
-    async def _load(self, campaign_id: int) -> CampaignInfo | None:
-        generation = self._generation
+    async def _load(self, campaign_id: int, generation: int) -> CampaignInfo | None:
         try:
             raw = await self.store.info(campaign_id)
             info = CampaignInfo.model_validate_json(raw) if raw else None

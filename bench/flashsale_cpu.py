@@ -21,6 +21,7 @@ import os
 import pstats
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,22 @@ async def _call(app: Any, scope: dict[str, Any], body: bytes) -> str:
 
 
 _ROUND_TRIPS = [0]
+# Cyclic GC pauses while driving: (generation, seconds) per collection.
+_GC_PAUSES: list[tuple[int, float]] = []
+
+
+def _time_gc() -> None:
+    import gc
+
+    started = [0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            _GC_PAUSES.append((info["generation"], time.perf_counter() - started[0]))
+
+    gc.callbacks.append(callback)
 
 
 def _count_round_trips() -> None:
@@ -125,9 +142,13 @@ async def main_async(args: argparse.Namespace) -> None:
 
     settings = _settings(backend)
     _count_round_trips()
+    _time_gc()
     # The second row never sells out (stock = 2 x shoppers): the script decides every attempt.
     rows = [("sold out early (stock 100)", 100), ("Redis decides (stock 2 x shoppers)", None)]
-    print(f"{'row':<44} {'CPU us/req':>10} {'wall us/req':>11} {'Redis trips/req':>15}  statuses")
+    print(
+        f"{'row':<44} {'CPU us/req':>10} {'wall us/req':>11} {'Redis trips/req':>15} "
+        f"{'GC 0/1/2, longest':>20}  statuses"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for title, stock in rows:
             if args.profile and stock is not None:
@@ -150,6 +171,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 passes = []
                 for _ in range(1 + args.passes):
                     before = _ROUND_TRIPS[0]
+                    _GC_PAUSES.clear()
                     profiler = cProfile.Profile() if args.profile and passes else None
                     if profiler is not None:
                         profiler.enable()
@@ -160,13 +182,22 @@ async def main_async(args: argparse.Namespace) -> None:
                         profiler.disable()
                         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
                     trips = (_ROUND_TRIPS[0] - before) / len(requests)
-                    passes.append((cpu, wall, trips, statuses))
+                    by_gen = Counter(g for g, _t in _GC_PAUSES)
+                    longest = max((t for _g, t in _GC_PAUSES), default=0.0) * 1000
+                    gc_note = f"{by_gen[0]}/{by_gen[1]}/{by_gen[2]}, {longest:.1f} ms"
+                    passes.append((cpu, wall, trips, gc_note, statuses))
                     # Stay inside the per-shopper rate window (5 attempts a second).
                     await asyncio.sleep(0.25)
             first, steady = passes[0], min(passes[1:], key=lambda p: p[0])
-            for label, (cpu, wall, trips, statuses) in (("first", first), ("retry", steady)):
+            for label, (cpu, wall, trips, gc_note, statuses) in (
+                ("first", first),
+                ("retry", steady),
+            ):
                 name = f"{title}, {label}"
-                print(f"{name:<44} {cpu:>10.1f} {wall:>11.1f} {trips:>15.2f}  {statuses}")
+                print(
+                    f"{name:<44} {cpu:>10.1f} {wall:>11.1f} {trips:>15.2f} {gc_note:>20}  "
+                    f"{statuses}"
+                )
 
 
 def main() -> None:

@@ -299,6 +299,24 @@ async def verify(
         await ctx.close()
 
 
+async def retire(settings: Any, campaign_id: int) -> None:
+    """Mark a campaign whose requests are never turned into orders (the second run) settled, so
+    a later run's consumers do not work through its stream before their own."""
+    from sqlalchemy import func, update
+
+    from shoplet.core.context import AppContext
+    from shoplet.modules.flashsale.models import Campaign
+
+    ctx = AppContext.build(settings)
+    try:
+        async with ctx.engine.begin() as conn:
+            await conn.execute(
+                update(Campaign).where(Campaign.id == campaign_id).values(settled_at=func.now())
+            )
+    finally:
+        await ctx.close()
+
+
 # -- load ------------------------------------------------------------------------------------
 
 
@@ -466,6 +484,8 @@ def _one_run(
                 )
             )
             print(f"    checks: {run.checks}")
+            if not with_worker:
+                asyncio.run(retire(settings, arranged.campaign_id))
         finally:
             server.stop()
             if worker is not None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from bench.flashsale import arrange
+from bench.flashsale import arrange, retire
 from bench.runner import _settings, detect_backend, server_env
 
 
@@ -188,6 +188,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     passes.append((cpu, wall, trips, gc_note, statuses))
                     # Stay inside the per-shopper rate window (5 attempts a second).
                     await asyncio.sleep(0.25)
+            await retire(settings, arranged.campaign_id)
             first, steady = passes[0], min(passes[1:], key=lambda p: p[0])
             for label, (cpu, wall, trips, gc_note, statuses) in (
                 ("first", first),

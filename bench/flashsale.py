@@ -48,6 +48,7 @@ from bench.runner import (
     REPORT,
     ROOT,
     Backend,
+    _forget_cached,
     _settings,
     detect_backend,
     prepare_database,
@@ -669,6 +670,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Flash-sale bench on {backend.name} ({backend.why}), {stack.label}")
     if args.fresh or backend.name == "sqlite":
         print(f"  schema: {asyncio.run(prepare_database(backend))}")
+        # Campaign ids start again at 1: the Redis keys of the campaigns that had them go too
+        # (a counter, stream or returned-ticket set of an earlier campaign 1 would be reused).
+        asyncio.run(_forget_cached(backend.redis_url))
     result = run_flashsale(
         backend, stack, threads=args.threads, profile=args.profile, profile_run=args.profile_run
     )

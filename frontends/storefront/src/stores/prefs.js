@@ -91,8 +91,8 @@ export const usePrefsStore = defineStore('prefs', {
     /**
      * The tab bar's colours follow 高对比度 on both platforms (uni.setTabBarStyle). Its icons are
      * PNGs in the mini program (grey and red, both 3:1 on the white bar already); the H5 bar draws
-     * them black under .sl-high-contrast (App.vue). WeChat refuses the call off a tab page: the
-     * switchTab/navigateBack interceptors in App.vue apply it again there.
+     * them black under .sl-high-contrast (App.vue). Both refuse the call off a tab page: every page
+     * applies it again when it shows (the mixin in main.js).
      */
     applyTabBar() {
       if (typeof uni === 'undefined' || !uni.setTabBarStyle) return

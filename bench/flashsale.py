@@ -14,10 +14,15 @@ role and the order consumers need Redis.
    the burst ends, so that on a small machine it does not take CPU from the edge (production
    runs them as separate replicas); check sold == orders == stock, nobody above the limit, the
    campaign hold empty, the reconciliation clean.
-5. A second run where Redis decides every attempt (stock = shoppers: 5,000 queued, the rest
-   refused by the limit in the script), without the local sold-out shortcut.
+5. A second run where Redis decides every attempt (stock = 2 x shoppers, never sold out: 5,000
+   queued, the rest refused by the limit in the script), without the local sold-out shortcut.
 6. The bare FastAPI endpoint on the same server command and connections, before and after the
    runs (the load of a shared machine drifts): the ratio is against their mean.
+
+``--profile docs/perf/flash-buy.svg`` also records the edge (every worker process) with py-spy
+during the burst of the second run and writes the flame graph there (``--profile-run sale`` for
+the first run). py-spy takes CPU from a 2-core machine, so the figures of a profiled run are not
+the ones to report: profile and measure in separate runs.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from bench.runner import (
     REPORT,
     ROOT,
     Backend,
+    _forget_cached,
     _settings,
     detect_backend,
     prepare_database,
@@ -294,6 +300,24 @@ async def verify(
         await ctx.close()
 
 
+async def retire(settings: Any, campaign_id: int) -> None:
+    """Mark a campaign whose requests are never turned into orders (the second run) settled, so
+    a later run's consumers do not work through its stream before their own."""
+    from sqlalchemy import func, update
+
+    from shoplet.core.context import AppContext
+    from shoplet.modules.flashsale.models import Campaign
+
+    ctx = AppContext.build(settings)
+    try:
+        async with ctx.engine.begin() as conn:
+            await conn.execute(
+                update(Campaign).where(Campaign.id == campaign_id).values(settled_at=func.now())
+            )
+    finally:
+        await ctx.close()
+
+
 # -- load ------------------------------------------------------------------------------------
 
 
@@ -352,6 +376,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def _py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    """py-spy recording ``pid`` and its worker processes until interrupted (SIGINT)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
+        "--subprocesses", "--nonblocking", "--rate", "200", "--format", "flamegraph",
+        "--output", str(output),
+    ]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _stop_py_spy(process: subprocess.Popen[bytes], output: Path) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        _out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _out, err = process.communicate()
+    if output.exists():
+        print(f"    flame graph: {output}")
+    else:
+        print(f"    py-spy wrote no flame graph: {err.decode(errors='replace')[-300:]}")
+
+
 def _one_run(
     run: FlashRun,
     backend: Backend,
@@ -360,6 +408,7 @@ def _one_run(
     threads: int,
     connections: int,
     with_worker: bool,
+    profile: Path | None = None,
 ) -> None:
     settings = _settings(backend)
     env = server_env(backend)
@@ -394,13 +443,18 @@ def _one_run(
             delay = arranged.starts_at - time.time() + 0.3
             if delay > 0:
                 time.sleep(delay)
-            raw = run_buy_wrk(
-                server.base_url,
-                arranged,
-                attempts=run.attempts,
-                connections=connections,
-                threads=threads,
-            )
+            spy = _py_spy(server.process.pid, profile) if profile is not None else None
+            try:
+                raw = run_buy_wrk(
+                    server.base_url,
+                    arranged,
+                    attempts=run.attempts,
+                    connections=connections,
+                    threads=threads,
+                )
+            finally:
+                if spy is not None and profile is not None:
+                    _stop_py_spy(spy, profile)
             if with_worker:
                 # After the burst: on a 2-core machine the consumers would otherwise take CPU
                 # from the edge (in production they are separate replicas). The orders' time is
@@ -431,6 +485,8 @@ def _one_run(
                 )
             )
             print(f"    checks: {run.checks}")
+            if not with_worker:
+                asyncio.run(retire(settings, arranged.campaign_id))
         finally:
             server.stop()
             if worker is not None:
@@ -455,7 +511,14 @@ def _bare(backend: Backend, stack: Stack, *, threads: int) -> tuple[float, float
     return rps, p99
 
 
-def run_flashsale(backend: Backend, stack: Stack, *, threads: int = 1) -> FlashResult:
+def run_flashsale(
+    backend: Backend,
+    stack: Stack,
+    *,
+    threads: int = 1,
+    profile: Path | None = None,
+    profile_run: str = "redis",
+) -> FlashResult:
     result = FlashResult(
         stack=stack.key,
         stack_label=stack.label,
@@ -474,10 +537,13 @@ def run_flashsale(backend: Backend, stack: Stack, *, threads: int = 1) -> FlashR
             SHOPPERS,
             ATTEMPTS,
         ),
+        # Never sold out (stock 2 x shoppers): after each shopper's first attempt the limit in
+        # the script refuses the rest, so Redis decides every attempt (the local sold-out flag
+        # never answers).
         FlashRun(
             "redis",
-            f"Buy, Redis decides every attempt: stock {SHOPPERS:,}, limit 1 (no orders made)",
-            SHOPPERS,
+            f"Buy, Redis decides every attempt: stock {2 * SHOPPERS:,}, limit 1 (no orders made)",
+            2 * SHOPPERS,
             SHOPPERS,
             ATTEMPTS,
         ),
@@ -493,6 +559,7 @@ def run_flashsale(backend: Backend, stack: Stack, *, threads: int = 1) -> FlashR
                 threads=threads,
                 connections=CONNECTIONS,
                 with_worker=run.name == "sale",
+                profile=profile if run.name == profile_run else None,
             )
             result.runs.append(run)
         after = _bare(backend, stack, threads=threads)
@@ -588,6 +655,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--fresh", action="store_true", help="recreate the bench database first")
     parser.add_argument("--output", type=Path, default=REPORT)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="SVG",
+        help="record the edge with py-spy during one run's burst and write this flame graph",
+    )
+    parser.add_argument("--profile-run", choices=("sale", "redis"), default="redis")
     args = parser.parse_args(argv)
     stack = next((s for s in STACKS if s.key == args.stack), None)
     if stack is None:
@@ -596,7 +670,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Flash-sale bench on {backend.name} ({backend.why}), {stack.label}")
     if args.fresh or backend.name == "sqlite":
         print(f"  schema: {asyncio.run(prepare_database(backend))}")
-    result = run_flashsale(backend, stack, threads=args.threads)
+        # Campaign ids start again at 1: the Redis keys of the campaigns that had them go too
+        # (a counter, stream or returned-ticket set of an earlier campaign 1 would be reused).
+        asyncio.run(_forget_cached(backend.redis_url))
+    result = run_flashsale(
+        backend, stack, threads=args.threads, profile=args.profile, profile_run=args.profile_run
+    )
     write_section(result, args.output)
     raw = DATA_DIR / "flashsale.json"
     raw.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False))

@@ -41,6 +41,7 @@ def render(results: Results) -> str:
         _results_table,
         _flashsale,
         _frontend,
+        _startup,
         _process_targets,
         _stacks,
         _history,
@@ -146,6 +147,12 @@ def _frontend(results: Results, add: Callable[[str], None]) -> None:
     render_section(results.frontend, add)
 
 
+def _startup(results: Results, add: Callable[[str], None]) -> None:
+    from bench.startup import render_section
+
+    render_section(getattr(results, "startup", None), add)
+
+
 def _process_targets(results: Results, add: Callable[[str], None]) -> None:
     from bench import runner
 
@@ -234,6 +241,19 @@ def _history(results: Results, add: Callable[[str], None]) -> None:
                 f"{_num(cold, 2)}{f' ({cpu:.2f})' if cpu else ''} | {_num(stack['rss_mb'], 0)} |"
             )
     add("")
+    starts = [run for run in history if run.get("second_start_s") is not None]
+    if starts:
+        add(
+            "Second start (`make run`, slowest timed run; in brackets the CPU of its process "
+            "tree): "
+            + "; ".join(
+                f"{run['started_at']} {run['second_start_s']:.2f} s "
+                f"({_num(run.get('second_start_cpu_s'), 2)} s)"
+                for run in starts
+            )
+            + "."
+        )
+        add("")
 
 
 def _num(value: float | None, digits: int) -> str:

@@ -105,6 +105,8 @@ class Results:
     flashsale: Any = None
     # bench/frontend.py: H5 first load and LCP in Chromium, mini program package sizes.
     frontend: Any = None
+    # bench/startup.py: `make run` on the installed checkout to the first list (a StartupResult).
+    startup: Any = None
     # Summaries of the latest runs on this machine, this one last (var/bench/history.jsonl).
     history: list[dict[str, Any]] = field(default_factory=list)
 
@@ -571,8 +573,12 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
                 "rss_mb": max(outcome.get("rss_mb") or [0.0]),
             }
         )
+    startup_runs = (raw.get("startup") or {}).get("runs") or []
     return {
         "started_at": raw["started_at"],
+        # bench/startup.py: the slowest timed second start and its tree CPU, if measured.
+        "second_start_s": max((r["total_s"] for r in startup_runs), default=None),
+        "second_start_cpu_s": max((r["cpu_s"] for r in startup_runs), default=None),
         "code": raw["machine"].get("code", "?"),
         "backend": raw["backend"]["name"],
         "load": f"{raw['machine'].get('load average at start', '?').split()[0]} -> "

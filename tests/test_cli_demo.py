@@ -86,3 +86,17 @@ async def test_serve_answers_while_the_demo_history_fills_in(tmp_path: Path) -> 
     again = await _run([*cli, "seed", "--history-only"], env)
     assert again.returncode == 0, again.stderr
     assert "order history skipped: the shop already has orders" in again.stdout
+    # `serve --demo-history` knows it from its stamp: no child process, the worker starts at once.
+    assert (tmp_path / "stamps" / "demo-history").is_file()
+    second_log = tmp_path / "serve-again.log"
+    server = _start([*cli, "serve", "--demo-history"], env, second_log)
+    try:
+        deadline = time.monotonic() + 60
+        while "worker_loops_started" not in second_log.read_text():
+            assert server.poll() is None, second_log.read_text()
+            assert time.monotonic() < deadline, second_log.read_text()
+            await asyncio.sleep(0.2)
+        assert "order history" not in second_log.read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

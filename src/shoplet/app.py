@@ -6,7 +6,7 @@ import gc
 import importlib.resources
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.requests import Request
@@ -47,6 +47,10 @@ DOCS_ASSETS_URL = "/static/docs"
 # Business modules (``shoplet.modules.MODULES``) mount their ``api.router`` under /api/v1.
 # Roles (docs/architecture.md): "edge" serves only the flash-sale routes.
 EDGE_MODULES: tuple[str, ...] = ("flashsale",)
+
+# The cyclic collector's generation thresholds for a server process, set after start-up
+# (measured with ``python -m bench.flame --gc-modes default,untuned``).
+GC_THRESHOLDS: tuple[int, int, int] = (50_000, 20, 100)
 
 # A module's ``public.startup(app, ctx)``, when present, runs in the lifespan after the context is
 # built; it may return an async callable that the lifespan awaits on shutdown.
@@ -97,6 +101,14 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
                 # as long as the process, so it leaves the cyclic GC's view; otherwise every full
                 # collection rescans ~170k startup objects, a 100+ ms pause straight into p99.
                 gc.freeze()
+                # Requests free what they allocate (reference counting does the work); at the
+                # default 700 net allocations a young collection ran every ~15 requests under
+                # load, a pause each in someone's latency (bench/analysis.md, "Read path").
+                gc.set_threshold(*GC_THRESHOLDS)
+            # `shoplet serve` keeps the collector off while the modules, models and routes are
+            # built (it would rescan them over and over, a quarter of the start-up CPU); on from
+            # here, with all of that frozen.
+            gc.enable()
             try:
                 yield
             finally:
@@ -119,18 +131,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     if docs:
         mount_docs(app)
     _mount_favicon(app)
-    for api in load("api", modules):
-        app.include_router(api.router, prefix="/api/v1")
-    if settings.role != "edge":
-        # Console routes live with the module they manage and depend on staff.public for the
-        # signed-in staff member and permissions (docs/architecture.md).
-        for console_api in load("console_api", modules):
-            app.include_router(
-                console_api.router,
-                prefix="/api/v1/console",
-                tags=["console"],
-                responses=problem_responses(401, 403),
-            )
+    included = _include_module_routers(app, settings, modules)
     mount_media(app, settings)
     if settings.is_embedded:
         from shoplet.integrations.setup import mount_simulators
@@ -144,7 +145,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     app.add_middleware(
         InputSafetyMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        route_limits=_route_body_limits(app),
+        route_limits=_route_body_limits(included),
     )
     # Outside the input checks, so refusals carry the security headers too.
     app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)
@@ -152,13 +153,40 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     return app
 
 
-def _route_body_limits(app: FastAPI) -> list[tuple[re.Pattern[str], int]]:
-    """Routes declaring their own ``max_body_size`` (media uploads), for the body limit."""
+def _include_module_routers(
+    app: FastAPI, settings: Settings, modules: Sequence[str]
+) -> list[tuple[str, APIRouter]]:
+    """Every module's storefront API and (not on the edge) console API; (prefix, router) each."""
+    included: list[tuple[str, APIRouter]] = []
+    for api in load("api", modules):
+        app.include_router(api.router, prefix="/api/v1")
+        included.append(("/api/v1", api.router))
+    if settings.role != "edge":
+        # Console routes live with the module they manage and depend on staff.public for the
+        # signed-in staff member and permissions (docs/architecture.md).
+        for console_api in load("console_api", modules):
+            app.include_router(
+                console_api.router,
+                prefix="/api/v1/console",
+                tags=["console"],
+                responses=problem_responses(401, 403),
+            )
+            included.append(("/api/v1/console", console_api.router))
+    return included
+
+
+def _route_body_limits(
+    included: list[tuple[str, APIRouter]],
+) -> list[tuple[re.Pattern[str], int]]:
+    """Routes declaring their own ``max_body_size`` (media uploads), for the body limit. Read
+    from the module routers as included (prefix, router; their routes carry the router's own
+    prefix): FastAPI's effective route contexts of the whole app would be built for it at
+    start-up, a fifth of ``create_app``, which requests build as they need them."""
     limits = []
-    for context in iter_route_contexts(app.routes):
-        route = context.original_route
-        if isinstance(route, APIRoute) and route.max_body_size is not None and context.path:
-            limits.append((compile_path(context.path)[0], route.max_body_size))
+    for prefix, router in included:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.max_body_size is not None:
+                limits.append((compile_path(prefix + route.path)[0], route.max_body_size))
     return limits
 
 

@@ -10,6 +10,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -78,7 +79,14 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API (and, embedded, the front ends and the in-process worker)."""
+    import gc
     import os
+
+    if workers == 1 and server == "uvicorn":
+        # This process serves: no cyclic collections while start-up builds ~170k objects that
+        # live as long as it does; the app's lifespan freezes them and turns the collector
+        # back on (app.py). (A supervisor of worker processes never runs the lifespan.)
+        gc.disable()
 
     if role:
         os.environ["SHOPLET_ROLE"] = role
@@ -139,11 +147,17 @@ def _serve_with_demo_history(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"run_worker_in_process": False}))
     lifespan = app.router.lifespan_context
 
+    history_stamp = settings.data_dir / "stamps" / "demo-history"
+
     async def history_then_worker(ctx: AppContext) -> None:
-        child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "shoplet.cli", "seed", "--history-only"
-        )
-        await child.wait()
+        # Once the history is in this database, later starts skip the child: a second Python
+        # process importing the whole shop would compete with the first requests for the CPU.
+        if _read_stamp(history_stamp) != database_identity(settings):
+            child = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "shoplet.cli", "seed", "--history-only"
+            )
+            if await child.wait() == 0:
+                _write_stamp(history_stamp, database_identity(settings))
         if settings.run_worker_in_process:
             stops.append(await start_in_process(ctx))
 
@@ -173,6 +187,37 @@ def _serve_with_demo_history(settings: Settings) -> None:
         access_log=False,
         log_level=settings.log_level.lower(),
     )
+
+
+def database_identity(settings: Settings) -> str:
+    """The database the demo history went into: its URL, for SQLite the file's inode, and when
+    ``make run`` last seeded the catalog (tools/stamp.sh), which it does again for a new or
+    re-created database (whose file may get the old one's inode)."""
+    url = settings.resolved_database_url
+    identity = url
+    if url.startswith("sqlite"):
+        path = Path(url.split(":///", 1)[1].split("?", 1)[0])
+        try:
+            identity += f" inode {path.stat().st_ino}"
+        except OSError:
+            identity += " missing"
+    try:
+        seeded = (settings.data_dir / "stamps" / "seed-catalog").stat().st_mtime_ns
+    except OSError:
+        return identity
+    return f"{identity} catalog seeded {seeded}"
+
+
+def _read_stamp(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _write_stamp(path: Path, key: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(key, encoding="utf-8")
 
 
 @app.command()

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel
 
+from shoplet.core.cache import CachedBody
 from shoplet.core.http_cache import (
     NO_STORE,
     PRIVATE_ROUTE,
@@ -149,3 +150,35 @@ def test_cache_control_rejects_negative_ages() -> None:
     assert public_cache_control(0, 0) == "public, max-age=0, stale-while-revalidate=0"
     with pytest.raises(ValueError, match="negative"):
         public_cache_control(-1, 10)
+
+
+async def test_a_cache_entry_is_sent_with_the_etag_it_was_stored_with() -> None:
+    body = b'{"id":2}'
+    entry = CachedBody.of(body)
+    app = FastAPI()
+
+    @app.get("/entry")
+    async def read(request: Request) -> Response:
+        return cached_json(request, entry, max_age=3, swr=10)
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as client:
+        response = await client.get("/entry")
+        assert response.content == body
+        assert response.headers["etag"] == entry.etag == etag_for(body)
+        assert response.headers["content-length"] == str(len(body))
+        assert response.headers["cache-control"] == "public, max-age=3, stale-while-revalidate=10"
+        assert response.headers["vary"] == "Accept-Encoding"
+        revalidated = await client.get("/entry", headers={"If-None-Match": f'"x", {entry.etag}'})
+        assert revalidated.status_code == 304
+        assert revalidated.content == b""
+        assert revalidated.headers["etag"] == entry.etag
+        private = await client.get("/entry", headers={"Authorization": "Bearer t"})
+        assert private.headers["cache-control"] == NO_STORE
+        assert "etag" not in private.headers
+
+
+def test_a_not_found_entry_has_no_body_to_send() -> None:
+    request = Request({"type": "http", "method": "GET", "headers": [], "path": "/"})
+    with pytest.raises(ValueError, match="no body"):
+        cached_json(request, CachedBody.of(None))

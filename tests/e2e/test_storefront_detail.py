@@ -108,7 +108,7 @@ def test_gallery_swipes_and_opens_the_zoom_preview(page: Any, live_server: str) 
     _check(page, "product-gallery")
 
     # A tap opens the full-screen preview (pinch-zoom) on the zoom URLs.
-    page.get_by_role("img", name=re.compile("图片 1，点按查看大图")).click()
+    page.get_by_role("button", name=re.compile("图片 1，查看大图")).click()
     wait_for_js(page, "() => document.querySelectorAll('#u-a-p img').length > 0")
     zoom = [
         (s.get("zoom") if isinstance(s, dict) else s)

@@ -1,6 +1,7 @@
 import { createSSRApp } from 'vue'
 import * as Pinia from 'pinia'
 import App from './App.vue'
+import { usePrefsStore } from './stores/prefs'
 // #ifdef H5
 import { legacyRedirect } from './utils/routes'
 
@@ -13,5 +14,12 @@ if (moved) window.history.replaceState(window.history.state, '', moved)
 export function createApp() {
   const app = createSSRApp(App)
   app.use(Pinia.createPinia())
+  app.mixin({
+    // 高对比度 on the tab bar: uni.setTabBarStyle only takes while a tab page is showing, so every
+    // page applies it when it shows (off a tab page the call fails quietly).
+    onShow() {
+      usePrefsStore().applyTabBar()
+    },
+  })
   return { app, Pinia }
 }

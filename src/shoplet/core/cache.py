@@ -11,13 +11,22 @@ One call does everything a read path needs::
   own ``redis.asyncio`` client.
 - **No stampede**: concurrent misses for one key in a process share one load (single-flight); with
   Redis a short lease (``SET NX PX``) lets one process load while the others poll L2 briefly.
+- **No wait at expiry (refresh-ahead)**: an L1 hit in the last ``refresh_ahead`` part of its
+  entry's life starts one background refresh for that key and is answered at once with the
+  current bytes, as is every request until the refresh lands; a busy key is therefore
+  reloaded before it expires and no request waits on its load. With Redis the refresh takes
+  the L2 value only if another replica has already renewed it, else it loads (under the lease).
+- **Encoded once**: an entry is the body as bytes plus its strong ETag (``CachedBody``),
+  computed when the entry is filled, so a hit hashes and serialises nothing
+  (``get_or_load_entry``; ``get_or_load`` returns the bytes alone).
 - **No avalanche**: every TTL is jittered by ±10 %.
 - **No penetration**: "not found" (a loader returning ``None``) is cached for ``negative_ttl``.
 - **Consistency**: ``invalidate`` / ``invalidate_namespace`` drop L2, publish on
   ``<redis_prefix>cache:invalidate`` so every replica drops its L1, and revoke the fill lease so
   a load that read the database before the change can never write its stale value back
   (memcached-style leases). ``invalidate_after_commit(session, ...)`` runs the invalidation only
-  if the transaction commits.
+  if the transaction commits. An L1 entry filled from L2 lives no longer than the L2 entry has
+  left, so a value is never older than its TTL (plus jitter) in any process.
 
 Why not cashews' own ``Cache``/``BcastClientSide`` for all of it (measured against our needs):
 its Redis backend pickles values and turns any all-digit value into ``int``; ``BcastClientSide``
@@ -31,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import random
 import re
@@ -64,13 +74,13 @@ PREFIX: Final = "shoplet:cache"
 DEFAULT_TTL: Final = 60.0
 DEFAULT_NEGATIVE_TTL: Final = 30.0
 JITTER: Final = 0.10
+REFRESH_AHEAD: Final = 0.2
 
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 # Keys that are safe verbatim in Redis keys, L1 patterns and log lines; others are hashed.
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9_.:=&,+@%/-]{1,160}$")
 _FOUND: Final = b"\x01"
 _NOT_FOUND: Final = b"\x00"
-_ABSENT: Final = object()
 _SESSION_CACHE: Final = "shoplet.cache"
 
 # KEYS[1] value, KEYS[2] lease; ARGV token, value, ttl ms. Writes only while the lease is ours:
@@ -117,6 +127,25 @@ def _orjson_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def strong_etag(body: bytes) -> str:
+    """A strong HTTP ETag for ``body`` (quoted, as sent): BLAKE2b of the exact bytes, so every
+    replica tags identical bodies alike."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+class CachedBody(NamedTuple):
+    """One cache entry: the encoded body (``None``: "not found") and its ETag, both computed
+    once per fill; ``refresh_at`` is when a hit starts refreshing it (the cache's clock)."""
+
+    body: bytes | None
+    etag: str | None
+    refresh_at: float = float("inf")
+
+    @classmethod
+    def of(cls, body: bytes | None, refresh_at: float = float("inf")) -> CachedBody:
+        return cls(body, None if body is None else strong_etag(body), refresh_at)
+
+
 class _Ttl(NamedTuple):
     found: float
     not_found: float
@@ -147,13 +176,19 @@ class _RedisTier:
     def lease_key(self, full: str) -> str:
         return f"{self.prefix}:lease:{full}"
 
-    async def get(self, full: str) -> bytes | None:
+    async def get(self, full: str) -> tuple[bytes, float] | None:
+        """The envelope and its remaining life in seconds, or None."""
         try:
-            found: bytes | None = await self.redis.get(self.value_key(full))  # type: ignore[assignment]
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.get(self.value_key(full))
+                pipe.pttl(self.value_key(full))
+                found, pttl = await pipe.execute()
         except (RedisError, OSError):
             log.warning("cache.l2_unavailable", key=full, exc_info=True)
             return None
-        return found
+        if found is None:
+            return None
+        return found, (pttl / 1000 if pttl > 0 else 0.0)
 
     async def acquire_lease(self, full: str, token: str) -> bool | None:
         """True: ours; False: another loader holds it; None: Redis unavailable."""
@@ -222,10 +257,16 @@ class Cache:
         prefix: str | None = None,
         channel: str | None = None,
         rng: random.Random | None = None,
+        refresh_ahead: float = REFRESH_AHEAD,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``namespace`` is the Redis prefix (``settings.redis_prefix``): L2 keys and leases go
         under ``<namespace>cache:``, invalidations on ``<namespace>cache:invalidate``, unless
-        ``prefix`` / ``channel`` name them outright."""
+        ``prefix`` / ``channel`` name them outright. ``refresh_ahead``: the last part of an L1
+        entry's life (0.2: its last fifth) in which a hit refreshes it in the background
+        (0 turns refresh-ahead off); ``clock`` (monotonic seconds) decides when, for tests."""
+        if not 0 <= refresh_ahead < 1:
+            raise ValueError("refresh_ahead must be in [0, 1)")
         self.metrics = metrics or Metrics()
         prefix = prefix if prefix is not None else f"{namespace}cache"
         channel = channel if channel is not None else f"{namespace}cache:invalidate"
@@ -239,9 +280,12 @@ class Cache:
         self.lease_wait = lease_wait
         self.poll_interval = poll_interval
         self.jitter = jitter
+        self.refresh_ahead = refresh_ahead
+        self._clock = clock
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
         self.origin = secrets.token_hex(8)
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
+        self._inflight: dict[str, asyncio.Future[CachedBody]] = {}
         # Bumped by invalidations: a fill that started before one must not fill L1.
         self._epoch = 0
         self._ns_generation: dict[str, int] = {}
@@ -276,7 +320,11 @@ class Cache:
             log.warning("cache.subscribe_slow", wait=wait)
 
     async def stop(self) -> None:
-        """Finish pending invalidations, stop listening, drop L1; idempotent."""
+        """Cancel refreshes, finish pending invalidations, stop listening, drop L1; idempotent."""
+        refreshing = list(self._refreshing.values())
+        for task in refreshing:
+            task.cancel()
+        await asyncio.gather(*refreshing, return_exceptions=True)
         await self.drain()
         if self._listener is not None:
             self._listener.cancel()
@@ -288,9 +336,12 @@ class Cache:
         await self.l1.clear()
 
     async def drain(self) -> None:
-        """Wait for invalidations scheduled by ``invalidate_after_commit``."""
-        while self._background:
-            await asyncio.gather(*tuple(self._background), return_exceptions=True)
+        """Wait for invalidations scheduled by ``invalidate_after_commit`` and for background
+        refreshes."""
+        while self._background or self._refreshing:
+            await asyncio.gather(
+                *tuple(self._background), *self._refreshing.values(), return_exceptions=True
+            )
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -309,28 +360,50 @@ class Cache:
         here), or ``None`` for "not found", which is cached for ``negative_ttl`` seconds.
         Loader exceptions are not cached; concurrent waiters for the same key see the same one.
         """
+        entry = await self.get_or_load_entry(
+            namespace, key, loader, ttl=ttl, negative_ttl=negative_ttl
+        )
+        return entry.body
+
+    async def get_or_load_entry(
+        self,
+        namespace: str,
+        key: str | int,
+        loader: Loader,
+        *,
+        ttl: float = DEFAULT_TTL,
+        negative_ttl: float = DEFAULT_NEGATIVE_TTL,
+    ) -> CachedBody:
+        """As ``get_or_load``, with the body's ETag: what an HTTP endpoint sends as it is."""
         full = self.full_key(namespace, key)
         if ttl <= 0 or negative_ttl <= 0:
             raise ValueError("ttl and negative_ttl must be positive")
         if self._pending_keys and (full in self._pending_keys or namespace in self._pending_keys):
             # Committed but not yet invalidated: neither level may answer, and nothing is kept.
-            return _encode(await loader())
+            return CachedBody.of(_encode(await loader()))
         if self.l1_enabled:
-            hit = await self.l1.get(full, _ABSENT)
-            if hit is not _ABSENT:
+            hit: CachedBody | None = await self.l1.get(full)
+            if hit is not None:
                 self._count(namespace, "l1", "hit")
-                value: bytes | None = hit
-                return value
+                if hit.refresh_at <= self._clock() and full not in self._refreshing:
+                    self._refresh(namespace, full, loader, _Ttl(ttl, negative_ttl))
+                return hit
             self._count(namespace, "l1", "miss")
+        return await self._load_shared(namespace, full, loader, _Ttl(ttl, negative_ttl))
+
+    async def _load_shared(
+        self, namespace: str, full: str, loader: Loader, ttl: _Ttl, *, renew: bool = False
+    ) -> CachedBody:
+        """Fill ``full`` once however many ask at the same time (single-flight)."""
         while (pending := self._inflight.get(full)) is not None:
             try:
                 return await asyncio.shield(pending)
             except _LeaderGone:
                 continue
-        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[CachedBody] = asyncio.get_running_loop().create_future()
         self._inflight[full] = future
         try:
-            value = await self._fill(namespace, full, loader, _Ttl(ttl, negative_ttl))
+            value = await self._fill(namespace, full, loader, ttl, renew=renew)
         except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: no "never retrieved" warning when nobody waited
@@ -345,6 +418,23 @@ class Cache:
         finally:
             if self._inflight.get(full) is future:
                 del self._inflight[full]
+
+    def _refresh(self, namespace: str, full: str, loader: Loader, ttl: _Ttl) -> None:
+        """Renew ``full`` in the background; the hit that noticed it is answered meanwhile."""
+
+        async def renew() -> None:
+            try:
+                await self._load_shared(namespace, full, loader, ttl, renew=True)
+                self._count(namespace, "l1", "refresh")
+            except Exception:
+                # The current entry keeps being served until it expires; the next hit retries.
+                log.warning("cache.refresh_failed", key=full, exc_info=True)
+            finally:
+                if self._refreshing.get(full) is task:
+                    del self._refreshing[full]
+
+        task = asyncio.get_running_loop().create_task(renew(), name=f"cache-refresh:{full}")
+        self._refreshing[full] = task
 
     async def get_or_load_model(
         self,
@@ -361,20 +451,26 @@ class Cache:
         raw = await self.get_or_load(namespace, key, loader, ttl=ttl, negative_ttl=negative_ttl)
         return None if raw is None else model.model_validate_json(raw)
 
-    async def _fill(self, namespace: str, full: str, loader: Loader, ttl: _Ttl) -> bytes | None:
+    async def _fill(
+        self, namespace: str, full: str, loader: Loader, ttl: _Ttl, *, renew: bool = False
+    ) -> CachedBody:
+        """Load ``full`` through L2 (when there is one) into L1.
+
+        ``renew`` (a refresh-ahead): an L2 value counts only if it has more life left than the
+        refresh window (another replica renewed it); else it is the one this process replaces.
+        """
         generation = self._generation(namespace)
         l2 = self.l2
         if l2 is None:
             value = _encode(await loader())
-            await self._store_l1(namespace, full, value, generation, ttl)
-            return value
+            return await self._store_l1(namespace, full, value, generation, ttl)
 
-        envelope = await l2.get(full)
-        self._count(namespace, "l2", "miss" if envelope is None else "hit")
-        if envelope is not None:
-            value = _unwrap(envelope)
-            await self._store_l1(namespace, full, value, generation, ttl)
-            return value
+        fresh_enough = self.refresh_ahead * ttl.found if renew else 0.0
+        found = await l2.get(full)
+        self._count(namespace, "l2", "miss" if found is None else "hit")
+        if found is not None and found[1] > fresh_enough:
+            value = _unwrap(found[0])
+            return await self._store_l1(namespace, full, value, generation, ttl, expire=found[1])
 
         token = secrets.token_hex(12)
         leased = await l2.acquire_lease(full, token)
@@ -383,11 +479,12 @@ class Cache:
             deadline = time.monotonic() + self.lease_wait
             while time.monotonic() < deadline:
                 await asyncio.sleep(self.poll_interval)
-                envelope = await l2.get(full)
-                if envelope is not None:
-                    value = _unwrap(envelope)
-                    await self._store_l1(namespace, full, value, generation, ttl)
-                    return value
+                found = await l2.get(full)
+                if found is not None and found[1] > fresh_enough:
+                    value = _unwrap(found[0])
+                    return await self._store_l1(
+                        namespace, full, value, generation, ttl, expire=found[1]
+                    )
                 leased = await l2.acquire_lease(full, token)
                 if leased is not False:
                     break
@@ -397,11 +494,11 @@ class Cache:
             if leased is True:
                 await l2.release_lease(full, token)
             raise
+        expire = self._expire(value, ttl)
         if leased is True:
             envelope = _NOT_FOUND if value is None else _FOUND + value
-            await l2.fill(full, token, envelope, self._expire(value, ttl))
-        await self._store_l1(namespace, full, value, generation, ttl)
-        return value
+            await l2.fill(full, token, envelope, expire)
+        return await self._store_l1(namespace, full, value, generation, ttl, expire=expire)
 
     # -- invalidation ------------------------------------------------------------------------
 
@@ -470,11 +567,7 @@ class Cache:
 
     def full_key(self, namespace: str, key: str | int) -> str:
         """``namespace:key``; keys that are long or hold unusual characters are hashed."""
-        self._check_namespace(namespace)
-        text = str(key)
-        if not _SAFE_KEY.match(text):
-            text = "h." + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        return f"{namespace}:{text}"
+        return _full_key(namespace, key)
 
     @staticmethod
     def _check_namespace(namespace: str) -> None:
@@ -494,11 +587,29 @@ class Cache:
         return jittered_ttl(base, spread=self.jitter, rng=self._rng)
 
     async def _store_l1(
-        self, namespace: str, full: str, value: bytes | None, generation: tuple[int, int], ttl: _Ttl
-    ) -> None:
-        if not self.l1_enabled or self._generation(namespace) != generation:
-            return
-        await self.l1.set(full, value, expire=self._expire(value, ttl))
+        self,
+        namespace: str,
+        full: str,
+        value: bytes | None,
+        generation: tuple[int, int],
+        ttl: _Ttl,
+        *,
+        expire: float | None = None,
+    ) -> CachedBody:
+        """The entry for ``value``, kept in L1 for ``expire`` seconds (default: a jittered TTL;
+        from L2: no longer than the L2 entry has left) unless an invalidation came meanwhile."""
+        if expire is None:
+            expire = self._expire(value, ttl)
+        else:
+            expire = min(expire, self._expire(value, ttl))
+        if self.refresh_ahead:
+            refresh_at = self._clock() + expire * (1.0 - self.refresh_ahead)
+        else:
+            refresh_at = float("inf")
+        entry = CachedBody.of(value, refresh_at)
+        if self.l1_enabled and self._generation(namespace) == generation:
+            await self.l1.set(full, entry, expire=max(expire, 0.001))
+        return entry
 
     async def _drop_local(self, namespace: str, full: str | None) -> None:
         self._ns_generation[namespace] = self._ns_generation.get(namespace, 0) + 1
@@ -562,6 +673,17 @@ class Cache:
         child.inc()
 
 
+@functools.lru_cache(maxsize=8192)
+def _full_key(namespace: str, key: str | int) -> str:
+    # Memoised: the hot reads ask for the same few keys all the time (two regex matches, and a
+    # hash for unusual keys, per request otherwise).
+    Cache._check_namespace(namespace)
+    text = str(key)
+    if not _SAFE_KEY.match(text):
+        text = "h." + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return f"{namespace}:{text}"
+
+
 def _encode(value: CacheValue) -> bytes | None:
     if value is None or isinstance(value, bytes):
         return value
@@ -621,12 +743,15 @@ __all__ = [
     "CHANNEL",
     "DEFAULT_NEGATIVE_TTL",
     "DEFAULT_TTL",
+    "REFRESH_AHEAD",
     "Cache",
     "CacheValue",
+    "CachedBody",
     "Loader",
     "attach_cache",
     "cache_for",
     "invalidate_after_commit",
     "jittered_ttl",
+    "strong_etag",
     "to_json_bytes",
 ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shoplet.core.net import Network, resolve_scheme
@@ -45,6 +44,26 @@ _STATIC_HEADERS = (
 )
 
 
+def _raw(headers: Sequence[tuple[str, str]]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+    )
+
+
+# Encoded once: (own content?, https?) -> the headers every such response gets unless it set them.
+_RAW: dict[tuple[bool, bool], tuple[tuple[bytes, bytes], ...]] = {
+    (own, https): _raw(
+        [
+            *_STATIC_HEADERS,
+            ("Content-Security-Policy", FRAME_ONLY_CSP if own else APP_CSP),
+            *((("Strict-Transport-Security", HSTS),) if https else ()),
+        ]
+    )
+    for own in (False, True)
+    for https in (False, True)
+}
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, trusted_proxies: Sequence[Network] = ()) -> None:
         self.app = app
@@ -55,22 +74,23 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        csp = FRAME_ONLY_CSP if path.startswith(OWN_CONTENT_PREFIXES) else APP_CSP
-        https = self._is_https(scope)
+        security = _RAW[path.startswith(OWN_CONTENT_PREFIXES), self._is_https(scope)]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _STATIC_HEADERS:
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", csp)
-                if https:
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                # Raw header tuples appended as they are (the names a response set itself win):
+                # no per-request header object, encoding or repeated scans.
+                headers = list(message.get("headers") or ())
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in security if h[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
     def _is_https(self, scope: Scope) -> bool:
+        if not self.trusted_proxies and scope.get("scheme", "http") == "http":
+            return False  # nobody may say otherwise: skip the header scan and the resolution
         forwarded_proto = None
         if self.trusted_proxies:
             for name, value in scope["headers"]:

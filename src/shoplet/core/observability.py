@@ -7,12 +7,13 @@ hot catalog reads, so it stays a few attribute look-ups and one histogram observ
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from typing import Any
 
+import orjson
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,7 +30,11 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
     ]
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer(serializer=_orjson_dumps)
+        if json
+        else structlog.dev.ConsoleRenderer()
+    )
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(
@@ -38,6 +43,14 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
+
+
+def _orjson_dumps(value: Any, **kwargs: Any) -> str:
+    """The JSON log line through orjson: the access log writes one per request, and the standard
+    library's encoder was a measurable share of a cached read's CPU."""
+    return orjson.dumps(
+        value, default=kwargs.get("default", str), option=orjson.OPT_NON_STR_KEYS
+    ).decode()
 
 
 class Metrics:
@@ -97,7 +110,8 @@ class RequestContextMiddleware:
                     request_id = value
                 break
         if not request_id:
-            request_id = uuid.uuid4().hex.encode()
+            # 128 random bits as 32 hex digits, like uuid4().hex without building a UUID.
+            request_id = os.urandom(16).hex().encode()
         rid = request_id.decode()
         structlog.contextvars.bind_contextvars(request_id=rid)
         status = 500

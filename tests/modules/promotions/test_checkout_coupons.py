@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from shoplet.core.context import AppContext
 from shoplet.core.events import drain_outbox
 from shoplet.modules.orders.models import Order
+from shoplet.modules.promotions import public as promotions
 from tests.conftest import snapshot
 from tests.modules.orders.factories import ORDERS, Shopper, new_key, pay, product, shopper
 from tests.modules.orders.test_aftersales import approve, asked, complete_refund
@@ -226,6 +227,16 @@ async def test_an_order_locks_its_coupon_payment_uses_it_and_a_retry_returns_the
     assert saved is not None
     assert saved.rule["name"] == "满100减20"
     assert (saved.discount, saved.line_discounts) == (2000, {str(small): 500, str(large): 1500})
+    async with ctx.sessionmaker() as s:
+        applied = await promotions.applied_coupon(s, order["order_no"])
+    assert applied is not None
+    assert (applied.coupon_id, applied.name, applied.kind, applied.discount) == (
+        coupon,
+        "满100减20",
+        "threshold",
+        2000,
+    )
+    assert (applied.line_discounts, applied.returned) == ({small: 500, large: 1500}, False)
     retry = await place(client, alice, [(small, 1), (large, 1)], coupon, key=key)
     assert (retry.status_code, retry.json()["order_no"]) == (201, order["order_no"])
     again = await place(client, alice, [(small, 1)], coupon)

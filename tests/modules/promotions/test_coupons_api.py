@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from shoplet.core.context import AppContext
+from shoplet.core.jobs import run_job
 from tests.conftest import snapshot
 from tests.modules.orders.factories import Shopper, one_sku, pay, placed, shopper
 from tests.modules.promotions.factories import (
@@ -18,6 +19,7 @@ from tests.modules.promotions.factories import (
     TEMPLATES,
     claim,
     claimed,
+    coupon_row,
     later,
     make_template,
     shift_coupon,
@@ -181,3 +183,21 @@ async def test_my_coupons_tabs_and_cursor_pages(
     for params in ({"tab": "all"}, {"cursor": "tampered"}, {"limit": 0}, {"limit": 51}):
         response = await client.get(MY_COUPONS, params=params, headers=alice.headers)
         assert 400 <= response.status_code < 500, params
+
+
+async def test_the_expiry_job_marks_lapsed_coupons_once(
+    client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
+) -> None:
+    alice = await shopper(client)
+    template = await make_template(client, staff, per_shopper_limit=2)
+    lapsed = (await claimed(client, alice, template["id"]))["id"]
+    fresh = (await claimed(client, alice, template["id"]))["id"]
+    await shift_coupon(ctx, lapsed, days=-30)
+
+    await run_job(ctx, "promotions.expire_coupons")
+    after_first = await snapshot(ctx, "promotions_coupon")
+    await run_job(ctx, "promotions.expire_coupons")
+
+    assert (await coupon_row(ctx, lapsed)).state == "expired"
+    assert (await coupon_row(ctx, fresh)).state == "unused"
+    assert await snapshot(ctx, "promotions_coupon") == after_first

@@ -72,6 +72,15 @@ function patchChrome(root) {
     setAttr(title, 'role', 'heading')
     setAttr(title, 'aria-level', '1')
   }
+  // <swiper indicator-dots>: each dot jumps to its slide on a click; it becomes a named button.
+  for (const dots of root.querySelectorAll('.uni-swiper-dots')) {
+    const all = [...dots.children]
+    all.forEach((dot, i) => {
+      setAttr(dot, 'role', 'button')
+      setAttr(dot, 'aria-label', `第 ${i + 1} 张，共 ${all.length} 张`)
+      if (!dot.hasAttribute('tabindex')) setAttr(dot, 'tabindex', '0')
+    })
+  }
   const nav = root.querySelector('uni-tabbar')
   if (nav && !nav.hasAttribute('role')) {
     setAttr(nav, 'role', 'navigation')
@@ -83,13 +92,122 @@ function patchChrome(root) {
   if (body && !body.hasAttribute('role')) setAttr(body, 'role', 'main')
 }
 
+// uni.previewImage (H5) mounts a full-screen viewer in #u-a-p: a modal with a close button. It
+// already closes with Escape; it gets the dialog role and a named, focusable close button here.
+function patchPreview(root) {
+  const viewer = root.querySelector('#u-a-p > div')
+  if (!viewer) return
+  setAttr(viewer, 'role', 'dialog')
+  setAttr(viewer, 'aria-modal', 'true')
+  setAttr(viewer, 'aria-label', '图片预览')
+  const close = viewer.lastElementChild
+  if (close && close.tagName === 'DIV' && close.querySelector('svg')) {
+    setAttr(close, 'role', 'button')
+    setAttr(close, 'aria-label', '关闭预览')
+    if (!close.hasAttribute('tabindex')) setAttr(close, 'tabindex', '0')
+  }
+}
+
 export function patchA11y(root = document) {
   patchButtons(root)
   patchFields(root)
   patchChrome(root)
+  patchPreview(root)
+}
+
+// ---- Modal dialogs (the SKU sheet, the payment sheet, the image preview): focus moves in when
+// one opens, Tab and Shift+Tab stay inside, Escape closes it (a click on its [data-dismiss]
+// control), and focus goes back to the control that opened it.
+
+const DIALOG = '[role=dialog][aria-modal=true], [role=alertdialog][aria-modal=true]'
+const TABBABLE = 'input, textarea, select, button, a[href], [tabindex]'
+
+function isShown(el) {
+  return el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'
+}
+
+/**
+ * The open modal on top (the last one in the document), or null.
+ * @returns {HTMLElement | null}
+ */
+export function topDialog(root = document) {
+  const open = [...root.querySelectorAll(/** @type {'div'} */ (DIALOG))].filter((el) => el.isConnected && !el.closest('[aria-hidden="true"]'))
+  return open.length ? open[open.length - 1] : null
+}
+
+/** The elements Tab visits inside `container`, in order. */
+export function tabbables(container) {
+  return [...container.querySelectorAll(TABBABLE)].filter((el) => {
+    const tabindex = el.getAttribute('tabindex')
+    if (tabindex !== null && Number(tabindex) < 0) return false
+    if (el.hasAttribute('disabled') || el.getAttribute('aria-disabled') === 'true') return false
+    if (el.closest('[aria-hidden="true"]')) return false
+    // uni-app's <input> hosts: the real field inside is the stop.
+    if (el.tagName === 'UNI-INPUT' || el.tagName === 'UNI-TEXTAREA') return false
+    return isShown(el)
+  })
+}
+
+const modal = { dialog: /** @type {HTMLElement | null} */ (null), opener: /** @type {HTMLElement | null} */ (null) }
+
+function focusInto(dialog) {
+  if (dialog.contains(document.activeElement)) return
+  const [first] = tabbables(dialog)
+  const target = first || dialog
+  if (target === dialog && !dialog.hasAttribute('tabindex')) dialog.setAttribute('tabindex', '-1')
+  target.focus()
+}
+
+/** Called after every DOM change: notice a modal opening or closing. */
+export function trackDialogs(doc = document) {
+  const top = topDialog(doc)
+  if (top === modal.dialog) return
+  if (top && !modal.dialog) {
+    const active = doc.activeElement
+    modal.opener = active instanceof HTMLElement && active !== doc.body ? active : null
+  }
+  if (!top && modal.dialog) {
+    const opener = modal.opener
+    modal.opener = null
+    modal.dialog = null
+    // Back to the opener, unless the page has moved focus somewhere meaningful itself.
+    const lost = !doc.activeElement || doc.activeElement === doc.body || !doc.activeElement.isConnected
+    if (opener && opener.isConnected && lost) opener.focus()
+    return
+  }
+  modal.dialog = top
+  if (top) focusInto(top)
+}
+
+function onDialogKeydown(event) {
+  const dialog = modal.dialog && modal.dialog.isConnected ? modal.dialog : topDialog()
+  if (!dialog) return false
+  if (event.key === 'Escape') {
+    const dismiss = dialog.querySelector(/** @type {'div'} */ ('[data-dismiss]'))
+    if (!dismiss) return false
+    event.preventDefault()
+    dismiss.click()
+    return true
+  }
+  if (event.key !== 'Tab') return false
+  const stops = tabbables(dialog)
+  if (!stops.length) {
+    event.preventDefault()
+    return true
+  }
+  const first = stops[0]
+  const last = stops[stops.length - 1]
+  const active = document.activeElement
+  const inside = dialog.contains(active)
+  if (!inside || (event.shiftKey && (active === first || active === dialog)) || (!event.shiftKey && active === last)) {
+    event.preventDefault()
+    ;(event.shiftKey ? last : first).focus()
+  }
+  return true
 }
 
 function onKeydown(event) {
+  if (onDialogKeydown(event)) return
   if (event.key !== 'Enter' && event.key !== ' ') return
   const el = event.target
   if (!(el instanceof HTMLElement) || NATIVE.has(el.tagName)) return
@@ -110,6 +228,7 @@ export function installA11yBridge(tabPaths = TAB_PATHS) {
       if (tabPaths[i]) item.dataset.path = tabPaths[i]
     })
     patchA11y(document)
+    trackDialogs(document)
   }
   const schedule = () => {
     if (scheduled) return
@@ -120,7 +239,7 @@ export function installA11yBridge(tabPaths = TAB_PATHS) {
     subtree: true,
     childList: true,
     attributes: true,
-    attributeFilter: ['disabled', 'aria-label', 'aria-invalid'],
+    attributeFilter: ['disabled', 'aria-label', 'aria-invalid', 'aria-modal', 'aria-hidden'],
   })
   document.addEventListener('keydown', onKeydown, true)
   window.addEventListener('popstate', schedule)

@@ -34,6 +34,10 @@ export function suggestFrom(history, typed, max = 5) {
  * The classes every page's root (PageShell) carries, and the H5 document root too.
  * @param {{ elderMode: boolean, highContrast: boolean, reduceMotion: boolean, systemReducedMotion?: boolean }} s
  */
+/** pages.json tabBar colours, and their 高对比度 counterparts (theme.js: 7:1 on white). */
+export const TAB_BAR = { color: '#595959', selectedColor: '#c81e1e', backgroundColor: '#ffffff', borderStyle: 'black' }
+export const TAB_BAR_HIGH_CONTRAST = { color: '#000000', selectedColor: '#8a0000', backgroundColor: '#ffffff', borderStyle: 'black' }
+
 export function displayClasses(s) {
   return {
     elder: s.elderMode,
@@ -72,6 +76,7 @@ export const usePrefsStore = defineStore('prefs', {
       }
       // #endif
       this.applyToDocument()
+      this.applyTabBar()
     },
     /** H5: the same classes on <html>, so the page head, tab bar and toasts follow too. */
     applyToDocument() {
@@ -83,8 +88,23 @@ export const usePrefsStore = defineStore('prefs', {
       }
       // #endif
     },
+    /**
+     * The tab bar's colours follow 高对比度 on both platforms (uni.setTabBarStyle). Its icons are
+     * PNGs in the mini program (grey and red, both 3:1 on the white bar already); the H5 bar draws
+     * them black under .sl-high-contrast (App.vue). Both refuse the call off a tab page: every page
+     * applies it again when it shows (the mixin in main.js).
+     */
+    applyTabBar() {
+      if (typeof uni === 'undefined' || !uni.setTabBarStyle) return
+      try {
+        uni.setTabBarStyle({ ...(this.highContrast ? TAB_BAR_HIGH_CONTRAST : TAB_BAR), fail: () => {} })
+      } catch {
+        // No tab bar on this page.
+      }
+    },
     persist() {
       this.applyToDocument()
+      this.applyTabBar()
       save(KEY, {
         elderMode: this.elderMode,
         highContrast: this.highContrast,

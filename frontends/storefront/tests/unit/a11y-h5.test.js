@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { installA11yBridge, patchA11y } from '../../src/platform/a11y-h5'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { installA11yBridge, patchA11y, tabbables, topDialog } from '../../src/platform/a11y-h5'
 
 function html(markup) {
   document.body.innerHTML = markup
@@ -53,5 +53,87 @@ describe('H5 accessibility bridge', () => {
     }
     doc.getElementById('d').dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
     expect(clicks).toBe(2)
+  })
+})
+
+describe('H5 modal dialogs', () => {
+  // jsdom lays nothing out: every element counts as shown.
+  const rects = Element.prototype.getClientRects
+  beforeAll(() => {
+    Element.prototype.getClientRects = function () {
+      return /** @type {any} */ ([{ width: 1, height: 1 }])
+    }
+  })
+  afterAll(() => {
+    Element.prototype.getClientRects = rects
+  })
+
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) await Promise.resolve()
+  }
+  const key = (k, shiftKey = false) =>
+    document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: k, shiftKey, bubbles: true, cancelable: true }))
+
+  it('moves focus in, keeps Tab inside, closes on Escape and gives focus back to the opener', async () => {
+    installA11yBridge()
+    document.body.innerHTML = '<button id="open">选择规格</button><div id="page"><button id="other">其他</button></div>'
+    const opener = document.getElementById('open')
+    opener.focus()
+    const sheet = document.createElement('div')
+    sheet.setAttribute('role', 'dialog')
+    sheet.setAttribute('aria-modal', 'true')
+    sheet.innerHTML =
+      '<div id="close" role="button" aria-label="关闭" data-dismiss></div>' +
+      '<div id="red" role="radio" aria-checked="false">红</div>' +
+      '<uni-button id="add">加入购物车</uni-button><uni-button id="off" disabled="">立即购买</uni-button>'
+    let closed = 0
+    sheet.querySelector('#close').addEventListener('click', () => {
+      closed += 1
+      sheet.remove()
+    })
+    document.body.append(sheet)
+    await settle()
+    expect(topDialog()).toBe(sheet)
+    expect(tabbables(sheet).map((el) => el.id)).toEqual(['close', 'red', 'add'])
+    expect(document.activeElement.id).toBe('close')
+
+    document.getElementById('add').focus()
+    key('Tab')
+    expect(document.activeElement.id).toBe('close')
+    key('Tab', true)
+    expect(document.activeElement.id).toBe('add')
+    // Focus that escaped (a click on the page behind) is brought back by the next Tab.
+    document.getElementById('other').focus()
+    key('Tab')
+    expect(document.activeElement.id).toBe('close')
+
+    key('Escape')
+    expect(closed).toBe(1)
+    await settle()
+    expect(topDialog()).toBe(null)
+    expect(document.activeElement).toBe(opener)
+  })
+
+  it('names the image preview and its close button', async () => {
+    document.body.innerHTML = '<div id="u-a-p"><div><div class="swiper"></div><div><svg></svg></div></div></div>'
+    patchA11y(document)
+    const viewer = document.querySelector('#u-a-p > div')
+    expect(viewer.getAttribute('role')).toBe('dialog')
+    expect(viewer.getAttribute('aria-label')).toBe('图片预览')
+    const close = viewer.lastElementChild
+    expect([close.getAttribute('role'), close.getAttribute('aria-label'), close.getAttribute('tabindex')]).toEqual(['button', '关闭预览', '0'])
+    await settle()
+  })
+})
+
+describe('H5 swiper dots', () => {
+  it('makes each dot a named button', () => {
+    const doc = html('<div class="uni-swiper-dots"><div class="uni-swiper-dot uni-swiper-dot-active"></div><div class="uni-swiper-dot"></div></div>')
+    patchA11y(doc)
+    const dots = [...doc.querySelectorAll('.uni-swiper-dot')]
+    expect(dots.map((d) => [d.getAttribute('role'), d.getAttribute('aria-label'), d.getAttribute('tabindex')])).toEqual([
+      ['button', '第 1 张，共 2 张', '0'],
+      ['button', '第 2 张，共 2 张', '0'],
+    ])
   })
 })

@@ -2,8 +2,10 @@
 
 Every route here is a hot public read, served the same way:
 
-- the JSON body is built once per cache fill and kept as bytes in ``ctx.cache`` (L1 in process,
-  L2 in Redis, single-flight per key, "not found" cached too); a hit runs no SQL at all;
+- the JSON body is built once per cache fill and kept as bytes with its ETag in ``ctx.cache``
+  (L1 in process, L2 in Redis, single-flight per key, "not found" cached too); a hit runs no
+  SQL and hashes nothing, and a hit near its entry's expiry refreshes it in the background
+  (refresh-ahead) while every request keeps getting the current bytes;
 - ``cached_json`` sends those bytes as they are (no second validation through
   ``response_model``, which stays only to document the schema) with a strong ETag, ``304`` on
   ``If-None-Match`` and ``Cache-Control: public`` + ``stale-while-revalidate``; a request with
@@ -69,17 +71,29 @@ class FastReadRoute(APIRoute):
             return standard
         validate = params.__pydantic_validator__.validate_python
         endpoint: Callable[..., Awaitable[Response]] = self.endpoint
+        # Validated arguments by (query string, path parameters): the hot reads repeat the same
+        # few URLs, which then skip parsing and validation. Bounded: emptied when full.
+        seen: dict[tuple[bytes, tuple[tuple[str, Any], ...]], dict[str, Any]] = {}
 
         async def handler(request: Request) -> Response:
-            raw = dict(request.query_params)
-            raw.update(request.path_params)
-            try:
-                values = validate(raw).__dict__
-            except ValidationError:
-                return await standard(request)
+            key = (request.scope["query_string"], tuple(request.path_params.items()))
+            values = seen.get(key)
+            if values is None:
+                raw = dict(request.query_params)
+                raw.update(request.path_params)
+                try:
+                    values = validate(raw).__dict__
+                except ValidationError:
+                    return await standard(request)
+                if len(seen) >= _SEEN_MAX:
+                    seen.clear()
+                seen[key] = values
             return await endpoint(request, **values)
 
         return handler
+
+
+_SEEN_MAX = 4096
 
 
 def _params_model(endpoint: Callable[..., Any], dependant: Any) -> type[BaseModel] | None:
@@ -157,13 +171,14 @@ async def list_categories(request: Request) -> Response:
         async with _read(ctx) as session:
             return to_json_bytes(await service.list_categories(session, active_only=True))
 
-    body = await ctx.cache.get_or_load(
+    entry = await ctx.cache.get_or_load_entry(
         service.CACHE_CATEGORIES,
         service.CATEGORY_TREE_KEY,
         load,
         ttl=service.CATEGORIES_TTL,
     )
-    return cached_json(request, body or b"[]", max_age=CATEGORIES_MAX_AGE, swr=CATEGORIES_SWR)
+    payload = entry if entry.body is not None else b"[]"
+    return cached_json(request, payload, max_age=CATEGORIES_MAX_AGE, swr=CATEGORIES_SWR)
 
 
 @router.get("/products", response_model=ProductPage, responses=problem_responses(400, 404))
@@ -210,10 +225,12 @@ async def list_products(
         f"&hi={'' if max_price is None else max_price}"
         f"&cur={len(cursor) if cursor else ''}:{cursor or ''}&q={q or ''}"
     )
-    body = await ctx.cache.get_or_load(service.CACHE_PRODUCT_LIST, key, load, ttl=service.LIST_TTL)
-    if body is None:
+    entry = await ctx.cache.get_or_load_entry(
+        service.CACHE_PRODUCT_LIST, key, load, ttl=service.LIST_TTL
+    )
+    if entry.body is None:
         raise CategoryNotFound(f"category {category_id} does not exist")
-    return cached_json(request, body, max_age=LIST_MAX_AGE, swr=LIST_SWR)
+    return cached_json(request, entry, max_age=LIST_MAX_AGE, swr=LIST_SWR)
 
 
 @router.get(
@@ -235,10 +252,12 @@ async def get_product_by_barcode(
             except BarcodeNotFound:
                 return None
 
-    body = await ctx.cache.get_or_load(service.CACHE_BARCODE, code, load, ttl=service.DETAIL_TTL)
-    if body is None:
+    entry = await ctx.cache.get_or_load_entry(
+        service.CACHE_BARCODE, code, load, ttl=service.DETAIL_TTL
+    )
+    if entry.body is None:
         raise BarcodeNotFound(f"no product on sale has barcode {code}")
-    return cached_json(request, body, max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR)
+    return cached_json(request, entry, max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR)
 
 
 @router.get(
@@ -255,9 +274,9 @@ async def get_product(request: Request, product_id: PathId) -> Response:
             except ProductNotFound:
                 return None
 
-    body = await ctx.cache.get_or_load(
+    entry = await ctx.cache.get_or_load_entry(
         service.CACHE_PRODUCT, product_id, load, ttl=service.DETAIL_TTL
     )
-    if body is None:
+    if entry.body is None:
         raise ProductNotFound(f"product {product_id} is not on sale")
-    return cached_json(request, body, max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR)
+    return cached_json(request, entry, max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR)

@@ -33,14 +33,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from starlette.datastructures import UploadFile
 
 from shoplet.core.storage import content_key
 
 from .errors import MediaInvalid, MediaTooLarge, VideoInvalid, VideoTooLarge
+
+if TYPE_CHECKING:
+    # Pillow is imported by the functions that decode or encode pictures, on the first upload:
+    # the server starts and serves the catalog without it.
+    from PIL import Image
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # Multipart framing around the file: boundaries, part headers, a long file name.
@@ -134,6 +138,8 @@ def process_image(data: bytes) -> ProcessedImage:
     Raises :class:`MediaInvalid` for anything else: other formats, truncated or corrupt data,
     animations, decompression bombs.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     sniffed = sniff_format(data[:16])
     if sniffed is None:
         raise MediaInvalid("The file is not a PNG, JPEG or WebP image")
@@ -177,6 +183,8 @@ def _check_dimensions(width: int, height: int) -> None:
 
 def _to_srgb_without_metadata(image: Image.Image, icc: object) -> Image.Image:
     """``image`` as RGB, or RGBA when it has any transparent pixel, in sRGB, with no ``info``."""
+    from PIL import ImageCms
+
     has_alpha = image.mode in {"RGBA", "LA", "PA"} or (
         image.mode == "P" and "transparency" in image.info
     )
@@ -200,6 +208,8 @@ def _to_srgb_without_metadata(image: Image.Image, icc: object) -> Image.Image:
 
 
 def _resize_to_width(image: Image.Image, width: int) -> Image.Image:
+    from PIL import Image
+
     if image.width <= width:
         return image  # never upscaled
     height = max(1, round(image.height * width / image.width))
@@ -247,6 +257,8 @@ def _variants(image: Image.Image, source_format: ImageFormat) -> ProcessedImage:
 def dominant_color(image: Image.Image) -> str:
     """The most common colour of ``image`` after quantising to a few colours, as ``#rrggbb``;
     transparent parts count as the white page they are shown on."""
+    from PIL import Image
+
     thumb = image.copy()
     thumb.thumbnail((64, 64))
     if thumb.mode == "RGBA":

@@ -1,5 +1,9 @@
 """Checkout: turns a cart (or a buy-now list) into a priced order, and starts its payment.
 
+Coupons: the preview prices the shopper's wallet against the lines (``promotions.wallet``) and
+applies the chosen or the best one; placing an order re-checks the chosen coupon and locks it
+for the order in the same transaction (``promotions.redeem``), after the order row exists.
+
 Prices are always recomputed here from the catalog's live snapshot and the merchant's shipping
 rules with the pure ``pricing.price``; the client never sends an amount. Placing an order is
 one transaction (``DbSession``): order + lines + timeline + outbox + stock reservation + cart
@@ -128,13 +132,12 @@ def _coupon_terms(entry: promotions.WalletEntry | None) -> tuple[list[Discount],
     if entry is None or entry.offer is None:
         return [], 0
     offer = entry.offer
-    discounts = (
-        [Discount(source="coupon", code=str(entry.coupon.id), amount=offer.amount,
-                  sku_ids=offer.sku_ids)]
-        if offer.amount > 0
-        else []
-    )  # fmt: skip
-    return discounts, offer.shipping_off
+    if offer.amount == 0:
+        return [], offer.shipping_off
+    discount = Discount(
+        source="coupon", code=str(entry.coupon.id), amount=offer.amount, sku_ids=offer.sku_ids
+    )
+    return [discount], offer.shipping_off
 
 
 def _options(entries: Sequence[promotions.WalletEntry]) -> list[promotions.CouponOption]:

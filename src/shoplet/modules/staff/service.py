@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
-import qrcode
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
@@ -248,6 +247,9 @@ async def start_mfa_enrollment(
 
 
 def _qr_png_base64(data: str) -> str:
+    # Imported here: qrcode brings Pillow, which only MFA enrolment needs.
+    import qrcode
+
     image = qrcode.make(data)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

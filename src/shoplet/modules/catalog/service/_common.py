@@ -20,8 +20,8 @@ SpecPairs = tuple[tuple[str, str], ...]
 #   on each reservation (inventory knows no catalog, and a hot product would be invalidated on
 #   every order of a sale, on every replica, exactly when its cache matters). Orders re-check
 #   stock atomically, so a figure a few seconds old can never oversell. Catalog writes still
-#   drop them at once. Worst-case stock age: DETAIL_TTL (+10 % jitter) embedded; twice that
-#   with Redis, where an L1 may be refilled from an L2 entry near the end of its life.
+#   drop them at once. Worst-case stock age: DETAIL_TTL (+10 % jitter), embedded and with
+#   Redis alike (an L1 entry filled from L2 lives only as long as the L2 entry has left).
 # - ``catalog_products`` (list pages by query) and ``catalog_categories`` (the tree) carry no
 #   stock: catalog writes drop them after commit; sales counts refresh within LIST_TTL.
 

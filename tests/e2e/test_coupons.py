@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,8 @@ from .test_console import (
 __all__ = ["context", "owner", "server"]  # fixtures shared with test_console.py
 
 PHONE = {"width": 390, "height": 844}
+# Every clickable element focusable and named (the keyboard audit of the storefront pages).
+AUDIT_JS = (Path(__file__).resolve().parent / "js" / "keyboard_audit.js").read_text()
 SHOPPER_CODE = f"test-1390000{int(RUN, 16) % 10000:04d}"
 
 
@@ -58,6 +61,7 @@ def phone(browser: Any, server: Server) -> Iterator[Any]:
 
 def _check(page: Any, name: str) -> None:
     page.wait_for_timeout(300)
+    assert page.evaluate(AUDIT_JS)["problems"] == [], name
     assert axe_scan(page, name=name) == []
     screenshot(page, f"storefront-{name}")
 
@@ -232,6 +236,13 @@ def test_staff_publishes_a_coupon_a_shopper_claims_it_and_checkout_applies_it(
     far_card = dialog.get_by_role("group", name=re.compile(f"大额满减 {RUN}"))
     expect(far_card).to_contain_text("未达门槛")
     _check(phone, "coupon-picker")
+    # Escape closes the picker and gives focus back to the coupon row.
+    phone.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    focused = phone.evaluate("() => document.activeElement.getAttribute('aria-label') || ''")
+    assert focused == row_label
+    coupon_row.click()
+    dialog.wait_for()
     # None, then the coupon again: the total follows.
     dialog.get_by_role("radio", name="不使用优惠券").click()
     expect(payable).to_have_text(_yuan(without["payable_total"]))

@@ -63,6 +63,8 @@ STOREFRONT_PAGES: dict[str, str] = {
     "addresses": "/pkg-user/address/list",
     "address_edit": "/pkg-user/address/edit",
     "favorites": "/pkg-user/favorites/index",
+    "my_coupons": "/pkg-user/coupons/index",
+    "coupon_centre": "/pkg-user/coupons/centre",
     "settings": "/pkg-user/settings/index",
     "legal": "/pkg-user/legal/index",
     "flash": "/pkg-flash/flash/index",

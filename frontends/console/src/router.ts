@@ -96,6 +96,25 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'flashsale:manage', title: '秒杀实时数据' },
       },
       {
+        path: 'coupons',
+        name: 'coupons',
+        component: () => import('@/views/coupons/CouponTemplateListView.vue'),
+        meta: { permission: 'promotions:manage', title: '优惠券' },
+      },
+      {
+        path: 'coupons/new',
+        name: 'coupon-new',
+        component: () => import('@/views/coupons/CouponTemplateEditView.vue'),
+        meta: { permission: 'promotions:manage', title: '新建优惠券' },
+      },
+      {
+        path: 'coupons/:id(\\d+)',
+        name: 'coupon-edit',
+        component: () => import('@/views/coupons/CouponTemplateEditView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'promotions:manage', title: '优惠券详情' },
+      },
+      {
         path: 'staff',
         name: 'staff',
         component: () => import('@/views/staff/StaffListView.vue'),

@@ -164,6 +164,32 @@ export const COUPON_SCOPE_LABELS: Labels = {
   categories: '指定分类',
 }
 
+/** The tabs of 我的优惠券 (the `tab` of `GET /me/coupons`). */
+export const COUPON_TAB_LABELS: Labels = {
+  usable: '可使用',
+  used: '已使用',
+  expired: '已过期',
+}
+
+/** The claim button of a coupon-centre card, by what the shopper may do. */
+export const COUPON_CLAIM_LABELS = {
+  claim: '立即领取',
+  held: '已领取',
+  soldOut: '已抢光',
+  use: '去使用',
+} as const
+
+/** The coupon words of the checkout and the picker. */
+export const COUPON_LABELS = {
+  coupon: '优惠券',
+  none: '不使用优惠券',
+  noneUsable: '暂无可用',
+  usable: '可用优惠券',
+  unusable: '不可用优惠券',
+  newCustomer: '新人专享',
+  shippingCoupon: '运费券',
+} as const
+
 /**
  * Money phrases: every amount row in the shop, the mini program and the console uses these
  * words, so 实付 never turns into 应付 on one screen and 实付款 on another.

@@ -105,4 +105,22 @@ export const consoleApi = {
     call<Res<O['cancelFlashSale']>>(OPS.cancelFlashSale, { params: { campaign_id: id } }),
   reconcileFlashSale: (id: number) =>
     call<Res<O['reconcileFlashSale']>>(OPS.reconcileFlashSale, { params: { campaign_id: id } }),
+
+  // coupons (优惠券)
+  listCouponTemplates: (query: Q<O['listCouponTemplates']> = {}) =>
+    call<Res<O['listCouponTemplates']>>(OPS.listCouponTemplates, { query }),
+  createCouponTemplate: (body: Body<O['createCouponTemplate']>) =>
+    call<Res<O['createCouponTemplate']>>(OPS.createCouponTemplate, { body }),
+  getCouponTemplate: (id: number) =>
+    call<Res<O['getCouponTemplate']>>(OPS.getCouponTemplate, { params: { template_id: id } }),
+  updateCouponTemplate: (id: number, body: Body<O['updateCouponTemplate']>) =>
+    call<Res<O['updateCouponTemplate']>>(OPS.updateCouponTemplate, { params: { template_id: id }, body }),
+  activateCouponTemplate: (id: number) =>
+    call<Res<O['activateCouponTemplate']>>(OPS.activateCouponTemplate, { params: { template_id: id } }),
+  stopCouponTemplate: (id: number) =>
+    call<Res<O['stopCouponTemplate']>>(OPS.stopCouponTemplate, { params: { template_id: id } }),
+  issueCoupons: (id: number, body: Body<O['issueCoupons']>) =>
+    call<Res<O['issueCoupons']>>(OPS.issueCoupons, { params: { template_id: id }, body }),
+  listCouponClaims: (id: number, query: Q<O['listCouponClaims']> = {}) =>
+    call<Res<O['listCouponClaims']>>(OPS.listCouponClaims, { params: { template_id: id }, query }),
 }

@@ -75,6 +75,15 @@ export const OPS = {
   updateFlashSale: op('PATCH', '/api/v1/console/flash-sales/{campaign_id}'),
   cancelFlashSale: op('POST', '/api/v1/console/flash-sales/{campaign_id}/cancel'),
   reconcileFlashSale: op('POST', '/api/v1/console/flash-sales/{campaign_id}/reconcile'),
+
+  listCouponTemplates: op('GET', '/api/v1/console/coupon-templates'),
+  createCouponTemplate: op('POST', '/api/v1/console/coupon-templates'),
+  getCouponTemplate: op('GET', '/api/v1/console/coupon-templates/{template_id}'),
+  updateCouponTemplate: op('PUT', '/api/v1/console/coupon-templates/{template_id}'),
+  activateCouponTemplate: op('POST', '/api/v1/console/coupon-templates/{template_id}/activate'),
+  stopCouponTemplate: op('POST', '/api/v1/console/coupon-templates/{template_id}/stop'),
+  issueCoupons: op('POST', '/api/v1/console/coupon-templates/{template_id}/issue'),
+  listCouponClaims: op('GET', '/api/v1/console/coupon-templates/{template_id}/claims'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

@@ -64,3 +64,12 @@ export type FlashSaleItem = S['ItemAdmin']
 export type FlashSaleStatus = FlashSale['status']
 export type FlashSaleCreate = S['CampaignCreate']
 export type FlashSaleItemCreate = S['CampaignItemCreate']
+
+// ---- coupons (优惠券) ----
+export type CouponTemplate = S['Template']
+export type CouponTemplateCreate = S['TemplateCreate']
+export type CouponKind = CouponTemplate['kind']
+export type CouponScope = CouponTemplate['scope']
+export type CouponTemplateStatus = CouponTemplate['status']
+export type CouponClaim = S['CouponClaim']
+export type IssueReport = S['IssueReport']

@@ -54,6 +54,14 @@ export const api = {
     placeOrder: (body, idempotencyKey) =>
       call('createOrder', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
   },
+  coupons: {
+    // The coupon centre is public; signed in, each card also says what this shopper holds.
+    centre: (query) => call('couponCentre', { query }),
+    claim: (templateId) => call('claimCoupon', { params: { template_id: templateId } }),
+    mine: (query) => call('myCoupons', { query }),
+    get: (id) => call('getMyCoupon', { params: { coupon_id: id } }),
+    forCheckout: (body) => call('checkoutCoupons', { body }),
+  },
   orders: {
     list: (query) => call('listOrders', { query }),
     get: (orderNo) => call('getOrder', { params: { order_no: orderNo } }),

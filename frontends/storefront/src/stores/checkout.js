@@ -9,6 +9,10 @@ export const useCheckoutStore = defineStore('checkout', {
     // null: the cart's selected lines; [{sku_id, quantity}] for "buy now".
     items: null,
     remark: '',
+    // The coupon: null lets the backend apply the best usable one; a number picks one; with
+    // noCoupon the shopper declined every coupon (不使用优惠券).
+    couponId: null,
+    noCoupon: false,
     preview: null,
     // One key per purchase attempt: a retried submit (network drop, double tap) reuses it, so the
     // backend returns the first order instead of creating a second one.
@@ -21,12 +25,19 @@ export const useCheckoutStore = defineStore('checkout', {
     canPlaceOrder: (s) =>
       Boolean(s.preview && (s.preview.can_place_order ?? (s.preview.lines || []).length > 0)),
     warnings: (s) => (s.preview && s.preview.warnings) || [],
+    // The coupon the preview applied ({coupon_id, name, kind, discount, shipping_discount}) or null.
+    appliedCoupon: (s) => (s.preview && s.preview.coupon) || null,
+    // The picker: usable ones (largest saving first, as the backend sorts them), then the others.
+    usableCoupons: (s) => ((s.preview && s.preview.coupons) || []).filter((o) => o.usable),
+    unusableCoupons: (s) => ((s.preview && s.preview.coupons) || []).filter((o) => !o.usable),
   },
   actions: {
     start({ items = null } = {}) {
       this.items = items
       this.preview = null
       this.remark = ''
+      this.couponId = null
+      this.noCoupon = false
       this.idempotencyKey = randomId('ck_')
     },
     setAddress(id) {
@@ -36,14 +47,37 @@ export const useCheckoutStore = defineStore('checkout', {
       const body = {}
       if (this.addressId != null) body.address_id = this.addressId
       if (this.items) body.items = this.items
-      this.preview = await api.checkout.preview(body)
+      if (this.noCoupon) body.no_coupon = true
+      else if (this.couponId != null) body.coupon_id = this.couponId
+      try {
+        this.preview = await api.checkout.preview(body)
+      } catch (err) {
+        // The picked coupon no longer applies (used elsewhere, expired, the cart changed): price
+        // the order again with the best one instead of failing the page.
+        if (body.coupon_id == null || !String(err.code || '').startsWith('promotions.')) throw err
+        const rest = { ...body }
+        delete rest.coupon_id
+        this.couponId = null
+        this.preview = await api.checkout.preview(rest)
+      }
+      // What the backend applied (its best pick, or null when the pick no longer applies).
+      if (!this.noCoupon) this.couponId = this.preview.coupon ? this.preview.coupon.coupon_id : null
       return this.preview
+    },
+    /** Pick a coupon (id) or none (null) and price the order again. */
+    async chooseCoupon(id) {
+      this.noCoupon = id == null
+      this.couponId = id == null ? null : id
+      return this.loadPreview()
     },
     async placeOrder() {
       if (!this.idempotencyKey) this.idempotencyKey = randomId('ck_')
       const body = { address_id: this.addressId }
       if (this.items) body.items = this.items
       if (this.remark.trim()) body.remark = this.remark.trim()
+      // The coupon the shopper saw applied: the order uses exactly that one, or none.
+      const applied = this.preview && this.preview.coupon
+      if (!this.noCoupon && applied) body.coupon_id = applied.coupon_id
       this.submitting = true
       try {
         const order = await api.checkout.placeOrder(body, this.idempotencyKey)

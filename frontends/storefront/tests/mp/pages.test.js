@@ -27,6 +27,17 @@ beforeAll(() => {
       state.lines = [cartLine({ quantity: req.data.quantity })]
       return { statusCode: 201, data: { line: state.lines[0], line_count: 1, quantity_capped: false } }
     },
+    'GET /api/v1/coupons/centre': () => ({
+      items: [
+        { id: 7, name: '满100减20', kind: 'threshold', threshold: 10000, amount: 2000, rate_permille: null, scope: 'all', scope_ids: [],
+          is_new_customer_only: false, valid_from: null, valid_to: null, valid_days: 7, total_quota: 100, per_shopper_limit: 1,
+          claimed: 40, remaining: 60, held: 0, can_claim: false },
+        { id: 8, name: '8.5折', kind: 'discount', threshold: 0, amount: 3000, rate_permille: 850, scope: 'categories', scope_ids: [2],
+          is_new_customer_only: true, valid_from: null, valid_to: null, valid_days: 3, total_quota: 10, per_shopper_limit: 1,
+          claimed: 10, remaining: 0, held: 0, can_claim: false },
+      ],
+      next_cursor: null,
+    }),
     'GET /api/v1/regions': (req) => ({ items: REGIONS[(req.url.split('parent_code=')[1] || '')] || [] }),
     'POST /api/v1/addresses/parse': () => PARSED,
     'PATCH /api/v1/cart/lines/1002': (req) => {
@@ -46,7 +57,7 @@ describe('mp-weixin build', () => {
     const declared = PAGES_JSON.subPackages.map((s) => ({ root: s.root, pages: s.pages.map((p) => p.path) }))
     expect(subPackages(MP_ROOT)).toEqual(declared)
     const expected = [...app.pages, ...declared.flatMap((s) => s.pages.map((p) => `${s.root}/${p}`))]
-    expect(expected.length).toBe(20)
+    expect(expected.length).toBe(22)
     for (const page of expected) {
       for (const ext of ['js', 'json', 'wxml', 'wxss']) {
         expect(existsSync(join(MP_ROOT, `${page}.${ext}`)), `${page}.${ext}`).toBe(true)
@@ -71,8 +82,8 @@ describe('mp-weixin build', () => {
 
   it('ships the components and helpers only one subpackage uses inside that subpackage', () => {
     const only = {
-      'pkg-trade': ['components/OrderCard', 'components/StatusTimeline', 'components/Confetti', 'utils/pay'],
-      'pkg-user': ['components/RegionPicker', 'components/ToggleRow', 'utils/regions', 'utils/address'],
+      'pkg-trade': ['components/OrderCard', 'components/StatusTimeline', 'components/Confetti', 'components/CouponSheet', 'utils/pay'],
+      'pkg-user': ['components/RegionPicker', 'components/ToggleRow', 'utils/regions', 'utils/address', 'utils/coupons'],
     }
     for (const [root, files] of Object.entries(only)) {
       for (const file of files) {
@@ -179,6 +190,25 @@ describe('cart page in the simulator', () => {
     expect(patch.data).toEqual({ selected: false })
     expect(page.dom.innerHTML).toContain('结算(0)')
     expect(page.dom.innerHTML).toContain('¥0.00')
+  })
+})
+
+describe('coupon centre in the simulator', () => {
+  it('shows each coupon as a card and sends a signed-out shopper to log in before a claim', async () => {
+    const page = await openPage('pkg-user/coupons/centre')
+    await settle(80)
+    const html = page.dom.innerHTML
+    expect(html).toContain('满100可用')
+    expect(html).toContain('领取后7天内有效')
+    expect(html).toContain('剩余 60 张')
+    expect(html).toContain('8.5')
+    expect(html).toContain('已抢光')
+    tap(page.querySelectorAll('.ct__claim')[0])
+    await settle(40)
+    const nav = backend.calls.filter((c) => c.name === 'navigateTo').at(-1)
+    expect(nav.opts.url).toContain('/pages/login/index?redirect=')
+    expect(decodeURIComponent(nav.opts.url)).toContain('/pkg-user/coupons/centre')
+    expect(backend.requests.some((r) => r.key === 'POST /api/v1/coupons/centre/7/claim')).toBe(false)
   })
 })
 

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { notFoundRoute, TAB_PAGES } from '../../src/utils/nav'
-import { currentPath, legacyRedirect, MOVED_FOLDERS } from '../../src/utils/routes'
+import { currentPath, legacyRedirect, MOVED_FOLDERS, NEW_FOLDERS } from '../../src/utils/routes'
 
 const SRC = join(__dirname, '../../src')
 const PAGES_JSON = JSON.parse(readFileSync(join(SRC, 'pages.json'), 'utf8'))
@@ -28,11 +28,12 @@ describe('pages.json', () => {
 
   it('puts every secondary page in a subpackage whose folder matches its root', () => {
     expect(PAGES_JSON.subPackages.map((s) => s.root)).toEqual(['pkg-trade', 'pkg-user', 'pkg-flash'])
-    expect(ALL.size).toBe(20)
+    expect(ALL.size).toBe(22)
     for (const page of SUB) {
       const [, root, folder] = page.split('/')
-      expect(MOVED_FOLDERS[folder], page).toBe(root)
+      expect(MOVED_FOLDERS[folder] || NEW_FOLDERS[folder], page).toBe(root)
     }
+    for (const folder of Object.keys(NEW_FOLDERS)) expect(MOVED_FOLDERS).not.toHaveProperty(folder)
   })
 
   it('preloads the trade package from product detail and the cart', () => {
@@ -69,7 +70,8 @@ describe('addresses from before the subpackages', () => {
   it('map every moved page to where it is now, query kept', () => {
     for (const page of SUB) {
       const [, , folder, name] = page.split('/')
-      expect(currentPath(`/pages/${folder}/${name}`)).toBe(page)
+      if (NEW_FOLDERS[folder]) expect(currentPath(`/pages/${folder}/${name}`)).toBe(`/pages/${folder}/${name}`)
+      else expect(currentPath(`/pages/${folder}/${name}`)).toBe(page)
     }
     expect(currentPath('/pages/orders/index?status=paid')).toBe('/pkg-trade/orders/index?status=paid')
     expect(currentPath('pages/orders/detail?order_no=A1')).toBe('pkg-trade/orders/detail?order_no=A1')

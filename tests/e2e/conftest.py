@@ -8,6 +8,7 @@ in a temporary data dir on SQLite, embedded mode (WeChat simulators mounted). Pl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -145,6 +146,9 @@ def axe_scan(page: Any, *, name: str) -> list[dict[str, Any]]:
     """Inject axe-core and return serious/critical violations (each test asserts none)."""
     if not AXE_JS.exists():
         pytest.fail("axe-core missing: run `make e2e-deps` (npm install in tests/e2e)")
+    # Colours are read from the settled page: a toast fading in (uni-app's own, a <p>) has a
+    # fraction of its contrast for a few hundred milliseconds.
+    _wait_for_settled(page)
     # Evaluated through DevTools, not as an inline <script>: the page's CSP forbids those.
     page.evaluate(AXE_JS.read_text() + "\n;0")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -156,6 +160,18 @@ def axe_scan(page: Any, *, name: str) -> list[dict[str, Any]]:
         ]
         print(f"axe violations on {name}: {json.dumps(summary, ensure_ascii=False)}")
     return serious
+
+
+# True once no finite CSS animation or transition is running (endless ones, skeleton shimmer and
+# spinners, never finish and are left alone).
+SETTLED_JS = """() => document.getAnimations().every(
+    (a) => a.playState !== 'running' || a.effect.getComputedTiming().iterations === Infinity)"""
+
+
+def _wait_for_settled(page: Any, timeout_ms: float = 5_000) -> None:
+    # Animations that keep restarting: scan the page as it is after the timeout.
+    with contextlib.suppress(AssertionError):
+        wait_for_js(page, SETTLED_JS, timeout_ms=timeout_ms)
 
 
 def wait_for_js(page: Any, expression: str, arg: Any = None, timeout_ms: float = 30_000) -> None:

@@ -148,7 +148,7 @@ def axe_scan(page: Any, *, name: str) -> list[dict[str, Any]]:
         pytest.fail("axe-core missing: run `make e2e-deps` (npm install in tests/e2e)")
     # Colours are read from the settled page: a toast fading in (uni-app's own, a <p>) has a
     # fraction of its contrast for a few hundred milliseconds.
-    _wait_for_settled(page)
+    wait_for_settled(page)
     # Evaluated through DevTools, not as an inline <script>: the page's CSP forbids those.
     page.evaluate(AXE_JS.read_text() + "\n;0")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -168,7 +168,8 @@ SETTLED_JS = """() => document.getAnimations().every(
     (a) => a.playState !== 'running' || a.effect.getComputedTiming().iterations === Infinity)"""
 
 
-def _wait_for_settled(page: Any, timeout_ms: float = 5_000) -> None:
+def wait_for_settled(page: Any, timeout_ms: float = 5_000) -> None:
+    """Wait (bounded) until finite CSS animations and transitions have finished."""
     # Animations that keep restarting: scan the page as it is after the timeout.
     with contextlib.suppress(AssertionError):
         wait_for_js(page, SETTLED_JS, timeout_ms=timeout_ms)

@@ -305,6 +305,10 @@ def test_keyboard_only_add_to_cart_is_announced(page: Any, live_server: str) -> 
     assert ring != "none", "the focused button shows no focus ring"
     page.keyboard.press("Enter")
     wait_for_js(page, f"() => ({LIVE_TEXT_JS})().includes('已加入购物车，共 1 件')")
+    # Focus stays on the button while it is busy (aria-busy, never disabled: a disabled button
+    # would drop the keyboard user's focus); the next press counts once it is free again.
+    wait_for_js(page, "() => document.activeElement?.getAttribute('aria-busy') === 'false'")
+    assert page.evaluate(focused_js) == "加入购物车", "focus left the button after adding"
     page.keyboard.press("Space")
     wait_for_js(page, f"() => ({LIVE_TEXT_JS})().includes('已加入购物车，共 2 件')")
     _check(page, "product-added-announced")

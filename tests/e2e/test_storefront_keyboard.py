@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     axe_scan,
     screenshot,
     wait_for_js,
+    wait_for_settled,
     watch_csp,
 )
 from tests.e2e.test_console import (
@@ -339,6 +340,7 @@ def test_sku_sheet_and_preview_trap_focus_close_on_escape_and_return_it(
     option.focus()
     page.keyboard.press("ArrowRight")
     option.focus()
+    wait_for_settled(page)
     ring = page.evaluate(RING_JS)
     assert ring["style"] != "none"
     assert ring["width"] >= 2
@@ -400,6 +402,13 @@ def test_high_contrast_reaches_text_icons_tab_bar_and_focus_ring(
 
     add = page.get_by_role("button", name="加入购物车")
     _tab_to(page, add)
+    # The ring is drawn a frame or a transition after focus moves: wait for it to settle black.
+    wait_for_settled(page)
+    wait_for_js(
+        page,
+        "() => getComputedStyle(document.activeElement).outlineColor === 'rgb(0, 0, 0)'",
+        timeout_ms=5_000,
+    )
     ring = page.evaluate(RING_JS)
     assert ring["style"] != "none"
     assert ring["width"] >= 3

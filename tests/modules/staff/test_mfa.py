@@ -88,7 +88,8 @@ async def test_owner_enrols_confirms_and_then_needs_codes(
     assert wrong.json()["code"] == "console.mfa_invalid"
     assert await snapshot(ctx) == before
 
-    confirmed = await client.post(CONFIRM, json={"otp": code(secret)}, headers=bearer(mfa_token))
+    confirm_code = code(secret)
+    confirmed = await client.post(CONFIRM, json={"otp": confirm_code}, headers=bearer(mfa_token))
     assert confirmed.status_code == 200
     full = confirmed.json()
     assert full["mfa_enrollment_required"] is False
@@ -121,7 +122,7 @@ async def test_owner_enrols_confirms_and_then_needs_codes(
     assert (await fetch_staff(ctx, "olga")).failed_logins == 1
 
     # The code used to confirm cannot be replayed; the next step's code works once.
-    replayed = await login(client, "olga", otp=code(secret))
+    replayed = await login(client, "olga", otp=confirm_code)
     assert replayed.status_code == 401
     assert replayed.json()["code"] == "console.mfa_invalid"
     next_code = code(secret, steps_ahead=1)

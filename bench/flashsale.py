@@ -642,9 +642,7 @@ def render_section(result: FlashResult | dict[str, Any] | None, add: Callable[[s
 
 def write_section(result: FlashResult, output: Path) -> None:
     """Standalone runs replace the flash-sale section of the report (or append it)."""
-    lines: list[str] = []
-    render_section(result, lines.append)
-    replace_section(output, BEGIN, END, "\n".join(lines))
+    replace_section(output, BEGIN, END, lambda add: render_section(result, add))
 
 
 def main(argv: list[str] | None = None) -> None:

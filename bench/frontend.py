@@ -412,9 +412,7 @@ def render_section(
 
 def write_section(result: FrontendResult, output: Path) -> None:
     """Replaces the front-end section of the report (or appends it)."""
-    lines: list[str] = []
-    render_section(result, lines.append)
-    replace_section(output, BEGIN, END, "\n".join(lines))
+    replace_section(output, BEGIN, END, lambda add: render_section(result, add))
 
 
 def main(argv: list[str] | None = None) -> None:

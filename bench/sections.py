@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 
-def replace_section(output: Path, begin: str, end: str, section: str) -> None:
-    """Replace the part of the report between ``begin`` and ``end`` with ``section`` (which
-    carries both markers), or append it; standalone runs of one bench use it."""
+def replace_section(
+    output: Path, begin: str, end: str, render: Callable[[Callable[[str], None]], None]
+) -> None:
+    """Replace the part of the report between ``begin`` and ``end`` with the lines ``render``
+    adds (they carry both markers), or append them; standalone runs of one bench use it."""
+    lines: list[str] = []
+    render(lines.append)
+    section = "\n".join(lines)
     text = output.read_text() if output.exists() else "# Shoplet benchmarks\n\n"
     if begin in text and end in text:
         head, _, rest = text.partition(begin)

@@ -438,9 +438,7 @@ def render_section(
 
 def write_section(result: StartupResult, output: Path) -> None:
     """Replaces the second-start section of the report (or appends it)."""
-    lines: list[str] = []
-    render_section(result, lines.append)
-    replace_section(output, BEGIN, END, "\n".join(lines))
+    replace_section(output, BEGIN, END, lambda add: render_section(result, add))
 
 
 def main(argv: list[str] | None = None) -> None:

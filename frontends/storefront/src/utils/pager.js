@@ -33,5 +33,11 @@ export function createPager(fetchPage, { limit = 10, wrap = (x) => x } = {}) {
     state.error = null
   }
 
-  return { state, loadMore, reset }
+  /** Start over from the first page (a new filter, or the page shown again). */
+  function reload() {
+    reset()
+    return loadMore()
+  }
+
+  return { state, loadMore, reset, reload }
 }

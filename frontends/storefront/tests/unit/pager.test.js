@@ -17,6 +17,17 @@ describe('createPager', () => {
     expect(calls).toEqual([{ cursor: undefined, limit: 2 }, { cursor: 'c2', limit: 2 }])
   })
 
+  it('reload starts over from the first page', async () => {
+    const pages = { '': { items: [1, 2], next_cursor: 'c2' }, c2: { items: [3], next_cursor: null } }
+    const pager = createPager(async (q) => pages[q.cursor || ''], { limit: 2 })
+    await pager.loadMore()
+    await pager.loadMore()
+    await pager.reload()
+    expect(pager.state.items).toEqual([1, 2])
+    expect(pager.state.cursor).toBe('c2')
+    expect(pager.state.done).toBe(false)
+  })
+
   it('runs one request at a time', async () => {
     let calls = 0
     const pager = createPager(async () => {

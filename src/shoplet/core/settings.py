@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Product videos uploaded in the console (MP4) may be at most this large.
     media_max_video_bytes: int = 50 * 1024 * 1024
+    # Product imports (docs/catalog-import.md): the largest file the console takes, and the
+    # hosts whose http(s) image URLs an import may store (comma-separated; empty: none).
+    catalog_import_max_bytes: int = 10 * 1024 * 1024
+    catalog_import_image_hosts: str = ""
 
     db_pool_size: int = 10
     db_max_overflow: int = 20

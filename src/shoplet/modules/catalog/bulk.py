@@ -16,6 +16,11 @@ even when two runs race. Each product is changed under its row lock through the 
 functions as single edits (same rules, same cache invalidation); a product that fails (it lost
 its images meanwhile) is listed in ``result.failed`` and the others go on.
 
+A product import (``product_import.py``, ``importer.py``) is checked as a whole against the shop
+when asked for (400 with every bad row, nothing written); its items are the planned products,
+applied about ``importer.ROWS_PER_BATCH`` rows (whole products) per step and transaction through
+the same service functions as the console's single edits.
+
 A stock import is atomic: one transaction locks the products of its SKUs in id order, reads the
 stock levels and sets each SKU's units on hand through an inventory adjustment (ledgered), so
 two imports of the same SKUs apply one after the other and each leaves exactly its figures. If
@@ -34,13 +39,15 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.core.errors import ShopletError
 from shoplet.core.jobs import periodic
+from shoplet.core.storage import get_storage
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.staff.public import StaffIdentity
 
+from . import importer, service
 from . import repository as repo
-from . import service
 from .errors import BulkInputInvalid, BulkJobNotFound, TooManyBulkJobs
 from .models import BulkJob
+from .product_import import parse_products
 from .schemas import MAX_BULK_PRODUCTS, BulkJobCreate, BulkJobOut, BulkResult
 from .stock_import import MAX_IMPORT_BYTES, parse_stock_file
 
@@ -51,11 +58,14 @@ BATCH_SIZE = 20
 OPEN_STATUSES = ("queued", "running")
 MAX_OPEN_PER_STAFF = 5
 MAX_LISTED_ERRORS = 100
+MAX_LISTED_IMPORT_ERRORS = 2_000  # the console offers them as a CSV to download
+MAX_PRODUCT_IMPORT_ROWS = 50_000
 STOCK_REASON = "批量导入库存"
 
 __all__ = [
     "BULK_JOB",
     "MAX_IMPORT_BYTES",
+    "request_import_job",
     "request_product_job",
     "request_stock_job",
     "run_bulk_job",
@@ -79,8 +89,8 @@ def job_out(job: BulkJob) -> BulkJobOut:
     )
 
 
-def _refuse(errors: list[dict[str, Any]]) -> BulkInputInvalid:
-    shown = errors[:MAX_LISTED_ERRORS]
+def _refuse(errors: list[dict[str, Any]], limit: int = MAX_LISTED_ERRORS) -> BulkInputInvalid:
+    shown = errors[:limit]
     return BulkInputInvalid(
         f"{len(errors)} row(s) are invalid; nothing was changed",
         errors=shown,
@@ -224,6 +234,63 @@ async def request_stock_job(
     return await _new_job(session, staff, "stock", items, {"file": filename[:100]})
 
 
+async def request_import_job(
+    session: AsyncSession,
+    staff: StaffIdentity,
+    filename: str,
+    data: bytes,
+    *,
+    update: bool,
+    image_hosts: tuple[str, ...],
+) -> BulkJob:
+    """Check every row of a product import file against the shop, then queue the job. Local
+    image paths are refused here: the server cannot read the merchant's disk."""
+    await _check_room(session, staff)
+    parsed = parse_products(filename, data, max_rows=MAX_PRODUCT_IMPORT_ROWS)
+    options = importer.ImportOptions(update=update, base_dir=None, image_hosts=image_hosts)
+    plans, errors = await importer.plan_import(session, parsed, options)
+    if errors:
+        raise _refuse(errors, MAX_LISTED_IMPORT_ERRORS)
+    params = {"file": filename[:100], "update": int(update), "rows": parsed.rows}
+    return await _new_job(session, staff, "import", plans, params)
+
+
+def _import_end(job: BulkJob, start: int, rows: int) -> int:
+    """The end of the step starting at product ``start``: whole products, about ``rows`` rows."""
+    end, seen = start, 0
+    while end < job.total and seen < rows:
+        seen += len(job.items[end]["skus"])
+        end += 1
+    return end
+
+
+async def _apply_import(
+    ctx: AppContext,
+    session: AsyncSession,
+    job: BulkJob,
+    *,
+    start: int,
+    end: int,
+    result: dict[str, Any],
+) -> None:
+    state = importer.ApplyState(storage=get_storage(ctx, "media"), actor=f"staff:{job.staff_id}")
+    batch = job.items[start:end]
+    counts = await importer.apply_products(
+        session, batch, state, update=bool(job.params.get("update"))
+    )
+    written = counts.products_created + counts.products_updated
+    result["changed"] += written
+    result["unchanged"] += len(batch) - written
+    summary = importer.Counts()
+    summary.add(result.get("summary") or {})
+    summary.add(counts.as_dict())
+    started = job.started_at or utcnow()
+    result["summary"] = {
+        **summary.as_dict(),
+        "seconds": round((utcnow() - started).total_seconds(), 3),
+    }
+
+
 def _err(row: int | None, code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"row": row, "code": code, "detail": detail, **extra}
 
@@ -270,7 +337,12 @@ async def bulk_step(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_SIZ
         if job.status == "queued" and not await repo.start_bulk_job(session, job_id, now=now):
             return False
         start = job.progress
-        end = job.total if job.kind == "stock" else min(job.total, start + batch_size)
+        if job.kind == "stock":
+            end = job.total
+        elif job.kind == "import":
+            end = _import_end(job, start, importer.ROWS_PER_BATCH)
+        else:
+            end = min(job.total, start + batch_size)
         if not await repo.claim_bulk_batch(
             session, job_id, progress_from=start, progress_to=end, now=now
         ):
@@ -284,6 +356,8 @@ async def bulk_step(ctx: AppContext, job_id: int, *, batch_size: int = BATCH_SIZ
         result["failed"] = list(result["failed"])
         if job.kind == "stock":
             await _apply_stock(session, job, result)
+        elif job.kind == "import":
+            await _apply_import(ctx, session, job, start=start, end=end, result=result)
         else:
             for product_id in job.items[start:end]:
                 await _apply_product(session, job, int(product_id), result)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
@@ -20,9 +20,16 @@ from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
-from . import bulk, media
+from . import bulk, importer, media
 from . import public as catalog
-from .errors import BulkFileInvalid, MediaInvalid, MediaTooLarge, VideoInvalid, VideoTooLarge
+from .errors import (
+    BulkFileInvalid,
+    ImportFileTooLarge,
+    MediaInvalid,
+    MediaTooLarge,
+    VideoInvalid,
+    VideoTooLarge,
+)
 from .schemas import (
     BulkJobCreate,
     BulkJobOut,
@@ -287,6 +294,88 @@ async def import_stock(staff: StockImporter, request: Request, session: DbSessio
         "stock.bulk_import",
         f"bulk_job:{job.id}",
         {"filename": filename[:100], "rows": job.total, "bytes": len(data)},
+        origin_of(request),
+    )
+    return bulk.job_out(job)
+
+
+MAX_PRODUCT_IMPORT_CEILING = 100 * 1024 * 1024  # SHOPLET_CATALOG_IMPORT_MAX_BYTES is capped here
+IMPORT_TEMPLATE = (
+    "title,category,price,stock,original_price,spec,sku_code,barcode,subtitle,brand,tags,image,"
+    "description\r\n"
+    "小米电饭煲 3L,家电/厨房电器,299.00,50,399.00,,MI-RC-3L,6901234567892,智能预约 IH 加热,小米,"
+    '"厨房,电饭煲",,"3 升容量，适合 2-4 人"\r\n'
+    "纯棉圆领T恤,服饰/男装,59.00,120,,颜色:白;尺码:L,TS-WHITE-L,,,,,,\r\n"
+)
+
+
+@router.get(
+    "/products/import-template",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "the template (UTF-8 CSV)"}},
+)
+async def product_import_template(_: ProductReader) -> Response:
+    """A CSV with every column of a product import and two example rows (UTF-8 with a BOM,
+    so Excel opens it in Chinese)."""
+    return Response(
+        content="\ufeff".encode() + IMPORT_TEMPLATE.encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="product-import-template.csv"'},
+    )
+
+
+@router.post(
+    "/products/bulk-jobs/product-import",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(400, 409, 413),
+    openapi_extra=_upload_body(
+        "CSV (UTF-8 or GBK) or XLSX with the columns title, category, price, stock and the "
+        "optional ones (docs/catalog-import.md); at most SHOPLET_CATALOG_IMPORT_MAX_BYTES. "
+        "A form field update=true updates SKUs already in the shop instead of skipping them"
+    ),
+    max_body_size=MAX_PRODUCT_IMPORT_CEILING + media.MULTIPART_OVERHEAD,
+)
+async def import_products(
+    staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx
+) -> BulkJobOut:
+    """Create (or, with ``update``, update) products from a CSV or XLSX file in the background;
+    every row is checked first (400 ``catalog.bulk_input_invalid`` whose ``errors`` list each
+    bad row's line, column, code and reason; nothing changed). Poll the job for progress."""
+    limit = min(ctx.settings.catalog_import_max_bytes, MAX_PRODUCT_IMPORT_CEILING)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + media.MULTIPART_OVERHEAD:
+        raise ImportFileTooLarge()
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise BulkFileInvalid("send the file as multipart/form-data in a field named 'file'")
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except MultiPartException as exc:
+        raise BulkFileInvalid(f"the multipart body could not be read: {exc.message}") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BulkFileInvalid("send the file in a multipart field named 'file'")
+        data = await upload.read(limit + 1)
+        filename = upload.filename or ""
+        update = str(form.get("update") or "").lower() in {"1", "true", "yes", "on"}
+    finally:
+        await form.close()
+    if len(data) > limit:
+        raise ImportFileTooLarge()
+    job = await bulk.request_import_job(
+        session,
+        staff,
+        filename,
+        data,
+        update=update,
+        image_hosts=importer.parse_hosts(ctx.settings.catalog_import_image_hosts),
+    )
+    await record_audit(
+        session,
+        staff,
+        "product.import",
+        f"bulk_job:{job.id}",
+        {"filename": filename[:100], "rows": job.params["rows"], "update": update},
         origin_of(request),
     )
     return bulk.job_out(job)

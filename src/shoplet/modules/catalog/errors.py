@@ -117,3 +117,9 @@ class BulkJobNotFound(NotFound):
 class TooManyBulkJobs(Conflict):
     code = "catalog.bulk_jobs_busy"
     title = "Wait for your running bulk jobs to finish"
+
+
+class ImportFileTooLarge(ShopletError):
+    status = 413
+    code = "catalog.import_too_large"
+    title = "The import file is larger than the limit (SHOPLET_CATALOG_IMPORT_MAX_BYTES)"

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Final
 
 PRODUCT_CHANGED: Final = "catalog.product_changed"
+# An import batch committed (payload ``{"product_ids": [...], "barcodes": [...]}``): the
+# catalog's own handler drops the cached lists, details and barcodes in every process, which
+# an import running in another process (``shoplet catalog import``) cannot reach itself when
+# there is no Redis.
+PRODUCTS_IMPORTED: Final = "catalog.products_imported"
 
 
 @dataclass(frozen=True, slots=True)

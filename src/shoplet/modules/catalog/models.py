@@ -51,12 +51,16 @@ class Product(Base):
         Index("ix_catalog_product_status_price", "status", "min_price", "id"),
         Index("ix_catalog_product_status_created", "status", "created_at", "id"),
         Index("ix_catalog_product_status_published", "status", "published_at", "id"),
+        # Imports find the product of a title (``product_import.py``, the import key).
+        Index("ix_catalog_product_title", "title"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     category_id: Mapped[int] = mapped_column(BigId, ForeignKey("catalog_category.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
     subtitle: Mapped[str] = mapped_column(String(200), default="")
+    brand: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     description: Mapped[str] = mapped_column(Text, default="")
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     # A 360° spin: frames in order, evenly spaced around the product; may be empty.
@@ -109,6 +113,8 @@ class Sku(Base):
     price: Mapped[int] = mapped_column(Integer)
     original_price: Mapped[int] = mapped_column(Integer)
     barcode: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The merchant's own code (商家编码), unique: the key an import finds the SKU by.
+    sku_code: Mapped[str | None] = mapped_column(String(64), unique=True)
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     image: Mapped[str | None] = mapped_column(String(500))
@@ -136,13 +142,16 @@ class Media(Base):
 
 class BulkJob(Base):
     """A bulk change of products the console asked for (``catalog/bulk.py``): publish, unpublish,
-    a price change, or a stock import. The whole input is validated when the job is created;
-    the worker applies it in batches (``progress`` of ``total`` items), or in one transaction
-    for a stock import, and stores a summary in ``result``."""
+    a price change, a stock import, or a product import (``importer.py``). The whole input is
+    validated when the job is created; the worker applies it in batches (``progress`` of
+    ``total`` items), or in one transaction for a stock import, and stores a summary in
+    ``result``."""
 
     __tablename__ = "catalog_bulk_job"
     __table_args__ = (
-        CheckConstraint("kind IN ('publish', 'unpublish', 'price', 'stock')", name="kind"),
+        CheckConstraint(
+            "kind IN ('publish', 'unpublish', 'price', 'stock', 'import')", name="kind"
+        ),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
         CheckConstraint("progress >= 0 AND total >= 0", name="counts"),
         Index("ix_catalog_bulk_job_status_id", "status", "id"),
@@ -155,7 +164,8 @@ class BulkJob(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     # What to do: {"mode": "percent", "value": -1000} for a price change, {} otherwise.
     params: Mapped[dict[str, Any]] = mapped_column(BulkJSON, default=dict)
-    # The validated work: product ids, or [[sku_id, stock], ...] for a stock import.
+    # The validated work: product ids, [[sku_id, stock], ...] for a stock import, or the planned
+    # products of a product import.
     items: Mapped[list[Any]] = mapped_column(BulkJSON, default=list)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)

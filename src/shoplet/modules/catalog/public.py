@@ -23,6 +23,7 @@ from shoplet.modules.catalog.errors import (
     SkuNotFound,
     StockNotEditable,
 )
+from shoplet.modules.catalog.importer import ImportOptions, ImportOutcome, import_file, parse_hosts
 from shoplet.modules.catalog.media import PIPELINE_VERSION as IMAGE_PIPELINE_VERSION
 from shoplet.modules.catalog.media import ProcessedImage, StoredFile
 from shoplet.modules.catalog.schemas import (
@@ -92,6 +93,8 @@ __all__ = [
     "CategoryTooDeep",
     "CategoryUpdate",
     "ImageSet",
+    "ImportOptions",
+    "ImportOutcome",
     "InvalidOriginalPrice",
     "InvalidPriceRange",
     "InvalidSkuMatrix",
@@ -119,8 +122,10 @@ __all__ = [
     "get_product_admin",
     "get_sku_snapshots",
     "has_products",
+    "import_file",
     "list_categories",
     "list_products_admin",
+    "parse_hosts",
     "process_image",
     "record_sales",
     "save_video",

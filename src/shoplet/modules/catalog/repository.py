@@ -333,3 +333,71 @@ async def fail_bulk_job(
         .values(status="failed", error=error, finished_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+# -- product imports (importer.py) ------------------------------------------------------------
+
+_CHUNK = 1000  # values per IN list (SQLite and asyncpg cap bound parameters)
+
+
+def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+    unique = sorted(set(values))
+    return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
+
+
+async def product_ids_by_title(
+    session: AsyncSession, titles: Sequence[str]
+) -> dict[str, list[int]]:
+    """Title -> ids of the products with exactly that title (index ``ix_catalog_product_title``)."""
+    out: dict[str, list[int]] = {}
+    for chunk in _chunks(titles):
+        rows = await session.execute(
+            select(Product.title, Product.id).where(Product.title.in_(chunk)).order_by(Product.id)
+        )
+        for title, product_id in rows:
+            out.setdefault(title, []).append(product_id)
+    return out
+
+
+async def skus_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Merchant SKU code -> (SKU id, product id) for the codes carried by a SKU."""
+    out: dict[str, tuple[int, int]] = {}
+    for chunk in _chunks(codes):
+        rows = await session.execute(
+            select(Sku.sku_code, Sku.id, Sku.product_id).where(Sku.sku_code.in_(chunk))
+        )
+        for code, sku_id, product_id in rows:
+            if code is not None:
+                out[code] = (sku_id, product_id)
+    return out
+
+
+async def barcode_holders_many(session: AsyncSession, barcodes: Sequence[str]) -> dict[str, int]:
+    """Barcode -> SKU id, for any number of barcodes."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(barcodes):
+        out.update(await skus_by_barcode(session, list(chunk)))
+    return out
+
+
+async def products_with_skus_many(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> list[Product]:
+    out: list[Product] = []
+    for chunk in _chunks(product_ids):
+        out.extend(await products_with_skus(session, list(chunk)))
+    return out
+
+
+async def set_product_extras(
+    session: AsyncSession, product_id: int, *, brand: str, tags: list[str]
+) -> None:
+    await session.execute(
+        update(Product).where(Product.id == product_id).values(brand=brand, tags=tags)
+    )
+
+
+async def set_sku_codes(session: AsyncSession, codes: Mapping[int, str]) -> None:
+    """SKU id -> its merchant code."""
+    for sku_id, code in codes.items():
+        await session.execute(update(Sku).where(Sku.id == sku_id).values(sku_code=code))

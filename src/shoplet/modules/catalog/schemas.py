@@ -238,6 +238,7 @@ class SkuAdmin(ResponseModel):
     price: int
     original_price: int
     barcode: str | None
+    sku_code: str | None = Field(default=None, description="the merchant's code (商家编码)")
     weight_grams: int
     is_active: bool
     image: str | None
@@ -251,6 +252,8 @@ class ProductAdmin(ResponseModel):
     category_id: int
     title: str
     subtitle: str
+    brand: str = ""
+    tags: list[str] = Field(default_factory=list)
     description: str
     images: list[str]
     turntable_images: list[str]
@@ -321,7 +324,7 @@ class VideoOut(ResponseModel):
 # --- console bulk jobs (bulk.py) ---------------------------------------------------------------
 
 BulkAction = Literal["publish", "unpublish", "price"]
-BulkKind = Literal["publish", "unpublish", "price", "stock"]
+BulkKind = Literal["publish", "unpublish", "price", "stock", "import"]
 BulkStatus = Literal["queued", "running", "done", "failed"]
 PriceMode = Literal["set", "add", "percent"]
 MAX_BULK_PRODUCTS = 500
@@ -351,10 +354,24 @@ class BulkFailure(ResponseModel):
     detail: str
 
 
+class ImportSummary(ResponseModel):
+    """What a product import did (``product_import.py``)."""
+
+    products_created: int = 0
+    products_updated: int = 0
+    drafts: int = Field(default=0, description="new products without an image, left as drafts")
+    skus_created: int = 0
+    skus_updated: int = 0
+    skus_skipped: int = Field(default=0, description="already in the shop, left as they are")
+    categories_created: int = 0
+    seconds: float = 0.0
+
+
 class BulkResult(ResponseModel):
     changed: int = 0
     unchanged: int = 0
     failed: list[BulkFailure] = Field(default_factory=list)
+    summary: ImportSummary | None = Field(default=None, description="product imports only")
 
 
 class BulkJobOut(ResponseModel):

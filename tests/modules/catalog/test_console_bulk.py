@@ -119,7 +119,7 @@ async def test_bulk_unpublish_reports_progress_and_result(
     assert await bulk_step(ctx, job["id"], batch_size=2) is True
     done = await job_of(client, token, job["id"])
     assert (done["status"], done["progress"]) == ("done", 3)
-    assert done["result"] == {"changed": 2, "unchanged": 1, "failed": []}
+    assert done["result"] == {"changed": 2, "unchanged": 1, "failed": [], "summary": None}
     assert done["finished_at"] is not None
     for product_id in ids:
         assert (await product_of(client, token, product_id))["status"] == "off_sale"
@@ -302,7 +302,7 @@ async def test_stock_import_from_csv_and_xlsx_is_ledgered(
     assert (done["status"], done["progress"], done["result"]) == (
         "done",
         2,
-        {"changed": 1, "unchanged": 1, "failed": []},
+        {"changed": 1, "unchanged": 1, "failed": [], "summary": None},
     )
     # XLSX by barcode, with the Chinese headers and numbers as Excel stores them.
     data = xlsx_bytes([["条码", "库存"], [int(skus[2]["barcode"]), 0], [skus[3]["barcode"], 41.0]])

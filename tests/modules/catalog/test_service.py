@@ -59,6 +59,8 @@ async def test_create_product_with_skus_and_stock(ctx: AppContext) -> None:
         "category_id": category,
         "title": "华为 Mate 60 Pro 智能手机",
         "subtitle": "卫星通话 昆仑玻璃",
+        "brand": "",
+        "tags": [],
         "description": "<p>超可靠玄武架构</p>",
         "images": [IMAGE, "/media/products/fedcba9876543210fedc.jpg"],
         "turntable_images": [],

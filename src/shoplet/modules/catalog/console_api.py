@@ -310,7 +310,7 @@ IMPORT_TEMPLATE = (
 
 
 @router.get(
-    "/products/import-template",
+    "/products/bulk-jobs/product-import/template",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "the template (UTF-8 CSV)"}},
 )

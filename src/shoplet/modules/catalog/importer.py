@@ -506,17 +506,12 @@ async def _create(
             for s in plan["skus"]
         ],
     )
-    product = await service.create_product(session, data, actor=state.actor)
-    if plan["brand"] or plan["tags"]:
-        await repo.set_product_extras(
-            session, product.id, brand=plan["brand"], tags=list(plan["tags"])
-        )
-    codes = {
-        sku.id: s["sku_code"]
-        for sku, s in zip(product.skus, plan["skus"], strict=True)
-        if s["sku_code"]
-    }
-    await repo.set_sku_codes(session, codes)
+    extras = service.ProductExtras(
+        brand=plan["brand"],
+        tags=list(plan["tags"]),
+        sku_codes=[s["sku_code"] for s in plan["skus"]],
+    )
+    product = await service.create_product_rows(session, data, actor=state.actor, extras=extras)
     counts.products_created += 1
     counts.drafts += not images
     counts.skus_created += len(plan["skus"])

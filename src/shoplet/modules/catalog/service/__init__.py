@@ -28,7 +28,9 @@ from .price_changes import (
     invalidate_products,
 )
 from .products import (
+    ProductExtras,
     create_product,
+    create_product_rows,
     get_product_admin,
     has_products,
     list_products_admin,
@@ -61,6 +63,7 @@ __all__ = [
     "MAX_PRICE",
     "MIN_PERCENT",
     "SORTS",
+    "ProductExtras",
     "SpecPairs",
     "change_product_prices",
     "changed_price",
@@ -68,6 +71,7 @@ __all__ = [
     "check_publishable",
     "create_category",
     "create_product",
+    "create_product_rows",
     "get_product_admin",
     "get_product_by_barcode",
     "get_product_detail",

@@ -130,11 +130,33 @@ async def get_product_admin(session: AsyncSession, product_id: int) -> ProductAd
     return _to_admin(product, levels)
 
 
+@dataclass(frozen=True, slots=True)
+class ProductExtras:
+    brand: str = ""
+    tags: Sequence[str] = ()
+    sku_codes: Sequence[str | None] = ()
+
+
 async def create_product(
     session: AsyncSession, data: ProductCreate, *, actor: str, now: datetime | None = None
 ) -> ProductAdmin:
     """Create a product, its SKUs and their initial stock. ``now`` sets the creation time
     (imports and the demo seed back-date products)."""
+    product = await create_product_rows(session, data, actor=actor, now=now)
+    return await get_product_admin(session, product.id)
+
+
+async def create_product_rows(
+    session: AsyncSession,
+    data: ProductCreate,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    extras: ProductExtras | None = None,
+) -> Product:
+    """:func:`create_product` without reading the product back (product imports create
+    thousands): returns the flushed row with its SKUs, in the order of ``data.skus``.
+    ``extras`` carries what only imports set (brand, tags, the SKUs' merchant codes)."""
     now = now or utcnow()
     combos = [spec_pairs(s.specs) for s in data.skus]
     validate_sku_matrix(combos)
@@ -182,12 +204,17 @@ async def create_product(
     product.skus = skus
     for field, value in _price_fields(skus).items():
         setattr(product, field, value)
+    if extras is not None:
+        product.brand = extras.brand
+        product.tags = list(extras.tags)
+        for sku, code in zip(skus, extras.sku_codes, strict=True):
+            sku.sku_code = code
     repo.add(session, product)
     await _flush_skus(session)
     for sku, sku_in in zip(skus, data.skus, strict=True):
         await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=sku_in.stock, actor=actor)
     _invalidate_product(session, product)
-    return await get_product_admin(session, product.id)
+    return product
 
 
 def _new_sku(data: SkuCreate | SkuUpdate, pairs: SpecPairs, original_price: int) -> Sku:

@@ -51,6 +51,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'products:write', title: '新建商品' },
       },
       {
+        path: 'products/import',
+        name: 'product-import',
+        component: () => import('@/views/products/ProductImportView.vue'),
+        meta: { permission: 'products:write', title: '导入商品' },
+      },
+      {
         path: 'products/:id(\\d+)',
         name: 'product-edit',
         component: () => import('@/views/products/ProductEditView.vue'),

@@ -135,6 +135,7 @@ export const BULK_ACTION_LABELS: Labels = {
   unpublish: '批量下架',
   price: '批量改价',
   stock: '导入库存',
+  import: '导入商品',
 }
 
 export const COUPON_KIND_LABELS: Labels = {

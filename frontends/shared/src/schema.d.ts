@@ -1034,6 +1034,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/products/bulk-jobs/product-import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Products
+         * @description Create (or, with ``update``, update) products from a CSV or XLSX file in the background;
+         *     every row is checked first (400 ``catalog.bulk_input_invalid`` whose ``errors`` list each
+         *     bad row's line, column, code and reason; nothing changed). Poll the job for progress.
+         */
+        post: operations["import_products_api_v1_console_products_bulk_jobs_product_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/products/bulk-jobs/product-import/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Product Import Template
+         * @description A CSV with every column of a product import and two example rows (UTF-8 with a BOM,
+         *     so Excel opens it in Chinese).
+         */
+        get: operations["product_import_template_api_v1_console_products_bulk_jobs_product_import_template_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/products/bulk-jobs/stock-import": {
         parameters: {
             query?: never;
@@ -2223,7 +2266,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "publish" | "unpublish" | "price" | "stock";
+            kind: "publish" | "unpublish" | "price" | "stock" | "import";
             /** Params */
             params: {
                 [key: string]: number | string;
@@ -2250,6 +2293,8 @@ export interface components {
             changed: number;
             /** Failed */
             failed?: components["schemas"]["BulkFailure"][];
+            /** @description product imports only */
+            summary?: components["schemas"]["ImportSummary"] | null;
             /**
              * Unchanged
              * @default 0
@@ -3169,6 +3214,54 @@ export interface components {
             zoom: string;
         };
         /**
+         * ImportSummary
+         * @description What a product import did (``product_import.py``).
+         */
+        ImportSummary: {
+            /**
+             * Categories Created
+             * @default 0
+             */
+            categories_created: number;
+            /**
+             * Drafts
+             * @description new products without an image, left as drafts
+             * @default 0
+             */
+            drafts: number;
+            /**
+             * Products Created
+             * @default 0
+             */
+            products_created: number;
+            /**
+             * Products Updated
+             * @default 0
+             */
+            products_updated: number;
+            /**
+             * Seconds
+             * @default 0
+             */
+            seconds: number;
+            /**
+             * Skus Created
+             * @default 0
+             */
+            skus_created: number;
+            /**
+             * Skus Skipped
+             * @description already in the shop, left as they are
+             * @default 0
+             */
+            skus_skipped: number;
+            /**
+             * Skus Updated
+             * @default 0
+             */
+            skus_updated: number;
+        };
+        /**
          * IssueReport
          * @description ``issued``: member ids that got a coupon; ``skipped``: {member id, code} for the others
          *     (``promotions.claim_limit_reached``, ``promotions.quota_exhausted``).
@@ -3899,6 +3992,11 @@ export interface components {
         };
         /** ProductAdmin */
         ProductAdmin: {
+            /**
+             * Brand
+             * @default
+             */
+            brand: string;
             /** Category Id */
             category_id: number;
             /**
@@ -3940,6 +4038,8 @@ export interface components {
             status: "draft" | "on_sale" | "off_sale";
             /** Subtitle */
             subtitle: string;
+            /** Tags */
+            tags?: string[];
             /** Title */
             title: string;
             /** Turntable Images */
@@ -4279,6 +4379,11 @@ export interface components {
             price: number;
             /** Reserved */
             reserved: number;
+            /**
+             * Sku Code
+             * @description the merchant's code (商家编码)
+             */
+            sku_code?: string | null;
             /** Specs */
             specs: components["schemas"]["Spec"][];
             /** Weight Grams */
@@ -9519,6 +9624,168 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_products_api_v1_console_products_bulk_jobs_product_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description CSV (UTF-8 or GBK) or XLSX with the columns title, category, price, stock and the optional ones (docs/catalog-import.md); at most SHOPLET_CATALOG_IMPORT_MAX_BYTES. A form field update=true updates SKUs already in the shop instead of skipping them
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkJobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    product_import_template_api_v1_console_products_bulk_jobs_product_import_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the template (UTF-8 CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

@@ -66,6 +66,14 @@ export const consoleApi = {
     form.append('file', file)
     return call<Res<O['importStock']>>(OPS.importStock, { form })
   },
+  /** A product import (CSV/XLSX); `update` updates SKUs already in the shop. */
+  importProducts: (file: File, update: boolean) => {
+    const form = new FormData()
+    form.append('file', file)
+    if (update) form.append('update', 'true')
+    return call<Res<O['importProducts']>>(OPS.importProducts, { form })
+  },
+  downloadImportTemplate: () => download(OPS.productImportTemplate),
   getBulkJob: (jobId: number) =>
     call<Res<O['getBulkJob']>>(OPS.getBulkJob, { params: { job_id: jobId } }),
 

@@ -54,6 +54,8 @@ export const OPS = {
   uploadVideo: op('POST', '/api/v1/console/media/videos'),
   createBulkJob: op('POST', '/api/v1/console/products/bulk-jobs'),
   importStock: op('POST', '/api/v1/console/products/bulk-jobs/stock-import'),
+  importProducts: op('POST', '/api/v1/console/products/bulk-jobs/product-import'),
+  productImportTemplate: op('GET', '/api/v1/console/products/bulk-jobs/product-import/template'),
   getBulkJob: op('GET', '/api/v1/console/products/bulk-jobs/{job_id}'),
 
   listOrders: op('GET', '/api/v1/console/orders'),

@@ -1,4 +1,4 @@
-/** Bulk product jobs (批量上架/下架/改价/导入库存): start one, poll its progress until it ends. */
+/** Bulk product jobs (批量上架/下架/改价/导入库存/导入商品): start one, poll its progress until it ends. */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { ApiError } from '@/api/client'
@@ -63,11 +63,15 @@ export const useBulkStore = defineStore('bulk', () => {
     await follow(await consoleApi.importStock(file), finished)
   }
 
+  async function importProducts(file: File, update: boolean, finished?: (job: BulkJob) => void): Promise<void> {
+    await follow(await consoleApi.importProducts(file, update), finished)
+  }
+
   function reset(): void {
     stop()
     job.value = null
     error.value = null
   }
 
-  return { job, error, start, importStock, stop, reset, poll }
+  return { job, error, start, importStock, importProducts, stop, reset, poll }
 })

@@ -23,8 +23,12 @@ KINDS_AFTER = "kind IN ('publish', 'unpublish', 'price', 'stock', 'import')"
 
 def upgrade() -> None:
     with op.batch_alter_table("catalog_product") as batch:
-        batch.add_column(sa.Column("brand", sa.String(length=50), server_default="", nullable=False))
-        batch.add_column(sa.Column("tags", sa.JSON(), server_default=sa.text("'[]'"), nullable=False))
+        batch.add_column(
+            sa.Column("brand", sa.String(length=50), server_default="", nullable=False)
+        )
+        batch.add_column(
+            sa.Column("tags", sa.JSON(), server_default=sa.text("'[]'"), nullable=False)
+        )
     op.create_index("ix_catalog_product_title", "catalog_product", ["title"], unique=False)
     with op.batch_alter_table("catalog_sku") as batch:
         batch.add_column(sa.Column("sku_code", sa.String(length=64), nullable=True))

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from bench.catalog_import import generate_csv
 from openpyxl import Workbook
 from PIL import Image
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.events import drain_outbox
 from shoplet.modules.catalog.importer import ImportOptions, import_file
 from shoplet.modules.catalog.models import Category, Product, Sku
-from shoplet.modules.catalog.product_import import parse_price, parse_spec
+from shoplet.modules.catalog.product_import import MESSAGES, parse_price, parse_products, parse_spec
 from shoplet.modules.inventory.models import LedgerEntryRow
 from shoplet.modules.inventory.public import get_levels
 from tests.conftest import TEST_PII_KEY, TEST_SECRET, snapshot
@@ -330,3 +331,37 @@ async def test_products_show_on_a_running_server_after_an_import(
     await drain_outbox(ctx)
     listed = (await client.get("/api/v1/products")).json()["items"]
     assert sorted(p["title"] for p in listed) == ["小米电饭煲 3L", "纯棉T恤"]
+
+
+def test_row_messages_match_the_shared_glossary() -> None:
+    """The command line prints the same Chinese text the console shows (errors.ts)."""
+    text = (Path(__file__).resolve().parents[3] / "frontends/shared/src/errors.ts").read_text()
+    for code, message in MESSAGES.items():
+        assert f"'{code}': '{message}'," in text, code
+
+
+def test_bench_file_is_seeded_and_valid() -> None:
+    text = generate_csv(500)
+    assert text == generate_csv(500)
+    parsed = parse_products("bench.csv", text.encode(), max_rows=500)
+    assert parsed.errors == []
+    assert parsed.rows == 500
+    assert sum(len(p.skus) for p in parsed.products) == 500
+    assert any(len(p.skus) > 1 for p in parsed.products)
+
+
+async def test_a_spec_held_under_another_code_is_refused(ctx: AppContext) -> None:
+    category = await make_category(ctx, "手机")
+    product = await make_product(ctx, category, title="甲", skus=[sku(100, ("色", "红"))])
+    async with ctx.sessionmaker() as s:
+        row = await s.get(Sku, product.skus[0].id)
+        assert row is not None
+        row.sku_code = "A-1"
+        await s.commit()
+    before = await snapshot(ctx)
+    text = "title,category,price,stock,spec,sku_code\n甲,手机,10,1,色:红,B-2\n".encode()
+    outcome = await import_file(ctx, "x.csv", text, ImportOptions(update=True), actor="test")
+    assert [(e["row"], e["column"], e["code"]) for e in outcome.errors] == [
+        (2, "spec", "import.duplicate_spec")
+    ]
+    assert await snapshot(ctx) == before

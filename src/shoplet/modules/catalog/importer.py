@@ -333,7 +333,15 @@ def _plan_skus(  # noqa: PLR0917  (the lookups plan_import made once for every p
         elif existing_skus:
             match = by_key.get(service.spec_key(tuple(row.specs)))
             if match is not None and match.sku_code and row.sku_code:
-                match = None  # that SKU carries another code: this row is a new SKU
+                errors.append(
+                    row_error(
+                        row.line,
+                        "spec",
+                        "import.duplicate_spec",
+                        f"SKU {match.id} has these specs under the code {match.sku_code}",
+                    )
+                )
+                continue
         if match is None and names is not None and [n for n, _ in row.specs] != names:
             errors.append(
                 row_error(
@@ -453,6 +461,10 @@ async def apply_products(
     touched: list[int] = []
     barcodes: list[str] = []
     for plan in plans:
+        new_skus = any(s["sku_id"] is None for s in plan["skus"])
+        if plan["product_id"] is not None and not update and not new_skus:
+            counts.skus_skipped += len(plan["skus"])  # nothing of it is written: skip the images
+            continue
         category_id = await _category_id(session, plan, state, counts)
         images = await _image_urls(session, plan, state)
         if plan["product_id"] is None:
@@ -471,11 +483,8 @@ async def apply_products(
             )
         touched.append(product_id)
         barcodes.extend(s["barcode"] for s in plan["skus"] if s["barcode"])
-    await publish(
-        session,
-        PRODUCTS_IMPORTED,
-        {"product_ids": touched, "barcodes": barcodes},
-    )
+    if touched:
+        await publish(session, PRODUCTS_IMPORTED, {"product_ids": touched, "barcodes": barcodes})
     return counts
 
 

@@ -1,0 +1,276 @@
+"""Product import: rows per second of ``shoplet catalog import`` on SQLite and PostgreSQL.
+
+``python -m bench.catalog_import`` generates a seeded CSV of ``--rows`` rows (10,000 by
+default): Chinese product titles from word lists, two-level categories, about a third of the
+products with two to four SKUs (``颜色``/``尺码`` specs), merchant SKU codes, and a local image
+for every product (three distinct files, so the media pipeline runs three times and the rest
+reuse them). It then imports the file into a fresh database of each backend through the same
+function the command runs (``import_file``, 500 rows per transaction) and imports it again (every
+SKU found by its code and skipped: the idempotent path), and writes the figures to
+docs/benchmarks.md.
+
+SQLite always; PostgreSQL when ``SHOPLET_BENCH_DATABASE_URL`` (a server URL, e.g.
+``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``) is set or ``--postgres`` is given: a
+scratch database is created and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.runner import DATA_DIR, REPORT
+from bench.sections import replace_section
+
+BEGIN, END = "<!-- catalog-import:begin -->", "<!-- catalog-import:end -->"
+WORK_DIR = DATA_DIR / "catalog_import"
+ROWS = 10_000
+
+BRANDS = ("小米", "华为", "美的", "格力", "海尔", "苏泊尔", "九阳", "李宁", "安踏", "优衣库", "")
+ADJECTIVES = ("智能", "便携", "家用", "轻薄", "大容量", "静音", "加厚", "纯棉", "高清", "多功能")
+NOUNS = {
+    ("家电", "厨房电器"): ("电饭煲", "电热水壶", "破壁机", "空气炸锅", "微波炉"),
+    ("家电", "生活电器"): ("吸尘器", "电风扇", "加湿器", "挂烫机", "取暖器"),
+    ("服饰", "男装"): ("T恤", "衬衫", "夹克", "休闲裤", "卫衣"),
+    ("服饰", "女装"): ("连衣裙", "针织衫", "风衣", "半身裙", "毛衣"),
+    ("数码", "手机配件"): ("充电器", "数据线", "手机壳", "移动电源", "耳机"),
+    ("家居", "收纳"): ("收纳箱", "衣架", "置物架", "收纳袋", "鞋柜"),
+}
+COLOURS = ("黑", "白", "红", "蓝", "灰")
+SIZES = ("S", "M", "L", "XL")
+
+
+def generate_csv(rows: int, seed: int = 20261203) -> str:
+    """A product import file of exactly ``rows`` data rows, the same for the same seed."""
+    rng = random.Random(seed)
+    lines = ["title,category,price,stock,spec,sku_code,brand,image"]
+    product = 0
+    while len(lines) - 1 < rows:
+        product += 1
+        (top, sub), nouns = rng.choice(list(NOUNS.items()))
+        brand = rng.choice(BRANDS)
+        title = f"{brand}{rng.choice(ADJECTIVES)}{rng.choice(nouns)} {product:05d}款"
+        price = rng.randint(990, 99_900)
+        image = f"img{product % 3}.png"
+        skus = rng.choice((1, 1, 2, 3, 4))
+        specs = [f"颜色:{c};尺码:{s}" for c in COLOURS for s in SIZES]
+        rng.shuffle(specs)
+        for number in range(skus):
+            if len(lines) - 1 >= rows:
+                break
+            spec = specs[number] if skus > 1 else ""
+            yuan = f"{(price + number * 500) / 100:.2f}"
+            stock = rng.randint(0, 500)
+            first = number == 0
+            lines.append(
+                ",".join(
+                    (
+                        title,
+                        f"{top}/{sub}" if first else "",
+                        yuan,
+                        str(stock),
+                        spec,
+                        f"B{product:05d}-{number}",
+                        brand if first else "",
+                        image if first else "",
+                    )
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_images(folder: Path) -> None:
+    from PIL import Image
+
+    for index, colour in enumerate(((200, 40, 40), (40, 160, 60), (40, 60, 200))):
+        Image.new("RGB", (800, 800), colour).save(folder / f"img{index}.png")
+
+
+@dataclass
+class BackendRun:
+    backend: str
+    rows: int
+    products: int
+    skus: int
+    categories: int
+    import_s: float
+    reimport_s: float
+    batches: int
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.import_s if self.import_s else 0.0
+
+    @property
+    def reimport_rows_per_s(self) -> float:
+        return self.rows / self.reimport_s if self.reimport_s else 0.0
+
+
+async def _import_into(database_url: str, folder: Path, data: bytes, backend: str) -> BackendRun:
+    from shoplet.core.context import AppContext
+    from shoplet.core.settings import Settings
+    from shoplet.modules.catalog import public as catalog
+
+    settings = Settings(
+        database_url=database_url,
+        redis_url=None,
+        data_dir=folder / "var",
+        log_level="WARNING",
+    )
+    ctx = AppContext.build(settings)
+    batches = 0
+
+    def progress(_done: int, _total: int) -> None:
+        nonlocal batches
+        batches += 1
+
+    try:
+        options = catalog.ImportOptions(base_dir=folder)
+        first = await catalog.import_file(
+            ctx, "bench.csv", data, options, actor="bench", on_progress=progress
+        )
+        if first.errors:
+            raise RuntimeError(f"the generated file was refused: {first.errors[:3]}")
+        again = await catalog.import_file(ctx, "bench.csv", data, options, actor="bench")
+        if again.counts.skus_skipped != first.rows:
+            raise RuntimeError("the second import was not a no-op")
+    finally:
+        await ctx.close()
+    return BackendRun(
+        backend=backend,
+        rows=first.rows,
+        products=first.counts.products_created,
+        skus=first.counts.skus_created,
+        categories=first.counts.categories_created,
+        import_s=first.seconds,
+        reimport_s=again.seconds,
+        batches=batches,
+    )
+
+
+def _migrate(url: str) -> None:
+    from shoplet.core.migrate import upgrade
+
+    upgrade(url, "head")
+
+
+async def _pg_scratch(server_url: str, name: str, *, drop: bool) -> str:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(server_url)
+    admin = await asyncpg.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database="postgres",
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def run_bench(rows: int, postgres: str | None) -> dict[str, Any]:
+    folder = WORK_DIR / "files"
+    shutil.rmtree(WORK_DIR, ignore_errors=True)
+    folder.mkdir(parents=True)
+    write_images(folder)
+    text = generate_csv(rows)
+    (folder / "bench.csv").write_text(text, encoding="utf-8")
+    data = text.encode()
+    runs: list[BackendRun] = []
+    problems: list[str] = []
+    sqlite_url = f"sqlite+aiosqlite:///{WORK_DIR / 'bench.db'}"
+    _migrate(sqlite_url)
+    runs.append(asyncio.run(_import_into(sqlite_url, folder, data, "SQLite")))
+    if postgres:
+        name = f"shoplet_bench_import_{uuid.uuid4().hex[:8]}"
+        url = asyncio.run(_pg_scratch(postgres, name, drop=False))
+        try:
+            _migrate(url)
+            runs.append(asyncio.run(_import_into(url, folder, data, "PostgreSQL")))
+        finally:
+            asyncio.run(_pg_scratch(postgres, name, drop=True))
+    else:
+        problems.append("PostgreSQL (set SHOPLET_BENCH_DATABASE_URL or pass --postgres)")
+    return {
+        "rows": rows,
+        "bytes": len(data),
+        "runs": [{**asdict(r), "rows_per_s": r.rows_per_s} for r in runs],
+        "reimport_rows_per_s": {r.backend: r.reimport_rows_per_s for r in runs},
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "cpus": os.cpu_count(),
+        "problems": problems,
+    }
+
+
+def render_section(result: dict[str, Any], add: Callable[[str], None]) -> None:
+    add(BEGIN)
+    add("## Product import (`shoplet catalog import`)")
+    add("")
+    add(
+        f"`python -m bench.catalog_import`: a generated CSV of {result['rows']:,} rows "
+        f"({result['bytes'] / 1024:.0f} KB; seeded Chinese titles, 2-level categories, a third "
+        "of the products with 2-4 SKUs, a local image per product from 3 distinct files) into "
+        "a fresh database, 500 rows per transaction, through the service functions the console "
+        "uses (ledgered stock, cache invalidation, outbox event per batch); then the same file "
+        "again (every SKU found by its code and skipped). Load average at the end "
+        f"{result['load']} on {result['cpus']} CPUs: a shared machine inflates every figure."
+    )
+    add("")
+    add("| backend | rows | products | SKUs | categories | import | rows/s | re-import | rows/s |")
+    add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for run in result["runs"]:
+        reimport = run["rows"] / run["reimport_s"] if run["reimport_s"] else 0.0
+        add(
+            f"| {run['backend']} | {run['rows']:,} | {run['products']:,} | {run['skus']:,} | "
+            f"{run['categories']} | {run['import_s']:.1f} s | {run['rows_per_s']:.0f} | "
+            f"{run['reimport_s']:.1f} s | {reimport:.0f} |"
+        )
+    add("")
+    for problem in result["problems"]:
+        add(f"Not measured: {problem}")
+        add("")
+    add(END)
+    add("")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.catalog_import", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("SHOPLET_BENCH_DATABASE_URL"),
+        help="a PostgreSQL server URL (a scratch database is made on it)",
+    )
+    parser.add_argument("--output", type=Path, default=REPORT)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    result = run_bench(args.rows, args.postgres)
+    replace_section(args.output, BEGIN, END, lambda add: render_section(result, add))
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    (DATA_DIR / "catalog_import.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result["runs"], indent=2))
+    took = time.perf_counter() - started
+    print(f"Wrote the product import section of {args.output} in {took:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -466,29 +466,29 @@ class _FileReader:
 
 
 def _product_fields(
-    text: Callable[[str], str], fail: Callable[[str, str, str], None]
+    cell: Callable[[str], str], fail: Callable[[str, str, str], None]
 ) -> dict[str, Any]:
     """The product columns given on this row (absent when empty), checked."""
     out: dict[str, Any] = {}
-    if category_text := text("category"):
+    if category_text := cell("category"):
         category = parse_category(category_text)
         if category is None:
             fail("category", "import.bad_category", f"{category_text[:60]!r} is not a category")
         else:
             out["category"] = category
     for column, limit in (("subtitle", 200), ("description", 20_000), ("brand", 50)):
-        given = text(column)
+        given = cell(column)
         if len(given) > limit:
             fail(column, "import.too_long", f"longer than {limit} characters")
         elif given:
             out[column] = given
-    if tags_text := text("tags"):
+    if tags_text := cell("tags"):
         tags = parse_tags(tags_text)
         if tags is None:
             fail("tags", "import.bad_tags", "at most 10 tags of 20 characters")
         else:
             out["tags"] = tags
-    if image_text := text("image"):
+    if image_text := cell("image"):
         images = [p.strip() for p in image_text.split(";") if p.strip()]
         if len(images) > MAX_IMAGES or any(len(i) > 500 for i in images):
             fail("image", "import.too_many_images", f"at most {MAX_IMAGES} of 500 characters")

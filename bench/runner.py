@@ -10,8 +10,11 @@
 4. Over loopback: each server stack (uvicorn+uvloop+httptools / granian, 1 and 2 workers) serves
    the bare app and Shoplet in turn; cold start, the stack-comparison rows and peak RSS are
    measured; the best stack then runs the remaining rows.
-5. docs/benchmarks.md gets the machine, the command, the figures, the ratios and the targets;
-   the raw numbers go to var/bench/results.json.
+5. On PostgreSQL + Redis, the list and detail rows run again on the embedded default (SQLite,
+   in-process cache, no Redis) on the chosen stack, with the bare baseline served again first.
+6. docs/benchmarks.md gets the machine, the command, the figures, the ratios and the targets;
+   the raw numbers go to var/bench/results.json, a summary line to bench/history.jsonl
+   (committed: the report's history table).
 """
 
 from __future__ import annotations

@@ -28,12 +28,15 @@ from bench.runner import (
     choose_stack,
     detect_backend,
     in_process,
+    load_history,
     machine_info,
     prepare_database,
     record_history,
+    run_embedded,
     run_stack,
     seed,
     server_env,
+    summarise,
 )
 from bench.scenarios import SCENARIOS
 from bench.servers import STACKS
@@ -58,8 +61,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("BENCH_STACKS", ",".join(s.key for s in STACKS)),
         help="comma-separated: " + ", ".join(s.key for s in STACKS),
     )
+    parser.add_argument(
+        "--scenarios",
+        default="",
+        help="comma-separated rows to run (default all): " + ", ".join(SCENARIOS),
+    )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated parts to leave out: " + ", ".join(PARTS),
+    )
     parser.add_argument("--output", type=Path, default=REPORT)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.only = tuple(n for n in args.scenarios.split(",") if n) or None
+    unknown = [n for n in args.only or () if n not in SCENARIOS]
+    skipped = {p for p in args.skip.split(",") if p}
+    if unknown or skipped - set(PARTS):
+        parser.error(f"unknown scenario or part: {', '.join([*unknown, *(skipped - set(PARTS))])}")
+    args.parts = tuple(p for p in PARTS if p not in skipped)
+    return args
+
+
+# The parts of a run after the main rows; a partial run (--scenarios / --skip) is not recorded
+# in bench/history.jsonl.
+PARTS = ("embedded", "flashsale", "frontend", "startup")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -85,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     results.seed = asyncio.run(seed(backend))
     print(f"  seed: {results.seed}")
     print("In process: prepare requests, count SQL statements")
-    asyncio.run(in_process(backend, results))
+    asyncio.run(in_process(backend, results, only=args.only))
 
     env = server_env(backend)
     comparison = [n for n, s in SCENARIOS.items() if s.stack_comparison]
@@ -99,16 +124,26 @@ def main(argv: list[str] | None = None) -> None:
     if any(n in results.requests for n in rest):
         print("Remaining rows on the chosen stack")
         run_stack(chosen, rest, env, results, args)
-    print("Flash sale on the chosen stack (edge role)")
-    results.flashsale = run_flashsale(backend, chosen, threads=args.threads)
-    print("Front ends: H5 first load and LCP on a throttled phone, mini program packages")
-    results.frontend = run_frontend()
-    print("Second start: make run on this installed checkout, to the first product list")
-    results.startup = run_startup()
+    if "embedded" in args.parts and backend.name != "sqlite":
+        print("The embedded default (SQLite, in-process cache, no Redis) on the chosen stack")
+        results.embedded = run_embedded(chosen, args, results.started_at)
+    if "flashsale" in args.parts:
+        print("Flash sale on the chosen stack (edge role)")
+        results.flashsale = run_flashsale(backend, chosen, threads=args.threads)
+    if "frontend" in args.parts:
+        print("Front ends: H5 first load and LCP on a throttled phone, mini program packages")
+        results.frontend = run_frontend()
+    if "startup" in args.parts:
+        print("Second start: make run on this installed checkout, to the first product list")
+        results.startup = run_startup()
     results.elapsed_s = round(time.monotonic() - began, 1)
     results.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
-    results.history = record_history(asdict(results))
+    if args.only is None and len(args.parts) == len(PARTS):
+        results.history = record_history(asdict(results))
+    else:
+        results.history = [*load_history(), summarise(asdict(results))]
+        print("A partial run: not recorded in bench/history.jsonl")
 
     args.output.write_text(render(results))
     raw = DATA_DIR / "results.json"

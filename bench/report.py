@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bench.scenarios import SCENARIOS
 
@@ -39,6 +39,7 @@ def render(results: Results) -> str:
     for section in (
         _header,
         _results_table,
+        _embedded,
         _flashsale,
         _frontend,
         _startup,
@@ -93,18 +94,51 @@ def _header(results: Results, add: Callable[[str], None]) -> None:
 
 
 def _results_table(results: Results, add: Callable[[str], None]) -> None:
-    chosen = results.chosen
     add("## Results on the chosen stack")
     add("")
-    bare = _find(results, "bare", chosen)
-    add(f"Stack: **{_stack_label(results, chosen)}**.")
+    add(f"Stack: **{_stack_label(results, results.chosen)}**.")
     add("")
+    _rows_table(results, list(SCENARIOS), add)
+
+
+def _embedded(results: Results, add: Callable[[str], None]) -> None:
+    embedded = getattr(results, "embedded", None)
+    if embedded is None:
+        return
+    add("## The embedded default in the same run (SQLite, in-process cache, no Redis)")
+    add("")
+    add(
+        f"Stack: **{_stack_label(embedded, embedded.chosen)}**, served again with "
+        f"`SHOPLET_DATABASE_URL={embedded.backend.database_url.split(':///')[0]}:///...` and "
+        "no `SHOPLET_REDIS_URL` (what `make run` uses out of the box); the bare baseline is "
+        "measured again on the same stack right before these rows. "
+        f"Load {embedded.machine.get('load average at start', '?').split()[0]} -> "
+        f"{embedded.machine.get('load average at end', '?').split()[0]}."
+    )
+    add("")
+    from bench.runner import EMBEDDED_ROWS
+
+    _rows_table(embedded, ["bare", *EMBEDDED_ROWS], add)
+    outcome = embedded.stacks.get(embedded.chosen) if embedded.chosen else None
+    if outcome is not None and outcome.cold_start_s is not None:
+        rss = ", ".join(f"{r:.0f} MiB" for r in outcome.rss_mb) or "—"
+        add(f"Cold start {outcome.cold_start_s:.2f} s; peak RSS per worker {rss}.")
+        add("")
+    if outcome is not None and outcome.error:
+        add(f"Error: {outcome.error}")
+        add("")
+
+
+def _rows_table(results: Results, names: list[str], add: Callable[[str], None]) -> None:
+    chosen = results.chosen
+    bare = _find(results, "bare", chosen)
     add(
         "| scenario | req/s | p50 ms | p99 ms | ratio to bare | SQL per request "
         "(cold / warm) | target | status | load |"
     )
     add("| --- | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |")
-    for name, scenario in SCENARIOS.items():
+    for name in names:
+        scenario = SCENARIOS[name]
         m = _find(results, name, chosen)
         sql = results.sql.get(name)
         sql_text = f"{sql[0]} / {sql[1]:.2f}" if sql else "—"
@@ -218,42 +252,69 @@ def _history(results: Results, add: Callable[[str], None]) -> None:
     history = getattr(results, "history", None)
     if not history:
         return
-    add("## Latest runs on this machine")
+    add("## History: every recorded run")
     add("")
     add(
-        "From `var/bench/history.jsonl` (one line per `make bench`, this run last). The machine "
-        "is shared, so compare runs before concluding: a target missed in one run and met in "
-        "the next, with the bare baseline slower too, is the machine, not the code."
+        "From `bench/history.jsonl` (committed; one line per full `make bench`, this run "
+        "last; the runs before 2026-12-03 15:00 were backfilled from the earlier versions of "
+        "this file). Ratios are against the bare baseline of the same run and stack; *p99* in "
+        "ms; the row for the embedded default is the same run's second table. The machine is "
+        "shared, so compare runs before concluding: a target missed in one run and met in the "
+        "next, with the bare baseline slower too, is the machine, not the code."
     )
     add("")
-    add("| run | code | backend | load (start -> end) | stack | list / bare | list p99 ms | "
-        "bare p99 ms | cold start s (CPU s) | peak RSS MiB |")  # fmt: skip
-    add("| --- | --- | --- | --- | --- | ---: | ---: | ---: | --- | ---: |")
+    add("| run | code | backend | load (start -> end) | stack | bare p99 | list / bare (p99) | "
+        "detail / bare (p99) | category tree / bare (p99) | place order p50 / p99 | "
+        "flash buy / bare (p99; bare p99) | cold start s | second start s (CPU s) | "
+        "peak RSS MiB |")  # fmt: skip
+    add("| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |")  # fmt: skip
     for run in history:
-        for stack in run["stacks"]:
-            chosen = " (chosen)" if stack["stack"] == run["chosen"] else ""
-            cold = stack["cold_start_s"]
-            cpu = stack["cold_start_cpu_s"]
-            add(
-                f"| {run['started_at']} | {run['code'].split()[0]} | {run['backend']} | "
-                f"{run['load']} | {stack['stack']}{chosen} | {_num(stack['list_ratio'], 2)} | "
-                f"{_num(stack['list_p99_ms'], 1)} | {_num(stack['bare_p99_ms'], 1)} | "
-                f"{_num(cold, 2)}{f' ({cpu:.2f})' if cpu else ''} | {_num(stack['rss_mb'], 0)} |"
-            )
-    add("")
-    starts = [run for run in history if run.get("second_start_s") is not None]
-    if starts:
-        add(
-            "Second start (`make run`, slowest timed run; in brackets the CPU of its process "
-            "tree): "
-            + "; ".join(
-                f"{run['started_at']} {run['second_start_s']:.2f} s "
-                f"({_num(run.get('second_start_cpu_s'), 2)} s)"
-                for run in starts
-            )
-            + "."
+        rows = run.get("rows") or {}
+        stack: dict[str, Any] = next(
+            (s for s in run.get("stacks") or [] if s["stack"] == run["chosen"]), {}
         )
-        add("")
+        flash = run.get("flash")
+        order = rows.get("place_order")
+        second = run.get("second_start_s")
+        cpu = run.get("second_start_cpu_s")
+        order_text = f"{order['p50_ms']:,.0f} / {order['p99_ms']:,.0f}" if order else "—"
+        flash_text = (
+            f"{flash['ratio']:.2f} ({flash['p99_ms']:.0f}; {flash['bare_p99_ms']:.0f})"
+            if flash
+            else "—"
+        )
+        add(
+            f"| {run['started_at']} | {run['code'].split()[0]} | {run['backend']} | "
+            f"{run['load']} | {run['chosen'] or '—'} | "
+            f"{_num((rows.get('bare') or {}).get('p99_ms', stack.get('bare_p99_ms')), 1)} | "
+            f"{_row(rows.get('product_list'), stack)} | {_row(rows.get('product_detail'))} | "
+            f"{_row(rows.get('category_tree'))} | "
+            f"{order_text} | {flash_text} | "
+            f"{_num(stack.get('cold_start_s'), 2)} | "
+            f"{_num(second, 2)}{f' ({cpu:.2f})' if cpu else ''} | {_num(stack.get('rss_mb'), 0)} |"
+        )
+        embedded = run.get("embedded")
+        if embedded:
+            erows = embedded.get("rows") or {}
+            add(
+                f"| ↳ same run | | {embedded['backend']} (embedded default) | | "
+                f"{embedded.get('stack') or '—'} | "
+                f"{_num((erows.get('bare') or {}).get('p99_ms'), 1)} | "
+                f"{_row(erows.get('product_list'))} | {_row(erows.get('product_detail'))} | "
+                "— | — | — | — | — | — |"
+            )
+        if run.get("note"):
+            add(f"| ↳ note | | {run['note']} | | | | | | | | | | | |")
+    add("")
+
+
+def _row(row: dict[str, Any] | None, stack: dict[str, Any] | None = None) -> str:
+    if row is None and stack and stack.get("list_ratio") is not None:
+        row = {"ratio": stack["list_ratio"], "p99_ms": stack["list_p99_ms"]}
+    if row is None:
+        return "—"
+    return f"{_num(row.get('ratio'), 2)} ({_num(row.get('p99_ms'), 1)})"
 
 
 def _num(value: float | None, digits: int) -> str:

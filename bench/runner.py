@@ -10,8 +10,11 @@
 4. Over loopback: each server stack (uvicorn+uvloop+httptools / granian, 1 and 2 workers) serves
    the bare app and Shoplet in turn; cold start, the stack-comparison rows and peak RSS are
    measured; the best stack then runs the remaining rows.
-5. docs/benchmarks.md gets the machine, the command, the figures, the ratios and the targets;
-   the raw numbers go to var/bench/results.json.
+5. On PostgreSQL + Redis, the list and detail rows run again on the embedded default (SQLite,
+   in-process cache, no Redis) on the chosen stack, with the bare baseline served again first.
+6. docs/benchmarks.md gets the machine, the command, the figures, the ratios and the targets;
+   the raw numbers go to var/bench/results.json, a summary line to bench/history.jsonl
+   (committed: the report's history table).
 """
 
 from __future__ import annotations
@@ -107,7 +110,10 @@ class Results:
     frontend: Any = None
     # bench/startup.py: `make run` on the installed checkout to the first list (a StartupResult).
     startup: Any = None
-    # Summaries of the latest runs on this machine, this one last (var/bench/history.jsonl).
+    # The list and detail rows again on the embedded default (SQLite, in-process cache, no
+    # Redis) when this run's main backend is PostgreSQL + Redis: another Results.
+    embedded: Any = None
+    # Every recorded run, this one last (bench/history.jsonl, committed).
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -288,6 +294,38 @@ async def seed(backend: Backend) -> str:
 # -- in process: prepare requests, count SQL -------------------------------------------------
 
 
+# -- the embedded default, in the same run ---------------------------------------------------
+
+EMBEDDED_ROWS = ("product_list", "product_detail")
+
+
+def embedded_backend() -> Backend:
+    url = f"sqlite+aiosqlite:///{DATA_DIR / 'shoplet.db'}"
+    return Backend("sqlite", url, None, "the embedded default: SQLite, in-process cache, no Redis")
+
+
+def run_embedded(stack: Stack, args: argparse.Namespace, started_at: str) -> Results:
+    """The list and detail rows on the embedded default, with the bare baseline served again by
+    the same stack just before them (the same method as the main table)."""
+    backend = embedded_backend()
+    results = Results(
+        started_at=started_at,
+        backend=backend,
+        schema="",
+        seed="",
+        args={},
+        machine={"load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg())},
+    )
+    results.schema = asyncio.run(prepare_database(backend))
+    results.seed = asyncio.run(seed(backend))
+    names = ("bare", *EMBEDDED_ROWS)
+    asyncio.run(in_process(backend, results, only=names))
+    run_stack(stack, list(names), server_env(backend), results, args)
+    results.chosen = stack.key
+    results.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return results
+
+
 def _build_app(target: str, settings: Any) -> Any:
     if target == "bare":
         from bench.bare_app import app as bare_app
@@ -298,11 +336,14 @@ def _build_app(target: str, settings: Any) -> Any:
     return create_app(settings)
 
 
-async def in_process(backend: Backend, results: Results) -> None:
+async def in_process(
+    backend: Backend, results: Results, only: tuple[str, ...] | None = None
+) -> None:
     settings = _settings(backend)
     targets: dict[str, list[str]] = {}
     for name, scenario in SCENARIOS.items():
-        targets.setdefault(scenario.target, []).append(name)
+        if only is None or name in only:
+            targets.setdefault(scenario.target, []).append(name)
     for target, names in targets.items():
         app = _build_app(target, settings)
         async with app.router.lifespan_context(app):
@@ -551,13 +592,36 @@ def machine_info() -> dict[str, str]:
 
 # -- history ---------------------------------------------------------------------------------
 
-HISTORY = DATA_DIR / "history.jsonl"
-HISTORY_SHOWN = 6
+# Committed, so a fresh clone keeps every earlier run (var/ is not in git). One JSON line per
+# `make bench`; the oldest lines were backfilled from `git log -p docs/benchmarks.md`.
+HISTORY = ROOT / "bench" / "history.jsonl"
+# Rows of the chosen stack kept per run: ratio to that run's bare baseline, p50 and p99.
+HISTORY_ROWS = ("product_list", "product_detail", "category_tree", "place_order")
+
+
+def _rows(raw: dict[str, Any], stack: str | None, names: tuple[str, ...]) -> dict[str, Any]:
+    by_key = {(m["scenario"], m["stack"]): m for m in raw.get("measurements") or []}
+    bare = by_key.get(("bare", stack))
+    rows: dict[str, Any] = {}
+    for name in names:
+        m = by_key.get((name, stack))
+        if m is None:
+            continue
+        rows[name] = {
+            "ratio": round(m["rps"] / bare["rps"], 2) if bare and bare["rps"] else None,
+            "rps": m["rps"],
+            "p50_ms": round(m["p50_ms"], 1),
+            "p99_ms": round(m["p99_ms"], 1),
+            "errors": m["errors"] + m["non_2xx"],
+        }
+    if bare:
+        rows["bare"] = {"rps": bare["rps"], "p99_ms": round(bare["p99_ms"], 1)}
+    return rows
 
 
 def summarise(raw: dict[str, Any]) -> dict[str, Any]:
     """One run in a line (from ``asdict(results)`` or a saved results.json): on a shared
-    machine one run proves little, so the report shows the latest few side by side."""
+    machine one run proves little, so the report shows every run side by side."""
     by_key = {(m["scenario"], m["stack"]): m for m in raw["measurements"]}
     stacks = []
     for key, outcome in raw["stacks"].items():
@@ -574,7 +638,7 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
             }
         )
     startup_runs = (raw.get("startup") or {}).get("runs") or []
-    return {
+    summary: dict[str, Any] = {
         "started_at": raw["started_at"],
         # bench/startup.py: the slowest timed second start and its tree CPU, if measured.
         "second_start_s": max((r["total_s"] for r in startup_runs), default=None),
@@ -584,14 +648,37 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
         "load": f"{raw['machine'].get('load average at start', '?').split()[0]} -> "
         f"{raw['machine'].get('load average at end', '?').split()[0]}",
         "chosen": raw.get("chosen"),
+        "rows": _rows(raw, raw.get("chosen"), HISTORY_ROWS),
         "stacks": stacks,
     }
+    flash = raw.get("flashsale") or {}
+    sale = next((r for r in flash.get("runs") or [] if r.get("name") == "sale"), None)
+    if sale and flash.get("bare_rps"):
+        summary["flash"] = {
+            "ratio": round(sale["rps"] / flash["bare_rps"], 2),
+            "p99_ms": round(sale["p99_ms"], 1),
+            "bare_p99_ms": round(flash["bare_p99_ms"], 1),
+        }
+    embedded = raw.get("embedded") or {}
+    if embedded.get("measurements"):
+        summary["embedded"] = {
+            "backend": embedded["backend"]["name"],
+            "stack": embedded.get("chosen"),
+            "rows": _rows(embedded, embedded.get("chosen"), EMBEDDED_ROWS),
+        }
+    return summary
 
 
-def record_history(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    """Append this run's summary to var/bench/history.jsonl; the latest runs, oldest first."""
-    HISTORY.parent.mkdir(parents=True, exist_ok=True)
-    with HISTORY.open("a", encoding="utf-8") as out:
+def load_history(path: Path = HISTORY) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def record_history(raw: dict[str, Any], path: Path = HISTORY) -> list[dict[str, Any]]:
+    """Append this run's summary to bench/history.jsonl; every run, oldest first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(summarise(raw), ensure_ascii=False) + "\n")
-    lines = HISTORY.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines[-HISTORY_SHOWN:] if line.strip()]
+    return load_history(path)

@@ -209,9 +209,11 @@ async def test_stored_ttls_are_jittered(cache: Cache, ctx: AppContext, backend: 
     l1_negative = [await cache.l1.get_expire(f"missing:{key}") for key in range(50)]
     # Remaining whole seconds: the time these loops took (a loaded machine) comes off the floor.
     slack = int(time.monotonic() - start) + 1
-    assert all(900 - slack <= t <= 1100 for t in l1_ttls)
+    # L1 keeps an entry one refresh window (the last fifth of the TTL) past its TTL, answering
+    # from it only while its refresh runs (tests/core/test_cache_refresh.py).
+    assert all(900 - slack <= t - 200 <= 1100 for t in l1_ttls)
     assert len(set(l1_ttls)) > 10
-    assert all(90 - slack <= t <= 110 for t in l1_negative)
+    assert all(90 - slack <= t - 20 <= 110 for t in l1_negative)
     if backend == "postgres":
         assert ctx.redis is not None
         l2_ttls = [

@@ -234,10 +234,67 @@ async def test_l1_filled_from_l2_lives_no_longer_than_l2_has_left(
     await one.get_or_load_entry("product", 6, loader, ttl=TTL)
     l2_key = ctx.settings.redis_key(f"cache:v:{one.full_key('product', 6)}")
     await ctx.redis.pexpire(l2_key, 3000)
-    await two.get_or_load_entry("product", 6, loader, ttl=TTL)
-    assert 0 < await two.l1.get_expire(one.full_key("product", 6)) <= 3
+    entry = await two.get_or_load_entry("product", 6, loader, ttl=TTL)
+    assert clock.now < entry.stale_at <= clock.now + 3
+    # Kept one refresh window (the last fifth of the TTL) longer, for a refresh in flight.
+    assert 0 < await two.l1.get_expire(one.full_key("product", 6)) <= 3 + 0.2 * TTL
 
 
 def test_refresh_ahead_must_leave_part_of_the_life() -> None:
     with pytest.raises(ValueError, match="refresh_ahead"):
         Cache(None, refresh_ahead=1.0)
+
+
+async def test_an_entry_from_l2_near_its_end_refreshes_with_the_whole_window_left(
+    make_replica: Callable[[Clock], Awaitable[Cache]], ctx: AppContext
+) -> None:
+    """The refresh window is the last fifth of the TTL (2 s here), not of what the L2 entry had
+    left: an entry taken from L2 with 3 s left starts refreshing after 1 s, not after 2.4 s
+    (which left 0.6 s for a refresh waiting on another replica's lease)."""
+    assert ctx.redis is not None
+    clock = Clock()
+    one, two = await make_replica(clock), await make_replica(clock)
+    first = GatedLoader(b"v1")
+    first.gate.set()
+    await one.get_or_load_entry("product", 7, first, ttl=TTL)
+    l2_key = ctx.settings.redis_key(f"cache:v:{one.full_key('product', 7)}")
+    await ctx.redis.pexpire(l2_key, 3000)
+    entry = await two.get_or_load_entry("product", 7, first, ttl=TTL)
+    assert first.calls == 1
+    assert clock.now + 0.9 <= entry.refresh_at <= clock.now + 1.0
+    clock.now += 1.0
+    await ctx.redis.pexpire(l2_key, 1900)  # Redis' clock moves on too
+    loader = GatedLoader(b"v2")
+    answers = await all_answer(two, 7, loader)
+    assert {a.body for a in answers} == {b"v1"}
+    await loader.wait_called()  # renewing while the entry still has 2 s to go
+    loader.gate.set()
+    await two.drain()
+    assert (await two.get_or_load_entry("product", 7, loader, ttl=TTL)).body == b"v2"
+
+
+async def test_past_its_ttl_an_entry_answers_only_while_its_refresh_runs(
+    make_cache: Callable[[Clock], Awaitable[Cache]],
+) -> None:
+    clock = Clock()
+    cache = await make_cache(clock)
+    first = GatedLoader(b"v1")
+    first.gate.set()
+    await cache.get_or_load_entry("product", 8, first, ttl=TTL)
+    clock.now += 9.0  # in the window: a refresh starts, the loader stays blocked
+    loader = GatedLoader(b"v2")
+    assert {a.body for a in await all_answer(cache, 8, loader)} == {b"v1"}
+    await loader.wait_called()
+    clock.now += 1.5  # past the TTL, the refresh still running: still answered, no wait
+    assert {a.body for a in await all_answer(cache, 8, loader)} == {b"v1"}
+    assert loader.calls == 1
+    loader.gate.set()
+    await cache.drain()
+    assert (await cache.get_or_load_entry("product", 8, loader, ttl=TTL)).body == b"v2"
+
+    # Past the TTL with no refresh running (none was started in time): a miss, loaded afresh.
+    clock.now += TTL + 0.5
+    third = GatedLoader(b"v3")
+    third.gate.set()
+    assert (await cache.get_or_load_entry("product", 8, third, ttl=TTL)).body == b"v3"
+    assert third.calls == 1

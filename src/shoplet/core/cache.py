@@ -12,10 +12,13 @@ One call does everything a read path needs::
 - **No stampede**: concurrent misses for one key in a process share one load (single-flight); with
   Redis a short lease (``SET NX PX``) lets one process load while the others poll L2 briefly.
 - **No wait at expiry (refresh-ahead)**: an L1 hit in the last ``refresh_ahead`` part of its
-  entry's life starts one background refresh for that key and is answered at once with the
-  current bytes, as is every request until the refresh lands; a busy key is therefore
-  reloaded before it expires and no request waits on its load. With Redis the refresh takes
-  the L2 value only if another replica has already renewed it, else it loads (under the lease).
+  TTL (the *window*, e.g. the last 0.6 s of 3 s) starts one background refresh for that key
+  and is answered at once with the current bytes, as is every request until the refresh
+  lands; a busy key is therefore reloaded before it expires and no request waits on its load.
+  A refresh that has not landed when the TTL ends (a loop busy under load, another replica's
+  lease) keeps the old bytes answering for at most one more window; without a refresh running
+  an expired entry is a miss. With Redis the refresh takes the L2 value only if another
+  replica has already renewed it (more than a window left), else it loads (under the lease).
 - **Encoded once**: an entry is the body as bytes plus its strong ETag (``CachedBody``),
   computed when the entry is filled, so a hit hashes and serialises nothing
   (``get_or_load_entry``; ``get_or_load`` returns the bytes alone).
@@ -26,7 +29,8 @@ One call does everything a read path needs::
   a load that read the database before the change can never write its stale value back
   (memcached-style leases). ``invalidate_after_commit(session, ...)`` runs the invalidation only
   if the transaction commits. An L1 entry filled from L2 lives no longer than the L2 entry has
-  left, so a value is never older than its TTL (plus jitter) in any process.
+  left, so a value is never older than its TTL (plus jitter, plus the window while its refresh
+  runs) in any process.
 
 Why not cashews' own ``Cache``/``BcastClientSide`` for all of it (measured against our needs):
 its Redis backend pickles values and turns any all-digit value into ``int``; ``BcastClientSide``
@@ -140,10 +144,15 @@ class CachedBody(NamedTuple):
     body: bytes | None
     etag: str | None
     refresh_at: float = float("inf")
+    # When the entry's TTL ends (the cache's clock). L1 keeps it a refresh window longer, and
+    # a hit past this moment is answered only while a refresh of the key is still running.
+    stale_at: float = float("inf")
 
     @classmethod
-    def of(cls, body: bytes | None, refresh_at: float = float("inf")) -> CachedBody:
-        return cls(body, None if body is None else strong_etag(body), refresh_at)
+    def of(
+        cls, body: bytes | None, refresh_at: float = float("inf"), stale_at: float = float("inf")
+    ) -> CachedBody:
+        return cls(body, None if body is None else strong_etag(body), refresh_at, stale_at)
 
 
 class _Ttl(NamedTuple):
@@ -384,10 +393,15 @@ class Cache:
         if self.l1_enabled:
             hit: CachedBody | None = await self.l1.get(full)
             if hit is not None:
-                self._count(namespace, "l1", "hit")
-                if hit.refresh_at <= self._clock() and full not in self._refreshing:
-                    self._refresh(namespace, full, loader, _Ttl(ttl, negative_ttl))
-                return hit
+                now = self._clock()
+                if now < hit.stale_at or full in self._refreshing:
+                    # Past its TTL only while its refresh runs (at most a refresh window):
+                    # a refresh slowed by a busy loop or another replica's lease never makes
+                    # the requests behind it wait.
+                    self._count(namespace, "l1", "hit")
+                    if hit.refresh_at <= now and full not in self._refreshing:
+                        self._refresh(namespace, full, loader, _Ttl(ttl, negative_ttl))
+                    return hit
             self._count(namespace, "l1", "miss")
         return await self._load_shared(namespace, full, loader, _Ttl(ttl, negative_ttl))
 
@@ -603,12 +617,18 @@ class Cache:
         else:
             expire = min(expire, self._expire(value, ttl))
         if self.refresh_ahead:
-            refresh_at = self._clock() + expire * (1.0 - self.refresh_ahead)
+            # The refresh window is the last part of the *TTL*, not of this entry's life: an
+            # entry filled from L2 with 0.7 s left used to get a window of 0.14 s, too short for
+            # a refresh that waits on another replica's lease, so under load it expired first
+            # and the next requests waited on the fill (L1 misses on a hot key, the detail's
+            # p99). Now it starts refreshing at once when it has less than the window left.
+            window = self.refresh_ahead * (ttl.found if value is not None else ttl.not_found)
+            refresh_at = self._clock() + max(0.0, expire - window)
         else:
-            refresh_at = float("inf")
-        entry = CachedBody.of(value, refresh_at)
+            window, refresh_at = 0.0, float("inf")
+        entry = CachedBody.of(value, refresh_at, self._clock() + expire)
         if self.l1_enabled and self._generation(namespace) == generation:
-            await self.l1.set(full, entry, expire=max(expire, 0.001))
+            await self.l1.set(full, entry, expire=max(expire + window, 0.001))
         return entry
 
     async def _drop_local(self, namespace: str, full: str | None) -> None:

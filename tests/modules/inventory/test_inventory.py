@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.pagination import InvalidCursor
 from shoplet.modules.inventory import public as inventory
-from shoplet.modules.inventory.models import LedgerEntryRow, Reservation
+from shoplet.modules.inventory.models import LedgerEntryRow, Reservation, Stock
 from tests.conftest import snapshot
 
 
@@ -321,3 +322,39 @@ async def test_expired_reservations_are_released_by_the_job(ctx: AppContext) -> 
         ("OLD1", "expired"),
         ("OLD2", "expired"),
     ]
+
+
+async def test_the_hot_row_is_locked_for_one_statement_before_the_commit(
+    ctx: AppContext,
+) -> None:
+    """The conditional stock UPDATE takes the SKU's row lock: on PostgreSQL it is the last
+    statement of a reservation (its ledger row is written by the same statement), so the lock
+    is held for that round trip and the caller's commit only."""
+    await make_stock(ctx, {1: 10})
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(ctx.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await reserve(ctx, "O1", [(1, 3)])
+    finally:
+        event.remove(ctx.engine.sync_engine, "before_cursor_execute", record)
+    locking = [i for i, s in enumerate(statements) if "UPDATE inventory_stock" in s]
+    assert len(locking) == 1
+    after_lock = statements[locking[0] + 1 :]
+    if ctx.engine.dialect.name == "postgresql":
+        assert "INSERT INTO inventory_ledger" in statements[locking[0]]
+        assert after_lock == []
+    else:  # SQLite: one writer at a time, no data-modifying CTE; the ledger row follows
+        assert [s.split(" (")[0] for s in after_lock] == ["INSERT INTO inventory_ledger"]
+    assert await levels_of(ctx, 1) == {1: (10, 3, 7)}
+    assert (await ledger_rows(ctx, 1))[-1] == ("reserve", 0, 3, 10, 3)
+    async with ctx.sessionmaker() as s:
+        row = (await s.execute(select(Stock).where(Stock.sku_id == 1))).scalar_one()
+        ledger = (
+            await s.execute(select(LedgerEntryRow).where(LedgerEntryRow.kind == "reserve"))
+        ).scalar_one()
+    assert row.updated_at == ledger.created_at
+    assert (ledger.reason, ledger.ref, ledger.actor) == ("reserved", "O1", None)

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, case, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Insert,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,21 +91,87 @@ async def add_on_hand(
 
 
 async def reserve_units(
-    session: AsyncSession, *, sku_id: int, quantity: int
-) -> tuple[int, int] | None:
-    """reserved += quantity only if that many are available; (on_hand, reserved) or None.
+    session: AsyncSession,
+    *,
+    sku_id: int,
+    quantity: int,
+    ref: str,
+    now: datetime,
+    touch: bool,
+) -> tuple[tuple[int, int], int | None] | None:
+    """reserved += quantity only if that many are available, and its ``reserve`` ledger row:
+    ``((on_hand, reserved) after, ledger row id or None)``, or None when short (nothing
+    written).
 
-    ``updated_at`` is touched separately once every line succeeded, so undoing a partial
-    reservation restores the rows exactly."""
-    result = await session.execute(
+    This is the statement that takes the SKU's row lock, so on PostgreSQL the ledger row is
+    written by the same statement (a data-modifying CTE): the lock is then held for this one
+    round trip and the commit, not for another INSERT in between. SQLite (one writer at a time
+    anyway) has no data-modifying CTEs: the caller writes the ledger row (id None).
+    ``touch`` sets ``updated_at`` too; callers leave it off for rows they may still have to
+    undo, so an undo restores them exactly."""
+    values: dict[str, Any] = {"reserved": Stock.reserved + quantity}
+    if touch:
+        values["updated_at"] = now
+    stmt = (
         update(Stock)
         .where(Stock.sku_id == sku_id, Stock.on_hand - Stock.reserved >= quantity)
-        .values(reserved=Stock.reserved + quantity)
+        .values(**values)
         .returning(Stock.on_hand, Stock.reserved)
         .execution_options(synchronize_session=False)
     )
-    row = result.first()
-    return (row[0], row[1]) if row else None
+    if session.get_bind().dialect.name != "postgresql":
+        level = (await session.execute(stmt)).first()
+        return ((level[0], level[1]), None) if level else None
+    stock = stmt.cte("reserved_stock")
+    ledger = (
+        insert(LedgerEntryRow)
+        .from_select(
+            list(_LEDGER_COLUMNS),
+            select(
+                literal(sku_id, BigInteger),
+                literal("reserve"),
+                literal(0),
+                literal(quantity),
+                stock.c.on_hand,
+                stock.c.reserved,
+                literal(RESERVE_REASON),
+                literal(ref),
+                null(),
+                literal(now, LedgerEntryRow.created_at.type),
+            ).select_from(stock),
+        )
+        .returning(LedgerEntryRow.on_hand_after, LedgerEntryRow.reserved_after, LedgerEntryRow.id)
+    )
+    written = (await session.execute(ledger)).first()
+    return ((written[0], written[1]), written[2]) if written else None
+
+
+_LEDGER_COLUMNS = (
+    "sku_id",
+    "kind",
+    "delta_on_hand",
+    "delta_reserved",
+    "on_hand_after",
+    "reserved_after",
+    "reason",
+    "ref",
+    "actor",
+    "created_at",
+)
+# The ledger reason of a reservation (``service.reserve`` writes it on SQLite).
+RESERVE_REASON = "reserved"
+
+
+async def delete_ledger_rows(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Take back ledger rows written earlier in this same transaction, when a reservation that
+    wrote them is undone before the commit (they were never visible to anyone else)."""
+    if ids:
+        await session.execute(delete(LedgerEntryRow).where(LedgerEntryRow.id.in_(sorted(ids))))
+
+
+async def delete_reservations(session: AsyncSession, *, ref: str) -> None:
+    """Undo :func:`insert_reservations` of ``ref`` inside the same transaction."""
+    await session.execute(delete(Reservation).where(Reservation.ref == ref))
 
 
 async def unreserve_units(session: AsyncSession, *, sku_id: int, quantity: int) -> None:

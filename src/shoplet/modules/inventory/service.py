@@ -197,25 +197,32 @@ async def reserve(
     merged = _merge_lines(lines)
     if await repo.ref_exists(session, ref):
         raise ReservationExists(f"stock is already reserved for {ref}", ref=ref)
-    done: list[tuple[int, int, tuple[int, int]]] = []
-    for sku_id, quantity in merged:
-        after = await repo.reserve_units(session, sku_id=sku_id, quantity=quantity)
-        if after is None:
-            for done_sku, done_quantity, _ in reversed(done):
-                await repo.unreserve_units(session, sku_id=done_sku, quantity=done_quantity)
-            level = await repo.get_level(session, sku_id)
-            raise InsufficientStock(
-                sku_id=sku_id, requested=quantity, available=level.available if level else 0
-            )
-        done.append((sku_id, quantity, after))
     now = utcnow()
-    await repo.touch(session, [sku_id for sku_id, _ in merged], now)
+    # The reservation rows first: they lock no stock row, so every statement after the first
+    # conditional UPDATE below is that UPDATE for the next line; the commit follows. A hot SKU's
+    # row lock is held for one round trip (plus the commit), not four.
     try:
         await repo.insert_reservations(
             session, ref=ref, lines=merged, expires_at=expires_at, now=now
         )
     except IntegrityError as exc:  # a concurrent call reserved the same ref first
         raise ReservationExists(f"stock is already reserved for {ref}", ref=ref) from exc
+    done: list[tuple[int, int, tuple[int, int], int | None]] = []
+    for index, (sku_id, quantity) in enumerate(merged):
+        # Only the last line's row is touched with the reserve: it has nothing left to undo.
+        last = index == len(merged) - 1
+        reserved = await repo.reserve_units(
+            session, sku_id=sku_id, quantity=quantity, ref=ref, now=now, touch=last
+        )
+        if reserved is None:
+            await _undo_reserve(session, ref, done)
+            level = await repo.get_level(session, sku_id)
+            raise InsufficientStock(
+                sku_id=sku_id, requested=quantity, available=level.available if level else 0
+            )
+        done.append((sku_id, quantity, *reserved))
+    if len(merged) > 1:
+        await repo.touch(session, [sku_id for sku_id, _ in merged[:-1]], now)
     await repo.insert_ledger(
         session,
         [
@@ -225,13 +232,24 @@ async def reserve(
                 delta_on_hand=0,
                 delta_reserved=quantity,
                 after=after,
-                reason="reserved",
+                reason=repo.RESERVE_REASON,
                 ref=ref,
                 now=now,
             )
-            for sku_id, quantity, after in done
+            for sku_id, quantity, after, ledger_id in done
+            if ledger_id is None  # written by the reserving statement itself on PostgreSQL
         ],
     )
+
+
+async def _undo_reserve(
+    session: AsyncSession, ref: str, done: list[tuple[int, int, tuple[int, int], int | None]]
+) -> None:
+    """A later line was short: give back what this call reserved, exactly as it was."""
+    for sku_id, quantity, _, _ in reversed(done):
+        await repo.unreserve_units(session, sku_id=sku_id, quantity=quantity)
+    await repo.delete_ledger_rows(session, [i for _, _, _, i in done if i is not None])
+    await repo.delete_reservations(session, ref=ref)
 
 
 async def release(session: AsyncSession, *, ref: str, reason: str) -> int:

@@ -191,6 +191,12 @@ async def create_order(
         },
         key=order_no,
     )
+    order = Order(id=order_id, **values)
+    line_objs = [OrderLineRow(**row) for row in line_rows]
+    event_obj = OrderEventRow(**event)
+    # The shopper who placed it sees their own address in clear. Built before the stock is
+    # held: nothing after the reservation but the commit, while a hot SKU's row is locked.
+    detail = OrderDetail(**_detail_fields(pii, order, line_objs, [event_obj], [], reveal=True))
     # Stock last: the stock rows stay locked (PostgreSQL) from here to the commit only.
     stock_lines = sorted((line.sku_id, line.quantity) for line in lines)
     if stock_source_ref is None:
@@ -206,9 +212,4 @@ async def create_order(
                 sku_id=sku_id,
                 quantity=quantity,
             )
-    order = Order(id=order_id, **values)
-    line_objs = [OrderLineRow(**row) for row in line_rows]
-    event_obj = OrderEventRow(**event)
-    # The shopper who placed it sees their own address in clear.
-    detail = OrderDetail(**_detail_fields(pii, order, line_objs, [event_obj], [], reveal=True))
     return detail, True

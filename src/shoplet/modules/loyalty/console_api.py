@@ -29,13 +29,13 @@ Limit = Annotated[int, Query(ge=1, le=50)]
 
 
 @router.get("/loyalty/settings")
-async def get_settings(_: LoyaltyManager, session: DbSession) -> Settings:
+async def get_loyalty_settings(_: LoyaltyManager, session: DbSession) -> Settings:
     """The points programme's rules."""
     return await service.get_settings(session)
 
 
 @router.put("/loyalty/settings", responses=problem_responses(400))
-async def put_settings(
+async def update_loyalty_settings(
     body: SettingsUpdate, staff: LoyaltyManager, request: Request, session: DbSession
 ) -> Settings:
     """Replace the rules; they apply to what is earned, spent and signed in from now on."""
@@ -52,7 +52,7 @@ async def put_settings(
 
 
 @router.get("/members/{member_id}/points", responses=problem_responses(400, 404))
-async def member_points(
+async def get_member_points(
     *,
     member_id: PathId,
     _: LoyaltyManager,

@@ -43,6 +43,7 @@ class PointsQuote(ResponseModel):
 
     balance: int
     usable_max: int
+    usable_value: int = Field(description="fen the most usable points would take off")
     used: int
     value: int
 

@@ -359,7 +359,11 @@ async def quote(
         if used > usable:
             raise PointsOverCap(f"at most {usable} points on this order", usable_max=usable)
     return PointsQuote(
-        balance=balance, usable_max=usable, used=used, value=r.points_value(rules, used)
+        balance=balance,
+        usable_max=usable,
+        usable_value=r.points_value(rules, usable),
+        used=used,
+        value=r.points_value(rules, used),
     )
 
 

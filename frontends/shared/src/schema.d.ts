@@ -3452,6 +3452,60 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** LoyaltySettings */
+        LoyaltySettings: {
+            /** Earn Per Yuan */
+            earn_per_yuan: number;
+            /** Enabled */
+            enabled: boolean;
+            /** Expiry Days */
+            expiry_days: number | null;
+            /** Max Share Permille */
+            max_share_permille: number;
+            /** Points Per Yuan */
+            points_per_yuan: number;
+            /** Signin Base */
+            signin_base: number;
+            /** Signin Bonus */
+            signin_bonus: number;
+            /** Signin Bonus Every */
+            signin_bonus_every: number;
+            /** Updated At */
+            updated_at?: string | null;
+            /** Updated By */
+            updated_by?: string | null;
+        };
+        /** LoyaltySettingsUpdate */
+        LoyaltySettingsUpdate: {
+            /**
+             * Earn Per Yuan
+             * @description points per ¥1 of goods paid
+             */
+            earn_per_yuan: number;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Expiry Days
+             * @description absent: end of the year after earning
+             */
+            expiry_days?: number | null;
+            /**
+             * Max Share Permille
+             * @description most of the goods points pay
+             */
+            max_share_permille: number;
+            /**
+             * Points Per Yuan
+             * @description points worth ¥1 at checkout
+             */
+            points_per_yuan: number;
+            /** Signin Base */
+            signin_base: number;
+            /** Signin Bonus */
+            signin_bonus: number;
+            /** Signin Bonus Every */
+            signin_bonus_every: number;
+        };
         /**
          * MediaOut
          * @description An uploaded image: ``url`` is its canonical URL (the fallback file), the one products
@@ -4469,60 +4523,6 @@ export interface components {
              * Format: date-time
              */
             now: string;
-        };
-        /** Settings */
-        Settings: {
-            /** Earn Per Yuan */
-            earn_per_yuan: number;
-            /** Enabled */
-            enabled: boolean;
-            /** Expiry Days */
-            expiry_days: number | null;
-            /** Max Share Permille */
-            max_share_permille: number;
-            /** Points Per Yuan */
-            points_per_yuan: number;
-            /** Signin Base */
-            signin_base: number;
-            /** Signin Bonus */
-            signin_bonus: number;
-            /** Signin Bonus Every */
-            signin_bonus_every: number;
-            /** Updated At */
-            updated_at?: string | null;
-            /** Updated By */
-            updated_by?: string | null;
-        };
-        /** SettingsUpdate */
-        SettingsUpdate: {
-            /**
-             * Earn Per Yuan
-             * @description points per ¥1 of goods paid
-             */
-            earn_per_yuan: number;
-            /** Enabled */
-            enabled: boolean;
-            /**
-             * Expiry Days
-             * @description absent: end of the year after earning
-             */
-            expiry_days?: number | null;
-            /**
-             * Max Share Permille
-             * @description most of the goods points pay
-             */
-            max_share_permille: number;
-            /**
-             * Points Per Yuan
-             * @description points worth ¥1 at checkout
-             */
-            points_per_yuan: number;
-            /** Signin Base */
-            signin_base: number;
-            /** Signin Bonus */
-            signin_bonus: number;
-            /** Signin Bonus Every */
-            signin_bonus_every: number;
         };
         /**
          * Shipment
@@ -8948,7 +8948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Settings"];
+                    "application/json": components["schemas"]["LoyaltySettings"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -8994,7 +8994,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SettingsUpdate"];
+                "application/json": components["schemas"]["LoyaltySettingsUpdate"];
             };
         };
         responses: {
@@ -9004,7 +9004,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Settings"];
+                    "application/json": components["schemas"]["LoyaltySettings"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -14,10 +14,10 @@ from shoplet.core.params import PathId
 from shoplet.modules.loyalty import service
 from shoplet.modules.loyalty.schemas import (
     EntryKind,
+    LoyaltySettings,
+    LoyaltySettingsUpdate,
     MemberPoints,
     PointsAdjust,
-    Settings,
-    SettingsUpdate,
 )
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
@@ -29,15 +29,15 @@ Limit = Annotated[int, Query(ge=1, le=50)]
 
 
 @router.get("/loyalty/settings")
-async def get_loyalty_settings(_: LoyaltyManager, session: DbSession) -> Settings:
+async def get_loyalty_settings(_: LoyaltyManager, session: DbSession) -> LoyaltySettings:
     """The points programme's rules."""
     return await service.get_settings(session)
 
 
 @router.put("/loyalty/settings", responses=problem_responses(400))
 async def update_loyalty_settings(
-    body: SettingsUpdate, staff: LoyaltyManager, request: Request, session: DbSession
-) -> Settings:
+    body: LoyaltySettingsUpdate, staff: LoyaltyManager, request: Request, session: DbSession
+) -> LoyaltySettings:
     """Replace the rules; they apply to what is earned, spent and signed in from now on."""
     saved = await service.update_settings(session, body, actor=f"staff:{staff.id}")
     await record_audit(

@@ -68,7 +68,7 @@ class SignInCalendar(ResponseModel):
     enabled: bool
 
 
-class Settings(ResponseModel):
+class LoyaltySettings(ResponseModel):
     enabled: bool
     earn_per_yuan: int
     points_per_yuan: int
@@ -81,7 +81,7 @@ class Settings(ResponseModel):
     updated_at: datetime | None = None
 
 
-class SettingsUpdate(RequestModel):
+class LoyaltySettingsUpdate(RequestModel):
     enabled: bool
     earn_per_yuan: int = Field(ge=0, le=100, description="points per ¥1 of goods paid")
     points_per_yuan: int = Field(ge=1, le=10_000, description="points worth ¥1 at checkout")

@@ -31,12 +31,12 @@ from shoplet.modules.loyalty.errors import (
 )
 from shoplet.modules.loyalty.models import PointsEntry as EntryRow
 from shoplet.modules.loyalty.schemas import (
+    LoyaltySettings,
+    LoyaltySettingsUpdate,
     MemberPoints,
     PointsEntry,
     PointsQuote,
     PointsSummary,
-    Settings,
-    SettingsUpdate,
 )
 from shoplet.modules.members import public as members
 
@@ -64,14 +64,16 @@ async def get_rules(session: AsyncSession) -> r.Rules:
     )
 
 
-async def get_settings(session: AsyncSession) -> Settings:
+async def get_settings(session: AsyncSession) -> LoyaltySettings:
     row = await repo.get_settings(session)
     if row is None:
-        return Settings(**asdict(r.DEFAULT_RULES))
-    return Settings.model_validate(row)
+        return LoyaltySettings(**asdict(r.DEFAULT_RULES))
+    return LoyaltySettings.model_validate(row)
 
 
-async def update_settings(session: AsyncSession, body: SettingsUpdate, *, actor: str) -> Settings:
+async def update_settings(
+    session: AsyncSession, body: LoyaltySettingsUpdate, *, actor: str
+) -> LoyaltySettings:
     await repo.upsert_settings(
         session, {**body.model_dump(), "updated_by": actor, "updated_at": utcnow()}
     )

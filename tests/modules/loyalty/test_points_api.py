@@ -16,7 +16,9 @@ from sqlalchemy import select
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
+from shoplet.core.jobs import run_job
 from shoplet.modules.loyalty.api import get_clock
+from shoplet.modules.loyalty.tasks import EXPIRE_JOB
 from shoplet.modules.staff.models import AuditLog
 from tests.conftest import snapshot
 from tests.modules.loyalty.factories import (
@@ -326,3 +328,21 @@ async def test_an_unknown_member_is_404_and_support_staff_are_refused(
     ):
         assert response.status_code == 403
     assert await snapshot(ctx) == before
+
+
+async def test_the_expiry_job_takes_what_is_left_of_past_batches_once(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    alice = await shopper(client)
+    past = utcnow() - timedelta(days=2)
+    await grant(ctx, alice.member_id, 100, ref="old", now=past, expires_in=timedelta(days=1))
+    await grant(ctx, alice.member_id, 50, ref="new")
+
+    await run_job(ctx, EXPIRE_JOB)
+    after = await snapshot(ctx)
+    await run_job(ctx, EXPIRE_JOB)
+
+    assert await snapshot(ctx) == after
+    assert await balance(ctx, alice.member_id) == 50
+    assert (await kinds(ctx, alice.member_id))[-1] == ("expire", "expiry", -100)
+    await assert_books_balance(ctx)

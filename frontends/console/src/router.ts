@@ -121,6 +121,19 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '优惠券详情' },
       },
       {
+        path: 'loyalty/settings',
+        name: 'loyalty-settings',
+        component: () => import('@/views/loyalty/LoyaltySettingsView.vue'),
+        meta: { permission: 'loyalty:manage', title: '积分规则' },
+      },
+      {
+        path: 'members/points/:id(\\d+)?',
+        name: 'member-points',
+        component: () => import('@/views/members/MemberPointsView.vue'),
+        props: (route) => ({ id: route.params.id ? Number(route.params.id) : null }),
+        meta: { permission: 'loyalty:manage', title: '会员积分' },
+      },
+      {
         path: 'staff',
         name: 'staff',
         component: () => import('@/views/staff/StaffListView.vue'),

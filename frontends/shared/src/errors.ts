@@ -156,6 +156,16 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'promotions.out_of_scope': '订单中没有可用此券的商品',
   'promotions.no_shipping_fee': '本单已免运费，无需使用运费券',
 
+  // Points
+  'loyalty.disabled': '积分功能暂未开启',
+  'loyalty.insufficient_points': '积分不足',
+  'loyalty.points_over_cap': '超出本单可用积分上限',
+  'loyalty.invalid_points': '积分数量不正确',
+  'loyalty.already_signed_in': '今天已经签到过了，明天再来吧',
+  'loyalty.invalid_settings': '积分规则设置无效',
+  'loyalty.invalid_month': '月份格式应为 YYYY-MM',
+  'loyalty.member_not_found': '会员不存在',
+
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',
   'console.mfa_invalid': '验证码错误或已使用过，请输入身份验证器上的最新验证码',

@@ -191,6 +191,39 @@ export const COUPON_LABELS = {
   shippingCoupon: '运费券',
 } as const
 
+/** Kinds of points-ledger entries (`kind` of `GET /me/points/entries`), also the history tabs. */
+export const POINTS_KIND_LABELS: Labels = {
+  earn: '获得',
+  spend: '使用',
+  expire: '过期',
+  reverse: '退回',
+  adjust: '调整',
+}
+
+/** Why a ledger entry was written (`reason`). */
+export const POINTS_REASON_LABELS: Labels = {
+  order: '购物',
+  signin: '签到',
+  refund: '退款扣回',
+  spend_return: '订单取消退回',
+  expiry: '积分过期',
+  staff: '客服调整',
+}
+
+/** The points words of 我的积分, 签到 and the checkout. */
+export const POINTS_LABELS = {
+  points: '积分',
+  balance: '可用积分',
+  expiring: '即将过期',
+  history: '积分明细',
+  signin: '每日签到',
+  signedIn: '已签到',
+  signNow: '立即签到',
+  streak: '连续签到',
+  checkoutUse: '积分抵扣',
+  all: '全部',
+} as const
+
 /**
  * Money phrases: every amount row in the shop, the mini program and the console uses these
  * words, so 实付 never turns into 应付 on one screen and 实付款 on another.

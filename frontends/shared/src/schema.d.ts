@@ -858,6 +858,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/loyalty/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Loyalty Settings
+         * @description The points programme's rules.
+         */
+        get: operations["get_loyalty_settings_api_v1_console_loyalty_settings_get"];
+        /**
+         * Update Loyalty Settings
+         * @description Replace the rules; they apply to what is earned, spent and signed in from now on.
+         */
+        put: operations["update_loyalty_settings_api_v1_console_loyalty_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/media": {
         parameters: {
             query?: never;
@@ -895,6 +919,47 @@ export interface paths {
          *     ``/media`` with byte ranges.
          */
         post: operations["upload_video_api_v1_console_media_videos_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/members/{member_id}/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Member Points
+         * @description A member's account and a page of their ledger, newest first.
+         */
+        get: operations["get_member_points_api_v1_console_members__member_id__points_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/members/{member_id}/points/adjust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adjust Points
+         * @description Add or take away points by hand, with a reason (409 ``loyalty.insufficient_points``
+         *     below 0).
+         */
+        post: operations["adjust_points_api_v1_console_members__member_id__points_adjust_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1604,6 +1669,72 @@ export interface paths {
          * @description Un-favourite a product (idempotent).
          */
         delete: operations["remove_favorite_api_v1_me_favorites__product_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Points
+         * @description Balance, lifetime totals, and the points expiring next (within 30 days).
+         */
+        get: operations["my_points_api_v1_me_points_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/points/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Point Entries
+         * @description The shopper's ledger, newest first; ``kind`` (repeatable) filters.
+         */
+        get: operations["my_point_entries_api_v1_me_points_entries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/signin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signin Calendar
+         * @description The month's signed days (default: this month), the streak, today's reward and the
+         *     sign-ins until the next bonus.
+         */
+        get: operations["signin_calendar_api_v1_me_signin_get"];
+        put?: never;
+        /**
+         * Sign In
+         * @description Today's sign-in (Asia/Shanghai day) and its reward (409 ``loyalty.already_signed_in``,
+         *     ``loyalty.disabled``).
+         */
+        post: operations["sign_in_api_v1_me_signin_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2796,6 +2927,8 @@ export interface components {
             lines: components["schemas"]["PreviewLine"][];
             /** Payable Total */
             payable_total: number;
+            /** @description the balance, the most this order may use, used and its value */
+            points?: components["schemas"]["PointsQuote"] | null;
             /**
              * Shipping Discount
              * @default 0
@@ -2829,6 +2962,11 @@ export interface components {
              * @default false
              */
             no_coupon: boolean;
+            /**
+             * Points
+             * @description points to use, applied after coupons; absent: none (the response still says how many the order may use)
+             */
+            points?: number | null;
         };
         /** CheckoutWarning */
         CheckoutWarning: {
@@ -3407,6 +3545,60 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** LoyaltySettings */
+        LoyaltySettings: {
+            /** Earn Per Yuan */
+            earn_per_yuan: number;
+            /** Enabled */
+            enabled: boolean;
+            /** Expiry Days */
+            expiry_days: number | null;
+            /** Max Share Permille */
+            max_share_permille: number;
+            /** Points Per Yuan */
+            points_per_yuan: number;
+            /** Signin Base */
+            signin_base: number;
+            /** Signin Bonus */
+            signin_bonus: number;
+            /** Signin Bonus Every */
+            signin_bonus_every: number;
+            /** Updated At */
+            updated_at?: string | null;
+            /** Updated By */
+            updated_by?: string | null;
+        };
+        /** LoyaltySettingsUpdate */
+        LoyaltySettingsUpdate: {
+            /**
+             * Earn Per Yuan
+             * @description points per ¥1 of goods paid
+             */
+            earn_per_yuan: number;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Expiry Days
+             * @description absent: end of the year after earning
+             */
+            expiry_days?: number | null;
+            /**
+             * Max Share Permille
+             * @description most of the goods points pay
+             */
+            max_share_permille: number;
+            /**
+             * Points Per Yuan
+             * @description points worth ¥1 at checkout
+             */
+            points_per_yuan: number;
+            /** Signin Base */
+            signin_base: number;
+            /** Signin Bonus */
+            signin_bonus: number;
+            /** Signin Bonus Every */
+            signin_bonus_every: number;
+        };
         /**
          * MediaOut
          * @description An uploaded image: ``url`` is its canonical URL (the fallback file), the one products
@@ -3454,6 +3646,21 @@ export interface components {
              * @description Masked (138****0000) unless revealed to the owner
              */
             phone: string | null;
+        };
+        /** MemberPoints */
+        MemberPoints: {
+            /** Balance */
+            balance: number;
+            /** Entries */
+            entries: components["schemas"]["PointsEntry"][];
+            /** Lifetime Earned */
+            lifetime_earned: number;
+            /** Lifetime Spent */
+            lifetime_spent: number;
+            /** Member Id */
+            member_id: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** MemberUpdate */
         MemberUpdate: {
@@ -3599,6 +3806,11 @@ export interface components {
              * @description buy now; absent: the cart's selected lines (removed from the cart)
              */
             items?: components["schemas"]["CheckoutItem"][] | null;
+            /**
+             * Points
+             * @description points to use (409 loyalty.insufficient_points when another order took them first: no order is created)
+             */
+            points?: number | null;
             /** Remark */
             remark?: string | null;
         };
@@ -3830,6 +4042,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[PointsEntry] */
+        Page_PointsEntry_: {
+            /** Items */
+            items: components["schemas"]["PointsEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ProductAdmin] */
         Page_ProductAdmin_: {
             /** Items */
@@ -3940,6 +4159,96 @@ export interface components {
             payment_no: string;
             /** Prepay Id */
             prepay_id: string;
+        };
+        /** PointsAdjust */
+        PointsAdjust: {
+            /**
+             * Points
+             * @description signed, not 0
+             */
+            points: number;
+            /** Reason */
+            reason: string;
+        };
+        /** PointsEntry */
+        PointsEntry: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "earn" | "spend" | "expire" | "reverse" | "adjust";
+            /** Note */
+            note?: string | null;
+            /** Order No */
+            order_no: string | null;
+            /**
+             * Points
+             * @description signed: + earned/given back, - spent/expired/taken back
+             */
+            points: number;
+            /** Reason */
+            reason: string;
+            /** Ref */
+            ref: string;
+            /** Remaining */
+            remaining: number;
+            /**
+             * Shortfall
+             * @description points a reversal could not take back (spent already)
+             */
+            shortfall: number;
+        };
+        /**
+         * PointsQuote
+         * @description Points at checkout: the balance, the most this order may use, what it uses and its
+         *     value in fen.
+         */
+        PointsQuote: {
+            /** Balance */
+            balance: number;
+            /** Usable Max */
+            usable_max: number;
+            /**
+             * Usable Value
+             * @description fen the most usable points would take off
+             */
+            usable_value: number;
+            /** Used */
+            used: number;
+            /** Value */
+            value: number;
+        };
+        /** PointsSummary */
+        PointsSummary: {
+            /** Balance */
+            balance: number;
+            /** Enabled */
+            enabled: boolean;
+            /** Expiring At */
+            expiring_at: string | null;
+            /**
+             * Expiring Points
+             * @description points expiring next (within 30 days), 0: none
+             */
+            expiring_points: number;
+            /** Lifetime Earned */
+            lifetime_earned: number;
+            /** Lifetime Spent */
+            lifetime_spent: number;
+            /**
+             * Points Per Yuan
+             * @description points worth ¥1
+             */
+            points_per_yuan: number;
         };
         /** PreviewLine */
         PreviewLine: {
@@ -4358,6 +4667,52 @@ export interface components {
             region_fees: {
                 [key: string]: number;
             };
+        };
+        /** SignInCalendar */
+        SignInCalendar: {
+            /** Bonus */
+            bonus: number;
+            /** Bonus Every */
+            bonus_every: number;
+            /** Enabled */
+            enabled: boolean;
+            /** Month */
+            month: string;
+            /**
+             * Next Bonus In
+             * @description sign-ins until the next bonus day
+             */
+            next_bonus_in: number;
+            /** Signed Days */
+            signed_days: string[];
+            /** Signed Today */
+            signed_today: boolean;
+            /**
+             * Streak
+             * @description the unbroken run ending today (or yesterday if not yet)
+             */
+            streak: number;
+            /**
+             * Today Reward
+             * @description points today's sign-in gives (or gave)
+             */
+            today_reward: number;
+        };
+        /** SignInResult */
+        SignInResult: {
+            /** Balance */
+            balance: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Next Bonus In */
+            next_bonus_in: number;
+            /** Points */
+            points: number;
+            /** Streak */
+            streak: number;
         };
         /** SkuAdmin */
         SkuAdmin: {
@@ -8683,6 +9038,139 @@ export interface operations {
             };
         };
     };
+    get_loyalty_settings_api_v1_console_loyalty_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltySettings"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    update_loyalty_settings_api_v1_console_loyalty_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoyaltySettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltySettings"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     upload_media_api_v1_console_media_post: {
         parameters: {
             query?: never;
@@ -8867,6 +9355,220 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    get_member_points_api_v1_console_members__member_id__points_get: {
+        parameters: {
+            query?: {
+                kind?: ("earn" | "spend" | "expire" | "reverse" | "adjust")[] | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPoints"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    adjust_points_api_v1_console_members__member_id__points_adjust_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PointsAdjust"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPoints"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -12227,6 +12929,222 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_points_api_v1_me_points_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsSummary"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    my_point_entries_api_v1_me_points_entries_get: {
+        parameters: {
+            query?: {
+                kind?: ("earn" | "spend" | "expire" | "reverse" | "adjust")[] | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PointsEntry_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    signin_calendar_api_v1_me_signin_get: {
+        parameters: {
+            query?: {
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInCalendar"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sign_in_api_v1_me_signin_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

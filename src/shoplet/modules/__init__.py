@@ -20,6 +20,7 @@ from types import ModuleType
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("flashsale",),
     ("checkout",),
+    ("loyalty",),
     ("promotions",),
     ("orders", "cart"),
     ("payments",),
@@ -37,6 +38,7 @@ MODULES: tuple[str, ...] = (
     "cart",
     "orders",
     "promotions",
+    "loyalty",
     "checkout",
     "flashsale",
 )

@@ -131,4 +131,13 @@ export const consoleApi = {
     call<Res<O['issueCoupons']>>(OPS.issueCoupons, { params: { template_id: id }, body }),
   listCouponClaims: (id: number, query: Q<O['listCouponClaims']> = {}) =>
     call<Res<O['listCouponClaims']>>(OPS.listCouponClaims, { params: { template_id: id }, query }),
+
+  // points (loyalty)
+  getLoyaltySettings: () => call<Res<O['getLoyaltySettings']>>(OPS.getLoyaltySettings),
+  updateLoyaltySettings: (body: Body<O['updateLoyaltySettings']>) =>
+    call<Res<O['updateLoyaltySettings']>>(OPS.updateLoyaltySettings, { body }),
+  getMemberPoints: (id: number, query: { cursor?: string | null; limit?: number } = {}) =>
+    call<Res<O['getMemberPoints']>>(OPS.getMemberPoints, { params: { member_id: id }, query }),
+  adjustMemberPoints: (id: number, body: Body<O['adjustMemberPoints']>) =>
+    call<Res<O['adjustMemberPoints']>>(OPS.adjustMemberPoints, { params: { member_id: id }, body }),
 }

@@ -86,6 +86,11 @@ export const OPS = {
   stopCouponTemplate: op('POST', '/api/v1/console/coupon-templates/{template_id}/stop'),
   issueCoupons: op('POST', '/api/v1/console/coupon-templates/{template_id}/issue'),
   listCouponClaims: op('GET', '/api/v1/console/coupon-templates/{template_id}/claims'),
+
+  getLoyaltySettings: op('GET', '/api/v1/console/loyalty/settings'),
+  updateLoyaltySettings: op('PUT', '/api/v1/console/loyalty/settings'),
+  getMemberPoints: op('GET', '/api/v1/console/members/{member_id}/points'),
+  adjustMemberPoints: op('POST', '/api/v1/console/members/{member_id}/points/adjust'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

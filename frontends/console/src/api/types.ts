@@ -73,3 +73,8 @@ export type CouponScope = CouponTemplate['scope']
 export type CouponTemplateStatus = CouponTemplate['status']
 export type CouponClaim = S['CouponClaim']
 export type IssueReport = S['IssueReport']
+
+export type LoyaltySettings = S['LoyaltySettings']
+export type LoyaltySettingsUpdate = S['LoyaltySettingsUpdate']
+export type MemberPoints = S['MemberPoints']
+export type PointsEntry = S['PointsEntry']

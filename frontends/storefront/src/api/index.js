@@ -62,6 +62,12 @@ export const api = {
     get: (id) => call('getMyCoupon', { params: { coupon_id: id } }),
     forCheckout: (body) => call('checkoutCoupons', { body }),
   },
+  points: {
+    summary: () => call('myPoints'),
+    entries: (query) => call('myPointEntries', { query }),
+    signIn: () => call('signIn'),
+    calendar: (month) => call('signInCalendar', { query: month ? { month } : {} }),
+  },
   orders: {
     list: (query) => call('listOrders', { query }),
     get: (orderNo) => call('getOrder', { params: { order_no: orderNo } }),

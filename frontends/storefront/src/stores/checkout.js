@@ -13,6 +13,8 @@ export const useCheckoutStore = defineStore('checkout', {
     // noCoupon the shopper declined every coupon (不使用优惠券).
     couponId: null,
     noCoupon: false,
+    // The points switch: on, the order uses as many points as it may (the preview's usable_max).
+    usePoints: false,
     preview: null,
     // One key per purchase attempt: a retried submit (network drop, double tap) reuses it, so the
     // backend returns the first order instead of creating a second one.
@@ -30,6 +32,8 @@ export const useCheckoutStore = defineStore('checkout', {
     // The picker: usable ones (largest saving first, as the backend sorts them), then the others.
     usableCoupons: (s) => ((s.preview && s.preview.coupons) || []).filter((o) => o.usable),
     unusableCoupons: (s) => ((s.preview && s.preview.coupons) || []).filter((o) => !o.usable),
+    // {balance, usable_max, usable_value, used, value} or null.
+    pointsQuote: (s) => (s.preview && s.preview.points) || null,
   },
   actions: {
     start({ items = null } = {}) {
@@ -38,6 +42,7 @@ export const useCheckoutStore = defineStore('checkout', {
       this.remark = ''
       this.couponId = null
       this.noCoupon = false
+      this.usePoints = false
       this.idempotencyKey = randomId('ck_')
     },
     setAddress(id) {
@@ -49,9 +54,19 @@ export const useCheckoutStore = defineStore('checkout', {
       if (this.items) body.items = this.items
       if (this.noCoupon) body.no_coupon = true
       else if (this.couponId != null) body.coupon_id = this.couponId
+      const quote = this.preview && this.preview.points
+      if (this.usePoints && quote && quote.usable_max > 0) body.points = quote.usable_max
       try {
         this.preview = await api.checkout.preview(body)
       } catch (err) {
+        // The points no longer fit (spent elsewhere, a smaller order, the programme off): price
+        // without them and leave the switch off.
+        if (body.points != null && String(err.code || '').startsWith('loyalty.')) {
+          this.usePoints = false
+          delete body.points
+          this.preview = await api.checkout.preview(body)
+          return this.preview
+        }
         // The picked coupon no longer applies (used elsewhere, expired, the cart changed): price
         // the order again with the best one instead of failing the page.
         if (body.coupon_id == null || !String(err.code || '').startsWith('promotions.')) throw err
@@ -63,6 +78,13 @@ export const useCheckoutStore = defineStore('checkout', {
       // What the backend applied (its best pick, or null when the pick no longer applies).
       if (!this.noCoupon) this.couponId = this.preview.coupon ? this.preview.coupon.coupon_id : null
       return this.preview
+    },
+    /** Switch points on or off and price the order again (twice when switching on: the first
+     * preview says how many the order may use). */
+    async togglePoints(on) {
+      this.usePoints = Boolean(on)
+      if (on && !(this.preview && this.preview.points)) await this.loadPreview()
+      return this.loadPreview()
     },
     /** Pick a coupon (id) or none (null) and price the order again. */
     async chooseCoupon(id) {
@@ -78,6 +100,9 @@ export const useCheckoutStore = defineStore('checkout', {
       // The coupon the shopper saw applied: the order uses exactly that one, or none.
       const applied = this.preview && this.preview.coupon
       if (!this.noCoupon && applied) body.coupon_id = applied.coupon_id
+      // The points the shopper saw used.
+      const points = this.preview && this.preview.points
+      if (this.usePoints && points && points.used > 0) body.points = points.used
       this.submitting = true
       try {
         const order = await api.checkout.placeOrder(body, this.idempotencyKey)

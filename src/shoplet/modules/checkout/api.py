@@ -57,6 +57,7 @@ async def preview(
         items=body.items,
         coupon_id=body.coupon_id,
         no_coupon=body.no_coupon,
+        points=body.points,
     )
 
 

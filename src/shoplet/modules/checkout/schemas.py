@@ -9,12 +9,14 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.modules.loyalty.public import PointsQuote
 from shoplet.modules.orders.public import OrderAddress
 from shoplet.modules.promotions.public import CouponOption
 
 MAX_ID = 2**63 - 1
 MAX_LINES = 100
 MAX_QUANTITY = 999
+MAX_POINTS = 100_000_000
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Remark = Annotated[str, StringConstraints(max_length=200)]
@@ -41,6 +43,13 @@ class CheckoutPreviewRequest(RequestModel):
         "absent: the best usable coupon is applied",
     )
     no_coupon: bool = Field(default=False, description="apply no coupon")
+    points: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_POINTS,
+        description="points to use, applied after coupons; absent: none (the response still "
+        "says how many the order may use)",
+    )
 
 
 class OrderCreate(RequestModel):
@@ -56,6 +65,13 @@ class OrderCreate(RequestModel):
         default=None,
         description="a coupon of the shopper's, locked for this order (409 "
         "promotions.coupon_unavailable when another order holds it: no order is created)",
+    )
+    points: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_POINTS,
+        description="points to use (409 loyalty.insufficient_points when another order took "
+        "them first: no order is created)",
     )
 
 
@@ -104,6 +120,9 @@ class CheckoutPreview(ResponseModel):
         default_factory=list,
         description="the shopper's coupons against these lines: usable ones first (largest "
         "saving, soonest expiry), then the others with the reason",
+    )
+    points: PointsQuote | None = Field(
+        default=None, description="the balance, the most this order may use, used and its value"
     )
     address: OrderAddress | None
     warnings: list[CheckoutWarning]

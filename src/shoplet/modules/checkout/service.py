@@ -30,7 +30,13 @@ from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
-from shoplet.modules.checkout.pricing import Discount, PriceBreakdown, PricingLine, price
+from shoplet.modules.checkout.pricing import (
+    Discount,
+    PriceBreakdown,
+    PricingLine,
+    ShippingRules,
+    price,
+)
 from shoplet.modules.checkout.schemas import (
     AppliedCoupon,
     Channel,
@@ -43,6 +49,7 @@ from shoplet.modules.checkout.schemas import (
 )
 from shoplet.modules.checkout.shipping import get_shipping_rules
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.loyalty import public as loyalty
 from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.payments import public as payments
@@ -102,6 +109,8 @@ def request_hash(body: OrderCreate) -> str:
     }
     if body.coupon_id is not None:
         canonical["coupon_id"] = body.coupon_id
+    if body.points:
+        canonical["points"] = body.points
     return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -172,6 +181,52 @@ def _applied(
     )
 
 
+# -- points ----------------------------------------------------------------------------------
+
+
+async def _apply_points(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    lines: Sequence[PricingLine],
+    region_code: str | None,
+    rules: ShippingRules,
+    discounts: Sequence[Discount],
+    shipping_off: int,
+    breakdown: PriceBreakdown,
+    points: int | None,
+) -> tuple[PriceBreakdown, loyalty.PointsQuote]:
+    """Points go last, after coupons: their value is one more ``Discount`` (source "points")
+    over the whole order, capped by the programme's share of the goods left to pay."""
+    quote = await loyalty.quote(
+        session,
+        member_id=member_id,
+        goods_after_coupons=breakdown.items_total - breakdown.discount_total,
+        points=points,
+    )
+    if quote.value == 0:
+        return breakdown, quote
+    repriced = price(
+        lines,
+        region_code=region_code,
+        shipping=rules,
+        discounts=[*discounts, Discount(source="points", code="points", amount=quote.value)],
+        shipping_discount=shipping_off,
+    )
+    return repriced, quote
+
+
+async def _spend_points(
+    session: AsyncSession, *, member_id: int, order_no: str, quote: loyalty.PointsQuote | None
+) -> None:
+    """In the order's transaction, after the order row: a balance another order emptied
+    first raises 409 and the whole order rolls back."""
+    if quote is not None and quote.used > 0:
+        await loyalty.spend(
+            session, member_id=member_id, order_no=order_no, points=quote.used, value=quote.value
+        )
+
+
 # -- preview ---------------------------------------------------------------------------------
 
 
@@ -184,6 +239,7 @@ async def preview(
     items: Sequence[CheckoutItem] | None,
     coupon_id: int | None = None,
     no_coupon: bool = False,
+    points: int | None = None,
 ) -> CheckoutPreview:
     """Price what would be ordered, line by line, with warnings for lines that cannot be
     ordered (withdrawn, or more than in stock), the shopper's coupons against those lines, and
@@ -254,6 +310,18 @@ async def preview(
         if chosen is not None
         else base
     )
+    applied_coupon = _applied(chosen, breakdown)
+    breakdown, points_quote = await _apply_points(
+        session,
+        member_id=member_id,
+        lines=_pricing_lines(orderable),
+        region_code=region_code,
+        rules=rules,
+        discounts=discounts,
+        shipping_off=shipping_off,
+        breakdown=breakdown,
+        points=points,
+    )
     lines = []
     for sku_id, quantity in wanted.items:
         snap = snapshots.get(sku_id)
@@ -283,8 +351,9 @@ async def preview(
         shipping_discount=breakdown.shipping_discount,
         discount_total=breakdown.discount_total,
         payable_total=breakdown.payable_total,
-        coupon=_applied(chosen, breakdown),
+        coupon=applied_coupon,
         coupons=_options(entries),
+        points=points_quote,
         address=shopper_address(address) if address is not None else None,
         warnings=warnings,
         can_place_order=bool(orderable) and not warnings and address is not None,
@@ -300,6 +369,9 @@ class _Priced:
     breakdown: PriceBreakdown
     address: members.AddressSnapshot
     coupon: promotions.WalletEntry | None
+    # Before points: what the coupon's redemption records.
+    coupon_breakdown: PriceBreakdown
+    points: loyalty.PointsQuote | None
 
 
 async def _price_order(
@@ -319,6 +391,8 @@ async def _price_order(
     priced = [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
     breakdown = price(_pricing_lines(priced), region_code=address.region_code, shipping=rules)
     coupon = None
+    discounts: list[Discount] = []
+    shipping_off = 0
     if body.coupon_id is not None:
         coupon = await promotions.coupon_for_cart(
             session,
@@ -335,6 +409,20 @@ async def _price_order(
             discounts=discounts,
             shipping_discount=shipping_off,
         )
+    coupon_breakdown = breakdown
+    points = None
+    if body.points:
+        breakdown, points = await _apply_points(
+            session,
+            member_id=member_id,
+            lines=_pricing_lines(priced),
+            region_code=address.region_code,
+            rules=rules,
+            discounts=discounts,
+            shipping_off=shipping_off,
+            breakdown=breakdown,
+            points=body.points,
+        )
     lines = [
         orders.OrderLineInput(
             sku_id=sku_id,
@@ -348,7 +436,14 @@ async def _price_order(
         )
         for sku_id, quantity in wanted.items
     ]
-    return _Priced(lines=lines, breakdown=breakdown, address=address, coupon=coupon)
+    return _Priced(
+        lines=lines,
+        breakdown=breakdown,
+        address=address,
+        coupon=coupon,
+        coupon_breakdown=coupon_breakdown,
+        points=points,
+    )
 
 
 async def place_order(
@@ -404,9 +499,13 @@ async def place_order(
             member_id=member_id,
             entry=priced.coupon,
             order_no=order.order_no,
-            discount=priced.breakdown.discount_total,
-            shipping_discount=priced.breakdown.shipping_discount,
-            line_discounts=priced.breakdown.line_discounts,
+            discount=priced.coupon_breakdown.discount_total,
+            shipping_discount=priced.coupon_breakdown.shipping_discount,
+            line_discounts=priced.coupon_breakdown.line_discounts,
+        )
+    if created:
+        await _spend_points(
+            session, member_id=member_id, order_no=order.order_no, quote=priced.points
         )
     if created and wanted.from_cart:
         await cart.remove_items(

@@ -1,5 +1,6 @@
 """Events orders publishes (outbox, in the transaction of the change); payloads always carry
-``order_no``, ``member_id`` and the amounts (fen).
+``order_no``, ``member_id`` and the amounts (fen); the ``order.*`` ones also ``status``,
+``payable_total``, ``shipping_fee`` and ``refunded_total``.
 
 - ``order.created`` {order_no, member_id, source, stock_source_ref, items_total, shipping_fee,
   discount_total, payable_total, expires_at, lines: [{sku_id, quantity}]}

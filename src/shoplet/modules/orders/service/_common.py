@@ -361,6 +361,7 @@ def _order_payload(order: Order, **extra: Any) -> dict[str, Any]:
         "source": order.source,
         "status": order.status,
         "payable_total": order.payable_total,
+        "shipping_fee": order.shipping_fee,
         "refunded_total": order.refunded_total,
         **extra,
     }

@@ -1,0 +1,300 @@
+"""Every query of loyalty. The balance moves only through conditional UPDATEs: a debit is
+``UPDATE loyalty_points_account SET balance = balance - :n WHERE member_id = :m AND balance >= :n
+RETURNING``, whose row lock serialises every later change of that member's ledger until commit;
+credits and reversals first take the same row lock (``lock_account``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.loyalty.models import (
+    LoyaltySettings,
+    PointsAccount,
+    PointsConsumption,
+    PointsEntry,
+    SignIn,
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _fresh(stmt: Any) -> Any:
+    return stmt.execution_options(populate_existing=True)
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+async def get_settings(session: AsyncSession) -> LoyaltySettings | None:
+    stmt = select(LoyaltySettings).where(LoyaltySettings.id == 1)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def upsert_settings(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    stmt = _insert(session, LoyaltySettings).values(id=1, **values)
+    stmt = stmt.on_conflict_do_update(index_elements=[LoyaltySettings.id], set_=dict(values))
+    await session.execute(stmt)
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+
+async def get_account(session: AsyncSession, member_id: int) -> PointsAccount | None:
+    stmt = select(PointsAccount).where(PointsAccount.member_id == member_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def ensure_account(session: AsyncSession, member_id: int, now: datetime) -> None:
+    stmt = (
+        _insert(session, PointsAccount)
+        .values(
+            member_id=member_id,
+            balance=0,
+            lifetime_earned=0,
+            lifetime_spent=0,
+            version=0,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.execute(stmt)
+
+
+async def lock_account(session: AsyncSession, member_id: int) -> int:
+    """Take the member's account row lock (to the end of the transaction): the balance."""
+    stmt = (
+        select(PointsAccount.balance).where(PointsAccount.member_id == member_id).with_for_update()
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def debit(
+    session: AsyncSession, *, member_id: int, points: int, spent: int, now: datetime
+) -> int | None:
+    """Take ``points`` if the balance covers them: the new balance, or None. ``spent`` is added
+    to ``lifetime_spent`` (points used on orders, not reversals or expiry)."""
+    stmt = (
+        update(PointsAccount)
+        .where(PointsAccount.member_id == member_id, PointsAccount.balance >= points)
+        .values(
+            balance=PointsAccount.balance - points,
+            lifetime_spent=PointsAccount.lifetime_spent + spent,
+            version=PointsAccount.version + 1,
+            updated_at=now,
+        )
+        .returning(PointsAccount.balance)
+    )
+    result: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return result
+
+
+async def credit(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    points: int,
+    earned: int,
+    unspent: int,
+    now: datetime,
+) -> int:
+    stmt = (
+        update(PointsAccount)
+        .where(PointsAccount.member_id == member_id)
+        .values(
+            balance=PointsAccount.balance + points,
+            lifetime_earned=PointsAccount.lifetime_earned + earned,
+            lifetime_spent=PointsAccount.lifetime_spent - unspent,
+            version=PointsAccount.version + 1,
+            updated_at=now,
+        )
+        .returning(PointsAccount.balance)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+# -- entries ---------------------------------------------------------------------------------
+
+
+async def insert_entry(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """Insert unless (kind, ref) exists: the new id, or None."""
+    stmt = (
+        _insert(session, PointsEntry)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[PointsEntry.kind, PointsEntry.ref])
+        .returning(PointsEntry.id)
+    )
+    new_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+async def get_entry(session: AsyncSession, kind: str, ref: str) -> PointsEntry | None:
+    stmt = select(PointsEntry).where(PointsEntry.kind == kind, PointsEntry.ref == ref)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def open_batches(session: AsyncSession, member_id: int) -> list[tuple[int, int]]:
+    """(id, remaining) of the member's batches with points left, earliest expiry first."""
+    stmt = (
+        select(PointsEntry.id, PointsEntry.remaining)
+        .where(PointsEntry.member_id == member_id, PointsEntry.remaining > 0)
+        .order_by(PointsEntry.expires_at, PointsEntry.id)
+    )
+    return [(int(i), int(r)) for i, r in (await session.execute(stmt)).all()]
+
+
+async def take_from_batch(session: AsyncSession, batch_id: int, points: int) -> None:
+    await session.execute(
+        update(PointsEntry)
+        .where(PointsEntry.id == batch_id, PointsEntry.remaining >= points)
+        .values(remaining=PointsEntry.remaining - points)
+    )
+
+
+async def insert_consumptions(
+    session: AsyncSession, entry_id: int, parts: Sequence[tuple[int, int]]
+) -> None:
+    if parts:
+        await session.execute(
+            insert(PointsConsumption),
+            [{"entry_id": entry_id, "batch_id": b, "points": p} for b, p in parts],
+        )
+
+
+async def consumptions_of(
+    session: AsyncSession, entry_id: int
+) -> list[tuple[int, int, datetime | None, int, int]]:
+    """(batch id, points taken, batch expiry, batch points, batch remaining) of a debit."""
+    stmt = (
+        select(
+            PointsConsumption.batch_id,
+            PointsConsumption.points,
+            PointsEntry.expires_at,
+            PointsEntry.points,
+            PointsEntry.remaining,
+        )
+        .join(PointsEntry, PointsEntry.id == PointsConsumption.batch_id)
+        .where(PointsConsumption.entry_id == entry_id)
+        .order_by(PointsConsumption.batch_id)
+    )
+    return [(int(a), int(b), c, int(d), int(e)) for a, b, c, d, e in (await session.execute(stmt))]
+
+
+async def restore_batch(session: AsyncSession, batch_id: int, points: int) -> None:
+    await session.execute(
+        update(PointsEntry)
+        .where(PointsEntry.id == batch_id)
+        .values(remaining=PointsEntry.remaining + points)
+    )
+
+
+async def reversed_for_order(session: AsyncSession, order_no: str) -> int:
+    """Points already taken back (plus shortfalls) for refunds of ``order_no``."""
+    stmt = select(func.coalesce(func.sum(-PointsEntry.points + PointsEntry.shortfall), 0)).where(
+        PointsEntry.order_no == order_no,
+        PointsEntry.kind == "reverse",
+        PointsEntry.reason == "refund",
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    kinds: Sequence[str] | None,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[PointsEntry]:
+    stmt = (
+        select(PointsEntry)
+        .where(PointsEntry.member_id == member_id)
+        .order_by(PointsEntry.id.desc())
+        .limit(limit)
+    )
+    if kinds:
+        stmt = stmt.where(PointsEntry.kind.in_(sorted(set(kinds))))
+    if before_id is not None:
+        stmt = stmt.where(PointsEntry.id < before_id)
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def expiring(
+    session: AsyncSession, member_id: int, now: datetime, until: datetime
+) -> tuple[datetime, int] | None:
+    """The earliest expiry between now and ``until`` with points left, and how many then."""
+    stmt = (
+        select(PointsEntry.expires_at, func.sum(PointsEntry.remaining))
+        .where(
+            PointsEntry.member_id == member_id,
+            PointsEntry.remaining > 0,
+            PointsEntry.expires_at > now,
+            PointsEntry.expires_at <= until,
+        )
+        .group_by(PointsEntry.expires_at)
+        .order_by(PointsEntry.expires_at)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None or row[0] is None:
+        return None
+    return row[0], int(row[1])
+
+
+async def due_batches(session: AsyncSession, now: datetime, limit: int) -> list[tuple[int, int]]:
+    """(batch id, member id) of batches past their expiry with points left, oldest first."""
+    stmt = (
+        select(PointsEntry.id, PointsEntry.member_id)
+        .where(PointsEntry.remaining > 0, PointsEntry.expires_at <= now)
+        .order_by(PointsEntry.expires_at, PointsEntry.id)
+        .limit(limit)
+    )
+    return [(int(a), int(b)) for a, b in (await session.execute(stmt)).all()]
+
+
+async def get_batch(session: AsyncSession, batch_id: int) -> PointsEntry | None:
+    stmt = select(PointsEntry).where(PointsEntry.id == batch_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def zero_batch(session: AsyncSession, batch_id: int) -> None:
+    await session.execute(update(PointsEntry).where(PointsEntry.id == batch_id).values(remaining=0))
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+
+
+async def insert_signin(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    stmt = (
+        _insert(session, SignIn)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[SignIn.member_id, SignIn.day])
+        .returning(SignIn.id)
+    )
+    new_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+async def get_signin(session: AsyncSession, member_id: int, day: date) -> SignIn | None:
+    stmt = select(SignIn).where(SignIn.member_id == member_id, SignIn.day == day)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def signins_between(
+    session: AsyncSession, member_id: int, first: date, last: date
+) -> Sequence[SignIn]:
+    stmt = (
+        select(SignIn)
+        .where(SignIn.member_id == member_id, SignIn.day >= first, SignIn.day <= last)
+        .order_by(SignIn.day)
+    )
+    return (await session.scalars(_fresh(stmt))).all()

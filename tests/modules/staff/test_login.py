@@ -48,6 +48,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "aftersales:handle",
             "dashboard:read",
             "flashsale:manage",
+            "membership:manage",
             "orders:export",
             "orders:read",
             "orders:ship",

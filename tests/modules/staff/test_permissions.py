@@ -30,6 +30,7 @@ def test_permission_map() -> None:
         "dashboard:read",
         "flashsale:manage",
         "promotions:manage",
+        "membership:manage",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",

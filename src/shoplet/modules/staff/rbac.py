@@ -23,6 +23,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "dashboard:read",
         "flashsale:manage",
         "promotions:manage",
+        "membership:manage",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -80,12 +80,14 @@ async def _downgrade(
     tiers: tuple[TierRule, ...],
     now: datetime,
 ) -> bool:
-    current, lower = tier_at(account.level, tiers), tier_at(account.level - 1, tiers)
+    # The update below refreshes ``account`` in the session: keep what it was.
+    member_id, from_level = account.member_id, account.level
+    current, lower = tier_at(from_level, tiers), tier_at(from_level - 1, tiers)
     moved = await repo.move_period(
         session,
-        account.member_id,
+        member_id,
         expected_period_start=account.period_start,
-        expected_level=account.level,
+        expected_level=from_level,
         values={
             "level": lower.level,
             "tier_since": period_end,
@@ -99,25 +101,25 @@ async def _downgrade(
     # The total comes down to the lower tier's threshold, so the next growth does not lift
     # the member straight back (growth earned since counts again from there). Read again: the
     # row is locked by the update now, so this is the latest total.
-    fresh = await repo.get_account(session, account.member_id)
-    total = fresh.growth_total if fresh is not None else account.growth_total
+    fresh = await repo.get_account(session, member_id)
+    total = fresh.growth_total if fresh is not None else lower.threshold
     excess = total - lower.threshold
     if excess > 0:
         await add_growth(
             session,
-            account.member_id,
+            member_id,
             -excess,
             "downgrade",
-            f"{account.member_id}/{period_end.isoformat()}",
+            f"{member_id}/{period_end.isoformat()}",
             note=f"会员等级调整为{lower.name}",
             now=now,
         )
     await repo.insert_notice_if_new(
         session,
         {
-            "member_id": account.member_id,
+            "member_id": member_id,
             "kind": "downgraded",
-            "from_level": account.level,
+            "from_level": from_level,
             "to_level": lower.level,
             "period_end": period_end,
             "message": f"您的会员等级已于{_day(period_end)}调整为{lower.name}",
@@ -128,8 +130,8 @@ async def _downgrade(
         session,
         TIER_CHANGED,
         {
-            "member_id": account.member_id,
-            "from_level": account.level,
+            "member_id": member_id,
+            "from_level": from_level,
             "to_level": lower.level,
             "from_code": current.code,
             "to_code": lower.code,
@@ -137,7 +139,7 @@ async def _downgrade(
             "growth_total": min(total, lower.threshold),
             "cause": "downgrade",
         },
-        key=str(account.member_id),
+        key=str(member_id),
     )
     return True
 

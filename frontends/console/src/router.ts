@@ -115,6 +115,19 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '优惠券详情' },
       },
       {
+        path: 'membership',
+        name: 'membership',
+        component: () => import('@/views/membership/TierSettingsView.vue'),
+        meta: { permission: 'membership:manage', title: '会员等级' },
+      },
+      {
+        path: 'members/:id(\\d+)',
+        name: 'member-detail',
+        component: () => import('@/views/members/MemberDetailView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'membership:manage', title: '会员详情' },
+      },
+      {
         path: 'staff',
         name: 'staff',
         component: () => import('@/views/staff/StaffListView.vue'),

@@ -901,6 +901,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/members/{member_id}/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Member Membership
+         * @description A member's account and growth ledger (404 ``membership.member_not_found``).
+         */
+        get: operations["member_membership_api_v1_console_members__member_id__membership_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/members/{member_id}/membership/growth/adjust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adjust Growth
+         * @description Add or take away growth with a reason (an upgrade follows at once; 409
+         *     ``membership.growth_negative`` below 0). With an ``Idempotency-Key`` a retry changes
+         *     nothing more and returns the same entry.
+         */
+        post: operations["adjust_growth_api_v1_console_members__member_id__membership_growth_adjust_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/membership/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["get_settings_api_v1_console_membership_settings_get"];
+        /**
+         * Put Settings
+         * @description Fen per growth point, tier period (months), warning days before a downgrade (400
+         *     ``membership.invalid_settings``).
+         */
+        put: operations["put_settings_api_v1_console_membership_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/membership/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stats
+         * @description Members per tier.
+         */
+        get: operations["get_stats_api_v1_console_membership_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/membership/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tiers
+         * @description The tier table in force (the defaults until first saved).
+         */
+        get: operations["get_tiers_api_v1_console_membership_tiers_get"];
+        /**
+         * Put Tiers
+         * @description Replace the whole table (400 ``membership.invalid_tiers``: levels 0.. in order, V0 at 0,
+         *     thresholds strictly increasing, …; 409 ``membership.tier_in_use``).
+         */
+        put: operations["put_tiers_api_v1_console_membership_tiers_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/orders": {
         parameters: {
             query?: never;
@@ -1566,6 +1675,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/growth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Growth
+         * @description The shopper's growth ledger, newest first.
+         */
+        get: operations["my_growth_api_v1_me_growth_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Membership
+         * @description The tier card: tier, growth, the next tier and growth it needs, progress (‰), the tier
+         *     period's end and recent notices (downgrade warnings).
+         */
+        get: operations["my_membership_api_v1_me_membership_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/membership/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tiers
+         * @description Every tier with its threshold and benefits, lowest first (the benefits table).
+         */
+        get: operations["list_tiers_api_v1_membership_tiers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders": {
         parameters: {
             query?: never;
@@ -1879,6 +2049,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccountOut
+         * @description A member's account as staff see it (``growth`` 0 and level 0 before any growth).
+         */
+        AccountOut: {
+            /** Growth */
+            growth: number;
+            /** Last Evaluated At */
+            last_evaluated_at: string | null;
+            /** Level */
+            level: number;
+            /** Member Id */
+            member_id: number;
+            /** Period End */
+            period_end: string | null;
+            /** Period Start */
+            period_start: string | null;
+            tier: components["schemas"]["TierOut"];
+            /** Tier Since */
+            tier_since: string | null;
+        };
         /** Address */
         Address: {
             /** City */
@@ -1975,6 +2166,17 @@ export interface components {
             region_code?: string | null;
             /** Tag */
             tag?: string | null;
+        };
+        /**
+         * AdjustBody
+         * @description A staff adjustment: ``amount`` growth (negative takes away), with the reason shown to
+         *     staff and to the member.
+         */
+        AdjustBody: {
+            /** Amount */
+            amount: number;
+            /** Note */
+            note: string;
         };
         /** AfterSale */
         AfterSale: {
@@ -2175,6 +2377,52 @@ export interface components {
             /** Turntable Images */
             turntable_images: string[];
             video?: components["schemas"]["ProductVideo"] | null;
+        };
+        /** BenefitsBody */
+        BenefitsBody: {
+            /** Birthday Coupon Template Id */
+            birthday_coupon_template_id?: number | null;
+            /**
+             * Discount Permille
+             * @default 1000
+             */
+            discount_permille: number;
+            /** Exclusive Coupon Template Ids */
+            exclusive_coupon_template_ids?: number[];
+            /**
+             * Free Shipping
+             * @default false
+             */
+            free_shipping: boolean;
+            /** Free Shipping Threshold */
+            free_shipping_threshold?: number | null;
+            /**
+             * Points Multiplier Permille
+             * @default 1000
+             */
+            points_multiplier_permille: number;
+            /**
+             * Priority Service
+             * @default false
+             */
+            priority_service: boolean;
+        };
+        /** BenefitsOut */
+        BenefitsOut: {
+            /** Birthday Coupon Template Id */
+            birthday_coupon_template_id: number | null;
+            /** Discount Permille */
+            discount_permille: number;
+            /** Exclusive Coupon Template Ids */
+            exclusive_coupon_template_ids: number[];
+            /** Free Shipping */
+            free_shipping: boolean;
+            /** Free Shipping Threshold */
+            free_shipping_threshold: number | null;
+            /** Points Multiplier Permille */
+            points_multiplier_permille: number;
+            /** Priority Service */
+            priority_service: boolean;
         };
         /** BulkFailure */
         BulkFailure: {
@@ -3140,6 +3388,32 @@ export interface components {
             /** Product Id */
             product_id: number;
         };
+        /** GrowthAdjusted */
+        GrowthAdjusted: {
+            account: components["schemas"]["AccountOut"];
+            entry: components["schemas"]["GrowthEntryOut"];
+        };
+        /** GrowthEntryOut */
+        GrowthEntryOut: {
+            /** Amount */
+            amount: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "order_paid" | "order_refund" | "review" | "signin" | "adjust" | "downgrade";
+            /** Ref */
+            ref: string;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -3362,6 +3636,17 @@ export interface components {
              */
             phone: string | null;
         };
+        /**
+         * MemberMembership
+         * @description A member's account and one page of their growth ledger (newest first).
+         */
+        MemberMembership: {
+            account: components["schemas"]["AccountOut"];
+            /** Growth */
+            growth: components["schemas"]["GrowthEntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** MemberUpdate */
         MemberUpdate: {
             /** Avatar Url */
@@ -3372,6 +3657,27 @@ export interface components {
             gender?: ("unknown" | "male" | "female") | null;
             /** Nickname */
             nickname?: string | null;
+        };
+        /**
+         * MembershipCard
+         * @description The member centre's tier card: the tier, growth, the next tier and the growth it still
+         *     needs (None at the top), progress to it (‰), the current period's end, recent notices.
+         */
+        MembershipCard: {
+            /** Growth */
+            growth: number;
+            /** Growth To Next */
+            growth_to_next: number | null;
+            next_tier: components["schemas"]["TierOut"] | null;
+            /** Notices */
+            notices: components["schemas"]["NoticeOut"][];
+            /** Period End */
+            period_end: string | null;
+            /** Progress Permille */
+            progress_permille: number;
+            tier: components["schemas"]["TierOut"];
+            /** Tier Since */
+            tier_since: string | null;
         };
         /** MfaConfirm */
         MfaConfirm: {
@@ -3392,6 +3698,32 @@ export interface components {
              * @description Base32 TOTP secret, for manual entry
              */
             secret: string;
+        };
+        /** NoticeOut */
+        NoticeOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Level */
+            from_level: number;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "downgrade_warning" | "downgraded";
+            /** Message */
+            message: string;
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /** To Level */
+            to_level: number;
         };
         /** OrderAddress */
         OrderAddress: {
@@ -3713,6 +4045,13 @@ export interface components {
         Page_FavoriteItem_: {
             /** Items */
             items: components["schemas"]["FavoriteItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[GrowthEntryOut] */
+        Page_GrowthEntryOut_: {
+            /** Items */
+            items: components["schemas"]["GrowthEntryOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4215,6 +4554,24 @@ export interface components {
              */
             now: string;
         };
+        /** SettingsBody */
+        SettingsBody: {
+            /** Fen Per Growth */
+            fen_per_growth: number;
+            /** Period Months */
+            period_months: number;
+            /** Warn Days */
+            warn_days: number;
+        };
+        /** SettingsOut */
+        SettingsOut: {
+            /** Fen Per Growth */
+            fen_per_growth: number;
+            /** Period Months */
+            period_months: number;
+            /** Warn Days */
+            warn_days: number;
+        };
         /**
          * Shipment
          * @description Console: mark an order shipped.
@@ -4715,6 +5072,67 @@ export interface components {
             status: "queued" | "created" | "failed";
             /** Ticket */
             ticket: string;
+        };
+        /** TierBody */
+        TierBody: {
+            benefits?: components["schemas"]["BenefitsBody"];
+            /** Code */
+            code: string;
+            /**
+             * Keep Threshold
+             * @default 0
+             */
+            keep_threshold: number;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Threshold */
+            threshold: number;
+        };
+        /** TierOut */
+        TierOut: {
+            benefits: components["schemas"]["BenefitsOut"];
+            /** Code */
+            code: string;
+            /** Keep Threshold */
+            keep_threshold: number;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Threshold */
+            threshold: number;
+        };
+        /** TierStat */
+        TierStat: {
+            /** Code */
+            code: string;
+            /** Level */
+            level: number;
+            /** Members */
+            members: number;
+            /** Name */
+            name: string;
+        };
+        /**
+         * TierStats
+         * @description Members with a growth account per tier (members who never earned growth are V0 but have
+         *     no account, so they are not counted).
+         */
+        TierStats: {
+            /** Tiers */
+            tiers: components["schemas"]["TierStat"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * TiersBody
+         * @description The whole tier table, lowest level first.
+         */
+        TiersBody: {
+            /** Tiers */
+            tiers: components["schemas"]["TierBody"][];
         };
         /** TimelineEntry */
         TimelineEntry: {
@@ -8766,6 +9184,555 @@ export interface operations {
             };
         };
     };
+    member_membership_api_v1_console_members__member_id__membership_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberMembership"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    adjust_growth_api_v1_console_members__member_id__membership_growth_adjust_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthAdjusted"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_settings_api_v1_console_membership_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    put_settings_api_v1_console_membership_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_stats_api_v1_console_membership_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierStats"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_tiers_api_v1_console_membership_tiers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    put_tiers_api_v1_console_membership_tiers_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TiersBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_orders_api_v1_console_orders_get: {
         parameters: {
             query?: {
@@ -11960,6 +12927,126 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_growth_api_v1_me_growth_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_GrowthEntryOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_membership_api_v1_me_membership_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipCard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_tiers_api_v1_membership_tiers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierOut"][];
                 };
             };
         };

@@ -123,4 +123,17 @@ export const consoleApi = {
     call<Res<O['issueCoupons']>>(OPS.issueCoupons, { params: { template_id: id }, body }),
   listCouponClaims: (id: number, query: Q<O['listCouponClaims']> = {}) =>
     call<Res<O['listCouponClaims']>>(OPS.listCouponClaims, { params: { template_id: id }, query }),
+
+  // member tiers (会员等级)
+  membershipTiers: () => call<Res<O['membershipTiers']>>(OPS.membershipTiers),
+  saveMembershipTiers: (body: Body<O['saveMembershipTiers']>) =>
+    call<Res<O['saveMembershipTiers']>>(OPS.saveMembershipTiers, { body }),
+  membershipSettings: () => call<Res<O['membershipSettings']>>(OPS.membershipSettings),
+  saveMembershipSettings: (body: Body<O['saveMembershipSettings']>) =>
+    call<Res<O['saveMembershipSettings']>>(OPS.saveMembershipSettings, { body }),
+  membershipStats: () => call<Res<O['membershipStats']>>(OPS.membershipStats),
+  memberMembership: (id: number, query: Q<O['memberMembership']> = {}) =>
+    call<Res<O['memberMembership']>>(OPS.memberMembership, { params: { member_id: id }, query }),
+  adjustGrowth: (id: number, body: Body<O['adjustGrowth']>) =>
+    call<Res<O['adjustGrowth']>>(OPS.adjustGrowth, { params: { member_id: id }, body }),
 }

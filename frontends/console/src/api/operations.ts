@@ -84,6 +84,14 @@ export const OPS = {
   stopCouponTemplate: op('POST', '/api/v1/console/coupon-templates/{template_id}/stop'),
   issueCoupons: op('POST', '/api/v1/console/coupon-templates/{template_id}/issue'),
   listCouponClaims: op('GET', '/api/v1/console/coupon-templates/{template_id}/claims'),
+
+  membershipTiers: op('GET', '/api/v1/console/membership/tiers'),
+  saveMembershipTiers: op('PUT', '/api/v1/console/membership/tiers'),
+  membershipSettings: op('GET', '/api/v1/console/membership/settings'),
+  saveMembershipSettings: op('PUT', '/api/v1/console/membership/settings'),
+  membershipStats: op('GET', '/api/v1/console/membership/stats'),
+  memberMembership: op('GET', '/api/v1/console/members/{member_id}/membership'),
+  adjustGrowth: op('POST', '/api/v1/console/members/{member_id}/membership/growth/adjust'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

@@ -66,6 +66,8 @@ STOREFRONT_PAGES: dict[str, str] = {
     "favorites": "/pkg-user/favorites/index",
     "my_coupons": "/pkg-user/coupons/index",
     "coupon_centre": "/pkg-user/coupons/centre",
+    "member_centre": "/pkg-user/member/index",
+    "growth": "/pkg-user/member/growth",
     "settings": "/pkg-user/settings/index",
     "legal": "/pkg-user/legal/index",
     "flash": "/pkg-flash/flash/index",

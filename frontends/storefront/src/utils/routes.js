@@ -23,6 +23,7 @@ export const MOVED_FOLDERS = Object.freeze({
 /** Folders born in a subpackage after the split: no old address to rewrite. */
 export const NEW_FOLDERS = Object.freeze({
   coupons: 'pkg-user',
+  member: 'pkg-user',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

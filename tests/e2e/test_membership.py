@@ -72,8 +72,15 @@ def test_staff_set_tiers_and_grant_growth_and_the_shopper_sees_their_tier(
     expect(page.get_by_text("V1 白银会员")).to_be_visible()
     expect(page.get_by_role("cell", name="+600")).to_be_visible()
     page.get_by_role("button", name="调整成长值").click()
-    expect(page.get_by_role("dialog").get_by_role("button", name="确认调整")).to_be_disabled()
-    page.keyboard.press("Escape")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("button", name="确认调整")).to_be_disabled()
+    amount = dialog.get_by_role("spinbutton", name="调整数量（负数为扣减）")
+    amount.fill("-100")
+    amount.press("Tab")
+    dialog.get_by_role("textbox", name="调整原因").fill("误发")
+    dialog.get_by_role("button", name="确认调整").click()
+    expect(page.get_by_text("成长值已调整")).to_be_visible()
+    expect(page.get_by_role("cell", name="-100")).to_be_visible()
     assert_accessible(page, "console-member-membership")
 
     # Shop: 我的 shows the tier; the member centre its card, benefits and the other tiers.
@@ -91,8 +98,8 @@ def test_staff_set_tiers_and_grant_growth_and_the_shopper_sees_their_tier(
     badge.click()
     phone.wait_for_url(re.compile(r"/pkg-user/member/index"))
     phone.get_by_role("heading", name="白银会员", exact=True).wait_for()
-    phone.get_by_text("再获得1400成长值升级为黄金会员").first.wait_for()
-    assert phone.get_by_role("progressbar").get_attribute("aria-valuenow") == "66"
+    phone.get_by_text("再获得1500成长值升级为黄金会员").first.wait_for()
+    assert phone.get_by_role("progressbar").get_attribute("aria-valuenow") == "0"
     phone.get_by_role("tab", name="钻石会员").click()
     diamond = phone.get_by_role("tabpanel", name="钻石会员")
     diamond.get_by_text("成长值达到 15000 即可升级").wait_for()
@@ -101,5 +108,6 @@ def test_staff_set_tiers_and_grant_growth_and_the_shopper_sees_their_tier(
     phone.get_by_text("成长值明细").first.click()
     phone.wait_for_url(re.compile(r"/pkg-user/member/growth"))
     phone.get_by_text("+600").wait_for()
+    phone.get_by_text("-100").wait_for()
     phone.get_by_text("活动奖励").wait_for()
     _check(phone, "member-growth")

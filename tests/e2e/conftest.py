@@ -68,6 +68,8 @@ STOREFRONT_PAGES: dict[str, str] = {
     "coupon_centre": "/pkg-user/coupons/centre",
     "points": "/pkg-user/points/index",
     "signin": "/pkg-user/points/signin",
+    "member_centre": "/pkg-user/member/index",
+    "growth": "/pkg-user/member/growth",
     "settings": "/pkg-user/settings/index",
     "legal": "/pkg-user/legal/index",
     "flash": "/pkg-flash/flash/index",

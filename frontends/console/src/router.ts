@@ -132,6 +132,17 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/members/MemberPointsView.vue'),
         props: (route) => ({ id: route.params.id ? Number(route.params.id) : null }),
         meta: { permission: 'loyalty:manage', title: '会员积分' },
+        path: 'membership',
+        name: 'membership',
+        component: () => import('@/views/membership/TierSettingsView.vue'),
+        meta: { permission: 'membership:manage', title: '会员等级' },
+      },
+      {
+        path: 'members/:id(\\d+)',
+        name: 'member-detail',
+        component: () => import('@/views/members/MemberDetailView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'membership:manage', title: '会员详情' },
       },
       {
         path: 'staff',

@@ -165,6 +165,14 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'loyalty.invalid_settings': '积分规则设置无效',
   'loyalty.invalid_month': '月份格式应为 YYYY-MM',
   'loyalty.member_not_found': '会员不存在',
+  // Member tiers and growth
+  'membership.invalid_tiers':
+    '会员等级设置无效（等级从 V0 起连续编号，V0 成长值门槛为 0，门槛随等级严格递增，保级值不超过本级门槛，折扣 1–1000‰，名称与代码不重复）',
+  'membership.invalid_settings': '成长值设置无效（每成长值 1–1000000 分，等级周期 1–36 个月，提前提醒 0–60 天）',
+  'membership.invalid_growth': '成长值调整无效（须为非零整数）',
+  'membership.growth_negative': '调整后成长值将小于 0',
+  'membership.tier_in_use': '仍有会员处于将被删除的等级，不能删除该等级',
+  'membership.member_not_found': '会员不存在',
 
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',

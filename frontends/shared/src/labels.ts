@@ -224,6 +224,50 @@ export const POINTS_LABELS = {
   all: '全部',
 } as const
 
+/** Why growth changed (the `reason` of a growth-ledger entry). */
+export const GROWTH_REASON_LABELS: Labels = {
+  order_paid: '购物获得',
+  order_refund: '退款扣减',
+  review: '评价奖励',
+  signin: '签到奖励',
+  adjust: '客服调整',
+  downgrade: '等级调整',
+}
+
+/** The words of the member centre and the console's tier settings. */
+export const MEMBERSHIP_LABELS = {
+  memberCentre: '会员中心',
+  tier: '会员等级',
+  growth: '成长值',
+  growthHistory: '成长值明细',
+  threshold: '升级所需成长值',
+  keepThreshold: '保级成长值',
+  benefits: '会员权益',
+  discount: '会员折扣',
+  freeShipping: '包邮',
+  freeShippingThreshold: '满额包邮',
+  pointsMultiplier: '积分倍率',
+  birthdayGift: '生日礼券',
+  exclusiveCoupons: '专属优惠券',
+  priorityService: '专属客服',
+  topTier: '已是最高等级',
+  membersPerTier: '各等级会员数',
+  tierPeriod: '等级有效期至',
+  adjustGrowth: '调整成长值',
+  noBenefits: '暂无专属权益',
+} as const
+
+/** "再获得 750 成长值升级为黄金会员". */
+export function growthToNextText(needed: number, nextName: string): string {
+  return `再获得${needed}成长值升级为${nextName}`
+}
+
+/** A per-mille discount as 折 ("9.8折"); 1000 is no discount. */
+export function discountText(permille: number): string {
+  if (permille >= 1000) return '无折扣'
+  return `${Number((permille / 100).toFixed(2))}折`
+}
+
 /**
  * Money phrases: every amount row in the shop, the mini program and the console uses these
  * words, so 实付 never turns into 应付 on one screen and 实付款 on another.
@@ -249,6 +293,7 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   refund: REFUND_STATUS_LABELS,
   coupon: COUPON_STATE_LABELS,
   couponTemplate: COUPON_TEMPLATE_STATUS_LABELS,
+  growthReason: GROWTH_REASON_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */

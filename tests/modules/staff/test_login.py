@@ -49,6 +49,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "dashboard:read",
             "flashsale:manage",
             "loyalty:manage",
+            "membership:manage",
             "orders:export",
             "orders:read",
             "orders:ship",

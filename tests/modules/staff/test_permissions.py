@@ -31,6 +31,7 @@ def test_permission_map() -> None:
         "flashsale:manage",
         "promotions:manage",
         "loyalty:manage",
+        "membership:manage",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",

@@ -140,4 +140,16 @@ export const consoleApi = {
     call<Res<O['getMemberPoints']>>(OPS.getMemberPoints, { params: { member_id: id }, query }),
   adjustMemberPoints: (id: number, body: Body<O['adjustMemberPoints']>) =>
     call<Res<O['adjustMemberPoints']>>(OPS.adjustMemberPoints, { params: { member_id: id }, body }),
+  // member tiers (会员等级)
+  membershipTiers: () => call<Res<O['membershipTiers']>>(OPS.membershipTiers),
+  saveMembershipTiers: (body: Body<O['saveMembershipTiers']>) =>
+    call<Res<O['saveMembershipTiers']>>(OPS.saveMembershipTiers, { body }),
+  membershipSettings: () => call<Res<O['membershipSettings']>>(OPS.membershipSettings),
+  saveMembershipSettings: (body: Body<O['saveMembershipSettings']>) =>
+    call<Res<O['saveMembershipSettings']>>(OPS.saveMembershipSettings, { body }),
+  membershipStats: () => call<Res<O['membershipStats']>>(OPS.membershipStats),
+  memberMembership: (id: number, query: Q<O['memberMembership']> = {}) =>
+    call<Res<O['memberMembership']>>(OPS.memberMembership, { params: { member_id: id }, query }),
+  adjustGrowth: (id: number, body: Body<O['adjustGrowth']>) =>
+    call<Res<O['adjustGrowth']>>(OPS.adjustGrowth, { params: { member_id: id }, body }),
 }

@@ -91,6 +91,13 @@ export const OPS = {
   updateLoyaltySettings: op('PUT', '/api/v1/console/loyalty/settings'),
   getMemberPoints: op('GET', '/api/v1/console/members/{member_id}/points'),
   adjustMemberPoints: op('POST', '/api/v1/console/members/{member_id}/points/adjust'),
+  membershipTiers: op('GET', '/api/v1/console/membership/tiers'),
+  saveMembershipTiers: op('PUT', '/api/v1/console/membership/tiers'),
+  membershipSettings: op('GET', '/api/v1/console/membership/settings'),
+  saveMembershipSettings: op('PUT', '/api/v1/console/membership/settings'),
+  membershipStats: op('GET', '/api/v1/console/membership/stats'),
+  memberMembership: op('GET', '/api/v1/console/members/{member_id}/membership'),
+  adjustGrowth: op('POST', '/api/v1/console/members/{member_id}/membership/growth/adjust'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

@@ -20,6 +20,7 @@ export type Permission =
   | 'flashsale:manage'
   | 'promotions:manage'
   | 'loyalty:manage'
+  | 'membership:manage'
 
 export interface MenuEntry {
   path: string
@@ -40,6 +41,7 @@ export const MENU: MenuEntry[] = [
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/members/points', title: '会员积分', icon: 'Coin', permission: 'loyalty:manage', operation: OPS.getMemberPoints },
+  { path: '/membership', title: '会员等级', icon: 'Medal', permission: 'membership:manage', operation: OPS.membershipTiers },
   { path: '/staff', title: '员工管理', icon: 'User', permission: 'staff:manage', operation: OPS.listStaff },
   { path: '/audit-log', title: '操作日志', icon: 'Document', permission: 'audit:read', operation: OPS.auditLog },
   { path: '/account', title: '账户安全', icon: 'Lock', permission: null, operation: OPS.me },

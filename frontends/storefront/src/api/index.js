@@ -54,6 +54,12 @@ export const api = {
     placeOrder: (body, idempotencyKey) =>
       call('createOrder', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
   },
+  membership: {
+    // The tier table is public (the benefits table); the card and the ledger are the shopper's.
+    tiers: () => call('membershipTiers', { auth: false }),
+    card: () => call('myMembership'),
+    growth: (query) => call('myGrowth', { query }),
+  },
   coupons: {
     // The coupon centre is public; signed in, each card also says what this shopper holds.
     centre: (query) => call('couponCentre', { query }),

@@ -24,6 +24,7 @@ export const MOVED_FOLDERS = Object.freeze({
 export const NEW_FOLDERS = Object.freeze({
   coupons: 'pkg-user',
   points: 'pkg-user',
+  member: 'pkg-user',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

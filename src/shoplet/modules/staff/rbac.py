@@ -24,6 +24,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "flashsale:manage",
         "promotions:manage",
         "loyalty:manage",
+        "membership:manage",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -1,0 +1,160 @@
+"""Membership request bodies (strict) and responses. Growth is a plain count; amounts are fen;
+rates per mille (980 = 9.8 折, multiplier 1000 = ×1). Rules the types cannot say (thresholds
+increasing, V0 at 0, …) are checked by the service (400 ``membership.invalid_tiers``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shoplet.core.schemas import CleanText, Id, RequestModel, ResponseModel
+
+from .rules import MAX_EXCLUSIVE_COUPONS, MAX_TIERS
+
+Code = Annotated[str, StringConstraints(min_length=1, max_length=8, pattern=r"^[A-Za-z0-9_-]+$")]
+TierName = Annotated[CleanText, StringConstraints(min_length=1, max_length=20)]
+Note = Annotated[CleanText, StringConstraints(min_length=1, max_length=200)]
+Reason = Literal["order_paid", "order_refund", "review", "signin", "adjust", "downgrade"]
+NoticeKind = Literal["downgrade_warning", "downgraded"]
+
+
+class BenefitsBody(RequestModel):
+    discount_permille: int = 1000
+    free_shipping: bool = False
+    free_shipping_threshold: int | None = None
+    points_multiplier_permille: int = 1000
+    birthday_coupon_template_id: Id | None = None
+    exclusive_coupon_template_ids: list[Id] = Field(
+        default_factory=list, max_length=MAX_EXCLUSIVE_COUPONS
+    )
+    priority_service: bool = False
+
+
+class TierBody(RequestModel):
+    level: int
+    code: Code
+    name: TierName
+    threshold: int
+    keep_threshold: int = 0
+    benefits: BenefitsBody = Field(default_factory=BenefitsBody)
+
+
+class TiersBody(RequestModel):
+    """The whole tier table, lowest level first."""
+
+    tiers: list[TierBody] = Field(min_length=1, max_length=MAX_TIERS)
+
+
+class SettingsBody(RequestModel):
+    fen_per_growth: int
+    period_months: int
+    warn_days: int
+
+
+class AdjustBody(RequestModel):
+    """A staff adjustment: ``amount`` growth (negative takes away), with the reason shown to
+    staff and to the member."""
+
+    amount: int
+    note: Note
+
+
+class BenefitsOut(ResponseModel):
+    discount_permille: int
+    free_shipping: bool
+    free_shipping_threshold: int | None
+    points_multiplier_permille: int
+    birthday_coupon_template_id: int | None
+    exclusive_coupon_template_ids: list[int]
+    priority_service: bool
+
+
+class TierOut(ResponseModel):
+    level: int
+    code: str
+    name: str
+    threshold: int
+    keep_threshold: int
+    benefits: BenefitsOut
+
+
+class SettingsOut(ResponseModel):
+    fen_per_growth: int
+    period_months: int
+    warn_days: int
+
+
+class NoticeOut(ResponseModel):
+    id: int
+    kind: NoticeKind
+    from_level: int
+    to_level: int
+    period_end: datetime
+    message: str
+    created_at: datetime
+
+
+class MembershipCard(ResponseModel):
+    """The member centre's tier card: the tier, growth, the next tier and the growth it still
+    needs (None at the top), progress to it (‰), the current period's end, recent notices."""
+
+    tier: TierOut
+    growth: int
+    next_tier: TierOut | None
+    growth_to_next: int | None
+    progress_permille: int
+    tier_since: datetime | None
+    period_end: datetime | None
+    notices: list[NoticeOut]
+
+
+class GrowthEntryOut(ResponseModel):
+    id: int
+    amount: int
+    reason: Reason
+    ref: str
+    note: str | None
+    created_at: datetime
+
+
+class AccountOut(ResponseModel):
+    """A member's account as staff see it (``growth`` 0 and level 0 before any growth)."""
+
+    member_id: int
+    growth: int
+    level: int
+    tier: TierOut
+    tier_since: datetime | None
+    period_start: datetime | None
+    period_end: datetime | None
+    last_evaluated_at: datetime | None
+
+
+class GrowthAdjusted(ResponseModel):
+    entry: GrowthEntryOut
+    account: AccountOut
+
+
+class TierStat(ResponseModel):
+    level: int
+    code: str
+    name: str
+    members: int
+
+
+class TierStats(ResponseModel):
+    """Members with a growth account per tier (members who never earned growth are V0 but have
+    no account, so they are not counted)."""
+
+    tiers: list[TierStat]
+    total: int
+
+
+class MemberMembership(ResponseModel):
+    """A member's account and one page of their growth ledger (newest first)."""
+
+    account: AccountOut
+    growth: list[GrowthEntryOut]
+    next_cursor: str | None

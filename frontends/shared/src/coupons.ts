@@ -81,3 +81,52 @@ export function claimState(t: CentreCard, signedIn: boolean): Exclude<ClaimState
   if (t.remaining <= 0) return 'soldOut'
   return 'claim'
 }
+
+/** The one-time code alphabet (no 0/O/1/I); a code is 11 of these and a Luhn mod 32 check. */
+export const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ'
+
+/** As typed or pasted: spaces and dashes dropped, upper case (what the backend does too). */
+export function normaliseCode(raw: string): string {
+  return raw.replace(/[\s-]/g, '').toUpperCase()
+}
+
+function luhnValid(code: string): boolean {
+  const n = CODE_ALPHABET.length
+  let total = 0
+  let double = false
+  for (let i = code.length - 1; i >= 0; i--) {
+    let addend = CODE_ALPHABET.indexOf(code.charAt(i)) * (double ? 2 : 1)
+    addend = Math.floor(addend / n) + (addend % n)
+    total += addend
+    double = !double
+  }
+  return total % n === 0
+}
+
+/**
+ * Why a typed 兑换码 cannot be right before asking the server, or null: empty, too long,
+ * characters a code never has, or a one-time code (12 characters of the alphabet) whose check
+ * character fails (one character mistyped).
+ */
+export function codeProblem(raw: string): string | null {
+  const code = normaliseCode(raw)
+  if (!code) return '请输入兑换码'
+  if (code.length < 4 || code.length > 20 || !/^[A-Z0-9]+$/.test(code)) {
+    return '兑换码格式不正确，请核对后重新输入'
+  }
+  const oneTime = code.length === 12 && [...code].every((c) => CODE_ALPHABET.includes(c))
+  if (oneTime && !luhnValid(code)) return '兑换码有误，请检查是否输错了字符'
+  return null
+}
+
+/** A coupon's rule as an order page shows it: "满100减10", "满50打8.5折，最多减¥30", "无门槛减5", "运费券". */
+export function ruleText(rule: CouponFields | Record<string, unknown>): string {
+  const r = rule as CouponFields
+  const from = r.threshold ? `满${shortYuan(r.threshold)}` : '无门槛'
+  if (r.kind === 'discount') {
+    const cap = r.amount ? `，最多减¥${shortYuan(r.amount)}` : ''
+    return `${from}打${rateText(r.rate_permille)}折${cap}`
+  }
+  if (r.kind === 'shipping') return `${from}减运费${r.amount ? `¥${shortYuan(r.amount)}` : ''}`
+  return `${from}减${shortYuan(r.amount)}`
+}

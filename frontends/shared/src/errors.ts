@@ -155,6 +155,17 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'promotions.below_threshold': '未达到优惠券的使用门槛',
   'promotions.out_of_scope': '订单中没有可用此券的商品',
   'promotions.no_shipping_fee': '本单已免运费，无需使用运费券',
+  'promotions.code_invalid': '兑换码无效，请核对后重新输入',
+  'promotions.code_used': '该兑换码已被使用',
+  'promotions.code_rate_limited': '尝试次数过多，请稍后再试',
+  'promotions.invalid_code_batch':
+    '兑换码设置无效（一次性码数量 1–50000 且不超过总量；通用码为 4–20 位字母或数字，且不能是 12 位一次性码格式）',
+  'promotions.code_taken': '该通用码已被使用，请换一个',
+  'promotions.code_batch_not_found': '兑换码批次不存在',
+  'promotions.coupon_not_voidable': '只有未使用的优惠券可以作废',
+  'promotions.invalid_segment':
+    '人群条件无效（注册结束晚于开始，消费金额与天数须同时填写，“无已付款订单”不能与订单条件同时使用）',
+  'promotions.job_not_found': '任务不存在',
 
   // Points
   'loyalty.disabled': '积分功能暂未开启',

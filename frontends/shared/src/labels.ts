@@ -169,7 +169,31 @@ export const COUPON_SCOPE_LABELS: Labels = {
 export const COUPON_TAB_LABELS: Labels = {
   usable: '可使用',
   used: '已使用',
-  expired: '已过期',
+  expired: '已失效',
+}
+
+/** Code batches (兑换码) in the console. */
+export const CODE_KIND_LABELS: Labels = {
+  one_time: '一次性码',
+  shared: '通用码',
+}
+
+export const CODE_BATCH_STATUS_LABELS: Labels = {
+  active: '可兑换',
+  disabled: '已停用',
+}
+
+/** Promotions jobs (issue to a segment, void unused copies) and their states. */
+export const PROMOTIONS_JOB_KIND_LABELS: Labels = {
+  issue_segment: '按人群发券',
+  void_unused: '作废未使用券',
+}
+
+export const PROMOTIONS_JOB_STATUS_LABELS: Labels = {
+  queued: '排队中',
+  running: '进行中',
+  done: '已完成',
+  failed: '失败',
 }
 
 /** The claim button of a coupon-centre card, by what the shopper may do. */

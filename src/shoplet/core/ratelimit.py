@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import BlockingConnectionPool
 
 from shoplet.core.errors import RateLimited
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None, *, redis_prefix: str = "shoplet:") -> None:
+    def __init__(
+        self, redis_url: str | None, *, redis_prefix: str = "shoplet:", max_connections: int = 256
+    ) -> None:
         storage: Storage
         if redis_url:
-            # Keys are ``<redis_prefix>ratelimit:<limit>/<key>`` (limits adds the colon).
+            # Keys are ``<redis_prefix>ratelimit:<limit>/<key>`` (limits adds the colon). A
+            # blocking pool: past ``max_connections`` concurrent checks wait for a connection
+            # (redis-py's default pool of 100 raises instead, a 500 under a burst).
+            pool: dict[str, Any] = {
+                "connection_pool": BlockingConnectionPool.from_url(
+                    redis_url, max_connections=max_connections, timeout=5
+                )
+            }
             storage = RedisStorage(
                 "async+" + redis_url,
                 implementation="redispy",
                 key_prefix=f"{redis_prefix}ratelimit",
+                **pool,
             )
         else:
             storage = MemoryStorage()

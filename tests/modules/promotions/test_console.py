@@ -191,7 +191,7 @@ async def test_rejected_console_requests_change_nothing(
 ) -> None:
     draft = await make_template(client, staff, activate=False)
     before = await snapshot(ctx)
-    cases = [
+    cases: list[tuple[str, str, Any, int, str]] = [
         ("POST", f"{TEMPLATES}/{draft['id']}/issue", {"member_ids": [1]}, 409,
          "promotions.template_not_active"),
         ("POST", f"{TEMPLATES}/{draft['id']}/stop", None, 409, "promotions.template_not_editable"),

@@ -152,4 +152,23 @@ export const consoleApi = {
     call<Res<O['memberMembership']>>(OPS.memberMembership, { params: { member_id: id }, query }),
   adjustGrowth: (id: number, body: Body<O['adjustGrowth']>) =>
     call<Res<O['adjustGrowth']>>(OPS.adjustGrowth, { params: { member_id: id }, body }),
+  // codes (兑换码), voiding, jobs, an order's coupon
+  createCodeBatch: (id: number, body: Body<O['createCodeBatch']>) =>
+    call<Res<O['createCodeBatch']>>(OPS.createCodeBatch, { params: { template_id: id }, body }),
+  listCodeBatches: (id: number, query: Q<O['listCodeBatches']> = {}) =>
+    call<Res<O['listCodeBatches']>>(OPS.listCodeBatches, { params: { template_id: id }, query }),
+  exportCodeBatch: (id: number, batchId: number) =>
+    download(OPS.exportCodeBatch, { params: { template_id: id, batch_id: batchId } }),
+  disableCodeBatch: (id: number, batchId: number) =>
+    call<Res<O['disableCodeBatch']>>(OPS.disableCodeBatch, { params: { template_id: id, batch_id: batchId } }),
+  voidCoupon: (couponId: number, body: Body<O['voidCoupon']>) =>
+    call<Res<O['voidCoupon']>>(OPS.voidCoupon, { params: { coupon_id: couponId }, body }),
+  voidUnusedCoupons: (id: number, body: Body<O['voidUnusedCoupons']>) =>
+    call<Res<O['voidUnusedCoupons']>>(OPS.voidUnusedCoupons, { params: { template_id: id }, body }),
+  listCouponJobs: (id: number) =>
+    call<Res<O['listCouponJobs']>>(OPS.listCouponJobs, { params: { template_id: id } }),
+  getCouponJob: (id: number, jobId: number) =>
+    call<Res<O['getCouponJob']>>(OPS.getCouponJob, { params: { template_id: id, job_id: jobId } }),
+  getOrderCoupon: (orderNo: string) =>
+    call<Res<O['getOrderCoupon']>>(OPS.getOrderCoupon, { params: { order_no: orderNo } }),
 }

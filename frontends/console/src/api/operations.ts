@@ -98,6 +98,15 @@ export const OPS = {
   membershipStats: op('GET', '/api/v1/console/membership/stats'),
   memberMembership: op('GET', '/api/v1/console/members/{member_id}/membership'),
   adjustGrowth: op('POST', '/api/v1/console/members/{member_id}/membership/growth/adjust'),
+  createCodeBatch: op('POST', '/api/v1/console/coupon-templates/{template_id}/codes'),
+  listCodeBatches: op('GET', '/api/v1/console/coupon-templates/{template_id}/codes'),
+  exportCodeBatch: op('GET', '/api/v1/console/coupon-templates/{template_id}/codes/{batch_id}/export'),
+  disableCodeBatch: op('POST', '/api/v1/console/coupon-templates/{template_id}/codes/{batch_id}/disable'),
+  voidCoupon: op('POST', '/api/v1/console/coupons/{coupon_id}/void'),
+  voidUnusedCoupons: op('POST', '/api/v1/console/coupon-templates/{template_id}/void-unused'),
+  listCouponJobs: op('GET', '/api/v1/console/coupon-templates/{template_id}/jobs'),
+  getCouponJob: op('GET', '/api/v1/console/coupon-templates/{template_id}/jobs/{job_id}'),
+  getOrderCoupon: op('GET', '/api/v1/console/orders/{order_no}/coupon'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

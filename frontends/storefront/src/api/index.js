@@ -67,6 +67,10 @@ export const api = {
     mine: (query) => call('myCoupons', { query }),
     get: (id) => call('getMyCoupon', { params: { coupon_id: id } }),
     forCheckout: (body) => call('checkoutCoupons', { body }),
+    // 兑换码: a one-time or shared code becomes a coupon (201 with it).
+    redeem: (code) => call('redeemCouponCode', { body: { code } }),
+    // The coupon an order used, as snapshotted when it was placed (null: none).
+    ofOrder: (orderNo) => call('getOrderCoupon', { params: { order_no: orderNo } }),
   },
   points: {
     summary: () => call('myPoints'),

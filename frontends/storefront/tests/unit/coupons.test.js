@@ -65,7 +65,7 @@ describe('the coupon centre', () => {
     expect(claimState(card({ remaining: 0, can_claim: false }), true)).toBe('soldOut')
     expect(claimState(card({ remaining: 0, held: 1, can_claim: false }), true)).toBe('held')
     expect(COUPON_CLAIM_LABELS).toMatchObject({ claim: '立即领取', held: '已领取', soldOut: '已抢光' })
-    expect(COUPON_TAB_LABELS).toEqual({ usable: '可使用', used: '已使用', expired: '已过期' })
+    expect(COUPON_TAB_LABELS).toEqual({ usable: '可使用', used: '已使用', expired: '已失效' })
   })
 
   it('updates a card after a claim and after a refusal', () => {

@@ -28,6 +28,7 @@ __all__ = [
     "CurrentMember",
     "MemberIdentity",
     "OptionalMember",
+    "active_member_ids",
     "get_address_snapshot",
     "get_default_address_snapshot",
     "get_member_since",
@@ -138,3 +139,22 @@ async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None
     """The member's mini-program openid (for JSAPI payments and subscribe messages), or None
     for members who signed up by SMS or do not exist."""
     return await repo.get_wechat_openid(session, member_id)
+
+
+async def active_member_ids(
+    session: AsyncSession,
+    *,
+    registered_from: datetime | None = None,
+    registered_to: datetime | None = None,
+    after_id: int = 0,
+    limit: int = 1000,
+) -> list[int]:
+    """A page of active members' ids above ``after_id``, ascending, optionally those who signed
+    up in [``registered_from``, ``registered_to``) (promotions' segments page through them)."""
+    return await repo.active_member_ids(
+        session,
+        registered_from=registered_from,
+        registered_to=registered_to,
+        after_id=after_id,
+        limit=limit,
+    )

@@ -262,3 +262,26 @@ async def clear_default_address(session: AsyncSession, member_id: int) -> None:
         .values(is_default=False)
         .execution_options(synchronize_session="fetch")
     )
+
+
+async def active_member_ids(
+    session: AsyncSession,
+    *,
+    registered_from: datetime | None,
+    registered_to: datetime | None,
+    after_id: int,
+    limit: int,
+) -> list[int]:
+    """Ids of active members above ``after_id`` (ascending), optionally registered in
+    [``registered_from``, ``registered_to``)."""
+    stmt = (
+        select(Member.id)
+        .where(Member.id > after_id, Member.is_active.is_(True))
+        .order_by(Member.id)
+        .limit(limit)
+    )
+    if registered_from is not None:
+        stmt = stmt.where(Member.created_at >= registered_from)
+    if registered_to is not None:
+        stmt = stmt.where(Member.created_at < registered_to)
+    return [int(i) for i in (await session.scalars(stmt)).all()]

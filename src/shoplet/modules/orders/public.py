@@ -12,6 +12,13 @@ Everything runs in the caller's transaction (flush only).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.orders import repository as _repo
 from shoplet.modules.orders.errors import (
     AfterSaleAmountExceeded,
     AfterSaleNotAllowed,
@@ -115,6 +122,7 @@ __all__ = [
     "OrderNotFound",
     "OrderStatus",
     "OrderSummary",
+    "PaidStats",
     "PayableOrder",
     "SalesDay",
     "SalesSummary",
@@ -132,7 +140,27 @@ __all__ = [
     "has_paid_order",
     "list_aftersales",
     "list_orders_admin",
+    "paid_order_stats",
     "reject_aftersale",
     "sales_summary",
     "ship_order",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class PaidStats:
+    """A member's paid orders: how many, fen spent (net of refunds; since the asked date when
+    one was given), when the last was paid."""
+
+    paid_orders: int
+    spent: int
+    last_paid_at: datetime
+
+
+async def paid_order_stats(
+    session: AsyncSession, member_ids: Sequence[int], *, spent_since: datetime | None = None
+) -> dict[int, PaidStats]:
+    """Paid-order figures of the given members (those without a paid order are absent), for
+    promotions' member segments."""
+    rows = await _repo.paid_order_stats(session, member_ids, spent_since)
+    return {m: PaidStats(n, s, last) for m, (n, s, last) in rows.items()}

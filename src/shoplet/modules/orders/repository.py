@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, exists, func, insert, or_, select, update
+from sqlalchemy import Insert, case, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -497,3 +497,24 @@ async def next_open_export(session: AsyncSession, open_statuses: Sequence[str]) 
         .limit(1)
     )
     return job_id
+
+
+async def paid_order_stats(
+    session: AsyncSession, member_ids: Sequence[int], spent_since: datetime | None
+) -> dict[int, tuple[int, int, datetime]]:
+    """{member id: (paid orders, fen spent on orders paid since ``spent_since`` net of
+    refunds, last paid at)} for the members of ``member_ids`` with a paid order."""
+    if not member_ids:
+        return {}
+    net = Order.payable_total - Order.refunded_total
+    spent = (
+        func.sum(net)
+        if spent_since is None
+        else func.sum(case((Order.paid_at >= spent_since, net), else_=0))
+    )
+    stmt = (
+        select(Order.member_id, func.count(), func.coalesce(spent, 0), func.max(Order.paid_at))
+        .where(Order.member_id.in_(sorted(set(member_ids))), Order.paid_at.is_not(None))
+        .group_by(Order.member_id)
+    )
+    return {int(m): (int(n), int(s), last) for m, n, s, last in (await session.execute(stmt))}

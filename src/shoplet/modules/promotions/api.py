@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
+from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
@@ -15,7 +16,13 @@ from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.modules.members.public import CurrentMember, OptionalMember
 from shoplet.modules.promotions import service
-from shoplet.modules.promotions.schemas import CentreTemplate, Coupon, WalletTab
+from shoplet.modules.promotions.schemas import (
+    AppliedCouponOut,
+    CentreTemplate,
+    Coupon,
+    RedeemRequest,
+    WalletTab,
+)
 
 router = APIRouter(tags=["coupons"])
 
@@ -74,3 +81,28 @@ async def my_coupons(
 async def my_coupon(coupon_id: PathId, member: CurrentMember, session: DbSession) -> Coupon:
     """One of the shopper's coupons (404 for another shopper's)."""
     return await service.get_coupon(session, member_id=member.id, coupon_id=coupon_id)
+
+
+@router.post(
+    "/coupons/redeem",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 409, 429),
+)
+async def redeem_code(
+    body: RedeemRequest, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> Coupon:
+    """Turn a code (兑换码) into a coupon: 400 ``promotions.code_invalid`` (mistyped, unknown or
+    disabled), 409 ``.code_used`` and the claim refusals, 429 ``.code_rate_limited``."""
+    return await service.redeem_code(session, ctx.limiter, member_id=member.id, raw=body.code)
+
+
+OrderNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^\d+$")]
+
+
+@router.get("/orders/{order_no}/coupon", tags=["orders"], responses=problem_responses(401))
+async def order_coupon(
+    order_no: OrderNo, member: CurrentMember, session: DbSession, response: Response
+) -> AppliedCouponOut | None:
+    """The coupon the shopper's order used, as it was when placed (null: none)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.order_coupon(session, order_no, member_id=member.id)

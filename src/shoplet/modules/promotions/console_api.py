@@ -15,11 +15,14 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
-from shoplet.modules.promotions import service
+from shoplet.modules.promotions import console_codes, service
+from shoplet.modules.promotions.errors import InvalidSegment
 from shoplet.modules.promotions.schemas import (
     CouponClaim,
     IssueReport,
     IssueRequest,
+    Job,
+    SegmentPreview,
     Template,
     TemplateCreate,
     TemplateStatus,
@@ -136,9 +139,12 @@ async def issue_coupons(
     staff: CouponManager,
     request: Request,
     session: DbSession,
-) -> IssueReport:
+) -> IssueReport | SegmentPreview | Job:
     """Give one copy to each listed member: ``issued`` and ``skipped`` (with the reason: the
-    member's limit, or the quota)."""
+    member's limit, or the quota). With ``segment``: ``{"count"}`` on a ``dry_run``, else a
+    queued job (400 ``promotions.invalid_segment``)."""
+    if body.segment is not None:
+        return await _issue_segment(template_id, body, staff, request, session)
     report = await service.issue(
         session, template_id=template_id, member_ids=body.member_ids, actor=_actor(staff)
     )
@@ -166,3 +172,31 @@ async def list_claims(
         session, template_id=template_id, cursor=cursor, limit=limit
     )
     return Page(items=items, next_cursor=next_cursor)
+
+
+async def _issue_segment(
+    template_id: int, body: IssueRequest, staff: StaffIdentity, request: Request, session: DbSession
+) -> SegmentPreview | Job:
+    segment = body.segment
+    if segment is None:
+        raise InvalidSegment("give member_ids or segment")
+    out = await service.issue_to_segment(
+        session, template_id, segment, dry_run=body.dry_run, actor=_actor(staff)
+    )
+    if isinstance(out, Job):
+        await record_audit(
+            session,
+            staff,
+            "promotions.issue_segment",
+            f"coupon_template:{template_id}",
+            {"job_id": out.id, "segment": segment.model_dump(mode="json"), "total": out.total},
+            origin_of(request),
+        )
+    return out
+
+
+# Codes, voiding, jobs and an order's coupon (console_codes.py) beside the template routes.
+templates_router = router
+router = APIRouter()
+router.include_router(templates_router)
+router.include_router(console_codes.router)

@@ -3,7 +3,7 @@ raised before anything is written, or rolls the request's transaction back."""
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest, Conflict, NotFound
+from shoplet.core.errors import BadRequest, Conflict, NotFound, RateLimited
 from shoplet.modules.promotions import rules
 
 
@@ -84,6 +84,57 @@ class NoShippingFee(Conflict):
     title = "This order ships free already"
 
 
+# -- codes, voiding, segments --------------------------------------------------------------------
+
+
+class CodeInvalid(BadRequest):
+    """A mistyped code (its check character fails), an unknown one, or one of a disabled batch:
+    the same answer, so codes cannot be probed."""
+
+    code = "promotions.code_invalid"
+    title = "This code is not valid"
+
+
+class CodeUsed(Conflict):
+    code = "promotions.code_used"
+    title = "This code has already been used"
+
+
+class CodeRateLimited(RateLimited):
+    code = "promotions.code_rate_limited"
+    title = "Too many code attempts; try again later"
+
+
+class InvalidCodeBatch(BadRequest):
+    code = "promotions.invalid_code_batch"
+    title = "Invalid code batch"
+
+
+class CodeTaken(Conflict):
+    code = "promotions.code_taken"
+    title = "This shared code is already in use"
+
+
+class CodeBatchNotFound(NotFound):
+    code = "promotions.code_batch_not_found"
+    title = "Code batch not found"
+
+
+class CouponNotVoidable(Conflict):
+    code = "promotions.coupon_not_voidable"
+    title = "Only an unused coupon can be voided"
+
+
+class InvalidSegment(BadRequest):
+    code = "promotions.invalid_segment"
+    title = "Invalid member segment"
+
+
+class JobNotFound(NotFound):
+    code = "promotions.job_not_found"
+    title = "Job not found"
+
+
 REFUSALS: dict[str, type[Conflict]] = {
     cls.code: cls
     for cls in (
@@ -101,11 +152,20 @@ __all__ = [
     "REFUSALS",
     "BelowThreshold",
     "ClaimLimitReached",
+    "CodeBatchNotFound",
+    "CodeInvalid",
+    "CodeRateLimited",
+    "CodeTaken",
+    "CodeUsed",
     "CouponExpired",
     "CouponNotFound",
     "CouponNotStarted",
+    "CouponNotVoidable",
     "CouponUnavailable",
+    "InvalidCodeBatch",
+    "InvalidSegment",
     "InvalidTemplate",
+    "JobNotFound",
     "NewCustomerOnly",
     "NoShippingFee",
     "NotClaimable",

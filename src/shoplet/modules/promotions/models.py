@@ -128,6 +128,9 @@ class Coupon(Base):
     locked_at: Mapped[datetime | None]
     used_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    voided_at: Mapped[datetime | None]
+    voided_by: Mapped[str | None] = mapped_column(String(64))
+    void_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class Redemption(Base):
@@ -154,3 +157,104 @@ class Redemption(Base):
     line_discounts: Mapped[dict[str, int]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     returned_at: Mapped[datetime | None]
+
+
+# -- codes, voiding and segment jobs (service/codes.py, voiding.py, segments.py) ----------------
+
+CODE_KINDS = ("one_time", "shared")
+BATCH_STATUSES = ("active", "disabled")
+JOB_KINDS = ("issue_segment", "void_unused")
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class CodeBatch(Base):
+    """Codes generated together for one template: ``count`` one-time codes, or one shared code
+    (``count`` 1). ``redeemed`` counts redemptions (a shared code's many); ``status`` disabled
+    makes every code of the batch unknown to shoppers."""
+
+    __tablename__ = "promotions_code_batch"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CODE_KINDS), name="kind_known"),
+        CheckConstraint(_in("status", BATCH_STATUSES), name="status_known"),
+        CheckConstraint("redeemed >= 0", name="redeemed_non_negative"),
+        Index("ix_promotions_code_batch_template_id_id", "template_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("promotions_coupon_template.id", ondelete="RESTRICT")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    count: Mapped[int] = mapped_column(Integer)
+    redeemed: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CouponCode(Base):
+    """One code, stored plain (one-time codes are printed from a CSV export; a shared code is
+    the merchant's own word). ``code`` is unique across batches. A one-time code is spent by
+    ``UPDATE ... SET redeemed_by = :m WHERE id = :id AND redeemed_by IS NULL``; a shared code's
+    ``redeemed_by`` stays NULL."""
+
+    __tablename__ = "promotions_code"
+    __table_args__ = (Index("ix_promotions_code_batch_id_id", "batch_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("promotions_code_batch.id", ondelete="RESTRICT")
+    )
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    redeemed_by: Mapped[int | None] = mapped_column(BigInteger)
+    redeemed_at: Mapped[datetime | None]
+    coupon_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class PromotionsJob(Base):
+    """A background job over many coupons: issue a template to a member segment, or void every
+    unused copy of a stopped template. ``cursor``: the last member (or coupon) id done;
+    ``progress`` / ``total``; ``result``: counts and skip reasons."""
+
+    __tablename__ = "promotions_job"
+    __table_args__ = (
+        CheckConstraint(_in("kind", JOB_KINDS), name="kind_known"),
+        CheckConstraint(_in("status", JOB_STATUSES), name="status_known"),
+        Index("ix_promotions_job_status_id", "status", "id"),
+        Index("ix_promotions_job_template_id_id", "template_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("promotions_coupon_template.id", ondelete="RESTRICT")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class JobMember(Base):
+    """A member an issue job has dealt with, once: (job, member) is the primary key, so a job
+    run again never issues twice. ``outcome``: ``issued`` or the skip's problem code."""
+
+    __tablename__ = "promotions_job_member"
+
+    job_id: Mapped[int] = mapped_column(
+        BigId,
+        ForeignKey("promotions_job.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    member_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    outcome: Mapped[str] = mapped_column(String(64))

@@ -13,7 +13,15 @@ from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.promotions.models import Coupon, CouponTemplate, Redemption
+from shoplet.modules.promotions.models import (
+    CodeBatch,
+    Coupon,
+    CouponCode,
+    CouponTemplate,
+    JobMember,
+    PromotionsJob,
+    Redemption,
+)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -298,3 +306,281 @@ async def expire_due(session: AsyncSession, now: datetime, limit: int = 1000) ->
         .returning(Coupon.id)
     )
     return len(result.all())
+
+
+# -- codes -------------------------------------------------------------------------------------
+
+
+async def insert_code_batch(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    new_id: int = (
+        await session.execute(insert(CodeBatch).values(**values).returning(CodeBatch.id))
+    ).scalar_one()
+    return new_id
+
+
+async def insert_codes(session: AsyncSession, batch_id: int, codes: Sequence[str]) -> int:
+    """Insert the codes (one multi-row INSERT per 1,000, ``insertmanyvalues``), skipping any
+    that exist: how many were new."""
+    if not codes:
+        return 0
+    stmt = _insert(session, CouponCode).on_conflict_do_nothing().returning(CouponCode.id)
+    result = await session.execute(
+        stmt, [{"batch_id": batch_id, "code": c, "redeemed_by": None} for c in codes]
+    )
+    return len(result.all())
+
+
+async def set_batch_count(session: AsyncSession, batch_id: int, count: int) -> None:
+    await session.execute(update(CodeBatch).where(CodeBatch.id == batch_id).values(count=count))
+
+
+async def find_code(session: AsyncSession, code: str) -> tuple[CouponCode, CodeBatch] | None:
+    stmt = (
+        select(CouponCode, CodeBatch)
+        .join(CodeBatch, CodeBatch.id == CouponCode.batch_id)
+        .where(CouponCode.code == code)
+    )
+    row = (await session.execute(_fresh(stmt))).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def spend_code(session: AsyncSession, code_id: int, member_id: int, now: datetime) -> bool:
+    """A one-time code, once: whether this call spent it (a racing second call waits for the
+    first's row lock, then finds ``redeemed_by`` set)."""
+    stmt = (
+        update(CouponCode)
+        .where(CouponCode.id == code_id, CouponCode.redeemed_by.is_(None))
+        .values(redeemed_by=member_id, redeemed_at=now)
+        .returning(CouponCode.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def set_code_coupon(session: AsyncSession, code_id: int, coupon_id: int) -> None:
+    await session.execute(
+        update(CouponCode).where(CouponCode.id == code_id).values(coupon_id=coupon_id)
+    )
+
+
+async def count_batch_redemption(session: AsyncSession, batch_id: int, now: datetime) -> bool:
+    """One more redemption of an active batch: whether it is (still) active."""
+    stmt = (
+        update(CodeBatch)
+        .where(CodeBatch.id == batch_id, CodeBatch.status == "active")
+        .values(redeemed=CodeBatch.redeemed + 1, updated_at=now)
+        .returning(CodeBatch.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def list_code_batches(
+    session: AsyncSession, template_id: int, *, before_id: int | None, limit: int
+) -> list[tuple[CodeBatch, str | None]]:
+    """(batch, shared code or None), newest first."""
+    shared = (
+        select(CouponCode.code)
+        .where(CouponCode.batch_id == CodeBatch.id, CodeBatch.kind == "shared")
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(CodeBatch, shared)
+        .where(CodeBatch.template_id == template_id)
+        .order_by(CodeBatch.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(CodeBatch.id < before_id)
+    return [(b, c) for b, c in (await session.execute(_fresh(stmt))).all()]
+
+
+async def get_code_batch(
+    session: AsyncSession, template_id: int, batch_id: int
+) -> CodeBatch | None:
+    stmt = select(CodeBatch).where(CodeBatch.id == batch_id, CodeBatch.template_id == template_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def set_batch_status(
+    session: AsyncSession, batch_id: int, status: str, now: datetime
+) -> None:
+    await session.execute(
+        update(CodeBatch).where(CodeBatch.id == batch_id).values(status=status, updated_at=now)
+    )
+
+
+async def code_page(
+    session: AsyncSession, batch_id: int, *, after_id: int, limit: int
+) -> list[tuple[int, str, int | None, datetime | None]]:
+    """(id, code, redeemed_by, redeemed_at) of a batch, ascending ids after ``after_id``."""
+    stmt = (
+        select(CouponCode.id, CouponCode.code, CouponCode.redeemed_by, CouponCode.redeemed_at)
+        .where(CouponCode.batch_id == batch_id, CouponCode.id > after_id)
+        .order_by(CouponCode.id)
+        .limit(limit)
+    )
+    return [(a, b, c, d) for a, b, c, d in (await session.execute(stmt)).all()]
+
+
+# -- voiding -----------------------------------------------------------------------------------
+
+
+async def void_coupon(
+    session: AsyncSession, coupon_id: int, *, reason: str, actor: str, now: datetime
+) -> bool:
+    """unused -> void: whether it was unused."""
+    stmt = (
+        update(Coupon)
+        .where(Coupon.id == coupon_id, Coupon.state == "unused")
+        .values(state="void", void_reason=reason, voided_by=actor, voided_at=now, updated_at=now)
+        .returning(Coupon.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def get_coupon_row(session: AsyncSession, coupon_id: int) -> Coupon | None:
+    return (
+        await session.scalars(_fresh(select(Coupon).where(Coupon.id == coupon_id)))
+    ).one_or_none()
+
+
+async def void_unused_page(
+    session: AsyncSession,
+    template_id: int,
+    *,
+    after_id: int,
+    limit: int,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> tuple[int, int | None]:
+    """Void the next ``limit`` unused copies of a template after ``after_id``: (how many were
+    voided, the last id looked at, None when there were none left)."""
+    ids = list(
+        (
+            await session.scalars(
+                select(Coupon.id)
+                .where(
+                    Coupon.template_id == template_id,
+                    Coupon.id > after_id,
+                    Coupon.state == "unused",
+                )
+                .order_by(Coupon.id)
+                .limit(limit)
+            )
+        ).all()
+    )
+    if not ids:
+        return 0, None
+    result = await session.execute(
+        update(Coupon)
+        .where(Coupon.id.in_(ids), Coupon.state == "unused")
+        .values(state="void", void_reason=reason, voided_by=actor, voided_at=now, updated_at=now)
+        .returning(Coupon.id)
+    )
+    return len(result.all()), max(ids)
+
+
+async def count_unused(session: AsyncSession, template_id: int) -> int:
+    stmt = select(func.count()).where(Coupon.template_id == template_id, Coupon.state == "unused")
+    return int((await session.execute(stmt)).scalar_one())
+
+
+# -- jobs --------------------------------------------------------------------------------------
+
+
+async def insert_job(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    new_id: int = (
+        await session.execute(insert(PromotionsJob).values(**values).returning(PromotionsJob.id))
+    ).scalar_one()
+    return new_id
+
+
+async def get_job(session: AsyncSession, job_id: int) -> PromotionsJob | None:
+    stmt = select(PromotionsJob).where(PromotionsJob.id == job_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def list_jobs(
+    session: AsyncSession, template_id: int, *, limit: int
+) -> Sequence[PromotionsJob]:
+    stmt = (
+        select(PromotionsJob)
+        .where(PromotionsJob.template_id == template_id)
+        .order_by(PromotionsJob.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def next_open_job(session: AsyncSession) -> int | None:
+    stmt = (
+        select(PromotionsJob.id)
+        .where(PromotionsJob.status.in_(("queued", "running")))
+        .order_by(PromotionsJob.id)
+        .limit(1)
+    )
+    found: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found
+
+
+async def advance_job(
+    session: AsyncSession,
+    job_id: int,
+    *,
+    cursor_from: int,
+    values: Mapping[str, Any],
+) -> bool:
+    """Move an open job on from ``cursor_from`` (and lock its row): whether this run still
+    owned that step (a racing run that moved it first wins)."""
+    stmt = (
+        update(PromotionsJob)
+        .where(
+            PromotionsJob.id == job_id,
+            PromotionsJob.cursor == cursor_from,
+            PromotionsJob.status.in_(("queued", "running")),
+        )
+        .values(**values)
+        .returning(PromotionsJob.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def fail_job(session: AsyncSession, job_id: int, error: str, now: datetime) -> None:
+    await session.execute(
+        update(PromotionsJob)
+        .where(PromotionsJob.id == job_id, PromotionsJob.status.in_(("queued", "running")))
+        .values(status="failed", error=error, finished_at=now, updated_at=now)
+    )
+
+
+async def mark_job_member(session: AsyncSession, job_id: int, member_id: int) -> bool:
+    """Record that the job deals with ``member_id``: False when it already had."""
+    stmt = (
+        _insert(session, JobMember)
+        .values(job_id=job_id, member_id=member_id, outcome="pending")
+        .on_conflict_do_nothing()
+        .returning(JobMember.member_id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def set_job_members_outcome(
+    session: AsyncSession, job_id: int, member_ids: Sequence[int], outcome: str
+) -> None:
+    if not member_ids:
+        return
+    await session.execute(
+        update(JobMember)
+        .where(JobMember.job_id == job_id, JobMember.member_id.in_(sorted(member_ids)))
+        .values(outcome=outcome)
+    )
+
+
+async def get_member_redemption(
+    session: AsyncSession, order_no: str, member_id: int | None
+) -> Redemption | None:
+    stmt = select(Redemption).where(Redemption.order_no == order_no)
+    if member_id is not None:
+        stmt = stmt.where(Redemption.member_id == member_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()

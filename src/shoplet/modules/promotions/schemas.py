@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from shoplet.core.schemas import CleanText, Id, RequestModel, ResponseModel
 
@@ -50,8 +50,36 @@ class TemplateUpdate(TemplateCreate):
     """Replaces every field of a draft template."""
 
 
+class Segment(RequestModel):
+    """Members chosen by filters (all given filters must hold; none: every active member):
+    signed up in [``registered_from``, ``registered_to``); ``has_paid_order``; at least
+    ``min_paid_orders`` paid orders; at least ``min_spent`` fen spent (net of refunds) in the
+    last ``spent_days`` days (both or neither); last paid order before ``last_order_before``."""
+
+    registered_from: When | None = None
+    registered_to: When | None = None
+    has_paid_order: bool | None = None
+    min_paid_orders: int | None = None
+    min_spent: int | None = None
+    spent_days: int | None = None
+    last_order_before: When | None = None
+
+
 class IssueRequest(RequestModel):
-    member_ids: list[Id] = Field(min_length=1, max_length=MAX_ISSUE_MEMBERS)
+    """``member_ids`` (issued at once), or a ``segment`` (``dry_run``: only count it; else
+    queued as a job)."""
+
+    member_ids: list[Id] = Field(default_factory=list, max_length=MAX_ISSUE_MEMBERS)
+    segment: Segment | None = None
+    dry_run: bool = False
+
+    @model_validator(mode="after")
+    def _one_target(self) -> IssueRequest:
+        if bool(self.member_ids) == (self.segment is not None):
+            raise ValueError("give member_ids or segment")
+        if self.dry_run and self.segment is None:
+            raise ValueError("dry_run is for a segment")
+        return self
 
 
 class Template(ResponseModel):
@@ -139,6 +167,8 @@ class CouponClaim(ResponseModel):
     issued_by: str | None
     claimed_at: datetime
     used_at: datetime | None
+    voided_by: str | None = None
+    void_reason: str | None = None
 
 
 class CouponOption(ResponseModel):
@@ -158,3 +188,74 @@ class IssueReport(ResponseModel):
 
     issued: list[int]
     skipped: list[dict[str, int | str]]
+
+
+# -- codes, voiding, jobs ----------------------------------------------------------------------
+
+ShortText = Annotated[CleanText, StringConstraints(min_length=1, max_length=200)]
+
+
+class CodeBatchCreate(RequestModel):
+    """``one_time``: ``count`` codes of 12 characters, each redeemable once; ``shared``: the
+    merchant's ``code`` (4..20 letters and digits), redeemable by many shoppers."""
+
+    kind: Literal["one_time", "shared"]
+    count: int | None = None
+    code: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class CodeBatch(ResponseModel):
+    id: int
+    template_id: int
+    kind: Literal["one_time", "shared"]
+    count: int
+    redeemed: int
+    status: Literal["active", "disabled"]
+    code: str | None = Field(description="the shared code; null for one-time batches")
+    created_by: str
+    created_at: datetime
+
+
+class RedeemRequest(RequestModel):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class VoidRequest(RequestModel):
+    reason: ShortText
+
+
+class SegmentPreview(ResponseModel):
+    """A dry run: how many members the segment holds now."""
+
+    count: int
+
+
+class Job(ResponseModel):
+    """A background job: ``progress`` of ``total``; ``result``: ``issued`` / ``skipped`` and
+    ``reasons`` {code: n} (issue), or ``voided`` (void)."""
+
+    id: int
+    template_id: int
+    kind: Literal["issue_segment", "void_unused"]
+    status: Literal["queued", "running", "done", "failed"]
+    params: dict[str, Any]
+    progress: int
+    total: int
+    result: dict[str, Any]
+    error: str | None
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class AppliedCouponOut(ResponseModel):
+    """The coupon an order used, as snapshotted when it was placed: ``rule`` (kind, threshold,
+    amount, rate_permille, scope), what it took off, and whether it was given back."""
+
+    coupon_id: int
+    name: str
+    kind: str
+    rule: dict[str, Any]
+    discount: int
+    shipping_discount: int
+    returned: bool

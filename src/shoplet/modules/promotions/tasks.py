@@ -4,7 +4,8 @@
 - ``promotions.return_on_cancel`` on ``order.cancelled`` and ``promotions.return_on_refund`` on
   ``order.refunded`` (published only when refunds cover the whole order): the coupon is unused
   again while within its window, else expired;
-- ``promotions.expire_coupons`` marks unused coupons past their window expired.
+- ``promotions.expire_coupons`` marks unused coupons past their window expired;
+- ``promotions.run_jobs`` works segment issues and voids (``service/jobs.py``).
 
 All idempotent: the state moves are conditional updates.
 """
@@ -21,6 +22,7 @@ from shoplet.modules.orders import public as orders
 from shoplet.modules.promotions import service
 
 EXPIRE_JOB = "promotions.expire_coupons"
+JOBS_JOB = "promotions.run_jobs"
 
 
 @subscriber(orders.ORDER_PAID, name="promotions.mark_used")
@@ -42,3 +44,9 @@ async def return_on_refund(event: Event, session: AsyncSession) -> None:
 async def expire_coupons(ctx: AppContext) -> None:
     async with unit_of_work(ctx.sessionmaker) as session:
         await service.expire_due(session)
+
+
+@periodic(every_seconds=2, name=JOBS_JOB)
+async def run_jobs(ctx: AppContext) -> None:
+    """Work every waiting issue or void job (``service/jobs.py``), oldest first."""
+    await service.run_open_jobs(ctx)

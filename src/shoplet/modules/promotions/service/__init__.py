@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from ._common import coupon_view
 from .claiming import claim, coupon_centre, get_coupon, issue, list_claims, list_my_coupons
+from .codes import create_batch, disable_batch, list_batches, redeem_code
+from .jobs import get_job, list_jobs
 from .redeeming import (
     AppliedCoupon,
     WalletEntry,
@@ -23,6 +25,9 @@ from .redeeming import (
     rule_of,
     wallet,
 )
+from .running import run_job, run_open_jobs
+from .segments import issue_to_segment
+from .snapshots import order_coupon
 from .templates import (
     create_template,
     get_template,
@@ -30,6 +35,7 @@ from .templates import (
     set_template_status,
     update_template,
 )
+from .voiding import void_coupon, void_unused
 
 __all__ = [
     "AppliedCoupon",
@@ -40,19 +46,31 @@ __all__ = [
     "coupon_centre",
     "coupon_for_cart",
     "coupon_view",
+    "create_batch",
     "create_template",
+    "disable_batch",
     "expire_due",
     "get_coupon",
+    "get_job",
     "get_template",
     "give_back",
     "handle_order_paid",
     "issue",
+    "issue_to_segment",
+    "list_batches",
     "list_claims",
+    "list_jobs",
     "list_my_coupons",
     "list_templates",
+    "order_coupon",
     "redeem",
+    "redeem_code",
     "rule_of",
+    "run_job",
+    "run_open_jobs",
     "set_template_status",
     "update_template",
+    "void_coupon",
+    "void_unused",
     "wallet",
 ]

@@ -1,7 +1,7 @@
 """membership: tiers, settings, growth accounts, the growth ledger and tier notices
 
 Revision ID: 0009_membership_tiers
-Revises: 0006_promotions_coupons
+Revises: 0008_coupon_codes
 Create Date: 2026-12-03 15:10:00
 """
 
@@ -16,7 +16,7 @@ import shoplet.core.db
 
 
 revision: str = "0009_membership_tiers"
-down_revision: str | None = "0006_promotions_coupons"
+down_revision: str | None = "0008_coupon_codes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """loyalty: points ledger, accounts, consumption, settings and sign-ins
 
 Revision ID: 0010_loyalty_points
-Revises: 0006_promotions_coupons
+Revises: 0009_membership_tiers
 Create Date: 2026-12-03 15:08:19.026569
 """
 
@@ -16,7 +16,7 @@ import shoplet.core.db
 
 
 revision: str = "0010_loyalty_points"
-down_revision: str | None = "0006_promotions_coupons"
+down_revision: str | None = "0009_membership_tiers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

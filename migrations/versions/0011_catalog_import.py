@@ -1,7 +1,7 @@
 """catalog: product import (merchant SKU codes, brand and tags, import jobs)
 
 Revision ID: 0011_catalog_import
-Revises: 0006_promotions_coupons
+Revises: 0010_loyalty_points
 Create Date: 2026-12-03 15:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_catalog_import"
-down_revision: str | None = "0006_promotions_coupons"
+down_revision: str | None = "0010_loyalty_points"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,6 +22,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column(
+        "promotions_coupon_template",
+        sa.Column(
+            "stackable_with_promotions", sa.Boolean(), nullable=False, server_default=sa.true()
+        ),
+    )
     op.create_table(
         "promotions_policy",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -151,3 +157,4 @@ def downgrade() -> None:
     op.drop_index("ix_promotions_promotion_status_id", table_name="promotions_promotion")
     op.drop_table("promotions_promotion")
     op.drop_table("promotions_policy")
+    op.drop_column("promotions_coupon_template", "stackable_with_promotions")

@@ -1,6 +1,7 @@
-"""Storefront endpoints of promotions (tag ``coupons``): the coupon centre, claiming, and the
-shopper's own coupons. Coupons against a cart are priced by checkout
-(``POST /checkout/coupons`` and the preview)."""
+"""Storefront endpoints of promotions (tag ``coupons``): the coupon centre, claiming, the
+shopper's own coupons, and the store-wide promotions of a product (its page's tags). Coupons
+and promotions against a cart are priced by checkout (``POST /checkout/coupons`` and the
+preview)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.modules.members.public import CurrentMember, OptionalMember
 from shoplet.modules.promotions import service
-from shoplet.modules.promotions.schemas import CentreTemplate, Coupon, WalletTab
+from shoplet.modules.promotions.schemas import CentreTemplate, Coupon, PromotionTag, WalletTab
 
 router = APIRouter(tags=["coupons"])
 
@@ -74,3 +75,14 @@ async def my_coupons(
 async def my_coupon(coupon_id: PathId, member: CurrentMember, session: DbSession) -> Coupon:
     """One of the shopper's coupons (404 for another shopper's)."""
     return await service.get_coupon(session, member_id=member.id, coupon_id=coupon_id)
+
+
+@router.get("/promotions/active", tags=["promotions"], responses=problem_responses(404))
+async def active_promotions(
+    session: DbSession,
+    response: Response,
+    product_id: Annotated[int, Query(ge=1, le=2**63 - 1)],
+) -> list[PromotionTag]:
+    """The running promotions covering a product, for its page (满300减30, 限时8折 …)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.product_tags(session, product_id)

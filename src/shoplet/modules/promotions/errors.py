@@ -84,6 +84,31 @@ class NoShippingFee(Conflict):
     title = "This order ships free already"
 
 
+class InvalidPromotion(BadRequest):
+    code = "promotions.invalid_promotion"
+    title = "Invalid promotion"
+
+
+class InvalidPolicy(BadRequest):
+    code = "promotions.invalid_policy"
+    title = "Invalid stacking policy"
+
+
+class PromotionNotFound(NotFound):
+    code = "promotions.promotion_not_found"
+    title = "Promotion not found"
+
+
+class PromotionNotEditable(Conflict):
+    code = "promotions.promotion_not_editable"
+    title = "Only a draft promotion can be edited or activated, only an active one stopped"
+
+
+class PromotionLimitReached(Conflict):
+    code = "promotions.promotion_limit_reached"
+    title = "You have bought as many as allowed at this promotion's price"
+
+
 REFUSALS: dict[str, type[Conflict]] = {
     cls.code: cls
     for cls in (
@@ -105,11 +130,16 @@ __all__ = [
     "CouponNotFound",
     "CouponNotStarted",
     "CouponUnavailable",
+    "InvalidPolicy",
+    "InvalidPromotion",
     "InvalidTemplate",
     "NewCustomerOnly",
     "NoShippingFee",
     "NotClaimable",
     "OutOfScope",
+    "PromotionLimitReached",
+    "PromotionNotEditable",
+    "PromotionNotFound",
     "QuotaExhausted",
     "TemplateNotActive",
     "TemplateNotEditable",

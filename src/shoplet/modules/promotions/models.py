@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,6 +86,10 @@ class CouponTemplate(Base):
     total_quota: Mapped[int] = mapped_column(Integer)
     per_shopper_limit: Mapped[int] = mapped_column(Integer)
     is_claimable: Mapped[bool] = mapped_column(Boolean)
+    # False: the coupon never combines with store-wide promotions (the better one applies).
+    stackable_with_promotions: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
     claimed: Mapped[int] = mapped_column(Integer, default=0)
     used: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16))

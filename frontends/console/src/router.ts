@@ -115,6 +115,31 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '优惠券详情' },
       },
       {
+        path: 'promotions',
+        name: 'promotions',
+        component: () => import('@/views/promotions/PromotionListView.vue'),
+        meta: { permission: 'promotions:manage', title: '促销活动' },
+      },
+      {
+        path: 'promotions/new',
+        name: 'promotion-new',
+        component: () => import('@/views/promotions/PromotionEditView.vue'),
+        meta: { permission: 'promotions:manage', title: '新建促销活动' },
+      },
+      {
+        path: 'promotions/policy',
+        name: 'promotion-policy',
+        component: () => import('@/views/promotions/PromotionPolicyView.vue'),
+        meta: { permission: 'promotions:manage', title: '叠加规则' },
+      },
+      {
+        path: 'promotions/:id(\\d+)',
+        name: 'promotion-edit',
+        component: () => import('@/views/promotions/PromotionEditView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'promotions:manage', title: '促销活动详情' },
+      },
+      {
         path: 'staff',
         name: 'staff',
         component: () => import('@/views/staff/StaffListView.vue'),

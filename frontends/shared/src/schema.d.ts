@@ -1119,6 +1119,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Promotions
+         * @description Promotions, newest first (``status`` for the tabs).
+         */
+        get: operations["list_promotions_api_v1_console_promotions_get"];
+        put?: never;
+        /**
+         * Create Promotion
+         * @description Create a draft promotion (400 ``promotions.invalid_promotion`` naming the field).
+         */
+        post: operations["create_promotion_api_v1_console_promotions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Policy
+         * @description The stacking policy and the subsidy cap (defaults until first saved).
+         */
+        get: operations["get_policy_api_v1_console_promotions_policy_get"];
+        /**
+         * Update Policy
+         * @description Replace the stacking policy (400 ``promotions.invalid_policy`` for a cap outside
+         *     1..1000‰).
+         */
+        put: operations["update_policy_api_v1_console_promotions_policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Promotions
+         * @description A sample cart priced with the running promotions and the draft being edited.
+         */
+        post: operations["preview_promotions_api_v1_console_promotions_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/{promotion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Promotion
+         * @description A promotion.
+         */
+        get: operations["get_promotion_api_v1_console_promotions__promotion_id__get"];
+        /**
+         * Update Promotion
+         * @description Replace a draft promotion (409 ``promotions.promotion_not_editable`` once activated).
+         */
+        put: operations["update_promotion_api_v1_console_promotions__promotion_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/{promotion_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate Promotion
+         * @description A draft applies from its start to its end.
+         */
+        post: operations["activate_promotion_api_v1_console_promotions__promotion_id__activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/{promotion_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Promotion
+         * @description Stop an active promotion at once.
+         */
+        post: operations["stop_promotion_api_v1_console_promotions__promotion_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/shipping-rules": {
         parameters: {
             query?: never;
@@ -1831,6 +1964,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/promotions/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active Promotions
+         * @description The running promotions covering a product, for its page (满300减30, 限时8折 …).
+         */
+        get: operations["active_promotions_api_v1_promotions_active_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions": {
         parameters: {
             query?: never;
@@ -2079,6 +2232,32 @@ export interface components {
              * @description fen of the shipping fee waived
              */
             shipping_discount: number;
+        };
+        /**
+         * AppliedPromotion
+         * @description A rule applied to a cart or order: ``saving`` fen, split over the lines (``lines``:
+         *     {sku_id: fen}); ``trimmed``: fen the subsidy cap cut from what it offered.
+         */
+        AppliedPromotion: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Lines */
+            lines: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Saving */
+            saving: number;
+            /**
+             * Trimmed
+             * @default 0
+             */
+            trimmed: number;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -2743,6 +2922,11 @@ export interface components {
             /** Discount Total */
             discount_total: number;
             /**
+             * Hints
+             * @description 再买¥20可享满300减30: the nearest unreached tiers
+             */
+            hints?: string[];
+            /**
              * Items Total
              * @description lines that can be ordered, fen
              */
@@ -2751,6 +2935,11 @@ export interface components {
             lines: components["schemas"]["PreviewLine"][];
             /** Payable Total */
             payable_total: number;
+            /**
+             * Promotions
+             * @description every store-wide promotion applied, in order: saving and lines ({sku_id: fen})
+             */
+            promotions?: components["schemas"]["AppliedPromotion"][];
             /**
              * Shipping Discount
              * @default 0
@@ -3751,6 +3940,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[PromotionOut] */
+        Page_PromotionOut_: {
+            /** Items */
+            items: components["schemas"]["PromotionOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[StaffAccount] */
         Page_StaffAccount_: {
             /** Items */
@@ -3848,6 +4044,45 @@ export interface components {
             /** Prepay Id */
             prepay_id: string;
         };
+        /** Policy */
+        Policy: {
+            /** Combine Order Level */
+            combine_order_level: boolean;
+            /** Max Discount Permille */
+            max_discount_permille: number | null;
+            /**
+             * Order
+             * @description the application order of the stacking groups
+             */
+            order: string[];
+            /** Sku Discount Stacks */
+            sku_discount_stacks: boolean;
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By */
+            updated_by: string | null;
+        };
+        /**
+         * PolicyUpdate
+         * @description ``sku_discount_stacks``: 限时折扣 combines with the order-level kinds (else it is one more
+         *     alternative); ``combine_order_level``: bundle, 买N免M and 满减 all apply (else only the best
+         *     one); ``max_discount_permille``: the subsidy cap, at most that share of the items total off
+         *     an order (null: none; SKU cost prices are floors anyway).
+         */
+        PolicyUpdate: {
+            /**
+             * Combine Order Level
+             * @default false
+             */
+            combine_order_level: boolean;
+            /** Max Discount Permille */
+            max_discount_permille?: number | null;
+            /**
+             * Sku Discount Stacks
+             * @default true
+             */
+            sku_discount_stacks: boolean;
+        };
         /** PreviewLine */
         PreviewLine: {
             /**
@@ -3880,6 +4115,36 @@ export interface components {
             title: string;
             /** Unit Price */
             unit_price: number;
+        };
+        /** PreviewLineOut */
+        PreviewLineOut: {
+            /** Discount */
+            discount: number;
+            /** Line Total */
+            line_total: number;
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Title */
+            title: string;
+            /** Unit Price */
+            unit_price: number;
+        };
+        /**
+         * PreviewRequest
+         * @description A sample cart for the editor: the active promotions (``include_active``) plus the one
+         *     being edited (``promotion``, not saved), under the store's policy.
+         */
+        PreviewRequest: {
+            /**
+             * Include Active
+             * @default true
+             */
+            include_active: boolean;
+            /** Items */
+            items: components["schemas"]["SampleLine"][];
+            promotion?: components["schemas"]["PromotionCreate"] | null;
         };
         /**
          * PriceChange
@@ -4122,6 +4387,233 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * PromotionCreate
+         * @description A store-wide promotion (created as a draft), by ``kind``:
+         *
+         *     - ``full_reduction`` 满减: ``tiers`` (the highest reached applies), or ``repeat`` with one
+         *       tier (每满) and an optional ``max_repeats``; ``scope`` all / products / categories;
+         *     - ``sku_discount`` 限时折扣: ``sku_prices``; optional ``per_shopper_limit`` (units);
+         *     - ``buy_n_get_m``: ``buy_n`` and ``get_m`` (买N件免M件: the cheapest M of every N free), or
+         *       ``buy_n`` and ``rate_permille`` (第N件X折); ``scope`` as for 满减;
+         *     - ``bundle`` 组合套餐: ``product_ids`` (2..10) at ``bundle_price`` a set, or ``amount_off``.
+         */
+        PromotionCreate: {
+            /** Amount Off */
+            amount_off?: number | null;
+            /** Bundle Price */
+            bundle_price?: number | null;
+            /** Buy N */
+            buy_n?: number | null;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Get M */
+            get_m?: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Max Repeats */
+            max_repeats?: number | null;
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit?: number | null;
+            /** Product Ids */
+            product_ids?: number[];
+            /** Rate Permille */
+            rate_permille?: number | null;
+            /**
+             * Repeat
+             * @default false
+             */
+            repeat: boolean;
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids?: number[];
+            /** Sku Prices */
+            sku_prices?: components["schemas"]["SkuPrice"][];
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Tiers */
+            tiers?: components["schemas"]["Tier"][];
+        };
+        /**
+         * PromotionOut
+         * @description A promotion as the console sees it; ``label`` is its short tag (满300减30, 限时8折).
+         */
+        PromotionOut: {
+            /** Amount Off */
+            amount_off: number | null;
+            /** Bundle Price */
+            bundle_price: number | null;
+            /** Buy N */
+            buy_n: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Get M */
+            get_m: number | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Label */
+            label: string;
+            /** Max Repeats */
+            max_repeats: number | null;
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit: number | null;
+            /** Product Ids */
+            product_ids: number[];
+            /** Rate Permille */
+            rate_permille: number | null;
+            /** Repeat */
+            repeat: boolean;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids: number[];
+            /** Sku Prices */
+            sku_prices: components["schemas"]["SkuPrice"][];
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "active" | "stopped";
+            /** Tiers */
+            tiers: components["schemas"]["Tier"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PromotionPreview */
+        PromotionPreview: {
+            /** Discount Total */
+            discount_total: number;
+            /** Hints */
+            hints: string[];
+            /** Items Total */
+            items_total: number;
+            /** Lines */
+            lines: components["schemas"]["PreviewLineOut"][];
+            /** Promotions */
+            promotions: components["schemas"]["AppliedPromotion"][];
+        };
+        /**
+         * PromotionTag
+         * @description A promotion on a product page: ``label`` 满300减30 / 限时8折 …
+         */
+        PromotionTag: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * PromotionUpdate
+         * @description Replaces every field of a draft promotion.
+         */
+        PromotionUpdate: {
+            /** Amount Off */
+            amount_off?: number | null;
+            /** Bundle Price */
+            bundle_price?: number | null;
+            /** Buy N */
+            buy_n?: number | null;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Get M */
+            get_m?: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Max Repeats */
+            max_repeats?: number | null;
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit?: number | null;
+            /** Product Ids */
+            product_ids?: number[];
+            /** Rate Permille */
+            rate_permille?: number | null;
+            /**
+             * Repeat
+             * @default false
+             */
+            repeat: boolean;
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids?: number[];
+            /** Sku Prices */
+            sku_prices?: components["schemas"]["SkuPrice"][];
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Tiers */
+            tiers?: components["schemas"]["Tier"][];
+        };
         /** ReconciliationOut */
         ReconciliationOut: {
             /**
@@ -4204,6 +4696,13 @@ export interface components {
             carrier: string;
             /** Tracking No */
             tracking_no: string;
+        };
+        /** SampleLine */
+        SampleLine: {
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
         };
         /** ServerTime */
         ServerTime: {
@@ -4314,6 +4813,18 @@ export interface components {
              * @default 0
              */
             weight_grams: number;
+        };
+        /**
+         * SkuPrice
+         * @description A 限时折扣 SKU: ``rate_permille`` (what is left to pay, 800 = 8折) or a fixed ``price``.
+         */
+        SkuPrice: {
+            /** Price */
+            price?: number | null;
+            /** Rate Permille */
+            rate_permille?: number | null;
+            /** Sku Id */
+            sku_id: number;
         };
         /** SkuPublic */
         SkuPublic: {
@@ -4561,6 +5072,8 @@ export interface components {
             scope: "all" | "products" | "categories";
             /** Scope Ids */
             scope_ids: number[];
+            /** Stackable With Promotions */
+            stackable_with_promotions: boolean;
             /**
              * Status
              * @enum {string}
@@ -4629,6 +5142,12 @@ export interface components {
             /** Scope Ids */
             scope_ids?: number[];
             /**
+             * Stackable With Promotions
+             * @description false: never combined with store-wide promotions (the better one applies)
+             * @default true
+             */
+            stackable_with_promotions: boolean;
+            /**
              * Threshold
              * @default 0
              */
@@ -4683,6 +5202,12 @@ export interface components {
             /** Scope Ids */
             scope_ids?: number[];
             /**
+             * Stackable With Promotions
+             * @description false: never combined with store-wide promotions (the better one applies)
+             * @default true
+             */
+            stackable_with_promotions: boolean;
+            /**
              * Threshold
              * @default 0
              */
@@ -4715,6 +5240,16 @@ export interface components {
             status: "queued" | "created" | "failed";
             /** Ticket */
             ticket: string;
+        };
+        /**
+         * Tier
+         * @description 满 ``threshold`` 减 ``amount`` (fen); with ``repeat``: 每满 ``threshold`` 减 ``amount``.
+         */
+        Tier: {
+            /** Amount */
+            amount: number;
+            /** Threshold */
+            threshold: number;
         };
         /** TimelineEntry */
         TimelineEntry: {
@@ -10005,6 +10540,766 @@ export interface operations {
             };
         };
     };
+    list_promotions_api_v1_console_promotions_get: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "active" | "stopped") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PromotionOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_promotion_api_v1_console_promotions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_policy_api_v1_console_promotions_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    update_policy_api_v1_console_promotions_policy_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_promotions_api_v1_console_promotions_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionPreview"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_promotion_api_v1_console_promotions__promotion_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_promotion_api_v1_console_promotions__promotion_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    activate_promotion_api_v1_console_promotions__promotion_id__activate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_promotion_api_v1_console_promotions__promotion_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_shipping_rules_api_v1_console_shipping_rules_get: {
         parameters: {
             query?: never;
@@ -12964,6 +14259,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    active_promotions_api_v1_promotions_active_get: {
+        parameters: {
+            query: {
+                product_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionTag"][];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -73,3 +73,12 @@ export type CouponScope = CouponTemplate['scope']
 export type CouponTemplateStatus = CouponTemplate['status']
 export type CouponClaim = S['CouponClaim']
 export type IssueReport = S['IssueReport']
+
+// ---- store-wide promotions (促销) ----
+export type Promotion = S['PromotionOut']
+export type PromotionCreate = S['PromotionCreate']
+export type PromotionKind = Promotion['kind']
+export type PromotionStatus = Promotion['status']
+export type PromotionPolicy = S['Policy']
+export type PromotionPreview = S['PromotionPreview']
+export type AppliedPromotion = S['AppliedPromotion']

@@ -22,12 +22,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column(
-        "promotions_coupon_template",
-        sa.Column(
-            "stackable_with_promotions", sa.Boolean(), nullable=False, server_default=sa.true()
-        ),
-    )
+    # Batch mode: SQLite adds a CHECK only by recreating the table.
+    with op.batch_alter_table("catalog_sku") as batch:
+        batch.add_column(sa.Column("cost_price", sa.Integer(), nullable=True))
+        batch.create_check_constraint(
+            op.f("ck_catalog_sku_cost_non_negative"), "cost_price IS NULL OR cost_price >= 0"
+        )
+    with op.batch_alter_table("promotions_coupon_template") as batch:
+        batch.add_column(
+            sa.Column(
+                "stackable_with_promotions", sa.Boolean(), nullable=False, server_default=sa.true()
+            )
+        )
     op.create_table(
         "promotions_policy",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -157,4 +163,8 @@ def downgrade() -> None:
     op.drop_index("ix_promotions_promotion_status_id", table_name="promotions_promotion")
     op.drop_table("promotions_promotion")
     op.drop_table("promotions_policy")
-    op.drop_column("promotions_coupon_template", "stackable_with_promotions")
+    with op.batch_alter_table("promotions_coupon_template") as batch:
+        batch.drop_column("stackable_with_promotions")
+    with op.batch_alter_table("catalog_sku") as batch:
+        batch.drop_constraint(op.f("ck_catalog_sku_cost_non_negative"), type_="check")
+        batch.drop_column("cost_price")

@@ -4764,6 +4764,8 @@ export interface components {
             available: number;
             /** Barcode */
             barcode: string | null;
+            /** Cost Price */
+            cost_price?: number | null;
             /** Id */
             id: number;
             /** Image */
@@ -4787,6 +4789,11 @@ export interface components {
         SkuCreate: {
             /** Barcode */
             barcode?: string | null;
+            /**
+             * Cost Price
+             * @description cost to the shop; promotions never go below it
+             */
+            cost_price?: number | null;
             /** Image */
             image?: string | null;
             /**
@@ -4852,6 +4859,8 @@ export interface components {
         SkuUpdate: {
             /** Barcode */
             barcode?: string | null;
+            /** Cost Price */
+            cost_price?: number | null;
             /** Id */
             id?: number | null;
             /** Image */

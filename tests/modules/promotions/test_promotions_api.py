@@ -9,10 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shoplet.core.context import AppContext
+from shoplet.core.db import unit_of_work
 from shoplet.core.events import drain_outbox
+from shoplet.modules.catalog.models import Sku
 from shoplet.modules.orders.models import OrderLine
 from shoplet.modules.promotions import public as promotions
 from tests.conftest import snapshot
@@ -409,3 +411,22 @@ async def test_the_subsidy_cap_trims_the_last_rule_and_says_so(
         ("full_reduction", 1550, 1450),
     ]
     assert body["discount_total"] == 5550
+
+
+async def test_a_sku_cost_price_is_the_floor_of_its_line(
+    client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
+) -> None:
+    _, _, _, _, b = await catalog(ctx)
+    async with unit_of_work(ctx.sessionmaker) as s:
+        await s.execute(update(Sku).where(Sku.id == b).values(cost_price=4600))
+    await make_promotion(
+        client, staff, kind="sku_discount", tiers=[],
+        sku_prices=[{"sku_id": b, "rate_permille": 500}],
+    )  # fmt: skip
+    alice = await shopper(client)
+
+    body = (await preview(client, alice, [(b, 2)])).json()
+    # Half price would take 5000 off 10000; the cost (2 × 46.00) leaves 800.
+    assert [(p["saving"], p["trimmed"]) for p in body["promotions"]] == [(800, 4200)]
+    placed = await place(client, alice, [(b, 2)], None)
+    assert placed.json()["discount_total"] == 800

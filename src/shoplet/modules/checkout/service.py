@@ -176,6 +176,8 @@ def _promotion_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[
             category_id=s.category_id,
             unit_price=s.price,
             quantity=q,
+            # The subsidy floor: promotions and coupons never take a line below its cost.
+            floor=min(s.cost_price, s.price) * q if s.cost_price is not None else None,
         )
         for s, q in priced
     ]

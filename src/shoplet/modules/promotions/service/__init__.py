@@ -9,19 +9,21 @@ nothing is half-claimed.
 from __future__ import annotations
 
 from ._common import coupon_view
-from .campaigns import (
+from .applying import (
     CartPlan,
     applied_promotions,
     console_preview,
+    give_back_units,
+    order_allocation,
+    plan_cart,
+    record_order_rules,
+)
+from .campaigns import (
     create_promotion,
     get_policy,
     get_promotion,
-    give_back_units,
     list_promotions,
-    order_allocation,
-    plan_cart,
     product_tags,
-    record_order_rules,
     set_promotion_status,
     update_policy,
     update_promotion,

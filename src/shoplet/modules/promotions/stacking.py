@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from shoplet.core.money import split_proportionally, yuan
 
@@ -157,6 +158,7 @@ def _rate_text(rate: int) -> str:
     return f"{text}折"
 
 
+@lru_cache(maxsize=1024)
 def label(p: Promotion) -> str:
     """A short tag: 满300减30 / 每满300减30 / 限时8折 / 限时特价 / 买3免1 / 第2件5折 / 套餐价¥99."""
     if p.kind == "full_reduction":
@@ -440,6 +442,8 @@ def _coupon_step(
 def _cap(steps: Sequence[Step], lines: Sequence[Line], policy: Policy) -> list[Step]:
     """Walk the steps in order; each keeps only what the floors leave (so the last ones are
     the ones trimmed). Per line: ``line.floor``; per order: ``max_discount_permille``."""
+    if policy.max_discount_permille is None and all(line.floor is None for line in lines):
+        return list(steps)
     limit = {
         line.sku_id: line.total - min(line.floor, line.total)
         if line.floor is not None
@@ -465,20 +469,21 @@ def _cap(steps: Sequence[Step], lines: Sequence[Line], policy: Policy) -> list[S
                 taken[sku_id] += allowed
         saving = sum(kept.values())
         trimmed = step.saving - saving
-        if saving > 0 or step.source == "coupon":
+        if trimmed == 0:
+            out.append(step)
+        elif saving > 0 or step.source == "coupon":
             out.append(replace(step, saving=saving, lines=kept, trimmed=step.trimmed + trimmed))
     return out
 
 
-def _evaluate(
-    chosen: Sequence[Promotion],
+def _with_coupon(
+    promoted: tuple[list[Step], dict[int, int]],
     coupon: CouponOffer | None,
     lines: Sequence[Line],
     policy: Policy,
-    base: Mapping[int, int],
 ) -> tuple[list[Step], int]:
-    room = {line.sku_id: line.total - base.get(line.sku_id, 0) for line in lines}
-    steps = _run(chosen, lines, room)
+    """The promotions' steps (and the room they left) with ``coupon`` on top, capped."""
+    steps, room = list(promoted[0]), dict(promoted[1])
     shipping_off = 0
     if coupon is not None:
         step, shipping_off = _coupon_step(coupon, lines, room)
@@ -504,23 +509,39 @@ def plan(
     prices, to come)."""
     base = base or {}
     candidates = _candidates(promotions, policy)
+    start = {line.sku_id: line.total - base.get(line.sku_id, 0) for line in lines}
+    runs: dict[tuple[int, ...], tuple[list[Step], dict[int, int]]] = {}
+
+    def promoted(chosen: Sequence[Promotion]) -> tuple[list[Step], dict[int, int]]:
+        # Each combination's promotions run once, whatever coupon goes on top.
+        key = tuple(p.id for p in chosen)
+        if key not in runs:
+            room = dict(start)
+            runs[key] = (_run(chosen, lines, room), room)
+        return runs[key]
+
+    def applied(steps: list[Step], ship: int) -> bool:
+        return ship > 0 or any(s.source == "coupon" for s in steps)
+
     options: list[tuple[list[Step], int, int | None]] = []
     for chosen in candidates:
-        with_coupon = [c for c in coupons if c.stackable]
         if not coupon_forced:
-            steps, ship = _evaluate(chosen, None, lines, policy, base)
+            steps, ship = _with_coupon(promoted(chosen), None, lines, policy)
             options.append((steps, ship, None))
-        for c in with_coupon:
-            steps, ship = _evaluate(chosen, c, lines, policy, base)
-            if coupon_forced or any(s.source == "coupon" for s in steps) or ship:
-                options.append((steps, ship, c.id))
+        for c in coupons:
+            if c.stackable:
+                steps, ship = _with_coupon(promoted(chosen), c, lines, policy)
+                if applied(steps, ship):
+                    options.append((steps, ship, c.id))
     for c in coupons:
-        if not c.stackable:
-            steps, ship = _evaluate([], c, lines, policy, base)
-            if coupon_forced or any(s.source == "coupon" for s in steps) or ship:
+        # Alone: the alternative to the promotions for a coupon that does not stack, and for a
+        # picked coupon that the promotions leave below its threshold.
+        if not c.stackable or coupon_forced:
+            steps, ship = _with_coupon(promoted([]), c, lines, policy)
+            if applied(steps, ship) or coupon_forced:
                 options.append((steps, ship, c.id))
     if not options:
-        steps, ship = _evaluate([], None, lines, policy, base)
+        steps, ship = _with_coupon(promoted([]), None, lines, policy)
         options.append((steps, ship, None))
 
     def rank(o: tuple[list[Step], int, int | None]) -> tuple[int, int, tuple[int, ...], int]:

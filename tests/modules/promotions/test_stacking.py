@@ -377,3 +377,10 @@ def test_allocations_sum_to_each_saving_and_respect_every_floor(
             assert line.total - result.line_discounts[line.sku_id] >= line.floor
     if cap is not None:
         assert result.total <= sum(line.total for line in lines) * cap // 1000
+
+
+def test_a_picked_coupon_the_promotions_push_below_its_threshold_applies_alone() -> None:
+    picked = coupon(1000, threshold=35000)
+    result = plan(CART, [FULL], Policy(), coupons=[picked], coupon_forced=True)
+    # With 满减 the cart is 34000, below the coupon's 35000: the coupon alone is what remains.
+    assert savings(result) == [("coupon", 90, 1000)]

@@ -1,7 +1,7 @@
 """promotions: coupon codes, voiding, segment-issue and void jobs
 
 Revision ID: 0008_coupon_codes
-Revises: 0006_promotions_coupons
+Revises: 0007_promotions_rules
 Create Date: 2026-12-03 15:09:35.063631
 """
 
@@ -16,7 +16,7 @@ import shoplet.core.db
 
 
 revision: str = "0008_coupon_codes"
-down_revision: str | None = "0006_promotions_coupons"
+down_revision: str | None = "0007_promotions_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -132,6 +132,8 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/members/MemberPointsView.vue'),
         props: (route) => ({ id: route.params.id ? Number(route.params.id) : null }),
         meta: { permission: 'loyalty:manage', title: '会员积分' },
+      },
+      {
         path: 'membership',
         name: 'membership',
         component: () => import('@/views/membership/TierSettingsView.vue'),
@@ -143,6 +145,31 @@ export const routes: RouteRecordRaw[] = [
         component: () => import('@/views/members/MemberDetailView.vue'),
         props: (route) => ({ id: Number(route.params.id) }),
         meta: { permission: 'membership:manage', title: '会员详情' },
+      },
+      {
+        path: 'promotions',
+        name: 'promotions',
+        component: () => import('@/views/promotions/PromotionListView.vue'),
+        meta: { permission: 'promotions:manage', title: '促销活动' },
+      },
+      {
+        path: 'promotions/new',
+        name: 'promotion-new',
+        component: () => import('@/views/promotions/PromotionEditView.vue'),
+        meta: { permission: 'promotions:manage', title: '新建促销活动' },
+      },
+      {
+        path: 'promotions/policy',
+        name: 'promotion-policy',
+        component: () => import('@/views/promotions/PromotionPolicyView.vue'),
+        meta: { permission: 'promotions:manage', title: '叠加规则' },
+      },
+      {
+        path: 'promotions/:id(\\d+)',
+        name: 'promotion-edit',
+        component: () => import('@/views/promotions/PromotionEditView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'promotions:manage', title: '促销活动详情' },
       },
       {
         path: 'staff',

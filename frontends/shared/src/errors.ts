@@ -185,6 +185,14 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'membership.tier_in_use': '仍有会员处于将被删除的等级，不能删除该等级',
   'membership.member_not_found': '会员不存在',
 
+  // Store-wide promotions
+  'promotions.invalid_promotion':
+    '促销设置无效（结束时间须晚于开始且在未来；满减档位门槛递增、减额不超过门槛；折扣 1–999‰ 或特价低于售价；买N免M 中 M 小于 N；套餐 2–10 个商品并给出套餐价或立减金额）',
+  'promotions.invalid_policy': '叠加规则设置无效（最高优惠比例须为 1–1000‰）',
+  'promotions.promotion_not_found': '促销活动不存在',
+  'promotions.promotion_not_editable': '只有草稿状态的活动可以修改或发布，只有进行中的可以停止',
+  'promotions.promotion_limit_reached': '你已达到该活动的限购数量，请按原价购买或减少数量',
+
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',
   'console.mfa_invalid': '验证码错误或已使用过，请输入身份验证器上的最新验证码',

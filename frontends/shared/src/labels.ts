@@ -292,6 +292,28 @@ export function discountText(permille: number): string {
   return `${Number((permille / 100).toFixed(2))}折`
 }
 
+export const PROMOTION_KIND_LABELS: Labels = {
+  full_reduction: '满减',
+  sku_discount: '限时折扣',
+  buy_n_get_m: '买N免M',
+  bundle: '组合套餐',
+}
+
+export const PROMOTION_STATUS_LABELS: Labels = {
+  draft: '草稿',
+  active: '进行中',
+  stopped: '已停止',
+}
+
+/** The promotion words of the checkout, the product page and the console. */
+export const PROMOTION_LABELS = {
+  promotion: '促销',
+  promotions: '促销活动',
+  policy: '叠加规则',
+  trimmed: '已按最高优惠比例调整',
+  preview: '效果预览',
+} as const
+
 /**
  * Money phrases: every amount row in the shop, the mini program and the console uses these
  * words, so 实付 never turns into 应付 on one screen and 实付款 on another.
@@ -318,6 +340,7 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   coupon: COUPON_STATE_LABELS,
   couponTemplate: COUPON_TEMPLATE_STATUS_LABELS,
   growthReason: GROWTH_REASON_LABELS,
+  promotion: PROMOTION_STATUS_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */

@@ -1071,6 +1071,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/members/{member_id}/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Member Membership
+         * @description A member's account and growth ledger (404 ``membership.member_not_found``).
+         */
+        get: operations["member_membership_api_v1_console_members__member_id__membership_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/members/{member_id}/membership/growth/adjust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adjust Growth
+         * @description Add or take away growth with a reason (an upgrade follows at once; 409
+         *     ``membership.growth_negative`` below 0). With an ``Idempotency-Key`` a retry changes
+         *     nothing more and returns the same entry.
+         */
+        post: operations["adjust_growth_api_v1_console_members__member_id__membership_growth_adjust_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/members/{member_id}/points": {
         parameters: {
             query?: never;
@@ -1106,6 +1148,73 @@ export interface paths {
          *     below 0).
          */
         post: operations["adjust_points_api_v1_console_members__member_id__points_adjust_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/membership/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Settings */
+        get: operations["get_settings_api_v1_console_membership_settings_get"];
+        /**
+         * Put Settings
+         * @description Fen per growth point, tier period (months), warning days before a downgrade (400
+         *     ``membership.invalid_settings``).
+         */
+        put: operations["put_settings_api_v1_console_membership_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/membership/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stats
+         * @description Members per tier.
+         */
+        get: operations["get_stats_api_v1_console_membership_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/membership/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tiers
+         * @description The tier table in force (the defaults until first saved).
+         */
+        get: operations["get_tiers_api_v1_console_membership_tiers_get"];
+        /**
+         * Put Tiers
+         * @description Replace the whole table (400 ``membership.invalid_tiers``: levels 0.. in order, V0 at 0,
+         *     thresholds strictly increasing, …; 409 ``membership.tier_in_use``).
+         */
+        put: operations["put_tiers_api_v1_console_membership_tiers_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1387,6 +1496,139 @@ export interface paths {
          * @description Publish (``on_sale``), withdraw (``off_sale``) or send back to ``draft``.
          */
         post: operations["set_product_status_api_v1_console_products__product_id__status_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Promotions
+         * @description Promotions, newest first (``status`` for the tabs).
+         */
+        get: operations["list_promotions_api_v1_console_promotions_get"];
+        put?: never;
+        /**
+         * Create Promotion
+         * @description Create a draft promotion (400 ``promotions.invalid_promotion`` naming the field).
+         */
+        post: operations["create_promotion_api_v1_console_promotions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Policy
+         * @description The stacking policy and the subsidy cap (defaults until first saved).
+         */
+        get: operations["get_policy_api_v1_console_promotions_policy_get"];
+        /**
+         * Update Policy
+         * @description Replace the stacking policy (400 ``promotions.invalid_policy`` for a cap outside
+         *     1..1000‰).
+         */
+        put: operations["update_policy_api_v1_console_promotions_policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Promotions
+         * @description A sample cart priced with the running promotions and the draft being edited.
+         */
+        post: operations["preview_promotions_api_v1_console_promotions_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/{promotion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Promotion
+         * @description A promotion.
+         */
+        get: operations["get_promotion_api_v1_console_promotions__promotion_id__get"];
+        /**
+         * Update Promotion
+         * @description Replace a draft promotion (409 ``promotions.promotion_not_editable`` once activated).
+         */
+        put: operations["update_promotion_api_v1_console_promotions__promotion_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/{promotion_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate Promotion
+         * @description A draft applies from its start to its end.
+         */
+        post: operations["activate_promotion_api_v1_console_promotions__promotion_id__activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/promotions/{promotion_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Promotion
+         * @description Stop an active promotion at once.
+         */
+        post: operations["stop_promotion_api_v1_console_promotions__promotion_id__stop_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1861,6 +2103,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/growth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Growth
+         * @description The shopper's growth ledger, newest first.
+         */
+        get: operations["my_growth_api_v1_me_growth_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Membership
+         * @description The tier card: tier, growth, the next tier and growth it needs, progress (‰), the tier
+         *     period's end and recent notices (downgrade warnings).
+         */
+        get: operations["my_membership_api_v1_me_membership_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/points": {
         parameters: {
             query?: never;
@@ -1921,6 +2204,26 @@ export interface paths {
          *     ``loyalty.disabled``).
          */
         post: operations["sign_in_api_v1_me_signin_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/membership/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tiers
+         * @description Every tier with its threshold and benefits, lowest first (the benefits table).
+         */
+        get: operations["list_tiers_api_v1_membership_tiers_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2212,6 +2515,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/promotions/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active Promotions
+         * @description The running promotions covering a product, for its page (满300减30, 限时8折 …).
+         */
+        get: operations["active_promotions_api_v1_promotions_active_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions": {
         parameters: {
             query?: never;
@@ -2260,6 +2583,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccountOut
+         * @description A member's account as staff see it (``growth`` 0 and level 0 before any growth).
+         */
+        AccountOut: {
+            /** Growth */
+            growth: number;
+            /** Last Evaluated At */
+            last_evaluated_at: string | null;
+            /** Level */
+            level: number;
+            /** Member Id */
+            member_id: number;
+            /** Period End */
+            period_end: string | null;
+            /** Period Start */
+            period_start: string | null;
+            tier: components["schemas"]["TierOut"];
+            /** Tier Since */
+            tier_since: string | null;
+        };
         /** Address */
         Address: {
             /** City */
@@ -2356,6 +2700,17 @@ export interface components {
             region_code?: string | null;
             /** Tag */
             tag?: string | null;
+        };
+        /**
+         * AdjustBody
+         * @description A staff adjustment: ``amount`` growth (negative takes away), with the reason shown to
+         *     staff and to the member.
+         */
+        AdjustBody: {
+            /** Amount */
+            amount: number;
+            /** Note */
+            note: string;
         };
         /** AfterSale */
         AfterSale: {
@@ -2484,6 +2839,32 @@ export interface components {
             /** Shipping Discount */
             shipping_discount: number;
         };
+        /**
+         * AppliedPromotion
+         * @description A rule applied to a cart or order: ``saving`` fen, split over the lines (``lines``:
+         *     {sku_id: fen}); ``trimmed``: fen the subsidy cap cut from what it offered.
+         */
+        AppliedPromotion: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Lines */
+            lines: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Saving */
+            saving: number;
+            /**
+             * Trimmed
+             * @default 0
+             */
+            trimmed: number;
+        };
         /** AuditEntry */
         AuditEntry: {
             /** Action */
@@ -2579,6 +2960,52 @@ export interface components {
             /** Turntable Images */
             turntable_images: string[];
             video?: components["schemas"]["ProductVideo"] | null;
+        };
+        /** BenefitsBody */
+        BenefitsBody: {
+            /** Birthday Coupon Template Id */
+            birthday_coupon_template_id?: number | null;
+            /**
+             * Discount Permille
+             * @default 1000
+             */
+            discount_permille: number;
+            /** Exclusive Coupon Template Ids */
+            exclusive_coupon_template_ids?: number[];
+            /**
+             * Free Shipping
+             * @default false
+             */
+            free_shipping: boolean;
+            /** Free Shipping Threshold */
+            free_shipping_threshold?: number | null;
+            /**
+             * Points Multiplier Permille
+             * @default 1000
+             */
+            points_multiplier_permille: number;
+            /**
+             * Priority Service
+             * @default false
+             */
+            priority_service: boolean;
+        };
+        /** BenefitsOut */
+        BenefitsOut: {
+            /** Birthday Coupon Template Id */
+            birthday_coupon_template_id: number | null;
+            /** Discount Permille */
+            discount_permille: number;
+            /** Exclusive Coupon Template Ids */
+            exclusive_coupon_template_ids: number[];
+            /** Free Shipping */
+            free_shipping: boolean;
+            /** Free Shipping Threshold */
+            free_shipping_threshold: number | null;
+            /** Points Multiplier Permille */
+            points_multiplier_permille: number;
+            /** Priority Service */
+            priority_service: boolean;
         };
         /** BulkFailure */
         BulkFailure: {
@@ -3149,6 +3576,11 @@ export interface components {
             /** Discount Total */
             discount_total: number;
             /**
+             * Hints
+             * @description 再买¥20可享满300减30: the nearest unreached tiers
+             */
+            hints?: string[];
+            /**
              * Items Total
              * @description lines that can be ordered, fen
              */
@@ -3159,6 +3591,11 @@ export interface components {
             payable_total: number;
             /** @description the balance, the most this order may use, used and its value */
             points?: components["schemas"]["PointsQuote"] | null;
+            /**
+             * Promotions
+             * @description every store-wide promotion applied, in order: saving and lines ({sku_id: fen})
+             */
+            promotions?: components["schemas"]["AppliedPromotion"][];
             /**
              * Shipping Discount
              * @default 0
@@ -3606,6 +4043,32 @@ export interface components {
             /** Product Id */
             product_id: number;
         };
+        /** GrowthAdjusted */
+        GrowthAdjusted: {
+            account: components["schemas"]["AccountOut"];
+            entry: components["schemas"]["GrowthEntryOut"];
+        };
+        /** GrowthEntryOut */
+        GrowthEntryOut: {
+            /** Amount */
+            amount: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "order_paid" | "order_refund" | "review" | "signin" | "adjust" | "downgrade";
+            /** Ref */
+            ref: string;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -3984,6 +4447,17 @@ export interface components {
              */
             phone: string | null;
         };
+        /**
+         * MemberMembership
+         * @description A member's account and one page of their growth ledger (newest first).
+         */
+        MemberMembership: {
+            account: components["schemas"]["AccountOut"];
+            /** Growth */
+            growth: components["schemas"]["GrowthEntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** MemberPoints */
         MemberPoints: {
             /** Balance */
@@ -4010,6 +4484,27 @@ export interface components {
             /** Nickname */
             nickname?: string | null;
         };
+        /**
+         * MembershipCard
+         * @description The member centre's tier card: the tier, growth, the next tier and the growth it still
+         *     needs (None at the top), progress to it (‰), the current period's end, recent notices.
+         */
+        MembershipCard: {
+            /** Growth */
+            growth: number;
+            /** Growth To Next */
+            growth_to_next: number | null;
+            next_tier: components["schemas"]["TierOut"] | null;
+            /** Notices */
+            notices: components["schemas"]["NoticeOut"][];
+            /** Period End */
+            period_end: string | null;
+            /** Progress Permille */
+            progress_permille: number;
+            tier: components["schemas"]["TierOut"];
+            /** Tier Since */
+            tier_since: string | null;
+        };
         /** MfaConfirm */
         MfaConfirm: {
             /** Otp */
@@ -4029,6 +4524,32 @@ export interface components {
              * @description Base32 TOTP secret, for manual entry
              */
             secret: string;
+        };
+        /** NoticeOut */
+        NoticeOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Level */
+            from_level: number;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "downgrade_warning" | "downgraded";
+            /** Message */
+            message: string;
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /** To Level */
+            to_level: number;
         };
         /** OrderAddress */
         OrderAddress: {
@@ -4365,6 +4886,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[GrowthEntryOut] */
+        Page_GrowthEntryOut_: {
+            /** Items */
+            items: components["schemas"]["GrowthEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[LedgerEntry] */
         Page_LedgerEntry_: {
             /** Items */
@@ -4404,6 +4932,13 @@ export interface components {
         Page_ProductSummary_: {
             /** Items */
             items: components["schemas"]["ProductSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[PromotionOut] */
+        Page_PromotionOut_: {
+            /** Items */
+            items: components["schemas"]["PromotionOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -4594,6 +5129,45 @@ export interface components {
              */
             points_per_yuan: number;
         };
+        /** Policy */
+        Policy: {
+            /** Combine Order Level */
+            combine_order_level: boolean;
+            /** Max Discount Permille */
+            max_discount_permille: number | null;
+            /**
+             * Order
+             * @description the application order of the stacking groups
+             */
+            order: string[];
+            /** Sku Discount Stacks */
+            sku_discount_stacks: boolean;
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By */
+            updated_by: string | null;
+        };
+        /**
+         * PolicyUpdate
+         * @description ``sku_discount_stacks``: 限时折扣 combines with the order-level kinds (else it is one more
+         *     alternative); ``combine_order_level``: bundle, 买N免M and 满减 all apply (else only the best
+         *     one); ``max_discount_permille``: the subsidy cap, at most that share of the items total off
+         *     an order (null: none; SKU cost prices are floors anyway).
+         */
+        PolicyUpdate: {
+            /**
+             * Combine Order Level
+             * @default false
+             */
+            combine_order_level: boolean;
+            /** Max Discount Permille */
+            max_discount_permille?: number | null;
+            /**
+             * Sku Discount Stacks
+             * @default true
+             */
+            sku_discount_stacks: boolean;
+        };
         /** PreviewLine */
         PreviewLine: {
             /**
@@ -4626,6 +5200,36 @@ export interface components {
             title: string;
             /** Unit Price */
             unit_price: number;
+        };
+        /** PreviewLineOut */
+        PreviewLineOut: {
+            /** Discount */
+            discount: number;
+            /** Line Total */
+            line_total: number;
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Title */
+            title: string;
+            /** Unit Price */
+            unit_price: number;
+        };
+        /**
+         * PreviewRequest
+         * @description A sample cart for the editor: the active promotions (``include_active``) plus the one
+         *     being edited (``promotion``, not saved), under the store's policy.
+         */
+        PreviewRequest: {
+            /**
+             * Include Active
+             * @default true
+             */
+            include_active: boolean;
+            /** Items */
+            items: components["schemas"]["SampleLine"][];
+            promotion?: components["schemas"]["PromotionCreate"] | null;
         };
         /**
          * PriceChange
@@ -4875,6 +5479,233 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * PromotionCreate
+         * @description A store-wide promotion (created as a draft), by ``kind``:
+         *
+         *     - ``full_reduction`` 满减: ``tiers`` (the highest reached applies), or ``repeat`` with one
+         *       tier (每满) and an optional ``max_repeats``; ``scope`` all / products / categories;
+         *     - ``sku_discount`` 限时折扣: ``sku_prices``; optional ``per_shopper_limit`` (units);
+         *     - ``buy_n_get_m``: ``buy_n`` and ``get_m`` (买N件免M件: the cheapest M of every N free), or
+         *       ``buy_n`` and ``rate_permille`` (第N件X折); ``scope`` as for 满减;
+         *     - ``bundle`` 组合套餐: ``product_ids`` (2..10) at ``bundle_price`` a set, or ``amount_off``.
+         */
+        PromotionCreate: {
+            /** Amount Off */
+            amount_off?: number | null;
+            /** Bundle Price */
+            bundle_price?: number | null;
+            /** Buy N */
+            buy_n?: number | null;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Get M */
+            get_m?: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Max Repeats */
+            max_repeats?: number | null;
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit?: number | null;
+            /** Product Ids */
+            product_ids?: number[];
+            /** Rate Permille */
+            rate_permille?: number | null;
+            /**
+             * Repeat
+             * @default false
+             */
+            repeat: boolean;
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids?: number[];
+            /** Sku Prices */
+            sku_prices?: components["schemas"]["SkuPrice"][];
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Tiers */
+            tiers?: components["schemas"]["Tier"][];
+        };
+        /**
+         * PromotionOut
+         * @description A promotion as the console sees it; ``label`` is its short tag (满300减30, 限时8折).
+         */
+        PromotionOut: {
+            /** Amount Off */
+            amount_off: number | null;
+            /** Bundle Price */
+            bundle_price: number | null;
+            /** Buy N */
+            buy_n: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Get M */
+            get_m: number | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Label */
+            label: string;
+            /** Max Repeats */
+            max_repeats: number | null;
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit: number | null;
+            /** Product Ids */
+            product_ids: number[];
+            /** Rate Permille */
+            rate_permille: number | null;
+            /** Repeat */
+            repeat: boolean;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids: number[];
+            /** Sku Prices */
+            sku_prices: components["schemas"]["SkuPrice"][];
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "active" | "stopped";
+            /** Tiers */
+            tiers: components["schemas"]["Tier"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PromotionPreview */
+        PromotionPreview: {
+            /** Discount Total */
+            discount_total: number;
+            /** Hints */
+            hints: string[];
+            /** Items Total */
+            items_total: number;
+            /** Lines */
+            lines: components["schemas"]["PreviewLineOut"][];
+            /** Promotions */
+            promotions: components["schemas"]["AppliedPromotion"][];
+        };
+        /**
+         * PromotionTag
+         * @description A promotion on a product page: ``label`` 满300减30 / 限时8折 …
+         */
+        PromotionTag: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * PromotionUpdate
+         * @description Replaces every field of a draft promotion.
+         */
+        PromotionUpdate: {
+            /** Amount Off */
+            amount_off?: number | null;
+            /** Bundle Price */
+            bundle_price?: number | null;
+            /** Buy N */
+            buy_n?: number | null;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Get M */
+            get_m?: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Max Repeats */
+            max_repeats?: number | null;
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit?: number | null;
+            /** Product Ids */
+            product_ids?: number[];
+            /** Rate Permille */
+            rate_permille?: number | null;
+            /**
+             * Repeat
+             * @default false
+             */
+            repeat: boolean;
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids?: number[];
+            /** Sku Prices */
+            sku_prices?: components["schemas"]["SkuPrice"][];
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Tiers */
+            tiers?: components["schemas"]["Tier"][];
+        };
         /** ReconciliationOut */
         ReconciliationOut: {
             /**
@@ -4963,6 +5794,13 @@ export interface components {
             /** Tracking No */
             tracking_no: string;
         };
+        /** SampleLine */
+        SampleLine: {
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+        };
         /**
          * Segment
          * @description Members chosen by filters (all given filters must hold; none: every active member):
@@ -5003,6 +5841,24 @@ export interface components {
              * Format: date-time
              */
             now: string;
+        };
+        /** SettingsBody */
+        SettingsBody: {
+            /** Fen Per Growth */
+            fen_per_growth: number;
+            /** Period Months */
+            period_months: number;
+            /** Warn Days */
+            warn_days: number;
+        };
+        /** SettingsOut */
+        SettingsOut: {
+            /** Fen Per Growth */
+            fen_per_growth: number;
+            /** Period Months */
+            period_months: number;
+            /** Warn Days */
+            warn_days: number;
         };
         /**
          * Shipment
@@ -5100,6 +5956,8 @@ export interface components {
             available: number;
             /** Barcode */
             barcode: string | null;
+            /** Cost Price */
+            cost_price?: number | null;
             /** Id */
             id: number;
             /** Image */
@@ -5128,6 +5986,11 @@ export interface components {
         SkuCreate: {
             /** Barcode */
             barcode?: string | null;
+            /**
+             * Cost Price
+             * @description cost to the shop; promotions never go below it
+             */
+            cost_price?: number | null;
             /** Image */
             image?: string | null;
             /**
@@ -5155,6 +6018,18 @@ export interface components {
              */
             weight_grams: number;
         };
+        /**
+         * SkuPrice
+         * @description A 限时折扣 SKU: ``rate_permille`` (what is left to pay, 800 = 8折) or a fixed ``price``.
+         */
+        SkuPrice: {
+            /** Price */
+            price?: number | null;
+            /** Rate Permille */
+            rate_permille?: number | null;
+            /** Sku Id */
+            sku_id: number;
+        };
         /** SkuPublic */
         SkuPublic: {
             /** Available */
@@ -5181,6 +6056,8 @@ export interface components {
         SkuUpdate: {
             /** Barcode */
             barcode?: string | null;
+            /** Cost Price */
+            cost_price?: number | null;
             /** Id */
             id?: number | null;
             /** Image */
@@ -5401,6 +6278,8 @@ export interface components {
             scope: "all" | "products" | "categories";
             /** Scope Ids */
             scope_ids: number[];
+            /** Stackable With Promotions */
+            stackable_with_promotions: boolean;
             /**
              * Status
              * @enum {string}
@@ -5469,6 +6348,12 @@ export interface components {
             /** Scope Ids */
             scope_ids?: number[];
             /**
+             * Stackable With Promotions
+             * @description false: never combined with store-wide promotions (the better one applies)
+             * @default true
+             */
+            stackable_with_promotions: boolean;
+            /**
              * Threshold
              * @default 0
              */
@@ -5523,6 +6408,12 @@ export interface components {
             /** Scope Ids */
             scope_ids?: number[];
             /**
+             * Stackable With Promotions
+             * @description false: never combined with store-wide promotions (the better one applies)
+             * @default true
+             */
+            stackable_with_promotions: boolean;
+            /**
              * Threshold
              * @default 0
              */
@@ -5555,6 +6446,77 @@ export interface components {
             status: "queued" | "created" | "failed";
             /** Ticket */
             ticket: string;
+        };
+        /**
+         * Tier
+         * @description 满 ``threshold`` 减 ``amount`` (fen); with ``repeat``: 每满 ``threshold`` 减 ``amount``.
+         */
+        Tier: {
+            /** Amount */
+            amount: number;
+            /** Threshold */
+            threshold: number;
+        };
+        /** TierBody */
+        TierBody: {
+            benefits?: components["schemas"]["BenefitsBody"];
+            /** Code */
+            code: string;
+            /**
+             * Keep Threshold
+             * @default 0
+             */
+            keep_threshold: number;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Threshold */
+            threshold: number;
+        };
+        /** TierOut */
+        TierOut: {
+            benefits: components["schemas"]["BenefitsOut"];
+            /** Code */
+            code: string;
+            /** Keep Threshold */
+            keep_threshold: number;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Threshold */
+            threshold: number;
+        };
+        /** TierStat */
+        TierStat: {
+            /** Code */
+            code: string;
+            /** Level */
+            level: number;
+            /** Members */
+            members: number;
+            /** Name */
+            name: string;
+        };
+        /**
+         * TierStats
+         * @description Members with a growth account per tier (members who never earned growth are V0 but have
+         *     no account, so they are not counted).
+         */
+        TierStats: {
+            /** Tiers */
+            tiers: components["schemas"]["TierStat"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * TiersBody
+         * @description The whole tier table, lowest level first.
+         */
+        TiersBody: {
+            /** Tiers */
+            tiers: components["schemas"]["TierBody"][];
         };
         /** TimelineEntry */
         TimelineEntry: {
@@ -10506,6 +11468,221 @@ export interface operations {
             };
         };
     };
+    member_membership_api_v1_console_members__member_id__membership_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberMembership"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    adjust_growth_api_v1_console_members__member_id__membership_growth_adjust_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthAdjusted"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_member_points_api_v1_console_members__member_id__points_get: {
         parameters: {
             query?: {
@@ -10679,6 +11856,340 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_settings_api_v1_console_membership_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    put_settings_api_v1_console_membership_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_stats_api_v1_console_membership_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierStats"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_tiers_api_v1_console_membership_tiers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    put_tiers_api_v1_console_membership_tiers_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TiersBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12175,6 +13686,766 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_promotions_api_v1_console_promotions_get: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "active" | "stopped") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PromotionOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_promotion_api_v1_console_promotions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_policy_api_v1_console_promotions_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    update_policy_api_v1_console_promotions_policy_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_promotions_api_v1_console_promotions_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionPreview"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_promotion_api_v1_console_promotions__promotion_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_promotion_api_v1_console_promotions__promotion_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    activate_promotion_api_v1_console_promotions__promotion_id__activate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_promotion_api_v1_console_promotions__promotion_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promotion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14256,6 +16527,106 @@ export interface operations {
             };
         };
     };
+    my_growth_api_v1_me_growth_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_GrowthEntryOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_membership_api_v1_me_membership_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembershipCard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     my_points_api_v1_me_points_get: {
         parameters: {
             query?: never;
@@ -14468,6 +16839,26 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_tiers_api_v1_membership_tiers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierOut"][];
                 };
             };
         };
@@ -15519,6 +17910,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    active_promotions_api_v1_promotions_active_get: {
+        parameters: {
+            query: {
+                product_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionTag"][];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -184,7 +184,7 @@ async def test_region_fee_comes_from_the_merchant_rules(
     assert (body["shipping_fee"], body["payable_total"]) == (2000, 5900)
 
 
-async def test_an_order_takes_at_most_fifteen_sql_statements(
+async def test_an_order_takes_at_most_sixteen_sql_statements(
     client: httpx.AsyncClient, ctx: AppContext, sql_counter: StatementCounter
 ) -> None:
     _, skus = await product(ctx, (5900, 10), (6900, 10))
@@ -196,7 +196,8 @@ async def test_an_order_takes_at_most_fifteen_sql_statements(
     response = await place(client, alice)
 
     assert response.status_code == 201, response.text
-    assert sql_counter.count <= 15, "\n".join(sql_counter.statements)
+    # 15 before store-wide promotions; one more reads the running promotions.
+    assert sql_counter.count <= 16, "\n".join(sql_counter.statements)
 
 
 async def test_a_retry_returns_the_first_order_even_once_the_cart_is_empty(

@@ -11,7 +11,13 @@ from sqlalchemy import select, update
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
-from shoplet.modules.promotions.models import Coupon, CouponTemplate, Redemption
+from shoplet.modules.promotions.models import (
+    Coupon,
+    CouponTemplate,
+    OrderRule,
+    PromotionUsage,
+    Redemption,
+)
 from tests.modules.orders.factories import Shopper
 
 TEMPLATES = "/api/v1/console/coupon-templates"
@@ -96,3 +102,54 @@ async def shift_coupon(ctx: AppContext, coupon_id: int, *, days: int) -> None:
 
 def later(**delta: float) -> str:
     return (utcnow() + timedelta(**delta)).isoformat()
+
+
+# -- store-wide promotions ---------------------------------------------------------------------
+
+PROMOTIONS = "/api/v1/console/promotions"
+POLICY = f"{PROMOTIONS}/policy"
+ACTIVE = "/api/v1/promotions/active"
+
+
+def promotion_body(**overrides: Any) -> dict[str, Any]:
+    """满300减30 / 满500减60 on everything, from an hour ago for a week."""
+    body: dict[str, Any] = {
+        "name": "双12满减",
+        "kind": "full_reduction",
+        "starts_at": later(hours=-1),
+        "ends_at": later(days=7),
+        "tiers": [{"threshold": 30000, "amount": 3000}, {"threshold": 50000, "amount": 6000}],
+    }
+    body.update(overrides)
+    return body
+
+
+async def make_promotion(
+    client: httpx.AsyncClient, staff: dict[str, str], *, activate: bool = True, **overrides: Any
+) -> dict[str, Any]:
+    response = await client.post(PROMOTIONS, json=promotion_body(**overrides), headers=staff)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    if activate:
+        response = await client.post(f"{PROMOTIONS}/{body['id']}/activate", headers=staff)
+        assert response.status_code == 200, response.text
+        body = response.json()
+    return body
+
+
+async def order_rules(ctx: AppContext, order_no: str) -> list[OrderRule]:
+    async with ctx.sessionmaker() as s:
+        return list(
+            await s.scalars(
+                select(OrderRule).where(OrderRule.order_no == order_no).order_by(OrderRule.seq)
+            )
+        )
+
+
+async def usage(ctx: AppContext, promotion_id: int, member_id: int) -> int | None:
+    async with ctx.sessionmaker() as s:
+        return await s.scalar(
+            select(PromotionUsage.used).where(
+                PromotionUsage.promotion_id == promotion_id, PromotionUsage.member_id == member_id
+            )
+        )

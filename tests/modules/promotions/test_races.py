@@ -1,5 +1,6 @@
 """Coupon races on PostgreSQL: 200 shoppers for 50 coupons, one coupon from two devices at
-once, staff issues racing claims, one shopper's claims racing their own limit. SQLite
+once, staff issues racing claims, one shopper's claims racing their own limit, one shopper's
+orders racing a promotion's per-shopper limit. SQLite
 serialises writers, so these run on PostgreSQL only."""
 
 from __future__ import annotations
@@ -14,11 +15,18 @@ from sqlalchemy import select
 
 from shoplet.core.context import AppContext
 from shoplet.modules.orders.models import Order
-from shoplet.modules.promotions.models import Coupon, Redemption
+from shoplet.modules.promotions.models import Coupon, OrderRule, Redemption
 from tests.conftest import BackendDb
 from tests.modules.checkout.test_races import app_with_pool, make_buyers
 from tests.modules.orders.factories import level, one_sku
-from tests.modules.promotions.factories import CENTRE, TEMPLATES, make_template, template_row
+from tests.modules.promotions.factories import (
+    CENTRE,
+    TEMPLATES,
+    make_promotion,
+    make_template,
+    template_row,
+    usage,
+)
 from tests.modules.promotions.test_checkout_coupons import place
 from tests.modules.staff.conftest import bearer, token_for
 
@@ -188,3 +196,41 @@ async def test_staff_issues_racing_claims_never_pass_the_quota(
     }
     assert len(await coupons(ctx, template["id"])) == QUOTA
     assert (await template_row(ctx, template["id"])).claimed == QUOTA
+
+
+async def test_one_shoppers_orders_at_once_buy_one_unit_at_a_limit_of_one(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    orders_at_once = 20
+    sku_id = await one_sku(ctx, price=12000, stock=100)
+    limited = await make_promotion(
+        client, staff, kind="sku_discount", tiers=[], per_shopper_limit=1,
+        sku_prices=[{"sku_id": sku_id, "price": 6000}],
+    )  # fmt: skip
+    [alice] = await make_buyers(ctx, 1)
+    start = asyncio.Event()
+
+    async with app_with_pool(backend_db, ctx, 40) as app:
+        transport = httpx.ASGITransport(app=app)
+
+        async def order() -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as c:
+                await start.wait()
+                return await place(c, alice, [(sku_id, 1)], None)
+
+        tasks = [asyncio.create_task(order()) for _ in range(orders_at_once)]
+        start.set()
+        responses = await asyncio.gather(*tasks)
+
+    # Orders that planned with the unit still free and lost the race are refused; orders that
+    # planned after the winner committed pay the full price. Exactly one has the promotion.
+    codes = outcomes(responses, 201)
+    assert set(codes) <= {(201, None), (409, "promotions.promotion_limit_reached")}
+    async with ctx.sessionmaker() as s:
+        placed = list(await s.scalars(select(Order)))
+        snapshots = list(await s.scalars(select(OrderRule)))
+    assert len(placed) == codes[(201, None)]
+    assert [o.discount_total for o in placed].count(6000) == 1
+    assert all(o.discount_total in (0, 6000) for o in placed)
+    assert [(r.promotion_id, r.units) for r in snapshots] == [(limited["id"], 1)]
+    assert await usage(ctx, limited["id"], alice.member_id) == 1

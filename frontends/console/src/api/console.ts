@@ -171,4 +171,22 @@ export const consoleApi = {
     call<Res<O['getCouponJob']>>(OPS.getCouponJob, { params: { template_id: id, job_id: jobId } }),
   getOrderCoupon: (orderNo: string) =>
     call<Res<O['getOrderCoupon']>>(OPS.getOrderCoupon, { params: { order_no: orderNo } }),
+  // store-wide promotions
+  listPromotions: (query: Q<O['listPromotions']> = {}) =>
+    call<Res<O['listPromotions']>>(OPS.listPromotions, { query }),
+  createPromotion: (body: Body<O['createPromotion']>) =>
+    call<Res<O['createPromotion']>>(OPS.createPromotion, { body }),
+  getPromotion: (id: number) =>
+    call<Res<O['getPromotion']>>(OPS.getPromotion, { params: { promotion_id: id } }),
+  updatePromotion: (id: number, body: Body<O['updatePromotion']>) =>
+    call<Res<O['updatePromotion']>>(OPS.updatePromotion, { params: { promotion_id: id }, body }),
+  activatePromotion: (id: number) =>
+    call<Res<O['activatePromotion']>>(OPS.activatePromotion, { params: { promotion_id: id } }),
+  stopPromotion: (id: number) =>
+    call<Res<O['stopPromotion']>>(OPS.stopPromotion, { params: { promotion_id: id } }),
+  getPromotionPolicy: () => call<Res<O['getPromotionPolicy']>>(OPS.getPromotionPolicy),
+  updatePromotionPolicy: (body: Body<O['updatePromotionPolicy']>) =>
+    call<Res<O['updatePromotionPolicy']>>(OPS.updatePromotionPolicy, { body }),
+  previewPromotions: (body: Body<O['previewPromotions']>) =>
+    call<Res<O['previewPromotions']>>(OPS.previewPromotions, { body }),
 }

@@ -47,6 +47,8 @@ export interface CouponForm {
   perShopperLimit: number | null
   isNewCustomerOnly: boolean
   isClaimable: boolean
+  /** Combines with store-wide promotions (else the better of the two applies). */
+  isStackable: boolean
 }
 
 export function emptyCouponForm(now: Date = new Date()): CouponForm {
@@ -68,6 +70,7 @@ export function emptyCouponForm(now: Date = new Date()): CouponForm {
     perShopperLimit: 1,
     isNewCustomerOnly: false,
     isClaimable: true,
+    isStackable: true,
   }
 }
 
@@ -92,6 +95,7 @@ export function formFromTemplate(t: CouponTemplate): CouponForm {
     perShopperLimit: t.per_shopper_limit,
     isNewCustomerOnly: t.is_new_customer_only,
     isClaimable: t.is_claimable,
+    isStackable: t.stackable_with_promotions,
   }
 }
 
@@ -199,6 +203,7 @@ export function buildCouponBody(
       total_quota: quota as number,
       per_shopper_limit: limit as number,
       is_claimable: form.isClaimable,
+      stackable_with_promotions: form.isStackable,
     },
     errors,
   }

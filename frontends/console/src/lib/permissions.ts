@@ -39,6 +39,7 @@ export const MENU: MenuEntry[] = [
   { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
   { path: '/flash-sales', title: '秒杀活动', icon: 'Lightning', permission: 'flashsale:manage', operation: OPS.listFlashSales },
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
+  { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/members/points', title: '会员积分', icon: 'Coin', permission: 'loyalty:manage', operation: OPS.getMemberPoints },
   { path: '/membership', title: '会员等级', icon: 'Medal', permission: 'membership:manage', operation: OPS.membershipTiers },

@@ -18,6 +18,8 @@ export interface SkuRow {
   original_price: number
   barcode: string
   weight_grams: number
+  /** Cost to the shop in yuan (promotions never sell below it); null/undefined: not known. */
+  cost_price?: number | null
   stock: number
   /** Current stock of a saved SKU (changed through stock adjustments, not this form). */
   on_hand?: number
@@ -138,6 +140,7 @@ export function rowsFromSkus(skus: SkuAdmin[]): SkuRow[] {
     original_price: sku.original_price / 100,
     barcode: sku.barcode ?? '',
     weight_grams: sku.weight_grams,
+    cost_price: sku.cost_price === null || sku.cost_price === undefined ? null : sku.cost_price / 100,
     stock: sku.on_hand,
     on_hand: sku.on_hand,
     available: sku.available,

@@ -39,6 +39,7 @@ describe('the coupon editor form', () => {
       total_quota: 100,
       per_shopper_limit: 1,
       is_claimable: true,
+      stackable_with_promotions: true,
     })
   })
 

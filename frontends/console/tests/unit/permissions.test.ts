@@ -15,7 +15,7 @@ describe('permissions', () => {
 
   it('shows each role only its menu entries', () => {
     expect(visibleMenu(OWNER).map((m) => m.title)).toEqual(MENU.map((m) => m.title))
-    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/orders', '/aftersales', '/flash-sales', '/coupons', '/loyalty/settings', '/members/points', '/membership', '/account'])
+    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/orders', '/aftersales', '/flash-sales', '/coupons', '/promotions', '/loyalty/settings', '/members/points', '/membership', '/account'])
     expect(visibleMenu(SUPPORT).map((m) => m.path)).toEqual(['/products', '/orders', '/aftersales', '/account'])
     expect(visibleMenu([]).map((m) => m.path)).toEqual(['/account'])
   })

@@ -131,6 +131,7 @@ describe('saved SKUs', () => {
       original_price: 129,
       barcode: '',
       weight_grams: 200,
+      cost_price: null,
       stock: 0,
       on_hand: 0,
       available: 0,

@@ -34,6 +34,10 @@ export const api = {
     products: (query, abort) => call('listProducts', { query, abort }),
     product: (id) => call('getProduct', { params: { product_id: id } }),
   },
+  promotions: {
+    // The store-wide promotions of a product page (满300减30, 限时8折): public.
+    forProduct: (productId) => call('activePromotions', { query: { product_id: productId }, auth: false }),
+  },
   favorites: {
     list: (query) => call('listFavorites', { query }),
     state: (productId) => call('getFavorite', { params: { product_id: productId } }),

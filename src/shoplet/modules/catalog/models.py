@@ -103,6 +103,7 @@ class Sku(Base):
         CheckConstraint("price >= 0", name="price_non_negative"),
         CheckConstraint("original_price >= price", name="original_price_not_below_price"),
         CheckConstraint("weight_grams >= 0", name="weight_non_negative"),
+        CheckConstraint("cost_price IS NULL OR cost_price >= 0", name="cost_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -116,6 +117,8 @@ class Sku(Base):
     # The merchant's own code (商家编码), unique: the key an import finds the SKU by.
     sku_code: Mapped[str | None] = mapped_column(String(64), unique=True)
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    # What the SKU costs the shop (fen): promotions never take a line below it.
+    cost_price: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     image: Mapped[str | None] = mapped_column(String(500))
 

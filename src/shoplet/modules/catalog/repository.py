@@ -146,6 +146,7 @@ async def sku_rows(session: AsyncSession, sku_ids: Sequence[int]) -> Sequence[Ro
             Sku.price,
             Sku.original_price,
             Sku.weight_grams,
+            Sku.cost_price,
             Sku.is_active,
             Product.title,
             Product.images,

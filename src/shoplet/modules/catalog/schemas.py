@@ -60,6 +60,9 @@ class SkuCreate(RequestModel):
     )
     barcode: Barcode | None = None
     weight_grams: Weight = 0
+    cost_price: Fen | None = Field(
+        default=None, description="cost to the shop; promotions never go below it"
+    )
     image: ImageUrl | None = None
     stock: InitialStock = Field(default=0, description="initial units on hand")
 
@@ -93,6 +96,7 @@ class SkuUpdate(RequestModel):
     original_price: Fen | None = None
     barcode: Barcode | None = None
     weight_grams: Weight = 0
+    cost_price: Fen | None = None
     image: ImageUrl | None = None
     is_active: bool = True
     stock: InitialStock | None = Field(
@@ -240,6 +244,7 @@ class SkuAdmin(ResponseModel):
     barcode: str | None
     sku_code: str | None = Field(default=None, description="the merchant's code (商家编码)")
     weight_grams: int
+    cost_price: int | None = None
     is_active: bool
     image: str | None
     on_hand: int
@@ -290,6 +295,8 @@ class SkuSnapshot:
     is_purchasable: bool  # product on_sale and SKU active
     # The product's category (coupons and promotions scoped to categories match on it).
     category_id: int | None = None
+    # What the SKU costs the shop (fen), when known: the floor promotions respect.
+    cost_price: int | None = None
 
 
 # --- console --------------------------------------------------------------------------------

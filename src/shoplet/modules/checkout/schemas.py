@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from shoplet.core.schemas import RequestModel, ResponseModel
 from shoplet.modules.loyalty.public import PointsQuote
 from shoplet.modules.orders.public import OrderAddress
-from shoplet.modules.promotions.public import CouponOption
+from shoplet.modules.promotions.public import AppliedPromotion, CouponOption
 
 MAX_ID = 2**63 - 1
 MAX_LINES = 100
@@ -123,6 +123,14 @@ class CheckoutPreview(ResponseModel):
     )
     points: PointsQuote | None = Field(
         default=None, description="the balance, the most this order may use, used and its value"
+    )
+    promotions: list[AppliedPromotion] = Field(
+        default_factory=list,
+        description="every store-wide promotion applied, in order: saving and lines "
+        "({sku_id: fen})",
+    )
+    hints: list[str] = Field(
+        default_factory=list, description="再买¥20可享满300减30: the nearest unreached tiers"
     )
     address: OrderAddress | None
     warnings: list[CheckoutWarning]

@@ -4,6 +4,11 @@ Coupons: the preview prices the shopper's wallet against the lines (``promotions
 applies the chosen or the best one; placing an order re-checks the chosen coupon and locks it
 for the order in the same transaction (``promotions.redeem``), after the order row exists.
 
+Store-wide promotions: ``promotions.plan_cart`` plans the running promotions (stacking policy,
+subsidy cap) with the coupon on top, each step allocated per line; pricing applies exactly that
+allocation (one ``Discount`` per step and line). Placing an order re-plans on the server and
+snapshots the applied rules (``promotions.record_order_rules``) in the order's transaction.
+
 Prices are always recomputed here from the catalog's live snapshot and the merchant's shipping
 rules with the pure ``pricing.price``; the client never sends an amount. Placing an order is
 one transaction (``DbSession``): order + lines + timeline + outbox + stock reservation + cart
@@ -136,19 +141,6 @@ def _coupon_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[pro
     ]
 
 
-def _coupon_terms(entry: promotions.WalletEntry | None) -> tuple[list[Discount], int]:
-    """What pricing applies for a coupon: an items discount and/or a shipping reduction."""
-    if entry is None or entry.offer is None:
-        return [], 0
-    offer = entry.offer
-    if offer.amount == 0:
-        return [], offer.shipping_off
-    discount = Discount(
-        source="coupon", code=str(entry.coupon.id), amount=offer.amount, sku_ids=offer.sku_ids
-    )
-    return [discount], offer.shipping_off
-
-
 def _options(entries: Sequence[promotions.WalletEntry]) -> list[promotions.CouponOption]:
     usable = sorted(
         (e for e in entries if e.offer is not None),
@@ -168,15 +160,16 @@ def _options(entries: Sequence[promotions.WalletEntry]) -> list[promotions.Coupo
 
 
 def _applied(
-    entry: promotions.WalletEntry | None, breakdown: PriceBreakdown
+    entry: promotions.WalletEntry | None, breakdown: PriceBreakdown, plan: promotions.Plan
 ) -> AppliedCoupon | None:
     if entry is None:
         return None
+    step = plan.coupon_step
     return AppliedCoupon(
         coupon_id=entry.coupon.id,
         name=entry.coupon.name,
         kind=entry.coupon.kind,
-        discount=breakdown.discount_total,
+        discount=step.saving if step is not None else 0,
         shipping_discount=breakdown.shipping_discount,
     )
 
@@ -225,6 +218,54 @@ async def _spend_points(
         await loyalty.spend(
             session, member_id=member_id, order_no=order_no, points=quote.used, value=quote.value
         )
+
+
+# -- store-wide promotions -------------------------------------------------------------------
+
+
+def _promotion_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[promotions.Line]:
+    return [
+        promotions.Line(
+            sku_id=s.sku_id,
+            product_id=s.product_id,
+            category_id=s.category_id,
+            unit_price=s.price,
+            quantity=q,
+            # The subsidy floor: promotions and coupons never take a line below its cost.
+            floor=min(s.cost_price, s.price) * q if s.cost_price is not None else None,
+        )
+        for s, q in priced
+    ]
+
+
+def _plan_terms(plan: promotions.Plan) -> tuple[list[Discount], int]:
+    """Pricing's terms for a plan: each step's allocation as one discount per line (so the
+    breakdown splits exactly as the plan did) and the shipping reduction."""
+    discounts = [
+        Discount(source=step.source, code=str(step.id), amount=part, sku_ids=frozenset({sku_id}))
+        for step in plan.steps
+        for sku_id, part in step.lines.items()
+    ]
+    return discounts, plan.shipping_off
+
+
+async def _promotion_plan(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    priced: Sequence[tuple[catalog.SkuSnapshot, int]],
+    coupons: Sequence[promotions.WalletEntry],
+    coupon_forced: bool,
+    shipping_fee: int,
+) -> promotions.CartPlan:
+    return await promotions.plan_cart(
+        session,
+        member_id=member_id,
+        lines=_promotion_lines(priced),
+        coupons=coupons,
+        coupon_forced=coupon_forced,
+        shipping_fee=shipping_fee,
+    )
 
 
 # -- preview ---------------------------------------------------------------------------------
@@ -287,30 +328,37 @@ async def preview(
     entries = await promotions.wallet(
         session, member_id=member_id, lines=coupon_lines, shipping_fee=base.shipping_fee
     )
-    chosen: promotions.WalletEntry | None = None
+    candidates: list[promotions.WalletEntry] = []
     if coupon_id is not None:
-        chosen = await promotions.coupon_for_cart(
-            session,
-            member_id=member_id,
-            coupon_id=coupon_id,
-            lines=coupon_lines,
-            shipping_fee=base.shipping_fee,
-        )
+        candidates = [
+            await promotions.coupon_for_cart(
+                session,
+                member_id=member_id,
+                coupon_id=coupon_id,
+                lines=coupon_lines,
+                shipping_fee=base.shipping_fee,
+            )
+        ]
     elif not no_coupon:
-        chosen = promotions.best_entry(entries)
-    discounts, shipping_off = _coupon_terms(chosen)
-    breakdown = (
-        price(
-            _pricing_lines(orderable),
-            region_code=region_code,
-            shipping=rules,
-            discounts=discounts,
-            shipping_discount=shipping_off,
-        )
-        if chosen is not None
-        else base
+        candidates = [e for e in entries if e.offer is not None]
+    cart_plan = await _promotion_plan(
+        session,
+        member_id=member_id,
+        priced=orderable,
+        coupons=candidates,
+        coupon_forced=coupon_id is not None,
+        shipping_fee=base.shipping_fee,
     )
-    applied_coupon = _applied(chosen, breakdown)
+    chosen = cart_plan.coupon
+    discounts, shipping_off = _plan_terms(cart_plan.plan)
+    breakdown = price(
+        _pricing_lines(orderable),
+        region_code=region_code,
+        shipping=rules,
+        discounts=discounts,
+        shipping_discount=shipping_off,
+    )
+    applied_coupon = _applied(chosen, breakdown, cart_plan.plan)
     breakdown, points_quote = await _apply_points(
         session,
         member_id=member_id,
@@ -354,6 +402,8 @@ async def preview(
         coupon=applied_coupon,
         coupons=_options(entries),
         points=points_quote,
+        promotions=cart_plan.applied,
+        hints=list(cart_plan.plan.hints),
         address=shopper_address(address) if address is not None else None,
         warnings=warnings,
         can_place_order=bool(orderable) and not warnings and address is not None,
@@ -368,10 +418,12 @@ class _Priced:
     lines: list[orders.OrderLineInput]
     breakdown: PriceBreakdown
     address: members.AddressSnapshot
-    coupon: promotions.WalletEntry | None
-    # Before points: what the coupon's redemption records.
-    coupon_breakdown: PriceBreakdown
+    plan: promotions.CartPlan
     points: loyalty.PointsQuote | None
+
+    @property
+    def coupon(self) -> promotions.WalletEntry | None:
+        return self.plan.coupon
 
 
 async def _price_order(
@@ -390,26 +442,33 @@ async def _price_order(
     rules = await get_shipping_rules(session)
     priced = [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
     breakdown = price(_pricing_lines(priced), region_code=address.region_code, shipping=rules)
-    coupon = None
-    discounts: list[Discount] = []
-    shipping_off = 0
+    coupons: list[promotions.WalletEntry] = []
     if body.coupon_id is not None:
-        coupon = await promotions.coupon_for_cart(
-            session,
-            member_id=member_id,
-            coupon_id=body.coupon_id,
-            lines=_coupon_lines(priced),
-            shipping_fee=breakdown.shipping_fee,
-        )
-        discounts, shipping_off = _coupon_terms(coupon)
-        breakdown = price(
-            _pricing_lines(priced),
-            region_code=address.region_code,
-            shipping=rules,
-            discounts=discounts,
-            shipping_discount=shipping_off,
-        )
-    coupon_breakdown = breakdown
+        coupons = [
+            await promotions.coupon_for_cart(
+                session,
+                member_id=member_id,
+                coupon_id=body.coupon_id,
+                lines=_coupon_lines(priced),
+                shipping_fee=breakdown.shipping_fee,
+            )
+        ]
+    cart_plan = await _promotion_plan(
+        session,
+        member_id=member_id,
+        priced=priced,
+        coupons=coupons,
+        coupon_forced=bool(coupons),
+        shipping_fee=breakdown.shipping_fee,
+    )
+    discounts, shipping_off = _plan_terms(cart_plan.plan)
+    breakdown = price(
+        _pricing_lines(priced),
+        region_code=address.region_code,
+        shipping=rules,
+        discounts=discounts,
+        shipping_discount=shipping_off,
+    )
     points = None
     if body.points:
         breakdown, points = await _apply_points(
@@ -436,14 +495,7 @@ async def _price_order(
         )
         for sku_id, quantity in wanted.items
     ]
-    return _Priced(
-        lines=lines,
-        breakdown=breakdown,
-        address=address,
-        coupon=coupon,
-        coupon_breakdown=coupon_breakdown,
-        points=points,
-    )
+    return _Priced(lines=lines, breakdown=breakdown, address=address, plan=cart_plan, points=points)
 
 
 async def place_order(
@@ -491,19 +543,12 @@ async def place_order(
         expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
         source=SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW,
     )
-    if created and priced.coupon is not None:
-        # After the order row (the coupon names it); a coupon another order locked first
-        # raises 409 here and the whole order rolls back.
-        await promotions.redeem(
-            session,
-            member_id=member_id,
-            entry=priced.coupon,
-            order_no=order.order_no,
-            discount=priced.coupon_breakdown.discount_total,
-            shipping_discount=priced.coupon_breakdown.shipping_discount,
-            line_discounts=priced.coupon_breakdown.line_discounts,
-        )
     if created:
+        # After the order row (the snapshots name it): promotions, then the coupon's lock,
+        # then the points; any of them losing a race raises 409 and the whole order rolls back.
+        await _record_promotions(
+            session, member_id=member_id, order_no=order.order_no, priced=priced
+        )
         await _spend_points(
             session, member_id=member_id, order_no=order.order_no, quote=priced.points
         )
@@ -512,6 +557,30 @@ async def place_order(
             session, member_id=member_id, sku_ids=[sku_id for sku_id, _ in wanted.items]
         )
     return order, created
+
+
+async def _record_promotions(
+    session: AsyncSession, *, member_id: int, order_no: str, priced: _Priced
+) -> None:
+    """After the order row (the snapshots name it): the applied promotions' rows and units
+    (409 ``promotions.promotion_limit_reached`` when another order took the shopper's last
+    units first), then the coupon's lock and redemption with its own per-line allocation (409
+    ``promotions.coupon_unavailable`` when another order locked it first). Either rolls the
+    whole order back."""
+    await promotions.record_order_rules(
+        session, member_id=member_id, order_no=order_no, cart=priced.plan
+    )
+    step = priced.plan.plan.coupon_step
+    if priced.coupon is not None:
+        await promotions.redeem(
+            session,
+            member_id=member_id,
+            entry=priced.coupon,
+            order_no=order_no,
+            discount=step.saving if step is not None else 0,
+            shipping_discount=priced.breakdown.shipping_discount,
+            line_discounts=dict(step.lines) if step is not None else {},
+        )
 
 
 # -- paying ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Storefront endpoints of promotions (tag ``coupons``): the coupon centre, claiming, and the
-shopper's own coupons. Coupons against a cart are priced by checkout
-(``POST /checkout/coupons`` and the preview)."""
+"""Storefront endpoints of promotions (tag ``coupons``): the coupon centre, claiming, the
+shopper's own coupons, and the store-wide promotions of a product (its page's tags). Coupons
+and promotions against a cart are priced by checkout (``POST /checkout/coupons`` and the
+preview)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shoplet.modules.promotions.schemas import (
     AppliedCouponOut,
     CentreTemplate,
     Coupon,
+    PromotionTag,
     RedeemRequest,
     WalletTab,
 )
@@ -106,3 +108,14 @@ async def order_coupon(
     """The coupon the shopper's order used, as it was when placed (null: none)."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.order_coupon(session, order_no, member_id=member.id)
+
+
+@router.get("/promotions/active", tags=["promotions"], responses=problem_responses(404))
+async def active_promotions(
+    session: DbSession,
+    response: Response,
+    product_id: Annotated[int, Query(ge=1, le=2**63 - 1)],
+) -> list[PromotionTag]:
+    """The running promotions covering a product, for its page (满300减30, 限时8折 …)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.product_tags(session, product_id)

@@ -135,6 +135,31 @@ class JobNotFound(NotFound):
     title = "Job not found"
 
 
+class InvalidPromotion(BadRequest):
+    code = "promotions.invalid_promotion"
+    title = "Invalid promotion"
+
+
+class InvalidPolicy(BadRequest):
+    code = "promotions.invalid_policy"
+    title = "Invalid stacking policy"
+
+
+class PromotionNotFound(NotFound):
+    code = "promotions.promotion_not_found"
+    title = "Promotion not found"
+
+
+class PromotionNotEditable(Conflict):
+    code = "promotions.promotion_not_editable"
+    title = "Only a draft promotion can be edited or activated, only an active one stopped"
+
+
+class PromotionLimitReached(Conflict):
+    code = "promotions.promotion_limit_reached"
+    title = "You have bought as many as allowed at this promotion's price"
+
+
 REFUSALS: dict[str, type[Conflict]] = {
     cls.code: cls
     for cls in (
@@ -163,6 +188,8 @@ __all__ = [
     "CouponNotVoidable",
     "CouponUnavailable",
     "InvalidCodeBatch",
+    "InvalidPolicy",
+    "InvalidPromotion",
     "InvalidSegment",
     "InvalidTemplate",
     "JobNotFound",
@@ -170,6 +197,9 @@ __all__ = [
     "NoShippingFee",
     "NotClaimable",
     "OutOfScope",
+    "PromotionLimitReached",
+    "PromotionNotEditable",
+    "PromotionNotFound",
     "QuotaExhausted",
     "TemplateNotActive",
     "TemplateNotEditable",

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,6 +86,10 @@ class CouponTemplate(Base):
     total_quota: Mapped[int] = mapped_column(Integer)
     per_shopper_limit: Mapped[int] = mapped_column(Integer)
     is_claimable: Mapped[bool] = mapped_column(Boolean)
+    # False: the coupon never combines with store-wide promotions (the better one applies).
+    stackable_with_promotions: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
     claimed: Mapped[int] = mapped_column(Integer, default=0)
     used: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16))
@@ -258,3 +263,109 @@ class JobMember(Base):
     )
     member_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     outcome: Mapped[str] = mapped_column(String(64))
+
+
+# -- store-wide promotions -------------------------------------------------------------------
+
+PROMOTION_KINDS = ("sku_discount", "bundle", "buy_n_get_m", "full_reduction")
+PROMOTION_STATUSES = ("draft", "active", "stopped")
+POLICY_ROW_ID = 1
+
+
+class Promotion(Base):
+    """A merchant's store-wide promotion (no claiming): ``kind``, the window ``starts_at`` ..
+    ``ends_at`` and the kind's terms in ``config`` (validated by the service; see
+    ``stacking.Promotion`` for the fields of each kind). Only a draft is edited."""
+
+    __tablename__ = "promotions_promotion"
+    __table_args__ = (
+        CheckConstraint(_in("kind", PROMOTION_KINDS), name="kind_known"),
+        CheckConstraint(_in("scope", SCOPES), name="scope_known"),
+        CheckConstraint(_in("status", PROMOTION_STATUSES), name="status_known"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "per_shopper_limit IS NULL OR per_shopper_limit >= 1", name="limit_positive"
+        ),
+        Index("ix_promotions_promotion_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16))
+    scope_ids: Mapped[list[int]] = mapped_column(JSON)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    per_shopper_limit: Mapped[int | None] = mapped_column(Integer)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PromotionPolicy(Base):
+    """At most one row (id 1): the stacking policy and the subsidy cap. Absent: the defaults
+    (sku_discount stacks, one order-level promotion, no cap)."""
+
+    __tablename__ = "promotions_policy"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint(
+            "max_discount_permille IS NULL OR "
+            "(max_discount_permille >= 1 AND max_discount_permille <= 1000)",
+            name="cap_in_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sku_discount_stacks: Mapped[bool] = mapped_column(Boolean)
+    combine_order_level: Mapped[bool] = mapped_column(Boolean)
+    max_discount_permille: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class OrderRule(Base):
+    """Append-only: one row per promotion applied to an order (the coupon keeps its
+    ``promotions_redemption`` row): the rule as it was, its label, what it took off and how
+    that was split over the order's lines ({sku_id: fen}), ``trimmed`` by the subsidy cap,
+    ``units`` counted against a per-shopper limit; ``returned_at`` once the order was cancelled
+    or fully refunded (and the units given back)."""
+
+    __tablename__ = "promotions_order_rule"
+    __table_args__ = (
+        UniqueConstraint("order_no", "promotion_id"),
+        CheckConstraint("saving >= 0 AND trimmed >= 0 AND units >= 0", name="non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(32), index=True)
+    promotion_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("promotions_promotion.id", ondelete="RESTRICT"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(BigId)
+    seq: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSON)
+    label: Mapped[str] = mapped_column(String(120))
+    saving: Mapped[int] = mapped_column(BigInteger)
+    trimmed: Mapped[int] = mapped_column(BigInteger)
+    units: Mapped[int] = mapped_column(Integer)
+    line_discounts: Mapped[dict[str, int]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    returned_at: Mapped[datetime | None]
+
+
+class PromotionUsage(Base):
+    """Units a shopper bought at a promotion with a per-shopper limit. Moves only through
+    ``used = used + :n WHERE used + :n <= :limit`` (and back on cancellation)."""
+
+    __tablename__ = "promotions_usage"
+    __table_args__ = (CheckConstraint("used >= 0", name="used_non_negative"),)
+
+    promotion_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("promotions_promotion.id", ondelete="RESTRICT"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]

@@ -5,6 +5,11 @@
   saying why not) and :func:`redeem` (lock it for the order, in the order's transaction);
   the pure types ``CartLine`` and ``Offer`` it prices with;
 - after-sales and order pages: :func:`applied_coupon`, the snapshot an order was placed with;
+- checkout, store-wide promotions: :func:`plan_cart` (the running promotions, the policy and
+  the coupon on a cart: a ``CartPlan`` with every step's per-line allocation),
+  :func:`record_order_rules` (the snapshot rows and per-shopper units, in the order's
+  transaction), the pure ``Line`` it plans with and ``AppliedPromotion`` it shows;
+- after-sales and order pages: :func:`order_allocation` (per-line discount per applied rule);
 - analytics (to come): :func:`issue` with plain member ids.
 
 Everything runs in the caller's transaction (flush only).
@@ -19,44 +24,59 @@ from shoplet.modules.promotions.errors import (
     CouponNotFound,
     CouponUnavailable,
     OutOfScope,
+    PromotionLimitReached,
     QuotaExhausted,
 )
 from shoplet.modules.promotions.events import COUPON_CLAIMED, COUPON_RETURNED, COUPON_USED
 from shoplet.modules.promotions.rules import CartLine, Offer, Refusal
-from shoplet.modules.promotions.schemas import Coupon, CouponOption
+from shoplet.modules.promotions.schemas import AppliedPromotion, Coupon, CouponOption
 from shoplet.modules.promotions.service import (
     AppliedCoupon,
+    CartPlan,
     WalletEntry,
     applied_coupon,
     best_entry,
     coupon_for_cart,
     issue,
+    order_allocation,
+    plan_cart,
+    record_order_rules,
     redeem,
     wallet,
 )
+from shoplet.modules.promotions.stacking import Line, Plan, Step
 
 __all__ = [
     "COUPON_CLAIMED",
     "COUPON_RETURNED",
     "COUPON_USED",
     "AppliedCoupon",
+    "AppliedPromotion",
     "BelowThreshold",
     "CartLine",
+    "CartPlan",
     "ClaimLimitReached",
     "Coupon",
     "CouponExpired",
     "CouponNotFound",
     "CouponOption",
     "CouponUnavailable",
+    "Line",
     "Offer",
     "OutOfScope",
+    "Plan",
+    "PromotionLimitReached",
     "QuotaExhausted",
     "Refusal",
+    "Step",
     "WalletEntry",
     "applied_coupon",
     "best_entry",
     "coupon_for_cart",
     "issue",
+    "order_allocation",
+    "plan_cart",
+    "record_order_rules",
     "redeem",
     "wallet",
 ]

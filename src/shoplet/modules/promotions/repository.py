@@ -14,12 +14,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.promotions.models import (
+    POLICY_ROW_ID,
     CodeBatch,
     Coupon,
     CouponCode,
     CouponTemplate,
     JobMember,
+    OrderRule,
+    Promotion,
+    PromotionPolicy,
     PromotionsJob,
+    PromotionUsage,
     Redemption,
 )
 
@@ -584,3 +589,143 @@ async def get_member_redemption(
     if member_id is not None:
         stmt = stmt.where(Redemption.member_id == member_id)
     return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+# -- store-wide promotions -------------------------------------------------------------------
+
+
+async def insert_promotion(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    new_id: int = (
+        await session.execute(insert(Promotion).values(**values).returning(Promotion.id))
+    ).scalar_one()
+    return new_id
+
+
+async def get_promotion(session: AsyncSession, promotion_id: int) -> Promotion | None:
+    stmt = select(Promotion).where(Promotion.id == promotion_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def update_promotion_if(
+    session: AsyncSession, promotion_id: int, expected_status: str, values: Mapping[str, Any]
+) -> bool:
+    """Change a promotion only while it has ``expected_status``: whether it did."""
+    stmt = (
+        update(Promotion)
+        .where(Promotion.id == promotion_id, Promotion.status == expected_status)
+        .values(**values)
+        .returning(Promotion.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def list_promotions(
+    session: AsyncSession, *, status: str | None, before_id: int | None, limit: int
+) -> Sequence[Promotion]:
+    stmt = select(Promotion).order_by(Promotion.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(Promotion.status == status)
+    if before_id is not None:
+        stmt = stmt.where(Promotion.id < before_id)
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def running_promotions(session: AsyncSession, now: datetime) -> Sequence[Promotion]:
+    """Active promotions whose window contains ``now``, by id."""
+    stmt = (
+        select(Promotion)
+        .where(Promotion.status == "active", Promotion.starts_at <= now, Promotion.ends_at > now)
+        .order_by(Promotion.id)
+    )
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def get_policy(session: AsyncSession) -> PromotionPolicy | None:
+    stmt = select(PromotionPolicy).where(PromotionPolicy.id == POLICY_ROW_ID)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def save_policy(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    stmt = _insert(session, PromotionPolicy).values(id=POLICY_ROW_ID, **values)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[PromotionPolicy.id], set_=dict(values))
+    )
+
+
+async def used_units(
+    session: AsyncSession, member_id: int, promotion_ids: Sequence[int]
+) -> dict[int, int]:
+    if not promotion_ids:
+        return {}
+    stmt = select(PromotionUsage.promotion_id, PromotionUsage.used).where(
+        PromotionUsage.member_id == member_id,
+        PromotionUsage.promotion_id.in_(sorted(set(promotion_ids))),
+    )
+    return {int(p): int(u) for p, u in (await session.execute(stmt)).all()}
+
+
+async def take_units(
+    session: AsyncSession,
+    *,
+    promotion_id: int,
+    member_id: int,
+    units: int,
+    limit: int,
+    now: datetime,
+) -> bool:
+    """Count ``units`` more against the shopper's limit, if they fit: whether they did. The
+    row (created at 0 first) is locked by the UPDATE until commit, so concurrent orders of one
+    shopper queue and each sees the count the previous one left."""
+    await session.execute(
+        _insert(session, PromotionUsage)
+        .values(promotion_id=promotion_id, member_id=member_id, used=0, updated_at=now)
+        .on_conflict_do_nothing()
+    )
+    stmt = (
+        update(PromotionUsage)
+        .where(
+            PromotionUsage.promotion_id == promotion_id,
+            PromotionUsage.member_id == member_id,
+            PromotionUsage.used + units <= limit,
+        )
+        .values(used=PromotionUsage.used + units, updated_at=now)
+        .returning(PromotionUsage.used)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def give_back_units(
+    session: AsyncSession, *, promotion_id: int, member_id: int, units: int, now: datetime
+) -> None:
+    await session.execute(
+        update(PromotionUsage)
+        .where(
+            PromotionUsage.promotion_id == promotion_id,
+            PromotionUsage.member_id == member_id,
+            PromotionUsage.used >= units,
+        )
+        .values(used=PromotionUsage.used - units, updated_at=now)
+    )
+
+
+async def insert_order_rules(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(OrderRule), [dict(r) for r in rows])
+
+
+async def order_rules(session: AsyncSession, order_no: str) -> Sequence[OrderRule]:
+    stmt = select(OrderRule).where(OrderRule.order_no == order_no).order_by(OrderRule.seq)
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def return_order_rules(
+    session: AsyncSession, order_no: str, now: datetime
+) -> list[tuple[int, int, int]]:
+    """Mark the order's rules returned (once): (promotion_id, member_id, units) of each."""
+    stmt = (
+        update(OrderRule)
+        .where(OrderRule.order_no == order_no, OrderRule.returned_at.is_(None))
+        .values(returned_at=now)
+        .returning(OrderRule.promotion_id, OrderRule.member_id, OrderRule.units)
+    )
+    return [(a, b, c) for a, b, c in (await session.execute(stmt)).all()]

@@ -41,6 +41,8 @@ class Rule:
     scope: str
     scope_ids: tuple[int, ...]
     is_new_customer_only: bool
+    # False: never with store-wide promotions (checkout applies the better of the two).
+    stackable_with_promotions: bool = True
 
 
 @dataclass(frozen=True, slots=True)

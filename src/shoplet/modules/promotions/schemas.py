@@ -44,6 +44,10 @@ class TemplateCreate(RequestModel):
     total_quota: int
     per_shopper_limit: int = 1
     is_claimable: bool = Field(default=True, description="false: only issued by staff")
+    stackable_with_promotions: bool = Field(
+        default=True,
+        description="false: never combined with store-wide promotions (the better one applies)",
+    )
 
 
 class TemplateUpdate(TemplateCreate):
@@ -100,6 +104,7 @@ class Template(ResponseModel):
     total_quota: int
     per_shopper_limit: int
     is_claimable: bool
+    stackable_with_promotions: bool
     claimed: int
     used: int
     status: TemplateStatus
@@ -259,3 +264,165 @@ class AppliedCouponOut(ResponseModel):
     discount: int
     shipping_discount: int
     returned: bool
+
+
+# -- store-wide promotions -------------------------------------------------------------------
+
+PromotionKind = Literal["sku_discount", "bundle", "buy_n_get_m", "full_reduction"]
+PromotionStatus = Literal["draft", "active", "stopped"]
+
+MAX_TIERS = 10
+MAX_SKU_PRICES = 200
+MAX_BUNDLE_PRODUCTS = 10
+MAX_SAMPLE_LINES = 100
+
+
+class Tier(RequestModel):
+    """满 ``threshold`` 减 ``amount`` (fen); with ``repeat``: 每满 ``threshold`` 减 ``amount``."""
+
+    threshold: int
+    amount: int
+
+
+class SkuPrice(RequestModel):
+    """A 限时折扣 SKU: ``rate_permille`` (what is left to pay, 800 = 8折) or a fixed ``price``."""
+
+    sku_id: Id
+    rate_permille: int | None = None
+    price: int | None = None
+
+
+class PromotionCreate(RequestModel):
+    """A store-wide promotion (created as a draft), by ``kind``:
+
+    - ``full_reduction`` 满减: ``tiers`` (the highest reached applies), or ``repeat`` with one
+      tier (每满) and an optional ``max_repeats``; ``scope`` all / products / categories;
+    - ``sku_discount`` 限时折扣: ``sku_prices``; optional ``per_shopper_limit`` (units);
+    - ``buy_n_get_m``: ``buy_n`` and ``get_m`` (买N件免M件: the cheapest M of every N free), or
+      ``buy_n`` and ``rate_permille`` (第N件X折); ``scope`` as for 满减;
+    - ``bundle`` 组合套餐: ``product_ids`` (2..10) at ``bundle_price`` a set, or ``amount_off``.
+    """
+
+    name: Name
+    kind: PromotionKind
+    starts_at: When
+    ends_at: When
+    scope: Scope = "all"
+    scope_ids: list[Id] = Field(default_factory=list, max_length=MAX_SCOPE_IDS)
+    tiers: list[Tier] = Field(default_factory=list, max_length=MAX_TIERS)
+    repeat: bool = False
+    max_repeats: int | None = None
+    sku_prices: list[SkuPrice] = Field(default_factory=list, max_length=MAX_SKU_PRICES)
+    per_shopper_limit: int | None = None
+    buy_n: int | None = None
+    get_m: int | None = None
+    rate_permille: int | None = None
+    product_ids: list[Id] = Field(default_factory=list, max_length=MAX_BUNDLE_PRODUCTS)
+    bundle_price: int | None = None
+    amount_off: int | None = None
+
+
+class PromotionUpdate(PromotionCreate):
+    """Replaces every field of a draft promotion."""
+
+
+class PromotionOut(ResponseModel):
+    """A promotion as the console sees it; ``label`` is its short tag (满300减30, 限时8折)."""
+
+    id: int
+    name: str
+    kind: PromotionKind
+    label: str
+    status: PromotionStatus
+    starts_at: datetime
+    ends_at: datetime
+    scope: Scope
+    scope_ids: list[int]
+    tiers: list[Tier]
+    repeat: bool
+    max_repeats: int | None
+    sku_prices: list[SkuPrice]
+    per_shopper_limit: int | None
+    buy_n: int | None
+    get_m: int | None
+    rate_permille: int | None
+    product_ids: list[int]
+    bundle_price: int | None
+    amount_off: int | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PolicyUpdate(RequestModel):
+    """``sku_discount_stacks``: 限时折扣 combines with the order-level kinds (else it is one more
+    alternative); ``combine_order_level``: bundle, 买N免M and 满减 all apply (else only the best
+    one); ``max_discount_permille``: the subsidy cap, at most that share of the items total off
+    an order (null: none; SKU cost prices are floors anyway)."""
+
+    sku_discount_stacks: bool = True
+    combine_order_level: bool = False
+    max_discount_permille: int | None = None
+
+
+class Policy(ResponseModel):
+    sku_discount_stacks: bool
+    combine_order_level: bool
+    max_discount_permille: int | None
+    order: list[str] = Field(description="the application order of the stacking groups")
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class AppliedPromotion(ResponseModel):
+    """A rule applied to a cart or order: ``saving`` fen, split over the lines (``lines``:
+    {sku_id: fen}); ``trimmed``: fen the subsidy cap cut from what it offered."""
+
+    id: int
+    name: str
+    kind: str
+    label: str
+    saving: int
+    trimmed: int = 0
+    lines: dict[int, int]
+
+
+class PromotionTag(ResponseModel):
+    """A promotion on a product page: ``label`` 满300减30 / 限时8折 …"""
+
+    id: int
+    name: str
+    kind: PromotionKind
+    label: str
+    ends_at: datetime
+
+
+class SampleLine(RequestModel):
+    sku_id: Id
+    quantity: int = Field(ge=1, le=999)
+
+
+class PreviewRequest(RequestModel):
+    """A sample cart for the editor: the active promotions (``include_active``) plus the one
+    being edited (``promotion``, not saved), under the store's policy."""
+
+    items: list[SampleLine] = Field(min_length=1, max_length=MAX_SAMPLE_LINES)
+    promotion: PromotionCreate | None = None
+    include_active: bool = True
+
+
+class PreviewLineOut(ResponseModel):
+    sku_id: int
+    title: str
+    unit_price: int
+    quantity: int
+    line_total: int
+    discount: int
+
+
+class PromotionPreview(ResponseModel):
+    lines: list[PreviewLineOut]
+    items_total: int
+    discount_total: int
+    promotions: list[AppliedPromotion]
+    hints: list[str]

@@ -4,6 +4,8 @@
 - ``promotions.return_on_cancel`` on ``order.cancelled`` and ``promotions.return_on_refund`` on
   ``order.refunded`` (published only when refunds cover the whole order): the coupon is unused
   again while within its window, else expired;
+- ``promotions.release_units_on_cancel`` / ``release_units_on_refund``: the order's applied
+  promotions are marked returned and their units no longer count against per-shopper limits;
 - ``promotions.expire_coupons`` marks unused coupons past their window expired;
 - ``promotions.run_jobs`` works segment issues and voids (``service/jobs.py``).
 
@@ -38,6 +40,16 @@ async def return_on_cancel(event: Event, session: AsyncSession) -> None:
 @subscriber(orders.ORDER_REFUNDED, name="promotions.return_on_refund")
 async def return_on_refund(event: Event, session: AsyncSession) -> None:
     await service.give_back(session, str(event.payload["order_no"]))
+
+
+@subscriber(orders.ORDER_CANCELLED, name="promotions.release_units_on_cancel")
+async def release_units_on_cancel(event: Event, session: AsyncSession) -> None:
+    await service.give_back_units(session, str(event.payload["order_no"]))
+
+
+@subscriber(orders.ORDER_REFUNDED, name="promotions.release_units_on_refund")
+async def release_units_on_refund(event: Event, session: AsyncSession) -> None:
+    await service.give_back_units(session, str(event.payload["order_no"]))
 
 
 @periodic(every_seconds=600, name=EXPIRE_JOB)

@@ -69,6 +69,7 @@ def _to_admin(product: Product, levels: Mapping[int, inventory.StockLevel]) -> P
                 barcode=sku.barcode,
                 sku_code=sku.sku_code,
                 weight_grams=sku.weight_grams,
+                cost_price=sku.cost_price,
                 is_active=sku.is_active,
                 image=sku.image,
                 on_hand=level.on_hand if level else 0,
@@ -225,6 +226,7 @@ def _new_sku(data: SkuCreate | SkuUpdate, pairs: SpecPairs, original_price: int)
         original_price=original_price,
         barcode=data.barcode,
         weight_grams=data.weight_grams,
+        cost_price=data.cost_price,
         image=data.image,
         is_active=data.is_active if isinstance(data, SkuUpdate) else True,
     )
@@ -327,6 +329,7 @@ async def _apply_sku_plans(
         sku.original_price = plan.original_price
         sku.barcode = plan.data.barcode
         sku.weight_grams = plan.data.weight_grams
+        sku.cost_price = plan.data.cost_price
         sku.image = plan.data.image
         sku.is_active = plan.data.is_active
     for field, value in _price_fields(product.skus).items():

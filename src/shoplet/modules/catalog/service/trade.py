@@ -35,6 +35,7 @@ async def get_sku_snapshots(
             weight_grams=row.weight_grams,
             is_purchasable=row.status == "on_sale" and row.is_active,
             category_id=row.category_id,
+            cost_price=row.cost_price,
         )
     return out
 

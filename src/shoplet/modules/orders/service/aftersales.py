@@ -149,6 +149,33 @@ def _returnable(
     return {sku_id: n for sku_id, n in left.items() if n > 0}
 
 
+def _check_items_amount(
+    lines: Sequence[OrderLineRow],
+    left: Mapping[int, int],
+    items: Sequence[Mapping[str, int]],
+    amount: int,
+) -> None:
+    """A return of part of the order refunds at most what those units were paid: each line's
+    ``payable`` (its price less its share of every promotion and coupon, as allocated when the
+    order was placed) spread over its units so that the returns of a line add up to its payable
+    exactly (``floor(payable × returned / quantity)`` before and after). Returning every unit
+    left is bounded by the order's headroom only (it may include shipping)."""
+    returning = {int(i["sku_id"]): int(i["quantity"]) for i in items}
+    if all(returning.get(sku_id, 0) >= n for sku_id, n in left.items()):
+        return
+    by_sku = {line.sku_id: line for line in lines}
+    cap = 0
+    for sku_id, quantity in returning.items():
+        line = by_sku[sku_id]
+        before = line.quantity - left.get(sku_id, 0)
+        after = before + quantity
+        cap += line.payable * after // line.quantity - line.payable * before // line.quantity
+    if amount > cap:
+        raise AfterSaleAmountExceeded(
+            f"these items were paid {cap} fen: at most that can be refunded", available=cap
+        )
+
+
 async def request_aftersale(
     session: AsyncSession,
     settings: Settings,
@@ -202,6 +229,7 @@ async def request_aftersale(
             if not left:
                 raise InvalidAfterSaleItems("every unit of this order is being returned already")
             items = [{"sku_id": s, "quantity": q} for s, q in sorted(left.items())]
+        _check_items_amount(lines, left, items, data.amount)
     row = AfterSaleRow(
         aftersale_no=_number("AS", now),
         order_id=order.id,

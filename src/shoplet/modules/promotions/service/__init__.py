@@ -9,6 +9,25 @@ nothing is half-claimed.
 from __future__ import annotations
 
 from ._common import coupon_view
+from .applying import (
+    CartPlan,
+    applied_promotions,
+    console_preview,
+    give_back_units,
+    order_allocation,
+    plan_cart,
+    record_order_rules,
+)
+from .campaigns import (
+    create_promotion,
+    get_policy,
+    get_promotion,
+    list_promotions,
+    product_tags,
+    set_promotion_status,
+    update_policy,
+    update_promotion,
+)
 from .claiming import claim, coupon_centre, get_coupon, issue, list_claims, list_my_coupons
 from .codes import create_batch, disable_batch, list_batches, redeem_code
 from .jobs import get_job, list_jobs
@@ -39,21 +58,28 @@ from .voiding import void_coupon, void_unused
 
 __all__ = [
     "AppliedCoupon",
+    "CartPlan",
     "WalletEntry",
     "applied_coupon",
+    "applied_promotions",
     "best_entry",
     "claim",
+    "console_preview",
     "coupon_centre",
     "coupon_for_cart",
     "coupon_view",
     "create_batch",
+    "create_promotion",
     "create_template",
     "disable_batch",
     "expire_due",
     "get_coupon",
     "get_job",
+    "get_policy",
+    "get_promotion",
     "get_template",
     "give_back",
+    "give_back_units",
     "handle_order_paid",
     "issue",
     "issue_to_segment",
@@ -61,14 +87,22 @@ __all__ = [
     "list_claims",
     "list_jobs",
     "list_my_coupons",
+    "list_promotions",
     "list_templates",
+    "order_allocation",
     "order_coupon",
+    "plan_cart",
+    "product_tags",
+    "record_order_rules",
     "redeem",
     "redeem_code",
     "rule_of",
     "run_job",
     "run_open_jobs",
+    "set_promotion_status",
     "set_template_status",
+    "update_policy",
+    "update_promotion",
     "update_template",
     "void_coupon",
     "void_unused",

@@ -42,6 +42,7 @@ def rule_of(template: CouponTemplate) -> rules.Rule:
         scope=template.scope,
         scope_ids=tuple(template.scope_ids),
         is_new_customer_only=template.is_new_customer_only,
+        stackable_with_promotions=template.stackable_with_promotions,
     )
 
 
@@ -171,6 +172,7 @@ async def redeem(
                 "rate_permille": entry.rule.rate_permille,
                 "scope": entry.rule.scope,
                 "scope_ids": list(entry.rule.scope_ids),
+                "stackable_with_promotions": entry.rule.stackable_with_promotions,
             },
             "discount": discount,
             "shipping_discount": shipping_discount,

@@ -178,6 +178,7 @@ async def test_order_pages_get_the_coupon_snapshot(
             "rate_permille": None,
             "scope": "all",
             "scope_ids": [],
+            "stackable_with_promotions": True,
         },
         "discount": 2000,
         "shipping_discount": 0,

@@ -34,16 +34,13 @@ from shoplet.core.security import PiiCipher
 from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.checkout import discounts as terms
 from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
 from shoplet.modules.checkout.pricing import (
-    Discount,
     PriceBreakdown,
-    PricingLine,
-    ShippingRules,
     price,
 )
 from shoplet.modules.checkout.schemas import (
-    AppliedCoupon,
     Channel,
     CheckoutItem,
     CheckoutPreview,
@@ -119,155 +116,6 @@ def request_hash(body: OrderCreate) -> str:
     return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-# -- coupons ---------------------------------------------------------------------------------
-
-
-def _pricing_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[PricingLine]:
-    return [
-        PricingLine(sku_id=s.sku_id, unit_price=s.price, quantity=q, weight_grams=s.weight_grams)
-        for s, q in priced
-    ]
-
-
-def _coupon_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[promotions.CartLine]:
-    return [
-        promotions.CartLine(
-            sku_id=s.sku_id,
-            product_id=s.product_id,
-            category_id=s.category_id,
-            line_total=s.price * q,
-        )
-        for s, q in priced
-    ]
-
-
-def _options(entries: Sequence[promotions.WalletEntry]) -> list[promotions.CouponOption]:
-    usable = sorted(
-        (e for e in entries if e.offer is not None),
-        key=lambda e: (-(e.offer.saving if e.offer else 0), e.coupon.valid_to, e.coupon.id),
-    )
-    unusable = [e for e in entries if e.offer is None]
-    return [
-        promotions.CouponOption(
-            coupon=e.coupon,
-            usable=e.offer is not None,
-            saving=e.offer.saving if e.offer is not None else 0,
-            code=e.refusal.code if e.refusal is not None else None,
-            reason=e.refusal.message if e.refusal is not None else None,
-        )
-        for e in [*usable, *unusable]
-    ]
-
-
-def _applied(
-    entry: promotions.WalletEntry | None, breakdown: PriceBreakdown, plan: promotions.Plan
-) -> AppliedCoupon | None:
-    if entry is None:
-        return None
-    step = plan.coupon_step
-    return AppliedCoupon(
-        coupon_id=entry.coupon.id,
-        name=entry.coupon.name,
-        kind=entry.coupon.kind,
-        discount=step.saving if step is not None else 0,
-        shipping_discount=breakdown.shipping_discount,
-    )
-
-
-# -- points ----------------------------------------------------------------------------------
-
-
-async def _apply_points(
-    session: AsyncSession,
-    *,
-    member_id: int,
-    lines: Sequence[PricingLine],
-    region_code: str | None,
-    rules: ShippingRules,
-    discounts: Sequence[Discount],
-    shipping_off: int,
-    breakdown: PriceBreakdown,
-    points: int | None,
-) -> tuple[PriceBreakdown, loyalty.PointsQuote]:
-    """Points go last, after coupons: their value is one more ``Discount`` (source "points")
-    over the whole order, capped by the programme's share of the goods left to pay."""
-    quote = await loyalty.quote(
-        session,
-        member_id=member_id,
-        goods_after_coupons=breakdown.items_total - breakdown.discount_total,
-        points=points,
-    )
-    if quote.value == 0:
-        return breakdown, quote
-    repriced = price(
-        lines,
-        region_code=region_code,
-        shipping=rules,
-        discounts=[*discounts, Discount(source="points", code="points", amount=quote.value)],
-        shipping_discount=shipping_off,
-    )
-    return repriced, quote
-
-
-async def _spend_points(
-    session: AsyncSession, *, member_id: int, order_no: str, quote: loyalty.PointsQuote | None
-) -> None:
-    """In the order's transaction, after the order row: a balance another order emptied
-    first raises 409 and the whole order rolls back."""
-    if quote is not None and quote.used > 0:
-        await loyalty.spend(
-            session, member_id=member_id, order_no=order_no, points=quote.used, value=quote.value
-        )
-
-
-# -- store-wide promotions -------------------------------------------------------------------
-
-
-def _promotion_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[promotions.Line]:
-    return [
-        promotions.Line(
-            sku_id=s.sku_id,
-            product_id=s.product_id,
-            category_id=s.category_id,
-            unit_price=s.price,
-            quantity=q,
-            # The subsidy floor: promotions and coupons never take a line below its cost.
-            floor=min(s.cost_price, s.price) * q if s.cost_price is not None else None,
-        )
-        for s, q in priced
-    ]
-
-
-def _plan_terms(plan: promotions.Plan) -> tuple[list[Discount], int]:
-    """Pricing's terms for a plan: each step's allocation as one discount per line (so the
-    breakdown splits exactly as the plan did) and the shipping reduction."""
-    discounts = [
-        Discount(source=step.source, code=str(step.id), amount=part, sku_ids=frozenset({sku_id}))
-        for step in plan.steps
-        for sku_id, part in step.lines.items()
-    ]
-    return discounts, plan.shipping_off
-
-
-async def _promotion_plan(
-    session: AsyncSession,
-    *,
-    member_id: int,
-    priced: Sequence[tuple[catalog.SkuSnapshot, int]],
-    coupons: Sequence[promotions.WalletEntry],
-    coupon_forced: bool,
-    shipping_fee: int,
-) -> promotions.CartPlan:
-    return await promotions.plan_cart(
-        session,
-        member_id=member_id,
-        lines=_promotion_lines(priced),
-        coupons=coupons,
-        coupon_forced=coupon_forced,
-        shipping_fee=shipping_fee,
-    )
-
-
 # -- preview ---------------------------------------------------------------------------------
 
 
@@ -323,8 +171,8 @@ async def preview(
             orderable.append((snap, quantity))
     rules = await get_shipping_rules(session)
     region_code = address.region_code if address is not None else None
-    base = price(_pricing_lines(orderable), region_code=region_code, shipping=rules)
-    coupon_lines = _coupon_lines(orderable)
+    base = price(terms.pricing_lines(orderable), region_code=region_code, shipping=rules)
+    coupon_lines = terms.coupon_lines(orderable)
     entries = await promotions.wallet(
         session, member_id=member_id, lines=coupon_lines, shipping_fee=base.shipping_fee
     )
@@ -341,7 +189,7 @@ async def preview(
         ]
     elif not no_coupon:
         candidates = [e for e in entries if e.offer is not None]
-    cart_plan = await _promotion_plan(
+    cart_plan = await terms.promotion_plan(
         session,
         member_id=member_id,
         priced=orderable,
@@ -350,19 +198,19 @@ async def preview(
         shipping_fee=base.shipping_fee,
     )
     chosen = cart_plan.coupon
-    discounts, shipping_off = _plan_terms(cart_plan.plan)
+    discounts, shipping_off = terms.plan_terms(cart_plan.plan)
     breakdown = price(
-        _pricing_lines(orderable),
+        terms.pricing_lines(orderable),
         region_code=region_code,
         shipping=rules,
         discounts=discounts,
         shipping_discount=shipping_off,
     )
-    applied_coupon = _applied(chosen, breakdown, cart_plan.plan)
-    breakdown, points_quote = await _apply_points(
+    applied_coupon = terms.applied(chosen, breakdown, cart_plan.plan)
+    breakdown, points_quote = await terms.apply_points(
         session,
         member_id=member_id,
-        lines=_pricing_lines(orderable),
+        lines=terms.pricing_lines(orderable),
         region_code=region_code,
         rules=rules,
         discounts=discounts,
@@ -400,7 +248,7 @@ async def preview(
         discount_total=breakdown.discount_total,
         payable_total=breakdown.payable_total,
         coupon=applied_coupon,
-        coupons=_options(entries),
+        coupons=terms.options(entries),
         points=points_quote,
         promotions=cart_plan.applied,
         hints=list(cart_plan.plan.hints),
@@ -441,7 +289,7 @@ async def _price_order(
             raise SkuUnavailable(f"SKU {sku_id} is not on sale", sku_id=sku_id)
     rules = await get_shipping_rules(session)
     priced = [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
-    breakdown = price(_pricing_lines(priced), region_code=address.region_code, shipping=rules)
+    breakdown = price(terms.pricing_lines(priced), region_code=address.region_code, shipping=rules)
     coupons: list[promotions.WalletEntry] = []
     if body.coupon_id is not None:
         coupons = [
@@ -449,11 +297,11 @@ async def _price_order(
                 session,
                 member_id=member_id,
                 coupon_id=body.coupon_id,
-                lines=_coupon_lines(priced),
+                lines=terms.coupon_lines(priced),
                 shipping_fee=breakdown.shipping_fee,
             )
         ]
-    cart_plan = await _promotion_plan(
+    cart_plan = await terms.promotion_plan(
         session,
         member_id=member_id,
         priced=priced,
@@ -461,9 +309,9 @@ async def _price_order(
         coupon_forced=bool(coupons),
         shipping_fee=breakdown.shipping_fee,
     )
-    discounts, shipping_off = _plan_terms(cart_plan.plan)
+    discounts, shipping_off = terms.plan_terms(cart_plan.plan)
     breakdown = price(
-        _pricing_lines(priced),
+        terms.pricing_lines(priced),
         region_code=address.region_code,
         shipping=rules,
         discounts=discounts,
@@ -471,10 +319,10 @@ async def _price_order(
     )
     points = None
     if body.points:
-        breakdown, points = await _apply_points(
+        breakdown, points = await terms.apply_points(
             session,
             member_id=member_id,
-            lines=_pricing_lines(priced),
+            lines=terms.pricing_lines(priced),
             region_code=address.region_code,
             rules=rules,
             discounts=discounts,
@@ -549,7 +397,7 @@ async def place_order(
         await _record_promotions(
             session, member_id=member_id, order_no=order.order_no, priced=priced
         )
-        await _spend_points(
+        await terms.spend_points(
             session, member_id=member_id, order_no=order.order_no, quote=priced.points
         )
     if created and wanted.from_cart:

@@ -158,7 +158,7 @@ async def detect_backend() -> Backend:
 
 
 async def _ensure_postgres(url: str) -> str:
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     parsed = make_url(url)
     admin = await asyncpg.connect(

@@ -476,6 +476,16 @@ def _cap(steps: Sequence[Step], lines: Sequence[Line], policy: Policy) -> list[S
     return out
 
 
+def _coupon_bound(coupons: Sequence[CouponOffer], whole: Mapping[int, int]) -> int:
+    """The most any of ``coupons`` offers on the whole lines (items and shipping)."""
+    best = 0
+    for coupon in coupons:
+        offered = coupon.offer(dict(whole))
+        if offered is not None:
+            best = max(best, offered[0] + offered[2])
+    return best
+
+
 def _with_coupon(
     promoted: tuple[list[Step], dict[int, int]],
     coupon: CouponOffer | None,
@@ -523,16 +533,37 @@ def plan(
     def applied(steps: list[Step], ship: int) -> bool:
         return ship > 0 or any(s.source == "coupon" for s in steps)
 
-    options: list[tuple[list[Step], int, int | None]] = []
-    for chosen in candidates:
+    # A coupon never offers more on what promotions left than on the whole lines (its
+    # threshold and its rate both look at what is left), so a combination whose promotions save
+    # less than the best option so far minus the best coupon's whole offer cannot win: it is
+    # skipped without pricing its coupons. Combinations go in order of their promotions' saving,
+    # so the best is found early; the result is the same as trying every one.
+    bound = _coupon_bound(coupons, start)
+    runs_saving = {
+        tuple(p.id for p in chosen): sum(s.saving for s in promoted(chosen)[0])
+        for chosen in candidates
+    }
+    ordered = sorted(candidates, key=lambda c: -runs_saving[tuple(p.id for p in c)])
+
+    def stacked(chosen: Sequence[Promotion]) -> list[tuple[list[Step], int, int | None]]:
+        found: list[tuple[list[Step], int, int | None]] = []
         if not coupon_forced:
             steps, ship = _with_coupon(promoted(chosen), None, lines, policy)
-            options.append((steps, ship, None))
+            found.append((steps, ship, None))
         for c in coupons:
             if c.stackable:
                 steps, ship = _with_coupon(promoted(chosen), c, lines, policy)
                 if applied(steps, ship):
-                    options.append((steps, ship, c.id))
+                    found.append((steps, ship, c.id))
+        return found
+
+    best = -1
+    options: list[tuple[list[Step], int, int | None]] = []
+    for chosen in ordered:
+        if runs_saving[tuple(p.id for p in chosen)] + bound >= best:
+            found = stacked(chosen)
+            options.extend(found)
+            best = max([best, *(sum(s.saving for s in steps) + ship for steps, ship, _ in found)])
     for c in coupons:
         # Alone: the alternative to the promotions for a coupon that does not stack, and for a
         # picked coupon that the promotions leave below its threshold.

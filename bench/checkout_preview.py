@@ -1,0 +1,302 @@
+"""Checkout preview with a busy promotions calendar: ``python -m bench.checkout_preview [N]``.
+
+In process (no server, no wrk), on the bench backend (PostgreSQL + Redis when
+``SHOPLET_BENCH_*`` / ``SHOPLET_TEST_*`` URLs are set, else the embedded default): a signed-in
+shopper previews a 10-line order ``N`` times (default 200) in three states of the shop (the
+first two interleaved round by round):
+
+- **baseline**: no promotion running, no coupon applied (measured before the promotions start
+  and again after they are stopped);
+- **coupons**: 10 coupons in the wallet, no promotion;
+- **busy**: 20 running promotions of every kind (满减 tiers and 每满, 限时折扣 on SKUs of the
+  cart, 买N免M, 第N件X折, bundles) and the same 10 coupons.
+
+The promotions are created as drafts first and activated for the last state, so all three
+states see the same catalog. Target: the busy preview's median ≤ 1.5× the baseline's. The
+figures go to their own section of docs/benchmarks.md (``bench/sections.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.place_order import _fresh_schema, _long_token, prepare_buyer
+from bench.sections import replace_section
+
+BEGIN = "<!-- checkout-preview:begin -->"
+END = "<!-- checkout-preview:end -->"
+REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+TARGET_RATIO = 1.5
+LINES = 10
+PROMOTIONS = 20
+COUPONS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewResult:
+    backend: str
+    rounds: int
+    baseline_ms: float
+    coupons_ms: float
+    busy_ms: float
+    baseline_p99_ms: float
+    busy_p99_ms: float
+    applied_promotions: int
+    wallet: int
+    saving: int
+
+    @property
+    def ratio(self) -> float:
+        return self.busy_ms / self.baseline_ms
+
+
+async def _cart_skus(client: httpx.AsyncClient) -> list[tuple[int, int, int]]:
+    """(sku id, product id, price) of ``LINES`` purchasable SKUs of different products."""
+    page = (await client.get("/api/v1/products?limit=40")).json()
+    found: list[tuple[int, int, int]] = []
+    for item in page["items"]:
+        detail = (await client.get(f"/api/v1/products/{item['id']}")).json()
+        skus = [s for s in detail.get("skus", []) if s.get("is_active", True)]
+        if skus:
+            found.append((int(skus[0]["id"]), int(detail["id"]), int(skus[0]["price"])))
+        if len(found) == LINES:
+            return found
+    raise RuntimeError(f"the seeded catalog has fewer than {LINES} products with a SKU")
+
+
+def _promotion_bodies(cart: list[tuple[int, int, int]], now: Any) -> list[dict[str, Any]]:
+    """``PROMOTIONS`` promotions of every kind, all covering the cart, as the console would send."""
+    window = {"starts_at": now - timedelta(minutes=5), "ends_at": now + timedelta(days=1)}
+    products = [p for _, p, _ in cart]
+    bodies: list[dict[str, Any]] = []
+    for i in range(6):  # 满减 with tiers, some scoped to the cart's products
+        bodies.append(
+            {
+                "name": f"满减{i}",
+                "kind": "full_reduction",
+                "scope": "all" if i % 2 == 0 else "products",
+                "scope_ids": [] if i % 2 == 0 else products[i : i + 4],
+                "tiers": [
+                    {"threshold": 10000 * (i + 1), "amount": 1000 * (i + 1)},
+                    {"threshold": 30000 * (i + 1), "amount": 4000 * (i + 1)},
+                ],
+            }
+        )
+    for i in range(3):  # 每满
+        bodies.append(
+            {
+                "name": f"每满{i}",
+                "kind": "full_reduction",
+                "repeat": True,
+                "max_repeats": 5,
+                "tiers": [{"threshold": 20000 + 5000 * i, "amount": 1500 + 500 * i}],
+            }
+        )
+    for i in range(5):  # 限时折扣 on two SKUs each
+        pair = cart[(2 * i) % LINES : (2 * i) % LINES + 2]
+        bodies.append(
+            {
+                "name": f"限时折扣{i}",
+                "kind": "sku_discount",
+                "sku_prices": [{"sku_id": s, "rate_permille": 800 + 20 * i} for s, _, _ in pair],
+            }
+        )
+    for i in range(3):  # 买N免M and 第N件X折
+        bodies.append(
+            {
+                "name": f"买N{i}",
+                "kind": "buy_n_get_m",
+                "buy_n": 2 + i,
+                **({"get_m": 1} if i != 1 else {"rate_permille": 500}),
+            }
+        )
+    for i in range(3):  # bundles of two or three of the cart's products
+        bodies.append(
+            {
+                "name": f"套餐{i}",
+                "kind": "bundle",
+                "product_ids": products[i * 3 : i * 3 + 2 + (i % 2)],
+                "amount_off": 2000 + 1000 * i,
+            }
+        )
+    return [{**window, **b} for b in bodies][:PROMOTIONS]
+
+
+def _coupon_bodies(now: Any) -> list[dict[str, Any]]:
+    kinds: list[dict[str, Any]] = [
+        {"kind": "threshold", "threshold": 20000, "amount": 3000},
+        {"kind": "threshold", "threshold": 50000, "amount": 8000},
+        {"kind": "discount", "threshold": 10000, "rate_permille": 900, "amount": 5000},
+        {"kind": "no_threshold", "amount": 500},
+        {"kind": "shipping", "amount": 800},
+    ]
+    return [
+        {
+            "name": f"券{i}",
+            "total_quota": 100,
+            "valid_from": now - timedelta(minutes=5),
+            "valid_to": now + timedelta(days=7),
+            "stackable_with_promotions": i % 3 != 0,
+            **kinds[i % len(kinds)],
+        }
+        for i in range(COUPONS)
+    ]
+
+
+async def _set_up_shop(app: Any, member_id: int, cart: list[tuple[int, int, int]]) -> list[int]:
+    """Create the promotions (drafts) and the wallet; returns the promotion ids."""
+    from shoplet.core.db import unit_of_work, utcnow
+    from shoplet.modules.promotions import service
+    from shoplet.modules.promotions.schemas import PromotionCreate, TemplateCreate
+
+    now = utcnow()
+    ctx = app.state.ctx
+    ids: list[int] = []
+    async with unit_of_work(ctx.sessionmaker) as session:
+        for body in _promotion_bodies(cart, now):
+            created = await service.create_promotion(
+                session, PromotionCreate.model_validate(body), actor="bench"
+            )
+            ids.append(created.id)
+        for body in _coupon_bodies(now):
+            template = await service.create_template(
+                session, TemplateCreate.model_validate(body), actor="bench"
+            )
+            await service.set_template_status(session, template.id, "active")
+            await service.claim(session, member_id=member_id, template_id=template.id)
+    return ids
+
+
+async def _activate(app: Any, ids: list[int], *, status: str = "active") -> None:
+    from shoplet.core.db import unit_of_work
+    from shoplet.modules.promotions import service
+
+    async with unit_of_work(app.state.ctx.sessionmaker) as session:
+        for promotion_id in ids:
+            await service.set_promotion_status(session, promotion_id, status)
+
+
+async def _time(client: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> float:
+    start = time.perf_counter()
+    response = await client.post("/api/v1/checkout/preview", content=body, headers=headers)
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"preview: {response.status_code} {response.text[:300]}")
+    return elapsed
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def measure(rounds: int) -> PreviewResult:
+    from bench.runner import _settings, detect_backend, seed
+    from shoplet.app import create_app
+
+    backend = await detect_backend()
+    await _fresh_schema(backend)
+    await seed(backend)
+    app = create_app(_settings(backend))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            cart = await _cart_skus(client)
+            member_id, address_id = await prepare_buyer(client)
+            token = await _long_token(member_id)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            body = {
+                "address_id": address_id,
+                "items": [{"sku_id": s, "quantity": 1 + i % 3} for i, (s, _, _) in enumerate(cart)],
+            }
+            plain = orjson.dumps({**body, "no_coupon": True})
+            with_wallet = orjson.dumps(body)
+            baseline: list[float] = []
+            for _ in range(rounds // 4):  # warm-up: caches, statement compilation
+                await _time(client, plain, headers)
+            promotion_ids = await _set_up_shop(app, member_id, cart)
+            coupons: list[float] = []
+            for _ in range(rounds):
+                baseline.append(await _time(client, plain, headers))
+                coupons.append(await _time(client, with_wallet, headers))
+            await _activate(app, promotion_ids)
+            busy = [await _time(client, with_wallet, headers) for _ in range(rounds)]
+            last = (
+                await client.post("/api/v1/checkout/preview", content=with_wallet, headers=headers)
+            ).json()
+            # The baseline again after the busy rounds (promotions stopped, so none runs), so a
+            # machine that got slower or faster meanwhile moves the baseline too.
+            await _activate(app, promotion_ids, status="stopped")
+            baseline += [await _time(client, plain, headers) for _ in range(rounds)]
+    return PreviewResult(
+        backend=backend.name,
+        rounds=rounds,
+        baseline_ms=round(statistics.median(baseline), 2),
+        coupons_ms=round(statistics.median(coupons), 2),
+        busy_ms=round(statistics.median(busy), 2),
+        baseline_p99_ms=round(_p99(baseline), 2),
+        busy_p99_ms=round(_p99(busy), 2),
+        applied_promotions=len(last.get("promotions", [])),
+        wallet=len(last.get("coupons", [])),
+        saving=int(last.get("discount_total", 0)),
+    )
+
+
+def render(result: PreviewResult, add: Any) -> None:
+    status = "met" if result.ratio <= TARGET_RATIO else "**missed**"
+    add(BEGIN)
+    add("## Checkout preview with promotions")
+    add("")
+    add("```sh")
+    add("python -m bench.checkout_preview    # in process, no server; 200 rounds")
+    add("```")
+    add("")
+    add(
+        f"A 10-line order previewed {result.rounds} times per state on {result.backend}, the "
+        "first two states interleaved; medians, and p99 in brackets."
+    )
+    add("")
+    add("| state | median ms (p99) | ratio to baseline | target | status |")
+    add("| --- | ---: | ---: | --- | --- |")
+    add(
+        f"| baseline: no promotion, no coupon | {result.baseline_ms} ({result.baseline_p99_ms})"
+        " | 1.00 | — | — |"
+    )
+    add(
+        f"| 10 coupons in the wallet | {result.coupons_ms} | "
+        f"{result.coupons_ms / result.baseline_ms:.2f} | — | — |"
+    )
+    add(
+        f"| {PROMOTIONS} running promotions + {COUPONS} coupons ({result.applied_promotions} "
+        f"applied, {result.wallet} coupons priced, ¥{result.saving / 100:.2f} off) | "
+        f"{result.busy_ms} ({result.busy_p99_ms}) | {result.ratio:.2f} | <= {TARGET_RATIO}x |"
+        f" {status} |"
+    )
+    add("")
+    add(END)
+
+
+def main(argv: list[str]) -> None:
+    rounds = int(argv[0]) if argv else 200
+    result = asyncio.run(measure(rounds))
+    replace_section(REPORT, BEGIN, END, lambda add: render(result, add))
+    print(
+        f"checkout preview on {result.backend}: baseline {result.baseline_ms} ms, "
+        f"10 coupons {result.coupons_ms} ms, {PROMOTIONS} promotions + {COUPONS} coupons "
+        f"{result.busy_ms} ms = {result.ratio:.2f}x (target <= {TARGET_RATIO}x); "
+        f"{result.applied_promotions} applied, saving {result.saving} fen"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

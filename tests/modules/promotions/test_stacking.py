@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shoplet.modules.promotions import stacking
 from shoplet.modules.promotions.stacking import (
     CouponOffer,
     Line,
@@ -384,3 +385,79 @@ def test_a_picked_coupon_the_promotions_push_below_its_threshold_applies_alone()
     result = plan(CART, [FULL], Policy(), coupons=[picked], coupon_forced=True)
     # With 满减 the cart is 34000, below the coupon's 35000: the coupon alone is what remains.
     assert savings(result) == [("coupon", 90, 1000)]
+
+
+def _exhaustive_best(
+    lines: Sequence[Line],
+    promotions: Sequence[Promotion],
+    policy: Policy,
+    coupons: Sequence[CouponOffer],
+) -> int:
+    """The largest saving of every combination x every coupon, tried one by one (what the
+    plan's pruning must still find)."""
+    best = 0
+    for chosen in stacking._candidates(promotions, policy):
+        for c in [None, *(c for c in coupons if c.stackable)]:
+            room = {line.sku_id: line.total for line in lines}
+            steps = stacking._run(chosen, lines, room)
+            capped, ship = stacking._with_coupon((steps, room), c, lines, policy)
+            best = max(best, sum(s.saving for s in capped) + ship)
+    for c in coupons:
+        if not c.stackable:
+            room = {line.sku_id: line.total for line in lines}
+            capped, ship = stacking._with_coupon(([], room), c, lines, policy)
+            best = max(best, sum(s.saving for s in capped) + ship)
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=lines_strategy,
+    promotions=st.lists(promotion_strategy, max_size=5, unique_by=lambda p: p.id),
+    combine=st.booleans(),
+    cap=st.one_of(st.none(), st.integers(min_value=1, max_value=1000)),
+    coupon_terms=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=60_000),  # amount
+            st.integers(min_value=0, max_value=120_000),  # threshold
+            st.booleans(),  # stackable
+        ),
+        max_size=4,
+    ),
+)
+def test_skipping_hopeless_combinations_still_finds_the_best_saving(
+    *,
+    raw: list[tuple[int, int, int, int | None]],
+    promotions: list[Promotion],
+    combine: bool,
+    cap: int | None,
+    coupon_terms: list[tuple[int, int, bool]],
+) -> None:
+    lines = [
+        Line(
+            sku_id=i + 1,
+            product_id=product,
+            category_id=product,
+            unit_price=price,
+            quantity=quantity,
+            floor=None if cost is None else min(cost, price) * quantity,
+        )
+        for i, (product, price, quantity, cost) in enumerate(raw)
+    ]
+    coupons = [
+        coupon(amount, threshold=threshold, stackable=stacks, coupon_id=90 + i)
+        for i, (amount, threshold, stacks) in enumerate(coupon_terms)
+    ]
+    policy = Policy(combine_order_level=combine, max_discount_permille=cap)
+    result = plan(lines, promotions, policy, coupons=coupons)
+    assert result.total + result.shipping_off == _exhaustive_best(
+        lines, promotions, policy, coupons
+    )
+
+
+def test_a_smaller_promotion_that_keeps_a_coupon_usable_still_wins() -> None:
+    # 满300减30 saves more alone but leaves 34000, below the coupon's 35000; 每满100减10 (2000)
+    # leaves 35000, so the coupon applies on top: 7000 in all, the best.
+    picked = coupon(5000, threshold=35000)
+    result = plan(CART, [FULL, EVERY], Policy(), coupons=[picked])
+    assert savings(result) == [("promotion", 2, 2000), ("coupon", 90, 5000)]

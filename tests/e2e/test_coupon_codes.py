@@ -89,6 +89,8 @@ def test_a_shopper_redeems_codes_on_my_coupons(server: Server, owner: Staff, pho
     box.fill(f"{one_time[:4]}-{one_time[4:8]}-{one_time[8:]}")
     redeem.click()
     phone.get_by_role("alert").wait_for(state="detached")
+    # The first coupon is in the list (the redemption answered) before the next code is typed.
+    phone.wait_for_function("() => document.querySelectorAll('[role=listitem]').length >= 1")
     box.fill(shared.lower())
     redeem.click()
     phone.wait_for_function(

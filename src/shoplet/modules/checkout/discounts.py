@@ -9,6 +9,7 @@ transaction)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -171,3 +172,65 @@ async def promotion_plan(
         coupon_forced=coupon_forced,
         shipping_fee=shipping_fee,
     )
+
+
+# -- the whole sequence ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """A cart priced with its promotions, coupon and points: ``before_points`` is what the
+    coupon's redemption and its preview row see; ``breakdown`` is what the shopper pays."""
+
+    plan: promotions.CartPlan
+    before_points: PriceBreakdown
+    breakdown: PriceBreakdown
+    points: loyalty.PointsQuote | None
+
+
+async def price_cart(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    priced: Sequence[tuple[catalog.SkuSnapshot, int]],
+    region_code: str | None,
+    rules: ShippingRules,
+    shipping_fee: int,
+    coupons: Sequence[promotions.WalletEntry],
+    coupon_forced: bool,
+    points: int | None,
+    quote_points: bool,
+) -> Terms:
+    """Plan the promotions with ``coupons`` on top, price exactly that plan, then the points
+    (quoted when ``quote_points``, so a preview shows the balance even when none are used)."""
+    cart_plan = await promotion_plan(
+        session,
+        member_id=member_id,
+        priced=priced,
+        coupons=coupons,
+        coupon_forced=coupon_forced,
+        shipping_fee=shipping_fee,
+    )
+    discounts, shipping_off = plan_terms(cart_plan.plan)
+    lines = pricing_lines(priced)
+    before_points = price(
+        lines,
+        region_code=region_code,
+        shipping=rules,
+        discounts=discounts,
+        shipping_discount=shipping_off,
+    )
+    if not quote_points:
+        return Terms(cart_plan, before_points, before_points, None)
+    breakdown, quote = await apply_points(
+        session,
+        member_id=member_id,
+        lines=lines,
+        region_code=region_code,
+        rules=rules,
+        discounts=discounts,
+        shipping_off=shipping_off,
+        breakdown=before_points,
+        points=points,
+    )
+    return Terms(cart_plan, before_points, breakdown, quote)

@@ -36,10 +36,7 @@ from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import discounts as terms
 from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
-from shoplet.modules.checkout.pricing import (
-    PriceBreakdown,
-    price,
-)
+from shoplet.modules.checkout.pricing import PriceBreakdown, price
 from shoplet.modules.checkout.schemas import (
     Channel,
     CheckoutItem,
@@ -189,35 +186,19 @@ async def preview(
         ]
     elif not no_coupon:
         candidates = [e for e in entries if e.offer is not None]
-    cart_plan = await terms.promotion_plan(
+    quoted = await terms.price_cart(
         session,
         member_id=member_id,
         priced=orderable,
-        coupons=candidates,
-        coupon_forced=coupon_id is not None,
-        shipping_fee=base.shipping_fee,
-    )
-    chosen = cart_plan.coupon
-    discounts, shipping_off = terms.plan_terms(cart_plan.plan)
-    breakdown = price(
-        terms.pricing_lines(orderable),
-        region_code=region_code,
-        shipping=rules,
-        discounts=discounts,
-        shipping_discount=shipping_off,
-    )
-    applied_coupon = terms.applied(chosen, breakdown, cart_plan.plan)
-    breakdown, points_quote = await terms.apply_points(
-        session,
-        member_id=member_id,
-        lines=terms.pricing_lines(orderable),
         region_code=region_code,
         rules=rules,
-        discounts=discounts,
-        shipping_off=shipping_off,
-        breakdown=breakdown,
+        shipping_fee=base.shipping_fee,
+        coupons=candidates,
+        coupon_forced=coupon_id is not None,
         points=points,
+        quote_points=True,
     )
+    cart_plan, breakdown = quoted.plan, quoted.breakdown
     lines = []
     for sku_id, quantity in wanted.items:
         snap = snapshots.get(sku_id)
@@ -247,9 +228,9 @@ async def preview(
         shipping_discount=breakdown.shipping_discount,
         discount_total=breakdown.discount_total,
         payable_total=breakdown.payable_total,
-        coupon=applied_coupon,
+        coupon=terms.applied(cart_plan.coupon, quoted.before_points, cart_plan.plan),
         coupons=terms.options(entries),
-        points=points_quote,
+        points=quoted.points,
         promotions=cart_plan.applied,
         hints=list(cart_plan.plan.hints),
         address=shopper_address(address) if address is not None else None,
@@ -301,35 +282,19 @@ async def _price_order(
                 shipping_fee=breakdown.shipping_fee,
             )
         ]
-    cart_plan = await terms.promotion_plan(
+    quoted = await terms.price_cart(
         session,
         member_id=member_id,
         priced=priced,
+        region_code=address.region_code,
+        rules=rules,
+        shipping_fee=breakdown.shipping_fee,
         coupons=coupons,
         coupon_forced=bool(coupons),
-        shipping_fee=breakdown.shipping_fee,
+        points=body.points,
+        quote_points=bool(body.points),
     )
-    discounts, shipping_off = terms.plan_terms(cart_plan.plan)
-    breakdown = price(
-        terms.pricing_lines(priced),
-        region_code=address.region_code,
-        shipping=rules,
-        discounts=discounts,
-        shipping_discount=shipping_off,
-    )
-    points = None
-    if body.points:
-        breakdown, points = await terms.apply_points(
-            session,
-            member_id=member_id,
-            lines=terms.pricing_lines(priced),
-            region_code=address.region_code,
-            rules=rules,
-            discounts=discounts,
-            shipping_off=shipping_off,
-            breakdown=breakdown,
-            points=body.points,
-        )
+    breakdown = quoted.breakdown
     lines = [
         orders.OrderLineInput(
             sku_id=sku_id,
@@ -343,7 +308,13 @@ async def _price_order(
         )
         for sku_id, quantity in wanted.items
     ]
-    return _Priced(lines=lines, breakdown=breakdown, address=address, plan=cart_plan, points=points)
+    return _Priced(
+        lines=lines,
+        breakdown=breakdown,
+        address=address,
+        plan=quoted.plan,
+        points=quoted.points,
+    )
 
 
 async def place_order(

@@ -539,11 +539,11 @@ def plan(
     # skipped without pricing its coupons. Combinations go in order of their promotions' saving,
     # so the best is found early; the result is the same as trying every one.
     bound = _coupon_bound(coupons, start)
-    runs_saving = {
-        tuple(p.id for p in chosen): sum(s.saving for s in promoted(chosen)[0])
-        for chosen in candidates
-    }
-    ordered = sorted(candidates, key=lambda c: -runs_saving[tuple(p.id for p in c)])
+
+    def promotions_saving(chosen: Sequence[Promotion]) -> int:
+        return sum(s.saving for s in promoted(chosen)[0])
+
+    ordered = sorted(candidates, key=lambda c: -promotions_saving(c))
 
     def stacked(chosen: Sequence[Promotion]) -> list[tuple[list[Step], int, int | None]]:
         found: list[tuple[list[Step], int, int | None]] = []
@@ -560,7 +560,7 @@ def plan(
     best = -1
     options: list[tuple[list[Step], int, int | None]] = []
     for chosen in ordered:
-        if runs_saving[tuple(p.id for p in chosen)] + bound >= best:
+        if promotions_saving(chosen) + bound >= best:
             found = stacked(chosen)
             options.extend(found)
             best = max([best, *(sum(s.saving for s in steps) + ship for steps, ship, _ in found)])

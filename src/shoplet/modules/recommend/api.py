@@ -1,0 +1,47 @@
+"""HTTP endpoints of the recommend module: ``GET /recommendations`` (tag recommend)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.params import QueryId
+from shoplet.modules.members.public import OptionalMember
+from shoplet.modules.recommend import service
+from shoplet.modules.recommend.schemas import MAX_LIMIT, Placement, RecommendationList
+
+router = APIRouter()
+
+
+@router.get(
+    "/recommendations",
+    tags=["recommend"],
+    response_model=RecommendationList,
+    responses=problem_responses(400),
+)
+async def get_recommendations(  # noqa: PLR0917
+    request: Request,
+    response: Response,
+    session: DbSession,
+    member: OptionalMember,
+    placement: Placement,
+    product_id: QueryId = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+) -> RecommendationList:
+    """A shelf of products for a page: ``home`` 猜你喜欢, ``product`` 看了又看/买了还买 (needs
+    ``product_id``), ``cart`` 凑单, ``paid`` after payment. Each item says why (``reason``)."""
+    ctx: AppContext = request.app.state.ctx
+    # Personal for members; the same for every anonymous shopper, but never shared by proxies.
+    response.headers["Cache-Control"] = "private, no-store"
+    return await service.recommend(
+        session,
+        ctx.cache,
+        member_id=member.id if member is not None else None,
+        placement=placement,
+        product_id=product_id,
+        limit=limit,
+    )

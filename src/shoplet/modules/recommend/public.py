@@ -1,0 +1,48 @@
+"""What other parts of Shoplet may use from recommend: training on demand (the CLI, the demo
+shop), the offline evaluation and its data generator (``shoplet reco evaluate|generate``), and
+the pieces the bench times one by one (``train_models``, ``store_trained``, ``recommend``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shoplet.modules.recommend.evaluation import (
+    MODELS as EVALUATION_MODELS,
+)
+from shoplet.modules.recommend.evaluation import (
+    Evaluation,
+    Interaction,
+    InteractionsInvalid,
+    evaluate,
+)
+from shoplet.modules.recommend.evaluation import parse_csv as parse_interactions
+from shoplet.modules.recommend.schemas import RecommendationList
+from shoplet.modules.recommend.service import TrainingSummary, recommend, store_trained, train
+from shoplet.modules.recommend.synthetic import generate as generate_synthetic
+from shoplet.modules.recommend.synthetic import write_csv
+from shoplet.modules.recommend.training import Signal, Trained
+from shoplet.modules.recommend.training import train as train_models
+
+__all__ = [
+    "EVALUATION_MODELS",
+    "Evaluation",
+    "Interaction",
+    "InteractionsInvalid",
+    "RecommendationList",
+    "Signal",
+    "Trained",
+    "TrainingSummary",
+    "evaluate",
+    "generate_synthetic",
+    "parse_interactions",
+    "recommend",
+    "store_trained",
+    "train",
+    "train_models",
+    "write_synthetic_csv",
+]
+
+
+def write_synthetic_csv(path: Path, *, users: int, items: int, seed: int) -> int:
+    """Write ``synthetic.generate(...)`` as an interactions CSV; the number of rows."""
+    return write_csv(path, generate_synthetic(users=users, items=items, seed=seed))

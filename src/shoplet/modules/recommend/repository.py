@@ -1,0 +1,183 @@
+"""Every recommend query. Training rewrites whole tables in one transaction; the order handler
+only adds with ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1`` (atomic, no read)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.recommend.models import Bought, Item, Neighbor, Pair, Popular, Run
+
+CHUNK = 2000
+
+
+def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def _bulk(session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        await session.execute(insert(table), list(rows[start : start + CHUNK]))
+
+
+async def neighbors(
+    session: AsyncSession, model: str, product_ids: Sequence[int]
+) -> dict[int, list[tuple[int, float]]]:
+    """{product: [(neighbour, score)] best first} of ``model`` for the given products."""
+    out: dict[int, list[tuple[int, float]]] = {}
+    if not product_ids:
+        return out
+    stmt = (
+        select(Neighbor.product_id, Neighbor.neighbor_id, Neighbor.score)
+        .where(Neighbor.model == model, Neighbor.product_id.in_(sorted(set(product_ids))))
+        .order_by(Neighbor.product_id, Neighbor.score.desc(), Neighbor.neighbor_id)
+    )
+    for product, other, score in await session.execute(stmt):
+        out.setdefault(int(product), []).append((int(other), float(score)))
+    return out
+
+
+async def pair_counts(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> list[tuple[int, int, int]]:
+    """(product, other, count) of the co-purchases of the given products."""
+    if not product_ids:
+        return []
+    stmt = select(Pair.product_id, Pair.other_id, Pair.count).where(
+        Pair.product_id.in_(sorted(set(product_ids)))
+    )
+    return [(int(a), int(b), int(c)) for a, b, c in await session.execute(stmt)]
+
+
+async def buyers(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, int]:
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    stmt = select(Item.product_id, Item.buyers).where(Item.product_id.in_(ids))
+    return {int(p): int(n) for p, n in await session.execute(stmt)}
+
+
+async def popular(session: AsyncSession, region: str, limit: int) -> list[int]:
+    stmt = (
+        select(Popular.product_id)
+        .where(Popular.region == region)
+        .order_by(Popular.score.desc(), Popular.product_id)
+        .limit(limit)
+    )
+    return [int(p) for p in await session.scalars(stmt)]
+
+
+async def replace_neighbors(
+    session: AsyncSession, model: str, rows: Sequence[tuple[int, int, float]]
+) -> None:
+    await session.execute(delete(Neighbor).where(Neighbor.model == model))
+    await _bulk(
+        session,
+        Neighbor,
+        [{"model": model, "product_id": a, "neighbor_id": b, "score": s} for a, b, s in rows],
+    )
+
+
+async def replace_purchase_counts(
+    session: AsyncSession,
+    pairs: Sequence[tuple[int, int, int]],
+    items: Sequence[tuple[int, int]],
+) -> None:
+    await session.execute(delete(Pair))
+    await session.execute(delete(Item))
+    await _bulk(session, Pair, [{"product_id": a, "other_id": b, "count": c} for a, b, c in pairs])
+    await _bulk(session, Item, [{"product_id": p, "buyers": n} for p, n in items])
+
+
+async def claim_bought(
+    session: AsyncSession, member_id: int, product_ids: Sequence[int]
+) -> list[int]:
+    """Record that the member bought these products; the ones not recorded before (atomic:
+    two handlers of one member never both claim a product)."""
+    if not product_ids:
+        return []
+    stmt = (
+        _insert(session, Bought)
+        .values([{"member_id": member_id, "product_id": p} for p in sorted(set(product_ids))])
+        .on_conflict_do_nothing(index_elements=[Bought.member_id, Bought.product_id])
+        .returning(Bought.product_id)
+    )
+    return sorted(int(p) for p in await session.scalars(stmt))
+
+
+async def bought_of(session: AsyncSession, member_id: int) -> set[int]:
+    stmt = select(Bought.product_id).where(Bought.member_id == member_id)
+    return {int(p) for p in await session.scalars(stmt)}
+
+
+async def add_bought(session: AsyncSession, rows: Sequence[tuple[int, int]]) -> None:
+    """(member, product) rows, those already there left alone."""
+    for start in range(0, len(rows), CHUNK):
+        chunk = sorted(set(rows[start : start + CHUNK]))
+        stmt = _insert(session, Bought).values(
+            [{"member_id": m, "product_id": p} for m, p in chunk]
+        )
+        await session.execute(
+            stmt.on_conflict_do_nothing(index_elements=[Bought.member_id, Bought.product_id])
+        )
+
+
+async def replace_popular(session: AsyncSession, rows: Sequence[tuple[str, int, float]]) -> None:
+    await session.execute(delete(Popular))
+    await _bulk(session, Popular, [{"region": r, "product_id": p, "score": s} for r, p, s in rows])
+
+
+async def add_purchases(
+    session: AsyncSession, pairs: Sequence[tuple[int, int]], products: Sequence[int]
+) -> None:
+    """+1 on each (ordered) pair and on each product's buyers, inserting what is missing."""
+    if pairs:
+        stmt = _insert(session, Pair).values(
+            [{"product_id": a, "other_id": b, "count": 1} for a, b in sorted(set(pairs))]
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[Pair.product_id, Pair.other_id],
+                set_={"count": Pair.count + 1},
+            )
+        )
+    if products:
+        stmt = _insert(session, Item).values(
+            [{"product_id": p, "buyers": 1} for p in sorted(set(products))]
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[Item.product_id], set_={"buyers": Item.buyers + 1}
+            )
+        )
+
+
+def add_run(session: AsyncSession, run: Run) -> None:
+    session.add(run)
+
+
+async def update_run(session: AsyncSession, run_id: int, **values: Any) -> None:
+    await session.execute(update(Run).where(Run.id == run_id).values(**values))
+
+
+async def last_run(session: AsyncSession, *, done_only: bool = False) -> Run | None:
+    stmt = select(Run).order_by(Run.id.desc()).limit(1)
+    if done_only:
+        stmt = stmt.where(Run.status == "done")
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def fail_stale_runs(session: AsyncSession, *, started_before: datetime) -> None:
+    """A run still "running" from before ``started_before`` died with its worker."""
+    await session.execute(
+        update(Run)
+        .where(Run.status == "running", Run.started_at < started_before)
+        .values(status="failed", error="worker stopped")
+    )

@@ -1,0 +1,79 @@
+"""Storefront search routes (public, no auth): search, suggestions, hot searches. Answered from
+this process's index (no SQL); ``503 search.index_not_ready`` only in the seconds after start-up
+while it is built."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from shoplet.core.context import AppContext
+from shoplet.core.errors import problem_responses
+from shoplet.core.input_safety import MAX_ID
+from shoplet.modules.search import service
+from shoplet.modules.search.engine import Filters
+from shoplet.modules.search.runtime import SearchRuntime, runtime_of
+from shoplet.modules.search.schemas import HotSearches, SearchPage, SearchSort, Suggestions
+from shoplet.modules.search.vectors import semantic_of
+
+router = APIRouter(tags=["search"])
+
+MAX_PRICE = 10_000_000_000
+# Longer queries are accepted and cut to this many characters (the index reads no more).
+MAX_Q = 300
+
+
+def _runtime(request: Request) -> SearchRuntime:
+    ctx: AppContext = request.app.state.ctx
+    return runtime_of(ctx)
+
+
+@router.get("/search", response_model=SearchPage, responses=problem_responses(400, 503))
+async def search(
+    request: Request,
+    *,
+    q: Annotated[str, Query(max_length=MAX_Q, description="characters, pinyin or initials")] = "",
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    category_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="a top-level category includes children")
+    ] = None,
+    brand: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    price_min: Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="fen")] = None,
+    price_max: Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="fen")] = None,
+    in_stock: bool | None = None,
+    flash_sale: bool | None = None,
+    sort: SearchSort = "relevance",
+) -> SearchPage:
+    """Search products on sale: hanzi, full pinyin (``xiyiji``), initials (``dfb``), mixed
+    (``露营zhangpeng``), homophone and one-letter typos; filters, facets (first page), sorts,
+    keyset paging. ``corrected_query`` says how the query was understood when that differs."""
+    filters = Filters(
+        category_id=category_id,
+        brand=brand.strip().lower() if brand else None,
+        price_min=price_min,
+        price_max=price_max,
+        in_stock=in_stock,
+        flash=flash_sale,
+    )
+    runtime = _runtime(request)
+    await semantic_of(runtime.ctx).prepare(q)  # the query's vector, in a thread (cached)
+    return service.search(runtime, q, filters=filters, sort=sort, cursor=cursor, limit=limit)
+
+
+@router.get("/search/suggest", response_model=Suggestions)
+async def suggest(
+    request: Request,
+    q: Annotated[str, Query(max_length=MAX_Q)] = "",
+    limit: Annotated[int, Query(ge=1, le=20)] = 10,
+) -> Suggestions:
+    """Completions of what is typed (characters, pinyin ``pingg`` → 苹果, initials) from titles,
+    brands and popular queries."""
+    return Suggestions(suggestions=service.suggest(_runtime(request), q, limit))
+
+
+@router.get("/search/hot", response_model=HotSearches)
+async def hot(request: Request) -> HotSearches:
+    """The most searched queries that find products (热门搜索)."""
+    return HotSearches(queries=service.hot_searches(_runtime(request)))

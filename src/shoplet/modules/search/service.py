@@ -1,0 +1,240 @@
+"""Search use cases: searching, suggestions, hot searches (this process's index, no SQL on the
+request path), and the merchant's dictionary and zero-result queries (console)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.db import utcnow
+from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.modules.catalog.public import ImageSet, ProductSummary
+from shoplet.modules.search import hybrid
+from shoplet.modules.search import repository as repo
+from shoplet.modules.search.engine import Filters, MemoryEngine
+from shoplet.modules.search.errors import (
+    CorrectionExists,
+    CorrectionNotFound,
+    IndexNotReady,
+    InvalidCorrection,
+    InvalidPriceRange,
+    InvalidSynonym,
+    QueryNotFound,
+    SynonymNotFound,
+)
+from shoplet.modules.search.models import Correction, Synonym
+from shoplet.modules.search.runtime import SearchRuntime
+from shoplet.modules.search.schemas import (
+    CorrectionIn,
+    CorrectionOut,
+    SearchPage,
+    SearchSort,
+    SynonymIn,
+    SynonymOut,
+    ZeroResultPage,
+    ZeroResultQuery,
+)
+from shoplet.modules.search.text import MAX_QUERY_CHARS, normalize, runs
+from shoplet.modules.search.vectors import semantic_of
+
+HOT_SEARCHES = 10
+MAX_SYNONYMS = 20
+
+
+def _engine(runtime: SearchRuntime) -> MemoryEngine:
+    if runtime.engine is None:
+        raise IndexNotReady("the search index is being built; try again in a few seconds")
+    return runtime.engine
+
+
+def _decode(cursor: str, sort: SearchSort) -> tuple[int, int, int]:
+    values = decode_cursor(cursor, length=4)
+    if values[0] != sort or not all(isinstance(v, int) for v in values[1:]):
+        raise InvalidCursor("cursor is not one this API issued (or for another sort)")
+    return (values[1], values[2], values[3])
+
+
+def search(
+    runtime: SearchRuntime,
+    q: str,
+    *,
+    filters: Filters,
+    sort: SearchSort = "relevance",
+    cursor: str | None = None,
+    limit: int = 20,
+) -> SearchPage:
+    """A page of products matching ``q`` (empty: every product, by the sort) and the filters;
+    the query is counted for hot searches and the zero-result list."""
+    if (
+        filters.price_min is not None
+        and filters.price_max is not None
+        and filters.price_min > filters.price_max
+    ):
+        raise InvalidPriceRange(f"price_min {filters.price_min} is above price_max")
+    engine = _engine(runtime)
+    after = _decode(cursor, sort) if cursor else None
+    text = normalize(q)[:MAX_QUERY_CHARS]
+    if text:
+        semantic = semantic_of(runtime.ctx)
+        result = hybrid.search(
+            engine,
+            text,
+            index=semantic.index,
+            query=semantic.query_vector(text),
+            settings=semantic.settings,
+            filters=filters,
+            sort=sort,
+            after=after,
+            limit=limit,
+            facets=after is None,
+        )
+    else:
+        result = engine.browse(filters=filters, sort=sort, after=after, limit=limit)
+    if after is None and runs(text):
+        runtime.count(text, result.total)
+    items = [
+        ProductSummary.model_construct(
+            id=h.doc.id,
+            title=h.doc.title,
+            subtitle=h.doc.subtitle,
+            image=h.doc.image,
+            image_set=ImageSet.model_construct(**h.doc.image_set) if h.doc.image_set else None,
+            price=h.doc.price,
+            original_price=h.doc.original_price,
+            sales_count=h.doc.sales_count,
+            category_id=h.doc.category_id,
+        )
+        for h in result.hits
+    ]
+    next_cursor = None
+    if result.has_more and result.hits:
+        next_cursor = encode_cursor([sort, *result.hits[-1].key])
+    facets: Any = result.facets
+    return SearchPage(
+        items=items,
+        facets=facets,
+        total=result.total,
+        next_cursor=next_cursor,
+        corrected_query=result.corrected_query,
+    )
+
+
+def suggest(runtime: SearchRuntime, q: str, limit: int = 10) -> list[str]:
+    if runtime.engine is None:
+        return []
+    return runtime.engine.suggest(q, limit)
+
+
+def hot_searches(runtime: SearchRuntime, limit: int = HOT_SEARCHES) -> list[str]:
+    return [q for q, _ in runtime.popular[:limit]]
+
+
+def match_ids(runtime: SearchRuntime, q: str, limit: int) -> list[int] | None:
+    """The product list's ``q``: ids by relevance, None while the index is being built."""
+    if runtime.engine is None:
+        return None
+    return runtime.engine.match_ids(q, limit)
+
+
+# -- the dictionary (console) -------------------------------------------------------------------
+
+
+def _clean_words(words: list[str]) -> list[str]:
+    seen: list[str] = []
+    for word in words:
+        normal = normalize(word)
+        if normal and normal not in seen:
+            seen.append(normal)
+    if not 2 <= len(seen) <= MAX_SYNONYMS:
+        raise InvalidSynonym("a synonym group needs 2 to 20 different words")
+    return seen
+
+
+async def _dictionary_changed(session: AsyncSession) -> None:
+    await repo.add_changes(session, "dictionary", [None], utcnow())
+
+
+async def list_synonyms(session: AsyncSession) -> list[SynonymOut]:
+    return [SynonymOut.model_validate(s) for s in await repo.list_synonyms(session)]
+
+
+async def create_synonym(session: AsyncSession, body: SynonymIn) -> SynonymOut:
+    now = utcnow()
+    row = Synonym(words=_clean_words(list(body.words)), created_at=now, updated_at=now)
+    repo.add(session, row)
+    await session.flush()
+    await _dictionary_changed(session)
+    return SynonymOut.model_validate(row)
+
+
+async def update_synonym(session: AsyncSession, synonym_id: int, body: SynonymIn) -> SynonymOut:
+    words = _clean_words(list(body.words))
+    row = await repo.get_synonym(session, synonym_id)
+    if row is None:
+        raise SynonymNotFound(f"synonym group {synonym_id} does not exist")
+    row.words = words
+    row.updated_at = utcnow()
+    await session.flush()
+    await _dictionary_changed(session)
+    return SynonymOut.model_validate(row)
+
+
+async def delete_synonym(session: AsyncSession, synonym_id: int) -> None:
+    row = await repo.get_synonym(session, synonym_id)
+    if row is None:
+        raise SynonymNotFound(f"synonym group {synonym_id} does not exist")
+    await repo.delete_row(session, row)
+    await _dictionary_changed(session)
+
+
+async def list_corrections(session: AsyncSession) -> list[CorrectionOut]:
+    return [CorrectionOut.model_validate(c) for c in await repo.list_corrections(session)]
+
+
+async def create_correction(session: AsyncSession, body: CorrectionIn) -> CorrectionOut:
+    wrong, right = normalize(body.wrong), normalize(body.right)
+    if not wrong or not right or wrong == right:
+        raise InvalidCorrection("the wrong and the right word must differ")
+    if await repo.correction_by_wrong(session, wrong) is not None:
+        raise CorrectionExists(f"{wrong!r} already has a correction")
+    row = Correction(wrong=wrong, right=right, created_at=utcnow())
+    repo.add(session, row)
+    await session.flush()
+    await _dictionary_changed(session)
+    return CorrectionOut.model_validate(row)
+
+
+async def delete_correction(session: AsyncSession, correction_id: int) -> None:
+    row = await repo.get_correction(session, correction_id)
+    if row is None:
+        raise CorrectionNotFound(f"correction {correction_id} does not exist")
+    await repo.delete_row(session, row)
+    await _dictionary_changed(session)
+
+
+async def list_zero_results(
+    session: AsyncSession, *, cursor: str | None, limit: int
+) -> ZeroResultPage:
+    after: tuple[int, str] | None = None
+    if cursor:
+        searches, query = decode_cursor(cursor, length=2)
+        if not isinstance(searches, int) or not isinstance(query, str):
+            raise InvalidCursor("cursor is not one this API issued")
+        after = (searches, query)
+    rows = await repo.zero_result_queries(session, after=after, limit=limit + 1)
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor([page[-1].searches, page[-1].query])
+    return ZeroResultPage(
+        items=[ZeroResultQuery.model_validate(r) for r in page], next_cursor=next_cursor
+    )
+
+
+async def synonym_from_query(session: AsyncSession, query: str, words: list[str]) -> SynonymOut:
+    """Make a zero-result query a synonym of ``words`` (one call from the console's list)."""
+    normal = normalize(query)
+    if await repo.get_query_stat(session, normal) is None:
+        raise QueryNotFound(f"{normal!r} was never searched")
+    return await create_synonym(session, SynonymIn.model_construct(words=[normal, *words]))

@@ -212,17 +212,22 @@ def test_staff_publishes_a_coupon_a_shopper_claims_it_and_checkout_applies_it(
     phone.get_by_role("tab", name="已使用").click()
     phone.get_by_text("没有已使用的优惠券").wait_for()
 
-    # Checkout applies the coupon by itself: the payable total drops by its amount.
+    # Checkout applies the coupon by itself: the payable total drops by its amount (and by
+    # the shipping fee's change, where the coupon takes the goods below free shipping).
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
     without = server.http.post(
         f"{API}/checkout/preview", headers=auth, json={"no_coupon": True}
     ).json()
+    applied = server.http.post(f"{API}/checkout/preview", headers=auth, json={}).json()
+    assert applied["coupon"]["name"] == name
+    assert applied["coupon"]["discount"] == amount
+    assert applied["discount_total"] - without["discount_total"] == amount
     phone.goto(page_url("checkout"))
     row_label = f"优惠券：-{_yuan(amount)}"
     coupon_row = phone.get_by_role("button", name=row_label)
     coupon_row.wait_for()
     payable = phone.locator(".co__bar .co__payable")
-    expect(payable).to_have_text(_yuan(without["payable_total"] - amount))
+    expect(payable).to_have_text(_yuan(applied["payable_total"]))
     _check(phone, "checkout-coupon")
 
     # The picker: the applied one checked, the far one greyed with its reason.
@@ -248,13 +253,13 @@ def test_staff_publishes_a_coupon_a_shopper_claims_it_and_checkout_applies_it(
     expect(payable).to_have_text(_yuan(without["payable_total"]))
     phone.get_by_role("button", name=re.compile("^优惠券：")).click()
     phone.get_by_role("dialog").get_by_role("radio", name=re.compile(f"^{name}，")).click()
-    expect(payable).to_have_text(_yuan(without["payable_total"] - amount))
+    expect(payable).to_have_text(_yuan(applied["payable_total"]))
 
     phone.get_by_role("button", name="提交订单").click()
     phone.wait_for_url(re.compile(r"/pkg-trade/pay/index\?order_no="))
     order_no = phone.url.split("order_no=")[1].split("&")[0]
     order = server.http.get(f"{API}/orders/{order_no}", headers=auth).json()
-    assert order["payable_total"] == without["payable_total"] - amount
+    assert order["payable_total"] == applied["payable_total"]
     mine = server.http.get(f"{API}/me/coupons", headers=auth, params={"tab": "used"}).json()[
         "items"
     ]

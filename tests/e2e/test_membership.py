@@ -3,8 +3,9 @@
 An owner opens 会员等级 in the console (the members-per-tier chart, the editable tier table
 that names a mistake before saving), adds growth to a shopper from the member detail panel;
 the shopper (phone viewport) sees the tier badge on 我的, the member centre's tier card with the
-growth still needed for the next tier, each tier's benefits, and the growth history. Every page
-is scanned with axe and photographed.
+growth still needed for the next tier, each tier's benefits, the birthday gift, the growth
+history, and at checkout the tier's own row (V1会员 9.95折). Every page is scanned with axe and
+photographed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .test_console import (
     server,
     signed_in_page,
 )
-from .test_coupons import _check, phone
+from .test_coupons import _check, _sku, _yuan, phone
 
 __all__ = ["context", "owner", "phone", "server"]  # fixtures shared with the other modules
 
@@ -103,6 +104,7 @@ def test_staff_set_tiers_and_grant_growth_and_the_shopper_sees_their_tier(
     phone.get_by_role("tab", name="钻石会员").click()
     diamond = phone.get_by_role("tabpanel", name="钻石会员")
     diamond.get_by_text("成长值达到 15000 即可升级").wait_for()
+    phone.get_by_test_id("birthday-gift").get_by_text("当前等级暂无生日礼券").wait_for()
     _check(phone, "member-centre")
 
     phone.get_by_text("成长值明细").first.click()
@@ -111,3 +113,38 @@ def test_staff_set_tiers_and_grant_growth_and_the_shopper_sees_their_tier(
     phone.get_by_text("-100").wait_for()
     phone.get_by_text("活动奖励").wait_for()
     _check(phone, "member-growth")
+
+    # Checkout: the tier's member price is its own row, before promotions and coupons.
+    sku = _sku(server)
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    address = server.http.post(
+        f"{API}/me/addresses",
+        headers=auth,
+        json={
+            "recipient": "王会员",
+            "phone": "13800138000",
+            "province": "广东省",
+            "city": "深圳市",
+            "district": "南山区",
+            "region_code": "440305",
+            "detail": "科技园科苑路 15 号 3 栋 101",
+            "is_default": True,
+        },
+    )
+    assert address.status_code == 201, address.text
+    line = server.http.post(
+        f"{API}/cart/lines", headers=auth, json={"sku_id": sku["id"], "quantity": 1}
+    )
+    assert line.status_code in (200, 201), line.text
+    preview = server.http.post(f"{API}/checkout/preview", headers=auth, json={})
+    assert preview.status_code == 200, preview.text
+    member = preview.json()["member"]
+    assert member["label"] == "V1会员 9.95折"
+    phone.goto(page_url("checkout"))
+    row = phone.get_by_test_id("member-row")
+    row.wait_for()
+    expect(row).to_contain_text("V1会员 9.95折")
+    expect(row).to_contain_text(f"-{_yuan(member['goods_discount'])}")
+    payable = phone.locator(".co__bar .co__payable")
+    expect(payable).to_have_text(_yuan(preview.json()["payable_total"]))
+    _check(phone, "checkout-member")

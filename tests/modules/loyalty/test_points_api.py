@@ -67,6 +67,7 @@ DEFAULT_SETTINGS = {
     "signin_base": 5,
     "signin_bonus": 20,
     "signin_bonus_every": 7,
+    "signin_growth": 1,
 }
 
 

@@ -1,4 +1,11 @@
-"""How checkout turns promotions, coupons and points into pricing's terms.
+"""How checkout turns tier benefits, promotions, coupons and points into pricing's terms.
+
+The order merchants expect: the member price is a *price* (the tier's discount on every goods
+line, kept above the SKU's cost), then the store-wide promotions and the coupon on what it
+left (``promotions.plan_cart(base=…)``: thresholds see member prices, and the member discount
+counts first against the cost floor and the subsidy cap), then points. A tier that ships free
+waives the whole shipping fee before any coupon (a free-shipping coupon is then worth nothing
+and is not picked for it).
 
 ``promotions`` plans the store-wide promotions and the coupon together (``plan_cart``); its
 plan becomes one pricing ``Discount`` per rule and line, so the breakdown splits exactly as the
@@ -23,6 +30,7 @@ from shoplet.modules.checkout.pricing import (
 )
 from shoplet.modules.checkout.schemas import AppliedCoupon
 from shoplet.modules.loyalty import public as loyalty
+from shoplet.modules.membership import public as membership
 from shoplet.modules.promotions import public as promotions
 
 # -- coupons ---------------------------------------------------------------------------------
@@ -35,16 +43,112 @@ def pricing_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[Pri
     ]
 
 
-def coupon_lines(priced: Sequence[tuple[catalog.SkuSnapshot, int]]) -> list[promotions.CartLine]:
+def coupon_lines(
+    priced: Sequence[tuple[catalog.SkuSnapshot, int]], member: MemberTerms | None = None
+) -> list[promotions.CartLine]:
+    """The lines a coupon's threshold and scope see: at member prices when ``member``."""
+    base = member.base if member is not None else {}
     return [
         promotions.CartLine(
             sku_id=s.sku_id,
             product_id=s.product_id,
             category_id=s.category_id,
-            line_total=s.price * q,
+            line_total=s.price * q - base.get(s.sku_id, 0),
         )
         for s, q in priced
     ]
+
+
+# -- tier benefits ---------------------------------------------------------------------------
+
+MEMBER_SOURCE = "member"
+PLAN_CODE = "SVIP"  # the paid plan's name on the member row (the glossary's SVIP)
+# Waives any fee the rules can ask for: pricing takes min(this, fee).
+_WHOLE_FEE = 10**12
+
+
+@dataclass(frozen=True, slots=True)
+class MemberTerms:
+    """The member's tier and what it takes off a cart before promotions: ``base`` {sku_id:
+    fen} (the member price on each line, never below the line's cost floor), ``ships_free``
+    (the tier's free shipping, judged on the goods at member prices)."""
+
+    tier: membership.MemberTier
+    base: dict[int, int]
+    ships_free: bool
+    # The discount is the paid plan's (better than the tier's own): the row says SVIP.
+    from_plan: bool = False
+
+    @property
+    def goods_discount(self) -> int:
+        return sum(self.base.values())
+
+    @property
+    def label(self) -> str:
+        """ "V3会员 9.5折", or "SVIP会员 9折" when the paid plan's discount is the one taken
+        (折 with one decimal only when needed)."""
+        permille = self.tier.benefits.discount_permille
+        rate = f"{permille // 100}" if permille % 100 == 0 else f"{permille / 100:g}"
+        return f"{PLAN_CODE if self.from_plan else self.tier.code}会员 {rate}折"
+
+    def discounts(self) -> list[Discount]:
+        return [
+            Discount(source=MEMBER_SOURCE, code=self.tier.code, amount=part, sku_ids=frozenset({k}))
+            for k, part in sorted(self.base.items())
+            if part > 0
+        ]
+
+
+def member_base(
+    benefits: membership.Benefits, priced: Sequence[tuple[catalog.SkuSnapshot, int]]
+) -> dict[int, int]:
+    """Fen the member price takes off each line: the unit's member price × quantity, never
+    taking a line below its cost (``cost_price`` × quantity; the subsidy floor)."""
+    out: dict[int, int] = {}
+    for s, q in priced:
+        off = (s.price - benefits.member_price(s.price)) * q
+        if s.cost_price is not None:
+            off = min(off, max(0, s.price - s.cost_price) * q)
+        out[s.sku_id] = max(0, off)
+    return out
+
+
+def member_terms_of(
+    tier: membership.MemberTier,
+    benefits: membership.Benefits,
+    priced: Sequence[tuple[catalog.SkuSnapshot, int]],
+) -> MemberTerms:
+    """Pure: ``benefits`` (``membership.benefits_for``, which may add a paid plan's) on the
+    cart; ``tier`` names the row."""
+    base = member_base(benefits, priced)
+    goods = sum(s.price * q for s, q in priced) - sum(base.values())
+    from_plan = benefits.discount_permille < tier.benefits.discount_permille
+    tier = membership.MemberTier(
+        code=tier.code, name=tier.name, level=tier.level, benefits=benefits
+    )
+    return MemberTerms(
+        tier=tier,
+        base=base,
+        ships_free=bool(priced) and benefits.ships_free(goods),
+        from_plan=from_plan,
+    )
+
+
+async def member_terms(
+    session: AsyncSession, *, member_id: int, priced: Sequence[tuple[catalog.SkuSnapshot, int]]
+) -> MemberTerms:
+    """The member's benefits on the cart. ``benefits_for`` decides what the member gets (a
+    paid plan's benefits included); the tier is read only to name the rows and the snapshot
+    when the benefits change something (two statements a V0 shopper does not pay)."""
+    benefits = await membership.benefits_for(session, member_id)
+    if benefits.discount_permille >= 1000 and not benefits.free_shipping:
+        tier = _NO_TIER
+    else:
+        tier = await membership.tier_of(session, member_id)
+    return member_terms_of(tier, benefits, priced)
+
+
+_NO_TIER = membership.MemberTier(code="", name="", level=0, benefits=membership.Benefits())
 
 
 def options(entries: Sequence[promotions.WalletEntry]) -> list[promotions.CouponOption]:
@@ -76,8 +180,14 @@ def applied(
         name=entry.coupon.name,
         kind=entry.coupon.kind,
         discount=step.saving if step is not None else 0,
-        shipping_discount=breakdown.shipping_discount,
+        shipping_discount=coupon_shipping(breakdown, plan),
     )
+
+
+def coupon_shipping(breakdown: PriceBreakdown, plan: promotions.Plan) -> int:
+    """Fen of shipping the coupon waived (none when the tier already ships free: the plan
+    was made with no fee to waive)."""
+    return min(plan.shipping_off, breakdown.shipping_discount)
 
 
 # -- points ----------------------------------------------------------------------------------
@@ -163,6 +273,7 @@ async def promotion_plan(
     coupons: Sequence[promotions.WalletEntry],
     coupon_forced: bool,
     shipping_fee: int,
+    base: dict[int, int] | None = None,
 ) -> promotions.CartPlan:
     return await promotions.plan_cart(
         session,
@@ -171,6 +282,7 @@ async def promotion_plan(
         coupons=coupons,
         coupon_forced=coupon_forced,
         shipping_fee=shipping_fee,
+        base=base,
     )
 
 
@@ -186,6 +298,26 @@ class Terms:
     before_points: PriceBreakdown
     breakdown: PriceBreakdown
     points: loyalty.PointsQuote | None
+    member: MemberTerms | None = None
+
+    @property
+    def member_goods_discount(self) -> int:
+        """What the member price took off, as priced (member discounts go first)."""
+        return sum(d.amount for d in self.breakdown.applied_discounts if d.source == MEMBER_SOURCE)
+
+    @property
+    def member_shipping_discount(self) -> int:
+        if self.member is None or not self.member.ships_free:
+            return 0
+        return self.breakdown.shipping_discount - coupon_shipping(self.breakdown, self.plan.plan)
+
+    @property
+    def member_lines(self) -> dict[int, int]:
+        return {
+            next(iter(d.sku_ids)): d.amount
+            for d in self.breakdown.applied_discounts
+            if d.source == MEMBER_SOURCE and d.sku_ids and d.amount > 0
+        }
 
 
 async def price_cart(
@@ -200,18 +332,26 @@ async def price_cart(
     coupon_forced: bool,
     points: int | None,
     quote_points: bool,
+    member: MemberTerms | None = None,
 ) -> Terms:
-    """Plan the promotions with ``coupons`` on top, price exactly that plan, then the points
-    (quoted when ``quote_points``, so a preview shows the balance even when none are used)."""
+    """The member price first (``member``: ``member_terms``), then plan the promotions with
+    ``coupons`` on top, price exactly that plan, then the points (quoted when
+    ``quote_points``, so a preview shows the balance even when none are used)."""
+    ships_free = member is not None and member.ships_free
     cart_plan = await promotion_plan(
         session,
         member_id=member_id,
         priced=priced,
         coupons=coupons,
         coupon_forced=coupon_forced,
-        shipping_fee=shipping_fee,
+        shipping_fee=0 if ships_free else shipping_fee,
+        base=member.base if member is not None else None,
     )
     discounts, shipping_off = plan_terms(cart_plan.plan)
+    if member is not None:
+        discounts = [*member.discounts(), *discounts]
+    if ships_free:
+        shipping_off = _WHOLE_FEE
     lines = pricing_lines(priced)
     before_points = price(
         lines,
@@ -221,7 +361,7 @@ async def price_cart(
         shipping_discount=shipping_off,
     )
     if not quote_points:
-        return Terms(cart_plan, before_points, before_points, None)
+        return Terms(cart_plan, before_points, before_points, None, member)
     breakdown, quote = await apply_points(
         session,
         member_id=member_id,
@@ -233,4 +373,4 @@ async def price_cart(
         breakdown=before_points,
         points=points,
     )
-    return Terms(cart_plan, before_points, breakdown, quote)
+    return Terms(cart_plan, before_points, breakdown, quote, member)

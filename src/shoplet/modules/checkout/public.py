@@ -1,8 +1,10 @@
 """What other modules may use from checkout: the merchant's shipping rules (the console's
-settings page reads and replaces them), and the pure pricing types."""
+settings page reads and replaces them), the pure pricing types, and ``SkuUnavailable`` (the
+points mall refuses goods off sale with it)."""
 
 from __future__ import annotations
 
+from shoplet.modules.checkout.errors import SkuUnavailable
 from shoplet.modules.checkout.pricing import (
     Discount,
     PriceBreakdown,
@@ -27,6 +29,7 @@ __all__ = [
     "ShippingRules",
     "ShippingRulesUpdate",
     "ShippingRulesView",
+    "SkuUnavailable",
     "get_shipping_rules",
     "price",
     "shipping_rules_view",

@@ -108,6 +108,23 @@ class AppliedCoupon(ResponseModel):
     shipping_discount: int = Field(description="fen of the shipping fee waived")
 
 
+class MemberBenefitRows(ResponseModel):
+    """What the shopper's tier takes off, shown as its own rows: ``label`` "V3会员 9.5折" with
+    ``goods_discount`` (split over ``lines`` {sku_id: fen}), and 会员包邮 when ``ships_free``
+    (``shipping_discount``: the fee waived)."""
+
+    tier_code: str
+    tier_name: str
+    level: int
+    discount_permille: int = Field(description="what goods cost, 950 = 9.5折; 1000 none")
+    label: str
+    goods_discount: int = Field(description="fen the member price took off the goods")
+    lines: dict[int, int]
+    ships_free: bool
+    shipping_discount: int = Field(description="fen of the shipping fee the tier waived")
+    points_multiplier_permille: int = Field(description="points earned ×, 1500 = ×1.5")
+
+
 class CheckoutPreview(ResponseModel):
     lines: list[PreviewLine]
     items_total: int = Field(description="lines that can be ordered, fen")
@@ -116,6 +133,11 @@ class CheckoutPreview(ResponseModel):
     discount_total: int
     payable_total: int
     coupon: AppliedCoupon | None = None
+    member: MemberBenefitRows | None = Field(
+        default=None,
+        description="the tier's benefits on this cart (member price, free shipping), applied "
+        "before promotions and coupons",
+    )
     coupons: list[CouponOption] = Field(
         default_factory=list,
         description="the shopper's coupons against these lines: usable ones first (largest "

@@ -42,6 +42,7 @@ from shoplet.modules.checkout.schemas import (
     CheckoutItem,
     CheckoutPreview,
     CheckoutWarning,
+    MemberBenefitRows,
     OrderCreate,
     PaymentStart,
     PreviewLine,
@@ -50,6 +51,7 @@ from shoplet.modules.checkout.shipping import get_shipping_rules
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.loyalty import public as loyalty
 from shoplet.modules.members import public as members
+from shoplet.modules.membership import public as membership
 from shoplet.modules.orders import public as orders
 from shoplet.modules.payments import public as payments
 from shoplet.modules.promotions import public as promotions
@@ -169,7 +171,8 @@ async def preview(
     rules = await get_shipping_rules(session)
     region_code = address.region_code if address is not None else None
     base = price(terms.pricing_lines(orderable), region_code=region_code, shipping=rules)
-    coupon_lines = terms.coupon_lines(orderable)
+    member = await terms.member_terms(session, member_id=member_id, priced=orderable)
+    coupon_lines = terms.coupon_lines(orderable, member)
     entries = await promotions.wallet(
         session, member_id=member_id, lines=coupon_lines, shipping_fee=base.shipping_fee
     )
@@ -197,6 +200,7 @@ async def preview(
         coupon_forced=coupon_id is not None,
         points=points,
         quote_points=True,
+        member=member,
     )
     cart_plan, breakdown = quoted.plan, quoted.breakdown
     lines = []
@@ -229,6 +233,7 @@ async def preview(
         discount_total=breakdown.discount_total,
         payable_total=breakdown.payable_total,
         coupon=terms.applied(cart_plan.coupon, quoted.before_points, cart_plan.plan),
+        member=_member_rows(quoted),
         coupons=terms.options(entries),
         points=quoted.points,
         promotions=cart_plan.applied,
@@ -236,6 +241,26 @@ async def preview(
         address=shopper_address(address) if address is not None else None,
         warnings=warnings,
         can_place_order=bool(orderable) and not warnings and address is not None,
+    )
+
+
+def _member_rows(quoted: terms.Terms) -> MemberBenefitRows | None:
+    """The tier's rows of the preview: "V3会员 9.5折 -¥12.00", "会员包邮"."""
+    member = quoted.member
+    goods, shipping = quoted.member_goods_discount, quoted.member_shipping_discount
+    if member is None or (goods == 0 and shipping == 0 and not member.ships_free):
+        return None
+    return MemberBenefitRows(
+        tier_code=member.tier.code,
+        tier_name=member.tier.name,
+        level=member.tier.level,
+        discount_permille=member.tier.benefits.discount_permille,
+        label=member.label,
+        goods_discount=goods,
+        lines=quoted.member_lines,
+        ships_free=member.ships_free,
+        shipping_discount=shipping,
+        points_multiplier_permille=member.tier.benefits.points_multiplier_permille,
     )
 
 
@@ -249,6 +274,7 @@ class _Priced:
     address: members.AddressSnapshot
     plan: promotions.CartPlan
     points: loyalty.PointsQuote | None
+    quoted: terms.Terms
 
     @property
     def coupon(self) -> promotions.WalletEntry | None:
@@ -271,6 +297,7 @@ async def _price_order(
     rules = await get_shipping_rules(session)
     priced = [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
     breakdown = price(terms.pricing_lines(priced), region_code=address.region_code, shipping=rules)
+    member = await terms.member_terms(session, member_id=member_id, priced=priced)
     coupons: list[promotions.WalletEntry] = []
     if body.coupon_id is not None:
         coupons = [
@@ -278,7 +305,7 @@ async def _price_order(
                 session,
                 member_id=member_id,
                 coupon_id=body.coupon_id,
-                lines=terms.coupon_lines(priced),
+                lines=terms.coupon_lines(priced, member),
                 shipping_fee=breakdown.shipping_fee,
             )
         ]
@@ -293,6 +320,7 @@ async def _price_order(
         coupon_forced=bool(coupons),
         points=body.points,
         quote_points=bool(body.points),
+        member=member,
     )
     breakdown = quoted.breakdown
     lines = [
@@ -314,6 +342,7 @@ async def _price_order(
         address=address,
         plan=quoted.plan,
         points=quoted.points,
+        quoted=quoted,
     )
 
 
@@ -397,8 +426,21 @@ async def _record_promotions(
             entry=priced.coupon,
             order_no=order_no,
             discount=step.saving if step is not None else 0,
-            shipping_discount=priced.breakdown.shipping_discount,
+            shipping_discount=terms.coupon_shipping(priced.breakdown, priced.plan.plan),
             line_discounts=dict(step.lines) if step is not None else {},
+        )
+    quoted = priced.quoted
+    if quoted.member is not None and (
+        quoted.member_goods_discount > 0 or quoted.member_shipping_discount > 0
+    ):
+        await membership.record_order_benefit(
+            session,
+            order_no=order_no,
+            member_id=member_id,
+            tier=quoted.member.tier,
+            goods_discount=quoted.member_goods_discount,
+            shipping_discount=quoted.member_shipping_discount,
+            lines=quoted.member_lines,
         )
 
 

@@ -35,6 +35,7 @@ REASONS = (
     "spend_return",  # reverse: points spent on a cancelled or refunded order came back
     "expiry",  # expire
     "staff",  # adjust
+    "mall",  # spend: a points-mall exchange (a coupon)
 )
 
 
@@ -128,6 +129,9 @@ class LoyaltySettings(Base):
             "signin_base >= 0 AND signin_bonus >= 0 AND signin_bonus_every >= 2",
             name="signin_in_range",
         ),
+        CheckConstraint(
+            "signin_growth >= 0 AND signin_growth <= 1000", name="signin_growth_in_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -139,6 +143,7 @@ class LoyaltySettings(Base):
     signin_base: Mapped[int] = mapped_column(Integer)
     signin_bonus: Mapped[int] = mapped_column(Integer)
     signin_bonus_every: Mapped[int] = mapped_column(Integer)
+    signin_growth: Mapped[int] = mapped_column(Integer, server_default="1")
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime]
 

@@ -2,24 +2,40 @@
 
 - checkout: :func:`quote` (the balance, the most an order may use, the value of what it uses, or
   the 4xx saying why not) and :func:`spend` (take the points in the order's transaction);
+  ``PointsQuote`` for its preview; ``InsufficientPoints`` (409);
+- reports (insights' benefit cost model): :func:`order_points` (a subquery of the points each
+  order earned, to join in SQL) and :func:`points_economy` (issued and spent over the trailing
+  year, the points' value).
   ``PointsQuote`` for its preview; ``InsufficientPoints`` (409).
+- the points mall: :func:`spend` for a mall order's points (ref ``order:<no>``, so they come
+  back on cancel and full refund like any order's), :func:`spend_in_mall` for a coupon.
 
 Everything runs in the caller's transaction (flush only).
 """
 
 from __future__ import annotations
 
+from shoplet.modules.loyalty.economy import PointsEconomy, points_economy
 from shoplet.modules.loyalty.errors import InsufficientPoints, PointsOverCap, ProgrammeDisabled
 from shoplet.modules.loyalty.events import POINTS_CHANGED
+from shoplet.modules.loyalty.repository import order_points
 from shoplet.modules.loyalty.schemas import PointsQuote
-from shoplet.modules.loyalty.service import quote, spend
+from shoplet.modules.loyalty.service import (
+    quote,
+    spend,
+    spend_in_mall,
+)
 
 __all__ = [
     "POINTS_CHANGED",
     "InsufficientPoints",
+    "PointsEconomy",
     "PointsOverCap",
     "PointsQuote",
     "ProgrammeDisabled",
+    "order_points",
+    "points_economy",
     "quote",
     "spend",
+    "spend_in_mall",
 ]

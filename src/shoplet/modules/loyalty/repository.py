@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -298,3 +298,48 @@ async def signins_between(
         .order_by(SignIn.day)
     )
     return (await session.scalars(_fresh(stmt))).all()
+
+
+def order_points(since: datetime) -> Any:
+    """A subquery, one row per order that earned points from ``since`` on: ``order_no``,
+    ``points`` (earned, before any reversal), for reports that join it to orders in SQL."""
+    return (
+        select(PointsEntry.order_no.label("order_no"), func.sum(PointsEntry.points).label("points"))
+        .where(
+            PointsEntry.kind == "earn",
+            PointsEntry.reason == "order",
+            PointsEntry.order_no.is_not(None),
+            PointsEntry.created_at >= since,
+        )
+        .group_by(PointsEntry.order_no)
+        .subquery("order_points")
+    )
+
+
+async def issued_and_spent(
+    session: AsyncSession, since: datetime, until: datetime
+) -> tuple[int, int]:
+    """(points issued — earned and added by staff —, points spent net of what cancelled orders
+    gave back) by entries created in ``[since, until)``."""
+    issued = func.sum(
+        case(
+            (PointsEntry.kind == "earn", PointsEntry.points),
+            ((PointsEntry.kind == "adjust") & (PointsEntry.points > 0), PointsEntry.points),
+            else_=0,
+        )
+    )
+    spent = func.sum(
+        case(
+            (PointsEntry.kind == "spend", -PointsEntry.points),
+            (PointsEntry.reason == "spend_return", -PointsEntry.points),
+            else_=0,
+        )
+    )
+    row = (
+        await session.execute(
+            select(func.coalesce(issued, 0), func.coalesce(spent, 0)).where(
+                PointsEntry.created_at >= since, PointsEntry.created_at < until
+            )
+        )
+    ).one()
+    return int(row[0]), max(0, int(row[1]))

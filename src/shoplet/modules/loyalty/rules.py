@@ -8,7 +8,8 @@
 - expiry: ``expiry_days`` after earning, or (None, the default) at the end of the calendar year
   after the year of earning, Asia/Shanghai (earned in 2026 → expire 2028-01-01 00:00 +08:00);
 - sign-in: ``signin_base`` points a day, plus ``signin_bonus`` on every ``signin_bonus_every``-th
-  day of an unbroken streak.
+  day of an unbroken streak, and ``signin_growth`` growth (成长值, membership) once a day;
+- tiers: an order earns its points × the tier's multiplier (the tier it was placed with).
 """
 
 from __future__ import annotations
@@ -31,14 +32,16 @@ class Rules:
     signin_base: int = 5
     signin_bonus: int = 20
     signin_bonus_every: int = 7
+    signin_growth: int = 1
 
 
 DEFAULT_RULES = Rules()
 
 
-def earned_points(rules: Rules, goods_paid: int) -> int:
-    """Points an order earns for ``goods_paid`` fen (shipping excluded)."""
-    return max(0, goods_paid) // 100 * rules.earn_per_yuan
+def earned_points(rules: Rules, goods_paid: int, multiplier_permille: int = 1000) -> int:
+    """Points an order earns for ``goods_paid`` fen (shipping excluded), times the tier's
+    multiplier (1500‰ = ×1.5), rounded down."""
+    return max(0, goods_paid) // 100 * rules.earn_per_yuan * multiplier_permille // 1000
 
 
 def points_value(rules: Rules, points: int) -> int:

@@ -77,6 +77,7 @@ class LoyaltySettings(ResponseModel):
     signin_base: int
     signin_bonus: int
     signin_bonus_every: int
+    signin_growth: int
     updated_by: str | None = None
     updated_at: datetime | None = None
 
@@ -92,6 +93,9 @@ class LoyaltySettingsUpdate(RequestModel):
     signin_base: int = Field(ge=0, le=10_000)
     signin_bonus: int = Field(ge=0, le=100_000)
     signin_bonus_every: int = Field(ge=2, le=31)
+    signin_growth: int = Field(
+        default=1, ge=0, le=1000, description="growth (成长值) a daily sign-in adds; 0: none"
+    )
 
 
 class MemberPoints(ResponseModel):

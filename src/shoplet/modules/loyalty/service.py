@@ -39,6 +39,7 @@ from shoplet.modules.loyalty.schemas import (
     PointsSummary,
 )
 from shoplet.modules.members import public as members
+from shoplet.modules.membership import public as membership
 
 Clock = Callable[[], datetime]
 EXPIRING_WINDOW = timedelta(days=30)
@@ -61,6 +62,7 @@ async def get_rules(session: AsyncSession) -> r.Rules:
         signin_base=row.signin_base,
         signin_bonus=row.signin_bonus,
         signin_bonus_every=row.signin_bonus_every,
+        signin_growth=row.signin_growth,
     )
 
 
@@ -247,12 +249,20 @@ async def earn_for_order(
     shipping = int(payload.get("shipping_fee") or 0)
     refunded = int(payload.get("refunded_total") or 0)
     goods = max(0, payable - shipping - refunded)
-    points = r.earned_points(rules, goods)
+    member_id = int(payload["member_id"])
+    # The tier the order was placed with (its snapshot), else the member's tier now.
+    benefit = await membership.order_benefit(session, order_no)
+    multiplier = (
+        benefit.points_multiplier_permille
+        if benefit is not None
+        else (await membership.benefits_for(session, member_id)).points_multiplier_permille
+    )
+    points = r.earned_points(rules, goods, multiplier)
     if points <= 0:
         return
     await credit_batch(
         session,
-        member_id=int(payload["member_id"]),
+        member_id=member_id,
         kind="earn",
         reason="order",
         points=points,
@@ -260,7 +270,12 @@ async def earn_for_order(
         expires_at=r.expires_at(rules, now),
         now=now,
         order_no=order_no,
-        detail={"basis": goods, "payable_total": payable, "shipping_fee": shipping},
+        detail={
+            "basis": goods,
+            "payable_total": payable,
+            "shipping_fee": shipping,
+            "multiplier_permille": multiplier,
+        },
     )
 
 
@@ -385,6 +400,30 @@ async def spend(
         now=now,
         order_no=order_no,
         detail={"value": value},
+    )
+    return await _debit_entry(session, values, points=points, spent=points, now=now)
+
+
+async def spend_in_mall(
+    session: AsyncSession, *, member_id: int, ref: str, points: int, detail: Mapping[str, Any]
+) -> int:
+    """Take ``points`` (> 0) for a points-mall exchange (``ref`` = ``mall:<exchange no>``) in
+    the exchange's transaction, like :func:`spend`: 409 ``loyalty.insufficient_points`` when the
+    balance does not cover them, ``loyalty.disabled`` while the programme is off. The balance
+    after."""
+    if points <= 0:
+        raise InvalidPoints("an exchange costs at least 1 point")
+    if not (await get_rules(session)).enabled:
+        raise ProgrammeDisabled()
+    now = utcnow()
+    values = _entry_values(
+        member_id=member_id,
+        kind="spend",
+        reason="mall",
+        points=-points,
+        ref=ref,
+        now=now,
+        detail=detail,
     )
     return await _debit_entry(session, values, points=points, spent=points, now=now)
 

@@ -12,6 +12,7 @@ from shoplet.modules.loyalty import rules as r
 from shoplet.modules.loyalty import service
 from shoplet.modules.loyalty.errors import AlreadySignedIn, InvalidMonth, ProgrammeDisabled
 from shoplet.modules.loyalty.schemas import SignInCalendar, SignInResult
+from shoplet.modules.membership import public as membership
 
 
 async def sign_in(session: AsyncSession, *, member_id: int, now: datetime) -> SignInResult:
@@ -51,6 +52,16 @@ async def sign_in(session: AsyncSession, *, member_id: int, now: datetime) -> Si
         )
     else:
         await repo.ensure_account(session, member_id, now)
+    if rules.signin_growth > 0:
+        # Once per member and day, like the sign-in row: (signin, ref) is unique in the ledger.
+        await membership.add_growth(
+            session,
+            member_id,
+            rules.signin_growth,
+            "signin",
+            f"signin:{member_id}:{today.isoformat()}",
+            now=now,
+        )
     account = await repo.get_account(session, member_id)
     return SignInResult(
         day=today,

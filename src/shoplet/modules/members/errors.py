@@ -91,6 +91,11 @@ class RefreshReused(Unauthorized):
     title = "Refresh token was already used; the session has been signed out"
 
 
+class MemberNotFound(NotFound):
+    code = "members.member_not_found"
+    title = "Member not found"
+
+
 class AddressNotFound(NotFound):
     code = "members.address_not_found"
     title = "Address not found"

@@ -8,7 +8,7 @@ are issued (login and refresh), which bounds a disabled account to one access-to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -29,7 +29,9 @@ __all__ = [
     "MemberIdentity",
     "OptionalMember",
     "active_member_ids",
+    "birthday_member_ids",
     "get_address_snapshot",
+    "get_birthday",
     "get_default_address_snapshot",
     "get_member_since",
     "get_wechat_openid",
@@ -158,3 +160,15 @@ async def active_member_ids(
         after_id=after_id,
         limit=limit,
     )
+
+
+async def birthday_member_ids(
+    session: AsyncSession, *, month: int, after_id: int = 0, limit: int = 500
+) -> list[int]:
+    """A page of active members born in ``month`` (1..12), ids above ``after_id`` ascending
+    (promotions' birthday coupons page through them)."""
+    return await repo.birthday_member_ids(session, month=month, after_id=after_id, limit=limit)
+
+
+async def get_birthday(session: AsyncSession, member_id: int) -> date | None:
+    return await repo.get_birthday(session, member_id)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, extract, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -285,3 +285,50 @@ async def active_member_ids(
     if registered_to is not None:
         stmt = stmt.where(Member.created_at < registered_to)
     return [int(i) for i in (await session.scalars(stmt)).all()]
+
+
+async def birthday_member_ids(
+    session: AsyncSession, *, month: int, after_id: int, limit: int
+) -> list[int]:
+    """Ids of active members born in ``month`` (1..12) above ``after_id``, ascending."""
+    stmt = (
+        select(Member.id)
+        .where(
+            Member.id > after_id,
+            Member.is_active.is_(True),
+            Member.birthday.is_not(None),
+            extract("month", Member.birthday) == month,
+        )
+        .order_by(Member.id)
+        .limit(limit)
+    )
+    return [int(i) for i in (await session.scalars(stmt)).all()]
+
+
+async def get_birthday(session: AsyncSession, member_id: int) -> date | None:
+    stmt = select(Member.birthday).where(Member.id == member_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_members(
+    session: AsyncSession,
+    *,
+    member_id: int | None,
+    phone_index: str | None,
+    nickname: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Member]:
+    """Newest first; one of ``member_id``, ``phone_index`` (exact) or ``nickname`` (contains)
+    narrows the list when given."""
+    stmt = select(Member)
+    if member_id is not None:
+        stmt = stmt.where(Member.id == member_id)
+    if phone_index is not None:
+        stmt = stmt.where(Member.phone_index == phone_index)
+    if nickname is not None:
+        escaped = nickname.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Member.nickname.ilike(f"%{escaped}%", escape="\\"))
+    if before_id is not None:
+        stmt = stmt.where(Member.id < before_id)
+    return list(await session.scalars(stmt.order_by(Member.id.desc()).limit(limit)))

@@ -131,6 +131,21 @@ class Member(ResponseModel):
         )
 
 
+class MemberAdmin(Member):
+    """The console's view of a member (phone masked unless revealed with ``pii:reveal``)."""
+
+    last_login_at: datetime
+    is_active: bool
+
+    @classmethod
+    def build_admin(cls, row: MemberRow, pii: PiiCipher, *, reveal_phone: bool) -> MemberAdmin:
+        return cls(
+            **Member.build(row, pii, reveal_phone=reveal_phone).model_dump(),
+            last_login_at=row.last_login_at,
+            is_active=row.is_active,
+        )
+
+
 class AuthTokens(BaseModel):
     access_token: str
     refresh_token: str

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.errors import Unauthorized
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.security import PiiCipher, token_digest
 from shoplet.integrations.sms import SmsError, SmsMessage, SmsSender
 from shoplet.integrations.wechat.login import WeChatLoginClient, WeChatLoginError
@@ -33,6 +34,7 @@ from shoplet.modules.members.errors import (
     CodeExpired,
     CodeInvalid,
     MemberDisabled,
+    MemberNotFound,
     RefreshExpired,
     RefreshInvalid,
     RefreshReused,
@@ -395,6 +397,45 @@ def _require_active(member: Member | None) -> Member:
 
 async def get_member(session: AsyncSession, member_id: int) -> Member:
     return _require_active(await repo.get_member(session, member_id))
+
+
+async def get_member_admin(session: AsyncSession, member_id: int) -> Member:
+    """Any member, active or not (the console's member page); 404 when there is none."""
+    member = await repo.get_member(session, member_id)
+    if member is None:
+        raise MemberNotFound(f"No member {member_id}")
+    return member
+
+
+def is_phone_query(q: str) -> bool:
+    """An 11-digit query is a phone number, found by its blind index (never by the masked
+    text)."""
+    return q.isdigit() and len(q) == 11
+
+
+async def list_members_admin(
+    session: AsyncSession, pii: PiiCipher, *, q: str | None, cursor: str | None, limit: int
+) -> tuple[list[Member], str | None]:
+    """The console's member list, newest first: ``q`` is a full phone number, a member id or
+    part of a nickname."""
+    q = (q or "").strip() or None
+    member_id = phone_index = nickname = None
+    if q is not None and is_phone_query(q):
+        phone_index = pii.blind_index(q)
+    elif q is not None and q.isdigit():
+        member_id = int(q) if len(q) <= 18 else -1
+    elif q is not None:
+        nickname = q
+    rows = await repo.list_members(
+        session,
+        member_id=member_id,
+        phone_index=phone_index,
+        nickname=nickname,
+        before_id=decode_id_cursor(cursor),
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    return page, encode_id_cursor(page[-1].id) if len(rows) > limit else None
 
 
 async def update_member(session: AsyncSession, member_id: int, changes: dict[str, Any]) -> Member:

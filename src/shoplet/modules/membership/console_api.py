@@ -1,5 +1,6 @@
 """Console routes for membership: the tier table and settings, a member's account and growth
-ledger, staff growth adjustments, members per tier.
+ledger, staff growth adjustments, members per tier, the paid plans (SVIP) and the periods
+members bought.
 
 Thin: each route checks ``membership:manage``, calls the service and appends an audit entry in
 the same transaction for every change.
@@ -8,18 +9,22 @@ the same transaction for every change.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
-from shoplet.core.params import PathId
+from shoplet.core.params import PathId, QueryId
+from shoplet.core.schemas import Page
 from shoplet.modules.membership import service
 from shoplet.modules.membership.schemas import (
     AdjustBody,
     GrowthAdjusted,
     MemberMembership,
+    PlanBody,
+    PlanOut,
+    PlanPeriodOut,
     SettingsBody,
     SettingsOut,
     TierOut,
@@ -33,6 +38,7 @@ router = APIRouter(tags=["console-membership"])
 MembershipManager = Annotated[StaffIdentity, Depends(require_permission("membership:manage"))]
 Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=100)]
+State = Literal["pending", "active", "queued", "expired", "revoked", "cancelled"]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"),
@@ -135,3 +141,63 @@ async def adjust_growth(
         origin_of(request),
     )
     return adjusted
+
+
+@router.get("/membership/plans")
+async def get_plans(_: MembershipManager, session: DbSession) -> list[PlanOut]:
+    """Every paid plan, on sale or not, in display order."""
+    return await service.list_plans(session, on_sale_only=False)
+
+
+@router.post("/membership/plans", status_code=201, responses=problem_responses(400, 409))
+async def create_plan(
+    body: PlanBody, staff: MembershipManager, request: Request, session: DbSession
+) -> PlanOut:
+    """Add a plan (400 ``membership.invalid_plan`` listing every problem, 409
+    ``membership.plan_code_taken``)."""
+    saved = await service.save_plan(session, body)
+    await record_audit(
+        session,
+        staff,
+        "membership.plan_create",
+        f"membership:plan:{saved.id}",
+        body.model_dump(mode="json"),
+        origin_of(request),
+    )
+    return saved
+
+
+@router.put("/membership/plans/{plan_id}", responses=problem_responses(400, 404, 409))
+async def update_plan(
+    plan_id: PathId, body: PlanBody, staff: MembershipManager, request: Request, session: DbSession
+) -> PlanOut:
+    """Replace a plan (price, months, benefits, on sale). Periods already bought keep what
+    they were sold with."""
+    saved = await service.save_plan(session, body, plan_id)
+    await record_audit(
+        session,
+        staff,
+        "membership.plan_update",
+        f"membership:plan:{plan_id}",
+        body.model_dump(mode="json"),
+        origin_of(request),
+    )
+    return saved
+
+
+@router.get("/membership/subscriptions", responses=problem_responses(400))
+async def list_subscriptions(  # noqa: PLR0917
+    _: MembershipManager,
+    session: DbSession,
+    member_id: QueryId = None,
+    plan_id: QueryId = None,
+    state: State | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[PlanPeriodOut]:
+    """Plan periods bought, newest first: member, plan, start, end, state, order no., what a
+    refund could give back now (the refund rule)."""
+    items, next_cursor = await service.list_subscriptions(
+        session, member_id=member_id, plan_id=plan_id, state=state, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)

@@ -36,11 +36,43 @@ class MemberNotFound(NotFound):
     title = "Member not found"
 
 
+class InvalidPlan(BadRequest):
+    code = "membership.invalid_plan"
+    title = "Invalid membership plan"
+
+
+class PlanNotFound(NotFound):
+    code = "membership.plan_not_found"
+    title = "Membership plan not found"
+
+
+class PlanNotOnSale(Conflict):
+    code = "membership.plan_not_on_sale"
+    title = "The membership plan is not on sale"
+
+
+class PlanPriceChanged(Conflict):
+    """The price the shopper saw is not the plan's price (changed meanwhile, or tampered)."""
+
+    code = "membership.plan_price_changed"
+    title = "The plan's price is not the one shown"
+
+
+class PlanCodeTaken(Conflict):
+    code = "membership.plan_code_taken"
+    title = "Another plan has this code"
+
+
 __all__ = [
     "GrowthWouldGoNegative",
     "InvalidGrowth",
+    "InvalidPlan",
     "InvalidSettings",
     "InvalidTiers",
     "MemberNotFound",
+    "PlanCodeTaken",
+    "PlanNotFound",
+    "PlanNotOnSale",
+    "PlanPriceChanged",
     "TierInUse",
 ]

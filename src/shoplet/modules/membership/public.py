@@ -6,29 +6,87 @@
   ``ships_free``, ``points``);
 - loyalty (sign-in growth), reviews (review growth): :func:`add_growth`, idempotent per
   (reason, ref), upgrading at once;
+- the storefront's "开通SVIP省¥xx": :func:`plan_savings_estimate` (what each plan on sale
+  would save the member, beyond their tier);
+- subscribers: ``TIER_CHANGED``, ``PLAN_STARTED``, ``PLAN_REVOKED``, ``RENEWAL_DUE``.
+
+``benefits_for`` merges the tier's benefits with those of a paid plan period running now
+(``rules.best_of``: each benefit the better of the two).
+- checkout: :func:`record_order_benefit` (the tier benefits an order got, in its
+  transaction); loyalty: :func:`order_benefit` (its snapshot: the points multiplier);
+- promotions (birthday and exclusive coupons): :func:`tier_table` (each tier's coupon
+  templates) and :func:`members_above_v0` (members by effective level, keyset pages);
 - subscribers: ``TIER_CHANGED``.
+- subscribers: ``TIER_CHANGED``;
+- reports (insights' benefit cost model): :func:`load_rules` (the tier table in force),
+  :func:`draft_rules` (an unsaved ``TiersBody``, validated), and the SQL pieces
+  :func:`growth_before` / :func:`granted_level_at` that place an order in the tier its member
+  held when paying.
 
 Everything runs in the caller's transaction (flush only).
 """
 
 from __future__ import annotations
 
-from shoplet.modules.membership.events import TIER_CHANGED
-from shoplet.modules.membership.rules import Benefits
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.membership.errors import InvalidTiers
+from shoplet.modules.membership.events import PLAN_REVOKED, PLAN_STARTED, RENEWAL_DUE, TIER_CHANGED
+from shoplet.modules.membership.repository import granted_level_at, growth_before
+from shoplet.modules.membership.rules import Benefits, TierRule, best_of
+from shoplet.modules.membership.schemas import TiersBody
 from shoplet.modules.membership.service import (
     GrowthResult,
     MemberTier,
+    OrderBenefit,
     add_growth,
     benefits_for,
+    draft_rules,
+    load_rules,
+    members_above_v0,
+    order_benefit,
+    plan_savings,
+    record_order_benefit,
     tier_of,
+    tier_table,
 )
 
 __all__ = [
+    "PLAN_REVOKED",
+    "PLAN_STARTED",
+    "RENEWAL_DUE",
     "TIER_CHANGED",
     "Benefits",
     "GrowthResult",
+    "InvalidTiers",
     "MemberTier",
+    "OrderBenefit",
+    "TierRule",
+    "TiersBody",
     "add_growth",
     "benefits_for",
+    "best_of",
+    "draft_rules",
+    "granted_level_at",
+    "growth_before",
+    "load_rules",
+    "members_above_v0",
+    "order_benefit",
+    "plan_savings_estimate",
+    "record_order_benefit",
     "tier_of",
+    "tier_table",
 ]
+
+
+async def plan_savings_estimate(
+    session: AsyncSession, member_id: int, *, now: datetime | None = None
+) -> dict[int, int]:
+    """{plan id: fen} each plan on sale would save the member over its months: the plan's goods
+    discount beyond their tier's, on a third of what they paid in the last 90 days, or on an
+    assumed ¥300 a month with no order then."""
+    tier = await tier_of(session, member_id, now=now)
+    savings, _spend, _basis = await plan_savings(session, member_id, tier.benefits, now=now)
+    return {s.plan_id: s.saving for s in savings}

@@ -15,7 +15,18 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.membership.models import Account, GrowthEntry, Notice, Settings, Tier
+from shoplet.modules.membership.models import (
+    Account,
+    GrowthEntry,
+    Notice,
+    OrderBenefit,
+    Plan,
+    PlanPeriod,
+    PlanReminder,
+    Settings,
+    Subscription,
+    Tier,
+)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -240,3 +251,282 @@ async def list_notices(session: AsyncSession, member_id: int, limit: int) -> Seq
 async def members_per_level(session: AsyncSession) -> dict[int, int]:
     stmt = select(Account.level, func.count()).group_by(Account.level)
     return {int(level): int(n) for level, n in (await session.execute(stmt)).all()}
+
+
+# -- paid plans ------------------------------------------------------------------------------
+
+
+async def list_plans(session: AsyncSession, *, on_sale_only: bool) -> Sequence[Plan]:
+    stmt = select(Plan).order_by(Plan.sort, Plan.id)
+    if on_sale_only:
+        stmt = stmt.where(Plan.is_on_sale.is_(True))
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def get_plan(session: AsyncSession, plan_id: int) -> Plan | None:
+    return (await session.scalars(_fresh(select(Plan).where(Plan.id == plan_id)))).one_or_none()
+
+
+async def plan_id_by_code(session: AsyncSession, code: str) -> int | None:
+    found: int | None = await session.scalar(select(Plan.id).where(Plan.code == code))
+    return found
+
+
+async def insert_plan(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    new_id: int = (
+        await session.execute(insert(Plan).values(**values).returning(Plan.id))
+    ).scalar_one()
+    return new_id
+
+
+async def update_plan(session: AsyncSession, plan_id: int, values: Mapping[str, Any]) -> bool:
+    result = await session.execute(update(Plan).where(Plan.id == plan_id).values(**values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_period(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    new_id: int = (
+        await session.execute(insert(PlanPeriod).values(**values).returning(PlanPeriod.id))
+    ).scalar_one()
+    return new_id
+
+
+async def get_period_by_order(session: AsyncSession, order_no: str) -> PlanPeriod | None:
+    stmt = select(PlanPeriod).where(PlanPeriod.order_no == order_no)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def lock_subscription(
+    session: AsyncSession, member_id: int, now: datetime
+) -> datetime | None:
+    """Create or touch the member's subscription row and keep it locked to the end of the
+    transaction (PostgreSQL: the upsert takes the row lock; a concurrent one waits for the
+    commit and then sees it): the end of their last active period."""
+    stmt = (
+        _insert(session, Subscription)
+        .values(member_id=member_id, plan_id=None, ends_at=None, updated_at=now)
+        .on_conflict_do_update(index_elements=["member_id"], set_={"updated_at": now})
+        .returning(Subscription.ends_at)
+    )
+    ends_at: datetime | None = (await session.execute(stmt)).scalar_one()
+    return ends_at
+
+
+async def set_subscription(
+    session: AsyncSession,
+    member_id: int,
+    *,
+    plan_id: int | None,
+    ends_at: datetime | None,
+    now: datetime,
+) -> None:
+    await session.execute(
+        update(Subscription)
+        .where(Subscription.member_id == member_id)
+        .values(plan_id=plan_id, ends_at=ends_at, updated_at=now)
+    )
+
+
+async def get_subscription(session: AsyncSession, member_id: int) -> Subscription | None:
+    stmt = select(Subscription).where(Subscription.member_id == member_id)
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def activate_period(
+    session: AsyncSession,
+    period_id: int,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    paid_at: datetime,
+    now: datetime,
+) -> bool:
+    """pending -> active, once: the conditional update decides one winner among repeats."""
+    result = await session.execute(
+        update(PlanPeriod)
+        .where(PlanPeriod.id == period_id, PlanPeriod.status == "pending")
+        .values(
+            status="active", starts_at=starts_at, ends_at=ends_at, paid_at=paid_at, updated_at=now
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def cancel_period(session: AsyncSession, order_no: str, now: datetime) -> bool:
+    result = await session.execute(
+        update(PlanPeriod)
+        .where(PlanPeriod.order_no == order_no, PlanPeriod.status == "pending")
+        .values(status="cancelled", updated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_period(
+    session: AsyncSession, period_id: int, *, ends_at: datetime, refunded: int, now: datetime
+) -> bool:
+    """active -> revoked, once."""
+    result = await session.execute(
+        update(PlanPeriod)
+        .where(PlanPeriod.id == period_id, PlanPeriod.status == "active")
+        .values(
+            status="revoked", ends_at=ends_at, revoked_at=now, refunded=refunded, updated_at=now
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def active_periods(session: AsyncSession, member_id: int) -> Sequence[PlanPeriod]:
+    """The member's active periods, in the order they run."""
+    stmt = (
+        select(PlanPeriod)
+        .where(PlanPeriod.member_id == member_id, PlanPeriod.status == "active")
+        .order_by(PlanPeriod.starts_at, PlanPeriod.id)
+    )
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def shift_period(
+    session: AsyncSession, period_id: int, *, starts_at: datetime, ends_at: datetime, now: datetime
+) -> None:
+    await session.execute(
+        update(PlanPeriod)
+        .where(PlanPeriod.id == period_id, PlanPeriod.status == "active")
+        .values(starts_at=starts_at, ends_at=ends_at, updated_at=now)
+    )
+
+
+async def current_period(session: AsyncSession, member_id: int, now: datetime) -> PlanPeriod | None:
+    """The active period running at ``now`` (periods of one member never overlap)."""
+    stmt = (
+        select(PlanPeriod)
+        .where(
+            PlanPeriod.member_id == member_id,
+            PlanPeriod.status == "active",
+            PlanPeriod.starts_at <= now,
+            PlanPeriod.ends_at > now,
+        )
+        .order_by(PlanPeriod.starts_at)
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def list_periods(
+    session: AsyncSession,
+    *,
+    member_id: int | None,
+    plan_id: int | None,
+    statuses: Sequence[str] | None,
+    ends_after: datetime | None,
+    ends_before: datetime | None,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[PlanPeriod]:
+    """Newest first (keyset on id)."""
+    stmt = select(PlanPeriod).order_by(PlanPeriod.id.desc()).limit(limit)
+    if member_id is not None:
+        stmt = stmt.where(PlanPeriod.member_id == member_id)
+    if plan_id is not None:
+        stmt = stmt.where(PlanPeriod.plan_id == plan_id)
+    if statuses:
+        stmt = stmt.where(PlanPeriod.status.in_(list(statuses)))
+    if ends_after is not None:
+        stmt = stmt.where(PlanPeriod.ends_at > ends_after)
+    if ends_before is not None:
+        stmt = stmt.where(PlanPeriod.ends_at <= ends_before)
+    if before_id is not None:
+        stmt = stmt.where(PlanPeriod.id < before_id)
+    return (await session.scalars(stmt)).all()
+
+
+async def subscriptions_ending(
+    session: AsyncSession, *, after: datetime, until: datetime, after_member: int, limit: int
+) -> Sequence[tuple[int, datetime]]:
+    """(member, end) of subscriptions ending in (after, until], by member id from
+    ``after_member`` (exclusive)."""
+    stmt = (
+        select(Subscription.member_id, Subscription.ends_at)
+        .where(
+            Subscription.ends_at > after,
+            Subscription.ends_at <= until,
+            Subscription.member_id > after_member,
+        )
+        .order_by(Subscription.member_id)
+        .limit(limit)
+    )
+    return [(int(m), e) for m, e in (await session.execute(stmt)).all() if e is not None]
+
+
+async def insert_reminder_if_new(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    stmt = (
+        _insert(session, PlanReminder)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["member_id", "ends_at"])
+        .returning(PlanReminder.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def list_reminders(
+    session: AsyncSession, member_id: int, limit: int
+) -> Sequence[PlanReminder]:
+    stmt = (
+        select(PlanReminder)
+        .where(PlanReminder.member_id == member_id)
+        .order_by(PlanReminder.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def insert_order_benefit(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    await session.execute(insert(OrderBenefit).values(**values))
+
+
+async def get_order_benefit(session: AsyncSession, order_no: str) -> OrderBenefit | None:
+    stmt = select(OrderBenefit).where(OrderBenefit.order_no == order_no)
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def accounts_above_v0(
+    session: AsyncSession, *, after_id: int, limit: int
+) -> Sequence[tuple[int, int, int | None, datetime | None]]:
+    """(member_id, level, granted_level, granted_until) of accounts that may hold a tier above
+    V0, by member id after ``after_id``."""
+    stmt = (
+        select(Account.member_id, Account.level, Account.granted_level, Account.granted_until)
+        .where(
+            Account.member_id > after_id,
+            (Account.level > 0) | (Account.granted_level.is_not(None)),
+        )
+        .order_by(Account.member_id)
+        .limit(limit)
+    )
+    return [(int(m), int(lv), g, u) for m, lv, g, u in (await session.execute(stmt)).all()]
+
+
+def growth_before(member_id: Any, at: Any) -> Any:
+    """A scalar subquery: the member's growth total just before ``at`` (the ledger's sum over
+    entries created earlier; downgrades are ledger entries too), for reports that need a
+    member's tier at the time of an order (``ix_membership_growth_entry_member_id_created_at``
+    serves it)."""
+    return (
+        select(func.coalesce(func.sum(GrowthEntry.amount), 0))
+        .where(GrowthEntry.member_id == member_id, GrowthEntry.created_at < at)
+        .scalar_subquery()
+    )
+
+
+def granted_level_at(member_id: Any, at: Any) -> Any:
+    """A scalar subquery: the level a paid plan grants the member at ``at`` (null when none).
+    Only the current grant is stored (``granted_until``), so a grant is taken to cover every
+    moment up to its end."""
+    return (
+        select(Account.granted_level)
+        .where(
+            Account.member_id == member_id,
+            Account.granted_level.is_not(None),
+            Account.granted_until >= at,
+        )
+        .scalar_subquery()
+    )

@@ -225,3 +225,109 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = divmod(index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
+
+
+# -- paid plans (SVIP) -----------------------------------------------------------------------
+
+FULL_REFUND_DAYS = 7
+RENEWAL_REMIND_DAYS = 7
+SAVINGS_LOOKBACK_DAYS = 90
+# What a shopper with no paid order in the look-back window is assumed to spend a month on
+# goods (fen) for the "开通省¥xx" estimate: ¥300.
+ASSUMED_MONTHLY_SPEND = 30000
+MAX_PLAN_MONTHS = 36
+MAX_PLAN_PRICE = 100_000_000
+
+
+def best_of(tier: Benefits, plan: Benefits | None) -> Benefits:
+    """The benefits a member gets from their tier and an active plan together: each benefit the
+    better of the two — the lower price (discount), free shipping from either with the lower
+    goods threshold (None = always, the lowest), the higher points multiplier, the tier's
+    birthday coupon (or the plan's), both sets of coupons (the tier's first), priority service
+    from either. Never worse than either side alone."""
+    if plan is None:
+        return tier
+    free_shipping = tier.free_shipping or plan.free_shipping
+    thresholds = [b.free_shipping_threshold for b in (tier, plan) if b.free_shipping]
+    threshold: int | None = None
+    if thresholds and None not in thresholds:
+        threshold = min(t for t in thresholds if t is not None)
+    coupons = tuple(
+        dict.fromkeys(tier.exclusive_coupon_template_ids + plan.exclusive_coupon_template_ids)
+    )
+    return Benefits(
+        discount_permille=min(tier.discount_permille, plan.discount_permille),
+        free_shipping=free_shipping,
+        free_shipping_threshold=threshold if free_shipping else None,
+        points_multiplier_permille=max(
+            tier.points_multiplier_permille, plan.points_multiplier_permille
+        ),
+        birthday_coupon_template_id=tier.birthday_coupon_template_id
+        or plan.birthday_coupon_template_id,
+        exclusive_coupon_template_ids=coupons,
+        priority_service=tier.priority_service or plan.priority_service,
+    )
+
+
+def plan_problems(
+    *, name: str, price: int, list_price: int | None, months: int, benefits: Benefits
+) -> list[str]:
+    """Why a plan cannot be saved (empty: it can)."""
+    problems: list[str] = []
+    if not name.strip():
+        problems.append("name is required")
+    if not 1 <= price <= MAX_PLAN_PRICE:
+        problems.append(f"price must be 1..{MAX_PLAN_PRICE} fen")
+    if list_price is not None and not price <= list_price <= MAX_PLAN_PRICE:
+        problems.append("list_price must be at least the price")
+    if not 1 <= months <= MAX_PLAN_MONTHS:
+        problems.append(f"months must be 1..{MAX_PLAN_MONTHS}")
+    rule = TierRule(
+        level=0, code="plan", name=name, threshold=0, keep_threshold=0, benefits=benefits
+    )
+    problems.extend(p.removeprefix("plan: ") for p in _tier_problems(rule))
+    if benefits == Benefits(birthday_coupon_template_id=benefits.birthday_coupon_template_id):
+        problems.append("a plan must grant at least one benefit")
+    return problems
+
+
+def period_bounds(
+    now: datetime, current_end: datetime | None, months: int
+) -> tuple[datetime, datetime]:
+    """Where a newly paid period runs: from now, or from the end of the running one (a renewal
+    extends it), for ``months``."""
+    start = current_end if current_end is not None and current_end > now else now
+    return start, add_months(start, months)
+
+
+def refundable(
+    *,
+    price: int,
+    paid_at: datetime,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    benefit_used: bool,
+) -> int:
+    """What a plan period may be refunded (fen): the whole price within ``FULL_REFUND_DAYS`` of
+    the payment while no benefit was used (no other order paid since the period began);
+    otherwise the unused share, pro rata by the second, rounded down to the fen (0 once it
+    ended). A period not started yet is unused: its whole price."""
+    if now >= ends_at:
+        return 0
+    if now <= starts_at:
+        return price
+    if not benefit_used and (now - paid_at).total_seconds() <= FULL_REFUND_DAYS * 86400:
+        return price
+    total = (ends_at - starts_at).total_seconds()
+    left = (ends_at - now).total_seconds()
+    return int(price * left // total)
+
+
+def plan_saving(monthly_spend: int, months: int, tier: Benefits, plan: Benefits) -> int:
+    """Fen a plan would save over ``months`` on ``monthly_spend`` of goods a month, beyond
+    what the member's tier saves already (goods discount only: shipping and points are not
+    counted, so the figure is never overstated)."""
+    with_plan = best_of(tier, plan)
+    extra = with_plan.goods_discount(monthly_spend) - tier.goods_discount(monthly_spend)
+    return max(extra, 0) * months

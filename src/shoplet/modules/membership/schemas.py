@@ -158,3 +158,125 @@ class MemberMembership(ResponseModel):
     account: AccountOut
     growth: list[GrowthEntryOut]
     next_cursor: str | None
+
+
+# -- paid plans ------------------------------------------------------------------------------
+
+PlanCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")
+]
+PeriodStatus = Literal["pending", "active", "revoked", "cancelled"]
+SubscriptionState = Literal["pending", "active", "queued", "expired", "revoked", "cancelled"]
+
+
+class PlanBenefitsBody(RequestModel):
+    """What a plan grants while it runs (the tier benefits' shape); ``coupon_template_ids``:
+    the monthly coupon pack."""
+
+    discount_permille: int = 1000
+    free_shipping: bool = False
+    free_shipping_threshold: int | None = None
+    points_multiplier_permille: int = 1000
+    coupon_template_ids: list[Id] = Field(default_factory=list, max_length=MAX_EXCLUSIVE_COUPONS)
+    priority_service: bool = False
+
+
+class PlanBody(RequestModel):
+    """A plan as the console saves it: price and list price in fen, ``months`` 1..36."""
+
+    code: PlanCode
+    name: TierName
+    price: int
+    list_price: int | None = None
+    months: int
+    is_on_sale: bool = True
+    sort: int = Field(default=0, ge=0, le=1000)
+    benefits: PlanBenefitsBody = Field(default_factory=PlanBenefitsBody)
+
+
+class PlanBenefitsOut(ResponseModel):
+    discount_permille: int
+    free_shipping: bool
+    free_shipping_threshold: int | None
+    points_multiplier_permille: int
+    coupon_template_ids: list[int]
+    priority_service: bool
+
+
+class PlanOut(ResponseModel):
+    id: int
+    code: str
+    name: str
+    price: int
+    list_price: int | None
+    months: int
+    is_on_sale: bool
+    sort: int
+    benefits: PlanBenefitsOut
+    updated_at: datetime
+
+
+class PlanOrderBody(RequestModel):
+    """Buy a plan: ``price`` is the price (fen) the shopper was shown; another one is a 409
+    ``membership.plan_price_changed`` and nothing is written."""
+
+    plan_id: Id
+    price: int = Field(ge=0, le=10_000_000_000)
+
+
+class PlanOrderOut(ResponseModel):
+    """The virtual order to pay (``POST /orders/{order_no}/pay``)."""
+
+    order_no: str
+    plan: PlanOut
+    payable_total: int
+    expires_at: datetime
+
+
+class PlanSavingOut(ResponseModel):
+    plan_id: int
+    saving: int
+
+
+class PlanPeriodOut(ResponseModel):
+    id: int
+    order_no: str
+    member_id: int
+    plan_id: int
+    plan_name: str
+    price: int
+    months: int
+    status: PeriodStatus
+    state: SubscriptionState
+    starts_at: datetime | None
+    ends_at: datetime | None
+    paid_at: datetime | None
+    revoked_at: datetime | None
+    refunded: int
+    refundable: int
+    created_at: datetime
+
+
+class ReminderOut(ResponseModel):
+    id: int
+    ends_at: datetime
+    message: str
+    created_at: datetime
+
+
+class SvipStatus(ResponseModel):
+    """The shopper's paid membership: active now or not, until when (the end of the last
+    period, renewals included), the plan running now, the plans on sale with what each would
+    save (``saving_basis``: ``history`` = the last 90 days of orders, ``estimate`` = an assumed
+    ¥300 a month), renewal reminders, and the shopper's periods (newest first)."""
+
+    is_active: bool
+    plan_name: str | None
+    ends_at: datetime | None
+    benefits: BenefitsOut
+    plans: list[PlanOut]
+    savings: list[PlanSavingOut]
+    saving_basis: Literal["history", "estimate"]
+    monthly_spend: int
+    reminders: list[ReminderOut]
+    periods: list[PlanPeriodOut]

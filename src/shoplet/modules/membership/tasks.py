@@ -3,6 +3,10 @@
 - ``membership.growth_on_paid`` on ``order.paid``: growth for what was paid;
 - ``membership.reverse_on_aftersale`` on ``aftersale.refunded``: the refund's share back;
 - ``membership.reverse_on_refund`` on ``order.refunded``: whatever is left of the order's growth;
+- plan orders: ``membership.plan_on_paid`` (``order.paid``: the period starts),
+  ``membership.plan_on_cancel`` (``order.cancelled``), ``membership.plan_on_refund``
+  (``aftersale.refunded`` / ``order.refunded``: the period is revoked);
+- ``membership.remind_renewals`` (hourly): renewal reminders, once per member and end date;
 - ``membership.evaluate_periods`` (hourly): tier-period warnings and downgrades, with the clock
   in ``ctx.extras[CLOCK_KEY]`` when a test or script sets one.
 
@@ -25,6 +29,7 @@ from shoplet.modules.membership import service
 from shoplet.modules.orders import public as orders
 
 PERIODS_JOB = "membership.evaluate_periods"
+REMIND_JOB = "membership.remind_renewals"
 CLOCK_KEY = "membership.clock"
 
 
@@ -51,3 +56,23 @@ async def reverse_on_refund(event: Event, session: AsyncSession) -> None:
 @periodic(every_seconds=3600, name=PERIODS_JOB)
 async def evaluate_periods(ctx: AppContext) -> None:
     await service.evaluate_periods(ctx.sessionmaker, now=clock_of(ctx)())
+
+
+@subscriber(orders.ORDER_PAID, name="membership.plan_on_paid")
+async def plan_on_paid(event: Event, session: AsyncSession) -> None:
+    await service.start_period(session, event.payload)
+
+
+@subscriber(orders.ORDER_CANCELLED, name="membership.plan_on_cancel")
+async def plan_on_cancel(event: Event, session: AsyncSession) -> None:
+    await service.cancel_pending(session, event.payload)
+
+
+@subscriber(orders.AFTERSALE_REFUNDED, orders.ORDER_REFUNDED, name="membership.plan_on_refund")
+async def plan_on_refund(event: Event, session: AsyncSession) -> None:
+    await service.revoke(session, event.payload)
+
+
+@periodic(every_seconds=3600, name=REMIND_JOB)
+async def remind_renewals(ctx: AppContext) -> None:
+    await service.remind_renewals(ctx.sessionmaker, now=clock_of(ctx)())

@@ -21,6 +21,7 @@ from shoplet.modules.promotions.schemas import (
     AppliedCouponOut,
     CentreTemplate,
     Coupon,
+    MemberGifts,
     PromotionTag,
     RedeemRequest,
     WalletTab,
@@ -30,6 +31,16 @@ router = APIRouter(tags=["coupons"])
 
 Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=50)]
+
+
+@router.get("/me/member-gifts", responses=problem_responses(401))
+async def my_member_gifts(
+    member: CurrentMember, session: DbSession, response: Response
+) -> MemberGifts:
+    """The tier's gifts: this year's birthday coupon (issued, upcoming in the birthday month,
+    no birthday set, or not offered by the tier) and this month's exclusive coupons."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.my_gifts(session, member_id=member.id)
 
 
 @router.get("/coupons/centre", responses=problem_responses(400))

@@ -5,7 +5,8 @@
   batches with redeemed counts, export one as CSV (streamed), disable one;
 - ``/coupons/{id}/void`` and ``/coupon-templates/{id}/void-unused`` (a job);
 - ``/coupon-templates/{id}/jobs``: segment issues and voids with their progress;
-- ``/orders/{order_no}/coupon``: the coupon snapshot of an order (``orders:read``).
+- ``/orders/{order_no}/coupon``: the coupon snapshot of an order (``orders:read``);
+- ``/members/{id}/coupons``: one member's coupons by wallet tab (the member page).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from shoplet.modules.promotions.schemas import (
     AppliedCouponOut,
     CodeBatch,
     CodeBatchCreate,
+    Coupon,
     CouponClaim,
     Job,
     VoidRequest,
+    WalletTab,
 )
 from shoplet.modules.promotions.service.codes import check_export, export_csv
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
@@ -135,6 +138,24 @@ async def disable_code_batch(
         origin_of(request),
     )
     return batch
+
+
+@router.get("/members/{member_id}/coupons", responses=problem_responses(400))
+async def member_coupons(
+    member_id: PathId,
+    _: CouponManager,
+    session: DbSession,
+    *,
+    tab: Annotated[WalletTab, Query()] = "usable",
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[Coupon]:
+    """One member's coupons of a wallet tab, newest first: what the shopper sees in 我的优惠券
+    (``usable``, ``used`` or held by an unpaid order, ``expired`` or void)."""
+    items, next_cursor = await service.list_my_coupons(
+        session, member_id=member_id, tab=tab, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("/coupons/{coupon_id}/void", responses=problem_responses(400, 404, 409))

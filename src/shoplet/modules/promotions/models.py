@@ -369,3 +369,30 @@ class PromotionUsage(Base):
     member_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     used: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+
+
+GIFT_KINDS = ("birthday", "exclusive")
+
+
+class MemberGift(Base):
+    """Append-only: one tier gift per (member, kind, period, template): the birthday coupon
+    once a year (``period`` "2026"), each exclusive coupon of the member's tier once a month
+    (``period`` "2026-12", Asia/Shanghai). The unique key is what makes the daily job, a re-run
+    and the upgrade handler give each gift once; ``coupon_id`` is the copy given, or None with
+    ``code`` saying why it was skipped (the template's quota or per-shopper limit)."""
+
+    __tablename__ = "promotions_member_gift"
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind", "period", "template_id"),
+        CheckConstraint("kind IN ('birthday', 'exclusive')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigId)
+    kind: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(7))
+    template_id: Mapped[int] = mapped_column(BigId)
+    level: Mapped[int] = mapped_column(Integer)
+    coupon_id: Mapped[int | None] = mapped_column(BigId)
+    code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]

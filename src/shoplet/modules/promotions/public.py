@@ -10,7 +10,11 @@
   :func:`record_order_rules` (the snapshot rows and per-shopper units, in the order's
   transaction), the pure ``Line`` it plans with and ``AppliedPromotion`` it shows;
 - after-sales and order pages: :func:`order_allocation` (per-line discount per applied rule);
-- analytics (to come): :func:`issue` with plain member ids.
+- analytics (to come): :func:`issue` with plain member ids;
+- reports (insights' benefit cost model): :func:`order_savings`, a subquery of what
+  promotions and coupons took off each order, to join in SQL.
+- the points mall: :func:`get_template` (404 ``promotions.template_not_found``) and
+  :func:`issue` (one copy for the shopper who paid points for it).
 
 Everything runs in the caller's transaction (flush only).
 """
@@ -28,8 +32,9 @@ from shoplet.modules.promotions.errors import (
     QuotaExhausted,
 )
 from shoplet.modules.promotions.events import COUPON_CLAIMED, COUPON_RETURNED, COUPON_USED
+from shoplet.modules.promotions.repository import order_savings
 from shoplet.modules.promotions.rules import CartLine, Offer, Refusal
-from shoplet.modules.promotions.schemas import AppliedPromotion, Coupon, CouponOption
+from shoplet.modules.promotions.schemas import AppliedPromotion, Coupon, CouponOption, Template
 from shoplet.modules.promotions.service import (
     AppliedCoupon,
     CartPlan,
@@ -37,6 +42,7 @@ from shoplet.modules.promotions.service import (
     applied_coupon,
     best_entry,
     coupon_for_cart,
+    get_template,
     issue,
     order_allocation,
     plan_cart,
@@ -69,12 +75,15 @@ __all__ = [
     "QuotaExhausted",
     "Refusal",
     "Step",
+    "Template",
     "WalletEntry",
     "applied_coupon",
     "best_entry",
     "coupon_for_cart",
+    "get_template",
     "issue",
     "order_allocation",
+    "order_savings",
     "plan_cart",
     "record_order_rules",
     "redeem",

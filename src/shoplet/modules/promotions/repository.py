@@ -9,7 +9,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +31,7 @@ from shoplet.modules.promotions.models import (
     CouponCode,
     CouponTemplate,
     JobMember,
+    MemberGift,
     OrderRule,
     Promotion,
     PromotionPolicy,
@@ -729,3 +741,74 @@ async def return_order_rules(
         .returning(OrderRule.promotion_id, OrderRule.member_id, OrderRule.units)
     )
     return [(a, b, c) for a, b, c in (await session.execute(stmt)).all()]
+
+
+# -- tier gifts ------------------------------------------------------------------------------
+
+
+async def claim_gift(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id``: the new row's id when this call is the
+    first to give the gift (a concurrent run waits on the unique index, then gets None)."""
+    stmt = (
+        _insert(session, MemberGift)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["member_id", "kind", "period", "template_id"])
+        .returning(MemberGift.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def set_gift_outcome(
+    session: AsyncSession, gift_id: int, *, coupon_id: int | None, code: str | None
+) -> None:
+    await session.execute(
+        update(MemberGift).where(MemberGift.id == gift_id).values(coupon_id=coupon_id, code=code)
+    )
+
+
+async def member_gifts(
+    session: AsyncSession, member_id: int, periods: Sequence[str]
+) -> Sequence[MemberGift]:
+    stmt = (
+        select(MemberGift)
+        .where(MemberGift.member_id == member_id, MemberGift.period.in_(list(periods)))
+        .order_by(MemberGift.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def latest_coupon_id(session: AsyncSession, template_id: int, member_id: int) -> int | None:
+    stmt = select(func.max(Coupon.id)).where(
+        Coupon.template_id == template_id, Coupon.member_id == member_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def order_savings(since: datetime, until: datetime) -> Any:
+    """A subquery, one row per order with a promotion or coupon snapshot created in
+    ``[since, until)``: ``order_no``, ``promotion_saving`` (the promotions' ``saving``),
+    ``coupon_discount`` and ``coupon_shipping`` (the coupon's goods and shipping discount), for
+    reports that join it to orders in SQL."""
+    rules = select(
+        OrderRule.order_no.label("order_no"),
+        OrderRule.saving.label("promotion_saving"),
+        literal(0).label("coupon_discount"),
+        literal(0).label("coupon_shipping"),
+    ).where(OrderRule.created_at >= since, OrderRule.created_at < until)
+    coupons = select(
+        Redemption.order_no.label("order_no"),
+        literal(0).label("promotion_saving"),
+        Redemption.discount.label("coupon_discount"),
+        Redemption.shipping_discount.label("coupon_shipping"),
+    ).where(Redemption.created_at >= since, Redemption.created_at < until)
+    both = union_all(rules, coupons).subquery("snapshots")
+    return (
+        select(
+            both.c.order_no,
+            func.sum(both.c.promotion_saving).label("promotion_saving"),
+            func.sum(both.c.coupon_discount).label("coupon_discount"),
+            func.sum(both.c.coupon_shipping).label("coupon_shipping"),
+        )
+        .group_by(both.c.order_no)
+        .subquery("order_savings")
+    )

@@ -187,6 +187,33 @@ class CouponOption(ResponseModel):
     reason: str | None
 
 
+class BirthdayGift(ResponseModel):
+    """This year's birthday coupon: ``issued`` (``coupon_id``), ``skipped`` (``code``: the
+    template's quota or per-shopper limit), ``upcoming`` (comes in the birthday ``month``),
+    ``no_birthday`` (set it in the profile) or ``not_offered`` (the tier has none)."""
+
+    status: Literal["issued", "skipped", "upcoming", "no_birthday", "not_offered"]
+    month: int | None
+    year: int
+    template_id: int | None
+    coupon_id: int | None
+    code: str | None
+
+
+class MemberGiftOut(ResponseModel):
+    template_id: int
+    period: str = Field(description="2026-12: the month it was given for")
+    coupon_id: int | None
+    code: str | None = Field(description="why it was not given (quota, per-shopper limit)")
+    created_at: datetime
+
+
+class MemberGifts(ResponseModel):
+    birthday: BirthdayGift
+    exclusive: list[MemberGiftOut] = Field(description="this month's exclusive coupons given")
+    exclusive_template_ids: list[int] = Field(description="the tier's exclusive templates")
+
+
 class IssueReport(ResponseModel):
     """``issued``: member ids that got a coupon; ``skipped``: {member id, code} for the others
     (``promotions.claim_limit_reached``, ``promotions.quota_exhausted``)."""

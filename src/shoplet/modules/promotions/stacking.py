@@ -22,8 +22,8 @@ Kinds (money in fen, rates per mille: 800 = 8折):
 Stacking groups: ``sku_discount`` ("item"), then the "order" kinds (bundle, buy_n_get_m,
 full_reduction: only the best one unless ``Policy.combine_order_level``), then the coupon
 (with the promotions when ``stackable``, else the better of the two). Each step sees what the
-earlier ones left of each line. Member prices (tiers) will slot in as a step before
-``sku_discount`` (``Plan`` takes a ``base`` allocation: see ``plan``).
+earlier ones left of each line. Member prices (tiers) come before ``sku_discount`` as the
+``base`` allocation of ``plan``: a price, not a step.
 
 Floors: ``Line.floor`` (the SKU's cost price × quantity, when the catalog knows it) and
 ``Policy.max_discount_permille`` (at most that share of the items total off the whole order).
@@ -439,11 +439,19 @@ def _coupon_step(
     return step, shipping_off
 
 
-def _cap(steps: Sequence[Step], lines: Sequence[Line], policy: Policy) -> list[Step]:
+def _cap(
+    steps: Sequence[Step],
+    lines: Sequence[Line],
+    policy: Policy,
+    base: Mapping[int, int] | None = None,
+) -> list[Step]:
     """Walk the steps in order; each keeps only what the floors leave (so the last ones are
-    the ones trimmed). Per line: ``line.floor``; per order: ``max_discount_permille``."""
+    the ones trimmed). Per line: ``line.floor``; per order: ``max_discount_permille``. The
+    ``base`` (member prices) is taken first and counts against both floors: promotions and
+    coupons only get what it left under them."""
     if policy.max_discount_permille is None and all(line.floor is None for line in lines):
         return list(steps)
+    base = base or {}
     limit = {
         line.sku_id: line.total - min(line.floor, line.total)
         if line.floor is not None
@@ -451,16 +459,20 @@ def _cap(steps: Sequence[Step], lines: Sequence[Line], policy: Policy) -> list[S
         for line in lines
     }
     order_left = (
-        sum(line.total for line in lines) * policy.max_discount_permille // 1000
+        max(
+            0,
+            sum(line.total for line in lines) * policy.max_discount_permille // 1000
+            - sum(base.get(line.sku_id, 0) for line in lines),
+        )
         if policy.max_discount_permille is not None
         else None
     )
-    taken = dict.fromkeys(limit, 0)
+    taken = {sku_id: base.get(sku_id, 0) for sku_id in limit}
     out: list[Step] = []
     for step in steps:
         kept: dict[int, int] = {}
         for sku_id, part in step.lines.items():
-            allowed = min(part, limit[sku_id] - taken[sku_id])
+            allowed = max(0, min(part, limit[sku_id] - taken[sku_id]))
             if order_left is not None:
                 allowed = min(allowed, order_left)
                 order_left -= allowed
@@ -491,6 +503,7 @@ def _with_coupon(
     coupon: CouponOffer | None,
     lines: Sequence[Line],
     policy: Policy,
+    base: Mapping[int, int] | None = None,
 ) -> tuple[list[Step], int]:
     """The promotions' steps (and the room they left) with ``coupon`` on top, capped."""
     steps, room = list(promoted[0]), dict(promoted[1])
@@ -499,7 +512,7 @@ def _with_coupon(
         step, shipping_off = _coupon_step(coupon, lines, room)
         if step is not None:
             steps.append(step)
-    return _cap(steps, lines, policy), shipping_off
+    return _cap(steps, lines, policy, base), shipping_off
 
 
 def plan(
@@ -515,8 +528,10 @@ def plan(
     of ``coupons`` on top (or instead, for a coupon not ``stackable``), the largest total saving
     (items and shipping) winning; ties go to fewer steps, then the lower ids (deterministic).
     ``coupon_forced``: ``coupons`` is the shopper's one pick, always applied (alone when it
-    does not stack). ``base``: fen already taken off each line before promotions (member
-    prices, to come)."""
+    does not stack). ``base``: fen already taken off each line before promotions (the member
+    price: a price, not a promotion); promotions and the coupon see what it left, and it counts
+    first against the line floors and the subsidy cap (it is never trimmed itself: checkout
+    keeps it above the cost floor)."""
     base = base or {}
     candidates = _candidates(promotions, policy)
     start = {line.sku_id: line.total - base.get(line.sku_id, 0) for line in lines}
@@ -548,11 +563,11 @@ def plan(
     def stacked(chosen: Sequence[Promotion]) -> list[tuple[list[Step], int, int | None]]:
         found: list[tuple[list[Step], int, int | None]] = []
         if not coupon_forced:
-            steps, ship = _with_coupon(promoted(chosen), None, lines, policy)
+            steps, ship = _with_coupon(promoted(chosen), None, lines, policy, base)
             found.append((steps, ship, None))
         for c in coupons:
             if c.stackable:
-                steps, ship = _with_coupon(promoted(chosen), c, lines, policy)
+                steps, ship = _with_coupon(promoted(chosen), c, lines, policy, base)
                 if applied(steps, ship):
                     found.append((steps, ship, c.id))
         return found
@@ -568,11 +583,11 @@ def plan(
         # Alone: the alternative to the promotions for a coupon that does not stack, and for a
         # picked coupon that the promotions leave below its threshold.
         if not c.stackable or coupon_forced:
-            steps, ship = _with_coupon(promoted([]), c, lines, policy)
+            steps, ship = _with_coupon(promoted([]), c, lines, policy, base)
             if applied(steps, ship) or coupon_forced:
                 options.append((steps, ship, c.id))
     if not options:
-        steps, ship = _with_coupon(promoted([]), None, lines, policy)
+        steps, ship = _with_coupon(promoted([]), None, lines, policy, base)
         options.append((steps, ship, None))
 
     def rank(o: tuple[list[Step], int, int | None]) -> tuple[int, int, tuple[int, ...], int]:

@@ -7,24 +7,34 @@
 - ``promotions.release_units_on_cancel`` / ``release_units_on_refund``: the order's applied
   promotions are marked returned and their units no longer count against per-shopper limits;
 - ``promotions.expire_coupons`` marks unused coupons past their window expired;
-- ``promotions.run_jobs`` works segment issues and voids (``service/jobs.py``).
+- ``promotions.run_jobs`` works segment issues and voids (``service/jobs.py``);
+- ``promotions.issue_member_gifts`` (daily): birthday and tier-exclusive coupons
+  (``service/gifts.py``), the clock from ``ctx.extras[GIFTS_CLOCK_KEY]`` when set;
+  ``promotions.exclusive_on_upgrade`` on ``membership.tier_changed``: the new tier's pack.
 
 All idempotent: the state moves are conditional updates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import cast
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import unit_of_work
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
+from shoplet.modules.membership import public as membership
 from shoplet.modules.orders import public as orders
 from shoplet.modules.promotions import service
 
 EXPIRE_JOB = "promotions.expire_coupons"
 JOBS_JOB = "promotions.run_jobs"
+GIFTS_JOB = "promotions.issue_member_gifts"
+GIFTS_CLOCK_KEY = "promotions.gifts_clock"
 
 
 @subscriber(orders.ORDER_PAID, name="promotions.mark_used")
@@ -62,3 +72,15 @@ async def expire_coupons(ctx: AppContext) -> None:
 async def run_jobs(ctx: AppContext) -> None:
     """Work every waiting issue or void job (``service/jobs.py``), oldest first."""
     await service.run_open_jobs(ctx)
+
+
+@subscriber(membership.TIER_CHANGED, name="promotions.exclusive_on_upgrade")
+async def exclusive_on_upgrade(event: Event, session: AsyncSession) -> None:
+    await service.handle_tier_changed(session, dict(event.payload))
+
+
+@periodic(every_seconds=86400, name=GIFTS_JOB)
+async def issue_member_gifts(ctx: AppContext) -> None:
+    """Once a day (re-runs give nothing twice): birthday and exclusive coupons."""
+    clock = cast("Callable[[], datetime]", ctx.extras.get(GIFTS_CLOCK_KEY, utcnow))
+    await service.issue_member_gifts(ctx.sessionmaker, now=clock())

@@ -8,7 +8,14 @@ job), which opens one transaction per batch.
 
 from __future__ import annotations
 
-from ._common import MemberTier, load_rules, load_settings
+from ._common import MemberTier, benefits_view, load_rules, load_settings
+from .benefits import (
+    OrderBenefit,
+    members_above_v0,
+    order_benefit,
+    record_order_benefit,
+    tier_table,
+)
 from .growth import (
     GrowthResult,
     add_growth,
@@ -20,10 +27,21 @@ from .growth import (
     require_member,
 )
 from .periods import PeriodReport, evaluate_periods
+from .plans import list_plans, plan_savings, save_plan
+from .subscriptions import (
+    buy_plan,
+    cancel_pending,
+    list_subscriptions,
+    remind_renewals,
+    revoke,
+    start_period,
+)
+from .svip import svip_status
 from .tiers import (
     account_of,
     benefits_for,
     card,
+    draft_rules,
     get_settings,
     list_tiers,
     save_settings,
@@ -35,24 +53,41 @@ from .tiers import (
 __all__ = [
     "GrowthResult",
     "MemberTier",
+    "OrderBenefit",
     "PeriodReport",
     "account_of",
     "add_growth",
     "adjust",
     "benefits_for",
+    "benefits_view",
+    "buy_plan",
+    "cancel_pending",
     "card",
+    "draft_rules",
     "evaluate_periods",
     "get_settings",
     "handle_aftersale_refunded",
     "handle_order_paid",
     "handle_order_refunded",
     "list_growth",
+    "list_plans",
+    "list_subscriptions",
     "list_tiers",
     "load_rules",
     "load_settings",
+    "members_above_v0",
+    "order_benefit",
+    "plan_savings",
+    "record_order_benefit",
+    "remind_renewals",
     "require_member",
+    "revoke",
+    "save_plan",
     "save_settings",
     "save_tiers",
+    "start_period",
     "stats",
+    "svip_status",
     "tier_of",
+    "tier_table",
 ]

@@ -89,23 +89,26 @@ def member_tier(rule: TierRule) -> MemberTier:
     return MemberTier(code=rule.code, name=rule.name, level=rule.level, benefits=rule.benefits)
 
 
+def benefits_view(b: Benefits) -> BenefitsOut:
+    return BenefitsOut(
+        discount_permille=b.discount_permille,
+        free_shipping=b.free_shipping,
+        free_shipping_threshold=b.free_shipping_threshold,
+        points_multiplier_permille=b.points_multiplier_permille,
+        birthday_coupon_template_id=b.birthday_coupon_template_id,
+        exclusive_coupon_template_ids=list(b.exclusive_coupon_template_ids),
+        priority_service=b.priority_service,
+    )
+
+
 def tier_view(rule: TierRule) -> TierOut:
-    b = rule.benefits
     return TierOut(
         level=rule.level,
         code=rule.code,
         name=rule.name,
         threshold=rule.threshold,
         keep_threshold=rule.keep_threshold,
-        benefits=BenefitsOut(
-            discount_permille=b.discount_permille,
-            free_shipping=b.free_shipping,
-            free_shipping_threshold=b.free_shipping_threshold,
-            points_multiplier_permille=b.points_multiplier_permille,
-            birthday_coupon_template_id=b.birthday_coupon_template_id,
-            exclusive_coupon_template_ids=list(b.exclusive_coupon_template_ids),
-            priority_service=b.priority_service,
-        ),
+        benefits=benefits_view(rule.benefits),
     )
 
 

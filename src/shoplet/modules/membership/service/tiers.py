@@ -15,6 +15,7 @@ from shoplet.modules.membership.rules import (
     MembershipSettings,
     TierRule,
     add_months,
+    best_of,
     progress_permille,
     tier_at,
     tier_problems,
@@ -40,6 +41,7 @@ from ._common import (
     member_tier,
     tier_view,
 )
+from .plans import plan_benefits_now
 
 NOTICES_ON_CARD = 5
 MAX_FEN_PER_GROWTH = 1_000_000
@@ -145,9 +147,12 @@ async def tier_of(
 async def benefits_for(
     session: AsyncSession, member_id: int, *, now: datetime | None = None
 ) -> Benefits:
-    """The benefits of the member's tier now: ``member_price``, ``goods_discount``,
-    ``ships_free``, ``points`` price and count with them."""
-    return (await tier_of(session, member_id, now=now)).benefits
+    """What the member gets now: their tier's benefits, merged with those of the paid plan
+    period running now (``rules.best_of``: each benefit the better of the two);
+    ``member_price``, ``goods_discount``, ``ships_free``, ``points`` price and count with it."""
+    now = now or utcnow()
+    tier = (await tier_of(session, member_id, now=now)).benefits
+    return best_of(tier, await plan_benefits_now(session, member_id, now))
 
 
 async def card(session: AsyncSession, member_id: int) -> MembershipCard:
@@ -198,3 +203,13 @@ async def stats(session: AsyncSession) -> TierStats:
         index = tier_at(level, tiers).level
         rows[index] = rows[index].model_copy(update={"members": rows[index].members + n})
     return TierStats(tiers=rows, total=sum(counts.values()))
+
+
+def draft_rules(body: TiersBody) -> tuple[TierRule, ...]:
+    """A tier table staff have not saved yet, checked like a save (400
+    ``membership.invalid_tiers``), for projections."""
+    tiers = rules_of(body)
+    problems = tier_problems(tiers)
+    if problems:
+        raise InvalidTiers("; ".join(problems), problems=problems)
+    return tiers

@@ -30,6 +30,7 @@ from .campaigns import (
 )
 from .claiming import claim, coupon_centre, get_coupon, issue, list_claims, list_my_coupons
 from .codes import create_batch, disable_batch, list_batches, redeem_code
+from .gifts import GiftReport, handle_tier_changed, issue_member_gifts, my_gifts
 from .jobs import get_job, list_jobs
 from .redeeming import (
     AppliedCoupon,
@@ -59,6 +60,7 @@ from .voiding import void_coupon, void_unused
 __all__ = [
     "AppliedCoupon",
     "CartPlan",
+    "GiftReport",
     "WalletEntry",
     "applied_coupon",
     "applied_promotions",
@@ -81,7 +83,9 @@ __all__ = [
     "give_back",
     "give_back_units",
     "handle_order_paid",
+    "handle_tier_changed",
     "issue",
+    "issue_member_gifts",
     "issue_to_segment",
     "list_batches",
     "list_claims",
@@ -89,6 +93,7 @@ __all__ = [
     "list_my_coupons",
     "list_promotions",
     "list_templates",
+    "my_gifts",
     "order_allocation",
     "order_coupon",
     "plan_cart",

@@ -118,16 +118,20 @@ async def plan_cart(
     coupons: Sequence[WalletEntry],
     coupon_forced: bool,
     shipping_fee: int,
+    base: Mapping[int, int] | None = None,
 ) -> CartPlan:
     """The best plan for ``lines``: the running promotions under the store's policy and the
     best of ``coupons`` (usable entries of the wallet) on top, or ``coupons``' one entry the
-    shopper picked (``coupon_forced``). Reads only."""
+    shopper picked (``coupon_forced``); ``base``: fen the member price took off each line
+    first (see ``stacking.plan``). Reads only."""
     running = await running_rules(session, member_id)
     # Nothing to stack or cap: the policy is not read (an order's statement budget).
     policy = await policy_terms(session) if running or coupons else stacking.Policy()
     now = utcnow()
     offers = [_coupon_offer(e, lines, shipping_fee, now) for e in coupons if e.offer is not None]
-    plan = stacking.plan(lines, running, policy, coupons=offers, coupon_forced=coupon_forced)
+    plan = stacking.plan(
+        lines, running, policy, coupons=offers, coupon_forced=coupon_forced, base=base
+    )
     coupon = next((e for e in coupons if e.coupon.id == plan.coupon_id), None)
     return CartPlan(plan=plan, coupon=coupon, rules=tuple(running))
 

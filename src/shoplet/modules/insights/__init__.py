@@ -1,0 +1,1 @@
+"""Insights: reports that read across modules (the benefit cost model of member tiers)."""

@@ -1,0 +1,3 @@
+"""Insights owns no table: its reports compose the subqueries other modules publish."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Insights has no handlers or jobs: its reports are computed when asked, in SQL."""
+
+from __future__ import annotations

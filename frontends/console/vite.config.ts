@@ -64,5 +64,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['tests/unit/**/*.test.ts'],
+    // The router test imports every lazy view once: on a busy 2-core CI machine that can take
+    // longer than vitest's 5 s default.
+    testTimeout: 30_000,
   },
 })

@@ -127,11 +127,35 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'loyalty:manage', title: '积分规则' },
       },
       {
-        path: 'members/points/:id(\\d+)?',
+        path: 'loyalty/mall',
+        name: 'points-mall',
+        component: () => import('@/views/loyalty/PointsMallView.vue'),
+        meta: { permission: 'loyalty:manage', title: '积分商城' },
+      },
+      {
+        path: 'search',
+        name: 'search-words',
+        component: () => import('@/views/search/SearchWordsView.vue'),
+        meta: { permission: 'products:read', title: '搜索词库' },
+      },
+      {
+        path: 'members',
+        name: 'members',
+        component: () => import('@/views/members/MemberListView.vue'),
+        // Every staff member may look a member up (phones masked; search by phone needs pii:reveal).
+        meta: { permission: null, title: '会员列表' },
+      },
+      {
+        path: 'members/points',
         name: 'member-points',
         component: () => import('@/views/members/MemberPointsView.vue'),
-        props: (route) => ({ id: route.params.id ? Number(route.params.id) : null }),
+        props: { id: null },
         meta: { permission: 'loyalty:manage', title: '会员积分' },
+      },
+      {
+        // The points page of one member is now a tab of the member's page.
+        path: 'members/points/:id(\\d+)',
+        redirect: (to) => ({ name: 'member-detail', params: { id: to.params.id }, query: { tab: 'points' } }),
       },
       {
         path: 'membership',
@@ -140,11 +164,30 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'membership:manage', title: '会员等级' },
       },
       {
+        path: 'membership/plans',
+        name: 'membership-plans',
+        component: () => import('@/views/membership/PlansView.vue'),
+        meta: { permission: 'membership:manage', title: '付费会员' },
+      },
+      {
+        path: 'membership/subscriptions',
+        name: 'membership-subscriptions',
+        component: () => import('@/views/membership/SubscriptionsView.vue'),
+        meta: { permission: 'membership:manage', title: '开通记录' },
+      },
+      {
+        path: 'membership/costs',
+        name: 'benefit-costs',
+        component: () => import('@/views/membership/BenefitCostView.vue'),
+        meta: { permission: 'membership:manage', title: '权益成本' },
+      },
+      {
         path: 'members/:id(\\d+)',
         name: 'member-detail',
         component: () => import('@/views/members/MemberDetailView.vue'),
         props: (route) => ({ id: Number(route.params.id) }),
-        meta: { permission: 'membership:manage', title: '会员详情' },
+        // Open to every signed-in staff member: each tab checks its own permission.
+        meta: { permission: null, title: '会员详情' },
       },
       {
         path: 'promotions',

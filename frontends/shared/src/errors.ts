@@ -176,6 +176,14 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'loyalty.invalid_settings': '积分规则设置无效',
   'loyalty.invalid_month': '月份格式应为 YYYY-MM',
   'loyalty.member_not_found': '会员不存在',
+  'pointsmall.item_not_found': '兑换商品不存在',
+  'pointsmall.invalid_item': '兑换商品设置无效',
+  'pointsmall.not_on_sale': '该商品当前不可兑换',
+  'pointsmall.sold_out': '已兑完',
+  'pointsmall.limit_reached': '已达兑换上限',
+  'pointsmall.address_required': '请选择收货地址',
+  'pointsmall.request_conflict': '兑换请求重复，请刷新后重试',
+  'pointsmall.coupon_not_issued': '优惠券发放失败',
   // Member tiers and growth
   'membership.invalid_tiers':
     '会员等级设置无效（等级从 V0 起连续编号，V0 成长值门槛为 0，门槛随等级严格递增，保级值不超过本级门槛，折扣 1–1000‰，名称与代码不重复）',
@@ -184,6 +192,11 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'membership.growth_negative': '调整后成长值将小于 0',
   'membership.tier_in_use': '仍有会员处于将被删除的等级，不能删除该等级',
   'membership.member_not_found': '会员不存在',
+  'membership.invalid_plan': '会员套餐无效（价格须大于 0，时长 1–36 个月，至少包含一项权益）',
+  'membership.plan_not_found': '会员套餐不存在',
+  'membership.plan_not_on_sale': '该会员套餐已停售',
+  'membership.plan_price_changed': '套餐价格已变化，请刷新后重试',
+  'membership.plan_code_taken': '套餐编码已被使用',
 
   // Store-wide promotions
   'promotions.invalid_promotion':

@@ -14,6 +14,9 @@ export const ORDER_STATUS_LABELS: Labels = {
   cancelled: '已取消',
   refunded: '已退款',
   after_sale: '退款/售后',
+  // Not an API status: a paid membership plan (`is_virtual`) has nothing to ship, so its
+  // `paid` reads 已开通 (orderStatusKey).
+  in_effect: '已开通',
 }
 
 export const AFTERSALE_STATUS_LABELS: Labels = {
@@ -72,7 +75,7 @@ export const REGION_LEVEL_LABELS: Labels = {
  * - `warning` — the shopper must act (待付款, 待买家退货);
  * - `danger`  — the merchant must act now, or money goes back (待发货, 退款/售后, 已退款, 待处理 after-sales);
  * - `primary` — moving, nobody needs to act (待收货, 待评价, 退款中, 已同意, 已收到退货);
- * - `success` — done well (已完成, 支付成功, 退款成功);
+ * - `success` — done well (已完成, 已开通, 支付成功, 退款成功);
  * - `info`    — over without a sale (已取消, 已关闭, 已撤销, 已拒绝).
  *
  * 待发货 is `danger`, not `primary`: it is the console's to-do list, and a paid order waiting too
@@ -90,6 +93,15 @@ export const ORDER_STATUS_TONES: Tones = {
   cancelled: 'info',
   refunded: 'danger',
   after_sale: 'danger',
+  in_effect: 'success',
+}
+
+/**
+ * The glossary key of an order's status as shown: `in_effect` (已开通) for a paid virtual
+ * order (a membership plan, nothing to ship), else the status itself.
+ */
+export function orderStatusKey(order: { status: string; is_virtual?: boolean | null }): string {
+  return order.status === 'paid' && order.is_virtual ? 'in_effect' : order.status
 }
 
 export const AFTERSALE_STATUS_TONES: Tones = {
@@ -137,6 +149,30 @@ export const BULK_ACTION_LABELS: Labels = {
   stock: '导入库存',
   import: '导入商品',
 }
+
+/** A member's gender as they set it (`gender` of `/me` and the console's member page). */
+export const GENDER_LABELS: Labels = {
+  unknown: '未设置',
+  male: '男',
+  female: '女',
+}
+
+/** The console member page's 资料 tab. */
+export const MEMBER_PROFILE_LABELS = {
+  nickname: '昵称',
+  phone: '手机号',
+  gender: '性别',
+  birthday: '生日',
+  wechat: '微信',
+  wechatBound: '已绑定',
+  wechatNone: '未绑定',
+  createdAt: '注册时间',
+  lastLoginAt: '最近登录',
+  account: '账号状态',
+  active: '正常',
+  disabled: '已停用',
+  reveal: '查看完整手机号（记入操作日志）',
+} as const
 
 export const COUPON_KIND_LABELS: Labels = {
   threshold: '满减券',
@@ -232,6 +268,7 @@ export const POINTS_REASON_LABELS: Labels = {
   spend_return: '订单取消退回',
   expiry: '积分过期',
   staff: '客服调整',
+  mall: '积分兑换',
 }
 
 /** The points words of 我的积分, 签到 and the checkout. */
@@ -246,7 +283,63 @@ export const POINTS_LABELS = {
   streak: '连续签到',
   checkoutUse: '积分抵扣',
   all: '全部',
+  mall: '积分商城',
 } as const
+
+/** The words of the points mall (积分商城), storefront and console. */
+export const MALL_LABELS = {
+  mall: '积分商城',
+  items: '兑换商品',
+  records: '兑换记录',
+  exchange: '立即兑换',
+  confirm: '确认兑换',
+  points: '积分',
+  cash: '现金',
+  left: '剩余',
+  limit: '限兑',
+  coupon: '优惠券',
+  product: '实物商品',
+  freeShipping: '包邮',
+  address: '收货地址',
+  quantity: '兑换数量',
+  total: '合计',
+  success: '兑换成功',
+  none: '暂无可兑换的商品',
+  noRecords: '还没有兑换记录',
+} as const
+
+/** What an item shows instead of 立即兑换 (`state` of a mall item). */
+export const MALL_STATE_LABELS: Labels = {
+  on_sale: '立即兑换',
+  upcoming: '即将开始',
+  ended: '已结束',
+  sold_out: '已兑完',
+  off_sale: '已下架',
+}
+
+/** The console's status tabs of mall items (`status`). */
+export const MALL_STATUS_LABELS: Labels = {
+  draft: '草稿',
+  on_sale: '上架中',
+  off_sale: '已下架',
+}
+
+/** An exchange's status (`status` of an exchange record). */
+export const MALL_EXCHANGE_STATUS_LABELS: Labels = {
+  issued: '已发放',
+  pending_payment: '待支付',
+  paid: '已兑换',
+  cancelled: '已取消',
+  refunded: '已退款',
+}
+
+/** How often an item's per-shopper limit starts again (`limit_period`). */
+export const MALL_PERIOD_LABELS: Labels = {
+  total: '每人',
+  day: '每人每天',
+  week: '每人每周',
+  month: '每人每月',
+}
 
 /** Why growth changed (the `reason` of a growth-ledger entry). */
 export const GROWTH_REASON_LABELS: Labels = {
@@ -279,7 +372,89 @@ export const MEMBERSHIP_LABELS = {
   tierPeriod: '等级有效期至',
   adjustGrowth: '调整成长值',
   noBenefits: '暂无专属权益',
+  memberShipping: '会员包邮',
+  signinGrowth: '签到成长值',
+  birthday: '生日',
+  setBirthday: '设置生日',
 } as const
+
+/** Paid membership (SVIP 黑卡): words of the storefront's SVIP page and the console. */
+export const SVIP_LABELS = {
+  svip: 'SVIP会员',
+  plans: '会员套餐',
+  open: '立即开通',
+  renew: '立即续费',
+  activeUntil: '有效期至',
+  notActive: '未开通',
+  planBenefits: 'SVIP专享权益',
+  subscriptions: '开通记录',
+  couponPack: '每月礼券包',
+  refundRule: '开通7天内未使用任何权益可全额退款；已使用权益或超过7天，按未使用天数比例退款。退款后会员权益立即失效。',
+  estimateNote: '按每月消费¥300估算',
+  historyNote: '按您近90天的消费估算',
+} as const
+
+export const SVIP_STATE_LABELS: Labels = {
+  pending: '待支付',
+  active: '生效中',
+  queued: '待生效',
+  expired: '已到期',
+  revoked: '已退款',
+  cancelled: '已取消',
+}
+
+/** This year's birthday gift, by ``status`` of ``GET /me/member-gifts``. */
+export const BIRTHDAY_GIFT_LABELS: Labels = {
+  issued: '今年的生日礼券已发放，请到「我的优惠券」查看',
+  skipped: '今年的生日礼券已领完',
+  upcoming: '生日当月自动发放生日礼券',
+  no_birthday: '设置生日后，生日当月可获生日礼券',
+  not_offered: '当前等级暂无生日礼券',
+}
+
+/** "生日礼券将于12月发放". */
+export function birthdayMonthText(month: number): string {
+  return `生日礼券将于${month}月发放`
+}
+
+/** The benefit cost model (会员权益成本) of the console. */
+export const BENEFIT_COST_LABELS = {
+  title: '权益成本',
+  period: '统计周期',
+  last30: '近30天',
+  last90: '近90天',
+  custom: '自定义',
+  group: '等级',
+  members: '下单会员',
+  orders: '订单数',
+  gmv: '实付金额',
+  grossMargin: '毛利',
+  promotionCost: '促销优惠',
+  couponCost: '优惠券',
+  shippingCost: '免运费',
+  pointsCost: '积分成本',
+  totalCost: '权益总成本',
+  costRatio: '成本率',
+  incrementalMargin: '增量毛利',
+  retention: '复购留存',
+  roi: 'ROI',
+  total: '合计',
+  redemption: '积分核销率',
+  missingCost: '条订单行缺少成本价，按 0 计',
+  simulate: '预估成本变化',
+  simulateHint: '按草稿规则重算近30天会员订单的权益成本，不会保存',
+  current: '当前规则',
+  draft: '草稿规则',
+  change: '变化',
+  costByBenefit: '各等级权益成本',
+  projectedChange: '各等级预估成本变化',
+} as const
+
+/** A ‰ figure as a percentage with one decimal ("17.5%"); "—" when there is none. */
+export function permilleText(permille: number | null | undefined): string {
+  if (permille === null || permille === undefined) return '—'
+  return `${(permille / 10).toFixed(1)}%`
+}
 
 /** "再获得 750 成长值升级为黄金会员". */
 export function growthToNextText(needed: number, nextName: string): string {

@@ -87,3 +87,8 @@ export function yuanToFen(amount: number | string): number {
   const fen = Math.floor((thousandths + 5) / 10)
   return value < 0 ? -fen : fen
 }
+
+/** "开通SVIP省¥12.50": what a paid plan would save (fen). */
+export function svipSavingText(fen: unknown): string {
+  return `开通SVIP省${formatFen(fen)}`
+}

@@ -1004,6 +1004,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/benefit-costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Benefit Costs
+         * @description What each tier's and the paid plan's benefits cost over a period (``days`` back, 30 by
+         *     default, or ``since``..``until``, Asia/Shanghai days) against their members' margin, with
+         *     incremental margin, retention and ROI (400 ``insights.invalid_period``).
+         */
+        get: operations["benefit_costs_api_v1_console_insights_benefit_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/benefit-costs/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate
+         * @description Re-price the last ``days`` days of paid orders under an unsaved tier table and under
+         *     the one in force: the cost change per tier (400 ``membership.invalid_tiers``). Writes
+         *     nothing.
+         */
+        post: operations["simulate_api_v1_console_insights_benefit_costs_simulate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/loyalty/settings": {
         parameters: {
             query?: never;
@@ -1071,6 +1115,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Members
+         * @description Members, newest first (phones masked). Finding one by phone needs ``pii:reveal`` and is
+         *     recorded in the audit log, as for orders.
+         */
+        get: operations["list_members_api_v1_console_members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/members/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Member
+         * @description One member's profile for any signed-in staff member (phone masked; 404
+         *     ``members.member_not_found``).
+         */
+        get: operations["get_member_api_v1_console_members__member_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/members/{member_id}/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Member Coupons
+         * @description One member's coupons of a wallet tab, newest first: what the shopper sees in 我的优惠券
+         *     (``usable``, ``used`` or held by an unpaid order, ``expired`` or void).
+         */
+        get: operations["member_coupons_api_v1_console_members__member_id__coupons_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/members/{member_id}/membership": {
         parameters: {
             query?: never;
@@ -1107,6 +1214,26 @@ export interface paths {
          *     nothing more and returns the same entry.
          */
         post: operations["adjust_growth_api_v1_console_members__member_id__membership_growth_adjust_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/members/{member_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Member Orders
+         * @description One member's orders, newest first (addresses masked), for the member page's 订单 tab.
+         */
+        get: operations["list_member_orders_api_v1_console_members__member_id__orders_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1154,6 +1281,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/membership/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Plans
+         * @description Every paid plan, on sale or not, in display order.
+         */
+        get: operations["get_plans_api_v1_console_membership_plans_get"];
+        put?: never;
+        /**
+         * Create Plan
+         * @description Add a plan (400 ``membership.invalid_plan`` listing every problem, 409
+         *     ``membership.plan_code_taken``).
+         */
+        post: operations["create_plan_api_v1_console_membership_plans_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/membership/plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Plan
+         * @description Replace a plan (price, months, benefits, on sale). Periods already bought keep what
+         *     they were sold with.
+         */
+        put: operations["update_plan_api_v1_console_membership_plans__plan_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/membership/settings": {
         parameters: {
             query?: never;
@@ -1188,6 +1361,27 @@ export interface paths {
          * @description Members per tier.
          */
         get: operations["get_stats_api_v1_console_membership_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/membership/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Subscriptions
+         * @description Plan periods bought, newest first: member, plan, start, end, state, order no., what a
+         *     refund could give back now (the refund rule).
+         */
+        get: operations["list_subscriptions_api_v1_console_membership_subscriptions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1321,6 +1515,74 @@ export interface paths {
          * @description Reconcile a day again now (after a late bill or a fix), replacing its report.
          */
         post: operations["run_reconciliation_api_v1_console_payments_reconciliation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/points-mall/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Items
+         * @description Items by the shop's order (``sort`` descending, newest first); ``status`` filters.
+         */
+        get: operations["list_items_api_v1_console_points_mall_items_get"];
+        put?: never;
+        /**
+         * Create Item
+         * @description A new item, as a draft.
+         */
+        post: operations["create_item_api_v1_console_points_mall_items_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/points-mall/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Item
+         * @description One item with what is left of its stock.
+         */
+        get: operations["get_item_api_v1_console_points_mall_items__item_id__get"];
+        /**
+         * Update Item
+         * @description Replace an item's terms (stock never below what was exchanged).
+         */
+        put: operations["update_item_api_v1_console_points_mall_items__item_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/points-mall/items/{item_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Item Status
+         * @description Put an item on sale, take it off sale, or back to draft.
+         */
+        post: operations["set_item_status_api_v1_console_points_mall_items__item_id__status_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1629,6 +1891,158 @@ export interface paths {
          * @description Stop an active promotion at once.
          */
         post: operations["stop_promotion_api_v1_console_promotions__promotion_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/search/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Corrections
+         * @description Corrections: a typed word read as another (奶分 → 奶粉).
+         */
+        get: operations["list_corrections_api_v1_console_search_corrections_get"];
+        put?: never;
+        /**
+         * Create Correction
+         * @description Read ``wrong`` as ``right`` in every query.
+         */
+        post: operations["create_correction_api_v1_console_search_corrections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/search/corrections/{correction_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Correction
+         * @description Remove a correction.
+         */
+        delete: operations["delete_correction_api_v1_console_search_corrections__correction_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/search/index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Index Status
+         * @description This process's index: ready, products, words, the last change applied, build time.
+         */
+        get: operations["index_status_api_v1_console_search_index_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/search/synonyms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Synonyms
+         * @description Synonym groups (a query for one word also finds the others).
+         */
+        get: operations["list_synonyms_api_v1_console_search_synonyms_get"];
+        put?: never;
+        /**
+         * Create Synonym
+         * @description Add a group of words that mean the same product.
+         */
+        post: operations["create_synonym_api_v1_console_search_synonyms_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/search/synonyms/{synonym_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Synonym
+         * @description Replace the words of a group.
+         */
+        put: operations["update_synonym_api_v1_console_search_synonyms__synonym_id__put"];
+        post?: never;
+        /**
+         * Delete Synonym
+         * @description Remove a group.
+         */
+        delete: operations["delete_synonym_api_v1_console_search_synonyms__synonym_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/search/zero-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Zero Results
+         * @description Queries whose last search found nothing, most searched first.
+         */
+        get: operations["list_zero_results_api_v1_console_search_zero_results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/search/zero-results/synonym": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Synonym From Zero Result
+         * @description Make a zero-result query a synonym of words that find products, in one call.
+         */
+        post: operations["synonym_from_zero_result_api_v1_console_search_zero_results_synonym_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2123,6 +2537,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/member-gifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Member Gifts
+         * @description The tier's gifts: this year's birthday coupon (issued, upcoming in the birthday month,
+         *     no birthday set, or not offered by the tier) and this month's exclusive coupons.
+         */
+        get: operations["my_member_gifts_api_v1_me_member_gifts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/membership": {
         parameters: {
             query?: never;
@@ -2144,6 +2579,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/membership/benefits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Benefits
+         * @description The benefits in force now: the tier's merged with the running paid plan's (each the
+         *     better of the two), as checkout and loyalty apply them.
+         */
+        get: operations["my_benefits_api_v1_me_membership_benefits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/membership/plan-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy Plan
+         * @description Buy a plan: a virtual order (no address, stock or shipping) to pay with
+         *     ``POST /orders/{order_no}/pay``; the plan starts when the payment is confirmed. 409
+         *     ``membership.plan_not_on_sale`` / ``membership.plan_price_changed``, 404
+         *     ``membership.plan_not_found``.
+         */
+        post: operations["buy_plan_api_v1_me_membership_plan_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/membership/svip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Svip
+         * @description The SVIP page: active or not and until when, the plans with "开通省¥xx", reminders,
+         *     the periods bought.
+         */
+        get: operations["my_svip_api_v1_me_membership_svip_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/points": {
         parameters: {
             query?: never;
@@ -2156,6 +2656,26 @@ export interface paths {
          * @description Balance, lifetime totals, and the points expiring next (within 30 days).
          */
         get: operations["my_points_api_v1_me_points_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/points-mall/exchanges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Mall Exchanges
+         * @description The shopper's exchanges, newest first.
+         */
+        get: operations["my_mall_exchanges_api_v1_me_points_mall_exchanges_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2204,6 +2724,26 @@ export interface paths {
          *     ``loyalty.disabled``).
          */
         post: operations["sign_in_api_v1_me_signin_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/membership/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Plans
+         * @description The paid plans (SVIP) on sale, with their price and benefits.
+         */
+        get: operations["list_plans_api_v1_membership_plans_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2455,6 +2995,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/points-mall/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mall Items
+         * @description Items on sale (upcoming and sold-out ones too), by the merchant's order.
+         */
+        get: operations["list_mall_items_api_v1_points_mall_items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points-mall/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Mall Item
+         * @description One item.
+         */
+        get: operations["get_mall_item_api_v1_points_mall_items__item_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points-mall/items/{item_id}/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange Mall Item
+         * @description Exchange points (and cash, for goods) for an item; idempotent by ``request_id`` (a
+         *     retry answers 200 with the first exchange).
+         */
+        post: operations["exchange_mall_item_api_v1_points_mall_items__item_id__exchange_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -2535,6 +3136,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Recommendations
+         * @description A shelf of products for a page: ``home`` 猜你喜欢, ``product`` 看了又看/买了还买 (needs
+         *     ``product_id``), ``cart`` 凑单, ``paid`` after payment. Each item says why (``reason``).
+         */
+        get: operations["get_recommendations_api_v1_recommendations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions": {
         parameters: {
             query?: never;
@@ -2551,6 +3173,69 @@ export interface paths {
          *     ``regions.not_found``.
          */
         get: operations["list_regions_api_v1_regions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description Search products on sale: hanzi, full pinyin (``xiyiji``), initials (``dfb``), mixed
+         *     (``露营zhangpeng``), homophone and one-letter typos; filters, facets (first page), sorts,
+         *     keyset paging. ``corrected_query`` says how the query was understood when that differs.
+         */
+        get: operations["search_api_v1_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/hot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hot
+         * @description The most searched queries that find products (热门搜索).
+         */
+        get: operations["hot_api_v1_search_hot_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest
+         * @description Completions of what is typed (characters, pinyin ``pingg`` → 苹果, initials) from titles,
+         *     brands and popular queries.
+         */
+        get: operations["suggest_api_v1_search_suggest_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2961,6 +3646,103 @@ export interface components {
             turntable_images: string[];
             video?: components["schemas"]["ProductVideo"] | null;
         };
+        /** BenefitCostReport */
+        BenefitCostReport: {
+            /** Elapsed Ms */
+            elapsed_ms: number;
+            /** Points Per Yuan */
+            points_per_yuan: number;
+            /**
+             * Previous Since
+             * Format: date-time
+             */
+            previous_since: string;
+            /**
+             * Redemption Permille
+             * @description points spent ÷ issued over the trailing year
+             */
+            redemption_permille: number;
+            /** Rows */
+            rows: components["schemas"]["BenefitCostRow"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            totals: components["schemas"]["BenefitCostRow"];
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /**
+         * BenefitCostRow
+         * @description One tier (``key`` its level) or the paid plan (``key`` -1, ``code`` SVIP). Money in fen,
+         *     ratios in ‰; null where the ratio has no denominator.
+         */
+        BenefitCostRow: {
+            /** Code */
+            code: string;
+            /** Cost Ratio Permille */
+            cost_ratio_permille: number | null;
+            /** Coupon Cost */
+            coupon_cost: number;
+            /**
+             * Gmv
+             * @description payable of the paid orders (fen)
+             */
+            gmv: number;
+            /**
+             * Gross Margin
+             * @description lines' payable − quantity × cost price (fen)
+             */
+            gross_margin: number;
+            /**
+             * Incremental Margin
+             * @description vs the base tier, per member × members
+             */
+            incremental_margin: number | null;
+            /** Key */
+            key: number;
+            /**
+             * Lines Without Cost
+             * @description order lines whose SKU has no cost price
+             */
+            lines_without_cost: number;
+            /** Margin Per Member */
+            margin_per_member: number | null;
+            /**
+             * Members
+             * @description distinct members with a paid order in the period
+             */
+            members: number;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
+            /**
+             * Points Cost
+             * @description points earned × redemption rate × value (fen)
+             */
+            points_cost: number;
+            /** Promotion Cost */
+            promotion_cost: number;
+            /** Retention Permille */
+            retention_permille: number | null;
+            /**
+             * Roi Permille
+             * @description incremental margin ÷ benefit cost (‰)
+             */
+            roi_permille: number | null;
+            /**
+             * Shipping Cost
+             * @description shipping waived by coupons (fen)
+             */
+            shipping_cost: number;
+            /** Total Cost */
+            total_cost: number;
+        };
         /** BenefitsBody */
         BenefitsBody: {
             /** Birthday Coupon Template Id */
@@ -3006,6 +3788,36 @@ export interface components {
             points_multiplier_permille: number;
             /** Priority Service */
             priority_service: boolean;
+        };
+        /**
+         * BirthdayGift
+         * @description This year's birthday coupon: ``issued`` (``coupon_id``), ``skipped`` (``code``: the
+         *     template's quota or per-shopper limit), ``upcoming`` (comes in the birthday ``month``),
+         *     ``no_birthday`` (set it in the profile) or ``not_offered`` (the tier has none).
+         */
+        BirthdayGift: {
+            /** Code */
+            code: string | null;
+            /** Coupon Id */
+            coupon_id: number | null;
+            /** Month */
+            month: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "issued" | "skipped" | "upcoming" | "no_birthday" | "not_offered";
+            /** Template Id */
+            template_id: number | null;
+            /** Year */
+            year: number;
+        };
+        /** BrandFacet */
+        BrandFacet: {
+            /** Count */
+            count: number;
+            /** Name */
+            name: string;
         };
         /** BulkFailure */
         BulkFailure: {
@@ -3492,6 +4304,13 @@ export interface components {
              */
             sort_order: number;
         };
+        /** CategoryFacet */
+        CategoryFacet: {
+            /** Count */
+            count: number;
+            /** Id */
+            id: number;
+        };
         /** CategoryUpdate */
         CategoryUpdate: {
             /** Icon */
@@ -3587,6 +4406,8 @@ export interface components {
             items_total: number;
             /** Lines */
             lines: components["schemas"]["PreviewLine"][];
+            /** @description the tier's benefits on this cart (member price, free shipping), applied before promotions and coupons */
+            member?: components["schemas"]["MemberBenefitRows"] | null;
             /** Payable Total */
             payable_total: number;
             /** @description the balance, the most this order may use, used and its value */
@@ -3724,6 +4545,11 @@ export interface components {
              */
             expires_at: string;
             /**
+             * Is Virtual
+             * @description a paid membership plan: nothing to ship, so ``paid`` means in effect (已开通), and the ``paid`` filter (待发货) leaves it out
+             */
+            is_virtual: boolean;
+            /**
              * Item Count
              * @description units on the order
              */
@@ -3775,6 +4601,60 @@ export interface components {
             timeline: components["schemas"]["TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
+        };
+        /** CorrectionIn */
+        CorrectionIn: {
+            /** Right */
+            right: string;
+            /** Wrong */
+            wrong: string;
+        };
+        /** CorrectionOut */
+        CorrectionOut: {
+            /** Id */
+            id: number;
+            /** Right */
+            right: string;
+            /** Wrong */
+            wrong: string;
+        };
+        /** CostPart */
+        CostPart: {
+            /** Discount */
+            discount: number;
+            /** Orders */
+            orders: number;
+            /** Points */
+            points: number;
+            /** Shipping */
+            shipping: number;
+            /** Total */
+            total: number;
+        };
+        /** CostProjection */
+        CostProjection: {
+            /** Change */
+            change: number;
+            /** Current Total */
+            current_total: number;
+            /** Draft Total */
+            draft_total: number;
+            /** Elapsed Ms */
+            elapsed_ms: number;
+            /** Orders */
+            orders: number;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Tiers */
+            tiers: components["schemas"]["TierProjection"][];
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
         };
         /**
          * Coupon
@@ -3953,6 +4833,58 @@ export interface components {
              */
             refunded: number;
         };
+        /**
+         * Exchange
+         * @description One exchange. Goods with cash to pay are ``pending_payment`` until the order is paid
+         *     (``POST /orders/{order_no}/pay``).
+         */
+        Exchange: {
+            /** Cash */
+            cash: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Exchange No */
+            exchange_no: string;
+            /** Item Id */
+            item_id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "coupon" | "product";
+            /** Order No */
+            order_no: string | null;
+            /** Points */
+            points: number;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "issued" | "pending_payment" | "paid" | "cancelled" | "refunded";
+            /** Title */
+            title: string;
+        };
+        /**
+         * ExchangeCreate
+         * @description ``request_id``: chosen by the client once per exchange (a retry sends the same one and
+         *     gets the first result). ``address_id``: required for goods.
+         */
+        ExchangeCreate: {
+            /** Address Id */
+            address_id?: number | null;
+            /**
+             * Quantity
+             * @default 1
+             */
+            quantity: number;
+            /** Request Id */
+            request_id: string;
+        };
         /** ExportJobOut */
         ExportJobOut: {
             /**
@@ -4009,6 +4941,25 @@ export interface components {
             status: "queued" | "running" | "done" | "failed" | "expired";
             /** Status Url */
             status_url: string;
+        };
+        /** Facets */
+        Facets: {
+            /** Brands */
+            brands: components["schemas"]["BrandFacet"][];
+            /** Categories */
+            categories: components["schemas"]["CategoryFacet"][];
+            /**
+             * Flash Sale
+             * @description products of the result in a live flash sale
+             */
+            flash_sale: number;
+            /**
+             * In Stock
+             * @description products of the result in stock
+             */
+            in_stock: number;
+            /** Price Ranges */
+            price_ranges: components["schemas"]["PriceFacet"][];
         };
         /** FavoriteItem */
         FavoriteItem: {
@@ -4073,6 +5024,11 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HotSearches */
+        HotSearches: {
+            /** Queries */
+            queries: string[];
         };
         /**
          * ImageSet
@@ -4144,6 +5100,19 @@ export interface components {
              * @default 0
              */
             skus_updated: number;
+        };
+        /** IndexStatus */
+        IndexStatus: {
+            /** Built Seconds */
+            built_seconds: number | null;
+            /** Last Change Id */
+            last_change_id: number;
+            /** Products */
+            products: number;
+            /** Ready */
+            ready: boolean;
+            /** Words */
+            words: number;
         };
         /**
          * IssueReport
@@ -4363,6 +5332,8 @@ export interface components {
             signin_bonus: number;
             /** Signin Bonus Every */
             signin_bonus_every: number;
+            /** Signin Growth */
+            signin_growth: number;
             /** Updated At */
             updated_at?: string | null;
             /** Updated By */
@@ -4398,6 +5369,184 @@ export interface components {
             signin_bonus: number;
             /** Signin Bonus Every */
             signin_bonus_every: number;
+            /**
+             * Signin Growth
+             * @description growth (成长值) a daily sign-in adds; 0: none
+             * @default 1
+             */
+            signin_growth: number;
+        };
+        /**
+         * MallCard
+         * @description An item as the shop shows it.
+         */
+        MallCard: {
+            /** Cash Price */
+            cash_price: number;
+            /** Ends At */
+            ends_at: string | null;
+            /** Free Shipping */
+            free_shipping: boolean;
+            /** Id */
+            id: number;
+            /** Image */
+            image: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "coupon" | "product";
+            /** Left */
+            left: number;
+            /**
+             * Limit Period
+             * @enum {string}
+             */
+            limit_period: "total" | "day" | "week" | "month";
+            /** Per Member Limit */
+            per_member_limit: number;
+            /** Points Price */
+            points_price: number;
+            /** Starts At */
+            starts_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "on_sale" | "upcoming" | "ended" | "sold_out" | "off_sale";
+            /** Title */
+            title: string;
+        };
+        /**
+         * MallItem
+         * @description An item as the console sees it, with what is left of its stock.
+         */
+        MallItem: {
+            /** Cash Price */
+            cash_price: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Ends At */
+            ends_at: string | null;
+            /** Free Shipping */
+            free_shipping: boolean;
+            /** Id */
+            id: number;
+            /** Image */
+            image: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "coupon" | "product";
+            /** Left */
+            left: number;
+            /**
+             * Limit Period
+             * @enum {string}
+             */
+            limit_period: "total" | "day" | "week" | "month";
+            /** Per Member Limit */
+            per_member_limit: number;
+            /** Points Price */
+            points_price: number;
+            /** Sku Id */
+            sku_id: number | null;
+            /** Sold */
+            sold: number;
+            /** Sort */
+            sort: number;
+            /** Starts At */
+            starts_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "on_sale" | "upcoming" | "ended" | "sold_out" | "off_sale";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "on_sale" | "off_sale";
+            /** Stock */
+            stock: number;
+            /** Template Id */
+            template_id: number | null;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** MallItemStatusChange */
+        MallItemStatusChange: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "on_sale" | "off_sale";
+        };
+        /**
+         * MallItemWrite
+         * @description An item as the merchant edits it. ``coupon`` items name a coupon template
+         *     (``template_id``) and are exchanged for points only (``cash_price`` 0); ``product`` items
+         *     name a SKU (``sku_id``) shipped as an order, for points plus ``cash_price`` fen per unit
+         *     (0: points only, paid at once).
+         */
+        MallItemWrite: {
+            /**
+             * Cash Price
+             * @description Amount in fen (分), CNY
+             * @default 0
+             */
+            cash_price: number;
+            /** Ends At */
+            ends_at?: string | null;
+            /**
+             * Free Shipping
+             * @default true
+             */
+            free_shipping: boolean;
+            /** Image */
+            image?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "coupon" | "product";
+            /**
+             * Limit Period
+             * @default total
+             * @enum {string}
+             */
+            limit_period: "total" | "day" | "week" | "month";
+            /**
+             * Per Member Limit
+             * @default 1
+             */
+            per_member_limit: number;
+            /** Points Price */
+            points_price: number;
+            /** Sku Id */
+            sku_id?: number | null;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+            /** Starts At */
+            starts_at?: string | null;
+            /** Stock */
+            stock: number;
+            /** Template Id */
+            template_id?: number | null;
+            /** Title */
+            title: string;
         };
         /**
          * MediaOut
@@ -4446,6 +5595,122 @@ export interface components {
              * @description Masked (138****0000) unless revealed to the owner
              */
             phone: string | null;
+        };
+        /**
+         * MemberAdmin
+         * @description The console's view of a member (phone masked unless revealed with ``pii:reveal``).
+         */
+        MemberAdmin: {
+            /** Avatar Url */
+            avatar_url: string | null;
+            /** Birthday */
+            birthday: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Gender
+             * @enum {string}
+             */
+            gender: "unknown" | "male" | "female";
+            /** Has Wechat */
+            has_wechat: boolean;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Last Login At
+             * Format: date-time
+             */
+            last_login_at: string;
+            /** Nickname */
+            nickname: string;
+            /**
+             * Phone
+             * @description Masked (138****0000) unless revealed to the owner
+             */
+            phone: string | null;
+        };
+        /**
+         * MemberBenefitRows
+         * @description What the shopper's tier takes off, shown as its own rows: ``label`` "V3会员 9.5折" with
+         *     ``goods_discount`` (split over ``lines`` {sku_id: fen}), and 会员包邮 when ``ships_free``
+         *     (``shipping_discount``: the fee waived).
+         */
+        MemberBenefitRows: {
+            /**
+             * Discount Permille
+             * @description what goods cost, 950 = 9.5折; 1000 none
+             */
+            discount_permille: number;
+            /**
+             * Goods Discount
+             * @description fen the member price took off the goods
+             */
+            goods_discount: number;
+            /** Label */
+            label: string;
+            /** Level */
+            level: number;
+            /** Lines */
+            lines: {
+                [key: string]: number;
+            };
+            /**
+             * Points Multiplier Permille
+             * @description points earned ×, 1500 = ×1.5
+             */
+            points_multiplier_permille: number;
+            /**
+             * Shipping Discount
+             * @description fen of the shipping fee the tier waived
+             */
+            shipping_discount: number;
+            /** Ships Free */
+            ships_free: boolean;
+            /** Tier Code */
+            tier_code: string;
+            /** Tier Name */
+            tier_name: string;
+        };
+        /** MemberGiftOut */
+        MemberGiftOut: {
+            /**
+             * Code
+             * @description why it was not given (quota, per-shopper limit)
+             */
+            code: string | null;
+            /** Coupon Id */
+            coupon_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Period
+             * @description 2026-12: the month it was given for
+             */
+            period: string;
+            /** Template Id */
+            template_id: number;
+        };
+        /** MemberGifts */
+        MemberGifts: {
+            birthday: components["schemas"]["BirthdayGift"];
+            /**
+             * Exclusive
+             * @description this month's exclusive coupons given
+             */
+            exclusive: components["schemas"]["MemberGiftOut"][];
+            /**
+             * Exclusive Template Ids
+             * @description the tier's exclusive templates
+             */
+            exclusive_template_ids: number[];
         };
         /**
          * MemberMembership
@@ -4603,6 +5868,11 @@ export interface components {
              */
             expires_at: string;
             /**
+             * Is Virtual
+             * @description a paid membership plan: nothing to ship, so ``paid`` means in effect (已开通), and the ``paid`` filter (待发货) leaves it out
+             */
+            is_virtual: boolean;
+            /**
              * Item Count
              * @description units on the order
              */
@@ -4699,6 +5969,11 @@ export interface components {
              */
             expires_at: string;
             /**
+             * Is Virtual
+             * @description a paid membership plan: nothing to ship, so ``paid`` means in effect (已开通), and the ``paid`` filter (待发货) leaves it out
+             */
+            is_virtual: boolean;
+            /**
              * Item Count
              * @description units on the order
              */
@@ -4792,6 +6067,11 @@ export interface components {
              */
             expires_at: string;
             /**
+             * Is Virtual
+             * @description a paid membership plan: nothing to ship, so ``paid`` means in effect (已开通), and the ``paid`` filter (待发货) leaves it out
+             */
+            is_virtual: boolean;
+            /**
              * Item Count
              * @description units on the order
              */
@@ -4872,6 +6152,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[Exchange] */
+        Page_Exchange_: {
+            /** Items */
+            items: components["schemas"]["Exchange"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ExportJobOut] */
         Page_ExportJobOut_: {
             /** Items */
@@ -4900,6 +6187,27 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[MallCard] */
+        Page_MallCard_: {
+            /** Items */
+            items: components["schemas"]["MallCard"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MallItem] */
+        Page_MallItem_: {
+            /** Items */
+            items: components["schemas"]["MallItem"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MemberAdmin] */
+        Page_MemberAdmin_: {
+            /** Items */
+            items: components["schemas"]["MemberAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[OrderAdmin] */
         Page_OrderAdmin_: {
             /** Items */
@@ -4911,6 +6219,13 @@ export interface components {
         Page_OrderSummary_: {
             /** Items */
             items: components["schemas"]["OrderSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[PlanPeriodOut] */
+        Page_PlanPeriodOut_: {
+            /** Items */
+            items: components["schemas"]["PlanPeriodOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -5038,6 +6353,182 @@ export interface components {
             payment_no: string;
             /** Prepay Id */
             prepay_id: string;
+        };
+        /**
+         * PlanBenefitsBody
+         * @description What a plan grants while it runs (the tier benefits' shape); ``coupon_template_ids``:
+         *     the monthly coupon pack.
+         */
+        PlanBenefitsBody: {
+            /** Coupon Template Ids */
+            coupon_template_ids?: number[];
+            /**
+             * Discount Permille
+             * @default 1000
+             */
+            discount_permille: number;
+            /**
+             * Free Shipping
+             * @default false
+             */
+            free_shipping: boolean;
+            /** Free Shipping Threshold */
+            free_shipping_threshold?: number | null;
+            /**
+             * Points Multiplier Permille
+             * @default 1000
+             */
+            points_multiplier_permille: number;
+            /**
+             * Priority Service
+             * @default false
+             */
+            priority_service: boolean;
+        };
+        /** PlanBenefitsOut */
+        PlanBenefitsOut: {
+            /** Coupon Template Ids */
+            coupon_template_ids: number[];
+            /** Discount Permille */
+            discount_permille: number;
+            /** Free Shipping */
+            free_shipping: boolean;
+            /** Free Shipping Threshold */
+            free_shipping_threshold: number | null;
+            /** Points Multiplier Permille */
+            points_multiplier_permille: number;
+            /** Priority Service */
+            priority_service: boolean;
+        };
+        /**
+         * PlanBody
+         * @description A plan as the console saves it: price and list price in fen, ``months`` 1..36.
+         */
+        PlanBody: {
+            benefits?: components["schemas"]["PlanBenefitsBody"];
+            /** Code */
+            code: string;
+            /**
+             * Is On Sale
+             * @default true
+             */
+            is_on_sale: boolean;
+            /** List Price */
+            list_price?: number | null;
+            /** Months */
+            months: number;
+            /** Name */
+            name: string;
+            /** Price */
+            price: number;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+        };
+        /**
+         * PlanOrderBody
+         * @description Buy a plan: ``price`` is the price (fen) the shopper was shown; another one is a 409
+         *     ``membership.plan_price_changed`` and nothing is written.
+         */
+        PlanOrderBody: {
+            /** Plan Id */
+            plan_id: number;
+            /** Price */
+            price: number;
+        };
+        /**
+         * PlanOrderOut
+         * @description The virtual order to pay (``POST /orders/{order_no}/pay``).
+         */
+        PlanOrderOut: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Order No */
+            order_no: string;
+            /** Payable Total */
+            payable_total: number;
+            plan: components["schemas"]["PlanOut"];
+        };
+        /** PlanOut */
+        PlanOut: {
+            benefits: components["schemas"]["PlanBenefitsOut"];
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Is On Sale */
+            is_on_sale: boolean;
+            /** List Price */
+            list_price: number | null;
+            /** Months */
+            months: number;
+            /** Name */
+            name: string;
+            /** Price */
+            price: number;
+            /** Sort */
+            sort: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PlanPeriodOut */
+        PlanPeriodOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Ends At */
+            ends_at: string | null;
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Months */
+            months: number;
+            /** Order No */
+            order_no: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Plan Id */
+            plan_id: number;
+            /** Plan Name */
+            plan_name: string;
+            /** Price */
+            price: number;
+            /** Refundable */
+            refundable: number;
+            /** Refunded */
+            refunded: number;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Starts At */
+            starts_at: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "active" | "queued" | "expired" | "revoked" | "cancelled";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "active" | "revoked" | "cancelled";
+        };
+        /** PlanSavingOut */
+        PlanSavingOut: {
+            /** Plan Id */
+            plan_id: number;
+            /** Saving */
+            saving: number;
         };
         /** PointsAdjust */
         PointsAdjust: {
@@ -5246,6 +6737,21 @@ export interface components {
             mode: "set" | "add" | "percent";
             /** Value */
             value: number;
+        };
+        /** PriceFacet */
+        PriceFacet: {
+            /** Count */
+            count: number;
+            /**
+             * Max
+             * @description fen, exclusive; null: no upper bound
+             */
+            max: number | null;
+            /**
+             * Min
+             * @description fen, inclusive
+             */
+            min: number;
         };
         /** ProductAdmin */
         ProductAdmin: {
@@ -5706,6 +7212,59 @@ export interface components {
             /** Tiers */
             tiers?: components["schemas"]["Tier"][];
         };
+        /** RecommendationList */
+        RecommendationList: {
+            /** Items */
+            items: components["schemas"]["RecommendedProduct"][];
+            /**
+             * Placement
+             * @enum {string}
+             */
+            placement: "home" | "product" | "cart" | "paid";
+        };
+        /**
+         * RecommendedProduct
+         * @description A product card (the storefront list's fields) and why it is shown.
+         */
+        RecommendedProduct: {
+            /** Category Id */
+            category_id: number;
+            /** Id */
+            id: number;
+            /**
+             * Image
+             * @description first product image
+             */
+            image: string | null;
+            /** @description ImageSet of the first image; null if none or not uploaded here */
+            image_set?: components["schemas"]["ImageSet"] | null;
+            /**
+             * Original Price
+             * @description original price of the cheapest SKU, fen
+             */
+            original_price: number;
+            /**
+             * Price
+             * @description lowest SKU price, fen
+             */
+            price: number;
+            /**
+             * Reason
+             * @description 为什么推荐, e.g. 因为你买了「…」, 买了还买, 看了又看, 热销
+             */
+            reason: string;
+            /**
+             * Reason Code
+             * @enum {string}
+             */
+            reason_code: "personal" | "also_bought" | "also_viewed" | "popular";
+            /** Sales Count */
+            sales_count: number;
+            /** Subtitle */
+            subtitle: string;
+            /** Title */
+            title: string;
+        };
         /** ReconciliationOut */
         ReconciliationOut: {
             /**
@@ -5787,6 +7346,23 @@ export interface components {
             /** Items */
             items: components["schemas"]["RegionItem"][];
         };
+        /** ReminderOut */
+        ReminderOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+        };
         /** ReturnShipment */
         ReturnShipment: {
             /** Carrier */
@@ -5800,6 +7376,27 @@ export interface components {
             quantity: number;
             /** Sku Id */
             sku_id: number;
+        };
+        /**
+         * SearchPage
+         * @description A page of search results. ``facets`` come with the first page only (no ``cursor``).
+         */
+        SearchPage: {
+            /**
+             * Corrected Query
+             * @description the query as understood (did you mean), when it differs
+             */
+            corrected_query?: string | null;
+            facets?: components["schemas"]["Facets"] | null;
+            /** Items */
+            items: components["schemas"]["ProductSummary"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /**
+             * Total
+             * @description products matching the query and filters
+             */
+            total: number;
         };
         /**
          * Segment
@@ -5949,6 +7546,19 @@ export interface components {
             points: number;
             /** Streak */
             streak: number;
+        };
+        /**
+         * SimulateBody
+         * @description The tier table being edited (as ``PUT /membership/tiers`` takes it) and the period of
+         *     orders to re-price (``days`` before now, 1..366).
+         */
+        SimulateBody: {
+            /**
+             * Days
+             * @default 30
+             */
+            days: number;
+            tiers: components["schemas"]["TiersBody"];
         };
         /** SkuAdmin */
         SkuAdmin: {
@@ -6238,6 +7848,69 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** Suggestions */
+        Suggestions: {
+            /** Suggestions */
+            suggestions: string[];
+        };
+        /**
+         * SvipStatus
+         * @description The shopper's paid membership: active now or not, until when (the end of the last
+         *     period, renewals included), the plan running now, the plans on sale with what each would
+         *     save (``saving_basis``: ``history`` = the last 90 days of orders, ``estimate`` = an assumed
+         *     ¥300 a month), renewal reminders, and the shopper's periods (newest first).
+         */
+        SvipStatus: {
+            benefits: components["schemas"]["BenefitsOut"];
+            /** Ends At */
+            ends_at: string | null;
+            /** Is Active */
+            is_active: boolean;
+            /** Monthly Spend */
+            monthly_spend: number;
+            /** Periods */
+            periods: components["schemas"]["PlanPeriodOut"][];
+            /** Plan Name */
+            plan_name: string | null;
+            /** Plans */
+            plans: components["schemas"]["PlanOut"][];
+            /** Reminders */
+            reminders: components["schemas"]["ReminderOut"][];
+            /**
+             * Saving Basis
+             * @enum {string}
+             */
+            saving_basis: "history" | "estimate";
+            /** Savings */
+            savings: components["schemas"]["PlanSavingOut"][];
+        };
+        /**
+         * SynonymFromQuery
+         * @description Make a zero-result query a synonym of words that find products (one call).
+         */
+        SynonymFromQuery: {
+            /** Query */
+            query: string;
+            /** Words */
+            words: string[];
+        };
+        /** SynonymIn */
+        SynonymIn: {
+            /** Words */
+            words: string[];
+        };
+        /** SynonymOut */
+        SynonymOut: {
+            /** Id */
+            id: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Words */
+            words: string[];
+        };
         /**
          * Template
          * @description A template as the console sees it, with its counters.
@@ -6488,6 +8161,22 @@ export interface components {
             /** Threshold */
             threshold: number;
         };
+        /** TierProjection */
+        TierProjection: {
+            /**
+             * Change
+             * @description draft total − current total (fen)
+             */
+            change: number;
+            /** Code */
+            code: string;
+            current: components["schemas"]["CostPart"];
+            draft: components["schemas"]["CostPart"];
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+        };
         /** TierStat */
         TierStat: {
             /** Code */
@@ -6639,6 +8328,27 @@ export interface components {
         WeChatLogin: {
             /** Code */
             code: string;
+        };
+        /** ZeroResultPage */
+        ZeroResultPage: {
+            /** Items */
+            items: components["schemas"]["ZeroResultQuery"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** ZeroResultQuery */
+        ZeroResultQuery: {
+            /**
+             * Last Searched At
+             * Format: date-time
+             */
+            last_searched_at: string;
+            /** Query */
+            query: string;
+            /** Searches */
+            searches: number;
+            /** Zero Results */
+            zero_results: number;
         };
     };
     responses: never;
@@ -11147,6 +12857,168 @@ export interface operations {
             };
         };
     };
+    benefit_costs_api_v1_console_insights_benefit_costs_get: {
+        parameters: {
+            query?: {
+                days?: number | null;
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BenefitCostReport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    simulate_api_v1_console_insights_benefit_costs_simulate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulateBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostProjection"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_loyalty_settings_api_v1_console_loyalty_settings_get: {
         parameters: {
             query?: never;
@@ -11468,6 +13340,253 @@ export interface operations {
             };
         };
     };
+    list_members_api_v1_console_members_get: {
+        parameters: {
+            query?: {
+                /** @description a full phone number, a member id or part of a nickname */
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MemberAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_member_api_v1_console_members__member_id__get: {
+        parameters: {
+            query?: {
+                /** @description show the full phone: needs pii:reveal, recorded in the audit log */
+                reveal?: boolean;
+            };
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    member_coupons_api_v1_console_members__member_id__coupons_get: {
+        parameters: {
+            query?: {
+                tab?: "usable" | "used" | "expired";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Coupon_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     member_membership_api_v1_console_members__member_id__membership_get: {
         parameters: {
             query?: {
@@ -11683,6 +13802,89 @@ export interface operations {
             };
         };
     };
+    list_member_orders_api_v1_console_members__member_id__orders_get: {
+        parameters: {
+            query?: {
+                status?: ("pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded" | "after_sale") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_member_points_api_v1_console_members__member_id__points_get: {
         parameters: {
             query?: {
@@ -11804,6 +14006,270 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemberPoints"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_plans_api_v1_console_membership_plans_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_plan_api_v1_console_membership_plans_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_plan_api_v1_console_membership_plans__plan_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -12078,6 +14544,89 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_subscriptions_api_v1_console_membership_subscriptions_get: {
+        parameters: {
+            query?: {
+                member_id?: number | null;
+                plan_id?: number | null;
+                state?: ("pending" | "active" | "queued" | "expired" | "revoked" | "cancelled") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PlanPeriodOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -12750,6 +15299,445 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_items_api_v1_console_points_mall_items_get: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "on_sale" | "off_sale") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MallItem_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_item_api_v1_console_points_mall_items_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MallItemWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MallItem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_item_api_v1_console_points_mall_items__item_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MallItem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_item_api_v1_console_points_mall_items__item_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MallItemWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MallItem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_item_status_api_v1_console_points_mall_items__item_id__status_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MallItemStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MallItem"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -14446,6 +17434,770 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_corrections_api_v1_console_search_corrections_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectionOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_correction_api_v1_console_search_corrections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectionOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_correction_api_v1_console_search_corrections__correction_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                correction_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    index_status_api_v1_console_search_index_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexStatus"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_synonyms_api_v1_console_search_synonyms_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SynonymOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_synonym_api_v1_console_search_synonyms_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SynonymIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SynonymOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_synonym_api_v1_console_search_synonyms__synonym_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                synonym_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SynonymIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SynonymOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_synonym_api_v1_console_search_synonyms__synonym_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                synonym_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_zero_results_api_v1_console_search_zero_results_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZeroResultPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    synonym_from_zero_result_api_v1_console_search_zero_results_synonym_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SynonymFromQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SynonymOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16591,6 +20343,42 @@ export interface operations {
             };
         };
     };
+    my_member_gifts_api_v1_me_member_gifts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberGifts"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     my_membership_api_v1_me_membership_get: {
         parameters: {
             query?: never;
@@ -16607,6 +20395,178 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MembershipCard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    my_benefits_api_v1_me_membership_benefits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BenefitsOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    buy_plan_api_v1_me_membership_plan_orders_post: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description 8-64 printable characters, new for every purchase; a retry with the same key returns the first order */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanOrderBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOrderOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_svip_api_v1_me_membership_svip_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SvipStatus"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -16659,6 +20619,70 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    my_mall_exchanges_api_v1_me_points_mall_exchanges_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Exchange_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -16839,6 +20863,26 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_plans_api_v1_membership_plans_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"][];
                 };
             };
         };
@@ -17771,6 +21815,200 @@ export interface operations {
             };
         };
     };
+    list_mall_items_api_v1_points_mall_items_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MallCard_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_mall_item_api_v1_points_mall_items__item_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MallCard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    exchange_mall_item_api_v1_points_mall_items__item_id__exchange_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExchangeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Exchange"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_products_api_v1_products_get: {
         parameters: {
             query?: {
@@ -17986,6 +22224,55 @@ export interface operations {
             };
         };
     };
+    get_recommendations_api_v1_recommendations_get: {
+        parameters: {
+            query: {
+                placement: "home" | "product" | "cart" | "paid";
+                product_id?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationList"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_regions_api_v1_regions_get: {
         parameters: {
             query?: {
@@ -18021,6 +22308,134 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_api_v1_search_get: {
+        parameters: {
+            query?: {
+                /** @description characters, pinyin or initials */
+                q?: string;
+                limit?: number;
+                cursor?: string | null;
+                /** @description a top-level category includes children */
+                category_id?: number | null;
+                brand?: string | null;
+                /** @description fen */
+                price_min?: number | null;
+                /** @description fen */
+                price_max?: number | null;
+                in_stock?: boolean | null;
+                flash_sale?: boolean | null;
+                sort?: "relevance" | "sales" | "price_asc" | "price_desc" | "new";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    hot_api_v1_search_hot_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HotSearches"];
+                };
+            };
+        };
+    };
+    suggest_api_v1_search_suggest_get: {
+        parameters: {
+            query?: {
+                q?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestions"];
                 };
             };
             /** @description Validation Error */

@@ -136,10 +136,42 @@ export const consoleApi = {
   getLoyaltySettings: () => call<Res<O['getLoyaltySettings']>>(OPS.getLoyaltySettings),
   updateLoyaltySettings: (body: Body<O['updateLoyaltySettings']>) =>
     call<Res<O['updateLoyaltySettings']>>(OPS.updateLoyaltySettings, { body }),
+  // search: synonyms, corrections, zero-result queries, the index
+  listSynonyms: () => call<Res<O['listSynonyms']>>(OPS.listSynonyms),
+  createSynonym: (body: Body<O['createSynonym']>) => call<Res<O['createSynonym']>>(OPS.createSynonym, { body }),
+  updateSynonym: (id: number, body: Body<O['updateSynonym']>) =>
+    call<Res<O['updateSynonym']>>(OPS.updateSynonym, { params: { synonym_id: id }, body }),
+  deleteSynonym: (id: number) => call<void>(OPS.deleteSynonym, { params: { synonym_id: id } }),
+  listCorrections: () => call<Res<O['listCorrections']>>(OPS.listCorrections),
+  createCorrection: (body: Body<O['createCorrection']>) =>
+    call<Res<O['createCorrection']>>(OPS.createCorrection, { body }),
+  deleteCorrection: (id: number) => call<void>(OPS.deleteCorrection, { params: { correction_id: id } }),
+  listZeroResults: (query: Q<O['listZeroResults']> = {}) =>
+    call<Res<O['listZeroResults']>>(OPS.listZeroResults, { query }),
+  synonymFromZeroResult: (body: Body<O['synonymFromZeroResult']>) =>
+    call<Res<O['synonymFromZeroResult']>>(OPS.synonymFromZeroResult, { body }),
+  searchIndexStatus: () => call<Res<O['searchIndexStatus']>>(OPS.searchIndexStatus),
+
+  listMembers: (query: Q<O['listMembers']> = {}) => call<Res<O['listMembers']>>(OPS.listMembers, { query }),
+  getMember: (id: number, query: Q<O['getMember']> = {}) =>
+    call<Res<O['getMember']>>(OPS.getMember, { params: { member_id: id }, query }),
+  memberCoupons: (id: number, query: Q<O['memberCoupons']> = {}) =>
+    call<Res<O['memberCoupons']>>(OPS.memberCoupons, { params: { member_id: id }, query }),
+  memberOrders: (id: number, query: Q<O['memberOrders']> = {}) =>
+    call<Res<O['memberOrders']>>(OPS.memberOrders, { params: { member_id: id }, query }),
   getMemberPoints: (id: number, query: { cursor?: string | null; limit?: number } = {}) =>
     call<Res<O['getMemberPoints']>>(OPS.getMemberPoints, { params: { member_id: id }, query }),
   adjustMemberPoints: (id: number, body: Body<O['adjustMemberPoints']>) =>
     call<Res<O['adjustMemberPoints']>>(OPS.adjustMemberPoints, { params: { member_id: id }, body }),
+  // points mall (积分商城)
+  listMallItems: (query: Q<O['listMallItems']> = {}) =>
+    call<Res<O['listMallItems']>>(OPS.listMallItems, { query }),
+  createMallItem: (body: Body<O['createMallItem']>) =>
+    call<Res<O['createMallItem']>>(OPS.createMallItem, { body }),
+  updateMallItem: (id: number, body: Body<O['updateMallItem']>) =>
+    call<Res<O['updateMallItem']>>(OPS.updateMallItem, { params: { item_id: id }, body }),
+  setMallItemStatus: (id: number, body: Body<O['setMallItemStatus']>) =>
+    call<Res<O['setMallItemStatus']>>(OPS.setMallItemStatus, { params: { item_id: id }, body }),
   // member tiers (会员等级)
   membershipTiers: () => call<Res<O['membershipTiers']>>(OPS.membershipTiers),
   saveMembershipTiers: (body: Body<O['saveMembershipTiers']>) =>
@@ -148,10 +180,22 @@ export const consoleApi = {
   saveMembershipSettings: (body: Body<O['saveMembershipSettings']>) =>
     call<Res<O['saveMembershipSettings']>>(OPS.saveMembershipSettings, { body }),
   membershipStats: () => call<Res<O['membershipStats']>>(OPS.membershipStats),
+  benefitCosts: (query: Q<O['benefitCosts']> = {}) =>
+    call<Res<O['benefitCosts']>>(OPS.benefitCosts, { query }),
+  simulateBenefitCosts: (body: Body<O['simulateBenefitCosts']>) =>
+    call<Res<O['simulateBenefitCosts']>>(OPS.simulateBenefitCosts, { body }),
   memberMembership: (id: number, query: Q<O['memberMembership']> = {}) =>
     call<Res<O['memberMembership']>>(OPS.memberMembership, { params: { member_id: id }, query }),
   adjustGrowth: (id: number, body: Body<O['adjustGrowth']>) =>
     call<Res<O['adjustGrowth']>>(OPS.adjustGrowth, { params: { member_id: id }, body }),
+  // paid membership (付费会员 SVIP): plans and the periods members bought
+  membershipPlans: () => call<Res<O['membershipPlans']>>(OPS.membershipPlans),
+  createMembershipPlan: (body: Body<O['createMembershipPlan']>) =>
+    call<Res<O['createMembershipPlan']>>(OPS.createMembershipPlan, { body }),
+  updateMembershipPlan: (id: number, body: Body<O['updateMembershipPlan']>) =>
+    call<Res<O['updateMembershipPlan']>>(OPS.updateMembershipPlan, { params: { plan_id: id }, body }),
+  membershipSubscriptions: (query: Q<O['membershipSubscriptions']> = {}) =>
+    call<Res<O['membershipSubscriptions']>>(OPS.membershipSubscriptions, { query }),
   // codes (兑换码), voiding, jobs, an order's coupon
   createCodeBatch: (id: number, body: Body<O['createCodeBatch']>) =>
     call<Res<O['createCodeBatch']>>(OPS.createCodeBatch, { params: { template_id: id }, body }),

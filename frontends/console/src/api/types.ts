@@ -67,6 +67,8 @@ export type FlashSaleItemCreate = S['CampaignItemCreate']
 
 // ---- coupons (优惠券) ----
 export type CouponTemplate = S['Template']
+export type MallItem = S['MallItem']
+export type MallItemWrite = S['MallItemWrite']
 export type CouponTemplateCreate = S['TemplateCreate']
 export type CouponKind = CouponTemplate['kind']
 export type CouponScope = CouponTemplate['scope']
@@ -91,3 +93,8 @@ export type PromotionStatus = Promotion['status']
 export type PromotionPolicy = S['Policy']
 export type PromotionPreview = S['PromotionPreview']
 export type AppliedPromotion = S['AppliedPromotion']
+
+// ---- paid membership (SVIP) ----
+export type MembershipPlan = S['PlanOut']
+export type MembershipPlanBody = S['PlanBody']
+export type PlanPeriod = S['PlanPeriodOut']

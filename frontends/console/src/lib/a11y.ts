@@ -53,3 +53,18 @@ export const vCheckboxLabels: Directive<HTMLElement> = {
     observers.delete(el)
   },
 }
+
+function focusableScroll(el: HTMLElement, label: string | undefined): void {
+  // A wide ElTable scrolls sideways inside its own wrapper, which keyboard users cannot reach
+  // unless it takes focus (axe: scrollable-region-focusable, serious).
+  for (const wrap of el.querySelectorAll<HTMLElement>('.el-scrollbar__wrap')) {
+    wrap.setAttribute('tabindex', '0')
+    if (label) wrap.setAttribute('aria-label', label)
+  }
+}
+
+/** `v-scroll-focusable="'表名'"` on an element wrapping a wide ElTable. */
+export const vScrollFocusable: Directive<HTMLElement, string | undefined> = {
+  mounted: (el, binding) => focusableScroll(el, binding.value),
+  updated: (el, binding) => focusableScroll(el, binding.value),
+}

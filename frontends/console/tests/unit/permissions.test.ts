@@ -15,9 +15,9 @@ describe('permissions', () => {
 
   it('shows each role only its menu entries', () => {
     expect(visibleMenu(OWNER).map((m) => m.title)).toEqual(MENU.map((m) => m.title))
-    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/orders', '/aftersales', '/flash-sales', '/coupons', '/promotions', '/loyalty/settings', '/members/points', '/membership', '/account'])
-    expect(visibleMenu(SUPPORT).map((m) => m.path)).toEqual(['/products', '/orders', '/aftersales', '/account'])
-    expect(visibleMenu([]).map((m) => m.path)).toEqual(['/account'])
+    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/search', '/orders', '/aftersales', '/flash-sales', '/coupons', '/promotions', '/loyalty/settings', '/loyalty/mall', '/members', '/members/points', '/membership', '/membership/plans', '/membership/costs', '/account'])
+    expect(visibleMenu(SUPPORT).map((m) => m.path)).toEqual(['/products', '/search', '/orders', '/aftersales', '/members', '/account'])
+    expect(visibleMenu([]).map((m) => m.path)).toEqual(['/members', '/account'])
   })
 
   it('marks screens whose backend operation is missing from the schema', () => {
@@ -30,7 +30,7 @@ describe('permissions', () => {
   it('lands on the first screen the role may use', () => {
     const owner = landingPath(OWNER)
     expect(visibleMenu(OWNER).find((m) => m.path === owner)?.available).toBe(true)
-    expect(landingPath([])).toBe('/account')
+    expect(landingPath([])).toBe('/members')
   })
 
   it('offers full phone numbers only with pii:reveal (owners)', () => {

@@ -3,6 +3,7 @@ import {
   AFTERSALE_STATUS_TONES,
   ORDER_STATUS_LABELS,
   ORDER_STATUS_TONES,
+  orderStatusKey,
   PAYMENT_STATUS_LABELS,
   PAYMENT_STATUS_TONES,
   REFUND_STATUS_LABELS,
@@ -74,6 +75,15 @@ describe('status tones', () => {
     const wrapper = mount(StatusTag, { props: { kind: 'order', status: 'paid' }, global: { plugins: [ElementPlus] } })
     expect(wrapper.text()).toBe('待发货')
     expect(wrapper.get('.el-tag').classes()).toContain('el-tag--danger')
+    // A paid membership plan has nothing to ship: 已开通, done well.
+    const plan = mount(StatusTag, {
+      props: { kind: 'order', status: orderStatusKey({ status: 'paid', is_virtual: true }) },
+      global: { plugins: [ElementPlus] },
+    })
+    expect(plan.text()).toBe('已开通')
+    expect(plan.get('.el-tag').classes()).toContain('el-tag--success')
+    expect(orderStatusKey({ status: 'paid', is_virtual: false })).toBe('paid')
+    expect(orderStatusKey({ status: 'refunded', is_virtual: true })).toBe('refunded')
     const unknown = mount(StatusTag, { props: { kind: 'aftersale', status: 'mystery' }, global: { plugins: [ElementPlus] } })
     expect(unknown.text()).toBe('mystery')
     expect(unknown.get('.el-tag').classes()).toContain('el-tag--info')

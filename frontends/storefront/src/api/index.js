@@ -34,9 +34,19 @@ export const api = {
     products: (query, abort) => call('listProducts', { query, abort }),
     product: (id) => call('getProduct', { params: { product_id: id } }),
   },
+  search: {
+    // Chinese search (pinyin, initials, typos): public, answered from the server's index.
+    query: (query, abort) => call('searchProducts', { query, abort, auth: false }),
+    suggest: (q, abort) => call('searchSuggest', { query: { q, limit: 8 }, abort, auth: false }),
+    hot: () => call('hotSearches', { auth: false }),
+  },
   promotions: {
     // The store-wide promotions of a product page (满300减30, 限时8折): public.
     forProduct: (productId) => call('activePromotions', { query: { product_id: productId }, auth: false }),
+  },
+  recommend: {
+    // A shelf: placement home | product (with product_id) | cart | paid; personal when signed in.
+    list: (query) => call('getRecommendations', { query }),
   },
   favorites: {
     list: (query) => call('listFavorites', { query }),
@@ -59,10 +69,18 @@ export const api = {
       call('createOrder', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
   },
   membership: {
+    gifts: () => call('myMemberGifts'),
     // The tier table is public (the benefits table); the card and the ledger are the shopper's.
     tiers: () => call('membershipTiers', { auth: false }),
     card: () => call('myMembership'),
     growth: (query) => call('myGrowth', { query }),
+    // Paid membership (SVIP): plans are public; buying one is a virtual order paid like any
+    // other (api.orders.pay), the plan starting when the payment is confirmed.
+    plans: () => call('membershipPlans', { auth: false }),
+    benefits: () => call('myBenefits'),
+    svip: () => call('mySvip'),
+    buyPlan: (body, idempotencyKey) =>
+      call('buyPlan', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
   },
   coupons: {
     // The coupon centre is public; signed in, each card also says what this shopper holds.
@@ -81,6 +99,14 @@ export const api = {
     entries: (query) => call('myPointEntries', { query }),
     signIn: () => call('signIn'),
     calendar: (month) => call('signInCalendar', { query: month ? { month } : {} }),
+  },
+  mall: {
+    // Public: the items on offer (the balance comes from points.summary).
+    items: (query) => call('listMallItems', { query, auth: false }),
+    item: (id) => call('getMallItem', { params: { item_id: id }, auth: false }),
+    // request_id: one per exchange the shopper means; a retry sends the same one.
+    exchange: (id, body) => call('exchangeMallItem', { params: { item_id: id }, body }),
+    records: (query) => call('myMallExchanges', { query }),
   },
   orders: {
     list: (query) => call('listOrders', { query }),

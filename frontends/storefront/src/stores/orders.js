@@ -1,4 +1,4 @@
-import { AFTERSALE_STATUS_LABELS, ORDER_STATUS_LABELS } from '@shoplet/shared'
+import { AFTERSALE_STATUS_LABELS, ORDER_STATUS_LABELS, orderStatusKey } from '@shoplet/shared'
 import { defineStore } from 'pinia'
 import { api } from '../api'
 import { setTabBadge, TAB } from '../utils/badges'
@@ -13,11 +13,15 @@ export const ORDER_STATUSES = [
 ]
 
 /**
- * An order status (also a timeline entry's) in the glossary's words.
+ * An order status (also a timeline entry's) in the glossary's words: a paid membership plan
+ * (`isVirtual`, nothing to ship) reads 已开通, not 待发货.
  * @param {string | null | undefined} status
+ * @param {boolean} [isVirtual]
  */
-export function statusText(status) {
-  return status ? ORDER_STATUS_LABELS[status] || status : ''
+export function statusText(status, isVirtual = false) {
+  if (!status) return ''
+  const key = orderStatusKey({ status, is_virtual: isVirtual })
+  return ORDER_STATUS_LABELS[key] || status
 }
 
 /**

@@ -9,7 +9,10 @@ beforeAll(() => {
   assertBuilt()
   const card = (i) => ({ id: 200 + i, title: `保温杯 ${i} 号`, price: 5900 + i, image: PRODUCT.images[0], sales_count: i })
   backend = createWx({
-    'GET /api/v1/products': () => ({ items: Array.from({ length: 10 }, (_, i) => card(i)), next_cursor: null }),
+    'GET /api/v1/search': () => ({ items: Array.from({ length: 10 }, (_, i) => card(i)), next_cursor: null, total: 10, facets: null }),
+    'GET /api/v1/search/hot': () => ({ queries: [] }),
+    'GET /api/v1/search/suggest': () => ({ suggestions: [] }),
+    'GET /api/v1/categories': () => [],
     'POST /api/v1/auth/wechat-login': () => ({
       statusCode: 200,
       data: { access_token: 'a', refresh_token: 'r', token_type: 'bearer', expires_in: 900, member: { id: 1, nickname: '微信用户' } },
@@ -23,7 +26,7 @@ describe('search page in the simulator', () => {
   it('shows the results of the query in the virtual list', async () => {
     const page = await openPage('pages/search/index', { q: encodeURIComponent('保温杯') })
     await settle(120)
-    const request = backend.requests.find((r) => r.key === 'GET /api/v1/products')
+    const request = backend.requests.find((r) => r.key === 'GET /api/v1/search')
     expect(request.url).toContain(`q=${encodeURIComponent('保温杯')}`)
     const html = page.dom.innerHTML
     expect(html).toContain('保温杯 0 号')

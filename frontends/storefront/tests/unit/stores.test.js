@@ -204,6 +204,9 @@ describe('orders store', () => {
     expect(orderActions('shipped')).toEqual({ pay: false, cancel: false, confirm: true, aftersale: true })
     expect(orderActions('cancelled')).toEqual({ pay: false, cancel: false, confirm: false, aftersale: false })
     expect(statusText('paid')).toBe('待发货')
+    // A paid membership plan has nothing to ship.
+    expect(statusText('paid', true)).toBe('已开通')
+    expect(statusText('refunded', true)).toBe('已退款')
     expect(aftersaleStatusText('requested')).toBe('待处理')
   })
 })

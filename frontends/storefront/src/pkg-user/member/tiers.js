@@ -1,6 +1,6 @@
 // Tier colours of the member centre (by level; beyond the table's five, the last repeats) and
 // the benefit lines a tier's card and the tier switcher show.
-import { MEMBERSHIP_LABELS as L, discountText, formatFen } from '@shoplet/shared'
+import { MEMBERSHIP_LABELS as L, SVIP_LABELS, discountText, formatFen } from '@shoplet/shared'
 
 const GRADIENTS = [
   'linear-gradient(120deg, #5c5f66, #8a8d93)',
@@ -32,5 +32,19 @@ export function benefitItems(benefits) {
     items.push({ key: 'coupons', title: L.exclusiveCoupons, text: `${benefits.exclusive_coupon_template_ids.length}张专属券` })
   }
   if (benefits.priority_service) items.push({ key: 'service', title: L.priorityService, text: '优先响应' })
+  return items
+}
+
+/** [{ key, title, text }] of what a paid plan (SVIP) grants while it runs. */
+export function planBenefitItems(benefits) {
+  /** @type {{ key: string, title: string, text: string }[]} */
+  const items = benefitItems({
+    ...benefits,
+    birthday_coupon_template_id: null,
+    exclusive_coupon_template_ids: [],
+  })
+  if (benefits.coupon_template_ids.length) {
+    items.push({ key: 'pack', title: SVIP_LABELS.couponPack, text: `${benefits.coupon_template_ids.length}张优惠券` })
+  }
   return items
 }

@@ -124,6 +124,12 @@ typecheck: dev
 imports: dev
 	$(BIN)/lint-imports
 
+# The suite on two pytest-xdist workers, each test file on one worker (--dist loadfile): a
+# browser-test module keeps its server and its Chromium (one of each per worker), and every
+# worker has its own databases and Redis prefix (tests/conftest.py). `make pytest PYTEST_ARGS=`
+# runs it serially; add `-n 4` style options on a bigger machine.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 pytest: dev e2e-deps frontends
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -9,7 +9,11 @@ first two interleaved round by round):
   and again after they are stopped);
 - **coupons**: 10 coupons in the wallet, no promotion;
 - **busy**: 20 running promotions of every kind (满减 tiers and 每满, 限时折扣 on SKUs of the
-  cart, 买N免M, 第N件X折, bundles) and the same 10 coupons.
+  cart, 买N免M, 第N件X折, bundles) and the same 10 coupons, for a V3 member whose tier gives
+  9.5折 member prices and free shipping (the tier's benefits are taken off first).
+
+The shopper is V3 throughout; the tier's benefits are switched on for the busy state only, so
+the baseline is a member whose tier gives nothing (benefits are still read).
 
 The promotions are created as drafts first and activated for the last state, so all three
 states see the same catalog. Target: the busy preview's median ≤ 1.5× the baseline's. The
@@ -177,6 +181,37 @@ async def _set_up_shop(app: Any, member_id: int, cart: list[tuple[int, int, int]
     return ids
 
 
+def _tiers(*, benefits: bool) -> Any:
+    from shoplet.modules.membership.rules import DEFAULT_TIERS
+    from shoplet.modules.membership.schemas import TiersBody
+
+    rows: list[dict[str, Any]] = [
+        {
+            "level": t.level,
+            "code": t.code,
+            "name": t.name,
+            "threshold": t.threshold,
+            "keep_threshold": t.keep_threshold,
+        }
+        for t in DEFAULT_TIERS
+    ]
+    if benefits:
+        rows[3]["benefits"] = {"discount_permille": 950, "free_shipping": True}
+    return TiersBody.model_validate({"tiers": rows})
+
+
+async def _tier_benefits(app: Any, member_id: int | None, *, on: bool) -> None:
+    """Save the tier table with (or without) V3's benefits; with ``member_id``, make them V3."""
+    from shoplet.core.db import unit_of_work
+    from shoplet.modules.membership import public as membership
+    from shoplet.modules.membership import service
+
+    async with unit_of_work(app.state.ctx.sessionmaker) as session:
+        await service.save_tiers(session, _tiers(benefits=on))
+        if member_id is not None:
+            await membership.add_growth(session, member_id, 6000, "adjust", "bench:v3")
+
+
 async def _activate(app: Any, ids: list[int], *, status: str = "active") -> None:
     from shoplet.core.db import unit_of_work
     from shoplet.modules.promotions import service
@@ -225,11 +260,13 @@ async def measure(rounds: int) -> PreviewResult:
             for _ in range(rounds // 4):  # warm-up: caches, statement compilation
                 await _time(client, plain, headers)
             promotion_ids = await _set_up_shop(app, member_id, cart)
+            await _tier_benefits(app, member_id, on=False)
             coupons: list[float] = []
             for _ in range(rounds):
                 baseline.append(await _time(client, plain, headers))
                 coupons.append(await _time(client, with_wallet, headers))
             await _activate(app, promotion_ids)
+            await _tier_benefits(app, None, on=True)
             busy = [await _time(client, with_wallet, headers) for _ in range(rounds)]
             last = (
                 await client.post("/api/v1/checkout/preview", content=with_wallet, headers=headers)
@@ -237,6 +274,7 @@ async def measure(rounds: int) -> PreviewResult:
             # The baseline again after the busy rounds (promotions stopped, so none runs), so a
             # machine that got slower or faster meanwhile moves the baseline too.
             await _activate(app, promotion_ids, status="stopped")
+            await _tier_benefits(app, None, on=False)
             baseline += [await _time(client, plain, headers) for _ in range(rounds)]
     return PreviewResult(
         backend=backend.name,
@@ -255,7 +293,7 @@ async def measure(rounds: int) -> PreviewResult:
 def render(result: PreviewResult, add: Any) -> None:
     status = "met" if result.ratio <= TARGET_RATIO else "**missed**"
     add(BEGIN)
-    add("## Checkout preview with promotions")
+    add("## Checkout preview with promotions and tier benefits")
     add("")
     add("```sh")
     add("python -m bench.checkout_preview    # in process, no server; 200 rounds")
@@ -277,7 +315,8 @@ def render(result: PreviewResult, add: Any) -> None:
         f"{result.coupons_ms / result.baseline_ms:.2f} | — | — |"
     )
     add(
-        f"| {PROMOTIONS} running promotions + {COUPONS} coupons ({result.applied_promotions} "
+        f"| V3 member (9.5折, 包邮) + {PROMOTIONS} running promotions + {COUPONS} coupons "
+        f"({result.applied_promotions} "
         f"applied, {result.wallet} coupons priced, ¥{result.saving / 100:.2f} off) | "
         f"{result.busy_ms} ({result.busy_p99_ms}) | {result.ratio:.2f} | <= {TARGET_RATIO}x |"
         f" {status} |"

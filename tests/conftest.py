@@ -18,6 +18,7 @@ deletes that namespace only, never the whole Redis database. ``<name>`` is the d
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import re
 import secrets
@@ -97,10 +98,48 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
+def _is_browser_test(item: pytest.Item) -> bool:
+    return "tests/e2e/" in item.nodeid.replace("\\", "/")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests last: Playwright's sync API keeps an event loop running in this thread
-    while its session-scoped browser lives, which async tests after it cannot share."""
-    items.sort(key=lambda item: "tests/e2e/" in item.nodeid.replace("\\", "/"))
+    """Browser tests last in a serial run (pytest-xdist hands out whole files, largest first)."""
+    items.sort(key=_is_browser_test)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``--dist loadfile``, each worker takes its browser-test files after all its
+    other files (pytest-xdist hands out the largest files first). The session's async
+    fixtures are then set up before the browser and torn down after it, when Playwright no
+    longer marks its loop as running."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class BrowserTestsLast(LoadFileScheduling):  # type: ignore[misc]
+        def _assign_work_unit(self, node: Any) -> None:
+            for scope in [s for s in self.workqueue if "tests/e2e/" in s.replace("\\", "/")]:
+                self.workqueue.move_to_end(scope)
+            super()._assign_work_unit(node)
+
+    return BrowserTestsLast(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Playwright's sync API marks its event loop as running in this thread after every call,
+    for as long as its session-scoped browser lives. A test that is not a browser test runs
+    with no loop marked (pytest-asyncio and asyncio.run refuse to start inside one), and the
+    mark is put back for the browser tests that follow on the same worker."""
+    if _is_browser_test(item):
+        return (yield)
+    playwright_loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        return (yield)
+    finally:
+        asyncio.events._set_running_loop(playwright_loop)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -396,7 +435,11 @@ async def app(
     settings = make_settings(backend_db, tmp_path, **settings_overrides)
     ctx = make_context(backend_db, settings)
     application = create_app(settings, context=ctx)
+    # Tasks the lifespan starts (the search index, relays) run in a copy of this context, so
+    # statement counters can leave their queries out; the test itself runs unmarked.
+    APP_BACKGROUND.set(True)
     async with application.router.lifespan_context(application):
+        APP_BACKGROUND.set(False)
         yield application
     if ctx.redis is not None:
         await ctx.redis.aclose()
@@ -435,6 +478,16 @@ async def snapshot(ctx: AppContext, *tables: str) -> dict[str, list[tuple[Any, .
     return out
 
 
+APP_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "shoplet_test_app_background", default=False
+)
+
+
+def in_app_background() -> bool:
+    """True inside a task the app's lifespan started (not work the test asked for)."""
+    return APP_BACKGROUND.get()
+
+
 class StatementCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []
@@ -452,7 +505,8 @@ def sql_counter(ctx: AppContext) -> Iterator[StatementCounter]:
     counter = StatementCounter()
 
     def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        counter.statements.append(statement)
+        if not in_app_background():
+            counter.statements.append(statement)
 
     event.listen(ctx.engine.sync_engine, "before_cursor_execute", _count)
     yield counter

@@ -47,6 +47,25 @@ def test_assembling_the_app_imports_no_heavy_optional_library(tmp_path: Path) ->
     assert loaded_after(tmp_path, code) == dict.fromkeys(HEAVY_OPTIONAL, False)
 
 
+def test_the_console_routers_are_imported_on_first_use(tmp_path: Path) -> None:
+    """Assembling the app imports no module's ``console_api``; the OpenAPI document (and the
+    first console request, tests/core/test_console_routes.py) includes them."""
+    probe = (
+        "import sys\n"
+        "from shoplet.core.settings import Settings\n"
+        "from shoplet.app import create_app\n"
+        "from shoplet.modules import MODULES\n"
+        "app = create_app(Settings())\n"
+        "names = [f'shoplet.modules.{m}.console_api' for m in MODULES]\n"
+        "assert not [n for n in names if n in sys.modules], 'imported at assembly'\n"
+        "paths = app.openapi()['paths']\n"
+        "assert all(n in sys.modules for n in names)\n"
+        "assert '/api/v1/console/auth/login' in paths and '/api/v1/products' in paths\n"
+    )
+    loaded = loaded_after(tmp_path, probe)
+    assert loaded == dict.fromkeys(HEAVY_OPTIONAL, False)
+
+
 def test_the_libraries_load_when_first_used(tmp_path: Path) -> None:
     code = (
         "import io\n"
@@ -96,10 +115,11 @@ def test_the_route_body_limits_match_fastapis_view_of_the_routes(tmp_path: Path)
     from fastapi.routing import APIRoute, iter_route_contexts
     from starlette.routing import compile_path
 
-    from shoplet.app import create_app
+    from shoplet.app import create_app, load_console_routes
     from shoplet.core.input_safety import InputSafetyMiddleware
 
     app = create_app(Settings(data_dir=tmp_path))
+    load_console_routes(app)
     expected = [
         (compile_path(context.path)[0], context.original_route.max_body_size)
         for context in iter_route_contexts(app.routes)

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import compile_path
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shoplet import __version__
 from shoplet.background import load_module_tasks, start_in_process
@@ -131,7 +132,10 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     if docs:
         mount_docs(app)
     _mount_favicon(app)
-    included = _include_module_routers(app, settings, modules)
+    route_limits = _route_body_limits(_include_module_routers(app, modules))
+    console = (
+        None if settings.role == "edge" else ConsoleRoutes(app, modules, route_limits=route_limits)
+    )
     mount_media(app, settings)
     if settings.is_embedded:
         from shoplet.integrations.setup import mount_simulators
@@ -142,37 +146,121 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         from shoplet.frontends import mount_frontends
 
         mount_frontends(app)
-    app.add_middleware(
-        InputSafetyMiddleware,
-        max_body_bytes=settings.max_body_bytes,
-        route_limits=_route_body_limits(included),
-    )
-    # Outside the input checks, so refusals carry the security headers too.
-    app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=settings.access_log)
+    _add_middleware(app, settings, metrics, route_limits, console)
     return app
 
 
-def _include_module_routers(
-    app: FastAPI, settings: Settings, modules: Sequence[str]
-) -> list[tuple[str, APIRouter]]:
-    """Every module's storefront API and (not on the edge) console API; (prefix, router) each."""
+def _add_middleware(
+    app: FastAPI,
+    settings: Settings,
+    metrics: Metrics,
+    route_limits: list[tuple[re.Pattern[str], int]],
+    console: ConsoleRoutes | None,
+) -> None:
+    """The request pipeline, innermost first (each ``add_middleware`` wraps the ones before)."""
+    app.add_middleware(
+        InputSafetyMiddleware, max_body_bytes=settings.max_body_bytes, route_limits=route_limits
+    )
+    if console is not None:
+        # Outside the input checks: a console upload's own body limit is known before they run.
+        app.add_middleware(ConsoleOnFirstRequest, console=console)
+    # Outside the input checks, so refusals carry the security headers too.
+    app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=settings.access_log)
+
+
+def _include_module_routers(app: FastAPI, modules: Sequence[str]) -> list[tuple[str, APIRouter]]:
+    """Every module's storefront API under /api/v1; (prefix, router) each."""
     included: list[tuple[str, APIRouter]] = []
     for api in load("api", modules):
         app.include_router(api.router, prefix="/api/v1")
         included.append(("/api/v1", api.router))
-    if settings.role != "edge":
+    return included
+
+
+CONSOLE_PREFIX = "/api/v1/console"
+
+
+class ConsoleRoutes:
+    """Every module's console API (``console_api.router`` under /api/v1/console), included on
+    first use: the first request under the prefix, the OpenAPI document, or ``load()``. Importing
+    the console routers builds about half of the app's routes (their dependants and response
+    fields), a tenth of a server's start-up CPU that a shopper's first request never needs
+    (docs/benchmarks.md, "Start-up"). They take the place in the routing table they had when
+    included at assembly: after the storefront API, before the media, simulators and front ends.
+    """
+
+    def __init__(
+        self,
+        app: FastAPI,
+        modules: Sequence[str],
+        *,
+        route_limits: list[tuple[re.Pattern[str], int]],
+    ) -> None:
+        self.app = app
+        self.modules = tuple(modules)
+        self.route_limits = route_limits
+        self.position = len(app.router.routes)
+        self.loaded = False
+        app.state.console_routes = self
+        build_openapi = app.openapi
+
+        def openapi() -> dict[str, Any]:
+            self.load()
+            return build_openapi()
+
+        # FastAPI's /openapi.json and every caller of app.openapi() see the console routes.
+        app.openapi = openapi  # type: ignore[method-assign]
+
+    def load(self) -> None:
+        """Include the console routers (once; synchronous, so no request sees half of them)."""
+        if self.loaded:
+            return
+        routes = self.app.router.routes
+        end = len(routes)
+        included: list[tuple[str, APIRouter]] = []
         # Console routes live with the module they manage and depend on staff.public for the
         # signed-in staff member and permissions (docs/architecture.md).
-        for console_api in load("console_api", modules):
-            app.include_router(
+        for console_api in load("console_api", self.modules):
+            self.app.include_router(
                 console_api.router,
-                prefix="/api/v1/console",
+                prefix=CONSOLE_PREFIX,
                 tags=["console"],
                 responses=problem_responses(401, 403),
             )
-            included.append(("/api/v1/console", console_api.router))
-    return included
+            included.append((CONSOLE_PREFIX, console_api.router))
+        added = routes[end:]
+        del routes[end:]
+        routes[self.position : self.position] = added
+        self.route_limits.extend(_route_body_limits(included))
+        self.loaded = True
+        log.debug("console routes included", routes=len(added))
+
+
+class ConsoleOnFirstRequest:
+    """Plain ASGI, outside the input checks: a request under /api/v1/console includes the
+    console routes first (``ConsoleRoutes``); after that one string test per request."""
+
+    def __init__(self, app: ASGIApp, *, console: ConsoleRoutes) -> None:
+        self.app = app
+        self.console = console
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.console.loaded and scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            if path.startswith(CONSOLE_PREFIX):
+                self.console.load()
+        await self.app(scope, receive, send)
+
+
+def load_console_routes(app: FastAPI) -> None:
+    """Include the console routes now (tools and tests that walk ``app.routes``)."""
+    console: ConsoleRoutes | None = getattr(app.state, "console_routes", None)
+    if console is not None:
+        console.load()
 
 
 def _route_body_limits(

@@ -1,5 +1,5 @@
 """The ``shoplet`` command: serve, migrate, seed, worker, create-staff, check-config, pii-rotate,
-catalog import.
+catalog import, reco evaluate|generate.
 
 Commands that start the shop check the configuration first: in production any problem is printed
 one line each to stderr and the command exits with code 2, before anything starts.
@@ -461,6 +461,64 @@ def _import_progress() -> Any:
             yield report
 
     return bar()
+
+
+reco_app = typer.Typer(help="Recommendations: offline evaluation.", no_args_is_help=True)
+app.add_typer(reco_app, name="reco")
+
+
+@reco_app.command("evaluate")
+def reco_evaluate(
+    interactions: Annotated[
+        Path, typer.Option("--interactions", help="CSV with header user_id,item_id,timestamp")
+    ],
+    k: Annotated[int, typer.Option("--k", min=1, max=1000, help="cut-off of HR@k, NDCG@k")] = 10,
+    model: Annotated[
+        str, typer.Option("--model", help="ease (what Shoplet serves), cosine or als")
+    ] = "ease",
+) -> None:
+    """Leave-last-out HR@k and NDCG@k of a model and of popularity (docs/recommend.md). The
+    last line printed is the JSON summary; a bad file exits with code 2 and its line numbers."""
+    import json
+
+    from shoplet.modules.recommend import public as recommend
+
+    if model not in recommend.EVALUATION_MODELS:
+        typer.echo(
+            f"error: --model must be one of {', '.join(recommend.EVALUATION_MODELS)}", err=True
+        )
+        raise typer.Exit(2)
+    try:
+        text = interactions.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"error: cannot read {interactions}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        rows = recommend.parse_interactions(text)
+    except recommend.InteractionsInvalid as exc:
+        for error in exc.errors:
+            typer.echo(f"error: {interactions}: {error}", err=True)
+        raise typer.Exit(2) from None
+    result = recommend.evaluate(rows, k=k, model=model)
+    print(
+        f"{len(rows)} interactions, {result.users} shoppers evaluated, {result.items} products; "
+        f"{result.model_name} trained in {result.train_seconds:.2f} s"
+    )
+    print(json.dumps(result.as_dict(), ensure_ascii=False))
+
+
+@reco_app.command("generate")
+def reco_generate(
+    out: Annotated[Path, typer.Option("--out", help="CSV to write")],
+    users: Annotated[int, typer.Option("--users", min=2, max=1_000_000)] = 10_000,
+    items: Annotated[int, typer.Option("--items", min=10, max=100_000)] = 5_000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+) -> None:
+    """Write a seeded, shop-like interactions CSV (recommend/synthetic.py explains its shape)."""
+    from shoplet.modules.recommend import public as recommend
+
+    count = recommend.write_synthetic_csv(out, users=users, items=items, seed=seed)
+    print(f"wrote {count} interactions to {out}")
 
 
 def main() -> None:

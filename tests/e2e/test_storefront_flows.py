@@ -99,7 +99,7 @@ def test_fast_typing_never_shows_stale_results(page: Any, live_server: str) -> N
         else:
             route.continue_()
 
-    page.route(re.compile(r"/api/v1/products\?"), on_products)
+    page.route(re.compile(r"/api/v1/search\?"), on_products)
     page.goto(page_url("search"))
     box = page.get_by_label("搜索商品", exact=True)
     box.wait_for()
@@ -124,7 +124,7 @@ def test_fast_typing_never_shows_stale_results(page: Any, live_server: str) -> N
         held[0].fulfill(
             status=200,
             content_type="application/json",
-            body=json.dumps({"items": [stale], "next_cursor": None}),
+            body=json.dumps({"items": [stale], "next_cursor": None, "total": 1, "facets": None}),
         )
     page.wait_for_timeout(500)
     assert page.get_by_text("过期的搜索结果").count() == 0
@@ -135,7 +135,9 @@ def test_fast_typing_never_shows_stale_results(page: Any, live_server: str) -> N
 
 
 def test_search_shows_an_illustrated_empty_state(page: Any, live_server: str) -> None:
-    page.goto(page_url("search", q="没有这种东西"))
+    # Letters no word, pinyin or product is near: lexically and semantically empty. (A Chinese
+    # phrase such as 没有这种东西 can reach a product's vector once the model answers in time.)
+    page.goto(page_url("search", q="qxzvkwjp"))
     empty = page.get_by_role("status").filter(has_text="没有找到相关商品")
     empty.wait_for()
     assert empty.locator("img, uni-image").count() >= 1
@@ -344,11 +346,11 @@ def test_long_search_results_render_only_a_window(page: Any, live_server: str) -
     base = sample["items"][0]
     many = [{**base, "id": 900000 + i, "title": f"长列表商品 {i + 1}"} for i in range(200)]
 
-    def on_products(route: Any) -> None:
-        body = {"items": many, "next_cursor": None}
+    def on_search(route: Any) -> None:
+        body = {"items": many, "next_cursor": None, "total": len(many), "facets": None}
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
-    page.route(re.compile(r"/api/v1/products\?"), on_products)
+    page.route(re.compile(r"/api/v1/search\?"), on_search)
     page.goto(page_url("search", q="长列表"))
     items = page.get_by_role("list", name="搜索结果").get_by_role("listitem")
     items.first.wait_for()

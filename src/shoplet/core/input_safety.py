@@ -121,7 +121,8 @@ class InputSafetyMiddleware:
     """Plain ASGI, ahead of routing: control characters in the path or query string, and a
     declared body length over the limit, are refused before any route, dependency or query
     runs; a streamed body is counted as the route reads it. ``route_limits`` are (path regex,
-    max bytes) of routes declaring a larger ``max_body_size`` (media uploads)."""
+    max bytes) of routes declaring a larger ``max_body_size`` (media uploads); a list is kept,
+    not copied, so routes included later (the console's, on first use) add theirs to it."""
 
     def __init__(
         self,
@@ -132,7 +133,7 @@ class InputSafetyMiddleware:
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.route_limits = list(route_limits)
+        self.route_limits = route_limits if isinstance(route_limits, list) else list(route_limits)
 
     def _limit_for(self, path: str) -> int:
         for pattern, limit in self.route_limits:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     role: Literal["all", "api", "edge"] = "all"
     # Serve the built H5 storefront at / and the console at /console (embedded default).
     serve_frontends: bool = True
+    # Semantic search (docs/search.md): the embedding job and the model in every API process.
+    search_semantic: bool = True
 
     # Trust and exposure (docs/production.md). Proxies whose X-Forwarded-For / X-Real-IP /
     # X-Forwarded-Proto headers count; empty: nobody's, the client is the TCP peer.

@@ -288,6 +288,55 @@ PRODUCTS: tuple[DemoProduct, ...] = (
 )  # fmt: skip
 
 
+# Titles that open with a brand name: the product's brand (search facets, the import's columns).
+DEMO_BRANDS = {
+    "华为",
+    "小米",
+    "Apple",
+    "OPPO",
+    "一加",
+    "vivo",
+    "李宁",
+    "安踏",
+    "珀莱雅",
+    "玉泽",
+    "薇诺娜",
+    "花西子",
+    "完美日记",
+    "观夏",
+    "气味图书馆",
+    "三只松鼠",
+    "良品铺子",
+    "卫龙",
+    "元气森林",
+    "鲁花",
+    "苏泊尔",
+    "双立人",
+    "美的",
+    "水星家纺",
+    "南极人",
+    "百露",
+    "太力",
+    "飞鹤",
+    "爱他美",
+    "帮宝适",
+    "好奇",
+    "乐高",
+    "索尼",
+    "漫步者",
+    "Anker",
+    "绿联",
+    "佳明",
+    "牧高笛",
+}
+BRAND_ALIASES = {"iPhone": "Apple", "红魔9": "红魔"}
+
+
+def brand_of(demo: DemoProduct) -> str:
+    first = demo.title.split()[0]
+    return BRAND_ALIASES.get(first, first if first in DEMO_BRANDS else "")
+
+
 def parse_specs(text: str) -> list[tuple[str, list[str]]]:
     dims = []
     for part in text.split("|"):
@@ -508,6 +557,7 @@ async def _seed_product(
         ),
         actor=SEED_ACTOR,
         now=created_at,
+        extras=catalog.ProductExtras(brand=brand_of(demo), tags=[], sku_codes=[None] * len(skus)),
     )
     published_at = min(
         now, created_at + timedelta(days=rng.randint(0, 2), hours=rng.randint(1, 23))

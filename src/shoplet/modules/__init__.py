@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from types import ModuleType
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("flashsale",),
+    ("search",),
+    ("flashsale", "recommend", "insights", "pointsmall"),
     ("checkout",),
     ("loyalty",),
     ("promotions",),
@@ -43,6 +44,10 @@ MODULES: tuple[str, ...] = (
     "loyalty",
     "checkout",
     "flashsale",
+    "recommend",
+    "insights",
+    "pointsmall",
+    "search",
 )
 
 MODULE_FILES: tuple[str, ...] = (

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.search import public as search
 from tests.conftest import StatementCounter, snapshot
 from tests.modules.catalog.factories import (
     IMAGE,
@@ -145,10 +147,18 @@ async def test_price_and_keyword_filters(client: httpx.AsyncClient, ctx: AppCont
     assert await ids("min_price=6000") == [mid, dear]
     assert await ids("max_price=5899") == []
     assert await ids("min_price=15900&max_price=15900") == [mid]
+    # `q` matches through the search index. The factory writes rows without the catalog's
+    # change events, so the index is built anew once it is up (it may have been built before
+    # the products existed).
+    runtime = search.runtime_of(ctx)
+    await asyncio.wait_for(runtime.ready.wait(), 60)
+    await runtime.build()
     assert await ids("q=T恤") == [cheap, mid]  # title or subtitle
     assert await ids("q=down jacket") == [dear]  # case-insensitive
     assert await ids("q=100%25") == [cheap]  # % is a literal, not a wildcard
-    assert await ids("q=%25") == [cheap]
+    # A lone "%" matches literally (the SQL fallback while the search index builds) or nothing
+    # (the search engine keeps no punctuation): never every product.
+    assert await ids("q=%25") in ([cheap], [])
     assert await ids("q=_") == []
 
 

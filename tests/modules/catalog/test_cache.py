@@ -309,7 +309,7 @@ async def test_detail_entries_live_no_longer_than_the_stock_ttl(
     await get_ok(client, PRODUCTS)
     limit_s = service.DETAIL_TTL * 1.1
     for namespace, key in (
-        (service.CACHE_PRODUCT, product.id),
+        (service.CACHE_PRODUCT_STOCK, product.id),
         (service.CACHE_BARCODE, "6901234567892"),
     ):
         full = ctx.cache.full_key(namespace, key)
@@ -323,6 +323,9 @@ async def test_detail_entries_live_no_longer_than_the_stock_ttl(
             assert 0 < pttl <= limit_s * 1000
     list_key = ctx.cache.full_key(service.CACHE_PRODUCT_LIST, "s=default&l=20&c=&lo=&hi=&cur=:&q=")
     assert await ctx.cache.l1.get_expire(list_key) > round(limit_s)
+    # The detail's body carries no stock: it lives as long as a list page.
+    body_key = ctx.cache.full_key(service.CACHE_PRODUCT, product.id)
+    assert await ctx.cache.l1.get_expire(body_key) > round(limit_s)
 
 
 async def test_stock_changes_show_in_the_detail_within_the_ttl(

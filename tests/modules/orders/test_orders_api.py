@@ -71,6 +71,7 @@ async def test_orders_are_listed_newest_first_by_cursor(
         "order_no": made[2],
         "status": "pending_payment",
         "source": "buy_now",
+        "is_virtual": False,
         "items_total": 5900,
         "shipping_fee": 800,
         "discount_total": 0,

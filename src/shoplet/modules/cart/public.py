@@ -1,16 +1,26 @@
-"""What other modules may use from the cart: a member's selected lines, and removing the lines
-an order took. Both run in the caller's transaction (flush only)."""
+"""What other modules may use from the cart: a member's selected lines, removing the lines an
+order took, and members' cart lines and favourites as taste signals (recommendations). All run
+in the caller's transaction (flush only)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.modules.cart import repository as _repo
 from shoplet.modules.cart import service
 
-__all__ = ["CartItem", "remove_items", "selected_items"]
+__all__ = [
+    "CartItem",
+    "Signal",
+    "cart_signals",
+    "favorite_signals",
+    "remove_items",
+    "selected_items",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +39,29 @@ async def selected_items(session: AsyncSession, *, member_id: int) -> list[CartI
 async def remove_items(session: AsyncSession, *, member_id: int, sku_ids: Sequence[int]) -> None:
     """Delete the member's lines of these SKUs (those that are there; idempotent)."""
     await service.remove_items(session, member_id, sku_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A member showed interest: ``ref`` is a SKU id for a cart line, a product id for a
+    favourite; ``at`` when (last update of the line, time of the favourite)."""
+
+    member_id: int
+    ref: int
+    at: datetime
+
+
+async def cart_signals(
+    session: AsyncSession, *, member_id: int | None = None, since: datetime | None = None
+) -> list[Signal]:
+    """Members' cart lines (of one member, or all), touched since ``since``; ``ref`` = SKU id."""
+    rows = await _repo.member_cart_signals(session, member_id=member_id, since=since)
+    return [Signal(*row) for row in rows]
+
+
+async def favorite_signals(
+    session: AsyncSession, *, member_id: int | None = None, since: datetime | None = None
+) -> list[Signal]:
+    """Favourites (of one member, or all) since ``since``; ``ref`` = product id."""
+    rows = await _repo.favorite_signals(session, member_id=member_id, since=since)
+    return [Signal(*row) for row in rows]

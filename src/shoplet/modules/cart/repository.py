@@ -302,3 +302,31 @@ async def list_favorites(
         statement = statement.where(Favorite.id < before_id)
     result = await session.scalars(statement.order_by(Favorite.id.desc()).limit(limit))
     return list(result.all())
+
+
+async def member_cart_signals(
+    session: AsyncSession, *, member_id: int | None = None, since: datetime | None = None
+) -> list[tuple[int, int, datetime]]:
+    """(member id, SKU id, updated at) of members' cart lines (guests' are not anybody's taste
+    yet), of one member or all, touched since ``since``."""
+    stmt = select(CartLine.member_id, CartLine.sku_id, CartLine.updated_at).where(
+        CartLine.member_id.is_not(None)
+    )
+    if member_id is not None:
+        stmt = stmt.where(CartLine.member_id == member_id)
+    if since is not None:
+        stmt = stmt.where(CartLine.updated_at >= since)
+    rows = await session.execute(stmt)
+    return [(int(m), int(s), at) for m, s, at in rows if m is not None]
+
+
+async def favorite_signals(
+    session: AsyncSession, *, member_id: int | None = None, since: datetime | None = None
+) -> list[tuple[int, int, datetime]]:
+    """(member id, product id, created at) of favourites, of one member or all."""
+    stmt = select(Favorite.member_id, Favorite.product_id, Favorite.created_at)
+    if member_id is not None:
+        stmt = stmt.where(Favorite.member_id == member_id)
+    if since is not None:
+        stmt = stmt.where(Favorite.created_at >= since)
+    return [(int(m), int(p), at) for m, p, at in await session.execute(stmt)]

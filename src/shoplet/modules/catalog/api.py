@@ -260,6 +260,9 @@ async def get_product_by_barcode(
     return cached_json(request, entry, max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR)
 
 
+_DETAILS = service.DetailJoiner()
+
+
 @router.get(
     "/products/{product_id}", response_model=ProductDetail, responses=problem_responses(404)
 )
@@ -267,16 +270,31 @@ async def get_product(request: Request, product_id: PathId) -> Response:
     """Product detail with specs, SKUs and their available stock."""
     ctx = _ctx(request)
 
-    async def load() -> bytes | None:
+    async def load_body() -> bytes | None:
         async with _read(ctx) as session:
             try:
-                return to_json_bytes(await service.get_product_detail(session, product_id))
+                return await service.load_body(session, product_id)
             except ProductNotFound:
                 return None
 
-    entry = await ctx.cache.get_or_load_entry(
-        service.CACHE_PRODUCT, product_id, load, ttl=service.DETAIL_TTL
+    # The body (long-lived, dropped by product writes) and its stock and sales count (a few
+    # seconds), joined as bytes: an order changes only the second (service/detail_parts.py).
+    body = await ctx.cache.get_or_load_entry(
+        service.CACHE_PRODUCT, product_id, load_body, ttl=service.BODY_TTL
     )
-    if entry.body is None:
+    if body.body is None:
         raise ProductNotFound(f"product {product_id} is not on sale")
-    return cached_json(request, entry, max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR)
+    template = _DETAILS.template(body)
+
+    async def load_stock() -> bytes:
+        async with _read(ctx) as session:
+            return await service.load_stock(session, template.sku_ids)
+
+    stock = await ctx.cache.get_or_load_entry(
+        service.CACHE_PRODUCT_STOCK, product_id, load_stock, ttl=service.DETAIL_TTL
+    )
+    if stock.body is None:  # not cached as "not found" by load_stock; a body without stock
+        raise ProductNotFound(f"product {product_id} is not on sale")
+    return cached_json(
+        request, _DETAILS.answer(body, stock), max_age=DETAIL_MAX_AGE, swr=DETAIL_SWR
+    )

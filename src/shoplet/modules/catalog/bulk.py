@@ -397,6 +397,7 @@ async def _apply_stock(session: AsyncSession, job: BulkJob, result: dict[str, An
             )
             result["changed"] += 1
     service.invalidate_products(session, products)
+    await service.announce_products(session, products)
 
 
 async def _fail(ctx: AppContext, job_id: int, error: str) -> None:

@@ -1,10 +1,10 @@
 """Catalog events.
 
 ``catalog.product_changed`` (payload :class:`ProductChanged`) announces that a product's
-listing changed: created, edited, published, withdrawn. Search, recommendation and cache layers
-subscribe to it. Every product write in ``service/products.py`` goes through ``create_product``,
-``update_product`` or ``set_product_status``; those three are where the payload is published
-through the outbox, in the write's own transaction, once ``shoplet.core.events`` provides it.
+listing changed: created, edited, repriced, published, withdrawn. Search subscribes to it.
+Every product write goes through ``create_product``, ``update_product``, ``set_product_status``
+or ``change_product_prices``; each publishes it through the outbox in the write's own
+transaction (``service/_common._announce``).
 """
 
 from __future__ import annotations
@@ -24,4 +24,4 @@ PRODUCTS_IMPORTED: Final = "catalog.products_imported"
 class ProductChanged:
     product_id: int
     status: str
-    reason: str  # "created" | "updated" | "status"
+    reason: str  # "created" | "updated" | "status" | "price"

@@ -23,9 +23,11 @@ from shoplet.modules.catalog.errors import (
     SkuNotFound,
     StockNotEditable,
 )
+from shoplet.modules.catalog.events import PRODUCT_CHANGED, PRODUCTS_IMPORTED
 from shoplet.modules.catalog.importer import ImportOptions, ImportOutcome, import_file, parse_hosts
 from shoplet.modules.catalog.media import PIPELINE_VERSION as IMAGE_PIPELINE_VERSION
 from shoplet.modules.catalog.media import ProcessedImage, StoredFile
+from shoplet.modules.catalog.repository import sku_costs
 from shoplet.modules.catalog.schemas import (
     Category,
     CategoryCreate,
@@ -35,6 +37,7 @@ from shoplet.modules.catalog.schemas import (
     ProductAdmin,
     ProductCreate,
     ProductStatus,
+    ProductSummary,
     ProductUpdate,
     SkuAdmin,
     SkuCreate,
@@ -43,6 +46,11 @@ from shoplet.modules.catalog.schemas import (
     SpecValue,
 )
 from shoplet.modules.catalog.service import (
+    KeywordMatcher,
+    ProductExtras,
+    SearchSource,
+    best_seller_ids,
+    buyable_cards,
     create_category,
     create_product,
     get_product_admin,
@@ -50,10 +58,13 @@ from shoplet.modules.catalog.service import (
     has_products,
     list_categories,
     list_products_admin,
+    product_ids_of_skus,
     record_sales,
     save_image,
     save_processed_image,
     save_video,
+    search_sources,
+    set_keyword_matcher,
     set_product_status,
     update_category,
     update_product,
@@ -85,6 +96,8 @@ async def store_processed_image(
 
 __all__ = [
     "IMAGE_PIPELINE_VERSION",
+    "PRODUCTS_IMPORTED",
+    "PRODUCT_CHANGED",
     "BarcodeNotFound",
     "BarcodeTaken",
     "Category",
@@ -99,6 +112,7 @@ __all__ = [
     "InvalidPriceRange",
     "InvalidSkuMatrix",
     "InvalidStatus",
+    "KeywordMatcher",
     "MediaInvalid",
     "MediaOut",
     "MediaUnknown",
@@ -106,9 +120,12 @@ __all__ = [
     "ProcessedImage",
     "ProductAdmin",
     "ProductCreate",
+    "ProductExtras",
     "ProductNotFound",
     "ProductStatus",
+    "ProductSummary",
     "ProductUpdate",
+    "SearchSource",
     "SkuAdmin",
     "SkuCreate",
     "SkuNotFound",
@@ -117,6 +134,8 @@ __all__ = [
     "SpecValue",
     "StockNotEditable",
     "StoredFile",
+    "best_seller_ids",
+    "buyable_cards",
     "create_category",
     "create_product",
     "get_product_admin",
@@ -127,9 +146,13 @@ __all__ = [
     "list_products_admin",
     "parse_hosts",
     "process_image",
+    "product_ids_of_skus",
     "record_sales",
     "save_video",
+    "search_sources",
+    "set_keyword_matcher",
     "set_product_status",
+    "sku_costs",
     "store_image",
     "store_processed_image",
     "update_category",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, or_, select, update
+from sqlalchemy import Row, Select, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -402,3 +402,99 @@ async def set_sku_codes(session: AsyncSession, codes: Mapping[int, str]) -> None
     """SKU id -> its merchant code."""
     for sku_id, code in codes.items():
         await session.execute(update(Sku).where(Sku.id == sku_id).values(sku_code=code))
+
+
+async def search_rows(
+    session: AsyncSession,
+    *,
+    product_ids: Sequence[int] | None,
+    after_id: int,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Products as search indexes them: the given ids whatever their status, else on-sale
+    products after ``after_id`` in id order."""
+    stmt = select(
+        Product.id,
+        Product.title,
+        Product.subtitle,
+        Product.brand,
+        Product.tags,
+        Product.images,
+        Product.cover,
+        Product.min_price,
+        Product.list_original_price,
+        Product.sales_count,
+        Product.category_id,
+        Product.status,
+        Product.created_at,
+    )
+    if product_ids is not None:
+        stmt = stmt.where(Product.id.in_(product_ids))
+    else:
+        stmt = stmt.where(Product.status == "on_sale", Product.id > after_id)
+    return (await session.execute(stmt.order_by(Product.id).limit(limit))).all()
+
+
+async def category_rows(session: AsyncSession) -> Sequence[Row[int, int | None, str, bool]]:
+    """Every category: id, parent, name, active."""
+    stmt = select(Category.id, Category.parent_id, Category.name, Category.is_active)
+    return (await session.execute(stmt)).all()
+
+
+async def active_sku_ids_of(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> Sequence[Row[int, int]]:
+    """(sku id, product id) of the active SKUs of these products."""
+    stmt = select(Sku.id, Sku.product_id).where(
+        Sku.product_id.in_(product_ids), Sku.is_active.is_(True)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def on_sale_summaries(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> Sequence[Row[Any]]:
+    """Card columns of the given products that are on sale (any order)."""
+    if not product_ids:
+        return []
+    stmt = select(
+        Product.id,
+        Product.title,
+        Product.subtitle,
+        Product.images,
+        Product.cover,
+        Product.min_price,
+        Product.list_original_price,
+        Product.sales_count,
+        Product.category_id,
+    ).where(Product.id.in_(product_ids), Product.status == "on_sale")
+    return (await session.execute(stmt)).all()
+
+
+async def active_skus_of(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> list[tuple[int, int]]:
+    """(SKU id, product id) of the active SKUs of the given products."""
+    if not product_ids:
+        return []
+    rows = await session.execute(
+        select(Sku.id, Sku.product_id).where(Sku.product_id.in_(product_ids), Sku.is_active)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def best_seller_ids(session: AsyncSession, limit: int) -> list[int]:
+    """On-sale products by sales count (then id), the storefront's "热销" order."""
+    stmt = (
+        select(Product.id)
+        .where(Product.status == "on_sale")
+        .order_by(Product.sales_count.desc(), Product.id.asc())
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+def sku_costs() -> Select[int, int | None]:
+    """``(sku_id, cost_price)`` of every SKU, for reports that join it to order lines in SQL
+    (``cost_price`` is null where the merchant never entered one)."""
+    return select(Sku.id.label("sku_id"), Sku.cost_price.label("cost_price"))

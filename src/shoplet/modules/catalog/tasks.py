@@ -15,6 +15,7 @@ from shoplet.modules.catalog.service import (
     CACHE_CATEGORIES,
     CACHE_PRODUCT,
     CACHE_PRODUCT_LIST,
+    CACHE_PRODUCT_STOCK,
     CATEGORY_TREE_KEY,
 )
 
@@ -26,5 +27,6 @@ async def drop_imported_from_cache(event: Event, session: AsyncSession) -> None:
     invalidate_after_commit(session, CACHE_CATEGORIES, CATEGORY_TREE_KEY)
     for product_id in event.payload.get("product_ids", []):
         invalidate_after_commit(session, CACHE_PRODUCT, int(product_id))
+        invalidate_after_commit(session, CACHE_PRODUCT_STOCK, int(product_id))
     for barcode in event.payload.get("barcodes", []):
         invalidate_after_commit(session, CACHE_BARCODE, str(barcode))

@@ -35,6 +35,7 @@ from shoplet.modules.flashsale.service import (
     get_campaign_admin,
     hold_ref,
     list_campaigns_admin,
+    live_product_ids,
     reconcile_campaign,
     update_campaign,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "get_campaign_admin",
     "hold_ref",
     "list_campaigns_admin",
+    "live_product_ids",
     "reconcile_campaign",
     "startup",
     "update_campaign",

@@ -243,3 +243,14 @@ async def bought_units(session: AsyncSession, campaign_id: int) -> dict[str, int
         .group_by(Ticket.member_id, Ticket.sku_id)
     )
     return {f"{member}:{sku}": int(units) for member, sku, units in rows}
+
+
+async def live_product_ids(session: AsyncSession, *, now: datetime) -> set[int]:
+    """Products with an item in a scheduled campaign running at ``now``."""
+    rows = await session.execute(
+        select(CampaignItem.product_id)
+        .join(Campaign, Campaign.id == CampaignItem.campaign_id)
+        .where(Campaign.status == "scheduled", Campaign.starts_at <= now, Campaign.ends_at > now)
+        .distinct()
+    )
+    return set(rows.scalars())

@@ -114,6 +114,30 @@ async def list_orders(
     return Page(items=items, next_cursor=next_cursor)
 
 
+@router.get("/members/{member_id}/orders", responses=problem_responses(400, 403))
+async def list_member_orders(
+    member_id: PathId,
+    _: OrderReader,
+    session: DbSession,
+    ctx: Ctx,
+    *,
+    order_status: Annotated[orders.ListStatus | None, Query(alias="status")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[orders.OrderAdmin]:
+    """One member's orders, newest first (addresses masked), for the member page's 订单 tab."""
+    items, next_cursor = await orders.list_orders_admin(
+        session,
+        ctx.pii,
+        status=order_status,
+        q=None,
+        member_id=member_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
 @router.get("/orders/{order_no}", responses=problem_responses(403, 404))
 async def get_order(
     order_no: OrderNo,

@@ -70,6 +70,8 @@ ORDER_STATUS_LABELS: dict[str, str] = {
     "cancelled": "已取消",
     "refunded": "已退款",
 }
+# A paid membership plan has nothing to ship: it is in effect.
+VIRTUAL_PAID_LABEL = "已开通"
 SOURCE_LABELS: dict[str, str] = {"cart": "购物车", "buy_now": "立即购买", "flashsale": "秒杀"}
 
 HEADERS: tuple[str, ...] = (
@@ -152,7 +154,9 @@ def render_csv(rows: Sequence[orders.OrderExportRow], *, header: bool, mask_phon
         writer.writerow(
             (
                 _digits(row.order_no),
-                ORDER_STATUS_LABELS.get(row.status, row.status),
+                VIRTUAL_PAID_LABEL
+                if row.is_virtual and row.status == "paid"
+                else ORDER_STATUS_LABELS.get(row.status, row.status),
                 SOURCE_LABELS.get(row.source, row.source),
                 row.member_id,
                 _local(row.created_at),

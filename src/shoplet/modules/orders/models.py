@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -80,6 +81,9 @@ class Order(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     # Flash sales: the reservation the units came from, and go back to on cancellation.
     stock_source_ref: Mapped[str | None] = mapped_column(String(64))
+    # A virtual order (a paid membership plan): no address, no stock, no shipping; it stays
+    # ``paid`` (never shipped) and a full refund puts nothing back on the shelf.
+    is_virtual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     payment_no: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]

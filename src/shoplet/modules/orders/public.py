@@ -5,6 +5,8 @@
 - flash sales: :func:`create_order` with ``source="flashsale"``, ``idempotency_key=<ticket>``
   and ``stock_source_ref="flash:<campaign>:<sku>"`` (units move out of that reservation, and
   back into it when the order is cancelled or times out);
+- the points mall: :func:`create_order` with ``source="pointsmall"``, and
+  :func:`settle_without_payment` for an order with nothing left to pay;
 - the console: listing, shipping, after-sales, export and the sales summary.
 
 Everything runs in the caller's transaction (flush only).
@@ -15,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.modules.catalog import public as catalog
 from shoplet.modules.orders import repository as _repo
 from shoplet.modules.orders.errors import (
     AfterSaleAmountExceeded,
@@ -75,6 +79,7 @@ from shoplet.modules.orders.service import (
     list_orders_admin,
     reject_aftersale,
     sales_summary,
+    settle_without_payment,
     ship_order,
 )
 from shoplet.modules.orders.states import (
@@ -124,6 +129,7 @@ __all__ = [
     "OrderSummary",
     "PaidStats",
     "PayableOrder",
+    "Purchase",
     "SalesDay",
     "SalesSummary",
     "Shipment",
@@ -140,9 +146,12 @@ __all__ = [
     "has_paid_order",
     "list_aftersales",
     "list_orders_admin",
+    "paid_order_facts",
     "paid_order_stats",
+    "purchases",
     "reject_aftersale",
     "sales_summary",
+    "settle_without_payment",
     "ship_order",
 ]
 
@@ -158,9 +167,55 @@ class PaidStats:
 
 
 async def paid_order_stats(
-    session: AsyncSession, member_ids: Sequence[int], *, spent_since: datetime | None = None
+    session: AsyncSession,
+    member_ids: Sequence[int],
+    *,
+    spent_since: datetime | None = None,
+    goods_only: bool = False,
 ) -> dict[int, PaidStats]:
     """Paid-order figures of the given members (those without a paid order are absent), for
-    promotions' member segments."""
-    rows = await _repo.paid_order_stats(session, member_ids, spent_since)
+    promotions' member segments; ``goods_only`` leaves virtual orders (membership plans)
+    out, for membership's "benefit used" and savings figures."""
+    rows = await _repo.paid_order_stats(session, member_ids, spent_since, goods_only)
     return {m: PaidStats(n, s, last) for m, (n, s, last) in rows.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """A line of a paid order (not refunded in full): who bought which product, when, where
+    (the GB/T 2260 code of the delivery address's district)."""
+
+    member_id: int
+    product_id: int
+    paid_at: datetime
+    region_code: str
+
+
+async def purchases(
+    session: AsyncSession,
+    *,
+    paid_from: datetime | None = None,
+    paid_to: datetime | None = None,
+    member_id: int | None = None,
+    order_no: str | None = None,
+    limit: int | None = None,
+) -> list[Purchase]:
+    """Lines of paid orders, newest first, filtered by paid time, member or order: what
+    recommendations learn from."""
+    rows = await _repo.purchases(
+        session,
+        paid_from=paid_from,
+        paid_to=paid_to,
+        member_id=member_id,
+        order_no=order_no,
+        limit=limit,
+    )
+    return [Purchase(*row) for row in rows]
+
+
+def paid_order_facts(since: datetime, until: datetime) -> Any:
+    """One row per order paid in ``[since, until)`` with its goods cost, as a subquery for
+    reports (insights' benefit cost model) to join and group in SQL: ``order_no``,
+    ``member_id``, ``paid_at``, ``items_total``, ``shipping_fee``, ``payable_total``,
+    ``refunded_total``, ``goods_payable``, ``goods_cost``, ``lines_without_cost``."""
+    return _repo.paid_order_facts(since, until, catalog.sku_costs().subquery("sku_costs"))

@@ -135,6 +135,8 @@ async def events_for(session: AsyncSession, order_id: int) -> list[OrderEvent]:
 def _status_filter(stmt: Any, status: str | None) -> Any:
     if status == "after_sale":
         return stmt.where(exists().where(AfterSale.order_id == Order.id))
+    if status == "paid":  # 待发货: the goods to ship (a paid membership plan is in effect)
+        return stmt.where(Order.status == status, Order.is_virtual.is_(False))
     if status is not None:
         return stmt.where(Order.status == status)
     return stmt
@@ -160,8 +162,11 @@ async def list_orders(
     limit: int,
     since: datetime | None = None,
     until: datetime | None = None,
+    member_id: int | None = None,
 ) -> list[Order]:
     stmt = _order_filter(select(Order), status=status, since=since, until=until)
+    if member_id is not None:
+        stmt = stmt.where(Order.member_id == member_id)
     if order_no is not None and phone_index is not None:
         stmt = stmt.where(or_(Order.order_no == order_no, Order.phone_index == phone_index))
     elif order_no is not None:
@@ -500,10 +505,14 @@ async def next_open_export(session: AsyncSession, open_statuses: Sequence[str]) 
 
 
 async def paid_order_stats(
-    session: AsyncSession, member_ids: Sequence[int], spent_since: datetime | None
+    session: AsyncSession,
+    member_ids: Sequence[int],
+    spent_since: datetime | None,
+    goods_only: bool = False,
 ) -> dict[int, tuple[int, int, datetime]]:
     """{member id: (paid orders, fen spent on orders paid since ``spent_since`` net of
-    refunds, last paid at)} for the members of ``member_ids`` with a paid order."""
+    refunds, last paid at)} for the members of ``member_ids`` with a paid order
+    (``goods_only``: virtual orders left out)."""
     if not member_ids:
         return {}
     net = Order.payable_total - Order.refunded_total
@@ -517,4 +526,80 @@ async def paid_order_stats(
         .where(Order.member_id.in_(sorted(set(member_ids))), Order.paid_at.is_not(None))
         .group_by(Order.member_id)
     )
+    if goods_only:
+        stmt = stmt.where(Order.is_virtual.is_(False))
     return {int(m): (int(n), int(s), last) for m, n, s, last in (await session.execute(stmt))}
+
+
+async def purchases(
+    session: AsyncSession,
+    *,
+    paid_from: datetime | None = None,
+    paid_to: datetime | None = None,
+    member_id: int | None = None,
+    order_no: str | None = None,
+    limit: int | None = None,
+) -> list[tuple[int, int, datetime, str]]:
+    """(member id, product id, paid at, region code) of the lines of paid orders not refunded
+    in full, newest first (one row per line)."""
+    stmt = (
+        select(Order.member_id, OrderLine.product_id, Order.paid_at, Order.region_code)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.paid_at.is_not(None), Order.status != "refunded")
+        .order_by(Order.paid_at.desc(), OrderLine.id.desc())
+    )
+    if paid_from is not None:
+        stmt = stmt.where(Order.paid_at >= paid_from)
+    if paid_to is not None:
+        stmt = stmt.where(Order.paid_at <= paid_to)
+    if member_id is not None:
+        stmt = stmt.where(Order.member_id == member_id)
+    if order_no is not None:
+        stmt = stmt.where(Order.order_no == order_no)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = await session.execute(stmt)
+    return [(int(m), int(p), at, region) for m, p, at, region in rows if at is not None]
+
+
+def paid_order_facts(since: datetime, until: datetime, sku_costs: Any) -> Any:
+    """A subquery, one row per order paid in ``[since, until)``: ``order_no``, ``member_id``,
+    ``paid_at``, ``items_total``, ``shipping_fee``, ``payable_total``, ``refunded_total``,
+    ``goods_payable`` (the lines' payable), ``goods_cost`` (quantity × the SKU's cost price
+    now, 0 where none is known) and ``lines_without_cost``, for reports that aggregate it
+    further in SQL. ``sku_costs`` is a subquery of ``(sku_id, cost_price)``."""
+    in_window = (Order.paid_at >= since, Order.paid_at < until)
+    lines = (
+        select(
+            OrderLine.order_id.label("order_id"),
+            func.sum(OrderLine.payable).label("goods_payable"),
+            func.sum(OrderLine.quantity * func.coalesce(sku_costs.c.cost_price, 0)).label(
+                "goods_cost"
+            ),
+            func.sum(case((sku_costs.c.cost_price.is_(None), 1), else_=0)).label(
+                "lines_without_cost"
+            ),
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(sku_costs, sku_costs.c.sku_id == OrderLine.sku_id)
+        .where(*in_window)
+        .group_by(OrderLine.order_id)
+        .subquery("order_lines")
+    )
+    return (
+        select(
+            Order.order_no,
+            Order.member_id,
+            Order.paid_at,
+            Order.items_total,
+            Order.shipping_fee,
+            Order.payable_total,
+            Order.refunded_total,
+            func.coalesce(lines.c.goods_payable, 0).label("goods_payable"),
+            func.coalesce(lines.c.goods_cost, 0).label("goods_cost"),
+            func.coalesce(lines.c.lines_without_cost, 0).label("lines_without_cost"),
+        )
+        .outerjoin(lines, lines.c.order_id == Order.id)
+        .where(*in_window)
+        .subquery("paid_orders")
+    )

@@ -170,6 +170,10 @@ class OrderSummary(ResponseModel):
     order_no: str
     status: OrderStatus
     source: str
+    is_virtual: bool = Field(
+        description="a paid membership plan: nothing to ship, so ``paid`` means in effect "
+        "(已开通), and the ``paid`` filter (待发货) leaves it out"
+    )
     items_total: int
     shipping_fee: int
     discount_total: int
@@ -236,6 +240,7 @@ class OrderExportRow:
     unit_price: int
     quantity: int
     line_payable: int
+    is_virtual: bool = False  # a paid membership plan: ``paid`` reads 已开通, not 待发货
 
 
 class SalesDay(ResponseModel):

@@ -7,17 +7,24 @@ even if the caller commits. Product writes take the product row lock (``lock_pro
 from __future__ import annotations
 
 from ._common import (
+    BODY_TTL,
     CACHE_BARCODE,
     CACHE_CATEGORIES,
     CACHE_PRODUCT,
     CACHE_PRODUCT_LIST,
+    CACHE_PRODUCT_STOCK,
     CATEGORIES_TTL,
     CATEGORY_TREE_KEY,
     DETAIL_TTL,
     LIST_TTL,
+    KeywordMatcher,
     SpecPairs,
+    announce_products,
+    set_keyword_matcher,
 )
+from .cards import best_seller_ids, buyable_cards, product_ids_of_skus
 from .categories import create_category, list_categories, update_category
+from .detail_parts import DetailJoiner, load_body, load_stock
 from .media import resolve_product_media, save_image, save_processed_image, save_video
 from .price_changes import (
     MAX_PERCENT,
@@ -47,14 +54,23 @@ from .rules import (
     spec_text,
     validate_sku_matrix,
 )
-from .storefront import SORTS, get_product_by_barcode, get_product_detail, list_products
+from .storefront import (
+    SORTS,
+    SearchSource,
+    get_product_by_barcode,
+    get_product_detail,
+    list_products,
+    search_sources,
+)
 from .trade import get_sku_snapshots, record_sales
 
 __all__ = [
+    "BODY_TTL",
     "CACHE_BARCODE",
     "CACHE_CATEGORIES",
     "CACHE_PRODUCT",
     "CACHE_PRODUCT_LIST",
+    "CACHE_PRODUCT_STOCK",
     "CATEGORIES_TTL",
     "CATEGORY_TREE_KEY",
     "DETAIL_TTL",
@@ -63,8 +79,14 @@ __all__ = [
     "MAX_PRICE",
     "MIN_PERCENT",
     "SORTS",
+    "DetailJoiner",
+    "KeywordMatcher",
     "ProductExtras",
+    "SearchSource",
     "SpecPairs",
+    "announce_products",
+    "best_seller_ids",
+    "buyable_cards",
     "change_product_prices",
     "changed_price",
     "check_barcodes_unique",
@@ -81,12 +103,17 @@ __all__ = [
     "list_categories",
     "list_products",
     "list_products_admin",
+    "load_body",
+    "load_stock",
+    "product_ids_of_skus",
     "record_sales",
     "resolve_original_price",
     "resolve_product_media",
     "save_image",
     "save_processed_image",
     "save_video",
+    "search_sources",
+    "set_keyword_matcher",
     "set_product_status",
     "spec_key",
     "spec_options",

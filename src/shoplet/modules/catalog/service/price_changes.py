@@ -12,7 +12,13 @@ from shoplet.core.db import utcnow
 from shoplet.modules.catalog import repository as repo
 from shoplet.modules.catalog.errors import ProductNotFound
 
-from ._common import CACHE_PRODUCT, CACHE_PRODUCT_LIST, _invalidate_product
+from ._common import (
+    CACHE_PRODUCT,
+    CACHE_PRODUCT_LIST,
+    CACHE_PRODUCT_STOCK,
+    _announce,
+    _invalidate_product,
+)
 from .rules import _price_fields
 
 MIN_PRICE = 1
@@ -59,6 +65,7 @@ async def change_product_prices(
         product.updated_at = now or utcnow()
         await session.flush()
         _invalidate_product(session, product)
+        await _announce(session, product, "price")
     return changed
 
 
@@ -66,4 +73,5 @@ def invalidate_products(session: AsyncSession, products: list[int]) -> None:
     """After commit: the detail of these products (their stock changed) and the list pages."""
     for product_id in products:
         invalidate_after_commit(session, CACHE_PRODUCT, product_id)
+        invalidate_after_commit(session, CACHE_PRODUCT_STOCK, product_id)
     invalidate_after_commit(session, CACHE_PRODUCT_LIST)

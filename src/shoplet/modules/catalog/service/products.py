@@ -38,7 +38,7 @@ from shoplet.modules.catalog.schemas import (
 )
 from shoplet.modules.inventory import public as inventory
 
-from ._common import SpecPairs, _invalidate_product, _keyword
+from ._common import SpecPairs, _announce, _invalidate_product, _keyword
 from .categories import _require_category
 from .media import all_image_sets, apply_product_media, resolve_product_media
 from .rules import (
@@ -139,11 +139,17 @@ class ProductExtras:
 
 
 async def create_product(
-    session: AsyncSession, data: ProductCreate, *, actor: str, now: datetime | None = None
+    session: AsyncSession,
+    data: ProductCreate,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    extras: ProductExtras | None = None,
 ) -> ProductAdmin:
     """Create a product, its SKUs and their initial stock. ``now`` sets the creation time
-    (imports and the demo seed back-date products)."""
-    product = await create_product_rows(session, data, actor=actor, now=now)
+    (imports and the demo seed back-date products); ``extras`` as for
+    :func:`create_product_rows`."""
+    product = await create_product_rows(session, data, actor=actor, now=now, extras=extras)
     return await get_product_admin(session, product.id)
 
 
@@ -215,6 +221,7 @@ async def create_product_rows(
     for sku, sku_in in zip(skus, data.skus, strict=True):
         await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=sku_in.stock, actor=actor)
     _invalidate_product(session, product)
+    await _announce(session, product, "created")
     return product
 
 
@@ -409,6 +416,7 @@ async def update_product(
     for sku, stock in new_skus:
         await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=stock, actor=actor)
     _invalidate_product(session, product, *old_barcodes)
+    await _announce(session, product, "updated")
     return await get_product_admin(session, product.id)
 
 
@@ -434,6 +442,7 @@ async def set_product_status(
         product.updated_at = now
         await session.flush()
         _invalidate_product(session, product)
+        await _announce(session, product, "status")
     levels = await inventory.get_levels(session, [s.id for s in product.skus])
     return _to_admin(product, levels)
 

@@ -32,7 +32,7 @@ from shoplet.modules.catalog.schemas import (
 )
 from shoplet.modules.inventory import public as inventory
 
-from ._common import _keyword
+from ._common import _keyword, _matched_ids
 from .media import image_set_of, image_sets_for, video_of
 from .rules import spec_options, spec_pairs
 
@@ -105,7 +105,8 @@ async def list_products(
     if max_price is not None:
         where.append(Product.min_price <= max_price)
     if q:
-        where.append(_keyword(q))
+        matched = _matched_ids(q)
+        where.append(_keyword(q) if matched is None else Product.id.in_(matched))
     column = spec.column
     if cursor is not None:
         key, last_id = _decode_sort_cursor(cursor, sort)
@@ -143,9 +144,13 @@ async def list_products(
     return ProductPage(items=items, next_cursor=next_cursor)
 
 
-async def _detail(session: AsyncSession, product: Product) -> ProductDetail:
+async def _detail(
+    session: AsyncSession, product: Product, *, stock: int | None = None
+) -> ProductDetail:
     active = [s for s in product.skus if s.is_active]
-    levels = await inventory.get_levels(session, [s.id for s in active])
+    levels = (
+        {} if stock is not None else await inventory.get_levels(session, [s.id for s in active])
+    )
     combos = [spec_pairs(s.specs) for s in active]
     return ProductDetail(
         id=product.id,
@@ -170,7 +175,9 @@ async def _detail(session: AsyncSession, product: Product) -> ProductDetail:
                 price=sku.price,
                 original_price=sku.original_price,
                 barcode=sku.barcode,
-                available=levels[sku.id].available if sku.id in levels else 0,
+                available=stock
+                if stock is not None
+                else (levels[sku.id].available if sku.id in levels else 0),
                 image=sku.image,
             )
             for sku, pairs in zip(active, combos, strict=True)
@@ -178,11 +185,15 @@ async def _detail(session: AsyncSession, product: Product) -> ProductDetail:
     )
 
 
-async def get_product_detail(session: AsyncSession, product_id: int) -> ProductDetail:
+async def get_product_detail(
+    session: AsyncSession, product_id: int, *, stock: int | None = None
+) -> ProductDetail:
+    """``stock``: that figure as every SKU's ``available`` instead of reading the stock (the
+    cached body's placeholder, service/detail_parts.py)."""
     product = await repo.get_product(session, product_id, status="on_sale")
     if product is None:
         raise ProductNotFound(f"product {product_id} is not on sale")
-    return await _detail(session, product)
+    return await _detail(session, product, stock=stock)
 
 
 async def get_product_by_barcode(session: AsyncSession, barcode: str) -> BarcodeMatch:
@@ -195,3 +206,77 @@ async def get_product_by_barcode(session: AsyncSession, barcode: str) -> Barcode
         raise BarcodeNotFound(f"no product on sale has barcode {barcode}")
     detail = await _detail(session, product)
     return BarcodeMatch.model_construct(**dict(detail), sku_id=sku_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# What search indexes
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSource:
+    """A product as the search module indexes it (``on_sale`` False: drop it from the index)."""
+
+    id: int
+    title: str
+    subtitle: str
+    brand: str
+    tags: tuple[str, ...]
+    category_id: int
+    # The category and its parent (filters match either), and their names (indexed).
+    category_ids: tuple[int, ...]
+    category_names: tuple[str, ...]
+    image: str | None
+    image_set: dict[str, Any] | None
+    price: int
+    original_price: int
+    sales_count: int
+    created_at: datetime
+    on_sale: bool
+    sku_ids: tuple[int, ...]
+
+
+async def search_sources(
+    session: AsyncSession,
+    *,
+    product_ids: list[int] | None = None,
+    after_id: int = 0,
+    limit: int = 1000,
+) -> list[SearchSource]:
+    """The given products (any status), or the next ``limit`` on-sale ones after ``after_id``,
+    in id order: three statements per call."""
+    rows = await repo.search_rows(session, product_ids=product_ids, after_id=after_id, limit=limit)
+    if not rows:
+        return []
+    categories = {r.id: r for r in await repo.category_rows(session)}
+    skus: dict[int, list[int]] = {}
+    for sku in await repo.active_sku_ids_of(session, [r.id for r in rows]):
+        skus.setdefault(sku.product_id, []).append(sku.id)
+    out: list[SearchSource] = []
+    for r in rows:
+        chain: list[Any] = []
+        category = categories.get(r.category_id)
+        while category is not None and len(chain) < 3:
+            chain.append(category)
+            category = categories.get(category.parent_id) if category.parent_id else None
+        visible = all(c.is_active for c in chain)
+        out.append(
+            SearchSource(
+                id=r.id,
+                title=r.title,
+                subtitle=r.subtitle or "",
+                brand=r.brand or "",
+                tags=tuple(r.tags or ()),
+                category_id=r.category_id,
+                category_ids=tuple(c.id for c in chain),
+                category_names=tuple(c.name for c in chain),
+                image=r.images[0] if r.images else None,
+                image_set=r.cover,
+                price=r.min_price,
+                original_price=r.list_original_price,
+                sales_count=r.sales_count,
+                created_at=r.created_at,
+                on_sale=r.status == "on_sale" and visible,
+                sku_ids=tuple(sorted(skus.get(r.id, ()))),
+            )
+        )
+    return out

@@ -33,6 +33,7 @@ from .campaigns import (
     create_campaign,
     get_campaign_admin,
     list_campaigns_admin,
+    live_product_ids,
     update_campaign,
 )
 from .consumers import _ticket_values, consume, process_entry, request_hash
@@ -57,6 +58,7 @@ __all__ = [
     "handle_order_cancelled",
     "hold_ref",
     "list_campaigns_admin",
+    "live_product_ids",
     "log",
     "parse_hold_ref",
     "process_entry",

@@ -326,3 +326,8 @@ def _admin(
             for i in items
         ],
     )
+
+
+async def live_product_ids(session: AsyncSession, *, now: datetime) -> set[int]:
+    """Products in a flash sale running now (search's flash-sale filter and facet)."""
+    return await repo.live_product_ids(session, now=now)

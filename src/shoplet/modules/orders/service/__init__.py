@@ -32,7 +32,12 @@ from .aftersales import (
     withdraw_aftersale,
 )
 from .fulfilment import cancel_order, confirm_receipt, ship_order
-from .payment import handle_payment_succeeded, handle_refund_failed, handle_refund_succeeded
+from .payment import (
+    handle_payment_succeeded,
+    handle_refund_failed,
+    handle_refund_succeeded,
+    settle_without_payment,
+)
 from .placing import NUMBER_ATTEMPTS, create_order, find_by_idempotency_key
 from .queries import (
     count_export_rows,
@@ -90,6 +95,7 @@ __all__ = [
     "reject_aftersale",
     "request_aftersale",
     "sales_summary",
+    "settle_without_payment",
     "ship_order",
     "staff_actor",
     "submit_return",

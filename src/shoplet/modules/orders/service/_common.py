@@ -123,6 +123,7 @@ def _summary_fields(order: Order, lines: Sequence[OrderLineRow]) -> dict[str, An
         "order_no": order.order_no,
         "status": order.status,
         "source": order.source,
+        "is_virtual": order.is_virtual,
         "items_total": order.items_total,
         "shipping_fee": order.shipping_fee,
         "discount_total": order.discount_total,

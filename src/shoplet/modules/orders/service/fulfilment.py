@@ -71,6 +71,10 @@ async def ship_order(
     """paid -> shipped with the carrier and tracking no. (console). The answer's address is
     masked, or None when no ``pii`` cipher is passed."""
     order = await _any_order(session, order_no)
+    if order.is_virtual:
+        raise IllegalTransition(
+            "a virtual order is not shipped", from_status=order.status, to_status="shipped"
+        )
     now = utcnow()
     order = await _move_or_raise(
         session,

@@ -77,6 +77,32 @@ async def _auto_refund(
     await _note(session, order, f"{reason}（退款单 {refund_no}）", now=now)
 
 
+async def settle_without_payment(session: AsyncSession, order_no: str, *, reason: str) -> None:
+    """An order with nothing to pay (``payable_total`` 0: goods paid entirely in points) is paid
+    at once, in the transaction that placed it: pending -> paid, stock sold, sales counted,
+    ``order.paid`` with no payment. Idempotent: an order no longer pending is left alone."""
+    order = await _any_order(session, order_no)
+    if order.status != "pending_payment":
+        return
+    if order.payable_total != 0:
+        raise RuntimeError(f"order {order_no} has {order.payable_total} fen to pay")
+    now = utcnow()
+    if not await _move(
+        session, order, "paid", actor=SYSTEM, reason=reason, now=now, values={"paid_at": now}
+    ):
+        return
+    order = await _any_order(session, order_no)
+    if not await _commit_stock(session, order, now):
+        raise RuntimeError(f"order {order_no}: its stock hold is gone")
+    await _sales(session, order, +1)
+    await publish(
+        session,
+        ev.ORDER_PAID,
+        _order_payload(order, payment_no=None, amount=0, paid_at=now),
+        key=order_no,
+    )
+
+
 async def handle_payment_succeeded(session: AsyncSession, payload: Mapping[str, Any]) -> None:
     """``payment.succeeded``: pending -> paid, stock sold, sales counted. Money for an order that
     is no longer payable (cancelled by its timeout, or paid already through another channel) is
@@ -106,7 +132,7 @@ async def handle_payment_succeeded(session: AsyncSession, payload: Mapping[str, 
         )
         if won:
             order = await _any_order(session, order_no)
-            if not await _commit_stock(session, order, now):
+            if not order.is_virtual and not await _commit_stock(session, order, now):
                 reason = "支付时库存已售罄，自动退款"
                 await _move(
                     session,
@@ -134,7 +160,8 @@ async def handle_payment_succeeded(session: AsyncSession, payload: Mapping[str, 
                     key=order_no,
                 )
                 return
-            await _sales(session, order, +1)
+            if not order.is_virtual:
+                await _sales(session, order, +1)
             await publish(
                 session,
                 ev.ORDER_PAID,
@@ -201,7 +228,7 @@ async def handle_refund_succeeded(session: AsyncSession, payload: Mapping[str, A
     was_shipped = order.shipped_at is not None
     if await _move(session, order, "refunded", actor=PAYMENT, reason="全额退款", now=now):
         order = await _any_order(session, order_no)
-        if not was_shipped:
+        if not was_shipped and not order.is_virtual:
             # Sold but never sent: the units are on the shelf again.
             lines = (await repo.lines_for(session, [order.id]))[order.id]
             for line in lines:

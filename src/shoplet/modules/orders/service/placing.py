@@ -27,6 +27,17 @@ from shoplet.modules.orders.schemas import OrderDetail, OrderLineInput
 from ._common import CHINA, RESERVATION_GRACE, _detail, _detail_fields, _event_row, member_actor
 
 NUMBER_ATTEMPTS = 5
+# What a virtual order stores as its address (nothing is sent anywhere).
+NO_ADDRESS = AddressSnapshot(
+    recipient="",
+    phone="",
+    province="",
+    city="",
+    district="",
+    region_code="",
+    detail="",
+    postal_code=None,
+)
 
 
 def _number(prefix: str, now: datetime) -> str:
@@ -90,13 +101,14 @@ async def create_order(
     shipping_fee: int,
     discount_total: int,
     payable_total: int,
-    address: AddressSnapshot,
+    address: AddressSnapshot | None,
     remark: str | None,
     idempotency_key: str,
     request_hash: str,
     expires_at: datetime,
     source: str = "cart",
     stock_source_ref: str | None = None,
+    virtual: bool = False,
 ) -> tuple[OrderDetail, bool]:
     """Place an order and hold its stock, all or nothing: ``(order, created)``.
 
@@ -105,7 +117,16 @@ async def create_order(
     ``orders.idempotency_conflict``. Stock is reserved under ref = order no. (409
     ``inventory.insufficient`` when short: the caller rolls back, nothing is written) or, with
     ``stock_source_ref`` (a flash sale), moved out of that reservation.
+
+    ``virtual`` (a paid membership plan): no address (``address`` None), no shipping fee and no
+    stock held; the lines' ``sku_id`` / ``product_id`` are 0.
     """
+    if virtual:
+        if address is not None or shipping_fee != 0 or stock_source_ref is not None:
+            raise InvalidOrder("a virtual order has no address, shipping fee or stock source")
+        address = NO_ADDRESS
+    elif address is None:
+        raise InvalidOrder("an order of goods needs an address")
     _check_order_input(
         lines,
         items_total=items_total,
@@ -130,6 +151,7 @@ async def create_order(
         "idempotency_key": idempotency_key,
         "request_hash": request_hash,
         "stock_source_ref": stock_source_ref,
+        "is_virtual": virtual,
         "created_at": now,
         "expires_at": expires_at,
         "updated_at": now,
@@ -197,6 +219,8 @@ async def create_order(
     # The shopper who placed it sees their own address in clear. Built before the stock is
     # held: nothing after the reservation but the commit, while a hot SKU's row is locked.
     detail = OrderDetail(**_detail_fields(pii, order, line_objs, [event_obj], [], reveal=True))
+    if virtual:
+        return detail, True
     # Stock last: the stock rows stay locked (PostgreSQL) from here to the commit only.
     stock_lines = sorted((line.sku_id, line.quantity) for line in lines)
     if stock_source_ref is None:

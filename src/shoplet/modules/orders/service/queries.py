@@ -94,9 +94,10 @@ async def list_orders_admin(
     limit: int,
     since: datetime | None = None,
     until: datetime | None = None,
+    member_id: int | None = None,
 ) -> tuple[list[OrderAdmin], str | None]:
     """Newest first; ``q`` is an order no. or a full phone number (matched by blind index);
-    placed in ``[since, until)`` when given."""
+    placed in ``[since, until)`` and of ``member_id`` when given."""
     limit = _clamp(limit)
     order_no = phone_index = None
     if q is not None and q.strip():
@@ -113,6 +114,7 @@ async def list_orders_admin(
         phone_index=phone_index,
         since=since,
         until=until,
+        member_id=member_id,
         before_id=decode_id_cursor(cursor),
         limit=limit + 1,
     )
@@ -193,6 +195,7 @@ async def export_rows(
                 unit_price=line.unit_price,
                 quantity=line.quantity,
                 line_payable=line.payable,
+                is_virtual=order.is_virtual,
             )
         )
     return out

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shoplet.core.cache import Cache, attach_cache
 from shoplet.core.db import create_engine, create_sessionmaker
 from shoplet.core.observability import Metrics
 from shoplet.core.ratelimit import RateLimiter
+from shoplet.core.redis_pool import blocking_pool
 from shoplet.core.security import PiiCipher, TokenSigner
 from shoplet.core.settings import Settings
 
@@ -46,9 +47,7 @@ class AppContext:
         )
         redis = None
         if settings.redis_url:
-            # A bounded pool that waits for a free connection under bursts instead of failing
-            # with "Too many connections" (redis-py's default pool raises at its limit).
-            pool = BlockingConnectionPool.from_url(
+            pool = blocking_pool(
                 settings.redis_url,
                 max_connections=settings.redis_max_connections,
                 timeout=settings.redis_pool_timeout_seconds,

@@ -8,9 +8,9 @@ from typing import Any
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from redis.asyncio import BlockingConnectionPool
 
 from shoplet.core.errors import RateLimited
+from shoplet.core.redis_pool import blocking_pool
 
 
 class RateLimiter:
@@ -23,7 +23,7 @@ class RateLimiter:
             # blocking pool: past ``max_connections`` concurrent checks wait for a connection
             # (redis-py's default pool of 100 raises instead, a 500 under a burst).
             pool: dict[str, Any] = {
-                "connection_pool": BlockingConnectionPool.from_url(
+                "connection_pool": blocking_pool(
                     redis_url, max_connections=max_connections, timeout=5
                 )
             }

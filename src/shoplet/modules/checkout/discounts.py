@@ -138,13 +138,11 @@ async def member_terms(
     session: AsyncSession, *, member_id: int, priced: Sequence[tuple[catalog.SkuSnapshot, int]]
 ) -> MemberTerms:
     """The member's benefits on the cart. ``benefits_for`` decides what the member gets (a
-    paid plan's benefits included); the tier is read only to name the rows and the snapshot
-    when the benefits change something (two statements a V0 shopper does not pay)."""
-    benefits = await membership.benefits_for(session, member_id)
+    paid plan's benefits included); the tier names the rows and the snapshot when the
+    benefits change something."""
+    tier, benefits = await membership.tier_and_benefits(session, member_id)
     if benefits.discount_permille >= 1000 and not benefits.free_shipping:
         tier = _NO_TIER
-    else:
-        tier = await membership.tier_of(session, member_id)
     return member_terms_of(tier, benefits, priced)
 
 

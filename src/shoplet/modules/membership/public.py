@@ -3,7 +3,7 @@
 - promotions (member price), checkout (benefits at checkout), loyalty (points multiplier):
   :func:`tier_of` (the member's ``MemberTier``: code, name, level, benefits) and
   :func:`benefits_for` (its ``Benefits``: ``member_price``, ``goods_discount``,
-  ``ships_free``, ``points``);
+  ``ships_free``, ``points``); :func:`tier_and_benefits` gives both from one read;
 - loyalty (sign-in growth), reviews (review growth): :func:`add_growth`, idempotent per
   (reason, ref), upgrading at once;
 - the storefront's "开通SVIP省¥xx": :func:`plan_savings_estimate` (what each plan on sale
@@ -49,6 +49,7 @@ from shoplet.modules.membership.service import (
     order_benefit,
     plan_savings,
     record_order_benefit,
+    tier_and_benefits,
     tier_of,
     tier_table,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "order_benefit",
     "plan_savings_estimate",
     "record_order_benefit",
+    "tier_and_benefits",
     "tier_of",
     "tier_table",
 ]

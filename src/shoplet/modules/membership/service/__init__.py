@@ -47,6 +47,7 @@ from .tiers import (
     save_settings,
     save_tiers,
     stats,
+    tier_and_benefits,
     tier_of,
 )
 
@@ -88,6 +89,7 @@ __all__ = [
     "start_period",
     "stats",
     "svip_status",
+    "tier_and_benefits",
     "tier_of",
     "tier_table",
 ]

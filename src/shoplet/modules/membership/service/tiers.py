@@ -150,9 +150,16 @@ async def benefits_for(
     """What the member gets now: their tier's benefits, merged with those of the paid plan
     period running now (``rules.best_of``: each benefit the better of the two);
     ``member_price``, ``goods_discount``, ``ships_free``, ``points`` price and count with it."""
+    return (await tier_and_benefits(session, member_id, now=now))[1]
+
+
+async def tier_and_benefits(
+    session: AsyncSession, member_id: int, *, now: datetime | None = None
+) -> tuple[MemberTier, Benefits]:
+    """``tier_of`` and ``benefits_for`` reading the account and the tier table once."""
     now = now or utcnow()
-    tier = (await tier_of(session, member_id, now=now)).benefits
-    return best_of(tier, await plan_benefits_now(session, member_id, now))
+    tier = await tier_of(session, member_id, now=now)
+    return tier, best_of(tier.benefits, await plan_benefits_now(session, member_id, now))
 
 
 async def card(session: AsyncSession, member_id: int) -> MembershipCard:

@@ -21,7 +21,6 @@ semantic-only product (at most 0.6 + 0.15 + 0.1) stays below a product matching 
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
 
@@ -30,14 +29,13 @@ import numpy.typing as npt
 
 from shoplet.modules.search.engine import (
     RELEVANCE_POOL,
-    Doc,
     Filters,
-    Hit,
     MemoryEngine,
     Result,
+    Rows,
     SearchSort,
 )
-from shoplet.modules.search.engine import _sort_key as sort_key
+from shoplet.modules.search.planner import Clause
 from shoplet.modules.search.semantic import VectorIndex
 
 
@@ -88,53 +86,42 @@ def search(
             text, filters=filters, sort=sort, after=after, limit=limit, facets=facets
         )
     clauses = engine.plan(text)
-    lexical_ids, relaxed = engine.match(clauses)
-    lexical_score = engine._scorer(clauses, text)
+    lexical, relaxed = engine.match_rows(clauses)
     sims = index.similarities(query)
-    recall: set[int] = set()
+    recall: Rows = np.zeros(0, np.int64)
     top = index.top(sims, settings.recall_k)
     if top and top[0][1] >= settings.recall_min:
         cut = max(settings.recall_floor, top[0][1] - settings.recall_margin)
-        if lexical_ids and not relaxed:
+        if len(lexical) and not relaxed:
             cut = max(cut, settings.recall_min_lexical)
-        recall = {pid for pid, sim in top if sim >= cut}
-    docs = engine.docs
-    candidates = [
-        d for d in map(docs.get, lexical_ids | recall) if d is not None and filters.accepts(d)
-    ]
+        recall = engine.rows_of(pid for pid, sim in top if sim >= cut)
+    candidates = engine.filter_rows(np.union1d(lexical, recall), filters)
     if sort == "relevance":
         # As the lexical engine: past RELEVANCE_POOL matches, its best sellers are ranked (the
         # same pool on every page), and every semantic candidate with them.
-        pool = candidates
-        if len(pool) > RELEVANCE_POOL:
-            pool = heapq.nlargest(RELEVANCE_POOL, pool, key=lambda d: d.sales_count)
-            pooled = {d.id for d in pool}
-            pool += [d for d in candidates if d.id in recall and d.id not in pooled]
-        most = max((d.sales_count for d in pool), default=0)
-        span = settings.sim_ceiling - settings.sim_floor
-        rows = index.rows
-
-        def score(doc: Doc) -> int:
-            total = 0.0
-            if doc.id in lexical_ids:
-                total += settings.lexical * lexical_score(doc) / 1000
-            row = rows.get(doc.id)
-            if row is not None:
-                closeness = (float(sims[row]) - settings.sim_floor) / span
-                total += settings.semantic * min(1.0, max(0.0, closeness))
-            if most > 0:
-                total += settings.popularity * math.log1p(doc.sales_count) / math.log1p(most)
-            total += settings.in_stock * doc.in_stock
-            return round(total * 1000)
-
-        keyed = [(sort_key(d, sort, score(d)), d) for d in pool]
+        pool = engine.best_sellers(candidates, RELEVANCE_POOL)
+        if len(pool) < len(candidates):
+            pool = np.union1d(pool, np.intersect1d(candidates, recall, assume_unique=True))
+        ids, sales = engine.product_ids(pool), engine.sales(pool)
+        keys = (
+            -_scores(
+                engine,
+                text,
+                clauses,
+                lexical=lexical,
+                pool=pool,
+                sims=sims,
+                index=index,
+                settings=settings,
+            ),
+            -sales,
+            -ids,
+        )
+        hits, has_more = engine.page(pool, keys, after, limit)
     else:
-        keyed = [(sort_key(d, sort, 0), d) for d in candidates]
-    if after is not None:
-        keyed = [kd for kd in keyed if kd[0] > after]
-    page = heapq.nsmallest(limit + 1, keyed, key=lambda kd: kd[0])
+        hits, has_more = engine.page(candidates, engine.sort_keys(candidates, sort), after, limit)
     corrected = None
-    if lexical_ids:
+    if len(lexical):
         understood = " ".join(
             "".join(c.text if not c.latin else f" {c.text} " for c in clauses).split()
         )
@@ -142,10 +129,45 @@ def search(
         if any(not c.exact for c in clauses) and understood and understood != typed:
             corrected = understood
     return Result(
-        hits=[Hit(d, k) for k, d in page[:limit]],
-        has_more=len(page) > limit,
+        hits=hits,
+        has_more=has_more,
         total=len(candidates),
-        facets=engine._facets(candidates) if facets else None,
+        facets=engine.facets(candidates) if facets else None,
         corrected_query=corrected,
         relaxed=relaxed,
     )
+
+
+def _scores(
+    engine: MemoryEngine,
+    text: str,
+    clauses: list[Clause],
+    *,
+    lexical: Rows,
+    pool: Rows,
+    sims: npt.NDArray[np.float32],
+    index: VectorIndex,
+    settings: HybridSettings,
+) -> npt.NDArray[np.int64]:
+    """The blended score (module doc) of each row of ``pool``, ×1000 and rounded; the terms
+    are added in the same order for every product, as floats."""
+    total = np.zeros(len(pool), np.float64)
+    is_lexical = np.isin(pool, lexical, assume_unique=True)
+    lexical_scores = engine.scores(clauses, text, pool[is_lexical]).astype(np.float64)
+    total[is_lexical] = settings.lexical * lexical_scores / 1000
+    vectors = index.rows
+    rows = np.array([vectors.get(pid, -1) for pid in engine.product_ids(pool).tolist()], np.int64)
+    has_vector = rows >= 0
+    closeness = (sims[rows[has_vector]].astype(np.float64) - settings.sim_floor) / (
+        settings.sim_ceiling - settings.sim_floor
+    )
+    total[has_vector] += settings.semantic * np.clip(closeness, 0.0, 1.0)
+    sales = engine.sales(pool).tolist()
+    most = max(sales, default=0)
+    if most > 0:
+        # math.log1p, not np.log1p: the two differ in the last bit for some counts.
+        logs = np.array([math.log1p(n) for n in sales], np.float64)
+        total += settings.popularity * logs / math.log1p(most)
+    total += settings.in_stock * engine.in_stock(pool).astype(np.float64)
+    scores: npt.NDArray[np.int64] = np.rint(total * 1000).astype(np.int64)
+    return scores

@@ -24,6 +24,7 @@ from shoplet.modules.search.text import (
 
 MAX_ALTERNATIVES = 8
 FUZZY_MIN_CHARS = 4
+FUZZY_CACHE_SIZE = 1_024
 
 EXACT, SYNONYM, PINYIN, INITIALS, PARTIAL, PREFIX, FUZZY = 1.0, 0.9, 0.85, 0.7, 0.6, 0.6, 0.5
 
@@ -59,6 +60,10 @@ class QueryPlanner:
     dictionary: Dictionary
     _synonyms: dict[str, list[str]]
     _sorted: dict[str, list[str]]
+    # One-edit keys by typed token, with the sorted key list they were found in; keys of a near
+    # length, by length, for that list.
+    _fuzzy: dict[str, tuple[list[str], list[str]]]
+    _windows: tuple[list[str], dict[int, list[str]]]
 
     def _sorted_keys(self, name: str) -> list[str]:
         keys = self._sorted.get(name)
@@ -289,12 +294,37 @@ class QueryPlanner:
     def _fuzzy_clause(self, token: str) -> Clause | None:
         if len(token) < FUZZY_MIN_CHARS or not token.isalpha():
             return None
+        words = [w for key in self._fuzzy_keys(token) for w in self._full_words(key)]
+        return self._words_clause(words, FUZZY, token, latin=True)
+
+    def _fuzzy_keys(self, token: str) -> list[str]:
+        """The (at most 5) pinyin keys one edit from ``token``, nearest first, then in key
+        order; remembered until a new key enters the index (keys never leave it)."""
+        keys = self._sorted_keys("full")
+        cached = self._fuzzy.get(token)
+        if cached is not None and cached[0] is keys:
+            return cached[1]
+        # One edit changes the length by one at most: only keys of a near length are compared
+        # (in key order, so ties come out as over all keys).
         matches = process.extract(
             token,
-            self._sorted_keys("full"),
+            self._near_length(keys, len(token)),
             scorer=OSA.distance,
             score_cutoff=1,
             limit=5,
         )
-        words = [w for key, _, _ in matches for w in self._full_words(key)]
-        return self._words_clause(words, FUZZY, token, latin=True)
+        found = [key for key, _, _ in matches]
+        if len(self._fuzzy) >= FUZZY_CACHE_SIZE:
+            del self._fuzzy[next(iter(self._fuzzy))]
+        self._fuzzy[token] = (keys, found)
+        return found
+
+    def _near_length(self, keys: list[str], size: int) -> list[str]:
+        """The keys (of the sorted ``keys``) of ``size`` characters, one fewer or one more."""
+        if self._windows[0] is not keys:
+            self._windows = (keys, {})
+        windows = self._windows[1]
+        near = windows.get(size)
+        if near is None:
+            near = windows[size] = [k for k in keys if abs(len(k) - size) <= 1]
+        return near

@@ -189,14 +189,10 @@ class SearchRuntime:
             sources = await catalog.search_sources(session, product_ids=chunk) if chunk else []
             stock = await _in_stock(session, sources)
         for doc_id in self._flash ^ flash:
-            doc = engine.docs.get(doc_id)
-            if doc is not None:
-                doc.flash = doc_id in flash
+            engine.set_flags(doc_id, flash=doc_id in flash)
         self._flash = flash
         for source in sources:
-            doc = engine.docs.get(source.id)
-            if doc is not None:
-                doc.in_stock = stock.get(source.id, False)
+            engine.set_flags(source.id, in_stock=stock.get(source.id, False))
 
     # -- query statistics ---------------------------------------------------------------------
 

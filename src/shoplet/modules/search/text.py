@@ -34,6 +34,7 @@ _SPACES = re.compile(r"\s+")
 _VOWELS = set("aeiouv")
 
 MAX_QUERY_CHARS = 50
+RUN_CACHE_SIZE = 100_000
 
 
 def normalize(text: str) -> str:
@@ -143,6 +144,9 @@ class Segmenter:
         self._tokenizer: object | None = None
         self._lock = threading.Lock()
         self._added: set[str] = set()
+        # Index words by run: a catalog repeats its runs (brands, categories, tags, title
+        # words), and a run's words change only when a word is added.
+        self._runs: dict[str, list[str]] = {}
 
     def load(self, words: Iterable[str] = ()) -> None:
         with self._lock:
@@ -159,6 +163,7 @@ class Segmenter:
             if len(word) >= 2 and word not in self._added and any(_HAN_CHAR.match(c) for c in word):
                 self._added.add(word)
                 tokenizer.add_word(word, freq=2_000)  # type: ignore[attr-defined]
+                self._runs = {}
 
     @property
     def loaded(self) -> bool:
@@ -169,8 +174,15 @@ class Segmenter:
         inside them: 电饭煲 and 饭煲), no HMM guessing (stable across builds)."""
         if self._tokenizer is None:
             return [run]
-        cut = self._tokenizer.cut_for_search(run, HMM=False)  # type: ignore[attr-defined]
-        return [w for w in cut if w.strip()]
+        cache = self._runs  # replaced, not cleared, by add_words: a cut made before stays out
+        cached = cache.get(run)
+        if cached is None:
+            cut = self._tokenizer.cut_for_search(run, HMM=False)  # type: ignore[attr-defined]
+            cached = [w for w in cut if w.strip()]
+            if len(cache) >= RUN_CACHE_SIZE:
+                cache.clear()
+            cache[run] = cached
+        return list(cached)
 
     def query_words(self, run: str) -> list[str]:
         """Words of a Chinese run of a query: jieba's precise mode (longest words), no HMM."""

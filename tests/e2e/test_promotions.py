@@ -6,7 +6,8 @@ as the tiers and the quantity change; the saved draft is published from the list
 叠加规则 page saves a change that a reload still shows. A shopper (phone viewport) sees the
 promotion's tag on its product page, the 再买¥…可享… hint at checkout below the threshold, then
 the promotion's row once the cart reaches it, with 实付 = 商品金额 + 运费 − the saving as the
-preview answered it; the order placed carries that saving. Every page is scanned with axe.
+preview answered it; the order placed carries that saving, and its page in the shop and in the
+console names the promotion on a row of its own with that saving. Every page is scanned with axe.
 
 Every promotion here covers only a product the test creates (the other browser tests share the
 shop and its checkout totals), and is stopped, the product taken off sale and the policy put
@@ -370,7 +371,7 @@ def test_the_product_page_tags_a_product_the_promotion_covers(
 
 
 def test_checkout_hints_then_applies_the_promotion_and_the_order_keeps_it(
-    server: Server, promoted: Promoted, phone: Any
+    server: Server, owner: Staff, promoted: Promoted, phone: Any, context: Any
 ) -> None:
     auth = _signed_in_shopper(server, phone, promoted.sku_id)
     title = promoted.product["title"]
@@ -430,10 +431,28 @@ def test_checkout_hints_then_applies_the_promotion_and_the_order_keeps_it(
         saving,
         preview["payable_total"],
     )
-    phone.goto(page_url("order", order_no=order_no))
-    # The page names no promotion (no shopper route serves an order's rules): its 优惠 row is
-    # the promotion's saving, and 实付 what checkout showed.
+    applied = server.http.get(f"{API}/orders/{order_no}/promotions", headers=auth).json()
+    assert [(p["promotion_id"], p["kind"], p["label"], p["saving"]) for p in applied] == [
+        (promoted.promotion["id"], "full_reduction", TIERS_LABEL, saving)
+    ]
+    with phone.expect_response(lambda r: r.url.endswith(f"/orders/{order_no}/promotions")):
+        phone.goto(page_url("order", order_no=order_no))
+    # The page names the promotion on a row of its own under 优惠 (the whole saving), and 实付
+    # is what checkout showed.
     amounts = phone.get_by_role("group", name="金额")
     amounts.wait_for()
-    expect(amounts.get_by_text(f"-{_yuan(saving)}", exact=True)).to_be_visible()
+    row = amounts.get_by_test_id("order-promotion")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(f"满减 · {promoted.promotion['name']}（{TIERS_LABEL}）")
+    expect(row).to_contain_text(f"-{_yuan(saving)}")
     expect(amounts.get_by_text(_yuan(preview["payable_total"]), exact=True)).to_be_visible()
+    _check(phone, "order-promotion")
+
+    # The console's order page shows the same row, with its share of each line.
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/orders/{order_no}")
+    console_row = page.get_by_test_id("order-promotion")
+    expect(console_row).to_have_count(1)
+    expect(console_row).to_contain_text(f"满减 · {promoted.promotion['name']}（{TIERS_LABEL}）")
+    expect(console_row).to_contain_text(f"-{_yuan(saving)}")
+    assert_accessible(page, "console-order-promotion")

@@ -474,6 +474,15 @@ export const PROMOTION_KIND_LABELS: Labels = {
   bundle: '组合套餐',
 }
 
+/**
+ * An applied promotion's row on an order page (the shop's and the console's): the kind, then the
+ * promotion's name with its terms when they differ ("满减 · 店庆满减（满300减30，满500减60）").
+ */
+export function promotionRowText(p: { kind: string; name: string; label: string }): string {
+  const terms = !p.name || p.name === p.label ? p.label : `${p.name}（${p.label}）`
+  return `${label(PROMOTION_KIND_LABELS, p.kind)} · ${terms}`
+}
+
 export const PROMOTION_STATUS_LABELS: Labels = {
   draft: '草稿',
   active: '进行中',

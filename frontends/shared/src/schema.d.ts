@@ -1477,6 +1477,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/orders/{order_no}/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Promotions
+         * @description The store-wide promotions the order was placed with, as snapshotted then, each with its
+         *     share per line (404 ``orders.not_found`` for an unknown order).
+         */
+        get: operations["order_promotions_api_v1_console_orders__order_no__promotions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/orders/{order_no}/ship": {
         parameters: {
             query?: never;
@@ -2949,6 +2970,27 @@ export interface paths {
          * @description Start paying an unpaid order with WeChat Pay (mini program JSAPI or H5).
          */
         post: operations["pay_order_api_v1_orders__order_no__pay_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Promotions
+         * @description The store-wide promotions the shopper's order was placed with (满减, 限时折扣 …), as
+         *     snapshotted then; 404 ``orders.not_found`` for an unknown order or another shopper's.
+         */
+        get: operations["order_promotions_api_v1_orders__order_no__promotions_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6050,6 +6092,36 @@ export interface components {
             title: string;
             /** Unit Price */
             unit_price: number;
+        };
+        /**
+         * OrderPromotion
+         * @description A store-wide promotion an order was placed with, as snapshotted then
+         *     (``promotions_order_rule``): ``saving`` fen split over the lines (``lines``: {sku_id: fen}),
+         *     ``trimmed`` by the subsidy cap, ``returned`` once the order was cancelled or refunded in
+         *     full.
+         */
+        OrderPromotion: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku_discount" | "bundle" | "buy_n_get_m" | "full_reduction";
+            /** Label */
+            label: string;
+            /** Lines */
+            lines: {
+                [key: string]: number;
+            };
+            /** Name */
+            name: string;
+            /** Promotion Id */
+            promotion_id: number;
+            /** Returned */
+            returned: boolean;
+            /** Saving */
+            saving: number;
+            /** Trimmed */
+            trimmed: number;
         };
         /** OrderSummary */
         OrderSummary: {
@@ -15028,6 +15100,85 @@ export interface operations {
             };
         };
     };
+    order_promotions_api_v1_console_orders__order_no__promotions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPromotion"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     ship_order_api_v1_console_orders__order_no__ship_post: {
         parameters: {
             query?: never;
@@ -21719,6 +21870,69 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    order_promotions_api_v1_orders__order_no__promotions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPromotion"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

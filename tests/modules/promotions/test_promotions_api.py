@@ -319,6 +319,85 @@ async def test_preview_and_order_apply_the_promotions_and_snapshot_each_rule(
     assert lines == {a1: 14545, a2: 10909, b: 4546}
 
 
+async def test_the_order_pages_get_the_promotions_the_order_was_placed_with(
+    client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
+) -> None:
+    _, a1, a2, _, b = await catalog(ctx)
+    sku = await make_promotion(
+        client, staff, kind="sku_discount", tiers=[], name="限时8折",
+        sku_prices=[{"sku_id": a1, "rate_permille": 800}],
+    )  # fmt: skip
+    full = await make_promotion(client, staff)
+    alice, bob = await shopper(client, "alice"), await shopper(client, "bob")
+    promoted = (await place(client, alice, [(a1, 2), (a2, 1), (b, 1)], None)).json()["order_no"]
+    plain = (await place(client, alice, [(b, 1)], None)).json()["order_no"]
+    bobs = (await place(client, bob, [(b, 1)], None)).json()["order_no"]
+
+    mine = await client.get(f"{ORDERS}/{promoted}/promotions", headers=alice.headers)
+
+    assert mine.status_code == 200, mine.text
+    assert mine.headers["Cache-Control"] == "private, no-store"
+    assert mine.json() == [
+        {
+            "promotion_id": sku["id"],
+            "name": "限时8折",
+            "kind": "sku_discount",
+            "label": "限时8折",
+            "saving": 4000,
+            "trimmed": 0,
+            "lines": {str(a1): 4000},
+            "returned": False,
+        },
+        {
+            "promotion_id": full["id"],
+            "name": full["name"],
+            "kind": "full_reduction",
+            "label": "满300减30，满500减60",
+            "saving": 3000,
+            "trimmed": 0,
+            "lines": {str(a1): 1455, str(a2): 1091, str(b): 454},
+            "returned": False,
+        },
+    ]
+    none = await client.get(f"{ORDERS}/{plain}/promotions", headers=alice.headers)
+    assert (none.status_code, none.json()) == (200, [])
+    console = await client.get(f"/api/v1/console/orders/{promoted}/promotions", headers=staff)
+    assert (console.status_code, console.json()) == (200, mine.json())
+
+    # Another shopper's order and an unknown one get the same 404; nothing changes.
+    before = await snapshot(ctx)
+    foreign = await client.get(f"{ORDERS}/{bobs}/promotions", headers=alice.headers)
+    unknown = await client.get(f"{ORDERS}/9{promoted}/promotions", headers=alice.headers)
+    for response in (foreign, unknown):
+        assert (response.status_code, response.json()["code"]) == (404, "orders.not_found")
+        assert response.headers["content-type"] == "application/problem+json"
+    assert {k: v for k, v in foreign.json().items() if k not in ("order_no", "instance")} == {
+        k: v for k, v in unknown.json().items() if k not in ("order_no", "instance")
+    }
+    unknown_console = await client.get(
+        f"/api/v1/console/orders/9{promoted}/promotions", headers=staff
+    )
+    assert (unknown_console.status_code, unknown_console.json()["code"]) == (
+        404,
+        "orders.not_found",
+    )
+    malformed = await client.get(f"{ORDERS}/abc/promotions", headers=alice.headers)
+    assert (malformed.status_code, malformed.json()["code"]) == (422, "request.invalid")
+    signed_out = await client.get(f"{ORDERS}/{promoted}/promotions")
+    assert signed_out.status_code == 401
+    assert await snapshot(ctx) == before
+
+    # Cancelled: the rules are given back and say so.
+    cancelled = await client.post(f"{ORDERS}/{promoted}/cancel", headers=alice.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    await drain_outbox(ctx)
+    again = await client.get(f"{ORDERS}/{promoted}/promotions", headers=alice.headers)
+    assert [(p["promotion_id"], p["returned"]) for p in again.json()] == [
+        (sku["id"], True),
+        (full["id"], True),
+    ]
+
+
 async def test_a_coupon_stacks_or_the_better_of_the_two_applies(
     client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
 ) -> None:

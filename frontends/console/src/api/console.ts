@@ -215,6 +215,8 @@ export const consoleApi = {
     call<Res<O['getCouponJob']>>(OPS.getCouponJob, { params: { template_id: id, job_id: jobId } }),
   getOrderCoupon: (orderNo: string) =>
     call<Res<O['getOrderCoupon']>>(OPS.getOrderCoupon, { params: { order_no: orderNo } }),
+  getOrderPromotions: (orderNo: string) =>
+    call<Res<O['getOrderPromotions']>>(OPS.getOrderPromotions, { params: { order_no: orderNo } }),
   // store-wide promotions
   listPromotions: (query: Q<O['listPromotions']> = {}) =>
     call<Res<O['listPromotions']>>(OPS.listPromotions, { query }),

@@ -140,6 +140,7 @@ export const OPS = {
   listCouponJobs: op('GET', '/api/v1/console/coupon-templates/{template_id}/jobs'),
   getCouponJob: op('GET', '/api/v1/console/coupon-templates/{template_id}/jobs/{job_id}'),
   getOrderCoupon: op('GET', '/api/v1/console/orders/{order_no}/coupon'),
+  getOrderPromotions: op('GET', '/api/v1/console/orders/{order_no}/promotions'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

@@ -93,6 +93,7 @@ export type PromotionStatus = Promotion['status']
 export type PromotionPolicy = S['Policy']
 export type PromotionPreview = S['PromotionPreview']
 export type AppliedPromotion = S['AppliedPromotion']
+export type OrderPromotion = S['OrderPromotion']
 
 // ---- paid membership (SVIP) ----
 export type MembershipPlan = S['PlanOut']

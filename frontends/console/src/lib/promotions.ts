@@ -4,8 +4,8 @@
  * (promotions/service/campaigns.py), so most mistakes are named on their field before a
  * request; the API's own refusal (`promotions.invalid_promotion`) names its `field` too.
  */
-import { parseYuan, type Tone } from '@shoplet/shared'
-import type { Promotion, PromotionCreate, PromotionKind } from '@/api/types'
+import { formatFen, parseYuan, type Tone } from '@shoplet/shared'
+import type { OrderPromotion, Promotion, PromotionCreate, PromotionKind } from '@/api/types'
 import { beijingInputToIso, toBeijingInput } from '@/lib/flashsale'
 
 export const MAX_TIERS = 10
@@ -287,4 +287,26 @@ export function sampleItems(rows: { skuId: number | null; quantity: number | nul
   return rows
     .filter((r) => r.skuId && r.quantity && r.quantity >= 1)
     .map((r) => ({ sku_id: r.skuId as number, quantity: Math.min(r.quantity as number, 999) }))
+}
+
+/**
+ * What an applied promotion took off each order line, in the order's line order, by title
+ * ("棒球帽 -¥4.54"); lines it did not touch are left out, a SKU the order no longer lists is
+ * named by its id.
+ */
+export function promotionLineTexts(
+  p: Pick<OrderPromotion, 'lines'>,
+  lines: readonly { sku_id: number; title: string; spec_text?: string | null }[],
+): string[] {
+  const shares = new Map(Object.entries(p.lines).map(([sku, fen]) => [Number(sku), fen]))
+  const out: string[] = []
+  for (const line of lines) {
+    const fen = shares.get(line.sku_id)
+    if (!fen) continue
+    const name = line.spec_text ? `${line.title} ${line.spec_text}` : line.title
+    out.push(`${name} -${formatFen(fen)}`)
+    shares.delete(line.sku_id)
+  }
+  for (const [sku, fen] of shares) if (fen) out.push(`SKU ${sku} -${formatFen(fen)}`)
+  return out
 }

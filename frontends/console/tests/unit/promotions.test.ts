@@ -7,10 +7,12 @@ import {
   parseIds,
   parseRate,
   promotionBody,
+  promotionLineTexts,
   sampleItems,
   type PromotionForm,
 } from '@/lib/promotions'
 import type { Promotion } from '@/api/types'
+import { promotionRowText } from '@shoplet/shared'
 
 const NOW = new Date('2026-12-03T04:00:00Z')
 const form = (patch: Partial<PromotionForm> = {}): PromotionForm => ({
@@ -104,5 +106,30 @@ describe('helpers', () => {
     expect(back.skuPrices).toEqual([{ skuId: 3, mode: 'rate', value: '8' }])
     const result = promotionBody(back, NOW)
     expect('body' in result && result.body.sku_prices).toEqual([{ sku_id: 3, rate_permille: 800 }])
+  })
+})
+
+describe('an order\'s promotions', () => {
+  it('names the kind, the promotion and its terms once', () => {
+    expect(promotionRowText({ kind: 'full_reduction', name: '店庆满减', label: '满300减30，满500减60' })).toBe(
+      '满减 · 店庆满减（满300减30，满500减60）',
+    )
+    expect(promotionRowText({ kind: 'sku_discount', name: '限时8折', label: '限时8折' })).toBe('限时折扣 · 限时8折')
+    expect(promotionRowText({ kind: 'bundle', name: '', label: '套餐价¥99' })).toBe('组合套餐 · 套餐价¥99')
+    expect(promotionRowText({ kind: 'new_kind', name: 'x', label: 'y' })).toBe('new_kind · x（y）')
+  })
+
+  it('lists each line\'s share in the order\'s line order, by title', () => {
+    const lines = [
+      { sku_id: 7, title: 'T恤', spec_text: '白 M' },
+      { sku_id: 3, title: '棒球帽', spec_text: '' },
+      { sku_id: 9, title: '袜子', spec_text: null },
+    ]
+    expect(promotionLineTexts({ lines: { 3: 454, 7: 1455, 9: 0 } }, lines)).toEqual([
+      'T恤 白 M -¥14.55',
+      '棒球帽 -¥4.54',
+    ])
+    expect(promotionLineTexts({ lines: { 5: 100 } }, lines)).toEqual(['SKU 5 -¥1.00'])
+    expect(promotionLineTexts({ lines: {} }, lines)).toEqual([])
   })
 })

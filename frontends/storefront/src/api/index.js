@@ -43,6 +43,8 @@ export const api = {
   promotions: {
     // The store-wide promotions of a product page (满300减30, 限时8折): public.
     forProduct: (productId) => call('activePromotions', { query: { product_id: productId }, auth: false }),
+    // The store-wide promotions an order was placed with, as snapshotted then ([]: none).
+    ofOrder: (orderNo) => call('getOrderPromotions', { params: { order_no: orderNo } }),
   },
   recommend: {
     // A shelf: placement home | product (with product_id) | cart | paid; personal when signed in.

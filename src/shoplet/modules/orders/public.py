@@ -7,7 +7,9 @@
   back into it when the order is cancelled or times out);
 - the points mall: :func:`create_order` with ``source="pointsmall"``, and
   :func:`settle_without_payment` for an order with nothing left to pay;
-- the console: listing, shipping, after-sales, export and the sales summary.
+- the console: listing, shipping, after-sales, export and the sales summary;
+- promotions' order pages: :func:`require_order` (404 ``orders.not_found`` for an unknown
+  order or another shopper's).
 
 Everything runs in the caller's transaction (flush only).
 """
@@ -78,6 +80,7 @@ from shoplet.modules.orders.service import (
     list_aftersales,
     list_orders_admin,
     reject_aftersale,
+    require_order,
     sales_summary,
     settle_without_payment,
     ship_order,
@@ -150,6 +153,7 @@ __all__ = [
     "paid_order_stats",
     "purchases",
     "reject_aftersale",
+    "require_order",
     "sales_summary",
     "settle_without_payment",
     "ship_order",

@@ -22,6 +22,7 @@ from shoplet.modules.promotions.schemas import (
     CentreTemplate,
     Coupon,
     MemberGifts,
+    OrderPromotion,
     PromotionTag,
     RedeemRequest,
     WalletTab,
@@ -119,6 +120,16 @@ async def order_coupon(
     """The coupon the shopper's order used, as it was when placed (null: none)."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.order_coupon(session, order_no, member_id=member.id)
+
+
+@router.get("/orders/{order_no}/promotions", tags=["orders"], responses=problem_responses(401, 404))
+async def order_promotions(
+    order_no: OrderNo, member: CurrentMember, session: DbSession, response: Response
+) -> list[OrderPromotion]:
+    """The store-wide promotions the shopper's order was placed with (满减, 限时折扣 …), as
+    snapshotted then; 404 ``orders.not_found`` for an unknown order or another shopper's."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.order_promotions(session, order_no, member_id=member.id)
 
 
 @router.get("/promotions/active", tags=["promotions"], responses=problem_responses(404))

@@ -5,7 +5,8 @@
   batches with redeemed counts, export one as CSV (streamed), disable one;
 - ``/coupons/{id}/void`` and ``/coupon-templates/{id}/void-unused`` (a job);
 - ``/coupon-templates/{id}/jobs``: segment issues and voids with their progress;
-- ``/orders/{order_no}/coupon``: the coupon snapshot of an order (``orders:read``);
+- ``/orders/{order_no}/coupon`` and ``/orders/{order_no}/promotions``: the coupon and the
+  store-wide promotions an order was placed with, as snapshotted (``orders:read``);
 - ``/members/{id}/coupons``: one member's coupons by wallet tab (the member page).
 """
 
@@ -29,6 +30,7 @@ from shoplet.modules.promotions.schemas import (
     Coupon,
     CouponClaim,
     Job,
+    OrderPromotion,
     VoidRequest,
     WalletTab,
 )
@@ -222,3 +224,12 @@ async def order_coupon(
 ) -> AppliedCouponOut | None:
     """The coupon the order used, as snapshotted when it was placed (null: none)."""
     return await service.order_coupon(session, order_no, member_id=None)
+
+
+@router.get("/orders/{order_no}/promotions", responses=problem_responses(404))
+async def order_promotions(
+    order_no: OrderNo, _: OrderReader, session: DbSession
+) -> list[OrderPromotion]:
+    """The store-wide promotions the order was placed with, as snapshotted then, each with its
+    share per line (404 ``orders.not_found`` for an unknown order)."""
+    return await service.order_promotions(session, order_no, member_id=None)

@@ -414,6 +414,22 @@ class AppliedPromotion(ResponseModel):
     lines: dict[int, int]
 
 
+class OrderPromotion(ResponseModel):
+    """A store-wide promotion an order was placed with, as snapshotted then
+    (``promotions_order_rule``): ``saving`` fen split over the lines (``lines``: {sku_id: fen}),
+    ``trimmed`` by the subsidy cap, ``returned`` once the order was cancelled or refunded in
+    full."""
+
+    promotion_id: int
+    name: str
+    kind: PromotionKind
+    label: str
+    saving: int
+    trimmed: int
+    lines: dict[int, int]
+    returned: bool
+
+
 class PromotionTag(ResponseModel):
     """A promotion on a product page: ``label`` 满300减30 / 限时8折 …"""
 

@@ -48,6 +48,7 @@ from .queries import (
     has_paid_order,
     list_member_orders,
     list_orders_admin,
+    require_order,
     sales_summary,
 )
 from .timeouts import (
@@ -94,6 +95,7 @@ __all__ = [
     "member_actor",
     "reject_aftersale",
     "request_aftersale",
+    "require_order",
     "sales_summary",
     "settle_without_payment",
     "ship_order",

@@ -62,6 +62,16 @@ async def list_member_orders(
     return items, encode_id_cursor(page[-1].id) if len(rows) > limit else None
 
 
+async def require_order(session: AsyncSession, order_no: str, *, member_id: int | None) -> None:
+    """404 ``orders.not_found`` unless ``order_no`` exists and, with ``member_id``, is that
+    member's: for the modules above orders that serve parts of an order's page (an unknown
+    order and another shopper's get the same answer)."""
+    if member_id is None:
+        await _any_order(session, order_no)
+    else:
+        await _member_order(session, member_id, order_no)
+
+
 async def get_payable_order(
     session: AsyncSession, *, member_id: int, order_no: str
 ) -> PayableOrder:

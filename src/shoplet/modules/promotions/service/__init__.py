@@ -47,7 +47,7 @@ from .redeeming import (
 )
 from .running import run_job, run_open_jobs
 from .segments import issue_to_segment
-from .snapshots import order_coupon
+from .snapshots import order_coupon, order_promotions
 from .templates import (
     create_template,
     get_template,
@@ -96,6 +96,7 @@ __all__ = [
     "my_gifts",
     "order_allocation",
     "order_coupon",
+    "order_promotions",
     "plan_cart",
     "product_tags",
     "record_order_rules",

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from shoplet.core.config_check import EXIT_CONFIG, config_problems, exit_on_problems, report
 from shoplet.core.settings import Settings
+from shoplet.deploy.cli import app as deploy_app
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -461,6 +462,9 @@ def _import_progress() -> Any:
             yield report
 
     return bar()
+
+
+app.add_typer(deploy_app, name="deploy")
 
 
 reco_app = typer.Typer(help="Recommendations: offline evaluation.", no_args_is_help=True)

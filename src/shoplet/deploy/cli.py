@@ -1,0 +1,189 @@
+"""``shoplet deploy``: render the gateway's nginx.conf, shift traffic between colours, roll back."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shoplet.deploy import gateway, traffic
+
+app = typer.Typer(
+    help="Deploy: the nginx gateway and blue-green / canary traffic.", no_args_is_help=True
+)
+
+ServerList = Annotated[list[str], typer.Option(help="host:port, repeat for each replica")]
+
+
+def _colour(value: str) -> traffic.Colour:
+    if value == "blue":
+        return "blue"
+    if value == "green":
+        return "green"
+    raise typer.BadParameter("blue or green")
+
+
+@app.command("nginx-config")
+def nginx_config(  # noqa: PLR0917
+    api: ServerList,
+    traffic_file: Annotated[Path, typer.Option(help="the include that splits blue and green")],
+    api_green: ServerList = [],  # noqa: B006 - typer reads the default
+    edge: ServerList = [],  # noqa: B006
+    edge_green: ServerList = [],  # noqa: B006
+    state_dir: Annotated[Path, typer.Option(help="pid, temp files, media cache")] = Path(
+        "/var/cache/nginx"
+    ),
+    listen: Annotated[str, typer.Option(help="plain HTTP listen (port or addr:port)")] = "8080",
+    tls_listen: Annotated[str, typer.Option(help="HTTPS listen, with --tls-cert")] = "8443",
+    server_name: str = "_",
+    tls_cert: Annotated[Path | None, typer.Option(help="certificate chain (PEM)")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="its private key (PEM)")] = None,
+    static_root: Annotated[
+        Path | None, typer.Option(help="built storefront (/) with the console in console/")
+    ] = None,
+    media_root: Annotated[
+        Path | None, typer.Option(help="Shoplet's <data dir>/media, mounted read-only")
+    ] = None,
+    brotli: Annotated[
+        str, typer.Option(help="auto (if Debian's module is there) | on | off")
+    ] = "auto",
+    brotli_modules: Annotated[Path, typer.Option(help="directory of the Brotli modules")] = Path(
+        "/usr/lib/nginx/modules"
+    ),
+    access_log: str = "/dev/stdout",
+    worker_processes: str = "auto",
+    flash_rate: Annotated[
+        str, typer.Option(help="flash-sale requests per client address")
+    ] = "20r/s",
+    flash_burst: int = 40,
+    split_key: Annotated[
+        str, typer.Option(help="what the canary split hashes: per request, or e.g. $remote_addr")
+    ] = "$shoplet_request_id",
+    canary_weight: Annotated[
+        int | None, typer.Option(min=0, max=100, help="write the traffic file: % to green")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+) -> None:
+    """Render the gateway's nginx.conf (and the traffic file when it is missing or
+    --canary-weight is given)."""
+    modules = {
+        "on": brotli_modules,
+        "off": None,
+        "auto": gateway.brotli_module_dir((brotli_modules,)),
+    }
+    if brotli not in modules:
+        raise typer.BadParameter("auto, on or off", param_hint="--brotli")
+    try:
+        config = gateway.Gateway(
+            servers={
+                "api": {"blue": api, "green": api_green},
+                "edge": {"blue": edge, "green": edge_green},
+            },
+            traffic_file=traffic_file,
+            state_dir=state_dir,
+            listen=listen,
+            tls_listen=tls_listen,
+            server_name=server_name,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            static_root=static_root,
+            media_root=media_root,
+            brotli_modules=modules[brotli],
+            access_log=access_log,
+            worker_processes=worker_processes,
+            flash_rate=flash_rate,
+            flash_burst=flash_burst,
+            split_key=split_key,
+        )
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    text = gateway.render(config)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    if canary_weight is not None or not traffic_file.exists():
+        state = traffic.Traffic(canary_weight or 0)
+        traffic_file.write_text(traffic.render_traffic(state), encoding="utf-8")
+
+
+NginxCommand = Annotated[
+    str, typer.Option(help="nginx command line naming the configuration, e.g. 'nginx -c FILE'")
+]
+
+
+def _nginx(command: str) -> list[str]:
+    return shlex.split(command)
+
+
+@app.command()
+def shift(  # noqa: PLR0917
+    traffic_file: Annotated[Path, typer.Option(help="the traffic include of the gateway")],
+    to: Annotated[str, typer.Option(help="blue | green: the colour that gets the traffic")],
+    steps: Annotated[str, typer.Option(help="its share after each step, e.g. 10,50,100")] = "100",
+    nginx: NginxCommand = "nginx",
+    check_url: Annotated[
+        str | None, typer.Option(help="after each step, GET this through the gateway, pinned")
+    ] = None,
+    check_requests: int = 50,
+    max_failures: Annotated[int, typer.Option(help="failed checks allowed per step")] = 0,
+    pause: Annotated[float, typer.Option(help="seconds to wait after each step")] = 0.0,
+) -> None:
+    """Move traffic to a colour step by step: each step is checked with nginx -t, reloaded, and
+    (with --check-url) checked on the new colour; a failure rolls back to where it started."""
+    colour = _colour(to)
+    try:
+        states = traffic.steps_towards(colour, [int(p) for p in steps.split(",") if p.strip()])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--steps") from None
+
+    def check(state: traffic.Traffic) -> str | None:
+        if pause:
+            time.sleep(pause)
+        if check_url is None or state.share(colour) == 0:
+            return None
+        return _check(check_url, colour, check_requests, max_failures)
+
+    def report(state: traffic.Traffic) -> None:
+        typer.echo(f"traffic {state.label}")
+
+    try:
+        traffic.shift(traffic_file, states, _nginx(nginx), check=check, on_step=report)
+    except traffic.TrafficError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _check(url: str, colour: traffic.Colour, requests: int, max_failures: int) -> str | None:
+    import httpx
+
+    failures = 0
+    with httpx.Client(timeout=5.0, headers={"X-Shoplet-Track": colour}) as client:
+        for _ in range(requests):
+            try:
+                ok = client.get(url).status_code < 500
+            except httpx.HTTPError:
+                ok = False
+            failures += not ok
+    if failures > max_failures:
+        return f"{failures} of {requests} requests to {colour} failed"
+    return None
+
+
+@app.command()
+def rollback(
+    traffic_file: Annotated[Path, typer.Option(help="the traffic include of the gateway")],
+    nginx: NginxCommand = "nginx",
+) -> None:
+    """Put back the traffic as it was before the last shift."""
+    try:
+        state = traffic.rollback(traffic_file, _nginx(nginx))
+    except traffic.TrafficError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"traffic {state.label}")

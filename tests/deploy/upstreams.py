@@ -1,0 +1,94 @@
+"""Small real HTTP/1.1 servers standing in for Shoplet replicas behind the gateway.
+
+``python -m tests.deploy.upstreams api-blue edge-blue …`` listens on a free loopback port per
+name and prints ``{"api-blue": port, …}`` as one line. Each answers with its name (so a test can
+count where nginx sent a request), echoes the request id it was given, serves ``/media/…`` as an
+immutable image and ``/_stats`` as its request counts, and keeps connections alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections import Counter
+
+
+class Upstream(asyncio.Protocol):
+    def __init__(self, name: str, counts: Counter[str]) -> None:
+        self.name = name
+        self.counts = counts
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, _, rest = self.buffer.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {}
+            for line in lines[1:]:
+                key, _, value = line.partition(":")
+                headers[key.strip().lower()] = value.strip()
+            length = int(headers.get("content-length", "0"))
+            if len(rest) < length:
+                return
+            self.buffer = rest[length:]
+            method, target, _ = lines[0].split(" ", 2)
+            self.respond(method, target, headers)
+
+    def respond(self, method: str, target: str, headers: dict[str, str]) -> None:
+        path = target.split("?", 1)[0]
+        extra = ""
+        if path == "/_stats":
+            body = json.dumps(self.counts).encode()
+            kind = "application/json"
+        elif path.startswith("/media/"):
+            self.counts[path] += 1
+            body = b"\xff\xd8" + self.name.encode() + b"\x00" * 64
+            kind = "image/jpeg"
+            extra = "Cache-Control: public, max-age=31536000, immutable\r\n"
+        else:
+            self.counts["requests"] += 1
+            answer = {
+                "name": self.name,
+                "method": method,
+                "path": target,
+                "request_id": headers.get("x-request-id"),
+                "forwarded_for": headers.get("x-forwarded-for"),
+                "forwarded_proto": headers.get("x-forwarded-proto"),
+            }
+            if path.endswith("/big"):
+                answer["padding"] = "商品 product " * 400
+            body = json.dumps(answer, ensure_ascii=False).encode()
+            kind = "application/json"
+        assert self.transport is not None
+        self.transport.write(
+            f"HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+            f"X-Upstream: {self.name}\r\n{extra}\r\n".encode()
+            + body
+        )
+
+
+async def main(names: list[str]) -> None:
+    loop = asyncio.get_running_loop()
+    ports = {}
+    servers = []
+    for name in names:
+        counts: Counter[str] = Counter()
+        server = await loop.create_server(
+            lambda name=name, counts=counts: Upstream(name, counts), "127.0.0.1", 0, backlog=1024
+        )
+        servers.append(server)
+        ports[name] = server.sockets[0].getsockname()[1]
+    print(json.dumps(ports), flush=True)
+    # Until the test closes our stdin.
+    await loop.run_in_executor(None, sys.stdin.read)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))

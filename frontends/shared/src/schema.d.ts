@@ -1918,6 +1918,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/recommendations/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommendation Analytics
+         * @description Shelves served and clicked per shop day and placement, and per model and variant the
+         *     products shown and clicked (default: the last 30 days; at most 366).
+         */
+        get: operations["recommendation_analytics_api_v1_console_recommendations_analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/search/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Analytics
+         * @description Searches, click-through and zero-result rate per shop day, the top queries and the
+         *     zero-result queries (default: the last 30 days; at most 366).
+         */
+        get: operations["search_analytics_api_v1_console_search_analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/search/corrections": {
         parameters: {
             query?: never;
@@ -3199,6 +3241,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/recommendations/clicks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Click
+         * @description A shopper opened a product of a shelf: ``rec_id`` of the shelf, the product and its
+         *     0-based position on it. Anonymous allowed (limited per IP). The same click again is ``204``
+         *     and counted once.
+         */
+        post: operations["report_click_api_v1_recommendations_clicks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions": {
         parameters: {
             query?: never;
@@ -3239,6 +3303,28 @@ export interface paths {
         get: operations["search_api_v1_search_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/clicks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Click
+         * @description A shopper opened a search result: ``search_id`` of the response, the product and its
+         *     0-based position on that page. Anonymous allowed (limited per IP). The same click again is
+         *     ``204`` and counted once.
+         */
+        post: operations["report_click_api_v1_search_clicks_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5832,6 +5918,30 @@ export interface components {
              */
             secret: string;
         };
+        /** ModelFigures */
+        ModelFigures: {
+            /** Clicks */
+            clicks: number;
+            /**
+             * Ctr
+             * @description clicks / impressions; null without impressions
+             */
+            ctr: number | null;
+            /** Impressions */
+            impressions: number;
+            /**
+             * Model
+             * @description personal, also_bought, also_viewed or popular
+             */
+            model: string;
+            /**
+             * Placement
+             * @enum {string}
+             */
+            placement: "home" | "product" | "cart" | "paid";
+            /** Variant */
+            variant: string;
+        };
         /** NoticeOut */
         NoticeOut: {
             /**
@@ -6425,6 +6535,23 @@ export interface components {
             payment_no: string;
             /** Prepay Id */
             prepay_id: string;
+        };
+        /** PlacementFigures */
+        PlacementFigures: {
+            /** Clicks */
+            clicks: number;
+            /**
+             * Ctr
+             * @description clicks / impressions; null without impressions
+             */
+            ctr: number | null;
+            /** Impressions */
+            impressions: number;
+            /**
+             * Placement
+             * @enum {string}
+             */
+            placement: "home" | "product" | "cart" | "paid";
         };
         /**
          * PlanBenefitsBody
@@ -7284,6 +7411,79 @@ export interface components {
             /** Tiers */
             tiers?: components["schemas"]["Tier"][];
         };
+        /** QueryFigures */
+        QueryFigures: {
+            /** Clicks */
+            clicks: number;
+            /** Ctr */
+            ctr: number | null;
+            /** Query */
+            query: string;
+            /** Searches */
+            searches: number;
+            /** Zero Results */
+            zero_results: number;
+        };
+        /**
+         * RecommendAnalytics
+         * @description Recommendation click-through over shop days (Asia/Shanghai), from the daily rollup:
+         *     shelves served and clicked per day and placement; per model, the products it put on
+         *     shelves and the clicks on them.
+         */
+        RecommendAnalytics: {
+            /** Clicks */
+            clicks: number;
+            /** Ctr */
+            ctr: number | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Days */
+            days: components["schemas"]["RecommendDay"][];
+            /** Impressions */
+            impressions: number;
+            /** Models */
+            models: components["schemas"]["ModelFigures"][];
+            /** Placements */
+            placements: components["schemas"]["PlacementFigures"][];
+        };
+        /** RecommendDay */
+        RecommendDay: {
+            /** Clicks */
+            clicks: number;
+            /**
+             * Ctr
+             * @description clicks / impressions; null without impressions
+             */
+            ctr: number | null;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Impressions */
+            impressions: number;
+        };
+        /**
+         * RecommendationClick
+         * @description A shopper opened ``product_id``, shown at ``position`` (0-based) of the shelf
+         *     ``rec_id``.
+         */
+        RecommendationClick: {
+            /** Position */
+            position: number;
+            /** Product Id */
+            product_id: number;
+            /** Rec Id */
+            rec_id: string;
+        };
         /** RecommendationList */
         RecommendationList: {
             /** Items */
@@ -7293,6 +7493,11 @@ export interface components {
              * @enum {string}
              */
             placement: "home" | "product" | "cart" | "paid";
+            /**
+             * Rec Id
+             * @description opaque impression id of this shelf, for POST /recommendations/clicks (null for an empty shelf)
+             */
+            rec_id?: string | null;
         };
         /**
          * RecommendedProduct
@@ -7450,6 +7655,75 @@ export interface components {
             sku_id: number;
         };
         /**
+         * SearchAnalytics
+         * @description Search click-through over shop days (Asia/Shanghai), from the daily rollup.
+         */
+        SearchAnalytics: {
+            /** Clicks */
+            clicks: number;
+            /** Ctr */
+            ctr: number | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Days */
+            days: components["schemas"]["SearchDay"][];
+            /** Searches */
+            searches: number;
+            /** Top Queries */
+            top_queries: components["schemas"]["QueryFigures"][];
+            /** Zero Rate */
+            zero_rate: number | null;
+            /** Zero Result Queries */
+            zero_result_queries: components["schemas"]["QueryFigures"][];
+            /** Zero Results */
+            zero_results: number;
+        };
+        /**
+         * SearchClick
+         * @description A shopper opened ``product_id``, shown at ``position`` (0-based, within that page) of
+         *     the search response ``search_id``.
+         */
+        SearchClick: {
+            /** Position */
+            position: number;
+            /** Product Id */
+            product_id: number;
+            /** Search Id */
+            search_id: string;
+        };
+        /** SearchDay */
+        SearchDay: {
+            /** Clicks */
+            clicks: number;
+            /**
+             * Ctr
+             * @description clicks / searches; null without searches
+             */
+            ctr: number | null;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Searches */
+            searches: number;
+            /**
+             * Zero Rate
+             * @description zero-result searches / searches
+             */
+            zero_rate: number | null;
+            /** Zero Results */
+            zero_results: number;
+        };
+        /**
          * SearchPage
          * @description A page of search results. ``facets`` come with the first page only (no ``cursor``).
          */
@@ -7464,6 +7738,11 @@ export interface components {
             items: components["schemas"]["ProductSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
+            /**
+             * Search Id
+             * @description opaque impression id of this page, for POST /search/clicks (null for an empty query)
+             */
+            search_id?: string | null;
             /**
              * Total
              * @description products matching the query and filters
@@ -17610,6 +17889,170 @@ export interface operations {
             };
         };
     };
+    recommendation_analytics_api_v1_console_recommendations_analytics_get: {
+        parameters: {
+            query?: {
+                /** @description a calendar day YYYY-MM-DD in the shop's timezone (Asia/Shanghai), included */
+                date_from?: string | null;
+                /** @description a calendar day YYYY-MM-DD in the shop's timezone (Asia/Shanghai), included */
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendAnalytics"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_analytics_api_v1_console_search_analytics_get: {
+        parameters: {
+            query?: {
+                /** @description a calendar day YYYY-MM-DD in the shop's timezone (Asia/Shanghai), included */
+                date_from?: string | null;
+                /** @description a calendar day YYYY-MM-DD in the shop's timezone (Asia/Shanghai), included */
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchAnalytics"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_corrections_api_v1_console_search_corrections_get: {
         parameters: {
             query?: never;
@@ -22487,6 +22930,69 @@ export interface operations {
             };
         };
     };
+    report_click_api_v1_recommendations_clicks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecommendationClick"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     list_regions_api_v1_regions_get: {
         parameters: {
             query?: {
@@ -22595,6 +23101,69 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    report_click_api_v1_search_clicks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchClick"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

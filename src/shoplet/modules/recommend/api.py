@@ -1,4 +1,5 @@
-"""HTTP endpoints of the recommend module: ``GET /recommendations`` (tag recommend)."""
+"""HTTP endpoints of the recommend module: ``GET /recommendations`` and
+``POST /recommendations/clicks`` (tag recommend)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from fastapi import APIRouter, Query, Request, Response
 from shoplet.core.context import AppContext
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
+from shoplet.core.net import client_ip
 from shoplet.core.params import QueryId
 from shoplet.modules.members.public import OptionalMember
-from shoplet.modules.recommend import service
-from shoplet.modules.recommend.schemas import MAX_LIMIT, Placement, RecommendationList
+from shoplet.modules.recommend import clicks, service
+from shoplet.modules.recommend.schemas import (
+    MAX_LIMIT,
+    Placement,
+    RecommendationClick,
+    RecommendationList,
+)
 
 router = APIRouter()
 
@@ -37,7 +44,7 @@ async def get_recommendations(  # noqa: PLR0917
     ctx: AppContext = request.app.state.ctx
     # Personal for members; the same for every anonymous shopper, but never shared by proxies.
     response.headers["Cache-Control"] = "private, no-store"
-    return await service.recommend(
+    shelf = await service.recommend(
         session,
         ctx.cache,
         member_id=member.id if member is not None else None,
@@ -45,3 +52,28 @@ async def get_recommendations(  # noqa: PLR0917
         product_id=product_id,
         limit=limit,
     )
+    return clicks.stamp(ctx, shelf)
+
+
+@router.post(
+    "/recommendations/clicks",
+    tags=["recommend"],
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(400, 429),
+)
+async def report_click(
+    body: RecommendationClick, request: Request, session: DbSession, member: OptionalMember
+) -> Response:
+    """A shopper opened a product of a shelf: ``rec_id`` of the shelf, the product and its
+    0-based position on it. Anonymous allowed (limited per IP). The same click again is ``204``
+    and counted once."""
+    ctx: AppContext = request.app.state.ctx
+    await clicks.record_click(
+        session,
+        ctx,
+        body,
+        member_id=member.id if member is not None else None,
+        client=client_ip(request),
+    )
+    return Response(status_code=204)

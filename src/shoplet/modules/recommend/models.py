@@ -15,9 +15,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId
@@ -101,3 +101,52 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class Impression(Base):
+    """One shelf as served, for click-through: its placement, the ranking variant (``default``
+    until experiments assign one), the products in order and, aligned with them, the model
+    that proposed each (``personal``, ``also_bought``, ``also_viewed``, ``popular``). Written in
+    batches by each process (``clicks.py``), never on the request path."""
+
+    __tablename__ = "recommend_impression"
+    __table_args__ = (Index("ix_recommend_impression_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    placement: Mapped[str] = mapped_column(String(16))
+    variant: Mapped[str] = mapped_column(String(32))
+    product_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    models: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+
+class Click(Base):
+    """A shopper opened a product of a shelf: one row per impression and product."""
+
+    __tablename__ = "recommend_click"
+    __table_args__ = (
+        CheckConstraint("position >= 0", name="position_positive"),
+        Index("ix_recommend_click_created_at", "created_at"),
+    )
+
+    impression_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class Daily(Base):
+    """The daily rollup (shop days, Asia/Shanghai) per placement, model and variant.
+    ``model = 'shelf'`` rows count shelves (``impressions``) and their clicks; the other rows
+    count the products a model put on shelves (``impressions``) and the clicks on them."""
+
+    __tablename__ = "recommend_daily"
+    __table_args__ = (CheckConstraint("impressions >= 0 AND clicks >= 0", name="counts"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    placement: Mapped[str] = mapped_column(String(16), primary_key=True)
+    model: Mapped[str] = mapped_column(String(16), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(32), primary_key=True)
+    impressions: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,8 +4,13 @@ the pieces the bench times one by one (``train_models``, ``store_trained``, ``re
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from fastapi import FastAPI
+
+from shoplet.core.context import AppContext
+from shoplet.modules.recommend import clicks
 from shoplet.modules.recommend.evaluation import (
     MODELS as EVALUATION_MODELS,
 )
@@ -36,11 +41,19 @@ __all__ = [
     "generate_synthetic",
     "parse_interactions",
     "recommend",
+    "startup",
     "store_trained",
     "train",
     "train_models",
     "write_synthetic_csv",
 ]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
+    """App lifespan hook: write the shelves' impressions every second (``clicks.py``)."""
+    buffer = clicks.buffer_of(ctx)
+    buffer.start()
+    return buffer.stop
 
 
 def write_synthetic_csv(path: Path, *, users: int, items: int, seed: int) -> int:

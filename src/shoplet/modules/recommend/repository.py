@@ -4,14 +4,24 @@ only adds with ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1`` (atomi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.recommend.models import Bought, Item, Neighbor, Pair, Popular, Run
+from shoplet.modules.recommend.models import (
+    Bought,
+    Click,
+    Daily,
+    Impression,
+    Item,
+    Neighbor,
+    Pair,
+    Popular,
+    Run,
+)
 
 CHUNK = 2000
 
@@ -181,3 +191,76 @@ async def fail_stale_runs(session: AsyncSession, *, started_before: datetime) ->
         .where(Run.status == "running", Run.started_at < started_before)
         .values(status="failed", error="worker stopped")
     )
+
+
+# ---- click-through (clicks.py) ----------------------------------------------------------------
+
+
+async def add_impressions(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """A process's buffered shelves: one multi-row ``INSERT`` (ids are random)."""
+    if rows:
+        stmt = _insert(session, Impression).values(list(rows))
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=[Impression.id]))
+
+
+async def add_click(session: AsyncSession, row: Mapping[str, Any]) -> bool:
+    """Store a click once per shelf and product; False when it was already stored."""
+    stmt = (
+        _insert(session, Click)
+        .values(dict(row))
+        .on_conflict_do_nothing(index_elements=[Click.impression_id, Click.product_id])
+        .returning(Click.impression_id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def shelves_between(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[str, str, list[int], list[str], set[int]]]:
+    """(placement, variant, products, their models, clicked products) of every shelf served in
+    ``[start, end)``."""
+    shelves = await session.execute(
+        select(
+            Impression.id,
+            Impression.placement,
+            Impression.variant,
+            Impression.product_ids,
+            Impression.models,
+        ).where(Impression.created_at >= start, Impression.created_at < end)
+    )
+    found = {int(r[0]): (str(r[1]), str(r[2]), list(r[3]), list(r[4]), set[int]()) for r in shelves}
+    clicks = await session.execute(
+        select(Click.impression_id, Click.product_id)
+        .join(Impression, Impression.id == Click.impression_id)
+        .where(Impression.created_at >= start, Impression.created_at < end)
+    )
+    for impression_id, product_id in clicks:
+        found[int(impression_id)][4].add(int(product_id))
+    return list(found.values())
+
+
+async def replace_daily(
+    session: AsyncSession, day: date, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    await session.execute(delete(Daily).where(Daily.day == day))
+    await _bulk(session, Daily, rows)
+
+
+async def delete_clicks_before(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(Click).where(Click.created_at < before))
+    await session.execute(delete(Impression).where(Impression.created_at < before))
+
+
+async def daily_totals(
+    session: AsyncSession, first: date, last: date, group: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """Sums of impressions and clicks between the days (both included), grouped by the named
+    columns of ``recommend_daily`` (``day``, ``placement``, ``model``, ``variant``)."""
+    columns = [getattr(Daily, name) for name in group]
+    rows = await session.execute(
+        select(*columns, func.sum(Daily.impressions), func.sum(Daily.clicks))
+        .where(Daily.day >= first, Daily.day <= last)
+        .group_by(*columns)
+        .order_by(*columns)
+    )
+    return [tuple(r) for r in rows]

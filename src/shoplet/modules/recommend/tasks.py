@@ -15,7 +15,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.orders import public as orders
-from shoplet.modules.recommend import service
+from shoplet.modules.recommend import clicks, service
 
 log = structlog.get_logger("shoplet.recommend.tasks")
 
@@ -39,3 +39,9 @@ async def train(ctx: AppContext) -> None:
         interactions=summary.interactions,
         seconds=summary.seconds,
     )
+
+
+@periodic(every_seconds=300, name="recommend.rollup_clicks")
+async def rollup_clicks(ctx: AppContext) -> None:
+    """Rewrite the last days of the click-through rollup (``recommend_daily``, ``clicks.py``)."""
+    await clicks.rollup(ctx)

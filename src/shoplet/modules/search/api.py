@@ -12,12 +12,14 @@ from shoplet.core.context import AppContext
 from shoplet.core.errors import problem_responses
 from shoplet.core.input_safety import MAX_ID
 from shoplet.modules.search import service
+from shoplet.modules.search.clicks_api import router as clicks_router
 from shoplet.modules.search.engine import Filters
 from shoplet.modules.search.runtime import SearchRuntime, runtime_of
 from shoplet.modules.search.schemas import HotSearches, SearchPage, SearchSort, Suggestions
 from shoplet.modules.search.vectors import semantic_of
 
 router = APIRouter(tags=["search"])
+router.include_router(clicks_router)
 
 MAX_PRICE = 10_000_000_000
 # Longer queries are accepted and cut to this many characters (the index reads no more).

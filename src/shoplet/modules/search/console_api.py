@@ -14,7 +14,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
-from shoplet.modules.search import service
+from shoplet.modules.search import clicks_api, service
 from shoplet.modules.search.runtime import runtime_of
 from shoplet.modules.search.schemas import (
     CorrectionIn,
@@ -28,6 +28,7 @@ from shoplet.modules.search.schemas import (
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 router = APIRouter(tags=["console-search"])
+router.include_router(clicks_api.console_router)
 
 Reader = Annotated[StaffIdentity, Depends(require_permission("products:read"))]
 Writer = Annotated[StaffIdentity, Depends(require_permission("products:write"))]

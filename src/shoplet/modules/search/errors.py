@@ -46,7 +46,30 @@ class QueryNotFound(NotFound):
     title = "No such zero-result query"
 
 
+class UnknownImpression(BadRequest):
+    code = "search.unknown_impression"
+    title = "search_id is not a search response of this shop, or is over a day old"
+
+
+class ClickNotShown(BadRequest):
+    code = "search.click_not_shown"
+    title = "The product was not in that search response"
+
+
+class ClickPositionOutOfRange(BadRequest):
+    code = "search.click_position_out_of_range"
+    title = "The position is beyond the products of that search response"
+
+
+class ClickPositionMismatch(BadRequest):
+    code = "search.click_position_mismatch"
+    title = "The product was shown at another position"
+
+
 __all__ = [
+    "ClickNotShown",
+    "ClickPositionMismatch",
+    "ClickPositionOutOfRange",
     "CorrectionExists",
     "CorrectionNotFound",
     "IndexNotReady",
@@ -55,4 +78,5 @@ __all__ = [
     "InvalidSynonym",
     "QueryNotFound",
     "SynonymNotFound",
+    "UnknownImpression",
 ]

@@ -3,12 +3,14 @@ process follows to keep its index current, query statistics and zero-result quer
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Date,
     Float,
     Index,
     Integer,
@@ -96,3 +98,56 @@ class Vector(Base):
     scale: Mapped[float] = mapped_column(Float)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Impression(Base):
+    """One search response (a page of results) as shown, for click-through: written in batches
+    by each process (``clicks.py``), never on the request path. ``first_page``: the response
+    without a cursor — a *search*; later pages are impressions of the same query.
+    ``variant`` names the ranking that served it (``default`` until experiments assign one)."""
+
+    __tablename__ = "search_impression"
+    __table_args__ = (Index("ix_search_impression_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    query: Mapped[str] = mapped_column(String(50))
+    variant: Mapped[str] = mapped_column(String(32))
+    first_page: Mapped[bool] = mapped_column(Boolean)
+    result_count: Mapped[int] = mapped_column(Integer)
+    product_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Click(Base):
+    """A shopper opened a result: one row per impression and product (the primary key makes a
+    repeated click a no-op, ``INSERT … ON CONFLICT DO NOTHING``)."""
+
+    __tablename__ = "search_click"
+    __table_args__ = (
+        CheckConstraint("position >= 0", name="position_positive"),
+        Index("ix_search_click_created_at", "created_at"),
+    )
+
+    impression_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DailyQuery(Base):
+    """The daily rollup (shop days, Asia/Shanghai) per query and ranking variant: searches
+    (first pages), clicks (distinct products opened from any page of them), zero-result
+    searches. Rewritten for the last days by ``search.rollup_clicks``."""
+
+    __tablename__ = "search_daily"
+    __table_args__ = (
+        CheckConstraint("searches >= 0 AND clicks >= 0 AND zero_results >= 0", name="counts"),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    query: Mapped[str] = mapped_column(String(50), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(32), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    zero_results: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Insert, delete, func, select
+from sqlalchemy import Insert, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.search.models import Change, Correction, QueryStat, Synonym, Vector
+from shoplet.modules.search.models import (
+    Change,
+    Click,
+    Correction,
+    DailyQuery,
+    Impression,
+    QueryStat,
+    Synonym,
+    Vector,
+)
 
 
 def _insert(session: AsyncSession, table: Any) -> Insert:
@@ -209,3 +218,104 @@ async def delete_vectors(session: AsyncSession, model: str, product_ids: Sequenc
         await session.execute(
             delete(Vector).where(Vector.model == model, Vector.product_id.in_(product_ids))
         )
+
+
+# -- click-through (clicks.py) -----------------------------------------------------------------
+
+
+async def add_impressions(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """A process's buffered impressions: one multi-row ``INSERT`` (ids are random; a repeat
+    after a failed commit is skipped)."""
+    if rows:
+        stmt = _insert(session, Impression).values(list(rows))
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=[Impression.id]))  # type: ignore[attr-defined]
+
+
+async def add_click(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """Store a click once per impression and product; False when it was already stored."""
+    stmt = _insert(session, Click).values(row)
+    stmt = stmt.on_conflict_do_nothing(  # type: ignore[attr-defined]
+        index_elements=[Click.impression_id, Click.product_id]
+    ).returning(Click.impression_id)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def daily_figures(
+    session: AsyncSession, start: datetime, end: datetime
+) -> dict[tuple[str, str], list[int]]:
+    """Per (query, variant) of impressions made in ``[start, end)``: searches (first pages),
+    zero-result searches, clicks (on any page)."""
+    first = case((Impression.first_page, 1), else_=0)
+    zero = case(((Impression.first_page) & (Impression.result_count == 0), 1), else_=0)
+    rows = await session.execute(
+        select(Impression.query, Impression.variant, func.sum(first), func.sum(zero))
+        .where(Impression.created_at >= start, Impression.created_at < end)
+        .group_by(Impression.query, Impression.variant)
+    )
+    out = {(r[0], r[1]): [int(r[2] or 0), int(r[3] or 0), 0] for r in rows}
+    clicks = await session.execute(
+        select(Impression.query, Impression.variant, func.count())
+        .select_from(Click)
+        .join(Impression, Impression.id == Click.impression_id)
+        .where(Impression.created_at >= start, Impression.created_at < end)
+        .group_by(Impression.query, Impression.variant)
+    )
+    for query, variant, count in clicks:
+        out.setdefault((query, variant), [0, 0, 0])[2] = int(count)
+    return out
+
+
+async def replace_daily(
+    session: AsyncSession, day: date, figures: dict[tuple[str, str], list[int]]
+) -> None:
+    await session.execute(delete(DailyQuery).where(DailyQuery.day == day))
+    rows = [
+        {"day": day, "query": q, "variant": v, "searches": s, "zero_results": z, "clicks": c}
+        for (q, v), (s, z, c) in sorted(figures.items())
+        if s or c
+    ]
+    for start in range(0, len(rows), 1_000):
+        await session.execute(_insert(session, DailyQuery), rows[start : start + 1_000])
+
+
+async def delete_clicks_before(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(Click).where(Click.created_at < before))
+    await session.execute(delete(Impression).where(Impression.created_at < before))
+
+
+async def daily_totals(
+    session: AsyncSession, first: date, last: date
+) -> list[tuple[date, int, int, int]]:
+    """(day, searches, clicks, zero-result searches) of the rollup, days with rows only."""
+    rows = await session.execute(
+        select(
+            DailyQuery.day,
+            func.sum(DailyQuery.searches),
+            func.sum(DailyQuery.clicks),
+            func.sum(DailyQuery.zero_results),
+        )
+        .where(DailyQuery.day >= first, DailyQuery.day <= last)
+        .group_by(DailyQuery.day)
+        .order_by(DailyQuery.day)
+    )
+    return [(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows]
+
+
+async def query_totals(
+    session: AsyncSession, first: date, last: date, *, zero_only: bool, limit: int
+) -> list[tuple[str, int, int, int]]:
+    """(query, searches, clicks, zero-result searches) over the days: the most searched, or
+    (``zero_only``) the most often fruitless."""
+    searches = func.sum(DailyQuery.searches)
+    zero = func.sum(DailyQuery.zero_results)
+    stmt = (
+        select(DailyQuery.query, searches, func.sum(DailyQuery.clicks), zero)
+        .where(DailyQuery.day >= first, DailyQuery.day <= last, DailyQuery.query != "")
+        .group_by(DailyQuery.query)
+    )
+    if zero_only:
+        stmt = stmt.having(zero > 0).order_by(zero.desc(), DailyQuery.query)
+    else:
+        stmt = stmt.having(searches > 0).order_by(searches.desc(), DailyQuery.query)
+    rows = await session.execute(stmt.limit(limit))
+    return [(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows]

@@ -31,6 +31,7 @@ from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.flashsale import public as flashsale
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.search import clicks
 from shoplet.modules.search import repository as repo
 from shoplet.modules.search.engine import Doc, MemoryEngine
 from shoplet.modules.search.planner import Dictionary
@@ -207,6 +208,7 @@ class SearchRuntime:
         entry.found = found
 
     async def flush_stats(self) -> None:
+        await clicks.flush(self.ctx)  # the impressions of click-through, with the statistics
         counts, self.counts = self.counts, {}
         if not counts:
             return

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from shoplet.core.schemas import CleanText, RequestModel, ResponseModel
+from shoplet.core.schemas import CleanText, Id, RequestModel, ResponseModel
 from shoplet.modules.catalog.public import ProductSummary
 
 SearchSort = Literal["relevance", "sales", "price_asc", "price_desc", "new"]
@@ -48,6 +48,11 @@ class SearchPage(BaseModel):
     next_cursor: str | None = None
     corrected_query: str | None = Field(
         default=None, description="the query as understood (did you mean), when it differs"
+    )
+    search_id: str | None = Field(
+        default=None,
+        description="opaque impression id of this page, for POST /search/clicks (null for an "
+        "empty query)",
     )
 
 
@@ -105,3 +110,49 @@ class IndexStatus(BaseModel):
     words: int
     last_change_id: int
     built_seconds: float | None
+
+
+# -- click-through -----------------------------------------------------------------------------
+
+ImpressionToken = Annotated[str, StringConstraints(min_length=16, max_length=400)]
+
+
+class SearchClick(RequestModel):
+    """A shopper opened ``product_id``, shown at ``position`` (0-based, within that page) of
+    the search response ``search_id``."""
+
+    search_id: ImpressionToken
+    product_id: Id
+    position: int = Field(ge=0, le=99)
+
+
+class SearchDay(BaseModel):
+    day: date
+    searches: int
+    clicks: int
+    zero_results: int
+    ctr: float | None = Field(description="clicks / searches; null without searches")
+    zero_rate: float | None = Field(description="zero-result searches / searches")
+
+
+class QueryFigures(BaseModel):
+    query: str
+    searches: int
+    clicks: int
+    zero_results: int
+    ctr: float | None
+
+
+class SearchAnalytics(BaseModel):
+    """Search click-through over shop days (Asia/Shanghai), from the daily rollup."""
+
+    date_from: date
+    date_to: date
+    days: list[SearchDay]
+    searches: int
+    clicks: int
+    zero_results: int
+    ctr: float | None
+    zero_rate: float | None
+    top_queries: list[QueryFigures]
+    zero_result_queries: list[QueryFigures]

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.db import utcnow
 from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from shoplet.modules.catalog.public import ImageSet, ProductSummary
-from shoplet.modules.search import hybrid
+from shoplet.modules.search import clicks, hybrid
 from shoplet.modules.search import repository as repo
 from shoplet.modules.search.engine import Filters, MemoryEngine
 from shoplet.modules.search.errors import (
@@ -111,13 +111,14 @@ def search(
     if result.has_more and result.hits:
         next_cursor = encode_cursor([sort, *result.hits[-1].key])
     facets: Any = result.facets
-    return SearchPage(
+    page = SearchPage(
         items=items,
         facets=facets,
         total=result.total,
         next_cursor=next_cursor,
         corrected_query=result.corrected_query,
     )
+    return clicks.stamp(runtime.ctx, page, q, first_page=after is None)
 
 
 def suggest(runtime: SearchRuntime, q: str, limit: int = 10) -> list[str]:

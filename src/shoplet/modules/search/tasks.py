@@ -15,6 +15,7 @@ from shoplet.core.jobs import periodic
 from shoplet.modules.catalog.public import PRODUCT_CHANGED, PRODUCTS_IMPORTED
 from shoplet.modules.search import repository as repo
 from shoplet.modules.search import vectors
+from shoplet.modules.search.clicks import rollup as rollup_search_clicks
 
 CHANGE_RETENTION = timedelta(days=1)
 log = structlog.get_logger("shoplet.search")
@@ -38,6 +39,12 @@ async def cleanup_changes(ctx: AppContext) -> None:
     """Drop change-feed rows older than a day (every process has long applied them)."""
     async with unit_of_work(ctx.sessionmaker) as session:
         await repo.delete_changes_before(session, utcnow() - CHANGE_RETENTION)
+
+
+@periodic(every_seconds=300, name="search.rollup_clicks")
+async def rollup_clicks(ctx: AppContext) -> None:
+    """Rewrite the last days of the click-through rollup (``search_daily``, ``clicks.py``)."""
+    await rollup_search_clicks(ctx)
 
 
 @periodic(every_seconds=5, name="search.embed_products")

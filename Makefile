@@ -16,7 +16,7 @@ RUN_JOBS ?= 4
 .PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed seed-catalog worker \
 	run-migrate run-seed-catalog \
 	migration contracts \
-	frontends frontends-test e2e-deps docs-screenshots
+	frontends frontends-test e2e-deps deploy-deps sbom docs-screenshots
 
 # Front ends add themselves here (mk/*.mk): build targets for `make run`, test targets for `make test`.
 FRONTEND_BUILD_TARGETS :=
@@ -107,6 +107,23 @@ e2e-deps: dev tests/e2e/node_modules/.installed
 	@fc-list 2>/dev/null | grep -qi "noto sans cjk" || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 
+# Gateway tests (tests/deploy): Debian's nginx with its Brotli modules, and wrk for the load
+# during a blue-green switch; no service is started by the install (the tests run their own nginx).
+deploy-deps:
+	@command -v nginx >/dev/null && command -v wrk >/dev/null || { apt-get update -qq && \
+		RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk \
+		libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static >/dev/null; }
+
+# CycloneDX SBOM (JSON) of the Python packages in the development environment (cyclonedx-py);
+# the app image carries the SBOM of exactly what it runs, /opt/shoplet/sbom.cdx.json.
+# Checked against the CycloneDX schema as it is written (SBOM_VALIDATE=--no-validate skips that).
+SBOM ?= build/sbom.cdx.json
+SBOM_VALIDATE ?= --validate
+sbom: dev
+	@mkdir -p $(dir $(SBOM))
+	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --of JSON --output-reproducible \
+		$(SBOM_VALIDATE) -o $(SBOM) $(BIN)/python
+
 tests/e2e/node_modules/.installed: tests/e2e/package.json
 	cd tests/e2e && npm install --no-audit --no-fund --silent
 	touch $@
@@ -130,7 +147,7 @@ imports: dev
 # runs it serially; add `-n 4` style options on a bigger machine.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-pytest: dev e2e-deps frontends
+pytest: dev e2e-deps deploy-deps frontends
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports frontends-test pytest

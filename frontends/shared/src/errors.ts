@@ -192,6 +192,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'membership.growth_negative': '调整后成长值将小于 0',
   'membership.tier_in_use': '仍有会员处于将被删除的等级，不能删除该等级',
   'membership.member_not_found': '会员不存在',
+  'membership.unknown_tier': '没有这个会员等级，请刷新页面后重新选择',
   'membership.invalid_plan': '会员套餐无效（价格须大于 0，时长 1–36 个月，至少包含一项权益）',
   'membership.plan_not_found': '会员套餐不存在',
   'membership.plan_not_on_sale': '该会员套餐已停售',

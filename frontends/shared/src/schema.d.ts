@@ -1281,6 +1281,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/membership/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Members By Tier
+         * @description 会员列表 by tier: the console's member list (newest first, phones masked, the same ``q``
+         *     and cursor) narrowed to the members whose tier now is ``level`` (a paid grant counted) and
+         *     who do or do not hold a running SVIP plan. 400 ``membership.unknown_tier`` for a level the
+         *     tier table does not have.
+         */
+        get: operations["list_members_by_tier_api_v1_console_membership_members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/membership/plans": {
         parameters: {
             query?: never;
@@ -14425,6 +14448,92 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_members_by_tier_api_v1_console_membership_members_get: {
+        parameters: {
+            query?: {
+                /** @description the tier's level: 0 for V0, 1 for V1 … */
+                level?: number | null;
+                /** @description true: a paid plan runs now; false: none does */
+                svip?: boolean | null;
+                /** @description a full phone number, a member id or part of a nickname */
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MemberAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -153,6 +153,8 @@ export const consoleApi = {
   searchIndexStatus: () => call<Res<O['searchIndexStatus']>>(OPS.searchIndexStatus),
 
   listMembers: (query: Q<O['listMembers']> = {}) => call<Res<O['listMembers']>>(OPS.listMembers, { query }),
+  listMembersByTier: (query: Q<O['listMembersByTier']> = {}) =>
+    call<Res<O['listMembersByTier']>>(OPS.listMembersByTier, { query }),
   getMember: (id: number, query: Q<O['getMember']> = {}) =>
     call<Res<O['getMember']>>(OPS.getMember, { params: { member_id: id }, query }),
   memberCoupons: (id: number, query: Q<O['memberCoupons']> = {}) =>

@@ -109,6 +109,7 @@ export const OPS = {
   synonymFromZeroResult: op('POST', '/api/v1/console/search/zero-results/synonym'),
   searchIndexStatus: op('GET', '/api/v1/console/search/index'),
   listMembers: op('GET', '/api/v1/console/members'),
+  listMembersByTier: op('GET', '/api/v1/console/membership/members'),
   getMember: op('GET', '/api/v1/console/members/{member_id}'),
   memberCoupons: op('GET', '/api/v1/console/members/{member_id}/coupons'),
   memberOrders: op('GET', '/api/v1/console/members/{member_id}/orders'),

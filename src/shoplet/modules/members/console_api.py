@@ -12,7 +12,6 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
-from shoplet.core.security import mask_phone
 from shoplet.modules.staff.public import (
     PII_REVEAL,
     CurrentStaff,
@@ -43,17 +42,7 @@ async def list_members(
 ) -> Page[MemberAdmin]:
     """Members, newest first (phones masked). Finding one by phone needs ``pii:reveal`` and is
     recorded in the audit log, as for orders."""
-    if q is not None and service.is_phone_query(q.strip()):
-        if PII_REVEAL not in staff.permissions:
-            raise PiiRevealDenied(f"Your role ({staff.role}) lacks the {PII_REVEAL} permission")
-        await record_audit(
-            session,
-            staff,
-            "member.search_phone",
-            None,
-            {"phone": mask_phone(q.strip())},
-            origin_of(request),
-        )
+    await service.audit_phone_search(session, staff, q, origin_of(request))
     rows, next_cursor = await service.list_members_admin(
         session, ctx.pii, q=q, cursor=cursor, limit=limit
     )

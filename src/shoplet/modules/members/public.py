@@ -1,4 +1,6 @@
-"""What other modules may use from members: who is calling, and a member's addresses.
+"""What other modules may use from members: who is calling, and a member's addresses; the
+console's member list (:func:`list_members_admin`, :func:`audit_phone_search`) for membership's
+tier filter, which narrows it with a ``MemberFilter`` of its own.
 
 ``CurrentMember`` checks the storefront access token by signature alone (no database hit), so
 every cart and order request pays only a JWT verification; ``is_active`` is enforced when tokens
@@ -21,20 +23,27 @@ from shoplet.core.security import PiiCipher, TokenError
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import AddressNotFound
 from shoplet.modules.members.models import Address
+from shoplet.modules.members.repository import MemberFilter
+from shoplet.modules.members.schemas import MemberAdmin
+from shoplet.modules.members.service import audit_phone_search, list_members_admin
 
 __all__ = [
     "AddressNotFound",
     "AddressSnapshot",
     "CurrentMember",
+    "MemberAdmin",
+    "MemberFilter",
     "MemberIdentity",
     "OptionalMember",
     "active_member_ids",
+    "audit_phone_search",
     "birthday_member_ids",
     "get_address_snapshot",
     "get_birthday",
     "get_default_address_snapshot",
     "get_member_since",
     "get_wechat_openid",
+    "list_members_admin",
 ]
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, extract, func, select, update
+from sqlalchemy import ColumnElement, Row, delete, extract, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.members.models import Address, LoginCode, Member, RefreshToken
+
+# A condition on ``members_member.id`` built by a module above members (membership's tier
+# filter): the list stays one keyset query over members, whatever narrows it.
+MemberFilter = Callable[[ColumnElement[int]], ColumnElement[bool]]
 
 
 def _insert(session: AsyncSession, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
@@ -318,10 +322,14 @@ async def list_members(
     nickname: str | None,
     before_id: int | None,
     limit: int,
+    within: MemberFilter | None = None,
 ) -> list[Member]:
     """Newest first; one of ``member_id``, ``phone_index`` (exact) or ``nickname`` (contains)
-    narrows the list when given."""
+    narrows the list when given, and ``within`` (a higher module's condition on the member id,
+    such as membership's tier) narrows it further."""
     stmt = select(Member)
+    if within is not None:
+        stmt = stmt.where(within(Member.id.expression))
     if member_id is not None:
         stmt = stmt.where(Member.id == member_id)
     if phone_index is not None:

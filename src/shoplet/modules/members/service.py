@@ -22,7 +22,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.errors import Unauthorized
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
-from shoplet.core.security import PiiCipher, token_digest
+from shoplet.core.security import PiiCipher, mask_phone, token_digest
 from shoplet.integrations.sms import SmsError, SmsMessage, SmsSender
 from shoplet.integrations.wechat.login import WeChatLoginClient, WeChatLoginError
 from shoplet.modules.members import repository as repo
@@ -52,6 +52,14 @@ from shoplet.modules.members.errors import (
 )
 from shoplet.modules.members.models import Address, Member
 from shoplet.modules.members.regions import Region, tree
+from shoplet.modules.members.repository import MemberFilter
+from shoplet.modules.staff.public import (
+    PII_REVEAL,
+    Origin,
+    PiiRevealDenied,
+    StaffIdentity,
+    record_audit,
+)
 
 log = structlog.get_logger("shoplet.members")
 
@@ -413,11 +421,33 @@ def is_phone_query(q: str) -> bool:
     return q.isdigit() and len(q) == 11
 
 
+async def audit_phone_search(
+    session: AsyncSession, staff: StaffIdentity, q: str | None, origin: Origin
+) -> None:
+    """A full phone number as a member search: 403 ``console.pii_reveal_denied`` without
+    ``pii:reveal`` (nothing written), else a ``member.search_phone`` audit entry, as for orders.
+    Any other text needs nothing."""
+    if q is None or not is_phone_query(q.strip()):
+        return
+    if PII_REVEAL not in staff.permissions:
+        raise PiiRevealDenied(f"Your role ({staff.role}) lacks the {PII_REVEAL} permission")
+    await record_audit(
+        session, staff, "member.search_phone", None, {"phone": mask_phone(q.strip())}, origin
+    )
+
+
 async def list_members_admin(
-    session: AsyncSession, pii: PiiCipher, *, q: str | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    pii: PiiCipher,
+    *,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+    within: MemberFilter | None = None,
 ) -> tuple[list[Member], str | None]:
     """The console's member list, newest first: ``q`` is a full phone number, a member id or
-    part of a nickname."""
+    part of a nickname; ``within`` a higher module's condition on the member id (membership's
+    tier filter). The cursor is the last member id either way."""
     q = (q or "").strip() or None
     member_id = phone_index = nickname = None
     if q is not None and is_phone_query(q):
@@ -433,6 +463,7 @@ async def list_members_admin(
         nickname=nickname,
         before_id=decode_id_cursor(cursor),
         limit=limit + 1,
+        within=within,
     )
     page = rows[:limit]
     return page, encode_id_cursor(page[-1].id) if len(rows) > limit else None

@@ -1,6 +1,6 @@
 """Console routes for membership: the tier table and settings, a member's account and growth
-ledger, staff growth adjustments, members per tier, the paid plans (SVIP) and the periods
-members bought.
+ledger, staff growth adjustments, members per tier, the member list filtered by tier and SVIP,
+the paid plans (SVIP) and the periods members bought.
 
 Thin: each route checks ``membership:manage``, calls the service and appends an audit entry in
 the same transaction for every change.
@@ -13,10 +13,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
+from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
+from shoplet.modules.members.public import MemberAdmin, audit_phone_search, list_members_admin
 from shoplet.modules.membership import service
 from shoplet.modules.membership.schemas import (
     AdjustBody,
@@ -96,6 +98,40 @@ async def put_settings(
 async def get_stats(_: MembershipManager, session: DbSession) -> TierStats:
     """Members per tier."""
     return await service.stats(session)
+
+
+@router.get("/membership/members", responses=problem_responses(400, 403))
+async def list_members_by_tier(  # noqa: PLR0917
+    staff: MembershipManager,
+    session: DbSession,
+    ctx: Ctx,
+    request: Request,
+    level: Annotated[
+        int | None, Query(ge=0, le=1000, description="the tier's level: 0 for V0, 1 for V1 …")
+    ] = None,
+    svip: Annotated[
+        bool | None, Query(description="true: a paid plan runs now; false: none does")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=32, description="a full phone number, a member id or part of a nickname"),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[MemberAdmin]:
+    """会员列表 by tier: the console's member list (newest first, phones masked, the same ``q``
+    and cursor) narrowed to the members whose tier now is ``level`` (a paid grant counted) and
+    who do or do not hold a running SVIP plan. 400 ``membership.unknown_tier`` for a level the
+    tier table does not have."""
+    within = await service.member_filter(session, level=level, svip=svip)
+    await audit_phone_search(session, staff, q, origin_of(request))
+    rows, next_cursor = await list_members_admin(
+        session, ctx.pii, q=q, cursor=cursor, limit=limit, within=within
+    )
+    return Page(
+        items=[MemberAdmin.build_admin(r, ctx.pii, reveal_phone=False) for r in rows],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/members/{member_id}/membership", responses=problem_responses(400, 404))

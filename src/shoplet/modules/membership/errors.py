@@ -11,6 +11,13 @@ class InvalidTiers(BadRequest):
     title = "Invalid tier table"
 
 
+class UnknownTier(BadRequest):
+    """A tier filter naming a level the tier table does not have."""
+
+    code = "membership.unknown_tier"
+    title = "No such tier"
+
+
 class InvalidSettings(BadRequest):
     code = "membership.invalid_settings"
     title = "Invalid membership settings"

@@ -7,11 +7,11 @@ UPDATEs (``WHERE level = :expected`` / ``WHERE period_start = :expected``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -530,3 +530,33 @@ def granted_level_at(member_id: Any, at: Any) -> Any:
         )
         .scalar_subquery()
     )
+
+
+def member_filter(
+    *, level: int | None, svip: bool | None, now: datetime
+) -> Callable[[ColumnElement[int]], ColumnElement[bool]]:
+    """A condition on a member id for the console's member list (members' query): the
+    effective level is ``level`` (the earned level, or a paid grant's while it lasts, as
+    ``service._common.effective_level``; no account is V0), and a plan period runs now
+    (``svip`` true) or none does (false). ``None`` leaves that part out."""
+    granted = and_(
+        Account.granted_level.is_not(None),
+        or_(Account.granted_until.is_(None), Account.granted_until > now),
+        Account.granted_level > Account.level,
+    )
+    effective = case((granted, Account.granted_level), else_=Account.level)
+    running = select(PlanPeriod.member_id).where(
+        PlanPeriod.status == "active", PlanPeriod.starts_at <= now, PlanPeriod.ends_at > now
+    )
+
+    def condition(member_id: ColumnElement[int]) -> ColumnElement[bool]:
+        parts: list[ColumnElement[bool]] = []
+        if level == 0:
+            parts.append(member_id.not_in(select(Account.member_id).where(effective > 0)))
+        elif level is not None:
+            parts.append(member_id.in_(select(Account.member_id).where(effective == level)))
+        if svip is not None:
+            parts.append(member_id.in_(running) if svip else member_id.not_in(running))
+        return and_(true(), *parts)
+
+    return condition

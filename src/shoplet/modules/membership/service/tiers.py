@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
+from shoplet.modules.members.public import MemberFilter
 from shoplet.modules.membership import repository as repo
-from shoplet.modules.membership.errors import InvalidSettings, InvalidTiers, TierInUse
+from shoplet.modules.membership.errors import InvalidSettings, InvalidTiers, TierInUse, UnknownTier
 from shoplet.modules.membership.rules import (
     Benefits,
     MembershipSettings,
@@ -220,3 +221,17 @@ def draft_rules(body: TiersBody) -> tuple[TierRule, ...]:
     if problems:
         raise InvalidTiers("; ".join(problems), problems=problems)
     return tiers
+
+
+async def member_filter(
+    session: AsyncSession, *, level: int | None, svip: bool | None, now: datetime | None = None
+) -> MemberFilter | None:
+    """The console member list's tier filter (members' ``MemberFilter``): members whose
+    effective level is ``level`` (a paid grant's included), with (``svip`` true) or without a
+    plan period running now; None when neither is asked. 400 ``membership.unknown_tier`` for a
+    level the tier table does not have (nothing is read or written after it)."""
+    if level is not None and level not in {t.level for t in await load_rules(session)}:
+        raise UnknownTier(f"The tier table has no level {level}", level=level)
+    if level is None and svip is None:
+        return None
+    return repo.member_filter(level=level, svip=svip, now=now or utcnow())

@@ -139,6 +139,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'products:read', title: '搜索词库' },
       },
       {
+        path: 'search/analytics',
+        name: 'search-analytics',
+        component: () => import('@/views/search/SearchAnalyticsView.vue'),
+        meta: { permission: 'products:read', title: '搜索与推荐分析' },
+      },
+      {
         path: 'members',
         name: 'members',
         component: () => import('@/views/members/MemberListView.vue'),

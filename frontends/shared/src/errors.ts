@@ -11,6 +11,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'shoplet.rate_limited': '操作过于频繁，请稍后再试',
   'shoplet.unavailable': '服务暂时不可用，请稍后再试',
   'pagination.invalid_cursor': '列表已变化，请刷新后重试',
+  'request.invalid_date_range': '日期范围无效：开始日期不能晚于结束日期，且最多 366 天',
   network: '网络错误，请检查连接后重试',
   'network.error': '网络错误，请检查连接后重试',
   rate_limited: '操作过于频繁，请稍后再试',

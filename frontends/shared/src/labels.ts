@@ -532,3 +532,34 @@ export function label(map: Labels, key: string | null | undefined): string {
   if (!key) return '—'
   return map[key] ?? key
 }
+
+/** Recommendation shelves (placement of GET /recommendations), as the storefront titles them. */
+export const REC_PLACEMENT_LABELS: Labels = {
+  home: '猜你喜欢（首页）',
+  product: '看了又看（商品页）',
+  cart: '凑单推荐（购物车）',
+  paid: '买了还买（支付结果）',
+}
+
+/** The model that put a product on a shelf (its reason_code). */
+export const REC_MODEL_LABELS: Labels = {
+  personal: '个性化（EASE）',
+  also_bought: '买了还买（共同购买）',
+  also_viewed: '看了又看（物品相似）',
+  popular: '热销（流行度）',
+}
+
+/** Ranking variants of an experiment; `default` until experiments assign others. */
+export const REC_VARIANT_LABELS: Labels = {
+  default: '默认',
+}
+
+/** The search box's buttons and the photo search's words (accessible names included). */
+export const SEARCH_LABELS = {
+  voice: '语音搜索',
+  voiceStop: '停止语音输入',
+  photo: '拍照搜索',
+  photoResults: '与照片相似的商品',
+  photoSearching: '正在识别照片',
+  photoFailed: '图片搜索失败，请换一张照片',
+} as const

@@ -151,6 +151,10 @@ export const consoleApi = {
   synonymFromZeroResult: (body: Body<O['synonymFromZeroResult']>) =>
     call<Res<O['synonymFromZeroResult']>>(OPS.synonymFromZeroResult, { body }),
   searchIndexStatus: () => call<Res<O['searchIndexStatus']>>(OPS.searchIndexStatus),
+  searchAnalytics: (query: Q<O['searchAnalytics']> = {}) =>
+    call<Res<O['searchAnalytics']>>(OPS.searchAnalytics, { query }),
+  recommendAnalytics: (query: Q<O['recommendAnalytics']> = {}) =>
+    call<Res<O['recommendAnalytics']>>(OPS.recommendAnalytics, { query }),
 
   listMembers: (query: Q<O['listMembers']> = {}) => call<Res<O['listMembers']>>(OPS.listMembers, { query }),
   listMembersByTier: (query: Q<O['listMembersByTier']> = {}) =>

@@ -108,6 +108,8 @@ export const OPS = {
   listZeroResults: op('GET', '/api/v1/console/search/zero-results'),
   synonymFromZeroResult: op('POST', '/api/v1/console/search/zero-results/synonym'),
   searchIndexStatus: op('GET', '/api/v1/console/search/index'),
+  searchAnalytics: op('GET', '/api/v1/console/search/analytics'),
+  recommendAnalytics: op('GET', '/api/v1/console/recommendations/analytics'),
   listMembers: op('GET', '/api/v1/console/members'),
   listMembersByTier: op('GET', '/api/v1/console/membership/members'),
   getMember: op('GET', '/api/v1/console/members/{member_id}'),

@@ -36,6 +36,7 @@ export const MENU: MenuEntry[] = [
   { path: '/dashboard', title: '数据概览', icon: 'DataAnalysis', permission: 'dashboard:read', operation: OPS.dashboard },
   { path: '/products', title: '商品管理', icon: 'Goods', permission: 'products:read', operation: OPS.listProducts },
   { path: '/search', title: '搜索词库', icon: 'Search', permission: 'products:read', operation: OPS.listSynonyms },
+  { path: '/search/analytics', title: '搜索分析', icon: 'TrendCharts', permission: 'products:read', operation: OPS.searchAnalytics },
   { path: '/orders', title: '订单管理', icon: 'List', permission: 'orders:read', operation: OPS.listOrders },
   { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
   { path: '/flash-sales', title: '秒杀活动', icon: 'Lightning', permission: 'flashsale:manage', operation: OPS.listFlashSales },

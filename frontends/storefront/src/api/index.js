@@ -39,6 +39,8 @@ export const api = {
     query: (query, abort) => call('searchProducts', { query, abort, auth: false }),
     suggest: (q, abort) => call('searchSuggest', { query: { q, limit: 8 }, abort, auth: false }),
     hot: () => call('hotSearches', { auth: false }),
+    // A tap on a result (click-through): fire-and-forget, see utils/clicks.js.
+    click: (body) => call('searchClick', { body }),
   },
   promotions: {
     // The store-wide promotions of a product page (满300减30, 限时8折): public.
@@ -49,6 +51,7 @@ export const api = {
   recommend: {
     // A shelf: placement home | product (with product_id) | cart | paid; personal when signed in.
     list: (query) => call('getRecommendations', { query }),
+    click: (body) => call('recommendationClick', { body }),
   },
   favorites: {
     list: (query) => call('listFavorites', { query }),

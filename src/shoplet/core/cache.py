@@ -86,6 +86,8 @@ _SAFE_KEY = re.compile(r"^[A-Za-z0-9_.:=&,+@%/-]{1,160}$")
 _FOUND: Final = b"\x01"
 _NOT_FOUND: Final = b"\x00"
 _SESSION_CACHE: Final = "shoplet.cache"
+# Keys (and namespaces) a session has invalidated: its own reads of them skip the cache.
+_SESSION_WRITTEN: Final = "shoplet.cache.written"
 
 # KEYS[1] value, KEYS[2] lease; ARGV token, value, ttl ms. Writes only while the lease is ours:
 # an invalidation deletes the lease, so a load that raced a change cannot write back stale data.
@@ -746,6 +748,33 @@ def invalidate_after_commit(
         log.debug("cache.no_cache_on_session", namespace=namespace)
         return
     cache.invalidate_after_commit(session, namespace, key)
+    written: set[str] = session.info.setdefault(_SESSION_WRITTEN, set())
+    written.add(namespace if key is None else cache.full_key(namespace, key))
+
+
+async def read_through(
+    session: AsyncSession | Session,
+    namespace: str,
+    key: str | int,
+    load: Callable[[], Awaitable[bytes]],
+    *,
+    ttl: float = DEFAULT_TTL,
+) -> bytes:
+    """For services: the bytes ``load`` makes, from the cache attached to ``session``.
+
+    ``load`` runs instead of any cache level when the session carries no cache (a one-off
+    script), or when this session itself changed what the key holds (it called
+    ``invalidate_after_commit`` for it): a transaction reads its own writes, and a value it has
+    not committed is never cached.
+    """
+    cache = cache_for(session)
+    if cache is None:
+        return await load()
+    written: set[str] = session.info.get(_SESSION_WRITTEN) or set()
+    if written and (namespace in written or cache.full_key(namespace, key) in written):
+        return await load()
+    body = await cache.get_or_load(namespace, key, load, ttl=ttl)
+    return body if body is not None else await load()
 
 
 class _Invalidations:
@@ -772,6 +801,7 @@ __all__ = [
     "cache_for",
     "invalidate_after_commit",
     "jittered_ttl",
+    "read_through",
     "strong_etag",
     "to_json_bytes",
 ]

@@ -9,11 +9,14 @@ transaction (flush only).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from functools import lru_cache
+from typing import Annotated, Any, Final
 
+import orjson
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import invalidate_after_commit, read_through
 from shoplet.core.db import utcnow
 from shoplet.core.schemas import RequestModel, ResponseModel
 from shoplet.modules.checkout import repository as repo
@@ -96,8 +99,35 @@ def _is_fen(value: Any, upper: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= upper
 
 
+# Read by every preview and order: cached per process, dropped in every process on a save.
+CACHE_RULES: Final = "checkout_shipping"
+RULES_KEY: Final = "rules"
+RULES_TTL: Final = 60.0
+
+
+async def _rules_body(session: AsyncSession) -> bytes:
+    rules = await _read_shipping_rules(session)
+    return orjson.dumps([rules.flat_fee, rules.free_threshold, dict(rules.region_fees)])
+
+
+@lru_cache(maxsize=4)
+def _parse_rules(body: bytes) -> ShippingRules:
+    flat_fee, free_threshold, region_fees = orjson.loads(body)
+    return ShippingRules(
+        flat_fee=flat_fee, free_threshold=free_threshold, region_fees=dict(region_fees)
+    )
+
+
 async def get_shipping_rules(session: AsyncSession) -> ShippingRules:
-    """The merchant's rules, or the defaults (¥8 flat, free from ¥99) before any were saved."""
+    """The merchant's rules, or the defaults (¥8 flat, free from ¥99) before any were saved;
+    through the process's cache (``update_shipping_rules`` drops it everywhere on commit)."""
+    body = await read_through(
+        session, CACHE_RULES, RULES_KEY, lambda: _rules_body(session), ttl=RULES_TTL
+    )
+    return _parse_rules(body)
+
+
+async def _read_shipping_rules(session: AsyncSession) -> ShippingRules:
     row = await repo.get_shipping_rules_row(session)
     if row is None:
         return ShippingRules()
@@ -122,6 +152,7 @@ async def update_shipping_rules(
         "updated_by": actor[:100],
     }
     await repo.upsert_shipping_rules(session, values)
+    invalidate_after_commit(session, CACHE_RULES, RULES_KEY)
     return ShippingRules(
         flat_fee=rules.flat_fee,
         free_threshold=rules.free_threshold,

@@ -12,10 +12,13 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, Final
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import invalidate_after_commit, read_through
 from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
@@ -66,6 +69,30 @@ async def get_rules(session: AsyncSession) -> r.Rules:
     )
 
 
+# The programme's rules as checkout quotes points with them, cached per process and dropped in
+# every process when the settings are saved (``update_settings``).
+CACHE_RULES: Final = "loyalty_rules"
+RULES_KEY: Final = "rules"
+RULES_TTL: Final = 60.0
+
+
+async def _rules_body(session: AsyncSession) -> bytes:
+    return orjson.dumps(asdict(await get_rules(session)))
+
+
+@lru_cache(maxsize=4)
+def _parse_rules(body: bytes) -> r.Rules:
+    return r.Rules(**orjson.loads(body))
+
+
+async def cached_rules(session: AsyncSession) -> r.Rules:
+    """``get_rules`` through the process's cache (every preview quotes points)."""
+    body = await read_through(
+        session, CACHE_RULES, RULES_KEY, lambda: _rules_body(session), ttl=RULES_TTL
+    )
+    return _parse_rules(body)
+
+
 async def get_settings(session: AsyncSession) -> LoyaltySettings:
     row = await repo.get_settings(session)
     if row is None:
@@ -79,6 +106,7 @@ async def update_settings(
     await repo.upsert_settings(
         session, {**body.model_dump(), "updated_by": actor, "updated_at": utcnow()}
     )
+    invalidate_after_commit(session, CACHE_RULES, RULES_KEY)
     return await get_settings(session)
 
 
@@ -359,7 +387,7 @@ async def quote(
     coupons, and the value of ``points`` (None: none used). Refuses what cannot be used:
     409 ``loyalty.disabled`` / ``loyalty.insufficient_points`` / ``loyalty.points_over_cap``,
     400 ``loyalty.invalid_points`` (negative, or not a whole number of fen)."""
-    rules = await get_rules(session)
+    rules = await cached_rules(session)
     account = await repo.get_account(session, member_id)
     balance = account.balance if account is not None else 0
     usable = r.usable_max(rules, balance=balance, goods_after_coupons=goods_after_coupons)

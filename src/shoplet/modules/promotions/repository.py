@@ -652,6 +652,17 @@ async def running_promotions(session: AsyncSession, now: datetime) -> Sequence[P
     return (await session.scalars(_fresh(stmt))).all()
 
 
+async def live_promotions(session: AsyncSession, now: datetime) -> Sequence[Promotion]:
+    """Active promotions not over at ``now`` (running or still to start), by id: what the
+    checkout's cached rules hold (each filtered by its window when read)."""
+    stmt = (
+        select(Promotion)
+        .where(Promotion.status == "active", Promotion.ends_at > now)
+        .order_by(Promotion.id)
+    )
+    return (await session.scalars(_fresh(stmt))).all()
+
+
 async def get_policy(session: AsyncSession) -> PromotionPolicy | None:
     stmt = select(PromotionPolicy).where(PromotionPolicy.id == POLICY_ROW_ID)
     return (await session.scalars(_fresh(stmt))).one_or_none()

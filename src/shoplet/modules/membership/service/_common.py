@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Final
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import read_through
 from shoplet.modules.membership import repository as repo
 from shoplet.modules.membership.models import Account, GrowthEntry
 from shoplet.modules.membership.rules import (
@@ -60,6 +64,45 @@ async def load_rules(session: AsyncSession) -> tuple[TierRule, ...]:
         )
         for r in rows
     )
+
+
+# The tier table as every preview reads it (``tier_of``): cached per process, dropped in every
+# process when the table is saved (``save_tiers``).
+CACHE_TIERS: Final = "membership_tiers"
+TIERS_KEY: Final = "table"
+TIERS_TTL: Final = 60.0
+
+
+async def _tiers_body(session: AsyncSession) -> bytes:
+    return orjson.dumps([asdict(t) for t in await load_rules(session)])
+
+
+@lru_cache(maxsize=4)
+def _parse_tiers(body: bytes) -> tuple[TierRule, ...]:
+    return tuple(
+        TierRule(
+            **{
+                **t,
+                "benefits": Benefits(
+                    **{
+                        **t["benefits"],
+                        "exclusive_coupon_template_ids": tuple(
+                            t["benefits"]["exclusive_coupon_template_ids"]
+                        ),
+                    }
+                ),
+            }
+        )
+        for t in orjson.loads(body)
+    )
+
+
+async def cached_rules(session: AsyncSession) -> tuple[TierRule, ...]:
+    """``load_rules`` through the process's cache."""
+    body = await read_through(
+        session, CACHE_TIERS, TIERS_KEY, lambda: _tiers_body(session), ttl=TIERS_TTL
+    )
+    return _parse_tiers(body)
 
 
 async def load_settings(session: AsyncSession) -> MembershipSettings:

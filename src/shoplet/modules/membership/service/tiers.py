@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import invalidate_after_commit
 from shoplet.core.db import utcnow
 from shoplet.modules.members.public import MemberFilter
 from shoplet.modules.membership import repository as repo
@@ -34,8 +35,11 @@ from shoplet.modules.membership.schemas import (
 )
 
 from ._common import (
+    CACHE_TIERS,
+    TIERS_KEY,
     MemberTier,
     account_view,
+    cached_rules,
     effective_level,
     load_rules,
     load_settings,
@@ -109,6 +113,7 @@ async def save_tiers(session: AsyncSession, body: TiersBody) -> list[TierOut]:
             for t in tiers
         ],
     )
+    invalidate_after_commit(session, CACHE_TIERS, TIERS_KEY)
     return [tier_view(t) for t in tiers]
 
 
@@ -142,7 +147,7 @@ async def tier_of(
     """The member's tier now (V0 before any growth)."""
     now = now or utcnow()
     account = await repo.get_account(session, member_id)
-    return member_tier(tier_at(effective_level(account, now), await load_rules(session)))
+    return member_tier(tier_at(effective_level(account, now), await cached_rules(session)))
 
 
 async def benefits_for(

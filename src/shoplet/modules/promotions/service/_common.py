@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import invalidate_after_commit
 from shoplet.modules.promotions import repository as repo
 from shoplet.modules.promotions.errors import TemplateNotFound
 from shoplet.modules.promotions.models import Coupon as CouponRow
@@ -17,6 +19,18 @@ MAX_QUOTA = 10_000_000
 MAX_PER_SHOPPER = 100
 MAX_VALID_DAYS = 3650
 WALLET_SIZE = 200
+
+# The live promotions and the stacking policy, as checkout plans with them (``applying.py``):
+# one cache entry, dropped in every process when a promotion's status or the policy is saved.
+CACHE_RULES: Final = "promotions_rules"
+RULES_KEY: Final = "live"
+RULES_TTL: Final = 60.0
+
+
+def rules_changed(session: AsyncSession) -> None:
+    """A promotion started or stopped, or the policy changed: once this transaction commits,
+    every process plans the next cart with the new rules."""
+    invalidate_after_commit(session, CACHE_RULES, RULES_KEY)
 
 
 async def _template(session: AsyncSession, template_id: int) -> CouponTemplate:

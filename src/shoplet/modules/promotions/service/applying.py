@@ -7,12 +7,15 @@ console editor's sample-cart preview."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import read_through
 from shoplet.core.db import utcnow
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.promotions import repository as repo
@@ -26,46 +29,133 @@ from shoplet.modules.promotions.schemas import (
     PromotionPreview,
 )
 
+from ._common import CACHE_RULES, RULES_KEY, RULES_TTL
 from .campaigns import check_promotion, policy_terms, rule_of
 from .redeeming import WalletEntry
+
+# -- the live rules, cached ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRules:
+    """The stacking policy and every active promotion not over yet, with its window."""
+
+    policy: stacking.Policy
+    promotions: tuple[tuple[datetime, datetime, stacking.Promotion], ...]
+
+    def running(self, now: datetime) -> list[stacking.Promotion]:
+        return [p for starts, ends, p in self.promotions if starts <= now < ends]
+
+
+async def _load_live(session: AsyncSession) -> bytes:
+    policy = await policy_terms(session)
+    rows = await repo.live_promotions(session, utcnow())
+    return orjson.dumps(
+        {
+            "policy": [
+                policy.sku_discount_stacks,
+                policy.combine_order_level,
+                policy.max_discount_permille,
+            ],
+            "promotions": [
+                {
+                    "starts_at": r.starts_at,
+                    "ends_at": r.ends_at,
+                    "id": r.id,
+                    "name": r.name,
+                    "kind": r.kind,
+                    "scope": r.scope,
+                    "scope_ids": r.scope_ids,
+                    "config": r.config,
+                    "per_shopper_limit": r.per_shopper_limit,
+                }
+                for r in rows
+            ],
+        }
+    )
+
+
+@lru_cache(maxsize=4)
+def _parse_live(body: bytes) -> LiveRules:
+    """Parsed once per cached body: the hits of one process share the rules."""
+    data = orjson.loads(body)
+    stacks, combine, cap = data["policy"]
+    return LiveRules(
+        policy=stacking.Policy(
+            sku_discount_stacks=stacks, combine_order_level=combine, max_discount_permille=cap
+        ),
+        promotions=tuple(
+            (
+                datetime.fromisoformat(p["starts_at"]),
+                datetime.fromisoformat(p["ends_at"]),
+                rule_of(PromotionRow(**{k: v for k, v in p.items() if not k.endswith("_at")})),
+            )
+            for p in data["promotions"]
+        ),
+    )
+
+
+async def live_rules(session: AsyncSession) -> LiveRules:
+    """The policy and the live promotions: from the process's cache (``CACHE_RULES``, dropped
+    in every process when a promotion starts or stops or the policy is saved), or read."""
+    body = await read_through(
+        session, CACHE_RULES, RULES_KEY, lambda: _load_live(session), ttl=RULES_TTL
+    )
+    return _parse_live(body)
+
 
 # -- checkout --------------------------------------------------------------------------------
 
 
-async def running_rules(session: AsyncSession, member_id: int | None) -> list[stacking.Promotion]:
+async def running_rules(
+    session: AsyncSession, member_id: int | None, live: LiveRules | None = None
+) -> list[stacking.Promotion]:
     """The running promotions, each limited one with what ``member_id`` may still buy."""
-    rows = await repo.running_promotions(session, utcnow())
-    limited = [r.id for r in rows if r.per_shopper_limit is not None]
+    live = live or await live_rules(session)
+    rules_now = live.running(utcnow())
+    limited = [p.id for p in rules_now if p.per_shopper_limit is not None]
     used = await repo.used_units(session, member_id, limited) if member_id and limited else {}
     return [
-        rule_of(
-            r,
-            allowance=max(r.per_shopper_limit - used.get(r.id, 0), 0)
-            if r.per_shopper_limit is not None
-            else None,
-        )
-        for r in rows
+        replace(p, allowance=max(p.per_shopper_limit - used.get(p.id, 0), 0))
+        if p.per_shopper_limit is not None
+        else p
+        for p in rules_now
     ]
 
 
+class _CouponLines:
+    """The cart as a coupon sees it after some promotions ({sku_id: fen left} → ``CartLine``s),
+    made once per distinct remainder and shared by every coupon of the wallet."""
+
+    def __init__(self, cart: Sequence[stacking.Line]) -> None:
+        self.cart = cart
+        self.made: dict[tuple[int, ...], list[rules.CartLine]] = {}
+
+    def __call__(self, left: Mapping[int, int]) -> list[rules.CartLine]:
+        totals = tuple(left.get(line.sku_id, line.total) for line in self.cart)
+        lines = self.made.get(totals)
+        if lines is None:
+            lines = self.made[totals] = [
+                rules.CartLine(
+                    sku_id=line.sku_id,
+                    product_id=line.product_id,
+                    category_id=line.category_id,
+                    line_total=total,
+                )
+                for line, total in zip(self.cart, totals, strict=True)
+            ]
+        return lines
+
+
 def _coupon_offer(
-    entry: WalletEntry, cart: Sequence[stacking.Line], shipping_fee: int, now: datetime
+    entry: WalletEntry, cart: _CouponLines, shipping_fee: int, now: datetime
 ) -> stacking.CouponOffer:
     """The coupon priced on what the promotions left of each line."""
 
     def offer(left: Mapping[int, int]) -> tuple[int, frozenset[int] | None, int] | None:
-        lines = [
-            rules.CartLine(
-                sku_id=line.sku_id,
-                product_id=line.product_id,
-                category_id=line.category_id,
-                line_total=left.get(line.sku_id, line.total),
-            )
-            for line in cart
-        ]
         result = rules.evaluate(
             entry.rule,
-            lines,
+            cart(left),
             valid_from=entry.coupon.valid_from,
             valid_to=entry.coupon.valid_to,
             state="unused",
@@ -124,11 +214,12 @@ async def plan_cart(
     best of ``coupons`` (usable entries of the wallet) on top, or ``coupons``' one entry the
     shopper picked (``coupon_forced``); ``base``: fen the member price took off each line
     first (see ``stacking.plan``). Reads only."""
-    running = await running_rules(session, member_id)
-    # Nothing to stack or cap: the policy is not read (an order's statement budget).
-    policy = await policy_terms(session) if running or coupons else stacking.Policy()
+    live = await live_rules(session)
+    running = await running_rules(session, member_id, live)
+    policy = live.policy
     now = utcnow()
-    offers = [_coupon_offer(e, lines, shipping_fee, now) for e in coupons if e.offer is not None]
+    cart = _CouponLines(lines)
+    offers = [_coupon_offer(e, cart, shipping_fee, now) for e in coupons if e.offer is not None]
     plan = stacking.plan(
         lines, running, policy, coupons=offers, coupon_forced=coupon_forced, base=base
     )

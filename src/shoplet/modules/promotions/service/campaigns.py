@@ -29,7 +29,7 @@ from shoplet.modules.promotions.schemas import (
     PromotionTag,
 )
 
-from ._common import MAX_FEN
+from ._common import MAX_FEN, rules_changed
 
 MAX_UNITS_PER_SHOPPER = 999
 MAX_REPEATS = 1000
@@ -318,6 +318,7 @@ async def set_promotion_status(
         session, promotion_id, expected, {"status": status, "updated_at": utcnow()}
     ):
         raise PromotionNotEditable(f"only a {expected} promotion can become {status}")
+    rules_changed(session)
     return _view(await _row(session, promotion_id))
 
 
@@ -379,6 +380,7 @@ async def update_policy(session: AsyncSession, body: PolicyUpdate, *, actor: str
             "updated_by": actor,
         },
     )
+    rules_changed(session)
     return await get_policy(session)
 
 

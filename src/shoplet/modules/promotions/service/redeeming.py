@@ -97,7 +97,12 @@ async def wallet(
     )
     if not rows:
         return []
-    is_new = not await orders.has_paid_order(session, member_id)
+    # Asked only when a held coupon is for new customers: nothing else depends on it.
+    is_new = (
+        not await orders.has_paid_order(session, member_id)
+        if any(t.is_new_customer_only for _, t in rows)
+        else True
+    )
     return [
         _entry(c, t, lines, shipping_fee=shipping_fee, is_new_customer=is_new, now=now)
         for c, t in rows

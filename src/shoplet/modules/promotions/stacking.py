@@ -317,7 +317,12 @@ _EVALUATORS = {
 def allocate(p: Promotion, lines: Sequence[Line], room: Mapping[int, int]) -> dict[int, int]:
     """What ``p`` takes off each line ({sku_id: fen}, never past ``room``), given ``room``
     (what the earlier steps left of each line)."""
-    eligible = [line for line in lines if in_scope(p, line) and room[line.sku_id] > 0]
+    return _allocate(p, [line for line in lines if in_scope(p, line)], room)
+
+
+def _allocate(p: Promotion, scoped: Sequence[Line], room: Mapping[int, int]) -> dict[int, int]:
+    """``allocate`` on ``scoped``, the lines already known to be in ``p``'s scope."""
+    eligible = [line for line in scoped if room[line.sku_id] > 0]
     if not eligible:
         return {}
     return _EVALUATORS[p.kind](p, eligible, room)
@@ -366,10 +371,18 @@ def hints(
 # -- stacking --------------------------------------------------------------------------------
 
 
-def _run(sequence: Sequence[Promotion], lines: Sequence[Line], room: dict[int, int]) -> list[Step]:
+def _run(
+    sequence: Sequence[Promotion],
+    lines: Sequence[Line],
+    room: dict[int, int],
+    scopes: Mapping[int, Sequence[Line]] | None = None,
+) -> list[Step]:
+    """Apply ``sequence`` in order on ``room`` (changed in place); ``scopes``: each
+    promotion's lines in scope (by ``id()`` of the promotion), when the caller has them."""
     steps: list[Step] = []
     for p in sequence:
-        parts = allocate(p, lines, room)
+        scoped = scopes[id(p)] if scopes is not None else [x for x in lines if in_scope(p, x)]
+        parts = _allocate(p, scoped, room)
         saving = sum(parts.values())
         if saving <= 0:
             continue
@@ -535,14 +548,22 @@ def plan(
     base = base or {}
     candidates = _candidates(promotions, policy)
     start = {line.sku_id: line.total - base.get(line.sku_id, 0) for line in lines}
-    runs: dict[tuple[int, ...], tuple[list[Step], dict[int, int]]] = {}
+    runs: dict[tuple[int, ...], tuple[list[Step], dict[int, int]]] = {(): ([], start)}
+    # Which lines each promotion covers does not change from one combination to the next.
+    scopes = {id(p): [line for line in lines if in_scope(p, line)] for p in promotions}
 
     def promoted(chosen: Sequence[Promotion]) -> tuple[list[Step], dict[int, int]]:
-        # Each combination's promotions run once, whatever coupon goes on top.
+        # Each combination's promotions run once, whatever coupon goes on top, and from the
+        # longest run already made of its first ones: the 限时折扣 every combination starts
+        # with run once, not once per order-level promotion.
         key = tuple(p.id for p in chosen)
-        if key not in runs:
-            room = dict(start)
-            runs[key] = (_run(chosen, lines, room), room)
+        done = len(key)
+        while key[:done] not in runs:
+            done -= 1
+        for n in range(done + 1, len(key) + 1):
+            steps, room = runs[key[: n - 1]]
+            room = dict(room)
+            runs[key[:n]] = ([*steps, *_run(chosen[n - 1 : n], lines, room, scopes)], room)
         return runs[key]
 
     def applied(steps: list[Step], ship: int) -> bool:

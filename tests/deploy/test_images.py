@@ -312,3 +312,22 @@ async def test_compose_healthchecks_point_at_real_endpoints(client: httpx.AsyncC
     path = re.search(r"http://127\.0\.0\.1:8000(/\w+)", image_check)
     assert path is not None
     assert (await client.get(path.group(1))).status_code == 200
+
+
+# deploy/nginx.conf is this command's output (deploy/README.md shows it).
+SAMPLE_ARGS = (
+    "deploy nginx-config --api 10.0.1.11:8000 --api 10.0.1.12:8000 --edge 10.0.2.11:8000 "
+    "--traffic-file /etc/nginx/shoplet/traffic.conf --state-dir /var/cache/nginx/shoplet "
+    "--server-name shop.example.com --listen 80 --tls-listen 443 "
+    "--tls-cert /etc/ssl/shoplet/fullchain.pem --tls-key /etc/ssl/shoplet/privkey.pem "
+    "--static-root /usr/share/shoplet --media-root /srv/shoplet/media --brotli on "
+    "--access-log /var/log/nginx/shoplet.log --no-write-traffic"
+)
+
+
+def test_the_sample_gateway_configuration_is_up_to_date(tmp_path: Path) -> None:
+    done = shoplet(*shlex.split(SAMPLE_ARGS), "--out", str(tmp_path / "nginx.conf"))
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "nginx.conf").read_text() == (DEPLOY / "nginx.conf").read_text(), (
+        f"regenerate it: shoplet {SAMPLE_ARGS} --out deploy/nginx.conf"
+    )

@@ -67,6 +67,9 @@ def nginx_config(  # noqa: PLR0917
         int | None, typer.Option(min=0, max=100, help="write the traffic file: % to green")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+    write_traffic: Annotated[
+        bool, typer.Option(help="write the traffic file (when missing or with --canary-weight)")
+    ] = True,
 ) -> None:
     """Render the gateway's nginx.conf (and the traffic file when it is missing or
     --canary-weight is given)."""
@@ -107,8 +110,9 @@ def nginx_config(  # noqa: PLR0917
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
-    if canary_weight is not None or not traffic_file.exists():
+    if write_traffic and (canary_weight is not None or not traffic_file.exists()):
         state = traffic.Traffic(canary_weight or 0)
+        traffic_file.parent.mkdir(parents=True, exist_ok=True)
         traffic_file.write_text(traffic.render_traffic(state), encoding="utf-8")
 
 

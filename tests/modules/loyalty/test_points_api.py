@@ -32,6 +32,7 @@ from tests.modules.loyalty.factories import (
     kinds,
     member_points_url,
 )
+from tests.modules.membership.factories import entries as growth_entries
 from tests.modules.orders.factories import shopper
 from tests.modules.staff.conftest import bearer, token_for
 
@@ -155,6 +156,33 @@ async def test_sign_in_once_a_day_with_a_streak_and_a_bonus_on_day_seven(
     response = await client.post(SIGNIN, headers=alice.headers)
     assert (response.json()["streak"], response.json()["points"]) == (1, 5)
     await assert_books_balance(ctx)
+
+
+async def test_each_days_sign_in_adds_growth_once(
+    client: httpx.AsyncClient, ctx: AppContext, clock: FakeClock, staff: dict[str, str]
+) -> None:
+    alice = await shopper(client)
+    ref = f"signin:{alice.member_id}:2026-12-0"
+    assert (await client.post(SIGNIN, headers=alice.headers)).status_code == 201
+    assert await growth_entries(ctx, alice.member_id) == [(1, "signin", f"{ref}1")]
+    before = await snapshot(ctx)
+    again = await client.post(SIGNIN, headers=alice.headers)
+    assert (again.status_code, again.json()["code"]) == (409, "loyalty.already_signed_in")
+    assert await snapshot(ctx) == before
+
+    # The growth a sign-in gives follows the settings; 0 gives points and no growth.
+    for day, growth in ((2, 3), (3, 0)):
+        changed = {**DEFAULT_SETTINGS, "signin_growth": growth}
+        assert (await client.put(SETTINGS, json=changed, headers=staff)).status_code == 200
+        clock.now += timedelta(days=1)
+        signed = await client.post(SIGNIN, headers=alice.headers)
+        assert (signed.status_code, signed.json()["points"]) == (201, 5), day
+    assert await growth_entries(ctx, alice.member_id) == [
+        (1, "signin", f"{ref}1"),
+        (3, "signin", f"{ref}2"),
+    ]
+    card = await client.get("/api/v1/me/membership", headers=alice.headers)
+    assert card.json()["growth"] == 4, card.text
 
 
 async def test_the_day_is_the_beijing_day(client: httpx.AsyncClient, clock: FakeClock) -> None:

@@ -1,7 +1,7 @@
 """search and recommend: impressions, clicks and daily click-through rollups
 
 Revision ID: 0020_search_clicks
-Revises: 0017_search_vectors
+Revises: 0019_search_images
 Create Date: 2026-12-04 14:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from shoplet.core.db import UTCDateTime
 
 revision: str = "0020_search_clicks"
-down_revision: str | None = "0017_search_vectors"
+down_revision: str | None = "0019_search_images"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

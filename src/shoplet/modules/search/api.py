@@ -7,13 +7,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 
 from shoplet.core.context import AppContext
 from shoplet.core.errors import problem_responses
 from shoplet.core.input_safety import MAX_ID
-from shoplet.modules.search import service
+from shoplet.core.net import client_ip
+from shoplet.modules.search import images, service
 from shoplet.modules.search.clicks_api import router as clicks_router
 from shoplet.modules.search.engine import Filters
+from shoplet.modules.search.errors import ImageInvalid, ImageTooLarge
 from shoplet.modules.search.runtime import SearchRuntime, runtime_of
 from shoplet.modules.search.schemas import HotSearches, SearchPage, SearchSort, Suggestions
 from shoplet.modules.search.vectors import semantic_of
@@ -79,3 +83,70 @@ async def suggest(
 async def hot(request: Request) -> HotSearches:
     """The most searched queries that find products (热门搜索)."""
     return HotSearches(queries=service.hot_searches(_runtime(request)))
+
+
+@router.post(
+    "/search/image",
+    response_model=SearchPage,
+    responses=problem_responses(400, 413, 429, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "a photo: PNG, JPEG or WebP, at most 5 MB",
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+    max_body_size=images.MAX_UPLOAD_BYTES + images.MULTIPART_OVERHEAD,
+)
+async def search_by_image(
+    request: Request, limit: Annotated[int, Query(ge=1, le=50)] = 20
+) -> SearchPage:
+    """Products on sale that look like the photo (colour, silhouette, edges), in-stock first:
+    the multipart field ``file``. 400 ``search.image_invalid``, 413 ``search.image_too_large``,
+    429 when one address sends too many. Nothing is stored."""
+    runtime = _runtime(request)
+    await runtime.ctx.limiter.hit(
+        images.RATE_LIMIT, "search-image-ip", client_ip(request), detail="Too many photo searches"
+    )
+    data = await _read_photo(request)
+    return await images.search_by_image(runtime, data, limit=limit)
+
+
+async def _read_photo(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    limit = images.MAX_UPLOAD_BYTES
+    if declared and declared.isdigit() and int(declared) > limit + images.MULTIPART_OVERHEAD:
+        raise ImageTooLarge()
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ImageInvalid("Send the photo as multipart/form-data in a field named 'file'")
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except MultiPartException as exc:
+        raise ImageInvalid(f"The multipart body could not be read: {exc.message}") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ImageInvalid("Send the photo in a multipart field named 'file'")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await upload.read(256 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise ImageTooLarge()
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        await form.close()

@@ -3,7 +3,7 @@ anything is written."""
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
+from shoplet.core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, ShopletError
 
 
 class IndexNotReady(ServiceUnavailable):
@@ -46,6 +46,17 @@ class QueryNotFound(NotFound):
     title = "No such zero-result query"
 
 
+class ImageInvalid(BadRequest):
+    code = "search.image_invalid"
+    title = "Send a PNG, JPEG or WebP photo"
+
+
+class ImageTooLarge(ShopletError):
+    status = 413
+    code = "search.image_too_large"
+    title = "Photos may be at most 5 MB"
+
+
 class UnknownImpression(BadRequest):
     code = "search.unknown_impression"
     title = "search_id is not a search response of this shop, or is over a day old"
@@ -72,6 +83,8 @@ __all__ = [
     "ClickPositionOutOfRange",
     "CorrectionExists",
     "CorrectionNotFound",
+    "ImageInvalid",
+    "ImageTooLarge",
     "IndexNotReady",
     "InvalidCorrection",
     "InvalidPriceRange",

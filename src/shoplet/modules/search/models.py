@@ -151,3 +151,19 @@ class DailyQuery(Base):
     searches: Mapped[int] = mapped_column(Integer, default=0)
     clicks: Mapped[int] = mapped_column(Integer, default=0)
     zero_results: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImageVector(Base):
+    """A product's image features for search by photo (``image_features.py``): one row per
+    product, from its first image (``image_url``, the variant read), computed by the recipe
+    ``version``; float32 little-endian, ``dim`` values. A product whose first image or recipe
+    changed is recomputed by the job ``search.image_features``."""
+
+    __tablename__ = "search_image"
+
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    image_url: Mapped[str] = mapped_column(String(500))
+    version: Mapped[str] = mapped_column(String(32))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from shoplet.modules.search.models import (
     Click,
     Correction,
     DailyQuery,
+    ImageVector,
     Impression,
     QueryStat,
     Synonym,
@@ -218,6 +219,66 @@ async def delete_vectors(session: AsyncSession, model: str, product_ids: Sequenc
         await session.execute(
             delete(Vector).where(Vector.model == model, Vector.product_id.in_(product_ids))
         )
+
+
+# -- image features (search by photo) ----------------------------------------------------------
+
+
+async def image_sources(session: AsyncSession, product_ids: Sequence[int]) -> dict[int, str]:
+    """The image URL and recipe each stored image vector was computed from
+    (``"<version> <url>"``)."""
+    if not product_ids:
+        return {}
+    rows = await session.execute(
+        select(ImageVector.product_id, ImageVector.version, ImageVector.image_url).where(
+            ImageVector.product_id.in_(product_ids)
+        )
+    )
+    return {r.product_id: f"{r.version} {r.image_url}" for r in rows}
+
+
+async def upsert_images(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace products' image vectors: one ``INSERT … ON CONFLICT DO UPDATE``."""
+    if not rows:
+        return
+    stmt = _insert(session, ImageVector).values(list(rows))
+    excluded = stmt.excluded  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        index_elements=[ImageVector.product_id],
+        set_={
+            "image_url": excluded.image_url,
+            "version": excluded.version,
+            "dim": excluded.dim,
+            "vector": excluded.vector,
+            "updated_at": excluded.updated_at,
+        },
+    )
+    await session.execute(stmt)
+
+
+async def delete_images(session: AsyncSession, product_ids: Sequence[int]) -> None:
+    if product_ids:
+        await session.execute(delete(ImageVector).where(ImageVector.product_id.in_(product_ids)))
+
+
+async def image_fingerprint(session: AsyncSession) -> tuple[int, datetime | None]:
+    """How many image vectors there are and when the last was written: a process reloads its
+    matrix when this changes."""
+    row = (await session.execute(select(func.count(), func.max(ImageVector.updated_at)))).one()
+    return int(row[0] or 0), row[1]
+
+
+async def image_vectors(
+    session: AsyncSession, version: str, *, after_id: int = 0, limit: int = 5_000
+) -> list[tuple[int, bytes]]:
+    """A keyset page (by product id) of the vectors of recipe ``version``."""
+    rows = await session.execute(
+        select(ImageVector.product_id, ImageVector.vector)
+        .where(ImageVector.version == version, ImageVector.product_id > after_id)
+        .order_by(ImageVector.product_id)
+        .limit(limit)
+    )
+    return [(r.product_id, r.vector) for r in rows]
 
 
 # -- click-through (clicks.py) -----------------------------------------------------------------

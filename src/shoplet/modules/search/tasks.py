@@ -13,8 +13,8 @@ from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.catalog.public import PRODUCT_CHANGED, PRODUCTS_IMPORTED
+from shoplet.modules.search import images, vectors
 from shoplet.modules.search import repository as repo
-from shoplet.modules.search import vectors
 from shoplet.modules.search.clicks import rollup as rollup_search_clicks
 
 CHANGE_RETENTION = timedelta(days=1)
@@ -54,3 +54,12 @@ async def embed_products(ctx: AppContext) -> None:
     report = await vectors.sync_vectors(ctx)
     if report.embedded:
         log.info("search_vectors_synced", checked=report.checked, embedded=report.embedded)
+
+
+@periodic(every_seconds=10, name="search.image_features")
+async def image_features(ctx: AppContext) -> None:
+    """Image features for search by photo: a full pass (resumed run after run), then the
+    products of the change feed; only products whose first image changed (``images.py``)."""
+    report = await images.sync_images(ctx)
+    if report.computed or report.removed:
+        log.info("search_images_synced", computed=report.computed, removed=report.removed)

@@ -208,6 +208,12 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'promotions.promotion_not_editable': '只有草稿状态的活动可以修改或发布，只有进行中的可以停止',
   'promotions.promotion_limit_reached': '你已达到该活动的限购数量，请按原价购买或减少数量',
 
+
+  // Search by photo
+  'search.image_invalid': '请上传 JPG、PNG 或 WebP 格式的照片',
+  'search.image_too_large': '照片不能超过 5 MB，请换一张',
+  'search.index_not_ready': '搜索正在准备中，请稍后再试',
+
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',
   'console.mfa_invalid': '验证码错误或已使用过，请输入身份验证器上的最新验证码',

@@ -50,9 +50,37 @@ export function uniTransport({ url, method, header, data, abort }) {
   })
 }
 
+/**
+ * The default uploader: uni.uploadFile (wx.uploadFile in the mini program, a multipart XHR of the
+ * chosen file's blob in H5). Its answer is text: parsed here.
+ * @param {{ url: string, filePath: string, name: string, header: any }} req
+ */
+export function uniUploader({ url, filePath, name, header }) {
+  return new Promise((resolve) => {
+    uni.uploadFile({
+      url,
+      filePath,
+      name,
+      header,
+      success: (res) => {
+        /** @type {any} */
+        let data = res.data
+        try {
+          data = typeof data === 'string' && data ? JSON.parse(data) : data
+        } catch {
+          data = {}
+        }
+        resolve({ status: res.statusCode, data })
+      },
+      fail: (err) => resolve({ status: 0, data: { code: 'network', detail: err && err.errMsg } }),
+    })
+  })
+}
+
 const config = {
   baseUrl: undefined,
   transport: uniTransport,
+  uploader: uniUploader,
   // Set by the auth store (stores/auth.js) so this module depends on no store.
   auth: {
     accessToken: () => '',
@@ -139,6 +167,34 @@ export async function call(name, { params, query, body, headers, auth = true, ab
   if (res.status >= 200 && res.status < 300) {
     return res.status === 204 || res.data === '' ? undefined : res.data
   }
+  const problem = res.data && typeof res.data === 'object' ? res.data : {}
+  throw new ApiError({
+    status: res.status,
+    code: problem.code || (res.status === 0 ? 'network' : undefined),
+    title: problem.title,
+    detail: problem.detail,
+    body: problem,
+  })
+}
+
+/**
+ * Upload one local file (a path from uni.chooseImage) to an operation declaring `"upload": "<field>"`.
+ * Resolves with the parsed JSON body; rejects with ApiError.
+ * @param {string} name an operation of operations.json
+ * @param {{ filePath: string, query?: Record<string, unknown>, auth?: boolean }} options
+ * @returns {Promise<any>}
+ */
+export async function upload(name, { filePath, query, auth = true }) {
+  const op = OPERATIONS[name]
+  if (!op || name.startsWith('_') || !op.upload) throw new Error(`unknown upload operation ${name}`)
+  checkFields(name, 'query', op.query, query)
+  const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
+  /** @type {Record<string, string>} */
+  const header = { Accept: 'application/json' }
+  const token = auth ? config.auth.accessToken() : ''
+  if (token) header.Authorization = `Bearer ${token}`
+  const res = await config.uploader({ url: base + op.path + buildQuery(query), filePath, name: op.upload, header })
+  if (res.status >= 200 && res.status < 300) return res.data
   const problem = res.data && typeof res.data === 'object' ? res.data : {}
   throw new ApiError({
     status: res.status,

@@ -1,6 +1,6 @@
 // The storefront's API: one function per backend operation (operations.json), grouped by area.
 // Pages and stores import `api` from here and never build URLs themselves.
-import { call } from './client'
+import { call, upload } from './client'
 
 export { ApiError, configureClient, OPERATIONS } from './client'
 
@@ -41,6 +41,8 @@ export const api = {
     hot: () => call('hotSearches', { auth: false }),
     // A tap on a result (click-through): fire-and-forget, see utils/clicks.js.
     click: (body) => call('searchClick', { body }),
+    // Products that look like a photo (a local file path from uni.chooseImage): public.
+    byImage: (filePath) => upload('searchByImage', { filePath, query: { limit: 20 }, auth: false }),
   },
   promotions: {
     // The store-wide promotions of a product page (满300减30, 限时8折): public.

@@ -63,7 +63,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from shoplet.core.db import on_commit
+from shoplet.core.db import on_commit, read_session
 from shoplet.core.observability import Metrics
 
 log = structlog.get_logger("shoplet.cache")
@@ -88,6 +88,8 @@ _NOT_FOUND: Final = b"\x00"
 _SESSION_CACHE: Final = "shoplet.cache"
 # Keys (and namespaces) a session has invalidated: its own reads of them skip the cache.
 _SESSION_WRITTEN: Final = "shoplet.cache.written"
+# The sessionmaker a session came from: cache fills read in sessions of their own.
+_SESSION_MAKER: Final = "shoplet.cache.sessionmaker"
 
 # KEYS[1] value, KEYS[2] lease; ARGV token, value, ttl ms. Writes only while the lease is ours:
 # an invalidation deletes the lease, so a load that raced a change cannot write back stale data.
@@ -725,6 +727,7 @@ def attach_cache(sessionmaker: async_sessionmaker[AsyncSession], cache: Cache) -
     """Every session from ``sessionmaker`` carries ``cache`` (``Session.info``)."""
     info = dict(sessionmaker.kw.get("info") or {})
     info[_SESSION_CACHE] = cache
+    info[_SESSION_MAKER] = sessionmaker
     sessionmaker.configure(info=info)
 
 
@@ -753,28 +756,36 @@ def invalidate_after_commit(
 
 
 async def read_through(
-    session: AsyncSession | Session,
+    session: AsyncSession,
     namespace: str,
     key: str | int,
-    load: Callable[[], Awaitable[bytes]],
+    load: Callable[[AsyncSession], Awaitable[bytes]],
     *,
     ttl: float = DEFAULT_TTL,
 ) -> bytes:
-    """For services: the bytes ``load`` makes, from the cache attached to ``session``.
+    """For services: the bytes ``load(session)`` makes, from the cache attached to ``session``.
 
-    ``load`` runs instead of any cache level when the session carries no cache (a one-off
-    script), or when this session itself changed what the key holds (it called
-    ``invalidate_after_commit`` for it): a transaction reads its own writes, and a value it has
-    not committed is never cached.
+    A fill (a miss, or a refresh-ahead in the background, possibly after this request ended)
+    loads in a ``read_session`` of its own from the session's sessionmaker, never in the
+    caller's session. ``load`` runs in the caller's session instead of any cache level when
+    the session carries no cache (a one-off script), or when this session itself changed what
+    the key holds (it called ``invalidate_after_commit`` for it): a transaction reads its own
+    writes, and a value it has not committed is never cached.
     """
     cache = cache_for(session)
-    if cache is None:
-        return await load()
+    maker: async_sessionmaker[AsyncSession] | None = session.info.get(_SESSION_MAKER)
+    if cache is None or maker is None:
+        return await load(session)
     written: set[str] = session.info.get(_SESSION_WRITTEN) or set()
     if written and (namespace in written or cache.full_key(namespace, key) in written):
-        return await load()
-    body = await cache.get_or_load(namespace, key, load, ttl=ttl)
-    return body if body is not None else await load()
+        return await load(session)
+
+    async def fill() -> bytes:
+        async with read_session(maker) as own:
+            return await load(own)
+
+    body = await cache.get_or_load(namespace, key, fill, ttl=ttl)
+    return body if body is not None else await load(session)
 
 
 class _Invalidations:

@@ -121,9 +121,7 @@ def _parse_rules(body: bytes) -> ShippingRules:
 async def get_shipping_rules(session: AsyncSession) -> ShippingRules:
     """The merchant's rules, or the defaults (¥8 flat, free from ¥99) before any were saved;
     through the process's cache (``update_shipping_rules`` drops it everywhere on commit)."""
-    body = await read_through(
-        session, CACHE_RULES, RULES_KEY, lambda: _rules_body(session), ttl=RULES_TTL
-    )
+    body = await read_through(session, CACHE_RULES, RULES_KEY, _rules_body, ttl=RULES_TTL)
     return _parse_rules(body)
 
 

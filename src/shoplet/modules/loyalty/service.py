@@ -87,9 +87,7 @@ def _parse_rules(body: bytes) -> r.Rules:
 
 async def cached_rules(session: AsyncSession) -> r.Rules:
     """``get_rules`` through the process's cache (every preview quotes points)."""
-    body = await read_through(
-        session, CACHE_RULES, RULES_KEY, lambda: _rules_body(session), ttl=RULES_TTL
-    )
+    body = await read_through(session, CACHE_RULES, RULES_KEY, _rules_body, ttl=RULES_TTL)
     return _parse_rules(body)
 
 

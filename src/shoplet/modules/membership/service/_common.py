@@ -99,9 +99,7 @@ def _parse_tiers(body: bytes) -> tuple[TierRule, ...]:
 
 async def cached_rules(session: AsyncSession) -> tuple[TierRule, ...]:
     """``load_rules`` through the process's cache."""
-    body = await read_through(
-        session, CACHE_TIERS, TIERS_KEY, lambda: _tiers_body(session), ttl=TIERS_TTL
-    )
+    body = await read_through(session, CACHE_TIERS, TIERS_KEY, _tiers_body, ttl=TIERS_TTL)
     return _parse_tiers(body)
 
 

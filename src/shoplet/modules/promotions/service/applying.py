@@ -98,9 +98,7 @@ def _parse_live(body: bytes) -> LiveRules:
 async def live_rules(session: AsyncSession) -> LiveRules:
     """The policy and the live promotions: from the process's cache (``CACHE_RULES``, dropped
     in every process when a promotion starts or stops or the policy is saved), or read."""
-    body = await read_through(
-        session, CACHE_RULES, RULES_KEY, lambda: _load_live(session), ttl=RULES_TTL
-    )
+    body = await read_through(session, CACHE_RULES, RULES_KEY, _load_live, ttl=RULES_TTL)
     return _parse_live(body)
 
 

@@ -234,3 +234,53 @@ async def test_tls_terminates_at_the_gateway(upstreams: Upstreams, tmp_path: Pat
             assert plain.headers["location"] == "https://127.0.0.1/api/v1/products?x=1"
     finally:
         nginx.stop()
+
+
+@pytest.mark.slow
+async def test_a_real_shoplet_replica_behind_the_gateway(tmp_path: Path) -> None:
+    """Shoplet itself (embedded SQLite, no Redis) as the api and edge replica: it keeps the
+    request id nginx forwards, and trusts nginx for the client's address."""
+    import os
+
+    from tests.servers import ROOT, UvicornServer
+
+    env = {
+        **os.environ,
+        "SHOPLET_ENV": "test",
+        "SHOPLET_DATA_DIR": str(tmp_path / "data"),
+        "SHOPLET_LOG_LEVEL": "WARNING",
+        "SHOPLET_ACCESS_LOG": "false",
+        "SHOPLET_RUN_WORKER_IN_PROCESS": "false",
+        "SHOPLET_SERVE_FRONTENDS": "false",
+        "SHOPLET_SEARCH_SEMANTIC": "false",
+        "SHOPLET_TRUSTED_PROXIES": "127.0.0.1",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+    }
+    for name in ("SHOPLET_DATABASE_URL", "SHOPLET_REDIS_URL", "SHOPLET_ROLE"):
+        env.pop(name, None)
+    server = UvicornServer("shoplet.app:create_app", env, tmp_path / "shoplet.log")
+    replica = server.base_url.removeprefix("http://")
+    config = gateway.Gateway(
+        servers={"api": {"blue": [replica]}, "edge": {"blue": [replica]}},
+        traffic_file=tmp_path,
+        state_dir=tmp_path,
+    )
+    nginx = Gateway(tmp_path / "nginx", config)
+    try:
+        async with httpx.AsyncClient(base_url=nginx.base_url) as client:
+            await server.wait_ready(client)
+            await nginx.wait_for()
+            kept = await client.get("/api/v1/time", headers={"X-Request-ID": "mp-0001"})
+            assert kept.status_code == 200
+            assert kept.headers["content-type"].startswith("application/json")
+            assert kept.headers.get_list("x-request-id") == ["mp-0001"]
+            created = await client.get("/healthz")
+            assert created.status_code == 200
+            (rid,) = created.headers.get_list("x-request-id")
+            assert re.fullmatch(r"[0-9a-f]{32}", rid)
+            # /metrics answers the resolved client (loopback, through the trusted gateway).
+            assert (await client.get("/metrics")).status_code == 200
+            assert (await client.get("/_sim/sms/last-code")).status_code == 404
+    finally:
+        nginx.stop()
+        server.stop()

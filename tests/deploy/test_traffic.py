@@ -20,6 +20,7 @@ from tests.deploy.nginx import Gateway, Upstreams, shoplet
 
 WRK = shutil.which("wrk")
 NAMES = ("api-blue", "api-green", "edge-blue", "edge-green")
+CONNECTIONS = 16  # of the load during a blue-green switch
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +127,12 @@ async def test_header_or_cookie_pins_a_colour(gw: Gateway) -> None:
 
 def _load(gw: Gateway, *, keepalive: bool) -> Wrk | AsyncioLoad:
     if WRK is not None:
-        return Wrk(WRK, f"{gw.base_url}/api/v1/products", 16, keepalive=keepalive, limit=60)
-    return AsyncioLoad("127.0.0.1", gw.port, "/api/v1/products", 16, keepalive=keepalive, limit=60)
+        return Wrk(
+            WRK, f"{gw.base_url}/api/v1/products", CONNECTIONS, keepalive=keepalive, limit=60
+        )
+    return AsyncioLoad(
+        "127.0.0.1", gw.port, "/api/v1/products", CONNECTIONS, keepalive=keepalive, limit=60
+    )
 
 
 async def _served(up: Upstreams, name: str, at_least: int, within: float = 20.0) -> int:
@@ -177,8 +182,9 @@ async def test_blue_green_switch_under_load(
     assert blue + green >= result.requests - result.errors
     if keepalive:
         # The old workers close their idle keep-alive connections: a request written at that
-        # instant never reaches a replica and a client retries it (RFC 9112, 9.3.1).
-        assert result.errors <= max(10, result.requests // 1000)
+        # instant never reaches a replica and a client resends it (RFC 9112, 9.3.1). That can
+        # happen once per connection open at the reload (16 seen); twice that is the margin.
+        assert result.errors <= 2 * CONNECTIONS
     else:
         assert result.errors == 0
 

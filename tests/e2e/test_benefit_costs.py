@@ -116,6 +116,18 @@ def test_member_page_then_benefit_costs_then_the_projection(
     page.get_by_role("button", name="查询").click()
     rows = page.get_by_test_id("member-table").locator("tbody tr")
     expect(rows).to_have_count(1)
+    # Narrowed to a tier (membership's list, the same search): V0 keeps the shopper, V1 not.
+    for tier, count in (("V0", 1), ("V1", 0)):
+        page.get_by_role("combobox", name="会员等级").press("Enter")
+        with page.expect_response(
+            lambda r: "/console/membership/members?" in r.url and f"q={shopper}" in r.url
+        ) as answered:
+            page.get_by_role("option", name=re.compile(rf"^{tier} ")).click()
+        assert answered.value.status == 200, answered.value.text()
+        expect(rows.filter(has_text=str(shopper))).to_have_count(count)
+    page.get_by_role("combobox", name="会员等级").press("Enter")
+    page.get_by_role("option", name=re.compile(r"^V0 ")).click()
+    expect(rows).to_have_count(1)
     assert_accessible(page, "console-member-list")
     rows.get_by_role("link", name=str(shopper), exact=True).click()
     page.wait_for_url(re.compile(rf"/members/{shopper}$"))

@@ -20,7 +20,7 @@ from shoplet.modules.staff.public import (
     record_audit,
 )
 
-from . import service
+from . import listing, service
 from .schemas import MemberAdmin
 
 router = APIRouter(tags=["console-members"])
@@ -42,8 +42,8 @@ async def list_members(
 ) -> Page[MemberAdmin]:
     """Members, newest first (phones masked). Finding one by phone needs ``pii:reveal`` and is
     recorded in the audit log, as for orders."""
-    await service.audit_phone_search(session, staff, q, origin_of(request))
-    rows, next_cursor = await service.list_members_admin(
+    await listing.audit_phone_search(session, staff, q, origin_of(request))
+    rows, next_cursor = await listing.list_members_admin(
         session, ctx.pii, q=q, cursor=cursor, limit=limit
     )
     return Page(

@@ -22,10 +22,10 @@ from shoplet.core.errors import Unauthorized
 from shoplet.core.security import PiiCipher, TokenError
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import AddressNotFound
+from shoplet.modules.members.listing import audit_phone_search, list_members_admin
 from shoplet.modules.members.models import Address
 from shoplet.modules.members.repository import MemberFilter
 from shoplet.modules.members.schemas import MemberAdmin
-from shoplet.modules.members.service import audit_phone_search, list_members_admin
 
 __all__ = [
     "AddressNotFound",

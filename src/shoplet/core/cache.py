@@ -765,12 +765,14 @@ async def read_through(
 ) -> bytes:
     """For services: the bytes ``load(session)`` makes, from the cache attached to ``session``.
 
-    A fill (a miss, or a refresh-ahead in the background, possibly after this request ended)
-    loads in a ``read_session`` of its own from the session's sessionmaker, never in the
-    caller's session. ``load`` runs in the caller's session instead of any cache level when
-    the session carries no cache (a one-off script), or when this session itself changed what
-    the key holds (it called ``invalidate_after_commit`` for it): a transaction reads its own
-    writes, and a value it has not committed is never cached.
+    A miss is loaded by the caller, in its own session: the requests waiting for that load may
+    each hold a pooled connection, so asking the pool for one more could wait on them until it
+    times out. A refresh-ahead runs in the background, possibly after the caller's request
+    ended, so it loads in a ``read_session`` of its own from the session's sessionmaker.
+    ``load`` runs in the caller's session instead of any cache level when the session carries
+    no cache (a one-off script), or when this session itself changed what the key holds (it
+    called ``invalidate_after_commit`` for it): a transaction reads its own writes, and a value
+    it has not committed is never cached.
     """
     cache = cache_for(session)
     maker: async_sessionmaker[AsyncSession] | None = session.info.get(_SESSION_MAKER)
@@ -780,11 +782,19 @@ async def read_through(
     if written and (namespace in written or cache.full_key(namespace, key) in written):
         return await load(session)
 
+    in_caller = True
+
     async def fill() -> bytes:
+        if in_caller:
+            return await load(session)
         async with read_session(maker) as own:
             return await load(own)
 
-    body = await cache.get_or_load(namespace, key, fill, ttl=ttl)
+    try:
+        body = await cache.get_or_load(namespace, key, fill, ttl=ttl)
+    finally:
+        # From here on (a refresh the read started runs after it returns): a session of its own.
+        in_caller = False
     return body if body is not None else await load(session)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.loyalty import repository as repo
-from shoplet.modules.loyalty.service import get_rules
+from shoplet.modules.loyalty.programme import get_rules
 
 
 @dataclass(frozen=True, slots=True)

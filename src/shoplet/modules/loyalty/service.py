@@ -12,13 +12,11 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any, Final
+from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.core.cache import invalidate_after_commit, read_through
+from shoplet.core.cache import invalidate_after_commit
 from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
@@ -33,6 +31,7 @@ from shoplet.modules.loyalty.errors import (
     ProgrammeDisabled,
 )
 from shoplet.modules.loyalty.models import PointsEntry as EntryRow
+from shoplet.modules.loyalty.programme import CACHE_RULES, RULES_KEY, cached_rules, get_rules
 from shoplet.modules.loyalty.schemas import (
     LoyaltySettings,
     LoyaltySettingsUpdate,
@@ -50,45 +49,6 @@ EXPIRE_BATCH = 500
 MAX_PAGE = 50
 
 # -- settings --------------------------------------------------------------------------------
-
-
-async def get_rules(session: AsyncSession) -> r.Rules:
-    row = await repo.get_settings(session)
-    if row is None:
-        return r.DEFAULT_RULES
-    return r.Rules(
-        enabled=row.enabled,
-        earn_per_yuan=row.earn_per_yuan,
-        points_per_yuan=row.points_per_yuan,
-        max_share_permille=row.max_share_permille,
-        expiry_days=row.expiry_days,
-        signin_base=row.signin_base,
-        signin_bonus=row.signin_bonus,
-        signin_bonus_every=row.signin_bonus_every,
-        signin_growth=row.signin_growth,
-    )
-
-
-# The programme's rules as checkout quotes points with them, cached per process and dropped in
-# every process when the settings are saved (``update_settings``).
-CACHE_RULES: Final = "loyalty_rules"
-RULES_KEY: Final = "rules"
-RULES_TTL: Final = 60.0
-
-
-async def _rules_body(session: AsyncSession) -> bytes:
-    return orjson.dumps(asdict(await get_rules(session)))
-
-
-@lru_cache(maxsize=4)
-def _parse_rules(body: bytes) -> r.Rules:
-    return r.Rules(**orjson.loads(body))
-
-
-async def cached_rules(session: AsyncSession) -> r.Rules:
-    """``get_rules`` through the process's cache (every preview quotes points)."""
-    body = await read_through(session, CACHE_RULES, RULES_KEY, _rules_body, ttl=RULES_TTL)
-    return _parse_rules(body)
 
 
 async def get_settings(session: AsyncSession) -> LoyaltySettings:

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.modules.loyalty import programme, service
 from shoplet.modules.loyalty import repository as repo
 from shoplet.modules.loyalty import rules as r
-from shoplet.modules.loyalty import service
 from shoplet.modules.loyalty.errors import AlreadySignedIn, InvalidMonth, ProgrammeDisabled
 from shoplet.modules.loyalty.schemas import SignInCalendar, SignInResult
 from shoplet.modules.membership import public as membership
@@ -19,7 +19,7 @@ async def sign_in(session: AsyncSession, *, member_id: int, now: datetime) -> Si
     """Today's (Asia/Shanghai) sign-in: the reward is a batch of points. Once a day: the
     unique (member, day) makes a second one, concurrent or not, 409
     ``loyalty.already_signed_in``."""
-    rules = await service.get_rules(session)
+    rules = await programme.get_rules(session)
     if not rules.enabled:
         raise ProgrammeDisabled()
     today = r.local_day(now)
@@ -88,7 +88,7 @@ def _month(month: str | None, today: date) -> tuple[date, date]:
 async def calendar(
     session: AsyncSession, *, member_id: int, month: str | None, now: datetime
 ) -> SignInCalendar:
-    rules = await service.get_rules(session)
+    rules = await programme.get_rules(session)
     today = r.local_day(now)
     first, last = _month(month, today)
     rows = await repo.signins_between(session, member_id, first, last)

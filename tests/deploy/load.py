@@ -120,7 +120,12 @@ async def fetch_all(
     port: int, requests: list[tuple[str, dict[str, str]]], connections: int
 ) -> list[Answer]:
     """GET each ``(path, headers)`` through ``connections`` keep-alive connections to loopback:
-    a raw HTTP/1.1 client, a tenth of httpx's CPU per request (the split counts thousands)."""
+    a raw HTTP/1.1 client, a tenth of httpx's CPU per request (the split counts thousands).
+
+    As any HTTP client does (RFC 9112, 9.3.1), a GET whose reused connection is closed before
+    any byte of the answer arrives is sent again once on a new connection: an nginx worker that
+    a reload retires closes its idle keep-alive connections, and one may be picked up by this
+    client just before the reload took effect."""
     answers: list[Answer | None] = [None] * len(requests)
 
     async def worker(first: int) -> None:
@@ -129,8 +134,17 @@ async def fetch_all(
             for i in range(first, len(requests), connections):
                 path, headers = requests[i]
                 extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-                writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode()
+                writer.write(request)
+                try:
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                except (asyncio.IncompleteReadError, ConnectionResetError) as closed:
+                    if isinstance(closed, asyncio.IncompleteReadError) and closed.partial:
+                        raise
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(request)
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
                 lines = head.decode("latin-1").split("\r\n")
                 fields = {}
                 for line in lines[1:]:

@@ -128,12 +128,33 @@ class Gateway:
                 async with httpx.AsyncClient() as client:
                     response = await client.get(f"{self.base_url}/nginx-health")
                 body = response.text
-                if response.status_code == 200 and (label is None or label in body):
+                if (
+                    response.status_code == 200
+                    and (label is None or label in body)
+                    and (label is None or self._workers() == ["nginx: worker process"])
+                ):
                     return body
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.02)
         raise AssertionError(f"nginx not ready ({label!r}, last {body!r}): {self.error_log()}")
+
+    def _workers(self) -> list[str]:
+        """The command lines of the master's worker processes. After a reload the retired
+        worker ("… is shutting down") still serves the connections it holds, with the old
+        split, until it exits; a step is in force once only the one new worker is left."""
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == self.process.pid and "worker process" in cmdline:
+                found.append(cmdline)
+        return found
 
     def error_log(self) -> str:
         path = self.root / "error.log"

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+from shoplet.modules.catalog.public import sniff_image_format
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -55,7 +57,6 @@ MAX_PIXELS = 25_000_000
 MAX_SIDE = 12_000
 
 Vector = npt.NDArray[np.float32]
-ImageFormat = Literal["PNG", "JPEG", "WEBP"]
 
 
 class ImageUnreadable(ValueError):
@@ -67,24 +68,14 @@ class Decoded:
     rgb: npt.NDArray[np.float32]  # height × width × 3, 0..255
 
 
-def sniff_format(head: bytes) -> ImageFormat | None:
-    """The image format by its magic bytes (names and declared types are not trusted)."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    return None
-
-
 def decode(data: bytes) -> Decoded:
     """Decode a still PNG/JPEG/WebP safely and shrink it to ``WORK_SIDE``: the size is checked
     from the header before any pixel is decoded (decompression bombs), animations and corrupt
     or truncated files are refused. CPU-bound: run in a thread."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    fmt = sniff_format(data[:16])
+    # The format by its magic bytes (names and declared types are not trusted), as uploads.
+    fmt = sniff_image_format(data[:16])
     if fmt is None:
         raise ImageUnreadable("The file is not a PNG, JPEG or WebP image")
     try:

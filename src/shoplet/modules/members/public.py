@@ -42,6 +42,7 @@ __all__ = [
     "get_birthday",
     "get_default_address_snapshot",
     "get_member_since",
+    "get_nickname",
     "get_wechat_openid",
     "list_members_admin",
 ]
@@ -144,6 +145,12 @@ async def get_member_since(session: AsyncSession, member_id: int) -> datetime | 
     member."""
     member = await repo.get_member(session, member_id)
     return member.created_at if member is not None else None
+
+
+async def get_nickname(session: AsyncSession, member_id: int) -> str | None:
+    """The member's nickname (reviews show it), or None if there is no such member."""
+    member = await repo.get_member(session, member_id)
+    return member.nickname if member is not None else None
 
 
 async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None:

@@ -9,7 +9,8 @@
   :func:`settle_without_payment` for an order with nothing left to pay;
 - the console: listing, shipping, after-sales, export and the sales summary;
 - promotions' order pages: :func:`require_order` (404 ``orders.not_found`` for an unknown
-  order or another shopper's).
+  order or another shopper's);
+- reviews: :func:`member_order_lines` (a shopper's own order's status and its lines with ids).
 
 Everything runs in the caller's transaction (flush only).
 """
@@ -120,6 +121,8 @@ __all__ = [
     "InvalidOrder",
     "ListStatus",
     "NotPayable",
+    "MemberOrderLine",
+    "MemberOrderLines",
     "Order",
     "OrderAddress",
     "OrderAdmin",
@@ -149,6 +152,7 @@ __all__ = [
     "has_paid_order",
     "list_aftersales",
     "list_orders_admin",
+    "member_order_lines",
     "paid_order_facts",
     "paid_order_stats",
     "purchases",
@@ -223,3 +227,37 @@ def paid_order_facts(since: datetime, until: datetime) -> Any:
     ``member_id``, ``paid_at``, ``items_total``, ``shipping_fee``, ``payable_total``,
     ``refunded_total``, ``goods_payable``, ``goods_cost``, ``lines_without_cost``."""
     return _repo.paid_order_facts(since, until, catalog.sku_costs().subquery("sku_costs"))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberOrderLine:
+    """A line of a shopper's order as reviews need it: its id and what was bought."""
+
+    line_id: int
+    product_id: int
+    sku_id: int
+    title: str
+    spec_text: str
+    image: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberOrderLines:
+    order_no: str
+    status: str
+    lines: list[MemberOrderLine]
+
+
+async def member_order_lines(
+    session: AsyncSession, *, member_id: int, order_no: str
+) -> MemberOrderLines:
+    """A shopper's own order: its status and lines (404 ``orders.not_found`` for an unknown
+    order and another shopper's alike)."""
+    order = await _repo.get_order(session, order_no, member_id=member_id)
+    if order is None:
+        raise OrderNotFound(order_no=order_no)
+    rows = (await _repo.lines_for(session, [order.id]))[order.id]
+    lines = [
+        MemberOrderLine(r.id, r.product_id, r.sku_id, r.title, r.spec_text, r.image) for r in rows
+    ]
+    return MemberOrderLines(order.order_no, order.status, lines)

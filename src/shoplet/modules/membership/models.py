@@ -75,6 +75,11 @@ class Tier(Base):
     birthday_coupon_template_id: Mapped[int | None] = mapped_column(BigInteger)
     exclusive_coupon_template_ids: Mapped[list[int]] = mapped_column(JSON)
     priority_service: Mapped[bool] = mapped_column(Boolean)
+    # Who may get the tier's monthly exclusive pack: members who signed in within the last
+    # ``pack_active_days`` days, at most ``pack_monthly_cap`` of them per calendar month (None:
+    # no limit). V0 holds every shopper, so a V0 pack needs one of the two.
+    pack_active_days: Mapped[int | None] = mapped_column(Integer)
+    pack_monthly_cap: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime]
 
 
@@ -288,4 +293,25 @@ class OrderBenefit(Base):
     shipping_discount: Mapped[int] = mapped_column(BigInteger)
     points_multiplier_permille: Mapped[int] = mapped_column(Integer)
     line_discounts: Mapped[dict[str, int]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+EXCLUSION_KINDS = ("product", "category")
+
+
+class PriceExclusion(Base):
+    """A product, or a category (the products filed under it or under its subcategories), that
+    the member price skips: neither the tier discount nor a paid plan's price applies to it
+    (goods already discounted). Staff replace the whole list at once."""
+
+    __tablename__ = "membership_price_exclusion"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id"),
+        CheckConstraint(_in("kind", EXCLUSION_KINDS), name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

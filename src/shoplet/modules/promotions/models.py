@@ -396,3 +396,31 @@ class MemberGift(Base):
     coupon_id: Mapped[int | None] = mapped_column(BigId)
     code: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class PackSlot(Base):
+    """Append-only: a member counted against their tier's monthly cap on the exclusive pack
+    (``membership`` tier ``pack_monthly_cap``), once per (level, month); the unique key makes a
+    re-run and the upgrade handler count them once."""
+
+    __tablename__ = "promotions_pack_slot"
+    __table_args__ = (UniqueConstraint("level", "period", "member_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(7))
+    member_id: Mapped[int] = mapped_column(BigId)
+    created_at: Mapped[datetime]
+
+
+class PackCount(Base):
+    """Members given a tier's exclusive pack in one month (``period`` "2026-12"): moved only by
+    ``UPDATE … SET taken = taken + 1 WHERE taken < :cap``, so concurrent runs never pass the
+    cap."""
+
+    __tablename__ = "promotions_pack_count"
+    __table_args__ = (CheckConstraint("taken >= 0", name="taken_non_negative"),)
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    taken: Mapped[int] = mapped_column(Integer)

@@ -19,7 +19,7 @@ from types import ModuleType
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("search",),
-    ("flashsale", "recommend", "insights", "pointsmall"),
+    ("flashsale", "recommend", "insights", "pointsmall", "review"),
     ("checkout",),
     ("loyalty",),
     ("promotions",),
@@ -47,6 +47,7 @@ MODULES: tuple[str, ...] = (
     "recommend",
     "insights",
     "pointsmall",
+    "review",
     "search",
 )
 

@@ -132,6 +132,9 @@ class LoyaltySettings(Base):
         CheckConstraint(
             "signin_growth >= 0 AND signin_growth <= 1000", name="signin_growth_in_range"
         ),
+        CheckConstraint(
+            "review_growth >= 0 AND review_growth <= 1000", name="review_growth_in_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -144,6 +147,7 @@ class LoyaltySettings(Base):
     signin_bonus: Mapped[int] = mapped_column(Integer)
     signin_bonus_every: Mapped[int] = mapped_column(Integer)
     signin_growth: Mapped[int] = mapped_column(Integer, server_default="1")
+    review_growth: Mapped[int] = mapped_column(Integer, server_default="5")
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime]
 

@@ -34,7 +34,13 @@ async def get_rules(session: AsyncSession) -> r.Rules:
         signin_bonus=row.signin_bonus,
         signin_bonus_every=row.signin_bonus_every,
         signin_growth=row.signin_growth,
+        review_growth=row.review_growth,
     )
+
+
+async def review_growth(session: AsyncSession) -> int:
+    """Growth (成长值) one product review adds (``review_growth``; 0: none)."""
+    return (await cached_rules(session)).review_growth
 
 
 async def _rules_body(session: AsyncSession) -> bytes:

@@ -7,6 +7,7 @@
   order earned, to join in SQL) and :func:`points_economy` (issued and spent over the trailing
   year, the points' value).
   ``PointsQuote`` for its preview; ``InsufficientPoints`` (409).
+- reviews: :func:`review_growth` (the growth a review adds, from the programme's settings);
 - the points mall: :func:`spend` for a mall order's points (ref ``order:<no>``, so they come
   back on cancel and full refund like any order's), :func:`spend_in_mall` for a coupon.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from shoplet.modules.loyalty.economy import PointsEconomy, points_economy
 from shoplet.modules.loyalty.errors import InsufficientPoints, PointsOverCap, ProgrammeDisabled
 from shoplet.modules.loyalty.events import POINTS_CHANGED
+from shoplet.modules.loyalty.programme import review_growth
 from shoplet.modules.loyalty.repository import order_points
 from shoplet.modules.loyalty.schemas import PointsQuote
 from shoplet.modules.loyalty.service import (
@@ -36,6 +38,7 @@ __all__ = [
     "order_points",
     "points_economy",
     "quote",
+    "review_growth",
     "spend",
     "spend_in_mall",
 ]

@@ -9,6 +9,7 @@
   after the year of earning, Asia/Shanghai (earned in 2026 → expire 2028-01-01 00:00 +08:00);
 - sign-in: ``signin_base`` points a day, plus ``signin_bonus`` on every ``signin_bonus_every``-th
   day of an unbroken streak, and ``signin_growth`` growth (成长值, membership) once a day;
+- reviews: ``review_growth`` growth once per product review (the review module grants it);
 - tiers: an order earns its points × the tier's multiplier (the tier it was placed with).
 """
 
@@ -33,6 +34,7 @@ class Rules:
     signin_bonus: int = 20
     signin_bonus_every: int = 7
     signin_growth: int = 1
+    review_growth: int = 5
 
 
 DEFAULT_RULES = Rules()

@@ -78,6 +78,7 @@ class LoyaltySettings(ResponseModel):
     signin_bonus: int
     signin_bonus_every: int
     signin_growth: int
+    review_growth: int
     updated_by: str | None = None
     updated_at: datetime | None = None
 
@@ -95,6 +96,9 @@ class LoyaltySettingsUpdate(RequestModel):
     signin_bonus_every: int = Field(ge=2, le=31)
     signin_growth: int = Field(
         default=1, ge=0, le=1000, description="growth (成长值) a daily sign-in adds; 0: none"
+    )
+    review_growth: int = Field(
+        default=5, ge=0, le=1000, description="growth (成长值) a product review adds; 0: none"
     )
 
 

@@ -25,6 +25,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "promotions:manage",
         "loyalty:manage",
         "membership:manage",
+        "reviews:manage",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

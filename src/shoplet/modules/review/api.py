@@ -1,0 +1,157 @@
+"""Storefront endpoints of reviews (tag ``reviews``): uploading a photo, an order's lines to
+review, writing a review and its follow-up (追评), a product's rating summary and reviews."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.http_cache import NO_STORE
+from shoplet.core.params import PathId
+from shoplet.core.schemas import Page
+from shoplet.core.storage import get_storage
+from shoplet.modules.members.public import CurrentMember
+from shoplet.modules.review import service
+from shoplet.modules.review.errors import PhotoInvalid, PhotoTooLarge
+from shoplet.modules.review.schemas import (
+    FollowupCreate,
+    OrderReviews,
+    RatingSummary,
+    Review,
+    ReviewCreate,
+    ReviewFilter,
+    ReviewPhoto,
+    ReviewPublic,
+)
+
+router = APIRouter(tags=["reviews"])
+
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=50)]
+OrderNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^\d+$")]
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MULTIPART_OVERHEAD = 16 * 1024
+
+_UPLOAD: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "a photo: PNG, JPEG or WebP, at most 5 MB",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+async def _read_photo(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_PHOTO_BYTES + MULTIPART_OVERHEAD:
+        raise PhotoTooLarge()
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise PhotoInvalid("Send the photo as multipart/form-data in a field named 'file'")
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except MultiPartException as exc:
+        raise PhotoInvalid(f"The multipart body could not be read: {exc.message}") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise PhotoInvalid("Send the photo in a multipart field named 'file'")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await upload.read(256 * 1024):
+            size += len(chunk)
+            if size > MAX_PHOTO_BYTES:
+                raise PhotoTooLarge()
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        await form.close()
+
+
+@router.post(
+    "/reviews/photos",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 413),
+    openapi_extra=_UPLOAD,
+    max_body_size=MAX_PHOTO_BYTES + MULTIPART_OVERHEAD,
+)
+async def upload_review_photo(
+    request: Request, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> ReviewPhoto:
+    """Upload a photo for a review (the multipart field ``file``); pass its ``id`` in
+    ``photo_ids``. 400 ``review.photo_invalid``, 413 ``review.photo_too_large``."""
+    data = await _read_photo(request)
+    return await service.upload_photo(
+        session, get_storage(ctx, "media"), member_id=member.id, data=data
+    )
+
+
+@router.get("/orders/{order_no}/reviews", responses=problem_responses(401, 404))
+async def order_reviews(
+    order_no: OrderNo,
+    member: CurrentMember,
+    session: DbSession,
+    response: Response,
+) -> OrderReviews:
+    """The shopper's order's lines: which to review (去评价) or follow up (追评)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.order_reviews(session, member_id=member.id, order_no=order_no)
+
+
+@router.post(
+    "/reviews", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 401, 404, 409)
+)
+async def create_review(body: ReviewCreate, member: CurrentMember, session: DbSession) -> Review:
+    """Review a line of a received or completed order (once); with photos or a flagged word
+    it waits for moderation (``pending``). Growth is added at once."""
+    return await service.create_review(session, member_id=member.id, body=body)
+
+
+@router.post("/reviews/{review_id}/followup", responses=problem_responses(400, 401, 404, 409))
+async def add_followup(
+    review_id: PathId, body: FollowupCreate, member: CurrentMember, session: DbSession
+) -> Review:
+    """追评: once per review, within 90 days."""
+    return await service.add_followup(
+        session, member_id=member.id, review_id=review_id, content=body.content
+    )
+
+
+@router.get("/products/{product_id}/reviews/summary")
+async def review_summary(product_id: PathId, session: DbSession) -> RatingSummary:
+    """好评率, counts (with photos too) and the latest approved reviews."""
+    return await service.summary(session, product_id)
+
+
+@router.get("/products/{product_id}/reviews", responses=problem_responses(400))
+async def product_reviews(
+    product_id: PathId,
+    session: DbSession,
+    kind: ReviewFilter = "all",
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[ReviewPublic]:
+    """Approved reviews, newest first: 全部 (``all``), 有图 (``photos``), 好评 (``good``),
+    中评 (``neutral``), 差评 (``bad``)."""
+    items, next_cursor = await service.product_reviews(
+        session, product_id, kind=kind, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)

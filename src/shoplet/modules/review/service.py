@@ -1,0 +1,429 @@
+"""Reviews: writing one (with photos, growth in the same transaction), the follow-up, the
+product page's summary and lists, and moderation (approve, hide, the merchant's reply).
+
+Growth (成长值, membership) is granted when a review is written and taken back when staff hide
+it; approving a hidden review grants it again. Each grant or reversal is a growth-ledger row
+with ref ``review:<id>:<reward_seq>``, and ``reward_seq`` moves only by a conditional UPDATE on
+(status, reward_seq): two moderators at once change a review once, and a retry grants nothing
+twice. Points are not granted for reviews (the points ledger has no review reason yet).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.db import utcnow
+from shoplet.core.events import publish
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
+from shoplet.core.storage import Storage
+from shoplet.modules.catalog import public as catalog
+from shoplet.modules.loyalty import public as loyalty
+from shoplet.modules.members import public as members
+from shoplet.modules.membership import public as membership
+from shoplet.modules.orders import public as orders
+from shoplet.modules.review import repository as repo
+from shoplet.modules.review import rules as r
+from shoplet.modules.review.errors import (
+    AlreadyReviewed,
+    ContentEmpty,
+    ContentTooLong,
+    FollowupNotAllowed,
+    LineNotFound,
+    NotReviewable,
+    PhotoInvalid,
+    PhotoUnknown,
+    ReviewChanged,
+    ReviewNotFound,
+    TooManyPhotos,
+)
+from shoplet.modules.review.events import CREATED, MODERATED
+from shoplet.modules.review.models import Review as ReviewRow
+from shoplet.modules.review.schemas import (
+    OrderReviews,
+    Photo,
+    RatingSummary,
+    Review,
+    ReviewableLine,
+    ReviewAdmin,
+    ReviewCreate,
+    ReviewPhoto,
+    ReviewPublic,
+)
+
+LATEST_ON_PRODUCT = 3
+
+
+def _public_fields(row: ReviewRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "product_id": row.product_id,
+        "spec_text": row.spec_text,
+        "rating": row.rating,
+        "content": row.content,
+        "photos": [Photo.model_validate(p) for p in row.photos],
+        "nickname": row.nickname,
+        "is_anonymous": row.is_anonymous,
+        "reply": row.reply,
+        "followup": row.followup,
+        "followup_at": row.followup_at,
+        "created_at": row.created_at,
+    }
+
+
+def public_view(row: ReviewRow) -> ReviewPublic:
+    return ReviewPublic(**_public_fields(row))
+
+
+def own_view(row: ReviewRow) -> Review:
+    return Review(
+        **_public_fields(row),
+        order_no=row.order_no,
+        line_id=row.line_id,
+        status=row.status,  # type: ignore[arg-type]
+        growth=row.growth,
+    )
+
+
+def admin_view(row: ReviewRow) -> ReviewAdmin:
+    return ReviewAdmin(
+        **own_view(row).model_dump(),
+        member_id=row.member_id,
+        title=row.title,
+        is_flagged=row.is_flagged,
+        replied_at=row.replied_at,
+        moderated_by=row.moderated_by,
+        moderated_at=row.moderated_at,
+    )
+
+
+async def _require(session: AsyncSession, review_id: int) -> ReviewRow:
+    row = await repo.get_review(session, review_id)
+    if row is None:
+        raise ReviewNotFound(review_id=review_id)
+    return row
+
+
+def _text(content: str) -> str:
+    cleaned = r.clean_content(content)
+    if len(cleaned) > r.MAX_CONTENT:
+        raise ContentTooLong(f"{len(cleaned)} characters; at most {r.MAX_CONTENT}")
+    return cleaned
+
+
+# -- photos ----------------------------------------------------------------------------------
+
+
+async def upload_photo(
+    session: AsyncSession, storage: Storage, *, member_id: int, data: bytes
+) -> ReviewPhoto:
+    """A photo through catalog's image pipeline (upright, metadata stripped, WebP variants),
+    kept for the member's next review."""
+    try:
+        stored = await catalog.store_image(session, storage, data)
+    except catalog.MediaInvalid as exc:
+        raise PhotoInvalid(exc.detail) from exc
+    row = await repo.insert_photo(
+        session,
+        {
+            "member_id": member_id,
+            "url": stored.url,
+            "image_set": stored.image_set.model_dump(mode="json"),
+            "created_at": utcnow(),
+        },
+    )
+    return ReviewPhoto(id=row.id, url=row.url, image_set=stored.image_set)
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+async def order_reviews(
+    session: AsyncSession, *, member_id: int, order_no: str, now: datetime | None = None
+) -> OrderReviews:
+    """The shopper's order's lines with their reviews: what 去评价 and 追评 apply to."""
+    now = now or utcnow()
+    order = await orders.member_order_lines(session, member_id=member_id, order_no=order_no)
+    reviewable = order.status in r.REVIEWABLE_STATUSES
+    done = {
+        row.line_id: row
+        for row in await repo.reviews_of_lines(session, [line.line_id for line in order.lines])
+    }
+    lines = []
+    for line in order.lines:
+        review = done.get(line.line_id)
+        lines.append(
+            ReviewableLine(
+                line_id=line.line_id,
+                product_id=line.product_id,
+                sku_id=line.sku_id,
+                title=line.title,
+                spec_text=line.spec_text,
+                image=line.image,
+                review_id=review.id if review else None,
+                can_review=reviewable and review is None,
+                can_followup=review is not None
+                and review.followup is None
+                and review.status != "hidden"
+                and r.followup_open(review.created_at, now),
+            )
+        )
+    return OrderReviews(order_no=order.order_no, status=order.status, lines=lines)
+
+
+async def _grant(session: AsyncSession, row_member: int, review_id: int, seq: int) -> int:
+    amount = await loyalty.review_growth(session)
+    if amount > 0:
+        await membership.add_growth(
+            session, row_member, amount, "review", f"review:{review_id}:{seq}", note="商品评价"
+        )
+    return amount
+
+
+async def create_review(
+    session: AsyncSession, *, member_id: int, body: ReviewCreate, now: datetime | None = None
+) -> Review:
+    """Review a line of the shopper's received or completed order, once per line (the unique
+    line makes a second one, concurrent or not, 409 ``review.already_reviewed``). Growth is
+    added in this transaction."""
+    now = now or utcnow()
+    if len(set(body.photo_ids)) > r.MAX_PHOTOS:
+        raise TooManyPhotos()
+    content = _text(body.content)
+    order = await orders.member_order_lines(session, member_id=member_id, order_no=body.order_no)
+    line = next((x for x in order.lines if x.line_id == body.line_id), None)
+    if line is None:
+        raise LineNotFound(order_no=body.order_no, line_id=body.line_id)
+    if order.status not in r.REVIEWABLE_STATUSES:
+        raise NotReviewable(status=order.status)
+    nickname = await members.get_nickname(session, member_id) or "用户"
+    flagged = r.is_flagged(content)
+    has_photos = bool(body.photo_ids)
+    status = r.first_status(has_photos=has_photos, flagged=flagged)
+    review_id = await repo.insert_review(
+        session,
+        {
+            "member_id": member_id,
+            "order_no": order.order_no,
+            "line_id": line.line_id,
+            "product_id": line.product_id,
+            "sku_id": line.sku_id,
+            "title": line.title,
+            "spec_text": line.spec_text,
+            "rating": body.rating,
+            "content": content,
+            "photos": [],
+            "has_photos": has_photos,
+            "is_anonymous": body.is_anonymous,
+            "nickname": r.mask_nickname(nickname) if body.is_anonymous else nickname[:32],
+            "status": status,
+            "is_flagged": flagged,
+            "growth": 0,
+            "reward_seq": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if review_id is None:
+        raise AlreadyReviewed(line_id=body.line_id)
+    values: dict[str, Any] = {}
+    if has_photos:
+        claimed = await repo.claim_photos(session, member_id, body.photo_ids, review_id)
+        if not claimed:
+            raise PhotoUnknown()
+        values["photos"] = [{"url": p.url, "image_set": p.image_set} for p in claimed]
+    growth = await _grant(session, member_id, review_id, 1)
+    values.update(growth=growth, reward_seq=1)
+    await repo.update_review(
+        session, review_id, expected_status=status, expected_seq=0, values=values
+    )
+    if status == "approved":
+        await repo.add_to_stats(session, line.product_id, r.stats_delta(body.rating, has_photos, 1))
+    await publish(
+        session,
+        CREATED,
+        {
+            "review_id": review_id,
+            "member_id": member_id,
+            "product_id": line.product_id,
+            "rating": body.rating,
+            "status": status,
+        },
+        key=str(line.product_id),
+    )
+    row = await _require(session, review_id)
+    return own_view(row)
+
+
+async def add_followup(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    review_id: int,
+    content: str,
+    now: datetime | None = None,
+) -> Review:
+    """追评: once, within 90 days, not on a hidden review."""
+    now = now or utcnow()
+    row = await repo.get_review(session, review_id)
+    if row is None or row.member_id != member_id:
+        raise ReviewNotFound(review_id=review_id)
+    text = _text(content)
+    if not text:
+        raise ContentEmpty()
+    if row.status == "hidden" or not r.followup_open(row.created_at, now):
+        raise FollowupNotAllowed()
+    if r.is_flagged(text) and row.status == "approved":
+        # A flagged follow-up sends the review back to moderation.
+        await _move(session, row, "pending", actor=f"member:{member_id}", now=now)
+    if not await repo.set_followup(session, review_id, member_id, text, now):
+        raise FollowupNotAllowed()
+    fresh = await _require(session, review_id)
+    return own_view(fresh)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+async def summary(session: AsyncSession, product_id: int) -> RatingSummary:
+    """One counters row and the latest approved reviews: no count over the reviews."""
+    stats = await repo.get_stats(session, product_id)
+    latest = await repo.product_reviews(
+        session, product_id, kind="all", before_id=None, limit=LATEST_ON_PRODUCT
+    )
+    total = stats.total if stats else 0
+    return RatingSummary(
+        product_id=product_id,
+        total=total,
+        good=stats.good if stats else 0,
+        neutral=stats.neutral if stats else 0,
+        bad=stats.bad if stats else 0,
+        with_photos=stats.with_photos if stats else 0,
+        good_rate=r.good_rate_percent(stats.good, total) if stats else None,
+        average=round(stats.rating_sum / total, 1) if stats and total else None,
+        latest=[public_view(row) for row in latest],
+    )
+
+
+async def product_reviews(
+    session: AsyncSession, product_id: int, *, kind: str, cursor: str | None, limit: int
+) -> tuple[list[ReviewPublic], str | None]:
+    rows = await repo.product_reviews(
+        session, product_id, kind=kind, before_id=decode_id_cursor(cursor), limit=limit + 1
+    )
+    page = rows[:limit]
+    return [public_view(x) for x in page], (
+        encode_id_cursor(page[-1].id) if len(rows) > limit else None
+    )
+
+
+# -- moderation ------------------------------------------------------------------------------
+
+
+async def list_admin(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    rating: int | None,
+    has_photos: bool | None,
+    product_id: int | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ReviewAdmin], str | None]:
+    rows = await repo.list_admin(
+        session,
+        status=status,
+        rating=rating,
+        has_photos=has_photos,
+        product_id=product_id,
+        before_id=decode_id_cursor(cursor),
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    return [admin_view(x) for x in page], (
+        encode_id_cursor(page[-1].id) if len(rows) > limit else None
+    )
+
+
+async def _move(
+    session: AsyncSession, row: ReviewRow, to: str, *, actor: str, now: datetime
+) -> None:
+    """Change a review's status with its rewards and the product's counters, once."""
+    seq = row.reward_seq + 1
+    growth = row.growth
+    if to == "hidden" and row.growth > 0:
+        await membership.add_growth(
+            session,
+            row.member_id,
+            -row.growth,
+            "review",
+            f"review:{row.id}:{seq}",
+            note="评价被隐藏",
+        )
+        growth = 0
+    elif to != "hidden" and row.growth == 0:
+        growth = await _grant(session, row.member_id, row.id, seq)
+    changed = await repo.update_review(
+        session,
+        row.id,
+        expected_status=row.status,
+        expected_seq=row.reward_seq,
+        values={
+            "status": to,
+            "growth": growth,
+            "reward_seq": seq,
+            "moderated_by": actor,
+            "moderated_at": now,
+            "updated_at": now,
+        },
+    )
+    if not changed:
+        raise ReviewChanged()
+    if (row.status == "approved") != (to == "approved"):
+        sign = 1 if to == "approved" else -1
+        await repo.add_to_stats(
+            session, row.product_id, r.stats_delta(row.rating, row.has_photos, sign)
+        )
+    await publish(
+        session,
+        MODERATED,
+        {
+            "review_id": row.id,
+            "product_id": row.product_id,
+            "from_status": row.status,
+            "to_status": to,
+            "actor": actor,
+        },
+        key=str(row.product_id),
+    )
+
+
+async def moderate(
+    session: AsyncSession, review_id: int, to: str, *, actor: str, now: datetime | None = None
+) -> ReviewAdmin:
+    """Approve (pending or hidden → approved) or hide (pending or approved → hidden); the
+    same status again changes nothing."""
+    now = now or utcnow()
+    row = await repo.get_review(session, review_id)
+    if row is None:
+        raise ReviewNotFound(review_id=review_id)
+    if row.status != to:
+        await _move(session, row, to, actor=actor, now=now)
+        row = await _require(session, review_id)
+    return admin_view(row)
+
+
+async def reply(
+    session: AsyncSession, review_id: int, content: str, *, now: datetime | None = None
+) -> ReviewAdmin:
+    """商家回复: the merchant's reply (a new one replaces the old)."""
+    now = now or utcnow()
+    text = _text(content)
+    if not text:
+        raise ContentEmpty()
+    if not await repo.set_reply(session, review_id, text, now):
+        raise ReviewNotFound(review_id=review_id)
+    row = await _require(session, review_id)
+    return admin_view(row)

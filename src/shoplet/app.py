@@ -35,6 +35,7 @@ from shoplet.core.headers import SecurityHeadersMiddleware
 from shoplet.core.input_safety import InputSafetyMiddleware
 from shoplet.core.net import client_ip, is_trusted, parse_address
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from shoplet.core.replicas import ReadYourWritesMiddleware, close_replicas
 from shoplet.core.settings import Settings
 from shoplet.media import mount_media
 from shoplet.modules import MODULES, load
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
             if context is None:
                 # Registered first so it runs last: hooks and integrations close before the pools.
                 stack.push_async_callback(ctx.close)
+            stack.push_async_callback(close_replicas, ctx)
             # L1 answers only once subscribed to invalidations; stopped after the hooks and the
             # in-process worker, so invalidations they schedule still run (stop drains them).
             await ctx.cache.start()
@@ -158,6 +160,9 @@ def _add_middleware(
     console: ConsoleRoutes | None,
 ) -> None:
     """The request pipeline, innermost first (each ``add_middleware`` wraps the ones before)."""
+    if settings.database_replica_urls:
+        # Innermost: the caller's write is committed when its answer starts.
+        app.add_middleware(ReadYourWritesMiddleware)
     app.add_middleware(
         InputSafetyMiddleware, max_body_bytes=settings.max_body_bytes, route_limits=route_limits
     )

@@ -146,10 +146,31 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False
+    # Read replicas (hot standbys of the primary; docs/deploy.md, "Read replicas"): comma-separated
+    # URLs. Catalog reads and a shopper's order reads go to a healthy one; a shopper who just
+    # wrote reads from the primary until a replica has replayed the write (at most this long).
+    database_replica_urls: Annotated[list[str], NoDecode] = []
+    # Bytes of WAL still to replay. Each WAL segment switch (archive_timeout, pg_switch_wal)
+    # moves the position to the next 16 MB segment, so keep this well above 16 MB.
+    database_replica_max_lag_bytes: int = 64 * 1024 * 1024
+    database_replica_max_lag_seconds: float = 30.0
+    database_replica_check_seconds: float = 2.0
+    database_replica_connect_timeout_seconds: float = 1.0
+    database_read_your_writes_seconds: int = 60
 
     @field_validator("trusted_proxies", "metrics_allow", mode="before")
     @classmethod
     def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):

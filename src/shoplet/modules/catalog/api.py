@@ -40,6 +40,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import cached_json
 from shoplet.core.params import PathId
+from shoplet.core.replicas import replica_session
 from shoplet.modules.catalog import service
 from shoplet.modules.catalog.errors import BarcodeNotFound, CategoryNotFound, ProductNotFound
 from shoplet.modules.catalog.schemas import (
@@ -158,7 +159,9 @@ def _ctx(request: Request) -> AppContext:
 
 @asynccontextmanager
 async def _read(ctx: AppContext) -> AsyncIterator[AsyncSession]:
-    async with _reader(ctx)() as session:
+    # A read replica when one is configured and healthy: these bodies are shared by every
+    # shopper and cached for seconds anyway, so a replica's lag is no new staleness.
+    async with replica_session(ctx, _reader(ctx)) as session:
         yield session
 
 

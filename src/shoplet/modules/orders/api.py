@@ -1,6 +1,8 @@
 """HTTP endpoints of the orders module for shoppers (tags orders). Placing and paying an order are
 checkout's (``POST /orders``, ``POST /orders/{order_no}/pay``); the console's routes are in
-``console_api.py``. Another member's order answers 404 ``orders.not_found``, never 403."""
+``console_api.py``. Another member's order answers 404 ``orders.not_found``, never 403.
+The order list and an order's page read from a replica when one is configured
+(``core.replicas``: the shopper's own writes are always visible)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
+from shoplet.core.replicas import ReplicaDbSession
 from shoplet.core.schemas import Page
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.orders import service
@@ -35,7 +38,7 @@ AfterSaleNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^AS\d+$
 async def list_orders(
     *,
     member: CurrentMember,
-    session: DbSession,
+    session: ReplicaDbSession,
     response: Response,
     status_filter: Annotated[
         ListStatus | None,
@@ -54,7 +57,11 @@ async def list_orders(
 
 @router.get("/orders/{order_no}", responses=problem_responses(401, 404))
 async def get_order(
-    order_no: OrderNo, member: CurrentMember, session: DbSession, ctx: Ctx, response: Response
+    order_no: OrderNo,
+    member: CurrentMember,
+    session: ReplicaDbSession,
+    ctx: Ctx,
+    response: Response,
 ) -> OrderDetail:
     """One order: lines, amounts, masked address, timeline and after-sales."""
     response.headers["Cache-Control"] = NO_STORE

@@ -69,6 +69,7 @@ DEFAULT_SETTINGS = {
     "signin_bonus": 20,
     "signin_bonus_every": 7,
     "signin_growth": 1,
+    "review_growth": 5,
 }
 
 

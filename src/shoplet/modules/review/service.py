@@ -197,7 +197,7 @@ async def create_review(
     if line is None:
         raise LineNotFound(order_no=body.order_no, line_id=body.line_id)
     if order.status not in r.REVIEWABLE_STATUSES:
-        raise NotReviewable(status=order.status)
+        raise NotReviewable(order_status=order.status)
     nickname = await members.get_nickname(session, member_id) or "用户"
     flagged = r.is_flagged(content)
     has_photos = bool(body.photo_ids)

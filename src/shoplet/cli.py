@@ -1,5 +1,5 @@
 """The ``shoplet`` command: serve, migrate, seed, worker, create-staff, check-config, pii-rotate,
-catalog import, reco evaluate|generate.
+backup, restore, catalog import, reco evaluate|generate.
 
 Commands that start the shop check the configuration first: in production any problem is printed
 one line each to stderr and the command exits with code 2, before anything starts.
@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from shoplet.core.config_check import EXIT_CONFIG, config_problems, exit_on_problems, report
 from shoplet.core.settings import Settings
+from shoplet.deploy.backup_cli import backup_app, restore_app
 from shoplet.deploy.cli import app as deploy_app
 
 if TYPE_CHECKING:
@@ -465,6 +466,31 @@ def _import_progress() -> Any:
 
 
 app.add_typer(deploy_app, name="deploy")
+app.add_typer(backup_app, name="backup")
+app.add_typer(restore_app, name="restore")
+
+
+@restore_app.command("redis")
+def restore_redis(
+    flush: Annotated[
+        bool, typer.Option(help="first delete every key under SHOPLET_REDIS_PREFIX")
+    ] = False,
+) -> None:
+    """Rebuild Redis state from PostgreSQL (flash-sale counters); --flush after a database
+    restore, so the cache and counters no longer describe the data before it."""
+    from shoplet.core.context import AppContext
+    from shoplet.redis_rebuild import rebuild_redis
+
+    settings = checked_settings()
+
+    async def run() -> None:
+        ctx = AppContext.build(settings)
+        try:
+            await rebuild_redis(ctx, flush=flush, progress=lambda line: print(line, flush=True))
+        finally:
+            await ctx.close()
+
+    asyncio.run(run())
 
 
 reco_app = typer.Typer(help="Recommendations: offline evaluation.", no_args_is_help=True)

@@ -454,12 +454,21 @@ async def _image_urls(session: AsyncSession, plan: Plan, state: ApplyState) -> l
 
 
 async def apply_products(
-    session: AsyncSession, plans: Sequence[Plan], state: ApplyState, *, update: bool
+    session: AsyncSession,
+    plans: Sequence[Plan],
+    state: ApplyState,
+    *,
+    update: bool,
+    batched: bool = True,
 ) -> Counts:
-    """Write ``plans`` in the caller's transaction (flush only) and announce them."""
+    """Write ``plans`` in the caller's transaction (flush only) and announce them. New products
+    are created together (``service.create_products_rows``: a few statements per batch, not
+    per product); ``batched=False`` creates them one by one through the console's
+    ``create_product_rows`` instead (the bench's baseline)."""
     counts = Counts()
     touched: list[int] = []
     barcodes: list[str] = []
+    new: list[tuple[Plan, int, list[str]]] = []
     for plan in plans:
         new_skus = any(s["sku_id"] is None for s in plan["skus"])
         if plan["product_id"] is not None and not update and not new_skus:
@@ -468,36 +477,31 @@ async def apply_products(
         category_id = await _category_id(session, plan, state, counts)
         images = await _image_urls(session, plan, state)
         if plan["product_id"] is None:
-            product_id = await _create(
-                session, plan, category_id=category_id, images=images, state=state, counts=counts
-            )
+            new.append((plan, category_id, images))
+            touched.append(0)  # filled in below, in the file's order
         else:
-            product_id = await _update(
-                session,
-                plan,
-                category_id=category_id,
-                images=images,
-                state=state,
-                counts=counts,
-                update=update,
+            touched.append(
+                await _update(
+                    session,
+                    plan,
+                    category_id=category_id,
+                    images=images,
+                    state=state,
+                    counts=counts,
+                    update=update,
+                )
             )
-        touched.append(product_id)
         barcodes.extend(s["barcode"] for s in plan["skus"] if s["barcode"])
+    created = await _create_all(session, new, state=state, counts=counts, batched=batched)
+    slots = iter(created)
+    touched = [product_id or next(slots) for product_id in touched]
     if touched:
         await publish(session, PRODUCTS_IMPORTED, {"product_ids": touched, "barcodes": barcodes})
     return counts
 
 
-async def _create(
-    session: AsyncSession,
-    plan: Plan,
-    *,
-    category_id: int,
-    images: list[str],
-    state: ApplyState,
-    counts: Counts,
-) -> int:
-    data = ProductCreate(
+def _product_create(plan: Plan, category_id: int, images: list[str]) -> ProductCreate:
+    return ProductCreate(
         category_id=category_id,
         title=plan["title"],
         subtitle=plan["subtitle"],
@@ -515,16 +519,40 @@ async def _create(
             for s in plan["skus"]
         ],
     )
-    extras = service.ProductExtras(
-        brand=plan["brand"],
-        tags=list(plan["tags"]),
-        sku_codes=[s["sku_code"] for s in plan["skus"]],
-    )
-    product = await service.create_product_rows(session, data, actor=state.actor, extras=extras)
-    counts.products_created += 1
-    counts.drafts += not images
-    counts.skus_created += len(plan["skus"])
-    return product.id
+
+
+async def _create_all(
+    session: AsyncSession,
+    new: Sequence[tuple[Plan, int, list[str]]],
+    *,
+    state: ApplyState,
+    counts: Counts,
+    batched: bool,
+) -> list[int]:
+    """Create the new products of a batch; their ids in the same order."""
+    items = [
+        (
+            _product_create(plan, category_id, images),
+            service.ProductExtras(
+                brand=plan["brand"],
+                tags=list(plan["tags"]),
+                sku_codes=[s["sku_code"] for s in plan["skus"]],
+            ),
+        )
+        for plan, category_id, images in new
+    ]
+    if batched:
+        products = await service.create_products_rows(session, items, actor=state.actor)
+    else:
+        products = [
+            await service.create_product_rows(session, data, actor=state.actor, extras=extras)
+            for data, extras in items
+        ]
+    for plan, _, images in new:
+        counts.products_created += 1
+        counts.drafts += not images
+        counts.skus_created += len(plan["skus"])
+    return [product.id for product in products]
 
 
 async def _update(
@@ -663,6 +691,7 @@ async def import_file(
     actor: str,
     rows_per_batch: int = ROWS_PER_BATCH,
     on_progress: Callable[[int, int], None] | None = None,
+    batched: bool = True,
 ) -> ImportOutcome:
     """Check the whole file, then write it ``rows_per_batch`` rows (whole products) per
     transaction, calling ``on_progress(rows_done, rows)`` after each. Raises
@@ -678,7 +707,9 @@ async def import_file(
     done = 0
     for batch in batches(plans, rows_per_batch):
         async with unit_of_work(ctx.sessionmaker) as session:
-            written = await apply_products(session, batch, state, update=options.update)
+            written = await apply_products(
+                session, batch, state, update=options.update, batched=batched
+            )
         counts.add(written.as_dict())
         done += sum(len(p["skus"]) for p in batch)
         if on_progress is not None:

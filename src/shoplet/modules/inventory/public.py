@@ -42,6 +42,7 @@ from shoplet.modules.inventory.service import (
     reserve,
     restock,
     set_initial_stock,
+    set_initial_stocks,
     transfer_reservation,
 )
 from shoplet.modules.inventory.tasks import RELEASE_EXPIRED_TASK, release_expired_reservations
@@ -74,5 +75,6 @@ __all__ = [
     "reserve",
     "restock",
     "set_initial_stock",
+    "set_initial_stocks",
     "transfer_reservation",
 ]

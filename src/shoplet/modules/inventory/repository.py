@@ -71,6 +71,33 @@ async def insert_stock_if_absent(
     return (await session.execute(stmt)).first() is not None
 
 
+# One multi-row INSERT per chunk: an import's batch of new SKUs is one round trip, not one per
+# SKU, and the chunk keeps the statement under PostgreSQL's 32,767 bind parameters.
+STOCK_INSERT_CHUNK = 1000
+
+
+async def insert_stocks_if_absent(
+    session: AsyncSession, on_hand: Sequence[tuple[int, int]], *, now: datetime
+) -> set[int]:
+    """Insert a stock row per ``(sku_id, on_hand)`` unless the SKU has one; the ids inserted."""
+    inserted: set[int] = set()
+    for start in range(0, len(on_hand), STOCK_INSERT_CHUNK):
+        chunk = on_hand[start : start + STOCK_INSERT_CHUNK]
+        stmt = (
+            _insert(session, Stock)
+            .values(
+                [
+                    {"sku_id": sku_id, "on_hand": n, "reserved": 0, "updated_at": now}
+                    for sku_id, n in chunk
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=[Stock.sku_id])  # type: ignore[attr-defined]
+            .returning(Stock.sku_id)
+        )
+        inserted.update(int(x) for x in (await session.execute(stmt)).scalars())
+    return inserted
+
+
 async def add_on_hand(
     session: AsyncSession, *, sku_id: int, delta: int, now: datetime
 ) -> tuple[int, int] | None:

@@ -8,7 +8,7 @@ idempotent because the ``active -> released|committed`` transition decides who d
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -125,6 +125,42 @@ async def set_initial_stock(
         ],
     )
     return StockLevel.of(sku_id, on_hand, 0)
+
+
+async def set_initial_stocks(
+    session: AsyncSession, on_hand: Mapping[int, int], *, actor: str
+) -> list[StockLevel]:
+    """:func:`set_initial_stock` for many new SKUs (``sku_id -> on_hand``) in two statements,
+    one multi-row INSERT for the stock rows and one for their ledger entries, whatever their
+    number (a product import's batch). All or nothing: raises ``StockExists`` if any SKU
+    already has stock (the caller's transaction is then rolled back)."""
+    for quantity in on_hand.values():
+        _check_quantity(quantity, allow_zero=True)
+    if not on_hand:
+        return []
+    now = utcnow()
+    rows = sorted(on_hand.items())
+    inserted = await repo.insert_stocks_if_absent(session, rows, now=now)
+    if len(inserted) != len(rows):
+        taken = next(sku_id for sku_id, _ in rows if sku_id not in inserted)
+        raise StockExists(f"SKU {taken} already has stock")
+    await repo.insert_ledger(
+        session,
+        [
+            _ledger(
+                sku_id=sku_id,
+                kind="initial",
+                delta_on_hand=n,
+                delta_reserved=0,
+                after=(n, 0),
+                reason="initial stock",
+                actor=actor,
+                now=now,
+            )
+            for sku_id, n in rows
+        ],
+    )
+    return [StockLevel.of(sku_id, n, 0) for sku_id, n in rows]
 
 
 async def adjust_stock(

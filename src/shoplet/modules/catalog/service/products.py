@@ -40,7 +40,7 @@ from shoplet.modules.inventory import public as inventory
 
 from ._common import SpecPairs, _announce, _invalidate_product, _keyword
 from .categories import _require_category
-from .media import all_image_sets, apply_product_media, resolve_product_media
+from .media import ProductMedia, all_image_sets, apply_product_media, resolve_product_media
 from .rules import (
     _apply_status,
     _price_fields,
@@ -161,22 +161,88 @@ async def create_product_rows(
     now: datetime | None = None,
     extras: ProductExtras | None = None,
 ) -> Product:
-    """:func:`create_product` without reading the product back (product imports create
-    thousands): returns the flushed row with its SKUs, in the order of ``data.skus``.
-    ``extras`` carries what only imports set (brand, tags, the SKUs' merchant codes)."""
-    now = now or utcnow()
+    """:func:`create_product` without reading the product back: returns the flushed row with
+    its SKUs, in the order of ``data.skus``. ``extras`` carries what only imports set (brand,
+    tags, the SKUs' merchant codes)."""
+    product = _check_new_product(data)
+    await _require_category(session, data.category_id)
+    await _check_barcodes_free(session, {s.barcode: None for s in product.skus if s.barcode}, set())
+    _build_product(product, data, await _resolve_media(session, data), now or utcnow(), extras)
+    repo.add(session, product)
+    await _flush_skus(session)
+    for sku, sku_in in zip(product.skus, data.skus, strict=True):
+        await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=sku_in.stock, actor=actor)
+    _invalidate_product(session, product)
+    await _announce(session, product, "created")
+    return product
+
+
+async def create_products_rows(
+    session: AsyncSession,
+    items: Sequence[tuple[ProductCreate, ProductExtras | None]],
+    *,
+    actor: str,
+) -> list[Product]:
+    """:func:`create_product_rows` for a product import's batch, in a handful of statements
+    whatever its size: the same checks per product, then one query per kind for all of them
+    (categories, barcodes, the media of each distinct set of images), one batched INSERT per
+    table at the flush and the stock through ``inventory.set_initial_stocks``. It announces
+    nothing: the import's ``catalog.products_imported`` names the batch's products."""
+    now = utcnow()
+    products = [_check_new_product(data) for data, _ in items]
+    barcodes = [s.barcode for p in products for s in p.skus]
+    check_barcodes_unique(barcodes)
+    categories = {c.id for c in await repo.list_categories(session)}
+    for data, _ in items:
+        if data.category_id not in categories:
+            raise CategoryNotFound(f"category {data.category_id} does not exist")
+    await _check_barcodes_free(session, {b: None for b in barcodes if b is not None}, set())
+    media: dict[tuple[object, ...], ProductMedia] = {}
+    for product, (data, extras) in zip(products, items, strict=True):
+        key = (
+            tuple(data.images),
+            tuple(data.turntable_images),
+            tuple(data.detail_images),
+            data.video_url,
+            data.video_poster,
+            tuple(s.image for s in data.skus),
+        )
+        if key not in media:
+            media[key] = await _resolve_media(session, data)
+        _build_product(product, data, media[key], now, extras)
+        repo.add(session, product)
+    await _flush_skus(session)
+    stock = {
+        sku.id: sku_in.stock
+        for product, (data, _) in zip(products, items, strict=True)
+        for sku, sku_in in zip(product.skus, data.skus, strict=True)
+    }
+    await inventory.set_initial_stocks(session, stock, actor=actor)
+    for product in products:
+        _invalidate_product(session, product)
+    return products
+
+
+def _check_new_product(data: ProductCreate) -> Product:
+    """The checks that need no database; an unsaved product holding the new SKUs."""
     combos = [spec_pairs(s.specs) for s in data.skus]
     validate_sku_matrix(combos)
     originals = [
         resolve_original_price(s.price, s.original_price, i) for i, s in enumerate(data.skus)
     ]
-    barcodes = [s.barcode for s in data.skus]
-    check_barcodes_unique(barcodes)
+    check_barcodes_unique([s.barcode for s in data.skus])
     if data.status == "on_sale":
         check_publishable(data.images, len(data.skus))
-    await _require_category(session, data.category_id)
-    await _check_barcodes_free(session, {b: None for b in barcodes if b is not None}, set())
-    resolved = await resolve_product_media(
+    return Product(
+        skus=[
+            _new_sku(sku, pairs, original)
+            for sku, pairs, original in zip(data.skus, combos, originals, strict=True)
+        ]
+    )
+
+
+async def _resolve_media(session: AsyncSession, data: ProductCreate) -> ProductMedia:
+    return await resolve_product_media(
         session,
         images=data.images,
         turntable_images=data.turntable_images,
@@ -186,43 +252,37 @@ async def create_product_rows(
         sku_images=[s.image for s in data.skus],
     )
 
-    product = Product(
-        category_id=data.category_id,
-        title=data.title,
-        subtitle=data.subtitle,
-        description=data.description,
-        images=list(data.images),
-        turntable_images=list(data.turntable_images),
-        detail_images=list(data.detail_images),
-        video_url=data.video_url,
-        video_poster=data.video_poster,
-        status="draft",
-        sales_count=0,
-        created_at=now,
-        updated_at=now,
-        published_at=None,
-    )
+
+def _build_product(
+    product: Product,
+    data: ProductCreate,
+    resolved: ProductMedia,
+    now: datetime,
+    extras: ProductExtras | None,
+) -> None:
+    product.category_id = data.category_id
+    product.title = data.title
+    product.subtitle = data.subtitle
+    product.description = data.description
+    product.images = list(data.images)
+    product.turntable_images = list(data.turntable_images)
+    product.detail_images = list(data.detail_images)
+    product.video_url = data.video_url
+    product.video_poster = data.video_poster
+    product.status = "draft"
+    product.sales_count = 0
+    product.created_at = now
+    product.updated_at = now
+    product.published_at = None
     apply_product_media(product, resolved)
     _apply_status(product, data.status, now)
-    skus = [
-        _new_sku(sku, pairs, original)
-        for sku, pairs, original in zip(data.skus, combos, originals, strict=True)
-    ]
-    product.skus = skus
-    for field, value in _price_fields(skus).items():
+    for field, value in _price_fields(product.skus).items():
         setattr(product, field, value)
     if extras is not None:
         product.brand = extras.brand
         product.tags = list(extras.tags)
-        for sku, code in zip(skus, extras.sku_codes, strict=True):
+        for sku, code in zip(product.skus, extras.sku_codes, strict=True):
             sku.sku_code = code
-    repo.add(session, product)
-    await _flush_skus(session)
-    for sku, sku_in in zip(skus, data.skus, strict=True):
-        await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=sku_in.stock, actor=actor)
-    _invalidate_product(session, product)
-    await _announce(session, product, "created")
-    return product
 
 
 def _new_sku(data: SkuCreate | SkuUpdate, pairs: SpecPairs, original_price: int) -> Sku:

@@ -9,6 +9,7 @@ are issued (login and refresh), which bounds a disabled account to one access-to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
@@ -45,6 +46,7 @@ __all__ = [
     "get_nickname",
     "get_wechat_openid",
     "list_members_admin",
+    "signed_in_since",
 ]
 
 
@@ -166,16 +168,26 @@ async def active_member_ids(
     registered_to: datetime | None = None,
     after_id: int = 0,
     limit: int = 1000,
+    signed_in_since: datetime | None = None,
 ) -> list[int]:
     """A page of active members' ids above ``after_id``, ascending, optionally those who signed
-    up in [``registered_from``, ``registered_to``) (promotions' segments page through them)."""
+    up in [``registered_from``, ``registered_to``) (promotions' segments page through them) or
+    signed in since ``signed_in_since`` (the entry tier's exclusive pack)."""
     return await repo.active_member_ids(
         session,
         registered_from=registered_from,
         registered_to=registered_to,
         after_id=after_id,
         limit=limit,
+        signed_in_since=signed_in_since,
     )
+
+
+async def signed_in_since(
+    session: AsyncSession, member_ids: Sequence[int], since: datetime
+) -> set[int]:
+    """Those of ``member_ids`` (active) who signed in since ``since``."""
+    return await repo.signed_in_since(session, member_ids, since)
 
 
 async def birthday_member_ids(

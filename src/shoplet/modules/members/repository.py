@@ -275,9 +275,10 @@ async def active_member_ids(
     registered_to: datetime | None,
     after_id: int,
     limit: int,
+    signed_in_since: datetime | None = None,
 ) -> list[int]:
     """Ids of active members above ``after_id`` (ascending), optionally registered in
-    [``registered_from``, ``registered_to``)."""
+    [``registered_from``, ``registered_to``) or signed in since ``signed_in_since``."""
     stmt = (
         select(Member.id)
         .where(Member.id > after_id, Member.is_active.is_(True))
@@ -288,7 +289,22 @@ async def active_member_ids(
         stmt = stmt.where(Member.created_at >= registered_from)
     if registered_to is not None:
         stmt = stmt.where(Member.created_at < registered_to)
+    if signed_in_since is not None:
+        stmt = stmt.where(Member.last_login_at >= signed_in_since)
     return [int(i) for i in (await session.scalars(stmt)).all()]
+
+
+async def signed_in_since(
+    session: AsyncSession, member_ids: Sequence[int], since: datetime
+) -> set[int]:
+    if not member_ids:
+        return set()
+    stmt = select(Member.id).where(
+        Member.id.in_(list(member_ids)),
+        Member.is_active.is_(True),
+        Member.last_login_at >= since,
+    )
+    return {int(i) for i in (await session.scalars(stmt)).all()}
 
 
 async def birthday_member_ids(

@@ -15,7 +15,8 @@
 - checkout: :func:`record_order_benefit` (the tier benefits an order got, in its
   transaction); loyalty: :func:`order_benefit` (its snapshot: the points multiplier);
 - promotions (birthday and exclusive coupons): :func:`tier_table` (each tier's coupon
-  templates) and :func:`members_above_v0` (members by effective level, keyset pages);
+  templates) and :func:`members_above_v0` (members by effective level, keyset pages),
+  :func:`levels_of` (effective levels of a page of members: the entry tier's pack);
 - subscribers: ``TIER_CHANGED``.
 - subscribers: ``TIER_CHANGED``;
 - reports (insights' benefit cost model): :func:`load_rules` (the tier table in force),
@@ -44,6 +45,7 @@ from shoplet.modules.membership.service import (
     add_growth,
     benefits_for,
     draft_rules,
+    levels_of,
     load_rules,
     members_above_v0,
     order_benefit,
@@ -72,6 +74,7 @@ __all__ = [
     "draft_rules",
     "granted_level_at",
     "growth_before",
+    "levels_of",
     "load_rules",
     "members_above_v0",
     "order_benefit",

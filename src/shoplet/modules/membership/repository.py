@@ -505,6 +505,19 @@ async def accounts_above_v0(
     return [(int(m), int(lv), g, u) for m, lv, g, u in (await session.execute(stmt)).all()]
 
 
+async def accounts_of(
+    session: AsyncSession, member_ids: Sequence[int]
+) -> Sequence[tuple[int, int, int | None, datetime | None]]:
+    """(member_id, level, granted_level, granted_until) of those of ``member_ids`` with an
+    account (the others are V0)."""
+    if not member_ids:
+        return []
+    stmt = select(
+        Account.member_id, Account.level, Account.granted_level, Account.granted_until
+    ).where(Account.member_id.in_(list(member_ids)))
+    return [(int(m), int(lv), g, u) for m, lv, g, u in (await session.execute(stmt)).all()]
+
+
 def growth_before(member_id: Any, at: Any) -> Any:
     """A scalar subquery: the member's growth total just before ``at`` (the ledger's sum over
     entries created earlier; downgrades are ledger entries too), for reports that need a

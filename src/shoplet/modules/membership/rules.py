@@ -15,6 +15,8 @@ MAX_GROWTH = 1_000_000_000
 MAX_FEN = 10_000_000_000
 MAX_EXCLUSIVE_COUPONS = 20
 MAX_MULTIPLIER = 10_000
+MAX_PACK_ACTIVE_DAYS = 366
+MAX_PACK_CAP = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,14 @@ class TierRule:
     threshold: int
     keep_threshold: int
     benefits: Benefits = field(default_factory=Benefits)
+    # Who gets the monthly exclusive pack: members who signed in within ``pack_active_days``
+    # days, at most ``pack_monthly_cap`` members a month (None: no limit). A V0 pack needs one.
+    pack_active_days: int | None = None
+    pack_monthly_cap: int | None = None
+
+    @property
+    def pack_limited(self) -> bool:
+        return self.pack_active_days is not None or self.pack_monthly_cap is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +182,16 @@ def _tier_problems(t: TierRule) -> list[str]:
         problems.append(f"{t.code}: at most {MAX_EXCLUSIVE_COUPONS} exclusive coupons")
     if len(set(b.exclusive_coupon_template_ids)) != len(b.exclusive_coupon_template_ids):
         problems.append(f"{t.code}: exclusive coupons listed twice")
+    if t.pack_active_days is not None and not 1 <= t.pack_active_days <= MAX_PACK_ACTIVE_DAYS:
+        problems.append(f"{t.code}: pack_active_days must be 1..{MAX_PACK_ACTIVE_DAYS}")
+    if t.pack_monthly_cap is not None and not 1 <= t.pack_monthly_cap <= MAX_PACK_CAP:
+        problems.append(f"{t.code}: pack_monthly_cap must be 1..{MAX_PACK_CAP}")
+    if t.level == 0 and b.exclusive_coupon_template_ids and not t.pack_limited:
+        # Every shopper is V0: an unlimited pack would go to every account ever made.
+        problems.append(
+            f"{t.code}: exclusive coupons for the entry tier need pack_active_days or "
+            "pack_monthly_cap"
+        )
     return problems
 
 

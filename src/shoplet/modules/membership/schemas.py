@@ -39,6 +39,12 @@ class TierBody(RequestModel):
     threshold: int
     keep_threshold: int = 0
     benefits: BenefitsBody = Field(default_factory=BenefitsBody)
+    pack_active_days: int | None = Field(
+        default=None, description="exclusive pack only for members signed in within these days"
+    )
+    pack_monthly_cap: int | None = Field(
+        default=None, description="exclusive pack for at most this many members a month"
+    )
 
 
 class TiersBody(RequestModel):
@@ -78,6 +84,8 @@ class TierOut(ResponseModel):
     threshold: int
     keep_threshold: int
     benefits: BenefitsOut
+    pack_active_days: int | None = None
+    pack_monthly_cap: int | None = None
 
 
 class SettingsOut(ResponseModel):

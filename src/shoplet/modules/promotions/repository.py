@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
+    delete,
     func,
     insert,
     literal,
@@ -33,6 +34,8 @@ from shoplet.modules.promotions.models import (
     JobMember,
     MemberGift,
     OrderRule,
+    PackCount,
+    PackSlot,
     Promotion,
     PromotionPolicy,
     PromotionsJob,
@@ -767,6 +770,47 @@ async def claim_gift(session: AsyncSession, values: Mapping[str, Any]) -> int | 
         .returning(MemberGift.id)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def take_pack_slot(
+    session: AsyncSession, *, level: int, period: str, member_id: int, cap: int, now: datetime
+) -> bool:
+    """Count ``member_id`` against tier ``level``'s pack cap for ``period``: True when they
+    hold a slot (now or from an earlier run), False when the month's ``cap`` is taken. The
+    slot row is claimed first (``ON CONFLICT DO NOTHING``: a member counts once); the counter
+    then moves with ``UPDATE … WHERE taken < :cap`` (the row lock serialises concurrent runs,
+    which re-check the condition on the committed value), and a slot the cap refuses is
+    deleted again in the same transaction."""
+    slot_id = (
+        await session.execute(
+            _insert(session, PackSlot)
+            .values(level=level, period=period, member_id=member_id, created_at=now)
+            .on_conflict_do_nothing(index_elements=["level", "period", "member_id"])
+            .returning(PackSlot.id)
+        )
+    ).scalar_one_or_none()
+    if slot_id is None:
+        return True
+    await session.execute(
+        _insert(session, PackCount)
+        .values(level=level, period=period, taken=0)
+        .on_conflict_do_nothing(index_elements=["level", "period"])
+    )
+    moved = await session.execute(
+        update(PackCount)
+        .where(PackCount.level == level, PackCount.period == period, PackCount.taken < cap)
+        .values(taken=PackCount.taken + 1)
+        .returning(PackCount.taken)
+    )
+    if moved.scalar_one_or_none() is not None:
+        return True
+    await session.execute(delete(PackSlot).where(PackSlot.id == slot_id))
+    return False
+
+
+async def pack_taken(session: AsyncSession, level: int, period: str) -> int:
+    stmt = select(PackCount.taken).where(PackCount.level == level, PackCount.period == period)
+    return int((await session.execute(stmt)).scalar_one_or_none() or 0)
 
 
 async def set_gift_outcome(

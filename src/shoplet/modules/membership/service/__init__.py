@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._common import MemberTier, benefits_view, load_rules, load_settings
 from .benefits import (
     OrderBenefit,
+    levels_of,
     members_above_v0,
     order_benefit,
     record_order_benefit,
@@ -71,6 +72,7 @@ __all__ = [
     "handle_aftersale_refunded",
     "handle_order_paid",
     "handle_order_refunded",
+    "levels_of",
     "list_growth",
     "list_plans",
     "list_subscriptions",

@@ -61,6 +61,8 @@ async def load_rules(session: AsyncSession) -> tuple[TierRule, ...]:
                 exclusive_coupon_template_ids=tuple(r.exclusive_coupon_template_ids),
                 priority_service=r.priority_service,
             ),
+            pack_active_days=r.pack_active_days,
+            pack_monthly_cap=r.pack_monthly_cap,
         )
         for r in rows
     )
@@ -150,6 +152,8 @@ def tier_view(rule: TierRule) -> TierOut:
         threshold=rule.threshold,
         keep_threshold=rule.keep_threshold,
         benefits=benefits_view(rule.benefits),
+        pack_active_days=rule.pack_active_days,
+        pack_monthly_cap=rule.pack_monthly_cap,
     )
 
 

@@ -4,7 +4,7 @@ multiplier at completion), and the members above V0 by tier, for the coupon gift
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -87,6 +87,18 @@ async def order_benefit(session: AsyncSession, order_no: str) -> OrderBenefit | 
 async def tier_table(session: AsyncSession) -> tuple[TierRule, ...]:
     """The tier table in force (with each tier's coupon templates)."""
     return await load_rules(session)
+
+
+async def levels_of(
+    session: AsyncSession, member_ids: Sequence[int], *, now: datetime | None = None
+) -> dict[int, int]:
+    """{member_id: effective level now} for ``member_ids`` (0 for those with no account)."""
+    now = now or utcnow()
+    out = dict.fromkeys(member_ids, 0)
+    for member_id, earned, granted, until in await repo.accounts_of(session, member_ids):
+        lasts = granted is not None and (until is None or until > now)
+        out[member_id] = max(earned, granted) if lasts and granted is not None else earned
+    return out
 
 
 async def members_above_v0(

@@ -71,6 +71,8 @@ def rules_of(body: TiersBody) -> tuple[TierRule, ...]:
                 exclusive_coupon_template_ids=tuple(t.benefits.exclusive_coupon_template_ids),
                 priority_service=t.benefits.priority_service,
             ),
+            pack_active_days=t.pack_active_days,
+            pack_monthly_cap=t.pack_monthly_cap,
         )
         for t in body.tiers
     )
@@ -108,6 +110,8 @@ async def save_tiers(session: AsyncSession, body: TiersBody) -> list[TierOut]:
                 "birthday_coupon_template_id": t.benefits.birthday_coupon_template_id,
                 "exclusive_coupon_template_ids": list(t.benefits.exclusive_coupon_template_ids),
                 "priority_service": t.benefits.priority_service,
+                "pack_active_days": t.pack_active_days,
+                "pack_monthly_cap": t.pack_monthly_cap,
                 "updated_at": now,
             }
             for t in tiers

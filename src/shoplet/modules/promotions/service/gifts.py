@@ -5,7 +5,12 @@ templates per tier; nothing there issues them, since membership sits below promo
   the template of the tier they hold when the job runs in that month;
 - exclusive: each exclusive template of the member's tier once per calendar month (the tier's
   monthly pack); an upgrade gives the new tier's pack at once (``membership.tier_changed``), and
-  a template the member already got this month is not given twice.
+  a template the member already got this month is not given twice. A tier may limit its pack
+  (``pack_active_days``: members who signed in within that many days; ``pack_monthly_cap``: at
+  most that many members a month, counted in ``promotions_pack_count`` by a conditional UPDATE,
+  so concurrent runs never pass it). The entry tier (V0, every shopper) gets a pack only with
+  such a limit: the job then pages through the members who signed in recently (or every
+  member, lowest ids first, with only a cap) and stops once the month's cap is taken.
 
 Each gift is a ``promotions_member_gift`` row claimed with ``INSERT … ON CONFLICT DO NOTHING``
 in the transaction that issues the copy (through :func:`issue`, so quotas and per-shopper limits
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +46,8 @@ PAGE = 200
 class GiftReport:
     issued: int = 0
     skipped: int = 0
+    # Members the tier's monthly pack cap left out.
+    capped: int = 0
 
 
 def periods(now: datetime) -> tuple[str, str]:
@@ -91,6 +98,11 @@ async def _give(
         await repo.set_gift_outcome(session, gift_id, coupon_id=None, code=code)
 
 
+def _active_since(rule: membership.TierRule, now: datetime) -> datetime | None:
+    days = rule.pack_active_days
+    return now - timedelta(days=days) if days is not None else None
+
+
 async def give_exclusive(
     session: AsyncSession,
     *,
@@ -100,29 +112,53 @@ async def give_exclusive(
     now: datetime,
     report: GiftReport | None = None,
     issuable: dict[int, bool] | None = None,
+    checked_active: bool = False,
 ) -> GiftReport:
     """This month's exclusive coupons of tier ``level`` for ``member_id`` (in the caller's
-    transaction), each once."""
+    transaction), each once, within the tier's pack limits (``checked_active``: the caller
+    already kept only members who signed in recently enough)."""
     report = report if report is not None else GiftReport()
     issuable = issuable if issuable is not None else {}
     rule = next((t for t in tiers if t.level == level), None)
-    if rule is None:
+    if rule is None or (rule.level == 0 and not rule.pack_limited):
         return report
     _, month = periods(now)
+    templates = []
     for template_id in rule.benefits.exclusive_coupon_template_ids:
         if template_id not in issuable:
             issuable[template_id] = await _issuable(session, template_id, now)
         if issuable[template_id]:
-            await _give(
-                session,
-                member_id=member_id,
-                kind="exclusive",
-                period=month,
-                template_id=template_id,
-                level=level,
-                now=now,
-                report=report,
-            )
+            templates.append(template_id)
+    if not templates:
+        return report
+    since = _active_since(rule, now)
+    if (
+        since is not None
+        and not checked_active
+        and not await members.signed_in_since(session, [member_id], since)
+    ):
+        return report
+    if rule.pack_monthly_cap is not None and not await repo.take_pack_slot(
+        session,
+        level=level,
+        period=month,
+        member_id=member_id,
+        cap=rule.pack_monthly_cap,
+        now=now,
+    ):
+        report.capped += 1
+        return report
+    for template_id in templates:
+        await _give(
+            session,
+            member_id=member_id,
+            kind="exclusive",
+            period=month,
+            template_id=template_id,
+            level=level,
+            now=now,
+            report=report,
+        )
     return report
 
 
@@ -179,26 +215,90 @@ async def issue_member_gifts(
                 break
             after = ids[-1]
     if any(t.benefits.exclusive_coupon_template_ids for t in tiers if t.level > 0):
-        after = 0
-        while True:
-            async with unit_of_work(sessionmaker) as session:
-                page = await membership.members_above_v0(
-                    session, after_id=after, limit=PAGE, now=now
-                )
-                for member_id, level in page:
-                    await give_exclusive(
-                        session,
-                        member_id=member_id,
-                        level=level,
-                        tiers=tiers,
-                        now=now,
-                        report=report,
-                        issuable=issuable,
-                    )
-            if len(page) < PAGE:
-                break
-            after = page[-1][0]
+        await _packs_above_v0(sessionmaker, tiers, now, report, issuable)
+    entry = by_level.get(0)
+    if entry is not None and entry.benefits.exclusive_coupon_template_ids and entry.pack_limited:
+        await _entry_packs(sessionmaker, entry, tiers, now=now, report=report, issuable=issuable)
     return report
+
+
+async def _packs_above_v0(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tiers: Sequence[membership.TierRule],
+    now: datetime,
+    report: GiftReport,
+    issuable: dict[int, bool],
+) -> None:
+    by_level = {t.level: t for t in tiers}
+    after = 0
+    while True:
+        async with unit_of_work(sessionmaker) as session:
+            page = await membership.members_above_v0(session, after_id=after, limit=PAGE, now=now)
+            # One sign-in read per window the page's tiers ask for (most ask none).
+            windows: dict[int, set[int]] = {}
+            for level in sorted({lv for _, lv in page}):
+                rule = by_level.get(level)
+                since = _active_since(rule, now) if rule is not None else None
+                if since is not None:
+                    ids = [m for m, lv in page if lv == level]
+                    windows[level] = await members.signed_in_since(session, ids, since)
+            for member_id, level in page:
+                if level in windows and member_id not in windows[level]:
+                    continue
+                await give_exclusive(
+                    session,
+                    member_id=member_id,
+                    level=level,
+                    tiers=tiers,
+                    now=now,
+                    report=report,
+                    issuable=issuable,
+                    checked_active=True,
+                )
+        if len(page) < PAGE:
+            break
+        after = page[-1][0]
+
+
+async def _entry_packs(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    entry: membership.TierRule,
+    tiers: Sequence[membership.TierRule],
+    *,
+    now: datetime,
+    report: GiftReport,
+    issuable: dict[int, bool],
+) -> None:
+    """The entry tier's pack: members who signed in within ``pack_active_days`` (every active
+    member with only a cap), by id, until the month's cap is taken."""
+    _, month = periods(now)
+    since = _active_since(entry, now)
+    after = 0
+    while True:
+        async with unit_of_work(sessionmaker) as session:
+            cap = entry.pack_monthly_cap
+            if cap is not None and await repo.pack_taken(session, 0, month) >= cap:
+                return
+            ids = await members.active_member_ids(
+                session, after_id=after, limit=PAGE, signed_in_since=since
+            )
+            levels = await membership.levels_of(session, ids, now=now)
+            for member_id in ids:
+                if levels.get(member_id) != 0:
+                    continue
+                await give_exclusive(
+                    session,
+                    member_id=member_id,
+                    level=0,
+                    tiers=tiers,
+                    now=now,
+                    report=report,
+                    issuable=issuable,
+                    checked_active=True,
+                )
+        if len(ids) < PAGE:
+            return
+        after = ids[-1]
 
 
 async def my_gifts(

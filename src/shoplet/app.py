@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shoplet import __version__
 from shoplet.background import load_module_tasks, start_in_process
+from shoplet.core import tracing
 from shoplet.core.context import AppContext
 from shoplet.core.errors import NotFound, Unauthorized, install_error_handlers, problem_responses
 from shoplet.core.headers import SecurityHeadersMiddleware
@@ -71,6 +72,8 @@ def _startup_hooks(modules: tuple[str, ...]) -> list[StartupHook]:
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
     settings = settings or (context.settings if context else Settings())
     configure_logging(settings.log_level, json=settings.log_json)
+    # Off unless an OTLP endpoint is configured: nothing patched, nothing on the hot path.
+    tracing.setup(settings)
     metrics = context.metrics if context else Metrics()
     modules = EDGE_MODULES if settings.role == "edge" else MODULES
 
@@ -171,7 +174,12 @@ def _add_middleware(
         app.add_middleware(ConsoleOnFirstRequest, console=console)
     # Outside the input checks, so refusals carry the security headers too.
     app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=settings.access_log)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=metrics,
+        access_log=settings.access_log,
+        role=settings.role,
+    )
 
 
 def _include_module_routers(app: FastAPI, modules: Sequence[str]) -> list[tuple[str, APIRouter]]:

@@ -42,7 +42,8 @@ async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> Non
     response = await client.get("/metrics")
     assert response.status_code == 200
     assert (
-        'shoplet_http_requests_total{method="GET",route="/healthz",status="200"}' in response.text
+        'shoplet_http_requests_total{method="GET",role="all",route="/healthz",status="200"}'
+        in response.text
     )
     assert "shoplet_http_request_duration_seconds_bucket" in response.text
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shoplet.core.cache import Cache, attach_cache
 from shoplet.core.db import create_engine, create_sessionmaker
+from shoplet.core.dbwatch import watch_engine
 from shoplet.core.observability import Metrics
 from shoplet.core.ratelimit import RateLimiter
 from shoplet.core.redis_pool import blocking_pool
@@ -36,6 +37,7 @@ class AppContext:
     def __post_init__(self) -> None:
         self.cache = Cache(self.redis, self.metrics, namespace=self.settings.redis_prefix)
         attach_cache(self.sessionmaker, self.cache)
+        watch_engine(self.engine, self.metrics.registry, self.settings.db_slow_query_seconds)
 
     @classmethod
     def build(cls, settings: Settings, metrics: Metrics | None = None) -> AppContext:

@@ -15,8 +15,11 @@ from typing import Any
 
 import orjson
 import structlog
+from opentelemetry.trace import SpanKind
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shoplet.core import tracing
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
@@ -25,6 +28,7 @@ _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        tracing.log_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
@@ -60,14 +64,14 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "shoplet_http_requests_total",
-            "HTTP requests by route template, method and status",
-            ["method", "route", "status"],
+            "HTTP requests by route template, method, status and process role",
+            ["method", "route", "status", "role"],
             registry=self.registry,
         )
         self.latency = Histogram(
             "shoplet_http_request_duration_seconds",
-            "HTTP request latency by route template",
-            ["method", "route"],
+            "HTTP request latency by route template and process role",
+            ["method", "route", "role"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
@@ -87,12 +91,16 @@ class Metrics:
 
 
 class RequestContextMiddleware:
-    """Request id in, request id out (``X-Request-ID``), one access log line, metrics."""
+    """Request id in, request id out (``X-Request-ID``), one access log line, metrics, and a
+    server span when tracing is on."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, *, access_log: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, *, access_log: bool = True, role: str = "all"
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.access_log = access_log
+        self.role = role
         self.log = structlog.get_logger("shoplet.access")
         # prometheus-client's labels() hashes and locks on every call; the label sets are few
         # (routes x methods x statuses), so their children are looked up once and kept.
@@ -103,6 +111,36 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if tracing.enabled():
+            await self._traced(scope, receive, send)
+            return
+        await self._handle(scope, receive, send)
+
+    async def _traced(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request in a server span, child of the caller's ``traceparent`` if it sent one."""
+        parent = None
+        for name, value in scope["headers"]:
+            if name == b"traceparent":
+                parent = value
+                break
+        method = scope["method"]
+        with tracing.span(
+            method,
+            kind=SpanKind.SERVER,
+            parent=parent,
+            attributes={"http.request.method": method, "url.path": scope["path"]},
+        ) as current:
+            status = await self._handle(scope, receive, send)
+            if current is not None:
+                route = getattr(scope.get("route"), "path", None)
+                if route:
+                    current.update_name(f"{method} {route}")
+                    current.set_attribute("http.route", route)
+                current.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    tracing.mark_error(current, str(status))
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> int:
         request_id = b""
         for name, value in scope["headers"]:
             if name == REQUEST_ID_HEADER:
@@ -133,12 +171,12 @@ class RequestContextMiddleware:
             method = scope["method"]
             counter = self._counters.get((method, template, status))
             if counter is None:
-                counter = self.metrics.requests.labels(method, template, str(status))
+                counter = self.metrics.requests.labels(method, template, str(status), self.role)
                 self._counters[(method, template, status)] = counter
             counter.inc()
             histogram = self._histograms.get((method, template))
             if histogram is None:
-                histogram = self.metrics.latency.labels(method, template)
+                histogram = self.metrics.latency.labels(method, template, self.role)
                 self._histograms[(method, template)] = histogram
             histogram.observe(elapsed)
             if self.access_log:
@@ -151,3 +189,4 @@ class RequestContextMiddleware:
                     ms=round(elapsed * 1000, 2),
                 )
             structlog.contextvars.unbind_contextvars("request_id")
+        return status

@@ -11,7 +11,7 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import IPvAnyNetwork, SecretStr, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["embedded", "test", "production"]
@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     worker_shutdown_grace_seconds: float = 10.0
     # ``shoplet worker`` serves Prometheus /metrics on this port (on ``host``); None: off.
     worker_metrics_port: int | None = None
+    # Traces (docs/deploy.md#observability): OTLP/HTTP collector base URL, e.g.
+    # http://otel-collector:4318 (OTEL_EXPORTER_OTLP_ENDPOINT works too); None: tracing off.
+    otlp_endpoint: str | None = None
+    # Share of new traces kept (a request that arrives with a sampled traceparent is kept).
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    # Statements slower than this count in shoplet_db_slow_queries_total and are logged.
+    db_slow_query_seconds: float = 0.25
 
     # Orders: unpaid orders are cancelled (stock released) this long after they were placed;
     # shipped orders count as received N days after shipping, received ones complete M days

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from shoplet.core import tracing
 from shoplet.core.context import AppContext
 from shoplet.core.settings import Settings
 from shoplet.integrations.sms import LogSmsSender, SmsSender
@@ -196,6 +197,7 @@ def open_wechat_pay(
             base_url=settings.wechatpay_api_base or API_BASE,
             timeout=httpx.Timeout(10.0, connect=5.0),
         )
+        tracing.instrument_http(http)
         if settings.wechatpay_api_base:
             # Explicit API base: fail at start-up on missing or unreadable credentials.
             return (
@@ -234,6 +236,8 @@ def open_wechat_pay(
     http = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=simulator.app), base_url="http://wechatpay.simulator"
     )
+    # Client spans of WeChat Pay v3 calls (tracing on), the simulator's included.
+    tracing.instrument_http(http)
     return http, WeChatPayClient(http, simulated, replay_store=replay), simulator
 
 

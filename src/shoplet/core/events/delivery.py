@@ -17,10 +17,12 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import structlog
+from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core import tracing
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events.metrics import event_metrics
@@ -48,6 +50,7 @@ def event_from_row(row: OutboxEvent, *, attempt: int = 1) -> Event:
         payload=row.payload,
         occurred_at=row.occurred_at,
         attempt=attempt,
+        traceparent=row.trace_context,
     )
 
 
@@ -64,6 +67,29 @@ async def deliver(
     """Run ``sub`` for ``event`` once; record a failure for retry. Raises only when the failure
     itself cannot be recorded (database down): the caller then leaves the event undelivered
     (outbox row unpublished, stream entry unacknowledged) so it comes back."""
+    if tracing.enabled():
+        with tracing.span(
+            f"event {sub.name}",
+            kind=SpanKind.CONSUMER,
+            parent=event.traceparent,
+            attributes={
+                "messaging.operation.type": "process",
+                "messaging.destination.name": event.type,
+                "messaging.message.id": event.id,
+                "messaging.consumer.group.name": sub.name,
+                "shoplet.event.attempt": event.attempt,
+            },
+        ) as current:
+            result = await _deliver(ctx, sub, event, retry=retry)
+            if current is not None and result in ("failed", "parked"):
+                tracing.mark_error(current, result)
+            return result
+    return await _deliver(ctx, sub, event, retry=retry)
+
+
+async def _deliver(
+    ctx: AppContext, sub: Subscription, event: Event, *, retry: bool
+) -> DeliveryResult:
     metrics = event_metrics(ctx)
     try:
         async with ctx.sessionmaker() as session, session.begin():

@@ -48,6 +48,24 @@ class EventMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
             registry=registry,
         )
+        # Read from Redis (XINFO GROUPS) every few seconds by each worker's event runtime.
+        self.stream_pending = Gauge(
+            "shoplet_stream_pending_entries",
+            "Stream entries delivered to a handler's consumer group but not acknowledged yet",
+            ["group"],
+            registry=registry,
+        )
+        self.stream_lag = Gauge(
+            "shoplet_stream_lag_entries",
+            "Stream entries a handler's consumer group has not read yet (XINFO GROUPS lag)",
+            ["group"],
+            registry=registry,
+        )
+        self.stream_length = Gauge(
+            "shoplet_stream_length_entries",
+            "Entries kept in the event stream (trimmed near events_stream_maxlen)",
+            registry=registry,
+        )
         self.relay_failures = Counter(
             "shoplet_outbox_relay_failures_total",
             "Relay rounds that failed (bus or database unavailable)",

@@ -40,6 +40,9 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+    # W3C traceparent of the span that published the event (tracing on): the relay and the
+    # handlers continue that trace.
+    trace_context: Mapped[str | None] = mapped_column(String(100))
 
 
 class ProcessedEvent(Base):

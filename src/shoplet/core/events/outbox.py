@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core import tracing
 from shoplet.core.db import on_commit, utcnow
 from shoplet.core.events.models import OutboxEvent
 
@@ -40,7 +41,14 @@ async def publish(
     stored = orjson.loads(orjson.dumps(dict(payload)))
     event_id = str(uuid.uuid4())
     session.add(
-        OutboxEvent(event_id=event_id, type=type, key=key, payload=stored, occurred_at=utcnow())
+        OutboxEvent(
+            event_id=event_id,
+            type=type,
+            key=key,
+            payload=stored,
+            occurred_at=utcnow(),
+            trace_context=tracing.current_traceparent(),
+        )
     )
     await session.flush()
     on_commit(session, _wake_relays, key=_wake_relays)

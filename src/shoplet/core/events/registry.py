@@ -31,6 +31,8 @@ class Event:
     payload: Mapping[str, Any]
     occurred_at: datetime
     attempt: int = 1
+    # W3C traceparent to continue (tracing on): the publisher's, or the relay's publish span.
+    traceparent: str | None = None
 
 
 HandlerFunc = Callable[[Event, AsyncSession], Awaitable[None]]

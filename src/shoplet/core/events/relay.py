@@ -22,6 +22,7 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from sqlalchemy import delete, exists, select, update
 
+from shoplet.core import tracing
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events.delivery import deliver, dispatch_local, event_from_row, retry_due
@@ -43,6 +45,9 @@ from shoplet.core.jobs import periodic
 log = structlog.get_logger("shoplet.events")
 
 _GROUPS_KEY = "events.stream_groups"
+TRACEPARENT = tracing.TRACEPARENT
+# How often each worker reads the consumer groups' pending and lag counts for /metrics.
+STREAM_OBSERVE_SECONDS = 10.0
 
 
 async def relay_once(ctx: AppContext, *, limit: int | None = None) -> int:
@@ -68,15 +73,31 @@ async def relay_once(ctx: AppContext, *, limit: int | None = None) -> int:
             ids = [row.id for row in rows]
             oldest = min(row.occurred_at for row in rows)
             metrics.outbox_lag.set(max((utcnow() - oldest).total_seconds(), 0.0))
-            if ctx.redis is None:
-                # SQLite: this session has only read (no write lock held), so the handlers'
-                # own transactions can commit while we dispatch.
-                for row in rows:
-                    event = event_from_row(row)
-                    await dispatch_local(ctx, event, subscriptions_for(event.type))
-            else:
-                await ensure_groups(ctx)
-                await _xadd_all(ctx, ctx.redis, rows)
+            # Tracing on: an "outbox publish" span per event, child of the span that published
+            # it; handlers continue from this span (the stream entry carries its traceparent).
+            spans = (
+                tracing.start_producer_spans(
+                    "outbox publish", [(row.type, row.trace_context) for row in rows]
+                )
+                if tracing.enabled()
+                else []
+            )
+            parents = [tracing.traceparent_of(span) for span in spans] or [None] * len(rows)
+            try:
+                if ctx.redis is None:
+                    # SQLite: this session has only read (no write lock held), so the handlers'
+                    # own transactions can commit while we dispatch.
+                    for row, parent in zip(rows, parents, strict=True):
+                        event = event_from_row(row)
+                        if parent is not None:
+                            event = replace(event, traceparent=parent)
+                        await dispatch_local(ctx, event, subscriptions_for(event.type))
+                else:
+                    await ensure_groups(ctx)
+                    await _xadd_all(ctx, ctx.redis, rows, parents)
+            finally:
+                for span in spans:
+                    span.end()
             await session.execute(
                 update(OutboxEvent)
                 .where(OutboxEvent.id.in_(ids))
@@ -105,21 +126,29 @@ async def _record_relay_failure(ctx: AppContext, ids: list[int], exc: Exception)
             )
 
 
-async def _xadd_all(ctx: AppContext, redis: Redis, rows: Sequence[OutboxEvent]) -> None:
+async def _xadd_all(
+    ctx: AppContext,
+    redis: Redis,
+    rows: Sequence[OutboxEvent],
+    parents: Sequence[str | None],
+) -> None:
     settings = ctx.settings
-    todo = list(rows)
+    todo = list(zip(rows, parents, strict=True))
     for attempt in range(2):
         async with redis.pipeline(transaction=False) as pipe:
-            for row in todo:
+            for row, parent in todo:
+                fields: dict[Any, Any] = {
+                    "event_id": row.event_id,
+                    "type": row.type,
+                    "key": row.key or "",
+                    "payload": orjson.dumps(row.payload),
+                    "occurred_at": row.occurred_at.isoformat(),
+                }
+                if parent is not None:
+                    fields[TRACEPARENT] = parent
                 pipe.xadd(
                     settings.events_stream_key,
-                    {
-                        "event_id": row.event_id,
-                        "type": row.type,
-                        "key": row.key or "",
-                        "payload": orjson.dumps(row.payload),
-                        "occurred_at": row.occurred_at.isoformat(),
-                    },
+                    fields,
                     maxlen=settings.events_stream_maxlen,
                     approximate=True,
                     # First never create the stream: a stream without the handlers' groups
@@ -127,7 +156,7 @@ async def _xadd_all(ctx: AppContext, redis: Redis, rows: Sequence[OutboxEvent]) 
                     nomkstream=attempt == 0,
                 )
             results = await pipe.execute()
-        todo = [row for row, entry_id in zip(todo, results, strict=True) if entry_id is None]
+        todo = [item for item, entry_id in zip(todo, results, strict=True) if entry_id is None]
         if not todo:
             return
         await ensure_groups(ctx, force=True)
@@ -167,12 +196,14 @@ def _decode(value: Any) -> str:
 def parse_entry(fields: dict[Any, Any]) -> Event:
     data = {_decode(k): v for k, v in fields.items()}
     key = _decode(data["key"])
+    parent = data.get(TRACEPARENT)
     return Event(
         id=_decode(data["event_id"]),
         type=_decode(data["type"]),
         key=key or None,
         payload=orjson.loads(data["payload"]),
         occurred_at=datetime.fromisoformat(_decode(data["occurred_at"])),
+        traceparent=_decode(parent) if parent else None,
     )
 
 
@@ -184,6 +215,28 @@ def _entries(response: Any) -> list[tuple[Any, Any]]:
         streams = list(response.values())
         return list(streams[0][0]) if streams and streams[0] and streams[0][0] else []
     return list(response[0][1])
+
+
+async def observe_stream(ctx: AppContext) -> None:
+    """Set the stream gauges: pending and unread entries per consumer group, stream length."""
+    redis = ctx.redis
+    if redis is None:
+        return
+    metrics = event_metrics(ctx)
+    stream = ctx.settings.events_stream_key
+    try:
+        groups = await redis.xinfo_groups(stream)
+        length = await redis.xlen(stream)
+    except ResponseError:
+        # No stream yet (nothing published since Redis started).
+        return
+    for info in groups:
+        group = _decode(info["name"])
+        metrics.stream_pending.labels(group).set(int(info["pending"]))
+        lag = info.get("lag")
+        if lag is not None:
+            metrics.stream_lag.labels(group).set(int(lag))
+    metrics.stream_length.set(int(length))
 
 
 def default_consumer_name() -> str:
@@ -322,6 +375,7 @@ class EventRuntime:
             consumer = StreamConsumer(self.ctx, self.consumer_name)
             tasks += [self._consume_loop(consumer, sub) for sub in subscriptions()]
             tasks.append(self._claim_loop(consumer))
+            tasks.append(self._observe_loop())
         self._tasks = [asyncio.create_task(coro) for coro in tasks]
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
@@ -385,6 +439,14 @@ class EventRuntime:
             except Exception:
                 log.exception("event_consume_failed", handler=sub.name)
                 await self._sleep(self.ctx.settings.events_poll_seconds)
+
+    async def _observe_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await observe_stream(self.ctx)
+            except Exception:
+                log.exception("event_stream_observe_failed")
+            await self._sleep(STREAM_OBSERVE_SECONDS)
 
     async def _claim_loop(self, consumer: StreamConsumer) -> None:
         idle = self.ctx.settings.events_claim_idle_seconds

@@ -11,6 +11,7 @@ import httpx
 import orjson
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from shoplet.core import tracing
 from shoplet.integrations.wechat.pay_crypto import (
     AEAD_ALGORITHM,
     SIGNATURE_SCHEME,
@@ -146,9 +147,11 @@ class _Notifying(_SimulatorBase):
         if self._notify_http is None:
             self._notify_http = httpx.AsyncClient(transport=self.notify_transport, timeout=5.0)
         try:
-            response = await self._notify_http.post(
-                url, content=notify.body, headers=notify.headers
-            )
+            # Not signed, so it changes nothing WeChat Pay checks; the real service sends none,
+            # the simulator lets a test follow one checkout from prepay to the worker.
+            headers = dict(notify.headers)
+            tracing.inject(headers)
+            response = await self._notify_http.post(url, content=notify.body, headers=headers)
             delivery = NotifyDelivery(
                 notify=notify,
                 url=url,

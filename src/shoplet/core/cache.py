@@ -65,6 +65,7 @@ from sqlalchemy.orm import Session
 
 from shoplet.core.db import on_commit, read_session
 from shoplet.core.observability import Metrics
+from shoplet.core.redis_pool import is_cluster
 
 log = structlog.get_logger("shoplet.cache")
 
@@ -168,6 +169,13 @@ class _LeaderGone(Exception):
     """The task loading a key was cancelled; waiters retry instead of failing."""
 
 
+def _has_hash_tag(key: str) -> bool:
+    """Redis Cluster hashes only the part between the first ``{`` and the next ``}`` when it is
+    not empty."""
+    start = key.find("{")
+    return start >= 0 and key.find("}", start + 1) > start + 1
+
+
 class _RedisTier:
     """L2 and the invalidation channel on the process's ``redis.asyncio`` client.
 
@@ -180,6 +188,7 @@ class _RedisTier:
         self.prefix = prefix
         self.channel = channel
         self.lease_ms = int(lease_ttl * 1000)
+        self.cluster = is_cluster(redis)
         self._fill_script = redis.register_script(_FILL_IF_LEASED)
         self._release_script = redis.register_script(_RELEASE_LEASE)
 
@@ -187,7 +196,20 @@ class _RedisTier:
         return f"{self.prefix}:v:{full}"
 
     def lease_key(self, full: str) -> str:
-        return f"{self.prefix}:lease:{full}"
+        """On the value key's hash slot (the fill script and invalidations take both keys in one
+        call, which Redis Cluster allows only on one slot): the value key itself as the lease's
+        hash tag, or the same plain name when the value key already carries a tag of its own."""
+        value = self.value_key(full)
+        if _has_hash_tag(value) or "}" in value:  # (a "}" cannot be inside a tag: full keys
+            return f"{self.prefix}:lease:{full}"  # never hold one, a prefix should not either)
+        return f"{self.prefix}:lease:{{{value}}}"
+
+    def lease_patterns(self, namespace: str) -> tuple[str, str]:
+        """SCAN patterns of a namespace's leases, in both of :meth:`lease_key`'s forms."""
+        return (
+            f"{self.prefix}:lease:{namespace}:*",
+            f"{self.prefix}:lease:{{{self.value_key(namespace)}:*",
+        )
 
     async def get(self, full: str) -> tuple[bytes, float] | None:
         """The envelope and its remaining life in seconds, or None."""
@@ -229,6 +251,10 @@ class _RedisTier:
 
     async def delete_and_publish(self, full: str, message: bytes) -> None:
         try:
+            if self.cluster:  # a cluster pipeline refuses PUBLISH (a channel has no slot)
+                await self.redis.unlink(self.value_key(full), self.lease_key(full))
+                await self.redis.publish(self.channel, message)
+                return
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.unlink(self.value_key(full), self.lease_key(full))
                 pipe.publish(self.channel, message)
@@ -239,7 +265,7 @@ class _RedisTier:
     async def delete_namespace_and_publish(self, namespace: str, message: bytes) -> None:
         # SCAN, not KEYS: it never blocks Redis; namespace invalidations are rare (tree edits).
         try:
-            for pattern in (self.value_key(f"{namespace}:*"), self.lease_key(f"{namespace}:*")):
+            for pattern in (self.value_key(f"{namespace}:*"), *self.lease_patterns(namespace)):
                 batch: list[bytes] = []
                 async for found in self.redis.scan_iter(match=pattern, count=500):
                     batch.append(found)

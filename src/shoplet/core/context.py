@@ -14,7 +14,7 @@ from shoplet.core.db import create_engine, create_sessionmaker
 from shoplet.core.dbwatch import watch_engine
 from shoplet.core.observability import Metrics
 from shoplet.core.ratelimit import RateLimiter
-from shoplet.core.redis_pool import blocking_pool
+from shoplet.core.redis_pool import redis_client
 from shoplet.core.security import PiiCipher, TokenSigner
 from shoplet.core.settings import Settings
 
@@ -49,12 +49,11 @@ class AppContext:
         )
         redis = None
         if settings.redis_url:
-            pool = blocking_pool(
+            redis = redis_client(
                 settings.redis_url,
                 max_connections=settings.redis_max_connections,
                 timeout=settings.redis_pool_timeout_seconds,
             )
-            redis = Redis(connection_pool=pool)
         return cls(
             settings=settings,
             engine=engine,

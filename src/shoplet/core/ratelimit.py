@@ -6,11 +6,11 @@ import time
 from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisClusterStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from shoplet.core.errors import RateLimited
-from shoplet.core.redis_pool import blocking_pool
+from shoplet.core.redis_pool import blocking_pool, is_cluster_url
 
 
 class RateLimiter:
@@ -22,17 +22,28 @@ class RateLimiter:
             # Keys are ``<redis_prefix>ratelimit:<limit>/<key>`` (limits adds the colon). A
             # blocking pool: past ``max_connections`` concurrent checks wait for a connection
             # (redis-py's default pool of 100 raises instead, a 500 under a burst).
-            pool: dict[str, Any] = {
-                "connection_pool": blocking_pool(
-                    redis_url, max_connections=max_connections, timeout=5
+            if is_cluster_url(redis_url):
+                # ``limits`` speaks the same ``redis+cluster://`` scheme; its scripts use one
+                # key each, so any slot will do.
+                storage = RedisClusterStorage(
+                    "async+redis+cluster://" + redis_url.split("://", 1)[1],
+                    implementation="redispy",
+                    key_prefix=f"{redis_prefix}ratelimit",
+                    max_connections=max_connections,
+                    **({"ssl": True} if redis_url.lower().startswith("rediss") else {}),
                 )
-            }
-            storage = RedisStorage(
-                "async+" + redis_url,
-                implementation="redispy",
-                key_prefix=f"{redis_prefix}ratelimit",
-                **pool,
-            )
+            else:
+                pool: dict[str, Any] = {
+                    "connection_pool": blocking_pool(
+                        redis_url, max_connections=max_connections, timeout=5
+                    )
+                }
+                storage = RedisStorage(
+                    "async+" + redis_url,
+                    implementation="redispy",
+                    key_prefix=f"{redis_prefix}ratelimit",
+                    **pool,
+                )
         else:
             storage = MemoryStorage()
         self.storage = storage

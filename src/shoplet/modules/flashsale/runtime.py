@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.errors import Unauthorized
+from shoplet.core.redis_pool import is_cluster_url, redis_client
 from shoplet.core.security import TokenError
 from shoplet.modules.flashsale.config import FlashSaleSettings, flash_settings
 from shoplet.modules.flashsale.risk import ArithmeticChallenge
@@ -272,7 +273,14 @@ class FlashRuntime:
         self.redis: Redis | None = None
         url = ctx.settings.redis_url
         if ctx.redis is not None and url:
-            self.redis = Redis.from_url(url, max_connections=flash_settings(ctx).redis_pool_size)
+            size = flash_settings(ctx).redis_pool_size
+            # The hot path's own pool, sized apart from the app's; a cluster client for a
+            # ``redis+cluster://`` URL.
+            self.redis = (
+                redis_client(url, max_connections=size, timeout=0)
+                if is_cluster_url(url)
+                else Redis.from_url(url, max_connections=size)
+            )
         self.store: FlashStore = (
             RedisFlashStore(self.redis, namespace=ctx.settings.redis_prefix)
             if self.redis is not None

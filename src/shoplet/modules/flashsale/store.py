@@ -29,6 +29,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, ResponseError
 
+from shoplet.core.redis_pool import is_cluster
 from shoplet.modules.flashsale.schemas import (
     BuyResult,
     GiveBack,
@@ -304,6 +305,7 @@ class RedisFlashStore(FlashStore):
         # redis-py's command stubs type replies loosely (bytes | str | ...): replies are parsed
         # here, through an untyped handle.
         self._r: Any = redis
+        self._cluster = is_cluster(redis)
         self._buy = redis.register_script(_BUY)
         # Buy calls of the current turn of the event loop, sent as one pipeline (_batched_buy).
         self._pending: list[tuple[str, tuple[Any, ...], asyncio.Future[Any]]] = []
@@ -464,6 +466,14 @@ class RedisFlashStore(FlashStore):
     ) -> list[StreamEntry]:
         if not campaign_ids:
             return []
+        if self._cluster and len(campaign_ids) > 1:
+            # One XREADGROUP may name streams of one slot only on Redis Cluster, and each
+            # campaign has a slot of its own: one read per campaign, side by side (each returns
+            # as soon as its stream has entries, the call when every read has returned).
+            found = await asyncio.gather(
+                *(self._read([c], consumer, start, count=count, block=block) for c in campaign_ids)
+            )
+            return [entry for entries in found for entry in entries]
         streams = {self._key(c, "orders"): start for c in campaign_ids}
         by_key = {self._key(c, "orders"): c for c in campaign_ids}
         try:

@@ -16,7 +16,7 @@ RUN_JOBS ?= 4
 .PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed seed-catalog worker \
 	run-migrate run-seed-catalog \
 	migration contracts \
-	frontends frontends-test e2e-deps deploy-deps sbom docs-screenshots
+	frontends frontends-test e2e-deps deploy-deps sbom docs-screenshots k8s-snapshots
 
 # Front ends add themselves here (mk/*.mk): build targets for `make run`, test targets for `make test`.
 FRONTEND_BUILD_TARGETS :=
@@ -124,6 +124,12 @@ sbom: dev
 	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --of JSON --output-reproducible \
 		$(SBOM_VALIDATE) -o $(SBOM) $(BIN)/python
 
+# The Kubernetes overlays as `kubectl kustomize` renders them (tests/deploy/k8s/*.yaml): the
+# test compares each render with its committed snapshot; run this after changing deploy/k8s.
+k8s-snapshots: dev
+	SHOPLET_UPDATE_SNAPSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/deploy/test_k8s.py \
+		-k test_overlay_renders_as_its_snapshot
+
 tests/e2e/node_modules/.installed: tests/e2e/package.json
 	cd tests/e2e && npm install --no-audit --no-fund --silent
 	touch $@
@@ -170,6 +176,8 @@ bench: dev e2e-deps frontends storefront-mp
 	@command -v wrk >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench
+	# Benches with a section of their own, written after the run rewrites the report.
+	$(BIN)/python -m bench.catalog_import
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,13 @@ docs/benchmarks.md.
 
 SQLite always; PostgreSQL when ``SHOPLET_BENCH_DATABASE_URL`` (a server URL, e.g.
 ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``) is set or ``--postgres`` is given: a
-scratch database is created and dropped.
+scratch database is created and dropped. ``make bench`` runs it after the load rows.
+
+The baseline, in the same run and on a fresh database of the same backend: the first
+``--baseline-rows`` rows of the same file imported one product at a time through the console's
+``create_product_rows`` (``import_file(batched=False)``: about 3 + 2 × SKUs statements per
+product), which is how the import wrote before batches were written together. The ratio
+compares rows per second.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from bench.sections import replace_section
 BEGIN, END = "<!-- catalog-import:begin -->", "<!-- catalog-import:end -->"
 WORK_DIR = DATA_DIR / "catalog_import"
 ROWS = 10_000
+BASELINE_ROWS = 1_000
 
 BRANDS = ("小米", "华为", "美的", "格力", "海尔", "苏泊尔", "九阳", "李宁", "安踏", "优衣库", "")
 ADJECTIVES = ("智能", "便携", "家用", "轻薄", "大容量", "静音", "加厚", "纯棉", "高清", "多功能")
@@ -106,6 +113,8 @@ class BackendRun:
     import_s: float
     reimport_s: float
     batches: int
+    baseline_rows: int = 0
+    baseline_s: float = 0.0
 
     @property
     def rows_per_s(self) -> float:
@@ -116,7 +125,9 @@ class BackendRun:
         return self.rows / self.reimport_s if self.reimport_s else 0.0
 
 
-async def _import_into(database_url: str, folder: Path, data: bytes, backend: str) -> BackendRun:
+async def _import_into(
+    database_url: str, folder: Path, data: bytes, backend: str, *, batched: bool = True
+) -> BackendRun:
     from shoplet.core.context import AppContext
     from shoplet.core.settings import Settings
     from shoplet.modules.catalog import public as catalog
@@ -137,13 +148,15 @@ async def _import_into(database_url: str, folder: Path, data: bytes, backend: st
     try:
         options = catalog.ImportOptions(base_dir=folder)
         first = await catalog.import_file(
-            ctx, "bench.csv", data, options, actor="bench", on_progress=progress
+            ctx, "bench.csv", data, options, actor="bench", on_progress=progress, batched=batched
         )
         if first.errors:
             raise RuntimeError(f"the generated file was refused: {first.errors[:3]}")
-        again = await catalog.import_file(ctx, "bench.csv", data, options, actor="bench")
-        if again.counts.skus_skipped != first.rows:
-            raise RuntimeError("the second import was not a no-op")
+        again = first
+        if batched:
+            again = await catalog.import_file(ctx, "bench.csv", data, options, actor="bench")
+            if again.counts.skus_skipped != first.rows:
+                raise RuntimeError("the second import was not a no-op")
     finally:
         await ctx.close()
     return BackendRun(
@@ -185,7 +198,23 @@ async def _pg_scratch(server_url: str, name: str, *, drop: bool) -> str:
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 
-def run_bench(rows: int, postgres: str | None) -> dict[str, Any]:
+def _head(text: str, rows: int) -> str:
+    """The first ``rows`` rows of a generated file, ending at a product's first row."""
+    lines = text.splitlines()
+    end = min(rows + 1, len(lines))
+    while end < len(lines) and not lines[end].split(",")[1]:
+        end += 1
+    return "\n".join(lines[:end]) + "\n"
+
+
+def _with_baseline(run: BackendRun, baseline: BackendRun) -> BackendRun:
+    run.baseline_rows, run.baseline_s = baseline.rows, baseline.import_s
+    return run
+
+
+def run_bench(
+    rows: int, postgres: str | None, baseline_rows: int = BASELINE_ROWS
+) -> dict[str, Any]:
     folder = WORK_DIR / "files"
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -193,25 +222,40 @@ def run_bench(rows: int, postgres: str | None) -> dict[str, Any]:
     text = generate_csv(rows)
     (folder / "bench.csv").write_text(text, encoding="utf-8")
     data = text.encode()
+    head = _head(text, baseline_rows).encode()
     runs: list[BackendRun] = []
     problems: list[str] = []
-    sqlite_url = f"sqlite+aiosqlite:///{WORK_DIR / 'bench.db'}"
-    _migrate(sqlite_url)
-    runs.append(asyncio.run(_import_into(sqlite_url, folder, data, "SQLite")))
+    sqlite_urls = [f"sqlite+aiosqlite:///{WORK_DIR / name}" for name in ("base.db", "bench.db")]
+    for url in sqlite_urls:
+        _migrate(url)
+    base = asyncio.run(_import_into(sqlite_urls[0], folder, head, "SQLite", batched=False))
+    run = asyncio.run(_import_into(sqlite_urls[1], folder, data, "SQLite"))
+    runs.append(_with_baseline(run, base))
     if postgres:
-        name = f"shoplet_bench_import_{uuid.uuid4().hex[:8]}"
-        url = asyncio.run(_pg_scratch(postgres, name, drop=False))
+        names = [f"shoplet_bench_import_{uuid.uuid4().hex[:8]}" for _ in range(2)]
         try:
-            _migrate(url)
-            runs.append(asyncio.run(_import_into(url, folder, data, "PostgreSQL")))
+            urls = [asyncio.run(_pg_scratch(postgres, name, drop=False)) for name in names]
+            for url in urls:
+                _migrate(url)
+            base = asyncio.run(_import_into(urls[0], folder, head, "PostgreSQL", batched=False))
+            run = asyncio.run(_import_into(urls[1], folder, data, "PostgreSQL"))
+            runs.append(_with_baseline(run, base))
         finally:
-            asyncio.run(_pg_scratch(postgres, name, drop=True))
+            for name in names:
+                asyncio.run(_pg_scratch(postgres, name, drop=True))
     else:
         problems.append("PostgreSQL (set SHOPLET_BENCH_DATABASE_URL or pass --postgres)")
     return {
         "rows": rows,
         "bytes": len(data),
-        "runs": [{**asdict(r), "rows_per_s": r.rows_per_s} for r in runs],
+        "runs": [
+            {
+                **asdict(r),
+                "rows_per_s": r.rows_per_s,
+                "baseline_rows_per_s": r.baseline_rows / r.baseline_s if r.baseline_s else 0.0,
+            }
+            for r in runs
+        ],
         "reimport_rows_per_s": {r.backend: r.reimport_rows_per_s for r in runs},
         "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
         "cpus": os.cpu_count(),
@@ -228,19 +272,30 @@ def render_section(result: dict[str, Any], add: Callable[[str], None]) -> None:
         f"({result['bytes'] / 1024:.0f} KB; seeded Chinese titles, 2-level categories, a third "
         "of the products with 2-4 SKUs, a local image per product from 3 distinct files) into "
         "a fresh database, 500 rows per transaction, through the service functions the console "
-        "uses (ledgered stock, cache invalidation, outbox event per batch); then the same file "
-        "again (every SKU found by its code and skipped). Load average at the end "
-        f"{result['load']} on {result['cpus']} CPUs: a shared machine inflates every figure."
+        "uses (ledgered stock, cache invalidation, outbox event per batch), a batch's new "
+        "products written together (`create_products_rows`: one INSERT per table on "
+        "PostgreSQL, stock and ledger in two multi-row statements); then the same file again "
+        "(every SKU found by its code and skipped). **Baseline, same run**: the first rows of "
+        "the same file into another fresh database, one product at a time (`batched=False`, "
+        "the console's `create_product_rows`: 3 + 2 × SKUs statements per product). Load "
+        f"average at the end {result['load']} on {result['cpus']} CPUs: a shared machine "
+        "inflates every figure."
     )
     add("")
-    add("| backend | rows | products | SKUs | categories | import | rows/s | re-import | rows/s |")
-    add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    add(
+        "| backend | rows | products | SKUs | categories | import | rows/s | "
+        "baseline (one by one) | rows/s | ratio | re-import | rows/s |"
+    )
+    add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for run in result["runs"]:
         reimport = run["rows"] / run["reimport_s"] if run["reimport_s"] else 0.0
+        base = run.get("baseline_rows_per_s", 0.0)
+        ratio = f"{run['rows_per_s'] / base:.1f}x" if base else "—"
         add(
             f"| {run['backend']} | {run['rows']:,} | {run['products']:,} | {run['skus']:,} | "
             f"{run['categories']} | {run['import_s']:.1f} s | {run['rows_per_s']:.0f} | "
-            f"{run['reimport_s']:.1f} s | {reimport:.0f} |"
+            f"{run.get('baseline_rows', 0):,} rows, {run.get('baseline_s', 0.0):.1f} s | "
+            f"{base:.0f} | {ratio} | {run['reimport_s']:.1f} s | {reimport:.0f} |"
         )
     add("")
     for problem in result["problems"]:
@@ -255,6 +310,7 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m bench.catalog_import", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--baseline-rows", type=int, default=BASELINE_ROWS)
     parser.add_argument(
         "--postgres",
         default=os.environ.get("SHOPLET_BENCH_DATABASE_URL"),
@@ -263,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=REPORT)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    result = run_bench(args.rows, args.postgres)
+    result = run_bench(args.rows, args.postgres, args.baseline_rows)
     replace_section(args.output, BEGIN, END, lambda add: render_section(result, add))
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     (DATA_DIR / "catalog_import.json").write_text(json.dumps(result, indent=2))

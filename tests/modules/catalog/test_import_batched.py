@@ -95,7 +95,7 @@ async def test_a_batch_that_fails_while_writing_leaves_nothing_of_itself(ctx: Ap
         with pytest.raises(Exception, match="barcode"):
             await import_file(ctx, "x.csv", text, options, actor="t")
     finally:
-        importer.plan_import = plan_import  # type: ignore[assignment]
+        importer.plan_import = plan_import
     after = await snapshot(ctx)
     assert [r for r in after["catalog_product"] if "别家" not in repr(r)] == before_race[
         "catalog_product"

@@ -107,11 +107,13 @@ e2e-deps: dev tests/e2e/node_modules/.installed
 	@fc-list 2>/dev/null | grep -qi "noto sans cjk" || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 
-# Gateway tests (tests/deploy): Debian's nginx with its Brotli modules, and wrk for the load
-# during a blue-green switch; no service is started by the install (the tests run their own nginx).
+# Gateway tests (tests/deploy): Debian's nginx with its Brotli modules, wrk for the load
+# during a blue-green switch, promtool (package prometheus) for the alert rules; no service is
+# started by the install (the tests run their own nginx).
 deploy-deps:
-	@command -v nginx >/dev/null && command -v wrk >/dev/null || { apt-get update -qq && \
-		RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk \
+	@command -v nginx >/dev/null && command -v wrk >/dev/null && command -v promtool >/dev/null || \
+		{ apt-get update -qq && \
+		RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk prometheus \
 		libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static >/dev/null; }
 
 # CycloneDX SBOM (JSON) of the Python packages in the development environment (cyclonedx-py);

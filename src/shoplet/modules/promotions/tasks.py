@@ -10,7 +10,9 @@
 - ``promotions.run_jobs`` works segment issues and voids (``service/jobs.py``);
 - ``promotions.issue_member_gifts`` (daily): birthday and tier-exclusive coupons
   (``service/gifts.py``), the clock from ``ctx.extras[GIFTS_CLOCK_KEY]`` when set;
-  ``promotions.exclusive_on_upgrade`` on ``membership.tier_changed``: the new tier's pack.
+  ``promotions.exclusive_on_upgrade`` on ``membership.tier_changed``: the new tier's pack;
+- ``promotions.product_changed`` / ``.products_imported`` on catalog's announcements: the
+  product page's tags read the product's category and SKUs again (``service/tags.py``).
 
 All idempotent: the state moves are conditional updates.
 """
@@ -27,6 +29,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
+from shoplet.modules.catalog.public import PRODUCT_CHANGED, PRODUCTS_IMPORTED
 from shoplet.modules.membership import public as membership
 from shoplet.modules.orders import public as orders
 from shoplet.modules.promotions import service
@@ -72,6 +75,17 @@ async def expire_coupons(ctx: AppContext) -> None:
 async def run_jobs(ctx: AppContext) -> None:
     """Work every waiting issue or void job (``service/jobs.py``), oldest first."""
     await service.run_open_jobs(ctx)
+
+
+@subscriber(PRODUCT_CHANGED, name="promotions.product_changed")
+async def product_changed(event: Event, session: AsyncSession) -> None:
+    """A product's category or SKUs may have changed: its tags read it again."""
+    service.product_changed(session, [int(event.payload["product_id"])])
+
+
+@subscriber(PRODUCTS_IMPORTED, name="promotions.products_imported")
+async def products_imported(event: Event, session: AsyncSession) -> None:
+    service.product_changed(session, [int(p) for p in event.payload.get("product_ids", [])])
 
 
 @subscriber(membership.TIER_CHANGED, name="promotions.exclusive_on_upgrade")

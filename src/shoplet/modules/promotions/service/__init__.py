@@ -23,7 +23,6 @@ from .campaigns import (
     get_policy,
     get_promotion,
     list_promotions,
-    product_tags,
     set_promotion_status,
     update_policy,
     update_promotion,
@@ -48,6 +47,7 @@ from .redeeming import (
 from .running import run_job, run_open_jobs
 from .segments import issue_to_segment
 from .snapshots import order_coupon, order_promotions
+from .tags import product_changed, product_tags
 from .templates import (
     create_template,
     get_template,
@@ -98,6 +98,7 @@ __all__ = [
     "order_coupon",
     "order_promotions",
     "plan_cart",
+    "product_changed",
     "product_tags",
     "record_order_rules",
     "redeem",

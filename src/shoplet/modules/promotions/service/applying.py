@@ -30,7 +30,7 @@ from shoplet.modules.promotions.schemas import (
 )
 
 from ._common import CACHE_RULES, RULES_KEY, RULES_TTL
-from .campaigns import check_promotion, policy_terms, rule_of
+from .campaigns import check_promotion, parse_rule, policy_terms, rule_of
 from .redeeming import WalletEntry
 
 # -- the live rules, cached ------------------------------------------------------------------
@@ -77,21 +77,22 @@ async def _load_live(session: AsyncSession) -> bytes:
 
 @lru_cache(maxsize=4)
 def _parse_live(body: bytes) -> LiveRules:
-    """Parsed once per cached body: the hits of one process share the rules."""
+    """Parsed once per cached body: the hits of one process share the rules. A promotion whose
+    stored config is broken is left out (logged once per body by ``parse_rule``)."""
     data = orjson.loads(body)
     stacks, combine, cap = data["policy"]
+    promotions = []
+    for p in data["promotions"]:
+        rule = parse_rule(PromotionRow(**{k: v for k, v in p.items() if not k.endswith("_at")}))
+        if rule is not None:
+            promotions.append(
+                (datetime.fromisoformat(p["starts_at"]), datetime.fromisoformat(p["ends_at"]), rule)
+            )
     return LiveRules(
         policy=stacking.Policy(
             sku_discount_stacks=stacks, combine_order_level=combine, max_discount_permille=cap
         ),
-        promotions=tuple(
-            (
-                datetime.fromisoformat(p["starts_at"]),
-                datetime.fromisoformat(p["ends_at"]),
-                rule_of(PromotionRow(**{k: v for k, v in p.items() if not k.endswith("_at")})),
-            )
-            for p in data["promotions"]
-        ),
+        promotions=tuple(promotions),
     )
 
 

@@ -1,5 +1,6 @@
 """Store-wide promotions in the console: validation, drafts, activation and stop, the stacking
-policy, and product tags (checkout's side and the sample-cart preview: ``applying.py``)."""
+policy, and reading a stored rule (checkout's side and the sample-cart preview:
+``applying.py``; the product page's tags: ``tags.py``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
@@ -26,11 +28,13 @@ from shoplet.modules.promotions.schemas import (
     PolicyUpdate,
     PromotionCreate,
     PromotionOut,
-    PromotionTag,
 )
 
 from ._common import MAX_FEN, rules_changed
 
+log = structlog.get_logger("shoplet.promotions")
+
+BROKEN_LABEL = "配置无效"
 MAX_UNITS_PER_SHOPPER = 999
 MAX_REPEATS = 1000
 STACKING_ORDER = ["sku_discount", "bundle | buy_n_get_m | full_reduction", "coupon"]
@@ -191,42 +195,115 @@ async def check_promotion(
 # -- rows and rules --------------------------------------------------------------------------
 
 
+class BrokenRuleError(ValueError):
+    """A stored promotion whose config cannot be read (edited by hand, or by a bad migration)."""
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BrokenRuleError(f"not an integer: {value!r}")
+    return value
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _ints(values: Any) -> tuple[int, ...]:
+    if not isinstance(values, list):
+        raise BrokenRuleError(f"not a list: {values!r}")
+    return tuple(_int(v) for v in values)
+
+
+def _tier(pair: Any) -> tuple[int, int]:
+    threshold, amount = _ints(pair)
+    return threshold, amount
+
+
+def _sku_price(e: Any) -> stacking.SkuPrice:
+    if not isinstance(e, dict):
+        raise BrokenRuleError(f"not a SKU price: {e!r}")
+    return stacking.SkuPrice(
+        sku_id=_int(e.get("sku_id")),
+        rate_permille=_opt_int(e.get("rate_permille")),
+        price=_opt_int(e.get("price")),
+    )
+
+
 def rule_of(row: PromotionRow, *, allowance: int | None = None) -> stacking.Promotion:
+    """The row as a rule; ``BrokenRuleError`` when its stored config has the wrong shape (the
+    save validates every config, so only a hand edit gets here: see ``parse_rule``)."""
     c = row.config
-    return stacking.Promotion(
+    if not isinstance(c, dict):
+        raise BrokenRuleError("the config is not an object")
+    sku_prices = c.get("sku_prices", [])
+    if not isinstance(sku_prices, list):
+        raise BrokenRuleError("sku_prices is not a list")
+    tiers = c.get("tiers", [])
+    if not isinstance(tiers, list):
+        raise BrokenRuleError("tiers is not a list")
+    rule = stacking.Promotion(
         id=row.id,
         name=row.name,
         kind=row.kind,
         scope=row.scope,
-        scope_ids=tuple(row.scope_ids),
-        tiers=tuple((int(t), int(a)) for t, a in c.get("tiers", [])),
+        scope_ids=_ints(list(row.scope_ids)),
+        tiers=tuple(_tier(t) for t in tiers),
         repeat=bool(c.get("repeat", False)),
-        max_repeats=c.get("max_repeats"),
-        sku_prices=tuple(
-            stacking.SkuPrice(
-                sku_id=int(e["sku_id"]), rate_permille=e.get("rate_permille"), price=e.get("price")
-            )
-            for e in c.get("sku_prices", [])
-        ),
-        buy_n=int(c.get("buy_n") or 0),
-        get_m=int(c.get("get_m") or 0),
-        rate_permille=c.get("rate_permille"),
-        product_ids=tuple(int(p) for p in c.get("product_ids", [])),
-        bundle_price=c.get("bundle_price"),
-        amount_off=c.get("amount_off"),
+        max_repeats=_opt_int(c.get("max_repeats")),
+        sku_prices=tuple(_sku_price(e) for e in sku_prices),
+        buy_n=_opt_int(c.get("buy_n")) or 0,
+        get_m=_opt_int(c.get("get_m")) or 0,
+        rate_permille=_opt_int(c.get("rate_permille")),
+        product_ids=_ints(c.get("product_ids", [])),
+        bundle_price=_opt_int(c.get("bundle_price")),
+        amount_off=_opt_int(c.get("amount_off")),
         per_shopper_limit=row.per_shopper_limit,
         allowance=allowance,
     )
+    _check_shape(rule)
+    return rule
+
+
+def _check_shape(rule: stacking.Promotion) -> None:
+    """What each kind cannot work without (the planner would fail on it at checkout)."""
+    if rule.kind == "full_reduction":
+        ok = bool(rule.tiers) and all(1 <= a <= t for t, a in rule.tiers)
+    elif rule.kind == "sku_discount":
+        ok = bool(rule.sku_prices) and all(
+            (e.rate_permille is None) != (e.price is None) for e in rule.sku_prices
+        )
+    elif rule.kind == "buy_n_get_m":
+        ok = rule.buy_n >= 2 and (rule.get_m >= 1) != (rule.rate_permille is not None)
+    elif rule.kind == "bundle":
+        ok = len(rule.product_ids) >= 2 and (rule.bundle_price is None) != (rule.amount_off is None)
+    else:
+        ok = False
+    if not ok:
+        raise BrokenRuleError(f"a {rule.kind} rule missing what it needs")
+    stacking.label(rule)
+
+
+def parse_rule(row: PromotionRow) -> stacking.Promotion | None:
+    """``rule_of``, or None (logged) for a broken stored config: checkout, the product tags
+    and the preview skip that promotion rather than fail every request."""
+    try:
+        return rule_of(row)
+    except (BrokenRuleError, KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        log.error("promotions.rule_broken", promotion_id=row.id, kind=row.kind, error=str(exc))
+        return None
 
 
 def _view(row: PromotionRow) -> PromotionOut:
-    c = row.config
+    rule = parse_rule(row)
+    # A broken config is shown as such (staff stop it and create it again), not as a 500.
+    c = row.config if rule is not None else {}
     return PromotionOut.model_validate(
         {
             "id": row.id,
             "name": row.name,
             "kind": row.kind,
-            "label": stacking.label(rule_of(row)),
+            "label": stacking.label(rule) if rule is not None else BROKEN_LABEL,
             "status": row.status,
             "starts_at": row.starts_at,
             "ends_at": row.ends_at,
@@ -382,39 +459,3 @@ async def update_policy(session: AsyncSession, body: PolicyUpdate, *, actor: str
     )
     rules_changed(session)
     return await get_policy(session)
-
-
-# -- storefront tags -------------------------------------------------------------------------
-
-
-async def product_tags(session: AsyncSession, product_id: int) -> list[PromotionTag]:
-    """The running promotions that cover ``product_id`` (or one of its SKUs), by id."""
-    product = await catalog.get_product_admin(session, product_id)
-    sku_ids = {s.id for s in product.skus}
-    tags = []
-    for row in await repo.running_promotions(session, utcnow()):
-        rule = rule_of(row)
-        if row.kind == "sku_discount":
-            covered = any(e.sku_id in sku_ids for e in rule.sku_prices)
-        elif row.kind == "bundle":
-            covered = product_id in rule.product_ids
-        else:
-            probe = stacking.Line(
-                sku_id=0,
-                product_id=product_id,
-                category_id=product.category_id,
-                unit_price=0,
-                quantity=1,
-            )
-            covered = stacking.in_scope(rule, probe)
-        if covered:
-            tags.append(
-                PromotionTag(
-                    id=row.id,
-                    name=row.name,
-                    kind=row.kind,  # type: ignore[arg-type]
-                    label=stacking.label(rule),
-                    ends_at=row.ends_at,
-                )
-            )
-    return tags

@@ -12,9 +12,10 @@ nothing here runs and every read stays on the primary, as before.
   in Redis under the caller's identity, for ``database_read_your_writes_seconds``. That caller's
   replica reads then go to a replica only once its ``pg_last_wal_replay_lsn()`` has passed that
   position, else to the primary. Nobody else is held back.
-- **Health**: each replica is checked at most every ``database_replica_check_seconds`` (on the
-  way of a read, one check at a time): down, no longer a standby (promoted), or lagging by more
-  than ``database_replica_max_lag_bytes`` / ``_seconds`` -> skipped until the next good check.
+- **Health**: each replica is checked at most every ``database_replica_check_seconds`` (started
+  by a read, run in the background, one check at a time): down, no longer a standby
+  (promoted), or lagging by more than ``database_replica_max_lag_bytes`` / ``_seconds`` ->
+  skipped until the next good check.
   A replica whose connection fails when a read takes it is marked down at once, and the read
   goes to the primary. ``shoplet_db_reads_total{target,reason}``, ``shoplet_db_replica_up`` and
   ``shoplet_db_replica_lag_bytes`` show it.
@@ -130,7 +131,7 @@ class ReplicaSet:
     redis: Any
     replicas: list[Replica]
     _turn: itertools.count[int] = field(default_factory=itertools.count)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _task: asyncio.Task[None] | None = None
     _local_pins: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     @classmethod
@@ -206,12 +207,23 @@ class ReplicaSet:
         self.metrics.lag.labels(replica.name).set(replica.lag_bytes)
 
     async def _refresh_if_due(self) -> None:
+        """Start a check when the last one is older than the interval. It runs in the
+        background: a read never waits for a replica that does not answer, except the first
+        read of the process, which has nothing else to go on."""
         interval = self.settings.database_replica_check_seconds
         now = time.monotonic()
-        if all(now - r.checked_at < interval for r in self.replicas) or self._lock.locked():
-            return  # fresh, or another request is checking: use what is known
-        async with self._lock:
+        if all(now - r.checked_at < interval for r in self.replicas):
+            return
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._background_check())
+        if all(r.checked_at == -math.inf for r in self.replicas):
+            await asyncio.shield(self._task)
+
+    async def _background_check(self) -> None:
+        try:
             await self.check()
+        except Exception:
+            log.exception("db.replica_check_failed")
 
     def mark_down(self, replica: Replica) -> None:
         replica.is_up, replica.why_not = False, "down"
@@ -285,6 +297,10 @@ class ReplicaSet:
         return int(raw) if raw is not None else None
 
     async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
         for replica in self.replicas:
             await replica.engine.dispose()
 

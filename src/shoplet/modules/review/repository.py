@@ -182,11 +182,19 @@ async def list_admin(
 
 
 async def add_to_stats(session: AsyncSession, product_id: int, delta: Mapping[str, int]) -> None:
-    """Atomic ``count = count + delta`` (the row is created on the first approved review)."""
+    """Atomic ``count = count + delta`` (the row is created on the first approved review).
+    A decrease is a plain UPDATE: the CHECK would refuse the negative row an upsert proposes
+    before it finds the conflict."""
+    added = {name: getattr(ProductStats, name) + value for name, value in delta.items()}
+    if delta["total"] < 0:
+        await session.execute(
+            update(ProductStats).where(ProductStats.product_id == product_id).values(**added)
+        )
+        return
     stmt = _insert(session, ProductStats).values(product_id=product_id, **delta)
     stmt = stmt.on_conflict_do_update(
         index_elements=["product_id"],
-        set_={name: getattr(ProductStats, name) + value for name, value in delta.items()},
+        set_=added,
     )
     await session.execute(stmt)
 

@@ -351,7 +351,8 @@ async def _move(
     session: AsyncSession, row: ReviewRow, to: str, *, actor: str, now: datetime
 ) -> None:
     """Change a review's status with its rewards and the product's counters, once."""
-    seq = row.reward_seq + 1
+    # The UPDATE below refreshes ``row`` in the session: keep what it was.
+    was, seq = row.status, row.reward_seq + 1
     growth = row.growth
     if to == "hidden" and row.growth > 0:
         await membership.add_growth(
@@ -368,7 +369,7 @@ async def _move(
     changed = await repo.update_review(
         session,
         row.id,
-        expected_status=row.status,
+        expected_status=was,
         expected_seq=row.reward_seq,
         values={
             "status": to,
@@ -381,7 +382,7 @@ async def _move(
     )
     if not changed:
         raise ReviewChanged()
-    if (row.status == "approved") != (to == "approved"):
+    if (was == "approved") != (to == "approved"):
         sign = 1 if to == "approved" else -1
         await repo.add_to_stats(
             session, row.product_id, r.stats_delta(row.rating, row.has_photos, sign)
@@ -392,7 +393,7 @@ async def _move(
         {
             "review_id": row.id,
             "product_id": row.product_id,
-            "from_status": row.status,
+            "from_status": was,
             "to_status": to,
             "actor": actor,
         },

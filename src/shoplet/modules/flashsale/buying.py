@@ -14,7 +14,7 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,13 +67,30 @@ class BuyMetrics:
             ["outcome"],
             registry=runtime.ctx.metrics.registry,
         )
+        # The units the buy script reported left; each replica sees its own last buy, so a
+        # dashboard takes the lowest across replicas.
+        self.stock = Gauge(
+            "shoplet_flashsale_stock_remaining",
+            "Units left per campaign and SKU after the last buy this process answered",
+            ["campaign", "sku"],
+            registry=runtime.ctx.metrics.registry,
+        )
         self._children: dict[str, Counter] = {}
+        self._stock: dict[tuple[int, int], Gauge] = {}
 
     def count(self, outcome: str) -> None:
         child = self._children.get(outcome)
         if child is None:
             child = self._children[outcome] = self.outcomes.labels(outcome)
         child.inc()
+
+    def left(self, campaign_id: int, sku_id: int, remaining: int) -> None:
+        gauge = self._stock.get((campaign_id, sku_id))
+        if gauge is None:
+            gauge = self._stock[(campaign_id, sku_id)] = self.stock.labels(
+                str(campaign_id), str(sku_id)
+            )
+        gauge.set(max(remaining, 0))
 
 
 def _metrics(runtime: FlashRuntime) -> BuyMetrics:
@@ -158,6 +175,8 @@ async def buy(
         metrics.count("busy")
         raise Busy() from exc
     metrics.count(result.outcome)
+    if result.outcome in ("queued", "sold_out"):
+        metrics.left(campaign_id, sku_id, result.remaining)
     if (
         result.outcome in ("queued", "sold_out")
         and result.remaining <= 0

@@ -5,12 +5,16 @@ own directory under the test's temporary directory, on free ports, made one clus
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 MASTERS = 3
 READY_SECONDS = 20.0
@@ -130,3 +134,14 @@ def redis_cluster(root: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def cluster_for_module(tmp_path_factory: Any) -> Iterator[str]:
+    """Body of a module-scoped fixture: a running cluster's URL; skipped without redis-server
+    (a failure under SHOPLET_TEST_REQUIRE_BACKENDS=1)."""
+    if not available():
+        if os.environ.get("SHOPLET_TEST_REQUIRE_BACKENDS") == "1":
+            pytest.fail("SHOPLET_TEST_REQUIRE_BACKENDS=1 but redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    with redis_cluster(tmp_path_factory.mktemp("redis-cluster")) as url:
+        yield url

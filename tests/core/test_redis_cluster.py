@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import os
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,9 +29,8 @@ from shoplet.core.redis_pool import cluster_nodes, is_cluster, is_cluster_url, r
 from shoplet.modules.flashsale import store as flash_store
 from shoplet.modules.flashsale.schemas import GiveBack, TicketRecord
 from shoplet.modules.flashsale.store import GROUP, RedisFlashStore
-from tests.core.redis_cluster import available, redis_cluster
+from tests.core.redis_cluster import cluster_for_module
 
-REQUIRE = os.environ.get("SHOPLET_TEST_REQUIRE_BACKENDS") == "1"
 PREFIXES = ["shoplet:", "shop-a:", "shoplet-test-1_ab-gw0:", "{shop-b}:"]
 
 
@@ -115,13 +112,7 @@ def test_cache_value_and_lease_share_a_slot(prefix: str, key: str | int) -> None
 
 @pytest.fixture(scope="module")
 def cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not available():
-        if REQUIRE:
-            pytest.fail("SHOPLET_TEST_REQUIRE_BACKENDS=1 but redis-server is not installed")
-        pytest.skip("redis-server is not installed")
-    root: Path = tmp_path_factory.mktemp("redis-cluster")
-    with redis_cluster(root) as url:
-        yield url
+    yield from cluster_for_module(tmp_path_factory)
 
 
 @pytest.fixture

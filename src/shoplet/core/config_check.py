@@ -80,7 +80,23 @@ def _format_problems(settings: Settings) -> list[str]:
     if not problems and settings.pii_key is not None:
         # The single key joins the ring as "default": refused if the ring already uses that id.
         problems.extend(_catch(lambda: settings.resolved_pii_keys))
+    problems.extend(_replica_problems(settings))
     return problems
+
+
+def _replica_problems(settings: Settings) -> list[str]:
+    """Read replicas are PostgreSQL hot standbys of a PostgreSQL primary (docs/deploy.md)."""
+    if not settings.database_replica_urls:
+        return []
+    name = "SHOPLET_DATABASE_REPLICA_URLS"
+    if not settings.resolved_database_url.startswith("postgresql"):
+        return [f"{name}: replicas need a PostgreSQL SHOPLET_DATABASE_URL (the primary)"]
+    return [
+        # The scheme only: a URL may carry a password.
+        f"{name}: {url.partition(':')[0]}: is not postgresql+asyncpg://… (a hot standby)"
+        for url in settings.database_replica_urls
+        if not url.startswith("postgresql+asyncpg://")
+    ]
 
 
 def _catch(check: Callable[..., object], *args: object) -> list[str]:

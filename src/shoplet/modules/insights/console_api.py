@@ -1,5 +1,6 @@
 """Console routes of insights: the benefit cost model of member tiers and the projection of an
-unsaved tier table (``membership:manage``; read-only, so nothing is audited)."""
+unsaved tier table (``membership:manage``; read-only, so nothing is audited). Both read from a
+replica when one is configured (``core.replicas``): reports over past days tolerate its lag."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
+from shoplet.core.replicas import ReplicaDbSession
 from shoplet.modules.insights import service
 from shoplet.modules.insights.schemas import BenefitCostReport, CostProjection, SimulateBody
 from shoplet.modules.staff.public import StaffIdentity, require_permission
@@ -22,7 +23,7 @@ MembershipManager = Annotated[StaffIdentity, Depends(require_permission("members
 @router.get("/insights/benefit-costs", responses=problem_responses(400))
 async def benefit_costs(
     _: MembershipManager,
-    session: DbSession,
+    session: ReplicaDbSession,
     days: Annotated[int | None, Query(ge=1, le=service.MAX_DAYS)] = None,
     since: Annotated[date | None, Query()] = None,
     until: Annotated[date | None, Query()] = None,
@@ -34,7 +35,9 @@ async def benefit_costs(
 
 
 @router.post("/insights/benefit-costs/simulate", responses=problem_responses(400))
-async def simulate(body: SimulateBody, _: MembershipManager, session: DbSession) -> CostProjection:
+async def simulate(
+    body: SimulateBody, _: MembershipManager, session: ReplicaDbSession
+) -> CostProjection:
     """Re-price the last ``days`` days of paid orders under an unsaved tier table and under
     the one in force: the cost change per tier (400 ``membership.invalid_tiers``). Writes
     nothing."""

@@ -73,7 +73,7 @@ async def test_the_list_filters_and_pages(
     with_photo = (await write(client, alice, order_no, a, rating=5, photo_ids=[photo])).json()
     plain = (await write(client, alice, order_no, b, rating=2)).json()
 
-    async def ids(**params: object) -> list[int]:
+    async def ids(**params: str | int) -> list[int]:
         response = await client.get(CONSOLE, params=params, headers=staff)
         assert response.status_code == 200, response.text
         return [x["id"] for x in response.json()["items"]]

@@ -411,6 +411,38 @@ async def current_period(session: AsyncSession, member_id: int, now: datetime) -
     return (await session.scalars(stmt)).one_or_none()
 
 
+async def account_and_period(
+    session: AsyncSession, member_id: int, now: datetime
+) -> tuple[tuple[int, int | None, datetime | None] | None, dict[str, Any] | None]:
+    """In one statement: the member's (level, granted_level, granted_until), None without an
+    account, and the benefits of their plan period running at ``now``, None without one."""
+
+    def _account(column: Any) -> Any:
+        return select(column).where(Account.member_id == member_id).scalar_subquery()
+
+    period = (
+        select(PlanPeriod.benefits)
+        .where(
+            PlanPeriod.member_id == member_id,
+            PlanPeriod.status == "active",
+            PlanPeriod.starts_at <= now,
+            PlanPeriod.ends_at > now,
+        )
+        .order_by(PlanPeriod.starts_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(
+        _account(Account.level),
+        _account(Account.granted_level),
+        _account(Account.granted_until),
+        period,
+    )
+    level, granted, until, benefits = (await session.execute(stmt)).one()
+    account = (int(level), granted, until) if level is not None else None
+    return account, benefits
+
+
 async def list_periods(
     session: AsyncSession,
     *,

@@ -46,7 +46,7 @@ from ._common import (
     member_tier,
     tier_view,
 )
-from .plans import plan_benefits_now
+from .plans import benefits_of_json
 
 NOTICES_ON_CARD = 5
 MAX_FEN_PER_GROWTH = 1_000_000
@@ -166,10 +166,17 @@ async def benefits_for(
 async def tier_and_benefits(
     session: AsyncSession, member_id: int, *, now: datetime | None = None
 ) -> tuple[MemberTier, Benefits]:
-    """``tier_of`` and ``benefits_for`` reading the account and the tier table once."""
+    """``tier_of`` and ``benefits_for`` with one statement: the account and the plan period
+    running now together (the tier table comes from the cache)."""
     now = now or utcnow()
-    tier = await tier_of(session, member_id, now=now)
-    return tier, best_of(tier.benefits, await plan_benefits_now(session, member_id, now))
+    account, plan = await repo.account_and_period(session, member_id, now)
+    level = 0
+    if account is not None:
+        earned, granted, until = account
+        lasts = granted is not None and (until is None or until > now)
+        level = max(earned, granted) if lasts and granted is not None else earned
+    tier = member_tier(tier_at(level, await cached_rules(session)))
+    return tier, best_of(tier.benefits, benefits_of_json(plan) if plan is not None else None)
 
 
 async def card(session: AsyncSession, member_id: int) -> MembershipCard:

@@ -374,4 +374,5 @@ async def test_autoscaling_reads_metrics_shoplet_exports(
         "shoplet_event_delivery_lag_p95_seconds",
         "shoplet_flashsale_buy_total",
         "shoplet_event_delivery_lag_seconds_bucket",
+        "shoplet_stream_lag_entries",
     } <= seen

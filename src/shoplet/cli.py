@@ -506,6 +506,15 @@ def reco_evaluate(
     model: Annotated[
         str, typer.Option("--model", help="ease (what Shoplet serves), cosine or als")
     ] = "ease",
+    context_weight: Annotated[
+        float | None,
+        typer.Option(
+            "--context-weight",
+            min=0.0,
+            max=10.0,
+            help="exponent of the context blend (default: the one served; 0: none)",
+        ),
+    ] = None,
 ) -> None:
     """Leave-last-out HR@k and NDCG@k of a model and of popularity (docs/recommend.md). The
     last line printed is the JSON summary; a bad file exits with code 2 and its line numbers."""
@@ -529,7 +538,8 @@ def reco_evaluate(
         for error in exc.errors:
             typer.echo(f"error: {interactions}: {error}", err=True)
         raise typer.Exit(2) from None
-    result = recommend.evaluate(rows, k=k, model=model)
+    weight = recommend.CONTEXT_WEIGHT if context_weight is None else context_weight
+    result = recommend.evaluate(rows, k=k, model=model, context_weight=weight)
     print(
         f"{len(rows)} interactions, {result.users} shoppers evaluated, {result.items} products; "
         f"{result.model_name} trained in {result.train_seconds:.2f} s"
@@ -543,11 +553,14 @@ def reco_generate(
     users: Annotated[int, typer.Option("--users", min=2, max=1_000_000)] = 10_000,
     items: Annotated[int, typer.Option("--items", min=10, max=100_000)] = 5_000,
     seed: Annotated[int, typer.Option("--seed")] = 7,
+    context: Annotated[
+        bool, typer.Option("--context", help="provinces (a region column), seasons and hours")
+    ] = False,
 ) -> None:
     """Write a seeded, shop-like interactions CSV (recommend/synthetic.py explains its shape)."""
     from shoplet.modules.recommend import public as recommend
 
-    count = recommend.write_synthetic_csv(out, users=users, items=items, seed=seed)
+    count = recommend.write_synthetic_csv(out, users=users, items=items, seed=seed, context=context)
     print(f"wrote {count} interactions to {out}")
 
 

@@ -68,7 +68,14 @@ def test_model_hand_checked(tmp_path: Path) -> None:
     assert _last_json(out)["model"] == {"hr": 0.75, "ndcg": 0.75}
     code, out, _ = _run(tmp_path, TINY, "--k", "10", "--model", "cosine")
     assert _last_json(out)["model"] == {"hr": 1.0, "ndcg": 0.857669}  # (3 + 1/log2(5)) / 4
-    assert set(_last_json(out)) == {"users", "k", "model", "popularity"}
+    assert set(_last_json(out)) == {
+        "users",
+        "k",
+        "model",
+        "popularity",
+        "popularity_context",
+        "context_weight",
+    }
 
 
 def test_ease_is_the_default_model(tmp_path: Path) -> None:

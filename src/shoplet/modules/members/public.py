@@ -39,6 +39,7 @@ __all__ = [
     "active_member_ids",
     "audit_phone_search",
     "birthday_member_ids",
+    "default_region_code",
     "get_address_snapshot",
     "get_birthday",
     "get_default_address_snapshot",
@@ -140,6 +141,14 @@ async def get_default_address_snapshot(
     if not addresses:
         raise AddressNotFound("Add a shipping address first")
     return _snapshot(pii, addresses[0])
+
+
+async def default_region_code(session: AsyncSession, member_id: int) -> str | None:
+    """The region code (GB/T 2260, e.g. ``440305``) of the member's default address (their
+    newest live address when none is marked default), or None; nothing is decrypted. For
+    recommendations' regional context."""
+    addresses = await repo.list_addresses(session, member_id)
+    return addresses[0].region_code if addresses else None
 
 
 async def get_member_since(session: AsyncSession, member_id: int) -> datetime | None:

@@ -1,7 +1,8 @@
 """Offline evaluation: leave-last-out hit rate and NDCG of a model against popularity.
 
 Input: a CSV with the header ``user_id,item_id,timestamp`` (integer ids; the timestamp a number
-of seconds or an ISO 8601 date-time). Per shopper, interactions are ordered by
+of seconds or an ISO 8601 date-time), optionally followed by ``region`` (the shopper's GB/T 2260
+code, ``440305`` or ``440000``, or empty). Per shopper, interactions are ordered by
 ``(timestamp, item_id)``; a product seen again keeps its first occurrence (implicit feedback
 says whether, not how often). The last distinct product of every shopper with at least two is
 held out; everything else (including shoppers with one product) is training. Each held-out
@@ -9,6 +10,11 @@ product is ranked among all products of the file that shopper did not see in tra
 descending and ties by ``item_id`` ascending; ``HR@k`` counts a hit when its rank is at most
 ``k``, ``NDCG@k`` adds ``1 / log2(rank + 1)`` then. The popularity baseline scores a product by
 the number of shoppers who have it in training (ties by ``item_id`` ascending, like the model).
+
+With context (``context.py``): the same popularity blended with the priors ``context.learn``
+draws from the training interactions (each at its own time and with its shopper's province),
+scored for each held-out product at the moment it happened and in its shopper's province —
+what the storefront's fill does. ``popularity_context`` is printed beside ``popularity``.
 """
 
 from __future__ import annotations
@@ -19,15 +25,17 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
 from scipy import sparse
 
 from shoplet.modules.recommend import algorithms as algo
+from shoplet.modules.recommend import context
 
 HEADER = ("user_id", "item_id", "timestamp")
+HEADER_WITH_REGION = (*HEADER, "region")
 MAX_ERRORS = 20
 ModelName = Literal["ease", "cosine", "als"]
 MODELS: tuple[ModelName, ...] = ("ease", "cosine", "als")
@@ -46,6 +54,11 @@ class Interaction:
     user_id: int
     item_id: int
     timestamp: float
+    region: str | None = None
+
+    def context_keys(self) -> dict[context.ContextKind, str]:
+        province = self.region[:2] + "0000" if self.region else None
+        return context.keys_at(datetime.fromtimestamp(self.timestamp, UTC), province)
 
 
 def _timestamp(text: str) -> float:
@@ -59,31 +72,38 @@ def _timestamp(text: str) -> float:
     return moment.timestamp()
 
 
+def _row(fields: Sequence[str]) -> Interaction:
+    user, item = int(fields[0]), int(fields[1])
+    if user < 0 or item < 0:
+        raise ValueError("ids must not be negative")
+    stamp = _timestamp(fields[2].strip())
+    if not math.isfinite(stamp):
+        raise ValueError("the timestamp must be finite")
+    region = fields[3].strip() if len(fields) > 3 else ""
+    if region and not (len(region) == 6 and region.isdigit()):
+        raise ValueError("the region must be a 6-digit code (440305) or empty")
+    return Interaction(user, item, stamp, region or None)
+
+
 def parse_csv(text: str) -> list[Interaction]:
     """The rows of an interactions CSV; raises ``InteractionsInvalid`` listing bad lines."""
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != HEADER:
+    names = tuple(h.strip() for h in header or ())
+    if names not in {HEADER, HEADER_WITH_REGION}:
         raise InteractionsInvalid([f"line 1: the header must be {','.join(HEADER)}"])
     rows: list[Interaction] = []
     errors: list[str] = []
     for line, fields in enumerate(reader, start=2):
         if not fields:
             continue
-        if len(fields) != len(HEADER):
-            errors.append(f"line {line}: expected 3 fields, got {len(fields)}")
+        if len(fields) != len(names):
+            errors.append(f"line {line}: expected {len(names)} fields, got {len(fields)}")
         else:
             try:
-                user, item = int(fields[0]), int(fields[1])
-                if user < 0 or item < 0:
-                    raise ValueError("ids must not be negative")
-                stamp = _timestamp(fields[2].strip())
-                if not math.isfinite(stamp):
-                    raise ValueError("the timestamp must be finite")
+                rows.append(_row(fields))
             except ValueError as exc:
                 errors.append(f"line {line}: {exc}")
-            else:
-                rows.append(Interaction(user, item, stamp))
         if len(errors) >= MAX_ERRORS:
             errors.append("… (stopped after 20 errors)")
             break
@@ -102,6 +122,8 @@ class Split:
     train: sparse.csr_matrix
     test_users: list[int] = field(default_factory=list)  # rows of ``index``
     test_items: list[int] = field(default_factory=list)  # columns of ``index``
+    train_rows: list[Interaction] = field(default_factory=list)  # first occurrences
+    test_rows: list[Interaction] = field(default_factory=list)  # aligned with test_users
 
 
 def leave_last_out(rows: Sequence[Interaction]) -> Split:
@@ -111,26 +133,30 @@ def leave_last_out(rows: Sequence[Interaction]) -> Split:
     index = algo.Index.of((r.user_id for r in rows), (r.item_id for r in rows))
     train_users: list[int] = []
     train_items: list[int] = []
-    held: list[tuple[int, int]] = []
+    held: list[tuple[int, int, Interaction]] = []
+    kept: list[Interaction] = []
     for user, items in by_user.items():
-        ordered: list[int] = []
+        ordered: list[Interaction] = []
         seen: set[int] = set()
         for r in sorted(items, key=lambda r: (r.timestamp, r.item_id)):
             if r.item_id not in seen:
                 seen.add(r.item_id)
-                ordered.append(r.item_id)
+                ordered.append(r)
         if len(ordered) >= 2:
-            held.append((user, ordered[-1]))
+            held.append((user, ordered[-1].item_id, ordered[-1]))
             ordered = ordered[:-1]
         train_users.extend([user] * len(ordered))
-        train_items.extend(ordered)
-    held.sort()
+        train_items.extend(r.item_id for r in ordered)
+        kept.extend(ordered)
+    held.sort(key=lambda t: (t[0], t[1]))
     matrix = algo.interaction_matrix(index, train_users, train_items)
     return Split(
         index,
         matrix,
-        [int(u) for u in index.rows([u for u, _ in held])],
-        [int(i) for i in index.cols([i for _, i in held])],
+        [int(u) for u in index.rows([u for u, _, _ in held])],
+        [int(i) for i in index.cols([i for _, i, _ in held])],
+        kept,
+        [r for _, _, r in held],
     )
 
 
@@ -203,14 +229,48 @@ class Evaluation:
     model: Metrics
     popularity: Metrics
     train_seconds: float
+    popularity_context: Metrics | None = None
+    context_weight: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "users": self.users,
             "k": self.k,
             "model": self.model.as_dict(),
             "popularity": self.popularity.as_dict(),
         }
+        if self.popularity_context is not None:
+            out["popularity_context"] = self.popularity_context.as_dict()
+            out["context_weight"] = self.context_weight
+        return out
+
+
+def _context_scorer(split: Split, pop: np.ndarray[Any, Any], weight: float) -> Scorer:
+    """Popularity blended with the context priors learnt from the training rows, for each
+    held-out row's own context (``context.blend``'s formula, vectorised)."""
+    cols = split.index.cols([r.item_id for r in split.train_rows])
+    priors = context.learn(
+        (int(c), r.context_keys()) for c, r in zip(cols, split.train_rows, strict=True)
+    )
+    factors: dict[str, np.ndarray[Any, Any]] = {}
+    for key, col, lift in priors:
+        factors.setdefault(key, np.ones(len(pop)))[col] = lift**weight
+    positive = pop[pop > 0]
+    base = np.where(pop > 0, pop, positive.min() / 2 if len(positive) else 1.0)
+    keys_of = {
+        u: list(r.context_keys().values())
+        for u, r in zip(split.test_users, split.test_rows, strict=True)
+    }
+    ones = np.ones(len(pop))
+
+    def score(users: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        out = np.tile(base, (len(users), 1))
+        for n, user in enumerate(users):
+            for key in keys_of[int(user)]:
+                out[n] *= factors.get(key, ones)
+        return out
+
+    return score
 
 
 def evaluate(
@@ -220,6 +280,7 @@ def evaluate(
     model: ModelName = "ease",
     batch: int = 1024,
     lam: float = algo.EASE_LAMBDA,
+    context_weight: float = context.WEIGHT,
 ) -> Evaluation:
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -230,13 +291,16 @@ def evaluate(
     pop = algo.popularity(split.train)
     users = np.asarray(split.test_users, dtype=np.int64)
     targets = np.asarray(split.test_items, dtype=np.int64)
+    in_context = _context_scorer(split, pop, context_weight)
     model_ranks: list[np.ndarray[Any, Any]] = []
     pop_ranks: list[np.ndarray[Any, Any]] = []
+    context_ranks: list[np.ndarray[Any, Any]] = []
     for start in range(0, len(users), batch):
         u, t = users[start : start + batch], targets[start : start + batch]
         seen = sparse.csr_matrix(split.train[u])
         model_ranks.append(_ranks(scorer(u), seen, t))
         pop_ranks.append(_ranks(np.tile(pop, (len(u), 1)), seen, t))
+        context_ranks.append(_ranks(in_context(u), seen, t))
     empty = np.zeros(0, dtype=np.int64)
     return Evaluation(
         users=len(users),
@@ -246,4 +310,6 @@ def evaluate(
         model=_metrics(np.concatenate(model_ranks) if model_ranks else empty, k),
         popularity=_metrics(np.concatenate(pop_ranks) if pop_ranks else empty, k),
         train_seconds=train_seconds,
+        popularity_context=_metrics(np.concatenate(context_ranks) if context_ranks else empty, k),
+        context_weight=context_weight,
     )

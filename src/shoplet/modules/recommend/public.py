@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.recommend import clicks
+from shoplet.modules.recommend.context import WEIGHT as CONTEXT_WEIGHT
 from shoplet.modules.recommend.evaluation import (
     MODELS as EVALUATION_MODELS,
 )
@@ -29,6 +30,7 @@ from shoplet.modules.recommend.training import Signal, Trained
 from shoplet.modules.recommend.training import train as train_models
 
 __all__ = [
+    "CONTEXT_WEIGHT",
     "EVALUATION_MODELS",
     "Evaluation",
     "Interaction",
@@ -56,6 +58,10 @@ async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]
     return buffer.stop
 
 
-def write_synthetic_csv(path: Path, *, users: int, items: int, seed: int) -> int:
-    """Write ``synthetic.generate(...)`` as an interactions CSV; the number of rows."""
-    return write_csv(path, generate_synthetic(users=users, items=items, seed=seed))
+def write_synthetic_csv(
+    path: Path, *, users: int, items: int, seed: int, context: bool = False
+) -> int:
+    """Write ``synthetic.generate(...)`` as an interactions CSV (with a ``region`` column when
+    ``context``); the number of rows."""
+    rows = generate_synthetic(users=users, items=items, seed=seed, context=context)
+    return write_csv(path, rows, with_region=context)

@@ -84,6 +84,18 @@ async def popular(session: AsyncSession, region: str, limit: int) -> list[int]:
     return [int(p) for p in await session.scalars(stmt)]
 
 
+async def popular_scores(session: AsyncSession, key: str, limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best ``(product, score)`` of a popularity key (a region, ``all`` or a
+    context key), best first."""
+    stmt = (
+        select(Popular.product_id, Popular.score)
+        .where(Popular.region == key)
+        .order_by(Popular.score.desc(), Popular.product_id)
+        .limit(limit)
+    )
+    return [(int(p), float(s)) for p, s in (await session.execute(stmt)).all()]
+
+
 async def replace_neighbors(
     session: AsyncSession, model: str, rows: Sequence[tuple[int, int, float]]
 ) -> None:

@@ -10,6 +10,8 @@ catalog for the cards of the candidates so stock and publication are always live
 - ``recommend_product`` (key: product id, ``PRODUCT_TTL``): a product's 买了还买, 看了又看 and
   personal neighbours. Dropped for an order's products when it is paid, and after training.
 - ``recommend_popular`` (key: region, ``POPULAR_TTL``): dropped after training.
+- ``recommend_context`` (key: ``all`` or a context key, ``POPULAR_TTL``): scored popularity and
+  the context priors the fill blends (``context.py``); dropped after training.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from shoplet.core.cache import Cache, invalidate_after_commit, to_json_bytes
 from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.recommend import algorithms as algo
+from shoplet.modules.recommend import context, training
 from shoplet.modules.recommend import repository as repo
-from shoplet.modules.recommend import training
 from shoplet.modules.recommend.errors import ProductRequired
 from shoplet.modules.recommend.models import Run
 from shoplet.modules.recommend.schemas import (
@@ -48,6 +51,7 @@ log = structlog.get_logger("shoplet.recommend")
 CACHE_SHOPPER = "recommend_shopper"
 CACHE_PRODUCT = "recommend_product"
 CACHE_POPULAR = "recommend_popular"
+CACHE_CONTEXT = "recommend_context"
 SHOPPER_TTL = 600.0
 PRODUCT_TTL = 600.0
 POPULAR_TTL = 600.0
@@ -194,7 +198,7 @@ async def train(
                 seconds=round(seconds, 3),
                 finished_at=utcnow(),
             )
-            for namespace in (CACHE_SHOPPER, CACHE_PRODUCT, CACHE_POPULAR):
+            for namespace in (CACHE_SHOPPER, CACHE_PRODUCT, CACHE_POPULAR, CACHE_CONTEXT):
                 invalidate_after_commit(session, namespace)
     except Exception as exc:
         async with unit_of_work(sessionmaker) as session:
@@ -250,6 +254,7 @@ class Candidate:
     code: ReasonCode
     because: int | None = None  # the history product that earned it
     action: str = ""
+    lifted_by: context.ContextKind | None = None  # the context that lifted a popular one
 
 
 async def _load_profile(session: AsyncSession, member_id: int) -> dict[str, Any]:
@@ -264,7 +269,11 @@ async def _load_profile(session: AsyncSession, member_id: int) -> dict[str, Any]
     orders_ = sorted((s for s in signals if s.source == "order"), key=lambda s: s.at, reverse=True)
     bought = sorted({s.product_id for s in orders_})
     last_order = [s.product_id for s in orders_ if s.at == orders_[0].at] if orders_ else []
-    region = next((s.region for s in orders_ if s.region), None)
+    # The province of the default address, else of the last order's delivery address.
+    home = await members.default_region_code(session, member_id)
+    region = (province(home) if home else None) or next(
+        (s.region for s in orders_ if s.region), None
+    )
     strongest = sorted(history, key=lambda p: (-history[p][0], p))[:50]
     neighbors = await repo.neighbors(session, "personal", strongest)
     scores: dict[int, float] = {}
@@ -336,6 +345,39 @@ async def _popular(session: AsyncSession, cache: Cache, region: str) -> list[int
     return orjson.loads(body) if body else []
 
 
+async def _scored(session: AsyncSession, cache: Cache, key: str) -> list[tuple[int, float]]:
+    """``(product, score)`` of a popularity key, best first (cached). ``all`` is followed by the
+    catalog's best sellers it lacks, scored below its last, so a shelf is full before any
+    training."""
+
+    async def load() -> bytes:
+        rows = await repo.popular_scores(session, key, training.POPULAR_PER_REGION)
+        if key == training.ALL_REGIONS:
+            best = await catalog.best_seller_ids(session, training.POPULAR_PER_REGION)
+            known = {p for p, _ in rows}
+            tail = [p for p in best if p not in known]
+            last = min((x for _, x in rows), default=1.0)
+            rows += [(p, last * (len(tail) - i) / (len(tail) + 1)) for i, p in enumerate(tail)]
+        return to_json_bytes(rows)
+
+    body = await cache.get_or_load(CACHE_CONTEXT, key, load, ttl=POPULAR_TTL)
+    return [(int(p), float(x)) for p, x in orjson.loads(body)] if body else []
+
+
+async def _context_fill(
+    session: AsyncSession, cache: Cache, region: str | None, now: datetime | None = None
+) -> list[Candidate]:
+    """The shop's popularity blended with the shopper's context (``context.blend``): cached
+    lists only, so no statement once warm."""
+    keys = context.keys_at(now or utcnow(), region)
+    base = await _scored(session, cache, training.ALL_REGIONS)
+    lifts = {kind: dict(await _scored(session, cache, key)) for kind, key in keys.items()}
+    return [
+        Candidate(p, "popular", lifted_by=kind)
+        for p, kind in context.blend(base, lifts, context.WEIGHT)
+    ]
+
+
 async def _seeded(
     session: AsyncSession, cache: Cache, seeds: Sequence[int], kinds: Sequence[ReasonCode]
 ) -> list[Candidate]:
@@ -395,9 +437,12 @@ async def recommend(
         seeds += [int(p) for p in profile.get("last_order", [])]
         candidates = await _seeded(session, cache, seeds, ["also_bought", "personal"])
     exclude.update(seeds)
-    regions = [r for r in (profile.get("region"), training.ALL_REGIONS) if r]
-    for region in regions:
-        candidates.extend(Candidate(p, "popular") for p in await _popular(session, cache, region))
+    if context.WEIGHT > 0:
+        candidates.extend(await _context_fill(session, cache, profile.get("region")))
+    else:
+        for region in [r for r in (profile.get("region"), training.ALL_REGIONS) if r]:
+            popular = await _popular(session, cache, region)
+            candidates.extend(Candidate(p, "popular") for p in popular)
     return await _cards(session, placement, candidates, exclude, limit)
 
 
@@ -427,7 +472,7 @@ async def _cards(
         card = cards.get(c.product_id)
         if card is None:
             continue
-        reason = REASONS[c.code]
+        reason = REASONS[c.code] if c.lifted_by is None else context.REASONS[c.lifted_by]
         source = cards.get(c.because) if c.because is not None else None
         if source is not None and c.action:
             reason = f"因为你{c.action}「{_short(source.title)}」"

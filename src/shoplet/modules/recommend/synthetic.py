@@ -14,20 +14,35 @@ The structure it imitates, each part a knob:
   after a product, the next one is a companion with probability ``p_complement`` (phone → case);
 - **noise**: with probability ``p_popular`` the next product is drawn from the whole shop's
   best sellers, regardless of taste.
+
+With ``context=True`` (``shoplet reco generate --context``) the shop also has the signal the
+context blend looks for (``context.py``), which the plain generator has none of: each shopper
+lives in one of 8 provinces (Zipf shares) and the file gets a ``region`` column; each province
+favours 3 local categories, each category has a peak season and a peak hour bucket; the
+interactions spread over a year from 2025-01-01 (shop time), and with probability
+``p_context`` the next product comes from a local category or one in season; a product's hour of
+day falls in its category's peak bucket half of the time. The rest is as above (the draws come
+in another order, so the same seed gives another file than without context).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from shoplet.modules.recommend.evaluation import HEADER, Interaction
+from shoplet.modules.recommend.context import SHOP_TZ, season
+from shoplet.modules.recommend.evaluation import HEADER, HEADER_WITH_REGION, Interaction
 
 DAY = 86_400.0
+YEAR_START = 1_735_660_800.0  # 2025-01-01 00:00 Asia/Shanghai
+SHOP_OFFSET = 8 * 3600.0  # Asia/Shanghai has no summer time
+PROVINCES = ("440000", "310000", "110000", "330000", "320000", "510000", "420000", "210000")
+HOUR_SPANS = ((0, 6), (6, 11), (11, 14), (14, 18), (18, 24))
 
 
 def _zipf_weights(n: int, s: float, rng: np.random.Generator) -> npt.NDArray[np.float64]:
@@ -46,8 +61,23 @@ def generate(
     p_complement: float = 0.35,
     p_popular: float = 0.15,
     seed: int = 7,
+    context: bool = False,
+    p_context: float = 0.3,
 ) -> Iterator[Interaction]:
-    """Interactions (user ids from 1, item ids from 1) over a 180-day window, shopper by shopper."""
+    """Interactions (user ids from 1, item ids from 1) over a 180-day window, shopper by shopper
+    (a year, with a province per shopper, when ``context``)."""
+    if context:
+        yield from _with_context(
+            users=users,
+            items=items,
+            categories=categories,
+            mean_interactions=mean_interactions,
+            p_complement=p_complement,
+            p_popular=p_popular,
+            p_context=p_context,
+            seed=seed,
+        )
+        return
     rng = np.random.default_rng(seed)
     category_of = rng.integers(0, categories, size=items)
     global_weights = _zipf_weights(items, 1.0, rng)
@@ -87,12 +117,82 @@ def generate(
             yield Interaction(user, item + 1, round(stamp))
 
 
-def write_csv(path: Path, rows: Iterator[Interaction]) -> int:
+def _with_context(
+    *,
+    users: int,
+    items: int,
+    categories: int,
+    mean_interactions: float,
+    p_complement: float,
+    p_popular: float,
+    p_context: float,
+    seed: int,
+) -> Iterator[Interaction]:
+    rng = np.random.default_rng(seed)
+    category_of = rng.integers(0, categories, size=items)
+    global_weights = _zipf_weights(items, 1.0, rng)
+    members = [np.flatnonzero(category_of == c) for c in range(categories)]
+    in_category = [
+        global_weights[m] / global_weights[m].sum() if len(m) else global_weights[m]
+        for m in members
+    ]
+    companions = np.empty((items, 4), dtype=np.int64)
+    for i in range(items):
+        near = (category_of[i] + rng.integers(0, 2, size=4)) % categories
+        for j, c in enumerate(near):
+            pool = members[c] if len(members[c]) else np.arange(items)
+            companions[i, j] = pool[rng.integers(0, len(pool))]
+    province_share = 1.0 / np.power(np.arange(1, len(PROVINCES) + 1, dtype=np.float64), 0.8)
+    province_share /= province_share.sum()
+    local = [rng.choice(categories, size=3, replace=False) for _ in PROVINCES]
+    peak_season = rng.integers(0, 4, size=categories)
+    peak_hours = rng.integers(0, len(HOUR_SPANS), size=categories)
+    in_season = [np.flatnonzero(peak_season == x) for x in range(4)]
+    sigma = 0.8
+    mu = np.log(mean_interactions) - sigma**2 / 2
+    for user in range(1, users + 1):
+        home = int(rng.choice(len(PROVINCES), p=province_share))
+        count = min(max(2, round(float(rng.lognormal(mu, sigma)))), items // 2)
+        liked = rng.choice(categories, size=int(rng.integers(1, 4)), replace=False)
+        taste = rng.dirichlet(np.ones(len(liked)))
+        stamp = YEAR_START + float(rng.uniform(0, 365 * DAY))
+        previous: int | None = None
+        for _ in range(count):
+            stamp += float(rng.exponential(3 * DAY))
+            month = datetime.fromtimestamp(stamp, SHOP_TZ).month
+            roll = rng.random()
+            category: int | None = None
+            if roll < p_context:
+                seasonal = in_season[season(month)]
+                pool = local[home] if rng.random() < 0.5 or not len(seasonal) else seasonal
+                category = int(pool[rng.integers(0, len(pool))])
+            elif previous is not None and roll < p_context + p_complement * (1 - p_context):
+                item = int(companions[previous, rng.integers(0, 4)])
+            elif roll < p_context + (p_complement + p_popular) * (1 - p_context):
+                item = int(rng.choice(items, p=global_weights))
+            else:
+                category = int(liked[rng.choice(len(liked), p=taste)])
+            if category is not None:
+                if not len(members[category]):
+                    continue
+                item = int(rng.choice(members[category], p=in_category[category]))
+            day = (stamp + SHOP_OFFSET) // DAY * DAY - SHOP_OFFSET
+            low, high = HOUR_SPANS[int(peak_hours[category_of[item]])]
+            if rng.random() >= 0.5:
+                low, high = 0, 24
+            moment = day + float(rng.uniform(low * 3600, high * 3600))
+            stamp = moment
+            previous = item
+            yield Interaction(user, item + 1, round(stamp), PROVINCES[home])
+
+
+def write_csv(path: Path, rows: Iterator[Interaction], *, with_region: bool = False) -> int:
     count = 0
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(HEADER)
+        writer.writerow(HEADER_WITH_REGION if with_region else HEADER)
         for row in rows:
-            writer.writerow((row.user_id, row.item_id, int(row.timestamp)))
+            line: tuple[object, ...] = (row.user_id, row.item_id, int(row.timestamp))
+            writer.writerow((*line, row.region or "") if with_region else line)
             count += 1
     return count

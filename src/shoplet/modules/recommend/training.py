@@ -11,6 +11,7 @@ import numpy as np
 from scipy import sparse
 
 from shoplet.modules.recommend import algorithms as algo
+from shoplet.modules.recommend import context
 
 PAIRS_PER_PRODUCT = 100
 POPULAR_PER_REGION = 200
@@ -114,7 +115,7 @@ def _popular(signals: Sequence[Signal], now: datetime) -> list[tuple[str, int, f
 def train(signals: Sequence[Signal], *, now: datetime, progress: Progress | None = None) -> Trained:
     """Every model from ``signals``: ``personal`` (EASE up to ``EASE_MAX_ITEMS`` products, else
     item cosine) over all of them, ``viewed`` (cosine) over carts, favourites and views,
-    co-purchase counts and regional popularity over orders."""
+    co-purchase counts, regional popularity and the context priors over orders."""
     report = progress or (lambda stage, percent: None)
     out = Trained()
     if not signals:
@@ -144,4 +145,7 @@ def train(signals: Sequence[Signal], *, now: datetime, progress: Progress | None
         out.pairs, out.items = _purchase_counts(index, _matrix(index, bought))
     report("热销", 85)
     out.popular = _popular(bought, now)
+    # The context priors (本地热卖 / 当季热卖 / 时下热卖) share the popularity table under
+    # their own keys (``r440000``, ``s1``, ``h4``: context.py).
+    out.popular += context.learn((s.product_id, context.keys_at(s.at, s.region)) for s in bought)
     return out

@@ -19,14 +19,12 @@ from pathlib import Path
 import pytest
 from bench.dr_drill import Shop, create_schema, make_buyer, make_sku, open_shop, place, run_drill
 from redis.asyncio import Redis
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner, Result
 
+from shoplet import cli
 from shoplet.core.replicas import lsn_value
-from shoplet.deploy.backup import (
-    logical_backup,
-    logical_restore,
-    physical_backup,
-    restore_point_in_time,
-)
+from shoplet.deploy.backup import physical_backup
 from shoplet.deploy.pgcluster import Cluster, find_bin_dir, make_root, remove_root
 from shoplet.redis_rebuild import rebuild_redis
 from tests.conftest import REDIS_PREFIX, REDIS_URL, clear_redis_namespace
@@ -188,6 +186,21 @@ async def test_reads_fall_back_to_the_primary_while_the_replica_is_down(
         await asyncio.sleep(0.05)
 
 
+def shoplet(*args: str, code: int = 0) -> Result:
+    """``shoplet …`` in process; its stdout and stderr apart."""
+    result = CliRunner().invoke(cli.app, list(args))
+    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
+    return result
+
+
+def corrupt_copy(dump: Path, target: Path) -> Path:
+    """A copy of ``dump`` with its last byte changed, beside the original's manifest."""
+    data = dump.read_bytes()
+    target.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+    target.with_suffix(".json").write_text(dump.with_suffix(".json").read_text())
+    return target
+
+
 def digest(cluster: Cluster, database: str) -> dict[str, str]:
     """Every table's row count and a hash of its rows, in one statement."""
     tables = cluster.psql(
@@ -211,18 +224,32 @@ async def test_a_logical_backup_restores_the_data_as_it_was(
     before = digest(primary, "shoplet")
     lines: list[str] = []
 
-    dump = await asyncio.to_thread(
-        logical_backup, primary.url("shoplet"), tmp_path, progress=lines.append
+    url = primary.url("shoplet")
+
+    backed_up = await asyncio.to_thread(
+        shoplet, "backup", "logical", "--out", str(tmp_path), "--database-url", url
     )
+    dump = Path(backed_up.stdout.strip())
     assert (await place(shop.client, buyer, sku_id)).status_code == 201
     primary.psql("UPDATE catalog_product SET title = 'changed after the backup'", "shoplet")
     changed = digest(primary, "shoplet")
     assert changed != before
-    await asyncio.to_thread(logical_restore, primary.url("shoplet"), dump, progress=lines.append)
+    await asyncio.to_thread(
+        shoplet, "restore", "logical", str(dump), "--database-url", url, "--yes"
+    )
 
     assert digest(primary, "shoplet") == before
-    assert any("dumping contents of table" in line for line in lines)  # progress, table by table
+    # Progress, table by table.
+    assert "dumping contents of table" in backed_up.stderr
     assert dump.with_suffix(".json").exists()
+
+    # A dump that does not match its manifest is refused, and nothing changes.
+    corrupt = await asyncio.to_thread(corrupt_copy, dump, tmp_path / "corrupt.dump")
+    refused = await asyncio.to_thread(
+        shoplet, "restore", "logical", str(corrupt), "--database-url", url, "--yes", code=1
+    )
+    assert "does not match its manifest" in refused.stderr
+    assert digest(primary, "shoplet") == before
 
     # Redis after a database restore: flushed, then rebuilt from the restored data.
     assert await rebuild_redis(shop.ctx, flush=True, progress=lines.append) == ["flashsale.warm_up"]
@@ -250,14 +277,23 @@ async def test_point_in_time_recovery_stops_between_two_writes(
         assert time.monotonic() < deadline, "the WAL segment was not archived"
         await asyncio.sleep(0.05)
 
-    restored = await asyncio.to_thread(
-        restore_point_in_time,
-        base,
-        primary.archive_dir,
-        clusters.root / "pitr",
-        target_time=target,
-        start=True,
+    answer = await asyncio.to_thread(
+        shoplet,
+        "restore",
+        "pitr",
+        "--base",
+        str(base),
+        "--wal-archive",
+        str(primary.archive_dir),
+        "--data-dir",
+        str(clusters.root / "pitr"),
+        "--target-time",
+        target.isoformat(),
+        "--start",
     )
+    port = make_url(answer.stdout.strip()).port
+    assert port is not None
+    restored = Cluster(primary.bin_dir, clusters.root, "pitr", port)
     try:
         assert restored.psql("SELECT string_agg(note, ',') FROM pitr_probe") == "first"
         assert primary.psql("SELECT string_agg(note, ',') FROM pitr_probe") == "first,second"

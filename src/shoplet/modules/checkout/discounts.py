@@ -100,12 +100,18 @@ class MemberTerms:
 
 
 def member_base(
-    benefits: membership.Benefits, priced: Sequence[tuple[catalog.SkuSnapshot, int]]
+    benefits: membership.Benefits,
+    priced: Sequence[tuple[catalog.SkuSnapshot, int]],
+    exclusions: membership.PriceExclusions | None = None,
 ) -> dict[int, int]:
     """Fen the member price takes off each line: the unit's member price × quantity, never
-    taking a line below its cost (``cost_price`` × quantity; the subsidy floor)."""
+    taking a line below its cost (``cost_price`` × quantity; the subsidy floor); 0 on goods
+    staff excluded from the member price (``exclusions``)."""
     out: dict[int, int] = {}
     for s, q in priced:
+        if exclusions is not None and exclusions.covers(s.product_id, s.category_id):
+            out[s.sku_id] = 0
+            continue
         off = (s.price - benefits.member_price(s.price)) * q
         if s.cost_price is not None:
             off = min(off, max(0, s.price - s.cost_price) * q)
@@ -117,10 +123,11 @@ def member_terms_of(
     tier: membership.MemberTier,
     benefits: membership.Benefits,
     priced: Sequence[tuple[catalog.SkuSnapshot, int]],
+    exclusions: membership.PriceExclusions | None = None,
 ) -> MemberTerms:
     """Pure: ``benefits`` (``membership.benefits_for``, which may add a paid plan's) on the
-    cart; ``tier`` names the row."""
-    base = member_base(benefits, priced)
+    cart, skipping the goods in ``exclusions``; ``tier`` names the row."""
+    base = member_base(benefits, priced, exclusions)
     goods = sum(s.price * q for s, q in priced) - sum(base.values())
     from_plan = benefits.discount_permille < tier.benefits.discount_permille
     tier = membership.MemberTier(
@@ -143,7 +150,10 @@ async def member_terms(
     tier, benefits = await membership.tier_and_benefits(session, member_id)
     if benefits.discount_permille >= 1000 and not benefits.free_shipping:
         tier = _NO_TIER
-    return member_terms_of(tier, benefits, priced)
+    exclusions = None
+    if benefits.discount_permille < 1000:
+        exclusions = await membership.price_exclusions(session)
+    return member_terms_of(tier, benefits, priced, exclusions)
 
 
 _NO_TIER = membership.MemberTier(code="", name="", level=0, benefits=membership.Benefits())

@@ -23,6 +23,7 @@ from shoplet.modules.membership.schemas import (
     PlanOrderBody,
     PlanOrderOut,
     PlanOut,
+    PriceExclusionsOut,
     SvipStatus,
     TierOut,
 )
@@ -40,6 +41,13 @@ IdempotencyKey = Annotated[
         "key returns the first order",
     ),
 ]
+
+
+@router.get("/membership/price-exclusions")
+async def price_exclusions(session: DbSession) -> PriceExclusionsOut:
+    """Goods the member price (tier discount and SVIP) skips: products by id, categories with
+    their subcategories (the product page hides "开通SVIP省¥xx" for them)."""
+    return await service.public_exclusions(session)
 
 
 @router.get("/membership/tiers")

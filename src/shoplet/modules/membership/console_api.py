@@ -22,6 +22,8 @@ from shoplet.modules.members.public import MemberAdmin, audit_phone_search, list
 from shoplet.modules.membership import service
 from shoplet.modules.membership.schemas import (
     AdjustBody,
+    ExclusionsBody,
+    ExclusionsOut,
     GrowthAdjusted,
     MemberMembership,
     PlanBody,
@@ -65,6 +67,30 @@ async def put_tiers(
         staff,
         "membership.tiers_update",
         "membership:tiers",
+        body.model_dump(mode="json"),
+        origin_of(request),
+    )
+    return saved
+
+
+@router.get("/membership/exclusions")
+async def get_exclusions(_: MembershipManager, session: DbSession) -> ExclusionsOut:
+    """The products and categories the member price skips."""
+    return await service.get_exclusions(session)
+
+
+@router.put("/membership/exclusions", responses=problem_responses(400))
+async def put_exclusions(
+    body: ExclusionsBody, staff: MembershipManager, request: Request, session: DbSession
+) -> ExclusionsOut:
+    """Replace the list (400 ``membership.invalid_exclusions`` for a product or category that
+    does not exist: nothing is saved)."""
+    saved = await service.save_exclusions(session, body, actor=staff.username)
+    await record_audit(
+        session,
+        staff,
+        "membership.exclusions_update",
+        "membership:exclusions",
         body.model_dump(mode="json"),
         origin_of(request),
     )

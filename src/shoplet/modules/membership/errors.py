@@ -83,3 +83,10 @@ __all__ = [
     "PlanPriceChanged",
     "TierInUse",
 ]
+
+
+class InvalidExclusions(BadRequest):
+    """An exclusion list naming a product or category that does not exist, or too many."""
+
+    code = "membership.invalid_exclusions"
+    title = "Invalid member-price exclusions"

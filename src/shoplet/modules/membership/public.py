@@ -8,7 +8,9 @@
   (reason, ref), upgrading at once;
 - the storefront's "开通SVIP省¥xx": :func:`plan_savings_estimate` (what each plan on sale
   would save the member, beyond their tier);
-- subscribers: ``TIER_CHANGED``, ``PLAN_STARTED``, ``PLAN_REVOKED``, ``RENEWAL_DUE``.
+- subscribers: ``TIER_CHANGED``, ``PLAN_STARTED``, ``PLAN_REVOKED``, ``RENEWAL_DUE``;
+- checkout: :func:`price_exclusions` (``PriceExclusions.covers(product_id, category_id)``: goods
+  the member price skips; cached).
 
 ``benefits_for`` merges the tier's benefits with those of a paid plan period running now
 (``rules.best_of``: each benefit the better of the two).
@@ -36,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.modules.membership.errors import InvalidTiers
 from shoplet.modules.membership.events import PLAN_REVOKED, PLAN_STARTED, RENEWAL_DUE, TIER_CHANGED
 from shoplet.modules.membership.repository import granted_level_at, growth_before
-from shoplet.modules.membership.rules import Benefits, TierRule, best_of
+from shoplet.modules.membership.rules import Benefits, PriceExclusions, TierRule, best_of
 from shoplet.modules.membership.schemas import TiersBody
 from shoplet.modules.membership.service import (
     GrowthResult,
@@ -50,6 +52,7 @@ from shoplet.modules.membership.service import (
     members_above_v0,
     order_benefit,
     plan_savings,
+    price_exclusions,
     record_order_benefit,
     tier_and_benefits,
     tier_of,
@@ -66,6 +69,7 @@ __all__ = [
     "InvalidTiers",
     "MemberTier",
     "OrderBenefit",
+    "PriceExclusions",
     "TierRule",
     "TiersBody",
     "add_growth",
@@ -79,6 +83,7 @@ __all__ = [
     "members_above_v0",
     "order_benefit",
     "plan_savings_estimate",
+    "price_exclusions",
     "record_order_benefit",
     "tier_and_benefits",
     "tier_of",

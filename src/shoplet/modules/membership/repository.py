@@ -23,6 +23,7 @@ from shoplet.modules.membership.models import (
     Plan,
     PlanPeriod,
     PlanReminder,
+    PriceExclusion,
     Settings,
     Subscription,
     Tier,
@@ -535,6 +536,17 @@ async def accounts_above_v0(
         .limit(limit)
     )
     return [(int(m), int(lv), g, u) for m, lv, g, u in (await session.execute(stmt)).all()]
+
+
+async def list_exclusions(session: AsyncSession) -> Sequence[PriceExclusion]:
+    stmt = select(PriceExclusion).order_by(PriceExclusion.kind, PriceExclusion.id)
+    return (await session.scalars(_fresh(stmt))).all()
+
+
+async def replace_exclusions(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    await session.execute(delete(PriceExclusion))
+    if rows:
+        await session.execute(insert(PriceExclusion), list(rows))
 
 
 async def accounts_of(

@@ -15,6 +15,8 @@ MAX_GROWTH = 1_000_000_000
 MAX_FEN = 10_000_000_000
 MAX_EXCLUSIVE_COUPONS = 20
 MAX_MULTIPLIER = 10_000
+MAX_EXCLUDED_PRODUCTS = 500
+MAX_EXCLUDED_CATEGORIES = 100
 MAX_PACK_ACTIVE_DAYS = 366
 MAX_PACK_CAP = 10_000_000
 
@@ -71,6 +73,26 @@ class TierRule:
     @property
     def pack_limited(self) -> bool:
         return self.pack_active_days is not None or self.pack_monthly_cap is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceExclusions:
+    """Goods the member price skips (already discounted): products by id, and categories with
+    their subcategories (``category_ids`` holds the whole subtree)."""
+
+    product_ids: frozenset[int] = frozenset()
+    category_ids: frozenset[int] = frozenset()
+
+    def covers(self, product_id: int, category_id: int | None) -> bool:
+        return product_id in self.product_ids or (
+            category_id is not None and category_id in self.category_ids
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.product_ids or self.category_ids)
+
+
+NO_EXCLUSIONS = PriceExclusions()
 
 
 @dataclass(frozen=True, slots=True)

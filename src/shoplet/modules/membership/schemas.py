@@ -11,7 +11,12 @@ from pydantic import Field, StringConstraints
 
 from shoplet.core.schemas import CleanText, Id, RequestModel, ResponseModel
 
-from .rules import MAX_EXCLUSIVE_COUPONS, MAX_TIERS
+from .rules import (
+    MAX_EXCLUDED_CATEGORIES,
+    MAX_EXCLUDED_PRODUCTS,
+    MAX_EXCLUSIVE_COUPONS,
+    MAX_TIERS,
+)
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=8, pattern=r"^[A-Za-z0-9_-]+$")]
 TierName = Annotated[CleanText, StringConstraints(min_length=1, max_length=20)]
@@ -288,3 +293,36 @@ class SvipStatus(ResponseModel):
     monthly_spend: int
     reminders: list[ReminderOut]
     periods: list[PlanPeriodOut]
+
+
+class ExclusionsBody(RequestModel):
+    """The whole list of goods the member price skips (replaces the saved one)."""
+
+    product_ids: list[Id] = Field(default_factory=list, max_length=MAX_EXCLUDED_PRODUCTS)
+    category_ids: list[Id] = Field(default_factory=list, max_length=MAX_EXCLUDED_CATEGORIES)
+
+
+class ExcludedProduct(ResponseModel):
+    id: int
+    title: str
+
+
+class ExcludedCategory(ResponseModel):
+    id: int
+    name: str
+
+
+class ExclusionsOut(ResponseModel):
+    """What staff excluded, with names (console)."""
+
+    products: list[ExcludedProduct]
+    categories: list[ExcludedCategory]
+    updated_at: datetime | None
+
+
+class PriceExclusionsOut(ResponseModel):
+    """Goods the member price (tier discount and SVIP) skips, for the storefront's member-price
+    hints: products listed by id, and every category listed with its subcategories."""
+
+    product_ids: list[int]
+    category_ids: list[int]

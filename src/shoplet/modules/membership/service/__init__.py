@@ -17,6 +17,7 @@ from .benefits import (
     record_order_benefit,
     tier_table,
 )
+from .exclusions import get_exclusions, price_exclusions, public_exclusions, save_exclusions
 from .growth import (
     GrowthResult,
     add_growth,
@@ -68,6 +69,7 @@ __all__ = [
     "card",
     "draft_rules",
     "evaluate_periods",
+    "get_exclusions",
     "get_settings",
     "handle_aftersale_refunded",
     "handle_order_paid",
@@ -83,10 +85,13 @@ __all__ = [
     "members_above_v0",
     "order_benefit",
     "plan_savings",
+    "price_exclusions",
+    "public_exclusions",
     "record_order_benefit",
     "remind_renewals",
     "require_member",
     "revoke",
+    "save_exclusions",
     "save_plan",
     "save_settings",
     "save_tiers",

@@ -296,6 +296,8 @@ async def test_point_in_time_recovery_stops_between_two_writes(
     restored = Cluster(primary.bin_dir, clusters.root, "pitr", port)
     try:
         assert restored.psql("SELECT string_agg(note, ',') FROM pitr_probe") == "first"
+        # Promoted at the target: it takes writes of its own.
+        restored.psql("INSERT INTO pitr_probe VALUES ('after the restore')")
         assert primary.psql("SELECT string_agg(note, ',') FROM pitr_probe") == "first,second"
     finally:
         restored.stop("immediate")

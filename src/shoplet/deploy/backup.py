@@ -254,6 +254,8 @@ def restore_point_in_time(
         # The restored server must not write into the archive the original still uses.
         "archive_mode": "off",
         "primary_conninfo": "",
+        # Nor wait for the original's synchronous standbys: it has none (every commit would hang).
+        "synchronous_standby_names": "",
     }
     if target_time is not None:
         recovery["recovery_target_time"] = target_time.isoformat()

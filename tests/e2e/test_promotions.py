@@ -211,15 +211,23 @@ def test_staff_build_a_full_reduction_in_the_editor_and_publish_it(
         save.click()
         expect(page.get_by_text("请填写活动名称（最多 60 字）")).to_be_visible()
         page.get_by_role("textbox", name="活动名称").fill(name)
-        # Element Plus draws the chosen label over its input: open the list from the keyboard.
-        page.get_by_role("combobox", name="适用范围").press("Enter")
+        # The chosen option's text lets a click through to the select, and each control has
+        # its own label.
+        page.get_by_role("combobox", name="适用范围").click()
         page.get_by_role("option", name="指定商品").click()
-        page.get_by_role("textbox", name="商品或分类 ID").fill(str(product["id"]))
+        page.get_by_role("textbox", name="商品 ID").fill(str(product["id"]))
         page.get_by_role("textbox", name="第 1 档门槛（元）").fill("300")
         page.get_by_role("textbox", name="第 1 档减额（元）").fill("400")
         save.click()
         expect(page.get_by_text("减额不能超过门槛")).to_be_visible()
         expect(page.get_by_text("请填写活动名称（最多 60 字）")).to_be_hidden()
+        assert posted == []
+        # Each error goes as its own field is edited, not at the next save.
+        page.get_by_role("textbox", name="第 1 档门槛（元）").fill("500")
+        expect(page.get_by_text("减额不能超过门槛")).to_be_hidden()
+        page.get_by_role("textbox", name="第 1 档门槛（元）").fill("300")
+        save.click()
+        expect(page.get_by_text("减额不能超过门槛")).to_be_visible()
         assert posted == []
         assert _newest_promotions(server, owner) == before
 

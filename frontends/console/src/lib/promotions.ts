@@ -310,3 +310,36 @@ export function promotionLineTexts(
   for (const [sku, fen] of shares) if (fen) out.push(`SKU ${sku} -${formatFen(fen)}`)
   return out
 }
+
+/** What each field's error is about, as text: an error is cleared once its field's text changes
+ * (the ID boxes are typed as text, so they are passed in as typed). */
+export function fieldTexts(form: PromotionForm, scopeText: string, productText: string): Record<PromotionField, string> {
+  const j = (v: unknown) => JSON.stringify(v)
+  return {
+    name: form.name,
+    window: j([form.startsAt, form.endsAt]),
+    tiers: j([form.tiers, form.repeat]),
+    maxRepeats: j([form.maxRepeats, form.repeat]),
+    scopeIds: j([form.scope, scopeText]),
+    skuPrices: j(form.skuPrices),
+    perShopperLimit: j(form.perShopperLimit),
+    buyN: j([form.buyMode, form.buyN]),
+    getM: j([form.buyMode, form.getM]),
+    rate: j([form.buyMode, form.rate]),
+    productIds: productText,
+    bundle: j([form.bundleMode, form.bundleYuan]),
+  }
+}
+
+/** ``errors`` without those whose field's text differs between ``before`` and ``after``. */
+export function clearChanged(
+  errors: Partial<Record<PromotionField, string>>,
+  before: Record<PromotionField, string>,
+  after: Record<PromotionField, string>,
+): Partial<Record<PromotionField, string>> {
+  const kept: Partial<Record<PromotionField, string>> = {}
+  for (const [field, text] of Object.entries(errors) as [PromotionField, string][]) {
+    if (before[field] === after[field]) kept[field] = text
+  }
+  return kept
+}

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
+  clearChanged,
   emptyPromotionForm,
   fieldOfProblem,
+  fieldTexts,
   formFromPromotion,
   parseCap,
   parseIds,
@@ -131,5 +133,24 @@ describe('an order\'s promotions', () => {
     ])
     expect(promotionLineTexts({ lines: { 5: 100 } }, lines)).toEqual(['SKU 5 -¥1.00'])
     expect(promotionLineTexts({ lines: {} }, lines)).toEqual([])
+  })
+})
+
+describe('clearChanged', () => {
+  it('drops the error of the field that changed and keeps the others', () => {
+    const before = fieldTexts(form(), '', '')
+    const edited = form({ tiers: [{ thresholdYuan: '500', amountYuan: '60' }] })
+    const errors = { tiers: '减额不能超过门槛', name: '请填写活动名称（最多 60 字）' }
+    expect(clearChanged(errors, before, fieldTexts(edited, '', ''))).toEqual({ name: errors.name })
+    expect(clearChanged(errors, before, fieldTexts(form(), '', ''))).toEqual(errors)
+  })
+
+  it('watches the ID boxes as typed and the scope with them', () => {
+    const before = fieldTexts(form({ scope: 'products' }), '1, 2', '')
+    const errors = { scopeIds: '商品 ID 须为正整数', productIds: '2–10 个商品' }
+    expect(clearChanged(errors, before, fieldTexts(form({ scope: 'products' }), '1, 2, x', ''))).toEqual({
+      productIds: errors.productIds,
+    })
+    expect(clearChanged(errors, before, fieldTexts(form({ scope: 'categories' }), '1, 2', '3'))).toEqual({})
   })
 })

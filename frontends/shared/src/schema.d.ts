@@ -1281,6 +1281,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/membership/exclusions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Exclusions
+         * @description The products and categories the member price skips.
+         */
+        get: operations["get_exclusions_api_v1_console_membership_exclusions_get"];
+        /**
+         * Put Exclusions
+         * @description Replace the list (400 ``membership.invalid_exclusions`` for a product or category that
+         *     does not exist: nothing is saved).
+         */
+        put: operations["put_exclusions_api_v1_console_membership_exclusions_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/membership/members": {
         parameters: {
             query?: never;
@@ -2828,6 +2853,27 @@ export interface paths {
          * @description The paid plans (SVIP) on sale, with their price and benefits.
          */
         get: operations["list_plans_api_v1_membership_plans_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/membership/price-exclusions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Price Exclusions
+         * @description Goods the member price (tier discount and SVIP) skips: products by id, categories with
+         *     their subcategories (the product page hides "开通SVIP省¥xx" for them).
+         */
+        get: operations["price_exclusions_api_v1_membership_price_exclusions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5058,6 +5104,42 @@ export interface components {
             /** Request Id */
             request_id: string;
         };
+        /** ExcludedCategory */
+        ExcludedCategory: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** ExcludedProduct */
+        ExcludedProduct: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+        };
+        /**
+         * ExclusionsBody
+         * @description The whole list of goods the member price skips (replaces the saved one).
+         */
+        ExclusionsBody: {
+            /** Category Ids */
+            category_ids?: number[];
+            /** Product Ids */
+            product_ids?: number[];
+        };
+        /**
+         * ExclusionsOut
+         * @description What staff excluded, with names (console).
+         */
+        ExclusionsOut: {
+            /** Categories */
+            categories: components["schemas"]["ExcludedCategory"][];
+            /** Products */
+            products: components["schemas"]["ExcludedProduct"][];
+            /** Updated At */
+            updated_at: string | null;
+        };
         /** ExportJobOut */
         ExportJobOut: {
             /**
@@ -6981,6 +7063,17 @@ export interface components {
             mode: "set" | "add" | "percent";
             /** Value */
             value: number;
+        };
+        /**
+         * PriceExclusionsOut
+         * @description Goods the member price (tier discount and SVIP) skips, for the storefront's member-price
+         *     hints: products listed by id, and every category listed with its subcategories.
+         */
+        PriceExclusionsOut: {
+            /** Category Ids */
+            category_ids: number[];
+            /** Product Ids */
+            product_ids: number[];
         };
         /** PriceFacet */
         PriceFacet: {
@@ -14495,6 +14588,139 @@ export interface operations {
             };
         };
     };
+    get_exclusions_api_v1_console_membership_exclusions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExclusionsOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    put_exclusions_api_v1_console_membership_exclusions_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExclusionsBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExclusionsOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_members_by_tier_api_v1_console_membership_members_get: {
         parameters: {
             query?: {
@@ -21608,6 +21834,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanOut"][];
+                };
+            };
+        };
+    };
+    price_exclusions_api_v1_membership_price_exclusions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceExclusionsOut"];
                 };
             };
         };

@@ -186,6 +186,9 @@ export const consoleApi = {
   saveMembershipSettings: (body: Body<O['saveMembershipSettings']>) =>
     call<Res<O['saveMembershipSettings']>>(OPS.saveMembershipSettings, { body }),
   membershipStats: () => call<Res<O['membershipStats']>>(OPS.membershipStats),
+  membershipExclusions: () => call<Res<O['membershipExclusions']>>(OPS.membershipExclusions),
+  saveMembershipExclusions: (body: Body<O['saveMembershipExclusions']>) =>
+    call<Res<O['saveMembershipExclusions']>>(OPS.saveMembershipExclusions, { body }),
   benefitCosts: (query: Q<O['benefitCosts']> = {}) =>
     call<Res<O['benefitCosts']>>(OPS.benefitCosts, { query }),
   simulateBenefitCosts: (body: Body<O['simulateBenefitCosts']>) =>

@@ -126,6 +126,8 @@ export const OPS = {
   membershipSettings: op('GET', '/api/v1/console/membership/settings'),
   saveMembershipSettings: op('PUT', '/api/v1/console/membership/settings'),
   membershipStats: op('GET', '/api/v1/console/membership/stats'),
+  membershipExclusions: op('GET', '/api/v1/console/membership/exclusions'),
+  saveMembershipExclusions: op('PUT', '/api/v1/console/membership/exclusions'),
   benefitCosts: op('GET', '/api/v1/console/insights/benefit-costs'),
   simulateBenefitCosts: op('POST', '/api/v1/console/insights/benefit-costs/simulate'),
   memberMembership: op('GET', '/api/v1/console/members/{member_id}/membership'),

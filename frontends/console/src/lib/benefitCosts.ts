@@ -66,6 +66,19 @@ export interface TierRow {
   birthday_coupon_template_id: number | null
   exclusive_coupons: number[]
   priority_service: boolean
+  /** The monthly exclusive pack only for members who signed in within these days (null: all). */
+  pack_active_days: number | null
+  /** At most this many members get the pack a month (null: no cap). */
+  pack_monthly_cap: number | null
+}
+
+/** Why a row's exclusive pack cannot be saved (null: it can): the entry tier holds every
+ * shopper, so its pack needs a limit. */
+export function packProblem(r: TierRow): string | null {
+  if (r.level === 0 && r.exclusive_coupons.length && r.pack_active_days == null && r.pack_monthly_cap == null) {
+    return `${r.code} 的专属券须设置“近 N 天活跃”或“每月名额”`
+  }
+  return null
 }
 
 /** The editor's rows as `PUT /membership/tiers` (and the projection) take them. */
@@ -87,6 +100,8 @@ export function tiersBody(rows: TierRow[]) {
         exclusive_coupon_template_ids: [...new Set(r.exclusive_coupons)],
         priority_service: r.priority_service,
       },
+      pack_active_days: r.pack_active_days ?? null,
+      pack_monthly_cap: r.pack_monthly_cap ?? null,
     })),
   }
 }

@@ -1,6 +1,6 @@
 import { permilleText } from '@shoplet/shared'
 import { describe, expect, it } from 'vitest'
-import { costSeries, periodQuery, signedFen, tiersBody, type TierRow } from '@/lib/benefitCosts'
+import { costSeries, packProblem, periodQuery, signedFen, tiersBody, type TierRow } from '@/lib/benefitCosts'
 
 const row = (over: Partial<TierRow> = {}): TierRow => ({
   level: 0,
@@ -15,6 +15,8 @@ const row = (over: Partial<TierRow> = {}): TierRow => ({
   birthday_coupon_template_id: null,
   exclusive_coupons: [],
   priority_service: false,
+  pack_active_days: null,
+  pack_monthly_cap: null,
   ...over,
 })
 
@@ -85,7 +87,18 @@ describe('tiersBody', () => {
         exclusive_coupon_template_ids: [12, 15],
         priority_service: false,
       },
+      pack_active_days: null,
+      pack_monthly_cap: null,
     })
     expect(body.tiers[0]?.benefits.free_shipping_threshold).toBeNull()
+  })
+
+  it('sends the pack limits and wants one for an entry-tier pack', () => {
+    const limited = row({ exclusive_coupons: [7], pack_active_days: 30, pack_monthly_cap: 500 })
+    expect(tiersBody([limited]).tiers[0]).toMatchObject({ pack_active_days: 30, pack_monthly_cap: 500 })
+    expect(packProblem(limited)).toBeNull()
+    expect(packProblem(row({ exclusive_coupons: [7] }))).toContain('V0 的专属券须设置')
+    expect(packProblem(row({ exclusive_coupons: [7], pack_monthly_cap: 100 }))).toBeNull()
+    expect(packProblem(row({ level: 1, code: 'V1', exclusive_coupons: [7] }))).toBeNull()
   })
 })

@@ -84,6 +84,8 @@ export const api = {
     // Paid membership (SVIP): plans are public; buying one is a virtual order paid like any
     // other (api.orders.pay), the plan starting when the payment is confirmed.
     plans: () => call('membershipPlans', { auth: false }),
+    // Goods the member price skips (the product page hides "开通SVIP省¥xx" on them).
+    priceExclusions: () => call('membershipPriceExclusions', { auth: false }),
     benefits: () => call('myBenefits'),
     svip: () => call('mySvip'),
     buyPlan: (body, idempotencyKey) =>

@@ -7,18 +7,30 @@ export function planSaving(priceFen, discountPermille) {
   return priceFen - Math.min(priceFen, Math.floor((priceFen * discountPermille + 500) / 1000))
 }
 
-// Paid membership for the "开通SVIP省¥xx" hint: the best discount on sale (public) and whether
-// the shopper is SVIP already (signed in). Loaded once per session; a failure hides the hint.
+/** Is ``product`` ({ id, category_id }) among the goods the member price skips? */
+export function isExcluded(product, exclusions) {
+  if (!product || !exclusions) return false
+  return exclusions.product_ids.includes(product.id) || exclusions.category_ids.includes(product.category_id)
+}
+
+// Paid membership for the "开通SVIP省¥xx" hint: the best discount on sale (public), the goods
+// the member price skips (public) and whether the shopper is SVIP already (signed in). Loaded
+// once per session; a failure hides the hint.
 export const useSvipStore = defineStore('svip', {
-  state: () => ({ bestDiscount: 1000, isActive: false, loaded: false }),
+  state: () => ({ bestDiscount: 1000, isActive: false, loaded: false, exclusions: null }),
   getters: {
-    savingOn: (s) => (priceFen) => (s.isActive ? 0 : planSaving(priceFen, s.bestDiscount)),
+    savingOn: (s) => (priceFen, product) =>
+      s.isActive || isExcluded(product, s.exclusions) ? 0 : planSaving(priceFen, s.bestDiscount),
   },
   actions: {
     async load(loggedIn) {
       if (this.loaded) return
       try {
-        const plans = await api.membership.plans()
+        const [plans, exclusions] = await Promise.all([
+          api.membership.plans(),
+          api.membership.priceExclusions(),
+        ])
+        this.exclusions = exclusions
         this.bestDiscount = Math.min(1000, ...plans.map((p) => p.benefits.discount_permille))
         this.isActive = loggedIn ? Boolean((await api.membership.svip()).is_active) : false
         this.loaded = true

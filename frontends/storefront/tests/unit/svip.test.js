@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { svipSavingText } from '@shoplet/shared'
-import { planSaving } from '../../src/stores/svip'
+import { isExcluded, planSaving } from '../../src/stores/svip'
 
 // The product page's "开通SVIP省¥xx": the plan's discount, rounded half up as the backend does.
 describe('svip saving', () => {
@@ -14,5 +14,18 @@ describe('svip saving', () => {
 
   it('says it in the glossary’s words', () => {
     expect(svipSavingText(345)).toBe('开通SVIP省¥3.45')
+  })
+})
+
+// Goods excluded from the member price show no hint: by product, or by category (the list
+// already holds every subcategory).
+describe('member-price exclusions', () => {
+  const exclusions = { product_ids: [7], category_ids: [3, 4] }
+  it('covers listed products and categories only', () => {
+    expect(isExcluded({ id: 7, category_id: 1 }, exclusions)).toBe(true)
+    expect(isExcluded({ id: 8, category_id: 4 }, exclusions)).toBe(true)
+    expect(isExcluded({ id: 8, category_id: 1 }, exclusions)).toBe(false)
+    expect(isExcluded(null, exclusions)).toBe(false)
+    expect(isExcluded({ id: 7, category_id: 1 }, null)).toBe(false)
   })
 })

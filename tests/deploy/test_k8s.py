@@ -34,8 +34,11 @@ from shoplet.cli import app as cli_app
 from shoplet.core.context import AppContext
 from shoplet.core.events.metrics import event_metrics
 from shoplet.core.settings import Settings
+from shoplet.deploy import gateway, traffic
 from shoplet.modules.flashsale.buying import _metrics as flash_buy_metrics
 from shoplet.modules.flashsale.runtime import runtime_of
+from tests.deploy.nginx import Gateway as NginxGateway
+from tests.deploy.nginx import Upstreams, shoplet
 from tests.servers import ROOT
 
 K8S = ROOT / "deploy" / "k8s"
@@ -376,3 +379,75 @@ async def test_autoscaling_reads_metrics_shoplet_exports(
         "shoplet_event_delivery_lag_seconds_bucket",
         "shoplet_stream_lag_entries",
     } <= seen
+
+
+# -- the gateway behind the ingress controller ---------------------------------------------------
+
+GATEWAY_DIR = K8S / "base" / "gateway"
+
+
+def _gateway_command() -> list[str]:
+    """The ``shoplet deploy nginx-config`` command gateway.yaml says renders the ConfigMap."""
+    text = (K8S / "base" / "gateway.yaml").read_text(encoding="utf-8")
+    lines = re.findall(r"^#   ?(.*?)\\?$", text, re.MULTILINE)
+    start = next(i for i, line in enumerate(lines) if line.startswith("shoplet deploy"))
+    command = " ".join(line.strip() for line in lines[start:] if line.strip())
+    return command.split()[1:]  # without "shoplet"
+
+
+def test_the_gateway_configuration_is_shoplets_rendering(tmp_path: Path) -> None:
+    args = _gateway_command()
+    out = args.index("--out")
+    assert args[out + 1] == "deploy/k8s/base/gateway/nginx.conf"
+    args[out + 1] = str(tmp_path / "nginx.conf")
+    done = shoplet(*args)
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "nginx.conf").read_text() == (GATEWAY_DIR / "nginx.conf").read_text(), (
+        "deploy/k8s/base/gateway/nginx.conf is not what the command in gateway.yaml renders"
+    )
+    assert (GATEWAY_DIR / "traffic.conf").read_text() == traffic.render_traffic(traffic.Traffic(0))
+    # The pod network it trusts is the one the pods' settings trust.
+    docs = rendered("production")
+    (config,) = (c for n, c in of_kind(docs, "ConfigMap").items() if n.startswith("shoplet-config"))
+    trusted = args[args.index("--real-ip-from") + 1]
+    assert config["data"]["SHOPLET_TRUSTED_PROXIES"] == trusted
+    gateway_pod = pod_spec(of_kind(docs, "Deployment")["gateway"])
+    mounts = {m["name"]: m["mountPath"] for m in gateway_pod["containers"][0]["volumeMounts"]}
+    assert mounts["config"] == "/etc/nginx/shoplet"  # where the image's baked copy is
+    assert "include /etc/nginx/shoplet/traffic.conf;" in (GATEWAY_DIR / "nginx.conf").read_text()
+
+
+async def test_the_gateway_counts_shoppers_behind_a_trusted_proxy(tmp_path: Path) -> None:
+    """nginx with --real-ip-from: two shoppers behind one proxy have a rate-limit bucket each,
+    and the replica is told who the shopper is."""
+    upstreams = Upstreams("api-blue", "edge-blue")
+    config = gateway.Gateway(
+        servers={
+            "api": {"blue": [upstreams.address("api-blue")], "green": []},
+            "edge": {"blue": [upstreams.address("edge-blue")], "green": []},
+        },
+        traffic_file=tmp_path / "unused",
+        state_dir=tmp_path / "unused",
+        flash_rate="1r/s",
+        flash_burst=2,
+        real_ip_from=("127.0.0.1/32",),
+    )
+    nginx = NginxGateway(tmp_path / "nginx", config)
+    try:
+        await nginx.wait_for()
+        async with httpx.AsyncClient(base_url=nginx.base_url) as client:
+
+            async def attempt(shopper: str) -> httpx.Response:
+                return await client.get(
+                    "/api/v1/flash-sales/1", headers={"X-Forwarded-For": shopper}
+                )
+
+            first = [(await attempt("203.0.113.7")).status_code for _ in range(8)]
+            other = await attempt("198.51.100.9")
+    finally:
+        nginx.stop()
+        upstreams.stop()
+    assert first[:3] == [200, 200, 200]  # one, then the burst of 2
+    assert 429 in first
+    assert other.status_code == 200  # a bucket of its own, though the same proxy sent it
+    assert other.json()["forwarded_for"].split(", ")[-1] == "198.51.100.9"

@@ -63,6 +63,10 @@ def nginx_config(  # noqa: PLR0917
     split_key: Annotated[
         str, typer.Option(help="what the canary split hashes: per request, or e.g. $remote_addr")
     ] = "$shoplet_request_id",
+    real_ip_from: Annotated[
+        list[str],
+        typer.Option(help="a proxy in front (CIDR) whose X-Forwarded-For names the client"),
+    ] = [],  # noqa: B006
     canary_weight: Annotated[
         int | None, typer.Option(min=0, max=100, help="write the traffic file: % to green")
     ] = None,
@@ -101,6 +105,7 @@ def nginx_config(  # noqa: PLR0917
             flash_rate=flash_rate,
             flash_burst=flash_burst,
             split_key=split_key,
+            real_ip_from=tuple(real_ip_from),
         )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)

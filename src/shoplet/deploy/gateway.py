@@ -19,6 +19,7 @@ nginx on it directly. What it does, per request:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ class Gateway:
     private_networks: Sequence[str] = field(default=("10.0.0.0/8", "127.0.0.1/32"))
     split_key: str = "$shoplet_request_id"
     media_cache_size: str = "1g"
+    # The proxies in front (a cloud load balancer, a Kubernetes ingress controller): their
+    # X-Forwarded-For names the client, for the rate limits, the logs and X-Real-IP.
+    real_ip_from: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         for role, colours in self.servers.items():
@@ -82,6 +86,11 @@ class Gateway:
             raise ValueError("TLS needs both a certificate and its key")
         if self.media_root is not None and self.media_root.name != "media":
             raise ValueError("the media root is Shoplet's <data dir>/media directory")
+        for network in self.real_ip_from:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                raise ValueError(f"real IP source {network!r} is not an address or CIDR") from None
 
     def replicas(self, role: str, colour: Colour) -> Sequence[str]:
         colours = self.servers.get(role) or self.servers["api"]
@@ -157,6 +166,15 @@ def _http(gw: Gateway) -> str:
                 f"server {s} max_fails=3 fail_timeout=5s;" for s in gw.replicas(role, colour)
             )
             out.append(f"upstream shoplet_{role}_{colour} {{ {servers} keepalive 64; }}")
+    if gw.real_ip_from:
+        out += [
+            "",
+            "# The client is the last address in X-Forwarded-For not set by a trusted proxy: the",
+            "# rate limits below count shoppers, not the proxy in front.",
+            *(f"set_real_ip_from {network};" for network in gw.real_ip_from),
+            "real_ip_header X-Forwarded-For;",
+            "real_ip_recursive on;",
+        ]
     out += [
         "",
         f"limit_req_zone $binary_remote_addr zone=flash_ip:20m rate={gw.flash_rate};",

@@ -121,6 +121,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '优惠券详情' },
       },
       {
+        path: 'reviews',
+        name: 'reviews',
+        component: () => import('@/views/reviews/ReviewsView.vue'),
+        meta: { permission: 'reviews:manage', title: '评价管理' },
+      },
+      {
         path: 'loyalty/settings',
         name: 'loyalty-settings',
         component: () => import('@/views/loyalty/LoyaltySettingsView.vue'),

@@ -209,6 +209,20 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'promotions.promotion_limit_reached': '你已达到该活动的限购数量，请按原价购买或减少数量',
 
 
+  // Product reviews
+  'review.not_found': '评价不存在',
+  'review.line_not_found': '订单中没有这件商品',
+  'review.not_reviewable': '确认收货后才能评价',
+  'review.already_reviewed': '这件商品已经评价过了',
+  'review.too_many_photos': '最多上传 9 张图片',
+  'review.photo_unknown': '图片无效，请重新上传',
+  'review.photo_invalid': '请上传 JPG、PNG 或 WebP 格式的图片',
+  'review.photo_too_large': '图片不能超过 5 MB',
+  'review.content_too_long': '评价内容最多 500 字',
+  'review.content_empty': '请填写内容',
+  'review.followup_not_allowed': '每条评价只能追评一次，且须在评价后 90 天内',
+  'review.changed': '评价状态已变化，请刷新后重试',
+
   // Search by photo
   'search.image_invalid': '请上传 JPG、PNG 或 WebP 格式的照片',
   'search.image_too_large': '照片不能超过 5 MB，请换一张',

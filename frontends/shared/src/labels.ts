@@ -374,6 +374,7 @@ export const MEMBERSHIP_LABELS = {
   noBenefits: '暂无专属权益',
   memberShipping: '会员包邮',
   signinGrowth: '签到成长值',
+  reviewGrowth: '评价成长值',
   birthday: '生日',
   setBirthday: '设置生日',
 } as const
@@ -514,6 +515,50 @@ export const MONEY_LABELS = {
   refundAmount: '退款金额',
 } as const
 
+/** A review's moderation status (评价管理). */
+export const REVIEW_STATUS_LABELS: Labels = {
+  pending: '待审核',
+  approved: '已通过',
+  hidden: '已隐藏',
+}
+
+/** The filters of a product's review list (`kind` of GET /products/{id}/reviews). */
+export const REVIEW_FILTER_LABELS: Labels = {
+  all: '全部',
+  photos: '有图',
+  good: '好评',
+  neutral: '中评',
+  bad: '差评',
+}
+
+/** The words of reviews, in the shop and the console. */
+export const REVIEW_LABELS = {
+  reviews: '商品评价',
+  write: '去评价',
+  followup: '追评',
+  reviewed: '已评价',
+  goodRate: '好评率',
+  withPhotos: '有图',
+  rating: '评分',
+  content: '评价内容',
+  contentPlaceholder: '说说你的使用感受，最多 500 字',
+  photos: '晒图（最多 9 张）',
+  addPhoto: '添加图片',
+  anonymous: '匿名评价',
+  submit: '提交评价',
+  submitted: '评价已提交',
+  pendingNote: '带图或含敏感词的评价审核通过后展示',
+  merchantReply: '商家回复',
+  followupPrefix: '追评：',
+  none: '暂无评价',
+  noText: '此用户没有填写评价',
+  all: '查看全部评价',
+  approve: '通过',
+  hide: '隐藏',
+  reply: '回复',
+  manage: '评价管理',
+} as const
+
 /** Every status glossary, for checks that no screen spells a status by hand. */
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   order: ORDER_STATUS_LABELS,
@@ -524,6 +569,7 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   coupon: COUPON_STATE_LABELS,
   couponTemplate: COUPON_TEMPLATE_STATUS_LABELS,
   growthReason: GROWTH_REASON_LABELS,
+  review: REVIEW_STATUS_LABELS,
   promotion: PROMOTION_STATUS_LABELS,
 }
 

@@ -1987,6 +1987,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Reviews
+         * @description Reviews, newest first; ``status`` (待审核 ``pending``), ``rating``, ``has_photos`` and
+         *     ``product_id`` narrow the list.
+         */
+        get: operations["list_reviews_api_v1_console_reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/reviews/{review_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Review
+         * @description Show a review on the product page (from 待审核 or hidden).
+         */
+        post: operations["approve_review_api_v1_console_reviews__review_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/reviews/{review_id}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hide Review
+         * @description Hide a review; the growth it brought is taken back.
+         */
+        post: operations["hide_review_api_v1_console_reviews__review_id__hide_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/reviews/{review_id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reply Review
+         * @description 商家回复: the merchant's reply under the review (a new one replaces the old).
+         */
+        put: operations["reply_review_api_v1_console_reviews__review_id__reply_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/search/analytics": {
         parameters: {
             query?: never;
@@ -3108,6 +3189,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_no}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Reviews
+         * @description The shopper's order's lines: which to review (去评价) or follow up (追评).
+         */
+        get: operations["order_reviews_api_v1_orders__order_no__reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/wechat/notify": {
         parameters: {
             query?: never;
@@ -3269,6 +3370,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products/{product_id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Product Reviews
+         * @description Approved reviews, newest first: 全部 (``all``), 有图 (``photos``), 好评 (``good``),
+         *     中评 (``neutral``), 差评 (``bad``).
+         */
+        get: operations["product_reviews_api_v1_products__product_id__reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/reviews/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Summary
+         * @description 好评率, counts (with photos too) and the latest approved reviews.
+         */
+        get: operations["review_summary_api_v1_products__product_id__reviews_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/promotions/active": {
         parameters: {
             query?: never;
@@ -3332,6 +3474,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/recommendations/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report View
+         * @description A shopper opened a product page (the session model's input: 看了又看, recently viewed).
+         *     Buffered and written in batches; anonymous allowed (limited per IP).
+         */
+        post: operations["report_view_api_v1_recommendations_views_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions": {
         parameters: {
             query?: never;
@@ -3350,6 +3513,68 @@ export interface paths {
         get: operations["list_regions_api_v1_regions_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Review
+         * @description Review a line of a received or completed order (once); with photos or a flagged word
+         *     it waits for moderation (``pending``). Growth is added at once.
+         */
+        post: operations["create_review_api_v1_reviews_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Review Photo
+         * @description Upload a photo for a review (the multipart field ``file``); pass its ``id`` in
+         *     ``photo_ids``. 400 ``review.photo_invalid``, 413 ``review.photo_too_large``.
+         */
+        post: operations["upload_review_photo_api_v1_reviews_photos_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{review_id}/followup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Followup
+         * @description 追评: once per review, within 90 days.
+         */
+        post: operations["add_followup_api_v1_reviews__review_id__followup_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5249,6 +5474,11 @@ export interface components {
             /** Product Id */
             product_id: number;
         };
+        /** FollowupCreate */
+        FollowupCreate: {
+            /** Content */
+            content: string;
+        };
         /** GrowthAdjusted */
         GrowthAdjusted: {
             account: components["schemas"]["AccountOut"];
@@ -5581,6 +5811,8 @@ export interface components {
             max_share_permille: number;
             /** Points Per Yuan */
             points_per_yuan: number;
+            /** Review Growth */
+            review_growth: number;
             /** Signin Base */
             signin_base: number;
             /** Signin Bonus */
@@ -5618,6 +5850,12 @@ export interface components {
              * @description points worth ¥1 at checkout
              */
             points_per_yuan: number;
+            /**
+             * Review Growth
+             * @description growth (成长值) a product review adds; 0: none
+             * @default 5
+             */
+            review_growth: number;
             /** Signin Base */
             signin_base: number;
             /** Signin Bonus */
@@ -6360,6 +6598,19 @@ export interface components {
             /** Trimmed */
             trimmed: number;
         };
+        /**
+         * OrderReviews
+         * @description An order's lines and what may be done: 去评价 (``can_review``) and 追评
+         *     (``can_followup``).
+         */
+        OrderReviews: {
+            /** Lines */
+            lines: components["schemas"]["ReviewableLine"][];
+            /** Order No */
+            order_no: string;
+            /** Status */
+            status: string;
+        };
         /** OrderSummary */
         OrderSummary: {
             /**
@@ -6566,6 +6817,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ReviewAdmin] */
+        Page_ReviewAdmin_: {
+            /** Items */
+            items: components["schemas"]["ReviewAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ReviewPublic] */
+        Page_ReviewPublic_: {
+            /** Items */
+            items: components["schemas"]["ReviewPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[StaffAccount] */
         Page_StaffAccount_: {
             /** Items */
@@ -6662,6 +6927,12 @@ export interface components {
             payment_no: string;
             /** Prepay Id */
             prepay_id: string;
+        };
+        /** Photo */
+        Photo: {
+            image_set?: components["schemas"]["ImageSet"] | null;
+            /** Url */
+            url: string;
         };
         /** PlacementFigures */
         PlacementFigures: {
@@ -7323,6 +7594,17 @@ export interface components {
             url: string;
         };
         /**
+         * ProductViewed
+         * @description A shopper opened a product page. ``visitor``: the storefront's random id of this device
+         *     (kept in its storage), so views of one visit form a session, signed in or not.
+         */
+        ProductViewed: {
+            /** Product Id */
+            product_id: number;
+            /** Visitor */
+            visitor: string;
+        };
+        /**
          * PromotionCreate
          * @description A store-wide promotion (created as a draft), by ``kind``:
          *
@@ -7563,6 +7845,31 @@ export interface components {
             zero_results: number;
         };
         /**
+         * RatingSummary
+         * @description The product's approved reviews: 好评率 (``good_rate``, whole percent; null without
+         *     reviews), counts by kind and with photos, the average rating (one decimal), the latest.
+         */
+        RatingSummary: {
+            /** Average */
+            average: number | null;
+            /** Bad */
+            bad: number;
+            /** Good */
+            good: number;
+            /** Good Rate */
+            good_rate: number | null;
+            /** Latest */
+            latest: components["schemas"]["ReviewPublic"][];
+            /** Neutral */
+            neutral: number;
+            /** Product Id */
+            product_id: number;
+            /** Total */
+            total: number;
+            /** With Photos */
+            with_photos: number;
+        };
+        /**
          * RecommendAnalytics
          * @description Recommendation click-through over shop days (Asia/Shanghai), from the daily rollup:
          *     shelves served and clicked per day and placement; per model, the products it put on
@@ -7778,12 +8085,203 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ReplyWrite */
+        ReplyWrite: {
+            /** Content */
+            content: string;
+        };
         /** ReturnShipment */
         ReturnShipment: {
             /** Carrier */
             carrier: string;
             /** Tracking No */
             tracking_no: string;
+        };
+        /**
+         * Review
+         * @description The writer's own view: its status and the growth it brought.
+         */
+        Review: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Followup */
+            followup: string | null;
+            /** Followup At */
+            followup_at: string | null;
+            /** Growth */
+            growth: number;
+            /** Id */
+            id: number;
+            /** Is Anonymous */
+            is_anonymous: boolean;
+            /** Line Id */
+            line_id: number;
+            /** Nickname */
+            nickname: string;
+            /** Order No */
+            order_no: string;
+            /** Photos */
+            photos: components["schemas"]["Photo"][];
+            /** Product Id */
+            product_id: number;
+            /** Rating */
+            rating: number;
+            /** Reply */
+            reply: string | null;
+            /** Spec Text */
+            spec_text: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "hidden";
+        };
+        /** ReviewAdmin */
+        ReviewAdmin: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Followup */
+            followup: string | null;
+            /** Followup At */
+            followup_at: string | null;
+            /** Growth */
+            growth: number;
+            /** Id */
+            id: number;
+            /** Is Anonymous */
+            is_anonymous: boolean;
+            /** Is Flagged */
+            is_flagged: boolean;
+            /** Line Id */
+            line_id: number;
+            /** Member Id */
+            member_id: number;
+            /** Moderated At */
+            moderated_at: string | null;
+            /** Moderated By */
+            moderated_by: string | null;
+            /** Nickname */
+            nickname: string;
+            /** Order No */
+            order_no: string;
+            /** Photos */
+            photos: components["schemas"]["Photo"][];
+            /** Product Id */
+            product_id: number;
+            /** Rating */
+            rating: number;
+            /** Replied At */
+            replied_at: string | null;
+            /** Reply */
+            reply: string | null;
+            /** Spec Text */
+            spec_text: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "hidden";
+            /** Title */
+            title: string;
+        };
+        /** ReviewCreate */
+        ReviewCreate: {
+            /**
+             * Content
+             * @default
+             */
+            content: string;
+            /**
+             * Is Anonymous
+             * @default false
+             */
+            is_anonymous: boolean;
+            /** Line Id */
+            line_id: number;
+            /** Order No */
+            order_no: string;
+            /**
+             * Photo Ids
+             * @description photos from POST /reviews/photos (≤ 9)
+             */
+            photo_ids?: number[];
+            /**
+             * Rating
+             * @description 1–5 stars
+             */
+            rating: number;
+        };
+        /** ReviewPhoto */
+        ReviewPhoto: {
+            /** Id */
+            id: number;
+            image_set?: components["schemas"]["ImageSet"] | null;
+            /** Url */
+            url: string;
+        };
+        /**
+         * ReviewPublic
+         * @description A review as the product page shows it.
+         */
+        ReviewPublic: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Followup */
+            followup: string | null;
+            /** Followup At */
+            followup_at: string | null;
+            /** Id */
+            id: number;
+            /** Is Anonymous */
+            is_anonymous: boolean;
+            /** Nickname */
+            nickname: string;
+            /** Photos */
+            photos: components["schemas"]["Photo"][];
+            /** Product Id */
+            product_id: number;
+            /** Rating */
+            rating: number;
+            /** Reply */
+            reply: string | null;
+            /** Spec Text */
+            spec_text: string;
+        };
+        /** ReviewableLine */
+        ReviewableLine: {
+            /** Can Followup */
+            can_followup: boolean;
+            /** Can Review */
+            can_review: boolean;
+            /** Image */
+            image: string | null;
+            /** Line Id */
+            line_id: number;
+            /** Product Id */
+            product_id: number;
+            /** Review Id */
+            review_id: number | null;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Title */
+            title: string;
         };
         /** SampleLine */
         SampleLine: {
@@ -8633,6 +9131,16 @@ export interface components {
             level: number;
             /** Name */
             name: string;
+            /**
+             * Pack Active Days
+             * @description exclusive pack only for members signed in within these days
+             */
+            pack_active_days?: number | null;
+            /**
+             * Pack Monthly Cap
+             * @description exclusive pack for at most this many members a month
+             */
+            pack_monthly_cap?: number | null;
             /** Threshold */
             threshold: number;
         };
@@ -8647,6 +9155,10 @@ export interface components {
             level: number;
             /** Name */
             name: string;
+            /** Pack Active Days */
+            pack_active_days?: number | null;
+            /** Pack Monthly Cap */
+            pack_monthly_cap?: number | null;
             /** Threshold */
             threshold: number;
         };
@@ -18328,6 +18840,379 @@ export interface operations {
             };
         };
     };
+    list_reviews_api_v1_console_reviews_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "approved" | "hidden") | null;
+                rating?: number | null;
+                has_photos?: boolean | null;
+                product_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReviewAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_review_api_v1_console_reviews__review_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    hide_review_api_v1_console_reviews__review_id__hide_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reply_review_api_v1_console_reviews__review_id__reply_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     search_analytics_api_v1_console_search_analytics_get: {
         parameters: {
             query?: {
@@ -22757,6 +23642,69 @@ export interface operations {
             };
         };
     };
+    order_reviews_api_v1_orders__order_no__reviews_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderReviews"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     wechat_payment_notify_api_v1_payments_wechat_notify_post: {
         parameters: {
             query?: never;
@@ -23211,6 +24159,88 @@ export interface operations {
             };
         };
     };
+    product_reviews_api_v1_products__product_id__reviews_get: {
+        parameters: {
+            query?: {
+                kind?: "all" | "photos" | "good" | "neutral" | "bad";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReviewPublic_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    review_summary_api_v1_products__product_id__reviews_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingSummary"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     active_promotions_api_v1_promotions_active_get: {
         parameters: {
             query: {
@@ -23264,6 +24294,8 @@ export interface operations {
                 placement: "home" | "product" | "cart" | "paid";
                 product_id?: number | null;
                 limit?: number;
+                /** @description products this visitor viewed last, most recent first (看了又看) */
+                recent?: number[] | null;
             };
             header?: never;
             path?: never;
@@ -23370,6 +24402,53 @@ export interface operations {
             };
         };
     };
+    report_view_api_v1_recommendations_views_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductViewed"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     list_regions_api_v1_regions_get: {
         parameters: {
             query?: {
@@ -23393,6 +24472,280 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_review_api_v1_reviews_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_review_photo_api_v1_reviews_photos_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description a photo: PNG, JPEG or WebP, at most 5 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPhoto"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    add_followup_api_v1_reviews__review_id__followup_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

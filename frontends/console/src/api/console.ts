@@ -169,6 +169,16 @@ export const consoleApi = {
     call<Res<O['getMemberPoints']>>(OPS.getMemberPoints, { params: { member_id: id }, query }),
   adjustMemberPoints: (id: number, body: Body<O['adjustMemberPoints']>) =>
     call<Res<O['adjustMemberPoints']>>(OPS.adjustMemberPoints, { params: { member_id: id }, body }),
+  // reviews (评价管理)
+  listReviews: (query: Q<O['listReviews']> = {}) =>
+    call<Res<O['listReviews']>>(OPS.listReviews, { query }),
+  approveReview: (id: number) =>
+    call<Res<O['approveReview']>>(OPS.approveReview, { params: { review_id: id } }),
+  hideReview: (id: number) =>
+    call<Res<O['hideReview']>>(OPS.hideReview, { params: { review_id: id } }),
+  replyReview: (id: number, body: Body<O['replyReview']>) =>
+    call<Res<O['replyReview']>>(OPS.replyReview, { params: { review_id: id }, body }),
+
   // points mall (积分商城)
   listMallItems: (query: Q<O['listMallItems']> = {}) =>
     call<Res<O['listMallItems']>>(OPS.listMallItems, { query }),

@@ -55,6 +55,17 @@ export const api = {
     list: (query) => call('getRecommendations', { query }),
     click: (body) => call('recommendationClick', { body }),
   },
+  reviews: {
+    // A product's 好评率, counts and latest reviews, and its review list: public.
+    summary: (productId) => call('reviewSummary', { params: { product_id: productId }, auth: false }),
+    list: (productId, query) => call('productReviews', { params: { product_id: productId }, query, auth: false }),
+    // The shopper's order lines with what may be done (去评价 / 追评).
+    ofOrder: (orderNo) => call('getOrderReviews', { params: { order_no: orderNo } }),
+    // A photo (a local file path from uni.chooseImage) for the next review: its id goes in photo_ids.
+    uploadPhoto: (filePath) => upload('uploadReviewPhoto', { filePath }),
+    create: (body) => call('createReview', { body }),
+    followup: (reviewId, content) => call('addReviewFollowup', { params: { review_id: reviewId }, body: { content } }),
+  },
   favorites: {
     list: (query) => call('listFavorites', { query }),
     state: (productId) => call('getFavorite', { params: { product_id: productId } }),

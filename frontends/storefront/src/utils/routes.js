@@ -25,6 +25,7 @@ export const NEW_FOLDERS = Object.freeze({
   coupons: 'pkg-user',
   points: 'pkg-user',
   member: 'pkg-user',
+  review: 'pkg-trade',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

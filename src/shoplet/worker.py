@@ -14,6 +14,7 @@ import structlog
 from prometheus_client import start_http_server
 
 from shoplet.app import create_app
+from shoplet.core import tracing
 from shoplet.core.context import AppContext
 from shoplet.core.observability import configure_logging
 from shoplet.core.settings import Settings
@@ -30,6 +31,8 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     """
     settings = settings.model_copy(update={"run_worker_in_process": True})
     configure_logging(settings.log_level, json=settings.log_json)
+    # Before create_app: its own setup would name the service after the API role.
+    traced_here = not tracing.enabled() and tracing.setup(settings, service="shoplet-worker")
     app = create_app(settings)
     loop = asyncio.get_running_loop()
     signals: list[signal.Signals] = []
@@ -57,3 +60,6 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         for sig in signals:
             loop.remove_signal_handler(sig)
         log.info("worker_stopped")
+        if traced_here:
+            # Sends the spans still in the batch before the process exits.
+            tracing.uninstall()

@@ -205,3 +205,52 @@ def test_a_malformed_traceparent_starts_a_new_trace() -> None:
     assert tracing.parent_context(None) is None
     valid = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     assert tracing.parent_context(valid) is not None
+
+
+def test_spans_go_to_the_configured_otlp_endpoint(tmp_path: Any) -> None:
+    """A stand-in collector on a free port receives the spans as OTLP/HTTP protobuf."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    from shoplet.core.settings import Settings
+
+    received: list[tuple[str, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings = Settings(
+            env="test", data_dir=tmp_path, otlp_endpoint=f"http://127.0.0.1:{server.server_port}"
+        )
+        assert tracing.setup(settings, service="shoplet-test")
+        with tracing.span("exported"):
+            pass
+        tracing.uninstall()  # flushes the batch
+    finally:
+        tracing.uninstall()
+        server.shutdown()
+        server.server_close()
+    [(path, body)] = received
+    assert path == "/v1/traces"
+    request = ExportTraceServiceRequest.FromString(body)
+    [resource_spans] = request.resource_spans
+    attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+    assert attributes["service.name"] == "shoplet-test"
+    assert [s.name for s in resource_spans.scope_spans[0].spans] == ["exported"]
+    assert not tracing.enabled()

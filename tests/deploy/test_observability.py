@@ -205,6 +205,9 @@ async def test_every_metric_on_the_dashboards_and_in_the_rules_is_exported(
     scraped = await client.get("/metrics")
     assert scraped.status_code == 200
     exported = _exported(scraped.text)
+    # The stream gauges have a series per handler's consumer group.
+    assert 'shoplet_stream_lag_entries{group="' in scraped.text
+    assert 'shoplet_stream_pending_entries{group="' in scraped.text
 
     recorded = {rule["record"] for rule in _rules() if "record" in rule}
     used: dict[str, set[str]] = {}

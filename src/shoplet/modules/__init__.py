@@ -19,7 +19,7 @@ from types import ModuleType
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("search",),
-    ("flashsale", "recommend", "insights", "pointsmall", "review"),
+    ("flashsale", "recommend", "insights", "pointsmall", "review", "social"),
     ("checkout",),
     ("loyalty",),
     ("promotions",),
@@ -48,6 +48,7 @@ MODULES: tuple[str, ...] = (
     "insights",
     "pointsmall",
     "review",
+    "social",
     "search",
 )
 

@@ -45,6 +45,7 @@ __all__ = [
     "get_default_address_snapshot",
     "get_member_since",
     "get_nickname",
+    "get_public_profile",
     "get_wechat_openid",
     "list_members_admin",
     "signed_in_since",
@@ -162,6 +163,15 @@ async def get_nickname(session: AsyncSession, member_id: int) -> str | None:
     """The member's nickname (reviews show it), or None if there is no such member."""
     member = await repo.get_member(session, member_id)
     return member.nickname if member is not None else None
+
+
+async def get_public_profile(
+    session: AsyncSession, member_id: int
+) -> tuple[str | None, str | None]:
+    """The member's (nickname, avatar URL) as other shoppers may see them (a group buy's
+    members), (None, None) if there is no such member."""
+    member = await repo.get_member(session, member_id)
+    return (member.nickname, member.avatar_url) if member is not None else (None, None)
 
 
 async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None:

@@ -22,6 +22,11 @@ class IllegalTransition(Conflict):
     title = "The order is not in a state that allows this"
 
 
+class OrderOnHold(Conflict):
+    code = "orders.on_hold"
+    title = "The order may not ship yet (its group is not complete)"
+
+
 class IdempotencyConflict(Conflict):
     code = "orders.idempotency_conflict"
     title = "This Idempotency-Key was used for a different request"

@@ -85,6 +85,9 @@ class Order(Base):
     # ``paid`` (never shipped) and a full refund puts nothing back on the shelf.
     is_virtual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     payment_no: Mapped[str | None] = mapped_column(String(32))
+    # What keeps a paid order from shipping (a group buy's ``group:<id>`` until the group is
+    # full): ``ship_order`` refuses while it is set; the owner releases or voids the order.
+    ship_hold: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]

@@ -10,6 +10,9 @@
 - the console: listing, shipping, after-sales, export and the sales summary;
 - promotions' order pages: :func:`require_order` (404 ``orders.not_found`` for an unknown
   order or another shopper's);
+- group buys: :func:`create_order` with ``source="groupbuy"`` and ``ship_hold="group:<id>"``,
+  then :func:`release_ship_hold` when the group fills up or :func:`void_held_order` (cancel,
+  stock back, full refund) when it fails;
 - reviews: :func:`member_order_lines` (a shopper's own order's status and its lines with ids).
 
 Everything runs in the caller's transaction (flush only).
@@ -36,6 +39,7 @@ from shoplet.modules.orders.errors import (
     InvalidOrder,
     NotPayable,
     OrderNotFound,
+    OrderOnHold,
 )
 from shoplet.modules.orders.events import (
     AFTERSALE_APPROVED,
@@ -81,10 +85,12 @@ from shoplet.modules.orders.service import (
     list_aftersales,
     list_orders_admin,
     reject_aftersale,
+    release_ship_hold,
     require_order,
     sales_summary,
     settle_without_payment,
     ship_order,
+    void_held_order,
 )
 from shoplet.modules.orders.states import (
     AFTERSALE_STATUSES,
@@ -120,9 +126,9 @@ __all__ = [
     "InvalidAfterSaleItems",
     "InvalidOrder",
     "ListStatus",
-    "NotPayable",
     "MemberOrderLine",
     "MemberOrderLines",
+    "NotPayable",
     "Order",
     "OrderAddress",
     "OrderAdmin",
@@ -131,6 +137,7 @@ __all__ = [
     "OrderLine",
     "OrderLineInput",
     "OrderNotFound",
+    "OrderOnHold",
     "OrderStatus",
     "OrderSummary",
     "PaidStats",
@@ -157,10 +164,12 @@ __all__ = [
     "paid_order_stats",
     "purchases",
     "reject_aftersale",
+    "release_ship_hold",
     "require_order",
     "sales_summary",
     "settle_without_payment",
     "ship_order",
+    "void_held_order",
 ]
 
 

@@ -98,6 +98,21 @@ async def transition_order(
     return _rowcount(result) == 1
 
 
+async def release_ship_hold(
+    session: AsyncSession, order_nos: Sequence[str], hold: str, now: datetime
+) -> int:
+    """Clear ``hold`` on these orders (only where it is still that hold): how many changed."""
+    if not order_nos:
+        return 0
+    result = await session.execute(
+        update(Order)
+        .where(Order.order_no.in_(list(order_nos)), Order.ship_hold == hold)
+        .values(ship_hold=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
 async def add_refunded(
     session: AsyncSession, order_id: int, amount: int, now: datetime
 ) -> tuple[int, int] | None:

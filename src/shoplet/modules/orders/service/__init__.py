@@ -31,7 +31,13 @@ from .aftersales import (
     submit_return,
     withdraw_aftersale,
 )
-from .fulfilment import cancel_order, confirm_receipt, ship_order
+from .fulfilment import (
+    cancel_order,
+    confirm_receipt,
+    release_ship_hold,
+    ship_order,
+    void_held_order,
+)
 from .payment import (
     handle_payment_succeeded,
     handle_refund_failed,
@@ -94,6 +100,7 @@ __all__ = [
     "log",
     "member_actor",
     "reject_aftersale",
+    "release_ship_hold",
     "request_aftersale",
     "require_order",
     "sales_summary",
@@ -101,5 +108,6 @@ __all__ = [
     "ship_order",
     "staff_actor",
     "submit_return",
+    "void_held_order",
     "withdraw_aftersale",
 ]

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.security import PiiCipher
+from shoplet.modules.catalog import public as catalog
+from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders import events as ev
-from shoplet.modules.orders.errors import IllegalTransition
+from shoplet.modules.orders import repository as repo
+from shoplet.modules.orders.errors import IllegalTransition, OrderOnHold
+from shoplet.modules.orders.models import OrderLine as OrderLineRow
 from shoplet.modules.orders.schemas import OrderAdmin, OrderDetail
+from shoplet.modules.payments import public as payments
 
 from ._common import (
+    SYSTEM,
     _admin,
     _any_order,
     _cancel_unpaid,
     _detail,
     _member_order,
+    _move,
     _move_or_raise,
+    _note,
     _order_payload,
     member_actor,
     staff_actor,
@@ -71,6 +81,8 @@ async def ship_order(
     """paid -> shipped with the carrier and tracking no. (console). The answer's address is
     masked, or None when no ``pii`` cipher is passed."""
     order = await _any_order(session, order_no)
+    if order.ship_hold is not None and order.status == "paid":
+        raise OrderOnHold(order_no=order_no, hold=order.ship_hold)
     if order.is_virtual:
         raise IllegalTransition(
             "a virtual order is not shipped", from_status=order.status, to_status="shipped"
@@ -92,3 +104,106 @@ async def ship_order(
         key=order.order_no,
     )
     return await _admin(session, pii, order, reveal=False)
+
+
+# -- ship holds (group buys) ------------------------------------------------------------------
+
+
+async def release_ship_hold(session: AsyncSession, order_nos: list[str], *, hold: str) -> int:
+    """The hold's owner lets these orders ship (a group filled up): how many were released.
+    Idempotent: orders no longer under ``hold`` are left alone."""
+    return await repo.release_ship_hold(session, order_nos, hold, utcnow())
+
+
+async def void_held_order(
+    session: AsyncSession, order_no: str, *, hold: str, reason: str
+) -> str | None:
+    """The hold's owner gives up on an order under ``hold`` (its group failed or was full): an
+    unpaid one is cancelled (stock back, WeChat transaction closed); a paid one is cancelled,
+    its units go back on the shelf and everything paid is refunded (``payments.request_refund``,
+    ``refund.succeeded`` follows). Returns the status this call cancelled the order from
+    (``pending_payment`` or ``paid``), None when it changed nothing: exactly once, since the
+    status change is conditional (a second call, or a lost race, changes nothing)."""
+    order = await _any_order(session, order_no)
+    if order.ship_hold != hold:
+        return None
+    now = utcnow()
+    if order.status == "pending_payment":
+        if not await _move(
+            session,
+            order,
+            "cancelled",
+            actor=SYSTEM,
+            reason=reason,
+            now=now,
+            values={"cancelled_at": now, "cancel_reason": reason[:200]},
+        ):
+            return None
+        # _cancel_unpaid's steps after its move: stock back, close, event.
+        order = await _any_order(session, order_no)
+        lines = (await repo.lines_for(session, [order.id]))[order.id]
+        await inventory.release(session, ref=order.order_no, reason=reason)
+        await payments.close_for_order(session, order_no=order.order_no)
+        await publish(
+            session,
+            ev.ORDER_CANCELLED,
+            _order_payload(
+                order,
+                stock_source_ref=None,
+                reason=reason,
+                actor=SYSTEM,
+                lines=[{"sku_id": ln.sku_id, "quantity": ln.quantity} for ln in lines],
+                returned_to_source=[],
+            ),
+            key=order.order_no,
+        )
+        return "pending_payment"
+    if order.status != "paid":
+        return None
+    if not await _move(
+        session,
+        order,
+        "cancelled",
+        actor=SYSTEM,
+        reason=reason,
+        now=now,
+        values={"cancelled_at": now, "cancel_reason": reason[:200]},
+    ):
+        return None
+    order = await _any_order(session, order_no)
+    lines = (await repo.lines_for(session, [order.id]))[order.id]
+    for line in lines:
+        await inventory.restock(
+            session,
+            sku_id=line.sku_id,
+            quantity=line.quantity,
+            ref=f"void:{order_no}",
+            reason=reason[:60],
+        )
+    await catalog.record_sales(session, _units(lines, -1))
+    refund_no = await payments.request_refund(
+        session, order_no=order_no, aftersale_no=None, amount=order.payable_total, reason=reason
+    )
+    await _note(session, order, f"{reason}（退款单 {refund_no}）", now=now)
+    await publish(
+        session,
+        ev.ORDER_CANCELLED,
+        _order_payload(
+            order,
+            stock_source_ref=None,
+            reason=reason,
+            actor=SYSTEM,
+            lines=[],
+            returned_to_source=[],
+            refund_requested=True,
+        ),
+        key=order_no,
+    )
+    return "paid"
+
+
+def _units(lines: list[OrderLineRow], sign: int) -> dict[int, int]:
+    units: dict[int, int] = defaultdict(int)
+    for line in lines:
+        units[line.product_id] += sign * line.quantity
+    return dict(units)

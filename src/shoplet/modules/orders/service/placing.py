@@ -109,6 +109,7 @@ async def create_order(
     source: str = "cart",
     stock_source_ref: str | None = None,
     virtual: bool = False,
+    ship_hold: str | None = None,
 ) -> tuple[OrderDetail, bool]:
     """Place an order and hold its stock, all or nothing: ``(order, created)``.
 
@@ -117,6 +118,9 @@ async def create_order(
     ``orders.idempotency_conflict``. Stock is reserved under ref = order no. (409
     ``inventory.insufficient`` when short: the caller rolls back, nothing is written) or, with
     ``stock_source_ref`` (a flash sale), moved out of that reservation.
+
+    ``ship_hold`` (a group buy: ``group:<id>``): once paid, the order does not ship until its
+    owner calls :func:`release_ship_hold` (409 ``orders.on_hold`` from :func:`ship_order`).
 
     ``virtual`` (a paid membership plan): no address (``address`` None), no shipping fee and no
     stock held; the lines' ``sku_id`` / ``product_id`` are 0.
@@ -152,6 +156,7 @@ async def create_order(
         "request_hash": request_hash,
         "stock_source_ref": stock_source_ref,
         "is_virtual": virtual,
+        "ship_hold": ship_hold,
         "created_at": now,
         "expires_at": expires_at,
         "updated_at": now,

@@ -1,0 +1,1 @@
+"""Social plays: group buys (拼团) — see docs/social.md."""

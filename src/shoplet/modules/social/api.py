@@ -1,0 +1,72 @@
+"""Storefront endpoints of group buys (tag ``group-buy``): a product's group buys, opening a
+group, a group's share page, joining it. Each seat is paid as any order
+(``POST /orders/{order_no}/pay``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.http_cache import NO_STORE
+from shoplet.core.params import PathId
+from shoplet.modules.members.public import CurrentMember
+from shoplet.modules.social import service
+from shoplet.modules.social.schemas import (
+    CampaignCard,
+    GroupJoin,
+    GroupOpen,
+    GroupView,
+    Participation,
+)
+
+router = APIRouter(tags=["group-buy"])
+
+ShareId = Annotated[str, Path(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.get("/products/{product_id}/group-buys", responses=problem_responses(400))
+async def list_product_group_buys(
+    product_id: PathId, session: DbSession, response: Response
+) -> list[CampaignCard]:
+    """Running and upcoming group buys of a product (拼团价 on the product page)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.product_campaigns(session, product_id)
+
+
+@router.post(
+    "/group-buys/{campaign_id}/groups",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 404, 409),
+)
+async def open_group(
+    *, campaign_id: PathId, body: GroupOpen, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> Participation:
+    """Open a group (开团): the leader's order at the group price, to pay next."""
+    return await service.open_group(
+        session, ctx, member_id=member.id, campaign_id=campaign_id, address_id=body.address_id
+    )
+
+
+@router.get("/group-buys/groups/{share_id}", responses=problem_responses(400, 404))
+async def get_group(share_id: ShareId, session: DbSession, response: Response) -> GroupView:
+    """A group's share page: members (names masked), slots left, deadline."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.get_group(session, share_id)
+
+
+@router.post(
+    "/group-buys/groups/{share_id}/join",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 404, 409),
+)
+async def join_group(
+    *, share_id: ShareId, body: GroupJoin, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> Participation:
+    """Join a group (参团) through its share id: an order at the group price, to pay next."""
+    return await service.join_group(
+        session, ctx, member_id=member.id, share_id=share_id, address_id=body.address_id
+    )

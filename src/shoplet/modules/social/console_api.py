@@ -1,0 +1,119 @@
+"""Console routes of group buys: campaigns (list, create, edit, stop) and the groups opened.
+Thin: each route checks ``promotions:manage`` (group buys are a marketing play), calls the
+service and appends an audit entry for every change in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId, QueryId
+from shoplet.core.schemas import Page
+from shoplet.modules.social import service
+from shoplet.modules.social.schemas import (
+    Campaign,
+    CampaignStatusChange,
+    CampaignWrite,
+    GroupAdmin,
+    GroupStatus,
+)
+from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+
+router = APIRouter(tags=["console-group-buy"])
+
+GroupBuyManager = Annotated[StaffIdentity, Depends(require_permission("promotions:manage"))]
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=50)]
+
+
+@router.get("/group-buys", responses=problem_responses(400))
+async def list_group_buys(
+    _: GroupBuyManager, session: DbSession, cursor: Cursor = None, limit: Limit = 20
+) -> Page[Campaign]:
+    """Campaigns, newest first."""
+    items, next_cursor = await service.list_campaigns(session, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/group-buys/{campaign_id}", responses=problem_responses(404))
+async def get_group_buy(campaign_id: PathId, _: GroupBuyManager, session: DbSession) -> Campaign:
+    """One campaign."""
+    return await service.get_campaign(session, campaign_id)
+
+
+@router.post("/group-buys", status_code=status.HTTP_201_CREATED, responses=problem_responses(400))
+async def create_group_buy(
+    body: CampaignWrite, staff: GroupBuyManager, request: Request, session: DbSession
+) -> Campaign:
+    """A new campaign (active: it runs from ``starts_at``)."""
+    campaign = await service.create_campaign(session, body)
+    await record_audit(
+        session,
+        staff,
+        "social.campaign_create",
+        f"social_campaign:{campaign.id}",
+        body.model_dump(mode="json"),
+        origin_of(request),
+    )
+    return campaign
+
+
+@router.put("/group-buys/{campaign_id}", responses=problem_responses(400, 404, 409))
+async def update_group_buy(
+    campaign_id: PathId,
+    body: CampaignWrite,
+    staff: GroupBuyManager,
+    request: Request,
+    session: DbSession,
+) -> Campaign:
+    """Edit a campaign; groups already opened keep their terms."""
+    campaign = await service.update_campaign(session, campaign_id, body)
+    await record_audit(
+        session,
+        staff,
+        "social.campaign_update",
+        f"social_campaign:{campaign_id}",
+        body.model_dump(mode="json"),
+        origin_of(request),
+    )
+    return campaign
+
+
+@router.post("/group-buys/{campaign_id}/status", responses=problem_responses(404))
+async def stop_group_buy(
+    campaign_id: PathId,
+    body: CampaignStatusChange,
+    staff: GroupBuyManager,
+    request: Request,
+    session: DbSession,
+) -> Campaign:
+    """Stop a campaign: no new groups or members; open groups still finish or fail."""
+    campaign = await service.stop_campaign(session, campaign_id)
+    await record_audit(
+        session,
+        staff,
+        "social.campaign_stop",
+        f"social_campaign:{campaign_id}",
+        body.model_dump(mode="json"),
+        origin_of(request),
+    )
+    return campaign
+
+
+@router.get("/group-buy-groups", responses=problem_responses(400))
+async def list_group_buy_groups(
+    _: GroupBuyManager,
+    session: DbSession,
+    campaign_id: QueryId = None,
+    status: GroupStatus | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[GroupAdmin]:
+    """Groups, newest first; by campaign and status."""
+    items, next_cursor = await service.list_groups(
+        session, campaign_id=campaign_id, status=status, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,122 @@
+"""Group-buy tables: campaigns per SKU, the groups shoppers open, and each member's seat.
+
+``social_group.filled`` moves only through one conditional UPDATE (``filled < size``, still
+open, not past its deadline), run when a member's order is paid: a group is never over-filled,
+and the seat that fills it also completes it in the same statement. ``social_campaign.
+groups_opened`` moves the same way against ``max_groups``. A member row is unique per
+(group, member) and per order; its status changes are conditional, so a refund happens once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoplet.core.db import Base, BigId
+
+CAMPAIGN_STATUSES = ("active", "stopped")
+GROUP_STATUSES = ("pending", "open", "succeeded", "failed")
+MEMBER_STATUSES = ("pending", "joined", "succeeded", "refunded", "cancelled")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class GroupCampaign(Base):
+    """A group-buy offer on one SKU: ``group_size`` shoppers pay ``group_price`` fen each within
+    ``time_limit_seconds`` of the group's opening, or every one of them is refunded."""
+
+    __tablename__ = "social_campaign"
+    __table_args__ = (
+        CheckConstraint(_in("status", CAMPAIGN_STATUSES), name="status_known"),
+        CheckConstraint("group_size >= 2 AND group_size <= 50", name="group_size_valid"),
+        CheckConstraint("group_price > 0", name="group_price_positive"),
+        CheckConstraint("time_limit_seconds >= 60", name="time_limit_valid"),
+        CheckConstraint("per_member_limit >= 1", name="limit_positive"),
+        CheckConstraint(
+            "groups_opened >= 0 AND groups_opened <= max_groups", name="groups_within_max"
+        ),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_social_campaign_sku_id", "sku_id"),
+        Index("ix_social_campaign_product_id", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(60))
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    sku_id: Mapped[int] = mapped_column(BigInteger)
+    group_size: Mapped[int] = mapped_column(Integer)
+    group_price: Mapped[int] = mapped_column(BigInteger)
+    time_limit_seconds: Mapped[int] = mapped_column(Integer)
+    per_member_limit: Mapped[int] = mapped_column(Integer)
+    max_groups: Mapped[int] = mapped_column(Integer)
+    groups_opened: Mapped[int] = mapped_column(Integer, default=0)
+    free_shipping: Mapped[bool] = mapped_column(Boolean, default=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Group(Base):
+    """One group (一个团). ``pending`` until its leader pays, ``open`` while it takes members,
+    ``succeeded`` when the last seat is paid, ``failed`` past ``expires_at`` (members refunded)."""
+
+    __tablename__ = "social_group"
+    __table_args__ = (
+        UniqueConstraint("share_id"),
+        CheckConstraint(_in("status", GROUP_STATUSES), name="status_known"),
+        CheckConstraint("filled >= 0 AND filled <= size", name="filled_within_size"),
+        Index("ix_social_group_status_expires_at", "status", "expires_at"),
+        Index("ix_social_group_campaign_id_id", "campaign_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    share_id: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[int] = mapped_column(BigInteger)
+    leader_member_id: Mapped[int] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column(Integer)
+    filled: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class GroupMember(Base):
+    """A shopper's seat in a group, with the order that pays for it. ``pending`` until paid,
+    ``joined`` once the seat is claimed, ``succeeded`` with its group; ``refunded`` when the
+    group failed or was already full when the money came; ``cancelled`` when never paid."""
+
+    __tablename__ = "social_member"
+    __table_args__ = (
+        UniqueConstraint("group_id", "member_id"),
+        UniqueConstraint("order_no"),
+        CheckConstraint(_in("status", MEMBER_STATUSES), name="status_known"),
+        Index("ix_social_member_campaign_id_member_id", "campaign_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(BigInteger)
+    campaign_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    order_no: Mapped[str] = mapped_column(String(32))
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,8 @@
+"""What other modules may use from group buys: the events they publish. Nothing above them
+calls them yet."""
+
+from __future__ import annotations
+
+from shoplet.modules.social.events import GROUP_FAILED, GROUP_SUCCEEDED
+
+__all__ = ["GROUP_FAILED", "GROUP_SUCCEEDED"]

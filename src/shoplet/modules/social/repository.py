@@ -1,0 +1,268 @@
+"""Every query of group buys. Seats are claimed by one conditional UPDATE of the group
+(``filled < size``, still taking members, before its deadline) that also completes the group
+when it takes the last seat; groups fail by one conditional UPDATE on their status. Handlers
+lock the group row first (:func:`lock_group`), then its seats: one lock order everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.social.models import Group, GroupCampaign, GroupMember
+
+HELD_SEATS = ("pending", "joined", "succeeded")
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _fresh(stmt: Any) -> Any:
+    return stmt.execution_options(populate_existing=True)
+
+
+# -- campaigns -------------------------------------------------------------------------------
+
+
+async def insert_campaign(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    result = await session.execute(
+        _insert(session, GroupCampaign).values(**values).returning(GroupCampaign.id)
+    )
+    return int(result.scalar_one())
+
+
+async def get_campaign(session: AsyncSession, campaign_id: int) -> GroupCampaign | None:
+    stmt = select(GroupCampaign).where(GroupCampaign.id == campaign_id)
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def update_campaign(
+    session: AsyncSession, campaign_id: int, values: Mapping[str, Any]
+) -> bool:
+    """Write ``values`` while the campaign is active and ``max_groups`` still covers the
+    groups opened."""
+    stmt = update(GroupCampaign).where(
+        GroupCampaign.id == campaign_id, GroupCampaign.status == "active"
+    )
+    if "max_groups" in values:
+        stmt = stmt.where(GroupCampaign.groups_opened <= values["max_groups"])
+    result = await session.execute(stmt.values(**values).returning(GroupCampaign.id))
+    return result.scalar_one_or_none() is not None
+
+
+async def list_campaigns(
+    session: AsyncSession, *, before_id: int | None, limit: int
+) -> Sequence[GroupCampaign]:
+    stmt = select(GroupCampaign).order_by(GroupCampaign.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(GroupCampaign.id < before_id)
+    return (await session.scalars(stmt)).all()
+
+
+async def live_campaigns_of_product(
+    session: AsyncSession, product_id: int, now: datetime
+) -> Sequence[GroupCampaign]:
+    """Active campaigns of a product that have not ended, soonest first."""
+    stmt = (
+        select(GroupCampaign)
+        .where(
+            GroupCampaign.product_id == product_id,
+            GroupCampaign.status == "active",
+            GroupCampaign.ends_at > now,
+        )
+        .order_by(GroupCampaign.starts_at, GroupCampaign.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def take_group_quota(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
+    """One more group opened, within ``max_groups``."""
+    result = await session.execute(
+        update(GroupCampaign)
+        .where(
+            GroupCampaign.id == campaign_id,
+            GroupCampaign.groups_opened < GroupCampaign.max_groups,
+        )
+        .values(groups_opened=GroupCampaign.groups_opened + 1, updated_at=now)
+        .returning(GroupCampaign.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+# -- groups ----------------------------------------------------------------------------------
+
+
+async def insert_group(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    result = await session.execute(_insert(session, Group).values(**values).returning(Group.id))
+    return int(result.scalar_one())
+
+
+async def get_group(session: AsyncSession, group_id: int) -> Group | None:
+    return (await session.scalars(_fresh(select(Group).where(Group.id == group_id)))).first()
+
+
+async def get_group_by_share(session: AsyncSession, share_id: str) -> Group | None:
+    stmt = select(Group).where(Group.share_id == share_id)
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def lock_group(session: AsyncSession, group_id: int) -> Group | None:
+    """The group, its row locked until commit (PostgreSQL; SQLite serialises writers)."""
+    stmt = select(Group).where(Group.id == group_id).with_for_update()
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def list_groups(
+    session: AsyncSession,
+    *,
+    campaign_id: int | None,
+    status: str | None,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[Group]:
+    stmt = select(Group).order_by(Group.id.desc()).limit(limit)
+    if campaign_id is not None:
+        stmt = stmt.where(Group.campaign_id == campaign_id)
+    if status is not None:
+        stmt = stmt.where(Group.status == status)
+    if before_id is not None:
+        stmt = stmt.where(Group.id < before_id)
+    return (await session.scalars(stmt)).all()
+
+
+async def claim_seat(
+    session: AsyncSession, group_id: int, *, is_leader: bool, now: datetime
+) -> tuple[int, str] | None:
+    """Take one seat: ``(filled, status)`` after it, or None when the group is full, over or
+    past its deadline. The leader's seat opens a pending group; the last seat completes it."""
+    takes = Group.status == "open"
+    if is_leader:
+        takes = or_(takes, Group.status == "pending")
+    completes = Group.filled + 1 >= Group.size
+    result = await session.execute(
+        update(Group)
+        .where(Group.id == group_id, takes, Group.filled < Group.size, Group.expires_at > now)
+        .values(
+            filled=Group.filled + 1,
+            status=case((completes, "succeeded"), else_="open"),
+            completed_at=case((completes, now), else_=None),
+            updated_at=now,
+        )
+        .returning(Group.filled, Group.status)
+    )
+    row = result.one_or_none()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
+async def fail_group(session: AsyncSession, group_id: int, now: datetime) -> bool:
+    """An unfinished group past its deadline fails (once)."""
+    result = await session.execute(
+        update(Group)
+        .where(
+            Group.id == group_id,
+            Group.status.in_(("pending", "open")),
+            Group.expires_at <= now,
+        )
+        .values(status="failed", failed_at=now, updated_at=now)
+        .returning(Group.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def expired_group_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
+    stmt = (
+        select(Group.id)
+        .where(Group.status.in_(("pending", "open")), Group.expires_at <= now)
+        .order_by(Group.expires_at, Group.id)
+        .limit(limit)
+    )
+    return [int(i) for i in await session.scalars(stmt)]
+
+
+# -- seats -----------------------------------------------------------------------------------
+
+
+async def insert_seat(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """A new seat, or None when the shopper has one in this group already."""
+    stmt = (
+        _insert(session, GroupMember)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["group_id", "member_id"])
+        .returning(GroupMember.id)
+    )
+    result = await session.execute(stmt)
+    found = result.scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+async def get_seat(session: AsyncSession, group_id: int, member_id: int) -> GroupMember | None:
+    stmt = select(GroupMember).where(
+        GroupMember.group_id == group_id, GroupMember.member_id == member_id
+    )
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def get_seat_by_order(session: AsyncSession, order_no: str) -> GroupMember | None:
+    stmt = select(GroupMember).where(GroupMember.order_no == order_no)
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def seats_of(
+    session: AsyncSession, group_id: int, statuses: Sequence[str] | None = None
+) -> Sequence[GroupMember]:
+    stmt = select(GroupMember).where(GroupMember.group_id == group_id)
+    if statuses is not None:
+        stmt = stmt.where(GroupMember.status.in_(list(statuses)))
+    return (await session.scalars(_fresh(stmt.order_by(GroupMember.id)))).all()
+
+
+async def count_held_seats(session: AsyncSession, campaign_id: int, member_id: int) -> int:
+    """The shopper's seats in a campaign that count against its limit (not refunded or
+    cancelled)."""
+    stmt = select(func.count()).where(
+        and_(
+            GroupMember.campaign_id == campaign_id,
+            GroupMember.member_id == member_id,
+            GroupMember.status.in_(HELD_SEATS),
+        )
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def move_seat(
+    session: AsyncSession,
+    seat_id: int,
+    *,
+    from_statuses: Sequence[str],
+    to_status: str,
+    now: datetime,
+    joined: bool = False,
+) -> bool:
+    values: dict[str, Any] = {"status": to_status, "updated_at": now}
+    if joined:
+        values["joined_at"] = now
+    result = await session.execute(
+        update(GroupMember)
+        .where(GroupMember.id == seat_id, GroupMember.status.in_(list(from_statuses)))
+        .values(**values)
+        .returning(GroupMember.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def complete_seats(session: AsyncSession, group_id: int, now: datetime) -> list[str]:
+    """Every joined seat of a completed group succeeds: their order nos."""
+    result = await session.execute(
+        update(GroupMember)
+        .where(GroupMember.group_id == group_id, GroupMember.status == "joined")
+        .values(status="succeeded", updated_at=now)
+        .returning(GroupMember.order_no)
+    )
+    return sorted(str(o) for o in result.scalars())

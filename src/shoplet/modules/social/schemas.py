@@ -1,0 +1,139 @@
+"""Request and response models of group buys (storefront and console)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from shoplet.core.schemas import Fen, Id, RequestModel, ResponseModel
+
+CampaignStatus = Literal["active", "stopped"]
+# What a shopper sees: running now, not yet, over, stopped by the merchant.
+CampaignState = Literal["running", "upcoming", "ended", "stopped"]
+GroupStatus = Literal["pending", "open", "succeeded", "failed"]
+MemberStatus = Literal["pending", "joined", "succeeded", "refunded", "cancelled"]
+
+When = Annotated[AwareDatetime, Field(strict=False)]
+
+
+class CampaignWrite(RequestModel):
+    """A campaign as the merchant edits it: ``group_size`` shoppers each pay ``group_price``
+    fen for one unit of ``sku_id`` within ``time_limit_seconds`` of the group's opening."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    sku_id: Id
+    group_size: Annotated[int, Field(ge=2, le=50)]
+    group_price: Annotated[int, Field(ge=1, le=10_000_000_000)]
+    time_limit_seconds: Annotated[int, Field(ge=60, le=30 * 86400)] = 86400
+    per_member_limit: Annotated[int, Field(ge=1, le=100)] = 1
+    max_groups: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
+    free_shipping: bool = True
+    starts_at: When
+    ends_at: When
+
+
+class CampaignStatusChange(RequestModel):
+    status: Literal["stopped"]
+
+
+class Campaign(ResponseModel):
+    """A campaign as the console sees it."""
+
+    id: int
+    title: str
+    product_id: int
+    sku_id: int
+    group_size: int
+    group_price: int
+    time_limit_seconds: int
+    per_member_limit: int
+    max_groups: int
+    groups_opened: int
+    free_shipping: bool
+    starts_at: datetime
+    ends_at: datetime
+    status: CampaignStatus
+    state: CampaignState
+    created_at: datetime
+    updated_at: datetime
+
+
+class CampaignCard(ResponseModel):
+    """A campaign as the product page shows it."""
+
+    id: int
+    title: str
+    product_id: int
+    sku_id: int
+    group_size: int
+    group_price: Fen
+    shelf_price: Fen
+    time_limit_seconds: int
+    starts_at: datetime
+    ends_at: datetime
+    state: CampaignState
+
+
+class GroupOpen(RequestModel):
+    """Open a group: the leader's order goes to this address."""
+
+    address_id: Id
+
+
+class GroupJoin(RequestModel):
+    address_id: Id
+
+
+class GroupSeat(ResponseModel):
+    """A seat as the group page shows it: the nickname masked, the avatar if any."""
+
+    name: str
+    avatar_url: str | None
+    is_leader: bool
+    joined_at: datetime | None
+
+
+class GroupView(ResponseModel):
+    """A group as its share page shows it (anyone with the share id may look)."""
+
+    share_id: str
+    campaign_id: int
+    title: str
+    product_id: int
+    sku_id: int
+    group_price: Fen
+    size: int
+    filled: int
+    slots_left: int
+    status: GroupStatus
+    expires_at: datetime
+    completed_at: datetime | None
+    seats: list[GroupSeat]
+
+
+class Participation(ResponseModel):
+    """The shopper's seat: the order to pay (``POST /orders/{order_no}/pay``) and the group."""
+
+    order_no: str
+    payable_total: Fen
+    share_id: str
+    status: MemberStatus
+    group: GroupView
+
+
+class GroupAdmin(ResponseModel):
+    """A group as the console lists it."""
+
+    id: int
+    share_id: str
+    campaign_id: int
+    leader_member_id: int
+    size: int
+    filled: int
+    status: GroupStatus
+    expires_at: datetime
+    completed_at: datetime | None
+    failed_at: datetime | None
+    created_at: datetime

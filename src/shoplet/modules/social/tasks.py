@@ -1,0 +1,35 @@
+"""Group-buy handlers and jobs (the worker runs them; tests use ``drain_outbox`` / ``run_job``).
+
+- ``social.seat_paid`` on ``order.paid``: claim the seat, complete the group, or refund;
+- ``social.seat_cancelled`` on ``order.cancelled``: an unpaid seat goes;
+- ``social.expire``: groups past their deadline fail and their paid members are refunded.
+
+Only orders with ``source = "groupbuy"``; all idempotent (conditional status changes).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.events import Event, subscriber
+from shoplet.core.jobs import periodic
+from shoplet.modules.orders import public as orders
+from shoplet.modules.social import service
+
+EXPIRE_JOB = "social.expire"
+
+
+@subscriber(orders.ORDER_PAID, name="social.seat_paid")
+async def seat_paid(event: Event, session: AsyncSession) -> None:
+    await service.handle_order_paid(session, event.payload)
+
+
+@subscriber(orders.ORDER_CANCELLED, name="social.seat_cancelled")
+async def seat_cancelled(event: Event, session: AsyncSession) -> None:
+    await service.handle_order_cancelled(session, event.payload)
+
+
+@periodic(every_seconds=5, name=EXPIRE_JOB)
+async def expire(ctx: AppContext) -> None:
+    await service.expire_groups(ctx)

@@ -14,6 +14,7 @@ from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders import events as ev
 from shoplet.modules.orders import repository as repo
 from shoplet.modules.orders.errors import IllegalTransition, OrderOnHold
+from shoplet.modules.orders.models import Order
 from shoplet.modules.orders.models import OrderLine as OrderLineRow
 from shoplet.modules.orders.schemas import OrderAdmin, OrderDetail
 from shoplet.modules.payments import public as payments
@@ -119,47 +120,30 @@ async def void_held_order(
     session: AsyncSession, order_no: str, *, hold: str, reason: str
 ) -> str | None:
     """The hold's owner gives up on an order under ``hold`` (its group failed or was full): an
-    unpaid one is cancelled (stock back, WeChat transaction closed); a paid one is cancelled,
-    its units go back on the shelf and everything paid is refunded (``payments.request_refund``,
-    ``refund.succeeded`` follows). Returns the status this call cancelled the order from
-    (``pending_payment`` or ``paid``), None when it changed nothing: exactly once, since the
-    status change is conditional (a second call, or a lost race, changes nothing)."""
-    order = await _any_order(session, order_no)
-    if order.ship_hold != hold:
-        return None
-    now = utcnow()
-    if order.status == "pending_payment":
-        if not await _move(
-            session,
-            order,
-            "cancelled",
-            actor=SYSTEM,
-            reason=reason,
-            now=now,
-            values={"cancelled_at": now, "cancel_reason": reason[:200]},
-        ):
-            return None
-        # _cancel_unpaid's steps after its move: stock back, close, event.
+    unpaid one is cancelled (stock back, WeChat transaction closed; money that still arrives is
+    refunded by :func:`handle_payment_succeeded`); a paid one is cancelled, its units go back on
+    the shelf and everything paid is refunded (``payments.request_refund``, ``refund.succeeded``
+    follows). Returns the status this call cancelled the order from (``pending_payment`` or
+    ``paid``), None when it changed nothing: exactly once, since each status change is
+    conditional. An unpaid order paid while we look (the conditional update waited for the
+    payment's transaction and lost) is taken again as paid."""
+    for _ in range(2):
         order = await _any_order(session, order_no)
-        lines = (await repo.lines_for(session, [order.id]))[order.id]
-        await inventory.release(session, ref=order.order_no, reason=reason)
-        await payments.close_for_order(session, order_no=order.order_no)
-        await publish(
-            session,
-            ev.ORDER_CANCELLED,
-            _order_payload(
-                order,
-                stock_source_ref=None,
-                reason=reason,
-                actor=SYSTEM,
-                lines=[{"sku_id": ln.sku_id, "quantity": ln.quantity} for ln in lines],
-                returned_to_source=[],
-            ),
-            key=order.order_no,
-        )
-        return "pending_payment"
-    if order.status != "paid":
-        return None
+        if order.ship_hold != hold:
+            return None
+        if order.status == "pending_payment":
+            if await _cancel_held(session, order, reason):
+                return "pending_payment"
+        elif order.status == "paid":
+            if await _refund_held(session, order, reason):
+                return "paid"
+        else:
+            return None
+    return None
+
+
+async def _cancel_held(session: AsyncSession, order: Order, reason: str) -> bool:
+    now = utcnow()
     if not await _move(
         session,
         order,
@@ -169,7 +153,40 @@ async def void_held_order(
         now=now,
         values={"cancelled_at": now, "cancel_reason": reason[:200]},
     ):
-        return None
+        return False
+    order = await _any_order(session, order.order_no)
+    lines = (await repo.lines_for(session, [order.id]))[order.id]
+    await inventory.release(session, ref=order.order_no, reason=reason)
+    await payments.close_for_order(session, order_no=order.order_no)
+    await publish(
+        session,
+        ev.ORDER_CANCELLED,
+        _order_payload(
+            order,
+            stock_source_ref=None,
+            reason=reason,
+            actor=SYSTEM,
+            lines=[{"sku_id": ln.sku_id, "quantity": ln.quantity} for ln in lines],
+            returned_to_source=[],
+        ),
+        key=order.order_no,
+    )
+    return True
+
+
+async def _refund_held(session: AsyncSession, order: Order, reason: str) -> bool:
+    now = utcnow()
+    order_no = order.order_no
+    if not await _move(
+        session,
+        order,
+        "cancelled",
+        actor=SYSTEM,
+        reason=reason,
+        now=now,
+        values={"cancelled_at": now, "cancel_reason": reason[:200]},
+    ):
+        return False
     order = await _any_order(session, order_no)
     lines = (await repo.lines_for(session, [order.id]))[order.id]
     for line in lines:
@@ -199,7 +216,7 @@ async def void_held_order(
         ),
         key=order_no,
     )
-    return "paid"
+    return True
 
 
 def _units(lines: list[OrderLineRow], sign: int) -> dict[int, int]:

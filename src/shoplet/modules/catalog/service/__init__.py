@@ -24,6 +24,7 @@ from ._common import (
 )
 from .cards import best_seller_ids, buyable_cards, product_ids_of_skus
 from .categories import create_category, list_categories, update_category
+from .creation import ProductExtras, create_products_rows
 from .detail_parts import DetailJoiner, load_body, load_stock
 from .media import resolve_product_media, save_image, save_processed_image, save_video
 from .price_changes import (
@@ -35,10 +36,8 @@ from .price_changes import (
     invalidate_products,
 )
 from .products import (
-    ProductExtras,
     create_product,
     create_product_rows,
-    create_products_rows,
     get_product_admin,
     has_products,
     list_products_admin,

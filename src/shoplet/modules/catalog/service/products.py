@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.catalog import repository as repo
 from shoplet.modules.catalog.errors import (
-    BarcodeTaken,
     CategoryNotFound,
     InvalidSkuMatrix,
     InvalidStatus,
@@ -32,7 +30,6 @@ from shoplet.modules.catalog.schemas import (
     ProductCreate,
     ProductUpdate,
     SkuAdmin,
-    SkuCreate,
     SkuUpdate,
     Spec,
 )
@@ -40,7 +37,16 @@ from shoplet.modules.inventory import public as inventory
 
 from ._common import SpecPairs, _announce, _invalidate_product, _keyword
 from .categories import _require_category
-from .media import ProductMedia, all_image_sets, apply_product_media, resolve_product_media
+from .creation import (
+    ProductExtras,
+    _build_product,
+    _check_barcodes_free,
+    _check_new_product,
+    _flush_skus,
+    _new_sku,
+    _resolve_media,
+)
+from .media import all_image_sets, apply_product_media, resolve_product_media
 from .rules import (
     _apply_status,
     _price_fields,
@@ -103,39 +109,12 @@ def _to_admin(product: Product, levels: Mapping[int, inventory.StockLevel]) -> P
     )
 
 
-async def _flush_skus(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # lost a race for a barcode to a concurrent write
-        if "barcode" in str(exc.orig):
-            raise BarcodeTaken("barcode is already used by another SKU") from exc
-        raise
-
-
-async def _check_barcodes_free(
-    session: AsyncSession, wanted: Mapping[str, int | None], releasing: set[int]
-) -> None:
-    """``wanted`` maps barcode -> the SKU id that will carry it (None: a new SKU). A barcode is
-    free if nobody holds it, its future owner holds it, or its holder gives it up."""
-    holders = await repo.barcode_holders(session, list(wanted))
-    for barcode, holder in holders.items():
-        if holder != wanted[barcode] and holder not in releasing:
-            raise BarcodeTaken(f"barcode {barcode} is used by SKU {holder}", barcode=barcode)
-
-
 async def get_product_admin(session: AsyncSession, product_id: int) -> ProductAdmin:
     product = await repo.get_product(session, product_id)
     if product is None:
         raise ProductNotFound(f"product {product_id} does not exist")
     levels = await inventory.get_levels(session, [s.id for s in product.skus])
     return _to_admin(product, levels)
-
-
-@dataclass(frozen=True, slots=True)
-class ProductExtras:
-    brand: str = ""
-    tags: Sequence[str] = ()
-    sku_codes: Sequence[str | None] = ()
 
 
 async def create_product(
@@ -175,128 +154,6 @@ async def create_product_rows(
     _invalidate_product(session, product)
     await _announce(session, product, "created")
     return product
-
-
-async def create_products_rows(
-    session: AsyncSession,
-    items: Sequence[tuple[ProductCreate, ProductExtras | None]],
-    *,
-    actor: str,
-) -> list[Product]:
-    """:func:`create_product_rows` for a product import's batch, in a handful of statements
-    whatever its size: the same checks per product, then one query per kind for all of them
-    (categories, barcodes, the media of each distinct set of images), one batched INSERT per
-    table at the flush and the stock through ``inventory.set_initial_stocks``. It announces
-    nothing: the import's ``catalog.products_imported`` names the batch's products."""
-    now = utcnow()
-    products = [_check_new_product(data) for data, _ in items]
-    barcodes = [s.barcode for p in products for s in p.skus]
-    check_barcodes_unique(barcodes)
-    categories = {c.id for c in await repo.list_categories(session)}
-    for data, _ in items:
-        if data.category_id not in categories:
-            raise CategoryNotFound(f"category {data.category_id} does not exist")
-    await _check_barcodes_free(session, {b: None for b in barcodes if b is not None}, set())
-    media: dict[tuple[object, ...], ProductMedia] = {}
-    for product, (data, extras) in zip(products, items, strict=True):
-        key = (
-            tuple(data.images),
-            tuple(data.turntable_images),
-            tuple(data.detail_images),
-            data.video_url,
-            data.video_poster,
-            tuple(s.image for s in data.skus),
-        )
-        if key not in media:
-            media[key] = await _resolve_media(session, data)
-        _build_product(product, data, media[key], now, extras)
-        repo.add(session, product)
-    await _flush_skus(session)
-    stock = {
-        sku.id: sku_in.stock
-        for product, (data, _) in zip(products, items, strict=True)
-        for sku, sku_in in zip(product.skus, data.skus, strict=True)
-    }
-    await inventory.set_initial_stocks(session, stock, actor=actor)
-    for product in products:
-        _invalidate_product(session, product)
-    return products
-
-
-def _check_new_product(data: ProductCreate) -> Product:
-    """The checks that need no database; an unsaved product holding the new SKUs."""
-    combos = [spec_pairs(s.specs) for s in data.skus]
-    validate_sku_matrix(combos)
-    originals = [
-        resolve_original_price(s.price, s.original_price, i) for i, s in enumerate(data.skus)
-    ]
-    check_barcodes_unique([s.barcode for s in data.skus])
-    if data.status == "on_sale":
-        check_publishable(data.images, len(data.skus))
-    return Product(
-        skus=[
-            _new_sku(sku, pairs, original)
-            for sku, pairs, original in zip(data.skus, combos, originals, strict=True)
-        ]
-    )
-
-
-async def _resolve_media(session: AsyncSession, data: ProductCreate) -> ProductMedia:
-    return await resolve_product_media(
-        session,
-        images=data.images,
-        turntable_images=data.turntable_images,
-        detail_images=data.detail_images,
-        video_url=data.video_url,
-        video_poster=data.video_poster,
-        sku_images=[s.image for s in data.skus],
-    )
-
-
-def _build_product(
-    product: Product,
-    data: ProductCreate,
-    resolved: ProductMedia,
-    now: datetime,
-    extras: ProductExtras | None,
-) -> None:
-    product.category_id = data.category_id
-    product.title = data.title
-    product.subtitle = data.subtitle
-    product.description = data.description
-    product.images = list(data.images)
-    product.turntable_images = list(data.turntable_images)
-    product.detail_images = list(data.detail_images)
-    product.video_url = data.video_url
-    product.video_poster = data.video_poster
-    product.status = "draft"
-    product.sales_count = 0
-    product.created_at = now
-    product.updated_at = now
-    product.published_at = None
-    apply_product_media(product, resolved)
-    _apply_status(product, data.status, now)
-    for field, value in _price_fields(product.skus).items():
-        setattr(product, field, value)
-    if extras is not None:
-        product.brand = extras.brand
-        product.tags = list(extras.tags)
-        for sku, code in zip(product.skus, extras.sku_codes, strict=True):
-            sku.sku_code = code
-
-
-def _new_sku(data: SkuCreate | SkuUpdate, pairs: SpecPairs, original_price: int) -> Sku:
-    return Sku(
-        specs=[{"name": n, "value": v} for n, v in pairs],
-        spec_key=spec_key(pairs),
-        price=data.price,
-        original_price=original_price,
-        barcode=data.barcode,
-        weight_grams=data.weight_grams,
-        cost_price=data.cost_price,
-        image=data.image,
-        is_active=data.is_active if isinstance(data, SkuUpdate) else True,
-    )
 
 
 @dataclass

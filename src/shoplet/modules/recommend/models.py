@@ -11,6 +11,8 @@
 - ``recommend_popular``: time-decayed popularity (half-life 14 days) per province (``440000``)
   and for the whole shop (``all``): the fallback and the cold start.
 - ``recommend_run``: one row per training, with its stage and progress (0..100).
+- ``recommend_view``: product views (visitor, member if signed in, product, when), written in
+  batches by each process (``views.py``); the session model's input, kept ``views.RETENTION``.
 """
 
 from __future__ import annotations
@@ -150,3 +152,20 @@ class Daily(Base):
     variant: Mapped[str] = mapped_column(String(32), primary_key=True)
     impressions: Mapped[int] = mapped_column(Integer, default=0)
     clicks: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class View(Base):
+    """A product page view. ``visitor``: the storefront's random id of the device (signed in or
+    not); ``member_id`` when signed in. Written in batches, never on the request path."""
+
+    __tablename__ = "recommend_view"
+    __table_args__ = (
+        Index("ix_recommend_view_viewed_at", "viewed_at"),
+        Index("ix_recommend_view_member_id_viewed_at", "member_id", "viewed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    visitor: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    viewed_at: Mapped[datetime]

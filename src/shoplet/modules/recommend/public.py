@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
-from shoplet.modules.recommend import clicks
+from shoplet.modules.recommend import clicks, views
 from shoplet.modules.recommend.context import WEIGHT as CONTEXT_WEIGHT
 from shoplet.modules.recommend.evaluation import (
     MODELS as EVALUATION_MODELS,
@@ -52,10 +52,17 @@ __all__ = [
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
-    """App lifespan hook: write the shelves' impressions every second (``clicks.py``)."""
-    buffer = clicks.buffer_of(ctx)
-    buffer.start()
-    return buffer.stop
+    """App lifespan hook: write the shelves' impressions (``clicks.py``) and the product views
+    (``views.py``) every second."""
+    impressions, viewed = clicks.buffer_of(ctx), views.buffer_of(ctx)
+    impressions.start()
+    viewed.start()
+
+    async def stop() -> None:
+        await impressions.stop()
+        await viewed.stop()
+
+    return stop
 
 
 def write_synthetic_csv(

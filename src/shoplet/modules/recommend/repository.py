@@ -21,6 +21,7 @@ from shoplet.modules.recommend.models import (
     Pair,
     Popular,
     Run,
+    View,
 )
 
 CHUNK = 2000
@@ -276,3 +277,42 @@ async def daily_totals(
         .order_by(*columns)
     )
     return [tuple(r) for r in rows]
+
+
+async def add_views(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """A process's buffered product views: one multi-row ``INSERT`` per chunk."""
+    for start in range(0, len(rows), CHUNK):
+        await session.execute(insert(View).values(list(rows[start : start + CHUNK])))
+
+
+async def views_since(
+    session: AsyncSession, since: datetime
+) -> list[tuple[str, int, int | None, datetime]]:
+    """``(visitor, product, member, viewed at)`` of the views since ``since``, in time order."""
+    stmt = (
+        select(View.visitor, View.product_id, View.member_id, View.viewed_at)
+        .where(View.viewed_at >= since)
+        .order_by(View.viewed_at, View.id)
+    )
+    return [(v, int(p), m, at) for v, p, m, at in (await session.execute(stmt)).all()]
+
+
+async def member_views(
+    session: AsyncSession, member_id: int | None, since: datetime | None, limit: int | None
+) -> list[tuple[int, int, datetime]]:
+    """``(member, product, viewed at)`` of members' views (one member's, or everyone's), newest
+    first."""
+    stmt = select(View.member_id, View.product_id, View.viewed_at).where(
+        View.member_id.is_not(None)
+    )
+    if member_id is not None:
+        stmt = stmt.where(View.member_id == member_id)
+    if since is not None:
+        stmt = stmt.where(View.viewed_at >= since)
+    stmt = stmt.order_by(View.viewed_at.desc(), View.id.desc()).limit(limit)
+    found = (await session.execute(stmt)).all()
+    return [(int(m), int(p), at) for m, p, at in found if m is not None]
+
+
+async def purge_views(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(View).where(View.viewed_at < before))

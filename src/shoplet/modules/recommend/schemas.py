@@ -13,6 +13,7 @@ from shoplet.modules.catalog.public import ProductSummary
 Placement = Literal["home", "product", "cart", "paid"]
 ReasonCode = Literal["personal", "also_bought", "also_viewed", "popular"]
 MAX_LIMIT = 20
+MAX_RECENT = 10
 
 
 class RecommendedProduct(ProductSummary):
@@ -39,6 +40,16 @@ class RecommendationClick(RequestModel):
     rec_id: Annotated[str, StringConstraints(min_length=16, max_length=400)]
     product_id: Id
     position: int = Field(ge=0, le=99)
+
+
+class ProductViewed(RequestModel):
+    """A shopper opened a product page. ``visitor``: the storefront's random id of this device
+    (kept in its storage), so views of one visit form a session, signed in or not."""
+
+    product_id: Id
+    visitor: Annotated[
+        str, StringConstraints(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    ]
 
 
 class Figures(BaseModel):

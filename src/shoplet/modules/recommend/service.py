@@ -34,7 +34,7 @@ from shoplet.modules.catalog import public as catalog
 from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.recommend import algorithms as algo
-from shoplet.modules.recommend import context, training
+from shoplet.modules.recommend import context, sessions, training, views
 from shoplet.modules.recommend import repository as repo
 from shoplet.modules.recommend.errors import ProductRequired
 from shoplet.modules.recommend.models import Run
@@ -103,10 +103,22 @@ async def _favorite_signals(
     return [Signal(r.member_id, r.ref, r.at, "favorite") for r in rows]
 
 
-# The extension point for product views: when analytics records them, a source reading its
-# public API (member, product, viewed at → source "view") is appended here; training and
-# profiles pick it up with the weight of ``algorithms.WEIGHTS["view"]``.
-SIGNAL_SOURCES: list[SignalSource] = [_order_signals, _cart_signals, _favorite_signals]
+async def _view_signals(
+    session: AsyncSession, member_id: int | None, since: datetime | None
+) -> list[Signal]:
+    """Signed-in shoppers' product views (``views.py``), weight ``algorithms.WEIGHTS["view"]``."""
+    rows = await repo.member_views(
+        session, member_id, since, PROFILE_HISTORY if member_id is not None else None
+    )
+    return [Signal(m, p, at, "view") for m, p, at in rows]
+
+
+SIGNAL_SOURCES: list[SignalSource] = [
+    _order_signals,
+    _cart_signals,
+    _favorite_signals,
+    _view_signals,
+]
 
 
 async def collect_signals(
@@ -174,10 +186,16 @@ async def train(
         async with read_session(sessionmaker) as session:
             signals = await collect_signals(session, since=now - timedelta(days=HISTORY_DAYS))
             signals = [s for s in signals if s.at <= now]
+            seen = await repo.views_since(session, now - timedelta(days=views.SESSION_DAYS))
+            viewed = [sessions.View(v, p, at.timestamp()) for v, p, _, at in seen if at <= now]
         await step("训练模型", 10)
         stages: list[tuple[str, int]] = []
         trained = await asyncio.to_thread(
-            training.train, signals, now=now, progress=lambda s, p: stages.append((s, p))
+            training.train,
+            signals,
+            now=now,
+            progress=lambda s, p: stages.append((s, p)),
+            views=viewed,
         )
         for stage, percent in stages:
             log.info("recommend.train.stage", run_id=run_id, stage=stage, progress=percent)
@@ -185,6 +203,7 @@ async def train(
         seconds = time.perf_counter() - started
         async with unit_of_work(sessionmaker) as session:
             await store_trained(session, trained, signals)
+            await repo.purge_views(session, now - views.RETENTION)
             await repo.update_run(
                 session,
                 run_id,
@@ -379,18 +398,23 @@ async def _context_fill(
 
 
 async def _seeded(
-    session: AsyncSession, cache: Cache, seeds: Sequence[int], kinds: Sequence[ReasonCode]
+    session: AsyncSession,
+    cache: Cache,
+    seeds: Sequence[int],
+    kinds: Sequence[ReasonCode],
+    weights: Sequence[float] = (),
 ) -> list[Candidate]:
     """Neighbours of the seed products, by kind in the order given, each kind's scores summed
-    over the seeds."""
+    over the seeds (each seed's times its weight, 1 when not given)."""
     lists = [await _product_neighbors(session, cache, seed) for seed in seeds[:MAX_SEEDS]]
     out: list[Candidate] = []
     for kind in kinds:
         key = "personal" if kind == "also_viewed" and not any(x.get(kind) for x in lists) else kind
         scores: dict[int, float] = {}
-        for found in lists:
+        for n, found in enumerate(lists):
+            weight = weights[n] if n < len(weights) else 1.0
             for product, score in found.get(key, []):
-                scores[int(product)] = scores.get(int(product), 0.0) + float(score)
+                scores[int(product)] = scores.get(int(product), 0.0) + weight * float(score)
         out.extend(Candidate(p, kind) for p in algo.best(scores, algo.NEIGHBORS))
     return out
 
@@ -403,10 +427,13 @@ async def recommend(
     placement: Placement,
     product_id: int | None = None,
     limit: int = 10,
+    recent: Sequence[int] = (),
 ) -> RecommendationList:
     """The shelf of ``placement``: its own candidates first, then popularity in the shopper's
     province, then in the whole shop; never a product they bought, one they are looking at
-    (or have in the cart), one off sale or out of stock."""
+    (or have in the cart), one off sale or out of stock. ``recent``: the products this visitor
+    viewed last, most recent first (the storefront keeps them): the session model's seeds for
+    看了又看 on a product page, and after the personal candidates on the home page."""
     if placement == "product" and product_id is None:
         raise ProductRequired("placement=product needs product_id")
     profile: dict[str, Any] = {}
@@ -425,8 +452,17 @@ async def recommend(
             Candidate(int(p), "personal", int(b), ACTION.get(history.get(str(b), ""), ""))
             for p, b in profile.get("personal", [])
         ]
+        if recent:
+            trail = list(recent[: sessions.RECENT])
+            weights = [0.5**i for i in range(len(trail))]
+            candidates += await _seeded(session, cache, trail, ["also_viewed"], weights)
     elif placement == "product":
-        candidates = await _seeded(session, cache, seeds, ["also_bought", "also_viewed"])
+        candidates = await _seeded(session, cache, seeds, ["also_bought"])
+        # 看了又看 from the session: this product, then what was viewed before it, each half as
+        # much as the one after it (sessions.score's weights).
+        trail = [*seeds, *(p for p in recent if p not in seeds)][: sessions.RECENT]
+        weights = [0.5**i for i in range(len(trail))]
+        candidates += await _seeded(session, cache, trail, ["also_viewed"], weights)
     elif placement == "cart":
         if member_id is not None:
             lines = await cart.selected_items(session, member_id=member_id)
@@ -437,6 +473,7 @@ async def recommend(
         seeds += [int(p) for p in profile.get("last_order", [])]
         candidates = await _seeded(session, cache, seeds, ["also_bought", "personal"])
     exclude.update(seeds)
+    exclude.update(recent)
     if context.WEIGHT > 0:
         candidates.extend(await _context_fill(session, cache, profile.get("region")))
     else:

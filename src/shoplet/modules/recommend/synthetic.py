@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from shoplet.modules.recommend.context import SHOP_TZ, season
 from shoplet.modules.recommend.evaluation import HEADER, HEADER_WITH_REGION, Interaction
+from shoplet.modules.recommend.sessions import View
 
 DAY = 86_400.0
 YEAR_START = 1_735_660_800.0  # 2025-01-01 00:00 Asia/Shanghai
@@ -184,6 +185,46 @@ def _with_context(
             stamp = moment
             previous = item
             yield Interaction(user, item + 1, round(stamp), PROVINCES[home])
+
+
+def generate_views(
+    *,
+    visitors: int = 3000,
+    items: int = 1000,
+    categories: int = 40,
+    p_companion: float = 0.45,
+    p_category: float = 0.35,
+    seed: int = 7,
+) -> Iterator[View]:
+    """Product-view sessions for the session model's evaluation (``sessions.py``): each visitor
+    has 1–4 sessions days apart of 2–12 views a minute or two apart (log-normal lengths); a
+    session starts at a best seller (Zipf), then each next view is one of the product's 4
+    companions (``p_companion``), a product of its category (``p_category``) or a best seller."""
+    rng = np.random.default_rng(seed)
+    category_of = rng.integers(0, categories, size=items)
+    weights = _zipf_weights(items, 1.0, rng)
+    members = [np.flatnonzero(category_of == c) for c in range(categories)]
+    companions = np.empty((items, 4), dtype=np.int64)
+    for i in range(items):
+        pool = members[category_of[i]]
+        companions[i] = pool[rng.integers(0, len(pool), size=4)]
+    for visitor in range(1, visitors + 1):
+        stamp = YEAR_START + float(rng.uniform(0, 30 * DAY))
+        for _ in range(int(rng.integers(1, 5))):
+            length = int(min(12, max(2, round(float(rng.lognormal(1.4, 0.5))))))
+            item = int(rng.choice(items, p=weights))
+            for _ in range(length):
+                yield View(f"v{visitor}", item + 1, round(stamp))
+                stamp += float(rng.uniform(20, 150))
+                roll = rng.random()
+                if roll < p_companion:
+                    item = int(companions[item, rng.integers(0, 4)])
+                elif roll < p_companion + p_category:
+                    pool = members[category_of[item]]
+                    item = int(pool[rng.integers(0, len(pool))])
+                else:
+                    item = int(rng.choice(items, p=weights))
+            stamp += float(rng.uniform(1, 5)) * DAY
 
 
 def write_csv(path: Path, rows: Iterator[Interaction], *, with_region: bool = False) -> int:

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 
 from shoplet.modules.recommend import algorithms as algo
-from shoplet.modules.recommend import context
+from shoplet.modules.recommend import context, sessions
 
 PAIRS_PER_PRODUCT = 100
 POPULAR_PER_REGION = 200
@@ -112,12 +112,22 @@ def _popular(signals: Sequence[Signal], now: datetime) -> list[tuple[str, int, f
     return rows
 
 
-def train(signals: Sequence[Signal], *, now: datetime, progress: Progress | None = None) -> Trained:
+def train(
+    signals: Sequence[Signal],
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+    views: Sequence[sessions.View] = (),
+) -> Trained:
     """Every model from ``signals``: ``personal`` (EASE up to ``EASE_MAX_ITEMS`` products, else
     item cosine) over all of them, ``viewed`` (cosine) over carts, favourites and views,
-    co-purchase counts, regional popularity and the context priors over orders."""
+    co-purchase counts, regional popularity and the context priors over orders; where product
+    views form sessions, a product's ``viewed`` neighbours are its session transitions
+    (``sessions.py``) instead."""
     report = progress or (lambda stage, percent: None)
     out = Trained()
+    table = sessions.transitions(sessions.split_sessions(views))
+    out.viewed = sessions.rows(table)
     if not signals:
         report("nothing to learn from", 100)
         return out
@@ -138,7 +148,8 @@ def train(signals: Sequence[Signal], *, now: datetime, progress: Progress | None
     report("看了又看", 55)
     browsing = [s for s in signals if s.source != "order"]
     if browsing:
-        out.viewed = _neighbor_rows(index, algo.cosine(_matrix(index, browsing)))
+        cosine = _neighbor_rows(index, algo.cosine(_matrix(index, browsing)))
+        out.viewed += [row for row in cosine if row[0] not in table]
     report("买了还买", 70)
     bought = [s for s in signals if s.source == "order"]
     if bought:

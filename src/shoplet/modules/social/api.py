@@ -16,11 +16,11 @@ from shoplet.core.params import PathId
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.social import service
 from shoplet.modules.social.schemas import (
-    CampaignCard,
-    GroupJoin,
-    GroupOpen,
-    GroupView,
-    Participation,
+    GroupBuyCard,
+    GroupBuyGroup,
+    GroupBuyJoin,
+    GroupBuyOpen,
+    GroupBuyParticipation,
 )
 
 router = APIRouter(tags=["group-buy"])
@@ -31,7 +31,7 @@ ShareId = Annotated[str, Path(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9
 @router.get("/products/{product_id}/group-buys", responses=problem_responses(400))
 async def list_product_group_buys(
     product_id: PathId, session: DbSession, response: Response
-) -> list[CampaignCard]:
+) -> list[GroupBuyCard]:
     """Running and upcoming group buys of a product (拼团价 on the product page)."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.product_campaigns(session, product_id)
@@ -43,8 +43,8 @@ async def list_product_group_buys(
     responses=problem_responses(400, 401, 404, 409),
 )
 async def open_group(
-    *, campaign_id: PathId, body: GroupOpen, member: CurrentMember, session: DbSession, ctx: Ctx
-) -> Participation:
+    *, campaign_id: PathId, body: GroupBuyOpen, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> GroupBuyParticipation:
     """Open a group (开团): the leader's order at the group price, to pay next."""
     return await service.open_group(
         session, ctx, member_id=member.id, campaign_id=campaign_id, address_id=body.address_id
@@ -52,7 +52,7 @@ async def open_group(
 
 
 @router.get("/group-buys/groups/{share_id}", responses=problem_responses(400, 404))
-async def get_group(share_id: ShareId, session: DbSession, response: Response) -> GroupView:
+async def get_group(share_id: ShareId, session: DbSession, response: Response) -> GroupBuyGroup:
     """A group's share page: members (names masked), slots left, deadline."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.get_group(session, share_id)
@@ -64,8 +64,8 @@ async def get_group(share_id: ShareId, session: DbSession, response: Response) -
     responses=problem_responses(400, 401, 404, 409),
 )
 async def join_group(
-    *, share_id: ShareId, body: GroupJoin, member: CurrentMember, session: DbSession, ctx: Ctx
-) -> Participation:
+    *, share_id: ShareId, body: GroupBuyJoin, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> GroupBuyParticipation:
     """Join a group (参团) through its share id: an order at the group price, to pay next."""
     return await service.join_group(
         session, ctx, member_id=member.id, share_id=share_id, address_id=body.address_id

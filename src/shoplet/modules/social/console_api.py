@@ -14,11 +14,11 @@ from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.modules.social import service
 from shoplet.modules.social.schemas import (
-    Campaign,
-    CampaignStatusChange,
-    CampaignWrite,
-    GroupAdmin,
-    GroupStatus,
+    GroupBuy,
+    GroupBuyGroupAdmin,
+    GroupBuyGroupStatus,
+    GroupBuyStatusChange,
+    GroupBuyWrite,
 )
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
@@ -32,22 +32,22 @@ Limit = Annotated[int, Query(ge=1, le=50)]
 @router.get("/group-buys", responses=problem_responses(400))
 async def list_group_buys(
     _: GroupBuyManager, session: DbSession, cursor: Cursor = None, limit: Limit = 20
-) -> Page[Campaign]:
+) -> Page[GroupBuy]:
     """Campaigns, newest first."""
     items, next_cursor = await service.list_campaigns(session, cursor=cursor, limit=limit)
     return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/group-buys/{campaign_id}", responses=problem_responses(404))
-async def get_group_buy(campaign_id: PathId, _: GroupBuyManager, session: DbSession) -> Campaign:
+async def get_group_buy(campaign_id: PathId, _: GroupBuyManager, session: DbSession) -> GroupBuy:
     """One campaign."""
     return await service.get_campaign(session, campaign_id)
 
 
 @router.post("/group-buys", status_code=status.HTTP_201_CREATED, responses=problem_responses(400))
 async def create_group_buy(
-    body: CampaignWrite, staff: GroupBuyManager, request: Request, session: DbSession
-) -> Campaign:
+    body: GroupBuyWrite, staff: GroupBuyManager, request: Request, session: DbSession
+) -> GroupBuy:
     """A new campaign (active: it runs from ``starts_at``)."""
     campaign = await service.create_campaign(session, body)
     await record_audit(
@@ -64,11 +64,11 @@ async def create_group_buy(
 @router.put("/group-buys/{campaign_id}", responses=problem_responses(400, 404, 409))
 async def update_group_buy(
     campaign_id: PathId,
-    body: CampaignWrite,
+    body: GroupBuyWrite,
     staff: GroupBuyManager,
     request: Request,
     session: DbSession,
-) -> Campaign:
+) -> GroupBuy:
     """Edit a campaign; groups already opened keep their terms."""
     campaign = await service.update_campaign(session, campaign_id, body)
     await record_audit(
@@ -85,11 +85,11 @@ async def update_group_buy(
 @router.post("/group-buys/{campaign_id}/status", responses=problem_responses(404))
 async def stop_group_buy(
     campaign_id: PathId,
-    body: CampaignStatusChange,
+    body: GroupBuyStatusChange,
     staff: GroupBuyManager,
     request: Request,
     session: DbSession,
-) -> Campaign:
+) -> GroupBuy:
     """Stop a campaign: no new groups or members; open groups still finish or fail."""
     campaign = await service.stop_campaign(session, campaign_id)
     await record_audit(
@@ -108,10 +108,10 @@ async def list_group_buy_groups(
     _: GroupBuyManager,
     session: DbSession,
     campaign_id: QueryId = None,
-    status: GroupStatus | None = None,
+    status: GroupBuyGroupStatus | None = None,
     cursor: Cursor = None,
     limit: Limit = 20,
-) -> Page[GroupAdmin]:
+) -> Page[GroupBuyGroupAdmin]:
     """Groups, newest first; by campaign and status."""
     items, next_cursor = await service.list_groups(
         session, campaign_id=campaign_id, status=status, cursor=cursor, limit=limit

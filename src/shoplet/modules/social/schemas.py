@@ -9,16 +9,16 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from shoplet.core.schemas import Fen, Id, RequestModel, ResponseModel
 
-CampaignStatus = Literal["active", "stopped"]
+GroupBuyStatus = Literal["active", "stopped"]
 # What a shopper sees: running now, not yet, over, stopped by the merchant.
-CampaignState = Literal["running", "upcoming", "ended", "stopped"]
-GroupStatus = Literal["pending", "open", "succeeded", "failed"]
-MemberStatus = Literal["pending", "joined", "succeeded", "refunded", "cancelled"]
+GroupBuyState = Literal["running", "upcoming", "ended", "stopped"]
+GroupBuyGroupStatus = Literal["pending", "open", "succeeded", "failed"]
+GroupBuySeatStatus = Literal["pending", "joined", "succeeded", "refunded", "cancelled"]
 
 When = Annotated[AwareDatetime, Field(strict=False)]
 
 
-class CampaignWrite(RequestModel):
+class GroupBuyWrite(RequestModel):
     """A campaign as the merchant edits it: ``group_size`` shoppers each pay ``group_price``
     fen for one unit of ``sku_id`` within ``time_limit_seconds`` of the group's opening."""
 
@@ -34,11 +34,11 @@ class CampaignWrite(RequestModel):
     ends_at: When
 
 
-class CampaignStatusChange(RequestModel):
+class GroupBuyStatusChange(RequestModel):
     status: Literal["stopped"]
 
 
-class Campaign(ResponseModel):
+class GroupBuy(ResponseModel):
     """A campaign as the console sees it."""
 
     id: int
@@ -54,13 +54,13 @@ class Campaign(ResponseModel):
     free_shipping: bool
     starts_at: datetime
     ends_at: datetime
-    status: CampaignStatus
-    state: CampaignState
+    status: GroupBuyStatus
+    state: GroupBuyState
     created_at: datetime
     updated_at: datetime
 
 
-class CampaignCard(ResponseModel):
+class GroupBuyCard(ResponseModel):
     """A campaign as the product page shows it."""
 
     id: int
@@ -73,20 +73,20 @@ class CampaignCard(ResponseModel):
     time_limit_seconds: int
     starts_at: datetime
     ends_at: datetime
-    state: CampaignState
+    state: GroupBuyState
 
 
-class GroupOpen(RequestModel):
+class GroupBuyOpen(RequestModel):
     """Open a group: the leader's order goes to this address."""
 
     address_id: Id
 
 
-class GroupJoin(RequestModel):
+class GroupBuyJoin(RequestModel):
     address_id: Id
 
 
-class GroupSeat(ResponseModel):
+class GroupBuySeat(ResponseModel):
     """A seat as the group page shows it: the nickname masked, the avatar if any."""
 
     name: str
@@ -95,7 +95,7 @@ class GroupSeat(ResponseModel):
     joined_at: datetime | None
 
 
-class GroupView(ResponseModel):
+class GroupBuyGroup(ResponseModel):
     """A group as its share page shows it (anyone with the share id may look)."""
 
     share_id: str
@@ -107,23 +107,23 @@ class GroupView(ResponseModel):
     size: int
     filled: int
     slots_left: int
-    status: GroupStatus
+    status: GroupBuyGroupStatus
     expires_at: datetime
     completed_at: datetime | None
-    seats: list[GroupSeat]
+    seats: list[GroupBuySeat]
 
 
-class Participation(ResponseModel):
+class GroupBuyParticipation(ResponseModel):
     """The shopper's seat: the order to pay (``POST /orders/{order_no}/pay``) and the group."""
 
     order_no: str
     payable_total: Fen
     share_id: str
-    status: MemberStatus
-    group: GroupView
+    status: GroupBuySeatStatus
+    group: GroupBuyGroup
 
 
-class GroupAdmin(ResponseModel):
+class GroupBuyGroupAdmin(ResponseModel):
     """A group as the console lists it."""
 
     id: int
@@ -132,7 +132,7 @@ class GroupAdmin(ResponseModel):
     leader_member_id: int
     size: int
     filled: int
-    status: GroupStatus
+    status: GroupBuyGroupStatus
     expires_at: datetime
     completed_at: datetime | None
     failed_at: datetime | None

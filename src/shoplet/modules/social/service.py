@@ -48,14 +48,14 @@ from shoplet.modules.social.errors import (
 )
 from shoplet.modules.social.models import Group, GroupCampaign, GroupMember
 from shoplet.modules.social.schemas import (
-    Campaign,
-    CampaignCard,
-    CampaignState,
-    CampaignWrite,
-    GroupAdmin,
-    GroupSeat,
-    GroupView,
-    Participation,
+    GroupBuy,
+    GroupBuyCard,
+    GroupBuyGroup,
+    GroupBuyGroupAdmin,
+    GroupBuyParticipation,
+    GroupBuySeat,
+    GroupBuyState,
+    GroupBuyWrite,
 )
 
 log = structlog.get_logger("shoplet.social")
@@ -70,7 +70,7 @@ def hold_of(group_id: int) -> str:
     return f"group:{group_id}"
 
 
-def campaign_state(campaign: GroupCampaign, now: datetime) -> CampaignState:
+def campaign_state(campaign: GroupCampaign, now: datetime) -> GroupBuyState:
     if campaign.status == "stopped":
         return "stopped"
     if now < campaign.starts_at:
@@ -89,8 +89,8 @@ def mask_name(nickname: str | None) -> str:
 # -- campaigns (console) ---------------------------------------------------------------------
 
 
-def campaign_view(campaign: GroupCampaign, now: datetime | None = None) -> Campaign:
-    return Campaign(
+def campaign_view(campaign: GroupCampaign, now: datetime | None = None) -> GroupBuy:
+    return GroupBuy(
         id=campaign.id,
         title=campaign.title,
         product_id=campaign.product_id,
@@ -111,7 +111,7 @@ def campaign_view(campaign: GroupCampaign, now: datetime | None = None) -> Campa
     )
 
 
-async def _checked_values(session: AsyncSession, body: CampaignWrite) -> dict[str, Any]:
+async def _checked_values(session: AsyncSession, body: GroupBuyWrite) -> dict[str, Any]:
     """The campaign's columns from ``body`` (400 ``social.invalid_campaign`` naming the field)."""
     if body.ends_at <= body.starts_at:
         raise InvalidCampaign("ends_at must be after starts_at", field="ends_at")
@@ -145,7 +145,7 @@ async def _campaign(session: AsyncSession, campaign_id: int) -> GroupCampaign:
     return campaign
 
 
-async def create_campaign(session: AsyncSession, body: CampaignWrite) -> Campaign:
+async def create_campaign(session: AsyncSession, body: GroupBuyWrite) -> GroupBuy:
     now = utcnow()
     values = await _checked_values(session, body)
     campaign_id = await repo.insert_campaign(
@@ -155,7 +155,7 @@ async def create_campaign(session: AsyncSession, body: CampaignWrite) -> Campaig
     return campaign_view(await _campaign(session, campaign_id), now)
 
 
-async def update_campaign(session: AsyncSession, campaign_id: int, body: CampaignWrite) -> Campaign:
+async def update_campaign(session: AsyncSession, campaign_id: int, body: GroupBuyWrite) -> GroupBuy:
     """Edit an active campaign; groups already opened keep their size, price and deadline
     (409 ``social.campaign_not_running`` when stopped, 400 when ``max_groups`` is below the
     groups already opened)."""
@@ -173,7 +173,7 @@ async def update_campaign(session: AsyncSession, campaign_id: int, body: Campaig
     return campaign_view(await _campaign(session, campaign_id), now)
 
 
-async def stop_campaign(session: AsyncSession, campaign_id: int) -> Campaign:
+async def stop_campaign(session: AsyncSession, campaign_id: int) -> GroupBuy:
     """No new groups or members; groups open now still fill up or fail by their deadline."""
     await _campaign(session, campaign_id)
     now = utcnow()
@@ -181,13 +181,13 @@ async def stop_campaign(session: AsyncSession, campaign_id: int) -> Campaign:
     return campaign_view(await _campaign(session, campaign_id), now)
 
 
-async def get_campaign(session: AsyncSession, campaign_id: int) -> Campaign:
+async def get_campaign(session: AsyncSession, campaign_id: int) -> GroupBuy:
     return campaign_view(await _campaign(session, campaign_id))
 
 
 async def list_campaigns(
     session: AsyncSession, *, cursor: str | None, limit: int
-) -> tuple[list[Campaign], str | None]:
+) -> tuple[list[GroupBuy], str | None]:
     rows = await repo.list_campaigns(session, before_id=decode_id_cursor(cursor), limit=limit + 1)
     page = list(rows[:limit])
     now = utcnow()
@@ -195,8 +195,8 @@ async def list_campaigns(
     return [campaign_view(r, now) for r in page], next_cursor
 
 
-def group_admin(group: Group) -> GroupAdmin:
-    return GroupAdmin(
+def group_admin(group: Group) -> GroupBuyGroupAdmin:
+    return GroupBuyGroupAdmin(
         id=group.id,
         share_id=group.share_id,
         campaign_id=group.campaign_id,
@@ -218,7 +218,7 @@ async def list_groups(
     status: str | None,
     cursor: str | None,
     limit: int,
-) -> tuple[list[GroupAdmin], str | None]:
+) -> tuple[list[GroupBuyGroupAdmin], str | None]:
     rows = await repo.list_groups(
         session,
         campaign_id=campaign_id,
@@ -234,7 +234,7 @@ async def list_groups(
 # -- the shop --------------------------------------------------------------------------------
 
 
-async def product_campaigns(session: AsyncSession, product_id: int) -> list[CampaignCard]:
+async def product_campaigns(session: AsyncSession, product_id: int) -> list[GroupBuyCard]:
     """Running and upcoming group buys of a product (the product page's 拼团价)."""
     now = utcnow()
     rows = await repo.live_campaigns_of_product(session, product_id, now)
@@ -245,7 +245,7 @@ async def product_campaigns(session: AsyncSession, product_id: int) -> list[Camp
         if snap is None or not snap.is_purchasable:
             continue
         cards.append(
-            CampaignCard(
+            GroupBuyCard(
                 id=row.id,
                 title=row.title,
                 product_id=row.product_id,
@@ -262,13 +262,13 @@ async def product_campaigns(session: AsyncSession, product_id: int) -> list[Camp
     return cards
 
 
-async def _group_view(session: AsyncSession, group: Group) -> GroupView:
+async def _group_view(session: AsyncSession, group: Group) -> GroupBuyGroup:
     campaign = await _campaign(session, group.campaign_id)
-    seats: list[GroupSeat] = []
+    seats: list[GroupBuySeat] = []
     for seat in await repo.seats_of(session, group.id, ("joined", "succeeded")):
         nickname, avatar = await members.get_public_profile(session, seat.member_id)
         seats.append(
-            GroupSeat(
+            GroupBuySeat(
                 name=mask_name(nickname),
                 avatar_url=avatar,
                 is_leader=seat.is_leader,
@@ -276,7 +276,7 @@ async def _group_view(session: AsyncSession, group: Group) -> GroupView:
             )
         )
     seats.sort(key=lambda s: (not s.is_leader, s.joined_at or group.created_at))
-    return GroupView(
+    return GroupBuyGroup(
         share_id=group.share_id,
         campaign_id=campaign.id,
         title=campaign.title,
@@ -293,7 +293,7 @@ async def _group_view(session: AsyncSession, group: Group) -> GroupView:
     )
 
 
-async def get_group(session: AsyncSession, share_id: str) -> GroupView:
+async def get_group(session: AsyncSession, share_id: str) -> GroupBuyGroup:
     group = await repo.get_group_by_share(session, share_id)
     if group is None:
         raise GroupNotFound(share_id=share_id)
@@ -308,7 +308,7 @@ async def _check_limit(session: AsyncSession, campaign: GroupCampaign, member_id
 
 async def open_group(
     session: AsyncSession, ctx: AppContext, *, member_id: int, campaign_id: int, address_id: int
-) -> Participation:
+) -> GroupBuyParticipation:
     """Open a group as its leader: a pending group and the leader's order at the group price.
     The group opens for others once that order is paid. Refusals (nothing written): 404
     ``social.campaign_not_found``, 409 ``campaign_not_running`` / ``limit_reached`` /
@@ -347,7 +347,7 @@ async def open_group(
 
 async def join_group(
     session: AsyncSession, ctx: AppContext, *, member_id: int, share_id: str, address_id: int
-) -> Participation:
+) -> GroupBuyParticipation:
     """Join a group through its share id: the shopper's order at the group price; the seat is
     theirs once it is paid (if the group filled up meanwhile, the money goes back). Refusals
     (nothing written): 404 ``social.group_not_found``, 409 ``group_not_open`` / ``group_full`` /
@@ -380,7 +380,7 @@ async def _take_seat(
     member_id: int,
     address_id: int,
     leader: bool,
-) -> Participation:
+) -> GroupBuyParticipation:
     address = await members.get_address_snapshot(
         session, ctx.pii, member_id=member_id, address_id=address_id
     )
@@ -444,7 +444,7 @@ async def _take_seat(
     )
     if seat_id is None:  # a twin request took the seat while we looked
         raise AlreadyInGroup(share_id=group.share_id)
-    return Participation(
+    return GroupBuyParticipation(
         order_no=order.order_no,
         payable_total=order.payable_total,
         share_id=group.share_id,

@@ -100,7 +100,9 @@ export function buildQuery(query) {
   const parts = []
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null || value === '') continue
-    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+    // A list is the key repeated (recent=3&recent=1), as FastAPI reads list parameters.
+    const values = Array.isArray(value) ? value : [value]
+    for (const one of values) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(one))}`)
   }
   return parts.length ? `?${parts.join('&')}` : ''
 }

@@ -54,6 +54,8 @@ export const api = {
     // A shelf: placement home | product (with product_id) | cart | paid; personal when signed in.
     list: (query) => call('getRecommendations', { query }),
     click: (body) => call('recommendationClick', { body }),
+    // A product page opened (the session model's input): fire-and-forget, see utils/recent.js.
+    view: (body) => call('recommendationView', { body }),
   },
   reviews: {
     // A product's 好评率, counts and latest reviews, and its review list: public.

@@ -564,6 +564,23 @@ def reco_generate(
     print(f"wrote {count} interactions to {out}")
 
 
+@reco_app.command("sessions")
+def reco_sessions(
+    visitors: Annotated[int, typer.Option("--visitors", min=10, max=1_000_000)] = 10_000,
+    items: Annotated[int, typer.Option("--items", min=10, max=100_000)] = 5_000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    k: Annotated[int, typer.Option("--k", min=1, max=1000)] = 10,
+) -> None:
+    """HR@k of the session model (看了又看) against view popularity, on seeded generated
+    product-view sessions (recommend/sessions.py); the last line printed is the JSON summary."""
+    import json
+
+    from shoplet.modules.recommend import public as recommend
+
+    views = recommend.generate_views(visitors=visitors, items=items, seed=seed)
+    print(json.dumps(recommend.evaluate_sessions(views, k=k).as_dict()))
+
+
 def main() -> None:
     app()
 

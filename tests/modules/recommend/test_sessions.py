@@ -4,12 +4,15 @@ training from views and 看了又看 on a product page from the visitor's recent
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from shoplet.cli import app as cli_app
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.jobs import run_job
@@ -147,3 +150,12 @@ async def test_training_learns_viewed_next_and_the_product_page_follows_the_sess
         "/api/v1/recommendations", params=[("placement", "home"), *[("recent", 1)] * 11]
     )
     assert bad.status_code == 422
+
+
+def test_reco_sessions_prints_the_figure() -> None:
+    args = ["reco", "sessions", "--visitors", "300", "--items", "100", "--seed", "5"]
+    result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 0, result.stdout
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(summary) == {"sessions", "evaluated", "k", "hr", "popularity_hr"}
+    assert summary["hr"] > summary["popularity_hr"]

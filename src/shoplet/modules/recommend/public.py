@@ -24,8 +24,9 @@ from shoplet.modules.recommend.evaluation import (
 from shoplet.modules.recommend.evaluation import parse_csv as parse_interactions
 from shoplet.modules.recommend.schemas import RecommendationList
 from shoplet.modules.recommend.service import TrainingSummary, recommend, store_trained, train
+from shoplet.modules.recommend.sessions import evaluate as evaluate_sessions
 from shoplet.modules.recommend.synthetic import generate as generate_synthetic
-from shoplet.modules.recommend.synthetic import write_csv
+from shoplet.modules.recommend.synthetic import generate_views, write_csv
 from shoplet.modules.recommend.training import Signal, Trained
 from shoplet.modules.recommend.training import train as train_models
 
@@ -40,7 +41,9 @@ __all__ = [
     "Trained",
     "TrainingSummary",
     "evaluate",
+    "evaluate_sessions",
     "generate_synthetic",
+    "generate_views",
     "parse_interactions",
     "recommend",
     "startup",

@@ -79,3 +79,34 @@ def test_shelves_on_home_product_and_cart(page: Any, live_server: str) -> None:
     page.goto(page_url("cart"))
     _shelf(page, "凑单推荐")
     _check(page, "recommend-cart")
+
+
+def test_a_product_page_reports_its_view_and_the_next_shelf_sends_it(
+    page: Any, live_server: str
+) -> None:
+    """看了又看 follows the visit: each product page reports its view (fire-and-forget, 204) and
+    the next product page's shelf sends the products viewed before, most recent first."""
+    items = httpx.get(
+        f"{live_server}/api/v1/recommendations", params={"placement": "home"}, timeout=10
+    ).json()["items"]
+    first, second = items[0]["id"], items[1]["id"]
+    views: list[tuple[int, dict[str, Any]]] = []
+    shelves: list[str] = []
+
+    def seen(response: Any) -> None:
+        url = response.url
+        if url.endswith("/api/v1/recommendations/views"):
+            views.append((response.status, response.request.post_data_json))
+        elif "/api/v1/recommendations?" in url and "placement=product" in url:
+            shelves.append(url)
+
+    page.on("response", seen)
+    page.goto(page_url("product", id=first))
+    _shelf(page, "看了又看 · 买了还买")
+    page.goto(page_url("product", id=second))
+    _shelf(page, "看了又看 · 买了还买")
+    page.wait_for_timeout(300)
+    assert [(status, body["product_id"]) for status, body in views] == [(204, first), (204, second)]
+    assert views[0][1]["visitor"] == views[1][1]["visitor"]
+    assert f"product_id={second}" in shelves[-1]
+    assert f"recent={first}" in shelves[-1]

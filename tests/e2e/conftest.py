@@ -61,6 +61,8 @@ STOREFRONT_PAGES: dict[str, str] = {
     "orders": "/pkg-trade/orders/index",
     "order": "/pkg-trade/orders/detail",
     "aftersale": "/pkg-trade/aftersale/apply",
+    "review_write": "/pkg-trade/review/write",
+    "review_list": "/pkg-trade/review/list",
     "addresses": "/pkg-user/address/list",
     "address_edit": "/pkg-user/address/edit",
     "favorites": "/pkg-user/favorites/index",

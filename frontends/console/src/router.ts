@@ -121,6 +121,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '优惠券详情' },
       },
       {
+        path: 'group-buys',
+        name: 'group-buys',
+        component: () => import('@/views/groupbuy/GroupBuysView.vue'),
+        meta: { permission: 'promotions:manage', title: '拼团活动' },
+      },
+      {
         path: 'reviews',
         name: 'reviews',
         component: () => import('@/views/reviews/ReviewsView.vue'),

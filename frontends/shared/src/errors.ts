@@ -185,6 +185,17 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'pointsmall.address_required': '请选择收货地址',
   'pointsmall.request_conflict': '兑换请求重复，请刷新后重试',
   'pointsmall.coupon_not_issued': '优惠券发放失败',
+  // Group buys
+  'social.campaign_not_found': '拼团活动不存在',
+  'social.invalid_campaign': '拼团活动设置无效',
+  'social.campaign_not_running': '拼团活动未在进行中',
+  'social.groups_exhausted': '该活动开团数已满',
+  'social.group_not_found': '拼团不存在或链接已失效',
+  'social.group_not_open': '该团暂不可参加（未开团或已结束）',
+  'social.group_full': '该团已满员',
+  'social.already_in_group': '你已在这个团中',
+  'social.limit_reached': '已达本活动参团上限',
+  'orders.on_hold': '拼团未成功，订单暂不能发货',
   // Member tiers and growth
   'membership.invalid_tiers':
     '会员等级设置无效（等级从 V0 起连续编号，V0 成长值门槛为 0，门槛随等级严格递增，保级值不超过本级门槛，折扣 1–1000‰，名称与代码不重复）',

@@ -609,3 +609,38 @@ export const SEARCH_LABELS = {
   photoSearching: '正在识别照片',
   photoFailed: '图片搜索失败，请换一张照片',
 } as const
+
+/** Group buys (拼团): the words of the product page, the group page and the console. */
+export const GROUP_BUY_LABELS = {
+  groupBuy: '拼团',
+  groupPrice: '拼团价',
+  shelfPrice: '单独购买',
+  open: '发起拼团',
+  join: '立即参团',
+  invite: '邀请好友参团',
+  slotsLeft: '还差',
+  people: '人',
+  endsIn: '剩余',
+  leader: '团长',
+  waiting: '待参团',
+  paid: '已支付，等待成团',
+  payNow: '去支付',
+  campaigns: '拼团活动',
+  groups: '拼团列表',
+} as const
+
+/** A group's status (`status` of a group). */
+export const GROUP_STATUS_LABELS: Labels = {
+  pending: '待开团',
+  open: '拼团中',
+  succeeded: '拼团成功',
+  failed: '拼团失败',
+}
+
+/** A group-buy campaign's state (`state`). */
+export const GROUP_BUY_STATE_LABELS: Labels = {
+  running: '进行中',
+  upcoming: '未开始',
+  ended: '已结束',
+  stopped: '已停止',
+}

@@ -188,6 +188,17 @@ export const consoleApi = {
     call<Res<O['updateMallItem']>>(OPS.updateMallItem, { params: { item_id: id }, body }),
   setMallItemStatus: (id: number, body: Body<O['setMallItemStatus']>) =>
     call<Res<O['setMallItemStatus']>>(OPS.setMallItemStatus, { params: { item_id: id }, body }),
+  // group buys (拼团)
+  listGroupBuys: (query: Q<O['listGroupBuys']> = {}) =>
+    call<Res<O['listGroupBuys']>>(OPS.listGroupBuys, { query }),
+  createGroupBuy: (body: Body<O['createGroupBuy']>) =>
+    call<Res<O['createGroupBuy']>>(OPS.createGroupBuy, { body }),
+  updateGroupBuy: (id: number, body: Body<O['updateGroupBuy']>) =>
+    call<Res<O['updateGroupBuy']>>(OPS.updateGroupBuy, { params: { campaign_id: id }, body }),
+  stopGroupBuy: (id: number) =>
+    call<Res<O['stopGroupBuy']>>(OPS.stopGroupBuy, { params: { campaign_id: id }, body: { status: 'stopped' } }),
+  listGroupBuyGroups: (query: Q<O['listGroupBuyGroups']> = {}) =>
+    call<Res<O['listGroupBuyGroups']>>(OPS.listGroupBuyGroups, { query }),
   // member tiers (会员等级)
   membershipTiers: () => call<Res<O['membershipTiers']>>(OPS.membershipTiers),
   saveMembershipTiers: (body: Body<O['saveMembershipTiers']>) =>

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import time
-from typing import Any
+from typing import Any, TextIO, cast
 
 import orjson
 import structlog
@@ -44,9 +44,25 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _CurrentStderr())),
         cache_logger_on_first_use=True,
     )
+
+
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was configured.
+
+    Loggers are cached on first use; a command run under a test runner swaps ``sys.stderr`` for a
+    buffer it closes afterwards, and a cached logger bound to that buffer would then fail every
+    later write (a slow-statement warning from the shared engine, say) with "I/O operation on
+    closed file".
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def _orjson_dumps(value: Any, **kwargs: Any) -> str:

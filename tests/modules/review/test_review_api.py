@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from shoplet.core.context import AppContext
-from tests.conftest import snapshot
+from tests.conftest import StatementCounter, snapshot
 from tests.modules.orders.factories import shopper
 from tests.modules.review.factories import (
     PHOTOS,
@@ -225,3 +225,23 @@ async def test_a_file_that_is_not_an_image_is_refused(
 async def test_signed_out_shoppers_cannot_write(client: httpx.AsyncClient) -> None:
     response = await client.post(REVIEWS, json={"order_no": "1", "line_id": 1, "rating": 5})
     assert response.status_code == 401
+
+
+async def test_the_summary_costs_the_same_statements_however_many_reviews(
+    client: httpx.AsyncClient, ctx: AppContext, sql_counter: StatementCounter
+) -> None:
+    alice = await shopper(client)
+    order_no, [a, b], product_id = await bought(client, ctx, alice)
+    url = f"/api/v1/products/{product_id}/reviews/summary"
+    assert (await write(client, alice, order_no, a, rating=5)).status_code == 201
+    sql_counter.reset()
+    assert (await client.get(url)).json()["total"] == 1
+    with_one = [s for s in sql_counter.statements if "review_" in s]
+    assert (await write(client, alice, order_no, b, rating=3)).status_code == 201
+    sql_counter.reset()
+    summary = (await client.get(url)).json()
+    assert (summary["total"], summary["good_rate"], summary["average"]) == (2, 50, 4.0)
+    # One counters row and one page of the latest: no COUNT over the reviews.
+    statements = [s for s in sql_counter.statements if "review_" in s]
+    assert len(statements) == len(with_one) == 2
+    assert not any("count(" in s.lower() for s in statements)

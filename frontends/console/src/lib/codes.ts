@@ -64,6 +64,15 @@ export function emptySegmentForm(): SegmentForm {
 
 type SegmentField = keyof SegmentForm
 
+/** A real calendar day written YYYY-MM-DD (2026-13-40 is not one). */
+function isDay(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (!m) return false
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const at = new Date(Date.UTC(y, mo - 1, d))
+  return at.getUTCFullYear() === y && at.getUTCMonth() === mo - 1 && at.getUTCDate() === d
+}
+
 function beijingStart(day: string): string {
   return `${day}T00:00:00+08:00`
 }
@@ -75,7 +84,6 @@ export function buildSegment(form: SegmentForm): {
 } {
   const errors: Partial<Record<SegmentField, string>> = {}
   const segment: Segment = {}
-  const day = /^\d{4}-\d{2}-\d{2}$/
   for (const [field, key] of [
     ['registeredFrom', 'registered_from'],
     ['registeredTo', 'registered_to'],
@@ -83,7 +91,7 @@ export function buildSegment(form: SegmentForm): {
   ] as const) {
     const value = form[field].trim()
     if (!value) continue
-    if (!day.test(value)) errors[field] = '日期格式为 2026-01-31'
+    if (!isDay(value)) errors[field] = '日期格式为 2026-01-31'
     else segment[key] = beijingStart(value)
   }
   if (segment.registered_from && segment.registered_to && form.registeredTo <= form.registeredFrom) {

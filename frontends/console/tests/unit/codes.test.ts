@@ -67,6 +67,14 @@ describe('the segment issue dialog', () => {
       ['lastOrderBefore', 'minPaidOrders', 'paid', 'registeredTo', 'spentDays'].sort(),
     )
   })
+  it('wants days that exist, not only their shape', () => {
+    for (const day of ['2026-13-01', '2026-02-30', '2026-00-10', '2026-1-01']) {
+      expect(buildSegment({ ...emptySegmentForm(), registeredFrom: day }).errors).toEqual({
+        registeredFrom: '日期格式为 2026-01-31',
+      })
+    }
+    expect(buildSegment({ ...emptySegmentForm(), registeredFrom: '2028-02-29' }).errors).toEqual({})
+  })
 })
 
 describe('job progress', () => {

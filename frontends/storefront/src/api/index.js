@@ -130,6 +130,14 @@ export const api = {
     exchange: (id, body) => call('exchangeMallItem', { params: { item_id: id }, body }),
     records: (query) => call('myMallExchanges', { query }),
   },
+  groupBuys: {
+    // Public: a product's group buys and a group's share page.
+    forProduct: (productId) => call('listProductGroupBuys', { params: { product_id: productId }, auth: false }),
+    group: (shareId) => call('getGroup', { params: { share_id: shareId }, auth: false }),
+    // Each answers the order to pay (POST /orders/{order_no}/pay, the usual cashier).
+    open: (campaignId, body) => call('openGroup', { params: { campaign_id: campaignId }, body }),
+    join: (shareId, body) => call('joinGroup', { params: { share_id: shareId }, body }),
+  },
   orders: {
     list: (query) => call('listOrders', { query }),
     get: (orderNo) => call('getOrder', { params: { order_no: orderNo } }),

@@ -26,6 +26,7 @@ export const NEW_FOLDERS = Object.freeze({
   points: 'pkg-user',
   member: 'pkg-user',
   review: 'pkg-trade',
+  group: 'pkg-social',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

@@ -243,7 +243,10 @@ async def test_a_request_without_a_photo_is_refused(
     before = await snapshot(ctx)
     not_multipart = await client.post(IMAGE_SEARCH, content=b"abc")
     other_field = await client.post(IMAGE_SEARCH, data={"q": "红色"}, files={"x": ("a", b"b")})
-    for response in (not_multipart, other_field):
+    two_photos = await client.post(
+        IMAGE_SEARCH, files=[("file", ("a.png", b"a")), ("file", ("b.png", b"b"))]
+    )
+    for response in (not_multipart, other_field, two_photos):
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "search.image_invalid"
     assert await snapshot(ctx) == before

@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
@@ -18,6 +16,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryDay, QueryId, day_range
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 from . import bulk, importer, media
@@ -266,27 +265,18 @@ def _upload_body(description: str) -> dict[str, Any]:
         "CSV (UTF-8 or GBK) or XLSX with the columns sku_id or barcode, and stock; "
         "at most 5000 rows, 2 MB"
     ),
-    max_body_size=bulk.MAX_IMPORT_BYTES + media.MULTIPART_OVERHEAD,
+    max_body_size=bulk.MAX_IMPORT_BYTES + MULTIPART_OVERHEAD,
 )
 async def import_stock(staff: StockImporter, request: Request, session: DbSession) -> BulkJobOut:
     """Set the units on hand of many SKUs from a CSV or XLSX file, atomically, in the
     background; every row is checked first (400 with the bad rows, nothing changed)."""
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise BulkFileInvalid("send the file as multipart/form-data in a field named 'file'")
-    try:
-        form = await request.form(max_files=1, max_fields=4)
-    except MultiPartException as exc:
-        raise BulkFileInvalid(f"the multipart body could not be read: {exc.message}") from exc
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise BulkFileInvalid("send the file in a multipart field named 'file'")
-        data = await upload.read(bulk.MAX_IMPORT_BYTES + 1)
-        filename = upload.filename or ""
-    finally:
-        await form.close()
-    if len(data) > bulk.MAX_IMPORT_BYTES:
-        raise BulkFileInvalid("the file is larger than 2 MB")
+    upload = await read_upload(
+        request,
+        bulk.MAX_IMPORT_BYTES,
+        too_large=lambda: BulkFileInvalid("the file is larger than 2 MB"),
+        invalid=BulkFileInvalid,
+    )
+    data, filename = upload.data, upload.filename
     job = await bulk.request_stock_job(session, staff, filename, data)
     await record_audit(
         session,
@@ -333,7 +323,7 @@ async def product_import_template(_: ProductReader) -> Response:
         "optional ones (docs/catalog-import.md); at most SHOPLET_CATALOG_IMPORT_MAX_BYTES. "
         "A form field update=true updates SKUs already in the shop instead of skipping them"
     ),
-    max_body_size=MAX_PRODUCT_IMPORT_CEILING + media.MULTIPART_OVERHEAD,
+    max_body_size=MAX_PRODUCT_IMPORT_CEILING + MULTIPART_OVERHEAD,
 )
 async def import_products(
     staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx
@@ -342,26 +332,11 @@ async def import_products(
     every row is checked first (400 ``catalog.bulk_input_invalid`` whose ``errors`` list each
     bad row's line, column, code and reason; nothing changed). Poll the job for progress."""
     limit = min(ctx.settings.catalog_import_max_bytes, MAX_PRODUCT_IMPORT_CEILING)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + media.MULTIPART_OVERHEAD:
-        raise ImportFileTooLarge()
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise BulkFileInvalid("send the file as multipart/form-data in a field named 'file'")
-    try:
-        form = await request.form(max_files=1, max_fields=4)
-    except MultiPartException as exc:
-        raise BulkFileInvalid(f"the multipart body could not be read: {exc.message}") from exc
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise BulkFileInvalid("send the file in a multipart field named 'file'")
-        data = await upload.read(limit + 1)
-        filename = upload.filename or ""
-        update = str(form.get("update") or "").lower() in {"1", "true", "yes", "on"}
-    finally:
-        await form.close()
-    if len(data) > limit:
-        raise ImportFileTooLarge()
+    upload = await read_upload(
+        request, limit, too_large=ImportFileTooLarge, invalid=BulkFileInvalid
+    )
+    data, filename = upload.data, upload.filename
+    update = upload.fields.get("update", "").lower() in {"1", "true", "yes", "on"}
     job = await bulk.request_import_job(
         session,
         staff,
@@ -387,40 +362,12 @@ async def get_bulk_job(job_id: PathId, staff: ProductReader, session: DbSession)
     return bulk.job_out(await bulk.get_visible_job(session, staff, job_id))
 
 
-async def _read_upload(
-    request: Request,
-    limit: int,
-    too_large: type[MediaTooLarge | VideoTooLarge],
-    invalid: type[MediaInvalid | VideoInvalid],
-) -> tuple[bytes, str]:
-    """The bytes and file name of the multipart field ``file``, at most ``limit`` bytes."""
-    # The body is parsed here, after the permission check, and refused early by its length.
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + media.MULTIPART_OVERHEAD:
-        raise too_large()
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise invalid("Send the file as multipart/form-data in a field named 'file'")
-    try:
-        form = await request.form(max_files=1, max_fields=4)
-    except MultiPartException as exc:  # malformed, or more than one file
-        raise invalid(f"The multipart body could not be read: {exc.message}") from exc
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise invalid("Send the file in a multipart field named 'file'")
-        data = await media.read_limited(upload, limit, too_large)
-        return data, (upload.filename or "")[:100]
-    finally:
-        await form.close()
-
-
 @router.post(
     "/media",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 413),
     openapi_extra=_upload_body("PNG, JPEG or WebP, at most 5 MB"),
-    max_body_size=media.MAX_UPLOAD_BYTES + media.MULTIPART_OVERHEAD,
+    max_body_size=media.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
 )
 async def upload_media(
     staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx
@@ -428,9 +375,10 @@ async def upload_media(
     """Upload a product image. It is turned upright, stripped of metadata and stored as WebP
     variants (list, detail, zoom) plus a JPEG/PNG fallback; ``url`` (the fallback) is what
     product, SKU, detail and poster images take, ``image_set`` its variants."""
-    data, filename = await _read_upload(
-        request, media.MAX_UPLOAD_BYTES, MediaTooLarge, MediaInvalid
+    upload = await read_upload(
+        request, media.MAX_UPLOAD_BYTES, too_large=MediaTooLarge, invalid=MediaInvalid
     )
+    data, filename = upload.data, upload.filename[:100]
     result = await catalog.store_image(session, get_storage(ctx, "media"), data)
     await record_audit(
         session,
@@ -455,7 +403,7 @@ async def upload_media(
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 413),
     openapi_extra=_upload_body("MP4, at most SHOPLET_MEDIA_MAX_VIDEO_BYTES (50 MB by default)"),
-    max_body_size=media.MAX_VIDEO_CEILING + media.MULTIPART_OVERHEAD,
+    max_body_size=media.MAX_VIDEO_CEILING + MULTIPART_OVERHEAD,
 )
 async def upload_video(
     staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx
@@ -463,7 +411,8 @@ async def upload_video(
     """Upload a product video (MP4); ``url`` is what ``video_url`` takes. Served from
     ``/media`` with byte ranges."""
     limit = min(ctx.settings.media_max_video_bytes, media.MAX_VIDEO_CEILING)
-    data, filename = await _read_upload(request, limit, VideoTooLarge, VideoInvalid)
+    upload = await read_upload(request, limit, too_large=VideoTooLarge, invalid=VideoInvalid)
+    data, filename = upload.data, upload.filename[:100]
     result = await catalog.save_video(session, get_storage(ctx, "media"), data)
     await record_audit(
         session,

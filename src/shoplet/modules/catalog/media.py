@@ -35,11 +35,9 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from starlette.datastructures import UploadFile
-
 from shoplet.core.storage import content_key
 
-from .errors import MediaInvalid, MediaTooLarge, VideoInvalid, VideoTooLarge
+from .errors import MediaInvalid, VideoInvalid
 
 if TYPE_CHECKING:
     # Pillow is imported by the functions that decode or encode pictures, on the first upload:
@@ -47,15 +45,12 @@ if TYPE_CHECKING:
     from PIL import Image
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-# Multipart framing around the file: boundaries, part headers, a long file name.
-MULTIPART_OVERHEAD = 16 * 1024
 # Routes declare a static body limit; the configurable video limit is checked as it is read,
 # within this ceiling.
 MAX_VIDEO_CEILING = 512 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 12_000
 MEDIA_FOLDER = "catalog"
-READ_CHUNK = 256 * 1024
 
 Variant = Literal["list", "detail", "zoom"]
 VARIANT_WIDTHS: dict[Variant, int] = {"list": 360, "detail": 750, "zoom": 1500}
@@ -297,18 +292,3 @@ def process_video(data: bytes) -> ProcessedVideo:
 
 
 # --- reading uploads ----------------------------------------------------------------------------
-
-
-async def read_limited(
-    upload: UploadFile,
-    limit: int = MAX_UPLOAD_BYTES,
-    too_large: type[MediaTooLarge | VideoTooLarge] = MediaTooLarge,
-) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await upload.read(READ_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise too_large()
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
@@ -16,6 +14,7 @@ from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.review import service
 from shoplet.modules.review.errors import PhotoInvalid, PhotoTooLarge
@@ -36,7 +35,6 @@ Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=50)]
 OrderNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^\d+$")]
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MULTIPART_OVERHEAD = 16 * 1024
 
 _UPLOAD: dict[str, Any] = {
     "requestBody": {
@@ -61,29 +59,10 @@ _UPLOAD: dict[str, Any] = {
 
 
 async def _read_photo(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_PHOTO_BYTES + MULTIPART_OVERHEAD:
-        raise PhotoTooLarge()
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise PhotoInvalid("Send the photo as multipart/form-data in a field named 'file'")
-    try:
-        form = await request.form(max_files=1, max_fields=4)
-    except MultiPartException as exc:
-        raise PhotoInvalid(f"The multipart body could not be read: {exc.message}") from exc
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise PhotoInvalid("Send the photo in a multipart field named 'file'")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await upload.read(256 * 1024):
-            size += len(chunk)
-            if size > MAX_PHOTO_BYTES:
-                raise PhotoTooLarge()
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        await form.close()
+    upload = await read_upload(
+        request, MAX_PHOTO_BYTES, too_large=PhotoTooLarge, invalid=PhotoInvalid, noun="photo"
+    )
+    return upload.data
 
 
 @router.post(

@@ -7,13 +7,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
 
 from shoplet.core.context import AppContext
 from shoplet.core.errors import problem_responses
 from shoplet.core.input_safety import MAX_ID
 from shoplet.core.net import client_ip
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload
 from shoplet.modules.search import images, service
 from shoplet.modules.search.clicks_api import router as clicks_router
 from shoplet.modules.search.engine import Filters
@@ -109,7 +108,7 @@ async def hot(request: Request) -> HotSearches:
             },
         }
     },
-    max_body_size=images.MAX_UPLOAD_BYTES + images.MULTIPART_OVERHEAD,
+    max_body_size=images.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
 )
 async def search_by_image(
     request: Request, limit: Annotated[int, Query(ge=1, le=50)] = 20
@@ -126,27 +125,11 @@ async def search_by_image(
 
 
 async def _read_photo(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    limit = images.MAX_UPLOAD_BYTES
-    if declared and declared.isdigit() and int(declared) > limit + images.MULTIPART_OVERHEAD:
-        raise ImageTooLarge()
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise ImageInvalid("Send the photo as multipart/form-data in a field named 'file'")
-    try:
-        form = await request.form(max_files=1, max_fields=4)
-    except MultiPartException as exc:
-        raise ImageInvalid(f"The multipart body could not be read: {exc.message}") from exc
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ImageInvalid("Send the photo in a multipart field named 'file'")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await upload.read(256 * 1024):
-            size += len(chunk)
-            if size > limit:
-                raise ImageTooLarge()
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        await form.close()
+    upload = await read_upload(
+        request,
+        images.MAX_UPLOAD_BYTES,
+        too_large=ImageTooLarge,
+        invalid=ImageInvalid,
+        noun="photo",
+    )
+    return upload.data

@@ -48,8 +48,6 @@ log = structlog.get_logger("shoplet.search")
 IMAGES_KEY = "search.images"
 SYNC_KEY = "search.image_sync"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-# Boundaries, part headers and a long file name around the photo.
-MULTIPART_OVERHEAD = 16 * 1024
 # Per client address: a photo search decodes an image and scans every vector.
 RATE_LIMIT = "30/minute;300/hour"
 # Below this cosine a product does not look like the photo at all (tested catalogue: the

@@ -32,8 +32,9 @@ responses get their ImageSets without more SQL: see :mod:`shoplet.modules.catalo
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from shoplet.core.storage import content_key
 
@@ -64,6 +65,7 @@ PIPELINE_VERSION = (
 )
 
 ImageFormat = Literal["PNG", "JPEG", "WEBP"]
+T = TypeVar("T")
 EXTENSIONS: dict[ImageFormat, str] = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 CONTENT_TYPES: dict[ImageFormat, str] = {
     "PNG": "image/png",
@@ -133,30 +135,65 @@ def process_image(data: bytes) -> ProcessedImage:
     Raises :class:`MediaInvalid` for anything else: other formats, truncated or corrupt data,
     animations, decompression bombs.
     """
+    # Decode a large JPEG at 1/2, 1/4 or 1/8 scale (DCT scaling) while both sides stay at least
+    # the zoom width: the variants are never larger, and decoding a 12 Mpx photo is most of the
+    # work.
+    zoom = VARIANT_WIDTHS["zoom"]
+    fmt, clean = decode_still_image(
+        data,
+        _to_srgb_without_metadata,
+        invalid=MediaInvalid,
+        draft_side=zoom,
+    )
+    return _variants(clean, fmt)
+
+
+def decode_still_image(
+    data: bytes,
+    use: Callable[[Image.Image, object], T],
+    *,
+    invalid: Callable[[str], Exception],
+    max_pixels: int = MAX_PIXELS,
+    max_side: int = MAX_SIDE,
+    draft_side: int | None = None,
+) -> tuple[ImageFormat, T]:
+    """Decode ``data`` as a still PNG, JPEG or WebP, turn it upright by its EXIF orientation and
+    return its format and ``use(upright, icc_profile)``. CPU-bound: run in a thread.
+
+    The format comes from the magic bytes, never a name or declared type; the size is checked
+    from the header before any pixel is decoded (decompression bombs) and again once upright;
+    animations, truncated and corrupt files are refused with ``invalid(reason)``, and so is
+    anything ``use`` fails to read (a broken colour profile, say). A JPEG is decoded at the
+    smallest DCT scale whose sides stay at least ``draft_side``.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    sniffed = sniff_format(data[:16])
-    if sniffed is None:
-        raise MediaInvalid("The file is not a PNG, JPEG or WebP image")
+    fmt = sniff_format(data[:16])
+    if fmt is None:
+        raise invalid("The file is not a PNG, JPEG or WebP image")
+
+    def check(width: int, height: int) -> None:
+        if width < 1 or height < 1 or width > max_side or height > max_side:
+            raise _Refused(f"Images must be 1 to {max_side} pixels wide and high")
+        if width * height > max_pixels:
+            raise _Refused(f"Images may have at most {max_pixels // 1_000_000} million pixels")
+
     try:
-        # The size comes from the header: refused before any pixel is decoded. (MAX_PIXELS is
-        # below Pillow's own bomb limit, whose error only guards the absurd.)
-        with Image.open(io.BytesIO(data), formats=[sniffed]) as probe:
-            _check_dimensions(*probe.size)
+        # max_pixels is below Pillow's own bomb limit, whose error only guards the absurd.
+        with Image.open(io.BytesIO(data), formats=[fmt]) as probe:
+            check(*probe.size)
             if getattr(probe, "is_animated", False):
-                raise MediaInvalid("Animated images are not accepted")
+                raise _Refused("Animated images are not accepted")
             probe.verify()
-        with Image.open(io.BytesIO(data), formats=[sniffed]) as image:
-            if sniffed == "JPEG":
-                # Decode a large JPEG at 1/2, 1/4 or 1/8 scale (DCT scaling) while both sides
-                # stay at least the zoom width: the variants are never larger, and decoding a
-                # 12 Mpx photo is most of the work.
-                zoom = VARIANT_WIDTHS["zoom"]
-                image.draft("RGB", (zoom, zoom))
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+            if fmt == "JPEG" and draft_side is not None:
+                image.draft("RGB", (draft_side, draft_side))
             image.load()
             upright = ImageOps.exif_transpose(image)
-            _check_dimensions(*upright.size)
-            clean = _to_srgb_without_metadata(upright, image.info.get("icc_profile"))
+            check(*upright.size)
+            return fmt, use(upright, image.info.get("icc_profile"))
+    except _Refused as refused:
+        raise invalid(str(refused)) from None
     except (
         UnidentifiedImageError,
         Image.DecompressionBombError,
@@ -165,15 +202,11 @@ def process_image(data: bytes) -> ProcessedImage:
         ValueError,
         EOFError,
     ) as exc:
-        raise MediaInvalid("The image is corrupt or cannot be decoded") from exc
-    return _variants(clean, sniffed)
+        raise invalid("The image is corrupt or cannot be decoded") from exc
 
 
-def _check_dimensions(width: int, height: int) -> None:
-    if width < 1 or height < 1 or width > MAX_SIDE or height > MAX_SIDE:
-        raise MediaInvalid(f"Images must be 1 to {MAX_SIDE} pixels wide and high")
-    if width * height > MAX_PIXELS:
-        raise MediaInvalid(f"Images may have at most {MAX_PIXELS // 1_000_000} million pixels")
+class _Refused(Exception):
+    """A readable image that breaks a rule (size, animation); becomes the caller's ``invalid``."""
 
 
 def _to_srgb_without_metadata(image: Image.Image, icc: object) -> Image.Image:

@@ -26,7 +26,7 @@ from shoplet.modules.catalog.errors import (
 from shoplet.modules.catalog.events import PRODUCT_CHANGED, PRODUCTS_IMPORTED
 from shoplet.modules.catalog.importer import ImportOptions, ImportOutcome, import_file, parse_hosts
 from shoplet.modules.catalog.media import PIPELINE_VERSION as IMAGE_PIPELINE_VERSION
-from shoplet.modules.catalog.media import ProcessedImage, StoredFile
+from shoplet.modules.catalog.media import ProcessedImage, StoredFile, decode_still_image
 from shoplet.modules.catalog.media import sniff_format as sniff_image_format
 from shoplet.modules.catalog.repository import sku_costs
 from shoplet.modules.catalog.schemas import (
@@ -139,6 +139,7 @@ __all__ = [
     "buyable_cards",
     "create_category",
     "create_product",
+    "decode_still_image",
     "get_product_admin",
     "get_sku_snapshots",
     "has_products",

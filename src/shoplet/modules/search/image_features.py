@@ -25,14 +25,13 @@ the recipe: stored vectors of another version are recomputed by the job.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from shoplet.modules.catalog.public import sniff_image_format
+from shoplet.modules.catalog.public import decode_still_image
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -69,48 +68,25 @@ class Decoded:
 
 
 def decode(data: bytes) -> Decoded:
-    """Decode a still PNG/JPEG/WebP safely and shrink it to ``WORK_SIDE``: the size is checked
-    from the header before any pixel is decoded (decompression bombs), animations and corrupt
-    or truncated files are refused. CPU-bound: run in a thread."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    """Decode a still PNG/JPEG/WebP safely (catalog's checks: magic bytes, size from the header,
+    no animation, nothing corrupt or truncated) and shrink it to ``WORK_SIDE``. CPU-bound: run
+    in a thread."""
+    from PIL import Image
 
-    # The format by its magic bytes (names and declared types are not trusted), as uploads.
-    fmt = sniff_image_format(data[:16])
-    if fmt is None:
-        raise ImageUnreadable("The file is not a PNG, JPEG or WebP image")
-    try:
-        with Image.open(io.BytesIO(data), formats=[fmt]) as probe:
-            _check_size(*probe.size)
-            if getattr(probe, "is_animated", False):
-                raise ImageUnreadable("Animated images are not accepted")
-            probe.verify()
-        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
-            if fmt == "JPEG":
-                image.draft("RGB", (WORK_SIDE * 2, WORK_SIDE * 2))  # DCT scaling: decode less
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-            small = _flatten(upright)
-            small.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BILINEAR)
-            rgb = np.asarray(small, dtype=np.float32)
-    except ImageUnreadable:
-        raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        EOFError,
-    ) as exc:
-        raise ImageUnreadable("The image is corrupt or cannot be decoded") from exc
+    def shrink(upright: Image.Image, _icc: object) -> npt.NDArray[np.float32]:
+        small = _flatten(upright)
+        small.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BILINEAR)
+        return np.asarray(small, dtype=np.float32)
+
+    _, rgb = decode_still_image(
+        data,
+        shrink,
+        invalid=ImageUnreadable,
+        max_pixels=MAX_PIXELS,
+        max_side=MAX_SIDE,
+        draft_side=WORK_SIDE * 2,  # DCT scaling: decode less
+    )
     return Decoded(rgb=rgb)
-
-
-def _check_size(width: int, height: int) -> None:
-    if width < 1 or height < 1 or width > MAX_SIDE or height > MAX_SIDE:
-        raise ImageUnreadable(f"Images must be 1 to {MAX_SIDE} pixels wide and high")
-    if width * height > MAX_PIXELS:
-        raise ImageUnreadable(f"Images may have at most {MAX_PIXELS} pixels")
 
 
 def _flatten(image: Image.Image) -> Image.Image:

@@ -39,6 +39,7 @@ from bench.runner import (
     summarise,
 )
 from bench.scenarios import SCENARIOS
+from bench.sections import keep_sections
 from bench.servers import STACKS
 from bench.startup import run_startup
 
@@ -85,6 +86,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 # The parts of a run after the main rows; a partial run (--scenarios / --skip) is not recorded
 # in bench/history.jsonl.
 PARTS = ("embedded", "flashsale", "frontend", "startup")
+
+
+def _write_report(output: Path, results: Results) -> None:
+    old = output.read_text() if output.exists() else ""
+    output.write_text(keep_sections(old, render(results)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -145,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         results.history = [*load_history(), summarise(asdict(results))]
         print("A partial run: not recorded in bench/history.jsonl")
 
-    args.output.write_text(render(results))
+    _write_report(args.output, results)
     raw = DATA_DIR / "results.json"
     raw.write_text(json.dumps(asdict(results), indent=2, ensure_ascii=False, default=str))
     print(f"Wrote {args.output} and {raw} in {results.elapsed_s:.0f} s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,3 +23,20 @@ def replace_section(
     else:
         text = text.rstrip("\n") + "\n\n" + section
     output.write_text(text)
+
+
+def keep_sections(old: str, new: str) -> str:
+    """``new`` (a full report) plus every marked section of ``old`` that ``new`` lacks: a full
+    run renders its own sections afresh and keeps those of benches run on their own (search,
+    recommendations, checkout preview, ...), instead of dropping them."""
+    kept: list[str] = []
+    for begin in re.finditer(r"<!-- ([a-z0-9-]+):begin -->", old):
+        name = begin.group(1)
+        end_marker = f"<!-- {name}:end -->"
+        end = old.find(end_marker, begin.end())
+        if end < 0 or begin.group(0) in new:
+            continue
+        kept.append(old[begin.start() : end + len(end_marker)])
+    if not kept:
+        return new
+    return new.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"

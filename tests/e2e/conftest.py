@@ -78,6 +78,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "legal": "/pkg-user/legal/index",
     "flash": "/pkg-flash/flash/index",
     "flash_detail": "/pkg-flash/flash/detail",
+    "group": "/pkg-social/group/index",
 }
 
 

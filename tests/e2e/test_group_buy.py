@@ -12,6 +12,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import page_url
+
 from .test_console import (
     API,
     CONSOLE,
@@ -112,7 +114,7 @@ def test_three_shoppers_complete_a_group(
     phone.wait_for_url(re.compile(r"/pkg-social/group/index\?share="))
     share = re.search(r"share=([^&]+)", phone.url)
     assert share is not None
-    group_url = f"/pkg-social/group/index?share={share.group(1)}"
+    group_url = page_url("group", share=share.group(1))
     phone.get_by_role("button", name="去支付").click()
     _pay(phone, price)
 

@@ -7,16 +7,19 @@ is refused with nothing saved."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import select
 
 from shoplet.core.context import AppContext
 from shoplet.modules.checkout import discounts as terms
 from shoplet.modules.membership.public import Benefits, MemberTier, PriceExclusions
+from shoplet.modules.orders.models import Order, OrderLine
 from tests.conftest import snapshot
 from tests.modules.catalog.factories import make_category, make_product, sku
 from tests.modules.checkout.test_member_benefits import preview, staff, v3_shopper
 from tests.modules.checkout.test_member_pricing import sku as snap
 from tests.modules.membership.factories import CONSOLE
-from tests.modules.orders.factories import add_to_cart
+from tests.modules.membership.plan_factories import MY_SVIP, get_json
+from tests.modules.orders.factories import add_to_cart, pay, placed
 
 __all__ = ["staff"]
 
@@ -122,3 +125,34 @@ async def test_unknown_goods_are_refused_and_nothing_changes(
     assert too_many.status_code == 422
     assert await snapshot(ctx) == before
     assert (await client.get(PUBLIC)).json() == {"product_ids": [shirt.id], "category_ids": []}
+
+
+async def test_the_svip_saving_hint_counts_only_spend_on_goods_at_member_price(
+    client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
+) -> None:
+    """ "开通SVIP省¥xx" rests on the last 90 days' spend: the share that went to excluded goods
+    would get no plan discount, so it is left out."""
+    clothes = await make_category(ctx, "服饰")
+    shirt = await make_product(ctx, clothes, title="T恤", skus=[sku(2000, ("尺码", "M"))])
+    socks = await make_product(ctx, clothes, title="袜子", skus=[sku(3000, ("尺码", "M"))])
+    alice = await v3_shopper(client, ctx)
+    order = await placed(client, alice, [(shirt.skus[0].id, 2), (socks.skus[0].id, 1)])
+    await pay(client, ctx, alice, order["order_no"])
+    async with ctx.sessionmaker() as s:
+        paid = await s.scalar(select(Order).where(Order.order_no == order["order_no"]))
+        lines = dict(
+            (await s.execute(select(OrderLine.product_id, OrderLine.payable))).tuples().all()
+        )
+    assert paid is not None
+    spent = paid.payable_total
+    before = await get_json(client, MY_SVIP, alice.headers)
+    assert (before["saving_basis"], before["monthly_spend"]) == ("history", spent * 30 // 90)
+
+    saved = await client.put(EXCLUSIONS, json={"product_ids": [shirt.id]}, headers=staff)
+    assert saved.status_code == 200, saved.text
+    after = await get_json(client, MY_SVIP, alice.headers)
+    share = spent * lines[socks.id] // (lines[socks.id] + lines[shirt.id])
+    assert (after["saving_basis"], after["monthly_spend"]) == ("history", share * 30 // 90)
+
+    await client.put(EXCLUSIONS, json={"category_ids": [clothes]}, headers=staff)
+    assert (await get_json(client, MY_SVIP, alice.headers))["monthly_spend"] == 0

@@ -160,6 +160,7 @@ __all__ = [
     "list_aftersales",
     "list_orders_admin",
     "member_order_lines",
+    "paid_goods_by_sku",
     "paid_order_facts",
     "paid_order_stats",
     "purchases",
@@ -195,6 +196,14 @@ async def paid_order_stats(
     out, for membership's "benefit used" and savings figures."""
     rows = await _repo.paid_order_stats(session, member_ids, spent_since, goods_only)
     return {m: PaidStats(n, s, last) for m, (n, s, last) in rows.items()}
+
+
+async def paid_goods_by_sku(
+    session: AsyncSession, member_id: int, *, paid_since: datetime
+) -> dict[int, int]:
+    """Fen payable per SKU over the member's goods orders paid since ``paid_since`` (before
+    refunds): which share of their spend went to which goods, for membership's savings hint."""
+    return await _repo.paid_goods_by_sku(session, member_id, paid_since)
 
 
 @dataclass(frozen=True, slots=True)

@@ -546,6 +546,24 @@ async def paid_order_stats(
     return {int(m): (int(n), int(s), last) for m, n, s, last in (await session.execute(stmt))}
 
 
+async def paid_goods_by_sku(
+    session: AsyncSession, member_id: int, paid_since: datetime
+) -> dict[int, int]:
+    """{sku id: fen payable} over the lines of the member's goods orders paid since
+    ``paid_since`` (before refunds)."""
+    stmt = (
+        select(OrderLine.sku_id, func.sum(OrderLine.payable))
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(
+            Order.member_id == member_id,
+            Order.paid_at >= paid_since,
+            Order.is_virtual.is_(False),
+        )
+        .group_by(OrderLine.sku_id)
+    )
+    return {int(sku): int(fen) for sku, fen in await session.execute(stmt)}
+
+
 async def purchases(
     session: AsyncSession,
     *,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
+from shoplet.modules.catalog import public as catalog
 from shoplet.modules.membership import repository as repo
 from shoplet.modules.membership.errors import InvalidPlan, PlanCodeTaken, PlanNotFound
 from shoplet.modules.membership.models import Plan, PlanPeriod
@@ -29,6 +30,7 @@ from shoplet.modules.membership.schemas import (
     PlanPeriodOut,
     PlanSavingOut,
 )
+from shoplet.modules.membership.service.exclusions import price_exclusions
 from shoplet.modules.orders import public as orders
 
 # -- benefits: the plan's shape <-> Benefits --------------------------------------------------
@@ -210,15 +212,31 @@ async def period_view(session: AsyncSession, period: PlanPeriod, now: datetime) 
 
 
 async def monthly_spend(session: AsyncSession, member_id: int, now: datetime) -> tuple[int, str]:
-    """What the member spends a month (fen): a third of what they paid in the last 90 days (net
-    of refunds; ``history``), or ``ASSUMED_MONTHLY_SPEND`` with no order then (``estimate``)."""
+    """What the member spends a month (fen) on goods the member price covers: a third of what
+    they paid in the last 90 days (net of refunds, less the share that went to goods excluded
+    from the member price; ``history``), or ``ASSUMED_MONTHLY_SPEND`` with no order then
+    (``estimate``)."""
     since = now - timedelta(days=SAVINGS_LOOKBACK_DAYS)
     stats = (
         await orders.paid_order_stats(session, [member_id], spent_since=since, goods_only=True)
     ).get(member_id)
     if stats is None or stats.spent <= 0:
         return ASSUMED_MONTHLY_SPEND, "estimate"
-    return stats.spent * 30 // SAVINGS_LOOKBACK_DAYS, "history"
+    spent = stats.spent
+    excluded = await price_exclusions(session)
+    if excluded:
+        by_sku = await orders.paid_goods_by_sku(session, member_id, paid_since=since)
+        snapshots = await catalog.get_sku_snapshots(session, sorted(by_sku))
+        covered = sum(
+            fen
+            for sku_id, fen in by_sku.items()
+            if sku_id in snapshots
+            and excluded.covers(snapshots[sku_id].product_id, snapshots[sku_id].category_id)
+        )
+        total = sum(by_sku.values())
+        if total > 0:
+            spent = spent * (total - covered) // total
+    return spent * 30 // SAVINGS_LOOKBACK_DAYS, "history"
 
 
 async def plan_savings(

@@ -515,6 +515,16 @@ def reco_evaluate(
             help="exponent of the context blend (default: the one served; 0: none)",
         ),
     ] = None,
+    half_life: Annotated[
+        float | None,
+        typer.Option(
+            "--half-life",
+            min=0.0,
+            max=1000.0,
+            help="recency half-life of a shopper's row, in interactions (default: the one "
+            "served; 0: off)",
+        ),
+    ] = None,
 ) -> None:
     """Leave-last-out HR@k and NDCG@k of a model and of popularity (docs/recommend.md). The
     last line printed is the JSON summary; a bad file exits with code 2 and its line numbers."""
@@ -539,7 +549,8 @@ def reco_evaluate(
             typer.echo(f"error: {interactions}: {error}", err=True)
         raise typer.Exit(2) from None
     weight = recommend.CONTEXT_WEIGHT if context_weight is None else context_weight
-    result = recommend.evaluate(rows, k=k, model=model, context_weight=weight)
+    recency = recommend.RECENCY_HALF_LIFE if half_life is None else half_life
+    result = recommend.evaluate(rows, k=k, model=model, context_weight=weight, half_life=recency)
     print(
         f"{len(rows)} interactions, {result.users} shoppers evaluated, {result.items} products; "
         f"{result.model_name} trained in {result.train_seconds:.2f} s"

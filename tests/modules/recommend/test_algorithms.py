@@ -74,10 +74,25 @@ def test_score_from_neighbors_and_best() -> None:
     assert algo.best(scores, 5, exclude=[3]) == [2]
 
 
-def test_recency_weight_halves_its_fading_part_every_half_life() -> None:
-    assert algo.recency_weight(0) == 1.0
-    assert algo.recency_weight(30) == pytest.approx(0.625)
-    assert algo.recency_weight(10_000) == pytest.approx(0.25)
+def test_recency_weights_halve_every_half_life_interactions_per_shopper() -> None:
+    # Shopper 1: products 10 (t 5), 30 (t 1), 20 (t 5) → time order 30, 10, 20 (ties by id);
+    # shopper 2: one product, its latest. Half-life 2: the last counts 1, one before 2^-1/2.
+    weights = algo.recency_weights([1, 1, 2, 1], [10, 30, 7, 20], [5.0, 1.0, 3.0, 5.0], 2.0)
+    assert weights.tolist() == [2**-0.5, 0.5, 1.0, 1.0]
+    five = algo.recency_weights([4] * 5, [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], 1.0)
+    assert five.tolist() == [0.0625, 0.125, 0.25, 0.5, 1.0]
+
+
+def test_recency_weights_off_and_empty() -> None:
+    assert algo.recency_weights([1, 1], [2, 3], [1.0, 2.0], 0.0).tolist() == [1.0, 1.0]
+    assert algo.recency_weights([], [], []).tolist() == []
+    assert algo.RECENCY_HALF_LIFE == 3.0
+    assert algo.recency_weights([1] * 4, [1, 2, 3, 4], [1, 2, 3, 4]).tolist() == [
+        0.5,
+        pytest.approx(0.5 ** (2 / 3)),
+        pytest.approx(0.5 ** (1 / 3)),
+        1.0,
+    ]
 
 
 def test_training_builds_every_model_from_signals() -> None:

@@ -215,3 +215,30 @@ async def test_bad_input_is_4xx_and_changes_nothing(
         if code is not None:
             assert response.json()["code"] == code
     assert await snapshot(ctx) == before
+
+
+async def test_the_latest_purchase_steers_the_home_shelf(
+    app: FastAPI, ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    s = await shop(ctx)
+    phone, case, film, tee = s["phone"], s["case"], s["film"], s["tee"]
+    # The phone goes with the case exactly as the tee with the film (3 shoppers each): their
+    # neighbour scores are equal, and without recency the case (lower id) would lead. Shopper 9
+    # bought the phone first and the tee last, so the film does.
+    for member in (1, 2, 3):
+        await paid_order(app, ctx, phone, member_id=member, extra=case)
+    for member in (4, 5, 6):
+        await paid_order(app, ctx, tee, member_id=member, extra=film)
+    await paid_order(app, ctx, phone, member_id=9)
+    await paid_order(app, ctx, tee, member_id=9)
+    await drain_outbox(ctx)
+
+    await run_job(ctx, "recommend.train")
+
+    items = await shelf(client, shopper_headers(ctx, 9), placement="home")
+    personal = [i for i in items if i["reason_code"] == "personal"]
+    assert ids(personal) == [film.product_id, case.product_id]
+    assert [i["reason"] for i in personal] == [
+        "因为你买了「纯棉T恤」",
+        "因为你买了「智能手机 Pro」",
+    ]

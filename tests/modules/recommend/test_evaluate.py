@@ -71,11 +71,48 @@ def test_model_hand_checked(tmp_path: Path) -> None:
     assert set(_last_json(out)) == {
         "users",
         "k",
+        "half_life",
         "model",
         "popularity",
         "popularity_context",
         "context_weight",
     }
+    assert _last_json(out)["half_life"] == 3.0
+
+
+# Shopper 9 had 10 then 20 and holds out 21; 11 and 21 are as close to 10 and 20 (cosine 2/√6,
+# shoppers 1-4). Unweighted they tie and 11 (lower id) ranks first: a miss at k = 1. Weighted by
+# recency, 20 (the latest) counts 1 and 10 2^-1/3, so 21 ranks first: a hit. The other four
+# shoppers miss either way (their held-out 12 / 22 has no training interactions): 0 → 1/5.
+RECENT = """user_id,item_id,timestamp
+1,10,1
+1,11,2
+1,12,3
+2,10,1
+2,11,2
+2,12,3
+3,20,1
+3,21,2
+3,22,3
+4,20,1
+4,21,2
+4,22,3
+9,10,1
+9,20,2
+9,21,3
+"""
+
+
+@pytest.mark.parametrize("model", ["cosine", "ease"])
+def test_recency_ranks_the_latest_interactions_neighbours_first(tmp_path: Path, model: str) -> None:
+    code, out, _ = _run(tmp_path, RECENT, "--k", "1", "--model", model, "--half-life", "0")
+    assert code == 0
+    assert _last_json(out)["model"] == {"hr": 0.0, "ndcg": 0.0}
+    assert _last_json(out)["half_life"] == 0.0
+    code, out, _ = _run(tmp_path, RECENT, "--k", "1", "--model", model, "--half-life", "3")
+    assert code == 0
+    assert _last_json(out)["model"] == {"hr": 0.2, "ndcg": 0.2}
+    assert _last_json(out)["half_life"] == 3.0
 
 
 def test_ease_is_the_default_model(tmp_path: Path) -> None:

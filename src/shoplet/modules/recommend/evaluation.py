@@ -11,6 +11,11 @@ descending and ties by ``item_id`` ascending; ``HR@k`` counts a hit when its ran
 ``k``, ``NDCG@k`` adds ``1 / log2(rank + 1)`` then. The popularity baseline scores a product by
 the number of shoppers who have it in training (ties by ``item_id`` ascending, like the model).
 
+Recency (``half_life``, default ``algorithms.RECENCY_HALF_LIFE`` as served; 0 = off): EASE and
+item cosine are trained on the binary matrix, and each evaluated shopper's row is weighted by
+``algorithms.recency_weights`` over their training interactions in time order before it is
+multiplied by the item-item weights, as the served profile does.
+
 With context (``context.py``): the same popularity blended with the priors ``context.learn``
 draws from the training interactions (each at its own time and with its shopper's province),
 scored for each held-out product at the moment it happened and in its shopper's province —
@@ -163,14 +168,32 @@ def leave_last_out(rows: Sequence[Interaction]) -> Split:
 Scorer = Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]
 
 
-def fit(model: ModelName, train: sparse.csr_matrix, *, lam: float = algo.EASE_LAMBDA) -> Scorer:
-    """Train ``model`` on ``train``; the result scores a batch of rows (shopper numbers)."""
+def recency_rows(split: Split, half_life: float = algo.RECENCY_HALF_LIFE) -> sparse.csr_matrix:
+    """The training matrix with each entry weighted by ``algorithms.recency_weights`` (the
+    shopper's training interactions in time order)."""
+    rows = split.train_rows
+    users = [r.user_id for r in rows]
+    items = [r.item_id for r in rows]
+    weights = algo.recency_weights(users, items, [r.timestamp for r in rows], half_life)
+    return algo.interaction_matrix(split.index, users, items, list(weights))
+
+
+def fit(
+    model: ModelName,
+    train: sparse.csr_matrix,
+    *,
+    lam: float = algo.EASE_LAMBDA,
+    rows: sparse.csr_matrix | None = None,
+) -> Scorer:
+    """Train ``model`` on ``train``; the result scores a batch of rows (shopper numbers). EASE
+    and cosine score from ``rows`` when given (the recency-weighted ``train``: same shape)."""
+    scoring = train if rows is None else rows
     if model == "ease":
         b = algo.ease(train, lam)
-        return lambda users: np.asarray(train[users] @ b)
+        return lambda users: np.asarray(scoring[users] @ b)
     if model == "cosine":
         sim = algo.cosine(train)
-        return lambda users: np.asarray((train[users] @ sim).todense())
+        return lambda users: np.asarray((scoring[users] @ sim).todense())
     from implicit.cpu.als import AlternatingLeastSquares
 
     als = AlternatingLeastSquares(
@@ -231,11 +254,13 @@ class Evaluation:
     train_seconds: float
     popularity_context: Metrics | None = None
     context_weight: float = 0.0
+    half_life: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "users": self.users,
             "k": self.k,
+            "half_life": self.half_life,
             "model": self.model.as_dict(),
             "popularity": self.popularity.as_dict(),
         }
@@ -281,12 +306,14 @@ def evaluate(
     batch: int = 1024,
     lam: float = algo.EASE_LAMBDA,
     context_weight: float = context.WEIGHT,
+    half_life: float = algo.RECENCY_HALF_LIFE,
 ) -> Evaluation:
     if k < 1:
         raise ValueError("k must be at least 1")
     split = leave_last_out(rows)
     started = time.perf_counter()
-    scorer = fit(model, split.train, lam=lam)
+    weighted = recency_rows(split, half_life) if half_life > 0 and model != "als" else None
+    scorer = fit(model, split.train, lam=lam, rows=weighted)
     train_seconds = time.perf_counter() - started
     pop = algo.popularity(split.train)
     users = np.asarray(split.test_users, dtype=np.int64)
@@ -312,4 +339,5 @@ def evaluate(
         train_seconds=train_seconds,
         popularity_context=_metrics(np.concatenate(context_ranks) if context_ranks else empty, k),
         context_weight=context_weight,
+        half_life=half_life if weighted is not None else 0.0,
     )

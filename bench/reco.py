@@ -1,10 +1,12 @@
 """Recommendations: ``python -m bench.reco [USERS ITEMS]`` (default 10,000 shoppers × 5,000
 products), in process, embedded SQLite in a temporary folder.
 
-1. **Offline quality** on the seeded synthetic shop (``recommend/synthetic.py``; no public data
-   set installs offline, docs/recommend.md): leave-last-out HR@10 and NDCG@10 of EASE (what
-   Shoplet serves), item cosine and implicit's ALS, against popularity measured in the same run,
-   with each model's training time.
+1. **Offline quality** on MovieLens 100k (``var/reco-data/ml-100k.csv``, written by ``make
+   reco-data`` from the RecBole wheel on PyPI: ``bench/reco_data.py``; skipped when missing) and
+   on the seeded synthetic shop (``recommend/synthetic.py``): leave-last-out HR@10 and NDCG@10
+   of EASE (what Shoplet serves, with and without the recency-weighted row), item cosine and
+   implicit's ALS, against popularity measured in the same run, with each model's training
+   time; on MovieLens also EASE at recency half-lives 3, 5, 8 and 10.
 2. **Training** as the nightly job runs it: ``train_models`` over every signal (orders, carts,
    favourites mapped from the synthetic interactions), then ``store_trained`` writing the rows.
 3. **Serving latency**: ``GET /recommendations`` through the service (session, cache, catalog
@@ -29,6 +31,8 @@ from bench.sections import replace_section
 BEGIN = "<!-- reco:begin -->"
 END = "<!-- reco:end -->"
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+MOVIELENS = Path(__file__).resolve().parent.parent / "var" / "reco-data" / "ml-100k.csv"
+HALF_LIVES = (0.0, 3.0, 5.0, 8.0, 10.0)
 SOURCES = ("order", "order", "cart", "favorite")  # a synthetic interaction's kind, by turn
 
 
@@ -38,6 +42,16 @@ class ModelRow:
     hr: float
     ndcg: float
     train_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class PublicResult:
+    interactions: int
+    users: int
+    items: int
+    evaluated: int
+    popularity: ModelRow
+    ease: list[tuple[float, ModelRow]]  # (half-life, EASE at it), 0 = no recency
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +75,7 @@ class RecoResult:
     trained_model: str
     catalog_s: float
     timings: list[Timing]
+    movielens: PublicResult | None = None
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -75,12 +90,41 @@ def offline(users: int, items: int) -> tuple[list[ModelRow], ModelRow, int, int,
     out: list[ModelRow] = []
     pop = ModelRow("popularity", 0, 0, 0)
     evaluated = 0
-    for model in recommend.EVALUATION_MODELS:
-        result = recommend.evaluate(rows, k=10, model=model)
-        out.append(ModelRow(model, result.model.hr, result.model.ndcg, result.train_seconds))
+    runs = [(m, recommend.RECENCY_HALF_LIFE) for m in recommend.EVALUATION_MODELS]
+    for model, half_life in [("ease", 0.0), *runs]:
+        result = recommend.evaluate(rows, k=10, model=model, half_life=half_life)
+        name = model if result.half_life or model == "als" else f"{model}, no recency"
+        out.append(ModelRow(name, result.model.hr, result.model.ndcg, result.train_seconds))
         pop = ModelRow("popularity", result.popularity.hr, result.popularity.ndcg, 0.0)
         evaluated = result.users
     return out, pop, evaluated, len(rows), list(rows)
+
+
+def movielens(path: Path = MOVIELENS) -> PublicResult | None:
+    """EASE against popularity on MovieLens 100k at each of ``HALF_LIVES``."""
+    from shoplet.modules.recommend import public as recommend
+
+    if not path.exists():
+        print(f"{path} missing (make reco-data): MovieLens 100k skipped")
+        return None
+    rows = recommend.parse_interactions(path.read_text(encoding="utf-8"))
+    ease: list[tuple[float, ModelRow]] = []
+    pop = ModelRow("popularity", 0, 0, 0)
+    evaluated = 0
+    for half_life in HALF_LIVES:
+        result = recommend.evaluate(rows, k=10, model="ease", half_life=half_life)
+        row = ModelRow("ease", result.model.hr, result.model.ndcg, result.train_seconds)
+        ease.append((half_life, row))
+        pop = ModelRow("popularity", result.popularity.hr, result.popularity.ndcg, 0.0)
+        evaluated = result.users
+    return PublicResult(
+        interactions=len(rows),
+        users=len({r.user_id for r in rows}),
+        items=len({r.item_id for r in rows}),
+        evaluated=evaluated,
+        popularity=pop,
+        ease=ease,
+    )
 
 
 async def online(users: int, items: int, rows: list[object]) -> dict[str, object]:
@@ -179,6 +223,7 @@ async def online(users: int, items: int, rows: list[object]) -> dict[str, object
 
 
 def measure(users: int, items: int) -> RecoResult:
+    public = movielens()
     models, pop, evaluated, interactions, rows = offline(users, items)
     found = asyncio.run(online(users, items, rows))
     return RecoResult(
@@ -193,11 +238,42 @@ def measure(users: int, items: int) -> RecoResult:
         trained_model=str(found["trained_model"]),
         catalog_s=float(found["catalog_s"]),  # type: ignore[arg-type]
         timings=list(found["timings"]),  # type: ignore[call-overload]
+        movielens=public,
     )
 
 
+def _ratio(hr: float, baseline: float) -> str:
+    return f"{hr / baseline:.2f}x" if baseline else "—"
+
+
+def render_movielens(m: PublicResult | None, served: float) -> list[str]:
+    if m is None:
+        return ["MovieLens 100k: not measured (`make reco-data` writes it).", ""]
+    lines = [
+        f"MovieLens 100k (GroupLens; every rating an implicit interaction, `make reco-data`):"
+        f" {m.users:,} users × {m.items:,} movies, {m.interactions:,} interactions;"
+        f" leave-last-out over {m.evaluated:,} users.",
+        "",
+        "| model | recency half-life | HR@10 | NDCG@10 | HR vs popularity | train s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| popularity (baseline) | — | {m.popularity.hr:.4f} | {m.popularity.ndcg:.4f}"
+        " | 1.00x | — |",
+    ]
+    for half_life, row in m.ease:
+        label = "off" if half_life == 0 else f"{half_life:g}"
+        name = "ease (served)" if half_life == served else "ease"
+        lines.append(
+            f"| {name} | {label} | {row.hr:.4f} | {row.ndcg:.4f}"
+            f" | {_ratio(row.hr, m.popularity.hr)} | {row.train_s:.2f} |"
+        )
+    return [*lines, ""]
+
+
 def render(r: RecoResult, add: object) -> None:
+    from shoplet.modules.recommend import public as recommend
+
     emit = add  # a callable taking one line
+    served = recommend.RECENCY_HALF_LIFE
     lines = [
         BEGIN,
         "## Recommendations (`shoplet reco evaluate`, `GET /recommendations`)",
@@ -206,6 +282,7 @@ def render(r: RecoResult, add: object) -> None:
         f"python -m bench.reco {r.users} {r.items}    # in process, embedded SQLite",
         "```",
         "",
+        *render_movielens(r.movielens, served),
         f"Synthetic shop (`recommend/synthetic.py`, seed 7): {r.users:,} shoppers × {r.items:,}"
         f" products, {r.interactions:,} interactions; leave-last-out over {r.evaluated:,}"
         " shoppers, every unseen product ranked. Popularity is measured in the same run.",
@@ -220,6 +297,12 @@ def render(r: RecoResult, add: object) -> None:
             f"| {m.name}{' (served)' if m.name == 'ease' else ''} | {m.hr:.4f} | {m.ndcg:.4f}"
             f" | {ratio:.2f}x | {m.train_s:.2f} |"
         )
+    lines += [
+        "",
+        f"EASE and item cosine score a shopper's row weighted by recency (half-life {served:g}"
+        " interactions, `algorithms.recency_weights`), as the served profile does;"
+        " `, no recency` is the plain binary row.",
+    ]
     lines += [
         "",
         f"Nightly training on the same interactions as signals (orders, carts, favourites):"

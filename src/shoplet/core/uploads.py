@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -20,6 +21,30 @@ from starlette.requests import Request
 # Room for the multipart boundaries and part headers around the file, on top of its own limit.
 MULTIPART_OVERHEAD = 16 * 1024
 READ_CHUNK = 256 * 1024
+
+
+def upload_body(description: str) -> dict[str, Any]:
+    """The route's ``openapi_extra``: a multipart body with one required file in ``file``."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": description,
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    }
 
 
 @dataclass(frozen=True, slots=True)

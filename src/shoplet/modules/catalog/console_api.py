@@ -6,7 +6,7 @@ entry in the same transaction.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -16,7 +16,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryDay, QueryId, day_range
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
-from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 from . import bulk, importer, media
@@ -234,34 +234,11 @@ async def create_bulk_job(
     return bulk.job_out(job)
 
 
-def _upload_body(description: str) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "file": {
-                                "type": "string",
-                                "format": "binary",
-                                "description": description,
-                            }
-                        },
-                    }
-                }
-            },
-        }
-    }
-
-
 @router.post(
     "/products/bulk-jobs/stock-import",
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(400, 409, 413),
-    openapi_extra=_upload_body(
+    openapi_extra=upload_body(
         "CSV (UTF-8 or GBK) or XLSX with the columns sku_id or barcode, and stock; "
         "at most 5000 rows, 2 MB"
     ),
@@ -318,7 +295,7 @@ async def product_import_template(_: ProductReader) -> Response:
     "/products/bulk-jobs/product-import",
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(400, 409, 413),
-    openapi_extra=_upload_body(
+    openapi_extra=upload_body(
         "CSV (UTF-8 or GBK) or XLSX with the columns title, category, price, stock and the "
         "optional ones (docs/catalog-import.md); at most SHOPLET_CATALOG_IMPORT_MAX_BYTES. "
         "A form field update=true updates SKUs already in the shop instead of skipping them"
@@ -366,7 +343,7 @@ async def get_bulk_job(job_id: PathId, staff: ProductReader, session: DbSession)
     "/media",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 413),
-    openapi_extra=_upload_body("PNG, JPEG or WebP, at most 5 MB"),
+    openapi_extra=upload_body("PNG, JPEG or WebP, at most 5 MB"),
     max_body_size=media.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
 )
 async def upload_media(
@@ -402,7 +379,7 @@ async def upload_media(
     "/media/videos",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 413),
-    openapi_extra=_upload_body("MP4, at most SHOPLET_MEDIA_MAX_VIDEO_BYTES (50 MB by default)"),
+    openapi_extra=upload_body("MP4, at most SHOPLET_MEDIA_MAX_VIDEO_BYTES (50 MB by default)"),
     max_body_size=media.MAX_VIDEO_CEILING + MULTIPART_OVERHEAD,
 )
 async def upload_video(

@@ -3,7 +3,7 @@ review, writing a review and its follow-up (追评), a product's rating summary 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
@@ -14,7 +14,7 @@ from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
-from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.review import service
 from shoplet.modules.review.errors import PhotoInvalid, PhotoTooLarge
@@ -36,26 +36,7 @@ Limit = Annotated[int, Query(ge=1, le=50)]
 OrderNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^\d+$")]
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
-_UPLOAD: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "a photo: PNG, JPEG or WebP, at most 5 MB",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+_UPLOAD = upload_body("a photo: PNG, JPEG or WebP, at most 5 MB")
 
 
 async def _read_photo(request: Request) -> bytes:

@@ -12,7 +12,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.errors import problem_responses
 from shoplet.core.input_safety import MAX_ID
 from shoplet.core.net import client_ip
-from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.search import images, service
 from shoplet.modules.search.clicks_api import router as clicks_router
 from shoplet.modules.search.engine import Filters
@@ -88,26 +88,7 @@ async def hot(request: Request) -> HotSearches:
     "/search/image",
     response_model=SearchPage,
     responses=problem_responses(400, 413, 429, 503),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "file": {
-                                "type": "string",
-                                "format": "binary",
-                                "description": "a photo: PNG, JPEG or WebP, at most 5 MB",
-                            }
-                        },
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=upload_body("a photo: PNG, JPEG or WebP, at most 5 MB"),
     max_body_size=images.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
 )
 async def search_by_image(

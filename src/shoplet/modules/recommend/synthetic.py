@@ -1,8 +1,8 @@
 """A seeded generator of shop-like implicit feedback, for the offline evaluation and the bench.
 
-No public interaction data set installs offline with the packages Shoplet may use (the wheels of
-lenskit, cornac and rectools ship loaders that download MovieLens, not the data), so the figures
-in docs/recommend.md come from this generator plus the demo shop's own order history.
+The figures in docs/recommend.md come from this generator and from MovieLens 100k (read out of
+the RecBole wheel on PyPI by ``make reco-data``: real ratings, but of films, not a shop), so a
+change is measured on shop-shaped data with known structure and on a public set.
 
 The structure it imitates, each part a knob:
 

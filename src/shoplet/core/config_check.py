@@ -8,15 +8,21 @@ and Redis. ``shoplet check-config`` prints the report; ``serve``, ``worker``, ``
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sys
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from shoplet.core.settings import Settings, parse_pii_keys, parse_sm4_key
+
+if TYPE_CHECKING:
+    from shoplet.core.storage_s3 import S3Location
 
 EXIT_CONFIG = 2
 
@@ -81,7 +87,49 @@ def _format_problems(settings: Settings) -> list[str]:
         # The single key joins the ring as "default": refused if the ring already uses that id.
         problems.extend(_catch(lambda: settings.resolved_pii_keys))
     problems.extend(_replica_problems(settings))
+    problems.extend(_storage_problems(settings))
     return problems
+
+
+def _storage_problems(settings: Settings) -> list[str]:
+    """Object storage settings, then (only when a bucket is configured) one HeadBucket per bucket:
+    a missing bucket or refused keys is reported here rather than at the first upload."""
+    problems: list[str] = []
+    base = settings.media_public_base_url
+    if base is not None and not base.startswith(("https://", "http://", "/")):
+        problems.append("SHOPLET_MEDIA_PUBLIC_BASE_URL: not https://… (or a /path)")
+    if not settings.media_storage_url and not settings.private_storage_url:
+        return problems
+    from shoplet.core.storage import parse_storage_url, s3_location
+
+    for area, url, name in (
+        ("media", settings.media_storage_url, "SHOPLET_MEDIA_STORAGE_URL"),
+        ("private", settings.private_storage_url, "SHOPLET_PRIVATE_STORAGE_URL"),
+    ):
+        if not url:
+            continue
+        try:
+            parse_storage_url(url, name)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        if area == "media" and base is None:
+            problems.append(
+                f"SHOPLET_MEDIA_PUBLIC_BASE_URL: not set (the CDN or bucket URL serving {url})"
+            )
+        location = s3_location(settings, "media" if area == "media" else "private")
+        if location is not None and (why := _probe(location)) is not None:
+            problems.append(f"{name}: {why}")
+    return problems
+
+
+def _probe(location: S3Location) -> str | None:
+    from shoplet.core.storage_s3 import bucket_problem
+
+    # A thread of its own: the check also runs where an event loop is already running (asgi.py
+    # under a server that imports the app inside its loop).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, bucket_problem(location)).result()
 
 
 def _replica_problems(settings: Settings) -> list[str]:

@@ -67,6 +67,11 @@ class AppContext:
 
     async def close(self) -> None:
         await self.cache.stop()
+        # Object storage clients (core/storage_s3.py: an HTTP session each); local storage has none.
+        for name in ("storage.media", "storage.private"):
+            closer = getattr(self.extras.pop(name, None), "aclose", None)
+            if closer is not None:
+                await closer()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

@@ -145,6 +145,27 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Product videos uploaded in the console (MP4) may be at most this large.
     media_max_video_bytes: int = 50 * 1024 * 1024
+    # Object storage (core/storage.py, docs/deploy.md "Media in object storage"): s3://bucket or
+    # s3://bucket/prefix puts product media / private files (exports) in an S3-compatible bucket
+    # (AWS S3, MinIO, Tencent COS, Aliyun OSS); None: files under data_dir (media_dir, files/).
+    media_storage_url: str | None = None
+    private_storage_url: str | None = None
+    # Where clients fetch media from (a CDN or the bucket's own domain), e.g.
+    # https://cdn.example.com/media; None: /media (the app or gateway serves media_dir).
+    media_public_base_url: str | None = None
+    # The S3 API both areas use; None endpoint: AWS for the region. No keys: botocore's own
+    # chain (AWS_* variables, instance role).
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # "virtual" (bucket.endpoint/key: AWS, COS, OSS) or "path" (endpoint/bucket/key: MinIO).
+    s3_addressing_style: Literal["virtual", "path"] = "virtual"
+    # Private storage in another zone (hybrid cloud): its own endpoint and keys; None: the s3_ ones.
+    private_s3_endpoint_url: str | None = None
+    private_s3_region: str | None = None
+    private_s3_access_key_id: SecretStr | None = None
+    private_s3_secret_access_key: SecretStr | None = None
     # Product imports (docs/catalog-import.md): the largest file the console takes, and the
     # hosts whose http(s) image URLs an import may store (comma-separated; empty: none).
     catalog_import_max_bytes: int = 10 * 1024 * 1024

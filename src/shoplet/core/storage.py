@@ -5,9 +5,10 @@ One small interface, :class:`Storage`, keyed by relative paths (``uploads/ab/ab1
 - :class:`LocalStorage` keeps objects as files under a directory (the embedded default and
   single-host deployments: ``settings.media_dir`` is served at ``/media`` by the app or the
   gateway; private files live under ``data_dir/files`` and are only streamed by the API);
-- an S3-compatible implementation (MinIO, COS, OSS) can replace it later behind the same
-  interface: every method maps to one S3 call (PUT, GET, HEAD, DELETE), and nothing relies on
-  append or rename.
+- :class:`shoplet.core.storage_s3.S3Storage` keeps them in an S3-compatible bucket (AWS S3,
+  MinIO, Tencent COS, Aliyun OSS) when ``SHOPLET_MEDIA_STORAGE_URL`` /
+  ``SHOPLET_PRIVATE_STORAGE_URL`` is ``s3://bucket/prefix``: every method maps to one S3 call
+  (PUT, GET, HEAD, DELETE), and nothing relies on append or rename.
 
 Writes are atomic (a temporary file, then ``os.replace``): a reader never sees half an object,
 and writing the same key again replaces it whole, so retried writes are harmless. File I/O runs
@@ -24,9 +25,13 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from shoplet.core.context import AppContext
+from shoplet.core.settings import Settings
+
+if TYPE_CHECKING:
+    from shoplet.core.storage_s3 import S3Location
 
 KEY_MAX = 512
 CHUNK_SIZE = 64 * 1024
@@ -146,18 +151,88 @@ class LocalStorage:
 MEDIA_URL_PREFIX = "/media"
 
 
+# S3 bucket names (the rules AWS, COS and OSS share): 3-63 of a-z 0-9 . -, letter or digit ends.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def parse_storage_url(url: str, name: str) -> tuple[str, str]:
+    """``s3://bucket`` or ``s3://bucket/some/prefix`` -> (bucket, ``"some/prefix/"``); a
+    ValueError naming the setting ``name`` otherwise."""
+    scheme, sep, rest = url.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    prefix = prefix.strip("/")
+    if scheme != "s3" or not sep or not _BUCKET.fullmatch(bucket):
+        raise ValueError(f"{name}: not s3://bucket[/prefix] with a valid bucket name: {url!r}")
+    if prefix:
+        try:
+            check_key(prefix)
+        except InvalidKey:
+            raise ValueError(f"{name}: the prefix {prefix!r} is not a safe path") from None
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+def s3_location(settings: Settings, area: Area) -> S3Location | None:
+    """Where ``area`` lives when its storage URL is ``s3://…`` (None: local files). The private
+    area takes its own endpoint and keys when set (another zone), else the shared ``s3_`` ones."""
+    from shoplet.core.storage_s3 import S3Location
+
+    if area == "media":
+        url, setting = settings.media_storage_url, "SHOPLET_MEDIA_STORAGE_URL"
+    else:
+        url, setting = settings.private_storage_url, "SHOPLET_PRIVATE_STORAGE_URL"
+    if not url:
+        return None
+    bucket, prefix = parse_storage_url(url, setting)
+    endpoint, region = settings.s3_endpoint_url, settings.s3_region
+    access, secret = settings.s3_access_key_id, settings.s3_secret_access_key
+    if area == "private":
+        endpoint = settings.private_s3_endpoint_url or endpoint
+        region = settings.private_s3_region or region
+        access = settings.private_s3_access_key_id or access
+        secret = settings.private_s3_secret_access_key or secret
+    return S3Location(
+        bucket=bucket,
+        prefix=prefix,
+        endpoint_url=endpoint,
+        region=region,
+        access_key_id=access.get_secret_value() if access else None,
+        secret_access_key=secret.get_secret_value() if secret else None,
+        addressing_style=settings.s3_addressing_style,
+    )
+
+
+def build_storage(settings: Settings, area: Area) -> Storage:
+    """A new storage for ``area`` as the settings say (an S3 bucket or local files)."""
+    storage: Storage
+    if area == "media" and settings.media_storage_url:
+        from shoplet.core.storage_s3 import S3Storage
+
+        location = s3_location(settings, area)
+        assert location is not None  # noqa: S101 - the URL is set
+        storage = S3Storage(location, public_base_url=settings.media_public_base_url)
+    elif area == "private" and settings.private_storage_url:
+        from shoplet.core.storage_s3 import S3Storage
+
+        location = s3_location(settings, area)
+        assert location is not None  # noqa: S101 - the URL is set
+        storage = S3Storage(location)
+    elif area == "media":
+        storage = LocalStorage(
+            settings.media_dir, url_prefix=settings.media_public_base_url or MEDIA_URL_PREFIX
+        )
+    else:
+        storage = LocalStorage(settings.data_dir / "files")
+    return storage
+
+
 def get_storage(ctx: AppContext, area: Area) -> Storage:
-    """The process's storage for ``area``: ``media`` (public, served at ``/media``) or
-    ``private`` (exports and other files only the API hands out), built once per context."""
+    """The process's storage for ``area``: ``media`` (public, served at ``/media`` or the public
+    base URL) or ``private`` (exports and other files only the API hands out), built once per
+    context."""
     name = f"storage.{area}"
     storage = ctx.extras.get(name)
     if storage is None:
-        settings = ctx.settings
-        if area == "media":
-            storage = LocalStorage(settings.media_dir, url_prefix=MEDIA_URL_PREFIX)
-        else:
-            storage = LocalStorage(settings.data_dir / "files")
-        ctx.extras[name] = storage
+        storage = ctx.extras[name] = build_storage(ctx.settings, area)
     result: Storage = storage
     return result
 
@@ -169,7 +244,10 @@ __all__ = [
     "LocalStorage",
     "ObjectNotFound",
     "Storage",
+    "build_storage",
     "check_key",
     "content_key",
     "get_storage",
+    "parse_storage_url",
+    "s3_location",
 ]

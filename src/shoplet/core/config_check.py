@@ -113,10 +113,6 @@ def _storage_problems(settings: Settings) -> list[str]:
         except ValueError as exc:
             problems.append(str(exc))
             continue
-        if area == "media" and base is None:
-            problems.append(
-                f"SHOPLET_MEDIA_PUBLIC_BASE_URL: not set (the CDN or bucket URL serving {url})"
-            )
         location = s3_location(settings, "media" if area == "media" else "private")
         if location is not None and (why := _probe(location)) is not None:
             problems.append(f"{name}: {why}")

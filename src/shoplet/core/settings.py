@@ -151,7 +151,8 @@ class Settings(BaseSettings):
     media_storage_url: str | None = None
     private_storage_url: str | None = None
     # Where clients fetch media from (a CDN or the bucket's own domain), e.g.
-    # https://cdn.example.com/media; None: /media (the app or gateway serves media_dir).
+    # https://cdn.example.com/media; None: /media (the gateway, or the app from media_dir or
+    # the bucket).
     media_public_base_url: str | None = None
     # The S3 API both areas use; None endpoint: AWS for the region. No keys: botocore's own
     # chain (AWS_* variables, instance role).

@@ -209,7 +209,10 @@ def build_storage(settings: Settings, area: Area) -> Storage:
 
         location = s3_location(settings, area)
         assert location is not None  # noqa: S101 - the URL is set
-        storage = S3Storage(location, public_base_url=settings.media_public_base_url)
+        # Without a CDN base, the API streams /media/<key> from the bucket (shoplet/media.py).
+        storage = S3Storage(
+            location, public_base_url=settings.media_public_base_url or MEDIA_URL_PREFIX
+        )
     elif area == "private" and settings.private_storage_url:
         from shoplet.core.storage_s3 import S3Storage
 

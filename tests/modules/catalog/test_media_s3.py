@@ -13,6 +13,7 @@ import pytest
 from shoplet.core.context import AppContext
 from shoplet.core.storage import get_storage, parse_storage_url
 from tests.core.s3_server import s3_server, s3_settings, sync_client
+from tests.modules.catalog.factories import make_category, product_payload
 from tests.modules.catalog.test_console_media import API, png_bytes
 from tests.modules.staff.conftest import bearer, token_for
 
@@ -77,3 +78,26 @@ async def test_the_same_image_again_is_not_written_again(
     assert again.status_code == 201
     assert again.json()["url"] == first.json()["url"]
     assert sync_client(endpoint).head_object(Bucket=bucket, Key=key)["LastModified"] == written
+
+
+async def test_a_gallery_image_on_the_cdn_keeps_its_image_set(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    token = await token_for(client, ctx, "olivia", role="operator")
+    uploaded = await client.post(
+        f"{API}/media", files={"file": ("a.png", png_bytes(), "image/png")}, headers=bearer(token)
+    )
+    image = uploaded.json()
+    category = await make_category(ctx)
+    elsewhere = f"{CDN}/catalog/ab/{'0' * 32}.jpg"  # shaped like an upload, never uploaded
+
+    created = await client.post(
+        f"{API}/products",
+        json=product_payload(category, images=[image["url"], elsewhere]),
+        headers=bearer(token),
+    )
+
+    assert created.status_code == 201, created.text
+    assert created.json()["image_sets"] == {image["url"]: image["image_set"]}
+    [item] = (await client.get("/api/v1/products")).json()["items"]
+    assert (item["image"], item["image_set"]) == (image["url"], image["image_set"])

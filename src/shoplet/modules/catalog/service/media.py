@@ -18,12 +18,14 @@ How media are stored, and why:
   still accepted in ``images``, ``turntable_images`` and SKU images, so existing products stay
   editable; they have no ImageSet (``gallery`` leaves them out, ``image_set`` is null). The new
   fields (``detail_images``, ``video_url``, ``video_poster``) take uploaded media only. Any other
-  ``/media/`` URL is unknown.
+  ``/media/`` URL is unknown. An uploaded image served from a CDN base (an ``https://`` URL
+  ending in a pipeline key) is looked up too, so it keeps its ImageSet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +43,12 @@ from shoplet.modules.catalog.schemas import ImageSet, MediaOut, ProductVideo, Vi
 PIPELINE_PREFIX = f"{MEDIA_URL_PREFIX}/{media.MEDIA_FOLDER}/"
 LEGACY_PREFIXES = tuple(
     f"{MEDIA_URL_PREFIX}/{folder}/" for folder in ("products", "uploads", "categories")
+)
+# An uploaded file served from a CDN base (SHOPLET_MEDIA_PUBLIC_BASE_URL): an absolute URL ending
+# in a content-addressed pipeline key. Looked up like /media/catalog/ URLs (same statement), so a
+# gallery image keeps its ImageSet; other https:// URLs stay external images.
+_CDN_PIPELINE_URL = re.compile(
+    rf"^https?://\S+/{media.MEDIA_FOLDER}/[0-9a-f]{{2}}/[0-9a-f]{{32}}[A-Za-z0-9._-]*$"
 )
 
 
@@ -159,10 +167,14 @@ async def resolve_product_media(
             (PIPELINE_PREFIX, *LEGACY_PREFIXES)
         ):
             raise _unknown(url, "is not a file uploaded to this shop")
-    wanted = [u for u in [*uploaded_only, *legacy_ok, *videos] if u.startswith(PIPELINE_PREFIX)]
+    wanted = [
+        u
+        for u in [*uploaded_only, *legacy_ok, *videos]
+        if u.startswith(PIPELINE_PREFIX) or _CDN_PIPELINE_URL.match(u)
+    ]
     found = await repo.find_media(session, wanted)
     for url in wanted:
-        if url not in found:
+        if url not in found and url.startswith(PIPELINE_PREFIX):
             raise _unknown(url, "was not uploaded to this shop")
     for url in [*uploaded_only, *legacy_ok]:
         if url in found and found[url].kind != "image":

@@ -29,30 +29,12 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from shoplet.core.context import AppContext
 from shoplet.core.settings import Settings
+from shoplet.core.storage_keys import CHUNK_SIZE, InvalidKey, ObjectNotFound, check_key
 
 if TYPE_CHECKING:
     from shoplet.core.storage_s3 import S3Location
 
-KEY_MAX = 512
-CHUNK_SIZE = 64 * 1024
-# Segments start with a letter or digit, so "." / ".." / hidden files cannot be named.
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
-
 Area = Literal["media", "private"]
-
-
-class InvalidKey(ValueError):
-    """A key that is not a relative path of safe segments."""
-
-
-class ObjectNotFound(LookupError):
-    """No object under that key."""
-
-
-def check_key(key: str) -> str:
-    if len(key) > KEY_MAX or not _KEY.fullmatch(key):
-        raise InvalidKey(f"invalid storage key {key!r}")
-    return key
 
 
 def content_key(folder: str, data: bytes, extension: str) -> str:

@@ -25,7 +25,7 @@ from aiobotocore.session import get_session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shoplet.core.storage import CHUNK_SIZE, ObjectNotFound, check_key
+from shoplet.core.storage_keys import CHUNK_SIZE, ObjectNotFound, check_key
 
 # Content-addressed media keys never change content: a CDN and browsers may keep them a year.
 IMMUTABLE = "public, max-age=31536000, immutable"

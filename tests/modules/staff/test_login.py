@@ -56,6 +56,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "products:read",
             "products:write",
             "promotions:manage",
+            "reviews:manage",
             "stock:adjust",
         ],
     }

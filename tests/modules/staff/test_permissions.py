@@ -32,6 +32,7 @@ def test_permission_map() -> None:
         "promotions:manage",
         "loyalty:manage",
         "membership:manage",
+        "reviews:manage",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",

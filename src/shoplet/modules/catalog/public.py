@@ -27,7 +27,6 @@ from shoplet.modules.catalog.events import PRODUCT_CHANGED, PRODUCTS_IMPORTED
 from shoplet.modules.catalog.importer import ImportOptions, ImportOutcome, import_file, parse_hosts
 from shoplet.modules.catalog.media import PIPELINE_VERSION as IMAGE_PIPELINE_VERSION
 from shoplet.modules.catalog.media import ProcessedImage, StoredFile, decode_still_image
-from shoplet.modules.catalog.media import sniff_format as sniff_image_format
 from shoplet.modules.catalog.repository import sku_costs
 from shoplet.modules.catalog.schemas import (
     Category,
@@ -155,7 +154,6 @@ __all__ = [
     "set_keyword_matcher",
     "set_product_status",
     "sku_costs",
-    "sniff_image_format",
     "store_image",
     "store_processed_image",
     "update_category",

@@ -1,6 +1,7 @@
 """What other modules may use from checkout: the merchant's shipping rules (the console's
 settings page reads and replaces them), the pure pricing types, and ``SkuUnavailable`` (the
-points mall refuses goods off sale with it)."""
+points mall refuses goods off sale with it), and the one-SKU order at a play's price
+(``place_special_price_order``: group buy, points mall, bargain, crowdfunding)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shoplet.modules.checkout.shipping import (
     shipping_rules_view,
     update_shipping_rules,
 )
+from shoplet.modules.checkout.special_orders import SpecialPriceOrder, place_special_price_order
 
 __all__ = [
     "Discount",
@@ -30,7 +32,9 @@ __all__ = [
     "ShippingRulesUpdate",
     "ShippingRulesView",
     "SkuUnavailable",
+    "SpecialPriceOrder",
     "get_shipping_rules",
+    "place_special_price_order",
     "price",
     "shipping_rules_view",
     "update_shipping_rules",

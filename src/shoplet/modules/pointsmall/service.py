@@ -35,7 +35,6 @@ from shoplet.core.pagination import (
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import public as checkout
 from shoplet.modules.loyalty import public as loyalty
-from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.pointsmall import events as ev
 from shoplet.modules.pointsmall import repository as repo
@@ -398,51 +397,24 @@ async def _place_order(
 ) -> None:
     if item.sku_id is None:
         raise RuntimeError(f"product item {item.id} has no SKU")
-    address = await members.get_address_snapshot(
-        session, ctx.pii, member_id=member_id, address_id=address_id
-    )
-    snap = (await catalog.get_sku_snapshots(session, [item.sku_id])).get(item.sku_id)
-    if snap is None or not snap.is_purchasable:
-        raise checkout.SkuUnavailable(f"SKU {item.sku_id} is not on sale", sku_id=item.sku_id)
-    shipping_fee = 0
-    if not item.free_shipping:
-        rules = await checkout.get_shipping_rules(session)
-        shelf = checkout.PricingLine(
-            sku_id=snap.sku_id,
-            unit_price=snap.price,
-            quantity=row.quantity,
-            weight_grams=snap.weight_grams,
-        )
-        shipping_fee = checkout.price(
-            [shelf], region_code=address.region_code, shipping=rules
-        ).shipping_fee
     now = utcnow()
-    order, _ = await orders.create_order(
+    order = await checkout.place_special_price_order(
         session,
-        ctx.pii,
+        ctx,
         member_id=member_id,
-        lines=[
-            orders.OrderLineInput(
-                sku_id=snap.sku_id,
-                product_id=snap.product_id,
-                title=snap.product_title,
-                spec_text=snap.spec_text,
-                image=snap.image,
-                unit_price=item.cash_price,
-                quantity=row.quantity,
-                discount=0,
-            )
-        ],
-        items_total=row.cash,
-        shipping_fee=shipping_fee,
-        discount_total=0,
-        payable_total=row.cash + shipping_fee,
-        address=address,
-        remark=f"积分兑换 {row.points} 积分",
-        idempotency_key=f"pointsmall:{row.exchange_no}",
-        request_hash=row.exchange_no,
-        expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
-        source=SOURCE,
+        address_id=address_id,
+        spec=checkout.SpecialPriceOrder(
+            sku_id=item.sku_id,
+            unit_price=item.cash_price,
+            quantity=row.quantity,
+            free_shipping=item.free_shipping,
+            remark=f"积分兑换 {row.points} 积分",
+            idempotency_key=f"pointsmall:{row.exchange_no}",
+            request_hash=row.exchange_no,
+            expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
+            source=SOURCE,
+            shipping_on_shelf_price=True,
+        ),
     )
     await loyalty.spend(
         session, member_id=member_id, order_no=order.order_no, points=row.points, value=0

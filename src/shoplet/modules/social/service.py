@@ -12,6 +12,10 @@ seat of a group past its deadline (``social.expire`` job), is refunded through
 
 Handlers and the job lock the group row first, then touch its seats: a payment and the
 deadline racing for one group serialise on that row and agree on one outcome.
+
+The per-shopper limit is a claim (``social_quota``, one conditional UPDATE) taken when a seat is
+asked for and given back when it is cancelled or refunded; a campaign's budget is claimed when a
+seat is paid (``plays.claim_subsidy``), and a campaign whose budget is spent stops itself.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from shoplet.modules.checkout import public as checkout
 from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.social import events as ev
+from shoplet.modules.social import plays
 from shoplet.modules.social import repository as repo
 from shoplet.modules.social.errors import (
     AlreadyInGroup,
@@ -106,6 +111,9 @@ def campaign_view(campaign: GroupCampaign, now: datetime | None = None) -> Group
         ends_at=campaign.ends_at,
         status=campaign.status,  # type: ignore[arg-type]
         state=campaign_state(campaign, now or utcnow()),
+        stopped_reason=campaign.stopped_reason,  # type: ignore[arg-type]
+        budget=campaign.budget,
+        subsidy_spent=campaign.subsidy_spent + campaign.subsidy_over,
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,
     )
@@ -135,6 +143,7 @@ async def _checked_values(session: AsyncSession, body: GroupBuyWrite) -> dict[st
         "free_shipping": body.free_shipping,
         "starts_at": body.starts_at,
         "ends_at": body.ends_at,
+        "budget": body.budget,
     }
 
 
@@ -150,7 +159,15 @@ async def create_campaign(session: AsyncSession, body: GroupBuyWrite) -> GroupBu
     values = await _checked_values(session, body)
     campaign_id = await repo.insert_campaign(
         session,
-        {**values, "groups_opened": 0, "status": "active", "created_at": now, "updated_at": now},
+        {
+            **values,
+            "groups_opened": 0,
+            "status": "active",
+            "subsidy_spent": 0,
+            "subsidy_over": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     return campaign_view(await _campaign(session, campaign_id), now)
 
@@ -177,7 +194,11 @@ async def stop_campaign(session: AsyncSession, campaign_id: int) -> GroupBuy:
     """No new groups or members; groups open now still fill up or fail by their deadline."""
     await _campaign(session, campaign_id)
     now = utcnow()
-    await repo.update_campaign(session, campaign_id, {"status": "stopped", "updated_at": now})
+    await repo.update_campaign(
+        session,
+        campaign_id,
+        {"status": "stopped", "stopped_reason": "merchant", "updated_at": now},
+    )
     return campaign_view(await _campaign(session, campaign_id), now)
 
 
@@ -301,9 +322,23 @@ async def get_group(session: AsyncSession, share_id: str) -> GroupBuyGroup:
 
 
 async def _check_limit(session: AsyncSession, campaign: GroupCampaign, member_id: int) -> None:
-    used = await repo.count_held_seats(session, campaign.id, member_id)
-    if used >= campaign.per_member_limit:
+    """Claim one of the shopper's seats in the campaign (409 ``social.limit_reached``): a
+    conditional UPDATE, so concurrent opens and joins of one shopper never pass the limit."""
+    if not await plays.claim_quota(
+        session,
+        play=SOURCE,
+        campaign_id=campaign.id,
+        member_id=member_id,
+        units=1,
+        limit=campaign.per_member_limit,
+    ):
         raise LimitReached(campaign_id=campaign.id, limit=campaign.per_member_limit)
+
+
+async def _release_limit(session: AsyncSession, seat: GroupMember) -> None:
+    await plays.release_quota(
+        session, play=SOURCE, campaign_id=seat.campaign_id, member_id=seat.member_id, units=1
+    )
 
 
 async def open_group(
@@ -381,52 +416,28 @@ async def _take_seat(
     address_id: int,
     leader: bool,
 ) -> GroupBuyParticipation:
-    address = await members.get_address_snapshot(
-        session, ctx.pii, member_id=member_id, address_id=address_id
-    )
-    snap = (await catalog.get_sku_snapshots(session, [campaign.sku_id])).get(campaign.sku_id)
-    if snap is None or not snap.is_purchasable:
-        raise checkout.SkuUnavailable(
-            f"SKU {campaign.sku_id} is not on sale", sku_id=campaign.sku_id
-        )
-    shipping_fee = 0
-    if not campaign.free_shipping:
-        line = checkout.PricingLine(snap.sku_id, campaign.group_price, 1, snap.weight_grams)
-        shipping_fee = checkout.price(
-            [line],
-            region_code=address.region_code,
-            shipping=await checkout.get_shipping_rules(session),
-        ).shipping_fee
     now = utcnow()
+    snap = (await catalog.get_sku_snapshots(session, [campaign.sku_id])).get(campaign.sku_id)
+    subsidy = max(snap.price - campaign.group_price, 0) if snap is not None else 0
     key = f"{SOURCE}:{group.id}:{member_id}"
     deadline = now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds)
-    order, _ = await orders.create_order(
+    order = await checkout.place_special_price_order(
         session,
-        ctx.pii,
+        ctx,
         member_id=member_id,
-        lines=[
-            orders.OrderLineInput(
-                sku_id=snap.sku_id,
-                product_id=snap.product_id,
-                title=snap.product_title,
-                spec_text=snap.spec_text,
-                image=snap.image,
-                unit_price=campaign.group_price,
-                quantity=1,
-                discount=0,
-            )
-        ],
-        items_total=campaign.group_price,
-        shipping_fee=shipping_fee,
-        discount_total=0,
-        payable_total=campaign.group_price + shipping_fee,
-        address=address,
-        remark="拼团",
-        idempotency_key=key,
-        request_hash=hashlib.sha256(f"{key}|{campaign.group_price}".encode()).hexdigest(),
-        expires_at=min(deadline, group.expires_at),
-        source=SOURCE,
-        ship_hold=hold_of(group.id),
+        address_id=address_id,
+        spec=checkout.SpecialPriceOrder(
+            sku_id=campaign.sku_id,
+            unit_price=campaign.group_price,
+            quantity=1,
+            free_shipping=campaign.free_shipping,
+            remark="拼团",
+            idempotency_key=key,
+            request_hash=hashlib.sha256(f"{key}|{campaign.group_price}".encode()).hexdigest(),
+            expires_at=min(deadline, group.expires_at),
+            source=SOURCE,
+            ship_hold=hold_of(group.id),
+        ),
     )
     seat_id = await repo.insert_seat(
         session,
@@ -438,6 +449,9 @@ async def _take_seat(
             "is_leader": leader,
             "status": "pending",
             "joined_at": None,
+            "subsidy": subsidy,
+            "subsidy_state": "none",
+            "is_new_customer": False,
             "created_at": now,
             "updated_at": now,
         },
@@ -482,6 +496,13 @@ async def handle_order_paid(session: AsyncSession, payload: Mapping[str, Any]) -
     )
     filled, status = claimed
     log.info("groupbuy_seat_claimed", group_id=group.id, order_no=order_no, filled=filled)
+    await repo.set_seat_subsidy(
+        session,
+        seat.id,
+        state=await plays.claim_subsidy(session, GroupCampaign, seat.campaign_id, seat.subsidy, now),
+        is_new_customer=await plays.is_first_paid_order(session, seat.member_id),
+        now=now,
+    )
     if status == "succeeded":
         order_nos = await repo.complete_seats(session, group.id, now)
         await orders.release_ship_hold(session, order_nos, hold=hold_of(group.id))
@@ -501,16 +522,20 @@ async def handle_order_paid(session: AsyncSession, payload: Mapping[str, Any]) -
 async def _refund_seat(
     session: AsyncSession, seat: GroupMember, group: Group, reason: str, now: datetime
 ) -> str | None:
-    """Give the seat's order up (cancel; refund what was paid): the order no. when money goes
-    back."""
-    was = await orders.void_held_order(
+    """Give the seat's order up (cancel; refund what was paid, the path crowdfunding shares):
+    the order no. when money goes back. The seat's limit and subsidy are given back."""
+    to_status = await plays.give_up_order(
         session, seat.order_no, hold=hold_of(group.id), reason=reason
     )
-    to_status = "refunded" if was == "paid" else "cancelled"
-    await repo.move_seat(
+    if await repo.move_seat(
         session, seat.id, from_statuses=["pending", "joined"], to_status=to_status, now=now
-    )
-    return seat.order_no if was == "paid" else None
+    ):
+        await _release_limit(session, seat)
+        if await repo.release_seat_subsidy(session, seat.id, seat.subsidy_state, now):
+            await plays.give_back_subsidy(
+                session, GroupCampaign, seat.campaign_id, seat.subsidy, seat.subsidy_state, now
+            )
+    return seat.order_no if to_status == "refunded" else None
 
 
 async def handle_order_cancelled(session: AsyncSession, payload: Mapping[str, Any]) -> None:
@@ -521,9 +546,10 @@ async def handle_order_cancelled(session: AsyncSession, payload: Mapping[str, An
     seat = await repo.get_seat_by_order(session, str(payload["order_no"]))
     if seat is None or seat.status != "pending":
         return
-    await repo.move_seat(
+    if await repo.move_seat(
         session, seat.id, from_statuses=["pending"], to_status="cancelled", now=utcnow()
-    )
+    ):
+        await _release_limit(session, seat)
 
 
 # -- the deadline (job) ----------------------------------------------------------------------

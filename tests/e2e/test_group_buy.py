@@ -86,7 +86,10 @@ def _sign_in(phone: Any, tokens: dict[str, Any]) -> None:
 
 
 def _pay(phone: Any, amount: int) -> None:
-    phone.wait_for_url(re.compile(r"/pkg-trade/pay/index"))
+    # The cashier opens by an in-app route change (history.pushState) once the join's requests
+    # answer: poll the address rather than wait for a navigation event that may come and go
+    # before the wait starts.
+    expect(phone).to_have_url(re.compile(r"/pkg-trade/pay/index"))
     phone.get_by_role("button", name=re.compile(rf"微信支付 {re.escape(_yuan(amount))}")).click()
     phone.get_by_role("button", name="确认支付").click()
     phone.wait_for_url(re.compile(r"/pkg-trade/pay/result"))

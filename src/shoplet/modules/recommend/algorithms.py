@@ -29,13 +29,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-from scipy import sparse
+# numpy and scipy load on first use (training, the evaluation, a served profile's recency
+# weights), not when the API imports the module: ~0.5 s of a start-up's CPU.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from scipy import sparse
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+    FloatArray = npt.NDArray[np.float64]
+    IntArray = npt.NDArray[np.int64]
 
 EASE_LAMBDA = 200.0
 EASE_MAX_ITEMS = 8000
@@ -58,15 +62,21 @@ class Index:
 
     @classmethod
     def of(cls, user_ids: Iterable[int], item_ids: Iterable[int]) -> Index:
+        import numpy as np
+
         return cls(
             np.unique(np.fromiter(user_ids, dtype=np.int64)),
             np.unique(np.fromiter(item_ids, dtype=np.int64)),
         )
 
     def rows(self, user_ids: Sequence[int]) -> IntArray:
+        import numpy as np
+
         return np.searchsorted(self.users, np.asarray(user_ids, dtype=np.int64))
 
     def cols(self, item_ids: Sequence[int]) -> IntArray:
+        import numpy as np
+
         return np.searchsorted(self.items, np.asarray(item_ids, dtype=np.int64))
 
 
@@ -78,6 +88,9 @@ def interaction_matrix(
 ) -> sparse.csr_matrix:
     """Shopper × product matrix; repeated pairs keep their largest weight (a product bought
     twice says no more than once: implicit feedback is about whether, not how often)."""
+    import numpy as np
+    from scipy import sparse
+
     rows = index.rows(user_ids)
     cols = index.cols(item_ids)
     data = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -94,6 +107,8 @@ def interaction_matrix(
 def ease(x: sparse.spmatrix, lam: float = EASE_LAMBDA) -> FloatArray:
     """EASE's item-item weights ``B`` (items × items, zero diagonal); score a shopper by
     ``x_u @ B``. ``x`` should be binary or weighted implicit feedback."""
+    import numpy as np
+
     n = x.shape[1]
     if n > EASE_MAX_ITEMS:
         raise ValueError(f"EASE is dense in items: {n} > {EASE_MAX_ITEMS}")
@@ -107,6 +122,9 @@ def ease(x: sparse.spmatrix, lam: float = EASE_LAMBDA) -> FloatArray:
 
 def cosine(x: sparse.spmatrix) -> sparse.csr_matrix:
     """Item-item cosine over binarised interactions (sparse, zero diagonal)."""
+    import numpy as np
+    from scipy import sparse
+
     binary = sparse.csr_matrix(x, dtype=np.float64, copy=True)
     binary.data[:] = 1.0
     co = sparse.csr_matrix(binary.T @ binary)
@@ -124,6 +142,9 @@ def popularity(
 ) -> FloatArray:
     """Per product: the number of shoppers who interacted (binary), or with ``ages_days`` (one
     age per stored entry of ``x`` in CSR order) each decayed by ``0.5 ** (age / half_life)``."""
+    import numpy as np
+    from scipy import sparse
+
     csr = sparse.csr_matrix(x)
     values = np.ones(csr.nnz)
     if ages_days is not None:
@@ -135,6 +156,8 @@ def popularity(
 def rank_order(scores: FloatArray) -> IntArray:
     """Columns by score descending, ties by column ascending (= product id ascending, since
     ``Index`` sorts ids)."""
+    import numpy as np
+
     return np.lexsort((np.arange(len(scores)), -scores)).astype(np.int64)
 
 
@@ -143,6 +166,9 @@ def top_neighbors(
 ) -> list[list[tuple[int, float]]]:
     """For each item (row), its ``k`` best other items with a positive weight, best first, ties
     by column ascending: what training stores per product."""
+    import numpy as np
+    from scipy import sparse
+
     out: list[list[tuple[int, float]]] = []
     if sparse.issparse(weights):
         csr = sparse.csr_matrix(weights)
@@ -201,6 +227,8 @@ def recency_weights(
     half_life)`` where ``pos`` is the entry's place among its shopper's ``n`` entries ordered by
     ``(timestamp, item_id)``, so the latest counts 1, the one ``half_life`` before it ½. A
     ``half_life`` of 0 or less switches recency off (every weight 1)."""
+    import numpy as np
+
     users = np.asarray(user_ids, dtype=np.int64)
     count = len(users)
     if half_life <= 0 or count == 0:

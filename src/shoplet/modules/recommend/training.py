@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import numpy as np
-from scipy import sparse
+from typing import TYPE_CHECKING
 
 from shoplet.modules.recommend import algorithms as algo
 from shoplet.modules.recommend import context, sessions
+
+# numpy and scipy load when training runs, not when the API imports the module.
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy import sparse
 
 PAIRS_PER_PRODUCT = 100
 POPULAR_PER_REGION = 200
@@ -77,6 +80,9 @@ def _matrix(index: algo.Index, signals: Sequence[Signal]) -> sparse.csr_matrix:
 def _purchase_counts(
     index: algo.Index, bought: sparse.csr_matrix
 ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int]]]:
+    import numpy as np
+    from scipy import sparse
+
     binary = sparse.csr_matrix(bought, copy=True)
     binary.data[:] = 1.0
     co = sparse.csr_matrix(binary.T @ binary)

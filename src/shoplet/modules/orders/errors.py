@@ -27,6 +27,11 @@ class OrderOnHold(Conflict):
     title = "The order may not ship yet (its group is not complete)"
 
 
+class AfterSaleOnHold(Conflict):
+    code = "orders.aftersale_on_hold"
+    title = "No after-sale while the order waits for its group or campaign"
+
+
 class IdempotencyConflict(Conflict):
     code = "orders.idempotency_conflict"
     title = "This Idempotency-Key was used for a different request"

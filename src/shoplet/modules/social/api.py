@@ -15,6 +15,7 @@ from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.social import service
+from shoplet.modules.social.crowdfunding.api import router as crowdfunding_router
 from shoplet.modules.social.schemas import (
     GroupBuyCard,
     GroupBuyGroup,
@@ -24,6 +25,7 @@ from shoplet.modules.social.schemas import (
 )
 
 router = APIRouter(tags=["group-buy"])
+router.include_router(crowdfunding_router)
 
 ShareId = Annotated[str, Path(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 

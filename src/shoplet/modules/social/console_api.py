@@ -12,8 +12,10 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
-from shoplet.modules.social import service
+from shoplet.modules.social import costs, service
+from shoplet.modules.social.crowdfunding.console_api import router as crowdfunding_router
 from shoplet.modules.social.schemas import (
+    CampaignCosts,
     GroupBuy,
     GroupBuyGroupAdmin,
     GroupBuyGroupStatus,
@@ -23,6 +25,7 @@ from shoplet.modules.social.schemas import (
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 router = APIRouter(tags=["console-group-buy"])
+router.include_router(crowdfunding_router)
 
 GroupBuyManager = Annotated[StaffIdentity, Depends(require_permission("promotions:manage"))]
 Cursor = Annotated[str | None, Query(max_length=200)]
@@ -101,6 +104,15 @@ async def stop_group_buy(
         origin_of(request),
     )
     return campaign
+
+
+@router.get("/group-buys/{campaign_id}/costs", responses=problem_responses(404))
+async def get_group_buy_costs(
+    campaign_id: PathId, _: GroupBuyManager, session: DbSession
+) -> CampaignCosts:
+    """The campaign's cost panel: subsidy spent, new customers, cost per new customer, budget
+    left, day by day."""
+    return await costs.group_buy_costs(session, campaign_id)
 
 
 @router.get("/group-buy-groups", responses=problem_responses(400))

@@ -5,6 +5,12 @@ open, not past its deadline), run when a member's order is paid: a group is neve
 and the seat that fills it also completes it in the same statement. ``social_campaign.
 groups_opened`` moves the same way against ``max_groups``. A member row is unique per
 (group, member) and per order; its status changes are conditional, so a refund happens once.
+
+``social_quota`` is each shopper's claim against a play's per-shopper limit (group buys and
+crowdfunding), taken by one conditional UPDATE (``used + n <= limit``) and given back when a
+seat or pledge is cancelled or refunded. A campaign's optional ``budget`` (fen) is claimed the
+same way when an order is paid (``subsidy_spent + s <= budget``); a claim that does not fit
+stops the campaign and is counted in ``subsidy_over`` (the order still completes).
 """
 
 from __future__ import annotations
@@ -19,14 +25,29 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId
+from shoplet.modules.social.crowdfunding.models import CrowdfundingCampaign, Pledge
 
 CAMPAIGN_STATUSES = ("active", "stopped")
 GROUP_STATUSES = ("pending", "open", "succeeded", "failed")
 MEMBER_STATUSES = ("pending", "joined", "succeeded", "refunded", "cancelled")
+# A seat's or pledge's subsidy against its campaign's budget: not yet claimed, claimed within
+# the budget, paid beyond it (the claim that stopped the campaign), given back (refunded).
+SUBSIDY_STATES = ("none", "claimed", "over", "released")
+PLAYS = ("groupbuy", "crowdfunding")
+
+__all__ = [
+    "CrowdfundingCampaign",
+    "Group",
+    "GroupCampaign",
+    "GroupMember",
+    "Pledge",
+    "Quota",
+]
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -66,6 +87,11 @@ class GroupCampaign(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
+    # Why it stopped: "merchant" or "budget" (None while active).
+    stopped_reason: Mapped[str | None] = mapped_column(String(16))
+    budget: Mapped[int | None] = mapped_column(BigInteger)
+    subsidy_spent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    subsidy_over: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -118,5 +144,27 @@ class GroupMember(Base):
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime | None]
+    # (shelf price - group price) fen of this seat, claimed against the budget once paid.
+    subsidy: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    subsidy_state: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    # The shopper's first paid order was this seat's (a customer the campaign acquired).
+    is_new_customer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Quota(Base):
+    """Units a shopper holds in one campaign of a play, against its per-shopper limit."""
+
+    __tablename__ = "social_quota"
+    __table_args__ = (
+        UniqueConstraint("play", "campaign_id", "member_id"),
+        CheckConstraint(_in("play", PLAYS), name="play_known"),
+        CheckConstraint("used >= 0", name="used_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    play: Mapped[str] = mapped_column(String(16))
+    campaign_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    used: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,7 +1,10 @@
 """Every query of group buys. Seats are claimed by one conditional UPDATE of the group
 (``filled < size``, still taking members, before its deadline) that also completes the group
 when it takes the last seat; groups fail by one conditional UPDATE on their status. Handlers
-lock the group row first (:func:`lock_group`), then its seats: one lock order everywhere."""
+lock the group row first (:func:`lock_group`), then its seats: one lock order everywhere.
+
+Shared with crowdfunding: the per-shopper quota (``social_quota``, one conditional UPDATE
+``used + n <= limit``) and the campaign budget (``subsidy_spent + s <= budget``)."""
 
 from __future__ import annotations
 
@@ -9,13 +12,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.social.models import Group, GroupCampaign, GroupMember
+from shoplet.modules.social.models import (
+    CrowdfundingCampaign,
+    Group,
+    GroupCampaign,
+    GroupMember,
+    Quota,
+)
 
-HELD_SEATS = ("pending", "joined", "succeeded")
+Campaigns = type[GroupCampaign] | type[CrowdfundingCampaign]
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -223,19 +232,6 @@ async def seats_of(
     return (await session.scalars(_fresh(stmt.order_by(GroupMember.id)))).all()
 
 
-async def count_held_seats(session: AsyncSession, campaign_id: int, member_id: int) -> int:
-    """The shopper's seats in a campaign that count against its limit (not refunded or
-    cancelled)."""
-    stmt = select(func.count()).where(
-        and_(
-            GroupMember.campaign_id == campaign_id,
-            GroupMember.member_id == member_id,
-            GroupMember.status.in_(HELD_SEATS),
-        )
-    )
-    return int(await session.scalar(stmt) or 0)
-
-
 async def move_seat(
     session: AsyncSession,
     seat_id: int,
@@ -266,3 +262,158 @@ async def complete_seats(session: AsyncSession, group_id: int, now: datetime) ->
         .returning(GroupMember.order_no)
     )
     return sorted(str(o) for o in result.scalars())
+
+
+async def set_seat_subsidy(
+    session: AsyncSession, seat_id: int, *, state: str, is_new_customer: bool, now: datetime
+) -> None:
+    await session.execute(
+        update(GroupMember)
+        .where(GroupMember.id == seat_id)
+        .values(subsidy_state=state, is_new_customer=is_new_customer, updated_at=now)
+    )
+
+
+async def release_seat_subsidy(
+    session: AsyncSession, seat_id: int, from_state: str, now: datetime
+) -> bool:
+    """The seat's subsidy goes back (its order was refunded); conditional, so once."""
+    result = await session.execute(
+        update(GroupMember)
+        .where(GroupMember.id == seat_id, GroupMember.subsidy_state == from_state)
+        .values(subsidy_state="released", updated_at=now)
+        .returning(GroupMember.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def seat_cost_rows(
+    session: AsyncSession, campaign_id: int
+) -> Sequence[tuple[datetime, int, bool]]:
+    """(paid at, subsidy, new customer) of every paid seat whose subsidy counts."""
+    stmt = (
+        select(GroupMember.joined_at, GroupMember.subsidy, GroupMember.is_new_customer)
+        .where(
+            GroupMember.campaign_id == campaign_id,
+            GroupMember.subsidy_state.in_(("claimed", "over")),
+            GroupMember.joined_at.is_not(None),
+        )
+        .order_by(GroupMember.id)
+    )
+    rows = (await session.execute(stmt)).all()
+    return [(r[0], int(r[1]), bool(r[2])) for r in rows if r[0] is not None]
+
+
+# -- per-shopper quota (group buys and crowdfunding) -----------------------------------------
+
+
+async def claim_quota(
+    session: AsyncSession, *, play: str, campaign_id: int, member_id: int, units: int, limit: int
+) -> bool:
+    """Take ``units`` of the shopper's limit in one campaign: one conditional UPDATE
+    (``used + units <= limit``) of a counter row created on first use, so concurrent requests of
+    one shopper never hold more than ``limit`` between them."""
+    await session.execute(
+        _insert(session, Quota)
+        .values(play=play, campaign_id=campaign_id, member_id=member_id, used=0)
+        .on_conflict_do_nothing(index_elements=["play", "campaign_id", "member_id"])
+    )
+    result = await session.execute(
+        update(Quota)
+        .where(
+            Quota.play == play,
+            Quota.campaign_id == campaign_id,
+            Quota.member_id == member_id,
+            Quota.used + units <= limit,
+        )
+        .values(used=Quota.used + units)
+        .returning(Quota.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def release_quota(
+    session: AsyncSession, *, play: str, campaign_id: int, member_id: int, units: int
+) -> None:
+    await session.execute(
+        update(Quota)
+        .where(
+            Quota.play == play,
+            Quota.campaign_id == campaign_id,
+            Quota.member_id == member_id,
+            Quota.used >= units,
+        )
+        .values(used=Quota.used - units)
+    )
+
+
+async def quota_used(session: AsyncSession, *, play: str, campaign_id: int, member_id: int) -> int:
+    stmt = select(Quota.used).where(
+        Quota.play == play, Quota.campaign_id == campaign_id, Quota.member_id == member_id
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+# -- campaign budgets (group buys and crowdfunding) ------------------------------------------
+
+
+async def claim_budget(
+    session: AsyncSession, table: Campaigns, campaign_id: int, amount: int, now: datetime
+) -> tuple[bool, int | None]:
+    """Spend ``amount`` fen of the campaign's budget if it fits (no budget: always):
+    ``(claimed, budget left after)``, one conditional UPDATE."""
+    result = await session.execute(
+        update(table)
+        .where(
+            table.id == campaign_id,
+            or_(table.budget.is_(None), table.subsidy_spent + amount <= table.budget),
+        )
+        .values(subsidy_spent=table.subsidy_spent + amount, updated_at=now)
+        .returning(table.budget, table.subsidy_spent)
+    )
+    row = result.one_or_none()
+    if row is None:
+        return False, None
+    budget, spent = row
+    return True, None if budget is None else int(budget) - int(spent)
+
+
+async def add_budget_overrun(
+    session: AsyncSession, table: Campaigns, campaign_id: int, amount: int, now: datetime
+) -> None:
+    """Subsidy of an order paid after the budget ran out (it still completes)."""
+    await session.execute(
+        update(table)
+        .where(table.id == campaign_id)
+        .values(subsidy_over=table.subsidy_over + amount, updated_at=now)
+    )
+
+
+async def give_back_budget(
+    session: AsyncSession,
+    table: Campaigns,
+    campaign_id: int,
+    amount: int,
+    *,
+    over: bool,
+    now: datetime,
+) -> None:
+    column = table.subsidy_over if over else table.subsidy_spent
+    await session.execute(
+        update(table)
+        .where(table.id == campaign_id, column >= amount)
+        .values({column.key: column - amount, "updated_at": now})
+    )
+
+
+async def stop_campaign_for_budget(
+    session: AsyncSession, table: Campaigns, campaign_id: int, now: datetime
+) -> bool:
+    """An active campaign whose budget is spent stops itself (once)."""
+    result = await session.execute(
+        update(table)
+        .where(table.id == campaign_id, table.status == "active")
+        .values(status="stopped", stopped_reason="budget", updated_at=now)
+        .returning(table.id)
+    )
+    return result.scalar_one_or_none() is not None

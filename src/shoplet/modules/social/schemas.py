@@ -16,6 +16,9 @@ GroupBuyGroupStatus = Literal["pending", "open", "succeeded", "failed"]
 GroupBuySeatStatus = Literal["pending", "joined", "succeeded", "refunded", "cancelled"]
 
 When = Annotated[AwareDatetime, Field(strict=False)]
+Budget = Annotated[int, Field(ge=1, le=10_000_000_000)] | None
+# Why a campaign stopped: the merchant stopped it, or its budget ran out.
+StoppedReason = Literal["merchant", "budget"]
 
 
 class GroupBuyWrite(RequestModel):
@@ -32,6 +35,8 @@ class GroupBuyWrite(RequestModel):
     free_shipping: bool = True
     starts_at: When
     ends_at: When
+    # Subsidy budget in fen (None: unlimited); the campaign stops itself once it is spent.
+    budget: Budget = None
 
 
 class GroupBuyStatusChange(RequestModel):
@@ -56,6 +61,9 @@ class GroupBuy(ResponseModel):
     ends_at: datetime
     status: GroupBuyStatus
     state: GroupBuyState
+    stopped_reason: StoppedReason | None
+    budget: int | None
+    subsidy_spent: int
     created_at: datetime
     updated_at: datetime
 
@@ -137,3 +145,29 @@ class GroupBuyGroupAdmin(ResponseModel):
     completed_at: datetime | None
     failed_at: datetime | None
     created_at: datetime
+
+
+class CampaignCostDay(ResponseModel):
+    """One day (Asia/Shanghai) of a campaign's paid orders."""
+
+    day: str
+    subsidy: int
+    paid_orders: int
+    new_customers: int
+
+
+class CampaignCosts(ResponseModel):
+    """What a campaign cost and brought (the console's cost panel): ``subsidy_spent`` = (shelf
+    price - play price) x units of its paid orders (refunded ones excluded); new customers are
+    shoppers whose first paid order was this campaign's; ``cost_per_new_customer`` is None
+    until there is one; ``budget_left`` is None without a budget."""
+
+    campaign_id: int
+    budget: int | None
+    subsidy_spent: int
+    budget_left: int | None
+    paid_orders: int
+    new_customers: int
+    cost_per_new_customer: int | None
+    stopped_by_budget: bool
+    days: list[CampaignCostDay]

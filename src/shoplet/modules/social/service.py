@@ -499,7 +499,9 @@ async def handle_order_paid(session: AsyncSession, payload: Mapping[str, Any]) -
     await repo.set_seat_subsidy(
         session,
         seat.id,
-        state=await plays.claim_subsidy(session, GroupCampaign, seat.campaign_id, seat.subsidy, now),
+        state=await plays.claim_subsidy(
+            session, GroupCampaign, seat.campaign_id, seat.subsidy, now
+        ),
         is_new_customer=await plays.is_first_paid_order(session, seat.member_id),
         now=now,
     )
@@ -533,7 +535,12 @@ async def _refund_seat(
         await _release_limit(session, seat)
         if await repo.release_seat_subsidy(session, seat.id, seat.subsidy_state, now):
             await plays.give_back_subsidy(
-                session, GroupCampaign, seat.campaign_id, seat.subsidy, seat.subsidy_state, now
+                session,
+                GroupCampaign,
+                campaign_id=seat.campaign_id,
+                amount=seat.subsidy,
+                state=seat.subsidy_state,
+                now=now,
             )
     return seat.order_no if to_status == "refunded" else None
 

@@ -5,6 +5,8 @@
 - ``social.expire``: groups past their deadline fail and their paid members are refunded.
 
 Only orders with ``source = "groupbuy"``; all idempotent (conditional status changes).
+Crowdfunding's handlers and settle job live in ``crowdfunding/tasks.py``, registered by the
+import below.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.orders import public as orders
 from shoplet.modules.social import service
+from shoplet.modules.social.crowdfunding import tasks as crowdfunding_tasks  # noqa: F401
 
 EXPIRE_JOB = "social.expire"
 

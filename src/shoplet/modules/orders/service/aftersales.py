@@ -21,6 +21,7 @@ from shoplet.modules.orders.errors import (
     AfterSaleAmountExceeded,
     AfterSaleNotAllowed,
     AfterSaleNotFound,
+    AfterSaleOnHold,
     IllegalTransition,
     InvalidAfterSaleItems,
     OrderNotFound,
@@ -176,6 +177,14 @@ def _check_items_amount(
         )
 
 
+def _check_not_on_hold(order: Order) -> None:
+    """An order on a ship hold (a group not complete, a crowdfunding campaign not settled) is
+    refunded in full by its play if the play fails: an after-sale refund before then would pay
+    the money back twice (409 ``orders.aftersale_on_hold``)."""
+    if order.ship_hold is not None:
+        raise AfterSaleOnHold(order_no=order.order_no, hold=order.ship_hold)
+
+
 async def request_aftersale(
     session: AsyncSession,
     settings: Settings,
@@ -193,6 +202,7 @@ async def request_aftersale(
         raise AfterSaleNotAllowed(
             f"no after-sale on a {order.status} order", order_status=order.status
         )
+    _check_not_on_hold(order)
     window = timedelta(days=settings.orders_aftersale_window_days)
     if order.received_at is not None and order.received_at + window < now:
         raise AfterSaleNotAllowed("the after-sale window has closed", order_status=order.status)

@@ -105,6 +105,12 @@ async def test_catalog_reads_are_served_by_the_replica(clusters: Clusters, shop:
     assert response.status_code == 200, response.text
     assert {p["title"] for p in response.json()["items"]} == {"演练商品"}
     assert reads(shop, "replica", "replica") == before + 1
+    name = f"127.0.0.1:{clusters.replica.port}/shoplet"
+    lag = shop.ctx.metrics.registry.get_sample_value(
+        "shoplet_db_replica_lag_seconds", {"replica": name}
+    )
+    assert lag is not None
+    assert 0 <= lag < 30
     # The replica's own view: Shoplet's pool holds a connection to it.
     sessions = clusters.replica.psql(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = 'shoplet'"
@@ -124,8 +130,13 @@ async def test_a_shopper_reads_their_own_order_from_the_primary_until_replayed(
     # The replica falls behind: it receives WAL but replays none of it.
     replica.psql("SELECT pg_wal_replay_pause()")
     try:
+        pins = shop.ctx.metrics.registry.get_sample_value("shoplet_db_read_your_writes_pins_total")
         placed = await place(shop.client, alice, sku_id)
         assert placed.status_code == 201, placed.text
+        assert (
+            shop.ctx.metrics.registry.get_sample_value("shoplet_db_read_your_writes_pins_total")
+            == (pins or 0) + 1
+        )
         order_no = placed.json()["order_no"]
         own_before = reads(shop, "primary", "read_your_writes")
         others_before = reads(shop, "replica", "replica_caught_up")

@@ -14,10 +14,12 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from shoplet.core.context import AppContext
 from shoplet.core.events.relay import drain_outbox, observe_stream
+from shoplet.core.replicas import ReplicaMetrics
 from tests.deploy.nginx import require
 from tests.modules.flashsale.conftest import (
     buy,
@@ -205,6 +207,11 @@ async def test_every_metric_on_the_dashboards_and_in_the_rules_is_exported(
     scraped = await client.get("/metrics")
     assert scraped.status_code == 200
     exported = _exported(scraped.text)
+    # The replica router's metrics exist only with SHOPLET_DATABASE_REPLICA_URLS (a real
+    # replica exports them in tests/deploy/test_data_tier.py): take their names from its class.
+    replica_registry = CollectorRegistry()
+    ReplicaMetrics(replica_registry)
+    exported |= _exported(generate_latest(replica_registry).decode())
     # The stream gauges have a series per handler's consumer group.
     assert 'shoplet_stream_lag_entries{group="' in scraped.text
     assert 'shoplet_stream_pending_entries{group="' in scraped.text
@@ -228,6 +235,10 @@ async def test_every_metric_on_the_dashboards_and_in_the_rules_is_exported(
         "shoplet_stream_lag_entries",
         "shoplet_cache_requests_total",
         "shoplet_flashsale_stock_remaining",
+        "shoplet_db_replica_lag_seconds",
+        "shoplet_db_replica_up",
+        "shoplet_db_reads_total",
+        "shoplet_db_read_your_writes_pins_total",
     ):
         assert needed in used, needed
         assert needed in exported, needed

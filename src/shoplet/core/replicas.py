@@ -17,8 +17,9 @@ nothing here runs and every read stays on the primary, as before.
   (promoted), or lagging by more than ``database_replica_max_lag_bytes`` / ``_seconds`` ->
   skipped until the next good check.
   A replica whose connection fails when a read takes it is marked down at once, and the read
-  goes to the primary. ``shoplet_db_reads_total{target,reason}``, ``shoplet_db_replica_up`` and
-  ``shoplet_db_replica_lag_bytes`` show it.
+  goes to the primary. ``shoplet_db_reads_total{target,reason}``, ``shoplet_db_replica_up``,
+  ``shoplet_db_replica_lag_bytes``, ``shoplet_db_replica_lag_seconds`` and
+  ``shoplet_db_read_your_writes_pins_total`` show it (alerts: deploy/observability).
 """
 
 from __future__ import annotations
@@ -86,6 +87,18 @@ class ReplicaMetrics:
             "shoplet_db_replica_lag_bytes",
             "WAL bytes the replica had still to replay at its last check",
             ["replica"],
+            registry=registry,
+        )
+        self.lag_seconds = Gauge(
+            "shoplet_db_replica_lag_seconds",
+            "Replay delay at the replica's last check: time since its last replayed commit "
+            "while WAL waits (0 when it has replayed everything it received)",
+            ["replica"],
+            registry=registry,
+        )
+        self.pins = Counter(
+            "shoplet_db_read_your_writes_pins_total",
+            "Writes that pinned their caller's replica reads to the primary until replayed",
             registry=registry,
         )
 
@@ -205,6 +218,7 @@ class ReplicaSet:
         replica.checked_at = time.monotonic()
         self.metrics.up.labels(replica.name).set(1 if replica.is_up else 0)
         self.metrics.lag.labels(replica.name).set(replica.lag_bytes)
+        self.metrics.lag_seconds.labels(replica.name).set(replica.lag_seconds)
 
     async def _refresh_if_due(self) -> None:
         """Start a check when the last one is older than the interval. It runs in the
@@ -273,6 +287,7 @@ class ReplicaSet:
                 lsn = lsn_value((await conn.execute(_PRIMARY_LSN)).scalar_one())
         except _CONNECT_ERRORS:
             lsn = 1 << 64  # position unknown: the primary answers this caller until the pin ends
+        self.metrics.pins.inc()
         if self.redis is None:
             self._local_pins[identity] = (lsn, time.monotonic() + ttl)
             return
@@ -421,6 +436,7 @@ __all__ = [
     "ReadYourWritesMiddleware",
     "Replica",
     "ReplicaDbSession",
+    "ReplicaMetrics",
     "ReplicaSet",
     "caller_identity",
     "close_replicas",

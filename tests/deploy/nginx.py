@@ -88,6 +88,9 @@ class Gateway:
             access_log=str(root / "access.log"),
             worker_processes="1",
         )
+        if config.status_listen is not None:
+            self.status_port = free_port()
+            self.config = replace(self.config, status_listen=f"127.0.0.1:{self.status_port}")
         if config.tls_cert is not None:
             self.tls_port = free_port()
             self.config = replace(self.config, tls_listen=f"127.0.0.1:{self.tls_port}")

@@ -1,5 +1,6 @@
-"""The gateway, on a real nginx: routing by role, request ids, media from disk and from the API
-cache, the static front ends, compression, rate limits at the edge and TLS."""
+"""The gateway, on a real nginx: routing by role, request ids, W3C trace context, stub_status on
+the internal listen, media from disk and from the API cache, the static front ends, compression,
+rate limits at the edge and TLS."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from opentelemetry import trace
 
+from shoplet.core.tracing import parent_context
 from shoplet.deploy import gateway
 from tests.deploy.nginx import Gateway, Upstreams
 
@@ -116,6 +119,106 @@ async def test_request_ids_are_kept_or_created_and_returned(gw: Gateway) -> None
         assert kept.headers["x-request-id"] == "mp-7f3a-0001"
         forged = await client.get("/api/v1/products", headers={"X-Request-ID": "a b;<script>"})
         assert re.fullmatch(r"[0-9a-f]{32}", forged.json()["request_id"])
+
+
+CLIENT_TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+async def test_a_valid_traceparent_reaches_the_api_unchanged(gw: Gateway) -> None:
+    async with httpx.AsyncClient(base_url=gw.base_url) as client:
+        for sent in (
+            CLIENT_TRACE,
+            # not sampled: kept so
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+            # a later version may add fields
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-later-fields",
+        ):
+            answer = await client.get(
+                "/api/v1/products", headers={"traceparent": sent, "tracestate": "congo=t61rcWkgMzE"}
+            )
+            assert answer.json()["traceparent"] == sent
+            assert answer.json()["tracestate"] == "congo=t61rcWkgMzE"
+        edge = await client.get("/api/v1/flash-sales", headers={"traceparent": CLIENT_TRACE})
+        assert edge.json()["traceparent"] == CLIENT_TRACE
+
+
+async def test_without_a_valid_traceparent_the_gateway_starts_the_trace(gw: Gateway) -> None:
+    async with httpx.AsyncClient(base_url=gw.base_url) as client:
+        for headers in (
+            {},
+            {"traceparent": "00-00000000000000000000000000000000-00f067aa0ba902b7-01"},
+            {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"},
+            {"traceparent": "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"},
+            {"traceparent": "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+            {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x"},
+            {"traceparent": "garbage", "tracestate": "congo=t61rcWkgMzE"},
+        ):
+            answer = await client.get("/api/v1/products", headers=headers)
+            body = answer.json()
+            rid = body["request_id"]
+            generated = body["traceparent"]
+            assert generated == f"00-{rid}-{rid[16:]}-01", headers
+            # A tracestate never travels without the traceparent it belongs to.
+            assert body["tracestate"] is None
+            # What the API's propagator makes of it: a remote parent in the request id's trace.
+            context = parent_context(generated)
+            assert context is not None
+            parent = trace.get_current_span(context).get_span_context()
+            assert parent.is_remote
+            assert parent.trace_id == int(rid, 16)
+            assert parent.span_id == int(rid[16:], 16)
+            assert parent.trace_flags.sampled
+
+
+async def test_the_access_log_names_request_trace_and_upstream_time(gw: Gateway) -> None:
+    async with httpx.AsyncClient(base_url=gw.base_url) as client:
+        started = await client.get("/api/v1/products?log=1")
+        passed = await client.get(
+            "/api/v1/products?log=2", headers={"traceparent": CLIENT_TRACE, "X-Request-ID": "mp-1"}
+        )
+    rid = started.headers["x-request-id"]
+    assert passed.status_code == 200
+    lines = (gw.root / "access.log").read_text().splitlines()
+    first = next(line for line in lines if "/api/v1/products?log=1" in line)
+    second = next(line for line in lines if "/api/v1/products?log=2" in line)
+    assert f"rid={rid} trace={rid} " in first
+    assert "rid=mp-1 trace=4bf92f3577b34da6a3ce929d0e0e4736 " in second
+    assert re.search(r" uct=\d+\.\d{3} urt=\d+\.\d{3}$", first), first
+
+
+async def test_stub_status_answers_on_the_internal_listen_only(gw: Gateway) -> None:
+    async with httpx.AsyncClient() as client:
+        status = await client.get(f"http://127.0.0.1:{gw.status_port}/nginx-status")
+        assert status.status_code == 200
+        assert status.text.startswith("Active connections: ")
+        assert "server accepts handled requests" in status.text
+        assert re.search(r"Reading: \d+ Writing: \d+ Waiting: \d+", status.text)
+        assert (await client.get(f"http://127.0.0.1:{gw.status_port}/")).status_code == 404
+        other = await client.get(f"http://127.0.0.1:{gw.status_port}/api/v1/products")
+        assert other.status_code == 404
+        public = await client.get(f"{gw.base_url}/nginx-status")
+        assert public.status_code == 404
+        assert "Active connections" not in public.text
+
+
+def test_the_gateway_samples_the_share_of_traces_it_starts(tmp_path: Path) -> None:
+    def render(percent: float) -> str:
+        return gateway.render(
+            gateway.Gateway(
+                servers={"api": {"blue": ["api:8000"]}},
+                traffic_file=tmp_path / "traffic.conf",
+                state_dir=tmp_path,
+                trace_sample_percent=percent,
+                status_listen=None,
+            )
+        )
+
+    assert "    * 01;\n" in render(100)
+    assert "    * 00;\n" in render(0)
+    assert "    12.5% 01;\n        * 00;\n" in render(12.5)
+    assert "stub_status" not in render(100)
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        render(101)
 
 
 async def test_media_from_disk_then_from_the_cached_api(gw: Gateway, upstreams: Upstreams) -> None:

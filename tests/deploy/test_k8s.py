@@ -417,6 +417,37 @@ def test_the_gateway_configuration_is_shoplets_rendering(tmp_path: Path) -> None
     assert "include /etc/nginx/shoplet/traffic.conf;" in (GATEWAY_DIR / "nginx.conf").read_text()
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_gateway_exports_nginx_status_through_its_exporter_sidecar(overlay: str) -> None:
+    docs = rendered(overlay)
+    deployment = of_kind(docs, "Deployment")["gateway"]
+    containers = {c["name"]: c for c in pod_spec(deployment)["containers"]}
+    exporter = containers["nginx-exporter"]
+    assert exporter["image"].startswith("nginx/nginx-prometheus-exporter:")
+    (scrape,) = (a for a in exporter["args"] if a.startswith("--nginx.scrape-uri="))
+    # The status listen of the rendered nginx.conf, inside the pod only.
+    url = scrape.removeprefix("--nginx.scrape-uri=")
+    listen = url.removeprefix("http://").split("/", 1)[0]
+    assert listen.startswith("127.0.0.1:")
+    conf = (GATEWAY_DIR / "nginx.conf").read_text()
+    assert f"listen {listen};\n        server_name _;\n        access_log off;\n" in conf
+    assert f"location = /{url.split('/', 3)[3]} {{ stub_status; }}" in conf
+    ports = {p["name"]: p["containerPort"] for p in exporter["ports"]}
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(ports["metrics"])
+    assert f"--web.listen-address=:{ports['metrics']}" in exporter["args"]
+    policy = of_kind(docs, "NetworkPolicy")["gateway"]["spec"]
+    monitoring = [
+        rule
+        for rule in policy["ingress"]
+        if rule["from"][0].get("namespaceSelector", {}).get("matchLabels", {})
+        == {"kubernetes.io/metadata.name": "monitoring"}
+    ]
+    assert [p["port"] for rule in monitoring for p in rule["ports"]] == [ports["metrics"]]
+    # The public port never answers the status path.
+    assert "location = /nginx-status {\n            return 404;\n        }" in conf
+
+
 async def test_the_gateway_counts_shoppers_behind_a_trusted_proxy(tmp_path: Path) -> None:
     """nginx with --real-ip-from: two shoppers behind one proxy have a rate-limit bucket each,
     and the replica is told who the shopper is."""

@@ -2,8 +2,9 @@
 
 ``python -m tests.deploy.upstreams api-blue edge-blue …`` listens on a free loopback port per
 name and prints ``{"api-blue": port, …}`` as one line. Each answers with its name (so a test can
-count where nginx sent a request), echoes the request id it was given, serves ``/media/…`` as an
-immutable image and ``/_stats`` as its request counts, and keeps connections alive.
+count where nginx sent a request), echoes the request id and trace context it was given, serves
+``/media/…`` as an immutable image and ``/_stats`` as its request counts, and keeps connections
+alive.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class Upstream(asyncio.Protocol):
                 "method": method,
                 "path": target,
                 "request_id": headers.get("x-request-id"),
+                "traceparent": headers.get("traceparent"),
+                "tracestate": headers.get("tracestate"),
                 "forwarded_for": headers.get("x-forwarded-for"),
                 "forwarded_proto": headers.get("x-forwarded-proto"),
             }

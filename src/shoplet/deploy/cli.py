@@ -67,6 +67,13 @@ def nginx_config(  # noqa: PLR0917
         list[str],
         typer.Option(help="a proxy in front (CIDR) whose X-Forwarded-For names the client"),
     ] = [],  # noqa: B006
+    status_listen: Annotated[
+        str,
+        typer.Option(help="internal listen of stub_status for the exporter; 'off': none"),
+    ] = "127.0.0.1:8081",
+    trace_sample_percent: Annotated[
+        float, typer.Option(min=0, max=100, help="% of the traces the gateway starts, sampled")
+    ] = 100.0,
     canary_weight: Annotated[
         int | None, typer.Option(min=0, max=100, help="write the traffic file: % to green")
     ] = None,
@@ -106,6 +113,8 @@ def nginx_config(  # noqa: PLR0917
             flash_burst=flash_burst,
             split_key=split_key,
             real_ip_from=tuple(real_ip_from),
+            status_listen=None if status_listen == "off" else status_listen,
+            trace_sample_percent=trace_sample_percent,
         )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -8,6 +8,11 @@ nginx on it directly. What it does, per request:
   from the traffic include (``traffic.render_traffic``), or is pinned by an ``X-Shoplet-Track``
   header or a ``shoplet_track`` cookie (``blue`` / ``green``);
 - keeps or creates a request id (``X-Request-ID``), forwards it and returns it;
+- passes a valid W3C ``traceparent`` through unchanged, or starts one from the request id
+  (trace id = the request id, so a log line and its trace share an id), so the API's spans join
+  the request; the access log names the request id, the trace id and the upstream's time;
+- answers nginx's ``stub_status`` on an internal listen only (``status_listen``, loopback by
+  default), for the Prometheus exporter beside it;
 - limits flash-sale and sign-in bursts per client address (429);
 - serves media from disk when the media volume is mounted, and caches what it fetches from the
   API (``X-Cache-Status``): the origin of a CDN;
@@ -41,6 +46,13 @@ TLS_CIPHERS = (
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 )
 _SERVER = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+# W3C Trace Context: version 00 is exactly four fields; a later version (not ff) may append
+# more. Trace and parent ids are lower-case hex and never all zeros.
+TRACEPARENT = (
+    r"^(00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}"
+    r"|(?!ff)(?!00)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}(-.*)?)$"
+)
+STATUS_PATH = "/nginx-status"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -72,6 +84,12 @@ class Gateway:
     # The proxies in front (a cloud load balancer, a Kubernetes ingress controller): their
     # X-Forwarded-For names the client, for the rate limits, the logs and X-Real-IP.
     real_ip_from: Sequence[str] = ()
+    # nginx's stub_status (connections, requests) for the Prometheus exporter beside it, on a
+    # listen of its own that the public server never answers for; None: off.
+    status_listen: str | None = "127.0.0.1:8081"
+    # Share of the traces the gateway starts (requests without a traceparent) marked sampled;
+    # the API's ParentBased sampler follows the flag.
+    trace_sample_percent: float = 100.0
 
     def __post_init__(self) -> None:
         for role, colours in self.servers.items():
@@ -91,6 +109,12 @@ class Gateway:
                 ipaddress.ip_network(network)
             except ValueError:
                 raise ValueError(f"real IP source {network!r} is not an address or CIDR") from None
+        if not 0 <= self.trace_sample_percent <= 100:
+            raise ValueError("the trace sample percentage is between 0 and 100")
+        if self.status_listen is not None and not re.fullmatch(
+            r"([A-Za-z0-9.\-\[\]:]+:)?\d{1,5}", self.status_listen
+        ):
+            raise ValueError(f"status listen {self.status_listen!r} is not a port or addr:port")
 
     def replicas(self, role: str, colour: Colour) -> Sequence[str]:
         colours = self.servers.get(role) or self.servers["api"]
@@ -141,10 +165,11 @@ def _http(gw: Gateway) -> str:
         '    "~^[A-Za-z0-9._-]{1,64}$" $http_x_request_id;',
         "    default $request_id;",
         "}",
+        *_trace_maps(gw),
         "log_format shoplet '$remote_addr [$time_iso8601] \"$request\" $status $body_bytes_sent '",
-        "                   'rid=$shoplet_request_id track=$shoplet_track '",
-        "                   'upstream=$upstream_addr rt=$request_time '",
-        "                   'urt=$upstream_response_time';",
+        "                   'rid=$shoplet_request_id trace=$shoplet_trace_id '",
+        "                   'track=$shoplet_track upstream=$upstream_addr rt=$request_time '",
+        "                   'uct=$upstream_connect_time urt=$upstream_response_time';",
         f"access_log {gw.access_log} shoplet;",
         "",
         "# Blue-green and canary: the traffic include splits requests by $shoplet_split_key;",
@@ -207,6 +232,8 @@ def _http(gw: Gateway) -> str:
         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
         "proxy_set_header X-Request-ID $shoplet_request_id;",
+        "proxy_set_header traceparent $shoplet_traceparent;",
+        "proxy_set_header tracestate $shoplet_tracestate;",
         "proxy_hide_header X-Request-ID;",
         "# A replica that fails before answering: the next one gets the request (idempotent only).",
         "proxy_next_upstream error timeout http_502 http_503;",
@@ -223,6 +250,47 @@ def _http(gw: Gateway) -> str:
             "ssl_session_tickets off;",
         ]
     return "\n".join(out)
+
+
+def _trace_maps(gw: Gateway) -> list[str]:
+    """``$shoplet_traceparent``: the client's when valid, else a new one whose trace id is the
+    request id and parent id its last 16 hex digits (nginx records no span of its own: the
+    API's server span is the first one exported, a child of that id); ``tracestate`` only
+    travels with the traceparent it belongs to (W3C: dropped with an invalid one)."""
+    percent = f"{gw.trace_sample_percent:g}"
+    sampled = (
+        ["* 01;"]
+        if percent == "100"
+        else ["* 00;"]
+        if percent == "0"
+        else [
+            f"{percent}% 01;",
+            "* 00;",
+        ]
+    )
+    return [
+        "# W3C traceparent: a valid one is passed through unchanged; otherwise the gateway starts",
+        "# the trace: trace id = the request id (one id in the logs and the traces), sampled for",
+        f"# {percent} % of the requests it starts.",
+        'split_clients "${request_id}trace" $shoplet_trace_flags {',
+        *(f"    {line}" for line in sampled),
+        "}",
+        "map $request_id $shoplet_parent_id {",
+        '    "~(?<tail>[0-9a-f]{16})$" $tail;',
+        "}",
+        "map $http_traceparent $shoplet_traceparent {",
+        f'    "~{TRACEPARENT}" $http_traceparent;',
+        '    default "00-$request_id-$shoplet_parent_id-$shoplet_trace_flags";',
+        "}",
+        "map $http_traceparent $shoplet_tracestate {",
+        f'    "~{TRACEPARENT}" $http_tracestate;',
+        '    default "";',
+        "}",
+        "map $shoplet_traceparent $shoplet_trace_id {",
+        '    "~^[0-9a-f]{2}-(?<trace>[0-9a-f]{32})-" $trace;',
+        '    default "-";',
+        "}",
+    ]
 
 
 def _headers(*extra: str) -> list[str]:
@@ -267,6 +335,18 @@ def _server(gw: Gateway) -> str:
         out += ["server {", f"    listen {gw.listen};", f"    server_name {gw.server_name};"]
     out += [f"    {line}" for line in [*_headers(), *health, *locations]]
     out.append("}")
+    if gw.status_listen is not None:
+        # Its own listen (loopback by default): the exporter in the same pod reads it; the
+        # public servers answer 404 for the path.
+        out += [
+            "server {",
+            f"    listen {gw.status_listen};",
+            "    server_name _;",
+            "    access_log off;",
+            f"    location = {STATUS_PATH} {{ stub_status; }}",
+            "    location / { return 404; }",
+            "}",
+        ]
     return "\n".join(out)
 
 
@@ -322,6 +402,7 @@ def _locations(gw: Gateway) -> list[str]:
     else:
         out += _location("/media/", _proxy("api", *cached))
     out += _location("/_sim/", ["return 404;"])
+    out += _location(f"= {STATUS_PATH}", ["return 404;"])
     allow = [f"allow {net};" for net in gw.private_networks]
     out += _location("= /metrics", _proxy("api", *allow, "deny all;"))
     if gw.static_root is None:

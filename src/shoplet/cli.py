@@ -1,5 +1,5 @@
 """The ``shoplet`` command: serve, migrate, seed, worker, create-staff, check-config, pii-rotate,
-backup, restore, catalog import, reco evaluate|generate.
+backup, restore, catalog import, reco evaluate|generate, analytics rfm|import-history|compute.
 
 Commands that start the shop check the configuration first: in production any problem is printed
 one line each to stderr and the command exits with code 2, before anything starts.
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from shoplet.analytics_cli import analytics_app
 from shoplet.core.config_check import EXIT_CONFIG, config_problems, exit_on_problems, report
 from shoplet.core.settings import Settings
 from shoplet.deploy.backup_cli import backup_app, restore_app
@@ -372,7 +373,14 @@ def catalog_import(
         raise typer.Exit(2) from None
     if outcome.errors:
         count = len(outcome.errors)
-        typer.echo(f"{count} 处错误，未导入任何商品 (nothing was imported):", err=True)
+        if outcome.rows_written:
+            typer.echo(
+                f"写入出错，该批已回滚；前 {outcome.rows_written} 行已导入，修正后重新导入即可"
+                f" (the failing batch was rolled back, {outcome.rows_written} rows imported):",
+                err=True,
+            )
+        else:
+            typer.echo(f"{count} 处错误，未导入任何商品 (nothing was imported):", err=True)
         for error in outcome.errors:
             column = f" [{error['column']}]" if error.get("column") else ""
             typer.echo(
@@ -468,6 +476,7 @@ def _import_progress() -> Any:
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(backup_app, name="backup")
 app.add_typer(restore_app, name="restore")
+app.add_typer(analytics_app, name="analytics")
 
 
 @restore_app.command("redis")

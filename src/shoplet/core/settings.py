@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     serve_frontends: bool = True
     # Semantic search (docs/search.md): the embedding job and the model in every API process.
     search_semantic: bool = True
+    # The shopper's province, season and hour in relevance (docs/search.md, "Context"): off,
+    # or the most a product's score can gain (a typed word scores 1.0).
+    search_context: bool = True
+    search_context_weight: float = Field(default=0.3, ge=0.0, le=1.0)
 
     # Trust and exposure (docs/production.md). Proxies whose X-Forwarded-For / X-Real-IP /
     # X-Forwarded-Proto headers count; empty: nobody's, the client is the TCP peer.

@@ -123,3 +123,12 @@ class ImportFileTooLarge(ShopletError):
     status = 413
     code = "catalog.import_too_large"
     title = "The import file is larger than the limit (SHOPLET_CATALOG_IMPORT_MAX_BYTES)"
+
+
+class ImportRowFailed(BadRequest):
+    """A row of a product import failed while its batch was written (another writer took a
+    barcode or reserved stock after the check): the batch was rolled back, earlier ones stay.
+    ``extra``: ``row`` (the file's line), ``column`` and ``reason`` (the underlying code)."""
+
+    code = "catalog.import_row_failed"
+    title = "A row of the import could not be written; its batch was rolled back"

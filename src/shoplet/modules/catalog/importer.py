@@ -22,8 +22,13 @@ New SKUs of an existing product are added in both modes.
 New products go on sale if they have an image; without one they are created as drafts (a
 product on sale needs an image) and counted in the summary.
 
-A batch that fails while applying (another writer took a barcode after the check) rolls back
-alone; batches already committed stay, and running the import again finishes it (the key).
+Existing products of a batch are updated together (``service.update_products_rows``: one
+locked read, one flush of set-based UPDATEs, one INSERT of price history for the SKUs whose
+price changed, the caches dropped once); each still publishes ``catalog.product_changed``.
+
+A batch that fails while applying (another writer took a barcode or reserved stock after the
+check) rolls back alone and is reported as the row error of its line (``ImportRowFailed``);
+batches already committed stay, and running the import again finishes it (the key).
 Every batch also publishes ``catalog.products_imported`` through the outbox, so a server in
 another process drops its cached lists (embedded mode has no shared cache channel).
 """
@@ -41,13 +46,15 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import read_session, unit_of_work
+from shoplet.core.db import read_session, unit_of_work, utcnow
+from shoplet.core.errors import ShopletError
 from shoplet.core.events import publish
 from shoplet.core.storage import Storage, get_storage
 from shoplet.modules.inventory import public as inventory
 
 from . import media, service
 from . import repository as repo
+from .errors import ImportRowFailed
 from .events import PRODUCTS_IMPORTED
 from .models import Category as CategoryRow
 from .product_import import (
@@ -462,13 +469,16 @@ async def apply_products(
     batched: bool = True,
 ) -> Counts:
     """Write ``plans`` in the caller's transaction (flush only) and announce them. New products
-    are created together (``service.create_products_rows``: a few statements per batch, not
-    per product); ``batched=False`` creates them one by one through the console's
-    ``create_product_rows`` instead (the bench's baseline)."""
+    are created together (``service.create_products_rows``) and existing ones updated together
+    (``service.update_products_rows``): a few statements per batch, not per product;
+    ``batched=False`` writes them one by one through the console's ``create_product_rows`` and
+    ``update_product`` instead (the bench's baseline). A row that fails while its batch is
+    written raises ``ImportRowFailed`` naming its line (the caller rolls the batch back)."""
     counts = Counts()
     touched: list[int] = []
     barcodes: list[str] = []
     new: list[tuple[Plan, int, list[str]]] = []
+    changes: list[service.ProductChange] = []
     for plan in plans:
         new_skus = any(s["sku_id"] is None for s in plan["skus"])
         if plan["product_id"] is not None and not update and not new_skus:
@@ -479,6 +489,9 @@ async def apply_products(
         if plan["product_id"] is None:
             new.append((plan, category_id, images))
             touched.append(0)  # filled in below, in the file's order
+        elif batched:
+            changes.append(_change_of(plan, category_id, images, update=update))
+            touched.append(int(plan["product_id"]))
         else:
             touched.append(
                 await _update(
@@ -492,6 +505,7 @@ async def apply_products(
                 )
             )
         barcodes.extend(s["barcode"] for s in plan["skus"] if s["barcode"])
+    await _update_all(session, changes, state=state, counts=counts)
     created = await _create_all(session, new, state=state, counts=counts, batched=batched)
     slots = iter(created)
     touched = [product_id or next(slots) for product_id in touched]
@@ -553,6 +567,85 @@ async def _create_all(
         counts.drafts += not images
         counts.skus_created += len(plan["skus"])
     return [product.id for product in products]
+
+
+def _change_of(
+    plan: Plan, category_id: int, images: list[str], *, update: bool
+) -> service.ProductChange:
+    """A plan of an existing product as ``service.ProductChange`` (columns not in the file
+    are None: kept)."""
+    given = set(plan["given"])
+    return service.ProductChange(
+        line=int(plan["line"]),
+        product_id=int(plan["product_id"]),
+        update=update,
+        title=plan["title"],
+        category_id=category_id,
+        subtitle=plan["subtitle"] if "subtitle" in given else None,
+        description=plan["description"] if "description" in given else None,
+        images=images if "images" in given else None,
+        brand=plan["brand"] if "brand" in given else None,
+        tags=list(plan["tags"]) if "tags" in given else None,
+        skus=[
+            service.SkuChange(
+                line=int(s["line"]),
+                sku_id=s["sku_id"],
+                specs=tuple((str(n), str(v)) for n, v in s["specs"]),
+                price=int(s["price"]),
+                original_price=s["original_price"],
+                barcode=s["barcode"],
+                sku_code=s["sku_code"],
+                stock=int(s["stock"]),
+            )
+            for s in plan["skus"]
+        ],
+    )
+
+
+async def _update_all(
+    session: AsyncSession,
+    changes: Sequence[service.ProductChange],
+    *,
+    state: ApplyState,
+    counts: Counts,
+) -> None:
+    """Update a batch's existing products together, then their stock: the new SKUs' rows in
+    two statements, and an adjustment (ledgered) for each SKU whose figure differs."""
+    if not changes:
+        return
+    written = await service.update_products_rows(session, changes, actor=state.actor)
+    await inventory.set_initial_stocks(
+        session, {sku.id: row.stock for sku, row in written.new_skus}, actor=state.actor
+    )
+    updated = sorted(written.updated_skus, key=lambda pair: pair[0])
+    levels = await inventory.get_levels(session, [sku_id for sku_id, _ in updated])
+    for sku_id, row in updated:
+        level = levels.get(sku_id)
+        try:
+            if level is None:
+                await inventory.set_initial_stock(
+                    session, sku_id=sku_id, on_hand=row.stock, actor=state.actor
+                )
+            elif row.stock != level.on_hand:
+                await inventory.adjust_stock(
+                    session,
+                    sku_id=sku_id,
+                    delta=row.stock - level.on_hand,
+                    reason=STOCK_REASON,
+                    actor=state.actor,
+                )
+        except ShopletError as exc:
+            raise ImportRowFailed(
+                f"第 {row.line} 行: {exc.detail}", row=row.line, column="stock", reason=exc.code
+            ) from exc
+    for change in changes:
+        existing = sum(s.sku_id is not None for s in change.skus)
+        counts.products_updated += 1
+        counts.skus_created += len(change.skus) - existing
+        if change.update:
+            counts.skus_updated += existing
+        else:
+            counts.skus_skipped += existing
 
 
 async def _update(
@@ -630,6 +723,7 @@ async def _update(
     }
     if update:
         codes.update({sku_id: row["sku_code"] for sku_id, row in rows.items() if row["sku_code"]})
+        await _record_prices(session, before, after, rows, state)
         await _set_stock(session, rows, state)
         if given & {"brand", "tags"}:
             await repo.set_product_extras(
@@ -645,6 +739,36 @@ async def _update(
     counts.products_updated += 1
     counts.skus_created += len(new_rows)
     return product_id
+
+
+async def _record_prices(
+    session: AsyncSession,
+    before: Any,
+    after: Any,
+    rows: Mapping[int, dict[str, Any]],
+    state: ApplyState,
+) -> None:
+    """The price history of the SKUs of ``rows`` whose price or original price changed."""
+    old = {s.id: (s.price, s.original_price) for s in before.skus}
+    now = utcnow()
+    await repo.add_price_history(
+        session,
+        [
+            {
+                "sku_id": sku.id,
+                "product_id": after.id,
+                "price_before": old[sku.id][0],
+                "price_after": sku.price,
+                "original_price_before": old[sku.id][1],
+                "original_price_after": sku.original_price,
+                "source": service.PRICE_SOURCE,
+                "actor": state.actor[:64],
+                "changed_at": now,
+            }
+            for sku in after.skus
+            if sku.id in rows and sku.id in old and old[sku.id] != (sku.price, sku.original_price)
+        ],
+    )
 
 
 async def _set_stock(
@@ -680,6 +804,8 @@ class ImportOutcome:
     rows: int
     products: int
     seconds: float
+    # Rows written (committed) before an error: 0 when the file was refused as a whole.
+    rows_written: int = 0
 
 
 async def import_file(
@@ -706,12 +832,39 @@ async def import_file(
     state = ApplyState(storage=get_storage(ctx, "media"), actor=actor)
     done = 0
     for batch in batches(plans, rows_per_batch):
-        async with unit_of_work(ctx.sessionmaker) as session:
-            written = await apply_products(
-                session, batch, state, update=options.update, batched=batched
-            )
+        try:
+            async with unit_of_work(ctx.sessionmaker) as session:
+                written = await apply_products(
+                    session, batch, state, update=options.update, batched=batched
+                )
+        except ImportRowFailed as exc:
+            # The batch was rolled back; the batches before it stay (the import key makes a
+            # second run finish the file).
+            error = failed_row(exc)
+            seconds = time.perf_counter() - started
+            return ImportOutcome([error], counts, parsed.rows, len(plans), seconds, done)
         counts.add(written.as_dict())
         done += sum(len(p["skus"]) for p in batch)
         if on_progress is not None:
             on_progress(done, parsed.rows)
-    return ImportOutcome([], counts, parsed.rows, len(plans), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return ImportOutcome([], counts, parsed.rows, len(plans), seconds, done)
+
+
+# Row codes (product_import.MESSAGES, the console's errors.ts) of what can fail while writing.
+_ROW_CODES = {
+    "catalog.barcode_taken": "import.barcode_taken",
+    "inventory.below_reserved": "import.below_reserved",
+}
+
+
+def failed_row(exc: ImportRowFailed) -> dict[str, Any]:
+    """The row error of a batch that failed while it was written."""
+    reason = str(exc.extra.get("reason", ""))
+    row = exc.extra.get("row")
+    return row_error(
+        row if isinstance(row, int) else None,
+        exc.extra.get("column"),
+        _ROW_CODES.get(reason, "import.invalid_value"),
+        f"{reason}: {exc.detail}",
+    )

@@ -179,3 +179,23 @@ class BulkJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PriceHistory(Base):
+    """A SKU's price or original price changed (append-only): before and after, in fen, who
+    changed it and through what (``import``: ``shoplet catalog import --update`` and the
+    console's import jobs)."""
+
+    __tablename__ = "catalog_price_history"
+    __table_args__ = (Index("ix_catalog_price_history_sku_id_changed_at", "sku_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sku_id: Mapped[int] = mapped_column(BigInteger)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    price_before: Mapped[int] = mapped_column(Integer)
+    price_after: Mapped[int] = mapped_column(Integer)
+    original_price_before: Mapped[int] = mapped_column(Integer)
+    original_price_after: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]

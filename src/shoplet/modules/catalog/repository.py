@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, case, func, or_, select, update
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from shoplet.modules.catalog.models import BulkJob, Category, Media, Product, Sku
+from shoplet.modules.catalog.models import BulkJob, Category, Media, PriceHistory, Product, Sku
 
 
 async def list_categories(session: AsyncSession) -> list[Category]:
@@ -388,6 +389,31 @@ async def products_with_skus_many(
     for chunk in _chunks(product_ids):
         out.extend(await products_with_skus(session, list(chunk)))
     return out
+
+
+async def lock_products_with_skus(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> list[Product]:
+    """The products with their SKUs, their rows locked in id order until the transaction ends
+    (no-op on SQLite), for a product import's batch of updates."""
+    out: list[Product] = []
+    for chunk in _chunks(product_ids):
+        stmt = (
+            select(Product)
+            .where(Product.id.in_(chunk))
+            .options(selectinload(Product.skus))
+            .order_by(Product.id)
+            .with_for_update(of=Product)
+            .execution_options(populate_existing=True)
+        )
+        out.extend((await session.execute(stmt)).scalars())
+    return out
+
+
+async def add_price_history(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append price changes (``catalog_price_history``) in one multi-row INSERT."""
+    if rows:
+        await session.execute(sql_insert(PriceHistory), list(rows))
 
 
 async def set_product_extras(

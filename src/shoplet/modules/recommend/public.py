@@ -1,6 +1,8 @@
 """What other parts of Shoplet may use from recommend: training on demand (the CLI, the demo
-shop), the offline evaluation and its data generator (``shoplet reco evaluate|generate``), and
-the pieces the bench times one by one (``train_models``, ``store_trained``, ``recommend``)."""
+shop), the offline evaluation and its data generator (``shoplet reco evaluate|generate``), the
+pieces the bench times one by one (``train_models``, ``store_trained``, ``recommend``), and the
+context priors with their keys (``context_priors``, ``context_keys_at``), which search blends
+into relevance (search is on the line above recommend)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.modules.recommend import clicks, views
 from shoplet.modules.recommend.algorithms import RECENCY_HALF_LIFE
+from shoplet.modules.recommend.context import KINDS as CONTEXT_KINDS
 from shoplet.modules.recommend.context import WEIGHT as CONTEXT_WEIGHT
+from shoplet.modules.recommend.context import ContextKind, is_context_key
+from shoplet.modules.recommend.context import keys_at as context_keys_at
 from shoplet.modules.recommend.evaluation import (
     MODELS as EVALUATION_MODELS,
 )
@@ -24,17 +29,26 @@ from shoplet.modules.recommend.evaluation import (
 )
 from shoplet.modules.recommend.evaluation import parse_csv as parse_interactions
 from shoplet.modules.recommend.schemas import RecommendationList
-from shoplet.modules.recommend.service import TrainingSummary, recommend, store_trained, train
+from shoplet.modules.recommend.service import (
+    TrainingSummary,
+    context_priors,
+    recommend,
+    store_trained,
+    train,
+)
 from shoplet.modules.recommend.sessions import evaluate as evaluate_sessions
 from shoplet.modules.recommend.synthetic import generate as generate_synthetic
 from shoplet.modules.recommend.synthetic import generate_views, write_csv
 from shoplet.modules.recommend.training import Signal, Trained
+from shoplet.modules.recommend.training import province as province_of
 from shoplet.modules.recommend.training import train as train_models
 
 __all__ = [
+    "CONTEXT_KINDS",
     "CONTEXT_WEIGHT",
     "EVALUATION_MODELS",
     "RECENCY_HALF_LIFE",
+    "ContextKind",
     "Evaluation",
     "Interaction",
     "InteractionsInvalid",
@@ -42,11 +56,15 @@ __all__ = [
     "Signal",
     "Trained",
     "TrainingSummary",
+    "context_keys_at",
+    "context_priors",
     "evaluate",
     "evaluate_sessions",
     "generate_synthetic",
     "generate_views",
+    "is_context_key",
     "parse_interactions",
+    "province_of",
     "recommend",
     "startup",
     "store_trained",

@@ -316,3 +316,12 @@ async def member_views(
 
 async def purge_views(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(View).where(View.viewed_at < before))
+
+
+async def context_priors(session: AsyncSession) -> list[tuple[str, int, float]]:
+    """Every ``(context key, product, lift)`` row the training learnt (``context.learn``):
+    keys ``r<province>``, ``s<season>``, ``h<hour bucket>``; at most ``PER_KEY`` a key."""
+    stmt = select(Popular.region, Popular.product_id, Popular.score).where(
+        Popular.region.like("r%") | Popular.region.like("s%") | Popular.region.like("h%")
+    )
+    return [(str(k), int(p), float(s)) for k, p, s in (await session.execute(stmt)).all()]

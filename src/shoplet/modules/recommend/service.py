@@ -411,6 +411,15 @@ async def _context_fill(
     ]
 
 
+async def context_priors(session: AsyncSession) -> dict[str, dict[int, float]]:
+    """The lifts of the last training by context key (``r440000``, ``s1``, ``h4``; each key's
+    products of lift above 1): what search boosts for a shopper's context."""
+    out: dict[str, dict[int, float]] = {}
+    for key, product, lift in await repo.context_priors(session):
+        out.setdefault(key, {})[product] = lift
+    return out
+
+
 async def _seeded(
     session: AsyncSession,
     cache: Cache,

@@ -137,7 +137,9 @@ async def synonym_from_zero_result(
 
 @router.get("/search/index")
 async def index_status(_: Reader, request: Request) -> IndexStatus:
-    """This process's index: ready, products, words, the last change applied, build time."""
+    """This process's index: ready, products, words, the last change applied, build time; the
+    context boost's settings and how many of its buckets this process has seen; the result
+    cache's hits and misses."""
     ctx: AppContext = request.app.state.ctx
     runtime = runtime_of(ctx)
     engine = runtime.engine
@@ -147,4 +149,10 @@ async def index_status(_: Reader, request: Request) -> IndexStatus:
         words=len(engine.words) if engine is not None else 0,
         last_change_id=runtime.last_change,
         built_seconds=runtime.built_seconds,
+        context_enabled=runtime.context_weight > 0,
+        context_weight=runtime.context_weight,
+        context_buckets=len(runtime.boosts),
+        context_keys=len(runtime.context_lifts),
+        cache_hits=runtime.cache_hits,
+        cache_misses=runtime.cache_misses,
     )

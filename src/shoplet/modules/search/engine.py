@@ -119,6 +119,27 @@ class Filters:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Boost:
+    """Product ids (sorted) and their boost, ×1000 like the lexical score."""
+
+    ids: npt.NDArray[np.int64]
+    points: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def of(self, product_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The boost of each of ``product_ids`` (0 for a product without one)."""
+        out = np.zeros(len(product_ids), np.int64)
+        if not len(self.ids) or not len(product_ids):
+            return out
+        at = np.minimum(np.searchsorted(self.ids, product_ids), len(self.ids) - 1)
+        found = self.ids[at] == product_ids
+        out[found] = self.points[at[found]]
+        return out
+
+
 @dataclass(slots=True)
 class Hit:
     doc: Doc
@@ -153,6 +174,7 @@ class SearchEngine(Protocol):
         after: tuple[int, int, int] | None,
         limit: int,
         facets: bool,
+        boost: Boost | None = None,
     ) -> Result: ...
     def suggest(self, q: str, limit: int) -> list[str]: ...
     def __len__(self) -> int: ...
@@ -215,6 +237,8 @@ class MemoryEngine(QueryPlanner):
 
     def __init__(self, segmenter: Segmenter) -> None:
         self.segmenter = segmenter
+        # Bumped by every change a search could see (a result cache's key, runtime.py).
+        self.generation = 0
         self.docs: dict[int, Doc] = {}
         self.words: dict[str, set[int]] = {}
         self.grams: dict[str, set[int]] = {}
@@ -262,6 +286,7 @@ class MemoryEngine(QueryPlanner):
 
     def upsert(self, docs: Iterable[Doc]) -> None:
         self._plans.clear()
+        self.generation += 1
         arrays = self._arrays
         for doc in docs:
             self._remove(doc.id)
@@ -290,6 +315,7 @@ class MemoryEngine(QueryPlanner):
 
     def remove(self, ids: Iterable[int]) -> None:
         self._plans.clear()
+        self.generation += 1
         for doc_id in ids:
             self._remove(doc_id)
 
@@ -302,6 +328,10 @@ class MemoryEngine(QueryPlanner):
         if doc is None:
             return
         row = self._row_of[doc_id]
+        if (in_stock is not None and in_stock != doc.in_stock) or (
+            flash is not None and flash != doc.flash
+        ):
+            self.generation += 1
         if in_stock is not None:
             doc.in_stock = in_stock
             self._in_stock[row] = in_stock
@@ -397,6 +427,7 @@ class MemoryEngine(QueryPlanner):
 
     def set_dictionary(self, dictionary: Dictionary) -> None:
         self._plans.clear()
+        self.generation += 1
         self.dictionary = dictionary
         synonyms: dict[str, list[str]] = {}
         for group in dictionary.synonyms:
@@ -588,7 +619,10 @@ class MemoryEngine(QueryPlanner):
         after: tuple[int, int, int] | None,
         limit: int,
         facets: bool,
+        boost: Boost | None = None,
     ) -> Result:
+        """``boost``: points (×1000) added to the relevance score of the products it names
+        (the shopper's context, ``context.py``); other sorts ignore it."""
         clauses = self.plan(q)
         rows, relaxed = self.match_rows(clauses)
         rows = self.filter_rows(rows, filters)
@@ -597,8 +631,11 @@ class MemoryEngine(QueryPlanner):
             # Scored over at most RELEVANCE_POOL matches: past that, the best sellers of them
             # (the same pool on every page while the index is unchanged).
             pool = self.best_sellers(rows, RELEVANCE_POOL)
+            scores = self.scores(clauses, normalize(q), pool)
+            if boost is not None and len(boost):
+                scores += boost.of(self._ids[pool])
             keys: Keys = (
-                -self.scores(clauses, normalize(q), pool),
+                -scores,
                 -np.minimum(self._sales[pool], _SALES_CAP),
                 -self._ids[pool],
             )

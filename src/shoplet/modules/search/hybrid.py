@@ -9,6 +9,7 @@ Score of a candidate (relevance sort), every weight in ``HybridSettings``::
   + semantic × clamp((cosine − sim_floor) / (sim_ceiling − sim_floor), 0, 1)
   + popularity × log(1 + sales) / log(1 + the most sales among the candidates)
   + in_stock × (1 when the product has stock)
+  + the shopper's context boost (``context.py``: at most its weight, 0 when switched off)
 
 A semantic-only candidate (no lexical match) is one of the ``recall_k`` nearest products, and
 only when the nearest reaches ``recall_min`` (a query the catalog has nothing for — ``asdfgh``,
@@ -29,6 +30,7 @@ import numpy.typing as npt
 
 from shoplet.modules.search.engine import (
     RELEVANCE_POOL,
+    Boost,
     Filters,
     MemoryEngine,
     Result,
@@ -45,8 +47,8 @@ class HybridSettings:
 
     Similarities are e5-small cosines: unrelated Chinese texts score ~0.80, a good match
     0.87–0.92 — hence the floor/ceiling and recall thresholds (measured on the test catalog,
-    docs/search.md). Context signals used: stock only; the catalog has no region or season
-    per product, so the shopper's region and the season are not signals yet."""
+    docs/search.md). Context signals: stock here; the shopper's province, season and hour
+    come as a ``context.Boost`` beside these settings (``SHOPLET_SEARCH_CONTEXT_WEIGHT``)."""
 
     enabled: bool = True
     lexical: float = 1.0
@@ -78,12 +80,20 @@ def search(
     after: tuple[int, int, int] | None,
     limit: int,
     facets: bool,
+    boost: Boost | None = None,
 ) -> Result:
     """``engine.search`` with semantic recall and the blended score; the engine's own search
-    when there is no query vector or no index (model not loaded yet, disabled)."""
+    when there is no query vector or no index (model not loaded yet, disabled). ``boost``: the
+    shopper's context (×1000, added to the relevance score)."""
     if query is None or index is None or not len(index) or not settings.enabled:
         return engine.search(
-            text, filters=filters, sort=sort, after=after, limit=limit, facets=facets
+            text,
+            filters=filters,
+            sort=sort,
+            after=after,
+            limit=limit,
+            facets=facets,
+            boost=boost,
         )
     clauses = engine.plan(text)
     lexical, relaxed = engine.match_rows(clauses)
@@ -113,6 +123,7 @@ def search(
                 sims=sims,
                 index=index,
                 settings=settings,
+                boost=boost,
             ),
             -sales,
             -ids,
@@ -148,6 +159,7 @@ def _scores(
     sims: npt.NDArray[np.float32],
     index: VectorIndex,
     settings: HybridSettings,
+    boost: Boost | None = None,
 ) -> npt.NDArray[np.int64]:
     """The blended score (module doc) of each row of ``pool``, ×1000 and rounded; the terms
     are added in the same order for every product, as floats."""
@@ -169,5 +181,7 @@ def _scores(
         logs = np.array([math.log1p(n) for n in sales], np.float64)
         total += settings.popularity * logs / math.log1p(most)
     total += settings.in_stock * engine.in_stock(pool).astype(np.float64)
+    if boost is not None and len(boost):
+        total += boost.of(engine.product_ids(pool)).astype(np.float64) / 1000
     scores: npt.NDArray[np.int64] = np.rint(total * 1000).astype(np.int64)
     return scores

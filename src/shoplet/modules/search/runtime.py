@@ -11,7 +11,13 @@ following the change feed, plus the in-process buffer of query statistics.
   again afterwards, never missed. Every ``STOCK_SWEEP_SECONDS`` it re-reads the stock of the
   next ``STOCK_SWEEP_BATCH`` indexed products (orders change stock without a catalog event)
   and the live flash sales; every ``STATS_SECONDS`` it writes the buffered query statistics
-  and reloads the popular queries.
+  and reloads the popular queries; every ``CONTEXT_SECONDS`` it re-reads recommend's context
+  priors (``context.py``: the lifts the shopper's province, season and hour give a product).
+- ``results``: this process's result cache — a search's engine ``Result`` by (index
+  generation, vectors, query, filters, sort, cursor, limit, context bucket), at most
+  ``RESULT_CACHE_SIZE`` entries for ``RESULT_TTL`` seconds; any index change (a product, the
+  dictionary, a stock or flash-sale flag) starts a new generation, so an entry is never older
+  than the index it came from by more than the TTL (vectors change in place).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,9 +38,11 @@ from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.flashsale import public as flashsale
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.recommend import public as recommend
 from shoplet.modules.search import clicks
 from shoplet.modules.search import repository as repo
-from shoplet.modules.search.engine import Doc, MemoryEngine
+from shoplet.modules.search.context import NO_CONTEXT, boost_of, keys_of
+from shoplet.modules.search.engine import Boost, Doc, MemoryEngine, Result
 from shoplet.modules.search.planner import Dictionary
 from shoplet.modules.search.text import Segmenter
 
@@ -46,6 +55,9 @@ STOCK_SWEEP_SECONDS = 2.0
 STOCK_SWEEP_BATCH = 1_000
 STATS_SECONDS = 5.0
 POPULAR_QUERIES = 50
+CONTEXT_SECONDS = 60.0
+RESULT_CACHE_SIZE = 2_048
+RESULT_TTL = 5.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -71,6 +83,12 @@ class SearchRuntime:
     _flash: set[int] = field(default_factory=set)
     # Called with the ids of the products each poll re-read (semantic search's vectors).
     listeners: list[Callable[[list[int]], object]] = field(default_factory=list)
+    # Context priors (key -> product -> lift) and the boost table of each bucket asked for.
+    context_lifts: dict[str, dict[int, float]] = field(default_factory=dict)
+    boosts: dict[str, Boost] = field(default_factory=dict)
+    results: OrderedDict[Hashable, tuple[float, Result]] = field(default_factory=OrderedDict)
+    cache_hits: int = 0
+    cache_misses: int = 0
 
     # -- life ---------------------------------------------------------------------------------
 
@@ -94,7 +112,7 @@ class SearchRuntime:
             except Exception:
                 log.exception("search_index_build_failed")
                 await asyncio.sleep(5)
-        last_sweep = last_stats = time.monotonic()
+        last_sweep = last_stats = last_context = time.monotonic()
         while True:
             await asyncio.sleep(POLL_SECONDS)
             try:
@@ -107,6 +125,9 @@ class SearchRuntime:
                     last_stats = now
                     await self.flush_stats()
                     await self.load_popular()
+                if now - last_context >= CONTEXT_SECONDS:
+                    last_context = now
+                    await self.load_context()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -139,6 +160,10 @@ class SearchRuntime:
         self.last_change = last
         self.built_seconds = time.perf_counter() - started
         await self.load_popular()
+        try:
+            await self.load_context()
+        except Exception:  # the priors are an extra: a search without them is plain relevance
+            log.exception("search_context_load_failed")
         self.ready.set()
         log.info("search_index_built", products=len(engine), seconds=round(self.built_seconds, 2))
         await self.poll()
@@ -221,6 +246,53 @@ class SearchRuntime:
             self.popular = await repo.popular_queries(session, POPULAR_QUERIES)
         if self.engine is not None:
             self.engine.set_popular(self.popular)
+
+    # -- context and the result cache ---------------------------------------------------------
+
+    @property
+    def context_weight(self) -> float:
+        """The context boost's weight; 0 when ``SHOPLET_SEARCH_CONTEXT`` is off."""
+        settings = self.ctx.settings
+        return settings.search_context_weight if settings.search_context else 0.0
+
+    async def load_context(self) -> None:
+        """Re-read recommend's context priors (after each training they change)."""
+        if self.context_weight <= 0:
+            self.context_lifts, self.boosts = {}, {}
+            return
+        async with read_session(self.ctx.sessionmaker) as session:
+            lifts = await recommend.context_priors(session)
+        if lifts != self.context_lifts:
+            self.context_lifts, self.boosts = lifts, {}
+            self.results.clear()
+
+    def boost(self, bucket: str) -> Boost | None:
+        """The boost table of a context bucket (built once per bucket and priors); None when
+        there is no context or nothing sells better in it."""
+        weight = self.context_weight
+        if bucket == NO_CONTEXT or weight <= 0 or not self.context_lifts:
+            return None
+        found = self.boosts.get(bucket)
+        if found is None:
+            keys = keys_of(bucket) or []
+            found = self.boosts[bucket] = boost_of(self.context_lifts, keys, weight)
+        return found if len(found) else None
+
+    def cached(self, key: Hashable, compute: Callable[[], Result]) -> Result:
+        """``compute()``, or its result for ``key`` from the last ``RESULT_TTL`` seconds."""
+        now = time.monotonic()
+        entry = self.results.get(key)
+        if entry is not None and now - entry[0] < RESULT_TTL:
+            self.cache_hits += 1
+            self.results.move_to_end(key)
+            return entry[1]
+        self.cache_misses += 1
+        result = compute()
+        self.results[key] = (now, result)
+        self.results.move_to_end(key)
+        while len(self.results) > RESULT_CACHE_SIZE:
+            self.results.popitem(last=False)
+        return result
 
 
 def _index_batch(engine: MemoryEngine, docs: list[Doc]) -> None:

@@ -110,6 +110,12 @@ class IndexStatus(BaseModel):
     words: int
     last_change_id: int
     built_seconds: float | None
+    context_enabled: bool = Field(description="SHOPLET_SEARCH_CONTEXT and a weight above 0")
+    context_weight: float = Field(description="the most the shopper's context adds to a score")
+    context_buckets: int = Field(description="context buckets (province·season·hour) seen")
+    context_keys: int = Field(description="context keys with priors from the last training")
+    cache_hits: int
+    cache_misses: int
 
 
 # -- click-through -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from shoplet.modules.catalog.public import ImageSet, ProductSummary
 from shoplet.modules.search import clicks, hybrid
 from shoplet.modules.search import repository as repo
+from shoplet.modules.search.context import NO_CONTEXT, keys_of
 from shoplet.modules.search.engine import Filters, MemoryEngine
 from shoplet.modules.search.errors import (
     CorrectionExists,
@@ -48,11 +49,22 @@ def _engine(runtime: SearchRuntime) -> MemoryEngine:
     return runtime.engine
 
 
-def _decode(cursor: str, sort: SearchSort) -> tuple[int, int, int]:
-    values = decode_cursor(cursor, length=4)
-    if values[0] != sort or not all(isinstance(v, int) for v in values[1:]):
+def _decode(cursor: str, sort: SearchSort) -> tuple[tuple[int, int, int], str]:
+    """The key after which the page starts and the context bucket the search was ranked in
+    (a cursor from before context ranking has none)."""
+    try:
+        values = decode_cursor(cursor, length=5)
+    except InvalidCursor:
+        values = [*decode_cursor(cursor, length=4), NO_CONTEXT]
+    bucket = values[4]
+    if (
+        values[0] != sort
+        or not all(isinstance(v, int) for v in values[1:4])
+        or not isinstance(bucket, str)
+        or keys_of(bucket) is None
+    ):
         raise InvalidCursor("cursor is not one this API issued (or for another sort)")
-    return (values[1], values[2], values[3])
+    return (values[1], values[2], values[3]), bucket
 
 
 def search(
@@ -63,9 +75,12 @@ def search(
     sort: SearchSort = "relevance",
     cursor: str | None = None,
     limit: int = 20,
+    bucket: str = NO_CONTEXT,
 ) -> SearchPage:
     """A page of products matching ``q`` (empty: every product, by the sort) and the filters;
-    the query is counted for hot searches and the zero-result list."""
+    the query is counted for hot searches and the zero-result list. ``bucket``: the shopper's
+    context (``context.bucket_of``), which boosts relevance; a cursor keeps the bucket its
+    first page was ranked in. Answered from the runtime's result cache when it can."""
     if (
         filters.price_min is not None
         and filters.price_max is not None
@@ -73,21 +88,43 @@ def search(
     ):
         raise InvalidPriceRange(f"price_min {filters.price_min} is above price_max")
     engine = _engine(runtime)
-    after = _decode(cursor, sort) if cursor else None
+    after: tuple[int, int, int] | None = None
+    if cursor:
+        after, bucket = _decode(cursor, sort)
     text = normalize(q)[:MAX_QUERY_CHARS]
+    if not text or sort != "relevance":
+        bucket = NO_CONTEXT  # the context reorders relevance only
     if text:
         semantic = semantic_of(runtime.ctx)
-        result = hybrid.search(
-            engine,
+        index, vector = semantic.index, semantic.query_vector(text)
+        boost = runtime.boost(bucket)
+        key = (
+            engine.generation,
+            id(index),
+            len(index) if index is not None else 0,
+            vector is not None,
             text,
-            index=semantic.index,
-            query=semantic.query_vector(text),
-            settings=semantic.settings,
-            filters=filters,
-            sort=sort,
-            after=after,
-            limit=limit,
-            facets=after is None,
+            filters,
+            sort,
+            after,
+            limit,
+            bucket if boost is not None else NO_CONTEXT,
+        )
+        result = runtime.cached(
+            key,
+            lambda: hybrid.search(
+                engine,
+                text,
+                index=index,
+                query=vector,
+                settings=semantic.settings,
+                filters=filters,
+                sort=sort,
+                after=after,
+                limit=limit,
+                facets=after is None,
+                boost=boost,
+            ),
         )
     else:
         result = engine.browse(filters=filters, sort=sort, after=after, limit=limit)
@@ -109,7 +146,7 @@ def search(
     ]
     next_cursor = None
     if result.has_more and result.hits:
-        next_cursor = encode_cursor([sort, *result.hits[-1].key])
+        next_cursor = encode_cursor([sort, *result.hits[-1].key, bucket])
     facets: Any = result.facets
     page = SearchPage(
         items=items,

@@ -26,6 +26,13 @@ from .cards import best_seller_ids, buyable_cards, product_ids_of_skus
 from .categories import create_category, list_categories, update_category
 from .creation import ProductExtras, create_products_rows
 from .detail_parts import DetailJoiner, load_body, load_stock
+from .import_updates import (
+    PRICE_SOURCE,
+    ProductChange,
+    SkuChange,
+    UpdatedBatch,
+    update_products_rows,
+)
 from .media import resolve_product_media, save_image, save_processed_image, save_video
 from .price_changes import (
     MAX_PERCENT,
@@ -78,12 +85,16 @@ __all__ = [
     "MAX_PERCENT",
     "MAX_PRICE",
     "MIN_PERCENT",
+    "PRICE_SOURCE",
     "SORTS",
     "DetailJoiner",
     "KeywordMatcher",
+    "ProductChange",
     "ProductExtras",
     "SearchSource",
+    "SkuChange",
     "SpecPairs",
+    "UpdatedBatch",
     "announce_products",
     "best_seller_ids",
     "buyable_cards",
@@ -122,5 +133,6 @@ __all__ = [
     "spec_text",
     "update_category",
     "update_product",
+    "update_products_rows",
     "validate_sku_matrix",
 ]

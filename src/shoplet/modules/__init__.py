@@ -20,6 +20,7 @@ from types import ModuleType
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("search",),
     ("flashsale", "recommend", "insights", "pointsmall", "review", "social"),
+    ("analytics",),
     ("checkout",),
     ("loyalty",),
     ("promotions",),
@@ -43,6 +44,7 @@ MODULES: tuple[str, ...] = (
     "promotions",
     "loyalty",
     "checkout",
+    "analytics",
     "flashsale",
     "recommend",
     "insights",

@@ -46,6 +46,7 @@ async def test_operator_login_returns_console_token_and_profile(
         "mfa_enabled": False,
         "permissions": [
             "aftersales:handle",
+            "analytics:view",
             "dashboard:read",
             "flashsale:manage",
             "loyalty:manage",

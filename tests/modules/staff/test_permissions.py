@@ -33,6 +33,7 @@ def test_permission_map() -> None:
         "loyalty:manage",
         "membership:manage",
         "reviews:manage",
+        "analytics:view",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",

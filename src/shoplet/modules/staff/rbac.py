@@ -26,6 +26,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "loyalty:manage",
         "membership:manage",
         "reviews:manage",
+        "analytics:view",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -1,0 +1,1 @@
+"""Analytics: RFM in both conventions, CLV and P(alive) per customer, imported history."""

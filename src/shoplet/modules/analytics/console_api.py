@@ -1,0 +1,125 @@
+"""Console routes of analytics (RFM 客户分层), all under ``analytics:view``: the class figures
+and scatter points, a class's customers by keyset, a member's RFM, 重新计算 (a queued run and
+its progress), the CSV export, and the history import (every row checked first; 400 with the
+bad line and nothing written). Runs and imports are audited."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId
+from shoplet.core.schemas import Page
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
+from shoplet.modules.analytics import service
+from shoplet.modules.analytics.errors import HistoryInvalid
+from shoplet.modules.analytics.schemas import (
+    HistoryImport,
+    RfmClass,
+    RfmCustomer,
+    RfmRun,
+    RfmSummary,
+)
+from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+
+router = APIRouter(tags=["console-analytics"])
+
+AnalyticsViewer = Annotated[StaffIdentity, Depends(require_permission("analytics:view"))]
+
+
+@router.get("/analytics/rfm")
+async def rfm_summary(_: AnalyticsViewer, session: DbSession) -> RfmSummary:
+    """Customers and spend per RFM class (the eight classes, always), the scatter's points and
+    the last computation."""
+    return await service.summary(session)
+
+
+@router.get("/analytics/rfm/customers", responses=problem_responses(400))
+async def rfm_customers(
+    *,
+    _: AnalyticsViewer,
+    session: DbSession,
+    rfm_class: RfmClass,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[RfmCustomer]:
+    """A class's customers, the biggest spenders first (keyset cursor)."""
+    items, next_cursor = await service.list_class(session, rfm_class, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/analytics/rfm/members/{member_id}", responses=problem_responses(404))
+async def member_rfm(member_id: PathId, _: AnalyticsViewer, session: DbSession) -> RfmCustomer:
+    """A member's RFM, CLV and P(alive) as of the last run (404 ``analytics.rfm_not_found``
+    when the member had no purchase then)."""
+    return await service.member_rfm(session, member_id)
+
+
+@router.post("/analytics/rfm/runs", status_code=status.HTTP_202_ACCEPTED)
+async def request_run(staff: AnalyticsViewer, request: Request, session: DbSession) -> RfmRun:
+    """重新计算: queue a computation (or return the one already queued or running); the
+    worker picks it up within seconds, poll its progress."""
+    run, created = await service.request_run(session, trigger="console", staff_id=staff.id)
+    if created:
+        await record_audit(
+            session, staff, "analytics.rfm_run", f"rfm_run:{run.id}", None, origin_of(request)
+        )
+    return run
+
+
+@router.get("/analytics/rfm/runs/{run_id}", responses=problem_responses(404))
+async def get_run(run_id: PathId, _: AnalyticsViewer, session: DbSession) -> RfmRun:
+    """A computation's status and progress (customers written of ``total``)."""
+    return await service.get_run(session, run_id)
+
+
+@router.get(
+    "/analytics/rfm/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "every customer's RFM"}},
+)
+async def export_rfm(staff: AnalyticsViewer, request: Request, session: DbSession) -> Response:
+    """Every customer's class, scores, both conventions' figures, P(alive) and CLV as CSV
+    (amounts in yuan)."""
+    text = await service.export_csv(session)
+    await record_audit(session, staff, "analytics.rfm_export", None, None, origin_of(request))
+    return Response(
+        content=text.encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="rfm.csv"'},
+    )
+
+
+@router.post(
+    "/analytics/history-imports",
+    responses=problem_responses(400, 413),
+    openapi_extra=upload_body(
+        "CSV (UTF-8 or GBK) with the header customer_id,date,amount (YYYY-MM-DD, yuan); "
+        "at most 20 MB"
+    ),
+    max_body_size=service.MAX_HISTORY_BYTES + MULTIPART_OVERHEAD,
+)
+async def import_history(
+    staff: AnalyticsViewer, request: Request, session: DbSession
+) -> HistoryImport:
+    """Import purchase history from another platform, for RFM to start from it (400
+    ``analytics.history_invalid`` with the first bad ``line``; nothing written)."""
+    upload = await read_upload(
+        request,
+        service.MAX_HISTORY_BYTES,
+        too_large=lambda: HistoryInvalid("the file is larger than 20 MB", line=0),
+        invalid=lambda detail: HistoryInvalid(detail, line=0),
+    )
+    result = await service.import_history(session, upload.data, source=f"console:{upload.filename}")
+    await record_audit(
+        session,
+        staff,
+        "analytics.history_import",
+        None,
+        {"filename": upload.filename[:100], "rows": result.rows, "customers": result.customers},
+        origin_of(request),
+    )
+    return result

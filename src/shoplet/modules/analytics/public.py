@@ -1,0 +1,64 @@
+"""What other modules and the CLI may use from analytics: the pure RFM and CLV code (CSV in,
+both conventions out), the history import, and a member's RFM for the growth modules'
+segments (slice 2)."""
+
+from __future__ import annotations
+
+from shoplet.modules.analytics.clv import (
+    BgNbdParams,
+    FitFailed,
+    GammaGammaParams,
+    clv,
+    expected_purchases,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    p_alive,
+    predict,
+)
+from shoplet.modules.analytics.errors import HistoryInvalid
+from shoplet.modules.analytics.rfm import (
+    CLASS_CODES,
+    CLASS_NAMES,
+    CustomerRfm,
+    Transaction,
+    TransactionsInvalid,
+    fen_to_yuan,
+    parse_transactions,
+    summarize,
+)
+from shoplet.modules.analytics.schemas import HistoryImport, RfmCustomer
+from shoplet.modules.analytics.service import (
+    get_run,
+    import_history,
+    member_rfm,
+    request_run,
+    run_rfm,
+)
+
+__all__ = [
+    "CLASS_CODES",
+    "CLASS_NAMES",
+    "BgNbdParams",
+    "CustomerRfm",
+    "FitFailed",
+    "GammaGammaParams",
+    "HistoryImport",
+    "HistoryInvalid",
+    "RfmCustomer",
+    "Transaction",
+    "TransactionsInvalid",
+    "clv",
+    "expected_purchases",
+    "fen_to_yuan",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "get_run",
+    "import_history",
+    "member_rfm",
+    "p_alive",
+    "parse_transactions",
+    "predict",
+    "request_run",
+    "run_rfm",
+    "summarize",
+]

@@ -106,6 +106,9 @@ e2e-deps: dev tests/e2e/node_modules/.installed
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 	@fc-list 2>/dev/null | grep -qi "noto sans cjk" || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+	@# zbar reads QR codes back out of share posters and mini-program codes (pyzbar, in tests).
+	@ldconfig -p 2>/dev/null | grep -q "libzbar.so.0" || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0 >/dev/null; }
 
 # Gateway tests (tests/deploy): Debian's nginx with its Brotli modules, wrk for the load
 # during a blue-green switch, promtool (package prometheus) for the alert rules; no service is

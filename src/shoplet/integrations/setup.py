@@ -48,10 +48,13 @@ from shoplet.integrations.wechat.pay import (
     notify_urls,
 )
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator, lazy_keys
+from shoplet.integrations.wechat.wxacode import WxacodeClient
+from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator
 
 WECHAT_SIM_PREFIX = "/_sim/wechat"
 SMS_SIM_PREFIX = "/_sim/sms"
 WECHATPAY_SIM_PREFIX = "/_sim/wechatpay"
+WXACODE_SIM_PREFIX = "/_sim/wxacode"
 WECHATPAY_SIM_MCHID = "1900000109"
 WECHAT_API_BASE = "https://api.weixin.qq.com"
 # Shoplet's SMS templates and the message params that fill the Tencent template's {1}, {2}, …
@@ -69,6 +72,9 @@ class Integrations:
     # The Tencent Cloud SMS simulator behind ``sms`` (provider "tencent", no SHOPLET_SMS_API_BASE,
     # embedded and test mode); None otherwise.
     sms_simulator: TencentSmsSimulator | None = None
+    # Mini-program codes (wxacode.getUnlimited) and, in embedded and test mode, their simulator.
+    wxacode: WxacodeClient | None = None
+    wxacode_simulator: WxacodeSimulator | None = None
 
 
 @asynccontextmanager
@@ -87,13 +93,16 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
         )
     pay_http, wechat_pay, pay_simulator = open_wechat_pay(app, ctx)
     sms_http, sms, sms_simulator = open_sms(settings)
-    async with wechat_http, pay_http, sms_http:
+    wxacode_http, wxa_simulator = open_wxacode(app, settings)
+    async with wechat_http, pay_http, sms_http, wxacode_http:
         integrations = Integrations(
             wechat_login=WeChatLoginClient(wechat_http, appid=settings.wechat_appid, secret=secret),
             sms=sms,
             wechat_pay=wechat_pay,
             wechat_pay_simulator=pay_simulator,
             sms_simulator=sms_simulator,
+            wxacode=WxacodeClient(wxacode_http, appid=settings.wechat_appid, secret=secret),
+            wxacode_simulator=wxa_simulator,
         )
         app.state.integrations = integrations
         try:
@@ -101,6 +110,34 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
         finally:
             if pay_simulator is not None:
                 await pay_simulator.aclose()
+
+
+def wxacode_simulator(app: FastAPI, settings: Settings) -> WxacodeSimulator:
+    """One wxacode simulator per app, shared by its mounted routes and Shoplet's own client."""
+    existing: WxacodeSimulator | None = getattr(app.state, "wxacode_simulator", None)
+    if existing is None:
+        existing = app.state.wxacode_simulator = WxacodeSimulator(
+            appid=settings.wechat_appid, secret=settings.wechat_secret.get_secret_value()
+        )
+    return existing
+
+
+def open_wxacode(
+    app: FastAPI, settings: Settings
+) -> tuple[httpx.AsyncClient, WxacodeSimulator | None]:
+    """The HTTP client for mini-program codes: WeChat's API (production, or an explicit
+    ``SHOPLET_WECHAT_API_BASE``), else the in-repo simulator."""
+    if settings.wechat_api_base or not settings.is_embedded:
+        http = httpx.AsyncClient(
+            base_url=settings.wechat_api_base or WECHAT_API_BASE,
+            timeout=httpx.Timeout(10.0, connect=5.0),
+        )
+        return http, None
+    simulator = wxacode_simulator(app, settings)
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=simulator.app), base_url="http://wxacode.simulator"
+    )
+    return http, simulator
 
 
 def tencent_sms_config(settings: Settings) -> TencentSmsConfig:
@@ -251,6 +288,7 @@ def mount_simulators(app: FastAPI, settings: Settings) -> None:
     )
     app.mount(WECHATPAY_SIM_PREFIX, wechatpay_simulator(app, settings).app)
     app.mount(SMS_SIM_PREFIX, _sms_simulator(app))
+    app.mount(WXACODE_SIM_PREFIX, wxacode_simulator(app, settings).app)
 
 
 def _sms_simulator(app: FastAPI) -> Starlette:

@@ -23,6 +23,7 @@ from shoplet.modules.social.schemas import (
     GroupBuyOpen,
     GroupBuyParticipation,
 )
+from shoplet.modules.social.sharing.api import router as sharing_router
 
 router = APIRouter(tags=["group-buy"])
 router.include_router(crowdfunding_router)
@@ -72,3 +73,5 @@ async def join_group(
     return await service.join_group(
         session, ctx, member_id=member.id, share_id=share_id, address_id=body.address_id
     )
+
+router.include_router(sharing_router)  # sharing: /share/links, /share/posters, /share/{scene}

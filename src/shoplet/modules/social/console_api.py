@@ -22,6 +22,7 @@ from shoplet.modules.social.schemas import (
     GroupBuyStatusChange,
     GroupBuyWrite,
 )
+from shoplet.modules.social.sharing.console_api import router as sharing_console_router
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 router = APIRouter(tags=["console-group-buy"])
@@ -129,3 +130,5 @@ async def list_group_buy_groups(
         session, campaign_id=campaign_id, status=status, cursor=cursor, limit=limit
     )
     return Page(items=items, next_cursor=next_cursor)
+
+router.include_router(sharing_console_router)  # sharing: /share/stats (分享统计)

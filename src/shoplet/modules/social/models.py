@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId
 from shoplet.modules.social.crowdfunding.models import CrowdfundingCampaign, Pledge
+from shoplet.modules.social.sharing import models as sharing_models  # noqa: F401 - its tables
 
 CAMPAIGN_STATUSES = ("active", "stopped")
 GROUP_STATUSES = ("pending", "open", "succeeded", "failed")

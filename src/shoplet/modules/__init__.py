@@ -28,13 +28,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("orders", "cart"),
     ("payments",),
     ("members", "catalog"),
-    ("inventory",),
+    ("inventory", "experiments"),
     ("staff",),
 )
 
 MODULES: tuple[str, ...] = (
     "staff",
     "inventory",
+    "experiments",
     "catalog",
     "members",
     "payments",

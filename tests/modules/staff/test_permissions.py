@@ -34,6 +34,7 @@ def test_permission_map() -> None:
         "membership:manage",
         "reviews:manage",
         "analytics:view",
+        "experiments:manage",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",

@@ -27,6 +27,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "membership:manage",
         "reviews:manage",
         "analytics:view",
+        "experiments:manage",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

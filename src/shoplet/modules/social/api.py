@@ -15,6 +15,7 @@ from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.social import service
+from shoplet.modules.social.distribution.api import router as distribution_router
 from shoplet.modules.social.crowdfunding.api import router as crowdfunding_router
 from shoplet.modules.social.schemas import (
     GroupBuyCard,
@@ -75,3 +76,4 @@ async def join_group(
     )
 
 router.include_router(sharing_router)  # sharing: /share/links, /share/posters, /share/{scene}
+router.include_router(distribution_router)  # 分销: /distribution/*

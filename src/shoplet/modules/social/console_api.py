@@ -13,6 +13,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.modules.social import costs, service
+from shoplet.modules.social.distribution.console_api import router as distribution_console_router
 from shoplet.modules.social.crowdfunding.console_api import router as crowdfunding_router
 from shoplet.modules.social.schemas import (
     CampaignCosts,
@@ -132,3 +133,4 @@ async def list_group_buy_groups(
     return Page(items=items, next_cursor=next_cursor)
 
 router.include_router(sharing_console_router)  # sharing: /share/stats (分享统计)
+router.include_router(distribution_console_router)  # 分销: /distribution/*

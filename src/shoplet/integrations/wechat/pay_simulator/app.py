@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .cashier import _Cashier
 from .state import SimError
+from .transfers import _Transfers
 
 
-class WeChatPaySimulator(_Cashier):
+class WeChatPaySimulator(_Transfers):
     """The WeChat Pay API v3 simulator, with its Starlette app in ``app``."""
 
     def _routes(self) -> list[Route]:
@@ -39,6 +39,21 @@ class WeChatPaySimulator(_Cashier):
             ),
             Route("/v3/bill/tradebill", self._api(self._trade_bill), methods=["GET"]),
             Route("/v3/billdownload/file", self._download_bill, methods=["GET"]),
+            Route(
+                "/v3/fund-app/mch-transfer/transfer-bills",
+                self._api(self._create_transfer),
+                methods=["POST"],
+            ),
+            Route(
+                "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}",
+                self._api(self._query_transfer),
+                methods=["GET"],
+            ),
+            Route(
+                "/transfers/{out_bill_no}/complete",
+                self._control_complete_transfer,
+                methods=["POST"],
+            ),
             Route("/pay", self._control_pay, methods=["POST"]),
             Route(
                 "/refunds/{out_refund_no}/complete",

@@ -1,0 +1,2 @@
+"""分销 (distribution): promoters, bindings, two-level commissions, withdrawals — see
+docs/social.md#distribution."""

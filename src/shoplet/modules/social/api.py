@@ -15,6 +15,7 @@ from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.social import service
+from shoplet.modules.social.bargain.api import router as bargain_router
 from shoplet.modules.social.distribution.api import router as distribution_router
 from shoplet.modules.social.crowdfunding.api import router as crowdfunding_router
 from shoplet.modules.social.schemas import (
@@ -27,6 +28,7 @@ from shoplet.modules.social.schemas import (
 from shoplet.modules.social.sharing.api import router as sharing_router
 
 router = APIRouter(tags=["group-buy"])
+router.include_router(bargain_router)
 router.include_router(crowdfunding_router)
 
 ShareId = Annotated[str, Path(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]

@@ -13,6 +13,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.modules.social import costs, service
+from shoplet.modules.social.bargain.console_api import router as bargain_console_router
 from shoplet.modules.social.distribution.console_api import router as distribution_console_router
 from shoplet.modules.social.crowdfunding.console_api import router as crowdfunding_router
 from shoplet.modules.social.schemas import (
@@ -27,6 +28,7 @@ from shoplet.modules.social.sharing.console_api import router as sharing_console
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 router = APIRouter(tags=["console-group-buy"])
+router.include_router(bargain_console_router)
 router.include_router(crowdfunding_router)
 
 GroupBuyManager = Annotated[StaffIdentity, Depends(require_permission("promotions:manage"))]

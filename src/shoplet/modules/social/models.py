@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId
+from shoplet.modules.social.bargain import models as bargain_models  # noqa: F401
 from shoplet.modules.social.distribution import models as distribution_models  # noqa: F401
 from shoplet.modules.social.crowdfunding.models import CrowdfundingCampaign, Pledge
 from shoplet.modules.social.sharing import models as sharing_models  # noqa: F401 - its tables

@@ -12,10 +12,7 @@ seat of a group past its deadline (``social.expire`` job), is refunded through
 
 Handlers and the job lock the group row first, then touch its seats: a payment and the
 deadline racing for one group serialise on that row and agree on one outcome.
-
-The per-shopper limit is a claim (``social_quota``, one conditional UPDATE) taken when a seat is
-asked for and given back when it is cancelled or refunded; a campaign's budget is claimed when a
-seat is paid (``plays.claim_subsidy``), and a campaign whose budget is spent stops itself.
+Limits and budgets are conditional-UPDATE claims (``social_quota``, ``plays.claim_subsidy``).
 """
 
 from __future__ import annotations
@@ -194,11 +191,8 @@ async def stop_campaign(session: AsyncSession, campaign_id: int) -> GroupBuy:
     """No new groups or members; groups open now still fill up or fail by their deadline."""
     await _campaign(session, campaign_id)
     now = utcnow()
-    await repo.update_campaign(
-        session,
-        campaign_id,
-        {"status": "stopped", "stopped_reason": "merchant", "updated_at": now},
-    )
+    stopped = {"status": "stopped", "stopped_reason": "merchant", "updated_at": now}
+    await repo.update_campaign(session, campaign_id, stopped)
     return campaign_view(await _campaign(session, campaign_id), now)
 
 
@@ -322,8 +316,7 @@ async def get_group(session: AsyncSession, share_id: str) -> GroupBuyGroup:
 
 
 async def _check_limit(session: AsyncSession, campaign: GroupCampaign, member_id: int) -> None:
-    """Claim one of the shopper's seats in the campaign (409 ``social.limit_reached``): a
-    conditional UPDATE, so concurrent opens and joins of one shopper never pass the limit."""
+    """Claim a seat of the shopper's limit (one conditional UPDATE; 409 limit_reached)."""
     if not await plays.claim_quota(
         session,
         play=SOURCE,

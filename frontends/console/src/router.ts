@@ -127,6 +127,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '拼团活动' },
       },
       {
+        path: 'analytics/rfm',
+        name: 'analytics-rfm',
+        component: () => import('@/views/analytics/RfmView.vue'),
+        meta: { permission: 'analytics:view', title: 'RFM 客户分层' },
+      },
+      {
         path: 'reviews',
         name: 'reviews',
         component: () => import('@/views/reviews/ReviewsView.vue'),

@@ -559,6 +559,57 @@ export const REVIEW_LABELS = {
   manage: '评价管理',
 } as const
 
+/** RFM classes (客户分层, the Chinese marketing convention): R, F and M high or low against the mean score. */
+export const RFM_CLASS_LABELS: Labels = {
+  important_value: '重要价值客户',
+  important_develop: '重要发展客户',
+  important_keep: '重要保持客户',
+  important_retain: '重要挽留客户',
+  general_value: '一般价值客户',
+  general_develop: '一般发展客户',
+  general_keep: '一般保持客户',
+  general_retain: '一般挽留客户',
+}
+
+/** An RFM computation's status (重新计算). */
+export const RFM_RUN_STATUS_LABELS: Labels = {
+  queued: '排队中',
+  running: '计算中',
+  done: '已完成',
+  failed: '计算失败',
+}
+
+/** The words of the RFM screen (RFM 客户分层). */
+export const RFM_LABELS = {
+  title: 'RFM 客户分层',
+  recompute: '重新计算',
+  export: '导出 CSV',
+  importHistory: '导入历史订单',
+  importHint: 'CSV 表头 customer_id,date,amount（日期 YYYY-MM-DD，金额单位元）',
+  customers: '客户数',
+  share: '占比',
+  spend: '累计消费',
+  clv: '预测价值（12个月）',
+  pAlive: '活跃概率',
+  recency: '最近消费（天前）',
+  frequency: '消费次数',
+  monetary: '消费金额',
+  scores: 'R/F/M 评分',
+  lastPurchase: '最近消费日',
+  customer: '客户',
+  memberId: '会员ID',
+  externalId: '外部客户',
+  computedAt: '计算时间',
+  never: '尚未计算',
+  scatter: '客户分布（最近消费天数 × 消费金额）',
+  treemap: '各层级消费金额',
+  members: '客户列表',
+  more: '加载更多',
+  empty: '暂无客户',
+  progress: '计算进度',
+  imported: '已导入',
+} as const
+
 /** Every status glossary, for checks that no screen spells a status by hand. */
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   order: ORDER_STATUS_LABELS,
@@ -571,6 +622,8 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   growthReason: GROWTH_REASON_LABELS,
   review: REVIEW_STATUS_LABELS,
   promotion: PROMOTION_STATUS_LABELS,
+  rfmClass: RFM_CLASS_LABELS,
+  rfmRun: RFM_RUN_STATUS_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */

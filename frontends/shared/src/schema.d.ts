@@ -391,6 +391,151 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/history-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import History
+         * @description Import purchase history from another platform, for RFM to start from it (400
+         *     ``analytics.history_invalid`` with the first bad ``line``; nothing written).
+         */
+        post: operations["import_history_api_v1_console_analytics_history_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/rfm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rfm Summary
+         * @description Customers and spend per RFM class (the eight classes, always), the scatter's points and
+         *     the last computation.
+         */
+        get: operations["rfm_summary_api_v1_console_analytics_rfm_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/rfm/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rfm Customers
+         * @description A class's customers, the biggest spenders first (keyset cursor).
+         */
+        get: operations["rfm_customers_api_v1_console_analytics_rfm_customers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/rfm/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Rfm
+         * @description Every customer's class, scores, both conventions' figures, P(alive) and CLV as CSV
+         *     (amounts in yuan).
+         */
+        get: operations["export_rfm_api_v1_console_analytics_rfm_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/rfm/members/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Member Rfm
+         * @description A member's RFM, CLV and P(alive) as of the last run (404 ``analytics.rfm_not_found``
+         *     when the member had no purchase then).
+         */
+        get: operations["member_rfm_api_v1_console_analytics_rfm_members__member_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/rfm/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Run
+         * @description 重新计算: queue a computation (or return the one already queued or running); the
+         *     worker picks it up within seconds, poll its progress.
+         */
+        post: operations["request_run_api_v1_console_analytics_rfm_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/rfm/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run
+         * @description A computation's status and progress (customers written of ``total``).
+         */
+        get: operations["get_run_api_v1_console_analytics_rfm_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/audit-log": {
         parameters: {
             query?: never;
@@ -5958,6 +6103,20 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * HistoryImport
+         * @description What an import added, and the history held after it.
+         */
+        HistoryImport: {
+            /** Customers */
+            customers: number;
+            /** Rows */
+            rows: number;
+            /** Total Customers */
+            total_customers: number;
+            /** Total Rows */
+            total_rows: number;
+        };
         /** HotSearches */
         HotSearches: {
             /** Queries */
@@ -7290,6 +7449,13 @@ export interface components {
         Page_ReviewPublic_: {
             /** Items */
             items: components["schemas"]["ReviewPublic"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[RfmCustomer] */
+        Page_RfmCustomer_: {
+            /** Items */
+            items: components["schemas"]["RfmCustomer"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -8744,6 +8910,136 @@ export interface components {
             spec_text: string;
             /** Title */
             title: string;
+        };
+        /** RfmClassFigure */
+        RfmClassFigure: {
+            /** Clv */
+            clv: number;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "important_value" | "important_develop" | "important_keep" | "important_retain" | "general_value" | "general_develop" | "general_keep" | "general_retain";
+            /** Customers */
+            customers: number;
+            /** Share Permille */
+            share_permille: number;
+            /** Spend */
+            spend: number;
+        };
+        /**
+         * RfmCustomer
+         * @description A customer's RFM in both conventions (days), CLV over 12 months and P(alive).
+         */
+        RfmCustomer: {
+            /** Clv */
+            clv: number | null;
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /** Customer Key */
+            customer_key: string;
+            /** Days Since Last */
+            days_since_last: number;
+            /** Expected Purchases */
+            expected_purchases: number | null;
+            /** External Customer Id */
+            external_customer_id: string | null;
+            /** F Score */
+            f_score: number;
+            /** Frequency */
+            frequency: number;
+            /** Id */
+            id: number;
+            /**
+             * Last Purchase On
+             * Format: date
+             */
+            last_purchase_on: string;
+            /** M Score */
+            m_score: number;
+            /** Member Id */
+            member_id: number | null;
+            /** Monetary Value */
+            monetary_value: number;
+            /** Orders */
+            orders: number;
+            /** P Alive */
+            p_alive: number | null;
+            /** R Score */
+            r_score: number;
+            /** Recency */
+            recency: number;
+            /**
+             * Rfm Class
+             * @enum {string}
+             */
+            rfm_class: "important_value" | "important_develop" | "important_keep" | "important_retain" | "general_value" | "general_develop" | "general_keep" | "general_retain";
+            /** Spend */
+            spend: number;
+            /** T Days */
+            t_days: number;
+        };
+        /** RfmPoint */
+        RfmPoint: {
+            /** Days Since Last */
+            days_since_last: number;
+            /** Orders */
+            orders: number;
+            /**
+             * Rfm Class
+             * @enum {string}
+             */
+            rfm_class: "important_value" | "important_develop" | "important_keep" | "important_retain" | "general_value" | "general_develop" | "general_keep" | "general_retain";
+            /** Spend */
+            spend: number;
+        };
+        /** RfmRun */
+        RfmRun: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Observation End */
+            observation_end: string | null;
+            /** Progress */
+            progress: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /** Total */
+            total: number;
+            /** Trigger */
+            trigger: string;
+        };
+        /**
+         * RfmSummary
+         * @description Class tiles, the scatter's points (the 1000 biggest spenders) and the last runs.
+         */
+        RfmSummary: {
+            /** Classes */
+            classes: components["schemas"]["RfmClassFigure"][];
+            /** Customers */
+            customers: number;
+            last_done_run: components["schemas"]["RfmRun"] | null;
+            last_run: components["schemas"]["RfmRun"] | null;
+            /** Points */
+            points: components["schemas"]["RfmPoint"][];
+            /** Spend */
+            spend: number;
         };
         /** SampleLine */
         SampleLine: {
@@ -11170,6 +11466,495 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_history_api_v1_console_analytics_history_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description CSV (UTF-8 or GBK) with the header customer_id,date,amount (YYYY-MM-DD, yuan); at most 20 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryImport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    rfm_summary_api_v1_console_analytics_rfm_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfmSummary"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    rfm_customers_api_v1_console_analytics_rfm_customers_get: {
+        parameters: {
+            query: {
+                rfm_class: "important_value" | "important_develop" | "important_keep" | "important_retain" | "general_value" | "general_develop" | "general_keep" | "general_retain";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RfmCustomer_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_rfm_api_v1_console_analytics_rfm_export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every customer's RFM */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    member_rfm_api_v1_console_analytics_rfm_members__member_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfmCustomer"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_run_api_v1_console_analytics_rfm_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfmRun"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_run_api_v1_console_analytics_rfm_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RfmRun"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -70,6 +70,8 @@ DEFAULT_SETTINGS = {
     "signin_bonus_every": 7,
     "signin_growth": 1,
     "review_growth": 5,
+    "review_points": 10,
+    "review_points_daily": 3,
 }
 
 
@@ -267,6 +269,9 @@ async def test_console_settings_round_trip_and_switch_the_programme_off(
         {"max_share_permille": 1001},
         {"expiry_days": 0},
         {"signin_bonus_every": 1},
+        {"review_points": -1},
+        {"review_points_daily": 0},
+        {"review_points_daily": 51},
         {"enabled": "yes"},
         {"surprise": 1},
     ],

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work
+from shoplet.modules.loyalty.models import PointsAccount, PointsEntry
 from shoplet.modules.membership.models import GrowthEntry
 from shoplet.modules.orders.models import Order, OrderLine
 from shoplet.modules.review.models import ProductStats, Review
@@ -20,7 +21,13 @@ from tests.modules.orders.factories import Shopper, placed, product
 REVIEWS = "/api/v1/reviews"
 PHOTOS = "/api/v1/reviews/photos"
 CONSOLE = "/api/v1/console/reviews"
-REVIEW_TABLES = ("review_review", "review_photo", "review_product_stats", "membership_growth_entry")
+REVIEW_TABLES = (
+    "review_review",
+    "review_photo",
+    "review_product_stats",
+    "membership_growth_entry",
+    "loyalty_points_entry",
+)
 
 
 def png_bytes(color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -96,3 +103,20 @@ async def stats(ctx: AppContext, product_id: int) -> dict[str, int] | None:
             return None
         names = ("total", "good", "neutral", "bad", "with_photos", "rating_sum")
         return {n: getattr(row, n) for n in names}
+
+
+async def point_entries(ctx: AppContext, member_id: int) -> list[tuple[str, int, str]]:
+    """The member's review points ledger: (kind, points, ref) in order."""
+    async with ctx.sessionmaker() as s:
+        rows = await s.scalars(
+            select(PointsEntry)
+            .where(PointsEntry.member_id == member_id, PointsEntry.reason == "review")
+            .order_by(PointsEntry.id)
+        )
+        return [(r.kind, r.points, r.ref) for r in rows]
+
+
+async def points_balance(ctx: AppContext, member_id: int) -> int:
+    async with ctx.sessionmaker() as s:
+        account = await s.get(PointsAccount, member_id)
+        return account.balance if account is not None else 0

@@ -1,5 +1,6 @@
-"""Review races on PostgreSQL: the same order line reviewed from two devices at once, and two
-moderators hiding one review at once. SQLite serialises writers, so these run on PostgreSQL
+"""Review races on PostgreSQL: the same order line reviewed from two devices at once, two
+moderators hiding one review at once, and five reviews written at once against a daily points
+cap of three. SQLite serialises writers, so these run on PostgreSQL
 only."""
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import pytest
 from shoplet.core.context import AppContext
 from tests.conftest import BackendDb
 from tests.modules.checkout.test_races import app_with_pool
-from tests.modules.orders.factories import shopper
+from tests.modules.orders.factories import product, shopper
 from tests.modules.review.factories import (
     CONSOLE,
     REVIEWS,
     bought,
     growth_entries,
+    point_entries,
+    points_balance,
     review_rows,
     upload,
     write,
@@ -89,3 +92,42 @@ async def test_two_moderators_hiding_at_once_take_growth_back_once(
         (5, "review", f"review:{review_id}:1"),
         (-5, "review", f"review:{review_id}:2"),
     ]
+
+
+async def test_five_reviews_at_once_earn_points_for_exactly_the_daily_cap(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    settings = (await client.get("/api/v1/console/loyalty/settings", headers=staff)).json()
+    body = {k: v for k, v in settings.items() if k not in ("updated_by", "updated_at")}
+    changed = await client.put(
+        "/api/v1/console/loyalty/settings",
+        json={**body, "review_points": 10, "review_points_daily": 3},
+        headers=staff,
+    )
+    assert changed.status_code == 200, changed.text
+    alice = await shopper(client)
+    skus = await product(ctx, *[(1900 + 100 * i, 20) for i in range(5)])
+    order_no, lines, _ = await bought(client, ctx, alice, product_id_and_skus=skus)
+    start = asyncio.Event()
+
+    async with app_with_pool(backend_db, ctx, 8) as app:
+        transport = httpx.ASGITransport(app=app)
+
+        async def go(line: int) -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as c:
+                await start.wait()
+                return await c.post(
+                    REVIEWS,
+                    json={"order_no": order_no, "line_id": line, "rating": 5},
+                    headers=alice.headers,
+                )
+
+        tasks = [asyncio.create_task(go(line)) for line in lines]
+        start.set()
+        responses = await asyncio.gather(*tasks)
+
+    assert [r.status_code for r in responses] == [201] * 5, [r.text for r in responses]
+    assert sorted(r.json()["points"] for r in responses) == [0, 0, 10, 10, 10]
+    entries = await point_entries(ctx, alice.member_id)
+    assert [(kind, points) for kind, points, _ in entries] == [("earn", 10)] * 3
+    assert await points_balance(ctx, alice.member_id) == 30

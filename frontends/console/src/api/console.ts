@@ -265,4 +265,21 @@ export const consoleApi = {
     call<Res<O['updatePromotionPolicy']>>(OPS.updatePromotionPolicy, { body }),
   previewPromotions: (body: Body<O['previewPromotions']>) =>
     call<Res<O['previewPromotions']>>(OPS.previewPromotions, { body }),
+
+  // analytics (RFM 客户分层)
+  rfmSummary: () => call<Res<O['rfmSummary']>>(OPS.rfmSummary),
+  rfmCustomers: (query: Q<O['rfmCustomers']>) =>
+    call<Res<O['rfmCustomers']>>(OPS.rfmCustomers, { query }),
+  memberRfm: (memberId: number) =>
+    call<Res<O['memberRfm']>>(OPS.memberRfm, { params: { member_id: memberId } }),
+  requestRfmRun: () => call<Res<O['requestRfmRun']>>(OPS.requestRfmRun),
+  getRfmRun: (runId: number) =>
+    call<Res<O['getRfmRun']>>(OPS.getRfmRun, { params: { run_id: runId } }),
+  exportRfm: () => download(OPS.exportRfm),
+  /** A history CSV, reporting the fraction sent. */
+  importHistory: (file: File, onProgress: (fraction: number) => void) => {
+    const form = new FormData()
+    form.append('file', file)
+    return uploadForm<Res<O['importHistory']>>(OPS.importHistory, form, onProgress)
+  },
 }

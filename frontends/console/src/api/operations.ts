@@ -155,6 +155,13 @@ export const OPS = {
   getCouponJob: op('GET', '/api/v1/console/coupon-templates/{template_id}/jobs/{job_id}'),
   getOrderCoupon: op('GET', '/api/v1/console/orders/{order_no}/coupon'),
   getOrderPromotions: op('GET', '/api/v1/console/orders/{order_no}/promotions'),
+  rfmSummary: op('GET', '/api/v1/console/analytics/rfm'),
+  rfmCustomers: op('GET', '/api/v1/console/analytics/rfm/customers'),
+  memberRfm: op('GET', '/api/v1/console/analytics/rfm/members/{member_id}'),
+  requestRfmRun: op('POST', '/api/v1/console/analytics/rfm/runs'),
+  getRfmRun: op('GET', '/api/v1/console/analytics/rfm/runs/{run_id}'),
+  exportRfm: op('GET', '/api/v1/console/analytics/rfm/export'),
+  importHistory: op('POST', '/api/v1/console/analytics/history-imports'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

@@ -22,6 +22,7 @@ export type Permission =
   | 'loyalty:manage'
   | 'membership:manage'
   | 'reviews:manage'
+  | 'analytics:view'
 
 export interface MenuEntry {
   path: string
@@ -51,6 +52,7 @@ export const MENU: MenuEntry[] = [
   { path: '/members/points', title: '会员积分', icon: 'Coin', permission: 'loyalty:manage', operation: OPS.getMemberPoints },
   { path: '/membership', title: '会员等级', icon: 'Medal', permission: 'membership:manage', operation: OPS.membershipTiers },
   { path: '/membership/plans', title: '付费会员', icon: 'Trophy', permission: 'membership:manage', operation: OPS.membershipPlans },
+  { path: '/analytics/rfm', title: 'RFM 客户分层', icon: 'PieChart', permission: 'analytics:view', operation: OPS.rfmSummary },
   { path: '/membership/costs', title: '权益成本', icon: 'PieChart', permission: 'membership:manage', operation: OPS.benefitCosts },
   { path: '/staff', title: '员工管理', icon: 'User', permission: 'staff:manage', operation: OPS.listStaff },
   { path: '/audit-log', title: '操作日志', icon: 'Document', permission: 'audit:read', operation: OPS.auditLog },

@@ -36,6 +36,7 @@ REASONS = (
     "expiry",  # expire
     "staff",  # adjust
     "mall",  # spend: a points-mall exchange (a coupon)
+    "review",  # earn: a product review; reverse: the review was hidden
 )
 
 
@@ -135,6 +136,13 @@ class LoyaltySettings(Base):
         CheckConstraint(
             "review_growth >= 0 AND review_growth <= 1000", name="review_growth_in_range"
         ),
+        CheckConstraint(
+            "review_points >= 0 AND review_points <= 10000", name="review_points_in_range"
+        ),
+        CheckConstraint(
+            "review_points_daily >= 1 AND review_points_daily <= 50",
+            name="review_points_daily_in_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -148,6 +156,8 @@ class LoyaltySettings(Base):
     signin_bonus_every: Mapped[int] = mapped_column(Integer)
     signin_growth: Mapped[int] = mapped_column(Integer, server_default="1")
     review_growth: Mapped[int] = mapped_column(Integer, server_default="5")
+    review_points: Mapped[int] = mapped_column(Integer, server_default="10")
+    review_points_daily: Mapped[int] = mapped_column(Integer, server_default="3")
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime]
 

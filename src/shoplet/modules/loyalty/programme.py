@@ -35,6 +35,8 @@ async def get_rules(session: AsyncSession) -> r.Rules:
         signin_bonus_every=row.signin_bonus_every,
         signin_growth=row.signin_growth,
         review_growth=row.review_growth,
+        review_points=row.review_points,
+        review_points_daily=row.review_points_daily,
     )
 
 

@@ -7,7 +7,8 @@
   order earned, to join in SQL) and :func:`points_economy` (issued and spent over the trailing
   year, the points' value).
   ``PointsQuote`` for its preview; ``InsufficientPoints`` (409).
-- reviews: :func:`review_growth` (the growth a review adds, from the programme's settings);
+- reviews: :func:`review_growth` (the growth a review adds, from the programme's settings),
+  :func:`award_review_points` / :func:`take_back_review_points` (评价奖励 with its daily cap);
 - the points mall: :func:`spend` for a mall order's points (ref ``order:<no>``, so they come
   back on cancel and full refund like any order's), :func:`spend_in_mall` for a coupon.
 
@@ -21,6 +22,7 @@ from shoplet.modules.loyalty.errors import InsufficientPoints, PointsOverCap, Pr
 from shoplet.modules.loyalty.events import POINTS_CHANGED
 from shoplet.modules.loyalty.programme import review_growth
 from shoplet.modules.loyalty.repository import order_points
+from shoplet.modules.loyalty.review_points import award_review_points, take_back_review_points
 from shoplet.modules.loyalty.schemas import PointsQuote
 from shoplet.modules.loyalty.service import (
     quote,
@@ -35,10 +37,12 @@ __all__ = [
     "PointsOverCap",
     "PointsQuote",
     "ProgrammeDisabled",
+    "award_review_points",
     "order_points",
     "points_economy",
     "quote",
     "review_growth",
     "spend",
     "spend_in_mall",
+    "take_back_review_points",
 ]

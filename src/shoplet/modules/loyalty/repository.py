@@ -343,3 +343,16 @@ async def issued_and_spent(
         )
     ).one()
     return int(row[0]), max(0, int(row[1]))
+
+
+async def count_entries_since(
+    session: AsyncSession, member_id: int, *, kind: str, reason: str, since: datetime
+) -> int:
+    """How many ``kind``/``reason`` ledger entries the member has had since ``since``."""
+    stmt = select(func.count()).where(
+        PointsEntry.member_id == member_id,
+        PointsEntry.kind == kind,
+        PointsEntry.reason == reason,
+        PointsEntry.created_at >= since,
+    )
+    return int((await session.execute(stmt)).scalar_one())

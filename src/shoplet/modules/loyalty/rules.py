@@ -9,7 +9,9 @@
   after the year of earning, Asia/Shanghai (earned in 2026 → expire 2028-01-01 00:00 +08:00);
 - sign-in: ``signin_base`` points a day, plus ``signin_bonus`` on every ``signin_bonus_every``-th
   day of an unbroken streak, and ``signin_growth`` growth (成长值, membership) once a day;
-- reviews: ``review_growth`` growth once per product review (the review module grants it);
+- reviews: ``review_growth`` growth once per product review (the review module grants it), and
+  ``review_points`` points for each of a shopper's first ``review_points_daily`` reviews of an
+  Asia/Shanghai day (the daily cap);
 - tiers: an order earns its points × the tier's multiplier (the tier it was placed with).
 """
 
@@ -35,6 +37,8 @@ class Rules:
     signin_bonus_every: int = 7
     signin_growth: int = 1
     review_growth: int = 5
+    review_points: int = 10
+    review_points_daily: int = 3
 
 
 DEFAULT_RULES = Rules()
@@ -103,3 +107,8 @@ def fifo_take(batches: list[tuple[int, int]], points: int) -> list[tuple[int, in
             taken.append((batch_id, part))
             left -= part
     return taken
+
+
+def day_start(now: datetime) -> datetime:
+    """The start of ``now``'s Asia/Shanghai day, in UTC (the daily caps count from it)."""
+    return datetime.combine(local_day(now), time.min, SHANGHAI).astimezone(UTC)

@@ -79,6 +79,8 @@ class LoyaltySettings(ResponseModel):
     signin_bonus_every: int
     signin_growth: int
     review_growth: int
+    review_points: int
+    review_points_daily: int
     updated_by: str | None = None
     updated_at: datetime | None = None
 
@@ -99,6 +101,12 @@ class LoyaltySettingsUpdate(RequestModel):
     )
     review_growth: int = Field(
         default=5, ge=0, le=1000, description="growth (成长值) a product review adds; 0: none"
+    )
+    review_points: int = Field(
+        default=10, ge=0, le=10_000, description="points a product review earns; 0: none"
+    )
+    review_points_daily: int = Field(
+        default=3, ge=1, le=50, description="reviews a day that earn points, per shopper"
     )
 
 

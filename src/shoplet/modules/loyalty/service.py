@@ -194,6 +194,31 @@ async def _reverse(
 ) -> None:
     """Take back up to ``points`` earned on ``order_no``: never below 0; what the balance cannot
     cover is recorded as the entry's ``shortfall``."""
+    await take_back(
+        session,
+        member_id=member_id,
+        points=points,
+        reason="refund",
+        ref=ref,
+        now=now,
+        order_no=order_no,
+        detail=detail,
+    )
+
+
+async def take_back(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    points: int,
+    reason: str,
+    ref: str,
+    now: datetime,
+    order_no: str | None = None,
+    detail: Mapping[str, Any],
+) -> None:
+    """A ``reverse`` entry taking back up to ``points`` earned earlier (a refunded order, a
+    hidden review): never below 0, the rest recorded as ``shortfall``; once per ``ref``."""
     await repo.ensure_account(session, member_id, now)
     balance = await repo.lock_account(session, member_id)
     if points <= 0 or await repo.get_entry(session, "reverse", ref) is not None:
@@ -202,7 +227,7 @@ async def _reverse(
     values = _entry_values(
         member_id=member_id,
         kind="reverse",
-        reason="refund",
+        reason=reason,
         points=-take,
         ref=ref,
         now=now,

@@ -44,6 +44,7 @@ class Review(Base):
         CheckConstraint("rating >= 1 AND rating <= 5", name="rating_in_range"),
         CheckConstraint(_in("status", STATUSES), name="status_known"),
         CheckConstraint("growth >= 0 AND reward_seq >= 0", name="reward_valid"),
+        CheckConstraint("points >= 0", name="points_valid"),
         Index("ix_review_review_product_id_status_id", "product_id", "status", "id"),
         Index("ix_review_review_status_id", "status", "id"),
         Index("ix_review_review_member_id_id", "member_id", "id"),
@@ -66,6 +67,7 @@ class Review(Base):
     status: Mapped[str] = mapped_column(String(16))
     is_flagged: Mapped[bool] = mapped_column(Boolean)
     growth: Mapped[int] = mapped_column(Integer, default=0)
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reward_seq: Mapped[int] = mapped_column(Integer, default=0)
     reply: Mapped[str | None] = mapped_column(String(2000))
     replied_at: Mapped[datetime | None]

@@ -71,6 +71,7 @@ class Review(ReviewPublic):
     line_id: int
     status: ReviewStatus
     growth: int
+    points: int = Field(description="points the review earned (0: none, or the day's cap)")
 
 
 class ReviewAdmin(Review):

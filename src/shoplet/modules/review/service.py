@@ -84,6 +84,7 @@ def own_view(row: ReviewRow) -> Review:
         line_id=row.line_id,
         status=row.status,  # type: ignore[arg-type]
         growth=row.growth,
+        points=row.points,
     )
 
 
@@ -182,6 +183,14 @@ async def _grant(session: AsyncSession, row_member: int, review_id: int, seq: in
     return amount
 
 
+async def _award_points(
+    session: AsyncSession, row_member: int, review_id: int, seq: int, *, now: datetime
+) -> int:
+    return await loyalty.award_review_points(
+        session, member_id=row_member, review_id=review_id, seq=seq, now=now
+    )
+
+
 async def create_review(
     session: AsyncSession, *, member_id: int, body: ReviewCreate, now: datetime | None = None
 ) -> Review:
@@ -221,6 +230,7 @@ async def create_review(
             "status": status,
             "is_flagged": flagged,
             "growth": 0,
+            "points": 0,
             "reward_seq": 0,
             "created_at": now,
             "updated_at": now,
@@ -235,7 +245,8 @@ async def create_review(
             raise PhotoUnknown()
         values["photos"] = [{"url": p.url, "image_set": p.image_set} for p in claimed]
     growth = await _grant(session, member_id, review_id, 1)
-    values.update(growth=growth, reward_seq=1)
+    points = await _award_points(session, member_id, review_id, 1, now=now)
+    values.update(growth=growth, points=points, reward_seq=1)
     await repo.update_review(
         session, review_id, expected_status=status, expected_seq=0, values=values
     )
@@ -353,7 +364,14 @@ async def _move(
     """Change a review's status with its rewards and the product's counters, once."""
     # The UPDATE below refreshes ``row`` in the session: keep what it was.
     was, seq = row.status, row.reward_seq + 1
-    growth = row.growth
+    growth, points = row.growth, row.points
+    if to == "hidden" and row.points > 0:
+        await loyalty.take_back_review_points(
+            session, member_id=row.member_id, review_id=row.id, seq=seq, points=row.points, now=now
+        )
+        points = 0
+    elif to != "hidden" and row.points == 0:
+        points = await _award_points(session, row.member_id, row.id, seq, now=now)
     if to == "hidden" and row.growth > 0:
         await membership.add_growth(
             session,
@@ -374,6 +392,7 @@ async def _move(
         values={
             "status": to,
             "growth": growth,
+            "points": points,
             "reward_seq": seq,
             "moderated_by": actor,
             "moderated_at": now,

@@ -6,15 +6,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shoplet.core.settings import Settings
+from shoplet.core.storage import parse_storage_url, s3_location
 from shoplet.deploy import backup
 from shoplet.deploy.pgcluster import ClusterError
+
+if TYPE_CHECKING:
+    # Loaded only for a bucket copy: the embedded default never loads botocore.
+    from shoplet.deploy.media_backup import BucketPlace, DirectoryPlace
 
 backup_app = typer.Typer(
     help="Back up the database (logical or physical) and the media.", no_args_is_help=True
@@ -86,13 +92,28 @@ def wal_settings(
         typer.echo(f"{key} = '{value}'")
 
 
+Jobs = Annotated[int, typer.Option(min=1, max=64, help="objects copied at a time (buckets)")]
+S3Endpoint = Annotated[
+    str | None,
+    typer.Option(help="S3 endpoint of an s3:// copy (default: SHOPLET_S3_ENDPOINT_URL)"),
+]
+
+
 @backup_app.command("media")
 def backup_media(
-    to: Annotated[Path, typer.Option(help="the copy (a mounted volume, a synced bucket)")],
+    to: Annotated[str, typer.Option(help="a directory (a mounted volume) or s3://bucket/prefix")],
     delete: Annotated[bool, typer.Option(help="remove files the media no longer has")] = False,
+    jobs: Jobs = 8,
+    endpoint_url: S3Endpoint = None,
 ) -> None:
-    """Copy new and changed media files (product images, videos) to another directory."""
-    backup.sync_media(Settings().media_dir, to, delete=delete, progress=_say)
+    """Copy new and changed media (product images, videos) to a directory or a backup bucket:
+    from the media bucket object by object when SHOPLET_MEDIA_STORAGE_URL is set (resumable:
+    what the copy already holds, by size and ETag, is skipped), else from the media directory."""
+    settings = Settings()
+    if not settings.media_storage_url and not to.startswith("s3://"):
+        backup.sync_media(settings.media_dir, Path(to), delete=delete, progress=_say)
+        return
+    _sync_objects(_media_place(settings), _place(settings, to, endpoint_url), delete, jobs)
 
 
 @restore_app.command("logical")
@@ -153,10 +174,76 @@ def restore_pitr(  # noqa: PLR0917
 
 @restore_app.command("media")
 def restore_media(
-    source: Annotated[Path, typer.Option("--from", help="a copy made by shoplet backup media")],
+    source: Annotated[
+        str, typer.Option("--from", help="a copy made by shoplet backup media (dir or s3://)")
+    ],
+    jobs: Jobs = 8,
+    endpoint_url: S3Endpoint = None,
 ) -> None:
-    """Copy the media back into the data directory (files missing or different)."""
-    backup.sync_media(source, Settings().media_dir, progress=_say)
+    """Copy the media back (objects missing or different) into the media bucket when
+    SHOPLET_MEDIA_STORAGE_URL is set, else into the data directory."""
+    settings = Settings()
+    if not settings.media_storage_url and not source.startswith("s3://"):
+        backup.sync_media(Path(source), settings.media_dir, progress=_say)
+        return
+    from shoplet.deploy.media_backup import DirectoryPlace
+
+    origin = _place(settings, source, endpoint_url)
+    if isinstance(origin, DirectoryPlace) and not origin.root.is_dir():
+        _say(f"restore failed: {source} is not a directory")
+        raise typer.Exit(1)
+    _sync_objects(origin, _media_place(settings), False, jobs)
+
+
+def _media_place(settings: Settings) -> BucketPlace | DirectoryPlace:
+    from shoplet.deploy.media_backup import BucketPlace, DirectoryPlace
+
+    location = s3_location(settings, "media")
+    if location is None:
+        return DirectoryPlace(settings.media_dir)
+    return BucketPlace(location)
+
+
+def _place(
+    settings: Settings, where: str, endpoint_url: str | None
+) -> BucketPlace | DirectoryPlace:
+    """``s3://bucket/prefix`` (with the SHOPLET_S3_* keys and region) or a directory."""
+    from shoplet.core.storage_s3 import S3Location
+    from shoplet.deploy.media_backup import BucketPlace, DirectoryPlace
+
+    if not where.startswith("s3://"):
+        return DirectoryPlace(Path(where))
+    try:
+        bucket, prefix = parse_storage_url(where, "--to/--from")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    access, secret = settings.s3_access_key_id, settings.s3_secret_access_key
+    return BucketPlace(
+        S3Location(
+            bucket=bucket,
+            prefix=prefix,
+            endpoint_url=endpoint_url or settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=access.get_secret_value() if access else None,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            addressing_style=settings.s3_addressing_style,
+        )
+    )
+
+
+def _sync_objects(
+    source: BucketPlace | DirectoryPlace,
+    target: BucketPlace | DirectoryPlace,
+    delete: bool,
+    jobs: int,
+) -> None:
+    from shoplet.deploy.media_backup import MediaBackupError, sync_media_objects
+
+    try:
+        asyncio.run(sync_media_objects(source, target, delete=delete, jobs=jobs, progress=_say))
+    except MediaBackupError as exc:
+        _say(f"{exc}")
+        raise typer.Exit(1) from None
 
 
 __all__ = ["backup_app", "restore_app"]

@@ -697,3 +697,10 @@ export const GROUP_BUY_STATE_LABELS: Labels = {
   ended: '已结束',
   stopped: '已停止',
 }
+
+/** The console's 搜索词库 header: the shopper's context in search relevance (docs/search.md). */
+export const SEARCH_CONTEXT_LABELS = {
+  title: '情境加权',
+  off: '已关闭',
+  hint: '按收货省份、季节和时段，为当地当季热卖的商品加分（最多加这么多分；完全匹配一个词为 1 分）',
+} as const

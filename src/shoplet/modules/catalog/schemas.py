@@ -24,9 +24,17 @@ ImageUrl = Annotated[
 ]
 # EAN-8, UPC-A, EAN-13 or GTIN-14.
 Barcode = Annotated[str, StringConstraints(pattern=r"^\d{8,14}$")]
-# Media uploaded to this shop (POST /console/media, /console/media/videos): canonical URLs.
+# Media uploaded to this shop (POST /console/media, /console/media/videos): canonical URLs,
+# /media/<key>, or <SHOPLET_MEDIA_PUBLIC_BASE_URL>/<key> when uploaded while media are served
+# from a CDN. The service accepts only URLs recorded by an upload (catalog_media), so another
+# host's URL is refused (catalog.media_unknown) even when shaped like one.
 MediaUrl = Annotated[
-    str, StringConstraints(min_length=1, max_length=500, pattern=r"^/media/[A-Za-z0-9._/-]+$")
+    str,
+    StringConstraints(
+        min_length=1,
+        max_length=500,
+        pattern=r"^(/media/|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/)[A-Za-z0-9._/-]+$",
+    ),
 ]
 Title = Annotated[CleanText, StringConstraints(min_length=1, max_length=100)]
 Subtitle = Annotated[str, StringConstraints(max_length=200)]

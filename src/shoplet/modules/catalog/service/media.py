@@ -19,7 +19,9 @@ How media are stored, and why:
   editable; they have no ImageSet (``gallery`` leaves them out, ``image_set`` is null). The new
   fields (``detail_images``, ``video_url``, ``video_poster``) take uploaded media only. Any other
   ``/media/`` URL is unknown. An uploaded image served from a CDN base (an ``https://`` URL
-  ending in a pipeline key) is looked up too, so it keeps its ImageSet.
+  ending in a pipeline key) is looked up too, so it keeps its ImageSet; in the uploaded-only
+  fields such a URL must have been recorded by an upload, so an attacker's host (even with a
+  pipeline-shaped path) is refused like an unknown ``/media/`` URL.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ async def resolve_product_media(
     legacy_ok = [*images, *turntable_images, *(u for u in sku_images if u)]
     videos = [video_url] if video_url else []
     for url in [*uploaded_only, *videos]:
-        if not url.startswith(PIPELINE_PREFIX):
+        if not (url.startswith(PIPELINE_PREFIX) or _CDN_PIPELINE_URL.match(url)):
             raise _unknown(url, "is not a file uploaded to this shop")
     for url in legacy_ok:
         if url.startswith(MEDIA_URL_PREFIX + "/") and not url.startswith(
@@ -173,8 +175,9 @@ async def resolve_product_media(
         if u.startswith(PIPELINE_PREFIX) or _CDN_PIPELINE_URL.match(u)
     ]
     found = await repo.find_media(session, wanted)
+    must_exist = {*uploaded_only, *videos}
     for url in wanted:
-        if url not in found and url.startswith(PIPELINE_PREFIX):
+        if url not in found and (url.startswith(PIPELINE_PREFIX) or url in must_exist):
             raise _unknown(url, "was not uploaded to this shop")
     for url in [*uploaded_only, *legacy_ok]:
         if url in found and found[url].kind != "image":

@@ -3906,6 +3906,8 @@ export interface paths {
          * @description Search products on sale: hanzi, full pinyin (``xiyiji``), initials (``dfb``), mixed
          *     (``露营zhangpeng``), homophone and one-letter typos; filters, facets (first page), sorts,
          *     keyset paging. ``corrected_query`` says how the query was understood when that differs.
+         *     Relevance gains a bounded boost for products that sell well in the shopper's province,
+         *     season and time of day (``SHOPLET_SEARCH_CONTEXT``).
          */
         get: operations["search_api_v1_search_get"];
         put?: never;
@@ -6197,6 +6199,30 @@ export interface components {
         IndexStatus: {
             /** Built Seconds */
             built_seconds: number | null;
+            /** Cache Hits */
+            cache_hits: number;
+            /** Cache Misses */
+            cache_misses: number;
+            /**
+             * Context Buckets
+             * @description context buckets (province·season·hour) seen
+             */
+            context_buckets: number;
+            /**
+             * Context Enabled
+             * @description SHOPLET_SEARCH_CONTEXT and a weight above 0
+             */
+            context_enabled: boolean;
+            /**
+             * Context Keys
+             * @description context keys with priors from the last training
+             */
+            context_keys: number;
+            /**
+             * Context Weight
+             * @description the most the shopper's context adds to a score
+             */
+            context_weight: number;
             /** Last Change Id */
             last_change_id: number;
             /** Products */
@@ -26863,6 +26889,8 @@ export interface operations {
                 in_stock?: boolean | null;
                 flash_sale?: boolean | null;
                 sort?: "relevance" | "sales" | "price_asc" | "price_desc" | "new";
+                /** @description GB/T 2260 region code whose province is the shopper's (default: a signed-in shopper's default address) */
+                region?: string | null;
             };
             header?: never;
             path?: never;

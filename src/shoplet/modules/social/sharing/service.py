@@ -69,6 +69,7 @@ log = structlog.get_logger("shoplet.social.sharing")
 CODE_LENGTH = 10
 CODE_ALPHABET = string.ascii_letters + string.digits
 ATTRIBUTION_WINDOW = timedelta(days=7)
+CLOCK_SLACK = timedelta(seconds=5)
 # The mini-program page a scanned code opens (``onLoad(query.scene)``), no leading slash.
 SHARE_PAGE = "pkg-social/share/index"
 CODE_WIDTH = 430
@@ -330,7 +331,8 @@ async def handle_order_paid(session: AsyncSession, payload: Mapping[str, Any]) -
         return
     now = utcnow()
     paid_at = _as_datetime(payload.get("paid_at"), now)
-    if not paid_at - ATTRIBUTION_WINDOW <= attribution.attributed_at <= paid_at:
+    # WeChat's success_time has whole seconds: a visit in the second of the payment still counts.
+    if not paid_at - ATTRIBUTION_WINDOW <= attribution.attributed_at <= paid_at + CLOCK_SLACK:
         return
     order_no = str(payload["order_no"])
     amount = int(payload.get("payable_total") or 0)

@@ -79,6 +79,8 @@ STOREFRONT_PAGES: dict[str, str] = {
     "flash": "/pkg-flash/flash/index",
     "flash_detail": "/pkg-flash/flash/detail",
     "group": "/pkg-social/group/index",
+    "bargain": "/pkg-social/bargain/index",
+    "bargain_mine": "/pkg-social/bargain/mine",
 }
 
 

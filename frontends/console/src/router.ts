@@ -127,6 +127,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '拼团活动' },
       },
       {
+        path: 'bargains',
+        name: 'bargains',
+        component: () => import('@/views/bargain/BargainCampaignsView.vue'),
+        meta: { permission: 'promotions:manage', title: '砍价活动' },
+      },
+      {
         path: 'analytics/rfm',
         name: 'analytics-rfm',
         component: () => import('@/views/analytics/RfmView.vue'),

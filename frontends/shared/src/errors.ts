@@ -195,6 +195,21 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'social.group_full': '该团已满员',
   'social.already_in_group': '你已在这个团中',
   'social.limit_reached': '已达本活动参团上限',
+  // Bargains (砍价)
+  'social.bargain_campaign_not_found': '砍价活动不存在',
+  'social.invalid_bargain_campaign': '砍价活动设置无效',
+  'social.bargain_campaign_not_running': '砍价活动未在进行中',
+  'social.bargains_exhausted': '该活动砍价名额已满',
+  'social.bargain_limit_reached': '已达本活动发起砍价上限',
+  'social.bargain_not_found': '砍价不存在或链接已失效',
+  'social.bargain_not_open': '该砍价已结束（已下单或已过期）',
+  'social.bargain_at_floor': '已砍到底价啦',
+  'social.bargain_own': '不能给自己砍价，快分享给好友吧',
+  'social.bargain_already_cut': '你已经帮TA砍过了',
+  'social.bargain_not_yours': '只有发起人可以购买',
+  'social.bargain_busy': '砍价的人太多了，请稍后再试',
+  'social.bargain_cut_quota': '今天帮砍次数已达上限',
+  'social.bargain_budget_exhausted': '活动补贴已用完',
   'orders.on_hold': '拼团未成功，订单暂不能发货',
   // Member tiers and growth
   'membership.invalid_tiers':

@@ -698,6 +698,52 @@ export const GROUP_BUY_STATE_LABELS: Labels = {
   stopped: '已停止',
 }
 
+/** Bargains (砍价): the words of the product page, the bargain page and the console. */
+export const BARGAIN_LABELS = {
+  bargain: '砍价',
+  start: '发起砍价',
+  cut: '帮砍一刀',
+  buyNow: '立即购买',
+  invite: '邀请好友帮砍',
+  currentPrice: '当前价',
+  floorPrice: '底价',
+  shelfPrice: '原价',
+  cutTotal: '已砍',
+  leftToCut: '还差',
+  helpers: '帮砍好友',
+  endsIn: '剩余',
+  cutDone: '砍掉了',
+  atFloor: '已砍到底价',
+  payNow: '去支付',
+  mine: '我的砍价',
+  campaigns: '砍价活动',
+  report: '成本报表',
+  started: '发起数',
+  helpersCount: '帮砍人数',
+  newMembers: '新客数',
+  orders: '下单数',
+  subsidy: '补贴金额',
+  costPerNewMember: '拉新成本',
+  budgetLeft: '剩余预算',
+} as const
+
+/** A bargain's status (`status` of a bargain). */
+export const BARGAIN_STATUS_LABELS: Labels = {
+  open: '砍价中',
+  ordered: '已下单',
+  paid: '已购买',
+  expired: '已过期',
+  cancelled: '已取消',
+}
+
+/** A bargain campaign's state (`state`). */
+export const BARGAIN_STATE_LABELS: Labels = {
+  running: '进行中',
+  upcoming: '未开始',
+  ended: '已结束',
+  stopped: '已停止',
+}
+
 /** The console's 搜索词库 header: the shopper's context in search relevance (docs/search.md). */
 export const SEARCH_CONTEXT_LABELS = {
   title: '情境加权',

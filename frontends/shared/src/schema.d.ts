@@ -125,6 +125,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bargains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Bargain
+         * @description Start a bargain (发起砍价) at the campaign's start price; share it with friends next.
+         */
+        post: operations["start_bargain_api_v1_bargains_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bargains/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Bargains
+         * @description The shopper's bargains (我的砍价), newest first.
+         */
+        get: operations["my_bargains_api_v1_bargains_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bargains/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bargain
+         * @description A bargain's share page: price, helpers (names masked) and their cuts, deadline.
+         */
+        get: operations["get_bargain_api_v1_bargains__share_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bargains/{share_id}/cuts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cut Bargain
+         * @description A friend's cut (帮砍一刀): once per friend and bargain.
+         */
+        post: operations["cut_bargain_api_v1_bargains__share_id__cuts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bargains/{share_id}/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy Bargain
+         * @description Buy at the current price (立即购买): the order to pay next; no more cuts after it.
+         */
+        post: operations["buy_bargain_api_v1_bargains__share_id__order_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cart": {
         parameters: {
             query?: never;
@@ -630,6 +730,94 @@ export interface paths {
          * @description Start TOTP enrolment: a new secret, as text, otpauth URI and QR code.
          */
         post: operations["enroll_mfa_api_v1_console_auth_mfa_enroll_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/bargains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Bargain Campaigns
+         * @description Bargain campaigns, newest first.
+         */
+        get: operations["list_bargain_campaigns_api_v1_console_bargains_get"];
+        put?: never;
+        /**
+         * Create Bargain Campaign
+         * @description A new bargain campaign (active: it runs from ``starts_at``).
+         */
+        post: operations["create_bargain_campaign_api_v1_console_bargains_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/bargains/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bargain Campaign
+         * @description One bargain campaign.
+         */
+        get: operations["get_bargain_campaign_api_v1_console_bargains__campaign_id__get"];
+        /**
+         * Update Bargain Campaign
+         * @description Edit a bargain campaign; bargains already started keep their terms.
+         */
+        put: operations["update_bargain_campaign_api_v1_console_bargains__campaign_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/bargains/{campaign_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Bargain Campaign Report
+         * @description What a campaign cost and brought: bargains, helpers, new customers, orders, subsidy.
+         */
+        get: operations["bargain_campaign_report_api_v1_console_bargains__campaign_id__report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/bargains/{campaign_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Bargain Campaign
+         * @description Stop a bargain campaign: no new bargains; open ones run to their deadline.
+         */
+        post: operations["stop_bargain_campaign_api_v1_console_bargains__campaign_id__status_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3663,6 +3851,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products/{product_id}/bargains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Product Bargains
+         * @description Running and upcoming bargain campaigns of a product (砍价 on the product page).
+         */
+        get: operations["list_product_bargains_api_v1_products__product_id__bargains_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{product_id}/group-buys": {
         parameters: {
             query?: never;
@@ -4404,6 +4612,377 @@ export interface components {
             /** Turntable Images */
             turntable_images: string[];
             video?: components["schemas"]["ProductVideo"] | null;
+        };
+        /** BargainBuy */
+        BargainBuy: {
+            /** Address Id */
+            address_id: number;
+        };
+        /**
+         * BargainCampaign
+         * @description A campaign as the console sees it.
+         */
+        BargainCampaign: {
+            /** Bargains Started */
+            bargains_started: number;
+            /**
+             * Budget
+             * @description Amount in fen (分), CNY
+             */
+            budget: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Floor Price
+             * @description Amount in fen (分), CNY
+             */
+            floor_price: number;
+            /** Free Shipping */
+            free_shipping: boolean;
+            /** Helpers Needed */
+            helpers_needed: number;
+            /** Id */
+            id: number;
+            /** Max Bargains */
+            max_bargains: number;
+            /** New User Bonus Pct */
+            new_user_bonus_pct: number;
+            /** Per Member Limit */
+            per_member_limit: number;
+            /** Product Id */
+            product_id: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Start Price
+             * @description Amount in fen (分), CNY
+             */
+            start_price: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "upcoming" | "ended" | "stopped";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "stopped";
+            /**
+             * Subsidy Spent
+             * @description Amount in fen (分), CNY
+             */
+            subsidy_spent: number;
+            /** Time Limit Seconds */
+            time_limit_seconds: number;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** BargainCampaignStatusChange */
+        BargainCampaignStatusChange: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "stopped";
+        };
+        /**
+         * BargainCampaignWrite
+         * @description A campaign as the merchant edits it: one unit of ``sku_id`` from its shelf price down to
+         *     ``floor_price`` fen in about ``helpers_needed`` friends' cuts. ``new_user_bonus_pct``: a
+         *     friend new to the shop cuts this percentage of a usual cut (100: no bonus). ``budget``:
+         *     the subsidy (shelf − paid price, summed) after which the campaign stops itself.
+         */
+        BargainCampaignWrite: {
+            /** Budget */
+            budget: number;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Floor Price */
+            floor_price: number;
+            /**
+             * Free Shipping
+             * @default true
+             */
+            free_shipping: boolean;
+            /** Helpers Needed */
+            helpers_needed: number;
+            /**
+             * Max Bargains
+             * @default 1000
+             */
+            max_bargains: number;
+            /**
+             * New User Bonus Pct
+             * @default 100
+             */
+            new_user_bonus_pct: number;
+            /**
+             * Per Member Limit
+             * @default 1
+             */
+            per_member_limit: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Time Limit Seconds
+             * @default 86400
+             */
+            time_limit_seconds: number;
+            /** Title */
+            title: string;
+        };
+        /**
+         * BargainCard
+         * @description A campaign as the product page shows it (砍价 entry).
+         */
+        BargainCard: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Floor Price
+             * @description Amount in fen (分), CNY
+             */
+            floor_price: number;
+            /** Helpers Needed */
+            helpers_needed: number;
+            /** Id */
+            id: number;
+            /** Product Id */
+            product_id: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Start Price
+             * @description Amount in fen (分), CNY
+             */
+            start_price: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "upcoming" | "ended" | "stopped";
+            /** Time Limit Seconds */
+            time_limit_seconds: number;
+            /** Title */
+            title: string;
+        };
+        /**
+         * BargainCutRequest
+         * @description ``device_id``: the app's install id, if it has one (counted against a daily cap).
+         */
+        BargainCutRequest: {
+            /** Device Id */
+            device_id?: string | null;
+        };
+        /** BargainCutResult */
+        BargainCutResult: {
+            /**
+             * Amount
+             * @description Amount in fen (分), CNY
+             */
+            amount: number;
+            bargain: components["schemas"]["BargainView"];
+            /** Is New Member */
+            is_new_member: boolean;
+        };
+        /**
+         * BargainHelper
+         * @description A friend's cut as the bargain page shows it: the nickname masked.
+         */
+        BargainHelper: {
+            /**
+             * Amount
+             * @description Amount in fen (分), CNY
+             */
+            amount: number;
+            /** Avatar Url */
+            avatar_url: string | null;
+            /**
+             * Cut At
+             * Format: date-time
+             */
+            cut_at: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * BargainOrder
+         * @description The initiator's order at the bargain's price: pay it as any order
+         *     (``POST /orders/{order_no}/pay``).
+         */
+        BargainOrder: {
+            bargain: components["schemas"]["BargainView"];
+            /** Order No */
+            order_no: string;
+            /**
+             * Payable Total
+             * @description Amount in fen (分), CNY
+             */
+            payable_total: number;
+        };
+        /**
+         * BargainReport
+         * @description What a campaign cost and brought: ``subsidy`` is shelf − paid price summed over paid
+         *     bargains; ``cost_per_new_member`` that subsidy over the new shoppers who helped (None
+         *     without any); ``budget_left`` the budget less every subsidy claimed (orders not yet paid
+         *     included).
+         */
+        BargainReport: {
+            /** Bargains Started */
+            bargains_started: number;
+            /**
+             * Budget
+             * @description Amount in fen (分), CNY
+             */
+            budget: number;
+            /**
+             * Budget Left
+             * @description Amount in fen (分), CNY
+             */
+            budget_left: number;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Cost Per New Member */
+            cost_per_new_member: number | null;
+            /** Days */
+            days: components["schemas"]["BargainReportDay"][];
+            /** Helpers */
+            helpers: number;
+            /** New Members */
+            new_members: number;
+            /** Orders */
+            orders: number;
+            /** Paid Orders */
+            paid_orders: number;
+            /**
+             * Subsidy
+             * @description Amount in fen (分), CNY
+             */
+            subsidy: number;
+            /**
+             * Subsidy Claimed
+             * @description Amount in fen (分), CNY
+             */
+            subsidy_claimed: number;
+        };
+        /** BargainReportDay */
+        BargainReportDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Helpers */
+            helpers: number;
+            /** Orders */
+            orders: number;
+            /** Started */
+            started: number;
+        };
+        /** BargainStart */
+        BargainStart: {
+            /** Campaign Id */
+            campaign_id: number;
+        };
+        /**
+         * BargainView
+         * @description A bargain as its share page shows it (anyone with the share id may look); ``viewer``
+         *     says what the signed-in caller may do.
+         */
+        BargainView: {
+            /** At Floor */
+            at_floor: boolean;
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * Current Price
+             * @description Amount in fen (分), CNY
+             */
+            current_price: number;
+            /**
+             * Cut Total
+             * @description Amount in fen (分), CNY
+             */
+            cut_total: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Floor Price
+             * @description Amount in fen (分), CNY
+             */
+            floor_price: number;
+            /** Helper List */
+            helper_list: components["schemas"]["BargainHelper"][];
+            /** Helpers */
+            helpers: number;
+            /**
+             * Left To Cut
+             * @description Amount in fen (分), CNY
+             */
+            left_to_cut: number;
+            /** Order No */
+            order_no: string | null;
+            /** Product Id */
+            product_id: number;
+            /** Share Id */
+            share_id: string;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Start Price
+             * @description Amount in fen (分), CNY
+             */
+            start_price: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "ordered" | "paid" | "expired" | "cancelled";
+            /** Title */
+            title: string;
+            /**
+             * Viewer
+             * @enum {string}
+             */
+            viewer: "initiator" | "helped" | "visitor" | "guest";
         };
         /** BenefitCostReport */
         BenefitCostReport: {
@@ -6940,6 +7519,44 @@ export interface components {
             /** Variant */
             variant: string;
         };
+        /** MyBargain */
+        MyBargain: {
+            /**
+             * Current Price
+             * @description Amount in fen (分), CNY
+             */
+            current_price: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Floor Price
+             * @description Amount in fen (分), CNY
+             */
+            floor_price: number;
+            /** Helpers */
+            helpers: number;
+            /** Order No */
+            order_no: string | null;
+            /** Product Id */
+            product_id: number;
+            /** Share Id */
+            share_id: string;
+            /**
+             * Start Price
+             * @description Amount in fen (分), CNY
+             */
+            start_price: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "ordered" | "paid" | "expired" | "cancelled";
+            /** Title */
+            title: string;
+        };
         /** NoticeOut */
         NoticeOut: {
             /**
@@ -7310,6 +7927,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[BargainCampaign] */
+        Page_BargainCampaign_: {
+            /** Items */
+            items: components["schemas"]["BargainCampaign"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[CampaignAdmin] */
         Page_CampaignAdmin_: {
             /** Items */
@@ -7412,6 +8036,13 @@ export interface components {
         Page_MemberAdmin_: {
             /** Items */
             items: components["schemas"]["MemberAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MyBargain] */
+        Page_MyBargain_: {
+            /** Items */
+            items: components["schemas"]["MyBargain"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -10564,6 +11195,460 @@ export interface operations {
             };
         };
     };
+    start_bargain_api_v1_bargains_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BargainStart"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_bargains_api_v1_bargains_mine_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MyBargain_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_bargain_api_v1_bargains__share_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cut_bargain_api_v1_bargains__share_id__cuts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BargainCutRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainCutResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    buy_bargain_api_v1_bargains__share_id__order_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BargainBuy"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainOrder"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_cart_api_v1_cart_get: {
         parameters: {
             query?: never;
@@ -12414,6 +13499,523 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_bargain_campaigns_api_v1_console_bargains_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BargainCampaign_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_bargain_campaign_api_v1_console_bargains_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BargainCampaignWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainCampaign"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_bargain_campaign_api_v1_console_bargains__campaign_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainCampaign"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_bargain_campaign_api_v1_console_bargains__campaign_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BargainCampaignWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainCampaign"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    bargain_campaign_report_api_v1_console_bargains__campaign_id__report_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainReport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_bargain_campaign_api_v1_console_bargains__campaign_id__status_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BargainCampaignStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainCampaign"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -26188,6 +27790,53 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_product_bargains_api_v1_products__product_id__bargains_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BargainCard"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

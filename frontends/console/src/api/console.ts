@@ -199,6 +199,16 @@ export const consoleApi = {
     call<Res<O['stopGroupBuy']>>(OPS.stopGroupBuy, { params: { campaign_id: id }, body: { status: 'stopped' } }),
   listGroupBuyGroups: (query: Q<O['listGroupBuyGroups']> = {}) =>
     call<Res<O['listGroupBuyGroups']>>(OPS.listGroupBuyGroups, { query }),
+  listBargainCampaigns: (query: Q<O['listBargainCampaigns']> = {}) =>
+    call<Res<O['listBargainCampaigns']>>(OPS.listBargainCampaigns, { query }),
+  createBargainCampaign: (body: Body<O['createBargainCampaign']>) =>
+    call<Res<O['createBargainCampaign']>>(OPS.createBargainCampaign, { body }),
+  updateBargainCampaign: (id: number, body: Body<O['updateBargainCampaign']>) =>
+    call<Res<O['updateBargainCampaign']>>(OPS.updateBargainCampaign, { params: { campaign_id: id }, body }),
+  stopBargainCampaign: (id: number) =>
+    call<Res<O['stopBargainCampaign']>>(OPS.stopBargainCampaign, { params: { campaign_id: id }, body: { status: 'stopped' } }),
+  bargainCampaignReport: (id: number) =>
+    call<Res<O['bargainCampaignReport']>>(OPS.bargainCampaignReport, { params: { campaign_id: id } }),
   // member tiers (会员等级)
   membershipTiers: () => call<Res<O['membershipTiers']>>(OPS.membershipTiers),
   saveMembershipTiers: (body: Body<O['saveMembershipTiers']>) =>

@@ -45,6 +45,7 @@ export const MENU: MenuEntry[] = [
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
   { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },
   { path: '/group-buys', title: '拼团活动', icon: 'UserFilled', permission: 'promotions:manage', operation: OPS.listGroupBuys },
+  { path: '/bargains', title: '砍价活动', icon: 'Scissor', permission: 'promotions:manage', operation: OPS.listBargainCampaigns },
   { path: '/reviews', title: '评价管理', icon: 'ChatDotSquare', permission: 'reviews:manage', operation: OPS.listReviews },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },

@@ -138,6 +138,17 @@ export const api = {
     open: (campaignId, body) => call('openGroup', { params: { campaign_id: campaignId }, body }),
     join: (shareId, body) => call('joinGroup', { params: { share_id: shareId }, body }),
   },
+  bargains: {
+    // Public: a product's bargain campaigns. A bargain's page is public too, with the token
+    // when signed in (it says whether the viewer started it or has cut it).
+    forProduct: (productId) => call('listProductBargains', { params: { product_id: productId }, auth: false }),
+    get: (shareId) => call('getBargain', { params: { share_id: shareId } }),
+    start: (campaignId) => call('startBargain', { body: { campaign_id: campaignId } }),
+    cut: (shareId, body = {}) => call('cutBargain', { params: { share_id: shareId }, body }),
+    // The initiator's order at the current price: paid at the usual cashier.
+    buy: (shareId, body) => call('buyBargain', { params: { share_id: shareId }, body }),
+    mine: (query) => call('myBargains', { query }),
+  },
   orders: {
     list: (query) => call('listOrders', { query }),
     get: (orderNo) => call('getOrder', { params: { order_no: orderNo } }),

@@ -27,6 +27,7 @@ export const NEW_FOLDERS = Object.freeze({
   member: 'pkg-user',
   review: 'pkg-trade',
   group: 'pkg-social',
+  bargain: 'pkg-social',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

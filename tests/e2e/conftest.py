@@ -81,6 +81,10 @@ STOREFRONT_PAGES: dict[str, str] = {
     "group": "/pkg-social/group/index",
     "bargain": "/pkg-social/bargain/index",
     "bargain_mine": "/pkg-social/bargain/mine",
+    "dist_centre": "/pkg-dist/centre/index",
+    "dist_team": "/pkg-dist/centre/team",
+    "dist_orders": "/pkg-dist/centre/orders",
+    "dist_withdraw": "/pkg-dist/centre/withdraw",
 }
 
 

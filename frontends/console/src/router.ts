@@ -121,6 +121,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '优惠券详情' },
       },
       {
+        path: 'distribution',
+        name: 'distribution',
+        component: () => import('@/views/distribution/DistributionView.vue'),
+        meta: { permission: 'distribution:manage', title: '分销' },
+      },
+      {
         path: 'group-buys',
         name: 'group-buys',
         component: () => import('@/views/groupbuy/GroupBuysView.vue'),

@@ -610,6 +610,30 @@ export const RFM_LABELS = {
   imported: '已导入',
 } as const
 
+/** A commission's status (分销佣金): frozen through the after-sales window, then settled. */
+export const COMMISSION_STATUS_LABELS: Labels = {
+  frozen: '冻结中',
+  settled: '已结算',
+  reversed: '已冲回',
+}
+
+/** A promoter's withdrawal (提现) status. */
+export const WITHDRAWAL_STATUS_LABELS: Labels = {
+  requested: '待审核',
+  paying: '打款中',
+  paid: '已到账',
+  failed: '打款失败',
+  rejected: '已驳回',
+}
+
+/** A shopper's promoter status (推广员申请). */
+export const PROMOTER_STATUS_LABELS: Labels = {
+  none: '未申请',
+  pending: '审核中',
+  active: '推广员',
+  rejected: '未通过',
+}
+
 /** Every status glossary, for checks that no screen spells a status by hand. */
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   order: ORDER_STATUS_LABELS,
@@ -624,6 +648,9 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   promotion: PROMOTION_STATUS_LABELS,
   rfmClass: RFM_CLASS_LABELS,
   rfmRun: RFM_RUN_STATUS_LABELS,
+  commission: COMMISSION_STATUS_LABELS,
+  withdrawal: WITHDRAWAL_STATUS_LABELS,
+  promoter: PROMOTER_STATUS_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */
@@ -749,4 +776,51 @@ export const SEARCH_CONTEXT_LABELS = {
   title: '情境加权',
   off: '已关闭',
   hint: '按收货省份、季节和时段，为当地当季热卖的商品加分（最多加这么多分；完全匹配一个词为 1 分）',
+} as const
+
+/** Distribution (分销): the words of the promoter centre and the console. */
+export const DISTRIBUTION_LABELS = {
+  title: '推广中心',
+  console: '分销',
+  settings: '分销设置',
+  promoters: '推广员',
+  commissions: '佣金明细',
+  withdrawals: '提现审核',
+  apply: '申请成为推广员',
+  applied: '申请已提交，等待审核',
+  autoHint: '累计支付订单满',
+  autoHintTail: '笔后自动成为推广员',
+  myCode: '我的推广码',
+  copyLink: '复制推广链接',
+  frozen: '冻结佣金',
+  available: '可提现',
+  withdrawing: '提现中',
+  withdrawn: '已提现',
+  team: '我的团队',
+  level1: '一级',
+  level2: '二级',
+  orders: '推广订单',
+  withdraw: '提现',
+  withdrawAll: '全部提现',
+  withdrawAmount: '提现金额（元）',
+  minWithdrawal: '最低提现',
+  submit: '提交申请',
+  unfreezeAt: '预计解冻',
+  commissionRate: '佣金比例',
+  approve: '通过',
+  reject: '驳回',
+  rejectReason: '驳回原因',
+  enabled: '开启分销',
+  becomeMode: '成为推广员',
+  becomeApply: '申请审核',
+  becomeAuto: '自动（按支付订单数）',
+  bindingMode: '绑定关系',
+  bindingFirstTouch: '首次绑定（有效期）',
+  bindingPermanent: '永久绑定',
+  bindingDays: '绑定有效期（天）',
+  freezeDays: '佣金冻结期（天，不短于售后期）',
+  categoryRates: '按分类设置佣金',
+  productRates: '按商品设置佣金',
+  teamSize: '团队人数',
+  empty: '暂无记录',
 } as const

@@ -1144,6 +1144,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/crowdfundings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Crowdfundings
+         * @description Campaigns, newest first, with their progress.
+         */
+        get: operations["list_crowdfundings_api_v1_console_crowdfundings_get"];
+        put?: never;
+        /**
+         * Create Crowdfunding
+         * @description A new campaign (active: it takes pledges from ``starts_at`` to ``ends_at``).
+         */
+        post: operations["create_crowdfunding_api_v1_console_crowdfundings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/crowdfundings/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Crowdfunding
+         * @description One campaign: live progress, then its result.
+         */
+        get: operations["get_crowdfunding_api_v1_console_crowdfundings__campaign_id__get"];
+        /**
+         * Update Crowdfunding
+         * @description Edit an active campaign before its deadline; pledges made keep their price.
+         */
+        put: operations["update_crowdfunding_api_v1_console_crowdfundings__campaign_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/crowdfundings/{campaign_id}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Crowdfunding Costs
+         * @description The campaign's cost panel: subsidy spent, new customers, cost per new customer, budget
+         *     left, day by day.
+         */
+        get: operations["get_crowdfunding_costs_api_v1_console_crowdfundings__campaign_id__costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/crowdfundings/{campaign_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Crowdfunding
+         * @description Stop taking pledges; the deadline still settles it with the pledges paid.
+         */
+        post: operations["stop_crowdfunding_api_v1_console_crowdfundings__campaign_id__status_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/dashboard": {
         parameters: {
             query?: never;
@@ -1158,6 +1247,193 @@ export interface paths {
         get: operations["get_dashboard_api_v1_console_dashboard_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/distribution/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Commissions
+         * @description Commissions, newest first; by promoter and status.
+         */
+        get: operations["list_commissions_api_v1_console_distribution_commissions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/distribution/promoters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Promoters
+         * @description Promoters and applications, newest first, with team size and earnings.
+         */
+        get: operations["list_promoters_api_v1_console_distribution_promoters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/distribution/promoters/{promoter_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Promoter
+         * @description Approve or reject an application.
+         */
+        post: operations["review_promoter_api_v1_console_distribution_promoters__promoter_id__review_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/distribution/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settings
+         * @description The shop's distribution rules.
+         */
+        get: operations["get_settings_api_v1_console_distribution_settings_get"];
+        /**
+         * Save Settings
+         * @description Replace the rules (rate overrides included).
+         */
+        put: operations["save_settings_api_v1_console_distribution_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/distribution/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Withdrawals
+         * @description Withdrawals with their audit trail, newest first.
+         */
+        get: operations["list_withdrawals_api_v1_console_distribution_withdrawals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/distribution/withdrawals/{withdrawal_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Withdrawal
+         * @description Approve and pay through a WeChat merchant transfer (no transaction held across it).
+         */
+        post: operations["approve_withdrawal_api_v1_console_distribution_withdrawals__withdrawal_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/distribution/withdrawals/{withdrawal_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Withdrawal
+         * @description Reject: the amount goes back to the promoter's balance.
+         */
+        post: operations["reject_withdrawal_api_v1_console_distribution_withdrawals__withdrawal_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyze
+         * @description Analyse an A/B/n test from its totals: rates, lifts, p-values (fixed and always-valid),
+         *     χ², sample-ratio mismatch, P(best) and a verdict (400 ``experiments.invalid_arms``,
+         *     ``experiments.invalid_split``, ``experiments.invalid_revenue``). Writes nothing.
+         */
+        post: operations["analyze_api_v1_console_experiments_analyze_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/sample-size": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sample Size
+         * @description Visitors per arm to detect a relative lift of a conversion rate (400
+         *     ``experiments.invalid_parameters``).
+         */
+        post: operations["sample_size_api_v1_console_experiments_sample_size_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1398,6 +1674,27 @@ export interface paths {
          * @description Edit a campaign; groups already opened keep their terms.
          */
         put: operations["update_group_buy_api_v1_console_group_buys__campaign_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/group-buys/{campaign_id}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Group Buy Costs
+         * @description The campaign's cost panel: subsidy spent, new customers, cost per new customer, budget
+         *     left, day by day.
+         */
+        get: operations["get_group_buy_costs_api_v1_console_group_buys__campaign_id__costs_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2563,7 +2860,9 @@ export interface paths {
         };
         /**
          * Index Status
-         * @description This process's index: ready, products, words, the last change applied, build time.
+         * @description This process's index: ready, products, words, the last change applied, build time; the
+         *     context boost's settings and how many of its buckets this process has seen; the result
+         *     cache's hits and misses.
          */
         get: operations["index_status_api_v1_console_search_index_get"];
         put?: never;
@@ -2656,6 +2955,26 @@ export interface paths {
          * @description Make a zero-result query a synonym of words that find products, in one call.
          */
         post: operations["synonym_from_zero_result_api_v1_console_search_zero_results_synonym_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/share/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Share Stats
+         * @description Links made in the last ``days`` days: totals, top sharers, top targets.
+         */
+        get: operations["share_stats_api_v1_console_share_stats_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2847,6 +3166,172 @@ export interface paths {
          *     disabled), 409 ``.code_used`` and the claim refusals, 429 ``.code_rate_limited``.
          */
         post: operations["redeem_code_api_v1_coupons_redeem_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crowdfundings/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Crowdfunding
+         * @description A campaign's page: progress, backers, deadline.
+         */
+        get: operations["get_crowdfunding_api_v1_crowdfundings__campaign_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/crowdfundings/{campaign_id}/pledges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pledge
+         * @description Pledge (支持): an order at the pledge price, to pay next.
+         */
+        post: operations["pledge_api_v1_crowdfundings__campaign_id__pledges_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distribution/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply
+         * @description Apply to become a promoter (or become one at once where the shop makes them
+         *     automatically).
+         */
+        post: operations["apply_api_v1_distribution_apply_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distribution/bind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bind
+         * @description Bind the shopper to the promoter whose link (``?promoter=<code>``) they came through;
+         *     first touch wins.
+         */
+        post: operations["bind_api_v1_distribution_bind_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distribution/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Commissions
+         * @description The promoter's commissions (frozen, settled, reversed), newest first.
+         */
+        get: operations["my_commissions_api_v1_distribution_commissions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distribution/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Centre
+         * @description The promoter centre (推广中心): status, code, balance, team sizes.
+         */
+        get: operations["centre_api_v1_distribution_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distribution/team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Team
+         * @description The promoter's team by level, names masked, newest first.
+         */
+        get: operations["team_api_v1_distribution_team_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distribution/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Withdrawals
+         * @description The promoter's withdrawals, newest first.
+         */
+        get: operations["my_withdrawals_api_v1_distribution_withdrawals_get"];
+        put?: never;
+        /**
+         * Request Withdrawal
+         * @description Withdraw from the available balance (staff approve, then WeChat transfers it).
+         */
+        post: operations["request_withdrawal_api_v1_distribution_withdrawals_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3871,6 +4356,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products/{product_id}/crowdfundings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Product Crowdfundings
+         * @description Running and upcoming crowdfunding campaigns of a product (众筹 on the product page).
+         */
+        get: operations["list_product_crowdfundings_api_v1_products__product_id__crowdfundings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{product_id}/group-buys": {
         parameters: {
             query?: never;
@@ -4211,6 +4716,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/share/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Share Link
+         * @description The shopper's short link to a product, group, campaign or bargain (made once, reused).
+         */
+        post: operations["create_share_link_api_v1_share_links_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/share/posters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Share Poster
+         * @description A share poster (PNG): product image, title, price, the sharer, and the mini-program code
+         *     (``client=mp``) or a QR code of the H5 link (``client=h5``).
+         */
+        post: operations["create_share_poster_api_v1_share_posters_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/share/{scene}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resolve Share
+         * @description Where a scene leads; the visit counts once per visitor and brings them to the sharer.
+         */
+        get: operations["resolve_share_api_v1_share__scene__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/time": {
         parameters: {
             query?: never;
@@ -4449,6 +5015,69 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** Analysis */
+        Analysis: {
+            /** Alpha */
+            alpha: number;
+            /** Arms */
+            arms: components["schemas"]["ArmOut"][];
+            chi2: components["schemas"]["Chi2Out"];
+            /** Comparisons */
+            comparisons: components["schemas"]["Comparison"][];
+            /** Correction */
+            correction: string;
+            /** Decision */
+            decision: string;
+            /**
+             * Samples
+             * @description Monte-Carlo draws behind prob_best and expected_loss
+             */
+            samples: number;
+            srm: components["schemas"]["SrmOut"];
+            /**
+             * Verdict
+             * @description the winning arm's name, null when none or blocked
+             */
+            verdict: string | null;
+            /** Verdict Reason */
+            verdict_reason: string;
+            /**
+             * Verdict Status
+             * @enum {string}
+             */
+            verdict_status: "winner" | "none" | "blocked";
+        };
+        /** AnalyzeBody */
+        AnalyzeBody: {
+            /**
+             * Alpha
+             * @default 0.05
+             */
+            alpha: number;
+            /**
+             * Arms
+             * @description the first arm is the baseline
+             */
+            arms: components["schemas"]["ArmIn"][];
+            /**
+             * Correction
+             * @default holm
+             * @enum {string}
+             */
+            correction: "holm" | "bonferroni";
+            /**
+             * Decision
+             * @description which p-value the verdict uses: fixed-horizon, or the always-valid one (when the results were looked at before the planned sample size)
+             * @default fixed
+             * @enum {string}
+             */
+            decision: "fixed" | "sequential";
+            /**
+             * Expected Split
+             * @description planned share per arm, sums to 1; equal if absent
+             */
+            expected_split?: number[] | null;
+        };
         /** AppliedCoupon */
         AppliedCoupon: {
             /** Coupon Id */
@@ -4517,6 +5146,57 @@ export interface components {
              */
             trimmed: number;
         };
+        /**
+         * ArmIn
+         * @description One arm's totals; revenue (any unit, e.g. fen) optional, both sums or neither.
+         */
+        ArmIn: {
+            /** Conversions */
+            conversions: number;
+            /** Name */
+            name: string;
+            /**
+             * Revenue Sum
+             * @description Σ revenue per visitor
+             */
+            revenue_sum?: number | null;
+            /**
+             * Revenue Sum Squares
+             * @description Σ (revenue per visitor)²
+             */
+            revenue_sum_squares?: number | null;
+            /** Visitors */
+            visitors: number;
+        };
+        /** ArmOut */
+        ArmOut: {
+            /** Ci High */
+            ci_high: number;
+            /**
+             * Ci Low
+             * @description Wilson interval of the rate
+             */
+            ci_low: number;
+            /** Conversions */
+            conversions: number;
+            /**
+             * Expected Loss
+             * @description expected rate given up by shipping this arm
+             */
+            expected_loss: number;
+            /** Name */
+            name: string;
+            /**
+             * Prob Best
+             * @description posterior probability of the highest rate
+             */
+            prob_best: number;
+            /** Rate */
+            rate: number;
+            revenue?: components["schemas"]["RevenueArm"] | null;
+            /** Visitors */
+            visitors: number;
+        };
         /** AuditEntry */
         AuditEntry: {
             /** Action */
@@ -4561,6 +5241,29 @@ export interface components {
              * @constant
              */
             token_type: "Bearer";
+        };
+        /** Balance */
+        Balance: {
+            /**
+             * Available
+             * @description fen; negative after refunds of settled commissions
+             */
+            available: number;
+            /**
+             * Frozen
+             * @description Amount in fen (分), CNY
+             */
+            frozen: number;
+            /**
+             * Withdrawing
+             * @description Amount in fen (分), CNY
+             */
+            withdrawing: number;
+            /**
+             * Withdrawn
+             * @description Amount in fen (分), CNY
+             */
+            withdrawn: number;
         };
         /** BarcodeMatch */
         BarcodeMatch: {
@@ -5127,6 +5830,28 @@ export interface components {
             /** Priority Service */
             priority_service: boolean;
         };
+        /** BindRequest */
+        BindRequest: {
+            /** Promoter Code */
+            promoter_code: string;
+        };
+        /** BindingView */
+        BindingView: {
+            /**
+             * Bound At
+             * Format: date-time
+             */
+            bound_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Is New
+             * @description this request bound the shopper (first touch)
+             */
+            is_new: boolean;
+            /** Promoter Code */
+            promoter_code: string;
+        };
         /**
          * BirthdayGift
          * @description This year's birthday coupon: ``issued`` (``coupon_id``), ``skipped`` (``code``: the
@@ -5326,6 +6051,47 @@ export interface components {
             updated_at: string;
             /** Warmed At */
             warmed_at: string | null;
+        };
+        /**
+         * CampaignCostDay
+         * @description One day (Asia/Shanghai) of a campaign's paid orders.
+         */
+        CampaignCostDay: {
+            /** Day */
+            day: string;
+            /** New Customers */
+            new_customers: number;
+            /** Paid Orders */
+            paid_orders: number;
+            /** Subsidy */
+            subsidy: number;
+        };
+        /**
+         * CampaignCosts
+         * @description What a campaign cost and brought (the console's cost panel): ``subsidy_spent`` = (shelf
+         *     price - play price) x units of its paid orders (refunded ones excluded); new customers are
+         *     shoppers whose first paid order was this campaign's; ``cost_per_new_customer`` is None
+         *     until there is one; ``budget_left`` is None without a budget.
+         */
+        CampaignCosts: {
+            /** Budget */
+            budget: number | null;
+            /** Budget Left */
+            budget_left: number | null;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Cost Per New Customer */
+            cost_per_new_customer: number | null;
+            /** Days */
+            days: components["schemas"]["CampaignCostDay"][];
+            /** New Customers */
+            new_customers: number;
+            /** Paid Orders */
+            paid_orders: number;
+            /** Stopped By Budget */
+            stopped_by_budget: boolean;
+            /** Subsidy Spent */
+            subsidy_spent: number;
         };
         /** CampaignCreate */
         CampaignCreate: {
@@ -5803,6 +6569,15 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** Chi2Out */
+        Chi2Out: {
+            /** Dof */
+            dof: number;
+            /** P Value */
+            p_value: number;
+            /** Statistic */
+            statistic: number;
+        };
         /** CodeBatch */
         CodeBatch: {
             /**
@@ -5851,6 +6626,132 @@ export interface components {
              * @enum {string}
              */
             kind: "one_time" | "shared";
+        };
+        /** CommissionAdmin */
+        CommissionAdmin: {
+            /**
+             * Amount
+             * @description Amount in fen (分), CNY
+             */
+            amount: number;
+            /** Buyer Member Id */
+            buyer_member_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Level
+             * @enum {integer}
+             */
+            level: 1 | 2;
+            /**
+             * Line Payable
+             * @description Amount in fen (分), CNY
+             */
+            line_payable: number;
+            /** Order No */
+            order_no: string;
+            /** Promoter Id */
+            promoter_id: number;
+            /** Rate Bps */
+            rate_bps: number;
+            /**
+             * Reversed Amount
+             * @description Amount in fen (分), CNY
+             */
+            reversed_amount: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "frozen" | "settled" | "reversed";
+            /** Title */
+            title: string;
+            /** Unfreeze At */
+            unfreeze_at: string | null;
+        };
+        /** CommissionView */
+        CommissionView: {
+            /**
+             * Amount
+             * @description Amount in fen (分), CNY
+             */
+            amount: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Level
+             * @enum {integer}
+             */
+            level: 1 | 2;
+            /**
+             * Line Payable
+             * @description Amount in fen (分), CNY
+             */
+            line_payable: number;
+            /** Order No */
+            order_no: string;
+            /** Rate Bps */
+            rate_bps: number;
+            /**
+             * Reversed Amount
+             * @description Amount in fen (分), CNY
+             */
+            reversed_amount: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "frozen" | "settled" | "reversed";
+            /** Title */
+            title: string;
+            /** Unfreeze At */
+            unfreeze_at: string | null;
+        };
+        /** Comparison */
+        Comparison: {
+            /** Arm */
+            arm: string;
+            /** Baseline */
+            baseline: string;
+            /** Ci High */
+            ci_high: number | null;
+            /**
+             * Ci Low
+             * @description interval of the relative lift
+             */
+            ci_low: number | null;
+            /** Diff */
+            diff: number;
+            /** Diff Ci High */
+            diff_ci_high: number;
+            /**
+             * Diff Ci Low
+             * @description Wald interval of the absolute difference
+             */
+            diff_ci_low: number;
+            /**
+             * P Adjusted
+             * @description Holm/Bonferroni over the comparisons
+             */
+            p_adjusted: number;
+            /** P Value */
+            p_value: number;
+            /** Relative Lift */
+            relative_lift: number | null;
+            revenue?: components["schemas"]["RevenueComparison"] | null;
+            sequential: components["schemas"]["Sequential"];
+            /** Z */
+            z: number;
         };
         /**
          * ConsoleOrder
@@ -6115,6 +7016,186 @@ export interface components {
             /** Usable */
             usable: boolean;
         };
+        /**
+         * Crowdfunding
+         * @description A campaign as the console sees it, with its live progress.
+         */
+        Crowdfunding: {
+            /** Backers */
+            backers: number;
+            /** Budget */
+            budget: number | null;
+            /** Claimed Units */
+            claimed_units: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Free Shipping */
+            free_shipping: boolean;
+            /** Id */
+            id: number;
+            /** Max Quantity */
+            max_quantity: number;
+            /** Per Member Limit */
+            per_member_limit: number;
+            /** Pledge Price */
+            pledge_price: number;
+            /** Pledged Units */
+            pledged_units: number;
+            /** Product Id */
+            product_id: number;
+            /** Progress Percent */
+            progress_percent: number;
+            /** Settled At */
+            settled_at: string | null;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "upcoming" | "settling" | "stopped" | "succeeded" | "failed";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "stopped" | "succeeded" | "failed";
+            /** Stopped Reason */
+            stopped_reason: ("merchant" | "budget") | null;
+            /** Story */
+            story: string;
+            /** Subsidy Spent */
+            subsidy_spent: number;
+            /** Target Quantity */
+            target_quantity: number;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * CrowdfundingCard
+         * @description A campaign as the shop shows it (product page entry and the campaign page).
+         */
+        CrowdfundingCard: {
+            /** Backers */
+            backers: number;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Free Shipping */
+            free_shipping: boolean;
+            /** Id */
+            id: number;
+            /** Per Member Limit */
+            per_member_limit: number;
+            /**
+             * Pledge Price
+             * @description Amount in fen (分), CNY
+             */
+            pledge_price: number;
+            /** Pledged Units */
+            pledged_units: number;
+            /** Product Id */
+            product_id: number;
+            /** Progress Percent */
+            progress_percent: number;
+            /**
+             * Shelf Price
+             * @description Amount in fen (分), CNY
+             */
+            shelf_price: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "running" | "upcoming" | "settling" | "stopped" | "succeeded" | "failed";
+            /** Story */
+            story: string;
+            /** Target Quantity */
+            target_quantity: number;
+            /** Title */
+            title: string;
+            /** Units Left */
+            units_left: number;
+        };
+        /** CrowdfundingStatusChange */
+        CrowdfundingStatusChange: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "stopped";
+        };
+        /**
+         * CrowdfundingWrite
+         * @description A campaign as the merchant edits it: shoppers pledge ``pledge_price`` fen per unit of
+         *     ``sku_id`` until ``ends_at``; ``target_quantity`` paid units confirm it. ``max_quantity``
+         *     (default: no more than the target x 10) caps the units pledged.
+         */
+        CrowdfundingWrite: {
+            /** Budget */
+            budget?: number | null;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Free Shipping
+             * @default true
+             */
+            free_shipping: boolean;
+            /** Max Quantity */
+            max_quantity?: number | null;
+            /**
+             * Per Member Limit
+             * @default 1
+             */
+            per_member_limit: number;
+            /** Pledge Price */
+            pledge_price: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Story
+             * @default
+             */
+            story: string;
+            /** Target Quantity */
+            target_quantity: number;
+            /** Title */
+            title: string;
+        };
         /** Dashboard */
         Dashboard: {
             /**
@@ -6170,6 +7251,92 @@ export interface components {
              * @description refunded so far on the orders paid that day, fen
              */
             refunded: number;
+        };
+        /** DistributionSettings */
+        DistributionSettings: {
+            /** Auto After Orders */
+            auto_after_orders: number;
+            /**
+             * Become Mode
+             * @enum {string}
+             */
+            become_mode: "apply" | "auto";
+            /** Binding Days */
+            binding_days: number;
+            /**
+             * Binding Mode
+             * @enum {string}
+             */
+            binding_mode: "first_touch" | "permanent";
+            /** Category Rates */
+            category_rates: components["schemas"]["RateView"][];
+            /** Freeze Days */
+            freeze_days: number;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Level1 Bps */
+            level1_bps: number;
+            /** Level2 Bps */
+            level2_bps: number;
+            /**
+             * Min Withdrawal
+             * @description Amount in fen (分), CNY
+             */
+            min_withdrawal: number;
+            /** Product Rates */
+            product_rates: components["schemas"]["RateView"][];
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * DistributionSettingsWrite
+         * @description The shop's rules. ``freeze_days`` is how long after completion commissions stay frozen
+         *     (the after-sales window); ``binding_days`` applies to ``first_touch`` only.
+         */
+        DistributionSettingsWrite: {
+            /**
+             * Auto After Orders
+             * @default 1
+             */
+            auto_after_orders: number;
+            /**
+             * Become Mode
+             * @enum {string}
+             */
+            become_mode: "apply" | "auto";
+            /**
+             * Binding Days
+             * @default 30
+             */
+            binding_days: number;
+            /**
+             * Binding Mode
+             * @enum {string}
+             */
+            binding_mode: "first_touch" | "permanent";
+            /** Category Rates */
+            category_rates?: components["schemas"]["RateOverride"][];
+            /** Freeze Days */
+            freeze_days: number;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /**
+             * Level1 Bps
+             * @description basis points: 1000 = 10%
+             */
+            level1_bps: number;
+            /**
+             * Level2 Bps
+             * @description basis points: 1000 = 10%
+             */
+            level2_bps: number;
+            /**
+             * Min Withdrawal
+             * @default 100
+             */
+            min_withdrawal: number;
+            /** Product Rates */
+            product_rates?: components["schemas"]["RateOverride"][];
         };
         /**
          * Exchange
@@ -6378,6 +7545,8 @@ export interface components {
          * @description A campaign as the console sees it.
          */
         GroupBuy: {
+            /** Budget */
+            budget: number | null;
             /**
              * Created At
              * Format: date-time
@@ -6421,6 +7590,10 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "stopped";
+            /** Stopped Reason */
+            stopped_reason: ("merchant" | "budget") | null;
+            /** Subsidy Spent */
+            subsidy_spent: number;
             /** Time Limit Seconds */
             time_limit_seconds: number;
             /** Title */
@@ -6614,6 +7787,8 @@ export interface components {
          *     fen for one unit of ``sku_id`` within ``time_limit_seconds`` of the group's opening.
          */
         GroupBuyWrite: {
+            /** Budget */
+            budget?: number | null;
             /**
              * Ends At
              * Format: date-time
@@ -7025,6 +8200,10 @@ export interface components {
             points_per_yuan: number;
             /** Review Growth */
             review_growth: number;
+            /** Review Points */
+            review_points: number;
+            /** Review Points Daily */
+            review_points_daily: number;
             /** Signin Base */
             signin_base: number;
             /** Signin Bonus */
@@ -7068,6 +8247,18 @@ export interface components {
              * @default 5
              */
             review_growth: number;
+            /**
+             * Review Points
+             * @description points a product review earns; 0: none
+             * @default 10
+             */
+            review_points: number;
+            /**
+             * Review Points Daily
+             * @description reviews a day that earn points, per shopper
+             * @default 3
+             */
+            review_points_daily: number;
             /** Signin Base */
             signin_base: number;
             /** Signin Bonus */
@@ -7955,6 +9146,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[CommissionAdmin] */
+        Page_CommissionAdmin_: {
+            /** Items */
+            items: components["schemas"]["CommissionAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[CommissionView] */
+        Page_CommissionView_: {
+            /** Items */
+            items: components["schemas"]["CommissionView"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[CouponClaim] */
         Page_CouponClaim_: {
             /** Items */
@@ -7966,6 +9171,13 @@ export interface components {
         Page_Coupon_: {
             /** Items */
             items: components["schemas"]["Coupon"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[Crowdfunding] */
+        Page_Crowdfunding_: {
+            /** Items */
+            items: components["schemas"]["Crowdfunding"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -8088,6 +9300,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[PromoterAdmin] */
+        Page_PromoterAdmin_: {
+            /** Items */
+            items: components["schemas"]["PromoterAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[PromotionOut] */
         Page_PromotionOut_: {
             /** Items */
@@ -8123,10 +9342,31 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[TeamMember] */
+        Page_TeamMember_: {
+            /** Items */
+            items: components["schemas"]["TeamMember"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[Template] */
         Page_Template_: {
             /** Items */
             items: components["schemas"]["Template"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[WithdrawalAdmin] */
+        Page_WithdrawalAdmin_: {
+            /** Items */
+            items: components["schemas"]["WithdrawalAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[WithdrawalView] */
+        Page_WithdrawalView_: {
+            /** Items */
+            items: components["schemas"]["WithdrawalView"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -8412,6 +9652,40 @@ export interface components {
             /** Saving */
             saving: number;
         };
+        /**
+         * PledgeCreate
+         * @description Pledge (支持): ``quantity`` units to this address, paid next.
+         */
+        PledgeCreate: {
+            /** Address Id */
+            address_id: number;
+            /**
+             * Quantity
+             * @default 1
+             */
+            quantity: number;
+        };
+        /**
+         * PledgeView
+         * @description The shopper's pledge: the order to pay (``POST /orders/{order_no}/pay``).
+         */
+        PledgeView: {
+            campaign: components["schemas"]["CrowdfundingCard"];
+            /** Order No */
+            order_no: string;
+            /**
+             * Payable Total
+             * @description Amount in fen (分), CNY
+             */
+            payable_total: number;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "paid" | "succeeded" | "refunded" | "cancelled";
+        };
         /** PointsAdjust */
         PointsAdjust: {
             /**
@@ -8540,6 +9814,25 @@ export interface components {
              * @default true
              */
             sku_discount_stacks: boolean;
+        };
+        /**
+         * PosterCreate
+         * @description A poster: ``mp`` carries the mini-program code, ``h5`` a QR code of the H5 link.
+         */
+        PosterCreate: {
+            /**
+             * Client
+             * @default mp
+             * @enum {string}
+             */
+            client: "mp" | "h5";
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "product" | "group" | "bargain" | "campaign";
+            /** Target Ref */
+            target_ref: string;
         };
         /** PreviewLine */
         PreviewLine: {
@@ -8889,6 +10182,80 @@ export interface components {
             /** Visitor */
             visitor: string;
         };
+        /** PromoterAdmin */
+        PromoterAdmin: {
+            /**
+             * Applied At
+             * Format: date-time
+             */
+            applied_at: string;
+            /** Available */
+            available: number;
+            /** Code */
+            code: string;
+            /**
+             * Frozen
+             * @description Amount in fen (分), CNY
+             */
+            frozen: number;
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Name */
+            name: string;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "active" | "rejected";
+            /** Team Size */
+            team_size: number;
+            /**
+             * Withdrawn
+             * @description Amount in fen (分), CNY
+             */
+            withdrawn: number;
+        };
+        /**
+         * PromoterCentre
+         * @description The shopper's 推广中心: whether they are a promoter, their code and balance.
+         */
+        PromoterCentre: {
+            /** Auto After Orders */
+            auto_after_orders: number;
+            balance: components["schemas"]["Balance"] | null;
+            /**
+             * Become Mode
+             * @enum {string}
+             */
+            become_mode: "apply" | "auto";
+            /** Code */
+            code: string | null;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /**
+             * Min Withdrawal
+             * @description Amount in fen (分), CNY
+             */
+            min_withdrawal: number;
+            /** Status */
+            status: ("pending" | "active" | "rejected") | "none";
+            /** Team Level1 */
+            team_level1: number;
+            /** Team Level2 */
+            team_level2: number;
+        };
+        /** PromoterReview */
+        PromoterReview: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "reject";
+        };
         /**
          * PromotionCreate
          * @description A store-wide promotion (created as a draft), by ``kind``:
@@ -9128,6 +10495,30 @@ export interface components {
             searches: number;
             /** Zero Results */
             zero_results: number;
+        };
+        /** RateOverride */
+        RateOverride: {
+            /**
+             * Level1 Bps
+             * @description basis points: 1000 = 10%
+             */
+            level1_bps: number;
+            /**
+             * Level2 Bps
+             * @description basis points: 1000 = 10%
+             */
+            level2_bps: number;
+            /** Target Id */
+            target_id: number;
+        };
+        /** RateView */
+        RateView: {
+            /** Level1 Bps */
+            level1_bps: number;
+            /** Level2 Bps */
+            level2_bps: number;
+            /** Target Id */
+            target_id: number;
         };
         /**
          * RatingSummary
@@ -9382,6 +10773,34 @@ export interface components {
             /** Tracking No */
             tracking_no: string;
         };
+        /** RevenueArm */
+        RevenueArm: {
+            /** Ci High */
+            ci_high: number;
+            /** Ci Low */
+            ci_low: number;
+            /** Mean */
+            mean: number;
+            /** Std */
+            std: number;
+        };
+        /** RevenueComparison */
+        RevenueComparison: {
+            /** Ci High */
+            ci_high: number;
+            /** Ci Low */
+            ci_low: number;
+            /** Diff */
+            diff: number;
+            /** Dof */
+            dof: number;
+            /** P Adjusted */
+            p_adjusted: number;
+            /** P Value */
+            p_value: number;
+            /** T */
+            t: number;
+        };
         /**
          * Review
          * @description The writer's own view: its status and the growth it brought.
@@ -9412,6 +10831,11 @@ export interface components {
             order_no: string;
             /** Photos */
             photos: components["schemas"]["Photo"][];
+            /**
+             * Points
+             * @description points the review earned (0: none, or the day's cap)
+             */
+            points: number;
             /** Product Id */
             product_id: number;
             /** Rating */
@@ -9461,6 +10885,11 @@ export interface components {
             order_no: string;
             /** Photos */
             photos: components["schemas"]["Photo"][];
+            /**
+             * Points
+             * @description points the review earned (0: none, or the day's cap)
+             */
+            points: number;
             /** Product Id */
             product_id: number;
             /** Rating */
@@ -9705,6 +11134,45 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** SampleSize */
+        SampleSize: {
+            /** Alpha Per Comparison */
+            alpha_per_comparison: number;
+            /**
+             * Effect Size
+             * @description Cohen's h
+             */
+            effect_size: number;
+            /** Total Visitors */
+            total_visitors: number;
+            /** Visitors Per Arm */
+            visitors_per_arm: number;
+        };
+        /** SampleSizeBody */
+        SampleSizeBody: {
+            /**
+             * Alpha
+             * @default 0.05
+             */
+            alpha: number;
+            /**
+             * Arms
+             * @default 2
+             */
+            arms: number;
+            /** Baseline Rate */
+            baseline_rate: number;
+            /**
+             * Minimum Detectable Lift
+             * @description relative, 0.1 for +10 %
+             */
+            minimum_detectable_lift: number;
+            /**
+             * Power
+             * @default 0.8
+             */
+            power: number;
+        };
         /**
          * SearchAnalytics
          * @description Search click-through over shop days (Asia/Shanghai), from the daily rollup.
@@ -9831,6 +11299,21 @@ export interface components {
             /** Count */
             count: number;
         };
+        /** Sequential */
+        Sequential: {
+            /** P Adjusted */
+            p_adjusted: number;
+            /**
+             * P Value
+             * @description always-valid p-value at this look (mSPRT)
+             */
+            p_value: number;
+            /**
+             * Tau
+             * @description mixing standard deviation of the mSPRT prior
+             */
+            tau: number;
+        };
         /** ServerTime */
         ServerTime: {
             /** Epoch Ms */
@@ -9858,6 +11341,145 @@ export interface components {
             period_months: number;
             /** Warn Days */
             warn_days: number;
+        };
+        /**
+         * ShareCreate
+         * @description What the shopper shares.
+         */
+        ShareCreate: {
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "product" | "group" | "bargain" | "campaign";
+            /** Target Ref */
+            target_ref: string;
+        };
+        /**
+         * ShareLinkOut
+         * @description The shopper's link to a target: ``code`` is the short link and the code's scene.
+         */
+        ShareLinkOut: {
+            /** Code */
+            code: string;
+            /**
+             * H5 Path
+             * @description H5 path of the short link, on the shop's origin
+             */
+            h5_path: string;
+            /**
+             * Mp Path
+             * @description mini-program path to share (onShareAppMessage)
+             */
+            mp_path: string;
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "product" | "group" | "bargain" | "campaign";
+            /** Target Ref */
+            target_ref: string;
+        };
+        /**
+         * SharePoster
+         * @description The rendered poster (PNG, cached per target, sharer, client and content).
+         */
+        SharePoster: {
+            /**
+             * Client
+             * @enum {string}
+             */
+            client: "mp" | "h5";
+            /** Code */
+            code: string;
+            /** Height */
+            height: number;
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
+        };
+        /**
+         * ShareResolution
+         * @description Where a scene leads: the storefront path to open, and whether this visit was counted.
+         */
+        ShareResolution: {
+            /** Code */
+            code: string;
+            /**
+             * First Touch
+             * @description the sharer is now the one who brought this shopper
+             */
+            first_touch: boolean;
+            /**
+             * Path
+             * @description storefront page path with its query, leading slash
+             */
+            path: string;
+            /**
+             * Recorded
+             * @description a first visit of this visitor through this link
+             */
+            recorded: boolean;
+            /**
+             * Sharer Name
+             * @description the sharer's nickname, masked
+             */
+            sharer_name: string;
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "product" | "group" | "bargain" | "campaign";
+            /** Target Ref */
+            target_ref: string;
+        };
+        /**
+         * ShareStats
+         * @description 分享统计: links made in the period, their visits and the orders they brought.
+         */
+        ShareStats: {
+            /** Days */
+            days: number;
+            /** Top Sharers */
+            top_sharers: components["schemas"]["SharerStat"][];
+            /** Top Targets */
+            top_targets: components["schemas"]["TargetStat"][];
+            totals: components["schemas"]["ShareTotals"];
+        };
+        /** ShareTotals */
+        ShareTotals: {
+            /** Links */
+            links: number;
+            /**
+             * Order Amount
+             * @description Amount in fen (分), CNY
+             */
+            order_amount: number;
+            /** Orders */
+            orders: number;
+            /** Sharers */
+            sharers: number;
+            /** Visits */
+            visits: number;
+        };
+        /** SharerStat */
+        SharerStat: {
+            /** Links */
+            links: number;
+            /** Name */
+            name: string;
+            /**
+             * Order Amount
+             * @description Amount in fen (分), CNY
+             */
+            order_amount: number;
+            /** Orders */
+            orders: number;
+            /** Sharer Member Id */
+            sharer_member_id: number;
+            /** Visits */
+            visits: number;
         };
         /**
          * Shipment
@@ -10150,6 +11772,18 @@ export interface components {
             /** Value */
             value: string;
         };
+        /** SrmOut */
+        SrmOut: {
+            /** Chi2 */
+            chi2: number;
+            /**
+             * Detected
+             * @description p < 0.001: the split is broken, no verdict
+             */
+            detected: boolean;
+            /** P Value */
+            p_value: number;
+        };
         /**
          * StaffAccount
          * @description A staff account as owners see it in staff management.
@@ -10312,6 +11946,46 @@ export interface components {
             updated_at: string;
             /** Words */
             words: string[];
+        };
+        /** TargetStat */
+        TargetStat: {
+            /** Links */
+            links: number;
+            /**
+             * Order Amount
+             * @description Amount in fen (分), CNY
+             */
+            order_amount: number;
+            /** Orders */
+            orders: number;
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "product" | "group" | "bargain" | "campaign";
+            /** Target Ref */
+            target_ref: string;
+            /** Title */
+            title: string | null;
+            /** Visits */
+            visits: number;
+        };
+        /** TeamMember */
+        TeamMember: {
+            /** Avatar Url */
+            avatar_url: string | null;
+            /**
+             * Bound At
+             * Format: date-time
+             */
+            bound_at: string;
+            /**
+             * Level
+             * @enum {integer}
+             */
+            level: 1 | 2;
+            /** Name */
+            name: string;
         };
         /**
          * Template
@@ -10744,6 +12418,102 @@ export interface components {
         WeChatLogin: {
             /** Code */
             code: string;
+        };
+        /** WithdrawalAdmin */
+        WithdrawalAdmin: {
+            /**
+             * Amount
+             * @description Amount in fen (分), CNY
+             */
+            amount: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Events */
+            events: components["schemas"]["WithdrawalEventView"][];
+            /** Fail Reason */
+            fail_reason: string | null;
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Package Info */
+            package_info: string | null;
+            /** Paid At */
+            paid_at: string | null;
+            /** Promoter Id */
+            promoter_id: number;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By */
+            reviewed_by: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "requested" | "paying" | "paid" | "failed" | "rejected";
+            /** Transfer State */
+            transfer_state: string | null;
+            /** Withdrawal No */
+            withdrawal_no: string;
+        };
+        /** WithdrawalCreate */
+        WithdrawalCreate: {
+            /** Amount */
+            amount: number;
+        };
+        /** WithdrawalEventView */
+        WithdrawalEventView: {
+            /** Actor */
+            actor: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Note */
+            note: string | null;
+            /** To Status */
+            to_status: string;
+        };
+        /** WithdrawalReject */
+        WithdrawalReject: {
+            /** Reason */
+            reason: string;
+        };
+        /** WithdrawalView */
+        WithdrawalView: {
+            /**
+             * Amount
+             * @description Amount in fen (分), CNY
+             */
+            amount: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Fail Reason */
+            fail_reason: string | null;
+            /** Package Info */
+            package_info: string | null;
+            /** Paid At */
+            paid_at: string | null;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "requested" | "paying" | "paid" | "failed" | "rejected";
+            /** Transfer State */
+            transfer_state: string | null;
+            /** Withdrawal No */
+            withdrawal_no: string;
         };
         /** ZeroResultPage */
         ZeroResultPage: {
@@ -15789,6 +17559,523 @@ export interface operations {
             };
         };
     };
+    list_crowdfundings_api_v1_console_crowdfundings_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Crowdfunding_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_crowdfunding_api_v1_console_crowdfundings_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CrowdfundingWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Crowdfunding"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_crowdfunding_api_v1_console_crowdfundings__campaign_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Crowdfunding"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_crowdfunding_api_v1_console_crowdfundings__campaign_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CrowdfundingWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Crowdfunding"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_crowdfunding_costs_api_v1_console_crowdfundings__campaign_id__costs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignCosts"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_crowdfunding_api_v1_console_crowdfundings__campaign_id__status_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CrowdfundingStatusChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Crowdfunding"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_dashboard_api_v1_console_dashboard_get: {
         parameters: {
             query?: {
@@ -15807,6 +18094,838 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_commissions_api_v1_console_distribution_commissions_get: {
+        parameters: {
+            query?: {
+                promoter_id?: number | null;
+                status?: ("frozen" | "settled" | "reversed") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CommissionAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_promoters_api_v1_console_distribution_promoters_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "active" | "rejected") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PromoterAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    review_promoter_api_v1_console_distribution_promoters__promoter_id__review_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promoter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoterReview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoterAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_settings_api_v1_console_distribution_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionSettings"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    save_settings_api_v1_console_distribution_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistributionSettingsWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistributionSettings"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_withdrawals_api_v1_console_distribution_withdrawals_get: {
+        parameters: {
+            query?: {
+                status?: ("requested" | "paying" | "paid" | "failed" | "rejected") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WithdrawalAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_withdrawal_api_v1_console_distribution_withdrawals__withdrawal_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                withdrawal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithdrawalAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_withdrawal_api_v1_console_distribution_withdrawals__withdrawal_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                withdrawal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawalReject"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithdrawalAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    analyze_api_v1_console_experiments_analyze_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyzeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Analysis"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sample_size_api_v1_console_experiments_sample_size_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SampleSizeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleSize"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -17145,6 +20264,85 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_group_buy_costs_api_v1_console_group_buys__campaign_id__costs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignCosts"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -23454,6 +26652,86 @@ export interface operations {
             };
         };
     };
+    share_stats_api_v1_console_share_stats_get: {
+        parameters: {
+            query?: {
+                days?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareStats"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_shipping_rules_api_v1_console_shipping_rules_get: {
         parameters: {
             query?: never;
@@ -24359,6 +27637,692 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    get_crowdfunding_api_v1_crowdfundings__campaign_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrowdfundingCard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pledge_api_v1_crowdfundings__campaign_id__pledges_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PledgeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PledgeView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    apply_api_v1_distribution_apply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoterCentre"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    bind_api_v1_distribution_bind_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BindRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BindingView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_commissions_api_v1_distribution_commissions_get: {
+        parameters: {
+            query?: {
+                status?: ("frozen" | "settled" | "reversed") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CommissionView_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    centre_api_v1_distribution_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromoterCentre"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    team_api_v1_distribution_team_get: {
+        parameters: {
+            query?: {
+                level?: number;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TeamMember_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_withdrawals_api_v1_distribution_withdrawals_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WithdrawalView_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_withdrawal_api_v1_distribution_withdrawals_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawalCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithdrawalView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -27862,6 +31826,53 @@ export interface operations {
             };
         };
     };
+    list_product_crowdfundings_api_v1_products__product_id__crowdfundings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrowdfundingCard"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_product_group_buys_api_v1_products__product_id__group_buys_get: {
         parameters: {
             query?: never;
@@ -28806,6 +32817,266 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Suggestions"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_share_link_api_v1_share_links_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLinkOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_share_poster_api_v1_share_posters_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PosterCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePoster"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    resolve_share_api_v1_share__scene__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a guest's device id (kept by the storefront), so a guest's visit counts once */
+                "X-Shoplet-Visitor"?: string | null;
+            };
+            path: {
+                scene: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareResolution"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
             /** @description Validation Error */

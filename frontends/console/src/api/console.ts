@@ -189,6 +189,22 @@ export const consoleApi = {
   setMallItemStatus: (id: number, body: Body<O['setMallItemStatus']>) =>
     call<Res<O['setMallItemStatus']>>(OPS.setMallItemStatus, { params: { item_id: id }, body }),
   // group buys (拼团)
+  // 分销 (distribution)
+  distributionSettings: () => call<Res<O['distributionSettings']>>(OPS.distributionSettings),
+  saveDistributionSettings: (body: Body<O['saveDistributionSettings']>) =>
+    call<Res<O['saveDistributionSettings']>>(OPS.saveDistributionSettings, { body }),
+  listPromoters: (query: Q<O['listPromoters']> = {}) =>
+    call<Res<O['listPromoters']>>(OPS.listPromoters, { query }),
+  reviewPromoter: (id: number, body: Body<O['reviewPromoter']>) =>
+    call<Res<O['reviewPromoter']>>(OPS.reviewPromoter, { params: { promoter_id: id }, body }),
+  listCommissions: (query: Q<O['listCommissions']> = {}) =>
+    call<Res<O['listCommissions']>>(OPS.listCommissions, { query }),
+  listWithdrawals: (query: Q<O['listWithdrawals']> = {}) =>
+    call<Res<O['listWithdrawals']>>(OPS.listWithdrawals, { query }),
+  approveWithdrawal: (id: number) =>
+    call<Res<O['approveWithdrawal']>>(OPS.approveWithdrawal, { params: { withdrawal_id: id } }),
+  rejectWithdrawal: (id: number, body: Body<O['rejectWithdrawal']>) =>
+    call<Res<O['rejectWithdrawal']>>(OPS.rejectWithdrawal, { params: { withdrawal_id: id }, body }),
   listGroupBuys: (query: Q<O['listGroupBuys']> = {}) =>
     call<Res<O['listGroupBuys']>>(OPS.listGroupBuys, { query }),
   createGroupBuy: (body: Body<O['createGroupBuy']>) =>

@@ -22,6 +22,7 @@ export type Permission =
   | 'loyalty:manage'
   | 'membership:manage'
   | 'reviews:manage'
+  | 'distribution:manage'
   | 'analytics:view'
 
 export interface MenuEntry {
@@ -46,6 +47,7 @@ export const MENU: MenuEntry[] = [
   { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },
   { path: '/group-buys', title: '拼团活动', icon: 'UserFilled', permission: 'promotions:manage', operation: OPS.listGroupBuys },
   { path: '/bargains', title: '砍价活动', icon: 'Scissor', permission: 'promotions:manage', operation: OPS.listBargainCampaigns },
+  { path: '/distribution', title: '分销', icon: 'Share', permission: 'distribution:manage', operation: OPS.distributionSettings },
   { path: '/reviews', title: '评价管理', icon: 'ChatDotSquare', permission: 'reviews:manage', operation: OPS.listReviews },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },

@@ -149,6 +149,16 @@ export const api = {
     buy: (shareId, body) => call('buyBargain', { params: { share_id: shareId }, body }),
     mine: (query) => call('myBargains', { query }),
   },
+  distribution: {
+    // 分销: bind through a promoter's link, then the promoter centre.
+    bind: (promoter_code) => call('bindPromoter', { body: { promoter_code } }),
+    me: () => call('getPromoterCentre'),
+    apply: () => call('applyPromoter'),
+    team: (query) => call('listPromoterTeam', { query }),
+    commissions: (query) => call('listMyCommissions', { query }),
+    withdrawals: (query) => call('listMyWithdrawals', { query }),
+    withdraw: (amount) => call('requestWithdrawal', { body: { amount } }),
+  },
   orders: {
     list: (query) => call('listOrders', { query }),
     get: (orderNo) => call('getOrder', { params: { order_no: orderNo } }),

@@ -218,6 +218,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'membership:manage', title: '权益成本' },
       },
       {
+        path: 'experiments/calculator',
+        name: 'experiment-calculator',
+        component: () => import('@/views/experiments/ExperimentCalculatorView.vue'),
+        meta: { permission: 'experiments:manage', title: '实验计算器' },
+      },
+      {
         path: 'members/:id(\\d+)',
         name: 'member-detail',
         component: () => import('@/views/members/MemberDetailView.vue'),

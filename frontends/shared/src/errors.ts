@@ -16,6 +16,12 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'network.error': '网络错误，请检查连接后重试',
   rate_limited: '操作过于频繁，请稍后再试',
 
+  // Experiment calculator (实验计算器)
+  'experiments.invalid_arms': '实验组数据无效：需要 2–20 组，组名不重复，访客数为正，转化数不小于 0 且不超过访客数',
+  'experiments.invalid_split': '分流比例无效：每组一个正数，合计为 1',
+  'experiments.invalid_revenue': '收入数据无效：每组都需填写收入合计与收入平方和（或都不填），且平方和不小于合计² ÷ 访客数',
+  'experiments.invalid_parameters': '样本量参数无效：基线转化率在 0–1 之间，提升后仍小于 1，α 小于 0.5，功效在 0.5–1 之间，组数 2–20',
+
   // Shopper sign-in
   'auth.unauthorized': '登录已失效，请重新登录',
   'auth.forbidden': '没有权限进行此操作',

@@ -240,6 +240,11 @@ export const consoleApi = {
     call<Res<O['benefitCosts']>>(OPS.benefitCosts, { query }),
   simulateBenefitCosts: (body: Body<O['simulateBenefitCosts']>) =>
     call<Res<O['simulateBenefitCosts']>>(OPS.simulateBenefitCosts, { body }),
+  // experiment calculator (实验计算器)
+  analyzeExperiment: (body: Body<O['analyzeExperiment']>) =>
+    call<Res<O['analyzeExperiment']>>(OPS.analyzeExperiment, { body }),
+  experimentSampleSize: (body: Body<O['experimentSampleSize']>) =>
+    call<Res<O['experimentSampleSize']>>(OPS.experimentSampleSize, { body }),
   memberMembership: (id: number, query: Q<O['memberMembership']> = {}) =>
     call<Res<O['memberMembership']>>(OPS.memberMembership, { params: { member_id: id }, query }),
   adjustGrowth: (id: number, body: Body<O['adjustGrowth']>) =>

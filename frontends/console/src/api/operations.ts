@@ -152,6 +152,8 @@ export const OPS = {
   saveMembershipExclusions: op('PUT', '/api/v1/console/membership/exclusions'),
   benefitCosts: op('GET', '/api/v1/console/insights/benefit-costs'),
   simulateBenefitCosts: op('POST', '/api/v1/console/insights/benefit-costs/simulate'),
+  analyzeExperiment: op('POST', '/api/v1/console/experiments/analyze'),
+  experimentSampleSize: op('POST', '/api/v1/console/experiments/sample-size'),
   memberMembership: op('GET', '/api/v1/console/members/{member_id}/membership'),
   adjustGrowth: op('POST', '/api/v1/console/members/{member_id}/membership/growth/adjust'),
   membershipPlans: op('GET', '/api/v1/console/membership/plans'),

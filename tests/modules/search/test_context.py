@@ -16,12 +16,14 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work
 from shoplet.core.events import drain_outbox
 from shoplet.core.pagination import encode_cursor
+from shoplet.modules.members import public as members_public
 from shoplet.modules.recommend.models import Popular
 from shoplet.modules.search import context
 from shoplet.modules.search.engine import Boost
 from shoplet.modules.search.public import runtime_of
 from tests.conftest import snapshot
 from tests.modules.catalog.factories import make_category, simple_product
+from tests.modules.orders.console_factories import shopper_headers
 
 SEARCH = "/api/v1/search"
 GUANGDONG, BEIJING = "440305", "110101"
@@ -154,3 +156,27 @@ def test_buckets_and_boost_are_bounded() -> None:
     assert boost.ids.tolist() == [1, 2]  # a lift below 1 is no boost
     assert boost.points.tolist() == [300, 300]  # 3 × 3 = 9 > the cap of 4: the whole weight
     assert context.boost_of(lifts, ["r440000"], 0.3).points.tolist() == [238, 300]
+
+
+async def test_a_signed_in_shopper_is_ranked_by_the_default_address(
+    client: httpx.AsyncClient,
+    ctx: AppContext,
+    shop: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[int] = []
+
+    async def guangdong(_session: object, member_id: int) -> str:
+        asked.append(member_id)
+        return "440305"
+
+    monkeypatch.setattr(members_public, "default_region_code", guangdong)
+    headers = shopper_headers(ctx, 4242)
+    for _ in range(2):
+        response = await client.get(SEARCH, params={"q": "电饭煲"}, headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["items"][0]["id"] == shop[0]
+    assert asked == [4242]  # the address's region is cached per member
+    # An explicit region wins over the address.
+    response = await client.get(SEARCH, params={"q": "电饭煲", "region": BEIJING}, headers=headers)
+    assert response.json()["items"][0]["id"] == shop[1]

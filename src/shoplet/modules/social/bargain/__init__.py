@@ -1,1 +1,1 @@
-"""砍价 (bargain): a shopper's price cut down towards a floor by friends — see docs/social.md."""
+"""砍价 (bargain): a shopper's price cut down towards a floor by friends — see docs/bargain.md."""

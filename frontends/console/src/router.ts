@@ -133,6 +133,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'promotions:manage', title: '拼团活动' },
       },
       {
+        path: 'crowdfundings',
+        name: 'crowdfundings',
+        component: () => import('@/views/crowdfunding/CrowdfundingsView.vue'),
+        meta: { permission: 'promotions:manage', title: '众筹活动' },
+      },
+      {
         path: 'bargains',
         name: 'bargains',
         component: () => import('@/views/bargain/BargainCampaignsView.vue'),

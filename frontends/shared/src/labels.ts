@@ -725,6 +725,60 @@ export const GROUP_BUY_STATE_LABELS: Labels = {
   stopped: '已停止',
 }
 
+/** Crowdfunding (众筹): the campaign page, the product page's entry and the console. */
+export const CROWDFUNDING_LABELS = {
+  crowdfunding: '众筹',
+  pledgePrice: '众筹价',
+  shelfPrice: '原价',
+  support: '支持',
+  target: '目标',
+  pledged: '已筹',
+  backers: '支持者',
+  progress: '进度',
+  endsIn: '剩余',
+  unitsLeft: '剩余',
+  perMember: '每人限',
+  pieces: '件',
+  story: '项目介绍',
+  payNow: '去支付',
+  campaigns: '众筹活动',
+  result: '众筹结果',
+  succeededNote: '众筹成功，订单将陆续发货',
+  failedNote: '众筹未达目标，已付款项将原路退回',
+} as const
+
+/** A crowdfunding campaign's state (`state`). */
+export const CROWDFUNDING_STATE_LABELS: Labels = {
+  running: '众筹中',
+  upcoming: '未开始',
+  settling: '结算中',
+  stopped: '已停止',
+  succeeded: '已成功',
+  failed: '已失败',
+}
+
+/** A pledge's status (`status` of a pledge). */
+export const PLEDGE_STATUS_LABELS: Labels = {
+  pending: '待支付',
+  paid: '已支持',
+  succeeded: '已成功',
+  refunded: '已退款',
+  cancelled: '已取消',
+}
+
+/** A campaign's cost panel (group buys and crowdfunding): 补贴、新客、获客成本、预算. */
+export const CAMPAIGN_COST_LABELS = {
+  title: '成本与拉新',
+  budget: '预算',
+  unlimited: '不限',
+  subsidy: '补贴支出',
+  newCustomers: '新客数',
+  costPerNewCustomer: '单个新客成本',
+  budgetLeft: '剩余预算',
+  paidOrders: '支付订单',
+  stoppedByBudget: '预算已用完，活动已自动停止',
+} as const
+
 /** Bargains (砍价): the words of the product page, the bargain page and the console. */
 export const BARGAIN_LABELS = {
   bargain: '砍价',

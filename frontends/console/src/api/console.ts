@@ -215,6 +215,21 @@ export const consoleApi = {
     call<Res<O['stopGroupBuy']>>(OPS.stopGroupBuy, { params: { campaign_id: id }, body: { status: 'stopped' } }),
   listGroupBuyGroups: (query: Q<O['listGroupBuyGroups']> = {}) =>
     call<Res<O['listGroupBuyGroups']>>(OPS.listGroupBuyGroups, { query }),
+  groupBuyCosts: (id: number) =>
+    call<Res<O['groupBuyCosts']>>(OPS.groupBuyCosts, { params: { campaign_id: id } }),
+  // crowdfunding (众筹)
+  listCrowdfundings: (query: Q<O['listCrowdfundings']> = {}) =>
+    call<Res<O['listCrowdfundings']>>(OPS.listCrowdfundings, { query }),
+  getCrowdfunding: (id: number) =>
+    call<Res<O['getCrowdfunding']>>(OPS.getCrowdfunding, { params: { campaign_id: id } }),
+  createCrowdfunding: (body: Body<O['createCrowdfunding']>) =>
+    call<Res<O['createCrowdfunding']>>(OPS.createCrowdfunding, { body }),
+  updateCrowdfunding: (id: number, body: Body<O['updateCrowdfunding']>) =>
+    call<Res<O['updateCrowdfunding']>>(OPS.updateCrowdfunding, { params: { campaign_id: id }, body }),
+  stopCrowdfunding: (id: number) =>
+    call<Res<O['stopCrowdfunding']>>(OPS.stopCrowdfunding, { params: { campaign_id: id }, body: { status: 'stopped' } }),
+  crowdfundingCosts: (id: number) =>
+    call<Res<O['crowdfundingCosts']>>(OPS.crowdfundingCosts, { params: { campaign_id: id } }),
   listBargainCampaigns: (query: Q<O['listBargainCampaigns']> = {}) =>
     call<Res<O['listBargainCampaigns']>>(OPS.listBargainCampaigns, { query }),
   createBargainCampaign: (body: Body<O['createBargainCampaign']>) =>

@@ -47,6 +47,7 @@ export const MENU: MenuEntry[] = [
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
   { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },
   { path: '/group-buys', title: '拼团活动', icon: 'UserFilled', permission: 'promotions:manage', operation: OPS.listGroupBuys },
+  { path: '/crowdfundings', title: '众筹活动', icon: 'Flag', permission: 'promotions:manage', operation: OPS.listCrowdfundings },
   { path: '/bargains', title: '砍价活动', icon: 'Scissor', permission: 'promotions:manage', operation: OPS.listBargainCampaigns },
   { path: '/distribution', title: '分销', icon: 'Share', permission: 'distribution:manage', operation: OPS.distributionSettings },
   { path: '/reviews', title: '评价管理', icon: 'ChatDotSquare', permission: 'reviews:manage', operation: OPS.listReviews },

@@ -138,6 +138,13 @@ export const api = {
     open: (campaignId, body) => call('openGroup', { params: { campaign_id: campaignId }, body }),
     join: (shareId, body) => call('joinGroup', { params: { share_id: shareId }, body }),
   },
+  crowdfunding: {
+    // Public: a product's campaigns (the product page's entry) and a campaign's page.
+    forProduct: (productId) => call('listProductCrowdfundings', { params: { product_id: productId }, auth: false }),
+    get: (id) => call('getCrowdfunding', { params: { campaign_id: id }, auth: false }),
+    // Answers the order to pay (POST /orders/{order_no}/pay, the usual cashier).
+    pledge: (id, body) => call('pledgeCrowdfunding', { params: { campaign_id: id }, body }),
+  },
   bargains: {
     // Public: a product's bargain campaigns. A bargain's page is public too, with the token
     // when signed in (it says whether the viewer started it or has cut it).

@@ -27,6 +27,7 @@ export const NEW_FOLDERS = Object.freeze({
   member: 'pkg-user',
   review: 'pkg-trade',
   group: 'pkg-social',
+  crowdfunding: 'pkg-social',
   centre: 'pkg-dist',
   bargain: 'pkg-social',
 })

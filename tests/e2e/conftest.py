@@ -79,6 +79,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "flash": "/pkg-flash/flash/index",
     "flash_detail": "/pkg-flash/flash/detail",
     "group": "/pkg-social/group/index",
+    "share": "/pkg-social/share/index",
     "crowdfunding": "/pkg-social/crowdfunding/index",
     "bargain": "/pkg-social/bargain/index",
     "bargain_mine": "/pkg-social/bargain/mine",

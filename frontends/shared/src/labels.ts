@@ -725,6 +725,40 @@ export const GROUP_BUY_STATE_LABELS: Labels = {
   stopped: '已停止',
 }
 
+/** Sharing (分享): the share sheet, posters, the scene landing page and 分享统计. */
+export const SHARE_LABELS = {
+  share: '分享',
+  shareToFriend: '分享给好友',
+  copyLink: '复制链接',
+  savePoster: '保存海报',
+  poster: '分享海报',
+  posterSaved: '海报已保存到相册',
+  longPressToSave: '长按图片保存海报',
+  linkCopied: '链接已复制，快去分享给好友吧',
+  cancel: '关闭',
+  opening: '正在打开分享内容…',
+  linkInvalid: '分享链接不存在或已失效',
+  stats: '分享统计',
+  links: '分享次数',
+  sharers: '分享人数',
+  visits: '访问人数',
+  orders: '带来订单',
+  orderAmount: '带来成交额',
+  topSharers: '分享达人',
+  topTargets: '热门分享内容',
+  sharer: '分享人',
+  target: '分享内容',
+  days: '统计周期',
+} as const
+
+/** What a share link leads to (`target_kind`). */
+export const SHARE_TARGET_LABELS: Labels = {
+  product: '商品',
+  group: '拼团',
+  bargain: '砍价',
+  campaign: '拼团活动',
+}
+
 /** Crowdfunding (众筹): the campaign page, the product page's entry and the console. */
 export const CROWDFUNDING_LABELS = {
   crowdfunding: '众筹',

@@ -215,6 +215,7 @@ export const consoleApi = {
     call<Res<O['stopGroupBuy']>>(OPS.stopGroupBuy, { params: { campaign_id: id }, body: { status: 'stopped' } }),
   listGroupBuyGroups: (query: Q<O['listGroupBuyGroups']> = {}) =>
     call<Res<O['listGroupBuyGroups']>>(OPS.listGroupBuyGroups, { query }),
+  shareStats: (query: Q<O['shareStats']> = {}) => call<Res<O['shareStats']>>(OPS.shareStats, { query }),
   groupBuyCosts: (id: number) =>
     call<Res<O['groupBuyCosts']>>(OPS.groupBuyCosts, { params: { campaign_id: id } }),
   // crowdfunding (众筹)

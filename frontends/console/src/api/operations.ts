@@ -134,6 +134,7 @@ export const OPS = {
   updateGroupBuy: op('PUT', '/api/v1/console/group-buys/{campaign_id}'),
   stopGroupBuy: op('POST', '/api/v1/console/group-buys/{campaign_id}/status'),
   listGroupBuyGroups: op('GET', '/api/v1/console/group-buy-groups'),
+  shareStats: op('GET', '/api/v1/console/share/stats'),
   groupBuyCosts: op('GET', '/api/v1/console/group-buys/{campaign_id}/costs'),
   listCrowdfundings: op('GET', '/api/v1/console/crowdfundings'),
   getCrowdfunding: op('GET', '/api/v1/console/crowdfundings/{campaign_id}'),

@@ -21,7 +21,7 @@ helper who lost the race redraws for the new state. The same state always gives 
 a retry is reproducible and a test can replay a bargain from its seed.
 
 A new shopper's cut (``bonus_pct`` > 100, the merchant's 新用户加倍) is multiplied and clamped to
-what is left: such a bargain reaches the floor in fewer than N helpers on average, by design.
+what is left: the price drops sooner and the floor never takes more helpers than without it.
 """
 
 from __future__ import annotations

@@ -135,6 +135,6 @@ def test_a_promoter_sees_a_frozen_commission_and_a_withdrawal_is_approved(
     expect(table).to_contain_text("¥8.00")
     assert_accessible(page, "console-distribution")
     table.get_by_test_id("withdrawal-approve").first.click()
-    page.get_by_role("radio", name="全部").click()
+    page.get_by_role("radiogroup", name="提现状态").get_by_text("全部", exact=True).click()
     expect(table.get_by_test_id("withdrawal-status").first).to_have_text("打款中")
     assert_accessible(page, "console-distribution-approved")

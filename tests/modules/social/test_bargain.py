@@ -165,7 +165,9 @@ async def test_invalid_campaigns_are_refused_and_nothing_is_written(
 ) -> None:
     sku_id = await one_sku(ctx, price=5900, stock=10)
     before = await snapshot(ctx, *BARGAIN_TABLES, "staff_audit_log")
-    response = await client.post(CAMPAIGNS, json={**campaign_body(sku_id), **overrides}, headers=staff)
+    response = await client.post(
+        CAMPAIGNS, json={**campaign_body(sku_id), **overrides}, headers=staff
+    )
     assert response.status_code == status, response.text
     if field is not None:
         assert response.json()["code"] == "social.invalid_bargain_campaign"

@@ -156,6 +156,15 @@ export const api = {
     buy: (shareId, body) => call('buyBargain', { params: { share_id: shareId }, body }),
     mine: (query) => call('myBargains', { query }),
   },
+  share: {
+    // The shopper's short link to a product, group, campaign or bargain (made once, reused).
+    link: (body) => call('createShareLink', { body }),
+    // A poster (PNG URL): client 'mp' carries the mini-program code, 'h5' a QR code of the link.
+    poster: (body) => call('createSharePoster', { body }),
+    // Where a scene leads; the visit counts once per shopper (or per device for a guest).
+    resolve: (scene, visitor) =>
+      call('resolveShare', { params: { scene }, headers: visitor ? { 'X-Shoplet-Visitor': visitor } : {} }),
+  },
   distribution: {
     // 分销: bind through a promoter's link, then the promoter centre.
     bind: (promoter_code) => call('bindPromoter', { body: { promoter_code } }),
@@ -165,15 +174,6 @@ export const api = {
     commissions: (query) => call('listMyCommissions', { query }),
     withdrawals: (query) => call('listMyWithdrawals', { query }),
     withdraw: (amount) => call('requestWithdrawal', { body: { amount } }),
-  },
-  share: {
-    // The shopper's short link to a product, group, campaign or bargain (made once, reused).
-    link: (body) => call('createShareLink', { body }),
-    // A poster (PNG URL): client 'mp' carries the mini-program code, 'h5' a QR code of the link.
-    poster: (body) => call('createSharePoster', { body }),
-    // Where a scene leads; the visit counts once per shopper (or per device for a guest).
-    resolve: (scene, visitor) =>
-      call('resolveShare', { params: { scene }, headers: visitor ? { 'X-Shoplet-Visitor': visitor } : {} }),
   },
   orders: {
     list: (query) => call('listOrders', { query }),

@@ -31,13 +31,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
-
-import numpy as np
-from scipy import sparse
+from typing import TYPE_CHECKING, Any, Literal
 
 from shoplet.modules.recommend import algorithms as algo
 from shoplet.modules.recommend import context
+
+# numpy and scipy load when an evaluation runs, not when the API imports recommend.public.
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy import sparse
 
 HEADER = ("user_id", "item_id", "timestamp")
 HEADER_WITH_REGION = (*HEADER, "region")
@@ -165,7 +167,7 @@ def leave_last_out(rows: Sequence[Interaction]) -> Split:
     )
 
 
-Scorer = Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]
+Scorer = Callable[["np.ndarray[Any, Any]"], "np.ndarray[Any, Any]"]
 
 
 def recency_rows(split: Split, half_life: float = algo.RECENCY_HALF_LIFE) -> sparse.csr_matrix:
@@ -187,6 +189,9 @@ def fit(
 ) -> Scorer:
     """Train ``model`` on ``train``; the result scores a batch of rows (shopper numbers). EASE
     and cosine score from ``rows`` when given (the recency-weighted ``train``: same shape)."""
+    import numpy as np
+    from scipy import sparse
+
     scoring = train if rows is None else rows
     if model == "ease":
         b = algo.ease(train, lam)
@@ -214,6 +219,8 @@ def _ranks(
     scores: np.ndarray[Any, Any], seen: sparse.csr_matrix, targets: np.ndarray[Any, Any]
 ) -> np.ndarray[Any, Any]:
     """1-based rank of each row's target among its unseen columns (ties: lower column first)."""
+    import numpy as np
+
     scores = np.array(scores, dtype=np.float64)
     rows, cols = seen.nonzero()
     scores[rows, cols] = -np.inf
@@ -236,6 +243,8 @@ class Metrics:
 
 
 def _metrics(ranks: np.ndarray[Any, Any], k: int) -> Metrics:
+    import numpy as np
+
     if len(ranks) == 0:
         return Metrics(0.0, 0.0)
     hits = ranks <= k
@@ -273,6 +282,8 @@ class Evaluation:
 def _context_scorer(split: Split, pop: np.ndarray[Any, Any], weight: float) -> Scorer:
     """Popularity blended with the context priors learnt from the training rows, for each
     held-out row's own context (``context.blend``'s formula, vectorised)."""
+    import numpy as np
+
     cols = split.index.cols([r.item_id for r in split.train_rows])
     priors = context.learn(
         (int(c), r.context_keys()) for c, r in zip(cols, split.train_rows, strict=True)
@@ -289,6 +300,8 @@ def _context_scorer(split: Split, pop: np.ndarray[Any, Any], weight: float) -> S
     ones = np.ones(len(pop))
 
     def score(users: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        import numpy as np
+
         out = np.tile(base, (len(users), 1))
         for n, user in enumerate(users):
             for key in keys_of[int(user)]:
@@ -308,6 +321,9 @@ def evaluate(
     context_weight: float = context.WEIGHT,
     half_life: float = algo.RECENCY_HALF_LIFE,
 ) -> Evaluation:
+    import numpy as np
+    from scipy import sparse
+
     if k < 1:
         raise ValueError("k must be at least 1")
     split = leave_last_out(rows)

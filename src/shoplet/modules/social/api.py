@@ -16,8 +16,8 @@ from shoplet.core.params import PathId
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.social import service
 from shoplet.modules.social.bargain.api import router as bargain_router
-from shoplet.modules.social.distribution.api import router as distribution_router
 from shoplet.modules.social.crowdfunding.api import router as crowdfunding_router
+from shoplet.modules.social.distribution.api import router as distribution_router
 from shoplet.modules.social.schemas import (
     GroupBuyCard,
     GroupBuyGroup,
@@ -28,8 +28,8 @@ from shoplet.modules.social.schemas import (
 from shoplet.modules.social.sharing.api import router as sharing_router
 
 router = APIRouter(tags=["group-buy"])
-router.include_router(bargain_router)
 router.include_router(crowdfunding_router)
+router.include_router(bargain_router)
 
 ShareId = Annotated[str, Path(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -76,6 +76,7 @@ async def join_group(
     return await service.join_group(
         session, ctx, member_id=member.id, share_id=share_id, address_id=body.address_id
     )
+
 
 router.include_router(sharing_router)  # sharing: /share/links, /share/posters, /share/{scene}
 router.include_router(distribution_router)  # 分销: /distribution/*

@@ -14,8 +14,8 @@ from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.modules.social import costs, service
 from shoplet.modules.social.bargain.console_api import router as bargain_console_router
-from shoplet.modules.social.distribution.console_api import router as distribution_console_router
 from shoplet.modules.social.crowdfunding.console_api import router as crowdfunding_router
+from shoplet.modules.social.distribution.console_api import router as distribution_console_router
 from shoplet.modules.social.schemas import (
     CampaignCosts,
     GroupBuy,
@@ -28,8 +28,8 @@ from shoplet.modules.social.sharing.console_api import router as sharing_console
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 router = APIRouter(tags=["console-group-buy"])
-router.include_router(bargain_console_router)
 router.include_router(crowdfunding_router)
+router.include_router(bargain_console_router)
 
 GroupBuyManager = Annotated[StaffIdentity, Depends(require_permission("promotions:manage"))]
 Cursor = Annotated[str | None, Query(max_length=200)]
@@ -133,6 +133,7 @@ async def list_group_buy_groups(
         session, campaign_id=campaign_id, status=status, cursor=cursor, limit=limit
     )
     return Page(items=items, next_cursor=next_cursor)
+
 
 router.include_router(sharing_console_router)  # sharing: /share/stats (分享统计)
 router.include_router(distribution_console_router)  # 分销: /distribution/*

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId
 from shoplet.modules.social.bargain import models as bargain_models  # noqa: F401
-from shoplet.modules.social.distribution import models as distribution_models  # noqa: F401
 from shoplet.modules.social.crowdfunding.models import CrowdfundingCampaign, Pledge
+from shoplet.modules.social.distribution import models as distribution_models  # noqa: F401
 from shoplet.modules.social.sharing import models as sharing_models  # noqa: F401 - its tables
 
 CAMPAIGN_STATUSES = ("active", "stopped")

@@ -7,4 +7,10 @@ from shoplet.modules.social.distribution.public import startup  # 分销: payout
 from shoplet.modules.social.events import GROUP_FAILED, GROUP_SUCCEEDED
 from shoplet.modules.social.sharing.events import SHARE_CONVERTED, SHARE_VISITED
 
-__all__ = ["GROUP_FAILED", "GROUP_SUCCEEDED", "SHARE_CONVERTED", "SHARE_VISITED", "startup"]
+__all__ = [
+    "GROUP_FAILED",
+    "GROUP_SUCCEEDED",
+    "SHARE_CONVERTED",
+    "SHARE_VISITED",
+    "startup",
+]

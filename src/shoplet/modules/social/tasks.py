@@ -19,9 +19,9 @@ from shoplet.core.jobs import periodic
 from shoplet.modules.orders import public as orders
 from shoplet.modules.social import service
 from shoplet.modules.social.bargain import tasks as bargain_tasks  # noqa: F401
+from shoplet.modules.social.crowdfunding import tasks as crowdfunding_tasks  # noqa: F401
 from shoplet.modules.social.distribution import tasks as distribution_tasks  # noqa: F401
 from shoplet.modules.social.sharing import tasks as sharing_tasks  # noqa: F401 - its subscriber
-from shoplet.modules.social.crowdfunding import tasks as crowdfunding_tasks  # noqa: F401
 
 EXPIRE_JOB = "social.expire"
 

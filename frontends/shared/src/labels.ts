@@ -269,6 +269,7 @@ export const POINTS_REASON_LABELS: Labels = {
   expiry: '积分过期',
   staff: '客服调整',
   mall: '积分兑换',
+  review: '评价奖励',
 }
 
 /** The points words of 我的积分, 签到 and the checkout. */
@@ -547,6 +548,7 @@ export const REVIEW_LABELS = {
   anonymous: '匿名评价',
   submit: '提交评价',
   submitted: '评价已提交',
+  pointsEarned: '评价奖励积分',
   pendingNote: '带图或含敏感词的评价审核通过后展示',
   merchantReply: '商家回复',
   followupPrefix: '追评：',

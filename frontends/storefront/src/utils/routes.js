@@ -30,6 +30,7 @@ export const NEW_FOLDERS = Object.freeze({
   crowdfunding: 'pkg-social',
   centre: 'pkg-dist',
   bargain: 'pkg-social',
+  share: 'pkg-social',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

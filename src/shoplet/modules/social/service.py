@@ -37,6 +37,7 @@ from shoplet.modules.orders import public as orders
 from shoplet.modules.social import events as ev
 from shoplet.modules.social import plays
 from shoplet.modules.social import repository as repo
+from shoplet.modules.social.campaigns import campaign_state, mask_name
 from shoplet.modules.social.errors import (
     AlreadyInGroup,
     CampaignNotFound,
@@ -56,7 +57,6 @@ from shoplet.modules.social.schemas import (
     GroupBuyGroupAdmin,
     GroupBuyParticipation,
     GroupBuySeat,
-    GroupBuyState,
     GroupBuyWrite,
 )
 
@@ -70,22 +70,6 @@ EXPIRE_BATCH = 100
 
 def hold_of(group_id: int) -> str:
     return f"group:{group_id}"
-
-
-def campaign_state(campaign: GroupCampaign, now: datetime) -> GroupBuyState:
-    if campaign.status == "stopped":
-        return "stopped"
-    if now < campaign.starts_at:
-        return "upcoming"
-    if now >= campaign.ends_at:
-        return "ended"
-    return "running"
-
-
-def mask_name(nickname: str | None) -> str:
-    """``小明同学`` -> ``小***``: other shoppers see the first character only."""
-    name = (nickname or "").strip()
-    return f"{name[0]}***" if name else "微信用户"
 
 
 # -- campaigns (console) ---------------------------------------------------------------------

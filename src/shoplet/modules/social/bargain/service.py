@@ -57,7 +57,6 @@ from shoplet.modules.social.bargain.models import Bargain
 from shoplet.modules.social.bargain.models import BargainCampaign as CampaignRow
 from shoplet.modules.social.bargain.schemas import (
     BargainCampaign,
-    BargainCampaignState,
     BargainCampaignWrite,
     BargainCard,
     BargainCutResult,
@@ -66,6 +65,7 @@ from shoplet.modules.social.bargain.schemas import (
     BargainView,
     MyBargain,
 )
+from shoplet.modules.social.campaigns import campaign_state, mask_name
 
 log = structlog.get_logger("shoplet.social.bargain")
 
@@ -80,22 +80,6 @@ NEW_MEMBER_AGE = timedelta(days=1)
 CUT_ATTEMPTS = 50
 
 Viewer = Literal["initiator", "helped", "visitor", "guest"]
-
-
-def campaign_state(campaign: CampaignRow, now: datetime) -> BargainCampaignState:
-    if campaign.status == "stopped":
-        return "stopped"
-    if now < campaign.starts_at:
-        return "upcoming"
-    if now >= campaign.ends_at:
-        return "ended"
-    return "running"
-
-
-def mask_name(nickname: str | None) -> str:
-    """``小明同学`` -> ``小***``."""
-    name = (nickname or "").strip()
-    return f"{name[0]}***" if name else "微信用户"
 
 
 # -- campaigns (console) ---------------------------------------------------------------------

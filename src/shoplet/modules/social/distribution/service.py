@@ -18,6 +18,7 @@ from shoplet.core.db import utcnow
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
+from shoplet.modules.social.campaigns import mask_name
 
 from . import repository as repo
 from .errors import (
@@ -47,12 +48,6 @@ from .schemas import (
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_CHAIN = 32
 DEFAULT_WINDOW_DAYS = 15
-
-
-def mask_name(nickname: str | None) -> str:
-    """``小明同学`` -> ``小***``: a promoter sees the first character of their team's names."""
-    name = (nickname or "").strip()
-    return f"{name[0]}***" if name else "微信用户"
 
 
 def new_code() -> str:

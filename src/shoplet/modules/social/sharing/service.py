@@ -40,7 +40,7 @@ from shoplet.integrations.wechat import wxacode as wx
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.members import public as members
 from shoplet.modules.social import repository as social_repo
-from shoplet.modules.social.service import mask_name
+from shoplet.modules.social.campaigns import mask_name
 from shoplet.modules.social.sharing import events as ev
 from shoplet.modules.social.sharing import poster
 from shoplet.modules.social.sharing import repository as repo

@@ -636,3 +636,16 @@ def paid_order_facts(since: datetime, until: datetime, sku_costs: Any) -> Any:
         .where(*in_window)
         .subquery("paid_orders")
     )
+
+
+async def lock_orders(session: AsyncSession, order_nos: Sequence[str]) -> None:
+    """Row-lock these orders in id order (PostgreSQL; SQLite has one writer anyway)."""
+    if not order_nos:
+        return
+    stmt = (
+        select(Order.id)
+        .where(Order.order_no.in_(list(order_nos)))
+        .order_by(Order.id)
+        .with_for_update()
+    )
+    await session.execute(stmt)

@@ -564,7 +564,11 @@ async def _expire_group(session: AsyncSession, group_id: int) -> int:
     if group is None or not await repo.fail_group(session, group_id, now):
         return 0
     refunded = []
-    for seat in await repo.seats_of(session, group_id, ("pending", "joined")):
+    seats = await repo.seats_of(session, group_id, ("pending", "joined"))
+    # Every seat's order before any stock moves: a payment racing the deadline holds its order
+    # and then the stock row (orders.lock_held_orders).
+    await orders.lock_held_orders(session, [seat.order_no for seat in seats])
+    for seat in seats:
         order_no = await _refund_seat(session, seat, group, FAILED_REASON, now)
         if order_no is not None:
             refunded.append(order_no)

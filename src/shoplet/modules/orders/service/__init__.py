@@ -34,6 +34,7 @@ from .aftersales import (
 from .fulfilment import (
     cancel_order,
     confirm_receipt,
+    lock_held_orders,
     release_ship_hold,
     ship_order,
     void_held_order,
@@ -97,6 +98,7 @@ __all__ = [
     "list_aftersales",
     "list_member_orders",
     "list_orders_admin",
+    "lock_held_orders",
     "log",
     "member_actor",
     "reject_aftersale",

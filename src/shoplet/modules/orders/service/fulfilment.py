@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,6 +115,14 @@ async def release_ship_hold(session: AsyncSession, order_nos: list[str], *, hold
     """The hold's owner lets these orders ship (a group filled up): how many were released.
     Idempotent: orders no longer under ``hold`` are left alone."""
     return await repo.release_ship_hold(session, order_nos, hold, utcnow())
+
+
+async def lock_held_orders(session: AsyncSession, order_nos: Sequence[str]) -> None:
+    """Before giving up several held orders in one transaction (a failed group): lock them all,
+    in id order, before any of them moves stock. A payment of one of them holds its order row
+    and then takes the SKU's stock row; giving up another first would take the stock row and
+    then wait for that order row, and the two would deadlock."""
+    await repo.lock_orders(session, order_nos)
 
 
 async def void_held_order(

@@ -246,10 +246,12 @@ def test_share_copies_the_product_link_without_web_share(browser: Any, live_serv
     page = context.new_page()
     try:
         page.goto(page_url("product", id=product["id"]))
-        page.get_by_role("button", name="分享").wait_for()
+        page.get_by_role("button", name="分享", exact=True).wait_for()
         # Headless Chromium on Linux has no Web Share API: the link is copied instead.
         page.evaluate("() => { delete Navigator.prototype.share; delete navigator.share }")
-        page.get_by_role("button", name="分享").click()
+        page.get_by_role("button", name="分享", exact=True).click()
+        # The share sheet: 分享给好友 falls back to copying the page's link.
+        page.get_by_test_id("share-sheet").get_by_role("button", name="分享给好友").click()
         page.get_by_text("链接已复制，快去分享给好友吧").wait_for()
         copied = page.evaluate("() => navigator.clipboard.readText()")
         assert copied == f"{live_server}{page_url('product', id=product['id'])}"

@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("orders", "cart"),
     ("payments",),
     ("members", "catalog"),
-    ("inventory", "experiments"),
+    ("inventory", "experiments", "risk"),
     ("staff",),
 )
 
@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "staff",
     "inventory",
     "experiments",
+    "risk",
     "catalog",
     "members",
     "payments",

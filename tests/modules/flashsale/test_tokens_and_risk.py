@@ -14,19 +14,15 @@ import pytest
 from shoplet.core.context import AppContext
 from shoplet.core.errors import Unauthorized
 from shoplet.core.security import TokenError, TokenSigner
-from shoplet.modules.flashsale.risk import (
-    ArithmeticChallenge,
-    RiskLimits,
-    RiskSignals,
-    risk_score,
-)
+from shoplet.modules.flashsale.risk import ArithmeticChallenge
 from shoplet.modules.flashsale.runtime import MemberTokens
 from shoplet.modules.flashsale.schemas import TicketRecord
 from shoplet.modules.flashsale.tokens import BuyTokens
+from shoplet.modules.risk.public import RiskLimits, RiskSignals, risk_score
 from tests.conftest import TEST_SECRET
 
 NOW = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
-LIMITS = RiskLimits(new_account_hours=24, token_burst=3, members_per_ip=20, members_per_device=2)
+LIMITS = RiskLimits(new_account_hours=24, burst=3, members_per_ip=20, members_per_device=2)
 
 
 def test_buy_token_round_trip_and_every_way_to_break_it() -> None:

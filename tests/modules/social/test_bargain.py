@@ -5,14 +5,18 @@ its code and nothing changed; expiry, the budget and the daily caps."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import unit_of_work
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import drain_outbox
 from shoplet.core.jobs import run_job
+from shoplet.modules.members.models import Member
 from shoplet.modules.social.bargain import repository as bargain_repo
 from shoplet.modules.social.bargain import service as bargain_service
 from shoplet.modules.social.bargain.tasks import EXPIRE_JOB
@@ -249,24 +253,112 @@ async def test_an_unpaid_order_gives_the_subsidy_back(
     assert (await campaign_row(ctx, campaign["id"])).subsidy_spent == 0
 
 
+async def _age(ctx: AppContext, member_id: int, days: int = 30) -> None:
+    """Make a member's account ``days`` old (an established shopper, not a new one)."""
+    async with unit_of_work(ctx.sessionmaker) as s:
+        await s.execute(
+            update(Member)
+            .where(Member.id == member_id)
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
+
+
+async def _bargains(
+    ctx: AppContext, client: httpx.AsyncClient, campaign_id: int, n: int
+) -> list[str]:
+    """``n`` bargains of one campaign, each started by a shopper of its own: their share ids."""
+    return [
+        created(await start(client, who, campaign_id))["share_id"]
+        for who in await make_buyers(ctx, n)
+    ]
+
+
 async def test_a_device_cuts_five_times_a_day_at_most(
     ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
 ) -> None:
     sku_id = await one_sku(ctx, price=5900, stock=10)
     campaign = await make_campaign(client, staff, sku_id, helpers_needed=10)
-    alice = await shopper(client, "alice")
-    share = created(await start(client, alice, campaign["id"]))["share_id"]
-    friends = await make_buyers(ctx, bargain_service.CUTS_PER_DEVICE_PER_DAY + 1)
-    for who in friends[:-1]:
-        created(await cut(client, who, share, device_id="device-0001"))
+    cap = bargain_service.CUTS_PER_DEVICE_PER_DAY
+    shares = await _bargains(ctx, client, campaign["id"], cap + 1)
+    [friend] = await make_buyers(ctx, 1)
+    await _age(ctx, friend.member_id)  # an established account: only the device cap applies
+    for share in shares[:-1]:
+        created(await cut(client, friend, share, device_id="device-0001"))
     before = await snapshot(ctx, *WATCHED)
-    assert refused(await cut(client, friends[-1], share, device_id="device-0001")) == (
+    assert refused(await cut(client, friend, shares[-1], device_id="device-0001")) == (
         409,
         "social.bargain_cut_quota",
     )
     assert await snapshot(ctx, *WATCHED) == before
     # The same friend from another device is fine.
-    created(await cut(client, friends[-1], share, device_id="device-0002"))
+    created(await cut(client, friend, shares[-1], device_id="device-0002"))
+
+
+async def test_a_third_shopper_on_one_device_is_refused_by_the_risk_score(
+    ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    """Two new accounts on one device cut (new accounts are welcome); a third account on the
+    same device today scores 40 + 60 and is refused with its reasons, nothing written; from a
+    device of its own it cuts."""
+    sku_id = await one_sku(ctx, price=5900, stock=10)
+    campaign = await make_campaign(client, staff, sku_id, helpers_needed=10)
+    [share] = await _bargains(ctx, client, campaign["id"], 1)
+    first, second, third = await make_buyers(ctx, 3)
+    for who in (first, second):
+        created(await cut(client, who, share, device_id="farm-phone-1"))
+    before = await snapshot(ctx, *WATCHED)
+    response = await cut(client, third, share, device_id="farm-phone-1")
+    assert refused(response) == (403, "social.bargain_cut_risky")
+    assert response.json()["reasons"] == ["new_account", "shared_device"]
+    assert response.json()["score"] == 100
+    assert await snapshot(ctx, *WATCHED) == before
+    created(await cut(client, third, share, device_id="own-phone-3"))
+
+
+async def test_a_new_account_cutting_in_bursts_is_refused(
+    ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    """A new account's sixth cut within a minute scores 40 + 30 and is refused; an established
+    account's sixth cut (30) goes through."""
+    sku_id = await one_sku(ctx, price=5900, stock=20)
+    campaign = await make_campaign(client, staff, sku_id, helpers_needed=10)
+    limits = bargain_service.CUT_RISK_LIMITS
+    shares = await _bargains(ctx, client, campaign["id"], limits.burst + 1)
+    new, old = await make_buyers(ctx, 2)
+    await _age(ctx, old.member_id)
+    for share in shares[:-1]:
+        created(await cut(client, new, share))
+        created(await cut(client, old, share))
+    before = await snapshot(ctx, *WATCHED)
+    response = await cut(client, new, shares[-1])
+    assert refused(response) == (403, "social.bargain_cut_risky")
+    assert response.json()["reasons"] == ["new_account", "burst"]
+    assert await snapshot(ctx, *WATCHED) == before
+    created(await cut(client, old, shares[-1]))
+
+
+async def test_the_per_shopper_limit_comes_back_when_a_bargain_expires(
+    ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    sku_id = await one_sku(ctx, price=5900, stock=10)
+    campaign = await make_campaign(client, staff, sku_id, per_member_limit=1)
+    alice = await shopper(client, "alice")
+    share = created(await start(client, alice, campaign["id"]))["share_id"]
+    before = await snapshot(ctx, *WATCHED, "social_quota")
+    assert refused(await start(client, alice, campaign["id"])) == (
+        409,
+        "social.bargain_limit_reached",
+    )
+    assert await snapshot(ctx, *WATCHED, "social_quota") == before
+    await past_deadline(ctx, share)
+    await run_job(ctx, EXPIRE_JOB)
+    await run_job(ctx, EXPIRE_JOB)  # twice: given back once
+    assert (await bargain_row(ctx, share)).status == "expired"
+    created(await start(client, alice, campaign["id"]))
+    assert refused(await start(client, alice, campaign["id"])) == (
+        409,
+        "social.bargain_limit_reached",
+    )
 
 
 async def test_one_ip_cuts_at_most_its_daily_cap(ctx: AppContext) -> None:

@@ -20,7 +20,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import create_engine, unit_of_work
 from shoplet.core.errors import ShopletError
 from shoplet.modules.social.bargain import service
-from shoplet.modules.social.bargain.models import BargainCut, BargainQuota
+from shoplet.modules.social.bargain.models import Bargain, BargainCut, BargainQuota
 from tests.conftest import BackendDb, make_context
 from tests.modules.checkout.test_races import make_buyers
 from tests.modules.orders.factories import level, one_sku
@@ -176,3 +176,26 @@ async def test_initiators_buying_at_once_claim_the_budget_atomically(
     statuses = Counter([(await bargain_row(ctx, s)).status for s in shares])
     assert statuses == {"ordered": 4, "open": 6}
     assert await level(ctx, sku_id) == (100, 4)  # four orders hold a unit each
+
+
+async def test_one_shopper_starting_ten_bargains_at_once_holds_only_the_limit(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    """The per-shopper limit is claimed (social_quota, one conditional UPDATE), not counted: ten
+    starts at once by one shopper with a limit of two hold exactly two bargains."""
+    sku_id = await one_sku(ctx, price=5900, stock=10)
+    campaign = await make_campaign(client, staff, sku_id, per_member_limit=2)
+    [alice] = await make_buyers(ctx, 1)
+
+    def starter(c: AppContext) -> Awaitable[str]:
+        return _started(c, alice.member_id, campaign["id"])
+
+    outcomes = await _race(backend_db, ctx, [starter for _ in range(10)])
+
+    assert outcomes == {"ok": 2, "social.bargain_limit_reached": 8}
+    async with ctx.sessionmaker() as s:
+        held = await s.scalar(
+            select(func.count()).select_from(Bargain).where(Bargain.member_id == alice.member_id)
+        )
+    assert held == 2
+    assert (await campaign_row(ctx, campaign["id"])).bargains_started == 2

@@ -39,7 +39,6 @@ from shoplet.modules.flashsale.errors import (
     TicketNotFound,
     TooEarly,
 )
-from shoplet.modules.flashsale.risk import RiskLimits, RiskSignals, risk_score
 from shoplet.modules.flashsale.runtime import FlashRuntime
 from shoplet.modules.flashsale.schemas import (
     BuyResult,
@@ -55,6 +54,7 @@ from shoplet.modules.flashsale.schemas import (
 )
 from shoplet.modules.flashsale.service import CAMPAIGN_NAMESPACE, LIST_NAMESPACE, campaign_info
 from shoplet.modules.members import public as members
+from shoplet.modules.risk.public import RiskLimits, RiskSignals, risk_score
 
 LIST_HORIZON = timedelta(days=7)
 
@@ -256,7 +256,7 @@ async def issue_token(
         RiskSignals(since, burst, on_ip, on_device),
         RiskLimits(
             new_account_hours=settings.risk_new_account_hours,
-            token_burst=settings.risk_token_burst,
+            burst=settings.risk_token_burst,
             members_per_ip=settings.risk_members_per_ip,
             members_per_device=settings.risk_members_per_device,
         ),

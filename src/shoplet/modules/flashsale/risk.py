@@ -1,9 +1,9 @@
-"""Anti-bot: a simple risk score for buy-token requests, and the challenge that high scores need.
+"""Anti-bot: the challenge that a high risk score needs (the score is the risk module's; the
+signals come from the store, counts per campaign, and from members, account age).
 
-Pure scoring (tested without I/O); the signals come from the store (counts per campaign) and
-from members (account age). The built-in challenge is an arithmetic question: a stand-in for a
-real captcha service (Tencent 天御 / 腾讯云验证码), which replaces :class:`ArithmeticChallenge`
-behind the same two calls.
+The built-in challenge is an arithmetic question: a stand-in for a real captcha service
+(Tencent 天御 / 腾讯云验证码), which replaces :class:`ArithmeticChallenge` behind the same two
+calls.
 """
 
 from __future__ import annotations
@@ -12,49 +12,6 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-NEW_ACCOUNT = 40
-BURST = 30
-SHARED_IP = 30
-SHARED_DEVICE = 60
-
-
-@dataclass(frozen=True, slots=True)
-class RiskSignals:
-    member_since: datetime | None
-    token_requests_this_minute: int
-    members_on_ip: int
-    members_on_device: int
-
-
-@dataclass(frozen=True, slots=True)
-class RiskLimits:
-    new_account_hours: int
-    token_burst: int
-    members_per_ip: int
-    members_per_device: int
-
-
-def risk_score(signals: RiskSignals, limits: RiskLimits, *, now: datetime) -> tuple[int, list[str]]:
-    """Score and the reasons behind it. New accounts, bursts of token requests, many shoppers on
-    one IP and several shoppers on one device each add points."""
-    score = 0
-    reasons: list[str] = []
-    since = signals.member_since
-    if since is None or now - since < timedelta(hours=limits.new_account_hours):
-        score += NEW_ACCOUNT
-        reasons.append("new_account")
-    if signals.token_requests_this_minute > limits.token_burst:
-        score += BURST
-        reasons.append("burst")
-    if signals.members_on_ip > limits.members_per_ip:
-        score += SHARED_IP
-        reasons.append("shared_ip")
-    if signals.members_on_device > limits.members_per_device:
-        score += SHARED_DEVICE
-        reasons.append("shared_device")
-    return score, reasons
 
 
 @dataclass(frozen=True, slots=True)

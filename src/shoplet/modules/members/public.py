@@ -45,6 +45,7 @@ __all__ = [
     "get_default_address_snapshot",
     "get_member_since",
     "get_nickname",
+    "get_nicknames",
     "get_public_profile",
     "get_wechat_openid",
     "list_members_admin",
@@ -163,6 +164,11 @@ async def get_nickname(session: AsyncSession, member_id: int) -> str | None:
     """The member's nickname (reviews show it), or None if there is no such member."""
     member = await repo.get_member(session, member_id)
     return member.nickname if member is not None else None
+
+
+async def get_nicknames(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, str]:
+    """Nicknames of many members at once (staff screens); unknown ids are left out."""
+    return await repo.nicknames(session, member_ids)
 
 
 async def get_public_profile(

@@ -31,6 +31,13 @@ async def get_member(session: AsyncSession, member_id: int) -> Member | None:
     return await session.get(Member, member_id)
 
 
+async def nicknames(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, str]:
+    if not member_ids:
+        return {}
+    stmt = select(Member.id, Member.nickname).where(Member.id.in_(member_ids))
+    return {int(i): str(n or "") for i, n in (await session.execute(stmt)).all()}
+
+
 async def get_member_by_openid(session: AsyncSession, openid: str) -> Member | None:
     result = await session.scalars(select(Member).where(Member.wechat_openid == openid))
     return result.one_or_none()

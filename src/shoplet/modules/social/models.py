@@ -6,10 +6,11 @@ and the seat that fills it also completes it in the same statement. ``social_cam
 groups_opened`` moves the same way against ``max_groups``. A member row is unique per
 (group, member) and per order; its status changes are conditional, so a refund happens once.
 
-``social_quota`` is each shopper's claim against a play's per-shopper limit (group buys and
-crowdfunding), taken by one conditional UPDATE (``used + n <= limit``) and given back when a
-seat or pledge is cancelled or refunded. A campaign's optional ``budget`` (fen) is claimed the
-same way when an order is paid (``subsidy_spent + s <= budget``); a claim that does not fit
+``social_quota`` is each shopper's claim against a play's per-shopper limit (group buys,
+crowdfunding and bargains), taken by one conditional UPDATE (``used + n <= limit``) and given
+back when a seat or pledge is cancelled or refunded, or a bargain expires or its order is never
+paid. A campaign's optional ``budget`` (fen) is claimed the same way when an order is paid
+(``subsidy_spent + s <= budget``); a claim that does not fit
 stops the campaign and is counted in ``subsidy_over`` (the order still completes).
 """
 
@@ -33,6 +34,7 @@ from shoplet.core.db import Base, BigId
 from shoplet.modules.social.bargain import models as bargain_models  # noqa: F401
 from shoplet.modules.social.crowdfunding.models import CrowdfundingCampaign, Pledge
 from shoplet.modules.social.distribution import models as distribution_models  # noqa: F401
+from shoplet.modules.social.kol import models as kol_models  # noqa: F401 - its tables
 from shoplet.modules.social.sharing import models as sharing_models  # noqa: F401 - its tables
 
 CAMPAIGN_STATUSES = ("active", "stopped")
@@ -41,7 +43,7 @@ MEMBER_STATUSES = ("pending", "joined", "succeeded", "refunded", "cancelled")
 # A seat's or pledge's subsidy against its campaign's budget: not yet claimed, claimed within
 # the budget, paid beyond it (the claim that stopped the campaign), given back (refunded).
 SUBSIDY_STATES = ("none", "claimed", "over", "released")
-PLAYS = ("groupbuy", "crowdfunding")
+PLAYS = ("groupbuy", "crowdfunding", "bargain")
 
 __all__ = [
     "CrowdfundingCampaign",

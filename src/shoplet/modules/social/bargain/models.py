@@ -131,6 +131,12 @@ class BargainCut(Base):
         UniqueConstraint("bargain_id", "helper_member_id"),
         CheckConstraint("amount >= 1", name="amount_positive"),
         Index("ix_social_bargain_cut_campaign_id", "campaign_id"),
+        # The risk score's signals: a helper's recent cuts, helpers per IP and device today.
+        Index(
+            "ix_social_bargain_cut_helper_member_id_created_at", "helper_member_id", "created_at"
+        ),
+        Index("ix_social_bargain_cut_ip_created_at", "ip", "created_at"),
+        Index("ix_social_bargain_cut_device_id_created_at", "device_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

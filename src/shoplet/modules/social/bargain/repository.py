@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,6 @@ from shoplet.modules.social.bargain.models import (
 )
 
 # Bargains that count against a shopper's limit.
-HELD = ("open", "ordered", "paid")
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -174,15 +173,6 @@ async def bargains_of_member(
     return (await session.scalars(stmt)).all()
 
 
-async def count_held_bargains(session: AsyncSession, campaign_id: int, member_id: int) -> int:
-    stmt = select(func.count()).where(
-        Bargain.campaign_id == campaign_id,
-        Bargain.member_id == member_id,
-        Bargain.status.in_(HELD),
-    )
-    return int(await session.scalar(stmt) or 0)
-
-
 async def apply_cut(
     session: AsyncSession,
     bargain_id: int,
@@ -241,8 +231,11 @@ async def move_bargain(
     return result.scalar_one_or_none() is not None
 
 
-async def expire_bargains(session: AsyncSession, now: datetime, limit: int) -> list[int]:
-    """Open bargains past their deadline become ``expired`` (once): their ids."""
+async def expire_bargains(
+    session: AsyncSession, now: datetime, limit: int
+) -> list[tuple[int, int, int]]:
+    """Open bargains past their deadline become ``expired`` (once): (id, campaign id, member id)
+    of each, in id order."""
     ids = list(
         await session.scalars(
             select(Bargain.id)
@@ -257,9 +250,9 @@ async def expire_bargains(session: AsyncSession, now: datetime, limit: int) -> l
         update(Bargain)
         .where(Bargain.id.in_(ids), Bargain.status == "open", Bargain.expires_at <= now)
         .values(status="expired", updated_at=now)
-        .returning(Bargain.id)
+        .returning(Bargain.id, Bargain.campaign_id, Bargain.member_id)
     )
-    return sorted(int(i) for i in result.scalars())
+    return sorted((int(i), int(c), int(m)) for i, c, m in result.all())
 
 
 # -- cuts and quotas -------------------------------------------------------------------------
@@ -270,6 +263,49 @@ async def has_cut(session: AsyncSession, bargain_id: int, member_id: int) -> boo
         BargainCut.bargain_id == bargain_id, BargainCut.helper_member_id == member_id
     )
     return (await session.scalar(stmt)) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CutSignals:
+    """What the risk score reads from the cut rows (the current helper not counted)."""
+
+    cuts_since_minute: int
+    other_helpers_on_ip: int
+    other_helpers_on_device: int
+
+
+async def cut_signals(
+    session: AsyncSession,
+    member_id: int,
+    *,
+    ip: str,
+    device_id: str | None,
+    minute_start: datetime,
+    day_start: datetime,
+) -> CutSignals:
+    """The helper's cuts since ``minute_start``, and the other helpers who cut from the same IP
+    address and the same device since ``day_start`` (one query, on indexed columns)."""
+    others = BargainCut.helper_member_id != member_id
+    today = BargainCut.created_at >= day_start
+    on_ip = select(func.count(func.distinct(BargainCut.helper_member_id))).where(
+        BargainCut.ip == ip, today, others
+    )
+    on_device = select(func.count(func.distinct(BargainCut.helper_member_id))).where(
+        BargainCut.device_id == device_id, today, others
+    )
+    mine = select(func.count()).where(
+        BargainCut.helper_member_id == member_id, BargainCut.created_at >= minute_start
+    )
+    row = (
+        await session.execute(
+            select(
+                mine.scalar_subquery(),
+                on_ip.scalar_subquery(),
+                on_device.scalar_subquery() if device_id is not None else literal(0),
+            )
+        )
+    ).one()
+    return CutSignals(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
 
 
 async def insert_cut(session: AsyncSession, values: Mapping[str, Any]) -> int | None:

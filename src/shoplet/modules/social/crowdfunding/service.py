@@ -507,6 +507,9 @@ async def _finish_batch(session: AsyncSession, campaign_id: int) -> bool:
     rows = await repo.pledges_of(session, campaign_id, ("pending", "paid"), SETTLE_BATCH)
     if not rows:
         return False
+    # Every pledge's order before any stock moves (as a failing group does): a payment racing
+    # the settlement holds its order and then the stock row (orders.lock_held_orders).
+    await orders.lock_held_orders(session, [row.order_no for row in rows])
     now = utcnow()
     hold = hold_of(campaign_id)
     shipping: list[str] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -219,6 +220,29 @@ async def auto_promote(session: AsyncSession, settings: DistSettings, member_id:
         return
     if await _paid_orders(session, member_id) >= settings.auto_after_orders:
         await _new_promoter(session, member_id, "active", utcnow())
+
+
+async def invite(
+    session: AsyncSession, member_id: int, window_days: int
+) -> Literal["invited", "already_promoter"]:
+    """Staff invite a shopper (a KOL the graph found) to be a promoter: active at once, whatever
+    the shop's way of becoming one; a pending or rejected application is approved. 409
+    ``social.distribution_disabled`` when the shop has no distribution."""
+    await _enabled(session, window_days)
+    now = utcnow()
+    existing = await repo.promoter_of_member(session, member_id)
+    if existing is None:
+        if await _new_promoter(session, member_id, "active", now) is not None:
+            return "invited"
+        existing = await repo.promoter_of_member(session, member_id)
+        if existing is None:  # pragma: no cover (the row that won the race is there)
+            raise RuntimeError(f"promoter of member {member_id} vanished")
+    if existing.status == "active":
+        return "already_promoter"
+    moved = await repo.move_promoter(
+        session, existing.id, from_statuses=["pending", "rejected"], to_status="active", now=now
+    )
+    return "invited" if moved else "already_promoter"
 
 
 async def review(session: AsyncSession, promoter_id: int, decision: str) -> PromoterAdmin:

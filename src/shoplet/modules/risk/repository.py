@@ -1,0 +1,3 @@
+"""Every query of risk: none (no table)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Risk has no handlers or jobs."""
+
+from __future__ import annotations

@@ -127,6 +127,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'distribution:manage', title: '分销' },
       },
       {
+        path: 'kols',
+        name: 'kols',
+        component: () => import('@/views/distribution/KolView.vue'),
+        meta: { permission: 'distribution:manage', title: '达人发现' },
+      },
+      {
         path: 'group-buys',
         name: 'group-buys',
         component: () => import('@/views/groupbuy/GroupBuysView.vue'),

@@ -229,6 +229,9 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'social.bargain_not_yours': '只有发起人可以购买',
   'social.bargain_busy': '砍价的人太多了，请稍后再试',
   'social.bargain_cut_quota': '今天帮砍次数已达上限',
+  'social.bargain_cut_risky': '当前环境存在风险，暂时无法帮砍',
+  'social.kol_invalid_invite': '邀请信息不完整或有误',
+  'social.kol_campaign_not_found': '要邀请参加的活动不存在',
   'social.bargain_budget_exhausted': '活动补贴已用完',
   'orders.on_hold': '拼团未成功，订单暂不能发货',
   // Member tiers and growth

@@ -869,6 +869,52 @@ export const SEARCH_CONTEXT_LABELS = {
 } as const
 
 /** Distribution (分销): the words of the promoter centre and the console. */
+/** 达人发现 (KOL discovery, console). */
+export const KOL_LABELS = {
+  title: '达人发现',
+  hint: '根据分享、推广绑定、拼团与砍价关系，找出带来最多好友的顾客',
+  rerun: '重新分析',
+  lastRun: '最近分析',
+  never: '尚未分析',
+  nodes: '人数',
+  edges: '关系数',
+  communities: '圈子数',
+  duration: '用时',
+  rank: '排名',
+  member: '顾客',
+  pagerank: '影响力',
+  brought: '直接带来',
+  reach2: '两度触达',
+  converted: '成交人数',
+  conversionRate: '转化率',
+  revenue: '带来成交额',
+  community: '圈子',
+  promoter: '推广员',
+  graph: '关系图',
+  graphHint: '前 {n} 名达人和他们直接带来的顾客，颜色代表圈子',
+  list: '达人列表',
+  invite: '邀请',
+  invitePromoter: '邀请成为推广员',
+  inviteCampaign: '邀请参加活动',
+  play: '活动类型',
+  campaignId: '活动编号',
+  couponTemplateId: '赠送优惠券（模板编号，可不填）',
+  invitations: '邀请记录',
+  invited: '已邀请',
+  alreadyInvited: '已邀请过',
+  alreadyPromoter: '已是推广员',
+  couponIssued: '已发券',
+  empty: '暂无达人，先点“重新分析”',
+  selected: '已选 {n} 人',
+  sent: '已邀请 {n} 人，发券 {m} 张',
+} as const
+
+export const KOL_PLAY_LABELS: Labels = {
+  groupbuy: '拼团',
+  bargain: '砍价',
+  crowdfunding: '众筹',
+}
+
 export const DISTRIBUTION_LABELS = {
   title: '推广中心',
   console: '分销',

@@ -3045,6 +3045,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/social/kols": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Kols
+         * @description The last run's sharers, best first: PageRank, brought, two-hop reach, converted,
+         *     revenue, community, promoter or not.
+         */
+        get: operations["list_kols_api_v1_console_social_kols_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/social/kols/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Kol Graph
+         * @description The top sharers and the shoppers they brought (the graph view).
+         */
+        get: operations["kol_graph_api_v1_console_social_kols_graph_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/social/kols/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Invitations
+         * @description Invitations sent, newest first (optionally of one member).
+         */
+        get: operations["list_invitations_api_v1_console_social_kols_invitations_get"];
+        put?: never;
+        /**
+         * Invite
+         * @description Invite members to become promoters, or as seed users of a campaign (with a coupon).
+         */
+        post: operations["invite_api_v1_console_social_kols_invitations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/social/kols/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Now
+         * @description 重新分析: analyse the graph now and return the run (its size and duration).
+         */
+        post: operations["run_now_api_v1_console_social_kols_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/staff": {
         parameters: {
             query?: never;
@@ -7540,6 +7625,29 @@ export interface components {
             /** Content */
             content: string;
         };
+        /** GraphLink */
+        GraphLink: {
+            /** Source */
+            source: number;
+            /** Target */
+            target: number;
+        };
+        /** GraphNode */
+        GraphNode: {
+            /** Community */
+            community: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Pagerank */
+            pagerank: number;
+            /**
+             * Rank
+             * @description rank among sharers (None: a shopper who was brought)
+             */
+            rank: number | null;
+        };
         /**
          * GroupBuy
          * @description A campaign as the console sees it.
@@ -7986,6 +8094,50 @@ export interface components {
             /** Words */
             words: number;
         };
+        /** InviteBody */
+        InviteBody: {
+            /**
+             * Campaign Id
+             * @description with kind=campaign
+             */
+            campaign_id?: number | null;
+            /**
+             * Coupon Template Id
+             * @description a coupon for each seed user (kind=campaign)
+             */
+            coupon_template_id?: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "promoter" | "campaign";
+            /** Member Ids */
+            member_ids: number[];
+            /**
+             * Play
+             * @description with kind=campaign
+             */
+            play?: ("groupbuy" | "bargain" | "crowdfunding") | null;
+        };
+        /** InviteOutcome */
+        InviteOutcome: {
+            /** Member Id */
+            member_id: number;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "invited" | "already_invited" | "already_promoter";
+        };
+        /** InviteReport */
+        InviteReport: {
+            /** Coupons Issued */
+            coupons_issued: number;
+            /** Invited */
+            invited: number;
+            /** Items */
+            items: components["schemas"]["InviteOutcome"][];
+        };
         /**
          * IssueReport
          * @description ``issued``: member ids that got a coupon; ``skipped``: {member id, code} for the others
@@ -8126,6 +8278,129 @@ export interface components {
             template_id: number;
             /** Total */
             total: number;
+        };
+        /**
+         * KolGraph
+         * @description The top sharers and the shoppers they brought directly (the console's graph view).
+         */
+        KolGraph: {
+            /** Communities */
+            communities: number;
+            /** Links */
+            links: components["schemas"]["GraphLink"][];
+            /** Nodes */
+            nodes: components["schemas"]["GraphNode"][];
+            run: components["schemas"]["KolRunOut"] | null;
+        };
+        /** KolInviteOut */
+        KolInviteOut: {
+            /** Campaign Id */
+            campaign_id: number | null;
+            /** Campaign Title */
+            campaign_title: string | null;
+            /** Coupon Issued */
+            coupon_issued: boolean;
+            /** Coupon Template Id */
+            coupon_template_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Invited By */
+            invited_by: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "promoter" | "campaign";
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+            /** Play */
+            play: ("groupbuy" | "bargain" | "crowdfunding") | null;
+        };
+        /** KolInvitePage */
+        KolInvitePage: {
+            /** Items */
+            items: components["schemas"]["KolInviteOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** KolPage */
+        KolPage: {
+            /** Items */
+            items: components["schemas"]["KolRow"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            run: components["schemas"]["KolRunOut"] | null;
+        };
+        /** KolRow */
+        KolRow: {
+            /**
+             * Brought
+             * @description shoppers brought directly
+             */
+            brought: number;
+            /** Community */
+            community: number;
+            /**
+             * Conversion Rate
+             * @description converted / brought
+             */
+            conversion_rate: number;
+            /**
+             * Converted
+             * @description shoppers brought who paid an order
+             */
+            converted: number;
+            /** Is Promoter */
+            is_promoter: boolean;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+            /** Pagerank */
+            pagerank: number;
+            /** Rank */
+            rank: number;
+            /**
+             * Reach 2
+             * @description shoppers reached within two hops
+             */
+            reach_2: number;
+            /**
+             * Revenue
+             * @description what those orders paid
+             */
+            revenue: number;
+        };
+        /** KolRunOut */
+        KolRunOut: {
+            /** Communities */
+            communities: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Edges */
+            edges: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Nodes */
+            nodes: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Triggered By */
+            triggered_by: string;
+            /** Window Days */
+            window_days: number;
         };
         /** LedgerEntry */
         LedgerEntry: {
@@ -27058,6 +27333,395 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_kols_api_v1_console_social_kols_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KolPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    kol_graph_api_v1_console_social_kols_graph_get: {
+        parameters: {
+            query?: {
+                top?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KolGraph"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_invitations_api_v1_console_social_kols_invitations_get: {
+        parameters: {
+            query?: {
+                member_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KolInvitePage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invite_api_v1_console_social_kols_invitations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteReport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_now_api_v1_console_social_kols_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KolRunOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

@@ -205,6 +205,13 @@ export const consoleApi = {
     call<Res<O['approveWithdrawal']>>(OPS.approveWithdrawal, { params: { withdrawal_id: id } }),
   rejectWithdrawal: (id: number, body: Body<O['rejectWithdrawal']>) =>
     call<Res<O['rejectWithdrawal']>>(OPS.rejectWithdrawal, { params: { withdrawal_id: id }, body }),
+  // 达人发现 (KOL discovery)
+  listKols: (query: Q<O['listKols']> = {}) => call<Res<O['listKols']>>(OPS.listKols, { query }),
+  kolGraph: (query: Q<O['kolGraph']> = {}) => call<Res<O['kolGraph']>>(OPS.kolGraph, { query }),
+  runKolAnalysis: () => call<Res<O['runKolAnalysis']>>(OPS.runKolAnalysis),
+  inviteKols: (body: Body<O['inviteKols']>) => call<Res<O['inviteKols']>>(OPS.inviteKols, { body }),
+  listKolInvitations: (query: Q<O['listKolInvitations']> = {}) =>
+    call<Res<O['listKolInvitations']>>(OPS.listKolInvitations, { query }),
   listGroupBuys: (query: Q<O['listGroupBuys']> = {}) =>
     call<Res<O['listGroupBuys']>>(OPS.listGroupBuys, { query }),
   createGroupBuy: (body: Body<O['createGroupBuy']>) =>

@@ -50,6 +50,7 @@ export const MENU: MenuEntry[] = [
   { path: '/crowdfundings', title: '众筹活动', icon: 'Flag', permission: 'promotions:manage', operation: OPS.listCrowdfundings },
   { path: '/bargains', title: '砍价活动', icon: 'Scissor', permission: 'promotions:manage', operation: OPS.listBargainCampaigns },
   { path: '/distribution', title: '分销', icon: 'Share', permission: 'distribution:manage', operation: OPS.distributionSettings },
+  { path: '/kols', title: '达人发现', icon: 'Star', permission: 'distribution:manage', operation: OPS.listKols },
   { path: '/reviews', title: '评价管理', icon: 'ChatDotSquare', permission: 'reviews:manage', operation: OPS.listReviews },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },

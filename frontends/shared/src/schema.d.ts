@@ -4842,6 +4842,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/share/visits/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Guest Visits
+         * @description After sign-in: this device's guest visits (``X-Shoplet-Visitor``) become the member's,
+         *     and the earliest within the window brings them to its sharer (first touch).
+         */
+        post: operations["claim_guest_visits_api_v1_share_visits_claim_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/share/{scene}": {
         parameters: {
             query?: never;
@@ -11616,6 +11637,22 @@ export interface components {
             period_months: number;
             /** Warn Days */
             warn_days: number;
+        };
+        /**
+         * ShareClaim
+         * @description What signing in did with this device's guest visits.
+         */
+        ShareClaim: {
+            /**
+             * Claimed
+             * @description guest visits that became the member's
+             */
+            claimed: number;
+            /**
+             * First Touch
+             * @description one of them brought the member to its sharer
+             */
+            first_touch: boolean;
         };
         /**
          * ShareCreate
@@ -33656,6 +33693,61 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    claim_guest_visits_api_v1_share_visits_claim_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a guest's device id (kept by the storefront), so a guest's visit counts once */
+                "X-Shoplet-Visitor"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareClaim"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,7 +22,12 @@ from shoplet.integrations.setup import Integrations
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator, code_content
 from shoplet.modules.social import public as social
 from shoplet.modules.social.sharing import service as sharing
-from shoplet.modules.social.sharing.models import ShareAttribution, ShareConversion, ShareLink
+from shoplet.modules.social.sharing.models import (
+    ShareAttribution,
+    ShareConversion,
+    ShareLink,
+    ShareVisit,
+)
 from tests.conftest import snapshot
 from tests.integrations.qr import decode_qr
 from tests.modules.orders.factories import Shopper, pay, placed, product, shopper
@@ -203,6 +208,57 @@ async def test_the_first_sharer_keeps_the_visitor_within_the_window(
         attribution = await s.get(ShareAttribution, bob.member_id, populate_existing=True)
     assert attribution is not None
     assert attribution.sharer_member_id == dave.member_id
+
+
+async def test_a_guest_who_signs_in_keeps_the_sharer_who_brought_them(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """A guest opens Alice's link, then Dave's, then signs in: both visits become theirs, the
+    earlier (Alice's) brings them, dated when they came; a second claim changes nothing; the
+    sharer's own link is never claimed; a request without a device id claims nothing."""
+    product_id, _ = await product(ctx, (5900, 10))
+    alice, dave = [await shopper(client, n) for n in ("alice", "dave")]
+    by_alice = (await share(client, alice, "product", product_id))["code"]
+    by_dave = (await share(client, dave, "product", product_id))["code"]
+    device = "guestDevice0001"
+    assert (await visit(client, by_alice, device=device))["recorded"] is True
+    assert (await visit(client, by_dave, device=device))["recorded"] is True
+    async with unit_of_work(ctx.sessionmaker) as s:  # Alice's visit was two days ago
+        await s.execute(
+            update(ShareVisit)
+            .where(ShareVisit.link_id == (await link_row(ctx, by_alice)).id)
+            .values(created_at=utcnow() - timedelta(days=2))
+        )
+    erin = await shopper(client, "erin")
+    claim = f"{SHARE}/visits/claim"
+
+    assert (await client.post(claim, headers=erin.headers)).json() == {
+        "claimed": 0,
+        "first_touch": False,
+    }
+    headers = {**erin.headers, "X-Shoplet-Visitor": device}
+    assert (await client.post(claim, headers=headers)).json() == {
+        "claimed": 2,
+        "first_touch": True,
+    }
+    async with ctx.sessionmaker() as s:
+        attribution = await s.get(ShareAttribution, erin.member_id)
+    assert attribution is not None
+    assert attribution.sharer_member_id == alice.member_id
+    assert utcnow() - attribution.attributed_at > timedelta(days=1)
+    before = await snapshot(ctx, *SHARE_TABLES)
+    assert (await client.post(claim, headers=headers)).json() == {
+        "claimed": 0,
+        "first_touch": False,
+    }
+    assert await snapshot(ctx, *SHARE_TABLES) == before
+    # A sharer who opened her own link as a guest does not bring herself.
+    assert (await visit(client, by_alice, device="aliceTablet01"))["recorded"] is True
+    own = {**alice.headers, "X-Shoplet-Visitor": "aliceTablet01"}
+    assert (await client.post(claim, headers=own)).json()["claimed"] == 0
+    async with ctx.sessionmaker() as s:
+        assert await s.get(ShareAttribution, alice.member_id) is None
+    assert (await client.post(claim, headers={"X-Shoplet-Visitor": device})).status_code == 401
 
 
 @pytest.mark.parametrize(

@@ -164,6 +164,8 @@ export const api = {
     // Where a scene leads; the visit counts once per shopper (or per device for a guest).
     resolve: (scene, visitor) =>
       call('resolveShare', { params: { scene }, headers: visitor ? { 'X-Shoplet-Visitor': visitor } : {} }),
+    // After sign-in: this device's guest visits become the member's (the first brings them).
+    claimVisits: (visitor) => call('claimGuestVisits', { headers: { 'X-Shoplet-Visitor': visitor } }),
   },
   distribution: {
     // 分销: bind through a promoter's link, then the promoter centre.

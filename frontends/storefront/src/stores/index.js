@@ -1,6 +1,7 @@
 // Wires the stores to the API client and restores what the shopper left (tokens, cart token,
 // preferences). Called once from App.vue's onLaunch.
-import { configureClient } from '../api'
+import { api, configureClient } from '../api'
+import { visitorId } from '../utils/visitor'
 import { useAuthStore } from './auth'
 import { useCartStore } from './cart'
 import { usePrefsStore } from './prefs'
@@ -27,10 +28,14 @@ export function bootstrap() {
   return { auth, cart, prefs }
 }
 
-/** After any login: fold the guest cart in and load what belongs to the member. */
+/**
+ * After any login: fold the guest cart in, hand the device's guest share visits to the member
+ * (so a friend's link opened before signing in still brings them), load what belongs to them.
+ */
 export async function afterLogin() {
   const cart = useCartStore()
   await cart.mergeGuest().catch(() => {})
+  await api.share.claimVisits(visitorId()).catch(() => {})
   await cart.load().catch(() => {})
   await useOrdersStore().refreshUnpaid().catch(() => {})
 }

@@ -17,6 +17,7 @@ from shoplet.modules.members.public import CurrentMember, OptionalMember
 from shoplet.modules.social.sharing import service
 from shoplet.modules.social.sharing.schemas import (
     PosterCreate,
+    ShareClaim,
     ShareCreate,
     ShareLinkOut,
     SharePoster,
@@ -74,6 +75,17 @@ async def create_share_poster(
         platform=body.client,
         h5_origin=str(request.base_url),
     )
+
+
+@router.post("/share/visits/claim", responses=problem_responses(401, 422))
+async def claim_guest_visits(
+    member: CurrentMember, session: DbSession, visitor: VisitorId = None
+) -> ShareClaim:
+    """After sign-in: this device's guest visits (``X-Shoplet-Visitor``) become the member's,
+    and the earliest within the window brings them to its sharer (first touch)."""
+    if visitor is None:
+        return ShareClaim(claimed=0, first_touch=False)
+    return await service.claim_guest_visits(session, member_id=member.id, visitor_id=visitor)
 
 
 @router.get("/share/{scene}", responses=problem_responses(400, 401, 404))

@@ -102,6 +102,41 @@ async def insert_visit(session: AsyncSession, values: Mapping[str, Any]) -> int 
     return int(found) if found is not None else None
 
 
+async def claim_guest_visits(
+    session: AsyncSession, *, visitor_key: str, member_id: int, since: datetime
+) -> list[tuple[int, int, datetime]]:
+    """A guest's visits since ``since`` become the member's (one conditional UPDATE: a visit is
+    claimed once, whatever claims race), except through the member's own links. Returns
+    (link id, sharer, visited at) of the visits this call claimed, earliest first."""
+    own = select(ShareLink.id).where(ShareLink.sharer_member_id == member_id)
+    result = await session.execute(
+        update(ShareVisit)
+        .where(
+            ShareVisit.visitor_key == visitor_key,
+            ShareVisit.visitor_member_id.is_(None),
+            ShareVisit.created_at >= since,
+            ShareVisit.link_id.not_in(own),
+        )
+        .values(visitor_member_id=member_id)
+        .returning(ShareVisit.link_id, ShareVisit.created_at)
+    )
+    claimed = sorted(((int(link), at) for link, at in result.all()), key=lambda r: r[1])
+    if not claimed:
+        return []
+    sharers = dict(
+        (
+            await session.execute(
+                select(ShareLink.id, ShareLink.sharer_member_id).where(
+                    ShareLink.id.in_([link for link, _ in claimed])
+                )
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return [(link, int(sharers[link]), at) for link, at in claimed]
+
+
 async def attribute(
     session: AsyncSession,
     *,

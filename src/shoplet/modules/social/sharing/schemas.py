@@ -95,3 +95,10 @@ class ShareStats(ResponseModel):
     totals: ShareTotals
     top_sharers: list[SharerStat]
     top_targets: list[TargetStat]
+
+
+class ShareClaim(ResponseModel):
+    """What signing in did with this device's guest visits."""
+
+    claimed: int = Field(description="guest visits that became the member's")
+    first_touch: bool = Field(description="one of them brought the member to its sharer")

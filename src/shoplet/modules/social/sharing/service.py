@@ -54,8 +54,8 @@ from shoplet.modules.social.sharing.errors import (
     ShareTargetNotFound,
 )
 from shoplet.modules.social.sharing.models import ShareLink
-from shoplet.modules.social.sharing.schemas import ShareLinkOut as ShareLinkView
 from shoplet.modules.social.sharing.schemas import (
+    ShareClaim,
     SharePoster,
     ShareResolution,
     SharerStat,
@@ -63,6 +63,7 @@ from shoplet.modules.social.sharing.schemas import (
     ShareTotals,
     TargetStat,
 )
+from shoplet.modules.social.sharing.schemas import ShareLinkOut as ShareLinkView
 
 log = structlog.get_logger("shoplet.social.sharing")
 
@@ -306,6 +307,52 @@ async def resolve(
         recorded=recorded,
         first_touch=first_touch,
     )
+
+
+async def claim_guest_visits(
+    session: AsyncSession, *, member_id: int, visitor_id: str
+) -> ShareClaim:
+    """After sign-in: the visits this device made as a guest within the attribution window
+    become the member's, and the earliest of them brings the member to its sharer (first touch,
+    dated when the guest came) unless someone brought them within the window already. Safe to
+    call on every sign-in: a visit is claimed once."""
+    now = utcnow()
+    claimed = await repo.claim_guest_visits(
+        session,
+        visitor_key=f"a:{visitor_id}",
+        member_id=member_id,
+        since=now - ATTRIBUTION_WINDOW,
+    )
+    first_touch = False
+    if claimed:
+        link_id, sharer, visited_at = claimed[0]
+        first_touch = await repo.attribute(
+            session,
+            visitor_member_id=member_id,
+            link_id=link_id,
+            sharer_member_id=sharer,
+            now=visited_at,
+            stale_before=now - ATTRIBUTION_WINDOW,
+        )
+        if first_touch:
+            link = await repo.get_link(session, link_id)
+            await publish(
+                session,
+                ev.SHARE_VISITED,
+                {
+                    "link_id": link_id,
+                    "code": link.code if link else "",
+                    "sharer_member_id": sharer,
+                    "visitor_member_id": member_id,
+                    "visitor_key": f"m:{member_id}",
+                    "target_kind": link.target_kind if link else "",
+                    "target_ref": link.target_ref if link else "",
+                    "first_touch": True,
+                    "visited_at": visited_at,
+                },
+                key=link.code if link else str(link_id),
+            )
+    return ShareClaim(claimed=len(claimed), first_touch=first_touch)
 
 
 def _as_datetime(value: Any, default: datetime) -> datetime:

@@ -5,9 +5,11 @@ link lands on the product page, and the visit counts for the sharer."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import page_url
@@ -71,3 +73,27 @@ def test_the_share_sheet_and_a_short_link(server: Server, phone: Any, browser: A
         page.wait_for_url(re.compile(rf"/pages/product/detail\?id={product_id}"))
     finally:
         guest.close()
+
+
+def test_a_shopper_changes_their_avatar(server: Server, phone: Any, tmp_path: Any) -> None:
+    """更换头像 on 我的: the chosen picture is uploaded and shown, a square PNG of the shop's
+    media (the share poster draws it from there)."""
+    _sign_in(phone, _shopper(server, 8))
+    phone.goto(page_url("me"))
+    picture = tmp_path / "avatar.png"
+    picture.write_bytes(_png(640, 480))
+    with phone.expect_file_chooser() as chooser:
+        phone.get_by_role("button", name="更换头像").click()
+    chooser.value.set_files(str(picture))
+    avatar = phone.get_by_role("button", name="更换头像").locator("img")
+    expect(avatar).to_have_attribute("src", re.compile(r"/media/avatars/[0-9a-f/]+\.png"))
+    served = server.http.get(str(avatar.get_attribute("src")))
+    assert served.status_code == 200
+    assert served.content.startswith(b"\x89PNG")
+    _check(phone, "me-avatar")
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 120, 200)).save(out, "PNG")
+    return out.getvalue()

@@ -228,6 +228,8 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'social.bargain_already_cut': '你已经帮TA砍过了',
   'social.bargain_not_yours': '只有发起人可以购买',
   'social.bargain_busy': '砍价的人太多了，请稍后再试',
+  'members.avatar_invalid': '请上传 PNG、JPEG 或 WebP 图片',
+  'members.avatar_too_large': '头像图片不能超过 5 MB',
   'social.bargain_cut_quota': '今天帮砍次数已达上限',
   'social.bargain_cut_risky': '当前环境存在风险，暂时无法帮砍',
   'social.kol_invalid_invite': '邀请信息不完整或有误',

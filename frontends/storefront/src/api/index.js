@@ -15,6 +15,8 @@ export const api = {
   me: {
     get: () => call('getMe'),
     update: (patch) => call('updateMe', { body: patch }),
+    // A picture the shopper chose (chooseAvatar / an image file): stored as a square PNG.
+    uploadAvatar: (filePath) => upload('uploadAvatar', { filePath }),
   },
   addresses: {
     list: () => call('listAddresses'),

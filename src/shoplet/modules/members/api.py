@@ -12,9 +12,11 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import cached_json
 from shoplet.core.net import client_ip
 from shoplet.core.schemas import Page
+from shoplet.core.storage import get_storage
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.integrations.setup import IntegrationsDep
-from shoplet.modules.members import service
-from shoplet.modules.members.errors import CodeInvalid, RefreshReused
+from shoplet.modules.members import avatar, service
+from shoplet.modules.members.errors import AvatarInvalid, AvatarTooLarge, CodeInvalid, RefreshReused
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.members.schemas import (
     Address,
@@ -175,6 +177,29 @@ async def update_me(
 ) -> Member:
     """Change nickname, avatar, gender or birthday; omitted fields stay as they are."""
     row = await service.update_member(session, member.id, body.model_dump(exclude_unset=True))
+    return Member.build(row, ctx.pii)
+
+
+@router.post(
+    "/me/avatar",
+    tags=["me"],
+    responses=problem_responses(400, 401, 413),
+    openapi_extra=upload_body("the avatar: PNG, JPEG or WebP, at most 5 MB (cropped square)"),
+    max_body_size=avatar.MAX_BYTES + MULTIPART_OVERHEAD,
+)
+async def upload_avatar(
+    request: Request, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> Member:
+    """Upload a new avatar (the multipart field ``file``): stored as a 256 px square PNG.
+    400 ``members.avatar_invalid``, 413 ``members.avatar_too_large``."""
+    upload = await read_upload(
+        request,
+        avatar.MAX_BYTES,
+        too_large=AvatarTooLarge,
+        invalid=AvatarInvalid,
+        noun="picture",
+    )
+    row = await service.set_avatar(session, get_storage(ctx, "media"), member.id, upload.data)
     return Member.build(row, ctx.pii)
 
 

@@ -119,3 +119,14 @@ class RegionMismatch(BadRequest):
 class RegionNotFound(NotFound):
     code = "regions.not_found"
     title = "No such region"
+
+
+class AvatarInvalid(BadRequest):
+    code = "members.avatar_invalid"
+    title = "Upload a PNG, JPEG or WebP picture"
+
+
+class AvatarTooLarge(ShopletError):
+    status = 413
+    code = "members.avatar_too_large"
+    title = "Avatars may be at most 5 MB"

@@ -22,8 +22,10 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.errors import Unauthorized
 from shoplet.core.security import PiiCipher, token_digest
+from shoplet.core.storage import Storage
 from shoplet.integrations.sms import SmsError, SmsMessage, SmsSender
 from shoplet.integrations.wechat.login import WeChatLoginClient, WeChatLoginError
+from shoplet.modules.members import avatar
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.address_parser import ParsedAddress, parse
 from shoplet.modules.members.errors import (
@@ -410,6 +412,17 @@ async def update_member(session: AsyncSession, member_id: int, changes: dict[str
     member = await get_member(session, member_id)
     for name, value in changes.items():
         setattr(member, name, value)
+    await session.flush()
+    return member
+
+
+async def set_avatar(
+    session: AsyncSession, storage: Storage, member_id: int, data: bytes
+) -> Member:
+    """The uploaded picture becomes the member's avatar (see avatar.py); 400
+    ``members.avatar_invalid`` with nothing stored or changed."""
+    member = await get_member(session, member_id)
+    member.avatar_url = await avatar.store(storage, data)
     await session.flush()
     return member
 

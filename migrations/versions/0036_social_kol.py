@@ -1,6 +1,7 @@
 """social: KOL discovery (social_kol_run, social_kol_score, social_kol_invite); bargains claim
 their per-shopper limit in social_quota (play 'bargain', backfilled from held bargains); indexes
-for the bargain cut's risk signals
+for the bargain cut's risk signals; a withdrawal's payee name (encrypted and masked), which WeChat
+needs for transfers from ¥2,000
 
 Revision ID: 0036_social_kol
 Revises: 0035_analytics_events
@@ -102,6 +103,14 @@ def upgrade() -> None:
         ("ix_social_bargain_cut_device_id_created_at", ["device_id", "created_at"]),
     ):
         op.create_index(name, "social_bargain_cut", columns, unique=False)
+    op.add_column(
+        "social_dist_withdrawal",
+        sa.Column("payee_name_encrypted", sa.String(length=512), nullable=True),
+    )
+    op.add_column(
+        "social_dist_withdrawal",
+        sa.Column("payee_name_masked", sa.String(length=40), nullable=True),
+    )
     with op.batch_alter_table("social_quota") as batch:
         batch.drop_constraint(op.f("ck_social_quota_play_known"), type_="check")
         batch.create_check_constraint(op.f("ck_social_quota_play_known"), PLAYS_AFTER)
@@ -114,6 +123,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("social_dist_withdrawal") as batch:
+        batch.drop_column("payee_name_masked")
+        batch.drop_column("payee_name_encrypted")
     op.execute("DELETE FROM social_quota WHERE play = 'bargain'")
     with op.batch_alter_table("social_quota") as batch:
         batch.drop_constraint(op.f("ck_social_quota_play_known"), type_="check")

@@ -11,7 +11,7 @@ import pytest
 from shoplet.integrations.wechat.pay import WeChatPayClient, WeChatPayError
 from shoplet.integrations.wechat.pay_crypto import generate_private_key
 from shoplet.integrations.wechat.pay_simulator import SimulatorKeys, WeChatPaySimulator
-from shoplet.integrations.wechat.transfers import WeChatTransfers
+from shoplet.integrations.wechat.transfers import TRANSFER_PATH, WeChatTransfers
 from tests.integrations.test_wechat_pay import APPID, MCHID, OPENID, make_config
 
 
@@ -104,6 +104,46 @@ async def test_refusals_carry_wechat_codes(
     sim.complete_transfer("WDfail0001", "FAIL")
     assert sim.available_balance == 1000
     assert (await client.query("WDfail0001")).state == "FAIL"
+
+
+async def test_a_payee_name_travels_encrypted_for_the_wechat_pay_key(
+    sim: WeChatPaySimulator, http: httpx.AsyncClient, keys: SimulatorKeys
+) -> None:
+    """From 2,000 yuan the name is required, RSA-OAEP encrypted with the WeChat Pay public key
+    and named by Wechatpay-Serial; the simulator decrypts it. A name in clear, or encrypted for
+    another key, is refused."""
+    client = payouts(http, keys)
+    bill = await client.transfer(
+        out_bill_no="WDbigname1", openid=OPENID, amount=200_000, remark="佣金", user_name="张三丰"
+    )
+    assert bill.state == "WAIT_USER_CONFIRM"
+    assert sim.transfers["WDbigname1"].user_recognized_name == "张三丰"
+
+    pay = WeChatPayClient(http, make_config(keys))
+    body = {
+        "appid": APPID,
+        "out_bill_no": "WDbigname2",
+        "transfer_scene_id": "1005",
+        "openid": OPENID,
+        "transfer_amount": 200_000,
+        "transfer_remark": "佣金",
+        "user_recognized_name": "李四",  # in clear
+    }
+    for serial, message in [
+        (keys.platform_serial, "敏感信息解密失败"),
+        ("PUB_KEY_ID_0000000000000000000000000001", "Wechatpay-Serial"),
+    ]:
+        with pytest.raises(WeChatPayError) as caught:
+            await pay._call(
+                "POST", TRANSFER_PATH, json_body=body, extra_headers={"Wechatpay-Serial": serial}
+            )
+        assert (caught.value.http_status, caught.value.code, caught.value.verified) == (
+            400,
+            "PARAM_ERROR",
+            True,
+        )
+        assert message in caught.value.message
+    assert "WDbigname2" not in sim.transfers
 
 
 async def test_a_request_not_signed_by_the_merchant_key_is_refused(

@@ -939,6 +939,8 @@ export const DISTRIBUTION_LABELS = {
   withdraw: '提现',
   withdrawAll: '全部提现',
   withdrawAmount: '提现金额（元）',
+  payeeName: '收款人真实姓名',
+  payeeNameHint: '单笔 2000 元及以上，微信要求填写与微信实名一致的姓名',
   minWithdrawal: '最低提现',
   submit: '提交申请',
   unfreezeAt: '预计解冻',

@@ -3414,7 +3414,8 @@ export interface paths {
         put?: never;
         /**
          * Request Withdrawal
-         * @description Withdraw from the available balance (staff approve, then WeChat transfers it).
+         * @description Withdraw from the available balance (staff approve, then WeChat transfers it); from
+         *     ¥2,000 on with the payee's real name (``real_name``), which WeChat checks.
          */
         post: operations["request_withdrawal_api_v1_distribution_withdrawals_post"];
         delete?: never;
@@ -12776,6 +12777,11 @@ export interface components {
             package_info: string | null;
             /** Paid At */
             paid_at: string | null;
+            /**
+             * Payee Name
+             * @description masked (张**)
+             */
+            payee_name: string | null;
             /** Promoter Id */
             promoter_id: number;
             /** Reviewed At */
@@ -12796,6 +12802,11 @@ export interface components {
         WithdrawalCreate: {
             /** Amount */
             amount: number;
+            /**
+             * Real Name
+             * @description the payee's real name as in WeChat Pay; required from ¥2,000 (200000 fen)
+             */
+            real_name?: string | null;
         };
         /** WithdrawalEventView */
         WithdrawalEventView: {
@@ -12836,6 +12847,11 @@ export interface components {
             package_info: string | null;
             /** Paid At */
             paid_at: string | null;
+            /**
+             * Payee Name
+             * @description masked (张**)
+             */
+            payee_name: string | null;
             /** Reviewed At */
             reviewed_at: string | null;
             /**

@@ -294,6 +294,49 @@ async def _funded(ctx: AppContext, bob: Shopper, amount: int) -> None:
         await repository.add_available(s, promoter.id, amount, utcnow())
 
 
+async def test_a_large_withdrawal_names_its_payee_and_the_name_reaches_wechat_encrypted(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
+) -> None:
+    """From ¥2,000 a withdrawal needs the payee's real name (WeChat refuses the transfer
+    without it): asked without one it is refused and nothing is written; with one it is kept
+    SM4-encrypted, shown masked, and the transfer carries it (encrypted for WeChat Pay's key,
+    which the simulator decrypts)."""
+    _, bob, _, _, _ = await _team(client, ctx, staff)
+    await _funded(ctx, bob, 300_000)
+    before = await snapshot(ctx, *DIST_TABLES)
+    nameless = await client.post(
+        f"{SHOP}/withdrawals", json={"amount": 200_000}, headers=bob.headers
+    )
+    assert (nameless.status_code, nameless.json()["code"], nameless.json()["field"]) == (
+        400,
+        "social.withdrawal_invalid",
+        "real_name",
+    )
+    for bad in ("张", "<b>", "12345"):
+        response = await client.post(
+            f"{SHOP}/withdrawals", json={"amount": 200_000, "real_name": bad}, headers=bob.headers
+        )
+        assert response.status_code == 422, bad
+    assert await snapshot(ctx, *DIST_TABLES) == before
+
+    made = await client.post(
+        f"{SHOP}/withdrawals", json={"amount": 200_000, "real_name": "张三丰"}, headers=bob.headers
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["payee_name"] == "张**"
+    [row] = await withdrawal_rows(ctx)
+    assert row.payee_name_encrypted is not None
+    assert "张三丰" not in row.payee_name_encrypted
+    assert ctx.pii.decrypt(row.payee_name_encrypted) == "张三丰"
+    approved = await client.post(f"{ADMIN}/withdrawals/{row.id}/approve", headers=staff)
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["payee_name"]) == ("paying", "张**")
+    assert simulator(app).transfers[row.withdrawal_no].user_recognized_name == "张三丰"
+    # Smaller amounts need no name.
+    small = await client.post(f"{SHOP}/withdrawals", json={"amount": 500}, headers=bob.headers)
+    assert (small.status_code, small.json()["payee_name"]) == (201, None)
+
+
 async def test_rejected_and_failed_withdrawals_give_the_money_back(
     app: FastAPI, client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
 ) -> None:

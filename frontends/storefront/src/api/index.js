@@ -177,7 +177,9 @@ export const api = {
     team: (query) => call('listPromoterTeam', { query }),
     commissions: (query) => call('listMyCommissions', { query }),
     withdrawals: (query) => call('listMyWithdrawals', { query }),
-    withdraw: (amount) => call('requestWithdrawal', { body: { amount } }),
+    // From ¥2,000 WeChat needs the payee's real name (realName), sent only then.
+    withdraw: (amount, realName) =>
+      call('requestWithdrawal', { body: realName ? { amount, real_name: realName } : { amount } }),
   },
   orders: {
     list: (query) => call('listOrders', { query }),

@@ -851,9 +851,10 @@ class WeChatPayClient:
         *,
         params: dict[str, str] | None = None,
         json_body: dict[str, Any] | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         body = orjson.dumps(json_body).decode() if json_body is not None else ""
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **(extra_headers or {})}
         if json_body is not None:
             headers["Content-Type"] = "application/json"
         request = self._http.build_request(

@@ -25,7 +25,7 @@ from typing import Any, Final, Literal, Protocol
 from urllib.parse import quote
 
 from shoplet.integrations.wechat.pay import WeChatPayClient, WeChatPayError
-from shoplet.integrations.wechat.pay_crypto import parse_rfc3339
+from shoplet.integrations.wechat.pay_crypto import encrypt_sensitive, parse_rfc3339
 
 TRANSFER_PATH: Final = "/v3/fund-app/mch-transfer/transfer-bills"
 # 佣金报酬: the transfer scene a merchant opens for paying commissions.
@@ -127,9 +127,15 @@ class WeChatTransfers:
                 {"info_type": "报酬说明", "info_content": "推广佣金"},
             ],
         }
+        headers: dict[str, str] = {}
         if user_name:
-            body["user_recognized_name"] = user_name
-        data = await self._pay._call("POST", TRANSFER_PATH, json_body=body)
+            # Sensitive: encrypted with the WeChat Pay public key, named by Wechatpay-Serial.
+            config = self._pay.config
+            body["user_recognized_name"] = encrypt_sensitive(config.platform_public_key, user_name)
+            headers["Wechatpay-Serial"] = config.platform_serial
+        data = await self._pay._call(
+            "POST", TRANSFER_PATH, json_body=body, extra_headers=headers or None
+        )
         return self._parse(data)
 
     async def query(self, out_bill_no: str) -> TransferBill:

@@ -21,7 +21,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from shoplet.integrations.wechat.pay_crypto import CHINA_TZ, format_rfc3339
+from shoplet.integrations.wechat.pay_crypto import CHINA_TZ, decrypt_sensitive, format_rfc3339
 
 from .cashier import _Cashier
 from .state import SimError, _digits, _optional_text, _param_error, _text
@@ -87,6 +87,18 @@ class _Transfers(_Cashier):
             self._transfers = {}
         return self._transfers
 
+    def _payee_name(self, request: Request, encrypted: str | None) -> str | None:
+        """The payee's name, sent encrypted with the WeChat Pay public key that the request's
+        ``Wechatpay-Serial`` names: a name in clear, another key or no serial is refused."""
+        if encrypted is None:
+            return None
+        if request.headers.get("wechatpay-serial") != self.keys.platform_serial:
+            raise SimError(400, "PARAM_ERROR", "Wechatpay-Serial 与微信支付公钥ID不一致")
+        try:
+            return decrypt_sensitive(self.keys.platform_private_key, encrypted)
+        except ValueError:
+            raise _param_error("/user_recognized_name", "敏感信息解密失败") from None
+
     async def _create_transfer(self, request: Request, body: bytes) -> tuple[int, Any]:
         data = self._json_body(body)
         appid = _text(data, "appid", max_length=32)
@@ -96,7 +108,9 @@ class _Transfers(_Cashier):
         scene = _text(data, "transfer_scene_id", max_length=36)
         openid = _text(data, "openid", max_length=64)
         remark = _text(data, "transfer_remark", max_length=32)
-        name = _optional_text(data, "user_recognized_name", max_length=1024)
+        name = self._payee_name(
+            request, _optional_text(data, "user_recognized_name", max_length=1024)
+        )
         amount = data.get("transfer_amount")
         if not isinstance(amount, int) or isinstance(amount, bool) or amount < MIN_TRANSFER:
             raise _param_error("/transfer_amount", "转账金额不能低于0.1元(单位:分)", amount)

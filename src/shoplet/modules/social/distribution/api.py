@@ -119,7 +119,13 @@ async def my_withdrawals(
 async def request_withdrawal(
     body: WithdrawalCreate, member: CurrentMember, session: DbSession, ctx: Ctx
 ) -> WithdrawalView:
-    """Withdraw from the available balance (staff approve, then WeChat transfers it)."""
+    """Withdraw from the available balance (staff approve, then WeChat transfers it); from
+    ¥2,000 on with the payee's real name (``real_name``), which WeChat checks."""
     return await withdrawals.request(
-        session, member.id, body.amount, ctx.settings.orders_aftersale_window_days
+        session,
+        member.id,
+        body.amount,
+        ctx.settings.orders_aftersale_window_days,
+        real_name=body.real_name,
+        pii=ctx.pii,
     )

@@ -206,6 +206,10 @@ class Withdrawal(Base):
     transfer_state: Mapped[str | None] = mapped_column(String(32))
     package_info: Mapped[str | None] = mapped_column(String(1000))
     fail_reason: Mapped[str | None] = mapped_column(String(200))
+    # The payee's real name, which WeChat needs from ¥2,000 on: SM4-encrypted (the PII cipher),
+    # and its masked form (``张**``) for screens.
+    payee_name_encrypted: Mapped[str | None] = mapped_column(String(512))
+    payee_name_masked: Mapped[str | None] = mapped_column(String(40))
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]

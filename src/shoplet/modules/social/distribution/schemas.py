@@ -120,8 +120,20 @@ class CommissionAdmin(CommissionView):
     buyer_member_id: int
 
 
+PayeeName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=2, max_length=30, pattern=r"^[^\d\s<>]+( [^\d\s<>]+)*$"
+    ),
+]
+
+
 class WithdrawalCreate(RequestModel):
     amount: Annotated[int, Field(ge=1, le=100_000_000)]
+    real_name: PayeeName | None = Field(
+        default=None,
+        description="the payee's real name as in WeChat Pay; required from ¥2,000 (200000 fen)",
+    )
 
 
 class WithdrawalView(ResponseModel):
@@ -131,6 +143,7 @@ class WithdrawalView(ResponseModel):
     transfer_state: str | None
     package_info: str | None
     fail_reason: str | None
+    payee_name: str | None = Field(description="masked (张**)")
     created_at: datetime
     reviewed_at: datetime | None
     paid_at: datetime | None

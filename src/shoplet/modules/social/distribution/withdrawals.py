@@ -25,6 +25,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, short_transaction, unit_of_work, utcnow
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
+from shoplet.core.security import PiiCipher
 from shoplet.integrations.wechat.pay import WeChatPayError
 from shoplet.integrations.wechat.pay_crypto import CHINA_TZ
 from shoplet.integrations.wechat.transfers import FAILED_STATES, Payouts, TransferBill
@@ -48,6 +49,8 @@ log = structlog.get_logger("shoplet.social.distribution")
 PAYOUTS_KEY = "social.distribution.payouts"
 SYNC_BATCH = 100
 REMARK = "推广佣金提现"
+NAME_REQUIRED_FROM = 200_000
+"""Fen: WeChat transfers ¥2,000 or more only with the payee's real name (user_recognized_name)."""
 
 AuditHook = Callable[[AsyncSession, Withdrawal], Awaitable[None]]
 
@@ -91,23 +94,41 @@ def view(row: Withdrawal) -> WithdrawalView:
         transfer_state=row.transfer_state,
         package_info=row.package_info,
         fail_reason=row.fail_reason,
+        payee_name=row.payee_name_masked,
         created_at=row.created_at,
         reviewed_at=row.reviewed_at,
         paid_at=row.paid_at,
     )
 
 
+def mask_payee(name: str) -> str:
+    """``张三丰`` -> ``张**``: the first character, one star for each of the others."""
+    return name[0] + "*" * (len(name) - 1)
+
+
 async def request(
-    session: AsyncSession, member_id: int, amount: int, window_days: int
+    session: AsyncSession,
+    member_id: int,
+    amount: int,
+    window_days: int,
+    *,
+    real_name: str | None = None,
+    pii: PiiCipher,
 ) -> WithdrawalView:
     """A promoter asks for ``amount`` fen. Refusals (nothing written): 404
-    ``social.not_promoter``, 400 ``social.withdrawal_invalid`` below the shop's minimum, 409
-    ``social.withdrawal_insufficient_balance`` above the available balance."""
+    ``social.not_promoter``, 400 ``social.withdrawal_invalid`` below the shop's minimum or
+    without the payee's real name from :data:`NAME_REQUIRED_FROM` on (WeChat refuses such a
+    transfer without it), 409 ``social.withdrawal_insufficient_balance`` above the available
+    balance. The name is kept SM4-encrypted and shown masked."""
     promoter = await active_promoter(session, member_id)
     settings = await current_settings(session, window_days)
     if amount < settings.min_withdrawal:
         raise InvalidWithdrawal(
             f"at least {settings.min_withdrawal} fen per withdrawal", field="amount"
+        )
+    if amount >= NAME_REQUIRED_FROM and not real_name:
+        raise InvalidWithdrawal(
+            "a withdrawal of ¥2,000 or more names the payee as in WeChat Pay", field="real_name"
         )
     now = utcnow()
     if not await repo.claim_available(session, promoter.id, amount, now):
@@ -120,6 +141,8 @@ async def request(
             "promoter_id": promoter.id,
             "amount": amount,
             "status": "requested",
+            "payee_name_encrypted": pii.encrypt(real_name) if real_name else None,
+            "payee_name_masked": mask_payee(real_name) if real_name else None,
             "created_at": now,
             "updated_at": now,
         },
@@ -185,17 +208,32 @@ async def approve(
             session, withdrawal_id, "requested", "paying", actor, "审核通过，发起转账", now
         )
         await audit(session, row)
-    await _send(ctx, payouts, row.withdrawal_no, openid, row.amount)
+    await _send(ctx, payouts, row.withdrawal_no, openid, row.amount, user_name=_payee(ctx, row))
     async with read_session(ctx.sessionmaker) as session:
         return (await admin_views(session, [await _withdrawal(session, withdrawal_id)]))[0]
 
 
+def _payee(ctx: AppContext, row: Withdrawal) -> str | None:
+    """The payee's name in clear, for the transfer only (the client encrypts it for WeChat)."""
+    return ctx.pii.decrypt(row.payee_name_encrypted) if row.payee_name_encrypted else None
+
+
 async def _send(
-    ctx: AppContext, payouts: Payouts, withdrawal_no: str, openid: str, amount: int
+    ctx: AppContext,
+    payouts: Payouts,
+    withdrawal_no: str,
+    openid: str,
+    amount: int,
+    *,
+    user_name: str | None,
 ) -> None:
     try:
         bill: TransferBill | WeChatPayError = await payouts.transfer(
-            out_bill_no=withdrawal_no, openid=openid, amount=amount, remark=REMARK
+            out_bill_no=withdrawal_no,
+            openid=openid,
+            amount=amount,
+            remark=REMARK,
+            user_name=user_name,
         )
     except WeChatPayError as exc:
         bill = exc
@@ -295,6 +333,7 @@ async def sync_payouts(ctx: AppContext) -> int:
                         openid=openid,
                         amount=row.amount,
                         remark=REMARK,
+                        user_name=_payee(ctx, row),
                     )
                 except WeChatPayError as again:
                     answer = again

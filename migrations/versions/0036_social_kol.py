@@ -1,7 +1,8 @@
 """social: KOL discovery (social_kol_run, social_kol_score, social_kol_invite); bargains claim
 their per-shopper limit in social_quota (play 'bargain', backfilled from held bargains); indexes
 for the bargain cut's risk signals; a withdrawal's payee name (encrypted and masked), which WeChat
-needs for transfers from ¥2,000
+needs for transfers from ¥2,000; group buys' 模拟成团 (auto_fill, auto_fill_min; a group's
+auto_filled seats)
 
 Revision ID: 0036_social_kol
 Revises: 0035_analytics_events
@@ -103,6 +104,21 @@ def upgrade() -> None:
         ("ix_social_bargain_cut_device_id_created_at", ["device_id", "created_at"]),
     ):
         op.create_index(name, "social_bargain_cut", columns, unique=False)
+    with op.batch_alter_table("social_campaign") as batch:
+        batch.add_column(
+            sa.Column("auto_fill", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch.add_column(
+            sa.Column("auto_fill_min", sa.Integer(), server_default="1", nullable=False)
+        )
+        batch.create_check_constraint(
+            op.f("ck_social_campaign_auto_fill_min_valid"),
+            "auto_fill_min >= 1 AND auto_fill_min < group_size",
+        )
+    op.add_column(
+        "social_group",
+        sa.Column("auto_filled", sa.Integer(), server_default="0", nullable=False),
+    )
     op.add_column(
         "social_dist_withdrawal",
         sa.Column("payee_name_encrypted", sa.String(length=512), nullable=True),
@@ -123,6 +139,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("social_group", "auto_filled")
+    with op.batch_alter_table("social_campaign") as batch:
+        batch.drop_constraint(op.f("ck_social_campaign_auto_fill_min_valid"), type_="check")
+        batch.drop_column("auto_fill_min")
+        batch.drop_column("auto_fill")
     with op.batch_alter_table("social_dist_withdrawal") as batch:
         batch.drop_column("payee_name_masked")
         batch.drop_column("payee_name_encrypted")

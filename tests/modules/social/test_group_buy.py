@@ -165,6 +165,56 @@ async def test_money_for_a_group_filled_meanwhile_is_refunded(
     assert await level(ctx, sku_id) == (8, 0)
 
 
+async def test_auto_fill_completes_a_short_group_with_enough_paid_members(
+    app: FastAPI, ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    """模拟成团 (min 2 of 3): at the deadline a group with two paid seats completes, the third
+    seat filled by the shop; its paid orders ship, the unpaid seat is cancelled and its stock
+    comes back; a group with one paid seat still fails and refunds. Off by default."""
+    sku_id = await one_sku(ctx, price=5900, stock=10)
+    assert (await make_campaign(client, staff, sku_id))["auto_fill"] is False
+    campaign = await make_campaign(client, staff, sku_id, auto_fill=True, auto_fill_min=2)
+    assert (campaign["auto_fill"], campaign["auto_fill_min"]) == (True, 2)
+    alice, bob, carol, dave = [await shopper(client, n) for n in ("alice", "bob", "carol", "dave")]
+    opened = ok(await open_group(client, alice, campaign["id"]))
+    share = opened["share_id"]
+    await pay(client, ctx, alice, opened["order_no"])
+    await drain_outbox(ctx)
+    bob_seat = ok(await join_group(client, bob, share))
+    await pay(client, ctx, bob, bob_seat["order_no"])
+    carol_seat = ok(await join_group(client, carol, share))  # never pays
+    lonely = ok(await open_group(client, dave, campaign["id"]))
+    await pay(client, ctx, dave, lonely["order_no"])
+    await drain_outbox(ctx)
+
+    await past_deadline(ctx, share)
+    await past_deadline(ctx, lonely["share_id"])
+    await run_job(ctx, EXPIRE_JOB)
+    await run_job(ctx, EXPIRE_JOB)  # a second run (another replica) changes nothing
+    await drain_outbox(ctx)
+    await complete_refunds(app, ctx, [lonely["order_no"]])
+
+    group = await group_row(ctx, share)
+    assert (group.status, group.filled, group.auto_filled) == ("succeeded", 2, 1)
+    assert await seat_statuses(ctx, share) == {
+        opened["order_no"]: "succeeded",
+        bob_seat["order_no"]: "succeeded",
+        carol_seat["order_no"]: "cancelled",
+    }
+    for order_no in (opened["order_no"], bob_seat["order_no"]):
+        row = await order_row(ctx, order_no)
+        assert (row.status, row.ship_hold) == ("paid", None)  # free to ship
+        assert await refunds(ctx, order_no) == []
+    assert (await order_row(ctx, carol_seat["order_no"])).status == "cancelled"
+    view = (await client.get(f"/api/v1/group-buys/groups/{share}")).json()
+    assert (view["status"], view["auto_filled"], view["slots_left"]) == ("succeeded", 1, 0)
+
+    assert (await group_row(ctx, lonely["share_id"])).status == "failed"
+    [refund] = await refunds(ctx, lonely["order_no"])
+    assert refund.status == "succeeded"
+    assert await level(ctx, sku_id) == (8, 0)  # two shipped units held; the rest back
+
+
 async def test_refusals_change_nothing(
     app: FastAPI, ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
 ) -> None:

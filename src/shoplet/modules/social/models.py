@@ -74,6 +74,9 @@ class GroupCampaign(Base):
             "groups_opened >= 0 AND groups_opened <= max_groups", name="groups_within_max"
         ),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "auto_fill_min >= 1 AND auto_fill_min < group_size", name="auto_fill_min_valid"
+        ),
         Index("ix_social_campaign_sku_id", "sku_id"),
         Index("ix_social_campaign_product_id", "product_id"),
     )
@@ -89,6 +92,10 @@ class GroupCampaign(Base):
     max_groups: Mapped[int] = mapped_column(Integer)
     groups_opened: Mapped[int] = mapped_column(Integer, default=0)
     free_shipping: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 模拟成团 (off by default): a group still short when its time runs out completes anyway
+    # when at least ``auto_fill_min`` shoppers paid; the empty seats are filled by the shop.
+    auto_fill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    auto_fill_min: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
@@ -120,6 +127,8 @@ class Group(Base):
     leader_member_id: Mapped[int] = mapped_column(BigInteger)
     size: Mapped[int] = mapped_column(Integer)
     filled: Mapped[int] = mapped_column(Integer, default=0)
+    # Seats the shop filled when the group completed by 模拟成团 (0: every seat was paid).
+    auto_filled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]

@@ -185,6 +185,31 @@ async def fail_group(session: AsyncSession, group_id: int, now: datetime) -> boo
     return result.scalar_one_or_none() is not None
 
 
+async def auto_complete_group(
+    session: AsyncSession, group_id: int, min_paid: int, now: datetime
+) -> bool:
+    """An open group past its deadline with at least ``min_paid`` paid seats completes, the shop
+    filling the empty seats (once: the status change is conditional)."""
+    result = await session.execute(
+        update(Group)
+        .where(
+            Group.id == group_id,
+            Group.status == "open",
+            Group.expires_at <= now,
+            Group.filled >= min_paid,
+            Group.filled < Group.size,
+        )
+        .values(
+            status="succeeded",
+            auto_filled=Group.size - Group.filled,
+            completed_at=now,
+            updated_at=now,
+        )
+        .returning(Group.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
 async def expired_group_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
     stmt = (
         select(Group.id)

@@ -33,6 +33,10 @@ class GroupBuyWrite(RequestModel):
     per_member_limit: Annotated[int, Field(ge=1, le=100)] = 1
     max_groups: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
     free_shipping: bool = True
+    # 模拟成团: off by default; when on, a group short at its deadline with at least
+    # ``auto_fill_min`` paid shoppers completes (the shop fills the empty seats).
+    auto_fill: bool = False
+    auto_fill_min: Annotated[int, Field(ge=1, le=49)] = 1
     starts_at: When
     ends_at: When
     # Subsidy budget in fen (None: unlimited); the campaign stops itself once it is spent.
@@ -57,6 +61,8 @@ class GroupBuy(ResponseModel):
     max_groups: int
     groups_opened: int
     free_shipping: bool
+    auto_fill: bool
+    auto_fill_min: int
     starts_at: datetime
     ends_at: datetime
     status: GroupBuyStatus
@@ -115,6 +121,7 @@ class GroupBuyGroup(ResponseModel):
     size: int
     filled: int
     slots_left: int
+    auto_filled: int = Field(description="seats the shop filled (模拟成团); 0 when all were paid")
     status: GroupBuyGroupStatus
     expires_at: datetime
     completed_at: datetime | None
@@ -140,6 +147,7 @@ class GroupBuyGroupAdmin(ResponseModel):
     leader_member_id: int
     size: int
     filled: int
+    auto_filled: int
     status: GroupBuyGroupStatus
     expires_at: datetime
     completed_at: datetime | None

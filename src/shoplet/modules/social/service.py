@@ -88,6 +88,8 @@ def campaign_view(campaign: GroupCampaign, now: datetime | None = None) -> Group
         max_groups=campaign.max_groups,
         groups_opened=campaign.groups_opened,
         free_shipping=campaign.free_shipping,
+        auto_fill=campaign.auto_fill,
+        auto_fill_min=campaign.auto_fill_min,
         starts_at=campaign.starts_at,
         ends_at=campaign.ends_at,
         status=campaign.status,  # type: ignore[arg-type]
@@ -112,6 +114,10 @@ async def _checked_values(session: AsyncSession, body: GroupBuyWrite) -> dict[st
             f"the group price must be below the shelf price ({snap.price} fen)",
             field="group_price",
         )
+    if body.auto_fill_min >= body.group_size:
+        raise InvalidCampaign(
+            "模拟成团 needs fewer paid shoppers than the group size", field="auto_fill_min"
+        )
     return {
         "title": body.title,
         "product_id": snap.product_id,
@@ -122,6 +128,8 @@ async def _checked_values(session: AsyncSession, body: GroupBuyWrite) -> dict[st
         "per_member_limit": body.per_member_limit,
         "max_groups": body.max_groups,
         "free_shipping": body.free_shipping,
+        "auto_fill": body.auto_fill,
+        "auto_fill_min": body.auto_fill_min,
         "starts_at": body.starts_at,
         "ends_at": body.ends_at,
         "budget": body.budget,
@@ -202,6 +210,7 @@ def group_admin(group: Group) -> GroupBuyGroupAdmin:
         leader_member_id=group.leader_member_id,
         size=group.size,
         filled=group.filled,
+        auto_filled=group.auto_filled,
         status=group.status,  # type: ignore[arg-type]
         expires_at=group.expires_at,
         completed_at=group.completed_at,
@@ -284,7 +293,8 @@ async def _group_view(session: AsyncSession, group: Group) -> GroupBuyGroup:
         group_price=campaign.group_price,
         size=group.size,
         filled=group.filled,
-        slots_left=group.size - group.filled,
+        slots_left=group.size - group.filled - group.auto_filled,
+        auto_filled=group.auto_filled,
         status=group.status,  # type: ignore[arg-type]
         expires_at=group.expires_at,
         completed_at=group.completed_at,
@@ -540,10 +550,11 @@ async def handle_order_cancelled(session: AsyncSession, payload: Mapping[str, An
 
 
 async def expire_groups(ctx: AppContext) -> int:
-    """Fail every unfinished group past its deadline, each in its own transaction: unpaid seats
-    cancelled, paid seats refunded in full. Idempotent (the group's status change is
+    """Close every unfinished group past its deadline, each in its own transaction: it fails
+        (unpaid seats cancelled, paid seats refunded in full) or, with 模拟成团, completes.
+        Idempotent (the group's status change is
     conditional): a second run, or one on another replica, changes nothing. Returns how many
-    groups failed in this run."""
+        groups failed in this run."""
     now = utcnow()
     async with read_session(ctx.sessionmaker) as session:
         ids = await repo.expired_group_ids(session, now, EXPIRE_BATCH)
@@ -558,10 +569,52 @@ async def expire_groups(ctx: AppContext) -> int:
     return failed
 
 
+async def _auto_complete(session: AsyncSession, group: Group, now: datetime) -> bool:
+    """模拟成团: a group of a campaign with auto-fill on, short at its deadline but with at least
+    ``auto_fill_min`` paid seats, completes (one conditional UPDATE): its paid seats succeed and
+    ship, its unpaid seats are cancelled, the empty seats are the shop's. False when the rule
+    does not apply (the group fails as usual)."""
+    campaign = await _campaign(session, group.campaign_id)
+    if not campaign.auto_fill or group.filled < campaign.auto_fill_min:
+        return False
+    if not await repo.auto_complete_group(session, group.id, campaign.auto_fill_min, now):
+        return False
+    unpaid = await repo.seats_of(session, group.id, ("pending",))
+    await orders.lock_held_orders(session, [seat.order_no for seat in unpaid])
+    for seat in unpaid:
+        await _refund_seat(session, seat, group, FAILED_REASON, now)
+    order_nos = await repo.complete_seats(session, group.id, now)
+    await orders.release_ship_hold(session, order_nos, hold=hold_of(group.id))
+    filled = await repo.get_group(session, group.id)
+    log.info(
+        "groupbuy_group_auto_filled",
+        group_id=group.id,
+        paid=len(order_nos),
+        auto_filled=filled.auto_filled if filled else None,
+    )
+    await publish(
+        session,
+        ev.GROUP_SUCCEEDED,
+        {
+            "group_id": group.id,
+            "share_id": group.share_id,
+            "campaign_id": group.campaign_id,
+            "order_nos": order_nos,
+            "auto_filled": filled.auto_filled if filled else 0,
+        },
+        key=group.share_id,
+    )
+    return True
+
+
 async def _expire_group(session: AsyncSession, group_id: int) -> int:
     group = await repo.lock_group(session, group_id)
     now = utcnow()
-    if group is None or not await repo.fail_group(session, group_id, now):
+    if group is None or group.expires_at > now:
+        return 0
+    if await _auto_complete(session, group, now):
+        return 1
+    if not await repo.fail_group(session, group_id, now):
         return 0
     refunded = []
     seats = await repo.seats_of(session, group_id, ("pending", "joined"))

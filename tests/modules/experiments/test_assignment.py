@@ -3,6 +3,7 @@ configured, layers are independent, experiments of one layer never share a unit.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 
@@ -82,7 +83,7 @@ def test_a_million_ids_split_within_0_3_percent_of_the_weights() -> None:
 def test_the_full_assignment_follows_weights_ramp_and_holdout() -> None:
     exp = experiment(3, weights=(5000, 5000), traffic=40, holdout=10, start=0, end=500)
     n = 200_000
-    outcome = Counter()
+    outcome: Counter[str] = Counter()
     for i in range(n):
         found = assign_one(exp, UnitContext(unit=f"d:{i}"))
         outcome["out" if found is None else "holdout" if found.is_holdout else found.arm_key] += 1
@@ -114,7 +115,7 @@ def test_experiments_of_one_layer_never_share_a_unit(cuts: list[int]) -> None:
     edges = sorted({0, *cuts, BUCKETS})
     experiments = tuple(
         experiment(i + 1, start=s, end=e, slot=f"slot{i}")
-        for i, (s, e) in enumerate(zip(edges, edges[1:], strict=False))
+        for i, (s, e) in enumerate(itertools.pairwise(edges))
     )
     ruleset = Ruleset(version=1, experiments=experiments)
     for n in range(500):
@@ -127,6 +128,9 @@ def test_ranges_overlap() -> None:
     assert ranges_overlap((0, 500), (499, 600))
     assert not ranges_overlap((0, 500), (500, 600))
     assert not ranges_overlap((600, 700), (0, 600))
+
+
+MP = "mp-weixin"
 
 
 def test_targeting() -> None:
@@ -143,8 +147,12 @@ def test_targeting() -> None:
     for bad in (
         UnitContext(unit="d:1", platform="mp-weixin", app_version="2.10", region="310101"),
         UnitContext(unit="m:1", is_member=True, platform="h5", app_version="3", region="310101"),
-        UnitContext(unit="m:1", is_member=True, platform="mp-weixin", app_version="2.2.9", region="31"),
-        UnitContext(unit="m:1", is_member=True, platform="mp-weixin", app_version="2.3", region="44"),
+        UnitContext(
+            unit="m:1", is_member=True, platform="mp-weixin", app_version="2.2.9", region="31"
+        ),
+        UnitContext(
+            unit="m:1", is_member=True, platform="mp-weixin", app_version="2.3", region="44"
+        ),
         UnitContext(unit="m:1", is_member=True, platform="mp-weixin", region="310101"),
     ):
         assert assign_one(exp, bad) is None, bad

@@ -230,6 +230,7 @@ async def set_traffic(
     if not 1 <= traffic_percent <= 100:
         raise InvalidExperiment("traffic_percent must be 1 to 100")
     active = ("draft", "running", "paused")
+    old_traffic, current = experiment.traffic_percent, experiment.status
     if experiment.status not in active or not await repo.update_experiment(
         session,
         experiment_id,
@@ -241,10 +242,10 @@ async def set_traffic(
         session,
         experiment_id,
         "ramp",
-        experiment.status,
-        experiment.status,
+        current,
+        current,
         staff_id,
-        note=f"traffic {experiment.traffic_percent}% → {traffic_percent}%",
+        note=f"traffic {old_traffic}% → {traffic_percent}%",
     )
     await repo.bump_version(session, utcnow())
     return view(*await load(session, experiment_id))
@@ -268,7 +269,10 @@ async def change_status(
     now = utcnow()
     values: dict[str, Any] = {"status": TARGET[action], "updated_at": now}
     winner_id = None
-    if action == "start" and experiment.started_at is None:
+    # Read before the update: the conditional UPDATE refreshes the loaded row in the session.
+    first_start = action == "start" and experiment.started_at is None
+    from_status, allocation, policy = experiment.status, experiment.allocation, experiment.policy
+    if first_start:
         values["started_at"] = now
     if stop is not None:
         note = stop.note
@@ -284,18 +288,18 @@ async def change_status(
         session,
         experiment_id,
         action,
-        experiment.status,
+        from_status,
         TARGET[action],
         staff_id,
         winner_arm_id=winner_id,
         note=note,
     )
-    if action == "start" and experiment.allocation == "bandit" and experiment.started_at is None:
+    if first_start and allocation == "bandit":
         await repo.insert_allocation(
             session,
             {
                 "experiment_id": experiment_id,
-                "policy": experiment.policy,
+                "policy": policy,
                 "weights": {str(a.id): a.weight for a in arms},
                 "computed_at": now,
             },

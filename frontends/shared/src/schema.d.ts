@@ -1397,6 +1397,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Experiments
+         * @description Experiments, newest first; ``status`` filters.
+         */
+        get: operations["list_experiments_api_v1_console_experiments_get"];
+        put?: never;
+        /**
+         * Create Experiment
+         * @description A draft experiment holding its bucket range (400 ``experiments.invalid_weights``,
+         *     ``experiments.invalid_experiment``, ``experiments.layer_unknown``; 409
+         *     ``experiments.buckets_taken`` when the range overlaps another in the layer).
+         */
+        post: operations["create_experiment_api_v1_console_experiments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/experiments/analyze": {
         parameters: {
             query?: never;
@@ -1419,6 +1445,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/experiments/layers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Layers
+         * @description Every layer with the bucket ranges still free.
+         */
+        get: operations["list_layers_api_v1_console_experiments_layers_get"];
+        put?: never;
+        /**
+         * Create Layer
+         * @description A new layer of 1000 buckets (409 ``experiments.layer_taken``).
+         */
+        post: operations["create_layer_api_v1_console_experiments_layers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/experiments/sample-size": {
         parameters: {
             query?: never;
@@ -1434,6 +1484,133 @@ export interface paths {
          *     ``experiments.invalid_parameters``).
          */
         post: operations["sample_size_api_v1_console_experiments_sample_size_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Experiment
+         * @description One experiment with its arms and decision log.
+         */
+        get: operations["get_experiment_api_v1_console_experiments__experiment_id__get"];
+        /**
+         * Edit Experiment
+         * @description Rewrite a draft (409 ``experiments.invalid_transition`` once it has started).
+         */
+        put: operations["edit_experiment_api_v1_console_experiments__experiment_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause
+         * @description running → paused: no one is enrolled until it starts again.
+         */
+        post: operations["pause_api_v1_console_experiments__experiment_id__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results
+         * @description Live results: per arm visitors, conversions, rate and Wilson interval, revenue per
+         *     visitor, AOV; comparisons against the control with the always-valid p deciding; the
+         *     sample-ratio check (a mismatch blocks the verdict); P(best); the bandit's allocations.
+         */
+        get: operations["results_api_v1_console_experiments__experiment_id__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start
+         * @description draft or paused → running (409 ``experiments.invalid_transition`` otherwise).
+         */
+        post: operations["start_api_v1_console_experiments__experiment_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop
+         * @description running or paused → stopped, with the decision (the winning arm's key, or none, and a
+         *     note); the bucket range is free again.
+         */
+        post: operations["stop_api_v1_console_experiments__experiment_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Traffic
+         * @description Ramp: the share of the experiment's bucket range enrolled (1..100 %).
+         */
+        post: operations["set_traffic_api_v1_console_experiments__experiment_id__traffic_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3338,6 +3515,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign
+         * @description The unit's variant of every running experiment it is in, by slot (``home_layout``,
+         *     ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``). Writes
+         *     nothing; the same unit gets the same answer while the experiments do not change.
+         */
+        post: operations["assign_api_v1_experiments_assign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/exposures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log Exposure
+         * @description The variant was rendered: logged once per (experiment, unit) (409
+         *     ``experiments.not_enrolled`` when the unit is not in that arm).
+         */
+        post: operations["log_exposure_api_v1_experiments_exposures_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flash-sales": {
         parameters: {
             query?: never;
@@ -5015,6 +5235,21 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** AllocationPoint */
+        AllocationPoint: {
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /**
+             * Weights
+             * @description arm key -> basis points
+             */
+            weights: {
+                [key: string]: number;
+            };
+        };
         /** Analysis */
         Analysis: {
             /** Alpha */
@@ -5196,6 +5431,94 @@ export interface components {
             revenue?: components["schemas"]["RevenueArm"] | null;
             /** Visitors */
             visitors: number;
+        };
+        /** ArmResult */
+        ArmResult: {
+            /**
+             * Aov
+             * @description fen per order
+             */
+            aov: number | null;
+            /** Ci High */
+            ci_high: number;
+            /** Ci Low */
+            ci_low: number;
+            /** Conversions */
+            conversions: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
+            /** Rate */
+            rate: number;
+            /**
+             * Revenue
+             * @description fen
+             */
+            revenue: number;
+            /**
+             * Revenue Per Visitor
+             * @description fen
+             */
+            revenue_per_visitor: number;
+            /** Visitors */
+            visitors: number;
+            /** Weight */
+            weight: number;
+        };
+        /** ArmView */
+        ArmView: {
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Weight */
+            weight: number;
+        };
+        /** ArmWrite */
+        ArmWrite: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /**
+             * Weight
+             * @description basis points; the arms sum to 10 000
+             */
+            weight: number;
+        };
+        /** AssignBody */
+        AssignBody: {
+            /** App Version */
+            app_version?: string | null;
+            /** Platform */
+            platform?: ("h5" | "mp-weixin") | null;
+            /** Region */
+            region?: string | null;
+        };
+        /** Assignments */
+        Assignments: {
+            /**
+             * Unit
+             * @description m:<member id> or d:<device id>
+             */
+            unit: string;
+            /**
+             * Variants
+             * @description by slot
+             */
+            variants: {
+                [key: string]: components["schemas"]["Variant"];
+            };
+            /**
+             * Version
+             * @description ruleset version the answer came from
+             */
+            version: number;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -7252,6 +7575,28 @@ export interface components {
              */
             refunded: number;
         };
+        /** DecisionView */
+        DecisionView: {
+            /** Action */
+            action: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /** Staff Id */
+            staff_id: number | null;
+            /** To Status */
+            to_status: string;
+            /** Winner Arm Id */
+            winner_arm_id: number | null;
+        };
         /** DistributionSettings */
         DistributionSettings: {
             /** Auto After Orders */
@@ -7426,6 +7771,183 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /** ExperimentDetail */
+        ExperimentDetail: {
+            /** Allocation */
+            allocation: string;
+            /** Arms */
+            arms: components["schemas"]["ArmView"][];
+            /** Bucket End */
+            bucket_end: number;
+            /** Bucket Start */
+            bucket_start: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decision Note */
+            decision_note: string | null;
+            /** Decisions */
+            decisions: components["schemas"]["DecisionView"][];
+            /** Guardrail Metrics */
+            guardrail_metrics: string[];
+            /** Holdout Percent */
+            holdout_percent: number;
+            /** Hypothesis */
+            hypothesis: string;
+            /** Id */
+            id: number;
+            /** Layer Id */
+            layer_id: number;
+            /** Name */
+            name: string;
+            /** Policy */
+            policy: string;
+            /** Primary Metric */
+            primary_metric: string;
+            /** Slot */
+            slot: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "running" | "paused" | "stopped";
+            /** Stopped At */
+            stopped_at: string | null;
+            targeting: components["schemas"]["TargetingIn"];
+            /** Traffic Percent */
+            traffic_percent: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Winner Arm Id */
+            winner_arm_id: number | null;
+        };
+        /** ExperimentView */
+        ExperimentView: {
+            /** Allocation */
+            allocation: string;
+            /** Arms */
+            arms: components["schemas"]["ArmView"][];
+            /** Bucket End */
+            bucket_end: number;
+            /** Bucket Start */
+            bucket_start: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decision Note */
+            decision_note: string | null;
+            /** Guardrail Metrics */
+            guardrail_metrics: string[];
+            /** Holdout Percent */
+            holdout_percent: number;
+            /** Hypothesis */
+            hypothesis: string;
+            /** Id */
+            id: number;
+            /** Layer Id */
+            layer_id: number;
+            /** Name */
+            name: string;
+            /** Policy */
+            policy: string;
+            /** Primary Metric */
+            primary_metric: string;
+            /** Slot */
+            slot: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "running" | "paused" | "stopped";
+            /** Stopped At */
+            stopped_at: string | null;
+            targeting: components["schemas"]["TargetingIn"];
+            /** Traffic Percent */
+            traffic_percent: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Winner Arm Id */
+            winner_arm_id: number | null;
+        };
+        /** ExperimentWrite */
+        ExperimentWrite: {
+            /**
+             * Allocation
+             * @default fixed
+             * @enum {string}
+             */
+            allocation: "fixed" | "bandit";
+            /**
+             * Arms
+             * @description first = control
+             */
+            arms: components["schemas"]["ArmWrite"][];
+            /**
+             * Bucket End
+             * @description one past the last bucket, 1..1000
+             */
+            bucket_end: number;
+            /**
+             * Bucket Start
+             * @description first bucket of the layer, 0..999
+             */
+            bucket_start: number;
+            /** Guardrail Metrics */
+            guardrail_metrics?: ("conversion" | "revenue_per_visitor" | "aov")[];
+            /**
+             * Holdout Percent
+             * @description share of the enrolled held out, 0..50
+             * @default 0
+             */
+            holdout_percent: number;
+            /**
+             * Hypothesis
+             * @default
+             */
+            hypothesis: string;
+            /** Layer Id */
+            layer_id: number;
+            /** Name */
+            name: string;
+            /**
+             * Policy
+             * @default thompson
+             * @enum {string}
+             */
+            policy: "thompson" | "epsilon_greedy" | "ucb1";
+            /**
+             * Primary Metric
+             * @default conversion
+             * @enum {string}
+             */
+            primary_metric: "conversion" | "revenue_per_visitor" | "aov";
+            /**
+             * Slot
+             * @enum {string}
+             */
+            slot: "home_layout" | "product_card_style" | "checkout_button_text" | "promotion_strategy";
+            targeting?: components["schemas"]["TargetingIn"];
+            /**
+             * Traffic Percent
+             * @description share of the range enrolled, 1..100
+             * @default 100
+             */
+            traffic_percent: number;
+        };
         /** ExportJobOut */
         ExportJobOut: {
             /**
@@ -7482,6 +8004,21 @@ export interface components {
             status: "queued" | "running" | "done" | "failed" | "expired";
             /** Status Url */
             status_url: string;
+        };
+        /** ExposureBody */
+        ExposureBody: {
+            /** Experiment Id */
+            experiment_id: number;
+            /** Variant */
+            variant: string;
+        };
+        /** ExposureOut */
+        ExposureOut: {
+            /**
+             * Recorded
+             * @description false when already logged (or held out)
+             */
+            recorded: boolean;
         };
         /** Facets */
         Facets: {
@@ -8126,6 +8663,32 @@ export interface components {
             template_id: number;
             /** Total */
             total: number;
+        };
+        /** Layer */
+        Layer: {
+            /** Buckets */
+            buckets: number;
+            /**
+             * Free Ranges
+             * @description bucket ranges [start, end) no draft, running or paused experiment holds
+             */
+            free_ranges: [
+                number,
+                number
+            ][];
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+        };
+        /** LayerCreate */
+        LayerCreate: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
         };
         /** LedgerEntry */
         LedgerEntry: {
@@ -9185,6 +9748,13 @@ export interface components {
         Page_Exchange_: {
             /** Items */
             items: components["schemas"]["Exchange"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ExperimentView] */
+        Page_ExperimentView_: {
+            /** Items */
+            items: components["schemas"]["ExperimentView"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -10766,6 +11336,28 @@ export interface components {
             /** Content */
             content: string;
         };
+        /** Results */
+        Results: {
+            /** Allocations */
+            allocations: components["schemas"]["AllocationPoint"][];
+            /** @description null until every arm has 2 visitors */
+            analysis: components["schemas"]["Analysis"] | null;
+            /** Arms */
+            arms: components["schemas"]["ArmResult"][];
+            /** Experiment Id */
+            experiment_id: number;
+            /** Note */
+            note: string;
+            /** Primary Metric */
+            primary_metric: string;
+            /** Srm Blocked */
+            srm_blocked: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "running" | "paused" | "stopped";
+        };
         /** ReturnShipment */
         ReturnShipment: {
             /** Carrier */
@@ -11863,6 +12455,14 @@ export interface components {
             /** Role */
             role?: ("owner" | "operator" | "support") | null;
         };
+        /** StatusNote */
+        StatusNote: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
         /** StockAdjustment */
         StockAdjustment: {
             /**
@@ -11883,6 +12483,16 @@ export interface components {
             reserved: number;
             /** Sku Id */
             sku_id: number;
+        };
+        /** StopBody */
+        StopBody: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Winner Arm Key */
+            winner_arm_key?: string | null;
         };
         /** Suggestions */
         Suggestions: {
@@ -11969,6 +12579,28 @@ export interface components {
             title: string | null;
             /** Visits */
             visits: number;
+        };
+        /** TargetingIn */
+        TargetingIn: {
+            /** App Version Min */
+            app_version_min?: string | null;
+            /**
+             * Members Only
+             * @default false
+             */
+            members_only: boolean;
+            /** Platforms */
+            platforms?: ("h5" | "mp-weixin")[];
+            /**
+             * Regions
+             * @description GB/T 2260 code prefixes
+             */
+            regions?: string[];
+            /**
+             * Segment Ids
+             * @description kept for analytics segments; not applied yet
+             */
+            segment_ids?: number[];
         };
         /** TeamMember */
         TeamMember: {
@@ -12370,6 +13002,11 @@ export interface components {
             /** Units */
             units: number;
         };
+        /** TrafficChange */
+        TrafficChange: {
+            /** Traffic Percent */
+            traffic_percent: number;
+        };
         /** TrendPoint */
         TrendPoint: {
             /**
@@ -12394,6 +13031,18 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** Variant */
+        Variant: {
+            /** Experiment Id */
+            experiment_id: number;
+            /** Is Holdout */
+            is_holdout: boolean;
+            /**
+             * Variant
+             * @description the arm's key
+             */
+            variant: string;
         };
         /**
          * VideoOut
@@ -18809,6 +19458,184 @@ export interface operations {
             };
         };
     };
+    list_experiments_api_v1_console_experiments_get: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "running" | "paused" | "stopped") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ExperimentView_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_experiment_api_v1_console_experiments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     analyze_api_v1_console_experiments_analyze_post: {
         parameters: {
             query?: never;
@@ -18890,6 +19717,139 @@ export interface operations {
             };
         };
     };
+    list_layers_api_v1_console_experiments_layers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Layer"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_layer_api_v1_console_experiments_layers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LayerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Layer"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     sample_size_api_v1_console_experiments_sample_size_post: {
         parameters: {
             query?: never;
@@ -18946,6 +19906,707 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_experiment_api_v1_console_experiments__experiment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_experiment_api_v1_console_experiments__experiment_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pause_api_v1_console_experiments__experiment_id__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusNote"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    results_api_v1_console_experiments__experiment_id__results_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Results"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_api_v1_console_experiments__experiment_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusNote"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_api_v1_console_experiments__experiment_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StopBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_traffic_api_v1_console_experiments__experiment_id__traffic_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrafficChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -28286,6 +29947,156 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    assign_api_v1_experiments_assign_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Device-Id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assignments"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    log_exposure_api_v1_experiments_exposures_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Device-Id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExposureBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExposureOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

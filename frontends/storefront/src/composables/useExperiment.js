@@ -11,7 +11,11 @@ let pending = null
 const exposed = new Set()
 
 function platform() {
-  return process.env.UNI_PLATFORM === 'mp-weixin' ? 'mp-weixin' : 'h5'
+  let name = 'h5'
+  // #ifdef MP-WEIXIN
+  name = 'mp-weixin'
+  // #endif
+  return name
 }
 
 /** Every slot's variant for this shopper: { variants: { slot: { experiment_id, variant, is_holdout } } }. */

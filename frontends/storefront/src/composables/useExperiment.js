@@ -11,11 +11,8 @@ let pending = null
 const exposed = new Set()
 
 function platform() {
-  let name = 'h5'
-  // #ifdef MP-WEIXIN
-  name = 'mp-weixin'
-  // #endif
-  return name
+  // The mini program has no DOM; H5 runs in a browser.
+  return typeof document === 'undefined' ? 'mp-weixin' : 'h5'
 }
 
 /** Every slot's variant for this shopper: { variants: { slot: { experiment_id, variant, is_holdout } } }. */

@@ -11,6 +11,7 @@ experiment (``experiments_order`` is unique per (experiment, order)).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -150,7 +151,9 @@ async def results(session: AsyncSession, experiment_id: int) -> Results:
         split = (
             [a.visitors / total for a in arms] if is_bandit else [a.weight / 10_000 for a in arms]
         )
-        analysis = analyze(
+        # ~0.1 s of numpy (P(best)): off the event loop.
+        analysis = await asyncio.to_thread(
+            analyze,
             AnalyzeBody(
                 arms=[
                     ArmIn(
@@ -164,7 +167,7 @@ async def results(session: AsyncSession, experiment_id: int) -> Results:
                 ],
                 expected_split=split,
                 decision="sequential",
-            )
+            ),
         )
         note = analysis.verdict_reason
         if is_bandit:

@@ -1018,6 +1018,13 @@ export const EXPERIMENT_MANAGE_LABELS = {
   empty: '暂无实验',
   noData: '每组至少 2 名访客后显示对比',
   more: '加载更多',
+  controlArm: '对照组',
+  variantArm: '实验组',
+  needTwoArms: '至少需要 2 组',
+  badArmKey: '组标识只能用小写字母、数字、_ 和 -',
+  duplicateArmKey: '组标识不能重复',
+  weightPositive: '每组权重须为正整数',
+  weightTotal: '权重合计应为 10000，当前为',
 } as const
 
 export const EXPERIMENT_LABELS = {

@@ -3,6 +3,7 @@
  * weight check done before sending (the backend checks again), the actions a status allows,
  * and the bandit allocation history as chart series.
  */
+import { EXPERIMENT_MANAGE_LABELS as L } from '@shoplet/shared'
 
 export interface ArmForm {
   key: string
@@ -51,8 +52,8 @@ export function emptyForm(): ExperimentForm {
     members_only: false,
     segment_ids: '',
     arms: [
-      { key: 'default', name: '对照组', weight: 5000 },
-      { key: 'alt', name: '实验组', weight: 5000 },
+      { key: 'default', name: L.controlArm, weight: 5000 },
+      { key: 'alt', name: L.variantArm, weight: 5000 },
     ],
     allocation: 'fixed',
     policy: 'thompson',
@@ -68,13 +69,13 @@ export function evenWeights(count: number): number[] {
 
 /** What is wrong with the arms, or '' when they can be sent. */
 export function weightProblem(arms: ArmForm[]): string {
-  if (arms.length < 2) return '至少需要 2 组'
+  if (arms.length < 2) return L.needTwoArms
   const keys = arms.map((a) => a.key.trim())
-  if (keys.some((k) => !/^[a-z0-9_-]+$/.test(k))) return '组标识只能用小写字母、数字、_ 和 -'
-  if (new Set(keys).size !== keys.length) return '组标识不能重复'
-  if (arms.some((a) => !Number.isInteger(a.weight) || a.weight < 1)) return '每组权重须为正整数'
+  if (keys.some((k) => !/^[a-z0-9_-]+$/.test(k))) return L.badArmKey
+  if (new Set(keys).size !== keys.length) return L.duplicateArmKey
+  if (arms.some((a) => !Number.isInteger(a.weight) || a.weight < 1)) return L.weightPositive
   const total = arms.reduce((s, a) => s + a.weight, 0)
-  if (total !== WEIGHT_TOTAL) return `权重合计 ${total}，应为 ${WEIGHT_TOTAL}`
+  if (total !== WEIGHT_TOTAL) return `${L.weightTotal} ${total}`
   return ''
 }
 

@@ -26,7 +26,7 @@ describe('experiment editor helpers', () => {
         { key: 'a', name: 'A', weight: 5000 },
         { key: 'b', name: 'B', weight: 4000 },
       ]),
-    ).toBe('权重合计 9000，应为 10000')
+    ).toBe('权重合计应为 10000，当前为 9000')
     expect(
       weightProblem([
         { key: 'a', name: 'A', weight: 5000 },

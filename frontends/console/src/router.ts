@@ -230,6 +230,19 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'membership:manage', title: '权益成本' },
       },
       {
+        path: 'experiments',
+        name: 'experiments',
+        component: () => import('@/views/experiments/ExperimentsView.vue'),
+        meta: { permission: 'experiments:manage', title: 'A/B 实验' },
+      },
+      {
+        path: 'experiments/:id(\\d+)/results',
+        name: 'experiment-results',
+        component: () => import('@/views/experiments/ExperimentResultsView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'experiments:manage', title: '实验结果' },
+      },
+      {
         path: 'experiments/calculator',
         name: 'experiment-calculator',
         component: () => import('@/views/experiments/ExperimentCalculatorView.vue'),

@@ -21,6 +21,15 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'experiments.invalid_split': '分流比例无效：每组一个正数，合计为 1',
   'experiments.invalid_revenue': '收入数据无效：每组都需填写收入合计与收入平方和（或都不填），且平方和不小于合计² ÷ 访客数',
   'experiments.invalid_parameters': '样本量参数无效：基线转化率在 0–1 之间，提升后仍小于 1，α 小于 0.5，功效在 0.5–1 之间，组数 2–20',
+  'experiments.not_found': '实验不存在或已删除',
+  'experiments.layer_unknown': '实验层不存在，请刷新后重选',
+  'experiments.layer_taken': '已有同名标识的实验层',
+  'experiments.invalid_experiment': '实验设置无效：桶区间 0–1000 且起点小于终点，流量 1–100%，留出 0–50%，主指标不可同时作为护栏指标',
+  'experiments.invalid_weights': '分组权重无效：至少 2 组，组标识不重复，每组权重为正，合计 10000（即 100%）',
+  'experiments.buckets_taken': '桶区间与同层其他实验重叠，请换一段空闲区间',
+  'experiments.invalid_transition': '实验当前状态不允许此操作',
+  'experiments.not_enrolled': '该用户不在此实验分组中',
+  'experiments.unit_missing': '请先登录或提供设备标识',
 
   // Shopper sign-in
   'auth.unauthorized': '登录已失效，请重新登录',

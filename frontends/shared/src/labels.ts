@@ -970,6 +970,111 @@ export const EXPERIMENT_VERDICT_LABELS: Labels = {
   blocked: '已阻断',
 }
 
+export const EXPERIMENT_STATUS_LABELS: Labels = {
+  draft: '草稿',
+  running: '进行中',
+  paused: '已暂停',
+  stopped: '已结束',
+}
+
+export const EXPERIMENT_METRIC_LABELS: Labels = {
+  conversion: '转化率',
+  revenue_per_visitor: '人均收入',
+  aov: '客单价',
+}
+
+export const EXPERIMENT_SLOT_LABELS: Labels = {
+  home_layout: '首页布局',
+  product_card_style: '商品卡片样式',
+  checkout_button_text: '结算按钮文案',
+  promotion_strategy: '促销策略',
+}
+
+export const EXPERIMENT_POLICY_LABELS: Labels = {
+  thompson: '汤普森采样',
+  epsilon_greedy: 'ε-贪心',
+  ucb1: 'UCB1',
+}
+
+export const EXPERIMENT_ACTION_LABELS: Labels = {
+  create: '创建',
+  edit: '编辑',
+  start: '开始',
+  pause: '暂停',
+  stop: '结束',
+  ramp: '调整流量',
+}
+
+/** The checkout button's built-in experiment (slot checkout_button_text): variant → text. */
+export const CHECKOUT_BUTTON_VARIANTS: Labels = {
+  default: '提交订单',
+  alt: '立即支付',
+}
+
+export const EXPERIMENT_MANAGE_LABELS = {
+  title: 'A/B 实验',
+  create: '新建实验',
+  edit: '编辑实验',
+  name: '实验名称',
+  layer: '实验层',
+  newLayer: '新建实验层',
+  layerKey: '层标识',
+  layerName: '层名称',
+  slot: '实验位置',
+  hypothesis: '实验假设',
+  primaryMetric: '主指标',
+  guardrails: '护栏指标',
+  buckets: '桶区间',
+  bucketStart: '起始桶',
+  bucketEnd: '结束桶（不含）',
+  freeRanges: '空闲区间',
+  traffic: '流量比例（%）',
+  holdout: '留出比例（%）',
+  targeting: '定向',
+  platforms: '平台',
+  appVersionMin: '最低版本',
+  regions: '地区编码前缀',
+  membersOnly: '仅会员',
+  segments: '人群 ID',
+  arms: '分组',
+  armKey: '组标识',
+  armName: '组名',
+  weight: '权重（万分比）',
+  allocation: '分流方式',
+  allocationFixed: '固定比例',
+  allocationBandit: '多臂老虎机',
+  policy: '老虎机策略',
+  status: '状态',
+  actions: '操作',
+  save: '保存',
+  cancel: '取消',
+  start: '开始',
+  pause: '暂停',
+  stop: '结束实验',
+  results: '实验结果',
+  winner: '胜出组',
+  noWinner: '不选胜出组',
+  note: '备注',
+  decisionLog: '决策记录',
+  orders: '订单数',
+  revenue: '收入',
+  revenuePerVisitor: '人均收入',
+  aov: '客单价',
+  srmBlocked: '样本比例失衡（SRM）：各组访客数与配置的分流比例不符，结论已阻断，请先排查分流问题。',
+  sequentialNote: '结论使用序贯 p 值，可随时查看而不增加误判',
+  allocationChart: '老虎机分流变化',
+  empty: '暂无实验',
+  noData: '每组至少 2 名访客后显示对比',
+  more: '加载更多',
+  controlArm: '对照组',
+  variantArm: '实验组',
+  needTwoArms: '至少需要 2 组',
+  badArmKey: '组标识只能用小写字母、数字、_ 和 -',
+  duplicateArmKey: '组标识不能重复',
+  weightPositive: '每组权重须为正整数',
+  weightTotal: '权重合计应为 10000，当前为',
+} as const
+
 export const EXPERIMENT_LABELS = {
   title: '实验计算器',
   arms: '实验组',

@@ -1397,6 +1397,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Experiments
+         * @description Experiments, newest first; ``status`` filters.
+         */
+        get: operations["list_experiments_api_v1_console_experiments_get"];
+        put?: never;
+        /**
+         * Create Experiment
+         * @description A draft experiment holding its bucket range (400 ``experiments.invalid_weights``,
+         *     ``experiments.invalid_experiment``, ``experiments.layer_unknown``; 409
+         *     ``experiments.buckets_taken`` when the range overlaps another in the layer).
+         */
+        post: operations["create_experiment_api_v1_console_experiments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/experiments/analyze": {
         parameters: {
             query?: never;
@@ -1419,6 +1445,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/experiments/layers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Layers
+         * @description Every layer with the bucket ranges still free.
+         */
+        get: operations["list_layers_api_v1_console_experiments_layers_get"];
+        put?: never;
+        /**
+         * Create Layer
+         * @description A new layer of 1000 buckets (409 ``experiments.layer_taken``).
+         */
+        post: operations["create_layer_api_v1_console_experiments_layers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/experiments/sample-size": {
         parameters: {
             query?: never;
@@ -1434,6 +1484,133 @@ export interface paths {
          *     ``experiments.invalid_parameters``).
          */
         post: operations["sample_size_api_v1_console_experiments_sample_size_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Experiment
+         * @description One experiment with its arms and decision log.
+         */
+        get: operations["get_experiment_api_v1_console_experiments__experiment_id__get"];
+        /**
+         * Edit Experiment
+         * @description Rewrite a draft (409 ``experiments.invalid_transition`` once it has started).
+         */
+        put: operations["edit_experiment_api_v1_console_experiments__experiment_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause
+         * @description running → paused: no one is enrolled until it starts again.
+         */
+        post: operations["pause_api_v1_console_experiments__experiment_id__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results
+         * @description Live results: per arm visitors, conversions, rate and Wilson interval, revenue per
+         *     visitor, AOV; comparisons against the control with the always-valid p deciding; the
+         *     sample-ratio check (a mismatch blocks the verdict); P(best); the bandit's allocations.
+         */
+        get: operations["results_api_v1_console_experiments__experiment_id__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start
+         * @description draft or paused → running (409 ``experiments.invalid_transition`` otherwise).
+         */
+        post: operations["start_api_v1_console_experiments__experiment_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop
+         * @description running or paused → stopped, with the decision (the winning arm's key, or none, and a
+         *     note); the bucket range is free again.
+         */
+        post: operations["stop_api_v1_console_experiments__experiment_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/experiments/{experiment_id}/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Traffic
+         * @description Ramp: the share of the experiment's bucket range enrolled (1..100 %).
+         */
+        post: operations["set_traffic_api_v1_console_experiments__experiment_id__traffic_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3424,6 +3601,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign
+         * @description The unit's variant of every running experiment it is in, by slot (``home_layout``,
+         *     ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``). Writes
+         *     nothing; the same unit gets the same answer while the experiments do not change.
+         */
+        post: operations["assign_api_v1_experiments_assign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/exposures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log Exposure
+         * @description The variant was rendered: logged once per (experiment, unit) (409
+         *     ``experiments.not_enrolled`` when the unit is not in that arm).
+         */
+        post: operations["log_exposure_api_v1_experiments_exposures_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flash-sales": {
         parameters: {
             query?: never;
@@ -5143,6 +5363,21 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** AllocationPoint */
+        AllocationPoint: {
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /**
+             * Weights
+             * @description arm key -> basis points
+             */
+            weights: {
+                [key: string]: number;
+            };
+        };
         /** Analysis */
         Analysis: {
             /** Alpha */
@@ -5324,6 +5559,94 @@ export interface components {
             revenue?: components["schemas"]["RevenueArm"] | null;
             /** Visitors */
             visitors: number;
+        };
+        /** ArmResult */
+        ArmResult: {
+            /**
+             * Aov
+             * @description fen per order
+             */
+            aov: number | null;
+            /** Ci High */
+            ci_high: number;
+            /** Ci Low */
+            ci_low: number;
+            /** Conversions */
+            conversions: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
+            /** Rate */
+            rate: number;
+            /**
+             * Revenue
+             * @description fen
+             */
+            revenue: number;
+            /**
+             * Revenue Per Visitor
+             * @description fen
+             */
+            revenue_per_visitor: number;
+            /** Visitors */
+            visitors: number;
+            /** Weight */
+            weight: number;
+        };
+        /** ArmView */
+        ArmView: {
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Weight */
+            weight: number;
+        };
+        /** ArmWrite */
+        ArmWrite: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /**
+             * Weight
+             * @description basis points; the arms sum to 10 000
+             */
+            weight: number;
+        };
+        /** AssignBody */
+        AssignBody: {
+            /** App Version */
+            app_version?: string | null;
+            /** Platform */
+            platform?: ("h5" | "mp-weixin") | null;
+            /** Region */
+            region?: string | null;
+        };
+        /** Assignments */
+        Assignments: {
+            /**
+             * Unit
+             * @description m:<member id> or d:<device id>
+             */
+            unit: string;
+            /**
+             * Variants
+             * @description by slot
+             */
+            variants: {
+                [key: string]: components["schemas"]["Variant"];
+            };
+            /**
+             * Version
+             * @description ruleset version the answer came from
+             */
+            version: number;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -7380,6 +7703,28 @@ export interface components {
              */
             refunded: number;
         };
+        /** DecisionView */
+        DecisionView: {
+            /** Action */
+            action: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /** Staff Id */
+            staff_id: number | null;
+            /** To Status */
+            to_status: string;
+            /** Winner Arm Id */
+            winner_arm_id: number | null;
+        };
         /** DistributionSettings */
         DistributionSettings: {
             /** Auto After Orders */
@@ -7554,6 +7899,183 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /** ExperimentDetail */
+        ExperimentDetail: {
+            /** Allocation */
+            allocation: string;
+            /** Arms */
+            arms: components["schemas"]["ArmView"][];
+            /** Bucket End */
+            bucket_end: number;
+            /** Bucket Start */
+            bucket_start: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decision Note */
+            decision_note: string | null;
+            /** Decisions */
+            decisions: components["schemas"]["DecisionView"][];
+            /** Guardrail Metrics */
+            guardrail_metrics: string[];
+            /** Holdout Percent */
+            holdout_percent: number;
+            /** Hypothesis */
+            hypothesis: string;
+            /** Id */
+            id: number;
+            /** Layer Id */
+            layer_id: number;
+            /** Name */
+            name: string;
+            /** Policy */
+            policy: string;
+            /** Primary Metric */
+            primary_metric: string;
+            /** Slot */
+            slot: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "running" | "paused" | "stopped";
+            /** Stopped At */
+            stopped_at: string | null;
+            targeting: components["schemas"]["TargetingIn"];
+            /** Traffic Percent */
+            traffic_percent: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Winner Arm Id */
+            winner_arm_id: number | null;
+        };
+        /** ExperimentView */
+        ExperimentView: {
+            /** Allocation */
+            allocation: string;
+            /** Arms */
+            arms: components["schemas"]["ArmView"][];
+            /** Bucket End */
+            bucket_end: number;
+            /** Bucket Start */
+            bucket_start: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decision Note */
+            decision_note: string | null;
+            /** Guardrail Metrics */
+            guardrail_metrics: string[];
+            /** Holdout Percent */
+            holdout_percent: number;
+            /** Hypothesis */
+            hypothesis: string;
+            /** Id */
+            id: number;
+            /** Layer Id */
+            layer_id: number;
+            /** Name */
+            name: string;
+            /** Policy */
+            policy: string;
+            /** Primary Metric */
+            primary_metric: string;
+            /** Slot */
+            slot: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "running" | "paused" | "stopped";
+            /** Stopped At */
+            stopped_at: string | null;
+            targeting: components["schemas"]["TargetingIn"];
+            /** Traffic Percent */
+            traffic_percent: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Winner Arm Id */
+            winner_arm_id: number | null;
+        };
+        /** ExperimentWrite */
+        ExperimentWrite: {
+            /**
+             * Allocation
+             * @default fixed
+             * @enum {string}
+             */
+            allocation: "fixed" | "bandit";
+            /**
+             * Arms
+             * @description first = control
+             */
+            arms: components["schemas"]["ArmWrite"][];
+            /**
+             * Bucket End
+             * @description one past the last bucket, 1..1000
+             */
+            bucket_end: number;
+            /**
+             * Bucket Start
+             * @description first bucket of the layer, 0..999
+             */
+            bucket_start: number;
+            /** Guardrail Metrics */
+            guardrail_metrics?: ("conversion" | "revenue_per_visitor" | "aov")[];
+            /**
+             * Holdout Percent
+             * @description share of the enrolled held out, 0..50
+             * @default 0
+             */
+            holdout_percent: number;
+            /**
+             * Hypothesis
+             * @default
+             */
+            hypothesis: string;
+            /** Layer Id */
+            layer_id: number;
+            /** Name */
+            name: string;
+            /**
+             * Policy
+             * @default thompson
+             * @enum {string}
+             */
+            policy: "thompson" | "epsilon_greedy" | "ucb1";
+            /**
+             * Primary Metric
+             * @default conversion
+             * @enum {string}
+             */
+            primary_metric: "conversion" | "revenue_per_visitor" | "aov";
+            /**
+             * Slot
+             * @enum {string}
+             */
+            slot: "home_layout" | "product_card_style" | "checkout_button_text" | "promotion_strategy";
+            targeting?: components["schemas"]["TargetingIn"];
+            /**
+             * Traffic Percent
+             * @description share of the range enrolled, 1..100
+             * @default 100
+             */
+            traffic_percent: number;
+        };
         /** ExportJobOut */
         ExportJobOut: {
             /**
@@ -7610,6 +8132,21 @@ export interface components {
             status: "queued" | "running" | "done" | "failed" | "expired";
             /** Status Url */
             status_url: string;
+        };
+        /** ExposureBody */
+        ExposureBody: {
+            /** Experiment Id */
+            experiment_id: number;
+            /** Variant */
+            variant: string;
+        };
+        /** ExposureOut */
+        ExposureOut: {
+            /**
+             * Recorded
+             * @description false when already logged (or held out)
+             */
+            recorded: boolean;
         };
         /** Facets */
         Facets: {
@@ -7696,6 +8233,10 @@ export interface components {
          * @description A campaign as the console sees it.
          */
         GroupBuy: {
+            /** Auto Fill */
+            auto_fill: boolean;
+            /** Auto Fill Min */
+            auto_fill_min: number;
             /** Budget */
             budget: number | null;
             /**
@@ -7803,6 +8344,11 @@ export interface components {
          * @description A group as its share page shows it (anyone with the share id may look).
          */
         GroupBuyGroup: {
+            /**
+             * Auto Filled
+             * @description seats the shop filled (模拟成团); 0 when all were paid
+             */
+            auto_filled: number;
             /** Campaign Id */
             campaign_id: number;
             /** Completed At */
@@ -7844,6 +8390,8 @@ export interface components {
          * @description A group as the console lists it.
          */
         GroupBuyGroupAdmin: {
+            /** Auto Filled */
+            auto_filled: number;
             /** Campaign Id */
             campaign_id: number;
             /** Completed At */
@@ -7938,6 +8486,16 @@ export interface components {
          *     fen for one unit of ``sku_id`` within ``time_limit_seconds`` of the group's opening.
          */
         GroupBuyWrite: {
+            /**
+             * Auto Fill
+             * @default false
+             */
+            auto_fill: boolean;
+            /**
+             * Auto Fill Min
+             * @default 1
+             */
+            auto_fill_min: number;
             /** Budget */
             budget?: number | null;
             /**
@@ -8444,6 +9002,32 @@ export interface components {
             triggered_by: string;
             /** Window Days */
             window_days: number;
+        };
+        /** Layer */
+        Layer: {
+            /** Buckets */
+            buckets: number;
+            /**
+             * Free Ranges
+             * @description bucket ranges [start, end) no draft, running or paused experiment holds
+             */
+            free_ranges: [
+                number,
+                number
+            ][];
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+        };
+        /** LayerCreate */
+        LayerCreate: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
         };
         /** LedgerEntry */
         LedgerEntry: {
@@ -9503,6 +10087,13 @@ export interface components {
         Page_Exchange_: {
             /** Items */
             items: components["schemas"]["Exchange"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ExperimentView] */
+        Page_ExperimentView_: {
+            /** Items */
+            items: components["schemas"]["ExperimentView"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -11084,6 +11675,28 @@ export interface components {
             /** Content */
             content: string;
         };
+        /** Results */
+        Results: {
+            /** Allocations */
+            allocations: components["schemas"]["AllocationPoint"][];
+            /** @description null until every arm has 2 visitors */
+            analysis: components["schemas"]["Analysis"] | null;
+            /** Arms */
+            arms: components["schemas"]["ArmResult"][];
+            /** Experiment Id */
+            experiment_id: number;
+            /** Note */
+            note: string;
+            /** Primary Metric */
+            primary_metric: string;
+            /** Srm Blocked */
+            srm_blocked: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "running" | "paused" | "stopped";
+        };
         /** ReturnShipment */
         ReturnShipment: {
             /** Carrier */
@@ -12197,6 +12810,14 @@ export interface components {
             /** Role */
             role?: ("owner" | "operator" | "support") | null;
         };
+        /** StatusNote */
+        StatusNote: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
         /** StockAdjustment */
         StockAdjustment: {
             /**
@@ -12217,6 +12838,16 @@ export interface components {
             reserved: number;
             /** Sku Id */
             sku_id: number;
+        };
+        /** StopBody */
+        StopBody: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Winner Arm Key */
+            winner_arm_key?: string | null;
         };
         /** Suggestions */
         Suggestions: {
@@ -12303,6 +12934,28 @@ export interface components {
             title: string | null;
             /** Visits */
             visits: number;
+        };
+        /** TargetingIn */
+        TargetingIn: {
+            /** App Version Min */
+            app_version_min?: string | null;
+            /**
+             * Members Only
+             * @default false
+             */
+            members_only: boolean;
+            /** Platforms */
+            platforms?: ("h5" | "mp-weixin")[];
+            /**
+             * Regions
+             * @description GB/T 2260 code prefixes
+             */
+            regions?: string[];
+            /**
+             * Segment Ids
+             * @description kept for analytics segments; not applied yet
+             */
+            segment_ids?: number[];
         };
         /** TeamMember */
         TeamMember: {
@@ -12704,6 +13357,11 @@ export interface components {
             /** Units */
             units: number;
         };
+        /** TrafficChange */
+        TrafficChange: {
+            /** Traffic Percent */
+            traffic_percent: number;
+        };
         /** TrendPoint */
         TrendPoint: {
             /**
@@ -12728,6 +13386,18 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** Variant */
+        Variant: {
+            /** Experiment Id */
+            experiment_id: number;
+            /** Is Holdout */
+            is_holdout: boolean;
+            /**
+             * Variant
+             * @description the arm's key
+             */
+            variant: string;
         };
         /**
          * VideoOut
@@ -19158,6 +19828,184 @@ export interface operations {
             };
         };
     };
+    list_experiments_api_v1_console_experiments_get: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "running" | "paused" | "stopped") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ExperimentView_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_experiment_api_v1_console_experiments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     analyze_api_v1_console_experiments_analyze_post: {
         parameters: {
             query?: never;
@@ -19239,6 +20087,139 @@ export interface operations {
             };
         };
     };
+    list_layers_api_v1_console_experiments_layers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Layer"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_layer_api_v1_console_experiments_layers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LayerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Layer"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     sample_size_api_v1_console_experiments_sample_size_post: {
         parameters: {
             query?: never;
@@ -19295,6 +20276,707 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_experiment_api_v1_console_experiments__experiment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_experiment_api_v1_console_experiments__experiment_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pause_api_v1_console_experiments__experiment_id__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusNote"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    results_api_v1_console_experiments__experiment_id__results_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Results"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_api_v1_console_experiments__experiment_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusNote"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_api_v1_console_experiments__experiment_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StopBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_traffic_api_v1_console_experiments__experiment_id__traffic_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrafficChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -29024,6 +30706,156 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    assign_api_v1_experiments_assign_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Device-Id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assignments"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    log_exposure_api_v1_experiments_exposures_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Device-Id"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExposureBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExposureOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

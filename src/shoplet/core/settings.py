@@ -176,6 +176,11 @@ class Settings(BaseSettings):
     catalog_import_max_bytes: int = 10 * 1024 * 1024
     catalog_import_image_hosts: str = ""
 
+    # Bandit experiments (docs/experiments.md, "Bandits"): how often the arm weights are
+    # recomputed from the counts, and the least share every arm keeps (so it can still learn).
+    experiments_bandit_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    experiments_bandit_floor: float = Field(default=0.05, ge=0.0, le=0.25)
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False

@@ -268,6 +268,29 @@ export const consoleApi = {
     call<Res<O['analyzeExperiment']>>(OPS.analyzeExperiment, { body }),
   experimentSampleSize: (body: Body<O['experimentSampleSize']>) =>
     call<Res<O['experimentSampleSize']>>(OPS.experimentSampleSize, { body }),
+
+  // experiments (A/B 实验)
+  listExperimentLayers: () => call<Res<O['listExperimentLayers']>>(OPS.listExperimentLayers),
+  createExperimentLayer: (body: Body<O['createExperimentLayer']>) =>
+    call<Res<O['createExperimentLayer']>>(OPS.createExperimentLayer, { body }),
+  listExperiments: (query: Q<O['listExperiments']> = {}) =>
+    call<Res<O['listExperiments']>>(OPS.listExperiments, { query }),
+  createExperiment: (body: Body<O['createExperiment']>) =>
+    call<Res<O['createExperiment']>>(OPS.createExperiment, { body }),
+  getExperiment: (id: number) =>
+    call<Res<O['getExperiment']>>(OPS.getExperiment, { params: { experiment_id: id } }),
+  updateExperiment: (id: number, body: Body<O['updateExperiment']>) =>
+    call<Res<O['updateExperiment']>>(OPS.updateExperiment, { params: { experiment_id: id }, body }),
+  setExperimentTraffic: (id: number, body: Body<O['setExperimentTraffic']>) =>
+    call<Res<O['setExperimentTraffic']>>(OPS.setExperimentTraffic, { params: { experiment_id: id }, body }),
+  startExperiment: (id: number, body: Body<O['startExperiment']> = { note: '' }) =>
+    call<Res<O['startExperiment']>>(OPS.startExperiment, { params: { experiment_id: id }, body }),
+  pauseExperiment: (id: number, body: Body<O['pauseExperiment']> = { note: '' }) =>
+    call<Res<O['pauseExperiment']>>(OPS.pauseExperiment, { params: { experiment_id: id }, body }),
+  stopExperiment: (id: number, body: Body<O['stopExperiment']>) =>
+    call<Res<O['stopExperiment']>>(OPS.stopExperiment, { params: { experiment_id: id }, body }),
+  experimentResults: (id: number) =>
+    call<Res<O['experimentResults']>>(OPS.experimentResults, { params: { experiment_id: id } }),
   memberMembership: (id: number, query: Q<O['memberMembership']> = {}) =>
     call<Res<O['memberMembership']>>(OPS.memberMembership, { params: { member_id: id }, query }),
   adjustGrowth: (id: number, body: Body<O['adjustGrowth']>) =>

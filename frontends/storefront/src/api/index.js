@@ -52,6 +52,13 @@ export const api = {
     // The store-wide promotions an order was placed with, as snapshotted then ([]: none).
     ofOrder: (orderNo) => call('getOrderPromotions', { params: { order_no: orderNo } }),
   },
+  experiments: {
+    // The shopper's variants of the running A/B tests, by slot (composables/useExperiment.js):
+    // the member when signed in, else this device (X-Device-Id, utils/visitor.js).
+    assign: (body, deviceId) => call('assignExperiments', { body, headers: { 'X-Device-Id': deviceId } }),
+    // The variant was rendered: logged once per experiment and shopper (fire-and-forget).
+    expose: (body, deviceId) => call('logExposure', { body, headers: { 'X-Device-Id': deviceId } }),
+  },
   recommend: {
     // A shelf: placement home | product (with product_id) | cart | paid; personal when signed in.
     list: (query) => call('getRecommendations', { query }),

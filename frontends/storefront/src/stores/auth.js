@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { api } from '../api'
+import { resetExperiments } from '../composables/useExperiment'
 import { load, remove, save } from '../utils/storage'
 
 /**
@@ -44,6 +45,7 @@ export const useAuthStore = defineStore('auth', {
     },
     async wechatLogin(code) {
       this.applyTokens(await api.auth.wechatLogin(code))
+      resetExperiments() // the A/B unit is now the member, no longer the device
       return this.member
     },
     async sendSmsCode(phone) {
@@ -51,6 +53,7 @@ export const useAuthStore = defineStore('auth', {
     },
     async smsLogin(phone, code) {
       this.applyTokens(await api.auth.smsLogin(phone, code))
+      resetExperiments()
       return this.member
     },
     /** One refresh at a time: concurrent 401s share the same attempt. */
@@ -98,6 +101,7 @@ export const useAuthStore = defineStore('auth', {
       this.expiresAt = 0
       this.member = null
       remove(KEY)
+      resetExperiments()
     },
   },
 })

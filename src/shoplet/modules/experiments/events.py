@@ -1,1 +1,2 @@
-"""Events of the experiments module: none yet (the calculator reads; it changes nothing)."""
+"""Events of the experiments module: none published. Experiments learns of paid and refunded
+orders from orders' subscribers, which call ``public.record_order_paid`` / ``record_refund``."""

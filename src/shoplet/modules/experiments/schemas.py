@@ -6,6 +6,7 @@ refused by the service with a stable ``experiments.*`` code (400), not as a malf
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -133,3 +134,184 @@ class SampleSize(ResponseModel):
     total_visitors: int
     effect_size: float = Field(description="Cohen's h")
     alpha_per_comparison: float
+
+
+# -- experiments, layers, assignment ---------------------------------------------------------
+
+Slot = Literal["home_layout", "product_card_style", "checkout_button_text", "promotion_strategy"]
+Platform = Literal["h5", "mp-weixin"]
+Metric = Literal["conversion", "revenue_per_visitor", "aov"]
+ExperimentStatus = Literal["draft", "running", "paused", "stopped"]
+AllocationMode = Literal["fixed", "bandit"]
+BanditPolicy = Literal["thompson", "epsilon_greedy", "ucb1"]
+Key = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_\-]+$")
+
+
+class LayerCreate(RequestModel):
+    key: str = Key
+    name: str = Field(min_length=1, max_length=60)
+
+
+class Layer(ResponseModel):
+    id: int
+    key: str
+    name: str
+    buckets: int
+    free_ranges: list[tuple[int, int]] = Field(
+        description="bucket ranges [start, end) no draft, running or paused experiment holds"
+    )
+
+
+class TargetingIn(RequestModel):
+    platforms: list[Platform] = Field(default_factory=list, max_length=2)
+    app_version_min: str | None = Field(default=None, max_length=20, pattern=r"^\d+(\.\d+){0,3}$")
+    regions: list[str] = Field(
+        default_factory=list, max_length=50, description="GB/T 2260 code prefixes"
+    )
+    members_only: bool = False
+    segment_ids: list[int] = Field(
+        default_factory=list,
+        max_length=50,
+        description="kept for analytics segments; not applied yet",
+    )
+
+
+class ArmWrite(RequestModel):
+    key: str = Key
+    name: str = Field(min_length=1, max_length=60)
+    weight: int = Field(description="basis points; the arms sum to 10 000")
+
+
+class ExperimentWrite(RequestModel):
+    name: str = Field(min_length=1, max_length=60)
+    layer_id: int = Field(ge=1, le=2**63 - 1)
+    slot: Slot
+    hypothesis: str = Field(default="", max_length=500)
+    primary_metric: Metric = "conversion"
+    guardrail_metrics: list[Metric] = Field(default_factory=list, max_length=3)
+    bucket_start: int = Field(description="first bucket of the layer, 0..999")
+    bucket_end: int = Field(description="one past the last bucket, 1..1000")
+    traffic_percent: int = Field(default=100, description="share of the range enrolled, 1..100")
+    holdout_percent: int = Field(default=0, description="share of the enrolled held out, 0..50")
+    targeting: TargetingIn = Field(default_factory=TargetingIn)
+    arms: list[ArmWrite] = Field(min_length=1, max_length=MAX_ARMS, description="first = control")
+    allocation: AllocationMode = "fixed"
+    policy: BanditPolicy = "thompson"
+
+
+class TrafficChange(RequestModel):
+    traffic_percent: int
+
+
+class StopBody(RequestModel):
+    winner_arm_key: str | None = Field(default=None, max_length=40)
+    note: str = Field(default="", max_length=500)
+
+
+class StatusNote(RequestModel):
+    note: str = Field(default="", max_length=500)
+
+
+class ArmView(ResponseModel):
+    id: int
+    key: str
+    name: str
+    weight: int
+
+
+class DecisionView(ResponseModel):
+    id: int
+    action: str
+    from_status: str | None
+    to_status: str
+    winner_arm_id: int | None
+    note: str | None
+    staff_id: int | None
+    created_at: datetime
+
+
+class ExperimentView(ResponseModel):
+    id: int
+    name: str
+    layer_id: int
+    slot: str
+    hypothesis: str
+    primary_metric: str
+    guardrail_metrics: list[str]
+    bucket_start: int
+    bucket_end: int
+    traffic_percent: int
+    holdout_percent: int
+    targeting: TargetingIn
+    allocation: str
+    policy: str
+    status: ExperimentStatus
+    winner_arm_id: int | None
+    decision_note: str | None
+    started_at: datetime | None
+    stopped_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    arms: list[ArmView]
+
+
+class ExperimentDetail(ExperimentView):
+    decisions: list[DecisionView]
+
+
+class AssignBody(RequestModel):
+    platform: Platform | None = None
+    app_version: str | None = Field(default=None, max_length=20)
+    region: str | None = Field(default=None, max_length=12, pattern=r"^\d{2,12}$")
+
+
+class Variant(ResponseModel):
+    experiment_id: int
+    variant: str = Field(description="the arm's key")
+    is_holdout: bool
+
+
+class Assignments(ResponseModel):
+    unit: str = Field(description="m:<member id> or d:<device id>")
+    version: int = Field(description="ruleset version the answer came from")
+    variants: dict[str, Variant] = Field(description="by slot")
+
+
+class ExposureBody(RequestModel):
+    experiment_id: int = Field(ge=1, le=2**63 - 1)
+    variant: str = Field(min_length=1, max_length=40)
+
+
+class ExposureOut(ResponseModel):
+    recorded: bool = Field(description="false when already logged (or held out)")
+
+
+class ArmResult(ResponseModel):
+    key: str
+    name: str
+    weight: int
+    visitors: int
+    conversions: int
+    orders: int
+    revenue: int = Field(description="fen")
+    rate: float
+    ci_low: float
+    ci_high: float
+    revenue_per_visitor: float = Field(description="fen")
+    aov: float | None = Field(description="fen per order")
+
+
+class AllocationPoint(ResponseModel):
+    computed_at: datetime
+    weights: dict[str, int] = Field(description="arm key -> basis points")
+
+
+class Results(ResponseModel):
+    experiment_id: int
+    status: ExperimentStatus
+    primary_metric: str
+    arms: list[ArmResult]
+    analysis: Analysis | None = Field(description="null until every arm has 2 visitors")
+    srm_blocked: bool
+    note: str
+    allocations: list[AllocationPoint]

@@ -16,7 +16,9 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
+from shoplet.modules.experiments import public as experiments
 from shoplet.modules.orders import exports, service  # noqa: F401  (exports registers its job)
+from shoplet.modules.orders.events import AFTERSALE_REFUNDED, ORDER_PAID, ORDER_REFUNDED
 from shoplet.modules.payments import public as payments
 
 log = structlog.get_logger("shoplet.orders")
@@ -37,6 +39,25 @@ async def mark_refunded(event: Event, session: AsyncSession) -> None:
 @subscriber(payments.REFUND_FAILED, name="orders.note_refund_failed")
 async def note_refund_failed(event: Event, session: AsyncSession) -> None:
     await service.handle_refund_failed(session, event.payload)
+
+
+# Experiments sits below orders and may not import it, so orders hands its own paid and
+# refunded orders to experiments' attribution (idempotent: one marker per event and handler).
+@subscriber(ORDER_PAID, name="orders.experiments_on_paid")
+async def experiments_on_paid(event: Event, session: AsyncSession) -> None:
+    await experiments.record_order_paid(session, event.payload)
+
+
+@subscriber(AFTERSALE_REFUNDED, name="orders.experiments_on_aftersale")
+async def experiments_on_aftersale(event: Event, session: AsyncSession) -> None:
+    await experiments.record_refund(
+        session, str(event.payload["order_no"]), int(event.payload.get("amount") or 0)
+    )
+
+
+@subscriber(ORDER_REFUNDED, name="orders.experiments_on_refund")
+async def experiments_on_refund(event: Event, session: AsyncSession) -> None:
+    await experiments.record_refund(session, str(event.payload["order_no"]), None)
 
 
 @periodic(every_seconds=30, name="orders.cancel_expired")

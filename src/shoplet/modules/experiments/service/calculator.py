@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import math
 
-from . import bandits, stats
-from .errors import InvalidArms, InvalidParameters, InvalidRevenue, InvalidSplit
-from .schemas import (
+from shoplet.modules.experiments import bandits, stats
+from shoplet.modules.experiments.errors import (
+    InvalidArms,
+    InvalidParameters,
+    InvalidRevenue,
+    InvalidSplit,
+)
+from shoplet.modules.experiments.schemas import (
     MAX_ARMS,
     Analysis,
     AnalyzeBody,

@@ -9,12 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from shoplet.core.errors import problem_responses
+from shoplet.modules.experiments.flags.console_api import router as flags_router
 from shoplet.modules.staff.public import StaffIdentity, require_permission
 
 from . import service
 from .schemas import Analysis, AnalyzeBody, SampleSize, SampleSizeBody
 
 router = APIRouter(tags=["console-experiments"])
+router.include_router(flags_router)
 
 ExperimentManager = Annotated[StaffIdentity, Depends(require_permission("experiments:manage"))]
 

@@ -1,8 +1,13 @@
 """What other modules may use from experiments: the analysis of arm counts (analytics will
-call it with the counts of Shoplet's own experiments). Pure functions; no database."""
+call it with the counts of Shoplet's own experiments), pure functions; and feature flags:
+evaluate one in memory (``flag_store(ctx).evaluate``, or through OpenFeature's client), and
+plug segment membership in (``flag_store(ctx).segment_check``). ``startup`` loads the flags."""
 
 from __future__ import annotations
 
+from .flags.evaluate import FlagContext, Resolution
+from .flags.provider import startup
+from .flags.runtime import store_of as flag_store
 from .schemas import Analysis, AnalyzeBody, ArmIn, SampleSize, SampleSizeBody
 from .service import analyze, sample_size
 
@@ -10,8 +15,12 @@ __all__ = [
     "Analysis",
     "AnalyzeBody",
     "ArmIn",
+    "FlagContext",
+    "Resolution",
     "SampleSize",
     "SampleSizeBody",
     "analyze",
+    "flag_store",
     "sample_size",
+    "startup",
 ]

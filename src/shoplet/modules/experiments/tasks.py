@@ -1,3 +1,5 @@
-"""Experiments has no handlers or jobs yet: analyses are computed when asked."""
+"""Experiments' jobs: the gray releases' guardrail check (``flags/tasks.py``)."""
 
 from __future__ import annotations
+
+from shoplet.modules.experiments.flags import tasks as flags_tasks  # noqa: F401

@@ -224,6 +224,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'membership:manage', title: '权益成本' },
       },
       {
+        path: 'experiments/flags',
+        name: 'feature-flags',
+        component: () => import('@/views/experiments/FlagsView.vue'),
+        meta: { permission: 'experiments:manage', title: '功能开关' },
+      },
+      {
         path: 'experiments/calculator',
         name: 'experiment-calculator',
         component: () => import('@/views/experiments/ExperimentCalculatorView.vue'),

@@ -22,6 +22,17 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'experiments.invalid_revenue': '收入数据无效：每组都需填写收入合计与收入平方和（或都不填），且平方和不小于合计² ÷ 访客数',
   'experiments.invalid_parameters': '样本量参数无效：基线转化率在 0–1 之间，提升后仍小于 1，α 小于 0.5，功效在 0.5–1 之间，组数 2–20',
 
+  // Feature flags and gray releases (功能开关、灰度发布)
+  'experiments.flag_not_found': '开关不存在或已删除',
+  'experiments.flag_exists': '已有同名开关：开关标识不能重复',
+  'experiments.flag_unknown_variant': '取值不存在：默认值、关闭值和每条规则的取值都须是开关已定义的取值',
+  'experiments.flag_invalid_variants': '取值无效：布尔开关的取值为 on（开）与 off（关），多值开关的取值为文本',
+  'experiments.flag_invalid_percentage': '比例无效：须在 0–100 之间',
+  'experiments.flag_invalid_rule': '规则无效：版本规则需填最低或最高版本，且最低不高于最高',
+  'experiments.release_invalid': '灰度计划无效：比例须逐步增大（大于 0，至多 100），至少设一项护栏且不为负',
+  'experiments.release_running': '该开关已有进行中的灰度发布',
+  'experiments.flag_changed': '开关已被他人修改，请刷新后重试',
+
   // Shopper sign-in
   'auth.unauthorized': '登录已失效，请重新登录',
   'auth.forbidden': '没有权限进行此操作',

@@ -65,13 +65,13 @@ describe('FlagsView', () => {
     const confirm = vi.spyOn(ElMessageBox, 'confirm')
     confirm.mockRejectedValueOnce('cancel')
     const wrapper = await mounted()
-    expect(wrapper.get('[data-test="flag-table"]').text()).toContain('new_checkout')
-    await wrapper.get('[data-test="toggle-new_checkout"]').trigger('click')
+    expect(wrapper.get('[data-testid="flag-table"]').text()).toContain('new_checkout')
+    await wrapper.get('[data-testid="toggle-new_checkout"]').trigger('click')
     await flushPromises()
     expect(confirm).toHaveBeenCalledWith(FLAG_LABELS.killConfirm, FLAG_LABELS.killConfirmTitle, expect.anything())
     expect(calls).toHaveLength(1) // cancelled: nothing sent
     confirm.mockResolvedValueOnce('confirm' as never)
-    await wrapper.get('[data-test="toggle-new_checkout"]').trigger('click')
+    await wrapper.get('[data-testid="toggle-new_checkout"]').trigger('click')
     await flushPromises()
     expect(calls[1]!.url).toContain('/api/v1/console/flags/new_checkout/toggle')
     expect(calls[1]!.body).toEqual({ is_enabled: false })
@@ -83,9 +83,9 @@ describe('FlagsView', () => {
     const wrapper = await mounted()
     await wrapper.findAll('button').find((b) => b.text() === FLAG_LABELS.edit)!.trigger('click')
     await flushPromises()
-    const rules = document.querySelectorAll('[data-test^="rule-"]')
+    const rules = document.querySelectorAll('[data-testid^="rule-"]')
     expect(rules).toHaveLength(1) // the release's own rule is not edited here
-    document.querySelector<HTMLButtonElement>('[data-test="save-flag"]')!.click()
+    document.querySelector<HTMLButtonElement>('[data-testid="save-flag"]')!.click()
     await flushPromises()
     expect(calls[1]!.method).toBe('PUT')
     expect(calls[1]!.body).toEqual({
@@ -109,7 +109,7 @@ describe('FlagsView', () => {
     const wrapper = await mounted()
     await wrapper.findAll('button').find((b) => b.text() === FLAG_LABELS.release)!.trigger('click')
     await flushPromises()
-    const progress = document.querySelector('[data-test="release-progress"]')!.textContent!
+    const progress = document.querySelector('[data-testid="release-progress"]')!.textContent!
     expect(progress).toContain(FLAG_RELEASE_STATUS_LABELS.rolled_back)
     expect(progress).toContain('error_rate 0.08 > 0.02')
     wrapper.unmount()

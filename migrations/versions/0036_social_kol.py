@@ -19,7 +19,7 @@ from alembic import op
 from shoplet.core.db import BigId, UTCDateTime
 
 revision: str = "0036_social_kol"
-down_revision: str | None = "0033_experiments_assignment"  # TODO-REPOINT 0035
+down_revision: str | None = "0034_experiments_flags"  # TODO-REPOINT 0035
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

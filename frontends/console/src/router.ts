@@ -243,6 +243,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'experiments:manage', title: '实验结果' },
       },
       {
+        path: 'experiments/flags',
+        name: 'feature-flags',
+        component: () => import('@/views/experiments/FlagsView.vue'),
+        meta: { permission: 'experiments:manage', title: '功能开关' },
+      },
+      {
         path: 'experiments/calculator',
         name: 'experiment-calculator',
         component: () => import('@/views/experiments/ExperimentCalculatorView.vue'),

@@ -31,6 +31,17 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'experiments.not_enrolled': '该用户不在此实验分组中',
   'experiments.unit_missing': '请先登录或提供设备标识',
 
+  // Feature flags and gray releases (功能开关、灰度发布)
+  'experiments.flag_not_found': '开关不存在或已删除',
+  'experiments.flag_exists': '已有同名开关：开关标识不能重复',
+  'experiments.flag_unknown_variant': '取值不存在：默认值、关闭值和每条规则的取值都须是开关已定义的取值',
+  'experiments.flag_invalid_variants': '取值无效：布尔开关的取值为 on（开）与 off（关），多值开关的取值为文本',
+  'experiments.flag_invalid_percentage': '比例无效：须在 0–100 之间',
+  'experiments.flag_invalid_rule': '规则无效：版本规则需填最低或最高版本，且最低不高于最高',
+  'experiments.release_invalid': '灰度计划无效：比例须逐步增大（大于 0，至多 100），至少设一项护栏且不为负',
+  'experiments.release_running': '该开关已有进行中的灰度发布',
+  'experiments.flag_changed': '开关已被他人修改，请刷新后重试',
+
   // Shopper sign-in
   'auth.unauthorized': '登录已失效，请重新登录',
   'auth.forbidden': '没有权限进行此操作',

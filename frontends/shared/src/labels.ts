@@ -709,6 +709,10 @@ export const GROUP_BUY_LABELS = {
   payNow: '去支付',
   campaigns: '拼团活动',
   groups: '拼团列表',
+  autoFill: '模拟成团',
+  autoFillHint: '到时未满员时，已付款人数达到下限即自动成团，空位由商家补足',
+  autoFillMin: '模拟成团最少付款人数',
+  autoFilled: '模拟补位',
 } as const
 
 /** A group's status (`status` of a group). */
@@ -1118,3 +1122,81 @@ export const EXPERIMENT_LABELS = {
   total: '合计访客',
   compute: '计算样本量',
 } as const
+
+/** 功能开关与灰度发布 (console: 功能开关). */
+export const FLAG_LABELS = {
+  title: '功能开关',
+  key: '开关标识',
+  description: '说明',
+  kind: '类型',
+  variants: '取值',
+  defaultVariant: '默认取值',
+  offVariant: '关闭时取值',
+  enabled: '启用',
+  version: '版本',
+  rules: '定向规则',
+  ruleOrder: '规则按顺序匹配，命中第一条即生效；都不命中时取默认值。',
+  addRule: '添加规则',
+  removeRule: '删除',
+  ruleValue: '条件',
+  ruleVariant: '取值',
+  create: '新建开关',
+  edit: '编辑规则',
+  save: '保存',
+  cancel: '取消',
+  history: '变更记录',
+  actor: '操作人',
+  action: '操作',
+  reason: '原因',
+  when: '时间',
+  before: '变更前',
+  after: '变更后',
+  killConfirmTitle: '关闭开关',
+  killConfirm: '关闭后所有用户立即得到“关闭时取值”，确定关闭？',
+  enableConfirmTitle: '启用开关',
+  enableConfirm: '启用后按定向规则生效，确定启用？',
+  confirm: '确定',
+  release: '灰度发布',
+  releaseStart: '开始灰度',
+  releaseSteps: '放量步骤（%）',
+  releaseHold: '每步观察（分钟）',
+  releaseVariant: '放量取值',
+  releaseStatus: '灰度状态',
+  releasePercent: '当前比例',
+  guardrailErrorRate: '5xx 错误率上限',
+  guardrailPaymentFailure: '支付失败率上限',
+  guardrailLatency: 'P99 延迟上限（毫秒）',
+  noRelease: '尚未灰度发布',
+  empty: '还没有功能开关',
+} as const
+
+export const FLAG_KIND_LABELS: Labels = {
+  boolean: '布尔（开/关）',
+  string: '多值',
+}
+
+export const FLAG_RULE_LABELS: Labels = {
+  staff: '仅员工',
+  allow: '白名单（会员 ID）',
+  deny: '黑名单（会员 ID）',
+  platform: '平台',
+  app_version: '版本范围',
+  segment: '人群（分群 ID）',
+  percentage: '按比例放量（%）',
+}
+
+export const FLAG_ACTION_LABELS: Labels = {
+  create: '创建',
+  update: '修改规则',
+  enable: '启用',
+  disable: '关闭（熔断）',
+  release_start: '开始灰度',
+  release_step: '灰度放量',
+  release_rollback: '自动回滚',
+}
+
+export const FLAG_RELEASE_STATUS_LABELS: Labels = {
+  running: '灰度中',
+  completed: '已全量',
+  rolled_back: '已回滚',
+}

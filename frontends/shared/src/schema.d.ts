@@ -1697,6 +1697,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Flags
+         * @description Feature flags, oldest first.
+         */
+        get: operations["list_flags_api_v1_console_flags_get"];
+        put?: never;
+        /**
+         * Create Flag
+         * @description A new flag (400 ``experiments.flag_unknown_variant``, ``…_invalid_variants``,
+         *     ``…_invalid_percentage``, ``…_invalid_rule``; 409 ``experiments.flag_exists``).
+         */
+        post: operations["create_flag_api_v1_console_flags_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/flags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Flag
+         * @description One flag with its rules.
+         */
+        get: operations["get_flag_api_v1_console_flags__key__get"];
+        /**
+         * Update Flag
+         * @description Edit a flag's description, variants and rules (a running release keeps its rule).
+         */
+        put: operations["update_flag_api_v1_console_flags__key__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/flags/{key}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Flag History
+         * @description Who changed the flag and how, newest first.
+         */
+        get: operations["flag_history_api_v1_console_flags__key__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/flags/{key}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Release
+         * @description Start a gray release: serve ``variant`` to the first step's share of units, growing
+         *     step by step while the guardrails hold (400 ``experiments.release_invalid``,
+         *     ``experiments.flag_invalid_percentage``; 409 ``experiments.release_running``).
+         */
+        post: operations["start_release_api_v1_console_flags__key__releases_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/flags/{key}/releases/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Latest Release
+         * @description The flag's latest release and its progress.
+         */
+        get: operations["latest_release_api_v1_console_flags__key__releases_latest_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/flags/{key}/toggle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Toggle Flag
+         * @description The kill switch: off serves the off variant to everyone as soon as processes hear it.
+         */
+        post: operations["toggle_flag_api_v1_console_flags__key__toggle_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/flash-sales": {
         parameters: {
             query?: never;
@@ -3644,6 +3775,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/flags/bootstrap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Bootstrap
+         * @description Every flag's value for the caller (member from the session, else ``X-Device-Id``; rules
+         *     by ``X-Platform`` and ``X-App-Version``), read once per session by the storefront.
+         */
+        get: operations["bootstrap_api_v1_flags_bootstrap_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flash-sales": {
         parameters: {
             query?: never;
@@ -5378,6 +5530,18 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** AllowRule */
+        AllowRule: {
+            /** Member Ids */
+            member_ids: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "allow";
+            /** Variant */
+            variant: string;
+        };
         /** Analysis */
         Analysis: {
             /** Alpha */
@@ -5440,6 +5604,20 @@ export interface components {
              * @description planned share per arm, sums to 1; equal if absent
              */
             expected_split?: number[] | null;
+        };
+        /** AppVersionRule */
+        AppVersionRule: {
+            /** Max */
+            max?: string | null;
+            /** Min */
+            min?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "app_version";
+            /** Variant */
+            variant: string;
         };
         /** AppliedCoupon */
         AppliedCoupon: {
@@ -6325,6 +6503,25 @@ export interface components {
             template_id: number | null;
             /** Year */
             year: number;
+        };
+        /**
+         * Bootstrap
+         * @description Every flag evaluated for the caller, read once per session by the storefront.
+         */
+        Bootstrap: {
+            /** Flags */
+            flags: {
+                [key: string]: components["schemas"]["BootstrapFlag"];
+            };
+            /** Version */
+            version: number;
+        };
+        /** BootstrapFlag */
+        BootstrapFlag: {
+            /** Value */
+            value: boolean | string;
+            /** Variant */
+            variant: string;
         };
         /** BrandFacet */
         BrandFacet: {
@@ -7725,6 +7922,19 @@ export interface components {
             /** Winner Arm Id */
             winner_arm_id: number | null;
         };
+        /**
+         * DenyRule
+         * @description Listed members get the flag's off variant.
+         */
+        DenyRule: {
+            /** Member Ids */
+            member_ids: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "deny";
+        };
         /** DistributionSettings */
         DistributionSettings: {
             /** Auto After Orders */
@@ -8200,6 +8410,134 @@ export interface components {
             /** Product Id */
             product_id: number;
         };
+        /** Flag */
+        Flag: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Default Variant */
+            default_variant: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "boolean" | "string";
+            /** Off Variant */
+            off_variant: string;
+            /** Rules */
+            rules: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Variants */
+            variants: {
+                [key: string]: boolean | string;
+            };
+            /** Version */
+            version: number;
+        };
+        /** FlagChange */
+        FlagChange: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** After */
+            after: {
+                [key: string]: unknown;
+            };
+            /** Before */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Flag Id */
+            flag_id: number;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string | null;
+        };
+        /** FlagCreate */
+        FlagCreate: {
+            /** Default Variant */
+            default_variant: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Is Enabled
+             * @default false
+             */
+            is_enabled: boolean;
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "boolean" | "string";
+            /** Off Variant */
+            off_variant: string;
+            /** Rules */
+            rules?: (components["schemas"]["StaffRule"] | components["schemas"]["AllowRule"] | components["schemas"]["DenyRule"] | components["schemas"]["PlatformRule"] | components["schemas"]["AppVersionRule"] | components["schemas"]["SegmentRule"] | components["schemas"]["PercentageRule"])[];
+            /** Variants */
+            variants: {
+                [key: string]: boolean | string;
+            };
+        };
+        /**
+         * FlagToggle
+         * @description The kill switch: ``false`` serves the off variant to everyone at once.
+         */
+        FlagToggle: {
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Reason */
+            reason?: string | null;
+        };
+        /**
+         * FlagUpdate
+         * @description A flag as the merchant edits it. Boolean flags have variants ``on`` (true) and ``off``
+         *     (false); string flags name their variants. Rules are tried in order.
+         */
+        FlagUpdate: {
+            /** Default Variant */
+            default_variant: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Off Variant */
+            off_variant: string;
+            /** Rules */
+            rules?: (components["schemas"]["StaffRule"] | components["schemas"]["AllowRule"] | components["schemas"]["DenyRule"] | components["schemas"]["PlatformRule"] | components["schemas"]["AppVersionRule"] | components["schemas"]["SegmentRule"] | components["schemas"]["PercentageRule"])[];
+            /** Variants */
+            variants: {
+                [key: string]: boolean | string;
+            };
+        };
         /** FollowupCreate */
         FollowupCreate: {
             /** Content */
@@ -8562,6 +8900,18 @@ export interface components {
             reason: "order_paid" | "order_refund" | "review" | "signin" | "adjust" | "downgrade";
             /** Ref */
             ref: string;
+        };
+        /**
+         * Guardrails
+         * @description Limits over the last check's window; a missing limit is not checked.
+         */
+        Guardrails: {
+            /** Error Rate */
+            error_rate?: number | null;
+            /** Latency P99 Ms */
+            latency_p99_ms?: number | null;
+            /** Payment Failure Rate */
+            payment_failure_rate?: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -10111,6 +10461,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[FlagChange] */
+        Page_FlagChange_: {
+            /** Items */
+            items: components["schemas"]["FlagChange"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[Flag] */
+        Page_Flag_: {
+            /** Items */
+            items: components["schemas"]["Flag"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[GroupBuyGroupAdmin] */
         Page_GroupBuyGroupAdmin_: {
             /** Items */
@@ -10362,6 +10726,23 @@ export interface components {
             /** Prepay Id */
             prepay_id: string;
         };
+        /** PercentageRule */
+        PercentageRule: {
+            /** Percent */
+            percent: number;
+            /**
+             * Release
+             * @default false
+             */
+            release: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "percentage";
+            /** Variant */
+            variant: string;
+        };
         /** Photo */
         Photo: {
             image_set?: components["schemas"]["ImageSet"] | null;
@@ -10560,6 +10941,18 @@ export interface components {
             plan_id: number;
             /** Saving */
             saving: number;
+        };
+        /** PlatformRule */
+        PlatformRule: {
+            /** Platforms */
+            platforms: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "platform";
+            /** Variant */
+            variant: string;
         };
         /**
          * PledgeCreate
@@ -11653,6 +12046,64 @@ export interface components {
             /** Items */
             items: components["schemas"]["RegionItem"][];
         };
+        /** Release */
+        Release: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Flag Id */
+            flag_id: number;
+            /** Guardrails */
+            guardrails: {
+                [key: string]: number | null;
+            };
+            /** Hold Seconds */
+            hold_seconds: number;
+            /** Id */
+            id: number;
+            /** Percent */
+            percent: number;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "rolled_back";
+            /** Step Index */
+            step_index: number;
+            /**
+             * Step Started At
+             * Format: date-time
+             */
+            step_started_at: string;
+            /** Steps */
+            steps: number[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Variant */
+            variant: string;
+        };
+        /** ReleaseStart */
+        ReleaseStart: {
+            guardrails: components["schemas"]["Guardrails"];
+            /**
+             * Hold Seconds
+             * @default 3600
+             */
+            hold_seconds: number;
+            /** Steps */
+            steps?: number[];
+            /** Variant */
+            variant: string;
+        };
         /** ReminderOut */
         ReminderOut: {
             /**
@@ -12230,6 +12681,18 @@ export interface components {
             /** Count */
             count: number;
         };
+        /** SegmentRule */
+        SegmentRule: {
+            /** Segment Ids */
+            segment_ids: number[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "segment";
+            /** Variant */
+            variant: string;
+        };
         /** Sequential */
         Sequential: {
             /** P Adjusted */
@@ -12800,6 +13263,16 @@ export interface components {
             role: "owner" | "operator" | "support";
             /** Username */
             username: string;
+        };
+        /** StaffRule */
+        StaffRule: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "staff";
+            /** Variant */
+            variant: string;
         };
         /** StaffUpdate */
         StaffUpdate: {
@@ -21328,6 +21801,736 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_flags_api_v1_console_flags_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Flag_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_flag_api_v1_console_flags_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flag"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_flag_api_v1_console_flags__key__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flag"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_flag_api_v1_console_flags__key__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flag"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    flag_history_api_v1_console_flags__key__history_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FlagChange_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_release_api_v1_console_flags__key__releases_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseStart"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    latest_release_api_v1_console_flags__key__releases_latest_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    toggle_flag_api_v1_console_flags__key__toggle_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagToggle"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flag"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -30872,6 +32075,55 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    bootstrap_api_v1_flags_bootstrap_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Device-Id"?: string | null;
+                "X-Platform"?: string | null;
+                "X-App-Version"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bootstrap"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

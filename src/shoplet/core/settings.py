@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     access_log: bool = True
     # Start the outbox relay and scheduled jobs inside the API process (embedded default).
     run_worker_in_process: bool = True
+    # Feature flags (modules/experiments/flags): every process polls the ruleset version this
+    # often, besides hearing changes on pub/sub; ``flags_provider`` ("package.module:factory")
+    # registers another OpenFeature provider instead of Shoplet's own.
+    flags_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+    flags_provider: str | None = Field(default=None, pattern=r"^[\w.]+(:\w+)?$")
     role: Literal["all", "api", "edge"] = "all"
     # Serve the built H5 storefront at / and the console at /console (embedded default).
     serve_frontends: bool = True

@@ -41,7 +41,8 @@ async def test_an_uploaded_avatar_is_an_upright_square_png(
     )
     assert response.status_code == 200, response.text
     url = response.json()["avatar_url"]
-    assert url.startswith("/media/avatars/") and url.endswith(".png")
+    assert url.startswith("/media/avatars/")
+    assert url.endswith(".png")
     assert (await client.get(ME, headers=headers)).json()["avatar_url"] == url
 
     served = await client.get(url)
@@ -51,8 +52,10 @@ async def test_an_uploaded_avatar_is_an_upright_square_png(
         assert not image.getexif()
         # Turned upright: the red half of the picture is now on top.
         top, bottom = image.getpixel((128, 20)), image.getpixel((128, 235))
-    assert isinstance(top, tuple) and isinstance(bottom, tuple)
-    assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]
+    assert isinstance(top, tuple)
+    assert isinstance(bottom, tuple)
+    assert top[0] > 150 > top[2]
+    assert bottom[2] > 150 > bottom[0]
 
 
 async def test_bad_avatars_are_refused_and_nothing_changes(

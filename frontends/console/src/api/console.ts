@@ -264,6 +264,20 @@ export const consoleApi = {
   simulateBenefitCosts: (body: Body<O['simulateBenefitCosts']>) =>
     call<Res<O['simulateBenefitCosts']>>(OPS.simulateBenefitCosts, { body }),
   // experiment calculator (实验计算器)
+  // feature flags and gray releases
+  listFlags: (query: Q<O['listFlags']> = {}) => call<Res<O['listFlags']>>(OPS.listFlags, { query }),
+  createFlag: (body: Body<O['createFlag']>) => call<Res<O['createFlag']>>(OPS.createFlag, { body }),
+  updateFlag: (key: string, body: Body<O['updateFlag']>) =>
+    call<Res<O['updateFlag']>>(OPS.updateFlag, { params: { key }, body }),
+  toggleFlag: (key: string, body: Body<O['toggleFlag']>) =>
+    call<Res<O['toggleFlag']>>(OPS.toggleFlag, { params: { key }, body }),
+  flagHistory: (key: string, query: Q<O['flagHistory']> = {}) =>
+    call<Res<O['flagHistory']>>(OPS.flagHistory, { params: { key }, query }),
+  startFlagRelease: (key: string, body: Body<O['startFlagRelease']>) =>
+    call<Res<O['startFlagRelease']>>(OPS.startFlagRelease, { params: { key }, body }),
+  latestFlagRelease: (key: string) =>
+    call<Res<O['latestFlagRelease']>>(OPS.latestFlagRelease, { params: { key } }),
+
   analyzeExperiment: (body: Body<O['analyzeExperiment']>) =>
     call<Res<O['analyzeExperiment']>>(OPS.analyzeExperiment, { body }),
   experimentSampleSize: (body: Body<O['experimentSampleSize']>) =>

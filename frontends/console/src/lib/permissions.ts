@@ -61,6 +61,7 @@ export const MENU: MenuEntry[] = [
   { path: '/analytics/rfm', title: 'RFM 客户分层', icon: 'PieChart', permission: 'analytics:view', operation: OPS.rfmSummary },
   { path: '/membership/costs', title: '权益成本', icon: 'PieChart', permission: 'membership:manage', operation: OPS.benefitCosts },
   { path: '/experiments', title: 'A/B 实验', icon: 'Operation', permission: 'experiments:manage', operation: OPS.listExperiments },
+  { path: '/experiments/flags', title: '功能开关', icon: 'Switch', permission: 'experiments:manage', operation: OPS.listFlags },
   { path: '/experiments/calculator', title: '实验计算器', icon: 'Histogram', permission: 'experiments:manage', operation: OPS.analyzeExperiment },
   { path: '/staff', title: '员工管理', icon: 'User', permission: 'staff:manage', operation: OPS.listStaff },
   { path: '/audit-log', title: '操作日志', icon: 'Document', permission: 'audit:read', operation: OPS.auditLog },

@@ -27,6 +27,10 @@ export const api = {
     // Smart paste: recipient, phone, region and detail found in pasted text.
     parse: (text) => call('parseAddress', { body: { text } }),
   },
+  flags: {
+    // Every feature flag evaluated for this shopper or device (utils/flags.js reads it once).
+    bootstrap: (headers) => call('flagsBootstrap', { headers }),
+  },
   regions: {
     // Public and cached a day by HTTP (ETag): sent without the shopper's token.
     list: (parent_code) => call('listRegions', { query: { parent_code }, auth: false }),

@@ -4,6 +4,8 @@ The unit is the signed-in member (``m:<id>``, from the storefront access token, 
 signature like ``members.public.CurrentMember``; experiments sits below members, so it reads
 the token through ``ctx.tokens`` itself) or else the app's ``X-Device-Id`` (``d:<id>``).
 A token that is present but bad is a 401, as everywhere on the storefront.
+
+The feature flags' bootstrap lives in ``flags/api.py`` and is mounted here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import Unauthorized, problem_responses
 from shoplet.core.security import TokenError
+from shoplet.modules.experiments.flags.api import router as flags_router
 
 from . import service
 from .assignment import UnitContext
@@ -72,3 +75,6 @@ async def log_exposure(body: ExposureBody, unit: Unit, ctx: Ctx, session: DbSess
     ``experiments.not_enrolled`` when the unit is not in that arm)."""
     context = UnitContext(unit=unit[0], is_member=unit[1])
     return await service.log_exposure(ctx, session, context, body.experiment_id, body.variant)
+
+
+router.include_router(flags_router)

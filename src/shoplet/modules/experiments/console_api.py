@@ -14,6 +14,7 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
+from shoplet.modules.experiments.flags.console_api import router as flags_router
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
 from . import service
@@ -35,6 +36,7 @@ from .schemas import (
 )
 
 router = APIRouter(tags=["console-experiments"])
+router.include_router(flags_router)
 
 ExperimentManager = Annotated[StaffIdentity, Depends(require_permission("experiments:manage"))]
 Cursor = Annotated[str | None, Query(max_length=200)]

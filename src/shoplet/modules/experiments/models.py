@@ -1,5 +1,6 @@
 """Experiment tables: layers, experiments and their arms, exposures, attributed orders, the
-decision log, bandit allocations and the ruleset version.
+decision log, bandit allocations and the ruleset version; the feature flags' tables are in
+``flags/models.py`` (``experiments_flags*``).
 
 Counts on ``experiments_arm`` (visitors, conversions, orders, revenue, revenue_squares) move only
 through atomic ``UPDATE … SET n = n + :d`` statements, after an ``INSERT … ON CONFLICT DO
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId
+from shoplet.modules.experiments.flags import models as flags_models  # noqa: F401
 
 STATUSES = ("draft", "running", "paused", "stopped")
 METRICS = ("conversion", "revenue_per_visitor", "aov")

@@ -1,7 +1,8 @@
 """Experiments jobs: ``experiments.reallocate`` (every minute) gives each running bandit
 experiment new arm weights once its last allocation is ``SHOPLET_EXPERIMENTS_BANDIT_MINUTES``
 old. Orders' events reach experiments through orders' own subscribers (orders sits above
-experiments and calls :mod:`.public`; experiments may not import orders)."""
+experiments and calls :mod:`.public`; experiments may not import orders). The gray releases'
+guardrail check is in ``flags/tasks.py``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.jobs import periodic
 from shoplet.modules.experiments import service
+from shoplet.modules.experiments.flags import tasks as flags_tasks  # noqa: F401
 
 REALLOCATE_JOB = "experiments.reallocate"
 CLOCK_KEY = "experiments.clock"

@@ -85,7 +85,7 @@ async def test_twenty_withdrawals_never_overdraw_one_balance(
 
     async with pooled(backend_db, ctx) as racing:
         results = await race(
-            racing, RACERS, lambda s, _: withdrawals.request(s, bob.member_id, 150, 15)
+            racing, RACERS, lambda s, _: withdrawals.request(s, bob.member_id, 150, 15, pii=ctx.pii)
         )
     won = [r for r in results if not isinstance(r, ShopletError)]
     lost = [r.code for r in results if isinstance(r, ShopletError)]

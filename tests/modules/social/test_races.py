@@ -24,6 +24,7 @@ from shoplet.core.db import create_engine, unit_of_work
 from shoplet.core.events import OutboxEvent, drain_outbox
 from shoplet.modules.orders import service as orders_service
 from shoplet.modules.payments import public as payments
+from shoplet.modules.social import expiry as social_expiry
 from shoplet.modules.social import service as social_service
 from tests.conftest import BackendDb, make_context
 from tests.modules.checkout.test_races import make_buyers
@@ -177,7 +178,7 @@ async def test_a_deadline_and_a_payment_at_once_agree_on_one_outcome(
     engine = create_engine(backend_db.url, pool_size=4, max_overflow=0)
     pooled = make_context(dataclasses.replace(backend_db, engine=engine), ctx.settings)
     try:
-        await asyncio.gather(social_service.expire_groups(pooled), _apply(pooled, waiting))
+        await asyncio.gather(social_expiry.expire_groups(pooled), _apply(pooled, waiting))
     finally:
         if pooled.redis is not None:
             await pooled.redis.aclose()

@@ -1,14 +1,13 @@
 """The shopper's avatar: a picture they chose (``chooseAvatar`` in the mini program, a file in
-H5), decoded with Pillow by its real format (never by its name), turned upright, cropped to a
-square and stored as a 256 px PNG under a content key in the media storage; whatever metadata the
-upload carried (EXIF, GPS) does not survive the re-encoding. Posters and group pages draw it from
-there, so the server never fetches a picture from anywhere else."""
+H5), decoded with Pillow (imported on first use) by its real format (never by its name), turned
+upright, cropped to a square and stored as a 256 px PNG under a content key in the media
+storage; whatever metadata the upload carried (EXIF, GPS) does not survive the re-encoding.
+Posters and group pages draw it from there, so the server never fetches a picture from anywhere
+else."""
 
 from __future__ import annotations
 
 import io
-
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from shoplet.core.storage import Storage, content_key
 
@@ -30,6 +29,8 @@ def _format(head: bytes) -> str | None:
 def normalise(data: bytes) -> bytes:
     """The avatar PNG, or 400 ``members.avatar_invalid`` (not an image, animated, absurdly
     large, corrupt)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # on first upload, not at start-up
+
     fmt = _format(data[:12])
     if fmt is None:
         raise AvatarInvalid("The file is not a PNG, JPEG or WebP picture")

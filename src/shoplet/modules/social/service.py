@@ -27,7 +27,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import read_session, unit_of_work, utcnow
+from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.catalog import public as catalog
@@ -65,7 +65,6 @@ log = structlog.get_logger("shoplet.social")
 SOURCE = "groupbuy"
 FULL_REASON = "拼团已满，自动退款"
 FAILED_REASON = "拼团失败，自动退款"
-EXPIRE_BATCH = 100
 
 
 def hold_of(group_id: int) -> str:
@@ -136,7 +135,7 @@ async def _checked_values(session: AsyncSession, body: GroupBuyWrite) -> dict[st
     }
 
 
-async def _campaign(session: AsyncSession, campaign_id: int) -> GroupCampaign:
+async def campaign_row(session: AsyncSession, campaign_id: int) -> GroupCampaign:
     campaign = await repo.get_campaign(session, campaign_id)
     if campaign is None:
         raise CampaignNotFound(campaign_id=campaign_id)
@@ -158,14 +157,14 @@ async def create_campaign(session: AsyncSession, body: GroupBuyWrite) -> GroupBu
             "updated_at": now,
         },
     )
-    return campaign_view(await _campaign(session, campaign_id), now)
+    return campaign_view(await campaign_row(session, campaign_id), now)
 
 
 async def update_campaign(session: AsyncSession, campaign_id: int, body: GroupBuyWrite) -> GroupBuy:
     """Edit an active campaign; groups already opened keep their size, price and deadline
     (409 ``social.campaign_not_running`` when stopped, 400 when ``max_groups`` is below the
     groups already opened)."""
-    campaign = await _campaign(session, campaign_id)
+    campaign = await campaign_row(session, campaign_id)
     if campaign.status != "active":
         raise CampaignNotRunning("a stopped campaign cannot be edited", campaign_id=campaign_id)
     values = await _checked_values(session, body)
@@ -176,20 +175,20 @@ async def update_campaign(session: AsyncSession, campaign_id: int, body: GroupBu
     now = utcnow()
     if not await repo.update_campaign(session, campaign_id, {**values, "updated_at": now}):
         raise CampaignNotRunning("the campaign changed meanwhile", campaign_id=campaign_id)
-    return campaign_view(await _campaign(session, campaign_id), now)
+    return campaign_view(await campaign_row(session, campaign_id), now)
 
 
 async def stop_campaign(session: AsyncSession, campaign_id: int) -> GroupBuy:
     """No new groups or members; groups open now still fill up or fail by their deadline."""
-    await _campaign(session, campaign_id)
+    await campaign_row(session, campaign_id)
     now = utcnow()
     stopped = {"status": "stopped", "stopped_reason": "merchant", "updated_at": now}
     await repo.update_campaign(session, campaign_id, stopped)
-    return campaign_view(await _campaign(session, campaign_id), now)
+    return campaign_view(await campaign_row(session, campaign_id), now)
 
 
 async def get_campaign(session: AsyncSession, campaign_id: int) -> GroupBuy:
-    return campaign_view(await _campaign(session, campaign_id))
+    return campaign_view(await campaign_row(session, campaign_id))
 
 
 async def list_campaigns(
@@ -271,7 +270,7 @@ async def product_campaigns(session: AsyncSession, product_id: int) -> list[Grou
 
 
 async def _group_view(session: AsyncSession, group: Group) -> GroupBuyGroup:
-    campaign = await _campaign(session, group.campaign_id)
+    campaign = await campaign_row(session, group.campaign_id)
     seats: list[GroupBuySeat] = []
     for seat in await repo.seats_of(session, group.id, ("joined", "succeeded")):
         nickname, avatar = await members.get_public_profile(session, seat.member_id)
@@ -336,7 +335,7 @@ async def open_group(
     ``social.campaign_not_found``, 409 ``campaign_not_running`` / ``limit_reached`` /
     ``groups_exhausted``, ``checkout.sku_unavailable``, ``inventory.insufficient``, 404
     ``members.address_not_found``."""
-    campaign = await _campaign(session, campaign_id)
+    campaign = await campaign_row(session, campaign_id)
     now = utcnow()
     if campaign_state(campaign, now) != "running":
         raise CampaignNotRunning(campaign_id=campaign_id, state=campaign_state(campaign, now))
@@ -377,7 +376,7 @@ async def join_group(
     group = await repo.get_group_by_share(session, share_id)
     if group is None:
         raise GroupNotFound(share_id=share_id)
-    campaign = await _campaign(session, group.campaign_id)
+    campaign = await campaign_row(session, group.campaign_id)
     now = utcnow()
     if await repo.get_seat(session, group.id, member_id) is not None:
         raise AlreadyInGroup(share_id=share_id)
@@ -476,7 +475,7 @@ async def handle_order_paid(session: AsyncSession, payload: Mapping[str, Any]) -
     claimed = await repo.claim_seat(session, group.id, is_leader=seat.is_leader, now=now)
     if claimed is None:
         reason = FULL_REASON if group.filled >= group.size else FAILED_REASON
-        await _refund_seat(session, seat, group, reason, now)
+        await refund_seat(session, seat, group, reason, now)
         return
     await repo.move_seat(
         session, seat.id, from_statuses=["pending"], to_status="joined", now=now, joined=True
@@ -508,7 +507,7 @@ async def handle_order_paid(session: AsyncSession, payload: Mapping[str, Any]) -
         )
 
 
-async def _refund_seat(
+async def refund_seat(
     session: AsyncSession, seat: GroupMember, group: Group, reason: str, now: datetime
 ) -> str | None:
     """Give the seat's order up (cancel; refund what was paid, the path crowdfunding shares):
@@ -544,97 +543,3 @@ async def handle_order_cancelled(session: AsyncSession, payload: Mapping[str, An
         session, seat.id, from_statuses=["pending"], to_status="cancelled", now=utcnow()
     ):
         await _release_limit(session, seat)
-
-
-# -- the deadline (job) ----------------------------------------------------------------------
-
-
-async def expire_groups(ctx: AppContext) -> int:
-    """Close every unfinished group past its deadline, each in its own transaction: it fails
-        (unpaid seats cancelled, paid seats refunded in full) or, with 模拟成团, completes.
-        Idempotent (the group's status change is
-    conditional): a second run, or one on another replica, changes nothing. Returns how many
-        groups failed in this run."""
-    now = utcnow()
-    async with read_session(ctx.sessionmaker) as session:
-        ids = await repo.expired_group_ids(session, now, EXPIRE_BATCH)
-    failed = 0
-    for group_id in ids:
-        try:
-            async with unit_of_work(ctx.sessionmaker) as session:
-                failed += await _expire_group(session, group_id)
-        except Exception:
-            # One bad group must not hold up the others; the next run retries it.
-            log.exception("groupbuy_expire_failed", group_id=group_id)
-    return failed
-
-
-async def _auto_complete(session: AsyncSession, group: Group, now: datetime) -> bool:
-    """模拟成团: a group of a campaign with auto-fill on, short at its deadline but with at least
-    ``auto_fill_min`` paid seats, completes (one conditional UPDATE): its paid seats succeed and
-    ship, its unpaid seats are cancelled, the empty seats are the shop's. False when the rule
-    does not apply (the group fails as usual)."""
-    campaign = await _campaign(session, group.campaign_id)
-    if not campaign.auto_fill or group.filled < campaign.auto_fill_min:
-        return False
-    if not await repo.auto_complete_group(session, group.id, campaign.auto_fill_min, now):
-        return False
-    unpaid = await repo.seats_of(session, group.id, ("pending",))
-    await orders.lock_held_orders(session, [seat.order_no for seat in unpaid])
-    for seat in unpaid:
-        await _refund_seat(session, seat, group, FAILED_REASON, now)
-    order_nos = await repo.complete_seats(session, group.id, now)
-    await orders.release_ship_hold(session, order_nos, hold=hold_of(group.id))
-    filled = await repo.get_group(session, group.id)
-    log.info(
-        "groupbuy_group_auto_filled",
-        group_id=group.id,
-        paid=len(order_nos),
-        auto_filled=filled.auto_filled if filled else None,
-    )
-    await publish(
-        session,
-        ev.GROUP_SUCCEEDED,
-        {
-            "group_id": group.id,
-            "share_id": group.share_id,
-            "campaign_id": group.campaign_id,
-            "order_nos": order_nos,
-            "auto_filled": filled.auto_filled if filled else 0,
-        },
-        key=group.share_id,
-    )
-    return True
-
-
-async def _expire_group(session: AsyncSession, group_id: int) -> int:
-    group = await repo.lock_group(session, group_id)
-    now = utcnow()
-    if group is None or group.expires_at > now:
-        return 0
-    if await _auto_complete(session, group, now):
-        return 1
-    if not await repo.fail_group(session, group_id, now):
-        return 0
-    refunded = []
-    seats = await repo.seats_of(session, group_id, ("pending", "joined"))
-    # Every seat's order before any stock moves: a payment racing the deadline holds its order
-    # and then the stock row (orders.lock_held_orders).
-    await orders.lock_held_orders(session, [seat.order_no for seat in seats])
-    for seat in seats:
-        order_no = await _refund_seat(session, seat, group, FAILED_REASON, now)
-        if order_no is not None:
-            refunded.append(order_no)
-    log.info("groupbuy_group_failed", group_id=group_id, refunded=len(refunded))
-    await publish(
-        session,
-        ev.GROUP_FAILED,
-        {
-            "group_id": group.id,
-            "share_id": group.share_id,
-            "campaign_id": group.campaign_id,
-            "refunded_order_nos": refunded,
-        },
-        key=group.share_id,
-    )
-    return 1

@@ -17,7 +17,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.orders import public as orders
-from shoplet.modules.social import service
+from shoplet.modules.social import expiry, service
 from shoplet.modules.social.bargain import tasks as bargain_tasks  # noqa: F401
 from shoplet.modules.social.crowdfunding import tasks as crowdfunding_tasks  # noqa: F401
 from shoplet.modules.social.distribution import tasks as distribution_tasks  # noqa: F401
@@ -39,4 +39,4 @@ async def seat_cancelled(event: Event, session: AsyncSession) -> None:
 
 @periodic(every_seconds=5, name=EXPIRE_JOB)
 async def expire(ctx: AppContext) -> None:
-    await service.expire_groups(ctx)
+    await expiry.expire_groups(ctx)

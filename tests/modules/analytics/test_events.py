@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -306,7 +306,3 @@ async def test_compaction_drops_duplicates_and_retention_drops_old_days(ctx: App
     assert len(store.files()) == 1
     assert await service.expire_events(ctx) == [old.date()]
     assert store.days() == []
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()

@@ -68,6 +68,11 @@ export interface TrackerOptions {
   random?: () => number
 }
 
+/** What `track` takes besides the name: the event's fields, properties still to be cleaned. */
+export type TrackFields = Omit<Partial<TrackedEvent>, 'event' | 'ts' | 'event_id' | 'properties'> & {
+  properties?: Record<string, unknown>
+}
+
 export const STORAGE_KEYS = {
   queue: 'shoplet.tracker.queue',
   anonymousId: 'shoplet.tracker.anonymous_id',
@@ -104,7 +109,8 @@ export function cleanProperties(properties: Record<string, unknown> | undefined)
     if (!KEY.test(key)) continue
     if (typeof value === 'string') out[key] = value.slice(0, 200)
     else if (typeof value === 'number' && Number.isFinite(value)) out[key] = value
-    else if (typeof value === 'boolean' || value === null) out[key] = value
+    else if (typeof value === 'boolean') out[key] = value
+    else if (value === null) out[key] = null
   }
   return out
 }
@@ -167,9 +173,7 @@ export class Tracker {
     }
   }
 
-  track(event: string, fields: Partial<Omit<TrackedEvent, 'event' | 'ts' | 'event_id'>> & {
-    properties?: Record<string, unknown>
-  } = {}): boolean {
+  track(event: string, fields: TrackFields = {}): boolean {
     if (!this.enabled) return false
     const now = this.options.now()
     if (now - this.lastActivity > SESSION_IDLE_MS && this.lastActivity) {
@@ -195,7 +199,7 @@ export class Tracker {
   }
 
   /** A page view; the previous page is its referrer unless one is given. */
-  pageView(page: string, fields: Partial<TrackedEvent> & { properties?: Record<string, unknown> } = {}): boolean {
+  pageView(page: string, fields: TrackFields = {}): boolean {
     const referrer = fields.referrer ?? this.lastPage
     this.lastPage = page
     return this.track('page_view', { ...fields, page, ...(referrer ? { referrer } : {}) })

@@ -14,7 +14,7 @@ function memoryStorage(initial: Record<string, string> = {}): TrackerStorage & {
   const data: Record<string, string> = { ...initial }
   return {
     data,
-    get: (key) => (key in data ? data[key] : null),
+    get: (key) => (data[key] ?? null),
     set: (key, value) => {
       data[key] = value
     },
@@ -62,11 +62,11 @@ describe('Tracker', () => {
     tracker.track('add_to_cart', { properties: { sku_id: 7 } })
     await vi.runOnlyPendingTimersAsync()
     expect(sent).toHaveLength(1)
-    expect(sent[0].events.map((e) => e.event)).toEqual(['page_view', 'click', 'add_to_cart'])
-    expect(sent[0].anonymous_id).toMatch(/^[A-Za-z0-9]{22}$/)
-    expect(sent[0].platform).toBe('h5')
-    expect(sent[0].sent_at).toBe(Date.parse('2026-03-02T08:00:00Z'))
-    expect(sent[0].events[2].properties).toEqual({ sku_id: 7 })
+    expect(sent[0]!.events.map((e) => e.event)).toEqual(['page_view', 'click', 'add_to_cart'])
+    expect(sent[0]!.anonymous_id).toMatch(/^[A-Za-z0-9]{22}$/)
+    expect(sent[0]!.platform).toBe('h5')
+    expect(sent[0]!.sent_at).toBe(Date.parse('2026-03-02T08:00:00Z'))
+    expect(sent[0]!.events[2]!.properties).toEqual({ sku_id: 7 })
 
     tracker.track('click')
     await vi.advanceTimersByTimeAsync(4999)
@@ -82,7 +82,7 @@ describe('Tracker', () => {
     await tracker.flush()
     expect(tokens).toEqual(['tok'])
     expect(JSON.stringify(sent[0])).not.toContain('"member_id":5,')
-    expect(Object.keys(sent[0])).not.toContain('member_id')
+    expect(Object.keys(sent[0]!)).not.toContain('member_id')
   })
 
   it('retries with exponential backoff on network errors, 5xx and 429, and keeps the order', async () => {
@@ -101,8 +101,8 @@ describe('Tracker', () => {
     await vi.advanceTimersByTimeAsync(3000)
     expect(sent).toHaveLength(4)
     expect(tracker.pending).toBe(0)
-    expect(new Set(sent.map((b) => b.events[0].event_id)).size).toBe(1)
-    expect(JSON.parse(storage.data[STORAGE_KEYS.queue])).toEqual([])
+    expect(new Set(sent.map((b) => b.events[0]!.event_id)).size).toBe(1)
+    expect(JSON.parse(storage.data[STORAGE_KEYS.queue] ?? "null")).toEqual([])
   })
 
   it('drops a batch the collector refused for good (4xx)', async () => {
@@ -121,14 +121,14 @@ describe('Tracker', () => {
     first.tracker.track('page_view')
     await first.tracker.flush()
     first.tracker.cancel()
-    expect(JSON.parse(storage.data[STORAGE_KEYS.queue])).toHaveLength(1)
+    expect(JSON.parse(storage.data[STORAGE_KEYS.queue] ?? "null")).toHaveLength(1)
 
     const second = setup({ storage })
     expect(second.tracker.anonymousId).toBe(first.tracker.anonymousId)
     expect(second.tracker.pending).toBe(1)
     await vi.runOnlyPendingTimersAsync()
     expect(second.sent).toHaveLength(1)
-    expect(second.sent[0].events[0].event_id).toBe(first.sent[0].events[0].event_id)
+    expect(second.sent[0]!.events[0]!.event_id).toBe(first.sent[0]!.events[0]!.event_id)
   })
 
   it('records nothing before consent on H5, and honours an opt-out', async () => {
@@ -166,7 +166,7 @@ describe('Tracker', () => {
     tracker.pageView('pages/index/index')
     tracker.pageView('pkg-trade/product/detail')
     await tracker.flush()
-    expect(sent[0].events.map((e) => [e.page, e.referrer])).toEqual([
+    expect(sent[0]!.events.map((e) => [e.page, e.referrer])).toEqual([
       ['pages/index/index', undefined],
       ['pkg-trade/product/detail', 'pages/index/index'],
     ])

@@ -7,6 +7,7 @@ import { usePrefsStore } from './prefs'
 import { useFavoritesStore } from './favorites'
 import { useAddressStore } from './addresses'
 import { useOrdersStore } from './orders'
+import { consentAtSignIn, identify } from '../utils/tracking'
 
 export function bootstrap() {
   const auth = useAuthStore()
@@ -29,6 +30,10 @@ export function bootstrap() {
 
 /** After any login: fold the guest cart in and load what belongs to the member. */
 export async function afterLogin() {
+  // The shopper agreed to the privacy policy to sign in: tracking may start (H5), and this
+  // device's earlier events become the member's.
+  consentAtSignIn()
+  identify()
   const cart = useCartStore()
   await cart.mergeGuest().catch(() => {})
   await cart.load().catch(() => {})

@@ -22,6 +22,11 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'experiments.invalid_revenue': '收入数据无效：每组都需填写收入合计与收入平方和（或都不填），且平方和不小于合计² ÷ 访客数',
   'experiments.invalid_parameters': '样本量参数无效：基线转化率在 0–1 之间，提升后仍小于 1，α 小于 0.5，功效在 0.5–1 之间，组数 2–20',
 
+  // Analytics (漏斗分析, 留存分析, the event collector)
+  'analytics.invalid_query': '查询条件无效：开始日期不能晚于结束日期，且最多 366 天',
+  'analytics.batch_too_large': '一次上报的事件过多',
+  'analytics.event_out_of_range': '事件时间无效（晚于上报时间或过于久远）',
+
   // Shopper sign-in
   'auth.unauthorized': '登录已失效，请重新登录',
   'auth.forbidden': '没有权限进行此操作',

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import time
@@ -267,7 +268,9 @@ def render(ingested: dict[str, Any], funnel: dict[str, Any], add: Callable[[str]
     add("")
     add(
         f"Generating the {funnel['events']:,} events took {funnel['generate_seconds']} s; the "
-        f"funnel's persons per step: {', '.join(f'{c:,}' for c in funnel['step_counts'])}."
+        f"funnel's persons per step: {', '.join(f'{c:,}' for c in funnel['step_counts'])}. "
+        f"Load average at the end of the run: {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores (other work on the machine slows both sides of a ratio)."
     )
     add(END)
 

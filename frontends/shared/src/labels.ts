@@ -661,6 +661,12 @@ export const EVENT_ANALYTICS_LABELS = {
   empty: '暂无数据',
 } as const
 
+/** The storefront's 使用统计 switch (设置 › 隐私): consent to tracking, or an opt-out. */
+export const TRACKING_LABELS = {
+  toggle: '使用统计',
+  hint: '记录浏览、加购等操作以改进商城，不含手机号和地址；关闭后不再记录',
+} as const
+
 /** 转化窗口 choices (seconds). */
 export const FUNNEL_WINDOW_LABELS: Labels = {
   '1800': '30 分钟',

@@ -51,9 +51,10 @@ async function send(batch) {
 /** @returns {'h5' | 'mp-weixin'} */
 function platform() {
   /** @type {'h5' | 'mp-weixin'} */
-  let name = 'h5'
-  // #ifdef MP-WEIXIN
-  name = 'mp-weixin'
+  let name = 'mp-weixin'
+  // Unit tests run every branch: the H5 one comes last.
+  // #ifdef H5
+  name = 'h5'
   // #endif
   return name
 }

@@ -5,7 +5,7 @@ needs for transfers from ¥2,000; group buys' 模拟成团 (auto_fill, auto_fill
 auto_filled seats)
 
 Revision ID: 0036_social_kol
-Revises: 0035_analytics_events
+Revises: 0034_experiments_flags
 Create Date: 2026-12-05 00:40:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from shoplet.core.db import BigId, UTCDateTime
 
 revision: str = "0036_social_kol"
-down_revision: str | None = "0034_experiments_flags"  # TODO-REPOINT 0035
+down_revision: str | None = "0034_experiments_flags"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -157,6 +157,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: 'RFM 客户分层' },
       },
       {
+        path: 'analytics/funnels',
+        name: 'analytics-funnels',
+        component: () => import('@/views/analytics/FunnelView.vue'),
+        meta: { permission: 'analytics:view', title: '漏斗分析' },
+      },
+      {
+        path: 'analytics/retention',
+        name: 'analytics-retention',
+        component: () => import('@/views/analytics/RetentionView.vue'),
+        meta: { permission: 'analytics:view', title: '留存分析' },
+      },
+      {
         path: 'reviews',
         name: 'reviews',
         component: () => import('@/views/reviews/ReviewsView.vue'),

@@ -42,6 +42,11 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'experiments.release_running': '该开关已有进行中的灰度发布',
   'experiments.flag_changed': '开关已被他人修改，请刷新后重试',
 
+  // Analytics (漏斗分析, 留存分析, the event collector)
+  'analytics.invalid_query': '查询条件无效：开始日期不能晚于结束日期，且最多 366 天',
+  'analytics.batch_too_large': '一次上报的事件过多',
+  'analytics.event_out_of_range': '事件时间无效（晚于上报时间或过于久远）',
+
   // Shopper sign-in
   'auth.unauthorized': '登录已失效，请重新登录',
   'auth.forbidden': '没有权限进行此操作',

@@ -612,6 +612,69 @@ export const RFM_LABELS = {
   imported: '已导入',
 } as const
 
+/** Tracking events by name (漏斗分析 steps; docs/analytics.md, "Events"). */
+export const EVENT_NAME_LABELS: Labels = {
+  page_view: '浏览页面',
+  exposure: '曝光',
+  click: '点击',
+  add_to_cart: '加入购物车',
+  checkout_step: '结算',
+  pay_click: '点击支付',
+  share: '分享',
+  search: '搜索',
+  identify: '登录关联',
+  order_paid: '支付成功',
+  order_shipped: '已发货',
+  order_refunded: '已退款',
+}
+
+/** 漏斗分析 and 留存分析 (console pages over the tracking events). */
+export const EVENT_ANALYTICS_LABELS = {
+  funnelTitle: '漏斗分析',
+  retentionTitle: '留存分析',
+  steps: '漏斗步骤',
+  addStep: '添加步骤',
+  removeStep: '删除步骤',
+  step: '步骤',
+  event: '事件',
+  filterKey: '属性名',
+  filterValue: '属性值',
+  window: '转化窗口',
+  dateRange: '日期范围',
+  breakdown: '分组',
+  noBreakdown: '不分组',
+  platform: '平台',
+  channel: '渠道（场景值或来源）',
+  run: '查询',
+  export: '导出 CSV',
+  persons: '人数',
+  conversion: '总转化率',
+  stepConversion: '步骤转化率',
+  dropOff: '流失人数',
+  group: '分组',
+  all: '全部',
+  chart: '漏斗各步骤人数',
+  cohort: '首次访问周',
+  size: '人数',
+  week: '第 {n} 周',
+  weeks: '观察周数',
+  empty: '暂无数据',
+} as const
+
+/** The storefront's 使用统计 switch (设置 › 隐私): consent to tracking, or an opt-out. */
+export const TRACKING_LABELS = {
+  toggle: '使用统计',
+  hint: '记录浏览、加购等操作以改进商城，不含手机号和地址；关闭后不再记录',
+} as const
+
+/** 转化窗口 choices (seconds). */
+export const FUNNEL_WINDOW_LABELS: Labels = {
+  '1800': '30 分钟',
+  '3600': '1 小时',
+  '86400': '1 天',
+  '604800': '7 天',
+}
+
 /** A commission's status (分销佣金): frozen through the after-sales window, then settled. */
 export const COMMISSION_STATUS_LABELS: Labels = {
   frozen: '冻结中',

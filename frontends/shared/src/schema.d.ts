@@ -491,6 +491,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/funnels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Funnel
+         * @description 漏斗分析: persons reaching each ordered step within the window (shop days
+         *     ``date_from..date_to``), conversion and drop-off, optionally per platform or channel.
+         */
+        post: operations["funnel_api_v1_console_analytics_funnels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/funnels/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export Funnel
+         * @description The same funnel as CSV (group, step, event, persons, conversion, drop-off).
+         */
+        post: operations["export_funnel_api_v1_console_analytics_funnels_export_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/history-imports": {
         parameters: {
             query?: never;
@@ -506,6 +547,48 @@ export interface paths {
          *     ``analytics.history_invalid`` with the first bad ``line``; nothing written).
          */
         post: operations["import_history_api_v1_console_analytics_history_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/members/{member_id}/event-deletions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete Member Events
+         * @description A member's deletion request: their tracking events (and the anonymous ones merged into
+         *     them) are removed from the event store.
+         */
+        post: operations["delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention
+         * @description 留存分析: weekly cohorts (first event's week) and the persons active in each following
+         *     week.
+         */
+        get: operations["retention_api_v1_console_analytics_retention_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3726,6 +3809,29 @@ export interface paths {
          *     ¥2,000 on with the payee's real name (``real_name``), which WeChat checks.
          */
         post: operations["request_withdrawal_api_v1_distribution_withdrawals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect Events
+         * @description Record a batch of tracking events (at most 50 events and 64 KB). The member is the
+         *     access token's, if any; 413 ``analytics.batch_too_large``, 422
+         *     ``analytics.event_out_of_range`` (future-dated or too old), 429 per device and address.
+         *     Nothing of a refused batch is recorded.
+         */
+        post: operations["collect_events_api_v1_events_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8022,6 +8128,47 @@ export interface components {
             product_rates?: components["schemas"]["RateOverride"][];
         };
         /**
+         * EventBatch
+         * @description What ``POST /events`` takes: one device's events (``anonymous_id``, ``platform`` and
+         *     ``app_version`` hold for all of them) and when the batch left the client, to correct its
+         *     clock.
+         */
+        EventBatch: {
+            /** Anonymous Id */
+            anonymous_id: string;
+            /** App Version */
+            app_version?: string | null;
+            /** Events */
+            events: components["schemas"]["TrackedEvent"][];
+            /**
+             * Platform
+             * @enum {string}
+             */
+            platform: "h5" | "mp-weixin" | "console" | "other";
+            /**
+             * Sent At
+             * @description When the client sent the batch (ms, its clock)
+             */
+            sent_at: number;
+        };
+        /** EventDeletion */
+        EventDeletion: {
+            /** Member Id */
+            member_id: number;
+            /** Removed */
+            removed: number;
+        };
+        /** EventsAccepted */
+        EventsAccepted: {
+            /** Accepted */
+            accepted: number;
+            /**
+             * Dropped
+             * @description Events not recorded: sent by a bot, or sampled out
+             */
+            dropped: number;
+        };
+        /**
          * Exchange
          * @description One exchange. Goods with cash to pay are ``pending_payment`` until the order is paid
          *     (``POST /orders/{order_no}/pay``).
@@ -8542,6 +8689,79 @@ export interface components {
         FollowupCreate: {
             /** Content */
             content: string;
+        };
+        /** FunnelGroup */
+        FunnelGroup: {
+            /** Steps */
+            steps: components["schemas"]["FunnelStepResult"][];
+            /** Value */
+            value: string;
+        };
+        /** FunnelQuery */
+        FunnelQuery: {
+            /** Breakdown */
+            breakdown?: ("platform" | "channel") | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Steps */
+            steps: components["schemas"]["FunnelStep"][];
+            /**
+             * Window Seconds
+             * @default 86400
+             */
+            window_seconds: number;
+        };
+        /** FunnelResult */
+        FunnelResult: {
+            /** Breakdown */
+            breakdown?: ("platform" | "channel") | null;
+            /** Groups */
+            groups?: components["schemas"]["FunnelGroup"][];
+            /** Steps */
+            steps: components["schemas"]["FunnelStepResult"][];
+        };
+        /** FunnelStep */
+        FunnelStep: {
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "page_view" | "exposure" | "click" | "add_to_cart" | "checkout_step" | "pay_click" | "share" | "search" | "identify" | "order_paid" | "order_shipped" | "order_refunded";
+            /** Filters */
+            filters?: components["schemas"]["PropertyFilter"][];
+        };
+        /** FunnelStepResult */
+        FunnelStepResult: {
+            /**
+             * Conversion
+             * @description Share of the first step's persons (0..1)
+             */
+            conversion: number;
+            /** Count */
+            count: number;
+            /**
+             * Drop Off
+             * @description Persons of the previous step who did not reach this one
+             */
+            drop_off: number;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "page_view" | "exposure" | "click" | "add_to_cart" | "checkout_step" | "pay_click" | "share" | "search" | "identify" | "order_paid" | "order_shipped" | "order_refunded";
+            /**
+             * Step Conversion
+             * @description Share of the previous step's persons (0..1)
+             */
+            step_conversion: number;
         };
         /** GraphLink */
         GraphLink: {
@@ -11785,6 +12005,13 @@ export interface components {
             /** Tiers */
             tiers?: components["schemas"]["Tier"][];
         };
+        /** PropertyFilter */
+        PropertyFilter: {
+            /** Key */
+            key: string;
+            /** Value */
+            value: string | number | boolean;
+        };
         /** QueryFigures */
         QueryFigures: {
             /** Clicks */
@@ -12147,6 +12374,29 @@ export interface components {
              * @enum {string}
              */
             status: "draft" | "running" | "paused" | "stopped";
+        };
+        /** RetentionCohort */
+        RetentionCohort: {
+            /**
+             * Retained
+             * @description Persons active in week 0, 1, … after the first
+             */
+            retained: number[];
+            /** Size */
+            size: number;
+            /**
+             * Week
+             * Format: date
+             * @description The cohort's first week (Monday, Asia/Shanghai)
+             */
+            week: string;
+        };
+        /** RetentionResult */
+        RetentionResult: {
+            /** Cohorts */
+            cohorts: components["schemas"]["RetentionCohort"][];
+            /** Weeks */
+            weeks: number;
         };
         /** ReturnShipment */
         ReturnShipment: {
@@ -13829,6 +14079,50 @@ export interface components {
             title: string;
             /** Units */
             units: number;
+        };
+        /**
+         * TrackedEvent
+         * @description One event as the SDK sends it. The member is never sent: the server takes it from the
+         *     access token (a ``member_id`` field is refused as unknown).
+         */
+        TrackedEvent: {
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "page_view" | "exposure" | "click" | "add_to_cart" | "checkout_step" | "pay_click" | "share" | "search" | "identify";
+            /**
+             * Event Id
+             * @description The client's id for this event: a retried batch counts once
+             */
+            event_id?: string | null;
+            /** Page */
+            page?: string | null;
+            /**
+             * Properties
+             * @description At most 20 keys and 1024 bytes as JSON
+             */
+            properties?: {
+                [key: string]: string | number | boolean | null;
+            };
+            /** Referrer */
+            referrer?: string | null;
+            /**
+             * Scene
+             * @description WeChat mini-program scene value (1007: a shared card, …)
+             */
+            scene?: number | null;
+            /** Session Id */
+            session_id?: string | null;
+            /** Share Code */
+            share_code?: string | null;
+            /** Share Ticket */
+            share_ticket?: string | null;
+            /**
+             * Ts
+             * @description When it happened, on the client's clock (ms since epoch)
+             */
+            ts: number;
         };
         /** TrafficChange */
         TrafficChange: {
@@ -15864,6 +16158,168 @@ export interface operations {
             };
         };
     };
+    funnel_api_v1_console_analytics_funnels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FunnelQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_funnel_api_v1_console_analytics_funnels_export_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FunnelQuery"];
+            };
+        };
+        responses: {
+            /** @description the funnel's steps per group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     import_history_api_v1_console_analytics_history_imports_post: {
         parameters: {
             query?: never;
@@ -15954,6 +16410,150 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDeletion"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retention_api_v1_console_analytics_retention_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -31946,6 +32546,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    collect_events_api_v1_events_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventsAccepted"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

@@ -2,6 +2,7 @@ import { createSSRApp } from 'vue'
 import * as Pinia from 'pinia'
 import App from './App.vue'
 import { usePrefsStore } from './stores/prefs'
+import { trackPageShow } from './utils/tracking'
 // #ifdef H5
 import { legacyRedirect } from './utils/routes'
 
@@ -19,6 +20,8 @@ export function createApp() {
     // page applies it when it shows (off a tab page the call fails quietly).
     onShow() {
       usePrefsStore().applyTabBar()
+      // 统计: a page view per page shown (nothing before consent on H5; docs/analytics.md).
+      trackPageShow()
     },
   })
   return { app, Pinia }

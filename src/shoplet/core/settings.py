@@ -122,6 +122,18 @@ class Settings(BaseSettings):
     # Statements slower than this count in shoplet_db_slow_queries_total and are logged.
     db_slow_query_seconds: float = 0.25
 
+    # Analytics events (docs/analytics.md, "Events"): the ingestion limits, the Redis stream
+    # (under ``redis_prefix``; embedded: an in-process queue), the Parquet store under
+    # ``data_dir/analytics/events`` and how long it keeps a day.
+    analytics_events_stream: str = "analytics:events"
+    analytics_events_stream_maxlen: int = 1_000_000
+    analytics_events_rate_limit: str = "120/minute;2000/hour"
+    analytics_events_max_future_seconds: int = 600
+    analytics_events_max_age_days: int = 7
+    analytics_events_retention_days: int = Field(default=400, ge=1)
+    # Where the columnar store lives; None: ``data_dir/analytics/events``.
+    analytics_events_dir: Path | None = None
+
     # Orders: unpaid orders are cancelled (stock released) this long after they were placed;
     # shipped orders count as received N days after shipping, received ones complete M days
     # later; after-sales can be requested up to K days after receipt.
@@ -224,6 +236,14 @@ class Settings(BaseSettings):
     def redis_key(self, name: str) -> str:
         """``name`` inside this shop's Redis namespace (``redis_prefix``)."""
         return self.redis_prefix + name
+
+    @property
+    def analytics_events_stream_key(self) -> str:
+        return self.redis_key(self.analytics_events_stream)
+
+    @property
+    def resolved_analytics_events_dir(self) -> Path:
+        return self.analytics_events_dir or self.data_dir / "analytics" / "events"
 
     @property
     def events_stream_key(self) -> str:

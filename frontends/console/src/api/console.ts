@@ -367,6 +367,10 @@ export const consoleApi = {
   getRfmRun: (runId: number) =>
     call<Res<O['getRfmRun']>>(OPS.getRfmRun, { params: { run_id: runId } }),
   exportRfm: () => download(OPS.exportRfm),
+  // 漏斗分析, 留存分析 (tracking events)
+  funnel: (body: Body<O['funnel']>) => call<Res<O['funnel']>>(OPS.funnel, { body }),
+  exportFunnel: (body: Body<O['exportFunnel']>) => download(OPS.exportFunnel, { body }),
+  retention: (query: Q<O['retention']>) => call<Res<O['retention']>>(OPS.retention, { query }),
   /** A history CSV, reporting the fraction sent. */
   importHistory: (file: File, onProgress: (fraction: number) => void) => {
     const form = new FormData()

@@ -208,6 +208,9 @@ export const OPS = {
   requestRfmRun: op('POST', '/api/v1/console/analytics/rfm/runs'),
   getRfmRun: op('GET', '/api/v1/console/analytics/rfm/runs/{run_id}'),
   exportRfm: op('GET', '/api/v1/console/analytics/rfm/export'),
+  funnel: op('POST', '/api/v1/console/analytics/funnels'),
+  exportFunnel: op('POST', '/api/v1/console/analytics/funnels/export'),
+  retention: op('GET', '/api/v1/console/analytics/retention'),
   importHistory: op('POST', '/api/v1/console/analytics/history-imports'),
 } satisfies Record<string, Operation>
 

@@ -59,6 +59,8 @@ export const MENU: MenuEntry[] = [
   { path: '/membership', title: '会员等级', icon: 'Medal', permission: 'membership:manage', operation: OPS.membershipTiers },
   { path: '/membership/plans', title: '付费会员', icon: 'Trophy', permission: 'membership:manage', operation: OPS.membershipPlans },
   { path: '/analytics/rfm', title: 'RFM 客户分层', icon: 'PieChart', permission: 'analytics:view', operation: OPS.rfmSummary },
+  { path: '/analytics/funnels', title: '漏斗分析', icon: 'Filter', permission: 'analytics:view', operation: OPS.funnel },
+  { path: '/analytics/retention', title: '留存分析', icon: 'Calendar', permission: 'analytics:view', operation: OPS.retention },
   { path: '/membership/costs', title: '权益成本', icon: 'PieChart', permission: 'membership:manage', operation: OPS.benefitCosts },
   { path: '/experiments', title: 'A/B 实验', icon: 'Operation', permission: 'experiments:manage', operation: OPS.listExperiments },
   { path: '/experiments/flags', title: '功能开关', icon: 'Switch', permission: 'experiments:manage', operation: OPS.listFlags },

@@ -4,6 +4,7 @@ import { announce, cartAddedText } from '../utils/announce'
 import { setTabBadge, TAB } from '../utils/badges'
 import { randomId } from '../utils/ids'
 import { load, remove, save } from '../utils/storage'
+import { track } from '../utils/tracking'
 
 const GUEST_KEY = 'shoplet.cartToken'
 
@@ -55,6 +56,7 @@ export const useCartStore = defineStore('cart', {
     async add(skuId, quantity = 1) {
       if (!this.hasOwner()) this.ensureGuestToken()
       const added = await api.cart.add(skuId, quantity)
+      track('add_to_cart', { properties: { sku_id: skuId, quantity } })
       await this.load()
       this.addedTick += 1
       announce(cartAddedText(this.count))

@@ -8,6 +8,7 @@ import { usePrefsStore } from './prefs'
 import { useFavoritesStore } from './favorites'
 import { useAddressStore } from './addresses'
 import { useOrdersStore } from './orders'
+import { consentAtSignIn, identify } from '../utils/tracking'
 
 export function bootstrap() {
   const auth = useAuthStore()
@@ -33,6 +34,10 @@ export function bootstrap() {
  * (so a friend's link opened before signing in still brings them), load what belongs to them.
  */
 export async function afterLogin() {
+  // The shopper agreed to the privacy policy to sign in: tracking may start (H5), and this
+  // device's earlier events become the member's.
+  consentAtSignIn()
+  identify()
   const cart = useCartStore()
   await cart.mergeGuest().catch(() => {})
   await api.share.claimVisits(visitorId()).catch(() => {})

@@ -1,14 +1,18 @@
-"""Console routes of analytics (RFM 客户分层), all under ``analytics:view``: the class figures
+"""Console routes of analytics, all under ``analytics:view``: RFM 客户分层 (the class figures
 and scatter points, a class's customers by keyset, a member's RFM, 重新计算 (a queued run and
 its progress), the CSV export, and the history import (every row checked first; 400 with the
-bad line and nothing written). Runs and imports are audited."""
+bad line and nothing written)); the event reports (漏斗分析 funnels with their CSV, 留存分析
+weekly retention). Runs, imports, exports are audited. A member's event deletion takes
+``pii:reveal`` (owners) and is audited."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
@@ -17,17 +21,28 @@ from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.analytics import service
 from shoplet.modules.analytics.errors import HistoryInvalid
 from shoplet.modules.analytics.schemas import (
+    EventDeletion,
+    FunnelQuery,
+    FunnelResult,
     HistoryImport,
+    RetentionResult,
     RfmClass,
     RfmCustomer,
     RfmRun,
     RfmSummary,
 )
-from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+from shoplet.modules.staff.public import (
+    PII_REVEAL,
+    StaffIdentity,
+    origin_of,
+    record_audit,
+    require_permission,
+)
 
 router = APIRouter(tags=["console-analytics"])
 
 AnalyticsViewer = Annotated[StaffIdentity, Depends(require_permission("analytics:view"))]
+PiiOwner = Annotated[StaffIdentity, Depends(require_permission(PII_REVEAL))]
 
 
 @router.get("/analytics/rfm")
@@ -120,6 +135,65 @@ async def import_history(
         "analytics.history_import",
         None,
         {"filename": upload.filename[:100], "rows": result.rows, "customers": result.customers},
+        origin_of(request),
+    )
+    return result
+
+
+@router.post("/analytics/funnels", responses=problem_responses(400))
+async def funnel(query: FunnelQuery, _: AnalyticsViewer, ctx: Ctx) -> FunnelResult:
+    """漏斗分析: persons reaching each ordered step within the window (shop days
+    ``date_from..date_to``), conversion and drop-off, optionally per platform or channel."""
+    return await service.funnel(ctx, query)
+
+
+@router.post(
+    "/analytics/funnels/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "the funnel's steps per group"},
+        **problem_responses(400),
+    },
+)
+async def export_funnel(
+    query: FunnelQuery, staff: AnalyticsViewer, ctx: Ctx, request: Request, session: DbSession
+) -> Response:
+    """The same funnel as CSV (group, step, event, persons, conversion, drop-off)."""
+    text = service.funnel_csv(await service.funnel(ctx, query))
+    await record_audit(session, staff, "analytics.funnel_export", None, None, origin_of(request))
+    return Response(
+        content=text.encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="funnel.csv"'},
+    )
+
+
+@router.get("/analytics/retention", responses=problem_responses(400))
+async def retention(
+    _: AnalyticsViewer,
+    ctx: Ctx,
+    date_from: Annotated[date, Query()],
+    date_to: Annotated[date, Query()],
+    weeks: Annotated[int, Query(ge=1, le=26)] = 8,
+) -> RetentionResult:
+    """留存分析: weekly cohorts (first event's week) and the persons active in each following
+    week."""
+    return await service.retention(ctx, date_from, date_to, weeks)
+
+
+@router.post("/analytics/members/{member_id}/event-deletions", responses=problem_responses(403))
+async def delete_member_events(
+    member_id: PathId, staff: PiiOwner, ctx: Ctx, request: Request, session: DbSession
+) -> EventDeletion:
+    """A member's deletion request: their tracking events (and the anonymous ones merged into
+    them) are removed from the event store."""
+    result = await service.delete_member_events(ctx, member_id)
+    await record_audit(
+        session,
+        staff,
+        "analytics.events_deleted",
+        f"member:{member_id}",
+        {"removed": result.removed},
         origin_of(request),
     )
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest, NotFound
+from shoplet.core.errors import BadRequest, NotFound, ShopletError
 
 
 class HistoryInvalid(BadRequest):
@@ -21,3 +21,26 @@ class RunNotFound(NotFound):
 class RfmNotFound(NotFound):
     code = "analytics.rfm_not_found"
     title = "No RFM for this member yet"
+
+
+class EventBatchTooLarge(ShopletError):
+    """More events in one batch than ``MAX_BATCH_EVENTS`` (a body over ``MAX_BATCH_BYTES`` is
+    refused before the route runs, 413 ``request.body_too_large``)."""
+
+    status = 413
+    code = "analytics.batch_too_large"
+    title = "Too many events in one batch"
+
+
+class EventOutOfRange(ShopletError):
+    """An event dated too far in the future (after the batch was sent) or too long ago; the
+    whole batch is refused (``index`` names the first such event) and nothing is stored."""
+
+    status = 422
+    code = "analytics.event_out_of_range"
+    title = "An event's time is out of range"
+
+
+class InvalidFunnel(BadRequest):
+    code = "analytics.invalid_query"
+    title = "The analytics query is invalid"

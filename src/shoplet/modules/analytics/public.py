@@ -4,6 +4,10 @@ segments (slice 2)."""
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
+from shoplet.core.context import AppContext
+from shoplet.modules.analytics import ingest
 from shoplet.modules.analytics.clv import (
     BgNbdParams,
     FitFailed,
@@ -60,5 +64,11 @@ __all__ = [
     "predict",
     "request_run",
     "run_rfm",
+    "startup",
     "summarize",
 ]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> None:
+    """The event queue on the context and on its sessions (for the outbox handlers)."""
+    ingest.attach_queue(ctx)

@@ -3,10 +3,13 @@ Chinese by the console's glossary)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from shoplet.core.schemas import ResponseModel
+from pydantic import Field, StringConstraints, field_validator
+
+from shoplet.core.schemas import RequestModel, ResponseModel
 
 RfmClass = Literal[
     "important_value",
@@ -92,3 +95,175 @@ class HistoryImport(ResponseModel):
     customers: int
     total_rows: int
     total_customers: int
+
+
+# -- events (docs/analytics.md, "Events") -------------------------------------------------------
+
+# What a client may send. Server-side events (``order_paid``, ``order_shipped``,
+# ``order_refunded``) come from the outbox only: a client naming one is refused.
+CLIENT_EVENTS = (
+    "page_view",
+    "exposure",
+    "click",
+    "add_to_cart",
+    "checkout_step",
+    "pay_click",
+    "share",
+    "search",
+    "identify",
+)
+SERVER_EVENTS = ("order_paid", "order_shipped", "order_refunded")
+ALL_EVENTS = CLIENT_EVENTS + SERVER_EVENTS
+ClientEventName = Literal[
+    "page_view",
+    "exposure",
+    "click",
+    "add_to_cart",
+    "checkout_step",
+    "pay_click",
+    "share",
+    "search",
+    "identify",
+]
+EventName = Literal[
+    "page_view",
+    "exposure",
+    "click",
+    "add_to_cart",
+    "checkout_step",
+    "pay_click",
+    "share",
+    "search",
+    "identify",
+    "order_paid",
+    "order_shipped",
+    "order_refunded",
+]
+Platform = Literal["h5", "mp-weixin", "console", "other"]
+MAX_BATCH_EVENTS = 50
+MAX_BATCH_BYTES = 64 * 1024
+MAX_PROPERTIES_BYTES = 1024
+MAX_PROPERTIES = 20
+# Milliseconds since the epoch: 2020-01-01 .. 2100-01-01 (anything else is not a clock).
+EpochMs = Annotated[int, Field(ge=1_577_836_800_000, le=4_102_444_800_000)]
+ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+PropertyKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+PropertyValue = Annotated[str, StringConstraints(max_length=200)] | int | float | bool | None
+
+
+class TrackedEvent(RequestModel):
+    """One event as the SDK sends it. The member is never sent: the server takes it from the
+    access token (a ``member_id`` field is refused as unknown)."""
+
+    event: ClientEventName
+    ts: EpochMs = Field(description="When it happened, on the client's clock (ms since epoch)")
+    event_id: ClientId | None = Field(
+        default=None, description="The client's id for this event: a retried batch counts once"
+    )
+    session_id: ClientId | None = None
+    page: Annotated[str, StringConstraints(max_length=200)] | None = None
+    referrer: Annotated[str, StringConstraints(max_length=300)] | None = None
+    scene: Annotated[int, Field(ge=1000, le=9999)] | None = Field(
+        default=None, description="WeChat mini-program scene value (1007: a shared card, …)"
+    )
+    share_ticket: Annotated[str, StringConstraints(max_length=200)] | None = None
+    share_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+    properties: dict[PropertyKey, PropertyValue] = Field(
+        default_factory=dict,
+        max_length=MAX_PROPERTIES,
+        description=f"At most {MAX_PROPERTIES} keys and {MAX_PROPERTIES_BYTES} bytes as JSON",
+    )
+
+    @field_validator("properties")
+    @classmethod
+    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > MAX_PROPERTIES_BYTES:
+            raise ValueError(
+                f"properties take {size} bytes as JSON, at most {MAX_PROPERTIES_BYTES}"
+            )
+        return value
+
+
+class EventBatch(RequestModel):
+    """What ``POST /events`` takes: one device's events (``anonymous_id``, ``platform`` and
+    ``app_version`` hold for all of them) and when the batch left the client, to correct its
+    clock."""
+
+    anonymous_id: ClientId
+    platform: Platform
+    app_version: Annotated[str, StringConstraints(max_length=32)] | None = None
+    sent_at: EpochMs = Field(description="When the client sent the batch (ms, its clock)")
+    events: list[TrackedEvent] = Field(min_length=1)
+
+
+class EventsAccepted(ResponseModel):
+    accepted: int
+    dropped: int = Field(description="Events not recorded: sent by a bot, or sampled out")
+
+
+class PropertyFilter(RequestModel):
+    key: PropertyKey
+    value: Annotated[str, StringConstraints(max_length=200)] | int | bool
+
+
+class FunnelStep(RequestModel):
+    event: EventName
+    filters: list[PropertyFilter] = Field(default_factory=list, max_length=5)
+
+
+FunnelBreakdown = Literal["platform", "channel"]
+
+
+class FunnelQuery(RequestModel):
+    steps: list[FunnelStep] = Field(min_length=2, max_length=10)
+    window_seconds: Annotated[int, Field(ge=60, le=90 * 86400)] = 86400
+    date_from: date
+    date_to: date
+    breakdown: FunnelBreakdown | None = None
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_day(cls, value: Any) -> Any:
+        # Strict models take no string for a date; a JSON body only has strings.
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError as exc:
+                raise ValueError("a day as YYYY-MM-DD") from exc
+        return value
+
+
+class FunnelStepResult(ResponseModel):
+    event: EventName
+    count: int
+    conversion: float = Field(description="Share of the first step's persons (0..1)")
+    step_conversion: float = Field(description="Share of the previous step's persons (0..1)")
+    drop_off: int = Field(description="Persons of the previous step who did not reach this one")
+
+
+class FunnelGroup(ResponseModel):
+    value: str
+    steps: list[FunnelStepResult]
+
+
+class FunnelResult(ResponseModel):
+    steps: list[FunnelStepResult]
+    breakdown: FunnelBreakdown | None = None
+    groups: list[FunnelGroup] = Field(default_factory=list)
+
+
+class RetentionCohort(ResponseModel):
+    week: date = Field(description="The cohort's first week (Monday, Asia/Shanghai)")
+    size: int
+    retained: list[int] = Field(description="Persons active in week 0, 1, … after the first")
+
+
+class RetentionResult(ResponseModel):
+    weeks: int
+    cohorts: list[RetentionCohort]
+
+
+class EventDeletion(ResponseModel):
+    member_id: int
+    removed: int

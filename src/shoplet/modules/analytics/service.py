@@ -19,7 +19,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,12 +29,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
-from shoplet.modules.analytics import clv, rfm
+from shoplet.modules.analytics import clv, funnels, ingest, rfm
 from shoplet.modules.analytics import repository as repo
-from shoplet.modules.analytics.errors import HistoryInvalid, RfmNotFound, RunNotFound
+from shoplet.modules.analytics.errors import HistoryInvalid, InvalidFunnel, RfmNotFound, RunNotFound
 from shoplet.modules.analytics.models import MemberRfm
 from shoplet.modules.analytics.schemas import (
+    EventBatch,
+    EventDeletion,
+    EventsAccepted,
+    FunnelGroup,
+    FunnelQuery,
+    FunnelResult,
+    FunnelStepResult,
     HistoryImport,
+    RetentionCohort,
+    RetentionResult,
     RfmClassFigure,
     RfmCustomer,
     RfmPoint,
@@ -395,3 +404,146 @@ async def import_history(session: AsyncSession, data: bytes, *, source: str) -> 
         total_rows=total_rows,
         total_customers=total_customers,
     )
+
+
+# -- events: ingestion, funnels, retention, deletion (docs/analytics.md, "Events") -----------
+
+
+async def ingest_events(
+    ctx: AppContext,
+    batch: EventBatch,
+    *,
+    member_id: int | None,
+    ip: str,
+    user_agent: str | None,
+) -> EventsAccepted:
+    """Check a client batch and queue it for the writer. Obvious bots are answered as if
+    recorded and dropped; the device and the address are rate limited (429); a batch with any
+    bad event is refused whole (nothing queued)."""
+    if ingest.is_bot(user_agent):
+        return EventsAccepted(accepted=0, dropped=len(batch.events))
+    spec = ctx.settings.analytics_events_rate_limit
+    await ctx.limiter.hit(spec, "analytics-events", "device", batch.anonymous_id)
+    await ctx.limiter.hit(spec, "analytics-events", "ip", ip)
+    rows = ingest.batch_rows(
+        batch,
+        member_id=member_id,
+        now=utcnow(),
+        max_future=timedelta(seconds=ctx.settings.analytics_events_max_future_seconds),
+        max_age=timedelta(days=ctx.settings.analytics_events_max_age_days),
+    )
+    await ingest.queue_of(ctx).put(rows)
+    return EventsAccepted(accepted=len(rows), dropped=0)
+
+
+def _check_range(first: date, last: date) -> None:
+    if first > last:
+        raise InvalidFunnel("date_from is after date_to")
+    if (last - first).days > 366:
+        raise InvalidFunnel("a range covers at most 366 days")
+
+
+def _steps(query: FunnelQuery) -> list[funnels.Step]:
+    return [
+        funnels.Step(
+            step.event, tuple((f.key, funnels.filter_value(f.value)) for f in step.filters)
+        )
+        for step in query.steps
+    ]
+
+
+def _step_results(counts: Sequence[funnels.StepCount]) -> list[FunnelStepResult]:
+    return [
+        FunnelStepResult(
+            event=c.event,  # type: ignore[arg-type]
+            count=c.count,
+            conversion=c.conversion,
+            step_conversion=c.step_conversion,
+            drop_off=c.drop_off,
+        )
+        for c in counts
+    ]
+
+
+async def funnel(ctx: AppContext, query: FunnelQuery) -> FunnelResult:
+    """Per step: persons, conversion and drop-off, overall and per breakdown value."""
+    _check_range(query.date_from, query.date_to)
+    steps = _steps(query)
+    store = ingest.store_of(ctx)
+
+    def run(con: Any) -> tuple[list[funnels.StepCount], dict[str, list[funnels.StepCount]]]:
+        return funnels.run_funnel(
+            con,
+            steps,
+            window_seconds=query.window_seconds,
+            first=query.date_from,
+            last=query.date_to,
+            breakdown=query.breakdown,
+        )
+
+    overall, groups = await asyncio.to_thread(
+        store.read, run, start=query.date_from, end=query.date_to
+    )
+    return FunnelResult(
+        steps=_step_results(overall),
+        breakdown=query.breakdown,
+        groups=[FunnelGroup(value=v, steps=_step_results(c)) for v, c in groups.items()],
+    )
+
+
+def funnel_csv(result: FunnelResult) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["group", "step", "event", "persons", "conversion", "step_conversion", "drop_off"]
+    )
+    groups = [("all", result.steps)] + [(g.value, g.steps) for g in result.groups]
+    for name, steps in groups:
+        for number, s in enumerate(steps, start=1):
+            writer.writerow(
+                [name, number, s.event, s.count, s.conversion, s.step_conversion, s.drop_off]
+            )
+    return out.getvalue()
+
+
+async def retention(ctx: AppContext, first: date, last: date, weeks: int) -> RetentionResult:
+    _check_range(first, last)
+    store = ingest.store_of(ctx)
+
+    def run(con: Any) -> list[tuple[date, int, list[int]]]:
+        return funnels.run_retention(con, first=first, last=last, weeks=weeks)
+
+    rows = await asyncio.to_thread(store.read, run, start=first, end=last)
+    return RetentionResult(
+        weeks=weeks,
+        cohorts=[RetentionCohort(week=w, size=size, retained=r) for w, size, r in rows],
+    )
+
+
+async def delete_member_events(ctx: AppContext, member_id: int) -> EventDeletion:
+    """A member's deletion request: queued events are written first, then every day holding
+    the member's events (and the anonymous events merged into them) is rewritten without them."""
+    await ingest.flush(ctx)
+    removed = await asyncio.to_thread(ingest.store_of(ctx).delete_member, member_id)
+    log.info("analytics_events_deleted", member_id=member_id, removed=removed)
+    return EventDeletion(member_id=member_id, removed=removed)
+
+
+async def compact_events(ctx: AppContext) -> int:
+    """Merge each day's files into one (duplicates dropped); today's day is left to grow."""
+    store = ingest.store_of(ctx)
+    today = utcnow().date()
+    merged = 0
+    for day in store.days():
+        if day < today:
+            merged += await asyncio.to_thread(store.compact, day)
+    return merged
+
+
+async def expire_events(ctx: AppContext) -> list[date]:
+    """Retention: drop the days older than ``SHOPLET_ANALYTICS_EVENTS_RETENTION_DAYS``."""
+    oldest = utcnow().date() - timedelta(days=ctx.settings.analytics_events_retention_days)
+    dropped = await asyncio.to_thread(ingest.store_of(ctx).drop_before, oldest)
+    if dropped:
+        log.info("analytics_events_expired", days=[d.isoformat() for d in dropped])
+    return dropped

@@ -1,0 +1,293 @@
+"""Tracking events: ingestion into the Parquet store, and funnel latency over many events.
+
+``python -m bench.analytics_events`` measures, in one process:
+
+- **Ingestion, sustained**: ``--ingest-events`` events (200,000 by default) in batches of 50,
+  through the collector's own path without HTTP: each batch checked and corrected
+  (``ingest.batch_rows``), queued (the embedded queue), and written by the writer task
+  (``ingest.write_pending``, a Parquet file per pass). Events per second into the store. The
+  baseline, in the same run: the same rows appended as JSON lines to one file (no checks, no
+  columns: the least a writer can do); the ratio compares events per second.
+- **Funnel latency**: ``--events`` generated events (10,000,000 by default: 200,000 persons over
+  30 days, four event names, two platforms, a tenth of the devices signed in) written as one
+  Parquet file per day, then a three-step funnel (page_view → add_to_cart → pay_click, one-day
+  window, all 30 days) and the same funnel by platform, each the median of ``--repeat`` runs,
+  through ``EventStore.read`` (an in-memory DuckDB over the files, identities merged). The
+  baseline: one scan of the same view counting the distinct persons of page_view (the least a
+  funnel must read); the ratio is funnel time over scan time.
+
+The figures go to docs/benchmarks.md (section ``analytics-events``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+from bench.runner import DATA_DIR, REPORT
+from bench.sections import replace_section
+from shoplet.core.context import AppContext
+from shoplet.modules.analytics import funnels, ingest
+from shoplet.modules.analytics.eventstore import EventStore
+from shoplet.modules.analytics.schemas import EventBatch
+
+BEGIN, END = "<!-- analytics-events:begin -->", "<!-- analytics-events:end -->"
+WORK_DIR = DATA_DIR / "analytics_events"
+FIRST_DAY = date(2026, 1, 1)
+DAYS = 30
+
+
+def _batch(i: int, sent_ms: int) -> EventBatch:
+    return EventBatch.model_validate(
+        {
+            "anonymous_id": f"device-{i % 5000:06d}",
+            "platform": "h5" if i % 2 else "mp-weixin",
+            "sent_at": sent_ms,
+            "events": [
+                {
+                    "event": ("page_view", "click", "add_to_cart", "pay_click")[j % 4],
+                    "ts": sent_ms - 1000 * j,
+                    "event_id": f"e{i:08d}x{j:02d}",
+                    "page": "pages/product/detail",
+                    "properties": {"product_id": j, "sku_id": i % 100},
+                }
+                for j in range(50)
+            ],
+        }
+    )
+
+
+def bench_ingest(total: int) -> dict[str, Any]:
+    root = WORK_DIR / "ingest"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    settings = SimpleNamespace(resolved_analytics_events_dir=root / "store")
+    ctx = cast(AppContext, SimpleNamespace(settings=settings, redis=None, extras={}))
+    now = datetime.now(UTC)
+    sent_ms = int(now.timestamp() * 1000)
+    batches = [_batch(i, sent_ms) for i in range(total // 50)]
+    import duckdb  # noqa: F401 (loaded before the clock starts, as in a running worker)
+
+    async def run() -> float:
+        queue = ingest.queue_of(ctx)
+        began = time.perf_counter()
+        for n, batch in enumerate(batches, start=1):
+            rows = ingest.batch_rows(
+                batch,
+                member_id=None,
+                now=now,
+                max_future=timedelta(minutes=10),
+                max_age=timedelta(days=7),
+            )
+            await queue.put(rows)
+            if n % 200 == 0:  # the writer's pass: 200 batches at most (10,000 events)
+                await ingest.write_pending(ctx)
+        await ingest.flush(ctx)
+        return time.perf_counter() - began
+
+    seconds = asyncio.run(run())
+    stored = ingest.store_of(ctx).read(
+        lambda con: int(con.execute("SELECT count(*) FROM events").fetchall()[0][0])
+    )
+    assert stored == total, (stored, total)
+
+    baseline_file = root / "baseline.ndjson"
+    began = time.perf_counter()
+    with baseline_file.open("w", encoding="utf-8") as out:
+        for batch in batches:
+            for event in batch.events:
+                out.write(json.dumps(event.model_dump(), ensure_ascii=False) + "\n")
+    baseline = time.perf_counter() - began
+    files = len(ingest.store_of(ctx).files())
+    shutil.rmtree(root, ignore_errors=True)
+    return {
+        "events": total,
+        "seconds": round(seconds, 2),
+        "per_second": round(total / seconds),
+        "files": files,
+        "baseline_per_second": round(total / baseline),
+        "ratio": round((total / seconds) / (total / baseline), 3),
+    }
+
+
+GENERATE_SQL = """
+COPY (
+  SELECT
+    'g' || CAST(i AS VARCHAR) AS event_id,
+    CASE WHEN k < 55 THEN 'page_view' WHEN k < 75 THEN 'click'
+         WHEN k < 92 THEN 'add_to_cart' ELSE 'pay_click' END AS event,
+    TIMESTAMPTZ '{day} 00:00:00+00' + to_seconds(((i * 7919) % 86400)) AS ts,
+    NULL::TIMESTAMPTZ AS client_ts,
+    TIMESTAMPTZ '{day} 00:00:00+00' AS received_at,
+    'client' AS source,
+    'device-' || CAST(p AS VARCHAR) AS anonymous_id,
+    CASE WHEN p % 10 = 0 AND k % 3 = 0 THEN p ELSE NULL END::BIGINT AS member_id,
+    NULL::VARCHAR AS session_id,
+    'pages/product/detail' AS page,
+    NULL::VARCHAR AS referrer,
+    NULL::INTEGER AS scene,
+    NULL::VARCHAR AS share_ticket,
+    NULL::VARCHAR AS share_code,
+    CASE WHEN p % 2 = 0 THEN 'h5' ELSE 'mp-weixin' END AS platform,
+    NULL::VARCHAR AS app_version,
+    '{{"product_id":' || CAST(p % 500 AS VARCHAR) || '}}' AS properties
+  FROM (
+    SELECT i, hash(i) % {persons} AS p, hash(i * 31 + 7) % 100 AS k
+    FROM range({start}, {stop}) t(i)
+  )
+  ORDER BY ts
+) TO '{target}' (FORMAT parquet)
+"""
+
+
+def generate(store: EventStore, events: int, persons: int) -> float:
+    import duckdb
+
+    began = time.perf_counter()
+    per_day = events // DAYS
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        for n in range(DAYS):
+            day = FIRST_DAY + timedelta(days=n)
+            folder = store.root / f"date={day.isoformat()}"
+            folder.mkdir(parents=True, exist_ok=True)
+            con.execute(
+                GENERATE_SQL.format(
+                    day=day.isoformat(),
+                    persons=persons,
+                    start=n * per_day,
+                    stop=(n + 1) * per_day,
+                    target=folder / "generated.parquet",
+                )
+            )
+    finally:
+        con.close()
+    return time.perf_counter() - began
+
+
+def _median(repeat: int, job: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
+    root = WORK_DIR / "funnel"
+    shutil.rmtree(root, ignore_errors=True)
+    store = EventStore(root)
+    persons = max(1000, events // 50)
+    generated = generate(store, events, persons)
+    steps = [funnels.Step("page_view"), funnels.Step("add_to_cart"), funnels.Step("pay_click")]
+    last = FIRST_DAY + timedelta(days=DAYS - 1)
+    answers: dict[str, Any] = {}
+
+    def funnel(breakdown: str | None) -> Callable[[], object]:
+        def run() -> object:
+            answers[breakdown or "all"] = store.read(
+                lambda con: funnels.run_funnel(
+                    con,
+                    steps,
+                    window_seconds=86400,
+                    first=FIRST_DAY,
+                    last=last,
+                    breakdown=breakdown,
+                )
+            )
+            return None
+
+        return run
+
+    def scan() -> object:
+        return store.read(
+            lambda con: con.execute(
+                "SELECT count(DISTINCT person) FROM person_events WHERE event = 'page_view'"
+            ).fetchall()
+        )
+
+    baseline = _median(repeat, scan)
+    overall = _median(repeat, funnel(None))
+    by_platform = _median(repeat, funnel("platform"))
+    counts = [s.count for s in answers["all"][0]]
+    shutil.rmtree(root, ignore_errors=True)
+    return {
+        "events": events,
+        "persons": persons,
+        "days": DAYS,
+        "generate_seconds": round(generated, 1),
+        "funnel_seconds": round(overall, 3),
+        "funnel_platform_seconds": round(by_platform, 3),
+        "scan_seconds": round(baseline, 3),
+        "ratio": round(overall / baseline, 2),
+        "ratio_platform": round(by_platform / baseline, 2),
+        "step_counts": counts,
+    }
+
+
+def render(ingested: dict[str, Any], funnel: dict[str, Any], add: Callable[[str], None]) -> None:
+    add(BEGIN)
+    add("## Tracking events: ingestion and funnels (`python -m bench.analytics_events`)")
+    add("")
+    add(
+        "Ingestion through the collector's own path without HTTP (checks, clock correction, the "
+        "embedded queue, the writer task's Parquet files), against appending the same events as "
+        "JSON lines to one file; funnels over generated events in daily Parquet files, against "
+        "one scan counting page_view's distinct persons (both through `EventStore.read`, "
+        "identities merged). Medians of the repeats."
+    )
+    add("")
+    add("| measure | figure | baseline | ratio |")
+    add("| --- | --- | --- | --- |")
+    add(
+        f"| ingestion, {ingested['events']:,} events in batches of 50 ({ingested['files']} files) "
+        f"| {ingested['per_second']:,} events/s | {ingested['baseline_per_second']:,} events/s "
+        f"(JSON lines) | {ingested['ratio']} |"
+    )
+    add(
+        f"| funnel, 3 steps, 1-day window, {funnel['events']:,} events, {funnel['persons']:,} "
+        f"devices, {funnel['days']} days | {funnel['funnel_seconds']} s | "
+        f"{funnel['scan_seconds']} s (scan) | {funnel['ratio']} |"
+    )
+    add(
+        f"| the same funnel by platform | {funnel['funnel_platform_seconds']} s | "
+        f"{funnel['scan_seconds']} s (scan) | {funnel['ratio_platform']} |"
+    )
+    add("")
+    add(
+        f"Generating the {funnel['events']:,} events took {funnel['generate_seconds']} s; the "
+        f"funnel's persons per step: {', '.join(f'{c:,}' for c in funnel['step_counts'])}. "
+        f"Load average at the end of the run: {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores (other work on the machine slows both sides of a ratio)."
+    )
+    add(END)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.analytics_events")
+    parser.add_argument("--ingest-events", type=int, default=200_000)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=REPORT)
+    args = parser.parse_args(argv)
+    ingested = bench_ingest(args.ingest_events)
+    print(json.dumps(ingested))
+    funnel = bench_funnel(args.events, args.repeat)
+    print(json.dumps(funnel))
+    replace_section(args.output, BEGIN, END, lambda add: render(ingested, funnel, add))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Funnels and weekly retention as DuckDB SQL over the event store's ``person_events`` view.
+
+**Funnel** (ClickHouse ``windowFunnel`` semantics): a person reaches level *k* when, after an
+event matching step 1 at ``t0``, events matching steps 2..k follow in order, each strictly later
+than the one before, all within ``window`` of ``t0``. For each step-1 event the earliest match of
+the next step is taken (ASOF join on ``person`` and ``ts``): taking the earliest never loses a
+later step, so the level of that start is exact; a person's level is the best over their starts.
+Only events within the date range (shop days, Asia/Shanghai) count, for every step. With a
+breakdown, the value is the step-1 event's (``platform``, or the channel: ``scene:<value>`` for a
+mini-program scene, else the referrer's host, else ``direct``), so a person who started on two
+platforms counts under each.
+
+**Retention**: a person's cohort is the shop week (Monday, Asia/Shanghai) of their first event in
+the range; ``retained[n]`` counts the cohort's persons with an event in week *cohort + n*.
+
+Identities are merged (``eventstore.PERSONS_SQL``): anonymous events of a device that later
+signed in count as the member's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+CHANNEL_SQL = (
+    "CASE WHEN scene IS NOT NULL THEN 'scene:' || CAST(scene AS VARCHAR) "
+    "WHEN coalesce(regexp_extract(referrer, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)', 1), '') <> '' "
+    "THEN regexp_extract(referrer, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)', 1) "
+    "ELSE 'direct' END"
+)
+BREAKDOWNS = {"platform": "coalesce(platform, 'unknown')", "channel": CHANNEL_SQL}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    event: str
+    filters: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StepCount:
+    event: str
+    count: int
+    conversion: float
+    step_conversion: float
+    drop_off: int
+
+
+def shop_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """UTC ``[start of first, end of last)`` for shop days (both included)."""
+    start = datetime.combine(first, time(0), tzinfo=SHOP_TZ).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=SHOP_TZ).astimezone(UTC)
+    return start, end
+
+
+def filter_value(value: str | int | bool) -> str:
+    """A property filter's value as ``json_extract_string`` reads it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _param(params: list[Any], value: Any) -> str:
+    params.append(value)
+    return f"$p{len(params) - 1}"
+
+
+def _step_condition(step: Step, params: list[Any]) -> str:
+    parts = [f"event = {_param(params, step.event)}"]
+    for key, value in step.filters:
+        parts.append(
+            f"json_extract_string(properties, {_param(params, '$.' + key)}) = "
+            f"{_param(params, value)}"
+        )
+    return " AND ".join(parts)
+
+
+def funnel_sql(
+    steps: Sequence[Step], window_seconds: int, breakdown: str | None
+) -> tuple[str, list[Any]]:
+    """The funnel's SQL and its parameters ``$p0…`` (besides ``$start``, ``$end`` and
+    ``$window``): rows ``(breakdown value, level, persons)``."""
+    params: list[Any] = []
+    bd = BREAKDOWNS[breakdown] if breakdown else "''"
+    ctes = [
+        "base AS (SELECT person, ts, event, properties, platform, scene, referrer "
+        "FROM person_events WHERE ts >= $start AND ts < $end)",
+        f"s0 AS (SELECT person, ts AS t0, ts AS t, {bd} AS bd FROM base "
+        f"WHERE {_step_condition(steps[0], params)})",
+    ]
+    for i, step in enumerate(steps[1:], start=1):
+        ctes.append(f"e{i} AS (SELECT person, ts FROM base WHERE {_step_condition(step, params)})")
+        carried = ", ".join(f"s{i - 1}.t{j}" for j in range(1, i))
+        ctes.append(
+            f"s{i} AS (SELECT s{i - 1}.person, s{i - 1}.t0, s{i - 1}.bd"
+            + (f", {carried}" if carried else "")
+            + f", e{i}.ts AS t{i}, e{i}.ts AS t FROM s{i - 1} ASOF LEFT JOIN e{i} "
+            f"ON s{i - 1}.person = e{i}.person AND s{i - 1}.t < e{i}.ts)"
+        )
+    last = len(steps) - 1
+    reached = " + ".join(
+        f"CASE WHEN t{i} IS NOT NULL AND t{i} <= t0 + to_seconds($window) THEN 1 ELSE 0 END"
+        for i in range(1, len(steps))
+    )
+    sql = (
+        "WITH "
+        + ",\n".join(ctes)
+        + f",\nlevels AS (SELECT person, bd, max(1 + {reached}) AS level FROM s{last} "
+        "GROUP BY person, bd)\n"
+        "SELECT bd, level, count(*) FROM levels GROUP BY bd, level ORDER BY bd, level"
+    )
+    return sql, params
+
+
+def step_counts(steps: Sequence[Step], persons_at_level: dict[int, int]) -> list[StepCount]:
+    """Per step: the persons who reached it (level ≥ its number), conversion from the first
+    step and from the previous one, and the drop-off from the previous one."""
+    out: list[StepCount] = []
+    first = 0
+    previous = 0
+    for number, step in enumerate(steps, start=1):
+        count = sum(n for level, n in persons_at_level.items() if level >= number)
+        if number == 1:
+            first = count
+        out.append(
+            StepCount(
+                event=step.event,
+                count=count,
+                conversion=round(count / first, 4) if first else 0.0,
+                step_conversion=(
+                    1.0
+                    if number == 1 and count
+                    else round(count / previous, 4)
+                    if previous
+                    else 0.0
+                ),
+                drop_off=0 if number == 1 else previous - count,
+            )
+        )
+        previous = count
+    return out
+
+
+def run_funnel(
+    con: Any,
+    steps: Sequence[Step],
+    *,
+    window_seconds: int,
+    first: date,
+    last: date,
+    breakdown: str | None,
+) -> tuple[list[StepCount], dict[str, list[StepCount]]]:
+    """The funnel over ``con``'s events: overall step counts, and per breakdown value."""
+    sql, params = funnel_sql(steps, window_seconds, breakdown)
+    start, end = shop_day_bounds(first, last)
+    named: dict[str, Any] = {f"p{i}": v for i, v in enumerate(params)}
+    named.update(start=start, end=end, window=window_seconds)
+    rows = con.execute(sql, named).fetchall()
+    overall: dict[int, int] = {}
+    groups: dict[str, dict[int, int]] = {}
+    if breakdown is None:
+        for _bd, level, persons in rows:
+            overall[int(level)] = overall.get(int(level), 0) + int(persons)
+        return step_counts(steps, overall), {}
+    for value, level, persons in rows:
+        groups.setdefault(str(value), {})[int(level)] = int(persons)
+    # Overall: a person counts once, at their best level over every breakdown value.
+    overall_sql, _same_params = funnel_sql(steps, window_seconds, None)
+    for _bd, level, persons in con.execute(overall_sql, named).fetchall():
+        overall[int(level)] = int(persons)
+    return step_counts(steps, overall), {
+        value: step_counts(steps, levels) for value, levels in sorted(groups.items())
+    }
+
+
+RETENTION_SQL = """
+WITH acts AS (
+    SELECT DISTINCT person,
+           CAST(date_trunc('week', ts AT TIME ZONE 'Asia/Shanghai') AS DATE) AS week
+    FROM person_events WHERE ts >= $start AND ts < $end
+),
+firsts AS (SELECT person, min(week) AS cohort FROM acts GROUP BY person)
+SELECT f.cohort, CAST(date_diff('week', f.cohort, a.week) AS INTEGER) AS n, count(*) AS persons
+FROM acts a JOIN firsts f USING (person)
+GROUP BY f.cohort, n ORDER BY f.cohort, n
+"""
+
+
+def run_retention(
+    con: Any, *, first: date, last: date, weeks: int
+) -> list[tuple[date, int, list[int]]]:
+    """Weekly cohorts in ``first..last``: (cohort Monday, size, persons active in week 0..)."""
+    start, end = shop_day_bounds(first, last)
+    rows = con.execute(RETENTION_SQL, {"start": start, "end": end}).fetchall()
+    cohorts: dict[date, list[int]] = {}
+    for cohort, n, persons in rows:
+        counts = cohorts.setdefault(cohort, [0] * (weeks + 1))
+        if 0 <= int(n) <= weeks:
+            counts[int(n)] = int(persons)
+    return [(cohort, counts[0], counts) for cohort, counts in sorted(cohorts.items())]

@@ -1,0 +1,324 @@
+"""Funnels and retention in DuckDB SQL against a brute-force count in Python, over generated
+events (hypothesis), plus the console routes (401/403, 400, CSV)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shoplet.core.context import AppContext
+from shoplet.modules.analytics import funnels, ingest
+from shoplet.modules.analytics.eventstore import EventStore
+from tests.modules.staff.conftest import bearer, token_for
+
+NAMES = ["page_view", "add_to_cart", "checkout_step", "pay_click"]
+PLATFORMS = ["h5", "mp-weixin"]
+DAY = date(2026, 3, 2)  # a Monday
+BASE = datetime(2026, 3, 2, 0, 0, tzinfo=funnels.SHOP_TZ).astimezone(UTC)
+
+
+def _deepest(
+    mine: Sequence[dict[str, Any]],
+    steps: Sequence[funnels.Step],
+    after: datetime,
+    deadline: datetime,
+    k: int,
+) -> int:
+    """The deepest level reachable when step ``k`` (0-based) is next, after ``after``."""
+    if k == len(steps):
+        return k
+    options = [e for e in mine if after < e["ts"] <= deadline and _matches(e, steps[k])]
+    return max([k] + [_deepest(mine, steps, e["ts"], deadline, k + 1) for e in options])
+
+
+def _matches(e: dict[str, Any], step: funnels.Step) -> bool:
+    props = json.loads(e.get("properties") or "{}")
+    return e["event"] == step.event and all(
+        k in props and funnels.filter_value(props[k]) == v for k, v in step.filters
+    )
+
+
+def brute_force_levels(
+    events: Sequence[dict[str, Any]],
+    *,
+    steps: Sequence[funnels.Step],
+    window: timedelta,
+    start: datetime,
+    end: datetime,
+    breakdown: str | None,
+) -> dict[tuple[str, str], int]:
+    """(person, breakdown value) -> the best level, by trying every step-1 event as a start
+    and every later event in order (no greediness assumed)."""
+
+    def person(e: dict[str, Any]) -> str:
+        links: dict[str, int] = {}
+        for x in sorted(events, key=lambda x: x["ts"]):
+            if x.get("member_id") is not None and x.get("anonymous_id"):
+                links.setdefault(x["anonymous_id"], x["member_id"])
+        member = e.get("member_id") or links.get(e.get("anonymous_id") or "")
+        return f"m:{member}" if member is not None else f"a:{e['anonymous_id']}"
+
+    inside = [e for e in events if start <= e["ts"] < end]
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for e in inside:
+        by_person.setdefault(person(e), []).append(e)
+    best: dict[tuple[str, str], int] = {}
+    for who, mine in by_person.items():
+        for first in mine:
+            if not _matches(first, steps[0]):
+                continue
+            value = first["platform"] if breakdown == "platform" else ""
+            level = _deepest(mine, steps, first["ts"], first["ts"] + window, 1)
+            key = (who, value)
+            best[key] = max(best.get(key, 0), level)
+    return best
+
+
+def counts_by_step(levels: dict[tuple[str, str], int], n: int) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for (_who, value), level in levels.items():
+        row = out.setdefault(value, [0] * n)
+        for i in range(level):
+            row[i] += 1
+    return out
+
+
+event_strategy = st.fixed_dictionaries(
+    {
+        "event": st.sampled_from(NAMES),
+        "minute": st.integers(min_value=-30, max_value=3 * 24 * 60 + 30),
+        "who": st.integers(min_value=0, max_value=5),
+        "signed_in": st.booleans(),
+        "platform": st.sampled_from(PLATFORMS),
+        "sku": st.integers(min_value=1, max_value=2),
+    }
+)
+steps_strategy = st.lists(st.sampled_from(NAMES), min_size=2, max_size=4)
+
+
+def make_events(drawn: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for i, d in enumerate(drawn):
+        ts = BASE + timedelta(minutes=d["minute"], seconds=i % 7)
+        out.append(
+            {
+                "event_id": f"e{i}",
+                "event": d["event"],
+                "ts": ts,
+                "received_at": ts,
+                "anonymous_id": f"anon-{d['who']}",
+                # Persons 0 and 1 sign in as members 100 and 101 on some of their events.
+                "member_id": 100 + d["who"] if d["signed_in"] and d["who"] < 2 else None,
+                "platform": d["platform"],
+                "properties": json.dumps({"sku_id": d["sku"]}),
+            }
+        )
+    return out
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    drawn=st.lists(event_strategy, min_size=0, max_size=40),
+    names=steps_strategy,
+    window_minutes=st.sampled_from([5, 60, 24 * 60]),
+    breakdown=st.sampled_from([None, "platform"]),
+    filtered=st.booleans(),
+)
+def test_funnel_counts_equal_a_brute_force_count(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    drawn: list[dict[str, Any]],
+    names: list[str],
+    window_minutes: int,
+    breakdown: str | None,
+    filtered: bool,
+) -> None:
+    store = EventStore(tmp_path_factory.mktemp("events"))
+    events = make_events(drawn)
+    store.append(events)
+    steps = [
+        funnels.Step(n, (("sku_id", "1"),) if filtered and i == 1 else ())
+        for i, n in enumerate(names)
+    ]
+    first, last = DAY, DAY + timedelta(days=1)
+    overall, groups = store.read(
+        lambda con: funnels.run_funnel(
+            con,
+            steps,
+            window_seconds=window_minutes * 60,
+            first=first,
+            last=last,
+            breakdown=breakdown,
+        )
+    )
+    start, end = funnels.shop_day_bounds(first, last)
+    window = timedelta(minutes=window_minutes)
+    expected_all = counts_by_step(
+        {
+            (who, ""): level
+            for (who, _v), level in brute_force_levels(
+                events, steps=steps, window=window, start=start, end=end, breakdown=breakdown
+            ).items()
+        }
+        | {},
+        len(steps),
+    )
+    # Overall: a person's best level over every breakdown value.
+    best: dict[tuple[str, str], int] = {}
+    for (who, _value), level in brute_force_levels(
+        events, steps=steps, window=window, start=start, end=end, breakdown=None
+    ).items():
+        best[(who, "")] = max(best.get((who, ""), 0), level)
+    assert [s.count for s in overall] == counts_by_step(best, len(steps)).get("", [0] * len(steps))
+    if breakdown is not None:
+        expected = counts_by_step(
+            brute_force_levels(
+                events, steps=steps, window=window, start=start, end=end, breakdown=breakdown
+            ),
+            len(steps),
+        )
+        assert {v: [s.count for s in c] for v, c in groups.items()} == expected
+    else:
+        assert groups == {}
+        assert expected_all.get("", [0] * len(steps)) == [s.count for s in overall]
+
+
+def test_step_figures() -> None:
+    steps = [funnels.Step("page_view"), funnels.Step("add_to_cart"), funnels.Step("pay_click")]
+    counts = funnels.step_counts(steps, {1: 5, 2: 3, 3: 2})
+    assert [(c.count, c.conversion, c.step_conversion, c.drop_off) for c in counts] == [
+        (10, 1.0, 1.0, 0),
+        (5, 0.5, 0.5, 5),
+        (2, 0.2, 0.4, 3),
+    ]
+
+
+def test_weekly_retention(tmp_path: Path) -> None:
+    store = EventStore(tmp_path)
+
+    def at(days: int, who: str) -> dict[str, Any]:
+        ts = BASE + timedelta(days=days, hours=3)
+        return {"event_id": f"{who}{days}", "event": "page_view", "ts": ts, "anonymous_id": who}
+
+    store.append(
+        [
+            at(0, "a"),
+            at(8, "a"),
+            at(15, "a"),  # week 0, 1, 2
+            at(2, "b"),
+            at(16, "b"),  # week 0, 2
+            at(7, "c"),
+            at(9, "c"),  # cohort of week 1, active in its week 0 only
+        ]
+    )
+    rows = store.read(
+        lambda con: funnels.run_retention(con, first=DAY, last=DAY + timedelta(days=27), weeks=3)
+    )
+    assert rows == [
+        (DAY, 2, [2, 1, 2, 0]),
+        (DAY + timedelta(days=7), 1, [1, 0, 0, 0]),
+    ]
+
+
+# -- console routes ----------------------------------------------------------------------------
+
+FUNNEL = "/api/v1/console/analytics/funnels"
+
+
+async def test_console_funnel_retention_and_export(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    today = datetime.now(UTC)
+    ingest.store_of(ctx).append(
+        [
+            {
+                "event_id": "1",
+                "event": "page_view",
+                "ts": today,
+                "anonymous_id": "x",
+                "platform": "h5",
+                "scene": 1007,
+            },
+            {
+                "event_id": "2",
+                "event": "add_to_cart",
+                "ts": today + timedelta(seconds=1),
+                "anonymous_id": "x",
+                "platform": "h5",
+            },
+            {
+                "event_id": "3",
+                "event": "page_view",
+                "ts": today,
+                "anonymous_id": "y",
+                "platform": "mp-weixin",
+                "referrer": "https://t.example.com/a?b",
+            },
+        ]
+    )
+    day = today.astimezone(funnels.SHOP_TZ).date().isoformat()
+    body = {
+        "steps": [{"event": "page_view"}, {"event": "add_to_cart"}],
+        "date_from": day,
+        "date_to": day,
+        "breakdown": "channel",
+    }
+    assert (await client.post(FUNNEL, json=body)).status_code == 401
+    support = bearer(await token_for(client, ctx, "support-1", role="support"))
+    assert (await client.post(FUNNEL, json=body, headers=support)).status_code == 403
+    staff = bearer(await token_for(client, ctx, "ops-1"))
+    response = await client.post(FUNNEL, json=body, headers=staff)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert [(s["event"], s["count"], s["drop_off"]) for s in result["steps"]] == [
+        ("page_view", 2, 0),
+        ("add_to_cart", 1, 1),
+    ]
+    assert {g["value"]: [s["count"] for s in g["steps"]] for g in result["groups"]} == {
+        "scene:1007": [1, 1],
+        "t.example.com": [1, 0],
+    }
+    response = await client.post(FUNNEL + "/export", json=body, headers=staff)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.text.splitlines()[:3] == [
+        "group,step,event,persons,conversion,step_conversion,drop_off",
+        "all,1,page_view,2,1.0,1.0,0",
+        "all,2,add_to_cart,1,0.5,0.5,1",
+    ]
+
+    bad = {**body, "date_from": "2026-02-30"}
+    response = await client.post(FUNNEL, json=bad, headers=staff)
+    assert response.status_code == 422
+    reversed_range = {**body, "date_from": day, "date_to": "2020-01-01"}
+    response = await client.post(FUNNEL, json=reversed_range, headers=staff)
+    assert response.status_code == 400
+    assert response.json()["code"] == "analytics.invalid_query"
+
+    response = await client.get(
+        "/api/v1/console/analytics/retention",
+        params={"date_from": day, "date_to": day, "weeks": 2},
+        headers=staff,
+    )
+    assert response.status_code == 200, response.text
+    [cohort] = response.json()["cohorts"]
+    assert (cohort["size"], cohort["retained"]) == (2, [2, 0, 0])
+    assert (
+        await client.get(
+            "/api/v1/console/analytics/retention",
+            params={"date_from": day, "date_to": day},
+            headers=support,
+        )
+    ).status_code == 403

@@ -46,7 +46,7 @@ def test_the_analysis_of_a_known_graph() -> None:
     assert ten.community != one.community
     assert min(s.community for s in result.scores) == 0
     assert result.communities >= 2
-    # The same graph gives the same answer (Louvain is seeded).
+    # The same graph gives the same answer (Leiden is seeded).
     assert analyse(edges, {}).scores[0].community == analyse(edges, {}).scores[0].community
     assert analyse([], {}).scores == []
 

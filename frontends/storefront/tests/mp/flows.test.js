@@ -65,6 +65,7 @@ describe('settings page in the simulator', () => {
       expect.stringContaining('大字版'),
       expect.stringContaining('高对比度'),
       expect.stringContaining('减少动画'),
+      expect.stringContaining('使用统计'),
     ])
     tap(switches[1])
     await settle()

@@ -1,24 +1,27 @@
 """The analysis itself, pure (no I/O): a directed graph of who brought whom, measured with
-networkx.
+igraph (its algorithms are C; the whole analysis of 100,000 edges takes under a second).
 
 - **PageRank** on the reversed graph (an edge from each shopper to whoever brought them), so
   influence flows to the people others came through, and to the people *those* came through.
 - **Brought**: distinct shoppers a sharer brought directly (out-degree).
 - **Reach within two hops**: distinct shoppers reachable in one or two steps (friends, and
   friends of friends who came through them).
-- **Communities**: Louvain on the undirected graph (seeded, so a run is repeatable), numbered
-  from the largest community down.
+- **Communities**: Leiden (optimising modularity; the refinement of Louvain that never leaves a
+  community internally disconnected) on the undirected graph, seeded so a run is repeatable,
+  numbered from the largest community down.
 
-networkx is imported inside :func:`analyse` (no start-up cost for the API).
+igraph is imported inside :func:`analyse` (no start-up cost for the API).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 SEED = 20_261_205
 DAMPING = 0.85
+LEIDEN_ITERATIONS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,16 @@ class Analysis:
     scores: list[NodeScore]
     """Every shopper who brought at least one other, best first (PageRank, then revenue, then
     reach, then member id)."""
-    edge_list: list[tuple[int, int]]
+
+
+def _communities(membership: list[int]) -> tuple[list[int], int]:
+    """Community numbers from the largest community down (ties: the smallest member index)."""
+    sizes: dict[int, list[int]] = {}
+    for node, group in enumerate(membership):
+        sizes.setdefault(group, []).append(node)
+    order = sorted(sizes, key=lambda g: (-len(sizes[g]), sizes[g][0]))
+    renumber = {group: index for index, group in enumerate(order)}
+    return [renumber[group] for group in membership], len(order)
 
 
 def analyse(
@@ -60,32 +72,44 @@ def analyse(
 ) -> Analysis:
     """Measure the graph whose edges are (sharer, shopper they brought). Self-loops and
     repeated edges count once."""
-    import networkx as nx
+    import igraph
 
-    graph = nx.DiGraph()
-    graph.add_edges_from((a, b) for a, b in edges if a != b)
-    if graph.number_of_nodes() == 0:
-        return Analysis(nodes=0, edges=0, communities=0, scores=[], edge_list=[])
-    rank = nx.pagerank(graph.reverse(copy=False), alpha=DAMPING)
-    groups = sorted(
-        nx.community.louvain_communities(graph.to_undirected(), seed=seed),
-        key=lambda members: (-len(members), min(members)),
-    )
-    community = {node: index for index, members in enumerate(groups) for node in members}
-    sharers = [node for node in graph.nodes if graph.out_degree(node) > 0]
+    pairs = sorted({(a, b) for a, b in edges if a != b})
+    ids = sorted({member for pair in pairs for member in pair})
+    if not ids:
+        return Analysis(nodes=0, edges=0, communities=0, scores=[])
+    index = {member: i for i, member in enumerate(ids)}
+    graph = igraph.Graph(n=len(ids), edges=[(index[a], index[b]) for a, b in pairs], directed=True)
+    reversed_graph = graph.copy()
+    reversed_graph.reverse_edges()
+    rank = reversed_graph.pagerank(damping=DAMPING)
+    out_degree = graph.outdegree()
+    reach = graph.neighborhood_size(order=2, mode="out")
+    # igraph draws its random numbers from Python's random module: a seeded generator of our
+    # own makes the communities the same on every run, whatever else uses random meanwhile.
+    previous = random.getstate()
+    random.seed(seed)
+    try:
+        clusters = graph.as_undirected().community_leiden(
+            objective_function="modularity", n_iterations=LEIDEN_ITERATIONS
+        )
+    finally:
+        random.setstate(previous)
+    community, count = _communities(list(clusters.membership))
     rows = []
-    for node in sharers:
-        reach = nx.single_source_shortest_path_length(graph, node, cutoff=2)
-        conversion = conversions.get(node, Conversion(0, 0))
+    for i, member in enumerate(ids):
+        if out_degree[i] == 0:
+            continue
+        conversion = conversions.get(member, Conversion(0, 0))
         rows.append(
             (
-                int(node),
-                float(rank[node]),
-                int(graph.out_degree(node)),
-                len(reach) - 1,
+                member,
+                float(rank[i]),
+                int(out_degree[i]),
+                int(reach[i]) - 1,
                 conversion.converted,
                 conversion.revenue,
-                community[node],
+                community[i],
             )
         )
     rows.sort(key=lambda r: (-r[1], -r[5], -r[3], r[0]))
@@ -104,10 +128,4 @@ def analyse(
             enumerate(rows, start=1)
         )
     ]
-    return Analysis(
-        nodes=graph.number_of_nodes(),
-        edges=graph.number_of_edges(),
-        communities=len(groups),
-        scores=scores,
-        edge_list=[(int(a), int(b)) for a, b in graph.edges],
-    )
+    return Analysis(nodes=len(ids), edges=len(pairs), communities=count, scores=scores)

@@ -1,7 +1,7 @@
 """KOL discovery: run the analysis, list the sharers it found, draw their graph, invite them.
 
 A run reads the edges of the last ``window_days`` days (repository.py), measures them off the
-event loop (``graph.analyse`` in a thread: networkx is CPU-bound), then writes the run and its
+event loop (``graph.analyse`` in a thread: igraph holds the CPU), then writes the run and its
 scores in one transaction and drops runs older than the last few. The daily job and the
 console's 重新分析 both call :func:`run_analysis`; runs are independent, so two at once are
 harmless (the newest finished wins the list).

@@ -77,7 +77,11 @@ def test_owner_creates_watches_reconciles_and_cancels_a_flash_sale(
     page.get_by_label("搜索在售商品").fill(title)
     page.get_by_test_id("sku-search").click()
     candidates = page.get_by_test_id("sku-candidates")
-    row = candidates.locator("tr").filter(has_text=yuan(sku["price"])).first
+    # The chosen SKU's own row (a product's SKUs may share one price): the console labels a row
+    # with the product title and the SKU's spec values.
+    values = " / ".join(str(v["value"]) for v in sku.get("specs") or [])
+    label = f"{title}（{values}）" if values else title
+    row = candidates.locator("tr").filter(has_text=label).filter(has_text=yuan(sku["price"])).first
     row.get_by_role("button", name=re.compile("^加入秒杀")).click()
     items = page.get_by_test_id("flash-items")
     items.get_by_label(re.compile("秒杀价（元）$")).fill(f"{flash_price / 100:.2f}")

@@ -104,10 +104,10 @@ async def insert_visit(session: AsyncSession, values: Mapping[str, Any]) -> int 
 
 async def claim_guest_visits(
     session: AsyncSession, *, visitor_key: str, member_id: int, since: datetime
-) -> list[tuple[int, int, datetime]]:
+) -> list[tuple[ShareLink, datetime]]:
     """A guest's visits since ``since`` become the member's (one conditional UPDATE: a visit is
-    claimed once, whatever claims race), except through the member's own links. Returns
-    (link id, sharer, visited at) of the visits this call claimed, earliest first."""
+    claimed once, whatever claims race), except through the member's own links. Returns the
+    link and the time of each visit this call claimed, earliest first."""
     own = select(ShareLink.id).where(ShareLink.sharer_member_id == member_id)
     result = await session.execute(
         update(ShareVisit)
@@ -120,21 +120,14 @@ async def claim_guest_visits(
         .values(visitor_member_id=member_id)
         .returning(ShareVisit.link_id, ShareVisit.created_at)
     )
-    claimed = sorted(((int(link), at) for link, at in result.all()), key=lambda r: r[1])
+    claimed = sorted(result.tuples().all(), key=lambda r: r[1])
     if not claimed:
         return []
-    sharers = dict(
-        (
-            await session.execute(
-                select(ShareLink.id, ShareLink.sharer_member_id).where(
-                    ShareLink.id.in_([link for link, _ in claimed])
-                )
-            )
-        )
-        .tuples()
-        .all()
+    links = await session.scalars(
+        select(ShareLink).where(ShareLink.id.in_([link_id for link_id, _ in claimed]))
     )
-    return [(link, int(sharers[link]), at) for link, at in claimed]
+    by_id = {link.id: link for link in links}
+    return [(by_id[int(link_id)], at) for link_id, at in claimed]
 
 
 async def attribute(

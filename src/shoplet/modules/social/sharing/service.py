@@ -238,6 +238,34 @@ def _visitor_key(member_id: int | None, visitor_id: str | None) -> str | None:
     return None
 
 
+async def _publish_visit(
+    session: AsyncSession,
+    link: ShareLink,
+    member_id: int | None,
+    *,
+    key: str,
+    first_touch: bool,
+    at: datetime,
+) -> None:
+    """``share.visited``: a visit recorded, or a shopper brought to the link's sharer."""
+    await publish(
+        session,
+        ev.SHARE_VISITED,
+        {
+            "link_id": link.id,
+            "code": link.code,
+            "sharer_member_id": link.sharer_member_id,
+            "visitor_member_id": member_id,
+            "visitor_key": key,
+            "target_kind": link.target_kind,
+            "target_ref": link.target_ref,
+            "first_touch": first_touch,
+            "visited_at": at,
+        },
+        key=link.code,
+    )
+
+
 async def resolve(
     session: AsyncSession, scene: str, *, member_id: int | None, visitor_id: str | None
 ) -> ShareResolution:
@@ -282,22 +310,7 @@ async def resolve(
                 stale_before=now - ATTRIBUTION_WINDOW,
             )
         if recorded or first_touch:
-            await publish(
-                session,
-                ev.SHARE_VISITED,
-                {
-                    "link_id": link.id,
-                    "code": link.code,
-                    "sharer_member_id": link.sharer_member_id,
-                    "visitor_member_id": member_id,
-                    "visitor_key": key,
-                    "target_kind": link.target_kind,
-                    "target_ref": link.target_ref,
-                    "first_touch": first_touch,
-                    "visited_at": now,
-                },
-                key=link.code,
-            )
+            await _publish_visit(session, link, member_id, key=key, first_touch=first_touch, at=now)
     return ShareResolution(
         code=link.code,
         target_kind=link.target_kind,  # type: ignore[arg-type]
@@ -325,32 +338,18 @@ async def claim_guest_visits(
     )
     first_touch = False
     if claimed:
-        link_id, sharer, visited_at = claimed[0]
+        link, visited_at = claimed[0]
         first_touch = await repo.attribute(
             session,
             visitor_member_id=member_id,
-            link_id=link_id,
-            sharer_member_id=sharer,
+            link_id=link.id,
+            sharer_member_id=link.sharer_member_id,
             now=visited_at,
             stale_before=now - ATTRIBUTION_WINDOW,
         )
         if first_touch:
-            link = await repo.get_link(session, link_id)
-            await publish(
-                session,
-                ev.SHARE_VISITED,
-                {
-                    "link_id": link_id,
-                    "code": link.code if link else "",
-                    "sharer_member_id": sharer,
-                    "visitor_member_id": member_id,
-                    "visitor_key": f"m:{member_id}",
-                    "target_kind": link.target_kind if link else "",
-                    "target_ref": link.target_ref if link else "",
-                    "first_touch": True,
-                    "visited_at": visited_at,
-                },
-                key=link.code if link else str(link_id),
+            await _publish_visit(
+                session, link, member_id, key=f"m:{member_id}", first_touch=True, at=visited_at
             )
     return ShareClaim(claimed=len(claimed), first_touch=first_touch)
 

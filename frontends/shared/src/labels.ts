@@ -1055,6 +1055,15 @@ export const EXPERIMENT_SLOT_LABELS: Labels = {
   product_card_style: '商品卡片样式',
   checkout_button_text: '结算按钮文案',
   promotion_strategy: '促销策略',
+  search_ranking: '搜索排序',
+}
+
+/** The search ranking presets (GET /search ?ranking=, the arms of the slot search_ranking). */
+export const SEARCH_RANKING_LABELS: Labels = {
+  default: '当前排序',
+  semantic: '语义加权',
+  popular: '热销加权',
+  lexical: '纯关键词',
 }
 
 export const EXPERIMENT_POLICY_LABELS: Labels = {
@@ -1138,6 +1147,7 @@ export const EXPERIMENT_MANAGE_LABELS = {
   needTwoArms: '至少需要 2 组',
   badArmKey: '组标识只能用小写字母、数字、_ 和 -',
   duplicateArmKey: '组标识不能重复',
+  slotArmKeys: '该位置的组标识只能是',
   weightPositive: '每组权重须为正整数',
   weightTotal: '权重合计应为 10000，当前为',
 } as const

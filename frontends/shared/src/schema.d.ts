@@ -3850,7 +3850,8 @@ export interface paths {
         /**
          * Assign
          * @description The unit's variant of every running experiment it is in, by slot (``home_layout``,
-         *     ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``). Writes
+         *     ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``,
+         *     ``search_ranking``). Writes
          *     nothing; the same unit gets the same answer while the experiments do not change.
          */
         post: operations["assign_api_v1_experiments_assign_post"];
@@ -5205,7 +5206,8 @@ export interface paths {
          *     (``露营zhangpeng``), homophone and one-letter typos; filters, facets (first page), sorts,
          *     keyset paging. ``corrected_query`` says how the query was understood when that differs.
          *     Relevance gains a bounded boost for products that sell well in the shopper's province,
-         *     season and time of day (``SHOPLET_SEARCH_CONTEXT``).
+         *     season and time of day (``SHOPLET_SEARCH_CONTEXT``); ``ranking`` picks the weights an A/B
+         *     test compares (``default``, ``semantic``, ``popular``, ``lexical``).
          */
         get: operations["search_api_v1_search_get"];
         put?: never;
@@ -8424,7 +8426,7 @@ export interface components {
              * Slot
              * @enum {string}
              */
-            slot: "home_layout" | "product_card_style" | "checkout_button_text" | "promotion_strategy";
+            slot: "home_layout" | "product_card_style" | "checkout_button_text" | "promotion_strategy" | "search_ranking";
             targeting?: components["schemas"]["TargetingIn"];
             /**
              * Traffic Percent
@@ -12830,6 +12832,11 @@ export interface components {
             searches: number;
             /** Top Queries */
             top_queries: components["schemas"]["QueryFigures"][];
+            /**
+             * Variants
+             * @description per ranking variant (``default`` unless an A/B test of ranking ran)
+             */
+            variants: components["schemas"]["VariantFigures"][];
             /** Zero Rate */
             zero_rate: number | null;
             /** Zero Result Queries */
@@ -14165,6 +14172,25 @@ export interface components {
              * @description the arm's key
              */
             variant: string;
+        };
+        /**
+         * VariantFigures
+         * @description One ranking variant's click-through (an arm of the search-ranking A/B test).
+         */
+        VariantFigures: {
+            /** Clicks */
+            clicks: number;
+            /** Ctr */
+            ctr: number | null;
+            /** Searches */
+            searches: number;
+            /**
+             * Variant
+             * @description the ranking preset that served the searches
+             */
+            variant: string;
+            /** Zero Results */
+            zero_results: number;
         };
         /**
          * VideoOut
@@ -37139,6 +37165,8 @@ export interface operations {
                 sort?: "relevance" | "sales" | "price_asc" | "price_desc" | "new";
                 /** @description GB/T 2260 region code whose province is the shopper's (default: a signed-in shopper's default address) */
                 region?: string | null;
+                /** @description ranking weights: an arm of the A/B test in the experiments slot ``search_ranking`` (a cursor keeps its first page's) */
+                ranking?: "default" | "semantic" | "popular" | "lexical";
             };
             header?: never;
             path?: never;

@@ -164,6 +164,8 @@ async def test_list_pages_by_cursor(client: httpx.AsyncClient, staff: dict[str, 
         ({"bucket_start": 450, "bucket_end": 700}, 409, "experiments.buckets_taken"),
         ({"layer_id": 999_999}, 400, "experiments.layer_unknown"),
         ({"slot": "nope"}, 422, "request.invalid"),
+        # The search ranking's arms are the search presets (an unknown one would rank as default).
+        ({"slot": "search_ranking"}, 400, "experiments.invalid_experiment"),
     ],
 )
 async def test_bad_experiments_change_nothing(  # noqa: PLR0917  (fixtures and parameters)
@@ -237,6 +239,26 @@ async def test_401_and_403(client: httpx.AsyncClient, ctx: AppContext) -> None:
         denied = await client.request(method, path, json={}, headers=support)
         assert denied.status_code == 403, path
     assert await snapshot(ctx, *TABLES) == before
+
+
+async def test_search_ranking_arms_are_the_search_presets(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    layer = await make_layer(client, staff, key="search")
+    arms = [
+        {"key": "default", "name": "当前排序", "weight": 5000},
+        {"key": "semantic", "name": "语义加权", "weight": 5000},
+    ]
+    experiment = await make_experiment(
+        client, staff, layer, name="搜索排序权重", slot="search_ranking", arms=arms
+    )
+    seen = set()
+    for n in range(30):
+        answer = (await client.post(ASSIGN, json={}, headers=device(n))).json()
+        variant = answer["variants"]["search_ranking"]
+        assert variant["experiment_id"] == experiment["id"]
+        seen.add(variant["variant"])
+    assert seen == {"default", "semantic"}
 
 
 async def test_assignment_is_stable_and_writes_nothing(

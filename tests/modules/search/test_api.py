@@ -13,6 +13,7 @@ import pytest
 
 from shoplet.core.context import AppContext
 from shoplet.core.events import drain_outbox
+from shoplet.core.pagination import decode_cursor, encode_cursor
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.search.public import runtime_of
 from tests.conftest import snapshot
@@ -117,6 +118,28 @@ async def test_filters_sorts_and_keyset_pages(
     assert bad.json()["code"] == "pagination.invalid_cursor"
     bad = await client.get(SEARCH, params={"q": "x", "price_min": 5, "price_max": 1})
     assert bad.json()["code"] == "search.invalid_price_range"
+
+
+async def test_ranking_preset_is_validated_and_kept_by_the_cursor(
+    client: httpx.AsyncClient, ctx: AppContext, shop: dict[str, int]
+) -> None:
+    params: dict[str, Any] = {"q": "dian", "limit": 1, "ranking": "popular"}
+    first = (await client.get(SEARCH, params=params)).json()
+    cursor = first["next_cursor"]
+    assert decode_cursor(cursor, length=6)[5] == "popular"
+    # Page 2 keeps page 1's preset whatever the request says.
+    second = await client.get(SEARCH, params={**params, "ranking": "lexical", "cursor": cursor})
+    assert second.status_code == 200
+    assert decode_cursor(second.json()["next_cursor"], length=6)[5] == "popular"
+    tables = [t for t in (await snapshot(ctx)) if t != "search_query_stat"]
+    before = await snapshot(ctx, *tables)
+    bad = await client.get(SEARCH, params={"q": "dian", "ranking": "newest"})
+    assert bad.status_code == 422
+    forged = encode_cursor([*decode_cursor(cursor, length=6)[:5], "newest"])
+    bad = await client.get(SEARCH, params={"q": "dian", "cursor": forged})
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "pagination.invalid_cursor"
+    assert await snapshot(ctx, *tables) == before
 
 
 @pytest.mark.parametrize(

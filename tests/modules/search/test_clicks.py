@@ -241,6 +241,30 @@ async def test_ten_searches_three_clicks_is_thirty_percent(
     assert report["zero_rate"] == 0.0
 
 
+async def test_click_through_per_ranking_arm(
+    client: httpx.AsyncClient, ctx: AppContext, shop: dict[str, int]
+) -> None:
+    # An A/B test of ranking: four searches on the control, six on the popular preset.
+    for ranking, count, clicked in (("default", 4, 1), ("popular", 6, 3)):
+        for n in range(count):
+            response = await client.get(SEARCH, params={"q": "电饭煲", "ranking": ranking})
+            body = response.json()
+            if n < clicked:
+                click = {"search_id": body["search_id"], "product_id": body["items"][0]["id"]}
+                response = await client.post(CLICKS, json={**click, "position": 0})
+                assert response.status_code == 204
+    # Another sort is not ranked by the preset: it counts as the default's.
+    await client.get(SEARCH, params={"q": "电饭煲", "ranking": "popular", "sort": "price_asc"})
+    await runtime_of(ctx).flush_stats()
+    await clicks.rollup(ctx)
+    headers = bearer(await token_for(client, ctx, "analyst3"))
+    report = (await client.get(ANALYTICS, headers=headers)).json()
+    assert report["variants"] == [
+        {"variant": "default", "searches": 5, "clicks": 1, "zero_results": 0, "ctr": 0.2},
+        {"variant": "popular", "searches": 6, "clicks": 3, "zero_results": 0, "ctr": 0.5},
+    ]
+
+
 async def test_console_range_and_permission(client: httpx.AsyncClient, ctx: AppContext) -> None:
     headers = bearer(await token_for(client, ctx, "ranger"))
     before = await snapshot(ctx)

@@ -10,6 +10,8 @@ from typing import Any, cast
 import numpy as np
 import pytest
 
+from shoplet.modules.experiments.assignment import SLOT_ARM_KEYS
+from shoplet.modules.search import ranking
 from shoplet.modules.search.engine import Doc, Filters, MemoryEngine
 from shoplet.modules.search.hybrid import HybridSettings, search
 from shoplet.modules.search.semantic import (
@@ -139,6 +141,43 @@ def test_hybrid_recalls_what_the_lexical_engine_missed(engine: MemoryEngine) -> 
         facets=False,
     )  # fmt: skip
     assert blended.hits[0].doc.id == 1
+
+
+def test_ranking_presets_change_the_weights_and_agree_with_the_experiment_slot(
+    engine: MemoryEngine,
+) -> None:
+    base = HybridSettings(recall_min=0.2, recall_floor=0.2, recall_margin=0.5, sim_floor=0.0)
+    assert ranking.settings_for(base, "default") is base
+    assert ranking.settings_for(base, "unknown") is base
+    assert ranking.settings_for(base, "semantic").semantic > base.semantic
+    assert ranking.settings_for(base, "popular").popularity > base.popularity
+    assert set(ranking.RANKINGS) == SLOT_ARM_KEYS[ranking.EXPERIMENT_SLOT]
+    fake = FakeEmbedder(dim=512)
+    index = _index(engine, fake)
+    q = "花裙子"  # found by meaning only
+    found = {
+        name: search(
+            engine,
+            q,
+            index=index,
+            query=fake.embed_queries([q])[0],
+            settings=ranking.settings_for(base, name),
+            filters=Filters(),
+            sort="relevance",
+            after=None,
+            limit=5,
+            facets=False,
+        )
+        for name in ranking.RANKINGS
+    }
+    assert {h.doc.id for h in found["default"].hits} == {2, 3}
+    assert found["lexical"].total == 0  # no semantic recall: the lexical engine's answer
+    scores = {name: {h.doc.id: -h.key[0] for h in r.hits} for name, r in found.items()}
+    # Popularity weighs more: the best seller (9 sales) gains, the unsold dress does not.
+    assert scores["popular"][2] > scores["default"][2]
+    assert scores["popular"][3] == scores["default"][3]
+    # Meaning weighs more: both dresses gain.
+    assert scores["semantic"][3] > scores["default"][3]
 
 
 class _Slow(FakeEmbedder):

@@ -14,7 +14,7 @@ export interface ArmForm {
 export interface ExperimentForm {
   name: string
   layer_id: number | null
-  slot: 'home_layout' | 'product_card_style' | 'checkout_button_text' | 'promotion_strategy'
+  slot: 'home_layout' | 'product_card_style' | 'checkout_button_text' | 'promotion_strategy' | 'search_ranking'
   hypothesis: string
   primary_metric: 'conversion' | 'revenue_per_visitor' | 'aov'
   guardrail_metrics: Array<'conversion' | 'revenue_per_visitor' | 'aov'>
@@ -67,12 +67,19 @@ export function evenWeights(count: number): number[] {
   return Array.from({ length: count }, (_, i) => base + (i < WEIGHT_TOTAL - base * count ? 1 : 0))
 }
 
+/** Slots whose arms the shop knows by name (the search ranking's presets, docs/search.md). */
+export const SLOT_ARM_KEYS: Partial<Record<ExperimentForm['slot'], string[]>> = {
+  search_ranking: ['default', 'semantic', 'popular', 'lexical'],
+}
+
 /** What is wrong with the arms, or '' when they can be sent. */
-export function weightProblem(arms: ArmForm[]): string {
+export function weightProblem(arms: ArmForm[], slot?: ExperimentForm['slot']): string {
   if (arms.length < 2) return L.needTwoArms
   const keys = arms.map((a) => a.key.trim())
   if (keys.some((k) => !/^[a-z0-9_-]+$/.test(k))) return L.badArmKey
   if (new Set(keys).size !== keys.length) return L.duplicateArmKey
+  const known = slot ? SLOT_ARM_KEYS[slot] : undefined
+  if (known && keys.some((k) => !known.includes(k))) return `${L.slotArmKeys} ${known.join(' / ')}`
   if (arms.some((a) => !Number.isInteger(a.weight) || a.weight < 1)) return L.weightPositive
   const total = arms.reduce((s, a) => s + a.weight, 0)
   if (total !== WEIGHT_TOTAL) return `${L.weightTotal} ${total}`

@@ -20,6 +20,17 @@ describe('experiment editor helpers', () => {
   it('checks the arms before sending', () => {
     const form = emptyForm()
     expect(weightProblem(form.arms)).toBe('')
+    // The search ranking's arms are the search presets.
+    expect(weightProblem(form.arms, 'search_ranking')).toBe('该位置的组标识只能是 default / semantic / popular / lexical')
+    expect(
+      weightProblem(
+        [
+          { key: 'default', name: 'A', weight: 5000 },
+          { key: 'semantic', name: 'B', weight: 5000 },
+        ],
+        'search_ranking',
+      ),
+    ).toBe('')
     expect(weightProblem([{ key: 'a', name: 'A', weight: 10_000 }])).toBe('至少需要 2 组')
     expect(
       weightProblem([

@@ -23,6 +23,10 @@ const SEARCH = {
   zero_rate: 0.2,
   top_queries: [{ query: '电饭煲', searches: 8, clicks: 3, zero_results: 0, ctr: 0.375 }],
   zero_result_queries: [{ query: '炊具', searches: 2, clicks: 0, zero_results: 2, ctr: 0 }],
+  variants: [
+    { variant: 'default', searches: 6, clicks: 1, zero_results: 2, ctr: 0.1667 },
+    { variant: 'popular', searches: 4, clicks: 2, zero_results: 0, ctr: 0.5 },
+  ],
 }
 
 const RECOMMEND = {
@@ -70,6 +74,11 @@ describe('SearchAnalyticsView', () => {
     expect(wrapper.get('[data-testid="search-ctr"]').text()).toBe('30.0%')
     expect(wrapper.get('[data-testid="top-queries"]').text()).toContain('电饭煲')
     expect(wrapper.get('[data-testid="top-queries"]').text()).toContain('37.5%')
+    // The arms of a search-ranking A/B test, side by side.
+    const arms = wrapper.get('[data-testid="ranking-variants"]').text()
+    expect(arms).toContain('当前排序')
+    expect(arms).toContain('热销加权')
+    expect(arms).toContain('50.0%')
     const link = wrapper.findAllComponents(RouterLinkStub).find((l) => l.text() === '设为同义词')
     expect(link?.props('to')).toEqual({ name: 'search-words', query: { tab: 'zero', synonym: '炊具' } })
     // The chart's data table for screen readers has one row per day.

@@ -33,6 +33,20 @@ export function searchQuery(q, f, sort) {
   return out
 }
 
+/** The ranking presets of GET /api/v1/search (`ranking`), the arms of the A/B test in the
+ * experiments slot `search_ranking` (docs/search.md). */
+export const RANKINGS = ['default', 'semantic', 'popular', 'lexical']
+
+/**
+ * The shopper's arm of the search-ranking A/B test from their assignments, or null: no test,
+ * held out (ranked as the control, nothing logged) or an arm this app does not know.
+ * @param {any} assignments the answer of POST /experiments/assign (or null)
+ */
+export function rankingArm(assignments) {
+  const arm = assignments && assignments.variants ? assignments.variants.search_ranking : null
+  return arm && !arm.is_holdout && RANKINGS.includes(arm.variant) ? arm : null
+}
+
 /** Yuan for a price band: whole yuan without decimals (¥100), else as money (¥99.50). */
 function bandYuan(fen) {
   return fen % 100 === 0 ? String(fen / 100) : yuan(fen)

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
-import { categoryNameMap, facetGroups, mergeSuggestions, noFilters, priceRangeText, searchQuery } from '../../src/utils/search'
+import { categoryNameMap, facetGroups, mergeSuggestions, noFilters, priceRangeText, RANKINGS, rankingArm, searchQuery } from '../../src/utils/search'
+import { readFileSync } from 'node:fs'
+import { dirname, resolve as resolvePath } from 'node:path'
 import { cleanSpoken, listen, voiceAvailable } from '../../src/utils/voice'
 
 const FACETS = {
@@ -134,5 +136,23 @@ describe('voice input', () => {
   it('cleans spoken punctuation', () => {
     expect(cleanSpoken('口红。')).toBe('口红')
     expect(cleanSpoken('适合送女朋友的，礼物？')).toBe('适合送女朋友的 礼物')
+  })
+})
+
+describe('search ranking A/B test', () => {
+  const arm = (variant, extra = {}) => ({ variants: { search_ranking: { experiment_id: 7, variant, is_holdout: false, ...extra } } })
+
+  it('takes the arm of the search_ranking slot, never a holdout or an unknown preset', () => {
+    expect(rankingArm(arm('popular'))).toEqual({ experiment_id: 7, variant: 'popular', is_holdout: false })
+    expect(rankingArm(arm('popular', { is_holdout: true }))).toBeNull()
+    expect(rankingArm(arm('newest'))).toBeNull()
+    expect(rankingArm({ variants: {} })).toBeNull()
+    expect(rankingArm(null)).toBeNull()
+  })
+
+  it('knows the presets the API accepts', () => {
+    const openapi = JSON.parse(readFileSync(resolvePath(dirname(__filename), '../../../shared/src/openapi.json'), 'utf8'))
+    const param = openapi.paths['/api/v1/search'].get.parameters.find((p) => p.name === 'ranking')
+    expect(param.schema.enum).toEqual(RANKINGS)
   })
 })

@@ -57,7 +57,8 @@ Unit = Annotated[tuple[str, bool], Depends(_unit)]
 @router.post("/experiments/assign", responses=problem_responses(400, 401))
 async def assign(body: AssignBody, unit: Unit, ctx: Ctx, session: DbSession) -> Assignments:
     """The unit's variant of every running experiment it is in, by slot (``home_layout``,
-    ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``). Writes
+    ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``,
+    ``search_ranking``). Writes
     nothing; the same unit gets the same answer while the experiments do not change."""
     context = UnitContext(
         unit=unit[0],

@@ -18,7 +18,19 @@ from dataclasses import dataclass, field
 
 BUCKETS = 1000
 WEIGHT_TOTAL = 10_000
-SLOTS = ("home_layout", "product_card_style", "checkout_button_text", "promotion_strategy")
+SLOTS = (
+    "home_layout",
+    "product_card_style",
+    "checkout_button_text",
+    "promotion_strategy",
+    "search_ranking",
+)
+# Slots whose arms the shop's code knows by name: an arm named otherwise would silently serve the
+# default. ``search_ranking``: the presets of ``search/ranking.py`` (search is above experiments,
+# so the names are listed here; a search test checks the two lists agree).
+SLOT_ARM_KEYS: dict[str, frozenset[str]] = {
+    "search_ranking": frozenset({"default", "semantic", "popular", "lexical"}),
+}
 PLATFORMS = ("h5", "mp-weixin")
 
 _SCALE = float(1 << 64)

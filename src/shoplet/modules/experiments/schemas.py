@@ -138,7 +138,13 @@ class SampleSize(ResponseModel):
 
 # -- experiments, layers, assignment ---------------------------------------------------------
 
-Slot = Literal["home_layout", "product_card_style", "checkout_button_text", "promotion_strategy"]
+Slot = Literal[
+    "home_layout",
+    "product_card_style",
+    "checkout_button_text",
+    "promotion_strategy",
+    "search_ranking",
+]
 Platform = Literal["h5", "mp-weixin"]
 Metric = Literal["conversion", "revenue_per_visitor", "aov"]
 ExperimentStatus = Literal["draft", "running", "paused", "stopped"]

@@ -21,6 +21,7 @@ from shoplet.modules.search.clicks_api import router as clicks_router
 from shoplet.modules.search.context import NO_CONTEXT, bucket_of
 from shoplet.modules.search.engine import Filters
 from shoplet.modules.search.errors import ImageInvalid, ImageTooLarge
+from shoplet.modules.search.ranking import Ranking
 from shoplet.modules.search.runtime import SearchRuntime, runtime_of
 from shoplet.modules.search.schemas import HotSearches, SearchPage, SearchSort, Suggestions
 from shoplet.modules.search.vectors import semantic_of
@@ -65,13 +66,21 @@ async def search(
             "a signed-in shopper's default address)",
         ),
     ] = None,
+    ranking: Annotated[
+        Ranking,
+        Query(
+            description="ranking weights: an arm of the A/B test in the experiments slot "
+            "``search_ranking`` (a cursor keeps its first page's)"
+        ),
+    ] = "default",
     member: OptionalMember,
 ) -> SearchPage:
     """Search products on sale: hanzi, full pinyin (``xiyiji``), initials (``dfb``), mixed
     (``露营zhangpeng``), homophone and one-letter typos; filters, facets (first page), sorts,
     keyset paging. ``corrected_query`` says how the query was understood when that differs.
     Relevance gains a bounded boost for products that sell well in the shopper's province,
-    season and time of day (``SHOPLET_SEARCH_CONTEXT``)."""
+    season and time of day (``SHOPLET_SEARCH_CONTEXT``); ``ranking`` picks the weights an A/B
+    test compares (``default``, ``semantic``, ``popular``, ``lexical``)."""
     filters = Filters(
         category_id=category_id,
         brand=brand.strip().lower() if brand else None,
@@ -88,7 +97,14 @@ async def search(
             region = await _member_region(runtime.ctx, member.id)
         bucket = bucket_of(utcnow(), region)
     return service.search(
-        runtime, q, filters=filters, sort=sort, cursor=cursor, limit=limit, bucket=bucket
+        runtime,
+        q,
+        filters=filters,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+        bucket=bucket,
+        preset=ranking,
     )
 
 

@@ -44,6 +44,7 @@ from shoplet.modules.search.schemas import (
     SearchClick,
     SearchDay,
     SearchPage,
+    VariantFigures,
 )
 from shoplet.modules.search.text import MAX_QUERY_CHARS, normalize, runs
 
@@ -74,9 +75,12 @@ async def flush(ctx: AppContext) -> int:
     return await buffer_of(ctx).flush()
 
 
-def stamp(ctx: AppContext, page: SearchPage, q: str, *, first_page: bool) -> SearchPage:
+def stamp(
+    ctx: AppContext, page: SearchPage, q: str, *, first_page: bool, variant: str = VARIANT
+) -> SearchPage:
     """Give a search response its impression id and buffer its row; a response to an empty
-    query (browsing) is not a search and gets none."""
+    query (browsing) is not a search and gets none. ``variant``: the ranking preset that
+    ordered it (``ranking.py``), so the rollup keeps each A/B arm's click-through apart."""
     text = normalize(q)[:MAX_QUERY_CHARS]
     if not runs(text):
         return page
@@ -86,7 +90,7 @@ def stamp(ctx: AppContext, page: SearchPage, q: str, *, first_page: bool) -> Sea
         {
             "id": impression.id,
             "query": text,
-            "variant": VARIANT,
+            "variant": variant,
             "first_page": first_page,
             "result_count": page.total,
             "product_ids": list(impression.product_ids),
@@ -180,6 +184,7 @@ async def analytics(
     zero = sum(d.zero_results for d in days)
     top = await repo.query_totals(session, first, last, zero_only=False, limit=TOP_QUERIES)
     fruitless = await repo.query_totals(session, first, last, zero_only=True, limit=TOP_QUERIES)
+    variants = await repo.variant_totals(session, first, last)
     return SearchAnalytics(
         date_from=first,
         date_to=last,
@@ -191,4 +196,8 @@ async def analytics(
         zero_rate=_rate(zero, searches),
         top_queries=[_figures(r) for r in top],
         zero_result_queries=[_figures(r) for r in fruitless],
+        variants=[
+            VariantFigures(variant=v, searches=n, clicks=c, zero_results=z, ctr=_rate(c, n))
+            for v, n, c, z in variants
+        ],
     )

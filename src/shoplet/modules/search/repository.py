@@ -362,6 +362,24 @@ async def daily_totals(
     return [(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows]
 
 
+async def variant_totals(
+    session: AsyncSession, first: date, last: date
+) -> list[tuple[str, int, int, int]]:
+    """(ranking variant, searches, clicks, zero-result searches) over the days."""
+    rows = await session.execute(
+        select(
+            DailyQuery.variant,
+            func.sum(DailyQuery.searches),
+            func.sum(DailyQuery.clicks),
+            func.sum(DailyQuery.zero_results),
+        )
+        .where(DailyQuery.day >= first, DailyQuery.day <= last)
+        .group_by(DailyQuery.variant)
+        .order_by(DailyQuery.variant)
+    )
+    return [(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows]
+
+
 async def query_totals(
     session: AsyncSession, first: date, last: date, *, zero_only: bool, limit: int
 ) -> list[tuple[str, int, int, int]]:

@@ -149,6 +149,16 @@ class QueryFigures(BaseModel):
     ctr: float | None
 
 
+class VariantFigures(BaseModel):
+    """One ranking variant's click-through (an arm of the search-ranking A/B test)."""
+
+    variant: str = Field(description="the ranking preset that served the searches")
+    searches: int
+    clicks: int
+    zero_results: int
+    ctr: float | None
+
+
 class SearchAnalytics(BaseModel):
     """Search click-through over shop days (Asia/Shanghai), from the daily rollup."""
 
@@ -162,3 +172,6 @@ class SearchAnalytics(BaseModel):
     zero_rate: float | None
     top_queries: list[QueryFigures]
     zero_result_queries: list[QueryFigures]
+    variants: list[VariantFigures] = Field(
+        description="per ranking variant (``default`` unless an A/B test of ranking ran)"
+    )

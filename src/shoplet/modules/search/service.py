@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.db import utcnow
 from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from shoplet.modules.catalog.public import ImageSet, ProductSummary
-from shoplet.modules.search import clicks, hybrid
+from shoplet.modules.search import clicks, hybrid, ranking
 from shoplet.modules.search import repository as repo
 from shoplet.modules.search.context import NO_CONTEXT, keys_of
 from shoplet.modules.search.engine import Filters, MemoryEngine
@@ -49,22 +49,28 @@ def _engine(runtime: SearchRuntime) -> MemoryEngine:
     return runtime.engine
 
 
-def _decode(cursor: str, sort: SearchSort) -> tuple[tuple[int, int, int], str]:
-    """The key after which the page starts and the context bucket the search was ranked in
-    (a cursor from before context ranking has none)."""
-    try:
-        values = decode_cursor(cursor, length=5)
-    except InvalidCursor:
-        values = [*decode_cursor(cursor, length=4), NO_CONTEXT]
-    bucket = values[4]
+def _decode(cursor: str, sort: SearchSort) -> tuple[tuple[int, int, int], str, str]:
+    """The key after which the page starts, the context bucket and the ranking preset the
+    search was ranked with (a cursor from before context ranking has neither, one from before
+    the presets no preset)."""
+    for length in (6, 5, 4):
+        try:
+            values = decode_cursor(cursor, length=length)
+            break
+        except InvalidCursor:
+            if length == 4:
+                raise
+    values = [*values, NO_CONTEXT, "default"][:6]
+    bucket, preset = values[4], values[5]
     if (
         values[0] != sort
         or not all(isinstance(v, int) for v in values[1:4])
         or not isinstance(bucket, str)
         or keys_of(bucket) is None
+        or preset not in ranking.RANKINGS
     ):
         raise InvalidCursor("cursor is not one this API issued (or for another sort)")
-    return (values[1], values[2], values[3]), bucket
+    return (values[1], values[2], values[3]), bucket, preset
 
 
 def search(
@@ -76,11 +82,14 @@ def search(
     cursor: str | None = None,
     limit: int = 20,
     bucket: str = NO_CONTEXT,
+    preset: str = "default",
 ) -> SearchPage:
     """A page of products matching ``q`` (empty: every product, by the sort) and the filters;
     the query is counted for hot searches and the zero-result list. ``bucket``: the shopper's
     context (``context.bucket_of``), which boosts relevance; a cursor keeps the bucket its
-    first page was ranked in. Answered from the runtime's result cache when it can."""
+    first page was ranked in. ``preset``: the ranking weights (``ranking.py``, an A/B test's arm);
+    a cursor keeps its first page's preset too. Answered from the runtime's result cache when it
+    can."""
     if (
         filters.price_min is not None
         and filters.price_max is not None
@@ -90,7 +99,7 @@ def search(
     engine = _engine(runtime)
     after: tuple[int, int, int] | None = None
     if cursor:
-        after, bucket = _decode(cursor, sort)
+        after, bucket, preset = _decode(cursor, sort)
     text = normalize(q)[:MAX_QUERY_CHARS]
     if not text or sort != "relevance":
         bucket = NO_CONTEXT  # the context reorders relevance only
@@ -109,6 +118,7 @@ def search(
             after,
             limit,
             bucket if boost is not None else NO_CONTEXT,
+            preset,
         )
         result = runtime.cached(
             key,
@@ -117,7 +127,7 @@ def search(
                 text,
                 index=index,
                 query=vector,
-                settings=semantic.settings,
+                settings=ranking.settings_for(semantic.settings, preset),
                 filters=filters,
                 sort=sort,
                 after=after,
@@ -146,7 +156,7 @@ def search(
     ]
     next_cursor = None
     if result.has_more and result.hits:
-        next_cursor = encode_cursor([sort, *result.hits[-1].key, bucket])
+        next_cursor = encode_cursor([sort, *result.hits[-1].key, bucket, preset])
     facets: Any = result.facets
     page = SearchPage(
         items=items,
@@ -155,7 +165,9 @@ def search(
         next_cursor=next_cursor,
         corrected_query=result.corrected_query,
     )
-    return clicks.stamp(runtime.ctx, page, q, first_page=after is None)
+    # The preset orders only a relevance search; any other sort is the default's order.
+    variant = preset if sort == "relevance" else "default"
+    return clicks.stamp(runtime.ctx, page, q, first_page=after is None, variant=variant)
 
 
 def suggest(runtime: SearchRuntime, q: str, limit: int = 10) -> list[str]:

@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.db import utcnow
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.experiments import repository as repo
-from shoplet.modules.experiments.assignment import BUCKETS, WEIGHT_TOTAL, ranges_overlap
+from shoplet.modules.experiments.assignment import (
+    BUCKETS,
+    SLOT_ARM_KEYS,
+    WEIGHT_TOTAL,
+    ranges_overlap,
+)
 from shoplet.modules.experiments.errors import (
     BucketsTaken,
     InvalidExperiment,
@@ -95,6 +100,12 @@ def _validate(body: ExperimentWrite) -> None:
     keys = [a.key for a in body.arms]
     if len(set(keys)) != len(keys):
         raise InvalidWeights("arm keys must be unique")
+    known = SLOT_ARM_KEYS.get(body.slot)
+    if known is not None and not set(keys) <= known:
+        unknown = ", ".join(sorted(set(keys) - known))
+        raise InvalidExperiment(
+            f"the slot {body.slot} knows the arms {', '.join(sorted(known))}, not {unknown}"
+        )
     if any(a.weight < 1 for a in body.arms):
         raise InvalidWeights("every arm's weight must be positive")
     total = sum(a.weight for a in body.arms)

@@ -1058,6 +1058,13 @@ export const EXPERIMENT_SLOT_LABELS: Labels = {
   search_ranking: '搜索排序',
 }
 
+/** catalog_price_history.source: what changed a SKU's price (商品 → 调价记录). */
+export const PRICE_SOURCE_LABELS: Labels = {
+  console: '商品编辑',
+  bulk: '批量调价',
+  import: '商品导入',
+}
+
 /** The search ranking presets (GET /search ?ranking=, the arms of the slot search_ranking). */
 export const SEARCH_RANKING_LABELS: Labels = {
   default: '当前排序',

@@ -2922,6 +2922,27 @@ export interface paths {
         patch: operations["update_product_api_v1_console_products__product_id__patch"];
         trace?: never;
     };
+    "/api/v1/console/products/{product_id}/price-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Product Price History
+         * @description The product's price changes, newest first: every SKU whose price or original price the
+         *     editor, a bulk price change or an import changed, with who and when (调价记录).
+         */
+        get: operations["product_price_history_api_v1_console_products__product_id__price_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/products/{product_id}/status": {
         parameters: {
             query?: never;
@@ -10781,6 +10802,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[PriceHistoryEntry] */
+        Page_PriceHistoryEntry_: {
+            /** Items */
+            items: components["schemas"]["PriceHistoryEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ProductAdmin] */
         Page_ProductAdmin_: {
             /** Items */
@@ -11462,6 +11490,39 @@ export interface components {
              * @description fen, inclusive
              */
             min: number;
+        };
+        /**
+         * PriceHistoryEntry
+         * @description One SKU's price change (``catalog_price_history``), in fen.
+         */
+        PriceHistoryEntry: {
+            /**
+             * Actor
+             * @description ``staff:<id>`` or ``cli:<file>``
+             */
+            actor: string;
+            /**
+             * Changed At
+             * Format: date-time
+             */
+            changed_at: string;
+            /** Id */
+            id: number;
+            /** Original Price After */
+            original_price_after: number;
+            /** Original Price Before */
+            original_price_before: number;
+            /** Price After */
+            price_after: number;
+            /** Price Before */
+            price_before: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Source
+             * @description ``console`` (editor), ``bulk`` (bulk change), ``import``
+             */
+            source: string;
         };
         /** ProductAdmin */
         ProductAdmin: {
@@ -28327,6 +28388,104 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    product_price_history_api_v1_console_products__product_id__price_history_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PriceHistoryEntry_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -216,6 +216,75 @@ async def test_bulk_price_change_rounds_to_fen_and_keeps_one_fen(
     assert (await job_of(client, token, up["id"]))["result"]["changed"] == 1
 
 
+async def test_price_history_of_the_editor_and_the_bulk_change(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    token = await token_for(client, ctx, "olivia", role="operator")
+    operator = await fetch_staff(ctx, "olivia")
+    (product,) = await make_products(client, token, 1)
+    history = f"{API}/products/{product['id']}/price-history"
+    assert (await client.get(history, headers=bearer(token))).json()["items"] == []
+    skus = [
+        {
+            "id": s["id"],
+            "specs": s["specs"],
+            "price": s["price"],
+            "original_price": s["original_price"],
+            "barcode": s["barcode"],
+        }
+        for s in product["skus"]
+    ]
+    # The editor: the first SKU 99 → 89 元; the others are sent unchanged.
+    skus[0]["price"] = 8900
+    patched = await client.patch(
+        f"{API}/products/{product['id']}", json={"skus": skus}, headers=bearer(token)
+    )
+    assert patched.status_code == 200, patched.text
+    # A change of the title only writes no price history.
+    await client.patch(
+        f"{API}/products/{product['id']}", json={"title": "T恤 新款"}, headers=bearer(token)
+    )
+    job = (
+        await client.post(
+            BULK,
+            json={
+                "action": "price",
+                "product_ids": [product["id"]],
+                "price": {"mode": "add", "value": 100},
+            },
+            headers=bearer(token),
+        )
+    ).json()
+    await run_bulk_job(ctx, job["id"])
+    rows = (await client.get(history, params={"limit": 100}, headers=bearer(token))).json()
+    actor = f"staff:{operator.id}"
+    changes = [
+        (r["sku_id"], r["price_before"], r["price_after"], r["source"], r["actor"])
+        for r in rows["items"]
+    ]
+    ids = [s["id"] for s in product["skus"]]
+    assert changes == [
+        (ids[3], 10900, 11000, "bulk", actor),
+        (ids[2], 9900, 10000, "bulk", actor),
+        (ids[1], 10900, 11000, "bulk", actor),
+        (ids[0], 8900, 9000, "bulk", actor),
+        (ids[0], 9900, 8900, "console", actor),
+    ]
+    assert {r["original_price_after"] for r in rows["items"]} == {12900}
+    # Keyset pages, newest first.
+    first = (await client.get(history, params={"limit": 3}, headers=bearer(token))).json()
+    rest = (
+        await client.get(
+            history, params={"limit": 3, "cursor": first["next_cursor"]}, headers=bearer(token)
+        )
+    ).json()
+    assert [r["id"] for r in first["items"] + rest["items"]] == [r["id"] for r in rows["items"]]
+    assert rest["next_cursor"] is None
+    missing = await client.get(f"{API}/products/999999/price-history", headers=bearer(token))
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "catalog.product_not_found"
+
+
 async def test_bad_bulk_requests_list_every_bad_product_and_change_nothing(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:

@@ -33,6 +33,8 @@ export const consoleApi = {
     call<Res<O['listProducts']>>(OPS.listProducts, { query }),
   getProduct: (id: number) =>
     call<Res<O['getProduct']>>(OPS.getProduct, { params: { product_id: id } }),
+  productPriceHistory: (id: number, query: Q<O['productPriceHistory']> = {}) =>
+    call<Res<O['productPriceHistory']>>(OPS.productPriceHistory, { params: { product_id: id }, query }),
   createProduct: (body: Body<O['createProduct']>) =>
     call<Res<O['createProduct']>>(OPS.createProduct, { body }),
   updateProduct: (id: number, body: Body<O['updateProduct']>) =>

@@ -46,6 +46,7 @@ export const OPS = {
   listProducts: op('GET', '/api/v1/console/products'),
   createProduct: op('POST', '/api/v1/console/products'),
   getProduct: op('GET', '/api/v1/console/products/{product_id}'),
+  productPriceHistory: op('GET', '/api/v1/console/products/{product_id}/price-history'),
   updateProduct: op('PATCH', '/api/v1/console/products/{product_id}'),
   setProductStatus: op('POST', '/api/v1/console/products/{product_id}/status'),
   adjustStock: op('POST', '/api/v1/console/skus/{sku_id}/stock-adjustments'),

@@ -313,7 +313,7 @@ async def _apply_product(
     try:
         if job.kind == "price":
             changed = await service.change_product_prices(
-                session, product_id, job.params["mode"], job.params["value"]
+                session, product_id, job.params["mode"], job.params["value"], actor=actor
             )
         else:
             status = "on_sale" if job.kind == "publish" else "off_sale"

@@ -19,7 +19,7 @@ from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
-from . import bulk, importer, media
+from . import bulk, importer, media, service
 from . import public as catalog
 from .errors import (
     BulkFileInvalid,
@@ -36,6 +36,7 @@ from .schemas import (
     CategoryCreate,
     CategoryUpdate,
     MediaOut,
+    PriceHistoryEntry,
     ProductAdmin,
     ProductCreate,
     ProductStatusChange,
@@ -182,6 +183,22 @@ async def update_product(
         origin_of(request),
     )
     return product
+
+
+@router.get("/products/{product_id}/price-history", responses=problem_responses(400, 404))
+async def product_price_history(
+    product_id: ProductId,
+    _: ProductReader,
+    session: DbSession,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[PriceHistoryEntry]:
+    """The product's price changes, newest first: every SKU whose price or original price the
+    editor, a bulk price change or an import changed, with who and when (调价记录)."""
+    items, next_cursor = await service.price_history(
+        session, product_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("/products/{product_id}/status", responses=problem_responses(400, 404))

@@ -46,7 +46,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import read_session, unit_of_work, utcnow
+from shoplet.core.db import read_session, unit_of_work
 from shoplet.core.errors import ShopletError
 from shoplet.core.events import publish
 from shoplet.core.storage import Storage, get_storage
@@ -713,8 +713,13 @@ async def _update(
                 changes[name] = plan[name]
         if "images" in given:
             changes["images"] = images
+    # The price history (source ``import``) is written by update_product.
     after = await service.update_product(
-        session, product_id, ProductUpdate(**changes), actor=state.actor
+        session,
+        product_id,
+        ProductUpdate(**changes),
+        actor=state.actor,
+        price_source=service.PRICE_SOURCE,
     )
     known = {s.id for s in before.skus}
     added = [s for s in after.skus if s.id not in known]
@@ -723,7 +728,6 @@ async def _update(
     }
     if update:
         codes.update({sku_id: row["sku_code"] for sku_id, row in rows.items() if row["sku_code"]})
-        await _record_prices(session, before, after, rows, state)
         await _set_stock(session, rows, state)
         if given & {"brand", "tags"}:
             await repo.set_product_extras(
@@ -739,36 +743,6 @@ async def _update(
     counts.products_updated += 1
     counts.skus_created += len(new_rows)
     return product_id
-
-
-async def _record_prices(
-    session: AsyncSession,
-    before: Any,
-    after: Any,
-    rows: Mapping[int, dict[str, Any]],
-    state: ApplyState,
-) -> None:
-    """The price history of the SKUs of ``rows`` whose price or original price changed."""
-    old = {s.id: (s.price, s.original_price) for s in before.skus}
-    now = utcnow()
-    await repo.add_price_history(
-        session,
-        [
-            {
-                "sku_id": sku.id,
-                "product_id": after.id,
-                "price_before": old[sku.id][0],
-                "price_after": sku.price,
-                "original_price_before": old[sku.id][1],
-                "original_price_after": sku.original_price,
-                "source": service.PRICE_SOURCE,
-                "actor": state.actor[:64],
-                "changed_at": now,
-            }
-            for sku in after.skus
-            if sku.id in rows and sku.id in old and old[sku.id] != (sku.price, sku.original_price)
-        ],
-    )
 
 
 async def _set_stock(

@@ -184,7 +184,7 @@ class BulkJob(Base):
 class PriceHistory(Base):
     """A SKU's price or original price changed (append-only): before and after, in fen, who
     changed it and through what (``import``: ``shoplet catalog import --update`` and the
-    console's import jobs)."""
+    console's import jobs; ``console``: the product editor; ``bulk``: a bulk price change)."""
 
     __tablename__ = "catalog_price_history"
     __table_args__ = (Index("ix_catalog_price_history_sku_id_changed_at", "sku_id", "changed_at"),)

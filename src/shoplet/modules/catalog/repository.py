@@ -416,6 +416,17 @@ async def add_price_history(session: AsyncSession, rows: Sequence[Mapping[str, A
         await session.execute(sql_insert(PriceHistory), list(rows))
 
 
+async def list_price_history(
+    session: AsyncSession, product_id: int, *, before_id: int | None, limit: int
+) -> list[PriceHistory]:
+    """A product's price changes, newest first (by id, below ``before_id`` when given)."""
+    stmt = select(PriceHistory).where(PriceHistory.product_id == product_id)
+    if before_id is not None:
+        stmt = stmt.where(PriceHistory.id < before_id)
+    stmt = stmt.order_by(PriceHistory.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def set_product_extras(
     session: AsyncSession, product_id: int, *, brand: str, tags: list[str]
 ) -> None:

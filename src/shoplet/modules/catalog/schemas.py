@@ -260,6 +260,20 @@ class SkuAdmin(ResponseModel):
     available: int
 
 
+class PriceHistoryEntry(ResponseModel):
+    """One SKU's price change (``catalog_price_history``), in fen."""
+
+    id: int
+    sku_id: int
+    price_before: int
+    price_after: int
+    original_price_before: int
+    original_price_after: int
+    source: str = Field(description="``console`` (editor), ``bulk`` (bulk change), ``import``")
+    actor: str = Field(description="``staff:<id>`` or ``cli:<file>``")
+    changed_at: datetime
+
+
 class ProductAdmin(ResponseModel):
     id: int
     category_id: int

@@ -47,6 +47,7 @@ from .creation import (
     _resolve_media,
 )
 from .media import all_image_sets, apply_product_media, resolve_product_media
+from .price_changes import SOURCE_CONSOLE, history_rows, prices_of
 from .rules import (
     _apply_status,
     _price_fields,
@@ -273,14 +274,17 @@ async def update_product(
     *,
     actor: str,
     now: datetime | None = None,
+    price_source: str = SOURCE_CONSOLE,
 ) -> ProductAdmin:
-    """Update the fields given; ``skus`` (when given) is the complete SKU list (see SkuUpdate)."""
+    """Update the fields given; ``skus`` (when given) is the complete SKU list (see SkuUpdate).
+    SKUs whose price changes get a price history row from ``price_source``."""
     now = now or utcnow()
     product = await repo.lock_product(session, product_id)
     if product is None:
         raise ProductNotFound(f"product {product_id} does not exist")
     plans = _plan_skus(product, data.skus) if data.skus is not None else None
     old_barcodes = [s.barcode for s in product.skus]
+    old_prices = prices_of(product.skus)
     images = data.images if data.images is not None else product.images
     status = data.status or product.status
     if status == "on_sale":
@@ -330,6 +334,12 @@ async def update_product(
     _apply_status(product, status, now)
     product.updated_at = now
     await _flush_skus(session)
+    await repo.add_price_history(
+        session,
+        history_rows(
+            product.id, old_prices, product.skus, source=price_source, actor=actor, now=now
+        ),
+    )
     for sku, stock in new_skus:
         await inventory.set_initial_stock(session, sku_id=sku.id, on_hand=stock, actor=actor)
     _invalidate_product(session, product, *old_barcodes)

@@ -127,3 +127,68 @@ async def test_concurrent_commit_and_release_do_the_work_once(
         ).scalar_one()
     assert level.reserved == 0
     assert level.on_hand == 100 - 2 * sold
+
+
+async def test_stock_batches_racing_buyers_never_go_below_reserved(
+    ctx: AppContext, backend: str
+) -> None:
+    """An import's stock batch (one multi-row UPDATE) against buyers reserving the same SKUs in
+    the other order of arrival: no deadlock, and every row stays at or above what is reserved."""
+    _postgres_only(backend)
+    skus = [1, 2, 3]
+    async with unit_of_work(ctx.sessionmaker) as s:
+        await inventory.set_initial_stocks(s, dict.fromkeys(skus, 20), actor="test")
+    engine = create_engine(ctx.settings.resolved_database_url, pool_size=30, max_overflow=0)
+    sessionmaker = create_sessionmaker(engine)
+    start = asyncio.Event()
+
+    async def stock_take(i: int) -> str:
+        await start.wait()
+        try:
+            async with unit_of_work(sessionmaker) as s:
+                await inventory.adjust_stocks(
+                    s, {3: -3, 1: -3, 2: -3}, reason="盘点", actor=f"batch-{i}"
+                )
+        except (inventory.NegativeStock, inventory.BelowReserved):
+            return "refused"
+        return "adjusted"
+
+    async def buyer(i: int) -> str:
+        await start.wait()
+        try:
+            async with unit_of_work(sessionmaker) as s:
+                await inventory.reserve(
+                    s,
+                    ref=f"ORDER-{i}",
+                    lines=[(1, 2), (2, 2), (3, 2)],
+                    expires_at=utcnow() + timedelta(minutes=15),
+                )
+        except inventory.InsufficientStock:
+            return "sold_out"
+        return "reserved"
+
+    try:
+        tasks = [asyncio.create_task(stock_take(i)) for i in range(12)]
+        tasks += [asyncio.create_task(buyer(i)) for i in range(12)]
+        start.set()
+        outcomes = Counter(await asyncio.gather(*tasks))
+    finally:
+        await engine.dispose()
+    assert outcomes["adjusted"] + outcomes["refused"] == 12
+    assert outcomes["reserved"] + outcomes["sold_out"] == 12
+    async with ctx.sessionmaker() as s:
+        levels = await inventory.get_levels(s, skus)
+        reserved = (
+            await s.execute(
+                select(Reservation.sku_id, func.sum(Reservation.quantity))
+                .where(Reservation.status == "active")
+                .group_by(Reservation.sku_id)
+            )
+        ).tuples()
+    held = 2 * outcomes["reserved"]
+    assert dict(reserved.all()) == (dict.fromkeys(skus, held) if held else {})
+    for sku in skus:
+        level = levels[sku]
+        assert level.on_hand == 20 - 3 * outcomes["adjusted"]
+        assert level.reserved == 2 * outcomes["reserved"]
+        assert 0 <= level.reserved <= level.on_hand

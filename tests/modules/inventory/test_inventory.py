@@ -118,6 +118,44 @@ async def test_adjust_stock_refusals_change_nothing(
     assert await snapshot(ctx) == before
 
 
+async def test_adjust_stocks_in_one_batch(ctx: AppContext) -> None:
+    await make_stock(ctx, {1: 10, 2: 5, 3: 0})
+    async with ctx.sessionmaker() as s:
+        levels = await inventory.adjust_stocks(
+            s, {3: 7, 1: -4, 2: 1}, reason="导入", actor="cli:a.csv"
+        )
+        await s.commit()
+    assert [(lv.sku_id, lv.on_hand) for lv in levels] == [(1, 6), (2, 6), (3, 7)]
+    assert await levels_of(ctx, 1, 2, 3) == {1: (6, 0, 6), 2: (6, 0, 6), 3: (7, 0, 7)}
+    assert (await ledger_rows(ctx, 1))[-1] == ("adjust", -4, 0, 6, 0)
+    assert (await ledger_rows(ctx, 3))[-1] == ("adjust", 7, 0, 7, 0)
+    async with ctx.sessionmaker() as s:
+        assert await inventory.adjust_stocks(s, {}, reason="导入", actor="a") == []
+
+
+@pytest.mark.parametrize(
+    ("deltas", "error", "code"),
+    [
+        ({1: 2, 2: -6}, inventory.NegativeStock, "inventory.negative"),
+        ({1: -8, 2: -6}, inventory.BelowReserved, "inventory.below_reserved"),
+        ({1: 2, 99: 3}, inventory.StockNotFound, "inventory.stock_not_found"),
+        ({1: 2, 2: 0}, inventory.InvalidQuantity, "inventory.invalid_quantity"),
+    ],
+)
+async def test_adjust_stocks_refusals_name_the_lowest_sku_and_roll_back(
+    ctx: AppContext, deltas: dict[int, int], error: type[Exception], code: str
+) -> None:
+    await make_stock(ctx, {1: 10, 2: 5})
+    await reserve(ctx, "O1", [(1, 4)])
+    before = await snapshot(ctx)
+    async with ctx.sessionmaker() as s:
+        with pytest.raises(error) as err:
+            await inventory.adjust_stocks(s, deltas, reason="导入", actor="a")
+        assert getattr(err.value, "code", None) == code
+        await s.rollback()  # all or nothing: the caller's transaction rolls back
+    assert await snapshot(ctx) == before
+
+
 async def test_reserve_all_lines_and_ledger(ctx: AppContext) -> None:
     await make_stock(ctx, {1: 10, 2: 5})
     await reserve(ctx, "O1", [(2, 2), (1, 3), (2, 1)])  # lines merge per SKU

@@ -609,35 +609,31 @@ async def _update_all(
     state: ApplyState,
     counts: Counts,
 ) -> None:
-    """Update a batch's existing products together, then their stock: the new SKUs' rows in
-    two statements, and an adjustment (ledgered) for each SKU whose figure differs."""
+    """Update a batch's existing products together, then their stock in a fixed number of
+    statements: the new SKUs' rows (and existing SKUs that had none) in two, and the SKUs whose
+    figure differs in two more (one conditional UPDATE, one ledger INSERT)."""
     if not changes:
         return
     written = await service.update_products_rows(session, changes, actor=state.actor)
-    await inventory.set_initial_stocks(
-        session, {sku.id: row.stock for sku, row in written.new_skus}, actor=state.actor
-    )
-    updated = sorted(written.updated_skus, key=lambda pair: pair[0])
-    levels = await inventory.get_levels(session, [sku_id for sku_id, _ in updated])
-    for sku_id, row in updated:
+    initial = {sku.id: row.stock for sku, row in written.new_skus}
+    updated = dict(sorted(written.updated_skus, key=lambda pair: pair[0]))
+    levels = await inventory.get_levels(session, list(updated))
+    deltas: dict[int, int] = {}
+    for sku_id, row in updated.items():
         level = levels.get(sku_id)
-        try:
-            if level is None:
-                await inventory.set_initial_stock(
-                    session, sku_id=sku_id, on_hand=row.stock, actor=state.actor
-                )
-            elif row.stock != level.on_hand:
-                await inventory.adjust_stock(
-                    session,
-                    sku_id=sku_id,
-                    delta=row.stock - level.on_hand,
-                    reason=STOCK_REASON,
-                    actor=state.actor,
-                )
-        except ShopletError as exc:
-            raise ImportRowFailed(
-                f"第 {row.line} 行: {exc.detail}", row=row.line, column="stock", reason=exc.code
-            ) from exc
+        if level is None:
+            initial[sku_id] = row.stock
+        elif row.stock != level.on_hand:
+            deltas[sku_id] = row.stock - level.on_hand
+    await inventory.set_initial_stocks(session, initial, actor=state.actor)
+    try:
+        await inventory.adjust_stocks(session, deltas, reason=STOCK_REASON, actor=state.actor)
+    except ShopletError as exc:
+        # The lowest SKU the update refused (an order reserved stock since the check).
+        row = updated.get(exc.extra.get("sku_id", -1)) or updated[min(deltas)]
+        raise ImportRowFailed(
+            f"第 {row.line} 行: {exc.detail}", row=row.line, column="stock", reason=exc.code
+        ) from exc
     for change in changes:
         existing = sum(s.sku_id is not None for s in change.skus)
         counts.products_updated += 1

@@ -32,6 +32,7 @@ from shoplet.modules.inventory.errors import (
 from shoplet.modules.inventory.schemas import LedgerEntry, StockLevel
 from shoplet.modules.inventory.service import (
     adjust_stock,
+    adjust_stocks,
     commit,
     expired_reservation_refs,
     get_levels,
@@ -64,6 +65,7 @@ __all__ = [
     "StockLevel",
     "StockNotFound",
     "adjust_stock",
+    "adjust_stocks",
     "commit",
     "expired_reservation_refs",
     "get_levels",

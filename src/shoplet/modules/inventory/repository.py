@@ -3,7 +3,7 @@ callers that touch several SKUs do so in ascending ``sku_id`` order so row locks
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -115,6 +115,38 @@ async def add_on_hand(
     )
     row = result.first()
     return (row[0], row[1]) if row else None
+
+
+async def add_on_hands(
+    session: AsyncSession, deltas: Mapping[int, int], *, now: datetime
+) -> dict[int, tuple[int, int]]:
+    """:func:`add_on_hand` for many SKUs in one statement (``sku_id -> delta``): each row changes
+    only if it stays at or above zero and reserved; ``sku_id -> (on_hand, reserved)`` of the
+    rows that changed."""
+    if not deltas:
+        return {}
+    # Lock the rows in sku_id order first, as reservations take them one by one in that order:
+    # a multi-row UPDATE alone locks in the order it scans (physical order), which could
+    # deadlock against a reservation holding a higher SKU.
+    await session.execute(
+        select(Stock.sku_id)
+        .where(Stock.sku_id.in_(list(deltas)))
+        .order_by(Stock.sku_id)
+        .with_for_update()
+    )
+    delta = case(deltas, value=Stock.sku_id, else_=0)
+    result = await session.execute(
+        update(Stock)
+        .where(
+            Stock.sku_id.in_(list(deltas)),
+            Stock.on_hand + delta >= 0,
+            Stock.on_hand + delta >= Stock.reserved,
+        )
+        .values(on_hand=Stock.on_hand + delta, updated_at=now)
+        .returning(Stock.sku_id, Stock.on_hand, Stock.reserved)
+        .execution_options(synchronize_session=False)
+    )
+    return {row[0]: (row[1], row[2]) for row in result}
 
 
 async def reserve_units(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -174,22 +174,7 @@ async def adjust_stock(
     now = utcnow()
     after = await repo.add_on_hand(session, sku_id=sku_id, delta=delta, now=now)
     if after is None:
-        # The conditional update refused: read only to say why.
-        level = await repo.get_level(session, sku_id)
-        if level is None:
-            raise StockNotFound(f"SKU {sku_id} has no stock record")
-        if level.on_hand + delta < 0:
-            raise NegativeStock(
-                f"SKU {sku_id}: on hand {level.on_hand}, cannot remove {-delta}",
-                sku_id=sku_id,
-                on_hand=level.on_hand,
-            )
-        raise BelowReserved(
-            f"SKU {sku_id}: {level.reserved} of {level.on_hand} are reserved for orders",
-            sku_id=sku_id,
-            on_hand=level.on_hand,
-            reserved=level.reserved,
-        )
+        await _refused(session, sku_id, delta)
     await repo.insert_ledger(
         session,
         [
@@ -206,6 +191,63 @@ async def adjust_stock(
         ],
     )
     return StockLevel.of(sku_id, *after)
+
+
+async def adjust_stocks(
+    session: AsyncSession, deltas: Mapping[int, int], *, reason: str, actor: str
+) -> list[StockLevel]:
+    """:func:`adjust_stock` for many SKUs (``sku_id -> delta``, none zero) in two statements:
+    one conditional UPDATE and one multi-row ledger INSERT, whatever their number (an import's
+    batch). All or nothing: if any SKU would go below zero or below reserved (or has no stock),
+    raises that SKU's error (the lowest id) and the caller's transaction is rolled back."""
+    reason = _check_reason(reason)
+    for delta in deltas.values():
+        if delta == 0:
+            raise InvalidQuantity("delta must not be zero")
+        _check_quantity(abs(delta))
+    if not deltas:
+        return []
+    now = utcnow()
+    after = await repo.add_on_hands(session, deltas, now=now)
+    for sku_id in sorted(deltas):
+        if sku_id not in after:
+            await _refused(session, sku_id, deltas[sku_id])
+    await repo.insert_ledger(
+        session,
+        [
+            _ledger(
+                sku_id=sku_id,
+                kind="adjust",
+                delta_on_hand=deltas[sku_id],
+                delta_reserved=0,
+                after=after[sku_id],
+                reason=reason,
+                actor=actor,
+                now=now,
+            )
+            for sku_id in sorted(deltas)
+        ],
+    )
+    return [StockLevel.of(sku_id, *after[sku_id]) for sku_id in sorted(deltas)]
+
+
+async def _refused(session: AsyncSession, sku_id: int, delta: int) -> NoReturn:
+    """Raise why the conditional update left ``sku_id`` alone (read only to say why)."""
+    level = await repo.get_level(session, sku_id)
+    if level is None:
+        raise StockNotFound(f"SKU {sku_id} has no stock record")
+    if level.on_hand + delta < 0:
+        raise NegativeStock(
+            f"SKU {sku_id}: on hand {level.on_hand}, cannot remove {-delta}",
+            sku_id=sku_id,
+            on_hand=level.on_hand,
+        )
+    raise BelowReserved(
+        f"SKU {sku_id}: {level.reserved} of {level.on_hand} are reserved for orders",
+        sku_id=sku_id,
+        on_hand=level.on_hand,
+        reserved=level.reserved,
+    )
 
 
 def _merge_lines(lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -30,7 +30,10 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
         ({"field": "categories", "op": "contains", "value": ""}, "value"),
         ({"all": []}, "all"),
         ({"any": [{"field": "spend", "op": "gte", "value": 1}, {"x": 1}]}, "any[1]"),
-        ({"all": [{"all": [{"all": [{"all": [{"all": [{"tag": "a"}]}]}]}]}]}, "all[0].all[0].all[0].all[0].all[0]"),
+        (
+            {"all": [{"all": [{"all": [{"all": [{"all": [{"tag": "a"}]}]}]}]}]},
+            "all[0].all[0].all[0].all[0].all[0]",
+        ),
     ],
 )
 def test_bad_conditions_name_the_first_problem(raw: Any, path: str) -> None:
@@ -180,7 +183,12 @@ def test_a_profile_from_orders_and_events() -> None:
     row = compute.profile_row(
         7,
         orders,
-        categories={1: ("奶粉", "母婴"), 2: ("T恤", "服饰"), 3: ("手机", "数码"), 4: ("玩具", "玩具")},
+        categories={
+            1: ("奶粉", "母婴"),
+            2: ("T恤", "服饰"),
+            3: ("手机", "数码"),
+            4: ("玩具", "玩具"),
+        },
         coupon_orders={"C", "D"},
         events=compute.EventFacts("mp-weixin", "scene:1007", NOW - timedelta(days=1), True),
         default_region=None,

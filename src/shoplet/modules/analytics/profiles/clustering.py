@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 K_RANGE = range(2, 7)
 FEATURES = ("recency", "frequency", "spend", "aov", "price_sensitivity")
@@ -36,13 +37,23 @@ class TooFewMembers(ValueError):
 def cluster(rows: Sequence[Sequence[float]], *, seed: int = 7) -> Clustering:
     """Cluster ``rows`` (one per member, in ``FEATURES`` order) with k-means on z-scores."""
     import numpy as np
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     data = np.asarray(rows, dtype=float)
     if len(data) < 3 * K_RANGE.start:
         raise TooFewMembers(f"{len(data)} members with a purchase; clustering needs at least 6")
+    # One thread: the worker shares its cores with the API and the event loop, and OpenMP's
+    # spinning threads slowed a loaded 2-core host several times over.
+    with threadpool_limits(limits=1):
+        return _cluster(data, seed)
+
+
+def _cluster(data: Any, seed: int) -> Clustering:
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
     scaled = StandardScaler().fit_transform(data)
     best: tuple[float, int, object] | None = None
     for k in K_RANGE:

@@ -169,6 +169,30 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: '留存分析' },
       },
       {
+        path: 'analytics/profiles',
+        name: 'analytics-profiles',
+        component: () => import('@/views/analytics/ProfileView.vue'),
+        meta: { permission: 'analytics:view', title: '会员画像' },
+      },
+      {
+        path: 'analytics/tags',
+        name: 'analytics-tags',
+        component: () => import('@/views/analytics/TagsView.vue'),
+        meta: { permission: 'analytics:view', title: '标签管理' },
+      },
+      {
+        path: 'analytics/segments',
+        name: 'analytics-segments',
+        component: () => import('@/views/analytics/SegmentsView.vue'),
+        meta: { permission: 'analytics:view', title: '人群分群' },
+      },
+      {
+        path: 'analytics/clusters',
+        name: 'analytics-clusters',
+        component: () => import('@/views/analytics/ClustersView.vue'),
+        meta: { permission: 'analytics:view', title: '聚类' },
+      },
+      {
         path: 'reviews',
         name: 'reviews',
         component: () => import('@/views/reviews/ReviewsView.vue'),

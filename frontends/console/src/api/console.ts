@@ -373,6 +373,32 @@ export const consoleApi = {
   funnel: (body: Body<O['funnel']>) => call<Res<O['funnel']>>(OPS.funnel, { body }),
   exportFunnel: (body: Body<O['exportFunnel']>) => download(OPS.exportFunnel, { body }),
   retention: (query: Q<O['retention']>) => call<Res<O['retention']>>(OPS.retention, { query }),
+
+  // analytics: profiles, tags, segments, clusters
+  memberProfile: (memberId: number) =>
+    call<Res<O['memberProfile']>>(OPS.memberProfile, { params: { member_id: memberId } }),
+  requestProfilesJob: (kind: 'profiles' | 'clusters') =>
+    call<Res<O['requestProfilesJob']>>(OPS.requestProfilesJob, { query: { kind } }),
+  getProfilesJob: (jobId: number) =>
+    call<Res<O['getProfilesJob']>>(OPS.getProfilesJob, { params: { job_id: jobId } }),
+  listTags: () => call<Res<O['listTags']>>(OPS.listTags),
+  createTag: (body: Body<O['createTag']>) => call<Res<O['createTag']>>(OPS.createTag, { body }),
+  updateTag: (tagId: number, body: Body<O['updateTag']>) =>
+    call<Res<O['updateTag']>>(OPS.updateTag, { params: { tag_id: tagId }, body }),
+  addTagMembers: (tagId: number, body: Body<O['addTagMembers']>) =>
+    call<Res<O['addTagMembers']>>(OPS.addTagMembers, { params: { tag_id: tagId }, body }),
+  removeTagMembers: (tagId: number, body: Body<O['removeTagMembers']>) =>
+    call<Res<O['removeTagMembers']>>(OPS.removeTagMembers, { params: { tag_id: tagId }, body }),
+  previewSegment: (body: Body<O['previewSegment']>) =>
+    call<Res<O['previewSegment']>>(OPS.previewSegment, { body }),
+  listSegments: () => call<Res<O['listSegments']>>(OPS.listSegments),
+  createSegment: (body: Body<O['createSegment']>) =>
+    call<Res<O['createSegment']>>(OPS.createSegment, { body }),
+  segmentMembers: (segmentId: number, query: Q<O['segmentMembers']> = {}) =>
+    call<Res<O['segmentMembers']>>(OPS.segmentMembers, { params: { segment_id: segmentId }, query }),
+  issueSegmentCoupon: (segmentId: number, body: Body<O['issueSegmentCoupon']>) =>
+    call<Res<O['issueSegmentCoupon']>>(OPS.issueSegmentCoupon, { params: { segment_id: segmentId }, body }),
+  clusters: () => call<Res<O['clusters']>>(OPS.clusters),
   /** A history CSV, reporting the fraction sent. */
   importHistory: (file: File, onProgress: (fraction: number) => void) => {
     const form = new FormData()

@@ -213,6 +213,20 @@ export const OPS = {
   exportFunnel: op('POST', '/api/v1/console/analytics/funnels/export'),
   retention: op('GET', '/api/v1/console/analytics/retention'),
   importHistory: op('POST', '/api/v1/console/analytics/history-imports'),
+  memberProfile: op('GET', '/api/v1/console/analytics/profiles/{member_id}'),
+  requestProfilesJob: op('POST', '/api/v1/console/analytics/profiles/jobs'),
+  getProfilesJob: op('GET', '/api/v1/console/analytics/profiles/jobs/{job_id}'),
+  listTags: op('GET', '/api/v1/console/analytics/tags'),
+  createTag: op('POST', '/api/v1/console/analytics/tags'),
+  updateTag: op('PATCH', '/api/v1/console/analytics/tags/{tag_id}'),
+  addTagMembers: op('POST', '/api/v1/console/analytics/tags/{tag_id}/members'),
+  removeTagMembers: op('POST', '/api/v1/console/analytics/tags/{tag_id}/member-removals'),
+  previewSegment: op('POST', '/api/v1/console/analytics/segments/preview'),
+  listSegments: op('GET', '/api/v1/console/analytics/segments'),
+  createSegment: op('POST', '/api/v1/console/analytics/segments'),
+  segmentMembers: op('GET', '/api/v1/console/analytics/segments/{segment_id}/members'),
+  issueSegmentCoupon: op('POST', '/api/v1/console/analytics/segments/{segment_id}/coupon-issues'),
+  clusters: op('GET', '/api/v1/console/analytics/clusters'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

@@ -25,6 +25,7 @@ export type Permission =
   | 'experiments:manage'
   | 'distribution:manage'
   | 'analytics:view'
+  | 'analytics:manage'
 
 export interface MenuEntry {
   path: string
@@ -61,6 +62,10 @@ export const MENU: MenuEntry[] = [
   { path: '/analytics/rfm', title: 'RFM 客户分层', icon: 'PieChart', permission: 'analytics:view', operation: OPS.rfmSummary },
   { path: '/analytics/funnels', title: '漏斗分析', icon: 'Filter', permission: 'analytics:view', operation: OPS.funnel },
   { path: '/analytics/retention', title: '留存分析', icon: 'Calendar', permission: 'analytics:view', operation: OPS.retention },
+  { path: '/analytics/profiles', title: '会员画像', icon: 'Postcard', permission: 'analytics:view', operation: OPS.memberProfile },
+  { path: '/analytics/tags', title: '标签管理', icon: 'CollectionTag', permission: 'analytics:view', operation: OPS.listTags },
+  { path: '/analytics/segments', title: '人群分群', icon: 'Connection', permission: 'analytics:view', operation: OPS.listSegments },
+  { path: '/analytics/clusters', title: '聚类', icon: 'ScaleToOriginal', permission: 'analytics:view', operation: OPS.clusters },
   { path: '/membership/costs', title: '权益成本', icon: 'PieChart', permission: 'membership:manage', operation: OPS.benefitCosts },
   { path: '/experiments', title: 'A/B 实验', icon: 'Operation', permission: 'experiments:manage', operation: OPS.listExperiments },
   { path: '/experiments/flags', title: '功能开关', icon: 'Switch', permission: 'experiments:manage', operation: OPS.listFlags },

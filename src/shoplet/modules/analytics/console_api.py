@@ -20,6 +20,7 @@ from shoplet.core.schemas import Page
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.analytics import service
 from shoplet.modules.analytics.errors import HistoryInvalid
+from shoplet.modules.analytics.profiles.console_api import router as profiles_router
 from shoplet.modules.analytics.schemas import (
     EventDeletion,
     FunnelQuery,
@@ -197,3 +198,6 @@ async def delete_member_events(
         origin_of(request),
     )
     return result
+
+
+router.include_router(profiles_router)

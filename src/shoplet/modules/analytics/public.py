@@ -1,6 +1,6 @@
 """What other modules and the CLI may use from analytics: the pure RFM and CLV code (CSV in,
 both conventions out), the history import, and a member's RFM for the growth modules'
-segments (slice 2)."""
+segments: :func:`segment_member_ids` (a saved segment's members now)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from shoplet.modules.analytics.clv import (
     predict,
 )
 from shoplet.modules.analytics.errors import HistoryInvalid
+from shoplet.modules.analytics.profiles.service import segment_member_ids
 from shoplet.modules.analytics.rfm import (
     CLASS_CODES,
     CLASS_NAMES,
@@ -64,6 +65,7 @@ __all__ = [
     "predict",
     "request_run",
     "run_rfm",
+    "segment_member_ids",
     "startup",
     "summarize",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy import Row, Select, case, func, or_, select, update
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from shoplet.modules.catalog.models import BulkJob, Category, Media, PriceHistory, Product, Sku
@@ -535,3 +535,20 @@ def sku_costs() -> Select[int, int | None]:
     """``(sku_id, cost_price)`` of every SKU, for reports that join it to order lines in SQL
     (``cost_price`` is null where the merchant never entered one)."""
     return select(Sku.id.label("sku_id"), Sku.cost_price.label("cost_price"))
+
+
+async def product_category_names(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> dict[int, tuple[str, str]]:
+    """{product id: (its category's name, the top-level category's name)} (the same name twice
+    for a product filed under a top-level category)."""
+    if not product_ids:
+        return {}
+    parent = aliased(Category)
+    stmt = (
+        select(Product.id, Category.name, func.coalesce(parent.name, Category.name))
+        .join(Category, Product.category_id == Category.id)
+        .outerjoin(parent, Category.parent_id == parent.id)
+        .where(Product.id.in_(sorted(set(product_ids))))
+    )
+    return {int(p): (leaf, top) for p, leaf, top in await session.execute(stmt)}

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import Ctx
 from shoplet.core.errors import Unauthorized
-from shoplet.core.security import PiiCipher, TokenError
+from shoplet.core.security import PiiCipher, TokenError, mask_phone
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import AddressNotFound
 from shoplet.modules.members.listing import audit_phone_search, list_members_admin
@@ -49,6 +49,7 @@ __all__ = [
     "get_public_profile",
     "get_wechat_openid",
     "list_members_admin",
+    "masked_phones",
     "signed_in_since",
 ]
 
@@ -178,6 +179,15 @@ async def get_public_profile(
     members), (None, None) if there is no such member."""
     member = await repo.get_member(session, member_id)
     return (member.nickname, member.avatar_url) if member is not None else (None, None)
+
+
+async def masked_phones(
+    session: AsyncSession, pii: PiiCipher, member_ids: Sequence[int]
+) -> dict[int, str]:
+    """Members' phones masked (``138****0000``) for staff lists; members without a phone (or
+    unknown ids) are left out. The full number never leaves this module."""
+    rows = await repo.encrypted_phones(session, member_ids)
+    return {m: mask_phone(pii.decrypt(p)) for m, p in rows.items() if p}
 
 
 async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None:

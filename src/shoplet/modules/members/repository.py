@@ -31,6 +31,15 @@ async def get_member(session: AsyncSession, member_id: int) -> Member | None:
     return await session.get(Member, member_id)
 
 
+async def encrypted_phones(
+    session: AsyncSession, member_ids: Sequence[int]
+) -> dict[int, str | None]:
+    if not member_ids:
+        return {}
+    stmt = select(Member.id, Member.phone_encrypted).where(Member.id.in_(sorted(set(member_ids))))
+    return {int(m): p for m, p in await session.execute(stmt)}
+
+
 async def nicknames(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, str]:
     if not member_ids:
         return {}

@@ -13,7 +13,8 @@
 - group buys: :func:`create_order` with ``source="groupbuy"`` and ``ship_hold="group:<id>"``,
   then :func:`release_ship_hold` when the group fills up or :func:`void_held_order` (cancel,
   stock back, full refund) when it fails;
-- reviews: :func:`member_order_lines` (a shopper's own order's status and its lines with ids).
+- reviews: :func:`member_order_lines` (a shopper's own order's status and its lines with ids);
+- analytics' member profiles: :func:`member_paid_orders` (members' paid orders with their lines).
 
 Everything runs in the caller's transaction (flush only).
 """
@@ -141,6 +142,7 @@ __all__ = [
     "OrderOnHold",
     "OrderStatus",
     "OrderSummary",
+    "PaidOrder",
     "PaidStats",
     "PayableOrder",
     "Purchase",
@@ -162,6 +164,7 @@ __all__ = [
     "list_orders_admin",
     "lock_held_orders",
     "member_order_lines",
+    "member_paid_orders",
     "paid_goods_by_sku",
     "paid_order_facts",
     "paid_order_stats",
@@ -281,3 +284,25 @@ async def member_order_lines(
         MemberOrderLine(r.id, r.product_id, r.sku_id, r.title, r.spec_text, r.image) for r in rows
     ]
     return MemberOrderLines(order.order_no, order.status, lines)
+
+
+@dataclass(frozen=True, slots=True)
+class PaidOrder:
+    """A member's paid order as analytics' profiles read it: amounts in fen (``refunded``
+    what refunds took back, ``discount`` what promotions and coupons took off), the delivery
+    district and the lines' ``(product id, payable)``."""
+
+    member_id: int
+    order_no: str
+    paid_at: datetime
+    payable: int
+    refunded: int
+    discount: int
+    region_code: str
+    lines: list[tuple[int, int]]
+
+
+async def member_paid_orders(session: AsyncSession, member_ids: Sequence[int]) -> list[PaidOrder]:
+    """Every paid order of ``member_ids`` (refunded ones too: ``refunded`` says how much),
+    oldest first."""
+    return [PaidOrder(*row) for row in await _repo.member_paid_orders(session, member_ids)]

@@ -595,6 +595,46 @@ async def purchases(
     return [(int(m), int(p), at, region) for m, p, at, region in rows if at is not None]
 
 
+async def member_paid_orders(
+    session: AsyncSession, member_ids: Sequence[int]
+) -> list[tuple[int, str, datetime, int, int, int, str, list[tuple[int, int]]]]:
+    """(member id, order no, paid at, payable, refunded, discount, region code, [(product id,
+    line payable)]) of every paid order of ``member_ids``, oldest first."""
+    if not member_ids:
+        return []
+    stmt = (
+        select(
+            Order.id,
+            Order.member_id,
+            Order.order_no,
+            Order.paid_at,
+            Order.payable_total,
+            Order.refunded_total,
+            Order.discount_total,
+            Order.region_code,
+        )
+        .where(Order.member_id.in_(sorted(set(member_ids))), Order.paid_at.is_not(None))
+        .order_by(Order.paid_at, Order.id)
+    )
+    orders = (await session.execute(stmt)).all()
+    lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    ids = [int(o[0]) for o in orders]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        rows = await session.execute(
+            select(OrderLine.order_id, OrderLine.product_id, OrderLine.payable)
+            .where(OrderLine.order_id.in_(chunk))
+            .order_by(OrderLine.id)
+        )
+        for order_id, product_id, payable in rows:
+            lines[int(order_id)].append((int(product_id), int(payable)))
+    return [
+        (int(m), no, at, int(p), int(r), int(d), region, lines[int(i)])
+        for i, m, no, at, p, r, d, region in orders
+        if at is not None
+    ]
+
+
 def paid_order_facts(since: datetime, until: datetime, sku_costs: Any) -> Any:
     """A subquery, one row per order paid in ``[since, until)``: ``order_no``, ``member_id``,
     ``paid_at``, ``items_total``, ``shipping_fee``, ``payable_total``, ``refunded_total``,

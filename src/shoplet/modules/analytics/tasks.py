@@ -104,7 +104,7 @@ async def realtime_orders(event: Event, session: AsyncSession) -> None:
         counters,
         event_id=event.id,
         order_no=order_no,
-        amount=int(payload.get("payable_total") or 0),
+        amount=int(payload.get("payable_total") or payload.get("amount") or 0),
         region_code=lines[0].region_code if lines else None,
         paid_at=event.occurred_at,
     )

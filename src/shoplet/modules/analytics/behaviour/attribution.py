@@ -102,14 +102,17 @@ def split_amount(amount: int, shares: Sequence[Fraction]) -> list[int]:
 
 
 def attribute_order(amount: int, touches: Sequence[Touch], model: Model) -> list[Credit]:
-    """One order's credits: a touch each (oldest first), or ``unattributed`` with none."""
+    """One order's credits: a touch each with a weight above 0 (oldest first), or
+    ``unattributed`` with none."""
     if not touches:
         return [Credit(UNATTRIBUTED, "", Fraction(1), amount)]
     ordered = sorted(touches, key=lambda t: t.ts)
     shares = weights(model, len(ordered))
     fen = split_amount(amount, shares)
     return [
-        Credit(t.channel, t.campaign, w, f) for t, w, f in zip(ordered, shares, fen, strict=True)
+        Credit(t.channel, t.campaign, w, f)
+        for t, w, f in zip(ordered, shares, fen, strict=True)
+        if w  # last/first touch: the other touches get nothing, not a row of zeros
     ]
 
 

@@ -81,7 +81,9 @@ def read_journeys(
     params = {"start": start - lookback, "orders_start": start, "end": end}
     orders = [
         Order(str(no), str(person), ts, max(int(amount), 0))
-        for person, ts, no, amount in con.execute(ORDERS_SQL, params).fetchall()
+        for person, ts, no, amount in con.execute(
+            ORDERS_SQL, {"orders_start": start, "end": end}
+        ).fetchall()
     ]
     touches: dict[str, list[Touch]] = {}
     for person, ts, channel, campaign in con.execute(TOUCHES_SQL, params).fetchall():

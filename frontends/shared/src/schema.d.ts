@@ -491,6 +491,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attribution
+         * @description 归因分析: orders paid in the range credited to channels (or campaigns) by the touches
+         *     of the lookback window before each (400 ``analytics.attribution_model_unknown``,
+         *     ``analytics.lookback_out_of_range``, ``analytics.date_range_invalid``).
+         */
+        get: operations["attribution_api_v1_console_analytics_attribution_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/attribution/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Attribution
+         * @description The same attribution as CSV (amounts in yuan).
+         */
+        get: operations["export_attribution_api_v1_console_analytics_attribution_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/funnels": {
         parameters: {
             query?: never;
@@ -506,6 +548,27 @@ export interface paths {
          *     ``date_from..date_to``), conversion and drop-off, optionally per platform or channel.
          */
         post: operations["funnel_api_v1_console_analytics_funnels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/funnels/drop-offs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Funnel Drop Offs
+         * @description The persons who reached the step before ``step`` and not ``step`` (members link to
+         *     their page, devices are listed by id).
+         */
+        post: operations["funnel_drop_offs_api_v1_console_analytics_funnels_drop_offs_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -568,6 +631,48 @@ export interface paths {
          *     them) are removed from the event store.
          */
         post: operations["delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/paths": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Paths
+         * @description 路径分析: the pages viewed right after (or before) a page in the same session, with
+         *     their share of its views; and the most viewed pages.
+         */
+        get: operations["paths_api_v1_console_analytics_paths_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Realtime Overview
+         * @description 实时概览: persons online (last 5 minutes), orders paid in the last minute, today's
+         *     orders and GMV by province; counters only, cheap enough to poll every few seconds.
+         */
+        get: operations["realtime_overview_api_v1_console_analytics_realtime_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5932,6 +6037,64 @@ export interface components {
              */
             version: number;
         };
+        /** AttributionResult */
+        AttributionResult: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "channel" | "campaign";
+            /** Lookback Days */
+            lookback_days: number;
+            /** Model */
+            model: string;
+            /** Orders */
+            orders: number;
+            /** Revenue */
+            revenue: number;
+            /** Rows */
+            rows: components["schemas"]["AttributionRow"][];
+            /**
+             * Share Links
+             * @description Orders per share code under the social module's rule (分享统计, commissions)
+             */
+            share_links: components["schemas"]["ShareLinkRow"][];
+        };
+        /** AttributionRow */
+        AttributionRow: {
+            /**
+             * Campaign
+             * @description Share code, utm_campaign or campaign ('' per channel)
+             */
+            campaign: string;
+            /**
+             * Channel
+             * @description share, scene:<n>, utm:<source>, campaign, a host, direct, unattributed
+             */
+            channel: string;
+            /**
+             * Orders
+             * @description Orders credited (fractional under linear/position-based)
+             */
+            orders: number;
+            /**
+             * Revenue
+             * @description Fen credited; the rows sum exactly to the paid total
+             */
+            revenue: number;
+            /** Touches */
+            touches: number;
+        };
         /** AuditEntry */
         AuditEntry: {
             /** Action */
@@ -8126,6 +8289,56 @@ export interface components {
             min_withdrawal: number;
             /** Product Rates */
             product_rates?: components["schemas"]["RateOverride"][];
+        };
+        /** DropOffPerson */
+        DropOffPerson: {
+            /** Anonymous Id */
+            anonymous_id: string | null;
+            /** Member Id */
+            member_id: number | null;
+            /** Person */
+            person: string;
+        };
+        /** DropOffQuery */
+        DropOffQuery: {
+            /** Breakdown */
+            breakdown?: ("platform" | "channel") | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Limit
+             * @default 100
+             */
+            limit: number;
+            /**
+             * Step
+             * @description The step (2..n) the persons reached the one before of, and not this one
+             */
+            step: number;
+            /** Steps */
+            steps: components["schemas"]["FunnelStep"][];
+            /**
+             * Window Seconds
+             * @default 86400
+             */
+            window_seconds: number;
+        };
+        /** DropOffResult */
+        DropOffResult: {
+            /** Persons */
+            persons: components["schemas"]["DropOffPerson"][];
+            /** Step */
+            step: number;
+            /** Total */
+            total: number;
         };
         /**
          * EventBatch
@@ -10569,6 +10782,21 @@ export interface components {
              */
             status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
         };
+        /** PageShare */
+        PageShare: {
+            /** Count */
+            count: number;
+            /**
+             * Page
+             * @description A page route, or $exit / $entry where the session ends/starts
+             */
+            page: string;
+            /**
+             * Share
+             * @description Of the page's views (0..1)
+             */
+            share: number;
+        };
         /** Page[Address] */
         Page_Address_: {
             /** Items */
@@ -10885,6 +11113,25 @@ export interface components {
              * @description a district code, set only with all three names
              */
             region_code: string | null;
+        };
+        /** PathResult */
+        PathResult: {
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "next" | "previous";
+            /** Neighbours */
+            neighbours: components["schemas"]["PageShare"][];
+            /** Page */
+            page: string | null;
+            /** Top Pages */
+            top_pages: components["schemas"]["TopPage"][];
+            /**
+             * Views
+             * @description Views of the page in the range
+             */
+            views: number;
         };
         /** PayRequest */
         PayRequest: {
@@ -12012,6 +12259,20 @@ export interface components {
             /** Value */
             value: string | number | boolean;
         };
+        /** ProvinceFigure */
+        ProvinceFigure: {
+            /**
+             * Code
+             * @description GB/T 2260 province code (two digits); 00 without an address
+             */
+            code: string;
+            /** Gmv */
+            gmv: number;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
+        };
         /** QueryFigures */
         QueryFigures: {
             /** Clicks */
@@ -12073,6 +12334,32 @@ export interface components {
             total: number;
             /** With Photos */
             with_photos: number;
+        };
+        /** RealtimeOverview */
+        RealtimeOverview: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Gmv Today
+             * @description Fen paid today (Asia/Shanghai)
+             */
+            gmv_today: number;
+            /**
+             * Online
+             * @description Persons with an event in the last 5 minutes (HyperLogLog)
+             */
+            online: number;
+            /** Orders Today */
+            orders_today: number;
+            /** Paid Last Minute */
+            paid_last_minute: number;
+            /** Provinces */
+            provinces: components["schemas"]["ProvinceFigure"][];
+            /** Refresh Seconds */
+            refresh_seconds: number;
         };
         /**
          * RecommendAnalytics
@@ -13039,6 +13326,15 @@ export interface components {
             target_kind: "product" | "group" | "bargain" | "campaign";
             /** Target Ref */
             target_ref: string;
+        };
+        /** ShareLinkRow */
+        ShareLinkRow: {
+            /** Orders */
+            orders: number;
+            /** Revenue */
+            revenue: number;
+            /** Share Code */
+            share_code: string;
         };
         /**
          * SharePoster
@@ -14068,6 +14364,15 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** TopPage */
+        TopPage: {
+            /** Page */
+            page: string;
+            /** Sessions */
+            sessions: number;
+            /** Views */
+            views: number;
         };
         /** TopProduct */
         TopProduct: {
@@ -16158,6 +16463,172 @@ export interface operations {
             };
         };
     };
+    attribution_api_v1_console_analytics_attribution_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                model?: string;
+                lookback_days?: number;
+                group_by?: "channel" | "campaign";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_attribution_api_v1_console_analytics_attribution_export_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                model?: string;
+                lookback_days?: number;
+                group_by?: "channel" | "campaign";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description credit per channel or campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     funnel_api_v1_console_analytics_funnels_post: {
         parameters: {
             query?: never;
@@ -16178,6 +16649,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FunnelResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    funnel_drop_offs_api_v1_console_analytics_funnels_drop_offs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DropOffQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DropOffResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -16473,6 +17025,141 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    paths_api_v1_console_analytics_paths_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                page?: string | null;
+                direction?: "next" | "previous";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    realtime_overview_api_v1_console_analytics_realtime_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealtimeOverview"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

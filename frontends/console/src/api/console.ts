@@ -371,6 +371,14 @@ export const consoleApi = {
   funnel: (body: Body<O['funnel']>) => call<Res<O['funnel']>>(OPS.funnel, { body }),
   exportFunnel: (body: Body<O['exportFunnel']>) => download(OPS.exportFunnel, { body }),
   retention: (query: Q<O['retention']>) => call<Res<O['retention']>>(OPS.retention, { query }),
+  funnelDropOffs: (body: Body<O['funnelDropOffs']>) =>
+    call<Res<O['funnelDropOffs']>>(OPS.funnelDropOffs, { body }),
+  // 归因分析, 路径分析, 实时概览
+  attribution: (query: Q<O['attribution']>) =>
+    call<Res<O['attribution']>>(OPS.attribution, { query }),
+  exportAttribution: (query: Q<O['exportAttribution']>) => download(OPS.exportAttribution, { query }),
+  paths: (query: Q<O['paths']>) => call<Res<O['paths']>>(OPS.paths, { query }),
+  realtimeOverview: () => call<Res<O['realtimeOverview']>>(OPS.realtimeOverview),
   /** A history CSV, reporting the fraction sent. */
   importHistory: (file: File, onProgress: (fraction: number) => void) => {
     const form = new FormData()

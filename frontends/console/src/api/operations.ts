@@ -211,6 +211,11 @@ export const OPS = {
   funnel: op('POST', '/api/v1/console/analytics/funnels'),
   exportFunnel: op('POST', '/api/v1/console/analytics/funnels/export'),
   retention: op('GET', '/api/v1/console/analytics/retention'),
+  funnelDropOffs: op('POST', '/api/v1/console/analytics/funnels/drop-offs'),
+  attribution: op('GET', '/api/v1/console/analytics/attribution'),
+  exportAttribution: op('GET', '/api/v1/console/analytics/attribution/export'),
+  paths: op('GET', '/api/v1/console/analytics/paths'),
+  realtimeOverview: op('GET', '/api/v1/console/analytics/realtime'),
   importHistory: op('POST', '/api/v1/console/analytics/history-imports'),
 } satisfies Record<string, Operation>
 

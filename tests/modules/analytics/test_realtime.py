@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work
@@ -18,6 +19,7 @@ from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.orders import public as orders
 from tests.modules.members.conftest import bearer as member_bearer
 from tests.modules.members.conftest import wechat_login
+from tests.modules.orders.console_factories import make_sku, paid_order
 from tests.modules.staff.conftest import bearer, token_for
 
 UA = {"User-Agent": "Mozilla/5.0 (iPhone) AppleWebKit MicroMessenger/8.0"}
@@ -122,3 +124,20 @@ async def test_one_event_delivered_twenty_times_at_once_counts_once(ctx: AppCont
     )
     snap = await counters.snapshot(now)
     assert (snap.orders_today, snap.gmv_today, snap.paid_last_minute) == (21, 320, 21)
+
+
+async def test_a_paid_order_counts_under_its_delivery_province(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    tee = await make_sku(ctx, price=4990)
+    await paid_order(app, ctx, tee)  # delivered to 440305 (深圳市南山区)
+    await drain_outbox(ctx)
+    await drain_outbox(ctx)
+    staff = bearer(await token_for(client, ctx, "ops-1"))
+    result = (await client.get(URL, headers=staff)).json()
+    assert (result["paid_last_minute"], result["orders_today"], result["gmv_today"]) == (
+        1,
+        1,
+        4990,
+    )
+    assert result["provinces"] == [{"code": "44", "name": "广东省", "orders": 1, "gmv": 4990}]

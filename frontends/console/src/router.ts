@@ -193,6 +193,24 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: '聚类' },
       },
       {
+        path: 'analytics/attribution',
+        name: 'analytics-attribution',
+        component: () => import('@/views/analytics/AttributionView.vue'),
+        meta: { permission: 'analytics:view', title: '归因分析' },
+      },
+      {
+        path: 'analytics/paths',
+        name: 'analytics-paths',
+        component: () => import('@/views/analytics/PathView.vue'),
+        meta: { permission: 'analytics:view', title: '路径分析' },
+      },
+      {
+        path: 'analytics/realtime',
+        name: 'analytics-realtime',
+        component: () => import('@/views/analytics/RealtimeView.vue'),
+        meta: { permission: 'analytics:view', title: '实时概览' },
+      },
+      {
         path: 'reviews',
         name: 'reviews',
         component: () => import('@/views/reviews/ReviewsView.vue'),

@@ -46,6 +46,10 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'analytics.invalid_query': '查询条件无效：开始日期不能晚于结束日期，且最多 366 天',
   'analytics.batch_too_large': '一次上报的事件过多',
   'analytics.event_out_of_range': '事件时间无效（晚于上报时间或过于久远）',
+  'analytics.attribution_model_unknown': '未知的归因模型',
+  'analytics.lookback_out_of_range': '回溯窗口须为 1 到 90 天',
+  'analytics.date_range_invalid': '日期范围无效：开始日期不能晚于结束日期，且最多 366 天',
+  'analytics.path_query_invalid': '路径查询条件无效',
 
   // Shopper sign-in
   'auth.unauthorized': '登录已失效，请重新登录',

@@ -1395,3 +1395,72 @@ export const FLAG_RELEASE_STATUS_LABELS: Labels = {
   completed: '已全量',
   rolled_back: '已回滚',
 }
+
+/** 归因分析, 路径分析, 实时概览 and the funnel's drop-off list (docs/analytics.md). */
+export const BEHAVIOUR_LABELS = {
+  attributionTitle: '归因分析',
+  pathsTitle: '路径分析',
+  realtimeTitle: '实时概览',
+  model: '归因模型',
+  lookback: '回溯窗口（天）',
+  groupBy: '维度',
+  byChannel: '按渠道',
+  byCampaign: '按渠道和活动',
+  channel: '渠道',
+  campaign: '活动 / 分享码',
+  orders: '订单数',
+  revenue: '成交额（元）',
+  touches: '触点数',
+  totalOrders: '支付订单',
+  totalRevenue: '支付金额',
+  attributionChart: '各渠道归因成交额（元）',
+  shareLinks: '分享链接成交（与分享统计、分销同一规则）',
+  shareCode: '分享码',
+  page: '页面',
+  pagePlaceholder: '选择或输入页面路径',
+  direction: '方向',
+  next: '下一页',
+  previous: '上一页',
+  views: '浏览次数',
+  sessions: '会话数',
+  count: '次数',
+  share: '占比',
+  topPages: '热门页面',
+  sankey: '页面流向图',
+  online: '当前在线（近 5 分钟）',
+  paidLastMinute: '近 1 分钟支付订单',
+  ordersToday: '今日订单',
+  gmvToday: '今日成交额',
+  province: '省份',
+  provinceChart: '今日各省成交额（元）',
+  updatedAt: '更新于',
+  refreshHint: '每 {n} 秒自动刷新',
+  dropOffs: '流失名单',
+  showDropOffs: '查看流失',
+  person: '用户',
+  member: '会员',
+  device: '设备（未登录）',
+  dropOffTotal: '共 {n} 人',
+  run: '查询',
+  export: '导出 CSV',
+  dateRange: '日期范围',
+  empty: '暂无数据',
+} as const
+
+/** 归因模型. */
+export const ATTRIBUTION_MODEL_LABELS: Labels = {
+  last_touch: '末次触点',
+  first_touch: '首次触点',
+  linear: '线性',
+  position_based: '位置归因（40/20/40）',
+}
+
+/** Channels with a fixed name; others are a scene value, a UTM source or a host. */
+export const CHANNEL_LABELS: Labels = {
+  share: '分享链接',
+  campaign: '活动',
+  direct: '直接访问',
+  unattributed: '无触点',
+  $exit: '离开',
+  $entry: '进入',
+}

@@ -399,6 +399,14 @@ export const consoleApi = {
   issueSegmentCoupon: (segmentId: number, body: Body<O['issueSegmentCoupon']>) =>
     call<Res<O['issueSegmentCoupon']>>(OPS.issueSegmentCoupon, { params: { segment_id: segmentId }, body }),
   clusters: () => call<Res<O['clusters']>>(OPS.clusters),
+  funnelDropOffs: (body: Body<O['funnelDropOffs']>) =>
+    call<Res<O['funnelDropOffs']>>(OPS.funnelDropOffs, { body }),
+  // 归因分析, 路径分析, 实时概览
+  attribution: (query: Q<O['attribution']>) =>
+    call<Res<O['attribution']>>(OPS.attribution, { query }),
+  exportAttribution: (query: Q<O['exportAttribution']>) => download(OPS.exportAttribution, { query }),
+  paths: (query: Q<O['paths']>) => call<Res<O['paths']>>(OPS.paths, { query }),
+  realtimeOverview: () => call<Res<O['realtimeOverview']>>(OPS.realtimeOverview),
   /** A history CSV, reporting the fraction sent. */
   importHistory: (file: File, onProgress: (fraction: number) => void) => {
     const form = new FormData()

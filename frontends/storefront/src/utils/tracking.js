@@ -109,6 +109,20 @@ export function flushTracking() {
   return getTracker().flush().catch(() => {})
 }
 
+const MARKERS = ['utm_source', 'utm_medium', 'utm_campaign', 'campaign']
+const SHARE_LANDING = 'pkg-social/share/index'
+const SHARE_CODE = /^[A-Za-z0-9_-]{1,64}$/
+
+/** A page option as text (the mini program passes a code's scene URL-encoded). */
+function decoded(value) {
+  if (typeof value !== 'string' || !value) return ''
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
 /**
  * A page view for the page on top, called from every page's onShow (a global mixin); the
  * components of a page see the same onShow, so one route counts once per showing.
@@ -125,8 +139,16 @@ export function trackPageShow() {
     const properties = {}
     const options = /** @type {any} */ (top).options || {}
     if (options.id && /^\d+$/.test(String(options.id))) properties.product_id = Number(options.id)
+    // Campaign markers of the link that opened the page: attribution's touches (归因分析).
+    for (const key of MARKERS) {
+      const value = decoded(options[key])
+      if (value) properties[key] = value.slice(0, 200)
+    }
     /** @type {Record<string, unknown>} */
     const fields = { properties }
+    // A share link's landing page: the share code makes the view a touch of channel `share`.
+    const code = decoded(options.scene)
+    if (top.route === SHARE_LANDING && SHARE_CODE.test(code)) fields.share_code = code
     // #ifdef MP-WEIXIN
     const launch = /** @type {any} */ (uni.getEnterOptionsSync ? uni.getEnterOptionsSync() : null)
     if (launch && launch.scene >= 1000 && launch.scene <= 9999) fields.scene = launch.scene

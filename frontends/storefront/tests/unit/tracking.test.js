@@ -49,6 +49,23 @@ describe('storefront tracking (H5)', () => {
     expect(queued()).toEqual([])
   })
 
+  it('a share landing and a campaign link mark their page views', () => {
+    consentAtSignIn()
+    vi.stubGlobal('getCurrentPages', () => [{ route: 'pkg-social/share/index', options: { scene: 'Ab12Cd34Ef' } }])
+    trackPageShow()
+    vi.stubGlobal('getCurrentPages', () => [
+      { route: 'pages/product/detail', options: { id: '7', utm_source: 'wechat', utm_campaign: 'spring%20sale', campaign: '3' } },
+    ])
+    trackPageShow()
+    vi.stubGlobal('getCurrentPages', () => [{ route: 'pkg-social/share/index', options: { scene: 'bad code!' } }])
+    trackPageShow()
+    const [landing, product, bad] = queued().slice(-3)
+    expect(landing.share_code).toBe('Ab12Cd34Ef')
+    expect(product.properties).toEqual({ product_id: 7, utm_source: 'wechat', utm_campaign: 'spring sale', campaign: '3' })
+    expect(product.share_code).toBeUndefined()
+    expect(bad.share_code).toBeUndefined()
+  })
+
   it('an opt-out stays through the next sign-in', () => {
     setTrackingConsent(false)
     consentAtSignIn()

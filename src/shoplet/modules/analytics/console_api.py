@@ -19,6 +19,7 @@ from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.analytics import service
+from shoplet.modules.analytics.behaviour.console_api import router as behaviour_router
 from shoplet.modules.analytics.errors import HistoryInvalid
 from shoplet.modules.analytics.profiles.console_api import router as profiles_router
 from shoplet.modules.analytics.schemas import (
@@ -41,6 +42,7 @@ from shoplet.modules.staff.public import (
 )
 
 router = APIRouter(tags=["console-analytics"])
+router.include_router(behaviour_router)  # 归因分析, 路径分析, 实时概览, drop-offs
 
 AnalyticsViewer = Annotated[StaffIdentity, Depends(require_permission("analytics:view"))]
 PiiOwner = Annotated[StaffIdentity, Depends(require_permission(PII_REVEAL))]

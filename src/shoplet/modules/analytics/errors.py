@@ -44,3 +44,26 @@ class EventOutOfRange(ShopletError):
 class InvalidFunnel(BadRequest):
     code = "analytics.invalid_query"
     title = "The analytics query is invalid"
+
+
+class AttributionModelUnknown(BadRequest):
+    """归因分析 with a model other than ``last_touch``, ``first_touch``, ``linear`` and
+    ``position_based``."""
+
+    code = "analytics.attribution_model_unknown"
+    title = "Unknown attribution model"
+
+
+class LookbackOutOfRange(BadRequest):
+    code = "analytics.lookback_out_of_range"
+    title = "The lookback window must be 1 to 90 days"
+
+
+class DateRangeInvalid(BadRequest):
+    code = "analytics.date_range_invalid"
+    title = "The date range is reversed or longer than 366 days"
+
+
+class PathQueryInvalid(BadRequest):
+    code = "analytics.path_query_invalid"
+    title = "The path query is invalid"

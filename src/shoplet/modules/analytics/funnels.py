@@ -79,11 +79,11 @@ def _step_condition(step: Step, params: list[Any]) -> str:
     return " AND ".join(parts)
 
 
-def funnel_sql(
+def levels_sql(
     steps: Sequence[Step], window_seconds: int, breakdown: str | None
 ) -> tuple[str, list[Any]]:
-    """The funnel's SQL and its parameters ``$p0…`` (besides ``$start``, ``$end`` and
-    ``$window``): rows ``(breakdown value, level, persons)``."""
+    """``WITH … levels AS (person, bd, level)``: each person's best level (per breakdown
+    value), for the funnel's counts and the drop-off lists."""
     params: list[Any] = []
     bd = BREAKDOWNS[breakdown] if breakdown else "''"
     ctes = [
@@ -111,9 +111,20 @@ def funnel_sql(
         + ",\n".join(ctes)
         + f",\nlevels AS (SELECT person, bd, max(1 + {reached}) AS level FROM s{last} "
         "GROUP BY person, bd)\n"
-        "SELECT bd, level, count(*) FROM levels GROUP BY bd, level ORDER BY bd, level"
     )
     return sql, params
+
+
+def funnel_sql(
+    steps: Sequence[Step], window_seconds: int, breakdown: str | None
+) -> tuple[str, list[Any]]:
+    """The funnel's SQL and its parameters ``$p0…`` (besides ``$start``, ``$end`` and
+    ``$window``): rows ``(breakdown value, level, persons)``."""
+    levels, params = levels_sql(steps, window_seconds, breakdown)
+    return (
+        levels + "SELECT bd, level, count(*) FROM levels GROUP BY bd, level ORDER BY bd, level",
+        params,
+    )
 
 
 def step_counts(steps: Sequence[Step], persons_at_level: dict[int, int]) -> list[StepCount]:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.analytics import ingest
+from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.analytics.clv import (
     BgNbdParams,
     FitFailed,
@@ -74,3 +75,4 @@ __all__ = [
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """The event queue on the context and on its sessions (for the outbox handlers)."""
     ingest.attach_queue(ctx)
+    behaviour.attach_counters(ctx)

@@ -31,6 +31,7 @@ from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from shoplet.modules.analytics import clv, funnels, ingest, rfm
 from shoplet.modules.analytics import repository as repo
+from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.analytics.errors import HistoryInvalid, InvalidFunnel, RfmNotFound, RunNotFound
 from shoplet.modules.analytics.models import MemberRfm
 from shoplet.modules.analytics.schemas import (
@@ -433,6 +434,7 @@ async def ingest_events(
         max_age=timedelta(days=ctx.settings.analytics_events_max_age_days),
     )
     await ingest.queue_of(ctx).put(rows)
+    await behaviour.record_seen(ctx, rows)
     return EventsAccepted(accepted=len(rows), dropped=0)
 
 

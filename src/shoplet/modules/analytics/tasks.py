@@ -8,6 +8,8 @@
 - ``analytics.expire_events`` (daily): days past ``SHOPLET_ANALYTICS_EVENTS_RETENTION_DAYS``.
 - ``analytics.order_events`` on ``order.paid``, ``order.shipped``, ``order.refunded``: the
   server-side events (never taken from a client), keyed by the outbox event's id.
+- ``analytics.realtime_orders`` on ``order.paid``: the real-time overview's counters (orders in
+  the last minute, GMV today by province), exactly once per outbox event.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.analytics import ingest, service
 from shoplet.modules.analytics.profiles import tasks as profiles_tasks  # noqa: F401
+from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.orders import public as orders
 
 DAILY_JOB = "analytics.compute_rfm"
@@ -87,4 +90,22 @@ async def order_events(event: Event, session: AsyncSession) -> None:
                 },
             )
         ]
+    )
+
+
+@subscriber(orders.ORDER_PAID, name="analytics.realtime_orders")
+async def realtime_orders(event: Event, session: AsyncSession) -> None:
+    counters = behaviour.session_counters(session)
+    if counters is None:  # a session from a sessionmaker the analytics start-up did not see
+        return
+    payload = event.payload
+    order_no = str(payload.get("order_no", ""))
+    lines = await orders.purchases(session, order_no=order_no, limit=1) if order_no else []
+    await behaviour.record_paid(
+        counters,
+        event_id=event.id,
+        order_no=order_no,
+        amount=int(payload.get("payable_total") or payload.get("amount") or 0),
+        region_code=lines[0].region_code if lines else None,
+        paid_at=event.occurred_at,
     )

@@ -413,7 +413,8 @@ async def list_members(
         session, ctx.pii, q=None, cursor=cursor, limit=limit
     )
     return Page(
-        items=[members.MemberAdmin.model_validate(m) for m in items], next_cursor=next_cursor
+        items=[members.MemberAdmin.build_admin(m, ctx.pii, reveal_phone=False) for m in items],
+        next_cursor=next_cursor,
     )
 
 
@@ -427,7 +428,7 @@ async def get_member(
     )
     if not items or items[0].id != member_id:
         raise MemberNotFound(f"member {member_id} does not exist", member_id=member_id)
-    return members.MemberAdmin.model_validate(items[0])
+    return members.MemberAdmin.build_admin(items[0], ctx.pii, reveal_phone=False)
 
 
 @partner_router.post(

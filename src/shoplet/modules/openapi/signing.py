@@ -6,8 +6,9 @@ The string to sign is six lines joined by ``\\n`` (no trailing newline)::
     PATH                   the URL path as routed (percent-decoded), no query: /open/v1/products
     CANONICAL_QUERY        every query pair, name and value percent-decoded, then RFC 3986
                            encoded (unreserved A-Z a-z 0-9 - . _ ~ kept, everything else %XX in
-                           upper-case hex, a space is %20), sorted by name then value, joined
-                           name=value with & (empty when there is no query)
+                           upper-case hex, a space is %20), then sorted by the encoded name,
+                           then the encoded value (byte order), joined name=value with &
+                           (empty when there is no query)
     TIMESTAMP              X-Shoplet-Timestamp: unix seconds, decimal
     NONCE                  X-Shoplet-Nonce: 8-64 characters of A-Z a-z 0-9 - _
     HEX(SHA256(body))      lower-case hex of the raw body's SHA-256 (of b"" when there is none)
@@ -34,7 +35,7 @@ def rfc3986(value: str) -> str:
 
 def canonical_query(query: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
-    return "&".join(f"{rfc3986(k)}={rfc3986(v)}" for k, v in sorted(pairs))
+    return "&".join(f"{k}={v}" for k, v in sorted((rfc3986(k), rfc3986(v)) for k, v in pairs))
 
 
 def string_to_sign(

@@ -77,3 +77,33 @@ def test_allowlist() -> None:
     assert not ip_allowed("11.0.0.1", ["10.0.0.0/8"])
     assert not ip_allowed("not-an-ip", ["10.0.0.0/8"])
     assert ip_allowed("anything", [])
+
+
+def test_the_documented_openssl_snippet_agrees() -> None:
+    """docs/open-platform.md's curl example: its openssl pipeline signs as the server does."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl")
+    script = (
+        "SECRET='the-app-secret'; URL_PATH=/open/v1/skus/12/stock-adjustments; "
+        """BODY='{"delta":5,"reason":"ERP 入库"}'; TS=1764900000; NONCE=abcdef0123456789; """
+        "BODY_SHA=$(printf '%s' \"$BODY\" | openssl dgst -sha256 -hex | sed 's/^.* //'); "
+        'printf \'POST\\n%s\\n%s\\n%s\\n%s\\n%s\' "$URL_PATH" "" "$TS" "$NONCE" '
+        '"$BODY_SHA" | openssl dgst -sha256 -hmac "$SECRET" -hex | sed \'s/^.* //\''
+    )
+    out = subprocess.run(
+        ["/bin/bash", "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    canonical = signing.string_to_sign(
+        "POST",
+        "/open/v1/skus/12/stock-adjustments",
+        query="",
+        timestamp="1764900000",
+        nonce="abcdef0123456789",
+        body='{"delta":5,"reason":"ERP 入库"}'.encode(),
+    )
+    assert out == signing.sign("the-app-secret", canonical)

@@ -455,7 +455,7 @@ async def issue_coupon(
             member_ids=[body.member_id],
             actor=f"app:{principal.app_key}",
         )
-        skipped = [s for s in report.skipped if s.get("member_id") == body.member_id]
+        skipped = [item for item in report.skipped if item["member_id"] == body.member_id]
         return CouponIssueResult(
             template_id=body.template_id,
             member_id=body.member_id,

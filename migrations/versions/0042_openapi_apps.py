@@ -80,7 +80,7 @@ def upgrade() -> None:
         sa.Column("response", sa.JSON(), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_openapi_idempotency")),
-        sa.UniqueConstraint("app_id", "key", name=op.f("uq_openapi_idempotency_app_id")),
+        sa.UniqueConstraint("app_id", "key", name=op.f("uq_openapi_idempotency_app_id_key")),
     )
     op.create_index("ix_openapi_idempotency_created_at", "openapi_idempotency", ["created_at"])
     op.create_table(

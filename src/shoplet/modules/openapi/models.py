@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -108,7 +109,7 @@ class AccessLog(Base):
     method: Mapped[str] = mapped_column(String(10))
     path: Mapped[str] = mapped_column(String(300))
     status: Mapped[int] = mapped_column(Integer)
-    duration_ms: Mapped[float]
+    duration_ms: Mapped[float] = mapped_column(Float)
     ip: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

@@ -183,12 +183,21 @@ def _add_middleware(
 
 
 def _include_module_routers(app: FastAPI, modules: Sequence[str]) -> list[tuple[str, APIRouter]]:
-    """Every module's storefront API under /api/v1; (prefix, router) each."""
+    """Every module's storefront API under /api/v1; (prefix, router) each. A module's
+    ``open_router`` (the partner API, docs/open-platform.md) goes under /open/v1, out of this
+    app's OpenAPI document: it describes itself at /open/v1/openapi.json."""
     included: list[tuple[str, APIRouter]] = []
     for api in load("api", modules):
         app.include_router(api.router, prefix="/api/v1")
         included.append(("/api/v1", api.router))
+        open_router: APIRouter | None = getattr(api, "open_router", None)
+        if open_router is not None:
+            app.include_router(open_router, prefix=OPEN_PREFIX, include_in_schema=False)
+            included.append((OPEN_PREFIX, open_router))
     return included
+
+
+OPEN_PREFIX = "/open/v1"
 
 
 CONSOLE_PREFIX = "/api/v1/console"

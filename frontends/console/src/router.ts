@@ -354,6 +354,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'audit:read', title: '操作日志' },
       },
       {
+        path: 'open-platform/apps',
+        name: 'open-apps',
+        component: () => import('@/views/openapi/OpenAppsView.vue'),
+        meta: { permission: 'openapi:manage', title: '开放平台 · 应用' },
+      },
+      {
+        path: 'open-platform/access-log',
+        name: 'open-access-log',
+        component: () => import('@/views/openapi/AccessLogView.vue'),
+        meta: { permission: 'openapi:manage', title: '开放平台 · 调用日志' },
+      },
+      {
         path: 'account',
         name: 'account',
         component: () => import('@/views/AccountView.vue'),

@@ -16,6 +16,11 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'network.error': '网络错误，请检查连接后重试',
   rate_limited: '操作过于频繁，请稍后再试',
 
+  // Open platform (开放平台)
+  'openapi.app_not_found': '应用不存在或已删除',
+  'openapi.ip_allowlist_invalid': 'IP 白名单格式无效：每行一个 IPv4/IPv6 地址或 CIDR，如 10.0.0.0/8',
+  'openapi.rotation_invalid': '旧密钥失效时间须在现在之后的 30 天内',
+
   // Experiment calculator (实验计算器)
   'experiments.invalid_arms': '实验组数据无效：需要 2–20 组，组名不重复，访客数为正，转化数不小于 0 且不超过访客数',
   'experiments.invalid_split': '分流比例无效：每组一个正数，合计为 1',

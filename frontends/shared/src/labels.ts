@@ -1464,3 +1464,32 @@ export const CHANNEL_LABELS: Labels = {
   $exit: '离开',
   $entry: '进入',
 }
+/** 开放平台: what each scope of a partner app allows (the backend's closed list). */
+export const OPENAPI_SCOPE_LABELS: Labels = {
+  'products:read': '读取商品',
+  'stock:read': '读取库存',
+  'stock:write': '调整库存',
+  'orders:read': '读取订单（脱敏）',
+  'orders:write': '订单发货',
+  'members:read': '读取会员（手机号脱敏）',
+  'coupons:write': '发放优惠券',
+}
+
+export const OPENAPI_LABELS = {
+  apps: '应用',
+  accessLog: '调用日志',
+  newApp: '新建应用',
+  appKey: 'App Key',
+  appSecret: 'App Secret',
+  secretOnce: '密钥只显示这一次，请立即复制并安全保存；之后只能轮换，无法再次查看。',
+  scopes: '权限范围',
+  rateLimit: '限流（次/分钟）',
+  ipAllowlist: 'IP 白名单',
+  ipAllowlistHelp: '每行一个 IP 或 CIDR（如 10.0.0.0/8），留空表示不限制',
+  rotate: '轮换密钥',
+  rotateHelp: '新密钥立即生效；旧密钥在所选时间前仍可使用，便于对方平滑切换。',
+  oldExpiresAt: '旧密钥失效时间',
+  disable: '停用',
+  enable: '启用',
+  secrets: '密钥',
+} as const

@@ -491,48 +491,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/console/analytics/attribution": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Attribution
-         * @description 归因分析: orders paid in the range credited to channels (or campaigns) by the touches
-         *     of the lookback window before each (400 ``analytics.attribution_model_unknown``,
-         *     ``analytics.lookback_out_of_range``, ``analytics.date_range_invalid``).
-         */
-        get: operations["attribution_api_v1_console_analytics_attribution_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/analytics/attribution/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Export Attribution
-         * @description The same attribution as CSV (amounts in yuan).
-         */
-        get: operations["export_attribution_api_v1_console_analytics_attribution_export_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/console/analytics/funnels": {
         parameters: {
             query?: never;
@@ -548,27 +506,6 @@ export interface paths {
          *     ``date_from..date_to``), conversion and drop-off, optionally per platform or channel.
          */
         post: operations["funnel_api_v1_console_analytics_funnels_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/analytics/funnels/drop-offs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Funnel Drop Offs
-         * @description The persons who reached the step before ``step`` and not ``step`` (members link to
-         *     their page, devices are listed by id).
-         */
-        post: operations["funnel_drop_offs_api_v1_console_analytics_funnels_drop_offs_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -631,48 +568,6 @@ export interface paths {
          *     them) are removed from the event store.
          */
         post: operations["delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/analytics/paths": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Paths
-         * @description 路径分析: the pages viewed right after (or before) a page in the same session, with
-         *     their share of its views; and the most viewed pages.
-         */
-        get: operations["paths_api_v1_console_analytics_paths_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/analytics/realtime": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Realtime Overview
-         * @description 实时概览: persons online (last 5 minutes), orders paid in the last minute, today's
-         *     orders and GMV by province; counters only, cheap enough to poll every few seconds.
-         */
-        get: operations["realtime_overview_api_v1_console_analytics_realtime_get"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2670,6 +2565,116 @@ export interface paths {
          *     thresholds strictly increasing, …; 409 ``membership.tier_in_use``).
          */
         put: operations["put_tiers_api_v1_console_membership_tiers_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Access Log
+         * @description Partner calls, newest first, by app, status, path prefix and time ``[since, until)``.
+         */
+        get: operations["search_access_log_api_v1_console_openapi_access_log_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Apps
+         * @description Every partner app, newest first, with its secrets' hints and expiries.
+         */
+        get: operations["list_apps_api_v1_console_openapi_apps_get"];
+        put?: never;
+        /**
+         * Create App
+         * @description Register an app: its key and secret are answered this once.
+         */
+        post: operations["create_app_api_v1_console_openapi_apps_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/apps/{app_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get App
+         * @description One app.
+         */
+        get: operations["get_app_api_v1_console_openapi_apps__app_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update App
+         * @description Change the name, scopes, rate limit, IP allow-list, or disable/enable the app (a
+         *     disabled app's signed calls and tokens are refused at once).
+         */
+        patch: operations["update_app_api_v1_console_openapi_apps__app_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/console/openapi/apps/{app_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Secret
+         * @description Issue a new secret (answered this once); the current one keeps working until
+         *     ``old_secret_expires_at``, so the partner can switch without downtime.
+         */
+        post: operations["rotate_secret_api_v1_console_openapi_apps__app_id__rotate_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Scopes
+         * @description The scopes an app may hold, with their Chinese titles.
+         */
+        get: operations["list_scopes_api_v1_console_openapi_scopes_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -5512,6 +5517,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccessLogEntry */
+        AccessLogEntry: {
+            /** App Id */
+            app_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string;
+            /** Method */
+            method: string;
+            /** Path */
+            path: string;
+            /** Request Id */
+            request_id: string;
+            /** Status */
+            status: number;
+        };
         /**
          * AccountOut
          * @description A member's account as staff see it (``growth`` 0 and level 0 before any growth).
@@ -5816,6 +5845,76 @@ export interface components {
              */
             expected_split?: number[] | null;
         };
+        /** AppCreate */
+        AppCreate: {
+            /** Ip Allowlist */
+            ip_allowlist?: string[];
+            /** Name */
+            name: string;
+            /**
+             * Rate Limit Per Minute
+             * @description Requests per minute
+             * @default 600
+             */
+            rate_limit_per_minute: number;
+            /** Scopes */
+            scopes: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write")[];
+        };
+        /**
+         * AppCredentials
+         * @description Shown once: the secret is stored encrypted and never answered again.
+         */
+        AppCredentials: {
+            app: components["schemas"]["AppOut"];
+            /** App Key */
+            app_key: string;
+            /** App Secret */
+            app_secret: string;
+        };
+        /** AppOut */
+        AppOut: {
+            /** App Key */
+            app_key: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Ip Allowlist */
+            ip_allowlist: string[];
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute: number;
+            /** Scopes */
+            scopes: string[];
+            /** Secrets */
+            secrets?: components["schemas"]["SecretInfo"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** AppUpdate */
+        AppUpdate: {
+            /** Ip Allowlist */
+            ip_allowlist?: string[] | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
+            /** Scopes */
+            scopes?: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write")[] | null;
+        };
         /** AppVersionRule */
         AppVersionRule: {
             /** Max */
@@ -6036,64 +6135,6 @@ export interface components {
              * @description ruleset version the answer came from
              */
             version: number;
-        };
-        /** AttributionResult */
-        AttributionResult: {
-            /**
-             * Date From
-             * Format: date
-             */
-            date_from: string;
-            /**
-             * Date To
-             * Format: date
-             */
-            date_to: string;
-            /**
-             * Group By
-             * @enum {string}
-             */
-            group_by: "channel" | "campaign";
-            /** Lookback Days */
-            lookback_days: number;
-            /** Model */
-            model: string;
-            /** Orders */
-            orders: number;
-            /** Revenue */
-            revenue: number;
-            /** Rows */
-            rows: components["schemas"]["AttributionRow"][];
-            /**
-             * Share Links
-             * @description Orders per share code under the social module's rule (分享统计, commissions)
-             */
-            share_links: components["schemas"]["ShareLinkRow"][];
-        };
-        /** AttributionRow */
-        AttributionRow: {
-            /**
-             * Campaign
-             * @description Share code, utm_campaign or campaign ('' per channel)
-             */
-            campaign: string;
-            /**
-             * Channel
-             * @description share, scene:<n>, utm:<source>, campaign, a host, direct, unattributed
-             */
-            channel: string;
-            /**
-             * Orders
-             * @description Orders credited (fractional under linear/position-based)
-             */
-            orders: number;
-            /**
-             * Revenue
-             * @description Fen credited; the rows sum exactly to the paid total
-             */
-            revenue: number;
-            /** Touches */
-            touches: number;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -8289,56 +8330,6 @@ export interface components {
             min_withdrawal: number;
             /** Product Rates */
             product_rates?: components["schemas"]["RateOverride"][];
-        };
-        /** DropOffPerson */
-        DropOffPerson: {
-            /** Anonymous Id */
-            anonymous_id: string | null;
-            /** Member Id */
-            member_id: number | null;
-            /** Person */
-            person: string;
-        };
-        /** DropOffQuery */
-        DropOffQuery: {
-            /** Breakdown */
-            breakdown?: ("platform" | "channel") | null;
-            /**
-             * Date From
-             * Format: date
-             */
-            date_from: string;
-            /**
-             * Date To
-             * Format: date
-             */
-            date_to: string;
-            /**
-             * Limit
-             * @default 100
-             */
-            limit: number;
-            /**
-             * Step
-             * @description The step (2..n) the persons reached the one before of, and not this one
-             */
-            step: number;
-            /** Steps */
-            steps: components["schemas"]["FunnelStep"][];
-            /**
-             * Window Seconds
-             * @default 86400
-             */
-            window_seconds: number;
-        };
-        /** DropOffResult */
-        DropOffResult: {
-            /** Persons */
-            persons: components["schemas"]["DropOffPerson"][];
-            /** Step */
-            step: number;
-            /** Total */
-            total: number;
         };
         /**
          * EventBatch
@@ -10782,20 +10773,12 @@ export interface components {
              */
             status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
         };
-        /** PageShare */
-        PageShare: {
-            /** Count */
-            count: number;
-            /**
-             * Page
-             * @description A page route, or $exit / $entry where the session ends/starts
-             */
-            page: string;
-            /**
-             * Share
-             * @description Of the page's views (0..1)
-             */
-            share: number;
+        /** Page[AccessLogEntry] */
+        Page_AccessLogEntry_: {
+            /** Items */
+            items: components["schemas"]["AccessLogEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** Page[Address] */
         Page_Address_: {
@@ -11113,25 +11096,6 @@ export interface components {
              * @description a district code, set only with all three names
              */
             region_code: string | null;
-        };
-        /** PathResult */
-        PathResult: {
-            /**
-             * Direction
-             * @enum {string}
-             */
-            direction: "next" | "previous";
-            /** Neighbours */
-            neighbours: components["schemas"]["PageShare"][];
-            /** Page */
-            page: string | null;
-            /** Top Pages */
-            top_pages: components["schemas"]["TopPage"][];
-            /**
-             * Views
-             * @description Views of the page in the range
-             */
-            views: number;
         };
         /** PayRequest */
         PayRequest: {
@@ -12259,20 +12223,6 @@ export interface components {
             /** Value */
             value: string | number | boolean;
         };
-        /** ProvinceFigure */
-        ProvinceFigure: {
-            /**
-             * Code
-             * @description GB/T 2260 province code (two digits); 00 without an address
-             */
-            code: string;
-            /** Gmv */
-            gmv: number;
-            /** Name */
-            name: string;
-            /** Orders */
-            orders: number;
-        };
         /** QueryFigures */
         QueryFigures: {
             /** Clicks */
@@ -12334,32 +12284,6 @@ export interface components {
             total: number;
             /** With Photos */
             with_photos: number;
-        };
-        /** RealtimeOverview */
-        RealtimeOverview: {
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /**
-             * Gmv Today
-             * @description Fen paid today (Asia/Shanghai)
-             */
-            gmv_today: number;
-            /**
-             * Online
-             * @description Persons with an event in the last 5 minutes (HyperLogLog)
-             */
-            online: number;
-            /** Orders Today */
-            orders_today: number;
-            /** Paid Last Minute */
-            paid_last_minute: number;
-            /** Provinces */
-            provinces: components["schemas"]["ProvinceFigure"][];
-            /** Refresh Seconds */
-            refresh_seconds: number;
         };
         /**
          * RecommendAnalytics
@@ -13092,6 +13016,13 @@ export interface components {
              */
             power: number;
         };
+        /** ScopeInfo */
+        ScopeInfo: {
+            /** Scope */
+            scope: string;
+            /** Title */
+            title: string;
+        };
         /**
          * SearchAnalytics
          * @description Search click-through over shop days (Asia/Shanghai), from the daily rollup.
@@ -13186,6 +13117,32 @@ export interface components {
              * @description products matching the query and filters
              */
             total: number;
+        };
+        /** SecretInfo */
+        SecretInfo: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Hint
+             * @description The secret's last four characters
+             */
+            hint: string;
+            /** Id */
+            id: number;
+        };
+        /** SecretRotate */
+        SecretRotate: {
+            /**
+             * Old Secret Expires At
+             * Format: date-time
+             * @description When the current secret stops working (UTC); the new one works at once
+             */
+            old_secret_expires_at: string;
         };
         /**
          * Segment
@@ -13326,15 +13283,6 @@ export interface components {
             target_kind: "product" | "group" | "bargain" | "campaign";
             /** Target Ref */
             target_ref: string;
-        };
-        /** ShareLinkRow */
-        ShareLinkRow: {
-            /** Orders */
-            orders: number;
-            /** Revenue */
-            revenue: number;
-            /** Share Code */
-            share_code: string;
         };
         /**
          * SharePoster
@@ -14364,15 +14312,6 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
-        };
-        /** TopPage */
-        TopPage: {
-            /** Page */
-            page: string;
-            /** Sessions */
-            sessions: number;
-            /** Views */
-            views: number;
         };
         /** TopProduct */
         TopProduct: {
@@ -16463,172 +16402,6 @@ export interface operations {
             };
         };
     };
-    attribution_api_v1_console_analytics_attribution_get: {
-        parameters: {
-            query: {
-                date_from: string;
-                date_to: string;
-                model?: string;
-                lookback_days?: number;
-                group_by?: "channel" | "campaign";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AttributionResult"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    export_attribution_api_v1_console_analytics_attribution_export_get: {
-        parameters: {
-            query: {
-                date_from: string;
-                date_to: string;
-                model?: string;
-                lookback_days?: number;
-                group_by?: "channel" | "campaign";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description credit per channel or campaign */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": unknown;
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     funnel_api_v1_console_analytics_funnels_post: {
         parameters: {
             query?: never;
@@ -16649,87 +16422,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FunnelResult"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    funnel_drop_offs_api_v1_console_analytics_funnels_drop_offs_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DropOffQuery"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DropOffResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -17025,141 +16717,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    paths_api_v1_console_analytics_paths_get: {
-        parameters: {
-            query: {
-                date_from: string;
-                date_to: string;
-                page?: string | null;
-                direction?: "next" | "previous";
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PathResult"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    realtime_overview_api_v1_console_analytics_realtime_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RealtimeOverview"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
                 };
             };
         };
@@ -27110,6 +26667,553 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_access_log_api_v1_console_openapi_access_log_get: {
+        parameters: {
+            query?: {
+                app_id?: number | null;
+                status?: number | null;
+                path?: string | null;
+                since?: string | null;
+                until?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AccessLogEntry_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_apps_api_v1_console_openapi_apps_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_app_api_v1_console_openapi_apps_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppCredentials"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_app_api_v1_console_openapi_apps__app_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_app_api_v1_console_openapi_apps__app_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotate_secret_api_v1_console_openapi_apps__app_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretRotate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppCredentials"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_scopes_api_v1_console_openapi_scopes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScopeInfo"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

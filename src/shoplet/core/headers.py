@@ -35,7 +35,7 @@ APP_CSP = "; ".join(
 FRAME_ONLY_CSP = "frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 # Pages that bring their own scripts: API docs and the embedded simulators (not in production).
-OWN_CONTENT_PREFIXES = ("/docs", "/redoc", "/_sim/")
+OWN_CONTENT_PREFIXES = ("/docs", "/redoc", "/_sim/", "/open/v1/docs")
 
 _STATIC_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),

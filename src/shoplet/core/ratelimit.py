@@ -69,5 +69,13 @@ class RateLimiter:
         for item in items:
             await self._limiter.hit(item, *key)
 
+    async def acquire(self, spec: str, *key: str) -> bool:
+        """Take one hit of a single-limit ``spec`` ("600/minute") if the window has room.
+
+        Unlike :meth:`hit`, test and charge are one step (one Lua script on Redis, one
+        uninterrupted coroutine step in memory), so under N concurrent callers exactly the
+        limit pass. Only the first limit of ``spec`` counts."""
+        return await self._limiter.hit(self._items(spec)[0], *key)
+
     async def reset(self) -> None:
         await self.storage.reset()

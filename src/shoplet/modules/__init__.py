@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from types import ModuleType
 
 LAYERS: tuple[tuple[str, ...], ...] = (
+    ("openapi",),
     ("search",),
     ("flashsale", "recommend", "insights", "pointsmall", "review", "social"),
     ("analytics",),
@@ -54,6 +55,7 @@ MODULES: tuple[str, ...] = (
     "review",
     "social",
     "search",
+    "openapi",
 )
 
 MODULE_FILES: tuple[str, ...] = (

@@ -27,6 +27,17 @@ export const consoleApi = {
     call<Res<O['resetStaffMfa']>>(OPS.resetStaffMfa, { params: { staff_id: id } }),
   auditLog: (query: Q<O['auditLog']> = {}) => call<Res<O['auditLog']>>(OPS.auditLog, { query }),
 
+  // open platform (owner)
+  listOpenApps: () => call<Res<O['listOpenApps']>>(OPS.listOpenApps),
+  createOpenApp: (body: Body<O['createOpenApp']>) =>
+    call<Res<O['createOpenApp']>>(OPS.createOpenApp, { body }),
+  updateOpenApp: (id: number, body: Body<O['updateOpenApp']>) =>
+    call<Res<O['updateOpenApp']>>(OPS.updateOpenApp, { params: { app_id: id }, body }),
+  rotateOpenAppSecret: (id: number, body: Body<O['rotateOpenAppSecret']>) =>
+    call<Res<O['rotateOpenAppSecret']>>(OPS.rotateOpenAppSecret, { params: { app_id: id }, body }),
+  openApiAccessLog: (query: Q<O['openApiAccessLog']> = {}) =>
+    call<Res<O['openApiAccessLog']>>(OPS.openApiAccessLog, { query }),
+
   // catalog
   listCategories: () => call<Res<O['listCategories']>>(OPS.listCategories),
   listProducts: (query: Q<O['listProducts']> = {}) =>

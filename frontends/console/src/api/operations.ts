@@ -42,6 +42,12 @@ export const OPS = {
   resetStaffMfa: op('POST', '/api/v1/console/staff/{staff_id}/reset-mfa'),
   auditLog: op('GET', '/api/v1/console/audit-log'),
 
+  listOpenApps: op('GET', '/api/v1/console/openapi/apps'),
+  createOpenApp: op('POST', '/api/v1/console/openapi/apps'),
+  updateOpenApp: op('PATCH', '/api/v1/console/openapi/apps/{app_id}'),
+  rotateOpenAppSecret: op('POST', '/api/v1/console/openapi/apps/{app_id}/rotate-secret'),
+  openApiAccessLog: op('GET', '/api/v1/console/openapi/access-log'),
+
   listCategories: op('GET', '/api/v1/console/categories'),
   listProducts: op('GET', '/api/v1/console/products'),
   createProduct: op('POST', '/api/v1/console/products'),

@@ -26,6 +26,7 @@ export type Permission =
   | 'distribution:manage'
   | 'analytics:view'
   | 'analytics:manage'
+  | 'openapi:manage'
 
 export interface MenuEntry {
   path: string
@@ -75,6 +76,8 @@ export const MENU: MenuEntry[] = [
   { path: '/experiments/calculator', title: '实验计算器', icon: 'Histogram', permission: 'experiments:manage', operation: OPS.analyzeExperiment },
   { path: '/staff', title: '员工管理', icon: 'User', permission: 'staff:manage', operation: OPS.listStaff },
   { path: '/audit-log', title: '操作日志', icon: 'Document', permission: 'audit:read', operation: OPS.auditLog },
+  { path: '/open-platform/apps', title: '开放平台 · 应用', icon: 'Connection', permission: 'openapi:manage', operation: OPS.listOpenApps },
+  { path: '/open-platform/access-log', title: '开放平台 · 调用日志', icon: 'Tickets', permission: 'openapi:manage', operation: OPS.openApiAccessLog },
   { path: '/account', title: '账户安全', icon: 'Lock', permission: null, operation: OPS.me },
 ]
 

@@ -34,7 +34,7 @@ OPERATOR_PERMISSIONS = frozenset(
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
     # pii:reveal: full phone numbers and addresses (?reveal=true, search by phone, CSV export).
-    "owner": OPERATOR_PERMISSIONS | {"staff:manage", "audit:read", PII_REVEAL},
+    "owner": OPERATOR_PERMISSIONS | {"staff:manage", "audit:read", PII_REVEAL, "openapi:manage"},
     "operator": OPERATOR_PERMISSIONS,
     "support": frozenset({"products:read", "orders:read", "aftersales:handle"}),
 }

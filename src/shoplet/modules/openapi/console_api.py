@@ -1,0 +1,142 @@
+"""Console routes of the open platform (开放平台): apps (create, edit, rotate the secret,
+disable) and the access log (调用日志). Owners only (``openapi:manage``); every change is an
+audit entry in the same transaction. A secret is answered once, at creation or rotation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId, QueryId
+from shoplet.core.schemas import Page
+from shoplet.modules.openapi import service
+from shoplet.modules.openapi.schemas import (
+    SCOPE_TITLES,
+    AccessLogEntry,
+    AppCreate,
+    AppCredentials,
+    AppOut,
+    AppUpdate,
+    ScopeInfo,
+    SecretRotate,
+)
+from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+
+router = APIRouter(tags=["console-openapi"])
+
+OpenApiManager = Annotated[StaffIdentity, Depends(require_permission("openapi:manage"))]
+
+
+@router.get("/openapi/scopes")
+async def list_scopes(_: OpenApiManager) -> list[ScopeInfo]:
+    """The scopes an app may hold, with their Chinese titles."""
+    return [ScopeInfo(scope=s, title=t) for s, t in SCOPE_TITLES.items()]
+
+
+@router.get("/openapi/apps")
+async def list_apps(_: OpenApiManager, session: DbSession) -> list[AppOut]:
+    """Every partner app, newest first, with its secrets' hints and expiries."""
+    return await service.list_apps(session)
+
+
+@router.post(
+    "/openapi/apps",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400),
+)
+async def create_app(
+    body: AppCreate, staff: OpenApiManager, request: Request, ctx: Ctx, session: DbSession
+) -> AppCredentials:
+    """Register an app: its key and secret are answered this once."""
+    created = await service.create_app(session, ctx.pii, body, actor=f"staff:{staff.username}")
+    await record_audit(
+        session,
+        staff,
+        "openapi.app_create",
+        f"openapi_app:{created.app.id}",
+        {"name": body.name, "scopes": created.app.scopes},
+        origin_of(request),
+    )
+    return created
+
+
+@router.get("/openapi/apps/{app_id}", responses=problem_responses(404))
+async def get_app(app_id: PathId, _: OpenApiManager, session: DbSession) -> AppOut:
+    """One app."""
+    return await service.get_app(session, app_id)
+
+
+@router.patch("/openapi/apps/{app_id}", responses=problem_responses(400, 404))
+async def update_app(
+    app_id: PathId, body: AppUpdate, staff: OpenApiManager, request: Request, session: DbSession
+) -> AppOut:
+    """Change the name, scopes, rate limit, IP allow-list, or disable/enable the app (a
+    disabled app's signed calls and tokens are refused at once)."""
+    app = await service.update_app(session, app_id, body)
+    await record_audit(
+        session,
+        staff,
+        "openapi.app_update",
+        f"openapi_app:{app_id}",
+        body.model_dump(mode="json", exclude_none=True),
+        origin_of(request),
+    )
+    return app
+
+
+@router.post("/openapi/apps/{app_id}/rotate-secret", responses=problem_responses(400, 404))
+async def rotate_secret(
+    app_id: PathId,
+    body: SecretRotate,
+    *,
+    staff: OpenApiManager,
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
+) -> AppCredentials:
+    """Issue a new secret (answered this once); the current one keeps working until
+    ``old_secret_expires_at``, so the partner can switch without downtime."""
+    rotated = await service.rotate_secret(
+        session, ctx.pii, app_id, old_secret_expires_at=body.old_secret_expires_at
+    )
+    await record_audit(
+        session,
+        staff,
+        "openapi.secret_rotate",
+        f"openapi_app:{app_id}",
+        {"old_secret_expires_at": body.old_secret_expires_at.isoformat()},
+        origin_of(request),
+    )
+    return rotated
+
+
+@router.get("/openapi/access-log", responses=problem_responses(400))
+async def search_access_log(
+    *,
+    _: OpenApiManager,
+    session: DbSession,
+    app_id: QueryId = None,
+    status_code: Annotated[int | None, Query(alias="status", ge=100, le=599)] = None,
+    path: Annotated[str | None, Query(max_length=200)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[AccessLogEntry]:
+    """Partner calls, newest first, by app, status, path prefix and time ``[since, until)``."""
+    items, next_cursor = await service.search_access_log(
+        session,
+        app_id=app_id,
+        status=status_code,
+        path_prefix=path,
+        since=since,
+        until=until,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=items, next_cursor=next_cursor)

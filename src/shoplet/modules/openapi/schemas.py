@@ -1,0 +1,144 @@
+"""Open-platform request and response models (console and partner API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, get_args
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from shoplet.core.schemas import CleanText, Id, RequestModel, ResponseModel
+
+Scope = Literal[
+    "products:read",
+    "stock:read",
+    "stock:write",
+    "orders:read",
+    "orders:write",
+    "members:read",
+    "coupons:write",
+]
+SCOPES: tuple[str, ...] = get_args(Scope)
+SCOPE_TITLES: dict[str, str] = {
+    "products:read": "读取商品",
+    "stock:read": "读取库存",
+    "stock:write": "调整库存",
+    "orders:read": "读取订单",
+    "orders:write": "订单发货",
+    "members:read": "读取会员（手机号脱敏）",
+    "coupons:write": "发放优惠券",
+}
+
+Cidr = Annotated[str, StringConstraints(min_length=2, max_length=50)]
+RateLimit = Annotated[int, Field(ge=1, le=100_000, description="Requests per minute")]
+
+
+class AppCreate(RequestModel):
+    name: CleanText = Field(min_length=1, max_length=100)
+    scopes: list[Scope] = Field(max_length=len(SCOPES))
+    rate_limit_per_minute: RateLimit = 600
+    ip_allowlist: list[Cidr] = Field(default_factory=list, max_length=50)
+
+
+class AppUpdate(RequestModel):
+    name: CleanText | None = Field(default=None, min_length=1, max_length=100)
+    scopes: list[Scope] | None = Field(default=None, max_length=len(SCOPES))
+    rate_limit_per_minute: RateLimit | None = None
+    ip_allowlist: list[Cidr] | None = Field(default=None, max_length=50)
+    is_active: bool | None = None
+
+
+class SecretRotate(RequestModel):
+    old_secret_expires_at: AwareDatetime = Field(
+        strict=False,
+        description="When the current secret stops working (UTC); the new one works at once",
+    )
+
+
+class SecretInfo(ResponseModel):
+    id: int
+    hint: str = Field(description="The secret's last four characters")
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class AppOut(ResponseModel):
+    id: int
+    name: str
+    app_key: str
+    scopes: list[str]
+    rate_limit_per_minute: int
+    ip_allowlist: list[str]
+    is_active: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    secrets: list[SecretInfo] = Field(default_factory=list)
+
+
+class AppCredentials(BaseModel):
+    """Shown once: the secret is stored encrypted and never answered again."""
+
+    app: AppOut
+    app_key: str
+    app_secret: str
+
+
+class AccessLogEntry(ResponseModel):
+    id: int
+    app_id: int | None
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    ip: str
+    request_id: str
+    created_at: datetime
+
+
+class ScopeInfo(BaseModel):
+    scope: str
+    title: str
+
+
+# -- partner API -----------------------------------------------------------------------------
+
+
+class TokenResponse(BaseModel):
+    """RFC 6749 section 5.1."""
+
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme name
+    expires_in: int
+    scope: str
+
+
+class StockAdjust(RequestModel):
+    delta: int = Field(ge=-1_000_000, le=1_000_000, description="Added to on-hand; not zero")
+    reason: CleanText = Field(min_length=1, max_length=100)
+
+
+class OrderShip(RequestModel):
+    carrier: CleanText = Field(min_length=1, max_length=50)
+    tracking_no: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,40}$")]
+
+
+class CouponIssue(RequestModel):
+    template_id: Id
+    member_id: Id
+
+
+class CouponIssueResult(BaseModel):
+    template_id: int
+    member_id: int
+    issued: bool
+    skipped_code: str | None = Field(
+        description="Why the member got no coupon (promotions.quota_exhausted, …), or null"
+    )
+
+
+class StockOut(BaseModel):
+    sku_id: int
+    on_hand: int
+    reserved: int
+    available: int

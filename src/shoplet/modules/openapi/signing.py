@@ -1,0 +1,68 @@
+"""HMAC-SHA256 request signing, pure (docs/open-platform.md, "Signing").
+
+The string to sign is six lines joined by ``\\n`` (no trailing newline)::
+
+    METHOD                 upper case: GET, POST
+    PATH                   the URL path as routed (percent-decoded), no query: /open/v1/products
+    CANONICAL_QUERY        every query pair, name and value percent-decoded, then RFC 3986
+                           encoded (unreserved A-Z a-z 0-9 - . _ ~ kept, everything else %XX in
+                           upper-case hex, a space is %20), then sorted by the encoded name,
+                           then the encoded value (byte order), joined name=value with &
+                           (empty when there is no query)
+    TIMESTAMP              X-Shoplet-Timestamp: unix seconds, decimal
+    NONCE                  X-Shoplet-Nonce: 8-64 characters of A-Z a-z 0-9 - _
+    HEX(SHA256(body))      lower-case hex of the raw body's SHA-256 (of b"" when there is none)
+
+``X-Shoplet-Signature`` is the lower-case hex HMAC-SHA256 of that string (UTF-8) keyed by the
+app secret (its UTF-8 bytes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from urllib.parse import parse_qsl, quote
+
+WINDOW_SECONDS = 300
+NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SIGNATURE_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+
+def rfc3986(value: str) -> str:
+    return quote(value, safe="-._~")
+
+
+def canonical_query(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return "&".join(f"{k}={v}" for k, v in sorted((rfc3986(k), rfc3986(v)) for k, v in pairs))
+
+
+def string_to_sign(
+    method: str, path: str, *, query: str, timestamp: str, nonce: str, body: bytes
+) -> str:
+    return "\n".join(
+        (
+            method.upper(),
+            path,
+            canonical_query(query),
+            timestamp,
+            nonce,
+            hashlib.sha256(body).hexdigest(),
+        )
+    )
+
+
+def sign(secret: str, canonical: str) -> str:
+    return hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def matches(secret: str, canonical: str, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, canonical), signature)
+
+
+def is_fresh(timestamp: str, now: float, window: int = WINDOW_SECONDS) -> bool:
+    """``timestamp`` is decimal unix seconds within ``window`` of ``now`` (either side)."""
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    return abs(int(timestamp) - now) <= window

@@ -491,6 +491,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attribution
+         * @description 归因分析: orders paid in the range credited to channels (or campaigns) by the touches
+         *     of the lookback window before each (400 ``analytics.attribution_model_unknown``,
+         *     ``analytics.lookback_out_of_range``, ``analytics.date_range_invalid``).
+         */
+        get: operations["attribution_api_v1_console_analytics_attribution_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/attribution/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Attribution
+         * @description The same attribution as CSV (amounts in yuan).
+         */
+        get: operations["export_attribution_api_v1_console_analytics_attribution_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clusters
+         * @description 聚类: the last clustering's clusters (size, mean spend, centroid) and sample points.
+         */
+        get: operations["clusters_api_v1_console_analytics_clusters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/funnels": {
         parameters: {
             query?: never;
@@ -506,6 +568,27 @@ export interface paths {
          *     ``date_from..date_to``), conversion and drop-off, optionally per platform or channel.
          */
         post: operations["funnel_api_v1_console_analytics_funnels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/funnels/drop-offs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Funnel Drop Offs
+         * @description The persons who reached the step before ``step`` and not ``step`` (members link to
+         *     their page, devices are listed by id).
+         */
+        post: operations["funnel_drop_offs_api_v1_console_analytics_funnels_drop_offs_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -568,6 +651,110 @@ export interface paths {
          *     them) are removed from the event store.
          */
         post: operations["delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/paths": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Paths
+         * @description 路径分析: the pages viewed right after (or before) a page in the same session, with
+         *     their share of its views; and the most viewed pages.
+         */
+        get: operations["paths_api_v1_console_analytics_paths_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/profiles/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Profiles Job
+         * @description 重新计算 every profile (``kind=profiles``) or the clusters (``kind=clusters``): a job
+         *     the worker picks up; the open one is returned if there is one.
+         */
+        post: operations["request_profiles_job_api_v1_console_analytics_profiles_jobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/profiles/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Job
+         * @description A job's status and progress.
+         */
+        get: operations["get_job_api_v1_console_analytics_profiles_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/profiles/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Member Profile
+         * @description 会员画像: a member's profile, tags and timeline of orders and tracked events (404
+         *     ``analytics.profile_not_found`` before their first profile).
+         */
+        get: operations["member_profile_api_v1_console_analytics_profiles__member_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Realtime Overview
+         * @description 实时概览: persons online (last 5 minutes), orders paid in the last minute, today's
+         *     orders and GMV by province; counters only, cheap enough to poll every few seconds.
+         */
+        get: operations["realtime_overview_api_v1_console_analytics_realtime_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -713,6 +900,176 @@ export interface paths {
         get: operations["get_run_api_v1_console_analytics_rfm_runs__run_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Segments
+         * @description Saved segments, newest first, with their member counts now.
+         */
+        get: operations["list_segments_api_v1_console_analytics_segments_get"];
+        put?: never;
+        /**
+         * Create Segment
+         * @description Save a segment (400 ``analytics.condition_invalid``; 409 ``analytics.segment_exists``).
+         */
+        post: operations["create_segment_api_v1_console_analytics_segments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description The live member count of an unsaved segment (or rule tag, ``kind=rule``).
+         */
+        post: operations["preview_api_v1_console_analytics_segments_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/segments/{segment_id}/coupon-issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue Coupon
+         * @description 发券: one coupon of the template to each member of the segment, once per member even
+         *     when pressed twice.
+         */
+        post: operations["issue_coupon_api_v1_console_analytics_segments__segment_id__coupon_issues_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/segments/{segment_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Segment Members
+         * @description A segment's members by id (keyset cursor), phones masked.
+         */
+        get: operations["segment_members_api_v1_console_analytics_segments__segment_id__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tags
+         * @description Every tag (rule, computed, manual) with how many members hold it.
+         */
+        get: operations["list_tags_api_v1_console_analytics_tags_get"];
+        put?: never;
+        /**
+         * Create Tag
+         * @description A rule tag (400 ``analytics.condition_invalid`` with ``path``; every member is then
+         *     decided by a job) or a manual tag.
+         */
+        post: operations["create_tag_api_v1_console_analytics_tags_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Tag
+         * @description Rename a tag or change a rule tag's condition (re-decided for every member by a job).
+         */
+        patch: operations["update_tag_api_v1_console_analytics_tags__tag_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/console/analytics/tags/{tag_id}/member-removals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove Tag Members
+         * @description Take a manual tag from members.
+         */
+        post: operations["remove_tag_members_api_v1_console_analytics_tags__tag_id__member_removals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/tags/{tag_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Tag Members
+         * @description Give a manual tag to members (those holding it already are left alone).
+         */
+        post: operations["add_tag_members_api_v1_console_analytics_tags__tag_id__members_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3032,6 +3389,27 @@ export interface paths {
         patch: operations["update_product_api_v1_console_products__product_id__patch"];
         trace?: never;
     };
+    "/api/v1/console/products/{product_id}/price-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Product Price History
+         * @description The product's price changes, newest first: every SKU whose price or original price the
+         *     editor, a bulk price change or an import changed, with who and when (调价记录).
+         */
+        get: operations["product_price_history_api_v1_console_products__product_id__price_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/products/{product_id}/status": {
         parameters: {
             query?: never;
@@ -3960,7 +4338,8 @@ export interface paths {
         /**
          * Assign
          * @description The unit's variant of every running experiment it is in, by slot (``home_layout``,
-         *     ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``). Writes
+         *     ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``,
+         *     ``search_ranking``). Writes
          *     nothing; the same unit gets the same answer while the experiments do not change.
          */
         post: operations["assign_api_v1_experiments_assign_post"];
@@ -5315,7 +5694,8 @@ export interface paths {
          *     (``露营zhangpeng``), homophone and one-letter typos; filters, facets (first page), sorts,
          *     keyset paging. ``corrected_query`` says how the query was understood when that differs.
          *     Relevance gains a bounded boost for products that sell well in the shopper's province,
-         *     season and time of day (``SHOPLET_SEARCH_CONTEXT``).
+         *     season and time of day (``SHOPLET_SEARCH_CONTEXT``); ``ranking`` picks the weights an A/B
+         *     test compares (``default``, ``semantic``, ``popular``, ``lexical``).
          */
         get: operations["search_api_v1_search_get"];
         put?: never;
@@ -6135,6 +6515,64 @@ export interface components {
              * @description ruleset version the answer came from
              */
             version: number;
+        };
+        /** AttributionResult */
+        AttributionResult: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "channel" | "campaign";
+            /** Lookback Days */
+            lookback_days: number;
+            /** Model */
+            model: string;
+            /** Orders */
+            orders: number;
+            /** Revenue */
+            revenue: number;
+            /** Rows */
+            rows: components["schemas"]["AttributionRow"][];
+            /**
+             * Share Links
+             * @description Orders per share code under the social module's rule (分享统计, commissions)
+             */
+            share_links: components["schemas"]["ShareLinkRow"][];
+        };
+        /** AttributionRow */
+        AttributionRow: {
+            /**
+             * Campaign
+             * @description Share code, utm_campaign or campaign ('' per channel)
+             */
+            campaign: string;
+            /**
+             * Channel
+             * @description share, scene:<n>, utm:<source>, campaign, a host, direct, unattributed
+             */
+            channel: string;
+            /**
+             * Orders
+             * @description Orders credited (fractional under linear/position-based)
+             */
+            orders: number;
+            /**
+             * Revenue
+             * @description Fen credited; the rows sum exactly to the paid total
+             */
+            revenue: number;
+            /** Touches */
+            touches: number;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -7536,6 +7974,46 @@ export interface components {
             /** Statistic */
             statistic: number;
         };
+        /** ClusterOut */
+        ClusterOut: {
+            /** Centroid */
+            centroid: {
+                [key: string]: number;
+            };
+            /** Mean Spend */
+            mean_spend: number;
+            /** Name */
+            name: string;
+            /** Number */
+            number: number;
+            /** Size */
+            size: number;
+            /** Tag Code */
+            tag_code: string;
+        };
+        /** ClusterPoint */
+        ClusterPoint: {
+            /** Cluster */
+            cluster: number;
+            /** Frequency */
+            frequency: number;
+            /** Recency */
+            recency: number;
+            /** Spend */
+            spend: number;
+        };
+        /** ClustersOut */
+        ClustersOut: {
+            /** Clusters */
+            clusters: components["schemas"]["ClusterOut"][];
+            job: components["schemas"]["JobOut"] | null;
+            /** K */
+            k: number | null;
+            /** Points */
+            points: components["schemas"]["ClusterPoint"][];
+            /** Silhouette */
+            silhouette: number | null;
+        };
         /** CodeBatch */
         CodeBatch: {
             /**
@@ -7710,6 +8188,22 @@ export interface components {
             sequential: components["schemas"]["Sequential"];
             /** Z */
             z: number;
+        };
+        /** ConditionPreview */
+        ConditionPreview: {
+            /**
+             * Condition
+             * @description {"field","op","value"}, {"tag"}, {"all":[…]} or {"any":[…]} (docs/analytics.md)
+             */
+            condition: {
+                [key: string]: unknown;
+            };
+            /**
+             * Kind
+             * @default segment
+             * @enum {string}
+             */
+            kind: "rule" | "segment";
         };
         /**
          * ConsoleOrder
@@ -8331,6 +8825,56 @@ export interface components {
             /** Product Rates */
             product_rates?: components["schemas"]["RateOverride"][];
         };
+        /** DropOffPerson */
+        DropOffPerson: {
+            /** Anonymous Id */
+            anonymous_id: string | null;
+            /** Member Id */
+            member_id: number | null;
+            /** Person */
+            person: string;
+        };
+        /** DropOffQuery */
+        DropOffQuery: {
+            /** Breakdown */
+            breakdown?: ("platform" | "channel") | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Limit
+             * @default 100
+             */
+            limit: number;
+            /**
+             * Step
+             * @description The step (2..n) the persons reached the one before of, and not this one
+             */
+            step: number;
+            /** Steps */
+            steps: components["schemas"]["FunnelStep"][];
+            /**
+             * Window Seconds
+             * @default 86400
+             */
+            window_seconds: number;
+        };
+        /** DropOffResult */
+        DropOffResult: {
+            /** Persons */
+            persons: components["schemas"]["DropOffPerson"][];
+            /** Step */
+            step: number;
+            /** Total */
+            total: number;
+        };
         /**
          * EventBatch
          * @description What ``POST /events`` takes: one device's events (``anonymous_id``, ``platform`` and
@@ -8628,7 +9172,7 @@ export interface components {
              * Slot
              * @enum {string}
              */
-            slot: "home_layout" | "product_card_style" | "checkout_button_text" | "promotion_strategy";
+            slot: "home_layout" | "product_card_style" | "checkout_button_text" | "promotion_strategy" | "search_ranking";
             targeting?: components["schemas"]["TargetingIn"];
             /**
              * Traffic Percent
@@ -9654,6 +10198,40 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** JobOut */
+        JobOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "profiles" | "tag" | "clusters";
+            /** Progress */
+            progress: number;
+            /** Result */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /** Target Id */
+            target_id: number | null;
+            /** Total */
+            total: number;
+        };
         /**
          * KolGraph
          * @description The top sharers and the shoppers they brought directly (the console's graph view).
@@ -10120,6 +10698,16 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** ManualTagMembers */
+        ManualTagMembers: {
+            /** Member Ids */
+            member_ids: number[];
+        };
+        /** ManualTagResult */
+        ManualTagResult: {
+            /** Changed */
+            changed: number;
+        };
         /**
          * MediaOut
          * @description An uploaded image: ``url`` is its canonical URL (the fallback file), the one products
@@ -10167,6 +10755,17 @@ export interface components {
              * @description Masked (138****0000) unless revealed to the owner
              */
             phone: string | null;
+        };
+        /**
+         * Member360
+         * @description 会员画像: the profile, the tags, and the latest orders and tracked events.
+         */
+        Member360: {
+            profile: components["schemas"]["ProfileOut"];
+            /** Tags */
+            tags: components["schemas"]["TagOut"][];
+            /** Timeline */
+            timeline: components["schemas"]["TimelineItem"][];
         };
         /**
          * MemberAdmin
@@ -10773,6 +11372,21 @@ export interface components {
              */
             status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
         };
+        /** PageShare */
+        PageShare: {
+            /** Count */
+            count: number;
+            /**
+             * Page
+             * @description A page route, or $exit / $entry where the session ends/starts
+             */
+            page: string;
+            /**
+             * Share
+             * @description Of the page's views (0..1)
+             */
+            share: number;
+        };
         /** Page[AccessLogEntry] */
         Page_AccessLogEntry_: {
             /** Items */
@@ -10990,6 +11604,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[PriceHistoryEntry] */
+        Page_PriceHistoryEntry_: {
+            /** Items */
+            items: components["schemas"]["PriceHistoryEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ProductAdmin] */
         Page_ProductAdmin_: {
             /** Items */
@@ -11036,6 +11657,13 @@ export interface components {
         Page_RfmCustomer_: {
             /** Items */
             items: components["schemas"]["RfmCustomer"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SegmentMember] */
+        Page_SegmentMember_: {
+            /** Items */
+            items: components["schemas"]["SegmentMember"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -11096,6 +11724,25 @@ export interface components {
              * @description a district code, set only with all three names
              */
             region_code: string | null;
+        };
+        /** PathResult */
+        PathResult: {
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "next" | "previous";
+            /** Neighbours */
+            neighbours: components["schemas"]["PageShare"][];
+            /** Page */
+            page: string | null;
+            /** Top Pages */
+            top_pages: components["schemas"]["TopPage"][];
+            /**
+             * Views
+             * @description Views of the page in the range
+             */
+            views: number;
         };
         /** PayRequest */
         PayRequest: {
@@ -11567,6 +12214,13 @@ export interface components {
             /** Target Ref */
             target_ref: string;
         };
+        /** PreviewCount */
+        PreviewCount: {
+            /** Members */
+            members: number;
+            /** Sample */
+            sample: number[];
+        };
         /** PreviewLine */
         PreviewLine: {
             /**
@@ -11671,6 +12325,39 @@ export interface components {
              * @description fen, inclusive
              */
             min: number;
+        };
+        /**
+         * PriceHistoryEntry
+         * @description One SKU's price change (``catalog_price_history``), in fen.
+         */
+        PriceHistoryEntry: {
+            /**
+             * Actor
+             * @description ``staff:<id>`` or ``cli:<file>``
+             */
+            actor: string;
+            /**
+             * Changed At
+             * Format: date-time
+             */
+            changed_at: string;
+            /** Id */
+            id: number;
+            /** Original Price After */
+            original_price_after: number;
+            /** Original Price Before */
+            original_price_before: number;
+            /** Price After */
+            price_after: number;
+            /** Price Before */
+            price_before: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Source
+             * @description ``console`` (editor), ``bulk`` (bulk change), ``import``
+             */
+            source: string;
         };
         /** ProductAdmin */
         ProductAdmin: {
@@ -11914,6 +12601,52 @@ export interface components {
             product_id: number;
             /** Visitor */
             visitor: string;
+        };
+        /** ProfileOut */
+        ProfileOut: {
+            /** Aov */
+            aov: number;
+            /** Categories */
+            categories: string[];
+            /** Channel */
+            channel: string | null;
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /** Coupon Count */
+            coupon_count: number;
+            /** Favourite Categories */
+            favourite_categories: string[];
+            /** First Purchase At */
+            first_purchase_at: string | null;
+            /** Last Active At */
+            last_active_at: string | null;
+            /** Last Purchase At */
+            last_purchase_at: string | null;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname?: string | null;
+            /** Order Count */
+            order_count: number;
+            /** Orders 90D */
+            orders_90d: number;
+            /** Platform */
+            platform: string | null;
+            /** Price Sensitivity */
+            price_sensitivity: number;
+            /** Region Code */
+            region_code: string | null;
+            /** Rfm Class */
+            rfm_class: string | null;
+            /** Social Role */
+            social_role: string | null;
+            /** Spend */
+            spend: number;
+            /** Spend 90D */
+            spend_90d: number;
         };
         /** PromoterAdmin */
         PromoterAdmin: {
@@ -12223,6 +12956,20 @@ export interface components {
             /** Value */
             value: string | number | boolean;
         };
+        /** ProvinceFigure */
+        ProvinceFigure: {
+            /**
+             * Code
+             * @description GB/T 2260 province code (two digits); 00 without an address
+             */
+            code: string;
+            /** Gmv */
+            gmv: number;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
+        };
         /** QueryFigures */
         QueryFigures: {
             /** Clicks */
@@ -12284,6 +13031,32 @@ export interface components {
             total: number;
             /** With Photos */
             with_photos: number;
+        };
+        /** RealtimeOverview */
+        RealtimeOverview: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Gmv Today
+             * @description Fen paid today (Asia/Shanghai)
+             */
+            gmv_today: number;
+            /**
+             * Online
+             * @description Persons with an event in the last 5 minutes (HyperLogLog)
+             */
+            online: number;
+            /** Orders Today */
+            orders_today: number;
+            /** Paid Last Minute */
+            paid_last_minute: number;
+            /** Provinces */
+            provinces: components["schemas"]["ProvinceFigure"][];
+            /** Refresh Seconds */
+            refresh_seconds: number;
         };
         /**
          * RecommendAnalytics
@@ -13048,6 +13821,11 @@ export interface components {
             searches: number;
             /** Top Queries */
             top_queries: components["schemas"]["QueryFigures"][];
+            /**
+             * Variants
+             * @description per ranking variant (``default`` unless an A/B test of ranking ran)
+             */
+            variants: components["schemas"]["VariantFigures"][];
             /** Zero Rate */
             zero_rate: number | null;
             /** Zero Result Queries */
@@ -13167,6 +13945,74 @@ export interface components {
             /** Spent Days */
             spent_days?: number | null;
         };
+        /** SegmentCouponIssue */
+        SegmentCouponIssue: {
+            /** Coupon Template Id */
+            coupon_template_id: number;
+        };
+        /** SegmentCouponReport */
+        SegmentCouponReport: {
+            /** Already */
+            already: number;
+            /** Issued */
+            issued: number;
+            /** Members */
+            members: number;
+            /** Skipped */
+            skipped: {
+                [key: string]: number | string;
+            }[];
+        };
+        /** SegmentCreate */
+        SegmentCreate: {
+            /**
+             * Definition
+             * @description {"field","op","value"}, {"tag"}, {"all":[…]} or {"any":[…]} (docs/analytics.md)
+             */
+            definition: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+        };
+        /** SegmentMember */
+        SegmentMember: {
+            /** Last Purchase At */
+            last_purchase_at: string | null;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string | null;
+            /** Order Count */
+            order_count: number;
+            /** Phone */
+            phone?: string | null;
+            /** Rfm Class */
+            rfm_class: string | null;
+            /** Spend */
+            spend: number;
+        };
+        /** SegmentOut */
+        SegmentOut: {
+            /** Definition */
+            definition: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /**
+             * Members
+             * @default 0
+             */
+            members: number;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /**
          * SegmentPreview
          * @description A dry run: how many members the segment holds now.
@@ -13283,6 +14129,15 @@ export interface components {
             target_kind: "product" | "group" | "bargain" | "campaign";
             /** Target Ref */
             target_ref: string;
+        };
+        /** ShareLinkRow */
+        ShareLinkRow: {
+            /** Orders */
+            orders: number;
+            /** Revenue */
+            revenue: number;
+            /** Share Code */
+            share_code: string;
         };
         /**
          * SharePoster
@@ -13879,6 +14734,68 @@ export interface components {
             /** Words */
             words: string[];
         };
+        /** TagCreate */
+        TagCreate: {
+            /** Code */
+            code: string;
+            /** Condition */
+            condition?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "rule" | "manual";
+            /** Name */
+            name: string;
+        };
+        /** TagOut */
+        TagOut: {
+            /** Code */
+            code: string;
+            /** Condition */
+            condition: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "rule" | "computed" | "manual";
+            /**
+             * Members
+             * @default 0
+             */
+            members: number;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** TagUpdate */
+        TagUpdate: {
+            /** Condition */
+            condition?: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+        };
         /** TargetStat */
         TargetStat: {
             /** Links */
@@ -14282,6 +15199,25 @@ export interface components {
             /** To Status */
             to_status: string;
         };
+        /** TimelineItem */
+        TimelineItem: {
+            /** Amount */
+            amount?: number | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "order" | "event";
+            /** Title */
+            title: string;
+        };
         /** TokenRequest */
         TokenRequest: {
             /** Answer */
@@ -14312,6 +15248,15 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** TopPage */
+        TopPage: {
+            /** Page */
+            page: string;
+            /** Sessions */
+            sessions: number;
+            /** Views */
+            views: number;
         };
         /** TopProduct */
         TopProduct: {
@@ -14409,6 +15354,25 @@ export interface components {
              * @description the arm's key
              */
             variant: string;
+        };
+        /**
+         * VariantFigures
+         * @description One ranking variant's click-through (an arm of the search-ranking A/B test).
+         */
+        VariantFigures: {
+            /** Clicks */
+            clicks: number;
+            /** Ctr */
+            ctr: number | null;
+            /** Searches */
+            searches: number;
+            /**
+             * Variant
+             * @description the ranking preset that served the searches
+             */
+            variant: string;
+            /** Zero Results */
+            zero_results: number;
         };
         /**
          * VideoOut
@@ -16402,6 +17366,224 @@ export interface operations {
             };
         };
     };
+    attribution_api_v1_console_analytics_attribution_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                model?: string;
+                lookback_days?: number;
+                group_by?: "channel" | "campaign";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_attribution_api_v1_console_analytics_attribution_export_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                model?: string;
+                lookback_days?: number;
+                group_by?: "channel" | "campaign";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description credit per channel or campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clusters_api_v1_console_analytics_clusters_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClustersOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     funnel_api_v1_console_analytics_funnels_post: {
         parameters: {
             query?: never;
@@ -16422,6 +17604,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FunnelResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    funnel_drop_offs_api_v1_console_analytics_funnels_drop_offs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DropOffQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DropOffResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -16717,6 +17980,378 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    paths_api_v1_console_analytics_paths_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                page?: string | null;
+                direction?: "next" | "previous";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_profiles_job_api_v1_console_analytics_profiles_jobs_post: {
+        parameters: {
+            query?: {
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_job_api_v1_console_analytics_profiles_jobs__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    member_profile_api_v1_console_analytics_profiles__member_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member360"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    realtime_overview_api_v1_console_analytics_realtime_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealtimeOverview"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };
@@ -17172,6 +18807,895 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_segments_api_v1_console_analytics_segments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_segment_api_v1_console_analytics_segments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_api_v1_console_analytics_segments_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConditionPreview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewCount"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    issue_coupon_api_v1_console_analytics_segments__segment_id__coupon_issues_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentCouponIssue"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentCouponReport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    segment_members_api_v1_console_analytics_segments__segment_id__members_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SegmentMember_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tags_api_v1_console_analytics_tags_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_tag_api_v1_console_analytics_tags_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_tag_api_v1_console_analytics_tags__tag_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_tag_members_api_v1_console_analytics_tags__tag_id__member_removals_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualTagMembers"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManualTagResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_tag_members_api_v1_console_analytics_tags__tag_id__members_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualTagMembers"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManualTagResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -29117,6 +31641,104 @@ export interface operations {
             };
         };
     };
+    product_price_history_api_v1_console_products__product_id__price_history_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PriceHistoryEntry_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     set_product_status_api_v1_console_products__product_id__status_post: {
         parameters: {
             query?: never;
@@ -37930,6 +40552,8 @@ export interface operations {
                 sort?: "relevance" | "sales" | "price_asc" | "price_desc" | "new";
                 /** @description GB/T 2260 region code whose province is the shopper's (default: a signed-in shopper's default address) */
                 region?: string | null;
+                /** @description ranking weights: an arm of the A/B test in the experiments slot ``search_ranking`` (a cursor keeps its first page's) */
+                ranking?: "default" | "semantic" | "popular" | "lexical";
             };
             header?: never;
             path?: never;

@@ -37,6 +37,7 @@ from shoplet.modules.analytics.service import (
     member_rfm,
     request_run,
     run_rfm,
+    traffic,
 )
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "run_rfm",
     "startup",
     "summarize",
+    "traffic",
 ]
 
 

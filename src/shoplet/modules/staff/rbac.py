@@ -29,6 +29,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "distribution:manage",
         "analytics:view",
         "experiments:manage",
+        "insights:alerts",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

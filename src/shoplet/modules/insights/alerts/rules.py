@@ -143,7 +143,7 @@ def check_anomaly(
         return Verdict(False, value, reason="not enough history")
     residuals: list[float] = []
     for values in slots:
-        if len(values) < 3:
+        if len(values) < 2:
             continue
         logs = [_log(v) for v in values]
         for i, one in enumerate(logs):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from shoplet.core.schemas import CleanText, Id, RequestModel, ResponseModel
 
@@ -20,6 +20,8 @@ MetricCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(max_length=1000)]
 Bound = Annotated[float, Field(ge=-1e15, le=1e15)]
+# Strict bodies refuse strings for datetimes; an ISO 8601 string with an offset is accepted.
+When = Annotated[AwareDatetime, Field(strict=False)]
 
 
 class RuleBody(RequestModel):
@@ -50,7 +52,7 @@ class MonitorWrite(RequestModel):
 class SilenceBody(RequestModel):
     """Mute the monitor until ``until`` (no new incident, nothing sent); null lifts it."""
 
-    until: datetime | None
+    until: When | None
 
 
 class Monitor(ResponseModel):

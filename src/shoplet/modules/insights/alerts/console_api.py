@@ -18,21 +18,21 @@ from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit,
 
 from . import service
 from .schemas import (
-    Channel,
-    ChannelWrite,
-    CheckPoint,
-    CommentBody,
-    InboxRead,
-    Incident,
-    IncidentAction,
-    IncidentDetail,
+    AlertChannel,
+    AlertChannelWrite,
+    AlertCheck,
+    AlertComment,
+    AlertInbox,
+    AlertInboxRead,
+    AlertIncident,
+    AlertIncidentAction,
+    AlertIncidentDetail,
+    AlertMetric,
+    AlertMonitor,
+    AlertMonitorWrite,
+    AlertSilence,
+    AlertTestResult,
     IncidentStatus,
-    MetricInfo,
-    Monitor,
-    MonitorWrite,
-    SilenceBody,
-    TestResult,
-    Unread,
 )
 
 router = APIRouter(tags=["console-alerts"])
@@ -57,13 +57,13 @@ async def _audit(  # noqa: PLR0917
 
 
 @router.get(f"{PREFIX}/metrics")
-def list_metrics(_: AlertManager) -> list[MetricInfo]:
+def list_metrics(_: AlertManager) -> list[AlertMetric]:
     """The metrics a monitor can watch."""
     return service.metrics()
 
 
 @router.get(f"{PREFIX}/monitors")
-async def list_monitors(_: AlertManager, session: DbSession) -> list[Monitor]:
+async def list_monitors(_: AlertManager, session: DbSession) -> list[AlertMonitor]:
     """Every monitor, with its open incident if any."""
     return await service.list_monitors(session)
 
@@ -72,8 +72,8 @@ async def list_monitors(_: AlertManager, session: DbSession) -> list[Monitor]:
     f"{PREFIX}/monitors", status_code=status.HTTP_201_CREATED, responses=problem_responses(400)
 )
 async def create_monitor(
-    body: MonitorWrite, staff: AlertManager, session: DbSession, request: Request
-) -> Monitor:
+    body: AlertMonitorWrite, staff: AlertManager, session: DbSession, request: Request
+) -> AlertMonitor:
     """A new monitor (400 ``insights.alert_metric_unknown``, ``insights.alert_rule_invalid``,
     ``insights.alert_channel_unknown``)."""
     monitor = await service.create_monitor(session, body, staff_id=staff.id)
@@ -84,7 +84,7 @@ async def create_monitor(
 
 
 @router.get(f"{PREFIX}/monitors/{{monitor_id}}", responses=problem_responses(404))
-async def get_monitor(monitor_id: PathId, _: AlertManager, session: DbSession) -> Monitor:
+async def get_monitor(monitor_id: PathId, _: AlertManager, session: DbSession) -> AlertMonitor:
     """One monitor."""
     return await service.get_monitor(session, monitor_id)
 
@@ -92,11 +92,11 @@ async def get_monitor(monitor_id: PathId, _: AlertManager, session: DbSession) -
 @router.put(f"{PREFIX}/monitors/{{monitor_id}}", responses=problem_responses(400, 404))
 async def update_monitor(
     monitor_id: PathId,
-    body: MonitorWrite,
+    body: AlertMonitorWrite,
     staff: AlertManager,
     session: DbSession,
     request: Request,
-) -> Monitor:
+) -> AlertMonitor:
     """Edit a monitor (the same 400 codes as creating one)."""
     monitor = await service.update_monitor(session, monitor_id, body)
     await _audit(
@@ -108,11 +108,11 @@ async def update_monitor(
 @router.post(f"{PREFIX}/monitors/{{monitor_id}}/silence", responses=problem_responses(400, 404))
 async def silence_monitor(
     monitor_id: PathId,
-    body: SilenceBody,
+    body: AlertSilence,
     staff: AlertManager,
     session: DbSession,
     request: Request,
-) -> Monitor:
+) -> AlertMonitor:
     """Mute a monitor until a time (no incident opens, nothing is sent), or lift it with null
     (400 ``insights.alert_silence_invalid``)."""
     monitor = await service.silence_monitor(session, monitor_id, body.until)
@@ -126,13 +126,13 @@ async def silence_monitor(
 @router.get(f"{PREFIX}/monitors/{{monitor_id}}/checks", responses=problem_responses(404))
 async def monitor_checks(
     monitor_id: PathId, _: AlertManager, session: DbSession, limit: Limit = 48
-) -> list[CheckPoint]:
+) -> list[AlertCheck]:
     """The monitor's latest evaluations, oldest first (for its chart)."""
     return await service.monitor_checks(session, monitor_id, limit)
 
 
 @router.get(f"{PREFIX}/channels")
-async def list_channels(_: AlertManager, session: DbSession) -> list[Channel]:
+async def list_channels(_: AlertManager, session: DbSession) -> list[AlertChannel]:
     """Every channel (secrets never shown: only their last four characters)."""
     return await service.list_channels(session)
 
@@ -141,8 +141,8 @@ async def list_channels(_: AlertManager, session: DbSession) -> list[Channel]:
     f"{PREFIX}/channels", status_code=status.HTTP_201_CREATED, responses=problem_responses(400)
 )
 async def create_channel(
-    body: ChannelWrite, staff: AlertManager, ctx: Ctx, session: DbSession, request: Request
-) -> Channel:
+    body: AlertChannelWrite, staff: AlertManager, ctx: Ctx, session: DbSession, request: Request
+) -> AlertChannel:
     """A new channel: a WeCom or DingTalk robot, e-mail or a signed webhook (400
     ``insights.alert_channel_invalid``). Secrets are stored encrypted."""
     channel = await service.create_channel(ctx, session, body)
@@ -160,12 +160,12 @@ async def create_channel(
 @router.put(f"{PREFIX}/channels/{{channel_id}}", responses=problem_responses(400, 404))
 async def update_channel(  # noqa: PLR0917
     channel_id: PathId,
-    body: ChannelWrite,
+    body: AlertChannelWrite,
     staff: AlertManager,
     ctx: Ctx,
     session: DbSession,
     request: Request,
-) -> Channel:
+) -> AlertChannel:
     """Edit a channel; secrets left out are kept."""
     channel = await service.update_channel(ctx, session, channel_id, body)
     await _audit(
@@ -180,7 +180,7 @@ async def update_channel(  # noqa: PLR0917
 
 
 @router.post(f"{PREFIX}/channels/{{channel_id}}/test", responses=problem_responses(404))
-async def send_test_message(channel_id: PathId, _: AlertManager, ctx: Ctx) -> TestResult:
+async def send_test_message(channel_id: PathId, _: AlertManager, ctx: Ctx) -> AlertTestResult:
     """发送测试消息: send a test message now; the answer carries the provider's code."""
     return await service.send_test_message(ctx, channel_id)
 
@@ -192,7 +192,7 @@ async def list_incidents(
     status: IncidentStatus | None = None,
     cursor: Cursor = None,
     limit: Limit = 20,
-) -> Page[Incident]:
+) -> Page[AlertIncident]:
     """Incidents, newest first; ``status`` filters."""
     items, next_cursor = await service.list_incidents(
         session, status=status, cursor=cursor, limit=limit
@@ -201,7 +201,9 @@ async def list_incidents(
 
 
 @router.get(f"{PREFIX}/incidents/{{incident_id}}", responses=problem_responses(404))
-async def get_incident(incident_id: PathId, _: AlertManager, session: DbSession) -> IncidentDetail:
+async def get_incident(
+    incident_id: PathId, _: AlertManager, session: DbSession
+) -> AlertIncidentDetail:
     """One incident with its timeline and each channel's notification and attempts."""
     return await service.get_incident(session, incident_id)
 
@@ -213,7 +215,7 @@ async def _act(  # noqa: PLR0917
     staff: StaffIdentity,
     session: DbSession,
     request: Request,
-) -> IncidentDetail:
+) -> AlertIncidentDetail:
     detail = await service.act_on_incident(
         session, incident_id, action, staff_id=staff.id, actor=staff.username, note=note
     )
@@ -226,11 +228,11 @@ async def _act(  # noqa: PLR0917
 )
 async def acknowledge(
     incident_id: PathId,
-    body: IncidentAction,
+    body: AlertIncidentAction,
     staff: AlertManager,
     session: DbSession,
     request: Request,
-) -> IncidentDetail:
+) -> AlertIncidentDetail:
     """Someone is on it (409 ``insights.alert_incident_resolved`` once resolved)."""
     return await _act(incident_id, "acknowledge", body.note, staff, session, request)
 
@@ -238,11 +240,11 @@ async def acknowledge(
 @router.post(f"{PREFIX}/incidents/{{incident_id}}/resolve", responses=problem_responses(404, 409))
 async def resolve(
     incident_id: PathId,
-    body: IncidentAction,
+    body: AlertIncidentAction,
     staff: AlertManager,
     session: DbSession,
     request: Request,
-) -> IncidentDetail:
+) -> AlertIncidentDetail:
     """Close the incident by hand (the next firing point opens a new one)."""
     return await _act(incident_id, "resolve", body.note, staff, session, request)
 
@@ -250,22 +252,22 @@ async def resolve(
 @router.post(f"{PREFIX}/incidents/{{incident_id}}/comments", responses=problem_responses(404))
 async def comment(
     incident_id: PathId,
-    body: CommentBody,
+    body: AlertComment,
     staff: AlertManager,
     session: DbSession,
     request: Request,
-) -> IncidentDetail:
+) -> AlertIncidentDetail:
     """Add a comment to the incident's timeline."""
     return await _act(incident_id, "comment", body.note, staff, session, request)
 
 
 @router.get(f"{PREFIX}/inbox")
-async def inbox_unread(staff: AlertManager, session: DbSession) -> Unread:
+async def inbox_unread(staff: AlertManager, session: DbSession) -> AlertInbox:
     """How many incidents the signed-in staff member has not seen (the header's badge)."""
     return await service.unread(session, staff.id)
 
 
 @router.post(f"{PREFIX}/inbox/read")
-async def inbox_read(body: InboxRead, staff: AlertManager, session: DbSession) -> Unread:
+async def inbox_read(body: AlertInboxRead, staff: AlertManager, session: DbSession) -> AlertInbox:
     """Mark incidents up to ``up_to_id`` (default: all) as seen."""
     return await service.mark_read(session, staff.id, body.up_to_id)

@@ -24,7 +24,7 @@ Bound = Annotated[float, Field(ge=-1e15, le=1e15)]
 When = Annotated[AwareDatetime, Field(strict=False)]
 
 
-class RuleBody(RequestModel):
+class AlertRule(RequestModel):
     """``threshold``: ``above`` and/or ``below``; ``change``: ``percent`` against the same bucket
     last week, in ``direction``; ``anomaly``: robust ``z`` over ``weeks`` weeks of the same slot,
     in ``direction``, ignoring moves under ``min_change_percent``."""
@@ -39,23 +39,23 @@ class RuleBody(RequestModel):
     min_change_percent: Bound | None = None
 
 
-class MonitorWrite(RequestModel):
+class AlertMonitorWrite(RequestModel):
     name: Name
     metric: MetricCode
     grain: Grain
-    rule: RuleBody
+    rule: AlertRule
     resolve_after: int = Field(default=3, ge=-1000, le=1000)
     channel_ids: list[Id] = Field(default_factory=list, max_length=10)
     is_active: bool = True
 
 
-class SilenceBody(RequestModel):
+class AlertSilence(RequestModel):
     """Mute the monitor until ``until`` (no new incident, nothing sent); null lifts it."""
 
     until: When | None
 
 
-class Monitor(ResponseModel):
+class AlertMonitor(ResponseModel):
     id: int
     name: str
     metric: str
@@ -73,7 +73,7 @@ class Monitor(ResponseModel):
     updated_at: datetime
 
 
-class MetricInfo(ResponseModel):
+class AlertMetric(ResponseModel):
     code: str
     name: str
     unit: str
@@ -81,7 +81,7 @@ class MetricInfo(ResponseModel):
     is_gauge: bool
 
 
-class CheckPoint(ResponseModel):
+class AlertCheck(ResponseModel):
     bucket_at: datetime
     value: float | None
     expected: float | None
@@ -91,7 +91,7 @@ class CheckPoint(ResponseModel):
     reason: str
 
 
-class ChannelWrite(RequestModel):
+class AlertChannelWrite(RequestModel):
     """``wecom``: ``key`` (the robot webhook's key); ``dingtalk``: ``access_token`` and
     ``secret`` (加签 SEC…); ``email``: ``recipients``; ``webhook``: ``url`` and ``secret``.
     On edit, leaving the secrets out keeps the stored ones."""
@@ -108,7 +108,7 @@ class ChannelWrite(RequestModel):
     is_active: bool = True
 
 
-class Channel(ResponseModel):
+class AlertChannel(ResponseModel):
     id: int
     name: str
     kind: ChannelKind
@@ -119,13 +119,13 @@ class Channel(ResponseModel):
     updated_at: datetime
 
 
-class TestResult(ResponseModel):
+class AlertTestResult(ResponseModel):
     is_success: bool
     code: str
     message: str
 
 
-class Incident(ResponseModel):
+class AlertIncident(ResponseModel):
     id: int
     monitor_id: int
     monitor_name: str
@@ -144,7 +144,7 @@ class Incident(ResponseModel):
     resolved_at: datetime | None
 
 
-class TimelineEntry(ResponseModel):
+class AlertTimelineEntry(ResponseModel):
     id: int
     kind: str
     actor: str
@@ -152,7 +152,7 @@ class TimelineEntry(ResponseModel):
     created_at: datetime
 
 
-class AttemptView(ResponseModel):
+class AlertAttempt(ResponseModel):
     number: int
     is_success: bool
     code: str
@@ -160,7 +160,7 @@ class AttemptView(ResponseModel):
     attempted_at: datetime
 
 
-class NotificationView(ResponseModel):
+class AlertNotification(ResponseModel):
     id: int
     channel_id: int
     channel_name: str
@@ -169,28 +169,28 @@ class NotificationView(ResponseModel):
     attempts: int
     last_error: str | None
     sent_at: datetime | None
-    history: list[AttemptView]
+    history: list[AlertAttempt]
 
 
-class IncidentDetail(Incident):
-    timeline: list[TimelineEntry]
-    notifications: list[NotificationView]
+class AlertIncidentDetail(AlertIncident):
+    timeline: list[AlertTimelineEntry]
+    notifications: list[AlertNotification]
 
 
-class CommentBody(RequestModel):
+class AlertComment(RequestModel):
     note: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
-class IncidentAction(RequestModel):
+class AlertIncidentAction(RequestModel):
     note: Note = ""
 
 
-class Unread(ResponseModel):
+class AlertInbox(ResponseModel):
     count: int
     latest_id: int | None
 
 
-class InboxRead(RequestModel):
+class AlertInboxRead(RequestModel):
     """Everything up to ``up_to_id`` (default: the newest) is read."""
 
     up_to_id: Id | None = None

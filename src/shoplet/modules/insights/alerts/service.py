@@ -45,7 +45,7 @@ def _finite(value: float | None, name: str) -> None:
         raise RuleInvalid(f"{name} must be a finite number")
 
 
-def parse_rule(body: schemas.RuleBody) -> Rule:
+def parse_rule(body: schemas.AlertRule) -> Rule:
     """The rule a body describes (400 ``insights.alert_rule_invalid`` when it makes no sense)."""
     for name in ("above", "below", "percent", "z", "min_change_percent"):
         _finite(getattr(body, name), name)
@@ -72,7 +72,7 @@ def parse_rule(body: schemas.RuleBody) -> Rule:
 
 
 def rule_from_json(data: dict[str, Any]) -> Rule:
-    return parse_rule(schemas.RuleBody.model_validate(data, strict=False))
+    return parse_rule(schemas.AlertRule.model_validate(data, strict=False))
 
 
 def rule_json(rule: Rule) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def rule_json(rule: Rule) -> dict[str, Any]:
 # -- monitors ----------------------------------------------------------------------------------
 
 
-async def _checked(session: AsyncSession, body: schemas.MonitorWrite) -> dict[str, Any]:
+async def _checked(session: AsyncSession, body: schemas.AlertMonitorWrite) -> dict[str, Any]:
     if body.metric not in METRICS:
         raise MetricUnknown(f"{body.metric!r} is not one of {', '.join(METRICS)}")
     rule = parse_rule(body.rule)
@@ -114,9 +114,9 @@ async def _checked(session: AsyncSession, body: schemas.MonitorWrite) -> dict[st
     }
 
 
-def monitor_view(monitor: Monitor, open_incident_id: int | None = None) -> schemas.Monitor:
+def monitor_view(monitor: Monitor, open_incident_id: int | None = None) -> schemas.AlertMonitor:
     metric = METRICS.get(monitor.metric)
-    return schemas.Monitor(
+    return schemas.AlertMonitor(
         id=monitor.id,
         name=monitor.name,
         metric=monitor.metric,
@@ -136,8 +136,8 @@ def monitor_view(monitor: Monitor, open_incident_id: int | None = None) -> schem
 
 
 async def create_monitor(
-    session: AsyncSession, body: schemas.MonitorWrite, *, staff_id: int | None
-) -> schemas.Monitor:
+    session: AsyncSession, body: schemas.AlertMonitorWrite, *, staff_id: int | None
+) -> schemas.AlertMonitor:
     values = await _checked(session, body)
     now = utcnow()
     monitor = Monitor(**values, created_by=staff_id, created_at=now, updated_at=now)
@@ -153,8 +153,8 @@ async def _monitor(session: AsyncSession, monitor_id: int) -> Monitor:
 
 
 async def update_monitor(
-    session: AsyncSession, monitor_id: int, body: schemas.MonitorWrite
-) -> schemas.Monitor:
+    session: AsyncSession, monitor_id: int, body: schemas.AlertMonitorWrite
+) -> schemas.AlertMonitor:
     monitor = await _monitor(session, monitor_id)
     values = await _checked(session, body)
     if (values["metric"], values["grain"]) != (monitor.metric, monitor.grain):
@@ -168,20 +168,20 @@ async def update_monitor(
     return monitor_view(monitor, open_ids.get(monitor.id))
 
 
-async def get_monitor(session: AsyncSession, monitor_id: int) -> schemas.Monitor:
+async def get_monitor(session: AsyncSession, monitor_id: int) -> schemas.AlertMonitor:
     monitor = await _monitor(session, monitor_id)
     open_ids = await repository.unresolved_by_monitor(session)
     return monitor_view(monitor, open_ids.get(monitor.id))
 
 
-async def list_monitors(session: AsyncSession) -> list[schemas.Monitor]:
+async def list_monitors(session: AsyncSession) -> list[schemas.AlertMonitor]:
     open_ids = await repository.unresolved_by_monitor(session)
     return [monitor_view(m, open_ids.get(m.id)) for m in await repository.list_monitors(session)]
 
 
 async def silence_monitor(
     session: AsyncSession, monitor_id: int, until: datetime | None
-) -> schemas.Monitor:
+) -> schemas.AlertMonitor:
     """Mute until ``until`` (400 ``insights.alert_silence_invalid`` for a naive time, one in
     the past, or more than 30 days ahead); None lifts the silence."""
     monitor = await _monitor(session, monitor_id)
@@ -196,15 +196,15 @@ async def silence_monitor(
 
 async def monitor_checks(
     session: AsyncSession, monitor_id: int, limit: int
-) -> list[schemas.CheckPoint]:
+) -> list[schemas.AlertCheck]:
     await _monitor(session, monitor_id)
     rows = await repository.recent_checks(session, monitor_id, limit)
-    return [schemas.CheckPoint.model_validate(r) for r in reversed(rows)]
+    return [schemas.AlertCheck.model_validate(r) for r in reversed(rows)]
 
 
-def metrics() -> list[schemas.MetricInfo]:
+def metrics() -> list[schemas.AlertMetric]:
     return [
-        schemas.MetricInfo(
+        schemas.AlertMetric(
             code=m.code, name=m.name, unit=m.unit, description=m.description, is_gauge=m.is_gauge
         )
         for m in METRICS.values()
@@ -215,7 +215,7 @@ def metrics() -> list[schemas.MetricInfo]:
 
 
 def _channel_values(
-    body: schemas.ChannelWrite, stored: dict[str, str]
+    body: schemas.AlertChannelWrite, stored: dict[str, str]
 ) -> tuple[str, dict[str, str]]:
     """(target, secrets) of a channel, the stored secrets kept where none were sent."""
     if body.kind == "wecom":
@@ -249,8 +249,8 @@ def _hint(secrets: dict[str, str]) -> str:
 
 
 async def create_channel(
-    ctx: AppContext, session: AsyncSession, body: schemas.ChannelWrite
-) -> schemas.Channel:
+    ctx: AppContext, session: AsyncSession, body: schemas.AlertChannelWrite
+) -> schemas.AlertChannel:
     target, secrets = _channel_values(body, {})
     now = utcnow()
     channel = Channel(
@@ -264,7 +264,7 @@ async def create_channel(
         updated_at=now,
     )
     await repository.add(session, channel)
-    return schemas.Channel.model_validate(channel)
+    return schemas.AlertChannel.model_validate(channel)
 
 
 async def _channel(session: AsyncSession, channel_id: int) -> Channel:
@@ -275,8 +275,8 @@ async def _channel(session: AsyncSession, channel_id: int) -> Channel:
 
 
 async def update_channel(
-    ctx: AppContext, session: AsyncSession, channel_id: int, body: schemas.ChannelWrite
-) -> schemas.Channel:
+    ctx: AppContext, session: AsyncSession, channel_id: int, body: schemas.AlertChannelWrite
+) -> schemas.AlertChannel:
     channel = await _channel(session, channel_id)
     stored = delivery.unseal(ctx, channel.secret) if body.kind == channel.kind else {}
     target, secrets = _channel_values(body, stored)
@@ -288,14 +288,14 @@ async def update_channel(
     channel.is_active = body.is_active
     channel.updated_at = utcnow()
     await session.flush()
-    return schemas.Channel.model_validate(channel)
+    return schemas.AlertChannel.model_validate(channel)
 
 
-async def list_channels(session: AsyncSession) -> list[schemas.Channel]:
-    return [schemas.Channel.model_validate(c) for c in await repository.list_channels(session)]
+async def list_channels(session: AsyncSession) -> list[schemas.AlertChannel]:
+    return [schemas.AlertChannel.model_validate(c) for c in await repository.list_channels(session)]
 
 
-async def send_test_message(ctx: AppContext, channel_id: int) -> schemas.TestResult:
+async def send_test_message(ctx: AppContext, channel_id: int) -> schemas.AlertTestResult:
     """发送测试消息: one message now, outside any transaction; the answer says how it went."""
     async with read_session(ctx.sessionmaker) as session:
         channel = await _channel(session, channel_id)
@@ -317,16 +317,16 @@ async def send_test_message(ctx: AppContext, channel_id: int) -> schemas.TestRes
     try:
         await delivery.send(ctx, kind, target, delivery.unseal(ctx, sealed), message)
     except RobotError as exc:
-        return schemas.TestResult(is_success=False, code=exc.code, message=exc.message[:300])
-    return schemas.TestResult(is_success=True, code="ok", message="已发送")
+        return schemas.AlertTestResult(is_success=False, code=exc.code, message=exc.message[:300])
+    return schemas.AlertTestResult(is_success=True, code="ok", message="已发送")
 
 
 # -- incidents ---------------------------------------------------------------------------------
 
 
-def incident_view(incident: Incident, monitor: Monitor) -> schemas.Incident:
+def incident_view(incident: Incident, monitor: Monitor) -> schemas.AlertIncident:
     metric = METRICS.get(monitor.metric)
-    return schemas.Incident(
+    return schemas.AlertIncident(
         id=incident.id,
         monitor_id=monitor.id,
         monitor_name=monitor.name,
@@ -348,7 +348,7 @@ def incident_view(incident: Incident, monitor: Monitor) -> schemas.Incident:
 
 async def list_incidents(
     session: AsyncSession, *, status: str | None, cursor: str | None, limit: int
-) -> tuple[list[schemas.Incident], str | None]:
+) -> tuple[list[schemas.AlertIncident], str | None]:
     before = decode_id_cursor(cursor) if cursor else None
     rows = await repository.list_incidents(
         session, status=status, before_id=before, limit=limit + 1
@@ -358,21 +358,21 @@ async def list_incidents(
     return items, next_cursor
 
 
-async def get_incident(session: AsyncSession, incident_id: int) -> schemas.IncidentDetail:
+async def get_incident(session: AsyncSession, incident_id: int) -> schemas.AlertIncidentDetail:
     incident = await repository.get_incident(session, incident_id)
     if incident is None:
         raise IncidentNotFound(f"No incident {incident_id}")
     monitor = await _monitor(session, incident.monitor_id)
     notes = await repository.notifications_of(session, incident_id)
     attempts = await repository.attempts_of(session, [n.id for n, _ in notes])
-    return schemas.IncidentDetail(
+    return schemas.AlertIncidentDetail(
         **incident_view(incident, monitor).model_dump(),
         timeline=[
-            schemas.TimelineEntry.model_validate(t)
+            schemas.AlertTimelineEntry.model_validate(t)
             for t in await repository.timeline(session, incident_id)
         ],
         notifications=[
-            schemas.NotificationView(
+            schemas.AlertNotification(
                 id=n.id,
                 channel_id=c.id,
                 channel_name=c.name,
@@ -381,7 +381,7 @@ async def get_incident(session: AsyncSession, incident_id: int) -> schemas.Incid
                 attempts=n.attempts,
                 last_error=n.last_error,
                 sent_at=n.sent_at,
-                history=[schemas.AttemptView.model_validate(a) for a in attempts[n.id]],
+                history=[schemas.AlertAttempt.model_validate(a) for a in attempts[n.id]],
             )
             for n, c in notes
         ],
@@ -418,7 +418,7 @@ async def act_on_incident(
     staff_id: int,
     actor: str,
     note: str = "",
-) -> schemas.IncidentDetail:
+) -> schemas.AlertIncidentDetail:
     """``acknowledge``, ``resolve`` (409 ``insights.alert_incident_resolved`` once resolved)
     or ``comment`` (any time)."""
     incident = await repository.lock_incident(session, incident_id)
@@ -448,12 +448,14 @@ async def act_on_incident(
 # -- inbox -------------------------------------------------------------------------------------
 
 
-async def unread(session: AsyncSession, staff_id: int) -> schemas.Unread:
+async def unread(session: AsyncSession, staff_id: int) -> schemas.AlertInbox:
     count, latest = await repository.unread(session, await repository.last_read(session, staff_id))
-    return schemas.Unread(count=count, latest_id=latest)
+    return schemas.AlertInbox(count=count, latest_id=latest)
 
 
-async def mark_read(session: AsyncSession, staff_id: int, up_to_id: int | None) -> schemas.Unread:
+async def mark_read(
+    session: AsyncSession, staff_id: int, up_to_id: int | None
+) -> schemas.AlertInbox:
     latest = await repository.latest_incident_id(session)
     target = latest if up_to_id is None else min(up_to_id, latest)
     if target > 0:

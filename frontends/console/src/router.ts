@@ -303,6 +303,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'experiments:manage', title: '功能开关' },
       },
       {
+        path: 'alerts',
+        name: 'alerts',
+        component: () => import('@/views/insights/AlertsView.vue'),
+        meta: { permission: 'insights:alerts', title: '告警' },
+      },
+      {
         path: 'experiments/calculator',
         name: 'experiment-calculator',
         component: () => import('@/views/experiments/ExperimentCalculatorView.vue'),

@@ -313,6 +313,17 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'search.image_too_large': '照片不能超过 5 MB，请换一张',
   'search.index_not_ready': '搜索正在准备中，请稍后再试',
 
+  // Metric alerts (告警)
+  'insights.alert_metric_unknown': '没有这个指标，请从列表中选择',
+  'insights.alert_rule_invalid': '规则无效：阈值需填写上限或下限（下限小于上限）；同比变化 0–1000%；异常检测 z 在 1–20、参考 2–8 周；恢复所需正常点 1–100',
+  'insights.alert_channel_unknown': '所选通知渠道不存在或已停用',
+  'insights.alert_silence_invalid': '静默结束时间需在未来 30 天内',
+  'insights.alert_channel_invalid': '渠道配置无效：企业微信需要 key，钉钉需要 access_token 与加签密钥，邮件需要有效收件人，Webhook 需要 http(s) 地址与签名密钥',
+  'insights.alert_monitor_not_found': '监控不存在或已删除',
+  'insights.alert_channel_not_found': '通知渠道不存在或已删除',
+  'insights.alert_incident_not_found': '告警事件不存在',
+  'insights.alert_incident_resolved': '告警事件已恢复，无需再处理',
+
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',
   'console.mfa_invalid': '验证码错误或已使用过，请输入身份验证器上的最新验证码',

@@ -1493,3 +1493,112 @@ export const OPENAPI_LABELS = {
   enable: '启用',
   secrets: '密钥',
 } as const
+/** 告警 (console: 告警): monitors, incidents, channels. */
+export const ALERT_LABELS = {
+  title: '告警',
+  monitors: '监控规则',
+  incidents: '告警事件',
+  channels: '通知渠道',
+  newMonitor: '新建监控',
+  editMonitor: '编辑监控',
+  newChannel: '新建渠道',
+  editChannel: '编辑渠道',
+  name: '名称',
+  metric: '指标',
+  grain: '粒度',
+  rule: '规则',
+  above: '高于',
+  below: '低于',
+  percent: '变化幅度（%）',
+  direction: '方向',
+  z: '灵敏度 z',
+  weeks: '参考周数',
+  minChange: '最小变化（%）',
+  resolveAfter: '连续正常点后恢复',
+  channelsOf: '通知渠道',
+  inboxAlways: '控制台收件箱始终接收',
+  active: '启用',
+  silence: '静默',
+  silenceUntil: '静默至',
+  silenced: '静默中',
+  unsilence: '取消静默',
+  silence1h: '静默 1 小时',
+  silence24h: '静默 24 小时',
+  lastChecked: '最近检查',
+  openIncident: '告警中',
+  normal: '正常',
+  status: '状态',
+  currentValue: '当前值',
+  expected: '预期',
+  openedAt: '开始时间',
+  period: '时段',
+  acknowledge: '确认',
+  resolve: '标记恢复',
+  comment: '评论',
+  addComment: '添加评论',
+  timeline: '时间线',
+  notifications: '通知记录',
+  attempts: '尝试次数',
+  kind: '类型',
+  target: '接收方',
+  secretHint: '密钥',
+  secretKeep: '留空则保留原密钥',
+  key: 'Webhook key',
+  accessToken: 'access_token',
+  signingSecret: '加签密钥 / 签名密钥',
+  recipients: '收件人（逗号分隔）',
+  url: 'Webhook 地址',
+  sendTest: '发送测试消息',
+  testOk: '测试消息已发送',
+  testFailed: '发送失败',
+  save: '保存',
+  cancel: '取消',
+  edit: '编辑',
+  view: '详情',
+  inbox: '未读告警',
+  markRead: '全部已读',
+  emptyMonitors: '还没有监控规则',
+  emptyIncidents: '暂无告警事件',
+  emptyChannels: '还没有通知渠道',
+  chart: '最近检查',
+} as const
+
+export const ALERT_GRAIN_LABELS: Labels = { hour: '按小时', day: '按天' }
+
+export const ALERT_RULE_LABELS: Labels = {
+  threshold: '固定阈值',
+  change: '较上周同期变化',
+  anomaly: '异常检测（季节性稳健 z 分数）',
+}
+
+export const ALERT_DIRECTION_LABELS: Labels = { both: '上升或下降', up: '上升', down: '下降' }
+
+export const ALERT_CHANNEL_LABELS: Labels = {
+  wecom: '企业微信群机器人',
+  dingtalk: '钉钉群机器人',
+  email: '邮件',
+  webhook: 'Webhook（签名）',
+}
+
+export const ALERT_STATUS_LABELS: Labels = {
+  open: '告警中',
+  acknowledged: '已确认',
+  resolved: '已恢复',
+}
+
+export const ALERT_TIMELINE_LABELS: Labels = {
+  opened: '触发告警',
+  acknowledged: '确认',
+  resolved: '恢复',
+  comment: '评论',
+  notified: '已通知',
+  failed: '通知失败',
+}
+
+export const ALERT_NOTIFICATION_LABELS: Labels = {
+  pending: '待发送',
+  sending: '发送中',
+  retry: '等待重试',
+  sent: '已发送',
+  failed: '发送失败',
+}

@@ -198,6 +198,22 @@ class Settings(BaseSettings):
     experiments_bandit_minutes: int = Field(default=60, ge=1, le=24 * 60)
     experiments_bandit_floor: float = Field(default=0.05, ge=0.0, le=0.25)
 
+    # Metric alerts (docs/insights.md, "Alerts"). None API bases: the in-repo robot simulator in
+    # embedded and test mode, the real endpoints (qyapi.weixin.qq.com, oapi.dingtalk.com) in
+    # production. No SMTP host: e-mail alerts are kept in memory (embedded) and fail in production.
+    alerts_wecom_api_base: str | None = None
+    alerts_dingtalk_api_base: str | None = None
+    alerts_smtp_host: str | None = None
+    alerts_smtp_port: int = Field(default=25, ge=1, le=65535)
+    alerts_smtp_username: str | None = None
+    alerts_smtp_password: SecretStr | None = None
+    alerts_smtp_sender: str = "alerts@shoplet.local"
+    alerts_smtp_starttls: bool = False
+    # A failed send is tried again after retry_seconds × 2^(attempt-1) (capped at an hour), up to
+    # max_attempts in all.
+    alerts_max_attempts: int = Field(default=5, ge=1, le=20)
+    alerts_retry_seconds: int = Field(default=30, ge=1, le=3600)
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False

@@ -51,6 +51,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "distribution:manage",
             "experiments:manage",
             "flashsale:manage",
+            "insights:alerts",
             "loyalty:manage",
             "membership:manage",
             "orders:export",

@@ -36,6 +36,7 @@ def test_permission_map() -> None:
         "distribution:manage",
         "analytics:view",
         "experiments:manage",
+        "insights:alerts",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",

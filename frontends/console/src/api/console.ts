@@ -424,4 +424,35 @@ export const consoleApi = {
     form.append('file', file)
     return uploadForm<Res<O['importHistory']>>(OPS.importHistory, form, onProgress)
   },
+  // metric alerts (告警, insights:alerts)
+  alertMetrics: () => call<Res<O['alertMetrics']>>(OPS.alertMetrics),
+  listAlertMonitors: () => call<Res<O['listAlertMonitors']>>(OPS.listAlertMonitors),
+  createAlertMonitor: (body: Body<O['createAlertMonitor']>) =>
+    call<Res<O['createAlertMonitor']>>(OPS.createAlertMonitor, { body }),
+  updateAlertMonitor: (id: number, body: Body<O['updateAlertMonitor']>) =>
+    call<Res<O['updateAlertMonitor']>>(OPS.updateAlertMonitor, { params: { monitor_id: id }, body }),
+  silenceAlertMonitor: (id: number, body: Body<O['silenceAlertMonitor']>) =>
+    call<Res<O['silenceAlertMonitor']>>(OPS.silenceAlertMonitor, { params: { monitor_id: id }, body }),
+  alertMonitorChecks: (id: number, query: Q<O['alertMonitorChecks']> = {}) =>
+    call<Res<O['alertMonitorChecks']>>(OPS.alertMonitorChecks, { params: { monitor_id: id }, query }),
+  listAlertChannels: () => call<Res<O['listAlertChannels']>>(OPS.listAlertChannels),
+  createAlertChannel: (body: Body<O['createAlertChannel']>) =>
+    call<Res<O['createAlertChannel']>>(OPS.createAlertChannel, { body }),
+  updateAlertChannel: (id: number, body: Body<O['updateAlertChannel']>) =>
+    call<Res<O['updateAlertChannel']>>(OPS.updateAlertChannel, { params: { channel_id: id }, body }),
+  testAlertChannel: (id: number) =>
+    call<Res<O['testAlertChannel']>>(OPS.testAlertChannel, { params: { channel_id: id } }),
+  listAlertIncidents: (query: Q<O['listAlertIncidents']> = {}) =>
+    call<Res<O['listAlertIncidents']>>(OPS.listAlertIncidents, { query }),
+  getAlertIncident: (id: number) =>
+    call<Res<O['getAlertIncident']>>(OPS.getAlertIncident, { params: { incident_id: id } }),
+  acknowledgeAlertIncident: (id: number, body: Body<O['acknowledgeAlertIncident']>) =>
+    call<Res<O['acknowledgeAlertIncident']>>(OPS.acknowledgeAlertIncident, { params: { incident_id: id }, body }),
+  resolveAlertIncident: (id: number, body: Body<O['resolveAlertIncident']>) =>
+    call<Res<O['resolveAlertIncident']>>(OPS.resolveAlertIncident, { params: { incident_id: id }, body }),
+  commentAlertIncident: (id: number, body: Body<O['commentAlertIncident']>) =>
+    call<Res<O['commentAlertIncident']>>(OPS.commentAlertIncident, { params: { incident_id: id }, body }),
+  alertInbox: () => call<Res<O['alertInbox']>>(OPS.alertInbox),
+  readAlertInbox: (body: Body<O['readAlertInbox']>) =>
+    call<Res<O['readAlertInbox']>>(OPS.readAlertInbox, { body }),
 }

@@ -238,6 +238,23 @@ export const OPS = {
   segmentMembers: op('GET', '/api/v1/console/analytics/segments/{segment_id}/members'),
   issueSegmentCoupon: op('POST', '/api/v1/console/analytics/segments/{segment_id}/coupon-issues'),
   clusters: op('GET', '/api/v1/console/analytics/clusters'),
+  alertMetrics: op('GET', '/api/v1/console/insights/alerts/metrics'),
+  listAlertMonitors: op('GET', '/api/v1/console/insights/alerts/monitors'),
+  createAlertMonitor: op('POST', '/api/v1/console/insights/alerts/monitors'),
+  updateAlertMonitor: op('PUT', '/api/v1/console/insights/alerts/monitors/{monitor_id}'),
+  silenceAlertMonitor: op('POST', '/api/v1/console/insights/alerts/monitors/{monitor_id}/silence'),
+  alertMonitorChecks: op('GET', '/api/v1/console/insights/alerts/monitors/{monitor_id}/checks'),
+  listAlertChannels: op('GET', '/api/v1/console/insights/alerts/channels'),
+  createAlertChannel: op('POST', '/api/v1/console/insights/alerts/channels'),
+  updateAlertChannel: op('PUT', '/api/v1/console/insights/alerts/channels/{channel_id}'),
+  testAlertChannel: op('POST', '/api/v1/console/insights/alerts/channels/{channel_id}/test'),
+  listAlertIncidents: op('GET', '/api/v1/console/insights/alerts/incidents'),
+  getAlertIncident: op('GET', '/api/v1/console/insights/alerts/incidents/{incident_id}'),
+  acknowledgeAlertIncident: op('POST', '/api/v1/console/insights/alerts/incidents/{incident_id}/acknowledge'),
+  resolveAlertIncident: op('POST', '/api/v1/console/insights/alerts/incidents/{incident_id}/resolve'),
+  commentAlertIncident: op('POST', '/api/v1/console/insights/alerts/incidents/{incident_id}/comments'),
+  alertInbox: op('GET', '/api/v1/console/insights/alerts/inbox'),
+  readAlertInbox: op('POST', '/api/v1/console/insights/alerts/inbox/read'),
 } satisfies Record<string, Operation>
 
 export type OperationName = keyof typeof OPS

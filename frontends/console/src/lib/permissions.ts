@@ -27,6 +27,7 @@ export type Permission =
   | 'analytics:view'
   | 'analytics:manage'
   | 'openapi:manage'
+  | 'insights:alerts'
 
 export interface MenuEntry {
   path: string
@@ -74,6 +75,7 @@ export const MENU: MenuEntry[] = [
   { path: '/experiments', title: 'A/B 实验', icon: 'Operation', permission: 'experiments:manage', operation: OPS.listExperiments },
   { path: '/experiments/flags', title: '功能开关', icon: 'Switch', permission: 'experiments:manage', operation: OPS.listFlags },
   { path: '/experiments/calculator', title: '实验计算器', icon: 'Histogram', permission: 'experiments:manage', operation: OPS.analyzeExperiment },
+  { path: '/alerts', title: '告警', icon: 'Bell', permission: 'insights:alerts', operation: OPS.listAlertMonitors },
   { path: '/staff', title: '员工管理', icon: 'User', permission: 'staff:manage', operation: OPS.listStaff },
   { path: '/audit-log', title: '操作日志', icon: 'Document', permission: 'audit:read', operation: OPS.auditLog },
   { path: '/open-platform/apps', title: '开放平台 · 应用', icon: 'Connection', permission: 'openapi:manage', operation: OPS.listOpenApps },

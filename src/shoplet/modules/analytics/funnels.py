@@ -213,3 +213,21 @@ def run_retention(
         if 0 <= int(n) <= weeks:
             counts[int(n)] = int(persons)
     return [(cohort, counts[0], counts) for cohort, counts in sorted(cohorts.items())]
+
+
+def run_traffic(
+    con: Any, *, since: datetime, until: datetime, bucket_seconds: int, offset_seconds: int
+) -> dict[datetime, tuple[int, int]]:
+    """UV (distinct persons with any event, identities merged) and PV (``page_view`` events)
+    per bucket of ``bucket_seconds`` in [since, until); buckets start at multiples of the size
+    minus ``offset_seconds`` (8 h for Asia/Shanghai days). Buckets without events are absent."""
+    rows = con.execute(
+        "SELECT CAST(floor((epoch(ts) + ?) / ?) AS BIGINT) AS bucket, "
+        "count(DISTINCT person), count(*) FILTER (WHERE event = 'page_view') "
+        "FROM person_events WHERE ts >= ? AND ts < ? GROUP BY bucket",
+        [offset_seconds, bucket_seconds, since, until],
+    ).fetchall()
+    return {
+        datetime.fromtimestamp(int(b) * bucket_seconds - offset_seconds, UTC): (int(uv), int(pv))
+        for b, uv, pv in rows
+    }

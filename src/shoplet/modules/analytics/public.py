@@ -39,6 +39,7 @@ from shoplet.modules.analytics.service import (
     member_rfm,
     request_run,
     run_rfm,
+    traffic,
 )
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "segment_member_ids",
     "startup",
     "summarize",
+    "traffic",
 ]
 
 

@@ -19,7 +19,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -506,6 +506,31 @@ def funnel_csv(result: FunnelResult) -> str:
                 [name, number, s.event, s.count, s.conversion, s.step_conversion, s.drop_off]
             )
     return out.getvalue()
+
+
+async def traffic(
+    ctx: AppContext,
+    *,
+    since: datetime,
+    until: datetime,
+    bucket_seconds: int,
+    offset_seconds: int = 0,
+) -> dict[datetime, tuple[int, int]]:
+    """(UV, PV) per bucket from the event store (see ``funnels.run_traffic``)."""
+    store = ingest.store_of(ctx)
+
+    def run(con: Any) -> dict[datetime, tuple[int, int]]:
+        return funnels.run_traffic(
+            con,
+            since=since,
+            until=until,
+            bucket_seconds=bucket_seconds,
+            offset_seconds=offset_seconds,
+        )
+
+    return await asyncio.to_thread(
+        store.read, run, start=since.astimezone(UTC).date(), end=until.astimezone(UTC).date()
+    )
 
 
 async def retention(ctx: AppContext, first: date, last: date, weeks: int) -> RetentionResult:

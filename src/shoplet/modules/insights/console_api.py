@@ -12,10 +12,12 @@ from fastapi import APIRouter, Depends, Query
 from shoplet.core.errors import problem_responses
 from shoplet.core.replicas import ReplicaDbSession
 from shoplet.modules.insights import service
+from shoplet.modules.insights.alerts.console_api import router as alerts_router
 from shoplet.modules.insights.schemas import BenefitCostReport, CostProjection, SimulateBody
 from shoplet.modules.staff.public import StaffIdentity, require_permission
 
 router = APIRouter(tags=["console-insights"])
+router.include_router(alerts_router)
 
 MembershipManager = Annotated[StaffIdentity, Depends(require_permission("membership:manage"))]
 

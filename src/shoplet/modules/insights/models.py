@@ -1,3 +1,7 @@
-"""Insights owns no table: its reports compose the subqueries other modules publish."""
+"""Insights' own tables are its sub-packages': the reports compose the subqueries other modules
+publish and own no table; metric alerts keep theirs in ``alerts/models.py``
+(``insights_alerts_*``)."""
 
 from __future__ import annotations
+
+from shoplet.modules.insights.alerts import models as alerts_models  # noqa: F401

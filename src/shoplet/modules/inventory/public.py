@@ -15,6 +15,9 @@ only); a raised error means the caller must roll back, which ``DbSession`` does.
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.inventory import repository as _repo
 from shoplet.modules.inventory.errors import (
     BelowReserved,
     DuplicateRestock,
@@ -67,6 +70,7 @@ __all__ = [
     "adjust_stock",
     "adjust_stocks",
     "commit",
+    "count_out_of_stock",
     "expired_reservation_refs",
     "get_levels",
     "held_quantity",
@@ -80,3 +84,8 @@ __all__ = [
     "set_initial_stocks",
     "transfer_reservation",
 ]
+
+
+async def count_out_of_stock(session: AsyncSession) -> int:
+    """How many SKUs are sold out right now (available 0), for insights' alerts."""
+    return await _repo.count_out_of_stock(session)

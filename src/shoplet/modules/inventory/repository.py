@@ -455,3 +455,11 @@ async def touch_level(session: AsyncSession, *, sku_id: int, now: datetime) -> t
     )
     row = result.one()
     return row[0], row[1]
+
+
+async def count_out_of_stock(session: AsyncSession) -> int:
+    """SKUs with nothing left to sell (available = on hand - reserved = 0)."""
+    found = await session.scalar(
+        select(func.count()).select_from(Stock).where(Stock.on_hand - Stock.reserved <= 0)
+    )
+    return int(found or 0)

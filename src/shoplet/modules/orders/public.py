@@ -166,6 +166,7 @@ __all__ = [
     "member_order_lines",
     "member_paid_orders",
     "paid_goods_by_sku",
+    "paid_order_amounts",
     "paid_order_facts",
     "paid_order_stats",
     "purchases",
@@ -242,6 +243,15 @@ async def purchases(
         limit=limit,
     )
     return [Purchase(*row) for row in rows]
+
+
+async def paid_order_amounts(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[tuple[datetime, int]]:
+    """(paid_at, payable total in fen) of each order paid in [since, until), for insights'
+    alerts to count orders and GMV per hour or day."""
+    rows = await _repo.paid_orders_between(session, since=since, until=until)
+    return [(paid_at, total) for paid_at, total, _refunded, _member in rows]
 
 
 def paid_order_facts(since: datetime, until: datetime) -> Any:

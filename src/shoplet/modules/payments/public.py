@@ -20,12 +20,14 @@ the outbox *and* waits for those calls.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.integrations.setup import Integrations
+from shoplet.modules.payments import repository as _repo
 from shoplet.modules.payments.errors import (
     AlreadyPaid,
     AmountChanged,
@@ -89,9 +91,11 @@ __all__ = [
     "RefundInfo",
     "amounts_for_order",
     "close_for_order",
+    "failed_payment_times",
     "get_reconciliation",
     "payments_for_order",
     "reconcile",
+    "refund_times",
     "refunds_for_order",
     "request_prepay",
     "request_refund",
@@ -104,6 +108,20 @@ async def reconcile(ctx: AppContext, bill_date: date) -> ReconciliationReport:
     """Reconcile ``bill_date`` (China date) now, replacing an earlier report of that day
     (the console's "run again"; the daily job does yesterday by itself)."""
     return await _reconcile(ctx, runtime_of(ctx).pay, bill_date)
+
+
+async def failed_payment_times(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[datetime]:
+    """When each payment that failed in [since, until) failed, for insights' alerts."""
+    return await _repo.failed_payment_times(session, since=since, until=until)
+
+
+async def refund_times(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[datetime]:
+    """When each refund that succeeded in [since, until) succeeded, for insights' alerts."""
+    return await _repo.refund_times(session, since=since, until=until)
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:

@@ -496,3 +496,27 @@ async def save_reconciliation(
 
 
 # --- demo seed only ------------------------------------------------------------------------
+
+
+async def failed_payment_times(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[datetime]:
+    """When each payment that failed in [since, until) failed (its last update)."""
+    rows = await session.scalars(
+        select(Payment.updated_at).where(
+            Payment.status == "failed", Payment.updated_at >= since, Payment.updated_at < until
+        )
+    )
+    return list(rows)
+
+
+async def refund_times(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[datetime]:
+    """When each refund that succeeded in [since, until) succeeded."""
+    rows = await session.scalars(
+        select(Refund.succeeded_at).where(
+            Refund.status == "succeeded", Refund.succeeded_at >= since, Refund.succeeded_at < until
+        )
+    )
+    return [r for r in rows if r is not None]

@@ -30,6 +30,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "analytics:view",
         "analytics:manage",
         "experiments:manage",
+        "insights:alerts",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -178,7 +178,7 @@ async def set_state(
         update(Shipment)
         .where(
             Shipment.id == shipment_id,
-            or_(Shipment.state_at.is_(None), Shipment.state_at <= state_at),
+            or_(Shipment.state_at.is_(None), Shipment.state_at < state_at),
         )
         .values(stage=stage, state=state, state_at=state_at, pushed_at=now, updated_at=now)
         .execution_options(synchronize_session=False)

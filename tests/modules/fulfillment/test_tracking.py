@@ -27,8 +27,7 @@ UPLOAD = "fulfillment.upload_wechat_shipping"
 
 async def shipment_of(ctx: AppContext, order_no: str) -> Shipment:
     async with ctx.sessionmaker() as s:
-        found = (await s.scalars(select(Shipment).where(Shipment.order_no == order_no))).one()
-    return found
+        return (await s.scalars(select(Shipment).where(Shipment.order_no == order_no))).one()
 
 
 async def order_of(ctx: AppContext, order_no: str) -> Order:
@@ -91,7 +90,8 @@ async def test_failed_subscriptions_are_retried_with_backoff(app: FastAPI, ctx: 
     first = await shipment_of(ctx, order_no)
     assert (first.subscribe_status, first.subscribe_attempts) == ("pending", 1)
     assert first.subscribe_next_at == start + timedelta(minutes=1)
-    assert first.subscribe_error is not None and first.subscribe_error.startswith("500")
+    assert first.subscribe_error is not None
+    assert first.subscribe_error.startswith("500")
 
     ctx.extras["fulfillment.clock"] = lambda: start + timedelta(seconds=59)
     before = await snapshot(ctx)
@@ -125,7 +125,8 @@ async def test_a_refused_subscription_is_not_retried(app: FastAPI, ctx: AppConte
 
     failed = await shipment_of(ctx, order_no)
     assert (failed.subscribe_status, failed.subscribe_attempts) == ("failed", 1)
-    assert failed.subscribe_error is not None and failed.subscribe_error.startswith("700")
+    assert failed.subscribe_error is not None
+    assert failed.subscribe_error.startswith("700")
 
 
 async def test_pushes_build_the_shoppers_timeline(

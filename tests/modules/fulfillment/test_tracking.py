@@ -4,17 +4,20 @@ and late pushes change nothing), and 签收 makes the order received N days late
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
+from shoplet.core.events import OutboxEvent
 from shoplet.core.jobs import run_job
 from shoplet.integrations.logistics.kuaidi100 import push_sign
 from shoplet.integrations.setup import Integrations
-from shoplet.modules.fulfillment.models import Shipment
+from shoplet.modules.fulfillment import public as fulfillment
+from shoplet.modules.fulfillment.models import Shipment, TrackingEvent
 from shoplet.modules.orders.models import Order
 from shoplet.modules.payments import public as payments
 from tests.conftest import snapshot
@@ -239,3 +242,34 @@ async def test_signed_for_orders_are_received_n_days_later(app: FastAPI, ctx: Ap
     await kuaidi100(app).push("zhongtong", "ZT7788990011", steps)
     await payments.settle(ctx)
     assert await snapshot(ctx) == before
+
+
+async def test_concurrent_pushes_store_each_line_once_and_sign_once(
+    app: FastAPI, ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    order_no = await shipped_order(app, ctx)
+    await run_job(ctx, SUBSCRIBE)
+    sim = kuaidi100(app)
+    param = sim.push_param("zhongtong", "ZT7788990011", track())
+    sign = push_sign(param, ctx.settings.kuaidi100_salt.get_secret_value())
+
+    answers = await asyncio.gather(
+        *(client.post(CALLBACK, data={"param": param, "sign": sign}) for _ in range(12))
+    )
+
+    # A push that lost a race on a line is answered false and pushed again by Kuaidi100.
+    assert all(a.status_code == 200 for a in answers)
+    assert any(a.json()["result"] is True for a in answers)
+    async with ctx.sessionmaker() as s:
+        lines = await s.scalar(
+            select(func.count())
+            .select_from(TrackingEvent)
+            .join(Shipment, Shipment.id == TrackingEvent.shipment_id)
+            .where(Shipment.order_no == order_no)
+        )
+        signed = await s.scalar(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.type == fulfillment.SHIPMENT_SIGNED)
+        )
+    assert (lines, signed) == (4, 1)

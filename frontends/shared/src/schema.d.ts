@@ -2157,6 +2157,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/logistics/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Logistics Settings
+         * @description 物流设置: the provider, whether its key is set (never the key), the carriers.
+         */
+        get: operations["logistics_settings_api_v1_console_logistics_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/loyalty/settings": {
         parameters: {
             query?: never;
@@ -2594,6 +2614,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/orders/waybills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Print Waybills
+         * @description 批量打印电子面单: print an e-waybill for each selected paid order with one carrier and
+         *     ship it with the number printed; each order's own outcome (a refused one stops no other).
+         */
+        post: operations["print_waybills_api_v1_console_orders_waybills_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/orders/{order_no}": {
         parameters: {
             query?: never;
@@ -2669,6 +2710,46 @@ export interface paths {
          * @description Mark a paid order shipped with the carrier and tracking number.
          */
         post: operations["ship_order_api_v1_console_orders__order_no__ship_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/orders/{order_no}/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Tracking
+         * @description An order's parcel and its carrier timeline (newest first).
+         */
+        get: operations["order_tracking_api_v1_console_orders__order_no__tracking_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/orders/{order_no}/waybill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Waybill
+         * @description The e-waybill label printed for an order (the carrier's image).
+         */
+        get: operations["order_waybill_api_v1_console_orders__order_no__waybill_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4009,6 +4090,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fulfillment/kuaidi100/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Kuaidi100 Callback
+         * @description Kuaidi100's tracking push (form ``param`` + ``sign``): verified, stored once, answered
+         *     in Kuaidi100's format. A bad signature or a number that is not ours changes nothing and is
+         *     answered ``result: false``.
+         */
+        post: operations["kuaidi100_callback_api_v1_fulfillment_kuaidi100_callback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/group-buys/groups/{share_id}": {
         parameters: {
             query?: never;
@@ -4752,6 +4855,26 @@ export interface paths {
          * @description The shopper's order's lines: which to review (去评价) or follow up (追评).
          */
         get: operations["order_reviews_api_v1_orders__order_no__reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Tracking
+         * @description The signed-in shopper's parcel for an order and its timeline (newest first).
+         */
+        get: operations["order_tracking_api_v1_orders__order_no__tracking_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6955,6 +7078,15 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** CarrierOption */
+        CarrierOption: {
+            /** Code */
+            code: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Name */
+            name: string;
+        };
         /** Cart */
         Cart: {
             /** Lines */
@@ -7591,7 +7723,7 @@ export interface components {
             /** Stock Source Ref */
             stock_source_ref: string | null;
             /** Timeline */
-            timeline: components["schemas"]["TimelineEntry"][];
+            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -9639,6 +9771,38 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * LogisticsSettings
+         * @description 物流设置 as the console shows it: secrets are never shown, only whether they are set.
+         */
+        LogisticsSettings: {
+            /** Auto Receive After Signed Days */
+            auto_receive_after_signed_days: number;
+            /** Callback Url */
+            callback_url: string;
+            /** Carriers */
+            carriers: components["schemas"]["CarrierOption"][];
+            /** Is Key Configured */
+            is_key_configured: boolean;
+            /** Is Secret Configured */
+            is_secret_configured: boolean;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "simulator" | "live";
+            /**
+             * Provider
+             * @constant
+             */
+            provider: "kuaidi100";
+            /** Subscriptions */
+            subscriptions: {
+                [key: string]: number;
+            };
+            /** Wechat Shipping Upload */
+            wechat_shipping_upload: boolean;
+        };
         /** LowStockItem */
         LowStockItem: {
             /** Available */
@@ -10341,7 +10505,7 @@ export interface components {
             /** Stock Source Ref */
             stock_source_ref: string | null;
             /** Timeline */
-            timeline: components["schemas"]["TimelineEntry"][];
+            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -10436,7 +10600,7 @@ export interface components {
              */
             status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
             /** Timeline */
-            timeline: components["schemas"]["TimelineEntry"][];
+            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -14007,37 +14171,6 @@ export interface components {
             /** Tiers */
             tiers: components["schemas"]["TierBody"][];
         };
-        /** TimelineEntry */
-        TimelineEntry: {
-            /**
-             * Actor
-             * @description as stored: staff:<username>, member:<id>, system, wechatpay
-             */
-            actor: string;
-            /**
-             * Actor Kind
-             * @enum {string}
-             */
-            actor_kind: "staff" | "member" | "payment" | "system";
-            /**
-             * Actor Name
-             * @description who acted, for people: the staff member's display name (console; 「商家」 to shoppers), 「买家」, 「微信支付」 or 「系统」
-             */
-            actor_name: string;
-            /** Aftersale No */
-            aftersale_no: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** From Status */
-            from_status: string | null;
-            /** Reason */
-            reason: string | null;
-            /** To Status */
-            to_status: string;
-        };
         /** TokenRequest */
         TokenRequest: {
             /** Answer */
@@ -14124,6 +14257,36 @@ export interface components {
              */
             ts: number;
         };
+        /**
+         * Tracking
+         * @description An order's parcel and its timeline.
+         */
+        Tracking: {
+            /** Carrier */
+            carrier: string;
+            /** Carrier Code */
+            carrier_code: string | null;
+            /** Carrier Name */
+            carrier_name: string;
+            /** Events */
+            events: components["schemas"]["shoplet__modules__fulfillment__schemas__TimelineEntry"][];
+            /** Is Tracked */
+            is_tracked: boolean;
+            /** Order No */
+            order_no: string;
+            /** Signed At */
+            signed_at: string | null;
+            /** Stage */
+            stage: ("collected" | "in_transit" | "delivering" | "signed" | "exception") | null;
+            /** Stage At */
+            stage_at: string | null;
+            /** Subscribe Status */
+            subscribe_status: string;
+            /** Tracking No */
+            tracking_no: string;
+            /** Wechat Status */
+            wechat_status: string;
+        };
         /** TrafficChange */
         TrafficChange: {
             /** Traffic Percent */
@@ -14184,6 +14347,38 @@ export interface components {
         VoidRequest: {
             /** Reason */
             reason: string;
+        };
+        /**
+         * WaybillBatch
+         * @description Console: print e-waybills for these paid orders with one carrier, then ship them.
+         */
+        WaybillBatch: {
+            /** Carrier Code */
+            carrier_code: string;
+            /** Order Nos */
+            order_nos: string[];
+        };
+        /** WaybillBatchResult */
+        WaybillBatchResult: {
+            /** Results */
+            results: components["schemas"]["WaybillResult"][];
+        };
+        /** WaybillResult */
+        WaybillResult: {
+            /** Carrier Code */
+            carrier_code?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Error Code */
+            error_code?: string | null;
+            /** Label Url */
+            label_url?: string | null;
+            /** Ok */
+            ok: boolean;
+            /** Order No */
+            order_no: string;
+            /** Tracking No */
+            tracking_no?: string | null;
         };
         /** WeChatLogin */
         WeChatLogin: {
@@ -14321,6 +14516,60 @@ export interface components {
             searches: number;
             /** Zero Results */
             zero_results: number;
+        };
+        /**
+         * TimelineEntry
+         * @description One line of the carrier's track (newest first); ``stage`` is Shoplet's 揽收 / 运输中 /
+         *     派送中 / 签收 / 异常, ``state`` the carrier's own code or name.
+         */
+        shoplet__modules__fulfillment__schemas__TimelineEntry: {
+            /** Area Name */
+            area_name: string | null;
+            /** Context */
+            context: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "collected" | "in_transit" | "delivering" | "signed" | "exception";
+            /** State */
+            state: string;
+        };
+        /** TimelineEntry */
+        shoplet__modules__orders__schemas__TimelineEntry: {
+            /**
+             * Actor
+             * @description as stored: staff:<username>, member:<id>, system, wechatpay
+             */
+            actor: string;
+            /**
+             * Actor Kind
+             * @enum {string}
+             */
+            actor_kind: "staff" | "member" | "payment" | "system";
+            /**
+             * Actor Name
+             * @description who acted, for people: the staff member's display name (console; 「商家」 to shoppers), 「买家」, 「微信支付」 or 「系统」
+             */
+            actor_name: string;
+            /** Aftersale No */
+            aftersale_no: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Reason */
+            reason: string | null;
+            /** To Status */
+            to_status: string;
         };
     };
     responses: never;
@@ -24447,6 +24696,58 @@ export interface operations {
             };
         };
     };
+    logistics_settings_api_v1_console_logistics_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogisticsSettings"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     get_loyalty_settings_api_v1_console_loyalty_settings_get: {
         parameters: {
             query?: never;
@@ -26514,6 +26815,87 @@ export interface operations {
             };
         };
     };
+    print_waybills_api_v1_console_orders_waybills_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaybillBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaybillBatchResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_order_api_v1_console_orders__order_no__get: {
         parameters: {
             query?: {
@@ -26828,6 +27210,164 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    order_tracking_api_v1_console_orders__order_no__tracking_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tracking"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    order_waybill_api_v1_console_orders__order_no__waybill_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -33246,6 +33786,26 @@ export interface operations {
             };
         };
     };
+    kuaidi100_callback_api_v1_fulfillment_kuaidi100_callback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Kuaidi100's answer: result true, or false to push again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_group_api_v1_group_buys_groups__share_id__get: {
         parameters: {
             query?: never;
@@ -35868,6 +36428,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderReviews"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    order_tracking_api_v1_orders__order_no__tracking_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tracking"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -37,7 +37,7 @@ export const AFTERSALE_KIND_LABELS: Labels = {
 
 // A parcel's stage, normalised from the carrier's states (fulfillment: Kuaidi100 0 在途, 1 揽收,
 // 5 派件, 3 签收; 疑难, 退签, 退回, 拒签 are 异常).
-export const TRACKING_STAGE_LABELS: Labels = {
+export const PARCEL_STAGE_LABELS: Labels = {
   collected: '已揽收',
   in_transit: '运输中',
   delivering: '派送中',
@@ -45,7 +45,7 @@ export const TRACKING_STAGE_LABELS: Labels = {
   exception: '异常',
 }
 
-export const TRACKING_LABELS = {
+export const PARCEL_LABELS = {
   title: '物流信息',
   empty: '暂无物流信息，包裹揽收后更新',
   carrier: '承运快递',

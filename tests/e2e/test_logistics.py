@@ -116,7 +116,9 @@ def test_an_operator_prints_waybills_and_the_order_ships_with_them(
     page.get_by_role("button", name="搜索").click()
     rows = page.get_by_test_id("order-table").locator("tbody tr")
     expect(rows).to_have_count(1)
-    page.get_by_role("checkbox", name=f"选择订单 {order.order_no}").check()
+    # Element Plus hides the native input under its own box: click the box, check the input.
+    rows.first.get_by_test_id("order-select").click()
+    expect(page.get_by_role("checkbox", name=f"选择订单 {order.order_no}")).to_be_checked()
     assert_accessible(page, "console-orders-waybill-select")
     page.get_by_test_id("print-waybills").click()
 

@@ -134,7 +134,7 @@ def test_an_operator_prints_waybills_and_the_order_ships_with_them(
     dialog.get_by_role("button", name="查看").click()
     expect(dialog.get_by_role("img", name=f"电子面单 {order.order_no}")).to_be_visible()
     assert_accessible(page, "console-waybill-dialog")
-    dialog.get_by_role("button", name="关闭").click()
+    dialog.get_by_role("button", name="关闭", exact=True).click()
 
     shipped = server.http.get(f"{API}/orders/{order.order_no}", headers=order.shopper).json()
     assert (shipped["status"], shipped["tracking_no"]) == ("shipped", tracking_no)

@@ -77,6 +77,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'orders:read', title: '订单详情' },
       },
       {
+        path: 'logistics/settings',
+        name: 'logistics-settings',
+        component: () => import('@/views/logistics/LogisticsSettingsView.vue'),
+        meta: { permission: 'orders:ship', title: '物流设置' },
+      },
+      {
         path: 'aftersales',
         name: 'aftersales',
         component: () => import('@/views/orders/AftersaleListView.vue'),

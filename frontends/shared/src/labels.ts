@@ -35,6 +35,41 @@ export const AFTERSALE_KIND_LABELS: Labels = {
   return_refund: '退货退款',
 }
 
+// A parcel's stage, normalised from the carrier's states (fulfillment: Kuaidi100 0 在途, 1 揽收,
+// 5 派件, 3 签收; 疑难, 退签, 退回, 拒签 are 异常).
+export const PARCEL_STAGE_LABELS: Labels = {
+  collected: '已揽收',
+  in_transit: '运输中',
+  delivering: '派送中',
+  signed: '已签收',
+  exception: '异常',
+}
+
+export const PARCEL_LABELS = {
+  title: '物流信息',
+  empty: '暂无物流信息，包裹揽收后更新',
+  carrier: '承运快递',
+  trackingNo: '运单号',
+  tracked: '已订阅推送',
+  waybill: '电子面单',
+  printWaybills: '批量打印面单',
+  settings: '物流设置',
+}
+
+export const SUBSCRIBE_STATUS_LABELS: Labels = {
+  pending: '订阅中',
+  subscribed: '已订阅',
+  failed: '订阅失败',
+  unsupported: '不支持的快递',
+}
+
+export const WECHAT_SHIPPING_LABELS: Labels = {
+  none: '无需录入',
+  pending: '待录入',
+  uploaded: '已录入',
+  failed: '录入失败',
+}
+
 export const PAYMENT_STATUS_LABELS: Labels = {
   created: '待支付',
   prepaid: '待支付',

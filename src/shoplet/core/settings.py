@@ -141,6 +141,36 @@ class Settings(BaseSettings):
     orders_auto_receive_days: int = 10
     orders_auto_complete_days: int = 7
     orders_aftersale_window_days: int = 15
+    # A shipment the carrier reports signed for (签收) is received this many days after the
+    # signature, when that comes before ``orders_auto_receive_days`` after shipping.
+    orders_auto_receive_after_signed_days: int = Field(default=7, ge=0)
+
+    # ---- Logistics (Kuaidi100: tracking subscriptions, pushes, e-waybills) -------------------
+    # None: the in-repo Kuaidi100 simulator (embedded and test); production: poll.kuaidi100.com
+    # for subscriptions and api.kuaidi100.com for e-waybills.
+    kuaidi100_poll_base: str | None = None
+    kuaidi100_api_base: str | None = None
+    # The customer's authorisation key (授权key), the e-waybill secret, the push signature salt.
+    kuaidi100_key: SecretStr = SecretStr("shoplet-sim-kuaidi100-key")
+    kuaidi100_secret: SecretStr = SecretStr("shoplet-sim-kuaidi100-secret")
+    kuaidi100_salt: SecretStr = SecretStr("shoplet-sim-kuaidi100-salt")
+    # The public base URL Kuaidi100 pushes to (``…/api/v1/fulfillment/kuaidi100/callback``);
+    # None: the simulator delivers its pushes to this very app in-process.
+    kuaidi100_callback_base_url: str | None = None
+    # Carriers the merchant ships with (Kuaidi100 company codes).
+    logistics_carriers: Annotated[list[str], NoDecode] = [
+        "shunfeng",
+        "yuantong",
+        "zhongtong",
+        "yunda",
+        "ems",
+    ]
+    # The sender printed on e-waybills.
+    logistics_sender_name: str = "Shoplet 仓库"
+    logistics_sender_mobile: str = "13800000000"
+    logistics_sender_address: str = "上海市浦东新区世纪大道 1 号"
+    # Mini-program orders paid with WeChat Pay: 发货信息录入 on ship (upload_shipping_info).
+    wechat_shipping_upload: bool = True
 
     # ---- SMS provider, PII key ring ---------------------------------------------------------
     # "log" writes codes to the log (embedded/test); "tencent" sends them with Tencent Cloud SMS.
@@ -239,7 +269,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("database_replica_urls", mode="before")
+    @field_validator("database_replica_urls", "logistics_carriers", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):

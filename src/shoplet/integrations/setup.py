@@ -17,6 +17,10 @@ from starlette.routing import Route
 from shoplet.core import tracing
 from shoplet.core.context import AppContext
 from shoplet.core.settings import Settings
+from shoplet.integrations.logistics.kuaidi100 import API_BASE as KUAIDI100_API_BASE
+from shoplet.integrations.logistics.kuaidi100 import POLL_BASE as KUAIDI100_POLL_BASE
+from shoplet.integrations.logistics.kuaidi100 import Kuaidi100Carrier
+from shoplet.integrations.logistics.kuaidi100_simulator import Kuaidi100Simulator
 from shoplet.integrations.sms import LogSmsSender, SmsSender
 from shoplet.integrations.tencent_sms import (
     API_BASE as TENCENT_SMS_API_BASE,
@@ -48,6 +52,8 @@ from shoplet.integrations.wechat.pay import (
     notify_urls,
 )
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator, lazy_keys
+from shoplet.integrations.wechat.shipping import WeChatShippingClient
+from shoplet.integrations.wechat.shipping_simulator import WeChatShippingSimulator
 from shoplet.integrations.wechat.wxacode import WxacodeClient
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator
 
@@ -55,6 +61,10 @@ WECHAT_SIM_PREFIX = "/_sim/wechat"
 SMS_SIM_PREFIX = "/_sim/sms"
 WECHATPAY_SIM_PREFIX = "/_sim/wechatpay"
 WXACODE_SIM_PREFIX = "/_sim/wxacode"
+KUAIDI100_SIM_PREFIX = "/_sim/kuaidi100"
+# The callback URL's host when Kuaidi100 is the in-process simulator (pushes never leave the app).
+KUAIDI100_LOCAL_CALLBACK_BASE = "http://shoplet.internal"
+KUAIDI100_CALLBACK_PATH = "/api/v1/fulfillment/kuaidi100/callback"
 WECHATPAY_SIM_MCHID = "1900000109"
 WECHAT_API_BASE = "https://api.weixin.qq.com"
 # Shoplet's SMS templates and the message params that fill the Tencent template's {1}, {2}, …
@@ -75,6 +85,13 @@ class Integrations:
     # Mini-program codes (wxacode.getUnlimited) and, in embedded and test mode, their simulator.
     wxacode: WxacodeClient | None = None
     wxacode_simulator: WxacodeSimulator | None = None
+    # Carriers (Kuaidi100: tracking subscriptions, pushes, e-waybills) and its simulator.
+    carrier: Kuaidi100Carrier | None = None
+    kuaidi100_simulator: Kuaidi100Simulator | None = None
+    kuaidi100_callback_url: str = KUAIDI100_LOCAL_CALLBACK_BASE + KUAIDI100_CALLBACK_PATH
+    # WeChat 发货信息录入 and, in embedded and test mode, its simulator.
+    wechat_shipping: WeChatShippingClient | None = None
+    wechat_shipping_simulator: WeChatShippingSimulator | None = None
 
 
 @asynccontextmanager
@@ -94,15 +111,37 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
     pay_http, wechat_pay, pay_simulator = open_wechat_pay(app, ctx)
     sms_http, sms, sms_simulator = open_sms(settings)
     wxacode_http, wxa_simulator = open_wxacode(app, settings)
-    async with wechat_http, pay_http, sms_http, wxacode_http:
+    poll_http, api_http, kd_simulator = open_kuaidi100(app, settings)
+    async with wechat_http, pay_http, sms_http, wxacode_http, poll_http, api_http:
+        wxacode = WxacodeClient(wxacode_http, appid=settings.wechat_appid, secret=secret)
+
+        async def shipping_token(force_refresh: bool) -> str:
+            return await wxacode.access_token(force_refresh=force_refresh)
+
         integrations = Integrations(
             wechat_login=WeChatLoginClient(wechat_http, appid=settings.wechat_appid, secret=secret),
             sms=sms,
             wechat_pay=wechat_pay,
             wechat_pay_simulator=pay_simulator,
             sms_simulator=sms_simulator,
-            wxacode=WxacodeClient(wxacode_http, appid=settings.wechat_appid, secret=secret),
+            wxacode=wxacode,
             wxacode_simulator=wxa_simulator,
+            carrier=Kuaidi100Carrier(
+                poll_http,
+                api_http,
+                key=settings.kuaidi100_key.get_secret_value(),
+                secret=settings.kuaidi100_secret.get_secret_value(),
+                salt=settings.kuaidi100_salt.get_secret_value(),
+            ),
+            kuaidi100_simulator=kd_simulator,
+            kuaidi100_callback_url=(
+                settings.kuaidi100_callback_base_url or KUAIDI100_LOCAL_CALLBACK_BASE
+            ).rstrip("/")
+            + KUAIDI100_CALLBACK_PATH,
+            wechat_shipping=WeChatShippingClient(wxacode_http, shipping_token),
+            wechat_shipping_simulator=(
+                wechat_shipping_simulator(app, settings) if wxa_simulator is not None else None
+            ),
         )
         app.state.integrations = integrations
         try:
@@ -138,6 +177,70 @@ def open_wxacode(
         transport=httpx.ASGITransport(app=simulator.app), base_url="http://wxacode.simulator"
     )
     return http, simulator
+
+
+def kuaidi100_simulator(app: FastAPI, settings: Settings) -> Kuaidi100Simulator:
+    """One Kuaidi100 simulator per app; with no public callback base URL its pushes are
+    delivered to this very app in-process (no port to guess, works in tests)."""
+    existing: Kuaidi100Simulator | None = getattr(app.state, "kuaidi100_simulator", None)
+    if existing is None:
+        existing = app.state.kuaidi100_simulator = Kuaidi100Simulator(
+            key=settings.kuaidi100_key.get_secret_value(),
+            secret=settings.kuaidi100_secret.get_secret_value(),
+            push_transport=(
+                None
+                if settings.kuaidi100_callback_base_url
+                else httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            ),
+        )
+    return existing
+
+
+def open_kuaidi100(
+    app: FastAPI, settings: Settings
+) -> tuple[httpx.AsyncClient, httpx.AsyncClient, Kuaidi100Simulator | None]:
+    """The HTTP clients for Kuaidi100's subscription (poll) and e-waybill (api) hosts: the
+    real ones in production or with explicit bases, else the in-repo simulator."""
+    timeout = httpx.Timeout(10.0, connect=5.0)
+    if settings.kuaidi100_poll_base or not settings.is_embedded:
+        return (
+            httpx.AsyncClient(
+                base_url=settings.kuaidi100_poll_base or KUAIDI100_POLL_BASE, timeout=timeout
+            ),
+            httpx.AsyncClient(
+                base_url=settings.kuaidi100_api_base or KUAIDI100_API_BASE, timeout=timeout
+            ),
+            None,
+        )
+    simulator = kuaidi100_simulator(app, settings)
+    transport = httpx.ASGITransport(app=simulator.app)
+    return (
+        httpx.AsyncClient(transport=transport, base_url="http://poll.kuaidi100.simulator"),
+        httpx.AsyncClient(transport=transport, base_url="http://api.kuaidi100.simulator"),
+        simulator,
+    )
+
+
+def wechat_shipping_simulator(app: FastAPI, settings: Settings) -> WeChatShippingSimulator:
+    """发货信息录入's simulator, on the mini-program code simulator's tokens and the WeChat
+    Pay simulator's settled transactions; its route joins the code simulator's app."""
+    existing: WeChatShippingSimulator | None = getattr(app.state, "wechat_shipping_simulator", None)
+    if existing is not None:
+        return existing
+    codes = wxacode_simulator(app, settings)
+    pay = wechatpay_simulator(app, settings)
+
+    def payer_of(transaction_id: str) -> str | None:
+        for txn in pay.transactions.values():
+            if txn.transaction_id == transaction_id:
+                return txn.openid
+        return None
+
+    existing = app.state.wechat_shipping_simulator = WeChatShippingSimulator(
+        tokens=codes.tokens, payer_of=payer_of
+    )
+    codes.app.router.routes.append(existing.route())
+    return existing
 
 
 def tencent_sms_config(settings: Settings) -> TencentSmsConfig:
@@ -289,6 +392,7 @@ def mount_simulators(app: FastAPI, settings: Settings) -> None:
     app.mount(WECHATPAY_SIM_PREFIX, wechatpay_simulator(app, settings).app)
     app.mount(SMS_SIM_PREFIX, _sms_simulator(app))
     app.mount(WXACODE_SIM_PREFIX, wxacode_simulator(app, settings).app)
+    app.mount(KUAIDI100_SIM_PREFIX, kuaidi100_simulator(app, settings).app)
 
 
 def _sms_simulator(app: FastAPI) -> Starlette:

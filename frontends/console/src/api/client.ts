@@ -177,6 +177,12 @@ export function dispositionFilename(header: string | null, fallback: string): st
   return plain?.[1] ?? fallback
 }
 
+/** Fetch a file with the staff token as an object URL (an image to show); revoke it when done. */
+export async function objectUrl(operation: Operation, options: CallOptions = {}): Promise<string> {
+  const response = await send(operation, { ...options, headers: { Accept: '*/*' } })
+  return URL.createObjectURL(await response.blob())
+}
+
 /** Fetch a file with the staff token (a plain link would not carry it) and save it. */
 export async function download(operation: Operation, options: CallOptions = {}): Promise<string> {
   const response = await send(operation, { ...options, headers: { Accept: '*/*' } })

@@ -1,5 +1,5 @@
 /** The console's API, one function per backend operation (all go through `call`). */
-import { call, download, uploadForm } from './client'
+import { call, download, objectUrl, uploadForm } from './client'
 import { OPS, type Operation } from './operations'
 import type { ApiPath, BodyOf, QueryOf, ResponseOf } from './typing'
 
@@ -97,6 +97,13 @@ export const consoleApi = {
     call<Res<O['getOrder']>>(OPS.getOrder, { params: { order_no: orderNo }, query }),
   shipOrder: (orderNo: string, body: Body<O['shipOrder']>) =>
     call<Res<O['shipOrder']>>(OPS.shipOrder, { params: { order_no: orderNo }, body }),
+  orderTracking: (orderNo: string) =>
+    call<Res<O['orderTracking']>>(OPS.orderTracking, { params: { order_no: orderNo } }),
+  // The e-waybill label as an object URL (the image needs the staff token); revoke it when done.
+  orderWaybillUrl: (orderNo: string) => objectUrl(OPS.orderWaybill, { params: { order_no: orderNo } }),
+  printWaybills: (body: Body<O['printWaybills']>) =>
+    call<Res<O['printWaybills']>>(OPS.printWaybills, { body }),
+  logisticsSettings: () => call<Res<O['logisticsSettings']>>(OPS.logisticsSettings),
   listAftersales: (query: Q<O['listAftersales']> = {}) =>
     call<Res<O['listAftersales']>>(OPS.listAftersales, { query }),
   approveAftersale: (no: string) =>

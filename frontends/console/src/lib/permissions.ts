@@ -45,6 +45,7 @@ export const MENU: MenuEntry[] = [
   { path: '/search', title: '搜索词库', icon: 'Search', permission: 'products:read', operation: OPS.listSynonyms },
   { path: '/search/analytics', title: '搜索分析', icon: 'TrendCharts', permission: 'products:read', operation: OPS.searchAnalytics },
   { path: '/orders', title: '订单管理', icon: 'List', permission: 'orders:read', operation: OPS.listOrders },
+  { path: '/logistics/settings', title: '物流设置', icon: 'Van', permission: 'orders:ship', operation: OPS.logisticsSettings },
   { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
   { path: '/flash-sales', title: '秒杀活动', icon: 'Lightning', permission: 'flashsale:manage', operation: OPS.listFlashSales },
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },

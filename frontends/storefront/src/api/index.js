@@ -201,6 +201,8 @@ export const api = {
     requestAftersale: (orderNo, body) =>
       call('requestAftersale', { params: { order_no: orderNo }, body }),
     pay: (orderNo, channel) => call('payOrder', { params: { order_no: orderNo }, body: { channel } }),
+    // The parcel's carrier timeline (fulfillment); 404 before the order ships.
+    tracking: (orderNo) => call('getOrderTracking', { params: { order_no: orderNo } }),
   },
   flash: {
     // Server time for countdowns (never the device clock).

@@ -20,6 +20,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryDay, day_range
 from shoplet.core.schemas import Page
 from shoplet.core.security import mask_phone
+from shoplet.modules.fulfillment import public as fulfillment
 from shoplet.modules.payments import public as payments
 from shoplet.modules.staff.public import (
     PII_REVEAL,
@@ -30,7 +31,7 @@ from shoplet.modules.staff.public import (
     require_permission,
 )
 
-from . import dashboard, exports
+from . import dashboard, exports, waybills
 from . import public as orders
 from .errors import ExportNotReady
 from .schemas import ConsoleOrder, ExportJobOut, ExportQueued, OrderExportCreate
@@ -206,6 +207,22 @@ async def ship_order(
         origin_of(request),
     )
     return order
+
+
+@router.post("/orders/waybills", responses=problem_responses(400))
+async def print_waybills(
+    body: fulfillment.WaybillBatch, *, staff: Shipper, request: Request, ctx: Ctx
+) -> fulfillment.WaybillBatchResult:
+    """批量打印电子面单: print an e-waybill for each selected paid order with one carrier and
+    ship it with the number printed; each order's own outcome (a refused one stops no other)."""
+    return await waybills.print_and_ship(
+        ctx,
+        order_nos=body.order_nos,
+        carrier_code=body.carrier_code,
+        staff=staff,
+        actor=actor_of(staff),
+        origin=origin_of(request),
+    )
 
 
 # -- after-sales -----------------------------------------------------------------------------

@@ -10,13 +10,15 @@
   ``returned_to_source`` are already back in that reservation (exactly once: the cancel is a
   conditional update); the flash sale returns them to its Redis counter in its own idempotent
   subscriber. A paid order cancelled because its stock was gone has empty lists.
-- ``order.shipped`` {…, carrier, tracking_no}, ``order.received``, ``order.completed``,
+- ``order.shipped`` {…, carrier, tracking_no, item_desc, receiver_contact (masked phone, or
+  None)}, ``order.received``, ``order.completed``,
   ``order.refunded``
 - ``aftersale.requested`` / ``.approved`` / ``.rejected`` / ``.refunded`` {aftersale_no,
   order_no, member_id, kind, status, amount, refund_no, payable_total}
 
-Orders subscribes (``tasks.py``) to ``payment.succeeded``, ``refund.succeeded`` and
-``refund.failed``.
+Orders subscribes (``tasks.py``) to ``payment.succeeded``, ``refund.succeeded``,
+``refund.failed`` and fulfillment's ``shipment.signed``, and hands its own ``order.shipped`` to
+fulfillment (tracking subscription, WeChat 发货信息录入).
 """
 
 from __future__ import annotations

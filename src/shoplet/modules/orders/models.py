@@ -57,6 +57,7 @@ class Order(Base):
         Index("ix_orders_order_member_id_id", "member_id", "id"),
         Index("ix_orders_order_status_expires_at", "status", "expires_at"),
         Index("ix_orders_order_status_shipped_at", "status", "shipped_at"),
+        Index("ix_orders_order_status_signed_at", "status", "signed_at"),
         Index("ix_orders_order_status_received_at", "status", "received_at"),
         Index("ix_orders_order_paid_at", "paid_at"),
         Index("ix_orders_order_created_at", "created_at"),
@@ -92,6 +93,9 @@ class Order(Base):
     expires_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
     shipped_at: Mapped[datetime | None]
+    # When the carrier reported the parcel signed for (fulfillment's ``shipment.signed``):
+    # automatic receipt counts from here when known.
+    signed_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]

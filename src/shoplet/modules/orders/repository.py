@@ -215,6 +215,30 @@ async def due_orders(
     return list(rows)
 
 
+async def record_signed(
+    session: AsyncSession, order_no: str, *, signed_at: datetime, now: datetime
+) -> bool:
+    """The carrier's signature on a shipped order, recorded once (a later push or a redelivered
+    event changes nothing)."""
+    result = await session.execute(
+        update(Order)
+        .where(Order.order_no == order_no, Order.status == "shipped", Order.signed_at.is_(None))
+        .values(signed_at=signed_at, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def due_signed_orders(session: AsyncSession, *, before: datetime, limit: int) -> list[int]:
+    rows = await session.scalars(
+        select(Order.id)
+        .where(Order.status == "shipped", Order.signed_at <= before)
+        .order_by(Order.signed_at, Order.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 def _order_filter(
     stmt: Any, *, status: str | None, since: datetime | None, until: datetime | None
 ) -> Any:

@@ -9,6 +9,10 @@ nothing left to do.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import cast
+
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,13 +21,25 @@ from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.experiments import public as experiments
+from shoplet.modules.fulfillment import public as fulfillment
 from shoplet.modules.orders import exports, service  # noqa: F401  (exports registers its job)
-from shoplet.modules.orders.events import AFTERSALE_REFUNDED, ORDER_PAID, ORDER_REFUNDED
+from shoplet.modules.orders.events import (
+    AFTERSALE_REFUNDED,
+    ORDER_PAID,
+    ORDER_REFUNDED,
+    ORDER_SHIPPED,
+)
 from shoplet.modules.payments import public as payments
 
 log = structlog.get_logger("shoplet.orders")
 
 BATCH = 100
+# Tests and scripts may set a clock for the jobs (``ctx.extras[CLOCK_KEY]``); else real UTC.
+CLOCK_KEY = "orders.clock"
+
+
+def clock_of(ctx: AppContext) -> Callable[[], datetime]:
+    return cast("Callable[[], datetime]", ctx.extras.get(CLOCK_KEY, utcnow))
 
 
 @subscriber(payments.PAYMENT_SUCCEEDED, name="orders.mark_paid")
@@ -60,6 +76,30 @@ async def experiments_on_refund(event: Event, session: AsyncSession) -> None:
     await experiments.record_refund(session, str(event.payload["order_no"]), None)
 
 
+# Fulfillment sits below orders and may not import it, so orders hands it each shipped order
+# (tracking subscription, WeChat 发货信息录入); idempotent: one shipment per order.
+@subscriber(ORDER_SHIPPED, name="orders.track_shipment")
+async def track_shipment(event: Event, session: AsyncSession) -> None:
+    payload = event.payload
+    payer = await payments.mini_program_payer(session, str(payload["order_no"]))
+    await fulfillment.track_shipment(
+        session,
+        order_no=str(payload["order_no"]),
+        member_id=int(payload["member_id"]),
+        carrier=str(payload.get("carrier") or ""),
+        tracking_no=str(payload.get("tracking_no") or ""),
+        item_desc=str(payload.get("item_desc") or "商品"),
+        receiver_contact=payload.get("receiver_contact"),
+        transaction_id=payer[0] if payer else None,
+        payer_openid=payer[1] if payer else None,
+    )
+
+
+@subscriber(fulfillment.SHIPMENT_SIGNED, name="orders.note_signed")
+async def note_signed(event: Event, session: AsyncSession) -> None:
+    await service.handle_shipment_signed(session, event.payload)
+
+
 @periodic(every_seconds=30, name="orders.cancel_expired")
 async def cancel_expired(ctx: AppContext) -> None:
     """Unpaid orders past their deadline: cancelled by the system, stock released (or handed
@@ -88,8 +128,9 @@ async def cancel_expired(ctx: AppContext) -> None:
 @periodic(every_seconds=600, name="orders.auto_complete")
 async def auto_complete(ctx: AppContext) -> None:
     """Shipped orders are received ``orders_auto_receive_days`` after shipping; received ones
-    complete ``orders_auto_complete_days`` after receipt."""
-    now = utcnow()
+    complete ``orders_auto_complete_days`` after receipt; a parcel the carrier reported signed
+    for is received ``orders_auto_receive_after_signed_days`` after the signature."""
+    now = clock_of(ctx)()
     for to_status, due in (
         ("received", service.due_for_receipt),
         ("completed", service.due_for_completion),

@@ -64,6 +64,7 @@ from .timeouts import (
     due_for_completion,
     due_for_receipt,
     expired_order_ids,
+    handle_shipment_signed,
 )
 
 __all__ = [
@@ -94,6 +95,7 @@ __all__ = [
     "handle_payment_succeeded",
     "handle_refund_failed",
     "handle_refund_succeeded",
+    "handle_shipment_signed",
     "has_paid_order",
     "list_aftersales",
     "list_member_orders",

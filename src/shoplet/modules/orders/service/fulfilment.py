@@ -22,6 +22,7 @@ from shoplet.modules.payments import public as payments
 
 from ._common import (
     SYSTEM,
+    _address,
     _admin,
     _any_order,
     _cancel_unpaid,
@@ -99,10 +100,21 @@ async def ship_order(
         now=now,
         values={"shipped_at": now, "carrier": carrier[:50], "tracking_no": tracking_no[:50]},
     )
+    # What tracking needs besides the number: the receiver's masked phone (SF checks its last
+    # four digits; WeChat's 发货信息录入 wants the mask) and a short description of the goods.
+    lines = (await repo.lines_for(session, [order.id])).get(order.id, [])
+    item_desc = "、".join(line.title for line in lines)[:120] or "商品"
+    contact = _address(pii, order, reveal=False).phone if pii is not None else None
     await publish(
         session,
         ev.ORDER_SHIPPED,
-        _order_payload(order, carrier=order.carrier, tracking_no=order.tracking_no),
+        _order_payload(
+            order,
+            carrier=order.carrier,
+            tracking_no=order.tracking_no,
+            item_desc=item_desc,
+            receiver_contact=contact,
+        ),
         key=order.order_no,
     )
     return await _admin(session, pii, order, reveal=False)

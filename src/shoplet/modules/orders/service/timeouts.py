@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.settings import Settings
 from shoplet.modules.orders import events as ev
@@ -37,9 +40,28 @@ async def cancel_expired(session: AsyncSession, order_id: int, *, now: datetime)
 async def due_for_receipt(
     session: AsyncSession, settings: Settings, *, now: datetime, limit: int
 ) -> list[int]:
+    """Shipped orders to receive automatically: signed for by the receiver
+    ``orders_auto_receive_after_signed_days`` ago (the carrier's word), or shipped
+    ``orders_auto_receive_days`` ago whatever the carrier says."""
+    signed_before = now - timedelta(days=settings.orders_auto_receive_after_signed_days)
+    signed = await repo.due_signed_orders(session, before=signed_before, limit=limit)
     before = now - timedelta(days=settings.orders_auto_receive_days)
-    return await repo.due_orders(
+    shipped = await repo.due_orders(
         session, status="shipped", column=Order.shipped_at, before=before, limit=limit
+    )
+    return list(dict.fromkeys([*signed, *shipped]))[:limit]
+
+
+async def handle_shipment_signed(
+    session: AsyncSession, payload: Mapping[str, Any], *, now: datetime | None = None
+) -> bool:
+    """fulfillment's ``shipment.signed``: remember when the parcel was signed for, so the
+    automatic receipt counts from there (only for an order still shipped, only once)."""
+    signed_at = datetime.fromisoformat(str(payload["signed_at"]))
+    if signed_at.tzinfo is None:
+        signed_at = signed_at.replace(tzinfo=UTC)
+    return await repo.record_signed(
+        session, str(payload["order_no"]), signed_at=signed_at, now=now or utcnow()
     )
 
 

@@ -32,7 +32,7 @@ from ._common import (
 )
 from .jobs import sync_pending, sync_refunds
 from .prepay import H5_URL_REUSE, PREPAY_REUSE, request_prepay
-from .queries import amounts_for_order, payments_for_order, refunds_for_order
+from .queries import amounts_for_order, mini_program_payer, payments_for_order, refunds_for_order
 from .reconciliation import (
     BILL_READY,
     china_day_bounds,
@@ -96,6 +96,7 @@ __all__ = [
     "get_reconciliation",
     "install_runtime",
     "log",
+    "mini_program_payer",
     "new_number",
     "payments_for_order",
     "reconcile",

@@ -38,6 +38,15 @@ async def payments_for_order(session: AsyncSession, order_no: str) -> list[Payme
     ]
 
 
+async def mini_program_payer(session: AsyncSession, order_no: str) -> tuple[str, str] | None:
+    """(transaction_id, payer openid) of the order's settled mini-program (JSAPI) payment, for
+    WeChat's 发货信息录入; None when it was paid otherwise or not at all."""
+    for p in await repo.list_payments(session, order_no):
+        if p.channel == "wechat_jsapi" and p.transaction_id and p.payer_openid:
+            return p.transaction_id, p.payer_openid
+    return None
+
+
 async def refunds_for_order(session: AsyncSession, order_no: str) -> list[RefundInfo]:
     payments = {p.id: p.payment_no for p in await repo.list_payments(session, order_no)}
     return [

@@ -1,0 +1,1 @@
+"""Carriers: tracking subscriptions, pushes and e-waybills (Kuaidi100 and its simulator)."""

@@ -1,0 +1,43 @@
+"""Console routes of fulfillment: an order's tracking timeline, 物流设置 (carriers, key
+status) and an order's printed e-waybill label. Batch printing starts from the orders list
+(orders' console route, which ships the orders with the numbers printed here)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.modules.fulfillment import service
+from shoplet.modules.fulfillment.schemas import LogisticsSettings, Tracking
+from shoplet.modules.staff.public import StaffIdentity, require_permission
+
+router = APIRouter()
+
+OrderNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^\d+$")]
+Reader = Annotated[StaffIdentity, Depends(require_permission("orders:read"))]
+Shipper = Annotated[StaffIdentity, Depends(require_permission("orders:ship"))]
+
+
+@router.get("/orders/{order_no}/tracking", responses=problem_responses(404))
+async def order_tracking(order_no: OrderNo, *, staff: Reader, session: DbSession) -> Tracking:
+    """An order's parcel and its carrier timeline (newest first)."""
+    return await service.tracking_for_order(session, order_no)
+
+
+@router.get("/orders/{order_no}/waybill", responses=problem_responses(404))
+async def order_waybill(order_no: OrderNo, *, staff: Shipper, session: DbSession) -> Response:
+    """The e-waybill label printed for an order (the carrier's image)."""
+    waybill = await service.waybill_label(session, order_no)
+    return Response(
+        waybill.label, media_type=waybill.label_type, headers={"Cache-Control": "private"}
+    )
+
+
+@router.get("/logistics/settings")
+async def logistics_settings(*, staff: Shipper, session: DbSession, ctx: Ctx) -> LogisticsSettings:
+    """物流设置: the provider, whether its key is set (never the key), the carriers."""
+    return await service.logistics_settings(session, ctx)

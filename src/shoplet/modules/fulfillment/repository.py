@@ -1,0 +1,219 @@
+"""Every query of fulfillment. Creating a shipment and storing a track line are
+``INSERT … ON CONFLICT DO NOTHING`` (a redelivered event or a repeated push changes nothing);
+state changes are conditional UPDATEs, so concurrent pushes and job replicas cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.fulfillment.models import Shipment, TrackingEvent, Waybill
+
+
+def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def insert_shipment(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """True when this call created the order's shipment (one per order)."""
+    result = await session.execute(
+        _insert(session, Shipment)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Shipment.order_no])
+        .returning(Shipment.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def get_shipment(session: AsyncSession, shipment_id: int) -> Shipment | None:
+    return await session.get(Shipment, shipment_id, populate_existing=True)
+
+
+async def shipment_by_order(session: AsyncSession, order_no: str) -> Shipment | None:
+    return (
+        await session.scalars(
+            select(Shipment)
+            .where(Shipment.order_no == order_no)
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+
+
+async def shipments_by_number(
+    session: AsyncSession, carrier_code: str, tracking_no: str
+) -> list[Shipment]:
+    rows = await session.scalars(
+        select(Shipment)
+        .where(Shipment.carrier_code == carrier_code, Shipment.tracking_no == tracking_no)
+        .order_by(Shipment.id)
+    )
+    return list(rows)
+
+
+async def due_subscriptions(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
+    rows = await session.scalars(
+        select(Shipment.id)
+        .where(
+            Shipment.subscribe_status == "pending",
+            or_(Shipment.subscribe_next_at.is_(None), Shipment.subscribe_next_at <= now),
+        )
+        .order_by(Shipment.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def due_wechat_uploads(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
+    rows = await session.scalars(
+        select(Shipment.id)
+        .where(
+            Shipment.wechat_status == "pending",
+            or_(Shipment.wechat_next_at.is_(None), Shipment.wechat_next_at <= now),
+        )
+        .order_by(Shipment.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def record_call(
+    session: AsyncSession,
+    shipment_id: int,
+    *,
+    kind: str,
+    attempts: int,
+    status: str,
+    next_at: datetime | None,
+    error: str | None,
+    now: datetime,
+) -> bool:
+    """The outcome of a subscription (``kind="subscribe"``) or a WeChat upload
+    (``"wechat"``) attempt, only if no one recorded this attempt already."""
+    columns = {
+        "subscribe": (Shipment.subscribe_status, Shipment.subscribe_attempts),
+        "wechat": (Shipment.wechat_status, Shipment.wechat_attempts),
+    }[kind]
+    result = await session.execute(
+        update(Shipment)
+        .where(
+            Shipment.id == shipment_id,
+            columns[0] == "pending",
+            columns[1] == attempts - 1,
+        )
+        .values(
+            {
+                f"{kind}_status": status,
+                f"{kind}_attempts": attempts,
+                f"{kind}_next_at": next_at,
+                f"{kind}_error": error,
+                "updated_at": now,
+            }
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def insert_events(
+    session: AsyncSession, shipment_id: int, rows: Sequence[dict[str, Any]], *, now: datetime
+) -> int:
+    """Store the lines not stored yet; how many were new."""
+    added = 0
+    for row in rows:
+        result = await session.execute(
+            _insert(session, TrackingEvent)
+            .values(shipment_id=shipment_id, created_at=now, **row)
+            .on_conflict_do_nothing(
+                index_elements=[
+                    TrackingEvent.shipment_id,
+                    TrackingEvent.occurred_at,
+                    TrackingEvent.context,
+                ]
+            )
+            .returning(TrackingEvent.id)
+        )
+        added += result.scalar_one_or_none() is not None
+    return added
+
+
+async def newest_event(session: AsyncSession, shipment_id: int) -> TrackingEvent | None:
+    return (
+        await session.scalars(
+            select(TrackingEvent)
+            .where(TrackingEvent.shipment_id == shipment_id)
+            .order_by(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+
+
+async def events_of(session: AsyncSession, shipment_id: int) -> list[TrackingEvent]:
+    rows = await session.scalars(
+        select(TrackingEvent)
+        .where(TrackingEvent.shipment_id == shipment_id)
+        .order_by(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())
+    )
+    return list(rows)
+
+
+async def set_state(
+    session: AsyncSession,
+    shipment_id: int,
+    *,
+    stage: str,
+    state: str,
+    state_at: datetime,
+    now: datetime,
+) -> None:
+    """The shipment's state is its newest line's: never replaced by an older one."""
+    await session.execute(
+        update(Shipment)
+        .where(
+            Shipment.id == shipment_id,
+            or_(Shipment.state_at.is_(None), Shipment.state_at < state_at),
+        )
+        .values(stage=stage, state=state, state_at=state_at, pushed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_signed(
+    session: AsyncSession, shipment_id: int, *, signed_at: datetime, now: datetime
+) -> bool:
+    """True for the one caller that records the signature."""
+    result = await session.execute(
+        update(Shipment)
+        .where(Shipment.id == shipment_id, Shipment.signed_at.is_(None))
+        .values(signed_at=signed_at, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def waybill_by_order(session: AsyncSession, order_no: str) -> Waybill | None:
+    return (
+        await session.scalars(select(Waybill).where(Waybill.order_no == order_no))
+    ).one_or_none()
+
+
+async def insert_waybill(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(
+        _insert(session, Waybill)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Waybill.order_no])
+    )
+
+
+async def count_shipments(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(Shipment.subscribe_status, func.count()).group_by(Shipment.subscribe_status)
+    )
+    return {str(status): int(n) for status, n in rows.all()}

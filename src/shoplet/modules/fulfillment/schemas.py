@@ -1,0 +1,84 @@
+"""Fulfillment's shapes: an order's tracking timeline, the logistics settings, e-waybills."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from shoplet.core.schemas import RequestModel
+
+Stage = Literal["collected", "in_transit", "delivering", "signed", "exception"]
+OrderNoText = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^\d+$")]
+
+
+class TimelineEntry(BaseModel):
+    """One line of the carrier's track (newest first); ``stage`` is Shoplet's 揽收 / 运输中 /
+    派送中 / 签收 / 异常, ``state`` the carrier's own code or name."""
+
+    occurred_at: datetime
+    context: str
+    stage: Stage
+    state: str
+    area_name: str | None
+
+
+class Tracking(BaseModel):
+    """An order's parcel and its timeline."""
+
+    order_no: str
+    carrier: str
+    carrier_code: str | None
+    carrier_name: str
+    tracking_no: str
+    stage: Stage | None
+    stage_at: datetime | None
+    signed_at: datetime | None
+    is_tracked: bool
+    subscribe_status: str
+    wechat_status: str
+    events: list[TimelineEntry]
+
+
+class CarrierOption(BaseModel):
+    code: str
+    name: str
+    is_enabled: bool
+
+
+class LogisticsSettings(BaseModel):
+    """物流设置 as the console shows it: secrets are never shown, only whether they are set."""
+
+    provider: Literal["kuaidi100"]
+    mode: Literal["simulator", "live"]
+    is_key_configured: bool
+    is_secret_configured: bool
+    callback_url: str
+    carriers: list[CarrierOption]
+    auto_receive_after_signed_days: int
+    wechat_shipping_upload: bool
+    subscriptions: dict[str, int]
+
+
+class WaybillBatch(RequestModel):
+    """Console: print e-waybills for these paid orders with one carrier, then ship them."""
+
+    order_nos: list[OrderNoText] = Field(min_length=1, max_length=50)
+    carrier_code: Annotated[
+        str, StringConstraints(min_length=2, max_length=20, pattern=r"^[a-z]+$")
+    ]
+
+
+class WaybillResult(BaseModel):
+    order_no: str
+    ok: bool
+    carrier_code: str | None = None
+    tracking_no: str | None = None
+    label_url: str | None = None
+    error_code: str | None = None
+    error: str | None = None
+
+
+class WaybillBatchResult(BaseModel):
+    results: list[WaybillResult]

@@ -28,6 +28,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "reviews:manage",
         "distribution:manage",
         "analytics:view",
+        "replenishment:manage",
         "experiments:manage",
     }
 )

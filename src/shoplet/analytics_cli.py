@@ -275,7 +275,7 @@ def _series_rows(file: Path) -> list[tuple[int, str, str]]:
         line = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
-        if len(row) != 2:  # noqa: PLR2004 - date and value
+        if len(row) != 2:
             raise _fail(f"{file}: line {line}: expected 2 columns (date,value), got {len(row)}")
         rows.append((line, row[0], row[1]))
     return rows

@@ -38,9 +38,7 @@ from .schemas import (
 router = APIRouter(tags=["console-insights"])
 
 AnalyticsViewer = Annotated[StaffIdentity, Depends(require_permission("analytics:view"))]
-ReplenishmentManager = Annotated[
-    StaffIdentity, Depends(require_permission("replenishment:manage"))
-]
+ReplenishmentManager = Annotated[StaffIdentity, Depends(require_permission("replenishment:manage"))]
 WithinDays = Annotated[int | None, Query(ge=1, le=service.HORIZON_DAYS)]
 
 
@@ -92,9 +90,7 @@ async def latest_run(_: AnalyticsViewer, session: DbSession) -> Run | None:
 
 
 @router.post("/insights/forecast/runs")
-async def start_run(
-    staff: ReplenishmentManager, request: Request, session: DbSession
-) -> Run:
+async def start_run(staff: ReplenishmentManager, request: Request, session: DbSession) -> Run:
     """重新计算: queue today's run (or again, when it finished); the worker does it."""
     run = await service.request_run(session, requested_by=staff.username, again=True)
     await record_audit(

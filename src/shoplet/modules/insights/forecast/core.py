@@ -3,20 +3,18 @@ Theta chosen per series by rolling-origin cross-validation on MASE, with a seaso
 baseline always computed beside it; Croston (optimized), TSB and ADIDA for intermittent series
 (a share of zero periods above ``INTERMITTENT_ZERO_SHARE``).
 
-statsforecast pulls numba: it is imported inside the functions (API start-up never loads it),
-and numba's cache directory defaults to ``~/.cache/shoplet/numba`` so a second process reuses
-the compiled code (docs/forecasting.md has the cold and warm figures).
+statsforecast (2.x: compiled C++ models, no numba JIT any more) pulls pandas and statsmodels
+(about a second to import warm): it is imported inside the functions, so API start-up never
+loads it (docs/forecasting.md has the figures).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import statistics
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 Method = Literal["smooth", "intermittent"]
@@ -60,19 +58,7 @@ class ForecastResult:
     uses_calendar: bool = False
 
 
-def configure_numba_cache() -> None:
-    """Point numba's on-disk cache at a writable directory before statsforecast is imported."""
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        path = Path.home() / ".cache" / "shoplet" / "numba"
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return
-        os.environ["NUMBA_CACHE_DIR"] = str(path)
-
-
 def _model(name: str, season_length: int, with_x: bool = False) -> Any:
-    configure_numba_cache()
     from statsforecast import models as m
 
     if name == "AutoETS":
@@ -98,6 +84,7 @@ def _fit(
     h: int,
     season_length: int,
     level: int | None,
+    *,
     x: Sequence[Sequence[float]] | None = None,
     x_future: Sequence[Sequence[float]] | None = None,
 ) -> dict[str, Any]:
@@ -175,6 +162,7 @@ def backtest(
     season_length: int,
     windows: int,
     length: int,
+    *,
     x: Sequence[Sequence[float]] | None = None,
 ) -> _Errors:
     errors = _Errors()
@@ -185,7 +173,7 @@ def backtest(
         xs = xf = None
         if x is not None:
             xs, xf = x[:cut], x[cut : cut + length]
-        out = _fit(name, train, length, season_length, None, xs, xf)
+        out = _fit(name, train, length, season_length, None, x=xs, x_future=xf)
         errors.add(test, [float(v) for v in out["mean"]], seasonal_scale(train, season_length))
     return errors
 
@@ -244,11 +232,11 @@ def forecast_series(
     for name in names:
         try:
             errors = (
-                backtest(name, values, season_length, windows, length, x_hist)
+                backtest(name, values, season_length, windows, length, x=x_hist)
                 if windows
                 else _Errors()
             )
-        except Exception:  # noqa: BLE001 - a model that cannot fit this series is not a candidate
+        except Exception:
             candidates[name] = None
             continue
         results[name] = errors
@@ -265,8 +253,8 @@ def forecast_series(
 
     baseline_out = _fit(BASELINE, values, horizon, season_length, level)
     try:
-        out = _fit(chosen, values, horizon, season_length, level, x_hist, x_future)
-    except Exception:  # noqa: BLE001 - refit on the full series failed: fall back to the baseline
+        out = _fit(chosen, values, horizon, season_length, level, x=x_hist, x_future=x_future)
+    except Exception:
         chosen, out, chosen_errors = BASELINE, baseline_out, baseline_errors
     mean = [float(v) for v in out["mean"]]
     sigma = _sigma(chosen_errors, values)

@@ -93,9 +93,7 @@ def plan(
     lead_demand = demand_over(daily, lead_time_days)
     ss = safety_stock(sigma, lead_time_days, service_level)
     rop = reorder_point(daily, sigma, lead_time_days, service_level)
-    up_to = max(
-        0, math.ceil(round(demand_over(daily, lead_time_days + review_days) + ss, 9))
-    )
+    up_to = max(0, math.ceil(round(demand_over(daily, lead_time_days + review_days) + ss, 9)))
     suggested = max(0, up_to - available) if available <= rop else 0
     return Replenishment(
         lead_time_demand=round(lead_demand, 4),

@@ -34,7 +34,9 @@ async def queue_run(session: AsyncSession, *, day: date, requested_by: str, now:
     """The day's run, queued unless it exists (the unique ``day`` decides, atomically)."""
     await session.execute(
         _insert(session, ForecastRun)
-        .values(day=day, status="queued", total=0, done=0, requested_by=requested_by, created_at=now)
+        .values(
+            day=day, status="queued", total=0, done=0, requested_by=requested_by, created_at=now
+        )
         .on_conflict_do_nothing(index_elements=["day"])
     )
 
@@ -63,14 +65,18 @@ async def run_of_day(session: AsyncSession, day: date) -> ForecastRun | None:
     return (await session.scalars(select(ForecastRun).where(ForecastRun.day == day))).one_or_none()
 
 
+async def get_run(session: AsyncSession, run_id: int) -> ForecastRun | None:
+    return await session.get(ForecastRun, run_id)
+
+
 async def latest_run(session: AsyncSession) -> ForecastRun | None:
     stmt = select(ForecastRun).order_by(ForecastRun.day.desc()).limit(1)
     return (await session.scalars(stmt)).one_or_none()
 
 
 async def open_run_ids(session: AsyncSession) -> list[int]:
-    stmt = select(ForecastRun.id).where(ForecastRun.status.in_(OPEN_STATUSES)).order_by(
-        ForecastRun.id
+    stmt = (
+        select(ForecastRun.id).where(ForecastRun.status.in_(OPEN_STATUSES)).order_by(ForecastRun.id)
     )
     return [int(i) for i in (await session.scalars(stmt)).all()]
 
@@ -123,7 +129,9 @@ async def delete_stale_series(session: AsyncSession, run_id: int) -> int:
 
 
 async def get_series(session: AsyncSession, kind: str, ref_id: int) -> ForecastSeries | None:
-    stmt = select(ForecastSeries).where(ForecastSeries.kind == kind, ForecastSeries.ref_id == ref_id)
+    stmt = select(ForecastSeries).where(
+        ForecastSeries.kind == kind, ForecastSeries.ref_id == ref_id
+    )
     return (await session.scalars(stmt)).one_or_none()
 
 

@@ -110,9 +110,9 @@ def forecast_rows(
     except SeriesError as exc:
         raise from_series_error(exc, unit=unit) from None
     future = series.future_dates(horizon)
-    regressors = calendar_regressors(series.dates + tuple(future), series.frequency) if (
-        calendar
-    ) else None
+    regressors = (
+        calendar_regressors(series.dates + tuple(future), series.frequency) if (calendar) else None
+    )
     result = core.forecast_series(
         series.values,
         season_length=season_length,
@@ -203,9 +203,7 @@ def _history(
             if category is not None:
                 per_category[category][i] += v
     jobs = [_Job("shop", 0, first_day, shop, None, True)] if per_sku else []
-    jobs += [
-        _Job("category", c, first_day, v, None, True) for c, v in sorted(per_category.items())
-    ]
+    jobs += [_Job("category", c, first_day, v, None, True) for c, v in sorted(per_category.items())]
     for sku_id in sorted(per_sku):
         start = first_sale[sku_id]
         jobs.append(
@@ -281,7 +279,7 @@ async def work_open_runs(ctx: AppContext) -> None:
 
 async def work_run(ctx: AppContext, run_id: int) -> None:
     async with read_session(ctx.sessionmaker) as session:
-        run = await session.get(repository.ForecastRun, run_id)
+        run = await repository.get_run(session, run_id)
         if run is None:
             return
         day = run.day
@@ -393,7 +391,9 @@ async def list_series(
         )
         for r in page
     ]
-    return SeriesPage(items=items, next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit else None)
+    return SeriesPage(
+        items=items, next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit else None
+    )
 
 
 # -- replenishment ---------------------------------------------------------------------------
@@ -423,7 +423,11 @@ async def replenishment_list(
             else replenishment.DEFAULT_SERVICE_LEVEL
         )
         p = replenishment.plan(
-            r.forecast, r.sigma, available=level.available, lead_time_days=lead, service_level=service
+            r.forecast,
+            r.sigma,
+            available=level.available,
+            lead_time_days=lead,
+            service_level=service,
         )
         if within_days is not None and (
             p.days_until_stockout is None or p.days_until_stockout > within_days

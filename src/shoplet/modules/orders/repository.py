@@ -649,7 +649,7 @@ async def paid_units(
         .where(Order.paid_at >= since, Order.paid_at < until)
         .order_by(Order.paid_at, OrderLine.id)
     )
-    return [(s, p, paid, q) for s, p, paid, q in rows.tuples() if paid is not None]
+    return [(s, p, paid, q) for s, p, paid, q in rows if paid is not None]
 
 
 async def lock_orders(session: AsyncSession, order_nos: Sequence[str]) -> None:

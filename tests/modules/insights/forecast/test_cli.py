@@ -38,7 +38,8 @@ def test_forecast_prints_json_last(tmp_path: Path) -> None:
     assert result["model"] in {"AutoETS", "AutoARIMA", "Theta", "SeasonalNaive"}
     assert result["dates"][0] == "2019-01-01"
     assert result["frequency"] == "monthly"
-    assert result["mase"] is not None and result["baseline_mase"] is not None
+    assert result["mase"] is not None
+    assert result["baseline_mase"] is not None
     assert all(
         lo <= f <= hi
         for lo, f, hi in zip(result["lower"], result["forecast"], result["upper"], strict=True)

@@ -45,7 +45,8 @@ def test_the_chosen_model_beats_seasonal_naive_on_a_held_out_year(load) -> None:
     )
     assert _mae(test, result.forecast) < _mae(test, result.baseline_forecast)
     # The backtest says the same: the chosen model's MASE is below the baseline's.
-    assert result.accuracy.mase is not None and result.baseline_accuracy.mase is not None
+    assert result.accuracy.mase is not None
+    assert result.baseline_accuracy.mase is not None
     assert result.accuracy.mase < result.baseline_accuracy.mase
     assert result.accuracy.folds == result.baseline_accuracy.folds == 3
     assert set(result.candidates) == set(core.SMOOTH_MODELS)

@@ -61,14 +61,14 @@ def test_frequencies() -> None:
             7,
         ),
         (
-            _rows(_monthly(2) + ["2020-13-01"] + _monthly(24)[3:]),
+            _rows([*_monthly(2), "2020-13-01", *_monthly(24)[3:]]),
             12,
             12,
             "insights.forecast_invalid_date",
             4,
         ),
         (
-            _rows(_monthly(2) + ["2020-02-01"] + _monthly(24)[3:]),
+            _rows([*_monthly(2), "2020-02-01", *_monthly(24)[3:]]),
             12,
             12,
             "insights.forecast_duplicate_date",
@@ -85,7 +85,8 @@ def test_refusals(
 
 
 def test_calendar() -> None:
-    assert festival_day(date(2025, 11, 11)) and festival_day(date(2025, 6, 18))
+    assert festival_day(date(2025, 11, 11))
+    assert festival_day(date(2025, 6, 18))
     assert not festival_day(date(2025, 6, 19))
     assert public_holiday(date(2025, 10, 1))  # National Day
     assert not public_holiday(date(2025, 10, 11))  # a plain Saturday

@@ -169,6 +169,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: '留存分析' },
       },
       {
+        path: 'analytics/forecast',
+        name: 'analytics-forecast',
+        component: () => import('@/views/analytics/ForecastView.vue'),
+        meta: { permission: 'analytics:view', title: '销量预测' },
+      },
+      {
+        path: 'analytics/replenishment',
+        name: 'analytics-replenishment',
+        component: () => import('@/views/analytics/ReplenishmentView.vue'),
+        meta: { permission: 'analytics:view', title: '补货建议' },
+      },
+      {
         path: 'reviews',
         name: 'reviews',
         component: () => import('@/views/reviews/ReviewsView.vue'),

@@ -491,6 +491,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forecast
+         * @description Forecast a posted ``date,value`` series (daily, weekly or monthly): the model chosen by a
+         *     rolling-origin backtest (AutoETS, AutoARIMA, Theta; Croston, TSB, ADIDA for intermittent
+         *     series), its interval at ``level`` %, and the seasonal naive beside it. 400
+         *     ``insights.forecast_*`` names the offending point. Writes nothing.
+         */
+        post: operations["forecast_api_v1_console_analytics_forecast_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/funnels": {
         parameters: {
             query?: never;
@@ -2151,6 +2174,173 @@ export interface paths {
          *     nothing.
          */
         post: operations["simulate_api_v1_console_insights_benefit_costs_simulate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/forecast/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Run
+         * @description 重新计算: queue today's run (or again, when it finished); the worker does it.
+         */
+        post: operations["start_run_api_v1_console_insights_forecast_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/forecast/runs/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Latest Run
+         * @description The latest run and its progress (``done`` of ``total`` series).
+         */
+        get: operations["latest_run_api_v1_console_insights_forecast_runs_latest_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/forecast/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Series
+         * @description Stored daily forecasts of one kind, by id, with their backtest MASE against the
+         *     seasonal naive's.
+         */
+        get: operations["list_series_api_v1_console_insights_forecast_series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/forecast/series/{kind}/{ref_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Series
+         * @description One stored forecast: history, forecast, band, model and backtest (``shop`` is ref 0).
+         */
+        get: operations["get_series_api_v1_console_insights_forecast_series__kind___ref_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/replenishment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replenishment
+         * @description 补货建议: each forecast SKU's available stock, reorder point, suggested quantity and days
+         *     until it runs out, the soonest first (``within_days``: only those).
+         */
+        get: operations["replenishment_api_v1_console_insights_replenishment_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/replenishment/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Replenishment
+         * @description The replenishment list as CSV (UTF-8 with BOM, for Excel).
+         */
+        get: operations["export_replenishment_api_v1_console_insights_replenishment_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/replenishment/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Promotion Plan
+         * @description The shop's forecast over the next 28 days with the active and draft store-wide
+         *     promotions, the 618/双11 days and the public holidays in that window.
+         */
+        get: operations["promotion_plan_api_v1_console_insights_replenishment_plan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/replenishment/settings/{sku_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Setting
+         * @description A SKU's lead time and service level (the defaults when never set).
+         */
+        get: operations["get_setting_api_v1_console_insights_replenishment_settings__sku_id__get"];
+        /**
+         * Update Setting
+         * @description Set a SKU's lead time (days) and cycle service level (0.5..0.999).
+         */
+        put: operations["update_setting_api_v1_console_insights_replenishment_settings__sku_id__put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5428,6 +5618,26 @@ export interface components {
             /** Tier Since */
             tier_since: string | null;
         };
+        /** AccuracyOut */
+        AccuracyOut: {
+            /** Folds */
+            folds: number;
+            /**
+             * Mape
+             * @description percent; zero actuals left out
+             */
+            mape: number | null;
+            /**
+             * Mase
+             * @description against the in-sample seasonal naive
+             */
+            mase: number | null;
+            /**
+             * Smape
+             * @description percent
+             */
+            smape: number | null;
+        };
         /** Address */
         Address: {
             /** City */
@@ -6421,6 +6631,14 @@ export interface components {
              * @enum {string}
              */
             viewer: "initiator" | "helped" | "visitor" | "guest";
+        };
+        /** BaselineOut */
+        BaselineOut: {
+            accuracy: components["schemas"]["AccuracyOut"];
+            /** Forecast */
+            forecast: number[];
+            /** Model */
+            model: string;
         };
         /** BenefitCostReport */
         BenefitCostReport: {
@@ -8689,6 +8907,70 @@ export interface components {
         FollowupCreate: {
             /** Content */
             content: string;
+        };
+        /**
+         * ForecastOut
+         * @description A forecast with its prediction interval at ``level`` %, the model chosen by the backtest
+         *     (rolling origin, lowest MASE) and the seasonal naive beside it.
+         */
+        ForecastOut: {
+            accuracy: components["schemas"]["AccuracyOut"];
+            baseline: components["schemas"]["BaselineOut"];
+            /** Candidates */
+            candidates: {
+                [key: string]: number | null;
+            };
+            /** Dates */
+            dates: string[];
+            /** Forecast */
+            forecast: number[];
+            /**
+             * Frequency
+             * @enum {string}
+             */
+            frequency: "daily" | "weekly" | "monthly";
+            /** Level */
+            level: number;
+            /** Lower */
+            lower: number[];
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "smooth" | "intermittent";
+            /** Model */
+            model: string;
+            /** Upper */
+            upper: number[];
+            /** Uses Calendar */
+            uses_calendar: boolean;
+        };
+        /** ForecastRequest */
+        ForecastRequest: {
+            /**
+             * Calendar
+             * @description Chinese public holidays and 618/双11 as AutoARIMA regressors
+             * @default true
+             */
+            calendar: boolean;
+            /**
+             * Horizon
+             * @description periods to forecast, at most two seasons (and 366)
+             */
+            horizon: number;
+            /**
+             * Level
+             * @default 95
+             * @enum {integer}
+             */
+            level: 80 | 90 | 95;
+            /**
+             * Season Length
+             * @description periods in a season: 7 daily, 52 weekly, 12 monthly
+             */
+            season_length: number;
+            /** Series */
+            series: components["schemas"]["SeriesPoint"][];
         };
         /** FunnelGroup */
         FunnelGroup: {
@@ -11162,6 +11444,27 @@ export interface components {
             /** Saving */
             saving: number;
         };
+        /** PlannedPromotion */
+        PlannedPromotion: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Status */
+            status: string;
+        };
         /** PlatformRule */
         PlatformRule: {
             /** Platforms */
@@ -11914,6 +12217,20 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * PromotionPlan
+         * @description The shop's daily forecast over the horizon with the store-wide promotions whose window
+         *     overlaps it (promotions.public; flash sales are a sibling module insights cannot read).
+         */
+        PromotionPlan: {
+            /** Festival Days */
+            festival_days: string[];
+            /** Holidays */
+            holidays: string[];
+            /** Promotions */
+            promotions: components["schemas"]["PlannedPromotion"][];
+            series: components["schemas"]["StoredSeries"] | null;
+        };
         /** PromotionPreview */
         PromotionPreview: {
             /** Discount Total */
@@ -12348,6 +12665,48 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ReplenishmentList */
+        ReplenishmentList: {
+            /** Computed At */
+            computed_at: string | null;
+            /** Items */
+            items: components["schemas"]["ReplenishmentRow"][];
+        };
+        /**
+         * ReplenishmentRow
+         * @description One SKU: its stock against its forecast. ``days_until_stockout`` is null when the stock
+         *     outlasts the forecast horizon; quantities are whole units.
+         */
+        ReplenishmentRow: {
+            /** Available */
+            available: number;
+            /** Days Until Stockout */
+            days_until_stockout: number | null;
+            /** Demand 28 Days */
+            demand_28_days: number;
+            /** Demand 7 Days */
+            demand_7_days: number;
+            /** Lead Time Days */
+            lead_time_days: number;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Product Id */
+            product_id: number;
+            /** Reorder Point */
+            reorder_point: number;
+            /** Safety Stock */
+            safety_stock: number;
+            /** Service Level */
+            service_level: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Suggested Quantity */
+            suggested_quantity: number;
+        };
         /** ReplyWrite */
         ReplyWrite: {
             /** Content */
@@ -12759,6 +13118,35 @@ export interface components {
             /** Spend */
             spend: number;
         };
+        /** Run */
+        Run: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Done */
+            done: number;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Requested By */
+            requested_by: string;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Total */
+            total: number;
+        };
         /** SampleLine */
         SampleLine: {
             /** Quantity */
@@ -12958,6 +13346,40 @@ export interface components {
              */
             tau: number;
         };
+        /** SeriesPage */
+        SeriesPage: {
+            /** Items */
+            items: components["schemas"]["SeriesSummary"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /** Date */
+            date: string;
+            /** Value */
+            value: number | string;
+        };
+        /** SeriesSummary */
+        SeriesSummary: {
+            /** Baseline Mase */
+            baseline_mase: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku" | "category" | "shop";
+            /** Mase */
+            mase: number | null;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Next 28 Days */
+            next_28_days: number;
+            /** Ref Id */
+            ref_id: number;
+        };
         /** ServerTime */
         ServerTime: {
             /** Epoch Ms */
@@ -12967,6 +13389,26 @@ export interface components {
              * Format: date-time
              */
             now: string;
+        };
+        /** Setting */
+        Setting: {
+            /** Lead Time Days */
+            lead_time_days: number;
+            /** Service Level */
+            service_level: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By */
+            updated_by: string | null;
+        };
+        /** SettingUpdate */
+        SettingUpdate: {
+            /** Lead Time Days */
+            lead_time_days: number;
+            /** Service Level */
+            service_level: number;
         };
         /** SettingsBody */
         SettingsBody: {
@@ -13571,6 +14013,44 @@ export interface components {
             note: string;
             /** Winner Arm Key */
             winner_arm_key?: string | null;
+        };
+        /**
+         * StoredSeries
+         * @description The latest stored daily forecast of a SKU, a category or the whole shop.
+         */
+        StoredSeries: {
+            accuracy: components["schemas"]["AccuracyOut"];
+            baseline_accuracy: components["schemas"]["AccuracyOut"];
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /** Dates */
+            dates: string[];
+            /** Forecast */
+            forecast: number[];
+            /** History */
+            history: number[];
+            /** History Dates */
+            history_dates: string[];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku" | "category" | "shop";
+            /** Lower */
+            lower: number[];
+            /** Method */
+            method: string;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Ref Id */
+            ref_id: number;
+            /** Upper */
+            upper: number[];
         };
         /** Suggestions */
         Suggestions: {
@@ -16133,6 +16613,87 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    forecast_api_v1_console_analytics_forecast_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForecastRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -24386,6 +24947,611 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CostProjection"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_run_api_v1_console_insights_forecast_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    latest_run_api_v1_console_insights_forecast_runs_latest_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"] | null;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_series_api_v1_console_insights_forecast_series_get: {
+        parameters: {
+            query?: {
+                kind?: "sku" | "category" | "shop";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_series_api_v1_console_insights_forecast_series__kind___ref_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "sku" | "category" | "shop";
+                ref_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredSeries"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replenishment_api_v1_console_insights_replenishment_get: {
+        parameters: {
+            query?: {
+                within_days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplenishmentList"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_replenishment_api_v1_console_insights_replenishment_export_get: {
+        parameters: {
+            query?: {
+                within_days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    promotion_plan_api_v1_console_insights_replenishment_plan_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionPlan"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_setting_api_v1_console_insights_replenishment_settings__sku_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Setting"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_setting_api_v1_console_insights_replenishment_settings__sku_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Setting"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -25,6 +25,7 @@ export type Permission =
   | 'experiments:manage'
   | 'distribution:manage'
   | 'analytics:view'
+  | 'replenishment:manage'
 
 export interface MenuEntry {
   path: string
@@ -61,6 +62,8 @@ export const MENU: MenuEntry[] = [
   { path: '/analytics/rfm', title: 'RFM 客户分层', icon: 'PieChart', permission: 'analytics:view', operation: OPS.rfmSummary },
   { path: '/analytics/funnels', title: '漏斗分析', icon: 'Filter', permission: 'analytics:view', operation: OPS.funnel },
   { path: '/analytics/retention', title: '留存分析', icon: 'Calendar', permission: 'analytics:view', operation: OPS.retention },
+  { path: '/analytics/forecast', title: '销量预测', icon: 'TrendCharts', permission: 'analytics:view', operation: OPS.forecast },
+  { path: '/analytics/replenishment', title: '补货建议', icon: 'Box', permission: 'analytics:view', operation: OPS.replenishment },
   { path: '/membership/costs', title: '权益成本', icon: 'PieChart', permission: 'membership:manage', operation: OPS.benefitCosts },
   { path: '/experiments', title: 'A/B 实验', icon: 'Operation', permission: 'experiments:manage', operation: OPS.listExperiments },
   { path: '/experiments/flags', title: '功能开关', icon: 'Switch', permission: 'experiments:manage', operation: OPS.listFlags },

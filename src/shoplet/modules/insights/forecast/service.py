@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import multiprocessing
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -270,6 +272,11 @@ def forecast_daily(job: _Job, horizon: int = HORIZON_DAYS) -> dict[str, Any]:
     }
 
 
+def forecast_batch(jobs: Sequence[_Job]) -> list[dict[str, Any]]:
+    """The rows of a batch (in the run's child process)."""
+    return [forecast_daily(job) for job in jobs]
+
+
 async def work_open_runs(ctx: AppContext) -> None:
     async with read_session(ctx.sessionmaker) as session:
         run_ids = await repository.open_run_ids(session)
@@ -291,23 +298,26 @@ async def work_run(ctx: AppContext, run_id: int) -> None:
     async with unit_of_work(ctx.sessionmaker) as session:
         if not await repository.start_run(session, run_id, total=len(jobs), now=utcnow()):
             return
+    # The model fits run in one child process per run: they hold the GIL for seconds at a
+    # time (scipy's optimisers call back into Python), which would stall the API's event loop.
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     try:
         for start in range(0, len(jobs), BATCH):
             batch = jobs[start : start + BATCH]
-            rows = []
-            for job in batch:
-                out = await asyncio.to_thread(forecast_daily, job)
-                rows.append(
-                    {
-                        "kind": job.kind,
-                        "ref_id": job.ref_id,
-                        "run_id": run_id,
-                        "start_day": job.start_day,
-                        "history": job.values,
-                        "computed_at": utcnow(),
-                        **out,
-                    }
-                )
+            outs = await loop.run_in_executor(pool, forecast_batch, batch)
+            rows = [
+                {
+                    "kind": job.kind,
+                    "ref_id": job.ref_id,
+                    "run_id": run_id,
+                    "start_day": job.start_day,
+                    "history": job.values,
+                    "computed_at": utcnow(),
+                    **out,
+                }
+                for job, out in zip(batch, outs, strict=True)
+            ]
             async with unit_of_work(ctx.sessionmaker) as session:
                 await repository.upsert_series(session, rows)
                 await repository.set_progress(session, run_id, start + len(batch))
@@ -318,6 +328,8 @@ async def work_run(ctx: AppContext, run_id: int) -> None:
         log.exception("forecast.run_failed", run=run_id)
         async with unit_of_work(ctx.sessionmaker) as session:
             await repository.finish_run(session, run_id, error=str(exc)[:500], now=utcnow())
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 # -- stored series ---------------------------------------------------------------------------

@@ -59,8 +59,9 @@ HORIZON_DAYS = 28
 SEASON_DAYS = 7
 MIN_HISTORY_DAYS = 14
 BATCH = 20
-# SKU series are many: AutoETS and Theta only (AutoARIMA is 3-10x slower per series); the few
-# category and shop series also try AutoARIMA with the holiday and festival regressors.
+# SKU and category series are many: AutoETS and Theta only (AutoARIMA with a weekly season is
+# 10-30x slower per series); the shop's series also tries AutoARIMA with the holiday and
+# festival regressors.
 SKU_MODELS = ("AutoETS", "Theta")
 REPLENISHMENT_LIMIT = 1000
 CSV_COLUMNS = (
@@ -205,7 +206,10 @@ def _history(
             if category is not None:
                 per_category[category][i] += v
     jobs = [_Job("shop", 0, first_day, shop, None, True)] if per_sku else []
-    jobs += [_Job("category", c, first_day, v, None, True) for c, v in sorted(per_category.items())]
+    jobs += [
+        _Job("category", c, first_day, v, SKU_MODELS, False)
+        for c, v in sorted(per_category.items())
+    ]
     for sku_id in sorted(per_sku):
         start = first_sale[sku_id]
         jobs.append(

@@ -98,7 +98,7 @@ def test_forecast_and_replenishment_pages(server: Server, owner: Staff, context:
     page.get_by_test_id("run-adhoc").click()
     expect(page.get_by_test_id("adhoc-model")).not_to_be_empty(timeout=60_000)
     expect(page.get_by_test_id("adhoc-facts")).to_contain_text("MASE")
-    bad = _monthly_csv(36).replace(",105\n", ",abc\n")
+    bad = _monthly_csv(36).replace("2018-03-01,122", "2018-03-01,abc")
     page.get_by_test_id("csv-input").locator("textarea").fill(bad)
     page.get_by_test_id("run-adhoc").click()
     expect(page.get_by_test_id("adhoc-error")).to_contain_text("数值无效")
@@ -109,8 +109,10 @@ def test_forecast_and_replenishment_pages(server: Server, owner: Staff, context:
     expect(page.get_by_role("heading", name="补货建议", exact=True)).to_be_visible()
     page.get_by_role("combobox", name="预计 N 天内缺货").click()
     page.get_by_role("option", name="7 天", exact=True).click()
-    row = page.get_by_test_id("replenishment-table").locator("tbody tr").filter(
-        has=page.get_by_role("cell", name=str(sku_id), exact=True)
+    row = (
+        page.get_by_test_id("replenishment-table")
+        .locator("tbody tr")
+        .filter(has=page.get_by_role("cell", name=str(sku_id), exact=True))
     )
     expect(row).to_have_count(1)
     expect(row).to_contain_text("7")  # default lead time
@@ -118,6 +120,7 @@ def test_forecast_and_replenishment_pages(server: Server, owner: Staff, context:
 
     row.get_by_role("button", name="设置").first.click()
     page.get_by_test_id("lead-time").locator("input").fill("14")
+    page.get_by_test_id("lead-time").locator("input").press("Tab")
     page.get_by_test_id("save-setting").click()
     expect(page.get_by_text("已保存")).to_be_visible()
     setting = server.http.get(

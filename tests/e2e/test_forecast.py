@@ -8,6 +8,7 @@ scanned with axe."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -82,8 +83,12 @@ def test_forecast_and_replenishment_pages(server: Server, owner: Staff, context:
     page.goto(f"{CONSOLE}/analytics/forecast")
     expect(page.get_by_role("heading", name="销量预测", exact=True)).to_be_visible()
 
-    page.get_by_test_id("recompute").click()
-    expect(page.get_by_test_id("run-progress")).to_contain_text("done", timeout=120_000)
+    progress = page.get_by_test_id("run-progress")
+    with page.expect_response(lambda r: r.url.endswith("/forecast/runs")) as queued:
+        page.get_by_test_id("recompute").click()
+    assert queued.value.json()["status"] == "queued"
+    expect(progress).to_contain_text(re.compile("queued|running"))
+    expect(progress).to_contain_text("done", timeout=180_000)
     # 补货建议 links each SKU here: ?kind=sku&ref=<sku id>.
     with page.expect_response(lambda r: f"/forecast/series/sku/{sku_id}" in r.url) as answered:
         page.goto(f"{CONSOLE}/analytics/forecast?kind=sku&ref={sku_id}")

@@ -99,12 +99,12 @@ def test_forecast_and_replenishment_pages(server: Server, owner: Staff, context:
 
     # Ad hoc: a pasted monthly series, then one with a bad value.
     page.get_by_role("tab", name="自定义序列预测").click()
-    page.get_by_test_id("csv-input").locator("textarea").fill(_monthly_csv(36))
+    page.get_by_test_id("csv-input").fill(_monthly_csv(36))
     page.get_by_test_id("run-adhoc").click()
     expect(page.get_by_test_id("adhoc-model")).not_to_be_empty(timeout=60_000)
     expect(page.get_by_test_id("adhoc-facts")).to_contain_text("MASE")
     bad = _monthly_csv(36).replace("2018-03-01,122", "2018-03-01,abc")
-    page.get_by_test_id("csv-input").locator("textarea").fill(bad)
+    page.get_by_test_id("csv-input").fill(bad)
     page.get_by_test_id("run-adhoc").click()
     expect(page.get_by_test_id("adhoc-error")).to_contain_text("数值无效")
     assert_accessible(page, "console-forecast-adhoc")
@@ -124,8 +124,9 @@ def test_forecast_and_replenishment_pages(server: Server, owner: Staff, context:
     assert_accessible(page, "console-replenishment")
 
     row.get_by_role("button", name="设置").first.click()
-    page.get_by_test_id("lead-time").locator("input").fill("14")
-    page.get_by_test_id("lead-time").locator("input").press("Tab")
+    lead_time = page.get_by_role("spinbutton", name="补货周期（天）")
+    lead_time.fill("14")
+    lead_time.press("Tab")
     page.get_by_test_id("save-setting").click()
     expect(page.get_by_text("已保存")).to_be_visible()
     setting = server.http.get(

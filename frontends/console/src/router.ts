@@ -215,6 +215,16 @@ export const routes: RouteRecordRaw[] = [
         name: 'analytics-realtime',
         component: () => import('@/views/analytics/RealtimeView.vue'),
         meta: { permission: 'analytics:view', title: '实时概览' },
+        path: 'analytics/forecast',
+        name: 'analytics-forecast',
+        component: () => import('@/views/analytics/ForecastView.vue'),
+        meta: { permission: 'analytics:view', title: '销量预测' },
+      },
+      {
+        path: 'analytics/replenishment',
+        name: 'analytics-replenishment',
+        component: () => import('@/views/analytics/ReplenishmentView.vue'),
+        meta: { permission: 'analytics:view', title: '补货建议' },
       },
       {
         path: 'reviews',

@@ -56,6 +56,18 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'analytics.date_range_invalid': '日期范围无效：开始日期不能晚于结束日期，且最多 366 天',
   'analytics.path_query_invalid': '路径查询条件无效',
 
+  // Sales forecasts and replenishment (销量预测, 补货建议)
+  'insights.forecast_too_short': '数据太少：至少需要两个完整季节周期，且不少于 8 个点',
+  'insights.forecast_too_long': '数据点过多（最多 5000 个）',
+  'insights.forecast_horizon_too_long': '预测期数过长：最多两个季节周期（且不超过 366 期）',
+  'insights.forecast_invalid_season': '季节周期无效（1–366）',
+  'insights.forecast_invalid_date': '日期无效，请使用 YYYY-MM-DD',
+  'insights.forecast_invalid_value': '数值无效：每行的值须为数字',
+  'insights.forecast_duplicate_date': '日期重复',
+  'insights.forecast_gap': '日期不连续：须为逐日、逐周或逐月的连续日期',
+  'insights.forecast_invalid_setting': '补货设置无效：SKU 不存在，或服务水平不在 50%–99.9% 之间',
+  'insights.forecast_sku_not_found': '该商品暂无预测，请先重新计算',
+
   // Shopper sign-in
   'auth.unauthorized': '登录已失效，请重新登录',
   'auth.forbidden': '没有权限进行此操作',

@@ -491,6 +491,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forecast
+         * @description Forecast a posted ``date,value`` series (daily, weekly or monthly): the model chosen by a
+         *     rolling-origin backtest (AutoETS, AutoARIMA, Theta; Croston, TSB, ADIDA for intermittent
+         *     series), its interval at ``level`` %, and the seasonal naive beside it. 400
+         *     ``insights.forecast_*`` names the offending point. Writes nothing.
+         */
+        post: operations["forecast_api_v1_console_analytics_forecast_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/funnels": {
         parameters: {
             query?: never;
@@ -2157,7 +2180,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/console/logistics/settings": {
+    "/api/v1/console/insights/forecast/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Run
+         * @description 重新计算: queue today's run (or again, when it finished); the worker does it.
+         */
+        post: operations["start_run_api_v1_console_insights_forecast_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/forecast/runs/latest": {
         parameters: {
             query?: never;
             header?: never;
@@ -2165,11 +2208,138 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Logistics Settings
-         * @description 物流设置: the provider, whether its key is set (never the key), the carriers.
+         * Latest Run
+         * @description The latest run and its progress (``done`` of ``total`` series).
          */
-        get: operations["logistics_settings_api_v1_console_logistics_settings_get"];
+        get: operations["latest_run_api_v1_console_insights_forecast_runs_latest_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/forecast/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Series
+         * @description Stored daily forecasts of one kind, by id, with their backtest MASE against the
+         *     seasonal naive's.
+         */
+        get: operations["list_series_api_v1_console_insights_forecast_series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/forecast/series/{kind}/{ref_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Series
+         * @description One stored forecast: history, forecast, band, model and backtest (``shop`` is ref 0).
+         */
+        get: operations["get_series_api_v1_console_insights_forecast_series__kind___ref_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/replenishment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replenishment
+         * @description 补货建议: each forecast SKU's available stock, reorder point, suggested quantity and days
+         *     until it runs out, the soonest first (``within_days``: only those).
+         */
+        get: operations["replenishment_api_v1_console_insights_replenishment_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/replenishment/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Replenishment
+         * @description The replenishment list as CSV (UTF-8 with BOM, for Excel).
+         */
+        get: operations["export_replenishment_api_v1_console_insights_replenishment_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/replenishment/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Promotion Plan
+         * @description The shop's forecast over the next 28 days with the active and draft store-wide
+         *     promotions, the 618/双11 days and the public holidays in that window.
+         */
+        get: operations["promotion_plan_api_v1_console_insights_replenishment_plan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/replenishment/settings/{sku_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Setting
+         * @description A SKU's lead time and service level (the defaults when never set).
+         */
+        get: operations["get_setting_api_v1_console_insights_replenishment_settings__sku_id__get"];
+        /**
+         * Update Setting
+         * @description Set a SKU's lead time (days) and cycle service level (0.5..0.999).
+         */
+        put: operations["update_setting_api_v1_console_insights_replenishment_settings__sku_id__put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2614,27 +2784,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/console/orders/waybills": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Print Waybills
-         * @description 批量打印电子面单: print an e-waybill for each selected paid order with one carrier and
-         *     ship it with the number printed; each order's own outcome (a refused one stops no other).
-         */
-        post: operations["print_waybills_api_v1_console_orders_waybills_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/console/orders/{order_no}": {
         parameters: {
             query?: never;
@@ -2710,46 +2859,6 @@ export interface paths {
          * @description Mark a paid order shipped with the carrier and tracking number.
          */
         post: operations["ship_order_api_v1_console_orders__order_no__ship_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/orders/{order_no}/tracking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Order Tracking
-         * @description An order's parcel and its carrier timeline (newest first).
-         */
-        get: operations["order_tracking_api_v1_console_orders__order_no__tracking_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/orders/{order_no}/waybill": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Order Waybill
-         * @description The e-waybill label printed for an order (the carrier's image).
-         */
-        get: operations["order_waybill_api_v1_console_orders__order_no__waybill_get"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4090,28 +4199,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/fulfillment/kuaidi100/callback": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Kuaidi100 Callback
-         * @description Kuaidi100's tracking push (form ``param`` + ``sign``): verified, stored once, answered
-         *     in Kuaidi100's format. A bad signature or a number that is not ours changes nothing and is
-         *     answered ``result: false``.
-         */
-        post: operations["kuaidi100_callback_api_v1_fulfillment_kuaidi100_callback_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/group-buys/groups/{share_id}": {
         parameters: {
             query?: never;
@@ -4863,26 +4950,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orders/{order_no}/tracking": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Order Tracking
-         * @description The signed-in shopper's parcel for an order and its timeline (newest first).
-         */
-        get: operations["order_tracking_api_v1_orders__order_no__tracking_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/payments/wechat/notify": {
         parameters: {
             query?: never;
@@ -5550,6 +5617,26 @@ export interface components {
             tier: components["schemas"]["TierOut"];
             /** Tier Since */
             tier_since: string | null;
+        };
+        /** AccuracyOut */
+        AccuracyOut: {
+            /** Folds */
+            folds: number;
+            /**
+             * Mape
+             * @description percent; zero actuals left out
+             */
+            mape: number | null;
+            /**
+             * Mase
+             * @description against the in-sample seasonal naive
+             */
+            mase: number | null;
+            /**
+             * Smape
+             * @description percent
+             */
+            smape: number | null;
         };
         /** Address */
         Address: {
@@ -6545,6 +6632,14 @@ export interface components {
              */
             viewer: "initiator" | "helped" | "visitor" | "guest";
         };
+        /** BaselineOut */
+        BaselineOut: {
+            accuracy: components["schemas"]["AccuracyOut"];
+            /** Forecast */
+            forecast: number[];
+            /** Model */
+            model: string;
+        };
         /** BenefitCostReport */
         BenefitCostReport: {
             /** Elapsed Ms */
@@ -7077,15 +7172,6 @@ export interface components {
             starts_at?: string | null;
             /** Title */
             title?: string | null;
-        };
-        /** CarrierOption */
-        CarrierOption: {
-            /** Code */
-            code: string;
-            /** Is Enabled */
-            is_enabled: boolean;
-            /** Name */
-            name: string;
         };
         /** Cart */
         Cart: {
@@ -7723,7 +7809,7 @@ export interface components {
             /** Stock Source Ref */
             stock_source_ref: string | null;
             /** Timeline */
-            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
+            timeline: components["schemas"]["TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -8822,6 +8908,70 @@ export interface components {
             /** Content */
             content: string;
         };
+        /**
+         * ForecastOut
+         * @description A forecast with its prediction interval at ``level`` %, the model chosen by the backtest
+         *     (rolling origin, lowest MASE) and the seasonal naive beside it.
+         */
+        ForecastOut: {
+            accuracy: components["schemas"]["AccuracyOut"];
+            baseline: components["schemas"]["BaselineOut"];
+            /** Candidates */
+            candidates: {
+                [key: string]: number | null;
+            };
+            /** Dates */
+            dates: string[];
+            /** Forecast */
+            forecast: number[];
+            /**
+             * Frequency
+             * @enum {string}
+             */
+            frequency: "daily" | "weekly" | "monthly";
+            /** Level */
+            level: number;
+            /** Lower */
+            lower: number[];
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "smooth" | "intermittent";
+            /** Model */
+            model: string;
+            /** Upper */
+            upper: number[];
+            /** Uses Calendar */
+            uses_calendar: boolean;
+        };
+        /** ForecastRequest */
+        ForecastRequest: {
+            /**
+             * Calendar
+             * @description Chinese public holidays and 618/双11 as AutoARIMA regressors
+             * @default true
+             */
+            calendar: boolean;
+            /**
+             * Horizon
+             * @description periods to forecast, at most two seasons (and 366)
+             */
+            horizon: number;
+            /**
+             * Level
+             * @default 95
+             * @enum {integer}
+             */
+            level: 80 | 90 | 95;
+            /**
+             * Season Length
+             * @description periods in a season: 7 daily, 52 weekly, 12 monthly
+             */
+            season_length: number;
+            /** Series */
+            series: components["schemas"]["SeriesPoint"][];
+        };
         /** FunnelGroup */
         FunnelGroup: {
             /** Steps */
@@ -9771,38 +9921,6 @@ export interface components {
             /** Username */
             username: string;
         };
-        /**
-         * LogisticsSettings
-         * @description 物流设置 as the console shows it: secrets are never shown, only whether they are set.
-         */
-        LogisticsSettings: {
-            /** Auto Receive After Signed Days */
-            auto_receive_after_signed_days: number;
-            /** Callback Url */
-            callback_url: string;
-            /** Carriers */
-            carriers: components["schemas"]["CarrierOption"][];
-            /** Is Key Configured */
-            is_key_configured: boolean;
-            /** Is Secret Configured */
-            is_secret_configured: boolean;
-            /**
-             * Mode
-             * @enum {string}
-             */
-            mode: "simulator" | "live";
-            /**
-             * Provider
-             * @constant
-             */
-            provider: "kuaidi100";
-            /** Subscriptions */
-            subscriptions: {
-                [key: string]: number;
-            };
-            /** Wechat Shipping Upload */
-            wechat_shipping_upload: boolean;
-        };
         /** LowStockItem */
         LowStockItem: {
             /** Available */
@@ -10505,7 +10623,7 @@ export interface components {
             /** Stock Source Ref */
             stock_source_ref: string | null;
             /** Timeline */
-            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
+            timeline: components["schemas"]["TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -10600,7 +10718,7 @@ export interface components {
              */
             status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
             /** Timeline */
-            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
+            timeline: components["schemas"]["TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -11325,6 +11443,27 @@ export interface components {
             plan_id: number;
             /** Saving */
             saving: number;
+        };
+        /** PlannedPromotion */
+        PlannedPromotion: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Status */
+            status: string;
         };
         /** PlatformRule */
         PlatformRule: {
@@ -12078,6 +12217,20 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * PromotionPlan
+         * @description The shop's daily forecast over the horizon with the store-wide promotions whose window
+         *     overlaps it (promotions.public; flash sales are a sibling module insights cannot read).
+         */
+        PromotionPlan: {
+            /** Festival Days */
+            festival_days: string[];
+            /** Holidays */
+            holidays: string[];
+            /** Promotions */
+            promotions: components["schemas"]["PlannedPromotion"][];
+            series: components["schemas"]["StoredSeries"] | null;
+        };
         /** PromotionPreview */
         PromotionPreview: {
             /** Discount Total */
@@ -12512,6 +12665,48 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ReplenishmentList */
+        ReplenishmentList: {
+            /** Computed At */
+            computed_at: string | null;
+            /** Items */
+            items: components["schemas"]["ReplenishmentRow"][];
+        };
+        /**
+         * ReplenishmentRow
+         * @description One SKU: its stock against its forecast. ``days_until_stockout`` is null when the stock
+         *     outlasts the forecast horizon; quantities are whole units.
+         */
+        ReplenishmentRow: {
+            /** Available */
+            available: number;
+            /** Days Until Stockout */
+            days_until_stockout: number | null;
+            /** Demand 28 Days */
+            demand_28_days: number;
+            /** Demand 7 Days */
+            demand_7_days: number;
+            /** Lead Time Days */
+            lead_time_days: number;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Product Id */
+            product_id: number;
+            /** Reorder Point */
+            reorder_point: number;
+            /** Safety Stock */
+            safety_stock: number;
+            /** Service Level */
+            service_level: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Suggested Quantity */
+            suggested_quantity: number;
+        };
         /** ReplyWrite */
         ReplyWrite: {
             /** Content */
@@ -12923,6 +13118,35 @@ export interface components {
             /** Spend */
             spend: number;
         };
+        /** Run */
+        Run: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Done */
+            done: number;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Requested By */
+            requested_by: string;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Total */
+            total: number;
+        };
         /** SampleLine */
         SampleLine: {
             /** Quantity */
@@ -13122,6 +13346,40 @@ export interface components {
              */
             tau: number;
         };
+        /** SeriesPage */
+        SeriesPage: {
+            /** Items */
+            items: components["schemas"]["SeriesSummary"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /** Date */
+            date: string;
+            /** Value */
+            value: number | string;
+        };
+        /** SeriesSummary */
+        SeriesSummary: {
+            /** Baseline Mase */
+            baseline_mase: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku" | "category" | "shop";
+            /** Mase */
+            mase: number | null;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Next 28 Days */
+            next_28_days: number;
+            /** Ref Id */
+            ref_id: number;
+        };
         /** ServerTime */
         ServerTime: {
             /** Epoch Ms */
@@ -13131,6 +13389,26 @@ export interface components {
              * Format: date-time
              */
             now: string;
+        };
+        /** Setting */
+        Setting: {
+            /** Lead Time Days */
+            lead_time_days: number;
+            /** Service Level */
+            service_level: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By */
+            updated_by: string | null;
+        };
+        /** SettingUpdate */
+        SettingUpdate: {
+            /** Lead Time Days */
+            lead_time_days: number;
+            /** Service Level */
+            service_level: number;
         };
         /** SettingsBody */
         SettingsBody: {
@@ -13736,6 +14014,44 @@ export interface components {
             /** Winner Arm Key */
             winner_arm_key?: string | null;
         };
+        /**
+         * StoredSeries
+         * @description The latest stored daily forecast of a SKU, a category or the whole shop.
+         */
+        StoredSeries: {
+            accuracy: components["schemas"]["AccuracyOut"];
+            baseline_accuracy: components["schemas"]["AccuracyOut"];
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /** Dates */
+            dates: string[];
+            /** Forecast */
+            forecast: number[];
+            /** History */
+            history: number[];
+            /** History Dates */
+            history_dates: string[];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sku" | "category" | "shop";
+            /** Lower */
+            lower: number[];
+            /** Method */
+            method: string;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Ref Id */
+            ref_id: number;
+            /** Upper */
+            upper: number[];
+        };
         /** Suggestions */
         Suggestions: {
             /** Suggestions */
@@ -14171,6 +14487,37 @@ export interface components {
             /** Tiers */
             tiers: components["schemas"]["TierBody"][];
         };
+        /** TimelineEntry */
+        TimelineEntry: {
+            /**
+             * Actor
+             * @description as stored: staff:<username>, member:<id>, system, wechatpay
+             */
+            actor: string;
+            /**
+             * Actor Kind
+             * @enum {string}
+             */
+            actor_kind: "staff" | "member" | "payment" | "system";
+            /**
+             * Actor Name
+             * @description who acted, for people: the staff member's display name (console; 「商家」 to shoppers), 「买家」, 「微信支付」 or 「系统」
+             */
+            actor_name: string;
+            /** Aftersale No */
+            aftersale_no: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Reason */
+            reason: string | null;
+            /** To Status */
+            to_status: string;
+        };
         /** TokenRequest */
         TokenRequest: {
             /** Answer */
@@ -14257,36 +14604,6 @@ export interface components {
              */
             ts: number;
         };
-        /**
-         * Tracking
-         * @description An order's parcel and its timeline.
-         */
-        Tracking: {
-            /** Carrier */
-            carrier: string;
-            /** Carrier Code */
-            carrier_code: string | null;
-            /** Carrier Name */
-            carrier_name: string;
-            /** Events */
-            events: components["schemas"]["shoplet__modules__fulfillment__schemas__TimelineEntry"][];
-            /** Is Tracked */
-            is_tracked: boolean;
-            /** Order No */
-            order_no: string;
-            /** Signed At */
-            signed_at: string | null;
-            /** Stage */
-            stage: ("collected" | "in_transit" | "delivering" | "signed" | "exception") | null;
-            /** Stage At */
-            stage_at: string | null;
-            /** Subscribe Status */
-            subscribe_status: string;
-            /** Tracking No */
-            tracking_no: string;
-            /** Wechat Status */
-            wechat_status: string;
-        };
         /** TrafficChange */
         TrafficChange: {
             /** Traffic Percent */
@@ -14347,38 +14664,6 @@ export interface components {
         VoidRequest: {
             /** Reason */
             reason: string;
-        };
-        /**
-         * WaybillBatch
-         * @description Console: print e-waybills for these paid orders with one carrier, then ship them.
-         */
-        WaybillBatch: {
-            /** Carrier Code */
-            carrier_code: string;
-            /** Order Nos */
-            order_nos: string[];
-        };
-        /** WaybillBatchResult */
-        WaybillBatchResult: {
-            /** Results */
-            results: components["schemas"]["WaybillResult"][];
-        };
-        /** WaybillResult */
-        WaybillResult: {
-            /** Carrier Code */
-            carrier_code?: string | null;
-            /** Error */
-            error?: string | null;
-            /** Error Code */
-            error_code?: string | null;
-            /** Label Url */
-            label_url?: string | null;
-            /** Ok */
-            ok: boolean;
-            /** Order No */
-            order_no: string;
-            /** Tracking No */
-            tracking_no?: string | null;
         };
         /** WeChatLogin */
         WeChatLogin: {
@@ -14516,60 +14801,6 @@ export interface components {
             searches: number;
             /** Zero Results */
             zero_results: number;
-        };
-        /**
-         * TimelineEntry
-         * @description One line of the carrier's track (newest first); ``stage`` is Shoplet's 揽收 / 运输中 /
-         *     派送中 / 签收 / 异常, ``state`` the carrier's own code or name.
-         */
-        shoplet__modules__fulfillment__schemas__TimelineEntry: {
-            /** Area Name */
-            area_name: string | null;
-            /** Context */
-            context: string;
-            /**
-             * Occurred At
-             * Format: date-time
-             */
-            occurred_at: string;
-            /**
-             * Stage
-             * @enum {string}
-             */
-            stage: "collected" | "in_transit" | "delivering" | "signed" | "exception";
-            /** State */
-            state: string;
-        };
-        /** TimelineEntry */
-        shoplet__modules__orders__schemas__TimelineEntry: {
-            /**
-             * Actor
-             * @description as stored: staff:<username>, member:<id>, system, wechatpay
-             */
-            actor: string;
-            /**
-             * Actor Kind
-             * @enum {string}
-             */
-            actor_kind: "staff" | "member" | "payment" | "system";
-            /**
-             * Actor Name
-             * @description who acted, for people: the staff member's display name (console; 「商家」 to shoppers), 「买家」, 「微信支付」 or 「系统」
-             */
-            actor_name: string;
-            /** Aftersale No */
-            aftersale_no: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** From Status */
-            from_status: string | null;
-            /** Reason */
-            reason: string | null;
-            /** To Status */
-            to_status: string;
         };
     };
     responses: never;
@@ -16382,6 +16613,87 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    forecast_api_v1_console_analytics_forecast_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForecastRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -24696,7 +25008,7 @@ export interface operations {
             };
         };
     };
-    logistics_settings_api_v1_console_logistics_settings_get: {
+    start_run_api_v1_console_insights_forecast_runs_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -24711,7 +25023,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LogisticsSettings"];
+                    "application/json": components["schemas"]["Run"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -24744,6 +25056,559 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    latest_run_api_v1_console_insights_forecast_runs_latest_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"] | null;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_series_api_v1_console_insights_forecast_series_get: {
+        parameters: {
+            query?: {
+                kind?: "sku" | "category" | "shop";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesPage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_series_api_v1_console_insights_forecast_series__kind___ref_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "sku" | "category" | "shop";
+                ref_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredSeries"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replenishment_api_v1_console_insights_replenishment_get: {
+        parameters: {
+            query?: {
+                within_days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplenishmentList"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_replenishment_api_v1_console_insights_replenishment_export_get: {
+        parameters: {
+            query?: {
+                within_days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    promotion_plan_api_v1_console_insights_replenishment_plan_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionPlan"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    get_setting_api_v1_console_insights_replenishment_settings__sku_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Setting"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_setting_api_v1_console_insights_replenishment_settings__sku_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Setting"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -26815,87 +27680,6 @@ export interface operations {
             };
         };
     };
-    print_waybills_api_v1_console_orders_waybills_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WaybillBatch"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WaybillBatchResult"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     get_order_api_v1_console_orders__order_no__get: {
         parameters: {
             query?: {
@@ -27210,164 +27994,6 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    order_tracking_api_v1_console_orders__order_no__tracking_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                order_no: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Tracking"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    order_waybill_api_v1_console_orders__order_no__waybill_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                order_no: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -33786,26 +34412,6 @@ export interface operations {
             };
         };
     };
-    kuaidi100_callback_api_v1_fulfillment_kuaidi100_callback_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Kuaidi100's answer: result true, or false to push again */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-        };
-    };
     get_group_api_v1_group_buys_groups__share_id__get: {
         parameters: {
             query?: never;
@@ -36428,69 +37034,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderReviews"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    order_tracking_api_v1_orders__order_no__tracking_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                order_no: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Tracking"];
                 };
             };
             /** @description Problem details (RFC 9457) */

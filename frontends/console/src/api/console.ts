@@ -378,6 +378,24 @@ export const consoleApi = {
     call<Res<O['previewPromotions']>>(OPS.previewPromotions, { body }),
 
   // analytics (RFM 客户分层)
+  // forecasts and replenishment (销量预测, 补货建议)
+  forecast: (body: Body<O['forecast']>) => call<Res<O['forecast']>>(OPS.forecast, { body }),
+  forecastSeriesList: (query: Q<O['forecastSeriesList']> = {}) =>
+    call<Res<O['forecastSeriesList']>>(OPS.forecastSeriesList, { query }),
+  forecastSeries: (kind: 'sku' | 'category' | 'shop', refId: number) =>
+    call<Res<O['forecastSeries']>>(OPS.forecastSeries, { params: { kind, ref_id: refId } }),
+  forecastLatestRun: () => call<Res<O['forecastLatestRun']>>(OPS.forecastLatestRun),
+  forecastStartRun: () => call<Res<O['forecastStartRun']>>(OPS.forecastStartRun),
+  replenishment: (query: Q<O['replenishment']> = {}) =>
+    call<Res<O['replenishment']>>(OPS.replenishment, { query }),
+  exportReplenishment: (query: Q<O['exportReplenishment']> = {}) =>
+    download(OPS.exportReplenishment, { query }),
+  replenishmentPlan: () => call<Res<O['replenishmentPlan']>>(OPS.replenishmentPlan),
+  updateReplenishmentSetting: (skuId: number, body: Body<O['updateReplenishmentSetting']>) =>
+    call<Res<O['updateReplenishmentSetting']>>(OPS.updateReplenishmentSetting, {
+      params: { sku_id: skuId },
+      body,
+    }),
   rfmSummary: () => call<Res<O['rfmSummary']>>(OPS.rfmSummary),
   rfmCustomers: (query: Q<O['rfmCustomers']>) =>
     call<Res<O['rfmCustomers']>>(OPS.rfmCustomers, { query }),

@@ -28,6 +28,7 @@ export type Permission =
   | 'analytics:manage'
   | 'openapi:manage'
   | 'insights:alerts'
+  | 'replenishment:manage'
 
 export interface MenuEntry {
   path: string
@@ -72,6 +73,8 @@ export const MENU: MenuEntry[] = [
   { path: '/analytics/attribution', title: '归因分析', icon: 'Share', permission: 'analytics:view', operation: OPS.attribution },
   { path: '/analytics/paths', title: '路径分析', icon: 'Guide', permission: 'analytics:view', operation: OPS.paths },
   { path: '/analytics/realtime', title: '实时概览', icon: 'Odometer', permission: 'analytics:view', operation: OPS.realtimeOverview },
+  { path: '/analytics/forecast', title: '销量预测', icon: 'TrendCharts', permission: 'analytics:view', operation: OPS.forecast },
+  { path: '/analytics/replenishment', title: '补货建议', icon: 'Box', permission: 'analytics:view', operation: OPS.replenishment },
   { path: '/membership/costs', title: '权益成本', icon: 'PieChart', permission: 'membership:manage', operation: OPS.benefitCosts },
   { path: '/experiments', title: 'A/B 实验', icon: 'Operation', permission: 'experiments:manage', operation: OPS.listExperiments },
   { path: '/experiments/flags', title: '功能开关', icon: 'Switch', permission: 'experiments:manage', operation: OPS.listFlags },

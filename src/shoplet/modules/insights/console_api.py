@@ -13,6 +13,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.replicas import ReplicaDbSession
 from shoplet.modules.insights import service
 from shoplet.modules.insights.alerts.console_api import router as alerts_router
+from shoplet.modules.insights.forecast.console_api import router as forecast_router
 from shoplet.modules.insights.schemas import BenefitCostReport, CostProjection, SimulateBody
 from shoplet.modules.staff.public import StaffIdentity, require_permission
 
@@ -44,3 +45,6 @@ async def simulate(
     the one in force: the cost change per tier (400 ``membership.invalid_tiers``). Writes
     nothing."""
     return await service.simulate(session, body)
+
+
+router.include_router(forecast_router)

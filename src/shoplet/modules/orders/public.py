@@ -169,6 +169,7 @@ __all__ = [
     "paid_order_amounts",
     "paid_order_facts",
     "paid_order_stats",
+    "paid_units",
     "purchases",
     "reject_aftersale",
     "release_ship_hold",
@@ -260,6 +261,14 @@ def paid_order_facts(since: datetime, until: datetime) -> Any:
     ``member_id``, ``paid_at``, ``items_total``, ``shipping_fee``, ``payable_total``,
     ``refunded_total``, ``goods_payable``, ``goods_cost``, ``lines_without_cost``."""
     return _repo.paid_order_facts(since, until, catalog.sku_costs().subquery("sku_costs"))
+
+
+async def paid_units(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[tuple[int, int, datetime, int]]:
+    """``(sku_id, product_id, paid_at, quantity)`` of the lines of orders paid in
+    ``[since, until)``, oldest first: the demand history insights forecasts from."""
+    return await _repo.paid_units(session, since, until)
 
 
 @dataclass(frozen=True, slots=True)

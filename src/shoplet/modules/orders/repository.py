@@ -702,6 +702,20 @@ def paid_order_facts(since: datetime, until: datetime, sku_costs: Any) -> Any:
     )
 
 
+async def paid_units(
+    session: AsyncSession, since: datetime, until: datetime
+) -> list[tuple[int, int, datetime, int]]:
+    """``(sku_id, product_id, paid_at, quantity)`` of every line of the orders paid in
+    ``[since, until)``, oldest first."""
+    rows = await session.execute(
+        select(OrderLine.sku_id, OrderLine.product_id, Order.paid_at, OrderLine.quantity)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.paid_at >= since, Order.paid_at < until)
+        .order_by(Order.paid_at, OrderLine.id)
+    )
+    return [(s, p, paid, q) for s, p, paid, q in rows if paid is not None]
+
+
 async def lock_orders(session: AsyncSession, order_nos: Sequence[str]) -> None:
     """Row-lock these orders in id order (PostgreSQL; SQLite has one writer anyway)."""
     if not order_nos:

@@ -34,7 +34,13 @@ from shoplet.modules.promotions.errors import (
 from shoplet.modules.promotions.events import COUPON_CLAIMED, COUPON_RETURNED, COUPON_USED
 from shoplet.modules.promotions.repository import order_savings
 from shoplet.modules.promotions.rules import CartLine, Offer, Refusal
-from shoplet.modules.promotions.schemas import AppliedPromotion, Coupon, CouponOption, Template
+from shoplet.modules.promotions.schemas import (
+    AppliedPromotion,
+    Coupon,
+    CouponOption,
+    PromotionOut,
+    Template,
+)
 from shoplet.modules.promotions.service import (
     AppliedCoupon,
     CartPlan,
@@ -44,6 +50,7 @@ from shoplet.modules.promotions.service import (
     coupon_for_cart,
     get_template,
     issue,
+    list_promotions,
     order_allocation,
     plan_cart,
     record_order_rules,
@@ -72,6 +79,7 @@ __all__ = [
     "OutOfScope",
     "Plan",
     "PromotionLimitReached",
+    "PromotionOut",
     "QuotaExhausted",
     "Refusal",
     "Step",
@@ -82,6 +90,7 @@ __all__ = [
     "coupon_for_cart",
     "get_template",
     "issue",
+    "list_promotions",
     "order_allocation",
     "order_savings",
     "plan_cart",

@@ -29,6 +29,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "distribution:manage",
         "analytics:view",
         "analytics:manage",
+        "replenishment:manage",
         "experiments:manage",
         "insights:alerts",
     }

@@ -1,0 +1,1 @@
+"""Sales forecasts, backtests and replenishment (``insights_forecast_*``), docs/forecasting.md."""

@@ -524,3 +524,9 @@ def sku_costs() -> Select[int, int | None]:
     """``(sku_id, cost_price)`` of every SKU, for reports that join it to order lines in SQL
     (``cost_price`` is null where the merchant never entered one)."""
     return select(Sku.id.label("sku_id"), Sku.cost_price.label("cost_price"))
+
+
+def product_categories() -> Select[int, int]:
+    """``(product_id, category_id)`` of every product, for reports that group order lines by
+    category in SQL."""
+    return select(Product.id.label("product_id"), Product.category_id.label("category_id"))

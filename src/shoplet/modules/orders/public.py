@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -158,10 +158,12 @@ __all__ = [
     "get_order_admin",
     "get_payable_order",
     "has_paid_order",
+    "line_facts",
     "list_aftersales",
     "list_orders_admin",
     "lock_held_orders",
     "member_order_lines",
+    "order_facts",
     "paid_goods_by_sku",
     "paid_order_facts",
     "paid_order_stats",
@@ -247,6 +249,21 @@ def paid_order_facts(since: datetime, until: datetime) -> Any:
     ``member_id``, ``paid_at``, ``items_total``, ``shipping_fee``, ``payable_total``,
     ``refunded_total``, ``goods_payable``, ``goods_cost``, ``lines_without_cost``."""
     return _repo.paid_order_facts(since, until, catalog.sku_costs().subquery("sku_costs"))
+
+
+def order_facts(since: datetime, until: datetime, *, anchor: Literal["paid", "created"]) -> Any:
+    """Orders as a subquery for reports to group in SQL (insights' 智能问数): those paid in
+    ``[since, until)`` (``anchor="paid"``) or created then (``"created"``), with ``order_id``,
+    ``member_id``, ``at``, ``is_paid``, ``payable_total``, ``refunded_total``, ``region_code``
+    (the delivery district, GB/T 2260), ``source`` (cart, buy_now, flashsale, groupbuy…)."""
+    return _repo.order_facts(since, until, anchor=anchor)
+
+
+def line_facts(since: datetime, until: datetime) -> Any:
+    """The lines of goods orders paid in ``[since, until)`` as a subquery: ``order_id``,
+    ``member_id``, ``at``, ``region_code``, ``source``, ``product_id``, ``title``,
+    ``quantity``, ``payable``."""
+    return _repo.line_facts(since, until)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work
 from shoplet.modules.insights.ask import service
@@ -99,24 +97,42 @@ async def test_rankings_and_splits(ctx: AppContext) -> None:
     answer = await _ask(ctx, "上周华东地区哪个品类销售额最高")
     assert answer["rows"] == [["女装", 19900], ["服饰", 19800]]
     assert answer["chart"] == {
-        "type": "bar", "x": "category", "y": ["gmv"], "group": None, "unit": "fen",
-        "value": None, "previous": None, "delta_permille": None,
+        "type": "bar",
+        "x": "category",
+        "y": ["gmv"],
+        "group": None,
+        "unit": "fen",
+        "value": None,
+        "previous": None,
+        "delta_permille": None,
     }
     assert answer["description"] == "销售额 · 按品类 · 2026-11-23至2026-11-29 · 华东 · 前10"
     assert (await _ask(ctx, "上周哪个商品卖得最好"))["rows"] == [
-        ["纯棉T恤", 3], ["拍照手机", 1], ["碎花连衣裙", 1],
+        ["纯棉T恤", 3],
+        ["拍照手机", 1],
+        ["碎花连衣裙", 1],
     ]
     assert (await _ask(ctx, "上周各地区订单数排名"))["rows"] == [
-        ["华东", 2], ["华北", 1], ["华南", 1],
+        ["华东", 2],
+        ["华北", 1],
+        ["华南", 1],
     ]
     assert (await _ask(ctx, "上周各省销售额排名"))["rows"] == [
-        ["广东省", 200900], ["浙江省", 19900], ["上海市", 19800], ["北京市", 9900],
+        ["广东省", 200900],
+        ["浙江省", 19900],
+        ["上海市", 19800],
+        ["北京市", 9900],
     ]
     assert (await _ask(ctx, "上周各渠道订单数"))["rows"] == [
-        ["购物车", 2], ["拼团", 1], ["秒杀", 1],
+        ["购物车", 2],
+        ["拼团", 1],
+        ["秒杀", 1],
     ]
     assert (await _ask(ctx, "上周各城市客单价"))["rows"] == [
-        ["深圳市", 200900], ["杭州市", 19900], ["上海市", 19800], ["北京市", 9900],
+        ["深圳市", 200900],
+        ["杭州市", 19900],
+        ["上海市", 19800],
+        ["北京市", 9900],
     ]
     assert (await _ask(ctx, "上周各会员等级订单数"))["rows"][0][1] == 4
 
@@ -126,12 +142,19 @@ async def test_time_series_in_shanghai_days(ctx: AppContext) -> None:
     answer = await _ask(ctx, "上周每天的订单数")
     assert answer["chart"]["type"] == "line"
     assert answer["rows"] == [
-        ["2026-11-23", 1], ["2026-11-24", 1], ["2026-11-25", 0], ["2026-11-26", 1],
-        ["2026-11-27", 0], ["2026-11-28", 0], ["2026-11-29", 1],
+        ["2026-11-23", 1],
+        ["2026-11-24", 1],
+        ["2026-11-25", 0],
+        ["2026-11-26", 1],
+        ["2026-11-27", 0],
+        ["2026-11-28", 0],
+        ["2026-11-29", 1],
     ]
     weekly = await _ask(ctx, "11月16日到12月5日每周的销售额")
     assert weekly["rows"] == [
-        ["2026-11-16", 0], ["2026-11-23", 250500], ["2026-11-30", 29700],
+        ["2026-11-16", 0],
+        ["2026-11-23", 250500],
+        ["2026-11-30", 29700],
     ]
     monthly = await _ask(ctx, "今年每月退款率")
     assert monthly["rows"][-2:] == [["2026-11", 200], ["2026-12", None]]

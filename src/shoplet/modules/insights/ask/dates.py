@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
@@ -247,63 +247,96 @@ def _num(text: str | None) -> int | None:
     return None if text is None else cn_number(text)
 
 
-def _absolute(text: str, today: date) -> tuple[DateRange, re.Match[str]] | None:
-    """The first absolute or festival expression in ``text`` (ranges before single days)."""
-    if m := _RANGE_MD.search(text):
-        y1, m1, d1, y2, m2, d2 = (m.group(i) for i in range(1, 7))
-        month1, day1, day2 = _num(m1), _num(d1), _num(d2)
-        month2 = _num(m2) if m2 else month1
-        if None not in (month1, day1, day2, month2):
-            assert month1 is not None and day1 is not None and month2 is not None
-            assert day2 is not None
-            try:
-                if y1:
-                    start = date(int(y1), month1, day1)
-                else:
-                    found = _last_not_future(today, month1, day1)
-                    if found is None:
-                        raise ValueError
-                    start = found
-                year2 = int(y2) if y2 else start.year
-                end = date(year2, month2, day2)
-                if end < start and not y2:
-                    end = date(year2 + 1, month2, day2)
-                if end >= start and (end - start).days < MAX_DAYS:
-                    return DateRange(start, end, m.group(0)), m
-            except ValueError:
-                pass
-    if m := _YMD.search(text):
-        try:
-            day = date(int(m.group(1)), _num(m.group(2)) or 0, _num(m.group(3)) or 0)
-            return DateRange(day, day, m.group(0), "day"), m
-        except ValueError:
-            pass
-    if m := _YM.search(text):
-        month = _num(m.group(2))
-        if month is not None and 1 <= month <= 12:
-            year = int(m.group(1))
-            return DateRange(date(year, month, 1), _month_end(year, month), m.group(0), "month"), m
-    if m := _MD_ONLY.search(text):
-        found = _last_not_future(today, _num(m.group(1)) or 0, _num(m.group(2)) or 0)
-        if found is not None:
-            return DateRange(found, found, m.group(0), "day"), m
+Found = tuple[DateRange, re.Match[str]] | None
+
+
+def _md_range(text: str, today: date) -> Found:
+    m = _RANGE_MD.search(text)
+    if m is None:
+        return None
+    y1, m1, d1, y2, m2, d2 = (m.group(i) for i in range(1, 7))
+    month1, day1, day2 = _num(m1), _num(d1), _num(d2)
+    month2 = _num(m2) if m2 else month1
+    if month1 is None or day1 is None or day2 is None or month2 is None:
+        return None
+    try:
+        start = date(int(y1), month1, day1) if y1 else _last_not_future(today, month1, day1)
+        if start is None:
+            return None
+        year2 = int(y2) if y2 else start.year
+        end = date(year2, month2, day2)
+        if end < start and not y2:
+            end = date(year2 + 1, month2, day2)
+    except ValueError:
+        return None
+    if start <= end and (end - start).days < MAX_DAYS:
+        return DateRange(start, end, m.group(0)), m
+    return None
+
+
+def _ymd(text: str, today: date) -> Found:
+    m = _YMD.search(text)
+    if m is None:
+        return None
+    try:
+        day = date(int(m.group(1)), _num(m.group(2)) or 0, _num(m.group(3)) or 0)
+    except ValueError:
+        return None
+    return DateRange(day, day, m.group(0), "day"), m
+
+
+def _ym(text: str, today: date) -> Found:
+    m = _YM.search(text)
+    month = None if m is None else _num(m.group(2))
+    if m is None or month is None or not 1 <= month <= 12:
+        return None
+    year = int(m.group(1))
+    return DateRange(date(year, month, 1), _month_end(year, month), m.group(0), "month"), m
+
+
+def _md(text: str, today: date) -> Found:
+    m = _MD_ONLY.search(text)
+    if m is None:
+        return None
+    found = _last_not_future(today, _num(m.group(1)) or 0, _num(m.group(2)) or 0)
+    return None if found is None else (DateRange(found, found, m.group(0), "day"), m)
+
+
+def _festival(text: str, today: date) -> Found:
     for pattern, month, day, label in _FESTIVALS:
-        if m := pattern.search(text):
-            found = _last_not_future(today, month, day)
-            assert found is not None
+        if (m := pattern.search(text)) is not None:
+            found = _last_not_future(today, month, day) or date(today.year - 1, month, day)
             return DateRange(found, found, label, "day"), m
-    if m := _Y.search(text):
-        year = int(m.group(1))
-        if 1970 <= year <= today.year + 1:
-            return DateRange(date(year, 1, 1), date(year, 12, 31), m.group(0), "year"), m
-    if m := _M_ONLY.search(text):
-        month = _num(m.group(1))
-        if month is not None and 1 <= month <= 12:
-            year = today.year if month <= today.month else today.year - 1
-            rng = DateRange(date(year, month, 1), _month_end(year, month), m.group(0), "month")
-            if year == today.year and month == today.month:
-                rng = replace(rng, end=today)
-            return rng, m
+    return None
+
+
+def _year(text: str, today: date) -> Found:
+    m = _Y.search(text)
+    if m is None or not 1970 <= int(m.group(1)) <= today.year + 1:
+        return None
+    year = int(m.group(1))
+    return DateRange(date(year, 1, 1), date(year, 12, 31), m.group(0), "year"), m
+
+
+def _month(text: str, today: date) -> Found:
+    m = _M_ONLY.search(text)
+    month = None if m is None else _num(m.group(1))
+    if m is None or month is None or not 1 <= month <= 12:
+        return None
+    year = today.year if month <= today.month else today.year - 1
+    end = today if (year, month) == (today.year, today.month) else _month_end(year, month)
+    return DateRange(date(year, month, 1), end, m.group(0), "month"), m
+
+
+# Ranges before single days, days before months, months before years.
+_ABSOLUTE: Final = (_md_range, _ymd, _ym, _md, _festival, _year, _month)
+
+
+def _absolute(text: str, today: date) -> Found:
+    """The first absolute or festival expression in ``text``."""
+    for matcher in _ABSOLUTE:
+        if (found := matcher(text, today)) is not None:
+            return found
     return None
 
 

@@ -10,7 +10,7 @@ from typing import Final
 
 from shoplet.modules.members import public as members
 
-from .semantic import CHANNELS, REGION_GROUPS
+from .semantic import CHANNELS, REGION_GROUPS, DimensionKey
 
 _PROVINCE_SUFFIXES: Final = (
     "维吾尔自治区",
@@ -35,7 +35,7 @@ def _short(name: str, suffixes: tuple[str, ...]) -> str:
 class Value:
     """A value a word names: the dimension it filters, the key to filter by, its label."""
 
-    dimension: str
+    dimension: DimensionKey
     key: str
     label: str
 

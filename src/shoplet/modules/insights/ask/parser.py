@@ -46,10 +46,11 @@ _TOP_N: Final = re.compile(
     r"(?:前|top\s*|TOP\s*|Top\s*)(\d{1,3}|[一二两三四五六七八九十]{1,3})(?:名|个|位|大)?"
 )
 _BREAKS: Final = frozenset(
-    ["的", "了", "和", "与", "及", "跟", "吗", "呢", ",", "，", "。", "?", "？"]
+    {"的", "了", "和", "与", "及", "跟", "吗", "呢", ",", "，", "。", "?", "？"}
 )
+_WHICH: Final = frozenset({"哪个", "哪些", "哪", "哪家", "哪款", "哪类", "哪一个"})
 _WHICH_DAY: Final = ("哪天", "哪一天", "哪几天", "哪日")
-_STOP: Final = frozenset(
+_STOP: Final = frozenset(  # words that ask nothing of their own
     [
         "的",
         "了",
@@ -216,9 +217,8 @@ def normalise(question: str) -> str:
 @dataclass
 class _Reading:
     metric: MetricKey | None = None
-    metrics_seen: list[str] = field(default_factory=list)
     dimensions: list[DimensionKey] = field(default_factory=list)
-    filters: dict[str, list[Value]] = field(default_factory=dict)
+    filters: dict[DimensionKey, list[Value]] = field(default_factory=dict)
     grain: Grain | None = None
     order: str | None = None
     limit: int | None = None
@@ -286,7 +286,6 @@ def _classify(
         reading.grain = reading.grain or GRAIN_WORDS[word]
         reading.add_dimension("date")
     elif word in metrics:
-        reading.metrics_seen.append(word)
         reading.metric = reading.metric or metrics[word]
     elif word in lexicon.values:
         value = lexicon.values[word]
@@ -295,21 +294,26 @@ def _classify(
             found.append(value)
     elif word in dims:
         reading.add_dimension(dims[word])
-    elif word in _TREND_WORDS:
+    else:
+        _classify_rest(word, reading)
+
+
+def _classify_rest(word: str, reading: _Reading) -> None:
+    if word in _TREND_WORDS:
         reading.add_dimension("date")
     elif word in _WHICH_DAY:
         reading.add_dimension("date")
         reading.grain = reading.grain or "day"
         reading.which = True
-    elif word in RANK_DESC or word in ("最高", "最多"):
+    elif word in RANK_DESC:
         reading.order = reading.order or "desc"
     elif word in RANK_ASC:
         reading.order = reading.order or "asc"
     elif any(w in word for w in SELLING_WORDS) or word in {"卖", "销售"}:
         reading.selling = True
-    elif word in {"哪个", "哪些", "哪", "哪家", "哪款", "哪类", "哪一个"}:
+    elif word in _WHICH:
         reading.which = True
-    elif word not in _STOP and not re.fullmatch(r"[\W\d_a-zA-Z]+|\s+", word):
+    elif word not in _STOP and not re.fullmatch(r"[\W\d_a-zA-Z]+", word):
         reading.unknown.append(word)
 
 
@@ -346,40 +350,22 @@ def parse(question: str, now: datetime, lexicon: Lexicon) -> Parsed:
     metric = METRIC_BY_KEY[reading.metric]
     rng = found.range or dates.default_range(now)
     compare = None if found.compare_kind is None else dates.compare_range(rng, found.compare_kind)
-    # A value of a dimension asked "per" (哪个省 → province) is a filter; so is any value.
-    dimensions = [
-        d for d in reading.dimensions if len(reading.filters.get(d, ())) != 1
-    ]  # 手机品类: the category is a filter, not a split
-    for dim, values in reading.filters.items():
-        if len(values) > 1 and dim not in dimensions:
-            dimensions.append(dim)  # 华南和华北: compare them side by side
+    dimensions = _dimensions(reading)
     if reading.grain is None and "date" in dimensions:
         reading.grain = _grain_for(rng)
-    if limit is not None or (reading.order and any(d != "date" for d in dimensions)):
-        reading.order = reading.order or "desc"
-        limit = limit or DEFAULT_TOP
-    elif reading.which and any(d != "date" for d in dimensions):
-        reading.order, limit = "desc", DEFAULT_TOP
-    if not any(d != "date" for d in dimensions):
-        if "date" in dimensions and (reading.order or reading.which):
-            # 哪天订单最多: rank the days.
-            reading.order, limit = reading.order or "desc", limit or DEFAULT_TOP
-        elif "date" not in dimensions:
-            reading.order, limit = None, None
+    order, limit = _ranking(reading, dimensions, limit)
     blocked = [d for d in dimensions if d not in metric.dimensions]
     blocked += [d for d in reading.filters if d not in metric.dimensions]
     if blocked:
-        names = "、".join(DIMENSION_BY_KEY[d].name for d in dict.fromkeys(blocked))  # type: ignore[index]
+        names = "、".join(DIMENSION_BY_KEY[d].name for d in dict.fromkeys(blocked))
         return Parsed(
             None,
             f"「{metric.name}」不能按{names}拆分或筛选。",
             (f"{rng.label}{metric.name}", f"{rng.label}每天的{metric.name}"),
         )
-    if len(dimensions) > 2:
-        dimensions = dimensions[:2]
     filters = tuple(
         Filter(
-            dimension=dim,  # type: ignore[arg-type]
+            dimension=dim,
             values=tuple(_keys(values, lexicon)),
             labels=tuple(v.label for v in values),
         )
@@ -393,7 +379,7 @@ def parse(question: str, now: datetime, lexicon: Lexicon) -> Parsed:
         range=_span(rng),
         compare=None if compare is None else _span(compare),
         compare_kind=found.compare_kind,
-        order=reading.order,  # type: ignore[arg-type]
+        order=order,  # type: ignore[arg-type]
         limit=limit,
     )
     ignored = tuple(dict.fromkeys(reading.unknown))
@@ -403,6 +389,30 @@ def parse(question: str, now: datetime, lexicon: Lexicon) -> Parsed:
         message = f"没有认出「{'、'.join(ignored)}」，已按其余条件回答。"
         suggestions = tuple(suggest(question, list(ignored), lexicon))
     return Parsed(query, message, suggestions, ignored)
+
+
+def _dimensions(reading: _Reading) -> list[DimensionKey]:
+    """The dimensions to split by. A dimension named with one of its values is a filter, not a
+    split (手机品类); one named with several values is split to compare them (华南和华北)."""
+    dimensions = [d for d in reading.dimensions if len(reading.filters.get(d, ())) != 1]
+    for dim, values in reading.filters.items():
+        if len(values) > 1 and dim not in dimensions:
+            dimensions.append(dim)
+    return dimensions[:2]
+
+
+def _ranking(
+    reading: _Reading, dimensions: list[DimensionKey], limit: int | None
+) -> tuple[str | None, int | None]:
+    """``(order, limit)``: 最高/最多/排名/前N/哪个 rank what is split (the top 10 unless N was
+    given); 哪天…最多 ranks the days; with nothing split there is nothing to rank."""
+    order = reading.order
+    split = any(d != "date" for d in dimensions)
+    if split and (limit is not None or order is not None or reading.which):
+        return order or "desc", limit or DEFAULT_TOP
+    if not split and "date" in dimensions and (order or reading.which or limit):
+        return order or "desc", limit or DEFAULT_TOP
+    return None, None
 
 
 def _keys(values: list[Value], lexicon: Lexicon) -> list[str]:

@@ -33,8 +33,10 @@ Grain = Literal["day", "week", "month"]
 Source = Literal["paid", "lines", "placed", "signups"]
 Unit = Literal["fen", "count", "permille"]
 
-LINE_DIMENSIONS: Final = frozenset({"category", "product"})
-ORDER_DIMENSIONS: Final = frozenset({"date", "region_group", "province", "city", "channel", "tier"})
+LINE_DIMENSIONS: Final[frozenset[DimensionKey]] = frozenset({"category", "product"})
+ORDER_DIMENSIONS: Final[frozenset[DimensionKey]] = frozenset(
+    {"date", "region_group", "province", "city", "channel", "tier"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,7 @@ class Metric:
     permission: str
     source: Source
     synonyms: tuple[str, ...]
-    dimensions: frozenset[str]
+    dimensions: frozenset[DimensionKey]
     description: str
     # The source used instead when a line dimension (品类, 商品) splits or filters it; None
     # when the metric has no meaning per line.
@@ -59,7 +61,7 @@ class Dimension:
     synonyms: tuple[str, ...]
 
 
-_ALL = ORDER_DIMENSIONS | LINE_DIMENSIONS
+_ALL: Final[frozenset[DimensionKey]] = ORDER_DIMENSIONS | LINE_DIMENSIONS
 
 METRICS: Final[tuple[Metric, ...]] = (
     Metric(
@@ -162,7 +164,7 @@ METRICS: Final[tuple[Metric, ...]] = (
         "analytics:view",
         "signups",
         ("新会员数", "新增会员", "新会员", "注册人数", "新注册会员", "拉新人数", "新用户数"),
-        frozenset({"date"}),
+        frozenset[DimensionKey]({"date"}),
         "期间内注册的会员人数",
         line_source=None,
     ),

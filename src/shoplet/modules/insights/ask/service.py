@@ -30,6 +30,7 @@ from .semantic import (
     DIMENSION_BY_KEY,
     LINE_DIMENSIONS,
     METRIC_BY_KEY,
+    DimensionKey,
     Metric,
     Source,
 )
@@ -69,7 +70,7 @@ def supported(query: Query) -> str | None:
     used = set(query.dimensions) | {f.dimension for f in query.filters}
     blocked = sorted(used - metric.dimensions)
     if blocked or source_of(metric, query) is None:
-        names = "、".join(DIMENSION_BY_KEY[d].name for d in blocked) or "品类/商品"  # type: ignore[index]
+        names = "、".join(DIMENSION_BY_KEY[d].name for d in blocked) or "品类/商品"
         return f"「{metric.name}」不能按{names}拆分或筛选。"
     if (query.range.end - query.range.start).days + 1 > dates.MAX_DAYS:
         return f"时间范围最长 {dates.MAX_DAYS} 天。"
@@ -267,10 +268,10 @@ async def execute(
     if has_date:
         # Every bucket is shown, with or without facts.
         pos = query.dimensions.index("date")
-        others = {k[:pos] + k[pos + 1 :] for k in keys} or (
+        others = {(*k[:pos], *k[pos + 1 :]) for k in keys} or (
             {()} if len(query.dimensions) == 1 else set()
         )
-        keys = {o[:pos] + (i,) + o[pos:] for o in others for i in range(len(starts))}
+        keys = {(*o[:pos], i, *o[pos:]) for o in others for i in range(len(starts))}
     if not query.dimensions:
         keys = {()}
     labels = await _labels(session, query, keys, words)
@@ -309,10 +310,10 @@ async def execute(
     )
 
 
-def _column_label(dimension: str, query: Query) -> str:
+def _column_label(dimension: DimensionKey, query: Query) -> str:
     if dimension == "date":
         return {"day": "日期", "week": "周（起始日）", "month": "月份"}[query.grain or "day"]
-    return DIMENSION_BY_KEY[dimension].name  # type: ignore[index]
+    return DIMENSION_BY_KEY[dimension].name
 
 
 def _ordered(

@@ -169,6 +169,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: '留存分析' },
       },
       {
+        path: 'insights/ask',
+        name: 'insights-ask',
+        component: () => import('@/views/insights/AskView.vue'),
+        meta: { permission: 'orders:read', title: '智能问数' },
+      },
+      {
         path: 'reviews',
         name: 'reviews',
         component: () => import('@/views/reviews/ReviewsView.vue'),

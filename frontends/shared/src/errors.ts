@@ -16,6 +16,11 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'network.error': '网络错误，请检查连接后重试',
   rate_limited: '操作过于频繁，请稍后再试',
 
+  // 智能问数
+  'insights.ask_empty': '请输入问题',
+  'insights.ask_too_long': '问题太长：最多 200 个字',
+  'insights.ask_metric_forbidden': '您的角色无权查看这个指标',
+
   // Experiment calculator (实验计算器)
   'experiments.invalid_arms': '实验组数据无效：需要 2–20 组，组名不重复，访客数为正，转化数不小于 0 且不超过访客数',
   'experiments.invalid_split': '分流比例无效：每组一个正数，合计为 1',

@@ -61,6 +61,7 @@ export const MENU: MenuEntry[] = [
   { path: '/analytics/rfm', title: 'RFM 客户分层', icon: 'PieChart', permission: 'analytics:view', operation: OPS.rfmSummary },
   { path: '/analytics/funnels', title: '漏斗分析', icon: 'Filter', permission: 'analytics:view', operation: OPS.funnel },
   { path: '/analytics/retention', title: '留存分析', icon: 'Calendar', permission: 'analytics:view', operation: OPS.retention },
+  { path: '/insights/ask', title: '智能问数', icon: 'ChatLineRound', permission: 'orders:read', operation: OPS.ask },
   { path: '/membership/costs', title: '权益成本', icon: 'PieChart', permission: 'membership:manage', operation: OPS.benefitCosts },
   { path: '/experiments', title: 'A/B 实验', icon: 'Operation', permission: 'experiments:manage', operation: OPS.listExperiments },
   { path: '/experiments/flags', title: '功能开关', icon: 'Switch', permission: 'experiments:manage', operation: OPS.listFlags },

@@ -15,8 +15,8 @@ describe('permissions', () => {
 
   it('shows each role only its menu entries', () => {
     expect(visibleMenu(OWNER).map((m) => m.title)).toEqual(MENU.map((m) => m.title))
-    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/search', '/search/analytics', '/orders', '/aftersales', '/flash-sales', '/coupons', '/promotions', '/group-buys', '/crowdfundings', '/bargains', '/distribution', '/kols', '/reviews', '/loyalty/settings', '/loyalty/mall', '/members', '/members/points', '/membership', '/membership/plans', '/analytics/rfm', '/analytics/funnels', '/analytics/retention', '/membership/costs', '/experiments', '/experiments/flags', '/experiments/calculator', '/account'])
-    expect(visibleMenu(SUPPORT).map((m) => m.path)).toEqual(['/products', '/search', '/search/analytics', '/orders', '/aftersales', '/members', '/account'])
+    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/search', '/search/analytics', '/orders', '/aftersales', '/flash-sales', '/coupons', '/promotions', '/group-buys', '/crowdfundings', '/bargains', '/distribution', '/kols', '/reviews', '/loyalty/settings', '/loyalty/mall', '/members', '/members/points', '/membership', '/membership/plans', '/analytics/rfm', '/analytics/funnels', '/analytics/retention', '/insights/ask', '/membership/costs', '/experiments', '/experiments/flags', '/experiments/calculator', '/account'])
+    expect(visibleMenu(SUPPORT).map((m) => m.path)).toEqual(['/products', '/search', '/search/analytics', '/orders', '/aftersales', '/members', '/insights/ask', '/account'])
     expect(visibleMenu([]).map((m) => m.path)).toEqual(['/members', '/account'])
   })
 

@@ -89,13 +89,13 @@ class Chart(ResponseModel):
     ``number`` (one figure with ``previous`` and ``delta_permille`` when compared), ``table``."""
 
     type: Literal["line", "bar", "number", "table"]
-    x: str | None = None
-    y: list[str] = Field(default_factory=list)
-    group: str | None = None
+    x: str | None
+    y: list[str]
+    group: str | None
     unit: Literal["fen", "count", "permille"]
-    value: int | None = None
-    previous: int | None = None
-    delta_permille: int | None = None
+    value: int | None
+    previous: int | None
+    delta_permille: int | None
 
 
 class Answer(ResponseModel):
@@ -106,9 +106,9 @@ class Answer(ResponseModel):
     question: str
     query: Query | None
     description: str
-    columns: list[Column] = Field(default_factory=list)
-    rows: list[list[Any]] = Field(default_factory=list)
-    chart: Chart | None = None
-    message: str | None = None
-    suggestions: list[str] = Field(default_factory=list)
-    via: Literal["parser", "llm", "none"] = "parser"
+    columns: list[Column]
+    rows: list[list[Any]]
+    chart: Chart | None
+    message: str | None
+    suggestions: list[str]
+    via: Literal["parser", "llm", "none"]

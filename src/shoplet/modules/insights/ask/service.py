@@ -111,6 +111,9 @@ async def ask(session: AsyncSession, staff: StaffIdentity, question: str, now: d
             question=text,
             query=None,
             description="",
+            columns=[],
+            rows=[],
+            chart=None,
             message=parsed.message,
             suggestions=list(parsed.suggestions),
             via="none",
@@ -307,6 +310,9 @@ async def execute(
         columns=columns,
         rows=table,
         chart=_chart(query, metric, table),
+        message=None,
+        suggestions=[],
+        via="parser",
     )
 
 
@@ -339,18 +345,23 @@ def _chart(query: Query, metric: Metric, table: list[list[Any]]) -> Chart:
     y = [metric.key] + (["previous"] if query.compare is not None else [])
     if not dims:
         row = table[0]
+        compared = query.compare is not None
         return Chart(
             type="number",
+            x=None,
+            y=[],
+            group=None,
             unit=metric.unit,
             value=row[0],
-            previous=row[1] if query.compare is not None else None,
-            delta_permille=row[2] if query.compare is not None else None,
+            previous=row[1] if compared else None,
+            delta_permille=row[2] if compared else None,
         )
+    none: dict[str, Any] = {"value": None, "previous": None, "delta_permille": None}
     if dims == ("date",) and query.order is None:
-        return Chart(type="line", x="date", y=y, unit=metric.unit)
+        return Chart(type="line", x="date", y=y, group=None, unit=metric.unit, **none)
     if len(dims) == 1:
-        return Chart(type="bar", x=dims[0], y=y, unit=metric.unit)
+        return Chart(type="bar", x=dims[0], y=y, group=None, unit=metric.unit, **none)
     if "date" in dims and query.order is None:
         other = next(d for d in dims if d != "date")
-        return Chart(type="line", x="date", y=[metric.key], group=other, unit=metric.unit)
-    return Chart(type="table", y=y, unit=metric.unit)
+        return Chart(type="line", x="date", y=[metric.key], group=other, unit=metric.unit, **none)
+    return Chart(type="table", x=None, y=y, group=None, unit=metric.unit, **none)

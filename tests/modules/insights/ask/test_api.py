@@ -182,6 +182,9 @@ async def test_llm_fallback_gets_names_only(
         '{"metric": "profit", "range": {"start": "2026-11-01", "end": "2026-11-30"}}',
         '{"metric": "new_members", "dimensions": ["category"], '
         '"range": {"start": "2026-11-01", "end": "2026-11-30"}}',
+        '{"metric": "gmv", "filters": [{"dimension": "category", "values": ["服饰"]}], '
+        '"range": {"start": "2026-11-01", "end": "2026-11-30"}}',
+        '{"metric": "gmv", "range": {"start": "2020-01-01", "end": "2026-11-30"}}',
     ],
 )
 async def test_an_unusable_llm_answer_falls_back_to_suggestions(

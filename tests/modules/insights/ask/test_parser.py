@@ -240,7 +240,7 @@ CASES: list[tuple[Any, ...]] = [
 
 
 @pytest.mark.parametrize(("question", *"mdfgrcol"), CASES, ids=[c[0] for c in CASES])
-def test_question_maps_to_query(  # noqa: PLR0913, PLR0917 - one row of the table
+def test_question_maps_to_query(  # noqa: PLR0917 - one row of the table
     question: str,
     m: str,
     d: list[str],

@@ -9,6 +9,7 @@ A metric the staff member's role may not see is refused with 403
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Final
@@ -24,12 +25,13 @@ from shoplet.modules.staff.public import StaffIdentity
 
 from . import dates, lexicon, llm, parser, repository
 from .errors import MetricForbidden, QuestionEmpty, QuestionTooLong
-from .schemas import MAX_QUESTION, Answer, Chart, Column, Query
+from .schemas import MAX_QUESTION, Answer, Chart, Column, Filter, Query
 from .semantic import (
     CHANNEL_NAMES,
     DIMENSION_BY_KEY,
     LINE_DIMENSIONS,
     METRIC_BY_KEY,
+    REGION_GROUPS,
     DimensionKey,
     Metric,
     Source,
@@ -72,9 +74,28 @@ def supported(query: Query) -> str | None:
     if blocked or source_of(metric, query) is None:
         names = "、".join(DIMENSION_BY_KEY[d].name for d in blocked) or "品类/商品"
         return f"「{metric.name}」不能按{names}拆分或筛选。"
+    if not all(_valid_filter(f) for f in query.filters):
+        return "筛选条件无效。"
     if (query.range.end - query.range.start).days + 1 > dates.MAX_DAYS:
         return f"时间范围最长 {dates.MAX_DAYS} 天。"
     return None
+
+
+_FILTER_VALUE: Final = {
+    "region_group": re.compile(f"^(?:{'|'.join(REGION_GROUPS)})$"),
+    "province": re.compile(r"^\d{2}$"),
+    "city": re.compile(r"^\d{6}$"),
+    "category": re.compile(r"^\d{1,18}$"),
+    "product": re.compile(r"^\d{1,18}$"),
+    "channel": re.compile(f"^(?:{'|'.join(CHANNEL_NAMES)})$"),
+    "tier": re.compile(r"^\d{1,2}$"),
+}
+
+
+def _valid_filter(flt: Filter) -> bool:
+    """A filter's values have the shape its dimension's keys have (an LLM's answer is input)."""
+    pattern = _FILTER_VALUE.get(flt.dimension)
+    return pattern is not None and all(pattern.fullmatch(v) for v in flt.values)
 
 
 async def _from_llm(question: str, now: datetime) -> Query | None:

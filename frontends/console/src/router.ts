@@ -225,6 +225,10 @@ export const routes: RouteRecordRaw[] = [
         name: 'analytics-replenishment',
         component: () => import('@/views/analytics/ReplenishmentView.vue'),
         meta: { permission: 'analytics:view', title: '补货建议' },
+        path: 'insights/ask',
+        name: 'insights-ask',
+        component: () => import('@/views/insights/AskView.vue'),
+        meta: { permission: 'orders:read', title: '智能问数' },
       },
       {
         path: 'reviews',

@@ -20,6 +20,10 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'openapi.app_not_found': '应用不存在或已删除',
   'openapi.ip_allowlist_invalid': 'IP 白名单格式无效：每行一个 IPv4/IPv6 地址或 CIDR，如 10.0.0.0/8',
   'openapi.rotation_invalid': '旧密钥失效时间须在现在之后的 30 天内',
+  // 智能问数
+  'insights.ask_empty': '请输入问题',
+  'insights.ask_too_long': '问题太长：最多 200 个字',
+  'insights.ask_metric_forbidden': '您的角色无权查看这个指标',
 
   // Experiment calculator (实验计算器)
   'experiments.invalid_arms': '实验组数据无效：需要 2–20 组，组名不重复，访客数为正，转化数不小于 0 且不超过访客数',

@@ -1698,3 +1698,32 @@ export const ALERT_NOTIFICATION_LABELS: Labels = {
   sent: '已发送',
   failed: '发送失败',
 }
+/** 智能问数: questions in Chinese answered with a chart and a table (insights/ask). */
+export const ASK_LABELS = {
+  title: '智能问数',
+  intro: '用一句中文提问，例如"上周华东地区哪个品类销售额最高"。支持今天、昨天、上周、本月、近7天、双11、同比、环比等说法。',
+  question: '输入问题',
+  placeholder: '例如：近7天每天的订单数',
+  ask: '提问',
+  examples: '试试这些问题',
+  history: '最近问过',
+  clearHistory: '清空记录',
+  didYouMean: '您是不是想问…',
+  query: '查询条件',
+  previous: '对比期',
+  change: '变化',
+  empty: '这段时间没有数据',
+  viaLlm: '由大模型理解问题',
+  noAnswer: '没能理解这个问题',
+  table: '结果明细',
+  chart: '图表',
+} as const
+
+export const ASK_EXAMPLES: readonly string[] = [
+  '上周华东地区哪个品类销售额最高',
+  '本月复购率和上月比',
+  '近7天每天的订单数',
+  '去年同期GMV',
+  '昨天退款率',
+  '哪个商品卖得最好',
+]

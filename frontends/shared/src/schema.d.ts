@@ -2136,6 +2136,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/ask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask
+         * @description Answer a question asked in Chinese ("上周华东地区哪个品类销售额最高"): the query it
+         *     mapped to, its description, the rows and a chart spec; suggestions when it could not be
+         *     mapped (never an error). 400 ``insights.ask_empty`` / ``insights.ask_too_long``; 403
+         *     ``insights.ask_metric_forbidden`` for a metric the staff member's role may not see.
+         */
+        post: operations["ask_api_v1_console_insights_ask_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/insights/benefit-costs": {
         parameters: {
             query?: never;
@@ -5921,6 +5944,33 @@ export interface components {
              */
             expected_split?: number[] | null;
         };
+        /**
+         * Answer
+         * @description The query that ran (null when the question could not be mapped), its description in
+         *     words, the table (money in fen, ratios in ‰) and the chart; ``message`` and
+         *     ``suggestions`` ("您是不是想问…") when the question was not (fully) understood.
+         */
+        Answer: {
+            chart: components["schemas"]["Chart"] | null;
+            /** Columns */
+            columns: components["schemas"]["Column"][];
+            /** Description */
+            description: string;
+            /** Message */
+            message: string | null;
+            query: components["schemas"]["Query"] | null;
+            /** Question */
+            question: string;
+            /** Rows */
+            rows: unknown[][];
+            /** Suggestions */
+            suggestions: string[];
+            /**
+             * Via
+             * @enum {string}
+             */
+            via: "parser" | "llm" | "none";
+        };
         /** AppVersionRule */
         AppVersionRule: {
             /** Max */
@@ -6112,6 +6162,14 @@ export interface components {
              * @description basis points; the arms sum to 10 000
              */
             weight: number;
+        };
+        /**
+         * AskBody
+         * @description A question in Chinese (at most 200 characters are answered; longer → 400).
+         */
+        AskBody: {
+            /** Question */
+            question: string;
         };
         /** AssignBody */
         AssignBody: {
@@ -7447,6 +7505,36 @@ export interface components {
             /** Valid To */
             valid_to: string | null;
         };
+        /**
+         * Chart
+         * @description How to draw the answer: ``line`` (a time series, ``x`` the date column, one series per
+         *     value column, or per ``group`` value), ``bar`` (a ranking, ``x`` the dimension),
+         *     ``number`` (one figure with ``previous`` and ``delta_permille`` when compared), ``table``.
+         */
+        Chart: {
+            /** Delta Permille */
+            delta_permille: number | null;
+            /** Group */
+            group: string | null;
+            /** Previous */
+            previous: number | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "line" | "bar" | "number" | "table";
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "fen" | "count" | "permille";
+            /** Value */
+            value: number | null;
+            /** X */
+            x: string | null;
+            /** Y */
+            y: string[];
+        };
         /** CheckoutItem */
         CheckoutItem: {
             /** Quantity */
@@ -7598,6 +7686,18 @@ export interface components {
              * @enum {string}
              */
             kind: "one_time" | "shared";
+        };
+        /** Column */
+        Column: {
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "dimension" | "fen" | "count" | "permille";
+            /** Label */
+            label: string;
         };
         /** CommissionAdmin */
         CommissionAdmin: {
@@ -8197,6 +8297,27 @@ export interface components {
             trend: components["schemas"]["TrendPoint"][];
             yesterday: components["schemas"]["DayFigures"];
         };
+        /**
+         * DateSpan
+         * @description Calendar days in Asia/Shanghai, both ends included, and the words that asked for them.
+         */
+        DateSpan: {
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+        };
         /** DayFigures */
         DayFigures: {
             /**
@@ -8774,6 +8895,26 @@ export interface components {
             favorited: boolean;
             /** Product Id */
             product_id: number;
+        };
+        /**
+         * Filter
+         * @description Keep only rows whose ``dimension`` is one of ``values`` (codes or ids as text:
+         *     region groups by name, provinces and cities by GB/T 2260 code, categories by id with their
+         *     sub-categories, channels by order source, tiers by level); ``labels`` as asked.
+         */
+        Filter: {
+            /**
+             * Dimension
+             * @enum {string}
+             */
+            dimension: "date" | "region_group" | "province" | "city" | "category" | "product" | "channel" | "tier";
+            /**
+             * Labels
+             * @default []
+             */
+            labels: string[];
+            /** Values */
+            values: string[];
         };
         /** Flag */
         Flag: {
@@ -12328,6 +12469,39 @@ export interface components {
             key: string;
             /** Value */
             value: string | number | boolean;
+        };
+        /**
+         * Query
+         * @description What to compute: one metric, split by up to two dimensions (``date`` at ``grain``),
+         *     narrowed by filters, over ``range``, optionally against ``compare`` (the previous period or
+         *     the same days a year earlier), ranked by ``order`` and cut at ``limit``.
+         */
+        Query: {
+            compare?: components["schemas"]["DateSpan"] | null;
+            /** Compare Kind */
+            compare_kind?: ("previous" | "year_ago") | null;
+            /**
+             * Dimensions
+             * @default []
+             */
+            dimensions: ("date" | "region_group" | "province" | "city" | "category" | "product" | "channel" | "tier")[];
+            /**
+             * Filters
+             * @default []
+             */
+            filters: components["schemas"]["Filter"][];
+            /** Grain */
+            grain?: ("day" | "week" | "month") | null;
+            /** Limit */
+            limit?: number | null;
+            /**
+             * Metric
+             * @enum {string}
+             */
+            metric: "gmv" | "orders" | "aov" | "units" | "buyers" | "repurchase_rate" | "refund_rate" | "refund_amount" | "pay_conversion" | "new_members";
+            /** Order */
+            order?: ("desc" | "asc") | null;
+            range: components["schemas"]["DateSpan"];
         };
         /** QueryFigures */
         QueryFigures: {
@@ -24821,6 +24995,87 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ask_api_v1_console_insights_ask_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AskBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Answer"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -283,6 +283,8 @@ export const consoleApi = {
     call<Res<O['benefitCosts']>>(OPS.benefitCosts, { query }),
   simulateBenefitCosts: (body: Body<O['simulateBenefitCosts']>) =>
     call<Res<O['simulateBenefitCosts']>>(OPS.simulateBenefitCosts, { body }),
+  // 智能问数
+  ask: (body: Body<O['ask']>) => call<Res<O['ask']>>(OPS.ask, { body }),
   // experiment calculator (实验计算器)
   // feature flags and gray releases
   listFlags: (query: Q<O['listFlags']> = {}) => call<Res<O['listFlags']>>(OPS.listFlags, { query }),

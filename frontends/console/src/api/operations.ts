@@ -176,6 +176,7 @@ export const OPS = {
   saveMembershipExclusions: op('PUT', '/api/v1/console/membership/exclusions'),
   benefitCosts: op('GET', '/api/v1/console/insights/benefit-costs'),
   simulateBenefitCosts: op('POST', '/api/v1/console/insights/benefit-costs/simulate'),
+  ask: op('POST', '/api/v1/console/insights/ask'),
   analyzeExperiment: op('POST', '/api/v1/console/experiments/analyze'),
   experimentSampleSize: op('POST', '/api/v1/console/experiments/sample-size'),
   listExperimentLayers: op('GET', '/api/v1/console/experiments/layers'),

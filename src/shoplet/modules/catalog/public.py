@@ -27,7 +27,11 @@ from shoplet.modules.catalog.events import PRODUCT_CHANGED, PRODUCTS_IMPORTED
 from shoplet.modules.catalog.importer import ImportOptions, ImportOutcome, import_file, parse_hosts
 from shoplet.modules.catalog.media import PIPELINE_VERSION as IMAGE_PIPELINE_VERSION
 from shoplet.modules.catalog.media import ProcessedImage, StoredFile, decode_still_image
-from shoplet.modules.catalog.repository import product_category_names, sku_costs
+from shoplet.modules.catalog.repository import (
+    product_categories,
+    product_category_names,
+    sku_costs,
+)
 from shoplet.modules.catalog.schemas import (
     Category,
     CategoryCreate,
@@ -148,6 +152,7 @@ __all__ = [
     "parse_hosts",
     "process_image",
     "product_category_names",
+    "product_categories",
     "product_ids_of_skus",
     "record_sales",
     "save_video",

@@ -1,6 +1,7 @@
 """Console routes of insights: the benefit cost model of member tiers and the projection of an
-unsaved tier table (``membership:manage``; read-only, so nothing is audited). Both read from a
-replica when one is configured (``core.replicas``): reports over past days tolerate its lag."""
+unsaved tier table (``membership:manage``; read-only, so nothing is audited), and 智能问数
+(``ask/console_api.py``). All read from a replica when one is configured (``core.replicas``):
+reports over past days tolerate its lag."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from shoplet.core.replicas import ReplicaDbSession
 from shoplet.modules.insights import service
 from shoplet.modules.insights.alerts.console_api import router as alerts_router
 from shoplet.modules.insights.forecast.console_api import router as forecast_router
+from shoplet.modules.insights.ask.console_api import router as ask_router
 from shoplet.modules.insights.schemas import BenefitCostReport, CostProjection, SimulateBody
 from shoplet.modules.staff.public import StaffIdentity, require_permission
 
 router = APIRouter(tags=["console-insights"])
 router.include_router(alerts_router)
+router.include_router(ask_router)
 
 MembershipManager = Annotated[StaffIdentity, Depends(require_permission("membership:manage"))]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -25,6 +25,8 @@ from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import AddressNotFound
 from shoplet.modules.members.listing import audit_phone_search, list_members_admin
 from shoplet.modules.members.models import Address
+from shoplet.modules.members.regions import Region, RegionTree
+from shoplet.modules.members.regions import tree as region_tree
 from shoplet.modules.members.repository import MemberFilter
 from shoplet.modules.members.schemas import MemberAdmin
 
@@ -36,6 +38,8 @@ __all__ = [
     "MemberFilter",
     "MemberIdentity",
     "OptionalMember",
+    "Region",
+    "RegionTree",
     "active_member_ids",
     "audit_phone_search",
     "birthday_member_ids",
@@ -50,7 +54,9 @@ __all__ = [
     "get_wechat_openid",
     "list_members_admin",
     "masked_phones",
+    "region_tree",
     "signed_in_since",
+    "signup_facts",
 ]
 
 
@@ -235,3 +241,9 @@ async def birthday_member_ids(
 
 async def get_birthday(session: AsyncSession, member_id: int) -> date | None:
     return await repo.get_birthday(session, member_id)
+
+
+def signup_facts(since: datetime, until: datetime) -> Any:
+    """A subquery of the members who registered in ``[since, until)``: ``member_id``, ``at``
+    (their ``created_at``), for reports (insights' 新会员数) to group in SQL."""
+    return repo.signup_facts(since, until)

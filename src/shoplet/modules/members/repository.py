@@ -372,3 +372,12 @@ async def list_members(
     if before_id is not None:
         stmt = stmt.where(Member.id < before_id)
     return list(await session.scalars(stmt.order_by(Member.id.desc()).limit(limit)))
+
+
+def signup_facts(since: datetime, until: datetime) -> Any:
+    """A subquery, one row per member registered in ``[since, until)``: ``member_id``, ``at``."""
+    return (
+        select(Member.id.label("member_id"), Member.created_at.label("at"))
+        .where(Member.created_at >= since, Member.created_at < until)
+        .subquery("signups")
+    )

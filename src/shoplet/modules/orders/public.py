@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -160,11 +160,13 @@ __all__ = [
     "get_order_admin",
     "get_payable_order",
     "has_paid_order",
+    "line_facts",
     "list_aftersales",
     "list_orders_admin",
     "lock_held_orders",
     "member_order_lines",
     "member_paid_orders",
+    "order_facts",
     "paid_goods_by_sku",
     "paid_order_amounts",
     "paid_order_facts",
@@ -269,6 +271,19 @@ async def paid_units(
     """``(sku_id, product_id, paid_at, quantity)`` of the lines of orders paid in
     ``[since, until)``, oldest first: the demand history insights forecasts from."""
     return await _repo.paid_units(session, since, until)
+def order_facts(since: datetime, until: datetime, *, anchor: Literal["paid", "created"]) -> Any:
+    """Orders as a subquery for reports to group in SQL (insights' 智能问数): those paid in
+    ``[since, until)`` (``anchor="paid"``) or created then (``"created"``), with ``order_id``,
+    ``member_id``, ``at``, ``is_paid``, ``payable_total``, ``refunded_total``, ``region_code``
+    (the delivery district, GB/T 2260), ``source`` (cart, buy_now, flashsale, groupbuy…)."""
+    return _repo.order_facts(since, until, anchor=anchor)
+
+
+def line_facts(since: datetime, until: datetime) -> Any:
+    """The lines of goods orders paid in ``[since, until)`` as a subquery: ``order_id``,
+    ``member_id``, ``at``, ``region_code``, ``source``, ``product_id``, ``title``,
+    ``quantity``, ``payable``."""
+    return _repo.line_facts(since, until)
 
 
 @dataclass(frozen=True, slots=True)

@@ -727,3 +727,47 @@ async def lock_orders(session: AsyncSession, order_nos: Sequence[str]) -> None:
         .with_for_update()
     )
     await session.execute(stmt)
+
+
+def order_facts(since: datetime, until: datetime, *, anchor: str) -> Any:
+    """A subquery, one row per order (virtual orders left out) whose ``anchor`` time
+    (``"paid"``: paid orders by ``paid_at``; ``"created"``: every order by ``created_at``) is in
+    ``[since, until)``: ``order_id``, ``member_id``, ``at``, ``is_paid`` (0/1),
+    ``payable_total``, ``refunded_total``, ``region_code``, ``source``."""
+    at = Order.paid_at if anchor == "paid" else Order.created_at
+    return (
+        select(
+            Order.id.label("order_id"),
+            Order.member_id,
+            at.label("at"),
+            case((Order.paid_at.is_not(None), 1), else_=0).label("is_paid"),
+            Order.payable_total,
+            Order.refunded_total,
+            Order.region_code,
+            Order.source,
+        )
+        .where(at >= since, at < until, Order.is_virtual.is_(False))
+        .subquery("order_facts")
+    )
+
+
+def line_facts(since: datetime, until: datetime) -> Any:
+    """A subquery, one row per line of the goods orders paid in ``[since, until)``:
+    ``order_id``, ``member_id``, ``at`` (paid), ``region_code``, ``source``, ``product_id``,
+    ``title``, ``quantity``, ``payable``."""
+    return (
+        select(
+            Order.id.label("order_id"),
+            Order.member_id,
+            Order.paid_at.label("at"),
+            Order.region_code,
+            Order.source,
+            OrderLine.product_id,
+            OrderLine.title,
+            OrderLine.quantity,
+            OrderLine.payable,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.paid_at >= since, Order.paid_at < until, Order.is_virtual.is_(False))
+        .subquery("line_facts")
+    )

@@ -215,6 +215,8 @@ export const routes: RouteRecordRaw[] = [
         name: 'analytics-realtime',
         component: () => import('@/views/analytics/RealtimeView.vue'),
         meta: { permission: 'analytics:view', title: '实时概览' },
+      },
+      {
         path: 'analytics/forecast',
         name: 'analytics-forecast',
         component: () => import('@/views/analytics/ForecastView.vue'),
@@ -225,6 +227,8 @@ export const routes: RouteRecordRaw[] = [
         name: 'analytics-replenishment',
         component: () => import('@/views/analytics/ReplenishmentView.vue'),
         meta: { permission: 'analytics:view', title: '补货建议' },
+      },
+      {
         path: 'insights/ask',
         name: 'insights-ask',
         component: () => import('@/views/insights/AskView.vue'),

@@ -491,6 +491,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attribution
+         * @description 归因分析: orders paid in the range credited to channels (or campaigns) by the touches
+         *     of the lookback window before each (400 ``analytics.attribution_model_unknown``,
+         *     ``analytics.lookback_out_of_range``, ``analytics.date_range_invalid``).
+         */
+        get: operations["attribution_api_v1_console_analytics_attribution_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/attribution/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Attribution
+         * @description The same attribution as CSV (amounts in yuan).
+         */
+        get: operations["export_attribution_api_v1_console_analytics_attribution_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clusters
+         * @description 聚类: the last clustering's clusters (size, mean spend, centroid) and sample points.
+         */
+        get: operations["clusters_api_v1_console_analytics_clusters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/forecast": {
         parameters: {
             query?: never;
@@ -529,6 +591,27 @@ export interface paths {
          *     ``date_from..date_to``), conversion and drop-off, optionally per platform or channel.
          */
         post: operations["funnel_api_v1_console_analytics_funnels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/funnels/drop-offs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Funnel Drop Offs
+         * @description The persons who reached the step before ``step`` and not ``step`` (members link to
+         *     their page, devices are listed by id).
+         */
+        post: operations["funnel_drop_offs_api_v1_console_analytics_funnels_drop_offs_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -591,6 +674,110 @@ export interface paths {
          *     them) are removed from the event store.
          */
         post: operations["delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/paths": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Paths
+         * @description 路径分析: the pages viewed right after (or before) a page in the same session, with
+         *     their share of its views; and the most viewed pages.
+         */
+        get: operations["paths_api_v1_console_analytics_paths_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/profiles/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Profiles Job
+         * @description 重新计算 every profile (``kind=profiles``) or the clusters (``kind=clusters``): a job
+         *     the worker picks up; the open one is returned if there is one.
+         */
+        post: operations["request_profiles_job_api_v1_console_analytics_profiles_jobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/profiles/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Job
+         * @description A job's status and progress.
+         */
+        get: operations["get_job_api_v1_console_analytics_profiles_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/profiles/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Member Profile
+         * @description 会员画像: a member's profile, tags and timeline of orders and tracked events (404
+         *     ``analytics.profile_not_found`` before their first profile).
+         */
+        get: operations["member_profile_api_v1_console_analytics_profiles__member_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Realtime Overview
+         * @description 实时概览: persons online (last 5 minutes), orders paid in the last minute, today's
+         *     orders and GMV by province; counters only, cheap enough to poll every few seconds.
+         */
+        get: operations["realtime_overview_api_v1_console_analytics_realtime_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -736,6 +923,176 @@ export interface paths {
         get: operations["get_run_api_v1_console_analytics_rfm_runs__run_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Segments
+         * @description Saved segments, newest first, with their member counts now.
+         */
+        get: operations["list_segments_api_v1_console_analytics_segments_get"];
+        put?: never;
+        /**
+         * Create Segment
+         * @description Save a segment (400 ``analytics.condition_invalid``; 409 ``analytics.segment_exists``).
+         */
+        post: operations["create_segment_api_v1_console_analytics_segments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description The live member count of an unsaved segment (or rule tag, ``kind=rule``).
+         */
+        post: operations["preview_api_v1_console_analytics_segments_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/segments/{segment_id}/coupon-issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue Coupon
+         * @description 发券: one coupon of the template to each member of the segment, once per member even
+         *     when pressed twice.
+         */
+        post: operations["issue_coupon_api_v1_console_analytics_segments__segment_id__coupon_issues_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/segments/{segment_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Segment Members
+         * @description A segment's members by id (keyset cursor), phones masked.
+         */
+        get: operations["segment_members_api_v1_console_analytics_segments__segment_id__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tags
+         * @description Every tag (rule, computed, manual) with how many members hold it.
+         */
+        get: operations["list_tags_api_v1_console_analytics_tags_get"];
+        put?: never;
+        /**
+         * Create Tag
+         * @description A rule tag (400 ``analytics.condition_invalid`` with ``path``; every member is then
+         *     decided by a job) or a manual tag.
+         */
+        post: operations["create_tag_api_v1_console_analytics_tags_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Tag
+         * @description Rename a tag or change a rule tag's condition (re-decided for every member by a job).
+         */
+        patch: operations["update_tag_api_v1_console_analytics_tags__tag_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/console/analytics/tags/{tag_id}/member-removals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove Tag Members
+         * @description Take a manual tag from members.
+         */
+        post: operations["remove_tag_members_api_v1_console_analytics_tags__tag_id__member_removals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/tags/{tag_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Tag Members
+         * @description Give a manual tag to members (those holding it already are left alone).
+         */
+        post: operations["add_tag_members_api_v1_console_analytics_tags__tag_id__members_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2136,6 +2493,321 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/alerts/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Channels
+         * @description Every channel (secrets never shown: only their last four characters).
+         */
+        get: operations["list_channels_api_v1_console_insights_alerts_channels_get"];
+        put?: never;
+        /**
+         * Create Channel
+         * @description A new channel: a WeCom or DingTalk robot, e-mail or a signed webhook (400
+         *     ``insights.alert_channel_invalid``). Secrets are stored encrypted.
+         */
+        post: operations["create_channel_api_v1_console_insights_alerts_channels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Channel
+         * @description Edit a channel; secrets left out are kept.
+         */
+        put: operations["update_channel_api_v1_console_insights_alerts_channels__channel_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test Message
+         * @description 发送测试消息: send a test message now; the answer carries the provider's code.
+         */
+        post: operations["send_test_message_api_v1_console_insights_alerts_channels__channel_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inbox Unread
+         * @description How many incidents the signed-in staff member has not seen (the header's badge).
+         */
+        get: operations["inbox_unread_api_v1_console_insights_alerts_inbox_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/inbox/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inbox Read
+         * @description Mark incidents up to ``up_to_id`` (default: all) as seen.
+         */
+        post: operations["inbox_read_api_v1_console_insights_alerts_inbox_read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Incidents
+         * @description Incidents, newest first; ``status`` filters.
+         */
+        get: operations["list_incidents_api_v1_console_insights_alerts_incidents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/incidents/{incident_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Incident
+         * @description One incident with its timeline and each channel's notification and attempts.
+         */
+        get: operations["get_incident_api_v1_console_insights_alerts_incidents__incident_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/incidents/{incident_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge
+         * @description Someone is on it (409 ``insights.alert_incident_resolved`` once resolved).
+         */
+        post: operations["acknowledge_api_v1_console_insights_alerts_incidents__incident_id__acknowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/incidents/{incident_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Comment
+         * @description Add a comment to the incident's timeline.
+         */
+        post: operations["comment_api_v1_console_insights_alerts_incidents__incident_id__comments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/incidents/{incident_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve
+         * @description Close the incident by hand (the next firing point opens a new one).
+         */
+        post: operations["resolve_api_v1_console_insights_alerts_incidents__incident_id__resolve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Metrics
+         * @description The metrics a monitor can watch.
+         */
+        get: operations["list_metrics_api_v1_console_insights_alerts_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Monitors
+         * @description Every monitor, with its open incident if any.
+         */
+        get: operations["list_monitors_api_v1_console_insights_alerts_monitors_get"];
+        put?: never;
+        /**
+         * Create Monitor
+         * @description A new monitor (400 ``insights.alert_metric_unknown``, ``insights.alert_rule_invalid``,
+         *     ``insights.alert_channel_unknown``).
+         */
+        post: operations["create_monitor_api_v1_console_insights_alerts_monitors_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/monitors/{monitor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Monitor
+         * @description One monitor.
+         */
+        get: operations["get_monitor_api_v1_console_insights_alerts_monitors__monitor_id__get"];
+        /**
+         * Update Monitor
+         * @description Edit a monitor (the same 400 codes as creating one).
+         */
+        put: operations["update_monitor_api_v1_console_insights_alerts_monitors__monitor_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/monitors/{monitor_id}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Monitor Checks
+         * @description The monitor's latest evaluations, oldest first (for its chart).
+         */
+        get: operations["monitor_checks_api_v1_console_insights_alerts_monitors__monitor_id__checks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/alerts/monitors/{monitor_id}/silence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Silence Monitor
+         * @description Mute a monitor until a time (no incident opens, nothing is sent), or lift it with null
+         *     (400 ``insights.alert_silence_invalid``).
+         */
+        post: operations["silence_monitor_api_v1_console_insights_alerts_monitors__monitor_id__silence_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/insights/ask": {
         parameters: {
             query?: never;
@@ -2363,6 +3035,26 @@ export interface paths {
          * @description Set a SKU's lead time (days) and cycle service level (0.5..0.999).
          */
         put: operations["update_setting_api_v1_console_insights_replenishment_settings__sku_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/logistics/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Logistics Settings
+         * @description 物流设置: the provider, whether its key is set (never the key), the carriers.
+         */
+        get: operations["logistics_settings_api_v1_console_logistics_settings_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2785,6 +3477,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/openapi/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Access Log
+         * @description Partner calls, newest first, by app, status, path prefix and time ``[since, until)``.
+         */
+        get: operations["search_access_log_api_v1_console_openapi_access_log_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Apps
+         * @description Every partner app, newest first, with its secrets' hints and expiries.
+         */
+        get: operations["list_apps_api_v1_console_openapi_apps_get"];
+        put?: never;
+        /**
+         * Create App
+         * @description Register an app: its key and secret are answered this once.
+         */
+        post: operations["create_app_api_v1_console_openapi_apps_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/apps/{app_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get App
+         * @description One app.
+         */
+        get: operations["get_app_api_v1_console_openapi_apps__app_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update App
+         * @description Change the name, scopes, rate limit, IP allow-list, or disable/enable the app (a
+         *     disabled app's signed calls and tokens are refused at once).
+         */
+        patch: operations["update_app_api_v1_console_openapi_apps__app_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/console/openapi/apps/{app_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Secret
+         * @description Issue a new secret (answered this once); the current one keeps working until
+         *     ``old_secret_expires_at``, so the partner can switch without downtime.
+         */
+        post: operations["rotate_secret_api_v1_console_openapi_apps__app_id__rotate_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Scopes
+         * @description The scopes an app may hold, with their Chinese titles.
+         */
+        get: operations["list_scopes_api_v1_console_openapi_scopes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/orders": {
         parameters: {
             query?: never;
@@ -2801,6 +3603,27 @@ export interface paths {
         get: operations["list_orders_api_v1_console_orders_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/orders/waybills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Print Waybills
+         * @description 批量打印电子面单: print an e-waybill for each selected paid order with one carrier and
+         *     ship it with the number printed; each order's own outcome (a refused one stops no other).
+         */
+        post: operations["print_waybills_api_v1_console_orders_waybills_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2882,6 +3705,46 @@ export interface paths {
          * @description Mark a paid order shipped with the carrier and tracking number.
          */
         post: operations["ship_order_api_v1_console_orders__order_no__ship_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/orders/{order_no}/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Tracking
+         * @description An order's parcel and its carrier timeline (newest first).
+         */
+        get: operations["order_tracking_api_v1_console_orders__order_no__tracking_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/orders/{order_no}/waybill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Waybill
+         * @description The e-waybill label printed for an order (the carrier's image).
+         */
+        get: operations["order_waybill_api_v1_console_orders__order_no__waybill_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3133,6 +3996,27 @@ export interface paths {
          * @description Change the fields given; ``skus``, when given, is the complete SKU list.
          */
         patch: operations["update_product_api_v1_console_products__product_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/console/products/{product_id}/price-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Product Price History
+         * @description The product's price changes, newest first: every SKU whose price or original price the
+         *     editor, a bulk price change or an import changed, with who and when (调价记录).
+         */
+        get: operations["product_price_history_api_v1_console_products__product_id__price_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/console/products/{product_id}/status": {
@@ -4063,7 +4947,8 @@ export interface paths {
         /**
          * Assign
          * @description The unit's variant of every running experiment it is in, by slot (``home_layout``,
-         *     ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``). Writes
+         *     ``product_card_style``, ``checkout_button_text``, ``promotion_strategy``,
+         *     ``search_ranking``). Writes
          *     nothing; the same unit gets the same answer while the experiments do not change.
          */
         post: operations["assign_api_v1_experiments_assign_post"];
@@ -4216,6 +5101,28 @@ export interface paths {
          *     the request looks automated: answer it in ``challenge_id`` + ``answer``).
          */
         post: operations["issue_token_api_v1_flash_sales__campaign_id__token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fulfillment/kuaidi100/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Kuaidi100 Callback
+         * @description Kuaidi100's tracking push (form ``param`` + ``sign``): verified, stored once, answered
+         *     in Kuaidi100's format. A bad signature or a number that is not ours changes nothing and is
+         *     answered ``result: false``.
+         */
+        post: operations["kuaidi100_callback_api_v1_fulfillment_kuaidi100_callback_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4973,6 +5880,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_no}/tracking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Tracking
+         * @description The signed-in shopper's parcel for an order and its timeline (newest first).
+         */
+        get: operations["order_tracking_api_v1_orders__order_no__tracking_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/wechat/notify": {
         parameters: {
             query?: never;
@@ -5418,7 +6345,8 @@ export interface paths {
          *     (``露营zhangpeng``), homophone and one-letter typos; filters, facets (first page), sorts,
          *     keyset paging. ``corrected_query`` says how the query was understood when that differs.
          *     Relevance gains a bounded boost for products that sell well in the shopper's province,
-         *     season and time of day (``SHOPLET_SEARCH_CONTEXT``).
+         *     season and time of day (``SHOPLET_SEARCH_CONTEXT``); ``ranking`` picks the weights an A/B
+         *     test compares (``default``, ``semantic``, ``popular``, ``lexical``).
          */
         get: operations["search_api_v1_search_get"];
         put?: never;
@@ -5620,6 +6548,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccessLogEntry */
+        AccessLogEntry: {
+            /** App Id */
+            app_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string;
+            /** Method */
+            method: string;
+            /** Path */
+            path: string;
+            /** Request Id */
+            request_id: string;
+            /** Status */
+            status: number;
+        };
         /**
          * AccountOut
          * @description A member's account as staff see it (``growth`` 0 and level 0 before any growth).
@@ -5854,6 +6806,393 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** AlertAttempt */
+        AlertAttempt: {
+            /**
+             * Attempted At
+             * Format: date-time
+             */
+            attempted_at: string;
+            /** Code */
+            code: string;
+            /** Is Success */
+            is_success: boolean;
+            /** Message */
+            message: string;
+            /** Number */
+            number: number;
+        };
+        /** AlertChannel */
+        AlertChannel: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "wecom" | "dingtalk" | "email" | "webhook";
+            /** Name */
+            name: string;
+            /** Secret Hint */
+            secret_hint: string;
+            /** Target */
+            target: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * AlertChannelWrite
+         * @description ``wecom``: ``key`` (the robot webhook's key); ``dingtalk``: ``access_token`` and
+         *     ``secret`` (加签 SEC…); ``email``: ``recipients``; ``webhook``: ``url`` and ``secret``.
+         *     On edit, leaving the secrets out keeps the stored ones.
+         */
+        AlertChannelWrite: {
+            /** Access Token */
+            access_token?: string | null;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Key */
+            key?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "wecom" | "dingtalk" | "email" | "webhook";
+            /** Name */
+            name: string;
+            /** Recipients */
+            recipients?: string[];
+            /** Secret */
+            secret?: string | null;
+            /** Url */
+            url?: string | null;
+        };
+        /** AlertCheck */
+        AlertCheck: {
+            /**
+             * Bucket At
+             * Format: date-time
+             */
+            bucket_at: string;
+            /** Expected */
+            expected: number | null;
+            /** Is Firing */
+            is_firing: boolean;
+            /** Is Muted */
+            is_muted: boolean;
+            /** Reason */
+            reason: string;
+            /** Score */
+            score: number | null;
+            /** Value */
+            value: number | null;
+        };
+        /** AlertComment */
+        AlertComment: {
+            /** Note */
+            note: string;
+        };
+        /** AlertInbox */
+        AlertInbox: {
+            /** Count */
+            count: number;
+            /** Latest Id */
+            latest_id: number | null;
+        };
+        /**
+         * AlertInboxRead
+         * @description Everything up to ``up_to_id`` (default: the newest) is read.
+         */
+        AlertInboxRead: {
+            /** Up To Id */
+            up_to_id?: number | null;
+        };
+        /** AlertIncident */
+        AlertIncident: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /**
+             * Bucket At
+             * Format: date-time
+             */
+            bucket_at: string;
+            /** Expected */
+            expected: number | null;
+            /**
+             * Grain
+             * @enum {string}
+             */
+            grain: "hour" | "day";
+            /** Id */
+            id: number;
+            /** Metric */
+            metric: string;
+            /** Metric Name */
+            metric_name: string;
+            /** Monitor Id */
+            monitor_id: number;
+            /** Monitor Name */
+            monitor_name: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Reason */
+            reason: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Score */
+            score: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "acknowledged" | "resolved";
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number | null;
+        };
+        /** AlertIncidentAction */
+        AlertIncidentAction: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** AlertIncidentDetail */
+        AlertIncidentDetail: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /**
+             * Bucket At
+             * Format: date-time
+             */
+            bucket_at: string;
+            /** Expected */
+            expected: number | null;
+            /**
+             * Grain
+             * @enum {string}
+             */
+            grain: "hour" | "day";
+            /** Id */
+            id: number;
+            /** Metric */
+            metric: string;
+            /** Metric Name */
+            metric_name: string;
+            /** Monitor Id */
+            monitor_id: number;
+            /** Monitor Name */
+            monitor_name: string;
+            /** Notifications */
+            notifications: components["schemas"]["AlertNotification"][];
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Reason */
+            reason: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Score */
+            score: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "acknowledged" | "resolved";
+            /** Timeline */
+            timeline: components["schemas"]["AlertTimelineEntry"][];
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number | null;
+        };
+        /** AlertMetric */
+        AlertMetric: {
+            /** Code */
+            code: string;
+            /** Description */
+            description: string;
+            /** Is Gauge */
+            is_gauge: boolean;
+            /** Name */
+            name: string;
+            /** Unit */
+            unit: string;
+        };
+        /** AlertMonitor */
+        AlertMonitor: {
+            /** Channel Ids */
+            channel_ids: number[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Grain
+             * @enum {string}
+             */
+            grain: "hour" | "day";
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Last Bucket At */
+            last_bucket_at: string | null;
+            /** Metric */
+            metric: string;
+            /** Metric Name */
+            metric_name: string;
+            /** Name */
+            name: string;
+            /** Open Incident Id */
+            open_incident_id?: number | null;
+            /** Resolve After */
+            resolve_after: number;
+            /** Rule */
+            rule: {
+                [key: string]: unknown;
+            };
+            /** Silenced Until */
+            silenced_until: string | null;
+            /** Unit */
+            unit: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** AlertMonitorWrite */
+        AlertMonitorWrite: {
+            /** Channel Ids */
+            channel_ids?: number[];
+            /**
+             * Grain
+             * @enum {string}
+             */
+            grain: "hour" | "day";
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Metric */
+            metric: string;
+            /** Name */
+            name: string;
+            /**
+             * Resolve After
+             * @default 3
+             */
+            resolve_after: number;
+            rule: components["schemas"]["AlertRule"];
+        };
+        /** AlertNotification */
+        AlertNotification: {
+            /** Attempts */
+            attempts: number;
+            /** Channel Id */
+            channel_id: number;
+            /** Channel Kind */
+            channel_kind: string;
+            /** Channel Name */
+            channel_name: string;
+            /** History */
+            history: components["schemas"]["AlertAttempt"][];
+            /** Id */
+            id: number;
+            /** Last Error */
+            last_error: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Status */
+            status: string;
+        };
+        /**
+         * AlertRule
+         * @description ``threshold``: ``above`` and/or ``below``; ``change``: ``percent`` against the same bucket
+         *     last week, in ``direction``; ``anomaly``: robust ``z`` over ``weeks`` weeks of the same slot,
+         *     in ``direction``, ignoring moves under ``min_change_percent``.
+         */
+        AlertRule: {
+            /** Above */
+            above?: number | null;
+            /** Below */
+            below?: number | null;
+            /**
+             * Direction
+             * @default both
+             * @enum {string}
+             */
+            direction: "up" | "down" | "both";
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "threshold" | "change" | "anomaly";
+            /** Min Change Percent */
+            min_change_percent?: number | null;
+            /** Percent */
+            percent?: number | null;
+            /** Weeks */
+            weeks?: number | null;
+            /** Z */
+            z?: number | null;
+        };
+        /**
+         * AlertSilence
+         * @description Mute the monitor until ``until`` (no new incident, nothing sent); null lifts it.
+         */
+        AlertSilence: {
+            /** Until */
+            until: string | null;
+        };
+        /** AlertTestResult */
+        AlertTestResult: {
+            /** Code */
+            code: string;
+            /** Is Success */
+            is_success: boolean;
+            /** Message */
+            message: string;
+        };
+        /** AlertTimelineEntry */
+        AlertTimelineEntry: {
+            /** Actor */
+            actor: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Note */
+            note: string;
+        };
         /** AllocationPoint */
         AllocationPoint: {
             /**
@@ -5970,6 +7309,76 @@ export interface components {
              * @enum {string}
              */
             via: "parser" | "llm" | "none";
+        };
+        /** AppCreate */
+        AppCreate: {
+            /** Ip Allowlist */
+            ip_allowlist?: string[];
+            /** Name */
+            name: string;
+            /**
+             * Rate Limit Per Minute
+             * @description Requests per minute
+             * @default 600
+             */
+            rate_limit_per_minute: number;
+            /** Scopes */
+            scopes: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write")[];
+        };
+        /**
+         * AppCredentials
+         * @description Shown once: the secret is stored encrypted and never answered again.
+         */
+        AppCredentials: {
+            app: components["schemas"]["AppOut"];
+            /** App Key */
+            app_key: string;
+            /** App Secret */
+            app_secret: string;
+        };
+        /** AppOut */
+        AppOut: {
+            /** App Key */
+            app_key: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Ip Allowlist */
+            ip_allowlist: string[];
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute: number;
+            /** Scopes */
+            scopes: string[];
+            /** Secrets */
+            secrets?: components["schemas"]["SecretInfo"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** AppUpdate */
+        AppUpdate: {
+            /** Ip Allowlist */
+            ip_allowlist?: string[] | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
+            /** Scopes */
+            scopes?: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write")[] | null;
         };
         /** AppVersionRule */
         AppVersionRule: {
@@ -6199,6 +7608,64 @@ export interface components {
              * @description ruleset version the answer came from
              */
             version: number;
+        };
+        /** AttributionResult */
+        AttributionResult: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "channel" | "campaign";
+            /** Lookback Days */
+            lookback_days: number;
+            /** Model */
+            model: string;
+            /** Orders */
+            orders: number;
+            /** Revenue */
+            revenue: number;
+            /** Rows */
+            rows: components["schemas"]["AttributionRow"][];
+            /**
+             * Share Links
+             * @description Orders per share code under the social module's rule (分享统计, commissions)
+             */
+            share_links: components["schemas"]["ShareLinkRow"][];
+        };
+        /** AttributionRow */
+        AttributionRow: {
+            /**
+             * Campaign
+             * @description Share code, utm_campaign or campaign ('' per channel)
+             */
+            campaign: string;
+            /**
+             * Channel
+             * @description share, scene:<n>, utm:<source>, campaign, a host, direct, unattributed
+             */
+            channel: string;
+            /**
+             * Orders
+             * @description Orders credited (fractional under linear/position-based)
+             */
+            orders: number;
+            /**
+             * Revenue
+             * @description Fen credited; the rows sum exactly to the paid total
+             */
+            revenue: number;
+            /** Touches */
+            touches: number;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -7231,6 +8698,15 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** CarrierOption */
+        CarrierOption: {
+            /** Code */
+            code: string;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Name */
+            name: string;
+        };
         /** Cart */
         Cart: {
             /** Lines */
@@ -7638,6 +9114,46 @@ export interface components {
             /** Statistic */
             statistic: number;
         };
+        /** ClusterOut */
+        ClusterOut: {
+            /** Centroid */
+            centroid: {
+                [key: string]: number;
+            };
+            /** Mean Spend */
+            mean_spend: number;
+            /** Name */
+            name: string;
+            /** Number */
+            number: number;
+            /** Size */
+            size: number;
+            /** Tag Code */
+            tag_code: string;
+        };
+        /** ClusterPoint */
+        ClusterPoint: {
+            /** Cluster */
+            cluster: number;
+            /** Frequency */
+            frequency: number;
+            /** Recency */
+            recency: number;
+            /** Spend */
+            spend: number;
+        };
+        /** ClustersOut */
+        ClustersOut: {
+            /** Clusters */
+            clusters: components["schemas"]["ClusterOut"][];
+            job: components["schemas"]["JobOut"] | null;
+            /** K */
+            k: number | null;
+            /** Points */
+            points: components["schemas"]["ClusterPoint"][];
+            /** Silhouette */
+            silhouette: number | null;
+        };
         /** CodeBatch */
         CodeBatch: {
             /**
@@ -7825,6 +9341,22 @@ export interface components {
             /** Z */
             z: number;
         };
+        /** ConditionPreview */
+        ConditionPreview: {
+            /**
+             * Condition
+             * @description {"field","op","value"}, {"tag"}, {"all":[…]} or {"any":[…]} (docs/analytics.md)
+             */
+            condition: {
+                [key: string]: unknown;
+            };
+            /**
+             * Kind
+             * @default segment
+             * @enum {string}
+             */
+            kind: "rule" | "segment";
+        };
         /**
          * ConsoleOrder
          * @description An order as the console shows it: the order, its timeline and after-sales, and the
@@ -7909,7 +9441,7 @@ export interface components {
             /** Stock Source Ref */
             stock_source_ref: string | null;
             /** Timeline */
-            timeline: components["schemas"]["TimelineEntry"][];
+            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -8466,6 +9998,56 @@ export interface components {
             /** Product Rates */
             product_rates?: components["schemas"]["RateOverride"][];
         };
+        /** DropOffPerson */
+        DropOffPerson: {
+            /** Anonymous Id */
+            anonymous_id: string | null;
+            /** Member Id */
+            member_id: number | null;
+            /** Person */
+            person: string;
+        };
+        /** DropOffQuery */
+        DropOffQuery: {
+            /** Breakdown */
+            breakdown?: ("platform" | "channel") | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Limit
+             * @default 100
+             */
+            limit: number;
+            /**
+             * Step
+             * @description The step (2..n) the persons reached the one before of, and not this one
+             */
+            step: number;
+            /** Steps */
+            steps: components["schemas"]["FunnelStep"][];
+            /**
+             * Window Seconds
+             * @default 86400
+             */
+            window_seconds: number;
+        };
+        /** DropOffResult */
+        DropOffResult: {
+            /** Persons */
+            persons: components["schemas"]["DropOffPerson"][];
+            /** Step */
+            step: number;
+            /** Total */
+            total: number;
+        };
         /**
          * EventBatch
          * @description What ``POST /events`` takes: one device's events (``anonymous_id``, ``platform`` and
@@ -8763,7 +10345,7 @@ export interface components {
              * Slot
              * @enum {string}
              */
-            slot: "home_layout" | "product_card_style" | "checkout_button_text" | "promotion_strategy";
+            slot: "home_layout" | "product_card_style" | "checkout_button_text" | "promotion_strategy" | "search_ranking";
             targeting?: components["schemas"]["TargetingIn"];
             /**
              * Traffic Percent
@@ -9873,6 +11455,40 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** JobOut */
+        JobOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "profiles" | "tag" | "clusters";
+            /** Progress */
+            progress: number;
+            /** Result */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /** Target Id */
+            target_id: number | null;
+            /** Total */
+            total: number;
+        };
         /**
          * KolGraph
          * @description The top sharers and the shoppers they brought directly (the console's graph view).
@@ -10061,6 +11677,38 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /**
+         * LogisticsSettings
+         * @description 物流设置 as the console shows it: secrets are never shown, only whether they are set.
+         */
+        LogisticsSettings: {
+            /** Auto Receive After Signed Days */
+            auto_receive_after_signed_days: number;
+            /** Callback Url */
+            callback_url: string;
+            /** Carriers */
+            carriers: components["schemas"]["CarrierOption"][];
+            /** Is Key Configured */
+            is_key_configured: boolean;
+            /** Is Secret Configured */
+            is_secret_configured: boolean;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "simulator" | "live";
+            /**
+             * Provider
+             * @constant
+             */
+            provider: "kuaidi100";
+            /** Subscriptions */
+            subscriptions: {
+                [key: string]: number;
+            };
+            /** Wechat Shipping Upload */
+            wechat_shipping_upload: boolean;
         };
         /** LowStockItem */
         LowStockItem: {
@@ -10339,6 +11987,16 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** ManualTagMembers */
+        ManualTagMembers: {
+            /** Member Ids */
+            member_ids: number[];
+        };
+        /** ManualTagResult */
+        ManualTagResult: {
+            /** Changed */
+            changed: number;
+        };
         /**
          * MediaOut
          * @description An uploaded image: ``url`` is its canonical URL (the fallback file), the one products
@@ -10386,6 +12044,17 @@ export interface components {
              * @description Masked (138****0000) unless revealed to the owner
              */
             phone: string | null;
+        };
+        /**
+         * Member360
+         * @description 会员画像: the profile, the tags, and the latest orders and tracked events.
+         */
+        Member360: {
+            profile: components["schemas"]["ProfileOut"];
+            /** Tags */
+            tags: components["schemas"]["TagOut"][];
+            /** Timeline */
+            timeline: components["schemas"]["TimelineItem"][];
         };
         /**
          * MemberAdmin
@@ -10764,7 +12433,7 @@ export interface components {
             /** Stock Source Ref */
             stock_source_ref: string | null;
             /** Timeline */
-            timeline: components["schemas"]["TimelineEntry"][];
+            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -10859,7 +12528,7 @@ export interface components {
              */
             status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
             /** Timeline */
-            timeline: components["schemas"]["TimelineEntry"][];
+            timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
         };
@@ -10992,6 +12661,28 @@ export interface components {
              */
             status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
         };
+        /** PageShare */
+        PageShare: {
+            /** Count */
+            count: number;
+            /**
+             * Page
+             * @description A page route, or $exit / $entry where the session ends/starts
+             */
+            page: string;
+            /**
+             * Share
+             * @description Of the page's views (0..1)
+             */
+            share: number;
+        };
+        /** Page[AccessLogEntry] */
+        Page_AccessLogEntry_: {
+            /** Items */
+            items: components["schemas"]["AccessLogEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[Address] */
         Page_Address_: {
             /** Items */
@@ -11003,6 +12694,13 @@ export interface components {
         Page_AfterSale_: {
             /** Items */
             items: components["schemas"]["AfterSale"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[AlertIncident] */
+        Page_AlertIncident_: {
+            /** Items */
+            items: components["schemas"]["AlertIncident"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -11202,6 +12900,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[PriceHistoryEntry] */
+        Page_PriceHistoryEntry_: {
+            /** Items */
+            items: components["schemas"]["PriceHistoryEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ProductAdmin] */
         Page_ProductAdmin_: {
             /** Items */
@@ -11248,6 +12953,13 @@ export interface components {
         Page_RfmCustomer_: {
             /** Items */
             items: components["schemas"]["RfmCustomer"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[SegmentMember] */
+        Page_SegmentMember_: {
+            /** Items */
+            items: components["schemas"]["SegmentMember"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -11308,6 +13020,25 @@ export interface components {
              * @description a district code, set only with all three names
              */
             region_code: string | null;
+        };
+        /** PathResult */
+        PathResult: {
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "next" | "previous";
+            /** Neighbours */
+            neighbours: components["schemas"]["PageShare"][];
+            /** Page */
+            page: string | null;
+            /** Top Pages */
+            top_pages: components["schemas"]["TopPage"][];
+            /**
+             * Views
+             * @description Views of the page in the range
+             */
+            views: number;
         };
         /** PayRequest */
         PayRequest: {
@@ -11800,6 +13531,13 @@ export interface components {
             /** Target Ref */
             target_ref: string;
         };
+        /** PreviewCount */
+        PreviewCount: {
+            /** Members */
+            members: number;
+            /** Sample */
+            sample: number[];
+        };
         /** PreviewLine */
         PreviewLine: {
             /**
@@ -11904,6 +13642,39 @@ export interface components {
              * @description fen, inclusive
              */
             min: number;
+        };
+        /**
+         * PriceHistoryEntry
+         * @description One SKU's price change (``catalog_price_history``), in fen.
+         */
+        PriceHistoryEntry: {
+            /**
+             * Actor
+             * @description ``staff:<id>`` or ``cli:<file>``
+             */
+            actor: string;
+            /**
+             * Changed At
+             * Format: date-time
+             */
+            changed_at: string;
+            /** Id */
+            id: number;
+            /** Original Price After */
+            original_price_after: number;
+            /** Original Price Before */
+            original_price_before: number;
+            /** Price After */
+            price_after: number;
+            /** Price Before */
+            price_before: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Source
+             * @description ``console`` (editor), ``bulk`` (bulk change), ``import``
+             */
+            source: string;
         };
         /** ProductAdmin */
         ProductAdmin: {
@@ -12147,6 +13918,52 @@ export interface components {
             product_id: number;
             /** Visitor */
             visitor: string;
+        };
+        /** ProfileOut */
+        ProfileOut: {
+            /** Aov */
+            aov: number;
+            /** Categories */
+            categories: string[];
+            /** Channel */
+            channel: string | null;
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /** Coupon Count */
+            coupon_count: number;
+            /** Favourite Categories */
+            favourite_categories: string[];
+            /** First Purchase At */
+            first_purchase_at: string | null;
+            /** Last Active At */
+            last_active_at: string | null;
+            /** Last Purchase At */
+            last_purchase_at: string | null;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname?: string | null;
+            /** Order Count */
+            order_count: number;
+            /** Orders 90D */
+            orders_90d: number;
+            /** Platform */
+            platform: string | null;
+            /** Price Sensitivity */
+            price_sensitivity: number;
+            /** Region Code */
+            region_code: string | null;
+            /** Rfm Class */
+            rfm_class: string | null;
+            /** Social Role */
+            social_role: string | null;
+            /** Spend */
+            spend: number;
+            /** Spend 90D */
+            spend_90d: number;
         };
         /** PromoterAdmin */
         PromoterAdmin: {
@@ -12470,6 +14287,20 @@ export interface components {
             /** Value */
             value: string | number | boolean;
         };
+        /** ProvinceFigure */
+        ProvinceFigure: {
+            /**
+             * Code
+             * @description GB/T 2260 province code (two digits); 00 without an address
+             */
+            code: string;
+            /** Gmv */
+            gmv: number;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
+        };
         /**
          * Query
          * @description What to compute: one metric, split by up to two dimensions (``date`` at ``grain``),
@@ -12564,6 +14395,32 @@ export interface components {
             total: number;
             /** With Photos */
             with_photos: number;
+        };
+        /** RealtimeOverview */
+        RealtimeOverview: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Gmv Today
+             * @description Fen paid today (Asia/Shanghai)
+             */
+            gmv_today: number;
+            /**
+             * Online
+             * @description Persons with an event in the last 5 minutes (HyperLogLog)
+             */
+            online: number;
+            /** Orders Today */
+            orders_today: number;
+            /** Paid Last Minute */
+            paid_last_minute: number;
+            /** Provinces */
+            provinces: components["schemas"]["ProvinceFigure"][];
+            /** Refresh Seconds */
+            refresh_seconds: number;
         };
         /**
          * RecommendAnalytics
@@ -13367,6 +15224,13 @@ export interface components {
              */
             power: number;
         };
+        /** ScopeInfo */
+        ScopeInfo: {
+            /** Scope */
+            scope: string;
+            /** Title */
+            title: string;
+        };
         /**
          * SearchAnalytics
          * @description Search click-through over shop days (Asia/Shanghai), from the daily rollup.
@@ -13392,6 +15256,11 @@ export interface components {
             searches: number;
             /** Top Queries */
             top_queries: components["schemas"]["QueryFigures"][];
+            /**
+             * Variants
+             * @description per ranking variant (``default`` unless an A/B test of ranking ran)
+             */
+            variants: components["schemas"]["VariantFigures"][];
             /** Zero Rate */
             zero_rate: number | null;
             /** Zero Result Queries */
@@ -13462,6 +15331,32 @@ export interface components {
              */
             total: number;
         };
+        /** SecretInfo */
+        SecretInfo: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Hint
+             * @description The secret's last four characters
+             */
+            hint: string;
+            /** Id */
+            id: number;
+        };
+        /** SecretRotate */
+        SecretRotate: {
+            /**
+             * Old Secret Expires At
+             * Format: date-time
+             * @description When the current secret stops working (UTC); the new one works at once
+             */
+            old_secret_expires_at: string;
+        };
         /**
          * Segment
          * @description Members chosen by filters (all given filters must hold; none: every active member):
@@ -13484,6 +15379,74 @@ export interface components {
             registered_to?: string | null;
             /** Spent Days */
             spent_days?: number | null;
+        };
+        /** SegmentCouponIssue */
+        SegmentCouponIssue: {
+            /** Coupon Template Id */
+            coupon_template_id: number;
+        };
+        /** SegmentCouponReport */
+        SegmentCouponReport: {
+            /** Already */
+            already: number;
+            /** Issued */
+            issued: number;
+            /** Members */
+            members: number;
+            /** Skipped */
+            skipped: {
+                [key: string]: number | string;
+            }[];
+        };
+        /** SegmentCreate */
+        SegmentCreate: {
+            /**
+             * Definition
+             * @description {"field","op","value"}, {"tag"}, {"all":[…]} or {"any":[…]} (docs/analytics.md)
+             */
+            definition: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name: string;
+        };
+        /** SegmentMember */
+        SegmentMember: {
+            /** Last Purchase At */
+            last_purchase_at: string | null;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string | null;
+            /** Order Count */
+            order_count: number;
+            /** Phone */
+            phone?: string | null;
+            /** Rfm Class */
+            rfm_class: string | null;
+            /** Spend */
+            spend: number;
+        };
+        /** SegmentOut */
+        SegmentOut: {
+            /** Definition */
+            definition: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /**
+             * Members
+             * @default 0
+             */
+            members: number;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /**
          * SegmentPreview
@@ -13655,6 +15618,15 @@ export interface components {
             target_kind: "product" | "group" | "bargain" | "campaign";
             /** Target Ref */
             target_ref: string;
+        };
+        /** ShareLinkRow */
+        ShareLinkRow: {
+            /** Orders */
+            orders: number;
+            /** Revenue */
+            revenue: number;
+            /** Share Code */
+            share_code: string;
         };
         /**
          * SharePoster
@@ -14289,6 +16261,68 @@ export interface components {
             /** Words */
             words: string[];
         };
+        /** TagCreate */
+        TagCreate: {
+            /** Code */
+            code: string;
+            /** Condition */
+            condition?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "rule" | "manual";
+            /** Name */
+            name: string;
+        };
+        /** TagOut */
+        TagOut: {
+            /** Code */
+            code: string;
+            /** Condition */
+            condition: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "rule" | "computed" | "manual";
+            /**
+             * Members
+             * @default 0
+             */
+            members: number;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** TagUpdate */
+        TagUpdate: {
+            /** Condition */
+            condition?: {
+                [key: string]: unknown;
+            } | null;
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+        };
         /** TargetStat */
         TargetStat: {
             /** Links */
@@ -14661,36 +16695,24 @@ export interface components {
             /** Tiers */
             tiers: components["schemas"]["TierBody"][];
         };
-        /** TimelineEntry */
-        TimelineEntry: {
+        /** TimelineItem */
+        TimelineItem: {
+            /** Amount */
+            amount?: number | null;
             /**
-             * Actor
-             * @description as stored: staff:<username>, member:<id>, system, wechatpay
-             */
-            actor: string;
-            /**
-             * Actor Kind
-             * @enum {string}
-             */
-            actor_kind: "staff" | "member" | "payment" | "system";
-            /**
-             * Actor Name
-             * @description who acted, for people: the staff member's display name (console; 「商家」 to shoppers), 「买家」, 「微信支付」 or 「系统」
-             */
-            actor_name: string;
-            /** Aftersale No */
-            aftersale_no: string | null;
-            /**
-             * Created At
+             * At
              * Format: date-time
              */
-            created_at: string;
-            /** From Status */
-            from_status: string | null;
-            /** Reason */
-            reason: string | null;
-            /** To Status */
-            to_status: string;
+            at: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "order" | "event";
+            /** Title */
+            title: string;
         };
         /** TokenRequest */
         TokenRequest: {
@@ -14722,6 +16744,15 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** TopPage */
+        TopPage: {
+            /** Page */
+            page: string;
+            /** Sessions */
+            sessions: number;
+            /** Views */
+            views: number;
         };
         /** TopProduct */
         TopProduct: {
@@ -14778,6 +16809,36 @@ export interface components {
              */
             ts: number;
         };
+        /**
+         * Tracking
+         * @description An order's parcel and its timeline.
+         */
+        Tracking: {
+            /** Carrier */
+            carrier: string;
+            /** Carrier Code */
+            carrier_code: string | null;
+            /** Carrier Name */
+            carrier_name: string;
+            /** Events */
+            events: components["schemas"]["shoplet__modules__fulfillment__schemas__TimelineEntry"][];
+            /** Is Tracked */
+            is_tracked: boolean;
+            /** Order No */
+            order_no: string;
+            /** Signed At */
+            signed_at: string | null;
+            /** Stage */
+            stage: ("collected" | "in_transit" | "delivering" | "signed" | "exception") | null;
+            /** Stage At */
+            stage_at: string | null;
+            /** Subscribe Status */
+            subscribe_status: string;
+            /** Tracking No */
+            tracking_no: string;
+            /** Wechat Status */
+            wechat_status: string;
+        };
         /** TrafficChange */
         TrafficChange: {
             /** Traffic Percent */
@@ -14821,6 +16882,25 @@ export interface components {
             variant: string;
         };
         /**
+         * VariantFigures
+         * @description One ranking variant's click-through (an arm of the search-ranking A/B test).
+         */
+        VariantFigures: {
+            /** Clicks */
+            clicks: number;
+            /** Ctr */
+            ctr: number | null;
+            /** Searches */
+            searches: number;
+            /**
+             * Variant
+             * @description the ranking preset that served the searches
+             */
+            variant: string;
+            /** Zero Results */
+            zero_results: number;
+        };
+        /**
          * VideoOut
          * @description An uploaded MP4: ``url`` is what ``video_url`` takes.
          */
@@ -14838,6 +16918,38 @@ export interface components {
         VoidRequest: {
             /** Reason */
             reason: string;
+        };
+        /**
+         * WaybillBatch
+         * @description Console: print e-waybills for these paid orders with one carrier, then ship them.
+         */
+        WaybillBatch: {
+            /** Carrier Code */
+            carrier_code: string;
+            /** Order Nos */
+            order_nos: string[];
+        };
+        /** WaybillBatchResult */
+        WaybillBatchResult: {
+            /** Results */
+            results: components["schemas"]["WaybillResult"][];
+        };
+        /** WaybillResult */
+        WaybillResult: {
+            /** Carrier Code */
+            carrier_code?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Error Code */
+            error_code?: string | null;
+            /** Label Url */
+            label_url?: string | null;
+            /** Ok */
+            ok: boolean;
+            /** Order No */
+            order_no: string;
+            /** Tracking No */
+            tracking_no?: string | null;
         };
         /** WeChatLogin */
         WeChatLogin: {
@@ -14975,6 +17087,60 @@ export interface components {
             searches: number;
             /** Zero Results */
             zero_results: number;
+        };
+        /**
+         * TimelineEntry
+         * @description One line of the carrier's track (newest first); ``stage`` is Shoplet's 揽收 / 运输中 /
+         *     派送中 / 签收 / 异常, ``state`` the carrier's own code or name.
+         */
+        shoplet__modules__fulfillment__schemas__TimelineEntry: {
+            /** Area Name */
+            area_name: string | null;
+            /** Context */
+            context: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "collected" | "in_transit" | "delivering" | "signed" | "exception";
+            /** State */
+            state: string;
+        };
+        /** TimelineEntry */
+        shoplet__modules__orders__schemas__TimelineEntry: {
+            /**
+             * Actor
+             * @description as stored: staff:<username>, member:<id>, system, wechatpay
+             */
+            actor: string;
+            /**
+             * Actor Kind
+             * @enum {string}
+             */
+            actor_kind: "staff" | "member" | "payment" | "system";
+            /**
+             * Actor Name
+             * @description who acted, for people: the staff member's display name (console; 「商家」 to shoppers), 「买家」, 「微信支付」 or 「系统」
+             */
+            actor_name: string;
+            /** Aftersale No */
+            aftersale_no: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Reason */
+            reason: string | null;
+            /** To Status */
+            to_status: string;
         };
     };
     responses: never;
@@ -16812,6 +18978,224 @@ export interface operations {
             };
         };
     };
+    attribution_api_v1_console_analytics_attribution_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                model?: string;
+                lookback_days?: number;
+                group_by?: "channel" | "campaign";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_attribution_api_v1_console_analytics_attribution_export_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                model?: string;
+                lookback_days?: number;
+                group_by?: "channel" | "campaign";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description credit per channel or campaign */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clusters_api_v1_console_analytics_clusters_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClustersOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     forecast_api_v1_console_analytics_forecast_post: {
         parameters: {
             query?: never;
@@ -16913,6 +19297,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FunnelResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    funnel_drop_offs_api_v1_console_analytics_funnels_drop_offs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DropOffQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DropOffResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -17208,6 +19673,378 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    paths_api_v1_console_analytics_paths_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                page?: string | null;
+                direction?: "next" | "previous";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PathResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_profiles_job_api_v1_console_analytics_profiles_jobs_post: {
+        parameters: {
+            query?: {
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_job_api_v1_console_analytics_profiles_jobs__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    member_profile_api_v1_console_analytics_profiles__member_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member360"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    realtime_overview_api_v1_console_analytics_realtime_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RealtimeOverview"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };
@@ -17663,6 +20500,895 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_segments_api_v1_console_analytics_segments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_segment_api_v1_console_analytics_segments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_api_v1_console_analytics_segments_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConditionPreview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewCount"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    issue_coupon_api_v1_console_analytics_segments__segment_id__coupon_issues_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentCouponIssue"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentCouponReport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    segment_members_api_v1_console_analytics_segments__segment_id__members_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SegmentMember_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tags_api_v1_console_analytics_tags_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_tag_api_v1_console_analytics_tags_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_tag_api_v1_console_analytics_tags__tag_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_tag_members_api_v1_console_analytics_tags__tag_id__member_removals_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualTagMembers"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManualTagResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_tag_members_api_v1_console_analytics_tags__tag_id__members_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualTagMembers"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManualTagResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -25020,6 +28746,1418 @@ export interface operations {
             };
         };
     };
+    list_channels_api_v1_console_insights_alerts_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannel"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_channel_api_v1_console_insights_alerts_channels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertChannelWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannel"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_channel_api_v1_console_insights_alerts_channels__channel_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertChannelWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannel"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_test_message_api_v1_console_insights_alerts_channels__channel_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertTestResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    inbox_unread_api_v1_console_insights_alerts_inbox_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertInbox"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    inbox_read_api_v1_console_insights_alerts_inbox_read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertInboxRead"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertInbox"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_incidents_api_v1_console_insights_alerts_incidents_get: {
+        parameters: {
+            query?: {
+                status?: ("open" | "acknowledged" | "resolved") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AlertIncident_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_incident_api_v1_console_insights_alerts_incidents__incident_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertIncidentDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acknowledge_api_v1_console_insights_alerts_incidents__incident_id__acknowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertIncidentAction"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertIncidentDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    comment_api_v1_console_insights_alerts_incidents__incident_id__comments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertComment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertIncidentDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resolve_api_v1_console_insights_alerts_incidents__incident_id__resolve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertIncidentAction"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertIncidentDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_metrics_api_v1_console_insights_alerts_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMetric"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_monitors_api_v1_console_insights_alerts_monitors_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMonitor"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_monitor_api_v1_console_insights_alerts_monitors_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertMonitorWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMonitor"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_monitor_api_v1_console_insights_alerts_monitors__monitor_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMonitor"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_monitor_api_v1_console_insights_alerts_monitors__monitor_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertMonitorWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMonitor"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    monitor_checks_api_v1_console_insights_alerts_monitors__monitor_id__checks_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                monitor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertCheck"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    silence_monitor_api_v1_console_insights_alerts_monitors__monitor_id__silence_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                monitor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertSilence"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMonitor"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     ask_api_v1_console_insights_ask_post: {
         parameters: {
             query?: never;
@@ -25864,6 +31002,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    logistics_settings_api_v1_console_logistics_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogisticsSettings"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };
@@ -27848,6 +33038,553 @@ export interface operations {
             };
         };
     };
+    search_access_log_api_v1_console_openapi_access_log_get: {
+        parameters: {
+            query?: {
+                app_id?: number | null;
+                status?: number | null;
+                path?: string | null;
+                since?: string | null;
+                until?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AccessLogEntry_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_apps_api_v1_console_openapi_apps_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_app_api_v1_console_openapi_apps_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppCredentials"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_app_api_v1_console_openapi_apps__app_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_app_api_v1_console_openapi_apps__app_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotate_secret_api_v1_console_openapi_apps__app_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretRotate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppCredentials"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_scopes_api_v1_console_openapi_scopes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScopeInfo"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     list_orders_api_v1_console_orders_get: {
         parameters: {
             query?: {
@@ -27874,6 +33611,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_OrderAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    print_waybills_api_v1_console_orders_waybills_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaybillBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaybillBatchResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -28249,6 +34067,164 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    order_tracking_api_v1_console_orders__order_no__tracking_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tracking"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    order_waybill_api_v1_console_orders__order_no__waybill_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -29722,6 +35698,104 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    product_price_history_api_v1_console_products__product_id__price_history_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PriceHistoryEntry_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -34667,6 +40741,26 @@ export interface operations {
             };
         };
     };
+    kuaidi100_callback_api_v1_fulfillment_kuaidi100_callback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Kuaidi100's answer: result true, or false to push again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_group_api_v1_group_buys_groups__share_id__get: {
         parameters: {
             query?: never;
@@ -37334,6 +43428,69 @@ export interface operations {
             };
         };
     };
+    order_tracking_api_v1_orders__order_no__tracking_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tracking"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     wechat_payment_notify_api_v1_payments_wechat_notify_post: {
         parameters: {
             query?: never;
@@ -38560,6 +44717,8 @@ export interface operations {
                 sort?: "relevance" | "sales" | "price_asc" | "price_desc" | "new";
                 /** @description GB/T 2260 region code whose province is the shopper's (default: a signed-in shopper's default address) */
                 region?: string | null;
+                /** @description ranking weights: an arm of the A/B test in the experiments slot ``search_ranking`` (a cursor keeps its first page's) */
+                ranking?: "default" | "semantic" | "popular" | "lexical";
             };
             header?: never;
             path?: never;

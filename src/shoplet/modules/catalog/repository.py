@@ -552,6 +552,8 @@ async def product_category_names(
         .where(Product.id.in_(sorted(set(product_ids))))
     )
     return {int(p): (leaf, top) for p, leaf, top in await session.execute(stmt)}
+
+
 def product_categories() -> Select[int, int]:
     """``(product_id, category_id)`` of every product, for reports that group order lines by
     category in SQL."""

@@ -14,8 +14,8 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.replicas import ReplicaDbSession
 from shoplet.modules.insights import service
 from shoplet.modules.insights.alerts.console_api import router as alerts_router
-from shoplet.modules.insights.forecast.console_api import router as forecast_router
 from shoplet.modules.insights.ask.console_api import router as ask_router
+from shoplet.modules.insights.forecast.console_api import router as forecast_router
 from shoplet.modules.insights.schemas import BenefitCostReport, CostProjection, SimulateBody
 from shoplet.modules.staff.public import StaffIdentity, require_permission
 

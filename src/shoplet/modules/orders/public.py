@@ -271,6 +271,8 @@ async def paid_units(
     """``(sku_id, product_id, paid_at, quantity)`` of the lines of orders paid in
     ``[since, until)``, oldest first: the demand history insights forecasts from."""
     return await _repo.paid_units(session, since, until)
+
+
 def order_facts(since: datetime, until: datetime, *, anchor: Literal["paid", "created"]) -> Any:
     """Orders as a subquery for reports to group in SQL (insights' 智能问数): those paid in
     ``[since, until)`` (``anchor="paid"``) or created then (``"created"``), with ``order_id``,

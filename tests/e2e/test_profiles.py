@@ -100,7 +100,19 @@ def test_profiles_tags_segments_and_clusters(server: Server, owner: Staff, conte
     page.get_by_test_id("segment-save").click()
     expect(page.get_by_test_id("segment-notice")).to_contain_text(name)
     page.get_by_test_id("segments-table").get_by_role("button", name=name).click()
-    expect(page.get_by_test_id("segment-members")).to_contain_text(str(MEMBER))
+    # Other tests' members share the server and may fill the first pages: page on until ours.
+    members = page.get_by_test_id("segment-members")
+    for _ in range(40):
+        try:
+            expect(members).to_contain_text(str(MEMBER), timeout=3000)
+            break
+        except AssertionError:
+            more = members.get_by_role("button", name="加载更多")
+            if more.count() == 0:
+                raise
+            more.click()
+    else:
+        raise AssertionError(f"member {MEMBER} not listed in the segment")
     assert_accessible(page, "console-segments")
 
     # 聚类: re-cluster and read the clusters.

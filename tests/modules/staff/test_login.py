@@ -46,6 +46,7 @@ async def test_operator_login_returns_console_token_and_profile(
         "mfa_enabled": False,
         "permissions": [
             "aftersales:handle",
+            "analytics:manage",
             "analytics:view",
             "dashboard:read",
             "distribution:manage",
@@ -60,6 +61,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "products:read",
             "products:write",
             "promotions:manage",
+            "replenishment:manage",
             "reviews:manage",
             "stock:adjust",
         ],

@@ -35,13 +35,17 @@ def test_permission_map() -> None:
         "reviews:manage",
         "distribution:manage",
         "analytics:view",
+        "analytics:manage",
+        "replenishment:manage",
         "experiments:manage",
         "insights:alerts",
+        "openapi:manage",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",
         "audit:read",
         "pii:reveal",
+        "openapi:manage",
     }
     assert PERMISSIONS["support"] == {"products:read", "orders:read", "aftersales:handle"}
 

@@ -34,6 +34,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.errors import NotFound, Unauthorized, install_error_handlers, problem_responses
 from shoplet.core.headers import SecurityHeadersMiddleware
 from shoplet.core.input_safety import InputSafetyMiddleware
+from shoplet.core.media_urls import MediaBaseMiddleware
 from shoplet.core.net import client_ip, is_trusted, parse_address
 from shoplet.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from shoplet.core.replicas import ReadYourWritesMiddleware, close_replicas
@@ -166,6 +167,9 @@ def _add_middleware(
     if settings.database_replica_urls:
         # Innermost: the caller's write is committed when its answer starts.
         app.add_middleware(ReadYourWritesMiddleware)
+    if settings.media_public_base_url:
+        # Rows keep /media/<key>; responses name the CDN (core/media_urls.py).
+        app.add_middleware(MediaBaseMiddleware, base=settings.media_public_base_url)
     app.add_middleware(
         InputSafetyMiddleware, max_body_bytes=settings.max_body_bytes, route_limits=route_limits
     )

@@ -3,8 +3,9 @@
 ``python -m tests.deploy.upstreams api-blue edge-blue …`` listens on a free loopback port per
 name and prints ``{"api-blue": port, …}`` as one line. Each answers with its name (so a test can
 count where nginx sent a request), echoes the request id and trace context it was given, serves
-``/media/…`` as an immutable image and ``/_stats`` as its request counts, and keeps connections
-alive.
+``/media/…`` as an immutable image, ``/_stats`` as its request counts and ``/metrics`` as a
+Shoplet replica's (``core.observability.Metrics``: requests by route and status, latency), and
+keeps connections alive. A name with ``failing`` in it is a broken release: it answers 503.
 """
 
 from __future__ import annotations
@@ -12,13 +13,19 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections import Counter
+
+from prometheus_client import generate_latest
+
+from shoplet.core.observability import Metrics
 
 
 class Upstream(asyncio.Protocol):
-    def __init__(self, name: str, counts: Counter[str]) -> None:
+    def __init__(self, name: str, counts: Counter[str], metrics: Metrics) -> None:
         self.name = name
         self.counts = counts
+        self.metrics = metrics
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
 
@@ -43,9 +50,14 @@ class Upstream(asyncio.Protocol):
             self.respond(method, target, headers)
 
     def respond(self, method: str, target: str, headers: dict[str, str]) -> None:
+        began = time.perf_counter()
         path = target.split("?", 1)[0]
         extra = ""
-        if path == "/_stats":
+        status = "200 OK"
+        if path == "/metrics":
+            body = generate_latest(self.metrics.registry)
+            kind = "text/plain; version=0.0.4"
+        elif path == "/_stats":
             body = json.dumps(self.counts).encode()
             kind = "application/json"
         elif path.startswith("/media/"):
@@ -69,9 +81,14 @@ class Upstream(asyncio.Protocol):
                 answer["padding"] = "商品 product " * 400
             body = json.dumps(answer, ensure_ascii=False).encode()
             kind = "application/json"
+            if "failing" in self.name:
+                status = "503 Service Unavailable"
+            role = self.name.split("-", 1)[0]
+            self.metrics.requests.labels(method, path, status[:3], role).inc()
+            self.metrics.latency.labels(method, path, role).observe(time.perf_counter() - began)
         assert self.transport is not None
         self.transport.write(
-            f"HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+            f"HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
             f"X-Upstream: {self.name}\r\n{extra}\r\n".encode()
             + body
         )
@@ -83,8 +100,12 @@ async def main(names: list[str]) -> None:
     servers = []
     for name in names:
         counts: Counter[str] = Counter()
+        metrics = Metrics()
         server = await loop.create_server(
-            lambda name=name, counts=counts: Upstream(name, counts), "127.0.0.1", 0, backlog=1024
+            lambda name=name, counts=counts, metrics=metrics: Upstream(name, counts, metrics),
+            "127.0.0.1",
+            0,
+            backlog=1024,
         )
         servers.append(server)
         ports[name] = server.sockets[0].getsockname()[1]

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from shoplet.deploy import gateway, traffic
+from shoplet.deploy import gateway, guardrails, traffic
 
 app = typer.Typer(
     help="Deploy: the nginx gateway and blue-green / canary traffic.", no_args_is_help=True
@@ -150,20 +150,78 @@ def shift(  # noqa: PLR0917
     ] = None,
     check_requests: int = 50,
     max_failures: Annotated[int, typer.Option(help="failed checks allowed per step")] = 0,
-    pause: Annotated[float, typer.Option(help="seconds to wait after each step")] = 0.0,
+    pause: Annotated[
+        float, typer.Option(help="seconds to hold each step (the guardrails' window)")
+    ] = 0.0,
+    guardrail_metrics: Annotated[
+        list[str],
+        typer.Option(help="/metrics URL of a replica of the new colour, repeat for each"),
+    ] = [],  # noqa: B006 - typer reads the default
+    metrics_token: Annotated[
+        str | None,
+        typer.Option(envvar="SHOPLET_METRICS_TOKEN", help="bearer token for /metrics"),
+    ] = None,
+    max_error_rate: Annotated[
+        float | None, typer.Option(min=0, max=1, help="5xx share of the new colour's requests")
+    ] = None,
+    max_payment_failure_rate: Annotated[
+        float | None, typer.Option(min=0, max=1, help="refused share of its payment calls")
+    ] = None,
+    max_p99_ms: Annotated[
+        float | None, typer.Option(min=0, help="its latency p99 (histogram bucket bound), ms")
+    ] = None,
+    min_requests: Annotated[
+        int, typer.Option(min=1, help="requests a step's window needs to be judged")
+    ] = 20,
+    max_wait: Annotated[
+        float, typer.Option(min=0, help="seconds a step may hold to reach --min-requests")
+    ] = 60.0,
 ) -> None:
     """Move traffic to a colour step by step: each step is checked with nginx -t, reloaded, and
-    (with --check-url) checked on the new colour; a failure rolls back to where it started."""
+    checked on the new colour (--check-url, --guardrail-metrics); a refused configuration puts
+    back where the shift started, an unhealthy new colour gets 0 % (all on the other colour)."""
     colour = _colour(to)
     try:
         states = traffic.steps_towards(colour, [int(p) for p in steps.split(",") if p.strip()])
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--steps") from None
+    limits = {
+        "error_rate": max_error_rate,
+        "payment_failure_rate": max_payment_failure_rate,
+        "latency_p99_ms": max_p99_ms,
+    }
+    judge = None
+    if guardrail_metrics:
+        if all(limit is None for limit in limits.values()):
+            raise typer.BadParameter(
+                "give at least one of --max-error-rate, --max-payment-failure-rate, --max-p99-ms",
+                param_hint="--guardrail-metrics",
+            )
+        judge = guardrails.StepGuardrails(
+            guardrails.ScrapedMetrics(guardrail_metrics, token=metrics_token),
+            limits,
+            hold=pause,
+            min_requests=min_requests,
+            max_wait=max(max_wait, pause),
+        )
+    elif any(limit is not None for limit in limits.values()):
+        raise typer.BadParameter(
+            "guardrail limits need --guardrail-metrics", param_hint="--max-error-rate"
+        )
 
     def check(state: traffic.Traffic) -> str | None:
-        if pause:
+        if state.share(colour) == 0:
             time.sleep(pause)
-        if check_url is None or state.share(colour) == 0:
+            return None
+        if judge is None:
+            time.sleep(pause)
+        else:
+            reason = judge()
+            if judge.readings:
+                typer.echo(f"guardrails {guardrails.describe(judge.readings[-1])}")
+            if reason is not None:
+                return reason
+        if check_url is None:
             return None
         return _check(check_url, colour, check_requests, max_failures)
 
@@ -171,7 +229,14 @@ def shift(  # noqa: PLR0917
         typer.echo(f"traffic {state.label}")
 
     try:
-        traffic.shift(traffic_file, states, _nginx(nginx), check=check, on_step=report)
+        traffic.shift(
+            traffic_file,
+            states,
+            _nginx(nginx),
+            check=check,
+            on_step=report,
+            retreat=traffic.Traffic.all_on("blue" if colour == "green" else "green"),
+        )
     except traffic.TrafficError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

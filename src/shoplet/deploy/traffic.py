@@ -125,10 +125,12 @@ def shift(
     *,
     check: Callable[[Traffic], str | None] | None = None,
     on_step: Callable[[Traffic], None] | None = None,
+    retreat: Traffic | None = None,
 ) -> Traffic:
     """Apply each step in turn; after each, ``check`` (when given) returns None when the new
-    colour is healthy or a reason. A failed check or step puts back the traffic as it was
-    before the shift and raises TrafficError."""
+    colour is healthy or a reason. A failed step puts back the traffic as it was before the
+    shift; a failed check puts back ``retreat`` (the CLI passes everything on the old colour,
+    0 % of the new one), by default that same starting traffic. Either raises TrafficError."""
     start = read_traffic(path)
     _write(_previous(path), render_traffic(start))
     current = start
@@ -144,9 +146,10 @@ def shift(
             on_step(step)
         reason = check(step) if check is not None else None
         if reason is not None:
-            apply_traffic(path, start, nginx)
+            back = start if retreat is None else retreat
+            apply_traffic(path, back, nginx)
             raise TrafficError(
-                f"check failed at {step.label}: {reason}; rolled back to {start.label}"
+                f"check failed at {step.label}: {reason}; rolled back to {back.label}"
             )
     return current
 

@@ -89,7 +89,9 @@ async def test_a_gallery_image_on_the_cdn_keeps_its_image_set(
     )
     image = uploaded.json()
     category = await make_category(ctx)
-    elsewhere = f"{CDN}/catalog/ab/{'0' * 32}.jpg"  # shaped like an upload, never uploaded
+    # Shaped like an upload, on another host: an external image, without an ImageSet. (Under
+    # the shop's own base it would be /media/catalog/…, a file never uploaded: refused.)
+    elsewhere = f"https://img.example.org/catalog/ab/{'0' * 32}.jpg"
 
     created = await client.post(
         f"{API}/products",

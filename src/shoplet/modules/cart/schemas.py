@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import Page, RequestModel, ResponseModel
 from shoplet.modules.cart.models import MAX_QUANTITY
 
@@ -57,7 +58,7 @@ class CartLine(ResponseModel):
     product_id: int | None = Field(description="null when the SKU no longer exists")
     title: str
     spec_text: str
-    image: str | None
+    image: ServedMediaUrl | None
     quantity: int
     selected: bool
     price: int = Field(description="current unit price, fen")
@@ -112,7 +113,7 @@ class FavoriteItem(ResponseModel):
     product_id: int
     favorited_at: datetime
     title: str
-    image: str | None
+    image: ServedMediaUrl | None
     price: int = Field(description="lowest SKU price, fen")
     original_price: int
     is_available: bool = Field(description="the product is on sale")

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from shoplet.core.media_urls import ServedMediaUrl, stored_ref
 from shoplet.core.schemas import CleanText, Fen, Page, RequestModel, ResponseModel
 
 from .richtext import MAX_DESCRIPTION_CHARS, sanitize_description
@@ -18,9 +19,12 @@ ProductSort = Literal["default", "sales", "price_asc", "price_desc", "newest"]
 PRODUCT_STATUSES: tuple[str, ...] = ("draft", "on_sale", "off_sale")
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Images are served by Shoplet (/media/...) or a CDN (https://...).
+# Images are served by Shoplet (/media/...) or a CDN (https://...). A URL under the media base
+# is kept as /media/<key> (core/media_urls.py): rows never name the CDN's host.
 ImageUrl = Annotated[
-    str, StringConstraints(min_length=1, max_length=500, pattern=r"^(/media/|https?://)\S+$")
+    str,
+    StringConstraints(min_length=1, max_length=500, pattern=r"^(/media/|https?://)\S+$"),
+    AfterValidator(stored_ref),
 ]
 # EAN-8, UPC-A, EAN-13 or GTIN-14.
 Barcode = Annotated[str, StringConstraints(pattern=r"^\d{8,14}$")]
@@ -35,6 +39,7 @@ MediaUrl = Annotated[
         max_length=500,
         pattern=r"^(/media/|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/)[A-Za-z0-9._/-]+$",
     ),
+    AfterValidator(stored_ref),
 ]
 Title = Annotated[CleanText, StringConstraints(min_length=1, max_length=100)]
 Subtitle = Annotated[str, StringConstraints(max_length=200)]
@@ -150,7 +155,7 @@ class Category(ResponseModel):
     id: int
     parent_id: int | None
     name: str
-    icon: str | None
+    icon: ServedMediaUrl | None
     sort_order: int
     is_active: bool
     children: list[Category] = Field(default_factory=list)
@@ -162,17 +167,17 @@ class ImageSet(ResponseModel):
     ``fallback`` JPEG (PNG if transparent) at detail size; ``width``/``height`` of ``zoom``
     (the others share its aspect ratio); ``color``: placeholder background while loading."""
 
-    list: str
-    detail: str
-    zoom: str
-    fallback: str
+    list: ServedMediaUrl
+    detail: ServedMediaUrl
+    zoom: ServedMediaUrl
+    fallback: ServedMediaUrl
     width: int
     height: int
     color: str = Field(pattern=r"^#[0-9a-f]{6}$")
 
 
 class ProductVideo(ResponseModel):
-    url: str
+    url: ServedMediaUrl
     poster: ImageSet | None
 
 
@@ -180,7 +185,7 @@ class ProductSummary(ResponseModel):
     id: int
     title: str
     subtitle: str
-    image: str | None = Field(description="first product image")
+    image: ServedMediaUrl | None = Field(description="first product image")
     image_set: ImageSet | None = Field(
         default=None, description="ImageSet of the first image; null if none or not uploaded here"
     )
@@ -212,7 +217,7 @@ class SkuPublic(ResponseModel):
     original_price: int
     barcode: str | None
     available: int
-    image: str | None
+    image: ServedMediaUrl | None
 
 
 class ProductDetail(ResponseModel):
@@ -221,8 +226,8 @@ class ProductDetail(ResponseModel):
     title: str
     subtitle: str
     description: str
-    images: list[str]
-    turntable_images: list[str]
+    images: list[ServedMediaUrl]
+    turntable_images: list[ServedMediaUrl]
     gallery: list[ImageSet] = Field(
         default_factory=list,
         description="ImageSets of `images`, same order; images uploaded before the image "
@@ -254,7 +259,7 @@ class SkuAdmin(ResponseModel):
     weight_grams: int
     cost_price: int | None = None
     is_active: bool
-    image: str | None
+    image: ServedMediaUrl | None
     on_hand: int
     reserved: int
     available: int
@@ -282,12 +287,12 @@ class ProductAdmin(ResponseModel):
     brand: str = ""
     tags: list[str] = Field(default_factory=list)
     description: str
-    images: list[str]
-    turntable_images: list[str]
-    detail_images: list[str]
-    video_url: str | None
-    video_poster: str | None
-    image_sets: dict[str, ImageSet] = Field(
+    images: list[ServedMediaUrl]
+    turntable_images: list[ServedMediaUrl]
+    detail_images: list[ServedMediaUrl]
+    video_url: ServedMediaUrl | None
+    video_poster: ServedMediaUrl | None
+    image_sets: dict[ServedMediaUrl, ImageSet] = Field(
         description="ImageSet of each uploaded image of the product (gallery, detail images, "
         "poster) by canonical URL: thumbnails and placeholder colours for the editor"
     )
@@ -332,7 +337,7 @@ class MediaOut(ResponseModel):
     """An uploaded image: ``url`` is its canonical URL (the fallback file), the one products
     store; ``image_set`` its variants."""
 
-    url: str
+    url: ServedMediaUrl
     key: str
     content_type: str
     width: int
@@ -344,7 +349,7 @@ class MediaOut(ResponseModel):
 class VideoOut(ResponseModel):
     """An uploaded MP4: ``url`` is what ``video_url`` takes."""
 
-    url: str
+    url: ServedMediaUrl
     key: str
     content_type: str
     size: int

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import RequestModel, ResponseModel
 from shoplet.modules.loyalty.public import PointsQuote
 from shoplet.modules.orders.public import OrderAddress
@@ -84,7 +85,7 @@ class PreviewLine(ResponseModel):
     product_id: int | None
     title: str
     spec_text: str
-    image: str | None
+    image: ServedMediaUrl | None
     unit_price: int
     quantity: int
     line_total: int

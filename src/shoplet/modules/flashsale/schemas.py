@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
+from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import CleanText, RequestModel, ResponseModel
 
 MAX_ID = 2**63 - 1
@@ -73,7 +74,7 @@ class ItemAdmin(ResponseModel):
     product_id: int
     title: str
     spec_text: str
-    image: str | None
+    image: ServedMediaUrl | None
     original_price: int
     flash_price: int
     stock: int

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
+from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import RequestModel, ResponseModel
 from shoplet.modules.orders.states import AfterSaleKind, AfterSaleStatus, OrderStatus
 from shoplet.modules.payments.public import PaymentInfo, RefundInfo
@@ -122,7 +123,7 @@ class OrderLine(ResponseModel):
     product_id: int
     title: str
     spec_text: str
-    image: str | None
+    image: ServedMediaUrl | None
     unit_price: int
     quantity: int
     line_total: int

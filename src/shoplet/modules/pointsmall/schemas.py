@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
+from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import Fen, RequestModel, ResponseModel
 
 ItemKind = Literal["coupon", "product"]
@@ -54,7 +55,7 @@ class MallItem(ResponseModel):
 
     id: int
     title: str
-    image: str | None
+    image: ServedMediaUrl | None
     kind: ItemKind
     template_id: int | None
     sku_id: int | None
@@ -80,7 +81,7 @@ class MallCard(ResponseModel):
 
     id: int
     title: str
-    image: str | None
+    image: ServedMediaUrl | None
     kind: ItemKind
     points_price: int
     cash_price: int

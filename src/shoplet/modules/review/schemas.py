@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
 from shoplet.modules.catalog.public import ImageSet
 
@@ -104,7 +105,7 @@ class ReviewableLine(ResponseModel):
     sku_id: int
     title: str
     spec_text: str
-    image: str | None
+    image: ServedMediaUrl | None
     review_id: int | None
     can_review: bool
     can_followup: bool

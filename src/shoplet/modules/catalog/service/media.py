@@ -5,6 +5,10 @@ How media are stored, and why:
 - ``catalog_media`` holds one row per uploaded file, keyed by its **canonical URL** (the URL a
   product stores: the fallback file of an image, the MP4 of a video), with the image's ImageSet
   (variant URLs, size, dominant colour). Files are content-addressed, so a row never changes.
+  Every URL a row keeps is ``/media/<key>``, also when media are served from a CDN base: the
+  responses write the base in (``core/media_urls.py``, ``ServedMediaUrl``) and request bodies
+  take it out, so a new CDN host needs no data change (migration ``0050_media_keys`` converted
+  the rows written before).
 - A product write checks every ``/media/catalog/…`` URL it names against that table in one
   statement (unknown, or a video where an image belongs → ``catalog.media_unknown``, before
   anything is written), then **denormalises** the ImageSets the responses need onto the product
@@ -54,8 +58,9 @@ _CDN_PIPELINE_URL = re.compile(
 )
 
 
-def _url(storage: Storage, key: str) -> str:
-    return storage.public_url(key) or f"{MEDIA_URL_PREFIX}/{key}"
+def _url(key: str) -> str:
+    """What rows keep: the key under /media, whatever host serves it (core/media_urls.py)."""
+    return f"{MEDIA_URL_PREFIX}/{key}"
 
 
 async def _put(storage: Storage, file: media.StoredFile) -> None:
@@ -77,15 +82,17 @@ async def save_processed_image(
     in another process); what ``save_image`` does after the CPU work."""
     for file in image.files:
         await _put(storage, file)
-    image_set = ImageSet(
-        list=_url(storage, image.list.key),
-        detail=_url(storage, image.detail.key),
-        zoom=_url(storage, image.zoom.key),
-        fallback=_url(storage, image.fallback.key),
-        width=image.width,
-        height=image.height,
-        color=image.color,
-    )
+    stored = {
+        "list": _url(image.list.key),
+        "detail": _url(image.detail.key),
+        "zoom": _url(image.zoom.key),
+        "fallback": _url(image.fallback.key),
+        "width": image.width,
+        "height": image.height,
+        "color": image.color,
+    }
+    # Validated once; stored as the plain dict (a dump would write the served URLs).
+    image_set = ImageSet.model_validate(stored)
     canonical = image_set.fallback
     await repo.record_media(
         session,
@@ -96,7 +103,7 @@ async def save_processed_image(
             "size": len(image.fallback.data),
             "width": image.width,
             "height": image.height,
-            "image_set": image_set.model_dump(mode="json"),
+            "image_set": stored,
             "created_at": utcnow(),
         },
     )
@@ -115,7 +122,7 @@ async def save_video(session: AsyncSession, storage: Storage, data: bytes) -> Vi
     """Store an MP4 (checked by its ``ftyp`` box) and record it. Raises ``VideoInvalid``."""
     video = await asyncio.to_thread(media.process_video, data)  # hashing 50 MB takes a while
     await _put(storage, video.file)
-    url = _url(storage, video.file.key)
+    url = _url(video.file.key)
     await repo.record_media(
         session,
         {

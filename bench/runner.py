@@ -219,8 +219,10 @@ def server_env(backend: Backend) -> dict[str, str]:
             "SHOPLET_PII_KEY": BENCH_PII_KEY,
             "SHOPLET_LOG_LEVEL": "WARNING",
             "SHOPLET_ACCESS_LOG": "false",
-            # The API role alone, as deployed: jobs run in separate worker processes.
+            # The API role alone, as deployed: jobs run in separate worker processes, and the
+            # search index in the search role's (docs/deploy.md, "Roles").
             "SHOPLET_RUN_WORKER_IN_PROCESS": "false",
+            "SHOPLET_ROLE": "api",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         }
     )

@@ -72,7 +72,7 @@ def _configure_logging(settings: Settings) -> None:
 
 @app.command()
 def serve(
-    role: Annotated[str, typer.Option(help="all | api | edge")] = "",
+    role: Annotated[str, typer.Option(help="all | api | edge | search")] = "",
     workers: Annotated[int, typer.Option(help="server worker processes")] = 1,
     server: Annotated[str, typer.Option(help="uvicorn | granian")] = "uvicorn",
     demo_history: Annotated[

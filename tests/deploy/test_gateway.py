@@ -1,6 +1,7 @@
 """The gateway, on a real nginx: routing by role, request ids, W3C trace context, stub_status on
 the internal listen, media from disk and from the API cache, the static front ends, compression,
-rate limits at the edge and TLS."""
+rate limits at the edge and TLS. Without search servers, search stays with api (the gateway's
+sample configuration)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def _config(up: Upstreams, tmp: Path, **options: object) -> gateway.Gateway:
         servers={
             "api": {"blue": [up.address("api-blue")], "green": []},
             "edge": {"blue": [up.address("edge-blue")], "green": []},
+            "search": {"blue": [up.address("search-blue")], "green": []},
         },
         traffic_file=tmp / "unused",
         state_dir=tmp / "unused",
@@ -41,7 +43,7 @@ def _config(up: Upstreams, tmp: Path, **options: object) -> gateway.Gateway:
 
 @pytest.fixture(scope="module")
 def upstreams() -> Iterator[Upstreams]:
-    up = Upstreams("api-blue", "edge-blue")
+    up = Upstreams("api-blue", "edge-blue", "search-blue")
     yield up
     up.stop()
 
@@ -91,6 +93,11 @@ async def test_routes_each_role_to_its_replicas(gw: Gateway) -> None:
             "/api/v1/flash-sales/7/buy": "edge-blue",
             "/api/v1/time": "edge-blue",
             "/api/v1/timeline": "api-blue",
+            "/api/v1/search?q=%E5%A3%B6": "search-blue",
+            "/api/v1/search/suggest?q=hu": "search-blue",
+            "/api/v1/searches": "api-blue",
+            "/api/v1/console/search/analytics": "search-blue",
+            "/api/v1/console/searches": "api-blue",
             "/api/v1/console/flash-sales": "api-blue",
             "/api/v1/auth/wechat-login": "api-blue",
             "/api/v1/payments/wechat/notify": "api-blue",
@@ -389,3 +396,21 @@ async def test_a_real_shoplet_replica_behind_the_gateway(tmp_path: Path) -> None
     finally:
         nginx.stop()
         server.stop()
+
+
+def test_without_search_servers_search_stays_with_api(tmp_path: Path) -> None:
+    config = gateway.Gateway(
+        servers={"api": {"blue": ["10.0.1.11:8000"], "green": []}},
+        traffic_file=tmp_path / "traffic.conf",
+        state_dir=tmp_path,
+    )
+    assert config.roles == ("api", "edge")
+    conf = gateway.render(config)
+    assert "shoplet_search" not in conf
+    assert gateway.SEARCH_PATHS not in conf
+    with pytest.raises(ValueError, match="unknown role"):
+        gateway.Gateway(
+            servers={"api": {"blue": ["a:1"]}, "reco": {"blue": ["b:1"]}},
+            traffic_file=tmp_path / "traffic.conf",
+            state_dir=tmp_path,
+        )

@@ -219,7 +219,16 @@ def test_compose_file_follows_the_compose_specification() -> None:
 
 def test_compose_brings_up_every_role_with_images_that_exist() -> None:
     services = _compose()["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "api", "edge", "worker", "gateway"}
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "api",
+        "edge",
+        "search",
+        "worker",
+        "gateway",
+    }
     for name, service in services.items():
         assert "image" in service or "build" in service, name
         if "build" in service:
@@ -233,7 +242,7 @@ def test_compose_brings_up_every_role_with_images_that_exist() -> None:
             assert re.match(r"\d+\.\d+", tag), f"{name}: pin a version (major.minor at least)"
         for dependency in service.get("depends_on", {}):
             assert dependency in services, f"{name} depends on unknown {dependency}"
-    for name in ("migrate", "api", "edge", "worker", "gateway"):
+    for name in ("migrate", "api", "edge", "search", "worker", "gateway"):
         assert services[name]["read_only"] is True, f"{name}: read-only root filesystem"
         assert services[name]["cap_drop"] == ["ALL"]
 

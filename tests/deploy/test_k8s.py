@@ -277,7 +277,7 @@ def test_network_policies_deny_by_default_and_open_only_shoplets_paths(overlay: 
     assert [
         t["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
         for t in gateway["egress"][0]["to"]
-    ] == ["api", "edge"]
+    ] == ["api", "edge", "search"]
     to_data = policies["app-to-data"]["spec"]
     assert sorted(p["port"] for rule in to_data["egress"] for p in rule["ports"]) == [5432, 6379]
     internet = policies["app-to-internet-https"]["spec"]
@@ -295,7 +295,7 @@ def _probes(container: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_probes_point_at_paths_the_app_answers(client: httpx.AsyncClient) -> None:
     docs = rendered("production")
     deployments = of_kind(docs, "Deployment")
-    for role in ("api", "edge"):
+    for role in ("api", "edge", "search"):
         container = pod_spec(deployments[role])["containers"][0]
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         assert ports == {"http": 8000}  # SHOPLET_PORT in the image

@@ -44,7 +44,10 @@ class Settings(BaseSettings):
     # registers another OpenFeature provider instead of Shoplet's own.
     flags_poll_seconds: float = Field(default=5.0, gt=0, le=300)
     flags_provider: str | None = Field(default=None, pattern=r"^[\w.]+(:\w+)?$")
-    role: Literal["all", "api", "edge"] = "all"
+    # all: everything in one process (embedded default). Behind the gateway: api (storefront,
+    # console and open API), edge (the flash sale), search (the search API and its in-memory
+    # index, ~150 MB a process: api processes leave it to the search role; docs/deploy.md).
+    role: Literal["all", "api", "edge", "search"] = "all"
     # Serve the built H5 storefront at / and the console at /console (embedded default).
     serve_frontends: bool = True
     # Semantic search (docs/search.md): the embedding job and the model in every API process.
@@ -294,6 +297,11 @@ class Settings(BaseSettings):
     @property
     def events_stream_key(self) -> str:
         return self.redis_key(self.events_stream)
+
+    @property
+    def holds_search_index(self) -> bool:
+        """This process builds and serves the search index (roles all and search)."""
+        return self.role in ("all", "search")
 
     @property
     def is_embedded(self) -> bool:

@@ -34,6 +34,8 @@ def nginx_config(  # noqa: PLR0917
     api_green: ServerList = [],  # noqa: B006 - typer reads the default
     edge: ServerList = [],  # noqa: B006
     edge_green: ServerList = [],  # noqa: B006
+    search: ServerList = [],  # noqa: B006
+    search_green: ServerList = [],  # noqa: B006
     state_dir: Annotated[Path, typer.Option(help="pid, temp files, media cache")] = Path(
         "/var/cache/nginx"
     ),
@@ -96,6 +98,7 @@ def nginx_config(  # noqa: PLR0917
             servers={
                 "api": {"blue": api, "green": api_green},
                 "edge": {"blue": edge, "green": edge_green},
+                "search": {"blue": search, "green": search_green},
             },
             traffic_file=traffic_file,
             state_dir=state_dir,

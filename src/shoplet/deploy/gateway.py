@@ -3,8 +3,9 @@
 One file for the whole nginx (main, events and http contexts), so a test or a container starts
 nginx on it directly. What it does, per request:
 
-- routes by path to an upstream per role and colour: flash-sale routes to ``edge``, the rest of
-  the API, media misses and (without a static root) the front ends to ``api``; the colour comes
+- routes by path to an upstream per role and colour: flash-sale routes to ``edge``, search to
+  ``search`` (when search servers are given: the role that holds the index), the rest of the API,
+  media misses and (without a static root) the front ends to ``api``; the colour comes
   from the traffic include (``traffic.render_traffic``), or is pinned by an ``X-Shoplet-Track``
   header or a ``shoplet_track`` cookie (``blue`` / ``green``);
 - keeps or creates a request id (``X-Request-ID``), forwards it and returns it;
@@ -32,9 +33,12 @@ from pathlib import Path
 
 from shoplet.deploy.traffic import COLOURS, Colour
 
-ROLES = ("api", "edge")
+ROLES = ("api", "edge", "search")
 # Flash-sale routes (modules/flashsale/api.py): the edge role serves only these.
 EDGE_PATHS = r"^/api/v1/(flash-sales|time)(/|$)"
+# Search (modules/search: the storefront's API and the console's pages, whose index status and
+# dictionary are the index's): the search role's.
+SEARCH_PATHS = r"^/api/v1/(console/)?search(/|$)"
 BROTLI_MODULES = ("ngx_http_brotli_filter_module.so", "ngx_http_brotli_static_module.so")
 COMPRESSIBLE = (
     "application/json application/problem+json application/javascript text/css text/plain "
@@ -94,7 +98,7 @@ class Gateway:
     def __post_init__(self) -> None:
         for role, colours in self.servers.items():
             if role not in ROLES:
-                raise ValueError(f"unknown role {role!r} (api, edge)")
+                raise ValueError(f"unknown role {role!r} (api, edge, search)")
             for server in (s for c in colours.values() for s in c):
                 if not _SERVER.match(server):
                     raise ValueError(f"{role} server {server!r} is not host:port")
@@ -115,6 +119,12 @@ class Gateway:
             r"([A-Za-z0-9.\-\[\]:]+:)?\d{1,5}", self.status_listen
         ):
             raise ValueError(f"status listen {self.status_listen!r} is not a port or addr:port")
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles with an upstream: api and edge always (edge falls back to api's servers),
+        search when it has servers (otherwise the api upstream answers search)."""
+        return tuple(r for r in ROLES if r != "search" or any(self.servers.get(r, {}).values()))
 
     def replicas(self, role: str, colour: Colour) -> Sequence[str]:
         colours = self.servers.get(role) or self.servers["api"]
@@ -185,7 +195,7 @@ def _http(gw: Gateway) -> str:
         "}",
         "",
     ]
-    for role in ROLES:
+    for role in gw.roles:
         for colour in COLOURS:
             servers = " ".join(
                 f"server {s} max_fails=3 fail_timeout=5s;" for s in gw.replicas(role, colour)
@@ -356,6 +366,8 @@ def _locations(gw: Gateway) -> list[str]:
         f"~ {EDGE_PATHS}",
         _proxy("edge", f"limit_req zone=flash_ip burst={gw.flash_burst} nodelay;"),
     )
+    if "search" in gw.roles:
+        out += _location(f"~ {SEARCH_PATHS}", _proxy("search"))
     out += _location(
         "~ ^/api/v1/(auth|console/auth)/",
         _proxy("api", f"limit_req zone=auth_ip burst={gw.auth_burst} nodelay;"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import structlog
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
@@ -15,12 +16,19 @@ from shoplet.modules.search.engine import Doc, Filters, MemoryEngine, SearchEngi
 from shoplet.modules.search.runtime import SearchRuntime, runtime_of
 from shoplet.modules.search.vectors import SemanticRuntime, semantic_of, sync_vectors
 
+log = structlog.get_logger(__name__)
+
 # The product list's ``q`` takes at most this many matches, most relevant first.
 PRODUCT_LIST_MATCHES = 1_000
 
 
-async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
-    """App lifespan hook (api role): start building the index and following changes."""
+async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:
+    """App lifespan hook (roles all and search): start building the index and following
+    changes. An api process holds no index (the gateway sends search to the search role):
+    its product list matches ``q`` in SQL, and a search reaching it answers 503."""
+    if not ctx.settings.holds_search_index:
+        log.info("search index held by the search role", role=ctx.settings.role)
+        return None
     runtime = runtime_of(ctx)
     await runtime.start()
     semantic = semantic_of(ctx)

@@ -49,8 +49,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 DOCS_ASSETS_URL = "/static/docs"
 
 # Business modules (``shoplet.modules.MODULES``) mount their ``api.router`` under /api/v1.
-# Roles (docs/architecture.md): "edge" serves only the flash-sale routes.
+# Roles (docs/architecture.md): "edge" serves only the flash-sale routes; "api" everything but
+# search, which the "search" role serves with its index (docs/deploy.md, "Roles").
 EDGE_MODULES: tuple[str, ...] = ("flashsale",)
+API_MODULES: tuple[str, ...] = tuple(m for m in MODULES if m != "search")
+ROLE_MODULES: dict[str, tuple[str, ...]] = {"edge": EDGE_MODULES, "api": API_MODULES}
 
 # The cyclic collector's generation thresholds for a server process, set after start-up
 # (measured with ``python -m bench.flame --gc-modes default,untuned``).
@@ -76,7 +79,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     # Off unless an OTLP endpoint is configured: nothing patched, nothing on the hot path.
     tracing.setup(settings)
     metrics = context.metrics if context else Metrics()
-    modules = EDGE_MODULES if settings.role == "edge" else MODULES
+    modules = ROLE_MODULES.get(settings.role, MODULES)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,7 +103,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
                 if stop is not None:
                     stack.push_async_callback(stop)
             # Handlers and jobs register on import; drain_outbox/run_job in tests rely on it.
-            load_module_tasks()
+            load_module_tasks(modules)
             stop_worker = await start_in_process(ctx) if settings.run_worker_in_process else None
             log.info("started", env=settings.env, role=settings.role, version=__version__)
             if context is None:

@@ -5,7 +5,7 @@ lifespan without HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 
@@ -13,16 +13,17 @@ from shoplet.core.context import AppContext
 from shoplet.core.events import EventRuntime, subscriptions
 from shoplet.core.events.metrics import event_metrics
 from shoplet.core.jobs import Scheduler, job_metrics, registered_jobs
-from shoplet.modules import load
+from shoplet.modules import MODULES, load
 
 log = structlog.get_logger("shoplet.worker")
 
 StopWorker = Callable[[], Awaitable[None]]
 
 
-def load_module_tasks() -> None:
-    """Import every module's ``tasks.py`` so its subscribers and jobs register."""
-    load("tasks")
+def load_module_tasks(modules: Sequence[str] = MODULES) -> None:
+    """Import the modules' ``tasks.py`` (every module's by default) so their subscribers and
+    jobs register."""
+    load("tasks", modules)
 
 
 async def start_in_process(ctx: AppContext) -> StopWorker:

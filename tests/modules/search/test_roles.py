@@ -1,6 +1,6 @@
 """The search role: an ``api`` process holds no search index (the gateway sends search to the
 ``search`` role, docs/deploy.md), so it stays small; its product list still matches ``q`` in
-SQL, and a search that reaches it anyway is told the index is not here."""
+SQL, and it has no search routes (nor search's event handlers: numpy stays out of it)."""
 
 from __future__ import annotations
 
@@ -40,5 +40,6 @@ async def test_an_api_process_builds_no_index_and_lists_by_sql(
     assert [item["id"] for item in listed.json()["items"]] == [kettle]
 
     searched = await client.get("/api/v1/search", params={"q": "热水壶"})
-    assert searched.status_code == 503
-    assert searched.json()["code"] == "search.index_not_ready"
+    assert searched.status_code == 404
+    assert searched.json()["code"] == "http.not_found"
+    assert (await client.get("/api/v1/console/search/index")).status_code == 404

@@ -6,8 +6,9 @@ into relevance (search is on the line above recommend)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -36,9 +37,8 @@ from shoplet.modules.recommend.service import (
     store_trained,
     train,
 )
+from shoplet.modules.recommend.sessions import View
 from shoplet.modules.recommend.sessions import evaluate as evaluate_sessions
-from shoplet.modules.recommend.synthetic import generate as generate_synthetic
-from shoplet.modules.recommend.synthetic import generate_views, write_csv
 from shoplet.modules.recommend.training import Signal, Trained
 from shoplet.modules.recommend.training import province as province_of
 from shoplet.modules.recommend.training import train as train_models
@@ -93,5 +93,21 @@ def write_synthetic_csv(
 ) -> int:
     """Write ``synthetic.generate(...)`` as an interactions CSV (with a ``region`` column when
     ``context``); the number of rows."""
-    rows = generate_synthetic(users=users, items=items, seed=seed, context=context)
-    return write_csv(path, rows, with_region=context)
+    from shoplet.modules.recommend import synthetic  # numpy: tools only, not the API
+
+    rows = synthetic.generate(users=users, items=items, seed=seed, context=context)
+    return synthetic.write_csv(path, rows, with_region=context)
+
+
+def generate_synthetic(**options: Any) -> Iterator[Interaction]:
+    """Seeded shop-like interactions (``synthetic.generate``), for benches and the CLI."""
+    from shoplet.modules.recommend import synthetic  # numpy: tools only, not the API
+
+    return synthetic.generate(**options)
+
+
+def generate_views(**options: Any) -> Iterator[View]:
+    """Seeded product-view sessions (``synthetic.generate_views``), for the CLI."""
+    from shoplet.modules.recommend import synthetic  # numpy: tools only, not the API
+
+    return synthetic.generate_views(**options)

@@ -23,9 +23,8 @@ PRODUCT_LIST_MATCHES = 1_000
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:
-    """App lifespan hook (roles all and search): start building the index and following
-    changes. An api process holds no index (the gateway sends search to the search role):
-    its product list matches ``q`` in SQL, and a search reaching it answers 503."""
+    """App lifespan hook (roles all and search; an api process loads no search module, the
+    gateway sends search to the search role): start building the index and following changes."""
     if not ctx.settings.holds_search_index:
         log.info("search index held by the search role", role=ctx.settings.role)
         return None

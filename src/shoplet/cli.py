@@ -282,7 +282,7 @@ def worker() -> None:
 
 
 @app.command("create-staff")
-def create_staff(
+def create_staff(  # nosec B107 - the password is prompted for; "" is no default
     username: str,
     role: Annotated[str, typer.Option(help="owner | operator | support")] = "operator",
     password: Annotated[

@@ -29,7 +29,7 @@ EXIT_CONFIG = 2
 
 # The WeChat login simulator's credentials (settings defaults): never valid in production.
 SIMULATOR_WECHAT_APPID = "wx-shoplet-sim"
-SIMULATOR_WECHAT_SECRET = "shoplet-sim-secret"  # noqa: S105 - a public default, refused below
+SIMULATOR_WECHAT_SECRET = "shoplet-sim-secret"  # nosec B105 # noqa: S105 - a public default, refused below
 
 # Secret keys seen in examples, docs and tests; refused whatever their length.
 KNOWN_SECRET_KEYS = frozenset(

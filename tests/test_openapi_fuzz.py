@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
     reason="schemathesis runs in `make security` (SHOPLET_SCHEMATHESIS=1)",
 )
 
-EXAMPLES = int(os.environ.get("SHOPLET_SCHEMATHESIS_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("SHOPLET_SCHEMATHESIS_EXAMPLES", "3"))
 BASE = "http://shoplet.test"
 
 

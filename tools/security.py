@@ -105,9 +105,10 @@ def npm_audit(today: date | None = None) -> Outcome:
         try:
             report = json.loads(out[out.index("{") :])
         except ValueError:
-            report = {"error": {"summary": out[-200:]}}
+            report = {}
         if "error" in report or "vulnerabilities" not in report:
-            summary = str(report.get("error", {}).get("summary", "no report"))[:160]
+            said = [line for line in out.splitlines() if line.startswith(("npm warn", "npm error"))]
+            summary = (said[0] if said else out.strip()[:160]).removeprefix("npm ")
             return Outcome("skipped", f"the npm audit endpoint could not be used: {summary}")
         for name, vuln in report["vulnerabilities"].items():
             advisories = [v for v in vuln.get("via", ()) if isinstance(v, dict)]

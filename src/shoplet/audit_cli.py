@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from shoplet.core.settings import Settings
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 EXIT_BROKEN = 1
+
+
+def checked_settings() -> Settings:
+    """Settings from the environment; in production, exits 2 listing any problem (as every
+    ``shoplet`` command that touches the shop does)."""
+    from shoplet.core.config_check import exit_on_problems
+    from shoplet.core.settings import Settings
+
+    settings = Settings()
+    exit_on_problems(settings)
+    return settings
 
 
 @audit_app.command("verify")
@@ -25,7 +39,6 @@ def verify(
     to_seq: Annotated[int | None, typer.Option("--to", min=1, help="last seq to check")] = None,
 ) -> None:
     """Walk the chain and its checkpoints; exit 1 on any edited, deleted or reordered row."""
-    from shoplet.cli import checked_settings
     from shoplet.modules.staff.public import verify_audit_chain
 
     settings = checked_settings()
@@ -49,7 +62,6 @@ def verify(
 @audit_app.command("checkpoint")
 def checkpoint() -> None:
     """Verify since the last checkpoint and sign the chain's last link now."""
-    from shoplet.cli import checked_settings
     from shoplet.modules.staff.public import checkpoint_audit_chain
 
     outcome = asyncio.run(checkpoint_audit_chain(checked_settings()))
@@ -68,7 +80,6 @@ def export(
     to_seq: Annotated[int | None, typer.Option("--to", min=1, help="last seq")] = None,
 ) -> None:
     """Write entries from..to, their checkpoints and an SM2 signature over all of it (JSONL)."""
-    from shoplet.cli import checked_settings
     from shoplet.modules.staff.public import export_audit_log
 
     settings = checked_settings()

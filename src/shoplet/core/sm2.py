@@ -14,10 +14,12 @@ Signatures are 128 hex characters (r || s).
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from gmssl import sm2  # type: ignore[import-untyped]
 
 CURVE_ORDER = _N = int(sm2.default_ecc_table["n"], 16)
@@ -60,6 +62,35 @@ def public_key_of(private_key: str) -> str:
     crypt = _crypt(key, "")
     point: str = crypt._kg(int(key, 16), sm2.default_ecc_table["g"])
     return point
+
+
+def public_key_pem(public_key: str) -> str:
+    """The public key as a PEM SubjectPublicKeyInfo (id-ecPublicKey on the SM2 curve), for
+    OpenSSL: ``openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in message -sigfile sig.der
+    -digest sm3 -pkeyopt distid:1234567812345678`` (the signature as DER, see
+    :func:`signature_der`)."""
+    point = b"\x04" + bytes.fromhex(parse_public_key(public_key))
+    algorithm = _der(0x30, _EC_PUBLIC_KEY_OID + _SM2_CURVE_OID)
+    info = _der(0x30, algorithm + _der(0x03, b"\x00" + point))
+    body = base64.encodebytes(info).decode()
+    return f"-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----\n"
+
+
+def signature_der(signature: str) -> bytes:
+    """An r || s hex signature as the DER SEQUENCE of two INTEGERs other tools expect."""
+    return encode_dss_signature(int(signature[:64], 16), int(signature[64:], 16))
+
+
+_EC_PUBLIC_KEY_OID = bytes.fromhex("06072a8648ce3d0201")  # 1.2.840.10045.2.1
+_SM2_CURVE_OID = bytes.fromhex("06082a811ccf5501822d")  # 1.2.156.10197.1.301
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + content
 
 
 def key_id_of(public_key: str) -> str:

@@ -130,7 +130,8 @@ def bandit() -> Outcome:
 
 def secrets() -> Outcome:
     files = _run(["git", "ls-files", "-z"])[1].split("\0")
-    tracked = [f for f in files if f and (ROOT / f).is_file()]
+    baseline = str(BASELINE.relative_to(ROOT))  # its hashes look like secrets themselves
+    tracked = [f for f in files if f and f != baseline and (ROOT / f).is_file()]
     code, out = _run(
         [str(BIN / "detect-secrets-hook"), "--baseline", str(BASELINE.relative_to(ROOT)), *tracked]
     )

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from shoplet.core.security import PiiCipher
-from tests.core.test_settings import PII_HEX, STRONG_SECRET
+from tests.core.test_settings import AUDIT_KEY_HEX, PII_HEX, STRONG_SECRET
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
-PRODUCTION_PROBLEMS = 14
+PRODUCTION_PROBLEMS = 15
 
 
 def run(
@@ -43,6 +43,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "SHOPLET_REDIS_URL": "redis://127.0.0.1:1/0",
         "SHOPLET_SECRET_KEY": STRONG_SECRET,
         "SHOPLET_PII_KEY": PII_HEX,
+        "SHOPLET_AUDIT_SIGNING_KEY": AUDIT_KEY_HEX,
         "SHOPLET_WECHAT_APPID": "wx8f2d4e6a1c3b5d7f",
         "SHOPLET_WECHAT_SECRET": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
         "SHOPLET_WECHATPAY_MCHID": "1230000109",

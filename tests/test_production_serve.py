@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from redis.asyncio import Redis
 
 from tests.conftest import PG_URL, REDIS_PREFIX, REDIS_URL, fresh_scratch_database
-from tests.core.test_settings import PII_HEX, STRONG_SECRET
+from tests.core.test_settings import AUDIT_KEY_HEX, PII_HEX, STRONG_SECRET
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +62,7 @@ def _production_env(tmp_path: Path, database_url: str, port: int) -> dict[str, s
             "SHOPLET_REDIS_PREFIX": f"{REDIS_PREFIX}production:",
             "SHOPLET_SECRET_KEY": STRONG_SECRET,
             "SHOPLET_PII_KEY": PII_HEX,
+            "SHOPLET_AUDIT_SIGNING_KEY": AUDIT_KEY_HEX,
             "SHOPLET_WECHAT_APPID": "wx8f2d4e6a1c3b5d7f",
             "SHOPLET_WECHAT_SECRET": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
             "SHOPLET_WECHATPAY_MCHID": "1230000109",

@@ -1,5 +1,6 @@
 """The ``shoplet`` command: serve, migrate, seed, worker, create-staff, check-config, pii-rotate,
-backup, restore, catalog import, reco evaluate|generate, analytics rfm|import-history|compute.
+backup, restore, catalog import, reco evaluate|generate, analytics rfm|import-history|compute,
+audit verify|checkpoint|export|verify-export.
 
 Commands that start the shop check the configuration first: in production any problem is printed
 one line each to stderr and the command exits with code 2, before anything starts.
@@ -18,6 +19,7 @@ import typer
 from pydantic import ValidationError
 
 from shoplet.analytics_cli import analytics_app
+from shoplet.audit_cli import audit_app
 from shoplet.core.config_check import EXIT_CONFIG, config_problems, exit_on_problems, report
 from shoplet.core.settings import Settings
 from shoplet.deploy.backup_cli import backup_app, restore_app
@@ -280,7 +282,7 @@ def worker() -> None:
 
 
 @app.command("create-staff")
-def create_staff(
+def create_staff(  # nosec B107 - the password is prompted for; "" is no default
     username: str,
     role: Annotated[str, typer.Option(help="owner | operator | support")] = "operator",
     password: Annotated[
@@ -477,6 +479,7 @@ app.add_typer(deploy_app, name="deploy")
 app.add_typer(backup_app, name="backup")
 app.add_typer(restore_app, name="restore")
 app.add_typer(analytics_app, name="analytics")
+app.add_typer(audit_app, name="audit")
 
 
 @restore_app.command("redis")

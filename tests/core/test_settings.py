@@ -13,6 +13,7 @@ from shoplet.core.settings import Settings
 
 STRONG_SECRET = "Zq3-vN8pXr_T1kLm0aB7cD9eF2gH4iJ6uW5yS8oP1qR3tU"
 PII_HEX = "6b1f0e9d2c3a4b5c6d7e8f90a1b2c3d4"
+AUDIT_KEY_HEX = "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8"
 
 
 def production(tmp_path: Path, **overrides: Any) -> Settings:
@@ -26,6 +27,7 @@ def production(tmp_path: Path, **overrides: Any) -> Settings:
         "redis_url": "redis://redis:6379/0",
         "secret_key": STRONG_SECRET,
         "pii_key": PII_HEX,
+        "audit_signing_key": AUDIT_KEY_HEX,
         "wechat_appid": "wx8f2d4e6a1c3b5d7f",
         "wechat_secret": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
         "wechatpay_mchid": "1230000109",
@@ -60,6 +62,7 @@ def test_production_defaults_list_every_problem(tmp_path: Path) -> None:
         "SHOPLET_REDIS_URL",
         "SHOPLET_SECRET_KEY",
         "SHOPLET_PII_KEYS or SHOPLET_PII_KEY",
+        "SHOPLET_AUDIT_SIGNING_KEY",
         "SHOPLET_WECHAT_APPID",
         "SHOPLET_WECHAT_SECRET",
         "SHOPLET_WECHATPAY_MCHID",
@@ -73,7 +76,7 @@ def test_production_defaults_list_every_problem(tmp_path: Path) -> None:
     ]
     assert all("\n" not in p for p in problems)
     text = report(problems, env="production")
-    assert text.splitlines()[0] == "Shoplet production configuration has 14 problem(s):"
+    assert text.splitlines()[0] == "Shoplet production configuration has 15 problem(s):"
     # Nothing was generated on the way: production never writes local secrets.
     assert list(tmp_path.iterdir()) == []
 
@@ -104,6 +107,9 @@ def test_embedded_defaults_are_fine() -> None:
             "SHOPLET_PII_KEYS repeats the key id 'a'",
         ),
         ({"pii_index_key": "00" * 16}, "SHOPLET_PII_INDEX_KEY: all zeros or trivial"),
+        ({"audit_signing_key": "zz" * 32}, "SHOPLET_AUDIT_SIGNING_KEY: an SM2 private key is 64"),
+        ({"audit_signing_key": "0" * 64}, "SHOPLET_AUDIT_SIGNING_KEY: an SM2 private key is 64"),
+        ({"audit_verify_keys": "04abc"}, "SHOPLET_AUDIT_VERIFY_KEYS: an SM2 public key is 128"),
         ({"wechat_appid": "wx-shoplet-sim"}, "SHOPLET_WECHAT_APPID: still the simulator's"),
         ({"wechat_secret": "shoplet-sim-secret"}, "SHOPLET_WECHAT_SECRET: still the simulator's"),
         ({"wechat_api_base": "http://api.weixin.qq.com"}, "SHOPLET_WECHAT_API_BASE: must be"),

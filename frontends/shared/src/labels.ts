@@ -1727,3 +1727,21 @@ export const ASK_EXAMPLES: readonly string[] = [
   '昨天退款率',
   '哪个商品卖得最好',
 ]
+
+/** 操作日志's chain status: the tamper-evident audit chain (docs/audit.md). */
+export const AUDIT_CHAIN_LABELS = {
+  title: '防篡改校验',
+  intact: '完整',
+  broken: '已被篡改',
+  unchecked: '未实时校验',
+  headSeq: '最新序号',
+  checkpoint: '最近签名检查点',
+  noCheckpoint: '尚无检查点',
+  signatureValid: 'SM2 签名有效',
+  signatureInvalid: 'SM2 签名无效',
+  verifiedTo: '已校验至',
+  checkedAt: '校验时间',
+  tooLong: '检查点之后的记录过多，请运行 shoplet audit verify',
+  problems: '发现的问题',
+  refresh: '重新校验',
+} as const

@@ -1119,6 +1119,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/audit-log/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Chain Status
+         * @description The audit chain: its last signed checkpoint and the entries after it, verified now.
+         */
+        get: operations["audit_chain_status_api_v1_console_audit_log_chain_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/auth/login": {
         parameters: {
             query?: never;
@@ -7666,6 +7686,58 @@ export interface components {
             revenue: number;
             /** Touches */
             touches: number;
+        };
+        /**
+         * AuditChainStatus
+         * @description The audit chain as the console shows it: the last signed checkpoint and the entries after
+         *     it, verified when this was asked (docs/audit.md).
+         */
+        AuditChainStatus: {
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /**
+             * Head Seq
+             * @description seq of the newest entry
+             */
+            head_seq: number;
+            /**
+             * Intact
+             * @description null when not checked live
+             */
+            intact: boolean | null;
+            last_checkpoint: components["schemas"]["AuditCheckpointInfo"] | null;
+            /**
+             * Problems
+             * @description Up to 20 problems, each naming its seq
+             */
+            problems: string[];
+            /**
+             * Verified To Seq
+             * @description The chain holds up to here, checked now; null: broken or too long to check within a request (run shoplet audit verify)
+             */
+            verified_to_seq: number | null;
+        };
+        /** AuditCheckpointInfo */
+        AuditCheckpointInfo: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Hash */
+            hash: string;
+            /** Key Id */
+            key_id: string;
+            /** Seq */
+            seq: number;
+            /**
+             * Signature Valid
+             * @description The SM2 signature verifies under a known key
+             */
+            signature_valid: boolean;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -21492,6 +21564,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    audit_chain_status_api_v1_console_audit_log_chain_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditChainStatus"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

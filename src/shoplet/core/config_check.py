@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from shoplet.core.settings import Settings, parse_pii_keys, parse_sm4_key
+from shoplet.core.sm2 import parse_private_key, parse_public_key
 
 if TYPE_CHECKING:
     from shoplet.core.storage_s3 import S3Location
@@ -28,7 +29,7 @@ EXIT_CONFIG = 2
 
 # The WeChat login simulator's credentials (settings defaults): never valid in production.
 SIMULATOR_WECHAT_APPID = "wx-shoplet-sim"
-SIMULATOR_WECHAT_SECRET = "shoplet-sim-secret"  # noqa: S105 - a public default, refused below
+SIMULATOR_WECHAT_SECRET = "shoplet-sim-secret"  # nosec B105 # noqa: S105 - a public default, refused below
 
 # Secret keys seen in examples, docs and tests; refused whatever their length.
 KNOWN_SECRET_KEYS = frozenset(
@@ -83,6 +84,15 @@ def _format_problems(settings: Settings) -> list[str]:
             problems.extend(_catch(parse_sm4_key, value.get_secret_value(), name))
     if settings.pii_keys is not None:
         problems.extend(_catch(parse_pii_keys, settings.pii_keys.get_secret_value()))
+    if settings.audit_signing_key is not None:
+        problems.extend(
+            f"SHOPLET_AUDIT_SIGNING_KEY: {why}"
+            for why in _catch(parse_private_key, settings.audit_signing_key.get_secret_value())
+        )
+    for raw in filter(None, (k.strip() for k in settings.audit_verify_keys.split(","))):
+        problems.extend(
+            f"SHOPLET_AUDIT_VERIFY_KEYS: {why}" for why in _catch(parse_public_key, raw)
+        )
     if not problems and settings.pii_key is not None:
         # The single key joins the ring as "default": refused if the ring already uses that id.
         problems.extend(_catch(lambda: settings.resolved_pii_keys))
@@ -171,6 +181,11 @@ def _production_problems(settings: Settings) -> list[str]:
         add(f"SHOPLET_SECRET_KEY: {why}")
 
     problems.extend(_pii_problems(settings))
+    if settings.audit_signing_key is None:
+        add(
+            "SHOPLET_AUDIT_SIGNING_KEY: not set (an SM2 private key, 64 hex: signs the audit"
+            " chain's checkpoints; keep it in the secret store, docs/audit.md)"
+        )
 
     if settings.wechat_appid == SIMULATOR_WECHAT_APPID:
         add(f"SHOPLET_WECHAT_APPID: still the simulator's {SIMULATOR_WECHAT_APPID!r}")

@@ -17,7 +17,7 @@ Network = IPv4Network | IPv6Network
 Address = IPv4Address | IPv6Address
 
 # No peer address at all (a UNIX socket without a trusted proxy in front): one shared bucket.
-UNKNOWN_IP = "0.0.0.0"  # noqa: S104  (a value, not a bind address)
+UNKNOWN_IP = "0.0.0.0"  # nosec B104 # noqa: S104  (a value, not a bind address)
 
 LOOPBACK: tuple[Network, ...] = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
 

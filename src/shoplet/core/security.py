@@ -94,7 +94,7 @@ def password_needs_rehash(password_hash: str) -> bool:
 # Precomputed (the hash of a throwaway password, not a secret): hashing it at import cost
 # ~0.1-0.5 s of CPU on every process start. Should argon2-cffi's default cost change, it is
 # re-hashed at import, so verifying against it still costs what verifying a real hash costs.
-DUMMY_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$0oyea2cAEnw3kOZKyR/Hqw$lWscb20gghCtjy2+8e6ssg93xFxJHQLxEiB+wXVtvYk"  # noqa: E501, S105
+DUMMY_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$0oyea2cAEnw3kOZKyR/Hqw$lWscb20gghCtjy2+8e6ssg93xFxJHQLxEiB+wXVtvYk"  # nosec B105 # noqa: E501, S105
 if _password_hasher.check_needs_rehash(DUMMY_PASSWORD_HASH):  # pragma: no cover - upgrade
     DUMMY_PASSWORD_HASH = _password_hasher.hash("shoplet-dummy-password")
 

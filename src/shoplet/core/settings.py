@@ -194,6 +194,12 @@ class Settings(BaseSettings):
     # Root of the blind-index key (32 hex); it never rotates. None: SHOPLET_PII_KEY, else the
     # last (oldest) key of SHOPLET_PII_KEYS.
     pii_index_key: SecretStr | None = None
+    # SM2 private key (64 hex) that signs the audit chain's checkpoints and regulator exports
+    # (docs/audit.md). Embedded: generated into the data dir. Production: required.
+    audit_signing_key: SecretStr | None = None
+    # Public keys (128 hex, comma-separated) that checkpoints may also be signed with: retired
+    # signing keys, so `shoplet audit verify` still accepts checkpoints made before a rotation.
+    audit_verify_keys: str = ""
 
     # Request bodies larger than this are refused (413); media uploads have their own limit.
     max_body_bytes: int = 1024 * 1024
@@ -346,6 +352,17 @@ class Settings(BaseSettings):
                     )
                 ring.append((DEFAULT_PII_KEY_ID, legacy))
         return ring
+
+    @cached_property
+    def resolved_audit_signing_key(self) -> str:
+        """The SM2 private key of audit checkpoints (embedded: generated into the data dir)."""
+        from shoplet.core.sm2 import generate_private_key, parse_private_key
+
+        if self.audit_signing_key is not None:
+            raw = self.audit_signing_key.get_secret_value()
+        else:
+            raw = _local_secret(self.data_dir / "audit_sm2_key", generate_private_key)
+        return parse_private_key(raw)
 
     @cached_property
     def resolved_pii_index_key(self) -> bytes:

@@ -8,7 +8,7 @@ from shoplet.modules.staff import public as staff
 
 DEMO_OWNER_USERNAME = "demo-owner"
 # Embedded mode only (a laptop demo), documented in the README; never created in production.
-DEMO_OWNER_PASSWORD = "shoplet-demo-owner"  # noqa: S105
+DEMO_OWNER_PASSWORD = "shoplet-demo-owner"  # nosec B105 # noqa: S105
 
 
 async def seed_demo_owner(settings: Settings) -> str:

@@ -81,7 +81,7 @@ def tool(name: str, bin_dir: Path | None = None) -> str:
 def _stream(args: Sequence[str], env: dict[str, str], progress: Progress) -> None:
     """Run a client tool, passing its stderr on line by line (pg_basebackup -P rewrites one
     line with carriage returns: each rewrite is a line here)."""
-    with subprocess.Popen(  # noqa: S603 - PostgreSQL's own tools, arguments built here
+    with subprocess.Popen(  # nosec B603 # noqa: S603 - PostgreSQL's own tools, arguments built here
         list(args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     ) as process:
         stderr = process.stderr

@@ -75,7 +75,7 @@ class ClusterError(RuntimeError):
 
 def run_tool(args: Sequence[str], *, as_server: bool = True, timeout: float = 120) -> str:
     command = _as_server_user(args) if as_server else list(args)
-    done = subprocess.run(  # noqa: S603 - the server's own binaries, arguments built here
+    done = subprocess.run(  # nosec B603 # noqa: S603 - the server's own binaries, arguments built here
         command, capture_output=True, text=True, timeout=timeout, check=False
     )
     if done.returncode != 0:

@@ -79,7 +79,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - the operator's own nginx command line
+    return subprocess.run(  # nosec B603 # noqa: S603 - the operator's own nginx command line
         list(argv), capture_output=True, text=True, timeout=60, check=False
     )
 

@@ -39,8 +39,8 @@ from shoplet.integrations.tencent_sms import (
     tc3_signature,
 )
 
-SIMULATOR_SECRET_ID = "AKIDshopletsimulator000000000000000"  # noqa: S105 - public
-SIMULATOR_SECRET_KEY = "shoplet-sms-simulator-key"  # noqa: S105 - the simulator's public key
+SIMULATOR_SECRET_ID = "AKIDshopletsimulator000000000000000"  # nosec B105 # noqa: S105 - public
+SIMULATOR_SECRET_KEY = "shoplet-sms-simulator-key"  # nosec B105 # noqa: S105 - the simulator's public key
 SIMULATOR_SDK_APP_ID = "1400000000"
 SIMULATOR_SIGN_NAME = "Shoplet"
 SIMULATOR_LOGIN_TEMPLATE_ID = "100001"

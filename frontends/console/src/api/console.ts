@@ -26,6 +26,7 @@ export const consoleApi = {
   resetStaffMfa: (id: number) =>
     call<Res<O['resetStaffMfa']>>(OPS.resetStaffMfa, { params: { staff_id: id } }),
   auditLog: (query: Q<O['auditLog']> = {}) => call<Res<O['auditLog']>>(OPS.auditLog, { query }),
+  auditChain: () => call<Res<O['auditChain']>>(OPS.auditChain),
 
   // open platform (owner)
   listOpenApps: () => call<Res<O['listOpenApps']>>(OPS.listOpenApps),

@@ -41,6 +41,7 @@ export const OPS = {
   updateStaff: op('PATCH', '/api/v1/console/staff/{staff_id}'),
   resetStaffMfa: op('POST', '/api/v1/console/staff/{staff_id}/reset-mfa'),
   auditLog: op('GET', '/api/v1/console/audit-log'),
+  auditChain: op('GET', '/api/v1/console/audit-log/chain'),
 
   listOpenApps: op('GET', '/api/v1/console/openapi/apps'),
   createOpenApp: op('POST', '/api/v1/console/openapi/apps'),

@@ -38,10 +38,10 @@ DINGTALK_BASE = SIM_BASE + "/dingtalk"
 HOOKS_BASE = SIM_BASE + "/hooks"
 # The simulator's demo credentials (embedded mode's 发送测试消息 works with them).
 DEMO_WECOM_KEY = "shoplet-demo-wecom-key"
-DEMO_DINGTALK_TOKEN = "shoplet-demo-dingtalk-token"  # noqa: S105 - public demo value
-DEMO_DINGTALK_SECRET = "SECshoplet-demo-dingtalk-secret"  # noqa: S105 - public demo value
+DEMO_DINGTALK_TOKEN = "shoplet-demo-dingtalk-token"  # nosec B105 # noqa: S105 - public demo value
+DEMO_DINGTALK_SECRET = "SECshoplet-demo-dingtalk-secret"  # nosec B105 # noqa: S105 - public demo value
 DEMO_HOOK = "demo"
-DEMO_HOOK_SECRET = "shoplet-demo-hook-secret"  # noqa: S105 - public demo value
+DEMO_HOOK_SECRET = "shoplet-demo-hook-secret"  # nosec B105 # noqa: S105 - public demo value
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,7 +169,7 @@ class WeChatPayConfig:
 def notify_base_url(settings: Settings) -> str:
     if settings.wechatpay_notify_base_url:
         return settings.wechatpay_notify_base_url.rstrip("/")
-    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host  # noqa: S104
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host  # nosec B104 # noqa: S104
     return f"http://{host}:{settings.port}"
 
 

@@ -151,14 +151,14 @@ def encrypt_sensitive(public_key: rsa.RSAPublicKey, plaintext: str) -> str:
     """A sensitive request field (a payee's name) as WeChat Pay v3 wants it: RSAES-OAEP
     (MGF1 and SHA-1) with the WeChat Pay public key, base64; the request then carries
     ``Wechatpay-Serial`` naming that key."""
-    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)  # noqa: S303
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)  # nosec B303 # noqa: S303
     return base64.b64encode(public_key.encrypt(plaintext.encode(), oaep)).decode()
 
 
 def decrypt_sensitive(private_key: rsa.RSAPrivateKey, ciphertext: str) -> str:
     """The other side of :func:`encrypt_sensitive` (the simulator holds the private key).
     ``ValueError`` when it was not encrypted for this key."""
-    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)  # noqa: S303
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)  # nosec B303 # noqa: S303
     try:
         raw = base64.b64decode(ciphertext, validate=True)
         return private_key.decrypt(raw, oaep).decode()

@@ -228,7 +228,7 @@ async def merge_into_member(
         [
             {
                 "member_id": member_id,
-                "guest_token_hash": None,
+                "guest_token_hash": None,  # nosec B105 - clearing a column, not a password
                 "sku_id": line.sku_id,
                 "quantity": line.quantity,
                 "selected": line.selected,

@@ -13,7 +13,7 @@ from shoplet.modules.cart.models import MAX_QUANTITY
 
 MAX_ID = 2**63 - 1
 MAX_LINES = 100
-GUEST_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"  # noqa: S105 - a pattern, not a secret
+GUEST_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"  # nosec B105 # noqa: S105 - a pattern, not a secret
 
 SkuId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, description=f"1..{MAX_QUANTITY}")]

@@ -15,10 +15,12 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 
-from . import service
+from . import audit, service
 from .auth import ClientOrigin, CurrentStaff, EnrollingStaff, require_permission
 from .rbac import StaffIdentity
 from .schemas import (
+    AuditChainStatus,
+    AuditCheckpointInfo,
     AuditEntry,
     LoginRequest,
     MfaConfirm,
@@ -150,3 +152,26 @@ async def audit_log(
         session, staff_id=staff_id, action=action, cursor=cursor, limit=limit
     )
     return Page(items=[AuditEntry.model_validate(e) for e in rows], next_cursor=next_cursor)
+
+
+@router.get("/audit-log/chain")
+async def audit_chain_status(_: AuditReader, session: DbSession, ctx: Ctx) -> AuditChainStatus:
+    """The audit chain: its last signed checkpoint and the entries after it, verified now."""
+    found = await audit.status(session, ctx.settings)
+    point = found.checkpoint
+    return AuditChainStatus(
+        head_seq=found.head_seq,
+        last_checkpoint=None
+        if point is None
+        else AuditCheckpointInfo(
+            seq=point.seq,
+            hash=point.hash,
+            key_id=point.key_id,
+            created_at=point.created_at,
+            signature_valid=found.checkpoint_valid,
+        ),
+        verified_to_seq=found.verified_to_seq,
+        intact=None if found.live is False else not found.problems,
+        problems=found.problems,
+        checked_at=found.checked_at,
+    )

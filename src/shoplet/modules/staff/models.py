@@ -1,11 +1,21 @@
-"""Console tables: staff accounts and the append-only audit log."""
+"""Console tables: staff accounts and the append-only, hash-chained audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,15 +50,24 @@ class Staff(Base):
 
 
 class AuditLog(Base):
-    """Who did what, when, from where. Rows are only ever inserted."""
+    """Who did what, when, from where. Rows are only ever inserted.
+
+    Each row is a link of a hash chain (``audit_chain.py``, docs/audit.md): ``seq`` numbers the
+    rows without gaps, ``hash = SM3(prev_hash || canonical row)``, ``prev_hash`` is the hash of
+    row ``seq - 1`` (64 zeros for the first), so an edited, deleted or reordered row breaks it.
+    """
 
     __tablename__ = "staff_audit_log"
     __table_args__ = (
         Index("ix_staff_audit_log_staff_id_id", "staff_id", "id"),
         Index("ix_staff_audit_log_action_id", "action", "id"),
+        UniqueConstraint("seq", name="uq_staff_audit_log_seq"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     staff_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff_account.id"))
     # The acting (or, for refused sign-ins, the attempted) username, kept even if renamed later.
     username: Mapped[str] = mapped_column(String(64))
@@ -57,4 +76,32 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(DetailJSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditChainHead(Base):
+    """The one row (id 1) naming the chain's last link. Appending updates it first, so the row
+    lock serialises concurrent appends (PostgreSQL) and a row deleted at the end still shows."""
+
+    __tablename__ = "staff_audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed anchor of the chain: SM2 signature over (seq, hash, created_at) by the key named
+    ``key_id``. Rewriting the chain before ``seq`` (even recomputing every hash) no longer
+    matches a checkpoint, and a checkpoint cannot be forged without the private key."""
+
+    __tablename__ = "staff_audit_checkpoint"
+    __table_args__ = (UniqueConstraint("seq", name="uq_staff_audit_checkpoint_seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,14 +7,20 @@ Every module's ``console_api.py`` takes the signed-in staff member from here
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from collections.abc import Collection
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work
 from shoplet.core.settings import Settings
 
-from . import repository, service
+from . import audit, repository, service
+from .audit import CheckpointOutcome, verify_export
+from .audit_chain import Problem, Report
 from .auth import ClientOrigin, CurrentStaff, origin_of, require_permission
 from .errors import PermissionDenied, PiiRevealDenied
 from .rbac import ALL_PERMISSIONS, PERMISSIONS, PII_REVEAL, ROLES, Origin, StaffIdentity
@@ -25,17 +31,24 @@ __all__ = [
     "PERMISSIONS",
     "PII_REVEAL",
     "ROLES",
+    "CheckpointOutcome",
     "ClientOrigin",
     "CurrentStaff",
     "Origin",
     "PermissionDenied",
     "PiiRevealDenied",
+    "Problem",
+    "Report",
     "StaffIdentity",
+    "checkpoint_audit_chain",
     "create_staff_account",
+    "export_audit_log",
     "origin_of",
     "record_audit",
     "require_permission",
     "staff_display_names",
+    "verify_audit_chain",
+    "verify_export",
 ]
 
 
@@ -71,3 +84,52 @@ async def staff_display_names(session: AsyncSession, usernames: Collection[str])
     """username -> display name of these staff accounts (deactivated ones too), in one query;
     unknown usernames are left out, so callers choose their own fallback."""
     return await repository.display_names(session, sorted(set(usernames)))
+
+
+async def verify_audit_chain(
+    settings: Settings, *, from_seq: int = 1, to_seq: int | None = None
+) -> Report:
+    """``shoplet audit verify``: walk the audit chain and its checkpoints (read only)."""
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            return await audit.verify(session, settings, from_seq=from_seq, to_seq=to_seq)
+    finally:
+        await engine.dispose()
+
+
+async def checkpoint_audit_chain(settings: Settings) -> CheckpointOutcome:
+    """``shoplet audit checkpoint``: what the hourly job does, now."""
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            return await audit.make_checkpoint(session, settings)
+    finally:
+        await engine.dispose()
+
+
+async def export_audit_log(
+    settings: Settings, output: Path, *, from_seq: int = 1, to_seq: int | None = None
+) -> int:
+    """``shoplet audit export``: the signed JSONL export of ``from_seq..to_seq`` written to
+    ``output`` (through a temporary file renamed into place); returns the number of entries."""
+    engine = create_engine(settings.resolved_database_url)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    entries = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            async with unit_of_work(create_sessionmaker(engine)) as session:
+                async for kind, line in audit.export_lines(
+                    session, settings, from_seq=from_seq, to_seq=to_seq
+                ):
+                    entries += kind == "entry"
+                    handle.write(line + "\n")
+        os.replace(tmp, output)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    finally:
+        await engine.dispose()
+    return entries

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, literal, null, select, update
+from sqlalchemy import and_, case, func, literal, null, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import UTCDateTime
 
-from .models import AuditLog, Staff
+from .models import AuditChainHead, AuditCheckpoint, AuditLog, Staff
+
+CHAIN_HEAD_ID = 1
 
 
 async def get_staff(session: AsyncSession, staff_id: int) -> Staff | None:
@@ -115,3 +119,113 @@ async def list_audit(
     if before_id is not None:
         query = query.where(AuditLog.id < before_id)
     return (await session.execute(query)).scalars().all()
+
+
+# --- the audit chain ---------------------------------------------------------------------------
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def lock_chain_head(session: AsyncSession, *, genesis: str) -> tuple[int, str]:
+    """Claim the next ``seq`` of the audit chain: returns it with the previous link's hash.
+
+    One ``UPDATE … SET seq = seq + 1 … RETURNING`` on the single head row: it takes the row lock
+    (PostgreSQL) or the write lock (SQLite) until the transaction ends, so concurrent appends
+    queue here and each sees the head the previous one committed; a rolled-back append gives
+    its ``seq`` back. The head row is created on first use (a database built from the models).
+    """
+    stmt = (
+        update(AuditChainHead)
+        .where(AuditChainHead.id == CHAIN_HEAD_ID)
+        .values(seq=AuditChainHead.seq + 1)
+        .returning(AuditChainHead.seq, AuditChainHead.hash)
+        .execution_options(synchronize_session=False)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        await session.execute(
+            _insert(session, AuditChainHead)
+            .values(id=CHAIN_HEAD_ID, seq=0, hash=genesis)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        row = (await session.execute(stmt)).one()
+    return int(row[0]), str(row[1])
+
+
+async def set_chain_head_hash(session: AsyncSession, seq: int, chain_hash: str) -> None:
+    await session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == CHAIN_HEAD_ID, AuditChainHead.seq == seq)
+        .values(hash=chain_hash)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def chain_head(session: AsyncSession) -> tuple[int, str] | None:
+    row = (
+        await session.execute(
+            select(AuditChainHead.seq, AuditChainHead.hash).where(
+                AuditChainHead.id == CHAIN_HEAD_ID
+            )
+        )
+    ).one_or_none()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+async def audit_by_seq(
+    session: AsyncSession, *, from_seq: int, to_seq: int | None, limit: int
+) -> Sequence[AuditLog]:
+    """Audit rows with ``from_seq <= seq <= to_seq``, ascending ``seq``."""
+    query = select(AuditLog).where(AuditLog.seq >= from_seq).order_by(AuditLog.seq).limit(limit)
+    if to_seq is not None:
+        query = query.where(AuditLog.seq <= to_seq)
+    return (await session.execute(query)).scalars().all()
+
+
+async def audit_at_seq(session: AsyncSession, seq: int) -> AuditLog | None:
+    result = await session.execute(select(AuditLog).where(AuditLog.seq == seq))
+    return result.scalar_one_or_none()
+
+
+async def last_audit_seq(session: AsyncSession) -> int:
+    return int(
+        (await session.execute(select(func.coalesce(func.max(AuditLog.seq), 0)))).scalar_one()
+    )
+
+
+async def add_checkpoint(session: AsyncSession, checkpoint: AuditCheckpoint) -> bool:
+    """Store a checkpoint unless one exists at its ``seq`` already (two workers, one interval)."""
+    result = await session.execute(
+        _insert(session, AuditCheckpoint)
+        .values(
+            seq=checkpoint.seq,
+            hash=checkpoint.hash,
+            key_id=checkpoint.key_id,
+            signature=checkpoint.signature,
+            created_at=checkpoint.created_at,
+        )
+        .on_conflict_do_nothing(index_elements=["seq"])
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def checkpoints(
+    session: AsyncSession, *, from_seq: int = 0, to_seq: int | None = None
+) -> Sequence[AuditCheckpoint]:
+    query = (
+        select(AuditCheckpoint).where(AuditCheckpoint.seq >= from_seq).order_by(AuditCheckpoint.seq)
+    )
+    if to_seq is not None:
+        query = query.where(AuditCheckpoint.seq <= to_seq)
+    return (await session.execute(query)).scalars().all()
+
+
+async def last_checkpoint(session: AsyncSession) -> AuditCheckpoint | None:
+    result = await session.execute(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)
+    )
+    return result.scalar_one_or_none()

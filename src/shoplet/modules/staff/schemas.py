@@ -93,3 +93,26 @@ class AuditEntry(ResponseModel):
     ip: str | None
     user_agent: str | None
     created_at: datetime
+
+
+class AuditCheckpointInfo(ResponseModel):
+    seq: int
+    hash: str
+    key_id: str
+    created_at: datetime
+    signature_valid: bool = Field(description="The SM2 signature verifies under a known key")
+
+
+class AuditChainStatus(ResponseModel):
+    """The audit chain as the console shows it: the last signed checkpoint and the entries after
+    it, verified when this was asked (docs/audit.md)."""
+
+    head_seq: int = Field(description="seq of the newest entry")
+    last_checkpoint: AuditCheckpointInfo | None
+    verified_to_seq: int | None = Field(
+        description="The chain holds up to here, checked now; null: broken or too long to check"
+        " within a request (run shoplet audit verify)"
+    )
+    intact: bool | None = Field(description="null when not checked live")
+    problems: list[str] = Field(description="Up to 20 problems, each naming its seq")
+    checked_at: datetime

@@ -29,7 +29,7 @@ from shoplet.core.security import (
     verify_password,
 )
 
-from . import repository
+from . import audit, repository
 from .errors import (
     AccountLocked,
     InvalidCredentials,
@@ -453,8 +453,8 @@ async def record_audit(  # noqa: PLR0917  (positional, as every console route ca
     username: str | None = None,
 ) -> AuditLog:
     """Append one audit entry in the caller's transaction (so it commits or rolls back with the
-    change it describes). ``username`` names the actor when there is no ``staff`` (CLI, refused
-    sign-ins)."""
+    change it describes), as the next link of the hash chain (``audit.py``). ``username`` names
+    the actor when there is no ``staff`` (CLI, refused sign-ins)."""
     user_agent = origin.user_agent if origin is not None else None
     entry = AuditLog(
         staff_id=staff.id if staff is not None else None,
@@ -465,7 +465,7 @@ async def record_audit(  # noqa: PLR0917  (positional, as every console route ca
         ip=origin.ip[:64] if origin is not None and origin.ip else None,
         user_agent=user_agent[:255] if user_agent else None,
     )
-    return await repository.add_audit(session, entry)
+    return await audit.append(session, entry)
 
 
 async def list_audit(

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from shoplet.core.db import BigId, UTCDateTime
 
 revision: str = "0047_audit_chain"
-down_revision: str | None = "0040_insights_forecast"
+down_revision: str | None = "0050_media_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
 MAX_ARMS = 20
 
@@ -175,10 +175,10 @@ class TargetingIn(RequestModel):
         default_factory=list, max_length=50, description="GB/T 2260 code prefixes"
     )
     members_only: bool = False
-    segment_ids: list[int] = Field(
+    segment_ids: list[Id] = Field(
         default_factory=list,
         max_length=50,
-        description="kept for analytics segments; not applied yet",
+        description="analytics segments: a signed-in member in one of them (empty: anyone)",
     )
 
 

@@ -28,8 +28,13 @@ SLOTS = (
 )
 # Slots whose arms the shop's code knows by name: an arm named otherwise would silently serve the
 # default. ``search_ranking``: the presets of ``search/ranking.py`` (search is above experiments,
-# so the names are listed here; a search test checks the two lists agree).
+# so the names are listed here; a search test checks the two lists agree); the others: what the
+# storefront renders (``SLOT_ARMS`` in ``composables/useExperiment.js``, the same lists).
 SLOT_ARM_KEYS: dict[str, frozenset[str]] = {
+    "home_layout": frozenset({"default", "shelf_first"}),
+    "product_card_style": frozenset({"default", "list"}),
+    "checkout_button_text": frozenset({"default", "alt"}),
+    "promotion_strategy": frozenset({"default", "promo_first"}),
     "search_ranking": frozenset({"default", "semantic", "popular", "lexical"}),
 }
 PLATFORMS = ("h5", "mp-weixin")

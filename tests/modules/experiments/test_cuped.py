@@ -5,6 +5,7 @@ the database's sums equal to the per-unit computation."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -192,9 +193,15 @@ async def test_the_pre_period_comes_from_orders_on_the_first_exposure(
     for who in (alice, bob):
         variants = (await client.post(ASSIGN, json={}, headers=who.headers)).json()["variants"]
         body = {"experiment_id": eid, "variant": variants["checkout_button_text"]["variant"]}
-        assert (await client.post(EXPOSURES, json=body, headers=who.headers)).json() == {
-            "recorded": True
-        }
+        # Many first exposures at once (two app tabs, retries): one row, one visitor, one read
+        # of the pre-period.
+        answers = await asyncio.gather(
+            *(client.post(EXPOSURES, json=body, headers=who.headers) for _ in range(8))
+        )
+        assert sorted(r.json()["recorded"] for r in answers) == [False] * 7 + [True]
+    async with ctx.sessionmaker() as s:
+        visitors = await s.scalars(select(Arm.visitors).where(Arm.experiment_id == eid))
+        assert sum(visitors) == 2
     async with ctx.sessionmaker() as s:
         rows = await s.execute(
             select(Exposure.unit, Exposure.pre_orders, Exposure.pre_revenue).where(

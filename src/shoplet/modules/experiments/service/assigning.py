@@ -3,7 +3,10 @@ version in ``experiments_ruleset`` moves; exposures logged once per (experiment,
 
 Assigning writes nothing. The only read on the hot path is the version (one primary-key
 row); bandit experiments add one indexed read of the unit's exposures, so a unit that has
-seen an arm keeps it when the bandit later moves the weights.
+seen an arm keeps it when the bandit later moves the weights, and experiments that target
+analytics segments ask a signed-in member's segments (cached per process for the TTL,
+``sources.SegmentMembership``). A first exposure also stores the member's pre-period
+purchases for CUPED.
 """
 
 from __future__ import annotations

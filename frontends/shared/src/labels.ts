@@ -1329,7 +1329,9 @@ export const EXPERIMENT_MANAGE_LABELS = {
   appVersionMin: '最低版本',
   regions: '地区编码前缀',
   membersOnly: '仅会员',
-  segments: '人群 ID',
+  segments: '人群分群',
+  segmentsHint: '仅这些分群里的登录会员进入实验（不选：不限）',
+  segmentMembers: '人',
   arms: '分组',
   armKey: '组标识',
   armName: '组名',
@@ -1368,6 +1370,16 @@ export const EXPERIMENT_MANAGE_LABELS = {
   slotArmKeys: '该位置的组标识只能是',
   weightPositive: '每组权重须为正整数',
   weightTotal: '权重合计应为 10000，当前为',
+  cuped: 'CUPED 方差缩减',
+  cupedHint: '用每位访客实验开始前的下单金额校正人均收入与客单价，置信区间更窄、结论更快',
+  cupedPrePeriod: '前期窗口（天）',
+  cupedMetric: '指标',
+  cupedReduction: '方差缩减',
+  cupedAdjusted: '校正后均值',
+  cupedDiff: '与对照组之差',
+  cupedRawCi: '未校正区间',
+  cupedCi: '校正后区间',
+  cupedNone: '暂不能校正：每组至少 2 名访客，且需有实验前的购买记录',
 } as const
 
 export const EXPERIMENT_LABELS = {

@@ -2028,7 +2028,8 @@ export interface paths {
          * Results
          * @description Live results: per arm visitors, conversions, rate and Wilson interval, revenue per
          *     visitor, AOV; comparisons against the control with the always-valid p deciding; the
-         *     sample-ratio check (a mismatch blocks the verdict); P(best); the bandit's allocations.
+         *     sample-ratio check (a mismatch blocks the verdict); P(best); the bandit's allocations;
+         *     CUPED-adjusted revenue per visitor and AOV with the variance reduction.
          */
         get: operations["results_api_v1_console_experiments__experiment_id__results_get"];
         put?: never;
@@ -9872,6 +9873,96 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** Cuped */
+        Cuped: {
+            /**
+             * Metrics
+             * @description empty when CUPED cannot apply yet
+             */
+            metrics: components["schemas"]["CupedMetric"][];
+            /** Note */
+            note: string;
+            /** Pre Period Days */
+            pre_period_days: number;
+            /** Pre Period Start */
+            pre_period_start: string | null;
+        };
+        /** CupedArm */
+        CupedArm: {
+            /** Adjusted Mean */
+            adjusted_mean: number;
+            /** Adjusted Se */
+            adjusted_se: number;
+            /** Key */
+            key: string;
+            /**
+             * Mean
+             * @description fen (per visitor, or per order for AOV)
+             */
+            mean: number;
+            /** Se */
+            se: number;
+            /** Visitors */
+            visitors: number;
+        };
+        /** CupedComparison */
+        CupedComparison: {
+            /** Arm */
+            arm: string;
+            /** Baseline */
+            baseline: string;
+            /** Ci High */
+            ci_high: number;
+            /** Ci Low */
+            ci_low: number;
+            /**
+             * Diff
+             * @description adjusted arm − adjusted baseline, fen
+             */
+            diff: number;
+            /**
+             * P Adjusted
+             * @description Holm across the arms
+             */
+            p_adjusted: number;
+            /** P Value */
+            p_value: number;
+            /** Raw Ci High */
+            raw_ci_high: number;
+            /** Raw Ci Low */
+            raw_ci_low: number;
+            /**
+             * Raw Diff
+             * @description the same without CUPED
+             */
+            raw_diff: number;
+            /** Raw P Value */
+            raw_p_value: number;
+            /**
+             * Variance Reduction
+             * @description 1 − var(adjusted diff) / var(plain diff)
+             */
+            variance_reduction: number;
+        };
+        /** CupedMetric */
+        CupedMetric: {
+            /** Arms */
+            arms: components["schemas"]["CupedArm"][];
+            /** Comparisons */
+            comparisons: components["schemas"]["CupedComparison"][];
+            /**
+             * Metric
+             * @enum {string}
+             */
+            metric: "revenue_per_visitor" | "aov";
+            /** Theta */
+            theta: number;
+            /**
+             * Variance Reduction
+             * @description over every unit, 0..1
+             */
+            variance_reduction: number;
+        };
         /** Dashboard */
         Dashboard: {
             /**
@@ -14823,6 +14914,8 @@ export interface components {
             analysis: components["schemas"]["Analysis"] | null;
             /** Arms */
             arms: components["schemas"]["ArmResult"][];
+            /** @description CUPED-adjusted revenue per visitor and AOV */
+            cuped?: components["schemas"]["Cuped"] | null;
             /** Experiment Id */
             experiment_id: number;
             /** Note */
@@ -16436,7 +16529,7 @@ export interface components {
             regions?: string[];
             /**
              * Segment Ids
-             * @description kept for analytics segments; not applied yet
+             * @description analytics segments: a signed-in member in one of them (empty: anyone)
              */
             segment_ids?: number[];
         };

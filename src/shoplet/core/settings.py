@@ -236,6 +236,10 @@ class Settings(BaseSettings):
     # recomputed from the counts, and the least share every arm keeps (so it can still learn).
     experiments_bandit_minutes: int = Field(default=60, ge=1, le=24 * 60)
     experiments_bandit_floor: float = Field(default=0.05, ge=0.0, le=0.25)
+    # CUPED (docs/experiments.md, "CUPED"): the days before an experiment's start whose orders
+    # are each unit's covariate; analytics segments' membership is cached this long per process.
+    experiments_cuped_days: int = Field(default=28, ge=1, le=365)
+    experiments_segment_ttl_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     # Metric alerts (docs/insights.md, "Alerts"). None API bases: the in-repo robot simulator in
     # embedded and test mode, the real endpoints (qyapi.weixin.qq.com, oapi.dingtalk.com) in

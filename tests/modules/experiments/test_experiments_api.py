@@ -135,8 +135,8 @@ async def test_list_pages_by_cursor(client: httpx.AsyncClient, staff: dict[str, 
         (
             {
                 "arms": [
-                    {"key": "a", "name": "A", "weight": 5000},
-                    {"key": "b", "name": "B", "weight": 4000},
+                    {"key": "default", "name": "A", "weight": 5000},
+                    {"key": "alt", "name": "B", "weight": 4000},
                 ]
             },
             400,
@@ -166,6 +166,8 @@ async def test_list_pages_by_cursor(client: httpx.AsyncClient, staff: dict[str, 
         ({"slot": "nope"}, 422, "request.invalid"),
         # The search ranking's arms are the search presets (an unknown one would rank as default).
         ({"slot": "search_ranking"}, 400, "experiments.invalid_experiment"),
+        # The storefront renders only its own arms of the built-in slots.
+        ({"slot": "home_layout"}, 400, "experiments.invalid_experiment"),
     ],
 )
 async def test_bad_experiments_change_nothing(  # noqa: PLR0917  (fixtures and parameters)

@@ -26,7 +26,7 @@ export interface ExperimentForm {
   app_version_min: string
   regions: string
   members_only: boolean
-  segment_ids: string
+  segment_ids: number[]
   arms: ArmForm[]
   allocation: 'fixed' | 'bandit'
   policy: 'thompson' | 'epsilon_greedy' | 'ucb1'
@@ -50,7 +50,7 @@ export function emptyForm(): ExperimentForm {
     app_version_min: '',
     regions: '',
     members_only: false,
-    segment_ids: '',
+    segment_ids: [],
     arms: [
       { key: 'default', name: L.controlArm, weight: 5000 },
       { key: 'alt', name: L.variantArm, weight: 5000 },
@@ -67,8 +67,13 @@ export function evenWeights(count: number): number[] {
   return Array.from({ length: count }, (_, i) => base + (i < WEIGHT_TOTAL - base * count ? 1 : 0))
 }
 
-/** Slots whose arms the shop knows by name (the search ranking's presets, docs/search.md). */
+/** Slots whose arms the shop knows by name: what the storefront renders (docs/experiments.md)
+ *  and the search ranking's presets (docs/search.md); the server refuses other keys. */
 export const SLOT_ARM_KEYS: Partial<Record<ExperimentForm['slot'], string[]>> = {
+  home_layout: ['default', 'shelf_first'],
+  product_card_style: ['default', 'list'],
+  checkout_button_text: ['default', 'alt'],
+  promotion_strategy: ['default', 'promo_first'],
   search_ranking: ['default', 'semantic', 'popular', 'lexical'],
 }
 
@@ -110,9 +115,7 @@ export function toBody(form: ExperimentForm) {
       app_version_min: form.app_version_min.trim() || null,
       regions: list(form.regions),
       members_only: form.members_only,
-      segment_ids: list(form.segment_ids)
-        .map(Number)
-        .filter((n) => Number.isInteger(n) && n > 0),
+      segment_ids: form.segment_ids.filter((n) => Number.isInteger(n) && n > 0),
     },
     arms: form.arms.map((a) => ({ key: a.key.trim(), name: a.name.trim(), weight: a.weight })),
     allocation: form.allocation,
@@ -159,7 +162,7 @@ export function fromExperiment(e: ExperimentLike): ExperimentForm {
     app_version_min: e.targeting.app_version_min ?? '',
     regions: (e.targeting.regions ?? []).join(', '),
     members_only: e.targeting.members_only ?? false,
-    segment_ids: (e.targeting.segment_ids ?? []).join(', '),
+    segment_ids: [...(e.targeting.segment_ids ?? [])],
     arms: e.arms.map((a) => ({ key: a.key, name: a.name, weight: a.weight })),
     allocation: e.allocation as ExperimentForm['allocation'],
     policy: e.policy as ExperimentForm['policy'],

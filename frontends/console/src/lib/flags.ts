@@ -25,6 +25,14 @@ const ids = (text: string, what: string): number[] => {
   })
 }
 
+/** The segment ids typed in a segment rule's text (what the picker shows selected). */
+export function segmentIdsOf(text: string): number[] {
+  return text
+    .split(/[,，\s]+/)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0)
+}
+
 const VERSION = /^\d{1,6}(\.\d{1,6}){0,3}$/
 
 /** One rule line -> the backend's rule; throws an Error whose message says what is wrong. */

@@ -22,6 +22,9 @@ describe('experiment editor helpers', () => {
     expect(weightProblem(form.arms)).toBe('')
     // The search ranking's arms are the search presets.
     expect(weightProblem(form.arms, 'search_ranking')).toBe('该位置的组标识只能是 default / semantic / popular / lexical')
+    // The storefront's slots take only the arms it renders (alt is the checkout button's).
+    expect(weightProblem(form.arms, 'checkout_button_text')).toBe('')
+    expect(weightProblem(form.arms, 'home_layout')).toBe('该位置的组标识只能是 default / shelf_first')
     expect(
       weightProblem(
         [
@@ -60,7 +63,7 @@ describe('experiment editor helpers', () => {
       primary_metric: 'conversion' as const,
       guardrail_metrics: ['conversion' as const, 'aov' as const],
       regions: '31, 44，11',
-      segment_ids: '7 x 9',
+      segment_ids: [7, 0, 9],
       app_version_min: ' ',
       platforms: ['h5' as const],
     }
@@ -76,7 +79,7 @@ describe('experiment editor helpers', () => {
     })
     const back = fromExperiment({ ...body, arms: body.arms })
     expect(back.regions).toBe('31, 44, 11')
-    expect(back.segment_ids).toBe('7, 9')
+    expect(back.segment_ids).toEqual([7, 9])
     expect(back.layer_id).toBe(3)
   })
 

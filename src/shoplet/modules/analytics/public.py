@@ -21,7 +21,7 @@ from shoplet.modules.analytics.clv import (
     predict,
 )
 from shoplet.modules.analytics.errors import HistoryInvalid
-from shoplet.modules.analytics.profiles.service import segment_member_ids
+from shoplet.modules.analytics.profiles.service import member_segments, segment_member_ids
 from shoplet.modules.analytics.rfm import (
     CLASS_CODES,
     CLASS_NAMES,
@@ -41,6 +41,7 @@ from shoplet.modules.analytics.service import (
     run_rfm,
     traffic,
 )
+from shoplet.modules.experiments import public as experiments
 
 __all__ = [
     "CLASS_CODES",
@@ -62,6 +63,7 @@ __all__ = [
     "get_run",
     "import_history",
     "member_rfm",
+    "member_segments",
     "p_alive",
     "parse_transactions",
     "predict",
@@ -75,6 +77,8 @@ __all__ = [
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
-    """The event queue on the context and on its sessions (for the outbox handlers)."""
+    """The event queue on the context and on its sessions (for the outbox handlers); segment
+    membership for experiments' and flags' targeting (experiments sits below analytics)."""
     ingest.attach_queue(ctx)
+    experiments.set_segment_source(ctx, member_segments)
     behaviour.attach_counters(ctx)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 BUCKETS = 1000
 WEIGHT_TOTAL = 10_000
@@ -27,8 +28,13 @@ SLOTS = (
 )
 # Slots whose arms the shop's code knows by name: an arm named otherwise would silently serve the
 # default. ``search_ranking``: the presets of ``search/ranking.py`` (search is above experiments,
-# so the names are listed here; a search test checks the two lists agree).
+# so the names are listed here; a search test checks the two lists agree); the others: what the
+# storefront renders (``SLOT_ARMS`` in ``composables/useExperiment.js``, the same lists).
 SLOT_ARM_KEYS: dict[str, frozenset[str]] = {
+    "home_layout": frozenset({"default", "shelf_first"}),
+    "product_card_style": frozenset({"default", "list"}),
+    "checkout_button_text": frozenset({"default", "alt"}),
+    "promotion_strategy": frozenset({"default", "promo_first"}),
     "search_ranking": frozenset({"default", "semantic", "popular", "lexical"}),
 }
 PLATFORMS = ("h5", "mp-weixin")
@@ -69,8 +75,8 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Targeting:
-    """Who may enter. Empty fields let everyone in; ``segment_ids`` are kept for the analytics
-    segments to come and are not applied yet."""
+    """Who may enter. Empty fields let everyone in; ``segment_ids``: a signed-in member in at
+    least one of these analytics segments (asked of analytics through ``sources``)."""
 
     platforms: tuple[str, ...] = ()
     app_version_min: str | None = None
@@ -104,10 +110,14 @@ class UnitContext:
     platform: str | None = None
     app_version: str | None = None
     region: str | None = None
+    segments: frozenset[int] = frozenset()
+    """The analytics segments the member is in, among those the running experiments target."""
 
 
 def matches(targeting: Targeting, context: UnitContext) -> bool:
     if targeting.members_only and not context.is_member:
+        return False
+    if targeting.segment_ids and not context.segments.intersection(targeting.segment_ids):
         return False
     if targeting.platforms and context.platform not in targeting.platforms:
         return False
@@ -144,6 +154,7 @@ class RunningExperiment:
     arms: tuple[RunningArm, ...]
     targeting: Targeting = field(default_factory=Targeting)
     is_bandit: bool = False
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +163,11 @@ class Ruleset:
 
     version: int
     experiments: tuple[RunningExperiment, ...]
+
+    @property
+    def segment_ids(self) -> frozenset[int]:
+        """Every segment a running experiment targets (the only ones worth asking about)."""
+        return frozenset(s for e in self.experiments for s in e.targeting.segment_ids)
 
 
 @dataclass(frozen=True, slots=True)

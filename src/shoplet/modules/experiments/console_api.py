@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
+from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
@@ -238,8 +239,13 @@ async def stop(
 
 
 @router.get("/experiments/{experiment_id}/results", responses=problem_responses(404))
-async def results(experiment_id: PathId, _: ExperimentManager, session: DbSession) -> Results:
+async def results(
+    experiment_id: PathId, _: ExperimentManager, ctx: Ctx, session: DbSession
+) -> Results:
     """Live results: per arm visitors, conversions, rate and Wilson interval, revenue per
     visitor, AOV; comparisons against the control with the always-valid p deciding; the
-    sample-ratio check (a mismatch blocks the verdict); P(best); the bandit's allocations."""
-    return await service.results(session, experiment_id)
+    sample-ratio check (a mismatch blocks the verdict); P(best); the bandit's allocations;
+    CUPED-adjusted revenue per visitor and AOV with the variance reduction."""
+    return await service.results(
+        session, experiment_id, pre_period_days=ctx.settings.experiments_cuped_days
+    )

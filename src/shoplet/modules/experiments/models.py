@@ -120,7 +120,9 @@ class Arm(Base):
 
 
 class Exposure(Base):
-    """A unit saw its variant: once per (experiment, unit)."""
+    """A unit saw its variant: once per (experiment, unit). ``pre_orders`` / ``pre_revenue``
+    (fen) are what the unit bought in the CUPED pre-period (the N days before the experiment
+    started), read once when the exposure is first logged (0 for a device)."""
 
     __tablename__ = "experiments_exposure"
     __table_args__ = (
@@ -133,6 +135,8 @@ class Exposure(Base):
     arm_id: Mapped[int] = mapped_column(BigId, ForeignKey("experiments_arm.id"))
     unit: Mapped[str] = mapped_column(String(80))
     exposed_at: Mapped[datetime]
+    pre_orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pre_revenue: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class UnitMetric(Base):

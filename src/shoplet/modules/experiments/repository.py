@@ -206,6 +206,55 @@ async def insert_exposure(session: AsyncSession, values: Mapping[str, Any]) -> b
     return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
+async def set_exposure_pre_period(
+    session: AsyncSession, experiment_id: int, unit: str, *, orders: int, revenue: int
+) -> None:
+    await session.execute(
+        update(Exposure)
+        .where(Exposure.experiment_id == experiment_id, Exposure.unit == unit)
+        .values(pre_orders=orders, pre_revenue=revenue)
+    )
+
+
+CUPED_PRODUCTS = ("yy", "dd", "xx", "mm", "yd", "yx", "ym", "dx", "dm", "xm")
+
+
+async def cuped_sums(
+    session: AsyncSession, experiment_id: int
+) -> dict[int, tuple[int, dict[str, int], dict[str, int]]]:
+    """{arm id: (exposed units, Σ of y, d, x, m, Σ of their pairwise products)}: y and d the
+    unit's revenue and orders in the experiment (0 without an order), x and m its pre-period
+    revenue and orders. One grouped query; integers, so the sums are exact."""
+    columns = {
+        "y": func.coalesce(UnitMetric.revenue, 0),
+        "d": func.coalesce(UnitMetric.orders, 0),
+        "x": Exposure.pre_revenue,
+        "m": Exposure.pre_orders,
+    }
+    sums = [func.coalesce(func.sum(c), 0) for c in columns.values()]
+    products = [func.coalesce(func.sum(columns[k[0]] * columns[k[1]]), 0) for k in CUPED_PRODUCTS]
+    stmt = (
+        select(Exposure.arm_id, func.count(), *sums, *products)
+        .select_from(Exposure)
+        .outerjoin(
+            UnitMetric,
+            (UnitMetric.experiment_id == Exposure.experiment_id)
+            & (UnitMetric.unit == Exposure.unit),
+        )
+        .where(Exposure.experiment_id == experiment_id)
+        .group_by(Exposure.arm_id)
+    )
+    out = {}
+    for row in await session.execute(stmt):
+        values = [int(v) for v in row[2:]]
+        out[int(row[0])] = (
+            int(row[1]),
+            dict(zip(columns, values[:4], strict=True)),
+            dict(zip(CUPED_PRODUCTS, values[4:], strict=True)),
+        )
+    return out
+
+
 async def add_to_arm(session: AsyncSession, arm_id: int, **deltas: float) -> None:
     """Atomic increments of an arm's counters (``visitors=1``, ``revenue=-500`` …)."""
     values = {name: getattr(Arm, name) + delta for name, delta in deltas.items() if delta}

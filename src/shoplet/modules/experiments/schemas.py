@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
 MAX_ARMS = 20
 
@@ -175,10 +175,10 @@ class TargetingIn(RequestModel):
         default_factory=list, max_length=50, description="GB/T 2260 code prefixes"
     )
     members_only: bool = False
-    segment_ids: list[int] = Field(
+    segment_ids: list[Id] = Field(
         default_factory=list,
         max_length=50,
-        description="kept for analytics segments; not applied yet",
+        description="analytics segments: a signed-in member in one of them (empty: anyone)",
     )
 
 
@@ -312,6 +312,45 @@ class AllocationPoint(ResponseModel):
     weights: dict[str, int] = Field(description="arm key -> basis points")
 
 
+class CupedArm(ResponseModel):
+    key: str
+    visitors: int
+    mean: float = Field(description="fen (per visitor, or per order for AOV)")
+    se: float
+    adjusted_mean: float
+    adjusted_se: float
+
+
+class CupedComparison(ResponseModel):
+    arm: str
+    baseline: str
+    diff: float = Field(description="adjusted arm − adjusted baseline, fen")
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_adjusted: float = Field(description="Holm across the arms")
+    raw_diff: float = Field(description="the same without CUPED")
+    raw_ci_low: float
+    raw_ci_high: float
+    raw_p_value: float
+    variance_reduction: float = Field(description="1 − var(adjusted diff) / var(plain diff)")
+
+
+class CupedMetric(ResponseModel):
+    metric: Literal["revenue_per_visitor", "aov"]
+    theta: float
+    variance_reduction: float = Field(description="over every unit, 0..1")
+    arms: list[CupedArm]
+    comparisons: list[CupedComparison]
+
+
+class Cuped(ResponseModel):
+    pre_period_days: int
+    pre_period_start: datetime | None
+    metrics: list[CupedMetric] = Field(description="empty when CUPED cannot apply yet")
+    note: str
+
+
 class Results(ResponseModel):
     experiment_id: int
     status: ExperimentStatus
@@ -321,3 +360,6 @@ class Results(ResponseModel):
     srm_blocked: bool
     note: str
     allocations: list[AllocationPoint]
+    cuped: Cuped | None = Field(
+        default=None, description="CUPED-adjusted revenue per visitor and AOV"
+    )

@@ -14,7 +14,8 @@
   then :func:`release_ship_hold` when the group fills up or :func:`void_held_order` (cancel,
   stock back, full refund) when it fails;
 - reviews: :func:`member_order_lines` (a shopper's own order's status and its lines with ids);
-- analytics' member profiles: :func:`member_paid_orders` (members' paid orders with their lines).
+- analytics' member profiles: :func:`member_paid_orders` (members' paid orders with their lines);
+- experiments: ``startup`` gives CUPED each member's orders before an experiment started.
 
 Everything runs in the caller's transaction (flush only).
 """
@@ -26,9 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.context import AppContext
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.experiments import public as experiments
 from shoplet.modules.orders import repository as _repo
 from shoplet.modules.orders.errors import (
     AfterSaleAmountExceeded,
@@ -179,8 +183,15 @@ __all__ = [
     "sales_summary",
     "settle_without_payment",
     "ship_order",
+    "startup",
     "void_held_order",
 ]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> None:
+    """Experiments' CUPED reads each exposed member's orders before the experiment started
+    through this hook (experiments sits below orders and may not import it)."""
+    experiments.set_pre_period_source(ctx, _repo.member_paid_between)
 
 
 @dataclass(frozen=True, slots=True)

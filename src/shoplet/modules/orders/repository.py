@@ -771,3 +771,19 @@ def line_facts(since: datetime, until: datetime) -> Any:
         .where(Order.paid_at >= since, Order.paid_at < until, Order.is_virtual.is_(False))
         .subquery("line_facts")
     )
+
+
+async def member_paid_between(
+    session: AsyncSession, member_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(orders, fen net of refunds) the member paid in ``[start, end)``, orders refunded in
+    full left out: experiments' CUPED pre-period."""
+    net = Order.payable_total - Order.refunded_total
+    stmt = select(func.count(), func.coalesce(func.sum(net), 0)).where(
+        Order.member_id == member_id,
+        Order.paid_at >= start,
+        Order.paid_at < end,
+        net > 0,
+    )
+    count, total = (await session.execute(stmt)).one()
+    return int(count), int(total)

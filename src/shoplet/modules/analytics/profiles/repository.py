@@ -295,6 +295,11 @@ async def get_segment(session: AsyncSession, segment_id: int) -> Segment | None:
     return await session.get(Segment, segment_id)
 
 
+async def segments_by_ids(session: AsyncSession, segment_ids: Sequence[int]) -> list[Segment]:
+    stmt = select(Segment).where(Segment.id.in_(sorted(segment_ids))).order_by(Segment.id)
+    return list(await session.scalars(stmt))
+
+
 async def list_segments(session: AsyncSession) -> list[Segment]:
     return list(await session.scalars(select(Segment).order_by(Segment.id.desc())))
 

@@ -636,6 +636,28 @@ async def segment_member_ids(session: AsyncSession, segment_id: int) -> list[int
     return await matching_members(session, conditions.parse(segment.definition))
 
 
+async def member_segments(
+    session: AsyncSession, member_id: int, segment_ids: frozenset[int]
+) -> frozenset[int]:
+    """Which of ``segment_ids`` the member is in now (unknown ids: none), from the member's own
+    profile and tags only: experiments' and flags' segment targeting asks it per member."""
+    segments = await repo.segments_by_ids(session, sorted(segment_ids))
+    if not segments:
+        return frozenset()
+    profile = await repo.get_profile(session, member_id)
+    tags = {t.code for t in await repo.tags_of_member(session, member_id)}
+    if profile is None and not tags:
+        return frozenset()  # outside the universe segments are drawn from
+    facts: conditions.Facts = (
+        compute.facts(_row(profile), utcnow())
+        if profile is not None
+        else {**dict.fromkeys(conditions.FIELDS), "categories": ()}
+    )
+    return frozenset(
+        s.id for s in segments if conditions.evaluate(conditions.parse(s.definition), facts, tags)
+    )
+
+
 async def segment_members(
     ctx: AppContext, session: AsyncSession, segment_id: int, *, cursor: str | None, limit: int
 ) -> tuple[list[SegmentMember], str | None]:

@@ -1,4 +1,5 @@
-"""Storefront route of feature flags: the caller's flags, evaluated in memory (no query)."""
+"""Storefront route of feature flags: the caller's flags, evaluated in memory (no query, except
+a signed-in member's segments when a rule targets one and the cached answer is stale)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from fastapi import APIRouter, Depends, Header, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shoplet.core.context import Ctx
+from shoplet.core.db import read_session
 from shoplet.core.errors import Unauthorized, problem_responses
 from shoplet.core.security import TokenError
+from shoplet.modules.experiments.sources import segment_membership
 
 from .evaluate import FlagContext
 from .runtime import store_of
@@ -51,8 +54,20 @@ async def bootstrap(  # noqa: PLR0917 (one header each)
     member_id = _member_id(ctx, credentials)
     unit = str(member_id) if member_id is not None else device_id
     store = store_of(ctx)
+    segments = None
+    wanted = store.ruleset.segment_ids
+    if member_id is not None and wanted:
+        # Only when a rule targets a segment: analytics' answer, cached per member for the TTL.
+        async with read_session(ctx.sessionmaker) as session:
+            segments = await segment_membership(ctx).of(session, member_id, wanted)
     flags = store.evaluate_all(
-        FlagContext(unit=unit, member_id=member_id, platform=platform, app_version=app_version)
+        FlagContext(
+            unit=unit,
+            member_id=member_id,
+            platform=platform,
+            app_version=app_version,
+            segments=segments,
+        )
     )
     # Per caller: never stored by a shared cache.
     response.headers["Cache-Control"] = "private, no-store"

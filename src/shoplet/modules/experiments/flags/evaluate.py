@@ -8,8 +8,9 @@ matches, the ``default_variant``. Rule kinds, in whatever order the flag lists t
 - ``allow`` / ``deny``: the member id is listed (``deny`` serves the off variant);
 - ``platform``: the caller's platform (``mp-weixin``, ``h5``, ...) is listed;
 - ``app_version``: the caller's app version is within ``[min, max]`` (dotted integers);
-- ``segment``: the member is in one of the segments, asked of a callback (analytics owns
-  segments; experiments never imports it);
+- ``segment``: the member is in one of the segments: ``FlagContext.segments`` when the caller
+  looked them up (the bootstrap asks analytics through ``experiments.sources``, cached per
+  process), else a callback (analytics owns segments; experiments never imports it);
 - ``percentage``: the unit's bucket (``blake2b(flag key : unit) mod 10 000``) is below
   ``percent × 100``. Buckets are stable per flag and unit, so growing a rollout keeps everyone
   already in it; two percentage rules in a row split cumulatively (30 then 60 → 30 % / 30 %).
@@ -38,6 +39,8 @@ class FlagContext:
     is_staff: bool = False
     platform: str | None = None
     app_version: str | None = None
+    segments: frozenset[int] | None = None
+    """The segments the member is in, among ``Ruleset.segment_ids``; None: ask the callback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,11 @@ class CompiledFlag:
 class Ruleset:
     version: int
     flags: Mapping[str, CompiledFlag]
+
+    @property
+    def segment_ids(self) -> frozenset[int]:
+        """Every segment a rule targets."""
+        return frozenset(s for f in self.flags.values() for r in f.rules for s in r.segments)
 
 
 EMPTY = Ruleset(version=0, flags={})
@@ -159,6 +167,8 @@ def _matches(
         return low_ok and (rule.max_version is None or version <= rule.max_version)
     if kind == "segment":
         member = ctx.member_id
+        if member is not None and ctx.segments is not None:
+            return not ctx.segments.isdisjoint(rule.segments)
         if member is None or segment_check is None:
             return False
         return any(segment_check(member, s) for s in rule.segments)

@@ -6,7 +6,8 @@ no I/O per call), so Shoplet code asks through the vendor-neutral API::
     client.get_boolean_value("new_checkout", False, EvaluationContext("42", {"member_id": 42}))
 
 Context: ``targeting_key`` is the unit hashed for percentage rules (member id, else device id);
-attributes ``member_id`` (int), ``is_staff`` (bool), ``platform`` and ``app_version`` (str).
+attributes ``member_id`` (int), ``is_staff`` (bool), ``platform`` and ``app_version`` (str),
+``segment_ids`` (the member's analytics segments, list of int; absent: the store's callback).
 
 A merchant who runs another flag service sets ``SHOPLET_FLAGS_PROVIDER=package.module:factory``:
 ``factory()`` returns any OpenFeature provider, registered instead of this one at start-up."""
@@ -43,12 +44,19 @@ def flag_context(context: EvaluationContext | None) -> FlagContext:
     version = attrs.get("app_version")
     member_id = member if isinstance(member, int) and not isinstance(member, bool) else None
     unit = context.targeting_key or (str(member_id) if member_id is not None else None)
+    listed = attrs.get("segment_ids")
+    segments = (
+        frozenset(s for s in listed if isinstance(s, int) and not isinstance(s, bool))
+        if isinstance(listed, list)
+        else None
+    )
     return FlagContext(
         unit=unit,
         member_id=member_id,
         is_staff=attrs.get("is_staff") is True,
         platform=platform if isinstance(platform, str) else None,
         app_version=version if isinstance(version, str) else None,
+        segments=segments,
     )
 
 

@@ -3,10 +3,16 @@ version in ``experiments_ruleset`` moves; exposures logged once per (experiment,
 
 Assigning writes nothing. The only read on the hot path is the version (one primary-key
 row); bandit experiments add one indexed read of the unit's exposures, so a unit that has
-seen an arm keeps it when the bandit later moves the weights.
+seen an arm keeps it when the bandit later moves the weights, and experiments that target
+analytics segments ask a signed-in member's segments (cached per process for the TTL,
+``sources.SegmentMembership``). A first exposure also stores the member's pre-period
+purchases for CUPED.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +31,7 @@ from shoplet.modules.experiments.assignment import (
 )
 from shoplet.modules.experiments.errors import NotEnrolled
 from shoplet.modules.experiments.schemas import Assignments, ExposureOut, Variant
+from shoplet.modules.experiments.sources import pre_period_source, segment_membership
 
 CACHE_KEY = "experiments.ruleset"
 
@@ -50,6 +57,7 @@ async def load_ruleset(session: AsyncSession, version: int) -> Ruleset:
             ),
             targeting=Targeting.from_json(e.targeting),
             is_bandit=e.allocation == "bandit",
+            started_at=e.started_at,
         )
         for e, layer_salt in rows
     )
@@ -85,8 +93,16 @@ async def _sticky(
     return out
 
 
+def _member_id(unit: str) -> int | None:
+    return int(unit[2:]) if unit.startswith("m:") else None
+
+
 async def variants_for(ctx: AppContext, session: AsyncSession, context: UnitContext) -> Assignments:
     ruleset = await current_ruleset(ctx, session)
+    member_id = _member_id(context.unit)
+    if member_id is not None and ruleset.segment_ids:
+        segments = await segment_membership(ctx).of(session, member_id, ruleset.segment_ids)
+        context = replace(context, segments=segments)
     found = await _sticky(session, ruleset, context, assign(ruleset, context))
     return Assignments(
         unit=context.unit,
@@ -137,4 +153,21 @@ async def log_exposure(
     )
     if recorded:
         await repo.add_to_arm(session, arm.id, visitors=1)
+        await _record_pre_period(ctx, session, experiment, context.unit)
     return ExposureOut(recorded=recorded)
+
+
+async def _record_pre_period(
+    ctx: AppContext, session: AsyncSession, experiment: RunningExperiment, unit: str
+) -> None:
+    """CUPED's covariate: what a member bought in the days before the experiment started
+    (fixed by then), asked of orders once, on the unit's first exposure."""
+    member_id, source = _member_id(unit), pre_period_source(ctx)
+    if member_id is None or source is None or experiment.started_at is None:
+        return
+    start = experiment.started_at - timedelta(days=ctx.settings.experiments_cuped_days)
+    orders, revenue = await source(session, member_id, start, experiment.started_at)
+    if orders or revenue:
+        await repo.set_exposure_pre_period(
+            session, experiment.id, unit, orders=orders, revenue=revenue
+        )

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
+from shoplet.modules.experiments import cuped, stats
 from shoplet.modules.experiments import repository as repo
-from shoplet.modules.experiments import stats
 from shoplet.modules.experiments.errors import ExperimentNotFound
 from shoplet.modules.experiments.schemas import (
     AllocationPoint,
     AnalyzeBody,
     ArmIn,
     ArmResult,
+    Cuped,
+    CupedArm,
+    CupedComparison,
+    CupedMetric,
     Results,
 )
 
@@ -114,7 +118,56 @@ async def record_refund(session: AsyncSession, order_no: str, amount: int | None
         )
 
 
-async def results(session: AsyncSession, experiment_id: int) -> Results:
+def _cuped(
+    arms: list[Any], sums: dict[int, tuple[int, dict[str, int], dict[str, int]]]
+) -> list[CupedMetric]:
+    groups = [cuped.ArmSums(a.key, *sums.get(a.id, (0, {}, {}))) for a in arms]
+    out = []
+    for metric in ("revenue_per_visitor", "aov"):
+        found = cuped.analyze(metric, groups)
+        if found is None:
+            continue
+        out.append(
+            CupedMetric(
+                metric=found.metric,
+                theta=found.theta,
+                variance_reduction=found.variance_reduction,
+                arms=[
+                    CupedArm(
+                        key=e.key,
+                        visitors=e.n,
+                        mean=e.mean,
+                        se=e.se,
+                        adjusted_mean=e.adjusted_mean,
+                        adjusted_se=e.adjusted_se,
+                    )
+                    for e in found.arms
+                ],
+                comparisons=[
+                    CupedComparison(
+                        arm=c.arm,
+                        baseline=c.baseline,
+                        diff=c.diff,
+                        ci_low=c.ci_low,
+                        ci_high=c.ci_high,
+                        p_value=c.p_value,
+                        p_adjusted=c.p_adjusted,
+                        raw_diff=c.raw_diff,
+                        raw_ci_low=c.raw_ci_low,
+                        raw_ci_high=c.raw_ci_high,
+                        raw_p_value=c.raw_p_value,
+                        variance_reduction=c.variance_reduction,
+                    )
+                    for c in found.comparisons
+                ],
+            )
+        )
+    return out
+
+
+async def results(
+    session: AsyncSession, experiment_id: int, *, pre_period_days: int = 28
+) -> Results:
     """Per arm counts, rates with Wilson intervals, revenue per visitor and AOV; the
     comparisons of the calculator with the sequential (always-valid) p-value deciding, so
     the page can be watched every day; SRM against the configured weights blocks a verdict."""
@@ -172,6 +225,8 @@ async def results(session: AsyncSession, experiment_id: int) -> Results:
         note = analysis.verdict_reason
         if is_bandit:
             note += "; the split follows the bandit, so no sample-ratio check applies"
+    metrics = _cuped(arms, await repo.cuped_sums(session, experiment_id))
+    started = experiment.started_at
     history = await repo.allocations_of(session, experiment_id)
     keys = {str(a.id): a.key for a in arms}
     return Results(
@@ -189,4 +244,15 @@ async def results(session: AsyncSession, experiment_id: int) -> Results:
             )
             for h in history
         ],
+        cuped=Cuped(
+            pre_period_days=pre_period_days,
+            pre_period_start=started - timedelta(days=pre_period_days) if started else None,
+            metrics=metrics,
+            note=(
+                "adjusted with each visitor's orders before the start"
+                if metrics
+                else "CUPED needs 2 visitors per arm with some pre-period purchases"
+                " (and orders in every arm for AOV)"
+            ),
+        ),
     )

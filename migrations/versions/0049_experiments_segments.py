@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0049_experiments_segments"
-down_revision: str | None = "0040_insights_forecast"
+down_revision: str | None = "0047_audit_chain"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

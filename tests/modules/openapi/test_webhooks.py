@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from shoplet.core.context import AppContext
+from shoplet.core.db import utcnow
 from shoplet.core.events import drain_outbox
 from shoplet.core.jobs import run_job
 from shoplet.modules.openapi import webhooks
@@ -28,7 +29,6 @@ from tests.modules.openapi.webhook_receiver import receiver
 from tests.modules.orders.console_factories import make_sku, paid_order
 from tests.modules.staff.conftest import audit_rows
 
-T0 = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
 SECRET = "whsec-test-secret-0123456789"
 
 
@@ -39,7 +39,9 @@ def settings_overrides() -> dict[str, Any]:
 
 class Clock:
     def __init__(self, ctx: AppContext) -> None:
-        self.now = T0
+        # Just after now: deliveries queued by the test (due at the real time) are due.
+        self.start = utcnow().replace(microsecond=0) + timedelta(seconds=5)
+        self.now = self.start
         ctx.extras[webhooks.CLOCK_KEY] = lambda: self.now
         # The middle of the jitter range: waits are exactly the schedule's.
         ctx.extras[webhooks.RANDOM_KEY] = lambda: 0.5
@@ -109,7 +111,7 @@ async def test_a_receiver_failing_twice_gets_the_event_once_delivered_with_every
         await run_job(ctx, DELIVER_JOB)
         (first,) = await deliveries(ctx)
         assert (first.status, first.attempts, first.last_status_code) == ("pending", 1, 503)
-        assert first.next_attempt_at == T0 + timedelta(seconds=60)
+        assert first.next_attempt_at == clock.start + timedelta(seconds=60)
 
         clock.advance(seconds=59)  # not due yet: nothing sent
         await run_job(ctx, DELIVER_JOB)
@@ -212,7 +214,7 @@ async def test_a_worker_dying_mid_delivery_sends_the_same_event_again(
         await product_event(ctx)
         rec.hold_next = True
         worker = asyncio.create_task(run_job(ctx, DELIVER_JOB))
-        await rec.arrived.wait()
+        await asyncio.wait_for(rec.arrived.wait(), timeout=60)
         worker.cancel()  # killed after the POST went out, before its answer was recorded
         with pytest.raises(asyncio.CancelledError):
             await worker

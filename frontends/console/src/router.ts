@@ -396,6 +396,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'openapi:manage', title: '开放平台 · 调用日志' },
       },
       {
+        path: 'open-platform/webhooks',
+        name: 'open-webhooks',
+        component: () => import('@/views/openapi/WebhooksView.vue'),
+        meta: { permission: 'openapi:manage', title: '开放平台 · Webhook' },
+      },
+      {
         path: 'account',
         name: 'account',
         component: () => import('@/views/AccountView.vue'),

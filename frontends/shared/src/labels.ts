@@ -1600,7 +1600,46 @@ export const OPENAPI_LABELS = {
   disable: '停用',
   enable: '启用',
   secrets: '密钥',
+  webhooks: 'Webhook',
+  newWebhook: '新建订阅',
+  webhookUrl: '推送地址',
+  webhookEvents: '订阅事件',
+  webhookSecret: '签名密钥',
+  webhookSecretHelp: '16–128 位可见 ASCII 字符；留空则自动生成。密钥只显示这一次。',
+  deliveries: '推送记录',
+  ping: '测试推送',
+  replay: '重放',
+  replayHelp: '把所选时间内已结束（成功、失败或进入死信）的推送重新发送一次，事件 ID 不变。',
+  resend: '重发',
+  attempts: '尝试次数',
+  responseCode: '响应码',
+  latency: '耗时 (ms)',
+  responseExcerpt: '响应摘要',
+  eventId: '事件 ID',
 } as const
+/** 推送状态 of a webhook delivery (开放平台 · Webhook). */
+export const WEBHOOK_DELIVERY_STATUS_LABELS: Labels = {
+  pending: '待推送',
+  sending: '推送中',
+  delivered: '已送达',
+  failed: '失败',
+  dead: '死信',
+}
+export const WEBHOOK_DELIVERY_STATUS_TONES: Tones = {
+  pending: 'primary',
+  sending: 'primary',
+  delivered: 'success',
+  failed: 'danger',
+  dead: 'danger',
+}
+/** One attempt's outcome in a delivery's log. */
+export const WEBHOOK_ATTEMPT_OUTCOME_LABELS: Labels = {
+  ok: '成功',
+  retry: '将重试',
+  failed: '失败（不重试）',
+  dead: '失败（进入死信）',
+  abandoned: '中断（已重新推送）',
+}
 /** 告警 (console: 告警): monitors, incidents, channels. */
 export const ALERT_LABELS = {
   title: '告警',

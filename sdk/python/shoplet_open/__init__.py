@@ -5,6 +5,9 @@ retries writes with the same Idempotency-Key, so a retried write is applied once
         page = await shop.get("/products", params={"limit": 50})
         await shop.adjust_stock(sku_id, delta=5, reason="ERP 入库")
 
+A webhook receiver checks each delivery with ``verify_webhook(request.headers, raw_body,
+secret)`` before trusting it, and dedupes on ``X-Shoplet-Event-Id`` (delivery is at least once).
+
 Depends only on httpx.
 """
 
@@ -23,7 +26,13 @@ from urllib.parse import quote
 
 import httpx
 
-__all__ = ["ShopletOpen", "ShopletOpenError", "sign_request", "string_to_sign"]
+__all__ = [
+    "ShopletOpen",
+    "ShopletOpenError",
+    "sign_request",
+    "string_to_sign",
+    "verify_webhook",
+]
 
 PREFIX = "/open/v1"
 # Answers worth another attempt: the request may not have been applied, or was refused for
@@ -39,6 +48,43 @@ class ShopletOpenError(Exception):
         self.code = str(body.get("code") or body.get("error") or "unknown")
         self.body = dict(body)
         super().__init__(f"{status} {self.code}: {body.get('detail') or body}")
+
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def verify_webhook(
+    headers: Mapping[str, str],
+    body: bytes,
+    secret: str,
+    *,
+    tolerance: int = WEBHOOK_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> bool:
+    """Whether a webhook delivery is genuine and fresh: ``X-Shoplet-Signature`` is the
+    lower-case hex HMAC-SHA256, keyed by the subscription's secret, of
+    ``EVENT_ID\\nTIMESTAMP\\nHEX(SHA256(body))`` (``X-Shoplet-Event-Id``,
+    ``X-Shoplet-Timestamp``), and the timestamp is within ``tolerance`` seconds of ``now``.
+    ``body`` is the raw request body, before any JSON parsing. Header names are matched
+    case-insensitively."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    event_id = lowered.get("x-shoplet-event-id", "")
+    timestamp = lowered.get("x-shoplet-timestamp", "")
+    presented = lowered.get("x-shoplet-signature", "")
+    if (
+        not presented.isascii()
+        or not event_id
+        or not timestamp.isascii()
+        or not timestamp.isdigit()
+        or len(timestamp) > 12
+    ):
+        return False
+    current = time.time() if now is None else now
+    if abs(current - int(timestamp)) > tolerance:
+        return False
+    text = "\n".join((event_id, timestamp, hashlib.sha256(body).hexdigest()))
+    expected = hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, presented.strip().lower())
 
 
 def _encode(text: str) -> str:

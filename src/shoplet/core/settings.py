@@ -168,6 +168,26 @@ class Settings(BaseSettings):
         "yunda",
         "ems",
     ]
+    # Webhooks of the open platform (docs/open-platform.md, "Webhooks"): the waits, in
+    # seconds, after the 1st, 2nd, … failed attempt (one more attempt than waits; after the
+    # last the delivery is dead-lettered), each stretched or shrunk by up to ``jitter`` of itself
+    # at random; the timeout of one POST.
+    openapi_webhook_retry_schedule: Annotated[
+        list[Annotated[int, Field(ge=1, le=7 * 86400)]],
+        Field(min_length=1, max_length=20),
+        NoDecode,
+    ] = [
+        60,
+        300,
+        900,
+        3600,
+        10800,
+        21600,
+        43200,
+        86400,
+    ]
+    openapi_webhook_retry_jitter: float = Field(default=0.2, ge=0.0, le=0.5)
+    openapi_webhook_timeout_seconds: float = Field(default=10.0, gt=0.0, le=60.0)
     # The sender printed on e-waybills.
     logistics_sender_name: str = "Shoplet 仓库"
     logistics_sender_mobile: str = "13800000000"
@@ -282,7 +302,12 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("database_replica_urls", "logistics_carriers", mode="before")
+    @field_validator(
+        "database_replica_urls",
+        "logistics_carriers",
+        "openapi_webhook_retry_schedule",
+        mode="before",
+    )
     @classmethod
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):

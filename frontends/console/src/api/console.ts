@@ -38,6 +38,21 @@ export const consoleApi = {
     call<Res<O['rotateOpenAppSecret']>>(OPS.rotateOpenAppSecret, { params: { app_id: id }, body }),
   openApiAccessLog: (query: Q<O['openApiAccessLog']> = {}) =>
     call<Res<O['openApiAccessLog']>>(OPS.openApiAccessLog, { query }),
+  webhookEvents: () => call<Res<O['webhookEvents']>>(OPS.webhookEvents),
+  listWebhooks: (appId: number) => call<Res<O['listWebhooks']>>(OPS.listWebhooks, { params: { app_id: appId } }),
+  createWebhook: (appId: number, body: Body<O['createWebhook']>) =>
+    call<Res<O['createWebhook']>>(OPS.createWebhook, { params: { app_id: appId }, body }),
+  updateWebhook: (id: number, body: Body<O['updateWebhook']>) =>
+    call<Res<O['updateWebhook']>>(OPS.updateWebhook, { params: { webhook_id: id }, body }),
+  pingWebhook: (id: number) => call<Res<O['pingWebhook']>>(OPS.pingWebhook, { params: { webhook_id: id } }),
+  replayWebhook: (id: number, body: Body<O['replayWebhook']>) =>
+    call<Res<O['replayWebhook']>>(OPS.replayWebhook, { params: { webhook_id: id }, body }),
+  webhookDeliveries: (query: Q<O['webhookDeliveries']> = {}) =>
+    call<Res<O['webhookDeliveries']>>(OPS.webhookDeliveries, { query }),
+  webhookDelivery: (id: number) =>
+    call<Res<O['webhookDelivery']>>(OPS.webhookDelivery, { params: { delivery_id: id } }),
+  resendWebhookDelivery: (id: number) =>
+    call<Res<O['resendWebhookDelivery']>>(OPS.resendWebhookDelivery, { params: { delivery_id: id } }),
 
   // catalog
   listCategories: () => call<Res<O['listCategories']>>(OPS.listCategories),
@@ -101,6 +116,8 @@ export const consoleApi = {
   orderTracking: (orderNo: string) =>
     call<Res<O['orderTracking']>>(OPS.orderTracking, { params: { order_no: orderNo } }),
   // The e-waybill label as an object URL (the image needs the staff token); revoke it when done.
+  retryTrackingCall: (orderNo: string, kind: 'subscribe' | 'wechat') =>
+    call<Res<O['retryTrackingCall']>>(OPS.retryTrackingCall, { params: { order_no: orderNo, kind } }),
   orderWaybillUrl: (orderNo: string) => objectUrl(OPS.orderWaybill, { params: { order_no: orderNo } }),
   printWaybills: (body: Body<O['printWaybills']>) =>
     call<Res<O['printWaybills']>>(OPS.printWaybills, { body }),

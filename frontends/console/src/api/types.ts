@@ -3,7 +3,7 @@
  * snapshot). A planned operation (not served yet) would declare its shape here by hand and move
  * to the generated type when the backend lands.
  */
-import type { components } from '@shoplet/shared/schema'
+import type { components, operations } from '@shoplet/shared/schema'
 
 type S = components['schemas']
 
@@ -19,6 +19,13 @@ export type OpenApp = S['AppOut']
 export type OpenAppScope = S['AppCreate']['scopes'][number]
 export type OpenAppCredentials = S['AppCredentials']
 export type OpenApiAccessLogEntry = S['AccessLogEntry']
+export type Webhook = S['WebhookOut']
+export type WebhookEventInfo = S['WebhookEventInfo']
+export type WebhookDelivery = S['WebhookDeliveryOut']
+export type WebhookDeliveryDetail = S['WebhookDeliveryDetail']
+export type WebhookDeliveryStatus = NonNullable<
+  NonNullable<operations['search_webhook_deliveries_api_v1_console_openapi_webhook_deliveries_get']['parameters']['query']>['status']
+>
 export type LoginRequest = S['LoginRequest']
 export type Role = StaffProfile['role']
 

@@ -1,19 +1,25 @@
 """Console routes of fulfillment: an order's tracking timeline, 物流设置 (carriers, key
-status) and an order's printed e-waybill label. Batch printing starts from the orders list
+status), an order's printed e-waybill label, and 重试 for a failed tracking subscription or
+WeChat 发货信息录入. Batch printing starts from the orders list
 (orders' console route, which ships the orders with the numbers printed here)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.modules.fulfillment import service
 from shoplet.modules.fulfillment.schemas import LogisticsSettings, Tracking
-from shoplet.modules.staff.public import StaffIdentity, require_permission
+from shoplet.modules.staff.public import (
+    StaffIdentity,
+    origin_of,
+    record_audit,
+    require_permission,
+)
 
 router = APIRouter()
 
@@ -41,3 +47,27 @@ async def order_waybill(order_no: OrderNo, *, staff: Shipper, session: DbSession
 async def logistics_settings(*, staff: Shipper, session: DbSession, ctx: Ctx) -> LogisticsSettings:
     """物流设置: the provider, whether its key is set (never the key), the carriers."""
     return await service.logistics_settings(session, ctx)
+
+
+RetryKind = Annotated[
+    Literal["subscribe", "wechat"],
+    Path(description="subscribe: the Kuaidi100 tracking subscription; wechat: 发货信息录入"),
+]
+
+
+@router.post("/orders/{order_no}/tracking/{kind}/retry", responses=problem_responses(404, 409))
+async def retry_tracking_call(
+    order_no: OrderNo, kind: RetryKind, *, staff: Shipper, request: Request, session: DbSession
+) -> Tracking:
+    """Queue a failed (or still waiting) tracking subscription or WeChat upload again now,
+    with a fresh attempt budget; its job runs it within 15 s."""
+    tracking = await service.retry_call(session, order_no, kind=kind)
+    await record_audit(
+        session,
+        staff,
+        "fulfillment.retry",
+        f"order:{order_no}",
+        {"kind": kind},
+        origin_of(request),
+    )
+    return tracking

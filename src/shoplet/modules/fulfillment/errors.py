@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest, NotFound, ShopletError
+from shoplet.core.errors import BadRequest, Conflict, NotFound, ShopletError
 
 
 class ShipmentNotFound(NotFound):
@@ -24,3 +24,8 @@ class CarrierFailed(ShopletError):
     status = 502
     code = "fulfillment.carrier_failed"
     title = "The carrier refused or did not answer"
+
+
+class RetryNotAllowed(Conflict):
+    code = "fulfillment.retry_not_allowed"
+    title = "Only a failed or waiting tracking subscription or WeChat upload can be retried"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,6 +114,28 @@ async def record_call(
                 f"{kind}_attempts": attempts,
                 f"{kind}_next_at": next_at,
                 f"{kind}_error": error,
+                "updated_at": now,
+            }
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def requeue_call(session: AsyncSession, order_no: str, *, kind: str, now: datetime) -> bool:
+    """Re-queue a shipment's tracking subscription (``kind="subscribe"``) or WeChat upload
+    (``"wechat"``) now: a failed one with a fresh attempt budget, a pending one without
+    waiting for its backoff. One conditional update, so concurrent clicks queue one call."""
+    status = getattr(Shipment, f"{kind}_status")
+    attempts = getattr(Shipment, f"{kind}_attempts")
+    result = await session.execute(
+        update(Shipment)
+        .where(Shipment.order_no == order_no, status.in_(("failed", "pending")))
+        .values(
+            {
+                f"{kind}_status": "pending",
+                f"{kind}_attempts": case((status == "failed", 0), else_=attempts),
+                f"{kind}_next_at": now,
                 "updated_at": now,
             }
         )

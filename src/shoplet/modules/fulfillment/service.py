@@ -34,6 +34,7 @@ from shoplet.modules.fulfillment import repository as repo
 from shoplet.modules.fulfillment.errors import (
     CarrierFailed,
     CarrierUnsupported,
+    RetryNotAllowed,
     ShipmentNotFound,
     WaybillNotFound,
 )
@@ -347,6 +348,18 @@ async def tracking_for_order(
     if shipment is None or (member_id is not None and shipment.member_id != member_id):
         raise ShipmentNotFound(order_no=order_no)
     return _tracking(shipment, await repo.events_of(session, shipment.id))
+
+
+async def retry_call(
+    session: AsyncSession, order_no: str, *, kind: str, now: datetime | None = None
+) -> Tracking:
+    """The console's 重试: queue an order's tracking subscription (``kind="subscribe"``) or
+    WeChat upload (``"wechat"``) for the next run of its job (within 15 s)."""
+    if not await repo.requeue_call(session, order_no, kind=kind, now=now or utcnow()):
+        if await repo.shipment_by_order(session, order_no) is None:
+            raise ShipmentNotFound(order_no=order_no)
+        raise RetryNotAllowed(order_no=order_no, kind=kind)
+    return await tracking_for_order(session, order_no)
 
 
 async def logistics_settings(session: AsyncSession, ctx: AppContext) -> LogisticsSettings:

@@ -1,5 +1,6 @@
 """Console routes of the open platform (开放平台): apps (create, edit, rotate the secret,
-disable) and the access log (调用日志). Owners only (``openapi:manage``); every change is an
+disable), the access log (调用日志) and webhooks (subscriptions, the delivery log, resend,
+replay, test ping). Owners only (``openapi:manage``); every change is an
 audit entry in the same transaction. A secret is answered once, at creation or rotation."""
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from shoplet.core.context import Ctx
-from shoplet.core.db import DbSession
+from shoplet.core.db import DbSession, short_transaction
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
-from shoplet.modules.openapi import service
+from shoplet.modules.openapi import service, webhooks
 from shoplet.modules.openapi.schemas import (
     SCOPE_TITLES,
     AccessLogEntry,
@@ -24,6 +25,16 @@ from shoplet.modules.openapi.schemas import (
     AppUpdate,
     ScopeInfo,
     SecretRotate,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeliveryDetail,
+    WebhookDeliveryOut,
+    WebhookDeliveryStatus,
+    WebhookEventInfo,
+    WebhookOut,
+    WebhookReplay,
+    WebhookReplayResult,
+    WebhookUpdate,
 )
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
@@ -140,3 +151,169 @@ async def search_access_log(
         limit=limit,
     )
     return Page(items=items, next_cursor=next_cursor)
+
+
+# -- webhooks --------------------------------------------------------------------------------
+
+
+@router.get("/openapi/webhook-events")
+async def list_webhook_events(_: OpenApiManager) -> list[WebhookEventInfo]:
+    """The event types an app may subscribe to, with the scope each needs."""
+    return webhooks.event_catalogue()
+
+
+@router.get("/openapi/apps/{app_id}/webhooks", responses=problem_responses(404))
+async def list_webhooks(app_id: PathId, _: OpenApiManager, session: DbSession) -> list[WebhookOut]:
+    """An app's webhook subscriptions, newest first."""
+    return await webhooks.list_webhooks(session, app_id)
+
+
+@router.post(
+    "/openapi/apps/{app_id}/webhooks",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 404),
+)
+async def create_webhook(
+    app_id: PathId,
+    body: WebhookCreate,
+    *,
+    staff: OpenApiManager,
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
+) -> WebhookCreated:
+    """Subscribe an app to event types (it must hold each one's scope); the secret is
+    answered this once (generated when not given)."""
+    created = await webhooks.create_webhook(
+        session, ctx.pii, app_id, body, actor=f"staff:{staff.username}"
+    )
+    await record_audit(
+        session,
+        staff,
+        "openapi.webhook_create",
+        f"openapi_webhook:{created.webhook.id}",
+        {"app_id": app_id, "url": created.webhook.url, "event_types": created.webhook.event_types},
+        origin_of(request),
+    )
+    return created
+
+
+@router.patch("/openapi/webhooks/{webhook_id}", responses=problem_responses(400, 404))
+async def update_webhook(
+    webhook_id: PathId,
+    body: WebhookUpdate,
+    staff: OpenApiManager,
+    request: Request,
+    session: DbSession,
+) -> WebhookOut:
+    """Change the URL or the event types, or switch the subscription off/on."""
+    webhook = await webhooks.update_webhook(session, webhook_id, body)
+    await record_audit(
+        session,
+        staff,
+        "openapi.webhook_update",
+        f"openapi_webhook:{webhook_id}",
+        body.model_dump(mode="json", exclude_none=True),
+        origin_of(request),
+    )
+    return webhook
+
+
+@router.post("/openapi/webhooks/{webhook_id}/ping", responses=problem_responses(404))
+async def ping_webhook(
+    webhook_id: PathId, staff: OpenApiManager, request: Request, ctx: Ctx
+) -> WebhookDeliveryDetail:
+    """Send a signed ``webhook.ping`` now and answer how it went (no transaction is open
+    during the POST)."""
+    now = webhooks.clock_of(ctx)()
+    async with short_transaction(ctx.sessionmaker) as session:
+        delivery_id = await webhooks.queue_ping(session, webhook_id, now=now)
+        await record_audit(
+            session,
+            staff,
+            "openapi.webhook_ping",
+            f"openapi_webhook:{webhook_id}",
+            {"delivery_id": delivery_id},
+            origin_of(request),
+        )
+    await webhooks.deliver(ctx, now=now, ids=[delivery_id])
+    async with short_transaction(ctx.sessionmaker) as session:
+        return await webhooks.delivery_detail(session, delivery_id)
+
+
+@router.post("/openapi/webhooks/{webhook_id}/replay", responses=problem_responses(400, 404))
+async def replay_webhook(
+    webhook_id: PathId,
+    body: WebhookReplay,
+    *,
+    staff: OpenApiManager,
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
+) -> WebhookReplayResult:
+    """Send again every finished delivery whose event occurred in ``[since, until)``."""
+    queued = await webhooks.replay(
+        session, webhook_id, since=body.since, until=body.until, now=webhooks.clock_of(ctx)()
+    )
+    await record_audit(
+        session,
+        staff,
+        "openapi.webhook_replay",
+        f"openapi_webhook:{webhook_id}",
+        {**body.model_dump(mode="json"), "queued": queued},
+        origin_of(request),
+    )
+    return WebhookReplayResult(queued=queued)
+
+
+@router.get("/openapi/webhook-deliveries", responses=problem_responses(400))
+async def search_webhook_deliveries(
+    *,
+    _: OpenApiManager,
+    session: DbSession,
+    app_id: QueryId = None,
+    webhook_id: QueryId = None,
+    delivery_status: Annotated[WebhookDeliveryStatus | None, Query(alias="status")] = None,
+    event_type: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[WebhookDeliveryOut]:
+    """The delivery log, newest first, by app, subscription, status and event type."""
+    items, next_cursor = await webhooks.search_deliveries(
+        session,
+        app_id=app_id,
+        webhook_id=webhook_id,
+        status=delivery_status,
+        event_type=event_type,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/openapi/webhook-deliveries/{delivery_id}", responses=problem_responses(404))
+async def get_webhook_delivery(
+    delivery_id: PathId, _: OpenApiManager, session: DbSession
+) -> WebhookDeliveryDetail:
+    """One delivery with its body and every attempt (status, latency, answer excerpt)."""
+    return await webhooks.delivery_detail(session, delivery_id)
+
+
+@router.post(
+    "/openapi/webhook-deliveries/{delivery_id}/resend", responses=problem_responses(404, 409)
+)
+async def resend_webhook_delivery(
+    delivery_id: PathId, staff: OpenApiManager, request: Request, ctx: Ctx, session: DbSession
+) -> WebhookDeliveryOut:
+    """Queue a delivered, failed or dead delivery again (same event id); 409 while it is
+    already queued or being sent."""
+    delivery = await webhooks.resend(session, delivery_id, now=webhooks.clock_of(ctx)())
+    await record_audit(
+        session,
+        staff,
+        "openapi.webhook_resend",
+        f"openapi_webhook_delivery:{delivery_id}",
+        {"event_id": delivery.event_id},
+        origin_of(request),
+    )
+    return delivery

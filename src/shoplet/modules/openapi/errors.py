@@ -99,3 +99,38 @@ class IpAllowlistInvalid(BadRequest):
 class RotationInvalid(BadRequest):
     code = "openapi.rotation_invalid"
     title = "The old secret's expiry must be in the future and within 30 days"
+
+
+class WebhookNotFound(NotFound):
+    code = "openapi.webhook_not_found"
+    title = "Webhook subscription not found"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "openapi.webhook_delivery_not_found"
+    title = "Webhook delivery not found"
+
+
+class WebhookUrlInvalid(BadRequest):
+    code = "openapi.webhook_url_invalid"
+    title = "Webhook URL must be an absolute http(s) URL without user info or fragment"
+
+
+class WebhookEventUnknown(BadRequest):
+    code = "openapi.webhook_event_unknown"
+    title = "Unknown webhook event type"
+
+
+class WebhookScopeMissing(BadRequest):
+    code = "openapi.webhook_scope_missing"
+    title = "The app lacks the scope an event type needs"
+
+
+class WebhookReplayInvalid(BadRequest):
+    code = "openapi.webhook_replay_invalid"
+    title = "Replay range must end after it starts and span at most 31 days"
+
+
+class WebhookDeliveryQueued(Conflict):
+    code = "openapi.webhook_delivery_queued"
+    title = "This delivery is already queued or being sent"

@@ -113,3 +113,100 @@ class AccessLog(Base):
     ip: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+WEBHOOK_DELIVERY_STATUSES = ("pending", "sending", "delivered", "failed", "dead")
+WEBHOOK_ATTEMPT_OUTCOMES = ("ok", "retry", "failed", "dead", "abandoned")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Webhook(Base):
+    """An app's subscription: the event types it wants POSTed to ``url``, signed with its own
+    secret (SM4-encrypted like the app secret, the console shows only ``secret_hint``)."""
+
+    __tablename__ = "openapi_webhook"
+    __table_args__ = (Index("ix_openapi_webhook_app_id_id", "app_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    app_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("openapi_app.id"))
+    url: Mapped[str] = mapped_column(String(500))
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    secret_hint: Mapped[str] = mapped_column(String(8))
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription, delivered at least once.
+
+    ``(webhook_id, event_id)`` is unique, so a redelivered outbox event queues nothing twice.
+    A worker claims a due row by a conditional update that sets ``status = 'sending'``, a fresh
+    ``lease_token`` and ``lease_until``, and commits before it sends; it records the answer only
+    while its token still holds. A worker that dies between the two leaves the row ``sending``
+    with an expired lease, which the next claim takes again: the receiver then sees the same
+    event id a second time (receivers dedupe on it). ``round_attempts`` counts the sends since
+    the row was last (re)queued and walks the retry schedule; ``attempts`` counts them all.
+    """
+
+    __tablename__ = "openapi_webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id"),
+        CheckConstraint(_in("status", WEBHOOK_DELIVERY_STATUSES), name="status_known"),
+        Index("ix_openapi_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_openapi_webhook_delivery_app_id_id", "app_id", "id"),
+        Index("ix_openapi_webhook_delivery_webhook_occurred", "webhook_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("openapi_webhook.id"))
+    app_id: Mapped[int] = mapped_column(BigInteger)
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(100))
+    # The JSON body as sent (``{"id", "type", "occurred_at", "data"}``), kept so a resend or a
+    # replay sends the very same event after the outbox row is long gone.
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer)
+    round_attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None]
+    lease_token: Mapped[str | None] = mapped_column(String(36))
+    lease_until: Mapped[datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_latency_ms: Mapped[float | None] = mapped_column(Float)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookAttempt(Base):
+    """One POST of a delivery (append-only but for its own outcome): written when the worker
+    claims the delivery (``outcome`` NULL while in flight), completed when the answer is
+    recorded; ``abandoned`` when its worker died and the delivery was claimed again."""
+
+    __tablename__ = "openapi_webhook_attempt"
+    __table_args__ = (
+        CheckConstraint(
+            f"outcome IS NULL OR {_in('outcome', WEBHOOK_ATTEMPT_OUTCOMES)}", name="outcome_known"
+        ),
+        Index("ix_openapi_webhook_attempt_delivery_id_id", "delivery_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("openapi_webhook_delivery.id"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    lease_token: Mapped[str] = mapped_column(String(36))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(String(300))
+    response_excerpt: Mapped[str | None] = mapped_column(String(500))

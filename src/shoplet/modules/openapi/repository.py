@@ -6,11 +6,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.openapi.models import AccessLog, App, IdempotentRequest, Secret, Token
+from shoplet.modules.openapi.models import (
+    AccessLog,
+    App,
+    IdempotentRequest,
+    Secret,
+    Token,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 
 
 async def add_app(session: AsyncSession, app: App) -> App:
@@ -187,4 +196,246 @@ async def delete_idempotency_before(session: AsyncSession, cutoff: datetime) -> 
 
 async def delete_tokens_expired_before(session: AsyncSession, cutoff: datetime) -> int:
     result = await session.execute(delete(Token).where(Token.expires_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- webhooks --------------------------------------------------------------------------------
+
+
+def _dialect_insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def add_webhook(session: AsyncSession, webhook: Webhook) -> Webhook:
+    session.add(webhook)
+    await session.flush()
+    return webhook
+
+
+async def get_webhook(session: AsyncSession, webhook_id: int) -> Webhook | None:
+    return await session.get(Webhook, webhook_id)
+
+
+async def webhooks_of(session: AsyncSession, app_id: int) -> list[Webhook]:
+    rows = await session.execute(
+        select(Webhook).where(Webhook.app_id == app_id).order_by(Webhook.id.desc())
+    )
+    return list(rows.scalars())
+
+
+async def update_webhook(session: AsyncSession, webhook_id: int, values: dict[str, Any]) -> None:
+    await session.execute(update(Webhook).where(Webhook.id == webhook_id).values(**values))
+
+
+async def live_webhooks(session: AsyncSession) -> list[tuple[Webhook, App]]:
+    """Active subscriptions of active apps (few: filtered by event type in Python)."""
+    rows = await session.execute(
+        select(Webhook, App)
+        .join(App, App.id == Webhook.app_id)
+        .where(Webhook.is_active.is_(True), App.is_active.is_(True))
+        .order_by(Webhook.id)
+    )
+    return [(w, a) for w, a in rows.all()]
+
+
+async def insert_delivery(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """The delivery's id, or None when this subscription already has this event."""
+    stmt = (
+        _dialect_insert(session)(WebhookDelivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])
+        .returning(WebhookDelivery.id)
+    )
+    found: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found
+
+
+def _due(now: datetime) -> Any:
+    return or_(
+        and_(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now),
+        and_(WebhookDelivery.status == "sending", WebhookDelivery.lease_until <= now),
+    )
+
+
+async def claim_deliveries(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    token: str,
+    lease_until: datetime,
+    limit: int,
+    ids: Sequence[int] | None = None,
+) -> list[tuple[int, str, int]]:
+    """Take up to ``limit`` due deliveries (pending and due, or sending with an expired lease):
+    ``(id, previous status, attempt number)`` of each taken. On PostgreSQL the candidates are
+    locked ``SKIP LOCKED``, so concurrent workers take disjoint rows; the update repeats the due
+    condition, so a row another worker took in between (SQLite) is not taken twice."""
+    candidates = select(WebhookDelivery.id, WebhookDelivery.status).where(_due(now))
+    if ids is not None:
+        candidates = candidates.where(WebhookDelivery.id.in_(ids))
+    found = (
+        await session.execute(
+            candidates.order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if not found:
+        return []
+    previous: dict[int, str] = {row_id: status for row_id, status in found}  # noqa: C416
+    taken = await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(previous), _due(now))
+        .values(
+            status="sending",
+            lease_token=token,
+            lease_until=lease_until,
+            attempts=WebhookDelivery.attempts + 1,
+            round_attempts=WebhookDelivery.round_attempts + 1,
+            updated_at=now,
+        )
+        .returning(WebhookDelivery.id, WebhookDelivery.attempts)
+    )
+    return [(row_id, previous[row_id], attempts) for row_id, attempts in taken.all()]
+
+
+async def claimed_deliveries(
+    session: AsyncSession, ids: Sequence[int]
+) -> list[tuple[WebhookDelivery, Webhook, App]]:
+    rows = await session.execute(
+        select(WebhookDelivery, Webhook, App)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .join(App, App.id == Webhook.app_id)
+        .where(WebhookDelivery.id.in_(ids))
+        .order_by(WebhookDelivery.id)
+    )
+    return [(d, w, a) for d, w, a in rows.all()]
+
+
+async def abandon_attempts(
+    session: AsyncSession, delivery_ids: Sequence[int], now: datetime
+) -> None:
+    """Attempts still in flight of deliveries taken again: their worker died."""
+    if delivery_ids:
+        await session.execute(
+            update(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(delivery_ids), WebhookAttempt.outcome.is_(None))
+            .values(outcome="abandoned", finished_at=now)
+        )
+
+
+async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(WebhookAttempt), rows)
+
+
+async def record_delivery(
+    session: AsyncSession, delivery_id: int, token: str, values: dict[str, Any]
+) -> bool:
+    """The answer of the claim holding ``token``; False when the lease was lost meanwhile."""
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.lease_token == token,
+            WebhookDelivery.status == "sending",
+        )
+        .values(**values)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def finish_attempt(
+    session: AsyncSession, delivery_id: int, token: str, values: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(WebhookAttempt)
+        .where(
+            WebhookAttempt.delivery_id == delivery_id,
+            WebhookAttempt.lease_token == token,
+            WebhookAttempt.outcome.is_(None),
+        )
+        .values(**values)
+    )
+
+
+_FINISHED = ("delivered", "failed", "dead")
+
+
+async def requeue_delivery(session: AsyncSession, delivery_id: int, now: datetime) -> bool:
+    """Queue a finished delivery again, at once and with a fresh retry schedule. A conditional
+    update: of concurrent resends of one delivery exactly one finds it finished."""
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status.in_(_FINISHED))
+        .values(status="pending", next_attempt_at=now, round_attempts=0, updated_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def requeue_range(
+    session: AsyncSession, webhook_id: int, *, since: datetime, until: datetime, now: datetime
+) -> int:
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.webhook_id == webhook_id,
+            WebhookDelivery.occurred_at >= since,
+            WebhookDelivery.occurred_at < until,
+            WebhookDelivery.status.in_(_FINISHED),
+        )
+        .values(status="pending", next_attempt_at=now, round_attempts=0, updated_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def get_delivery(session: AsyncSession, delivery_id: int) -> WebhookDelivery | None:
+    return await session.get(WebhookDelivery, delivery_id)
+
+
+async def attempts_of(session: AsyncSession, delivery_id: int) -> list[WebhookAttempt]:
+    rows = await session.execute(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id == delivery_id)
+        .order_by(WebhookAttempt.id)
+    )
+    return list(rows.scalars())
+
+
+async def search_deliveries(
+    session: AsyncSession,
+    *,
+    app_id: int | None,
+    webhook_id: int | None,
+    status: str | None,
+    event_type: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[WebhookDelivery]:
+    query = select(WebhookDelivery)
+    if app_id is not None:
+        query = query.where(WebhookDelivery.app_id == app_id)
+    if webhook_id is not None:
+        query = query.where(WebhookDelivery.webhook_id == webhook_id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    if event_type is not None:
+        query = query.where(WebhookDelivery.event_type == event_type)
+    if before_id is not None:
+        query = query.where(WebhookDelivery.id < before_id)
+    rows = await session.execute(query.order_by(WebhookDelivery.id.desc()).limit(limit))
+    return list(rows.scalars())
+
+
+async def delete_deliveries_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Finished deliveries created before ``cutoff``, with their attempts."""
+    old = select(WebhookDelivery.id).where(
+        WebhookDelivery.created_at < cutoff, WebhookDelivery.status.in_(_FINISHED)
+    )
+    await session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old)))
+    result = await session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.created_at < cutoff, WebhookDelivery.status.in_(_FINISHED)
+        )
+    )
     return int(getattr(result, "rowcount", 0) or 0)

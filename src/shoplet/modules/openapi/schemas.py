@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
@@ -142,3 +142,99 @@ class StockOut(BaseModel):
     on_hand: int
     reserved: int
     available: int
+
+
+# -- webhooks --------------------------------------------------------------------------------
+
+WebhookDeliveryStatus = Literal["pending", "sending", "delivered", "failed", "dead"]
+# An event type's name (the closed list is ``GET /openapi/webhook-events``; anything else is
+# ``400 openapi.webhook_event_unknown``).
+WebhookEventName = Annotated[str, StringConstraints(min_length=3, max_length=100)]
+WebhookUrl = Annotated[str, StringConstraints(min_length=8, max_length=500)]
+WebhookSecret = Annotated[
+    str, StringConstraints(min_length=16, max_length=128, pattern=r"^[\x21-\x7e]+$")
+]
+
+
+class WebhookEventInfo(BaseModel):
+    type: str
+    title: str
+    scope: str = Field(description="The scope an app needs to subscribe to it")
+
+
+class WebhookCreate(RequestModel):
+    url: WebhookUrl
+    event_types: list[WebhookEventName] = Field(min_length=1, max_length=30)
+    secret: WebhookSecret | None = Field(
+        default=None,
+        description="16-128 visible ASCII characters; omitted: one is generated and answered once",
+    )
+
+
+class WebhookUpdate(RequestModel):
+    url: WebhookUrl | None = None
+    event_types: list[WebhookEventName] | None = Field(default=None, min_length=1, max_length=30)
+    is_active: bool | None = None
+
+
+class WebhookOut(ResponseModel):
+    id: int
+    app_id: int
+    url: str
+    event_types: list[str]
+    secret_hint: str = Field(description="The secret's last four characters")
+    is_active: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookCreated(BaseModel):
+    """Shown once: the secret is stored encrypted and never answered again."""
+
+    webhook: WebhookOut
+    secret: str
+
+
+class WebhookReplay(RequestModel):
+    since: AwareDatetime = Field(strict=False, description="Events that occurred at or after")
+    until: AwareDatetime = Field(strict=False, description="…and before this (at most 31 days)")
+
+
+class WebhookReplayResult(BaseModel):
+    queued: int = Field(description="Deliveries queued again (those in flight are left alone)")
+
+
+class WebhookAttemptOut(ResponseModel):
+    id: int
+    attempt: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str | None
+    status_code: int | None
+    latency_ms: float | None
+    error: str | None
+    response_excerpt: str | None
+
+
+class WebhookDeliveryOut(ResponseModel):
+    id: int
+    webhook_id: int
+    app_id: int
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_latency_ms: float | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookDeliveryDetail(WebhookDeliveryOut):
+    body: dict[str, Any]
+    attempt_log: list[WebhookAttemptOut] = Field(default_factory=list)

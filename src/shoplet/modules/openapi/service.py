@@ -23,7 +23,7 @@ from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.ratelimit import RateLimiter
 from shoplet.core.security import PiiCipher
 from shoplet.modules.openapi import repository as repo
-from shoplet.modules.openapi import signing
+from shoplet.modules.openapi import signing, webhooks
 from shoplet.modules.openapi.errors import (
     AppDisabled,
     AppNotFound,
@@ -521,7 +521,7 @@ async def purge_old_records(
     sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime | None = None
 ) -> dict[str, int]:
     """The retention job: access-log rows after 30 days, idempotency answers after 24 hours,
-    expired tokens after a day."""
+    expired tokens after a day, finished webhook deliveries after 30 days."""
     now = now or utcnow()
     async with unit_of_work(sessionmaker) as session:
         return {
@@ -530,4 +530,5 @@ async def purge_old_records(
                 session, now - IDEMPOTENCY_RETENTION
             ),
             "tokens": await repo.delete_tokens_expired_before(session, now - timedelta(days=1)),
+            "webhook_deliveries": await webhooks.purge_deliveries(session, now),
         }

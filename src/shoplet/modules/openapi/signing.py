@@ -66,3 +66,23 @@ def is_fresh(timestamp: str, now: float, window: int = WINDOW_SECONDS) -> bool:
     if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         return False
     return abs(int(timestamp) - now) <= window
+
+
+# -- webhooks (docs/open-platform.md, "Webhooks") ---------------------------------------------
+#
+# A delivery is signed like a request, with three lines joined by ``\n`` (no trailing newline):
+#
+#     EVENT_ID               X-Shoplet-Event-Id
+#     TIMESTAMP              X-Shoplet-Timestamp: unix seconds of this attempt, decimal
+#     HEX(SHA256(body))      lower-case hex of the raw body's SHA-256
+#
+# ``X-Shoplet-Signature`` is the lower-case hex HMAC-SHA256 of that string keyed by the
+# subscription's secret (UTF-8).
+
+
+def webhook_string_to_sign(event_id: str, timestamp: str, body: bytes) -> str:
+    return "\n".join((event_id, timestamp, hashlib.sha256(body).hexdigest()))
+
+
+def webhook_signature(secret: str, event_id: str, timestamp: str, body: bytes) -> str:
+    return sign(secret, webhook_string_to_sign(event_id, timestamp, body))

@@ -1,16 +1,37 @@
-"""Open-platform jobs: the retention of the access log, idempotency answers and tokens."""
+"""Open-platform jobs: webhook deliveries (queued from the outbox, sent by the worker) and the
+retention of the access log, idempotency answers, tokens and old deliveries."""
 
 from __future__ import annotations
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
+from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
-from shoplet.modules.openapi import service
+from shoplet.modules.openapi import service, webhooks
 
 log = structlog.get_logger("shoplet.openapi")
 
 PURGE_JOB = "openapi.purge_old_records"
+DELIVER_JOB = "openapi.deliver_webhooks"
+
+
+@subscriber(*webhooks.SOURCES, name="openapi.queue_webhooks")
+async def queue_webhooks(event: Event, session: AsyncSession) -> None:
+    """One delivery per subscription to the event (in the handler's transaction)."""
+    await webhooks.queue_event(session, event)
+
+
+@periodic(every_seconds=2, name=DELIVER_JOB)
+async def deliver_webhooks(ctx: AppContext) -> None:
+    """POST due deliveries (new ones, retries whose wait is over, and claims whose worker
+    died), batch after batch until none is due."""
+    clock = webhooks.clock_of(ctx)
+    while True:
+        done = await webhooks.deliver(ctx, now=clock())
+        if len(done) < webhooks.BATCH:
+            return
 
 
 @periodic(every_seconds=3600, name=PURGE_JOB)

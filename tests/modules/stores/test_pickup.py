@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from shoplet.core.context import AppContext
+from shoplet.modules.payments import public as payments
 from shoplet.modules.stores import service
 from tests.conftest import snapshot
 from tests.modules.orders.factories import level, one_sku, pay, shopper
@@ -236,22 +236,16 @@ async def test_pickup_and_same_city_refusals_change_nothing(
     assert placed.json()["shipping_fee"] == 900
     row = await store_order(ctx, placed.json()["order_no"])
     assert (row.method, row.code, row.distance_m is not None) == ("same_city", None, True)
+    assert await level(ctx, sku) == (10, 1)
 
-
-@pytest.mark.parametrize("method", ["pickup"])
-async def test_cancelling_an_unpaid_pickup_gives_units_back_to_the_store(
-    client: httpx.AsyncClient, ctx: AppContext, method: str
-) -> None:
-    boss = await console(client, ctx, "boss")
-    sku = await one_sku(ctx, stock=5)
-    store_id = await make_store(client, boss)
-    await set_stock(client, boss, store_id, sku, 2)
-    alice = await shopper(client)
-    order_no = (await place_with(client, alice, [(sku, 2)], pickup(store_id))).json()["order_no"]
+    # Cancelled before payment: the units go back to the store's hold, not to free stock.
+    order_no = placed.json()["order_no"]
     cancelled = await client.post(
         f"/api/v1/orders/{order_no}/cancel", json={"reason": "不想要了"}, headers=alice.headers
     )
     assert cancelled.status_code == 200, cancelled.text
     stock = await client.get(f"{CONSOLE}/stores/{store_id}/stock", headers=boss.headers)
-    assert stock.json() == [{"sku_id": sku, "quantity": 2}]
-    assert await level(ctx, sku) == (5, 2)
+    assert stock.json() == [{"sku_id": sku, "quantity": 1}]
+    assert await level(ctx, sku) == (10, 1)
+    await payments.settle(ctx)  # relays order.cancelled: the store order is cancelled
+    assert (await store_order(ctx, order_no)).status == "cancelled"

@@ -47,6 +47,12 @@ export const OPS = {
   updateOpenApp: op('PATCH', '/api/v1/console/openapi/apps/{app_id}'),
   rotateOpenAppSecret: op('POST', '/api/v1/console/openapi/apps/{app_id}/rotate-secret'),
   openApiAccessLog: op('GET', '/api/v1/console/openapi/access-log'),
+  listStores: op('GET', '/api/v1/console/stores'),
+  createStore: op('POST', '/api/v1/console/stores'),
+  updateStore: op('PUT', '/api/v1/console/stores/{store_id}'),
+  storeStock: op('GET', '/api/v1/console/stores/{store_id}/stock'),
+  setStoreStock: op('PUT', '/api/v1/console/stores/{store_id}/stock/{sku_id}'),
+  verifyPickup: op('POST', '/api/v1/console/stores/{store_id}/pickups/verify'),
 
   listCategories: op('GET', '/api/v1/console/categories'),
   listProducts: op('GET', '/api/v1/console/products'),

@@ -28,7 +28,6 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'stores.order_unpaid': '订单未支付或已取消，不能核销',
   'stores.already_picked_up': '该订单已核销，请勿重复交付',
   'stores.not_store_staff': '您不是该门店的员工，不能在此核销',
-  'stores.pickup_not_found': '该订单不是门店订单',
 
   // Open platform (开放平台)
   'openapi.app_not_found': '应用不存在或已删除',

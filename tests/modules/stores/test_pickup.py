@@ -156,6 +156,7 @@ async def test_pickup_order_code_after_payment_and_verify_once(
     assert page["code"] == row.code
     assert page["qr"] == service.qr_payload(ctx.settings.resolved_secret_key, order_no, row.code)
     assert page["window_start"] is not None
+    assert page["qr_png_base64"].startswith("iVBORw0KGgo")  # a PNG
 
     before = await snapshot(ctx)
     refusals = [
@@ -185,7 +186,7 @@ async def test_pickup_order_code_after_payment_and_verify_once(
     picked = await store_order(ctx, order_no)
     assert (picked.status, picked.picked_up_by) == ("picked_up", clerk.staff_id)
     page = (await client.get(f"/api/v1/orders/{order_no}/store", headers=alice.headers)).json()
-    assert page["status"] == "picked_up"
+    assert (page["status"], page["code"], page["qr"]) == ("picked_up", None, None)
 
 
 async def test_pickup_and_same_city_refusals_change_nothing(

@@ -66,9 +66,9 @@ async def get_store(store_id: PathId, *, session: DbSession) -> StoreView:
 @router.get("/orders/{order_no}/store", responses=problem_responses(401, 404))
 async def order_store(
     order_no: OrderNo, *, member: CurrentMember, session: DbSession, ctx: Ctx, response: Response
-) -> StoreOrderView:
+) -> StoreOrderView | None:
     """The shopper's store order: the store, the pickup window and, once paid, the 6-digit
-    pickup code with its signed QR payload."""
+    pickup code with its signed QR (payload and PNG); null for an express order."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.store_order_view(
         session,

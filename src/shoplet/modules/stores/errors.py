@@ -58,8 +58,3 @@ class PickupAlreadyDone(Conflict):
 class NotStoreStaff(Forbidden):
     code = "stores.not_store_staff"
     title = "You are not on this store's staff"
-
-
-class PickupNotFound(NotFound):
-    code = "stores.pickup_not_found"
-    title = "This order is not a store order"

@@ -113,6 +113,7 @@ class StoreOrderView(ResponseModel):
     order_paid: bool
     code: str | None = Field(description="the pickup code, once the order is paid")
     qr: str | None = Field(description="the QR code's signed payload, once the order is paid")
+    qr_png_base64: str | None = Field(description="the QR code of ``qr`` as a PNG, base64")
     window_start: datetime | None
     window_end: datetime | None
     distance_m: int | None

@@ -16,8 +16,10 @@ number of concurrent verifies exactly one succeeds.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import io
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,7 +43,6 @@ from shoplet.modules.stores.errors import (
     PickupAlreadyDone,
     PickupCodeInvalid,
     PickupDisabled,
-    PickupNotFound,
     PickupQrInvalid,
     PickupUnpaid,
     PickupWrongStore,
@@ -337,6 +338,17 @@ def qr_payload(secret: str, order_no: str, code: str) -> str:
     return f"{QR_PREFIX}:{order_no}:{code}:{_signature(secret, order_no, code)}"
 
 
+def qr_png_base64(payload: str) -> str:
+    """The pickup QR code as a PNG (base64), drawn on the server so both apps show one image."""
+    # Imported here: qrcode brings Pillow, which only this page needs.
+    import qrcode
+
+    image = qrcode.make(payload, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
 def read_qr(secret: str, payload: str) -> tuple[str, str]:
     """(order_no, code) of a payload the shop signed; 400 ``stores.qr_invalid`` otherwise."""
     parts = payload.split(":")
@@ -350,15 +362,17 @@ def read_qr(secret: str, payload: str) -> tuple[str, str]:
 
 async def store_order_view(
     session: AsyncSession, *, secret: str, member_id: int, order_no: str, now: datetime
-) -> StoreOrderView:
-    """The shopper's own store order: the code and QR only once it is paid."""
+) -> StoreOrderView | None:
+    """The shopper's own store order: the code and QR only once it is paid and not yet picked
+    up; None for an order delivered by express (404 for another shopper's order)."""
     order = await orders.member_order_lines(session, member_id=member_id, order_no=order_no)
     row = await repo.store_order(session, order_no)
     if row is None or row.member_id != member_id:
-        raise PickupNotFound(order_no=order_no)
+        return None
     store = await _store(session, row.store_id)
     paid = order.status in PAID_STATUSES
-    show = paid and row.code is not None
+    show = paid and row.code is not None and row.status == "awaiting"
+    payload = qr_payload(secret, order_no, row.code) if show and row.code else None
     return StoreOrderView(
         order_no=order_no,
         store=StoreView(**_view_fields(store, now)),
@@ -366,7 +380,8 @@ async def store_order_view(
         status=row.status,  # type: ignore[arg-type]
         order_paid=paid,
         code=row.code if show else None,
-        qr=qr_payload(secret, order_no, row.code) if show and row.code else None,
+        qr=payload,
+        qr_png_base64=qr_png_base64(payload) if payload else None,
         window_start=row.window_start,
         window_end=row.window_end,
         distance_m=row.distance_m,

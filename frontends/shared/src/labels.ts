@@ -1748,6 +1748,7 @@ export const STORES_LABELS = {
   radiusHelp: '0 表示不提供同城配送',
   feePerKm: '每公里运费（元）',
   active: '启用',
+  inactive: '已停用',
   stock: '门店库存',
   sku: 'SKU ID',
   quantity: '数量',

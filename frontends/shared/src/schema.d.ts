@@ -6000,7 +6000,7 @@ export interface paths {
         /**
          * Order Store
          * @description The shopper's store order: the store, the pickup window and, once paid, the 6-digit
-         *     pickup code with its signed QR payload.
+         *     pickup code with its signed QR (payload and PNG); null for an express order.
          */
         get: operations["order_store_api_v1_orders__order_no__store_get"];
         put?: never;
@@ -16569,6 +16569,11 @@ export interface components {
              * @description the QR code's signed payload, once the order is paid
              */
             qr: string | null;
+            /**
+             * Qr Png Base64
+             * @description the QR code of ``qr`` as a PNG, base64
+             */
+            qr_png_base64: string | null;
             /**
              * Status
              * @enum {string}
@@ -44574,7 +44579,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoreOrderView"];
+                    "application/json": components["schemas"]["StoreOrderView"] | null;
                 };
             };
             /** @description Problem details (RFC 9457) */

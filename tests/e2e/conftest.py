@@ -60,6 +60,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "pay_result": "/pkg-trade/pay/result",
     "orders": "/pkg-trade/orders/index",
     "order": "/pkg-trade/orders/detail",
+    "stores": "/pkg-trade/stores/index",
     "aftersale": "/pkg-trade/aftersale/apply",
     "review_write": "/pkg-trade/review/write",
     "review_list": "/pkg-trade/review/list",

@@ -384,6 +384,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'audit:read', title: '操作日志' },
       },
       {
+        path: 'stores',
+        name: 'stores',
+        component: () => import('@/views/stores/StoresView.vue'),
+        meta: { permission: 'stores:manage', title: '门店管理' },
+      },
+      {
+        path: 'pickups/verify',
+        name: 'pickup-verify',
+        component: () => import('@/views/stores/PickupVerifyView.vue'),
+        meta: { permission: 'pickups:verify', title: '核销' },
+      },
+      {
         path: 'open-platform/apps',
         name: 'open-apps',
         component: () => import('@/views/openapi/OpenAppsView.vue'),

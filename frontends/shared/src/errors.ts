@@ -16,6 +16,19 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'network.error': '网络错误，请检查连接后重试',
   rate_limited: '操作过于频繁，请稍后再试',
 
+  // 门店 and 自提
+  'stores.not_found': '门店不存在或已停业',
+  'stores.invalid': '门店信息不完整或格式不对',
+  'stores.pickup_disabled': '该门店暂不支持自提',
+  'stores.invalid_pickup_window': '自提时间须在未来 7 天内、门店营业时间之内',
+  'stores.out_of_range': '收货位置超出该门店的同城配送范围',
+  'stores.code_invalid': '取货码无效：没有待取货的订单使用这个码',
+  'stores.qr_invalid': '二维码无效：不是本店签发的取货码',
+  'stores.wrong_store': '这是其他门店的自提订单，请到对应门店取货',
+  'stores.order_unpaid': '订单未支付或已取消，不能核销',
+  'stores.already_picked_up': '该订单已核销，请勿重复交付',
+  'stores.not_store_staff': '您不是该门店的员工，不能在此核销',
+
   // Open platform (开放平台)
   'openapi.app_not_found': '应用不存在或已删除',
   'openapi.ip_allowlist_invalid': 'IP 白名单格式无效：每行一个 IPv4/IPv6 地址或 CIDR，如 10.0.0.0/8',

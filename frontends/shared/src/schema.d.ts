@@ -4891,6 +4891,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/stores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stores
+         * @description 门店管理: every store, oldest first (staff who verify pick their store from it).
+         */
+        get: operations["list_stores_api_v1_console_stores_get"];
+        put?: never;
+        /**
+         * Create Store
+         * @description Open a store: address, position, hours per weekday, staff, pickup and same-city terms.
+         */
+        post: operations["create_store_api_v1_console_stores_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/stores/{store_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Store
+         * @description One store as the console edits it.
+         */
+        get: operations["get_store_api_v1_console_stores__store_id__get"];
+        /**
+         * Update Store
+         * @description Replace a store's details (hours, staff, terms; ``is_active`` false closes it).
+         */
+        put: operations["update_store_api_v1_console_stores__store_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/stores/{store_id}/pickups/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Pickup
+         * @description 核销: hand over a paid pickup order at this store by its code or QR payload. Exactly once:
+         *     a second verify (even at the same moment) is 409 ``stores.already_picked_up``.
+         */
+        post: operations["verify_pickup_api_v1_console_stores__store_id__pickups_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/stores/{store_id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Store Stock
+         * @description The units the store holds, per SKU.
+         */
+        get: operations["store_stock_api_v1_console_stores__store_id__stock_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/stores/{store_id}/stock/{sku_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Store Stock
+         * @description Set what the store holds of a SKU: taken from (or given back to) the shop's free stock;
+         *     409 ``inventory.insufficient`` when free stock is short.
+         */
+        put: operations["set_store_stock_api_v1_console_stores__store_id__stock__sku_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/coupons/centre": {
         parameters: {
             query?: never;
@@ -6089,6 +6199,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_no}/store": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Store
+         * @description The shopper's store order: the store, the pickup window and, once paid, the 6-digit
+         *     pickup code with its signed QR (payload and PNG); null for an express order.
+         */
+        get: operations["order_store_api_v1_orders__order_no__store_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_no}/tracking": {
         parameters: {
             query?: never;
@@ -6725,6 +6856,47 @@ export interface paths {
          * @description Where a scene leads; the visit counts once per visitor and brings them to the sharer.
          */
         get: operations["resolve_share_api_v1_share__scene__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/nearby": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nearby Stores
+         * @description 门店: active stores within ``radius_m``, nearest first, with opening status now, what
+         *     each holds of the cart's SKUs and the same-city fee to the shopper's point.
+         */
+        get: operations["nearby_stores_api_v1_stores_nearby_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{store_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Store
+         * @description One active store: address, hours, whether it is open now.
+         */
+        get: operations["get_store_api_v1_stores__store_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9341,6 +9513,11 @@ export interface components {
              */
             coupon_id?: number | null;
             /**
+             * Delivery
+             * @description absent: express
+             */
+            delivery?: (components["schemas"]["ExpressDelivery"] | components["schemas"]["PickupDelivery"] | components["schemas"]["SameCityDelivery"]) | null;
+            /**
              * Items
              * @description buy now; absent: the cart's selected lines
              */
@@ -10228,6 +10405,27 @@ export interface components {
              */
             refunded: number;
         };
+        /**
+         * DayHours
+         * @description One weekday: ``closed``, or open from ``open`` to ``close`` (shop time, same day).
+         */
+        DayHours: {
+            /**
+             * Close
+             * @default 21:00
+             */
+            close: string;
+            /**
+             * Closed
+             * @default false
+             */
+            closed: boolean;
+            /**
+             * Open
+             * @default 09:00
+             */
+            open: string;
+        };
         /** DecisionView */
         DecisionView: {
             /** Action */
@@ -10776,6 +10974,14 @@ export interface components {
              * @description false when already logged (or held out)
              */
             recorded: boolean;
+        };
+        /** ExpressDelivery */
+        ExpressDelivery: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "express";
         };
         /** Facets */
         Facets: {
@@ -11512,6 +11718,15 @@ export interface components {
         HotSearches: {
             /** Queries */
             queries: string[];
+        };
+        /** Hours */
+        Hours: {
+            /** Close */
+            close: string;
+            /** Closed */
+            closed: boolean;
+            /** Open */
+            open: string;
         };
         /**
          * ImageSet
@@ -12663,6 +12878,50 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** NearbyStore */
+        NearbyStore: {
+            /** Address */
+            address: string;
+            /** Delivery Radius M */
+            delivery_radius_m: number;
+            /** Distance M */
+            distance_m: number;
+            /** Fee Per Km */
+            fee_per_km: number;
+            /**
+             * Has Stock
+             * @description every asked SKU in the asked quantity
+             */
+            has_stock: boolean;
+            /** Hours */
+            hours: components["schemas"]["Hours"][];
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Name */
+            name: string;
+            /** Open Now */
+            open_now: boolean;
+            /** Phone */
+            phone: string;
+            /** Pickup Enabled */
+            pickup_enabled: boolean;
+            /**
+             * Same City Fee
+             * @description fen to deliver here; None: out of range
+             */
+            same_city_fee: number | null;
+            /**
+             * Stock
+             * @description units held for each asked SKU
+             */
+            stock: components["schemas"]["StoreStock"][];
+        };
         /** NoticeOut */
         NoticeOut: {
             /**
@@ -12802,6 +13061,11 @@ export interface components {
              * @description a coupon of the shopper's, locked for this order (409 promotions.coupon_unavailable when another order holds it: no order is created)
              */
             coupon_id?: number | null;
+            /**
+             * Delivery
+             * @description absent: express
+             */
+            delivery?: (components["schemas"]["ExpressDelivery"] | components["schemas"]["PickupDelivery"] | components["schemas"]["SameCityDelivery"]) | null;
             /**
              * Items
              * @description buy now; absent: the cart's selected lines (removed from the cart)
@@ -13321,6 +13585,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[StoreAdmin] */
+        Page_StoreAdmin_: {
+            /** Items */
+            items: components["schemas"]["StoreAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[TeamMember] */
         Page_TeamMember_: {
             /** Items */
@@ -13480,6 +13751,54 @@ export interface components {
             image_set?: components["schemas"]["ImageSet"] | null;
             /** Url */
             url: string;
+        };
+        /**
+         * PickupDelivery
+         * @description 门店自提: collected at ``store_id`` in the hour from ``window_start`` (no shipping fee;
+         *     the units come out of that store's stock).
+         */
+        PickupDelivery: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "pickup";
+            /** Store Id */
+            store_id: number;
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+        };
+        /** PickupVerified */
+        PickupVerified: {
+            /**
+             * Lines
+             * @description what to hand over: 标题 规格 ×数量
+             */
+            lines: string[];
+            /** Member Id */
+            member_id: number;
+            /** Order No */
+            order_no: string;
+            /**
+             * Picked Up At
+             * Format: date-time
+             */
+            picked_up_at: string;
+            /** Store Id */
+            store_id: number;
+        };
+        /**
+         * PickupVerify
+         * @description The 6-digit code the shopper reads out, or the payload of their QR code.
+         */
+        PickupVerify: {
+            /** Code */
+            code?: string | null;
+            /** Qr */
+            qr?: string | null;
         };
         /** PlacementFigures */
         PlacementFigures: {
@@ -15538,6 +15857,24 @@ export interface components {
             /** Total */
             total: number;
         };
+        /**
+         * SameCityDelivery
+         * @description 同城配送 from ``store_id`` to the shopper's point: the fee by distance, refused beyond
+         *     the store's radius (400 ``stores.out_of_range``).
+         */
+        SameCityDelivery: {
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "same_city";
+            /** Store Id */
+            store_id: number;
+        };
         /** SampleLine */
         SampleLine: {
             /** Quantity */
@@ -16510,6 +16847,14 @@ export interface components {
             /** Sku Id */
             sku_id: number;
         };
+        /** StockSet */
+        StockSet: {
+            /**
+             * Quantity
+             * @description units the store holds from now on
+             */
+            quantity: number;
+        };
         /** StopBody */
         StopBody: {
             /**
@@ -16519,6 +16864,162 @@ export interface components {
             note: string;
             /** Winner Arm Key */
             winner_arm_key?: string | null;
+        };
+        /** StoreAdmin */
+        StoreAdmin: {
+            /** Address */
+            address: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivery Radius M */
+            delivery_radius_m: number;
+            /** Fee Per Km */
+            fee_per_km: number;
+            /** Hours */
+            hours: components["schemas"]["Hours"][];
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Name */
+            name: string;
+            /** Open Now */
+            open_now: boolean;
+            /** Phone */
+            phone: string;
+            /** Pickup Enabled */
+            pickup_enabled: boolean;
+            /** Staff Ids */
+            staff_ids: number[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** StoreOrderView */
+        StoreOrderView: {
+            /**
+             * Code
+             * @description the pickup code, once the order is paid
+             */
+            code: string | null;
+            /** Distance M */
+            distance_m: number | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "pickup" | "same_city";
+            /** Order No */
+            order_no: string;
+            /** Order Paid */
+            order_paid: boolean;
+            /** Picked Up At */
+            picked_up_at: string | null;
+            /**
+             * Qr
+             * @description the QR code's signed payload, once the order is paid
+             */
+            qr: string | null;
+            /**
+             * Qr Png Base64
+             * @description the QR code of ``qr`` as a PNG, base64
+             */
+            qr_png_base64: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "awaiting" | "picked_up" | "cancelled";
+            store: components["schemas"]["StoreView"];
+            /** Window End */
+            window_end: string | null;
+            /** Window Start */
+            window_start: string | null;
+        };
+        /** StoreStock */
+        StoreStock: {
+            /** Quantity */
+            quantity: number;
+            /** Sku Id */
+            sku_id: number;
+        };
+        /** StoreView */
+        StoreView: {
+            /** Address */
+            address: string;
+            /** Delivery Radius M */
+            delivery_radius_m: number;
+            /** Fee Per Km */
+            fee_per_km: number;
+            /** Hours */
+            hours: components["schemas"]["Hours"][];
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Name */
+            name: string;
+            /** Open Now */
+            open_now: boolean;
+            /** Phone */
+            phone: string;
+            /** Pickup Enabled */
+            pickup_enabled: boolean;
+        };
+        /** StoreWrite */
+        StoreWrite: {
+            /** Address */
+            address: string;
+            /**
+             * Delivery Radius M
+             * @description same-city delivery; 0: none
+             * @default 0
+             */
+            delivery_radius_m: number;
+            /**
+             * Fee Per Km
+             * @description fen per started km
+             * @default 0
+             */
+            fee_per_km: number;
+            /**
+             * Hours
+             * @description Monday first
+             */
+            hours: components["schemas"]["DayHours"][];
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Lat */
+            lat: number;
+            /** Lng */
+            lng: number;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Pickup Enabled
+             * @default true
+             */
+            pickup_enabled: boolean;
+            /** Staff Ids */
+            staff_ids?: number[];
         };
         /**
          * StoredSeries
@@ -19116,6 +19617,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CheckoutPreview"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -40618,6 +41135,623 @@ export interface operations {
             };
         };
     };
+    list_stores_api_v1_console_stores_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StoreAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_store_api_v1_console_stores_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StoreWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_store_api_v1_console_stores__store_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_store_api_v1_console_stores__store_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StoreWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_pickup_api_v1_console_stores__store_id__pickups_verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PickupVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PickupVerified"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    store_stock_api_v1_console_stores__store_id__stock_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreStock"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_store_stock_api_v1_console_stores__store_id__stock__sku_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreStock"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     coupon_centre_api_v1_coupons_centre_get: {
         parameters: {
             query?: {
@@ -44911,6 +46045,69 @@ export interface operations {
             };
         };
     };
+    order_store_api_v1_orders__order_no__store_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOrderView"] | null;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     order_tracking_api_v1_orders__order_no__tracking_get: {
         parameters: {
             query?: never;
@@ -46767,6 +47964,104 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    nearby_stores_api_v1_stores_nearby_get: {
+        parameters: {
+            query: {
+                lat: number;
+                lng: number;
+                /** @description sku_id:quantity,… (the cart) */
+                items?: string | null;
+                radius_m?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NearbyStore"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_store_api_v1_stores__store_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreView"];
                 };
             };
             /** @description Problem details (RFC 9457) */

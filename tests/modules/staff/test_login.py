@@ -58,12 +58,14 @@ async def test_operator_login_returns_console_token_and_profile(
             "orders:export",
             "orders:read",
             "orders:ship",
+            "pickups:verify",
             "products:read",
             "products:write",
             "promotions:manage",
             "replenishment:manage",
             "reviews:manage",
             "stock:adjust",
+            "stores:manage",
         ],
     }
     claims = jwt.decode(body["access_token"], TEST_SECRET, algorithms=["HS256"], audience="console")
@@ -92,6 +94,7 @@ async def test_username_is_case_insensitive(client: httpx.AsyncClient, ctx: AppC
     assert response.json()["staff"]["permissions"] == [
         "aftersales:handle",
         "orders:read",
+        "pickups:verify",
         "products:read",
     ]
 

@@ -39,6 +39,8 @@ def test_permission_map() -> None:
         "replenishment:manage",
         "experiments:manage",
         "insights:alerts",
+        "stores:manage",
+        "pickups:verify",
         "openapi:manage",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
@@ -47,7 +49,12 @@ def test_permission_map() -> None:
         "pii:reveal",
         "openapi:manage",
     }
-    assert PERMISSIONS["support"] == {"products:read", "orders:read", "aftersales:handle"}
+    assert PERMISSIONS["support"] == {
+        "products:read",
+        "orders:read",
+        "aftersales:handle",
+        "pickups:verify",
+    }
 
 
 def test_unknown_permission_is_a_programming_error() -> None:

@@ -54,6 +54,17 @@ export const consoleApi = {
   resendWebhookDelivery: (id: number) =>
     call<Res<O['resendWebhookDelivery']>>(OPS.resendWebhookDelivery, { params: { delivery_id: id } }),
 
+  // stores (门店管理, 核销)
+  listStores: (query: Q<O['listStores']> = {}) => call<Res<O['listStores']>>(OPS.listStores, { query }),
+  createStore: (body: Body<O['createStore']>) => call<Res<O['createStore']>>(OPS.createStore, { body }),
+  updateStore: (id: number, body: Body<O['updateStore']>) =>
+    call<Res<O['updateStore']>>(OPS.updateStore, { params: { store_id: id }, body }),
+  storeStock: (id: number) => call<Res<O['storeStock']>>(OPS.storeStock, { params: { store_id: id } }),
+  setStoreStock: (id: number, skuId: number, body: Body<O['setStoreStock']>) =>
+    call<Res<O['setStoreStock']>>(OPS.setStoreStock, { params: { store_id: id, sku_id: skuId }, body }),
+  verifyPickup: (id: number, body: Body<O['verifyPickup']>) =>
+    call<Res<O['verifyPickup']>>(OPS.verifyPickup, { params: { store_id: id }, body }),
+
   // catalog
   listCategories: () => call<Res<O['listCategories']>>(OPS.listCategories),
   listProducts: (query: Q<O['listProducts']> = {}) =>

@@ -57,6 +57,12 @@ export const OPS = {
   webhookDeliveries: op('GET', '/api/v1/console/openapi/webhook-deliveries'),
   webhookDelivery: op('GET', '/api/v1/console/openapi/webhook-deliveries/{delivery_id}'),
   resendWebhookDelivery: op('POST', '/api/v1/console/openapi/webhook-deliveries/{delivery_id}/resend'),
+  listStores: op('GET', '/api/v1/console/stores'),
+  createStore: op('POST', '/api/v1/console/stores'),
+  updateStore: op('PUT', '/api/v1/console/stores/{store_id}'),
+  storeStock: op('GET', '/api/v1/console/stores/{store_id}/stock'),
+  setStoreStock: op('PUT', '/api/v1/console/stores/{store_id}/stock/{sku_id}'),
+  verifyPickup: op('POST', '/api/v1/console/stores/{store_id}/pickups/verify'),
 
   listCategories: op('GET', '/api/v1/console/categories'),
   listProducts: op('GET', '/api/v1/console/products'),

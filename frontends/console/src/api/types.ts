@@ -26,6 +26,10 @@ export type WebhookDeliveryDetail = S['WebhookDeliveryDetail']
 export type WebhookDeliveryStatus = NonNullable<
   NonNullable<operations['search_webhook_deliveries_api_v1_console_openapi_webhook_deliveries_get']['parameters']['query']>['status']
 >
+export type StoreAdmin = S['StoreAdmin']
+export type StoreWrite = S['StoreWrite']
+export type StoreStock = S['StoreStock']
+export type PickupVerified = S['PickupVerified']
 export type LoginRequest = S['LoginRequest']
 export type Role = StaffProfile['role']
 

@@ -29,6 +29,8 @@ export type Permission =
   | 'openapi:manage'
   | 'insights:alerts'
   | 'replenishment:manage'
+  | 'stores:manage'
+  | 'pickups:verify'
 
 export interface MenuEntry {
   path: string
@@ -48,6 +50,8 @@ export const MENU: MenuEntry[] = [
   { path: '/orders', title: '订单管理', icon: 'List', permission: 'orders:read', operation: OPS.listOrders },
   { path: '/logistics/settings', title: '物流设置', icon: 'Van', permission: 'orders:ship', operation: OPS.logisticsSettings },
   { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
+  { path: '/stores', title: '门店管理', icon: 'Shop', permission: 'stores:manage', operation: OPS.listStores },
+  { path: '/pickups/verify', title: '核销', icon: 'Finished', permission: 'pickups:verify', operation: OPS.verifyPickup },
   { path: '/flash-sales', title: '秒杀活动', icon: 'Lightning', permission: 'flashsale:manage', operation: OPS.listFlashSales },
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
   { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },

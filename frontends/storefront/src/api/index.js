@@ -203,6 +203,11 @@ export const api = {
     pay: (orderNo, channel) => call('payOrder', { params: { order_no: orderNo }, body: { channel } }),
     // The parcel's carrier timeline (fulfillment); 404 before the order ships.
     tracking: (orderNo) => call('getOrderTracking', { params: { order_no: orderNo } }),
+    // The store side of a pickup / same-city order (the pickup code once paid); 404 otherwise.
+    store: (orderNo) => call('getOrderStore', { params: { order_no: orderNo } }),
+  },
+  stores: {
+    nearby: (query) => call('nearbyStores', { query, auth: false }),
   },
   flash: {
     // Server time for countdowns (never the device clock).

@@ -3,6 +3,13 @@ import { api } from '../api'
 import { useOrdersStore } from './orders'
 import { randomId } from '../utils/ids'
 
+/** The delivery as the API takes it (the store's name is only for the page). */
+function wireDelivery(delivery) {
+  const wire = { ...delivery }
+  delete wire.store_name
+  return wire
+}
+
 export const useCheckoutStore = defineStore('checkout', {
   state: () => ({
     addressId: null,
@@ -15,6 +22,9 @@ export const useCheckoutStore = defineStore('checkout', {
     noCoupon: false,
     // The points switch: on, the order uses as many points as it may (the preview's usable_max).
     usePoints: false,
+    // How it reaches the shopper: null (express), or the store's plan
+    // {method: 'pickup', store_id, window_start, store_name} / {method: 'same_city', store_id, lat, lng, store_name}.
+    delivery: null,
     preview: null,
     // One key per purchase attempt: a retried submit (network drop, double tap) reuses it, so the
     // backend returns the first order instead of creating a second one.
@@ -43,6 +53,12 @@ export const useCheckoutStore = defineStore('checkout', {
       this.couponId = null
       this.noCoupon = false
       this.usePoints = false
+      this.delivery = null
+      this.idempotencyKey = randomId('ck_')
+    },
+    /** Pick a store (到店自提 / 同城配送) or go back to express (null); a new attempt key. */
+    setDelivery(delivery) {
+      this.delivery = delivery
       this.idempotencyKey = randomId('ck_')
     },
     setAddress(id) {
@@ -52,6 +68,7 @@ export const useCheckoutStore = defineStore('checkout', {
       const body = {}
       if (this.addressId != null) body.address_id = this.addressId
       if (this.items) body.items = this.items
+      if (this.delivery) body.delivery = wireDelivery(this.delivery)
       if (this.noCoupon) body.no_coupon = true
       else if (this.couponId != null) body.coupon_id = this.couponId
       const quote = this.preview && this.preview.points
@@ -96,6 +113,7 @@ export const useCheckoutStore = defineStore('checkout', {
       if (!this.idempotencyKey) this.idempotencyKey = randomId('ck_')
       const body = { address_id: this.addressId }
       if (this.items) body.items = this.items
+      if (this.delivery) body.delivery = wireDelivery(this.delivery)
       if (this.remark.trim()) body.remark = this.remark.trim()
       // The coupon the shopper saw applied: the order uses exactly that one, or none.
       const applied = this.preview && this.preview.coupon

@@ -26,6 +26,7 @@ export const NEW_FOLDERS = Object.freeze({
   points: 'pkg-user',
   member: 'pkg-user',
   review: 'pkg-trade',
+  stores: 'pkg-trade',
   group: 'pkg-social',
   crowdfunding: 'pkg-social',
   centre: 'pkg-dist',

@@ -39,7 +39,7 @@ def _idempotency_key(value: str | None) -> str:
     return value
 
 
-@router.post("/checkout/preview", responses=problem_responses(401, 404, 409))
+@router.post("/checkout/preview", responses=problem_responses(400, 401, 404, 409))
 async def preview(
     body: CheckoutPreviewRequest,
     member: CurrentMember,
@@ -58,6 +58,7 @@ async def preview(
         coupon_id=body.coupon_id,
         no_coupon=body.no_coupon,
         points=body.points,
+        delivery=body.delivery,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import RequestModel, ResponseModel
@@ -30,6 +30,34 @@ class CheckoutItem(RequestModel):
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
+class ExpressDelivery(RequestModel):
+    method: Literal["express"]
+
+
+class PickupDelivery(RequestModel):
+    """门店自提: collected at ``store_id`` in the hour from ``window_start`` (no shipping fee;
+    the units come out of that store's stock)."""
+
+    method: Literal["pickup"]
+    store_id: Id
+    window_start: Annotated[AwareDatetime, Field(strict=False)]
+
+
+class SameCityDelivery(RequestModel):
+    """同城配送 from ``store_id`` to the shopper's point: the fee by distance, refused beyond
+    the store's radius (400 ``stores.out_of_range``)."""
+
+    method: Literal["same_city"]
+    store_id: Id
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lng: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+Delivery = Annotated[
+    ExpressDelivery | PickupDelivery | SameCityDelivery, Field(discriminator="method")
+]
+
+
 class CheckoutPreviewRequest(RequestModel):
     address_id: Id | None = None
     items: list[CheckoutItem] | None = Field(
@@ -51,6 +79,7 @@ class CheckoutPreviewRequest(RequestModel):
         description="points to use, applied after coupons; absent: none (the response still "
         "says how many the order may use)",
     )
+    delivery: Delivery | None = Field(default=None, description="absent: express")
 
 
 class OrderCreate(RequestModel):
@@ -74,6 +103,7 @@ class OrderCreate(RequestModel):
         description="points to use (409 loyalty.insufficient_points when another order took "
         "them first: no order is created)",
     )
+    delivery: Delivery | None = Field(default=None, description="absent: express")
 
 
 class PayRequest(RequestModel):

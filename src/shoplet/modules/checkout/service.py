@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,12 +37,13 @@ from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import discounts as terms
 from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
-from shoplet.modules.checkout.pricing import PriceBreakdown, price
+from shoplet.modules.checkout.pricing import PriceBreakdown, ShippingRules, price
 from shoplet.modules.checkout.schemas import (
     Channel,
     CheckoutItem,
     CheckoutPreview,
     CheckoutWarning,
+    Delivery,
     MemberBenefitRows,
     OrderCreate,
     PaymentStart,
@@ -55,6 +57,7 @@ from shoplet.modules.membership import public as membership
 from shoplet.modules.orders import public as orders
 from shoplet.modules.payments import public as payments
 from shoplet.modules.promotions import public as promotions
+from shoplet.modules.stores import public as stores
 
 SOURCE_CART = "cart"
 SOURCE_BUY_NOW = "buy_now"
@@ -103,7 +106,7 @@ def shopper_address(address: members.AddressSnapshot) -> orders.OrderAddress:
 def request_hash(body: OrderCreate) -> str:
     """What makes two requests with one Idempotency-Key "the same": the body as sent (a
     cart order's lines are whatever the cart held the first time)."""
-    canonical = {
+    canonical: dict[str, Any] = {
         "address_id": body.address_id,
         "items": _merge([(i.sku_id, i.quantity) for i in body.items]) if body.items else None,
         "remark": body.remark or None,
@@ -112,7 +115,45 @@ def request_hash(body: OrderCreate) -> str:
         canonical["coupon_id"] = body.coupon_id
     if body.points:
         canonical["points"] = body.points
+    if body.delivery is not None and body.delivery.method != "express":
+        canonical["delivery"] = body.delivery.model_dump(mode="json")
     return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+# -- delivery --------------------------------------------------------------------------------
+
+
+async def _delivery_plan(
+    session: AsyncSession, delivery: Delivery | None
+) -> stores.DeliveryPlan | None:
+    """None for express; otherwise the store's plan (4xx ``stores.*`` when it cannot be)."""
+    if delivery is None or delivery.method == "express":
+        return None
+    if delivery.method == "pickup":
+        return await stores.plan_pickup(
+            session, store_id=delivery.store_id, window_start=delivery.window_start, now=utcnow()
+        )
+    return await stores.plan_same_city(
+        session, store_id=delivery.store_id, lat=delivery.lat, lng=delivery.lng
+    )
+
+
+async def _rules_for(session: AsyncSession, plan: stores.DeliveryPlan | None) -> ShippingRules:
+    """The merchant's express rules, or the store's fee (0 for pickup) as a flat fee."""
+    if plan is None:
+        return await get_shipping_rules(session)
+    return ShippingRules(flat_fee=plan.fee, free_threshold=None)
+
+
+async def _available(
+    session: AsyncSession, sku_ids: Sequence[int], plan: stores.DeliveryPlan | None
+) -> dict[int, int]:
+    """Units to sell per SKU: free stock, or what the store holds for a store order."""
+    if plan is None:
+        levels = await inventory.get_levels(session, sku_ids)
+        return {sku: level.available for sku, level in levels.items()}
+    held = await inventory.held_by_refs(session, [plan.stock_ref])
+    return held.get(plan.stock_ref, {})
 
 
 # -- preview ---------------------------------------------------------------------------------
@@ -128,6 +169,7 @@ async def preview(
     coupon_id: int | None = None,
     no_coupon: bool = False,
     points: int | None = None,
+    delivery: Delivery | None = None,
 ) -> CheckoutPreview:
     """Price what would be ordered, line by line, with warnings for lines that cannot be
     ordered (withdrawn, or more than in stock), the shopper's coupons against those lines, and
@@ -141,14 +183,14 @@ async def preview(
     )
     sku_ids = [sku_id for sku_id, _ in wanted.items]
     snapshots = await catalog.get_sku_snapshots(session, sku_ids)
-    levels = await inventory.get_levels(session, sku_ids)
+    plan = await _delivery_plan(session, delivery)
+    levels = await _available(session, sku_ids, plan)
     warnings: list[CheckoutWarning] = []
     orderable: list[tuple[catalog.SkuSnapshot, int]] = []
     statuses: dict[int, str] = {}
     for sku_id, quantity in wanted.items:
         snap = snapshots.get(sku_id)
-        level = levels.get(sku_id)
-        available = level.available if level is not None else 0
+        available = levels.get(sku_id, 0)
         if snap is None or not snap.is_purchasable:
             statuses[sku_id] = "unavailable"
             warnings.append(
@@ -168,7 +210,7 @@ async def preview(
         else:
             statuses[sku_id] = "ok"
             orderable.append((snap, quantity))
-    rules = await get_shipping_rules(session)
+    rules = await _rules_for(session, plan)
     region_code = address.region_code if address is not None else None
     base = price(terms.pricing_lines(orderable), region_code=region_code, shipping=rules)
     member = await terms.member_terms(session, member_id=member_id, priced=orderable)
@@ -208,7 +250,6 @@ async def preview(
         snap = snapshots.get(sku_id)
         total = breakdown.line_totals.get(sku_id, 0)
         discount = breakdown.line_discounts.get(sku_id, 0)
-        level = levels.get(sku_id)
         lines.append(
             PreviewLine(
                 sku_id=sku_id,
@@ -221,7 +262,7 @@ async def preview(
                 line_total=total,
                 discount=discount,
                 payable=total - discount,
-                available=level.available if level is not None else 0,
+                available=levels.get(sku_id, 0),
                 status=statuses[sku_id],  # type: ignore[arg-type]
             )
         )
@@ -275,6 +316,7 @@ class _Priced:
     plan: promotions.CartPlan
     points: loyalty.PointsQuote | None
     quoted: terms.Terms
+    delivery: stores.DeliveryPlan | None = None
 
     @property
     def coupon(self) -> promotions.WalletEntry | None:
@@ -294,7 +336,8 @@ async def _price_order(
         snap = snapshots.get(sku_id)
         if snap is None or not snap.is_purchasable:
             raise SkuUnavailable(f"SKU {sku_id} is not on sale", sku_id=sku_id)
-    rules = await get_shipping_rules(session)
+    plan = await _delivery_plan(session, body.delivery)
+    rules = await _rules_for(session, plan)
     priced = [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
     breakdown = price(terms.pricing_lines(priced), region_code=address.region_code, shipping=rules)
     member = await terms.member_terms(session, member_id=member_id, priced=priced)
@@ -343,6 +386,7 @@ async def _price_order(
         plan=quoted.plan,
         points=quoted.points,
         quoted=quoted,
+        delivery=plan,
     )
 
 
@@ -390,7 +434,16 @@ async def place_order(
         request_hash=digest,
         expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
         source=SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW,
+        stock_source_ref=priced.delivery.stock_ref if priced.delivery else None,
     )
+    if created and priced.delivery is not None:
+        await stores.record_store_order(
+            session,
+            order_no=order.order_no,
+            member_id=member_id,
+            plan=priced.delivery,
+            now=now,
+        )
     if created:
         # After the order row (the snapshots name it): promotions, then the coupon's lock,
         # then the points; any of them losing a race raises 409 and the whole order rolls back.

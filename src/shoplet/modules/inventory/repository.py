@@ -443,6 +443,21 @@ async def held_quantity(session: AsyncSession, *, ref: str, sku_id: int) -> int:
     return int(found.scalar_one_or_none() or 0)
 
 
+async def held_by_refs(session: AsyncSession, refs: Sequence[str]) -> dict[str, dict[int, int]]:
+    """``{ref: {sku_id: units}}`` of the active reservations of ``refs`` (absent: none)."""
+    if not refs:
+        return {}
+    found = await session.execute(
+        select(Reservation.ref, Reservation.sku_id, Reservation.quantity).where(
+            Reservation.ref.in_(list(refs)), Reservation.status == "active"
+        )
+    )
+    held: dict[str, dict[int, int]] = {}
+    for ref, sku_id, quantity in found.all():
+        held.setdefault(ref, {})[int(sku_id)] = int(quantity)
+    return held
+
+
 async def touch_level(session: AsyncSession, *, sku_id: int, now: datetime) -> tuple[int, int]:
     """Lock the stock row (ledger rows written under it see a consistent level) and return
     (on_hand, reserved)."""

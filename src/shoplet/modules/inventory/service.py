@@ -475,6 +475,12 @@ async def held_quantity(session: AsyncSession, *, ref: str, sku_id: int) -> int:
     return await repo.held_quantity(session, ref=_check_ref(ref), sku_id=sku_id)
 
 
+async def held_by_refs(session: AsyncSession, refs: Sequence[str]) -> dict[str, dict[int, int]]:
+    """What each reservation ref holds now, per SKU (stores read their stock with it: a store's
+    stock is the hold ``store:<id>``). Refs holding nothing are absent."""
+    return await repo.held_by_refs(session, [_check_ref(ref) for ref in refs])
+
+
 async def restock(
     session: AsyncSession, *, sku_id: int, quantity: int, ref: str, reason: str
 ) -> StockLevel:

@@ -309,6 +309,7 @@ class MemberOrderLine:
     title: str
     spec_text: str
     image: str | None
+    quantity: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +329,8 @@ async def member_order_lines(
         raise OrderNotFound(order_no=order_no)
     rows = (await _repo.lines_for(session, [order.id]))[order.id]
     lines = [
-        MemberOrderLine(r.id, r.product_id, r.sku_id, r.title, r.spec_text, r.image) for r in rows
+        MemberOrderLine(r.id, r.product_id, r.sku_id, r.title, r.spec_text, r.image, r.quantity)
+        for r in rows
     ]
     return MemberOrderLines(order.order_no, order.status, lines)
 

@@ -32,13 +32,15 @@ OPERATOR_PERMISSIONS = frozenset(
         "replenishment:manage",
         "experiments:manage",
         "insights:alerts",
+        "stores:manage",
+        "pickups:verify",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
     # pii:reveal: full phone numbers and addresses (?reveal=true, search by phone, CSV export).
     "owner": OPERATOR_PERMISSIONS | {"staff:manage", "audit:read", PII_REVEAL, "openapi:manage"},
     "operator": OPERATOR_PERMISSIONS,
-    "support": frozenset({"products:read", "orders:read", "aftersales:handle"}),
+    "support": frozenset({"products:read", "orders:read", "aftersales:handle", "pickups:verify"}),
 }
 ALL_PERMISSIONS: frozenset[str] = frozenset().union(*PERMISSIONS.values())
 

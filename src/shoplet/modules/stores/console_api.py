@@ -1,0 +1,145 @@
+"""Console routes of stores: 门店管理 (the register, hours, staff, stock per store) and 核销
+(verify a pickup code at a store). Every change is an audit-log entry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession, utcnow
+from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId
+from shoplet.core.schemas import Page
+from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+from shoplet.modules.stores import service
+from shoplet.modules.stores.schemas import (
+    PickupVerified,
+    PickupVerify,
+    StockSet,
+    StoreAdmin,
+    StoreStock,
+    StoreWrite,
+)
+
+router = APIRouter()
+
+Manager = Annotated[StaffIdentity, Depends(require_permission("stores:manage"))]
+Verifier = Annotated[StaffIdentity, Depends(require_permission("pickups:verify"))]
+
+
+@router.get("/stores")
+async def list_stores(
+    *,
+    staff: Verifier,
+    session: DbSession,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[StoreAdmin]:
+    """门店管理: every store, oldest first (staff who verify pick their store from it)."""
+    return await service.list_stores_admin(session, cursor=cursor, limit=limit, now=utcnow())
+
+
+@router.post("/stores", status_code=status.HTTP_201_CREATED, responses=problem_responses(400))
+async def create_store(
+    body: StoreWrite, *, staff: Manager, session: DbSession, request: Request
+) -> StoreAdmin:
+    """Open a store: address, position, hours per weekday, staff, pickup and same-city terms."""
+    store = await service.create_store(session, body, now=utcnow())
+    await record_audit(
+        session,
+        staff,
+        "store.create",
+        f"store:{store.id}",
+        {"name": store.name},
+        origin_of(request),
+    )
+    return store
+
+
+@router.get("/stores/{store_id}", responses=problem_responses(404))
+async def get_store(store_id: PathId, *, staff: Manager, session: DbSession) -> StoreAdmin:
+    """One store as the console edits it."""
+    return await service.get_store_admin(session, store_id, now=utcnow())
+
+
+@router.put("/stores/{store_id}", responses=problem_responses(400, 404))
+async def update_store(
+    store_id: PathId, body: StoreWrite, *, staff: Manager, session: DbSession, request: Request
+) -> StoreAdmin:
+    """Replace a store's details (hours, staff, terms; ``is_active`` false closes it)."""
+    store = await service.update_store(session, store_id, body, now=utcnow())
+    await record_audit(
+        session,
+        staff,
+        "store.update",
+        f"store:{store_id}",
+        {"name": store.name},
+        origin_of(request),
+    )
+    return store
+
+
+@router.get("/stores/{store_id}/stock", responses=problem_responses(404))
+async def store_stock(store_id: PathId, *, staff: Manager, session: DbSession) -> list[StoreStock]:
+    """The units the store holds, per SKU."""
+    return await service.store_stock(session, store_id)
+
+
+@router.put("/stores/{store_id}/stock/{sku_id}", responses=problem_responses(404, 409))
+async def set_store_stock(
+    store_id: PathId,
+    sku_id: PathId,
+    body: StockSet,
+    *,
+    staff: Manager,
+    session: DbSession,
+    request: Request,
+) -> StoreStock:
+    """Set what the store holds of a SKU: taken from (or given back to) the shop's free stock;
+    409 ``inventory.insufficient`` when free stock is short."""
+    result = await service.set_store_stock(
+        session, store_id=store_id, sku_id=sku_id, quantity=body.quantity, actor=staff.username
+    )
+    await record_audit(
+        session,
+        staff,
+        "store.stock_set",
+        f"store:{store_id}",
+        {"sku_id": sku_id, "quantity": body.quantity},
+        origin_of(request),
+    )
+    return result
+
+
+@router.post("/stores/{store_id}/pickups/verify", responses=problem_responses(400, 403, 404, 409))
+async def verify_pickup(
+    store_id: PathId,
+    body: PickupVerify,
+    *,
+    staff: Verifier,
+    session: DbSession,
+    ctx: Ctx,
+    request: Request,
+) -> PickupVerified:
+    """核销: hand over a paid pickup order at this store by its code or QR payload. Exactly once:
+    a second verify (even at the same moment) is 409 ``stores.already_picked_up``."""
+    result = await service.verify_pickup(
+        session,
+        secret=ctx.settings.resolved_secret_key,
+        staff=staff,
+        store_id=store_id,
+        code=body.code,
+        qr=body.qr,
+        now=utcnow(),
+    )
+    await record_audit(
+        session,
+        staff,
+        "pickup.verify",
+        f"order:{result.order_no}",
+        {"store_id": store_id},
+        origin_of(request),
+    )
+    return result

@@ -1,0 +1,80 @@
+"""Stores tables: the store itself and the pickup / same-city record of an order.
+
+A store's stock is not a table here: it is a reservation in inventory under ref
+``store:<id>`` (one row per SKU), so the shop's total stock stays one number and a unit held
+for a store can never be sold online as well (docs/omnichannel.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoplet.core.db import Base, BigId
+
+
+class Store(Base):
+    """Coordinates are micro-degrees (GCJ-02 as the mini program's map gives them), integers so
+    the bounding-box index compares exactly. ``hours`` is seven entries, Monday first:
+    ``{"closed": bool, "open": "HH:MM", "close": "HH:MM"}`` in Asia/Shanghai time."""
+
+    __tablename__ = "stores_store"
+    __table_args__ = (
+        CheckConstraint("lat_e6 BETWEEN -90000000 AND 90000000", name="lat_in_range"),
+        CheckConstraint("lng_e6 BETWEEN -180000000 AND 180000000", name="lng_in_range"),
+        CheckConstraint("delivery_radius_m >= 0", name="radius_non_negative"),
+        CheckConstraint("fee_per_km >= 0", name="fee_non_negative"),
+        Index("ix_stores_store_lat_e6_lng_e6", "lat_e6", "lng_e6"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20))
+    lat_e6: Mapped[int] = mapped_column(Integer)
+    lng_e6: Mapped[int] = mapped_column(Integer)
+    hours: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    staff_ids: Mapped[list[int]] = mapped_column(JSON)
+    pickup_enabled: Mapped[bool] = mapped_column(Boolean)
+    delivery_radius_m: Mapped[int] = mapped_column(Integer)
+    fee_per_km: Mapped[int] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StoreOrder(Base):
+    """How an order reaches its shopper through a store: ``pickup`` (a 6-digit code the store
+    checks, unique among pickups still awaited) or ``same_city`` (delivered from the store)."""
+
+    __tablename__ = "stores_order"
+    __table_args__ = (
+        CheckConstraint("method IN ('pickup', 'same_city')", name="method_known"),
+        CheckConstraint("status IN ('awaiting', 'picked_up', 'cancelled')", name="status_known"),
+        Index("ix_stores_order_store_id_id", "store_id", "id"),
+        # A code is only ever one awaited pickup: the verify looks it up shop-wide, so a code
+        # shown at the wrong store is told apart from a wrong code.
+        Index(
+            "uq_stores_order_awaiting_code",
+            "code",
+            unique=True,
+            sqlite_where=text("status = 'awaiting'"),
+            postgresql_where=text("status = 'awaiting'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(32), unique=True)
+    store_id: Mapped[int] = mapped_column(BigId)
+    member_id: Mapped[int] = mapped_column(BigId)
+    method: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str | None] = mapped_column(String(6))
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    distance_m: Mapped[int | None] = mapped_column(Integer)
+    picked_up_at: Mapped[datetime | None]
+    picked_up_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime]

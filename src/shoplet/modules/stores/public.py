@@ -1,0 +1,33 @@
+"""What other modules may use from stores: checkout plans a pickup or same-city delivery
+(``plan_pickup`` / ``plan_same_city`` give the fee and the stock's source ref) and records it
+once the order exists (``record_store_order``)."""
+
+from __future__ import annotations
+
+from shoplet.modules.stores.errors import (
+    InvalidPickupWindow,
+    OutOfDeliveryRange,
+    PickupDisabled,
+    StoreNotFound,
+)
+from shoplet.modules.stores.events import PICKUP_VERIFIED
+from shoplet.modules.stores.service import (
+    DeliveryPlan,
+    plan_pickup,
+    plan_same_city,
+    record_store_order,
+    store_ref,
+)
+
+__all__ = [
+    "PICKUP_VERIFIED",
+    "DeliveryPlan",
+    "InvalidPickupWindow",
+    "OutOfDeliveryRange",
+    "PickupDisabled",
+    "StoreNotFound",
+    "plan_pickup",
+    "plan_same_city",
+    "record_store_order",
+    "store_ref",
+]

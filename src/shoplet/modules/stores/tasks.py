@@ -1,0 +1,20 @@
+"""Stores' subscribers: an order cancelled or refunded before its pickup frees its code (its
+units went back to the store's hold with the order's own cancellation, in orders)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.events import Event, subscriber
+from shoplet.modules.orders import public as orders
+from shoplet.modules.stores import service
+
+
+@subscriber(orders.ORDER_CANCELLED, name="stores.order_cancelled")
+async def order_cancelled(event: Event, session: AsyncSession) -> None:
+    await service.cancel_store_order(session, str(event.payload["order_no"]))
+
+
+@subscriber(orders.ORDER_REFUNDED, name="stores.order_refunded")
+async def order_refunded(event: Event, session: AsyncSession) -> None:
+    await service.cancel_store_order(session, str(event.payload["order_no"]))

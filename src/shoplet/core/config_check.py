@@ -176,8 +176,6 @@ def _production_problems(settings: Settings) -> list[str]:
         add(f"SHOPLET_WECHAT_APPID: still the simulator's {SIMULATOR_WECHAT_APPID!r}")
     if settings.wechat_secret.get_secret_value() == SIMULATOR_WECHAT_SECRET:
         add("SHOPLET_WECHAT_SECRET: still the simulator's secret")
-    if settings.wechat_push_token.get_secret_value() == "shoplet-sim-push-token":
-        add("SHOPLET_WECHAT_PUSH_TOKEN: still the simulator's message-push token")
     if settings.wechat_api_base is not None and not settings.wechat_api_base.startswith("https://"):
         add("SHOPLET_WECHAT_API_BASE: must be https:// (default: https://api.weixin.qq.com)")
 

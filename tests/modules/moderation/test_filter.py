@@ -16,6 +16,8 @@ LEXICON = Lexicon(
         Word(2, "垃圾", "abuse", "replace"),
         Word(3, "vx", "ads", "hold"),
         Word(4, "發票", "fraud", "hold"),
+        Word(5, "你妈死了", "abuse", "block"),
+        Word(6, "sb", "abuse", "block"),
     ],
     version=7,
 )
@@ -30,17 +32,21 @@ CASES: list[tuple[str, str | None, set[tuple[str, str]]]] = [
     ("你是shabi吗", "hold", {("傻逼", "pinyin")}),
     ("你是SHA BI吗", "hold", {("傻逼", "pinyin")}),
     ("你是sha逼", "hold", {("傻逼", "pinyin")}),
-    ("你是沙比", "hold", {("傻逼", "pinyin")}),  # a homophone: a person decides
-    ("你是SB吧", "hold", {("傻逼", "initials")}),
-    ("你是ＳＢ吧", "hold", {("傻逼", "initials")}),  # full width
+    ("你是沙bi", "hold", {("傻逼", "pinyin")}),
+    ("你是SB吧", "block", {("sb", "word")}),  # two letters: only as a word of its own
+    ("你是ＳＢ吧", "block", {("sb", "word")}),  # full width
+    ("NMSL", "hold", {("你妈死了", "initials")}),
+    ("n m s l!", "hold", {("你妈死了", "initials")}),
     ("加vx领券", "hold", {("vx", "word")}),
     ("加ＶＸ领券", "hold", {("vx", "word")}),
     ("开发票吗", "hold", {("發票", "word")}),  # the lexicon's traditional word
     ("開發票吗", "hold", {("發票", "word")}),  # the text's traditional characters
     ("包装垃圾", "replace", {("垃圾", "word")}),
     # Innocent look-alikes.
-    ("沙冰很好喝", None, set()),  # sha bing: "shabi" is not on syllable boundaries
-    ("usb接口很稳", None, set()),  # "sb" inside a word is not the initials
+    ("沙冰很好喝", None, set()),
+    ("沙冰bing很好喝", None, set()),  # sha bing: "shabi" is not on syllable boundaries
+    ("你是沙比", None, set()),  # a homophone in characters only: left alone (filter.py)
+    ("usb接口很稳", None, set()),  # "sb" inside a word is not the word
     ("novx款式", None, set()),  # "vx" inside a longer run of letters
     ("kashabi", None, set()),
     ("很好，推荐", None, set()),
@@ -62,7 +68,7 @@ def test_replace_masks_the_original_span_and_the_strongest_action_wins() -> None
     assert scan.text == "包装* *，客服傻逼"
     assert LEXICON.scan("包装垃圾").text == "包装**"
     assert LEXICON.version == 7
-    assert len(LEXICON) == 4
+    assert len(LEXICON) == 6
     assert Lexicon([]).scan("傻逼").hits == ()
 
 

@@ -10,12 +10,15 @@ What a shopper may do to slip a word past, and what undoes it before matching:
 - separators between the characters (``傻*逼``, ``傻 逼``, ``傻_逼``, emoji): every character
   that is not a letter, a digit or a CJK ideograph is dropped before matching (positions are
   kept, so a replacement masks the original span);
-- pinyin (``shabi``, ``sha逼``, homophones such as ``沙比``): the text is also read as pinyin,
-  one syllable per ideograph with letters kept, and each word's pinyin is matched there only on
-  syllable boundaries (``沙冰``, *sha bing*, does not hold ``shabi``);
-- initials (``sb``): a whole run of letters equal to a word's initials.
+- pinyin typed for some or all of the characters (``shabi``, ``sha逼``, ``SHA BI``): the text
+  is also read as pinyin, one syllable per ideograph with letters kept, and each word's pinyin
+  is matched there on syllable boundaries, only where the match holds a typed letter. Pure
+  homophones in characters (``沙比``) are not matched: over a lexicon of thousands of words
+  they would hold most innocent texts (``bench/moderation_filter.py`` measured it);
+- initials (``nmsl``): a whole run of letters equal to the initials of a word of at least
+  ``INITIALS_MIN`` characters (two letters are too common; list ``sb`` as a word itself).
 
-A pinyin or initials match is never more than ``hold``: homophones can be innocent, so a person
+A pinyin or initials match is never more than ``hold``: letters can be innocent, so a person
 decides. An exact (normalised) match takes the word's own action. Words made of letters match
 only as a whole run of letters (``vx`` in ``加vx`` but not in ``novx``).
 """
@@ -30,13 +33,14 @@ from typing import Literal
 
 import ahocorasick
 import opencc
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 Action = Literal["block", "hold", "replace"]
 Via = Literal["word", "pinyin", "initials"]
 # The stronger action wins when several words match.
 SEVERITY: dict[str, int] = {"replace": 1, "hold": 2, "block": 3}
 MASK = "*"
+INITIALS_MIN = 3
 # Look-alikes OpenCC's t2s keeps as they are.
 VARIANTS: dict[str, str] = {
     "儍": "傻",
@@ -90,9 +94,13 @@ def _is_kept(ch: str) -> bool:
     return (ch.isascii() and ch.isalnum()) or _is_ideograph(ch)
 
 
+@lru_cache(maxsize=65536)
 def _fold(ch: str) -> str:
+    """What one character becomes for matching: NFKC (full width), case folded, a variant
+    replaced, separators gone ("")."""
     folded = unicodedata.normalize("NFKC", ch).casefold()
-    return VARIANTS.get(folded, folded)
+    folded = VARIANTS.get(folded, folded)
+    return "".join(piece for piece in folded if _is_kept(piece))
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
@@ -102,9 +110,8 @@ def normalise(text: str) -> tuple[str, list[int]]:
     where: list[int] = []
     for i, ch in enumerate(text):
         for piece in _fold(ch):
-            if _is_kept(piece):
-                chars.append(piece)
-                where.append(i)
+            chars.append(piece)
+            where.append(i)
     folded = "".join(chars)
     simplified = _t2s.convert(folded)
     if len(simplified) != len(folded):  # a phrase conversion changed the length: per character
@@ -119,11 +126,12 @@ def _syllable(ch: str) -> str:
 
 
 def pinyin_of(word: str) -> str:
-    return "".join(lazy_pinyin(word, errors="ignore"))
+    """Each character's usual reading (what a shopper types to dodge the word)."""
+    return "".join(_syllable(c) for c in word)
 
 
 def initials_of(word: str) -> str:
-    return "".join(lazy_pinyin(word, style=Style.FIRST_LETTER, errors="ignore"))
+    return "".join(_syllable(c)[:1] for c in word)
 
 
 def _letters_edge_ok(norm: str, start: int, end: int) -> bool:
@@ -150,15 +158,21 @@ class Lexicon:
         self._initials: dict[str, list[int]] = {}
         exact: dict[str, list[int]] = {}
         pinyin: dict[str, list[int]] = {}
+        self._reach = 0  # the longest pinyin key: how far a match reaches from a typed letter
         for w in words:
             key, _ = normalise(w.word)
             if not key:
                 continue
             self.words[w.id] = w
             exact.setdefault(key, []).append(w.id)
-            if sum(_is_ideograph(c) for c in key) >= 2:
-                pinyin.setdefault(pinyin_of(key), []).append(w.id)
-                if all(_is_ideograph(c) for c in key):
+            ideographs = sum(_is_ideograph(c) for c in key)
+            if ideographs >= 2:
+                spelled = pinyin_of(key)
+                pinyin.setdefault(spelled, []).append(w.id)
+                self._reach = max(self._reach, len(spelled))
+                # Two letters are too common to stand for a word by themselves (ok, qq, ps):
+                # list such abbreviations (sb) as words of their own.
+                if ideographs == len(key) >= INITIALS_MIN:
                     self._initials.setdefault(initials_of(key), []).append(w.id)
         for key, ids in exact.items():
             self._exact.add_word(key, (len(key), tuple(ids)))
@@ -193,34 +207,54 @@ class Lexicon:
                 for word_id in ids:
                     seen.add((word_id, start))
                     hits.append(self._hit(word_id, "word", where[start], where[end] + 1))
-        if self._has_pinyin:
+        typed = any(c.isascii() and c.isalpha() for c in norm)
+        if self._has_pinyin and typed:
             hits.extend(self._pinyin_hits(norm, where, seen))
         if self._initials:
             hits.extend(self._initials_hits(norm, where))
         return Scan(tuple(hits), _mask(text, hits))
 
-    def _pinyin_hits(
-        self, norm: str, where: Sequence[int], seen: set[tuple[int, int]]
-    ) -> list[Hit]:
-        # The pinyin channel: one syllable per ideograph, letters and digits as they are. A
-        # match must begin and end on an ideograph's syllable boundary; where it begins or ends
-        # inside typed letters any position counts (typed pinyin has no visible boundaries).
+    def _channel(self, norm: str) -> tuple[str, list[int], set[int]]:
+        """The pinyin channel: one syllable per ideograph, letters and digits as they are, and
+        for each of its characters the index in ``norm``; the syllable boundaries. Only
+        characters within reach of a typed letter can be part of a match, so the rest is left
+        out (a ``|`` that is in no key marks the gap)."""
+        near = bytearray(len(norm))
+        for i, ch in enumerate(norm):
+            if ch.isascii() and ch.isalpha():
+                lo, hi = max(i - self._reach, 0), min(i + self._reach + 1, len(norm))
+                near[lo:hi] = b"\x01" * (hi - lo)
         parts: list[str] = []
-        owner: list[int] = []  # channel index -> index in norm
+        owner: list[int] = []
         boundary: set[int] = {0}
         for i, ch in enumerate(norm):
-            syllable = _syllable(ch)
-            if _is_ideograph(ch):
+            if not near[i]:
+                if parts and parts[-1] != "|":
+                    boundary.add(len(owner))
+                    parts.append("|")
+                    owner.append(i)
+                    boundary.add(len(owner))
+                continue
+            ideograph = _is_ideograph(ch)
+            if ideograph:
                 boundary.add(len(owner))
-            for s in syllable:
-                parts.append(s)
+            for letter in _syllable(ch):
+                parts.append(letter)
                 owner.append(i)
-            if _is_ideograph(ch):
+            if ideograph:
                 boundary.add(len(owner))
             elif not ch.isalpha():
                 boundary.add(len(owner) - 1)
                 boundary.add(len(owner))
-        channel = "".join(parts)
+        return "".join(parts), owner, boundary
+
+    def _pinyin_hits(
+        self, norm: str, where: Sequence[int], seen: set[tuple[int, int]]
+    ) -> list[Hit]:
+        # A match must begin and end on an ideograph's syllable boundary; where it begins or
+        # ends inside typed letters any position counts (typed pinyin has no visible
+        # boundaries).
+        channel, owner, boundary = self._channel(norm)
         out: list[Hit] = []
         for end, (length, ids) in self._pinyin.iter(channel):
             start = end - length + 1
@@ -228,9 +262,12 @@ class Lexicon:
             end_ok = end + 1 in boundary or not _is_ideograph(norm[owner[end]])
             if not (start_ok and end_ok):
                 continue
-            typed = not any(_is_ideograph(norm[owner[k]]) for k in range(start, end + 1))
+            span = range(owner[start], owner[end] + 1)
+            if all(_is_ideograph(norm[k]) for k in span):
+                continue  # a homophone in characters only
+            all_typed = not any(_is_ideograph(norm[k]) for k in span)
             # All letters: the shopper typed the pinyin; it must be a letter run of its own.
-            if typed and not _letters_edge_ok(norm, owner[start], owner[end] + 1):
+            if all_typed and not _letters_edge_ok(norm, owner[start], owner[end] + 1):
                 continue
             a, b = owner[start], owner[end]
             for word_id in ids:

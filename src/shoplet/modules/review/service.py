@@ -506,10 +506,10 @@ async def apply_moderation(
     if row is None or to is None or row.status == to:
         return
     if to == "approved":
-        states = await moderation.states_of(session, SUBJECT, [review_id])
-        followups = await moderation.states_of(session, FOLLOWUP_SUBJECT, [review_id])
-        if any(s.get(review_id) and s[review_id].status != "approved" for s in (states, followups)):
-            return
+        for subject in (SUBJECT, FOLLOWUP_SUBJECT):
+            state = (await moderation.states_of(session, subject, [review_id])).get(review_id)
+            if state is not None and state.status != "approved":
+                return
         if row.status == "hidden" and (row.moderated_by or "").startswith("staff:"):
             # Staff hid it in 评价管理: a later verdict does not undo that.
             return

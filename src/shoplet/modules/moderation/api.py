@@ -16,7 +16,7 @@ from shoplet.integrations.wechat.security import parse_media_push, verify_push
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.moderation import service
 from shoplet.modules.moderation.errors import PushSignatureInvalid
-from shoplet.modules.moderation.schemas import AppealCreate, ItemState
+from shoplet.modules.moderation.schemas import ModerationAppeal, ModerationState
 
 router = APIRouter(tags=["moderation"])
 
@@ -25,7 +25,9 @@ PUSH_MAX = 64 * 1024
 
 
 @router.post("/moderation/appeals", responses=problem_responses(401, 404, 409))
-async def appeal(body: AppealCreate, member: CurrentMember, session: DbSession) -> ItemState:
+async def appeal(
+    body: ModerationAppeal, member: CurrentMember, session: DbSession
+) -> ModerationState:
     """申诉: send your rejected review back to a person, once, with why."""
     return await service.appeal(
         session,

@@ -16,21 +16,21 @@ from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.modules.moderation import service
 from shoplet.modules.moderation.schemas import (
-    BulkDecision,
-    BulkResult,
     Category,
-    DecisionWrite,
-    FilterResult,
-    FilterTest,
-    ImportResult,
-    ItemAdmin,
-    ItemDetail,
-    ItemStatus,
+    FilterTestResult,
+    FilterTestText,
+    LexiconImport,
+    LexiconImportResult,
     LexiconWord,
+    LexiconWordCreate,
+    LexiconWordUpdate,
+    ModerationBulkDecision,
+    ModerationBulkResult,
+    ModerationDecisionWrite,
+    ModerationItem,
+    ModerationItemDetail,
+    ModerationStatus,
     SubjectType,
-    WordCreate,
-    WordImport,
-    WordUpdate,
 )
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
@@ -46,12 +46,12 @@ async def list_items(
     *,
     _: Moderator,
     session: DbSession,
-    status: ItemStatus | None = "held",
+    status: ModerationStatus | None = "held",
     subject_type: SubjectType | None = None,
     appealed: bool | None = None,
     cursor: Cursor = None,
     limit: Limit = 20,
-) -> Page[ItemAdmin]:
+) -> Page[ModerationItem]:
     """The queue, newest first: 待人工审核 (``held``, the default), or any status; ``appealed``
     narrows to appeals (申诉)."""
     items, next_cursor = await service.list_items(
@@ -66,7 +66,7 @@ async def list_items(
 
 
 @router.get("/moderation/items/{item_id}", responses=problem_responses(404))
-async def get_item(item_id: PathId, _: Moderator, session: DbSession) -> ItemDetail:
+async def get_item(item_id: PathId, _: Moderator, session: DbSession) -> ModerationItemDetail:
     """An item with its images' verdicts and every decision (the audit of the pipeline)."""
     return await service.item_detail(session, item_id)
 
@@ -75,11 +75,11 @@ async def _decide(
     item_id: int,
     decision: str,
     *,
-    body: DecisionWrite,
+    body: ModerationDecisionWrite,
     staff: StaffIdentity,
     request: Request,
     session: DbSession,
-) -> ItemDetail:
+) -> ModerationItemDetail:
     item = await service.decide(
         session, item_id, decision, actor=f"staff:{staff.username}", reason=body.reason
     )
@@ -100,8 +100,12 @@ async def _decide(
 
 @router.post("/moderation/items/{item_id}/approve", responses=problem_responses(404, 409))
 async def approve_item(
-    item_id: PathId, body: DecisionWrite, staff: Moderator, request: Request, session: DbSession
-) -> ItemDetail:
+    item_id: PathId,
+    body: ModerationDecisionWrite,
+    staff: Moderator,
+    request: Request,
+    session: DbSession,
+) -> ModerationItemDetail:
     """通过: the content becomes public. 409 ``moderation.already_decided`` when someone
     decided first."""
     return await _decide(
@@ -111,8 +115,12 @@ async def approve_item(
 
 @router.post("/moderation/items/{item_id}/reject", responses=problem_responses(404, 409))
 async def reject_item(
-    item_id: PathId, body: DecisionWrite, staff: Moderator, request: Request, session: DbSession
-) -> ItemDetail:
+    item_id: PathId,
+    body: ModerationDecisionWrite,
+    staff: Moderator,
+    request: Request,
+    session: DbSession,
+) -> ModerationItemDetail:
     """驳回, with the reason the author sees (they may appeal once)."""
     return await _decide(
         item_id, "reject", body=body, staff=staff, request=request, session=session
@@ -121,8 +129,8 @@ async def reject_item(
 
 @router.post("/moderation/items/bulk", responses=problem_responses(400))
 async def bulk_decide(
-    body: BulkDecision, staff: Moderator, request: Request, session: DbSession
-) -> BulkResult:
+    body: ModerationBulkDecision, staff: Moderator, request: Request, session: DbSession
+) -> ModerationBulkResult:
     """批量通过 / 批量驳回: items decided meanwhile are skipped and listed."""
     done, skipped = await service.decide_many(
         session, body.ids, body.decision, actor=f"staff:{staff.username}", reason=body.reason
@@ -136,7 +144,7 @@ async def bulk_decide(
             {"reason": body.reason, "bulk": True},
             origin_of(request),
         )
-    return BulkResult(decided=done, skipped=skipped)
+    return ModerationBulkResult(decided=done, skipped=skipped)
 
 
 @router.get("/moderation/words", responses=problem_responses(400))
@@ -158,7 +166,7 @@ async def list_words(
 
 @router.post("/moderation/words", status_code=201, responses=problem_responses(400, 409))
 async def create_word(
-    body: WordCreate, staff: Moderator, request: Request, session: DbSession
+    body: LexiconWordCreate, staff: Moderator, request: Request, session: DbSession
 ) -> LexiconWord:
     """Add a word: ``block`` (驳回), ``hold`` (转人工) or ``replace`` (替换为 ***)."""
     word = await service.create_word(
@@ -177,7 +185,7 @@ async def create_word(
 
 @router.put("/moderation/words/{word_id}", responses=problem_responses(404))
 async def update_word(
-    word_id: PathId, body: WordUpdate, staff: Moderator, request: Request, session: DbSession
+    word_id: PathId, body: LexiconWordUpdate, staff: Moderator, request: Request, session: DbSession
 ) -> LexiconWord:
     """Change a word's category or action."""
     word = await service.update_word(session, word_id, category=body.category, action=body.action)
@@ -210,8 +218,8 @@ async def delete_word(
 
 @router.post("/moderation/words/import", responses=problem_responses(400))
 async def import_words(
-    body: WordImport, staff: Moderator, request: Request, session: DbSession
-) -> ImportResult:
+    body: LexiconImport, staff: Moderator, request: Request, session: DbSession
+) -> LexiconImportResult:
     """Import CSV rows ``word,category,action``: new words are added, known ones updated; one
     bad row refuses the file (400 ``moderation.import_invalid``, nothing changed)."""
     result = await service.import_words(session, body.csv)
@@ -227,6 +235,6 @@ async def import_words(
 
 
 @router.post("/moderation/filter-test")
-async def filter_test(body: FilterTest, _: Moderator, ctx: Ctx) -> FilterResult:
+async def filter_test(body: FilterTestText, _: Moderator, ctx: Ctx) -> FilterTestResult:
     """Try the lexicon on a text (nothing stored)."""
     return await service.test_filter(ctx, body.text)

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.integrations.setup import Integrations
 from shoplet.modules.moderation.events import DECIDED
-from shoplet.modules.moderation.schemas import ItemState
+from shoplet.modules.moderation.schemas import ModerationState
 from shoplet.modules.moderation.service import (
     Screening,
     install,
@@ -33,7 +33,7 @@ from shoplet.modules.moderation.service import (
 
 __all__ = [
     "DECIDED",
-    "ItemState",
+    "ModerationState",
     "Screening",
     "override",
     "screen",

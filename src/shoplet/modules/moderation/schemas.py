@@ -12,35 +12,35 @@ from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
 Action = Literal["block", "hold", "replace"]
 Category = Literal["politics", "porn", "abuse", "ads", "illegal", "fraud", "other"]
-ItemStatus = Literal["checking", "held", "approved", "rejected"]
+ModerationStatus = Literal["checking", "held", "approved", "rejected"]
 SubjectType = Literal["review", "review_followup"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 WordText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class Hit(ResponseModel):
+class ModerationHit(ResponseModel):
     word: str
     category: str
     action: str
     via: Literal["word", "pinyin", "initials"]
 
 
-class MediaCheck(ResponseModel):
+class ModerationMedia(ResponseModel):
     url: str
     state: str
     label: int | None
 
 
-class ItemState(ResponseModel):
+class ModerationState(ResponseModel):
     """What the author sees: 审核中 (``checking``, ``held``), 已通过, 未通过 with the reason."""
 
     id: int
-    status: ItemStatus
+    status: ModerationStatus
     reason: str | None
     can_appeal: bool
 
 
-class DecisionEntry(ResponseModel):
+class ModerationDecision(ResponseModel):
     from_status: str | None
     to_status: str
     actor: str
@@ -48,18 +48,18 @@ class DecisionEntry(ResponseModel):
     created_at: datetime
 
 
-class ItemAdmin(ResponseModel):
+class ModerationItem(ResponseModel):
     id: int
     subject_type: str
     subject_id: int
     member_id: int
     text: str
-    status: ItemStatus
-    hits: list[Hit]
+    status: ModerationStatus
+    hits: list[ModerationHit]
     filter_action: str | None
     text_state: str
     text_label: int | None
-    media: list[MediaCheck]
+    media: list[ModerationMedia]
     reason: str | None
     appeal_reason: str | None
     appealed_at: datetime | None
@@ -68,26 +68,26 @@ class ItemAdmin(ResponseModel):
     created_at: datetime
 
 
-class ItemDetail(ItemAdmin):
-    decisions: list[DecisionEntry]
+class ModerationItemDetail(ModerationItem):
+    decisions: list[ModerationDecision]
 
 
-class DecisionWrite(RequestModel):
+class ModerationDecisionWrite(RequestModel):
     reason: Reason = ""
 
 
-class BulkDecision(RequestModel):
+class ModerationBulkDecision(RequestModel):
     ids: list[Id] = Field(min_length=1, max_length=100)
     decision: Literal["approve", "reject"]
     reason: Reason = ""
 
 
-class BulkResult(ResponseModel):
+class ModerationBulkResult(ResponseModel):
     decided: list[int] = Field(description="items this call decided")
     skipped: list[int] = Field(description="items decided meanwhile, or unknown")
 
 
-class AppealCreate(RequestModel):
+class ModerationAppeal(RequestModel):
     subject_type: SubjectType
     subject_id: Id
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -102,33 +102,33 @@ class LexiconWord(ResponseModel):
     updated_at: datetime
 
 
-class WordCreate(RequestModel):
+class LexiconWordCreate(RequestModel):
     word: WordText
     category: Category
     action: Action
 
 
-class WordUpdate(RequestModel):
+class LexiconWordUpdate(RequestModel):
     category: Category
     action: Action
 
 
-class WordImport(RequestModel):
+class LexiconImport(RequestModel):
     csv: Annotated[str, StringConstraints(min_length=1, max_length=1_000_000)] = Field(
         description="rows of word,category,action (a header row is skipped); at most 20 000"
     )
 
 
-class ImportResult(ResponseModel):
+class LexiconImportResult(ResponseModel):
     rows: int
     total_words: int
 
 
-class FilterTest(RequestModel):
+class FilterTestText(RequestModel):
     text: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
-class FilterResult(ResponseModel):
+class FilterTestResult(ResponseModel):
     action: Action | None
-    hits: list[Hit]
+    hits: list[ModerationHit]
     text: str = Field(description="the text with the ``replace`` words masked")

@@ -84,7 +84,7 @@ def public_view(row: ReviewRow) -> ReviewPublic:
     return ReviewPublic(**_public_fields(row))
 
 
-def own_view(row: ReviewRow, state: moderation.ItemState | None = None) -> Review:
+def own_view(row: ReviewRow, state: moderation.ModerationState | None = None) -> Review:
     return Review(
         **_public_fields(row),
         order_no=row.order_no,

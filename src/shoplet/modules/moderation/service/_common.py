@@ -19,13 +19,13 @@ from shoplet.modules.moderation.events import DECIDED
 from shoplet.modules.moderation.models import Item as ItemRow
 from shoplet.modules.moderation.models import Media as MediaRow
 from shoplet.modules.moderation.schemas import (
-    ItemState,
+    ModerationState,
 )
 from shoplet.modules.moderation.service.screening import FINAL, reason_of, status_of
 
 
-def _state(row: ItemRow) -> ItemState:
-    return ItemState(
+def _state(row: ItemRow) -> ModerationState:
+    return ModerationState(
         id=row.id,
         status=row.status,  # type: ignore[arg-type]
         reason=row.reason if row.status == "rejected" else None,

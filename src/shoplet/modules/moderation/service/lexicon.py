@@ -23,10 +23,10 @@ from shoplet.modules.moderation.errors import (
 from shoplet.modules.moderation.models import ACTIONS, CATEGORIES
 from shoplet.modules.moderation.models import Word as WordRow
 from shoplet.modules.moderation.schemas import (
-    FilterResult,
-    Hit,
-    ImportResult,
+    FilterTestResult,
+    LexiconImportResult,
     LexiconWord,
+    ModerationHit,
 )
 from shoplet.modules.moderation.service.screening import MAX_IMPORT_ROWS, _hits_json, lexicon
 
@@ -142,7 +142,7 @@ def parse_csv(text: str) -> list[tuple[str, str, str]]:
 
 async def import_words(
     session: AsyncSession, text: str, *, now: datetime | None = None
-) -> ImportResult:
+) -> LexiconImportResult:
     now = now or utcnow()
     rows = parse_csv(text)
     await repo.upsert_words(
@@ -153,13 +153,13 @@ async def import_words(
         ],
     )
     await repo.bump_lexicon(session)
-    return ImportResult(rows=len(rows), total_words=await repo.count_words(session))
+    return LexiconImportResult(rows=len(rows), total_words=await repo.count_words(session))
 
 
-async def test_filter(ctx: AppContext, text: str) -> FilterResult:
+async def test_filter(ctx: AppContext, text: str) -> FilterTestResult:
     scan = (await lexicon(ctx)).scan(text)
-    return FilterResult(
+    return FilterTestResult(
         action=scan.action,
-        hits=[Hit.model_validate(h) for h in _hits_json(scan.hits)],
+        hits=[ModerationHit.model_validate(h) for h in _hits_json(scan.hits)],
         text=scan.text,
     )

@@ -21,7 +21,7 @@ from shoplet.modules.moderation.errors import (
     ItemNotFound,
 )
 from shoplet.modules.moderation.schemas import (
-    ItemState,
+    ModerationState,
 )
 from shoplet.modules.moderation.service._common import _item, _publish, _reevaluate, _state
 from shoplet.modules.moderation.service.screening import (
@@ -49,7 +49,7 @@ async def submit(
     media_urls: Sequence[str] = (),
     hold_reason: str | None = None,
     now: datetime | None = None,
-) -> ItemState:
+) -> ModerationState:
     """Put a subject's text (screened) and images into the pipeline, in the caller's
     transaction; its status now (``approved`` only when nothing is left to check)."""
     now = now or utcnow()
@@ -226,7 +226,7 @@ async def apply_media_verdict(
 
 async def states_of(
     session: AsyncSession, subject_type: str, subject_ids: Sequence[int]
-) -> dict[int, ItemState]:
+) -> dict[int, ModerationState]:
     return {
         row.subject_id: _state(row)
         for row in await repo.items_of(session, subject_type, subject_ids)

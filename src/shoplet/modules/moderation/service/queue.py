@@ -19,12 +19,12 @@ from shoplet.modules.moderation.errors import (
 from shoplet.modules.moderation.models import Item as ItemRow
 from shoplet.modules.moderation.models import Media as MediaRow
 from shoplet.modules.moderation.schemas import (
-    DecisionEntry,
-    Hit,
-    ItemAdmin,
-    ItemDetail,
-    ItemState,
-    MediaCheck,
+    ModerationDecision,
+    ModerationHit,
+    ModerationItem,
+    ModerationItemDetail,
+    ModerationMedia,
+    ModerationState,
 )
 from shoplet.modules.moderation.service._common import _move, _state
 from shoplet.modules.moderation.service.screening import FINAL
@@ -32,19 +32,19 @@ from shoplet.modules.moderation.service.screening import FINAL
 # -- the human queue -------------------------------------------------------------------------
 
 
-def _admin(row: ItemRow, media: Sequence[MediaRow]) -> ItemAdmin:
-    return ItemAdmin(
+def _admin(row: ItemRow, media: Sequence[MediaRow]) -> ModerationItem:
+    return ModerationItem(
         id=row.id,
         subject_type=row.subject_type,
         subject_id=row.subject_id,
         member_id=row.member_id,
         text=row.text,
         status=row.status,  # type: ignore[arg-type]
-        hits=[Hit.model_validate(h) for h in row.hits],
+        hits=[ModerationHit.model_validate(h) for h in row.hits],
         filter_action=row.filter_action,
         text_state=row.text_state,
         text_label=row.text_label,
-        media=[MediaCheck(url=m.url, state=m.state, label=m.label) for m in media],
+        media=[ModerationMedia(url=m.url, state=m.state, label=m.label) for m in media],
         reason=row.reason,
         appeal_reason=row.appeal_reason,
         appealed_at=row.appealed_at,
@@ -62,7 +62,7 @@ async def list_items(
     appealed: bool | None,
     cursor: str | None,
     limit: int,
-) -> tuple[list[ItemAdmin], str | None]:
+) -> tuple[list[ModerationItem], str | None]:
     rows = await repo.list_items(
         session,
         status=status,
@@ -81,16 +81,16 @@ async def list_items(
     )
 
 
-async def item_detail(session: AsyncSession, item_id: int) -> ItemDetail:
+async def item_detail(session: AsyncSession, item_id: int) -> ModerationItemDetail:
     row = await repo.get_item(session, item_id)
     if row is None:
         raise ItemNotFound()
     media = await repo.media_of(session, [row.id])
     decisions = await repo.decisions_of(session, row.id)
-    return ItemDetail(
+    return ModerationItemDetail(
         **_admin(row, media).model_dump(),
         decisions=[
-            DecisionEntry(
+            ModerationDecision(
                 from_status=d.from_status,
                 to_status=d.to_status,
                 actor=d.actor,
@@ -110,7 +110,7 @@ async def decide(
     actor: str,
     reason: str,
     now: datetime | None = None,
-) -> ItemDetail:
+) -> ModerationItemDetail:
     """A reviewer approves or rejects an item still in the pipeline (``checking`` or
     ``held``); a decided one is 409 ``moderation.already_decided``, and of two reviewers at
     once exactly one decides."""
@@ -172,7 +172,7 @@ async def appeal(
     subject_id: int,
     reason: str,
     now: datetime | None = None,
-) -> ItemState:
+) -> ModerationState:
     """申诉: the author sends a rejected item back to the queue, once."""
     now = now or utcnow()
     row = await repo.item_of(session, subject_type, subject_id)

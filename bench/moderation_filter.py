@@ -11,8 +11,9 @@ holding a word behind a separator. Two baselines run on the same texts in the sa
 - **naive loop, normalised**: the same loop over the filter's normalised text, the fair
   comparison for the exact channel.
 
-Target: the filter scans >= 2 000 texts per second with the 10k lexicon (a review write does
-one scan). The figures go to their own section of docs/benchmarks.md.
+Target: the filter is at least 5× the naive loop over the same lexicon (a ratio, so a busy
+machine slows both alike; on a quiet 2-core machine that is a few thousand texts per second, and
+a review write does one scan). The figures go to their own section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ END = "<!-- moderation-filter:end -->"
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 WORDS = 10_000
 ROUNDS = 3
-TARGET_PER_SECOND = 2_000
+TARGET_RATIO = 5.0
 # Common characters to draw words and filler from (any text is as hard for an automaton).
 CHARS = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"
@@ -139,13 +140,14 @@ def render(result: dict[str, float], add: Any) -> None:
     rows = [
         ("baseline: naive `w in text` loop over 10k words (no evasion handling)", "naive", None),
         ("baseline: the same loop over the normalised text", "naive_normalised", None),
-        ("`Lexicon.scan` (normalise, Aho–Corasick, pinyin, initials)", "filter", TARGET_PER_SECOND),
+        ("`Lexicon.scan` (normalise, Aho–Corasick, pinyin, initials)", "filter", TARGET_RATIO),
     ]
     for title, key, target in rows:
         value = result[key]
-        verdict = "—" if target is None else ("met" if value >= target else "**missed**")
-        goal = "—" if target is None else f">= {target:,} /s"
-        add(f"| {title} | {value:,.0f} | {value / base:.1f} | {goal} | {verdict} |")
+        ratio = value / base
+        verdict = "—" if target is None else ("met" if ratio >= target else "**missed**")
+        goal = "—" if target is None else f">= {target:g}× naive"
+        add(f"| {title} | {value:,.0f} | {ratio:.1f} | {goal} | {verdict} |")
     add("")
     add(
         f"The filter found a word in {int(result['found'])} of {int(result['count'])} texts "
@@ -163,7 +165,7 @@ def main(argv: list[str]) -> None:
     print(
         "moderation filter: "
         + ", ".join(f"{k} {v:,.1f}" for k, v in result.items())
-        + f" (target >= {TARGET_PER_SECOND} texts/s)"
+        + f" (target >= {TARGET_RATIO:g}x the naive loop)"
     )
 
 

@@ -39,7 +39,7 @@ def test_a_held_review_is_public_only_once_approved_in_the_queue(
     page.get_by_role("tab", name="敏感词库").click()
     page.get_by_label("敏感词", exact=True).fill(WORD)
     page.get_by_role("button", name="添加敏感词").click()
-    expect(page.get_by_role("table", name="敏感词库")).to_contain_text(WORD)
+    expect(page.get_by_test_id("lexicon-table")).to_contain_text(WORD)
     assert_accessible(page, "console-moderation-lexicon")
 
     order_no, shopper, product_id = _received_order(server, owner)

@@ -241,6 +241,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'reviews:manage', title: '评价管理' },
       },
       {
+        path: 'moderation',
+        name: 'moderation',
+        component: () => import('@/views/moderation/ModerationView.vue'),
+        meta: { permission: 'moderation:manage', title: '内容审核' },
+      },
+      {
         path: 'loyalty/settings',
         name: 'loyalty-settings',
         component: () => import('@/views/loyalty/LoyaltySettingsView.vue'),

@@ -558,6 +558,63 @@ export const REVIEW_STATUS_LABELS: Labels = {
   hidden: '已隐藏',
 }
 
+/** Where user content stands in moderation (内容审核). */
+export const MODERATION_STATUS_LABELS: Labels = {
+  checking: '机器审核中',
+  held: '待人工审核',
+  approved: '已通过',
+  rejected: '未通过',
+}
+
+/** What a lexicon word does to a text that holds it. */
+export const MODERATION_ACTION_LABELS: Labels = {
+  block: '直接驳回',
+  hold: '转人工审核',
+  replace: '替换为 ***',
+}
+
+/** Lexicon categories (敏感词分类). */
+export const MODERATION_CATEGORY_LABELS: Labels = {
+  politics: '时政',
+  porn: '色情',
+  abuse: '辱骂',
+  ads: '广告引流',
+  illegal: '违法',
+  fraud: '欺诈',
+  other: '其他',
+}
+
+/** How a lexicon word was found in a text. */
+export const MODERATION_VIA_LABELS: Labels = {
+  word: '原词',
+  pinyin: '拼音',
+  initials: '首字母',
+}
+
+/** The words of moderation, in the shop and the console. */
+export const MODERATION_LABELS = {
+  manage: '内容审核',
+  queue: '审核队列',
+  lexicon: '敏感词库',
+  approve: '通过',
+  reject: '驳回',
+  bulkApprove: '批量通过',
+  bulkReject: '批量驳回',
+  reason: '原因',
+  appealed: '申诉',
+  appeal: '申诉',
+  reviewing: '审核中',
+  rejectedNote: '未通过审核',
+  word: '敏感词',
+  category: '分类',
+  action: '处理方式',
+  addWord: '添加敏感词',
+  importCsv: '导入 CSV',
+  csvHint: '每行：敏感词,分类,处理方式（如 傻逼,abuse,block）',
+  test: '试一试',
+  testPlaceholder: '输入一段文字，看敏感词库如何处理',
+} as const
+
 /** The filters of a product's review list (`kind` of GET /products/{id}/reviews). */
 export const REVIEW_FILTER_LABELS: Labels = {
   all: '全部',
@@ -584,7 +641,7 @@ export const REVIEW_LABELS = {
   submit: '提交评价',
   submitted: '评价已提交',
   pointsEarned: '评价奖励积分',
-  pendingNote: '带图或含敏感词的评价审核通过后展示',
+  pendingNote: '评价审核通过后展示',
   merchantReply: '商家回复',
   followupPrefix: '追评：',
   none: '暂无评价',
@@ -921,6 +978,7 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   couponTemplate: COUPON_TEMPLATE_STATUS_LABELS,
   growthReason: GROWTH_REASON_LABELS,
   review: REVIEW_STATUS_LABELS,
+  moderation: MODERATION_STATUS_LABELS,
   promotion: PROMOTION_STATUS_LABELS,
   rfmClass: RFM_CLASS_LABELS,
   rfmRun: RFM_RUN_STATUS_LABELS,

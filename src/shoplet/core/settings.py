@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     wechat_secret: SecretStr = SecretStr("shoplet-sim-secret")
     # None: the in-repo simulator (embedded and test); production sets https://api.weixin.qq.com
     wechat_api_base: str | None = None
+    # 消息推送 (message push) token: WeChat signs its pushes (content-security verdicts) with it.
+    wechat_push_token: SecretStr = SecretStr("shoplet-sim-push-token")
+    # The public base URL WeChat pushes to (None: the simulator delivers to this app in-process).
+    wechat_push_base_url: str | None = None
 
     # WeChat Pay API v3 (direct merchant, public-key mode). Embedded and test mode leave these
     # unset and pay against the in-repo simulator with keys generated in data_dir/wechatpay-sim.

@@ -52,6 +52,8 @@ from shoplet.integrations.wechat.pay import (
     notify_urls,
 )
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator, lazy_keys
+from shoplet.integrations.wechat.security import ContentSecurityClient
+from shoplet.integrations.wechat.security_simulator import ContentSecuritySimulator
 from shoplet.integrations.wechat.shipping import WeChatShippingClient
 from shoplet.integrations.wechat.shipping_simulator import WeChatShippingSimulator
 from shoplet.integrations.wechat.wxacode import WxacodeClient
@@ -62,6 +64,8 @@ SMS_SIM_PREFIX = "/_sim/sms"
 WECHATPAY_SIM_PREFIX = "/_sim/wechatpay"
 WXACODE_SIM_PREFIX = "/_sim/wxacode"
 KUAIDI100_SIM_PREFIX = "/_sim/kuaidi100"
+# WeChat's message push (content-security verdicts) lands here.
+WECHAT_PUSH_PATH = "/api/v1/moderation/wechat/push"
 # The callback URL's host when Kuaidi100 is the in-process simulator (pushes never leave the app).
 KUAIDI100_LOCAL_CALLBACK_BASE = "http://shoplet.internal"
 KUAIDI100_CALLBACK_PATH = "/api/v1/fulfillment/kuaidi100/callback"
@@ -92,6 +96,11 @@ class Integrations:
     # WeChat 发货信息录入 and, in embedded and test mode, its simulator.
     wechat_shipping: WeChatShippingClient | None = None
     wechat_shipping_simulator: WeChatShippingSimulator | None = None
+    # WeChat content security (msgSecCheck, mediaCheckAsync) and, embedded and test, its
+    # simulator; ``wechat_push_token`` checks the signature of WeChat's pushes.
+    content_security: ContentSecurityClient | None = None
+    content_security_simulator: ContentSecuritySimulator | None = None
+    wechat_push_token: str = ""
 
 
 @asynccontextmanager
@@ -142,6 +151,11 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
             wechat_shipping_simulator=(
                 wechat_shipping_simulator(app, settings) if wxa_simulator is not None else None
             ),
+            content_security=ContentSecurityClient(wxacode_http, shipping_token),
+            content_security_simulator=(
+                content_security_simulator(app, settings) if wxa_simulator is not None else None
+            ),
+            wechat_push_token=settings.wechat_push_token.get_secret_value(),
         )
         app.state.integrations = integrations
         try:
@@ -240,6 +254,28 @@ def wechat_shipping_simulator(app: FastAPI, settings: Settings) -> WeChatShippin
         tokens=codes.tokens, payer_of=payer_of
     )
     codes.app.router.routes.append(existing.route())
+    return existing
+
+
+def content_security_simulator(app: FastAPI, settings: Settings) -> ContentSecuritySimulator:
+    """Content security's simulator, on the mini-program code simulator's tokens; its routes
+    join that simulator's app, and its pushes go to this app in-process unless a public push
+    base URL is set."""
+    existing: ContentSecuritySimulator | None = getattr(
+        app.state, "content_security_simulator", None
+    )
+    if existing is not None:
+        return existing
+    codes = wxacode_simulator(app, settings)
+    base = settings.wechat_push_base_url
+    existing = app.state.content_security_simulator = ContentSecuritySimulator(
+        tokens=codes.tokens,
+        appid=settings.wechat_appid,
+        push_token=settings.wechat_push_token.get_secret_value(),
+        push_url=(base or KUAIDI100_LOCAL_CALLBACK_BASE).rstrip("/") + WECHAT_PUSH_PATH,
+        push_transport=(None if base else httpx.ASGITransport(app=app, raise_app_exceptions=False)),
+    )
+    codes.app.router.routes.extend(existing.routes())
     return existing
 
 

@@ -55,6 +55,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "insights:alerts",
             "loyalty:manage",
             "membership:manage",
+            "moderation:manage",
             "orders:export",
             "orders:read",
             "orders:ship",

@@ -33,6 +33,7 @@ def test_permission_map() -> None:
         "loyalty:manage",
         "membership:manage",
         "reviews:manage",
+        "moderation:manage",
         "distribution:manage",
         "analytics:view",
         "analytics:manage",

@@ -228,6 +228,27 @@ export const consoleApi = {
   replyReview: (id: number, body: Body<O['replyReview']>) =>
     call<Res<O['replyReview']>>(OPS.replyReview, { params: { review_id: id }, body }),
 
+  // moderation (内容审核, 敏感词库)
+  listModerationItems: (query: Q<O['listModerationItems']> = {}) =>
+    call<Res<O['listModerationItems']>>(OPS.listModerationItems, { query }),
+  moderationItem: (id: number) =>
+    call<Res<O['moderationItem']>>(OPS.moderationItem, { params: { item_id: id } }),
+  approveModerationItem: (id: number, body: Body<O['approveModerationItem']>) =>
+    call<Res<O['approveModerationItem']>>(OPS.approveModerationItem, { params: { item_id: id }, body }),
+  rejectModerationItem: (id: number, body: Body<O['rejectModerationItem']>) =>
+    call<Res<O['rejectModerationItem']>>(OPS.rejectModerationItem, { params: { item_id: id }, body }),
+  bulkModerate: (body: Body<O['bulkModerate']>) => call<Res<O['bulkModerate']>>(OPS.bulkModerate, { body }),
+  listLexiconWords: (query: Q<O['listLexiconWords']> = {}) =>
+    call<Res<O['listLexiconWords']>>(OPS.listLexiconWords, { query }),
+  createLexiconWord: (body: Body<O['createLexiconWord']>) =>
+    call<Res<O['createLexiconWord']>>(OPS.createLexiconWord, { body }),
+  updateLexiconWord: (id: number, body: Body<O['updateLexiconWord']>) =>
+    call<Res<O['updateLexiconWord']>>(OPS.updateLexiconWord, { params: { word_id: id }, body }),
+  deleteLexiconWord: (id: number) => call<void>(OPS.deleteLexiconWord, { params: { word_id: id } }),
+  importLexiconWords: (body: Body<O['importLexiconWords']>) =>
+    call<Res<O['importLexiconWords']>>(OPS.importLexiconWords, { body }),
+  testLexicon: (body: Body<O['testLexicon']>) => call<Res<O['testLexicon']>>(OPS.testLexicon, { body }),
+
   // points mall (积分商城)
   listMallItems: (query: Q<O['listMallItems']> = {}) =>
     call<Res<O['listMallItems']>>(OPS.listMallItems, { query }),

@@ -22,6 +22,7 @@ export type Permission =
   | 'loyalty:manage'
   | 'membership:manage'
   | 'reviews:manage'
+  | 'moderation:manage'
   | 'experiments:manage'
   | 'distribution:manage'
   | 'analytics:view'
@@ -61,6 +62,7 @@ export const MENU: MenuEntry[] = [
   { path: '/distribution', title: '分销', icon: 'Share', permission: 'distribution:manage', operation: OPS.distributionSettings },
   { path: '/kols', title: '达人发现', icon: 'Star', permission: 'distribution:manage', operation: OPS.listKols },
   { path: '/reviews', title: '评价管理', icon: 'ChatDotSquare', permission: 'reviews:manage', operation: OPS.listReviews },
+  { path: '/moderation', title: '内容审核', icon: 'Checked', permission: 'moderation:manage', operation: OPS.listModerationItems },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },
   { path: '/members', title: '会员列表', icon: 'Avatar', permission: null, operation: OPS.listMembers },

@@ -80,6 +80,9 @@ export const api = {
     uploadPhoto: (filePath) => upload('uploadReviewPhoto', { filePath }),
     create: (body) => call('createReview', { body }),
     followup: (reviewId, content) => call('addReviewFollowup', { params: { review_id: reviewId }, body: { content } }),
+    // 申诉: a rejected review back to a person, once.
+    appeal: (reviewId, reason) =>
+      call('appealModeration', { body: { subject_type: 'review', subject_id: reviewId, reason } }),
   },
   favorites: {
     list: (query) => call('listFavorites', { query }),

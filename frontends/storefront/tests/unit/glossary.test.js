@@ -78,6 +78,7 @@ describe('the glossary', () => {
       aftersale: pythonNames('src/shoplet/modules/orders/states.py', 'AfterSaleStatus'),
       payment: pythonNames('src/shoplet/modules/payments/models.py', 'PAYMENT_STATUSES'),
       refund: pythonNames('src/shoplet/modules/payments/models.py', 'REFUND_STATUSES'),
+      moderation: pythonNames('src/shoplet/modules/moderation/models.py', 'STATUSES'),
     }
     for (const [kind, statuses] of Object.entries(backend)) {
       expect(statuses.length, kind).toBeGreaterThan(2)

@@ -16,7 +16,8 @@ from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.members.public import CurrentMember
-from shoplet.modules.review import service
+from shoplet.modules.moderation.public import screen
+from shoplet.modules.review import rules, service
 from shoplet.modules.review.errors import PhotoInvalid, PhotoTooLarge
 from shoplet.modules.review.schemas import (
     FollowupCreate,
@@ -79,19 +80,38 @@ async def order_reviews(
 @router.post(
     "/reviews", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 401, 404, 409)
 )
-async def create_review(body: ReviewCreate, member: CurrentMember, session: DbSession) -> Review:
-    """Review a line of a received or completed order (once); with photos or a flagged word
-    it waits for moderation (``pending``). Growth is added at once."""
-    return await service.create_review(session, member_id=member.id, body=body)
+async def create_review(
+    body: ReviewCreate, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> Review:
+    """Review a line of a received or completed order (once). The text goes through the
+    sensitive-word filter and WeChat's check, photos through WeChat's image check: until they
+    pass the review is ``pending`` (审核中) and not public; ``moderation`` says where it
+    stands. Growth is added at once (not for a review rejected outright)."""
+    # Screened before the request's transaction opens: WeChat is called here.
+    screening = await screen(
+        ctx, text=rules.clean_content(body.content)[: rules.MAX_CONTENT], openid=member.openid
+    )
+    return await service.create_review(
+        session, member_id=member.id, body=body, screening=screening, openid=member.openid
+    )
 
 
 @router.post("/reviews/{review_id}/followup", responses=problem_responses(400, 401, 404, 409))
 async def add_followup(
-    review_id: PathId, body: FollowupCreate, member: CurrentMember, session: DbSession
+    review_id: PathId, body: FollowupCreate, member: CurrentMember, session: DbSession, ctx: Ctx
 ) -> Review:
-    """追评: once per review, within 90 days."""
+    """追评: once per review, within 90 days, screened like the review (400
+    ``review.content_rejected`` when refused outright)."""
+    screening = await screen(
+        ctx, text=rules.clean_content(body.content)[: rules.MAX_CONTENT], openid=member.openid
+    )
     return await service.add_followup(
-        session, member_id=member.id, review_id=review_id, content=body.content
+        session,
+        member_id=member.id,
+        review_id=review_id,
+        content=body.content,
+        screening=screening,
+        openid=member.openid,
     )
 
 

@@ -57,6 +57,11 @@ class ContentEmpty(BadRequest):
     title = "Write something"
 
 
+class ContentRejected(BadRequest):
+    code = "review.content_rejected"
+    title = "This text cannot be published; please change it"
+
+
 class FollowupNotAllowed(Conflict):
     code = "review.followup_not_allowed"
     title = "A review takes one follow-up, within 90 days"
@@ -70,6 +75,7 @@ class ReviewChanged(Conflict):
 __all__ = [
     "AlreadyReviewed",
     "ContentEmpty",
+    "ContentRejected",
     "ContentTooLong",
     "FollowupNotAllowed",
     "LineNotFound",

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints
 from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
 from shoplet.modules.catalog.public import ImageSet
+from shoplet.modules.moderation.public import ModerationState
 
 ReviewStatus = Literal["pending", "approved", "hidden"]
 ReviewFilter = Literal["all", "photos", "good", "neutral", "bad"]
@@ -73,6 +74,11 @@ class Review(ReviewPublic):
     status: ReviewStatus
     growth: int
     points: int = Field(description="points the review earned (0: none, or the day's cap)")
+    moderation: ModerationState | None = Field(
+        default=None,
+        description="where moderation stands: checking / held (审核中), rejected (未通过, "
+        "with the reason and whether it may be appealed), approved",
+    )
 
 
 class ReviewAdmin(Review):

@@ -23,12 +23,14 @@ from shoplet.modules.catalog import public as catalog
 from shoplet.modules.loyalty import public as loyalty
 from shoplet.modules.members import public as members
 from shoplet.modules.membership import public as membership
+from shoplet.modules.moderation import public as moderation
 from shoplet.modules.orders import public as orders
 from shoplet.modules.review import repository as repo
 from shoplet.modules.review import rules as r
 from shoplet.modules.review.errors import (
     AlreadyReviewed,
     ContentEmpty,
+    ContentRejected,
     ContentTooLong,
     FollowupNotAllowed,
     LineNotFound,
@@ -54,6 +56,11 @@ from shoplet.modules.review.schemas import (
 )
 
 LATEST_ON_PRODUCT = 3
+SUBJECT = "review"
+FOLLOWUP_SUBJECT = "review_followup"
+FLAGGED_REASON = "疑似引流（联系方式、链接、返现）"
+# What a review becomes for each moderation status.
+STATUS_OF_MODERATION = {"approved": "approved", "rejected": "hidden"}
 
 
 def _public_fields(row: ReviewRow) -> dict[str, Any]:
@@ -77,7 +84,7 @@ def public_view(row: ReviewRow) -> ReviewPublic:
     return ReviewPublic(**_public_fields(row))
 
 
-def own_view(row: ReviewRow) -> Review:
+def own_view(row: ReviewRow, state: moderation.ModerationState | None = None) -> Review:
     return Review(
         **_public_fields(row),
         order_no=row.order_no,
@@ -85,12 +92,19 @@ def own_view(row: ReviewRow) -> Review:
         status=row.status,  # type: ignore[arg-type]
         growth=row.growth,
         points=row.points,
+        moderation=state,
     )
+
+
+async def own_view_of(session: AsyncSession, row: ReviewRow) -> Review:
+    """The writer's view with where its moderation stands (审核中, 未通过 and why)."""
+    states = await moderation.states_of(session, SUBJECT, [row.id])
+    return own_view(row, states.get(row.id))
 
 
 def admin_view(row: ReviewRow) -> ReviewAdmin:
     return ReviewAdmin(
-        **own_view(row).model_dump(),
+        **own_view(row).model_dump(exclude={"moderation"}),
         member_id=row.member_id,
         title=row.title,
         is_flagged=row.is_flagged,
@@ -192,15 +206,24 @@ async def _award_points(
 
 
 async def create_review(
-    session: AsyncSession, *, member_id: int, body: ReviewCreate, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    member_id: int,
+    body: ReviewCreate,
+    screening: moderation.Screening,
+    openid: str | None,
+    now: datetime | None = None,
 ) -> Review:
     """Review a line of the shopper's received or completed order, once per line (the unique
-    line makes a second one, concurrent or not, 409 ``review.already_reviewed``). Growth is
-    added in this transaction."""
+    line makes a second one, concurrent or not, 409 ``review.already_reviewed``). The text
+    (screened before this transaction) and the photos go into moderation: the review is public
+    only once it passes (``approved``), ``pending`` (审核中) until then, ``hidden`` when
+    rejected. Growth is added in this transaction unless it is rejected at once."""
     now = now or utcnow()
     if len(set(body.photo_ids)) > r.MAX_PHOTOS:
         raise TooManyPhotos()
-    content = _text(body.content)
+    _text(body.content)
+    content = screening.text
     order = await orders.member_order_lines(session, member_id=member_id, order_no=body.order_no)
     line = next((x for x in order.lines if x.line_id == body.line_id), None)
     if line is None:
@@ -210,7 +233,6 @@ async def create_review(
     nickname = await members.get_nickname(session, member_id) or "用户"
     flagged = r.is_flagged(content)
     has_photos = bool(body.photo_ids)
-    status = r.first_status(has_photos=has_photos, flagged=flagged)
     review_id = await repo.insert_review(
         session,
         {
@@ -227,7 +249,7 @@ async def create_review(
             "has_photos": has_photos,
             "is_anonymous": body.is_anonymous,
             "nickname": r.mask_nickname(nickname) if body.is_anonymous else nickname[:32],
-            "status": status,
+            "status": "pending",
             "is_flagged": flagged,
             "growth": 0,
             "points": 0,
@@ -239,16 +261,32 @@ async def create_review(
     if review_id is None:
         raise AlreadyReviewed(line_id=body.line_id)
     values: dict[str, Any] = {}
+    urls: list[str] = []
     if has_photos:
         claimed = await repo.claim_photos(session, member_id, body.photo_ids, review_id)
         if not claimed:
             raise PhotoUnknown()
         values["photos"] = [{"url": p.url, "image_set": p.image_set} for p in claimed]
-    growth = await _grant(session, member_id, review_id, 1)
-    points = await _award_points(session, member_id, review_id, 1, now=now)
-    values.update(growth=growth, points=points, reward_seq=1)
+        urls = [p.url for p in claimed]
+    state = await moderation.submit(
+        session,
+        subject_type=SUBJECT,
+        subject_id=review_id,
+        member_id=member_id,
+        openid=openid,
+        screening=screening,
+        media_urls=urls,
+        hold_reason=FLAGGED_REASON if flagged else None,
+        now=now,
+    )
+    status = STATUS_OF_MODERATION.get(state.status, "pending")
+    growth = points = 0
+    if status != "hidden":
+        growth = await _grant(session, member_id, review_id, 1)
+        points = await _award_points(session, member_id, review_id, 1, now=now)
+    values.update(status=status, growth=growth, points=points, reward_seq=1)
     await repo.update_review(
-        session, review_id, expected_status=status, expected_seq=0, values=values
+        session, review_id, expected_status="pending", expected_seq=0, values=values
     )
     if status == "approved":
         await repo.add_to_stats(session, line.product_id, r.stats_delta(body.rating, has_photos, 1))
@@ -265,7 +303,7 @@ async def create_review(
         key=str(line.product_id),
     )
     row = await _require(session, review_id)
-    return own_view(row)
+    return own_view(row, state)
 
 
 async def add_followup(
@@ -274,9 +312,13 @@ async def add_followup(
     member_id: int,
     review_id: int,
     content: str,
+    screening: moderation.Screening,
+    openid: str | None,
     now: datetime | None = None,
 ) -> Review:
-    """追评: once, within 90 days, not on a hidden review."""
+    """追评: once, within 90 days, not on a hidden review. A follow-up the filter or WeChat
+    rejects outright is refused (400 ``review.content_rejected``, nothing stored); one that
+    needs a person sends the review back to 审核中 until the queue decides."""
     now = now or utcnow()
     row = await repo.get_review(session, review_id)
     if row is None or row.member_id != member_id:
@@ -286,13 +328,27 @@ async def add_followup(
         raise ContentEmpty()
     if row.status == "hidden" or not r.followup_open(row.created_at, now):
         raise FollowupNotAllowed()
-    if r.is_flagged(text) and row.status == "approved":
-        # A flagged follow-up sends the review back to moderation.
-        await _move(session, row, "pending", actor=f"member:{member_id}", now=now)
-    if not await repo.set_followup(session, review_id, member_id, text, now):
+    if screening.filter_action == "block" or screening.text_state == "risky":
+        raise ContentRejected()
+    if not await repo.set_followup(session, review_id, member_id, screening.text, now):
         raise FollowupNotAllowed()
+    flagged = r.is_flagged(text)
+    state = await moderation.submit(
+        session,
+        subject_type=FOLLOWUP_SUBJECT,
+        subject_id=review_id,
+        member_id=member_id,
+        openid=openid,
+        screening=screening,
+        hold_reason=FLAGGED_REASON if flagged else None,
+        now=now,
+    )
     fresh = await _require(session, review_id)
-    return own_view(fresh)
+    if state.status != "approved" and fresh.status == "approved":
+        # Not public until the follow-up passes too.
+        await _move(session, fresh, "pending", actor=f"member:{member_id}", now=now)
+        fresh = await _require(session, review_id)
+    return await own_view_of(session, fresh)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -424,7 +480,8 @@ async def moderate(
     session: AsyncSession, review_id: int, to: str, *, actor: str, now: datetime | None = None
 ) -> ReviewAdmin:
     """Approve (pending or hidden → approved) or hide (pending or approved → hidden); the
-    same status again changes nothing."""
+    same status again changes nothing. Approving here is a moderation decision too: the
+    review's moderation items (text, follow-up) become ``approved`` with the same actor."""
     now = now or utcnow()
     row = await repo.get_review(session, review_id)
     if row is None:
@@ -432,7 +489,31 @@ async def moderate(
     if row.status != to:
         await _move(session, row, to, actor=actor, now=now)
         row = await _require(session, review_id)
+    if to == "approved":
+        for subject in (SUBJECT, FOLLOWUP_SUBJECT):
+            await moderation.override(session, subject, review_id, "approved", actor=actor, now=now)
     return admin_view(row)
+
+
+async def apply_moderation(
+    session: AsyncSession, *, subject_type: str, review_id: int, status: str, actor: str
+) -> None:
+    """A later moderation decision (WeChat's image verdict, the queue, an appeal approved):
+    ``approved`` shows the review (once its text and follow-up both passed), ``rejected``
+    hides it; anything else leaves it. Idempotent: the review already there changes nothing."""
+    row = await repo.get_review(session, review_id)
+    to = STATUS_OF_MODERATION.get(status)
+    if row is None or to is None or row.status == to:
+        return
+    if to == "approved":
+        for subject in (SUBJECT, FOLLOWUP_SUBJECT):
+            state = (await moderation.states_of(session, subject, [review_id])).get(review_id)
+            if state is not None and state.status != "approved":
+                return
+        if row.status == "hidden" and (row.moderated_by or "").startswith("staff:"):
+            # Staff hid it in 评价管理: a later verdict does not undo that.
+            return
+    await _move(session, row, to, actor=f"moderation:{actor}"[:64], now=utcnow())
 
 
 async def reply(

@@ -26,6 +26,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "loyalty:manage",
         "membership:manage",
         "reviews:manage",
+        "moderation:manage",
         "distribution:manage",
         "analytics:view",
         "analytics:manage",

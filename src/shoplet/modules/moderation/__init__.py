@@ -1,0 +1,1 @@
+"""Moderation: the sensitive-word filter, WeChat content security, the human queue, appeals."""

@@ -1,0 +1,50 @@
+"""What other modules may use from moderation: a subject's text screened before its
+transaction, then submitted in it; the states their authors see; a decision made in the
+subject's own console; the event that carries every final decision.
+
+```python
+screening = await screen(ctx, text=content, openid=member.openid)      # no transaction open
+state = await submit(session, subject_type="review", subject_id=review_id,
+                     member_id=…, openid=…, screening=screening, media_urls=[…])
+# state.status: approved (public now) | checking | held (审核中) | rejected (未通过)
+
+@subscriber(DECIDED, name="review.apply_moderation")     # later decisions: WeChat, staff, appeal
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+
+from shoplet.core.context import AppContext
+from shoplet.integrations.setup import Integrations
+from shoplet.modules.moderation.events import DECIDED
+from shoplet.modules.moderation.schemas import ModerationState
+from shoplet.modules.moderation.service import (
+    Screening,
+    install,
+    override,
+    screen,
+    states_of,
+    submit,
+)
+
+__all__ = [
+    "DECIDED",
+    "ModerationState",
+    "Screening",
+    "override",
+    "screen",
+    "startup",
+    "states_of",
+    "submit",
+]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:
+    """App lifespan hook: give screening and the job the WeChat content-security client."""
+    integrations: Integrations = app.state.integrations
+    install(ctx, integrations)
+    return None

@@ -15,7 +15,7 @@ from shoplet.core.security import PiiCipher
 from tests.core.test_settings import PII_HEX, STRONG_SECRET
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
-PRODUCTION_PROBLEMS = 14
+PRODUCTION_PROBLEMS = 16
 
 
 def run(
@@ -58,6 +58,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "SHOPLET_SMS_TENCENT_SDK_APP_ID": "1400123456",
         "SHOPLET_SMS_TENCENT_SIGN_NAME": "Shoplet",
         "SHOPLET_SMS_TENCENT_LOGIN_TEMPLATE_ID": "1234567",
+        "SHOPLET_WEBAUTHN_RP_ID": "shop.example.com",
+        "SHOPLET_WEBAUTHN_ORIGINS": '["https://shop.example.com"]',
     }
 
 

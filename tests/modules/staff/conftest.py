@@ -102,3 +102,21 @@ async def token_for(
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+STEP_UP = "/api/v1/console/auth/step-up"
+
+
+async def stepped_up_owner(
+    client: httpx.AsyncClient, ctx: AppContext, username: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """An owner signed in (TOTP) and the headers without and with a fresh step-up grant (the
+    next 30-second code, since the sign-in spent the current one)."""
+    secret = pyotp.random_base32()
+    await make_staff(ctx, username, role="owner", mfa_secret=secret)
+    signed_in = await login(client, username, otp=code(secret))
+    assert signed_in.status_code == 200, signed_in.text
+    headers = bearer(signed_in.json()["access_token"])
+    granted = await client.post(STEP_UP, json={"otp": code(secret, steps_ahead=1)}, headers=headers)
+    assert granted.status_code == 200, granted.text
+    return headers, headers | {"X-Step-Up-Token": granted.json()["step_up_token"]}

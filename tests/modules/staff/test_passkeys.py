@@ -305,7 +305,7 @@ async def test_step_up_grants_are_bound_to_their_session_and_expire(
         assert refused.status_code == 403
         assert refused.json()["code"] == "auth.step_up_required"
         assert refused.json()["methods"] == ["totp"]
-    assert await snapshot(ctx) == before
+    assert await snapshot(ctx, "staff_auth_policy", "staff_audit_log") == before
 
     wrong = await client.post(STEP_UP, json={"otp": "000000"}, headers=oscar)
     assert wrong.status_code == 400

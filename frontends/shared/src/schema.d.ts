@@ -442,7 +442,8 @@ export interface paths {
         put?: never;
         /**
          * Approve Aftersale
-         * @description Approve: a refund-only request is refunded now; a return waits for the goods.
+         * @description Approve: a refund-only request is refunded now (from the step-up threshold up, with a
+         *     fresh step-up); a return waits for the goods.
          */
         post: operations["approve_aftersale_api_v1_console_aftersales__aftersale_no__approve_post"];
         delete?: never;
@@ -462,7 +463,8 @@ export interface paths {
         put?: never;
         /**
          * Confirm Return
-         * @description The returned goods arrived: back in stock, and the refund starts.
+         * @description The returned goods arrived: back in stock, and the refund starts (from the step-up
+         *     threshold up, with a fresh step-up).
          */
         post: operations["confirm_return_api_v1_console_aftersales__aftersale_no__confirm_return_post"];
         delete?: never;
@@ -1130,7 +1132,8 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Sign in with username, password and, once MFA is enabled, a TOTP code.
+         * @description Sign in with username, password and, once MFA or a passkey is enrolled, a TOTP code or a
+         *     passkey (``console.mfa_required`` lists the ``methods``).
          */
         post: operations["login_api_v1_console_auth_login_post"];
         delete?: never;
@@ -1193,6 +1196,178 @@ export interface paths {
          * @description Start TOTP enrolment: a new secret, as text, otpauth URI and QR code.
          */
         post: operations["enroll_mfa_api_v1_console_auth_mfa_enroll_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/auth/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Passkeys
+         * @description My passkeys (通行密钥), oldest first; revoked ones are not listed.
+         */
+        get: operations["list_passkeys_api_v1_console_auth_passkeys_get"];
+        put?: never;
+        /**
+         * Register Passkey
+         * @description Register a passkey (attestation none or packed). Once an account has a passkey or TOTP,
+         *     adding another needs a step-up.
+         */
+        post: operations["register_passkey_api_v1_console_auth_passkeys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/auth/passkeys/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Passkey Login
+         * @description Sign in with a passkey alone (user verification required), when the policy allows it.
+         */
+        post: operations["passkey_login_api_v1_console_auth_passkeys_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/auth/passkeys/login-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Passkey Login Options
+         * @description Options for navigator.credentials.get: with ``username``, that account's passkeys (the
+         *     second factor after a password); without, any passkey of this shop (passwordless, when the
+         *     owners' policy allows it).
+         */
+        post: operations["passkey_login_options_api_v1_console_auth_passkeys_login_options_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/auth/passkeys/register-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Passkey Register Options
+         * @description Options for navigator.credentials.create (a challenge valid 5 minutes, used once).
+         */
+        post: operations["passkey_register_options_api_v1_console_auth_passkeys_register_options_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/auth/passkeys/{passkey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Passkey
+         * @description Revoke one of my passkeys: it can no longer sign in or confirm anything.
+         */
+        delete: operations["revoke_passkey_api_v1_console_auth_passkeys__passkey_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/auth/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Policy
+         * @description The shop's sign-in policy: a passkey as second factor only, or also passwordless.
+         */
+        get: operations["get_policy_api_v1_console_auth_policy_get"];
+        /**
+         * Update Policy
+         * @description Owners choose whether a passkey alone may sign in (needs a step-up).
+         */
+        put: operations["update_policy_api_v1_console_auth_policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/auth/step-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Step Up
+         * @description Confirm it is me (a passkey or a TOTP code): a grant for sensitive actions, sent as
+         *     ``X-Step-Up-Token`` for the next few minutes.
+         */
+        post: operations["step_up_api_v1_console_auth_step_up_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/auth/step-up/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Step Up Options
+         * @description Options for confirming a sensitive action with one of my passkeys.
+         */
+        post: operations["step_up_options_api_v1_console_auth_step_up_options_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7693,6 +7868,29 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** AuthPolicyOut */
+        AuthPolicyOut: {
+            /**
+             * Passkey Login
+             * @enum {string}
+             */
+            passkey_login: "second_factor" | "passwordless";
+            /**
+             * Step Up Refund Threshold
+             * @description Refunds from this amount (fen) up
+             */
+            step_up_refund_threshold: number;
+            /** Step Up Ttl Seconds */
+            step_up_ttl_seconds: number;
+        };
+        /** AuthPolicyUpdate */
+        AuthPolicyUpdate: {
+            /**
+             * Passkey Login
+             * @enum {string}
+             */
+            passkey_login: "second_factor" | "passwordless";
+        };
         /** AuthTokens */
         AuthTokens: {
             /** Access Token */
@@ -11673,6 +11871,8 @@ export interface components {
         LoginRequest: {
             /** Otp */
             otp?: string | null;
+            /** @description A passkey as the second factor, instead of otp */
+            passkey?: components["schemas"]["PasskeyAssertion"] | null;
             /** Password */
             password: string;
             /** Username */
@@ -13020,6 +13220,57 @@ export interface components {
              * @description a district code, set only with all three names
              */
             region_code: string | null;
+        };
+        /** PasskeyAssertion */
+        PasskeyAssertion: {
+            /** Challenge Id */
+            challenge_id: number;
+            /** Credential */
+            credential: {
+                [key: string]: unknown;
+            };
+        };
+        /** PasskeyLoginOptionsRequest */
+        PasskeyLoginOptionsRequest: {
+            /**
+             * Username
+             * @description Second factor: whose passkeys; none: a passwordless sign-in
+             */
+            username?: string | null;
+        };
+        /** PasskeyOut */
+        PasskeyOut: {
+            /** Aaguid */
+            aaguid: string;
+            /** Backed Up */
+            backed_up: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Fmt */
+            fmt: string;
+            /** Id */
+            id: number;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+        };
+        /** PasskeyRegister */
+        PasskeyRegister: {
+            /** Challenge Id */
+            challenge_id: number;
+            /** Credential */
+            credential: {
+                [key: string]: unknown;
+            };
+            /**
+             * Name
+             * @default
+             */
+            name: string;
         };
         /** PathResult */
         PathResult: {
@@ -16129,6 +16380,27 @@ export interface components {
              */
             note: string;
         };
+        /** StepUpGrant */
+        StepUpGrant: {
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "passkey" | "totp";
+            /**
+             * Step Up Token
+             * @description Send as X-Step-Up-Token with sensitive requests
+             */
+            step_up_token: string;
+        };
+        /** StepUpRequest */
+        StepUpRequest: {
+            /** Otp */
+            otp?: string | null;
+            passkey?: components["schemas"]["PasskeyAssertion"] | null;
+        };
         /** StockAdjustment */
         StockAdjustment: {
             /**
@@ -16955,6 +17227,19 @@ export interface components {
         WeChatLogin: {
             /** Code */
             code: string;
+        };
+        /**
+         * WebAuthnOptions
+         * @description Options for navigator.credentials.create/get (JSON form) and the id of the challenge
+         *     to send back with the answer (single use, expires).
+         */
+        WebAuthnOptions: {
+            /** Challenge Id */
+            challenge_id: number;
+            /** Public Key */
+            public_key: {
+                [key: string]: unknown;
+            };
         };
         /** WithdrawalAdmin */
         WithdrawalAdmin: {
@@ -18692,7 +18977,10 @@ export interface operations {
     approve_aftersale_api_v1_console_aftersales__aftersale_no__approve_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 aftersale_no: string;
             };
@@ -18787,7 +19075,10 @@ export interface operations {
     confirm_return_api_v1_console_aftersales__aftersale_no__confirm_return_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 aftersale_no: string;
             };
@@ -21810,6 +22101,766 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_passkeys_api_v1_console_auth_passkeys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    register_passkey_api_v1_console_auth_passkeys_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegister"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    passkey_login_api_v1_console_auth_passkeys_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAssertion"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    passkey_login_options_api_v1_console_auth_passkeys_login_options_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginOptionsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebAuthnOptions"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    passkey_register_options_api_v1_console_auth_passkeys_register_options_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebAuthnOptions"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    revoke_passkey_api_v1_console_auth_passkeys__passkey_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_policy_api_v1_console_auth_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthPolicyOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    update_policy_api_v1_console_auth_policy_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthPolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthPolicyOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    step_up_api_v1_console_auth_step_up_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepUpRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepUpGrant"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    step_up_options_api_v1_console_auth_step_up_options_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebAuthnOptions"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -25171,7 +26222,10 @@ export interface operations {
     approve_withdrawal_api_v1_console_distribution_withdrawals__withdrawal_id__approve_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 withdrawal_id: number;
             };
@@ -31467,7 +32521,10 @@ export interface operations {
                 /** @description show the full phone: needs pii:reveal, recorded in the audit log */
                 reveal?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 member_id: number;
             };
@@ -33178,7 +34235,10 @@ export interface operations {
     create_app_api_v1_console_openapi_apps_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -33338,7 +34398,10 @@ export interface operations {
     update_app_api_v1_console_openapi_apps__app_id__patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 app_id: number;
             };
@@ -33437,7 +34500,10 @@ export interface operations {
     rotate_secret_api_v1_console_openapi_apps__app_id__rotate_secret_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 app_id: number;
             };
@@ -33759,7 +34825,10 @@ export interface operations {
                 /** @description show the full address and phone: needs pii:reveal, recorded in the audit log */
                 reveal?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 order_no: string;
             };
@@ -38847,7 +39916,10 @@ export interface operations {
     create_staff_api_v1_console_staff_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -38944,7 +40016,10 @@ export interface operations {
     update_staff_api_v1_console_staff__staff_id__patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 staff_id: number;
             };
@@ -39059,7 +40134,10 @@ export interface operations {
     reset_mfa_api_v1_console_staff__staff_id__reset_mfa_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 staff_id: number;
             };

@@ -23,6 +23,7 @@ from tests.modules.staff.conftest import (
     login,
     make_staff,
     stepped_up_owner,
+    wrong_code,
 )
 from tests.webauthn_authenticator import SoftAuthenticator
 
@@ -295,7 +296,7 @@ async def test_step_up_grants_are_bound_to_their_session_and_expire(
         ttl=timedelta(seconds=300),
         issued_at=utcnow() - timedelta(seconds=301),
     )
-    before = await snapshot(ctx)
+    before = await snapshot(ctx, "staff_auth_policy", "staff_audit_log")
     for headers in (
         plain,
         oscar | {"X-Step-Up-Token": grant},
@@ -307,7 +308,7 @@ async def test_step_up_grants_are_bound_to_their_session_and_expire(
         assert refused.json()["methods"] == ["totp"]
     assert await snapshot(ctx, "staff_auth_policy", "staff_audit_log") == before
 
-    wrong = await client.post(STEP_UP, json={"otp": "000000"}, headers=oscar)
+    wrong = await client.post(STEP_UP, json={"otp": wrong_code(secret)}, headers=oscar)
     assert wrong.status_code == 400
     assert wrong.json()["code"] == "auth.step_up_invalid"
     assert (await client.put(target, json=body, headers=stepped_up)).status_code == 200

@@ -6,9 +6,28 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { StepUpGrant } from '@/api/types'
 
+const STORAGE_KEY = 'shoplet.console.stepUp'
+
+interface SavedGrant {
+  token: string
+  expiresAt: number
+}
+
+function load(): SavedGrant | null {
+  try {
+    const raw = sessionStorage.getItem(STORAGE_KEY)
+    const saved = raw ? (JSON.parse(raw) as SavedGrant) : null
+    return saved && saved.expiresAt > Date.now() ? saved : null
+  } catch {
+    return null
+  }
+}
+
 export const useStepUpStore = defineStore('stepUp', () => {
-  const grant = ref<string | null>(null)
-  const expiresAt = ref(0)
+  // Kept for the tab like the session itself (it is bound to that session's token).
+  const saved = load()
+  const grant = ref<string | null>(saved?.token ?? null)
+  const expiresAt = ref(saved?.expiresAt ?? 0)
   const open = ref(false)
   const methods = ref<string[]>([])
   let pending: ((token: string | null) => void) | null = null
@@ -31,6 +50,7 @@ export const useStepUpStore = defineStore('stepUp', () => {
     grant.value = issued.step_up_token
     // A few seconds' margin: the server's clock decides.
     expiresAt.value = Date.now() + (issued.expires_in - 5) * 1000
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ token: grant.value, expiresAt: expiresAt.value }))
     open.value = false
     pending?.(issued.step_up_token)
     pending = null
@@ -45,6 +65,7 @@ export const useStepUpStore = defineStore('stepUp', () => {
   function clear(): void {
     grant.value = null
     expiresAt.value = 0
+    sessionStorage.removeItem(STORAGE_KEY)
   }
 
   return { grant, open, methods, current, request, accept, cancel, clear }

@@ -194,6 +194,7 @@ def _webauthn_problems(settings: Settings) -> list[str]:
         problems.append("SHOPLET_WEBAUTHN_RP_ID: not set (the shop's domain, e.g. shop.example.cn)")
     elif rp_id == "localhost" or "/" in rp_id or ":" in rp_id:
         problems.append("SHOPLET_WEBAUTHN_RP_ID: a bare domain name, not localhost or a URL")
+        rp_id = None  # the origins cannot be checked against it
     if not settings.webauthn_origins:
         problems.append(
             'SHOPLET_WEBAUTHN_ORIGINS: not set (JSON list: ["https://shop.example.cn"])'

@@ -85,7 +85,7 @@ def test_check_config_production_defaults_lists_every_problem(tmp_path: Path) ->
 
     lines = assert_refused(result, PRODUCTION_PROBLEMS)
     assert lines[0].startswith("  - SHOPLET_DATABASE_URL: not set")
-    assert lines[-1].startswith("  - SHOPLET_SMS_PROVIDER: 'log'")
+    assert lines[-1].startswith("  - SHOPLET_WEBAUTHN_ORIGINS: not set")
     assert result.stdout == ""
 
 

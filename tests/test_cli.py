@@ -15,7 +15,7 @@ from shoplet.core.security import PiiCipher
 from tests.core.test_settings import AUDIT_KEY_HEX, PII_HEX, STRONG_SECRET
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
-PRODUCTION_PROBLEMS = 15
+PRODUCTION_PROBLEMS = 17
 
 
 def run(
@@ -59,6 +59,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "SHOPLET_SMS_TENCENT_SDK_APP_ID": "1400123456",
         "SHOPLET_SMS_TENCENT_SIGN_NAME": "Shoplet",
         "SHOPLET_SMS_TENCENT_LOGIN_TEMPLATE_ID": "1234567",
+        "SHOPLET_WEBAUTHN_RP_ID": "shop.example.com",
+        "SHOPLET_WEBAUTHN_ORIGINS": '["https://shop.example.com"]',
     }
 
 
@@ -84,7 +86,7 @@ def test_check_config_production_defaults_lists_every_problem(tmp_path: Path) ->
 
     lines = assert_refused(result, PRODUCTION_PROBLEMS)
     assert lines[0].startswith("  - SHOPLET_DATABASE_URL: not set")
-    assert lines[-1].startswith("  - SHOPLET_SMS_PROVIDER: 'log'")
+    assert lines[-1].startswith("  - SHOPLET_WEBAUTHN_ORIGINS: not set")
     assert result.stdout == ""
 
 

@@ -273,7 +273,8 @@ async def test_hostile_input_on_every_route_is_a_4xx_problem_and_changes_nothing
 ) -> None:
     spec = app.openapi()
     member = (await shopper(client)).headers
-    owner = staff_bearer(await token_for(client, ctx, "olivia", role="owner"))
+    # With a step-up grant: sensitive routes then validate input like every other route.
+    owner = staff_bearer(await token_for(client, ctx, "olivia", role="owner", step_up=True))
     before = await snapshot(ctx)
     failures: list[str] = []
     count = 0

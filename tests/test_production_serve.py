@@ -78,6 +78,8 @@ def _production_env(tmp_path: Path, database_url: str, port: int) -> dict[str, s
             "SHOPLET_SMS_TENCENT_SDK_APP_ID": "1400123456",
             "SHOPLET_SMS_TENCENT_SIGN_NAME": "Shoplet",
             "SHOPLET_SMS_TENCENT_LOGIN_TEMPLATE_ID": "1234567",
+            "SHOPLET_WEBAUTHN_RP_ID": "shop.example.com",
+            "SHOPLET_WEBAUTHN_ORIGINS": '["https://shop.example.com"]',
             "SHOPLET_LOG_LEVEL": "WARNING",
             "SHOPLET_SERVE_FRONTENDS": "false",
         }

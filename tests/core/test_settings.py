@@ -43,6 +43,8 @@ def production(tmp_path: Path, **overrides: Any) -> Settings:
         "sms_tencent_sdk_app_id": "1400123456",
         "sms_tencent_sign_name": "Shoplet",
         "sms_tencent_login_template_id": "1234567",
+        "webauthn_rp_id": "shop.example.com",
+        "webauthn_origins": ["https://shop.example.com", "https://console.shop.example.com"],
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -73,10 +75,12 @@ def test_production_defaults_list_every_problem(tmp_path: Path) -> None:
         "SHOPLET_WECHATPAY_PLATFORM_SERIAL",
         "SHOPLET_WECHATPAY_NOTIFY_BASE_URL",
         "SHOPLET_SMS_PROVIDER",
+        "SHOPLET_WEBAUTHN_RP_ID",
+        "SHOPLET_WEBAUTHN_ORIGINS",
     ]
     assert all("\n" not in p for p in problems)
     text = report(problems, env="production")
-    assert text.splitlines()[0] == "Shoplet production configuration has 15 problem(s):"
+    assert text.splitlines()[0] == "Shoplet production configuration has 17 problem(s):"
     # Nothing was generated on the way: production never writes local secrets.
     assert list(tmp_path.iterdir()) == []
 
@@ -126,6 +130,15 @@ def test_embedded_defaults_are_fine() -> None:
         ({"sms_provider": "log"}, "SHOPLET_SMS_PROVIDER: 'log'"),
         ({"sms_tencent_secret_key": None}, "SHOPLET_SMS_TENCENT_SECRET_KEY: not set"),
         ({"sms_api_base": "http://sms.example"}, "SHOPLET_SMS_API_BASE: must be https://"),
+        ({"webauthn_rp_id": "localhost"}, "SHOPLET_WEBAUTHN_RP_ID: a bare domain name"),
+        (
+            {"webauthn_origins": ["http://shop.example.com"]},
+            "SHOPLET_WEBAUTHN_ORIGINS: 'http://shop.example.com' must be https://",
+        ),
+        (
+            {"webauthn_origins": ["https://evil.example.net"]},
+            "SHOPLET_WEBAUTHN_ORIGINS: 'https://evil.example.net' is not under the RP id",
+        ),
     ],
 )
 def test_each_production_problem_is_one_clear_line(

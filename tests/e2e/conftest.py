@@ -117,6 +117,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # Browser tests sign in many times from 127.0.0.1 within minutes.
         "SHOPLET_LOGIN_ATTEMPTS_LIMIT": "1000/15minute",
         "SHOPLET_SMS_PER_IP_LIMIT": "1000/hour",
+        # A module's owner confirms once (step-up) and keeps the grant for the whole module.
+        "SHOPLET_STEP_UP_TTL_SECONDS": "7200",
     }
     env.pop("SHOPLET_DATABASE_URL", None)
     env.pop("SHOPLET_REDIS_URL", None)

@@ -39,6 +39,7 @@ from .conftest import axe_scan, screenshot, wait_for_js, watch_csp
 CONSOLE = "/console"
 API = "/api/v1"
 SESSION_KEY = "shoplet.console.session"
+STEP_UP_KEY = "shoplet.console.stepUp"
 PASSWORD = "e2e-Passw0rd-long"
 TIMEOUT_MS = 15_000
 # Usernames unique per run, so the tests also run against a long-lived server.
@@ -63,10 +64,16 @@ class Staff:
     token: str = ""
     profile: dict[str, Any] = field(default_factory=dict)
     secret: str | None = None
+    # A step-up grant (POST /console/auth/step-up) for sensitive actions, bound to ``token``.
+    step_up: str = ""
+    step_up_expires_in: int = 0
 
     @property
     def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if self.step_up:
+            headers["X-Step-Up-Token"] = self.step_up
+        return headers
 
 
 class Totp:
@@ -149,7 +156,22 @@ def api_login(server: Server, staff: Staff) -> dict[str, Any]:
     data: dict[str, Any] = response.json()
     staff.token = data["access_token"]
     staff.profile = data["staff"]
+    if staff.step_up:  # a grant is bound to the token it was asked with: ask again
+        step_up_via_api(server, staff)
     return data
+
+
+def step_up_via_api(server: Server, staff: Staff) -> None:
+    """Confirm with the next TOTP code: staff management, keys, reveals and payouts need it."""
+    assert staff.secret is not None
+    response = server.http.post(
+        f"{API}/console/auth/step-up",
+        headers={"Authorization": f"Bearer {staff.token}"},
+        json={"otp": totp_code(staff.secret)},
+    )
+    assert response.status_code == 200, response.text
+    staff.step_up = response.json()["step_up_token"]
+    staff.step_up_expires_in = response.json()["expires_in"]
 
 
 def enrol_mfa_via_api(server: Server, staff: Staff) -> None:
@@ -174,6 +196,7 @@ def owner(server: Server) -> Staff:
     first = api_login(server, staff)
     assert first["mfa_enrollment_required"] is True
     enrol_mfa_via_api(server, staff)
+    step_up_via_api(server, staff)
     return staff
 
 
@@ -222,6 +245,14 @@ def signed_in_page(context: Any, staff: Staff) -> Any:
     context.add_init_script(
         f"sessionStorage.setItem({json.dumps(SESSION_KEY)}, {json.dumps(json.dumps(session))})"
     )
+    if staff.step_up:
+        grant = {
+            "token": staff.step_up,
+            "expiresAt": int(time.time() * 1000) + (staff.step_up_expires_in - 60) * 1000,
+        }
+        context.add_init_script(
+            f"sessionStorage.setItem({json.dumps(STEP_UP_KEY)}, {json.dumps(json.dumps(grant))})"
+        )
     return new_page(context)
 
 

@@ -7,6 +7,7 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { createConsoleRouter } from './router'
 import { connectClient, useAuthStore } from './stores/auth'
+import { useStepUpStore } from './stores/stepUp'
 import './theme.css'
 
 const app = createApp(App)
@@ -14,9 +15,13 @@ const pinia = createPinia()
 app.use(pinia)
 const router = createConsoleRouter()
 const auth = useAuthStore(pinia)
-connectClient(auth, () => {
-  void router.push({ name: 'login', query: { redirect: router.currentRoute.value.fullPath } })
-})
+connectClient(
+  auth,
+  () => {
+    void router.push({ name: 'login', query: { redirect: router.currentRoute.value.fullPath } })
+  },
+  useStepUpStore(pinia),
+)
 app.use(router)
 app.use(ElementPlus, { locale: zhCn })
 for (const [name, component] of Object.entries(Icons)) app.component(name, component)

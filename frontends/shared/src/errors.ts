@@ -28,6 +28,14 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'stores.order_unpaid': '订单未支付或已取消，不能核销',
   'stores.already_picked_up': '该订单已核销，请勿重复交付',
   'stores.not_store_staff': '您不是该门店的员工，不能在此核销',
+  // Passkeys and step-up (通行密钥、身份验证)
+  'auth.step_up_required': '这是敏感操作，请先完成身份验证',
+  'auth.step_up_invalid': '身份验证未通过：验证码错误或已用过，或通行密钥无法验证',
+  'console.passkey_invalid': '通行密钥验证未通过，请重试',
+  'console.passkey_taken': '这个通行密钥已经添加过了',
+  'console.passkey_not_found': '通行密钥不存在或已移除',
+  'console.challenge_invalid': '验证已过期或已使用，请重试',
+  'console.passwordless_disabled': '店铺未开启通行密钥免密码登录，请用账号密码登录',
 
   // Open platform (开放平台)
   'openapi.app_not_found': '应用不存在或已删除',

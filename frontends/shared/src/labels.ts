@@ -1911,3 +1911,17 @@ export const PICKUP_STATUS_LABELS: Record<'awaiting' | 'picked_up' | 'cancelled'
   picked_up: STORES_LABELS.pickedUp,
   cancelled: STORES_LABELS.cancelled,
 }
+
+// Passkeys (通行密钥) and the console's sign-in policy (账户安全).
+export const PASSKEY_LOGIN_LABELS: Labels = {
+  second_factor: '密码 + 通行密钥（通行密钥作第二步验证）',
+  passwordless: '允许仅用通行密钥登录（免密码）',
+}
+
+export const PASSKEY_LABELS = {
+  title: '通行密钥',
+  none: '还没有通行密钥',
+  add: '添加通行密钥',
+  revoke: '移除',
+  policy: '登录方式',
+} as const

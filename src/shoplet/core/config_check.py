@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -196,6 +197,32 @@ def _production_problems(settings: Settings) -> list[str]:
 
     problems.extend(_wechatpay_problems(settings))
     problems.extend(_sms_problems(settings))
+    problems.extend(_webauthn_problems(settings))
+    return problems
+
+
+def _webauthn_problems(settings: Settings) -> list[str]:
+    """Passkeys are bound to the relying party id and the origins the browser reports."""
+    problems: list[str] = []
+    rp_id = settings.webauthn_rp_id
+    if not rp_id:
+        problems.append("SHOPLET_WEBAUTHN_RP_ID: not set (the shop's domain, e.g. shop.example.cn)")
+    elif rp_id == "localhost" or "/" in rp_id or ":" in rp_id:
+        problems.append("SHOPLET_WEBAUTHN_RP_ID: a bare domain name, not localhost or a URL")
+        rp_id = None  # the origins cannot be checked against it
+    if not settings.webauthn_origins:
+        problems.append(
+            'SHOPLET_WEBAUTHN_ORIGINS: not set (JSON list: ["https://shop.example.cn"])'
+        )
+        return problems
+    for origin in settings.webauthn_origins:
+        host = urlsplit(origin).hostname or ""
+        if not origin.startswith("https://"):
+            problems.append(f"SHOPLET_WEBAUTHN_ORIGINS: {origin!r} must be https://")
+        elif rp_id and host != rp_id and not host.endswith("." + rp_id):
+            problems.append(
+                f"SHOPLET_WEBAUTHN_ORIGINS: {origin!r} is not under the RP id {rp_id!r}"
+            )
     return problems
 
 

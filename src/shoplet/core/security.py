@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from shoplet.core.db import utcnow
 
 JWT_ALGORITHM = "HS256"
-Audience = Literal["storefront", "console", "console-mfa"]
+Audience = Literal["storefront", "console", "console-mfa", "console-step-up"]
 
 
 class TokenError(Exception):

@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     # A refresh token used again this soon after its rotation returns the same new pair
     # (concurrent refreshes from one app); later, the reuse revokes the whole family.
     refresh_grace_seconds: int = 30
+    # WebAuthn (passkeys, core/webauthn.py): the relying party id is the shop's registrable domain
+    # (None: "localhost", embedded only); the origins pages may sign in from (None:
+    # http://localhost:{port}). Production needs both, https origins under the RP id.
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str = "Shoplet"
+    webauthn_origins: list[str] | None = None
+    # A step-up grant (a fresh passkey or TOTP check) lasts this long; refunds from this amount
+    # (fen) up need one, as do PII reveals, staff and key management and payout approvals.
+    step_up_ttl_seconds: int = 300
+    step_up_refund_threshold_fen: int = 100_000
 
     sms_code_ttl_seconds: int = 300
     sms_per_phone_limit: str = "1/minute;5/hour"
@@ -370,6 +380,16 @@ class Settings(BaseSettings):
         else:
             raw = _local_secret(self.data_dir / "pii_key", lambda: secrets.token_hex(16))
         return parse_sm4_key(raw, "SHOPLET_PII_KEY")
+
+    @property
+    def resolved_webauthn_rp_id(self) -> str:
+        return self.webauthn_rp_id or "localhost"
+
+    @property
+    def resolved_webauthn_origins(self) -> list[str]:
+        if self.webauthn_origins:
+            return list(self.webauthn_origins)
+        return [f"http://localhost:{self.port}"]
 
     @cached_property
     def resolved_pii_keys(self) -> list[tuple[str, bytes]]:

@@ -38,7 +38,7 @@ async def test_profile_is_masked_and_an_owner_reveals_it_on_the_record(
 ) -> None:
     tokens = await sms_login(client, app, PHONE)
     member_id = int(tokens["member"]["id"])
-    owner = bearer(await token_for(client, ctx, "otto", role="owner"))
+    owner = bearer(await token_for(client, ctx, "otto", role="owner", step_up=True))
 
     for who in (support, operator):
         response = await client.get(f"{MEMBERS}/{member_id}", headers=who)
@@ -48,6 +48,14 @@ async def test_profile_is_masked_and_an_owner_reveals_it_on_the_record(
         assert body["has_wechat"] is False
         assert {"nickname", "created_at", "last_login_at", "birthday", "gender"} <= body.keys()
 
+    # The owner confirms it is them (a step-up grant) before the phone shows.
+    without_grant = {k: v for k, v in owner.items() if k != "X-Step-Up-Token"}
+    before = await snapshot(ctx, "staff_audit_log")
+    refused = await client.get(
+        f"{MEMBERS}/{member_id}", params={"reveal": True}, headers=without_grant
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "auth.step_up_required")
+    assert await snapshot(ctx, "staff_audit_log") == before
     revealed = await client.get(f"{MEMBERS}/{member_id}", params={"reveal": True}, headers=owner)
     assert revealed.status_code == 200, revealed.text
     assert revealed.json()["phone"] == PHONE

@@ -133,8 +133,15 @@ async def test_order_detail_reveals_the_address_only_on_request_and_audits_it(
         assert ADDRESS.phone not in denied.text
     assert await snapshot(ctx) == before
 
-    oona = await token_for(client, ctx, "oona", role="owner")
+    oona = await token_for(client, ctx, "oona", role="owner", step_up=True)
     owner = await fetch_staff(ctx, "oona")
+    # An owner still confirms it is them (a step-up grant) before the address shows.
+    without_grant = {k: v for k, v in bearer(oona).items() if k != "X-Step-Up-Token"}
+    before = await snapshot(ctx, "staff_audit_log")
+    refused = await client.get(f"{API}/orders/{order_no}?reveal=true", headers=without_grant)
+    assert (refused.status_code, refused.json()["code"]) == (403, "auth.step_up_required")
+    assert "address" not in refused.json()
+    assert await snapshot(ctx, "staff_audit_log") == before
     revealed = await client.get(f"{API}/orders/{order_no}?reveal=true", headers=bearer(oona))
 
     assert revealed.status_code == 200

@@ -9,4 +9,5 @@ from tests.modules.staff.conftest import bearer, token_for
 
 @pytest.fixture
 async def staff(client: httpx.AsyncClient, ctx: AppContext) -> dict[str, str]:
-    return bearer(await token_for(client, ctx, "group-operator"))
+    # step_up: approving a withdrawal (a payout) needs a fresh step-up grant.
+    return bearer(await token_for(client, ctx, "group-operator", step_up=True))

@@ -255,6 +255,13 @@ async def test_frozen_until_the_window_passes_then_withdrawn_through_a_transfer(
     assert asked_for.status_code == 201, asked_for.text
     assert (await centre(client, bob))["balance"]["available"] == 90
     [row] = await withdrawal_rows(ctx)
+    # Paying out needs a fresh step-up (passkey or authenticator code): none, nothing moves.
+    without_grant = {k: v for k, v in staff.items() if k != "X-Step-Up-Token"}
+    before = await snapshot(ctx, *DIST_TABLES)
+    refused = await client.post(f"{ADMIN}/withdrawals/{row.id}/approve", headers=without_grant)
+    assert (refused.status_code, refused.json()["code"]) == (403, "auth.step_up_required")
+    assert refused.json()["methods"] == ["totp"]
+    assert await snapshot(ctx, *DIST_TABLES) == before
     approved = await client.post(f"{ADMIN}/withdrawals/{row.id}/approve", headers=staff)
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["transfer_state"]) == (

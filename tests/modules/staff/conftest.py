@@ -88,17 +88,57 @@ async def login(
     return await client.post("/api/v1/console/auth/login", json=body, headers={"User-Agent": UA})
 
 
+# Step-up grants obtained by token_for(step_up=True), sent along by bearer() with their token.
+STEP_UP_GRANTS: dict[str, str] = {}
+
+
 def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", "User-Agent": UA}
+    headers = {"Authorization": f"Bearer {token}", "User-Agent": UA}
+    if token in STEP_UP_GRANTS:
+        headers["X-Step-Up-Token"] = STEP_UP_GRANTS[token]
+    return headers
 
 
 async def token_for(
-    client: httpx.AsyncClient, ctx: AppContext, username: str, *, role: str = "operator"
+    client: httpx.AsyncClient,
+    ctx: AppContext,
+    username: str,
+    *,
+    role: str = "operator",
+    step_up: bool = False,
 ) -> str:
-    """Create a staff member of ``role`` and sign them in; owners get MFA so the token is full."""
-    secret = pyotp.random_base32() if role == "owner" else None
+    """Create a staff member of ``role`` and sign them in; owners get MFA so the token is full.
+    ``step_up``: also confirm with the next TOTP code, so ``bearer(token)`` carries a grant for
+    sensitive actions (staff management…)."""
+    secret = pyotp.random_base32() if role == "owner" or step_up else None
     await make_staff(ctx, username, role=role, mfa_secret=secret)
     response = await login(client, username, otp=code(secret) if secret else None)
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
+    if step_up and secret is not None:
+        granted = await client.post(
+            "/api/v1/console/auth/step-up",
+            json={"otp": code(secret, steps_ahead=1)},
+            headers=bearer(token),
+        )
+        assert granted.status_code == 200, granted.text
+        STEP_UP_GRANTS[token] = granted.json()["step_up_token"]
     return token
+
+
+STEP_UP = "/api/v1/console/auth/step-up"
+
+
+async def stepped_up_owner(
+    client: httpx.AsyncClient, ctx: AppContext, username: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """An owner signed in (TOTP) and the headers without and with a fresh step-up grant (the
+    next 30-second code, since the sign-in spent the current one)."""
+    secret = pyotp.random_base32()
+    await make_staff(ctx, username, role="owner", mfa_secret=secret)
+    signed_in = await login(client, username, otp=code(secret))
+    assert signed_in.status_code == 200, signed_in.text
+    headers = bearer(signed_in.json()["access_token"])
+    granted = await client.post(STEP_UP, json={"otp": code(secret, steps_ahead=1)}, headers=headers)
+    assert granted.status_code == 200, granted.text
+    return headers, headers | {"X-Step-Up-Token": granted.json()["step_up_token"]}

@@ -10,6 +10,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.security import verify_password
 from tests.conftest import snapshot
 from tests.modules.staff.conftest import (
+    STEP_UP_GRANTS,
     audit_rows,
     bearer,
     code,
@@ -25,7 +26,7 @@ STAFF = "/api/v1/console/staff"
 async def test_owner_creates_lists_and_updates_staff(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     owner = await fetch_staff(ctx, "olga")
 
     created = await client.post(
@@ -105,7 +106,7 @@ async def test_owner_creates_lists_and_updates_staff(
 
 
 async def test_staff_list_pages_by_cursor(client: httpx.AsyncClient, ctx: AppContext) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     for name in ("ann", "bob", "cai"):
         await make_staff(ctx, name)
     first = (await client.get(STAFF, params={"limit": 3}, headers=bearer(token))).json()
@@ -144,7 +145,7 @@ VALID = {"username": "newbie", "password": "long-enough-pw", "role": "support"}
 async def test_bad_staff_creation_changes_nothing(
     client: httpx.AsyncClient, ctx: AppContext, changes: dict[str, Any], status: int, code: str
 ) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     payload = {**VALID, **changes}
     before = await snapshot(ctx)
     response = await client.post(STAFF, json=payload, headers=bearer(token))
@@ -160,7 +161,7 @@ async def test_bad_staff_creation_changes_nothing(
 async def test_last_active_owner_cannot_be_demoted_or_deactivated(
     client: httpx.AsyncClient, ctx: AppContext, payload: dict[str, Any]
 ) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     owner = await fetch_staff(ctx, "olga")
     await make_staff(ctx, "retired", role="owner", is_active=False)  # inactive owners do not count
 
@@ -174,7 +175,7 @@ async def test_last_active_owner_cannot_be_demoted_or_deactivated(
 async def test_an_owner_can_step_down_when_another_owner_remains(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     owner = await fetch_staff(ctx, "olga")
     secret = pyotp.random_base32()
     other = await make_staff(ctx, "oscar", role="owner", mfa_secret=secret)
@@ -188,6 +189,12 @@ async def test_an_owner_can_step_down_when_another_owner_remains(
     refused = await client.get(STAFF, headers=bearer(token))
     assert refused.json()["code"] == "console.permission_denied"
     oscar = (await login(client, "oscar", otp=code(secret))).json()["access_token"]
+    granted = await client.post(
+        "/api/v1/console/auth/step-up",
+        json={"otp": code(secret, steps_ahead=1)},
+        headers=bearer(oscar),
+    )
+    STEP_UP_GRANTS[oscar] = granted.json()["step_up_token"]
     last = await client.patch(
         f"{STAFF}/{other.id}", json={"is_active": False}, headers=bearer(oscar)
     )
@@ -202,7 +209,7 @@ async def test_an_owner_can_step_down_when_another_owner_remains(
 async def test_update_and_reset_unknown_staff_is_404(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     before = await snapshot(ctx)
     patched = await client.patch(f"{STAFF}/999999", json={"role": "support"}, headers=bearer(token))
     assert patched.status_code == 404
@@ -229,7 +236,7 @@ async def test_update_and_reset_unknown_staff_is_404(
 async def test_malformed_update_is_422_and_changes_nothing(
     client: httpx.AsyncClient, ctx: AppContext, payload: dict[str, Any]
 ) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     target = await make_staff(ctx, "sam", role="support")
     before = await snapshot(ctx)
     response = await client.patch(f"{STAFF}/{target.id}", json=payload, headers=bearer(token))
@@ -239,7 +246,7 @@ async def test_malformed_update_is_422_and_changes_nothing(
 
 
 async def test_blank_display_name_is_refused(client: httpx.AsyncClient, ctx: AppContext) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     target = await make_staff(ctx, "sam", role="support")
     before = await snapshot(ctx)
     response = await client.patch(
@@ -251,7 +258,7 @@ async def test_blank_display_name_is_refused(client: httpx.AsyncClient, ctx: App
 
 
 async def test_reset_mfa(client: httpx.AsyncClient, ctx: AppContext) -> None:
-    token = await token_for(client, ctx, "olga", role="owner")
+    token = await token_for(client, ctx, "olga", role="owner", step_up=True)
     secret = pyotp.random_base32()
     target = await make_staff(ctx, "olivia", role="operator", mfa_secret=secret)
 

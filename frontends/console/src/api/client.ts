@@ -49,18 +49,32 @@ export interface CallOptions {
   signal?: AbortSignal
   /** Send without the bearer token (sign-in). */
   anonymous?: boolean
+  /** Do not open the step-up dialog on `auth.step_up_required` (the step-up call itself). */
+  noStepUp?: boolean
 }
 
 interface ClientConfig {
   getToken: () => string | null
   /** Called on a 401 for a request that carried a token (expired or revoked session). */
   onUnauthorized: (error: ApiError) => void
+  /** A live step-up grant, sent as X-Step-Up-Token with every request while it lasts. */
+  getStepUpToken: () => string | null
+  /**
+   * Called on 403 `auth.step_up_required`: confirm it is the staff member (the step-up dialog)
+   * and resolve with a grant, or null when they cancel; the request is then sent once more.
+   */
+  onStepUpRequired: ((error: ApiError) => Promise<string | null>) | null
   fetch: typeof fetch
 }
+
+export const STEP_UP_HEADER = 'X-Step-Up-Token'
+export const STEP_UP_REQUIRED = 'auth.step_up_required'
 
 const config: ClientConfig = {
   getToken: () => null,
   onUnauthorized: () => undefined,
+  getStepUpToken: () => null,
+  onStepUpRequired: null,
   fetch: (...args) => globalThis.fetch(...args),
 }
 
@@ -79,11 +93,25 @@ export function buildQuery(query: Record<string, QueryValue> = {}): string {
 }
 
 async function send(operation: Operation, options: CallOptions): Promise<Response> {
+  try {
+    return await sendOnce(operation, options)
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== STEP_UP_REQUIRED) throw error
+    if (options.noStepUp || !config.onStepUpRequired) throw error
+    const grant = await config.onStepUpRequired(error)
+    if (!grant) throw error
+    return sendOnce(operation, { ...options, headers: { ...options.headers, [STEP_UP_HEADER]: grant } })
+  }
+}
+
+async function sendOnce(operation: Operation, options: CallOptions): Promise<Response> {
   if (!isAvailable(operation)) throw new OperationUnavailable(operation)
   const url = buildPath(operation.path, options.params) + buildQuery(options.query)
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
   const token = options.anonymous ? null : config.getToken()
   if (token) headers.Authorization = `Bearer ${token}`
+  const grant = token ? config.getStepUpToken() : null
+  if (grant && !headers[STEP_UP_HEADER]) headers[STEP_UP_HEADER] = grant
   let body: BodyInit | undefined
   if (options.form) {
     body = options.form

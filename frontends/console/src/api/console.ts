@@ -16,6 +16,20 @@ export const consoleApi = {
   me: () => call<Res<O['me']>>(OPS.me),
   enrollMfa: () => call<Res<O['mfaEnroll']>>(OPS.mfaEnroll),
   confirmMfa: (body: Body<O['mfaConfirm']>) => call<Res<O['mfaConfirm']>>(OPS.mfaConfirm, { body }),
+  listPasskeys: () => call<Res<O['listPasskeys']>>(OPS.listPasskeys),
+  passkeyRegisterOptions: () => call<Res<O['passkeyRegisterOptions']>>(OPS.passkeyRegisterOptions),
+  registerPasskey: (body: Body<O['registerPasskey']>) =>
+    call<Res<O['registerPasskey']>>(OPS.registerPasskey, { body }),
+  revokePasskey: (id: number) => call<void>(OPS.revokePasskey, { params: { passkey_id: id } }),
+  passkeyLoginOptions: (body: Body<O['passkeyLoginOptions']>) =>
+    call<Res<O['passkeyLoginOptions']>>(OPS.passkeyLoginOptions, { body, anonymous: true }),
+  passkeyLogin: (body: Body<O['passkeyLogin']>) =>
+    call<Res<O['passkeyLogin']>>(OPS.passkeyLogin, { body, anonymous: true }),
+  stepUpOptions: () => call<Res<O['stepUpOptions']>>(OPS.stepUpOptions),
+  stepUp: (body: Body<O['stepUp']>) => call<Res<O['stepUp']>>(OPS.stepUp, { body, noStepUp: true }),
+  authPolicy: () => call<Res<O['authPolicy']>>(OPS.authPolicy),
+  updateAuthPolicy: (body: Body<O['updateAuthPolicy']>) =>
+    call<Res<O['updateAuthPolicy']>>(OPS.updateAuthPolicy, { body }),
 
   // staff (owner)
   listStaff: (query: Q<O['listStaff']> = {}) => call<Res<O['listStaff']>>(OPS.listStaff, { query }),

@@ -3,8 +3,10 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, configureClient } from '@/api/client'
 import { consoleApi } from '@/api/console'
+import { getPasskey } from '@/lib/webauthn'
 import type { MfaEnrollment, StaffProfile, TokenResponse } from '@/api/types'
 import { can as canDo, type Permission } from '@/lib/permissions'
+import { useStepUpStore } from './stepUp'
 
 const STORAGE_KEY = 'shoplet.console.session'
 
@@ -15,7 +17,7 @@ interface SavedSession {
   mfaEnrollmentRequired: boolean
 }
 
-/** What `login` achieved: signed in, a TOTP code is needed, or the owner must enrol MFA first. */
+/** What `login` achieved: signed in, a second factor is needed, or the owner must enrol MFA. */
 export type LoginOutcome = 'signed_in' | 'otp_required' | 'enrollment_required'
 
 function load(): SavedSession | null {
@@ -68,15 +70,44 @@ export const useAuthStore = defineStore('auth', () => {
     return canDo(permissions.value, permission)
   }
 
+  /** The second factors the server asked for (`console.mfa_required`): totp, passkey. */
+  const secondFactors = ref<string[]>([])
+
   async function login(username: string, password: string, otp?: string): Promise<LoginOutcome> {
     try {
       const response = await consoleApi.login({ username, password, otp: otp || null })
       accept(response)
       return response.mfa_enrollment_required ? 'enrollment_required' : 'signed_in'
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'console.mfa_required') return 'otp_required'
+      if (error instanceof ApiError && error.code === 'console.mfa_required') {
+        const methods = error.problem.methods
+        secondFactors.value = Array.isArray(methods) ? (methods as string[]) : ['totp']
+        return 'otp_required'
+      }
       throw error
     }
+  }
+
+  /** Password, then a passkey as the second factor. */
+  async function loginWithPasskeyFactor(username: string, password: string): Promise<LoginOutcome> {
+    const options = await consoleApi.passkeyLoginOptions({ username })
+    const credential = await getPasskey(options.public_key)
+    const response = await consoleApi.login({
+      username,
+      password,
+      passkey: { challenge_id: options.challenge_id, credential },
+    })
+    accept(response)
+    return response.mfa_enrollment_required ? 'enrollment_required' : 'signed_in'
+  }
+
+  /** A passkey alone, when the owners allow it (403 console.passwordless_disabled otherwise). */
+  async function loginPasswordless(): Promise<LoginOutcome> {
+    const options = await consoleApi.passkeyLoginOptions({})
+    const credential = await getPasskey(options.public_key)
+    const response = await consoleApi.passkeyLogin({ challenge_id: options.challenge_id, credential })
+    accept(response)
+    return response.mfa_enrollment_required ? 'enrollment_required' : 'signed_in'
   }
 
   async function startEnrollment(): Promise<MfaEnrollment> {
@@ -109,6 +140,9 @@ export const useAuthStore = defineStore('auth', () => {
     isSignedIn,
     can,
     login,
+    secondFactors,
+    loginWithPasskeyFactor,
+    loginPasswordless,
     startEnrollment,
     confirmEnrollment,
     refreshProfile,
@@ -116,13 +150,28 @@ export const useAuthStore = defineStore('auth', () => {
   }
 })
 
-/** Wire the API client to the store: bearer token, sign out on an expired session. */
-export function connectClient(store: ReturnType<typeof useAuthStore>, onExpired: () => void): void {
+/**
+ * Wire the API client to the stores: bearer token, sign out on an expired session, and the
+ * step-up dialog (then one retry) when a sensitive action needs a fresh confirmation.
+ */
+export function connectClient(
+  store: ReturnType<typeof useAuthStore>,
+  onExpired: () => void,
+  stepUp?: ReturnType<typeof useStepUpStore>,
+): void {
   configureClient({
     getToken: () => store.token,
     onUnauthorized: () => {
+      stepUp?.clear()
       store.logout()
       onExpired()
     },
+    getStepUpToken: () => stepUp?.current() ?? null,
+    onStepUpRequired: stepUp
+      ? (error) => {
+          const methods = Array.isArray(error.problem.methods) ? (error.problem.methods as string[]) : []
+          return stepUp.request(methods)
+        }
+      : null,
   })
 }

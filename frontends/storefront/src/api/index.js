@@ -9,6 +9,9 @@ export const api = {
     wechatLogin: (code) => call('wechatLogin', { body: { code }, auth: false }),
     sendSmsCode: (phone) => call('sendSmsCode', { body: { phone }, auth: false }),
     smsLogin: (phone, code) => call('smsLogin', { body: { phone, code }, auth: false }),
+    passkeyOptions: () => call('passkeyLoginOptions', { auth: false }),
+    passkeyLogin: (challenge_id, credential) =>
+      call('passkeyLogin', { body: { challenge_id, credential }, auth: false }),
     refresh: (refresh_token) => call('refreshToken', { body: { refresh_token }, auth: false }),
     logout: (refresh_token) => call('logout', { body: { refresh_token } }),
   },
@@ -17,6 +20,13 @@ export const api = {
     update: (patch) => call('updateMe', { body: patch }),
     // A picture the shopper chose (chooseAvatar / an image file): stored as a square PNG.
     uploadAvatar: (filePath) => upload('uploadAvatar', { filePath }),
+  },
+  passkeys: {
+    list: () => call('listPasskeys'),
+    options: () => call('passkeyRegisterOptions'),
+    register: (challenge_id, name, credential) =>
+      call('registerPasskey', { body: { challenge_id, name, credential } }),
+    remove: (id) => call('deletePasskey', { params: { passkey_id: id } }),
   },
   addresses: {
     list: () => call('listAddresses'),

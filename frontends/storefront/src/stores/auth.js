@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { api } from '../api'
 import { resetExperiments } from '../composables/useExperiment'
+import { getPasskey } from '../utils/passkey'
 import { load, remove, save } from '../utils/storage'
 
 /**
@@ -53,6 +54,14 @@ export const useAuthStore = defineStore('auth', {
     },
     async smsLogin(phone, code) {
       this.applyTokens(await api.auth.smsLogin(phone, code))
+      resetExperiments()
+      return this.member
+    },
+    /** H5: a passkey added from 设置 signs in alone (the passkey says whose it is). */
+    async passkeyLogin() {
+      const options = await api.auth.passkeyOptions()
+      const credential = await getPasskey(options.public_key)
+      this.applyTokens(await api.auth.passkeyLogin(options.challenge_id, credential))
       resetExperiments()
       return this.member
     },

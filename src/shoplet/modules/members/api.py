@@ -15,8 +15,17 @@ from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.integrations.setup import IntegrationsDep
-from shoplet.modules.members import avatar, service
-from shoplet.modules.members.errors import AvatarInvalid, AvatarTooLarge, CodeInvalid, RefreshReused
+from shoplet.modules.members import avatar, passkeys, service
+from shoplet.modules.members.errors import (
+    AvatarInvalid,
+    AvatarTooLarge,
+    CodeInvalid,
+    PasskeyChallengeInvalid,
+    PasskeyRejected,
+    PasskeySignInRejected,
+    PasskeyTaken,
+    RefreshReused,
+)
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.members.schemas import (
     Address,
@@ -27,6 +36,10 @@ from shoplet.modules.members.schemas import (
     Member,
     MemberUpdate,
     ParsedAddress,
+    Passkey,
+    PasskeyLogin,
+    PasskeyOptions,
+    PasskeyRegister,
     RefreshRequest,
     RegionList,
     SmsCodeRequest,
@@ -157,6 +170,91 @@ async def logout(body: RefreshRequest, session: DbSession) -> None:
 
 
 # ---- profile -------------------------------------------------------------------------------
+
+
+# Refusals that spent a passkey challenge: the spend is kept although the request fails.
+_SPENDING_REFUSALS = (PasskeyChallengeInvalid, PasskeyRejected, PasskeySignInRejected, PasskeyTaken)
+
+
+@router.post("/auth/passkey-options", tags=["auth"], responses=problem_responses(429))
+async def passkey_login_options(session: DbSession, ctx: Ctx) -> PasskeyOptions:
+    """Options for navigator.credentials.get on H5: any passkey of this shop (the passkey tells
+    who it is); the challenge is valid 5 minutes, once."""
+    return await passkeys.login_options(session, ctx)
+
+
+@router.post("/auth/passkey-login", tags=["auth"], responses=problem_responses(400, 401, 429))
+async def passkey_login(
+    body: PasskeyLogin, request: Request, response: Response, session: DbSession, ctx: Ctx
+) -> AuthTokens:
+    """Sign in on H5 with a passkey registered from 设置 (user verification required)."""
+    try:
+        issued = await passkeys.login(
+            session,
+            ctx,
+            challenge_id=body.challenge_id,
+            credential=body.credential,
+            client_ip=client_ip(request),
+            user_agent=_user_agent(request),
+        )
+    except _SPENDING_REFUSALS:
+        keep_writes_on_error(session)
+        raise
+    return _tokens(issued, ctx, response)
+
+
+@router.get("/me/passkeys", tags=["me"], responses=problem_responses(401))
+async def list_passkeys(member: CurrentMember, session: DbSession) -> list[Passkey]:
+    """My passkeys (通行密钥), oldest first."""
+    return [Passkey.model_validate(p) for p in await passkeys.list_passkeys(session, member.id)]
+
+
+@router.post("/me/passkeys/options", tags=["me"], responses=problem_responses(401))
+async def passkey_register_options(
+    member: CurrentMember, session: DbSession, ctx: Ctx
+) -> PasskeyOptions:
+    """Options for navigator.credentials.create (a challenge valid 5 minutes, once)."""
+    row = await service.get_member(session, member.id)
+    return await passkeys.registration_options(session, ctx, row)
+
+
+@router.post(
+    "/me/passkeys",
+    tags=["me"],
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 409),
+)
+async def register_passkey(
+    body: PasskeyRegister, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> Passkey:
+    """Add a passkey (attestation none or packed) to sign in with on H5."""
+    row = await service.get_member(session, member.id)
+    try:
+        passkey = await passkeys.register(
+            session,
+            ctx,
+            row,
+            challenge_id=body.challenge_id,
+            name=body.name,
+            credential=body.credential,
+        )
+    except _SPENDING_REFUSALS:
+        keep_writes_on_error(session)
+        raise
+    return Passkey.model_validate(passkey)
+
+
+@router.delete(
+    "/me/passkeys/{passkey_id}",
+    tags=["me"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404),
+)
+async def revoke_passkey(
+    passkey_id: Annotated[int, Path(ge=1, le=2**63 - 1)], member: CurrentMember, session: DbSession
+) -> None:
+    """Remove one of my passkeys: it can no longer sign in."""
+    await passkeys.revoke(session, member.id, passkey_id)
 
 
 @router.get("/me", tags=["me"], responses=problem_responses(401))

@@ -16,6 +16,7 @@ from shoplet.modules.staff.public import (
     PII_REVEAL,
     CurrentStaff,
     PiiRevealDenied,
+    StepUpCheck,
     origin_of,
     record_audit,
 )
@@ -56,6 +57,7 @@ async def list_members(
 async def get_member(
     member_id: PathId,
     staff: CurrentStaff,
+    step_up: StepUpCheck,
     *,
     session: DbSession,
     ctx: Ctx,
@@ -69,6 +71,8 @@ async def get_member(
     ``members.member_not_found``)."""
     if reveal and PII_REVEAL not in staff.permissions:
         raise PiiRevealDenied(f"Your role ({staff.role}) lacks the {PII_REVEAL} permission")
+    if reveal:
+        step_up.require()  # a fresh passkey or authenticator code before any full phone
     row = await service.get_member_admin(session, member_id)
     if reveal:
         await record_audit(

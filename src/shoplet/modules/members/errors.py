@@ -130,3 +130,28 @@ class AvatarTooLarge(ShopletError):
     status = 413
     code = "members.avatar_too_large"
     title = "Avatars may be at most 5 MB"
+
+
+class PasskeyChallengeInvalid(BadRequest):
+    code = "members.challenge_invalid"
+    title = "This passkey challenge is unknown, expired or already used; ask for a new one"
+
+
+class PasskeyRejected(BadRequest):
+    code = "members.passkey_invalid"
+    title = "The passkey could not be verified"
+
+
+class PasskeySignInRejected(Unauthorized):
+    code = "members.passkey_invalid"
+    title = "The passkey could not be verified"
+
+
+class PasskeyTaken(Conflict):
+    code = "members.passkey_taken"
+    title = "This passkey is already registered"
+
+
+class PasskeyNotFound(NotFound):
+    code = "members.passkey_not_found"
+    title = "Passkey not found"

@@ -1,4 +1,5 @@
-"""Tables of the members module: shoppers, their refresh tokens, SMS login codes, addresses.
+"""Tables of the members module: shoppers, their refresh tokens, SMS login codes, addresses,
+passkeys (H5) and their WebAuthn challenges.
 
 Personal data (phone, recipient, detail address) is stored SM4-GCM encrypted (``ctx.pii``); the
 phone also gets a blind index so a login by phone finds its member without decrypting anything.
@@ -8,7 +9,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId, utcnow
@@ -105,3 +119,47 @@ class Address(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+class Passkey(Base):
+    """A shopper's WebAuthn credential, registered from 设置 on H5. Revoked ones stay, unused."""
+
+    __tablename__ = "members_passkey"
+    __table_args__ = (
+        Index("ix_members_passkey_member_id_id", "member_id", "id"),
+        CheckConstraint("sign_count >= 0", name="sign_count_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("members_member.id", ondelete="CASCADE")
+    )
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE_Key
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(50))
+    fmt: Mapped[str] = mapped_column(String(16))
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebAuthnChallenge(Base):
+    """A challenge handed to the H5 page: expires, and is claimed (used_at) exactly once."""
+
+    __tablename__ = "members_webauthn_challenge"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('register', 'login')", name="purpose_known"),
+        Index("ix_members_webauthn_challenge_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    member_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("members_member.id", ondelete="CASCADE")
+    )
+    challenge: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -10,7 +10,14 @@ from sqlalchemy import ColumnElement, Row, delete, extract, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.members.models import Address, LoginCode, Member, RefreshToken
+from shoplet.modules.members.models import (
+    Address,
+    LoginCode,
+    Member,
+    Passkey,
+    RefreshToken,
+    WebAuthnChallenge,
+)
 
 # A condition on ``members_member.id`` built by a module above members (membership's tier
 # filter): the list stays one keyset query over members, whatever narrows it.
@@ -381,3 +388,93 @@ def signup_facts(since: datetime, until: datetime) -> Any:
         .where(Member.created_at >= since, Member.created_at < until)
         .subquery("signups")
     )
+
+
+# ---- passkeys (H5) -----------------------------------------------------------------------------
+
+
+async def add_challenge(session: AsyncSession, challenge: WebAuthnChallenge) -> WebAuthnChallenge:
+    session.add(challenge)
+    await session.flush()
+    return challenge
+
+
+async def claim_challenge(
+    session: AsyncSession, challenge_id: int, *, purpose: str, now: datetime
+) -> tuple[bytes, int | None] | None:
+    """Spend a challenge with one conditional UPDATE: its bytes and member id, or None when it is
+    unknown, for another purpose, expired or already used."""
+    result = await session.execute(
+        update(WebAuthnChallenge)
+        .where(
+            WebAuthnChallenge.id == challenge_id,
+            WebAuthnChallenge.purpose == purpose,
+            WebAuthnChallenge.used_at.is_(None),
+            WebAuthnChallenge.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(WebAuthnChallenge.challenge, WebAuthnChallenge.member_id)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.one_or_none()
+    return None if row is None else (bytes(row[0]), row[1])
+
+
+async def delete_expired_challenges(session: AsyncSession, *, before: datetime) -> None:
+    await session.execute(
+        delete(WebAuthnChallenge)
+        .where(WebAuthnChallenge.expires_at < before)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def add_passkey(session: AsyncSession, passkey: Passkey) -> Passkey:
+    session.add(passkey)
+    await session.flush()
+    return passkey
+
+
+async def list_passkeys(session: AsyncSession, member_id: int) -> list[Passkey]:
+    query = (
+        select(Passkey)
+        .where(Passkey.member_id == member_id, Passkey.revoked_at.is_(None))
+        .order_by(Passkey.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def get_passkey(session: AsyncSession, passkey_id: int) -> Passkey | None:
+    return await session.get(Passkey, passkey_id)
+
+
+async def get_passkey_by_credential(session: AsyncSession, credential_id: str) -> Passkey | None:
+    result = await session.execute(select(Passkey).where(Passkey.credential_id == credential_id))
+    return result.scalar_one_or_none()
+
+
+async def advance_passkey_count(
+    session: AsyncSession, passkey: Passkey, *, new_count: int, now: datetime
+) -> bool:
+    """Store an assertion's counter only if it grew (or both are 0) and the passkey is live,
+    atomically: two uses of one counter value cannot both pass."""
+    counter_ok = Passkey.sign_count == 0 if new_count == 0 else Passkey.sign_count < new_count
+    result = await session.execute(
+        update(Passkey)
+        .where(Passkey.id == passkey.id, Passkey.revoked_at.is_(None), counter_ok)
+        .values(sign_count=new_count, last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    await session.refresh(passkey)
+    return True
+
+
+async def revoke_passkey(session: AsyncSession, passkey_id: int, *, now: datetime) -> bool:
+    result = await session.execute(
+        update(Passkey)
+        .where(Passkey.id == passkey_id, Passkey.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -279,3 +279,34 @@ class ParsedAddress(BaseModel):
     district: str | None
     region_code: str | None = Field(description="a district code, set only with all three names")
     detail: str | None
+
+
+# --- passkeys (H5) ----------------------------------------------------------------------------
+
+# A PublicKeyCredential as JSON (toJSON()); py_webauthn checks its structure.
+WebAuthnCredential = Annotated[dict[str, Any], Field(max_length=8)]
+
+
+class PasskeyOptions(BaseModel):
+    """Options for navigator.credentials.create/get and the challenge to answer (single use)."""
+
+    challenge_id: int
+    public_key: dict[str, Any]
+
+
+class PasskeyRegister(RequestModel):
+    challenge_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    name: Annotated[CleanText, StringConstraints(max_length=50)] = ""
+    credential: WebAuthnCredential
+
+
+class PasskeyLogin(RequestModel):
+    challenge_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    credential: WebAuthnCredential
+
+
+class Passkey(ResponseModel):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None

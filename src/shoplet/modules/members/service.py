@@ -167,6 +167,13 @@ async def _complete_login(
     return tokens
 
 
+async def complete_login(
+    session: AsyncSession, ctx: AppContext, member: Member, *, user_agent: str
+) -> IssuedTokens:
+    """Tokens for a member another sign-in (a passkey, ``passkeys.py``) has verified."""
+    return await _complete_login(session, ctx, member, user_agent=user_agent)
+
+
 async def refresh(
     session: AsyncSession, ctx: AppContext, *, refresh_token: str, user_agent: str
 ) -> IssuedTokens:

@@ -36,11 +36,19 @@ from shoplet.modules.openapi.schemas import (
     WebhookReplayResult,
     WebhookUpdate,
 )
-from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+from shoplet.modules.staff.public import (
+    StaffIdentity,
+    origin_of,
+    record_audit,
+    require_permission,
+    require_step_up,
+)
 
 router = APIRouter(tags=["console-openapi"])
 
 OpenApiManager = Annotated[StaffIdentity, Depends(require_permission("openapi:manage"))]
+# Creating an app, changing its scopes or limits and rotating its secret need a fresh step-up.
+SteppedUpManager = Annotated[StaffIdentity, Depends(require_step_up("openapi:manage"))]
 
 
 @router.get("/openapi/scopes")
@@ -58,10 +66,10 @@ async def list_apps(_: OpenApiManager, session: DbSession) -> list[AppOut]:
 @router.post(
     "/openapi/apps",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400),
+    responses=problem_responses(400, 403),
 )
 async def create_app(
-    body: AppCreate, staff: OpenApiManager, request: Request, ctx: Ctx, session: DbSession
+    body: AppCreate, staff: SteppedUpManager, request: Request, ctx: Ctx, session: DbSession
 ) -> AppCredentials:
     """Register an app: its key and secret are answered this once."""
     created = await service.create_app(session, ctx.pii, body, actor=f"staff:{staff.username}")
@@ -82,9 +90,9 @@ async def get_app(app_id: PathId, _: OpenApiManager, session: DbSession) -> AppO
     return await service.get_app(session, app_id)
 
 
-@router.patch("/openapi/apps/{app_id}", responses=problem_responses(400, 404))
+@router.patch("/openapi/apps/{app_id}", responses=problem_responses(400, 403, 404))
 async def update_app(
-    app_id: PathId, body: AppUpdate, staff: OpenApiManager, request: Request, session: DbSession
+    app_id: PathId, body: AppUpdate, staff: SteppedUpManager, request: Request, session: DbSession
 ) -> AppOut:
     """Change the name, scopes, rate limit, IP allow-list, or disable/enable the app (a
     disabled app's signed calls and tokens are refused at once)."""
@@ -100,12 +108,12 @@ async def update_app(
     return app
 
 
-@router.post("/openapi/apps/{app_id}/rotate-secret", responses=problem_responses(400, 404))
+@router.post("/openapi/apps/{app_id}/rotate-secret", responses=problem_responses(400, 403, 404))
 async def rotate_secret(
     app_id: PathId,
     body: SecretRotate,
     *,
-    staff: OpenApiManager,
+    staff: SteppedUpManager,
     request: Request,
     ctx: Ctx,
     session: DbSession,

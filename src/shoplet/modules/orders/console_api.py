@@ -26,6 +26,7 @@ from shoplet.modules.staff.public import (
     PII_REVEAL,
     PiiRevealDenied,
     StaffIdentity,
+    StepUpCheck,
     origin_of,
     record_audit,
     require_permission,
@@ -64,6 +65,16 @@ def actor_of(staff: StaffIdentity) -> str:
 def _require_pii_reveal(staff: StaffIdentity) -> None:
     if PII_REVEAL not in staff.permissions:
         raise PiiRevealDenied(f"Your role ({staff.role}) lacks the {PII_REVEAL} permission")
+
+
+def _require_step_up_for_refund(
+    aftersale: orders.AfterSale, step_up: StepUpCheck, ctx: Ctx
+) -> None:
+    """Refunds from ``SHOPLET_STEP_UP_REFUND_THRESHOLD_FEN`` up need a fresh step-up. Checked
+    after the service ran, inside the request's transaction: a refusal rolls everything back
+    (the refund call to WeChat Pay is only scheduled on commit)."""
+    if aftersale.amount >= ctx.settings.step_up_refund_threshold_fen:
+        step_up.require()
 
 
 def _is_phone_query(q: str | None) -> bool:
@@ -147,6 +158,7 @@ async def get_order(
     request: Request,
     session: DbSession,
     ctx: Ctx,
+    step_up: StepUpCheck,
     reveal: Annotated[
         bool,
         Query(
@@ -158,6 +170,7 @@ async def get_order(
     """One order with its timeline, after-sales, payments and refunds."""
     if reveal:
         _require_pii_reveal(staff)
+        step_up.require()  # showing the full address and phone needs a fresh step-up
     order = await orders.get_order_admin(session, ctx.pii, order_no, reveal=reveal)
     if reveal:
         await record_audit(
@@ -254,14 +267,23 @@ def _aftersale_audit(aftersale: orders.AfterSale, **extra: Any) -> dict[str, Any
     }
 
 
-@router.post("/aftersales/{aftersale_no}/approve", responses=problem_responses(404, 409))
+@router.post("/aftersales/{aftersale_no}/approve", responses=problem_responses(403, 404, 409))
 async def approve_aftersale(
-    aftersale_no: AfterSaleNo, staff: AfterSaleHandler, request: Request, session: DbSession
+    aftersale_no: AfterSaleNo,
+    staff: AfterSaleHandler,
+    *,
+    step_up: StepUpCheck,
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
 ) -> orders.AfterSale:
-    """Approve: a refund-only request is refunded now; a return waits for the goods."""
+    """Approve: a refund-only request is refunded now (from the step-up threshold up, with a
+    fresh step-up); a return waits for the goods."""
     aftersale = await orders.approve_aftersale(
         session, aftersale_no=aftersale_no, actor=actor_of(staff)
     )
+    if aftersale.kind == "refund_only":
+        _require_step_up_for_refund(aftersale, step_up, ctx)
     await record_audit(
         session,
         staff,
@@ -296,14 +318,24 @@ async def reject_aftersale(
     return aftersale
 
 
-@router.post("/aftersales/{aftersale_no}/confirm-return", responses=problem_responses(404, 409))
+@router.post(
+    "/aftersales/{aftersale_no}/confirm-return", responses=problem_responses(403, 404, 409)
+)
 async def confirm_return(
-    aftersale_no: AfterSaleNo, staff: AfterSaleHandler, request: Request, session: DbSession
+    aftersale_no: AfterSaleNo,
+    staff: AfterSaleHandler,
+    *,
+    step_up: StepUpCheck,
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
 ) -> orders.AfterSale:
-    """The returned goods arrived: back in stock, and the refund starts."""
+    """The returned goods arrived: back in stock, and the refund starts (from the step-up
+    threshold up, with a fresh step-up)."""
     aftersale = await orders.confirm_return_received(
         session, aftersale_no=aftersale_no, actor=actor_of(staff)
     )
+    _require_step_up_for_refund(aftersale, step_up, ctx)
     await record_audit(
         session,
         staff,

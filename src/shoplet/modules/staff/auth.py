@@ -17,14 +17,21 @@ need::
 No token (or a token for another audience) -> 401 ``auth.unauthorized``; a role without the
 permission -> 403 ``console.permission_denied``; an owner who has not enrolled MFA (or holds the
 enrolment-only token) -> 403 ``console.mfa_enrollment_required``.
+
+Sensitive actions also need a fresh step-up grant (``X-Step-Up-Token``, see ``stepup.py``):
+``require_step_up("staff:manage")`` for routes that are sensitive as a whole, or a
+``StepUpCheck`` parameter whose ``require()`` a route calls when its input makes it sensitive
+(``?reveal=true``, a refund above the threshold). Without one -> 403 ``auth.step_up_required``
+with the ``methods`` the staff member can confirm with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,8 +41,8 @@ from shoplet.core.errors import Unauthorized
 from shoplet.core.net import client_ip
 from shoplet.core.security import Audience, TokenError
 
-from . import repository
-from .errors import MfaEnrollmentRequired, PermissionDenied
+from . import passkeys, repository, service
+from .errors import MfaEnrollmentRequired, PermissionDenied, StepUpRequired
 from .models import Staff
 from .rbac import ALL_PERMISSIONS, Origin, StaffIdentity
 
@@ -107,6 +114,73 @@ def require_permission(permission: str) -> Callable[..., Awaitable[StaffIdentity
         return staff
 
     dependency.__name__ = f"require_{permission.replace(':', '_')}"
+    return dependency
+
+
+@dataclass(frozen=True, slots=True)
+class StepUp:
+    """Whether this request carries a valid step-up grant for the signed-in staff member."""
+
+    staff: StaffIdentity
+    granted: bool
+    methods: tuple[str, ...]
+
+    def require(self) -> None:
+        if not self.granted:
+            raise StepUpRequired(methods=list(self.methods))
+
+
+StepUpToken = Annotated[
+    str | None,
+    Header(
+        alias=passkeys.STEP_UP_HEADER,
+        max_length=2000,
+        description="A step-up grant (POST /console/auth/step-up) for sensitive actions",
+    ),
+]
+
+
+async def step_up_state(
+    ctx: Ctx,
+    session: DbSession,
+    staff: CurrentStaff,
+    credentials: Bearer,
+    step_up_token: StepUpToken = None,
+) -> StepUp:
+    granted = False
+    if step_up_token and credentials is not None:
+        try:
+            claims = ctx.tokens.verify(step_up_token, audience="console-step-up")
+        except TokenError:
+            claims = {}
+        granted = claims.get("sub") == str(staff.id) and claims.get(
+            "sid"
+        ) == passkeys.session_binding(credentials.credentials)
+    methods: tuple[str, ...] = ()
+    if not granted:
+        account = await repository.get_staff(session, staff.id)
+        if account is not None:
+            methods = tuple(await service.second_factors(session, account))
+    return StepUp(staff=staff, granted=granted, methods=methods)
+
+
+StepUpCheck = Annotated[StepUp, Depends(step_up_state)]
+
+
+def require_step_up(permission: str) -> Callable[..., Awaitable[StaffIdentity]]:
+    """``require_permission(permission)`` and a valid step-up grant, in that order (a role
+    without the permission gets 403 ``console.permission_denied`` whatever its grant)."""
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown console permission {permission!r}")
+
+    async def dependency(step_up: StepUpCheck) -> StaffIdentity:
+        staff = step_up.staff
+        if permission not in staff.permissions:
+            raise PermissionDenied(f"Your role ({staff.role}) lacks the {permission} permission")
+        step_up.require()
+        return staff
+
+    dependency.__name__ = f"require_step_up_{permission.replace(':', '_')}"
     return dependency
 
 

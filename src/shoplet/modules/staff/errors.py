@@ -105,3 +105,48 @@ class InvalidDisplayName(BadRequest):
 class LastOwner(Conflict):
     code = "console.last_owner"
     title = "The shop must keep at least one active owner"
+
+
+class ChallengeInvalid(BadRequest):
+    code = "console.challenge_invalid"
+    title = "This passkey challenge is unknown, expired or already used; ask for a new one"
+
+
+class PasskeyRejected(BadRequest):
+    """A registration the server cannot accept (origin, RP id, attestation, challenge…)."""
+
+    code = "console.passkey_invalid"
+    title = "The passkey could not be verified"
+
+
+class PasskeySignInRejected(Unauthorized):
+    code = "console.passkey_invalid"
+    title = "The passkey could not be verified"
+
+
+class PasskeyTaken(Conflict):
+    code = "console.passkey_taken"
+    title = "This passkey is already registered"
+
+
+class PasskeyNotFound(NotFound):
+    code = "console.passkey_not_found"
+    title = "Passkey not found"
+
+
+class PasswordlessDisabled(Forbidden):
+    code = "console.passwordless_disabled"
+    title = "Signing in with a passkey alone is off: sign in with your password first"
+
+
+class StepUpRequired(Forbidden):
+    """A sensitive action without a fresh step-up grant. ``methods`` lists what the staff member
+    can confirm with (``passkey``, ``totp``); empty: enrol one first."""
+
+    code = "auth.step_up_required"
+    title = "Confirm it is you (passkey or authenticator code) before this action"
+
+
+class StepUpRejected(BadRequest):
+    code = "auth.step_up_invalid"
+    title = "The passkey or one-time code did not confirm it is you"

@@ -1,4 +1,5 @@
-"""Console tables: staff accounts and the append-only, hash-chained audit log."""
+"""Console tables: staff accounts, their passkeys, WebAuthn challenges, the sign-in policy and the
+append-only, hash-chained audit log."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -105,3 +107,64 @@ class AuditCheckpoint(Base):
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Passkey(Base):
+    """A staff member's WebAuthn credential (a passkey). Revoked ones are kept, never used."""
+
+    __tablename__ = "staff_passkey"
+    __table_args__ = (
+        Index("ix_staff_passkey_staff_id_id", "staff_id", "id"),
+        CheckConstraint("sign_count >= 0", name="sign_count_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(BigId, ForeignKey("staff_account.id"))
+    # base64url of the authenticator's credential id (at most 1023 bytes by the spec).
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE_Key
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(50))
+    aaguid: Mapped[str] = mapped_column(String(36))
+    fmt: Mapped[str] = mapped_column(String(16))
+    backed_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebAuthnChallenge(Base):
+    """A challenge handed to the browser: expires, and is claimed (used_at) exactly once."""
+
+    __tablename__ = "staff_webauthn_challenge"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('register', 'login', 'step_up')", name="purpose_known"),
+        Index("ix_staff_webauthn_challenge_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    # None: a passwordless sign-in, where the authenticator tells who it is.
+    staff_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("staff_account.id"))
+    challenge: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuthPolicy(Base):
+    """The shop's console sign-in policy (one row, id 1; absent: the defaults)."""
+
+    __tablename__ = "staff_auth_policy"
+    __table_args__ = (
+        CheckConstraint(
+            "passkey_login IN ('second_factor', 'passwordless')", name="passkey_login_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # second_factor: password, then a passkey (or TOTP); passwordless: a passkey alone will do.
+    passkey_login: Mapped[str] = mapped_column(String(16), default="second_factor")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -1,7 +1,8 @@
 """What the rest of Shoplet may call in the staff module.
 
 Every module's ``console_api.py`` takes the signed-in staff member from here
-(``require_permission``, ``StaffIdentity``), checks ``pii:reveal`` and appends audit entries
+(``require_permission``, ``StaffIdentity``), checks ``pii:reveal``, asks for a fresh step-up on
+sensitive actions (``require_step_up``, ``StepUpCheck``) and appends audit entries
 (``record_audit`` with ``origin_of(request)``); the ``shoplet`` CLI creates accounts.
 """
 
@@ -21,8 +22,16 @@ from shoplet.core.settings import Settings
 from . import audit, repository, service
 from .audit import CheckpointOutcome, verify_export
 from .audit_chain import Problem, Report
-from .auth import ClientOrigin, CurrentStaff, origin_of, require_permission
-from .errors import PermissionDenied, PiiRevealDenied
+from .auth import (
+    ClientOrigin,
+    CurrentStaff,
+    StepUp,
+    StepUpCheck,
+    origin_of,
+    require_permission,
+    require_step_up,
+)
+from .errors import PermissionDenied, PiiRevealDenied, StepUpRequired
 from .rbac import ALL_PERMISSIONS, PERMISSIONS, PII_REVEAL, ROLES, Origin, StaffIdentity
 from .service import record_audit
 
@@ -40,12 +49,16 @@ __all__ = [
     "Problem",
     "Report",
     "StaffIdentity",
+    "StepUp",
+    "StepUpCheck",
+    "StepUpRequired",
     "checkpoint_audit_chain",
     "create_staff_account",
     "export_audit_log",
     "origin_of",
     "record_audit",
     "require_permission",
+    "require_step_up",
     "staff_display_names",
     "verify_audit_chain",
     "verify_export",

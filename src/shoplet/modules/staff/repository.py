@@ -6,13 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, null, select, update
+from sqlalchemy import and_, case, delete, func, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import UTCDateTime
 
-from .models import AuditChainHead, AuditCheckpoint, AuditLog, Staff
+from .models import (
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditLog,
+    AuthPolicy,
+    Passkey,
+    Staff,
+    WebAuthnChallenge,
+)
 
 CHAIN_HEAD_ID = 1
 
@@ -229,3 +237,109 @@ async def last_checkpoint(session: AsyncSession) -> AuditCheckpoint | None:
         select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)
     )
     return result.scalar_one_or_none()
+
+
+# --- passkeys ----------------------------------------------------------------------------------
+
+
+async def add_challenge(session: AsyncSession, challenge: WebAuthnChallenge) -> WebAuthnChallenge:
+    session.add(challenge)
+    await session.flush()
+    return challenge
+
+
+async def claim_challenge(
+    session: AsyncSession, challenge_id: int, *, purpose: str, now: datetime
+) -> tuple[bytes, int | None] | None:
+    """Spend a challenge (atomic: one conditional UPDATE): its bytes and staff id, or None when it
+    is unknown, for another purpose, expired or already used."""
+    result = await session.execute(
+        update(WebAuthnChallenge)
+        .where(
+            WebAuthnChallenge.id == challenge_id,
+            WebAuthnChallenge.purpose == purpose,
+            WebAuthnChallenge.used_at.is_(None),
+            WebAuthnChallenge.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(WebAuthnChallenge.challenge, WebAuthnChallenge.staff_id)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.one_or_none()
+    return None if row is None else (bytes(row[0]), row[1])
+
+
+async def delete_expired_challenges(session: AsyncSession, *, before: datetime) -> None:
+    await session.execute(
+        delete(WebAuthnChallenge)
+        .where(WebAuthnChallenge.expires_at < before)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def add_passkey(session: AsyncSession, passkey: Passkey) -> Passkey:
+    session.add(passkey)
+    await session.flush()
+    return passkey
+
+
+async def list_passkeys(session: AsyncSession, staff_id: int) -> list[Passkey]:
+    query = (
+        select(Passkey)
+        .where(Passkey.staff_id == staff_id, Passkey.revoked_at.is_(None))
+        .order_by(Passkey.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def get_passkey(session: AsyncSession, passkey_id: int) -> Passkey | None:
+    return await session.get(Passkey, passkey_id)
+
+
+async def get_passkey_by_credential(session: AsyncSession, credential_id: str) -> Passkey | None:
+    result = await session.execute(select(Passkey).where(Passkey.credential_id == credential_id))
+    return result.scalar_one_or_none()
+
+
+async def credential_taken(session: AsyncSession, credential_id: str) -> bool:
+    result = await session.execute(select(Passkey.id).where(Passkey.credential_id == credential_id))
+    return result.first() is not None
+
+
+async def advance_sign_count(
+    session: AsyncSession, passkey: Passkey, *, new_count: int, now: datetime
+) -> bool:
+    """Store an assertion's counter only if it grew (or both are 0: authenticators without a
+    counter) and the passkey is not revoked, atomically: two concurrent uses of one counter
+    value cannot both pass."""
+    counter_ok = Passkey.sign_count == 0 if new_count == 0 else Passkey.sign_count < new_count
+    result = await session.execute(
+        update(Passkey)
+        .where(Passkey.id == passkey.id, Passkey.revoked_at.is_(None), counter_ok)
+        .values(sign_count=new_count, last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    await session.refresh(passkey)
+    return True
+
+
+async def revoke_passkey(session: AsyncSession, passkey_id: int, *, now: datetime) -> bool:
+    result = await session.execute(
+        update(Passkey)
+        .where(Passkey.id == passkey_id, Passkey.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def get_policy(session: AsyncSession) -> AuthPolicy | None:
+    return await session.get(AuthPolicy, 1)
+
+
+async def add_policy(session: AsyncSession, policy: AuthPolicy) -> AuthPolicy:
+    session.add(policy)
+    await session.flush()
+    return policy

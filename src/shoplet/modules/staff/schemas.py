@@ -1,4 +1,5 @@
-"""Staff request and response bodies: sign-in, MFA, staff accounts, the audit log."""
+"""Staff request and response bodies: sign-in, MFA, passkeys, step-up, staff accounts, the audit
+log."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from shoplet.core.schemas import CleanText, RequestModel, ResponseModel
+from shoplet.core.schemas import CleanText, Id, RequestModel, ResponseModel
 
 RoleName = Literal["owner", "operator", "support"]
 # Bounds here only stop abuse (argon2 over a megabyte); the rules live in the service, so the CLI
@@ -18,10 +19,24 @@ DisplayName = Annotated[CleanText, StringConstraints(max_length=50)]
 OtpCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
 
+# A PublicKeyCredential as JSON (toJSON() of navigator.credentials.create/get); py_webauthn
+# checks its structure, the request body only bounds its size.
+WebAuthnCredential = Annotated[dict[str, Any], Field(max_length=8)]
+PasskeyLoginMode = Literal["second_factor", "passwordless"]
+
+
+class PasskeyAssertion(RequestModel):
+    challenge_id: Id
+    credential: WebAuthnCredential
+
+
 class LoginRequest(RequestModel):
     username: Username
     password: Password
     otp: OtpCode | None = None
+    passkey: PasskeyAssertion | None = Field(
+        default=None, description="A passkey as the second factor, instead of otp"
+    )
 
 
 class StaffProfile(BaseModel):
@@ -116,3 +131,54 @@ class AuditChainStatus(ResponseModel):
     intact: bool | None = Field(description="null when not checked live")
     problems: list[str] = Field(description="Up to 20 problems, each naming its seq")
     checked_at: datetime
+
+
+class WebAuthnOptions(BaseModel):
+    """Options for navigator.credentials.create/get (JSON form) and the id of the challenge
+    to send back with the answer (single use, expires)."""
+
+    challenge_id: int
+    public_key: dict[str, Any]
+
+
+class PasskeyLoginOptionsRequest(RequestModel):
+    username: Username | None = Field(
+        default=None, description="Second factor: whose passkeys; none: a passwordless sign-in"
+    )
+
+
+class PasskeyRegister(RequestModel):
+    challenge_id: Id
+    name: DisplayName = ""
+    credential: WebAuthnCredential
+
+
+class PasskeyOut(ResponseModel):
+    id: int
+    name: str
+    fmt: str
+    aaguid: str
+    backed_up: bool
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class AuthPolicyOut(BaseModel):
+    passkey_login: PasskeyLoginMode
+    step_up_ttl_seconds: int
+    step_up_refund_threshold: int = Field(description="Refunds from this amount (fen) up")
+
+
+class AuthPolicyUpdate(RequestModel):
+    passkey_login: PasskeyLoginMode
+
+
+class StepUpRequest(RequestModel):
+    otp: OtpCode | None = None
+    passkey: PasskeyAssertion | None = None
+
+
+class StepUpGrant(BaseModel):
+    step_up_token: str = Field(description="Send as X-Step-Up-Token with sensitive requests")
+    expires_in: int
+    method: Literal["passkey", "totp"]

@@ -29,9 +29,10 @@ from shoplet.core.security import (
     verify_password,
 )
 
-from . import audit, repository
+from . import audit, passkeys, repository
 from .errors import (
     AccountLocked,
+    ChallengeInvalid,
     InvalidCredentials,
     InvalidDisplayName,
     InvalidUsername,
@@ -41,6 +42,7 @@ from .errors import (
     MfaInvalid,
     MfaNotEnrolling,
     MfaRequired,
+    PasskeySignInRejected,
     StaffNotFound,
     UnknownRole,
     UsernameTaken,
@@ -48,7 +50,7 @@ from .errors import (
 )
 from .models import AuditLog, Staff
 from .rbac import PERMISSIONS, ROLES, Origin, StaffIdentity
-from .schemas import MfaEnrollment, StaffProfile, StaffUpdate
+from .schemas import MfaEnrollment, PasskeyAssertion, StaffProfile, StaffUpdate
 
 LOCK_AFTER_FAILURES = 10
 LOCK_DURATION = timedelta(minutes=15)
@@ -105,7 +107,7 @@ async def _hash_password(password: str) -> str:
     return await asyncio.to_thread(hash_password, password)
 
 
-def _matching_totp_step(secret: str, otp: str, now: datetime) -> int | None:
+def matching_totp_step(secret: str, otp: str, now: datetime) -> int | None:
     """The 30-second step (within ±1 of now) whose code is ``otp``, compared in constant time."""
     totp = pyotp.TOTP(secret, interval=TOTP_STEP_SECONDS)
     current = int(now.timestamp()) // TOTP_STEP_SECONDS
@@ -170,8 +172,10 @@ async def login(
     username: str,
     password: str,
     otp: str | None,
+    passkey: PasskeyAssertion | None = None,
 ) -> IssuedToken:
-    """Check password (and TOTP when enabled) and issue a token.
+    """Check password (and a second factor, TOTP or a passkey, when the staff member has one)
+    and issue a token.
 
     Raises :class:`LoginRefused` when the refusal changed state the caller must commit (failure
     counter, lock, audit entry); other errors (rate limit, MFA code missing) change nothing.
@@ -202,11 +206,23 @@ async def login(
         )
         raise LoginRefused(refusal)
 
-    if staff.mfa_enabled:
-        if otp is None:
-            raise MfaRequired()
+    methods = await second_factors(session, staff)
+    if passkey is not None and "passkey" in methods:
+        try:
+            await passkeys.verify_assertion(
+                session, ctx, passkey, purpose="login", staff_id=staff.id
+            )
+        except (PasskeySignInRejected, ChallengeInvalid):
+            raise LoginRefused(
+                await _refuse(
+                    session, origin, staff=staff, reason="passkey", now=now, error=MfaInvalid()
+                )
+            ) from None
+    elif methods:
+        if otp is None or "totp" not in methods:
+            raise MfaRequired(methods=methods)
         secret = ctx.pii.decrypt(staff.totp_secret_encrypted or "")
-        step = _matching_totp_step(secret, otp, now)
+        step = matching_totp_step(secret, otp, now)
         if step is None or not await repository.claim_totp_step(session, staff.id, step):
             raise LoginRefused(
                 await _refuse(
@@ -221,9 +237,20 @@ async def login(
     staff.locked_until = None
     await session.flush()
     await record_audit(
-        session, StaffIdentity.of(staff), "auth.login", f"staff:{staff.id}", {}, origin
+        session,
+        StaffIdentity.of(staff),
+        "auth.login",
+        f"staff:{staff.id}",
+        {"method": "passkey" if passkey is not None else "totp" if methods else "password"},
+        origin,
     )
     return issue_token(ctx, staff)
+
+
+async def second_factors(session: AsyncSession, staff: Staff) -> list[str]:
+    """What this staff member can confirm sign-ins and sensitive actions with."""
+    methods = ["passkey"] if await passkeys.has_passkeys(session, staff.id) else []
+    return [*methods, "totp"] if staff.mfa_enabled else methods
 
 
 # --- MFA enrolment -----------------------------------------------------------------------------
@@ -271,7 +298,7 @@ async def confirm_mfa(
     )
     secret = ctx.pii.decrypt(staff.totp_pending_encrypted)
     now = utcnow()
-    step = _matching_totp_step(secret, otp, now)
+    step = matching_totp_step(secret, otp, now)
     if step is None:
         raise MfaCodeRejected()
     staff.totp_secret_encrypted = staff.totp_pending_encrypted
@@ -354,6 +381,12 @@ async def create_staff(
         username="cli" if actor is None else None,
     )
     return staff
+
+
+async def find_staff_by_username(session: AsyncSession, username: str) -> Staff | None:
+    """An active account by username (case-insensitive), or None."""
+    staff = await repository.get_staff_by_username(session, username.strip().lower())
+    return staff if staff is not None and staff.is_active else None
 
 
 async def get_staff(session: AsyncSession, staff_id: int) -> Staff:

@@ -14,7 +14,13 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
-from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+from shoplet.modules.staff.public import (
+    StaffIdentity,
+    origin_of,
+    record_audit,
+    require_permission,
+    require_step_up,
+)
 
 from . import commissions, service, withdrawals
 from .models import Withdrawal
@@ -35,6 +41,8 @@ router = APIRouter(prefix="/distribution", tags=["console-distribution"])
 
 PERMISSION = "distribution:manage"
 Manager = Annotated[StaffIdentity, Depends(require_permission(PERMISSION))]
+# Paying a withdrawal out needs a fresh step-up (passkey or authenticator code).
+SteppedUpManager = Annotated[StaffIdentity, Depends(require_step_up(PERMISSION))]
 Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=50)]
 
@@ -133,9 +141,9 @@ async def list_withdrawals(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.post("/withdrawals/{withdrawal_id}/approve", responses=problem_responses(404, 409))
+@router.post("/withdrawals/{withdrawal_id}/approve", responses=problem_responses(403, 404, 409))
 async def approve_withdrawal(
-    withdrawal_id: PathId, staff: Manager, request: Request, ctx: Ctx
+    withdrawal_id: PathId, staff: SteppedUpManager, request: Request, ctx: Ctx
 ) -> WithdrawalAdmin:
     """Approve and pay through a WeChat merchant transfer (no transaction held across it)."""
     origin = origin_of(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +39,16 @@ __all__ = ["context", "owner", "phone", "server"]  # shared fixtures
 TEXT = f"面料柔软，做工不错 {RUN}"
 
 
-def _received_order(server: Server, owner: Staff) -> tuple[str, dict[str, str], int]:
-    order = place_paid_order(server, f"reviewer{RUN}")
+def _received_order(
+    server: Server, owner: Staff, shopper: str = "reviewer"
+) -> tuple[str, dict[str, str], int]:
+    """A received order of ``shopper`` (a name per test file: they share one server)."""
+    order = place_paid_order(server, f"{shopper}{RUN}")
+    tracking = (int(RUN, 16) + zlib.crc32(shopper.encode())) % 10**10
     shipped = server.http.post(
         f"{API}/console/orders/{order.order_no}/ship",
         headers=owner.auth,
-        json={"carrier": "顺丰速运", "tracking_no": f"SF{int(RUN, 16) % 10**10:010d}"},
+        json={"carrier": "顺丰速运", "tracking_no": f"SF{tracking:010d}"},
     )
     assert shipped.status_code == 200, shipped.text
     received = server.http.post(

@@ -15,7 +15,7 @@ from openfeature.flag_evaluation import Reason
 
 from shoplet.core.context import AppContext
 from shoplet.modules.experiments.public import flag_store
-from tests.conftest import snapshot
+from tests.conftest import Base, snapshot
 from tests.modules.staff.conftest import bearer, token_for
 
 FLAGS = "/api/v1/console/flags"
@@ -121,7 +121,8 @@ async def test_create_edit_toggle_and_history(
     listed = await client.get(FLAGS, headers=staff)
     assert [f["key"] for f in listed.json()["items"]] == ["new_checkout"]
     audit = await snapshot(ctx, "staff_audit_log")
-    actions = [row[3] for row in audit["staff_audit_log"]]
+    action = list(Base.metadata.tables["staff_audit_log"].columns.keys()).index("action")
+    actions = [row[action] for row in audit["staff_audit_log"]]
     assert [a for a in actions if a.startswith("experiments.")] == [
         "experiments.flag_create",
         "experiments.flag_update",

@@ -53,7 +53,7 @@ def signed_headers(
 async def owner(
     client: httpx.AsyncClient, ctx: AppContext, name: str = "open-owner"
 ) -> dict[str, str]:
-    return bearer(await token_for(client, ctx, name, role="owner"))
+    return bearer(await token_for(client, ctx, name, role="owner", step_up=True))
 
 
 async def make_app(

@@ -302,7 +302,7 @@ def test_owner_enrols_mfa_then_signs_in_with_totp(server: Server, context: Any) 
 
     page.get_by_label("用户名").fill(staff.username)
     page.get_by_label("密码").fill(staff.password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
 
     # An owner without MFA may only enrol: QR code and the secret for manual entry.
     expect_url(page, r"/console/mfa$")
@@ -331,7 +331,7 @@ def test_owner_enrols_mfa_then_signs_in_with_totp(server: Server, context: Any) 
     expect_url(page, r"/console/login")
     page.get_by_label("用户名").fill(staff.username)
     page.get_by_label("密码").fill(staff.password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     otp = page.get_by_label("身份验证器验证码")
     otp.wait_for()
     assert_accessible(page, "console-login-totp")

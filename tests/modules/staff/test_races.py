@@ -9,7 +9,14 @@ import pyotp
 import pytest
 
 from shoplet.core.context import AppContext
-from tests.modules.staff.conftest import bearer, code, fetch_staff, login, make_staff
+from tests.modules.staff.conftest import (
+    STEP_UP_GRANTS,
+    bearer,
+    code,
+    fetch_staff,
+    login,
+    make_staff,
+)
 
 pytestmark = pytest.mark.postgres_only
 
@@ -48,6 +55,14 @@ async def test_two_owners_demoting_each_other_leave_one_owner(
     tokens = {}
     for name, secret in secrets.items():
         tokens[name] = (await login(client, name, otp=code(secret))).json()["access_token"]
+        # Changing a role is a sensitive action: each owner confirms with the next TOTP code.
+        granted = await client.post(
+            "/api/v1/console/auth/step-up",
+            json={"otp": code(secret, steps_ahead=1)},
+            headers=bearer(tokens[name]),
+        )
+        assert granted.status_code == 200, granted.text
+        STEP_UP_GRANTS[tokens[name]] = granted.json()["step_up_token"]
 
     for _ in range(5):
         results = await asyncio.gather(

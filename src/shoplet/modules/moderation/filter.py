@@ -33,7 +33,6 @@ from typing import Literal
 
 import ahocorasick
 import opencc
-from pypinyin import lazy_pinyin
 
 Action = Literal["block", "hold", "replace"]
 Via = Literal["word", "pinyin", "initials"]
@@ -122,7 +121,13 @@ def normalise(text: str) -> tuple[str, list[int]]:
 
 @lru_cache(maxsize=65536)
 def _syllable(ch: str) -> str:
-    return lazy_pinyin(ch, errors="ignore")[0] if _is_ideograph(ch) else ch
+    if not _is_ideograph(ch):
+        return ch
+    # pypinyin's dictionaries are ~50 MB once parsed: an API process loads them when the first
+    # lexicon is built, not at import (most processes never screen a text).
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(ch, errors="ignore")[0]
 
 
 def pinyin_of(word: str) -> str:

@@ -16,39 +16,29 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
-
-from webauthn import (
-    base64url_to_bytes,
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.cose import COSEAlgorithmIdentifier
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AttestationFormat,
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+from typing import TYPE_CHECKING, Any
 
 from shoplet.core.settings import Settings
 
+# py_webauthn (with pyasn1, cbor2 and their schemas, ~5 MB and ~120 modules) is imported by the
+# functions below on the first passkey ceremony, not when an API process starts.
+if TYPE_CHECKING:
+    from webauthn.helpers.cose import COSEAlgorithmIdentifier
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
 CHALLENGE_BYTES = 32
 TIMEOUT_MS = 120_000
-ACCEPTED_FORMATS = frozenset({AttestationFormat.NONE.value, AttestationFormat.PACKED.value})
-ALGORITHMS = [
-    COSEAlgorithmIdentifier.ECDSA_SHA_256,
-    COSEAlgorithmIdentifier.EDDSA,
-    COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
-]
+ACCEPTED_FORMATS = frozenset({"none", "packed"})  # AttestationFormat.NONE and .PACKED
+
+
+def _algorithms() -> list[COSEAlgorithmIdentifier]:
+    from webauthn.helpers.cose import COSEAlgorithmIdentifier
+
+    return [
+        COSEAlgorithmIdentifier.ECDSA_SHA_256,
+        COSEAlgorithmIdentifier.EDDSA,
+        COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
+    ]
 
 
 class WebAuthnRejected(Exception):
@@ -98,6 +88,9 @@ def new_challenge() -> bytes:
 
 
 def _descriptors(credentials: list[StoredCredential]) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn import base64url_to_bytes
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
     known = {t.value for t in AuthenticatorTransport}
     return [
         PublicKeyCredentialDescriptor(
@@ -118,6 +111,14 @@ def registration_options(
     existing: list[StoredCredential],
 ) -> dict[str, Any]:
     """``PublicKeyCredentialCreationOptionsJSON`` for ``navigator.credentials.create``."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AttestationConveyancePreference,
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=rp.name,
@@ -132,7 +133,7 @@ def registration_options(
             user_verification=UserVerificationRequirement.PREFERRED,
         ),
         exclude_credentials=_descriptors(existing),
-        supported_pub_key_algs=ALGORITHMS,
+        supported_pub_key_algs=_algorithms(),
     )
     result: dict[str, Any] = json.loads(options_to_json(options))
     return result
@@ -147,6 +148,9 @@ def authentication_options(
 ) -> dict[str, Any]:
     """``PublicKeyCredentialRequestOptionsJSON`` for ``navigator.credentials.get``; an empty
     ``allowed`` list asks for a discoverable credential (passwordless)."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=rp.id,
         challenge=challenge,
@@ -165,13 +169,17 @@ def authentication_options(
 def verify_registration(
     rp: RelyingParty, *, credential: dict[str, Any], challenge: bytes
 ) -> NewCredential:
+    from webauthn import verify_registration_response
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = verify_registration_response(
             credential=credential,
             expected_challenge=challenge,
             expected_rp_id=rp.id,
             expected_origin=rp.origins,
-            supported_pub_key_algs=ALGORITHMS,
+            supported_pub_key_algs=_algorithms(),
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise WebAuthnRejected(str(exc) or type(exc).__name__) from exc
@@ -195,6 +203,8 @@ def verify_registration(
 
 def read_assertion(credential: dict[str, Any]) -> Assertion:
     """The credential id (and user handle) an assertion names, to find the stored key."""
+    from webauthn import base64url_to_bytes
+
     raw_id = credential.get("id")
     response = credential.get("response")
     if not isinstance(raw_id, str) or not raw_id or not isinstance(response, dict):
@@ -217,6 +227,9 @@ def verify_authentication(
     user_verification: bool,
 ) -> int:
     """Verify an assertion against the stored key; returns the authenticator's new counter."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = verify_authentication_response(
             credential=credential,

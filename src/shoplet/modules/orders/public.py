@@ -13,6 +13,7 @@
 - group buys: :func:`create_order` with ``source="groupbuy"`` and ``ship_hold="group:<id>"``,
   then :func:`release_ship_hold` when the group fills up or :func:`void_held_order` (cancel,
   stock back, full refund) when it fails;
+- stores: :func:`confirm_handed_over` (a verified pickup: paid -> received);
 - reviews: :func:`member_order_lines` (a shopper's own order's status and its lines with ids);
 - analytics' member profiles: :func:`member_paid_orders` (members' paid orders with their lines);
 - experiments: ``startup`` gives CUPED each member's orders before an experiment started.
@@ -79,6 +80,7 @@ from shoplet.modules.orders.schemas import (
 )
 from shoplet.modules.orders.service import (
     approve_aftersale,
+    confirm_handed_over,
     confirm_return_received,
     count_export_rows,
     create_order,
@@ -156,6 +158,7 @@ __all__ = [
     "TimelineEntry",
     "TopProduct",
     "approve_aftersale",
+    "confirm_handed_over",
     "confirm_return_received",
     "count_export_rows",
     "create_order",

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.experiments import public as experiments
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import repository as _repo
 from shoplet.modules.orders.errors import (
     AfterSaleAmountExceeded,
@@ -195,6 +196,8 @@ async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Experiments' CUPED reads each exposed member's orders before the experiment started
     through this hook (experiments sits below orders and may not import it)."""
     experiments.set_pre_period_source(ctx, _repo.member_paid_between)
+    # One shopper's accounts merged (members, below): their orders and after-sales move.
+    members.register_merge_hook(ctx, "orders", _repo.move_member)
 
 
 @dataclass(frozen=True, slots=True)

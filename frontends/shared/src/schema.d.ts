@@ -3387,6 +3387,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/members-merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Member Merges
+         * @description 账号合并记录: merges of shoppers' accounts, newest first (of one member, absorbed or
+         *     surviving, with ``member_id``), with what each module moved.
+         */
+        get: operations["list_member_merges_api_v1_console_members_merges_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/members/{member_id}": {
         parameters: {
             query?: never;
@@ -6292,6 +6313,30 @@ export interface paths {
          * @description Remove one of my passkeys: it can no longer sign in.
          */
         delete: operations["revoke_passkey_api_v1_me_passkeys__passkey_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bind Phone
+         * @description Bind a phone proven by its SMS code (``/auth/sms-code`` first). When another account of
+         *     the shopper holds it (H5 or a store counter), that account is merged into this one: orders,
+         *     coupons, points, cart and addresses move, once (409 ``members.already_merged`` for a second
+         *     try); 409 ``members.phone_already_bound`` when this account has another phone, 409
+         *     ``members.identity_conflict`` when the two belong to different WeChat identities.
+         */
+        post: operations["bind_phone_api_v1_me_phone_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -13381,6 +13426,30 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /**
+         * MemberMergeView
+         * @description A merge of two accounts of one shopper: which was absorbed into which, why, and how many
+         *     rows each owning module moved (orders, coupons, points, cart lines, addresses…).
+         */
+        MemberMergeView: {
+            /** From Member Id */
+            from_member_id: number;
+            /** Id */
+            id: number;
+            /** Into Member Id */
+            into_member_id: number;
+            /**
+             * Merged At
+             * Format: date-time
+             */
+            merged_at: string;
+            /** Moved */
+            moved: {
+                [key: string]: number;
+            };
+            /** Reason */
+            reason: string;
+        };
         /** MemberPoints */
         MemberPoints: {
             /** Balance */
@@ -14311,6 +14380,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[MemberMergeView] */
+        Page_MemberMergeView_: {
+            /** Items */
+            items: components["schemas"]["MemberMergeView"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ModerationItem] */
         Page_ModerationItem_: {
             /** Items */
@@ -14669,6 +14745,19 @@ export interface components {
             type: "percentage";
             /** Variant */
             variant: string;
+        };
+        /** PhoneBind */
+        PhoneBind: {
+            /** Code */
+            code: string;
+            /** Phone */
+            phone: string;
+        };
+        /** PhoneBound */
+        PhoneBound: {
+            merge: components["schemas"]["MemberMergeView"] | null;
+            /** Phone */
+            phone: string;
         };
         /** Photo */
         Photo: {
@@ -34447,6 +34536,87 @@ export interface operations {
             };
         };
     };
+    list_member_merges_api_v1_console_members_merges_get: {
+        parameters: {
+            query?: {
+                member_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MemberMergeView_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_member_api_v1_console_members__member_id__get: {
         parameters: {
             query?: {
@@ -47750,6 +47920,103 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    bind_phone_api_v1_me_phone_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneBind"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneBound"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

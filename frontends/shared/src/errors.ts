@@ -111,6 +111,9 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // Addresses
   'members.address_limit': '收货地址数量已达上限',
   'members.address_not_found': '收货地址不存在',
+  'members.phone_already_bound': '该账号已绑定其他手机号',
+  'members.identity_conflict': '该手机号属于另一个微信账号，无法合并，请联系客服',
+  'members.already_merged': '该账号已合并到其他账号',
   'addresses.region_unknown': '所在地区不存在，请重新选择',
   'addresses.region_mismatch': '所在地区与省市区不一致，请重新选择',
   'regions.not_found': '所在地区不存在，请重新选择',

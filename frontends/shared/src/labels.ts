@@ -209,6 +209,33 @@ export const MEMBER_PROFILE_LABELS = {
   reveal: '查看完整手机号（记入操作日志）',
 } as const
 
+/** 账号合并 (one identity: a shopper's WeChat, H5 and store accounts become one). */
+export const MEMBER_MERGE_LABELS = {
+  title: '账号合并记录',
+  from: '被合并账号',
+  into: '保留账号',
+  reason: '原因',
+  moved: '迁移内容',
+  mergedAt: '合并时间',
+  filter: '会员 ID',
+  empty: '暂无合并记录',
+  bindPhone: '绑定手机号',
+  bound: '手机号已绑定',
+  merged: '已合并你在其他渠道的账号',
+} as const
+
+export const MEMBER_MERGE_REASON_LABELS: Labels = {
+  bind_phone: '绑定手机号',
+}
+
+export const MEMBER_MERGE_MOVED_LABELS: Labels = {
+  orders: '订单',
+  promotions: '优惠券',
+  loyalty: '积分',
+  cart: '购物车与收藏',
+  addresses: '收货地址',
+}
+
 export const COUPON_KIND_LABELS: Labels = {
   threshold: '满减券',
   discount: '折扣券',

@@ -220,6 +220,8 @@ export const consoleApi = {
     call<Res<O['recommendAnalytics']>>(OPS.recommendAnalytics, { query }),
 
   listMembers: (query: Q<O['listMembers']> = {}) => call<Res<O['listMembers']>>(OPS.listMembers, { query }),
+  listMemberMerges: (query: Q<O['listMemberMerges']> = {}) =>
+    call<Res<O['listMemberMerges']>>(OPS.listMemberMerges, { query }),
   listMembersByTier: (query: Q<O['listMembersByTier']> = {}) =>
     call<Res<O['listMembersByTier']>>(OPS.listMembersByTier, { query }),
   getMember: (id: number, query: Q<O['getMember']> = {}) =>

@@ -149,6 +149,7 @@ export const OPS = {
   searchAnalytics: op('GET', '/api/v1/console/search/analytics'),
   recommendAnalytics: op('GET', '/api/v1/console/recommendations/analytics'),
   listMembers: op('GET', '/api/v1/console/members'),
+  listMemberMerges: op('GET', '/api/v1/console/members-merges'),
   listMembersByTier: op('GET', '/api/v1/console/membership/members'),
   getMember: op('GET', '/api/v1/console/members/{member_id}'),
   memberCoupons: op('GET', '/api/v1/console/members/{member_id}/coupons'),

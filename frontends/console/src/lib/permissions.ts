@@ -66,6 +66,7 @@ export const MENU: MenuEntry[] = [
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },
   { path: '/members', title: '会员列表', icon: 'Avatar', permission: null, operation: OPS.listMembers },
+  { path: '/members/merges', title: '账号合并记录', icon: 'Connection', permission: null, operation: OPS.listMemberMerges },
   { path: '/members/points', title: '会员积分', icon: 'Coin', permission: 'loyalty:manage', operation: OPS.getMemberPoints },
   { path: '/membership', title: '会员等级', icon: 'Medal', permission: 'membership:manage', operation: OPS.membershipTiers },
   { path: '/membership/plans', title: '付费会员', icon: 'Trophy', permission: 'membership:manage', operation: OPS.membershipPlans },

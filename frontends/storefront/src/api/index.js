@@ -18,6 +18,9 @@ export const api = {
   me: {
     get: () => call('getMe'),
     update: (patch) => call('updateMe', { body: patch }),
+    // One identity: binds a phone proven by its SMS code; an H5 / store account holding it is
+    // merged into this one (orders, coupons, points, cart, addresses).
+    bindPhone: (phone, code) => call('bindPhone', { body: { phone, code } }),
     // A picture the shopper chose (chooseAvatar / an image file): stored as a square PNG.
     uploadAvatar: (filePath) => upload('uploadAvatar', { filePath }),
   },

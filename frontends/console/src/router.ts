@@ -409,6 +409,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'pickups:verify', title: '核销' },
       },
       {
+        path: 'stores/appointments',
+        name: 'store-appointments',
+        component: () => import('@/views/stores/AppointmentsView.vue'),
+        meta: { permission: 'pickups:verify', title: '预约到店' },
+      },
+      {
         path: 'open-platform/apps',
         name: 'open-apps',
         component: () => import('@/views/openapi/OpenAppsView.vue'),

@@ -1939,6 +1939,35 @@ export const PICKUP_STATUS_LABELS: Record<'awaiting' | 'picked_up' | 'cancelled'
   cancelled: STORES_LABELS.cancelled,
 }
 
+// Appointments (预约到店): services, slots with capacity, bookings and check-in.
+export const APPOINTMENT_LABELS = {
+  title: '预约到店',
+  services: '预约服务',
+  newService: '新增服务',
+  serviceName: '服务名称',
+  duration: '时长（分钟）',
+  newSlot: '新增时段',
+  startsAt: '开始时间',
+  capacity: '名额',
+  booked: '已约',
+  remaining: '剩余',
+  bookings: '预约记录',
+  member: '会员 ID',
+  checkIn: '签到',
+  checkedIn: '已签到',
+  book: '预约',
+  cancel: '取消预约',
+  none: '暂无可预约的服务',
+  full: '已约满',
+  mine: '我的预约',
+} as const
+
+export const APPOINTMENT_STATUS_LABELS: Labels = {
+  booked: '已预约',
+  checked_in: '已签到',
+  cancelled: '已取消',
+}
+
 // Passkeys (通行密钥) and the console's sign-in policy (账户安全).
 export const PASSKEY_LOGIN_LABELS: Labels = {
   second_factor: '密码 + 通行密钥（通行密钥作第二步验证）',

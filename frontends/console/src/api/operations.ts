@@ -73,6 +73,11 @@ export const OPS = {
   storeStock: op('GET', '/api/v1/console/stores/{store_id}/stock'),
   setStoreStock: op('PUT', '/api/v1/console/stores/{store_id}/stock/{sku_id}'),
   verifyPickup: op('POST', '/api/v1/console/stores/{store_id}/pickups/verify'),
+  listStoreServices: op('GET', '/api/v1/console/stores/{store_id}/services'),
+  createStoreService: op('POST', '/api/v1/console/stores/{store_id}/services'),
+  addServiceSlot: op('POST', '/api/v1/console/stores/services/{service_id}/slots'),
+  listStoreAppointments: op('GET', '/api/v1/console/stores/{store_id}/appointments'),
+  checkInAppointment: op('POST', '/api/v1/console/stores/{store_id}/appointments/{booking_id}/check-in'),
 
   listCategories: op('GET', '/api/v1/console/categories'),
   listProducts: op('GET', '/api/v1/console/products'),

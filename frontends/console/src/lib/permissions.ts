@@ -53,6 +53,7 @@ export const MENU: MenuEntry[] = [
   { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
   { path: '/stores', title: '门店管理', icon: 'Shop', permission: 'stores:manage', operation: OPS.listStores },
   { path: '/pickups/verify', title: '核销', icon: 'Finished', permission: 'pickups:verify', operation: OPS.verifyPickup },
+  { path: '/stores/appointments', title: '预约到店', icon: 'Calendar', permission: 'pickups:verify', operation: OPS.listStoreAppointments },
   { path: '/flash-sales', title: '秒杀活动', icon: 'Lightning', permission: 'flashsale:manage', operation: OPS.listFlashSales },
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
   { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },

@@ -224,6 +224,13 @@ export const api = {
   },
   stores: {
     nearby: (query) => call('nearbyStores', { query, auth: false }),
+    // 预约到店: the store's services and the next 14 days' slots with seats left.
+    services: (storeId) => call('storeServices', { params: { store_id: storeId }, auth: false }),
+  },
+  appointments: {
+    book: (slotId) => call('bookAppointment', { body: { slot_id: slotId } }),
+    mine: (query = {}) => call('myAppointments', { query }),
+    cancel: (id) => call('cancelAppointment', { params: { booking_id: id } }),
   },
   flash: {
     // Server time for countdowns (never the device clock).

@@ -278,6 +278,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: null, title: '会员列表' },
       },
       {
+        path: 'members/merges',
+        name: 'member-merges',
+        component: () => import('@/views/members/MemberMergesView.vue'),
+        // Ids and counts only (no personal data): every staff member, as the member list.
+        meta: { permission: null, title: '账号合并记录' },
+      },
+      {
         path: 'members/points',
         name: 'member-points',
         component: () => import('@/views/members/MemberPointsView.vue'),
@@ -400,6 +407,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'pickup-verify',
         component: () => import('@/views/stores/PickupVerifyView.vue'),
         meta: { permission: 'pickups:verify', title: '核销' },
+      },
+      {
+        path: 'stores/appointments',
+        name: 'store-appointments',
+        component: () => import('@/views/stores/AppointmentsView.vue'),
+        meta: { permission: 'pickups:verify', title: '预约到店' },
       },
       {
         path: 'open-platform/apps',

@@ -28,6 +28,13 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'stores.order_unpaid': '订单未支付或已取消，不能核销',
   'stores.already_picked_up': '该订单已核销，请勿重复交付',
   'stores.not_store_staff': '您不是该门店的员工，不能在此核销',
+  'stores.service_not_found': '预约服务不存在或已下架',
+  'stores.slot_not_found': '预约时段不存在',
+  'stores.slot_full': '该时段已约满，请选择其他时段',
+  'stores.slot_past': '该时段已开始，不能再预约',
+  'stores.already_booked': '你已预约过这个时段',
+  'stores.booking_not_found': '预约不存在',
+  'stores.booking_closed': '该预约已签到或已取消',
   // Passkeys and step-up (通行密钥、身份验证)
   'auth.step_up_required': '这是敏感操作，请先完成身份验证',
   'auth.step_up_invalid': '身份验证未通过：验证码错误或已用过，或通行密钥无法验证',
@@ -111,6 +118,9 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // Addresses
   'members.address_limit': '收货地址数量已达上限',
   'members.address_not_found': '收货地址不存在',
+  'members.phone_already_bound': '该账号已绑定其他手机号',
+  'members.identity_conflict': '该手机号属于另一个微信账号，无法合并，请联系客服',
+  'members.already_merged': '该账号已合并到其他账号',
   'addresses.region_unknown': '所在地区不存在，请重新选择',
   'addresses.region_mismatch': '所在地区与省市区不一致，请重新选择',
   'regions.not_found': '所在地区不存在，请重新选择',

@@ -209,6 +209,33 @@ export const MEMBER_PROFILE_LABELS = {
   reveal: '查看完整手机号（记入操作日志）',
 } as const
 
+/** 账号合并 (one identity: a shopper's WeChat, H5 and store accounts become one). */
+export const MEMBER_MERGE_LABELS = {
+  title: '账号合并记录',
+  from: '被合并账号',
+  into: '保留账号',
+  reason: '原因',
+  moved: '迁移内容',
+  mergedAt: '合并时间',
+  filter: '会员 ID',
+  empty: '暂无合并记录',
+  bindPhone: '绑定手机号',
+  bound: '手机号已绑定',
+  merged: '已合并你在其他渠道的账号',
+} as const
+
+export const MEMBER_MERGE_REASON_LABELS: Labels = {
+  bind_phone: '绑定手机号',
+}
+
+export const MEMBER_MERGE_MOVED_LABELS: Labels = {
+  orders: '订单',
+  promotions: '优惠券',
+  loyalty: '积分',
+  cart: '购物车与收藏',
+  addresses: '收货地址',
+}
+
 export const COUPON_KIND_LABELS: Labels = {
   threshold: '满减券',
   discount: '折扣券',
@@ -1910,6 +1937,35 @@ export const PICKUP_STATUS_LABELS: Record<'awaiting' | 'picked_up' | 'cancelled'
   awaiting: STORES_LABELS.awaiting,
   picked_up: STORES_LABELS.pickedUp,
   cancelled: STORES_LABELS.cancelled,
+}
+
+// Appointments (预约到店): services, slots with capacity, bookings and check-in.
+export const APPOINTMENT_LABELS = {
+  title: '预约到店',
+  services: '预约服务',
+  newService: '新增服务',
+  serviceName: '服务名称',
+  duration: '时长（分钟）',
+  newSlot: '新增时段',
+  startsAt: '开始时间',
+  capacity: '名额',
+  booked: '已约',
+  remaining: '剩余',
+  bookings: '预约记录',
+  member: '会员 ID',
+  checkIn: '签到',
+  checkedIn: '已签到',
+  book: '预约',
+  cancel: '取消预约',
+  none: '暂无可预约的服务',
+  full: '已约满',
+  mine: '我的预约',
+} as const
+
+export const APPOINTMENT_STATUS_LABELS: Labels = {
+  booked: '已预约',
+  checked_in: '已签到',
+  cancelled: '已取消',
 }
 
 // Passkeys (通行密钥) and the console's sign-in policy (账户安全).

@@ -23,6 +23,7 @@ LEGAL_ORDER = {
     ("pending_payment", "paid"),
     ("pending_payment", "cancelled"),
     ("paid", "shipped"),
+    ("paid", "received"),  # a store pickup handed over
     ("paid", "refunded"),
     ("paid", "cancelled"),
     ("shipped", "received"),

@@ -12,7 +12,7 @@ import pytest
 from shoplet.core.context import AppContext
 from tests.conftest import BackendDb
 from tests.modules.checkout.test_races import app_with_pool
-from tests.modules.orders.factories import one_sku, pay, shopper
+from tests.modules.orders.factories import get_order, one_sku, order_row, pay, shopper
 from tests.modules.stores.factories import (
     CONSOLE,
     console,
@@ -22,6 +22,7 @@ from tests.modules.stores.factories import (
     set_stock,
     store_order,
 )
+from tests.modules.stores.test_pickup_order_status import received_events
 
 CLERKS = 20
 
@@ -75,3 +76,8 @@ async def test_twenty_concurrent_verifies_hand_over_once(
     }
     row = await store_order(ctx, order_no)
     assert (row.status, row.picked_up_by) == ("picked_up", boss.staff_id)
+    # The order was received exactly once: one timeline row, one order.received.
+    assert (await order_row(ctx, order_no)).status == "received"
+    detail = await get_order(client, alice, order_no)
+    assert [t["to_status"] for t in detail["timeline"]].count("received") == 1
+    assert await received_events(ctx, order_no) == 1

@@ -78,6 +78,16 @@ export const consoleApi = {
     call<Res<O['setStoreStock']>>(OPS.setStoreStock, { params: { store_id: id, sku_id: skuId }, body }),
   verifyPickup: (id: number, body: Body<O['verifyPickup']>) =>
     call<Res<O['verifyPickup']>>(OPS.verifyPickup, { params: { store_id: id }, body }),
+  listStoreServices: (id: number) =>
+    call<Res<O['listStoreServices']>>(OPS.listStoreServices, { params: { store_id: id } }),
+  createStoreService: (id: number, body: Body<O['createStoreService']>) =>
+    call<Res<O['createStoreService']>>(OPS.createStoreService, { params: { store_id: id }, body }),
+  addServiceSlot: (serviceId: number, body: Body<O['addServiceSlot']>) =>
+    call<Res<O['addServiceSlot']>>(OPS.addServiceSlot, { params: { service_id: serviceId }, body }),
+  listStoreAppointments: (id: number, query: Q<O['listStoreAppointments']> = {}) =>
+    call<Res<O['listStoreAppointments']>>(OPS.listStoreAppointments, { params: { store_id: id }, query }),
+  checkInAppointment: (id: number, bookingId: number) =>
+    call<Res<O['checkInAppointment']>>(OPS.checkInAppointment, { params: { store_id: id, booking_id: bookingId } }),
 
   // catalog
   listCategories: () => call<Res<O['listCategories']>>(OPS.listCategories),
@@ -220,6 +230,8 @@ export const consoleApi = {
     call<Res<O['recommendAnalytics']>>(OPS.recommendAnalytics, { query }),
 
   listMembers: (query: Q<O['listMembers']> = {}) => call<Res<O['listMembers']>>(OPS.listMembers, { query }),
+  listMemberMerges: (query: Q<O['listMemberMerges']> = {}) =>
+    call<Res<O['listMemberMerges']>>(OPS.listMemberMerges, { query }),
   listMembersByTier: (query: Q<O['listMembersByTier']> = {}) =>
     call<Res<O['listMembersByTier']>>(OPS.listMembersByTier, { query }),
   getMember: (id: number, query: Q<O['getMember']> = {}) =>

@@ -18,6 +18,9 @@ export const api = {
   me: {
     get: () => call('getMe'),
     update: (patch) => call('updateMe', { body: patch }),
+    // One identity: binds a phone proven by its SMS code; an H5 / store account holding it is
+    // merged into this one (orders, coupons, points, cart, addresses).
+    bindPhone: (phone, code) => call('bindPhone', { body: { phone, code } }),
     // A picture the shopper chose (chooseAvatar / an image file): stored as a square PNG.
     uploadAvatar: (filePath) => upload('uploadAvatar', { filePath }),
   },
@@ -221,6 +224,13 @@ export const api = {
   },
   stores: {
     nearby: (query) => call('nearbyStores', { query, auth: false }),
+    // 预约到店: the store's services and the next 14 days' slots with seats left.
+    services: (storeId) => call('storeServices', { params: { store_id: storeId }, auth: false }),
+  },
+  appointments: {
+    book: (slotId) => call('bookAppointment', { body: { slot_id: slotId } }),
+    mine: (query = {}) => call('myAppointments', { query }),
+    cancel: (id) => call('cancelAppointment', { params: { booking_id: id } }),
   },
   flash: {
     // Server time for countdowns (never the device clock).

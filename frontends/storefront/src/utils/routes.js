@@ -32,6 +32,7 @@ export const NEW_FOLDERS = Object.freeze({
   centre: 'pkg-dist',
   bargain: 'pkg-social',
   share: 'pkg-social',
+  phone: 'pkg-user',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

@@ -8,10 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.context import AppContext
 from shoplet.modules.cart import repository as _repo
 from shoplet.modules.cart import service
+from shoplet.modules.cart.repository import move_member as _move_member
+from shoplet.modules.members import public as members
 
 __all__ = [
     "CartItem",
@@ -20,6 +24,7 @@ __all__ = [
     "favorite_signals",
     "remove_items",
     "selected_items",
+    "startup",
 ]
 
 
@@ -65,3 +70,8 @@ async def favorite_signals(
     """Favourites (of one member, or all) since ``since``; ``ref`` = product id."""
     rows = await _repo.favorite_signals(session, member_id=member_id, since=since)
     return [Signal(*row) for row in rows]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> None:
+    """Members' account merge moves what cart owns through this hook (members sits below)."""
+    members.register_merge_hook(ctx, "cart", _move_member)

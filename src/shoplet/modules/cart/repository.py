@@ -330,3 +330,42 @@ async def favorite_signals(
     if since is not None:
         stmt = stmt.where(Favorite.created_at >= since)
     return [(int(m), int(p), at) for m, p, at in await session.execute(stmt)]
+
+
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Members' merge hook: the absorbed account's cart lines and favourites become the
+    survivor's. A SKU in both carts keeps one line with the quantities added (capped at
+    ``MAX_QUANTITY``); a product favoured twice keeps one favourite."""
+    mine = select(CartLine.sku_id).where(CartLine.member_id == into_id).scalar_subquery()
+    both = list(
+        await session.execute(
+            select(CartLine.sku_id, CartLine.quantity).where(
+                CartLine.member_id == from_id, CartLine.sku_id.in_(mine)
+            )
+        )
+    )
+    for sku_id, quantity in both:
+        await session.execute(
+            update(CartLine)
+            .where(CartLine.member_id == into_id, CartLine.sku_id == sku_id)
+            .values(
+                quantity=case(
+                    (CartLine.quantity + quantity > MAX_QUANTITY, MAX_QUANTITY),
+                    else_=CartLine.quantity + quantity,
+                )
+            )
+        )
+    await session.execute(
+        delete(CartLine).where(CartLine.member_id == from_id, CartLine.sku_id.in_(mine))
+    )
+    lines = await session.execute(
+        update(CartLine).where(CartLine.member_id == from_id).values(member_id=into_id)
+    )
+    favoured = select(Favorite.product_id).where(Favorite.member_id == into_id).scalar_subquery()
+    await session.execute(
+        delete(Favorite).where(Favorite.member_id == from_id, Favorite.product_id.in_(favoured))
+    )
+    favourites = await session.execute(
+        update(Favorite).where(Favorite.member_id == from_id).values(member_id=into_id)
+    )
+    return len(both) + int(lines.rowcount or 0) + int(favourites.rowcount or 0)  # type: ignore[attr-defined]

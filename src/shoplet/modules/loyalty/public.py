@@ -17,10 +17,14 @@ Everything runs in the caller's transaction (flush only).
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
+from shoplet.core.context import AppContext
 from shoplet.modules.loyalty.economy import PointsEconomy, points_economy
 from shoplet.modules.loyalty.errors import InsufficientPoints, PointsOverCap, ProgrammeDisabled
 from shoplet.modules.loyalty.events import POINTS_CHANGED
 from shoplet.modules.loyalty.programme import review_growth
+from shoplet.modules.loyalty.repository import move_member as _move_member
 from shoplet.modules.loyalty.repository import order_points
 from shoplet.modules.loyalty.review_points import award_review_points, take_back_review_points
 from shoplet.modules.loyalty.schemas import PointsQuote
@@ -29,6 +33,7 @@ from shoplet.modules.loyalty.service import (
     spend,
     spend_in_mall,
 )
+from shoplet.modules.members import public as members
 
 __all__ = [
     "POINTS_CHANGED",
@@ -44,5 +49,11 @@ __all__ = [
     "review_growth",
     "spend",
     "spend_in_mall",
+    "startup",
     "take_back_review_points",
 ]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> None:
+    """Members' account merge moves what loyalty owns through this hook (members sits below)."""
+    members.register_merge_hook(ctx, "loyalty", _move_member)

@@ -356,3 +356,35 @@ async def count_entries_since(
         PointsEntry.created_at >= since,
     )
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Members' merge hook: the absorbed account's points history (every entry, batches with
+    their remaining points and expiry) becomes the survivor's and its balance and lifetime
+    figures are added to the survivor's account, once (the merge claims the absorbed account
+    before any hook runs). Returns the points moved."""
+    source = await get_account(session, from_id)
+    if source is None:
+        return 0
+    # Plain values: the ORM update below synchronises the loaded row to zero.
+    points, earned, spent = source.balance, source.lifetime_earned, source.lifetime_spent
+    await session.execute(
+        update(PointsEntry).where(PointsEntry.member_id == from_id).values(member_id=into_id)
+    )
+    await ensure_account(session, into_id, source.updated_at)
+    await session.execute(
+        update(PointsAccount)
+        .where(PointsAccount.member_id == into_id)
+        .values(
+            balance=PointsAccount.balance + points,
+            lifetime_earned=PointsAccount.lifetime_earned + earned,
+            lifetime_spent=PointsAccount.lifetime_spent + spent,
+            version=PointsAccount.version + 1,
+        )
+    )
+    await session.execute(
+        update(PointsAccount)
+        .where(PointsAccount.member_id == from_id)
+        .values(balance=0, lifetime_earned=0, lifetime_spent=0, version=PointsAccount.version + 1)
+    )
+    return int(points)

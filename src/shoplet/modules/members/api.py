@@ -34,12 +34,15 @@ from shoplet.modules.members.schemas import (
     AddressUpdate,
     AuthTokens,
     Member,
+    MemberMergeView,
     MemberUpdate,
     ParsedAddress,
     Passkey,
     PasskeyLogin,
     PasskeyOptions,
     PasskeyRegister,
+    PhoneBind,
+    PhoneBound,
     RefreshRequest,
     RegionList,
     SmsCodeRequest,
@@ -267,6 +270,27 @@ async def get_me(
     """The signed-in member's profile (phone masked unless ``reveal=phone``)."""
     row = await service.get_member(session, member.id)
     return Member.build(row, ctx.pii, reveal_phone=reveal == "phone")
+
+
+@router.post("/me/phone", tags=["me"], responses=problem_responses(400, 401, 404, 409))
+async def bind_phone(
+    body: PhoneBind, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> PhoneBound:
+    """Bind a phone proven by its SMS code (``/auth/sms-code`` first). When another account of
+    the shopper holds it (H5 or a store counter), that account is merged into this one: orders,
+    coupons, points, cart and addresses move, once (409 ``members.already_merged`` for a second
+    try); 409 ``members.phone_already_bound`` when this account has another phone, 409
+    ``members.identity_conflict`` when the two belong to different WeChat identities."""
+    try:
+        phone, merge = await service.bind_phone(
+            session, ctx, member_id=member.id, phone=body.phone, code=body.code
+        )
+    except CodeInvalid:
+        keep_writes_on_error(session)
+        raise
+    return PhoneBound(
+        phone=phone, merge=MemberMergeView.model_validate(merge) if merge is not None else None
+    )
 
 
 @router.patch("/me", tags=["me"], responses=problem_responses(401))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.modules.staff.public import (
@@ -21,8 +22,8 @@ from shoplet.modules.staff.public import (
     record_audit,
 )
 
-from . import listing, service
-from .schemas import MemberAdmin
+from . import identity, listing, service
+from .schemas import MemberAdmin, MemberMergeView
 
 router = APIRouter(tags=["console-members"])
 
@@ -79,3 +80,24 @@ async def get_member(
             session, staff, "member.reveal_phone", f"member:{member_id}", {}, origin_of(request)
         )
     return MemberAdmin.build_admin(row, ctx.pii, reveal_phone=reveal)
+
+
+@router.get("/members-merges", responses=problem_responses(400, 403))
+async def list_member_merges(
+    staff: CurrentStaff,
+    *,
+    session: DbSession,
+    member_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[MemberMergeView]:
+    """账号合并记录: merges of shoppers' accounts, newest first (of one member, absorbed or
+    surviving, with ``member_id``), with what each module moved."""
+    rows = await identity.list_merges(
+        session, member_id=member_id, before_id=decode_id_cursor(cursor), limit=limit + 1
+    )
+    page = rows[:limit]
+    return Page(
+        items=[MemberMergeView.model_validate(r) for r in page],
+        next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit else None,
+    )

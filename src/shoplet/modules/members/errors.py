@@ -155,3 +155,18 @@ class PasskeyTaken(Conflict):
 class PasskeyNotFound(NotFound):
     code = "members.passkey_not_found"
     title = "Passkey not found"
+
+
+class PhoneAlreadyBound(Conflict):
+    code = "members.phone_already_bound"
+    title = "This account already has another phone"
+
+
+class IdentityConflict(Conflict):
+    code = "members.identity_conflict"
+    title = "These accounts belong to different WeChat identities and cannot be merged"
+
+
+class AlreadyMerged(Conflict):
+    code = "members.already_merged"
+    title = "This account was already merged"

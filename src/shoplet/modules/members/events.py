@@ -1,6 +1,12 @@
-"""Events the members module publishes.
+"""Events the members module publishes (outbox, in the transaction of the change).
 
-None yet: logins, profile and address changes are private to members. When another module needs
-to react (e.g. a welcome coupon on ``member.registered``), the event is written to the outbox in
-the same transaction as the member row and its name and payload are documented here.
+- ``member.merged`` {from_member_id, into_member_id, reason, moved: {what: rows}} — one
+  shopper's two accounts became one (``members.identity``); modules that keep per-member state
+  outside the merge hooks (caches, profiles) re-key it.
 """
+
+from __future__ import annotations
+
+from typing import Final
+
+MEMBER_MERGED: Final = "member.merged"

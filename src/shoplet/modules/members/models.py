@@ -48,6 +48,24 @@ class Member(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Set once, when this account was merged into another (one identity across channels).
+    merged_into_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class MemberMerge(Base):
+    """One row per merge (the audit of 账号合并): ``from_member_id`` is unique, so an account is
+    absorbed exactly once; ``moved`` counts what each owning module moved (orders, coupons,
+    points, cart lines, addresses…)."""
+
+    __tablename__ = "members_merge"
+    __table_args__ = (Index("ix_members_merge_into_member_id", "into_member_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    from_member_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    into_member_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(32))
+    moved: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    merged_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RefreshToken(Base):

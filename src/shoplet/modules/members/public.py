@@ -22,7 +22,14 @@ from shoplet.core.context import Ctx
 from shoplet.core.errors import Unauthorized
 from shoplet.core.security import PiiCipher, TokenError, mask_phone
 from shoplet.modules.members import repository as repo
-from shoplet.modules.members.errors import AddressNotFound
+from shoplet.modules.members.errors import (
+    AddressNotFound,
+    AlreadyMerged,
+    IdentityConflict,
+    PhoneAlreadyBound,
+)
+from shoplet.modules.members.events import MEMBER_MERGED
+from shoplet.modules.members.identity import MergeHook, merge_members, register_merge_hook
 from shoplet.modules.members.listing import audit_phone_search, list_members_admin
 from shoplet.modules.members.models import Address
 from shoplet.modules.members.regions import Region, RegionTree
@@ -31,13 +38,18 @@ from shoplet.modules.members.repository import MemberFilter
 from shoplet.modules.members.schemas import MemberAdmin
 
 __all__ = [
+    "MEMBER_MERGED",
     "AddressNotFound",
     "AddressSnapshot",
+    "AlreadyMerged",
     "CurrentMember",
+    "IdentityConflict",
     "MemberAdmin",
     "MemberFilter",
     "MemberIdentity",
+    "MergeHook",
     "OptionalMember",
+    "PhoneAlreadyBound",
     "Region",
     "RegionTree",
     "active_member_ids",
@@ -54,7 +66,9 @@ __all__ = [
     "get_wechat_openid",
     "list_members_admin",
     "masked_phones",
+    "merge_members",
     "region_tree",
+    "register_merge_hook",
     "signed_in_since",
     "signup_facts",
 ]

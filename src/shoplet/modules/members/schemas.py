@@ -310,3 +310,25 @@ class Passkey(ResponseModel):
     name: str
     created_at: datetime
     last_used_at: datetime | None
+
+
+class PhoneBind(RequestModel):
+    phone: Phone
+    code: SmsCode
+
+
+class MemberMergeView(ResponseModel):
+    """A merge of two accounts of one shopper: which was absorbed into which, why, and how many
+    rows each owning module moved (orders, coupons, points, cart lines, addresses…)."""
+
+    id: int
+    from_member_id: int
+    into_member_id: int
+    reason: str
+    moved: dict[str, int]
+    merged_at: datetime
+
+
+class PhoneBound(ResponseModel):
+    phone: str  # masked
+    merge: MemberMergeView | None

@@ -25,7 +25,7 @@ from shoplet.core.security import PiiCipher, token_digest
 from shoplet.core.storage import Storage
 from shoplet.integrations.sms import SmsError, SmsMessage, SmsSender
 from shoplet.integrations.wechat.login import WeChatLoginClient, WeChatLoginError
-from shoplet.modules.members import avatar
+from shoplet.modules.members import avatar, identity
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.address_parser import ParsedAddress, parse
 from shoplet.modules.members.errors import (
@@ -51,7 +51,7 @@ from shoplet.modules.members.errors import (
     WeChatUnavailable,
     WeChatUserBlocked,
 )
-from shoplet.modules.members.models import Address, Member
+from shoplet.modules.members.models import Address, Member, MemberMerge
 from shoplet.modules.members.regions import Region, tree
 
 log = structlog.get_logger("shoplet.members")
@@ -391,6 +391,18 @@ async def sms_login(
     if member is None:  # pragma: no cover - the insert above guarantees the row
         raise CodeInvalid()
     return await _complete_login(session, ctx, member, user_agent=user_agent)
+
+
+async def bind_phone(
+    session: AsyncSession, ctx: AppContext, *, member_id: int, phone: str, code: str
+) -> tuple[str, MemberMerge | None]:
+    """The signed-in shopper proves a phone by its SMS code and binds it; an account already
+    holding that phone is merged into this one (``identity.bind_phone``)."""
+    phone_index = ctx.pii.blind_index(phone)
+    await verify_login_code(session, ctx, phone_index=phone_index, code=code)
+    return await identity.bind_phone(
+        session, ctx, member_id=member_id, phone=phone, phone_index=phone_index, now=utcnow()
+    )
 
 
 # ---- profile -------------------------------------------------------------------------------

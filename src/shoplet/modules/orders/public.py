@@ -13,6 +13,7 @@
 - group buys: :func:`create_order` with ``source="groupbuy"`` and ``ship_hold="group:<id>"``,
   then :func:`release_ship_hold` when the group fills up or :func:`void_held_order` (cancel,
   stock back, full refund) when it fails;
+- stores: :func:`confirm_handed_over` (a verified pickup: paid -> received);
 - reviews: :func:`member_order_lines` (a shopper's own order's status and its lines with ids);
 - analytics' member profiles: :func:`member_paid_orders` (members' paid orders with their lines);
 - experiments: ``startup`` gives CUPED each member's orders before an experiment started.
@@ -33,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.experiments import public as experiments
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import repository as _repo
 from shoplet.modules.orders.errors import (
     AfterSaleAmountExceeded,
@@ -79,6 +81,7 @@ from shoplet.modules.orders.schemas import (
 )
 from shoplet.modules.orders.service import (
     approve_aftersale,
+    confirm_handed_over,
     confirm_return_received,
     count_export_rows,
     create_order,
@@ -156,6 +159,7 @@ __all__ = [
     "TimelineEntry",
     "TopProduct",
     "approve_aftersale",
+    "confirm_handed_over",
     "confirm_return_received",
     "count_export_rows",
     "create_order",
@@ -192,6 +196,8 @@ async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Experiments' CUPED reads each exposed member's orders before the experiment started
     through this hook (experiments sits below orders and may not import it)."""
     experiments.set_pre_period_source(ctx, _repo.member_paid_between)
+    # One shopper's accounts merged (members, below): their orders and after-sales move.
+    members.register_merge_hook(ctx, "orders", _repo.move_member)
 
 
 @dataclass(frozen=True, slots=True)

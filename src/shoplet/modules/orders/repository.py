@@ -9,7 +9,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, case, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Insert,
+    String,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -787,3 +799,23 @@ async def member_paid_between(
     )
     count, total = (await session.execute(stmt)).one()
     return int(count), int(total)
+
+
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Members' merge hook: the absorbed account's orders and after-sales become the
+    survivor's. An Idempotency-Key both accounts happened to use stays unique per member: the
+    moved order's key is replaced by ``merged:<order id>`` (its retry window is long past
+    mattering once the account is gone)."""
+    taken = select(Order.idempotency_key).where(Order.member_id == into_id).scalar_subquery()
+    await session.execute(
+        update(Order)
+        .where(Order.member_id == from_id, Order.idempotency_key.in_(taken))
+        .values(idempotency_key=literal("merged:") + cast(Order.id, String))
+    )
+    moved = await session.execute(
+        update(Order).where(Order.member_id == from_id).values(member_id=into_id)
+    )
+    await session.execute(
+        update(AfterSale).where(AfterSale.member_id == from_id).values(member_id=into_id)
+    )
+    return int(moved.rowcount or 0)  # type: ignore[attr-defined]

@@ -3,9 +3,11 @@
 Order::
 
     pending_payment ─pay─> paid ─ship─> shipped ─confirm─> received ─(N days)─> completed
-          │                 │              │                   │                   │
+          │                 │  │           │                ↑  │                   │
           └─cancel/timeout─> cancelled     └──── full refund ──┴──────> refunded <─┘
                             (paid -> cancelled only when the stock it paid for is gone)
+                               └──── handed over at a store (自提核销) ──┘
+                            (paid -> received only for a store pickup, never a shopper's confirm)
 
 After-sale::
 
@@ -45,7 +47,7 @@ AFTERSALE_STATUSES: tuple[str, ...] = get_args(AfterSaleStatus)
 
 ORDER_TRANSITIONS: Mapping[str, frozenset[str]] = {
     "pending_payment": frozenset({"paid", "cancelled"}),
-    "paid": frozenset({"shipped", "refunded", "cancelled"}),
+    "paid": frozenset({"shipped", "received", "refunded", "cancelled"}),
     "shipped": frozenset({"received", "refunded"}),
     "received": frozenset({"completed", "refunded"}),
     "completed": frozenset({"refunded"}),

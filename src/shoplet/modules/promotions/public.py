@@ -21,6 +21,10 @@ Everything runs in the caller's transaction (flush only).
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
+from shoplet.core.context import AppContext
+from shoplet.modules.members import public as members
 from shoplet.modules.promotions.errors import (
     BelowThreshold,
     ClaimLimitReached,
@@ -32,6 +36,7 @@ from shoplet.modules.promotions.errors import (
     QuotaExhausted,
 )
 from shoplet.modules.promotions.events import COUPON_CLAIMED, COUPON_RETURNED, COUPON_USED
+from shoplet.modules.promotions.repository import move_member as _move_member
 from shoplet.modules.promotions.repository import order_savings
 from shoplet.modules.promotions.rules import CartLine, Offer, Refusal
 from shoplet.modules.promotions.schemas import (
@@ -96,5 +101,11 @@ __all__ = [
     "plan_cart",
     "record_order_rules",
     "redeem",
+    "startup",
     "wallet",
 ]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> None:
+    """Members' account merge moves what promotions owns through this hook (members sits below)."""
+    members.register_merge_hook(ctx, "promotions", _move_member)

@@ -867,3 +867,32 @@ def order_savings(since: datetime, until: datetime) -> Any:
         .group_by(both.c.order_no)
         .subquery("order_savings")
     )
+
+
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Members' merge hook: the absorbed account's coupons (every state: unused, locked on an
+    order, used, expired) and redemptions become the survivor's, each exactly once. A copy's
+    ``seq`` is shifted past the survivor's copies of the same template, so the unique (template,
+    member, seq) holds and the per-shopper limit counts both accounts' copies from now on."""
+    templates = list(
+        await session.scalars(
+            select(Coupon.template_id).where(Coupon.member_id == from_id).distinct()
+        )
+    )
+    moved = 0
+    for template_id in sorted(templates):
+        offset = await session.scalar(
+            select(func.coalesce(func.max(Coupon.seq), 0)).where(
+                Coupon.member_id == into_id, Coupon.template_id == template_id
+            )
+        )
+        result = await session.execute(
+            update(Coupon)
+            .where(Coupon.member_id == from_id, Coupon.template_id == template_id)
+            .values(member_id=into_id, seq=Coupon.seq + int(offset or 0))
+        )
+        moved += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    await session.execute(
+        update(Redemption).where(Redemption.member_id == from_id).values(member_id=into_id)
+    )
+    return moved

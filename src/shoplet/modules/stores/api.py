@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response, status
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, utcnow
@@ -13,10 +13,18 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
 from shoplet.core.input_safety import MAX_ID
 from shoplet.core.params import PathId
+from shoplet.core.schemas import Page
 from shoplet.modules.members.public import CurrentMember
-from shoplet.modules.stores import service
+from shoplet.modules.stores import appointments, service
 from shoplet.modules.stores.errors import InvalidStore
-from shoplet.modules.stores.schemas import NearbyStore, StoreOrderView, StoreView
+from shoplet.modules.stores.schemas import (
+    Booking,
+    BookingCreate,
+    NearbyStore,
+    ServiceView,
+    StoreOrderView,
+    StoreView,
+)
 
 router = APIRouter(tags=["stores"])
 
@@ -76,4 +84,49 @@ async def order_store(
         member_id=member.id,
         order_no=order_no,
         now=utcnow(),
+    )
+
+
+@router.get("/stores/{store_id}/services", responses=problem_responses(404))
+async def store_services(
+    store_id: PathId, *, session: DbSession, response: Response
+) -> list[ServiceView]:
+    """预约到店: the store's services and their slots of the next 14 days with the seats left."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await appointments.store_services(session, store_id, now=utcnow())
+
+
+@router.post(
+    "/appointments", status_code=status.HTTP_201_CREATED, responses=problem_responses(401, 404, 409)
+)
+async def book_appointment(
+    body: BookingCreate, *, member: CurrentMember, session: DbSession
+) -> Booking:
+    """Book a seat of a slot (409 ``stores.slot_full`` when none is left, ``stores.slot_past``,
+    ``stores.already_booked``)."""
+    return await appointments.book(session, member_id=member.id, slot_id=body.slot_id, now=utcnow())
+
+
+@router.get("/me/appointments", responses=problem_responses(401))
+async def my_appointments(
+    *,
+    member: CurrentMember,
+    session: DbSession,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> Page[Booking]:
+    """The shopper's appointments, newest first."""
+    items, next_cursor = await appointments.list_bookings(
+        session, member_id=member.id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/appointments/{booking_id}/cancel", responses=problem_responses(401, 404, 409))
+async def cancel_appointment(
+    booking_id: PathId, *, member: CurrentMember, session: DbSession
+) -> Booking:
+    """Cancel before the slot starts: the seat goes back (409 ``stores.booking_closed``)."""
+    return await appointments.cancel(
+        session, member_id=member.id, booking_id=booking_id, now=utcnow()
     )

@@ -13,10 +13,15 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
-from shoplet.modules.stores import service
+from shoplet.modules.stores import appointments, service
 from shoplet.modules.stores.schemas import (
+    Booking,
     PickupVerified,
     PickupVerify,
+    ServiceView,
+    ServiceWrite,
+    SlotView,
+    SlotWrite,
     StockSet,
     StoreAdmin,
     StoreStock,
@@ -143,3 +148,96 @@ async def verify_pickup(
         origin_of(request),
     )
     return result
+
+
+@router.post(
+    "/stores/{store_id}/services",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(403, 404),
+)
+async def create_store_service(
+    store_id: PathId, body: ServiceWrite, *, staff: Manager, session: DbSession, request: Request
+) -> ServiceView:
+    """预约服务: a service the store offers by appointment."""
+    created = await appointments.create_service(session, store_id, body, now=utcnow())
+    await record_audit(
+        session,
+        staff,
+        "store.service_create",
+        f"store:{store_id}",
+        {"service_id": created.id, "name": created.name},
+        origin_of(request),
+    )
+    return created
+
+
+@router.get("/stores/{store_id}/services", responses=problem_responses(403, 404))
+async def list_store_services(
+    store_id: PathId, *, staff: Verifier, session: DbSession
+) -> list[ServiceView]:
+    """The store's services with their slots of the next 14 days (booked / capacity)."""
+    return await appointments.store_services(session, store_id, now=utcnow())
+
+
+@router.post(
+    "/stores/services/{service_id}/slots",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 403, 404),
+)
+async def add_service_slot(
+    service_id: PathId, body: SlotWrite, *, staff: Manager, session: DbSession, request: Request
+) -> SlotView:
+    """A time slot with a capacity (ahead, within 90 days; one per service and time)."""
+    slot = await appointments.add_slot(session, service_id, body, now=utcnow())
+    await record_audit(
+        session,
+        staff,
+        "store.slot_create",
+        f"store_service:{service_id}",
+        {"slot_id": slot.id, "capacity": slot.capacity},
+        origin_of(request),
+    )
+    return slot
+
+
+@router.get("/stores/{store_id}/appointments", responses=problem_responses(403))
+async def list_store_appointments(
+    store_id: PathId,
+    *,
+    staff: Verifier,
+    session: DbSession,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[Booking]:
+    """预约 of a store, newest first."""
+    items, next_cursor = await appointments.list_bookings(
+        session, store_id=store_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/stores/{store_id}/appointments/{booking_id}/check-in",
+    responses=problem_responses(403, 404, 409),
+)
+async def check_in_appointment(
+    store_id: PathId,
+    booking_id: PathId,
+    *,
+    staff: Verifier,
+    session: DbSession,
+    request: Request,
+) -> Booking:
+    """到店签到: once (409 ``stores.booking_closed`` for a second or a cancelled booking)."""
+    booking = await appointments.check_in(
+        session, staff=staff, store_id=store_id, booking_id=booking_id, now=utcnow()
+    )
+    await record_audit(
+        session,
+        staff,
+        "store.appointment_check_in",
+        f"store:{store_id}",
+        {"booking_id": booking_id},
+        origin_of(request),
+    )
+    return booking

@@ -58,3 +58,38 @@ class PickupAlreadyDone(Conflict):
 class NotStoreStaff(Forbidden):
     code = "stores.not_store_staff"
     title = "You are not on this store's staff"
+
+
+class ServiceNotFound(NotFound):
+    code = "stores.service_not_found"
+    title = "No such store service"
+
+
+class SlotNotFound(NotFound):
+    code = "stores.slot_not_found"
+    title = "No such appointment slot"
+
+
+class SlotFull(Conflict):
+    code = "stores.slot_full"
+    title = "This time slot is fully booked"
+
+
+class SlotPast(Conflict):
+    code = "stores.slot_past"
+    title = "This time slot has already started"
+
+
+class AlreadyBooked(Conflict):
+    code = "stores.already_booked"
+    title = "You already booked this time slot"
+
+
+class BookingNotFound(NotFound):
+    code = "stores.booking_not_found"
+    title = "No such appointment"
+
+
+class BookingClosed(Conflict):
+    code = "stores.booking_closed"
+    title = "This appointment is no longer open (checked in or cancelled)"

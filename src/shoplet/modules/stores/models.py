@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId
@@ -78,3 +88,71 @@ class StoreOrder(Base):
     picked_up_at: Mapped[datetime | None]
     picked_up_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime]
+
+
+class StoreService(Base):
+    """A service a store offers by appointment (预约到店: a fitting, a repair, a class)."""
+
+    __tablename__ = "stores_service"
+    __table_args__ = (
+        CheckConstraint("duration_min BETWEEN 5 AND 480", name="duration_in_range"),
+        Index("ix_stores_service_store_id", "store_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    store_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(40))
+    duration_min: Mapped[int] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class StoreSlot(Base):
+    """A time slot of a service with a capacity. ``booked`` is claimed only by the conditional
+    ``UPDATE … SET booked = booked + 1 WHERE booked < capacity``: never over-booked."""
+
+    __tablename__ = "stores_slot"
+    __table_args__ = (
+        CheckConstraint("capacity BETWEEN 1 AND 1000", name="capacity_in_range"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+        UniqueConstraint("service_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    service_id: Mapped[int] = mapped_column(BigInteger)
+    store_id: Mapped[int] = mapped_column(BigInteger)
+    starts_at: Mapped[datetime]
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoreBooking(Base):
+    """A shopper's appointment: ``booked`` → ``checked_in`` (staff at the store) or
+    ``cancelled`` (the shopper, before the slot starts). One live booking per shopper and slot."""
+
+    __tablename__ = "stores_booking"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('booked', 'checked_in', 'cancelled')", name="booking_status_known"
+        ),
+        Index(
+            "uq_stores_booking_live",
+            "slot_id",
+            "member_id",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+            sqlite_where=text("status <> 'cancelled'"),
+        ),
+        Index("ix_stores_booking_member_id_id", "member_id", "id"),
+        Index("ix_stores_booking_store_id_id", "store_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(BigInteger)
+    store_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), default="booked")
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
+    checked_in_by: Mapped[int | None] = mapped_column(BigInteger)

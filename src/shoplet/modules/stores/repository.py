@@ -12,7 +12,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.stores.geo import Box
-from shoplet.modules.stores.models import Store, StoreOrder
+from shoplet.modules.stores.models import (
+    Store,
+    StoreBooking,
+    StoreOrder,
+    StoreService,
+    StoreSlot,
+)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -114,3 +120,132 @@ async def cancel_awaiting(session: AsyncSession, order_no: str) -> None:
         .where(StoreOrder.order_no == order_no, StoreOrder.status == "awaiting")
         .values(status="cancelled")
     )
+
+
+# -- appointments ----------------------------------------------------------------------------
+
+
+async def add(session: AsyncSession, row: Any) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def get_service(session: AsyncSession, service_id: int) -> StoreService | None:
+    return await session.get(StoreService, service_id)
+
+
+async def get_slot(session: AsyncSession, slot_id: int) -> StoreSlot | None:
+    return await session.get(StoreSlot, slot_id, populate_existing=True)
+
+
+async def services_with_slots(
+    session: AsyncSession, store_id: int, *, since: datetime, until: datetime
+) -> list[tuple[StoreService, list[StoreSlot]]]:
+    services = list(
+        await session.scalars(
+            select(StoreService)
+            .where(StoreService.store_id == store_id, StoreService.is_active)
+            .order_by(StoreService.id)
+        )
+    )
+    slots = list(
+        await session.scalars(
+            select(StoreSlot)
+            .where(
+                StoreSlot.store_id == store_id,
+                StoreSlot.starts_at >= since,
+                StoreSlot.starts_at < until,
+            )
+            .order_by(StoreSlot.starts_at, StoreSlot.id)
+        )
+    )
+    return [(s, [slot for slot in slots if slot.service_id == s.id]) for s in services]
+
+
+async def claim_seat(session: AsyncSession, slot_id: int, *, now: datetime) -> bool:
+    """One seat of a slot that has not started, if one is left: the single conditional UPDATE
+    that decides who gets the last seat."""
+    result = await session.execute(
+        update(StoreSlot)
+        .where(
+            StoreSlot.id == slot_id,
+            StoreSlot.booked < StoreSlot.capacity,
+            StoreSlot.starts_at > now,
+        )
+        .values(booked=StoreSlot.booked + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_seat(session: AsyncSession, slot_id: int) -> None:
+    await session.execute(
+        update(StoreSlot)
+        .where(StoreSlot.id == slot_id, StoreSlot.booked > 0)
+        .values(booked=StoreSlot.booked - 1)
+    )
+
+
+async def has_live_booking(session: AsyncSession, slot_id: int, member_id: int) -> bool:
+    found = await session.scalar(
+        select(StoreBooking.id).where(
+            StoreBooking.slot_id == slot_id,
+            StoreBooking.member_id == member_id,
+            StoreBooking.status != "cancelled",
+        )
+    )
+    return found is not None
+
+
+async def close_booking(
+    session: AsyncSession,
+    booking_id: int,
+    *,
+    to_status: str,
+    values: dict[str, Any],
+    member_id: int | None = None,
+    store_id: int | None = None,
+) -> StoreBooking | None:
+    """``booked -> to_status`` if still booked (and the shopper's / the store's): the row, or
+    None for the loser of two closes at once."""
+    query = update(StoreBooking).where(
+        StoreBooking.id == booking_id, StoreBooking.status == "booked"
+    )
+    if member_id is not None:
+        query = query.where(StoreBooking.member_id == member_id)
+    if store_id is not None:
+        query = query.where(StoreBooking.store_id == store_id)
+    result = await session.execute(
+        query.values(status=to_status, **values).returning(StoreBooking.id)
+    )
+    if result.scalar_one_or_none() is None:
+        return None
+    return await session.get(StoreBooking, booking_id, populate_existing=True)
+
+
+async def get_booking(session: AsyncSession, booking_id: int) -> StoreBooking | None:
+    return await session.get(StoreBooking, booking_id, populate_existing=True)
+
+
+async def bookings(
+    session: AsyncSession,
+    *,
+    member_id: int | None = None,
+    store_id: int | None = None,
+    before_id: int | None,
+    limit: int,
+) -> list[tuple[StoreBooking, StoreSlot, StoreService, Store]]:
+    query = (
+        select(StoreBooking, StoreSlot, StoreService, Store)
+        .join(StoreSlot, StoreSlot.id == StoreBooking.slot_id)
+        .join(StoreService, StoreService.id == StoreSlot.service_id)
+        .join(Store, Store.id == StoreBooking.store_id)
+        .order_by(StoreBooking.id.desc())
+        .limit(limit)
+    )
+    if member_id is not None:
+        query = query.where(StoreBooking.member_id == member_id)
+    if store_id is not None:
+        query = query.where(StoreBooking.store_id == store_id)
+    if before_id is not None:
+        query = query.where(StoreBooking.id < before_id)
+    return [(b, sl, sv, st) for b, sl, sv, st in (await session.execute(query)).all()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from shoplet.core.schemas import CleanText, Id, RequestModel, ResponseModel
 
@@ -126,3 +126,51 @@ class PickupVerified(ResponseModel):
     member_id: int
     picked_up_at: datetime
     lines: list[str] = Field(description="what to hand over: 标题 规格 ×数量")
+
+
+# -- appointments (预约到店) -------------------------------------------------------------------
+
+
+class ServiceWrite(RequestModel):
+    name: Annotated[CleanText, StringConstraints(min_length=1, max_length=40)]
+    duration_min: Annotated[int, Field(ge=5, le=480)] = 30
+
+
+class SlotWrite(RequestModel):
+    """A slot of a service: when it starts (ahead, within 90 days) and how many may book it."""
+
+    starts_at: Annotated[AwareDatetime, Field(strict=False)]
+    capacity: Annotated[int, Field(ge=1, le=1000)]
+
+
+class BookingCreate(RequestModel):
+    slot_id: Id
+
+
+class SlotView(ResponseModel):
+    id: int
+    starts_at: datetime
+    capacity: int
+    booked: int
+    remaining: int
+
+
+class ServiceView(ResponseModel):
+    id: int
+    store_id: int
+    name: str
+    duration_min: int
+    slots: list[SlotView]
+
+
+class Booking(ResponseModel):
+    id: int
+    slot_id: int
+    store_id: int
+    store_name: str
+    service_name: str
+    member_id: int
+    starts_at: datetime
+    status: Literal["booked", "checked_in", "cancelled"]
+    created_at: datetime
+    checked_in_at: datetime | None

@@ -426,10 +426,18 @@ async def verify_pickup(
     if row.store_id != store_id:
         raise PickupWrongStore(order_no=row.order_no, store_id=row.store_id)
     order = await orders.member_order_lines(session, member_id=row.member_id, order_no=row.order_no)
+    if order.status in ("received", "completed"):
+        # A verify racing the winner read the code before its commit and the order after it.
+        raise PickupAlreadyDone(order_no=row.order_no)
     if order.status != "paid":
         raise PickupUnpaid(order_no=row.order_no, order_status=order.status)
     if not await repo.mark_picked_up(session, row_id=row.id, staff_id=staff.id, now=now):
         raise PickupAlreadyDone(order_no=row.order_no)
+    # The order itself is received now (its after-sale window starts); it completes later as
+    # any received order does. Same transaction: a hand-over is both or neither.
+    await orders.confirm_handed_over(
+        session, order_no=row.order_no, staff_username=staff.username, now=now
+    )
     await publish(
         session,
         PICKUP_VERIFIED,

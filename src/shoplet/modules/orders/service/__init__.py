@@ -33,6 +33,7 @@ from .aftersales import (
 )
 from .fulfilment import (
     cancel_order,
+    confirm_handed_over,
     confirm_receipt,
     lock_held_orders,
     release_ship_hold,
@@ -80,6 +81,7 @@ __all__ = [
     "auto_advance",
     "cancel_expired",
     "cancel_order",
+    "confirm_handed_over",
     "confirm_receipt",
     "confirm_return_received",
     "count_export_rows",

@@ -206,9 +206,10 @@ async def request_aftersale(
     window = timedelta(days=settings.orders_aftersale_window_days)
     if order.received_at is not None and order.received_at + window < now:
         raise AfterSaleNotAllowed("the after-sale window has closed", order_status=order.status)
-    if data.kind == "return_refund" and order.shipped_at is None:
+    if data.kind == "return_refund" and order.shipped_at is None and order.received_at is None:
         raise AfterSaleNotAllowed(
-            "nothing was shipped: ask for a refund only", order_status=order.status
+            "nothing was shipped or handed over: ask for a refund only",
+            order_status=order.status,
         )
     if data.kind == "refund_only" and data.items:
         raise InvalidAfterSaleItems("a refund-only request takes no items")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,6 +59,13 @@ async def confirm_receipt(
     session: AsyncSession, pii: PiiCipher, *, member_id: int, order_no: str
 ) -> OrderDetail:
     order = await _member_order(session, member_id, order_no)
+    if order.status != "shipped":
+        # paid -> received exists only for a hand-over at a store (confirm_handed_over).
+        raise IllegalTransition(
+            f"only a shipped order can be confirmed received; this one is {order.status}",
+            from_status=order.status,
+            to_status="received",
+        )
     now = utcnow()
     order = await _move_or_raise(
         session,
@@ -70,6 +78,36 @@ async def confirm_receipt(
     )
     await publish(session, ev.ORDER_RECEIVED, _order_payload(order), key=order.order_no)
     return await _detail(session, pii, order)
+
+
+async def confirm_handed_over(
+    session: AsyncSession, *, order_no: str, staff_username: str, now: datetime
+) -> str:
+    """A store handed a paid pickup order over (自提核销): paid -> received, ``received_at``
+    now, ``order.received`` published; the order then completes after
+    ``orders_auto_complete_days`` like any received order. Only orders whose stock came from
+    a store (``stock_source_ref`` ``store:<id>``) and that never shipped qualify; 409
+    ``orders.illegal_transition`` otherwise, and for the loser of two hand-overs at once (the
+    conditional update on ``paid`` picks one). Returns the new status."""
+    order = await _any_order(session, order_no)
+    ref = order.stock_source_ref or ""
+    if order.status != "paid" or not ref.startswith("store:") or order.shipped_at is not None:
+        raise IllegalTransition(
+            f"only a paid store pickup can be handed over; this one is {order.status}",
+            from_status=order.status,
+            to_status="received",
+        )
+    order = await _move_or_raise(
+        session,
+        order,
+        "received",
+        actor=staff_actor(staff_username),
+        reason="门店自提核销",
+        now=now,
+        values={"received_at": now},
+    )
+    await publish(session, ev.ORDER_RECEIVED, _order_payload(order), key=order.order_no)
+    return order.status
 
 
 async def ship_order(

@@ -225,11 +225,14 @@ async def handle_refund_succeeded(session: AsyncSession, payload: Mapping[str, A
     order = await _any_order(session, order_no)
     if totals is None or totals[0] < totals[1] or order.status not in AFTERSALE_ORDER_STATUSES:
         return
-    was_shipped = order.shipped_at is not None
+    # Goods that left the shop (shipped, or handed over at a store) stay with the shopper
+    # unless returned: a return restocks through its after-sale, never here.
+    goods_left = order.shipped_at is not None or order.received_at is not None
     if await _move(session, order, "refunded", actor=PAYMENT, reason="全额退款", now=now):
         order = await _any_order(session, order_no)
-        if not was_shipped and not order.is_virtual:
-            # Sold but never sent: the units are on the shelf again.
+        if not goods_left and not order.is_virtual:
+            # Sold but never sent or handed over: the units are on the shelf again, in the
+            # shop's free (central) stock — a store pickup's units too, not its store's hold.
             lines = (await repo.lines_for(session, [order.id]))[order.id]
             for line in lines:
                 await inventory.restock(

@@ -1,0 +1,212 @@
+"""One identity everywhere: binding a phone to an account, and merging two accounts of one
+shopper (the mini program's WeChat account and the phone account of H5 or a store counter).
+
+A merge absorbs ``from`` into ``into`` in the caller's transaction:
+
+1. both member rows are locked in id order (two merges of the same pair in opposite directions
+   cannot deadlock), then one conditional ``UPDATE … WHERE id = :from AND merged_into_id IS
+   NULL AND is_active`` claims the absorbed account — of any number of concurrent merges exactly
+   one gets it, the others get 409 ``members.already_merged`` with nothing written;
+2. identities move to the survivor (phone, unionid when it has none); a second unionid or a
+   second phone is refused (409 ``members.identity_conflict`` / ``members.phone_already_bound``);
+3. members' own rows move (addresses; the absorbed account's sessions are revoked), then every
+   hook the modules above registered (``register_merge_hook``) moves what that module owns
+   (orders, cart, coupons, points…) — each through its own SQL, in the same transaction;
+4. the ``members_merge`` row (unique per absorbed account) records what moved, and
+   ``member.merged`` is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.events import publish
+from shoplet.core.security import mask_phone
+from shoplet.modules.members.errors import (
+    AlreadyMerged,
+    IdentityConflict,
+    MemberNotFound,
+    PhoneAlreadyBound,
+)
+from shoplet.modules.members.events import MEMBER_MERGED
+from shoplet.modules.members.models import Address, Member, MemberMerge, RefreshToken
+
+MergeHook = Callable[[AsyncSession, int, int], Awaitable[int]]
+HOOKS_KEY = "members.merge_hooks"
+
+
+def register_merge_hook(ctx: AppContext, name: str, hook: MergeHook) -> None:
+    """A module above members moves what it owns from one member id to another: ``hook(session,
+    from_id, into_id) -> rows moved``. Called inside the merge's transaction; must not commit."""
+    hooks: dict[str, MergeHook] = ctx.extras.setdefault(HOOKS_KEY, {})
+    hooks[name] = hook
+
+
+def merge_hooks(ctx: AppContext) -> dict[str, MergeHook]:
+    found = ctx.extras.get(HOOKS_KEY)
+    return dict(found) if isinstance(found, dict) else {}
+
+
+async def _locked_pair(session: AsyncSession, a: int, b: int) -> dict[int, Member]:
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.id.in_((a, b)))
+        .order_by(Member.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found = {m.id: m for m in rows}
+    for member_id in (a, b):
+        if member_id not in found:
+            raise MemberNotFound(member_id=member_id)
+    return found
+
+
+async def _move_addresses(session: AsyncSession, from_id: int, into_id: int) -> int:
+    has_default = await session.scalar(
+        select(func.count())
+        .select_from(Address)
+        .where(Address.member_id == into_id, Address.is_default, Address.deleted_at.is_(None))
+    )
+    values: dict[str, object] = {"member_id": into_id}
+    if has_default:
+        values["is_default"] = False  # the survivor's default stays the default
+    result = await session.execute(
+        update(Address)
+        .where(Address.member_id == from_id, Address.deleted_at.is_(None))
+        .values(**values)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def merge_members(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    from_id: int,
+    into_id: int,
+    reason: str,
+    now: datetime,
+) -> MemberMerge:
+    """Absorb member ``from_id`` into ``into_id`` (see the module docstring)."""
+    if from_id == into_id:
+        raise AlreadyMerged("an account cannot be merged into itself", member_id=from_id)
+    pair = await _locked_pair(session, from_id, into_id)
+    src, dst = pair[from_id], pair[into_id]
+    if src.merged_into_id is not None or not src.is_active:
+        raise AlreadyMerged(member_id=from_id, merged_into_id=src.merged_into_id)
+    if dst.merged_into_id is not None or not dst.is_active:
+        raise AlreadyMerged(member_id=into_id, merged_into_id=dst.merged_into_id)
+    if src.wechat_unionid and dst.wechat_unionid and src.wechat_unionid != dst.wechat_unionid:
+        raise IdentityConflict("two WeChat unionids")
+    if src.wechat_openid and dst.wechat_openid:
+        raise IdentityConflict("two mini-program accounts")
+    if src.phone_index and dst.phone_index and src.phone_index != dst.phone_index:
+        raise PhoneAlreadyBound("the two accounts have different phones")
+    phone = (src.phone_index, src.phone_encrypted)
+    openid, unionid = src.wechat_openid, src.wechat_unionid
+    claimed = await session.execute(
+        update(Member)
+        .where(Member.id == from_id, Member.merged_into_id.is_(None), Member.is_active)
+        .values(
+            merged_into_id=into_id,
+            is_active=False,
+            phone_index=None,
+            phone_encrypted=None,
+            wechat_openid=None,
+            wechat_unionid=None,
+        )
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyMerged(member_id=from_id)  # pragma: no cover - the row lock serialises
+    # The unique indexes on phone and openid are free now that the absorbed row let go.
+    await session.flush()
+    moved_identity: dict[str, object] = {}
+    if dst.phone_index is None and phone[0] is not None:
+        moved_identity |= {"phone_index": phone[0], "phone_encrypted": phone[1]}
+    if dst.wechat_openid is None and openid is not None:
+        moved_identity["wechat_openid"] = openid
+    if dst.wechat_unionid is None and unionid is not None:
+        moved_identity["wechat_unionid"] = unionid
+    if moved_identity:
+        await session.execute(update(Member).where(Member.id == into_id).values(**moved_identity))
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.member_id == from_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    moved = {"addresses": await _move_addresses(session, from_id, into_id)}
+    for name, hook in sorted(merge_hooks(ctx).items()):
+        moved[name] = await hook(session, from_id, into_id)
+    record = MemberMerge(
+        from_member_id=from_id, into_member_id=into_id, reason=reason, moved=moved, merged_at=now
+    )
+    session.add(record)
+    await session.flush()
+    await publish(
+        session,
+        MEMBER_MERGED,
+        {"from_member_id": from_id, "into_member_id": into_id, "reason": reason, "moved": moved},
+        key=str(into_id),
+    )
+    session.expire(dst)
+    return record
+
+
+async def bind_phone(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    member_id: int,
+    phone: str,
+    phone_index: str,
+    now: datetime,
+) -> tuple[str, MemberMerge | None]:
+    """Give the signed-in member a phone whose code was just verified. When another account
+    holds that phone (the shopper's H5 or store-counter account), that account is merged into
+    this one. Returns the masked phone and the merge, if one happened."""
+    member = await session.get(Member, member_id)
+    if member is None or not member.is_active:
+        raise MemberNotFound(member_id=member_id)
+    if member.phone_index == phone_index:
+        return mask_phone(phone), None
+    if member.phone_index is not None:
+        raise PhoneAlreadyBound()
+    holder = await session.scalar(select(Member.id).where(Member.phone_index == phone_index))
+    if holder is None:
+        try:
+            async with session.begin_nested():
+                bound = await session.execute(
+                    update(Member)
+                    .where(Member.id == member_id, Member.phone_index.is_(None))
+                    .values(phone_index=phone_index, phone_encrypted=ctx.pii.encrypt(phone))
+                )
+        except IntegrityError:
+            # Another account took this phone at the same moment (unique phone index).
+            raise PhoneAlreadyBound("the phone was just bound to another account") from None
+        if bound.rowcount != 1:  # type: ignore[attr-defined]
+            raise PhoneAlreadyBound()
+        return mask_phone(phone), None
+    merge = await merge_members(
+        session, ctx, from_id=holder, into_id=member_id, reason="bind_phone", now=now
+    )
+    return mask_phone(phone), merge
+
+
+async def list_merges(
+    session: AsyncSession, *, member_id: int | None, before_id: int | None, limit: int
+) -> list[MemberMerge]:
+    query = select(MemberMerge).order_by(MemberMerge.id.desc()).limit(limit)
+    if member_id is not None:
+        query = query.where(
+            (MemberMerge.into_member_id == member_id) | (MemberMerge.from_member_id == member_id)
+        )
+    if before_id is not None:
+        query = query.where(MemberMerge.id < before_id)
+    return list(await session.scalars(query))

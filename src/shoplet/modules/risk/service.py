@@ -1,19 +1,63 @@
-"""The risk score: points for each signal of abuse, and the reasons behind them.
+"""The risk engine: signals, rules, outcomes and the decision log (docs/risk.md).
 
-Pure (tested without I/O). Each caller counts its own signals where it keeps them (the flash
-sale in Redis per campaign, bargains in their cut rows) and compares the score with its own
-threshold: a flash sale asks for a challenge, a bargain refuses the cut.
+- :func:`risk_score` is the pure score the flash sale and bargains started with (callers count
+  their own signals), kept for them;
+- :func:`assess` / :func:`guard` score an action from the velocity counters (one Redis round
+  trip), the IP lists, the devices seen per account and the anomaly model, apply the first
+  matching rule and write the decision log;
+- the rest manages rules, lists and the review queue for the console.
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import keep_writes_on_error, utcnow
+from shoplet.modules.staff.public import Origin, StaffIdentity, record_audit
+
+from . import repository
+from .errors import (
+    ChallengeRequired,
+    DecisionNotFound,
+    ListEntryExists,
+    ListEntryNotFound,
+    NetworkInvalid,
+    ReviewClosed,
+    RiskBlocked,
+    RuleNotFound,
+)
+from .models import RiskDecision, RiskListEntry, RiskRule
+from .rules import (
+    DEFAULT_RULES,
+    SIGNALS,
+    Action,
+    Outcome,
+    Rule,
+    SignalValue,
+    first_match,
+    parse_actions,
+    parse_conditions,
+)
+from .velocity import MemoryVelocity, Operation, RedisVelocity, Velocity
 
 NEW_ACCOUNT = 40
 BURST = 30
 SHARED_IP = 30
 SHARED_DEVICE = 60
+FAILURES = 30
+DEFAULT_NEW_HOURS = 24
+DEFAULT_BURST = 10
+DEFAULT_MEMBERS_PER_IP = 5
+DEFAULT_MEMBERS_PER_DEVICE = 2
+DEFAULT_FAILURES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +99,456 @@ def risk_score(signals: RiskSignals, limits: RiskLimits, *, now: datetime) -> tu
         score += SHARED_DEVICE
         reasons.append("shared_device")
     return score, reasons
+
+
+# -- rules, lists, reviews (console) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDraft:
+    name: str
+    actions: list[str]
+    conditions: list[dict[str, object]]
+    outcome: Outcome
+    is_active: bool = True
+    position: int | None = None
+
+
+async def list_rules(session: AsyncSession) -> tuple[list[RiskRule], bool]:
+    """The merchant's rules in order, and whether the built-in defaults are in effect (no rule
+    saved yet)."""
+    rows = await repository.list_rules(session)
+    return rows, not rows
+
+
+async def adopt_default_rules(session: AsyncSession) -> list[RiskRule]:
+    """Save the built-in rules as the merchant's own, to edit them (only while none exist)."""
+    rows = await repository.list_rules(session)
+    if rows:
+        return rows
+    now = utcnow()
+    new = [
+        RiskRule(
+            name=rule.name,
+            position=(i + 1) * 10,
+            actions=list(rule.actions),
+            conditions=[
+                {"signal": c.signal, "op": c.op, "value": c.value} for c in rule.conditions
+            ],
+            outcome=rule.outcome,
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        for i, rule in enumerate(DEFAULT_RULES)
+    ]
+    await repository.add_rules(session, new)
+    return await repository.list_rules(session)
+
+
+async def create_rule(session: AsyncSession, draft: RuleDraft) -> RiskRule:
+    """Validate (400 naming the path) before anything is written."""
+    actions = parse_actions(draft.actions)
+    parse_conditions(draft.conditions)
+    now = utcnow()
+    position = draft.position
+    if position is None:
+        position = await repository.next_rule_position(session)
+    return await repository.add_rule(
+        session,
+        RiskRule(
+            name=draft.name,
+            position=position,
+            actions=list(actions),
+            conditions=[dict(c) for c in draft.conditions],
+            outcome=draft.outcome,
+            is_active=draft.is_active,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+
+
+async def update_rule(session: AsyncSession, rule_id: int, draft: RuleDraft) -> RiskRule:
+    actions = parse_actions(draft.actions)
+    parse_conditions(draft.conditions)
+    row = await repository.get_rule(session, rule_id)
+    if row is None:
+        raise RuleNotFound()
+    row.name = draft.name
+    row.actions = list(actions)
+    row.conditions = [dict(c) for c in draft.conditions]
+    row.outcome = draft.outcome
+    row.is_active = draft.is_active
+    if draft.position is not None:
+        row.position = draft.position
+    row.updated_at = utcnow()
+    await session.flush()
+    return row
+
+
+async def delete_rule(session: AsyncSession, rule_id: int) -> RiskRule:
+    row = await repository.get_rule(session, rule_id)
+    if row is None:
+        raise RuleNotFound()
+    await repository.delete_rule(session, row)
+    return row
+
+
+def normalise_network(text: str) -> str:
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError as exc:
+        raise NetworkInvalid(
+            f"{text!r} is not an IP address or CIDR network", path="network"
+        ) from exc
+
+
+async def list_entries(session: AsyncSession) -> list[RiskListEntry]:
+    return await repository.list_entries(session)
+
+
+async def add_entry(session: AsyncSession, *, kind: str, network: str, note: str) -> RiskListEntry:
+    normal = normalise_network(network)
+    entry_id = await repository.add_entry(
+        session, kind=kind, network=normal, note=note, now=utcnow()
+    )
+    if entry_id is None:
+        raise ListEntryExists(f"{normal} is already on the {kind} list")
+    entry = await repository.get_entry(session, entry_id)
+    if entry is None:  # pragma: no cover - inserted above in this transaction
+        raise ListEntryNotFound()
+    return entry
+
+
+async def delete_entry(session: AsyncSession, entry_id: int) -> RiskListEntry:
+    entry = await repository.get_entry(session, entry_id)
+    if entry is None:
+        raise ListEntryNotFound()
+    await repository.delete_entry(session, entry)
+    return entry
+
+
+async def search_decisions(
+    session: AsyncSession,
+    *,
+    action: str | None = None,
+    outcome: str | None = None,
+    subject: str | None = None,
+    member_id: int | None = None,
+    review_state: str | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[RiskDecision]:
+    return await repository.search_decisions(
+        session,
+        action=action,
+        outcome=outcome,
+        subject=subject,
+        member_id=member_id,
+        review_state=review_state,
+        before_id=before_id,
+        limit=limit,
+    )
+
+
+async def get_decision(session: AsyncSession, decision_id: int) -> RiskDecision:
+    row = await repository.get_decision(session, decision_id)
+    if row is None:
+        raise DecisionNotFound()
+    return row
+
+
+async def close_review(
+    session: AsyncSession, decision_id: int, *, approve: bool, by: str
+) -> RiskDecision:
+    await get_decision(session, decision_id)
+    state = "approved" if approve else "rejected"
+    if not await repository.close_review(session, decision_id, state=state, by=by, now=utcnow()):
+        raise ReviewClosed()
+    row = await get_decision(session, decision_id)
+    await session.refresh(row)
+    return row
+
+
+# -- the engine -----------------------------------------------------------------------------
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+VELOCITY_KEY = "risk.velocity"
+ANOMALY_KEY = "risk.anomaly"
+# Two sightings of one account in different regions closer than this are impossible travel.
+TRAVEL_WINDOW = 2 * HOUR
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRequest:
+    """What a caller knows about the action it is about to allow.
+
+    ``subject`` names the account (``member:12``, ``staff:3``, or ``phone:<blind index>`` before
+    a member exists); ``scope`` narrows the distinct-account counters to one thing being given
+    away (a coupon template, a bargain), so fifty shoppers behind one carrier NAT claiming
+    fifty different coupons are not a farm. ``region`` is a region code the caller already has
+    (Shoplet has no offline IP-to-region database), used for impossible travel.
+    """
+
+    action: Action
+    subject: str
+    ip: str
+    device_id: str | None = None
+    user_agent: str = ""
+    scope: str = ""
+    member_id: int | None = None
+    staff_id: int | None = None
+    account_created_at: datetime | None = None
+    amount: int = 0
+    change_pct: float = 0.0
+    region: str | None = None
+    challenge_passed: bool = False
+    """The caller already verified a challenge (a step-up for staff): a ``challenge`` outcome
+    becomes ``allow``, logged as such."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    id: int
+    outcome: Outcome
+    score: int
+    rule: str | None
+    reasons: list[str]
+    signals: dict[str, SignalValue]
+
+
+AnomalyScorer = Callable[[Mapping[str, SignalValue]], float]
+
+
+def velocity_of(ctx: AppContext) -> Velocity:
+    """The process's velocity store: Redis when configured, else memory."""
+    found = ctx.extras.get(VELOCITY_KEY)
+    if found is None:
+        found = (
+            RedisVelocity(ctx.redis, ctx.settings.redis_prefix)
+            if ctx.redis is not None
+            else MemoryVelocity()
+        )
+        ctx.extras[VELOCITY_KEY] = found
+    return cast(Velocity, found)
+
+
+def fingerprint(device_id: str | None, user_agent: str) -> str:
+    """The device fingerprint: the storefront's device id and a hash of the user agent."""
+    if not device_id:
+        return ""
+    return hashlib.sha256(f"{device_id}\n{user_agent}".encode()).hexdigest()[:32]
+
+
+def _ops(req: RiskRequest, fp: str, now: float) -> list[tuple[str, Operation]]:
+    a = f"{{risk:{req.action}}}"
+    m, h, d = int(now // MINUTE), int(now // HOUR), int(now // DAY)
+    ops: list[tuple[str, Operation]] = [
+        ("account_minute", Operation("incr", f"{a}:a:{req.subject}:m{m}", ttl=2 * MINUTE)),
+        ("account_hour", Operation("incr", f"{a}:a:{req.subject}:h{h}", ttl=2 * HOUR)),
+        ("account_day", Operation("incr", f"{a}:a:{req.subject}:d{d}", ttl=2 * DAY)),
+        ("ip_minute", Operation("incr", f"{a}:i:{req.ip}:m{m}", ttl=2 * MINUTE)),
+        ("ip_hour", Operation("incr", f"{a}:i:{req.ip}:h{h}", ttl=2 * HOUR)),
+        (
+            "accounts_on_ip",
+            Operation("add", f"{a}:{req.scope}:ia:{req.ip}:d{d}", req.subject, 2 * DAY),
+        ),
+        ("account_ips", Operation("add", f"{a}:ai:{req.subject}:h{h}", req.ip, 2 * HOUR)),
+        ("account_failures", Operation("get", f"{a}:fa:{req.subject}:h{h}", ttl=2 * HOUR)),
+        ("ip_failures", Operation("get", f"{a}:fi:{req.ip}:h{h}", ttl=2 * HOUR)),
+    ]
+    if fp:
+        ops += [
+            ("device_minute", Operation("incr", f"{a}:d:{req.device_id}:m{m}", ttl=2 * MINUTE)),
+            ("device_hour", Operation("incr", f"{a}:d:{req.device_id}:h{h}", ttl=2 * HOUR)),
+            ("fingerprint_hour", Operation("incr", f"{a}:f:{fp}:h{h}", ttl=2 * HOUR)),
+            (
+                "accounts_on_device",
+                Operation("add", f"{a}:{req.scope}:da:{req.device_id}:d{d}", req.subject, 2 * DAY),
+            ),
+        ]
+    if req.region:
+        ops.append(
+            (
+                "last_region",
+                Operation("region", f"{a}:r:{req.subject}", f"{req.region}|{int(now)}", DAY),
+            )
+        )
+    return ops
+
+
+def _travelled(previous: str, region: str, now: float) -> bool:
+    where, _, when = previous.partition("|")
+    return bool(where) and where != region and now - float(when or 0) < TRAVEL_WINDOW
+
+
+def builtin_score(signals: Mapping[str, SignalValue]) -> int:
+    """Points that summarise the signals (a rule may use ``score``); same weights as
+    :func:`risk_score`."""
+    age = signals.get("account_age_hours")
+    points = NEW_ACCOUNT if age is None or float(cast(float, age)) < DEFAULT_NEW_HOURS else 0
+    if cast(int, signals.get("account_minute", 0)) > DEFAULT_BURST:
+        points += BURST
+    if cast(int, signals.get("accounts_on_ip", 0)) > DEFAULT_MEMBERS_PER_IP:
+        points += SHARED_IP
+    if cast(int, signals.get("accounts_on_device", 0)) > DEFAULT_MEMBERS_PER_DEVICE:
+        points += SHARED_DEVICE
+    if cast(int, signals.get("account_failures", 0)) >= DEFAULT_FAILURES:
+        points += FAILURES
+    return points
+
+
+async def _rules(session: AsyncSession) -> list[Rule]:
+    rows = await repository.list_rules(session, active_only=True)
+    if not rows and not await repository.list_rules(session):
+        return list(DEFAULT_RULES)
+    return [rule_of(row) for row in rows]
+
+
+def rule_of(row: RiskRule) -> Rule:
+    return Rule(
+        row.id,
+        row.name,
+        tuple(row.actions),
+        tuple(parse_conditions(row.conditions)),
+        cast(Outcome, row.outcome),
+    )
+
+
+async def _listed(session: AsyncSession, ip: str) -> str | None:
+    """``"deny"``, ``"allow"`` or ``None``: the deny list wins over the allow list."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    kinds = {
+        entry.kind
+        for entry in await repository.list_entries(session)
+        if address in ipaddress.ip_network(entry.network)
+    }
+    return "deny" if "deny" in kinds else "allow" if "allow" in kinds else None
+
+
+async def collect_signals(
+    session: AsyncSession, ctx: AppContext, req: RiskRequest, *, now: datetime
+) -> dict[str, SignalValue]:
+    """Every signal of the request, from one velocity round trip and the devices table."""
+    at = now.timestamp()
+    fp = fingerprint(req.device_id, req.user_agent)
+    ops = _ops(req, fp, at)
+    results = await velocity_of(ctx).run([op for _, op in ops])
+    signals: dict[str, SignalValue] = {name: 0 for name, spec in SIGNALS.items() if spec[0] is int}
+    for (name, _), value in zip(ops, results, strict=True):
+        if name == "last_region":
+            signals["impossible_travel"] = _travelled(str(value), req.region or "", at)
+        else:
+            signals[name] = value
+    signals.setdefault("impossible_travel", False)
+    signals["account_age_hours"] = (
+        None
+        if req.account_created_at is None
+        else round((now - req.account_created_at).total_seconds() / HOUR, 2)
+    )
+    signals["device_missing"] = not fp
+    signals["new_device"] = bool(fp) and await repository.note_device(
+        session, subject=req.subject, device=fp, now=now
+    )
+    signals["amount"] = req.amount
+    signals["change_pct"] = req.change_pct
+    signals["score"] = builtin_score(signals)
+    scorer = ctx.extras.get(ANOMALY_KEY)
+    signals["anomaly"] = float(scorer(signals)) if callable(scorer) else 0.0
+    return signals
+
+
+async def assess(
+    session: AsyncSession, ctx: AppContext, req: RiskRequest, *, now: datetime | None = None
+) -> Decision:
+    """Decide one action: the deny list blocks, the allow list allows, else the first active
+    rule that matches decides (no match: allow). The decision, its signals and the rule that
+    fired are written to the decision log in the caller's transaction."""
+    now = now or utcnow()
+    signals = await collect_signals(session, ctx, req, now=now)
+    listed = await _listed(session, req.ip)
+    signals["ip_allowed"] = listed == "allow"
+    rule: Rule | None = None
+    reasons: list[str] = []
+    if listed == "deny":
+        outcome: Outcome = "block"
+        reasons.append("ip_denied")
+    elif listed == "allow":
+        outcome = "allow"
+        reasons.append("ip_allowed")
+    else:
+        rule = first_match(await _rules(session), req.action, signals)
+        outcome = rule.outcome if rule is not None else "allow"
+        if rule is not None:
+            reasons += [c.describe() for c in rule.conditions]
+    if outcome == "challenge" and req.challenge_passed:
+        outcome = "allow"
+        reasons.append("challenge_passed")
+    row = await repository.add_decision(
+        session,
+        RiskDecision(
+            action=req.action,
+            subject=req.subject,
+            member_id=req.member_id,
+            staff_id=req.staff_id,
+            ip=req.ip[:45],
+            device=fingerprint(req.device_id, req.user_agent),
+            outcome=outcome,
+            score=int(cast(int, signals["score"])),
+            rule_id=rule.id if rule is not None else None,
+            reasons=([f"rule:{rule.name}"] if rule is not None else []) + reasons,
+            signals=signals,
+            review_state="pending" if outcome == "review" else None,
+            created_at=now,
+        ),
+    )
+    return Decision(
+        id=row.id,
+        outcome=outcome,
+        score=row.score,
+        rule=rule.name if rule is not None else None,
+        reasons=row.reasons,
+        signals=signals,
+    )
+
+
+async def guard(
+    session: AsyncSession,
+    ctx: AppContext,
+    req: RiskRequest,
+    *,
+    staff: StaffIdentity | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """Assess and enforce: ``block`` raises 403 ``risk.blocked``, ``challenge`` 403
+    ``risk.challenge_required`` (both keep the decision log row although the request fails);
+    ``review`` lets the action through and queues it in the console. A staff member's decision
+    other than ``allow`` is also an audit-log entry."""
+    decision = await assess(session, ctx, req, now=now)
+    if staff is not None and decision.outcome != "allow":
+        await record_audit(
+            session,
+            staff,
+            f"risk.{decision.outcome}",
+            f"risk_decision:{decision.id}",
+            {"action": req.action, "reasons": decision.reasons},
+            Origin(req.ip, req.user_agent),
+        )
+    if decision.outcome in ("block", "challenge"):
+        keep_writes_on_error(session)
+        error = RiskBlocked if decision.outcome == "block" else ChallengeRequired
+        raise error(decision_id=decision.id, reasons=decision.reasons)
+    return decision
+
+
+async def record_failure(
+    ctx: AppContext, action: Action, *, subject: str, ip: str, now: datetime | None = None
+) -> None:
+    """Count a failed attempt (a wrong login code) against the account and the IP this hour."""
+    h = int((now or utcnow()).timestamp() // HOUR)
+    a = f"{{risk:{action}}}"
+    await velocity_of(ctx).incr([f"{a}:fa:{subject}:h{h}", f"{a}:fi:{ip}:h{h}"], 2 * HOUR)

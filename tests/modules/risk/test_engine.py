@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -91,26 +92,17 @@ async def test_same_shoppers_on_other_bargains_are_not_a_ring(ctx: AppContext) -
         account_created_at=START - timedelta(days=90),
     )
     async with ctx.sessionmaker() as session:
-        first = await assess(
-            session, ctx, base.__class__(**{**_fields(base), "scope": "bargain:1"}), now=START
-        )
+        first = await assess(session, ctx, replace(base, scope="bargain:1"), now=START)
         second = await assess(
-            session,
-            ctx,
-            base.__class__(**{**_fields(base), "subject": "member:2", "scope": "bargain:2"}),
-            now=START,
+            session, ctx, replace(base, subject="member:2", scope="bargain:2"), now=START
         )
     assert (first.outcome, second.outcome) == ("allow", "allow")
 
 
-def _fields(req: RiskRequest) -> dict[str, object]:
-    return {name: getattr(req, name) for name in req.__dataclass_fields__}
-
-
 async def test_lists_and_the_decision_log(ctx: AppContext) -> None:
     async with ctx.sessionmaker() as session:
-        await service.add_entry(session, kind="deny", network="203.0.113.0/24", note="botnet")
-        await service.add_entry(session, kind="allow", network="10.8.0.0/16", note="office")
+        await service.add_entry(session, ctx, kind="deny", network="203.0.113.0/24", note="botnet")
+        await service.add_entry(session, ctx, kind="allow", network="10.8.0.0/16", note="office")
         blocked = await assess(
             session,
             ctx,
@@ -154,6 +146,7 @@ async def test_merchant_rules_replace_the_defaults(ctx: AppContext) -> None:
     async with ctx.sessionmaker() as session:
         await service.create_rule(
             session,
+            ctx,
             service.RuleDraft(
                 name="大额订单人工审核",
                 actions=["checkout"],
@@ -201,10 +194,13 @@ async def test_impossible_travel_and_new_staff_device(ctx: AppContext) -> None:
         other = await assess(
             session, ctx, staff("440300", "console-laptop-2"), now=START + timedelta(hours=5)
         )
-    assert first.outcome == "challenge" and first.signals["new_device"] is True
+    assert first.outcome == "challenge"
+    assert first.signals["new_device"] is True
     assert again.outcome == "allow"
-    assert far.outcome == "challenge" and far.signals["impossible_travel"] is True
-    assert other.outcome == "challenge" and other.signals["impossible_travel"] is False
+    assert far.outcome == "challenge"
+    assert far.signals["impossible_travel"] is True
+    assert other.outcome == "challenge"
+    assert other.signals["impossible_travel"] is False
 
 
 @pytest.mark.parametrize("clients", [60])

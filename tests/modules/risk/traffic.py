@@ -121,7 +121,12 @@ def credential_stuffing(
     events: list[Event] = []
     for a in range(accounts):
         for t in range(tries):
-            ip = f"{rng.randrange(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+            ip = (
+                ".".join(
+                    str(n) for n in (rng.randrange(1, 223), rng.randrange(256), rng.randrange(256))
+                )
+                + f".{rng.randrange(1, 255)}"
+            )
             events.append(
                 Event(
                     start + timedelta(seconds=a * 2 + t * 61),

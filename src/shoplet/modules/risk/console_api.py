@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
+from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
@@ -73,10 +74,12 @@ async def list_rules(_: RiskManager, session: DbSession) -> RuleList:
 
 
 @router.post("/risk/rules/adopt-defaults")
-async def adopt_defaults(staff: RiskManager, request: Request, session: DbSession) -> RuleList:
+async def adopt_defaults(
+    staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
+) -> RuleList:
     """Save the built-in rules as the shop's own, to edit them (nothing changes when rules
     already exist)."""
-    rows = await service.adopt_default_rules(session)
+    rows = await service.adopt_default_rules(session, ctx)
     await record_audit(
         session, staff, "risk.rules_adopt", "risk_rule", {"count": len(rows)}, origin_of(request)
     )
@@ -85,11 +88,11 @@ async def adopt_defaults(staff: RiskManager, request: Request, session: DbSessio
 
 @router.post("/risk/rules", status_code=status.HTTP_201_CREATED, responses=problem_responses(400))
 async def create_rule(
-    body: RuleWrite, staff: RiskManager, request: Request, session: DbSession
+    body: RuleWrite, staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
 ) -> RuleView:
     """Add a rule (400 ``risk.rule_unknown_signal``, ``.rule_bad_operator``, ``.rule_bad_value``,
     ``.rule_unknown_action``, ``.rule_empty``, each with the ``path`` at fault)."""
-    row = await service.create_rule(session, _draft(body))
+    row = await service.create_rule(session, ctx, _draft(body))
     view = RuleView.of(row)
     await record_audit(
         session,
@@ -104,10 +107,16 @@ async def create_rule(
 
 @router.put("/risk/rules/{rule_id}", responses=problem_responses(400, 404))
 async def update_rule(
-    rule_id: PathId, body: RuleWrite, staff: RiskManager, request: Request, session: DbSession
+    rule_id: PathId,
+    body: RuleWrite,
+    *,
+    staff: RiskManager,
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
 ) -> RuleView:
     """Replace a rule (the same 400 codes as creating one; 404 ``risk.rule_not_found``)."""
-    row = await service.update_rule(session, rule_id, _draft(body))
+    row = await service.update_rule(session, ctx, rule_id, _draft(body))
     view = RuleView.of(row)
     await record_audit(
         session,
@@ -126,10 +135,10 @@ async def update_rule(
     responses=problem_responses(404),
 )
 async def delete_rule(
-    rule_id: PathId, staff: RiskManager, request: Request, session: DbSession
+    rule_id: PathId, staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
 ) -> None:
     """Delete a rule."""
-    row = await service.delete_rule(session, rule_id)
+    row = await service.delete_rule(session, ctx, rule_id)
     await record_audit(
         session,
         staff,
@@ -150,10 +159,12 @@ async def list_entries(_: RiskManager, session: DbSession) -> list[ListEntryView
     "/risk/lists", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 409)
 )
 async def add_entry(
-    body: ListEntryCreate, staff: RiskManager, request: Request, session: DbSession
+    body: ListEntryCreate, staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
 ) -> ListEntryView:
     """Put a network on a list (400 ``risk.network_invalid``, 409 ``risk.list_entry_exists``)."""
-    entry = await service.add_entry(session, kind=body.kind, network=body.network, note=body.note)
+    entry = await service.add_entry(
+        session, ctx, kind=body.kind, network=body.network, note=body.note
+    )
     view = ListEntryView.of(entry)
     await record_audit(
         session,
@@ -172,10 +183,10 @@ async def add_entry(
     responses=problem_responses(404),
 )
 async def delete_entry(
-    entry_id: PathId, staff: RiskManager, request: Request, session: DbSession
+    entry_id: PathId, staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
 ) -> None:
     """Take a network off its list."""
-    entry = await service.delete_entry(session, entry_id)
+    entry = await service.delete_entry(session, ctx, entry_id)
     await record_audit(
         session,
         staff,

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import keep_writes_on_error, utcnow
+from shoplet.core.db import keep_writes_on_error, on_commit, utcnow
 from shoplet.modules.staff.public import Origin, StaffIdentity, record_audit
 
 from . import repository
+from .config import risk_settings
 from .errors import (
     ChallengeRequired,
     DecisionNotFound,
@@ -121,7 +124,7 @@ async def list_rules(session: AsyncSession) -> tuple[list[RiskRule], bool]:
     return rows, not rows
 
 
-async def adopt_default_rules(session: AsyncSession) -> list[RiskRule]:
+async def adopt_default_rules(session: AsyncSession, ctx: AppContext) -> list[RiskRule]:
     """Save the built-in rules as the merchant's own, to edit them (only while none exist)."""
     rows = await repository.list_rules(session)
     if rows:
@@ -143,14 +146,16 @@ async def adopt_default_rules(session: AsyncSession) -> list[RiskRule]:
         for i, rule in enumerate(DEFAULT_RULES)
     ]
     await repository.add_rules(session, new)
+    forget_policy(session, ctx)
     return await repository.list_rules(session)
 
 
-async def create_rule(session: AsyncSession, draft: RuleDraft) -> RiskRule:
+async def create_rule(session: AsyncSession, ctx: AppContext, draft: RuleDraft) -> RiskRule:
     """Validate (400 naming the path) before anything is written."""
     actions = parse_actions(draft.actions)
     parse_conditions(draft.conditions)
     now = utcnow()
+    forget_policy(session, ctx)
     position = draft.position
     if position is None:
         position = await repository.next_rule_position(session)
@@ -169,7 +174,9 @@ async def create_rule(session: AsyncSession, draft: RuleDraft) -> RiskRule:
     )
 
 
-async def update_rule(session: AsyncSession, rule_id: int, draft: RuleDraft) -> RiskRule:
+async def update_rule(
+    session: AsyncSession, ctx: AppContext, rule_id: int, draft: RuleDraft
+) -> RiskRule:
     actions = parse_actions(draft.actions)
     parse_conditions(draft.conditions)
     row = await repository.get_rule(session, rule_id)
@@ -184,14 +191,16 @@ async def update_rule(session: AsyncSession, rule_id: int, draft: RuleDraft) -> 
         row.position = draft.position
     row.updated_at = utcnow()
     await session.flush()
+    forget_policy(session, ctx)
     return row
 
 
-async def delete_rule(session: AsyncSession, rule_id: int) -> RiskRule:
+async def delete_rule(session: AsyncSession, ctx: AppContext, rule_id: int) -> RiskRule:
     row = await repository.get_rule(session, rule_id)
     if row is None:
         raise RuleNotFound()
     await repository.delete_rule(session, row)
+    forget_policy(session, ctx)
     return row
 
 
@@ -208,8 +217,11 @@ async def list_entries(session: AsyncSession) -> list[RiskListEntry]:
     return await repository.list_entries(session)
 
 
-async def add_entry(session: AsyncSession, *, kind: str, network: str, note: str) -> RiskListEntry:
+async def add_entry(
+    session: AsyncSession, ctx: AppContext, *, kind: str, network: str, note: str
+) -> RiskListEntry:
     normal = normalise_network(network)
+    forget_policy(session, ctx)
     entry_id = await repository.add_entry(
         session, kind=kind, network=normal, note=note, now=utcnow()
     )
@@ -221,11 +233,12 @@ async def add_entry(session: AsyncSession, *, kind: str, network: str, note: str
     return entry
 
 
-async def delete_entry(session: AsyncSession, entry_id: int) -> RiskListEntry:
+async def delete_entry(session: AsyncSession, ctx: AppContext, entry_id: int) -> RiskListEntry:
     entry = await repository.get_entry(session, entry_id)
     if entry is None:
         raise ListEntryNotFound()
     await repository.delete_entry(session, entry)
+    forget_policy(session, ctx)
     return entry
 
 
@@ -275,6 +288,9 @@ async def close_review(
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 VELOCITY_KEY = "risk.velocity"
+POLICY_KEY = "risk.policy"
+METRIC_KEY = "risk.metric"
+POLICY_TTL = 5.0
 ANOMALY_KEY = "risk.anomaly"
 # Two sightings of one account in different regions closer than this are impossible travel.
 TRAVEL_WINDOW = 2 * HOUR
@@ -399,11 +415,42 @@ def builtin_score(signals: Mapping[str, SignalValue]) -> int:
     return points
 
 
-async def _rules(session: AsyncSession) -> list[Rule]:
-    rows = await repository.list_rules(session, active_only=True)
-    if not rows and not await repository.list_rules(session):
-        return list(DEFAULT_RULES)
-    return [rule_of(row) for row in rows]
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    """The rules and lists as one process uses them, read at most every ``POLICY_TTL``
+    seconds (and again at once after a change in this process), so an allowed action costs no
+    SQL for them. Another process sees a change within the TTL."""
+
+    expires: float
+    rules: list[Rule]
+    allow: list[IPNetwork]
+    deny: list[IPNetwork]
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+async def _policy(session: AsyncSession, ctx: AppContext) -> _Policy:
+    found = ctx.extras.get(POLICY_KEY)
+    now = time.monotonic()
+    if isinstance(found, _Policy) and found.expires > now:
+        return found
+    rows = await repository.list_rules(session)
+    entries = await repository.list_entries(session)
+    rules = [rule_of(r) for r in rows if r.is_active] if rows else list(DEFAULT_RULES)
+    policy = _Policy(
+        expires=now + POLICY_TTL,
+        rules=rules,
+        allow=[ipaddress.ip_network(e.network) for e in entries if e.kind == "allow"],
+        deny=[ipaddress.ip_network(e.network) for e in entries if e.kind == "deny"],
+    )
+    ctx.extras[POLICY_KEY] = policy
+    return policy
+
+
+def forget_policy(session: AsyncSession, ctx: AppContext) -> None:
+    """Drop this process's cached rules and lists once the change commits."""
+    on_commit(session, lambda: ctx.extras.pop(POLICY_KEY, None), key=POLICY_KEY)
 
 
 def rule_of(row: RiskRule) -> Rule:
@@ -416,18 +463,15 @@ def rule_of(row: RiskRule) -> Rule:
     )
 
 
-async def _listed(session: AsyncSession, ip: str) -> str | None:
+def _listed(policy: _Policy, ip: str) -> str | None:
     """``"deny"``, ``"allow"`` or ``None``: the deny list wins over the allow list."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return None
-    kinds = {
-        entry.kind
-        for entry in await repository.list_entries(session)
-        if address in ipaddress.ip_network(entry.network)
-    }
-    return "deny" if "deny" in kinds else "allow" if "allow" in kinds else None
+    if any(address in net for net in policy.deny):
+        return "deny"
+    return "allow" if any(address in net for net in policy.allow) else None
 
 
 async def collect_signals(
@@ -466,11 +510,14 @@ async def assess(
     session: AsyncSession, ctx: AppContext, req: RiskRequest, *, now: datetime | None = None
 ) -> Decision:
     """Decide one action: the deny list blocks, the allow list allows, else the first active
-    rule that matches decides (no match: allow). The decision, its signals and the rule that
-    fired are written to the decision log in the caller's transaction."""
+    rule that matches decides (no match: allow). Every decision that is not ``allow``, and every
+    staff decision, is written with its signals and the rule that fired to the decision log in
+    the caller's transaction (``id`` 0 otherwise); all are counted in
+    ``shoplet_risk_decisions_total``."""
     now = now or utcnow()
     signals = await collect_signals(session, ctx, req, now=now)
-    listed = await _listed(session, req.ip)
+    policy = await _policy(session, ctx)
+    listed = _listed(policy, req.ip)
     signals["ip_allowed"] = listed == "allow"
     rule: Rule | None = None
     reasons: list[str] = []
@@ -481,13 +528,19 @@ async def assess(
         outcome = "allow"
         reasons.append("ip_allowed")
     else:
-        rule = first_match(await _rules(session), req.action, signals)
+        rule = first_match(policy.rules, req.action, signals)
         outcome = rule.outcome if rule is not None else "allow"
         if rule is not None:
             reasons += [c.describe() for c in rule.conditions]
     if outcome == "challenge" and req.challenge_passed:
         outcome = "allow"
         reasons.append("challenge_passed")
+    explained = ([f"rule:{rule.name}"] if rule is not None else []) + reasons
+    score = int(cast(int, signals["score"]))
+    _count(ctx, req.action, outcome)
+    if outcome == "allow" and req.staff_id is None:
+        # Shoppers' allowed actions are counted, not stored: the log holds what needs a look.
+        return Decision(0, outcome, score, None, explained, signals)
     row = await repository.add_decision(
         session,
         RiskDecision(
@@ -498,22 +551,29 @@ async def assess(
             ip=req.ip[:45],
             device=fingerprint(req.device_id, req.user_agent),
             outcome=outcome,
-            score=int(cast(int, signals["score"])),
+            score=score,
             rule_id=rule.id if rule is not None else None,
-            reasons=([f"rule:{rule.name}"] if rule is not None else []) + reasons,
+            reasons=explained,
             signals=signals,
             review_state="pending" if outcome == "review" else None,
             created_at=now,
         ),
     )
     return Decision(
-        id=row.id,
-        outcome=outcome,
-        score=row.score,
-        rule=rule.name if rule is not None else None,
-        reasons=row.reasons,
-        signals=signals,
+        row.id, outcome, score, rule.name if rule is not None else None, explained, signals
     )
+
+
+def _count(ctx: AppContext, action: str, outcome: str) -> None:
+    counter = ctx.extras.get(METRIC_KEY)
+    if counter is None:
+        counter = ctx.extras[METRIC_KEY] = Counter(
+            "shoplet_risk_decisions_total",
+            "Risk decisions by action and outcome",
+            ["action", "outcome"],
+            registry=ctx.metrics.registry,
+        )
+    counter.labels(action, outcome).inc()
 
 
 async def guard(
@@ -527,7 +587,11 @@ async def guard(
     """Assess and enforce: ``block`` raises 403 ``risk.blocked``, ``challenge`` 403
     ``risk.challenge_required`` (both keep the decision log row although the request fails);
     ``review`` lets the action through and queues it in the console. A staff member's decision
-    other than ``allow`` is also an audit-log entry."""
+    other than ``allow`` is also an audit-log entry. In ``monitor`` mode nothing is refused;
+    ``off`` skips the engine (``config.py``)."""
+    mode = risk_settings(ctx).mode
+    if mode == "off":
+        return Decision(id=0, outcome="allow", score=0, rule=None, reasons=["off"], signals={})
     decision = await assess(session, ctx, req, now=now)
     if staff is not None and decision.outcome != "allow":
         await record_audit(
@@ -538,7 +602,7 @@ async def guard(
             {"action": req.action, "reasons": decision.reasons},
             Origin(req.ip, req.user_agent),
         )
-    if decision.outcome in ("block", "challenge"):
+    if decision.outcome in ("block", "challenge") and mode == "enforce":
         keep_writes_on_error(session)
         error = RiskBlocked if decision.outcome == "block" else ChallengeRequired
         raise error(decision_id=decision.id, reasons=decision.reasons)

@@ -103,6 +103,7 @@ async def test_lists_and_the_decision_log(ctx: AppContext) -> None:
     async with ctx.sessionmaker() as session:
         await service.add_entry(session, ctx, kind="deny", network="203.0.113.0/24", note="botnet")
         await service.add_entry(session, ctx, kind="allow", network="10.8.0.0/16", note="office")
+        await session.commit()
         blocked = await assess(
             session,
             ctx,
@@ -154,6 +155,7 @@ async def test_merchant_rules_replace_the_defaults(ctx: AppContext) -> None:
                 outcome="review",
             ),
         )
+        await session.commit()
         big = await assess(
             session,
             ctx,

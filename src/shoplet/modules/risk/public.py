@@ -3,6 +3,11 @@ counter, and the pure score of the flash sale and bargains."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+
+from shoplet.core.context import AppContext
 from shoplet.modules.risk.client import RiskClient, client_signals
 from shoplet.modules.risk.errors import ChallengeRequired, RiskBlocked
 from shoplet.modules.risk.rules import ACTIONS, Action
@@ -15,6 +20,7 @@ from shoplet.modules.risk.service import (
     guard,
     record_failure,
     risk_score,
+    start_policy_refresh,
 )
 
 __all__ = [
@@ -32,4 +38,10 @@ __all__ = [
     "guard",
     "record_failure",
     "risk_score",
+    "startup",
 ]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
+    """App lifespan hook: keep the rules and IP lists in memory, refreshed in the background."""
+    return await start_policy_refresh(ctx)

@@ -10,19 +10,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
+import structlog
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import keep_writes_on_error, on_commit, utcnow
+from shoplet.core.db import keep_writes_on_error, on_commit, read_session, utcnow
 from shoplet.modules.staff.public import Origin, StaffIdentity, record_audit
 
 from . import repository
@@ -286,11 +289,13 @@ async def close_review(
 
 # -- the engine -----------------------------------------------------------------------------
 
+log = structlog.get_logger("shoplet.risk")
 MINUTE, HOUR, DAY = 60, 3600, 86400
 VELOCITY_KEY = "risk.velocity"
 POLICY_KEY = "risk.policy"
 METRIC_KEY = "risk.metric"
 POLICY_TTL = 5.0
+POLICY_STALE_AFTER = 30.0
 ANOMALY_KEY = "risk.anomaly"
 # Two sightings of one account in different regions closer than this are impossible travel.
 TRAVEL_WINDOW = 2 * HOUR
@@ -417,9 +422,9 @@ def builtin_score(signals: Mapping[str, SignalValue]) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Policy:
-    """The rules and lists as one process uses them, read at most every ``POLICY_TTL``
-    seconds (and again at once after a change in this process), so an allowed action costs no
-    SQL for them. Another process sees a change within the TTL."""
+    """The rules and lists as one process uses them, refreshed in the background every
+    ``POLICY_TTL`` seconds (and dropped at once after a change in this process), so an action
+    costs no SQL for them. Another process sees a change within the TTL."""
 
     expires: float
     rules: list[Rule]
@@ -432,20 +437,52 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 async def _policy(session: AsyncSession, ctx: AppContext) -> _Policy:
     found = ctx.extras.get(POLICY_KEY)
-    now = time.monotonic()
-    if isinstance(found, _Policy) and found.expires > now:
+    if isinstance(found, _Policy) and found.expires > time.monotonic():
         return found
+    return await _load_policy(session, ctx)
+
+
+async def _load_policy(session: AsyncSession, ctx: AppContext) -> _Policy:
     rows = await repository.list_rules(session)
     entries = await repository.list_entries(session)
     rules = [rule_of(r) for r in rows if r.is_active] if rows else list(DEFAULT_RULES)
     policy = _Policy(
-        expires=now + POLICY_TTL,
+        expires=time.monotonic() + POLICY_STALE_AFTER,
         rules=rules,
         allow=[ipaddress.ip_network(e.network) for e in entries if e.kind == "allow"],
         deny=[ipaddress.ip_network(e.network) for e in entries if e.kind == "deny"],
     )
     ctx.extras[POLICY_KEY] = policy
     return policy
+
+
+async def start_policy_refresh(ctx: AppContext) -> Callable[[], Awaitable[None]]:
+    """Load the rules and lists now and every ``POLICY_TTL`` seconds in the background, so no
+    request pays for them (a request reads them itself only when the refresh has stalled for
+    ``POLICY_STALE_AFTER`` seconds, or right after a change in this process)."""
+
+    async def refresh() -> None:
+        async with read_session(ctx.sessionmaker) as session:
+            await _load_policy(session, ctx)
+
+    await refresh()
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(POLICY_TTL)
+            try:
+                await refresh()
+            except Exception:
+                log.warning("risk.policy_refresh_failed", exc_info=True)
+
+    task = asyncio.create_task(loop(), name="risk-policy-refresh")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return stop
 
 
 def forget_policy(session: AsyncSession, ctx: AppContext) -> None:

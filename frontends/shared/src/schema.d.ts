@@ -10505,15 +10505,6 @@ export interface components {
             /** Z */
             z: number;
         };
-        /** ConditionIn */
-        ConditionIn: {
-            /** Op */
-            op: string;
-            /** Signal */
-            signal: string;
-            /** Value */
-            value: boolean | number;
-        };
         /** ConditionPreview */
         ConditionPreview: {
             /**
@@ -11161,6 +11152,28 @@ export interface components {
              */
             open: string;
         };
+        /** DecisionView */
+        DecisionView: {
+            /** Action */
+            action: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string | null;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /** Staff Id */
+            staff_id: number | null;
+            /** To Status */
+            to_status: string;
+            /** Winner Arm Id */
+            winner_arm_id: number | null;
+        };
         /**
          * DenyRule
          * @description Listed members get the flag's off variant.
@@ -11457,7 +11470,7 @@ export interface components {
             /** Decision Note */
             decision_note: string | null;
             /** Decisions */
-            decisions: components["schemas"]["shoplet__modules__experiments__schemas__DecisionView"][];
+            decisions: components["schemas"]["DecisionView"][];
             /** Guardrail Metrics */
             guardrail_metrics: string[];
             /** Holdout Percent */
@@ -13035,37 +13048,6 @@ export interface components {
              */
             category: "politics" | "porn" | "abuse" | "ads" | "illegal" | "fraud" | "other";
         };
-        /** ListEntryCreate */
-        ListEntryCreate: {
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "allow" | "deny";
-            /** Network */
-            network: string;
-            /**
-             * Note
-             * @default
-             */
-            note: string;
-        };
-        /** ListEntryView */
-        ListEntryView: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Kind */
-            kind: string;
-            /** Network */
-            network: string;
-            /** Note */
-            note: string;
-        };
         /** LoginRequest */
         LoginRequest: {
             /** Otp */
@@ -14414,13 +14396,6 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** Page[DecisionView] */
-        Page_DecisionView_: {
-            /** Items */
-            items: components["schemas"]["shoplet__modules__risk__schemas__DecisionView"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
         /** Page[Exchange] */
         Page_Exchange_: {
             /** Items */
@@ -14614,6 +14589,13 @@ export interface components {
         Page_RfmCustomer_: {
             /** Items */
             items: components["schemas"]["RfmCustomer"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[RiskDecisionView] */
+        Page_RiskDecisionView_: {
+            /** Items */
+            items: components["schemas"]["RiskDecisionView"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -16745,11 +16727,6 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** ReviewClose */
-        ReviewClose: {
-            /** Approve */
-            approve: boolean;
-        };
         /** ReviewCreate */
         ReviewCreate: {
             /**
@@ -16969,8 +16946,91 @@ export interface components {
             /** Spend */
             spend: number;
         };
-        /** RuleList */
-        RuleList: {
+        /** RiskConditionIn */
+        RiskConditionIn: {
+            /** Op */
+            op: string;
+            /** Signal */
+            signal: string;
+            /** Value */
+            value: boolean | number;
+        };
+        /** RiskDecisionView */
+        RiskDecisionView: {
+            /** Action */
+            action: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Device */
+            device: string;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string;
+            /** Member Id */
+            member_id: number | null;
+            /** Outcome */
+            outcome: string;
+            /** Reasons */
+            reasons: string[];
+            /** Review State */
+            review_state: string | null;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By */
+            reviewed_by: string | null;
+            /** Score */
+            score: number;
+            /** Signals */
+            signals: {
+                [key: string]: unknown;
+            };
+            /** Staff Id */
+            staff_id: number | null;
+            /** Subject */
+            subject: string;
+        };
+        /** RiskListEntryCreate */
+        RiskListEntryCreate: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "allow" | "deny";
+            /** Network */
+            network: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** RiskListEntryView */
+        RiskListEntryView: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Network */
+            network: string;
+            /** Note */
+            note: string;
+        };
+        /** RiskReviewClose */
+        RiskReviewClose: {
+            /** Approve */
+            approve: boolean;
+        };
+        /** RiskRuleList */
+        RiskRuleList: {
             /** Defaults */
             defaults: {
                 [key: string]: unknown;
@@ -16978,14 +17038,14 @@ export interface components {
             /** Defaults In Effect */
             defaults_in_effect: boolean;
             /** Items */
-            items: components["schemas"]["RuleView"][];
+            items: components["schemas"]["RiskRuleView"][];
             /** Signals */
             signals: {
                 [key: string]: string;
             };
         };
-        /** RuleView */
-        RuleView: {
+        /** RiskRuleView */
+        RiskRuleView: {
             /** Actions */
             actions: string[];
             /** Conditions */
@@ -17008,12 +17068,12 @@ export interface components {
              */
             updated_at: string;
         };
-        /** RuleWrite */
-        RuleWrite: {
+        /** RiskRuleWrite */
+        RiskRuleWrite: {
             /** Actions */
             actions?: string[];
             /** Conditions */
-            conditions: components["schemas"]["ConditionIn"][];
+            conditions: components["schemas"]["RiskConditionIn"][];
             /**
              * Is Active
              * @default true
@@ -19393,28 +19453,6 @@ export interface components {
             /** Zero Results */
             zero_results: number;
         };
-        /** DecisionView */
-        shoplet__modules__experiments__schemas__DecisionView: {
-            /** Action */
-            action: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** From Status */
-            from_status: string | null;
-            /** Id */
-            id: number;
-            /** Note */
-            note: string | null;
-            /** Staff Id */
-            staff_id: number | null;
-            /** To Status */
-            to_status: string;
-            /** Winner Arm Id */
-            winner_arm_id: number | null;
-        };
         /**
          * TimelineEntry
          * @description One line of the carrier's track (newest first); ``stage`` is Shoplet's 揽收 / 运输中 /
@@ -19468,44 +19506,6 @@ export interface components {
             reason: string | null;
             /** To Status */
             to_status: string;
-        };
-        /** DecisionView */
-        shoplet__modules__risk__schemas__DecisionView: {
-            /** Action */
-            action: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Device */
-            device: string;
-            /** Id */
-            id: number;
-            /** Ip */
-            ip: string;
-            /** Member Id */
-            member_id: number | null;
-            /** Outcome */
-            outcome: string;
-            /** Reasons */
-            reasons: string[];
-            /** Review State */
-            review_state: string | null;
-            /** Reviewed At */
-            reviewed_at: string | null;
-            /** Reviewed By */
-            reviewed_by: string | null;
-            /** Score */
-            score: number;
-            /** Signals */
-            signals: {
-                [key: string]: unknown;
-            };
-            /** Staff Id */
-            staff_id: number | null;
-            /** Subject */
-            subject: string;
         };
     };
     responses: never;
@@ -42283,7 +42283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_DecisionView_"];
+                    "application/json": components["schemas"]["Page_RiskDecisionView_"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -42362,7 +42362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__risk__schemas__DecisionView"];
+                    "application/json": components["schemas"]["RiskDecisionView"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -42435,7 +42435,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReviewClose"];
+                "application/json": components["schemas"]["RiskReviewClose"];
             };
         };
         responses: {
@@ -42445,7 +42445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__risk__schemas__DecisionView"];
+                    "application/json": components["schemas"]["RiskDecisionView"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -42538,7 +42538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEntryView"][];
+                    "application/json": components["schemas"]["RiskListEntryView"][];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -42584,7 +42584,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ListEntryCreate"];
+                "application/json": components["schemas"]["RiskListEntryCreate"];
             };
         };
         responses: {
@@ -42594,7 +42594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListEntryView"];
+                    "application/json": components["schemas"]["RiskListEntryView"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -42764,7 +42764,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RuleList"];
+                    "application/json": components["schemas"]["RiskRuleList"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -42810,7 +42810,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RuleWrite"];
+                "application/json": components["schemas"]["RiskRuleWrite"];
             };
         };
         responses: {
@@ -42820,7 +42820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RuleView"];
+                    "application/json": components["schemas"]["RiskRuleView"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -42897,7 +42897,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RuleList"];
+                    "application/json": components["schemas"]["RiskRuleList"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -42945,7 +42945,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RuleWrite"];
+                "application/json": components["schemas"]["RiskRuleWrite"];
             };
         };
         responses: {
@@ -42955,7 +42955,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RuleView"];
+                    "application/json": components["schemas"]["RiskRuleView"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -19,13 +19,13 @@ from . import service
 from .models import RiskRule
 from .rules import DEFAULT_RULES, SIGNALS
 from .schemas import (
-    DecisionView,
-    ListEntryCreate,
-    ListEntryView,
-    ReviewClose,
-    RuleList,
-    RuleView,
-    RuleWrite,
+    RiskDecisionView,
+    RiskListEntryCreate,
+    RiskListEntryView,
+    RiskReviewClose,
+    RiskRuleList,
+    RiskRuleView,
+    RiskRuleWrite,
 )
 
 router = APIRouter(tags=["console-risk"])
@@ -36,7 +36,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 ActionFilter = Annotated[str | None, Query(max_length=20)]
 
 
-def _draft(body: RuleWrite) -> service.RuleDraft:
+def _draft(body: RiskRuleWrite) -> service.RuleDraft:
     return service.RuleDraft(
         name=body.name,
         actions=list(body.actions),
@@ -47,9 +47,9 @@ def _draft(body: RuleWrite) -> service.RuleDraft:
     )
 
 
-def _rule_list(rows: list[RiskRule], defaults_in_effect: bool) -> RuleList:
-    return RuleList(
-        items=[RuleView.of(r) for r in rows],
+def _rule_list(rows: list[RiskRule], defaults_in_effect: bool) -> RiskRuleList:
+    return RiskRuleList(
+        items=[RiskRuleView.of(r) for r in rows],
         defaults_in_effect=defaults_in_effect,
         defaults=[
             {
@@ -67,7 +67,7 @@ def _rule_list(rows: list[RiskRule], defaults_in_effect: bool) -> RuleList:
 
 
 @router.get("/risk/rules")
-async def list_rules(_: RiskManager, session: DbSession) -> RuleList:
+async def list_rules(_: RiskManager, session: DbSession) -> RiskRuleList:
     """The rules in the order they are tried, the built-in defaults and the signals."""
     rows, defaults = await service.list_rules(session)
     return _rule_list(rows, defaults)
@@ -76,7 +76,7 @@ async def list_rules(_: RiskManager, session: DbSession) -> RuleList:
 @router.post("/risk/rules/adopt-defaults")
 async def adopt_defaults(
     staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
-) -> RuleList:
+) -> RiskRuleList:
     """Save the built-in rules as the shop's own, to edit them (nothing changes when rules
     already exist)."""
     rows = await service.adopt_default_rules(session, ctx)
@@ -88,12 +88,12 @@ async def adopt_defaults(
 
 @router.post("/risk/rules", status_code=status.HTTP_201_CREATED, responses=problem_responses(400))
 async def create_rule(
-    body: RuleWrite, staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
-) -> RuleView:
+    body: RiskRuleWrite, staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
+) -> RiskRuleView:
     """Add a rule (400 ``risk.rule_unknown_signal``, ``.rule_bad_operator``, ``.rule_bad_value``,
     ``.rule_unknown_action``, ``.rule_empty``, each with the ``path`` at fault)."""
     row = await service.create_rule(session, ctx, _draft(body))
-    view = RuleView.of(row)
+    view = RiskRuleView.of(row)
     await record_audit(
         session,
         staff,
@@ -108,16 +108,16 @@ async def create_rule(
 @router.put("/risk/rules/{rule_id}", responses=problem_responses(400, 404))
 async def update_rule(
     rule_id: PathId,
-    body: RuleWrite,
+    body: RiskRuleWrite,
     *,
     staff: RiskManager,
     request: Request,
     session: DbSession,
     ctx: Ctx,
-) -> RuleView:
+) -> RiskRuleView:
     """Replace a rule (the same 400 codes as creating one; 404 ``risk.rule_not_found``)."""
     row = await service.update_rule(session, ctx, rule_id, _draft(body))
-    view = RuleView.of(row)
+    view = RiskRuleView.of(row)
     await record_audit(
         session,
         staff,
@@ -150,22 +150,22 @@ async def delete_rule(
 
 
 @router.get("/risk/lists")
-async def list_entries(_: RiskManager, session: DbSession) -> list[ListEntryView]:
+async def list_entries(_: RiskManager, session: DbSession) -> list[RiskListEntryView]:
     """The allow list and the deny list (IP addresses and CIDR networks)."""
-    return [ListEntryView.of(e) for e in await service.list_entries(session)]
+    return [RiskListEntryView.of(e) for e in await service.list_entries(session)]
 
 
 @router.post(
     "/risk/lists", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 409)
 )
 async def add_entry(
-    body: ListEntryCreate, staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
-) -> ListEntryView:
+    body: RiskListEntryCreate, staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
+) -> RiskListEntryView:
     """Put a network on a list (400 ``risk.network_invalid``, 409 ``risk.list_entry_exists``)."""
     entry = await service.add_entry(
         session, ctx, kind=body.kind, network=body.network, note=body.note
     )
-    view = ListEntryView.of(entry)
+    view = RiskListEntryView.of(entry)
     await record_audit(
         session,
         staff,
@@ -208,7 +208,7 @@ async def search_decisions(  # noqa: PLR0917  (one query parameter per filter)
     review_state: Literal["pending", "approved", "rejected"] | None = None,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> Page[DecisionView]:
+) -> Page[RiskDecisionView]:
     """The decision log, newest first: each decision with its signals and the rule that fired.
     ``review_state=pending`` is the review queue."""
     rows = await service.search_decisions(
@@ -224,25 +224,25 @@ async def search_decisions(  # noqa: PLR0917  (one query parameter per filter)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
-        items=[DecisionView.of(r) for r in rows],
+        items=[RiskDecisionView.of(r) for r in rows],
         next_cursor=encode_id_cursor(rows[-1].id) if more and rows else None,
     )
 
 
 @router.get("/risk/decisions/{decision_id}", responses=problem_responses(404))
-async def get_decision(decision_id: PathId, _: RiskManager, session: DbSession) -> DecisionView:
+async def get_decision(decision_id: PathId, _: RiskManager, session: DbSession) -> RiskDecisionView:
     """One decision and its explanation."""
-    return DecisionView.of(await service.get_decision(session, decision_id))
+    return RiskDecisionView.of(await service.get_decision(session, decision_id))
 
 
 @router.post("/risk/decisions/{decision_id}/review", responses=problem_responses(404, 409))
 async def close_review(
     decision_id: PathId,
-    body: ReviewClose,
+    body: RiskReviewClose,
     staff: RiskManager,
     request: Request,
     session: DbSession,
-) -> DecisionView:
+) -> RiskDecisionView:
     """Approve or reject a decision waiting for review (409 ``risk.review_closed`` when it is
     not pending)."""
     row = await service.close_review(session, decision_id, approve=body.approve, by=staff.username)
@@ -254,4 +254,4 @@ async def close_review(
         {"approve": body.approve},
         origin_of(request),
     )
-    return DecisionView.of(row)
+    return RiskDecisionView.of(row)

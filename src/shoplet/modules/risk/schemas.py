@@ -16,22 +16,22 @@ from .models import RiskDecision, RiskListEntry, RiskRule
 Short = Annotated[str, Field(min_length=1, max_length=40)]
 
 
-class ConditionIn(RequestModel):
+class RiskConditionIn(RequestModel):
     signal: Short
     op: Short
     value: bool | int | float
 
 
-class RuleWrite(RequestModel):
+class RiskRuleWrite(RequestModel):
     name: Annotated[CleanText, Field(min_length=1, max_length=60)]
     actions: Annotated[list[Short], Field(max_length=12, default_factory=list)]
-    conditions: Annotated[list[ConditionIn], Field(max_length=20)]
+    conditions: Annotated[list[RiskConditionIn], Field(max_length=20)]
     outcome: Literal["allow", "challenge", "block", "review"]
     is_active: bool = True
     position: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
 
 
-class RuleView(BaseModel):
+class RiskRuleView(BaseModel):
     id: int
     name: str
     position: int
@@ -42,7 +42,7 @@ class RuleView(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: RiskRule) -> RuleView:
+    def of(cls, row: RiskRule) -> RiskRuleView:
         return cls(
             id=row.id,
             name=row.name,
@@ -55,8 +55,8 @@ class RuleView(BaseModel):
         )
 
 
-class RuleList(BaseModel):
-    items: list[RuleView]
+class RiskRuleList(BaseModel):
+    items: list[RiskRuleView]
     defaults_in_effect: bool
     """No rule saved yet: the built-in rules decide (``defaults`` lists them)."""
     defaults: list[dict[str, Any]]
@@ -64,13 +64,13 @@ class RuleList(BaseModel):
     """Every signal a condition may read, with its meaning."""
 
 
-class ListEntryCreate(RequestModel):
+class RiskListEntryCreate(RequestModel):
     kind: Literal["allow", "deny"]
     network: Annotated[str, Field(min_length=2, max_length=49)]
     note: Annotated[CleanText, Field(max_length=120)] = ""
 
 
-class ListEntryView(BaseModel):
+class RiskListEntryView(BaseModel):
     id: int
     kind: str
     network: str
@@ -78,13 +78,13 @@ class ListEntryView(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, row: RiskListEntry) -> ListEntryView:
+    def of(cls, row: RiskListEntry) -> RiskListEntryView:
         return cls(
             id=row.id, kind=row.kind, network=row.network, note=row.note, created_at=row.created_at
         )
 
 
-class DecisionView(BaseModel):
+class RiskDecisionView(BaseModel):
     id: int
     action: str
     subject: str
@@ -102,7 +102,7 @@ class DecisionView(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, row: RiskDecision) -> DecisionView:
+    def of(cls, row: RiskDecision) -> RiskDecisionView:
         return cls(
             id=row.id,
             action=row.action,
@@ -122,5 +122,5 @@ class DecisionView(BaseModel):
         )
 
 
-class ReviewClose(RequestModel):
+class RiskReviewClose(RequestModel):
     approve: bool

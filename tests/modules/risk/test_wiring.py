@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.modules.risk import config, service
 from tests.conftest import snapshot
+from tests.modules.catalog.factories import make_category, make_product
 from tests.modules.members.conftest import PHONE, SMS_LOGIN, request_code
 from tests.modules.orders.factories import pay, placed, product, shopper
 from tests.modules.promotions.factories import CENTRE, make_template
@@ -144,3 +145,51 @@ async def test_a_large_refund_from_a_new_account_waits_for_review(
         [queued] = await service.search_decisions(session, review_state="pending")
     assert (queued.action, queued.member_id, queued.outcome) == ("refund", bob.member_id, "review")
     assert queued.signals["amount"] == 120_000
+
+
+async def test_a_price_cut_is_queued_and_a_challenged_one_needs_a_step_up(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    product = await make_product(ctx, await make_category(ctx))
+    url = f"/api/v1/console/products/{product.id}"
+    plain = bearer(await token_for(client, ctx, "pricer"))
+
+    def skus(factor: float) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": s.id,
+                "specs": [spec.model_dump() for spec in s.specs],
+                "barcode": s.barcode,
+                "price": int(s.price * factor),
+            }
+            for s in product.skus
+        ]
+
+    # Halving every price: allowed, and queued for review in 风控 (the default rule).
+    halved = await client.patch(url, json={"skus": skus(0.4)}, headers=plain)
+    assert halved.status_code == 200, halved.text
+    async with ctx.sessionmaker() as session:
+        [queued] = await service.search_decisions(session, review_state="pending")
+        assert queued.reasons[0] == "rule:大幅降价"
+        assert queued.signals["change_pct"] == -60.0
+        await service.create_rule(
+            session,
+            ctx,
+            service.RuleDraft(
+                name="一折以下要验证",
+                actions=["price_change"],
+                conditions=[{"signal": "change_pct", "op": "lte", "value": -90}],
+                outcome="challenge",
+            ),
+        )
+        await session.commit()
+    before = await snapshot(ctx, "catalog_sku", "catalog_price_history")
+
+    refused = await client.patch(url, json={"skus": skus(0.01)}, headers=plain)
+
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "auth.step_up_required"
+    assert await snapshot(ctx, "catalog_sku", "catalog_price_history") == before
+    confirmed = bearer(await token_for(client, ctx, "pricer-2", step_up=True))
+    done = await client.patch(url, json={"skus": skus(0.01)}, headers=confirmed)
+    assert done.status_code == 200, done.text

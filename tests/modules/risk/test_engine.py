@@ -10,11 +10,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 
 from shoplet.core.context import AppContext
-from shoplet.modules.risk import service
+from shoplet.modules.risk import anomaly, service
 from shoplet.modules.risk.public import Decision, RiskRequest, assess, record_failure
 from shoplet.modules.risk.velocity import MemoryVelocity, Operation, RedisVelocity
 from tests.modules.risk import traffic
@@ -239,3 +240,18 @@ async def test_concurrent_checkouts_hit_the_burst_rule_exactly(ctx: AppContext) 
 
     outcomes = Counter(await asyncio.gather(*(one(i) for i in range(20))))
     assert outcomes == {"allow": 10, "challenge": 10}
+
+
+async def test_the_anomaly_model_scores_attacks_above_ordinary_traffic(ctx: AppContext) -> None:
+    """IsolationForest fitted (in a worker thread) on a day of ordinary behaviour, then
+    installed: attack traffic scores higher, and the score and model version are in the log."""
+    normal = await replay(ctx, traffic.normal_day(seed=11, start=START))
+    model = await anomaly.fit_in_thread([d.signals for d in normal], seed=1)
+    anomaly.install(ctx, model)
+    usual = sorted(model(d.signals) for d in normal)
+    attacks = await replay(ctx, traffic.coupon_farm(seed=2, start=START + timedelta(days=1)))
+    scores = [float(cast(float, d.signals["anomaly"])) for d in attacks]
+
+    assert model.version.startswith("if-")
+    assert sum(1 for s in scores if s > usual[int(len(usual) * 0.99)]) >= len(scores) * 0.7
+    assert attacks[-1].signals["anomaly_model"] == model.version

@@ -302,6 +302,8 @@ async def collect_signals(
     signals["score"] = builtin_score(signals)
     scorer = ctx.extras.get(ANOMALY_KEY)
     signals["anomaly"] = float(scorer(signals)) if callable(scorer) else 0.0
+    if callable(scorer):
+        signals["anomaly_model"] = str(getattr(scorer, "version", ""))
     return signals
 
 

@@ -183,13 +183,22 @@ async def test_the_decision_log_and_the_review_queue(
     queue = (await client.get(DECISIONS, params={"review_state": "pending"}, headers=owner)).json()
     assert [d["id"] for d in queue["items"]] == [review.id]
     page = (
-        await client.get(DECISIONS, params={"limit": 2, "action": "staff_signin"}, headers=owner)
+        await client.get(
+            DECISIONS,
+            params={"limit": 2, "action": "staff_signin", "subject": "staff:9"},
+            headers=owner,
+        )
     ).json()
     assert len(page["items"]) == 2
     rest = (
         await client.get(
             DECISIONS,
-            params={"limit": 2, "action": "staff_signin", "cursor": page["next_cursor"]},
+            params={
+                "limit": 2,
+                "action": "staff_signin",
+                "subject": "staff:9",
+                "cursor": page["next_cursor"],
+            },
             headers=owner,
         )
     ).json()

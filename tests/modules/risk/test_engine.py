@@ -197,12 +197,14 @@ async def test_impossible_travel_and_new_staff_device(ctx: AppContext) -> None:
         other = await assess(
             session, ctx, staff("440300", "console-laptop-2"), now=START + timedelta(hours=5)
         )
-    assert first.outcome == "challenge"
-    assert first.signals["new_device"] is True
+    # An account's very first device is not "new"; a second one is.
+    assert first.outcome == "allow"
+    assert first.signals["new_device"] is False
     assert again.outcome == "allow"
     assert far.outcome == "challenge"
     assert far.signals["impossible_travel"] is True
     assert other.outcome == "challenge"
+    assert other.signals["new_device"] is True
     assert other.signals["impossible_travel"] is False
 
 

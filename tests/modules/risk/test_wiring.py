@@ -4,9 +4,11 @@ but the decision log, and the decision explains itself."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 from fastapi import FastAPI
 
@@ -17,7 +19,7 @@ from tests.modules.catalog.factories import make_category, make_product
 from tests.modules.members.conftest import PHONE, SMS_LOGIN, request_code
 from tests.modules.orders.factories import pay, placed, product, shopper
 from tests.modules.promotions.factories import CENTRE, make_template
-from tests.modules.staff.conftest import bearer, token_for
+from tests.modules.staff.conftest import PASSWORD, bearer, make_staff, token_for
 
 MEMBER_TABLES = ("members_member", "members_refresh_token", "members_login_code")
 
@@ -193,3 +195,29 @@ async def test_a_price_cut_is_queued_and_a_challenged_one_needs_a_step_up(
     confirmed = bearer(await token_for(client, ctx, "pricer-2", step_up=True))
     done = await client.patch(url, json={"skus": skus(0.01)}, headers=confirmed)
     assert done.status_code == 200, done.text
+
+
+async def test_staff_sign_in_from_a_new_browser(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    """Without a second factor a new browser is refused; with one, the factor answers it."""
+    await make_staff(ctx, "desk")
+    secret = pyotp.random_base32()
+    await make_staff(ctx, "boss", role="owner", mfa_secret=secret)
+
+    async def sign_in(username: str, ua: str, otp: str | None = None) -> httpx.Response:
+        body = {"username": username, "password": PASSWORD, **({"otp": otp} if otp else {})}
+        return await client.post(
+            "/api/v1/console/auth/login", json=body, headers={"User-Agent": ua}
+        )
+
+    assert (await sign_in("desk", "Chrome/131")).status_code == 200
+    assert (await sign_in("desk", "Chrome/131")).status_code == 200
+    refused = await sign_in("desk", "Firefox/133")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "risk.challenge_required"
+    assert (await sign_in("boss", "Chrome/131", pyotp.TOTP(secret).now())).status_code == 200
+    boss = await sign_in("boss", "Safari/18", pyotp.TOTP(secret).at(time.time() + 30))
+    assert boss.status_code == 200, boss.text
+    async with ctx.sessionmaker() as session:
+        logged = await service.search_decisions(session, action="staff_signin")
+    assert [d.outcome for d in logged].count("challenge") == 1
+    assert logged[0].reasons[-1] == "challenge_passed"

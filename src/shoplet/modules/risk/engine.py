@@ -388,13 +388,14 @@ async def guard(
     """Assess and enforce: ``block`` raises 403 ``risk.blocked``, ``challenge`` 403
     ``risk.challenge_required`` (both keep the decision log row although the request fails);
     ``review`` lets the action through and queues it in the console. A staff member's decision
-    other than ``allow`` is also an audit-log entry. In ``monitor`` mode nothing is refused;
+    other than ``allow`` is also an audit-log entry when enforced. In ``monitor`` mode nothing is
+    refused (and nothing audited: the decision log has it);
     ``off`` skips the engine (``config.py``)."""
     mode = risk_settings(ctx).mode
     if mode == "off":
         return Decision(id=0, outcome="allow", score=0, rule=None, reasons=["off"], signals={})
     decision = await assess(session, ctx, req, now=now)
-    if staff is not None and decision.outcome != "allow":
+    if staff is not None and decision.outcome != "allow" and mode == "enforce":
         await record_audit(
             session,
             staff,
@@ -417,3 +418,30 @@ async def record_failure(
     h = int((now or utcnow()).timestamp() // HOUR)
     a = f"{{risk:{action}}}"
     await velocity_of(ctx).incr([f"{a}:fa:{subject}:h{h}", f"{a}:fi:{ip}:h{h}"], 2 * HOUR)
+
+
+async def guard_staff_signin(
+    session: AsyncSession,
+    ctx: AppContext,
+    staff: StaffIdentity,
+    origin: Origin | None,
+    second_factor_verified: bool,
+) -> None:
+    """Staff's sign-in hook (``staff.public.set_signin_guard``): a sign-in from a new browser
+    (the fingerprint of its user agent) or an impossible place is a challenge, which the second
+    factor of this very sign-in answers; a staff member without one is refused (403
+    ``risk.challenge_required``) until an owner allows the network or enrols them."""
+    await guard(
+        session,
+        ctx,
+        RiskRequest(
+            action="staff_signin",
+            subject=f"staff:{staff.id}",
+            staff_id=staff.id,
+            ip=(origin.ip if origin is not None else None) or "unknown",
+            device_id="console",
+            user_agent=(origin.user_agent if origin is not None else None) or "",
+            challenge_passed=second_factor_verified,
+        ),
+        staff=staff,
+    )

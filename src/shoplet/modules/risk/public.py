@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.risk.client import RiskClient, client_signals
+from shoplet.modules.risk.engine import guard_staff_signin
 from shoplet.modules.risk.errors import ChallengeRequired, RiskBlocked
 from shoplet.modules.risk.rules import ACTIONS, Action
 from shoplet.modules.risk.service import (
@@ -22,6 +23,7 @@ from shoplet.modules.risk.service import (
     risk_score,
     start_policy_refresh,
 )
+from shoplet.modules.staff.public import set_signin_guard
 
 __all__ = [
     "ACTIONS",
@@ -44,4 +46,5 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
     """App lifespan hook: keep the rules and IP lists in memory, refreshed in the background."""
+    set_signin_guard(ctx, guard_staff_signin)
     return await start_policy_refresh(ctx)

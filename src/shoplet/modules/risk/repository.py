@@ -88,8 +88,9 @@ async def delete_entry(session: AsyncSession, entry: RiskListEntry) -> None:
 
 
 async def note_device(session: AsyncSession, *, subject: str, device: str, now: datetime) -> bool:
-    """Remember the account's device; ``True`` when this is its first use (one atomic insert,
-    so two concurrent first uses cannot both be new)."""
+    """Remember the account's device; ``True`` when it is new to an account already seen on
+    another device (one atomic insert, so two concurrent first uses cannot both be new; an
+    account's very first device is not "new")."""
     stmt = (
         _insert(session, RiskDevice)
         .values(subject=subject, device=device, first_seen_at=now, last_seen_at=now)
@@ -97,7 +98,10 @@ async def note_device(session: AsyncSession, *, subject: str, device: str, now: 
         .returning(RiskDevice.id)
     )
     if (await session.execute(stmt)).scalar_one_or_none() is not None:
-        return True
+        others = await session.scalar(
+            select(func.count()).select_from(RiskDevice).where(RiskDevice.subject == subject)
+        )
+        return (others or 0) > 1
     await session.execute(
         update(RiskDevice)
         .where(RiskDevice.subject == subject, RiskDevice.device == device)

@@ -4611,7 +4611,9 @@ export interface paths {
         head?: never;
         /**
          * Update Product
-         * @description Change the fields given; ``skus``, when given, is the complete SKU list.
+         * @description Change the fields given; ``skus``, when given, is the complete SKU list. A price change
+         *     is scored by the risk engine first: ``review`` queues it in 风控, ``challenge`` asks for a
+         *     step-up (403 ``auth.step_up_required``), ``block`` refuses it (403 ``risk.blocked``).
          */
         patch: operations["update_product_api_v1_console_products__product_id__patch"];
         trace?: never;
@@ -40736,7 +40738,12 @@ export interface operations {
     update_product_api_v1_console_products__product_id__patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 product_id: number;
             };

@@ -131,6 +131,10 @@ RUN_ID = _run_id()
 os.environ.setdefault(
     "SHOPLET_DEMO_ART_CACHE", str(Path(tempfile.gettempdir()) / "shoplet-test-demo-art")
 )
+# Other modules' tests send many shoppers from one loopback address, which the risk engine's
+# default rules rightly find suspicious: they run it in monitor mode (decisions logged, nothing
+# refused); the risk tests switch to ``enforce`` with ``risk.config.use_settings``.
+os.environ.setdefault("SHOPLET_RISK_MODE", "monitor")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Every Redis key, stream and channel of this run (and xdist worker) lives under this prefix.
 REDIS_PREFIX = f"shoplet-test-{RUN_ID.replace('_', '-')}{f'-{WORKER}' if WORKER else ''}:"

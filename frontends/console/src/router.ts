@@ -241,6 +241,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'reviews:manage', title: '评价管理' },
       },
       {
+        path: 'risk',
+        name: 'risk',
+        component: () => import('@/views/risk/RiskView.vue'),
+        meta: { permission: 'risk:manage', title: '风控' },
+      },
+      {
         path: 'moderation',
         name: 'moderation',
         component: () => import('@/views/moderation/ModerationView.vue'),

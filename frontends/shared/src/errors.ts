@@ -371,6 +371,22 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'insights.alert_incident_not_found': '告警事件不存在',
   'insights.alert_incident_resolved': '告警事件已恢复，无需再处理',
 
+  // 风控 (risk engine)
+  'risk.blocked': '出于安全原因，本次操作已被拦截；如有疑问请联系客服',
+  'risk.challenge_required': '为了账户安全，请先完成验证后再试',
+  'risk.rule_invalid': '风控规则无效',
+  'risk.rule_empty': '规则至少需要一个条件',
+  'risk.rule_unknown_signal': '规则里有未知的信号',
+  'risk.rule_bad_operator': '该信号不支持这种比较方式',
+  'risk.rule_bad_value': '条件的值类型不对（是/否，或数字）',
+  'risk.rule_unknown_action': '规则里有未知的适用场景',
+  'risk.network_invalid': '请输入有效的 IP 地址或网段（如 203.0.113.0/24）',
+  'risk.list_entry_exists': '该网段已在名单中',
+  'risk.rule_not_found': '规则不存在或已删除',
+  'risk.list_entry_not_found': '名单条目不存在或已删除',
+  'risk.decision_not_found': '决策记录不存在',
+  'risk.review_closed': '该记录已处理，无需再审核',
+
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',
   'console.mfa_invalid': '验证码错误或已使用过，请输入身份验证器上的最新验证码',

@@ -618,6 +618,79 @@ export const MODERATION_VIA_LABELS: Labels = {
   initials: '首字母',
 }
 
+/** What the risk engine decided (风控). */
+export const RISK_OUTCOME_LABELS: Labels = {
+  allow: '放行',
+  challenge: '需验证',
+  block: '拦截',
+  review: '人工审核',
+}
+
+/** The actions the risk engine scores. */
+export const RISK_ACTION_LABELS: Labels = {
+  login: '登录',
+  checkout: '下单',
+  coupon_claim: '领券',
+  refund: '退款',
+  flash_token: '秒杀',
+  bargain_cut: '砍价',
+  group_join: '拼团',
+  staff_signin: '员工登录',
+  price_change: '改价',
+}
+
+/** A risk review (风控审核). */
+export const RISK_REVIEW_LABELS: Labels = {
+  pending: '待审核',
+  approved: '已放行',
+  rejected: '已驳回',
+}
+
+/** How a rule compares a signal. */
+export const RISK_OP_LABELS: Labels = {
+  eq: '等于',
+  ne: '不等于',
+  gt: '大于',
+  gte: '大于等于',
+  lt: '小于',
+  lte: '小于等于',
+}
+
+/** The words of the risk pages (风控). */
+export const RISK_LABELS = {
+  manage: '风控',
+  rules: '规则',
+  lists: '名单',
+  decisions: '决策日志',
+  queue: '待审核',
+  addRule: '添加规则',
+  editRule: '编辑规则',
+  adoptDefaults: '采用默认规则',
+  defaultsInEffect: '尚未保存自定义规则，当前生效的是默认规则',
+  ruleName: '规则名称',
+  actions: '适用场景',
+  allActions: '全部场景',
+  conditions: '条件（全部满足）',
+  addCondition: '添加条件',
+  signal: '信号',
+  op: '比较',
+  value: '值',
+  outcome: '结果',
+  active: '启用',
+  save: '保存',
+  remove: '删除',
+  allowList: '白名单',
+  denyList: '黑名单',
+  network: 'IP 或网段',
+  note: '备注',
+  addEntry: '加入名单',
+  reasons: '原因',
+  signals: '信号',
+  subject: '对象',
+  approve: '放行',
+  reject: '驳回',
+}
+
 /** The words of moderation, in the shop and the console. */
 export const MODERATION_LABELS = {
   manage: '内容审核',

@@ -43,12 +43,14 @@ def test_permission_map() -> None:
         "stores:manage",
         "pickups:verify",
         "openapi:manage",
+        "risk:manage",
     }
     assert PERMISSIONS["operator"] == PERMISSIONS["owner"] - {
         "staff:manage",
         "audit:read",
         "pii:reveal",
         "openapi:manage",
+        "risk:manage",
     }
     assert PERMISSIONS["support"] == {
         "products:read",

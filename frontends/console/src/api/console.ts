@@ -254,6 +254,21 @@ export const consoleApi = {
   replyReview: (id: number, body: Body<O['replyReview']>) =>
     call<Res<O['replyReview']>>(OPS.replyReview, { params: { review_id: id }, body }),
 
+  // risk (风控: rules, lists, decision log, review queue)
+  listRiskRules: () => call<Res<O['listRiskRules']>>(OPS.listRiskRules),
+  createRiskRule: (body: Body<O['createRiskRule']>) => call<Res<O['createRiskRule']>>(OPS.createRiskRule, { body }),
+  updateRiskRule: (id: number, body: Body<O['updateRiskRule']>) =>
+    call<Res<O['updateRiskRule']>>(OPS.updateRiskRule, { params: { rule_id: id }, body }),
+  deleteRiskRule: (id: number) => call<void>(OPS.deleteRiskRule, { params: { rule_id: id } }),
+  adoptRiskDefaults: () => call<Res<O['adoptRiskDefaults']>>(OPS.adoptRiskDefaults),
+  listRiskEntries: () => call<Res<O['listRiskEntries']>>(OPS.listRiskEntries),
+  addRiskEntry: (body: Body<O['addRiskEntry']>) => call<Res<O['addRiskEntry']>>(OPS.addRiskEntry, { body }),
+  deleteRiskEntry: (id: number) => call<void>(OPS.deleteRiskEntry, { params: { entry_id: id } }),
+  listRiskDecisions: (query: Q<O['listRiskDecisions']> = {}) =>
+    call<Res<O['listRiskDecisions']>>(OPS.listRiskDecisions, { query }),
+  reviewRiskDecision: (id: number, body: Body<O['reviewRiskDecision']>) =>
+    call<Res<O['reviewRiskDecision']>>(OPS.reviewRiskDecision, { params: { decision_id: id }, body }),
+
   // moderation (内容审核, 敏感词库)
   listModerationItems: (query: Q<O['listModerationItems']> = {}) =>
     call<Res<O['listModerationItems']>>(OPS.listModerationItems, { query }),

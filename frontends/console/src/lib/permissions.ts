@@ -23,6 +23,7 @@ export type Permission =
   | 'membership:manage'
   | 'reviews:manage'
   | 'moderation:manage'
+  | 'risk:manage'
   | 'experiments:manage'
   | 'distribution:manage'
   | 'analytics:view'
@@ -64,6 +65,7 @@ export const MENU: MenuEntry[] = [
   { path: '/kols', title: '达人发现', icon: 'Star', permission: 'distribution:manage', operation: OPS.listKols },
   { path: '/reviews', title: '评价管理', icon: 'ChatDotSquare', permission: 'reviews:manage', operation: OPS.listReviews },
   { path: '/moderation', title: '内容审核', icon: 'Checked', permission: 'moderation:manage', operation: OPS.listModerationItems },
+  { path: '/risk', title: '风控', icon: 'Lock', permission: 'risk:manage', operation: OPS.listRiskRules },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },
   { path: '/members', title: '会员列表', icon: 'Avatar', permission: null, operation: OPS.listMembers },

@@ -3,7 +3,7 @@ import { can, canRevealPii, landingPath, MENU, orderSearchPlaceholder, visibleMe
 
 // The backend's role -> permission map (console/auth.py); the console only mirrors what /auth/me says.
 const OPERATOR = ['products:read', 'products:write', 'stock:adjust', 'orders:read', 'orders:ship', 'orders:export', 'aftersales:handle', 'dashboard:read', 'flashsale:manage', 'promotions:manage', 'loyalty:manage', 'membership:manage', 'reviews:manage', 'moderation:manage', 'analytics:view', 'analytics:manage', 'distribution:manage', 'experiments:manage', 'insights:alerts', 'replenishment:manage', 'stores:manage', 'pickups:verify']
-const OWNER = [...OPERATOR, 'staff:manage', 'audit:read', 'pii:reveal', 'openapi:manage']
+const OWNER = [...OPERATOR, 'staff:manage', 'audit:read', 'pii:reveal', 'openapi:manage', 'risk:manage']
 const SUPPORT = ['products:read', 'orders:read', 'aftersales:handle', 'pickups:verify']
 
 describe('permissions', () => {

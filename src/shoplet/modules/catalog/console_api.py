@@ -17,7 +17,14 @@ from shoplet.core.params import PathId, QueryDay, QueryId, day_range
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
-from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+from shoplet.modules.risk import public as risk
+from shoplet.modules.staff.public import (
+    StaffIdentity,
+    StepUpCheck,
+    origin_of,
+    record_audit,
+    require_permission,
+)
 
 from . import bulk, importer, media, service
 from . import public as catalog
@@ -163,15 +170,42 @@ async def get_product(product_id: ProductId, _: ProductReader, session: DbSessio
     return await catalog.get_product_admin(session, product_id)
 
 
-@router.patch("/products/{product_id}", responses=problem_responses(400, 404, 409))
-async def update_product(
+@router.patch("/products/{product_id}", responses=problem_responses(400, 403, 404, 409))
+async def update_product(  # noqa: PLR0917  (FastAPI dependencies)
     product_id: ProductId,
     body: ProductUpdate,
     staff: ProductWriter,
     request: Request,
     session: DbSession,
+    ctx: Ctx,
+    client: risk.RiskClient,
+    step_up: StepUpCheck,
 ) -> ProductAdmin:
-    """Change the fields given; ``skus``, when given, is the complete SKU list."""
+    """Change the fields given; ``skus``, when given, is the complete SKU list. A price change
+    is scored by the risk engine first: ``review`` queues it in 风控, ``challenge`` asks for a
+    step-up (403 ``auth.step_up_required``), ``block`` refuses it (403 ``risk.blocked``)."""
+    if body.skus is not None:
+        cut = _largest_price_change(await catalog.get_product_admin(session, product_id), body)
+        if cut is not None:
+            try:
+                await risk.guard(
+                    session,
+                    ctx,
+                    risk.RiskRequest(
+                        action="price_change",
+                        subject=f"staff:{staff.id}",
+                        staff_id=staff.id,
+                        ip=client.ip,
+                        device_id=client.device_id,
+                        user_agent=client.user_agent,
+                        change_pct=cut,
+                        challenge_passed=step_up.granted,
+                    ),
+                    staff=staff,
+                )
+            except risk.ChallengeRequired:
+                step_up.require()
+                raise
     product = await catalog.update_product(session, product_id, body, actor=actor_of(staff))
     changed = sorted(body.model_dump(exclude_unset=True))
     await record_audit(
@@ -183,6 +217,17 @@ async def update_product(
         origin_of(request),
     )
     return product
+
+
+def _largest_price_change(before: ProductAdmin, body: ProductUpdate) -> float | None:
+    """The change of the SKU price that moves most (in percent, -50 = halved), or None."""
+    old = {sku.id: sku.price for sku in before.skus}
+    changes = [
+        (sku.price - old[sku.id]) * 100 / old[sku.id]
+        for sku in body.skus or []
+        if sku.id is not None and old.get(sku.id) and sku.price != old[sku.id]
+    ]
+    return max(changes, key=abs) if changes else None
 
 
 @router.get("/products/{product_id}/price-history", responses=problem_responses(400, 404))

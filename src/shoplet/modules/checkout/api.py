@@ -25,6 +25,7 @@ from shoplet.modules.checkout.schemas import (
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.orders.public import OrderDetail
 from shoplet.modules.promotions.public import CouponOption
+from shoplet.modules.risk import public as risk
 
 router = APIRouter(tags=["checkout"])
 
@@ -88,13 +89,14 @@ async def coupons_for_cart(
 @router.post(
     "/orders",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 401, 404, 409),
+    responses=problem_responses(400, 401, 403, 404, 409),
 )
-async def place_order(
+async def place_order(  # noqa: PLR0917  (FastAPI dependencies)
     body: OrderCreate,
     member: CurrentMember,
     session: DbSession,
     ctx: Ctx,
+    client: risk.RiskClient,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -105,8 +107,21 @@ async def place_order(
     ] = None,
 ) -> OrderDetail:
     """Place an order from the cart's selected lines (or ``items``): prices are recomputed on the
-    server, the stock is held until the payment deadline (409 ``inventory.insufficient``)."""
+    server, the stock is held until the payment deadline (409 ``inventory.insufficient``; 403
+    ``risk.challenge_required`` / ``risk.blocked`` from the risk engine)."""
     key = _idempotency_key(idempotency_key)
+    await risk.guard(
+        session,
+        ctx,
+        risk.RiskRequest(
+            action="checkout",
+            subject=f"member:{member.id}",
+            member_id=member.id,
+            ip=client.ip,
+            device_id=client.device_id,
+            user_agent=client.user_agent,
+        ),
+    )
     order, _created = await service.place_order(
         session, ctx, member_id=member.id, body=body, idempotency_key=key
     )

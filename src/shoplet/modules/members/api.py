@@ -50,6 +50,7 @@ from shoplet.modules.members.schemas import (
     SmsLogin,
     WeChatLogin,
 )
+from shoplet.modules.risk import public as risk
 
 router = APIRouter()
 
@@ -126,10 +127,30 @@ async def send_sms_code(
     tags=["auth"],
     responses=problem_responses(400, 403, 429),
 )
-async def sms_login(
-    body: SmsLogin, request: Request, response: Response, session: DbSession, ctx: Ctx
+async def sms_login(  # noqa: PLR0917  (FastAPI dependencies)
+    body: SmsLogin,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    ctx: Ctx,
+    client: risk.RiskClient,
 ) -> AuthTokens:
-    """Sign in with a phone and the code texted to it; creates the member on first login."""
+    """Sign in with a phone and the code texted to it; creates the member on first login
+    (403 ``risk.challenge_required`` / ``risk.blocked`` when the risk engine asks: many
+    failures on the number, many IPs, a denied network)."""
+    # The phone is named by its blind index: the risk log never holds a phone number.
+    subject = "phone:" + ctx.pii.blind_index(body.phone)[:40]
+    await risk.guard(
+        session,
+        ctx,
+        risk.RiskRequest(
+            action="login",
+            subject=subject,
+            ip=client.ip,
+            device_id=client.device_id,
+            user_agent=client.user_agent,
+        ),
+    )
     try:
         issued = await service.sms_login(
             session,
@@ -142,6 +163,7 @@ async def sms_login(
     except CodeInvalid:
         # The wrong guess was counted against the code: keep that count although we fail.
         keep_writes_on_error(session)
+        await risk.record_failure(ctx, "login", subject=subject, ip=client.ip)
         raise
     return _tokens(issued, ctx, response)
 

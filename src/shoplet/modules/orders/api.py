@@ -16,6 +16,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
 from shoplet.core.replicas import ReplicaDbSession
 from shoplet.core.schemas import Page
+from shoplet.modules.members import public as members
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.orders import service
 from shoplet.modules.orders.schemas import (
@@ -27,6 +28,7 @@ from shoplet.modules.orders.schemas import (
     OrderSummary,
     ReturnShipment,
 )
+from shoplet.modules.risk import public as risk
 
 router = APIRouter(tags=["orders"])
 
@@ -97,12 +99,33 @@ async def confirm_receipt(
 @router.post(
     "/orders/{order_no}/aftersales",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 401, 404, 409),
+    responses=problem_responses(400, 401, 403, 404, 409),
 )
-async def request_aftersale(
-    order_no: OrderNo, body: AfterSaleCreate, member: CurrentMember, session: DbSession, ctx: Ctx
+async def request_aftersale(  # noqa: PLR0917  (FastAPI dependencies)
+    order_no: OrderNo,
+    body: AfterSaleCreate,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+    client: risk.RiskClient,
 ) -> AfterSale:
-    """Ask for a refund (``refund_only``) or to return goods for a refund (``return_refund``)."""
+    """Ask for a refund (``refund_only``) or to return goods for a refund (``return_refund``).
+    The risk engine may block it (403 ``risk.blocked``) or queue it for review in the console
+    (unusual refund patterns: many refunds a day, a large refund from a new account)."""
+    await risk.guard(
+        session,
+        ctx,
+        risk.RiskRequest(
+            action="refund",
+            subject=f"member:{member.id}",
+            member_id=member.id,
+            ip=client.ip,
+            device_id=client.device_id,
+            user_agent=client.user_agent,
+            amount=body.amount,
+            account_created_at=await members.get_member_since(session, member.id),
+        ),
+    )
     return await service.request_aftersale(
         session, ctx.settings, member_id=member.id, order_no=order_no, data=body
     )

@@ -15,6 +15,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
+from shoplet.modules.members import public as members
 from shoplet.modules.members.public import CurrentMember, OptionalMember
 from shoplet.modules.promotions import service
 from shoplet.modules.promotions.schemas import (
@@ -27,6 +28,7 @@ from shoplet.modules.promotions.schemas import (
     RedeemRequest,
     WalletTab,
 )
+from shoplet.modules.risk import public as risk
 
 router = APIRouter(tags=["coupons"])
 
@@ -64,11 +66,33 @@ async def coupon_centre(
 @router.post(
     "/coupons/centre/{template_id}/claim",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 404, 409),
+    responses=problem_responses(401, 403, 404, 409),
 )
-async def claim_coupon(template_id: PathId, member: CurrentMember, session: DbSession) -> Coupon:
+async def claim_coupon(
+    template_id: PathId,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+    client: risk.RiskClient,
+) -> Coupon:
     """Claim one copy (409 ``promotions.quota_exhausted``, ``.claim_limit_reached``,
-    ``.template_not_active``, ``.not_claimable``, ``.new_customer_only``, ``.coupon_expired``)."""
+    ``.template_not_active``, ``.not_claimable``, ``.new_customer_only``, ``.coupon_expired``;
+    403 ``risk.blocked`` / ``risk.challenge_required`` for coupon farming: fresh accounts
+    sharing a device or an IP on one coupon)."""
+    await risk.guard(
+        session,
+        ctx,
+        risk.RiskRequest(
+            action="coupon_claim",
+            subject=f"member:{member.id}",
+            member_id=member.id,
+            ip=client.ip,
+            device_id=client.device_id,
+            user_agent=client.user_agent,
+            scope=f"coupon:{template_id}",
+            account_created_at=await members.get_member_since(session, member.id),
+        ),
+    )
     return await service.claim(session, member_id=member.id, template_id=template_id)
 
 

@@ -1,2 +1,2 @@
-"""Risk: scores that tell a shopper from a bot farm, shared by the plays that give something
-away (flash-sale buy tokens, bargain cuts). Pure scoring; the callers bring the signals."""
+"""Risk: the engine that scores sessions and actions (login, checkout, coupons, refunds…) from
+signals and the merchant's rules, with a decision log and a review queue (docs/risk.md)."""

@@ -1,3 +1,3 @@
-"""Events of the risk module: none (it scores; it changes nothing)."""
+"""Events of the risk module: none (decisions go to its own log, not to other modules)."""
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from .auth import (
 from .errors import PermissionDenied, PiiRevealDenied, StepUpRequired
 from .rbac import ALL_PERMISSIONS, PERMISSIONS, PII_REVEAL, ROLES, Origin, StaffIdentity
 from .service import record_audit
+from .signin_guard import SignInGuard, set_signin_guard
 
 __all__ = [
     "ALL_PERMISSIONS",
@@ -48,6 +49,7 @@ __all__ = [
     "PiiRevealDenied",
     "Problem",
     "Report",
+    "SignInGuard",
     "StaffIdentity",
     "StepUp",
     "StepUpCheck",
@@ -59,6 +61,7 @@ __all__ = [
     "record_audit",
     "require_permission",
     "require_step_up",
+    "set_signin_guard",
     "staff_display_names",
     "verify_audit_chain",
     "verify_export",

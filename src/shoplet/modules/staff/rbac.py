@@ -39,7 +39,8 @@ OPERATOR_PERMISSIONS = frozenset(
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
     # pii:reveal: full phone numbers and addresses (?reveal=true, search by phone, CSV export).
-    "owner": OPERATOR_PERMISSIONS | {"staff:manage", "audit:read", PII_REVEAL, "openapi:manage"},
+    "owner": OPERATOR_PERMISSIONS
+    | {"staff:manage", "audit:read", PII_REVEAL, "openapi:manage", "risk:manage"},
     "operator": OPERATOR_PERMISSIONS,
     "support": frozenset({"products:read", "orders:read", "aftersales:handle", "pickups:verify"}),
 }

@@ -51,6 +51,7 @@ from .errors import (
 from .models import AuditLog, Staff
 from .rbac import PERMISSIONS, ROLES, Origin, StaffIdentity
 from .schemas import MfaEnrollment, PasskeyAssertion, StaffProfile, StaffUpdate
+from .signin_guard import signin_guard
 
 LOCK_AFTER_FAILURES = 10
 LOCK_DURATION = timedelta(minutes=15)
@@ -230,6 +231,9 @@ async def login(
                 )
             )
 
+    guard = signin_guard(ctx)
+    if guard is not None:
+        await guard(session, ctx, StaffIdentity.of(staff), origin, bool(methods))
     if password_needs_rehash(staff.password_hash):
         staff.password_hash = await _hash_password(password)
     staff.last_login_at = now

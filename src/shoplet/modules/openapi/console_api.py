@@ -15,7 +15,7 @@ from shoplet.core.db import DbSession, short_transaction
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
-from shoplet.modules.openapi import service, webhooks
+from shoplet.modules.openapi import egress, service, webhooks
 from shoplet.modules.openapi.schemas import (
     SCOPE_TITLES,
     AccessLogEntry,
@@ -193,7 +193,7 @@ async def create_webhook(
     """Subscribe an app to event types (it must hold each one's scope); the secret is
     answered this once (generated when not given)."""
     created = await webhooks.create_webhook(
-        session, ctx.pii, app_id, body, actor=f"staff:{staff.username}"
+        session, ctx.pii, egress.guard_of(ctx), app_id, body, actor=f"staff:{staff.username}"
     )
     await record_audit(
         session,
@@ -210,12 +210,14 @@ async def create_webhook(
 async def update_webhook(
     webhook_id: PathId,
     body: WebhookUpdate,
+    *,
     staff: OpenApiManager,
     request: Request,
+    ctx: Ctx,
     session: DbSession,
 ) -> WebhookOut:
     """Change the URL or the event types, or switch the subscription off/on."""
-    webhook = await webhooks.update_webhook(session, webhook_id, body)
+    webhook = await webhooks.update_webhook(session, egress.guard_of(ctx), webhook_id, body)
     await record_audit(
         session,
         staff,

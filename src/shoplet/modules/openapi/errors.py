@@ -134,3 +134,15 @@ class WebhookReplayInvalid(BadRequest):
 class WebhookDeliveryQueued(Conflict):
     code = "openapi.webhook_delivery_queued"
     title = "This delivery is already queued or being sent"
+
+
+class WebhookUrlForbidden(BadRequest):
+    code = "openapi.webhook_url_forbidden"
+    title = (
+        "The URL's host resolves to a loopback, private, link-local, multicast or reserved address"
+    )
+
+
+class WebhookUrlUnresolvable(BadRequest):
+    code = "openapi.webhook_url_unresolvable"
+    title = "The URL's host does not resolve"

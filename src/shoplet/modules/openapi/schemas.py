@@ -17,6 +17,7 @@ Scope = Literal[
     "orders:write",
     "members:read",
     "coupons:write",
+    "webhooks:manage",
 ]
 SCOPES: tuple[str, ...] = get_args(Scope)
 SCOPE_TITLES: dict[str, str] = {
@@ -27,6 +28,7 @@ SCOPE_TITLES: dict[str, str] = {
     "orders:write": "订单发货",
     "members:read": "读取会员（手机号脱敏）",
     "coupons:write": "发放优惠券",
+    "webhooks:manage": "管理本应用的 Webhook 订阅",
 }
 
 Cidr = Annotated[str, StringConstraints(min_length=2, max_length=50)]

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Header, Path, Query, Requ
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
@@ -39,13 +39,18 @@ from shoplet.core.security import PiiCipher
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.members import public as members
-from shoplet.modules.openapi import egress, service, webhooks
+from shoplet.modules.openapi import cobrand, egress, service, webhooks
 from shoplet.modules.openapi.errors import MemberNotFound
 from shoplet.modules.openapi.schemas import (
     SCOPE_TITLES,
+    CobrandBundleCreate,
+    CobrandCouponIssue,
+    CobrandItemOut,
+    CobrandRedemptionOut,
     CouponIssue,
     CouponIssueResult,
     OrderShip,
+    RevenueShareReport,
     StockAdjust,
     StockOut,
     TokenResponse,
@@ -178,6 +183,7 @@ OrdersWrite = Annotated[service.Principal, Depends(require_scope("orders:write")
 MembersRead = Annotated[service.Principal, Depends(require_scope("members:read"))]
 CouponsWrite = Annotated[service.Principal, Depends(require_scope("coupons:write"))]
 WebhooksManage = Annotated[service.Principal, Depends(require_scope("webhooks:manage"))]
+CampaignsWrite = Annotated[service.Principal, Depends(require_scope("campaigns:write"))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -583,6 +589,116 @@ async def list_webhook_deliveries(
         limit=limit,
     )
     return Page(items=items, next_cursor=next_cursor)
+
+
+# -- co-branded campaigns --------------------------------------------------------------------
+
+
+@partner_router.post(
+    "/cobrand/bundles",
+    tags=["cobrand"],
+    status_code=201,
+    response_model=CobrandItemOut,
+    responses=problem_responses(400, 404, 422),
+)
+async def create_cobrand_bundle(
+    body: CobrandBundleCreate,
+    *,
+    principal: CampaignsWrite,
+    request: Request,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A co-branded bundle (组合套餐, ``campaigns:write``): the products together at the bundle
+    price, live from ``starts_at`` to ``ends_at``; orders using it are attributed to the app."""
+
+    async def run() -> CobrandItemOut:
+        return await cobrand.create_bundle(
+            session, principal.app_id, body, actor=f"app:{principal.app_key}"
+        )
+
+    return await _idempotent(request, session, principal, idempotency_key, run, status_code=201)
+
+
+@partner_router.post(
+    "/cobrand/coupons",
+    tags=["cobrand"],
+    status_code=201,
+    response_model=CobrandItemOut,
+    responses=problem_responses(400, 422),
+)
+async def create_cobrand_coupon(
+    body: promotions.TemplateCreate,
+    *,
+    principal: CampaignsWrite,
+    request: Request,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A co-branded coupon template (``campaigns:write``), issued only by this app
+    (``is_claimable`` is forced false); the console's template rules hold."""
+
+    async def run() -> CobrandItemOut:
+        return await cobrand.create_coupon(
+            session, principal.app_id, body, actor=f"app:{principal.app_key}"
+        )
+
+    return await _idempotent(request, session, principal, idempotency_key, run, status_code=201)
+
+
+@partner_router.get("/cobrand/items", tags=["cobrand"])
+async def list_cobrand_items(principal: CampaignsWrite, session: DbSession) -> list[CobrandItemOut]:
+    """This app's bundles and coupons, newest first."""
+    return await cobrand.list_items(session, principal.app_id)
+
+
+@partner_router.post(
+    "/cobrand/coupons/{item_id}/issue",
+    tags=["cobrand"],
+    response_model=CouponIssueResult,
+    responses=problem_responses(400, 404, 409, 422),
+)
+async def issue_cobrand_coupon(
+    item_id: PathId,
+    body: CobrandCouponIssue,
+    *,
+    principal: CampaignsWrite,
+    request: Request,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Give one of this app's co-branded coupons to a member: one atomic claim, so the
+    template's quota and per-member limit hold under concurrency (``skipped_code`` says why
+    none was given)."""
+
+    async def run() -> CouponIssueResult:
+        return await cobrand.issue_coupon(
+            session, principal.app_id, item_id, body.member_id, actor=f"app:{principal.app_key}"
+        )
+
+    return await _idempotent(request, session, principal, idempotency_key, run)
+
+
+@partner_router.get("/cobrand/redemptions", tags=["cobrand"], responses=problem_responses(400))
+async def list_cobrand_redemptions(
+    principal: CampaignsWrite, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+) -> Page[CobrandRedemptionOut]:
+    """Paid orders attributed to this app, newest first."""
+    items, next_cursor = await cobrand.list_redemptions(
+        session, principal.app_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@partner_router.get("/cobrand/report", tags=["cobrand"], responses=problem_responses(400))
+async def cobrand_report(
+    principal: CampaignsWrite,
+    session: DbSession,
+    since: Annotated[AwareDatetime, Query()],
+    until: Annotated[AwareDatetime, Query()],
+) -> RevenueShareReport:
+    """This app's revenue share for orders paid in ``[since, until)`` (at most 366 days)."""
+    return await cobrand.revenue_report(session, since=since, until=until, app_id=principal.app_id)
 
 
 # -- the partner API's own description ---------------------------------------------------------

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import AwareDatetime
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, short_transaction
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
-from shoplet.modules.openapi import egress, service, webhooks
+from shoplet.modules.openapi import cobrand, egress, service, webhooks
 from shoplet.modules.openapi.schemas import (
     SCOPE_TITLES,
     AccessLogEntry,
@@ -23,6 +24,8 @@ from shoplet.modules.openapi.schemas import (
     AppCredentials,
     AppOut,
     AppUpdate,
+    CobrandItemOut,
+    RevenueShareReport,
     ScopeInfo,
     SecretRotate,
     WebhookCreate,
@@ -327,3 +330,26 @@ async def resend_webhook_delivery(
         origin_of(request),
     )
     return delivery
+
+
+# -- co-branded campaigns --------------------------------------------------------------------
+
+
+@router.get("/openapi/cobrand/items")
+async def list_cobrand_items(
+    _: OpenApiManager, session: DbSession, app_id: QueryId = None
+) -> list[CobrandItemOut]:
+    """The bundles and coupon templates partner apps created (by app), newest first."""
+    return await cobrand.list_items(session, app_id)
+
+
+@router.get("/openapi/cobrand/report", responses=problem_responses(400))
+async def cobrand_report(
+    _: OpenApiManager,
+    session: DbSession,
+    since: Annotated[AwareDatetime, Query()],
+    until: Annotated[AwareDatetime, Query()],
+) -> RevenueShareReport:
+    """Revenue share (分成) per app for orders paid in ``[since, until)``: attributed orders,
+    paid, refunded, net, the items' discount and the partner's share at its rate."""
+    return await cobrand.revenue_report(session, since=since, until=until)

@@ -76,6 +76,13 @@ class Guard:
     resolve: Resolver
     allow_private: bool
 
+    async def admit(self, url: str) -> None:
+        """At creation: refuse a URL whose host is not public (or does not resolve); with
+        private targets allowed nothing is looked up (a development receiver may not be
+        running yet)."""
+        if not self.allow_private:
+            await self.check(url)
+
     async def check(self, url: str) -> Target:
         """Resolve the URL's host; refuse it (``openapi.webhook_url_forbidden``) when any of
         its addresses is not public, unless private targets are allowed."""

@@ -146,3 +146,13 @@ class WebhookUrlForbidden(BadRequest):
 class WebhookUrlUnresolvable(BadRequest):
     code = "openapi.webhook_url_unresolvable"
     title = "The URL's host does not resolve"
+
+
+class CobrandItemNotFound(NotFound):
+    code = "openapi.cobrand_item_not_found"
+    title = "Co-branded item not found (or not this app's)"
+
+
+class ReportRangeInvalid(BadRequest):
+    code = "openapi.report_range_invalid"
+    title = "Report range must end after it starts and span at most 366 days"

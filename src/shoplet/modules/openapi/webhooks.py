@@ -47,6 +47,7 @@ from shoplet.modules.openapi.errors import (
     WebhookUrlInvalid,
     WebhookUrlUnresolvable,
 )
+from shoplet.modules.openapi.events import COBRAND_REDEEMED
 from shoplet.modules.openapi.models import App, Webhook
 from shoplet.modules.openapi.schemas import (
     WebhookAttemptOut,
@@ -82,7 +83,10 @@ SOURCES: Final[dict[str, tuple[str, str, str]]] = {
     orders.AFTERSALE_REFUNDED: (orders.AFTERSALE_REFUNDED, "orders:read", "售后退款"),
     fulfillment.SHIPMENT_SIGNED: (fulfillment.SHIPMENT_SIGNED, "orders:read", "包裹签收"),
     catalog.PRODUCT_CHANGED: (PRODUCT_UPDATED, "products:read", "商品变更"),
+    COBRAND_REDEEMED: (COBRAND_REDEEMED, "campaigns:write", "联名核销"),
 }
+# Events about one app (``app_id`` in the payload): only that app's subscriptions get them.
+APP_EVENTS: Final = frozenset({COBRAND_REDEEMED})
 EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
     name: (scope, title) for name, scope, title in SOURCES.values()
 }
@@ -191,7 +195,7 @@ async def create_webhook(
 ) -> WebhookCreated:
     app = await _app(session, app_id)
     url = check_url(data.url)
-    await guard.check(url)
+    await guard.admit(url)
     event_types = _check_events(app, data.event_types)
     secret = data.secret or "whsec_" + secrets.token_urlsafe(32)
     now = utcnow()
@@ -227,7 +231,7 @@ async def update_webhook(
     values: dict[str, Any] = {}
     if data.url is not None:
         values["url"] = check_url(data.url)
-        await guard.check(values["url"])
+        await guard.admit(values["url"])
     if data.event_types is not None:
         values["event_types"] = _check_events(await _app(session, webhook.app_id), data.event_types)
     if data.is_active is not None:
@@ -264,6 +268,8 @@ async def queue_event(session: AsyncSession, event: Event) -> int:
     queued = 0
     for webhook, app in await repo.live_webhooks(session):
         if name not in webhook.event_types or scope not in app.scopes:
+            continue
+        if name in APP_EVENTS and event.payload.get("app_id") != app.id:
             continue
         created = await repo.insert_delivery(
             session,

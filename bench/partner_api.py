@@ -50,7 +50,7 @@ TITLES = {
 
 
 def signed(
-    key: str, secret: str, method: str, path: str, query: str = "", body: bytes = b""
+    key: str, secret: str, method: str, path: str, *, query: str = "", body: bytes = b""
 ) -> dict[str, str]:
     """The documented signature (docs/open-platform.md), written out again here."""
     ts, nonce = str(int(time.time())), uuid.uuid4().hex
@@ -126,7 +126,7 @@ async def measure(count: int, concurrency: int) -> dict[str, Any]:
             listing = await shop.get(
                 "/open/v1/products",
                 params={"limit": "20"},
-                headers=signed(key, secret, "GET", "/open/v1/products", "limit=20"),
+                headers=signed(key, secret, "GET", "/open/v1/products", query="limit=20"),
             )
             listing.raise_for_status()
             sku_id = listing.json()["items"][0]["skus"][0]["id"]
@@ -140,7 +140,7 @@ async def measure(count: int, concurrency: int) -> dict[str, Any]:
                 response = await shop.get(
                     "/open/v1/products",
                     params={"limit": "20"},
-                    headers=signed(key, secret, "GET", "/open/v1/products", "limit=20"),
+                    headers=signed(key, secret, "GET", "/open/v1/products", query="limit=20"),
                 )
                 if response.status_code != 200:
                     raise RuntimeError(f"read: {response.status_code} {response.text}")

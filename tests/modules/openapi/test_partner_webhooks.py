@@ -18,6 +18,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.jobs import run_job
 from shoplet.modules.openapi import egress, webhooks
+from shoplet.modules.openapi.errors import WebhookUrlForbidden
 from shoplet.modules.openapi.models import WebhookAttempt, WebhookDelivery
 from shoplet.modules.openapi.tasks import DELIVER_JOB
 from tests.modules.openapi.factories import CONSOLE, call, make_app, owner
@@ -206,15 +207,24 @@ class TestAllowingPrivateTargets:
             assert seen.headers["Host"] == f"hooks.partner.test:{port}"
             assert seen.headers["X-Shoplet-Event-Type"] == "webhook.ping"
 
-    async def test_the_default_follows_the_environment(self, ctx: AppContext) -> None:
+    async def test_the_setting_decides_and_unset_follows_the_environment(
+        self, ctx: AppContext
+    ) -> None:
         assert egress.guard_of(ctx).allow_private is True
-        settings = ctx.settings.model_copy(update={"openapi_webhook_allow_private": None})
-        assert settings.is_embedded  # env "test"
-        production = settings.model_copy(update={"env": "production"})
-        assert not production.is_embedded
-        guard = egress.Guard(resolve=egress.system_resolver, allow_private=False)
-        with pytest.raises(Exception, match="non-public"):
-            await guard.check("http://127.0.0.1/x")
+        unset = ctx.settings.model_copy(update={"openapi_webhook_allow_private": None})
+        assert egress.allows_private(unset) is True  # env "test"
+        assert egress.allows_private(unset.model_copy(update={"env": "embedded"})) is True
+        assert egress.allows_private(unset.model_copy(update={"env": "production"})) is False
+        forced = unset.model_copy(
+            update={"env": "production", "openapi_webhook_allow_private": True}
+        )
+        assert egress.allows_private(forced) is True
+        strict = egress.Guard(resolve=egress.system_resolver, allow_private=False)
+        with pytest.raises(WebhookUrlForbidden):
+            await strict.admit("http://127.0.0.1/x")
+        # Allowed: nothing is looked up at creation (a receiver that is not running yet).
+        lenient = egress.Guard(resolve=egress.system_resolver, allow_private=True)
+        await lenient.admit("http://receiver.invalid/x")
 
 
 async def test_partner_api_subscriptions_are_the_apps_own(

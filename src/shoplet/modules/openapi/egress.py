@@ -19,6 +19,7 @@ from typing import Final, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from shoplet.core.context import AppContext
+from shoplet.core.settings import Settings
 from shoplet.modules.openapi.errors import WebhookUrlForbidden, WebhookUrlUnresolvable
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -110,9 +111,14 @@ class Guard:
         return Target(url=url, host=host, address=str(addresses[0]))
 
 
+def allows_private(settings: Settings) -> bool:
+    """``SHOPLET_OPENAPI_WEBHOOK_ALLOW_PRIVATE`` when set, else: not in production."""
+    allow = settings.openapi_webhook_allow_private
+    return settings.is_embedded if allow is None else allow
+
+
 def guard_of(ctx: AppContext) -> Guard:
-    allow = ctx.settings.openapi_webhook_allow_private
     return Guard(
         resolve=cast(Resolver, ctx.extras.get(RESOLVER_KEY, system_resolver)),
-        allow_private=ctx.settings.is_embedded if allow is None else allow,
+        allow_private=allows_private(ctx.settings),
     )

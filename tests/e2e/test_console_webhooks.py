@@ -32,6 +32,13 @@ from .test_console import (
 __all__ = ["context", "owner", "server"]  # fixtures shared with the other modules
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _console_routes_loaded(server: Server) -> None:
+    """The first console request imports every console router: on a loaded machine that
+    outlasts a sign-in's 15 s timeout, so load them once before the owner signs in."""
+    server.http.get(f"{API}/console/auth/me", timeout=300)
+
+
 @dataclass
 class Received:
     event_ids: list[str] = field(default_factory=list)

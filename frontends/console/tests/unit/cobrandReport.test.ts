@@ -36,7 +36,7 @@ describe('CobrandReportView: 联名分成', () => {
     )
     const wrapper = mount(CobrandReportView, { attachTo: document.body, global: { plugins: [ElementPlus] } })
     await flushPromises()
-    expect(calls[0].url).toContain('/api/v1/console/openapi/cobrand/report?since=')
+    expect(calls[0]?.url).toContain('/api/v1/console/openapi/cobrand/report?since=')
     const table = wrapper.get('[data-testid="cobrand-report"]')
     expect(table.text()).toContain('健康 App')
     expect(table.text()).toContain('2.50%')

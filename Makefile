@@ -193,6 +193,7 @@ bench: dev e2e-deps frontends storefront-mp reco-data
 	$(BIN)/python -m bench.flags
 	$(BIN)/python -m bench.analytics_events
 	$(BIN)/python -m bench.openapi_calls
+	$(BIN)/python -m bench.partner_api
 	$(BIN)/python -m bench.moderation_filter
 
 # MovieLens 100k for the recommendation bench, out of the RecBole 1.2.1 wheel on PyPI (MIT; the

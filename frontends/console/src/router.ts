@@ -439,6 +439,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'openapi:manage', title: '开放平台 · Webhook' },
       },
       {
+        path: 'open-platform/cobrand',
+        name: 'open-cobrand',
+        component: () => import('@/views/openapi/CobrandReportView.vue'),
+        meta: { permission: 'openapi:manage', title: '开放平台 · 联名分成' },
+      },
+      {
         path: 'account',
         name: 'account',
         component: () => import('@/views/AccountView.vue'),

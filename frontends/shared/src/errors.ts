@@ -48,6 +48,10 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'openapi.app_not_found': '应用不存在或已删除',
   'openapi.ip_allowlist_invalid': 'IP 白名单格式无效：每行一个 IPv4/IPv6 地址或 CIDR，如 10.0.0.0/8',
   'openapi.rotation_invalid': '旧密钥失效时间须在现在之后的 30 天内',
+  'openapi.webhook_url_forbidden': '推送地址不可用：域名解析到内网、本机、链路本地、组播或保留地址，出于安全考虑不能推送',
+  'openapi.webhook_url_unresolvable': '推送地址的域名无法解析，请检查域名',
+  'openapi.cobrand_item_not_found': '联名套餐或联名券不存在，或不属于该应用',
+  'openapi.report_range_invalid': '报表时间范围无效：结束须晚于开始，且不超过 366 天',
   // 智能问数
   'insights.ask_empty': '请输入问题',
   'insights.ask_too_long': '问题太长：最多 200 个字',

@@ -1774,7 +1774,23 @@ export const OPENAPI_LABELS = {
   latency: '耗时 (ms)',
   responseExcerpt: '响应摘要',
   eventId: '事件 ID',
+  cobrand: '联名分成',
+  cobrandItems: '联名套餐与联名券',
+  revenueShare: '分成比例',
+  revenueShareHelp: '合作方可获得其联名套餐、联名券带来的净收入（实付减退款）的这一比例，按支付时间统计。',
+  redemptions: '核销订单',
+  revenue: '实付金额',
+  refunded: '退款',
+  net: '净收入',
+  cobrandDiscount: '联名优惠',
+  share: '分成金额',
+  setShare: '调整比例',
 } as const
+/** 联名活动 item kinds (开放平台 · 联名分成). */
+export const COBRAND_KIND_LABELS: Labels = {
+  bundle: '联名套餐',
+  coupon: '联名券',
+}
 /** 推送状态 of a webhook delivery (开放平台 · Webhook). */
 export const WEBHOOK_DELIVERY_STATUS_LABELS: Labels = {
   pending: '待推送',

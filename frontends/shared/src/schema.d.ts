@@ -4084,6 +4084,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/openapi/cobrand/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Cobrand Items
+         * @description The bundles and coupon templates partner apps created (by app), newest first.
+         */
+        get: operations["list_cobrand_items_api_v1_console_openapi_cobrand_items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/cobrand/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cobrand Report
+         * @description Revenue share (分成) per app for orders paid in ``[since, until)``: attributed orders,
+         *     paid, refunded, net, the items' discount and the partner's share at its rate.
+         */
+        get: operations["cobrand_report_api_v1_console_openapi_cobrand_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/openapi/scopes": {
         parameters: {
             query?: never;
@@ -8619,7 +8660,7 @@ export interface components {
              */
             rate_limit_per_minute: number;
             /** Scopes */
-            scopes: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write")[];
+            scopes: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write" | "webhooks:manage" | "campaigns:write")[];
         };
         /**
          * AppCredentials
@@ -8653,6 +8694,11 @@ export interface components {
             name: string;
             /** Rate Limit Per Minute */
             rate_limit_per_minute: number;
+            /**
+             * Revenue Share Bp
+             * @default 0
+             */
+            revenue_share_bp: number;
             /** Scopes */
             scopes: string[];
             /** Secrets */
@@ -8673,8 +8719,10 @@ export interface components {
             name?: string | null;
             /** Rate Limit Per Minute */
             rate_limit_per_minute?: number | null;
+            /** Revenue Share Bp */
+            revenue_share_bp?: number | null;
             /** Scopes */
-            scopes?: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write")[] | null;
+            scopes?: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write" | "webhooks:manage" | "campaigns:write")[] | null;
         };
         /** AppVersionRule */
         AppVersionRule: {
@@ -10566,6 +10614,30 @@ export interface components {
             points: components["schemas"]["ClusterPoint"][];
             /** Silhouette */
             silhouette: number | null;
+        };
+        /** CobrandItemOut */
+        CobrandItemOut: {
+            /** App Id */
+            app_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "bundle" | "coupon";
+            /** Name */
+            name: string;
+            /**
+             * Ref Id
+             * @description The promotion id (bundle) or coupon template id (coupon)
+             */
+            ref_id: number;
         };
         /** CodeBatch */
         CodeBatch: {
@@ -16915,6 +16987,51 @@ export interface components {
             p_value: number;
             /** T */
             t: number;
+        };
+        /** RevenueShareReport */
+        RevenueShareReport: {
+            /** Rows */
+            rows: components["schemas"]["RevenueShareRow"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /** RevenueShareRow */
+        RevenueShareRow: {
+            /** App Id */
+            app_id: number;
+            /** App Name */
+            app_name: string;
+            /** Discount */
+            discount: number;
+            /**
+             * Net
+             * @description revenue - refunded
+             */
+            net: number;
+            /** Redemptions */
+            redemptions: number;
+            /** Refunded */
+            refunded: number;
+            /**
+             * Revenue
+             * @description Paid for the attributed orders (fen)
+             */
+            revenue: number;
+            /** Revenue Share Bp */
+            revenue_share_bp: number;
+            /**
+             * Share
+             * @description net x revenue_share_bp / 10000, rounded half up (fen)
+             */
+            share: number;
         };
         /**
          * Review
@@ -38539,6 +38656,149 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_cobrand_items_api_v1_console_openapi_cobrand_items_get: {
+        parameters: {
+            query?: {
+                app_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CobrandItemOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cobrand_report_api_v1_console_openapi_cobrand_report_get: {
+        parameters: {
+            query: {
+                since: string;
+                until: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueShareReport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -202,6 +202,10 @@ class Settings(BaseSettings):
     ]
     openapi_webhook_retry_jitter: float = Field(default=0.2, ge=0.0, le=0.5)
     openapi_webhook_timeout_seconds: float = Field(default=10.0, gt=0.0, le=60.0)
+    # Webhook URLs resolving to loopback/private/link-local/multicast/reserved addresses
+    # (SSRF): refused when None in production, allowed when None otherwise (embedded, tests);
+    # true or false decides whatever the environment.
+    openapi_webhook_allow_private: bool | None = None
     # The sender printed on e-waybills.
     logistics_sender_name: str = "Shoplet 仓库"
     logistics_sender_mobile: str = "13800000000"

@@ -67,6 +67,8 @@ export const consoleApi = {
     call<Res<O['webhookDelivery']>>(OPS.webhookDelivery, { params: { delivery_id: id } }),
   resendWebhookDelivery: (id: number) =>
     call<Res<O['resendWebhookDelivery']>>(OPS.resendWebhookDelivery, { params: { delivery_id: id } }),
+  cobrandItems: (query: Q<O['cobrandItems']> = {}) => call<Res<O['cobrandItems']>>(OPS.cobrandItems, { query }),
+  cobrandReport: (query: Q<O['cobrandReport']>) => call<Res<O['cobrandReport']>>(OPS.cobrandReport, { query }),
 
   // stores (门店管理, 核销)
   listStores: (query: Q<O['listStores']> = {}) => call<Res<O['listStores']>>(OPS.listStores, { query }),

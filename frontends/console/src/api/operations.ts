@@ -67,6 +67,8 @@ export const OPS = {
   webhookDeliveries: op('GET', '/api/v1/console/openapi/webhook-deliveries'),
   webhookDelivery: op('GET', '/api/v1/console/openapi/webhook-deliveries/{delivery_id}'),
   resendWebhookDelivery: op('POST', '/api/v1/console/openapi/webhook-deliveries/{delivery_id}/resend'),
+  cobrandItems: op('GET', '/api/v1/console/openapi/cobrand/items'),
+  cobrandReport: op('GET', '/api/v1/console/openapi/cobrand/report'),
   listStores: op('GET', '/api/v1/console/stores'),
   createStore: op('POST', '/api/v1/console/stores'),
   updateStore: op('PUT', '/api/v1/console/stores/{store_id}'),

@@ -96,6 +96,7 @@ export const MENU: MenuEntry[] = [
   { path: '/open-platform/apps', title: '开放平台 · 应用', icon: 'Connection', permission: 'openapi:manage', operation: OPS.listOpenApps },
   { path: '/open-platform/access-log', title: '开放平台 · 调用日志', icon: 'Tickets', permission: 'openapi:manage', operation: OPS.openApiAccessLog },
   { path: '/open-platform/webhooks', title: '开放平台 · Webhook', icon: 'Promotion', permission: 'openapi:manage', operation: OPS.webhookDeliveries },
+  { path: '/open-platform/cobrand', title: '开放平台 · 联名分成', icon: 'Coin', permission: 'openapi:manage', operation: OPS.cobrandReport },
   { path: '/account', title: '账户安全', icon: 'Lock', permission: null, operation: OPS.me },
 ]
 

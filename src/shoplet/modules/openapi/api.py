@@ -18,12 +18,13 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any, cast
 from urllib.parse import unquote
 
+import orjson
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Form, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
@@ -32,21 +33,34 @@ from shoplet.core.context import AppContext, Ctx
 from shoplet.core.db import DbSession, utcnow
 from shoplet.core.errors import ShopletError, problem_responses
 from shoplet.core.net import client_ip
-from shoplet.core.params import PathId
+from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
+from shoplet.core.security import PiiCipher
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.members import public as members
-from shoplet.modules.openapi import service
+from shoplet.modules.openapi import cobrand, egress, service, webhooks
 from shoplet.modules.openapi.errors import MemberNotFound
 from shoplet.modules.openapi.schemas import (
     SCOPE_TITLES,
+    CobrandBundleCreate,
+    CobrandCouponIssue,
+    CobrandItemOut,
+    CobrandRedemptionOut,
     CouponIssue,
     CouponIssueResult,
     OrderShip,
+    RevenueShareReport,
     StockAdjust,
     StockOut,
     TokenResponse,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeliveryOut,
+    WebhookDeliveryStatus,
+    WebhookEventInfo,
+    WebhookOut,
+    WebhookUpdate,
 )
 from shoplet.modules.orders import public as orders
 from shoplet.modules.promotions import public as promotions
@@ -168,6 +182,8 @@ OrdersRead = Annotated[service.Principal, Depends(require_scope("orders:read"))]
 OrdersWrite = Annotated[service.Principal, Depends(require_scope("orders:write"))]
 MembersRead = Annotated[service.Principal, Depends(require_scope("members:read"))]
 CouponsWrite = Annotated[service.Principal, Depends(require_scope("coupons:write"))]
+WebhooksManage = Annotated[service.Principal, Depends(require_scope("webhooks:manage"))]
+CampaignsWrite = Annotated[service.Principal, Depends(require_scope("campaigns:write"))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -187,21 +203,30 @@ async def _idempotent(
     principal: service.Principal,
     key: str | None,
     run: Callable[[], Awaitable[BaseModel]],
+    *,
+    status_code: int = 200,
+    sealed: PiiCipher | None = None,
 ) -> Response:
+    """Run a write once per ``Idempotency-Key``. ``sealed``: the answer carries a secret, so
+    it is stored SM4-encrypted (``{"sealed": …}``) and decrypted for a replay."""
     key = service.check_idempotency_key(key)
     digest = service.fingerprint(request.method, request.url.path, await request.body())
     first = await service.replay_or_claim(
         session, app_id=principal.app_id, key=key, fingerprint=digest
     )
     if first is not None:
+        stored = first.response
+        if sealed is not None and "sealed" in stored:
+            stored = orjson.loads(sealed.decrypt(str(stored["sealed"])))
         return JSONResponse(
-            first.response, status_code=first.status_code, headers={"Idempotent-Replayed": "true"}
+            stored, status_code=first.status_code, headers={"Idempotent-Replayed": "true"}
         )
     data = (await run()).model_dump(mode="json")
+    kept = data if sealed is None else {"sealed": sealed.encrypt(orjson.dumps(data).decode())}
     await service.remember_answer(
-        session, app_id=principal.app_id, key=key, status_code=200, response=data
+        session, app_id=principal.app_id, key=key, status_code=status_code, response=kept
     )
-    return JSONResponse(data)
+    return JSONResponse(data, status_code=status_code)
 
 
 # -- OAuth2 ----------------------------------------------------------------------------------
@@ -464,6 +489,216 @@ async def issue_coupon(
         )
 
     return await _idempotent(request, session, principal, idempotency_key, run)
+
+
+# -- webhook subscriptions -------------------------------------------------------------------
+# The console's rules (event types need their scopes, URL checks, SSRF refusal); an app sees
+# and changes only its own subscriptions: another app's id is a 404, as if it did not exist.
+
+
+@partner_router.get("/webhook-events", tags=["webhooks"])
+async def list_webhook_events(_: WebhooksManage) -> list[WebhookEventInfo]:
+    """The event types an app may subscribe to, with the scope each needs."""
+    return webhooks.event_catalogue()
+
+
+@partner_router.get("/webhooks", tags=["webhooks"])
+async def list_webhooks(principal: WebhooksManage, session: DbSession) -> list[WebhookOut]:
+    """This app's subscriptions, newest first (``webhooks:manage``)."""
+    return await webhooks.list_webhooks(session, principal.app_id)
+
+
+@partner_router.get("/webhooks/{webhook_id}", tags=["webhooks"], responses=problem_responses(404))
+async def get_webhook(
+    webhook_id: PathId, principal: WebhooksManage, session: DbSession
+) -> WebhookOut:
+    """One of this app's subscriptions."""
+    return await webhooks.get_webhook(session, webhook_id, app_id=principal.app_id)
+
+
+@partner_router.post(
+    "/webhooks",
+    tags=["webhooks"],
+    status_code=201,
+    response_model=WebhookCreated,
+    responses=problem_responses(400, 422),
+)
+async def create_webhook(
+    body: WebhookCreate,
+    *,
+    principal: WebhooksManage,
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Subscribe this app's URL to event types (``webhooks:manage`` and each type's scope);
+    the secret is answered this once (a replay of the same ``Idempotency-Key`` answers it
+    again: stored encrypted for 24 hours)."""
+
+    async def run() -> WebhookCreated:
+        return await webhooks.create_webhook(
+            session,
+            ctx.pii,
+            egress.guard_of(ctx),
+            principal.app_id,
+            body,
+            actor=f"app:{principal.app_key}",
+        )
+
+    return await _idempotent(
+        request, session, principal, idempotency_key, run, status_code=201, sealed=ctx.pii
+    )
+
+
+@partner_router.patch(
+    "/webhooks/{webhook_id}", tags=["webhooks"], responses=problem_responses(400, 404)
+)
+async def update_webhook(
+    webhook_id: PathId,
+    body: WebhookUpdate,
+    *,
+    principal: WebhooksManage,
+    ctx: Ctx,
+    session: DbSession,
+) -> WebhookOut:
+    """Change one of this app's subscriptions: URL, event types, ``is_active``."""
+    return await webhooks.update_webhook(
+        session, egress.guard_of(ctx), webhook_id, body, app_id=principal.app_id
+    )
+
+
+@partner_router.get("/webhook-deliveries", tags=["webhooks"], responses=problem_responses(400))
+async def list_webhook_deliveries(
+    *,
+    principal: WebhooksManage,
+    session: DbSession,
+    webhook_id: QueryId = None,
+    delivery_status: Annotated[WebhookDeliveryStatus | None, Query(alias="status")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[WebhookDeliveryOut]:
+    """This app's deliveries, newest first: status, attempts, last answer."""
+    items, next_cursor = await webhooks.search_deliveries(
+        session,
+        app_id=principal.app_id,
+        webhook_id=webhook_id,
+        status=delivery_status,
+        event_type=None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+# -- co-branded campaigns --------------------------------------------------------------------
+
+
+@partner_router.post(
+    "/cobrand/bundles",
+    tags=["cobrand"],
+    status_code=201,
+    response_model=CobrandItemOut,
+    responses=problem_responses(400, 404, 422),
+)
+async def create_cobrand_bundle(
+    body: CobrandBundleCreate,
+    *,
+    principal: CampaignsWrite,
+    request: Request,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A co-branded bundle (组合套餐, ``campaigns:write``): the products together at the bundle
+    price, live from ``starts_at`` to ``ends_at``; orders using it are attributed to the app."""
+
+    async def run() -> CobrandItemOut:
+        return await cobrand.create_bundle(
+            session, principal.app_id, body, actor=f"app:{principal.app_key}"
+        )
+
+    return await _idempotent(request, session, principal, idempotency_key, run, status_code=201)
+
+
+@partner_router.post(
+    "/cobrand/coupons",
+    tags=["cobrand"],
+    status_code=201,
+    response_model=CobrandItemOut,
+    responses=problem_responses(400, 422),
+)
+async def create_cobrand_coupon(
+    body: promotions.TemplateCreate,
+    *,
+    principal: CampaignsWrite,
+    request: Request,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A co-branded coupon template (``campaigns:write``), issued only by this app
+    (``is_claimable`` is forced false); the console's template rules hold."""
+
+    async def run() -> CobrandItemOut:
+        return await cobrand.create_coupon(
+            session, principal.app_id, body, actor=f"app:{principal.app_key}"
+        )
+
+    return await _idempotent(request, session, principal, idempotency_key, run, status_code=201)
+
+
+@partner_router.get("/cobrand/items", tags=["cobrand"])
+async def list_cobrand_items(principal: CampaignsWrite, session: DbSession) -> list[CobrandItemOut]:
+    """This app's bundles and coupons, newest first."""
+    return await cobrand.list_items(session, principal.app_id)
+
+
+@partner_router.post(
+    "/cobrand/coupons/{item_id}/issue",
+    tags=["cobrand"],
+    response_model=CouponIssueResult,
+    responses=problem_responses(400, 404, 409, 422),
+)
+async def issue_cobrand_coupon(
+    item_id: PathId,
+    body: CobrandCouponIssue,
+    *,
+    principal: CampaignsWrite,
+    request: Request,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Give one of this app's co-branded coupons to a member: one atomic claim, so the
+    template's quota and per-member limit hold under concurrency (``skipped_code`` says why
+    none was given)."""
+
+    async def run() -> CouponIssueResult:
+        return await cobrand.issue_coupon(
+            session, principal.app_id, item_id, body.member_id, actor=f"app:{principal.app_key}"
+        )
+
+    return await _idempotent(request, session, principal, idempotency_key, run)
+
+
+@partner_router.get("/cobrand/redemptions", tags=["cobrand"], responses=problem_responses(400))
+async def list_cobrand_redemptions(
+    principal: CampaignsWrite, session: DbSession, cursor: Cursor = None, limit: Limit = 50
+) -> Page[CobrandRedemptionOut]:
+    """Paid orders attributed to this app, newest first."""
+    items, next_cursor = await cobrand.list_redemptions(
+        session, principal.app_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@partner_router.get("/cobrand/report", tags=["cobrand"], responses=problem_responses(400))
+async def cobrand_report(
+    principal: CampaignsWrite,
+    session: DbSession,
+    since: Annotated[AwareDatetime, Query()],
+    until: Annotated[AwareDatetime, Query()],
+) -> RevenueShareReport:
+    """This app's revenue share for orders paid in ``[since, until)`` (at most 366 days)."""
+    return await cobrand.revenue_report(session, since=since, until=until, app_id=principal.app_id)
 
 
 # -- the partner API's own description ---------------------------------------------------------

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import AwareDatetime
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, short_transaction
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
-from shoplet.modules.openapi import service, webhooks
+from shoplet.modules.openapi import cobrand, egress, service, webhooks
 from shoplet.modules.openapi.schemas import (
     SCOPE_TITLES,
     AccessLogEntry,
@@ -23,6 +24,8 @@ from shoplet.modules.openapi.schemas import (
     AppCredentials,
     AppOut,
     AppUpdate,
+    CobrandItemOut,
+    RevenueShareReport,
     ScopeInfo,
     SecretRotate,
     WebhookCreate,
@@ -193,7 +196,7 @@ async def create_webhook(
     """Subscribe an app to event types (it must hold each one's scope); the secret is
     answered this once (generated when not given)."""
     created = await webhooks.create_webhook(
-        session, ctx.pii, app_id, body, actor=f"staff:{staff.username}"
+        session, ctx.pii, egress.guard_of(ctx), app_id, body, actor=f"staff:{staff.username}"
     )
     await record_audit(
         session,
@@ -210,12 +213,14 @@ async def create_webhook(
 async def update_webhook(
     webhook_id: PathId,
     body: WebhookUpdate,
+    *,
     staff: OpenApiManager,
     request: Request,
+    ctx: Ctx,
     session: DbSession,
 ) -> WebhookOut:
     """Change the URL or the event types, or switch the subscription off/on."""
-    webhook = await webhooks.update_webhook(session, webhook_id, body)
+    webhook = await webhooks.update_webhook(session, egress.guard_of(ctx), webhook_id, body)
     await record_audit(
         session,
         staff,
@@ -325,3 +330,26 @@ async def resend_webhook_delivery(
         origin_of(request),
     )
     return delivery
+
+
+# -- co-branded campaigns --------------------------------------------------------------------
+
+
+@router.get("/openapi/cobrand/items")
+async def list_cobrand_items(
+    _: OpenApiManager, session: DbSession, app_id: QueryId = None
+) -> list[CobrandItemOut]:
+    """The bundles and coupon templates partner apps created (by app), newest first."""
+    return await cobrand.list_items(session, app_id)
+
+
+@router.get("/openapi/cobrand/report", responses=problem_responses(400))
+async def cobrand_report(
+    _: OpenApiManager,
+    session: DbSession,
+    since: Annotated[AwareDatetime, Query()],
+    until: Annotated[AwareDatetime, Query()],
+) -> RevenueShareReport:
+    """Revenue share (分成) per app for orders paid in ``[since, until)``: attributed orders,
+    paid, refunded, net, the items' discount and the partner's share at its rate."""
+    return await cobrand.revenue_report(session, since=since, until=until)

@@ -134,3 +134,25 @@ class WebhookReplayInvalid(BadRequest):
 class WebhookDeliveryQueued(Conflict):
     code = "openapi.webhook_delivery_queued"
     title = "This delivery is already queued or being sent"
+
+
+class WebhookUrlForbidden(BadRequest):
+    code = "openapi.webhook_url_forbidden"
+    title = (
+        "The URL's host resolves to a loopback, private, link-local, multicast or reserved address"
+    )
+
+
+class WebhookUrlUnresolvable(BadRequest):
+    code = "openapi.webhook_url_unresolvable"
+    title = "The URL's host does not resolve"
+
+
+class CobrandItemNotFound(NotFound):
+    code = "openapi.cobrand_item_not_found"
+    title = "Co-branded item not found (or not this app's)"
+
+
+class ReportRangeInvalid(BadRequest):
+    code = "openapi.report_range_invalid"
+    title = "Report range must end after it starts and span at most 366 days"

@@ -37,6 +37,9 @@ class App(Base):
     __table_args__ = (
         UniqueConstraint("app_key"),
         CheckConstraint("rate_limit_per_minute >= 1", name="rate_limit_positive"),
+        CheckConstraint(
+            "revenue_share_bp >= 0 AND revenue_share_bp <= 10000", name="revenue_share_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -46,6 +49,9 @@ class App(Base):
     rate_limit_per_minute: Mapped[int] = mapped_column(Integer)
     ip_allowlist: Mapped[list[str]] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean)
+    # The partner's share of the revenue its co-branded items bring, in basis points (万分之),
+    # set by the merchant: 250 = 2.5 %.
+    revenue_share_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -210,3 +216,55 @@ class WebhookAttempt(Base):
     latency_ms: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(String(300))
     response_excerpt: Mapped[str | None] = mapped_column(String(500))
+
+
+COBRAND_KINDS = ("bundle", "coupon")
+
+
+class CobrandItem(Base):
+    """A promotions object a partner app created through ``/open/v1/cobrand``: a bundle (a
+    ``promotions_promotion`` of kind ``bundle``) or a coupon template. Orders that use it are
+    attributed to the app."""
+
+    __tablename__ = "openapi_cobrand_item"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id"),
+        CheckConstraint(_in("kind", COBRAND_KINDS), name="kind_known"),
+        Index("ix_openapi_cobrand_item_app_id_id", "app_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    app_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("openapi_app.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    # promotions_promotion.id (bundle) or promotions_coupon_template.id (coupon)
+    ref_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class CobrandRedemption(Base):
+    """A paid order that used one or more of an app's co-branded items (one row per app and
+    order, so a redelivered ``order.paid`` records nothing twice): what was paid, what the
+    items took off, what was refunded since. The revenue-share report sums these."""
+
+    __tablename__ = "openapi_cobrand_redemption"
+    __table_args__ = (
+        UniqueConstraint("app_id", "order_no"),
+        CheckConstraint(
+            "amount >= 0 AND discount >= 0 AND refunded >= 0", name="amounts_non_negative"
+        ),
+        Index("ix_openapi_cobrand_redemption_app_paid", "app_id", "paid_at"),
+        Index("ix_openapi_cobrand_redemption_order_no", "order_no"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    app_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("openapi_app.id"))
+    order_no: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    # [{"kind", "ref_id", "name", "discount"}]
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    amount: Mapped[int] = mapped_column(Integer)
+    discount: Mapped[int] = mapped_column(Integer)
+    refunded: Mapped[int] = mapped_column(Integer, default=0)
+    paid_at: Mapped[datetime]
+    created_at: Mapped[datetime]

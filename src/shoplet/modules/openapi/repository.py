@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.openapi.models import (
     AccessLog,
     App,
+    CobrandItem,
+    CobrandRedemption,
     IdempotentRequest,
     Secret,
     Token,
@@ -439,3 +441,111 @@ async def delete_deliveries_before(session: AsyncSession, cutoff: datetime) -> i
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- co-branded campaigns --------------------------------------------------------------------
+
+
+async def add_cobrand_item(session: AsyncSession, item: CobrandItem) -> CobrandItem:
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def get_cobrand_item(session: AsyncSession, item_id: int) -> CobrandItem | None:
+    return await session.get(CobrandItem, item_id)
+
+
+async def cobrand_items_of(session: AsyncSession, app_id: int | None) -> list[CobrandItem]:
+    stmt = select(CobrandItem).order_by(CobrandItem.id.desc())
+    if app_id is not None:
+        stmt = stmt.where(CobrandItem.app_id == app_id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def cobrand_items_for(
+    session: AsyncSession, refs: Sequence[tuple[str, int]]
+) -> list[CobrandItem]:
+    """The partner items among these (kind, ref_id) pairs."""
+    if not refs:
+        return []
+    stmt = (
+        select(CobrandItem)
+        .where(tuple_(CobrandItem.kind, CobrandItem.ref_id).in_(list(refs)))
+        .order_by(CobrandItem.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def insert_redemption(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """The row's id, or None when this app already has this order (a redelivered event)."""
+    stmt = (
+        _dialect_insert(session)(CobrandRedemption)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["app_id", "order_no"])
+        .returning(CobrandRedemption.id)
+    )
+    found: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found
+
+
+async def set_redemption_refunded(session: AsyncSession, order_no: str, refunded: int) -> int:
+    """The order's refunded total (capped at what was paid): idempotent, never decreases."""
+    result = await session.execute(
+        update(CobrandRedemption)
+        .where(CobrandRedemption.order_no == order_no, CobrandRedemption.refunded < refunded)
+        .values(
+            refunded=func.min(CobrandRedemption.amount, refunded)
+            if session.get_bind().dialect.name == "sqlite"
+            else func.least(CobrandRedemption.amount, refunded)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def redemptions_of(
+    session: AsyncSession, app_id: int, *, before_id: int | None, limit: int
+) -> list[CobrandRedemption]:
+    stmt = select(CobrandRedemption).where(CobrandRedemption.app_id == app_id)
+    if before_id is not None:
+        stmt = stmt.where(CobrandRedemption.id < before_id)
+    stmt = stmt.order_by(CobrandRedemption.id.desc()).limit(limit)
+    return list((await session.scalars(stmt)).all())
+
+
+async def revenue_by_app(
+    session: AsyncSession, *, since: datetime, until: datetime, app_id: int | None
+) -> list[tuple[App, int, int, int, int]]:
+    """Per app with co-branded items (or just ``app_id``): (app, orders, paid, refunded,
+    discount) of the orders paid in ``[since, until)``; zeros for an app without any."""
+    r = CobrandRedemption
+    totals = (
+        select(
+            r.app_id.label("app_id"),
+            func.count(r.id).label("n"),
+            func.coalesce(func.sum(r.amount), 0).label("paid"),
+            func.coalesce(func.sum(r.refunded), 0).label("refunded"),
+            func.coalesce(func.sum(r.discount), 0).label("discount"),
+        )
+        .where(r.paid_at >= since, r.paid_at < until)
+        .group_by(r.app_id)
+        .subquery()
+    )
+    with_items = select(CobrandItem.app_id).distinct()
+    stmt = (
+        select(
+            App,
+            func.coalesce(totals.c.n, 0),
+            func.coalesce(totals.c.paid, 0),
+            func.coalesce(totals.c.refunded, 0),
+            func.coalesce(totals.c.discount, 0),
+        )
+        .outerjoin(totals, totals.c.app_id == App.id)
+        .order_by(App.id)
+    )
+    if app_id is not None:
+        stmt = stmt.where(App.id == app_id)
+    else:
+        stmt = stmt.where(or_(App.id.in_(with_items), totals.c.app_id.is_not(None)))
+    rows = (await session.execute(stmt)).all()
+    return [(a, int(n), int(p), int(rf), int(d)) for a, n, p, rf, d in rows]

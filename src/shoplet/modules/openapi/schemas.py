@@ -17,6 +17,8 @@ Scope = Literal[
     "orders:write",
     "members:read",
     "coupons:write",
+    "webhooks:manage",
+    "campaigns:write",
 ]
 SCOPES: tuple[str, ...] = get_args(Scope)
 SCOPE_TITLES: dict[str, str] = {
@@ -27,10 +29,20 @@ SCOPE_TITLES: dict[str, str] = {
     "orders:write": "订单发货",
     "members:read": "读取会员（手机号脱敏）",
     "coupons:write": "发放优惠券",
+    "webhooks:manage": "管理本应用的 Webhook 订阅",
+    "campaigns:write": "联名活动（创建套餐与联名券、查看核销与分成）",
 }
 
 Cidr = Annotated[str, StringConstraints(min_length=2, max_length=50)]
 RateLimit = Annotated[int, Field(ge=1, le=100_000, description="Requests per minute")]
+RevenueShare = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=10_000,
+        description="The partner's share of its co-branded revenue in basis points (250 = 2.5 %)",
+    ),
+]
 
 
 class AppCreate(RequestModel):
@@ -46,6 +58,7 @@ class AppUpdate(RequestModel):
     rate_limit_per_minute: RateLimit | None = None
     ip_allowlist: list[Cidr] | None = Field(default=None, max_length=50)
     is_active: bool | None = None
+    revenue_share_bp: RevenueShare | None = None
 
 
 class SecretRotate(RequestModel):
@@ -70,6 +83,7 @@ class AppOut(ResponseModel):
     rate_limit_per_minute: int
     ip_allowlist: list[str]
     is_active: bool
+    revenue_share_bp: int = 0
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -238,3 +252,62 @@ class WebhookDeliveryOut(ResponseModel):
 class WebhookDeliveryDetail(WebhookDeliveryOut):
     body: dict[str, Any]
     attempt_log: list[WebhookAttemptOut] = Field(default_factory=list)
+
+
+# -- co-branded campaigns --------------------------------------------------------------------
+
+CobrandKind = Literal["bundle", "coupon"]
+
+
+class CobrandBundleCreate(RequestModel):
+    """A co-branded bundle (组合套餐): one unit of each product together at ``bundle_price``
+    (fen) a set, running from ``starts_at`` to ``ends_at``; live at once."""
+
+    name: Annotated[CleanText, StringConstraints(min_length=1, max_length=60)]
+    product_ids: list[Id] = Field(min_length=2, max_length=10)
+    bundle_price: int = Field(ge=1, le=100_000_000)
+    starts_at: AwareDatetime = Field(strict=False)
+    ends_at: AwareDatetime = Field(strict=False)
+
+
+class CobrandItemOut(ResponseModel):
+    id: int
+    app_id: int
+    kind: CobrandKind
+    ref_id: int = Field(description="The promotion id (bundle) or coupon template id (coupon)")
+    name: str
+    created_at: datetime
+
+
+class CobrandCouponIssue(RequestModel):
+    member_id: Id
+
+
+class CobrandRedemptionOut(ResponseModel):
+    id: int
+    app_id: int
+    order_no: str
+    member_id: int
+    items: list[dict[str, Any]]
+    amount: int = Field(description="Paid for the order (fen)")
+    discount: int = Field(description="What the app's items took off (fen)")
+    refunded: int
+    paid_at: datetime
+
+
+class RevenueShareRow(BaseModel):
+    app_id: int
+    app_name: str
+    revenue_share_bp: int
+    redemptions: int
+    revenue: int = Field(description="Paid for the attributed orders (fen)")
+    refunded: int
+    net: int = Field(description="revenue - refunded")
+    discount: int
+    share: int = Field(description="net x revenue_share_bp / 10000, rounded half up (fen)")
+
+
+class RevenueShareReport(BaseModel):
+    since: datetime
+    until: datetime
+    rows: list[RevenueShareRow]

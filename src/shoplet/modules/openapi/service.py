@@ -173,6 +173,8 @@ async def update_app(session: AsyncSession, app_id: int, data: AppUpdate) -> App
         values["ip_allowlist"] = normalise_allowlist(data.ip_allowlist)
     if data.is_active is not None:
         values["is_active"] = data.is_active
+    if data.revenue_share_bp is not None:
+        values["revenue_share_bp"] = data.revenue_share_bp
     if values:
         values["updated_at"] = utcnow()
         await repo.update_app(session, app_id, values)

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
-from shoplet.modules.openapi import service, webhooks
+from shoplet.modules.openapi import cobrand, service, webhooks
+from shoplet.modules.orders import public as orders
 
 log = structlog.get_logger("shoplet.openapi")
 
@@ -21,6 +22,18 @@ DELIVER_JOB = "openapi.deliver_webhooks"
 async def queue_webhooks(event: Event, session: AsyncSession) -> None:
     """One delivery per subscription to the event (in the handler's transaction)."""
     await webhooks.queue_event(session, event)
+
+
+@subscriber(orders.ORDER_PAID, name="openapi.attribute_cobrand")
+async def attribute_cobrand(event: Event, session: AsyncSession) -> None:
+    """A paid order that used partner items: a redemption per app and ``cobrand.redeemed``."""
+    await cobrand.attribute(session, event)
+
+
+@subscriber(orders.ORDER_REFUNDED, orders.AFTERSALE_REFUNDED, name="openapi.cobrand_refunds")
+async def cobrand_refunds(event: Event, session: AsyncSession) -> None:
+    """Refunds lower the attributed net revenue."""
+    await cobrand.record_refund(session, event)
 
 
 @periodic(every_seconds=2, name=DELIVER_JOB)

@@ -33,8 +33,8 @@ from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.security import PiiCipher
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.fulfillment import public as fulfillment
+from shoplet.modules.openapi import egress, signing
 from shoplet.modules.openapi import repository as repo
-from shoplet.modules.openapi import signing
 from shoplet.modules.openapi.errors import (
     AppNotFound,
     WebhookDeliveryNotFound,
@@ -43,8 +43,11 @@ from shoplet.modules.openapi.errors import (
     WebhookNotFound,
     WebhookReplayInvalid,
     WebhookScopeMissing,
+    WebhookUrlForbidden,
     WebhookUrlInvalid,
+    WebhookUrlUnresolvable,
 )
+from shoplet.modules.openapi.events import COBRAND_REDEEMED
 from shoplet.modules.openapi.models import App, Webhook
 from shoplet.modules.openapi.schemas import (
     WebhookAttemptOut,
@@ -80,7 +83,10 @@ SOURCES: Final[dict[str, tuple[str, str, str]]] = {
     orders.AFTERSALE_REFUNDED: (orders.AFTERSALE_REFUNDED, "orders:read", "售后退款"),
     fulfillment.SHIPMENT_SIGNED: (fulfillment.SHIPMENT_SIGNED, "orders:read", "包裹签收"),
     catalog.PRODUCT_CHANGED: (PRODUCT_UPDATED, "products:read", "商品变更"),
+    COBRAND_REDEEMED: (COBRAND_REDEEMED, "campaigns:write", "联名核销"),
 }
+# Events about one app (``app_id`` in the payload): only that app's subscriptions get them.
+APP_EVENTS: Final = frozenset({COBRAND_REDEEMED})
 EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
     name: (scope, title) for name, scope, title in SOURCES.values()
 }
@@ -96,6 +102,8 @@ READ_LIMIT_BYTES = 4096
 MAX_REPLAY = timedelta(days=31)
 DELIVERY_RETENTION = timedelta(days=30)
 USER_AGENT = "Shoplet-Webhooks/1"
+# The error of a delivery refused at send time (SSRF); it fails without a retry.
+FORBIDDEN = "address forbidden: "
 
 
 def clock_of(ctx: AppContext) -> Callable[[], datetime]:
@@ -168,11 +176,26 @@ async def list_webhooks(session: AsyncSession, app_id: int) -> list[WebhookOut]:
     return [WebhookOut.model_validate(w) for w in await repo.webhooks_of(session, app_id)]
 
 
+async def get_webhook(session: AsyncSession, webhook_id: int, *, app_id: int) -> WebhookOut:
+    """One of ``app_id``'s subscriptions (another app's is not found)."""
+    webhook = await _webhook(session, webhook_id)
+    if webhook.app_id != app_id:
+        raise WebhookNotFound()
+    return WebhookOut.model_validate(webhook)
+
+
 async def create_webhook(
-    session: AsyncSession, pii: PiiCipher, app_id: int, data: WebhookCreate, *, actor: str
+    session: AsyncSession,
+    pii: PiiCipher,
+    guard: egress.Guard,
+    app_id: int,
+    data: WebhookCreate,
+    *,
+    actor: str,
 ) -> WebhookCreated:
     app = await _app(session, app_id)
     url = check_url(data.url)
+    await guard.admit(url)
     event_types = _check_events(app, data.event_types)
     secret = data.secret or "whsec_" + secrets.token_urlsafe(32)
     now = utcnow()
@@ -193,11 +216,22 @@ async def create_webhook(
     return WebhookCreated(webhook=WebhookOut.model_validate(webhook), secret=secret)
 
 
-async def update_webhook(session: AsyncSession, webhook_id: int, data: WebhookUpdate) -> WebhookOut:
+async def update_webhook(
+    session: AsyncSession,
+    guard: egress.Guard,
+    webhook_id: int,
+    data: WebhookUpdate,
+    *,
+    app_id: int | None = None,
+) -> WebhookOut:
+    """Change a subscription (``app_id`` given: only one of that app's, else not found)."""
     webhook = await _webhook(session, webhook_id)
+    if app_id is not None and webhook.app_id != app_id:
+        raise WebhookNotFound()
     values: dict[str, Any] = {}
     if data.url is not None:
         values["url"] = check_url(data.url)
+        await guard.admit(values["url"])
     if data.event_types is not None:
         values["event_types"] = _check_events(await _app(session, webhook.app_id), data.event_types)
     if data.is_active is not None:
@@ -234,6 +268,8 @@ async def queue_event(session: AsyncSession, event: Event) -> int:
     queued = 0
     for webhook, app in await repo.live_webhooks(session):
         if name not in webhook.event_types or scope not in app.scopes:
+            continue
+        if name in APP_EVENTS and event.payload.get("app_id") != app.id:
             continue
         created = await repo.insert_delivery(
             session,
@@ -448,12 +484,34 @@ def _printable(raw: bytes) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
 
 
-async def send(http: httpx.AsyncClient, claimed: Claimed, *, now: datetime) -> Answer:
-    """One POST; the answer's status, latency and the start of its body (at most 4 KB read)."""
+async def send(
+    http: httpx.AsyncClient, claimed: Claimed, *, now: datetime, guard: egress.Guard | None = None
+) -> Answer:
+    """One POST; the answer's status, latency and the start of its body (at most 4 KB read).
+
+    With a ``guard`` the host is resolved and checked again now (DNS rebinding) and the POST
+    goes to the checked address, the URL's host kept as ``Host`` and TLS SNI."""
     started = time.perf_counter()
+
+    def elapsed() -> float:
+        return (time.perf_counter() - started) * 1000
+
+    url, headers = claimed.url, headers_for(claimed, now=now)
+    extensions: dict[str, Any] = {}
+    if guard is not None:
+        try:
+            target = await guard.check(claimed.url)
+        except WebhookUrlForbidden as exc:
+            return Answer(None, elapsed(), FORBIDDEN + exc.detail, None)
+        except WebhookUrlUnresolvable as exc:
+            return Answer(None, elapsed(), exc.detail, None)
+        url = target.pinned_url()
+        headers["Host"] = target.host_header()
+        if url.startswith("https:"):
+            extensions["sni_hostname"] = target.host
     try:
         async with http.stream(
-            "POST", claimed.url, content=claimed.body, headers=headers_for(claimed, now=now)
+            "POST", url, content=claimed.body, headers=headers, extensions=extensions
         ) as response:
             raw = b""
             async for chunk in response.aiter_bytes():
@@ -472,8 +530,11 @@ async def send(http: httpx.AsyncClient, claimed: Claimed, *, now: datetime) -> A
 
 def outcome_of(answer: Answer) -> str:
     """``ok`` (2xx), ``retry`` (no answer, timeout, 408, 429, 5xx) or ``failed`` (anything
-    else: another 4xx or a redirect, which is not followed, fails fast)."""
+    else: another 4xx or a redirect, which is not followed, fails fast; a host that now
+    resolves to a non-public address, which is not sent to at all)."""
     code = answer.status_code
+    if answer.error is not None and answer.error.startswith(FORBIDDEN):
+        return "failed"
     if code is None or code in (408, 429) or code >= 500:
         return "retry"
     if 200 <= code < 300:
@@ -576,6 +637,7 @@ async def deliver(
         return {}
     gate = asyncio.Semaphore(CONCURRENCY)
     disabled = Answer(None, 0.0, "subscription or app disabled", None)
+    guard = egress.guard_of(ctx)
 
     async def one(http: httpx.AsyncClient, item: Claimed) -> tuple[int, str]:
         async with gate:
@@ -583,7 +645,7 @@ async def deliver(
                 answer = disabled
                 status = await _record_disabled(ctx, item, answer, now=now)
             else:
-                answer = await send(http, item, now=now)
+                answer = await send(http, item, now=now, guard=guard)
                 status = await record(ctx, item, answer, now=now)
             return item.delivery_id, status
 

@@ -15,6 +15,10 @@
   promotions and coupons took off each order, to join in SQL.
 - the points mall: :func:`get_template` (404 ``promotions.template_not_found``) and
   :func:`issue` (one copy for the shopper who paid points for it).
+- the open platform's co-branded campaigns: :func:`create_promotion` (a ``bundle``) and
+  :func:`create_template` with :func:`set_promotion_status` / :func:`set_template_status`
+  (the same checks as the console), :func:`issue`, and :func:`applied_coupon` /
+  :func:`order_allocation` to attribute a paid order.
 
 Everything runs in the caller's transaction (flush only).
 """
@@ -43,8 +47,10 @@ from shoplet.modules.promotions.schemas import (
     AppliedPromotion,
     Coupon,
     CouponOption,
+    PromotionCreate,
     PromotionOut,
     Template,
+    TemplateCreate,
 )
 from shoplet.modules.promotions.service import (
     AppliedCoupon,
@@ -53,6 +59,8 @@ from shoplet.modules.promotions.service import (
     applied_coupon,
     best_entry,
     coupon_for_cart,
+    create_promotion,
+    create_template,
     get_template,
     issue,
     list_promotions,
@@ -60,6 +68,8 @@ from shoplet.modules.promotions.service import (
     plan_cart,
     record_order_rules,
     redeem,
+    set_promotion_status,
+    set_template_status,
     wallet,
 )
 from shoplet.modules.promotions.stacking import Line, Plan, Step
@@ -83,16 +93,20 @@ __all__ = [
     "Offer",
     "OutOfScope",
     "Plan",
+    "PromotionCreate",
     "PromotionLimitReached",
     "PromotionOut",
     "QuotaExhausted",
     "Refusal",
     "Step",
     "Template",
+    "TemplateCreate",
     "WalletEntry",
     "applied_coupon",
     "best_entry",
     "coupon_for_cart",
+    "create_promotion",
+    "create_template",
     "get_template",
     "issue",
     "list_promotions",
@@ -101,6 +115,8 @@ __all__ = [
     "plan_cart",
     "record_order_rules",
     "redeem",
+    "set_promotion_status",
+    "set_template_status",
     "startup",
     "wallet",
 ]

@@ -126,7 +126,7 @@ def render(
         for x, label in _COLUMNS:
             pdf.drawString(x, y, label)
         pdf.line(30, y - 4, width - 30, y - 4)
-        return y - 16
+        return float(y - 16)
 
     y = header()
     for line in lines:

@@ -162,7 +162,7 @@ async def invoice_numbers(session: AsyncSession, ids: Sequence[int]) -> dict[int
     rows = await session.execute(
         select(Invoice.id, Invoice.invoice_no).where(Invoice.id.in_(sorted(set(ids))))
     )
-    return {int(i): str(n) for i, n in rows.tuples()}
+    return {int(i): str(n) for i, n in rows.all()}
 
 
 async def active_invoice(session: AsyncSession, order_no: str) -> Invoice | None:
@@ -183,7 +183,12 @@ async def list_invoices(
     before_id: int | None,
     limit: int,
 ) -> list[Invoice]:
-    query = select(Invoice).order_by(Invoice.id.desc()).limit(limit)
+    query = (
+        select(Invoice)
+        .order_by(Invoice.id.desc())
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
     if status is not None:
         query = query.where(Invoice.status == status)
     if order_no is not None:

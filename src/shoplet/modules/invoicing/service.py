@@ -308,7 +308,7 @@ async def request_invoice(
     if title is None:
         raise TitleNotFound()
     if order.status not in INVOICEABLE or order.payable_total - order.refunded_total <= 0:
-        raise OrderNotInvoiceable(order_no=order_no, status=order.status)
+        raise OrderNotInvoiceable(order_no=order_no, order_status=order.status)
     buyer = {
         "title_kind": title.kind,
         "buyer_name": title.name,
@@ -410,7 +410,7 @@ async def retry(session: AsyncSession, invoice_no: str) -> InvoiceAdmin:
     if not await repo.set_status(
         session, row.id, from_statuses=("failed",), to="pending", now=now, reset_attempts=True
     ):
-        raise RetryNotAllowed(status=row.status)
+        raise RetryNotAllowed(invoice_status=row.status)
     page = await list_admin(session, status=None, order_no=row.order_no, cursor=None, limit=50)
     return next(i for i in page.items if i.invoice_no == invoice_no)
 

@@ -361,3 +361,35 @@ async def test_a_full_refund_before_issue_cancels_the_request(
     assert (row.status, row.active_order_no) == ("cancelled", None)
     answer = await request(client, ctx, order_no, title["id"])
     assert (answer.status_code, answer.json()["code"]) == (409, "invoicing.order_not_invoiceable")
+
+
+async def test_a_products_tax_profile_sets_its_lines_code_and_rate(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    nuonuo(app)
+    sku = await make_sku(ctx, title="有机大米", price=10900)
+    staff = bearer(await token_for(client, ctx, "olivia", role="operator"))
+    path = f"{CONSOLE}/invoices/tax-profiles/{sku.product_id}"
+    default = (await client.get(path, headers=staff)).json()
+    assert (default["tax_rate_bp"], default["is_default"]) == (1300, True)
+    before = await snapshot(ctx)
+    bad = await client.put(path, json={"tax_code": "10101", "tax_rate_bp": 900}, headers=staff)
+    assert bad.status_code == 422
+    assert await snapshot(ctx) == before
+    saved = await client.put(
+        path, json={"tax_code": "1010101020000000000", "tax_rate_bp": 900}, headers=staff
+    )
+    assert saved.json() == {
+        "product_id": sku.product_id,
+        "tax_code": "1010101020000000000",
+        "tax_rate_bp": 900,
+        "is_default": False,
+    }
+    from tests.modules.orders.console_factories import paid_order
+
+    order_no = await paid_order(app, ctx, sku)
+    title = await company_title(client, ctx)
+    invoice = (await request(client, ctx, order_no, title["id"])).json()
+    assert [(x["tax_code"], x["tax_rate_bp"], x["net"], x["tax"]) for x in invoice["lines"]] == [
+        ("1010101020000000000", 900, 10000, 900)
+    ]

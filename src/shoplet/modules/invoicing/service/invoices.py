@@ -1,21 +1,10 @@
-"""Invoicing's business: shoppers' invoice titles, invoice requests (one active invoice per
-order), issuing through the provider (asynchronous: a job submits, the provider's signed
-callback answers), the PDF, and red-letter invoices (冲红) when a refund leaves the issued
-invoice larger than what the order kept.
-
-Outside calls never run inside a transaction: the job claims an invoice (pending → issuing,
-a conditional update on the attempt number) in one short transaction, calls the provider,
-then records the serial number or the refusal in another.
-"""
+"""Invoice requests, issuing through the provider, callbacks and refunds (red-letter)."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
@@ -23,14 +12,12 @@ from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.schemas import Page
-from shoplet.core.settings import Settings
 from shoplet.integrations.invoicing.provider import (
     IssueLine,
     IssueRequest,
     IssueResult,
     ProviderError,
 )
-from shoplet.integrations.setup import Integrations
 from shoplet.modules.invoicing import pdf
 from shoplet.modules.invoicing import repository as repo
 from shoplet.modules.invoicing.errors import (
@@ -39,176 +26,33 @@ from shoplet.modules.invoicing.errors import (
     OrderNotInvoiceable,
     PdfNotReady,
     RetryNotAllowed,
-    TaxIdInvalid,
     TitleNotFound,
-    TooManyTitles,
 )
 from shoplet.modules.invoicing.events import INVOICE_ISSUED
 from shoplet.modules.invoicing.models import Invoice as InvoiceRow
-from shoplet.modules.invoicing.models import InvoiceTitle
 from shoplet.modules.invoicing.schemas import (
     Invoice,
     InvoiceAdmin,
     InvoiceLine,
     InvoiceRequestInput,
-    TaxProfile,
-    TaxProfileInput,
-    Title,
-    TitleInput,
+)
+from shoplet.modules.invoicing.service._common import (
+    INVOICEABLE,
+    MAX_ATTEMPTS,
+    SHIPPING_LINE,
+    _settings,
+    backoff,
+    integrations_of,
+    log,
+    new_invoice_no,
 )
 from shoplet.modules.invoicing.tax import (
     Goods,
     TaxLine,
-    is_credit_code,
     negate,
-    normalise_tax_id,
     tax_lines,
 )
 from shoplet.modules.orders import public as orders
-
-log = structlog.get_logger("shoplet.invoicing")
-
-INTEGRATIONS_KEY = "invoicing.integrations"
-CLOCK_KEY = "invoicing.clock"
-MAX_TITLES = 20
-MAX_ATTEMPTS = 8
-BACKOFF_BASE_SECONDS = 60
-BACKOFF_MAX_SECONDS = 6 * 3600
-# Orders an invoice may be asked for: paid, and not cancelled or fully refunded.
-INVOICEABLE = frozenset({"paid", "shipped", "received", "completed"})
-SHIPPING_LINE = "运输服务*运费"
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait after ``attempts`` failed calls: 1, 2, 4, … minutes, at most six hours."""
-    exponent = min(max(attempts - 1, 0), 20)
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_MAX_SECONDS))
-
-
-def clock_of(ctx: AppContext) -> Callable[[], datetime]:
-    """The jobs' clock: ``ctx.extras[CLOCK_KEY]`` when a test sets one, else real UTC time."""
-    return cast("Callable[[], datetime]", ctx.extras.get(CLOCK_KEY, utcnow))
-
-
-def install(ctx: AppContext, integrations: Integrations) -> None:
-    ctx.extras[INTEGRATIONS_KEY] = integrations
-    _SETTINGS[0] = ctx.settings
-
-
-# Event handlers get a session only; the shop's settings (seller, default tax profile) are
-# read from here, set at start-up.
-_SETTINGS: list[Settings | None] = [None]
-
-
-def _settings() -> Settings:
-    found = _SETTINGS[0]
-    if found is None:
-        found = _SETTINGS[0] = Settings()
-    return found
-
-
-def integrations_of(ctx: AppContext) -> Integrations | None:
-    found = ctx.extras.get(INTEGRATIONS_KEY)
-    return found if isinstance(found, Integrations) else None
-
-
-def new_invoice_no() -> str:
-    """Shoplet's invoice number, the provider's ``orderNo`` (20 characters)."""
-    return "FP" + secrets.token_hex(9).upper()
-
-
-# -- titles --------------------------------------------------------------------------------
-
-
-def _title_values(data: TitleInput) -> dict[str, Any]:
-    tax_id = normalise_tax_id(data.tax_id) if data.tax_id else None
-    if data.kind == "company":
-        if not tax_id or not is_credit_code(tax_id):
-            raise TaxIdInvalid(field="tax_id")
-    elif tax_id:
-        raise TaxIdInvalid("A personal title carries no tax id", field="tax_id")
-    company = data.kind == "company"
-    return {
-        "kind": data.kind,
-        "name": data.name,
-        "tax_id": tax_id,
-        "address": data.address or None if company else None,
-        "phone": data.phone or None if company else None,
-        "bank": data.bank or None if company else None,
-        "bank_account": data.bank_account or None if company else None,
-        "email": data.email,
-    }
-
-
-def _title(row: InvoiceTitle) -> Title:
-    return Title.model_validate(row)
-
-
-async def list_titles(session: AsyncSession, member_id: int) -> list[Title]:
-    return [_title(r) for r in await repo.titles_of(session, member_id)]
-
-
-async def create_title(
-    session: AsyncSession, member_id: int, data: TitleInput, *, now: datetime | None = None
-) -> Title:
-    values = _title_values(data)
-    if await repo.count_titles(session, member_id) >= MAX_TITLES:
-        raise TooManyTitles()
-    now = now or utcnow()
-    row = await repo.add_title(
-        session, {**values, "member_id": member_id, "created_at": now, "updated_at": now}
-    )
-    return _title(row)
-
-
-async def update_title(
-    session: AsyncSession, member_id: int, title_id: int, data: TitleInput
-) -> Title:
-    values = _title_values(data)
-    if not await repo.update_title(
-        session, member_id, title_id, {**values, "updated_at": utcnow()}
-    ):
-        raise TitleNotFound()
-    row = await repo.title_of(session, member_id, title_id)
-    if row is None:
-        raise TitleNotFound()
-    await session.refresh(row)
-    return _title(row)
-
-
-async def delete_title(session: AsyncSession, member_id: int, title_id: int) -> None:
-    if not await repo.delete_title(session, member_id, title_id):
-        raise TitleNotFound()
-
-
-# -- tax profiles --------------------------------------------------------------------------
-
-
-async def tax_profile(session: AsyncSession, product_id: int) -> TaxProfile:
-    found = (await repo.profiles_for(session, [product_id])).get(product_id)
-    settings = _settings()
-    if found is None:
-        return TaxProfile(
-            product_id=product_id,
-            tax_code=settings.invoice_default_tax_code,
-            tax_rate_bp=settings.invoice_default_tax_rate_bp,
-            is_default=True,
-        )
-    return TaxProfile(
-        product_id=product_id,
-        tax_code=found.tax_code,
-        tax_rate_bp=found.tax_rate_bp,
-        is_default=False,
-    )
-
-
-async def set_tax_profile(
-    session: AsyncSession, product_id: int, data: TaxProfileInput
-) -> TaxProfile:
-    await repo.upsert_profile(
-        session, product_id, tax_code=data.tax_code, tax_rate_bp=data.tax_rate_bp, now=utcnow()
-    )
-    return await tax_profile(session, product_id)
 
 
 async def _goods(session: AsyncSession, order: orders.InvoiceOrder) -> list[Goods]:

@@ -393,3 +393,24 @@ async def test_a_products_tax_profile_sets_its_lines_code_and_rate(
     assert [(x["tax_code"], x["tax_rate_bp"], x["net"], x["tax"]) for x in invoice["lines"]] == [
         ("1010101020000000000", 900, 10000, 900)
     ]
+
+
+async def test_a_refund_while_the_invoice_is_being_issued_waits_for_it(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    sim = nuonuo(app)
+    order_no = await order_for(app, ctx)
+    title = await company_title(client, ctx)
+    blue_no = (await request(client, ctx, order_no, title["id"])).json()["invoice_no"]
+    await run_job(ctx, ISSUE_JOB)  # submitted, no callback yet
+    await refund(app, client, ctx, order_no, 22600)
+    blue, red = await invoices_of(ctx, order_no)
+    assert (blue.status, red.kind, red.status) == ("issuing", "red", "pending")
+
+    await sim.complete(blue_no, ok=False, message="开票失败")
+    [due] = [r for r in await invoices_of(ctx, order_no) if r.kind == "red"]
+    ctx.extras["invoicing.clock"] = lambda: due.next_at
+    await run_job(ctx, ISSUE_JOB)
+    blue, red = await invoices_of(ctx, order_no)
+    assert (blue.status, red.status) == ("failed", "cancelled")
+    assert red.invoice_no not in sim.issues

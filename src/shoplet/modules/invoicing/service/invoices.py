@@ -305,6 +305,12 @@ async def issue_one(ctx: AppContext, invoice_id: int, *, now: datetime) -> str |
         if row is None or row.status != "pending":
             return None
         original = await repo.get_invoice(session, row.reverses_id) if row.reverses_id else None
+        if original is not None and original.status in ("failed", "cancelled"):
+            # The blue invoice was never issued: there is nothing to reverse.
+            await repo.set_status(
+                session, row.id, from_statuses=("pending",), to="cancelled", now=now
+            )
+            return "cancelled"
         if original is not None and original.status not in ("issued", "reversed"):
             # A red-letter invoice waits until the blue one it reverses is issued.
             row.next_at = now + timedelta(minutes=1)

@@ -11,11 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from reportlab.lib.pagesizes import A5, landscape
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
-
 from shoplet.core.money import yuan
 
 FONT = "STSong-Light"
@@ -26,6 +21,9 @@ _GROUPS = ("", "万", "亿", "万亿")
 
 
 def _ensure_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
@@ -99,7 +97,11 @@ def render(
     order_no: str,
     reverses_number: str | None = None,
 ) -> bytes:
-    """The PDF bytes (one A5 landscape page; lines beyond the page continue on the next)."""
+    """The PDF bytes (one A5 landscape page; lines beyond the page continue on the next).
+    reportlab (and the Pillow it loads) is imported here, on first use, never at start-up."""
+    from reportlab.lib.pagesizes import A5, landscape
+    from reportlab.pdfgen import canvas
+
     _ensure_font()
     out = io.BytesIO()
     width, height = landscape(A5)

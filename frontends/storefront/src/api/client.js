@@ -229,9 +229,13 @@ export function download(name, { params } = {}) {
       header,
       success: (res) => {
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(res.tempFilePath)
-        else reject(new ApiError({ status: res.statusCode, code: res.statusCode === 409 ? 'invoicing.pdf_not_ready' : undefined }))
+        else {
+          const code = res.statusCode === 409 ? 'invoicing.pdf_not_ready' : undefined
+          reject(new ApiError({ status: res.statusCode, code, title: undefined, detail: undefined, body: {} }))
+        }
       },
-      fail: (err) => reject(new ApiError({ status: 0, code: 'network', detail: err && err.errMsg })),
+      fail: (err) =>
+        reject(new ApiError({ status: 0, code: 'network', title: undefined, detail: err && err.errMsg, body: {} })),
     })
   })
 }

@@ -24,6 +24,8 @@ HEAVY_OPTIONAL = [
     "alembic",
     "aiobotocore",
     "botocore",
+    "reportlab",
+    "pypdf",
 ]
 
 

@@ -76,6 +76,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "growth": "/pkg-user/member/growth",
     "svip": "/pkg-user/member/svip",
     "settings": "/pkg-user/settings/index",
+    "invoice-titles": "/pkg-user/invoice/titles",
     "legal": "/pkg-user/legal/index",
     "flash": "/pkg-flash/flash/index",
     "flash_detail": "/pkg-flash/flash/detail",

@@ -77,6 +77,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'orders:read', title: '订单详情' },
       },
       {
+        path: 'invoices',
+        name: 'invoices',
+        component: () => import('@/views/invoices/InvoicesView.vue'),
+        meta: { permission: 'invoices:manage', title: '发票管理' },
+      },
+      {
         path: 'logistics/settings',
         name: 'logistics-settings',
         component: () => import('@/views/logistics/LogisticsSettingsView.vue'),

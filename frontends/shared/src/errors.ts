@@ -16,6 +16,16 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'network.error': '网络错误，请检查连接后重试',
   rate_limited: '操作过于频繁，请稍后再试',
 
+  // 发票
+  'invoicing.tax_id_invalid': '统一社会信用代码不正确：应为 18 位，请核对后重新填写',
+  'invoicing.title_not_found': '发票抬头不存在或已删除',
+  'invoicing.too_many_titles': '最多保存 20 个发票抬头',
+  'invoicing.invoice_not_found': '发票不存在',
+  'invoicing.order_not_invoiceable': '该订单暂不能开票：须已支付且未全额退款',
+  'invoicing.already_requested': '该订单已申请过发票',
+  'invoicing.pdf_not_ready': '发票尚未开具，请稍后再下载',
+  'invoicing.retry_not_allowed': '只有开票失败的发票可以重试',
+
   // 门店 and 自提
   'stores.not_found': '门店不存在或已停业',
   'stores.invalid': '门店信息不完整或格式不对',

@@ -56,6 +56,51 @@ export const PARCEL_LABELS = {
   settings: '物流设置',
 }
 
+// E-invoices (invoicing): an invoice's status, its kind, a title's kind, and the words around them.
+export const INVOICE_STATUS_LABELS: Labels = {
+  pending: '待开票',
+  issuing: '开票中',
+  issued: '已开票',
+  failed: '开票失败',
+  cancelled: '已取消',
+  reversed: '已红冲',
+}
+
+export const INVOICE_KIND_LABELS: Labels = {
+  blue: '蓝字发票',
+  red: '红字发票',
+}
+
+export const INVOICE_TITLE_KIND_LABELS: Labels = {
+  personal: '个人',
+  company: '企业',
+}
+
+export const INVOICE_LABELS = {
+  title: '发票',
+  titles: '发票抬头',
+  addTitle: '新增抬头',
+  noTitles: '还没有发票抬头，先添加一个',
+  name: '抬头名称',
+  taxId: '统一社会信用代码',
+  taxIdHelp: '18 位，企业抬头必填',
+  email: '接收邮箱（选填）',
+  request: '申请开票',
+  requested: '已提交开票申请',
+  download: '下载发票',
+  none: '暂未申请发票',
+  queue: '发票管理',
+  retry: '重试',
+  view: '查看 PDF',
+  number: '发票号码',
+  amount: '价税合计',
+  tax: '税额',
+  buyer: '购买方',
+  taxProfile: '税收分类',
+  taxCode: '税收分类编码',
+  taxRate: '税率',
+}
+
 export const SUBSCRIBE_STATUS_LABELS: Labels = {
   pending: '订阅中',
   subscribed: '已订阅',

@@ -3322,6 +3322,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Invoices
+         * @description 发票: invoices newest first, by status or order.
+         */
+        get: operations["list_invoices_api_v1_console_invoices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/invoices/tax-profiles/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tax Profile
+         * @description A product's 税收分类编码 and rate (the shop's defaults until set).
+         */
+        get: operations["get_tax_profile_api_v1_console_invoices_tax_profiles__product_id__get"];
+        /** Put Tax Profile */
+        put: operations["put_tax_profile_api_v1_console_invoices_tax_profiles__product_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/invoices/{invoice_no}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invoice Pdf */
+        get: operations["invoice_pdf_api_v1_console_invoices__invoice_no__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/invoices/{invoice_no}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Invoice
+         * @description Queue a failed invoice again now (the issue job submits it within 15 s).
+         */
+        post: operations["retry_invoice_api_v1_console_invoices__invoice_no__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/logistics/settings": {
         parameters: {
             query?: never;
@@ -6284,6 +6362,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoice-titles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Titles
+         * @description The shopper's saved invoice titles (发票抬头).
+         */
+        get: operations["list_titles_api_v1_invoice_titles_get"];
+        put?: never;
+        /**
+         * Create Title
+         * @description Save a title: a person's name, or a company with its 统一社会信用代码 (checked: 400
+         *     ``invoicing.tax_id_invalid``, nothing saved).
+         */
+        post: operations["create_title_api_v1_invoice_titles_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoice-titles/{title_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update Title */
+        put: operations["update_title_api_v1_invoice_titles__title_id__put"];
+        post?: never;
+        /** Delete Title */
+        delete: operations["delete_title_api_v1_invoice_titles__title_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_no}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoice Pdf
+         * @description An issued invoice's PDF (the shopper's own).
+         */
+        get: operations["invoice_pdf_api_v1_invoices__invoice_no__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoicing/nuonuo/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Nuonuo Callback
+         * @description Nuonuo's issue result (form ``operater``, ``orderno``, ``nonce``, ``timestamp``,
+         *     ``content``; header ``X-Nuonuo-Sign``): verified, applied once, answered in Nuonuo's
+         *     format. A bad or missing signature, a stale timestamp or an invoice that is not ours
+         *     changes nothing and is answered with a failure.
+         */
+        post: operations["nuonuo_callback_api_v1_invoicing_nuonuo_callback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -7065,6 +7229,31 @@ export interface paths {
         get: operations["order_coupon_api_v1_orders__order_no__coupon_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Invoices
+         * @description The order's invoices, oldest first (red-letter ones included).
+         */
+        get: operations["order_invoices_api_v1_orders__order_no__invoices_get"];
+        put?: never;
+        /**
+         * Request Invoice
+         * @description Ask for the order's e-invoice (paid or completed orders; one active invoice per order:
+         *     409 ``invoicing.already_requested``). It is issued within a minute or so.
+         */
+        post: operations["request_invoice_api_v1_orders__order_no__invoices_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -12944,6 +13133,158 @@ export interface components {
             /** Items */
             items: components["schemas"]["InviteOutcome"][];
         };
+        /** Invoice */
+        Invoice: {
+            /** Amount */
+            amount: number;
+            /** Buyer Name */
+            buyer_name: string;
+            /** Buyer Tax Id */
+            buyer_tax_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Has Pdf */
+            has_pdf: boolean;
+            /** Invoice Code */
+            invoice_code: string | null;
+            /** Invoice No */
+            invoice_no: string;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /** Issued At */
+            issued_at: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "blue" | "red";
+            /** Lines */
+            lines: components["schemas"]["InvoiceLine"][];
+            /** Net */
+            net: number;
+            /** Order No */
+            order_no: string;
+            /**
+             * Reverses
+             * @description red-letter: the blue invoice_no
+             */
+            reverses?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "issuing" | "issued" | "failed" | "cancelled" | "reversed";
+            /** Tax */
+            tax: number;
+            /**
+             * Title Kind
+             * @enum {string}
+             */
+            title_kind: "personal" | "company";
+        };
+        /** InvoiceAdmin */
+        InvoiceAdmin: {
+            /** Amount */
+            amount: number;
+            /** Attempts */
+            attempts: number;
+            /** Buyer Name */
+            buyer_name: string;
+            /** Buyer Tax Id */
+            buyer_tax_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Has Pdf */
+            has_pdf: boolean;
+            /** Invoice Code */
+            invoice_code: string | null;
+            /** Invoice No */
+            invoice_no: string;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /** Issued At */
+            issued_at: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "blue" | "red";
+            /** Lines */
+            lines: components["schemas"]["InvoiceLine"][];
+            /** Member Id */
+            member_id: number;
+            /** Net */
+            net: number;
+            /** Order No */
+            order_no: string;
+            /** Provider Serial */
+            provider_serial: string | null;
+            /**
+             * Reverses
+             * @description red-letter: the blue invoice_no
+             */
+            reverses?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "issuing" | "issued" | "failed" | "cancelled" | "reversed";
+            /** Tax */
+            tax: number;
+            /**
+             * Title Kind
+             * @enum {string}
+             */
+            title_kind: "personal" | "company";
+        };
+        /** InvoiceLine */
+        InvoiceLine: {
+            /**
+             * Amount
+             * @description tax-inclusive, fen (negative on a red-letter invoice)
+             */
+            amount: number;
+            /** Name */
+            name: string;
+            /** Net */
+            net: number;
+            /** Quantity */
+            quantity: number;
+            /** Spec */
+            spec: string;
+            /** Tax */
+            tax: number;
+            /**
+             * Tax Code
+             * @description 税收分类编码, 19 digits
+             */
+            tax_code: string;
+            /**
+             * Tax Rate Bp
+             * @description basis points: 1300 = 13%
+             */
+            tax_rate_bp: number;
+        };
+        /**
+         * InvoiceRequestInput
+         * @description Ask for an order's invoice with one of the shopper's titles; ``email`` receives it.
+         */
+        InvoiceRequestInput: {
+            /** Email */
+            email?: string | null;
+            /** Title Id */
+            title_id: number;
+        };
         /**
          * IssueReport
          * @description ``issued``: member ids that got a coupon; ``skipped``: {member id, code} for the others
@@ -14808,6 +15149,13 @@ export interface components {
         Page_GrowthEntryOut_: {
             /** Items */
             items: components["schemas"]["GrowthEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[InvoiceAdmin] */
+        Page_InvoiceAdmin_: {
+            /** Items */
+            items: components["schemas"]["InvoiceAdmin"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -18980,6 +19328,27 @@ export interface components {
              */
             segment_ids?: number[];
         };
+        /** TaxProfile */
+        TaxProfile: {
+            /** Is Default */
+            is_default: boolean;
+            /** Product Id */
+            product_id: number;
+            /** Tax Code */
+            tax_code: string;
+            /** Tax Rate Bp */
+            tax_rate_bp: number;
+        };
+        /** TaxProfileInput */
+        TaxProfileInput: {
+            /** Tax Code */
+            tax_code: string;
+            /**
+             * Tax Rate Bp
+             * @description basis points: 1300 = 13%
+             */
+            tax_rate_bp: number;
+        };
         /** TeamMember */
         TeamMember: {
             /** Avatar Url */
@@ -19325,6 +19694,61 @@ export interface components {
             kind: "order" | "event";
             /** Title */
             title: string;
+        };
+        /** Title */
+        Title: {
+            /** Address */
+            address: string | null;
+            /** Bank */
+            bank: string | null;
+            /** Bank Account */
+            bank_account: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "personal" | "company";
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string | null;
+            /** Tax Id */
+            tax_id: string | null;
+        };
+        /**
+         * TitleInput
+         * @description A title to save: a person's name, or a company's name and tax id (统一社会信用代码,
+         *     18 characters, checked; 400 ``invoicing.tax_id_invalid`` otherwise).
+         */
+        TitleInput: {
+            /** Address */
+            address?: string | null;
+            /** Bank */
+            bank?: string | null;
+            /** Bank Account */
+            bank_account?: string | null;
+            /** Email */
+            email?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "personal" | "company";
+            /** Name */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+            /** Tax Id */
+            tax_id?: string | null;
         };
         /** TokenRequest */
         TokenRequest: {
@@ -34957,6 +35381,409 @@ export interface operations {
             };
         };
     };
+    list_invoices_api_v1_console_invoices_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "issuing" | "issued" | "failed" | "cancelled" | "reversed") | null;
+                order_no?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InvoiceAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_tax_profile_api_v1_console_invoices_tax_profiles__product_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxProfile"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_tax_profile_api_v1_console_invoices_tax_profiles__product_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaxProfileInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxProfile"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invoice_pdf_api_v1_console_invoices__invoice_no__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_invoice_api_v1_console_invoices__invoice_no__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     logistics_settings_api_v1_console_logistics_settings_get: {
         parameters: {
             query?: never;
@@ -48923,6 +49750,367 @@ export interface operations {
             };
         };
     };
+    list_titles_api_v1_invoice_titles_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Title"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_title_api_v1_invoice_titles_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TitleInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Title"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_title_api_v1_invoice_titles__title_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                title_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TitleInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Title"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_title_api_v1_invoice_titles__title_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                title_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invoice_pdf_api_v1_invoices__invoice_no__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    nuonuo_callback_api_v1_invoicing_nuonuo_callback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nuonuo's answer: status 0000, or anything else to retry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_me_api_v1_me_get: {
         parameters: {
             query?: {
@@ -51639,6 +52827,152 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    order_invoices_api_v1_orders__order_no__invoices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_invoice_api_v1_orders__order_no__invoices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -174,6 +174,26 @@ class Settings(BaseSettings):
     # The public base URL Kuaidi100 pushes to (``…/api/v1/fulfillment/kuaidi100/callback``);
     # None: the simulator delivers its pushes to this very app in-process.
     kuaidi100_callback_base_url: str | None = None
+    # ---- E-invoices (诺诺 Nuonuo open platform: signed requests, async issue, callbacks) ----
+    # None: the in-repo Nuonuo simulator (embedded and test); production: https://sdk.nuonuo.com.
+    nuonuo_api_base: str | None = None
+    nuonuo_app_key: SecretStr = SecretStr("shoplet-sim-nuonuo-key")
+    nuonuo_app_secret: SecretStr = SecretStr("shoplet-sim-nuonuo-secret")
+    # The merchant's access token (授权令牌) for its tax id.
+    nuonuo_access_token: SecretStr = SecretStr("shoplet-sim-nuonuo-token")
+    # The public base URL Nuonuo calls back (``…/api/v1/invoicing/nuonuo/callback``);
+    # None: the simulator delivers its callbacks to this very app in-process.
+    nuonuo_callback_base_url: str | None = None
+    # The seller printed on invoices (销售方): name, tax id (统一社会信用代码), address and phone.
+    invoice_seller_name: str = "Shoplet 示例商贸有限公司"
+    invoice_seller_tax_id: str = "91310000MA1FL8KQ3E"
+    invoice_seller_address: str = "上海市浦东新区示例路 1 号 021-00000000"
+    # A product with no tax profile of its own: 税收分类编码 (19 digits) and rate (basis points).
+    invoice_default_tax_code: str = Field(default="1090000000000000000", pattern=r"^\d{19}$")
+    invoice_default_tax_rate_bp: int = Field(default=1300, ge=0, le=1700)
+    # The shipping fee's line: 收派服务 at 6 %.
+    invoice_shipping_tax_code: str = Field(default="3040407040000000000", pattern=r"^\d{19}$")
+    invoice_shipping_tax_rate_bp: int = Field(default=600, ge=0, le=1700)
     # Carriers the merchant ships with (Kuaidi100 company codes).
     logistics_carriers: Annotated[list[str], NoDecode] = [
         "shunfeng",

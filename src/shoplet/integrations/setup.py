@@ -17,6 +17,9 @@ from starlette.routing import Route
 from shoplet.core import tracing
 from shoplet.core.context import AppContext
 from shoplet.core.settings import Settings
+from shoplet.integrations.invoicing.nuonuo import API_BASE as NUONUO_API_BASE
+from shoplet.integrations.invoicing.nuonuo import NuonuoProvider
+from shoplet.integrations.invoicing.nuonuo_simulator import NuonuoSimulator
 from shoplet.integrations.logistics.kuaidi100 import API_BASE as KUAIDI100_API_BASE
 from shoplet.integrations.logistics.kuaidi100 import POLL_BASE as KUAIDI100_POLL_BASE
 from shoplet.integrations.logistics.kuaidi100 import Kuaidi100Carrier
@@ -69,6 +72,7 @@ WECHAT_PUSH_PATH = "/api/v1/moderation/wechat/push"
 # The callback URL's host when Kuaidi100 is the in-process simulator (pushes never leave the app).
 KUAIDI100_LOCAL_CALLBACK_BASE = "http://shoplet.internal"
 KUAIDI100_CALLBACK_PATH = "/api/v1/fulfillment/kuaidi100/callback"
+NUONUO_CALLBACK_PATH = "/api/v1/invoicing/nuonuo/callback"
 WECHATPAY_SIM_MCHID = "1900000109"
 WECHAT_API_BASE = "https://api.weixin.qq.com"
 # Shoplet's SMS templates and the message params that fill the Tencent template's {1}, {2}, …
@@ -101,6 +105,10 @@ class Integrations:
     content_security: ContentSecurityClient | None = None
     content_security_simulator: ContentSecuritySimulator | None = None
     wechat_push_token: str = ""
+    # E-invoices (诺诺 Nuonuo: signed requests, async issue, signed callbacks) and its simulator.
+    invoice_provider: NuonuoProvider | None = None
+    nuonuo_simulator: NuonuoSimulator | None = None
+    nuonuo_callback_url: str = KUAIDI100_LOCAL_CALLBACK_BASE + NUONUO_CALLBACK_PATH
 
 
 @asynccontextmanager
@@ -121,7 +129,8 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
     sms_http, sms, sms_simulator = open_sms(settings)
     wxacode_http, wxa_simulator = open_wxacode(app, settings)
     poll_http, api_http, kd_simulator = open_kuaidi100(app, settings)
-    async with wechat_http, pay_http, sms_http, wxacode_http, poll_http, api_http:
+    nuonuo_http, nn_simulator = open_nuonuo(app, settings)
+    async with wechat_http, pay_http, sms_http, wxacode_http, poll_http, api_http, nuonuo_http:
         wxacode = WxacodeClient(wxacode_http, appid=settings.wechat_appid, secret=secret)
 
         async def shipping_token(force_refresh: bool) -> str:
@@ -156,6 +165,18 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
                 content_security_simulator(app, settings) if wxa_simulator is not None else None
             ),
             wechat_push_token=settings.wechat_push_token.get_secret_value(),
+            invoice_provider=NuonuoProvider(
+                nuonuo_http,
+                app_key=settings.nuonuo_app_key.get_secret_value(),
+                app_secret=settings.nuonuo_app_secret.get_secret_value(),
+                access_token=settings.nuonuo_access_token.get_secret_value(),
+                seller_tax_id=settings.invoice_seller_tax_id,
+            ),
+            nuonuo_simulator=nn_simulator,
+            nuonuo_callback_url=(
+                settings.nuonuo_callback_base_url or KUAIDI100_LOCAL_CALLBACK_BASE
+            ).rstrip("/")
+            + NUONUO_CALLBACK_PATH,
         )
         app.state.integrations = integrations
         try:
@@ -233,6 +254,45 @@ def open_kuaidi100(
         httpx.AsyncClient(transport=transport, base_url="http://api.kuaidi100.simulator"),
         simulator,
     )
+
+
+def nuonuo_simulator(app: FastAPI, settings: Settings) -> NuonuoSimulator:
+    """One Nuonuo simulator per app; with no public callback base URL its callbacks are
+    delivered to this very app in-process. It issues on its own right after accepting an
+    invoice (the embedded shop); tests turn ``auto_issue`` off to issue step by step."""
+    existing: NuonuoSimulator | None = getattr(app.state, "nuonuo_simulator", None)
+    if existing is None:
+        existing = app.state.nuonuo_simulator = NuonuoSimulator(
+            app_key=settings.nuonuo_app_key.get_secret_value(),
+            app_secret=settings.nuonuo_app_secret.get_secret_value(),
+            access_token=settings.nuonuo_access_token.get_secret_value(),
+            seller_tax_id=settings.invoice_seller_tax_id,
+            auto_issue=True,
+            callback_transport=(
+                None
+                if settings.nuonuo_callback_base_url
+                else httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            ),
+        )
+    return existing
+
+
+def open_nuonuo(
+    app: FastAPI, settings: Settings
+) -> tuple[httpx.AsyncClient, NuonuoSimulator | None]:
+    """The HTTP client for Nuonuo's open platform: the real one in production or with an
+    explicit base, else the in-repo simulator."""
+    if settings.nuonuo_api_base or not settings.is_embedded:
+        http = httpx.AsyncClient(
+            base_url=settings.nuonuo_api_base or NUONUO_API_BASE,
+            timeout=httpx.Timeout(15.0, connect=5.0),
+        )
+        return http, None
+    simulator = nuonuo_simulator(app, settings)
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=simulator.app), base_url="http://nuonuo.simulator"
+    )
+    return http, simulator
 
 
 def wechat_shipping_simulator(app: FastAPI, settings: Settings) -> WeChatShippingSimulator:

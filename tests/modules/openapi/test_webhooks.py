@@ -331,6 +331,7 @@ async def test_bad_subscription_input_is_refused_and_changes_nothing(
     catalogue = {e["type"]: e["scope"] for e in events.json()}
     assert catalogue["order.paid"] == "orders:read"
     assert catalogue["product.updated"] == "products:read"
+    assert catalogue["invoice.issued"] == "orders:read"
 
 
 def test_the_retry_waits_follow_the_schedule_with_bounded_jitter() -> None:

@@ -53,6 +53,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "experiments:manage",
             "flashsale:manage",
             "insights:alerts",
+            "invoices:manage",
             "loyalty:manage",
             "membership:manage",
             "moderation:manage",

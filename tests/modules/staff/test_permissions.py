@@ -42,6 +42,7 @@ def test_permission_map() -> None:
         "insights:alerts",
         "stores:manage",
         "pickups:verify",
+        "invoices:manage",
         "openapi:manage",
         "risk:manage",
     }

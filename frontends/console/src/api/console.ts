@@ -70,6 +70,16 @@ export const consoleApi = {
   cobrandItems: (query: Q<O['cobrandItems']> = {}) => call<Res<O['cobrandItems']>>(OPS.cobrandItems, { query }),
   cobrandReport: (query: Q<O['cobrandReport']>) => call<Res<O['cobrandReport']>>(OPS.cobrandReport, { query }),
 
+  // invoices (发票)
+  listInvoices: (query: Q<O['listInvoices']> = {}) => call<Res<O['listInvoices']>>(OPS.listInvoices, { query }),
+  invoicePdfUrl: (invoiceNo: string) => objectUrl(OPS.invoicePdf, { params: { invoice_no: invoiceNo } }),
+  retryInvoice: (invoiceNo: string) =>
+    call<Res<O['retryInvoice']>>(OPS.retryInvoice, { params: { invoice_no: invoiceNo } }),
+  getTaxProfile: (productId: number) =>
+    call<Res<O['getTaxProfile']>>(OPS.getTaxProfile, { params: { product_id: productId } }),
+  putTaxProfile: (productId: number, body: Body<O['putTaxProfile']>) =>
+    call<Res<O['putTaxProfile']>>(OPS.putTaxProfile, { params: { product_id: productId }, body }),
+
   // stores (门店管理, 核销)
   listStores: (query: Q<O['listStores']> = {}) => call<Res<O['listStores']>>(OPS.listStores, { query }),
   createStore: (body: Body<O['createStore']>) => call<Res<O['createStore']>>(OPS.createStore, { body }),

@@ -33,6 +33,9 @@ export type WebhookDeliveryStatus = NonNullable<
   NonNullable<operations['search_webhook_deliveries_api_v1_console_openapi_webhook_deliveries_get']['parameters']['query']>['status']
 >
 export type StoreAdmin = S['StoreAdmin']
+export type InvoiceAdmin = S['InvoiceAdmin']
+export type InvoiceStatus = S['InvoiceAdmin']['status']
+export type TaxProfile = S['TaxProfile']
 export type StoreWrite = S['StoreWrite']
 export type StoreStock = S['StoreStock']
 export type PickupVerified = S['PickupVerified']

@@ -33,6 +33,7 @@ export type Permission =
   | 'replenishment:manage'
   | 'stores:manage'
   | 'pickups:verify'
+  | 'invoices:manage'
 
 export interface MenuEntry {
   path: string
@@ -51,6 +52,7 @@ export const MENU: MenuEntry[] = [
   { path: '/search/analytics', title: '搜索分析', icon: 'TrendCharts', permission: 'products:read', operation: OPS.searchAnalytics },
   { path: '/orders', title: '订单管理', icon: 'List', permission: 'orders:read', operation: OPS.listOrders },
   { path: '/logistics/settings', title: '物流设置', icon: 'Van', permission: 'orders:ship', operation: OPS.logisticsSettings },
+  { path: '/invoices', title: '发票管理', icon: 'Tickets', permission: 'invoices:manage', operation: OPS.listInvoices },
   { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
   { path: '/stores', title: '门店管理', icon: 'Shop', permission: 'stores:manage', operation: OPS.listStores },
   { path: '/pickups/verify', title: '核销', icon: 'Finished', permission: 'pickups:verify', operation: OPS.verifyPickup },

@@ -206,3 +206,36 @@ export async function upload(name, { filePath, query, auth = true }) {
     body: problem,
   })
 }
+
+/**
+ * Download what an operation answers (a PDF) with the shopper's token: uni.downloadFile, which
+ * is wx.downloadFile in the mini program and an XHR to a blob URL in H5. Resolves with the local
+ * path (the blob URL in H5); rejects with ApiError.
+ * @param {string} name an operation of operations.json
+ * @param {{ params?: Record<string, string | number> }} options
+ * @returns {Promise<string>}
+ */
+export function download(name, { params } = {}) {
+  const op = OPERATIONS[name]
+  if (!op || name.startsWith('_')) throw new Error(`unknown operation ${name}`)
+  const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
+  /** @type {Record<string, string>} */
+  const header = {}
+  const token = config.auth.accessToken()
+  if (token) header.Authorization = `Bearer ${token}`
+  return new Promise((resolve, reject) => {
+    uni.downloadFile({
+      url: base + fillPath(op.path, params),
+      header,
+      success: (res) => {
+        if (res.statusCode >= 200 && res.statusCode < 300) resolve(res.tempFilePath)
+        else {
+          const code = res.statusCode === 409 ? 'invoicing.pdf_not_ready' : undefined
+          reject(new ApiError({ status: res.statusCode, code, title: undefined, detail: undefined, body: {} }))
+        }
+      },
+      fail: (err) =>
+        reject(new ApiError({ status: 0, code: 'network', title: undefined, detail: err && err.errMsg, body: {} })),
+    })
+  })
+}

@@ -1,6 +1,6 @@
 // The storefront's API: one function per backend operation (operations.json), grouped by area.
 // Pages and stores import `api` from here and never build URLs themselves.
-import { call, upload } from './client'
+import { call, download, upload } from './client'
 
 export { ApiError, configureClient, OPERATIONS } from './client'
 
@@ -231,6 +231,18 @@ export const api = {
     book: (slotId) => call('bookAppointment', { body: { slot_id: slotId } }),
     mine: (query = {}) => call('myAppointments', { query }),
     cancel: (id) => call('cancelAppointment', { params: { booking_id: id } }),
+  },
+  invoices: {
+    // 发票抬头: personal, or a company with its 统一社会信用代码 (checked by the backend).
+    titles: () => call('listInvoiceTitles'),
+    createTitle: (title) => call('createInvoiceTitle', { body: title }),
+    removeTitle: (id) => call('deleteInvoiceTitle', { params: { title_id: id } }),
+    // One active invoice per order (409 invoicing.already_requested); issued asynchronously.
+    request: (orderNo, titleId, email) =>
+      call('requestInvoice', { params: { order_no: orderNo }, body: email ? { title_id: titleId, email } : { title_id: titleId } }),
+    ofOrder: (orderNo) => call('listOrderInvoices', { params: { order_no: orderNo } }),
+    // The issued invoice's PDF: a local path (a blob URL in H5).
+    pdf: (invoiceNo) => download('downloadInvoicePdf', { params: { invoice_no: invoiceNo } }),
   },
   flash: {
     // Server time for countdowns (never the device clock).

@@ -33,6 +33,7 @@ from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.security import PiiCipher
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.fulfillment import public as fulfillment
+from shoplet.modules.invoicing import public as invoicing
 from shoplet.modules.openapi import egress, signing
 from shoplet.modules.openapi import repository as repo
 from shoplet.modules.openapi.errors import (
@@ -82,6 +83,7 @@ SOURCES: Final[dict[str, tuple[str, str, str]]] = {
     orders.AFTERSALE_REJECTED: (orders.AFTERSALE_REJECTED, "orders:read", "售后驳回"),
     orders.AFTERSALE_REFUNDED: (orders.AFTERSALE_REFUNDED, "orders:read", "售后退款"),
     fulfillment.SHIPMENT_SIGNED: (fulfillment.SHIPMENT_SIGNED, "orders:read", "包裹签收"),
+    invoicing.INVOICE_ISSUED: (invoicing.INVOICE_ISSUED, "orders:read", "发票开具"),
     catalog.PRODUCT_CHANGED: (PRODUCT_UPDATED, "products:read", "商品变更"),
     COBRAND_REDEEMED: (COBRAND_REDEEMED, "campaigns:write", "联名核销"),
 }

@@ -134,6 +134,8 @@ __all__ = [
     "IllegalTransition",
     "InvalidAfterSaleItems",
     "InvalidOrder",
+    "InvoiceLine",
+    "InvoiceOrder",
     "ListStatus",
     "MemberOrderLine",
     "MemberOrderLines",
@@ -168,6 +170,7 @@ __all__ = [
     "get_order_admin",
     "get_payable_order",
     "has_paid_order",
+    "invoice_order",
     "line_facts",
     "list_aftersales",
     "list_orders_admin",
@@ -361,3 +364,49 @@ async def member_paid_orders(session: AsyncSession, member_ids: Sequence[int]) -
     """Every paid order of ``member_ids`` (refunded ones too: ``refunded`` says how much),
     oldest first."""
     return [PaidOrder(*row) for row in await _repo.member_paid_orders(session, member_ids)]
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    """A line of an order as an invoice needs it: what was bought and what was paid (fen)."""
+
+    product_id: int
+    title: str
+    spec_text: str
+    quantity: int
+    payable: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceOrder:
+    """An order as invoicing reads it: its status, amounts (fen) and lines."""
+
+    order_no: str
+    member_id: int
+    status: str
+    payable_total: int
+    shipping_fee: int
+    refunded_total: int
+    lines: tuple[InvoiceLine, ...]
+
+
+async def invoice_order(
+    session: AsyncSession, order_no: str, *, member_id: int | None = None
+) -> InvoiceOrder:
+    """An order for its invoice (with ``member_id``: that shopper's own); 404
+    ``orders.not_found`` for an unknown order and another shopper's alike."""
+    order = await _repo.get_order(session, order_no, member_id=member_id)
+    if order is None:
+        raise OrderNotFound(order_no=order_no)
+    rows = (await _repo.lines_for(session, [order.id]))[order.id]
+    return InvoiceOrder(
+        order_no=order.order_no,
+        member_id=order.member_id,
+        status=order.status,
+        payable_total=order.payable_total,
+        shipping_fee=order.shipping_fee,
+        refunded_total=order.refunded_total,
+        lines=tuple(
+            InvoiceLine(r.product_id, r.title, r.spec_text, r.quantity, r.payable) for r in rows
+        ),
+    )

@@ -35,6 +35,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "insights:alerts",
         "stores:manage",
         "pickups:verify",
+        "invoices:manage",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -1,0 +1,1 @@
+"""E-invoice providers: the port, the 诺诺 (Nuonuo) adapter and its in-repo simulator."""

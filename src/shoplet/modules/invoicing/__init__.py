@@ -1,0 +1,1 @@
+"""E-invoices: invoice titles, requests, issue through the provider, PDF, red-letter."""

@@ -409,6 +409,7 @@ async def get_export(job_id: JobId, staff: Exporter, session: DbSession) -> Expo
 async def download_export(
     job_id: JobId,
     staff: Exporter,
+    *,
     step_up: StepUpCheck,
     request: Request,
     session: DbSession,

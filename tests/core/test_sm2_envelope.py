@@ -39,7 +39,7 @@ def _public(curve: Curve, private: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("curve", "private", "k", "c1", "c3", "c2"),
+    "vector",
     [
         (  # GB/T 32918.4 Annex C.2, example curve
             EXAMPLE_CURVE,
@@ -62,8 +62,9 @@ def _public(curve: Curve, private: str) -> str:
     ],
 )
 def test_the_standard_vectors_encrypt_and_decrypt(
-    curve: Curve, private: str, k: int, c1: str, c3: str, c2: str
+    vector: tuple[Curve, str, int, str, str, str],
 ) -> None:
+    curve, private, k, c1, c3, c2 = vector
     ciphertext = sm2_encrypt(_public(curve, private), MESSAGE, curve=curve, k=k)
     assert ciphertext.hex() == "04" + c1 + c3 + c2
     assert sm2_decrypt(private, ciphertext, curve=curve) == MESSAGE

@@ -90,6 +90,11 @@ def _format_problems(settings: Settings) -> list[str]:
             f"SHOPLET_AUDIT_SIGNING_KEY: {why}"
             for why in _catch(parse_private_key, settings.audit_signing_key.get_secret_value())
         )
+    if settings.envelope_keys is not None:
+        for raw in settings.envelope_keys.get_secret_value().split(","):
+            problems.extend(
+                f"SHOPLET_ENVELOPE_KEYS: {why}" for why in _catch(parse_private_key, raw)
+            )
     for raw in filter(None, (k.strip() for k in settings.audit_verify_keys.split(","))):
         problems.extend(
             f"SHOPLET_AUDIT_VERIFY_KEYS: {why}" for why in _catch(parse_public_key, raw)
@@ -186,6 +191,13 @@ def _production_problems(settings: Settings) -> list[str]:
         add(
             "SHOPLET_AUDIT_SIGNING_KEY: not set (an SM2 private key, 64 hex: signs the audit"
             " chain's checkpoints; keep it in the secret store, docs/audit.md)"
+        )
+
+    if settings.resolved_envelope_mode != "off" and settings.envelope_keys is None:
+        add(
+            f"SHOPLET_ENVELOPE_KEYS: not set while SHOPLET_ENVELOPE_MODE is"
+            f" {settings.resolved_envelope_mode!r} (SM2 private keys, 64 hex, comma-separated,"
+            " the served one first, the same on every replica: docs/security.md)"
         )
 
     if settings.wechat_appid == SIMULATOR_WECHAT_APPID:

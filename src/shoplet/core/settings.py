@@ -234,6 +234,18 @@ class Settings(BaseSettings):
     # Public keys (128 hex, comma-separated) that checkpoints may also be signed with: retired
     # signing keys, so `shoplet audit verify` still accepts checkpoints made before a rotation.
     audit_verify_keys: str = ""
+    # SM2 envelopes for sensitive storefront fields (phone, address, docs/security.md):
+    # "accept" opens them when sent and still takes plain fields, "require" refuses plain
+    # sensitive fields on the sealed routes, "off" serves no key (the storefront sends plain).
+    # Unset: "accept", except in production without SHOPLET_ENVELOPE_KEYS ("off").
+    envelope_mode: Literal["off", "accept", "require"] | None = None
+    # SM2 private keys (64 hex, comma-separated): the first is served to clients, the others
+    # (retired keys) are still accepted while pages that fetched them are open. Embedded:
+    # generated into the data dir. Production: required by the modes "accept" and "require"
+    # (every replica must hold the same keys).
+    envelope_keys: SecretStr | None = None
+    # An envelope's time may be this far off the server's; its id is remembered for twice that.
+    envelope_window_seconds: int = Field(default=300, ge=30, le=3600)
 
     # Request bodies larger than this are refused (413); media uploads have their own limit.
     max_body_bytes: int = 1024 * 1024
@@ -416,6 +428,28 @@ class Settings(BaseSettings):
         else:
             raw = _local_secret(self.data_dir / "audit_sm2_key", generate_private_key)
         return parse_private_key(raw)
+
+    @property
+    def resolved_envelope_mode(self) -> Literal["off", "accept", "require"]:
+        if self.envelope_mode is not None:
+            return self.envelope_mode
+        if self.env == "production" and self.envelope_keys is None:
+            return "off"
+        return "accept"
+
+    @cached_property
+    def resolved_envelope_keys(self) -> list[str]:
+        """The envelope key ring, served key first (embedded: generated into the data dir)."""
+        from shoplet.core.sm2 import generate_private_key, parse_private_key
+
+        if self.envelope_keys is not None:
+            raw = self.envelope_keys.get_secret_value()
+        else:
+            raw = _local_secret(self.data_dir / "envelope_sm2_key", generate_private_key)
+        keys = [parse_private_key(k) for k in raw.split(",") if k.strip()]
+        if not keys:
+            raise ValueError("SHOPLET_ENVELOPE_KEYS holds no key")
+        return keys
 
     @cached_property
     def resolved_pii_index_key(self) -> bytes:

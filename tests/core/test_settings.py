@@ -116,6 +116,11 @@ def test_embedded_defaults_are_fine() -> None:
         ({"audit_verify_keys": "04abc"}, "SHOPLET_AUDIT_VERIFY_KEYS: an SM2 public key is 128"),
         ({"envelope_keys": "zz" * 32}, "SHOPLET_ENVELOPE_KEYS: an SM2 private key is 64"),
         ({"envelope_mode": "require"}, "SHOPLET_ENVELOPE_KEYS: not set while"),
+        ({"wechatpay_platform_keys": "PUB_KEY_ID_1"}, "SHOPLET_WECHATPAY_PLATFORM_KEYS entries"),
+        (
+            {"wechatpay_platform_keys": "PUB_KEY_ID_1=/nowhere/pub.pem"},
+            "SHOPLET_WECHATPAY_PLATFORM_KEYS: no readable file at /nowhere/pub.pem",
+        ),
         ({"wechat_appid": "wx-shoplet-sim"}, "SHOPLET_WECHAT_APPID: still the simulator's"),
         ({"wechat_secret": "shoplet-sim-secret"}, "SHOPLET_WECHAT_SECRET: still the simulator's"),
         ({"wechat_api_base": "http://api.weixin.qq.com"}, "SHOPLET_WECHAT_API_BASE: must be"),

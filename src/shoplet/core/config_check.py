@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from shoplet.core.settings import Settings, parse_pii_keys, parse_sm4_key
+from shoplet.core.settings import Settings, parse_pii_keys, parse_platform_keys, parse_sm4_key
 from shoplet.core.sm2 import parse_private_key, parse_public_key
 
 if TYPE_CHECKING:
@@ -274,6 +274,14 @@ def _wechatpay_problems(settings: Settings) -> list[str]:
             add(f"{name}: not set (WeChat Pay)")
         elif isinstance(value, Path) and not value.is_file():
             add(f"{name}: no readable file at {value}")
+    try:
+        others = parse_platform_keys(settings.wechatpay_platform_keys)
+    except ValueError as exc:
+        add(str(exc))
+        others = {}
+    for serial, path in others.items():
+        if not path.is_file():
+            add(f"SHOPLET_WECHATPAY_PLATFORM_KEYS: no readable file at {path} ({serial})")
     notify = settings.wechatpay_notify_base_url
     if not notify:
         add("SHOPLET_WECHATPAY_NOTIFY_BASE_URL: not set (the public https:// URL of this shop)")

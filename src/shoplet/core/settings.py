@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     wechatpay_apiv3_key: SecretStr | None = None  # 32 bytes
     wechatpay_platform_public_key_path: Path | None = None  # WeChat Pay public key (pub_key.pem)
     wechatpay_platform_serial: str | None = None  # its id, PUB_KEY_ID_…
+    # Other WeChat Pay keys whose signatures are accepted too, for a rotation without downtime
+    # ("SERIAL=/path/pub_key.pem,SERIAL=…"): the new key while WeChat Pay still signs with the
+    # old one (or the reverse), removed once the switch is done (docs/payment-security.md).
+    wechatpay_platform_keys: str = ""
     # None: the in-repo simulator; production sets https://api.mch.weixin.qq.com
     wechatpay_api_base: str | None = None
     # Public base URL WeChat Pay posts notifies to; None: http://{host}:{port}
@@ -472,6 +476,19 @@ def parse_sm4_key(raw: str, name: str) -> bytes:
     if len(key) != 16:
         raise ValueError(f"{name} must be 32 hex characters (a 128-bit SM4 key)")
     return key
+
+
+def parse_platform_keys(raw: str) -> dict[str, Path]:
+    """``SERIAL=path,SERIAL=path`` (SHOPLET_WECHATPAY_PLATFORM_KEYS) as serial -> path."""
+    keys: dict[str, Path] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        serial, sep, path = entry.partition("=")
+        if not sep or not serial.strip() or not path.strip():
+            raise ValueError(f"SHOPLET_WECHATPAY_PLATFORM_KEYS entries are SERIAL=path: {entry!r}")
+        if serial.strip() in keys:
+            raise ValueError(f"SHOPLET_WECHATPAY_PLATFORM_KEYS repeats the serial {serial!r}")
+        keys[serial.strip()] = Path(path.strip())
+    return keys
 
 
 def parse_pii_keys(raw: str) -> list[tuple[str, bytes]]:

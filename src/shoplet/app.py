@@ -318,7 +318,8 @@ def _mount_envelopes(
                 if fields:
                     path = compile_path(prefix + route.path)[0]
                     routes.extend(
-                        SealedRoute(method, path, frozenset(fields)) for method in route.methods
+                        SealedRoute(method, path, frozenset(fields))
+                        for method in route.methods or ()
                     )
     app.state.envelopes = Envelopes(settings, routes=routes)
     app.include_router(envelope_router, prefix="/api/v1")

@@ -38,7 +38,11 @@ function open(envelope) {
 
 beforeEach(() => {
   forgetEnvelopeKey()
-  configureClient({ baseUrl: 'http://shop.test', envelopes: true, auth: { accessToken: () => 't' } })
+  configureClient({
+    baseUrl: 'http://shop.test',
+    envelopes: true,
+    auth: { accessToken: () => 't', cartToken: () => '', refresh: async () => false, onUnauthorized: () => {} },
+  })
 })
 
 describe('envelopes', () => {

@@ -2,6 +2,8 @@
 // reads a JSON task on stdin, answers JSON on stdout. sm-crypto (0.5.8, the original library)
 // and sm-crypto-v2 (what the storefront ships) both decrypt what Python encrypted and encrypt
 // what Python decrypts; SM4-GCM of sm-crypto-v2 both ways; the storefront's own seal().
+import { Buffer } from 'node:buffer'
+import process from 'node:process'
 import smCrypto from 'sm-crypto'
 import { sm2, sm4 } from 'sm-crypto-v2'
 import { seal } from '../../src/api/envelope.js'

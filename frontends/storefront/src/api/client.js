@@ -111,6 +111,7 @@ function currentEnvelopeKey() {
       url: base + OPERATIONS.getEnvelopeKey.path,
       method: 'GET',
       header: { Accept: 'application/json' },
+      data: undefined,
     })
     envelopeKey = request.then(
       (res) => {

@@ -31,6 +31,8 @@ from shoplet import __version__
 from shoplet.background import load_module_tasks, start_in_process
 from shoplet.core import tracing
 from shoplet.core.context import AppContext
+from shoplet.core.envelope import SEALED_EXTRA, EnvelopeMiddleware, Envelopes, SealedRoute
+from shoplet.core.envelope import router as envelope_router
 from shoplet.core.errors import NotFound, Unauthorized, install_error_handlers, problem_responses
 from shoplet.core.headers import SecurityHeadersMiddleware
 from shoplet.core.input_safety import InputSafetyMiddleware
@@ -141,7 +143,9 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     if docs:
         mount_docs(app)
     _mount_favicon(app)
-    route_limits = _route_body_limits(_include_module_routers(app, modules))
+    route_limits = _route_body_limits(
+        _mount_envelopes(app, settings, _include_module_routers(app, modules))
+    )
     console = (
         None if settings.role == "edge" else ConsoleRoutes(app, modules, route_limits=route_limits)
     )
@@ -155,13 +159,20 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         from shoplet.frontends import mount_frontends
 
         mount_frontends(app)
-    _add_middleware(app, settings, metrics, route_limits, console)
+    _add_middleware(
+        app,
+        settings,
+        metrics=metrics,
+        route_limits=route_limits,
+        console=console,
+    )
     return app
 
 
 def _add_middleware(
     app: FastAPI,
     settings: Settings,
+    *,
     metrics: Metrics,
     route_limits: list[tuple[re.Pattern[str], int]],
     console: ConsoleRoutes | None,
@@ -173,6 +184,8 @@ def _add_middleware(
     if settings.media_public_base_url:
         # Rows keep /media/<key>; responses name the CDN (core/media_urls.py).
         app.add_middleware(MediaBaseMiddleware, base=settings.media_public_base_url)
+    # Inside the input checks: the body it reads is bounded already.
+    app.add_middleware(EnvelopeMiddleware, envelopes=app.state.envelopes)
     app.add_middleware(
         InputSafetyMiddleware, max_body_bytes=settings.max_body_bytes, route_limits=route_limits
     )
@@ -290,6 +303,27 @@ def load_console_routes(app: FastAPI) -> None:
     console: ConsoleRoutes | None = getattr(app.state, "console_routes", None)
     if console is not None:
         console.load()
+
+
+def _mount_envelopes(
+    app: FastAPI, settings: Settings, included: list[tuple[str, APIRouter]]
+) -> list[tuple[str, APIRouter]]:
+    """The envelope key route, and the routes whose fields a client may seal
+    (``core.envelope.sealed``) for the middleware that opens them; ``included`` unchanged."""
+    routes: list[SealedRoute] = []
+    for prefix, router in included:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.openapi_extra:
+                fields = route.openapi_extra.get(SEALED_EXTRA)
+                if fields:
+                    path = compile_path(prefix + route.path)[0]
+                    routes.extend(
+                        SealedRoute(method, path, frozenset(fields))
+                        for method in route.methods or ()
+                    )
+    app.state.envelopes = Envelopes(settings, routes=routes)
+    app.include_router(envelope_router, prefix="/api/v1")
+    return included
 
 
 def _route_body_limits(

@@ -114,6 +114,13 @@ def test_embedded_defaults_are_fine() -> None:
         ({"audit_signing_key": "zz" * 32}, "SHOPLET_AUDIT_SIGNING_KEY: an SM2 private key is 64"),
         ({"audit_signing_key": "0" * 64}, "SHOPLET_AUDIT_SIGNING_KEY: an SM2 private key is 64"),
         ({"audit_verify_keys": "04abc"}, "SHOPLET_AUDIT_VERIFY_KEYS: an SM2 public key is 128"),
+        ({"envelope_keys": "zz" * 32}, "SHOPLET_ENVELOPE_KEYS: an SM2 private key is 64"),
+        ({"envelope_mode": "require"}, "SHOPLET_ENVELOPE_KEYS: not set while"),
+        ({"wechatpay_platform_keys": "PUB_KEY_ID_1"}, "SHOPLET_WECHATPAY_PLATFORM_KEYS entries"),
+        (
+            {"wechatpay_platform_keys": "PUB_KEY_ID_1=/nowhere/pub.pem"},
+            "SHOPLET_WECHATPAY_PLATFORM_KEYS: no readable file at /nowhere/pub.pem",
+        ),
         ({"wechat_appid": "wx-shoplet-sim"}, "SHOPLET_WECHAT_APPID: still the simulator's"),
         ({"wechat_secret": "shoplet-sim-secret"}, "SHOPLET_WECHAT_SECRET: still the simulator's"),
         ({"wechat_api_base": "http://api.weixin.qq.com"}, "SHOPLET_WECHAT_API_BASE: must be"),
@@ -194,3 +201,12 @@ def test_the_ring_may_not_reuse_the_single_keys_id(tmp_path: Path) -> None:
     assert config_problems(settings) == [
         "SHOPLET_PII_KEYS uses the id 'default' of SHOPLET_PII_KEY"
     ]
+
+
+def test_envelopes_are_off_in_production_until_keys_are_given(tmp_path: Path) -> None:
+    assert production(tmp_path).resolved_envelope_mode == "off"
+    with_keys = production(tmp_path, envelope_keys=f"{'1' * 64},{'2' * 64}")
+    assert with_keys.resolved_envelope_mode == "accept"
+    assert config_problems(with_keys) == []
+    assert with_keys.resolved_envelope_keys == ["1" * 64, "2" * 64]
+    assert Settings(_env_file=None, data_dir=tmp_path).resolved_envelope_mode == "accept"  # type: ignore[call-arg]

@@ -10,6 +10,7 @@ import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from shoplet.core.settings import parse_platform_keys
 from shoplet.integrations.wechat.pay import (
     MemoryReplayStore,
     NotifyRejected,
@@ -36,6 +38,7 @@ from shoplet.integrations.wechat.pay_crypto import (
     build_authorization,
     generate_private_key,
     new_nonce,
+    public_key_pem,
     response_message,
     rsa_sign,
 )
@@ -755,3 +758,103 @@ async def test_notifies_that_cannot_be_delivered_are_recorded(keys: SimulatorKey
     assert delivery is not None
     assert (delivery.ok, delivery.status_code, delivery.error) == (False, None, "ConnectError")
     assert sim.transactions["SO20240520000001"].trade_state == "SUCCESS"
+
+
+# --- platform key rotation ------------------------------------------------------------------
+
+
+def rotated(keys: SimulatorKeys) -> SimulatorKeys:
+    """The same merchant after WeChat Pay moved to a new public key (a new PUB_KEY_ID_…)."""
+    return SimulatorKeys(
+        merchant_private_key=keys.merchant_private_key,
+        platform_private_key=generate_private_key(),
+        apiv3_key=keys.apiv3_key,
+    )
+
+
+async def test_a_rotation_accepts_both_platform_keys_and_no_other(
+    pay: Pay, keys: SimulatorKeys
+) -> None:
+    new = rotated(keys)
+    assert new.platform_serial != keys.platform_serial
+    both = pay.make_client(other_platform_keys={new.platform_serial: new.platform_public_key})
+    await paid_order(pay)
+    resource = pay.sim.transaction_resource("SO20240520000001")
+
+    def notify(signing: SimulatorKeys) -> tuple[dict[str, str], bytes]:
+        built = pay.sim.build_notify(
+            event_type="TRANSACTION.SUCCESS",
+            summary="支付成功",
+            original_type="transaction",
+            resource=resource,
+            serial=signing.platform_serial,
+            signing_key=signing.platform_private_key,
+        )
+        return built.headers, built.body
+
+    # Notifies signed with either key verify during the overlap …
+    for signing in (keys, new):
+        accepted = await both.parse_notify(*notify(signing))
+        assert accepted.transaction().out_trade_no == "SO20240520000001"
+    # … a client that knows only the old key refuses the new serial …
+    with pytest.raises(NotifyRejected) as unknown:
+        await pay.client.parse_notify(*notify(new))
+    assert unknown.value.reason == "serial_mismatch"
+    # … and a known serial with another key's signature is still a bad signature.
+    forged = pay.sim.build_notify(
+        event_type="TRANSACTION.SUCCESS",
+        summary="支付成功",
+        original_type="transaction",
+        resource=resource,
+        serial=new.platform_serial,
+        signing_key=generate_private_key(),
+    )
+    with pytest.raises(NotifyRejected) as bad:
+        await both.parse_notify(forged.headers, forged.body)
+    assert bad.value.reason == "bad_signature"
+
+
+async def test_answers_signed_with_the_new_key_verify_during_a_rotation(
+    keys: SimulatorKeys,
+) -> None:
+    new = rotated(keys)
+    sim = WeChatPaySimulator(mchid=MCHID, appid=APPID, keys=new)  # WeChat Pay switched
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sim.app), base_url="http://wechatpay.simulator"
+    )
+    try:
+        old_only = WeChatPayClient(http, make_config(keys))
+        both = WeChatPayClient(
+            http,
+            make_config(keys, other_platform_keys={new.platform_serial: new.platform_public_key}),
+        )
+        with pytest.raises(ResponseUnverified) as refused:
+            await old_only.prepay_jsapi(
+                out_trade_no="SO20240520000009",
+                description="Shoplet 测试商品",
+                total=100,
+                payer_openid=OPENID,
+                time_expire=in_an_hour(),
+            )
+        assert refused.value.reason == "serial_mismatch"
+        prepay_id = await both.prepay_jsapi(
+            out_trade_no="SO20240520000009",
+            description="Shoplet 测试商品",
+            total=100,
+            payer_openid=OPENID,
+            time_expire=in_an_hour(),
+        )
+        assert prepay_id
+    finally:
+        await sim.aclose()
+        await http.aclose()
+
+
+def test_settings_name_the_other_keys_by_serial(tmp_path: Path, keys: SimulatorKeys) -> None:
+    new = rotated(keys)
+    (tmp_path / "new.pem").write_bytes(public_key_pem(new.platform_public_key))
+    parsed = parse_platform_keys(f" {new.platform_serial} = {tmp_path / 'new.pem'} ,")
+    assert parsed == {new.platform_serial: tmp_path / "new.pem"}
+    for bad in ("PUB_KEY_ID_1", "=/x.pem", "A=/x.pem,A=/y.pem"):
+        with pytest.raises(ValueError, match="SHOPLET_WECHATPAY_PLATFORM_KEYS"):
+            parse_platform_keys(bad)

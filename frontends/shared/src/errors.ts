@@ -115,6 +115,15 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'insights.forecast_sku_not_found': '该商品暂无预测，请先重新计算',
 
   // Shopper sign-in
+  // SM2 envelopes for sensitive fields (docs/security.md): the page retries once by itself.
+  'envelope.malformed': '加密数据格式不正确，请刷新页面后重试',
+  'envelope.unknown_key': '加密密钥已更新，请刷新页面后重试',
+  'envelope.expired': '请求已过期，请检查手机时间后重试',
+  'envelope.invalid': '加密数据校验失败，请刷新页面后重试',
+  'envelope.replayed': '请求已提交过，请勿重复提交',
+  'envelope.field_not_sealable': '加密数据包含不允许的字段',
+  'envelope.required': '需要加密提交，请刷新页面后重试',
+  'envelope.disabled': '服务端未启用加密提交，请刷新页面后重试',
   'auth.unauthorized': '登录已失效，请重新登录',
   'auth.forbidden': '没有权限进行此操作',
   'auth.code_invalid': '验证码错误或已过期',

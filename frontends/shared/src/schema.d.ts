@@ -2392,6 +2392,7 @@ export interface paths {
         /**
          * Create Order Export
          * @description Queue a CSV export of orders (one row per order line); poll its status for progress.
+         *     An export with full phone numbers (a role with ``pii:reveal``) needs a step-up grant.
          */
         post: operations["create_order_export_api_v1_console_exports_orders_post"];
         delete?: never;
@@ -2429,7 +2430,8 @@ export interface paths {
         };
         /**
          * Download Export
-         * @description The export's CSV (UTF-8 with BOM), to the staff member who asked for it or an owner.
+         * @description The export's CSV (UTF-8 with BOM), to the staff member who asked for it or an owner;
+         *     a file with full phone numbers needs a step-up grant.
          */
         get: operations["download_export_api_v1_console_exports__job_id__download_get"];
         put?: never;
@@ -6079,6 +6081,26 @@ export interface paths {
          *     ¥2,000 on with the payee's real name (``real_name``), which WeChat checks.
          */
         post: operations["request_withdrawal_api_v1_distribution_withdrawals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envelope-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Envelope Key
+         * @description The SM2 key to seal sensitive fields with (its id changes when the key rotates).
+         */
+        get: operations["envelope_key_api_v1_envelope_key_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -11833,6 +11855,38 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** EnvelopeKeyOut */
+        EnvelopeKeyOut: {
+            /**
+             * Algorithm
+             * @default SM2-C1C3C2/SM4-GCM
+             * @constant
+             */
+            algorithm: "SM2-C1C3C2/SM4-GCM";
+            /**
+             * Key Id
+             * @description name this key as the envelope's kid
+             */
+            key_id: string | null;
+            /**
+             * Mode
+             * @description off: send fields in plain; accept: seal when you can; require: seal
+             * @enum {string}
+             */
+            mode: "off" | "accept" | "require";
+            /**
+             * Public Key
+             * @description SM2 public key, 130 hex (04 || x || y)
+             */
+            public_key: string | null;
+            /** Public Key Pem */
+            public_key_pem: string | null;
+            /**
+             * Window Seconds
+             * @description how far an envelope's ts may be off
+             */
+            window_seconds: number;
+        };
         /**
          * EventBatch
          * @description What ``POST /events`` takes: one device's events (``anonymous_id``, ``platform`` and
@@ -13591,10 +13645,7 @@ export interface components {
              * Free Ranges
              * @description bucket ranges [start, end) no draft, running or paused experiment holds
              */
-            free_ranges: [
-                number,
-                number
-            ][];
+            free_ranges: number[][];
             /** Id */
             id: number;
             /** Key */
@@ -20432,7 +20483,39 @@ export interface operations {
                 };
             };
             /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20869,6 +20952,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -20971,6 +21070,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -30994,7 +31109,10 @@ export interface operations {
     create_order_export_api_v1_console_exports_orders_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -31170,7 +31288,10 @@ export interface operations {
     download_export_api_v1_console_exports__job_id__download_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 job_id: number;
             };
@@ -48773,6 +48894,26 @@ export interface operations {
             };
         };
     };
+    envelope_key_api_v1_envelope_key_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvelopeKeyOut"];
+                };
+            };
+        };
+    };
     collect_events_api_v1_events_post: {
         parameters: {
             query?: never;
@@ -50267,6 +50408,22 @@ export interface operations {
                 };
             };
             /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -50458,6 +50615,22 @@ export interface operations {
                 };
             };
             /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -50475,6 +50648,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

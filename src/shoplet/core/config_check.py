@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from shoplet.core.settings import Settings, parse_pii_keys, parse_sm4_key
+from shoplet.core.settings import Settings, parse_pii_keys, parse_platform_keys, parse_sm4_key
 from shoplet.core.sm2 import parse_private_key, parse_public_key
 
 if TYPE_CHECKING:
@@ -90,6 +90,11 @@ def _format_problems(settings: Settings) -> list[str]:
             f"SHOPLET_AUDIT_SIGNING_KEY: {why}"
             for why in _catch(parse_private_key, settings.audit_signing_key.get_secret_value())
         )
+    if settings.envelope_keys is not None:
+        for raw in settings.envelope_keys.get_secret_value().split(","):
+            problems.extend(
+                f"SHOPLET_ENVELOPE_KEYS: {why}" for why in _catch(parse_private_key, raw)
+            )
     for raw in filter(None, (k.strip() for k in settings.audit_verify_keys.split(","))):
         problems.extend(
             f"SHOPLET_AUDIT_VERIFY_KEYS: {why}" for why in _catch(parse_public_key, raw)
@@ -188,6 +193,13 @@ def _production_problems(settings: Settings) -> list[str]:
             " chain's checkpoints; keep it in the secret store, docs/audit.md)"
         )
 
+    if settings.resolved_envelope_mode != "off" and settings.envelope_keys is None:
+        add(
+            f"SHOPLET_ENVELOPE_KEYS: not set while SHOPLET_ENVELOPE_MODE is"
+            f" {settings.resolved_envelope_mode!r} (SM2 private keys, 64 hex, comma-separated,"
+            " the served one first, the same on every replica: docs/security.md)"
+        )
+
     if settings.wechat_appid == SIMULATOR_WECHAT_APPID:
         add(f"SHOPLET_WECHAT_APPID: still the simulator's {SIMULATOR_WECHAT_APPID!r}")
     if settings.wechat_secret.get_secret_value() == SIMULATOR_WECHAT_SECRET:
@@ -262,6 +274,14 @@ def _wechatpay_problems(settings: Settings) -> list[str]:
             add(f"{name}: not set (WeChat Pay)")
         elif isinstance(value, Path) and not value.is_file():
             add(f"{name}: no readable file at {value}")
+    try:
+        others = parse_platform_keys(settings.wechatpay_platform_keys)
+    except ValueError as exc:
+        add(str(exc))
+        others = {}
+    for serial, path in others.items():
+        if not path.is_file():
+            add(f"SHOPLET_WECHATPAY_PLATFORM_KEYS: no readable file at {path} ({serial})")
     notify = settings.wechatpay_notify_base_url
     if not notify:
         add("SHOPLET_WECHATPAY_NOTIFY_BASE_URL: not set (the public https:// URL of this shop)")

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     wechatpay_apiv3_key: SecretStr | None = None  # 32 bytes
     wechatpay_platform_public_key_path: Path | None = None  # WeChat Pay public key (pub_key.pem)
     wechatpay_platform_serial: str | None = None  # its id, PUB_KEY_ID_…
+    # Other WeChat Pay keys whose signatures are accepted too, for a rotation without downtime
+    # ("SERIAL=/path/pub_key.pem,SERIAL=…"): the new key while WeChat Pay still signs with the
+    # old one (or the reverse), removed once the switch is done (docs/payment-security.md).
+    wechatpay_platform_keys: str = ""
     # None: the in-repo simulator; production sets https://api.mch.weixin.qq.com
     wechatpay_api_base: str | None = None
     # Public base URL WeChat Pay posts notifies to; None: http://{host}:{port}
@@ -258,6 +262,18 @@ class Settings(BaseSettings):
     # Public keys (128 hex, comma-separated) that checkpoints may also be signed with: retired
     # signing keys, so `shoplet audit verify` still accepts checkpoints made before a rotation.
     audit_verify_keys: str = ""
+    # SM2 envelopes for sensitive storefront fields (phone, address, docs/security.md):
+    # "accept" opens them when sent and still takes plain fields, "require" refuses plain
+    # sensitive fields on the sealed routes, "off" serves no key (the storefront sends plain).
+    # Unset: "accept", except in production without SHOPLET_ENVELOPE_KEYS ("off").
+    envelope_mode: Literal["off", "accept", "require"] | None = None
+    # SM2 private keys (64 hex, comma-separated): the first is served to clients, the others
+    # (retired keys) are still accepted while pages that fetched them are open. Embedded:
+    # generated into the data dir. Production: required by the modes "accept" and "require"
+    # (every replica must hold the same keys).
+    envelope_keys: SecretStr | None = None
+    # An envelope's time may be this far off the server's; its id is remembered for twice that.
+    envelope_window_seconds: int = Field(default=300, ge=30, le=3600)
 
     # Request bodies larger than this are refused (413); media uploads have their own limit.
     max_body_bytes: int = 1024 * 1024
@@ -441,6 +457,28 @@ class Settings(BaseSettings):
             raw = _local_secret(self.data_dir / "audit_sm2_key", generate_private_key)
         return parse_private_key(raw)
 
+    @property
+    def resolved_envelope_mode(self) -> Literal["off", "accept", "require"]:
+        if self.envelope_mode is not None:
+            return self.envelope_mode
+        if self.env == "production" and self.envelope_keys is None:
+            return "off"
+        return "accept"
+
+    @cached_property
+    def resolved_envelope_keys(self) -> list[str]:
+        """The envelope key ring, served key first (embedded: generated into the data dir)."""
+        from shoplet.core.sm2 import generate_private_key, parse_private_key
+
+        if self.envelope_keys is not None:
+            raw = self.envelope_keys.get_secret_value()
+        else:
+            raw = _local_secret(self.data_dir / "envelope_sm2_key", generate_private_key)
+        keys = [parse_private_key(k) for k in raw.split(",") if k.strip()]
+        if not keys:
+            raise ValueError("SHOPLET_ENVELOPE_KEYS holds no key")
+        return keys
+
     @cached_property
     def resolved_pii_index_key(self) -> bytes:
         if self.pii_index_key is not None:
@@ -462,6 +500,19 @@ def parse_sm4_key(raw: str, name: str) -> bytes:
     if len(key) != 16:
         raise ValueError(f"{name} must be 32 hex characters (a 128-bit SM4 key)")
     return key
+
+
+def parse_platform_keys(raw: str) -> dict[str, Path]:
+    """``SERIAL=path,SERIAL=path`` (SHOPLET_WECHATPAY_PLATFORM_KEYS) as serial -> path."""
+    keys: dict[str, Path] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        serial, sep, path = entry.partition("=")
+        if not sep or not serial.strip() or not path.strip():
+            raise ValueError(f"SHOPLET_WECHATPAY_PLATFORM_KEYS entries are SERIAL=path: {entry!r}")
+        if serial.strip() in keys:
+            raise ValueError(f"SHOPLET_WECHATPAY_PLATFORM_KEYS repeats the serial {serial!r}")
+        keys[serial.strip()] = Path(path.strip())
+    return keys
 
 
 def parse_pii_keys(raw: str) -> list[tuple[str, bytes]]:

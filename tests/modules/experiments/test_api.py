@@ -177,6 +177,8 @@ async def test_sample_size(client: httpx.AsyncClient, staff: dict[str, str]) -> 
         {"minimum_detectable_lift": 9.0},
         {"power": 1.0},
         {"arms": 1},
+        {"minimum_detectable_lift": 1e-300},  # rounds to the baseline: no sample detects it
+        {"minimum_detectable_lift": 1e-12, "alpha": 1e-300},
     ):
         refused = await client.post(SAMPLE_SIZE, json={**body, **bad}, headers=staff)
         assert refused.status_code == 400, bad

@@ -26,7 +26,13 @@ from tests.modules.orders.console_factories import (
     paid_order,
     place_order,
 )
-from tests.modules.staff.conftest import audit_rows, bearer, fetch_staff, token_for
+from tests.modules.staff.conftest import (
+    audit_rows,
+    bearer,
+    fetch_staff,
+    stepped_up_owner,
+    token_for,
+)
 
 API = "/api/v1/console"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -150,7 +156,7 @@ async def test_export_runs_in_batches_with_progress_and_downloads_as_excel_csv(
 async def test_owners_get_full_phone_numbers_which_operators_never_see(
     client: httpx.AsyncClient, app: FastAPI, ctx: AppContext
 ) -> None:
-    oscar = await token_for(client, ctx, "oscar", role="owner")
+    oscar = await token_for(client, ctx, "oscar", role="owner", step_up=True)
     olivia = await token_for(client, ctx, "olivia", role="operator")
     otto = await token_for(client, ctx, "otto", role="operator")
     tee = await make_sku(ctx, price=4990)
@@ -182,6 +188,43 @@ async def test_owners_get_full_phone_numbers_which_operators_never_see(
     )
     assert [j["id"] for j in rest.json()["items"]] == [owners]
     assert rest.json()["next_cursor"] is None
+
+
+async def test_exports_with_full_phone_numbers_need_a_step_up_to_create_and_download(
+    client: httpx.AsyncClient, app: FastAPI, ctx: AppContext
+) -> None:
+    plain, stepped_up = await stepped_up_owner(client, ctx, "oona")
+    olivia = await token_for(client, ctx, "olivia", role="operator")
+    tee = await make_sku(ctx, price=4990)
+    await place_order(ctx, tee)
+
+    before = await snapshot(ctx)
+    refused = await client.post(f"{API}/exports/orders", json={}, headers=plain)
+    assert (refused.status_code, refused.json()["code"]) == (403, "auth.step_up_required")
+    assert refused.json()["methods"] == ["totp"]
+    assert await snapshot(ctx) == before
+
+    created = await client.post(f"{API}/exports/orders", json={}, headers=stepped_up)
+    assert created.status_code == 202, created.text
+    owners = created.json()["job_id"]
+    # An operator's export is masked: no step-up for it, even when an owner downloads it.
+    operators = await queue_export(client, olivia)
+    await run_job(ctx, EXPORT_JOB)
+
+    before = await snapshot(ctx)
+    refused = await client.get(f"{API}/exports/{owners}/download", headers=plain)
+    assert (refused.status_code, refused.json()["code"]) == (403, "auth.step_up_required")
+    assert await snapshot(ctx) == before  # no export.download audit entry either
+
+    downloaded = await client.get(f"{API}/exports/{owners}/download", headers=stepped_up)
+    assert downloaded.status_code == 200
+    assert parse(downloaded.content)[1][13] == "13800138000"
+    masked = await client.get(f"{API}/exports/{operators}/download", headers=plain)
+    assert masked.status_code == 200
+    assert parse(masked.content)[1][13] == "138****8000"
+    assert (await download(client, olivia, operators)).status_code == 200
+    # The status stays readable without a grant: it carries no phone number.
+    assert (await client.get(f"{API}/exports/{owners}", headers=plain)).status_code == 200
 
 
 async def test_filters_by_status_and_shanghai_days(

@@ -2,6 +2,9 @@
 // the set of backend endpoints the app uses is data that a test checks against the OpenAPI schema.
 import { errorText } from '@shoplet/shared'
 import OPERATIONS from './operations.json'
+// #ifndef H5
+import * as bundledEnvelope from './envelope'
+// #endif
 
 export { OPERATIONS }
 
@@ -88,7 +91,59 @@ const config = {
     refresh: async () => false,
     onUnauthorized: () => {},
   },
+  // Seal the fields an operation lists as "sealed" when the shop serves an envelope key.
+  envelopes: true,
 }
+
+// The shop's envelope key (GET /api/v1/envelope-key), fetched once; a shop without the route or
+// with envelopes off gives null (fields go plain). A network failure is not remembered.
+/** @type {Promise<any> | null} */
+let envelopeKey = null
+
+export function forgetEnvelopeKey() {
+  envelopeKey = null
+}
+
+function currentEnvelopeKey() {
+  if (!envelopeKey) {
+    const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
+    const request = config.transport({
+      url: base + OPERATIONS.getEnvelopeKey.path,
+      method: 'GET',
+      header: { Accept: 'application/json' },
+      data: undefined,
+    })
+    envelopeKey = request.then(
+      (res) => {
+        if (res.status === 0) envelopeKey = null
+        const key = res.status === 200 && res.data ? res.data : null
+        return key && key.mode !== 'off' && key.public_key ? key : null
+      },
+      () => {
+        envelopeKey = null
+        return null
+      },
+    )
+  }
+  return envelopeKey
+}
+
+/** The sealing code (SM2 and SM4 from sm-crypto-v2): a chunk of its own on H5, loaded by the
+ * first sealed call, so pages that send nothing sensitive do not download it. */
+async function envelopeModule() {
+  /** @type {any} */
+  let loaded = null
+  // #ifdef H5
+  loaded = await import('./envelope')
+  // #endif
+  // #ifndef H5
+  loaded = bundledEnvelope
+  // #endif
+  return loaded
+}
+
+// A key that rotated away or a clock far off: fetch the key again and seal once more.
+const RESEAL = new Set(['envelope.unknown_key', 'envelope.expired'])
 
 export function configureClient(options) {
   Object.assign(config, options)
@@ -150,7 +205,8 @@ export async function call(name, { params, query, body, headers, auth = true, ab
   checkFields(name, 'body', op.body, body)
   const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
   const url = base + fillPath(op.path, params) + buildQuery(query)
-  const send = () => {
+  const sealing = Boolean(config.envelopes && op.sealed && body && typeof body === 'object')
+  const send = async () => {
     /** @type {Record<string, string>} */
     const header = { Accept: 'application/json', ...headers }
     if (body !== undefined) header['Content-Type'] = 'application/json'
@@ -158,9 +214,16 @@ export async function call(name, { params, query, body, headers, auth = true, ab
     if (token) header.Authorization = `Bearer ${token}`
     const cartToken = config.auth.cartToken()
     if (!token && cartToken && op.path.startsWith('/api/v1/cart')) header['X-Cart-Token'] = cartToken
-    return config.transport({ url, method: op.method, header, data: body, ...(abort ? { abort } : {}) })
+    // Sealed afresh for every send: an envelope is accepted once.
+    const key = sealing ? await currentEnvelopeKey() : null
+    const data = key ? (await envelopeModule()).sealBody(body, op.sealed, key) : body
+    return config.transport({ url, method: op.method, header, data, ...(abort ? { abort } : {}) })
   }
   let res = await send()
+  if (sealing && res.status === 400 && res.data && RESEAL.has(res.data.code)) {
+    forgetEnvelopeKey()
+    res = await send()
+  }
   if (res.status === 401 && auth && config.auth.accessToken()) {
     // One silent refresh, then give up and let the app ask the shopper to log in again.
     if (await config.auth.refresh()) res = await send()

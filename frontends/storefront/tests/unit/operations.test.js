@@ -21,6 +21,17 @@ describe('operations.json against the OpenAPI snapshot', () => {
     })
   }
 
+  it('seals exactly the fields the backend opens from an envelope (x-shoplet-sealed)', () => {
+    const sealedByBackend = []
+    for (const [path, item] of Object.entries(schema.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (op['x-shoplet-sealed']) sealedByBackend.push(`${method.toUpperCase()} ${path}: ${op['x-shoplet-sealed'].join(',')}`)
+      }
+    }
+    const sealedHere = entries.filter(([, op]) => op.sealed).map(([, op]) => `${op.method} ${op.path}: ${op.sealed.join(',')}`)
+    expect(sealedHere.sort()).toEqual(sealedByBackend.sort())
+  })
+
   it('names only the simulator outside /api/v1', () => {
     for (const [name, op] of Object.entries(OPERATIONS)) {
       if (name.startsWith('_')) continue

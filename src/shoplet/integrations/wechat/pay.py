@@ -24,7 +24,7 @@ import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from redis.asyncio import Redis
 
 from shoplet import __version__
-from shoplet.core.settings import Settings
+from shoplet.core.settings import Settings, parse_platform_keys
 from shoplet.integrations.wechat.pay_crypto import (
     AEAD_ALGORITHM,
     DecryptionFailed,
@@ -160,10 +160,20 @@ class WeChatPayConfig:
     platform_serial: str
     notify_url: str
     refund_notify_url: str
+    # Serial -> key of other WeChat Pay keys accepted on answers and notifies (a rotation: both
+    # keys verify until the switch is done). ``platform_public_key`` stays the one that
+    # encrypts sensitive request fields (its serial goes in the Wechatpay-Serial header).
+    other_platform_keys: Mapping[str, rsa.RSAPublicKey] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.apiv3_key) != 32:
             raise ValueError("the WeChat Pay APIv3 key must be exactly 32 bytes")
+
+    def verifying_key(self, serial: str) -> rsa.RSAPublicKey | None:
+        """The WeChat Pay key named by a Wechatpay-Serial header, None for an unknown serial."""
+        if serial == self.platform_serial:
+            return self.platform_public_key
+        return self.other_platform_keys.get(serial)
 
 
 def notify_base_url(settings: Settings) -> str:
@@ -212,6 +222,11 @@ def config_from_settings(settings: Settings) -> WeChatPayConfig:
         platform_serial=platform_serial,
         notify_url=notify,
         refund_notify_url=refund_notify,
+        other_platform_keys={
+            other: load_public_key(path.read_bytes())
+            for other, path in parse_platform_keys(settings.wechatpay_platform_keys).items()
+            if other != platform_serial
+        },
     )
 
 
@@ -761,13 +776,12 @@ class WeChatPayClient:
         serial = h.get("wechatpay-serial", "")
         if not (timestamp and nonce and signature and serial):
             raise NotifyRejected("missing_headers", "缺少 Wechatpay 签名头")
-        if serial != cfg.platform_serial:
+        key = cfg.verifying_key(serial)
+        if key is None:
             raise NotifyRejected("serial_mismatch", "Wechatpay-Serial 与微信支付公钥ID不一致")
         if not self._fresh(timestamp):
             raise NotifyRejected("stale_timestamp", "Wechatpay-Timestamp 与当前时间相差超过5分钟")
-        if not rsa_verify(
-            cfg.platform_public_key, response_message(timestamp, nonce, body), signature
-        ):
+        if not rsa_verify(key, response_message(timestamp, nonce, body), signature):
             raise NotifyRejected("bad_signature", "签名验证失败")
         if not await self._replay.claim(nonce, REPLAY_WINDOW_SECONDS):
             raise NotifyRejected("replayed_nonce", "重复的通知(Wechatpay-Nonce 已处理过)")
@@ -891,7 +905,8 @@ class WeChatPayClient:
             if status >= 400:
                 return False
             raise ResponseUnverified("missing_headers", "answer is not signed", status)
-        if serial != cfg.platform_serial:
+        key = cfg.verifying_key(serial)
+        if key is None:
             raise ResponseUnverified(
                 "serial_mismatch", f"answer signed by unknown key {serial!r}", status
             )
@@ -899,11 +914,7 @@ class WeChatPayClient:
             raise ResponseUnverified(
                 "stale_timestamp", "answer timestamp is off by > 5 min", status
             )
-        if not rsa_verify(
-            cfg.platform_public_key,
-            response_message(timestamp, nonce, response.content),
-            signature,
-        ):
+        if not rsa_verify(key, response_message(timestamp, nonce, response.content), signature):
             raise ResponseUnverified("bad_signature", "answer signature does not verify", status)
         return True
 

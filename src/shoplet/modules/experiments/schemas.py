@@ -7,9 +7,9 @@ refused by the service with a stable ``experiments.*`` code (400), not as a malf
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
@@ -158,12 +158,20 @@ class LayerCreate(RequestModel):
     name: str = Field(min_length=1, max_length=60)
 
 
+# [start, end) as a two-item array; described without prefixItems, which response validators
+# of OpenAPI 3.0 lineage (schemathesis) refuse as an invalid schema object.
+BucketRange = Annotated[
+    tuple[int, int],
+    WithJsonSchema({"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}),
+]
+
+
 class Layer(ResponseModel):
     id: int
     key: str
     name: str
     buckets: int
-    free_ranges: list[tuple[int, int]] = Field(
+    free_ranges: list[BucketRange] = Field(
         description="bucket ranges [start, end) no draft, running or paused experiment holds"
     )
 

@@ -237,6 +237,9 @@ def _power(h: float, n: float, z: float) -> float:
     return float(norm.cdf(shift - z) + norm.cdf(-shift - z))
 
 
+MAX_SAMPLE_SIZE = 1e12
+
+
 def sample_size(
     baseline: float, relative_lift: float, alpha: float = 0.05, power: float = 0.8, arms: int = 2
 ) -> tuple[int, float, float]:
@@ -255,5 +258,7 @@ def sample_size(
     high = 2.0
     while _power(h, high, z) < power:
         high *= 2
+        if high > MAX_SAMPLE_SIZE:  # a lift this small (or α this tiny) needs no real test
+            raise ValueError(f"more than {MAX_SAMPLE_SIZE:.0e} visitors per arm")
     n = brentq(lambda m: _power(h, m, z) - power, 1e-9, high, xtol=1e-10, rtol=1e-14)
     return math.ceil(float(n) - 1e-9), h, alpha_used

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, keep_writes_on_error
+from shoplet.core.envelope import sealed
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import cached_json
 from shoplet.core.net import client_ip
@@ -106,7 +107,8 @@ async def wechat_login(
     "/auth/sms-code",
     tags=["auth"],
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(400, 429, 502, 503),
+    responses=problem_responses(400, 409, 429, 502, 503),
+    openapi_extra=sealed("phone"),
 )
 async def send_sms_code(
     body: SmsCodeRequest,
@@ -125,7 +127,8 @@ async def send_sms_code(
 @router.post(
     "/auth/sms-login",
     tags=["auth"],
-    responses=problem_responses(400, 403, 429),
+    responses=problem_responses(400, 403, 409, 429),
+    openapi_extra=sealed("phone"),
 )
 async def sms_login(  # noqa: PLR0917  (FastAPI dependencies)
     body: SmsLogin,
@@ -349,6 +352,9 @@ async def upload_avatar(
 
 # ---- addresses -----------------------------------------------------------------------------
 
+# What a shopper may send sealed in an SM2 envelope (core/envelope.py, docs/security.md).
+ADDRESS_SEALED = ("recipient", "phone", "detail")
+
 
 @router.get("/me/addresses", tags=["me"], responses=problem_responses(401))
 async def list_addresses(member: CurrentMember, session: DbSession, ctx: Ctx) -> Page[Address]:
@@ -362,7 +368,8 @@ async def list_addresses(member: CurrentMember, session: DbSession, ctx: Ctx) ->
     "/me/addresses",
     tags=["me"],
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 409),
+    responses=problem_responses(400, 401, 409),
+    openapi_extra=sealed(*ADDRESS_SEALED),
 )
 async def create_address(
     body: AddressCreate, member: CurrentMember, session: DbSession, ctx: Ctx
@@ -387,7 +394,12 @@ async def get_address(
     return Address.build(row, ctx.pii, reveal=True)
 
 
-@router.patch("/me/addresses/{address_id}", tags=["me"], responses=problem_responses(401, 404))
+@router.patch(
+    "/me/addresses/{address_id}",
+    tags=["me"],
+    responses=problem_responses(400, 401, 404, 409),
+    openapi_extra=sealed(*ADDRESS_SEALED),
+)
 async def update_address(
     address_id: AddressId,
     body: AddressUpdate,
@@ -442,7 +454,12 @@ async def list_regions(
     return cached_json(request, body, max_age=REGIONS_MAX_AGE, swr=REGIONS_MAX_AGE)
 
 
-@router.post("/addresses/parse", tags=["me"], responses=problem_responses(401))
+@router.post(
+    "/addresses/parse",
+    tags=["me"],
+    responses=problem_responses(400, 401, 409),
+    openapi_extra=sealed("text"),
+)
 async def parse_address(body: AddressParseRequest, member: CurrentMember) -> ParsedAddress:
     """Smart paste: find recipient, phone, region and detail in pasted text (null when not
     found) for the address form, where the shopper checks them before saving."""

@@ -586,7 +586,7 @@ async def record(ctx: AppContext, claimed: Claimed, answer: Answer, *, now: date
             {
                 "status": status,
                 "next_attempt_at": next_at,
-                "lease_token": None,
+                "lease_token": None,  # nosec B105 - the lease released, not a password
                 "lease_until": None,
                 "last_status_code": answer.status_code,
                 "last_latency_ms": round(answer.latency_ms, 2),
@@ -667,7 +667,7 @@ async def _record_disabled(ctx: AppContext, item: Claimed, answer: Answer, *, no
             {
                 "status": "failed",
                 "next_attempt_at": None,
-                "lease_token": None,
+                "lease_token": None,  # nosec B105 - the lease released, not a password
                 "lease_until": None,
                 "last_error": answer.error,
                 "updated_at": now,

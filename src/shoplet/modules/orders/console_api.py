@@ -353,12 +353,19 @@ async def confirm_return(
 @router.post(
     "/exports/orders",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(400, 409),
+    responses=problem_responses(400, 403, 409),
 )
 async def create_order_export(
-    body: OrderExportCreate, staff: Exporter, request: Request, session: DbSession
+    body: OrderExportCreate,
+    staff: Exporter,
+    step_up: StepUpCheck,
+    request: Request,
+    session: DbSession,
 ) -> ExportQueued:
-    """Queue a CSV export of orders (one row per order line); poll its status for progress."""
+    """Queue a CSV export of orders (one row per order line); poll its status for progress.
+    An export with full phone numbers (a role with ``pii:reveal``) needs a step-up grant."""
+    if exports.reveals_phones(staff):
+        step_up.require()
     job = await exports.request_order_export(session, staff, body)
     await record_audit(
         session,
@@ -394,18 +401,27 @@ async def get_export(job_id: JobId, staff: Exporter, session: DbSession) -> Expo
 @router.get(
     "/exports/{job_id}/download",
     responses={
-        **problem_responses(404, 409),
+        **problem_responses(403, 404, 409),
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
     },
     response_class=StreamingResponse,
 )
 async def download_export(
-    job_id: JobId, staff: Exporter, request: Request, session: DbSession, ctx: Ctx
+    job_id: JobId,
+    staff: Exporter,
+    *,
+    step_up: StepUpCheck,
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
 ) -> StreamingResponse:
-    """The export's CSV (UTF-8 with BOM), to the staff member who asked for it or an owner."""
+    """The export's CSV (UTF-8 with BOM), to the staff member who asked for it or an owner;
+    a file with full phone numbers needs a step-up grant."""
     job = await exports.get_visible_job(session, staff, job_id)
     if job.status != "done" or job.file_key is None:
         raise ExportNotReady(f"the export is {job.status}")
+    if not job.mask_phones:
+        step_up.require()
     await record_audit(
         session,
         staff,

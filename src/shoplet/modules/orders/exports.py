@@ -236,11 +236,17 @@ async def request_order_export(
             "since": body.since.isoformat() if body.since else None,
             "until": body.until.isoformat() if body.until else None,
         },
-        mask_phones=PII_REVEAL not in staff.permissions,
+        mask_phones=not reveals_phones(staff),
         created_at=now,
         updated_at=now,
     )
     return await repo.add_export(session, job)
+
+
+def reveals_phones(staff: StaffIdentity) -> bool:
+    """Whether this staff member's exports carry full phone numbers (the ``pii:reveal`` roles);
+    such an export is created and downloaded only with a step-up grant."""
+    return PII_REVEAL in staff.permissions
 
 
 def may_see(staff: StaffIdentity, job: ExportJob) -> bool:

@@ -231,9 +231,12 @@ def sample_size(body: SampleSizeBody) -> SampleSize:
         raise InvalidParameters("alpha must be in (0, 0.5) and power in [0.5, 1)")
     if not 2 <= body.arms <= MAX_ARMS:
         raise InvalidParameters(f"arms must be 2 to {MAX_ARMS}")
-    n, h, alpha_used = stats.sample_size(
-        body.baseline_rate, body.minimum_detectable_lift, body.alpha, body.power, body.arms
-    )
+    try:
+        n, h, alpha_used = stats.sample_size(
+            body.baseline_rate, body.minimum_detectable_lift, body.alpha, body.power, body.arms
+        )
+    except ValueError as exc:
+        raise InvalidParameters(f"the lift is too small to detect: {exc}") from exc
     return SampleSize(
         visitors_per_arm=n,
         total_visitors=n * body.arms,

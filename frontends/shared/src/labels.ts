@@ -921,6 +921,8 @@ export const FORECAST_LABELS = {
   saved: '已保存',
   plan: '促销排期',
   promotions: '促销活动',
+  flashSales: '秒杀场次',
+  flashSalePrefix: '秒杀：',
   festivals: '大促日（618/双11）',
   holidays: '法定节假日',
   empty: '暂无数据',
@@ -1766,6 +1768,7 @@ export const ALERT_LABELS = {
   emptyIncidents: '暂无告警事件',
   emptyChannels: '还没有通知渠道',
   chart: '最近检查',
+  level: '预测区间（%）',
 } as const
 
 export const ALERT_GRAIN_LABELS: Labels = { hour: '按小时', day: '按天' }
@@ -1774,6 +1777,7 @@ export const ALERT_RULE_LABELS: Labels = {
   threshold: '固定阈值',
   change: '较上周同期变化',
   anomaly: '异常检测（季节性稳健 z 分数）',
+  forecast: '异常检测（预测区间）',
 }
 
 export const ALERT_DIRECTION_LABELS: Labels = { both: '上升或下降', up: '上升', down: '下降' }

@@ -3244,7 +3244,8 @@ export interface paths {
         /**
          * Promotion Plan
          * @description The shop's forecast over the next 28 days with the active and draft store-wide
-         *     promotions, the 618/双11 days and the public holidays in that window.
+         *     promotions, the scheduled flash sales, the 618/双11 days and the public holidays in that
+         *     window.
          */
         get: operations["promotion_plan_api_v1_console_insights_replenishment_plan_get"];
         put?: never;
@@ -8034,7 +8035,9 @@ export interface components {
          * AlertRule
          * @description ``threshold``: ``above`` and/or ``below``; ``change``: ``percent`` against the same bucket
          *     last week, in ``direction``; ``anomaly``: robust ``z`` over ``weeks`` weeks of the same slot,
-         *     in ``direction``, ignoring moves under ``min_change_percent``.
+         *     in ``direction``, ignoring moves under ``min_change_percent``; ``forecast``: outside the
+         *     ``level`` % prediction interval of a forecast fitted on ``weeks`` weeks, in ``direction``,
+         *     ignoring moves under ``min_change_percent``.
          */
         AlertRule: {
             /** Above */
@@ -8051,7 +8054,9 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "threshold" | "change" | "anomaly";
+            kind: "threshold" | "change" | "anomaly" | "forecast";
+            /** Level */
+            level?: number | null;
             /** Min Change Percent */
             min_change_percent?: number | null;
             /** Percent */
@@ -9673,6 +9678,29 @@ export interface components {
             starts_at?: string | null;
             /** Title */
             title?: string | null;
+        };
+        /**
+         * CampaignWindowOut
+         * @description A campaign of a module above promotions (``kind`` ``flashsale``), read through the
+         *     provider it registered with promotions at start-up.
+         */
+        CampaignWindowOut: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
         };
         /** CarrierOption */
         CarrierOption: {
@@ -15778,12 +15806,14 @@ export interface components {
         };
         /**
          * PromotionPlan
-         * @description The shop's daily forecast over the horizon with the store-wide promotions whose window
-         *     overlaps it (promotions.public; flash sales are a sibling module insights cannot read).
+         * @description The shop's daily forecast over the horizon with the store-wide promotions and the
+         *     flash-sale sessions whose window overlaps it.
          */
         PromotionPlan: {
             /** Festival Days */
             festival_days: string[];
+            /** Flash Sales */
+            flash_sales: components["schemas"]["CampaignWindowOut"][];
             /** Holidays */
             holidays: string[];
             /** Promotions */

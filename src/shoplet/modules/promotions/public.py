@@ -13,6 +13,9 @@
 - analytics (to come): :func:`issue` with plain member ids;
 - reports (insights' benefit cost model): :func:`order_savings`, a subquery of what
   promotions and coupons took off each order, to join in SQL.
+- growth modules with campaigns of their own (flash sales): :func:`add_window_source` at
+  start-up; charts that overlay campaigns (insights): :func:`campaign_windows`
+  (``CampaignWindow``).
 - the points mall: :func:`get_template` (404 ``promotions.template_not_found``) and
   :func:`issue` (one copy for the shopper who paid points for it).
 
@@ -58,6 +61,12 @@ from shoplet.modules.promotions.service import (
     wallet,
 )
 from shoplet.modules.promotions.stacking import Line, Plan, Step
+from shoplet.modules.promotions.windows import (
+    CampaignWindow,
+    WindowSource,
+    add_window_source,
+    campaign_windows,
+)
 
 __all__ = [
     "COUPON_CLAIMED",
@@ -66,6 +75,7 @@ __all__ = [
     "AppliedCoupon",
     "AppliedPromotion",
     "BelowThreshold",
+    "CampaignWindow",
     "CartLine",
     "CartPlan",
     "ClaimLimitReached",
@@ -85,8 +95,11 @@ __all__ = [
     "Step",
     "Template",
     "WalletEntry",
+    "WindowSource",
+    "add_window_source",
     "applied_coupon",
     "best_entry",
+    "campaign_windows",
     "coupon_for_cart",
     "get_template",
     "issue",

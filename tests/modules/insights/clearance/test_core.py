@@ -106,7 +106,7 @@ def test_when_nothing_clears_the_plan_leaves_the_fewest_units() -> None:
     steps=st.integers(min_value=1, max_value=4),
 )
 @settings(max_examples=150, deadline=None)
-def test_the_planner_never_proposes_a_price_under_the_floor(
+def test_the_planner_never_proposes_a_price_under_the_floor(  # noqa: PLR0917
     stock: int,
     weeks: int,
     price: int,

@@ -200,13 +200,14 @@ def plan(problem: Problem) -> Plan:
         raise ValueError("the floor is above the current price")
     spans = _split(problem.weeks, problem.steps)
     prices = candidate_prices(problem)
-    best: Plan | None = None
-    for path in itertools.combinations_with_replacement(prices, len(spans)):
-        # combinations of a descending list are non-increasing paths
+    # Combinations of a descending list are the non-increasing paths; the floor is a candidate
+    # whenever it is under the price, so there is at least one.
+    paths = itertools.combinations_with_replacement(prices, len(spans))
+    best = _simulate(problem, next(paths), spans)
+    for path in paths:
         candidate = _simulate(problem, path, spans)
-        if best is None or _better(candidate, best):
+        if _better(candidate, best):
             best = candidate
-    assert best is not None
     return best
 
 

@@ -16,6 +16,8 @@
 - growth modules with campaigns of their own (flash sales): :func:`add_window_source` at
   start-up; charts that overlay campaigns (insights): :func:`campaign_windows`
   (``CampaignWindow``).
+- insights' clearance planner: :func:`create_promotion` and :func:`set_promotion_status` (a
+  markdown step becomes a 限时折扣 ``sku_discount`` promotion for its window, activated);
 - the points mall: :func:`get_template` (404 ``promotions.template_not_found``) and
   :func:`issue` (one copy for the shopper who paid points for it).
 
@@ -41,7 +43,9 @@ from shoplet.modules.promotions.schemas import (
     AppliedPromotion,
     Coupon,
     CouponOption,
+    PromotionCreate,
     PromotionOut,
+    SkuPrice,
     Template,
 )
 from shoplet.modules.promotions.service import (
@@ -51,6 +55,7 @@ from shoplet.modules.promotions.service import (
     applied_coupon,
     best_entry,
     coupon_for_cart,
+    create_promotion,
     get_template,
     issue,
     list_promotions,
@@ -58,6 +63,7 @@ from shoplet.modules.promotions.service import (
     plan_cart,
     record_order_rules,
     redeem,
+    set_promotion_status,
     wallet,
 )
 from shoplet.modules.promotions.stacking import Line, Plan, Step
@@ -88,10 +94,12 @@ __all__ = [
     "Offer",
     "OutOfScope",
     "Plan",
+    "PromotionCreate",
     "PromotionLimitReached",
     "PromotionOut",
     "QuotaExhausted",
     "Refusal",
+    "SkuPrice",
     "Step",
     "Template",
     "WalletEntry",
@@ -101,6 +109,7 @@ __all__ = [
     "best_entry",
     "campaign_windows",
     "coupon_for_cart",
+    "create_promotion",
     "get_template",
     "issue",
     "list_promotions",
@@ -109,5 +118,6 @@ __all__ = [
     "plan_cart",
     "record_order_rules",
     "redeem",
+    "set_promotion_status",
     "wallet",
 ]

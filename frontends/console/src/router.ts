@@ -229,6 +229,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: '补货建议' },
       },
       {
+        path: 'analytics/clearance',
+        name: 'analytics-clearance',
+        component: () => import('@/views/analytics/ClearanceView.vue'),
+        meta: { permission: 'analytics:view', title: '清仓定价' },
+      },
+      {
         path: 'insights/ask',
         name: 'insights-ask',
         component: () => import('@/views/insights/AskView.vue'),

@@ -262,6 +262,8 @@ export const OPS = {
   replenishmentPlan: op('GET', '/api/v1/console/insights/replenishment/plan'),
   replenishmentSetting: op('GET', '/api/v1/console/insights/replenishment/settings/{sku_id}'),
   updateReplenishmentSetting: op('PUT', '/api/v1/console/insights/replenishment/settings/{sku_id}'),
+  clearancePlan: op('POST', '/api/v1/console/insights/clearance/plan'),
+  clearanceApply: op('POST', '/api/v1/console/insights/clearance/apply'),
   rfmSummary: op('GET', '/api/v1/console/analytics/rfm'),
   rfmCustomers: op('GET', '/api/v1/console/analytics/rfm/customers'),
   memberRfm: op('GET', '/api/v1/console/analytics/rfm/members/{member_id}'),

@@ -1771,6 +1771,27 @@ export const ALERT_LABELS = {
   level: '预测区间（%）',
 } as const
 
+export const DASHBOARD_LABELS = {
+  title: '经营看板',
+  levels: '看板层级',
+  shop: '总览',
+  category: '品类',
+  product: '商品',
+  period: '时间范围',
+  today: '今日',
+  lastDays: '近 {n} 天',
+  updatedAt: '更新于',
+  refreshHint: '每 {n} 秒自动刷新',
+  vsBefore: '较上期',
+  byCategory: '各品类',
+  byProduct: '各商品',
+  gmv: '销售额',
+  orders: '订单数',
+  units: '销量',
+  buyers: '购买人数',
+  empty: '暂无数据',
+} as const
+
 export const CLEARANCE_LABELS = {
   title: '清仓定价',
   intro: '按价格历史与销量估计价格弹性（数据少时向品类收缩），给出在目标日期前清完库存、毛利最高的降价路径。',

@@ -264,6 +264,7 @@ export const OPS = {
   updateReplenishmentSetting: op('PUT', '/api/v1/console/insights/replenishment/settings/{sku_id}'),
   clearancePlan: op('POST', '/api/v1/console/insights/clearance/plan'),
   clearanceApply: op('POST', '/api/v1/console/insights/clearance/apply'),
+  insightsDashboard: op('GET', '/api/v1/console/insights/dashboards/{level}'),
   rfmSummary: op('GET', '/api/v1/console/analytics/rfm'),
   rfmCustomers: op('GET', '/api/v1/console/analytics/rfm/customers'),
   memberRfm: op('GET', '/api/v1/console/analytics/rfm/members/{member_id}'),

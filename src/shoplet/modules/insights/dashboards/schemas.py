@@ -41,3 +41,5 @@ class Dashboard(ResponseModel):
     until: datetime
     tiles: list[Tile]
     rows: list[Row]
+    # How often the console polls the page (live tiles).
+    refresh_seconds: int

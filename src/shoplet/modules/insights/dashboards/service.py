@@ -21,6 +21,7 @@ from .repository import Totals
 from .schemas import Dashboard, Level, Row, Tile
 
 MONEY_PERMISSION = "orders:read"
+REFRESH_SECONDS = 15
 TILES: dict[str, tuple[str, str, bool]] = {
     # code: (name, unit, money)
     "gmv": ("销售额 GMV", "分", True),
@@ -125,4 +126,5 @@ async def dashboard(
         until=now,
         tiles=tiles,
         rows=rows,
+        refresh_seconds=REFRESH_SECONDS,
     )

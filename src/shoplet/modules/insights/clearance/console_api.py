@@ -18,7 +18,7 @@ from shoplet.modules.staff.public import (
 )
 
 from . import service
-from .schemas import Applied, ApplyStep, PlanOut, PlanRequest
+from .schemas import ClearanceApplied, ClearanceApply, ClearancePlan, ClearancePlanRequest
 
 router = APIRouter(tags=["console-insights"])
 
@@ -27,7 +27,7 @@ PromotionManager = Annotated[StaffIdentity, Depends(require_permission("promotio
 
 
 @router.post("/insights/clearance/plan", responses=problem_responses(400))
-async def plan(body: PlanRequest, _: AnalyticsViewer, session: DbSession) -> PlanOut:
+async def plan(body: ClearancePlanRequest, _: AnalyticsViewer, session: DbSession) -> ClearancePlan:
     """The SKU's elasticity (own data shrunk towards its category's) and the markdown path that
     clears its available stock by the target date at the best margin, never under the floor."""
     return await service.make_plan(session, body)
@@ -35,8 +35,8 @@ async def plan(body: PlanRequest, _: AnalyticsViewer, session: DbSession) -> Pla
 
 @router.post("/insights/clearance/apply", status_code=201, responses=problem_responses(400))
 async def apply(
-    body: ApplyStep, staff: PromotionManager, session: DbSession, request: Request
-) -> Applied:
+    body: ClearanceApply, staff: PromotionManager, session: DbSession, request: Request
+) -> ClearanceApplied:
     """One step as an active 限时折扣 for its window (a scheduled price change)."""
     applied = await service.apply_step(session, body, actor=staff.username)
     await record_audit(

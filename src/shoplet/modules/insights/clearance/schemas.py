@@ -12,7 +12,7 @@ from shoplet.core.schemas import Id, RequestModel, ResponseModel
 When = Annotated[AwareDatetime, Field(strict=False)]
 
 
-class PlanRequest(RequestModel):
+class ClearancePlanRequest(RequestModel):
     """Clear ``sku_id``'s available stock by ``target_date`` (Asia/Shanghai, 1–26 weeks away) in
     ``steps`` markdown steps, never under cost + ``min_margin_percent``."""
 
@@ -23,7 +23,7 @@ class PlanRequest(RequestModel):
     max_discount_percent: int = Field(default=70, ge=5, le=95)
 
 
-class ElasticityOut(ResponseModel):
+class ClearanceElasticity(ResponseModel):
     value: float
     low: float
     high: float
@@ -35,7 +35,7 @@ class ElasticityOut(ResponseModel):
     distinct_prices: int
 
 
-class WeekOut(ResponseModel):
+class ClearanceWeek(ResponseModel):
     """One week of the SKU's history: the list price in effect and the units sold."""
 
     week_start: date
@@ -43,7 +43,7 @@ class WeekOut(ResponseModel):
     units: int
 
 
-class StepOut(ResponseModel):
+class ClearanceStep(ResponseModel):
     starts_on: date
     ends_on: date
     weeks: int
@@ -54,7 +54,7 @@ class StepOut(ResponseModel):
     margin: float
 
 
-class PlanOut(ResponseModel):
+class ClearancePlan(ResponseModel):
     sku_id: int
     product_id: int
     name: str
@@ -65,9 +65,9 @@ class PlanOut(ResponseModel):
     floor: int
     weeks: int
     base_units: float
-    elasticity: ElasticityOut
-    history: list[WeekOut]
-    steps: list[StepOut]
+    elasticity: ClearanceElasticity
+    history: list[ClearanceWeek]
+    steps: list[ClearanceStep]
     units: float
     revenue: float
     margin: float
@@ -75,7 +75,7 @@ class PlanOut(ResponseModel):
     clears: bool
 
 
-class ApplyStep(RequestModel):
+class ClearanceApply(RequestModel):
     """Schedule one step as a 限时折扣 for ``sku_id`` at ``price`` fen from ``starts_at`` to
     ``ends_at`` (activated at once; it applies within its window)."""
 
@@ -86,7 +86,7 @@ class ApplyStep(RequestModel):
     min_margin_percent: float = Field(default=10.0, ge=0, le=500)
 
 
-class Applied(ResponseModel):
+class ClearanceApplied(ResponseModel):
     promotion_id: int
     name: str
     status: str

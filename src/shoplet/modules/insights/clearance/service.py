@@ -22,7 +22,15 @@ from shoplet.modules.promotions import public as promotions
 
 from . import core
 from .errors import BelowFloor, ClearanceInvalid, NoCost, NoStock, SkuUnknown
-from .schemas import Applied, ApplyStep, ElasticityOut, PlanOut, PlanRequest, StepOut, WeekOut
+from .schemas import (
+    ClearanceApplied,
+    ClearanceApply,
+    ClearanceElasticity,
+    ClearancePlan,
+    ClearancePlanRequest,
+    ClearanceStep,
+    ClearanceWeek,
+)
 
 HISTORY_WEEKS = 52
 MAX_WEEKS = 26
@@ -84,8 +92,8 @@ def category_prior(fits: Sequence[tuple[float, float]]) -> float:
 
 
 async def make_plan(
-    session: AsyncSession, body: PlanRequest, *, now: datetime | None = None
-) -> PlanOut:
+    session: AsyncSession, body: ClearancePlanRequest, *, now: datetime | None = None
+) -> ClearancePlan:
     now = now or utcnow()
     today = shop_day(now)
     days = (body.target_date - today).days
@@ -148,7 +156,7 @@ async def make_plan(
             max_discount_percent=body.max_discount_percent,
         )
     )
-    return PlanOut(
+    return ClearancePlan(
         sku_id=body.sku_id,
         product_id=snapshot.product_id,
         name=snapshot.product_title,
@@ -159,7 +167,7 @@ async def make_plan(
         floor=floor,
         weeks=weeks,
         base_units=round(base, 3),
-        elasticity=ElasticityOut(
+        elasticity=ClearanceElasticity(
             value=round(elasticity.value, 4),
             low=round(elasticity.low, 4),
             high=round(elasticity.high, 4),
@@ -170,9 +178,9 @@ async def make_plan(
             observations=elasticity.observations,
             distinct_prices=elasticity.distinct_prices,
         ),
-        history=[WeekOut(week_start=w.start, price=w.price, units=w.units) for w in history],
+        history=[ClearanceWeek(week_start=w.start, price=w.price, units=w.units) for w in history],
         steps=[
-            StepOut(
+            ClearanceStep(
                 starts_on=today + timedelta(days=7 * s.start_week),
                 ends_on=today + timedelta(days=7 * (s.start_week + s.weeks) - 1),
                 weeks=s.weeks,
@@ -193,8 +201,8 @@ async def make_plan(
 
 
 async def apply_step(
-    session: AsyncSession, body: ApplyStep, *, actor: str, now: datetime | None = None
-) -> Applied:
+    session: AsyncSession, body: ClearanceApply, *, actor: str, now: datetime | None = None
+) -> ClearanceApplied:
     """A markdown step as an active 限时折扣 of this SKU for its window. The floor is checked
     here; promotions checks the window and the SKU (its own 400s)."""
     now = now or utcnow()
@@ -223,7 +231,7 @@ async def apply_step(
         actor=actor,
     )
     active = await promotions.set_promotion_status(session, created.id, "active")
-    return Applied(
+    return ClearanceApplied(
         promotion_id=active.id,
         name=active.name,
         status=active.status,

@@ -13,7 +13,7 @@ from shoplet.core.replicas import ReplicaDbSession
 from shoplet.modules.staff.public import StaffIdentity, require_permission
 
 from . import service
-from .schemas import Dashboard, Level
+from .schemas import Level, SalesDashboard
 
 router = APIRouter(tags=["console-insights"])
 
@@ -29,7 +29,7 @@ async def dashboard(
     days: Annotated[int, Query(ge=1, le=90)] = 7,
     category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     product_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-) -> Dashboard:
+) -> SalesDashboard:
     """The level's tiles (this period against the one before) and the next level's rows."""
     return await service.dashboard(
         session,

@@ -10,7 +10,7 @@ from shoplet.core.schemas import ResponseModel
 Level = Literal["shop", "category", "product"]
 
 
-class Tile(ResponseModel):
+class DashboardTile(ResponseModel):
     """One figure of the period and of the same length of time just before it."""
 
     code: str
@@ -20,7 +20,7 @@ class Tile(ResponseModel):
     previous: float | None
 
 
-class Row(ResponseModel):
+class DashboardRow(ResponseModel):
     """One entry of the next level down (a category of the shop, a product of a category)."""
 
     id: int | None
@@ -31,7 +31,7 @@ class Row(ResponseModel):
     buyers: int
 
 
-class Dashboard(ResponseModel):
+class SalesDashboard(ResponseModel):
     level: Level
     days: int
     category_id: int | None
@@ -39,7 +39,7 @@ class Dashboard(ResponseModel):
     title: str
     since: datetime
     until: datetime
-    tiles: list[Tile]
-    rows: list[Row]
+    tiles: list[DashboardTile]
+    rows: list[DashboardRow]
     # How often the console polls the page (live tiles).
     refresh_seconds: int

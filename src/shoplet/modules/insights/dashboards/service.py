@@ -18,7 +18,7 @@ from shoplet.modules.insights.forecast.service import day_start, shop_day
 from . import repository
 from .errors import DashboardInvalid
 from .repository import Totals
-from .schemas import Dashboard, Level, Row, Tile
+from .schemas import DashboardRow, DashboardTile, Level, SalesDashboard
 
 MONEY_PERMISSION = "orders:read"
 REFRESH_SECONDS = 15
@@ -64,7 +64,7 @@ async def dashboard(
     product_id: int | None,
     permissions: Collection[str],
     now: datetime | None = None,
-) -> Dashboard:
+) -> SalesDashboard:
     now = now or utcnow()
     if level == "category" and category_id is None:
         raise DashboardInvalid("The category level needs category_id")
@@ -85,17 +85,17 @@ async def dashboard(
     earlier = _values(before[0] if before else None, refunds_before)
     may_see_money = MONEY_PERMISSION in permissions
     tiles = [
-        Tile(code=code, name=name, unit=unit, value=values[code], previous=earlier[code])
+        DashboardTile(code=code, name=name, unit=unit, value=values[code], previous=earlier[code])
         for code, (name, unit, money) in TILES.items()
         if (may_see_money or not money) and not (code == "refunds" and level != "shop")
     ]
     names = await _category_names(session)
-    rows: list[Row] = []
+    rows: list[DashboardRow] = []
     if level != "product":
         group = "category" if level == "shop" else "product"
         found = await repository.totals(session, since, now, group=group, **filters)
         rows = [
-            Row(
+            DashboardRow(
                 id=t.key,
                 name=(names.get(t.key, "未分类") if t.key is not None else "未分类")
                 if group == "category"
@@ -116,7 +116,7 @@ async def dashboard(
             session, since, now, group="product", product_id=product_id
         )
         title = found_rows[0].name if found_rows else f"商品 {product_id}"
-    return Dashboard(
+    return SalesDashboard(
         level=level,
         days=days,
         category_id=filters["category_id"],

@@ -41,6 +41,10 @@ class Elasticity:
     distinct_prices: int
 
 
+def clip(beta: float) -> float:
+    return min(max(beta, MIN_ELASTICITY), MAX_ELASTICITY)
+
+
 def fit_loglog(prices: Sequence[float], units: Sequence[float]) -> tuple[float, float] | None:
     """OLS slope and its standard error of log(units + ½) on log(price); None when the prices
     never changed (no slope to see) or there are fewer than three points."""
@@ -80,7 +84,6 @@ def estimate(
         weight = w_own / (w_own + w_prior)
         value = weight * own + (1 - weight) * prior
         sd = math.sqrt(1 / (w_own + w_prior))
-    clip = lambda b: min(max(b, MIN_ELASTICITY), MAX_ELASTICITY)  # noqa: E731
     return Elasticity(
         value=clip(value),
         low=clip(value - Z95 * sd),
@@ -142,7 +145,7 @@ class Problem:
 
 
 def weekly_units(problem: Problem, price: int) -> float:
-    return problem.base_units * (price / problem.price) ** problem.elasticity
+    return float(problem.base_units * (price / problem.price) ** problem.elasticity)
 
 
 def _split(weeks: int, steps: int) -> list[int]:

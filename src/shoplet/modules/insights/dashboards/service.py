@@ -73,12 +73,14 @@ async def dashboard(
     since = day_start(shop_day(now) - timedelta(days=days - 1))
     span = now - since
     previous = (since - span, since)
-    filters = {
-        "category_id": category_id if level != "shop" else None,
-        "product_id": product_id if level == "product" else None,
-    }
-    current = await repository.totals(session, since, now, group=None, **filters)
-    before = await repository.totals(session, *previous, group=None, **filters)
+    kept_category = category_id if level != "shop" else None
+    kept_product = product_id if level == "product" else None
+    current = await repository.totals(
+        session, since, now, group=None, category_id=kept_category, product_id=kept_product
+    )
+    before = await repository.totals(
+        session, *previous, group=None, category_id=kept_category, product_id=kept_product
+    )
     refunds = await repository.refunded(session, since, now) if level == "shop" else None
     refunds_before = await repository.refunded(session, *previous) if level == "shop" else None
     values = _values(current[0] if current else None, refunds)
@@ -92,8 +94,10 @@ async def dashboard(
     names = await _category_names(session)
     rows: list[DashboardRow] = []
     if level != "product":
-        group = "category" if level == "shop" else "product"
-        found = await repository.totals(session, since, now, group=group, **filters)
+        group: repository.Group = "category" if level == "shop" else "product"
+        found = await repository.totals(
+            session, since, now, group=group, category_id=kept_category, product_id=kept_product
+        )
         rows = [
             DashboardRow(
                 id=t.key,
@@ -119,8 +123,8 @@ async def dashboard(
     return SalesDashboard(
         level=level,
         days=days,
-        category_id=filters["category_id"],
-        product_id=filters["product_id"],
+        category_id=kept_category,
+        product_id=kept_product,
         title=title,
         since=since,
         until=now,

@@ -235,6 +235,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: '补货建议' },
       },
       {
+        path: 'insights/dashboards/:level(shop|category|product)?',
+        name: 'insights-dashboards',
+        component: () => import('@/views/insights/DashboardView.vue'),
+        meta: { permission: 'dashboard:read', title: '经营看板' },
+      },
+      {
+        path: 'analytics/clearance',
+        name: 'analytics-clearance',
+        component: () => import('@/views/analytics/ClearanceView.vue'),
+        meta: { permission: 'analytics:view', title: '清仓定价' },
+      },
+      {
         path: 'insights/ask',
         name: 'insights-ask',
         component: () => import('@/views/insights/AskView.vue'),

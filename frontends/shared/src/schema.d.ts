@@ -3157,6 +3157,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/clearance/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply
+         * @description One step as an active 限时折扣 for its window (a scheduled price change).
+         */
+        post: operations["apply_api_v1_console_insights_clearance_apply_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/clearance/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan
+         * @description The SKU's elasticity (own data shrunk towards its category's) and the markdown path that
+         *     clears its available stock by the target date at the best margin, never under the floor.
+         */
+        post: operations["plan_api_v1_console_insights_clearance_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/dashboards/{level}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboard
+         * @description The level's tiles (this period against the one before) and the next level's rows.
+         */
+        get: operations["dashboard_api_v1_console_insights_dashboards__level__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/insights/forecast/runs": {
         parameters: {
             query?: never;
@@ -3289,7 +3350,8 @@ export interface paths {
         /**
          * Promotion Plan
          * @description The shop's forecast over the next 28 days with the active and draft store-wide
-         *     promotions, the 618/双11 days and the public holidays in that window.
+         *     promotions, the scheduled flash sales, the 618/双11 days and the public holidays in that
+         *     window.
          */
         get: operations["promotion_plan_api_v1_console_insights_replenishment_plan_get"];
         put?: never;
@@ -8681,7 +8743,9 @@ export interface components {
          * AlertRule
          * @description ``threshold``: ``above`` and/or ``below``; ``change``: ``percent`` against the same bucket
          *     last week, in ``direction``; ``anomaly``: robust ``z`` over ``weeks`` weeks of the same slot,
-         *     in ``direction``, ignoring moves under ``min_change_percent``.
+         *     in ``direction``, ignoring moves under ``min_change_percent``; ``forecast``: outside the
+         *     ``level`` % prediction interval of a forecast fitted on ``weeks`` weeks, in ``direction``,
+         *     ignoring moves under ``min_change_percent``.
          */
         AlertRule: {
             /** Above */
@@ -8698,7 +8762,9 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "threshold" | "change" | "anomaly";
+            kind: "threshold" | "change" | "anomaly" | "forecast";
+            /** Level */
+            level?: number | null;
             /** Min Change Percent */
             min_change_percent?: number | null;
             /** Percent */
@@ -10365,6 +10431,29 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /**
+         * CampaignWindowOut
+         * @description A campaign of a module above promotions (``kind`` ``flashsale``), read through the
+         *     provider it registered with promotions at start-up.
+         */
+        CampaignWindowOut: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
         /** CarrierOption */
         CarrierOption: {
             /** Code */
@@ -10785,6 +10874,179 @@ export interface components {
             p_value: number;
             /** Statistic */
             statistic: number;
+        };
+        /** ClearanceApplied */
+        ClearanceApplied: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Name */
+            name: string;
+            /** Promotion Id */
+            promotion_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Status */
+            status: string;
+        };
+        /**
+         * ClearanceApply
+         * @description Schedule one step as a 限时折扣 for ``sku_id`` at ``price`` fen from ``starts_at`` to
+         *     ``ends_at`` (activated at once; it applies within its window).
+         */
+        ClearanceApply: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Min Margin Percent
+             * @default 10
+             */
+            min_margin_percent: number;
+            /** Price */
+            price: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
+        /** ClearanceElasticity */
+        ClearanceElasticity: {
+            /** Distinct Prices */
+            distinct_prices: number;
+            /** High */
+            high: number;
+            /** Low */
+            low: number;
+            /** Observations */
+            observations: number;
+            /** Own */
+            own: number | null;
+            /** Own Se */
+            own_se: number | null;
+            /** Prior */
+            prior: number;
+            /** Value */
+            value: number;
+            /** Weight */
+            weight: number;
+        };
+        /** ClearancePlan */
+        ClearancePlan: {
+            /** Base Units */
+            base_units: number;
+            /** Clears */
+            clears: boolean;
+            /** Cost */
+            cost: number;
+            elasticity: components["schemas"]["ClearanceElasticity"];
+            /** Floor */
+            floor: number;
+            /** History */
+            history: components["schemas"]["ClearanceWeek"][];
+            /** Leftover */
+            leftover: number;
+            /** Margin */
+            margin: number;
+            /** Name */
+            name: string;
+            /** Price */
+            price: number;
+            /** Product Id */
+            product_id: number;
+            /** Revenue */
+            revenue: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Steps */
+            steps: components["schemas"]["ClearanceStep"][];
+            /** Stock */
+            stock: number;
+            /** Units */
+            units: number;
+            /** Weeks */
+            weeks: number;
+        };
+        /**
+         * ClearancePlanRequest
+         * @description Clear ``sku_id``'s available stock by ``target_date`` (Asia/Shanghai, 1–26 weeks away) in
+         *     ``steps`` markdown steps, never under cost + ``min_margin_percent``.
+         */
+        ClearancePlanRequest: {
+            /**
+             * Max Discount Percent
+             * @default 70
+             */
+            max_discount_percent: number;
+            /**
+             * Min Margin Percent
+             * @default 10
+             */
+            min_margin_percent: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Steps
+             * @default 3
+             */
+            steps: number;
+            /**
+             * Target Date
+             * Format: date
+             */
+            target_date: string;
+        };
+        /** ClearanceStep */
+        ClearanceStep: {
+            /** Discount Percent */
+            discount_percent: number;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Margin */
+            margin: number;
+            /** Price */
+            price: number;
+            /** Revenue */
+            revenue: number;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** Units */
+            units: number;
+            /** Weeks */
+            weeks: number;
+        };
+        /**
+         * ClearanceWeek
+         * @description One week of the SKU's history: the list price in effect and the units sold.
+         */
+        ClearanceWeek: {
+            /** Price */
+            price: number;
+            /** Units */
+            units: number;
+            /**
+             * Week Start
+             * Format: date
+             */
+            week_start: string;
         };
         /** ClusterOut */
         ClusterOut: {
@@ -11614,6 +11876,40 @@ export interface components {
              */
             trend: components["schemas"]["TrendPoint"][];
             yesterday: components["schemas"]["DayFigures"];
+        };
+        /**
+         * DashboardRow
+         * @description One entry of the next level down (a category of the shop, a product of a category).
+         */
+        DashboardRow: {
+            /** Buyers */
+            buyers: number;
+            /** Gmv */
+            gmv: number;
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
+            /** Units */
+            units: number;
+        };
+        /**
+         * DashboardTile
+         * @description One figure of the period and of the same length of time just before it.
+         */
+        DashboardTile: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Previous */
+            previous: number | null;
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number | null;
         };
         /**
          * DateSpan
@@ -16739,12 +17035,14 @@ export interface components {
         };
         /**
          * PromotionPlan
-         * @description The shop's daily forecast over the horizon with the store-wide promotions whose window
-         *     overlaps it (promotions.public; flash sales are a sibling module insights cannot read).
+         * @description The shop's daily forecast over the horizon with the store-wide promotions and the
+         *     flash-sale sessions whose window overlaps it.
          */
         PromotionPlan: {
             /** Festival Days */
             festival_days: string[];
+            /** Flash Sales */
+            flash_sales: components["schemas"]["CampaignWindowOut"][];
             /** Holidays */
             holidays: string[];
             /** Promotions */
@@ -17933,6 +18231,38 @@ export interface components {
             status: string;
             /** Total */
             total: number;
+        };
+        /** SalesDashboard */
+        SalesDashboard: {
+            /** Category Id */
+            category_id: number | null;
+            /** Days */
+            days: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "shop" | "category" | "product";
+            /** Product Id */
+            product_id: number | null;
+            /** Refresh Seconds */
+            refresh_seconds: number;
+            /** Rows */
+            rows: components["schemas"]["DashboardRow"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Tiles */
+            tiles: components["schemas"]["DashboardTile"][];
+            /** Title */
+            title: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
         };
         /**
          * SameCityDelivery
@@ -34836,6 +35166,251 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CostProjection"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    apply_api_v1_console_insights_clearance_apply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearanceApply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearanceApplied"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    plan_api_v1_console_insights_clearance_plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearancePlanRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearancePlan"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dashboard_api_v1_console_insights_dashboards__level__get: {
+        parameters: {
+            query?: {
+                days?: number;
+                category_id?: number | null;
+                product_id?: number | null;
+            };
+            header?: never;
+            path: {
+                level: "shop" | "category" | "product";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesDashboard"];
                 };
             };
             /** @description Problem details (RFC 9457) */

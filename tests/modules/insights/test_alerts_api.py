@@ -92,6 +92,24 @@ async def test_monitor_lifecycle(
     assert [m["name"] for m in listed] == ["GMV 周同比"]
 
 
+async def test_a_forecast_interval_rule_is_selectable_per_monitor(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    body = anomaly_monitor([]) | {
+        "name": "UV 预测区间",
+        "rule": {"kind": "forecast", "level": 95, "direction": "down"},
+    }
+    response = await client.post(f"{CONSOLE}/monitors", json=body, headers=staff)
+    assert response.status_code == 201, response.text
+    assert response.json()["rule"] == {
+        "kind": "forecast",
+        "level": 95.0,
+        "weeks": 4,
+        "direction": "down",
+        "min_change_percent": 0.0,
+    }
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
@@ -102,6 +120,9 @@ async def test_monitor_lifecycle(
         ({"rule": {"kind": "change"}}, "insights.alert_rule_invalid"),
         ({"rule": {"kind": "anomaly", "weeks": 1}}, "insights.alert_rule_invalid"),
         ({"rule": {"kind": "anomaly", "z": 0.5}}, "insights.alert_rule_invalid"),
+        ({"rule": {"kind": "forecast", "level": 100}}, "insights.alert_rule_invalid"),
+        ({"rule": {"kind": "forecast", "level": 20}}, "insights.alert_rule_invalid"),
+        ({"rule": {"kind": "forecast", "weeks": 2}}, "insights.alert_rule_invalid"),
         ({"resolve_after": 0}, "insights.alert_rule_invalid"),
         ({"channel_ids": [999]}, "insights.alert_channel_unknown"),
     ],

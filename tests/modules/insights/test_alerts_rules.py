@@ -15,9 +15,11 @@ from shoplet.modules.insights.alerts import rules
 from shoplet.modules.insights.alerts.rules import (
     Anomaly,
     Change,
+    ForecastInterval,
     State,
     Threshold,
     check_anomaly,
+    check_forecast,
     evaluate,
     incidents_opened,
     step,
@@ -109,6 +111,69 @@ def test_an_outage_in_the_history_does_not_blind_the_rule() -> None:
     at = START + HOUR * (4 * 168 + 2 * 24 + 12)
     series[at] = round(series[at] * 0.75)
     assert check_anomaly(Anomaly(), at, series, "hour").is_firing
+
+
+# -- forecast interval -------------------------------------------------------------------------
+
+# Every fifth hour of the fifth week (a model fit per check: ~0.15 s each).
+FIFTH_WEEK = [START + HOUR * i for i in range(4 * 168, 5 * 168, 5)]
+
+
+def test_forecast_interval_a_normal_week_never_fires() -> None:
+    series = hourly_series(5, seed=3)
+    verdicts = [check_forecast(ForecastInterval(), at, series, "hour") for at in FIFTH_WEEK]
+    assert all(v.expected is not None for v in verdicts)
+    assert not [v for v in verdicts if v.is_firing]
+
+
+def test_forecast_interval_fires_on_a_25_percent_drop_in_the_watched_direction() -> None:
+    series = hourly_series(5, seed=7)
+    for offset in (4 * 168 + 19, 4 * 168 + 12 + 24 * 5):  # 3 a.m. local, a Saturday noon
+        at = START + HOUR * offset
+        dropped = {m: v for m, v in series.items() if m <= at}
+        dropped[at] = round(series[at] * 0.75)
+        verdict = evaluate(ForecastInterval(direction="down"), at, dropped, "hour")
+        assert verdict.is_firing, verdict
+        assert verdict.expected is not None
+        assert verdict.expected == pytest.approx(series[at], rel=0.1)
+        assert (verdict.score or 0) < -3
+        assert "interval" in verdict.reason
+        assert not evaluate(ForecastInterval(direction="up"), at, dropped, "hour").is_firing
+
+
+def test_forecast_interval_sees_a_drop_that_a_trend_hides_from_the_median_profile() -> None:
+    """Daily sales growing 3 % a day for five weeks: the median profile's scale is inflated by
+    the trend, so a 40 % drop back to last month's level looks normal to it; the fitted
+    forecast expects the growth, and fires."""
+    rng = random.Random(11)
+    day = timedelta(days=1)
+    series = {
+        START + day * i: 1000
+        * 1.03**i
+        * (1.3 if i % 7 >= 5 else 1.0)
+        * math.exp(rng.gauss(0, 0.02))
+        for i in range(35)
+    }
+    at = START + day * 34
+    verdict = check_forecast(ForecastInterval(), at, series, "day")
+    assert not verdict.is_firing, verdict
+    assert verdict.expected == pytest.approx(series[at], rel=0.1)
+    drop = dict(series) | {at: series[at] * 0.6}
+    assert not check_anomaly(Anomaly(), at, drop, "day").is_firing
+    assert check_forecast(ForecastInterval(), at, drop, "day").is_firing
+
+
+def test_forecast_interval_needs_history() -> None:
+    series = hourly_series(5, seed=1)
+    at = START + HOUR * (4 * 168 + 10)
+    # More than a tenth of the four weeks missing: no verdict.
+    sparse = {m: v for i, (m, v) in enumerate(series.items()) if i % 5}
+    verdict = check_forecast(ForecastInterval(), at, sparse, "hour")
+    assert (verdict.is_firing, verdict.reason) == (False, "not enough history")
+    # A few gaps are filled from the same slot of the other weeks.
+    holes = {m: v for i, (m, v) in enumerate(series.items()) if i % 50}
+    assert check_forecast(ForecastInterval(), at, holes, "hour").expected is not None
+    assert check_forecast(ForecastInterval(), at, {}, "hour").reason == "no data"
 
 
 @given(

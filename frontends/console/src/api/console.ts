@@ -496,6 +496,10 @@ export const consoleApi = {
   exportReplenishment: (query: Q<O['exportReplenishment']> = {}) =>
     download(OPS.exportReplenishment, { query }),
   replenishmentPlan: () => call<Res<O['replenishmentPlan']>>(OPS.replenishmentPlan),
+  clearancePlan: (body: Body<O['clearancePlan']>) => call<Res<O['clearancePlan']>>(OPS.clearancePlan, { body }),
+  insightsDashboard: (level: 'shop' | 'category' | 'product', query: Q<O['insightsDashboard']> = {}) =>
+    call<Res<O['insightsDashboard']>>(OPS.insightsDashboard, { params: { level }, query }),
+  clearanceApply: (body: Body<O['clearanceApply']>) => call<Res<O['clearanceApply']>>(OPS.clearanceApply, { body }),
   updateReplenishmentSetting: (skuId: number, body: Body<O['updateReplenishmentSetting']>) =>
     call<Res<O['updateReplenishmentSetting']>>(OPS.updateReplenishmentSetting, {
       params: { sku_id: skuId },

@@ -8,7 +8,7 @@ export interface MonitorForm {
   name: string
   metric: string
   grain: 'hour' | 'day'
-  kind: 'threshold' | 'change' | 'anomaly'
+  kind: 'threshold' | 'change' | 'anomaly' | 'forecast'
   above: string
   below: string
   percent: string
@@ -16,6 +16,7 @@ export interface MonitorForm {
   z: string
   weeks: string
   minChange: string
+  level: string
   resolveAfter: number
   channelIds: number[]
   isActive: boolean
@@ -34,6 +35,7 @@ export function emptyMonitorForm(): MonitorForm {
     z: '4',
     weeks: '4',
     minChange: '0',
+    level: '99.9',
     resolveAfter: 3,
     channelIds: [],
     isActive: true,
@@ -57,6 +59,7 @@ export function monitorToForm(monitor: AlertMonitor): MonitorForm {
     z: text(rule.z ?? 4),
     weeks: text(rule.weeks ?? 4),
     minChange: text(rule.min_change_percent ?? 0),
+    level: text(rule.level ?? 99.9),
     resolveAfter: monitor.resolve_after,
     channelIds: [...monitor.channel_ids],
     isActive: monitor.is_active,
@@ -80,6 +83,15 @@ export function formToRule(form: MonitorForm): AlertRule {
     return { kind: 'change', percent: parseNumber(form.percent, '变化幅度'), direction: form.direction }
   }
   const weeks = parseNumber(form.weeks, '参考周数')
+  if (form.kind === 'forecast') {
+    return {
+      kind: 'forecast',
+      level: parseNumber(form.level, '预测区间'),
+      weeks: weeks === null ? null : Math.round(weeks),
+      direction: form.direction,
+      min_change_percent: parseNumber(form.minChange, '最小变化'),
+    }
+  }
   return {
     kind: 'anomaly',
     z: parseNumber(form.z, '灵敏度 z'),
@@ -111,6 +123,7 @@ export function describeRule(rule: Record<string, unknown>): string {
     return parts.join(' 或 ')
   }
   if (rule.kind === 'change') return `较上周同期${direction}超过 ${rule.percent}%`
+  if (rule.kind === 'forecast') return `预测区间：${direction}超出 ${rule.level}% 区间，参考 ${rule.weeks} 周`
   return `异常检测：${direction}，z > ${rule.z}，参考 ${rule.weeks} 周`
 }
 

@@ -87,6 +87,8 @@ export const MENU: MenuEntry[] = [
   { path: '/analytics/realtime', title: '实时概览', icon: 'Odometer', permission: 'analytics:view', operation: OPS.realtimeOverview },
   { path: '/analytics/forecast', title: '销量预测', icon: 'TrendCharts', permission: 'analytics:view', operation: OPS.forecast },
   { path: '/analytics/replenishment', title: '补货建议', icon: 'Box', permission: 'analytics:view', operation: OPS.replenishment },
+  { path: '/insights/dashboards/shop', title: '经营看板', icon: 'DataBoard', permission: 'dashboard:read', operation: OPS.insightsDashboard },
+  { path: '/analytics/clearance', title: '清仓定价', icon: 'Discount', permission: 'analytics:view', operation: OPS.clearancePlan },
   { path: '/insights/ask', title: '智能问数', icon: 'ChatLineRound', permission: 'orders:read', operation: OPS.ask },
   { path: '/membership/costs', title: '权益成本', icon: 'PieChart', permission: 'membership:manage', operation: OPS.benefitCosts },
   { path: '/experiments', title: 'A/B 实验', icon: 'Operation', permission: 'experiments:manage', operation: OPS.listExperiments },

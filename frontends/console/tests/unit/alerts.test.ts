@@ -29,6 +29,15 @@ describe('alerts', () => {
     expect(monitorToForm(monitor)).toMatchObject({ kind: 'anomaly', z: '3.5', weeks: '4', direction: 'down' })
   })
 
+  it('turns a forecast-interval rule into the API body and back', () => {
+    const form = { ...emptyMonitorForm(), kind: 'forecast' as const, level: '95', weeks: '6', direction: 'down' as const }
+    const body = formToMonitor(form)
+    expect(body.rule).toEqual({ kind: 'forecast', level: 95, weeks: 6, direction: 'down', min_change_percent: 0 })
+    const monitor = { ...body, id: 1, metric_name: 'UV', unit: '人', silenced_until: null, last_bucket_at: null, created_at: '', updated_at: '' } as unknown as AlertMonitor
+    expect(monitorToForm(monitor)).toMatchObject({ kind: 'forecast', level: '95', weeks: '6' })
+    expect(describeRule(body.rule as Record<string, unknown>)).toBe('预测区间：下降超出 95% 区间，参考 6 周')
+  })
+
   it('sends empty threshold bounds as null and refuses text', () => {
     const threshold = formToMonitor({ ...emptyMonitorForm(), kind: 'threshold', above: '100', below: '' })
     expect(threshold.rule).toEqual({ kind: 'threshold', above: 100, below: null, direction: 'both' })

@@ -31,6 +31,7 @@ from shoplet.modules.catalog.repository import (
     product_categories,
     product_category_names,
     sku_costs,
+    sku_price_changes,
 )
 from shoplet.modules.catalog.schemas import (
     Category,
@@ -160,6 +161,7 @@ __all__ = [
     "set_keyword_matcher",
     "set_product_status",
     "sku_costs",
+    "sku_price_changes",
     "store_image",
     "store_processed_image",
     "update_category",

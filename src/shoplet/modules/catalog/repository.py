@@ -427,6 +427,29 @@ async def list_price_history(
     return list((await session.execute(stmt)).scalars())
 
 
+async def sku_price_changes(
+    session: AsyncSession, sku_ids: Sequence[int]
+) -> dict[int, list[tuple[datetime, int, int]]]:
+    """{sku id: [(changed_at, price before, price after), …] oldest first}: the price history
+    insights' clearance planner estimates elasticities from."""
+    out: dict[int, list[tuple[datetime, int, int]]] = {i: [] for i in sku_ids}
+    if not sku_ids:
+        return out
+    rows = await session.execute(
+        select(
+            PriceHistory.sku_id,
+            PriceHistory.changed_at,
+            PriceHistory.price_before,
+            PriceHistory.price_after,
+        )
+        .where(PriceHistory.sku_id.in_(sorted(set(sku_ids))))
+        .order_by(PriceHistory.sku_id, PriceHistory.changed_at, PriceHistory.id)
+    )
+    for sku_id, changed_at, before, after in rows:
+        out[sku_id].append((changed_at, before, after))
+    return out
+
+
 async def set_product_extras(
     session: AsyncSession, product_id: int, *, brand: str, tags: list[str]
 ) -> None:

@@ -30,6 +30,7 @@ from shoplet.modules.flashsale.schemas import (
     ItemAdmin,
 )
 from shoplet.modules.flashsale.service import (
+    campaign_windows,
     cancel_campaign,
     create_campaign,
     get_campaign_admin,
@@ -39,6 +40,7 @@ from shoplet.modules.flashsale.service import (
     reconcile_campaign,
     update_campaign,
 )
+from shoplet.modules.promotions import public as promotions
 
 __all__ = [
     "CampaignAdmin",
@@ -67,7 +69,9 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
     """App lifespan hook (api and edge roles): the runtime, and the signals listener that keeps
-    this process's sold-out flags and campaign cache current."""
+    this process's sold-out flags and campaign cache current; the provider of campaign windows
+    that insights overlays on its forecast charts (through promotions, below both)."""
+    promotions.add_window_source(ctx, "flashsale", campaign_windows)
     runtime = runtime_of(ctx)
     await runtime.edge.start()
     return runtime.aclose

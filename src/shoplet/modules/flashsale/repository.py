@@ -107,6 +107,23 @@ async def current_campaigns(
     return list(rows.scalars())
 
 
+async def campaigns_between(
+    session: AsyncSession, *, start: datetime, end: datetime, limit: int = 500
+) -> list[Campaign]:
+    """Scheduled campaigns whose window overlaps ``[start, end)`` (the forecast overlay)."""
+    rows = await session.execute(
+        select(Campaign)
+        .where(
+            Campaign.status == "scheduled",
+            Campaign.starts_at < end,
+            Campaign.ends_at > start,
+        )
+        .order_by(Campaign.starts_at, Campaign.id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
 async def campaigns_to_warm(
     session: AsyncSession, *, now: datetime, until: datetime
 ) -> list[Campaign]:

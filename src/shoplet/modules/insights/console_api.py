@@ -15,6 +15,8 @@ from shoplet.core.replicas import ReplicaDbSession
 from shoplet.modules.insights import service
 from shoplet.modules.insights.alerts.console_api import router as alerts_router
 from shoplet.modules.insights.ask.console_api import router as ask_router
+from shoplet.modules.insights.clearance.console_api import router as clearance_router
+from shoplet.modules.insights.dashboards.console_api import router as dashboards_router
 from shoplet.modules.insights.forecast.console_api import router as forecast_router
 from shoplet.modules.insights.schemas import BenefitCostReport, CostProjection, SimulateBody
 from shoplet.modules.staff.public import StaffIdentity, require_permission
@@ -22,6 +24,8 @@ from shoplet.modules.staff.public import StaffIdentity, require_permission
 router = APIRouter(tags=["console-insights"])
 router.include_router(alerts_router)
 router.include_router(ask_router)
+router.include_router(clearance_router)
+router.include_router(dashboards_router)
 
 MembershipManager = Annotated[StaffIdentity, Depends(require_permission("membership:manage"))]
 

@@ -13,6 +13,11 @@
 - analytics (to come): :func:`issue` with plain member ids;
 - reports (insights' benefit cost model): :func:`order_savings`, a subquery of what
   promotions and coupons took off each order, to join in SQL.
+- growth modules with campaigns of their own (flash sales): :func:`add_window_source` at
+  start-up; charts that overlay campaigns (insights): :func:`campaign_windows`
+  (``CampaignWindow``).
+- insights' clearance planner: :func:`create_promotion` and :func:`set_promotion_status` (a
+  markdown step becomes a 限时折扣 ``sku_discount`` promotion for its window, activated);
 - the points mall: :func:`get_template` (404 ``promotions.template_not_found``) and
   :func:`issue` (one copy for the shopper who paid points for it).
 - the open platform's co-branded campaigns: :func:`create_promotion` (a ``bundle``) and
@@ -49,6 +54,7 @@ from shoplet.modules.promotions.schemas import (
     CouponOption,
     PromotionCreate,
     PromotionOut,
+    SkuPrice,
     Template,
     TemplateCreate,
 )
@@ -73,6 +79,12 @@ from shoplet.modules.promotions.service import (
     wallet,
 )
 from shoplet.modules.promotions.stacking import Line, Plan, Step
+from shoplet.modules.promotions.windows import (
+    CampaignWindow,
+    WindowSource,
+    add_window_source,
+    campaign_windows,
+)
 
 __all__ = [
     "COUPON_CLAIMED",
@@ -81,6 +93,7 @@ __all__ = [
     "AppliedCoupon",
     "AppliedPromotion",
     "BelowThreshold",
+    "CampaignWindow",
     "CartLine",
     "CartPlan",
     "ClaimLimitReached",
@@ -98,12 +111,16 @@ __all__ = [
     "PromotionOut",
     "QuotaExhausted",
     "Refusal",
+    "SkuPrice",
     "Step",
     "Template",
     "TemplateCreate",
     "WalletEntry",
+    "WindowSource",
+    "add_window_source",
     "applied_coupon",
     "best_entry",
+    "campaign_windows",
     "coupon_for_cart",
     "create_promotion",
     "create_template",

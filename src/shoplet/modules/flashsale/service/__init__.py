@@ -29,6 +29,7 @@ from ._common import (
 )
 from .campaigns import (
     MAX_DURATION,
+    campaign_windows,
     cancel_campaign,
     create_campaign,
     get_campaign_admin,
@@ -51,6 +52,7 @@ __all__ = [
     "_ticket_values",
     "campaign_info",
     "campaign_status",
+    "campaign_windows",
     "cancel_campaign",
     "consume",
     "create_campaign",

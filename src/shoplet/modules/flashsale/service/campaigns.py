@@ -30,6 +30,7 @@ from shoplet.modules.flashsale.schemas import (
     ItemAdmin,
 )
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.promotions import public as promotions
 
 from ._common import HOLD_GRACE, MAX_LIMIT, _drop_pages, campaign_status, hold_ref
 from .lifecycle import _warm
@@ -326,6 +327,19 @@ def _admin(
             for i in items
         ],
     )
+
+
+async def campaign_windows(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[promotions.CampaignWindow]:
+    """The scheduled campaigns overlapping ``[start, end)``, as the windows promotions'
+    overlay registry carries (registered at start-up, read by insights' charts)."""
+    return [
+        promotions.CampaignWindow(
+            kind="flashsale", id=c.id, name=c.title, starts_at=c.starts_at, ends_at=c.ends_at
+        )
+        for c in await repo.campaigns_between(session, start=start, end=end)
+    ]
 
 
 async def live_product_ids(session: AsyncSession, *, now: datetime) -> set[int]:

@@ -27,9 +27,11 @@ When = Annotated[AwareDatetime, Field(strict=False)]
 class AlertRule(RequestModel):
     """``threshold``: ``above`` and/or ``below``; ``change``: ``percent`` against the same bucket
     last week, in ``direction``; ``anomaly``: robust ``z`` over ``weeks`` weeks of the same slot,
-    in ``direction``, ignoring moves under ``min_change_percent``."""
+    in ``direction``, ignoring moves under ``min_change_percent``; ``forecast``: outside the
+    ``level`` % prediction interval of a forecast fitted on ``weeks`` weeks, in ``direction``,
+    ignoring moves under ``min_change_percent``."""
 
-    kind: Literal["threshold", "change", "anomaly"]
+    kind: Literal["threshold", "change", "anomaly", "forecast"]
     above: Bound | None = None
     below: Bound | None = None
     percent: Bound | None = None
@@ -37,6 +39,7 @@ class AlertRule(RequestModel):
     z: Bound | None = None
     weeks: int | None = Field(default=None, ge=-1000, le=1000)
     min_change_percent: Bound | None = None
+    level: Bound | None = None
 
 
 class AlertMonitorWrite(RequestModel):

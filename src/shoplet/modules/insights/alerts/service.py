@@ -31,7 +31,7 @@ from .errors import (
 )
 from .metrics import METRICS
 from .models import Channel, Incident, Monitor, TimelineEntry
-from .rules import Anomaly, Change, Rule, Threshold
+from .rules import Anomaly, Change, ForecastInterval, Rule, Threshold
 
 MAX_SILENCE = timedelta(days=30)
 MAX_WEEKS = 8
@@ -45,9 +45,22 @@ def _finite(value: float | None, name: str) -> None:
         raise RuleInvalid(f"{name} must be a finite number")
 
 
+def _forecast_rule(body: schemas.AlertRule, weeks: int, floor: float) -> ForecastInterval:
+    level = 99.9 if body.level is None else body.level
+    if not 50 <= level <= 99.9:
+        raise RuleInvalid("level must be within 50..99.9 (a prediction interval in %)")
+    if not 3 <= weeks <= MAX_WEEKS:
+        raise RuleInvalid(f"weeks must be within 3..{MAX_WEEKS} for a forecast")
+    if not 0 <= floor <= 1000:
+        raise RuleInvalid("min_change_percent must be within 0..1000")
+    return ForecastInterval(
+        level=level, weeks=weeks, direction=body.direction, min_change_percent=floor
+    )
+
+
 def parse_rule(body: schemas.AlertRule) -> Rule:
     """The rule a body describes (400 ``insights.alert_rule_invalid`` when it makes no sense)."""
-    for name in ("above", "below", "percent", "z", "min_change_percent"):
+    for name in ("above", "below", "percent", "z", "min_change_percent", "level"):
         _finite(getattr(body, name), name)
     if body.kind == "threshold":
         if body.above is None and body.below is None:
@@ -59,9 +72,11 @@ def parse_rule(body: schemas.AlertRule) -> Rule:
         if body.percent is None or not 0 < body.percent <= 1000:
             raise RuleInvalid("percent must be within 0..1000 (exclusive of 0)")
         return Change(percent=body.percent, direction=body.direction)
-    z = 4.0 if body.z is None else body.z
     weeks = 4 if body.weeks is None else body.weeks
     floor = 0.0 if body.min_change_percent is None else body.min_change_percent
+    if body.kind == "forecast":
+        return _forecast_rule(body, weeks, floor)
+    z = 4.0 if body.z is None else body.z
     if not 1 <= z <= 20:
         raise RuleInvalid("z must be within 1..20")
     if not 2 <= weeks <= MAX_WEEKS:
@@ -80,6 +95,14 @@ def rule_json(rule: Rule) -> dict[str, Any]:
         return {"kind": "threshold", "above": rule.above, "below": rule.below}
     if isinstance(rule, Change):
         return {"kind": "change", "percent": rule.percent, "direction": rule.direction}
+    if isinstance(rule, ForecastInterval):
+        return {
+            "kind": "forecast",
+            "level": rule.level,
+            "weeks": rule.weeks,
+            "direction": rule.direction,
+            "min_change_percent": rule.min_change_percent,
+        }
     return {
         "kind": "anomaly",
         "z": rule.z,

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.input_safety import MAX_ID
@@ -126,10 +127,11 @@ async def export_replenishment(
 
 
 @router.get("/insights/replenishment/plan")
-async def promotion_plan(_: AnalyticsViewer, session: DbSession) -> PromotionPlan:
+async def promotion_plan(_: AnalyticsViewer, ctx: Ctx, session: DbSession) -> PromotionPlan:
     """The shop's forecast over the next 28 days with the active and draft store-wide
-    promotions, the 618/双11 days and the public holidays in that window."""
-    return await service.promotion_plan(session)
+    promotions, the scheduled flash sales, the 618/双11 days and the public holidays in that
+    window."""
+    return await service.promotion_plan(ctx, session)
 
 
 @router.get("/insights/replenishment/settings/{sku_id}")

@@ -157,11 +157,23 @@ class PlannedPromotion(ResponseModel):
     ends_at: datetime
 
 
+class CampaignWindowOut(ResponseModel):
+    """A campaign of a module above promotions (``kind`` ``flashsale``), read through the
+    provider it registered with promotions at start-up."""
+
+    kind: str
+    id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
 class PromotionPlan(ResponseModel):
-    """The shop's daily forecast over the horizon with the store-wide promotions whose window
-    overlaps it (promotions.public; flash sales are a sibling module insights cannot read)."""
+    """The shop's daily forecast over the horizon with the store-wide promotions and the
+    flash-sale sessions whose window overlaps it."""
 
     series: StoredSeries | None
     promotions: list[PlannedPromotion]
+    flash_sales: list[CampaignWindowOut]
     festival_days: list[date]
     holidays: list[date]

@@ -38,6 +38,7 @@ from .models import ForecastSeries
 from .schemas import (
     AccuracyOut,
     BaselineOut,
+    CampaignWindowOut,
     ForecastOut,
     PlannedPromotion,
     PromotionPlan,
@@ -532,7 +533,7 @@ async def update_setting(
 # -- promotion planning ----------------------------------------------------------------------
 
 
-async def promotion_plan(session: AsyncSession) -> PromotionPlan:
+async def promotion_plan(ctx: AppContext, session: AsyncSession) -> PromotionPlan:
     row = await repository.get_series(session, "shop", 0)
     series = _stored(row, "全店") if row is not None else None
     today = shop_day(utcnow())
@@ -561,10 +562,17 @@ async def promotion_plan(session: AsyncSession) -> PromotionPlan:
             if cursor is None:
                 break
     planned.sort(key=lambda p: (p.starts_at, p.id))
+    windows = await promotions.campaign_windows(ctx, session, *window)
     days = [start + timedelta(days=i) for i in range(HORIZON_DAYS)]
     return PromotionPlan(
         series=series,
         promotions=planned,
+        flash_sales=[
+            CampaignWindowOut(
+                kind=w.kind, id=w.id, name=w.name, starts_at=w.starts_at, ends_at=w.ends_at
+            )
+            for w in windows
+        ],
         festival_days=[d for d in days if festival_day(d)],
         holidays=[d for d in days if public_holiday(d)],
     )

@@ -1,0 +1,48 @@
+/**
+ * Pure helpers of the 清仓定价 page: the weekly rows of its chart (history, then the plan's
+ * weeks with each step's expected units spread evenly) and yuan from fen.
+ */
+export interface ClearanceWeek {
+  week_start: string
+  price: number
+  units: number
+}
+
+export interface ClearanceStep {
+  starts_on: string
+  weeks: number
+  price: number
+  units: number
+}
+
+export interface ClearanceRow {
+  week: string
+  history: number | null
+  projected: number | null
+  price: number
+}
+
+function addDays(iso: string, days: number): string {
+  const d = new Date(`${iso}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+export function clearanceRows(history: ClearanceWeek[], steps: ClearanceStep[]): ClearanceRow[] {
+  const rows: ClearanceRow[] = history.map((w) => ({ week: w.week_start, history: w.units, projected: null, price: w.price / 100 }))
+  for (const step of steps) {
+    for (let i = 0; i < step.weeks; i++) {
+      rows.push({
+        week: addDays(step.starts_on, 7 * i),
+        history: null,
+        projected: Math.round((step.units / step.weeks) * 10) / 10,
+        price: step.price / 100,
+      })
+    }
+  }
+  return rows
+}
+
+export function yuan(fen: number): string {
+  return `¥${(fen / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+}

@@ -1,0 +1,1 @@
+"""Clearance pricing: price elasticity from price history and sales, and markdown plans."""

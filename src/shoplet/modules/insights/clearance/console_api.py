@@ -1,0 +1,50 @@
+"""Console routes of the clearance planner (清仓定价): the plan of a SKU under
+``analytics:view`` (read-only), applying a step as a scheduled 限时折扣 under
+``promotions:manage`` (audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.modules.staff.public import (
+    StaffIdentity,
+    origin_of,
+    record_audit,
+    require_permission,
+)
+
+from . import service
+from .schemas import ClearanceApplied, ClearanceApply, ClearancePlan, ClearancePlanRequest
+
+router = APIRouter(tags=["console-insights"])
+
+AnalyticsViewer = Annotated[StaffIdentity, Depends(require_permission("analytics:view"))]
+PromotionManager = Annotated[StaffIdentity, Depends(require_permission("promotions:manage"))]
+
+
+@router.post("/insights/clearance/plan", responses=problem_responses(400))
+async def plan(body: ClearancePlanRequest, _: AnalyticsViewer, session: DbSession) -> ClearancePlan:
+    """The SKU's elasticity (own data shrunk towards its category's) and the markdown path that
+    clears its available stock by the target date at the best margin, never under the floor."""
+    return await service.make_plan(session, body)
+
+
+@router.post("/insights/clearance/apply", status_code=201, responses=problem_responses(400))
+async def apply(
+    body: ClearanceApply, staff: PromotionManager, session: DbSession, request: Request
+) -> ClearanceApplied:
+    """One step as an active 限时折扣 for its window (a scheduled price change)."""
+    applied = await service.apply_step(session, body, actor=staff.username)
+    await record_audit(
+        session,
+        staff,
+        "insights.clearance_apply",
+        str(applied.promotion_id),
+        {"sku_id": body.sku_id, "price": body.price},
+        origin_of(request),
+    )
+    return applied

@@ -1,0 +1,94 @@
+"""Request and response models of the clearance planner (money in fen)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from shoplet.core.schemas import Id, RequestModel, ResponseModel
+
+When = Annotated[AwareDatetime, Field(strict=False)]
+
+
+class ClearancePlanRequest(RequestModel):
+    """Clear ``sku_id``'s available stock by ``target_date`` (Asia/Shanghai, 1–26 weeks away) in
+    ``steps`` markdown steps, never under cost + ``min_margin_percent``."""
+
+    sku_id: Id
+    target_date: Annotated[date, Field(strict=False)]
+    steps: int = Field(default=3, ge=1, le=6)
+    min_margin_percent: float = Field(default=10.0, ge=0, le=500)
+    max_discount_percent: int = Field(default=70, ge=5, le=95)
+
+
+class ClearanceElasticity(ResponseModel):
+    value: float
+    low: float
+    high: float
+    own: float | None
+    own_se: float | None
+    prior: float
+    weight: float
+    observations: int
+    distinct_prices: int
+
+
+class ClearanceWeek(ResponseModel):
+    """One week of the SKU's history: the list price in effect and the units sold."""
+
+    week_start: date
+    price: int
+    units: int
+
+
+class ClearanceStep(ResponseModel):
+    starts_on: date
+    ends_on: date
+    weeks: int
+    price: int
+    discount_percent: int
+    units: float
+    revenue: float
+    margin: float
+
+
+class ClearancePlan(ResponseModel):
+    sku_id: int
+    product_id: int
+    name: str
+    spec_text: str
+    stock: int
+    price: int
+    cost: int
+    floor: int
+    weeks: int
+    base_units: float
+    elasticity: ClearanceElasticity
+    history: list[ClearanceWeek]
+    steps: list[ClearanceStep]
+    units: float
+    revenue: float
+    margin: float
+    leftover: float
+    clears: bool
+
+
+class ClearanceApply(RequestModel):
+    """Schedule one step as a 限时折扣 for ``sku_id`` at ``price`` fen from ``starts_at`` to
+    ``ends_at`` (activated at once; it applies within its window)."""
+
+    sku_id: Id
+    price: int = Field(ge=1, le=10_000_000_000)
+    starts_at: When
+    ends_at: When
+    min_margin_percent: float = Field(default=10.0, ge=0, le=500)
+
+
+class ClearanceApplied(ResponseModel):
+    promotion_id: int
+    name: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime

@@ -1,0 +1,1 @@
+"""Three-level sales dashboards (总览 → 品类 → 商品) with live tiles."""

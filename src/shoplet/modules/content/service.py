@@ -454,7 +454,7 @@ async def list_questions_admin(
             member_id=q.member_id,
             nickname=q.nickname,
             content=q.content,
-            status=q.status,
+            status=q.status,  # type: ignore[arg-type]
             answer_count=q.answer_count,
             has_merchant_answer=q.id in answered,
             created_at=q.created_at,
@@ -609,7 +609,13 @@ async def _posts(
             "created_at": p.created_at,
         }
         if mine:
-            out.append(MyPost(**fields, status=p.status, moderation=states.get(p.id)))
+            out.append(
+                MyPost(
+                    **fields,
+                    status=p.status,  # type: ignore[arg-type]
+                    moderation=states.get(p.id),
+                )
+            )
         else:
             out.append(Post(**fields))
     return out
@@ -755,7 +761,8 @@ async def list_posts_admin(
     page = rows[:limit]
     views = await _posts(session, page, None)
     items = [
-        PostAdmin(**v.model_dump(), status=row.status) for v, row in zip(views, page, strict=True)
+        PostAdmin(**v.model_dump(), status=row.status)  # type: ignore[arg-type]
+        for v, row in zip(views, page, strict=True)
     ]
     return items, (encode_id_cursor(page[-1].id) if len(rows) > limit else None)
 

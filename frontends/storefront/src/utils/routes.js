@@ -32,6 +32,9 @@ export const NEW_FOLDERS = Object.freeze({
   centre: 'pkg-dist',
   bargain: 'pkg-social',
   share: 'pkg-social',
+  qa: 'pkg-trade',
+  posts: 'pkg-social',
+  content: 'pkg-user',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

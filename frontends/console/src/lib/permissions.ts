@@ -23,6 +23,7 @@ export type Permission =
   | 'membership:manage'
   | 'reviews:manage'
   | 'moderation:manage'
+  | 'content:manage'
   | 'experiments:manage'
   | 'distribution:manage'
   | 'analytics:view'
@@ -63,6 +64,8 @@ export const MENU: MenuEntry[] = [
   { path: '/kols', title: '达人发现', icon: 'Star', permission: 'distribution:manage', operation: OPS.listKols },
   { path: '/reviews', title: '评价管理', icon: 'ChatDotSquare', permission: 'reviews:manage', operation: OPS.listReviews },
   { path: '/moderation', title: '内容审核', icon: 'Checked', permission: 'moderation:manage', operation: OPS.listModerationItems },
+  { path: '/content/qa', title: '问答', icon: 'ChatLineRound', permission: 'content:manage', operation: OPS.listContentQuestions },
+  { path: '/content/posts', title: '种草与话题', icon: 'Picture', permission: 'content:manage', operation: OPS.listContentPosts },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },
   { path: '/members', title: '会员列表', icon: 'Avatar', permission: null, operation: OPS.listMembers },

@@ -14,11 +14,11 @@ from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.modules.content import service
 from shoplet.modules.content.schemas import (
-    Answer,
     AnswerCreate,
     ContentStatus,
     PinWrite,
     PostAdmin,
+    QaAnswer,
     QuestionAdmin,
     Topic,
     TopicWrite,
@@ -52,7 +52,7 @@ async def list_questions(
 @router.get("/content/questions/{question_id}/answers", responses=problem_responses(404))
 async def question_answers(
     question_id: PathId, _: ContentManager, session: DbSession
-) -> list[Answer]:
+) -> list[QaAnswer]:
     """A question's public answers (the shop's first)."""
     return await service.question_answers_admin(session, question_id)
 
@@ -64,7 +64,7 @@ async def answer_question(
     staff: ContentManager,
     request: Request,
     session: DbSession,
-) -> Answer:
+) -> QaAnswer:
     """Answer as the shop (商家回答): public at once, pinned first; the asker is told."""
     answer = await service.merchant_answer(session, question_id, body.content)
     await record_audit(

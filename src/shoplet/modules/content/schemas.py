@@ -55,7 +55,7 @@ class PostImage(ResponseModel):
     url: ServedMediaUrl
 
 
-class Answer(ResponseModel):
+class QaAnswer(ResponseModel):
     id: int
     question_id: int
     nickname: str
@@ -73,7 +73,7 @@ class Question(ResponseModel):
     content: str
     answer_count: int
     created_at: datetime
-    answers: list[Answer] = Field(description="the shop's answer first, then by likes")
+    answers: list[QaAnswer] = Field(description="the shop's answer first, then by likes")
 
 
 class QaSummary(ResponseModel):

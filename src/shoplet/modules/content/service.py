@@ -56,7 +56,6 @@ from shoplet.modules.content.models import PostImage as PostImageRow
 from shoplet.modules.content.models import Question as QuestionRow
 from shoplet.modules.content.models import Topic as TopicRow
 from shoplet.modules.content.schemas import (
-    Answer,
     Comment,
     Feed,
     LikeResult,
@@ -69,6 +68,7 @@ from shoplet.modules.content.schemas import (
     PostAdmin,
     PostCreate,
     PostImage,
+    QaAnswer,
     QaSummary,
     Question,
     QuestionAdmin,
@@ -256,8 +256,8 @@ async def remove(session: AsyncSession, kind: str, row_id: int) -> None:
 # -- questions and answers -------------------------------------------------------------------
 
 
-def _answer(row: AnswerRow, liked: set[int]) -> Answer:
-    return Answer(
+def _answer(row: AnswerRow, liked: set[int]) -> QaAnswer:
+    return QaAnswer(
         id=row.id,
         question_id=row.question_id,
         nickname=SHOP_NAME if row.is_merchant else row.nickname,
@@ -274,7 +274,7 @@ async def _questions(
 ) -> list[Question]:
     answers = await repo.public_answers(session, [q.id for q in rows])
     liked = await repo.liked_of(session, "answer", [a.id for a in answers], viewer)
-    by_question: dict[int, list[Answer]] = {}
+    by_question: dict[int, list[QaAnswer]] = {}
     for a in answers:
         by_question.setdefault(a.question_id, []).append(_answer(a, liked))
     return [
@@ -407,7 +407,7 @@ async def answer(
 
 async def merchant_answer(
     session: AsyncSession, question_id: int, content: str, *, now: datetime | None = None
-) -> Answer:
+) -> QaAnswer:
     """The shop's answer (问答 in the console): public at once, shown first."""
     now = now or utcnow()
     text = checked_text("answer", content)
@@ -464,7 +464,7 @@ async def list_questions_admin(
     return items, (encode_id_cursor(page[-1].id) if len(rows) > limit else None)
 
 
-async def question_answers_admin(session: AsyncSession, question_id: int) -> list[Answer]:
+async def question_answers_admin(session: AsyncSession, question_id: int) -> list[QaAnswer]:
     await _require(session, "question", question_id)
     rows = await repo.public_answers(session, [question_id])
     return [_answer(a, set()) for a in rows]

@@ -8708,6 +8708,33 @@ export interface components {
              */
             expected_split?: number[] | null;
         };
+        /**
+         * Answer
+         * @description The query that ran (null when the question could not be mapped), its description in
+         *     words, the table (money in fen, ratios in ‰) and the chart; ``message`` and
+         *     ``suggestions`` ("您是不是想问…") when the question was not (fully) understood.
+         */
+        Answer: {
+            chart: components["schemas"]["Chart"] | null;
+            /** Columns */
+            columns: components["schemas"]["Column"][];
+            /** Description */
+            description: string;
+            /** Message */
+            message: string | null;
+            query: components["schemas"]["Query"] | null;
+            /** Question */
+            question: string;
+            /** Rows */
+            rows: unknown[][];
+            /** Suggestions */
+            suggestions: string[];
+            /**
+             * Via
+             * @enum {string}
+             */
+            via: "parser" | "llm" | "none";
+        };
         /** AnswerCreate */
         AnswerCreate: {
             /** Content */
@@ -16752,6 +16779,32 @@ export interface components {
             /** Orders */
             orders: number;
         };
+        /** QaAnswer */
+        QaAnswer: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Is Merchant */
+            is_merchant: boolean;
+            /** Like Count */
+            like_count: number;
+            /**
+             * Liked
+             * @description the viewer liked it
+             * @default false
+             */
+            liked: boolean;
+            /** Nickname */
+            nickname: string;
+            /** Question Id */
+            question_id: number;
+        };
         /**
          * QaSummary
          * @description 问大家 on the product page: how many public questions, and the latest two.
@@ -16818,7 +16871,7 @@ export interface components {
              * Answers
              * @description the shop's answer first, then by likes
              */
-            answers: components["schemas"]["shoplet__modules__content__schemas__Answer"][];
+            answers: components["schemas"]["QaAnswer"][];
             /** Content */
             content: string;
             /**
@@ -20070,32 +20123,6 @@ export interface components {
             /** Zero Results */
             zero_results: number;
         };
-        /** Answer */
-        shoplet__modules__content__schemas__Answer: {
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Is Merchant */
-            is_merchant: boolean;
-            /** Like Count */
-            like_count: number;
-            /**
-             * Liked
-             * @description the viewer liked it
-             * @default false
-             */
-            liked: boolean;
-            /** Nickname */
-            nickname: string;
-            /** Question Id */
-            question_id: number;
-        };
         /**
          * TimelineEntry
          * @description One line of the carrier's track (newest first); ``stage`` is Shoplet's 揽收 / 运输中 /
@@ -20118,33 +20145,6 @@ export interface components {
             stage: "collected" | "in_transit" | "delivering" | "signed" | "exception";
             /** State */
             state: string;
-        };
-        /**
-         * Answer
-         * @description The query that ran (null when the question could not be mapped), its description in
-         *     words, the table (money in fen, ratios in ‰) and the chart; ``message`` and
-         *     ``suggestions`` ("您是不是想问…") when the question was not (fully) understood.
-         */
-        shoplet__modules__insights__ask__schemas__Answer: {
-            chart: components["schemas"]["Chart"] | null;
-            /** Columns */
-            columns: components["schemas"]["Column"][];
-            /** Description */
-            description: string;
-            /** Message */
-            message: string | null;
-            query: components["schemas"]["Query"] | null;
-            /** Question */
-            question: string;
-            /** Rows */
-            rows: unknown[][];
-            /** Suggestions */
-            suggestions: string[];
-            /**
-             * Via
-             * @enum {string}
-             */
-            via: "parser" | "llm" | "none";
         };
         /** TimelineEntry */
         shoplet__modules__orders__schemas__TimelineEntry: {
@@ -27278,7 +27278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__content__schemas__Answer"][];
+                    "application/json": components["schemas"]["QaAnswer"][];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -27361,7 +27361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__content__schemas__Answer"];
+                    "application/json": components["schemas"]["QaAnswer"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -35385,7 +35385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__insights__ask__schemas__Answer"];
+                    "application/json": components["schemas"]["Answer"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { can, canRevealPii, landingPath, MENU, orderSearchPlaceholder, visibleMenu } from '@/lib/permissions'
 
 // The backend's role -> permission map (console/auth.py); the console only mirrors what /auth/me says.
-const OPERATOR = ['products:read', 'products:write', 'stock:adjust', 'orders:read', 'orders:ship', 'orders:export', 'aftersales:handle', 'dashboard:read', 'flashsale:manage', 'promotions:manage', 'loyalty:manage', 'membership:manage', 'reviews:manage', 'moderation:manage', 'analytics:view', 'analytics:manage', 'distribution:manage', 'experiments:manage', 'insights:alerts', 'replenishment:manage', 'stores:manage', 'pickups:verify']
+const OPERATOR = ['products:read', 'products:write', 'stock:adjust', 'orders:read', 'orders:ship', 'orders:export', 'aftersales:handle', 'dashboard:read', 'flashsale:manage', 'promotions:manage', 'loyalty:manage', 'membership:manage', 'reviews:manage', 'moderation:manage', 'content:manage', 'analytics:view', 'analytics:manage', 'distribution:manage', 'experiments:manage', 'insights:alerts', 'replenishment:manage', 'stores:manage', 'pickups:verify']
 const OWNER = [...OPERATOR, 'staff:manage', 'audit:read', 'pii:reveal', 'openapi:manage']
 const SUPPORT = ['products:read', 'orders:read', 'aftersales:handle', 'pickups:verify']
 
@@ -15,7 +15,7 @@ describe('permissions', () => {
 
   it('shows each role only its menu entries', () => {
     expect(visibleMenu(OWNER).map((m) => m.title)).toEqual(MENU.map((m) => m.title))
-    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/search', '/search/analytics', '/orders', '/logistics/settings', '/aftersales', '/stores', '/pickups/verify', '/flash-sales', '/coupons', '/promotions', '/group-buys', '/crowdfundings', '/bargains', '/distribution', '/kols', '/reviews', '/moderation', '/loyalty/settings', '/loyalty/mall', '/members', '/members/points', '/membership', '/membership/plans', '/analytics/rfm', '/analytics/funnels', '/analytics/retention', '/analytics/profiles', '/analytics/tags', '/analytics/segments', '/analytics/clusters', '/analytics/attribution', '/analytics/paths', '/analytics/realtime', '/analytics/forecast', '/analytics/replenishment', '/insights/ask', '/membership/costs', '/experiments', '/experiments/flags', '/experiments/calculator', '/alerts', '/account'])
+    expect(visibleMenu(OPERATOR).map((m) => m.path)).toEqual(['/dashboard', '/products', '/search', '/search/analytics', '/orders', '/logistics/settings', '/aftersales', '/stores', '/pickups/verify', '/flash-sales', '/coupons', '/promotions', '/group-buys', '/crowdfundings', '/bargains', '/distribution', '/kols', '/reviews', '/moderation', '/content/qa', '/content/posts', '/loyalty/settings', '/loyalty/mall', '/members', '/members/points', '/membership', '/membership/plans', '/analytics/rfm', '/analytics/funnels', '/analytics/retention', '/analytics/profiles', '/analytics/tags', '/analytics/segments', '/analytics/clusters', '/analytics/attribution', '/analytics/paths', '/analytics/realtime', '/analytics/forecast', '/analytics/replenishment', '/insights/ask', '/membership/costs', '/experiments', '/experiments/flags', '/experiments/calculator', '/alerts', '/account'])
     expect(visibleMenu(SUPPORT).map((m) => m.path)).toEqual(['/products', '/search', '/search/analytics', '/orders', '/aftersales', '/pickups/verify', '/members', '/insights/ask', '/account'])
     expect(visibleMenu([]).map((m) => m.path)).toEqual(['/members', '/account'])
   })

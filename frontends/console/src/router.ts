@@ -271,6 +271,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'moderation:manage', title: '内容审核' },
       },
       {
+        path: 'content/qa',
+        name: 'content-qa',
+        component: () => import('@/views/content/QaView.vue'),
+        meta: { permission: 'content:manage', title: '问答' },
+      },
+      {
+        path: 'content/posts',
+        name: 'content-posts',
+        component: () => import('@/views/content/PostsView.vue'),
+        meta: { permission: 'content:manage', title: '种草与话题' },
+      },
+      {
         path: 'loyalty/settings',
         name: 'loyalty-settings',
         component: () => import('@/views/loyalty/LoyaltySettingsView.vue'),

@@ -378,6 +378,25 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'review.followup_not_allowed': '每条评价只能追评一次，且须在评价后 90 天内',
   'review.changed': '评价状态已变化，请刷新后重试',
 
+  // Q&A, posts and topics (问大家 / 种草)
+  'content.product_not_found': '商品不存在',
+  'content.question_not_found': '问题不存在或尚未通过审核',
+  'content.answer_not_found': '回答不存在',
+  'content.post_not_found': '内容不存在或尚未通过审核',
+  'content.comment_not_found': '评论不存在',
+  'content.topic_not_found': '话题不存在或已关闭',
+  'content.topic_taken': '已有同名话题',
+  'content.not_a_buyer': '购买过这件商品才能回答',
+  'content.content_empty': '请填写内容',
+  'content.content_too_long': '内容太长了：提问最多 200 字，回答 500 字，种草 1000 字，评论 300 字',
+  'content.content_rejected': '内容未通过审核，请修改后再发布',
+  'content.image_unknown': '图片无效（最多 9 张），请重新上传',
+  'content.image_invalid': '请上传 JPG、PNG 或 WebP 格式的图片',
+  'content.image_too_large': '图片不能超过 5 MB',
+  'content.product_unknown': '只能关联在售商品（最多 6 件）',
+  'content.not_public': '内容审核中或已删除，暂不能操作',
+  'content.changed': '内容状态已变化，请刷新后重试',
+
   // Search by photo
   'search.image_invalid': '请上传 JPG、PNG 或 WebP 格式的照片',
   'search.image_too_large': '照片不能超过 5 MB，请换一张',

@@ -760,6 +760,91 @@ export const MODERATION_LABELS = {
   testPlaceholder: '输入一段文字，看敏感词库如何处理',
 } as const
 
+/** What a moderated text is (subject_type of a moderation item, 我的内容). */
+export const MODERATION_SUBJECT_LABELS: Labels = {
+  review: '评价',
+  review_followup: '追评',
+  question: '提问',
+  answer: '回答',
+  post: '种草',
+  comment: '评论',
+}
+
+/** Where a shopper's question, answer, post or comment stands (content statuses). */
+export const CONTENT_STATUS_LABELS: Labels = {
+  pending: '审核中',
+  approved: '已通过',
+  rejected: '未通过',
+  removed: '已删除',
+}
+
+/** 我的内容: a moderation status as its author sees it. */
+export const MY_CONTENT_STATUS_LABELS: Labels = {
+  checking: '审核中',
+  held: '审核中',
+  approved: '已通过',
+  rejected: '未通过',
+}
+
+/** The feed's orders (`sort` of GET /posts). */
+export const FEED_SORT_LABELS: Labels = {
+  latest: '最新',
+  hot: '热门',
+}
+
+/** The words of Q&A (问大家), posts (种草) and topics, in the shop and the console. */
+export const CONTENT_LABELS = {
+  qa: '问大家',
+  qaAll: '查看全部问答',
+  ask: '我要提问',
+  askPlaceholder: '向买过的人提问，最多 200 字',
+  answer: '回答',
+  answerPlaceholder: '买过这件商品？说说你的经验，最多 500 字',
+  answerAsShop: '以商家身份回答',
+  answers: '个回答',
+  noQuestions: '还没有人提问，来问问买过的人吧',
+  noAnswers: '暂无回答',
+  merchant: '商家',
+  helpful: '有用',
+  submit: '提交',
+  submittedPending: '已提交，审核通过后展示',
+  submittedPublic: '已发布',
+  posts: '种草',
+  post: '发布种草',
+  postPlaceholder: '分享你的使用心得，最多 1000 字',
+  addImage: '添加图片（最多 9 张）',
+  topics: '话题',
+  allTopics: '全部',
+  noTopic: '不选话题',
+  linkProducts: '关联商品',
+  buySame: '买同款',
+  like: '点赞',
+  liked: '已赞',
+  comments: '评论',
+  commentPlaceholder: '说点什么，最多 300 字',
+  noComments: '暂无评论',
+  noPosts: '还没有种草，发布第一篇吧',
+  pinned: '置顶',
+  pin: '置顶',
+  unpin: '取消置顶',
+  remove: '删除',
+  takeDown: '下架',
+  mine: '我的内容',
+  notices: '回答提醒',
+  noMine: '你还没有发布过内容',
+  appealReason: '申诉理由',
+  appealSent: '已提交申诉，等待人工复核',
+  topicName: '话题名称',
+  topicDescription: '话题说明',
+  newTopic: '新建话题',
+  active: '开启',
+  closed: '已关闭',
+  manageQa: '问答',
+  managePosts: '种草与话题',
+  hasShopAnswer: '商家已回答',
+  noShopAnswer: '待商家回答',
+} as const
+
 /** The filters of a product's review list (`kind` of GET /products/{id}/reviews). */
 export const REVIEW_FILTER_LABELS: Labels = {
   all: '全部',

@@ -20,7 +20,7 @@ from types import ModuleType
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("openapi",),
     ("search",),
-    ("flashsale", "recommend", "insights", "pointsmall", "review", "social"),
+    ("flashsale", "recommend", "insights", "pointsmall", "review", "social", "content"),
     ("moderation",),
     ("analytics",),
     ("checkout",),
@@ -59,6 +59,7 @@ MODULES: tuple[str, ...] = (
     "pointsmall",
     "review",
     "social",
+    "content",
     "search",
     "openapi",
 )

@@ -34,6 +34,7 @@ def test_permission_map() -> None:
         "membership:manage",
         "reviews:manage",
         "moderation:manage",
+        "content:manage",
         "distribution:manage",
         "analytics:view",
         "analytics:manage",

@@ -280,6 +280,28 @@ export const consoleApi = {
     call<Res<O['listRiskDecisions']>>(OPS.listRiskDecisions, { query }),
   reviewRiskDecision: (id: number, body: Body<O['reviewRiskDecision']>) =>
     call<Res<O['reviewRiskDecision']>>(OPS.reviewRiskDecision, { params: { decision_id: id }, body }),
+  // content (问答, 种草与话题)
+  listContentQuestions: (query: Q<O['listContentQuestions']> = {}) =>
+    call<Res<O['listContentQuestions']>>(OPS.listContentQuestions, { query }),
+  contentQuestionAnswers: (id: number) =>
+    call<Res<O['contentQuestionAnswers']>>(OPS.contentQuestionAnswers, { params: { question_id: id } }),
+  answerContentQuestion: (id: number, body: Body<O['answerContentQuestion']>) =>
+    call<Res<O['answerContentQuestion']>>(OPS.answerContentQuestion, { params: { question_id: id }, body }),
+  removeContentQuestion: (id: number) =>
+    call<void>(OPS.removeContentQuestion, { params: { question_id: id } }),
+  removeContentAnswer: (id: number) => call<void>(OPS.removeContentAnswer, { params: { answer_id: id } }),
+  listContentTopics: () => call<Res<O['listContentTopics']>>(OPS.listContentTopics),
+  createContentTopic: (body: Body<O['createContentTopic']>) =>
+    call<Res<O['createContentTopic']>>(OPS.createContentTopic, { body }),
+  updateContentTopic: (id: number, body: Body<O['updateContentTopic']>) =>
+    call<Res<O['updateContentTopic']>>(OPS.updateContentTopic, { params: { topic_id: id }, body }),
+  listContentPosts: (query: Q<O['listContentPosts']> = {}) =>
+    call<Res<O['listContentPosts']>>(OPS.listContentPosts, { query }),
+  pinContentPost: (id: number, body: Body<O['pinContentPost']>) =>
+    call<Res<O['pinContentPost']>>(OPS.pinContentPost, { params: { post_id: id }, body }),
+  removeContentPost: (id: number) => call<void>(OPS.removeContentPost, { params: { post_id: id } }),
+  removeContentComment: (id: number) =>
+    call<void>(OPS.removeContentComment, { params: { comment_id: id } }),
 
   // moderation (内容审核, 敏感词库)
   listModerationItems: (query: Q<O['listModerationItems']> = {}) =>

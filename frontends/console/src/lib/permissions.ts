@@ -24,6 +24,7 @@ export type Permission =
   | 'reviews:manage'
   | 'moderation:manage'
   | 'risk:manage'
+  | 'content:manage'
   | 'experiments:manage'
   | 'distribution:manage'
   | 'analytics:view'
@@ -68,6 +69,8 @@ export const MENU: MenuEntry[] = [
   { path: '/reviews', title: '评价管理', icon: 'ChatDotSquare', permission: 'reviews:manage', operation: OPS.listReviews },
   { path: '/moderation', title: '内容审核', icon: 'Checked', permission: 'moderation:manage', operation: OPS.listModerationItems },
   { path: '/risk', title: '风控', icon: 'Lock', permission: 'risk:manage', operation: OPS.listRiskRules },
+  { path: '/content/qa', title: '问答', icon: 'ChatLineRound', permission: 'content:manage', operation: OPS.listContentQuestions },
+  { path: '/content/posts', title: '种草与话题', icon: 'Picture', permission: 'content:manage', operation: OPS.listContentPosts },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },
   { path: '/members', title: '会员列表', icon: 'Avatar', permission: null, operation: OPS.listMembers },

@@ -97,6 +97,37 @@ export const api = {
     appeal: (reviewId, reason) =>
       call('appealModeration', { body: { subject_type: 'review', subject_id: reviewId, reason } }),
   },
+  qa: {
+    // 问大家: a product's count and latest questions, its question list (public; liked marks the viewer's likes).
+    summary: (productId) => call('qaSummary', { params: { product_id: productId } }),
+    list: (productId, query) => call('productQuestions', { params: { product_id: productId }, query }),
+    ask: (productId, content) => call('askQuestion', { params: { product_id: productId }, body: { content } }),
+    // Buyers of the product only (403 content.not_a_buyer).
+    answer: (questionId, content) => call('answerQuestion', { params: { question_id: questionId }, body: { content } }),
+    like: (answerId, on) => call(on ? 'likeAnswer' : 'unlikeAnswer', { params: { answer_id: answerId } }),
+  },
+  posts: {
+    topics: () => call('listTopics', { auth: false }),
+    topic: (topicId) => call('getTopic', { params: { topic_id: topicId }, auth: false }),
+    // The feed: { pinned, items, next_cursor }; query { topic_id, sort: latest | hot, cursor }.
+    feed: (query) => call('postFeed', { query }),
+    get: (postId) => call('getPost', { params: { post_id: postId } }),
+    // An image (a local file path from uni.chooseImage) for the next post: its id goes in image_ids.
+    uploadImage: (filePath) => upload('uploadPostImage', { filePath }),
+    create: (body) => call('createPost', { body }),
+    like: (postId, on) => call(on ? 'likePost' : 'unlikePost', { params: { post_id: postId } }),
+    comments: (postId, query) => call('postComments', { params: { post_id: postId }, query, auth: false }),
+    comment: (postId, content) => call('commentPost', { params: { post_id: postId }, body: { content } }),
+    mine: () => call('myPosts'),
+  },
+  myContent: {
+    // 我的内容: reviews, questions, answers, posts and comments with their moderation status.
+    list: (query) => call('myModerationItems', { query }),
+    notices: () => call('contentNotices'),
+    readNotices: () => call('readContentNotices'),
+    appeal: (subjectType, subjectId, reason) =>
+      call('appealModeration', { body: { subject_type: subjectType, subject_id: subjectId, reason } }),
+  },
   favorites: {
     list: (query) => call('listFavorites', { query }),
     state: (productId) => call('getFavorite', { params: { product_id: productId } }),

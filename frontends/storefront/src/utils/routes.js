@@ -33,6 +33,9 @@ export const NEW_FOLDERS = Object.freeze({
   bargain: 'pkg-social',
   share: 'pkg-social',
   phone: 'pkg-user',
+  qa: 'pkg-trade',
+  posts: 'pkg-social',
+  content: 'pkg-user',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

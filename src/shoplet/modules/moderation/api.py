@@ -11,12 +11,17 @@ from fastapi.responses import PlainTextResponse
 
 from shoplet.core.db import DbSession, utcnow
 from shoplet.core.errors import problem_responses
+from shoplet.core.schemas import Page
 from shoplet.integrations.setup import IntegrationsDep
 from shoplet.integrations.wechat.security import parse_media_push, verify_push
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.moderation import service
 from shoplet.modules.moderation.errors import PushSignatureInvalid
-from shoplet.modules.moderation.schemas import ModerationAppeal, ModerationState
+from shoplet.modules.moderation.schemas import (
+    ModerationAppeal,
+    ModerationState,
+    MyModerationItem,
+)
 
 router = APIRouter(tags=["moderation"])
 
@@ -24,11 +29,25 @@ Signed = Annotated[str, Query(max_length=128)]
 PUSH_MAX = 64 * 1024
 
 
+@router.get("/moderation/mine", responses=problem_responses(400, 401))
+async def my_items(
+    member: CurrentMember,
+    session: DbSession,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> Page[MyModerationItem]:
+    """我的内容: your reviews, questions, answers, posts and comments, newest first, each 审核中
+    (``checking``, ``held``), 已通过 or 未通过 with the reason and whether 申诉 is open."""
+    items, next_cursor = await service.mine(session, member.id, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
+
+
 @router.post("/moderation/appeals", responses=problem_responses(401, 404, 409))
 async def appeal(
     body: ModerationAppeal, member: CurrentMember, session: DbSession
 ) -> ModerationState:
-    """申诉: send your rejected review back to a person, once, with why."""
+    """申诉: send your rejected review, question, answer, post or comment back to a person,
+    once, with why."""
     return await service.appeal(
         session,
         member_id=member.id,

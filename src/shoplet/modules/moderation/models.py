@@ -64,6 +64,7 @@ class Item(Base):
         CheckConstraint(_in("text_state", TEXT_STATES), name="text_state_known"),
         Index("ix_moderation_item_status_id", "status", "id"),
         Index("ix_moderation_item_text_state_id", "text_state", "id"),
+        Index("ix_moderation_item_member_id_id", "member_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -209,6 +209,15 @@ async def list_items(
     return list(await session.scalars(_fresh(stmt.order_by(Item.id.desc()).limit(limit))))
 
 
+async def member_items(
+    session: AsyncSession, member_id: int, *, before_id: int | None, limit: int
+) -> list[Item]:
+    stmt = select(Item).where(Item.member_id == member_id)
+    if before_id is not None:
+        stmt = stmt.where(Item.id < before_id)
+    return list(await session.scalars(_fresh(stmt.order_by(Item.id.desc()).limit(limit))))
+
+
 # -- media -----------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from shoplet.core.schemas import Id, RequestModel, ResponseModel
 Action = Literal["block", "hold", "replace"]
 Category = Literal["politics", "porn", "abuse", "ads", "illegal", "fraud", "other"]
 ModerationStatus = Literal["checking", "held", "approved", "rejected"]
-SubjectType = Literal["review", "review_followup"]
+SubjectType = Literal["review", "review_followup", "question", "answer", "post", "comment"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 WordText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -38,6 +38,17 @@ class ModerationState(ResponseModel):
     status: ModerationStatus
     reason: str | None
     can_appeal: bool
+
+
+class MyModerationItem(ModerationState):
+    """我的内容: one of the author's texts (a review, a question, an answer, a post, a comment)
+    with where it stands."""
+
+    subject_type: SubjectType
+    subject_id: int
+    text: str
+    appealed: bool
+    created_at: datetime
 
 
 class ModerationDecision(ResponseModel):

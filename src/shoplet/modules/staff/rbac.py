@@ -27,6 +27,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "membership:manage",
         "reviews:manage",
         "moderation:manage",
+        "content:manage",
         "distribution:manage",
         "analytics:view",
         "analytics:manage",

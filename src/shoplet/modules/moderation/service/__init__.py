@@ -43,6 +43,7 @@ from shoplet.modules.moderation.service.queue import (
     decide_many,
     item_detail,
     list_items,
+    mine,
     override,
 )
 from shoplet.modules.moderation.service.screening import (
@@ -79,6 +80,7 @@ __all__ = [
     "lexicon",
     "list_items",
     "list_words",
+    "mine",
     "override",
     "parse_csv",
     "reason_of",

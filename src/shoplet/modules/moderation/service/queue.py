@@ -25,6 +25,7 @@ from shoplet.modules.moderation.schemas import (
     ModerationItemDetail,
     ModerationMedia,
     ModerationState,
+    MyModerationItem,
 )
 from shoplet.modules.moderation.service._common import _move, _state
 from shoplet.modules.moderation.service.screening import FINAL
@@ -190,3 +191,26 @@ async def appeal(
         extra={"appeal_reason": reason, "appealed_at": now},
     )
     return _state(fresh)
+
+
+async def mine(
+    session: AsyncSession, member_id: int, *, cursor: str | None, limit: int
+) -> tuple[list[MyModerationItem], str | None]:
+    """我的内容: the author's items, newest first, each with its status, the reason when it was
+    rejected and whether it may be appealed."""
+    rows = await repo.member_items(
+        session, member_id, before_id=decode_id_cursor(cursor), limit=limit + 1
+    )
+    page = rows[:limit]
+    items = [
+        MyModerationItem(
+            **_state(row).model_dump(),
+            subject_type=row.subject_type,  # type: ignore[arg-type]
+            subject_id=row.subject_id,
+            text=row.text,
+            appealed=row.appealed_at is not None,
+            created_at=row.created_at,
+        )
+        for row in page
+    ]
+    return items, (encode_id_cursor(page[-1].id) if len(rows) > limit else None)

@@ -1,0 +1,1 @@
+"""Content commerce: product Q&A (问大家), posts (种草) and topic channels (话题)."""

@@ -1,0 +1,276 @@
+"""Storefront endpoints of content (tag ``content``): 问大家 on a product, 种草 posts and their
+topics, likes, comments, and the notices of 我的内容. Every text is screened here, before the
+request's transaction opens (WeChat's ``msgSecCheck`` is called then), and submitted to
+moderation in the service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.http_cache import NO_STORE
+from shoplet.core.params import PathId, QueryId
+from shoplet.core.schemas import Page
+from shoplet.core.storage import get_storage
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
+from shoplet.modules.content import service
+from shoplet.modules.content.errors import ImageInvalid, ImageTooLarge
+from shoplet.modules.content.schemas import (
+    AnswerCreate,
+    Comment,
+    CommentCreate,
+    Feed,
+    FeedSort,
+    LikeResult,
+    MyAnswer,
+    MyComment,
+    MyPost,
+    MyQuestion,
+    Notice,
+    Post,
+    PostCreate,
+    PostImage,
+    QaSummary,
+    Question,
+    QuestionCreate,
+    Topic,
+)
+from shoplet.modules.members.public import CurrentMember, OptionalMember
+from shoplet.modules.moderation.public import screen
+
+router = APIRouter(tags=["content"])
+
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=50)]
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+_UPLOAD = upload_body("an image: PNG, JPEG or WebP, at most 5 MB")
+
+
+# -- 问大家 -----------------------------------------------------------------------------------
+
+
+@router.get("/products/{product_id}/questions/summary")
+async def qa_summary(
+    product_id: PathId, session: DbSession, member: OptionalMember, response: Response
+) -> QaSummary:
+    """问大家 on the product page: how many questions, the latest two with their answers."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.qa_summary(session, product_id, member.id if member else None)
+
+
+@router.get("/products/{product_id}/questions", responses=problem_responses(400))
+async def product_questions(
+    product_id: PathId,
+    *,
+    session: DbSession,
+    member: OptionalMember,
+    response: Response,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[Question]:
+    """Public questions, newest first, each with its public answers (the shop's first)."""
+    response.headers["Cache-Control"] = NO_STORE
+    items, next_cursor = await service.product_questions(
+        session, product_id, viewer=member.id if member else None, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/products/{product_id}/questions",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 404),
+)
+async def ask(
+    product_id: PathId, body: QuestionCreate, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> MyQuestion:
+    """Ask about a product (≤ 200 characters); public once moderation approves it."""
+    text = service.checked_text("question", body.content)
+    screening = await screen(ctx, text=text, openid=member.openid)
+    return await service.ask(
+        session,
+        member_id=member.id,
+        openid=member.openid,
+        product_id=product_id,
+        screening=screening,
+    )
+
+
+@router.post(
+    "/questions/{question_id}/answers",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def answer(
+    question_id: PathId, body: AnswerCreate, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> MyAnswer:
+    """Answer a question about a product you bought (≤ 500 characters; 403
+    ``content.not_a_buyer`` otherwise); the asker is told once it is public."""
+    text = service.checked_text("answer", body.content)
+    screening = await screen(ctx, text=text, openid=member.openid)
+    return await service.answer(
+        session,
+        member_id=member.id,
+        openid=member.openid,
+        question_id=question_id,
+        screening=screening,
+    )
+
+
+@router.put("/answers/{answer_id}/like", responses=problem_responses(401, 404, 409))
+async def like_answer(answer_id: PathId, member: CurrentMember, session: DbSession) -> LikeResult:
+    """有用: one like per shopper (again changes nothing)."""
+    return await service.like(session, "answer", answer_id, member.id, liked=True)
+
+
+@router.delete("/answers/{answer_id}/like", responses=problem_responses(401, 404, 409))
+async def unlike_answer(answer_id: PathId, member: CurrentMember, session: DbSession) -> LikeResult:
+    """Take the like back."""
+    return await service.like(session, "answer", answer_id, member.id, liked=False)
+
+
+# -- 种草 -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/content/images",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 413),
+    openapi_extra=_UPLOAD,
+    max_body_size=MAX_IMAGE_BYTES + MULTIPART_OVERHEAD,
+)
+async def upload_image(
+    request: Request, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> PostImage:
+    """Upload an image for a post (the multipart field ``file``); pass its ``id`` in
+    ``image_ids``. 400 ``content.image_invalid``, 413 ``content.image_too_large``."""
+    upload = await read_upload(
+        request, MAX_IMAGE_BYTES, too_large=ImageTooLarge, invalid=ImageInvalid, noun="image"
+    )
+    return await service.upload_image(
+        session, get_storage(ctx, "media"), member_id=member.id, data=upload.data
+    )
+
+
+@router.get("/topics")
+async def topics(session: DbSession) -> list[Topic]:
+    """话题: the channels open now."""
+    return await service.topics(session, active_only=True)
+
+
+@router.get("/topics/{topic_id}", responses=problem_responses(404))
+async def topic(topic_id: PathId, session: DbSession) -> Topic:
+    return await service.topic(session, topic_id)
+
+
+@router.get("/posts", responses=problem_responses(400, 404))
+async def feed(
+    *,
+    session: DbSession,
+    member: OptionalMember,
+    response: Response,
+    topic_id: QueryId = None,
+    sort: FeedSort = "latest",
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Feed:
+    """The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay), of a topic or
+    all; pinned posts first on the first page."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.feed(
+        session,
+        topic_id=topic_id,
+        sort=sort,
+        viewer=member.id if member else None,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.post(
+    "/posts", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 401, 404)
+)
+async def create_post(
+    body: PostCreate, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> MyPost:
+    """种草: text (≤ 1000), images from ``POST /content/images`` (≤ 9), products on sale
+    (≤ 6), a topic; public once moderation approves the text and every image."""
+    text = service.checked_text("post", body.content)
+    screening = await screen(ctx, text=text, openid=member.openid)
+    return await service.create_post(
+        session, member_id=member.id, openid=member.openid, body=body, screening=screening
+    )
+
+
+@router.get("/posts/{post_id}", responses=problem_responses(404))
+async def get_post(
+    post_id: PathId, session: DbSession, member: OptionalMember, response: Response
+) -> MyPost | Post:
+    """A public post with its products (买同款); the author also sees their own under review
+    (with ``status`` and ``moderation``)."""
+    response.headers["Cache-Control"] = NO_STORE
+    view: MyPost | Post = await service.post(session, post_id, member.id if member else None)
+    return view
+
+
+@router.put("/posts/{post_id}/like", responses=problem_responses(401, 404, 409))
+async def like_post(post_id: PathId, member: CurrentMember, session: DbSession) -> LikeResult:
+    """点赞: one like per shopper (again changes nothing)."""
+    return await service.like(session, "post", post_id, member.id, liked=True)
+
+
+@router.delete("/posts/{post_id}/like", responses=problem_responses(401, 404, 409))
+async def unlike_post(post_id: PathId, member: CurrentMember, session: DbSession) -> LikeResult:
+    return await service.like(session, "post", post_id, member.id, liked=False)
+
+
+@router.get("/posts/{post_id}/comments", responses=problem_responses(400, 404))
+async def comments(
+    post_id: PathId, session: DbSession, cursor: Cursor = None, limit: Limit = 20
+) -> Page[Comment]:
+    """Public comments, newest first."""
+    items, next_cursor = await service.comments(session, post_id, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/posts/{post_id}/comments",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 404),
+)
+async def comment(
+    post_id: PathId, body: CommentCreate, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> MyComment:
+    """Comment (≤ 300 characters); public once moderation approves it."""
+    text = service.checked_text("comment", body.content)
+    screening = await screen(ctx, text=text, openid=member.openid)
+    return await service.comment(
+        session, member_id=member.id, openid=member.openid, post_id=post_id, screening=screening
+    )
+
+
+# -- 我的内容 ---------------------------------------------------------------------------------
+
+
+@router.get("/content/posts/mine", responses=problem_responses(401))
+async def my_posts(member: CurrentMember, session: DbSession, response: Response) -> list[MyPost]:
+    """Your posts (latest 50) with where moderation stands."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.my_posts(session, member.id)
+
+
+@router.get("/content/notices", responses=problem_responses(401))
+async def notices(member: CurrentMember, session: DbSession, response: Response) -> list[Notice]:
+    """回答提醒: answers to your questions (latest 50)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.notices(session, member.id)
+
+
+@router.post("/content/notices/read", status_code=204, responses=problem_responses(401))
+async def read_notices(member: CurrentMember, session: DbSession) -> None:
+    """Mark every notice read."""
+    await service.read_notices(session, member.id)

@@ -1,0 +1,202 @@
+"""Console routes of content (``content:manage``): 问答 (answer as the shop, remove), 话题
+(topics) and 种草 (posts: pin, remove; comments: remove). Moderation of the texts and images is
+the shared queue (内容审核). Every change is an audit entry in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId, QueryId
+from shoplet.core.schemas import Page
+from shoplet.modules.content import service
+from shoplet.modules.content.schemas import (
+    AnswerCreate,
+    ContentStatus,
+    PinWrite,
+    PostAdmin,
+    QaAnswer,
+    QuestionAdmin,
+    Topic,
+    TopicWrite,
+)
+from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+
+router = APIRouter(tags=["console-content"])
+
+ContentManager = Annotated[StaffIdentity, Depends(require_permission("content:manage"))]
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=50)]
+
+
+@router.get("/content/questions", responses=problem_responses(400))
+async def list_questions(
+    *,
+    _: ContentManager,
+    session: DbSession,
+    status: ContentStatus | None = None,
+    product_id: QueryId = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[QuestionAdmin]:
+    """问答: questions, newest first; ``has_merchant_answer`` says whether the shop answered."""
+    items, next_cursor = await service.list_questions_admin(
+        session, status=status, product_id=product_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/content/questions/{question_id}/answers", responses=problem_responses(404))
+async def question_answers(
+    question_id: PathId, _: ContentManager, session: DbSession
+) -> list[QaAnswer]:
+    """A question's public answers (the shop's first)."""
+    return await service.question_answers_admin(session, question_id)
+
+
+@router.post("/content/questions/{question_id}/answers", responses=problem_responses(400, 404))
+async def answer_question(
+    question_id: PathId,
+    body: AnswerCreate,
+    staff: ContentManager,
+    request: Request,
+    session: DbSession,
+) -> QaAnswer:
+    """Answer as the shop (商家回答): public at once, pinned first; the asker is told."""
+    answer = await service.merchant_answer(session, question_id, body.content)
+    await record_audit(
+        session,
+        staff,
+        "content.answer",
+        f"question:{question_id}",
+        {"answer_id": answer.id},
+        origin_of(request),
+    )
+    return answer
+
+
+async def _remove(
+    kind: str, row_id: int, staff: StaffIdentity, request: Request, session: DbSession
+) -> None:
+    await service.remove(session, kind, row_id)
+    await record_audit(
+        session, staff, f"content.remove_{kind}", f"{kind}:{row_id}", {}, origin_of(request)
+    )
+
+
+@router.post(
+    "/content/questions/{question_id}/remove",
+    status_code=204,
+    responses=problem_responses(404, 409),
+)
+async def remove_question(
+    question_id: PathId, staff: ContentManager, request: Request, session: DbSession
+) -> None:
+    """Remove a question from the product page (final)."""
+    await _remove("question", question_id, staff, request, session)
+
+
+@router.post(
+    "/content/answers/{answer_id}/remove", status_code=204, responses=problem_responses(404, 409)
+)
+async def remove_answer(
+    answer_id: PathId, staff: ContentManager, request: Request, session: DbSession
+) -> None:
+    await _remove("answer", answer_id, staff, request, session)
+
+
+@router.post(
+    "/content/posts/{post_id}/remove", status_code=204, responses=problem_responses(404, 409)
+)
+async def remove_post(
+    post_id: PathId, staff: ContentManager, request: Request, session: DbSession
+) -> None:
+    """下架 a post (final): it leaves the feeds and its topic's count."""
+    await _remove("post", post_id, staff, request, session)
+
+
+@router.post(
+    "/content/comments/{comment_id}/remove", status_code=204, responses=problem_responses(404, 409)
+)
+async def remove_comment(
+    comment_id: PathId, staff: ContentManager, request: Request, session: DbSession
+) -> None:
+    await _remove("comment", comment_id, staff, request, session)
+
+
+@router.get("/content/topics")
+async def list_topics(_: ContentManager, session: DbSession) -> list[Topic]:
+    """Every topic, open or closed, newest first."""
+    return await service.topics(session, active_only=False)
+
+
+@router.post("/content/topics", status_code=201, responses=problem_responses(400, 409))
+async def create_topic(
+    body: TopicWrite, staff: ContentManager, request: Request, session: DbSession
+) -> Topic:
+    """Open a topic (话题; a leading # is dropped); 409 ``content.topic_taken`` for a name in
+    use."""
+    topic = await service.create_topic(session, body)
+    await record_audit(
+        session,
+        staff,
+        "content.topic_create",
+        f"topic:{topic.id}",
+        {"name": topic.name},
+        origin_of(request),
+    )
+    return topic
+
+
+@router.put("/content/topics/{topic_id}", responses=problem_responses(400, 404, 409))
+async def update_topic(
+    topic_id: PathId, body: TopicWrite, staff: ContentManager, request: Request, session: DbSession
+) -> Topic:
+    """Rename, describe, open or close a topic."""
+    topic = await service.update_topic(session, topic_id, body)
+    await record_audit(
+        session,
+        staff,
+        "content.topic_update",
+        f"topic:{topic_id}",
+        {"name": topic.name, "is_active": topic.is_active},
+        origin_of(request),
+    )
+    return topic
+
+
+@router.get("/content/posts", responses=problem_responses(400))
+async def list_posts(
+    *,
+    _: ContentManager,
+    session: DbSession,
+    status: ContentStatus | None = None,
+    topic_id: QueryId = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[PostAdmin]:
+    """种草: posts in any status, newest first."""
+    items, next_cursor = await service.list_posts_admin(
+        session, status=status, topic_id=topic_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.put("/content/posts/{post_id}/pin", responses=problem_responses(404))
+async def pin_post(
+    post_id: PathId, body: PinWrite, staff: ContentManager, request: Request, session: DbSession
+) -> PostAdmin:
+    """置顶 (or not): pinned posts lead their feeds."""
+    post = await service.pin(session, post_id, body.is_pinned)
+    await record_audit(
+        session,
+        staff,
+        "content.pin",
+        f"post:{post_id}",
+        {"is_pinned": body.is_pinned},
+        origin_of(request),
+    )
+    return post

@@ -1,0 +1,92 @@
+"""Typed errors of content (``content.*``): status, stable code, title. Every one is raised
+before anything is written, or rolls the request's transaction back."""
+
+from __future__ import annotations
+
+from shoplet.core.errors import BadRequest, Conflict, Forbidden, NotFound, ShopletError
+
+
+class ProductNotFound(NotFound):
+    code = "content.product_not_found"
+    title = "Product not found"
+
+
+class QuestionNotFound(NotFound):
+    code = "content.question_not_found"
+    title = "Question not found"
+
+
+class AnswerNotFound(NotFound):
+    code = "content.answer_not_found"
+    title = "Answer not found"
+
+
+class PostNotFound(NotFound):
+    code = "content.post_not_found"
+    title = "Post not found"
+
+
+class CommentNotFound(NotFound):
+    code = "content.comment_not_found"
+    title = "Comment not found"
+
+
+class TopicNotFound(NotFound):
+    code = "content.topic_not_found"
+    title = "Topic not found, or closed"
+
+
+class TopicTaken(Conflict):
+    code = "content.topic_taken"
+    title = "A topic with this name exists"
+
+
+class NotABuyer(Forbidden):
+    code = "content.not_a_buyer"
+    title = "Only shoppers who bought this product can answer"
+
+
+class ContentEmpty(BadRequest):
+    code = "content.content_empty"
+    title = "Write something"
+
+
+class ContentTooLong(BadRequest):
+    code = "content.content_too_long"
+    title = "The text is too long"
+
+
+class ContentRejected(BadRequest):
+    code = "content.content_rejected"
+    title = "This text cannot be published; please change it"
+
+
+class ImageUnknown(BadRequest):
+    code = "content.image_unknown"
+    title = "Use images you uploaded for this post"
+
+
+class ImageInvalid(BadRequest):
+    code = "content.image_invalid"
+    title = "Upload a PNG, JPEG or WebP image"
+
+
+class ImageTooLarge(ShopletError):
+    status = 413
+    code = "content.image_too_large"
+    title = "Images may be at most 5 MB"
+
+
+class ProductUnknown(BadRequest):
+    code = "content.product_unknown"
+    title = "Link products that are on sale"
+
+
+class NotPublic(Conflict):
+    code = "content.not_public"
+    title = "This is not public (under review or removed)"
+
+
+class ContentChanged(Conflict):
+    code = "content.changed"
+    title = "This changed meanwhile; reload and try again"

@@ -1,0 +1,198 @@
+"""Content tables: product Q&A, posts with topics, their likes and comments, and the notices a
+shopper gets when their question is answered.
+
+Every question, answer, post and comment goes through moderation and is public only while its
+``status`` is ``approved`` (``pending`` 审核中, ``rejected`` 未通过, ``removed`` by staff). Counters
+(``answer_count``, ``like_count``, ``comment_count``) count public rows and move only by atomic
+``count = count ± 1`` UPDATEs. A like is a row unique per (subject, member): a second like,
+concurrent or not, inserts nothing and moves nothing. ``hot_score`` is written only by a
+conditional UPDATE on the counters it was computed from, so a late writer never stores a stale
+score.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoplet.core.db import Base, BigId
+
+STATUSES = ("pending", "approved", "rejected", "removed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Question(Base):
+    """A shopper's question on a product (问大家)."""
+
+    __tablename__ = "content_question"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status_known"),
+        CheckConstraint("answer_count >= 0", name="answer_count_non_negative"),
+        Index("ix_content_question_product_id_status_id", "product_id", "status", "id"),
+        Index("ix_content_question_member_id_id", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    nickname: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Answer(Base):
+    """An answer by a buyer of the product (``member_id``) or by the shop (``is_merchant``,
+    ``member_id`` null, shown first)."""
+
+    __tablename__ = "content_answer"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status_known"),
+        CheckConstraint("like_count >= 0", name="like_count_non_negative"),
+        Index("ix_content_answer_question_id_status_id", "question_id", "status", "id"),
+        Index("ix_content_answer_member_id_id", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    question_id: Mapped[int] = mapped_column(BigInteger)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    is_merchant: Mapped[bool] = mapped_column(Boolean)
+    nickname: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(16))
+    like_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Topic(Base):
+    """A channel the merchant opens (#夏日穿搭): posts choose one."""
+
+    __tablename__ = "content_topic"
+    __table_args__ = (
+        UniqueConstraint("name"),
+        CheckConstraint("post_count >= 0", name="post_count_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(String(500))
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Post(Base):
+    """A shopper's post (种草): text, images (``images`` urls, through the media pipeline),
+    linked products, one topic."""
+
+    __tablename__ = "content_post"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status_known"),
+        CheckConstraint("like_count >= 0 AND comment_count >= 0", name="counts_non_negative"),
+        Index("ix_content_post_status_id", "status", "id"),
+        Index("ix_content_post_topic_id_status_id", "topic_id", "status", "id"),
+        Index("ix_content_post_status_hot_score", "status", "hot_score"),
+        Index("ix_content_post_member_id_id", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    nickname: Mapped[str] = mapped_column(String(32))
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)
+    content: Mapped[str] = mapped_column(String(2000))
+    images: Mapped[list[str]] = mapped_column(JSON)
+    product_ids: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    like_count: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    hot_score: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PostImage(Base):
+    """An image a shopper uploaded for a post; a post takes only its writer's unused ones."""
+
+    __tablename__ = "content_post_image"
+    __table_args__ = (Index("ix_content_post_image_member_id_id", "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str] = mapped_column(String(500))
+    post_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class Comment(Base):
+    __tablename__ = "content_comment"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status_known"),
+        Index("ix_content_comment_post_id_status_id", "post_id", "status", "id"),
+        Index("ix_content_comment_member_id_id", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    nickname: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Like(Base):
+    """One like of a member on an answer or a post."""
+
+    __tablename__ = "content_like"
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "member_id"),
+        CheckConstraint(_in("subject_type", ("answer", "post")), name="subject_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class Notice(Base):
+    """What a shopper is told in 我的内容: their question was answered (once per answer)."""
+
+    __tablename__ = "content_notice"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id"),
+        Index("ix_content_notice_member_id_id", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[int] = mapped_column(BigInteger)
+    question_id: Mapped[int] = mapped_column(BigInteger)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(String(200))
+    is_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]

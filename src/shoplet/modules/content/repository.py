@@ -1,0 +1,395 @@
+"""All queries of content."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.content.models import (
+    Answer,
+    Comment,
+    Like,
+    Notice,
+    Post,
+    PostImage,
+    Question,
+    Topic,
+)
+
+Subject = type[Question] | type[Answer] | type[Post] | type[Comment]
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _fresh(stmt: Any) -> Any:
+    return stmt.execution_options(populate_existing=True)
+
+
+async def add(session: AsyncSession, row: Any) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def get(session: AsyncSession, model: Subject, row_id: int) -> Any:
+    return (await session.scalars(_fresh(select(model).where(model.id == row_id)))).first()
+
+
+async def move_status(
+    session: AsyncSession,
+    model: Subject,
+    row_id: int,
+    *,
+    was: str,
+    to: str,
+    values: Mapping[str, Any],
+) -> bool:
+    """Change a row's status only if it still is ``was``: two deciders change it once."""
+    stmt = (
+        update(model)
+        .where(model.id == row_id, model.status == was)
+        .values(status=to, **values)
+        .returning(model.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+# -- counters --------------------------------------------------------------------------------
+
+
+async def bump_answers(session: AsyncSession, question_id: int, delta: int) -> None:
+    await session.execute(
+        update(Question)
+        .where(Question.id == question_id)
+        .values(answer_count=Question.answer_count + delta)
+    )
+
+
+async def bump_topic(session: AsyncSession, topic_id: int, delta: int) -> None:
+    await session.execute(
+        update(Topic).where(Topic.id == topic_id).values(post_count=Topic.post_count + delta)
+    )
+
+
+async def bump_comments(session: AsyncSession, post_id: int, delta: int) -> tuple[int, int] | None:
+    """``comment_count ± 1``; the post's (likes, comments) after it."""
+    stmt = (
+        update(Post)
+        .where(Post.id == post_id)
+        .values(comment_count=Post.comment_count + delta)
+        .returning(Post.like_count, Post.comment_count)
+    )
+    row = (await session.execute(stmt)).first()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+async def set_hot_score(
+    session: AsyncSession, post_id: int, *, likes: int, comments: int, score: float
+) -> None:
+    """Written only if the counters are still those it was computed from: a later change
+    writes its own (fresher) score."""
+    await session.execute(
+        update(Post)
+        .where(Post.id == post_id, Post.like_count == likes, Post.comment_count == comments)
+        .values(hot_score=score)
+    )
+
+
+# -- likes -----------------------------------------------------------------------------------
+
+
+async def insert_like(
+    session: AsyncSession, subject_type: str, subject_id: int, member_id: int, now: Any
+) -> bool:
+    """One like per member (the unique key): False when there is one already."""
+    stmt = (
+        _insert(session, Like)
+        .values(
+            subject_type=subject_type, subject_id=subject_id, member_id=member_id, created_at=now
+        )
+        .on_conflict_do_nothing(index_elements=["subject_type", "subject_id", "member_id"])
+        .returning(Like.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def delete_like(
+    session: AsyncSession, subject_type: str, subject_id: int, member_id: int
+) -> bool:
+    stmt = (
+        delete(Like)
+        .where(
+            Like.subject_type == subject_type,
+            Like.subject_id == subject_id,
+            Like.member_id == member_id,
+        )
+        .returning(Like.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def bump_likes(
+    session: AsyncSession, model: type[Answer] | type[Post], row_id: int, delta: int
+) -> Any:
+    """``like_count ± 1``: the row's counters after it (like_count, and for a post comments)."""
+    columns: list[Any] = [model.like_count]
+    if model is Post:
+        columns.append(Post.comment_count)
+    stmt = (
+        update(model)
+        .where(model.id == row_id)
+        .values(like_count=model.like_count + delta)
+        .returning(*columns)
+    )
+    return (await session.execute(stmt)).first()
+
+
+async def liked_of(
+    session: AsyncSession, subject_type: str, subject_ids: Sequence[int], member_id: int | None
+) -> set[int]:
+    if member_id is None or not subject_ids:
+        return set()
+    stmt = select(Like.subject_id).where(
+        Like.subject_type == subject_type,
+        Like.subject_id.in_(subject_ids),
+        Like.member_id == member_id,
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+# -- questions and answers -------------------------------------------------------------------
+
+
+async def product_questions(
+    session: AsyncSession, product_id: int, *, before_id: int | None, limit: int
+) -> list[Question]:
+    stmt = select(Question).where(Question.product_id == product_id, Question.status == "approved")
+    if before_id is not None:
+        stmt = stmt.where(Question.id < before_id)
+    return list(await session.scalars(stmt.order_by(Question.id.desc()).limit(limit)))
+
+
+async def count_questions(session: AsyncSession, product_id: int) -> int:
+    stmt = select(func.count()).where(
+        Question.product_id == product_id, Question.status == "approved"
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def public_answers(session: AsyncSession, question_ids: Sequence[int]) -> list[Answer]:
+    if not question_ids:
+        return []
+    stmt = (
+        select(Answer)
+        .where(Answer.question_id.in_(question_ids), Answer.status == "approved")
+        .order_by(Answer.is_merchant.desc(), Answer.like_count.desc(), Answer.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def merchant_answered(session: AsyncSession, question_ids: Sequence[int]) -> set[int]:
+    if not question_ids:
+        return set()
+    stmt = select(Answer.question_id).where(
+        Answer.question_id.in_(question_ids), Answer.is_merchant.is_(True)
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def list_questions_admin(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    product_id: int | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Question]:
+    stmt = select(Question)
+    if status is not None:
+        stmt = stmt.where(Question.status == status)
+    if product_id is not None:
+        stmt = stmt.where(Question.product_id == product_id)
+    if before_id is not None:
+        stmt = stmt.where(Question.id < before_id)
+    return list(await session.scalars(stmt.order_by(Question.id.desc()).limit(limit)))
+
+
+# -- topics ----------------------------------------------------------------------------------
+
+
+async def insert_topic(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    stmt = (
+        _insert(session, Topic)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["name"])
+        .returning(Topic.id)
+    )
+    new_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+async def topics(session: AsyncSession, *, active_only: bool) -> list[Topic]:
+    stmt = select(Topic)
+    if active_only:
+        stmt = stmt.where(Topic.is_active.is_(True))
+    return list(await session.scalars(_fresh(stmt.order_by(Topic.id.desc()))))
+
+
+async def topic_names(session: AsyncSession, topic_ids: Sequence[int]) -> dict[int, str]:
+    if not topic_ids:
+        return {}
+    rows = await session.execute(select(Topic.id, Topic.name).where(Topic.id.in_(topic_ids)))
+    return {int(i): str(n) for i, n in rows.all()}
+
+
+async def name_taken(session: AsyncSession, name: str, other_than: int) -> bool:
+    stmt = select(Topic.id).where(Topic.name == name, Topic.id != other_than)
+    return (await session.scalar(stmt.limit(1))) is not None
+
+
+async def update_topic(session: AsyncSession, topic_id: int, values: Mapping[str, Any]) -> bool:
+    stmt = update(Topic).where(Topic.id == topic_id).values(**values).returning(Topic.id)
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+# -- posts -----------------------------------------------------------------------------------
+
+
+async def claim_images(
+    session: AsyncSession, member_id: int, image_ids: Sequence[int], post_id: int
+) -> list[PostImage]:
+    """Attach the member's unused images to the post (conditionally: an image is used once);
+    the rows claimed in the order asked, or [] when any was not theirs or used."""
+    stmt = (
+        update(PostImage)
+        .where(
+            PostImage.id.in_(image_ids),
+            PostImage.member_id == member_id,
+            PostImage.post_id.is_(None),
+        )
+        .values(post_id=post_id)
+        .returning(PostImage.id)
+    )
+    claimed = set((await session.execute(stmt)).scalars())
+    if len(claimed) != len(set(image_ids)):
+        return []
+    rows = await session.scalars(_fresh(select(PostImage).where(PostImage.id.in_(claimed))))
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in dict.fromkeys(image_ids)]
+
+
+async def update_post(session: AsyncSession, post_id: int, values: Mapping[str, Any]) -> bool:
+    stmt = update(Post).where(Post.id == post_id).values(**values).returning(Post.id)
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def feed(
+    session: AsyncSession,
+    *,
+    topic_id: int | None,
+    sort: str,
+    after: tuple[float, int] | None,
+    limit: int,
+) -> list[Post]:
+    """Public posts not pinned: newest first (``after`` = (0, id)) or hottest first (``after``
+    = (score, id) of the last row seen)."""
+    stmt = select(Post).where(Post.status == "approved", Post.is_pinned.is_(False))
+    if topic_id is not None:
+        stmt = stmt.where(Post.topic_id == topic_id)
+    if sort == "hot":
+        if after is not None:
+            score, last = after
+            stmt = stmt.where(
+                or_(Post.hot_score < score, and_(Post.hot_score == score, Post.id < last))
+            )
+        stmt = stmt.order_by(Post.hot_score.desc(), Post.id.desc())
+    else:
+        if after is not None:
+            stmt = stmt.where(Post.id < after[1])
+        stmt = stmt.order_by(Post.id.desc())
+    return list(await session.scalars(_fresh(stmt.limit(limit))))
+
+
+async def pinned(session: AsyncSession, *, topic_id: int | None, limit: int = 5) -> list[Post]:
+    stmt = select(Post).where(Post.status == "approved", Post.is_pinned.is_(True))
+    if topic_id is not None:
+        stmt = stmt.where(Post.topic_id == topic_id)
+    return list(await session.scalars(_fresh(stmt.order_by(Post.id.desc()).limit(limit))))
+
+
+async def list_posts_admin(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    topic_id: int | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Post]:
+    stmt = select(Post)
+    if status is not None:
+        stmt = stmt.where(Post.status == status)
+    if topic_id is not None:
+        stmt = stmt.where(Post.topic_id == topic_id)
+    if before_id is not None:
+        stmt = stmt.where(Post.id < before_id)
+    return list(await session.scalars(_fresh(stmt.order_by(Post.id.desc()).limit(limit))))
+
+
+async def recent_public_posts(session: AsyncSession, limit: int) -> list[Post]:
+    stmt = select(Post).where(Post.status == "approved").order_by(Post.id.desc()).limit(limit)
+    return list(await session.scalars(_fresh(stmt)))
+
+
+# -- comments --------------------------------------------------------------------------------
+
+
+async def post_comments(
+    session: AsyncSession, post_id: int, *, before_id: int | None, limit: int
+) -> list[Comment]:
+    stmt = select(Comment).where(Comment.post_id == post_id, Comment.status == "approved")
+    if before_id is not None:
+        stmt = stmt.where(Comment.id < before_id)
+    return list(await session.scalars(stmt.order_by(Comment.id.desc()).limit(limit)))
+
+
+# -- the author's own ------------------------------------------------------------------------
+
+
+async def own(
+    session: AsyncSession, model: Subject, member_id: int, *, limit: int = 50
+) -> list[Any]:
+    stmt = select(model).where(model.member_id == member_id).order_by(model.id.desc()).limit(limit)
+    return list(await session.scalars(_fresh(stmt)))
+
+
+async def insert_notice(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    stmt = (
+        _insert(session, Notice)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["kind", "ref_id"])
+    )
+    await session.execute(stmt)
+
+
+async def notices(session: AsyncSession, member_id: int, limit: int = 50) -> list[Notice]:
+    stmt = (
+        select(Notice).where(Notice.member_id == member_id).order_by(Notice.id.desc()).limit(limit)
+    )
+    return list(await session.scalars(_fresh(stmt)))
+
+
+async def read_notices(session: AsyncSession, member_id: int) -> int:
+    stmt = (
+        update(Notice)
+        .where(Notice.member_id == member_id, Notice.is_read.is_(False))
+        .values(is_read=True)
+        .returning(Notice.id)
+    )
+    return len((await session.execute(stmt)).all())

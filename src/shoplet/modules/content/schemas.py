@@ -1,0 +1,184 @@
+"""Request and response models of content (storefront and console)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shoplet.core.media_urls import ServedMediaUrl
+from shoplet.core.schemas import Id, RequestModel, ResponseModel
+from shoplet.modules.catalog.public import ProductSummary
+from shoplet.modules.moderation.public import ModerationState
+
+ContentStatus = Literal["pending", "approved", "rejected", "removed"]
+FeedSort = Literal["latest", "hot"]
+# Bounded generously here: each kind's rule (length of the plain text) is the service's,
+# answered with its own problem code after markup is removed.
+Text = Annotated[str, StringConstraints(max_length=4000)]
+
+
+class QuestionCreate(RequestModel):
+    content: Text
+
+
+class AnswerCreate(RequestModel):
+    content: Text
+
+
+class PostCreate(RequestModel):
+    content: Text
+    image_ids: list[Id] = Field(
+        default_factory=list, max_length=20, description="images from POST /content/images (≤ 9)"
+    )
+    product_ids: list[Id] = Field(default_factory=list, max_length=20, description="≤ 6")
+    topic_id: Id | None = None
+
+
+class CommentCreate(RequestModel):
+    content: Text
+
+
+class TopicWrite(RequestModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    is_active: bool = True
+
+
+class PinWrite(RequestModel):
+    is_pinned: bool
+
+
+class PostImage(ResponseModel):
+    id: int
+    url: ServedMediaUrl
+
+
+class QaAnswer(ResponseModel):
+    id: int
+    question_id: int
+    nickname: str
+    is_merchant: bool
+    content: str
+    like_count: int
+    liked: bool = Field(default=False, description="the viewer liked it")
+    created_at: datetime
+
+
+class Question(ResponseModel):
+    id: int
+    product_id: int
+    nickname: str
+    content: str
+    answer_count: int
+    created_at: datetime
+    answers: list[QaAnswer] = Field(description="the shop's answer first, then by likes")
+
+
+class QaSummary(ResponseModel):
+    """问大家 on the product page: how many public questions, and the latest two."""
+
+    product_id: int
+    total: int
+    latest: list[Question]
+
+
+class MyQuestion(ResponseModel):
+    """The asker's own view: where moderation stands."""
+
+    id: int
+    product_id: int
+    content: str
+    status: ContentStatus
+    moderation: ModerationState | None
+    created_at: datetime
+
+
+class MyAnswer(ResponseModel):
+    id: int
+    question_id: int
+    content: str
+    status: ContentStatus
+    moderation: ModerationState | None
+    created_at: datetime
+
+
+class LikeResult(ResponseModel):
+    liked: bool
+    like_count: int
+
+
+class Topic(ResponseModel):
+    id: int
+    name: str
+    description: str
+    is_active: bool
+    post_count: int
+    created_at: datetime
+
+
+class Post(ResponseModel):
+    id: int
+    member_id: int
+    nickname: str
+    topic_id: int | None
+    topic_name: str | None
+    content: str
+    images: list[ServedMediaUrl]
+    products: list[ProductSummary] = Field(description="linked products still on sale (买同款)")
+    is_pinned: bool
+    like_count: int
+    comment_count: int
+    liked: bool = False
+    created_at: datetime
+
+
+class MyPost(Post):
+    status: ContentStatus
+    moderation: ModerationState | None
+
+
+class Feed(ResponseModel):
+    pinned: list[Post] = Field(description="pinned posts (first page only)")
+    items: list[Post]
+    next_cursor: str | None
+
+
+class Comment(ResponseModel):
+    id: int
+    post_id: int
+    nickname: str
+    content: str
+    created_at: datetime
+
+
+class MyComment(Comment):
+    status: ContentStatus
+    moderation: ModerationState | None
+
+
+class Notice(ResponseModel):
+    id: int
+    kind: str
+    question_id: int
+    product_id: int
+    text: str
+    is_read: bool
+    created_at: datetime
+
+
+class QuestionAdmin(ResponseModel):
+    id: int
+    product_id: int
+    member_id: int
+    nickname: str
+    content: str
+    status: ContentStatus
+    answer_count: int
+    has_merchant_answer: bool
+    created_at: datetime
+
+
+class PostAdmin(Post):
+    status: ContentStatus

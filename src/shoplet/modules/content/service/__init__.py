@@ -1,0 +1,77 @@
+"""Content: product Q&A (问大家), posts (种草) in topics, likes, comments, and moderation.
+
+Every question, answer, post and comment is screened (moderation's filter and WeChat's check,
+before the request's transaction) and submitted to moderation in its own transaction; it is
+public only once moderation approves it. ``_move`` is the one way a row changes status: a
+conditional UPDATE on the status it was, so two deciders change it once, and the counters that
+count public rows (answers of a question, posts of a topic, comments of a post) move with it.
+An answer becoming public tells the asker (a notice in 我的内容 and the event
+``content.question_answered``). Staff removal (``removed``) is final: a later moderation verdict
+does not bring the row back.
+"""
+
+from shoplet.modules.content.service._common import (
+    SUBJECTS,
+    apply_moderation,
+    checked_text,
+    like,
+    remove,
+)
+from shoplet.modules.content.service.posts import (
+    comment,
+    comments,
+    create_post,
+    create_topic,
+    feed,
+    list_posts_admin,
+    my_posts,
+    pin,
+    post,
+    topic,
+    topics,
+    update_topic,
+    upload_image,
+)
+from shoplet.modules.content.service.qa import (
+    answer,
+    ask,
+    is_buyer,
+    list_questions_admin,
+    merchant_answer,
+    notices,
+    product_questions,
+    qa_summary,
+    question_answers_admin,
+    read_notices,
+)
+
+__all__ = [
+    "SUBJECTS",
+    "answer",
+    "apply_moderation",
+    "ask",
+    "checked_text",
+    "comment",
+    "comments",
+    "create_post",
+    "create_topic",
+    "feed",
+    "is_buyer",
+    "like",
+    "list_posts_admin",
+    "list_questions_admin",
+    "merchant_answer",
+    "my_posts",
+    "notices",
+    "pin",
+    "post",
+    "product_questions",
+    "qa_summary",
+    "question_answers_admin",
+    "read_notices",
+    "remove",
+    "topic",
+    "topics",
+    "update_topic",
+    "upload_image",
+]

@@ -1,0 +1,157 @@
+"""Q&A, posts and 我的内容 end to end in Debian's Chromium against a real Shoplet server. A
+shopper (phone viewport) asks on a product page's 问大家; an operator answers as the shop in the
+console's 问答; the shopper sees the shop's answer first and marks it 有用. The shopper posts in
+a topic (种草), likes the post in the feed and comments on it; the operator pins it in 种草与话题.
+A question with a banned word is 未通过 in 我的内容, where the shopper appeals (申诉) and it is
+审核中 again. Every page is scanned with axe and photographed (docs/screenshots)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import page_url
+
+from .test_console import (
+    API,
+    CONSOLE,
+    RUN,
+    Server,
+    Staff,
+    assert_accessible,
+    context,
+    owner,
+    place_paid_order,
+    server,
+    signed_in_page,
+)
+from .test_coupons import _check, phone
+
+__all__ = ["context", "owner", "phone", "server"]  # shared fixtures
+
+QUESTION = f"这件尺码偏大吗 {RUN}"
+SHOP_ANSWER = f"亲，按平时尺码选即可 {RUN}"
+POST = f"夏天穿很透气，推荐 {RUN}"
+BANNED = f"违禁词{RUN}"
+
+
+def _sign_in(phone: Any, server: Server, code: str) -> None:
+    """The shopper's session written where the app reads it (a page that runs no app code)."""
+    tokens = server.http.post(f"{API}/auth/wechat-login", json={"code": code}).json()
+    phone.goto("/healthz")
+    saved = {
+        "accessToken": tokens["access_token"],
+        "refreshToken": tokens["refresh_token"],
+        "expiresAt": 0,
+        "member": tokens["member"],
+    }
+    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+
+
+def _product_of(server: Server, order_no: str, shopper: dict[str, str]) -> int:
+    order = server.http.get(f"{API}/orders/{order_no}", headers=shopper).json()
+    return int(order["lines"][0]["product_id"])
+
+
+def test_questions_posts_and_appeals_through_the_shop_and_the_console(
+    server: Server, owner: Staff, context: Any, phone: Any
+) -> None:
+    order = place_paid_order(server, f"content-buyer{RUN}")
+    product_id = _product_of(server, order.order_no, order.shopper)
+    topic_name = f"夏日{RUN}"[:32]
+    created = server.http.post(
+        f"{API}/console/content/topics", headers=owner.auth, json={"name": topic_name}
+    )
+    assert created.status_code == 201, created.text
+    word = server.http.post(
+        f"{API}/console/moderation/words",
+        headers=owner.auth,
+        json={"word": BANNED, "category": "other", "action": "block"},
+    )
+    assert word.status_code == 201, word.text
+
+    # 问大家 on the product page, then its list: ask.
+    _sign_in(phone, server, f"test-content-asker{RUN}")
+    phone.goto(page_url("product", id=product_id))
+    section = phone.get_by_role("region", name="问大家")
+    section.scroll_into_view_if_needed()
+    section.get_by_role("button", name="查看全部问答").click()
+    phone.wait_for_url(re.compile(r"/pkg-trade/qa/list"))
+    phone.get_by_label("我要提问").fill(QUESTION)
+    phone.get_by_test_id("qa-ask").click()
+    expect(phone.get_by_role("status")).to_contain_text("已发布")
+    question = phone.get_by_role("listitem").filter(has_text=QUESTION)
+    question.wait_for()
+    _check(phone, "qa-list")
+
+    # The console's 问答: answer as the shop.
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/content/qa")
+    expect(page.get_by_role("heading", name="问答", exact=True)).to_be_visible()
+    row = page.get_by_test_id("question-table").locator("tr").filter(has_text=QUESTION)
+    expect(row).to_contain_text("待商家回答")
+    assert_accessible(page, "console-content-qa")
+    row.get_by_role("button", name=re.compile("^回答问题")).click()
+    page.get_by_label("以商家身份回答").fill(SHOP_ANSWER)
+    page.get_by_test_id("shop-answer").click()
+    expect(page.get_by_role("dialog")).to_contain_text(SHOP_ANSWER)
+    page.keyboard.press("Escape")
+    expect(row).to_contain_text("商家已回答")
+
+    # The shopper sees the shop's answer and marks it 有用.
+    phone.reload()
+    question = phone.get_by_role("listitem").filter(has_text=QUESTION)
+    expect(question).to_contain_text(SHOP_ANSWER)
+    expect(question).to_contain_text("商家")
+    question.get_by_role("button", name=re.compile("^有用")).click()
+    expect(question.get_by_role("button", name="有用（1）")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    # 种草: write a post in the topic, like it in the feed, comment on it.
+    phone.goto(page_url("post_write"))
+    phone.get_by_label("发布种草").fill(POST)
+    phone.get_by_role("radio", name=f"#{topic_name}").click()
+    _check(phone, "post-write")
+    phone.get_by_test_id("post-submit").click()
+    phone.wait_for_url(re.compile(r"/pkg-social/posts/detail"))
+    phone.get_by_label("评论").fill("同款已下单")
+    phone.get_by_test_id("comment-send").click()
+    expect(phone.get_by_role("status")).to_contain_text("已发布")
+    expect(phone.get_by_role("listitem").filter(has_text="同款已下单")).to_be_visible()
+    _check(phone, "post-detail")
+    phone.goto(page_url("posts"))
+    phone.get_by_role("tab", name=f"#{topic_name}").click()
+    card = phone.get_by_role("listitem").filter(has_text=POST)
+    card.get_by_role("button", name=re.compile("^点赞")).click()
+    expect(card.get_by_role("button", name=re.compile("^已赞 1"))).to_be_visible()
+    phone.get_by_role("tab", name="热门").click()
+    phone.get_by_role("listitem").filter(has_text=POST).wait_for()
+    _check(phone, "posts-feed")
+
+    # The console's 种草与话题: pin the post.
+    page.goto(f"{CONSOLE}/content/posts")
+    expect(page.get_by_role("heading", name="种草与话题", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("topic-table")).to_contain_text(topic_name)
+    post_row = page.get_by_test_id("post-table").locator("tr").filter(has_text=POST)
+    post_row.get_by_role("button", name=re.compile("^置顶种草")).click()
+    expect(post_row).to_contain_text("置顶")
+    assert_accessible(page, "console-content-posts")
+
+    # A banned word: 未通过 in 我的内容, then 申诉 sends it back to a person.
+    phone.goto(page_url("qa_list", id=product_id))
+    phone.get_by_label("我要提问").fill(f"是不是{BANNED}")
+    phone.get_by_test_id("qa-ask").click()
+    expect(phone.get_by_role("status")).to_contain_text("未通过")
+    phone.goto(page_url("my_content"))
+    mine = phone.get_by_role("listitem").filter(has_text=f"是不是{BANNED}")
+    expect(mine).to_contain_text("未通过")
+    expect(phone.get_by_role("region", name="回答提醒")).to_contain_text(SHOP_ANSWER)
+    _check(phone, "my-content")
+    mine.get_by_role("textbox").fill("只是问问")
+    mine.get_by_role("button", name="申诉").click()
+    expect(mine).to_contain_text("审核中")
+    expect(mine).to_contain_text("已提交申诉")

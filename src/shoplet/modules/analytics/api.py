@@ -9,10 +9,12 @@ from shoplet.core.context import Ctx
 from shoplet.core.errors import problem_responses
 from shoplet.core.net import client_ip
 from shoplet.modules.analytics import service
+from shoplet.modules.analytics.replay.api import router as replay_router
 from shoplet.modules.analytics.schemas import MAX_BATCH_BYTES, EventBatch, EventsAccepted
 from shoplet.modules.members.public import OptionalMember
 
 router = APIRouter(tags=["analytics"])
+router.include_router(replay_router)  # session replay: /replays/config, /replays
 
 
 @router.post(

@@ -681,6 +681,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Heatmap
+         * @description 点击热力图: clicks on a page per cell (x in permille of the width, y in px at 375 px).
+         */
+        get: operations["heatmap_api_v1_console_analytics_heatmap_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/heatmap/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Heatmap Pages
+         * @description The 100 most clicked pages.
+         */
+        get: operations["heatmap_pages_api_v1_console_analytics_heatmap_pages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/history-imports": {
         parameters: {
             query?: never;
@@ -714,7 +754,7 @@ export interface paths {
         /**
          * Delete Member Events
          * @description A member's deletion request: their tracking events (and the anonymous ones merged into
-         *     them) are removed from the event store.
+         *     them) are removed from the event store, and their session recordings deleted.
          */
         post: operations["delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post"];
         delete?: never;
@@ -819,6 +859,46 @@ export interface paths {
          *     orders and GMV by province; counters only, cheap enough to poll every few seconds.
          */
         get: operations["realtime_overview_api_v1_console_analytics_realtime_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Replays
+         * @description 会话回放: recordings newest first, by member, page and shop days (keyset cursor).
+         */
+        get: operations["list_replays_api_v1_console_analytics_replays_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/replays/{replay_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Replay
+         * @description One recording with its rrweb events in order (audited: a shopper's visit is watched).
+         */
+        get: operations["get_replay_api_v1_console_analytics_replays__replay_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7127,6 +7207,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect Replay
+         * @description One chunk of an H5 recording (rrweb events of one page, inputs masked, and its clicks;
+         *     at most 2000 events and 512 KB). 409 ``analytics.replay_conflict`` (another device's
+         *     recording), 413 ``analytics.replay_full`` (the recording's size limit), 422
+         *     ``analytics.replay_out_of_range``, 429 per device and address; nothing of a refused chunk is
+         *     stored. A retried chunk (same ``seq``) is stored once.
+         */
+        post: operations["collect_replay_api_v1_replays_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/replays/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replay Config
+         * @description Whether this device records its H5 visits (sampled by
+         *     ``SHOPLET_ANALYTICS_REPLAY_SAMPLE_RATE``) and the recorder's limits.
+         */
+        get: operations["replay_config_api_v1_replays_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reviews": {
         parameters: {
             query?: never;
@@ -10095,6 +10220,21 @@ export interface components {
             /** Statistic */
             statistic: number;
         };
+        /**
+         * Click
+         * @description A click for the heatmap: the page coordinates (CSS px, ``pageX``/``pageY``) and the
+         *     viewport's CSS width then; the server keeps ``x`` in permille of the width.
+         */
+        Click: {
+            /** Ts */
+            ts: number;
+            /** Width */
+            width: number;
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+        };
         /** ClusterOut */
         ClusterOut: {
             /** Centroid */
@@ -11170,6 +11310,11 @@ export interface components {
             member_id: number;
             /** Removed */
             removed: number;
+            /**
+             * Replays Removed
+             * @default 0
+             */
+            replays_removed: number;
         };
         /** EventsAccepted */
         EventsAccepted: {
@@ -12259,6 +12404,48 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** Heatmap */
+        Heatmap: {
+            /** Cell X */
+            cell_x: number;
+            /** Cell Y */
+            cell_y: number;
+            /** Cells */
+            cells: components["schemas"]["HeatmapCell"][];
+            /** Clicks */
+            clicks: number;
+            /** Max Count */
+            max_count: number;
+            /** Page */
+            page: string;
+            /**
+             * Reference Width
+             * @description y is scaled to this viewport width (375)
+             */
+            reference_width: number;
+        };
+        /** HeatmapCell */
+        HeatmapCell: {
+            /** Count */
+            count: number;
+            /**
+             * X
+             * @description Cell's left edge, permille of the page width
+             */
+            x: number;
+            /**
+             * Y
+             * @description Cell's top edge, CSS px from the top at the reference width
+             */
+            y: number;
+        };
+        /** HeatmapPage */
+        HeatmapPage: {
+            /** Clicks */
+            clicks: number;
+            /** Page */
+            page: string;
         };
         /**
          * HistoryImport
@@ -14388,6 +14575,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ReplaySessionOut] */
+        Page_ReplaySessionOut_: {
+            /** Items */
+            items: components["schemas"]["ReplaySessionOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ReviewAdmin] */
         Page_ReviewAdmin_: {
             /** Items */
@@ -16297,6 +16491,106 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ReplayAccepted */
+        ReplayAccepted: {
+            /**
+             * Duplicate
+             * @default false
+             */
+            duplicate: boolean;
+            /**
+             * Recorded
+             * @description False when the device is not sampled: stop recording
+             */
+            recorded: boolean;
+        };
+        /**
+         * ReplayChunkIn
+         * @description What ``POST /replays`` takes: the events one H5 page recorded since the last flush.
+         *     ``replay_id`` names the recording (one per tab visit), ``seq`` the chunk in it (a retried
+         *     chunk is stored once).
+         */
+        ReplayChunkIn: {
+            /** Anonymous Id */
+            anonymous_id: string;
+            /** Clicks */
+            clicks?: components["schemas"]["Click"][];
+            /** Events */
+            events: components["schemas"]["RrwebEvent"][];
+            /** Page */
+            page: string;
+            /** Replay Id */
+            replay_id: string;
+            /** Sent At */
+            sent_at: number;
+            /** Seq */
+            seq: number;
+        };
+        /**
+         * ReplayConfig
+         * @description Whether this device records (by a hash of its id against the sample rate) and the
+         *     recorder's limits.
+         */
+        ReplayConfig: {
+            /** Flush Interval Ms */
+            flush_interval_ms: number;
+            /** Max Bytes */
+            max_bytes: number;
+            /** Max Events */
+            max_events: number;
+            /** Record */
+            record: boolean;
+            /** Sample Rate */
+            sample_rate: number;
+        };
+        /** ReplayDetail */
+        ReplayDetail: {
+            /**
+             * Events
+             * @description rrweb events in order, for the replayer
+             */
+            events: {
+                [key: string]: unknown;
+            }[];
+            session: components["schemas"]["ReplaySessionOut"];
+        };
+        /** ReplaySessionOut */
+        ReplaySessionOut: {
+            /** Anonymous Id */
+            anonymous_id: string;
+            /** Chunks */
+            chunks: number;
+            /** Clicks */
+            clicks: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Events */
+            events: number;
+            /** First Page */
+            first_page: string;
+            /** Id */
+            id: number;
+            /**
+             * Last At
+             * Format: date-time
+             */
+            last_at: string;
+            /** Member Id */
+            member_id: number | null;
+            /** Pages */
+            pages: string[];
+            /** Raw Bytes */
+            raw_bytes: number;
+            /** Replay Id */
+            replay_id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Stored Bytes */
+            stored_bytes: number;
+        };
         /** ReplenishmentList */
         ReplenishmentList: {
             /** Computed At */
@@ -16755,6 +17049,24 @@ export interface components {
             points: components["schemas"]["RfmPoint"][];
             /** Spend */
             spend: number;
+        };
+        /**
+         * RrwebEvent
+         * @description One rrweb event (``eventWithTime``): its ``type`` (0–6: DomContentLoaded, Load,
+         *     FullSnapshot, IncrementalSnapshot, Meta, Custom, Plugin), ``data`` as rrweb wrote it and its
+         *     time on the client's clock. Inputs arrive masked (``maskAllInputs``).
+         */
+        RrwebEvent: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Delay */
+            delay?: number | null;
+            /** Timestamp */
+            timestamp: number;
+            /** Type */
+            type: number;
         };
         /** Run */
         Run: {
@@ -21691,6 +22003,135 @@ export interface operations {
             };
         };
     };
+    heatmap_api_v1_console_analytics_heatmap_get: {
+        parameters: {
+            query: {
+                page: string;
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Heatmap"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    heatmap_pages_api_v1_console_analytics_heatmap_pages_get: {
+        parameters: {
+            query?: {
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeatmapPage"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     import_history_api_v1_console_analytics_history_imports_post: {
         parameters: {
             query?: never;
@@ -22216,6 +22657,169 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_replays_api_v1_console_analytics_replays_get: {
+        parameters: {
+            query?: {
+                member_id?: number | null;
+                page?: string | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReplaySessionOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_replay_api_v1_console_analytics_replays__replay_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replay_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -50283,6 +50887,141 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    collect_replay_api_v1_replays_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayChunkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayAccepted"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    replay_config_api_v1_replays_config_get: {
+        parameters: {
+            query: {
+                anonymous_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayConfig"];
                 };
             };
             /** @description Validation Error */

@@ -14302,6 +14302,16 @@ export interface components {
              */
             share: number;
         };
+        /** PageStart */
+        PageStart: {
+            /** Page */
+            page: string;
+            /**
+             * Timestamp
+             * @description The page's first recorded event (ms, client clock)
+             */
+            timestamp: number;
+        };
         /** Page[AccessLogEntry] */
         Page_AccessLogEntry_: {
             /** Items */
@@ -16552,6 +16562,11 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Page Starts
+             * @description Where each page begins in the events
+             */
+            page_starts: components["schemas"]["PageStart"][];
             session: components["schemas"]["ReplaySessionOut"];
         };
         /** ReplaySessionOut */

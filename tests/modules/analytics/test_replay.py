@@ -113,6 +113,10 @@ async def test_a_chunk_is_stored_compressed_and_played_back(
     assert played.status_code == 200
     assert [e["type"] for e in played.json()["events"]] == [4, 2, 3, 3]
     assert played.json()["events"][-1]["data"] == {"source": 3, "id": 1, "y": 40}
+    assert played.json()["page_starts"] == [
+        {"page": "pages/index/index", "timestamp": sent - 2000},
+        {"page": "pages/product/detail", "timestamp": sent - 100},
+    ]
 
 
 async def test_recordings_are_found_by_member_page_and_day(

@@ -146,13 +146,14 @@ async def get_session(session: AsyncSession, session_id: int) -> ReplaySession |
     return await session.get(ReplaySession, session_id)
 
 
-async def chunk_data(session: AsyncSession, session_id: int) -> list[bytes]:
-    rows = await session.scalars(
-        select(ReplayChunk.data)
+async def chunk_data(session: AsyncSession, session_id: int) -> list[tuple[str, bytes]]:
+    """A recording's chunks in order: (page, compressed events)."""
+    rows = await session.execute(
+        select(ReplayChunk.page, ReplayChunk.data)
         .where(ReplayChunk.session_id == session_id)
         .order_by(ReplayChunk.seq)
     )
-    return [bytes(r) for r in rows]
+    return [(str(page), bytes(data)) for page, data in rows]
 
 
 async def heatmap(

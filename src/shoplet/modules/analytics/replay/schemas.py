@@ -86,9 +86,15 @@ class ReplaySessionOut(ResponseModel):
     raw_bytes: int
 
 
+class PageStart(ResponseModel):
+    page: str
+    timestamp: int = Field(description="The page's first recorded event (ms, client clock)")
+
+
 class ReplayDetail(ResponseModel):
     session: ReplaySessionOut
     events: list[dict[str, Any]] = Field(description="rrweb events in order, for the replayer")
+    page_starts: list[PageStart] = Field(description="Where each page begins in the events")
 
 
 class HeatmapCell(ResponseModel):

@@ -15,6 +15,7 @@ import hashlib
 import json
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ from shoplet.modules.analytics.replay.schemas import (
     Heatmap,
     HeatmapCell,
     HeatmapPage,
+    PageStart,
     ReplayAccepted,
     ReplayChunkIn,
     ReplayConfig,
@@ -244,12 +246,16 @@ async def detail(session: AsyncSession, session_id: int) -> ReplayDetail:
     row = await repo.get_session(session, session_id)
     if row is None:
         raise ReplayNotFound(f"No recording {session_id}")
-    events: list[dict[str, object]] = []
-    for blob in await repo.chunk_data(session, session_id):
-        events.extend(json.loads(zlib.decompress(blob)))
-    events.sort(key=lambda e: int(str(e["timestamp"])))
+    events: list[dict[str, Any]] = []
+    starts: list[PageStart] = []
+    for page, blob in await repo.chunk_data(session, session_id):
+        chunk: list[dict[str, Any]] = json.loads(zlib.decompress(blob))
+        if chunk and (not starts or starts[-1].page != page):
+            starts.append(PageStart(page=page, timestamp=min(int(e["timestamp"]) for e in chunk)))
+        events.extend(chunk)
+    events.sort(key=lambda e: int(e["timestamp"]))
     pages = await repo.pages_of(session, [row.id])
-    return ReplayDetail(session=_out(row, pages.get(row.id, [])), events=events)
+    return ReplayDetail(session=_out(row, pages.get(row.id, [])), events=events, page_starts=starts)
 
 
 async def heatmap(

@@ -1,5 +1,7 @@
 """analytics: session replay and click heatmaps of the H5 store (analytics_replay_session,
-analytics_replay_chunk: zlib-compressed rrweb events per page, analytics_replay_click)
+analytics_replay_chunk: zlib-compressed rrweb events per page, analytics_replay_click), and the
+promoter status social announces (analytics_promoter; analytics_profile.has_shared keeps
+the sharer fact apart from the role a promoter outranks)
 
 Revision ID: 0058_analytics_replay
 Revises: 0046_passkeys
@@ -90,8 +92,24 @@ def upgrade() -> None:
         "ix_analytics_replay_click_session_id", "analytics_replay_click", ["session_id"]
     )
 
+    op.create_table(
+        "analytics_promoter",
+        sa.Column("member_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("changed_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_analytics_promoter")),
+    )
+    with op.batch_alter_table("analytics_profile") as batch:
+        batch.add_column(
+            sa.Column("has_shared", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    op.execute("UPDATE analytics_profile SET has_shared = (social_role = 'sharer')")
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("analytics_profile") as batch:
+        batch.drop_column("has_shared")
+    op.drop_table("analytics_promoter")
     op.drop_table("analytics_replay_click")
     op.drop_table("analytics_replay_chunk")
     op.drop_table("analytics_replay_session")

@@ -17,6 +17,7 @@ from shoplet.modules.analytics.profiles.models import (
     MemberTag,
     Profile,
     ProfileJob,
+    PromoterRole,
     Segment,
     SegmentCoupon,
     Tag,
@@ -443,3 +444,29 @@ async def finish_job(
             finished_at=now,
         )
     )
+
+
+# Promoters (social's distribution, by event)
+
+
+async def record_promoter(session: AsyncSession, member_id: int, status: str, at: datetime) -> bool:
+    """Upsert the member's promoter status unless a newer one is stored; True when written."""
+    stmt = _insert(session, PromoterRole).values(member_id=member_id, status=status, changed_at=at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["member_id"],
+        set_={"status": stmt.excluded.status, "changed_at": stmt.excluded.changed_at},
+        where=PromoterRole.changed_at <= stmt.excluded.changed_at,
+    )
+    return int((await session.execute(stmt)).rowcount or 0) > 0
+
+
+async def active_promoters(session: AsyncSession, member_ids: Sequence[int]) -> set[int]:
+    out: set[int] = set()
+    for chunk in _chunks(member_ids):
+        rows = await session.scalars(
+            select(PromoterRole.member_id).where(
+                PromoterRole.member_id.in_(chunk), PromoterRole.status == "active"
+            )
+        )
+        out.update(int(m) for m in rows)
+    return out

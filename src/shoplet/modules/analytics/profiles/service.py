@@ -293,7 +293,15 @@ def compute_columns() -> tuple[str, ...]:
 
 
 async def matching_members(session: AsyncSession, node: conditions.Node) -> list[int]:
-    facts, tags = await _universe(session, utcnow())
+    """Members meeting ``node``: compiled to SQL (``repo.matching_member_ids``); the Python
+    evaluation (:func:`python_matching_members`) is its oracle in the tests."""
+    return await repo.matching_member_ids(session, node, utcnow())
+
+
+async def python_matching_members(
+    session: AsyncSession, node: conditions.Node, now: datetime
+) -> list[int]:
+    facts, tags = await _universe(session, now)
     return conditions.matching(node, facts, tags)
 
 

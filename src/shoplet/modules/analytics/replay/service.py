@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
-from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.analytics.replay import repository as repo
 from shoplet.modules.analytics.replay.errors import (
     ReplayConflict,
@@ -219,12 +219,7 @@ async def list_sessions(
     limit: int,
 ) -> tuple[list[ReplaySessionOut], str | None]:
     """Recordings newest first, by member, page (any chunk recorded on it) and shop days."""
-    before: int | None = None
-    if cursor is not None:
-        values = decode_cursor(cursor, length=1)
-        if not isinstance(values[0], int):
-            raise InvalidCursor("The cursor is not one of this list's")
-        before = values[0]
+    before = decode_id_cursor(cursor)
     since, until = _day_bounds(date_from, date_to)
     rows = await repo.list_sessions(
         session,
@@ -237,7 +232,7 @@ async def list_sessions(
     )
     shown = rows[:limit]
     pages = await repo.pages_of(session, [r.id for r in shown])
-    next_cursor = encode_cursor([shown[-1].id]) if len(rows) > limit else None
+    next_cursor = encode_id_cursor(shown[-1].id) if len(rows) > limit else None
     return [_out(r, pages.get(r.id, [])) for r in shown], next_cursor
 
 

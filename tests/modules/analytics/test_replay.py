@@ -207,6 +207,7 @@ async def test_bad_chunks_change_nothing(client: httpx.AsyncClient, ctx: AppCont
     big = chunk(1, events=[{"type": 3, "timestamp": sent, "data": {"t": "x" * 530_000}}])
     response = await client.post(URL, json=big)
     assert response.status_code == 413
+    assert response.json()["code"] == "request.body_too_large"
     assert await snapshot(ctx, *TABLES) == before
 
 

@@ -510,10 +510,15 @@ _SINCE = {
 }
 
 
+def _texts(value: conditions.Value) -> list[str]:
+    return list(value) if isinstance(value, list) else [str(value)]
+
+
 def _days_at_least(since: Any, days: int, now: datetime) -> ColumnElement[bool]:
     """``max(0, floor((now − since) / 1 day)) >= days``, never NULL."""
+    known: ColumnElement[bool] = since.isnot(None)
     if days <= 0:
-        return since.isnot(None)
+        return known
     return and_(since.isnot(None), since <= now - timedelta(days=days))
 
 
@@ -557,9 +562,9 @@ def _leaf_sql(
     if op == "ne":
         return or_(column.is_(None), column != value)
     if op == "not_in":
-        return or_(column.is_(None), column.not_in(list(value)))
+        return or_(column.is_(None), column.not_in(_texts(value)))
     if op == "in":
-        return and_(known, column.in_(list(value)))
+        return and_(known, column.in_(_texts(value)))
     if op == "prefix":
         assert isinstance(value, str)  # noqa: S101
         return and_(known, func.substr(column, 1, len(value)) == value)

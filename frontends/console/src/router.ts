@@ -217,6 +217,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: '路径分析' },
       },
       {
+        path: 'analytics/replays',
+        name: 'analytics-replays',
+        component: () => import('@/views/analytics/ReplayView.vue'),
+        meta: { permission: 'analytics:view', title: '会话回放' },
+      },
+      {
+        path: 'analytics/heatmap',
+        name: 'analytics-heatmap',
+        component: () => import('@/views/analytics/HeatmapView.vue'),
+        meta: { permission: 'analytics:view', title: '点击热力图' },
+      },
+      {
         path: 'analytics/realtime',
         name: 'analytics-realtime',
         component: () => import('@/views/analytics/RealtimeView.vue'),

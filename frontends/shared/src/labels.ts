@@ -1845,6 +1845,41 @@ export const BEHAVIOUR_LABELS = {
   empty: '暂无数据',
 } as const
 
+/** 会话回放 and 点击热力图 (H5 recordings; docs/analytics.md). */
+export const REPLAY_LABELS = {
+  replaysTitle: '会话回放',
+  heatmapTitle: '点击热力图',
+  memberId: '会员 ID',
+  page: '页面',
+  pagePlaceholder: '选择或输入页面路径',
+  dateRange: '日期范围',
+  run: '查询',
+  startedAt: '开始时间',
+  duration: '时长',
+  pages: '浏览页面',
+  clicks: '点击',
+  events: '事件',
+  size: '存储大小',
+  member: '会员',
+  guest: '未登录',
+  play: '播放',
+  player: '回放画面',
+  playing: '正在回放',
+  pause: '暂停',
+  resume: '继续',
+  replayAgain: '重新播放',
+  more: '加载更多',
+  empty: '暂无录制',
+  noClicks: '该页面暂无点击',
+  totalClicks: '共 {n} 次点击',
+  heatCanvas: '点击热力图：颜色越暖点击越多',
+  hotCells: '点击最多的区域',
+  position: '位置（横向 ‰ / 纵向 px）',
+  count: '次数',
+  noSnapshot: '暂无该页面的录制画面，仅显示热力分布',
+  maskedNote: '输入内容与手机号、地址等个人信息在录制时已遮盖',
+} as const
+
 /** 归因模型. */
 export const ATTRIBUTION_MODEL_LABELS: Labels = {
   last_touch: '末次触点',

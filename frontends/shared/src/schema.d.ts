@@ -25,30 +25,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/answers/{answer_id}/like": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Like Answer
-         * @description 有用: one like per shopper (again changes nothing).
-         */
-        put: operations["like_answer_api_v1_answers__answer_id__like_put"];
-        post?: never;
-        /**
-         * Unlike Answer
-         * @description Take the like back.
-         */
-        delete: operations["unlike_answer_api_v1_answers__answer_id__like_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -705,6 +681,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Heatmap
+         * @description 点击热力图: clicks on a page per cell (x in permille of the width, y in px at 375 px).
+         */
+        get: operations["heatmap_api_v1_console_analytics_heatmap_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/heatmap/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Heatmap Pages
+         * @description The 100 most clicked pages.
+         */
+        get: operations["heatmap_pages_api_v1_console_analytics_heatmap_pages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/history-imports": {
         parameters: {
             query?: never;
@@ -738,7 +754,7 @@ export interface paths {
         /**
          * Delete Member Events
          * @description A member's deletion request: their tracking events (and the anonymous ones merged into
-         *     them) are removed from the event store.
+         *     them) are removed from the event store, and their session recordings deleted.
          */
         post: operations["delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post"];
         delete?: never;
@@ -843,6 +859,46 @@ export interface paths {
          *     orders and GMV by province; counters only, cheap enough to poll every few seconds.
          */
         get: operations["realtime_overview_api_v1_console_analytics_realtime_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Replays
+         * @description 会话回放: recordings newest first, by member, page and shop days (keyset cursor).
+         */
+        get: operations["list_replays_api_v1_console_analytics_replays_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/replays/{replay_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Replay
+         * @description One recording with its rrweb events in order (audited: a shopper's visit is watched).
+         */
+        get: operations["get_replay_api_v1_console_analytics_replays__replay_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1589,209 +1645,6 @@ export interface paths {
          * @description Rename, reorder, change the icon of, or hide a category.
          */
         patch: operations["update_category_api_v1_console_categories__category_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/console/content/answers/{answer_id}/remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Remove Answer */
-        post: operations["remove_answer_api_v1_console_content_answers__answer_id__remove_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/comments/{comment_id}/remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Remove Comment */
-        post: operations["remove_comment_api_v1_console_content_comments__comment_id__remove_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/posts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Posts
-         * @description 种草: posts in any status, newest first.
-         */
-        get: operations["list_posts_api_v1_console_content_posts_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/posts/{post_id}/pin": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Pin Post
-         * @description 置顶 (or not): pinned posts lead their feeds.
-         */
-        put: operations["pin_post_api_v1_console_content_posts__post_id__pin_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/posts/{post_id}/remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Remove Post
-         * @description 下架 a post (final): it leaves the feeds and its topic's count.
-         */
-        post: operations["remove_post_api_v1_console_content_posts__post_id__remove_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/questions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Questions
-         * @description 问答: questions, newest first; ``has_merchant_answer`` says whether the shop answered.
-         */
-        get: operations["list_questions_api_v1_console_content_questions_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/questions/{question_id}/answers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Question Answers
-         * @description A question's public answers (the shop's first).
-         */
-        get: operations["question_answers_api_v1_console_content_questions__question_id__answers_get"];
-        put?: never;
-        /**
-         * Answer Question
-         * @description Answer as the shop (商家回答): public at once, pinned first; the asker is told.
-         */
-        post: operations["answer_question_api_v1_console_content_questions__question_id__answers_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/questions/{question_id}/remove": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Remove Question
-         * @description Remove a question from the product page (final).
-         */
-        post: operations["remove_question_api_v1_console_content_questions__question_id__remove_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/topics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Topics
-         * @description Every topic, open or closed, newest first.
-         */
-        get: operations["list_topics_api_v1_console_content_topics_get"];
-        put?: never;
-        /**
-         * Create Topic
-         * @description Open a topic (话题; a leading # is dropped); 409 ``content.topic_taken`` for a name in
-         *     use.
-         */
-        post: operations["create_topic_api_v1_console_content_topics_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/console/content/topics/{topic_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Update Topic
-         * @description Rename, describe, open or close a topic.
-         */
-        put: operations["update_topic_api_v1_console_content_topics__topic_id__put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/api/v1/console/coupon-templates": {
@@ -5635,87 +5488,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/content/images": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Upload Image
-         * @description Upload an image for a post (the multipart field ``file``); pass its ``id`` in
-         *     ``image_ids``. 400 ``content.image_invalid``, 413 ``content.image_too_large``.
-         */
-        post: operations["upload_image_api_v1_content_images_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/content/notices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Notices
-         * @description 回答提醒: answers to your questions (latest 50).
-         */
-        get: operations["notices_api_v1_content_notices_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/content/notices/read": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Read Notices
-         * @description Mark every notice read.
-         */
-        post: operations["read_notices_api_v1_content_notices_read_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/content/posts/mine": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * My Posts
-         * @description Your posts (latest 50) with where moderation stands.
-         */
-        get: operations["my_posts_api_v1_content_posts_mine_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/coupons/centre": {
         parameters: {
             query?: never;
@@ -6763,31 +6535,9 @@ export interface paths {
         put?: never;
         /**
          * Appeal
-         * @description 申诉: send your rejected review, question, answer, post or comment back to a person,
-         *     once, with why.
+         * @description 申诉: send your rejected review back to a person, once, with why.
          */
         post: operations["appeal_api_v1_moderation_appeals_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/moderation/mine": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * My Items
-         * @description 我的内容: your reviews, questions, answers, posts and comments, newest first, each 审核中
-         *     (``checking``, ``held``), 已通过 or 未通过 with the reason and whether 申诉 is open.
-         */
-        get: operations["my_items_api_v1_moderation_mine_get"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -7188,98 +6938,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/posts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Feed
-         * @description The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay), of a topic or
-         *     all; pinned posts first on the first page.
-         */
-        get: operations["feed_api_v1_posts_get"];
-        put?: never;
-        /**
-         * Create Post
-         * @description 种草: text (≤ 1000), images from ``POST /content/images`` (≤ 9), products on sale
-         *     (≤ 6), a topic; public once moderation approves the text and every image.
-         */
-        post: operations["create_post_api_v1_posts_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/posts/{post_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get Post
-         * @description A public post with its products (买同款); the author also sees their own under review
-         *     (with ``status`` and ``moderation``).
-         */
-        get: operations["get_post_api_v1_posts__post_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/posts/{post_id}/comments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Comments
-         * @description Public comments, newest first.
-         */
-        get: operations["comments_api_v1_posts__post_id__comments_get"];
-        put?: never;
-        /**
-         * Comment
-         * @description Comment (≤ 300 characters); public once moderation approves it.
-         */
-        post: operations["comment_api_v1_posts__post_id__comments_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/posts/{post_id}/like": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Like Post
-         * @description 点赞: one like per shopper (again changes nothing).
-         */
-        put: operations["like_post_api_v1_posts__post_id__like_put"];
-        post?: never;
-        /** Unlike Post */
-        delete: operations["unlike_post_api_v1_posts__post_id__like_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -7400,50 +7058,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/products/{product_id}/questions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Product Questions
-         * @description Public questions, newest first, each with its public answers (the shop's first).
-         */
-        get: operations["product_questions_api_v1_products__product_id__questions_get"];
-        put?: never;
-        /**
-         * Ask
-         * @description Ask about a product (≤ 200 characters); public once moderation approves it.
-         */
-        post: operations["ask_api_v1_products__product_id__questions_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/products/{product_id}/questions/summary": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Qa Summary
-         * @description 问大家 on the product page: how many questions, the latest two with their answers.
-         */
-        get: operations["qa_summary_api_v1_products__product_id__questions_summary_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/products/{product_id}/reviews": {
         parameters: {
             query?: never;
@@ -7499,27 +7113,6 @@ export interface paths {
         get: operations["active_promotions_api_v1_promotions_active_get"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/questions/{question_id}/answers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Answer
-         * @description Answer a question about a product you bought (≤ 500 characters; 403
-         *     ``content.not_a_buyer`` otherwise); the asker is told once it is public.
-         */
-        post: operations["answer_api_v1_questions__question_id__answers_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7606,6 +7199,51 @@ export interface paths {
          *     ``regions.not_found``.
          */
         get: operations["list_regions_api_v1_regions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect Replay
+         * @description One chunk of an H5 recording (rrweb events of one page, inputs masked, and its clicks;
+         *     at most 2000 events and 512 KB). 409 ``analytics.replay_conflict`` (another device's
+         *     recording), 413 ``analytics.replay_full`` (the recording's size limit), 422
+         *     ``analytics.replay_out_of_range``, 429 per device and address; nothing of a refused chunk is
+         *     stored. A retried chunk (same ``seq``) is stored once.
+         */
+        post: operations["collect_replay_api_v1_replays_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/replays/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replay Config
+         * @description Whether this device records its H5 visits (sampled by
+         *     ``SHOPLET_ANALYTICS_REPLAY_SAMPLE_RATE``) and the recorder's limits.
+         */
+        get: operations["replay_config_api_v1_replays_config_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7924,43 +7562,6 @@ export interface paths {
          * @description Server time for countdowns (never cached).
          */
         get: operations["server_time_api_v1_time_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/topics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Topics
-         * @description 话题: the channels open now.
-         */
-        get: operations["topics_api_v1_topics_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/topics/{topic_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Topic */
-        get: operations["topic_api_v1_topics__topic_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8734,11 +8335,6 @@ export interface components {
              * @enum {string}
              */
             via: "parser" | "llm" | "none";
-        };
-        /** AnswerCreate */
-        AnswerCreate: {
-            /** Content */
-            content: string;
         };
         /** AppCreate */
         AppCreate: {
@@ -10624,6 +10220,21 @@ export interface components {
             /** Statistic */
             statistic: number;
         };
+        /**
+         * Click
+         * @description A click for the heatmap: the page coordinates (CSS px, ``pageX``/``pageY``) and the
+         *     viewport's CSS width then; the server keeps ``x`` in permille of the width.
+         */
+        Click: {
+            /** Ts */
+            ts: number;
+            /** Width */
+            width: number;
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+        };
         /** ClusterOut */
         ClusterOut: {
             /** Centroid */
@@ -10724,27 +10335,6 @@ export interface components {
             kind: "dimension" | "fen" | "count" | "permille";
             /** Label */
             label: string;
-        };
-        /** Comment */
-        Comment: {
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Nickname */
-            nickname: string;
-            /** Post Id */
-            post_id: number;
-        };
-        /** CommentCreate */
-        CommentCreate: {
-            /** Content */
-            content: string;
         };
         /** CommissionAdmin */
         CommissionAdmin: {
@@ -11720,6 +11310,11 @@ export interface components {
             member_id: number;
             /** Removed */
             removed: number;
+            /**
+             * Replays Removed
+             * @default 0
+             */
+            replays_removed: number;
         };
         /** EventsAccepted */
         EventsAccepted: {
@@ -12127,18 +11722,6 @@ export interface components {
             favorited: boolean;
             /** Product Id */
             product_id: number;
-        };
-        /** Feed */
-        Feed: {
-            /** Items */
-            items: components["schemas"]["Post"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-            /**
-             * Pinned
-             * @description pinned posts (first page only)
-             */
-            pinned: components["schemas"]["Post"][];
         };
         /**
          * Filter
@@ -12822,6 +12405,48 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** Heatmap */
+        Heatmap: {
+            /** Cell X */
+            cell_x: number;
+            /** Cell Y */
+            cell_y: number;
+            /** Cells */
+            cells: components["schemas"]["HeatmapCell"][];
+            /** Clicks */
+            clicks: number;
+            /** Max Count */
+            max_count: number;
+            /** Page */
+            page: string;
+            /**
+             * Reference Width
+             * @description y is scaled to this viewport width (375)
+             */
+            reference_width: number;
+        };
+        /** HeatmapCell */
+        HeatmapCell: {
+            /** Count */
+            count: number;
+            /**
+             * X
+             * @description Cell's left edge, permille of the page width
+             */
+            x: number;
+            /**
+             * Y
+             * @description Cell's top edge, CSS px from the top at the reference width
+             */
+            y: number;
+        };
+        /** HeatmapPage */
+        HeatmapPage: {
+            /** Clicks */
+            clicks: number;
+            /** Page */
+            page: string;
+        };
         /**
          * HistoryImport
          * @description What an import added, and the history held after it.
@@ -13426,13 +13051,6 @@ export interface components {
              * @enum {string}
              */
             category: "politics" | "porn" | "abuse" | "ads" | "illegal" | "fraud" | "other";
-        };
-        /** LikeResult */
-        LikeResult: {
-            /** Like Count */
-            like_count: number;
-            /** Liked */
-            liked: boolean;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -14051,7 +13669,7 @@ export interface components {
              * Subject Type
              * @enum {string}
              */
-            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment";
+            subject_type: "review" | "review_followup";
         };
         /** ModerationBulkDecision */
         ModerationBulkDecision: {
@@ -14233,26 +13851,6 @@ export interface components {
              */
             status: "checking" | "held" | "approved" | "rejected";
         };
-        /** MyAnswer */
-        MyAnswer: {
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            moderation: components["schemas"]["ModerationState"] | null;
-            /** Question Id */
-            question_id: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected" | "removed";
-        };
         /** MyBargain */
         MyBargain: {
             /**
@@ -14290,129 +13888,6 @@ export interface components {
             status: "open" | "ordered" | "paid" | "expired" | "cancelled";
             /** Title */
             title: string;
-        };
-        /** MyComment */
-        MyComment: {
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            moderation: components["schemas"]["ModerationState"] | null;
-            /** Nickname */
-            nickname: string;
-            /** Post Id */
-            post_id: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected" | "removed";
-        };
-        /**
-         * MyModerationItem
-         * @description 我的内容: one of the author's texts (a review, a question, an answer, a post, a comment)
-         *     with where it stands.
-         */
-        MyModerationItem: {
-            /** Appealed */
-            appealed: boolean;
-            /** Can Appeal */
-            can_appeal: boolean;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Reason */
-            reason: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "checking" | "held" | "approved" | "rejected";
-            /** Subject Id */
-            subject_id: number;
-            /**
-             * Subject Type
-             * @enum {string}
-             */
-            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment";
-            /** Text */
-            text: string;
-        };
-        /** MyPost */
-        MyPost: {
-            /** Comment Count */
-            comment_count: number;
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Images */
-            images: string[];
-            /** Is Pinned */
-            is_pinned: boolean;
-            /** Like Count */
-            like_count: number;
-            /**
-             * Liked
-             * @default false
-             */
-            liked: boolean;
-            /** Member Id */
-            member_id: number;
-            moderation: components["schemas"]["ModerationState"] | null;
-            /** Nickname */
-            nickname: string;
-            /**
-             * Products
-             * @description linked products still on sale (买同款)
-             */
-            products: components["schemas"]["ProductSummary"][];
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected" | "removed";
-            /** Topic Id */
-            topic_id: number | null;
-            /** Topic Name */
-            topic_name: string | null;
-        };
-        /**
-         * MyQuestion
-         * @description The asker's own view: where moderation stands.
-         */
-        MyQuestion: {
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            moderation: components["schemas"]["ModerationState"] | null;
-            /** Product Id */
-            product_id: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected" | "removed";
         };
         /** NearbyStore */
         NearbyStore: {
@@ -14457,26 +13932,6 @@ export interface components {
              * @description units held for each asked SKU
              */
             stock: components["schemas"]["StoreStock"][];
-        };
-        /** Notice */
-        Notice: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Is Read */
-            is_read: boolean;
-            /** Kind */
-            kind: string;
-            /** Product Id */
-            product_id: number;
-            /** Question Id */
-            question_id: number;
-            /** Text */
-            text: string;
         };
         /** NoticeOut */
         NoticeOut: {
@@ -14847,6 +14302,16 @@ export interface components {
              */
             share: number;
         };
+        /** PageStart */
+        PageStart: {
+            /** Page */
+            page: string;
+            /**
+             * Timestamp
+             * @description The page's first recorded event (ms, client clock)
+             */
+            timestamp: number;
+        };
         /** Page[AccessLogEntry] */
         Page_AccessLogEntry_: {
             /** Items */
@@ -14907,13 +14372,6 @@ export interface components {
         Page_CodeBatch_: {
             /** Items */
             items: components["schemas"]["CodeBatch"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
-        /** Page[Comment] */
-        Page_Comment_: {
-            /** Items */
-            items: components["schemas"]["Comment"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -15064,13 +14522,6 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** Page[MyModerationItem] */
-        Page_MyModerationItem_: {
-            /** Items */
-            items: components["schemas"]["MyModerationItem"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
         /** Page[OrderAdmin] */
         Page_OrderAdmin_: {
             /** Items */
@@ -15096,13 +14547,6 @@ export interface components {
         Page_PointsEntry_: {
             /** Items */
             items: components["schemas"]["PointsEntry"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
-        /** Page[PostAdmin] */
-        Page_PostAdmin_: {
-            /** Items */
-            items: components["schemas"]["PostAdmin"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -15141,17 +14585,10 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** Page[QuestionAdmin] */
-        Page_QuestionAdmin_: {
+        /** Page[ReplaySessionOut] */
+        Page_ReplaySessionOut_: {
             /** Items */
-            items: components["schemas"]["QuestionAdmin"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
-        /** Page[Question] */
-        Page_Question_: {
-            /** Items */
-            items: components["schemas"]["Question"][];
+            items: components["schemas"]["ReplaySessionOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -15490,11 +14927,6 @@ export interface components {
             code?: string | null;
             /** Qr */
             qr?: string | null;
-        };
-        /** PinWrite */
-        PinWrite: {
-            /** Is Pinned */
-            is_pinned: boolean;
         };
         /** PlacementFigures */
         PlacementFigures: {
@@ -15884,111 +15316,6 @@ export interface components {
              * @default true
              */
             sku_discount_stacks: boolean;
-        };
-        /** Post */
-        Post: {
-            /** Comment Count */
-            comment_count: number;
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Images */
-            images: string[];
-            /** Is Pinned */
-            is_pinned: boolean;
-            /** Like Count */
-            like_count: number;
-            /**
-             * Liked
-             * @default false
-             */
-            liked: boolean;
-            /** Member Id */
-            member_id: number;
-            /** Nickname */
-            nickname: string;
-            /**
-             * Products
-             * @description linked products still on sale (买同款)
-             */
-            products: components["schemas"]["ProductSummary"][];
-            /** Topic Id */
-            topic_id: number | null;
-            /** Topic Name */
-            topic_name: string | null;
-        };
-        /** PostAdmin */
-        PostAdmin: {
-            /** Comment Count */
-            comment_count: number;
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Images */
-            images: string[];
-            /** Is Pinned */
-            is_pinned: boolean;
-            /** Like Count */
-            like_count: number;
-            /**
-             * Liked
-             * @default false
-             */
-            liked: boolean;
-            /** Member Id */
-            member_id: number;
-            /** Nickname */
-            nickname: string;
-            /**
-             * Products
-             * @description linked products still on sale (买同款)
-             */
-            products: components["schemas"]["ProductSummary"][];
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected" | "removed";
-            /** Topic Id */
-            topic_id: number | null;
-            /** Topic Name */
-            topic_name: string | null;
-        };
-        /** PostCreate */
-        PostCreate: {
-            /** Content */
-            content: string;
-            /**
-             * Image Ids
-             * @description images from POST /content/images (≤ 9)
-             */
-            image_ids?: number[];
-            /**
-             * Product Ids
-             * @description ≤ 6
-             */
-            product_ids?: number[];
-            /** Topic Id */
-            topic_id?: number | null;
-        };
-        /** PostImage */
-        PostImage: {
-            /** Id */
-            id: number;
-            /** Url */
-            url: string;
         };
         /**
          * PosterCreate
@@ -16779,44 +16106,6 @@ export interface components {
             /** Orders */
             orders: number;
         };
-        /** QaAnswer */
-        QaAnswer: {
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Is Merchant */
-            is_merchant: boolean;
-            /** Like Count */
-            like_count: number;
-            /**
-             * Liked
-             * @description the viewer liked it
-             * @default false
-             */
-            liked: boolean;
-            /** Nickname */
-            nickname: string;
-            /** Question Id */
-            question_id: number;
-        };
-        /**
-         * QaSummary
-         * @description 问大家 on the product page: how many public questions, and the latest two.
-         */
-        QaSummary: {
-            /** Latest */
-            latest: components["schemas"]["Question"][];
-            /** Product Id */
-            product_id: number;
-            /** Total */
-            total: number;
-        };
         /**
          * Query
          * @description What to compute: one metric, split by up to two dimensions (``date`` at ``grain``),
@@ -16862,61 +16151,6 @@ export interface components {
             searches: number;
             /** Zero Results */
             zero_results: number;
-        };
-        /** Question */
-        Question: {
-            /** Answer Count */
-            answer_count: number;
-            /**
-             * Answers
-             * @description the shop's answer first, then by likes
-             */
-            answers: components["schemas"]["QaAnswer"][];
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Nickname */
-            nickname: string;
-            /** Product Id */
-            product_id: number;
-        };
-        /** QuestionAdmin */
-        QuestionAdmin: {
-            /** Answer Count */
-            answer_count: number;
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Has Merchant Answer */
-            has_merchant_answer: boolean;
-            /** Id */
-            id: number;
-            /** Member Id */
-            member_id: number;
-            /** Nickname */
-            nickname: string;
-            /** Product Id */
-            product_id: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "approved" | "rejected" | "removed";
-        };
-        /** QuestionCreate */
-        QuestionCreate: {
-            /** Content */
-            content: string;
         };
         /** RateOverride */
         RateOverride: {
@@ -17266,6 +16500,111 @@ export interface components {
             id: number;
             /** Message */
             message: string;
+        };
+        /** ReplayAccepted */
+        ReplayAccepted: {
+            /**
+             * Duplicate
+             * @default false
+             */
+            duplicate: boolean;
+            /**
+             * Recorded
+             * @description False when the device is not sampled: stop recording
+             */
+            recorded: boolean;
+        };
+        /**
+         * ReplayChunkIn
+         * @description What ``POST /replays`` takes: the events one H5 page recorded since the last flush.
+         *     ``replay_id`` names the recording (one per tab visit), ``seq`` the chunk in it (a retried
+         *     chunk is stored once).
+         */
+        ReplayChunkIn: {
+            /** Anonymous Id */
+            anonymous_id: string;
+            /** Clicks */
+            clicks?: components["schemas"]["Click"][];
+            /** Events */
+            events: components["schemas"]["RrwebEvent"][];
+            /** Page */
+            page: string;
+            /** Replay Id */
+            replay_id: string;
+            /** Sent At */
+            sent_at: number;
+            /** Seq */
+            seq: number;
+        };
+        /**
+         * ReplayConfig
+         * @description Whether this device records (by a hash of its id against the sample rate) and the
+         *     recorder's limits.
+         */
+        ReplayConfig: {
+            /** Flush Interval Ms */
+            flush_interval_ms: number;
+            /** Max Bytes */
+            max_bytes: number;
+            /** Max Events */
+            max_events: number;
+            /** Record */
+            record: boolean;
+            /** Sample Rate */
+            sample_rate: number;
+        };
+        /** ReplayDetail */
+        ReplayDetail: {
+            /**
+             * Events
+             * @description rrweb events in order, for the replayer
+             */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Page Starts
+             * @description Where each page begins in the events
+             */
+            page_starts: components["schemas"]["PageStart"][];
+            session: components["schemas"]["ReplaySessionOut"];
+        };
+        /** ReplaySessionOut */
+        ReplaySessionOut: {
+            /** Anonymous Id */
+            anonymous_id: string;
+            /** Chunks */
+            chunks: number;
+            /** Clicks */
+            clicks: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Events */
+            events: number;
+            /** First Page */
+            first_page: string;
+            /** Id */
+            id: number;
+            /**
+             * Last At
+             * Format: date-time
+             */
+            last_at: string;
+            /** Member Id */
+            member_id: number | null;
+            /** Pages */
+            pages: string[];
+            /** Raw Bytes */
+            raw_bytes: number;
+            /** Replay Id */
+            replay_id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Stored Bytes */
+            stored_bytes: number;
         };
         /** ReplenishmentList */
         ReplenishmentList: {
@@ -17725,6 +17064,24 @@ export interface components {
             points: components["schemas"]["RfmPoint"][];
             /** Spend */
             spend: number;
+        };
+        /**
+         * RrwebEvent
+         * @description One rrweb event (``eventWithTime``): its ``type`` (0–6: DomContentLoaded, Load,
+         *     FullSnapshot, IncrementalSnapshot, Meta, Custom, Plugin), ``data`` as rrweb wrote it and its
+         *     time on the client's clock. Inputs arrive masked (``maskAllInputs``).
+         */
+        RrwebEvent: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Delay */
+            delay?: number | null;
+            /** Timestamp */
+            timestamp: number;
+            /** Type */
+            type: number;
         };
         /** Run */
         Run: {
@@ -19545,39 +18902,6 @@ export interface components {
             /** Units */
             units: number;
         };
-        /** Topic */
-        Topic: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Description */
-            description: string;
-            /** Id */
-            id: number;
-            /** Is Active */
-            is_active: boolean;
-            /** Name */
-            name: string;
-            /** Post Count */
-            post_count: number;
-        };
-        /** TopicWrite */
-        TopicWrite: {
-            /**
-             * Description
-             * @default
-             */
-            description: string;
-            /**
-             * Is Active
-             * @default true
-             */
-            is_active: boolean;
-            /** Name */
-            name: string;
-        };
         /**
          * TrackedEvent
          * @description One event as the SDK sends it. The member is never sent: the server takes it from the
@@ -20210,164 +19534,6 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    like_answer_api_v1_answers__answer_id__like_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                answer_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LikeResult"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    unlike_answer_api_v1_answers__answer_id__like_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                answer_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LikeResult"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -22852,6 +22018,135 @@ export interface operations {
             };
         };
     };
+    heatmap_api_v1_console_analytics_heatmap_get: {
+        parameters: {
+            query: {
+                page: string;
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Heatmap"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    heatmap_pages_api_v1_console_analytics_heatmap_pages_get: {
+        parameters: {
+            query?: {
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeatmapPage"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     import_history_api_v1_console_analytics_history_imports_post: {
         parameters: {
             query?: never;
@@ -23377,6 +22672,169 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_replays_api_v1_console_analytics_replays_get: {
+        parameters: {
+            query?: {
+                member_id?: number | null;
+                page?: string | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReplaySessionOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_replay_api_v1_console_analytics_replays__replay_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replay_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayDetail"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -26710,1067 +26168,6 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    remove_answer_api_v1_console_content_answers__answer_id__remove_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                answer_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    remove_comment_api_v1_console_content_comments__comment_id__remove_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                comment_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_posts_api_v1_console_content_posts_get: {
-        parameters: {
-            query?: {
-                status?: ("pending" | "approved" | "rejected" | "removed") | null;
-                topic_id?: number | null;
-                cursor?: string | null;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_PostAdmin_"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    pin_post_api_v1_console_content_posts__post_id__pin_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                post_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PinWrite"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PostAdmin"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    remove_post_api_v1_console_content_posts__post_id__remove_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                post_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_questions_api_v1_console_content_questions_get: {
-        parameters: {
-            query?: {
-                status?: ("pending" | "approved" | "rejected" | "removed") | null;
-                product_id?: number | null;
-                cursor?: string | null;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_QuestionAdmin_"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    question_answers_api_v1_console_content_questions__question_id__answers_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                question_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["QaAnswer"][];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    answer_question_api_v1_console_content_questions__question_id__answers_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                question_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AnswerCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["QaAnswer"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    remove_question_api_v1_console_content_questions__question_id__remove_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                question_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_topics_api_v1_console_content_topics_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Topic"][];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-        };
-    };
-    create_topic_api_v1_console_content_topics_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TopicWrite"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Topic"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_topic_api_v1_console_content_topics__topic_id__put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                topic_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TopicWrite"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Topic"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -38318,7 +36715,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("checking" | "held" | "approved" | "rejected") | null;
-                subject_type?: ("review" | "review_followup" | "question" | "answer" | "post" | "comment") | null;
+                subject_type?: ("review" | "review_followup") | null;
                 appealed?: boolean | null;
                 cursor?: string | null;
                 limit?: number;
@@ -46772,190 +45169,6 @@ export interface operations {
             };
         };
     };
-    upload_image_api_v1_content_images_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": {
-                    /**
-                     * Format: binary
-                     * @description an image: PNG, JPEG or WebP, at most 5 MB
-                     */
-                    file: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PostImage"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-        };
-    };
-    notices_api_v1_content_notices_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Notice"][];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-        };
-    };
-    read_notices_api_v1_content_notices_read_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-        };
-    };
-    my_posts_api_v1_content_posts_mine_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MyPost"][];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-        };
-    };
     coupon_centre_api_v1_coupons_centre_get: {
         parameters: {
             query?: {
@@ -50602,70 +48815,6 @@ export interface operations {
             };
         };
     };
-    my_items_api_v1_moderation_mine_get: {
-        parameters: {
-            query?: {
-                cursor?: string | null;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_MyModerationItem_"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     verify_push_url_api_v1_moderation_wechat_push_get: {
         parameters: {
             query?: {
@@ -52119,507 +50268,6 @@ export interface operations {
             };
         };
     };
-    feed_api_v1_posts_get: {
-        parameters: {
-            query?: {
-                topic_id?: number | null;
-                sort?: "latest" | "hot";
-                cursor?: string | null;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Feed"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    create_post_api_v1_posts_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PostCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MyPost"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_post_api_v1_posts__post_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                post_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MyPost"] | components["schemas"]["Post"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    comments_api_v1_posts__post_id__comments_get: {
-        parameters: {
-            query?: {
-                cursor?: string | null;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                post_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_Comment_"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    comment_api_v1_posts__post_id__comments_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                post_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CommentCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MyComment"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    like_post_api_v1_posts__post_id__like_put: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                post_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LikeResult"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    unlike_post_api_v1_posts__post_id__like_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                post_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LikeResult"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     list_products_api_v1_products_get: {
         parameters: {
             query?: {
@@ -52929,170 +50577,6 @@ export interface operations {
             };
         };
     };
-    product_questions_api_v1_products__product_id__questions_get: {
-        parameters: {
-            query?: {
-                cursor?: string | null;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                product_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_Question_"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    ask_api_v1_products__product_id__questions_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                product_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["QuestionCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MyQuestion"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    qa_summary_api_v1_products__product_id__questions_summary_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                product_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["QaSummary"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     product_reviews_api_v1_products__product_id__reviews_get: {
         parameters: {
             query?: {
@@ -53193,105 +50677,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PromotionTag"][];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    answer_api_v1_questions__question_id__answers_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                question_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AnswerCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MyAnswer"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -53517,6 +50902,141 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    collect_replay_api_v1_replays_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayChunkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayAccepted"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    replay_config_api_v1_replays_config_get: {
+        parameters: {
+            query: {
+                anonymous_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayConfig"];
                 };
             };
             /** @description Validation Error */
@@ -54533,73 +52053,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServerTime"];
-                };
-            };
-        };
-    };
-    topics_api_v1_topics_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Topic"][];
-                };
-            };
-        };
-    };
-    topic_api_v1_topics__topic_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                topic_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Topic"];
-                };
-            };
-            /** @description Problem details (RFC 9457) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        code: string;
-                        detail: string;
-                        instance?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -2,6 +2,7 @@ import { createSSRApp } from 'vue'
 import * as Pinia from 'pinia'
 import App from './App.vue'
 import { usePrefsStore } from './stores/prefs'
+import { replayPageShow } from './utils/replay'
 import { trackPageShow } from './utils/tracking'
 // #ifdef H5
 import { legacyRedirect } from './utils/routes'
@@ -11,6 +12,18 @@ import { legacyRedirect } from './utils/routes'
 const moved = legacyRedirect(window.location)
 if (moved) window.history.replaceState(window.history.state, '', moved)
 // #endif
+
+function replayTopPage() {
+  // #ifdef H5
+  try {
+    const pages = getCurrentPages()
+    const top = pages[pages.length - 1]
+    if (top && top.route) replayPageShow(top.route)
+  } catch {
+    // measurement never breaks the app
+  }
+  // #endif
+}
 
 export function createApp() {
   const app = createSSRApp(App)
@@ -22,6 +35,8 @@ export function createApp() {
       usePrefsStore().applyTabBar()
       // 统计: a page view per page shown (nothing before consent on H5; docs/analytics.md).
       trackPageShow()
+      // 会话回放 (H5, after consent, sampled): the page's recording (docs/analytics.md).
+      replayTopPage()
     },
   })
   return { app, Pinia }

@@ -154,6 +154,13 @@ class Settings(BaseSettings):
     analytics_events_retention_days: int = Field(default=400, ge=1)
     # Where the columnar store lives; None: ``data_dir/analytics/events``.
     analytics_events_dir: Path | None = None
+    # Session replay and heatmaps of the H5 store (docs/analytics.md, "Session replay"): the
+    # share of devices recorded (by a hash of the device id), chunks per device and minute, the
+    # compressed size one recording may reach, and how many days recordings are kept.
+    analytics_replay_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    analytics_replay_rate_limit: str = "30/minute;600/hour"
+    analytics_replay_max_session_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    analytics_replay_retention_days: int = Field(default=30, ge=1)
 
     # Orders: unpaid orders are cancelled (stock released) this long after they were placed;
     # shipped orders count as received N days after shipping, received ones complete M days

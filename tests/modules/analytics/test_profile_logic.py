@@ -212,6 +212,7 @@ def test_a_profile_from_orders_and_events() -> None:
         "price_sensitivity": 666,  # 2 of 3 orders
         "coupon_count": 1,  # D does not count
         "social_role": "sharer",
+        "has_shared": True,
         "last_active_at": NOW - timedelta(days=1),
         "rfm_class": "important_value",
         "computed_at": NOW,

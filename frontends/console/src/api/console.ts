@@ -574,6 +574,10 @@ export const consoleApi = {
   exportAttribution: (query: Q<O['exportAttribution']>) => download(OPS.exportAttribution, { query }),
   paths: (query: Q<O['paths']>) => call<Res<O['paths']>>(OPS.paths, { query }),
   realtimeOverview: () => call<Res<O['realtimeOverview']>>(OPS.realtimeOverview),
+  listReplays: (query: Q<O['listReplays']>) => call<Res<O['listReplays']>>(OPS.listReplays, { query }),
+  getReplay: (id: number) => call<Res<O['getReplay']>>(OPS.getReplay, { params: { replay_id: id } }),
+  heatmap: (query: Q<O['heatmap']>) => call<Res<O['heatmap']>>(OPS.heatmap, { query }),
+  heatmapPages: (query: Q<O['heatmapPages']>) => call<Res<O['heatmapPages']>>(OPS.heatmapPages, { query }),
   /** A history CSV, reporting the fraction sent. */
   importHistory: (file: File, onProgress: (fraction: number) => void) => {
     const form = new FormData()

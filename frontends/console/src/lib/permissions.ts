@@ -88,6 +88,8 @@ export const MENU: MenuEntry[] = [
   { path: '/analytics/attribution', title: '归因分析', icon: 'Share', permission: 'analytics:view', operation: OPS.attribution },
   { path: '/analytics/paths', title: '路径分析', icon: 'Guide', permission: 'analytics:view', operation: OPS.paths },
   { path: '/analytics/realtime', title: '实时概览', icon: 'Odometer', permission: 'analytics:view', operation: OPS.realtimeOverview },
+  { path: '/analytics/replays', title: '会话回放', icon: 'VideoPlay', permission: 'analytics:view', operation: OPS.listReplays },
+  { path: '/analytics/heatmap', title: '点击热力图', icon: 'Aim', permission: 'analytics:view', operation: OPS.heatmap },
   { path: '/analytics/forecast', title: '销量预测', icon: 'TrendCharts', permission: 'analytics:view', operation: OPS.forecast },
   { path: '/analytics/replenishment', title: '补货建议', icon: 'Box', permission: 'analytics:view', operation: OPS.replenishment },
   { path: '/insights/dashboards/shop', title: '经营看板', icon: 'DataBoard', permission: 'dashboard:read', operation: OPS.insightsDashboard },

@@ -1,14 +1,26 @@
 """Storefront routes of analytics: the event collector the SDK (``frontends/shared/src/
-tracker.ts``) sends its batches to."""
+tracker.ts``) sends its batches to, and the H5 session recorder's configuration and chunks
+(``analytics/replay``). Routes with their own ``max_body_size`` live here, on the module's
+router itself, where the body-limit middleware finds them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
 
 from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.net import client_ip
 from shoplet.modules.analytics import service
+from shoplet.modules.analytics.replay import service as replay
+from shoplet.modules.analytics.replay.schemas import (
+    MAX_REPLAY_BYTES,
+    ReplayAccepted,
+    ReplayChunkIn,
+    ReplayConfig,
+)
 from shoplet.modules.analytics.schemas import MAX_BATCH_BYTES, EventBatch, EventsAccepted
 from shoplet.modules.members.public import OptionalMember
 
@@ -34,4 +46,41 @@ async def collect_events(
         member_id=member.id if member is not None else None,
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
+    )
+
+
+@router.get("/replays/config")
+async def replay_config(
+    ctx: Ctx,
+    anonymous_id: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{8,64}$")],
+) -> ReplayConfig:
+    """Whether this device records its H5 visits (sampled by
+    ``SHOPLET_ANALYTICS_REPLAY_SAMPLE_RATE``) and the recorder's limits."""
+    return replay.config(ctx, anonymous_id)
+
+
+@router.post(
+    "/replays",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(401, 409, 413, 422, 429),
+    max_body_size=MAX_REPLAY_BYTES,
+)
+async def collect_replay(
+    chunk: ReplayChunkIn,
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
+    member: OptionalMember,
+) -> ReplayAccepted:
+    """One chunk of an H5 recording (rrweb events of one page, inputs masked, and its clicks;
+    at most 2000 events and 512 KB). 409 ``analytics.replay_conflict`` (another device's
+    recording), 413 ``analytics.replay_full`` (the recording's size limit), 422
+    ``analytics.replay_out_of_range``, 429 per device and address; nothing of a refused chunk is
+    stored. A retried chunk (same ``seq``) is stored once."""
+    return await replay.ingest(
+        ctx,
+        session,
+        chunk,
+        member_id=member.id if member is not None else None,
+        ip=client_ip(request),
     )

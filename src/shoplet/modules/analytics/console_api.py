@@ -22,6 +22,8 @@ from shoplet.modules.analytics import service
 from shoplet.modules.analytics.behaviour.console_api import router as behaviour_router
 from shoplet.modules.analytics.errors import HistoryInvalid
 from shoplet.modules.analytics.profiles.console_api import router as profiles_router
+from shoplet.modules.analytics.replay import service as replay_service
+from shoplet.modules.analytics.replay.console_api import router as replay_router
 from shoplet.modules.analytics.schemas import (
     EventDeletion,
     FunnelQuery,
@@ -43,6 +45,7 @@ from shoplet.modules.staff.public import (
 
 router = APIRouter(tags=["console-analytics"])
 router.include_router(behaviour_router)  # 归因分析, 路径分析, 实时概览, drop-offs
+router.include_router(replay_router)  # 会话回放, 点击热力图
 
 AnalyticsViewer = Annotated[StaffIdentity, Depends(require_permission("analytics:view"))]
 PiiOwner = Annotated[StaffIdentity, Depends(require_permission(PII_REVEAL))]
@@ -189,14 +192,15 @@ async def delete_member_events(
     member_id: PathId, staff: PiiOwner, ctx: Ctx, request: Request, session: DbSession
 ) -> EventDeletion:
     """A member's deletion request: their tracking events (and the anonymous ones merged into
-    them) are removed from the event store."""
+    them) are removed from the event store, and their session recordings deleted."""
     result = await service.delete_member_events(ctx, member_id)
+    result.replays_removed = await replay_service.delete_member(session, member_id)
     await record_audit(
         session,
         staff,
         "analytics.events_deleted",
         f"member:{member_id}",
-        {"removed": result.removed},
+        {"removed": result.removed, "replays_removed": result.replays_removed},
         origin_of(request),
     )
     return result

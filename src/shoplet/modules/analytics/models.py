@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId, utcnow
 from shoplet.modules.analytics.profiles import models as profiles_models  # noqa: F401
+from shoplet.modules.analytics.replay import models as replay_models  # noqa: F401
 
 RUN_STATUSES = ("queued", "running", "done", "failed")
 RFM_CLASSES = (

@@ -21,6 +21,7 @@ from shoplet.modules.analytics.clv import (
     predict,
 )
 from shoplet.modules.analytics.errors import HistoryInvalid
+from shoplet.modules.analytics.profiles.events import PROMOTER_CHANGED
 from shoplet.modules.analytics.profiles.service import member_segments, segment_member_ids
 from shoplet.modules.analytics.rfm import (
     CLASS_CODES,
@@ -46,6 +47,7 @@ from shoplet.modules.experiments import public as experiments
 __all__ = [
     "CLASS_CODES",
     "CLASS_NAMES",
+    "PROMOTER_CHANGED",
     "BgNbdParams",
     "CustomerRfm",
     "FitFailed",

@@ -267,3 +267,4 @@ class RetentionResult(ResponseModel):
 class EventDeletion(ResponseModel):
     member_id: int
     removed: int
+    replays_removed: int = 0

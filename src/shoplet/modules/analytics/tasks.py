@@ -23,6 +23,7 @@ from shoplet.core.jobs import periodic
 from shoplet.modules.analytics import ingest, service
 from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.analytics.profiles import tasks as profiles_tasks  # noqa: F401
+from shoplet.modules.analytics.replay import tasks as replay_tasks  # noqa: F401
 from shoplet.modules.orders import public as orders
 
 DAILY_JOB = "analytics.compute_rfm"

@@ -53,8 +53,10 @@ def profile_row(
     default_region: str | None,
     rfm_class: str | None,
     now: datetime,
+    promoter: bool = False,
 ) -> dict[str, Any]:
-    """The ``analytics_profile`` row of one member."""
+    """The ``analytics_profile`` row of one member (``promoter``: an active promoter in social's
+    distribution, which outranks a sharer)."""
     counted = [o for o in orders if o.payable - o.refunded > 0]
     spend = sum(o.payable - o.refunded for o in counted)
     recent_from = now - timedelta(days=RECENT_DAYS)
@@ -89,7 +91,8 @@ def profile_row(
             1000 * sum(1 for o in counted if o.discount > 0) // len(counted) if counted else 0
         ),
         "coupon_count": sum(1 for o in counted if o.order_no in coupon_orders),
-        "social_role": "sharer" if events.has_shared else None,
+        "social_role": "promoter" if promoter else ("sharer" if events.has_shared else None),
+        "has_shared": events.has_shared,
         "last_active_at": max(candidates) if candidates else None,
         "rfm_class": rfm_class,
         "computed_at": now,

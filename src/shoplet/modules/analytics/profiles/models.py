@@ -74,9 +74,22 @@ class Profile(Base):
     price_sensitivity: Mapped[int] = mapped_column(Integer, default=0)
     coupon_count: Mapped[int] = mapped_column(Integer, default=0)
     social_role: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The member sent a tracked share (kept apart from the role, which a promoter outranks).
+    has_shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_active_at: Mapped[datetime | None] = mapped_column(default=None)
     rfm_class: Mapped[str | None] = mapped_column(String(24), default=None)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PromoterRole(Base):
+    """A member's promoter status as social's distribution last announced it
+    (``distribution.promoter_changed``); ``changed_at`` keeps the newest announcement only."""
+
+    __tablename__ = "analytics_promoter"
+
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column()
 
 
 class Tag(Base):

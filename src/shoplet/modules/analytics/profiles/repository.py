@@ -5,18 +5,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.analytics.models import MemberRfm
+from shoplet.modules.analytics.profiles import conditions
 from shoplet.modules.analytics.profiles.models import (
     MemberTag,
     Profile,
     ProfileJob,
+    PromoterRole,
     Segment,
     SegmentCoupon,
     Tag,
@@ -443,3 +458,156 @@ async def finish_job(
             finished_at=now,
         )
     )
+
+
+# Promoters (social's distribution, by event)
+
+
+async def record_promoter(session: AsyncSession, member_id: int, status: str, at: datetime) -> bool:
+    """Upsert the member's promoter status unless a newer one is stored; True when written."""
+    stmt = _insert(session, PromoterRole).values(member_id=member_id, status=status, changed_at=at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["member_id"],
+        set_={"status": stmt.excluded.status, "changed_at": stmt.excluded.changed_at},
+        where=PromoterRole.changed_at <= stmt.excluded.changed_at,
+    )
+    return _rowcount(await session.execute(stmt)) > 0
+
+
+async def active_promoters(session: AsyncSession, member_ids: Sequence[int]) -> set[int]:
+    out: set[int] = set()
+    for chunk in _chunks(member_ids):
+        rows = await session.scalars(
+            select(PromoterRole.member_id).where(
+                PromoterRole.member_id.in_(chunk), PromoterRole.status == "active"
+            )
+        )
+        out.update(int(m) for m in rows)
+    return out
+
+
+# Segments in SQL: the condition language (conditions.py) compiled to one query over the
+# universe of profiled or tagged members; conditions.evaluate stays the oracle (hypothesis test).
+
+_COLUMNS = {
+    "order_count": "order_count",
+    "orders_90d": "orders_90d",
+    "spend": "spend",
+    "spend_90d": "spend_90d",
+    "aov": "aov",
+    "price_sensitivity": "price_sensitivity",
+    "coupon_count": "coupon_count",
+    "region": "region_code",
+    "platform": "platform",
+    "channel": "channel",
+    "rfm_class": "rfm_class",
+    "social_role": "social_role",
+}
+_SINCE = {
+    "days_since_last_purchase": "last_purchase_at",
+    "days_since_first_purchase": "first_purchase_at",
+    "days_since_active": "last_active_at",
+}
+
+
+def _texts(value: conditions.Value) -> list[str]:
+    return list(value) if isinstance(value, list) else [str(value)]
+
+
+def _days_at_least(since: Any, days: int, now: datetime) -> ColumnElement[bool]:
+    """``max(0, floor((now − since) / 1 day)) >= days``, never NULL."""
+    known: ColumnElement[bool] = since.isnot(None)
+    if days <= 0:
+        return known
+    return and_(since.isnot(None), since <= now - timedelta(days=days))
+
+
+def _days_leaf(since: Any, op: str, value: int, now: datetime) -> ColumnElement[bool]:
+    ge = _days_at_least(since, value, now)
+    gt = _days_at_least(since, value + 1, now)
+    known = since.isnot(None)
+    if op == "gte":
+        return ge
+    if op == "gt":
+        return gt
+    if op == "lt":
+        return and_(known, not_(ge))
+    if op == "lte":
+        return and_(known, not_(gt))
+    equal = and_(ge, not_(gt))
+    return equal if op == "eq" else or_(since.is_(None), not_(equal))  # ne
+
+
+def _categories_contain(profile: Any, value: str, dialect: str) -> ColumnElement[bool]:
+    column = profile.c.categories
+    if dialect == "postgresql":
+        return and_(column.isnot(None), column.op("@>")(literal([value], type_=JSONB)))
+    entries = func.json_each(column).table_valued("value")
+    return exists(select(literal(1)).select_from(entries).where(entries.c.value == value))
+
+
+def _leaf_sql(
+    leaf: conditions.Leaf, profile: Any, now: datetime, dialect: str
+) -> ColumnElement[bool]:
+    op, value = leaf.op, leaf.value
+    if leaf.field in _SINCE:
+        assert isinstance(value, int)  # noqa: S101 (parse checked the kind)
+        return _days_leaf(profile.c[_SINCE[leaf.field]], op, value, now)
+    if leaf.field == "categories":
+        assert isinstance(value, str)  # noqa: S101
+        contained = _categories_contain(profile, value, dialect)
+        return contained if op == "contains" else not_(contained)
+    column = profile.c[_COLUMNS[leaf.field]]
+    known = column.isnot(None)
+    if op == "ne":
+        return or_(column.is_(None), column != value)
+    if op == "not_in":
+        return or_(column.is_(None), column.not_in(_texts(value)))
+    if op == "in":
+        return and_(known, column.in_(_texts(value)))
+    if op == "prefix":
+        assert isinstance(value, str)  # noqa: S101
+        return and_(known, func.substr(column, 1, len(value)) == value)
+    compare = {
+        "eq": column == value,
+        "gt": column > value,
+        "gte": column >= value,
+        "lt": column < value,
+        "lte": column <= value,
+    }[op]
+    return and_(known, compare)
+
+
+def _node_sql(
+    node: conditions.Node, member: Any, profile: Any, now: datetime, dialect: str
+) -> ColumnElement[bool]:
+    if isinstance(node, conditions.Group):
+        parts = [_node_sql(c, member, profile, now, dialect) for c in node.children]
+        return and_(*parts) if node.kind == "all" else or_(*parts)
+    if isinstance(node, conditions.TagRef):
+        return exists(
+            select(literal(1))
+            .select_from(MemberTag)
+            .join(Tag, Tag.id == MemberTag.tag_id)
+            .where(MemberTag.member_id == member, Tag.code == node.code)
+        )
+    return _leaf_sql(node, profile, now, dialect)
+
+
+async def matching_member_ids(
+    session: AsyncSession, node: conditions.Node, now: datetime
+) -> list[int]:
+    """The profiled or tagged members meeting ``node``, ascending: one query, both databases."""
+    dialect = session.get_bind().dialect.name
+    universe = union(
+        select(Profile.member_id.label("member_id")),
+        select(MemberTag.member_id.label("member_id")),
+    ).subquery("universe")
+    profile = Profile.__table__
+    stmt = (
+        select(universe.c.member_id)
+        .select_from(universe.outerjoin(profile, profile.c.member_id == universe.c.member_id))
+        .where(_node_sql(node, universe.c.member_id, profile, now, dialect))
+        .order_by(universe.c.member_id)
+    )
+    return [int(m) for m in await session.scalars(stmt)]

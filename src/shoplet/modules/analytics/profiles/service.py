@@ -143,11 +143,11 @@ async def refresh_members(
     categories = await catalog.product_category_names(session, products)
     coupons = await repo.coupon_order_nos(session, [o.order_no for o in paid], now)
     classes = await repo.rfm_classes(session, ids)
+    promoters = await repo.active_promoters(session, ids)
     if events is None:
         old = {p.member_id: p for p in await repo.profiles(session, ids)}
         events = {
-            m: compute.EventFacts(p.platform, p.channel, None, p.social_role == "sharer")
-            for m, p in old.items()
+            m: compute.EventFacts(p.platform, p.channel, None, p.has_shared) for m, p in old.items()
         }
         last_active = {m: p.last_active_at for m, p in old.items()}
     else:
@@ -168,6 +168,7 @@ async def refresh_members(
                 default_region=await members.default_region_code(session, m),
                 rfm_class=classes.get(m),
                 now=now,
+                promoter=m in promoters,
             )
         )
     await repo.upsert_profiles(session, rows)
@@ -188,6 +189,15 @@ async def _retag(session: AsyncSession, rows: Sequence[dict[str, Any]], now: dat
     for code, tag_id in ids.items():
         holders = [r["member_id"] for r in rows if f"{RFM_PREFIX}{r['rfm_class']}" == code]
         await repo.set_tag_holders(session, tag_id, scope, holders, added_by="rfm", now=now)
+
+
+async def on_promoter_changed(
+    session: AsyncSession, member_id: int, status: str, at: datetime
+) -> None:
+    """``distribution.promoter_changed``: keep the newest status (an older announcement
+    delivered late changes nothing), then the member's profile and tags."""
+    if await repo.record_promoter(session, member_id, status, at):
+        await refresh_members(session, [member_id], events=None, now=utcnow())
 
 
 async def on_order_event(session: AsyncSession, member_id: int) -> None:
@@ -283,7 +293,15 @@ def compute_columns() -> tuple[str, ...]:
 
 
 async def matching_members(session: AsyncSession, node: conditions.Node) -> list[int]:
-    facts, tags = await _universe(session, utcnow())
+    """Members meeting ``node``: compiled to SQL (``repo.matching_member_ids``); the Python
+    evaluation (:func:`python_matching_members`) is its oracle in the tests."""
+    return await repo.matching_member_ids(session, node, utcnow())
+
+
+async def python_matching_members(
+    session: AsyncSession, node: conditions.Node, now: datetime
+) -> list[int]:
+    facts, tags = await _universe(session, now)
     return conditions.matching(node, facts, tags)
 
 

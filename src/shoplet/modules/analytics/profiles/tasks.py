@@ -6,9 +6,13 @@
   figures and the event-derived fields move with time), then the clusters.
 - ``analytics.profile_orders`` on ``order.paid`` / ``order.refunded``: the member's profile
   and tags, in the event's transaction.
+- ``analytics.profile_promoters`` on social's ``distribution.promoter_changed``: the member's
+  promoter status (newest wins) and profile (social role ``promoter``).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +21,7 @@ from shoplet.core.db import unit_of_work
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.analytics.profiles import service
+from shoplet.modules.analytics.profiles.events import PROMOTER_CHANGED
 from shoplet.modules.orders import public as orders
 
 JOBS_JOB = "analytics.work_profile_jobs"
@@ -34,6 +39,18 @@ async def refresh_profiles_daily(ctx: AppContext) -> None:
         await service.request_job(session, "profiles", staff_id=None)
         await service.request_job(session, "clusters", staff_id=None)
     await service.work_open_jobs(ctx)
+
+
+@subscriber(PROMOTER_CHANGED, name="analytics.profile_promoters")
+async def profile_promoters(event: Event, session: AsyncSession) -> None:
+    payload = event.payload
+    member = payload.get("member_id")
+    status = payload.get("status")
+    if member is None or not isinstance(status, str):
+        return
+    at = payload.get("at")
+    changed_at = datetime.fromisoformat(at) if isinstance(at, str) else event.occurred_at
+    await service.on_promoter_changed(session, int(member), status, changed_at)
 
 
 @subscriber(orders.ORDER_PAID, orders.ORDER_REFUNDED, name="analytics.profile_orders")

@@ -16,11 +16,13 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
+from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.social.campaigns import mask_name
 
+from . import events as ev
 from . import repository as repo
 from .errors import (
     AlreadyApplied,
@@ -162,10 +164,44 @@ async def _enabled(session: AsyncSession, window_days: int) -> DistSettings:
 # -- promoters -------------------------------------------------------------------------------
 
 
+async def _announce(
+    session: AsyncSession, promoter_id: int, member_id: int, status: str, now: datetime
+) -> None:
+    """``distribution.promoter_changed``: analytics keeps the 推广员 role of profiles from it."""
+    await publish(
+        session,
+        ev.PROMOTER_CHANGED,
+        {
+            "promoter_id": promoter_id,
+            "member_id": member_id,
+            "status": status,
+            "at": now.isoformat(),
+        },
+        key=f"promoter:{promoter_id}",
+    )
+
+
+async def _move(
+    session: AsyncSession,
+    promoter_id: int,
+    member_id: int,
+    *,
+    from_statuses: list[str],
+    to_status: str,
+    now: datetime,
+) -> bool:
+    moved = await repo.move_promoter(
+        session, promoter_id, from_statuses=from_statuses, to_status=to_status, now=now
+    )
+    if moved:
+        await _announce(session, promoter_id, member_id, to_status, now)
+    return moved
+
+
 async def _new_promoter(
     session: AsyncSession, member_id: int, status: str, now: datetime
 ) -> int | None:
-    return await repo.insert_promoter(
+    promoter_id = await repo.insert_promoter(
         session,
         {
             "member_id": member_id,
@@ -179,6 +215,9 @@ async def _new_promoter(
             "updated_at": now,
         },
     )
+    if promoter_id is not None:
+        await _announce(session, promoter_id, member_id, status, now)
+    return promoter_id
 
 
 async def _paid_orders(session: AsyncSession, member_id: int) -> int:
@@ -202,8 +241,8 @@ async def apply(session: AsyncSession, member_id: int, window_days: int) -> Prom
             raise NotEligible(paid_orders=paid, required=settings.auto_after_orders)
         status = "active"
     if existing is not None:
-        if not await repo.move_promoter(
-            session, existing.id, from_statuses=["rejected"], to_status=status, now=now
+        if not await _move(
+            session, existing.id, member_id, from_statuses=["rejected"], to_status=status, now=now
         ):
             raise AlreadyApplied(promoter_status="pending")
     elif await _new_promoter(session, member_id, status, now) is None:
@@ -239,8 +278,13 @@ async def invite(
             raise RuntimeError(f"promoter of member {member_id} vanished")
     if existing.status == "active":
         return "already_promoter"
-    moved = await repo.move_promoter(
-        session, existing.id, from_statuses=["pending", "rejected"], to_status="active", now=now
+    moved = await _move(
+        session,
+        existing.id,
+        member_id,
+        from_statuses=["pending", "rejected"],
+        to_status="active",
+        now=now,
     )
     return "invited" if moved else "already_promoter"
 
@@ -251,8 +295,13 @@ async def review(session: AsyncSession, promoter_id: int, decision: str) -> Prom
     if promoter is None:
         raise PromoterNotFound(promoter_id=promoter_id)
     to_status = "active" if decision == "approve" else "rejected"
-    if not await repo.move_promoter(
-        session, promoter_id, from_statuses=["pending"], to_status=to_status, now=utcnow()
+    if not await _move(
+        session,
+        promoter_id,
+        promoter.member_id,
+        from_statuses=["pending"],
+        to_status=to_status,
+        now=utcnow(),
     ):
         raise PromoterNotPending(promoter_status=promoter.status)
     return (await promoters_admin(session, [await _promoter(session, promoter_id)]))[0]

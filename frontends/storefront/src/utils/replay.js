@@ -1,0 +1,143 @@
+// Session replay and click heatmaps (docs/analytics.md, "Session replay and heatmaps"): H5
+// only, after the shopper's consent, for the devices the server samples
+// (SHOPLET_ANALYTICS_REPLAY_SAMPLE_RATE). @rrweb/record is loaded on demand from our own bundle.
+//
+// Privacy: every input is masked (its text is never recorded, only its length as ***); every
+// text node goes through `maskText`, which blanks elements marked `data-pii` (names, phones,
+// addresses on the page) and any phone number anywhere. The mini program is not recorded: it
+// has no DOM to snapshot (docs/analytics.md explains).
+//
+// One chunk per page and flush: the recorder flushes every few seconds, on a route change and
+// when the tab is hidden. A refused chunk (4xx) stops recording for this visit.
+import { call } from '../api/client'
+import { getTracker, trackingAllowed } from './tracking'
+
+const PHONE = /(^|\D)(1[3-9]\d)\d{4}(\d{4})(?!\d)/g
+const MAX_EVENTS = 500
+
+/** Text as it may be recorded: `data-pii` elements blanked, phone numbers masked. */
+export function maskText(text, element) {
+  if (element && typeof element.closest === 'function' && element.closest('[data-pii]')) {
+    return text.replace(/\S/g, '*')
+  }
+  return text.replace(PHONE, '$1$2****$3')
+}
+
+/** What rrweb is told: inputs masked, text through `maskText`, nothing heavy recorded. */
+export const RECORD_OPTIONS = {
+  maskAllInputs: true,
+  maskInputOptions: { color: true, date: true, email: true, number: true, password: true, search: true, tel: true, text: true, textarea: true, select: true },
+  maskTextSelector: '*',
+  maskTextFn: maskText,
+  blockSelector: '[data-replay-block]',
+  recordCanvas: false,
+  collectFonts: false,
+  inlineImages: false,
+  sampling: { mousemove: 100, scroll: 150, input: /** @type {'last'} */ ('last') },
+  slimDOMOptions: /** @type {'all'} */ ('all'),
+}
+
+const state = {
+  started: false,
+  stopped: false,
+  stop: /** @type {null | (() => void)} */ (null),
+  replayId: '',
+  seq: 0,
+  page: '',
+  events: /** @type {any[]} */ ([]),
+  clicks: /** @type {any[]} */ ([]),
+  timer: /** @type {any} */ (null),
+}
+
+function newReplayId() {
+  const bytes = new Uint8Array(12)
+  crypto.getRandomValues(bytes)
+  return 'rp-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function onClick(/** @type {MouseEvent} */ e) {
+  const width = document.documentElement.clientWidth || window.innerWidth
+  if (!width || state.clicks.length >= 200) return
+  state.clicks.push({ x: Math.max(0, Math.round(e.pageX)), y: Math.max(0, Math.round(e.pageY)), width: Math.round(width), ts: Date.now() })
+}
+
+function onHidden() {
+  if (document.visibilityState === 'hidden') flushReplay()
+}
+
+/** Send what this page recorded so far. */
+export async function flushReplay() {
+  if (!state.events.length || !state.page || state.stopped) return
+  const body = {
+    replay_id: state.replayId,
+    anonymous_id: getTracker().anonymousId,
+    seq: state.seq,
+    page: state.page.slice(0, 200),
+    sent_at: Date.now(),
+    events: state.events,
+    clicks: state.clicks,
+  }
+  state.seq += 1
+  state.events = []
+  state.clicks = []
+  try {
+    const answer = await call('sendReplay', { body })
+    if (answer && answer.recorded === false) stopReplay()
+  } catch (e) {
+    const status = /** @type {any} */ (e)?.status
+    if (typeof status === 'number' && status >= 400 && status < 500) stopReplay()
+  }
+}
+
+export function stopReplay() {
+  state.stopped = true
+  if (state.stop) state.stop()
+  state.stop = null
+  if (state.timer) clearInterval(state.timer)
+  state.timer = null
+  if (typeof document !== 'undefined') {
+    document.removeEventListener('click', onClick, true)
+    document.removeEventListener('visibilitychange', onHidden)
+  }
+}
+
+/** Start recording this visit if allowed and sampled (once per visit). */
+export async function startReplay() {
+  if (state.started || state.stopped || !trackingAllowed()) return
+  state.started = true
+  try {
+    const config = await call('replayConfig', { query: { anonymous_id: getTracker().anonymousId } })
+    if (!config || !config.record) return stopReplay()
+    const { record } = await import('@rrweb/record')
+    state.replayId = newReplayId()
+    state.stop =
+      record({
+        ...RECORD_OPTIONS,
+        emit(event) {
+          state.events.push(event)
+          if (state.events.length >= MAX_EVENTS) flushReplay()
+        },
+      }) || null
+    document.addEventListener('click', onClick, true)
+    document.addEventListener('visibilitychange', onHidden)
+    state.timer = setInterval(flushReplay, Number(config.flush_interval_ms) || 5000)
+  } catch {
+    stopReplay() // measurement never breaks the app
+  }
+}
+
+/** A page showed (the global onShow mixin): the previous page's events go first. */
+export function replayPageShow(route) {
+  // #ifdef H5
+  if (!route || state.stopped) return
+  if (state.page && state.page !== route) flushReplay()
+  state.page = route
+  if (!state.started) startReplay()
+  // #endif
+}
+
+/** For tests: forget this visit's recorder. */
+export function resetReplay() {
+  stopReplay()
+  Object.assign(state, { started: false, stopped: false, replayId: '', seq: 0, page: '', events: [], clicks: [] })
+}

@@ -1,0 +1,87 @@
+"""Console routes of session replay and heatmaps (``analytics:view``): 会话回放 (recordings by
+member, page and day; one recording's rrweb events, audited) and 点击热力图 (clicks per page)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.core.params import PathId
+from shoplet.core.schemas import Page
+from shoplet.modules.analytics.replay import service
+from shoplet.modules.analytics.replay.schemas import (
+    Heatmap,
+    HeatmapPage,
+    ReplayDetail,
+    ReplaySessionOut,
+)
+from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
+
+router = APIRouter(tags=["console-analytics"])
+
+AnalyticsViewer = Annotated[StaffIdentity, Depends(require_permission("analytics:view"))]
+PageQuery = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+@router.get("/analytics/replays", responses=problem_responses(400))
+async def list_replays(
+    *,
+    _: AnalyticsViewer,
+    session: DbSession,
+    member_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    page: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[ReplaySessionOut]:
+    """会话回放: recordings newest first, by member, page and shop days (keyset cursor)."""
+    items, next_cursor = await service.list_sessions(
+        session,
+        member_id=member_id,
+        page=page,
+        date_from=date_from,
+        date_to=date_to,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/analytics/replays/{replay_id}", responses=problem_responses(404))
+async def get_replay(
+    replay_id: PathId, staff: AnalyticsViewer, request: Request, session: DbSession
+) -> ReplayDetail:
+    """One recording with its rrweb events in order (audited: a shopper's visit is watched)."""
+    result = await service.detail(session, replay_id)
+    await record_audit(
+        session, staff, "analytics.replay_view", f"replay:{replay_id}", None, origin_of(request)
+    )
+    return result
+
+
+@router.get("/analytics/heatmap")
+async def heatmap(
+    _: AnalyticsViewer,
+    session: DbSession,
+    page: PageQuery,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Heatmap:
+    """点击热力图: clicks on a page per cell (x in permille of the width, y in px at 375 px)."""
+    return await service.heatmap(session, page, date_from, date_to)
+
+
+@router.get("/analytics/heatmap/pages")
+async def heatmap_pages(
+    _: AnalyticsViewer,
+    session: DbSession,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[HeatmapPage]:
+    """The 100 most clicked pages."""
+    return await service.heatmap_pages(session, date_from, date_to)

@@ -1,0 +1,89 @@
+"""Tables of session replay and click heatmaps (``analytics_replay_*``).
+
+- ``analytics_replay_session``: one recorded H5 visit, keyed by the recorder's ``replay_id``
+  (unique; created by the first chunk with ``INSERT … ON CONFLICT DO NOTHING``), its device,
+  the member once signed in, its span and sizes.
+- ``analytics_replay_chunk``: the rrweb events of one flush, zlib-compressed JSON; unique per
+  (session, ``seq``) so a retried chunk is stored once. A chunk belongs to one page (the
+  recorder flushes on every route change), which is how sessions are found by page.
+- ``analytics_replay_click``: one click for the heatmap: the page, ``x`` in permille of the
+  viewport width and ``y`` in CSS pixels from the top of the document.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoplet.core.db import Base, BigId, utcnow
+
+
+class ReplaySession(Base):
+    __tablename__ = "analytics_replay_session"
+    __table_args__ = (
+        Index("ix_analytics_replay_session_member_id", "member_id", "id"),
+        Index("ix_analytics_replay_session_anonymous_id", "anonymous_id"),
+        Index("ix_analytics_replay_session_last_at", "last_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    replay_id: Mapped[str] = mapped_column(String(64), unique=True)
+    anonymous_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    first_page: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column()
+    last_at: Mapped[datetime] = mapped_column()
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    raw_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    stored_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReplayChunk(Base):
+    __tablename__ = "analytics_replay_chunk"
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq"),
+        CheckConstraint("seq >= 0", name="seq_not_negative"),
+        Index("ix_analytics_replay_chunk_page", "page", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(Integer)
+    page: Mapped[str] = mapped_column(String(200))
+    first_ts: Mapped[datetime] = mapped_column()
+    last_ts: Mapped[datetime] = mapped_column()
+    events: Mapped[int] = mapped_column(Integer)
+    raw_bytes: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReplayClick(Base):
+    __tablename__ = "analytics_replay_click"
+    __table_args__ = (
+        CheckConstraint("x BETWEEN 0 AND 1000", name="x_permille"),
+        CheckConstraint("y >= 0", name="y_not_negative"),
+        Index("ix_analytics_replay_click_page_at", "page", "at"),
+        Index("ix_analytics_replay_click_session_id", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(BigInteger)
+    page: Mapped[str] = mapped_column(String(200))
+    x: Mapped[int] = mapped_column(Integer)  # permille of the viewport width
+    y: Mapped[int] = mapped_column(Integer)  # CSS px from the top of the document
+    width: Mapped[int] = mapped_column(Integer)  # the viewport's CSS width then
+    at: Mapped[datetime] = mapped_column()

@@ -1,0 +1,118 @@
+"""Schemas of session replay and click heatmaps: what the H5 recorder sends (rrweb events and
+clicks of one page), what the console reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.modules.analytics.schemas import ClientId, EpochMs
+
+MAX_REPLAY_BYTES = 512 * 1024  # one chunk's body
+MAX_REPLAY_EVENTS = 2000  # rrweb events in one chunk
+MAX_REPLAY_CLICKS = 200
+MAX_SEQ = 100_000
+PageRoute = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class RrwebEvent(RequestModel):
+    """One rrweb event (``eventWithTime``): its ``type`` (0–6: DomContentLoaded, Load,
+    FullSnapshot, IncrementalSnapshot, Meta, Custom, Plugin), ``data`` as rrweb wrote it and its
+    time on the client's clock. Inputs arrive masked (``maskAllInputs``)."""
+
+    type: Annotated[int, Field(ge=0, le=6)]
+    timestamp: EpochMs
+    data: dict[str, Any]
+    delay: int | None = None
+
+
+class Click(RequestModel):
+    """A click for the heatmap: the page coordinates (CSS px, ``pageX``/``pageY``) and the
+    viewport's CSS width then; the server keeps ``x`` in permille of the width."""
+
+    x: Annotated[int, Field(ge=0, le=100_000)]
+    y: Annotated[int, Field(ge=0, le=1_000_000)]
+    width: Annotated[int, Field(ge=1, le=10_000)]
+    ts: EpochMs
+
+
+class ReplayChunkIn(RequestModel):
+    """What ``POST /replays`` takes: the events one H5 page recorded since the last flush.
+    ``replay_id`` names the recording (one per tab visit), ``seq`` the chunk in it (a retried
+    chunk is stored once)."""
+
+    replay_id: ClientId
+    anonymous_id: ClientId
+    seq: Annotated[int, Field(ge=0, le=MAX_SEQ)]
+    page: PageRoute
+    sent_at: EpochMs
+    events: list[RrwebEvent] = Field(min_length=1, max_length=MAX_REPLAY_EVENTS)
+    clicks: list[Click] = Field(default_factory=list, max_length=MAX_REPLAY_CLICKS)
+
+
+class ReplayAccepted(ResponseModel):
+    recorded: bool = Field(description="False when the device is not sampled: stop recording")
+    duplicate: bool = False
+
+
+class ReplayConfig(ResponseModel):
+    """Whether this device records (by a hash of its id against the sample rate) and the
+    recorder's limits."""
+
+    record: bool
+    sample_rate: float
+    max_events: int
+    max_bytes: int
+    flush_interval_ms: int
+
+
+class ReplaySessionOut(ResponseModel):
+    id: int
+    replay_id: str
+    anonymous_id: str
+    member_id: int | None
+    first_page: str
+    pages: list[str]
+    started_at: datetime
+    last_at: datetime
+    duration_ms: int
+    chunks: int
+    events: int
+    clicks: int
+    stored_bytes: int
+    raw_bytes: int
+
+
+class PageStart(ResponseModel):
+    page: str
+    timestamp: int = Field(description="The page's first recorded event (ms, client clock)")
+
+
+class ReplayDetail(ResponseModel):
+    session: ReplaySessionOut
+    events: list[dict[str, Any]] = Field(description="rrweb events in order, for the replayer")
+    page_starts: list[PageStart] = Field(description="Where each page begins in the events")
+
+
+class HeatmapCell(ResponseModel):
+    x: int = Field(description="Cell's left edge, permille of the page width")
+    y: int = Field(description="Cell's top edge, CSS px from the top at the reference width")
+    count: int
+
+
+class Heatmap(ResponseModel):
+    page: str
+    clicks: int
+    reference_width: int = Field(description="y is scaled to this viewport width (375)")
+    cell_x: int
+    cell_y: int
+    cells: list[HeatmapCell]
+    max_count: int
+
+
+class HeatmapPage(ResponseModel):
+    page: str
+    clicks: int

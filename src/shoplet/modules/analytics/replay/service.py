@@ -1,0 +1,309 @@
+"""Session replay and click heatmaps of the H5 store.
+
+The recorder (``frontends/storefront/utils/replay.js``, ``@rrweb/record`` with every input
+masked) sends one chunk per page and flush; a chunk is checked whole (times, sizes, the
+device's rate), its events stored as one zlib-compressed JSON blob, its clicks as heatmap
+rows. Retries are stored once (unique ``seq``); a recording stops growing at
+``SHOPLET_ANALYTICS_REPLAY_MAX_SESSION_BYTES`` (a conditional UPDATE, so concurrent chunks
+cannot pass it). Recordings older than ``SHOPLET_ANALYTICS_REPLAY_RETENTION_DAYS`` are deleted
+daily, and a member's deletion request deletes theirs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import unit_of_work, utcnow
+from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
+from shoplet.modules.analytics.replay import repository as repo
+from shoplet.modules.analytics.replay.errors import (
+    ReplayConflict,
+    ReplayFull,
+    ReplayNotFound,
+    ReplayOutOfRange,
+)
+from shoplet.modules.analytics.replay.models import ReplaySession
+from shoplet.modules.analytics.replay.schemas import (
+    MAX_REPLAY_BYTES,
+    MAX_REPLAY_EVENTS,
+    Heatmap,
+    HeatmapCell,
+    HeatmapPage,
+    PageStart,
+    ReplayAccepted,
+    ReplayChunkIn,
+    ReplayConfig,
+    ReplayDetail,
+    ReplaySessionOut,
+)
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+MAX_FUTURE = timedelta(minutes=10)
+MAX_AGE = timedelta(days=1)
+FLUSH_INTERVAL_MS = 5000
+REFERENCE_WIDTH = 375
+CELL_X = 20  # permille
+CELL_Y = 20  # px at the reference width
+EXPIRE_BATCH = 500
+
+
+def sampled(anonymous_id: str, rate: float) -> bool:
+    """Whether a device records: a stable hash of its id below ``rate`` (the same device always
+    gets the same answer, so a kept device's recordings are whole)."""
+    if rate >= 1:
+        return True
+    if rate <= 0:
+        return False
+    digest = hashlib.sha256(f"replay:{anonymous_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+def config(ctx: AppContext, anonymous_id: str) -> ReplayConfig:
+    rate = ctx.settings.analytics_replay_sample_rate
+    return ReplayConfig(
+        record=sampled(anonymous_id, rate),
+        sample_rate=rate,
+        max_events=MAX_REPLAY_EVENTS,
+        max_bytes=MAX_REPLAY_BYTES,
+        flush_interval_ms=FLUSH_INTERVAL_MS,
+    )
+
+
+def _at(ms: int, skew: timedelta) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC) + skew
+
+
+async def ingest(
+    ctx: AppContext,
+    session: AsyncSession,
+    chunk: ReplayChunkIn,
+    *,
+    member_id: int | None,
+    ip: str,
+) -> ReplayAccepted:
+    """Store one chunk (all or nothing). Times move by the chunk's clock skew (server time −
+    ``sent_at``) as tracking events do."""
+    if not sampled(chunk.anonymous_id, ctx.settings.analytics_replay_sample_rate):
+        return ReplayAccepted(recorded=False)
+    spec = ctx.settings.analytics_replay_rate_limit
+    await ctx.limiter.hit(spec, "analytics-replay", "device", chunk.anonymous_id)
+    await ctx.limiter.hit(spec, "analytics-replay", "ip", ip)
+    now = utcnow()
+    sent = datetime.fromtimestamp(chunk.sent_at / 1000, UTC)
+    skew = now - sent
+    stamps = [e.timestamp for e in chunk.events] + [c.ts for c in chunk.clicks]
+    for ms in stamps:
+        moment = datetime.fromtimestamp(ms / 1000, UTC)
+        if moment - sent > MAX_FUTURE:
+            raise ReplayOutOfRange("A recorded event is dated after the chunk was sent")
+        if now - (moment + skew) > MAX_AGE:
+            raise ReplayOutOfRange("A recorded event is older than one day")
+    first_ts = _at(min(stamps), skew)
+    last_ts = _at(max(stamps), skew)
+    raw = json.dumps(
+        [e.model_dump(exclude_none=True) for e in chunk.events],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    data = zlib.compress(raw, 6)
+    recording = await repo.open_session(
+        session,
+        {
+            "replay_id": chunk.replay_id,
+            "anonymous_id": chunk.anonymous_id,
+            "member_id": member_id,
+            "first_page": chunk.page,
+            "started_at": first_ts,
+            "last_at": last_ts,
+        },
+    )
+    if recording.anonymous_id != chunk.anonymous_id:
+        raise ReplayConflict("This recording was started by another device")
+    chunk_id = await repo.add_chunk(
+        session,
+        {
+            "session_id": recording.id,
+            "seq": chunk.seq,
+            "page": chunk.page,
+            "first_ts": first_ts,
+            "last_ts": last_ts,
+            "events": len(chunk.events),
+            "raw_bytes": len(raw),
+            "data": data,
+        },
+    )
+    if chunk_id is None:
+        return ReplayAccepted(recorded=True, duplicate=True)
+    counted = await repo.count_chunk(
+        session,
+        recording.id,
+        member_id=member_id,
+        first_ts=first_ts,
+        last_ts=last_ts,
+        events=len(chunk.events),
+        clicks=len(chunk.clicks),
+        raw_bytes=len(raw),
+        stored_bytes=len(data),
+        max_stored_bytes=ctx.settings.analytics_replay_max_session_bytes,
+    )
+    if not counted:  # the request's transaction rolls the chunk back
+        raise ReplayFull(
+            "The recording reached its size limit",
+            max_bytes=ctx.settings.analytics_replay_max_session_bytes,
+        )
+    await repo.add_clicks(
+        session,
+        [
+            {
+                "session_id": recording.id,
+                "page": chunk.page,
+                "x": min(1000, click.x * 1000 // click.width),
+                "y": click.y,
+                "width": click.width,
+                "at": _at(click.ts, skew),
+            }
+            for click in chunk.clicks
+        ],
+    )
+    return ReplayAccepted(recorded=True)
+
+
+# -- the console ------------------------------------------------------------------------------
+
+
+def _day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    since = datetime.combine(first, time(), SHOP_TZ).astimezone(UTC) if first else None
+    until = (
+        datetime.combine(last + timedelta(days=1), time(), SHOP_TZ).astimezone(UTC)
+        if last
+        else None
+    )
+    return since, until
+
+
+def _out(row: ReplaySession, pages: list[str]) -> ReplaySessionOut:
+    return ReplaySessionOut(
+        id=row.id,
+        replay_id=row.replay_id,
+        anonymous_id=row.anonymous_id,
+        member_id=row.member_id,
+        first_page=row.first_page,
+        pages=pages or [row.first_page],
+        started_at=row.started_at,
+        last_at=row.last_at,
+        duration_ms=int((row.last_at - row.started_at).total_seconds() * 1000),
+        chunks=row.chunks,
+        events=row.events,
+        clicks=row.clicks,
+        stored_bytes=row.stored_bytes,
+        raw_bytes=row.raw_bytes,
+    )
+
+
+async def list_sessions(
+    session: AsyncSession,
+    *,
+    member_id: int | None,
+    page: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ReplaySessionOut], str | None]:
+    """Recordings newest first, by member, page (any chunk recorded on it) and shop days."""
+    before = decode_id_cursor(cursor)
+    since, until = _day_bounds(date_from, date_to)
+    rows = await repo.list_sessions(
+        session,
+        member_id=member_id,
+        page=page,
+        since=since,
+        until=until,
+        before_id=before,
+        limit=limit + 1,
+    )
+    shown = rows[:limit]
+    pages = await repo.pages_of(session, [r.id for r in shown])
+    next_cursor = encode_id_cursor(shown[-1].id) if len(rows) > limit else None
+    return [_out(r, pages.get(r.id, [])) for r in shown], next_cursor
+
+
+async def detail(session: AsyncSession, session_id: int) -> ReplayDetail:
+    """A recording with its rrweb events, decompressed and in order, for ``@rrweb/replay``."""
+    row = await repo.get_session(session, session_id)
+    if row is None:
+        raise ReplayNotFound(f"No recording {session_id}")
+    events: list[dict[str, Any]] = []
+    starts: list[PageStart] = []
+    for page, blob in await repo.chunk_data(session, session_id):
+        chunk: list[dict[str, Any]] = json.loads(zlib.decompress(blob))
+        if chunk and (not starts or starts[-1].page != page):
+            starts.append(PageStart(page=page, timestamp=min(int(e["timestamp"]) for e in chunk)))
+        events.extend(chunk)
+    events.sort(key=lambda e: int(e["timestamp"]))
+    pages = await repo.pages_of(session, [row.id])
+    return ReplayDetail(session=_out(row, pages.get(row.id, [])), events=events, page_starts=starts)
+
+
+async def heatmap(
+    session: AsyncSession, page: str, date_from: date | None, date_to: date | None
+) -> Heatmap:
+    """Clicks on a page per cell: x in permille of the width (cells of 20 ‰), y in px scaled to
+    a 375 px wide viewport (cells of 20 px)."""
+    since, until = _day_bounds(date_from, date_to)
+    cells = await repo.heatmap(
+        session,
+        page,
+        since=since or datetime(2000, 1, 1, tzinfo=UTC),
+        until=until or datetime(2100, 1, 1, tzinfo=UTC),
+        cell_x=CELL_X,
+        cell_y=CELL_Y,
+        reference_width=REFERENCE_WIDTH,
+    )
+    return Heatmap(
+        page=page,
+        clicks=sum(n for _, _, n in cells),
+        reference_width=REFERENCE_WIDTH,
+        cell_x=CELL_X,
+        cell_y=CELL_Y,
+        cells=[HeatmapCell(x=x, y=y, count=n) for x, y, n in cells],
+        max_count=max((n for _, _, n in cells), default=0),
+    )
+
+
+async def heatmap_pages(
+    session: AsyncSession, date_from: date | None, date_to: date | None
+) -> list[HeatmapPage]:
+    since, until = _day_bounds(date_from, date_to)
+    rows = await repo.heatmap_pages(
+        session,
+        since=since or datetime(2000, 1, 1, tzinfo=UTC),
+        until=until or datetime(2100, 1, 1, tzinfo=UTC),
+        limit=100,
+    )
+    return [HeatmapPage(page=p, clicks=n) for p, n in rows]
+
+
+async def expire(ctx: AppContext, *, now: datetime | None = None) -> int:
+    """Delete recordings (chunks, clicks) past the retention, 500 per transaction."""
+    days = ctx.settings.analytics_replay_retention_days
+    before = (now or utcnow()) - timedelta(days=days)
+    total = 0
+    while True:
+        async with unit_of_work(ctx.sessionmaker) as session:
+            removed = await repo.expire(session, before, EXPIRE_BATCH)
+        total += removed
+        if removed < EXPIRE_BATCH:
+            return total
+
+
+async def delete_member(session: AsyncSession, member_id: int) -> int:
+    return await repo.delete_member(session, member_id)

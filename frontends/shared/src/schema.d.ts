@@ -25,6 +25,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/answers/{answer_id}/like": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Like Answer
+         * @description 有用: one like per shopper (again changes nothing).
+         */
+        put: operations["like_answer_api_v1_answers__answer_id__like_put"];
+        post?: never;
+        /**
+         * Unlike Answer
+         * @description Take the like back.
+         */
+        delete: operations["unlike_answer_api_v1_answers__answer_id__like_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book Appointment
+         * @description Book a seat of a slot (409 ``stores.slot_full`` when none is left, ``stores.slot_past``,
+         *     ``stores.already_booked``).
+         */
+        post: operations["book_appointment_api_v1_appointments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appointments/{booking_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Appointment
+         * @description Cancel before the slot starts: the seat goes back (409 ``stores.booking_closed``).
+         */
+        post: operations["cancel_appointment_api_v1_appointments__booking_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -137,7 +202,9 @@ export interface paths {
         put?: never;
         /**
          * Sms Login
-         * @description Sign in with a phone and the code texted to it; creates the member on first login.
+         * @description Sign in with a phone and the code texted to it; creates the member on first login
+         *     (403 ``risk.challenge_required`` / ``risk.blocked`` when the risk engine asks: many
+         *     failures on the number, many IPs, a denied network).
          */
         post: operations["sms_login_api_v1_auth_sms_login_post"];
         delete?: never;
@@ -1647,6 +1714,209 @@ export interface paths {
         patch: operations["update_category_api_v1_console_categories__category_id__patch"];
         trace?: never;
     };
+    "/api/v1/console/content/answers/{answer_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove Answer */
+        post: operations["remove_answer_api_v1_console_content_answers__answer_id__remove_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/comments/{comment_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove Comment */
+        post: operations["remove_comment_api_v1_console_content_comments__comment_id__remove_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Posts
+         * @description 种草: posts in any status, newest first.
+         */
+        get: operations["list_posts_api_v1_console_content_posts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/posts/{post_id}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Pin Post
+         * @description 置顶 (or not): pinned posts lead their feeds.
+         */
+        put: operations["pin_post_api_v1_console_content_posts__post_id__pin_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/posts/{post_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove Post
+         * @description 下架 a post (final): it leaves the feeds and its topic's count.
+         */
+        post: operations["remove_post_api_v1_console_content_posts__post_id__remove_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Questions
+         * @description 问答: questions, newest first; ``has_merchant_answer`` says whether the shop answered.
+         */
+        get: operations["list_questions_api_v1_console_content_questions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/questions/{question_id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Question Answers
+         * @description A question's public answers (the shop's first).
+         */
+        get: operations["question_answers_api_v1_console_content_questions__question_id__answers_get"];
+        put?: never;
+        /**
+         * Answer Question
+         * @description Answer as the shop (商家回答): public at once, pinned first; the asker is told.
+         */
+        post: operations["answer_question_api_v1_console_content_questions__question_id__answers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/questions/{question_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove Question
+         * @description Remove a question from the product page (final).
+         */
+        post: operations["remove_question_api_v1_console_content_questions__question_id__remove_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Topics
+         * @description Every topic, open or closed, newest first.
+         */
+        get: operations["list_topics_api_v1_console_content_topics_get"];
+        put?: never;
+        /**
+         * Create Topic
+         * @description Open a topic (话题; a leading # is dropped); 409 ``content.topic_taken`` for a name in
+         *     use.
+         */
+        post: operations["create_topic_api_v1_console_content_topics_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/topics/{topic_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Topic
+         * @description Rename, describe, open or close a topic.
+         */
+        put: operations["update_topic_api_v1_console_content_topics__topic_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/coupon-templates": {
         parameters: {
             query?: never;
@@ -2429,6 +2699,7 @@ export interface paths {
         /**
          * Create Order Export
          * @description Queue a CSV export of orders (one row per order line); poll its status for progress.
+         *     An export with full phone numbers (a role with ``pii:reveal``) needs a step-up grant.
          */
         post: operations["create_order_export_api_v1_console_exports_orders_post"];
         delete?: never;
@@ -2466,7 +2737,8 @@ export interface paths {
         };
         /**
          * Download Export
-         * @description The export's CSV (UTF-8 with BOM), to the staff member who asked for it or an owner.
+         * @description The export's CSV (UTF-8 with BOM), to the staff member who asked for it or an owner;
+         *     a file with full phone numbers needs a step-up grant.
          */
         get: operations["download_export_api_v1_console_exports__job_id__download_get"];
         put?: never;
@@ -3192,6 +3464,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/clearance/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply
+         * @description One step as an active 限时折扣 for its window (a scheduled price change).
+         */
+        post: operations["apply_api_v1_console_insights_clearance_apply_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/clearance/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan
+         * @description The SKU's elasticity (own data shrunk towards its category's) and the markdown path that
+         *     clears its available stock by the target date at the best margin, never under the floor.
+         */
+        post: operations["plan_api_v1_console_insights_clearance_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/dashboards/{level}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dashboard
+         * @description The level's tiles (this period against the one before) and the next level's rows.
+         */
+        get: operations["dashboard_api_v1_console_insights_dashboards__level__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/insights/forecast/runs": {
         parameters: {
             query?: never;
@@ -3324,7 +3657,8 @@ export interface paths {
         /**
          * Promotion Plan
          * @description The shop's forecast over the next 28 days with the active and draft store-wide
-         *     promotions, the 618/双11 days and the public holidays in that window.
+         *     promotions, the scheduled flash sales, the 618/双11 days and the public holidays in that
+         *     window.
          */
         get: operations["promotion_plan_api_v1_console_insights_replenishment_plan_get"];
         put?: never;
@@ -3353,6 +3687,84 @@ export interface paths {
          */
         put: operations["update_setting_api_v1_console_insights_replenishment_settings__sku_id__put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Invoices
+         * @description 发票: invoices newest first, by status or order.
+         */
+        get: operations["list_invoices_api_v1_console_invoices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/invoices/tax-profiles/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tax Profile
+         * @description A product's 税收分类编码 and rate (the shop's defaults until set).
+         */
+        get: operations["get_tax_profile_api_v1_console_invoices_tax_profiles__product_id__get"];
+        /** Put Tax Profile */
+        put: operations["put_tax_profile_api_v1_console_invoices_tax_profiles__product_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/invoices/{invoice_no}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invoice Pdf */
+        get: operations["invoice_pdf_api_v1_console_invoices__invoice_no__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/invoices/{invoice_no}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Invoice
+         * @description Queue a failed invoice again now (the issue job submits it within 15 s).
+         */
+        post: operations["retry_invoice_api_v1_console_invoices__invoice_no__retry_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3459,6 +3871,27 @@ export interface paths {
          *     recorded in the audit log, as for orders.
          */
         get: operations["list_members_api_v1_console_members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/members-merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Member Merges
+         * @description 账号合并记录: merges of shoppers' accounts, newest first (of one member, absorbed or
+         *     surviving, with ``member_id``), with what each module moved.
+         */
+        get: operations["list_member_merges_api_v1_console_members_merges_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4100,6 +4533,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/openapi/cobrand/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Cobrand Items
+         * @description The bundles and coupon templates partner apps created (by app), newest first.
+         */
+        get: operations["list_cobrand_items_api_v1_console_openapi_cobrand_items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/openapi/cobrand/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cobrand Report
+         * @description Revenue share (分成) per app for orders paid in ``[since, until)``: attributed orders,
+         *     paid, refunded, net, the items' discount and the partner's share at its rate.
+         */
+        get: operations["cobrand_report_api_v1_console_openapi_cobrand_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/openapi/scopes": {
         parameters: {
             query?: never;
@@ -4689,7 +5163,9 @@ export interface paths {
         head?: never;
         /**
          * Update Product
-         * @description Change the fields given; ``skus``, when given, is the complete SKU list.
+         * @description Change the fields given; ``skus``, when given, is the complete SKU list. A price change
+         *     is scored by the risk engine first: ``review`` queues it in 风控, ``challenge`` asks for a
+         *     step-up (403 ``auth.step_up_required``), ``block`` refuses it (403 ``risk.blocked``).
          */
         patch: operations["update_product_api_v1_console_products__product_id__patch"];
         trace?: never;
@@ -4965,6 +5441,182 @@ export interface paths {
         put: operations["reply_review_api_v1_console_reviews__review_id__reply_put"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Decisions
+         * @description The decision log, newest first: each decision with its signals and the rule that fired.
+         *     ``review_state=pending`` is the review queue.
+         */
+        get: operations["search_decisions_api_v1_console_risk_decisions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/decisions/{decision_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Decision
+         * @description One decision and its explanation.
+         */
+        get: operations["get_decision_api_v1_console_risk_decisions__decision_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/decisions/{decision_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Review
+         * @description Approve or reject a decision waiting for review (409 ``risk.review_closed`` when it is
+         *     not pending).
+         */
+        post: operations["close_review_api_v1_console_risk_decisions__decision_id__review_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Entries
+         * @description The allow list and the deny list (IP addresses and CIDR networks).
+         */
+        get: operations["list_entries_api_v1_console_risk_lists_get"];
+        put?: never;
+        /**
+         * Add Entry
+         * @description Put a network on a list (400 ``risk.network_invalid``, 409 ``risk.list_entry_exists``).
+         */
+        post: operations["add_entry_api_v1_console_risk_lists_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/lists/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Entry
+         * @description Take a network off its list.
+         */
+        delete: operations["delete_entry_api_v1_console_risk_lists__entry_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description The rules in the order they are tried, the built-in defaults and the signals.
+         */
+        get: operations["list_rules_api_v1_console_risk_rules_get"];
+        put?: never;
+        /**
+         * Create Rule
+         * @description Add a rule (400 ``risk.rule_unknown_signal``, ``.rule_bad_operator``, ``.rule_bad_value``,
+         *     ``.rule_unknown_action``, ``.rule_empty``, each with the ``path`` at fault).
+         */
+        post: operations["create_rule_api_v1_console_risk_rules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/rules/adopt-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adopt Defaults
+         * @description Save the built-in rules as the shop's own, to edit them (nothing changes when rules
+         *     already exist).
+         */
+        post: operations["adopt_defaults_api_v1_console_risk_rules_adopt_defaults_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Rule
+         * @description Replace a rule (the same 400 codes as creating one; 404 ``risk.rule_not_found``).
+         */
+        put: operations["update_rule_api_v1_console_risk_rules__rule_id__put"];
+        post?: never;
+        /**
+         * Delete Rule
+         * @description Delete a rule.
+         */
+        delete: operations["delete_rule_api_v1_console_risk_rules__rule_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -5402,6 +6054,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/stores/services/{service_id}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Service Slot
+         * @description A time slot with a capacity (ahead, within 90 days; one per service and time).
+         */
+        post: operations["add_service_slot_api_v1_console_stores_services__service_id__slots_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/stores/{store_id}": {
         parameters: {
             query?: never;
@@ -5426,6 +6098,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/stores/{store_id}/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Store Appointments
+         * @description 预约 of a store, newest first.
+         */
+        get: operations["list_store_appointments_api_v1_console_stores__store_id__appointments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/stores/{store_id}/appointments/{booking_id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check In Appointment
+         * @description 到店签到: once (409 ``stores.booking_closed`` for a second or a cancelled booking).
+         */
+        post: operations["check_in_appointment_api_v1_console_stores__store_id__appointments__booking_id__check_in_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/stores/{store_id}/pickups/verify": {
         parameters: {
             query?: never;
@@ -5441,6 +6153,30 @@ export interface paths {
          *     a second verify (even at the same moment) is 409 ``stores.already_picked_up``.
          */
         post: operations["verify_pickup_api_v1_console_stores__store_id__pickups_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/stores/{store_id}/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Store Services
+         * @description The store's services with their slots of the next 14 days (booked / capacity).
+         */
+        get: operations["list_store_services_api_v1_console_stores__store_id__services_get"];
+        put?: never;
+        /**
+         * Create Store Service
+         * @description 预约服务: a service the store offers by appointment.
+         */
+        post: operations["create_store_service_api_v1_console_stores__store_id__services_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5488,6 +6224,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/content/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Image
+         * @description Upload an image for a post (the multipart field ``file``); pass its ``id`` in
+         *     ``image_ids``. 400 ``content.image_invalid``, 413 ``content.image_too_large``.
+         */
+        post: operations["upload_image_api_v1_content_images_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notices
+         * @description 回答提醒: answers to your questions (latest 50).
+         */
+        get: operations["notices_api_v1_content_notices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/notices/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Notices
+         * @description Mark every notice read.
+         */
+        post: operations["read_notices_api_v1_content_notices_read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/posts/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Posts
+         * @description Your posts (latest 50) with where moderation stands.
+         */
+        get: operations["my_posts_api_v1_content_posts_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/coupons/centre": {
         parameters: {
             query?: never;
@@ -5521,7 +6338,9 @@ export interface paths {
         /**
          * Claim Coupon
          * @description Claim one copy (409 ``promotions.quota_exhausted``, ``.claim_limit_reached``,
-         *     ``.template_not_active``, ``.not_claimable``, ``.new_customer_only``, ``.coupon_expired``).
+         *     ``.template_not_active``, ``.not_claimable``, ``.new_customer_only``, ``.coupon_expired``;
+         *     403 ``risk.blocked`` / ``risk.challenge_required`` for coupon farming: fresh accounts
+         *     sharing a device or an IP on one coupon).
          */
         post: operations["claim_coupon_api_v1_coupons_centre__template_id__claim_post"];
         delete?: never;
@@ -5712,6 +6531,26 @@ export interface paths {
          *     ¥2,000 on with the payee's real name (``real_name``), which WeChat checks.
          */
         post: operations["request_withdrawal_api_v1_distribution_withdrawals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/envelope-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Envelope Key
+         * @description The SM2 key to seal sensitive fields with (its id changes when the key rotates).
+         */
+        get: operations["envelope_key_api_v1_envelope_key_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5995,6 +6834,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoice-titles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Titles
+         * @description The shopper's saved invoice titles (发票抬头).
+         */
+        get: operations["list_titles_api_v1_invoice_titles_get"];
+        put?: never;
+        /**
+         * Create Title
+         * @description Save a title: a person's name, or a company with its 统一社会信用代码 (checked: 400
+         *     ``invoicing.tax_id_invalid``, nothing saved).
+         */
+        post: operations["create_title_api_v1_invoice_titles_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoice-titles/{title_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update Title */
+        put: operations["update_title_api_v1_invoice_titles__title_id__put"];
+        post?: never;
+        /** Delete Title */
+        delete: operations["delete_title_api_v1_invoice_titles__title_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_no}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoice Pdf
+         * @description An issued invoice's PDF (the shopper's own).
+         */
+        get: operations["invoice_pdf_api_v1_invoices__invoice_no__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoicing/nuonuo/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Nuonuo Callback
+         * @description Nuonuo's issue result (form ``operater``, ``orderno``, ``nonce``, ``timestamp``,
+         *     ``content``; header ``X-Nuonuo-Sign``): verified, applied once, answered in Nuonuo's
+         *     format. A bad or missing signature, a stale timestamp or an invoice that is not ours
+         *     changes nothing and is answered with a failure.
+         */
+        post: operations["nuonuo_callback_api_v1_invoicing_nuonuo_callback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -6074,6 +6999,26 @@ export interface paths {
          *     is checked as on creation (the names and code after the change must agree).
          */
         patch: operations["update_address_api_v1_me_addresses__address_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/me/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Appointments
+         * @description The shopper's appointments, newest first.
+         */
+        get: operations["my_appointments_api_v1_me_appointments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me/avatar": {
@@ -6377,6 +7322,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bind Phone
+         * @description Bind a phone proven by its SMS code (``/auth/sms-code`` first). When another account of
+         *     the shopper holds it (H5 or a store counter), that account is merged into this one: orders,
+         *     coupons, points, cart and addresses move, once (409 ``members.already_merged`` for a second
+         *     try); 409 ``members.phone_already_bound`` when this account has another phone, 409
+         *     ``members.identity_conflict`` when the two belong to different WeChat identities.
+         */
+        post: operations["bind_phone_api_v1_me_phone_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/points": {
         parameters: {
             query?: never;
@@ -6535,9 +7504,31 @@ export interface paths {
         put?: never;
         /**
          * Appeal
-         * @description 申诉: send your rejected review back to a person, once, with why.
+         * @description 申诉: send your rejected review, question, answer, post or comment back to a person,
+         *     once, with why.
          */
         post: operations["appeal_api_v1_moderation_appeals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Items
+         * @description 我的内容: your reviews, questions, answers, posts and comments, newest first, each 审核中
+         *     (``checking``, ``held``), 已通过 or 未通过 with the reason and whether 申诉 is open.
+         */
+        get: operations["my_items_api_v1_moderation_mine_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6586,7 +7577,8 @@ export interface paths {
         /**
          * Place Order
          * @description Place an order from the cart's selected lines (or ``items``): prices are recomputed on the
-         *     server, the stock is held until the payment deadline (409 ``inventory.insufficient``).
+         *     server, the stock is held until the payment deadline (409 ``inventory.insufficient``; 403
+         *     ``risk.challenge_required`` / ``risk.blocked`` from the risk engine).
          */
         post: operations["place_order_api_v1_orders_post"];
         delete?: never;
@@ -6627,6 +7619,8 @@ export interface paths {
         /**
          * Request Aftersale
          * @description Ask for a refund (``refund_only``) or to return goods for a refund (``return_refund``).
+         *     The risk engine may block it (403 ``risk.blocked``) or queue it for review in the console
+         *     (unusual refund patterns: many refunds a day, a large refund from a new account).
          */
         post: operations["request_aftersale_api_v1_orders__order_no__aftersales_post"];
         delete?: never;
@@ -6729,6 +7723,31 @@ export interface paths {
         get: operations["order_coupon_api_v1_orders__order_no__coupon_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_no}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Order Invoices
+         * @description The order's invoices, oldest first (red-letter ones included).
+         */
+        get: operations["order_invoices_api_v1_orders__order_no__invoices_get"];
+        put?: never;
+        /**
+         * Request Invoice
+         * @description Ask for the order's e-invoice (paid or completed orders; one active invoice per order:
+         *     409 ``invoicing.already_requested``). It is issued within a minute or so.
+         */
+        post: operations["request_invoice_api_v1_orders__order_no__invoices_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6938,6 +7957,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Feed
+         * @description The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay), of a topic or
+         *     all; pinned posts first on the first page.
+         */
+        get: operations["feed_api_v1_posts_get"];
+        put?: never;
+        /**
+         * Create Post
+         * @description 种草: text (≤ 1000), images from ``POST /content/images`` (≤ 9), products on sale
+         *     (≤ 6), a topic; public once moderation approves the text and every image.
+         */
+        post: operations["create_post_api_v1_posts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{post_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Post
+         * @description A public post with its products (买同款); the author also sees their own under review
+         *     (with ``status`` and ``moderation``).
+         */
+        get: operations["get_post_api_v1_posts__post_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{post_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Comments
+         * @description Public comments, newest first.
+         */
+        get: operations["comments_api_v1_posts__post_id__comments_get"];
+        put?: never;
+        /**
+         * Comment
+         * @description Comment (≤ 300 characters); public once moderation approves it.
+         */
+        post: operations["comment_api_v1_posts__post_id__comments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{post_id}/like": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Like Post
+         * @description 点赞: one like per shopper (again changes nothing).
+         */
+        put: operations["like_post_api_v1_posts__post_id__like_put"];
+        post?: never;
+        /** Unlike Post */
+        delete: operations["unlike_post_api_v1_posts__post_id__like_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -7058,6 +8169,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products/{product_id}/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Product Questions
+         * @description Public questions, newest first, each with its public answers (the shop's first).
+         */
+        get: operations["product_questions_api_v1_products__product_id__questions_get"];
+        put?: never;
+        /**
+         * Ask
+         * @description Ask about a product (≤ 200 characters); public once moderation approves it.
+         */
+        post: operations["ask_api_v1_products__product_id__questions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/questions/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Qa Summary
+         * @description 问大家 on the product page: how many questions, the latest two with their answers.
+         */
+        get: operations["qa_summary_api_v1_products__product_id__questions_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{product_id}/reviews": {
         parameters: {
             query?: never;
@@ -7113,6 +8268,27 @@ export interface paths {
         get: operations["active_promotions_api_v1_promotions_active_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/questions/{question_id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer
+         * @description Answer a question about a product you bought (≤ 500 characters; 403
+         *     ``content.not_a_buyer`` otherwise); the asker is told once it is public.
+         */
+        post: operations["answer_api_v1_questions__question_id__answers_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7550,6 +8726,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{store_id}/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Store Services
+         * @description 预约到店: the store's services and their slots of the next 14 days with the seats left.
+         */
+        get: operations["store_services_api_v1_stores__store_id__services_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/time": {
         parameters: {
             query?: never;
@@ -7562,6 +8758,43 @@ export interface paths {
          * @description Server time for countdowns (never cached).
          */
         get: operations["server_time_api_v1_time_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Topics
+         * @description 话题: the channels open now.
+         */
+        get: operations["topics_api_v1_topics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/topics/{topic_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Topic */
+        get: operations["topic_api_v1_topics__topic_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8159,7 +9392,9 @@ export interface components {
          * AlertRule
          * @description ``threshold``: ``above`` and/or ``below``; ``change``: ``percent`` against the same bucket
          *     last week, in ``direction``; ``anomaly``: robust ``z`` over ``weeks`` weeks of the same slot,
-         *     in ``direction``, ignoring moves under ``min_change_percent``.
+         *     in ``direction``, ignoring moves under ``min_change_percent``; ``forecast``: outside the
+         *     ``level`` % prediction interval of a forecast fitted on ``weeks`` weeks, in ``direction``,
+         *     ignoring moves under ``min_change_percent``.
          */
         AlertRule: {
             /** Above */
@@ -8176,7 +9411,9 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "threshold" | "change" | "anomaly";
+            kind: "threshold" | "change" | "anomaly" | "forecast";
+            /** Level */
+            level?: number | null;
             /** Min Change Percent */
             min_change_percent?: number | null;
             /** Percent */
@@ -8336,6 +9573,11 @@ export interface components {
              */
             via: "parser" | "llm" | "none";
         };
+        /** AnswerCreate */
+        AnswerCreate: {
+            /** Content */
+            content: string;
+        };
         /** AppCreate */
         AppCreate: {
             /** Ip Allowlist */
@@ -8349,7 +9591,7 @@ export interface components {
              */
             rate_limit_per_minute: number;
             /** Scopes */
-            scopes: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write")[];
+            scopes: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write" | "webhooks:manage" | "campaigns:write")[];
         };
         /**
          * AppCredentials
@@ -8383,6 +9625,11 @@ export interface components {
             name: string;
             /** Rate Limit Per Minute */
             rate_limit_per_minute: number;
+            /**
+             * Revenue Share Bp
+             * @default 0
+             */
+            revenue_share_bp: number;
             /** Scopes */
             scopes: string[];
             /** Secrets */
@@ -8403,8 +9650,10 @@ export interface components {
             name?: string | null;
             /** Rate Limit Per Minute */
             rate_limit_per_minute?: number | null;
+            /** Revenue Share Bp */
+            revenue_share_bp?: number | null;
             /** Scopes */
-            scopes?: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write")[] | null;
+            scopes?: ("products:read" | "stock:read" | "stock:write" | "orders:read" | "orders:write" | "members:read" | "coupons:write" | "webhooks:manage" | "campaigns:write")[] | null;
         };
         /** AppVersionRule */
         AppVersionRule: {
@@ -9454,6 +10703,43 @@ export interface components {
             /** Year */
             year: number;
         };
+        /** Booking */
+        Booking: {
+            /** Checked In At */
+            checked_in_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Service Name */
+            service_name: string;
+            /** Slot Id */
+            slot_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "booked" | "checked_in" | "cancelled";
+            /** Store Id */
+            store_id: number;
+            /** Store Name */
+            store_name: string;
+        };
+        /** BookingCreate */
+        BookingCreate: {
+            /** Slot Id */
+            slot_id: number;
+        };
         /**
          * Bootstrap
          * @description Every flag evaluated for the caller, read once per session by the storefront.
@@ -9798,6 +11084,29 @@ export interface components {
             starts_at?: string | null;
             /** Title */
             title?: string | null;
+        };
+        /**
+         * CampaignWindowOut
+         * @description A campaign of a module above promotions (``kind`` ``flashsale``), read through the
+         *     provider it registered with promotions at start-up.
+         */
+        CampaignWindowOut: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
         };
         /** CarrierOption */
         CarrierOption: {
@@ -10220,6 +11529,179 @@ export interface components {
             /** Statistic */
             statistic: number;
         };
+        /** ClearanceApplied */
+        ClearanceApplied: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Name */
+            name: string;
+            /** Promotion Id */
+            promotion_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Status */
+            status: string;
+        };
+        /**
+         * ClearanceApply
+         * @description Schedule one step as a 限时折扣 for ``sku_id`` at ``price`` fen from ``starts_at`` to
+         *     ``ends_at`` (activated at once; it applies within its window).
+         */
+        ClearanceApply: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Min Margin Percent
+             * @default 10
+             */
+            min_margin_percent: number;
+            /** Price */
+            price: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
+        /** ClearanceElasticity */
+        ClearanceElasticity: {
+            /** Distinct Prices */
+            distinct_prices: number;
+            /** High */
+            high: number;
+            /** Low */
+            low: number;
+            /** Observations */
+            observations: number;
+            /** Own */
+            own: number | null;
+            /** Own Se */
+            own_se: number | null;
+            /** Prior */
+            prior: number;
+            /** Value */
+            value: number;
+            /** Weight */
+            weight: number;
+        };
+        /** ClearancePlan */
+        ClearancePlan: {
+            /** Base Units */
+            base_units: number;
+            /** Clears */
+            clears: boolean;
+            /** Cost */
+            cost: number;
+            elasticity: components["schemas"]["ClearanceElasticity"];
+            /** Floor */
+            floor: number;
+            /** History */
+            history: components["schemas"]["ClearanceWeek"][];
+            /** Leftover */
+            leftover: number;
+            /** Margin */
+            margin: number;
+            /** Name */
+            name: string;
+            /** Price */
+            price: number;
+            /** Product Id */
+            product_id: number;
+            /** Revenue */
+            revenue: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Steps */
+            steps: components["schemas"]["ClearanceStep"][];
+            /** Stock */
+            stock: number;
+            /** Units */
+            units: number;
+            /** Weeks */
+            weeks: number;
+        };
+        /**
+         * ClearancePlanRequest
+         * @description Clear ``sku_id``'s available stock by ``target_date`` (Asia/Shanghai, 1–26 weeks away) in
+         *     ``steps`` markdown steps, never under cost + ``min_margin_percent``.
+         */
+        ClearancePlanRequest: {
+            /**
+             * Max Discount Percent
+             * @default 70
+             */
+            max_discount_percent: number;
+            /**
+             * Min Margin Percent
+             * @default 10
+             */
+            min_margin_percent: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Steps
+             * @default 3
+             */
+            steps: number;
+            /**
+             * Target Date
+             * Format: date
+             */
+            target_date: string;
+        };
+        /** ClearanceStep */
+        ClearanceStep: {
+            /** Discount Percent */
+            discount_percent: number;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Margin */
+            margin: number;
+            /** Price */
+            price: number;
+            /** Revenue */
+            revenue: number;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** Units */
+            units: number;
+            /** Weeks */
+            weeks: number;
+        };
+        /**
+         * ClearanceWeek
+         * @description One week of the SKU's history: the list price in effect and the units sold.
+         */
+        ClearanceWeek: {
+            /** Price */
+            price: number;
+            /** Units */
+            units: number;
+            /**
+             * Week Start
+             * Format: date
+             */
+            week_start: string;
+        };
         /**
          * Click
          * @description A click for the heatmap: the page coordinates (CSS px, ``pageX``/``pageY``) and the
@@ -10274,6 +11756,30 @@ export interface components {
             points: components["schemas"]["ClusterPoint"][];
             /** Silhouette */
             silhouette: number | null;
+        };
+        /** CobrandItemOut */
+        CobrandItemOut: {
+            /** App Id */
+            app_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "bundle" | "coupon";
+            /** Name */
+            name: string;
+            /**
+             * Ref Id
+             * @description The promotion id (bundle) or coupon template id (coupon)
+             */
+            ref_id: number;
         };
         /** CodeBatch */
         CodeBatch: {
@@ -10335,6 +11841,27 @@ export interface components {
             kind: "dimension" | "fen" | "count" | "permille";
             /** Label */
             label: string;
+        };
+        /** Comment */
+        Comment: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Nickname */
+            nickname: string;
+            /** Post Id */
+            post_id: number;
+        };
+        /** CommentCreate */
+        CommentCreate: {
+            /** Content */
+            content: string;
         };
         /** CommissionAdmin */
         CommissionAdmin: {
@@ -11041,6 +12568,40 @@ export interface components {
             yesterday: components["schemas"]["DayFigures"];
         };
         /**
+         * DashboardRow
+         * @description One entry of the next level down (a category of the shop, a product of a category).
+         */
+        DashboardRow: {
+            /** Buyers */
+            buyers: number;
+            /** Gmv */
+            gmv: number;
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
+            /** Units */
+            units: number;
+        };
+        /**
+         * DashboardTile
+         * @description One figure of the period and of the same length of time just before it.
+         */
+        DashboardTile: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Previous */
+            previous: number | null;
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number | null;
+        };
+        /**
          * DateSpan
          * @description Calendar days in Asia/Shanghai, both ends included, and the words that asked for them.
          */
@@ -11279,6 +12840,38 @@ export interface components {
             step: number;
             /** Total */
             total: number;
+        };
+        /** EnvelopeKeyOut */
+        EnvelopeKeyOut: {
+            /**
+             * Algorithm
+             * @default SM2-C1C3C2/SM4-GCM
+             * @constant
+             */
+            algorithm: "SM2-C1C3C2/SM4-GCM";
+            /**
+             * Key Id
+             * @description name this key as the envelope's kid
+             */
+            key_id: string | null;
+            /**
+             * Mode
+             * @description off: send fields in plain; accept: seal when you can; require: seal
+             * @enum {string}
+             */
+            mode: "off" | "accept" | "require";
+            /**
+             * Public Key
+             * @description SM2 public key, 130 hex (04 || x || y)
+             */
+            public_key: string | null;
+            /** Public Key Pem */
+            public_key_pem: string | null;
+            /**
+             * Window Seconds
+             * @description how far an envelope's ts may be off
+             */
+            window_seconds: number;
         };
         /**
          * EventBatch
@@ -11722,6 +13315,18 @@ export interface components {
             favorited: boolean;
             /** Product Id */
             product_id: number;
+        };
+        /** Feed */
+        Feed: {
+            /** Items */
+            items: components["schemas"]["Post"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Pinned
+             * @description pinned posts (first page only)
+             */
+            pinned: components["schemas"]["Post"][];
         };
         /**
          * Filter
@@ -12627,6 +14232,158 @@ export interface components {
             /** Items */
             items: components["schemas"]["InviteOutcome"][];
         };
+        /** Invoice */
+        Invoice: {
+            /** Amount */
+            amount: number;
+            /** Buyer Name */
+            buyer_name: string;
+            /** Buyer Tax Id */
+            buyer_tax_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Has Pdf */
+            has_pdf: boolean;
+            /** Invoice Code */
+            invoice_code: string | null;
+            /** Invoice No */
+            invoice_no: string;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /** Issued At */
+            issued_at: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "blue" | "red";
+            /** Lines */
+            lines: components["schemas"]["InvoiceLine"][];
+            /** Net */
+            net: number;
+            /** Order No */
+            order_no: string;
+            /**
+             * Reverses
+             * @description red-letter: the blue invoice_no
+             */
+            reverses?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "issuing" | "issued" | "failed" | "cancelled" | "reversed";
+            /** Tax */
+            tax: number;
+            /**
+             * Title Kind
+             * @enum {string}
+             */
+            title_kind: "personal" | "company";
+        };
+        /** InvoiceAdmin */
+        InvoiceAdmin: {
+            /** Amount */
+            amount: number;
+            /** Attempts */
+            attempts: number;
+            /** Buyer Name */
+            buyer_name: string;
+            /** Buyer Tax Id */
+            buyer_tax_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Has Pdf */
+            has_pdf: boolean;
+            /** Invoice Code */
+            invoice_code: string | null;
+            /** Invoice No */
+            invoice_no: string;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /** Issued At */
+            issued_at: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "blue" | "red";
+            /** Lines */
+            lines: components["schemas"]["InvoiceLine"][];
+            /** Member Id */
+            member_id: number;
+            /** Net */
+            net: number;
+            /** Order No */
+            order_no: string;
+            /** Provider Serial */
+            provider_serial: string | null;
+            /**
+             * Reverses
+             * @description red-letter: the blue invoice_no
+             */
+            reverses?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "issuing" | "issued" | "failed" | "cancelled" | "reversed";
+            /** Tax */
+            tax: number;
+            /**
+             * Title Kind
+             * @enum {string}
+             */
+            title_kind: "personal" | "company";
+        };
+        /** InvoiceLine */
+        InvoiceLine: {
+            /**
+             * Amount
+             * @description tax-inclusive, fen (negative on a red-letter invoice)
+             */
+            amount: number;
+            /** Name */
+            name: string;
+            /** Net */
+            net: number;
+            /** Quantity */
+            quantity: number;
+            /** Spec */
+            spec: string;
+            /** Tax */
+            tax: number;
+            /**
+             * Tax Code
+             * @description 税收分类编码, 19 digits
+             */
+            tax_code: string;
+            /**
+             * Tax Rate Bp
+             * @description basis points: 1300 = 13%
+             */
+            tax_rate_bp: number;
+        };
+        /**
+         * InvoiceRequestInput
+         * @description Ask for an order's invoice with one of the shopper's titles; ``email`` receives it.
+         */
+        InvoiceRequestInput: {
+            /** Email */
+            email?: string | null;
+            /** Title Id */
+            title_id: number;
+        };
         /**
          * IssueReport
          * @description ``issued``: member ids that got a coupon; ``skipped``: {member id, code} for the others
@@ -12933,10 +14690,7 @@ export interface components {
              * Free Ranges
              * @description bucket ranges [start, end) no draft, running or paused experiment holds
              */
-            free_ranges: [
-                number,
-                number
-            ][];
+            free_ranges: number[][];
             /** Id */
             id: number;
             /** Key */
@@ -13051,6 +14805,13 @@ export interface components {
              * @enum {string}
              */
             category: "politics" | "porn" | "abuse" | "ads" | "illegal" | "fraud" | "other";
+        };
+        /** LikeResult */
+        LikeResult: {
+            /** Like Count */
+            like_count: number;
+            /** Liked */
+            liked: boolean;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -13568,6 +15329,30 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /**
+         * MemberMergeView
+         * @description A merge of two accounts of one shopper: which was absorbed into which, why, and how many
+         *     rows each owning module moved (orders, coupons, points, cart lines, addresses…).
+         */
+        MemberMergeView: {
+            /** From Member Id */
+            from_member_id: number;
+            /** Id */
+            id: number;
+            /** Into Member Id */
+            into_member_id: number;
+            /**
+             * Merged At
+             * Format: date-time
+             */
+            merged_at: string;
+            /** Moved */
+            moved: {
+                [key: string]: number;
+            };
+            /** Reason */
+            reason: string;
+        };
         /** MemberPoints */
         MemberPoints: {
             /** Balance */
@@ -13669,7 +15454,7 @@ export interface components {
              * Subject Type
              * @enum {string}
              */
-            subject_type: "review" | "review_followup";
+            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment";
         };
         /** ModerationBulkDecision */
         ModerationBulkDecision: {
@@ -13851,6 +15636,26 @@ export interface components {
              */
             status: "checking" | "held" | "approved" | "rejected";
         };
+        /** MyAnswer */
+        MyAnswer: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            moderation: components["schemas"]["ModerationState"] | null;
+            /** Question Id */
+            question_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "removed";
+        };
         /** MyBargain */
         MyBargain: {
             /**
@@ -13888,6 +15693,129 @@ export interface components {
             status: "open" | "ordered" | "paid" | "expired" | "cancelled";
             /** Title */
             title: string;
+        };
+        /** MyComment */
+        MyComment: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            moderation: components["schemas"]["ModerationState"] | null;
+            /** Nickname */
+            nickname: string;
+            /** Post Id */
+            post_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "removed";
+        };
+        /**
+         * MyModerationItem
+         * @description 我的内容: one of the author's texts (a review, a question, an answer, a post, a comment)
+         *     with where it stands.
+         */
+        MyModerationItem: {
+            /** Appealed */
+            appealed: boolean;
+            /** Can Appeal */
+            can_appeal: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "checking" | "held" | "approved" | "rejected";
+            /** Subject Id */
+            subject_id: number;
+            /**
+             * Subject Type
+             * @enum {string}
+             */
+            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment";
+            /** Text */
+            text: string;
+        };
+        /** MyPost */
+        MyPost: {
+            /** Comment Count */
+            comment_count: number;
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Images */
+            images: string[];
+            /** Is Pinned */
+            is_pinned: boolean;
+            /** Like Count */
+            like_count: number;
+            /**
+             * Liked
+             * @default false
+             */
+            liked: boolean;
+            /** Member Id */
+            member_id: number;
+            moderation: components["schemas"]["ModerationState"] | null;
+            /** Nickname */
+            nickname: string;
+            /**
+             * Products
+             * @description linked products still on sale (买同款)
+             */
+            products: components["schemas"]["ProductSummary"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "removed";
+            /** Topic Id */
+            topic_id: number | null;
+            /** Topic Name */
+            topic_name: string | null;
+        };
+        /**
+         * MyQuestion
+         * @description The asker's own view: where moderation stands.
+         */
+        MyQuestion: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            moderation: components["schemas"]["ModerationState"] | null;
+            /** Product Id */
+            product_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "removed";
         };
         /** NearbyStore */
         NearbyStore: {
@@ -13932,6 +15860,26 @@ export interface components {
              * @description units held for each asked SKU
              */
             stock: components["schemas"]["StoreStock"][];
+        };
+        /** Notice */
+        Notice: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Is Read */
+            is_read: boolean;
+            /** Kind */
+            kind: string;
+            /** Product Id */
+            product_id: number;
+            /** Question Id */
+            question_id: number;
+            /** Text */
+            text: string;
         };
         /** NoticeOut */
         NoticeOut: {
@@ -14354,6 +16302,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[Booking] */
+        Page_Booking_: {
+            /** Items */
+            items: components["schemas"]["Booking"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[CampaignAdmin] */
         Page_CampaignAdmin_: {
             /** Items */
@@ -14372,6 +16327,13 @@ export interface components {
         Page_CodeBatch_: {
             /** Items */
             items: components["schemas"]["CodeBatch"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[Comment] */
+        Page_Comment_: {
+            /** Items */
+            items: components["schemas"]["Comment"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -14473,6 +16435,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[InvoiceAdmin] */
+        Page_InvoiceAdmin_: {
+            /** Items */
+            items: components["schemas"]["InvoiceAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[LedgerEntry] */
         Page_LedgerEntry_: {
             /** Items */
@@ -14508,6 +16477,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[MemberMergeView] */
+        Page_MemberMergeView_: {
+            /** Items */
+            items: components["schemas"]["MemberMergeView"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ModerationItem] */
         Page_ModerationItem_: {
             /** Items */
@@ -14519,6 +16495,13 @@ export interface components {
         Page_MyBargain_: {
             /** Items */
             items: components["schemas"]["MyBargain"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MyModerationItem] */
+        Page_MyModerationItem_: {
+            /** Items */
+            items: components["schemas"]["MyModerationItem"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -14547,6 +16530,13 @@ export interface components {
         Page_PointsEntry_: {
             /** Items */
             items: components["schemas"]["PointsEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[PostAdmin] */
+        Page_PostAdmin_: {
+            /** Items */
+            items: components["schemas"]["PostAdmin"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -14585,6 +16575,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[QuestionAdmin] */
+        Page_QuestionAdmin_: {
+            /** Items */
+            items: components["schemas"]["QuestionAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[Question] */
+        Page_Question_: {
+            /** Items */
+            items: components["schemas"]["Question"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ReplaySessionOut] */
         Page_ReplaySessionOut_: {
             /** Items */
@@ -14610,6 +16614,13 @@ export interface components {
         Page_RfmCustomer_: {
             /** Items */
             items: components["schemas"]["RfmCustomer"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[RiskDecisionView] */
+        Page_RiskDecisionView_: {
+            /** Items */
+            items: components["schemas"]["RiskDecisionView"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -14874,6 +16885,19 @@ export interface components {
             /** Variant */
             variant: string;
         };
+        /** PhoneBind */
+        PhoneBind: {
+            /** Code */
+            code: string;
+            /** Phone */
+            phone: string;
+        };
+        /** PhoneBound */
+        PhoneBound: {
+            merge: components["schemas"]["MemberMergeView"] | null;
+            /** Phone */
+            phone: string;
+        };
         /** Photo */
         Photo: {
             image_set?: components["schemas"]["ImageSet"] | null;
@@ -14927,6 +16951,11 @@ export interface components {
             code?: string | null;
             /** Qr */
             qr?: string | null;
+        };
+        /** PinWrite */
+        PinWrite: {
+            /** Is Pinned */
+            is_pinned: boolean;
         };
         /** PlacementFigures */
         PlacementFigures: {
@@ -15316,6 +17345,111 @@ export interface components {
              * @default true
              */
             sku_discount_stacks: boolean;
+        };
+        /** Post */
+        Post: {
+            /** Comment Count */
+            comment_count: number;
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Images */
+            images: string[];
+            /** Is Pinned */
+            is_pinned: boolean;
+            /** Like Count */
+            like_count: number;
+            /**
+             * Liked
+             * @default false
+             */
+            liked: boolean;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+            /**
+             * Products
+             * @description linked products still on sale (买同款)
+             */
+            products: components["schemas"]["ProductSummary"][];
+            /** Topic Id */
+            topic_id: number | null;
+            /** Topic Name */
+            topic_name: string | null;
+        };
+        /** PostAdmin */
+        PostAdmin: {
+            /** Comment Count */
+            comment_count: number;
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Images */
+            images: string[];
+            /** Is Pinned */
+            is_pinned: boolean;
+            /** Like Count */
+            like_count: number;
+            /**
+             * Liked
+             * @default false
+             */
+            liked: boolean;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+            /**
+             * Products
+             * @description linked products still on sale (买同款)
+             */
+            products: components["schemas"]["ProductSummary"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "removed";
+            /** Topic Id */
+            topic_id: number | null;
+            /** Topic Name */
+            topic_name: string | null;
+        };
+        /** PostCreate */
+        PostCreate: {
+            /** Content */
+            content: string;
+            /**
+             * Image Ids
+             * @description images from POST /content/images (≤ 9)
+             */
+            image_ids?: number[];
+            /**
+             * Product Ids
+             * @description ≤ 6
+             */
+            product_ids?: number[];
+            /** Topic Id */
+            topic_id?: number | null;
+        };
+        /** PostImage */
+        PostImage: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
         };
         /**
          * PosterCreate
@@ -15982,12 +18116,14 @@ export interface components {
         };
         /**
          * PromotionPlan
-         * @description The shop's daily forecast over the horizon with the store-wide promotions whose window
-         *     overlaps it (promotions.public; flash sales are a sibling module insights cannot read).
+         * @description The shop's daily forecast over the horizon with the store-wide promotions and the
+         *     flash-sale sessions whose window overlaps it.
          */
         PromotionPlan: {
             /** Festival Days */
             festival_days: string[];
+            /** Flash Sales */
+            flash_sales: components["schemas"]["CampaignWindowOut"][];
             /** Holidays */
             holidays: string[];
             /** Promotions */
@@ -16106,6 +18242,44 @@ export interface components {
             /** Orders */
             orders: number;
         };
+        /** QaAnswer */
+        QaAnswer: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Is Merchant */
+            is_merchant: boolean;
+            /** Like Count */
+            like_count: number;
+            /**
+             * Liked
+             * @description the viewer liked it
+             * @default false
+             */
+            liked: boolean;
+            /** Nickname */
+            nickname: string;
+            /** Question Id */
+            question_id: number;
+        };
+        /**
+         * QaSummary
+         * @description 问大家 on the product page: how many public questions, and the latest two.
+         */
+        QaSummary: {
+            /** Latest */
+            latest: components["schemas"]["Question"][];
+            /** Product Id */
+            product_id: number;
+            /** Total */
+            total: number;
+        };
         /**
          * Query
          * @description What to compute: one metric, split by up to two dimensions (``date`` at ``grain``),
@@ -16151,6 +18325,61 @@ export interface components {
             searches: number;
             /** Zero Results */
             zero_results: number;
+        };
+        /** Question */
+        Question: {
+            /** Answer Count */
+            answer_count: number;
+            /**
+             * Answers
+             * @description the shop's answer first, then by likes
+             */
+            answers: components["schemas"]["QaAnswer"][];
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Nickname */
+            nickname: string;
+            /** Product Id */
+            product_id: number;
+        };
+        /** QuestionAdmin */
+        QuestionAdmin: {
+            /** Answer Count */
+            answer_count: number;
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Has Merchant Answer */
+            has_merchant_answer: boolean;
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+            /** Product Id */
+            product_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "removed";
+        };
+        /** QuestionCreate */
+        QuestionCreate: {
+            /** Content */
+            content: string;
         };
         /** RateOverride */
         RateOverride: {
@@ -16735,6 +18964,51 @@ export interface components {
             /** T */
             t: number;
         };
+        /** RevenueShareReport */
+        RevenueShareReport: {
+            /** Rows */
+            rows: components["schemas"]["RevenueShareRow"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /** RevenueShareRow */
+        RevenueShareRow: {
+            /** App Id */
+            app_id: number;
+            /** App Name */
+            app_name: string;
+            /** Discount */
+            discount: number;
+            /**
+             * Net
+             * @description revenue - refunded
+             */
+            net: number;
+            /** Redemptions */
+            redemptions: number;
+            /** Refunded */
+            refunded: number;
+            /**
+             * Revenue
+             * @description Paid for the attributed orders (fen)
+             */
+            revenue: number;
+            /** Revenue Share Bp */
+            revenue_share_bp: number;
+            /**
+             * Share
+             * @description net x revenue_share_bp / 10000, rounded half up (fen)
+             */
+            share: number;
+        };
         /**
          * Review
          * @description The writer's own view: its status and the growth it brought.
@@ -17065,6 +19339,149 @@ export interface components {
             /** Spend */
             spend: number;
         };
+        /** RiskConditionIn */
+        RiskConditionIn: {
+            /** Op */
+            op: string;
+            /** Signal */
+            signal: string;
+            /** Value */
+            value: boolean | number;
+        };
+        /** RiskDecisionView */
+        RiskDecisionView: {
+            /** Action */
+            action: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Device */
+            device: string;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string;
+            /** Member Id */
+            member_id: number | null;
+            /** Outcome */
+            outcome: string;
+            /** Reasons */
+            reasons: string[];
+            /** Review State */
+            review_state: string | null;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By */
+            reviewed_by: string | null;
+            /** Score */
+            score: number;
+            /** Signals */
+            signals: {
+                [key: string]: unknown;
+            };
+            /** Staff Id */
+            staff_id: number | null;
+            /** Subject */
+            subject: string;
+        };
+        /** RiskListEntryCreate */
+        RiskListEntryCreate: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "allow" | "deny";
+            /** Network */
+            network: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** RiskListEntryView */
+        RiskListEntryView: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Network */
+            network: string;
+            /** Note */
+            note: string;
+        };
+        /** RiskReviewClose */
+        RiskReviewClose: {
+            /** Approve */
+            approve: boolean;
+        };
+        /** RiskRuleList */
+        RiskRuleList: {
+            /** Defaults */
+            defaults: {
+                [key: string]: unknown;
+            }[];
+            /** Defaults In Effect */
+            defaults_in_effect: boolean;
+            /** Items */
+            items: components["schemas"]["RiskRuleView"][];
+            /** Signals */
+            signals: {
+                [key: string]: string;
+            };
+        };
+        /** RiskRuleView */
+        RiskRuleView: {
+            /** Actions */
+            actions: string[];
+            /** Conditions */
+            conditions: {
+                [key: string]: unknown;
+            }[];
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Outcome */
+            outcome: string;
+            /** Position */
+            position: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** RiskRuleWrite */
+        RiskRuleWrite: {
+            /** Actions */
+            actions?: string[];
+            /** Conditions */
+            conditions: components["schemas"]["RiskConditionIn"][];
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "allow" | "challenge" | "block" | "review";
+            /** Position */
+            position?: number | null;
+        };
         /**
          * RrwebEvent
          * @description One rrweb event (``eventWithTime``): its ``type`` (0–6: DomContentLoaded, Load,
@@ -17111,6 +19528,38 @@ export interface components {
             status: string;
             /** Total */
             total: number;
+        };
+        /** SalesDashboard */
+        SalesDashboard: {
+            /** Category Id */
+            category_id: number | null;
+            /** Days */
+            days: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "shop" | "category" | "product";
+            /** Product Id */
+            product_id: number | null;
+            /** Refresh Seconds */
+            refresh_seconds: number;
+            /** Rows */
+            rows: components["schemas"]["DashboardRow"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Tiles */
+            tiles: components["schemas"]["DashboardTile"][];
+            /** Title */
+            title: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
         };
         /**
          * SameCityDelivery
@@ -17478,6 +19927,29 @@ export interface components {
              * Format: date-time
              */
             now: string;
+        };
+        /** ServiceView */
+        ServiceView: {
+            /** Duration Min */
+            duration_min: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Slots */
+            slots: components["schemas"]["SlotView"][];
+            /** Store Id */
+            store_id: number;
+        };
+        /** ServiceWrite */
+        ServiceWrite: {
+            /**
+             * Duration Min
+             * @default 30
+             */
+            duration_min: number;
+            /** Name */
+            name: string;
         };
         /** Setting */
         Setting: {
@@ -17921,6 +20393,35 @@ export interface components {
              * @default 0
              */
             weight_grams: number;
+        };
+        /** SlotView */
+        SlotView: {
+            /** Booked */
+            booked: number;
+            /** Capacity */
+            capacity: number;
+            /** Id */
+            id: number;
+            /** Remaining */
+            remaining: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
+        /**
+         * SlotWrite
+         * @description A slot of a service: when it starts (ahead, within 90 days) and how many may book it.
+         */
+        SlotWrite: {
+            /** Capacity */
+            capacity: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
         };
         /** SmsCodeRequest */
         SmsCodeRequest: {
@@ -18505,6 +21006,27 @@ export interface components {
              */
             segment_ids?: number[];
         };
+        /** TaxProfile */
+        TaxProfile: {
+            /** Is Default */
+            is_default: boolean;
+            /** Product Id */
+            product_id: number;
+            /** Tax Code */
+            tax_code: string;
+            /** Tax Rate Bp */
+            tax_rate_bp: number;
+        };
+        /** TaxProfileInput */
+        TaxProfileInput: {
+            /** Tax Code */
+            tax_code: string;
+            /**
+             * Tax Rate Bp
+             * @description basis points: 1300 = 13%
+             */
+            tax_rate_bp: number;
+        };
         /** TeamMember */
         TeamMember: {
             /** Avatar Url */
@@ -18851,6 +21373,61 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** Title */
+        Title: {
+            /** Address */
+            address: string | null;
+            /** Bank */
+            bank: string | null;
+            /** Bank Account */
+            bank_account: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "personal" | "company";
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string | null;
+            /** Tax Id */
+            tax_id: string | null;
+        };
+        /**
+         * TitleInput
+         * @description A title to save: a person's name, or a company's name and tax id (统一社会信用代码,
+         *     18 characters, checked; 400 ``invoicing.tax_id_invalid`` otherwise).
+         */
+        TitleInput: {
+            /** Address */
+            address?: string | null;
+            /** Bank */
+            bank?: string | null;
+            /** Bank Account */
+            bank_account?: string | null;
+            /** Email */
+            email?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "personal" | "company";
+            /** Name */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+            /** Tax Id */
+            tax_id?: string | null;
+        };
         /** TokenRequest */
         TokenRequest: {
             /** Answer */
@@ -18901,6 +21478,39 @@ export interface components {
             title: string;
             /** Units */
             units: number;
+        };
+        /** Topic */
+        Topic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Post Count */
+            post_count: number;
+        };
+        /** TopicWrite */
+        TopicWrite: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Name */
+            name: string;
         };
         /**
          * TrackedEvent
@@ -19533,7 +22143,357 @@ export interface operations {
                 };
             };
             /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    like_answer_api_v1_answers__answer_id__like_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LikeResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unlike_answer_api_v1_answers__answer_id__like_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LikeResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    book_appointment_api_v1_appointments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Booking"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_appointment_api_v1_appointments__booking_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Booking"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19810,6 +22770,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -19872,7 +22848,10 @@ export interface operations {
     sms_login_api_v1_auth_sms_login_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -19909,6 +22888,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -26193,6 +29188,1067 @@ export interface operations {
             };
         };
     };
+    remove_answer_api_v1_console_content_answers__answer_id__remove_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                answer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_comment_api_v1_console_content_comments__comment_id__remove_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                comment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_posts_api_v1_console_content_posts_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "approved" | "rejected" | "removed") | null;
+                topic_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PostAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pin_post_api_v1_console_content_posts__post_id__pin_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PinWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_post_api_v1_console_content_posts__post_id__remove_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_questions_api_v1_console_content_questions_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "approved" | "rejected" | "removed") | null;
+                product_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_QuestionAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    question_answers_api_v1_console_content_questions__question_id__answers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaAnswer"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    answer_question_api_v1_console_content_questions__question_id__answers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaAnswer"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_question_api_v1_console_content_questions__question_id__remove_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_topics_api_v1_console_content_topics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Topic"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_topic_api_v1_console_content_topics_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopicWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Topic"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_topic_api_v1_console_content_topics__topic_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopicWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Topic"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_templates_api_v1_console_coupon_templates_get: {
         parameters: {
             query?: {
@@ -30224,7 +34280,10 @@ export interface operations {
     create_order_export_api_v1_console_exports_orders_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -30400,7 +34459,10 @@ export interface operations {
     download_export_api_v1_console_exports__job_id__download_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 job_id: number;
             };
@@ -34006,6 +38068,251 @@ export interface operations {
             };
         };
     };
+    apply_api_v1_console_insights_clearance_apply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearanceApply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearanceApplied"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    plan_api_v1_console_insights_clearance_plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearancePlanRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearancePlan"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dashboard_api_v1_console_insights_dashboards__level__get: {
+        parameters: {
+            query?: {
+                days?: number;
+                category_id?: number | null;
+                product_id?: number | null;
+            };
+            header?: never;
+            path: {
+                level: "shop" | "category" | "product";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesDashboard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     start_run_api_v1_console_insights_forecast_runs_post: {
         parameters: {
             query?: never;
@@ -34611,6 +38918,409 @@ export interface operations {
             };
         };
     };
+    list_invoices_api_v1_console_invoices_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "issuing" | "issued" | "failed" | "cancelled" | "reversed") | null;
+                order_no?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InvoiceAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_tax_profile_api_v1_console_invoices_tax_profiles__product_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxProfile"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_tax_profile_api_v1_console_invoices_tax_profiles__product_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaxProfileInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxProfile"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invoice_pdf_api_v1_console_invoices__invoice_no__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_invoice_api_v1_console_invoices__invoice_no__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     logistics_settings_api_v1_console_logistics_settings_get: {
         parameters: {
             query?: never;
@@ -35005,6 +39715,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_MemberAdmin_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_member_merges_api_v1_console_members_merges_get: {
+        parameters: {
+            query?: {
+                member_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MemberMergeView_"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -36715,7 +41506,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("checking" | "held" | "approved" | "rejected") | null;
-                subject_type?: ("review" | "review_followup") | null;
+                subject_type?: ("review" | "review_followup" | "question" | "answer" | "post" | "comment") | null;
                 appealed?: boolean | null;
                 cursor?: string | null;
                 limit?: number;
@@ -38229,6 +43020,149 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_cobrand_items_api_v1_console_openapi_cobrand_items_get: {
+        parameters: {
+            query?: {
+                app_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CobrandItemOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cobrand_report_api_v1_console_openapi_cobrand_report_get: {
+        parameters: {
+            query: {
+                since: string;
+                until: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueShareReport"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -41019,7 +45953,12 @@ export interface operations {
     update_product_api_v1_console_products__product_id__patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
             path: {
                 product_id: number;
             };
@@ -42483,6 +47422,856 @@ export interface operations {
                         type: string;
                     };
                 };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    search_decisions_api_v1_console_risk_decisions_get: {
+        parameters: {
+            query?: {
+                action?: string | null;
+                outcome?: ("allow" | "challenge" | "block" | "review") | null;
+                subject?: string | null;
+                member_id?: number | null;
+                review_state?: ("pending" | "approved" | "rejected") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RiskDecisionView_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_decision_api_v1_console_risk_decisions__decision_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                decision_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskDecisionView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    close_review_api_v1_console_risk_decisions__decision_id__review_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                decision_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskReviewClose"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskDecisionView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_entries_api_v1_console_risk_lists_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskListEntryView"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    add_entry_api_v1_console_risk_lists_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskListEntryCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskListEntryView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_entry_api_v1_console_risk_lists__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_rules_api_v1_console_risk_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskRuleList"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_rule_api_v1_console_risk_rules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskRuleWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskRuleView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    adopt_defaults_api_v1_console_risk_rules_adopt_defaults_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskRuleList"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    update_rule_api_v1_console_risk_rules__rule_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskRuleWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskRuleView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_rule_api_v1_console_risk_rules__rule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Problem details (RFC 9457) */
             401: {
@@ -44697,6 +50486,105 @@ export interface operations {
             };
         };
     };
+    add_service_slot_api_v1_console_stores_services__service_id__slots_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlotWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_store_api_v1_console_stores__store_id__get: {
         parameters: {
             query?: never;
@@ -44875,6 +50763,168 @@ export interface operations {
             };
         };
     };
+    list_store_appointments_api_v1_console_stores__store_id__appointments_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Booking_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    check_in_appointment_api_v1_console_stores__store_id__appointments__booking_id__check_in_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+                booking_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Booking"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     verify_pickup_api_v1_console_stores__store_id__pickups_verify_post: {
         parameters: {
             query?: never;
@@ -44965,6 +51015,168 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_store_services_api_v1_console_stores__store_id__services_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceView"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_store_service_api_v1_console_stores__store_id__services_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -45169,6 +51381,190 @@ export interface operations {
             };
         };
     };
+    upload_image_api_v1_content_images_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description an image: PNG, JPEG or WebP, at most 5 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostImage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    notices_api_v1_content_notices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notice"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    read_notices_api_v1_content_notices_read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    my_posts_api_v1_content_posts_mine_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPost"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     coupon_centre_api_v1_coupons_centre_get: {
         parameters: {
             query?: {
@@ -45220,7 +51616,10 @@ export interface operations {
     claim_coupon_api_v1_coupons_centre__template_id__claim_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
+            };
             path: {
                 template_id: number;
             };
@@ -45239,6 +51638,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -46075,6 +52490,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    envelope_key_api_v1_envelope_key_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvelopeKeyOut"];
                 };
             };
         };
@@ -47056,6 +53491,367 @@ export interface operations {
             };
         };
     };
+    list_titles_api_v1_invoice_titles_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Title"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_title_api_v1_invoice_titles_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TitleInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Title"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_title_api_v1_invoice_titles__title_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                title_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TitleInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Title"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_title_api_v1_invoice_titles__title_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                title_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invoice_pdf_api_v1_invoices__invoice_no__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    nuonuo_callback_api_v1_invoicing_nuonuo_callback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nuonuo's answer: status 0000, or anything else to retry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_me_api_v1_me_get: {
         parameters: {
             query?: {
@@ -47209,6 +54005,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Address"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -47403,6 +54215,22 @@ export interface operations {
                 };
             };
             /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -47420,6 +54248,70 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_appointments_api_v1_me_appointments_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Booking_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -48394,6 +55286,103 @@ export interface operations {
             };
         };
     };
+    bind_phone_api_v1_me_phone_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneBind"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneBound"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     my_points_api_v1_me_points_get: {
         parameters: {
             query?: never;
@@ -48815,6 +55804,70 @@ export interface operations {
             };
         };
     };
+    my_items_api_v1_moderation_mine_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MyModerationItem_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     verify_push_url_api_v1_moderation_wechat_push_get: {
         parameters: {
             query?: {
@@ -48986,6 +56039,8 @@ export interface operations {
             header?: {
                 /** @description 8-64 printable characters, new for every order the shopper places; a retry with the same key returns the first order */
                 "Idempotency-Key"?: string | null;
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -49023,6 +56078,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -49146,7 +56217,10 @@ export interface operations {
     request_aftersale_api_v1_orders__order_no__aftersales_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
+            };
             path: {
                 order_no: string;
             };
@@ -49185,6 +56259,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -49590,6 +56680,152 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    order_invoices_api_v1_orders__order_no__invoices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_invoice_api_v1_orders__order_no__invoices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_no: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -50268,6 +57504,507 @@ export interface operations {
             };
         };
     };
+    feed_api_v1_posts_get: {
+        parameters: {
+            query?: {
+                topic_id?: number | null;
+                sort?: "latest" | "hot";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feed"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_post_api_v1_posts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPost"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_post_api_v1_posts__post_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPost"] | components["schemas"]["Post"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    comments_api_v1_posts__post_id__comments_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Comment_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    comment_api_v1_posts__post_id__comments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyComment"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    like_post_api_v1_posts__post_id__like_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LikeResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unlike_post_api_v1_posts__post_id__like_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LikeResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_products_api_v1_products_get: {
         parameters: {
             query?: {
@@ -50577,6 +58314,170 @@ export interface operations {
             };
         };
     };
+    product_questions_api_v1_products__product_id__questions_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Question_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ask_api_v1_products__product_id__questions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyQuestion"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    qa_summary_api_v1_products__product_id__questions_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaSummary"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     product_reviews_api_v1_products__product_id__reviews_get: {
         parameters: {
             query?: {
@@ -50677,6 +58578,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PromotionTag"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    answer_api_v1_questions__question_id__answers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyAnswer"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -52037,6 +60037,53 @@ export interface operations {
             };
         };
     };
+    store_services_api_v1_stores__store_id__services_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceView"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     server_time_api_v1_time_get: {
         parameters: {
             query?: never;
@@ -52053,6 +60100,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServerTime"];
+                };
+            };
+        };
+    };
+    topics_api_v1_topics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Topic"][];
+                };
+            };
+        };
+    };
+    topic_api_v1_topics__topic_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Topic"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

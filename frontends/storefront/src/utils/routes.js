@@ -33,6 +33,7 @@ export const NEW_FOLDERS = Object.freeze({
   bargain: 'pkg-social',
   share: 'pkg-social',
   phone: 'pkg-user',
+  invoice: 'pkg-user',
   qa: 'pkg-trade',
   posts: 'pkg-social',
   content: 'pkg-user',

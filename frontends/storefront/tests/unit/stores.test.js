@@ -33,7 +33,9 @@ describe('auth store', () => {
     const { requests } = useBackend({ 'POST /api/v1/auth/sms-login': () => TOKENS })
     const auth = useAuthStore()
     await auth.smsLogin('13800000000', '123456')
-    expect(requests[0].data).toEqual({ phone: '13800000000', code: '123456' })
+    // The phone would go sealed where the shop serves an envelope key; this one has none.
+    const login = requests.find((r) => r.url.endsWith('/api/v1/auth/sms-login'))
+    expect(login.data).toEqual({ phone: '13800000000', code: '123456' })
     expect(auth.isLoggedIn).toBe(true)
     expect(auth.displayName).toBe('小王')
 

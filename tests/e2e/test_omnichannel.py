@@ -310,8 +310,7 @@ def test_scan_to_buy_in_the_store_is_handed_over_once_paid(
     assert paid.status_code == 200, paid.text
     wait_for(
         lambda: (
-            server.http.get(f"{API}/orders/{order_no}", headers=auth).json()["status"]
-            == "received"
+            server.http.get(f"{API}/orders/{order_no}", headers=auth).json()["status"] == "received"
         ),
         what=f"scan order {order_no} handed over",
     )

@@ -61,6 +61,8 @@ STOREFRONT_PAGES: dict[str, str] = {
     "orders": "/pkg-trade/orders/index",
     "order": "/pkg-trade/orders/detail",
     "stores": "/pkg-trade/stores/index",
+    "appointment": "/pkg-trade/stores/appointment",
+    "scan_to_buy": "/pkg-trade/stores/scan",
     "aftersale": "/pkg-trade/aftersale/apply",
     "review_write": "/pkg-trade/review/write",
     "review_list": "/pkg-trade/review/list",
@@ -78,6 +80,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "svip": "/pkg-user/member/svip",
     "settings": "/pkg-user/settings/index",
     "invoice-titles": "/pkg-user/invoice/titles",
+    "bind_phone": "/pkg-user/phone/index",
     "legal": "/pkg-user/legal/index",
     "my_content": "/pkg-user/content/index",
     "flash": "/pkg-flash/flash/index",
@@ -123,6 +126,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # Browser tests sign in many times from 127.0.0.1 within minutes.
         "SHOPLET_LOGIN_ATTEMPTS_LIMIT": "1000/15minute",
         "SHOPLET_SMS_PER_IP_LIMIT": "1000/hour",
+        # Binding a phone (omnichannel) needs a second code for a number that just signed in.
+        "SHOPLET_SMS_PER_PHONE_LIMIT": "1000/hour",
         # A module's owner confirms once (step-up) and keeps the grant for the whole module.
         "SHOPLET_STEP_UP_TTL_SECONDS": "7200",
     }

@@ -45,6 +45,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'stores.already_booked': '你已预约过这个时段',
   'stores.booking_not_found': '预约不存在',
   'stores.booking_closed': '该预约已签到或已取消',
+  'stores.closed_now': '门店现在不在营业时间，不能扫码购',
   // Passkeys and step-up (通行密钥、身份验证)
   'auth.step_up_required': '这是敏感操作，请先完成身份验证',
   'auth.step_up_invalid': '身份验证未通过：验证码错误或已用过，或通行密钥无法验证',

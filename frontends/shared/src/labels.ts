@@ -2253,6 +2253,15 @@ export const STORES_LABELS = {
   finder: '附近门店',
   locate: '使用当前位置',
   noStores: '附近没有门店',
+  scan: '扫码购',
+  scanNow: '门店扫码购 · 付款后当场取走',
+  scanCode: '扫描商品条码',
+  barcode: '商品条码',
+  barcodeHelp: '输入商品包装上的 8–14 位条码',
+  lookUp: '查找商品',
+  storeHolds: '本店库存',
+  buyHere: '在本店购买',
+  handedOver: '已在门店取走',
 } as const
 
 export const WEEKDAY_LABELS: readonly string[] = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']

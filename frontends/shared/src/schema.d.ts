@@ -8726,6 +8726,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{store_id}/scan/{barcode}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scan In Store
+         * @description 扫码购: the product a barcode scanned in the store names, its SKU and price, and how many
+         *     the store holds (404 ``catalog.barcode_not_found``, ``stores.not_found``).
+         */
+        get: operations["scan_in_store_api_v1_stores__store_id__scan__barcode__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{store_id}/services": {
         parameters: {
             query?: never;
@@ -11493,7 +11514,7 @@ export interface components {
              * Delivery
              * @description absent: express
              */
-            delivery?: (components["schemas"]["ExpressDelivery"] | components["schemas"]["PickupDelivery"] | components["schemas"]["SameCityDelivery"]) | null;
+            delivery?: (components["schemas"]["ExpressDelivery"] | components["schemas"]["PickupDelivery"] | components["schemas"]["SameCityDelivery"] | components["schemas"]["ScanDelivery"]) | null;
             /**
              * Items
              * @description buy now; absent: the cart's selected lines
@@ -16024,7 +16045,7 @@ export interface components {
              * Delivery
              * @description absent: express
              */
-            delivery?: (components["schemas"]["ExpressDelivery"] | components["schemas"]["PickupDelivery"] | components["schemas"]["SameCityDelivery"]) | null;
+            delivery?: (components["schemas"]["ExpressDelivery"] | components["schemas"]["PickupDelivery"] | components["schemas"]["SameCityDelivery"] | components["schemas"]["ScanDelivery"]) | null;
             /**
              * Items
              * @description buy now; absent: the cart's selected lines (removed from the cart)
@@ -19625,6 +19646,53 @@ export interface components {
              */
             power: number;
         };
+        /**
+         * ScanDelivery
+         * @description 扫码购: scanned off the shelf of ``store_id`` by a shopper inside it (the store open now);
+         *     no fee, the units come out of that store's stock and the order is handed over once paid.
+         */
+        ScanDelivery: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "scan";
+            /** Store Id */
+            store_id: number;
+        };
+        /**
+         * ScanMatch
+         * @description 扫码购: the product and SKU a scanned barcode names, with what the store holds of it.
+         */
+        ScanMatch: {
+            /**
+             * Image
+             * @description the SKU's image, else the product's first
+             */
+            image: string | null;
+            /**
+             * Price
+             * @description the SKU's price, fen
+             */
+            price: number;
+            /** Product Id */
+            product_id: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Spec Text
+             * @description the SKU's specs, 规格 values joined by spaces
+             */
+            spec_text: string;
+            store: components["schemas"]["StoreView"];
+            /**
+             * Store Quantity
+             * @description units this store holds of the SKU
+             */
+            store_quantity: number;
+            /** Title */
+            title: string;
+        };
         /** ScopeInfo */
         ScopeInfo: {
             /** Scope */
@@ -20694,7 +20762,7 @@ export interface components {
              * Method
              * @enum {string}
              */
-            method: "pickup" | "same_city";
+            method: "pickup" | "same_city" | "scan";
             /** Order No */
             order_no: string;
             /** Order Paid */
@@ -60008,6 +60076,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StoreView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    scan_in_store_api_v1_stores__store_id__scan__barcode__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+                /** @description EAN-8/13, UPC-A or GTIN-14 */
+                barcode: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanMatch"];
                 };
             };
             /** @description Problem details (RFC 9457) */

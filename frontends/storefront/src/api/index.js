@@ -257,6 +257,8 @@ export const api = {
     nearby: (query) => call('nearbyStores', { query, auth: false }),
     // 预约到店: the store's services and the next 14 days' slots with seats left.
     services: (storeId) => call('storeServices', { params: { store_id: storeId }, auth: false }),
+    // 扫码购: the product a barcode names, with what this store holds of it.
+    scan: (storeId, barcode) => call('scanInStore', { params: { store_id: storeId, barcode }, auth: false }),
   },
   appointments: {
     book: (slotId) => call('bookAppointment', { body: { slot_id: slotId } }),

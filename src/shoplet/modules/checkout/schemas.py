@@ -53,8 +53,17 @@ class SameCityDelivery(RequestModel):
     lng: float = Field(ge=-180, le=180, allow_inf_nan=False)
 
 
+class ScanDelivery(RequestModel):
+    """扫码购: scanned off the shelf of ``store_id`` by a shopper inside it (the store open now);
+    no fee, the units come out of that store's stock and the order is handed over once paid."""
+
+    method: Literal["scan"]
+    store_id: Id
+
+
 Delivery = Annotated[
-    ExpressDelivery | PickupDelivery | SameCityDelivery, Field(discriminator="method")
+    ExpressDelivery | PickupDelivery | SameCityDelivery | ScanDelivery,
+    Field(discriminator="method"),
 ]
 
 

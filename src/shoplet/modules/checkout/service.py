@@ -133,6 +133,8 @@ async def _delivery_plan(
         return await stores.plan_pickup(
             session, store_id=delivery.store_id, window_start=delivery.window_start, now=utcnow()
         )
+    if delivery.method == "scan":
+        return await stores.plan_scan(session, store_id=delivery.store_id, now=utcnow())
     return await stores.plan_same_city(
         session, store_id=delivery.store_id, lat=delivery.lat, lng=delivery.lng
     )

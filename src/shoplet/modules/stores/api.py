@@ -21,6 +21,7 @@ from shoplet.modules.stores.schemas import (
     Booking,
     BookingCreate,
     NearbyStore,
+    ScanMatch,
     ServiceView,
     StoreOrderView,
     StoreView,
@@ -69,6 +70,23 @@ async def nearby_stores(
 async def get_store(store_id: PathId, *, session: DbSession) -> StoreView:
     """One active store: address, hours, whether it is open now."""
     return await service.get_store_view(session, store_id, now=utcnow())
+
+
+@router.get("/stores/{store_id}/scan/{barcode}", responses=problem_responses(404))
+async def scan_in_store(
+    store_id: PathId,
+    barcode: Annotated[str, Path(pattern=r"^\d{8,14}$", description="EAN-8/13, UPC-A or GTIN-14")],
+    *,
+    session: DbSession,
+    ctx: Ctx,
+    response: Response,
+) -> ScanMatch:
+    """扫码购: the product a barcode scanned in the store names, its SKU and price, and how many
+    the store holds (404 ``catalog.barcode_not_found``, ``stores.not_found``)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.scan_barcode(
+        session, ctx.cache, store_id=store_id, barcode=barcode, now=utcnow()
+    )
 
 
 @router.get("/orders/{order_no}/store", responses=problem_responses(401, 404))

@@ -93,3 +93,8 @@ class BookingNotFound(NotFound):
 class BookingClosed(Conflict):
     code = "stores.booking_closed"
     title = "This appointment is no longer open (checked in or cancelled)"
+
+
+class StoreClosedNow(Conflict):
+    code = "stores.closed_now"
+    title = "The store is not open now: scan-to-buy is only for shoppers in an open store"

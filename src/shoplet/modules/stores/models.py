@@ -61,7 +61,7 @@ class StoreOrder(Base):
 
     __tablename__ = "stores_order"
     __table_args__ = (
-        CheckConstraint("method IN ('pickup', 'same_city')", name="method_known"),
+        CheckConstraint("method IN ('pickup', 'same_city', 'scan')", name="method_known"),
         CheckConstraint("status IN ('awaiting', 'picked_up', 'cancelled')", name="status_known"),
         Index("ix_stores_order_store_id_id", "store_id", "id"),
         # A code is only ever one awaited pickup: the verify looks it up shop-wide, so a code

@@ -8,6 +8,7 @@ from shoplet.modules.stores.errors import (
     InvalidPickupWindow,
     OutOfDeliveryRange,
     PickupDisabled,
+    StoreClosedNow,
     StoreNotFound,
 )
 from shoplet.modules.stores.events import PICKUP_VERIFIED
@@ -15,6 +16,7 @@ from shoplet.modules.stores.service import (
     DeliveryPlan,
     plan_pickup,
     plan_same_city,
+    plan_scan,
     record_store_order,
     store_ref,
 )
@@ -25,9 +27,11 @@ __all__ = [
     "InvalidPickupWindow",
     "OutOfDeliveryRange",
     "PickupDisabled",
+    "StoreClosedNow",
     "StoreNotFound",
     "plan_pickup",
     "plan_same_city",
+    "plan_scan",
     "record_store_order",
     "store_ref",
 ]

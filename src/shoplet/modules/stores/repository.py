@@ -102,7 +102,7 @@ async def awaiting_by_code(session: AsyncSession, code: str) -> StoreOrder | Non
 
 
 async def mark_picked_up(
-    session: AsyncSession, *, row_id: int, staff_id: int, now: datetime
+    session: AsyncSession, *, row_id: int, staff_id: int | None, now: datetime
 ) -> bool:
     """``awaiting`` -> ``picked_up``; False when another verify got there first."""
     result = await session.execute(

@@ -108,7 +108,7 @@ class NearbyStore(StoreView):
 class StoreOrderView(ResponseModel):
     order_no: str
     store: StoreView
-    method: Literal["pickup", "same_city"]
+    method: Literal["pickup", "same_city", "scan"]
     status: Literal["awaiting", "picked_up", "cancelled"]
     order_paid: bool
     code: str | None = Field(description="the pickup code, once the order is paid")
@@ -174,3 +174,16 @@ class Booking(ResponseModel):
     status: Literal["booked", "checked_in", "cancelled"]
     created_at: datetime
     checked_in_at: datetime | None
+
+
+class ScanMatch(ResponseModel):
+    """扫码购: the product and SKU a scanned barcode names, with what the store holds of it."""
+
+    store: StoreView
+    product_id: int
+    sku_id: int
+    title: str
+    spec_text: str = Field(description="the SKU's specs, 规格 values joined by spaces")
+    price: int = Field(description="the SKU's price, fen")
+    image: str | None = Field(description="the SKU's image, else the product's first")
+    store_quantity: int = Field(description="units this store holds of the SKU")

@@ -8,6 +8,11 @@ cancellation moves them back; online orders can never sell them. Setting a store
 reserves the difference under a one-off ref and moves it into the hold (or moves units out and
 releases them), so every change is conditional SQL with its ledger rows.
 
+Scan-to-buy (扫码购): a shopper inside an open store scans a barcode, sees the product with what
+that store holds and buys it with delivery ``scan``: the units come out of the store's hold as
+for a pickup, no code is drawn, and the order is handed over as soon as it is paid (the
+``order.paid`` subscriber) through the verified pickup's own hand-over.
+
 Pickup: placing the order records a 6-digit code, unique among awaited pickups (a partial
 unique index; a collision draws again). The shopper sees the code and its signed QR payload
 once the order is paid; staff of that store verify it with one conditional UPDATE, so of any
@@ -28,9 +33,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import Cache
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.schemas import Page
+from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders import public as orders
 from shoplet.modules.staff.public import StaffIdentity
@@ -46,6 +53,7 @@ from shoplet.modules.stores.errors import (
     PickupQrInvalid,
     PickupUnpaid,
     PickupWrongStore,
+    StoreClosedNow,
     StoreNotFound,
 )
 from shoplet.modules.stores.events import PICKUP_VERIFIED
@@ -54,6 +62,7 @@ from shoplet.modules.stores.schemas import (
     Hours,
     NearbyStore,
     PickupVerified,
+    ScanMatch,
     StoreAdmin,
     StoreOrderView,
     StoreStock,
@@ -71,6 +80,8 @@ CODE_ATTEMPTS = 20
 QR_PREFIX = "SPU1"
 PAID_STATUSES = frozenset({"paid", "shipped", "received", "completed"})
 MANAGE = "stores:manage"
+# Who hands a paid 扫码购 order over (the order's timeline actor): the shopper took it.
+SCAN_ACTOR = "system:scan"
 
 
 def store_ref(store_id: int) -> str:
@@ -305,6 +316,44 @@ async def plan_same_city(
     )
 
 
+async def plan_scan(session: AsyncSession, *, store_id: int, now: datetime) -> DeliveryPlan:
+    """扫码购 at ``store_id``: taken off its shelf now (no fee, the store's stock, no code). 404
+    for an unknown or inactive store, 409 ``stores.pickup_disabled``, 409
+    ``stores.closed_now`` outside its opening hours."""
+    store = await _store(session, store_id, active=True)
+    if not store.pickup_enabled:
+        raise PickupDisabled(store_id=store_id)
+    if not geo.is_open(store.hours, now):
+        raise StoreClosedNow(store_id=store_id)
+    return DeliveryPlan(store_id=store_id, method="scan", fee=0, stock_ref=store_ref(store_id))
+
+
+async def scan_barcode(
+    session: AsyncSession, cache: Cache, *, store_id: int, barcode: str, now: datetime
+) -> ScanMatch:
+    """The product a barcode scanned in ``store_id`` names (catalog's cached barcode look-up)
+    and what the store holds of its SKU. 404 ``stores.not_found``, 404
+    ``catalog.barcode_not_found``."""
+    store = await _store(session, store_id, active=True)
+    match = await catalog.cached_product_by_barcode(cache, session, barcode)
+    sku_id = int(match["sku_id"])
+    sku = next((s for s in match["skus"] if int(s["id"]) == sku_id), None)
+    if sku is None:  # the cached body predates the SKU's withdrawal
+        raise catalog.BarcodeNotFound(f"no product on sale has barcode {barcode}")
+    images: list[str] = match.get("images") or []
+    held = await inventory.held_quantity(session, ref=store_ref(store_id), sku_id=sku_id)
+    return ScanMatch(
+        store=StoreView(**_view_fields(store, now)),
+        product_id=int(match["id"]),
+        sku_id=sku_id,
+        title=str(match["title"]),
+        spec_text=" ".join(str(spec["value"]) for spec in sku["specs"]),
+        price=int(sku["price"]),
+        image=sku.get("image") or (images[0] if images else None),
+        store_quantity=held,
+    )
+
+
 async def record_store_order(
     session: AsyncSession, *, order_no: str, member_id: int, plan: DeliveryPlan, now: datetime
 ) -> None:
@@ -431,25 +480,8 @@ async def verify_pickup(
         raise PickupAlreadyDone(order_no=row.order_no)
     if order.status != "paid":
         raise PickupUnpaid(order_no=row.order_no, order_status=order.status)
-    if not await repo.mark_picked_up(session, row_id=row.id, staff_id=staff.id, now=now):
+    if not await _hand_over(session, row, staff_id=staff.id, actor=staff.username, now=now):
         raise PickupAlreadyDone(order_no=row.order_no)
-    # The order itself is received now (its after-sale window starts); it completes later as
-    # any received order does. Same transaction: a hand-over is both or neither.
-    await orders.confirm_handed_over(
-        session, order_no=row.order_no, staff_username=staff.username, now=now
-    )
-    await publish(
-        session,
-        PICKUP_VERIFIED,
-        {
-            "order_no": row.order_no,
-            "store_id": store_id,
-            "member_id": row.member_id,
-            "staff_id": staff.id,
-            "picked_up_at": now,
-        },
-        key=row.order_no,
-    )
     return PickupVerified(
         order_no=row.order_no,
         store_id=store_id,
@@ -460,6 +492,44 @@ async def verify_pickup(
             for ln in order.lines
         ],
     )
+
+
+async def _hand_over(
+    session: AsyncSession, row: StoreOrder, *, staff_id: int | None, actor: str, now: datetime
+) -> bool:
+    """The hand-over of a paid store order (a verified pickup, a paid 扫码购): the row
+    ``awaiting`` -> ``picked_up`` by one conditional update (False: another got there first),
+    the order received (its after-sale window starts; it completes later as any received order
+    does) and ``store.pickup_verified`` published, in the caller's transaction."""
+    if not await repo.mark_picked_up(session, row_id=row.id, staff_id=staff_id, now=now):
+        return False
+    await orders.confirm_handed_over(session, order_no=row.order_no, staff_username=actor, now=now)
+    await publish(
+        session,
+        PICKUP_VERIFIED,
+        {
+            "order_no": row.order_no,
+            "store_id": row.store_id,
+            "member_id": row.member_id,
+            "staff_id": staff_id,
+            "picked_up_at": now,
+        },
+        key=row.order_no,
+    )
+    return True
+
+
+async def hand_over_scanned(session: AsyncSession, order_no: str, *, now: datetime) -> bool:
+    """A paid 扫码购 order leaves the store with the shopper: handed over at once, no code.
+    Idempotent (a redelivered ``order.paid`` finds the row picked up); other orders, and a
+    scanned order no longer paid (refunded in between), change nothing."""
+    row = await repo.store_order(session, order_no)
+    if row is None or row.method != "scan" or row.status != "awaiting":
+        return False
+    order = await orders.member_order_lines(session, member_id=row.member_id, order_no=order_no)
+    if order.status != "paid":
+        return False
+    return await _hand_over(session, row, staff_id=None, actor=SCAN_ACTOR, now=now)
 
 
 async def cancel_store_order(session: AsyncSession, order_no: str) -> None:

@@ -66,6 +66,7 @@ from .rules import (
 from .storefront import (
     SORTS,
     SearchSource,
+    cached_product_by_barcode,
     get_product_by_barcode,
     get_product_detail,
     list_products,
@@ -100,6 +101,7 @@ __all__ = [
     "announce_products",
     "best_seller_ids",
     "buyable_cards",
+    "cached_product_by_barcode",
     "change_product_prices",
     "changed_price",
     "check_barcodes_unique",

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.cache import Cache, to_json_bytes
 from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from shoplet.modules.catalog import repository as repo
 from shoplet.modules.catalog.errors import (
@@ -32,7 +34,7 @@ from shoplet.modules.catalog.schemas import (
 )
 from shoplet.modules.inventory import public as inventory
 
-from ._common import _keyword, _matched_ids
+from ._common import CACHE_BARCODE, DETAIL_TTL, _keyword, _matched_ids
 from .media import image_set_of, image_sets_for, video_of
 from .rules import spec_options, spec_pairs
 
@@ -206,6 +208,25 @@ async def get_product_by_barcode(session: AsyncSession, barcode: str) -> Barcode
         raise BarcodeNotFound(f"no product on sale has barcode {barcode}")
     detail = await _detail(session, product)
     return BarcodeMatch.model_construct(**dict(detail), sku_id=sku_id)
+
+
+async def cached_product_by_barcode(
+    cache: Cache, session: AsyncSession, barcode: str
+) -> dict[str, Any]:
+    """The storefront's barcode look-up (``GET /products/by-barcode/{code}``) for another module:
+    the same ``catalog_barcode`` cache entry, decoded; 404 ``catalog.barcode_not_found``."""
+
+    async def load() -> bytes | None:
+        try:
+            return to_json_bytes(await get_product_by_barcode(session, barcode))
+        except BarcodeNotFound:
+            return None
+
+    entry = await cache.get_or_load_entry(CACHE_BARCODE, barcode, load, ttl=DETAIL_TTL)
+    if entry.body is None:
+        raise BarcodeNotFound(f"no product on sale has barcode {barcode}")
+    found: dict[str, Any] = orjson.loads(entry.body)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

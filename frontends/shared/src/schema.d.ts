@@ -16955,7 +16955,7 @@ export interface components {
             /** Signal */
             signal: string;
             /** Value */
-            value: boolean | number;
+            value: boolean | number | string;
         };
         /** RiskDecisionView */
         RiskDecisionView: {

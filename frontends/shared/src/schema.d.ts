@@ -304,7 +304,9 @@ export interface paths {
         put?: never;
         /**
          * Cut Bargain
-         * @description A friend's cut (帮砍一刀): once per friend and bargain.
+         * @description A friend's cut (帮砍一刀): once per friend and bargain (403 ``risk.blocked`` /
+         *     ``risk.challenge_required`` for a ring of helpers: fresh accounts sharing a device or an IP
+         *     on this bargain, scored by the risk engine within the bargain).
          */
         post: operations["cut_bargain_api_v1_bargains__share_id__cuts_post"];
         delete?: never;
@@ -19367,7 +19369,7 @@ export interface components {
             /** Signal */
             signal: string;
             /** Value */
-            value: boolean | number;
+            value: boolean | number | string;
         };
         /** RiskDecisionView */
         RiskDecisionView: {
@@ -23353,7 +23355,10 @@ export interface operations {
     cut_bargain_api_v1_bargains__share_id__cuts_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
+            };
             path: {
                 share_id: string;
             };

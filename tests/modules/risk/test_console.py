@@ -70,6 +70,11 @@ def rule(**overrides: Any) -> dict[str, Any]:
             "risk.rule_bad_value",
             "conditions[0].value",
         ),
+        (
+            rule(conditions=[{"signal": "account_minute", "op": "gt", "value": "很多"}]),
+            "risk.rule_bad_value",
+            "conditions[0].value",
+        ),
         (rule(actions=["checkout", "teleport"]), "risk.rule_unknown_action", "actions[1]"),
     ],
 )

@@ -54,6 +54,7 @@ from shoplet.modules.flashsale.schemas import (
 )
 from shoplet.modules.flashsale.service import CAMPAIGN_NAMESPACE, LIST_NAMESPACE, campaign_info
 from shoplet.modules.members import public as members
+from shoplet.modules.risk import public as risk
 from shoplet.modules.risk.public import RiskLimits, RiskSignals, risk_score
 
 LIST_HORIZON = timedelta(days=7)
@@ -262,7 +263,13 @@ async def issue_token(
         ),
         now=now,
     )
-    if score >= settings.risk_threshold:
+    # The shop's own rules (the risk engine, within this campaign) at token time only: the buy
+    # path keeps its one Redis round trip. The engine's challenge is this arithmetic challenge;
+    # its block is 403 ``risk.blocked``.
+    challenged = await _engine_challenges(session, ctx, campaign_id, member_id, ip, body, since)
+    if challenged:
+        reasons = [*reasons, "engine"]
+    if score >= settings.risk_threshold or challenged:
         if body.challenge_id is None or body.answer is None:
             raise ChallengeRequired(challenge=await _challenge(runtime, member_id))
         stored = await runtime.store.take_challenge(body.challenge_id)
@@ -283,6 +290,36 @@ async def issue_token(
         ends_at=info.ends_at,
         server_time=now,
     )
+
+
+async def _engine_challenges(  # noqa: PLR0917
+    session: AsyncSession,
+    ctx: AppContext,
+    campaign_id: int,
+    member_id: int,
+    ip: str,
+    body: TokenRequest,
+    since: datetime | None,
+) -> bool:
+    """Whether the risk engine asks for a challenge before this buy token (it raises
+    ``risk.blocked`` itself; in monitor mode it only logs)."""
+    try:
+        await risk.guard(
+            session,
+            ctx,
+            risk.RiskRequest(
+                action="flash_token",
+                subject=f"member:{member_id}",
+                member_id=member_id,
+                ip=ip,
+                device_id=body.device_id,
+                scope=f"flash:{campaign_id}",
+                account_created_at=since,
+            ),
+        )
+    except risk.ChallengeRequired:
+        return True
+    return False
 
 
 async def _challenge(runtime: FlashRuntime, member_id: int) -> dict[str, object]:

@@ -19,7 +19,9 @@ Short = Annotated[str, Field(min_length=1, max_length=40)]
 class RiskConditionIn(RequestModel):
     signal: Short
     op: Short
-    value: bool | int | float
+    # Text too, so a value the merchant mistyped is answered by the rule check (400
+    # ``risk.rule_bad_value`` with the path at fault), not by a bare schema error.
+    value: bool | int | float | Short
 
 
 class RiskRuleWrite(RequestModel):

@@ -15,7 +15,9 @@ from shoplet.core.http_cache import NO_STORE
 from shoplet.core.net import client_ip
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
+from shoplet.modules.members import public as members
 from shoplet.modules.members.public import CurrentMember, OptionalMember
+from shoplet.modules.risk import public as risk
 from shoplet.modules.social.bargain import service
 from shoplet.modules.social.bargain.schemas import (
     BargainBuy,
@@ -89,8 +91,26 @@ async def cut_bargain(
     member: CurrentMember,
     session: DbSession,
     request: Request,
+    ctx: Ctx,
+    client: risk.RiskClient,
 ) -> BargainCutResult:
-    """A friend's cut (帮砍一刀): once per friend and bargain."""
+    """A friend's cut (帮砍一刀): once per friend and bargain (403 ``risk.blocked`` /
+    ``risk.challenge_required`` for a ring of helpers: fresh accounts sharing a device or an IP
+    on this bargain, scored by the risk engine within the bargain)."""
+    await risk.guard(
+        session,
+        ctx,
+        risk.RiskRequest(
+            action="bargain_cut",
+            subject=f"member:{member.id}",
+            member_id=member.id,
+            ip=client.ip,
+            device_id=body.device_id or client.device_id,
+            user_agent=client.user_agent,
+            scope=f"bargain:{share_id}",
+            account_created_at=await members.get_member_since(session, member.id),
+        ),
+    )
     return await service.cut_bargain(
         session,
         member_id=member.id,

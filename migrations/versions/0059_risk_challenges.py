@@ -2,7 +2,7 @@
 single-use grant that lets the refused action through once)
 
 Revision ID: 0059_risk_challenges
-Revises: 0058_analytics_replay
+Revises: 0057_scan_to_buy
 Create Date: 2026-12-05 12:10:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from shoplet.core.db import BigId, UTCDateTime
 
 revision: str = "0059_risk_challenges"
-down_revision: str | None = "0058_analytics_replay"
+down_revision: str | None = "0057_scan_to_buy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

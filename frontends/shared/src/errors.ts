@@ -417,6 +417,12 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // 风控 (risk engine)
   'risk.blocked': '出于安全原因，本次操作已被拦截；如有疑问请联系客服',
   'risk.challenge_required': '为了账户安全，请先完成验证后再试',
+  'risk.challenge_not_found': '验证已失效，请重新操作',
+  'risk.challenge_no_phone': '账户未绑定手机号，无法接收验证码，请先绑定手机号',
+  'risk.challenge_code_invalid': '验证码错误或已过期',
+  'risk.challenge_attempts_exhausted': '验证码错误次数过多，请重新操作',
+  'risk.challenge_already_passed': '已完成验证，请直接重试',
+  'risk.grant_invalid': '验证已过期或已使用，请重新验证',
   'risk.rule_invalid': '风控规则无效',
   'risk.rule_empty': '规则至少需要一个条件',
   'risk.rule_unknown_signal': '规则里有未知的信号',

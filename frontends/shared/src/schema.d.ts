@@ -8495,6 +8495,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/risk/challenges/{challenge_id}/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Risk Challenge Code
+         * @description Text a code for a risk challenge (the ``challenge_id`` of a 403
+         *     ``risk.challenge_required``) to the member's bound phone (409 ``risk.challenge_no_phone``,
+         *     404 ``risk.challenge_not_found``).
+         */
+        post: operations["send_risk_challenge_code_api_v1_risk_challenges__challenge_id__sms_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/challenges/{challenge_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Risk Challenge
+         * @description Answer a risk challenge with the texted code: a grant, valid for a few minutes, that lets
+         *     the refused action through once when sent as ``X-Risk-Grant`` by the same member on the
+         *     same device (400 ``risk.challenge_code_invalid``, counted; 409
+         *     ``risk.challenge_attempts_exhausted`` after five).
+         */
+        post: operations["verify_risk_challenge_api_v1_risk_challenges__challenge_id__verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search": {
         parameters: {
             query?: never;
@@ -11413,6 +11458,39 @@ export interface components {
             valid_from: string | null;
             /** Valid To */
             valid_to: string | null;
+        };
+        /** ChallengeCodeSent */
+        ChallengeCodeSent: {
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Phone
+             * @description the bound phone, masked (138****0000)
+             */
+            phone: string;
+            /**
+             * Sent
+             * @default true
+             * @constant
+             */
+            sent: true;
+        };
+        /** ChallengeGrant */
+        ChallengeGrant: {
+            /** Action */
+            action: string;
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Grant
+             * @description send as X-Risk-Grant on the retry; single use
+             */
+            grant: string;
+        };
+        /** ChallengeVerify */
+        ChallengeVerify: {
+            /** Code */
+            code: string;
         };
         /**
          * Chart
@@ -22921,6 +22999,8 @@ export interface operations {
             header?: {
                 /** @description the app's device id (risk checks and experiments) */
                 "X-Device-Id"?: string | null;
+                /** @description the grant of a passed risk challenge, for the retry of the refused action */
+                "X-Risk-Grant"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -23358,6 +23438,8 @@ export interface operations {
             header?: {
                 /** @description the app's device id (risk checks and experiments) */
                 "X-Device-Id"?: string | null;
+                /** @description the grant of a passed risk challenge, for the retry of the refused action */
+                "X-Risk-Grant"?: string | null;
             };
             path: {
                 share_id: string;
@@ -46029,6 +46111,8 @@ export interface operations {
             header?: {
                 /** @description the app's device id (risk checks and experiments) */
                 "X-Device-Id"?: string | null;
+                /** @description the grant of a passed risk challenge, for the retry of the refused action */
+                "X-Risk-Grant"?: string | null;
                 /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
                 "X-Step-Up-Token"?: string | null;
             };
@@ -51692,6 +51776,8 @@ export interface operations {
             header?: {
                 /** @description the app's device id (risk checks and experiments) */
                 "X-Device-Id"?: string | null;
+                /** @description the grant of a passed risk challenge, for the retry of the refused action */
+                "X-Risk-Grant"?: string | null;
             };
             path: {
                 template_id: number;
@@ -56114,6 +56200,8 @@ export interface operations {
                 "Idempotency-Key"?: string | null;
                 /** @description the app's device id (risk checks and experiments) */
                 "X-Device-Id"?: string | null;
+                /** @description the grant of a passed risk challenge, for the retry of the refused action */
+                "X-Risk-Grant"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -56293,6 +56381,8 @@ export interface operations {
             header?: {
                 /** @description the app's device id (risk checks and experiments) */
                 "X-Device-Id"?: string | null;
+                /** @description the grant of a passed risk challenge, for the retry of the refused action */
+                "X-Risk-Grant"?: string | null;
             };
             path: {
                 order_no: string;
@@ -59320,6 +59410,232 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_risk_challenge_code_api_v1_risk_challenges__challenge_id__sms_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                challenge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeCodeSent"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    verify_risk_challenge_api_v1_risk_challenges__challenge_id__verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                challenge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengeVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeGrant"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -93,6 +93,10 @@ const config = {
   },
   // Seal the fields an operation lists as "sealed" when the shop serves an envelope key.
   envelopes: true,
+  // Answers a risk challenge (403 risk.challenge_required with a challenge_id): resolves with a
+  // grant for one retry, or null when the shopper gives up. Set by the app (api/challenge.js).
+  /** @type {((problem: any) => Promise<string | null>) | null} */
+  challenge: null,
 }
 
 // The shop's envelope key (GET /api/v1/envelope-key), fetched once; a shop without the route or
@@ -228,6 +232,21 @@ export async function call(name, { params, query, body, headers, auth = true, ab
     // One silent refresh, then give up and let the app ask the shopper to log in again.
     if (await config.auth.refresh()) res = await send()
     if (res.status === 401) config.auth.onUnauthorized()
+  }
+  if (
+    res.status === 403 &&
+    res.data &&
+    res.data.code === 'risk.challenge_required' &&
+    res.data.challenge_id &&
+    config.challenge &&
+    !(headers && headers['X-Risk-Grant'])
+  ) {
+    // The risk engine wants a challenge: the shopper answers it, then one retry with the grant.
+    const grant = await config.challenge(res.data)
+    if (grant) {
+      headers = { ...headers, 'X-Risk-Grant': grant }
+      res = await send()
+    }
   }
   if (res.status >= 200 && res.status < 300) {
     return res.status === 204 || res.data === '' ? undefined : res.data

@@ -1,6 +1,7 @@
 // Wires the stores to the API client and restores what the shopper left (tokens, cart token,
 // preferences). Called once from App.vue's onLaunch.
 import { api, configureClient } from '../api'
+import { passChallenge } from '../api/challenge'
 import { visitorId } from '../utils/visitor'
 import { useAuthStore } from './auth'
 import { useCartStore } from './cart'
@@ -25,6 +26,7 @@ export function bootstrap() {
       refresh: () => auth.refresh(),
       onUnauthorized: () => auth.clear(),
     },
+    challenge: (problem) => passChallenge(problem),
   })
   return { auth, cart, prefs }
 }

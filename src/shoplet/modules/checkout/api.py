@@ -120,6 +120,7 @@ async def place_order(  # noqa: PLR0917  (FastAPI dependencies)
             ip=client.ip,
             device_id=client.device_id,
             user_agent=client.user_agent,
+            grant=client.grant,
         ),
     )
     order, _created = await service.place_order(

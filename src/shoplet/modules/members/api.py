@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from shoplet.core.context import Ctx
-from shoplet.core.db import DbSession, keep_writes_on_error
+from shoplet.core.db import DbSession, keep_writes_on_error, utcnow
 from shoplet.core.envelope import sealed
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import cached_json
@@ -52,6 +52,8 @@ from shoplet.modules.members.schemas import (
     WeChatLogin,
 )
 from shoplet.modules.risk import public as risk
+
+ChallengeId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,40}$")]
 
 router = APIRouter()
 
@@ -122,6 +124,50 @@ async def send_sms_code(
         session, ctx, integrations.sms, phone=body.phone, client_ip=client_ip(request)
     )
     return SmsCodeSent(expires_in=expires_in)
+
+
+@router.post(
+    "/risk/challenges/{challenge_id}/sms",
+    tags=["risk"],
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(401, 404, 409, 429, 502, 503),
+)
+async def send_risk_challenge_code(
+    challenge_id: ChallengeId,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+    integrations: IntegrationsDep,
+) -> risk.ChallengeCodeSent:
+    """Text a code for a risk challenge (the ``challenge_id`` of a 403
+    ``risk.challenge_required``) to the member's bound phone (409 ``risk.challenge_no_phone``,
+    404 ``risk.challenge_not_found``)."""
+    expires_in, phone = await service.send_challenge_code(
+        session, ctx, integrations.sms, member_id=member.id, challenge_id=challenge_id
+    )
+    return risk.ChallengeCodeSent(expires_in=expires_in, phone=phone)
+
+
+@router.post(
+    "/risk/challenges/{challenge_id}/verify",
+    tags=["risk"],
+    responses=problem_responses(400, 401, 404, 409),
+)
+async def verify_risk_challenge(
+    challenge_id: ChallengeId,
+    body: risk.ChallengeVerify,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+) -> risk.ChallengeGrant:
+    """Answer a risk challenge with the texted code: a grant, valid for a few minutes, that lets
+    the refused action through once when sent as ``X-Risk-Grant`` by the same member on the
+    same device (400 ``risk.challenge_code_invalid``, counted; 409
+    ``risk.challenge_attempts_exhausted`` after five)."""
+    grant, action, expires_in = await risk.verify_code(
+        session, ctx, token=challenge_id, member_id=member.id, code=body.code, now=utcnow()
+    )
+    return risk.ChallengeGrant(grant=grant, action=action, expires_in=expires_in)
 
 
 @router.post(

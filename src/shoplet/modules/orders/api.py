@@ -122,6 +122,7 @@ async def request_aftersale(  # noqa: PLR0917  (FastAPI dependencies)
             ip=client.ip,
             device_id=client.device_id,
             user_agent=client.user_agent,
+            grant=client.grant,
             amount=body.amount,
             account_created_at=await members.get_member_since(session, member.id),
         ),

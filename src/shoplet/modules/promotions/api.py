@@ -89,6 +89,7 @@ async def claim_coupon(
             ip=client.ip,
             device_id=client.device_id,
             user_agent=client.user_agent,
+            grant=client.grant,
             scope=f"coupon:{template_id}",
             account_created_at=await members.get_member_since(session, member.id),
         ),

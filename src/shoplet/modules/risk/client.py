@@ -16,6 +16,7 @@ class ClientSignals:
     ip: str
     device_id: str | None
     user_agent: str
+    grant: str | None = None
 
 
 def client_signals(
@@ -28,11 +29,20 @@ def client_signals(
             description="the app's device id (risk checks and experiments)",
         ),
     ] = None,
+    grant: Annotated[
+        str | None,
+        Header(
+            alias="X-Risk-Grant",
+            pattern=r"^[A-Za-z0-9_-]{16,64}$",
+            description="the grant of a passed risk challenge, for the retry of the refused action",
+        ),
+    ] = None,
 ) -> ClientSignals:
     return ClientSignals(
         ip=client_ip(request),
         device_id=device_id,
         user_agent=request.headers.get("user-agent", "")[:300],
+        grant=grant,
     )
 
 

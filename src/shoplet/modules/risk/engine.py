@@ -22,7 +22,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import keep_writes_on_error, on_commit, read_session, utcnow
 from shoplet.modules.staff.public import Origin, StaffIdentity, record_audit
 
-from . import repository
+from . import challenge, repository
 from .config import risk_settings
 from .errors import ChallengeRequired, RiskBlocked
 from .models import RiskDecision, RiskRule
@@ -89,6 +89,9 @@ class RiskRequest:
     challenge_passed: bool = False
     """The caller already verified a challenge (a step-up for staff): a ``challenge`` outcome
     becomes ``allow``, logged as such."""
+    grant: str | None = None
+    """A shopper's ``X-Risk-Grant`` from a passed challenge: a ``challenge`` outcome spends it
+    (once, for this action, subject and device) and becomes ``allow``, logged as such."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,10 +339,21 @@ async def assess(
     if outcome == "challenge" and req.challenge_passed:
         outcome = "allow"
         reasons.append("challenge_passed")
+    elif outcome == "challenge" and req.grant:
+        challenge_id = await challenge.claim_grant(
+            session,
+            grant=req.grant,
+            action=req.action,
+            subject=req.subject,
+            device=fingerprint(req.device_id, req.user_agent),
+            now=now,
+        )
+        outcome = "allow"
+        reasons += ["challenge_passed", f"challenge:{challenge_id}"]
     explained = ([f"rule:{rule.name}"] if rule is not None else []) + reasons
     score = int(cast(int, signals["score"]))
     _count(ctx, req.action, outcome)
-    if outcome == "allow" and req.staff_id is None:
+    if outcome == "allow" and req.staff_id is None and "challenge_passed" not in reasons:
         # Shoppers' allowed actions are counted, not stored: the log holds what needs a look.
         return Decision(0, outcome, score, None, explained, signals)
     row = await repository.add_decision(
@@ -406,8 +420,26 @@ async def guard(
         )
     if decision.outcome in ("block", "challenge") and mode == "enforce":
         keep_writes_on_error(session)
-        error = RiskBlocked if decision.outcome == "block" else ChallengeRequired
-        raise error(decision_id=decision.id, reasons=decision.reasons)
+        if decision.outcome == "block":
+            raise RiskBlocked(decision_id=decision.id, reasons=decision.reasons)
+        if req.member_id is not None and req.staff_id is None:
+            # A shopper can pass it: the 403 names the challenge and how to answer it.
+            token = await challenge.open_challenge(
+                session,
+                action=req.action,
+                subject=req.subject,
+                member_id=req.member_id,
+                device=fingerprint(req.device_id, req.user_agent),
+                decision_id=decision.id,
+                now=now or utcnow(),
+            )
+            raise ChallengeRequired(
+                decision_id=decision.id,
+                reasons=decision.reasons,
+                challenge_id=token,
+                methods=list(challenge.METHODS),
+            )
+        raise ChallengeRequired(decision_id=decision.id, reasons=decision.reasons)
     return decision
 
 

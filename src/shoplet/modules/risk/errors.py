@@ -103,3 +103,41 @@ class DecisionNotFound(NotFound):
 class ReviewClosed(Conflict):
     code = "risk.review_closed"
     title = "This decision is not waiting for review"
+
+
+class ChallengeNotFound(NotFound):
+    """No open challenge with this id for this shopper (unknown, another member's, expired)."""
+
+    code = "risk.challenge_not_found"
+    title = "Verification not found or expired"
+
+
+class ChallengeNoPhone(Conflict):
+    """The shopper has no bound phone to receive a code."""
+
+    code = "risk.challenge_no_phone"
+    title = "No phone number is bound to this account"
+
+
+class ChallengeCodeInvalid(BadRequest):
+    """Wrong, expired or never-sent code (the attempt is counted)."""
+
+    code = "risk.challenge_code_invalid"
+    title = "Wrong or expired verification code"
+
+
+class ChallengeAttemptsExhausted(Conflict):
+    code = "risk.challenge_attempts_exhausted"
+    title = "Too many wrong codes: start again"
+
+
+class ChallengeAlreadyPassed(Conflict):
+    code = "risk.challenge_already_passed"
+    title = "This verification was already passed"
+
+
+class GrantInvalid(Forbidden):
+    """``X-Risk-Grant`` is unknown, spent, expired, or for another action, member or device."""
+
+    code = "risk.grant_invalid"
+    title = "Verification expired or already used"

@@ -111,3 +111,28 @@ class RiskDevice(Base):
     device: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+class RiskChallenge(Base):
+    """A challenge a shopper was asked to pass (``challenge_id`` in the 403): the SMS code sent
+    for it (hashed), its attempts and, once verified, the grant (hashed) that lets the same
+    member on the same device do the same action once. The grant is claimed by one conditional
+    UPDATE (``grant_used_at IS NULL``), so one grant lets exactly one retry through."""
+
+    __tablename__ = "risk_challenge"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    action: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(80))
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    device: Mapped[str] = mapped_column(String(64), default="")
+    decision_id: Mapped[int] = mapped_column(BigInteger)
+    code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    code_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    grant_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    grant_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    grant_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]

@@ -1,5 +1,6 @@
 """What other modules may use from risk: the engine's guard and its request, the failure
-counter, and the pure score of the flash sale and bargains."""
+counter, the shopper challenge (members text its code; the grant lets the retry through), and
+the pure score of the flash sale and bargains."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.risk.challenge import issue_code, verify_code
 from shoplet.modules.risk.client import RiskClient, client_signals
 from shoplet.modules.risk.engine import guard_staff_signin
-from shoplet.modules.risk.errors import ChallengeRequired, RiskBlocked
+from shoplet.modules.risk.errors import ChallengeNoPhone, ChallengeRequired, RiskBlocked
 from shoplet.modules.risk.rules import ACTIONS, Action
+from shoplet.modules.risk.schemas import ChallengeCodeSent, ChallengeGrant, ChallengeVerify
 from shoplet.modules.risk.service import (
     Decision,
     RiskLimits,
@@ -28,7 +31,11 @@ from shoplet.modules.staff.public import set_signin_guard
 __all__ = [
     "ACTIONS",
     "Action",
+    "ChallengeCodeSent",
+    "ChallengeGrant",
+    "ChallengeNoPhone",
     "ChallengeRequired",
+    "ChallengeVerify",
     "Decision",
     "RiskBlocked",
     "RiskClient",
@@ -38,9 +45,11 @@ __all__ = [
     "assess",
     "client_signals",
     "guard",
+    "issue_code",
     "record_failure",
     "risk_score",
     "startup",
+    "verify_code",
 ]
 
 

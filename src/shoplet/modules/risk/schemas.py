@@ -126,3 +126,19 @@ class RiskDecisionView(BaseModel):
 
 class RiskReviewClose(RequestModel):
     approve: bool
+
+
+class ChallengeCodeSent(BaseModel):
+    sent: Literal[True] = True
+    expires_in: int
+    phone: str = Field(description="the bound phone, masked (138****0000)")
+
+
+class ChallengeVerify(RequestModel):
+    code: Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+
+
+class ChallengeGrant(BaseModel):
+    grant: str = Field(description="send as X-Risk-Grant on the retry; single use")
+    action: str
+    expires_in: int

@@ -107,6 +107,7 @@ async def cut_bargain(
             ip=client.ip,
             device_id=body.device_id or client.device_id,
             user_agent=client.user_agent,
+            grant=client.grant,
             scope=f"bargain:{share_id}",
             account_created_at=await members.get_member_since(session, member.id),
         ),

@@ -108,7 +108,8 @@ export async function startReplay() {
   try {
     const config = await call('replayConfig', { query: { anonymous_id: getTracker().anonymousId } })
     if (!config || !config.record) return stopReplay()
-    const { record } = await import('@rrweb/record')
+    // Through src/utils/rrweb-record.js: a chunk name the bundle can import (that file explains).
+    const { record } = await import('./rrweb-record')
     state.replayId = newReplayId()
     state.stop =
       record({

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { record } from '@rrweb/record'
 import { configureClient } from '../../src/api/client'
+import { record as bundledRecord } from '../../src/utils/rrweb-record'
+import replaySource from '../../src/utils/replay.js?raw'
 import { RECORD_OPTIONS, maskText, resetReplay, startReplay, stopReplay, flushReplay, replayPageShow } from '../../src/utils/replay'
 import { consentAtSignIn, getTracker } from '../../src/utils/tracking'
 
@@ -75,5 +77,13 @@ describe('session replay (H5)', () => {
     await flushReplay()
     expect(sent.filter((r) => r.url === '/api/v1/replays')).toHaveLength(2)
     stopReplay()
+  })
+
+  it('loads the recorder through a module under src/, never a package name', () => {
+    // uni-app names a lazy chunk after its folder relative to src/; a package's
+    // (..-node_modules-…) was imported as a bare specifier and never loaded in the browser.
+    expect(bundledRecord).toBe(record)
+    const lazy = [...replaySource.matchAll(/import\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1])
+    expect(lazy).toEqual(['./rrweb-record'])
   })
 })

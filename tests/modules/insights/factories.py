@@ -192,15 +192,8 @@ async def add_orders(
     )
     # Each line names its SKU's own product (the browser tests share one seeded shop, where
     # product 1 is a demo product of another category).
-    product_of = dict(
-        (
-            await session.execute(
-                select(Sku.id, Sku.product_id).where(
-                    Sku.id.in_((shop.costed_sku, shop.uncosted_sku))
-                )
-            )
-        ).tuples()
-    )
+    skus = select(Sku.id, Sku.product_id).where(Sku.id.in_((shop.costed_sku, shop.uncosted_sku)))
+    product_of = {row[0]: row[1] for row in (await session.execute(skus)).all()}
     lines: list[dict[str, Any]] = []
     rules: list[dict[str, Any]] = []
     coupons: list[dict[str, Any]] = []

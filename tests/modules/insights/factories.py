@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
@@ -190,6 +190,10 @@ async def add_orders(
             insert(Order).returning(Order.id, sort_by_parameter_order=True), order_rows
         )
     )
+    # Each line names its SKU's own product (the browser tests share one seeded shop, where
+    # product 1 is a demo product of another category).
+    skus = select(Sku.id, Sku.product_id).where(Sku.id.in_((shop.costed_sku, shop.uncosted_sku)))
+    product_of = {row[0]: row[1] for row in (await session.execute(skus)).all()}
     lines: list[dict[str, Any]] = []
     rules: list[dict[str, Any]] = []
     coupons: list[dict[str, Any]] = []
@@ -203,7 +207,7 @@ async def add_orders(
             (shop.uncosted_sku, o.uncosted, 5000, discount - costed_discount),
         ):
             if qty:
-                lines.append(_line(order_id, sku_id, qty, unit, off))
+                lines.append(_line(order_id, sku_id, qty, unit, off, product_id=product_of[sku_id]))
         placed = row["created_at"]
         if o.promotion_saving:
             rules.append(_rule(shop, number, o, placed))
@@ -221,11 +225,13 @@ async def add_orders(
     return numbers
 
 
-def _line(order_id: int, sku_id: int, qty: int, unit: int, discount: int) -> dict[str, Any]:
+def _line(
+    order_id: int, sku_id: int, qty: int, unit: int, discount: int, *, product_id: int
+) -> dict[str, Any]:
     return {
         "order_id": order_id,
         "sku_id": sku_id,
-        "product_id": 1,
+        "product_id": product_id,
         "title": "T恤",
         "spec_text": "",
         "unit_price": unit,

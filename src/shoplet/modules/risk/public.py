@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.modules.risk.challenge import issue_code, verify_code
 from shoplet.modules.risk.client import RiskClient, client_signals
+from shoplet.modules.risk.config import use_settings
 from shoplet.modules.risk.engine import guard_staff_signin
 from shoplet.modules.risk.errors import ChallengeNoPhone, ChallengeRequired, RiskBlocked
 from shoplet.modules.risk.rules import ACTIONS, Action
@@ -49,6 +50,7 @@ __all__ = [
     "record_failure",
     "risk_score",
     "startup",
+    "use_settings",
     "verify_code",
 ]
 

@@ -14,12 +14,12 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import keep_writes_on_error
 
+from . import repository
 from .errors import (
     ChallengeAlreadyPassed,
     ChallengeAttemptsExhausted,
@@ -57,7 +57,8 @@ async def open_challenge(
 ) -> str:
     """A new challenge for this member, device and action; returns its public id."""
     token = secrets.token_urlsafe(18)
-    session.add(
+    await repository.add_challenge(
+        session,
         RiskChallenge(
             token=token,
             action=action,
@@ -68,20 +69,13 @@ async def open_challenge(
             attempts=0,
             expires_at=now + CHALLENGE_TTL,
             created_at=now,
-        )
+        ),
     )
-    await session.flush()
     return token
 
 
 async def _open(session: AsyncSession, token: str, member_id: int, now: datetime) -> RiskChallenge:
-    row = await session.scalar(
-        select(RiskChallenge).where(
-            RiskChallenge.token == token,
-            RiskChallenge.member_id == member_id,
-            RiskChallenge.expires_at > now,
-        )
-    )
+    row = await repository.live_challenge(session, token=token, member_id=member_id, now=now)
     if row is None:
         raise ChallengeNotFound()
     if row.grant_hash is not None:
@@ -95,11 +89,11 @@ async def issue_code(
     """A fresh code for the member's open challenge (the caller texts it): (code, seconds)."""
     await _open(session, token, member_id, now)
     code = f"{secrets.randbelow(1_000_000):06d}"
-    await session.execute(
-        update(RiskChallenge)
-        .where(RiskChallenge.token == token, RiskChallenge.grant_hash.is_(None))
-        .values(code_hash=_code_hash(ctx, token, code), code_expires_at=now + CODE_TTL, attempts=0)
-        .execution_options(synchronize_session=False)
+    await repository.set_challenge_code(
+        session,
+        token=token,
+        code_hash=_code_hash(ctx, token, code),
+        code_expires_at=now + CODE_TTL,
     )
     return code, int(CODE_TTL.total_seconds())
 
@@ -115,21 +109,9 @@ async def verify_code(
 ) -> tuple[str, str, int]:
     """Spend one attempt; the right code returns (grant, action, seconds). A wrong code raises
     400 ``risk.challenge_code_invalid`` and keeps the counted attempt."""
-    counted = (
-        await session.execute(
-            update(RiskChallenge)
-            .where(
-                RiskChallenge.token == token,
-                RiskChallenge.member_id == member_id,
-                RiskChallenge.expires_at > now,
-                RiskChallenge.grant_hash.is_(None),
-                RiskChallenge.attempts < MAX_ATTEMPTS,
-            )
-            .values(attempts=RiskChallenge.attempts + 1)
-            .returning(RiskChallenge.code_hash, RiskChallenge.code_expires_at)
-            .execution_options(synchronize_session=False)
-        )
-    ).one_or_none()
+    counted = await repository.count_challenge_attempt(
+        session, token=token, member_id=member_id, now=now, max_attempts=MAX_ATTEMPTS
+    )
     if counted is None:
         row = await _open(session, token, member_id, now)
         if row.attempts >= MAX_ATTEMPTS:
@@ -145,14 +127,9 @@ async def verify_code(
     ):
         raise ChallengeCodeInvalid()
     grant = secrets.token_urlsafe(24)
-    result = await session.execute(
-        update(RiskChallenge)
-        .where(RiskChallenge.token == token, RiskChallenge.grant_hash.is_(None))
-        .values(grant_hash=_digest(grant), grant_expires_at=now + GRANT_TTL)
-        .returning(RiskChallenge.action)
-        .execution_options(synchronize_session=False)
+    action = await repository.grant_challenge(
+        session, token=token, grant_hash=_digest(grant), grant_expires_at=now + GRANT_TTL
     )
-    action = result.scalar_one_or_none()
     if action is None:
         raise ChallengeAlreadyPassed()
     return grant, action, int(GRANT_TTL.total_seconds())
@@ -169,21 +146,9 @@ async def claim_grant(
 ) -> int:
     """Spend the grant for this action by this subject on this device: the challenge's id, or
     403 ``risk.grant_invalid`` (unknown, spent, expired, another action, member or device)."""
-    result = await session.execute(
-        update(RiskChallenge)
-        .where(
-            RiskChallenge.grant_hash == _digest(grant),
-            RiskChallenge.grant_used_at.is_(None),
-            RiskChallenge.grant_expires_at > now,
-            RiskChallenge.action == action,
-            RiskChallenge.subject == subject,
-            RiskChallenge.device == device,
-        )
-        .values(grant_used_at=now)
-        .returning(RiskChallenge.id)
-        .execution_options(synchronize_session=False)
+    found = await repository.spend_grant(
+        session, grant_hash=_digest(grant), action=action, subject=subject, device=device, now=now
     )
-    found = result.scalar_one_or_none()
     if found is None:
         raise GrantInvalid()
     return int(found)

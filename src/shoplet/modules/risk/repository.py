@@ -1,4 +1,5 @@
-"""Every query of risk: rules, lists, the decision log and the devices seen per account."""
+"""Every query of risk: rules, lists, the decision log, the devices seen per account and the
+shopper challenges."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import RiskDecision, RiskDevice, RiskListEntry, RiskRule
+from .models import RiskChallenge, RiskDecision, RiskDevice, RiskListEntry, RiskRule
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -166,3 +167,104 @@ async def close_review(
 
 async def delete_all_rules(session: AsyncSession) -> None:
     await session.execute(delete(RiskRule))
+
+
+# -- challenges -----------------------------------------------------------------------------
+
+
+async def add_challenge(session: AsyncSession, challenge: RiskChallenge) -> None:
+    session.add(challenge)
+    await session.flush()
+
+
+async def live_challenge(
+    session: AsyncSession, *, token: str, member_id: int, now: datetime
+) -> RiskChallenge | None:
+    """The member's challenge with this token, unless it has expired."""
+    return await session.scalar(
+        select(RiskChallenge).where(
+            RiskChallenge.token == token,
+            RiskChallenge.member_id == member_id,
+            RiskChallenge.expires_at > now,
+        )
+    )
+
+
+async def set_challenge_code(
+    session: AsyncSession, *, token: str, code_hash: str, code_expires_at: datetime
+) -> None:
+    """A fresh code (and a fresh count of attempts) for a challenge not passed yet."""
+    await session.execute(
+        update(RiskChallenge)
+        .where(RiskChallenge.token == token, RiskChallenge.grant_hash.is_(None))
+        .values(code_hash=code_hash, code_expires_at=code_expires_at, attempts=0)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def count_challenge_attempt(
+    session: AsyncSession, *, token: str, member_id: int, now: datetime, max_attempts: int
+) -> tuple[str | None, datetime | None] | None:
+    """Count one attempt on the member's open challenge (one conditional update, before the
+    code is compared): its (code hash, code expiry), or ``None`` when it is unknown, expired,
+    passed or out of attempts."""
+    counted = (
+        await session.execute(
+            update(RiskChallenge)
+            .where(
+                RiskChallenge.token == token,
+                RiskChallenge.member_id == member_id,
+                RiskChallenge.expires_at > now,
+                RiskChallenge.grant_hash.is_(None),
+                RiskChallenge.attempts < max_attempts,
+            )
+            .values(attempts=RiskChallenge.attempts + 1)
+            .returning(RiskChallenge.code_hash, RiskChallenge.code_expires_at)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if counted is None:
+        return None
+    return counted[0], counted[1]
+
+
+async def grant_challenge(
+    session: AsyncSession, *, token: str, grant_hash: str, grant_expires_at: datetime
+) -> str | None:
+    """Write the grant once: the challenge's action, or ``None`` when it was granted already."""
+    result = await session.execute(
+        update(RiskChallenge)
+        .where(RiskChallenge.token == token, RiskChallenge.grant_hash.is_(None))
+        .values(grant_hash=grant_hash, grant_expires_at=grant_expires_at)
+        .returning(RiskChallenge.action)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none()
+
+
+async def spend_grant(
+    session: AsyncSession,
+    *,
+    grant_hash: str,
+    action: str,
+    subject: str,
+    device: str,
+    now: datetime,
+) -> int | None:
+    """Spend an unused, unexpired grant for this action, subject and device: the challenge's
+    id, or ``None`` (only one of concurrent retries matches ``grant_used_at IS NULL``)."""
+    result = await session.execute(
+        update(RiskChallenge)
+        .where(
+            RiskChallenge.grant_hash == grant_hash,
+            RiskChallenge.grant_used_at.is_(None),
+            RiskChallenge.grant_expires_at > now,
+            RiskChallenge.action == action,
+            RiskChallenge.subject == subject,
+            RiskChallenge.device == device,
+        )
+        .values(grant_used_at=now)
+        .returning(RiskChallenge.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none()

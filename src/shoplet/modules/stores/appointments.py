@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
@@ -88,11 +87,19 @@ async def add_slot(
         capacity=body.capacity,
         booked=0,
     )
-    try:
-        async with session.begin_nested():
-            await repo.add(session, row)
-    except IntegrityError:
-        raise InvalidStore("the service already has a slot at that time") from None
+    slot_id = await repo.insert_slot(
+        session,
+        {
+            "service_id": row.service_id,
+            "store_id": row.store_id,
+            "starts_at": row.starts_at,
+            "capacity": row.capacity,
+            "booked": row.booked,
+        },
+    )
+    if slot_id is None:
+        raise InvalidStore("the service already has a slot at that time")
+    row.id = slot_id
     return _slot(row)
 
 
@@ -114,10 +121,8 @@ async def store_services(
     ]
 
 
-async def _view(session: AsyncSession, booking: StoreBooking) -> Booking:
-    rows = await repo.bookings(
-        session, before_id=booking.id + 1, limit=1, member_id=booking.member_id
-    )
+async def _view(session: AsyncSession, booking_id: int, member_id: int) -> Booking:
+    rows = await repo.bookings(session, before_id=booking_id + 1, limit=1, member_id=member_id)
     b, slot, service, store = rows[0]
     return _booking(b, slot, service, store.name)
 
@@ -150,20 +155,20 @@ async def book(session: AsyncSession, *, member_id: int, slot_id: int, now: date
         raise AlreadyBooked(slot_id=slot_id)
     if not await repo.claim_seat(session, slot_id, now=now):
         raise SlotFull(slot_id=slot_id)
-    row = StoreBooking(
-        slot_id=slot_id,
-        store_id=slot.store_id,
-        member_id=member_id,
-        status="booked",
-        created_at=now,
+    booking_id = await repo.insert_booking(
+        session,
+        {
+            "slot_id": slot_id,
+            "store_id": slot.store_id,
+            "member_id": member_id,
+            "status": "booked",
+            "created_at": now,
+        },
     )
-    try:
-        async with session.begin_nested():
-            await repo.add(session, row)
-    except IntegrityError:
+    if booking_id is None:
         # The same shopper booked this slot twice at once: the partial unique index kept one.
-        raise AlreadyBooked(slot_id=slot_id) from None
-    return await _view(session, row)
+        raise AlreadyBooked(slot_id=slot_id)
+    return await _view(session, booking_id, member_id)
 
 
 async def cancel(
@@ -187,7 +192,7 @@ async def cancel(
     if closed is None:
         raise BookingClosed(booking_id=booking_id, booking_status=booking.status)
     await repo.release_seat(session, booking.slot_id)
-    return await _view(session, closed)
+    return await _view(session, closed.id, closed.member_id)
 
 
 async def check_in(
@@ -213,7 +218,7 @@ async def check_in(
     )
     if closed is None:
         raise BookingClosed(booking_id=booking_id, booking_status=booking.status)
-    return await _view(session, closed)
+    return await _view(session, closed.id, closed.member_id)
 
 
 async def list_bookings(

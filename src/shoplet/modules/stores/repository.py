@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,11 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+# The predicate of ``uq_stores_booking_live`` (one live booking per shopper and slot), spelled
+# as the index spells it so that ON CONFLICT can name that index as its arbiter.
+_LIVE_BOOKING = text("status <> 'cancelled'")
 
 
 def _fresh(stmt: Any) -> Any:
@@ -162,6 +167,18 @@ async def services_with_slots(
     return [(s, [slot for slot in slots if slot.service_id == s.id]) for s in services]
 
 
+async def insert_slot(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """The new slot's id, or ``None`` when the service already has a slot at that time (one
+    ``INSERT … ON CONFLICT DO NOTHING`` on ``(service_id, starts_at)``)."""
+    result = await session.execute(
+        _insert(session, StoreSlot)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[StoreSlot.service_id, StoreSlot.starts_at])
+        .returning(StoreSlot.id)
+    )
+    return result.scalar_one_or_none()
+
+
 async def claim_seat(session: AsyncSession, slot_id: int, *, now: datetime) -> bool:
     """One seat of a slot that has not started, if one is left: the single conditional UPDATE
     that decides who gets the last seat."""
@@ -194,6 +211,22 @@ async def has_live_booking(session: AsyncSession, slot_id: int, member_id: int) 
         )
     )
     return found is not None
+
+
+async def insert_booking(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """The new booking's id, or ``None`` when the shopper already holds a live booking of the
+    slot: one ``INSERT … ON CONFLICT DO NOTHING`` on the partial unique index, so of two
+    bookings by one shopper at once exactly one is inserted (the other waits for it)."""
+    result = await session.execute(
+        _insert(session, StoreBooking)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=[StoreBooking.slot_id, StoreBooking.member_id],
+            index_where=_LIVE_BOOKING,
+        )
+        .returning(StoreBooking.id)
+    )
+    return result.scalar_one_or_none()
 
 
 async def close_booking(

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.events import publish
 from shoplet.core.security import mask_phone
+from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import (
     AlreadyMerged,
     IdentityConflict,
@@ -35,7 +35,7 @@ from shoplet.modules.members.errors import (
     PhoneAlreadyBound,
 )
 from shoplet.modules.members.events import MEMBER_MERGED
-from shoplet.modules.members.models import Address, Member, MemberMerge, RefreshToken
+from shoplet.modules.members.models import Member, MemberMerge
 
 MergeHook = Callable[[AsyncSession, int, int], Awaitable[int]]
 HOOKS_KEY = "members.merge_hooks"
@@ -54,35 +54,11 @@ def merge_hooks(ctx: AppContext) -> dict[str, MergeHook]:
 
 
 async def _locked_pair(session: AsyncSession, a: int, b: int) -> dict[int, Member]:
-    rows = await session.scalars(
-        select(Member)
-        .where(Member.id.in_((a, b)))
-        .order_by(Member.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    found = {m.id: m for m in rows}
+    found = {m.id: m for m in await repo.lock_members(session, (a, b))}
     for member_id in (a, b):
         if member_id not in found:
             raise MemberNotFound(member_id=member_id)
     return found
-
-
-async def _move_addresses(session: AsyncSession, from_id: int, into_id: int) -> int:
-    has_default = await session.scalar(
-        select(func.count())
-        .select_from(Address)
-        .where(Address.member_id == into_id, Address.is_default, Address.deleted_at.is_(None))
-    )
-    values: dict[str, object] = {"member_id": into_id}
-    if has_default:
-        values["is_default"] = False  # the survivor's default stays the default
-    result = await session.execute(
-        update(Address)
-        .where(Address.member_id == from_id, Address.deleted_at.is_(None))
-        .values(**values)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def merge_members(
@@ -111,19 +87,7 @@ async def merge_members(
         raise PhoneAlreadyBound("the two accounts have different phones")
     phone = (src.phone_index, src.phone_encrypted)
     openid, unionid = src.wechat_openid, src.wechat_unionid
-    claimed = await session.execute(
-        update(Member)
-        .where(Member.id == from_id, Member.merged_into_id.is_(None), Member.is_active)
-        .values(
-            merged_into_id=into_id,
-            is_active=False,
-            phone_index=None,
-            phone_encrypted=None,
-            wechat_openid=None,
-            wechat_unionid=None,
-        )
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repo.claim_member_for_merge(session, from_id=from_id, into_id=into_id):
         raise AlreadyMerged(member_id=from_id)  # pragma: no cover - the row lock serialises
     # The unique indexes on phone and openid are free now that the absorbed row let go.
     await session.flush()
@@ -135,20 +99,21 @@ async def merge_members(
     if dst.wechat_unionid is None and unionid is not None:
         moved_identity["wechat_unionid"] = unionid
     if moved_identity:
-        await session.execute(update(Member).where(Member.id == into_id).values(**moved_identity))
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.member_id == from_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    moved = {"addresses": await _move_addresses(session, from_id, into_id)}
+        await repo.set_member_identity(session, into_id, moved_identity)
+    await repo.revoke_member_tokens(session, from_id, now)
+    moved = {"addresses": await repo.move_addresses(session, from_id=from_id, into_id=into_id)}
     for name, hook in sorted(merge_hooks(ctx).items()):
         moved[name] = await hook(session, from_id, into_id)
-    record = MemberMerge(
-        from_member_id=from_id, into_member_id=into_id, reason=reason, moved=moved, merged_at=now
+    record = await repo.add_member_merge(
+        session,
+        MemberMerge(
+            from_member_id=from_id,
+            into_member_id=into_id,
+            reason=reason,
+            moved=moved,
+            merged_at=now,
+        ),
     )
-    session.add(record)
-    await session.flush()
     await publish(
         session,
         MEMBER_MERGED,
@@ -171,26 +136,27 @@ async def bind_phone(
     """Give the signed-in member a phone whose code was just verified. When another account
     holds that phone (the shopper's H5 or store-counter account), that account is merged into
     this one. Returns the masked phone and the merge, if one happened."""
-    member = await session.get(Member, member_id)
+    member = await repo.get_member(session, member_id)
     if member is None or not member.is_active:
         raise MemberNotFound(member_id=member_id)
     if member.phone_index == phone_index:
         return mask_phone(phone), None
     if member.phone_index is not None:
         raise PhoneAlreadyBound()
-    holder = await session.scalar(select(Member.id).where(Member.phone_index == phone_index))
+    holder = await repo.member_id_by_phone_index(session, phone_index)
     if holder is None:
         try:
-            async with session.begin_nested():
-                bound = await session.execute(
-                    update(Member)
-                    .where(Member.id == member_id, Member.phone_index.is_(None))
-                    .values(phone_index=phone_index, phone_encrypted=ctx.pii.encrypt(phone))
-                )
+            bound = await repo.bind_phone_if_free(
+                session,
+                member_id=member_id,
+                phone_index=phone_index,
+                phone_encrypted=ctx.pii.encrypt(phone),
+            )
         except IntegrityError:
-            # Another account took this phone at the same moment (unique phone index).
+            # Another account took this phone at the same moment (unique phone index); the
+            # transaction is spoiled and the caller rolls back (module contract).
             raise PhoneAlreadyBound("the phone was just bound to another account") from None
-        if bound.rowcount != 1:  # type: ignore[attr-defined]
+        if not bound:
             raise PhoneAlreadyBound()
         return mask_phone(phone), None
     merge = await merge_members(
@@ -202,11 +168,4 @@ async def bind_phone(
 async def list_merges(
     session: AsyncSession, *, member_id: int | None, before_id: int | None, limit: int
 ) -> list[MemberMerge]:
-    query = select(MemberMerge).order_by(MemberMerge.id.desc()).limit(limit)
-    if member_id is not None:
-        query = query.where(
-            (MemberMerge.into_member_id == member_id) | (MemberMerge.from_member_id == member_id)
-        )
-    if before_id is not None:
-        query = query.where(MemberMerge.id < before_id)
-    return list(await session.scalars(query))
+    return await repo.list_merges(session, member_id=member_id, before_id=before_id, limit=limit)

@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, delete, extract, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from shoplet.modules.members.models import (
     Address,
     LoginCode,
     Member,
+    MemberMerge,
     Passkey,
     RefreshToken,
     WebAuthnChallenge,
@@ -91,6 +93,117 @@ async def add_address(session: AsyncSession, address: Address) -> Address:
     session.add(address)
     await session.flush()
     return address
+
+
+# ---- identity: phone binding and merges (identity.py) ---------------------------------------
+
+
+async def lock_members(session: AsyncSession, member_ids: Sequence[int]) -> list[Member]:
+    """The members, row-locked in id order (two lockers of one pair cannot deadlock), reloaded
+    from the database."""
+    rows = await session.scalars(
+        select(Member)
+        .where(Member.id.in_(member_ids))
+        .order_by(Member.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def claim_member_for_merge(session: AsyncSession, *, from_id: int, into_id: int) -> bool:
+    """Mark ``from_id`` merged into ``into_id`` and release its identities (phone, openid,
+    unionid), with one conditional ``UPDATE``: of concurrent merges exactly one matches."""
+    claimed = await session.execute(
+        update(Member)
+        .where(Member.id == from_id, Member.merged_into_id.is_(None), Member.is_active)
+        .values(
+            merged_into_id=into_id,
+            is_active=False,
+            phone_index=None,
+            phone_encrypted=None,
+            wechat_openid=None,
+            wechat_unionid=None,
+        )
+    )
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def set_member_identity(
+    session: AsyncSession, member_id: int, values: dict[str, object]
+) -> None:
+    await session.execute(update(Member).where(Member.id == member_id).values(**values))
+
+
+async def revoke_member_tokens(session: AsyncSession, member_id: int, now: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.member_id == member_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def move_addresses(session: AsyncSession, *, from_id: int, into_id: int) -> int:
+    """Move ``from_id``'s live addresses to ``into_id``; the survivor's default stays the
+    default. Returns how many moved."""
+    has_default = await session.scalar(
+        select(func.count())
+        .select_from(Address)
+        .where(Address.member_id == into_id, Address.is_default, Address.deleted_at.is_(None))
+    )
+    values: dict[str, object] = {"member_id": into_id}
+    if has_default:
+        values["is_default"] = False
+    result = await session.execute(
+        update(Address)
+        .where(Address.member_id == from_id, Address.deleted_at.is_(None))
+        .values(**values)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def add_member_merge(session: AsyncSession, record: MemberMerge) -> MemberMerge:
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def member_id_by_phone_index(session: AsyncSession, phone_index: str) -> int | None:
+    return await session.scalar(select(Member.id).where(Member.phone_index == phone_index))
+
+
+async def bind_phone_if_free(
+    session: AsyncSession, *, member_id: int, phone_index: str, phone_encrypted: str
+) -> bool:
+    """Give the phoneless member the phone unless another account holds it, in one conditional
+    ``UPDATE … WHERE phone_index IS NULL AND NOT EXISTS (… phone_index = :p)``: True when bound.
+
+    A holder committed before the statement makes it match nothing (False). A bind still
+    uncommitted in another transaction is invisible to it: the unique phone index then makes
+    the ``UPDATE`` raise ``IntegrityError`` once that transaction commits, and the caller's
+    transaction is spoiled (it raises and rolls back; no savepoint is taken).
+    """
+    holder = aliased(Member)
+    taken = select(holder.id).where(holder.phone_index == phone_index).exists()
+    bound = await session.execute(
+        update(Member)
+        .where(Member.id == member_id, Member.phone_index.is_(None), ~taken)
+        .values(phone_index=phone_index, phone_encrypted=phone_encrypted)
+    )
+    return bool(bound.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def list_merges(
+    session: AsyncSession, *, member_id: int | None, before_id: int | None, limit: int
+) -> list[MemberMerge]:
+    query = select(MemberMerge).order_by(MemberMerge.id.desc()).limit(limit)
+    if member_id is not None:
+        query = query.where(
+            (MemberMerge.into_member_id == member_id) | (MemberMerge.from_member_id == member_id)
+        )
+    if before_id is not None:
+        query = query.where(MemberMerge.id < before_id)
+    return list(await session.scalars(query))
 
 
 # ---- refresh tokens ------------------------------------------------------------------------

@@ -287,7 +287,7 @@ async def test_a_deletion_request_rewrites_the_days_without_the_member(
     owner = bearer(await token_for(client, ctx, "owner-1", role="owner"))
     response = await client.post(path, headers=owner)
     assert response.status_code == 200, response.text
-    assert response.json() == {"member_id": member, "removed": 2}
+    assert response.json() == {"member_id": member, "removed": 2, "replays_removed": 0}
     assert stored(ctx, "SELECT anonymous_id FROM events") == [("someone-else",)]
 
 

@@ -33,6 +33,7 @@ async def test_edge_role_mounts_only_flash_sales(
     app = create_app(settings, context=edge_ctx)
     api = sorted(app.openapi()["paths"])
     assert api == [
+        "/api/v1/envelope-key",
         "/api/v1/flash-sales",
         "/api/v1/flash-sales/tickets/{ticket}",
         "/api/v1/flash-sales/{campaign_id}",

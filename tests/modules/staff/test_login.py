@@ -48,6 +48,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "aftersales:handle",
             "analytics:manage",
             "analytics:view",
+            "content:manage",
             "dashboard:read",
             "distribution:manage",
             "experiments:manage",

@@ -45,6 +45,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import create_engine, create_sessionmaker
 from shoplet.core.observability import Metrics
 from shoplet.core.ratelimit import RateLimiter
+from shoplet.core.redis_pool import redis_client
 from shoplet.core.security import PiiCipher, TokenSigner
 from shoplet.core.settings import Settings
 
@@ -509,7 +510,15 @@ def make_context(db: BackendDb, settings: Settings) -> AppContext:
         settings=settings,
         engine=db.engine,
         sessionmaker=create_sessionmaker(db.engine),
-        redis=Redis.from_url(db.redis_url) if db.redis_url else None,
+        # The same blocking pool as ``AppContext.build``: redis-py's plain pool holds 100
+        # connections and raises past them, which 200 concurrent buyers reach.
+        redis=redis_client(
+            db.redis_url,
+            max_connections=settings.redis_max_connections,
+            timeout=settings.redis_pool_timeout_seconds,
+        )
+        if db.redis_url
+        else None,
         limiter=RateLimiter(db.redis_url, redis_prefix=settings.redis_prefix),
         pii=PiiCipher(bytes.fromhex(TEST_PII_KEY)),
         tokens=TokenSigner(TEST_SECRET),

@@ -3,22 +3,28 @@ request transaction that keeps a business failure's writes when asked to."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import (
     DbSession,
+    claim_unused,
     keep_writes_on_error,
     on_commit,
     read_session,
     short_transaction,
     unit_of_work,
+    utcnow,
 )
 from shoplet.core.errors import Conflict
 from shoplet.core.events import OutboxEvent, publish
+from shoplet.modules.content.models import PostImage
 
 
 async def _event_types(ctx: AppContext) -> list[str]:
@@ -134,3 +140,48 @@ async def test_request_transaction_rolls_back_unless_asked(
     ok = await client.post("/test-db/ok")
     assert ok.status_code == 200
     assert await _event_types(ctx) == ["test.keep", "test.ok"]
+
+
+async def test_claim_unused_takes_all_or_nothing_in_the_order_asked(ctx: AppContext) -> None:
+    """The shared claim (posts' images, reviews' photos): the owner's unused rows, attached in
+    one conditional update and read back in the order asked; any foreign or used id gives []."""
+    async with unit_of_work(ctx.sessionmaker) as session:
+        rows = [
+            PostImage(member_id=owner, url=f"/m/{n}.jpg", created_at=utcnow())
+            for n, owner in enumerate([1, 1, 1, 2])
+        ]
+        session.add_all(rows)
+        await session.flush()
+        mine_a, mine_b, mine_c, theirs = (r.id for r in rows)
+
+    def claim(session: AsyncSession, ids: list[int], post_id: int) -> Any:
+        return claim_unused(
+            session,
+            PostImage,
+            ids,
+            owner=PostImage.member_id,
+            owner_id=1,
+            target=PostImage.post_id,
+            target_id=post_id,
+        )
+
+    async def claim_or_fail(ids: list[int], post_id: int) -> None:
+        async with unit_of_work(ctx.sessionmaker) as session:
+            if not await claim(session, ids, post_id):
+                raise LookupError  # as the services do: the partial claim rolls back
+
+    with pytest.raises(LookupError):
+        await claim_or_fail([mine_a, theirs], 7)
+    async with unit_of_work(ctx.sessionmaker) as session:
+        got = await claim(session, [mine_c, mine_a, mine_c], 7)
+        assert [(r.id, r.post_id) for r in got] == [(mine_c, 7), (mine_a, 7)]
+    with pytest.raises(LookupError):
+        await claim_or_fail([mine_b, mine_a], 8)
+    async with read_session(ctx.sessionmaker) as session:
+        stmt = select(PostImage.id, PostImage.post_id).order_by(PostImage.id)
+        assert list(await session.execute(stmt)) == [
+            (mine_a, 7),
+            (mine_b, None),
+            (mine_c, 7),
+            (theirs, None),
+        ]

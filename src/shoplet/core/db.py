@@ -9,18 +9,20 @@
 - ``read_session``: reads outside any unit of work; never commits.
 - ``on_commit``: run a side effect (cache invalidation, a WeChat call, waking the relay) only
   once the transaction has committed; a rollback drops it.
+- ``claim_unused``: the one conditional claim that modules share (a shopper's uploaded photos
+  taken by the review or post they write), so each repository does not spell it again.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, cast
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, inspect, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -28,7 +30,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
 
 from shoplet.core.errors import ShopletError
@@ -103,6 +105,44 @@ def create_engine(
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+# -- shared claims --------------------------------------------------------------------------
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+async def claim_unused(
+    session: AsyncSession,
+    model: type[ModelT],
+    ids: Sequence[int],
+    *,
+    owner: InstrumentedAttribute[int],
+    owner_id: int,
+    target: InstrumentedAttribute[int | None],
+    target_id: int,
+) -> list[ModelT]:
+    """Attach the rows ``ids`` of ``model`` that ``owner_id`` owns and nothing uses yet
+    (``target`` is NULL) to ``target_id``, in one conditional ``UPDATE … RETURNING``: a row is
+    used once, also under concurrent claims. All or nothing for the caller: the rows in the
+    order asked (a repeated id once), or [] when any was not the owner's or already used; the
+    rows claimed meanwhile stay written, so a caller given [] fails its transaction (a business
+    error rolls the request back)."""
+    mapper = inspect(model)
+    (pk,) = mapper.primary_key
+    pk_key = mapper.get_property_by_column(pk).key
+    stmt = (
+        update(model)
+        .where(pk.in_(ids), owner == owner_id, target.is_(None))
+        .values({target: target_id})
+        .returning(pk)
+    )
+    claimed: set[int] = set((await session.execute(stmt)).scalars())
+    if len(claimed) != len(set(ids)):
+        return []
+    reread = select(model).where(pk.in_(claimed)).execution_options(populate_existing=True)
+    by_id = {getattr(row, pk_key): row for row in await session.scalars(reread)}
+    return [by_id[i] for i in dict.fromkeys(ids)]
 
 
 # -- after-commit callbacks ------------------------------------------------------------------

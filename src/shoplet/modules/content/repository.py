@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.db import claim_unused
 from shoplet.modules.content.models import (
     Answer,
     Comment,
@@ -267,22 +268,15 @@ async def claim_images(
 ) -> list[PostImage]:
     """Attach the member's unused images to the post (conditionally: an image is used once);
     the rows claimed in the order asked, or [] when any was not theirs or used."""
-    stmt = (
-        update(PostImage)
-        .where(
-            PostImage.id.in_(image_ids),
-            PostImage.member_id == member_id,
-            PostImage.post_id.is_(None),
-        )
-        .values(post_id=post_id)
-        .returning(PostImage.id)
+    return await claim_unused(
+        session,
+        PostImage,
+        image_ids,
+        owner=PostImage.member_id,
+        owner_id=member_id,
+        target=PostImage.post_id,
+        target_id=post_id,
     )
-    claimed = set((await session.execute(stmt)).scalars())
-    if len(claimed) != len(set(image_ids)):
-        return []
-    rows = await session.scalars(_fresh(select(PostImage).where(PostImage.id.in_(claimed))))
-    by_id = {row.id: row for row in rows}
-    return [by_id[i] for i in dict.fromkeys(image_ids)]
 
 
 async def update_post(session: AsyncSession, post_id: int, values: Mapping[str, Any]) -> bool:

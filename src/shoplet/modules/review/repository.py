@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.db import claim_unused
 from shoplet.modules.review.models import ProductStats, Review, ReviewPhoto
 
 
@@ -38,22 +39,15 @@ async def claim_photos(
 ) -> list[ReviewPhoto]:
     """Attach the member's unused photos to the review (conditionally: a photo is used once);
     the rows claimed, in the order asked."""
-    stmt = (
-        update(ReviewPhoto)
-        .where(
-            ReviewPhoto.id.in_(photo_ids),
-            ReviewPhoto.member_id == member_id,
-            ReviewPhoto.review_id.is_(None),
-        )
-        .values(review_id=review_id)
-        .returning(ReviewPhoto.id)
+    return await claim_unused(
+        session,
+        ReviewPhoto,
+        photo_ids,
+        owner=ReviewPhoto.member_id,
+        owner_id=member_id,
+        target=ReviewPhoto.review_id,
+        target_id=review_id,
     )
-    claimed = set((await session.execute(stmt)).scalars())
-    if len(claimed) != len(set(photo_ids)):
-        return []
-    rows = await session.scalars(_fresh(select(ReviewPhoto).where(ReviewPhoto.id.in_(claimed))))
-    by_id = {row.id: row for row in rows}
-    return [by_id[i] for i in dict.fromkeys(photo_ids)]
 
 
 # -- reviews ---------------------------------------------------------------------------------

@@ -611,3 +611,67 @@ async def matching_member_ids(
         .order_by(universe.c.member_id)
     )
     return [int(m) for m in await session.scalars(stmt)]
+
+
+# Rule tags in SQL: the same compiler over the profiles alone (a rule reads facts, never tags,
+# and a member with no profile holds no rule tag); conditions.matching stays the oracle.
+
+
+def _within(column: Any, scope: Sequence[int] | tuple[int, int]) -> ColumnElement[bool]:
+    if isinstance(scope, tuple):
+        low, high = scope
+        in_range: ColumnElement[bool] = column.between(low, high)
+        return in_range
+    listed: ColumnElement[bool] = column.in_(scope)
+    return listed
+
+
+async def apply_rule_tag(
+    session: AsyncSession,
+    tag_id: int,
+    node: conditions.Node,
+    scope: Sequence[int] | tuple[int, int],
+    *,
+    now: datetime,
+) -> None:
+    """Within ``scope`` (member ids, or an inclusive id range), exactly the profiled members
+    meeting ``node`` hold the tag afterwards: one ``DELETE`` of the holders who no longer meet
+    it and one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` of those who do (concurrent
+    recomputes never duplicate a row), both evaluated by the database."""
+    if isinstance(scope, tuple):
+        ranges: list[Sequence[int] | tuple[int, int]] = [scope]
+    else:
+        ranges = list(_chunks(scope))
+    dialect = session.get_bind().dialect.name
+    profile = Profile.__table__
+    meets = _node_sql(node, profile.c.member_id, profile, now, dialect)
+    for part in ranges:
+        matching = select(profile.c.member_id).where(_within(profile.c.member_id, part), meets)
+        await session.execute(
+            delete(MemberTag).where(
+                MemberTag.tag_id == tag_id,
+                _within(MemberTag.member_id, part),
+                MemberTag.member_id.not_in(matching),
+            )
+        )
+        rows = select(
+            literal(tag_id, MemberTag.tag_id.type),
+            profile.c.member_id,
+            literal("rule", MemberTag.added_by.type),
+            literal(now, MemberTag.created_at.type),
+        ).where(_within(profile.c.member_id, part), meets)
+        await session.execute(
+            _insert(session, MemberTag)
+            .from_select(["tag_id", "member_id", "added_by", "created_at"], rows)
+            .on_conflict_do_nothing(index_elements=["tag_id", "member_id"])
+        )
+
+
+async def profile_member_ids(session: AsyncSession) -> list[int]:
+    stmt = select(Profile.member_id).order_by(Profile.member_id)
+    return [int(m) for m in await session.scalars(stmt)]
+
+
+async def tag_holder_count(session: AsyncSession, tag_id: int) -> int:
+    stmt = select(func.count()).select_from(MemberTag).where(MemberTag.tag_id == tag_id)
+    return int(await session.scalar(stmt) or 0)

@@ -10,8 +10,10 @@ clusters").
   transaction. A rule tag's edit queues a ``tag`` job that re-decides it for every profile.
 - Tag rows are written with ``INSERT … ON CONFLICT DO NOTHING`` on (tag, member), so two
   recomputes at once never duplicate a row.
-- Segments are evaluated over every profile (and every tagged member) in Python with
-  ``conditions.evaluate``: one read of the profiles and tags per count.
+- Segments and rule tags are evaluated by the database: the condition language compiles to
+  SQL (``repo.matching_member_ids`` over every profiled or tagged member for a segment,
+  ``repo.apply_rule_tag`` over the profiles for a rule tag: one delete and one insert per tag
+  and batch). ``conditions.evaluate`` in Python is their oracle in the tests.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from shoplet.modules.promotions import public as promotions
 log = structlog.get_logger("shoplet.analytics.profiles")
 
 BATCH = 500
+TAG_BATCH = 500
 CLUSTER_POINTS = 1000
 TIMELINE_ORDERS = 20
 TIMELINE_EVENTS = 50
@@ -179,11 +182,9 @@ async def refresh_members(
 async def _retag(session: AsyncSession, rows: Sequence[dict[str, Any]], now: datetime) -> None:
     """The rule tags and the RFM tag of the members of ``rows`` (their new profiles)."""
     scope = [r["member_id"] for r in rows]
-    all_facts = {r["member_id"]: compute.facts(r, now) for r in rows}
     for tag in await repo.rule_tags(session):
         node = conditions.parse(tag.condition, allow_tags=False)
-        holders = conditions.matching(node, all_facts, {})
-        await repo.set_tag_holders(session, tag.id, scope, holders, added_by="rule", now=now)
+        await repo.apply_rule_tag(session, tag.id, node, scope, now=now)
     names = {f"{RFM_PREFIX}{c}": rfm.CLASS_NAMES[c] for c in rfm.CLASS_CODES}
     ids = await repo.ensure_computed_tags(session, names, now)
     for code, tag_id in ids.items():
@@ -412,25 +413,26 @@ async def change_manual_members(
 
 
 async def retag_all(ctx: AppContext, job: ProfileJob) -> dict[str, Any]:
-    """A ``tag`` job: decide the rule tag for every profile, ``BATCH`` members a transaction."""
+    """A ``tag`` job: decide the rule tag for every profile (and take it from holders with no
+    profile left), ``TAG_BATCH`` members a transaction; the database evaluates the rule (one
+    delete and one insert per batch over an id range, ``repo.apply_rule_tag``)."""
     async with read_session(ctx.sessionmaker) as session:
         tag = await repo.get_tag(session, job.target_id or 0)
         if tag is None or tag.kind != "rule":
             return {"members": 0}
         node = conditions.parse(tag.condition, allow_tags=False)
-        everyone = await repo.profiles(session)
+        profiled = await repo.profile_member_ids(session)
         holders_before = await repo.tag_holders(session, tag.id)
     now = utcnow()
-    scope = sorted({p.member_id for p in everyone} | holders_before)
-    by_id = {p.member_id: compute.facts(_row(p), now) for p in everyone}
-    matched = 0
-    for start in range(0, len(scope), BATCH):
-        chunk = scope[start : start + BATCH]
-        holders = conditions.matching(node, {m: by_id[m] for m in chunk if m in by_id}, {})
-        matched += len(holders)
+    scope = sorted(set(profiled) | holders_before)
+    for start in range(0, len(scope), TAG_BATCH):
+        chunk = scope[start : start + TAG_BATCH]
         async with unit_of_work(ctx.sessionmaker) as session:
-            await repo.set_tag_holders(session, tag.id, chunk, holders, added_by="rule", now=now)
-            await repo.set_job_progress(session, job.id, min(len(scope), start + BATCH), len(scope))
+            await repo.apply_rule_tag(session, tag.id, node, (chunk[0], chunk[-1]), now=now)
+            done = min(len(scope), start + TAG_BATCH)
+            await repo.set_job_progress(session, job.id, done, len(scope))
+    async with read_session(ctx.sessionmaker) as session:
+        matched = await repo.tag_holder_count(session, tag.id)
     return {"members": matched, "scope": len(scope)}
 
 

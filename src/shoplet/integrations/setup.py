@@ -55,6 +55,8 @@ from shoplet.integrations.wechat.pay import (
     notify_urls,
 )
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator, lazy_keys
+from shoplet.integrations.wechat.phone import WeChatPhoneClient
+from shoplet.integrations.wechat.phone_simulator import PhoneNumberSimulator
 from shoplet.integrations.wechat.security import ContentSecurityClient
 from shoplet.integrations.wechat.security_simulator import ContentSecuritySimulator
 from shoplet.integrations.wechat.shipping import WeChatShippingClient
@@ -109,6 +111,9 @@ class Integrations:
     invoice_provider: NuonuoProvider | None = None
     nuonuo_simulator: NuonuoSimulator | None = None
     nuonuo_callback_url: str = KUAIDI100_LOCAL_CALLBACK_BASE + NUONUO_CALLBACK_PATH
+    # The mini program's getPhoneNumber code exchange and, embedded and test, its simulator.
+    wechat_phone: WeChatPhoneClient | None = None
+    wechat_phone_simulator: PhoneNumberSimulator | None = None
 
 
 @asynccontextmanager
@@ -177,6 +182,12 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
                 settings.nuonuo_callback_base_url or KUAIDI100_LOCAL_CALLBACK_BASE
             ).rstrip("/")
             + NUONUO_CALLBACK_PATH,
+            wechat_phone=WeChatPhoneClient(
+                wxacode_http, shipping_token, appid=settings.wechat_appid
+            ),
+            wechat_phone_simulator=(
+                phone_number_simulator(app, settings) if wxa_simulator is not None else None
+            ),
         )
         app.state.integrations = integrations
         try:
@@ -334,6 +345,20 @@ def content_security_simulator(app: FastAPI, settings: Settings) -> ContentSecur
         push_token=settings.wechat_push_token.get_secret_value(),
         push_url=(base or KUAIDI100_LOCAL_CALLBACK_BASE).rstrip("/") + WECHAT_PUSH_PATH,
         push_transport=(None if base else httpx.ASGITransport(app=app, raise_app_exceptions=False)),
+    )
+    codes.app.router.routes.extend(existing.routes())
+    return existing
+
+
+def phone_number_simulator(app: FastAPI, settings: Settings) -> PhoneNumberSimulator:
+    """getPhoneNumber's code exchange, on the mini-program code simulator's tokens; its routes
+    join that simulator's app (``/_sim/wxacode/sim/phone-code`` plays the phone's button)."""
+    existing: PhoneNumberSimulator | None = getattr(app.state, "phone_number_simulator", None)
+    if existing is not None:
+        return existing
+    codes = wxacode_simulator(app, settings)
+    existing = app.state.phone_number_simulator = PhoneNumberSimulator(
+        tokens=codes.tokens, appid=settings.wechat_appid
     )
     codes.app.router.routes.extend(existing.routes())
     return existing

@@ -61,6 +61,8 @@ from shoplet.integrations.wechat.security import ContentSecurityClient
 from shoplet.integrations.wechat.security_simulator import ContentSecuritySimulator
 from shoplet.integrations.wechat.shipping import WeChatShippingClient
 from shoplet.integrations.wechat.shipping_simulator import WeChatShippingSimulator
+from shoplet.integrations.wechat.subscribe import SubscribeMessageClient
+from shoplet.integrations.wechat.subscribe_simulator import SubscribeMessageSimulator
 from shoplet.integrations.wechat.wxacode import WxacodeClient
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator
 
@@ -114,6 +116,9 @@ class Integrations:
     # The mini program's getPhoneNumber code exchange and, embedded and test, its simulator.
     wechat_phone: WeChatPhoneClient | None = None
     wechat_phone_simulator: PhoneNumberSimulator | None = None
+    # Subscribe messages (订阅消息) and, embedded and test, their simulator.
+    subscribe_messages: SubscribeMessageClient | None = None
+    subscribe_simulator: SubscribeMessageSimulator | None = None
 
 
 @asynccontextmanager
@@ -187,6 +192,10 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
             ),
             wechat_phone_simulator=(
                 phone_number_simulator(app, settings) if wxa_simulator is not None else None
+            ),
+            subscribe_messages=SubscribeMessageClient(wxacode_http, shipping_token),
+            subscribe_simulator=(
+                subscribe_message_simulator(app, settings) if wxa_simulator is not None else None
             ),
         )
         app.state.integrations = integrations
@@ -361,6 +370,18 @@ def phone_number_simulator(app: FastAPI, settings: Settings) -> PhoneNumberSimul
         tokens=codes.tokens, appid=settings.wechat_appid
     )
     codes.app.router.routes.extend(existing.routes())
+    return existing
+
+
+def subscribe_message_simulator(app: FastAPI, settings: Settings) -> SubscribeMessageSimulator:
+    """Subscribe messages' simulator, on the mini-program code simulator's tokens; its route
+    joins that simulator's app."""
+    existing: SubscribeMessageSimulator | None = getattr(app.state, "subscribe_simulator", None)
+    if existing is not None:
+        return existing
+    codes = wxacode_simulator(app, settings)
+    existing = app.state.subscribe_simulator = SubscribeMessageSimulator(tokens=codes.tokens)
+    codes.app.router.routes.append(existing.route())
     return existing
 
 

@@ -6226,6 +6226,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/subscribe-messages/sends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sends
+         * @description The send log, newest first: each message with its status and WeChat's answer.
+         */
+        get: operations["list_sends_api_v1_console_subscribe_messages_sends_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/subscribe-messages/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Templates
+         * @description 订阅消息: the template per event, with the values each event carries.
+         */
+        get: operations["list_templates_api_v1_console_subscribe_messages_templates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/subscribe-messages/templates/{event}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save Template
+         * @description Set an event's template: WeChat's template id, the page it opens, which value fills each
+         *     key (the key names its type: thing1, amount2…), enabled. 400
+         *     ``notification.field_type_unknown`` / ``notification.source_unknown``.
+         */
+        put: operations["save_template_api_v1_console_subscribe_messages_templates__event__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/content/images": {
         parameters: {
             query?: never;
@@ -7452,6 +7514,28 @@ export interface paths {
          *     ``loyalty.disabled``).
          */
         post: operations["sign_in_api_v1_me_signin_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Subscriptions
+         * @description Record the shopper's answers: each 'accept' is one message of that template we may send
+         *     (one credit). 400 ``notification.template_unknown`` for a template the shop does not use
+         *     (nothing recorded). The shopper's credits per template.
+         */
+        post: operations["record_subscriptions_api_v1_me_subscriptions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8830,6 +8914,27 @@ export interface paths {
          * @description 预约到店: the store's services and their slots of the next 14 days with the seats left.
          */
         get: operations["store_services_api_v1_stores__store_id__services_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscribe-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Subscribe Templates
+         * @description The shop's enabled subscribe-message templates per event (what
+         *     ``uni.requestSubscribeMessage`` asks for after an order, on 到货提醒…).
+         */
+        get: operations["list_subscribe_templates_api_v1_subscribe_templates_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -12392,6 +12497,13 @@ export interface components {
             saving: number;
             /** Usable */
             usable: boolean;
+        };
+        /** Credits */
+        Credits: {
+            /** Credits */
+            credits: {
+                [key: string]: number;
+            };
         };
         /**
          * Crowdfunding
@@ -16756,6 +16868,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[Send] */
+        Page_Send_: {
+            /** Items */
+            items: components["schemas"]["Send"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[StaffAccount] */
         Page_StaffAccount_: {
             /** Items */
@@ -16780,7 +16899,7 @@ export interface components {
         /** Page[Template] */
         Page_Template_: {
             /** Items */
-            items: components["schemas"]["Template"][];
+            items: components["schemas"]["shoplet__modules__promotions__schemas__Template"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -18374,6 +18493,16 @@ export interface components {
             name: string;
             /** Orders */
             orders: number;
+        };
+        /** PublicTemplate */
+        PublicTemplate: {
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Template Id */
+            template_id: string;
         };
         /** QaAnswer */
         QaAnswer: {
@@ -20049,6 +20178,38 @@ export interface components {
             /** Variant */
             variant: string;
         };
+        /** Send */
+        Send: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Errcode */
+            errcode: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Ref */
+            ref: string;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "sent" | "refused" | "params_invalid" | "template_invalid" | "field_invalid" | "no_credit" | "no_openid" | "failed";
+            /** Template Id */
+            template_id: string | null;
+        };
         /** Sequential */
         Sequential: {
             /** P Adjusted */
@@ -21016,6 +21177,16 @@ export interface components {
             /** Upper */
             upper: number[];
         };
+        /**
+         * SubscriptionAnswers
+         * @description ``uni.requestSubscribeMessage``'s result: template id → 'accept' | 'reject' | 'ban'.
+         */
+        SubscriptionAnswers: {
+            /** Results */
+            results: {
+                [key: string]: "accept" | "reject" | "ban" | "filter";
+            };
+        };
         /** Suggestions */
         Suggestions: {
             /** Suggestions */
@@ -21225,71 +21396,6 @@ export interface components {
             name: string;
         };
         /**
-         * Template
-         * @description A template as the console sees it, with its counters.
-         */
-        Template: {
-            /** Amount */
-            amount: number | null;
-            /** Claimed */
-            claimed: number;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Created By */
-            created_by: string;
-            /** Id */
-            id: number;
-            /** Is Claimable */
-            is_claimable: boolean;
-            /** Is New Customer Only */
-            is_new_customer_only: boolean;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "threshold" | "discount" | "no_threshold" | "shipping";
-            /** Name */
-            name: string;
-            /** Per Shopper Limit */
-            per_shopper_limit: number;
-            /** Rate Permille */
-            rate_permille: number | null;
-            /**
-             * Scope
-             * @enum {string}
-             */
-            scope: "all" | "products" | "categories";
-            /** Scope Ids */
-            scope_ids: number[];
-            /** Stackable With Promotions */
-            stackable_with_promotions: boolean;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "draft" | "active" | "stopped";
-            /** Threshold */
-            threshold: number;
-            /** Total Quota */
-            total_quota: number;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-            /** Used */
-            used: number;
-            /** Valid Days */
-            valid_days: number | null;
-            /** Valid From */
-            valid_from: string | null;
-            /** Valid To */
-            valid_to: string | null;
-        };
-        /**
          * TemplateCreate
          * @description A coupon template (created as a draft). ``threshold``: spend needed (fen, over the items
          *     in scope; 0 none); ``amount``: fen off (threshold, no_threshold), the cap of a discount
@@ -21353,6 +21459,25 @@ export interface components {
             /** Valid To */
             valid_to?: string | null;
         };
+        /** TemplateInput */
+        TemplateInput: {
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /**
+             * Is Enabled
+             * @default true
+             */
+            is_enabled: boolean;
+            /**
+             * Page
+             * @default
+             */
+            page: string;
+            /** Template Id */
+            template_id: string;
+        };
         /**
          * TemplateUpdate
          * @description Replaces every field of a draft template.
@@ -21412,6 +21537,15 @@ export interface components {
             valid_from?: string | null;
             /** Valid To */
             valid_to?: string | null;
+        };
+        /** TemplatesView */
+        TemplatesView: {
+            /** Items */
+            items: components["schemas"]["shoplet__modules__notification__schemas__Template"][];
+            /** Sources */
+            sources: {
+                [key: string]: string[];
+            };
         };
         /** TicketOut */
         TicketOut: {
@@ -22260,6 +22394,33 @@ export interface components {
             /** State */
             state: string;
         };
+        /** Template */
+        shoplet__modules__notification__schemas__Template: {
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Id */
+            id: number;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Page */
+            page: string;
+            /** Template Id */
+            template_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** TimelineEntry */
         shoplet__modules__orders__schemas__TimelineEntry: {
             /**
@@ -22290,6 +22451,71 @@ export interface components {
             reason: string | null;
             /** To Status */
             to_status: string;
+        };
+        /**
+         * Template
+         * @description A template as the console sees it, with its counters.
+         */
+        shoplet__modules__promotions__schemas__Template: {
+            /** Amount */
+            amount: number | null;
+            /** Claimed */
+            claimed: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Is Claimable */
+            is_claimable: boolean;
+            /** Is New Customer Only */
+            is_new_customer_only: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "threshold" | "discount" | "no_threshold" | "shipping";
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit: number;
+            /** Rate Permille */
+            rate_permille: number | null;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids: number[];
+            /** Stackable With Promotions */
+            stackable_with_promotions: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "active" | "stopped";
+            /** Threshold */
+            threshold: number;
+            /** Total Quota */
+            total_quota: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Used */
+            used: number;
+            /** Valid Days */
+            valid_days: number | null;
+            /** Valid From */
+            valid_from: string | null;
+            /** Valid To */
+            valid_to: string | null;
         };
     };
     responses: never;
@@ -30536,7 +30762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Template"];
+                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -30615,7 +30841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Template"];
+                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -30698,7 +30924,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Template"];
+                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -30809,7 +31035,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Template"];
+                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -31649,7 +31875,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Template"];
+                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -51570,6 +51796,222 @@ export interface operations {
             };
         };
     };
+    list_sends_api_v1_console_subscribe_messages_sends_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "sending" | "sent" | "refused" | "params_invalid" | "template_invalid" | "field_invalid" | "no_credit" | "no_openid" | "failed") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Send_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_templates_api_v1_console_subscribe_messages_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatesView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    save_template_api_v1_console_subscribe_messages_templates__event__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["shoplet__modules__notification__schemas__Template"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     upload_image_api_v1_content_images_post: {
         parameters: {
             query?: never;
@@ -55979,6 +56421,71 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    record_subscriptions_api_v1_me_subscriptions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionAnswers"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credits"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -60679,6 +61186,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_subscribe_templates_api_v1_subscribe_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicTemplate"][];
                 };
             };
         };

@@ -12498,13 +12498,6 @@ export interface components {
             /** Usable */
             usable: boolean;
         };
-        /** Credits */
-        Credits: {
-            /** Credits */
-            credits: {
-                [key: string]: number;
-            };
-        };
         /**
          * Crowdfunding
          * @description A campaign as the console sees it, with its live progress.
@@ -16868,13 +16861,6 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** Page[Send] */
-        Page_Send_: {
-            /** Items */
-            items: components["schemas"]["Send"][];
-            /** Next Cursor */
-            next_cursor?: string | null;
-        };
         /** Page[StaffAccount] */
         Page_StaffAccount_: {
             /** Items */
@@ -16889,6 +16875,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[SubscribeSend] */
+        Page_SubscribeSend_: {
+            /** Items */
+            items: components["schemas"]["SubscribeSend"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[TeamMember] */
         Page_TeamMember_: {
             /** Items */
@@ -16899,7 +16892,7 @@ export interface components {
         /** Page[Template] */
         Page_Template_: {
             /** Items */
-            items: components["schemas"]["shoplet__modules__promotions__schemas__Template"][];
+            items: components["schemas"]["Template"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -18493,16 +18486,6 @@ export interface components {
             name: string;
             /** Orders */
             orders: number;
-        };
-        /** PublicTemplate */
-        PublicTemplate: {
-            /**
-             * Event
-             * @enum {string}
-             */
-            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
-            /** Template Id */
-            template_id: string;
         };
         /** QaAnswer */
         QaAnswer: {
@@ -20178,38 +20161,6 @@ export interface components {
             /** Variant */
             variant: string;
         };
-        /** Send */
-        Send: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Errcode */
-            errcode: number | null;
-            /** Error */
-            error: string | null;
-            /**
-             * Event
-             * @enum {string}
-             */
-            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
-            /** Id */
-            id: number;
-            /** Member Id */
-            member_id: number;
-            /** Ref */
-            ref: string;
-            /** Sent At */
-            sent_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "sending" | "sent" | "refused" | "params_invalid" | "template_invalid" | "field_invalid" | "no_credit" | "no_openid" | "failed";
-            /** Template Id */
-            template_id: string | null;
-        };
         /** Sequential */
         Sequential: {
             /** P Adjusted */
@@ -21178,13 +21129,117 @@ export interface components {
             upper: number[];
         };
         /**
-         * SubscriptionAnswers
+         * SubscribeAnswers
          * @description ``uni.requestSubscribeMessage``'s result: template id → 'accept' | 'reject' | 'ban'.
          */
-        SubscriptionAnswers: {
+        SubscribeAnswers: {
             /** Results */
             results: {
                 [key: string]: "accept" | "reject" | "ban" | "filter";
+            };
+        };
+        /** SubscribeCredits */
+        SubscribeCredits: {
+            /** Credits */
+            credits: {
+                [key: string]: number;
+            };
+        };
+        /** SubscribeSend */
+        SubscribeSend: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Errcode */
+            errcode: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Ref */
+            ref: string;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "sent" | "refused" | "params_invalid" | "template_invalid" | "field_invalid" | "no_credit" | "no_openid" | "failed";
+            /** Template Id */
+            template_id: string | null;
+        };
+        /** SubscribeTemplate */
+        SubscribeTemplate: {
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Id */
+            id: number;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Page */
+            page: string;
+            /** Template Id */
+            template_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** SubscribeTemplateInput */
+        SubscribeTemplateInput: {
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /**
+             * Is Enabled
+             * @default true
+             */
+            is_enabled: boolean;
+            /**
+             * Page
+             * @default
+             */
+            page: string;
+            /** Template Id */
+            template_id: string;
+        };
+        /** SubscribeTemplatePublic */
+        SubscribeTemplatePublic: {
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Template Id */
+            template_id: string;
+        };
+        /** SubscribeTemplatesView */
+        SubscribeTemplatesView: {
+            /** Items */
+            items: components["schemas"]["SubscribeTemplate"][];
+            /** Sources */
+            sources: {
+                [key: string]: string[];
             };
         };
         /** Suggestions */
@@ -21396,6 +21451,71 @@ export interface components {
             name: string;
         };
         /**
+         * Template
+         * @description A template as the console sees it, with its counters.
+         */
+        Template: {
+            /** Amount */
+            amount: number | null;
+            /** Claimed */
+            claimed: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Id */
+            id: number;
+            /** Is Claimable */
+            is_claimable: boolean;
+            /** Is New Customer Only */
+            is_new_customer_only: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "threshold" | "discount" | "no_threshold" | "shipping";
+            /** Name */
+            name: string;
+            /** Per Shopper Limit */
+            per_shopper_limit: number;
+            /** Rate Permille */
+            rate_permille: number | null;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "all" | "products" | "categories";
+            /** Scope Ids */
+            scope_ids: number[];
+            /** Stackable With Promotions */
+            stackable_with_promotions: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "active" | "stopped";
+            /** Threshold */
+            threshold: number;
+            /** Total Quota */
+            total_quota: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Used */
+            used: number;
+            /** Valid Days */
+            valid_days: number | null;
+            /** Valid From */
+            valid_from: string | null;
+            /** Valid To */
+            valid_to: string | null;
+        };
+        /**
          * TemplateCreate
          * @description A coupon template (created as a draft). ``threshold``: spend needed (fen, over the items
          *     in scope; 0 none); ``amount``: fen off (threshold, no_threshold), the cap of a discount
@@ -21459,25 +21579,6 @@ export interface components {
             /** Valid To */
             valid_to?: string | null;
         };
-        /** TemplateInput */
-        TemplateInput: {
-            /** Fields */
-            fields: {
-                [key: string]: string;
-            };
-            /**
-             * Is Enabled
-             * @default true
-             */
-            is_enabled: boolean;
-            /**
-             * Page
-             * @default
-             */
-            page: string;
-            /** Template Id */
-            template_id: string;
-        };
         /**
          * TemplateUpdate
          * @description Replaces every field of a draft template.
@@ -21537,15 +21638,6 @@ export interface components {
             valid_from?: string | null;
             /** Valid To */
             valid_to?: string | null;
-        };
-        /** TemplatesView */
-        TemplatesView: {
-            /** Items */
-            items: components["schemas"]["shoplet__modules__notification__schemas__Template"][];
-            /** Sources */
-            sources: {
-                [key: string]: string[];
-            };
         };
         /** TicketOut */
         TicketOut: {
@@ -22394,33 +22486,6 @@ export interface components {
             /** State */
             state: string;
         };
-        /** Template */
-        shoplet__modules__notification__schemas__Template: {
-            /** Disabled Reason */
-            disabled_reason: string | null;
-            /**
-             * Event
-             * @enum {string}
-             */
-            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
-            /** Fields */
-            fields: {
-                [key: string]: string;
-            };
-            /** Id */
-            id: number;
-            /** Is Enabled */
-            is_enabled: boolean;
-            /** Page */
-            page: string;
-            /** Template Id */
-            template_id: string;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-        };
         /** TimelineEntry */
         shoplet__modules__orders__schemas__TimelineEntry: {
             /**
@@ -22451,71 +22516,6 @@ export interface components {
             reason: string | null;
             /** To Status */
             to_status: string;
-        };
-        /**
-         * Template
-         * @description A template as the console sees it, with its counters.
-         */
-        shoplet__modules__promotions__schemas__Template: {
-            /** Amount */
-            amount: number | null;
-            /** Claimed */
-            claimed: number;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Created By */
-            created_by: string;
-            /** Id */
-            id: number;
-            /** Is Claimable */
-            is_claimable: boolean;
-            /** Is New Customer Only */
-            is_new_customer_only: boolean;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "threshold" | "discount" | "no_threshold" | "shipping";
-            /** Name */
-            name: string;
-            /** Per Shopper Limit */
-            per_shopper_limit: number;
-            /** Rate Permille */
-            rate_permille: number | null;
-            /**
-             * Scope
-             * @enum {string}
-             */
-            scope: "all" | "products" | "categories";
-            /** Scope Ids */
-            scope_ids: number[];
-            /** Stackable With Promotions */
-            stackable_with_promotions: boolean;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "draft" | "active" | "stopped";
-            /** Threshold */
-            threshold: number;
-            /** Total Quota */
-            total_quota: number;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-            /** Used */
-            used: number;
-            /** Valid Days */
-            valid_days: number | null;
-            /** Valid From */
-            valid_from: string | null;
-            /** Valid To */
-            valid_to: string | null;
         };
     };
     responses: never;
@@ -30762,7 +30762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -30841,7 +30841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -30924,7 +30924,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -31035,7 +31035,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -31875,7 +31875,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__promotions__schemas__Template"];
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -51815,7 +51815,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Send_"];
+                    "application/json": components["schemas"]["Page_SubscribeSend_"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -51892,7 +51892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TemplatesView"];
+                    "application/json": components["schemas"]["SubscribeTemplatesView"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -51940,7 +51940,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TemplateInput"];
+                "application/json": components["schemas"]["SubscribeTemplateInput"];
             };
         };
         responses: {
@@ -51950,7 +51950,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__notification__schemas__Template"];
+                    "application/json": components["schemas"]["SubscribeTemplate"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -56434,7 +56434,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SubscriptionAnswers"];
+                "application/json": components["schemas"]["SubscribeAnswers"];
             };
         };
         responses: {
@@ -56444,7 +56444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Credits"];
+                    "application/json": components["schemas"]["SubscribeCredits"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -61205,7 +61205,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PublicTemplate"][];
+                    "application/json": components["schemas"]["SubscribeTemplatePublic"][];
                 };
             };
         };

@@ -14,11 +14,11 @@ from shoplet.core.schemas import Page
 from shoplet.modules.notification import service
 from shoplet.modules.notification.schemas import (
     Event,
-    Send,
-    SendStatus,
-    Template,
-    TemplateInput,
-    TemplatesView,
+    SubscribeSend,
+    SubscribeSendStatus,
+    SubscribeTemplate,
+    SubscribeTemplateInput,
+    SubscribeTemplatesView,
 )
 from shoplet.modules.staff.public import (
     StaffIdentity,
@@ -33,11 +33,11 @@ Manager = Annotated[StaffIdentity, Depends(require_permission("content:manage"))
 
 
 @router.get("/subscribe-messages/templates", responses=problem_responses(403))
-async def list_templates(staff: Manager, session: DbSession) -> TemplatesView:
+async def list_templates(staff: Manager, session: DbSession) -> SubscribeTemplatesView:
     """订阅消息: the template per event, with the values each event carries."""
     rows = await service.list_templates(session)
-    return TemplatesView(
-        items=[Template.model_validate(r) for r in rows],
+    return SubscribeTemplatesView(
+        items=[SubscribeTemplate.model_validate(r) for r in rows],
         sources={event: list(names) for event, names in service.SOURCES.items()},
     )
 
@@ -45,11 +45,11 @@ async def list_templates(staff: Manager, session: DbSession) -> TemplatesView:
 @router.put("/subscribe-messages/templates/{event}", responses=problem_responses(400, 403))
 async def save_template(
     event: Annotated[Event, Path()],
-    body: TemplateInput,
+    body: SubscribeTemplateInput,
     staff: Manager,
     session: DbSession,
     request: Request,
-) -> Template:
+) -> SubscribeTemplate:
     """Set an event's template: WeChat's template id, the page it opens, which value fills each
     key (the key names its type: thing1, amount2…), enabled. 400
     ``notification.field_type_unknown`` / ``notification.source_unknown``."""
@@ -69,23 +69,23 @@ async def save_template(
         {"template_id": body.template_id, "is_enabled": body.is_enabled},
         origin_of(request),
     )
-    return Template.model_validate(row)
+    return SubscribeTemplate.model_validate(row)
 
 
 @router.get("/subscribe-messages/sends", responses=problem_responses(400, 403))
 async def list_sends(
     staff: Manager,
     session: DbSession,
-    status: SendStatus | None = None,
+    status: SubscribeSendStatus | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> Page[Send]:
+) -> Page[SubscribeSend]:
     """The send log, newest first: each message with its status and WeChat's answer."""
     rows = await service.list_sends(
         session, status=status, before_id=decode_id_cursor(cursor), limit=limit + 1
     )
     page = rows[:limit]
     return Page(
-        items=[Send.model_validate(r) for r in page],
+        items=[SubscribeSend.model_validate(r) for r in page],
         next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit else None,
     )

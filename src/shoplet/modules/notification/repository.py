@@ -83,7 +83,7 @@ async def credits_of(session: AsyncSession, member_id: int) -> dict[str, int]:
             NotificationCredit.member_id == member_id
         )
     )
-    return dict(rows.tuples().all())
+    return {str(row[0]): int(row[1]) for row in rows.all()}
 
 
 async def claim_credit(session: AsyncSession, *, member_id: int, template_id: str) -> bool:

@@ -17,7 +17,7 @@ Event = Literal[
     "back_in_stock",
     "points_expiring",
 ]
-SendStatus = Literal[
+SubscribeSendStatus = Literal[
     "pending",
     "sending",
     "sent",
@@ -37,14 +37,14 @@ PagePath = Annotated[
 ]
 
 
-class TemplateInput(RequestModel):
+class SubscribeTemplateInput(RequestModel):
     template_id: TemplateId
     page: PagePath = ""
     fields: Annotated[dict[FieldKey, Source], Field(min_length=1, max_length=10)]
     is_enabled: bool = True
 
 
-class Template(ResponseModel):
+class SubscribeTemplate(ResponseModel):
     id: int
     event: Event
     template_id: str
@@ -55,13 +55,13 @@ class Template(ResponseModel):
     updated_at: datetime
 
 
-class TemplatesView(ResponseModel):
-    items: list[Template]
+class SubscribeTemplatesView(ResponseModel):
+    items: list[SubscribeTemplate]
     # The values each event carries (what a field may map to).
     sources: dict[str, list[str]]
 
 
-class SubscriptionAnswers(RequestModel):
+class SubscribeAnswers(RequestModel):
     """``uni.requestSubscribeMessage``'s result: template id → 'accept' | 'reject' | 'ban'."""
 
     results: Annotated[
@@ -70,21 +70,21 @@ class SubscriptionAnswers(RequestModel):
     ]
 
 
-class Credits(ResponseModel):
+class SubscribeCredits(ResponseModel):
     credits: dict[str, int]
 
 
-class PublicTemplate(ResponseModel):
+class SubscribeTemplatePublic(ResponseModel):
     event: Event
     template_id: str
 
 
-class Send(ResponseModel):
+class SubscribeSend(ResponseModel):
     id: int
     event: Event
     member_id: int
     ref: str
-    status: SendStatus
+    status: SubscribeSendStatus
     template_id: str | None
     errcode: int | None
     error: str | None

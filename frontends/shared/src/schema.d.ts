@@ -6226,6 +6226,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/subscribe-messages/sends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sends
+         * @description The send log, newest first: each message with its status and WeChat's answer.
+         */
+        get: operations["list_sends_api_v1_console_subscribe_messages_sends_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/subscribe-messages/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Templates
+         * @description 订阅消息: the template per event, with the values each event carries.
+         */
+        get: operations["list_templates_api_v1_console_subscribe_messages_templates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/subscribe-messages/templates/{event}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save Template
+         * @description Set an event's template: WeChat's template id, the page it opens, which value fills each
+         *     key (the key names its type: thing1, amount2…), enabled. 400
+         *     ``notification.field_type_unknown`` / ``notification.source_unknown``.
+         */
+        put: operations["save_template_api_v1_console_subscribe_messages_templates__event__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/content/images": {
         parameters: {
             query?: never;
@@ -7348,6 +7410,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/phone/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bind Phone Wechat
+         * @description Bind the phone WeChat proves (the mini program's ``getPhoneNumber`` code), through the
+         *     same path as ``POST /me/phone``: another account holding it is merged in; the same 409s.
+         *     400 ``members.wechat_phone_code_invalid`` for an invalid, used or expired code, 400
+         *     ``members.wechat_phone_unsupported`` for a number outside mainland China, 502
+         *     ``auth.wechat_unavailable`` when WeChat fails; nothing changes on any refusal.
+         */
+        post: operations["bind_phone_wechat_api_v1_me_phone_wechat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/points": {
         parameters: {
             query?: never;
@@ -7428,6 +7514,28 @@ export interface paths {
          *     ``loyalty.disabled``).
          */
         post: operations["sign_in_api_v1_me_signin_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Subscriptions
+         * @description Record the shopper's answers: each 'accept' is one message of that template we may send
+         *     (one credit). 400 ``notification.template_unknown`` for a template the shop does not use
+         *     (nothing recorded). The shopper's credits per template.
+         */
+        post: operations["record_subscriptions_api_v1_me_subscriptions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8806,6 +8914,27 @@ export interface paths {
          * @description 预约到店: the store's services and their slots of the next 14 days with the seats left.
          */
         get: operations["store_services_api_v1_stores__store_id__services_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscribe-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Subscribe Templates
+         * @description The shop's enabled subscribe-message templates per event (what
+         *     ``uni.requestSubscribeMessage`` asks for after an order, on 到货提醒…).
+         */
+        get: operations["list_subscribe_templates_api_v1_subscribe_templates_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -16746,6 +16875,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[SubscribeSend] */
+        Page_SubscribeSend_: {
+            /** Items */
+            items: components["schemas"]["SubscribeSend"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[TeamMember] */
         Page_TeamMember_: {
             /** Items */
@@ -16992,6 +17128,14 @@ export interface components {
             code: string;
             /** Phone */
             phone: string;
+        };
+        /**
+         * PhoneBindWeChat
+         * @description The code of the mini program's ``getPhoneNumber`` button (single-use, five minutes).
+         */
+        PhoneBindWeChat: {
+            /** Code */
+            code: string;
         };
         /** PhoneBound */
         PhoneBound: {
@@ -20983,6 +21127,120 @@ export interface components {
             ref_id: number;
             /** Upper */
             upper: number[];
+        };
+        /**
+         * SubscribeAnswers
+         * @description ``uni.requestSubscribeMessage``'s result: template id → 'accept' | 'reject' | 'ban'.
+         */
+        SubscribeAnswers: {
+            /** Results */
+            results: {
+                [key: string]: "accept" | "reject" | "ban" | "filter";
+            };
+        };
+        /** SubscribeCredits */
+        SubscribeCredits: {
+            /** Credits */
+            credits: {
+                [key: string]: number;
+            };
+        };
+        /** SubscribeSend */
+        SubscribeSend: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Errcode */
+            errcode: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Ref */
+            ref: string;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "sent" | "refused" | "params_invalid" | "template_invalid" | "field_invalid" | "no_credit" | "no_openid" | "failed";
+            /** Template Id */
+            template_id: string | null;
+        };
+        /** SubscribeTemplate */
+        SubscribeTemplate: {
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Id */
+            id: number;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Page */
+            page: string;
+            /** Template Id */
+            template_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** SubscribeTemplateInput */
+        SubscribeTemplateInput: {
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /**
+             * Is Enabled
+             * @default true
+             */
+            is_enabled: boolean;
+            /**
+             * Page
+             * @default
+             */
+            page: string;
+            /** Template Id */
+            template_id: string;
+        };
+        /** SubscribeTemplatePublic */
+        SubscribeTemplatePublic: {
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            /** Template Id */
+            template_id: string;
+        };
+        /** SubscribeTemplatesView */
+        SubscribeTemplatesView: {
+            /** Items */
+            items: components["schemas"]["SubscribeTemplate"][];
+            /** Sources */
+            sources: {
+                [key: string]: string[];
+            };
         };
         /** Suggestions */
         Suggestions: {
@@ -51538,6 +51796,222 @@ export interface operations {
             };
         };
     };
+    list_sends_api_v1_console_subscribe_messages_sends_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "sending" | "sent" | "refused" | "params_invalid" | "template_invalid" | "field_invalid" | "no_credit" | "no_openid" | "failed") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SubscribeSend_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_templates_api_v1_console_subscribe_messages_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscribeTemplatesView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    save_template_api_v1_console_subscribe_messages_templates__event__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeTemplateInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscribeTemplate"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     upload_image_api_v1_content_images_post: {
         parameters: {
             query?: never;
@@ -55542,6 +56016,135 @@ export interface operations {
             };
         };
     };
+    bind_phone_wechat_api_v1_me_phone_wechat_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneBindWeChat"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneBound"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     my_points_api_v1_me_points_get: {
         parameters: {
             query?: never;
@@ -55818,6 +56421,71 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    record_subscriptions_api_v1_me_subscriptions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeAnswers"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscribeCredits"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -60518,6 +61186,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_subscribe_templates_api_v1_subscribe_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscribeTemplatePublic"][];
                 };
             };
         };

@@ -55,10 +55,14 @@ from shoplet.integrations.wechat.pay import (
     notify_urls,
 )
 from shoplet.integrations.wechat.pay_simulator import WeChatPaySimulator, lazy_keys
+from shoplet.integrations.wechat.phone import WeChatPhoneClient
+from shoplet.integrations.wechat.phone_simulator import PhoneNumberSimulator
 from shoplet.integrations.wechat.security import ContentSecurityClient
 from shoplet.integrations.wechat.security_simulator import ContentSecuritySimulator
 from shoplet.integrations.wechat.shipping import WeChatShippingClient
 from shoplet.integrations.wechat.shipping_simulator import WeChatShippingSimulator
+from shoplet.integrations.wechat.subscribe import SubscribeMessageClient
+from shoplet.integrations.wechat.subscribe_simulator import SubscribeMessageSimulator
 from shoplet.integrations.wechat.wxacode import WxacodeClient
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator
 
@@ -109,6 +113,12 @@ class Integrations:
     invoice_provider: NuonuoProvider | None = None
     nuonuo_simulator: NuonuoSimulator | None = None
     nuonuo_callback_url: str = KUAIDI100_LOCAL_CALLBACK_BASE + NUONUO_CALLBACK_PATH
+    # The mini program's getPhoneNumber code exchange and, embedded and test, its simulator.
+    wechat_phone: WeChatPhoneClient | None = None
+    wechat_phone_simulator: PhoneNumberSimulator | None = None
+    # Subscribe messages (订阅消息) and, embedded and test, their simulator.
+    subscribe_messages: SubscribeMessageClient | None = None
+    subscribe_simulator: SubscribeMessageSimulator | None = None
 
 
 @asynccontextmanager
@@ -177,6 +187,16 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
                 settings.nuonuo_callback_base_url or KUAIDI100_LOCAL_CALLBACK_BASE
             ).rstrip("/")
             + NUONUO_CALLBACK_PATH,
+            wechat_phone=WeChatPhoneClient(
+                wxacode_http, shipping_token, appid=settings.wechat_appid
+            ),
+            wechat_phone_simulator=(
+                phone_number_simulator(app, settings) if wxa_simulator is not None else None
+            ),
+            subscribe_messages=SubscribeMessageClient(wxacode_http, shipping_token),
+            subscribe_simulator=(
+                subscribe_message_simulator(app, settings) if wxa_simulator is not None else None
+            ),
         )
         app.state.integrations = integrations
         try:
@@ -336,6 +356,32 @@ def content_security_simulator(app: FastAPI, settings: Settings) -> ContentSecur
         push_transport=(None if base else httpx.ASGITransport(app=app, raise_app_exceptions=False)),
     )
     codes.app.router.routes.extend(existing.routes())
+    return existing
+
+
+def phone_number_simulator(app: FastAPI, settings: Settings) -> PhoneNumberSimulator:
+    """getPhoneNumber's code exchange, on the mini-program code simulator's tokens; its routes
+    join that simulator's app (``/_sim/wxacode/sim/phone-code`` plays the phone's button)."""
+    existing: PhoneNumberSimulator | None = getattr(app.state, "phone_number_simulator", None)
+    if existing is not None:
+        return existing
+    codes = wxacode_simulator(app, settings)
+    existing = app.state.phone_number_simulator = PhoneNumberSimulator(
+        tokens=codes.tokens, appid=settings.wechat_appid
+    )
+    codes.app.router.routes.extend(existing.routes())
+    return existing
+
+
+def subscribe_message_simulator(app: FastAPI, settings: Settings) -> SubscribeMessageSimulator:
+    """Subscribe messages' simulator, on the mini-program code simulator's tokens; its route
+    joins that simulator's app."""
+    existing: SubscribeMessageSimulator | None = getattr(app.state, "subscribe_simulator", None)
+    if existing is not None:
+        return existing
+    codes = wxacode_simulator(app, settings)
+    existing = app.state.subscribe_simulator = SubscribeMessageSimulator(tokens=codes.tokens)
+    codes.app.router.routes.append(existing.route())
     return existing
 
 

@@ -21,6 +21,8 @@ export const api = {
     // One identity: binds a phone proven by its SMS code; an H5 / store account holding it is
     // merged into this one (orders, coupons, points, cart, addresses).
     bindPhone: (phone, code) => call('bindPhone', { body: { phone, code } }),
+    // The same bind with the phone WeChat proves (the mini program's getPhoneNumber code).
+    bindPhoneWechat: (code) => call('bindPhoneWechat', { body: { code } }),
     // A picture the shopper chose (chooseAvatar / an image file): stored as a square PNG.
     uploadAvatar: (filePath) => upload('uploadAvatar', { filePath }),
   },

@@ -16,7 +16,7 @@ from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.integrations.setup import IntegrationsDep
-from shoplet.modules.members import avatar, passkeys, service
+from shoplet.modules.members import avatar, passkeys, service, wechat_phone
 from shoplet.modules.members.errors import (
     AvatarInvalid,
     AvatarTooLarge,
@@ -43,6 +43,7 @@ from shoplet.modules.members.schemas import (
     PasskeyOptions,
     PasskeyRegister,
     PhoneBind,
+    PhoneBindWeChat,
     PhoneBound,
     RefreshRequest,
     RegionList,
@@ -359,6 +360,29 @@ async def bind_phone(
     except CodeInvalid:
         keep_writes_on_error(session)
         raise
+    return PhoneBound(
+        phone=phone, merge=MemberMergeView.model_validate(merge) if merge is not None else None
+    )
+
+
+@router.post(
+    "/me/phone/wechat", tags=["me"], responses=problem_responses(400, 401, 404, 409, 429, 502)
+)
+async def bind_phone_wechat(
+    body: PhoneBindWeChat,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+    integrations: IntegrationsDep,
+) -> PhoneBound:
+    """Bind the phone WeChat proves (the mini program's ``getPhoneNumber`` code), through the
+    same path as ``POST /me/phone``: another account holding it is merged in; the same 409s.
+    400 ``members.wechat_phone_code_invalid`` for an invalid, used or expired code, 400
+    ``members.wechat_phone_unsupported`` for a number outside mainland China, 502
+    ``auth.wechat_unavailable`` when WeChat fails; nothing changes on any refusal."""
+    phone, merge = await wechat_phone.bind_wechat_phone(
+        session, ctx, integrations.wechat_phone, member_id=member.id, code=body.code
+    )
     return PhoneBound(
         phone=phone, merge=MemberMergeView.model_validate(merge) if merge is not None else None
     )

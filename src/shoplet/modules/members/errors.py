@@ -170,3 +170,13 @@ class IdentityConflict(Conflict):
 class AlreadyMerged(Conflict):
     code = "members.already_merged"
     title = "This account was already merged"
+
+
+class WeChatPhoneCodeInvalid(BadRequest):
+    code = "members.wechat_phone_code_invalid"
+    title = "WeChat phone code is invalid, already used or expired: tap the button again"
+
+
+class WeChatPhoneUnsupported(BadRequest):
+    code = "members.wechat_phone_unsupported"
+    title = "Only a mainland China mobile number can be bound"

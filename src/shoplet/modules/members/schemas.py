@@ -317,6 +317,12 @@ class PhoneBind(RequestModel):
     code: SmsCode
 
 
+class PhoneBindWeChat(RequestModel):
+    """The code of the mini program's ``getPhoneNumber`` button (single-use, five minutes)."""
+
+    code: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[!-~]+$")]
+
+
 class MemberMergeView(ResponseModel):
     """A merge of two accounts of one shopper: which was absorbed into which, why, and how many
     rows each owning module moved (orders, coupons, points, cart lines, addresses…)."""

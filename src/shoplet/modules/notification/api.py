@@ -1,0 +1,39 @@
+"""Storefront routes: the enabled templates (what to ask for) and the shopper's answers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from shoplet.core.db import DbSession
+from shoplet.core.errors import problem_responses
+from shoplet.modules.members.public import CurrentMember
+from shoplet.modules.notification import service
+from shoplet.modules.notification.schemas import (
+    SubscribeAnswers,
+    SubscribeCredits,
+    SubscribeTemplatePublic,
+)
+
+router = APIRouter()
+
+
+@router.get("/subscribe-templates", tags=["notification"])
+async def list_subscribe_templates(session: DbSession) -> list[SubscribeTemplatePublic]:
+    """The shop's enabled subscribe-message templates per event (what
+    ``uni.requestSubscribeMessage`` asks for after an order, on 到货提醒…)."""
+    return [
+        SubscribeTemplatePublic(event=t.event, template_id=t.template_id)  # type: ignore[arg-type]
+        for t in await service.list_templates(session)
+        if t.is_enabled
+    ]
+
+
+@router.post("/me/subscriptions", tags=["notification"], responses=problem_responses(400, 401))
+async def record_subscriptions(
+    body: SubscribeAnswers, member: CurrentMember, session: DbSession
+) -> SubscribeCredits:
+    """Record the shopper's answers: each 'accept' is one message of that template we may send
+    (one credit). 400 ``notification.template_unknown`` for a template the shop does not use
+    (nothing recorded). The shopper's credits per template."""
+    credits = await service.record_answers(session, member_id=member.id, answers=dict(body.results))
+    return SubscribeCredits(credits=credits)

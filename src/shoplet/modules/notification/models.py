@@ -1,0 +1,104 @@
+"""Notification tables: the merchant's template per event, each shopper's send credits per
+WeChat template (one per 'accept'), and the send log (one row per event and shopper).
+
+``notification_credit.credits`` is spent by one conditional ``UPDATE … SET credits = credits - 1
+WHERE … AND credits > 0``: N accepts yield at most N sends, whoever sends at the same moment.
+``uq_notification_send_ref`` makes an event's send once per shopper, however often the event
+is delivered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shoplet.core.db import Base, BigId, UTCDateTime
+
+EVENTS = (
+    "payment_success",
+    "shipped",
+    "groupbuy_result",
+    "price_drop",
+    "back_in_stock",
+    "points_expiring",
+)
+SEND_STATUSES = (
+    "pending",
+    "sending",
+    "sent",
+    "refused",
+    "params_invalid",
+    "template_invalid",
+    "field_invalid",
+    "no_credit",
+    "no_openid",
+    "failed",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class NotificationTemplate(Base):
+    """The WeChat template the merchant picked for one event, and which of the event's values
+    fills each of its keys (``fields``: {"thing1": "product_name", "amount2": "amount"})."""
+
+    __tablename__ = "notification_template"
+    __table_args__ = (CheckConstraint(_in("event", EVENTS), name="event_known"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event: Mapped[str] = mapped_column(String(30), unique=True)
+    template_id: Mapped[str] = mapped_column(String(64))
+    page: Mapped[str] = mapped_column(String(128), default="")
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Why WeChat or Shoplet turned it off (40037: the template is gone), for the console.
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+
+
+class NotificationCredit(Base):
+    """A shopper's one-time accepts of one WeChat template not spent yet."""
+
+    __tablename__ = "notification_credit"
+    __table_args__ = (
+        UniqueConstraint("member_id", "template_id", name="uq_notification_credit_member"),
+        CheckConstraint("credits >= 0", name="credits_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigId)
+    template_id: Mapped[str] = mapped_column(String(64))
+    credits: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_total: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_total: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+
+
+class NotificationSend(Base):
+    """One message for one shopper and one event occurrence (``ref``: the order number…)."""
+
+    __tablename__ = "notification_send"
+    __table_args__ = (
+        UniqueConstraint("event", "member_id", "ref", name="uq_notification_send_ref"),
+        CheckConstraint(_in("status", SEND_STATUSES), name="status_known"),
+        Index("ix_notification_send_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event: Mapped[str] = mapped_column(String(30))
+    member_id: Mapped[int] = mapped_column(BigId, index=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    template_id: Mapped[str | None] = mapped_column(String(64))
+    # WeChat's errcode, or Shoplet's stable reason for a send refused before the call.
+    errcode: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(200))
+    msgid: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))

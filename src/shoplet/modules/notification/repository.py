@@ -1,0 +1,162 @@
+"""Notification SQL: templates, credits (claimed by one conditional update) and the send log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.modules.notification.models import (
+    NotificationCredit,
+    NotificationSend,
+    NotificationTemplate,
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def list_templates(session: AsyncSession) -> Sequence[NotificationTemplate]:
+    return (await session.scalars(select(NotificationTemplate).order_by("id"))).all()
+
+
+async def template_for(session: AsyncSession, event: str) -> NotificationTemplate | None:
+    found: NotificationTemplate | None = await session.scalar(
+        select(NotificationTemplate).where(NotificationTemplate.event == event)
+    )
+    return found
+
+
+async def upsert_template(session: AsyncSession, values: dict[str, Any]) -> None:
+    statement = _insert(session, NotificationTemplate).values(**values)
+    changes = {k: v for k, v in values.items() if k != "event"}
+    await session.execute(statement.on_conflict_do_update(index_elements=["event"], set_=changes))
+
+
+async def disable_template(
+    session: AsyncSession, template_id: str, reason: str, now: datetime
+) -> int:
+    result = await session.execute(
+        update(NotificationTemplate)
+        .where(NotificationTemplate.template_id == template_id, NotificationTemplate.is_enabled)
+        .values(is_enabled=False, disabled_reason=reason, updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def add_answer(
+    session: AsyncSession, *, member_id: int, template_id: str, accepted: bool, now: datetime
+) -> None:
+    """One 'accept' is one credit more; a 'reject' is counted (no credit)."""
+    table = NotificationCredit.__table__
+    statement = _insert(session, NotificationCredit).values(
+        member_id=member_id,
+        template_id=template_id,
+        credits=int(accepted),
+        accepted_total=int(accepted),
+        rejected_total=int(not accepted),
+        updated_at=now,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["member_id", "template_id"],
+            set_={
+                "credits": table.c.credits + int(accepted),
+                "accepted_total": table.c.accepted_total + int(accepted),
+                "rejected_total": table.c.rejected_total + int(not accepted),
+                "updated_at": now,
+            },
+        )
+    )
+
+
+async def credits_of(session: AsyncSession, member_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(NotificationCredit.template_id, NotificationCredit.credits).where(
+            NotificationCredit.member_id == member_id
+        )
+    )
+    return {str(row[0]): int(row[1]) for row in rows.all()}
+
+
+async def claim_credit(session: AsyncSession, *, member_id: int, template_id: str) -> bool:
+    """Spend one credit: of any number of concurrent claims at most ``credits`` succeed."""
+    result = await session.execute(
+        update(NotificationCredit)
+        .where(
+            NotificationCredit.member_id == member_id,
+            NotificationCredit.template_id == template_id,
+            NotificationCredit.credits > 0,
+        )
+        .values(credits=NotificationCredit.credits - 1)
+        .returning(NotificationCredit.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def refund_credit(session: AsyncSession, *, member_id: int, template_id: str) -> None:
+    await session.execute(
+        update(NotificationCredit)
+        .where(
+            NotificationCredit.member_id == member_id,
+            NotificationCredit.template_id == template_id,
+        )
+        .values(credits=NotificationCredit.credits + 1)
+    )
+
+
+async def enqueue_send(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """A pending send, once per (event, member, ref): False when it exists already."""
+    statement = (
+        _insert(session, NotificationSend)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["event", "member_id", "ref"])
+        .returning(NotificationSend.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def pending_ids(session: AsyncSession, limit: int) -> list[int]:
+    rows = await session.scalars(
+        select(NotificationSend.id)
+        .where(NotificationSend.status == "pending")
+        .order_by(NotificationSend.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def claim_send(session: AsyncSession, send_id: int) -> NotificationSend | None:
+    """pending → sending, once: two workers never send one row twice."""
+    return await session.scalar(
+        update(NotificationSend)
+        .where(NotificationSend.id == send_id, NotificationSend.status == "pending")
+        .values(status="sending")
+        .returning(NotificationSend)
+    )
+
+
+async def finish_send(session: AsyncSession, send_id: int, values: dict[str, Any]) -> None:
+    await session.execute(
+        update(NotificationSend)
+        .where(NotificationSend.id == send_id, NotificationSend.status == "sending")
+        .values(**values)
+    )
+
+
+async def list_sends(
+    session: AsyncSession, *, status: str | None, before_id: int | None, limit: int
+) -> Sequence[NotificationSend]:
+    query = select(NotificationSend).order_by(NotificationSend.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(NotificationSend.status == status)
+    if before_id is not None:
+        query = query.where(NotificationSend.id < before_id)
+    return (await session.scalars(query)).all()

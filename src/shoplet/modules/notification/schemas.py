@@ -1,0 +1,92 @@
+"""Request and response models of subscribe messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from shoplet.core.schemas import RequestModel, ResponseModel
+
+Event = Literal[
+    "payment_success",
+    "shipped",
+    "groupbuy_result",
+    "price_drop",
+    "back_in_stock",
+    "points_expiring",
+]
+SubscribeSendStatus = Literal[
+    "pending",
+    "sending",
+    "sent",
+    "refused",
+    "params_invalid",
+    "template_invalid",
+    "field_invalid",
+    "no_credit",
+    "no_openid",
+    "failed",
+]
+TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w-]+$")]
+FieldKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z_]+\d+$")]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+PagePath = Annotated[
+    str, StringConstraints(max_length=128, pattern=r"^([0-9A-Za-z_\-]+(/[0-9A-Za-z_\-]+)*)?$")
+]
+
+
+class SubscribeTemplateInput(RequestModel):
+    template_id: TemplateId
+    page: PagePath = ""
+    fields: Annotated[dict[FieldKey, Source], Field(min_length=1, max_length=10)]
+    is_enabled: bool = True
+
+
+class SubscribeTemplate(ResponseModel):
+    id: int
+    event: Event
+    template_id: str
+    page: str
+    fields: dict[str, str]
+    is_enabled: bool
+    disabled_reason: str | None
+    updated_at: datetime
+
+
+class SubscribeTemplatesView(ResponseModel):
+    items: list[SubscribeTemplate]
+    # The values each event carries (what a field may map to).
+    sources: dict[str, list[str]]
+
+
+class SubscribeAnswers(RequestModel):
+    """``uni.requestSubscribeMessage``'s result: template id → 'accept' | 'reject' | 'ban'."""
+
+    results: Annotated[
+        dict[TemplateId, Literal["accept", "reject", "ban", "filter"]],
+        Field(min_length=1, max_length=3),
+    ]
+
+
+class SubscribeCredits(ResponseModel):
+    credits: dict[str, int]
+
+
+class SubscribeTemplatePublic(ResponseModel):
+    event: Event
+    template_id: str
+
+
+class SubscribeSend(ResponseModel):
+    id: int
+    event: Event
+    member_id: int
+    ref: str
+    status: SubscribeSendStatus
+    template_id: str | None
+    errcode: int | None
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None

@@ -1,0 +1,261 @@
+"""Subscribe messages: the merchant's templates, shoppers' accepts as credits, and sending.
+
+A send is two short transactions around WeChat's call (never a transaction held across it):
+
+1. claim the pending row (``pending → sending``, conditional), build the data from the event's
+   values through the template's field mapping, check every value against WeChat's rule for
+   its type (a value WeChat would refuse is recorded ``field_invalid`` with a stable reason and
+   logged — never cut, no credit spent), find the openid, spend one credit (conditional
+   ``UPDATE … WHERE credits > 0``: none left → ``no_credit``);
+2. after the call, record WeChat's answer: 0 ``sent``; 43101 ``refused`` (the credit stays
+   spent: WeChat has no subscription for it); 47003 ``params_invalid`` (no retry); 40037
+   ``template_invalid`` and the template is disabled with a console notice; anything else
+   ``failed``. Where WeChat did not spend the accept (47003, 40037, failures) the credit comes
+   back. 40001/42001 are the client's (a fresh token, one retry).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import unit_of_work, utcnow
+from shoplet.integrations.setup import Integrations
+from shoplet.integrations.wechat.subscribe import (
+    INVALID_PARAMS,
+    INVALID_TEMPLATE,
+    USER_REFUSED,
+    FieldInvalid,
+    SubscribeMessage,
+    SubscribeSendError,
+    check_data,
+    field_type,
+)
+from shoplet.modules.members import public as members
+from shoplet.modules.notification import repository as repo
+from shoplet.modules.notification.errors import FieldTypeUnknown, SourceUnknown, TemplateUnknown
+from shoplet.modules.notification.models import (
+    NotificationSend,
+    NotificationTemplate,
+)
+
+log = structlog.get_logger("shoplet.notification")
+
+INTEGRATIONS_KEY = "notification.integrations"
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# The values each event carries, for the console's field mapping.
+SOURCES: dict[str, tuple[str, ...]] = {
+    "payment_success": ("order_no", "amount", "paid_at", "status"),
+    "shipped": ("order_no", "carrier", "tracking_no", "item_desc", "shipped_at", "status"),
+    "groupbuy_result": ("order_no", "product_name", "result", "status"),
+    "price_drop": ("product_name", "price", "old_price"),
+    "back_in_stock": ("product_name", "status"),
+    "points_expiring": ("points", "expires_at", "balance"),
+}
+
+
+def install(ctx: AppContext, integrations: Integrations) -> None:
+    ctx.extras[INTEGRATIONS_KEY] = integrations
+
+
+def yuan(fen: int) -> str:
+    return f"¥{fen // 100}.{fen % 100:02d}"
+
+
+def shown_time(at: datetime) -> str:
+    local = at.astimezone(_SHANGHAI)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+# -- console ---------------------------------------------------------------------------------
+
+
+async def list_templates(session: AsyncSession) -> list[NotificationTemplate]:
+    return list(await repo.list_templates(session))
+
+
+async def save_template(
+    session: AsyncSession,
+    *,
+    event: str,
+    template_id: str,
+    page: str,
+    fields: dict[str, str],
+    is_enabled: bool,
+) -> NotificationTemplate:
+    for key, source in fields.items():
+        if field_type(key) is None:
+            raise FieldTypeUnknown(f"{key} names no WeChat type", key=key)
+        if source not in SOURCES[event]:
+            raise SourceUnknown(f"{event} carries {', '.join(SOURCES[event])}", key=key)
+    await repo.upsert_template(
+        session,
+        {
+            "event": event,
+            "template_id": template_id,
+            "page": page,
+            "fields": fields,
+            "is_enabled": is_enabled,
+            "disabled_reason": None,
+            "updated_at": utcnow(),
+        },
+    )
+    await session.flush()
+    found = await repo.template_for(session, event)
+    if found is None:  # pragma: no cover - the upsert above wrote it
+        raise SourceUnknown(event=event)
+    await session.refresh(found)
+    return found
+
+
+async def list_sends(
+    session: AsyncSession, *, status: str | None, before_id: int | None, limit: int
+) -> list[NotificationSend]:
+    return list(await repo.list_sends(session, status=status, before_id=before_id, limit=limit))
+
+
+# -- shoppers --------------------------------------------------------------------------------
+
+
+async def record_answers(
+    session: AsyncSession, *, member_id: int, answers: dict[str, str]
+) -> dict[str, int]:
+    """The storefront's ``requestSubscribeMessage`` results: each 'accept' is one credit for
+    that template; 'reject' and 'ban' are counted. Only the shop's enabled templates count."""
+    enabled = {t.template_id for t in await repo.list_templates(session) if t.is_enabled}
+    for template_id in answers:
+        if template_id not in enabled:
+            raise TemplateUnknown(template_id=template_id)
+    now = utcnow()
+    for template_id, answer in sorted(answers.items()):
+        if answer in ("accept", "reject", "ban"):
+            await repo.add_answer(
+                session,
+                member_id=member_id,
+                template_id=template_id,
+                accepted=answer == "accept",
+                now=now,
+            )
+    return await repo.credits_of(session, member_id)
+
+
+async def enqueue(
+    session: AsyncSession, *, event: str, member_id: int, ref: str, values: dict[str, str]
+) -> bool:
+    """Record one pending send for an event occurrence (idempotent on ``(event, member,
+    ref)``); nothing when the event has no enabled template."""
+    template = await repo.template_for(session, event)
+    if template is None or not template.is_enabled:
+        return False
+    return await repo.enqueue_send(
+        session,
+        {
+            "event": event,
+            "member_id": member_id,
+            "ref": ref[:64],
+            "values": values,
+            "status": "pending",
+            "template_id": template.template_id,
+            "created_at": utcnow(),
+        },
+    )
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
+def _client(ctx: AppContext) -> Any:
+    found = ctx.extras.get(INTEGRATIONS_KEY)
+    return found.subscribe_messages if isinstance(found, Integrations) else None
+
+
+async def _prepare(
+    session: AsyncSession, send: NotificationSend
+) -> tuple[SubscribeMessage | None, dict[str, Any]]:
+    """The message to send (a credit spent), or None and the row's final values."""
+    template = await repo.template_for(session, send.event)
+    if template is None or not template.is_enabled:
+        return None, {"status": "template_invalid", "error": "notification.template_disabled"}
+    try:
+        data = {}
+        for key, source in template.fields.items():
+            value = send.values.get(source)
+            if not isinstance(value, str):
+                raise FieldInvalid(key, "missing")
+            data[key] = value
+        check_data(data)
+    except FieldInvalid as exc:
+        log.warning("notification_field_invalid", send_id=send.id, key=exc.key, reason=exc.reason)
+        return None, {
+            "status": "field_invalid",
+            "template_id": template.template_id,
+            "error": f"notification.field_{exc.reason}:{exc.key}",
+        }
+    openid = await members.get_wechat_openid(session, send.member_id)
+    if openid is None:
+        return None, {"status": "no_openid", "template_id": template.template_id}
+    claimed = await repo.claim_credit(
+        session, member_id=send.member_id, template_id=template.template_id
+    )
+    if not claimed:
+        return None, {"status": "no_credit", "template_id": template.template_id}
+    message = SubscribeMessage(
+        touser=openid, template_id=template.template_id, data=data, page=template.page
+    )
+    return message, {"template_id": template.template_id}
+
+
+async def deliver_one(ctx: AppContext, send_id: int) -> str | None:
+    """Send one pending message; its final status (None: another worker has it)."""
+    async with unit_of_work(ctx.sessionmaker) as session:
+        send = await repo.claim_send(session, send_id)
+        if send is None:
+            return None
+        member_id = send.member_id
+        message, outcome = await _prepare(session, send)
+        if message is None:
+            await repo.finish_send(session, send_id, outcome)
+            return str(outcome["status"])
+        await repo.finish_send(session, send_id, {"template_id": message.template_id})
+    result = await _call(ctx, message, send_id)
+    now = utcnow()
+    async with unit_of_work(ctx.sessionmaker) as session:
+        if result["status"] != "sent" and result["status"] != "refused":
+            await repo.refund_credit(session, member_id=member_id, template_id=message.template_id)
+        if result["status"] == "template_invalid":
+            await repo.disable_template(
+                session, message.template_id, "微信返回 40037：模板 ID 无效，已停用", now
+            )
+        if result["status"] == "sent":
+            result["sent_at"] = now
+        await repo.finish_send(session, send_id, result)
+    return str(result["status"])
+
+
+async def _call(ctx: AppContext, message: SubscribeMessage, send_id: int) -> dict[str, Any]:
+    client = _client(ctx)
+    if client is None:
+        return {"status": "failed", "error": "notification.not_configured"}
+    try:
+        msgid = await client.send(message)
+    except FieldInvalid as exc:  # pragma: no cover - checked in _prepare
+        return {"status": "field_invalid", "error": f"notification.field_{exc.reason}:{exc.key}"}
+    except SubscribeSendError as exc:
+        log.warning("notification_send_refused", send_id=send_id, errcode=exc.errcode)
+        status = {
+            USER_REFUSED: "refused",
+            INVALID_PARAMS: "params_invalid",
+            INVALID_TEMPLATE: "template_invalid",
+        }.get(exc.errcode, "failed")
+        return {"status": status, "errcode": exc.errcode, "error": exc.errmsg[:200]}
+    return {"status": "sent", "errcode": 0, "msgid": str(msgid) if msgid is not None else None}
+
+
+async def due_sends(session: AsyncSession, limit: int) -> list[int]:
+    return await repo.pending_ids(session, limit)

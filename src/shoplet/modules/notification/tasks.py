@@ -1,0 +1,79 @@
+"""Notification's handlers and job: domain events become pending sends (in the event's
+transaction, idempotent on the event's ref), and ``notification.send_pending`` sends them, each
+in its own short transactions around WeChat's call (``service.deliver_one``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import unit_of_work
+from shoplet.core.events import Event, subscriber
+from shoplet.core.jobs import periodic
+from shoplet.modules.notification import service
+from shoplet.modules.orders import public as orders
+
+log = structlog.get_logger("shoplet.notification")
+
+BATCH = 100
+SEND_JOB = "notification.send_pending"
+
+
+def _at(value: object, default: datetime) -> datetime:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return default
+    return default
+
+
+@subscriber(orders.ORDER_PAID, name="notification.on_order_paid")
+async def on_order_paid(event: Event, session: AsyncSession) -> None:
+    p = event.payload
+    await service.enqueue(
+        session,
+        event="payment_success",
+        member_id=int(p["member_id"]),
+        ref=str(p["order_no"]),
+        values={
+            "order_no": str(p["order_no"]),
+            "amount": service.yuan(int(p.get("amount") or p.get("payable_total") or 0)),
+            "paid_at": service.shown_time(_at(p.get("paid_at"), event.occurred_at)),
+            "status": "支付成功",
+        },
+    )
+
+
+@subscriber(orders.ORDER_SHIPPED, name="notification.on_order_shipped")
+async def on_order_shipped(event: Event, session: AsyncSession) -> None:
+    p = event.payload
+    await service.enqueue(
+        session,
+        event="shipped",
+        member_id=int(p["member_id"]),
+        ref=str(p["order_no"]),
+        values={
+            "order_no": str(p["order_no"]),
+            "carrier": str(p.get("carrier") or ""),
+            "tracking_no": str(p.get("tracking_no") or ""),
+            "item_desc": str(p.get("item_desc") or ""),
+            "shipped_at": service.shown_time(event.occurred_at),
+            "status": "已发货",
+        },
+    )
+
+
+@periodic(every_seconds=5, name=SEND_JOB)
+async def send_pending(ctx: AppContext) -> None:
+    """Send the pending subscribe messages."""
+    async with unit_of_work(ctx.sessionmaker) as session:
+        ids = await service.due_sends(session, BATCH)
+    for send_id in ids:
+        try:
+            await service.deliver_one(ctx, send_id)
+        except Exception:
+            log.exception("notification_send_crashed", send_id=send_id)

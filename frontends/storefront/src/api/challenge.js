@@ -48,7 +48,8 @@ export function codePrompt(phone, retry) {
     title: '安全验证',
     content: '',
     editable: true,
-    placeholderText: `${retry ? '验证码错误，请重新输入' : '请输入验证码'}（已发送至 ${phone}）`,
+    // Short enough for the one-line field of the smallest phones (the masked phone's last 4).
+    placeholderText: retry ? '验证码错误，请重新输入' : `尾号 ${phone.slice(-4)} 的短信验证码`,
     confirmText: '验证',
     cancelText: '取消',
     // uni's default blue (#007aff) is 4.0:1 on white; the shop's accent passes AA.

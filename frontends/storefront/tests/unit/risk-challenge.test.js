@@ -108,7 +108,7 @@ describe('risk challenge dialog', () => {
   it('starts with an empty field: uni.showModal takes the content as the input value', () => {
     const first = codePrompt('138****1111', false)
     expect(first.content).toBe('')
-    expect(first.placeholderText).toBe('请输入验证码（已发送至 138****1111）')
+    expect(first.placeholderText).toBe('尾号 1111 的短信验证码')
     expect(codePrompt('138****1111', true).placeholderText).toMatch(/^验证码错误/)
     expect(first.confirmColor).not.toBe('#007aff')
   })

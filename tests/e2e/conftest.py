@@ -112,9 +112,10 @@ def old_page_url(name: str, **query: object) -> str:
     return f"/pages/{folder_and_page}"
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("e2e-data")
+@contextlib.contextmanager
+def run_server(data_dir: Path, **extra_env: str) -> Iterator[str]:
+    """A migrated, seeded Shoplet serving from ``data_dir`` (embedded: SQLite, simulators);
+    ``extra_env`` adds settings (``SHOPLET_RISK_MODE="enforce"``). Yields its base URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -130,6 +131,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SHOPLET_SMS_PER_PHONE_LIMIT": "1000/hour",
         # A module's owner confirms once (step-up) and keeps the grant for the whole module.
         "SHOPLET_STEP_UP_TTL_SECONDS": "7200",
+        **extra_env,
     }
     env.pop("SHOPLET_DATABASE_URL", None)
     env.pop("SHOPLET_REDIS_URL", None)
@@ -159,6 +161,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with run_server(tmp_path_factory.mktemp("e2e-data")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

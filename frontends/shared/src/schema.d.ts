@@ -6869,7 +6869,9 @@ export interface paths {
         put?: never;
         /**
          * Join Group
-         * @description Join a group (参团) through its share id: an order at the group price, to pay next.
+         * @description Join a group (参团) through its share id: an order at the group price, to pay next (403
+         *     ``risk.blocked`` / ``risk.challenge_required`` for a ring of fresh accounts sharing a device
+         *     or an IP within this group, scored by the risk engine; no order, no seat).
          */
         post: operations["join_group_api_v1_group_buys_groups__share_id__join_post"];
         delete?: never;
@@ -6889,7 +6891,9 @@ export interface paths {
         put?: never;
         /**
          * Open Group
-         * @description Open a group (开团): the leader's order at the group price, to pay next.
+         * @description Open a group (开团): the leader's order at the group price, to pay next (403
+         *     ``risk.blocked`` / ``risk.challenge_required`` when the risk engine refuses; the leader
+         *     counts within the new group, so a ring filling it from the leader's phone is seen).
          */
         post: operations["open_group_api_v1_group_buys__campaign_id__groups_post"];
         delete?: never;
@@ -53929,7 +53933,12 @@ export interface operations {
     join_group_api_v1_group_buys_groups__share_id__join_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
+                /** @description the grant of a passed risk challenge, for the retry of the refused action */
+                "X-Risk-Grant"?: string | null;
+            };
             path: {
                 share_id: string;
             };
@@ -53968,6 +53977,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -54028,7 +54053,12 @@ export interface operations {
     open_group_api_v1_group_buys__campaign_id__groups_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the app's device id (risk checks and experiments) */
+                "X-Device-Id"?: string | null;
+                /** @description the grant of a passed risk challenge, for the retry of the refused action */
+                "X-Risk-Grant"?: string | null;
+            };
             path: {
                 campaign_id: number;
             };
@@ -54067,6 +54097,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,8 @@
 """The risk engine against generated traffic (SQLite + memory counters; PostgreSQL + Redis):
-credential stuffing from many IPs, coupon farming with fresh accounts and a bargain ring are
-challenged or blocked, while a seeded day of ordinary shoppers stays under 0.5 % challenged.
-Also: lists, the decision log's explanations, and the velocity counters under concurrency."""
+credential stuffing from many IPs, coupon farming with fresh accounts, a bargain ring and a
+fake group-buy ring are challenged or blocked, while a seeded day of ordinary shoppers (and its
+group buys) stays under 0.5 % challenged. Also: lists, the decision log's explanations, and
+the velocity counters under concurrency."""
 
 from __future__ import annotations
 
@@ -81,6 +82,27 @@ async def test_bargain_ring_is_blocked_or_challenged(ctx: AppContext) -> None:
     assert {d.outcome for d in decisions[3:6]} == {"block"}
     assert {d.outcome for d in decisions[6:]} <= {"block", "challenge"}
     assert decisions[3].reasons == ["rule:砍价/拼团 团伙：同设备", "accounts_on_device gte 2"]
+
+
+async def test_group_buy_ring_is_blocked_or_challenged(ctx: AppContext) -> None:
+    """A leader opens a group; fresh accounts fill it from one phone, then from one IP: the
+    first joiner passes, every later one is blocked (the phone) or challenged (the IP)."""
+    events = traffic.group_ring(seed=9, start=START)
+    decisions = await replay(ctx, events)
+    assert [d.outcome for d in decisions[:2]] == ["allow", "allow"]  # the leader, one friend
+    assert [d.outcome for d in decisions[2:5]] == ["block"] * 3
+    assert [d.outcome for d in decisions[5:]] == ["challenge"] * 4
+    assert decisions[2].reasons == ["rule:砍价/拼团 团伙：同设备", "accounts_on_device gte 2"]
+    assert decisions[5].rule == "砍价/拼团 团伙：同 IP 新账号"
+    assert decisions[5].signals["accounts_on_ip"] == 5
+
+
+async def test_normal_group_buys_are_rarely_challenged(ctx: AppContext) -> None:
+    events = traffic.normal_day(seed=20261111, start=START)
+    decisions = await replay(ctx, events)
+    groups = [d for e, d in zip(events, decisions, strict=True) if e.request.action == "group_join"]
+    assert len(groups) > 150
+    assert len(refused(groups)) / len(groups) < 0.005, [d.reasons for d in refused(groups)]
 
 
 async def test_same_shoppers_on_other_bargains_are_not_a_ring(ctx: AppContext) -> None:

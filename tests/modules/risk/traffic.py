@@ -3,12 +3,13 @@
 Ordinary traffic is meant to look like a real shop's, including what trips naive rules: carrier
 NATs that put dozens of shoppers behind one address, families sharing one phone, shoppers who
 mistype a login code, new accounts that claim a coupon on day one, friends who help a bargain
-from the same office network.
+or join a group buy from the same office network.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -108,7 +109,31 @@ def normal_day(seed: int, start: datetime, shoppers: int = 300) -> list[Event]:
                 events.append(
                     Event(at(), req(s, "bargain_cut", scope=f"bargain:{owner.member_id}"))
                 )
+    events += _group_buys(random.Random(seed + 1), people, req, start)
     events.sort(key=lambda e: e.at)
+    return events
+
+
+def _group_buys(
+    rng: random.Random,
+    people: list[Shopper],
+    req: Callable[..., RiskRequest],
+    start: datetime,
+    groups: int = 60,
+) -> list[Event]:
+    """Group buys (拼团) of an ordinary day, from their own random stream (the rest of the day
+    stays as it was): a leader opens a group of 2 to 5 and friends, anyone of the day's
+    shoppers (carrier NATs and new accounts included), join it within a few hours. The leader
+    counts within the group, as on the API (``group:<share id>``)."""
+    events: list[Event] = []
+    for g in range(groups):
+        leader = rng.choice(people)
+        opened = start + timedelta(seconds=rng.uniform(0, 70_000))
+        events.append(Event(opened, req(leader, "group_join", scope=f"group:g{g}")))
+        friends = [p for p in rng.sample(people, 6) if p is not leader]
+        for friend in friends[: rng.randrange(1, 5)]:
+            joined = opened + timedelta(seconds=rng.uniform(30, 14_000))
+            events.append(Event(joined, req(friend, "group_join", scope=f"group:g{g}")))
     return events
 
 
@@ -186,6 +211,43 @@ def bargain_ring(seed: int, start: datetime, helpers: int = 12) -> list[Event]:
             Event(
                 start + timedelta(seconds=i * 30),
                 replace(base, subject=f"member:{7000 + i}", member_id=7000 + i, device_id=device),
+            )
+        )
+    return events
+
+
+def group_ring(seed: int, start: datetime, joiners: int = 8) -> list[Event]:
+    """A fake group-buy ring: a leader (an old account, its own phone) opens a group, then
+    fresh accounts fill it: four from one phone, then four from fresh phones on one IP."""
+    rng = random.Random(seed)
+    shared = _device(rng)
+    base = RiskRequest(
+        action="group_join",
+        subject="",
+        ip="120.229.8.8",
+        user_agent=UAS[2],
+        scope="group:ring0001",
+        account_created_at=start - timedelta(hours=3),
+    )
+    events = [
+        Event(
+            start,
+            replace(
+                base,
+                subject="member:8000",
+                member_id=8000,
+                ip="36.7.7.7",
+                device_id=_device(rng),
+                account_created_at=start - timedelta(days=400),
+            ),
+        )
+    ]
+    for i in range(1, joiners + 1):
+        device = shared if i <= joiners // 2 else _device(rng)
+        events.append(
+            Event(
+                start + timedelta(seconds=i * 20),
+                replace(base, subject=f"member:{8000 + i}", member_id=8000 + i, device_id=device),
             )
         )
     return events

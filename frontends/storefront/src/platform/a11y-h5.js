@@ -108,11 +108,50 @@ function patchPreview(root) {
   }
 }
 
+// uni.showModal (H5) mounts its dialog in #u-a-m as plain <div>s: no dialog role or name, an
+// unlabelled <textarea> when editable, and buttons a keyboard cannot reach. While it is shown it
+// becomes a named modal dialog (title as name, text as description), the field is named by its
+// placeholder, the buttons are focusable buttons and Cancel answers Escape ([data-dismiss]).
+// Hidden (v-show), it is no dialog at all, so the focus trap lets go.
+let modalIds = 0
+
+function patchModal(root) {
+  for (const box of root.querySelectorAll('uni-modal .uni-modal')) {
+    const host = /** @type {HTMLElement} */ (box.parentElement)
+    if (host.style.display === 'none') {
+      dropAttr(box, 'role')
+      dropAttr(box, 'aria-modal')
+      continue
+    }
+    setAttr(box, 'role', 'dialog')
+    setAttr(box, 'aria-modal', 'true')
+    const title = box.querySelector('.uni-modal__title')
+    if (title) {
+      if (!title.id) title.id = `uni-modal-title-${(modalIds += 1)}`
+      setAttr(box, 'aria-labelledby', title.id)
+    }
+    const text = box.querySelector('.uni-modal__bd')
+    if (text) {
+      if (!text.id) text.id = `uni-modal-text-${(modalIds += 1)}`
+      setAttr(box, 'aria-describedby', text.id)
+    } else dropAttr(box, 'aria-describedby')
+    const field = box.querySelector('.uni-modal__textarea')
+    if (field) setAttr(field, 'aria-label', field.getAttribute('placeholder') || '输入内容')
+    for (const btn of box.querySelectorAll('.uni-modal__btn')) {
+      setAttr(btn, 'role', 'button')
+      if (!btn.hasAttribute('tabindex')) setAttr(btn, 'tabindex', '0')
+    }
+    const cancel = box.querySelector('.uni-modal__btn_default')
+    if (cancel) setAttr(cancel, 'data-dismiss', '')
+  }
+}
+
 export function patchA11y(root = document) {
   patchButtons(root)
   patchFields(root)
   patchChrome(root)
   patchPreview(root)
+  patchModal(root)
 }
 
 // ---- Modal dialogs (the SKU sheet, the payment sheet, the image preview): focus moves in when
@@ -221,6 +260,7 @@ export function installA11yBridge(tabPaths = TAB_PATHS) {
   if (typeof document === 'undefined' || window.__shopletA11y) return
   window.__shopletA11y = true
   let scheduled = false
+  const watched = new WeakSet()
   const run = () => {
     scheduled = false
     const items = document.querySelectorAll(/** @type {'div'} */ ('.uni-tabbar__item'))
@@ -229,6 +269,13 @@ export function installA11yBridge(tabPaths = TAB_PATHS) {
     })
     patchA11y(document)
     trackDialogs(document)
+    // uni.showModal shows and hides its one dialog by its style alone: watched here, not
+    // everywhere (every style change of the page would wake the bridge).
+    const modalRoot = document.getElementById('u-a-m')
+    if (modalRoot && !watched.has(modalRoot)) {
+      watched.add(modalRoot)
+      new MutationObserver(schedule).observe(modalRoot, { subtree: true, attributes: true, attributeFilter: ['style'] })
+    }
   }
   const schedule = () => {
     if (scheduled) return

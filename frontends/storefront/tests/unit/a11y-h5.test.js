@@ -126,6 +126,37 @@ describe('H5 modal dialogs', () => {
   })
 })
 
+describe('H5 uni.showModal', () => {
+  const MODAL = `<div id="u-a-m"><uni-modal style=""><div class="uni-mask"></div><div class="uni-modal">
+    <div class="uni-modal__hd"><strong class="uni-modal__title">安全验证</strong></div>
+    <textarea class="uni-modal__textarea" placeholder="请输入验证码（已发送至 138****1111）"></textarea>
+    <div class="uni-modal__ft"><div class="uni-modal__btn uni-modal__btn_default">取消</div>
+    <div class="uni-modal__btn uni-modal__btn_primary">验证</div></div></div></uni-modal></div>`
+
+  it('is a named modal dialog with a labelled field and focusable buttons while shown', () => {
+    document.body.innerHTML = MODAL
+    patchA11y(document)
+    const box = document.querySelector('.uni-modal')
+    expect([box.getAttribute('role'), box.getAttribute('aria-modal')]).toEqual(['dialog', 'true'])
+    expect(document.getElementById(box.getAttribute('aria-labelledby')).textContent).toBe('安全验证')
+    expect(document.querySelector('textarea').getAttribute('aria-label')).toBe('请输入验证码（已发送至 138****1111）')
+    const buttons = [...box.querySelectorAll('.uni-modal__btn')]
+    expect(buttons.map((b) => [b.getAttribute('role'), b.getAttribute('tabindex')])).toEqual([
+      ['button', '0'],
+      ['button', '0'],
+    ])
+    expect(buttons[0].hasAttribute('data-dismiss')).toBe(true)
+  })
+
+  it('is no dialog while hidden', () => {
+    document.body.innerHTML = MODAL
+    patchA11y(document)
+    document.querySelector('uni-modal').style.display = 'none'
+    patchA11y(document)
+    expect(document.querySelector('.uni-modal').hasAttribute('role')).toBe(false)
+  })
+})
+
 describe('H5 swiper dots', () => {
   it('makes each dot a named button', () => {
     const doc = html('<div class="uni-swiper-dots"><div class="uni-swiper-dot uni-swiper-dot-active"></div><div class="uni-swiper-dot"></div></div>')

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ApiError, configureClient } from '../../src/api'
-import { passChallenge } from '../../src/api/challenge'
+import { codePrompt, passChallenge } from '../../src/api/challenge'
 import { call } from '../../src/api/client'
 import { fakeBackend } from './fake-backend'
 
@@ -101,5 +101,15 @@ describe('risk challenge retry', () => {
     expect(err.code).toBe('risk.challenge_required')
     expect(asked).toBe(1)
     expect(requests).toHaveLength(2)
+  })
+})
+
+describe('risk challenge dialog', () => {
+  it('starts with an empty field: uni.showModal takes the content as the input value', () => {
+    const first = codePrompt('138****1111', false)
+    expect(first.content).toBe('')
+    expect(first.placeholderText).toBe('尾号 1111 的短信验证码')
+    expect(codePrompt('138****1111', true).placeholderText).toMatch(/^验证码错误/)
+    expect(first.confirmColor).not.toBe('#007aff')
   })
 })

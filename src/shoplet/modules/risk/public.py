@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.risk.challenge import issue_code, verify_code
-from shoplet.modules.risk.client import RiskClient, client_signals
+from shoplet.modules.risk.client import ClientSignals, RiskClient, client_signals
 from shoplet.modules.risk.config import use_settings
 from shoplet.modules.risk.engine import guard_staff_signin
 from shoplet.modules.risk.errors import ChallengeNoPhone, ChallengeRequired, RiskBlocked
@@ -37,6 +37,7 @@ __all__ = [
     "ChallengeNoPhone",
     "ChallengeRequired",
     "ChallengeVerify",
+    "ClientSignals",
     "Decision",
     "RiskBlocked",
     "RiskClient",

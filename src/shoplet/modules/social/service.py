@@ -327,8 +327,20 @@ async def _release_limit(session: AsyncSession, seat: GroupMember) -> None:
     )
 
 
+def new_share_id() -> str:
+    """A group's share id, drawn before the group exists so the risk engine can count the
+    leader's open within the group it opens (``group:<share id>``)."""
+    return secrets.token_urlsafe(12)
+
+
 async def open_group(
-    session: AsyncSession, ctx: AppContext, *, member_id: int, campaign_id: int, address_id: int
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    member_id: int,
+    campaign_id: int,
+    address_id: int,
+    share_id: str | None = None,
 ) -> GroupBuyParticipation:
     """Open a group as its leader: a pending group and the leader's order at the group price.
     The group opens for others once that order is paid. Refusals (nothing written): 404
@@ -345,7 +357,7 @@ async def open_group(
     group_id = await repo.insert_group(
         session,
         {
-            "share_id": secrets.token_urlsafe(12),
+            "share_id": share_id or new_share_id(),
             "campaign_id": campaign.id,
             "leader_member_id": member_id,
             "size": campaign.group_size,

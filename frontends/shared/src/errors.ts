@@ -336,7 +336,6 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'members.avatar_invalid': '请上传 PNG、JPEG 或 WebP 图片',
   'members.avatar_too_large': '头像图片不能超过 5 MB',
   'social.bargain_cut_quota': '今天帮砍次数已达上限',
-  'social.bargain_cut_risky': '当前环境存在风险，暂时无法帮砍',
   'social.kol_invalid_invite': '邀请信息不完整或有误',
   'social.kol_campaign_not_found': '要邀请参加的活动不存在',
   'social.bargain_budget_exhausted': '活动补贴已用完',

@@ -7,14 +7,16 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.modules.flashsale.config import FlashSaleSettings, use_settings
 from shoplet.modules.flashsale.runtime import runtime_of
 from shoplet.modules.inventory.models import Reservation
+from shoplet.modules.members.models import Member
 from shoplet.modules.orders.models import OrderLine
+from shoplet.modules.risk import config as risk_config
 from tests.conftest import snapshot
 from tests.modules.flashsale.conftest import (
     ADDRESS,
@@ -383,6 +385,9 @@ async def test_tokens_open_shortly_before_the_start(
 async def test_risky_token_requests_need_the_challenge(
     client: httpx.AsyncClient, ctx: AppContext, flash: FlashSaleSettings
 ) -> None:
+    """The risk engine's default rules in enforce mode (the flash sale's own score is retired):
+    a third account on one phone in a campaign is challenged (秒杀：同设备多账号)."""
+    risk_config.use_settings(ctx, mode="enforce")
     sku = await make_sku(ctx)
     campaign_id = await make_campaign(ctx, [sku], stock=2)
     await go_live(ctx, campaign_id)
@@ -440,8 +445,36 @@ async def test_risky_token_requests_need_the_challenge(
     assert thief.json()["code"] == "flashsale.challenge_failed"
 
 
+async def test_a_new_account_asking_in_bursts_is_challenged(
+    client: httpx.AsyncClient, ctx: AppContext, flash: FlashSaleSettings
+) -> None:
+    """Enforce mode: a new account's fourth token request within a minute needs the challenge
+    (秒杀：新账号连抢); an established account's fourth does not. In monitor mode (the test
+    suite's) the engine only logs and the new account's fifth gets its token."""
+    risk_config.use_settings(ctx, mode="enforce")
+    sku = await make_sku(ctx)
+    campaign_id = await make_campaign(ctx, [sku], stock=2)
+    await go_live(ctx, campaign_id)
+    new = await shopper(client, "burst-new")
+    old = await shopper(client, "burst-old")
+    async with unit_of_work(ctx.sessionmaker) as session:
+        await session.execute(
+            update(Member)
+            .where(Member.id == old.id)
+            .values(created_at=utcnow() - timedelta(days=30))
+        )
+    for who in (new, old):
+        for _ in range(3):
+            assert (await token(client, who, campaign_id)).status_code == 200
+    asked = await token(client, new, campaign_id)
+    assert (asked.status_code, asked.json()["code"]) == (403, "flashsale.challenge_required")
+    assert (await token(client, old, campaign_id)).status_code == 200
+    risk_config.use_settings(ctx, mode="monitor")
+    assert (await token(client, new, campaign_id)).status_code == 200
+
+
 async def test_token_requests_are_rate_limited(client: httpx.AsyncClient, ctx: AppContext) -> None:
-    use_settings(ctx, issue_per_member_limit="2/minute", risk_token_burst=100)
+    use_settings(ctx, issue_per_member_limit="2/minute")
     sku = await make_sku(ctx)
     campaign_id = await make_campaign(ctx, [sku], stock=2)
     await go_live(ctx, campaign_id)

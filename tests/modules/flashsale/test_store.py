@@ -164,12 +164,8 @@ async def test_consumer_group_delivery_pending_and_claims(ctx: AppContext) -> No
     assert [(e.entry_id, e.ticket) for e in again] == [(requeued, "11-1")]
 
 
-async def test_challenges_and_risk_counters(ctx: AppContext) -> None:
+async def test_challenges_are_single_use(ctx: AppContext) -> None:
     store = store_of(ctx)
     await store.put_challenge("c" * 32, "5:digest", 60)
     assert await store.take_challenge("c" * 32) == "5:digest"
     assert await store.take_challenge("c" * 32) is None
-    assert await store.note_token_request(C, 1, "203.0.113.1", None) == (1, 1, 0)
-    assert await store.note_token_request(C, 1, "203.0.113.1", "device-abc") == (2, 1, 1)
-    assert await store.note_token_request(C, 2, "203.0.113.1", "device-abc") == (1, 2, 2)
-    assert await store.note_token_request(C + 1, 3, "203.0.113.1", None) == (1, 1, 0)

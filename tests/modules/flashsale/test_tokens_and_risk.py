@@ -1,4 +1,4 @@
-"""Pure parts: buy tokens (one HMAC), the risk score, the arithmetic challenge."""
+"""Pure parts: buy tokens (one HMAC), the arithmetic challenge."""
 
 from __future__ import annotations
 
@@ -18,11 +18,9 @@ from shoplet.modules.flashsale.risk import ArithmeticChallenge
 from shoplet.modules.flashsale.runtime import MemberTokens
 from shoplet.modules.flashsale.schemas import TicketRecord
 from shoplet.modules.flashsale.tokens import BuyTokens
-from shoplet.modules.risk.public import RiskLimits, RiskSignals, risk_score
 from tests.conftest import TEST_SECRET
 
 NOW = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
-LIMITS = RiskLimits(new_account_hours=24, burst=3, members_per_ip=20, members_per_device=2)
 
 
 def test_buy_token_round_trip_and_every_way_to_break_it() -> None:
@@ -47,26 +45,6 @@ def test_buy_token_round_trip_and_every_way_to_break_it() -> None:
         assert not tokens.verify(junk, campaign_id=7, member_id=42, now=NOW.timestamp())
     # Two tokens for the same shopper differ (nonce).
     assert token != tokens.issue(campaign_id=7, member_id=42, expires_at=expires)
-
-
-@pytest.mark.parametrize(
-    ("signals", "expected"),
-    [
-        (RiskSignals(NOW - timedelta(days=30), 1, 1, 1), (0, [])),
-        (RiskSignals(NOW - timedelta(hours=2), 1, 1, 1), (40, ["new_account"])),
-        (RiskSignals(None, 1, 1, 0), (40, ["new_account"])),
-        (RiskSignals(NOW - timedelta(days=30), 4, 1, 1), (30, ["burst"])),
-        (RiskSignals(NOW - timedelta(hours=1), 4, 1, 1), (70, ["new_account", "burst"])),
-        (RiskSignals(NOW - timedelta(days=30), 1, 21, 1), (30, ["shared_ip"])),
-        (RiskSignals(NOW - timedelta(days=30), 1, 1, 3), (60, ["shared_device"])),
-        (
-            RiskSignals(NOW, 9, 50, 5),
-            (160, ["new_account", "burst", "shared_ip", "shared_device"]),
-        ),
-    ],
-)
-def test_risk_score(signals: RiskSignals, expected: tuple[int, list[str]]) -> None:
-    assert risk_score(signals, LIMITS, now=NOW) == expected
 
 
 def test_arithmetic_challenge_is_bound_to_the_shopper_and_the_answer() -> None:

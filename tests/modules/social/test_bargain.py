@@ -17,6 +17,7 @@ from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import drain_outbox
 from shoplet.core.jobs import run_job
 from shoplet.modules.members.models import Member
+from shoplet.modules.risk import config as risk_config
 from shoplet.modules.social.bargain import repository as bargain_repo
 from shoplet.modules.social.bargain import service as bargain_service
 from shoplet.modules.social.bargain.tasks import EXPIRE_JOB
@@ -294,36 +295,42 @@ async def test_a_device_cuts_five_times_a_day_at_most(
     created(await cut(client, friend, shares[-1], device_id="device-0002"))
 
 
-async def test_a_third_shopper_on_one_device_is_refused_by_the_risk_score(
+async def test_a_third_shopper_on_one_device_today_is_refused_by_the_engine(
     ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
 ) -> None:
-    """Two new accounts on one device cut (new accounts are welcome); a third account on the
-    same device today scores 40 + 60 and is refused with its reasons, nothing written; from a
-    device of its own it cuts."""
+    """The risk engine in enforce mode (the bargain's own score is retired): two accounts on one
+    phone helping two different bargains cut; a third account on that phone today, on a third
+    bargain, is 403 ``risk.blocked`` (counted across the day's bargains), nothing written; from
+    a phone of its own it cuts. In monitor mode the same cut goes through (logged only)."""
+    risk_config.use_settings(ctx, mode="enforce")
     sku_id = await one_sku(ctx, price=5900, stock=10)
     campaign = await make_campaign(client, staff, sku_id, helpers_needed=10)
-    [share] = await _bargains(ctx, client, campaign["id"], 1)
+    shares = await _bargains(ctx, client, campaign["id"], 4)
     first, second, third = await make_buyers(ctx, 3)
-    for who in (first, second):
-        created(await cut(client, who, share, device_id="farm-phone-1"))
+    created(await cut(client, first, shares[0], device_id="farm-phone-1"))
+    created(await cut(client, second, shares[1], device_id="farm-phone-1"))
     before = await snapshot(ctx, *WATCHED)
-    response = await cut(client, third, share, device_id="farm-phone-1")
-    assert refused(response) == (403, "social.bargain_cut_risky")
-    assert response.json()["reasons"] == ["new_account", "shared_device"]
-    assert response.json()["score"] == 100
+    response = await cut(client, third, shares[2], device_id="farm-phone-1")
+    assert refused(response) == (403, "risk.blocked")
+    assert response.json()["reasons"][:2] == [
+        "rule:砍价：同设备多账号（全天）",
+        "accounts_on_device_all gte 3",
+    ]
     assert await snapshot(ctx, *WATCHED) == before
-    created(await cut(client, third, share, device_id="own-phone-3"))
+    created(await cut(client, third, shares[2], device_id="own-phone-3"))
+    risk_config.use_settings(ctx, mode="monitor")
+    created(await cut(client, third, shares[3], device_id="farm-phone-1"))
 
 
 async def test_a_new_account_cutting_in_bursts_is_refused(
     ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
 ) -> None:
-    """A new account's sixth cut within a minute scores 40 + 30 and is refused; an established
-    account's sixth cut (30) goes through."""
+    """Enforce mode: a new account's sixth cut within a minute is 403 ``risk.blocked``
+    (砍价：新账号连刀), nothing written; an established account's sixth cut goes through."""
+    risk_config.use_settings(ctx, mode="enforce")
     sku_id = await one_sku(ctx, price=5900, stock=20)
     campaign = await make_campaign(client, staff, sku_id, helpers_needed=10)
-    limits = bargain_service.CUT_RISK_LIMITS
-    shares = await _bargains(ctx, client, campaign["id"], limits.burst + 1)
+    shares = await _bargains(ctx, client, campaign["id"], 6)
     new, old = await make_buyers(ctx, 2)
     await _age(ctx, old.member_id)
     for share in shares[:-1]:
@@ -331,8 +338,8 @@ async def test_a_new_account_cutting_in_bursts_is_refused(
         created(await cut(client, old, share))
     before = await snapshot(ctx, *WATCHED)
     response = await cut(client, new, shares[-1])
-    assert refused(response) == (403, "social.bargain_cut_risky")
-    assert response.json()["reasons"] == ["new_account", "burst"]
+    assert refused(response) == (403, "risk.blocked")
+    assert response.json()["reasons"][0] == "rule:砍价：新账号连刀"
     assert await snapshot(ctx, *WATCHED) == before
     created(await cut(client, old, shares[-1]))
 

@@ -38,11 +38,6 @@ class FlashSaleSettings(BaseSettings):
     ticket_per_member_limit: str = "120/minute"
 
     # Risk score (0..100+): at or above the threshold a buy token needs a challenge answered.
-    risk_threshold: int = 60
-    risk_new_account_hours: int = 24
-    risk_token_burst: int = 3  # token requests per shopper per minute before it counts
-    risk_members_per_ip: int = 20  # distinct shoppers per IP per campaign
-    risk_members_per_device: int = 2  # distinct shoppers per device id per campaign
     challenge_ttl_seconds: int = 120
 
     # Order consumers (Redis Streams consumer group, run by the worker's scheduler).

@@ -153,14 +153,7 @@ class FlashStore(ABC):
     async def requeue(self, entry: StreamEntry) -> str:
         """Append ``entry`` again (a request that was acknowledged but never handled)."""
 
-    # -- risk and challenges -------------------------------------------------------------------
-
-    @abstractmethod
-    async def note_token_request(
-        self, campaign_id: int, member_id: int, ip: str, device_id: str | None
-    ) -> tuple[int, int, int]:
-        """Count a buy-token request: (this shopper's requests this minute, distinct shoppers on
-        this IP, distinct shoppers on this device) for the campaign."""
+    # -- challenges ---------------------------------------------------------------------------
 
     @abstractmethod
     async def put_challenge(self, challenge_id: str, value: str, ttl_seconds: int) -> None: ...
@@ -640,28 +633,7 @@ class RedisFlashStore(FlashStore):
         )
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
-    # -- risk and challenges -------------------------------------------------------------------
-
-    async def note_token_request(
-        self, campaign_id: int, member_id: int, ip: str, device_id: str | None
-    ) -> tuple[int, int, int]:
-        minute = int(time.time() // 60)
-        burst = self._key(campaign_id, f"risk:tok:{member_id}:{minute}")
-        on_ip = self._key(campaign_id, f"risk:ip:{ip}")
-        keep = 2 * 24 * 3600
-        async with self._r.pipeline(transaction=False) as pipe:
-            pipe.incr(burst)
-            pipe.expire(burst, 120)
-            pipe.sadd(on_ip, member_id)
-            pipe.scard(on_ip)
-            pipe.expire(on_ip, keep)
-            if device_id is not None:
-                on_device = self._key(campaign_id, f"risk:dev:{device_id}")
-                pipe.sadd(on_device, member_id)
-                pipe.scard(on_device)
-                pipe.expire(on_device, keep)
-            answers = await pipe.execute()
-        return int(answers[0]), int(answers[3]), int(answers[6]) if device_id is not None else 0
+    # -- challenges ---------------------------------------------------------------------------
 
     async def put_challenge(self, challenge_id: str, value: str, ttl_seconds: int) -> None:
         await self._r.set(f"{self.namespace}flash:challenge:{challenge_id}", value, ex=ttl_seconds)
@@ -947,20 +919,6 @@ class MemoryFlashStore(FlashStore):
             "at": str(entry.queued_at_ms),
         }
         return self._append(c, fields, _now_ms())
-
-    async def note_token_request(
-        self, campaign_id: int, member_id: int, ip: str, device_id: str | None
-    ) -> tuple[int, int, int]:
-        now = _now_ms()
-        burst, _ = self._count(f"{campaign_id}:tok:{member_id}", 60_000, now)
-        on_ip = self._sets.setdefault(f"{campaign_id}:ip:{ip}", set())
-        on_ip.add(member_id)
-        devices = 0
-        if device_id is not None:
-            on_device = self._sets.setdefault(f"{campaign_id}:dev:{device_id}", set())
-            on_device.add(member_id)
-            devices = len(on_device)
-        return burst, len(on_ip), devices
 
     async def put_challenge(self, challenge_id: str, value: str, ttl_seconds: int) -> None:
         self._challenges[challenge_id] = (value, time.monotonic() + ttl_seconds)

@@ -38,7 +38,8 @@ from .rules import (
 )
 from .velocity import MemoryVelocity, Operation, RedisVelocity, Velocity
 
-# The built-in score's points (``score``), the same weights as ``service.risk_score``.
+# The built-in score's points (``score``): the weights the flash sale's and bargains' own scores
+# used before the engine replaced them.
 NEW_ACCOUNT = 40
 BURST = 30
 SHARED_IP = 30
@@ -141,6 +142,7 @@ def _ops(req: RiskRequest, fp: str, now: float) -> list[tuple[str, Operation]]:
             Operation("add", f"{a}:{req.scope}:ia:{req.ip}:d{d}", req.subject, 2 * DAY),
         ),
         ("account_ips", Operation("add", f"{a}:ai:{req.subject}:h{h}", req.ip, 2 * HOUR)),
+        ("accounts_on_ip_all", Operation("add", f"{a}:ia:{req.ip}:d{d}", req.subject, 2 * DAY)),
         ("account_failures", Operation("get", f"{a}:fa:{req.subject}:h{h}", ttl=2 * HOUR)),
         ("ip_failures", Operation("get", f"{a}:fi:{req.ip}:h{h}", ttl=2 * HOUR)),
     ]
@@ -153,7 +155,13 @@ def _ops(req: RiskRequest, fp: str, now: float) -> list[tuple[str, Operation]]:
                 "accounts_on_device",
                 Operation("add", f"{a}:{req.scope}:da:{req.device_id}:d{d}", req.subject, 2 * DAY),
             ),
+            (
+                "accounts_on_device_all",
+                Operation("add", f"{a}:da:{req.device_id}:d{d}", req.subject, 2 * DAY),
+            ),
         ]
+    if not req.scope:  # unscoped: the "all scopes" twins are the same sets
+        ops = [(n, o) for n, o in ops if not n.endswith("_all")]
     if req.region:
         ops.append(
             (
@@ -170,8 +178,7 @@ def _travelled(previous: str, region: str, now: float) -> bool:
 
 
 def builtin_score(signals: Mapping[str, SignalValue]) -> int:
-    """Points that summarise the signals (a rule may use ``score``); same weights as
-    :func:`risk_score`."""
+    """Points that summarise the signals (a rule may use ``score``)."""
     age = signals.get("account_age_hours")
     points = NEW_ACCOUNT if age is None or float(cast(float, age)) < DEFAULT_NEW_HOURS else 0
     if cast(int, signals.get("account_minute", 0)) > DEFAULT_BURST:
@@ -291,6 +298,9 @@ async def collect_signals(
         else:
             signals[name] = value
     signals.setdefault("impossible_travel", False)
+    if not req.scope:
+        signals["accounts_on_ip_all"] = signals["accounts_on_ip"]
+        signals["accounts_on_device_all"] = signals["accounts_on_device"]
     signals["account_age_hours"] = (
         None
         if req.account_created_at is None

@@ -1,6 +1,5 @@
 """What other modules may use from risk: the engine's guard and its request, the failure
-counter, the shopper challenge (members text its code; the grant lets the retry through), and
-the pure score of the flash sale and bargains."""
+counter, the shopper challenge (members text its code; the grant lets the retry through)."""
 
 from __future__ import annotations
 
@@ -18,13 +17,10 @@ from shoplet.modules.risk.rules import ACTIONS, Action
 from shoplet.modules.risk.schemas import ChallengeCodeSent, ChallengeGrant, ChallengeVerify
 from shoplet.modules.risk.service import (
     Decision,
-    RiskLimits,
     RiskRequest,
-    RiskSignals,
     assess,
     guard,
     record_failure,
-    risk_score,
     start_policy_refresh,
 )
 from shoplet.modules.staff.public import set_signin_guard
@@ -41,15 +37,12 @@ __all__ = [
     "Decision",
     "RiskBlocked",
     "RiskClient",
-    "RiskLimits",
     "RiskRequest",
-    "RiskSignals",
     "assess",
     "client_signals",
     "guard",
     "issue_code",
     "record_failure",
-    "risk_score",
     "startup",
     "use_settings",
     "verify_code",

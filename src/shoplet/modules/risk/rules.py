@@ -46,6 +46,14 @@ SIGNALS: dict[str, tuple[type, str]] = {
     "fingerprint_hour": (int, "this action from the device fingerprint (id + UA) this hour"),
     "accounts_on_device": (int, "distinct accounts doing this action on the device today"),
     "accounts_on_ip": (int, "distinct accounts doing this action from the IP today"),
+    "accounts_on_device_all": (
+        int,
+        "distinct accounts doing this action on the device today, in every scope (all bargains)",
+    ),
+    "accounts_on_ip_all": (
+        int,
+        "distinct accounts doing this action from the IP today, in every scope (all bargains)",
+    ),
     "account_ips": (int, "distinct IP addresses of the account for this action this hour"),
     "account_failures": (int, "failed attempts of this action on the account this hour"),
     "ip_failures": (int, "failed attempts of this action from the IP this hour"),
@@ -170,6 +178,67 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "砍价/拼团 团伙：同 IP 新账号",
         ("bargain_cut", "group_join"),
         (_c("accounts_on_ip", "gte", 4), _c("account_age_hours", "lt", 72)),
+        "challenge",
+    ),
+    # What the bargains' own score refused before the engine replaced it: a third account on
+    # one phone in a day (across every bargain), a new account cutting in bursts, and bursts or
+    # new accounts from an IP crowded with helpers.
+    Rule(
+        None,
+        "砍价：同设备多账号（全天）",
+        ("bargain_cut",),
+        (_c("accounts_on_device_all", "gte", 3),),
+        "block",
+    ),
+    Rule(
+        None,
+        "砍价：新账号连刀",
+        ("bargain_cut",),
+        (_c("account_age_hours", "lt", 24), _c("account_minute", "gt", 5)),
+        "block",
+    ),
+    Rule(
+        None,
+        "砍价：拥挤 IP 新账号",
+        ("bargain_cut",),
+        (_c("account_age_hours", "lt", 24), _c("accounts_on_ip_all", "gt", 20)),
+        "challenge",
+    ),
+    Rule(
+        None,
+        "砍价：拥挤 IP 连刀",
+        ("bargain_cut",),
+        (_c("account_minute", "gt", 5), _c("accounts_on_ip_all", "gt", 20)),
+        "challenge",
+    ),
+    # What the flash sale's own score challenged before (within one campaign): a third account
+    # on one phone, a new account asking in bursts, bursts or new accounts from a crowded IP.
+    Rule(
+        None,
+        "秒杀：同设备多账号",
+        ("flash_token",),
+        (_c("accounts_on_device", "gte", 3),),
+        "challenge",
+    ),
+    Rule(
+        None,
+        "秒杀：新账号连抢",
+        ("flash_token",),
+        (_c("account_age_hours", "lt", 24), _c("account_minute", "gt", 3)),
+        "challenge",
+    ),
+    Rule(
+        None,
+        "秒杀：拥挤 IP 新账号",
+        ("flash_token",),
+        (_c("account_age_hours", "lt", 24), _c("accounts_on_ip", "gt", 20)),
+        "challenge",
+    ),
+    Rule(
+        None,
+        "秒杀：拥挤 IP 连抢",
+        ("flash_token",),
+        (_c("account_minute", "gt", 3), _c("accounts_on_ip", "gt", 20)),
         "challenge",
     ),
     Rule(

@@ -1,7 +1,5 @@
 """The risk engine: signals, rules, outcomes and the decision log (docs/risk.md).
 
-- :func:`risk_score` is the pure score the flash sale and bargains started with (callers count
-  their own signals), kept for them;
 - :func:`assess` / :func:`guard` (``engine.py``, re-exported here) score an action from the
   velocity counters (one Redis round trip), the IP lists, the devices seen per account and the
   anomaly model, apply the first matching rule and write the decision log;
@@ -12,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,10 +18,6 @@ from shoplet.core.db import utcnow
 
 from . import repository
 from .engine import (
-    BURST,
-    NEW_ACCOUNT,
-    SHARED_DEVICE,
-    SHARED_IP,
     Decision,
     RiskRequest,
     assess,
@@ -49,48 +42,6 @@ from .rules import (
     parse_actions,
     parse_conditions,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class RiskSignals:
-    member_since: datetime | None
-    requests_this_minute: int
-    """The shopper's requests of this kind in the current minute (buy tokens, cuts)."""
-    members_on_ip: int
-    """Distinct shoppers seen on the request's IP address (per campaign, or per day)."""
-    members_on_device: int
-    """Distinct shoppers seen on the request's device id."""
-
-
-@dataclass(frozen=True, slots=True)
-class RiskLimits:
-    new_account_hours: int
-    burst: int
-    members_per_ip: int
-    members_per_device: int
-
-
-def risk_score(signals: RiskSignals, limits: RiskLimits, *, now: datetime) -> tuple[int, list[str]]:
-    """Score and the reasons behind it. A new account, a burst of requests, many shoppers on one
-    IP and several shoppers on one device each add points; a new account alone (40) stays under
-    the usual threshold (60), so new shoppers are welcome, new shoppers from a farm are not."""
-    score = 0
-    reasons: list[str] = []
-    since = signals.member_since
-    if since is None or now - since < timedelta(hours=limits.new_account_hours):
-        score += NEW_ACCOUNT
-        reasons.append("new_account")
-    if signals.requests_this_minute > limits.burst:
-        score += BURST
-        reasons.append("burst")
-    if signals.members_on_ip > limits.members_per_ip:
-        score += SHARED_IP
-        reasons.append("shared_ip")
-    if signals.members_on_device > limits.members_per_device:
-        score += SHARED_DEVICE
-        reasons.append("shared_device")
-    return score, reasons
-
 
 # -- rules, lists, reviews (console) --------------------------------------------------------
 

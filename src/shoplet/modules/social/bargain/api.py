@@ -95,8 +95,9 @@ async def cut_bargain(
     client: risk.RiskClient,
 ) -> BargainCutResult:
     """A friend's cut (帮砍一刀): once per friend and bargain (403 ``risk.blocked`` /
-    ``risk.challenge_required`` for a ring of helpers: fresh accounts sharing a device or an IP
-    on this bargain, scored by the risk engine within the bargain)."""
+    ``risk.challenge_required`` from the risk engine for a ring of helpers: accounts sharing a
+    device or an IP on this bargain or across the day's bargains, new accounts cutting in
+    bursts)."""
     await risk.guard(
         session,
         ctx,

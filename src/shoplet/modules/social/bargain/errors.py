@@ -71,14 +71,6 @@ class CutQuotaReached(Conflict):
     title = "Too many cuts from this network or device today"
 
 
-class CutRefused(Forbidden):
-    """The helper's risk score (new account, bursts, several shoppers on one device) reached
-    the threshold: the cut is refused and nothing is written. ``reasons`` say which signals."""
-
-    code = "social.bargain_cut_risky"
-    title = "This cut looks automated and was refused"
-
-
 class BudgetExhausted(Conflict):
     code = "social.bargain_budget_exhausted"
     title = "This bargain campaign's budget is spent"

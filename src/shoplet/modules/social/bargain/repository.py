@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -263,49 +263,6 @@ async def has_cut(session: AsyncSession, bargain_id: int, member_id: int) -> boo
         BargainCut.bargain_id == bargain_id, BargainCut.helper_member_id == member_id
     )
     return (await session.scalar(stmt)) is not None
-
-
-@dataclass(frozen=True, slots=True)
-class CutSignals:
-    """What the risk score reads from the cut rows (the current helper not counted)."""
-
-    cuts_since_minute: int
-    other_helpers_on_ip: int
-    other_helpers_on_device: int
-
-
-async def cut_signals(
-    session: AsyncSession,
-    member_id: int,
-    *,
-    ip: str,
-    device_id: str | None,
-    minute_start: datetime,
-    day_start: datetime,
-) -> CutSignals:
-    """The helper's cuts since ``minute_start``, and the other helpers who cut from the same IP
-    address and the same device since ``day_start`` (one query, on indexed columns)."""
-    others = BargainCut.helper_member_id != member_id
-    today = BargainCut.created_at >= day_start
-    on_ip = select(func.count(func.distinct(BargainCut.helper_member_id))).where(
-        BargainCut.ip == ip, today, others
-    )
-    on_device = select(func.count(func.distinct(BargainCut.helper_member_id))).where(
-        BargainCut.device_id == device_id, today, others
-    )
-    mine = select(func.count()).where(
-        BargainCut.helper_member_id == member_id, BargainCut.created_at >= minute_start
-    )
-    row = (
-        await session.execute(
-            select(
-                mine.scalar_subquery(),
-                on_ip.scalar_subquery(),
-                on_device.scalar_subquery() if device_id is not None else literal(0),
-            )
-        )
-    ).one()
-    return CutSignals(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
 
 
 async def insert_cut(session: AsyncSession, values: Mapping[str, Any]) -> int | None:

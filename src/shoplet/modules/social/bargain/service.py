@@ -34,7 +34,6 @@ from shoplet.core.params import SHOP_TZ
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import public as checkout
 from shoplet.modules.members import public as members
-from shoplet.modules.risk.public import RiskLimits, RiskSignals, risk_score
 from shoplet.modules.social import plays
 from shoplet.modules.social.bargain import events as ev
 from shoplet.modules.social.bargain import repository as repo
@@ -51,7 +50,6 @@ from shoplet.modules.social.bargain.errors import (
     BargainsExhausted,
     BudgetExhausted,
     CutQuotaReached,
-    CutRefused,
     InvalidBargainCampaign,
     NotYourBargain,
     OwnBargain,
@@ -77,17 +75,6 @@ EXPIRE_BATCH = 200
 # Anti-abuse: cuts a day from one IP address and from one device id (shop calendar days).
 CUTS_PER_IP_PER_DAY = 20
 CUTS_PER_DEVICE_PER_DAY = 5
-# The risk score of a cut (risk module): a new account (40) is welcome on its own; a new account
-# cutting in bursts (+30), or any account on a device that two other helpers used today (+60),
-# reaches the threshold and the cut is refused. The IP signal matches the IP's daily cap, so
-# shared networks (offices, campuses) are left to the cap alone.
-CUT_RISK_LIMITS = RiskLimits(
-    new_account_hours=24,
-    burst=5,
-    members_per_ip=CUTS_PER_IP_PER_DAY,
-    members_per_device=2,
-)
-CUT_RISK_THRESHOLD = 60
 # A helper whose account is younger than this at the cut counts as a new customer.
 NEW_MEMBER_AGE = timedelta(days=1)
 # A friend who keeps losing the race for the row redraws this often before giving up (409).
@@ -411,39 +398,6 @@ def _check_open(bargain: Bargain, now: datetime) -> None:
         raise BargainAtFloor(share_id=bargain.share_id)
 
 
-async def _check_risk(
-    session: AsyncSession,
-    member_id: int,
-    *,
-    ip: str,
-    device_id: str | None,
-    since: datetime | None,
-    now: datetime,
-) -> None:
-    """Refuse (403 ``social.bargain_cut_risky``, nothing written) a cut whose risk score reaches
-    the threshold. Counted from the cut rows: this helper's cuts in the last minute, the other
-    helpers on the same IP address and device since the shop day began."""
-    day_start = now.astimezone(SHOP_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
-    seen = await repo.cut_signals(
-        session,
-        member_id,
-        ip=ip[:64],
-        device_id=device_id,
-        minute_start=now - timedelta(minutes=1),
-        day_start=day_start,
-    )
-    signals = RiskSignals(
-        member_since=since,
-        requests_this_minute=seen.cuts_since_minute + 1,
-        members_on_ip=seen.other_helpers_on_ip + 1,
-        members_on_device=seen.other_helpers_on_device + 1 if device_id is not None else 0,
-    )
-    score, reasons = risk_score(signals, CUT_RISK_LIMITS, now=now)
-    if score >= CUT_RISK_THRESHOLD:
-        log.info("bargain_cut_refused", member_id=member_id, score=score, reasons=reasons)
-        raise CutRefused(score=score, reasons=reasons)
-
-
 async def cut_bargain(
     session: AsyncSession,
     *,
@@ -454,7 +408,8 @@ async def cut_bargain(
 ) -> BargainCutResult:
     """A friend's cut (帮砍一刀). Refusals (nothing written): 404 ``social.bargain_not_found``,
     409 ``bargain_own`` / ``bargain_already_cut`` / ``bargain_not_open`` / ``bargain_at_floor``
-    / ``bargain_cut_quota`` / ``bargain_busy``, 403 ``bargain_cut_risky``."""
+    / ``bargain_cut_quota`` / ``bargain_busy``. The risk engine (``bargain_cut``, asked by the
+    route before this) refuses rings and bursts of helpers with 403 ``risk.*``."""
     bargain = await _bargain(session, share_id)
     if bargain.member_id == member_id:
         raise OwnBargain(share_id=share_id)
@@ -464,7 +419,6 @@ async def cut_bargain(
     _check_open(bargain, now)
     day = now.astimezone(SHOP_TZ).date().isoformat()
     since = await members.get_member_since(session, member_id)
-    await _check_risk(session, member_id, ip=ip, device_id=device_id, since=since, now=now)
     if not await repo.take_quota(session, f"ip:{ip}", day, CUTS_PER_IP_PER_DAY):
         raise CutQuotaReached(scope="ip", limit=CUTS_PER_IP_PER_DAY)
     if device_id is not None and not await repo.take_quota(

@@ -30,6 +30,13 @@ EXAMPLES = int(os.environ.get("SHOPLET_SCHEMATHESIS_EXAMPLES", "3"))
 BASE = "http://shoplet.test"
 
 
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # The live boards' event streams end after half a second (the in-process transport hands an
+    # answer over only once it is complete).
+    return {"insights_live_max_seconds": 0.5}
+
+
 def _generate(operation: Any, count: int) -> list[Any]:
     from hypothesis import HealthCheck, Phase, given, settings
 

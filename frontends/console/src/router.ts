@@ -253,6 +253,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'dashboard:read', title: '经营看板' },
       },
       {
+        // Any role handling one of its tiles may open it; the server leaves the others out.
+        path: 'insights/boards/frontline',
+        name: 'insights-frontline',
+        component: () => import('@/views/insights/FrontlineView.vue'),
+        meta: { permission: 'orders:read', title: '一线看板' },
+      },
+      {
         path: 'analytics/clearance',
         name: 'analytics-clearance',
         component: () => import('@/views/analytics/ClearanceView.vue'),

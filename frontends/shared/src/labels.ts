@@ -2073,6 +2073,18 @@ export const DASHBOARD_LABELS = {
   empty: '暂无数据',
 } as const
 
+export const FRONTLINE_LABELS = {
+  title: '一线看板',
+  intro: '当班要处理的事：待发货订单、售后队列、售罄与库存告急、未恢复的告警。点开磁贴查看最先要处理的几条。',
+  live: '实时更新中',
+  polling: '实时连接不可用，每 {n} 秒刷新',
+  connecting: '正在连接…',
+  updatedAt: '更新于',
+  viewAll: '查看全部',
+  empty: '暂无待处理',
+  noTiles: '当前角色没有可查看的磁贴',
+} as const
+
 export const CLEARANCE_LABELS = {
   title: '清仓定价',
   intro: '按价格历史与销量估计价格弹性（数据少时向品类收缩），给出在目标日期前清完库存、毛利最高的降价路径。',

@@ -3467,6 +3467,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/boards/frontline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Frontline Board
+         * @description 一线看板 once: the tiles the role handles (orders to ship, the after-sales queue,
+         *     sold-out and low stock, open alerts), each a count and the first entries to act on.
+         */
+        get: operations["frontline_board_api_v1_console_insights_boards_frontline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/boards/frontline/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Frontline Stream
+         * @description 一线看板 live (``text/event-stream``): every tile first, then only the tiles that
+         *     changed, re-read every few seconds; heartbeats between; ends after a few minutes (open it
+         *     again).
+         */
+        get: operations["frontline_stream_api_v1_console_insights_boards_frontline_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/insights/clearance/apply": {
         parameters: {
             query?: never;
@@ -10905,6 +10948,47 @@ export interface components {
             /** Year */
             year: number;
         };
+        /**
+         * BoardItem
+         * @description One entry of a tile's drill list: what to act on, and the console page that handles it.
+         */
+        BoardItem: {
+            /**
+             * Amount
+             * @description money, fen
+             */
+            amount?: number | null;
+            /** At */
+            at?: string | null;
+            /** Detail */
+            detail: string;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Link */
+            link: string;
+            /**
+             * Quantity
+             * @description units available to sell
+             */
+            quantity?: number | null;
+        };
+        /** BoardTile */
+        BoardTile: {
+            /** Code */
+            code: string;
+            /** Items */
+            items: components["schemas"]["BoardItem"][];
+            /** Link */
+            link: string;
+            /** Name */
+            name: string;
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number;
+        };
         /** Booking */
         Booking: {
             /** Checked In At */
@@ -13796,6 +13880,18 @@ export interface components {
             season_length: number;
             /** Series */
             series: components["schemas"]["SeriesPoint"][];
+        };
+        /** FrontlineBoard */
+        FrontlineBoard: {
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Refresh Seconds */
+            refresh_seconds: number;
+            /** Tiles */
+            tiles: components["schemas"]["BoardTile"][];
         };
         /** FunnelGroup */
         FunnelGroup: {
@@ -38482,6 +38578,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    frontline_board_api_v1_console_insights_boards_frontline_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrontlineBoard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    frontline_stream_api_v1_console_insights_boards_frontline_stream_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description server-sent events: `tiles` (FrontlineUpdate JSON), heartbeats */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

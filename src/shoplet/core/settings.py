@@ -338,6 +338,13 @@ class Settings(BaseSettings):
     alerts_max_attempts: int = Field(default=5, ge=1, le=20)
     alerts_retry_seconds: int = Field(default=30, ge=1, le=3600)
 
+    # Live boards (docs/insights.md, "一线看板"): the SSE stream recomputes its tiles every
+    # live_seconds, sends a heartbeat comment after heartbeat_seconds without an event and ends
+    # after max_seconds (the console reconnects, and its token and role are checked again).
+    insights_live_seconds: float = Field(default=5.0, gt=0, le=60)
+    insights_live_heartbeat_seconds: float = Field(default=15.0, gt=0, le=120)
+    insights_live_max_seconds: float = Field(default=300.0, gt=0, le=3600)
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_echo: bool = False

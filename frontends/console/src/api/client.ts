@@ -155,6 +155,17 @@ export async function call<T>(operation: Operation, options: CallOptions = {}): 
 }
 
 /**
+ * Open a streamed answer (server-sent events) with the staff token: an `EventSource` cannot
+ * send the bearer header, `fetch` can and hands the body over as it arrives. Same errors and
+ * 401 handling as `call`; the caller reads `response.body` and aborts through `signal`.
+ */
+export async function openStream(operation: Operation, options: CallOptions = {}): Promise<Response> {
+  const response = await send(operation, { ...options, headers: { ...options.headers, Accept: 'text/event-stream' } })
+  if (!response.body) throw new ApiError(0, { title: '浏览器不支持流式读取', code: 'network.stream_unsupported' })
+  return response
+}
+
+/**
  * Upload a multipart form with progress (fetch reports none): `onProgress` gets the fraction
  * sent, 0..1. Same token, errors and 401 handling as `call`.
  */

@@ -1,5 +1,5 @@
 /** The console's API, one function per backend operation (all go through `call`). */
-import { call, download, objectUrl, uploadForm } from './client'
+import { call, download, objectUrl, openStream, uploadForm } from './client'
 import { OPS, type Operation } from './operations'
 import type { ApiPath, BodyOf, QueryOf, ResponseOf } from './typing'
 
@@ -521,6 +521,9 @@ export const consoleApi = {
   clearancePlan: (body: Body<O['clearancePlan']>) => call<Res<O['clearancePlan']>>(OPS.clearancePlan, { body }),
   insightsDashboard: (level: 'shop' | 'category' | 'product', query: Q<O['insightsDashboard']> = {}) =>
     call<Res<O['insightsDashboard']>>(OPS.insightsDashboard, { params: { level }, query }),
+  frontlineBoard: () => call<Res<O['frontlineBoard']>>(OPS.frontlineBoard),
+  /** The live stream of 一线看板 (server-sent events; read with `readEvents`). */
+  frontlineStream: (signal: AbortSignal) => openStream(OPS.frontlineStream, { signal }),
   clearanceApply: (body: Body<O['clearanceApply']>) => call<Res<O['clearanceApply']>>(OPS.clearanceApply, { body }),
   updateReplenishmentSetting: (skuId: number, body: Body<O['updateReplenishmentSetting']>) =>
     call<Res<O['updateReplenishmentSetting']>>(OPS.updateReplenishmentSetting, {

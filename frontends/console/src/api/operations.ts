@@ -300,6 +300,8 @@ export const OPS = {
   clearancePlan: op('POST', '/api/v1/console/insights/clearance/plan'),
   clearanceApply: op('POST', '/api/v1/console/insights/clearance/apply'),
   insightsDashboard: op('GET', '/api/v1/console/insights/dashboards/{level}'),
+  frontlineBoard: op('GET', '/api/v1/console/insights/boards/frontline'),
+  frontlineStream: op('GET', '/api/v1/console/insights/boards/frontline/stream'),
   rfmSummary: op('GET', '/api/v1/console/analytics/rfm'),
   rfmCustomers: op('GET', '/api/v1/console/analytics/rfm/customers'),
   memberRfm: op('GET', '/api/v1/console/analytics/rfm/members/{member_id}'),

@@ -71,6 +71,7 @@ __all__ = [
     "adjust_stock",
     "adjust_stocks",
     "commit",
+    "count_low_stock",
     "count_out_of_stock",
     "expired_reservation_refs",
     "get_levels",
@@ -91,3 +92,8 @@ __all__ = [
 async def count_out_of_stock(session: AsyncSession) -> int:
     """How many SKUs are sold out right now (available 0), for insights' alerts."""
     return await _repo.count_out_of_stock(session)
+
+
+async def count_low_stock(session: AsyncSession, *, threshold: int) -> int:
+    """How many SKUs have 1..``threshold`` units left to sell, for insights' frontline board."""
+    return await _repo.count_low_stock(session, threshold)

@@ -44,14 +44,14 @@ async def get_levels(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int,
     return {sku_id: StockLevel.of(sku_id, on_hand, reserved) for sku_id, on_hand, reserved in rows}
 
 
-async def low_stock(session: AsyncSession, *, threshold: int, limit: int) -> list[StockLevel]:
+async def low_stock(
+    session: AsyncSession, *, threshold: int, limit: int, above: int | None = None
+) -> list[StockLevel]:
     available = Stock.on_hand - Stock.reserved
-    rows = await session.execute(
-        select(Stock.sku_id, Stock.on_hand, Stock.reserved)
-        .where(available <= threshold)
-        .order_by(available, Stock.sku_id)
-        .limit(limit)
-    )
+    stmt = select(Stock.sku_id, Stock.on_hand, Stock.reserved).where(available <= threshold)
+    if above is not None:
+        stmt = stmt.where(available > above)
+    rows = await session.execute(stmt.order_by(available, Stock.sku_id).limit(limit))
     return [StockLevel.of(sku_id, on_hand, reserved) for sku_id, on_hand, reserved in rows]
 
 
@@ -476,5 +476,14 @@ async def count_out_of_stock(session: AsyncSession) -> int:
     """SKUs with nothing left to sell (available = on hand - reserved = 0)."""
     found = await session.scalar(
         select(func.count()).select_from(Stock).where(Stock.on_hand - Stock.reserved <= 0)
+    )
+    return int(found or 0)
+
+
+async def count_low_stock(session: AsyncSession, threshold: int) -> int:
+    """SKUs with some stock left to sell but at most ``threshold``."""
+    available = Stock.on_hand - Stock.reserved
+    found = await session.scalar(
+        select(func.count()).select_from(Stock).where(available > 0, available <= threshold)
     )
     return int(found or 0)

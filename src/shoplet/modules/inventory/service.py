@@ -93,12 +93,13 @@ async def get_levels(session: AsyncSession, sku_ids: Sequence[int]) -> dict[int,
 
 
 async def list_low_stock(
-    session: AsyncSession, *, threshold: int, limit: int = 50
+    session: AsyncSession, *, threshold: int, limit: int = 50, above: int | None = None
 ) -> list[StockLevel]:
-    """SKUs whose available stock is at most ``threshold``, scarcest first (console dashboard).
+    """SKUs whose available stock is at most ``threshold`` (and more than ``above`` when
+    given), scarcest first (console dashboard, insights' frontline board).
 
     Inventory knows nothing of products: callers drop SKUs that are no longer sold."""
-    return await repo.low_stock(session, threshold=threshold, limit=limit)
+    return await repo.low_stock(session, threshold=threshold, limit=limit, above=above)
 
 
 async def set_initial_stock(

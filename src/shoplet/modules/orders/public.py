@@ -16,6 +16,8 @@
 - stores: :func:`confirm_handed_over` (a verified pickup: paid -> received);
 - reviews: :func:`member_order_lines` (a shopper's own order's status and its lines with ids);
 - analytics' member profiles: :func:`member_paid_orders` (members' paid orders with their lines);
+- insights' frontline board: :func:`orders_to_ship`, :func:`open_aftersales` (counts and the
+  oldest few, for staff to act on);
 - experiments: ``startup`` gives CUPED each member's orders before an experiment started.
 
 Everything runs in the caller's transaction (flush only).
@@ -103,6 +105,7 @@ from shoplet.modules.orders.service import (
 )
 from shoplet.modules.orders.states import (
     AFTERSALE_STATUSES,
+    OPEN_AFTERSALE_STATUSES,
     ORDER_STATUSES,
     AfterSaleStatus,
     OrderStatus,
@@ -140,6 +143,7 @@ __all__ = [
     "MemberOrderLine",
     "MemberOrderLines",
     "NotPayable",
+    "OpenAfterSale",
     "Order",
     "OrderAddress",
     "OrderAdmin",
@@ -151,6 +155,7 @@ __all__ = [
     "OrderOnHold",
     "OrderStatus",
     "OrderSummary",
+    "OrderToShip",
     "PaidOrder",
     "PaidStats",
     "PayableOrder",
@@ -177,7 +182,9 @@ __all__ = [
     "lock_held_orders",
     "member_order_lines",
     "member_paid_orders",
+    "open_aftersales",
     "order_facts",
+    "orders_to_ship",
     "paid_goods_by_sku",
     "paid_order_amounts",
     "paid_order_facts",
@@ -410,3 +417,37 @@ async def invoice_order(
             InvoiceLine(r.product_id, r.title, r.spec_text, r.quantity, r.payable) for r in rows
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderToShip:
+    order_no: str
+    paid_at: datetime
+    payable_total: int
+
+
+async def orders_to_ship(session: AsyncSession, *, limit: int) -> tuple[int, list[OrderToShip]]:
+    """Goods orders paid and not shipped yet (the console's 待发货 list): how many, and the
+    ``limit`` paid longest ago (the ones to ship first)."""
+    count = await _repo.count_to_ship(session)
+    oldest = await _repo.oldest_to_ship(session, limit) if count else []
+    return count, [OrderToShip(*row) for row in oldest]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAfterSale:
+    aftersale_no: str
+    order_no: str
+    kind: str
+    status: str
+    amount: int
+    created_at: datetime
+
+
+async def open_aftersales(session: AsyncSession, *, limit: int) -> tuple[int, list[OpenAfterSale]]:
+    """After-sale requests still open (requested, approved, awaiting or back from a return,
+    refunding): how many, and the ``limit`` oldest."""
+    statuses = sorted(OPEN_AFTERSALE_STATUSES)
+    count = await _repo.count_aftersales(session, statuses)
+    oldest = await _repo.oldest_aftersales(session, statuses, limit) if count else []
+    return count, [OpenAfterSale(*row) for row in oldest]

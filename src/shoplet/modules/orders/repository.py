@@ -418,6 +418,45 @@ async def list_aftersales(
     return [(row[0], row[1]) for row in rows]
 
 
+# -- insights' frontline board (counts and the oldest few, read every few seconds) ------------
+
+
+async def count_to_ship(session: AsyncSession) -> int:
+    stmt = _status_filter(select(func.count()).select_from(Order), "paid")
+    return int(await session.scalar(stmt) or 0)
+
+
+async def oldest_to_ship(session: AsyncSession, limit: int) -> list[tuple[str, datetime, int]]:
+    stmt = _status_filter(select(Order.order_no, Order.paid_at, Order.payable_total), "paid")
+    rows = await session.execute(stmt.order_by(Order.paid_at, Order.id).limit(limit))
+    return [(str(no), paid_at, int(total)) for no, paid_at, total in rows]
+
+
+async def count_aftersales(session: AsyncSession, statuses: Sequence[str]) -> int:
+    stmt = select(func.count()).select_from(AfterSale).where(AfterSale.status.in_(list(statuses)))
+    return int(await session.scalar(stmt) or 0)
+
+
+async def oldest_aftersales(
+    session: AsyncSession, statuses: Sequence[str], limit: int
+) -> list[tuple[str, str, str, str, int, datetime]]:
+    stmt = (
+        select(
+            AfterSale.aftersale_no,
+            Order.order_no,
+            AfterSale.kind,
+            AfterSale.status,
+            AfterSale.amount,
+            AfterSale.created_at,
+        )
+        .join(Order, Order.id == AfterSale.order_id)
+        .where(AfterSale.status.in_(list(statuses)))
+        .order_by(AfterSale.created_at, AfterSale.id)
+        .limit(limit)
+    )
+    return [(a, o, k, s, int(m), at) for a, o, k, s, m, at in await session.execute(stmt)]
+
+
 # -- demo seed only --------------------------------------------------------------------------
 
 

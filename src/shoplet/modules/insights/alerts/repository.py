@@ -197,6 +197,26 @@ async def list_incidents(
     return [(i, m) for i, m in (await session.execute(stmt)).all()]
 
 
+async def unresolved_incidents(
+    session: AsyncSession, limit: int
+) -> tuple[int, list[tuple[int, str, str, str, datetime]]]:
+    """How many incidents are open or acknowledged, and the ``limit`` newest: (id, monitor
+    name, metric, status, opened_at)."""
+    unresolved = Incident.status != "resolved"
+    found = await session.scalar(select(func.count()).select_from(Incident).where(unresolved))
+    count = int(found or 0)
+    if not count:
+        return 0, []
+    stmt = (
+        select(Incident.id, Monitor.name, Monitor.metric, Incident.status, Incident.opened_at)
+        .join(Monitor, Monitor.id == Incident.monitor_id)
+        .where(unresolved)
+        .order_by(Incident.id.desc())
+        .limit(limit)
+    )
+    return count, [(int(i), n, m, s, at) for i, n, m, s, at in await session.execute(stmt)]
+
+
 async def add_timeline(session: AsyncSession, entry: TimelineEntry) -> None:
     session.add(entry)
     await session.flush()

@@ -1,19 +1,28 @@
 """Console routes of the dashboards (``dashboard:read``; money figures also need
-``orders:read``). Read-only, from a replica when one is configured."""
+``orders:read``) and of the frontline board (any role that handles one of its tiles), once and
+as a live stream. Read-only, from a replica when one is configured."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import StreamingResponse
 
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.input_safety import MAX_ID
 from shoplet.core.replicas import ReplicaDbSession
-from shoplet.modules.staff.public import StaffIdentity, require_permission
+from shoplet.modules.staff.public import (
+    CurrentStaff,
+    PermissionDenied,
+    StaffIdentity,
+    require_permission,
+)
 
-from . import service
-from .schemas import Level, SalesDashboard
+from . import frontline, live, service
+from .schemas import FrontlineBoard, Level, SalesDashboard
 
 router = APIRouter(tags=["console-insights"])
 
@@ -38,4 +47,53 @@ async def dashboard(
         category_id=category_id,
         product_id=product_id,
         permissions=staff.permissions,
+    )
+
+
+# -- live boards -------------------------------------------------------------------------------
+
+
+def _frontline_staff(staff: CurrentStaff) -> StaffIdentity:
+    if not frontline.may_see(staff.permissions):
+        raise PermissionDenied(
+            f"Your role ({staff.role}) sees no tile of the frontline board (needs one of "
+            f"{', '.join(sorted(frontline.FRONTLINE_PERMISSIONS))})"
+        )
+    return staff
+
+
+FrontlineReader = Annotated[StaffIdentity, Depends(_frontline_staff)]
+
+
+@router.get("/insights/boards/frontline", responses=problem_responses(403))
+async def frontline_board(staff: FrontlineReader, session: ReplicaDbSession) -> FrontlineBoard:
+    """一线看板 once: the tiles the role handles (orders to ship, the after-sales queue,
+    sold-out and low stock, open alerts), each a count and the first entries to act on."""
+    return await frontline.frontline_board(session, staff.permissions)
+
+
+@router.get(
+    "/insights/boards/frontline/stream",
+    responses={
+        **problem_responses(403),
+        200: {
+            "content": {live.MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "server-sent events: `tiles` (FrontlineUpdate JSON), heartbeats",
+        },
+    },
+    response_class=StreamingResponse,
+)
+async def frontline_stream(
+    staff: FrontlineReader, session: DbSession, request: Request, ctx: Ctx
+) -> StreamingResponse:
+    """一线看板 live (``text/event-stream``): every tile first, then only the tiles that
+    changed, re-read every few seconds; heartbeats between; ends after a few minutes (open it
+    again)."""
+    # The sign-in check is done: give its connection back now, not when the stream ends. Each
+    # read of the stream takes a short session of its own.
+    await session.close()
+    return StreamingResponse(
+        live.frontline_events(ctx, staff.permissions, is_disconnected=request.is_disconnected),
+        media_type=live.MEDIA_TYPE,
+        headers=live.HEADERS,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from shoplet.core.schemas import ResponseModel
 
 Level = Literal["shop", "category", "product"]
@@ -43,3 +45,41 @@ class SalesDashboard(ResponseModel):
     rows: list[DashboardRow]
     # How often the console polls the page (live tiles).
     refresh_seconds: int
+
+
+class BoardItem(ResponseModel):
+    """One entry of a tile's drill list: what to act on, and the console page that handles it."""
+
+    key: str
+    label: str
+    detail: str
+    amount: int | None = Field(default=None, description="money, fen")
+    quantity: int | None = Field(default=None, description="units available to sell")
+    at: datetime | None = None
+    link: str
+
+
+class BoardTile(ResponseModel):
+    code: str
+    name: str
+    unit: str
+    value: int
+    # The console page listing everything the tile counts.
+    link: str
+    items: list[BoardItem]
+
+
+class FrontlineBoard(ResponseModel):
+    generated_at: datetime
+    tiles: list[BoardTile]
+    # How often the console polls when the live stream is not available.
+    refresh_seconds: int
+
+
+class FrontlineUpdate(ResponseModel):
+    """One ``tiles`` event of the live stream: every tile first (``full``), then only those
+    whose count or drill list changed."""
+
+    generated_at: datetime
+    full: bool
+    tiles: list[BoardTile]

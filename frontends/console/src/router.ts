@@ -302,6 +302,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'content:manage', title: '种草与话题' },
       },
       {
+        path: 'content/subscribe-messages',
+        name: 'subscribe-messages',
+        component: () => import('@/views/content/SubscribeMessagesView.vue'),
+        meta: { permission: 'content:manage', title: '订阅消息' },
+      },
+      {
         path: 'loyalty/settings',
         name: 'loyalty-settings',
         component: () => import('@/views/loyalty/LoyaltySettingsView.vue'),

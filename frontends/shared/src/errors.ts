@@ -378,6 +378,11 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'review.followup_not_allowed': '每条评价只能追评一次，且须在评价后 90 天内',
   'review.changed': '评价状态已变化，请刷新后重试',
 
+  // 订阅消息 (subscribe messages)
+  'notification.field_type_unknown': '字段名须为微信模板的关键词类型加序号，如 thing1、amount2',
+  'notification.source_unknown': '该事件没有这个取值，请从下拉列表中选择',
+  'notification.template_unknown': '店铺未启用该订阅消息模板',
+
   // Q&A, posts and topics (问大家 / 种草)
   'content.product_not_found': '商品不存在',
   'content.question_not_found': '问题不存在或尚未通过审核',

@@ -1958,6 +1958,86 @@ export const COBRAND_KIND_LABELS: Labels = {
   bundle: '联名套餐',
   coupon: '联名券',
 }
+/** 订阅消息 (console: templates per event and the send log; storefront: the prompts). */
+export const SUBSCRIBE_MESSAGE_LABELS = {
+  title: '订阅消息',
+  templates: '模板设置',
+  event: '触发事件',
+  templateId: '模板 ID',
+  page: '跳转页面',
+  fields: '字段映射',
+  fieldKey: '模板字段',
+  fieldSource: '取值',
+  addField: '添加字段',
+  enabled: '启用',
+  notSet: '未设置',
+  edit: '编辑',
+  save: '保存',
+  saved: '已保存',
+  disabledNotice: '已被停用，请在微信公众平台确认模板后重新保存',
+  sends: '发送记录',
+  status: '状态',
+  allStatuses: '全部状态',
+  member: '会员',
+  ref: '关联单号',
+  error: '微信返回',
+  createdAt: '创建时间',
+  sentAt: '发送时间',
+  empty: '暂无发送记录',
+  more: '加载更多',
+} as const
+/** The events a subscribe message is sent on (`event`). */
+export const SUBSCRIBE_EVENT_LABELS: Labels = {
+  payment_success: '支付成功',
+  shipped: '订单发货',
+  groupbuy_result: '拼团结果',
+  price_drop: '降价提醒',
+  back_in_stock: '到货提醒',
+  points_expiring: '积分到期',
+}
+/** The values an event carries (what a template field may show). */
+export const SUBSCRIBE_SOURCE_LABELS: Labels = {
+  order_no: '订单号',
+  amount: '金额',
+  paid_at: '支付时间',
+  status: '状态',
+  carrier: '快递公司',
+  tracking_no: '运单号',
+  item_desc: '商品',
+  shipped_at: '发货时间',
+  product_name: '商品名称',
+  result: '拼团结果',
+  price: '现价',
+  old_price: '原价',
+  points: '到期积分',
+  expires_at: '到期时间',
+  balance: '积分余额',
+}
+/** A send's status in the send log (`status`). */
+export const SUBSCRIBE_SEND_STATUS_LABELS: Labels = {
+  pending: '待发送',
+  sending: '发送中',
+  sent: '已发送',
+  refused: '用户未订阅',
+  params_invalid: '参数错误',
+  template_invalid: '模板无效',
+  field_invalid: '内容超出限制',
+  no_credit: '无订阅次数',
+  no_openid: '非小程序用户',
+  failed: '发送失败',
+}
+export const SUBSCRIBE_SEND_STATUS_TONES: Tones = {
+  pending: 'primary',
+  sending: 'primary',
+  sent: 'success',
+  refused: 'warning',
+  params_invalid: 'danger',
+  template_invalid: 'danger',
+  field_invalid: 'danger',
+  no_credit: 'info',
+  no_openid: 'info',
+  failed: 'danger',
+}
 /** 推送状态 of a webhook delivery (开放平台 · Webhook). */
 export const WEBHOOK_DELIVERY_STATUS_LABELS: Labels = {
   pending: '待推送',

@@ -1,6 +1,7 @@
 /** The console's API, one function per backend operation (all go through `call`). */
 import { call, download, objectUrl, openStream, uploadForm } from './client'
 import { OPS, type Operation } from './operations'
+import type { SubscribeEvent } from './types'
 import type { ApiPath, BodyOf, QueryOf, ResponseOf } from './typing'
 
 /** Response, body and query types of a schema operation, from the generated types. */
@@ -280,6 +281,12 @@ export const consoleApi = {
     call<Res<O['listRiskDecisions']>>(OPS.listRiskDecisions, { query }),
   reviewRiskDecision: (id: number, body: Body<O['reviewRiskDecision']>) =>
     call<Res<O['reviewRiskDecision']>>(OPS.reviewRiskDecision, { params: { decision_id: id }, body }),
+  // 订阅消息 (subscribe messages)
+  listSubscribeTemplates: () => call<Res<O['listSubscribeTemplates']>>(OPS.listSubscribeTemplates),
+  saveSubscribeTemplate: (event: SubscribeEvent, body: Body<O['saveSubscribeTemplate']>) =>
+    call<Res<O['saveSubscribeTemplate']>>(OPS.saveSubscribeTemplate, { params: { event }, body }),
+  listSubscribeSends: (query: Q<O['listSubscribeSends']> = {}) =>
+    call<Res<O['listSubscribeSends']>>(OPS.listSubscribeSends, { query }),
   // content (问答, 种草与话题)
   listContentQuestions: (query: Q<O['listContentQuestions']> = {}) =>
     call<Res<O['listContentQuestions']>>(OPS.listContentQuestions, { query }),

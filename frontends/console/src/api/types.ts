@@ -33,6 +33,10 @@ export type WebhookDeliveryStatus = NonNullable<
   NonNullable<operations['search_webhook_deliveries_api_v1_console_openapi_webhook_deliveries_get']['parameters']['query']>['status']
 >
 export type StoreAdmin = S['StoreAdmin']
+export type SubscribeTemplate = S['SubscribeTemplate']
+export type SubscribeEvent = S['SubscribeTemplate']['event']
+export type SubscribeSend = S['SubscribeSend']
+export type SubscribeSendStatus = S['SubscribeSend']['status']
 export type InvoiceAdmin = S['InvoiceAdmin']
 export type InvoiceStatus = S['InvoiceAdmin']['status']
 export type TaxProfile = S['TaxProfile']

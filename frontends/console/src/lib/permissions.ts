@@ -71,6 +71,7 @@ export const MENU: MenuEntry[] = [
   { path: '/risk', title: '风控', icon: 'Lock', permission: 'risk:manage', operation: OPS.listRiskRules },
   { path: '/content/qa', title: '问答', icon: 'ChatLineRound', permission: 'content:manage', operation: OPS.listContentQuestions },
   { path: '/content/posts', title: '种草与话题', icon: 'Picture', permission: 'content:manage', operation: OPS.listContentPosts },
+  { path: '/content/subscribe-messages', title: '订阅消息', icon: 'Message', permission: 'content:manage', operation: OPS.listSubscribeTemplates },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },
   { path: '/members', title: '会员列表', icon: 'Avatar', permission: null, operation: OPS.listMembers },

@@ -26,6 +26,12 @@ export const api = {
     // A picture the shopper chose (chooseAvatar / an image file): stored as a square PNG.
     uploadAvatar: (filePath) => upload('uploadAvatar', { filePath }),
   },
+  subscribe: {
+    // 订阅消息: the shop's enabled templates per event ([{ event, template_id }]).
+    templates: () => call('listSubscribeTemplates', { auth: false }),
+    // uni.requestSubscribeMessage's answers ({ [template_id]: 'accept' | 'reject' | 'ban' | 'filter' }).
+    record: (results) => call('recordSubscriptions', { body: { results } }),
+  },
   passkeys: {
     list: () => call('listPasskeys'),
     options: () => call('passkeyRegisterOptions'),

@@ -4,7 +4,8 @@ WeChat template (one per 'accept'), and the send log (one row per event and shop
 ``notification_credit.credits`` is spent by one conditional ``UPDATE … SET credits = credits - 1
 WHERE … AND credits > 0``: N accepts yield at most N sends, whoever sends at the same moment.
 ``uq_notification_send_ref`` makes an event's send once per shopper, however often the event
-is delivered.
+is delivered. A worker holds a ``sending`` row for a lease from ``claimed_at``; a row whose lease
+ran out (the worker crashed) is reclaimed by one conditional ``UPDATE``.
 """
 
 from __future__ import annotations
@@ -102,3 +103,6 @@ class NotificationSend(Base):
     msgid: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    # When a worker took it (``pending → sending``): its lease, and the token its finish matches.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

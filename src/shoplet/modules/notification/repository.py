@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -133,22 +133,62 @@ async def pending_ids(session: AsyncSession, limit: int) -> list[int]:
     return list(rows)
 
 
-async def claim_send(session: AsyncSession, send_id: int) -> NotificationSend | None:
-    """pending → sending, once: two workers never send one row twice."""
+async def claim_send(session: AsyncSession, send_id: int, now: datetime) -> NotificationSend | None:
+    """pending → sending, once: two workers never send one row twice. ``claimed_at`` starts
+    the worker's lease and is the token its finish must match."""
     return await session.scalar(
         update(NotificationSend)
         .where(NotificationSend.id == send_id, NotificationSend.status == "pending")
-        .values(status="sending")
+        .values(status="sending", claimed_at=now, attempts=NotificationSend.attempts + 1)
         .returning(NotificationSend)
     )
 
 
-async def finish_send(session: AsyncSession, send_id: int, values: dict[str, Any]) -> None:
-    await session.execute(
+async def finish_send(
+    session: AsyncSession, send_id: int, claimed_at: datetime, values: dict[str, Any]
+) -> bool:
+    """Record the outcome, only while this worker still holds the row (False: its lease ran
+    out and the row was reclaimed)."""
+    result = await session.execute(
         update(NotificationSend)
-        .where(NotificationSend.id == send_id, NotificationSend.status == "sending")
+        .where(
+            NotificationSend.id == send_id,
+            NotificationSend.status == "sending",
+            NotificationSend.claimed_at == claimed_at,
+        )
         .values(**values)
+        .returning(NotificationSend.id)
     )
+    return result.scalar_one_or_none() is not None
+
+
+async def reclaim_stuck(
+    session: AsyncSession, *, claimed_before: datetime, max_attempts: int, error: str
+) -> list[tuple[int, int, str | None, str]]:
+    """Sends left ``sending`` by a crashed worker (claimed before ``claimed_before``) go back to
+    ``pending``, or to ``failed`` after ``max_attempts``, in one conditional UPDATE: of any
+    number of workers reclaiming at once, each row is reclaimed by exactly one.
+    (id, member_id, template_id, new status) of each row reclaimed."""
+    gave_up = NotificationSend.attempts >= max_attempts
+    result = await session.execute(
+        update(NotificationSend)
+        .where(
+            NotificationSend.status == "sending",
+            NotificationSend.claimed_at < claimed_before,
+        )
+        .values(
+            status=case((gave_up, "failed"), else_="pending"),
+            error=case((gave_up, error), else_=NotificationSend.error),
+            claimed_at=None,
+        )
+        .returning(
+            NotificationSend.id,
+            NotificationSend.member_id,
+            NotificationSend.template_id,
+            NotificationSend.status,
+        )
+    )
+    return [(int(r[0]), int(r[1]), r[2], str(r[3])) for r in result.all()]
 
 
 async def list_sends(

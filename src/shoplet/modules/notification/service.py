@@ -12,11 +12,15 @@ A send is two short transactions around WeChat's call (never a transaction held 
    ``template_invalid`` and the template is disabled with a console notice; anything else
    ``failed``. Where WeChat did not spend the accept (47003, 40037, failures) the credit comes
    back. 40001/42001 are the client's (a fresh token, one retry).
+
+A worker holds a ``sending`` row for ``LEASE`` from its claim; the send job first reclaims rows
+whose lease ran out (a crashed worker), giving their credit back, and a late finish of the
+crashed worker's call no longer matches (its ``claimed_at`` token is gone).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +51,10 @@ from shoplet.modules.notification.models import (
 log = structlog.get_logger("shoplet.notification")
 
 INTEGRATIONS_KEY = "notification.integrations"
+# How long a worker holds a ``sending`` row before another may reclaim it, and how many claims
+# a send gets before it is given up (a message that crashes its worker every time).
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The values each event carries, for the console's field mapping.
@@ -214,27 +222,30 @@ async def _prepare(
 async def deliver_one(ctx: AppContext, send_id: int) -> str | None:
     """Send one pending message; its final status (None: another worker has it)."""
     async with unit_of_work(ctx.sessionmaker) as session:
-        send = await repo.claim_send(session, send_id)
-        if send is None:
+        send = await repo.claim_send(session, send_id, utcnow())
+        if send is None or send.claimed_at is None:
             return None
-        member_id = send.member_id
+        member_id, lease = send.member_id, send.claimed_at
         message, outcome = await _prepare(session, send)
         if message is None:
-            await repo.finish_send(session, send_id, outcome)
+            await repo.finish_send(session, send_id, lease, outcome)
             return str(outcome["status"])
-        await repo.finish_send(session, send_id, {"template_id": message.template_id})
+        await repo.finish_send(session, send_id, lease, {"template_id": message.template_id})
     result = await _call(ctx, message, send_id)
     now = utcnow()
     async with unit_of_work(ctx.sessionmaker) as session:
+        if result["status"] == "sent":
+            result["sent_at"] = now
+        if not await repo.finish_send(session, send_id, lease, result):
+            # The lease ran out and the row was reclaimed (its credit given back there).
+            log.warning("notification_send_lease_lost", send_id=send_id, status=result["status"])
+            return None
         if result["status"] != "sent" and result["status"] != "refused":
             await repo.refund_credit(session, member_id=member_id, template_id=message.template_id)
         if result["status"] == "template_invalid":
             await repo.disable_template(
                 session, message.template_id, "微信返回 40037：模板 ID 无效，已停用", now
             )
-        if result["status"] == "sent":
-            result["sent_at"] = now
-        await repo.finish_send(session, send_id, result)
     return str(result["status"])
 
 
@@ -259,3 +270,22 @@ async def _call(ctx: AppContext, message: SubscribeMessage, send_id: int) -> dic
 
 async def due_sends(session: AsyncSession, limit: int) -> list[int]:
     return await repo.pending_ids(session, limit)
+
+
+async def reclaim_stuck(session: AsyncSession, now: datetime | None = None) -> list[int]:
+    """Sends a crashed worker left ``sending`` for longer than ``LEASE``: back to ``pending``
+    (``failed`` with ``notification.lease_expired`` after ``MAX_ATTEMPTS`` claims), and the
+    credit their claim spent comes back (WeChat's answer is unknown: the retry may reach a
+    shopper twice, or be refused 43101 when WeChat had spent the accept). Each row is
+    reclaimed by one worker only (one conditional UPDATE)."""
+    rows = await repo.reclaim_stuck(
+        session,
+        claimed_before=(now or utcnow()) - LEASE,
+        max_attempts=MAX_ATTEMPTS,
+        error="notification.lease_expired",
+    )
+    for send_id, member_id, template_id, status in rows:
+        log.warning("notification_send_reclaimed", send_id=send_id, status=status)
+        if template_id is not None:
+            await repo.refund_credit(session, member_id=member_id, template_id=template_id)
+    return [row[0] for row in rows]

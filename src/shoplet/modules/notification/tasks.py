@@ -69,7 +69,9 @@ async def on_order_shipped(event: Event, session: AsyncSession) -> None:
 
 @periodic(every_seconds=5, name=SEND_JOB)
 async def send_pending(ctx: AppContext) -> None:
-    """Send the pending subscribe messages."""
+    """Reclaim the sends a crashed worker left ``sending``, then send the pending ones."""
+    async with unit_of_work(ctx.sessionmaker) as session:
+        await service.reclaim_stuck(session)
     async with unit_of_work(ctx.sessionmaker) as session:
         ids = await service.due_sends(session, BATCH)
     for send_id in ids:

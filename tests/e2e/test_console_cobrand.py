@@ -43,7 +43,7 @@ def _console_routes_loaded(server: Server) -> None:
     server.http.get(f"{API}/console/auth/me", timeout=300)
 
 
-def _partner_post(server: Server, key: str, secret: str, path: str, body: Any, idem: str) -> Any:
+def _partner_post(server: Server, key: str, secret: str, path: str, body: Any, *, idem: str) -> Any:
     raw = json.dumps(body).encode()
     return server.http.post(
         f"{OPEN}{path}",
@@ -110,7 +110,7 @@ def test_a_partner_coupon_redeemed_shows_on_cobrand_with_its_share(
             "total_quota": 10,
             "per_shopper_limit": 1,
         },
-        f"coupon-{RUN}",
+        idem=f"coupon-{RUN}",
     )
     assert coupon.status_code == 201, coupon.text
     auth, member_id, address_id = _shopper(server, f"cobrand-{RUN}")
@@ -120,7 +120,7 @@ def test_a_partner_coupon_redeemed_shows_on_cobrand_with_its_share(
         secret,
         f"/cobrand/coupons/{coupon.json()['id']}/issue",
         {"member_id": member_id},
-        f"issue-{RUN}",
+        idem=f"issue-{RUN}",
     )
     assert issued.json()["issued"] is True, issued.text
     mine = server.http.get(f"{API}/me/coupons", headers=auth).json()["items"]

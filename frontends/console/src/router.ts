@@ -89,6 +89,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'orders:ship', title: '物流设置' },
       },
       {
+        path: 'logistics/carriers',
+        name: 'logistics-carriers',
+        component: () => import('@/views/logistics/CarriersView.vue'),
+        meta: { permission: 'orders:ship', title: '物流公司' },
+      },
+      {
         path: 'aftersales',
         name: 'aftersales',
         component: () => import('@/views/orders/AftersaleListView.vue'),

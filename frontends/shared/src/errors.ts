@@ -16,6 +16,14 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'network.error': '网络错误，请检查连接后重试',
   rate_limited: '操作过于频繁，请稍后再试',
 
+  // 物流公司 (fulfillment)
+  'fulfillment.carrier_unsupported': '店铺未添加该快递公司，请先在「物流公司」中添加',
+  'fulfillment.carrier_disabled': '该快递公司已停用，请先在「物流公司」中启用',
+  'fulfillment.carrier_not_found': '快递公司不存在，请先添加',
+  'fulfillment.carrier_exists': '该快递公司已添加',
+  'fulfillment.carrier_order_invalid': '排序须包含每家快递公司各一次，请刷新后重试',
+  'fulfillment.carrier_failed': '快递公司拒绝或未响应，请稍后重试',
+
   // 发票
   'invoicing.tax_id_invalid': '统一社会信用代码不正确：应为 18 位，请核对后重新填写',
   'invoicing.title_not_found': '发票抬头不存在或已删除',

@@ -54,6 +54,7 @@ export const PARCEL_LABELS = {
   waybill: '电子面单',
   printWaybills: '批量打印面单',
   settings: '物流设置',
+  carriers: '物流公司',
 }
 
 // E-invoices (invoicing): an invoice's status, its kind, a title's kind, and the words around them.

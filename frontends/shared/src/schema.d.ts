@@ -3817,6 +3817,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/logistics/carriers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Carriers
+         * @description 物流公司: the shop's carriers in order, and the known ones that may still be added.
+         */
+        get: operations["list_carriers_api_v1_console_logistics_carriers_get"];
+        put?: never;
+        /**
+         * Create Carrier
+         * @description Add a carrier Shoplet knows (a Kuaidi100 code), optionally with its e-waybill account.
+         */
+        post: operations["create_carrier_api_v1_console_logistics_carriers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/logistics/carriers/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reorder Carriers
+         * @description The carriers' new order (every code of the shop, once each).
+         */
+        put: operations["reorder_carriers_api_v1_console_logistics_carriers_order_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/logistics/carriers/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Carrier
+         * @description Enable or disable a carrier, rename it, or set its e-waybill account and tracking.
+         */
+        patch: operations["update_carrier_api_v1_console_logistics_carriers__code__patch"];
+        trace?: never;
+    };
     "/api/v1/console/logistics/settings": {
         parameters: {
             query?: never;
@@ -11394,6 +11458,66 @@ export interface components {
              */
             starts_at: string;
         };
+        /**
+         * Carrier
+         * @description 物流公司 as the console shows it: the e-waybill password is never shown, only whether it
+         *     is set.
+         */
+        Carrier: {
+            /** Code */
+            code: string;
+            /** Customer Code */
+            customer_code: string | null;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Is Secret Configured */
+            is_secret_configured: boolean;
+            /** Name */
+            name: string;
+            /** Sort Order */
+            sort_order: number;
+            /**
+             * Tracking Adapter
+             * @enum {string}
+             */
+            tracking_adapter: "kuaidi100" | "none";
+        };
+        /**
+         * CarrierCreate
+         * @description Add a carrier Shoplet knows (a Kuaidi100 code from ``available``), enabled by default.
+         */
+        CarrierCreate: {
+            /** Account Secret */
+            account_secret?: string | null;
+            /** Code */
+            code: string;
+            /** Customer Code */
+            customer_code?: string | null;
+            /**
+             * Is Enabled
+             * @default true
+             */
+            is_enabled: boolean;
+            /** Name */
+            name?: string | null;
+            /**
+             * Tracking Adapter
+             * @default kuaidi100
+             * @enum {string}
+             */
+            tracking_adapter: "kuaidi100" | "none";
+        };
+        /**
+         * CarrierList
+         * @description The shop's carriers in the order the console and the shipping dialogs list them, and
+         *     the Kuaidi100 codes Shoplet knows that may still be added (``available``).
+         */
+        CarrierList: {
+            /** Available */
+            available: components["schemas"]["CarrierOption"][];
+            /** Carriers */
+            carriers: components["schemas"]["Carrier"][];
+        };
         /** CarrierOption */
         CarrierOption: {
             /** Code */
@@ -11402,6 +11526,31 @@ export interface components {
             is_enabled: boolean;
             /** Name */
             name: string;
+        };
+        /**
+         * CarrierReorder
+         * @description Every carrier code of the shop, once each, in the new order.
+         */
+        CarrierReorder: {
+            /** Codes */
+            codes: string[];
+        };
+        /**
+         * CarrierUpdate
+         * @description Change a carrier; a field left out stays as it is. ``account_secret``: a new password,
+         *     or ``""`` to clear it.
+         */
+        CarrierUpdate: {
+            /** Account Secret */
+            account_secret?: string | null;
+            /** Customer Code */
+            customer_code?: string | null;
+            /** Is Enabled */
+            is_enabled?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Tracking Adapter */
+            tracking_adapter?: ("kuaidi100" | "none") | null;
         };
         /** Cart */
         Cart: {
@@ -39914,6 +40063,320 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_carriers_api_v1_console_logistics_carriers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierList"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    create_carrier_api_v1_console_logistics_carriers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CarrierCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Carrier"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reorder_carriers_api_v1_console_logistics_carriers_order_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CarrierReorder"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierList"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_carrier_api_v1_console_logistics_carriers__code__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the carrier's Kuaidi100 company code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CarrierUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Carrier"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

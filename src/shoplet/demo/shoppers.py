@@ -269,6 +269,7 @@ async def fulfil(
                 tracking_no=f"{prefix}{7_300_000_000 + index * 7919:012d}",
                 actor=STAFF_ACTOR,
                 pii=ctx.pii,
+                settings=ctx.settings,
             )
         if plan.received_at is not None and plan.received_by_shopper:
             token = shoppers[plan.member][0]

@@ -170,6 +170,13 @@ export const consoleApi = {
   printWaybills: (body: Body<O['printWaybills']>) =>
     call<Res<O['printWaybills']>>(OPS.printWaybills, { body }),
   logisticsSettings: () => call<Res<O['logisticsSettings']>>(OPS.logisticsSettings),
+  listCarriers: () => call<Res<O['listCarriers']>>(OPS.listCarriers),
+  createCarrier: (body: Body<O['createCarrier']>) =>
+    call<Res<O['createCarrier']>>(OPS.createCarrier, { body }),
+  updateCarrier: (code: string, body: Body<O['updateCarrier']>) =>
+    call<Res<O['updateCarrier']>>(OPS.updateCarrier, { params: { code }, body }),
+  reorderCarriers: (body: Body<O['reorderCarriers']>) =>
+    call<Res<O['reorderCarriers']>>(OPS.reorderCarriers, { body }),
   listAftersales: (query: Q<O['listAftersales']> = {}) =>
     call<Res<O['listAftersales']>>(OPS.listAftersales, { query }),
   approveAftersale: (no: string) =>

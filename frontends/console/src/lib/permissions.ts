@@ -53,6 +53,7 @@ export const MENU: MenuEntry[] = [
   { path: '/search/analytics', title: '搜索分析', icon: 'TrendCharts', permission: 'products:read', operation: OPS.searchAnalytics },
   { path: '/orders', title: '订单管理', icon: 'List', permission: 'orders:read', operation: OPS.listOrders },
   { path: '/logistics/settings', title: '物流设置', icon: 'Van', permission: 'orders:ship', operation: OPS.logisticsSettings },
+  { path: '/logistics/carriers', title: '物流公司', icon: 'Van', permission: 'orders:ship', operation: OPS.listCarriers },
   { path: '/invoices', title: '发票管理', icon: 'Tickets', permission: 'invoices:manage', operation: OPS.listInvoices },
   { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
   { path: '/stores', title: '门店管理', icon: 'Shop', permission: 'stores:manage', operation: OPS.listStores },

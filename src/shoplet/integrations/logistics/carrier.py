@@ -194,6 +194,15 @@ class Carrier(Protocol):
         """Verify and read a push (raises :class:`PushRejected`)."""
 
     async def print_waybill(
-        self, *, carrier: str, order_ref: str, sender: Party, recipient: Party, cargo: str
+        self,
+        *,
+        carrier: str,
+        order_ref: str,
+        sender: Party,
+        recipient: Party,
+        cargo: str,
+        partner_id: str = "",
+        partner_key: str = "",
     ) -> Waybill:
-        """Issue an e-waybill (a tracking number and its label)."""
+        """Issue an e-waybill (a tracking number and its label); ``partner_id``/``partner_key``:
+        the shop's account with that carrier (客户编码/月结账号 and its password), if any."""

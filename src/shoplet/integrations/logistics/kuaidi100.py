@@ -186,12 +186,21 @@ class Kuaidi100Carrier:
         return read_push(param)
 
     async def print_waybill(
-        self, *, carrier: str, order_ref: str, sender: Party, recipient: Party, cargo: str
+        self,
+        *,
+        carrier: str,
+        order_ref: str,
+        sender: Party,
+        recipient: Party,
+        cargo: str,
+        partner_id: str = "",
+        partner_key: str = "",
     ) -> Waybill:
         param = orjson.dumps(
             {
                 "printType": "IMAGE",
-                "partnerId": "",
+                "partnerId": partner_id,
+                "partnerKey": partner_key,
                 "kuaidicom": carrier,
                 "recMan": {
                     "name": recipient.name,

@@ -55,6 +55,8 @@ class Label:
     number: str
     recipient: dict[str, object]
     image: bytes = b""
+    # The shop's account with the carrier (客户编码/月结账号), "" when none was sent.
+    partner_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,9 @@ class Kuaidi100Simulator:
         serial = next(self._numbers)
         number = f"{_PREFIX.get(company, 'KD')}{7700000000000 + serial}"
         task_id = f"SIM{serial:012d}"
-        self.labels[task_id] = Label(task_id, company, number, recipient)
+        self.labels[task_id] = Label(
+            task_id, company, number, recipient, partner_id=str(body.get("partnerId") or "")
+        )
         return JSONResponse(
             {
                 "success": True,

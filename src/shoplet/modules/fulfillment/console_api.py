@@ -12,8 +12,17 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
-from shoplet.modules.fulfillment import service
-from shoplet.modules.fulfillment.schemas import LogisticsSettings, Tracking
+from shoplet.modules.fulfillment import carriers, service
+from shoplet.modules.fulfillment.schemas import (
+    Carrier,
+    CarrierCode,
+    CarrierCreate,
+    CarrierList,
+    CarrierReorder,
+    CarrierUpdate,
+    LogisticsSettings,
+    Tracking,
+)
 from shoplet.modules.staff.public import (
     StaffIdentity,
     origin_of,
@@ -47,6 +56,80 @@ async def order_waybill(order_no: OrderNo, *, staff: Shipper, session: DbSession
 async def logistics_settings(*, staff: Shipper, session: DbSession, ctx: Ctx) -> LogisticsSettings:
     """物流设置: the provider, whether its key is set (never the key), the carriers."""
     return await service.logistics_settings(session, ctx)
+
+
+CodePath = Annotated[CarrierCode, Path(description="the carrier's Kuaidi100 company code")]
+
+
+def _audited(body: CarrierCreate | CarrierUpdate) -> dict[str, object]:
+    """What the audit log keeps of a change: never the account password, only that it moved."""
+    data = body.model_dump(exclude_unset=True, exclude={"account_secret"})
+    if body.account_secret is not None:
+        data["account_secret"] = "set" if body.account_secret else "cleared"
+    return data
+
+
+@router.get("/logistics/carriers")
+async def list_carriers(*, staff: Shipper, session: DbSession, ctx: Ctx) -> CarrierList:
+    """物流公司: the shop's carriers in order, and the known ones that may still be added."""
+    return await carriers.list_carriers(session, ctx.settings)
+
+
+@router.post("/logistics/carriers", status_code=201, responses=problem_responses(400, 409))
+async def create_carrier(
+    body: CarrierCreate, *, staff: Shipper, request: Request, session: DbSession, ctx: Ctx
+) -> Carrier:
+    """Add a carrier Shoplet knows (a Kuaidi100 code), optionally with its e-waybill account."""
+    created = await carriers.create_carrier(session, ctx.settings, ctx.pii, body)
+    await record_audit(
+        session,
+        staff,
+        "fulfillment.carrier_create",
+        f"carrier:{body.code}",
+        _audited(body),
+        origin_of(request),
+    )
+    return created
+
+
+@router.patch("/logistics/carriers/{code}", responses=problem_responses(404))
+async def update_carrier(
+    code: CodePath,
+    body: CarrierUpdate,
+    *,
+    staff: Shipper,
+    request: Request,
+    session: DbSession,
+    ctx: Ctx,
+) -> Carrier:
+    """Enable or disable a carrier, rename it, or set its e-waybill account and tracking."""
+    updated = await carriers.update_carrier(session, ctx.settings, ctx.pii, code, body)
+    await record_audit(
+        session,
+        staff,
+        "fulfillment.carrier_update",
+        f"carrier:{code}",
+        _audited(body),
+        origin_of(request),
+    )
+    return updated
+
+
+@router.put("/logistics/carriers/order", responses=problem_responses(400))
+async def reorder_carriers(
+    body: CarrierReorder, *, staff: Shipper, request: Request, session: DbSession, ctx: Ctx
+) -> CarrierList:
+    """The carriers' new order (every code of the shop, once each)."""
+    listed = await carriers.reorder_carriers(session, ctx.settings, body.codes)
+    await record_audit(
+        session,
+        staff,
+        "fulfillment.carrier_reorder",
+        "carrier:*",
+        {"codes": body.codes},
+        origin_of(request),
+    )
+    return listed
 
 
 RetryKind = Annotated[

@@ -29,3 +29,23 @@ class CarrierFailed(ShopletError):
 class RetryNotAllowed(Conflict):
     code = "fulfillment.retry_not_allowed"
     title = "Only a failed or waiting tracking subscription or WeChat upload can be retried"
+
+
+class CarrierDisabled(Conflict):
+    code = "fulfillment.carrier_disabled"
+    title = "This carrier is switched off in 物流公司: enable it before shipping with it"
+
+
+class CarrierNotFound(NotFound):
+    code = "fulfillment.carrier_not_found"
+    title = "The shop has no such carrier (add it in 物流公司 first)"
+
+
+class CarrierExists(Conflict):
+    code = "fulfillment.carrier_exists"
+    title = "The shop already has this carrier"
+
+
+class CarrierOrderInvalid(BadRequest):
+    code = "fulfillment.carrier_order_invalid"
+    title = "The new order must list every carrier of the shop exactly once"

@@ -1,5 +1,6 @@
 """Fulfillment tables: one shipment per shipped order, its tracking timeline (append-only, one
-row per line of the carrier's track), and the e-waybills printed for orders.
+row per line of the carrier's track), the e-waybills printed for orders, and the carriers the
+shop ships with (物流公司, edited in the console).
 
 A shipment's ``stage``/``state``/``state_at`` are those of its newest timeline line by the
 carrier's own time, so a push that arrives late never rolls the state back; ``signed_at`` is set
@@ -11,12 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,6 +29,7 @@ from shoplet.core.db import Base, BigId
 STAGES = ("collected", "in_transit", "delivering", "signed", "exception")
 SUBSCRIBE_STATUSES = ("pending", "subscribed", "failed", "unsupported")
 WECHAT_STATUSES = ("none", "pending", "uploaded", "failed")
+TRACKING_ADAPTERS = ("kuaidi100", "none")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -110,3 +114,28 @@ class Waybill(Base):
     label: Mapped[bytes] = mapped_column(LargeBinary)
     label_type: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+
+
+class Carrier(Base):
+    """A carrier the shop knows (物流公司): a Kuaidi100 company code, the name shown, whether
+    shipping and e-waybills may use it, its place in the console's lists, and its e-waybill
+    account (客户编码/月结账号 in clear, its password SM4-encrypted and never shown).
+
+    Empty until the console first changes a carrier: until then the enabled carriers are
+    ``settings.logistics_carriers`` (a fresh shop's default), which the first change writes here.
+    """
+
+    __tablename__ = "fulfillment_carrier"
+    __table_args__ = (
+        CheckConstraint(_in("tracking_adapter", TRACKING_ADAPTERS), name="adapter_known"),
+    )
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    is_enabled: Mapped[bool] = mapped_column(Boolean)
+    sort_order: Mapped[int] = mapped_column(Integer)
+    customer_code: Mapped[str | None] = mapped_column(String(64))
+    account_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    tracking_adapter: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

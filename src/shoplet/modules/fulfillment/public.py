@@ -10,6 +10,8 @@ await track_shipment(session, order_no=…, member_id=…, carrier=…, tracking
                      payer_openid=…)                         # caller's transaction, idempotent
 printed = await print_waybill(ctx, order_no=…, carrier_code="zhongtong",
                               recipient=Party(name, mobile, address), cargo=…)
+await check_shipping_carrier(session, settings, "顺丰")  # 400/409 unless the shop ships with it
+await require_enabled(session, settings, "zhongtong")    # the enabled carrier (its shown name)
 ```
 """
 
@@ -22,7 +24,14 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.integrations.logistics.carrier import Party
 from shoplet.integrations.setup import Integrations
+from shoplet.modules.fulfillment.carriers import (
+    ShopCarrier,
+    check_shipping_carrier,
+    require_enabled,
+    shop_carriers,
+)
 from shoplet.modules.fulfillment.errors import (
+    CarrierDisabled,
     CarrierFailed,
     CarrierUnsupported,
     ShipmentNotFound,
@@ -40,16 +49,21 @@ from shoplet.modules.fulfillment.service import (
 
 __all__ = [
     "SHIPMENT_SIGNED",
+    "CarrierDisabled",
     "CarrierFailed",
     "CarrierUnsupported",
     "Party",
     "PrintedWaybill",
     "ShipmentNotFound",
+    "ShopCarrier",
     "WaybillBatch",
     "WaybillBatchResult",
     "WaybillNotFound",
     "WaybillResult",
+    "check_shipping_carrier",
     "print_waybill",
+    "require_enabled",
+    "shop_carriers",
     "startup",
     "track_shipment",
     "tracking_for_order",

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.fulfillment.models import Shipment, TrackingEvent, Waybill
+from shoplet.modules.fulfillment.models import Carrier, Shipment, TrackingEvent, Waybill
 
 
 def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
@@ -239,3 +239,65 @@ async def count_shipments(session: AsyncSession) -> dict[str, int]:
         select(Shipment.subscribe_status, func.count()).group_by(Shipment.subscribe_status)
     )
     return {str(status): int(n) for status, n in rows.all()}
+
+
+# -- carriers (物流公司) ----------------------------------------------------------------------
+
+
+async def carriers(session: AsyncSession) -> list[Carrier]:
+    rows = await session.scalars(
+        select(Carrier)
+        .order_by(Carrier.sort_order, Carrier.code)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def insert_carriers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert the carriers not there yet (a concurrent seed or add keeps the first); how many
+    this call added."""
+    added = 0
+    for row in rows:
+        result = await session.execute(
+            _insert(session, Carrier)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=[Carrier.code])
+            .returning(Carrier.code)
+        )
+        added += result.scalar_one_or_none() is not None
+    return added
+
+
+async def next_sort_order(session: AsyncSession) -> int:
+    top = await session.scalar(select(func.max(Carrier.sort_order)))
+    return int(top or 0) + 10
+
+
+async def update_carrier(
+    session: AsyncSession, code: str, values: dict[str, Any]
+) -> Carrier | None:
+    """The carrier after the change; None when the shop has no such carrier."""
+    result = await session.scalars(
+        update(Carrier)
+        .where(Carrier.code == code)
+        .values(**values)
+        .returning(Carrier)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return result.one_or_none()
+
+
+async def set_sort_orders(session: AsyncSession, orders: dict[str, int], *, now: Any) -> int:
+    """One UPDATE for the whole order (a CASE on the code); how many rows it moved."""
+    if not orders:
+        return 0
+    result = await session.execute(
+        update(Carrier)
+        .where(Carrier.code.in_(list(orders)))
+        .values(
+            sort_order=case(*((Carrier.code == c, n) for c, n in orders.items())),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))

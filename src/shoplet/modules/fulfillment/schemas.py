@@ -47,6 +47,64 @@ class CarrierOption(BaseModel):
     is_enabled: bool
 
 
+CarrierCode = Annotated[str, StringConstraints(min_length=2, max_length=20, pattern=r"^[a-z]+$")]
+TrackingAdapter = Literal["kuaidi100", "none"]
+CarrierName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+CustomerCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=64, pattern=r"^[A-Za-z0-9_-]*$")
+]
+AccountSecret = Annotated[str, StringConstraints(max_length=128)]
+
+
+class Carrier(BaseModel):
+    """物流公司 as the console shows it: the e-waybill password is never shown, only whether it
+    is set."""
+
+    code: str
+    name: str
+    is_enabled: bool
+    sort_order: int
+    customer_code: str | None
+    is_secret_configured: bool
+    tracking_adapter: TrackingAdapter
+
+
+class CarrierList(BaseModel):
+    """The shop's carriers in the order the console and the shipping dialogs list them, and
+    the Kuaidi100 codes Shoplet knows that may still be added (``available``)."""
+
+    carriers: list[Carrier]
+    available: list[CarrierOption]
+
+
+class CarrierCreate(RequestModel):
+    """Add a carrier Shoplet knows (a Kuaidi100 code from ``available``), enabled by default."""
+
+    code: CarrierCode
+    name: CarrierName | None = None
+    is_enabled: bool = True
+    customer_code: CustomerCode | None = None
+    account_secret: AccountSecret | None = None
+    tracking_adapter: TrackingAdapter = "kuaidi100"
+
+
+class CarrierUpdate(RequestModel):
+    """Change a carrier; a field left out stays as it is. ``account_secret``: a new password,
+    or ``""`` to clear it."""
+
+    name: CarrierName | None = None
+    is_enabled: bool | None = None
+    customer_code: CustomerCode | None = None
+    account_secret: AccountSecret | None = None
+    tracking_adapter: TrackingAdapter | None = None
+
+
+class CarrierReorder(RequestModel):
+    """Every carrier code of the shop, once each, in the new order."""
+
+    codes: list[CarrierCode] = Field(min_length=1, max_length=50)
+
+
 class LogisticsSettings(BaseModel):
     """物流设置 as the console shows it: secrets are never shown, only whether they are set."""
 

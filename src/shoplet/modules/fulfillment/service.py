@@ -30,10 +30,10 @@ from shoplet.integrations.logistics.carrier import (
 )
 from shoplet.integrations.setup import Integrations
 from shoplet.integrations.wechat.shipping import ShippingInfo, ShippingUploadError
+from shoplet.modules.fulfillment import carriers
 from shoplet.modules.fulfillment import repository as repo
 from shoplet.modules.fulfillment.errors import (
     CarrierFailed,
-    CarrierUnsupported,
     RetryNotAllowed,
     ShipmentNotFound,
     WaybillNotFound,
@@ -99,6 +99,8 @@ async def track_shipment(
     upload. True when this call created it."""
     now = now or utcnow()
     code = carrier_code(carrier)
+    # 物流公司 may set a known carrier to 不跟踪轨迹: no subscription (WeChat still gets its code).
+    tracked = code is not None and await carriers.is_tracked(session, code)
     wechat = bool(transaction_id and payer_openid)
     return await repo.insert_shipment(
         session,
@@ -110,7 +112,7 @@ async def track_shipment(
             "tracking_no": tracking_no[:50],
             "receiver_contact": receiver_contact,
             "item_desc": (item_desc or "商品")[:120],
-            "subscribe_status": "pending" if code is not None else "unsupported",
+            "subscribe_status": "pending" if tracked else "unsupported",
             "subscribe_attempts": 0,
             "subscribe_next_at": now,
             "transaction_id": transaction_id if wechat else None,
@@ -369,17 +371,14 @@ async def logistics_settings(session: AsyncSession, ctx: AppContext) -> Logistic
         integrations.kuaidi100_simulator is not None
     )
     callback = integrations.kuaidi100_callback_url if isinstance(integrations, Integrations) else ""
-    enabled = set(settings.logistics_carriers)
+    shop = await carriers.shop_carriers(session, settings)
     return LogisticsSettings(
         provider="kuaidi100",
         mode="simulator" if simulated else "live",
         is_key_configured=bool(settings.kuaidi100_key.get_secret_value()),
         is_secret_configured=bool(settings.kuaidi100_secret.get_secret_value()),
         callback_url=callback,
-        carriers=[
-            CarrierOption(code=code, name=name, is_enabled=code in enabled)
-            for code, name in CARRIER_NAMES.items()
-        ],
+        carriers=[CarrierOption(code=c.code, name=c.name, is_enabled=c.is_enabled) for c in shop],
         auto_receive_after_signed_days=settings.orders_auto_receive_after_signed_days,
         wechat_shipping_upload=settings.wechat_shipping_upload,
         subscriptions=await repo.count_shipments(session),
@@ -405,13 +404,15 @@ async def print_waybill(
     cargo: str,
 ) -> PrintedWaybill:
     """An e-waybill for an order: the one printed before (reprints cost nothing), or a new one
-    from the carrier (called outside any transaction, stored after)."""
-    if carrier_code not in ctx.settings.logistics_carriers or carrier_code not in CARRIER_NAMES:
-        raise CarrierUnsupported(carrier_code=carrier_code)
+    from the carrier (called outside any transaction, stored after) with the shop's account
+    at that carrier. A carrier the shop does not have (400) or has switched off (409) prints
+    nothing."""
     async with unit_of_work(ctx.sessionmaker) as session:
+        await carriers.require_enabled(session, ctx.settings, carrier_code)
         existing = await repo.waybill_by_order(session, order_no)
         if existing is not None:
             return PrintedWaybill(order_no, existing.carrier_code, existing.tracking_no)
+        account = await carriers.waybill_account(session, ctx.pii, carrier_code)
     carrier = integrations_of(ctx).carrier
     if carrier is None:
         raise CarrierFailed("no carrier configured")
@@ -427,6 +428,8 @@ async def print_waybill(
             ),
             recipient=recipient,
             cargo=cargo,
+            partner_id=account.customer_code,
+            partner_key=account.secret,
         )
     except CarrierError as exc:
         raise CarrierFailed(f"{exc.code}: {exc.message}", carrier_code=carrier_code) from exc

@@ -417,6 +417,7 @@ async def ship_order(
             tracking_no=body.tracking_no,
             actor=f"app:{principal.app_key}",
             pii=ctx.pii,
+            settings=ctx.settings,
         )
 
     return await _idempotent(request, session, principal, idempotency_key, run)

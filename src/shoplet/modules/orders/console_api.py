@@ -210,6 +210,7 @@ async def ship_order(
         tracking_no=body.tracking_no,
         actor=actor_of(staff),
         pii=ctx.pii,
+        settings=ctx.settings,
     )
     await record_audit(
         session,

@@ -9,7 +9,7 @@ of an order already printed returns the stored number without calling the carrie
 from __future__ import annotations
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import unit_of_work
+from shoplet.core.db import read_session, unit_of_work
 from shoplet.core.errors import ShopletError
 from shoplet.integrations.logistics.carrier import CARRIER_NAMES
 from shoplet.modules.fulfillment import public as fulfillment
@@ -29,14 +29,15 @@ async def print_and_ship(
     actor: str,
     origin: Origin,
 ) -> fulfillment.WaybillBatchResult:
-    if carrier_code not in ctx.settings.logistics_carriers or carrier_code not in CARRIER_NAMES:
-        # Refused before any order is touched.
-        raise fulfillment.CarrierUnsupported(carrier_code=carrier_code)
+    # A carrier the shop does not have, or has switched off, is refused before any order is
+    # touched (400 fulfillment.carrier_unsupported, 409 fulfillment.carrier_disabled).
+    async with read_session(ctx.sessionmaker) as session:
+        carrier = await fulfillment.require_enabled(session, ctx.settings, carrier_code)
     results: list[fulfillment.WaybillResult] = []
     for order_no in dict.fromkeys(order_nos):
         try:
             results.append(
-                await _one(ctx, order_no, carrier_code, staff=staff, actor=actor, origin=origin)
+                await _one(ctx, order_no, carrier, staff=staff, actor=actor, origin=origin)
             )
         except ShopletError as exc:
             results.append(
@@ -50,7 +51,7 @@ async def print_and_ship(
 async def _one(
     ctx: AppContext,
     order_no: str,
-    carrier_code: str,
+    carrier: fulfillment.ShopCarrier,
     *,
     staff: StaffIdentity,
     actor: str,
@@ -68,7 +69,7 @@ async def _one(
     printed = await fulfillment.print_waybill(
         ctx,
         order_no=order_no,
-        carrier_code=carrier_code,
+        carrier_code=carrier.code,
         recipient=fulfillment.Party(
             name=address.recipient,
             mobile=address.phone,
@@ -80,6 +81,8 @@ async def _one(
         await ship_order(
             session,
             order_no=order_no,
+            # The canonical name, which tracking resolves back to the code (a shop's own name
+            # for the carrier is only for its lists).
             carrier=CARRIER_NAMES.get(printed.carrier_code, printed.carrier_code),
             tracking_no=printed.tracking_no,
             actor=actor,

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.security import PiiCipher
+from shoplet.core.settings import Settings
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.fulfillment import public as fulfillment
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders import events as ev
 from shoplet.modules.orders import repository as repo
@@ -118,9 +120,12 @@ async def ship_order(
     tracking_no: str,
     actor: str,
     pii: PiiCipher | None = None,
+    settings: Settings | None = None,
 ) -> OrderAdmin:
     """paid -> shipped with the carrier and tracking no. (console). The answer's address is
-    masked, or None when no ``pii`` cipher is passed."""
+    masked, or None when no ``pii`` cipher is passed. With ``settings``, a carrier Shoplet
+    knows must be one the shop ships with and has enabled (物流公司): 400
+    ``fulfillment.carrier_unsupported`` / 409 ``fulfillment.carrier_disabled`` otherwise."""
     order = await _any_order(session, order_no)
     if order.ship_hold is not None and order.status == "paid":
         raise OrderOnHold(order_no=order_no, hold=order.ship_hold)
@@ -128,6 +133,8 @@ async def ship_order(
         raise IllegalTransition(
             "a virtual order is not shipped", from_status=order.status, to_status="shipped"
         )
+    if settings is not None:
+        await fulfillment.check_shipping_carrier(session, settings, carrier)
     now = utcnow()
     order = await _move_or_raise(
         session,

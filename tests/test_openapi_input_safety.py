@@ -68,6 +68,18 @@ def _variant(spec: Schema, schema: Schema) -> Schema:
     return schema
 
 
+MAP_KEY = "key"
+
+
+def _map_values(schema: Schema) -> Schema | None:
+    """The value schema of a map (``additionalProperties`` or the first ``patternProperties``)."""
+    values = schema.get("additionalProperties")
+    if isinstance(values, dict):
+        return values
+    patterns = schema.get("patternProperties") or {}
+    return next(iter(patterns.values()), None)
+
+
 def _example(spec: Schema, schema: Schema, depth: int = 0) -> Any:
     """A plausible value of ``schema``: required fields only, the first enum or const."""
     schema = _variant(spec, schema)
@@ -102,6 +114,10 @@ def _leaves(
     if kind == "object" and depth <= 6:
         for name, prop in schema.get("properties", {}).items():
             yield from _leaves(spec, prop, (*path, name), depth + 1)
+        values = _map_values(schema)
+        if not schema.get("properties") and values is not None:
+            # A map (``dict[str, X]``): one entry under a sample key.
+            yield from _leaves(spec, values, (*path, MAP_KEY), depth + 1)
     elif kind == "array" and depth <= 6:
         yield from _leaves(spec, schema.get("items", {}), (*path, 0), depth + 1)
     elif kind == "string" and schema.get("format") != "binary":
@@ -122,7 +138,10 @@ def _with(spec: Schema, schema: Schema, body: Any, path: Path, value: Any) -> An
         current = items[0] if items else _example(spec, item_schema)
         return [_with(spec, item_schema, current, rest, value), *items[1:]]
     obj = dict(body) if isinstance(body, dict) else {}
-    prop = schema.get("properties", {}).get(head, {})
+    prop = schema.get("properties", {}).get(head)
+    if prop is None:
+        values = _map_values(schema)
+        prop = values if head == MAP_KEY and values is not None else {}
     current = obj.get(head, _example(spec, prop))
     obj[head] = _with(spec, prop, current, rest, value)
     return obj

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -24,6 +25,15 @@ __all__ = ["owner"]  # fixture shared with test_console.py, on this module's ser
 
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 SHOPPER = "13900007742"  # a number no other browser test signs in with
+PASSKEY_SHOPPER = "13900007743"
+AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
 RULE = "下单需短信验证 (e2e)"
 
 
@@ -56,6 +66,9 @@ def _last_code(server: Server, phone: str) -> str:
 
 
 def _challenge_every_order(server: Server, owner: Staff) -> None:
+    rules = server.http.get(f"{API}/console/risk/rules", headers=owner.auth).json()
+    if any(r["name"] == RULE for r in rules["items"]):
+        return
     saved = server.http.post(
         f"{API}/console/risk/rules",
         headers=owner.auth,
@@ -77,13 +90,13 @@ def _product_in_stock(server: Server) -> int:
     raise AssertionError("the demo seed has no single-SKU product in stock")
 
 
-def _sign_in(page: Any, server: Server) -> None:
+def _sign_in(page: Any, server: Server, shopper: str = SHOPPER) -> None:
     page.goto(page_url("login", redirect="/pages/me/index"))
     page.get_by_role("checkbox", name=re.compile("^我已阅读并同意")).click()
-    page.get_by_label("手机号", exact=True).fill(SHOPPER)
+    page.get_by_label("手机号", exact=True).fill(shopper)
     page.get_by_role("button", name="获取验证码").click()
-    page.get_by_text(f"验证码已发送至 {SHOPPER}").wait_for()
-    page.get_by_label("短信验证码").fill(_last_code(server, SHOPPER))
+    page.get_by_text(f"验证码已发送至 {shopper}").wait_for()
+    page.get_by_label("短信验证码").fill(_last_code(server, shopper))
     page.get_by_role("button", name="登录", exact=True).click()
     page.get_by_role("button", name="退出登录").wait_for()
 
@@ -149,3 +162,84 @@ def test_a_challenged_order_goes_through_after_the_sms_code(
     assert "challenge_passed" in decisions[0]["reasons"]
     assert decisions[1]["reasons"][0] == f"rule:{RULE}"
     assert order_no
+
+
+def _to_checkout(page: Any) -> None:
+    page.get_by_role("link", name="购物车").click()
+    page.get_by_role("list", name="购物车商品").get_by_role("listitem").first.wait_for()
+    page.get_by_role("button", name=re.compile(r"结算\(\d+\)")).click()
+    page.get_by_role("button", name="新增收货地址").click()
+    page.get_by_label("收货人").fill("王五")
+    page.get_by_label("手机号", exact=True).fill("13800138000")
+    page.get_by_role("radio", name="广东省").click()
+    page.get_by_role("radio", name="深圳市").click()
+    page.get_by_role("radio", name="南山区").click()
+    page.get_by_label("详细地址").fill("科技园科苑路 15 号 3 栋 102")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("group", name="价格明细").wait_for()
+
+
+def test_a_shopper_with_a_passkey_passes_the_challenge_with_it(
+    browser: Any, server: Server, owner: Staff
+) -> None:
+    """H5 on localhost (the embedded RP id) with Chromium's virtual authenticator: a passkey
+    added from 设置, then 使用通行密钥 in the challenge dialog instead of the SMS code."""
+    _challenge_every_order(server, owner)
+    local = f"http://localhost:{urlsplit(server.base).port}"
+    ctx = browser.new_context(
+        base_url=local, viewport=PHONE_VIEWPORT, locale="zh-CN", reduced_motion="reduce"
+    )
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    watch_csp(page, errors)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
+    try:
+        page.goto(page_url("product", id=_product_in_stock(server)))
+        page.get_by_role("button", name="加入购物车").click()
+        page.locator(".pd__badge").wait_for()
+        _sign_in(page, server, PASSKEY_SHOPPER)
+        page.goto(page_url("settings"))
+        page.get_by_role("button", name="添加通行密钥").click()
+        page.get_by_role("button", name=re.compile("^移除 ")).wait_for()
+        found = cdp.send(
+            "WebAuthn.getCredentials", {"authenticatorId": authenticator["authenticatorId"]}
+        )
+        assert len(found["credentials"]) == 1
+
+        page.goto(page_url("me"))
+        _to_checkout(page)
+        with page.expect_response(
+            lambda r: r.url.endswith(f"{API}/orders") and r.request.method == "POST"
+        ) as refused:
+            page.get_by_role("button", name="提交订单").click()
+        assert refused.value.status == 403
+        assert refused.value.json()["methods"] == ["sms", "passkey"]
+        dialog = page.get_by_role("dialog", name="安全验证")
+        expect(dialog).to_be_visible()
+        expect(dialog.get_by_role("button", name="短信验证")).to_be_visible()
+        assert axe_scan(page, name="storefront-risk-challenge-passkey") == []
+        screenshot(page, "storefront-risk-challenge-passkey")
+        with (
+            page.expect_response(
+                lambda r: r.url.endswith("/passkey/verify") and r.request.method == "POST"
+            ) as verified,
+            page.expect_response(
+                lambda r: r.url.endswith(f"{API}/orders") and r.request.method == "POST"
+            ) as retried,
+        ):
+            dialog.get_by_role("button", name="使用通行密钥").click()
+        assert verified.value.status == 200, verified.value.text()
+        assert retried.value.status == 201, retried.value.text()
+        assert retried.value.request.headers.get("x-risk-grant")
+        page.get_by_role("button", name=re.compile("微信支付")).wait_for()
+    finally:
+        ctx.close()
+    assert errors == [], f"JavaScript errors in the page: {errors}"
+    decisions = server.http.get(
+        f"{API}/console/risk/decisions", params={"action": "checkout"}, headers=owner.auth
+    ).json()["items"]
+    assert decisions[0]["outcome"] == "allow"
+    assert "challenge_passed" in decisions[0]["reasons"]

@@ -434,6 +434,8 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'risk.challenge_code_invalid': '验证码错误或已过期',
   'risk.challenge_attempts_exhausted': '验证码错误次数过多，请重新操作',
   'risk.challenge_already_passed': '已完成验证，请直接重试',
+  'risk.challenge_no_passkey': '账户还没有通行密钥，请改用短信验证码',
+  'risk.challenge_passkey_invalid': '通行密钥验证未通过，请重试或改用短信验证码',
   'risk.grant_invalid': '验证已过期或已使用，请重新验证',
   'risk.rule_invalid': '风控规则无效',
   'risk.rule_empty': '规则至少需要一个条件',

@@ -8715,6 +8715,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/risk/challenges/{challenge_id}/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Risk Challenge Passkey Options
+         * @description Options for navigator.credentials.get to answer a risk challenge with one of my passkeys
+         *     (user verification required; valid 5 minutes; 409 ``risk.challenge_no_passkey`` without
+         *     one, 404 ``risk.challenge_not_found``).
+         */
+        post: operations["risk_challenge_passkey_options_api_v1_risk_challenges__challenge_id__passkey_options_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/challenges/{challenge_id}/passkey/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Risk Challenge Passkey
+         * @description Answer a risk challenge with a passkey assertion: the same single-use grant as the texted
+         *     code (400 ``risk.challenge_passkey_invalid``, counted like a wrong code; 409
+         *     ``risk.challenge_attempts_exhausted`` after five).
+         */
+        post: operations["verify_risk_challenge_passkey_api_v1_risk_challenges__challenge_id__passkey_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/risk/challenges/{challenge_id}/sms": {
         parameters: {
             query?: never;
@@ -11853,6 +11897,25 @@ export interface components {
              * @description send as X-Risk-Grant on the retry; single use
              */
             grant: string;
+        };
+        /**
+         * ChallengePasskeyOptions
+         * @description Options for navigator.credentials.get: the member's passkeys, user verification required.
+         */
+        ChallengePasskeyOptions: {
+            /** Expires In */
+            expires_in: number;
+            /** Public Key */
+            public_key: {
+                [key: string]: unknown;
+            };
+        };
+        /** ChallengePasskeyVerify */
+        ChallengePasskeyVerify: {
+            /** Credential */
+            credential: {
+                [key: string]: unknown;
+            };
         };
         /** ChallengeVerify */
         ChallengeVerify: {
@@ -60788,6 +60851,184 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    risk_challenge_passkey_options_api_v1_risk_challenges__challenge_id__passkey_options_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                challenge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengePasskeyOptions"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_risk_challenge_passkey_api_v1_risk_challenges__challenge_id__passkey_verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                challenge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengePasskeyVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeGrant"];
                 };
             };
             /** @description Problem details (RFC 9457) */

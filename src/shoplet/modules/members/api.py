@@ -172,6 +172,49 @@ async def verify_risk_challenge(
 
 
 @router.post(
+    "/risk/challenges/{challenge_id}/passkey/options",
+    tags=["risk"],
+    responses=problem_responses(401, 404, 409),
+)
+async def risk_challenge_passkey_options(
+    challenge_id: ChallengeId, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> risk.ChallengePasskeyOptions:
+    """Options for navigator.credentials.get to answer a risk challenge with one of my passkeys
+    (user verification required; valid 5 minutes; 409 ``risk.challenge_no_passkey`` without
+    one, 404 ``risk.challenge_not_found``)."""
+    options, expires_in = await risk.passkey_options(
+        session, ctx, token=challenge_id, member_id=member.id, now=utcnow()
+    )
+    return risk.ChallengePasskeyOptions(public_key=options, expires_in=expires_in)
+
+
+@router.post(
+    "/risk/challenges/{challenge_id}/passkey/verify",
+    tags=["risk"],
+    responses=problem_responses(400, 401, 404, 409),
+)
+async def verify_risk_challenge_passkey(
+    challenge_id: ChallengeId,
+    body: risk.ChallengePasskeyVerify,
+    member: CurrentMember,
+    session: DbSession,
+    ctx: Ctx,
+) -> risk.ChallengeGrant:
+    """Answer a risk challenge with a passkey assertion: the same single-use grant as the texted
+    code (400 ``risk.challenge_passkey_invalid``, counted like a wrong code; 409
+    ``risk.challenge_attempts_exhausted`` after five)."""
+    grant, action, expires_in = await risk.verify_passkey(
+        session,
+        ctx,
+        token=challenge_id,
+        member_id=member.id,
+        credential=body.credential,
+        now=utcnow(),
+    )
+    return risk.ChallengeGrant(grant=grant, action=action, expires_in=expires_in)
+
+
+@router.post(
     "/auth/sms-login",
     tags=["auth"],
     responses=problem_responses(400, 403, 409, 429),

@@ -187,3 +187,46 @@ async def login(
         raise PasskeySignInRejected("The passkey's signature counter did not increase")
     member = await service.get_member(session, passkey.member_id)
     return await service.complete_login(session, ctx, member, user_agent=user_agent)
+
+
+# -- a passkey answering a risk challenge (risk calls these through its hook) ------------------
+
+
+async def risk_credentials(
+    session: AsyncSession, member_id: int
+) -> list[webauthn.StoredCredential]:
+    """The member's live passkeys, for the assertion options of a risk challenge."""
+    return _stored(await repo.list_passkeys(session, member_id))
+
+
+async def risk_verify(
+    session: AsyncSession,
+    ctx: AppContext,
+    member_id: int,
+    credential: dict[str, Any],
+    challenge: bytes,
+) -> str | None:
+    """Check an assertion for a risk challenge: the member's own live passkey, user
+    verification, origin and RP id of the settings, and a counter stored by one conditional
+    UPDATE (a counter that does not grow is refused). ``None`` when it passes, else why not."""
+    try:
+        named = webauthn.read_assertion(credential)
+    except webauthn.WebAuthnRejected:
+        return "Not a passkey assertion"
+    passkey = await repo.get_passkey_by_credential(session, named.credential_id)
+    if passkey is None or passkey.revoked_at is not None or passkey.member_id != member_id:
+        return "This passkey is not registered to your account"
+    try:
+        new_count = webauthn.verify_authentication(
+            webauthn.RelyingParty.of(ctx.settings),
+            credential=credential,
+            challenge=challenge,
+            public_key=passkey.public_key,
+            sign_count=passkey.sign_count,
+            user_verification=True,
+        )
+    except webauthn.WebAuthnRejected as exc:
+        return f"The passkey could not be verified: {exc}"
+    if not await repo.advance_passkey_count(session, passkey, new_count=new_count, now=utcnow()):
+        return "The passkey's signature counter did not increase"
+    return None

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, FastAPI
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.core.context import Ctx
+from shoplet.core.context import AppContext, Ctx
 from shoplet.core.errors import Unauthorized
 from shoplet.core.security import PiiCipher, TokenError, mask_phone
+from shoplet.modules.members import passkeys
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import (
     AddressNotFound,
@@ -36,6 +37,7 @@ from shoplet.modules.members.regions import Region, RegionTree
 from shoplet.modules.members.regions import tree as region_tree
 from shoplet.modules.members.repository import MemberFilter
 from shoplet.modules.members.schemas import MemberAdmin
+from shoplet.modules.risk.public import PasskeyHook, set_passkey_hook
 
 __all__ = [
     "MEMBER_MERGED",
@@ -71,6 +73,7 @@ __all__ = [
     "register_merge_hook",
     "signed_in_since",
     "signup_facts",
+    "startup",
 ]
 
 
@@ -261,3 +264,11 @@ def signup_facts(since: datetime, until: datetime) -> Any:
     """A subquery of the members who registered in ``[since, until)``: ``member_id``, ``at``
     (their ``created_at``), for reports (insights' 新会员数) to group in SQL."""
     return repo.signup_facts(since, until)
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> None:
+    """App lifespan hook: a shopper's passkeys answer risk challenges (risk may not import
+    members; it asks through this hook)."""
+    set_passkey_hook(
+        ctx, PasskeyHook(credentials=passkeys.risk_credentials, verify=passkeys.risk_verify)
+    )

@@ -22,7 +22,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import keep_writes_on_error, on_commit, read_session, utcnow
 from shoplet.modules.staff.public import Origin, StaffIdentity, record_audit
 
-from . import challenge, repository
+from . import challenge, passkey, repository
 from .config import risk_settings
 from .errors import ChallengeRequired, RiskBlocked
 from .models import RiskDecision, RiskRule
@@ -443,11 +443,14 @@ async def guard(
                 decision_id=decision.id,
                 now=now or utcnow(),
             )
+            methods = list(challenge.METHODS)
+            if await passkey.has_passkey(session, ctx, req.member_id):
+                methods.append("passkey")
             raise ChallengeRequired(
                 decision_id=decision.id,
                 reasons=decision.reasons,
                 challenge_id=token,
-                methods=list(challenge.METHODS),
+                methods=methods,
             )
         raise ChallengeRequired(decision_id=decision.id, reasons=decision.reasons)
     return decision

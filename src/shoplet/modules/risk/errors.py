@@ -141,3 +141,19 @@ class GrantInvalid(Forbidden):
 
     code = "risk.grant_invalid"
     title = "Verification expired or already used"
+
+
+class ChallengeNoPasskey(Conflict):
+    """The shopper has no passkey to answer the challenge with (SMS remains)."""
+
+    code = "risk.challenge_no_passkey"
+    title = "No passkey is registered for this account"
+
+
+class ChallengePasskeyInvalid(BadRequest):
+    """The passkey assertion does not verify: another origin or relying party, no user
+    verification, a passkey that is not this member's, an old counter, no options asked for
+    (the attempt is counted, like a wrong code)."""
+
+    code = "risk.challenge_passkey_invalid"
+    title = "The passkey could not be verified"

@@ -12,9 +12,26 @@ from shoplet.modules.risk.challenge import issue_code, verify_code
 from shoplet.modules.risk.client import ClientSignals, RiskClient, client_signals
 from shoplet.modules.risk.config import use_settings
 from shoplet.modules.risk.engine import guard_staff_signin
-from shoplet.modules.risk.errors import ChallengeNoPhone, ChallengeRequired, RiskBlocked
+from shoplet.modules.risk.errors import (
+    ChallengeNoPhone,
+    ChallengePasskeyInvalid,
+    ChallengeRequired,
+    RiskBlocked,
+)
+from shoplet.modules.risk.passkey import (
+    PasskeyHook,
+    passkey_options,
+    set_passkey_hook,
+    verify_passkey,
+)
 from shoplet.modules.risk.rules import ACTIONS, Action
-from shoplet.modules.risk.schemas import ChallengeCodeSent, ChallengeGrant, ChallengeVerify
+from shoplet.modules.risk.schemas import (
+    ChallengeCodeSent,
+    ChallengeGrant,
+    ChallengePasskeyOptions,
+    ChallengePasskeyVerify,
+    ChallengeVerify,
+)
 from shoplet.modules.risk.service import (
     Decision,
     RiskRequest,
@@ -31,10 +48,14 @@ __all__ = [
     "ChallengeCodeSent",
     "ChallengeGrant",
     "ChallengeNoPhone",
+    "ChallengePasskeyInvalid",
+    "ChallengePasskeyOptions",
+    "ChallengePasskeyVerify",
     "ChallengeRequired",
     "ChallengeVerify",
     "ClientSignals",
     "Decision",
+    "PasskeyHook",
     "RiskBlocked",
     "RiskClient",
     "RiskRequest",
@@ -42,10 +63,13 @@ __all__ = [
     "client_signals",
     "guard",
     "issue_code",
+    "passkey_options",
     "record_failure",
+    "set_passkey_hook",
     "startup",
     "use_settings",
     "verify_code",
+    "verify_passkey",
 ]
 
 

@@ -202,6 +202,19 @@ async def set_challenge_code(
     )
 
 
+async def set_challenge_passkey(
+    session: AsyncSession, *, token: str, code_hash: str, code_expires_at: datetime
+) -> None:
+    """Fresh WebAuthn challenge bytes (``pk:``) for a challenge not passed yet; the attempts
+    already counted stay."""
+    await session.execute(
+        update(RiskChallenge)
+        .where(RiskChallenge.token == token, RiskChallenge.grant_hash.is_(None))
+        .values(code_hash=code_hash, code_expires_at=code_expires_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def count_challenge_attempt(
     session: AsyncSession, *, token: str, member_id: int, now: datetime, max_attempts: int
 ) -> tuple[str | None, datetime | None] | None:

@@ -142,3 +142,15 @@ class ChallengeGrant(BaseModel):
     grant: str = Field(description="send as X-Risk-Grant on the retry; single use")
     action: str
     expires_in: int
+
+
+class ChallengePasskeyOptions(BaseModel):
+    """Options for navigator.credentials.get: the member's passkeys, user verification required."""
+
+    public_key: dict[str, Any]
+    expires_in: int
+
+
+class ChallengePasskeyVerify(RequestModel):
+    # A PublicKeyCredential as JSON (toJSON()); py_webauthn checks its structure.
+    credential: Annotated[dict[str, Any], Field(max_length=8)]

@@ -83,8 +83,10 @@ async def test_management_board_region_drill(
     before = (await client.get(f"{MANAGEMENT}?{span}", headers=staff)).json()
     now = utcnow()
     async with unit_of_work(ctx.sessionmaker) as s:
-        for at in (now - timedelta(days=1), now - timedelta(days=1)):
-            await s.execute(insert(Member).values(nickname="新会员", created_at=at, last_login_at=at))
+        at = now - timedelta(days=1)
+        for _ in range(2):
+            row = {"nickname": "新会员", "created_at": at, "last_login_at": at}
+            await s.execute(insert(Member).values(**row))
 
     response = await client.get(f"{MANAGEMENT}?{span}", headers=staff)
     assert response.status_code == 200, response.text
@@ -113,9 +115,7 @@ async def test_management_board_region_drill(
     ]
     _sums_match(province)
     beijing = (await client.get(f"{MANAGEMENT}?{span}&region=110000", headers=staff)).json()
-    assert [(r["key"], r["orders"], r["gmv"]) for r in beijing["rows"]] == [
-        ("110100", 3, 4 * UNIT)
-    ]
+    assert [(r["key"], r["orders"], r["gmv"]) for r in beijing["rows"]] == [("110100", 3, 4 * UNIT)]
     _sums_match(beijing)
 
     city = (await client.get(f"{MANAGEMENT}?{span}&region=440100", headers=staff)).json()

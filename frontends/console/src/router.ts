@@ -266,6 +266,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'orders:read', title: '一线看板' },
       },
       {
+        path: 'insights/boards/:kind(management|operations)',
+        name: 'insights-boards',
+        component: () => import('@/views/insights/BoardsView.vue'),
+        meta: { permission: 'dashboard:read', title: '经营与运营看板' },
+      },
+      {
         path: 'analytics/clearance',
         name: 'analytics-clearance',
         component: () => import('@/views/analytics/ClearanceView.vue'),

@@ -2154,6 +2154,31 @@ export const DASHBOARD_LABELS = {
   empty: '暂无数据',
 } as const
 
+export const BUSINESS_BOARD_LABELS = {
+  management: '区域经营看板',
+  operations: '运营看板',
+  drill: '下钻层级',
+  allRegions: '全国',
+  allChannels: '全部渠道',
+  range: '日期范围',
+  start: '开始日期',
+  end: '结束日期',
+  byProvince: '各省份',
+  byCity: '各城市',
+  bySource: '各订单来源',
+  byCampaign: '各活动',
+  noStore: '订单只记录收货地区，不记录门店：城市是最细一级。',
+  region: '地区',
+  channel: '渠道',
+  stockRisk: '缺货风险（{n} 天内售罄）',
+  stockDays: '预警天数',
+  sku: '商品',
+  available: '可售',
+  runsOut: '预计售罄（天）',
+  suggested: '建议补货',
+  noRisk: '暂无缺货风险',
+} as const
+
 export const FRONTLINE_LABELS = {
   title: '一线看板',
   intro: '当班要处理的事：待发货订单、售后队列、售罄与库存告急、未恢复的告警。点开磁贴查看最先要处理的几条。',

@@ -3510,6 +3510,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/boards/management": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Management Board
+         * @description 经营看板: GMV, paid orders, average order value, new members and repeat-purchase rate
+         *     of the range against the one before, and the region drill (province → city).
+         */
+        get: operations["management_board_api_v1_console_insights_boards_management_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/boards/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operations Board
+         * @description 运营看板: GMV, paid orders, average order value, buyers and SKUs at stock risk, the
+         *     channel drill (order source → campaign) and the SKUs forecast to run out within
+         *     ``stock_days`` days.
+         */
+        get: operations["operations_board_api_v1_console_insights_boards_operations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/insights/clearance/apply": {
         parameters: {
             query?: never;
@@ -11242,6 +11285,59 @@ export interface components {
              */
             unchanged: number;
         };
+        /**
+         * BusinessBoard
+         * @description 经营看板 (``kind="management"``: drill by region) or 运营看板 (``"operations"``: drill by
+         *     channel, and the stock-risk list).
+         */
+        BusinessBoard: {
+            /** Channel */
+            channel: string | null;
+            /**
+             * Drill
+             * @enum {string}
+             */
+            drill: "province" | "city" | "none" | "source" | "campaign";
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "management" | "operations";
+            /** Refresh Seconds */
+            refresh_seconds: number;
+            /** Region */
+            region: string | null;
+            /** Rows */
+            rows: components["schemas"]["DrillRow"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Stock Days */
+            stock_days?: number | null;
+            /** Stock Risk */
+            stock_risk?: components["schemas"]["StockRisk"][];
+            /** Tiles */
+            tiles: components["schemas"]["DashboardTile"][];
+            /** Title */
+            title: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
         /** BuyAccepted */
         BuyAccepted: {
             /**
@@ -13321,6 +13417,26 @@ export interface components {
             min_withdrawal: number;
             /** Product Rates */
             product_rates?: components["schemas"]["RateOverride"][];
+        };
+        /**
+         * DrillRow
+         * @description One entry of a board's drill (a province, a city, an order source, a campaign): its
+         *     orders and GMV sum to the parent's tiles.
+         */
+        DrillRow: {
+            /** Buyers */
+            buyers: number;
+            /**
+             * Gmv
+             * @description money, fen (0 without orders:read)
+             */
+            gmv: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Orders */
+            orders: number;
         };
         /** DropOffPerson */
         DropOffPerson: {
@@ -21228,6 +21344,26 @@ export interface components {
             reserved: number;
             /** Sku Id */
             sku_id: number;
+        };
+        /**
+         * StockRisk
+         * @description A SKU the replenishment forecast sees running out within the board's ``stock_days``.
+         */
+        StockRisk: {
+            /** Available */
+            available: number;
+            /** Days Until Stockout */
+            days_until_stockout: number;
+            /** Name */
+            name: string;
+            /** Product Id */
+            product_id: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Suggested Quantity */
+            suggested_quantity: number;
         };
         /** StockSet */
         StockSet: {
@@ -38894,6 +39030,179 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    management_board_api_v1_console_insights_boards_management_get: {
+        parameters: {
+            query?: {
+                /** @description first shop day (default: 6 days before end) */
+                start?: string | null;
+                /** @description last shop day, inclusive (default: today) */
+                end?: string | null;
+                /** @description a province or city code (GB/T 2260) */
+                region?: string | null;
+                /** @description an order source: cart, buy_now, flashsale… */
+                channel?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessBoard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    operations_board_api_v1_console_insights_boards_operations_get: {
+        parameters: {
+            query?: {
+                /** @description first shop day (default: 6 days before end) */
+                start?: string | null;
+                /** @description last shop day, inclusive (default: today) */
+                end?: string | null;
+                /** @description a province or city code (GB/T 2260) */
+                region?: string | null;
+                /** @description an order source: cart, buy_now, flashsale… */
+                channel?: string | null;
+                stock_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessBoard"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

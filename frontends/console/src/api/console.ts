@@ -536,6 +536,8 @@ export const consoleApi = {
   insightsDashboard: (level: 'shop' | 'category' | 'product', query: Q<O['insightsDashboard']> = {}) =>
     call<Res<O['insightsDashboard']>>(OPS.insightsDashboard, { params: { level }, query }),
   frontlineBoard: () => call<Res<O['frontlineBoard']>>(OPS.frontlineBoard),
+  managementBoard: (query: Q<O['managementBoard']> = {}) => call<Res<O['managementBoard']>>(OPS.managementBoard, { query }),
+  operationsBoard: (query: Q<O['operationsBoard']> = {}) => call<Res<O['operationsBoard']>>(OPS.operationsBoard, { query }),
   /** The live stream of 一线看板 (server-sent events; read with `readEvents`). */
   frontlineStream: (signal: AbortSignal) => openStream(OPS.frontlineStream, { signal }),
   clearanceApply: (body: Body<O['clearanceApply']>) => call<Res<O['clearanceApply']>>(OPS.clearanceApply, { body }),

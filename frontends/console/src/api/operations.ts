@@ -309,6 +309,8 @@ export const OPS = {
   insightsDashboard: op('GET', '/api/v1/console/insights/dashboards/{level}'),
   frontlineBoard: op('GET', '/api/v1/console/insights/boards/frontline'),
   frontlineStream: op('GET', '/api/v1/console/insights/boards/frontline/stream'),
+  managementBoard: op('GET', '/api/v1/console/insights/boards/management'),
+  operationsBoard: op('GET', '/api/v1/console/insights/boards/operations'),
   rfmSummary: op('GET', '/api/v1/console/analytics/rfm'),
   rfmCustomers: op('GET', '/api/v1/console/analytics/rfm/customers'),
   memberRfm: op('GET', '/api/v1/console/analytics/rfm/members/{member_id}'),

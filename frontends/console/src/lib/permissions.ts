@@ -95,6 +95,8 @@ export const MENU: MenuEntry[] = [
   { path: '/analytics/forecast', title: '销量预测', icon: 'TrendCharts', permission: 'analytics:view', operation: OPS.forecast },
   { path: '/analytics/replenishment', title: '补货建议', icon: 'Box', permission: 'analytics:view', operation: OPS.replenishment },
   { path: '/insights/dashboards/shop', title: '经营看板', icon: 'DataBoard', permission: 'dashboard:read', operation: OPS.insightsDashboard },
+  { path: '/insights/boards/management', title: '区域经营看板', icon: 'MapLocation', permission: 'dashboard:read', operation: OPS.managementBoard },
+  { path: '/insights/boards/operations', title: '运营看板', icon: 'TrendCharts', permission: 'dashboard:read', operation: OPS.operationsBoard },
   { path: '/insights/boards/frontline', title: '一线看板', icon: 'Monitor', permission: 'orders:read', operation: OPS.frontlineBoard },
   { path: '/analytics/clearance', title: '清仓定价', icon: 'Discount', permission: 'analytics:view', operation: OPS.clearancePlan },
   { path: '/insights/ask', title: '智能问数', icon: 'ChatLineRound', permission: 'orders:read', operation: OPS.ask },

@@ -784,7 +784,8 @@ def order_facts(since: datetime, until: datetime, *, anchor: str) -> Any:
     """A subquery, one row per order (virtual orders left out) whose ``anchor`` time
     (``"paid"``: paid orders by ``paid_at``; ``"created"``: every order by ``created_at``) is in
     ``[since, until)``: ``order_id``, ``member_id``, ``at``, ``is_paid`` (0/1),
-    ``payable_total``, ``refunded_total``, ``region_code``, ``source``."""
+    ``payable_total``, ``refunded_total``, ``region_code``, ``source``, ``source_ref`` (a flash
+    sale's ``flash:<campaign>:<sku>``, else null)."""
     at = Order.paid_at if anchor == "paid" else Order.created_at
     return (
         select(
@@ -796,6 +797,7 @@ def order_facts(since: datetime, until: datetime, *, anchor: str) -> Any:
             Order.refunded_total,
             Order.region_code,
             Order.source,
+            Order.stock_source_ref.label("source_ref"),
         )
         .where(at >= since, at < until, Order.is_virtual.is_(False))
         .subquery("order_facts")

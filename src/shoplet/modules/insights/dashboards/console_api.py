@@ -4,6 +4,7 @@ as a live stream. Read-only, from a replica when one is configured."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,8 +22,8 @@ from shoplet.modules.staff.public import (
     require_permission,
 )
 
-from . import frontline, live, service
-from .schemas import FrontlineBoard, Level, SalesDashboard
+from . import boards, frontline, live, service
+from .schemas import BusinessBoard, FrontlineBoard, Level, SalesDashboard
 
 router = APIRouter(tags=["console-insights"])
 
@@ -46,6 +47,66 @@ async def dashboard(
         days=days,
         category_id=category_id,
         product_id=product_id,
+        permissions=staff.permissions,
+    )
+
+
+Start = Annotated[date | None, Query(description="first shop day (default: 6 days before end)")]
+End = Annotated[date | None, Query(description="last shop day, inclusive (default: today)")]
+Region = Annotated[
+    str | None,
+    Query(pattern=r"^\d{6}$", description="a province or city code (GB/T 2260)"),
+]
+Channel = Annotated[
+    str | None, Query(max_length=20, description="an order source: cart, buy_now, flashsale…")
+]
+
+
+@router.get("/insights/boards/management", responses=problem_responses(400))
+async def management_board(
+    staff: DashboardReader,
+    session: ReplicaDbSession,
+    *,
+    start: Start = None,
+    end: End = None,
+    region: Region = None,
+    channel: Channel = None,
+) -> BusinessBoard:
+    """经营看板: GMV, paid orders, average order value, new members and repeat-purchase rate
+    of the range against the one before, and the region drill (province → city)."""
+    return await boards.board(
+        session,
+        "management",
+        start=start,
+        end=end,
+        region=region,
+        channel=channel,
+        permissions=staff.permissions,
+    )
+
+
+@router.get("/insights/boards/operations", responses=problem_responses(400))
+async def operations_board(
+    staff: DashboardReader,
+    session: ReplicaDbSession,
+    *,
+    start: Start = None,
+    end: End = None,
+    region: Region = None,
+    channel: Channel = None,
+    stock_days: Annotated[int, Query(ge=1, le=60)] = 7,
+) -> BusinessBoard:
+    """运营看板: GMV, paid orders, average order value, buyers and SKUs at stock risk, the
+    channel drill (order source → campaign) and the SKUs forecast to run out within
+    ``stock_days`` days."""
+    return await boards.board(
+        session,
+        "operations",
+        start=start,
+        end=end,
+        region=region,
+        channel=channel,
+        stock_days=stock_days,
         permissions=staff.permissions,
     )
 

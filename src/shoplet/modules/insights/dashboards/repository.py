@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 
 Group = Literal["category", "product"]
@@ -79,3 +80,83 @@ async def refunded(session: AsyncSession, since: datetime, until: datetime) -> i
     """Fen refunded on the orders paid in ``[since, until)``."""
     f = orders.order_facts(since, until, anchor="paid")
     return int(await session.scalar(select(func.coalesce(func.sum(f.c.refunded_total), 0))) or 0)
+
+
+# -- 经营看板 / 运营看板: whole orders (``orders.public.order_facts``) --------------------------
+
+BoardGroup = Literal["province", "city", "source", "source_ref"]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTotals:
+    key: str | None
+    gmv: int
+    orders: int
+    buyers: int
+    repeat_buyers: int
+
+
+def _paid_orders(
+    since: datetime, until: datetime, *, region: str | None, channel: str | None
+) -> Any:
+    """Paid orders of ``[since, until)`` as a subquery with ``province`` (2 digits) and
+    ``city`` (4 digits) prefixes of the delivery district; ``region`` is such a prefix."""
+    f = orders.order_facts(since, until, anchor="paid")
+    stmt = select(
+        f.c.order_id,
+        f.c.member_id,
+        f.c.payable_total,
+        f.c.source,
+        f.c.source_ref,
+        func.substr(f.c.region_code, 1, 2).label("province"),
+        func.substr(f.c.region_code, 1, 4).label("city"),
+    ).where(f.c.is_paid == 1)
+    if region:
+        stmt = stmt.where(f.c.region_code.startswith(region, autoescape=True))
+    if channel:
+        stmt = stmt.where(f.c.source == channel)
+    return stmt.subquery("paid_orders")
+
+
+async def order_totals(
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    *,
+    region: str | None = None,
+    channel: str | None = None,
+    group: BoardGroup | None = None,
+) -> list[OrderTotals]:
+    """GMV (order payables), paid orders, distinct buyers and the buyers with two paid orders or
+    more in ``[since, until)``, filtered by region prefix and source, one row per ``group``."""
+    p = _paid_orders(since, until, region=region, channel=channel)
+    keys = [p.c.member_id] + ([p.c[group]] if group else [])
+    per_buyer = (
+        select(
+            *keys,
+            func.sum(p.c.payable_total).label("gmv"),
+            func.count().label("orders"),
+        )
+        .group_by(*keys)
+        .subquery("per_buyer")
+    )
+    key: Any = per_buyer.c[group] if group else None
+    stmt = select(
+        *([key] if key is not None else []),
+        func.coalesce(func.sum(per_buyer.c.gmv), 0),
+        func.coalesce(func.sum(per_buyer.c.orders), 0),
+        func.count(),
+        func.coalesce(func.sum(case((per_buyer.c.orders >= 2, 1), else_=0)), 0),
+    ).select_from(per_buyer)
+    if key is not None:
+        stmt = stmt.group_by(key)
+    rows = (await session.execute(stmt)).all()
+    if key is None:
+        return [OrderTotals(None, int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+    return [OrderTotals(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
+async def new_members(session: AsyncSession, since: datetime, until: datetime) -> int:
+    """Members who registered in ``[since, until)``."""
+    f = members.signup_facts(since, until)
+    return int(await session.scalar(select(func.count()).select_from(f)) or 0)

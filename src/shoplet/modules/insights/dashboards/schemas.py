@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
@@ -83,3 +83,47 @@ class FrontlineUpdate(ResponseModel):
     generated_at: datetime
     full: bool
     tiles: list[BoardTile]
+
+
+class DrillRow(ResponseModel):
+    """One entry of a board's drill (a province, a city, an order source, a campaign): its
+    orders and GMV sum to the parent's tiles."""
+
+    key: str
+    name: str
+    gmv: int = Field(description="money, fen (0 without orders:read)")
+    orders: int
+    buyers: int
+
+
+class StockRisk(ResponseModel):
+    """A SKU the replenishment forecast sees running out within the board's ``stock_days``."""
+
+    sku_id: int
+    product_id: int
+    name: str
+    spec_text: str
+    available: int
+    days_until_stockout: int
+    suggested_quantity: int
+
+
+class BusinessBoard(ResponseModel):
+    """经营看板 (``kind="management"``: drill by region) or 运营看板 (``"operations"``: drill by
+    channel, and the stock-risk list)."""
+
+    kind: Literal["management", "operations"]
+    start: date
+    end: date
+    since: datetime
+    until: datetime
+    region: str | None
+    channel: str | None
+    # The drill level the rows are at: province → city (management), source → campaign.
+    drill: Literal["province", "city", "none", "source", "campaign"]
+    title: str
+    tiles: list[DashboardTile]
+    rows: list[DrillRow]
+    stock_days: int | None = None
+    stock_risk: list[StockRisk] = Field(default_factory=list)
+    refresh_seconds: int

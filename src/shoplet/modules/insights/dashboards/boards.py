@@ -1,0 +1,262 @@
+"""经营看板 (the management board) and 运营看板 (the operations board): a date range's tiles
+against the same length of time just before it, from whole paid orders
+(``orders.public.order_facts``), filtered by region and channel, with a drill whose rows sum
+to the tiles.
+
+- 经营看板: GMV, paid orders, average order value, new members, repeat-purchase rate; drill by
+  region, province → city (orders keep the delivery district only, no store, so the drill ends
+  at the city).
+- 运营看板: GMV, paid orders, average order value, buyers, SKUs at stock risk; drill by channel,
+  order source → campaign (flash sale orders record theirs; other sources have none), and the
+  SKUs the replenishment forecast sees running out within ``stock_days`` days.
+
+A range is shop days ``start``..``end`` (inclusive), cut at now when it reaches today; the
+previous period is as long and ends where this one starts. Money needs ``orders:read`` beside
+``dashboard:read``. New members count the whole shop (a signup has no region or channel)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core.db import utcnow
+from shoplet.modules.insights.forecast import service as forecast
+from shoplet.modules.insights.forecast.service import day_start, shop_day
+from shoplet.modules.members import public as members
+
+from . import repository
+from .errors import DashboardInvalid
+from .repository import OrderTotals
+from .schemas import BusinessBoard, DashboardTile, DrillRow, StockRisk
+
+MONEY_PERMISSION = "orders:read"
+REFRESH_SECONDS = 15
+MAX_DAYS = 366
+DEFAULT_DAYS = 7
+STOCK_RISK_ITEMS = 20
+SOURCE_LABELS = {
+    "cart": "购物车",
+    "buy_now": "立即购买",
+    "flashsale": "秒杀",
+    "groupbuy": "拼团",
+}
+NO_CAMPAIGN = "-"
+CHANNEL_PATTERN = re.compile(r"^[a-z_]{1,20}$")
+_FLASH_REF = re.compile(r"^flash:(\d+):")
+
+Kind = Literal["management", "operations"]
+# code: (name, unit, money)
+MANAGEMENT_TILES: dict[str, tuple[str, str, bool]] = {
+    "gmv": ("销售额 GMV", "分", True),
+    "orders": ("支付订单数", "单", False),
+    "aov": ("客单价", "分", True),
+    "new_members": ("新会员数", "人", False),
+    "repeat_rate": ("复购率", "%", False),
+}
+OPERATIONS_TILES: dict[str, tuple[str, str, bool]] = {
+    "gmv": ("销售额 GMV", "分", True),
+    "orders": ("支付订单数", "单", False),
+    "aov": ("客单价", "分", True),
+    "buyers": ("购买人数", "人", False),
+    "stock_risk": ("缺货风险 SKU", "个", False),
+}
+
+
+def period(
+    start: date | None, end: date | None, now: datetime
+) -> tuple[date, date, datetime, datetime]:
+    """(start, end, since, until) of the range; 400 ``insights.dashboard_invalid`` for an
+    empty, future or too long one."""
+    today = shop_day(now)
+    end = end or today
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise DashboardInvalid("start is after end")
+    if start > today:
+        raise DashboardInvalid("The range starts in the future")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise DashboardInvalid(f"The range is longer than {MAX_DAYS} days")
+    since = day_start(start)
+    return start, end, since, min(day_start(end + timedelta(days=1)), now)
+
+
+def region_prefix(code: str | None) -> tuple[str | None, str]:
+    """(the prefix of district codes, the name) of a province or city code; 400 otherwise."""
+    if not code:
+        return None, "全国"
+    tree = members.region_tree()
+    province = tree.province(code)
+    if province is not None:
+        return code[:2], province.name
+    city = tree.city(code)
+    if city is not None:
+        parent = tree.province(city.parent) if city.parent else None
+        return code[:4], f"{parent.name} / {city.name}" if parent else city.name
+    raise DashboardInvalid(f"Unknown region {code!r} (a province or city code)")
+
+
+def _rate(t: OrderTotals | None) -> float | None:
+    if t is None or not t.buyers:
+        return None
+    return round(100 * t.repeat_buyers / t.buyers, 1)
+
+
+def _values(t: OrderTotals | None) -> dict[str, float | None]:
+    gmv = t.gmv if t else 0
+    count = t.orders if t else 0
+    return {
+        "gmv": gmv,
+        "orders": count,
+        "aov": round(gmv / count) if count else None,
+        "buyers": t.buyers if t else 0,
+        "repeat_rate": _rate(t),
+    }
+
+
+def _region_rows(found: list[OrderTotals], level: Literal["province", "city"]) -> list[DrillRow]:
+    tree = members.region_tree()
+    rows = []
+    for t in found:
+        code = (t.key or "").ljust(6, "0")
+        region = tree.province(code) if level == "province" else tree.city(code)
+        rows.append(
+            DrillRow(
+                key=code,
+                name=region.name if region else f"未知地区 {code}",
+                gmv=t.gmv,
+                orders=t.orders,
+                buyers=t.buyers,
+            )
+        )
+    return rows
+
+
+def _source_rows(found: list[OrderTotals]) -> list[DrillRow]:
+    return [
+        DrillRow(
+            key=t.key or "",
+            name=SOURCE_LABELS.get(t.key or "", t.key or "未知来源"),
+            gmv=t.gmv,
+            orders=t.orders,
+            buyers=t.buyers,
+        )
+        for t in found
+    ]
+
+
+def _campaign_rows(found: list[OrderTotals]) -> list[DrillRow]:
+    """Refs grouped by campaign (``flash:<campaign>:<sku>`` → ``<campaign>``). Buyers are
+    summed per ref, so a shopper buying two SKUs of one campaign counts twice there."""
+    by_key: dict[str, list[int]] = {}
+    for t in found:
+        match = _FLASH_REF.match(t.key or "")
+        key = match.group(1) if match else NO_CAMPAIGN
+        sums = by_key.setdefault(key, [0, 0, 0])
+        sums[0] += t.gmv
+        sums[1] += t.orders
+        sums[2] += t.buyers
+    return [
+        DrillRow(
+            key=key,
+            name="无活动" if key == NO_CAMPAIGN else f"秒杀活动 #{key}",
+            gmv=gmv,
+            orders=count,
+            buyers=buyers,
+        )
+        for key, (gmv, count, buyers) in by_key.items()
+    ]
+
+
+async def _stock_risk(session: AsyncSession, days: int) -> list[StockRisk]:
+    report = await forecast.replenishment_list(session, within_days=days)
+    return [
+        StockRisk(
+            sku_id=r.sku_id,
+            product_id=r.product_id,
+            name=r.name,
+            spec_text=r.spec_text,
+            available=r.available,
+            days_until_stockout=r.days_until_stockout or 0,
+            suggested_quantity=r.suggested_quantity,
+        )
+        for r in report.items
+    ]
+
+
+async def board(
+    session: AsyncSession,
+    kind: Kind,
+    *,
+    start: date | None,
+    end: date | None,
+    region: str | None,
+    channel: str | None,
+    stock_days: int = 7,
+    permissions: Collection[str],
+    now: datetime | None = None,
+) -> BusinessBoard:
+    now = now or utcnow()
+    start, end, since, until = period(start, end, now)
+    previous = (since - (until - since), since)
+    prefix, region_name = region_prefix(region)
+    if channel is not None and not CHANNEL_PATTERN.match(channel):
+        raise DashboardInvalid(f"Unknown channel {channel!r}")
+
+    async def totals(
+        since: datetime, until: datetime, group: repository.BoardGroup | None = None
+    ) -> list[OrderTotals]:
+        return await repository.order_totals(
+            session, since, until, region=prefix, channel=channel, group=group
+        )
+
+    current = await totals(since, until)
+    before = await totals(*previous)
+    values = _values(current[0] if current else None)
+    earlier = _values(before[0] if before else None)
+    risk: list[StockRisk] = []
+    drill: Literal["province", "city", "none", "source", "campaign"]
+    if kind == "management":
+        specs = MANAGEMENT_TILES
+        values["new_members"] = await repository.new_members(session, since, until)
+        earlier["new_members"] = await repository.new_members(session, *previous)
+        drill = "province" if prefix is None else "city" if len(prefix) == 2 else "none"
+        rows = [] if drill == "none" else _region_rows(await totals(since, until, drill), drill)
+    else:
+        specs = OPERATIONS_TILES
+        risk = await _stock_risk(session, stock_days)
+        values["stock_risk"], earlier["stock_risk"] = len(risk), None
+        drill = "source" if channel is None else "campaign"
+        found = await totals(since, until, "source" if channel is None else "source_ref")
+        rows = _source_rows(found) if channel is None else _campaign_rows(found)
+    may_see_money = MONEY_PERMISSION in permissions
+    tiles = [
+        DashboardTile(code=code, name=name, unit=unit, value=values[code], previous=earlier[code])
+        for code, (name, unit, money) in specs.items()
+        if may_see_money or not money
+    ]
+    if not may_see_money:
+        rows = [row.model_copy(update={"gmv": 0}) for row in rows]
+    rows.sort(key=lambda r: (-r.gmv, -r.orders, r.key))
+    title = region_name
+    if channel is not None:
+        title = f"{region_name} · {SOURCE_LABELS.get(channel, channel)}"
+    return BusinessBoard(
+        kind=kind,
+        start=start,
+        end=end,
+        since=since,
+        until=until,
+        region=region or None,
+        channel=channel,
+        drill=drill,
+        title=title,
+        tiles=tiles,
+        rows=rows,
+        stock_days=stock_days if kind == "operations" else None,
+        stock_risk=risk[:STOCK_RISK_ITEMS],
+        refresh_seconds=REFRESH_SECONDS,
+    )

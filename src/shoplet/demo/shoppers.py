@@ -107,8 +107,10 @@ def plan_history(
         items = [(sku_id, 1 if rng.random() < 0.8 else 2) for sku_id, _ in chosen]
         remark = rng.choice(REMARKS) if rng.random() < 0.15 else None
         if index < DEMO_PENDING:
-            # Placed in the last minutes and not paid yet: still within their payment window.
-            placed = now - timedelta(minutes=rng.randint(2, 20))
+            # Placed in the last minutes and not paid yet: still within their payment window
+            # (15 minutes by default) when the seed ends, also when a loaded machine makes
+            # placing the month of orders take ten minutes.
+            placed = now - timedelta(minutes=rng.randint(1, 4))
             plans.append(DemoOrder(member, items, remark, placed))
             continue
         # More orders lately, more in the evening (Asia/Shanghai).

@@ -21,7 +21,7 @@ from shoplet.integrations.wechat.wxacode import WxacodeClient
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator
 
 APPID = "wx-test-app"
-SECRET = "test-app-secret"
+SECRET = "test-app-secret"  # pragma: allowlist secret
 
 
 class Recorder:

@@ -75,7 +75,7 @@ def _defaults(settings: Settings, now: datetime) -> list[dict[str, Any]]:
             "is_enabled": True,
             "sort_order": (i + 1) * SORT_STEP,
             "customer_code": None,
-            "account_secret_encrypted": None,
+            "account_secret_encrypted": None,  # nosec B105 - no account yet, not a password
             "tracking_adapter": "kuaidi100",
             "created_at": now,
             "updated_at": now,
@@ -251,4 +251,4 @@ async def waybill_account(session: AsyncSession, pii: PiiCipher, code: str) -> W
                 customer_code=row.customer_code or "",
                 secret=pii.decrypt(secret) if secret else "",
             )
-    return WaybillAccount(customer_code="", secret="")
+    return WaybillAccount(customer_code="", secret="")  # nosec B106 - no account

@@ -138,7 +138,7 @@ async def frontline_board(staff: FrontlineReader, session: ReplicaDbSession) -> 
     responses={
         **problem_responses(403),
         200: {
-            "content": {live.MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "content": {live.MEDIA_TYPE: {"schema": {}}},
             "description": "server-sent events: `tiles` (FrontlineUpdate JSON), heartbeats",
         },
     },

@@ -12,8 +12,8 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.schemas import Page
 from shoplet.modules.notification import service
+from shoplet.modules.notification.models import Event
 from shoplet.modules.notification.schemas import (
-    Event,
     SubscribeSend,
     SubscribeSendStatus,
     SubscribeTemplate,

@@ -11,22 +11,22 @@ ran out (the worker crashed) is reclaimed by one conditional ``UPDATE``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId, UTCDateTime
 
-EVENTS = (
+Event = Literal[
     "payment_success",
     "shipped",
     "groupbuy_result",
     "price_drop",
     "back_in_stock",
     "points_expiring",
-)
-SEND_STATUSES = (
+]
+SendStatus = Literal[
     "pending",
     "sending",
     "sent",
@@ -37,7 +37,10 @@ SEND_STATUSES = (
     "no_credit",
     "no_openid",
     "failed",
-)
+]
+# The same lists for the CHECK constraints (one source: the schemas use the Literals).
+EVENTS: tuple[str, ...] = get_args(Event)
+SEND_STATUSES: tuple[str, ...] = get_args(SendStatus)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -9,26 +9,9 @@ from pydantic import Field, StringConstraints
 
 from shoplet.core.schemas import RequestModel, ResponseModel
 
-Event = Literal[
-    "payment_success",
-    "shipped",
-    "groupbuy_result",
-    "price_drop",
-    "back_in_stock",
-    "points_expiring",
-]
-SubscribeSendStatus = Literal[
-    "pending",
-    "sending",
-    "sent",
-    "refused",
-    "params_invalid",
-    "template_invalid",
-    "field_invalid",
-    "no_credit",
-    "no_openid",
-    "failed",
-]
+from .models import Event, SendStatus
+
+SubscribeSendStatus = SendStatus
 TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w-]+$")]
 FieldKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[a-z_]+\d+$")]
 Source = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]

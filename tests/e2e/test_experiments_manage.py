@@ -9,6 +9,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from .test_console import (
+    API,
     CONSOLE,
     Server,
     Staff,
@@ -52,21 +53,30 @@ def test_owner_creates_starts_and_reads_an_experiment(
         dialog.get_by_test_id("save-experiment").click()
     assert created.value.status == 201, created.value.text()
     experiment_id = created.value.json()["id"]
-    expect(page.get_by_test_id(f"status-{experiment_id}")).to_have_text("草稿")
+    # The server is shared with the storefront's browser tests: a running checkout_button_text
+    # experiment would rename their 提交订单 button for half of their shoppers, so it is stopped
+    # whatever happens here.
+    try:
+        expect(page.get_by_test_id(f"status-{experiment_id}")).to_have_text("草稿")
 
-    with page.expect_response(
-        lambda r: r.url.endswith(f"/experiments/{experiment_id}/start")
-    ) as started:
-        page.get_by_test_id(f"start-{experiment_id}").click()
-    assert started.value.status == 200, started.value.text()
-    expect(page.get_by_test_id(f"status-{experiment_id}")).to_have_text("进行中")
+        with page.expect_response(
+            lambda r: r.url.endswith(f"/experiments/{experiment_id}/start")
+        ) as started:
+            page.get_by_test_id(f"start-{experiment_id}").click()
+        assert started.value.status == 200, started.value.text()
+        expect(page.get_by_test_id(f"status-{experiment_id}")).to_have_text("进行中")
 
-    page.get_by_test_id(f"results-{experiment_id}").click()
-    expect(page.get_by_role("heading", name="实验结果 · 结算按钮文案 e2e")).to_be_visible()
-    results = page.get_by_test_id("results")
-    expect(results).to_contain_text("对照组")
-    expect(results).to_contain_text("实验组")
-    expect(page.get_by_test_id("no-data")).to_be_visible()
-    expect(page.get_by_test_id("srm-banner")).to_have_count(0)
-    expect(page.get_by_role("img", name="各组转化率与置信区间")).to_be_visible()
-    assert_accessible(page, "console-experiments-live-results")
+        page.get_by_test_id(f"results-{experiment_id}").click()
+        expect(page.get_by_role("heading", name="实验结果 · 结算按钮文案 e2e")).to_be_visible()
+        results = page.get_by_test_id("results")
+        expect(results).to_contain_text("对照组")
+        expect(results).to_contain_text("实验组")
+        expect(page.get_by_test_id("no-data")).to_be_visible()
+        expect(page.get_by_test_id("srm-banner")).to_have_count(0)
+        expect(page.get_by_role("img", name="各组转化率与置信区间")).to_be_visible()
+        assert_accessible(page, "console-experiments-live-results")
+    finally:
+        stopped = server.http.post(
+            f"{API}/console/experiments/{experiment_id}/stop", headers=owner.auth, json={}
+        )
+        assert stopped.status_code in (200, 409), stopped.text  # 409: never started

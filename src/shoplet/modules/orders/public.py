@@ -293,11 +293,16 @@ def paid_order_facts(since: datetime, until: datetime) -> Any:
 
 
 async def paid_units(
-    session: AsyncSession, *, since: datetime, until: datetime
+    session: AsyncSession,
+    *,
+    since: datetime,
+    until: datetime,
+    sku_ids: Sequence[int] | None = None,
 ) -> list[tuple[int, int, datetime, int]]:
-    """``(sku_id, product_id, paid_at, quantity)`` of the lines of orders paid in
-    ``[since, until)``, oldest first: the demand history insights forecasts from."""
-    return await _repo.paid_units(session, since, until)
+    """``(sku_id, product_id, paid_at, quantity)`` of the lines (of ``sku_ids`` only, when
+    given) of orders paid in ``[since, until)``, oldest first: the demand history insights
+    forecasts from."""
+    return await _repo.paid_units(session, since, until, sku_ids)
 
 
 def order_facts(since: datetime, until: datetime, *, anchor: Literal["paid", "created"]) -> Any:

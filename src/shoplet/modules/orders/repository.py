@@ -754,16 +754,22 @@ def paid_order_facts(since: datetime, until: datetime, sku_costs: Any) -> Any:
 
 
 async def paid_units(
-    session: AsyncSession, since: datetime, until: datetime
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    sku_ids: Sequence[int] | None = None,
 ) -> list[tuple[int, int, datetime, int]]:
-    """``(sku_id, product_id, paid_at, quantity)`` of every line of the orders paid in
-    ``[since, until)``, oldest first."""
-    rows = await session.execute(
+    """``(sku_id, product_id, paid_at, quantity)`` of every line (of ``sku_ids`` only, when
+    given) of the orders paid in ``[since, until)``, oldest first."""
+    stmt = (
         select(OrderLine.sku_id, OrderLine.product_id, Order.paid_at, OrderLine.quantity)
         .join(Order, Order.id == OrderLine.order_id)
         .where(Order.paid_at >= since, Order.paid_at < until)
         .order_by(Order.paid_at, OrderLine.id)
     )
+    if sku_ids is not None:
+        stmt = stmt.where(OrderLine.sku_id.in_(list(sku_ids)))
+    rows = await session.execute(stmt)
     return [(s, p, paid, q) for s, p, paid, q in rows if paid is not None]
 
 

@@ -1,12 +1,12 @@
-"""Console routes of the clearance planner (清仓定价): the plan of a SKU under
-``analytics:view`` (read-only), applying a step as a scheduled 限时折扣 under
-``promotions:manage`` (audited)."""
+"""Console routes of the clearance planner (清仓定价): candidates from the forecast and the plan
+of a SKU under ``analytics:view`` (read-only), applying a step as a scheduled 限时折扣 under
+``promotions:manage`` (audited), applied steps measured against their projection."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
@@ -18,7 +18,14 @@ from shoplet.modules.staff.public import (
 )
 
 from . import service
-from .schemas import ClearanceApplied, ClearanceApply, ClearancePlan, ClearancePlanRequest
+from .schemas import (
+    ClearanceApplied,
+    ClearanceApply,
+    ClearanceCandidates,
+    ClearancePlan,
+    ClearancePlanRequest,
+    ClearanceSteps,
+)
 
 router = APIRouter(tags=["console-insights"])
 
@@ -48,3 +55,26 @@ async def apply(
         origin_of(request),
     )
     return applied
+
+
+@router.get("/insights/clearance/candidates")
+async def candidates(
+    _: AnalyticsViewer,
+    session: DbSession,
+    weeks: Annotated[int, Query(ge=1, le=52)] = 12,
+) -> ClearanceCandidates:
+    """SKUs whose available stock outlasts ``weeks`` of forecast demand, the most money tied
+    up at cost first: where a clearance plan is worth making (from the latest forecast run)."""
+    return await service.candidates(session, weeks=weeks)
+
+
+@router.get("/insights/clearance/steps")
+async def steps(
+    _: AnalyticsViewer,
+    session: DbSession,
+    sku_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> ClearanceSteps:
+    """Applied markdown steps, newest first, each against its projection: units sold in its
+    window so far versus what was expected by now, revenue and margin at the step's price."""
+    return await service.list_steps(session, sku_id=sku_id, limit=limit)

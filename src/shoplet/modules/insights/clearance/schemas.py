@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
 When = Annotated[AwareDatetime, Field(strict=False)]
+StepState = Literal["scheduled", "running", "ended"]
 
 
 class ClearancePlanRequest(RequestModel):
@@ -92,3 +93,63 @@ class ClearanceApplied(ResponseModel):
     status: str
     starts_at: datetime
     ends_at: datetime
+    step_id: int
+    projected_units: float
+
+
+class ClearanceStepResult(ResponseModel):
+    """An applied step against its projection. ``elapsed`` is the share of its window gone by;
+    ``expected_to_date`` the projection spread evenly over that share; ``units`` the units paid
+    for in the window so far, ``revenue`` and ``margin`` at the step's price; ``ratio`` units
+    over expected (null until half a unit is expected)."""
+
+    id: int
+    sku_id: int
+    product_id: int
+    name: str = ""
+    spec_text: str = ""
+    promotion_id: int
+    list_price: int
+    price: int
+    cost: int
+    starts_at: datetime
+    ends_at: datetime
+    state: StepState
+    elapsed: float
+    projected_units: float
+    projected_revenue: int
+    projected_margin: int
+    expected_to_date: float
+    units: int
+    revenue: int
+    margin: int
+    ratio: float | None
+    created_by: str
+    created_at: datetime
+
+
+class ClearanceSteps(ResponseModel):
+    items: list[ClearanceStepResult]
+
+
+class ClearanceCandidate(ResponseModel):
+    """A SKU whose stock outlasts the weeks asked of its forecast demand."""
+
+    sku_id: int
+    product_id: int
+    name: str
+    spec_text: str
+    available: int
+    weekly_demand: float
+    weeks_of_cover: float | None  # null: no demand forecast at all
+    excess_units: int
+    price: int
+    cost: int | None
+    excess_cost: int | None  # excess units at cost (null without a cost price)
+    model: str
+
+
+class ClearanceCandidates(ResponseModel):
+    weeks: int
+    items: list[ClearanceCandidate]
+    computed_at: datetime | None

@@ -15,27 +15,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.insights.forecast import replenishment
+from shoplet.modules.insights.forecast import repository as forecast_repository
 from shoplet.modules.insights.forecast.service import day_start, shop_day
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders import public as orders
 from shoplet.modules.promotions import public as promotions
 
-from . import core
+from . import core, repository
 from .errors import BelowFloor, ClearanceInvalid, NoCost, NoStock, SkuUnknown
+from .models import ClearanceStepRun
 from .schemas import (
     ClearanceApplied,
     ClearanceApply,
+    ClearanceCandidate,
+    ClearanceCandidates,
     ClearanceElasticity,
     ClearancePlan,
     ClearancePlanRequest,
     ClearanceStep,
+    ClearanceStepResult,
+    ClearanceSteps,
     ClearanceWeek,
+    StepState,
 )
 
 HISTORY_WEEKS = 52
 MAX_WEEKS = 26
 # Weeks at the end of the history whose sales, brought to the current price, give the base rate.
 BASE_WEEKS = 4
+CANDIDATE_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,47 @@ def category_prior(fits: Sequence[tuple[float, float]]) -> float:
     return min(max(value, core.MIN_ELASTICITY), core.MAX_ELASTICITY)
 
 
+@dataclass(frozen=True, slots=True)
+class _Demand:
+    elasticity: core.Elasticity
+    base_units: float  # a week, at the current list price
+    history: list[_Week]
+
+
+async def _demand(session: AsyncSession, snapshot: catalog.SkuSnapshot, today: date) -> _Demand:
+    """The SKU's weekly history, its elasticity (own slope shrunk towards its category's) and
+    its base weekly rate: the last weeks' sales brought to today's price."""
+    first_day = today - timedelta(days=7 * HISTORY_WEEKS)
+    lines = await orders.paid_units(session, since=day_start(first_day), until=day_start(today))
+    by_sku: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for sku_id, _product_id, paid_at, quantity in lines:
+        by_sku[sku_id].append((paid_at, quantity))
+    snapshots = await catalog.get_sku_snapshots(session, sorted(set(by_sku) - {snapshot.sku_id}))
+    siblings = [
+        s.sku_id
+        for s in snapshots.values()
+        if snapshot.category_id is not None and s.category_id == snapshot.category_id
+    ]
+    changes = await catalog.sku_price_changes(session, [snapshot.sku_id, *siblings])
+    fits = []
+    for sku_id in siblings:
+        rows = weeks_of(by_sku[sku_id], snapshots[sku_id].price, changes[sku_id], first_day)
+        fitted = core.fit_loglog([w.price for w in rows], [w.units for w in rows])
+        if fitted is not None:
+            fits.append(fitted)
+    history = weeks_of(by_sku[snapshot.sku_id], snapshot.price, changes[snapshot.sku_id], first_day)
+    elasticity = core.estimate(
+        [w.price for w in history], [w.units for w in history], prior=category_prior(fits)
+    )
+    recent = history[-BASE_WEEKS:]
+    base = (
+        sum(w.units * (snapshot.price / w.price) ** elasticity.value for w in recent) / len(recent)
+        if recent
+        else 0.0
+    )
+    return _Demand(elasticity, base, history)
+
+
 async def make_plan(
     session: AsyncSession, body: ClearancePlanRequest, *, now: datetime | None = None
 ) -> ClearancePlan:
@@ -115,34 +165,8 @@ async def make_plan(
             f"The floor ({floor} fen: cost + {body.min_margin_percent:g}%) is above the price"
         )
 
-    first_day = today - timedelta(days=7 * HISTORY_WEEKS)
-    lines = await orders.paid_units(session, since=day_start(first_day), until=day_start(today))
-    by_sku: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for sku_id, _product_id, paid_at, quantity in lines:
-        by_sku[sku_id].append((paid_at, quantity))
-    snapshots = await catalog.get_sku_snapshots(session, sorted(set(by_sku) - {body.sku_id}))
-    siblings = [
-        s.sku_id
-        for s in snapshots.values()
-        if snapshot.category_id is not None and s.category_id == snapshot.category_id
-    ]
-    changes = await catalog.sku_price_changes(session, [body.sku_id, *siblings])
-    fits = []
-    for sku_id in siblings:
-        rows = weeks_of(by_sku[sku_id], snapshots[sku_id].price, changes[sku_id], first_day)
-        fitted = core.fit_loglog([w.price for w in rows], [w.units for w in rows])
-        if fitted is not None:
-            fits.append(fitted)
-    history = weeks_of(by_sku[body.sku_id], snapshot.price, changes[body.sku_id], first_day)
-    elasticity = core.estimate(
-        [w.price for w in history], [w.units for w in history], prior=category_prior(fits)
-    )
-    recent = history[-BASE_WEEKS:]
-    base = (
-        sum(w.units * (snapshot.price / w.price) ** elasticity.value for w in recent) / len(recent)
-        if recent
-        else 0.0
-    )
+    demand = await _demand(session, snapshot, today)
+    elasticity, base, history = demand.elasticity, demand.base_units, demand.history
     result = core.plan(
         core.Problem(
             stock=stock,
@@ -231,10 +255,177 @@ async def apply_step(
         actor=actor,
     )
     active = await promotions.set_promotion_status(session, created.id, "active")
+    # What the step is expected to sell, under the demand model of today: measured later.
+    demand = await _demand(session, snapshot, shop_day(now))
+    level = (await inventory.get_levels(session, [body.sku_id])).get(body.sku_id)
+    stock = max(level.available if level else 0, 0)
+    projected = projected_units(
+        base_units=demand.base_units,
+        elasticity=demand.elasticity.value,
+        list_price=snapshot.price,
+        price=body.price,
+        weeks=(body.ends_at - body.starts_at) / timedelta(days=7),
+        stock=stock,
+    )
+    step_id = await repository.add_step(
+        session,
+        {
+            "sku_id": body.sku_id,
+            "product_id": snapshot.product_id,
+            "promotion_id": active.id,
+            "list_price": snapshot.price,
+            "price": body.price,
+            "cost": snapshot.cost_price,
+            "starts_at": body.starts_at,
+            "ends_at": body.ends_at,
+            "stock": stock,
+            "base_units": demand.base_units,
+            "elasticity": demand.elasticity.value,
+            "projected_units": projected,
+            "created_by": actor,
+            "created_at": now,
+        },
+    )
     return ClearanceApplied(
         promotion_id=active.id,
         name=active.name,
         status=active.status,
         starts_at=active.starts_at,
         ends_at=active.ends_at,
+        step_id=step_id,
+        projected_units=round(projected, 2),
     )
+
+
+def projected_units(
+    *,
+    base_units: float,
+    elasticity: float,
+    list_price: int,
+    price: int,
+    weeks: float,
+    stock: int,
+) -> float:
+    """Units a markdown to ``price`` sells in ``weeks`` under constant elasticity, capped by
+    the stock on hand: ``min(stock, base · (price / list)^β · weeks)``."""
+    rate: float = base_units * (price / list_price) ** elasticity
+    return min(float(stock), rate * weeks)
+
+
+def step_result(
+    row: ClearanceStepRun,
+    sold: Sequence[tuple[datetime, int]],
+    now: datetime,
+    *,
+    name: str = "",
+    spec_text: str = "",
+) -> ClearanceStepResult:
+    """An applied step against its projection: units sold in its window so far, what was
+    expected by now (the projection spread evenly over the window), revenue and margin at the
+    step's price."""
+    span = (row.ends_at - row.starts_at).total_seconds()
+    elapsed = min(max((now - row.starts_at).total_seconds(), 0.0), span)
+    fraction = elapsed / span
+    units = sum(q for at, q in sold if row.starts_at <= at < row.ends_at)
+    expected = row.projected_units * fraction
+    state: StepState = "scheduled" if fraction == 0 else "running" if fraction < 1 else "ended"
+    return ClearanceStepResult(
+        id=row.id,
+        sku_id=row.sku_id,
+        product_id=row.product_id,
+        name=name,
+        spec_text=spec_text,
+        promotion_id=row.promotion_id,
+        list_price=row.list_price,
+        price=row.price,
+        cost=row.cost,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        state=state,
+        elapsed=round(fraction, 4),
+        projected_units=round(row.projected_units, 2),
+        projected_revenue=round(row.projected_units * row.price),
+        projected_margin=round(row.projected_units * (row.price - row.cost)),
+        expected_to_date=round(expected, 2),
+        units=units,
+        revenue=units * row.price,
+        margin=units * (row.price - row.cost),
+        ratio=round(units / expected, 3) if expected >= 0.5 else None,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+async def list_steps(
+    session: AsyncSession, *, sku_id: int | None, limit: int, now: datetime | None = None
+) -> ClearanceSteps:
+    """The latest applied steps, each measured against its projection."""
+    now = now or utcnow()
+    rows = await repository.latest_steps(session, sku_id=sku_id, limit=limit)
+    if not rows:
+        return ClearanceSteps(items=[])
+    sold: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    lines = await orders.paid_units(
+        session,
+        since=min(r.starts_at for r in rows),
+        until=min(max(r.ends_at for r in rows), now),
+        sku_ids=sorted({r.sku_id for r in rows}),
+    )
+    for line_sku, _product_id, paid_at, quantity in lines:
+        sold[line_sku].append((paid_at, quantity))
+    snapshots = await catalog.get_sku_snapshots(session, sorted({r.sku_id for r in rows}))
+    items = []
+    for row in rows:
+        snap = snapshots.get(row.sku_id)
+        items.append(
+            step_result(
+                row,
+                sold[row.sku_id],
+                now,
+                name=snap.product_title if snap else "",
+                spec_text=snap.spec_text if snap else "",
+            )
+        )
+    return ClearanceSteps(items=items)
+
+
+async def candidates(
+    session: AsyncSession, *, weeks: int, limit: int = CANDIDATE_LIMIT
+) -> ClearanceCandidates:
+    """SKUs whose available stock outlasts ``weeks`` of their forecast demand: the excess
+    (stock − demand over those weeks, the forecast's last four weeks' rate carried on) and
+    what it ties up at cost, the largest first. SKUs without a forecast are not listed."""
+    series = await forecast_repository.all_series(session, "sku")
+    sku_ids = [r.ref_id for r in series]
+    levels = await inventory.get_levels(session, sku_ids)
+    snapshots = await catalog.get_sku_snapshots(session, sku_ids)
+    items = []
+    for r in series:
+        level, snap = levels.get(r.ref_id), snapshots.get(r.ref_id)
+        if level is None or snap is None or level.available <= 0:
+            continue
+        weekly = replenishment.demand_over(r.forecast, 28) / 4
+        excess = level.available - weekly * weeks
+        if excess < 1:
+            continue
+        items.append(
+            ClearanceCandidate(
+                sku_id=r.ref_id,
+                product_id=snap.product_id,
+                name=snap.product_title,
+                spec_text=snap.spec_text,
+                available=level.available,
+                weekly_demand=round(weekly, 2),
+                weeks_of_cover=round(level.available / weekly, 1) if weekly > 0 else None,
+                excess_units=math.floor(excess),
+                price=snap.price,
+                cost=snap.cost_price,
+                excess_cost=(
+                    None if snap.cost_price is None else math.floor(excess) * snap.cost_price
+                ),
+                model=r.model,
+            )
+        )
+    items.sort(key=lambda c: (c.excess_cost is None, -(c.excess_cost or 0), -c.excess_units))
+    computed_at = max((r.computed_at for r in series), default=None)
+    return ClearanceCandidates(weeks=weeks, items=items[:limit], computed_at=computed_at)

@@ -2234,7 +2234,34 @@ export const CLEARANCE_LABELS = {
   projected: '方案预计销量',
   priceLine: '价格（元）',
   empty: '暂无数据',
+  candidates: '清仓候选',
+  candidatesIntro: '可售库存超过所选周数预测销量的 SKU，按积压成本从高到低（来自最近一次销量预测）。',
+  coverWeeks: '按预测覆盖周数',
+  weeklyDemand: '预测周销量',
+  weeksOfCover: '库存可售周数',
+  excessUnits: '积压件数',
+  excessCost: '积压成本',
+  noCost: '未填成本',
+  makePlan: '制定方案',
+  tracking: '执行跟踪',
+  trackingIntro: '已设为限时折扣的降价步骤：窗口内已支付件数与按预测应售件数（预测按窗口时间均摊）对比，销售额与毛利按折扣价计。',
+  window: '时间窗口',
+  state: '状态',
+  elapsed: '已进行',
+  projectedUnits: '预计（件）',
+  expectedToDate: '截至目前应售',
+  soldUnits: '已售（件）',
+  ratio: '完成率',
+  soldRevenue: '销售额',
+  soldMargin: '毛利',
+  promotion: '限时折扣',
 } as const
+
+export const CLEARANCE_STEP_STATE_LABELS: Labels = {
+  scheduled: '未开始',
+  running: '进行中',
+  ended: '已结束',
+}
 
 export const ALERT_GRAIN_LABELS: Labels = { hour: '按小时', day: '按天' }
 

@@ -3573,6 +3573,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/clearance/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Candidates
+         * @description SKUs whose available stock outlasts ``weeks`` of forecast demand, the most money tied
+         *     up at cost first: where a clearance plan is worth making (from the latest forecast run).
+         */
+        get: operations["candidates_api_v1_console_insights_clearance_candidates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/insights/clearance/plan": {
         parameters: {
             query?: never;
@@ -3588,6 +3609,27 @@ export interface paths {
          *     clears its available stock by the target date at the best margin, never under the floor.
          */
         post: operations["plan_api_v1_console_insights_clearance_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/clearance/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Steps
+         * @description Applied markdown steps, newest first, each against its projection: units sold in its
+         *     window so far versus what was expected by now, revenue and margin at the step's price.
+         */
+        get: operations["steps_api_v1_console_insights_clearance_steps_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -12165,6 +12207,8 @@ export interface components {
             ends_at: string;
             /** Name */
             name: string;
+            /** Projected Units */
+            projected_units: number;
             /** Promotion Id */
             promotion_id: number;
             /**
@@ -12174,6 +12218,8 @@ export interface components {
             starts_at: string;
             /** Status */
             status: string;
+            /** Step Id */
+            step_id: number;
         };
         /**
          * ClearanceApply
@@ -12200,6 +12246,45 @@ export interface components {
              * Format: date-time
              */
             starts_at: string;
+        };
+        /**
+         * ClearanceCandidate
+         * @description A SKU whose stock outlasts the weeks asked of its forecast demand.
+         */
+        ClearanceCandidate: {
+            /** Available */
+            available: number;
+            /** Cost */
+            cost: number | null;
+            /** Excess Cost */
+            excess_cost: number | null;
+            /** Excess Units */
+            excess_units: number;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string;
+            /** Price */
+            price: number;
+            /** Product Id */
+            product_id: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Weekly Demand */
+            weekly_demand: number;
+            /** Weeks Of Cover */
+            weeks_of_cover: number | null;
+        };
+        /** ClearanceCandidates */
+        ClearanceCandidates: {
+            /** Computed At */
+            computed_at: string | null;
+            /** Items */
+            items: components["schemas"]["ClearanceCandidate"][];
+            /** Weeks */
+            weeks: number;
         };
         /** ClearanceElasticity */
         ClearanceElasticity: {
@@ -12313,6 +12398,84 @@ export interface components {
             units: number;
             /** Weeks */
             weeks: number;
+        };
+        /**
+         * ClearanceStepResult
+         * @description An applied step against its projection. ``elapsed`` is the share of its window gone by;
+         *     ``expected_to_date`` the projection spread evenly over that share; ``units`` the units paid
+         *     for in the window so far, ``revenue`` and ``margin`` at the step's price; ``ratio`` units
+         *     over expected (null until half a unit is expected).
+         */
+        ClearanceStepResult: {
+            /** Cost */
+            cost: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Elapsed */
+            elapsed: number;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Expected To Date */
+            expected_to_date: number;
+            /** Id */
+            id: number;
+            /** List Price */
+            list_price: number;
+            /** Margin */
+            margin: number;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Price */
+            price: number;
+            /** Product Id */
+            product_id: number;
+            /** Projected Margin */
+            projected_margin: number;
+            /** Projected Revenue */
+            projected_revenue: number;
+            /** Projected Units */
+            projected_units: number;
+            /** Promotion Id */
+            promotion_id: number;
+            /** Ratio */
+            ratio: number | null;
+            /** Revenue */
+            revenue: number;
+            /** Sku Id */
+            sku_id: number;
+            /**
+             * Spec Text
+             * @default
+             */
+            spec_text: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "scheduled" | "running" | "ended";
+            /** Units */
+            units: number;
+        };
+        /** ClearanceSteps */
+        ClearanceSteps: {
+            /** Items */
+            items: components["schemas"]["ClearanceStepResult"][];
         };
         /**
          * ClearanceWeek
@@ -39288,6 +39451,69 @@ export interface operations {
             };
         };
     };
+    candidates_api_v1_console_insights_clearance_candidates_get: {
+        parameters: {
+            query?: {
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearanceCandidates"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     plan_api_v1_console_insights_clearance_plan_post: {
         parameters: {
             query?: never;
@@ -39324,6 +39550,70 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    steps_api_v1_console_insights_clearance_steps_get: {
+        parameters: {
+            query?: {
+                sku_id?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearanceSteps"];
                 };
             };
             /** @description Problem details (RFC 9457) */

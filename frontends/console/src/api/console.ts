@@ -541,6 +541,9 @@ export const consoleApi = {
   /** The live stream of 一线看板 (server-sent events; read with `readEvents`). */
   frontlineStream: (signal: AbortSignal) => openStream(OPS.frontlineStream, { signal }),
   clearanceApply: (body: Body<O['clearanceApply']>) => call<Res<O['clearanceApply']>>(OPS.clearanceApply, { body }),
+  clearanceCandidates: (query: Q<O['clearanceCandidates']> = {}) =>
+    call<Res<O['clearanceCandidates']>>(OPS.clearanceCandidates, { query }),
+  clearanceSteps: (query: Q<O['clearanceSteps']> = {}) => call<Res<O['clearanceSteps']>>(OPS.clearanceSteps, { query }),
   updateReplenishmentSetting: (skuId: number, body: Body<O['updateReplenishmentSetting']>) =>
     call<Res<O['updateReplenishmentSetting']>>(OPS.updateReplenishmentSetting, {
       params: { sku_id: skuId },

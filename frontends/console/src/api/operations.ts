@@ -306,6 +306,8 @@ export const OPS = {
   updateReplenishmentSetting: op('PUT', '/api/v1/console/insights/replenishment/settings/{sku_id}'),
   clearancePlan: op('POST', '/api/v1/console/insights/clearance/plan'),
   clearanceApply: op('POST', '/api/v1/console/insights/clearance/apply'),
+  clearanceCandidates: op('GET', '/api/v1/console/insights/clearance/candidates'),
+  clearanceSteps: op('GET', '/api/v1/console/insights/clearance/steps'),
   insightsDashboard: op('GET', '/api/v1/console/insights/dashboards/{level}'),
   frontlineBoard: op('GET', '/api/v1/console/insights/boards/frontline'),
   frontlineStream: op('GET', '/api/v1/console/insights/boards/frontline/stream'),

@@ -46,3 +46,17 @@ export function clearanceRows(history: ClearanceWeek[], steps: ClearanceStep[]):
 export function yuan(fen: number): string {
   return `¥${(fen / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
 }
+
+/** A step's ratio of units sold to units expected by now, as a percentage ("—" before any is expected). */
+export function ratioText(ratio: number | null): string {
+  return ratio === null ? '—' : `${Math.round(ratio * 100)}%`
+}
+
+/** A step's window in Beijing time, "MM-DD HH:mm ~ MM-DD HH:mm". */
+export function stepWindow(startsAt: string, endsAt: string): string {
+  const at = (iso: string): string => {
+    const d = new Date(new Date(iso).getTime() + 8 * 3600 * 1000)
+    return d.toISOString().slice(5, 16).replace('T', ' ')
+  }
+  return `${at(startsAt)} ~ ${at(endsAt)}`
+}

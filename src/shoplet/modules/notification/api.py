@@ -38,9 +38,7 @@ async def record_subscriptions(
     ``notification.template_unknown`` for a template the shop does not use,
     ``notification.subject_unknown`` for a SKU or product not on sale (nothing recorded). The
     shopper's credits per template."""
-    subjects = await service.subjects_for(
-        session, sku_id=body.sku_id, product_id=body.product_id
-    )
+    subjects = await service.subjects_for(session, sku_id=body.sku_id, product_id=body.product_id)
     credits = await service.record_answers(
         session, member_id=member.id, answers=dict(body.results), subjects=subjects
     )

@@ -1,6 +1,6 @@
 // 订阅消息 in the compiled mini program: a sold-out product offers 到货提醒, which asks
 // wx.requestSubscribeMessage for the shop's back-in-stock template (ids read once from
-// GET /subscribe-templates) and posts the answers to POST /me/subscriptions; a dismissed prompt
+// GET /subscribe-templates) and posts the answers, with the SKU, to POST /me/subscriptions; a dismissed prompt
 // posts nothing and breaks nothing.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PRODUCT } from './fixtures'
@@ -51,7 +51,9 @@ describe('到货提醒 in the mini program', () => {
     tap(remind)
     await settle(60)
     expect(prompts).toEqual([['stock-1'], ['stock-1']])
-    expect(posted().map((r) => r.data)).toEqual([{ results: { 'stock-1': 'accept' } }])
+    // The accept waits for this product's SKU (the chosen one, else the first).
+    expect(posted().map((r) => r.data)).toEqual([{ results: { 'stock-1': 'accept' }, sku_id: expect.any(Number) }])
+    expect(PRODUCT.skus.map((s) => s.id)).toContain(posted()[0].data.sku_id)
     const toast = backend.calls.filter((c) => c.name === 'showToast').at(-1)
     expect(toast.opts.title).toBe('到货后将通过微信提醒你')
     // The template ids were read once.

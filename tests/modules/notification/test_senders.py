@@ -110,7 +110,7 @@ def restocked(sku_id: int) -> Event:
         id=f"restock-{sku_id}",
         type=inventory.RESTOCKED,
         key=str(sku_id),
-        payload={"sku_id": sku_id, "available": 5},
+        payload={"sku_ids": [sku_id]},
         occurred_at=utcnow(),
     )
 

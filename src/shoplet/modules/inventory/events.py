@@ -1,7 +1,8 @@
 """Inventory events (outbox, in the transaction of the ledger row that causes them).
 
-- ``inventory.restocked`` {sku_id, available}: a SKU's sellable stock (on hand less reserved)
-  went from none to some: a delivery, a stock take, a return, an order cancelled or expired.
+- ``inventory.restocked`` {sku_ids}: the SKUs whose sellable stock (on hand less reserved)
+  went from none to some in one change (one event per change, however many SKUs: a stock
+  import's batch): a delivery, a stock take, a return, an order cancelled or expired.
   Notification sends 到货提醒 from it.
 
 Other modules learn stock from :func:`public.get_levels`; every change is recorded in the

@@ -68,20 +68,25 @@ def _ledger(
 
 
 async def _record(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
-    """Write the ledger rows of a change, and announce ``inventory.restocked`` for each SKU
+    """Write the ledger rows of a change, and announce ``inventory.restocked`` (one event
+    whatever the number of SKUs, so a batch stays a fixed number of statements) for the SKUs
     whose sellable stock (on hand less reserved) went from none to some, in the same
-    transaction (到货提醒 is sent from it)."""
+    transaction (到货提醒 is sent from it). A new SKU's first stock is no restock."""
     await repo.insert_ledger(session, entries)
+    back = []
     for entry in entries:
         on_hand, reserved = entry["on_hand_after"], entry["reserved_after"]
         before = (on_hand - entry["delta_on_hand"]) - (reserved - entry["delta_reserved"])
-        if before <= 0 < on_hand - reserved:
-            await publish(
-                session,
-                RESTOCKED,
-                {"sku_id": entry["sku_id"], "available": on_hand - reserved},
-                key=str(entry["sku_id"]),
-            )
+        if entry["kind"] != "initial" and before <= 0 < on_hand - reserved:
+            back.append(int(entry["sku_id"]))
+    if back:
+        sku_ids = sorted(set(back))
+        await publish(
+            session,
+            RESTOCKED,
+            {"sku_ids": sku_ids},
+            key=str(sku_ids[0]) if len(sku_ids) == 1 else None,
+        )
 
 
 def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:

@@ -75,7 +75,8 @@ async def on_order_shipped(event: Event, session: AsyncSession) -> None:
 
 @subscriber(inventory.RESTOCKED, name="notification.on_restocked")
 async def on_restocked(event: Event, session: AsyncSession) -> None:
-    await service.notify_restocked(session, sku_id=int(event.payload["sku_id"]))
+    for sku_id in event.payload["sku_ids"]:
+        await service.notify_restocked(session, sku_id=int(sku_id))
 
 
 @subscriber(catalog.PRODUCT_CHANGED, name="notification.on_product_changed")

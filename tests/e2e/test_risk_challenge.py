@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,18 +45,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield Server(base, data_dir)
 
 
-@pytest.fixture
-def phone(browser: Any, server: Server) -> Iterator[Any]:
+@contextmanager
+def _phone_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A page in a phone-sized context of its own; no JavaScript error or CSP report in it."""
     ctx = browser.new_context(
-        base_url=server.base, viewport=PHONE_VIEWPORT, locale="zh-CN", reduced_motion="reduce"
+        base_url=base_url, viewport=PHONE_VIEWPORT, locale="zh-CN", reduced_motion="reduce"
     )
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     watch_csp(page, errors)
-    yield page
-    ctx.close()
+    try:
+        yield page
+    finally:
+        ctx.close()
     assert errors == [], f"JavaScript errors in the page: {errors}"
+
+
+@pytest.fixture
+def phone(browser: Any, server: Server) -> Iterator[Any]:
+    with _phone_page(browser, server.base) as page:
+        yield page
 
 
 def _last_code(server: Server, phone: str) -> str:
@@ -90,7 +100,11 @@ def _product_in_stock(server: Server) -> int:
     raise AssertionError("the demo seed has no single-SKU product in stock")
 
 
-def _sign_in(page: Any, server: Server, shopper: str = SHOPPER) -> None:
+def _sign_in_with_a_cart(page: Any, server: Server, shopper: str) -> None:
+    """A product in the cart as a visitor, then signed in with an SMS code (the cart moves)."""
+    page.goto(page_url("product", id=_product_in_stock(server)))
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".pd__badge").wait_for()
     page.goto(page_url("login", redirect="/pages/me/index"))
     page.get_by_role("checkbox", name=re.compile("^我已阅读并同意")).click()
     page.get_by_label("手机号", exact=True).fill(shopper)
@@ -101,35 +115,49 @@ def _sign_in(page: Any, server: Server, shopper: str = SHOPPER) -> None:
     page.get_by_role("button", name="退出登录").wait_for()
 
 
+def _to_checkout(page: Any, receiver: str, street: str) -> None:
+    """From 我的: the cart, 结算, a new address, the order's price details."""
+    page.get_by_role("link", name="购物车").click()
+    page.get_by_role("list", name="购物车商品").get_by_role("listitem").first.wait_for()
+    page.get_by_role("button", name=re.compile(r"结算\(\d+\)")).click()
+    page.get_by_role("button", name="新增收货地址").click()
+    page.get_by_label("收货人").fill(receiver)
+    page.get_by_label("手机号", exact=True).fill("13800138000")
+    page.get_by_role("radio", name="广东省").click()
+    page.get_by_role("radio", name="深圳市").click()
+    page.get_by_role("radio", name="南山区").click()
+    page.get_by_label("详细地址").fill(street)
+    page.get_by_role("button", name="保存").click()
+    page.get_by_role("group", name="价格明细").wait_for()
+
+
+def _orders_post(page: Any) -> Any:
+    """Expect the POST /orders the next action sends."""
+    return page.expect_response(
+        lambda r: r.url.endswith(f"{API}/orders") and r.request.method == "POST"
+    )
+
+
+def _submit_refused(page: Any) -> Any:
+    """提交订单, refused with ``risk.challenge_required``: the 403's body."""
+    with _orders_post(page) as refused:
+        page.get_by_role("button", name="提交订单").click()
+    assert refused.value.status == 403
+    body = refused.value.json()
+    assert body["code"] == "risk.challenge_required"
+    return body
+
+
 def test_a_challenged_order_goes_through_after_the_sms_code(
     server: Server, owner: Staff, phone: Any
 ) -> None:
     _challenge_every_order(server, owner)
     page = phone
-    page.goto(page_url("product", id=_product_in_stock(server)))
-    page.get_by_role("button", name="加入购物车").click()
-    page.locator(".pd__badge").wait_for()
-    _sign_in(page, server)
-    page.get_by_role("link", name="购物车").click()
-    page.get_by_role("list", name="购物车商品").get_by_role("listitem").first.wait_for()
-    page.get_by_role("button", name=re.compile(r"结算\(\d+\)")).click()
-    page.get_by_role("button", name="新增收货地址").click()
-    page.get_by_label("收货人").fill("李四")
-    page.get_by_label("手机号", exact=True).fill("13800138000")
-    page.get_by_role("radio", name="广东省").click()
-    page.get_by_role("radio", name="深圳市").click()
-    page.get_by_role("radio", name="南山区").click()
-    page.get_by_label("详细地址").fill("科技园科苑路 15 号 3 栋 101")
-    page.get_by_role("button", name="保存").click()
-    page.get_by_role("group", name="价格明细").wait_for()
+    _sign_in_with_a_cart(page, server, SHOPPER)
+    _to_checkout(page, "李四", "科技园科苑路 15 号 3 栋 101")
 
     # The order is refused with a challenge: the dialog asks for the code texted to the phone.
-    with page.expect_response(
-        lambda r: r.url.endswith(f"{API}/orders") and r.request.method == "POST"
-    ) as refused:
-        page.get_by_role("button", name="提交订单").click()
-    assert refused.value.status == 403
-    assert refused.value.json()["code"] == "risk.challenge_required"
+    _submit_refused(page)
     dialog = page.get_by_role("dialog", name="安全验证")
     expect(dialog).to_be_visible()
     field = dialog.get_by_label("尾号 7742 的短信验证码")
@@ -143,9 +171,7 @@ def test_a_challenged_order_goes_through_after_the_sms_code(
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     expect(dialog.get_by_role("button", name="验证")).to_be_focused()
-    with page.expect_response(
-        lambda r: r.url.endswith(f"{API}/orders") and r.request.method == "POST"
-    ) as retried:
+    with _orders_post(page) as retried:
         page.keyboard.press("Enter")
     assert retried.value.status == 201, retried.value.text()
     assert retried.value.request.headers.get("x-risk-grant")
@@ -164,21 +190,6 @@ def test_a_challenged_order_goes_through_after_the_sms_code(
     assert order_no
 
 
-def _to_checkout(page: Any) -> None:
-    page.get_by_role("link", name="购物车").click()
-    page.get_by_role("list", name="购物车商品").get_by_role("listitem").first.wait_for()
-    page.get_by_role("button", name=re.compile(r"结算\(\d+\)")).click()
-    page.get_by_role("button", name="新增收货地址").click()
-    page.get_by_label("收货人").fill("王五")
-    page.get_by_label("手机号", exact=True).fill("13800138000")
-    page.get_by_role("radio", name="广东省").click()
-    page.get_by_role("radio", name="深圳市").click()
-    page.get_by_role("radio", name="南山区").click()
-    page.get_by_label("详细地址").fill("科技园科苑路 15 号 3 栋 102")
-    page.get_by_role("button", name="保存").click()
-    page.get_by_role("group", name="价格明细").wait_for()
-
-
 def test_a_shopper_with_a_passkey_passes_the_challenge_with_it(
     browser: Any, server: Server, owner: Staff
 ) -> None:
@@ -186,21 +197,11 @@ def test_a_shopper_with_a_passkey_passes_the_challenge_with_it(
     added from 设置, then 使用通行密钥 in the challenge dialog instead of the SMS code."""
     _challenge_every_order(server, owner)
     local = f"http://localhost:{urlsplit(server.base).port}"
-    ctx = browser.new_context(
-        base_url=local, viewport=PHONE_VIEWPORT, locale="zh-CN", reduced_motion="reduce"
-    )
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    watch_csp(page, errors)
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
-    try:
-        page.goto(page_url("product", id=_product_in_stock(server)))
-        page.get_by_role("button", name="加入购物车").click()
-        page.locator(".pd__badge").wait_for()
-        _sign_in(page, server, PASSKEY_SHOPPER)
+    with _phone_page(browser, local) as page:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("WebAuthn.enable")
+        authenticator = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
+        _sign_in_with_a_cart(page, server, PASSKEY_SHOPPER)
         page.goto(page_url("settings"))
         page.get_by_role("button", name="添加通行密钥").click()
         page.get_by_role("button", name=re.compile("^移除 ")).wait_for()
@@ -210,13 +211,8 @@ def test_a_shopper_with_a_passkey_passes_the_challenge_with_it(
         assert len(found["credentials"]) == 1
 
         page.goto(page_url("me"))
-        _to_checkout(page)
-        with page.expect_response(
-            lambda r: r.url.endswith(f"{API}/orders") and r.request.method == "POST"
-        ) as refused:
-            page.get_by_role("button", name="提交订单").click()
-        assert refused.value.status == 403
-        assert refused.value.json()["methods"] == ["sms", "passkey"]
+        _to_checkout(page, "王五", "科技园科苑路 15 号 3 栋 102")
+        assert _submit_refused(page)["methods"] == ["sms", "passkey"]
         dialog = page.get_by_role("dialog", name="安全验证")
         expect(dialog).to_be_visible()
         expect(dialog.get_by_role("button", name="短信验证")).to_be_visible()
@@ -226,18 +222,13 @@ def test_a_shopper_with_a_passkey_passes_the_challenge_with_it(
             page.expect_response(
                 lambda r: r.url.endswith("/passkey/verify") and r.request.method == "POST"
             ) as verified,
-            page.expect_response(
-                lambda r: r.url.endswith(f"{API}/orders") and r.request.method == "POST"
-            ) as retried,
+            _orders_post(page) as retried,
         ):
             dialog.get_by_role("button", name="使用通行密钥").click()
         assert verified.value.status == 200, verified.value.text()
         assert retried.value.status == 201, retried.value.text()
         assert retried.value.request.headers.get("x-risk-grant")
         page.get_by_role("button", name=re.compile("微信支付")).wait_for()
-    finally:
-        ctx.close()
-    assert errors == [], f"JavaScript errors in the page: {errors}"
     decisions = server.http.get(
         f"{API}/console/risk/decisions", params={"action": "checkout"}, headers=owner.auth
     ).json()["items"]

@@ -4,12 +4,9 @@ watermark check."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import orjson
 import pytest
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shoplet.integrations.wechat.phone import (
     WATERMARK_MISMATCH,
@@ -19,30 +16,14 @@ from shoplet.integrations.wechat.phone import (
 from shoplet.integrations.wechat.phone_simulator import CODE_TTL_SECONDS, PhoneNumberSimulator
 from shoplet.integrations.wechat.wxacode import WxacodeClient
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator
+from tests.integrations import wechat_simulator as shared
+from tests.integrations.wechat_simulator import APPID, SECRET, Recorder
 
-APPID = "wx-test-app"
-SECRET = "test-app-secret"  # pragma: allowlist secret
-
-
-class Recorder:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.requests: list[tuple[str, str, bytes]] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-
-        async def recording() -> dict[str, object]:
-            message = await receive()
-            chunks.append(bytes(message.get("body", b"")))  # type: ignore[arg-type]
-            return message  # type: ignore[return-value]
-
-        await self.app(scope, recording, send)  # type: ignore[arg-type]
-        query = scope["query_string"].decode()
-        self.requests.append((scope["path"], query, b"".join(chunks)))
+# The simulator, its request recorder and the HTTP client, set up once for the wxacode and
+# getPhoneNumber tests (tests/integrations/wechat_simulator.py): fixtures found by name.
+simulator = shared.simulator
+recorder = shared.recorder
+http = shared.http
 
 
 class Clock:
@@ -59,32 +40,21 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def codes() -> WxacodeSimulator:
-    return WxacodeSimulator(appid=APPID, secret=SECRET)
+def phones(simulator: WxacodeSimulator, clock: Clock) -> PhoneNumberSimulator:
+    """getPhoneNumber beside wxacode on one simulator, sharing its access tokens."""
+    found = PhoneNumberSimulator(tokens=simulator.tokens, appid=APPID, clock=clock)
+    simulator.app.router.routes.extend(found.routes())
+    return found
 
 
 @pytest.fixture
-def phones(codes: WxacodeSimulator, clock: Clock) -> PhoneNumberSimulator:
-    simulator = PhoneNumberSimulator(tokens=codes.tokens, appid=APPID, clock=clock)
-    codes.app.router.routes.extend(simulator.routes())
-    return simulator
+def client(http: httpx.AsyncClient, phones: PhoneNumberSimulator) -> WeChatPhoneClient:
+    tokens = WxacodeClient(http, appid=APPID, secret=SECRET)
 
+    async def token(force: bool) -> str:
+        return await tokens.access_token(force_refresh=force)
 
-@pytest.fixture
-def recorder(codes: WxacodeSimulator, phones: PhoneNumberSimulator) -> Recorder:
-    return Recorder(codes.app)
-
-
-@pytest.fixture
-async def client(recorder: Recorder) -> AsyncIterator[WeChatPhoneClient]:
-    transport = httpx.ASGITransport(app=recorder)
-    async with httpx.AsyncClient(transport=transport, base_url="http://wechat.simulator") as http:
-        tokens = WxacodeClient(http, appid=APPID, secret=SECRET)
-
-        async def token(force: bool) -> str:
-            return await tokens.access_token(force_refresh=force)
-
-        yield WeChatPhoneClient(http, token, appid=APPID)
+    return WeChatPhoneClient(http, token, appid=APPID)
 
 
 async def test_wire_format_and_the_number(
@@ -158,11 +128,11 @@ async def test_wechat_errors_reach_the_caller(
 async def test_an_invalid_token_is_refreshed_once(
     client: WeChatPhoneClient,
     phones: PhoneNumberSimulator,
-    codes: WxacodeSimulator,
+    simulator: WxacodeSimulator,
     recorder: Recorder,
 ) -> None:
     await client.get_phone_number(phones.issue_code("13812345678"))
-    codes.expire_tokens()  # WeChat answers 40001 to the cached token
+    simulator.expire_tokens()  # WeChat answers 40001 to the cached token
     info = await client.get_phone_number(phones.issue_code("13900001111"))
     assert info.pure_phone_number == "13900001111"
     paths = [p for p, _, _ in recorder.requests]

@@ -5,70 +5,26 @@ codes for each rule, and the access token (fetched once, refreshed on 40001)."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import orjson
 import pytest
 from PIL import Image
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shoplet.integrations.wechat.wxacode import WxacodeClient, WxacodeError
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator, code_content
+from tests.integrations import wechat_simulator as shared
 from tests.integrations.qr import decode_qr
+from tests.integrations.wechat_simulator import APPID, SECRET, Recorder
 
-APPID = "wx-test-app"
-SECRET = "test-app-secret"
 PAGE = "pkg-social/share/index"
 
-
-class Recorder:
-    """Wraps the simulator and keeps every request it saw (path, query, JSON body)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.requests: list[tuple[str, str, bytes]] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        self.requests.append((scope["path"], scope["query_string"].decode(), body))
-        sent = False
-
-        async def replay() -> dict[str, object]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-
-@pytest.fixture
-def simulator() -> WxacodeSimulator:
-    return WxacodeSimulator(appid=APPID, secret=SECRET, daily_quota=20)
-
-
-@pytest.fixture
-def recorder(simulator: WxacodeSimulator) -> Recorder:
-    return Recorder(simulator.app)
-
-
-@pytest.fixture
-async def http(recorder: Recorder) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=recorder)
-    async with httpx.AsyncClient(transport=transport, base_url="http://wechat.simulator") as c:
-        yield c
+# The simulator, its request recorder and the HTTP client, set up once for the wxacode and
+# getPhoneNumber tests (tests/integrations/wechat_simulator.py): fixtures found by name.
+simulator = shared.simulator
+recorder = shared.recorder
+http = shared.http
 
 
 @pytest.fixture

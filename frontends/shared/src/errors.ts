@@ -390,6 +390,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'notification.field_type_unknown': '字段名须为微信模板的关键词类型加序号，如 thing1、amount2',
   'notification.source_unknown': '该事件没有这个取值，请从下拉列表中选择',
   'notification.template_unknown': '店铺未启用该订阅消息模板',
+  'notification.subject_unknown': '该商品不存在或已下架，无法设置提醒',
 
   // Q&A, posts and topics (问大家 / 种草)
   'content.product_not_found': '商品不存在',

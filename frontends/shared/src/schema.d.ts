@@ -7729,8 +7729,11 @@ export interface paths {
         /**
          * Record Subscriptions
          * @description Record the shopper's answers: each 'accept' is one message of that template we may send
-         *     (one credit). 400 ``notification.template_unknown`` for a template the shop does not use
-         *     (nothing recorded). The shopper's credits per template.
+         *     (one credit). With ``sku_id`` an accept of 到货提醒 waits for that SKU; with ``product_id``
+         *     an accept of 降价提醒 waits for that product to cost less than now. 400
+         *     ``notification.template_unknown`` for a template the shop does not use,
+         *     ``notification.subject_unknown`` for a SKU or product not on sale (nothing recorded). The
+         *     shopper's credits per template.
          */
         post: operations["record_subscriptions_api_v1_me_subscriptions_post"];
         delete?: never;
@@ -21745,10 +21748,14 @@ export interface components {
          * @description ``uni.requestSubscribeMessage``'s result: template id → 'accept' | 'reject' | 'ban'.
          */
         SubscribeAnswers: {
+            /** Product Id */
+            product_id?: number | null;
             /** Results */
             results: {
                 [key: string]: "accept" | "reject" | "ban" | "filter";
             };
+            /** Sku Id */
+            sku_id?: number | null;
         };
         /** SubscribeCredits */
         SubscribeCredits: {

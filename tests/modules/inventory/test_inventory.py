@@ -8,6 +8,7 @@ from sqlalchemy import event, select
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
+from shoplet.core.events import OutboxEvent
 from shoplet.core.pagination import InvalidCursor
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.inventory.models import LedgerEntryRow, Reservation, Stock
@@ -397,3 +398,30 @@ async def test_the_hot_row_is_locked_for_one_statement_before_the_commit(
         ).scalar_one()
     assert row.updated_at == ledger.created_at
     assert (ledger.reason, ledger.ref, ledger.actor) == ("reserved", "O1", None)
+
+
+async def test_a_sku_back_from_none_is_announced_once_per_change(ctx: AppContext) -> None:
+    """``inventory.restocked`` names the SKUs whose sellable stock went from none to some: not a
+    SKU's first stock, not more stock on top of some; one event for a batch."""
+
+    async def announced() -> list[list[int]]:
+        async with ctx.sessionmaker() as s:
+            rows = await s.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.type == inventory.RESTOCKED)
+                .order_by(OutboxEvent.id)
+            )
+            return [list(r.payload["sku_ids"]) for r in rows]
+
+    await make_stock(ctx, {1: 0, 2: 0, 3: 4, 4: 0})
+    await reserve(ctx, "S1", [(3, 4)])  # sku 3: all of it reserved, none sellable
+    assert await announced() == []
+    async with ctx.sessionmaker() as s:
+        await inventory.adjust_stocks(s, {1: 5, 2: 1, 4: 1}, reason="到货", actor="test")
+        await s.commit()
+    assert await announced() == [[1, 2, 4]]
+    async with ctx.sessionmaker() as s:
+        await inventory.adjust_stock(s, sku_id=1, delta=3, reason="到货", actor="test")
+        await inventory.release(s, ref="S1", reason="cancelled")
+        await s.commit()
+    assert await announced() == [[1, 2, 4], [3]]

@@ -10,65 +10,25 @@ from collections import Counter
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.core.errors import ShopletError
-from shoplet.modules.risk import config, service
+from shoplet.modules.risk import service
 from shoplet.modules.risk.engine import RiskRequest, guard
 from tests.conftest import snapshot
-from tests.modules.members.conftest import bearer, create_address, sms_login, sms_outbox
+from tests.modules.members.conftest import sms_outbox
 from tests.modules.orders.factories import product, shopper
-
-ORDERS = "/api/v1/orders"
-CHALLENGES = "/api/v1/risk/challenges"
-DEVICE = {"X-Device-Id": "phone-device-0001"}
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return {"sms_per_phone_limit": "100/minute", "login_attempts_limit": "100/minute"}
-
-
-@pytest.fixture(autouse=True)
-async def challenge_every_checkout(ctx: AppContext) -> None:
-    config.use_settings(ctx, mode="enforce")
-    async with ctx.sessionmaker() as session:
-        await service.create_rule(
-            session,
-            ctx,
-            service.RuleDraft(
-                name="下单要验证",
-                actions=["checkout"],
-                conditions=[{"signal": "amount", "op": "gte", "value": 0}],
-                outcome="challenge",
-            ),
-        )
-        await session.commit()
-
-
-async def member(client: httpx.AsyncClient, app: FastAPI, phone: str) -> dict[str, Any]:
-    tokens = await sms_login(client, app, phone)
-    address = await create_address(client, tokens)
-    return {"headers": {**bearer(tokens), **DEVICE}, "address_id": int(address["id"])}
-
-
-def order_body(who: dict[str, Any], sku_id: int) -> dict[str, Any]:
-    return {"address_id": who["address_id"], "items": [{"sku_id": sku_id, "quantity": 1}]}
-
-
-async def refused_checkout(
-    client: httpx.AsyncClient, who: dict[str, Any], sku_id: int, key: str
-) -> dict[str, Any]:
-    response = await client.post(
-        ORDERS, json=order_body(who, sku_id), headers={**who["headers"], "Idempotency-Key": key}
-    )
-    assert response.status_code == 403, response.text
-    problem: dict[str, Any] = response.json()
-    assert problem["code"] == "risk.challenge_required"
-    assert problem["methods"] == ["sms"]
-    return problem
+from tests.modules.risk.challenges import (  # the fixtures are used by name
+    CHALLENGES,
+    DEVICE,
+    ORDERS,
+    challenge_every_checkout,  # noqa: F401
+    member,
+    order_body,
+    refused_checkout,
+    settings_overrides,  # noqa: F401
+)
 
 
 async def pass_challenge(
@@ -93,7 +53,7 @@ async def test_a_challenged_order_goes_through_once_with_the_grant(
 ) -> None:
     _, [sku_id] = await product(ctx, (5900, 10))
     alice = await member(client, app, "13800001111")
-    problem = await refused_checkout(client, alice, sku_id, "chal-k-0001")
+    problem = await refused_checkout(client, alice, sku_id, "chal-k-0001", ["sms"])
     grant = await pass_challenge(client, app, alice, "13800001111", problem["challenge_id"])
 
     placed = await client.post(
@@ -124,7 +84,7 @@ async def test_wrong_code_and_foreign_grants_change_nothing(
     _, [sku_id] = await product(ctx, (5900, 10))
     alice = await member(client, app, "13800002222")
     bob = await member(client, app, "13800003333")
-    problem = await refused_checkout(client, alice, sku_id, "chal-k-0101")
+    problem = await refused_checkout(client, alice, sku_id, "chal-k-0101", ["sms"])
     url = f"{CHALLENGES}/{problem['challenge_id']}"
 
     # Another member cannot use alice's challenge.
@@ -172,7 +132,7 @@ async def test_a_member_without_a_phone_is_told_so(
     _, [sku_id] = await product(ctx, (5900, 10))
     wx = await shopper(client, "nophone")
     who = {"headers": {**wx.headers, **DEVICE}, "address_id": wx.address_id}
-    problem = await refused_checkout(client, who, sku_id, "chal-k-0401")
+    problem = await refused_checkout(client, who, sku_id, "chal-k-0401", ["sms"])
     sent = await client.post(f"{CHALLENGES}/{problem['challenge_id']}/sms", headers=who["headers"])
     assert (sent.status_code, sent.json()["code"]) == (409, "risk.challenge_no_phone")
 
@@ -184,7 +144,7 @@ async def test_twenty_concurrent_retries_with_one_grant_let_one_through(
     grant matches for exactly one (PostgreSQL row lock; SQLite serialises the writers)."""
     _, [sku_id] = await product(ctx, (5900, 10))
     alice = await member(client, app, "13800004444")
-    problem = await refused_checkout(client, alice, sku_id, "chal-k-0501")
+    problem = await refused_checkout(client, alice, sku_id, "chal-k-0501", ["sms"])
     grant = await pass_challenge(client, app, alice, "13800004444", problem["challenge_id"])
     async with ctx.sessionmaker() as session:
         [refused] = await service.search_decisions(session, action="checkout")

@@ -29,8 +29,9 @@ export const api = {
   subscribe: {
     // 订阅消息: the shop's enabled templates per event ([{ event, template_id }]).
     templates: () => call('listSubscribeTemplates', { auth: false }),
-    // uni.requestSubscribeMessage's answers ({ [template_id]: 'accept' | 'reject' | 'ban' | 'filter' }).
-    record: (results) => call('recordSubscriptions', { body: { results } }),
+    // uni.requestSubscribeMessage's answers ({ [template_id]: 'accept' | 'reject' | 'ban' | 'filter' }),
+    // and what a reminder is for ({ sku_id } of 到货提醒, { product_id } of 降价提醒).
+    record: (results, subject = {}) => call('recordSubscriptions', { body: { results, ...subject } }),
   },
   passkeys: {
     list: () => call('listPasskeys'),

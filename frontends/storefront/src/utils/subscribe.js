@@ -71,14 +71,27 @@ export function answersOf(result, tmplIds) {
   return answers
 }
 
+/** What a reminder is for: the SKU of 到货提醒, the product of 降价提醒 (positive ids only). */
+export function subjectOf(subject) {
+  /** @type {{ sku_id?: number, product_id?: number }} */
+  const out = {}
+  for (const key of /** @type {const} */ (['sku_id', 'product_id'])) {
+    const value = Number(subject && subject[key])
+    if (Number.isSafeInteger(value) && value > 0) out[key] = value
+  }
+  return out
+}
+
 /**
  * Ask the shopper to subscribe to the templates of `events` (call it first thing in a tap
- * handler). Resolves, never rejects, with the answers recorded ({} when nothing was asked);
- * the answers are posted in the background.
+ * handler, and never wait for it before doing what the tap does). Resolves, never rejects,
+ * with the answers recorded ({} when nothing was asked); the answers are posted in the
+ * background, with `subject` ({ sku_id } for 到货提醒, { product_id } for 降价提醒).
  * @param {string[]} events
+ * @param {{ sku_id?: number | string, product_id?: number | string }} [subject]
  * @returns {Promise<Record<string, string>>}
  */
-export function askSubscribe(events) {
+export function askSubscribe(events, subject = {}) {
   if (!subscribeSupported()) return Promise.resolve({})
   const tmplIds = templateIdsFor(events)
   if (!cache) loadSubscribeTemplates().catch(() => {})
@@ -96,7 +109,7 @@ export function askSubscribe(events) {
         tmplIds,
         success: (/** @type {any} */ result) => {
           const answers = answersOf(result, tmplIds)
-          if (Object.keys(answers).length) api.subscribe.record(answers).catch(() => {})
+          if (Object.keys(answers).length) api.subscribe.record(answers, subjectOf(subject)).catch(() => {})
           finish(answers)
         },
         fail: () => finish({}),

@@ -32,6 +32,7 @@ from shoplet.modules.inventory.errors import (
     StockExists,
     StockNotFound,
 )
+from shoplet.modules.inventory.events import RESTOCKED
 from shoplet.modules.inventory.schemas import LedgerEntry, StockLevel
 from shoplet.modules.inventory.service import (
     adjust_stock,
@@ -54,6 +55,7 @@ from shoplet.modules.inventory.tasks import RELEASE_EXPIRED_TASK, release_expire
 
 __all__ = [
     "RELEASE_EXPIRED_TASK",
+    "RESTOCKED",
     "BelowReserved",
     "DuplicateRestock",
     "InsufficientStock",

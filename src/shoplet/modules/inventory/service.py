@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
+from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.inventory import repository as repo
 from shoplet.modules.inventory.errors import (
@@ -32,6 +33,7 @@ from shoplet.modules.inventory.errors import (
     StockExists,
     StockNotFound,
 )
+from shoplet.modules.inventory.events import RESTOCKED
 from shoplet.modules.inventory.schemas import LedgerEntry, StockLevel
 
 MAX_QUANTITY = 10_000_000
@@ -63,6 +65,28 @@ def _ledger(
         "actor": actor,
         "created_at": now,
     }
+
+
+async def _record(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
+    """Write the ledger rows of a change, and announce ``inventory.restocked`` (one event
+    whatever the number of SKUs, so a batch stays a fixed number of statements) for the SKUs
+    whose sellable stock (on hand less reserved) went from none to some, in the same
+    transaction (到货提醒 is sent from it). A new SKU's first stock is no restock."""
+    await repo.insert_ledger(session, entries)
+    back = []
+    for entry in entries:
+        on_hand, reserved = entry["on_hand_after"], entry["reserved_after"]
+        before = (on_hand - entry["delta_on_hand"]) - (reserved - entry["delta_reserved"])
+        if entry["kind"] != "initial" and before <= 0 < on_hand - reserved:
+            back.append(int(entry["sku_id"]))
+    if back:
+        sku_ids = sorted(set(back))
+        await publish(
+            session,
+            RESTOCKED,
+            {"sku_ids": sku_ids},
+            key=str(sku_ids[0]) if len(sku_ids) == 1 else None,
+        )
 
 
 def _check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
@@ -110,7 +134,7 @@ async def set_initial_stock(
     now = utcnow()
     if not await repo.insert_stock_if_absent(session, sku_id=sku_id, on_hand=on_hand, now=now):
         raise StockExists(f"SKU {sku_id} already has stock")
-    await repo.insert_ledger(
+    await _record(
         session,
         [
             _ledger(
@@ -145,7 +169,7 @@ async def set_initial_stocks(
     if len(inserted) != len(rows):
         taken = next(sku_id for sku_id, _ in rows if sku_id not in inserted)
         raise StockExists(f"SKU {taken} already has stock")
-    await repo.insert_ledger(
+    await _record(
         session,
         [
             _ledger(
@@ -176,7 +200,7 @@ async def adjust_stock(
     after = await repo.add_on_hand(session, sku_id=sku_id, delta=delta, now=now)
     if after is None:
         await _refused(session, sku_id, delta)
-    await repo.insert_ledger(
+    await _record(
         session,
         [
             _ledger(
@@ -213,7 +237,7 @@ async def adjust_stocks(
     for sku_id in sorted(deltas):
         if sku_id not in after:
             await _refused(session, sku_id, deltas[sku_id])
-    await repo.insert_ledger(
+    await _record(
         session,
         [
             _ledger(
@@ -302,7 +326,7 @@ async def reserve(
         done.append((sku_id, quantity, *reserved))
     if len(merged) > 1:
         await repo.touch(session, [sku_id for sku_id, _ in merged[:-1]], now)
-    await repo.insert_ledger(
+    await _record(
         session,
         [
             _ledger(
@@ -355,7 +379,7 @@ async def release(session: AsyncSession, *, ref: str, reason: str) -> int:
                 now=now,
             )
         )
-    await repo.insert_ledger(session, entries)
+    await _record(session, entries)
     return sum(quantity for _, quantity in moved)
 
 
@@ -392,7 +416,7 @@ async def commit(session: AsyncSession, *, ref: str) -> int:
                 now=now,
             )
         )
-    await repo.insert_ledger(session, entries)
+    await _record(session, entries)
     return sum(quantity for _, quantity in moved)
 
 
@@ -444,7 +468,7 @@ async def transfer_reservation(
             # Created or committed concurrently; the caller rolls back (module contract).
             raise ReservationExists(f"stock is already reserved for {to_ref}", ref=to_ref) from exc
     on_hand, reserved = await repo.touch_level(session, sku_id=sku_id, now=now)
-    await repo.insert_ledger(
+    await _record(
         session,
         [
             _ledger(
@@ -500,7 +524,7 @@ async def restock(
     if after is None:
         raise StockNotFound(f"SKU {sku_id} has no stock record")
     try:
-        await repo.insert_ledger(
+        await _record(
             session,
             [
                 _ledger(

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,6 +248,39 @@ async def expiring(
     if row is None or row[0] is None:
         return None
     return row[0], int(row[1])
+
+
+async def expiring_batches(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    until: datetime,
+    after: tuple[int, datetime] | None,
+    limit: int,
+) -> list[tuple[int, datetime, int]]:
+    """(member id, expiry, points left) of every member's batches expiring after ``now`` and by
+    ``until``, one row per member and expiry, in (member, expiry) order after ``after``."""
+    stmt = (
+        select(PointsEntry.member_id, PointsEntry.expires_at, func.sum(PointsEntry.remaining))
+        .where(
+            PointsEntry.remaining > 0,
+            PointsEntry.expires_at > now,
+            PointsEntry.expires_at <= until,
+        )
+        .group_by(PointsEntry.member_id, PointsEntry.expires_at)
+        .order_by(PointsEntry.member_id, PointsEntry.expires_at)
+        .limit(limit)
+    )
+    if after is not None:
+        member_id, expires_at = after
+        stmt = stmt.where(
+            or_(
+                PointsEntry.member_id > member_id,
+                and_(PointsEntry.member_id == member_id, PointsEntry.expires_at > expires_at),
+            )
+        )
+    rows = (await session.execute(stmt)).all()
+    return [(int(r[0]), r[1], int(r[2])) for r in rows if r[1] is not None]
 
 
 async def due_batches(session: AsyncSession, now: datetime, limit: int) -> list[tuple[int, int]]:

@@ -6,7 +6,9 @@
 - ``loyalty.order_refunded`` on ``order.refunded``: the rest of what it earned is taken back and
   points spent on it come back;
 - ``loyalty.order_cancelled`` on ``order.cancelled``: points spent on it come back;
-- ``loyalty.expire_points`` (every 10 minutes): what is left of batches past expiry goes.
+- ``loyalty.expire_points`` (every 10 minutes): what is left of batches past expiry goes;
+- ``loyalty.notify_expiring`` (daily): one 积分即将过期 subscribe message per member and batch
+  expiring within 7 days (``expiry_notice.py``).
 
 All idempotent: each effect is a ledger entry with a unique (kind, ref).
 """
@@ -19,10 +21,11 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
-from shoplet.modules.loyalty import service
+from shoplet.modules.loyalty import expiry_notice, service
 from shoplet.modules.orders import public as orders
 
 EXPIRE_JOB = "loyalty.expire_points"
+NOTIFY_EXPIRING_JOB = "loyalty.notify_expiring"
 
 
 @subscriber(orders.ORDER_COMPLETED, name="loyalty.earn")
@@ -58,3 +61,8 @@ async def order_cancelled(event: Event, session: AsyncSession) -> None:
 async def expire_points(ctx: AppContext) -> None:
     async with unit_of_work(ctx.sessionmaker) as session:
         await service.expire_due(session)
+
+
+@periodic(every_seconds=86400, name=NOTIFY_EXPIRING_JOB)
+async def notify_expiring(ctx: AppContext) -> None:
+    await expiry_notice.notify_expiring(ctx)

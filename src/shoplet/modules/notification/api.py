@@ -33,7 +33,13 @@ async def record_subscriptions(
     body: SubscribeAnswers, member: CurrentMember, session: DbSession
 ) -> SubscribeCredits:
     """Record the shopper's answers: each 'accept' is one message of that template we may send
-    (one credit). 400 ``notification.template_unknown`` for a template the shop does not use
-    (nothing recorded). The shopper's credits per template."""
-    credits = await service.record_answers(session, member_id=member.id, answers=dict(body.results))
+    (one credit). With ``sku_id`` an accept of 到货提醒 waits for that SKU; with ``product_id``
+    an accept of 降价提醒 waits for that product to cost less than now. 400
+    ``notification.template_unknown`` for a template the shop does not use,
+    ``notification.subject_unknown`` for a SKU or product not on sale (nothing recorded). The
+    shopper's credits per template."""
+    subjects = await service.subjects_for(session, sku_id=body.sku_id, product_id=body.product_id)
+    credits = await service.record_answers(
+        session, member_id=member.id, answers=dict(body.results), subjects=subjects
+    )
     return SubscribeCredits(credits=credits)

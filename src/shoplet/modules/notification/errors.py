@@ -18,3 +18,8 @@ class SourceUnknown(BadRequest):
 class TemplateUnknown(BadRequest):
     code = "notification.template_unknown"
     title = "No enabled subscribe-message template has this id"
+
+
+class SubjectUnknown(BadRequest):
+    code = "notification.subject_unknown"
+    title = "The SKU or product a reminder is for does not exist or is not on sale"

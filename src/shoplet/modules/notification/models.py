@@ -1,6 +1,11 @@
 """Notification tables: the merchant's template per event, each shopper's send credits per
 WeChat template (one per 'accept'), and the send log (one row per event and shopper).
 
+A credit is for any occasion (``subject`` empty) or for one thing the shopper asked about:
+``sku:<id>`` (到货提醒 on a sold-out SKU), ``product:<id>`` (降价提醒, with ``price``: the
+product's lowest price when the shopper accepted). A send names the subject whose credit it
+spends.
+
 ``notification_credit.credits`` is spent by one conditional ``UPDATE … SET credits = credits - 1
 WHERE … AND credits > 0``: N accepts yield at most N sends, whoever sends at the same moment.
 ``uq_notification_send_ref`` makes an event's send once per shopper, however often the event
@@ -13,7 +18,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId, UTCDateTime
@@ -66,17 +80,24 @@ class NotificationTemplate(Base):
 
 
 class NotificationCredit(Base):
-    """A shopper's one-time accepts of one WeChat template not spent yet."""
+    """A shopper's one-time accepts of one WeChat template (for one subject) not spent yet."""
 
     __tablename__ = "notification_credit"
     __table_args__ = (
-        UniqueConstraint("member_id", "template_id", name="uq_notification_credit_member"),
+        UniqueConstraint(
+            "member_id", "template_id", "subject", name="uq_notification_credit_subject"
+        ),
+        Index("ix_notification_credit_subject", "template_id", "subject"),
         CheckConstraint("credits >= 0", name="credits_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigId)
     template_id: Mapped[str] = mapped_column(String(64))
+    # "" (any occasion), "sku:<id>" (back in stock) or "product:<id>" (price drop).
+    subject: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # The product's lowest price (fen) at the latest accept, for a price-drop credit.
+    price: Mapped[int | None] = mapped_column(BigInteger)
     credits: Mapped[int] = mapped_column(Integer, default=0)
     accepted_total: Mapped[int] = mapped_column(Integer, default=0)
     rejected_total: Mapped[int] = mapped_column(Integer, default=0)
@@ -97,6 +118,8 @@ class NotificationSend(Base):
     event: Mapped[str] = mapped_column(String(30))
     member_id: Mapped[int] = mapped_column(BigId, index=True)
     ref: Mapped[str] = mapped_column(String(64))
+    # The subject of the credit this send spends ("" for order messages).
+    subject: Mapped[str] = mapped_column(String(40), default="", server_default="")
     values: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     template_id: Mapped[str | None] = mapped_column(String(64))

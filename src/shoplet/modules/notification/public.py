@@ -1,6 +1,6 @@
-"""What other modules may use from notification: ``enqueue`` (a module that knows of a price
-drop, a product back in stock or points expiring records a send for a shopper) and the
-start-up hook."""
+"""What other modules may use from notification: ``enqueue`` (a module that knows of a
+group-buy result or points expiring records a send for a shopper), ``shorten`` (a product name
+cut to WeChat's 20-character ``thing``) and the start-up hook."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.integrations.setup import Integrations
-from shoplet.modules.notification.service import enqueue, install
+from shoplet.modules.notification.service import enqueue, install, shorten
 
-__all__ = ["enqueue", "startup"]
+__all__ = ["enqueue", "shorten", "startup"]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:

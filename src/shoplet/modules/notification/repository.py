@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,47 +52,86 @@ async def disable_template(
 
 
 async def add_answer(
-    session: AsyncSession, *, member_id: int, template_id: str, accepted: bool, now: datetime
+    session: AsyncSession,
+    *,
+    member_id: int,
+    template_id: str,
+    accepted: bool,
+    now: datetime,
+    subject: str = "",
+    price: int | None = None,
 ) -> None:
-    """One 'accept' is one credit more; a 'reject' is counted (no credit)."""
+    """One 'accept' is one credit more (for ``subject``; an accept with a ``price`` sets it);
+    a 'reject' is counted (no credit)."""
     table = NotificationCredit.__table__
     statement = _insert(session, NotificationCredit).values(
         member_id=member_id,
         template_id=template_id,
+        subject=subject,
+        price=price,
         credits=int(accepted),
         accepted_total=int(accepted),
         rejected_total=int(not accepted),
         updated_at=now,
     )
+    changes: dict[str, Any] = {
+        "credits": table.c.credits + int(accepted),
+        "accepted_total": table.c.accepted_total + int(accepted),
+        "rejected_total": table.c.rejected_total + int(not accepted),
+        "updated_at": now,
+    }
+    if accepted and price is not None:
+        changes["price"] = price
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["member_id", "template_id"],
-            set_={
-                "credits": table.c.credits + int(accepted),
-                "accepted_total": table.c.accepted_total + int(accepted),
-                "rejected_total": table.c.rejected_total + int(not accepted),
-                "updated_at": now,
-            },
+            index_elements=["member_id", "template_id", "subject"], set_=changes
         )
     )
 
 
 async def credits_of(session: AsyncSession, member_id: int) -> dict[str, int]:
+    """Credits per template, whatever their subject."""
     rows = await session.execute(
-        select(NotificationCredit.template_id, NotificationCredit.credits).where(
-            NotificationCredit.member_id == member_id
-        )
+        select(NotificationCredit.template_id, func.sum(NotificationCredit.credits))
+        .where(NotificationCredit.member_id == member_id)
+        .group_by(NotificationCredit.template_id)
     )
     return {str(row[0]): int(row[1]) for row in rows.all()}
 
 
-async def claim_credit(session: AsyncSession, *, member_id: int, template_id: str) -> bool:
+async def waiting(
+    session: AsyncSession, *, template_id: str, subject: str, above_price: int | None = None
+) -> list[tuple[int, int, int | None]]:
+    """(member_id, accepted_total, price) of shoppers holding a credit for ``subject``; with
+    ``above_price``, only those who accepted at a price above it."""
+    query = (
+        select(
+            NotificationCredit.member_id,
+            NotificationCredit.accepted_total,
+            NotificationCredit.price,
+        )
+        .where(
+            NotificationCredit.template_id == template_id,
+            NotificationCredit.subject == subject,
+            NotificationCredit.credits > 0,
+        )
+        .order_by(NotificationCredit.member_id)
+    )
+    if above_price is not None:
+        query = query.where(NotificationCredit.price > above_price)
+    return [(int(r[0]), int(r[1]), r[2]) for r in (await session.execute(query)).all()]
+
+
+async def claim_credit(
+    session: AsyncSession, *, member_id: int, template_id: str, subject: str = ""
+) -> bool:
     """Spend one credit: of any number of concurrent claims at most ``credits`` succeed."""
     result = await session.execute(
         update(NotificationCredit)
         .where(
             NotificationCredit.member_id == member_id,
             NotificationCredit.template_id == template_id,
+            NotificationCredit.subject == subject,
             NotificationCredit.credits > 0,
         )
         .values(credits=NotificationCredit.credits - 1)
@@ -101,12 +140,15 @@ async def claim_credit(session: AsyncSession, *, member_id: int, template_id: st
     return result.scalar_one_or_none() is not None
 
 
-async def refund_credit(session: AsyncSession, *, member_id: int, template_id: str) -> None:
+async def refund_credit(
+    session: AsyncSession, *, member_id: int, template_id: str, subject: str = ""
+) -> None:
     await session.execute(
         update(NotificationCredit)
         .where(
             NotificationCredit.member_id == member_id,
             NotificationCredit.template_id == template_id,
+            NotificationCredit.subject == subject,
         )
         .values(credits=NotificationCredit.credits + 1)
     )
@@ -164,11 +206,11 @@ async def finish_send(
 
 async def reclaim_stuck(
     session: AsyncSession, *, claimed_before: datetime, max_attempts: int, error: str
-) -> list[tuple[int, int, str | None, str]]:
+) -> list[tuple[int, int, str | None, str, str]]:
     """Sends left ``sending`` by a crashed worker (claimed before ``claimed_before``) go back to
     ``pending``, or to ``failed`` after ``max_attempts``, in one conditional UPDATE: of any
     number of workers reclaiming at once, each row is reclaimed by exactly one.
-    (id, member_id, template_id, new status) of each row reclaimed."""
+    (id, member_id, template_id, new status, subject) of each row reclaimed."""
     gave_up = NotificationSend.attempts >= max_attempts
     result = await session.execute(
         update(NotificationSend)
@@ -186,9 +228,10 @@ async def reclaim_stuck(
             NotificationSend.member_id,
             NotificationSend.template_id,
             NotificationSend.status,
+            NotificationSend.subject,
         )
     )
-    return [(int(r[0]), int(r[1]), r[2], str(r[3])) for r in result.all()]
+    return [(int(r[0]), int(r[1]), r[2], str(r[3]), str(r[4])) for r in result.all()]
 
 
 async def list_sends(

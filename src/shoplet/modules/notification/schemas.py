@@ -51,6 +51,9 @@ class SubscribeAnswers(RequestModel):
         dict[TemplateId, Literal["accept", "reject", "ban", "filter"]],
         Field(min_length=1, max_length=3),
     ]
+    # On a product page: the SKU an accept of 到货提醒 is for, the product of 降价提醒.
+    sku_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    product_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
 
 
 class SubscribeCredits(ResponseModel):

@@ -40,9 +40,15 @@ from shoplet.integrations.wechat.subscribe import (
     check_data,
     field_type,
 )
+from shoplet.modules.catalog import public as catalog
 from shoplet.modules.members import public as members
 from shoplet.modules.notification import repository as repo
-from shoplet.modules.notification.errors import FieldTypeUnknown, SourceUnknown, TemplateUnknown
+from shoplet.modules.notification.errors import (
+    FieldTypeUnknown,
+    SourceUnknown,
+    SubjectUnknown,
+    TemplateUnknown,
+)
 from shoplet.modules.notification.models import (
     NotificationSend,
     NotificationTemplate,
@@ -70,6 +76,17 @@ SOURCES: dict[str, tuple[str, ...]] = {
 
 def install(ctx: AppContext, integrations: Integrations) -> None:
     ctx.extras[INTEGRATIONS_KEY] = integrations
+
+
+# WeChat's ``thing`` holds 20 characters: the longest a product name may be in a message.
+THING_MAX = 20
+
+
+def shorten(text: str, limit: int = THING_MAX) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (a product name into a thing):
+    the sender shortens what WeChat allows shortened, the checker never cuts."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def yuan(fen: int) -> str:
@@ -132,32 +149,48 @@ async def list_sends(
 
 
 async def record_answers(
-    session: AsyncSession, *, member_id: int, answers: dict[str, str]
+    session: AsyncSession,
+    *,
+    member_id: int,
+    answers: dict[str, str],
+    subjects: dict[str, tuple[str, int | None]] | None = None,
 ) -> dict[str, int]:
     """The storefront's ``requestSubscribeMessage`` results: each 'accept' is one credit for
-    that template; 'reject' and 'ban' are counted. Only the shop's enabled templates count."""
-    enabled = {t.template_id for t in await repo.list_templates(session) if t.is_enabled}
+    that template; 'reject' and 'ban' are counted. Only the shop's enabled templates count.
+    ``subjects``: per event, the subject (and price) an accept of its template is for
+    (``subject_for``); other templates' accepts are for any occasion."""
+    templates = {t.template_id: t.event for t in await repo.list_templates(session) if t.is_enabled}
     for template_id in answers:
-        if template_id not in enabled:
+        if template_id not in templates:
             raise TemplateUnknown(template_id=template_id)
     now = utcnow()
     for template_id, answer in sorted(answers.items()):
         if answer in ("accept", "reject", "ban"):
+            subject, price = (subjects or {}).get(templates[template_id], ("", None))
             await repo.add_answer(
                 session,
                 member_id=member_id,
                 template_id=template_id,
                 accepted=answer == "accept",
                 now=now,
+                subject=subject,
+                price=price,
             )
     return await repo.credits_of(session, member_id)
 
 
 async def enqueue(
-    session: AsyncSession, *, event: str, member_id: int, ref: str, values: dict[str, str]
+    session: AsyncSession,
+    *,
+    event: str,
+    member_id: int,
+    ref: str,
+    values: dict[str, str],
+    subject: str = "",
 ) -> bool:
     """Record one pending send for an event occurrence (idempotent on ``(event, member,
-    ref)``); nothing when the event has no enabled template."""
+    ref)``); nothing when the event has no enabled template. ``subject``: the credit it spends
+    (a SKU's 到货提醒, a product's 降价提醒; "" for any occasion)."""
     template = await repo.template_for(session, event)
     if template is None or not template.is_enabled:
         return False
@@ -168,11 +201,101 @@ async def enqueue(
             "member_id": member_id,
             "ref": ref[:64],
             "values": values,
+            "subject": subject,
             "status": "pending",
             "template_id": template.template_id,
             "created_at": utcnow(),
         },
     )
+
+
+# -- waiting shoppers: 到货提醒 and 降价提醒 -----------------------------------------------------
+
+
+async def _on_sale_product(session: AsyncSession, product_id: int) -> tuple[str, int] | None:
+    """(title, lowest price of its active SKUs) of a product on sale; None otherwise."""
+    try:
+        product = await catalog.get_product_admin(session, product_id)
+    except catalog.ProductNotFound:
+        return None
+    prices = [sku.price for sku in product.skus if sku.is_active]
+    if product.status != "on_sale" or not prices:
+        return None
+    return product.title, min(prices)
+
+
+async def subjects_for(
+    session: AsyncSession, *, sku_id: int | None, product_id: int | None
+) -> dict[str, tuple[str, int | None]]:
+    """What an accept on a product page is for: ``sku_id`` makes a 到货提醒 accept that SKU's
+    (``sku:<id>``), ``product_id`` a 降价提醒 accept that product's at its lowest price now
+    (``product:<id>``). 400 ``notification.subject_unknown`` for a SKU or product not on sale."""
+    subjects: dict[str, tuple[str, int | None]] = {}
+    if sku_id is not None:
+        if sku_id not in await catalog.get_sku_snapshots(session, [sku_id]):
+            raise SubjectUnknown(f"SKU {sku_id} does not exist", sku_id=sku_id)
+        subjects["back_in_stock"] = (f"sku:{sku_id}", None)
+    if product_id is not None:
+        found = await _on_sale_product(session, product_id)
+        if found is None:
+            raise SubjectUnknown(f"product {product_id} is not on sale", product_id=product_id)
+        subjects["price_drop"] = (f"product:{product_id}", found[1])
+    return subjects
+
+
+async def notify_restocked(session: AsyncSession, *, sku_id: int) -> int:
+    """A sold-out SKU has sellable stock again: one 到货提醒 per shopper waiting for it. The
+    ref is the SKU and the shopper's accept count, so a restock handled twice (or by two
+    workers) records one send, and a shopper is messaged once per accept. Sends recorded."""
+    template = await repo.template_for(session, "back_in_stock")
+    if template is None or not template.is_enabled:
+        return 0
+    subject = f"sku:{sku_id}"
+    waiting = await repo.waiting(session, template_id=template.template_id, subject=subject)
+    snapshot = (await catalog.get_sku_snapshots(session, [sku_id])).get(sku_id) if waiting else None
+    if snapshot is None:
+        return 0
+    recorded = 0
+    for member_id, accepts, _ in waiting:
+        recorded += await enqueue(
+            session,
+            event="back_in_stock",
+            member_id=member_id,
+            ref=f"{subject}:{accepts}",
+            values={"product_name": shorten(snapshot.product_title), "status": "已到货"},
+            subject=subject,
+        )
+    return recorded
+
+
+async def notify_price_changed(session: AsyncSession, *, product_id: int) -> int:
+    """A product was repriced: one 降价提醒 per shopper who accepted it at a price above its
+    lowest price now (once per accept, as :func:`notify_restocked`). Sends recorded."""
+    template = await repo.template_for(session, "price_drop")
+    if template is None or not template.is_enabled:
+        return 0
+    found = await _on_sale_product(session, product_id)
+    if found is None:
+        return 0
+    title, lowest = found
+    subject = f"product:{product_id}"
+    recorded = 0
+    for member_id, accepts, price in await repo.waiting(
+        session, template_id=template.template_id, subject=subject, above_price=lowest
+    ):
+        recorded += await enqueue(
+            session,
+            event="price_drop",
+            member_id=member_id,
+            ref=f"{subject}:{accepts}",
+            values={
+                "product_name": shorten(title),
+                "price": yuan(lowest),
+                "old_price": yuan(price or 0),
+            },
+            subject=subject,
+        )
+    return recorded
 
 
 # -- sending ---------------------------------------------------------------------------------
@@ -209,7 +332,7 @@ async def _prepare(
     if openid is None:
         return None, {"status": "no_openid", "template_id": template.template_id}
     claimed = await repo.claim_credit(
-        session, member_id=send.member_id, template_id=template.template_id
+        session, member_id=send.member_id, template_id=template.template_id, subject=send.subject
     )
     if not claimed:
         return None, {"status": "no_credit", "template_id": template.template_id}
@@ -225,7 +348,7 @@ async def deliver_one(ctx: AppContext, send_id: int) -> str | None:
         send = await repo.claim_send(session, send_id, utcnow())
         if send is None or send.claimed_at is None:
             return None
-        member_id, lease = send.member_id, send.claimed_at
+        member_id, lease, subject = send.member_id, send.claimed_at, send.subject
         message, outcome = await _prepare(session, send)
         if message is None:
             await repo.finish_send(session, send_id, lease, outcome)
@@ -241,7 +364,9 @@ async def deliver_one(ctx: AppContext, send_id: int) -> str | None:
             log.warning("notification_send_lease_lost", send_id=send_id, status=result["status"])
             return None
         if result["status"] != "sent" and result["status"] != "refused":
-            await repo.refund_credit(session, member_id=member_id, template_id=message.template_id)
+            await repo.refund_credit(
+                session, member_id=member_id, template_id=message.template_id, subject=subject
+            )
         if result["status"] == "template_invalid":
             await repo.disable_template(
                 session, message.template_id, "微信返回 40037：模板 ID 无效，已停用", now
@@ -284,8 +409,10 @@ async def reclaim_stuck(session: AsyncSession, now: datetime | None = None) -> l
         max_attempts=MAX_ATTEMPTS,
         error="notification.lease_expired",
     )
-    for send_id, member_id, template_id, status in rows:
+    for send_id, member_id, template_id, status, subject in rows:
         log.warning("notification_send_reclaimed", send_id=send_id, status=status)
         if template_id is not None:
-            await repo.refund_credit(session, member_id=member_id, template_id=template_id)
+            await repo.refund_credit(
+                session, member_id=member_id, template_id=template_id, subject=subject
+            )
     return [row[0] for row in rows]

@@ -1,5 +1,9 @@
 """Notification's handlers and job: domain events become pending sends (in the event's
-transaction, idempotent on the event's ref), and ``notification.send_pending`` sends them, each
+transaction, idempotent on the event's ref): ``order.paid`` (支付成功), ``order.shipped``
+(发货), ``inventory.restocked`` (到货提醒 to the shoppers waiting for the SKU) and
+``catalog.product_changed`` on a repricing (降价提醒 to those who accepted at a higher price);
+group-buy results and points expiring are recorded by social and loyalty through
+``public.enqueue``. And ``notification.send_pending`` sends them, each
 in its own short transactions around WeChat's call (``service.deliver_one``)."""
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work
 from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
+from shoplet.modules.catalog import public as catalog
+from shoplet.modules.inventory import public as inventory
 from shoplet.modules.notification import service
 from shoplet.modules.orders import public as orders
 
@@ -65,6 +71,18 @@ async def on_order_shipped(event: Event, session: AsyncSession) -> None:
             "status": "已发货",
         },
     )
+
+
+@subscriber(inventory.RESTOCKED, name="notification.on_restocked")
+async def on_restocked(event: Event, session: AsyncSession) -> None:
+    for sku_id in event.payload["sku_ids"]:
+        await service.notify_restocked(session, sku_id=int(sku_id))
+
+
+@subscriber(catalog.PRODUCT_CHANGED, name="notification.on_product_changed")
+async def on_product_changed(event: Event, session: AsyncSession) -> None:
+    if event.payload.get("reason") in ("price", "updated"):
+        await service.notify_price_changed(session, product_id=int(event.payload["product_id"]))
 
 
 @periodic(every_seconds=5, name=SEND_JOB)

@@ -2,7 +2,7 @@
 scheduled, with the demand model and projection it was chosen under)
 
 Revision ID: 0070_clearance_steps
-Revises: 0060_logistics_carriers
+Revises: 0068_notification_subjects
 Create Date: 2026-12-05 17:55:13.828289
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from shoplet.core.db import UTCDateTime
 
 revision: str = "0070_clearance_steps"
-down_revision: str | None = "0060_logistics_carriers"
+down_revision: str | None = "0068_notification_subjects"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

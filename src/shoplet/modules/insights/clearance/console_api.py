@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
+from shoplet.core.params import QueryId
 from shoplet.modules.staff.public import (
     StaffIdentity,
     origin_of,
@@ -72,7 +73,7 @@ async def candidates(
 async def steps(
     _: AnalyticsViewer,
     session: DbSession,
-    sku_id: Annotated[int | None, Query(ge=1)] = None,
+    sku_id: QueryId = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ClearanceSteps:
     """Applied markdown steps, newest first, each against its projection: units sold in its

@@ -118,7 +118,7 @@ describe('经营/运营看板 pages', () => {
     const wrapper = mount(BoardsView, { attachTo: document.body, global: { plugins: [ElementPlus, r] } })
     await flushPromises()
     expect(urls[0]).toBe('/api/v1/console/insights/boards/management?start=2026-05-01&end=2026-05-07')
-    expect(wrapper.get('h1').text()).toBe('区域经营看板 · 全国')
+    expect(wrapper.get('h1').text()).toBe('经营看板 · 全国')
     expect(wrapper.get('[data-testid="tile-gmv"]').text()).toContain('¥900.00')
     expect(wrapper.get('[data-testid="tile-repeat_rate"]').text()).toContain('+50.0 个百分点')
     expect(wrapper.get('[data-testid="tile-orders"]').text()).toContain('6 单')

@@ -1,4 +1,4 @@
-"""经营看板 and 清仓定价 end to end in Debian's Chromium against a real Shoplet server: today's
+"""销售看板 and 清仓定价 end to end in Debian's Chromium against a real Shoplet server: today's
 orders of a fresh category are written into the server's database; an owner opens 总览 for
 今日, drills into the category and then the product (the period and the category stay in the
 URL), watches the product's tiles update by themselves when another order is paid, and plans a
@@ -86,14 +86,14 @@ def test_dashboards_drill_down_and_stay_live(server: Server, owner: Staff, conte
         shop, category_id, product_id = pool.submit(asyncio.run, _seed(server)).result()
     page = signed_in_page(context, owner)
     page.goto(f"{CONSOLE}/insights/dashboards/shop?days=1")
-    expect(page.get_by_role("heading", name="经营看板 · 全店")).to_be_visible()
+    expect(page.get_by_role("heading", name="销售看板 · 全店")).to_be_visible()
     expect(page.get_by_test_id("tile-gmv")).to_be_visible()
     expect(page.get_by_test_id("tile-refunds")).to_be_visible()
     assert_accessible(page, "console-dashboard-shop")
 
     page.get_by_test_id(f"drill-{category_id}").click()
     page.wait_for_url(f"**/insights/dashboards/category?days=1&category={category_id}")
-    expect(page.get_by_role("heading", name="经营看板 · 服饰")).to_be_visible()
+    expect(page.get_by_role("heading", name="销售看板 · 服饰")).to_be_visible()
     expect(page.get_by_test_id("tile-orders")).to_contain_text("2 单")
     assert_accessible(page, "console-dashboard-category")
 

@@ -256,7 +256,7 @@ export const routes: RouteRecordRaw[] = [
         path: 'insights/dashboards/:level(shop|category|product)?',
         name: 'insights-dashboards',
         component: () => import('@/views/insights/DashboardView.vue'),
-        meta: { permission: 'dashboard:read', title: '经营看板' },
+        meta: { permission: 'dashboard:read', title: '销售看板' },
       },
       {
         // Any role handling one of its tiles may open it; the server leaves the others out.
@@ -266,10 +266,17 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'orders:read', title: '一线看板' },
       },
       {
-        path: 'insights/boards/:kind(management|operations)',
-        name: 'insights-boards',
+        // One page, two boards: each its own record so that its title is its name.
+        path: 'insights/boards/:kind(management)',
+        name: 'insights-boards-management',
         component: () => import('@/views/insights/BoardsView.vue'),
-        meta: { permission: 'dashboard:read', title: '经营与运营看板' },
+        meta: { permission: 'dashboard:read', title: '经营看板' },
+      },
+      {
+        path: 'insights/boards/:kind(operations)',
+        name: 'insights-boards-operations',
+        component: () => import('@/views/insights/BoardsView.vue'),
+        meta: { permission: 'dashboard:read', title: '运营看板' },
       },
       {
         path: 'analytics/clearance',

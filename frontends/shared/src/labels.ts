@@ -2134,7 +2134,7 @@ export const ALERT_LABELS = {
 } as const
 
 export const DASHBOARD_LABELS = {
-  title: '经营看板',
+  title: '销售看板',
   levels: '看板层级',
   shop: '总览',
   category: '品类',
@@ -2155,7 +2155,7 @@ export const DASHBOARD_LABELS = {
 } as const
 
 export const BUSINESS_BOARD_LABELS = {
-  management: '区域经营看板',
+  management: '经营看板',
   operations: '运营看板',
   drill: '下钻层级',
   allRegions: '全国',

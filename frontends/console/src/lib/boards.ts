@@ -1,5 +1,5 @@
 /**
- * Pure helpers of 区域经营看板 and 运营看板: the filters (date range, region, channel, stock
+ * Pure helpers of 经营看板 and 运营看板: the filters (date range, region, channel, stock
  * horizon) read from and written to the URL, where a drill row leads (province → city; order
  * source → campaign), the breadcrumb back up, and the tiles as people read them.
  */

@@ -1,5 +1,5 @@
 /**
- * Pure helpers of the 经营看板 pages: the URL query of each level (filters kept while drilling
+ * Pure helpers of the 销售看板 pages: the URL query of each level (filters kept while drilling
  * down), a tile's value as people read it and its change against the period before.
  */
 import { formatFen } from '@shoplet/shared'

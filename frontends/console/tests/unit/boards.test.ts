@@ -2,7 +2,8 @@ import { flushPromises, mount } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryHistory, createRouter } from 'vue-router'
+import { defineComponent, h } from 'vue'
+import { createMemoryHistory, createRouter, RouterView } from 'vue-router'
 import { configureClient } from '@/api/client'
 import { boardCrumbs, boardFilters, boardQuery, boardTileChange, boardTileValue, drillLink } from '@/lib/boards'
 import BoardsView from '@/views/insights/BoardsView.vue'
@@ -118,7 +119,7 @@ describe('经营/运营看板 pages', () => {
     const wrapper = mount(BoardsView, { attachTo: document.body, global: { plugins: [ElementPlus, r] } })
     await flushPromises()
     expect(urls[0]).toBe('/api/v1/console/insights/boards/management?start=2026-05-01&end=2026-05-07')
-    expect(wrapper.get('h1').text()).toBe('区域经营看板 · 全国')
+    expect(wrapper.get('h1').text()).toBe('经营看板 · 全国')
     expect(wrapper.get('[data-testid="tile-gmv"]').text()).toContain('¥900.00')
     expect(wrapper.get('[data-testid="tile-repeat_rate"]').text()).toContain('+50.0 个百分点')
     expect(wrapper.get('[data-testid="tile-orders"]').text()).toContain('6 单')
@@ -130,7 +131,22 @@ describe('经营/运营看板 pages', () => {
     await flushPromises()
     expect(r.currentRoute.value.query).toEqual({ start: '2026-05-01', end: '2026-05-07', region: '440000' })
     expect(urls.at(-1)).toBe('/api/v1/console/insights/boards/management?start=2026-05-01&end=2026-05-07&region=440000')
+
     wrapper.unmount()
+  })
+
+  it('reads nothing more once the page is left', async () => {
+    vi.useFakeTimers()
+    const { urls, r } = setup('management')
+    await r.push('/insights/boards/management')
+    const app = mount(defineComponent({ render: () => h(RouterView) }), { attachTo: document.body, global: { plugins: [ElementPlus, r] } })
+    await flushPromises()
+    expect(urls).toEqual(['/api/v1/console/insights/boards/management'])
+    await r.push('/orders?status=paid')
+    await flushPromises()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(urls).toHaveLength(1)
+    app.unmount()
   })
 
   it('shows the channel drill and the stock-risk list on 运营看板', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { clearanceRows, yuan } from '@/lib/clearance'
 import { drillTo, filtersFromQuery, tileChange, tileValue } from '@/lib/dashboards'
 
-describe('经营看板 helpers', () => {
+describe('销售看板 helpers', () => {
   it('reads the filters from the URL, with a sane period', () => {
     expect(filtersFromQuery({ days: '1', category: '12', product: '7' })).toEqual({ days: 1, categoryId: 12, productId: 7 })
     expect(filtersFromQuery({ days: '500', category: 'x' })).toEqual({ days: 7, categoryId: undefined, productId: undefined })

@@ -1,4 +1,7 @@
+import { BUSINESS_BOARD_LABELS, DASHBOARD_LABELS, FRONTLINE_LABELS } from '@shoplet/shared'
 import { describe, expect, it } from 'vitest'
+import { createMemoryHistory } from 'vue-router'
+import { createConsoleRouter } from '@/router'
 import { can, canRevealPii, landingPath, MENU, orderSearchPlaceholder, visibleMenu } from '@/lib/permissions'
 
 // The backend's role -> permission map (console/auth.py); the console only mirrors what /auth/me says.
@@ -39,5 +42,26 @@ describe('permissions', () => {
     expect(canRevealPii(SUPPORT)).toBe(false)
     expect(orderSearchPlaceholder(OWNER)).toContain('手机号')
     expect(orderSearchPlaceholder(SUPPORT)).toBe('订单号')
+  })
+})
+
+describe('board names', () => {
+  // One name per board in the menu, the route's title (browser tab, breadcrumb) and the page heading.
+  const BOARDS: [string, string, string][] = [
+    ['/insights/dashboards/shop', '销售看板', DASHBOARD_LABELS.title],
+    ['/insights/boards/management', '经营看板', BUSINESS_BOARD_LABELS.management],
+    ['/insights/boards/operations', '运营看板', BUSINESS_BOARD_LABELS.operations],
+    ['/insights/boards/frontline', '一线看板', FRONTLINE_LABELS.title],
+  ]
+
+  it.each(BOARDS)('calls %s %s everywhere', (path, name, heading) => {
+    expect(MENU.find((m) => m.path === path)?.title).toBe(name)
+    expect(createConsoleRouter(createMemoryHistory()).resolve(path).meta.title).toBe(name)
+    expect(heading).toBe(name)
+  })
+
+  it('gives no two menu entries one name', () => {
+    const titles = MENU.map((m) => m.title)
+    expect(new Set(titles).size).toBe(titles.length)
   })
 })

@@ -669,24 +669,50 @@ def test_operator_ships_a_paid_order_and_exports_csv(
     csv_text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     assert order.order_no in csv_text
 
+    # 物流公司: 极兔速递 is added switched off and the operator switches it on there; 京东快递
+    # stays switched off. The 发货 dialog offers the shop's enabled carriers only.
+    for code in ("jtexpress", "jd"):
+        added = server.http.post(
+            f"{API}/console/logistics/carriers",
+            headers=operator.auth,
+            json={"code": code, "is_enabled": False},
+        )
+        assert added.status_code in (201, 409), added.text
+    carriers_page = context.new_page()
+    carriers_page.goto(f"{CONSOLE}/logistics/carriers")
+    toggle = carriers_page.get_by_role("switch", name="启用极兔速递")
+    expect(toggle).not_to_be_checked()
+    with carriers_page.expect_response(
+        lambda r: r.url.endswith("/logistics/carriers/jtexpress")
+    ) as on:
+        carriers_page.get_by_test_id("carrier-enabled-jtexpress").click()
+    assert on.value.status == 200, on.value.text()
+    expect(toggle).to_be_checked()
+    carriers_page.close()
+
     rows.first.get_by_role("button", name="发货").click()
     expect_url(page, rf"/console/orders/{order.order_no}$")
     expect(page.get_by_test_id("order-status")).to_have_text("待发货")
     page.get_by_test_id("carrier").click()
-    page.get_by_role("option", name="顺丰速运").click()
+    listbox = page.get_by_role("listbox")
+    expect(listbox.get_by_role("option", name="极兔速递")).to_be_visible()
+    expect(listbox.get_by_role("option", name="顺丰速运")).to_be_visible()
+    expect(listbox.get_by_role("option", name="京东快递")).to_have_count(0)
+    assert_accessible(page, "console-order-ship-carriers")
+    listbox.get_by_role("option", name="极兔速递").click()
     expect(page.get_by_role("listbox")).to_be_hidden()
-    page.get_by_label("运单号").fill("SF1234567890")
+    page.get_by_label("运单号").fill("JT1234567890")
     assert_accessible(page, "console-order-ship")
     page.get_by_test_id("ship").click()
     expect(page.get_by_test_id("order-status")).to_have_text("待收货")
-    expect(page.get_by_test_id("order-shipment")).to_have_text("顺丰速运 SF1234567890")
+    expect(page.get_by_test_id("order-shipment")).to_have_text("极兔速递 JT1234567890")
     expect(page.get_by_test_id("order-timeline")).to_contain_text("待发货 → 待收货")
     assert_accessible(page, "console-order-detail")
 
     shipped = server.http.get(f"{API}/orders/{order.order_no}", headers=order.shopper).json()
     assert shipped["status"] == "shipped"
-    assert shipped["carrier"] == "顺丰速运"
-    assert shipped["tracking_no"] == "SF1234567890"
+    assert shipped["carrier"] == "极兔速递"
+    assert shipped["tracking_no"] == "JT1234567890"
 
 
 def test_support_approves_a_refund(server: Server, owner: Staff, context: Any) -> None:

@@ -191,6 +191,9 @@ def enrol_mfa_via_api(server: Server, staff: Staff) -> None:
 @pytest.fixture(scope="module")
 def owner(server: Server) -> Staff:
     """An owner with MFA enrolled (through the API) and a full console token."""
+    # The first console request imports every console router: on a loaded machine that outlasts
+    # a sign-in's 15 s timeout, so load them before the owner signs in.
+    server.http.get(f"{API}/console/auth/me", timeout=300)
     # Unique per module: test modules that share this fixture each get their own owner.
     staff = create_staff_cli(server, f"e2e_owner_{RUN}{secrets.token_hex(2)}", "owner")
     first = api_login(server, staff)

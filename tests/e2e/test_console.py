@@ -42,6 +42,9 @@ SESSION_KEY = "shoplet.console.session"
 STEP_UP_KEY = "shoplet.console.stepUp"
 PASSWORD = "e2e-Passw0rd-long"
 TIMEOUT_MS = 15_000
+# Assertions wait as long as actions do: on a loaded machine a search answers after expect's
+# default 5 s.
+expect.set_options(timeout=TIMEOUT_MS)
 # Usernames unique per run, so the tests also run against a long-lived server.
 RUN = format(int(time.time() * 10) % 16**6, "06x")
 

@@ -42,6 +42,9 @@ SESSION_KEY = "shoplet.console.session"
 STEP_UP_KEY = "shoplet.console.stepUp"
 PASSWORD = "e2e-Passw0rd-long"
 TIMEOUT_MS = 15_000
+# Assertions wait as long as actions do: on a loaded machine a search answers after expect's
+# default 5 s.
+expect.set_options(timeout=TIMEOUT_MS)
 # Usernames unique per run, so the tests also run against a long-lived server.
 RUN = format(int(time.time() * 10) % 16**6, "06x")
 
@@ -191,6 +194,9 @@ def enrol_mfa_via_api(server: Server, staff: Staff) -> None:
 @pytest.fixture(scope="module")
 def owner(server: Server) -> Staff:
     """An owner with MFA enrolled (through the API) and a full console token."""
+    # The first console request imports every console router: on a loaded machine that outlasts
+    # a sign-in's 15 s timeout, so load them before the owner signs in.
+    server.http.get(f"{API}/console/auth/me", timeout=300)
     # Unique per module: test modules that share this fixture each get their own owner.
     staff = create_staff_cli(server, f"e2e_owner_{RUN}{secrets.token_hex(2)}", "owner")
     first = api_login(server, staff)
@@ -669,24 +675,50 @@ def test_operator_ships_a_paid_order_and_exports_csv(
     csv_text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     assert order.order_no in csv_text
 
+    # 物流公司: 极兔速递 is added switched off and the operator switches it on there; 京东快递
+    # stays switched off. The 发货 dialog offers the shop's enabled carriers only.
+    for code in ("jtexpress", "jd"):
+        added = server.http.post(
+            f"{API}/console/logistics/carriers",
+            headers=operator.auth,
+            json={"code": code, "is_enabled": False},
+        )
+        assert added.status_code in (201, 409), added.text
+    carriers_page = context.new_page()
+    carriers_page.goto(f"{CONSOLE}/logistics/carriers")
+    toggle = carriers_page.get_by_role("switch", name="启用极兔速递")
+    expect(toggle).not_to_be_checked()
+    with carriers_page.expect_response(
+        lambda r: r.url.endswith("/logistics/carriers/jtexpress")
+    ) as on:
+        carriers_page.get_by_test_id("carrier-enabled-jtexpress").click()
+    assert on.value.status == 200, on.value.text()
+    expect(toggle).to_be_checked()
+    carriers_page.close()
+
     rows.first.get_by_role("button", name="发货").click()
     expect_url(page, rf"/console/orders/{order.order_no}$")
     expect(page.get_by_test_id("order-status")).to_have_text("待发货")
     page.get_by_test_id("carrier").click()
-    page.get_by_role("option", name="顺丰速运").click()
+    listbox = page.get_by_role("listbox")
+    expect(listbox.get_by_role("option", name="极兔速递")).to_be_visible()
+    expect(listbox.get_by_role("option", name="顺丰速运")).to_be_visible()
+    expect(listbox.get_by_role("option", name="京东快递")).to_have_count(0)
+    assert_accessible(page, "console-order-ship-carriers")
+    listbox.get_by_role("option", name="极兔速递").click()
     expect(page.get_by_role("listbox")).to_be_hidden()
-    page.get_by_label("运单号").fill("SF1234567890")
+    page.get_by_label("运单号").fill("JT1234567890")
     assert_accessible(page, "console-order-ship")
     page.get_by_test_id("ship").click()
     expect(page.get_by_test_id("order-status")).to_have_text("待收货")
-    expect(page.get_by_test_id("order-shipment")).to_have_text("顺丰速运 SF1234567890")
+    expect(page.get_by_test_id("order-shipment")).to_have_text("极兔速递 JT1234567890")
     expect(page.get_by_test_id("order-timeline")).to_contain_text("待发货 → 待收货")
     assert_accessible(page, "console-order-detail")
 
     shipped = server.http.get(f"{API}/orders/{order.order_no}", headers=order.shopper).json()
     assert shipped["status"] == "shipped"
-    assert shipped["carrier"] == "顺丰速运"
-    assert shipped["tracking_no"] == "SF1234567890"
+    assert shipped["carrier"] == "极兔速递"
+    assert shipped["tracking_no"] == "JT1234567890"
 
 
 def test_support_approves_a_refund(server: Server, owner: Staff, context: Any) -> None:

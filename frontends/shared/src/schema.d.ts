@@ -3926,6 +3926,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/logistics/carriers/enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Shipping Carriers
+         * @description The carriers a shipment may use (enabled, in order) for the 发货 and 批量打印面单 dialogs:
+         *     read through the cache, no account details.
+         */
+        get: operations["list_shipping_carriers_api_v1_console_logistics_carriers_enabled_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/logistics/carriers/order": {
         parameters: {
             query?: never;
@@ -21049,6 +21070,20 @@ export interface components {
             carrier: string;
             /** Tracking No */
             tracking_no: string;
+        };
+        /**
+         * ShippingCarrier
+         * @description A carrier the shipping dialogs offer: enabled, in the shop's order. ``name`` is the
+         *     shop's own label for lists; ``ship_as`` is what a shipment records (the carrier's standard
+         *     name, which tracking and WeChat's 发货信息录入 resolve back to ``code``).
+         */
+        ShippingCarrier: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Ship As */
+            ship_as: string;
         };
         /**
          * ShippingRulesUpdate
@@ -40902,6 +40937,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_shipping_carriers_api_v1_console_logistics_carriers_enabled_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingCarrier"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

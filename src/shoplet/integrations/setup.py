@@ -381,7 +381,7 @@ def subscribe_message_simulator(app: FastAPI, settings: Settings) -> SubscribeMe
         return existing
     codes = wxacode_simulator(app, settings)
     existing = app.state.subscribe_simulator = SubscribeMessageSimulator(tokens=codes.tokens)
-    codes.app.router.routes.append(existing.route())
+    codes.app.router.routes.extend(existing.routes())
     return existing
 
 

@@ -318,3 +318,62 @@ async def test_a_carrier_set_to_no_tracking_ships_without_a_subscription(
     tracking = await client.get(f"{API}/orders/{order_no}/tracking", headers=headers)
     body = tracking.json()
     assert (body["carrier_code"], body["subscribe_status"]) == ("zhongtong", "unsupported")
+
+
+async def test_the_shipping_dialogs_list_enabled_carriers_in_order_from_the_cache(
+    client: httpx.AsyncClient, ctx: AppContext, sql_counter: StatementCounter
+) -> None:
+    headers = await _olivia(client, ctx)
+    fresh = await client.get(f"{API}/logistics/carriers/enabled", headers=headers)
+    assert fresh.status_code == 200, fresh.text
+    assert [c["code"] for c in fresh.json()] == DEFAULT
+    assert fresh.json()[0] == {"code": "shunfeng", "name": "顺丰速运", "ship_as": "顺丰速运"}
+    assert await _rows(ctx) == []
+
+    for code, body in [
+        ("zhongtong", {"is_enabled": False}),
+        ("ems", {"name": "中国邮政 EMS"}),
+    ]:
+        changed = await client.patch(f"{API}/logistics/carriers/{code}", json=body, headers=headers)
+        assert changed.status_code == 200, changed.text
+    added = await client.post(
+        f"{API}/logistics/carriers", json={"code": "jd", "is_enabled": False}, headers=headers
+    )
+    assert added.status_code == 201, added.text
+    moved = await client.put(
+        f"{API}/logistics/carriers/order",
+        json={"codes": ["ems", "jd", "yunda", "zhongtong", "shunfeng", "yuantong"]},
+        headers=headers,
+    )
+    assert moved.status_code == 200, moved.text
+
+    listed = await client.get(f"{API}/logistics/carriers/enabled", headers=headers)
+    sql_counter.reset()
+    again = await client.get(f"{API}/logistics/carriers/enabled", headers=headers)
+
+    # Switched off (zhongtong) or added switched off (jd): not offered; the shop's name is shown
+    # and the standard name is what a shipment records, so tracking still finds the carrier.
+    assert listed.json() == [
+        {"code": "ems", "name": "中国邮政 EMS", "ship_as": "EMS"},
+        {"code": "yunda", "name": "韵达快递", "ship_as": "韵达快递"},
+        {"code": "shunfeng", "name": "顺丰速运", "ship_as": "顺丰速运"},
+        {"code": "yuantong", "name": "圆通速递", "ship_as": "圆通速递"},
+    ]
+    assert again.json() == listed.json()
+    assert sum("fulfillment_carrier" in q for q in sql_counter.statements) == 0
+
+
+async def test_only_staff_who_ship_read_the_shipping_carriers(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    sam = bearer(await token_for(client, ctx, "sam", role="support"))
+    olivia = await _olivia(client, ctx)
+    before = await snapshot(ctx)
+
+    refused = await client.get(f"{API}/logistics/carriers/enabled", headers=sam)
+    anonymous = await client.get(f"{API}/logistics/carriers/enabled")
+    allowed = await client.get(f"{API}/logistics/carriers/enabled", headers=olivia)
+
+    assert (refused.status_code, anonymous.status_code, allowed.status_code) == (403, 401, 200)
+    assert refused.json()["code"] == "console.permission_denied"
+    assert await snapshot(ctx) == before

@@ -292,3 +292,35 @@ async def test_n_credits_yield_exactly_n_sends(
     assert results.count(None) == 20
     assert len(sim(app).sent) == 5
     assert await credits(ctx, alice.member_id) == 0
+
+
+async def test_the_simulator_takes_its_template_and_accepts_over_http(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """What a browser test or the embedded demo drives: the merchant's WeChat template library
+    and the phone's 允许 through the simulator's control routes; bad bodies are 400."""
+    headers = await staff(client, ctx)
+    await configure(client, headers)
+    alice = await shopper(client, "alice")
+    await accept(client, alice)
+    openid = openid_for("alice", ctx.settings.wechat_appid)
+
+    added = await client.post(
+        "/_sim/wxacode/sim/subscribe/template", json={"template_id": PAID_TID, "keys": list(KEYS)}
+    )
+    accepted = await client.post(
+        "/_sim/wxacode/sim/subscribe/accept", json={"openid": openid, "template_id": PAID_TID}
+    )
+    bad = [
+        await client.post("/_sim/wxacode/sim/subscribe/template", json={"keys": ["thing1"]}),
+        await client.post("/_sim/wxacode/sim/subscribe/accept", content=b"{"),
+    ]
+    await order_paid(ctx, alice.member_id, "S202601020009")
+    await tasks.send_pending(ctx)
+
+    assert (added.status_code, accepted.status_code) == (200, 200)
+    assert accepted.json() == {"accepts": 1}
+    assert [b.status_code for b in bad] == [400, 400]
+    [row] = await sends(ctx)
+    assert (row.status, row.ref) == ("sent", "S202601020009")
+    assert sim(app).accepts[(openid, PAID_TID)] == 0

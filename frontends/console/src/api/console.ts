@@ -171,6 +171,7 @@ export const consoleApi = {
     call<Res<O['printWaybills']>>(OPS.printWaybills, { body }),
   logisticsSettings: () => call<Res<O['logisticsSettings']>>(OPS.logisticsSettings),
   listCarriers: () => call<Res<O['listCarriers']>>(OPS.listCarriers),
+  listShippingCarriers: () => call<Res<O['listShippingCarriers']>>(OPS.listShippingCarriers),
   createCarrier: (body: Body<O['createCarrier']>) =>
     call<Res<O['createCarrier']>>(OPS.createCarrier, { body }),
   updateCarrier: (code: string, body: Body<O['updateCarrier']>) =>

@@ -107,6 +107,7 @@ export const OPS = {
   printWaybills: op('POST', '/api/v1/console/orders/waybills'),
   logisticsSettings: op('GET', '/api/v1/console/logistics/settings'),
   listCarriers: op('GET', '/api/v1/console/logistics/carriers'),
+  listShippingCarriers: op('GET', '/api/v1/console/logistics/carriers/enabled'),
   createCarrier: op('POST', '/api/v1/console/logistics/carriers'),
   updateCarrier: op('PATCH', '/api/v1/console/logistics/carriers/{code}'),
   reorderCarriers: op('PUT', '/api/v1/console/logistics/carriers/order'),

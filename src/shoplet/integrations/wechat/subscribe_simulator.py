@@ -6,6 +6,11 @@ template_id)`` is the phone's ``requestSubscribeMessage`` answered 'accept'). It
 WeChat's order: the access token (40001), the body (47001), the openid (40003), the template
 (40037), the data against the template's keys and each type's rule (47003), then spends one
 accept (43101 when there is none). ``sent`` keeps every delivered message.
+
+Two control routes stand in for what happens outside Shoplet, so a browser test or the embedded
+demo can drive them over HTTP: ``POST /sim/subscribe/template`` (``{template_id, keys}``: the
+merchant picks a template in the WeChat admin) and ``POST /sim/subscribe/accept`` (``{openid,
+template_id}``: the shopper taps 允许 on the phone).
 """
 
 from __future__ import annotations
@@ -45,8 +50,30 @@ class SubscribeMessageSimulator:
     def accept(self, openid: str, template_id: str, times: int = 1) -> None:
         self.accepts[(openid, template_id)] += times
 
-    def route(self) -> Route:
-        return Route("/cgi-bin/message/subscribe/send", self._send, methods=["POST"])
+    def routes(self) -> list[Route]:
+        return [
+            Route("/cgi-bin/message/subscribe/send", self._send, methods=["POST"]),
+            Route("/sim/subscribe/template", self._add_template, methods=["POST"]),
+            Route("/sim/subscribe/accept", self._accept, methods=["POST"]),
+        ]
+
+    async def _add_template(self, request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body())
+            template_id, keys = str(body["template_id"]), tuple(str(k) for k in body["keys"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return JSONResponse({"detail": "template_id and keys required"}, status_code=400)
+        self.add_template(template_id, keys)
+        return JSONResponse({"template_id": template_id, "keys": list(keys)})
+
+    async def _accept(self, request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body())
+            openid, template_id = str(body["openid"]), str(body["template_id"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return JSONResponse({"detail": "openid and template_id required"}, status_code=400)
+        self.accept(openid, template_id)
+        return JSONResponse({"accepts": self.accepts[(openid, template_id)]})
 
     async def _send(self, request: Request) -> Response:
         token = request.query_params.get("access_token", "")

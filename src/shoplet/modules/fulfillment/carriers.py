@@ -39,6 +39,7 @@ from shoplet.modules.fulfillment.schemas import (
     CarrierList,
     CarrierOption,
     CarrierUpdate,
+    ShippingCarrier,
 )
 
 NAMESPACE = "fulfillment_carriers"
@@ -121,6 +122,16 @@ async def check_shipping_carrier(session: AsyncSession, settings: Settings, carr
     code = carrier_code(carrier)
     if code is not None:
         await require_enabled(session, settings, code)
+
+
+async def shipping_carriers(session: AsyncSession, settings: Settings) -> list[ShippingCarrier]:
+    """The carriers shipping accepts (enabled, in order), through the cache like
+    :func:`require_enabled`, so what the dialogs offer is exactly what the server enforces."""
+    return [
+        ShippingCarrier(code=c.code, name=c.name, ship_as=CARRIER_NAMES.get(c.code, c.name))
+        for c in await shop_carriers(session, settings)
+        if c.is_enabled
+    ]
 
 
 async def is_tracked(session: AsyncSession, code: str) -> bool:

@@ -21,6 +21,7 @@ from shoplet.modules.fulfillment.schemas import (
     CarrierReorder,
     CarrierUpdate,
     LogisticsSettings,
+    ShippingCarrier,
     Tracking,
 )
 from shoplet.modules.staff.public import (
@@ -74,6 +75,15 @@ def _audited(body: CarrierCreate | CarrierUpdate) -> dict[str, object]:
 async def list_carriers(*, staff: Shipper, session: DbSession, ctx: Ctx) -> CarrierList:
     """物流公司: the shop's carriers in order, and the known ones that may still be added."""
     return await carriers.list_carriers(session, ctx.settings)
+
+
+@router.get("/logistics/carriers/enabled")
+async def list_shipping_carriers(
+    *, staff: Shipper, session: DbSession, ctx: Ctx
+) -> list[ShippingCarrier]:
+    """The carriers a shipment may use (enabled, in order) for the 发货 and 批量打印面单 dialogs:
+    read through the cache, no account details."""
+    return await carriers.shipping_carriers(session, ctx.settings)
 
 
 @router.post("/logistics/carriers", status_code=201, responses=problem_responses(400, 409))

@@ -47,6 +47,16 @@ class CarrierOption(BaseModel):
     is_enabled: bool
 
 
+class ShippingCarrier(BaseModel):
+    """A carrier the shipping dialogs offer: enabled, in the shop's order. ``name`` is the
+    shop's own label for lists; ``ship_as`` is what a shipment records (the carrier's standard
+    name, which tracking and WeChat's 发货信息录入 resolve back to ``code``)."""
+
+    code: str
+    name: str
+    ship_as: str
+
+
 CarrierCode = Annotated[str, StringConstraints(min_length=2, max_length=20, pattern=r"^[a-z]+$")]
 TrackingAdapter = Literal["kuaidi100", "none"]
 CarrierName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]

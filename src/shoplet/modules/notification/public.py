@@ -1,6 +1,7 @@
 """What other modules may use from notification: ``enqueue`` (a module that knows of a price
-drop, a product back in stock or points expiring records a send for a shopper) and the
-start-up hook."""
+drop, a product back in stock or points expiring records a send for a shopper), what campaigns
+need to send one message to many (``enabled_template``, ``credit_holders``, ``check_fields``
+with WeChat's limits, raising ``FieldInvalid``) and the start-up hook."""
 
 from __future__ import annotations
 
@@ -10,9 +11,25 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.integrations.setup import Integrations
-from shoplet.modules.notification.service import enqueue, install
+from shoplet.integrations.wechat.subscribe import FieldInvalid
+from shoplet.modules.notification.models import EVENTS
+from shoplet.modules.notification.service import (
+    check_fields,
+    credit_holders,
+    enabled_template,
+    enqueue,
+    install,
+)
 
-__all__ = ["enqueue", "startup"]
+__all__ = [
+    "EVENTS",
+    "FieldInvalid",
+    "check_fields",
+    "credit_holders",
+    "enabled_template",
+    "enqueue",
+    "startup",
+]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:

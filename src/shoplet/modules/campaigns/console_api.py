@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
-from shoplet.core.params import PathId
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
+from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.modules.campaigns import service
 from shoplet.modules.campaigns.models import Status

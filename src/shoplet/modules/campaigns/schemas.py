@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from shoplet.core.schemas import RequestModel, ResponseModel
 from shoplet.modules.campaigns.models import AudienceKind, Group, Status, Trigger
 
+When = Annotated[AwareDatetime, Field(strict=False)]
 Clock = Annotated[str, Field(min_length=1, max_length=5, examples=["22:00"])]
 
 
@@ -32,7 +33,7 @@ class CampaignInput(RequestModel):
     ] = Field(default_factory=dict, max_length=20, description="value per WeChat key")
     coupon_template_id: int | None = Field(default=None, ge=1, le=2**53)
     trigger: Trigger = "once"
-    start_at: datetime | None = Field(default=None, description="null: as soon as started")
+    start_at: When | None = Field(default=None, description="null: as soon as started")
     holdout_percent: int = Field(default=10, ge=-(2**31), le=2**31)
     cap_days: int = Field(default=7, ge=-(2**31), le=2**31)
     quiet_start: Clock = "22:00"

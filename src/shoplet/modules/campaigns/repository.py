@@ -177,7 +177,7 @@ async def claim_cap(
     statement = _insert(session, CampaignContact).values(
         member_id=member_id, campaign_id=campaign_id, last_touch_at=now
     )
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["member_id"],
         set_={
             "campaign_id": statement.excluded.campaign_id,
@@ -185,7 +185,7 @@ async def claim_cap(
         },
         where=CampaignContact.last_touch_at <= now - timedelta(days=cap_days),
     ).returning(CampaignContact.member_id)
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    return (await session.execute(upsert)).scalar_one_or_none() is not None
 
 
 async def cancel_pending(session: AsyncSession, campaign_id: int) -> int:

@@ -325,7 +325,7 @@ async def results(session: AsyncSession, campaign_id: int) -> CampaignResults:
         values[grp] = ([row[2] for row in mine], [row[3] for row in mine])
         groups.append(
             GroupResult(
-                group=grp,  # type: ignore[arg-type]
+                group=grp,
                 shoppers=shoppers,
                 ordering=ordering,
                 orders=sum(row[2] for row in mine),

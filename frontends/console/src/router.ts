@@ -120,6 +120,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'flashsale:manage', title: '秒杀实时数据' },
       },
       {
+        path: 'campaigns',
+        name: 'campaigns',
+        component: () => import('@/views/campaigns/CampaignsView.vue'),
+        meta: { permission: 'promotions:manage', title: '唤醒活动' },
+      },
+      {
         path: 'coupons',
         name: 'coupons',
         component: () => import('@/views/coupons/CouponTemplateListView.vue'),

@@ -392,6 +392,21 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'notification.template_unknown': '店铺未启用该订阅消息模板',
   'notification.subject_unknown': '该商品不存在或已下架，无法设置提醒',
 
+  // 唤醒活动 (dormant-shopper campaigns)
+  'campaigns.not_found': '活动不存在',
+  'campaigns.audience_unknown': '人群不存在：请选择已有的分群、RFM 分层或标签，沉睡天数为 30–365 天',
+  'campaigns.holdout_invalid': '对照组比例须为 0–50%',
+  'campaigns.cap_invalid': '触达频次上限须为 1–365 天一次',
+  'campaigns.window_invalid': '归因窗口须为 1–90 天',
+  'campaigns.quiet_hours_invalid': '免打扰时段须为 HH:MM 格式，如 22:00',
+  'campaigns.nothing_to_send': '请至少选择订阅消息或优惠券中的一项',
+  'campaigns.field_invalid': '消息内容不符合微信模板的字段要求（未填、过长或格式不对）',
+  'campaigns.template_disabled': '该订阅消息模板未配置或已停用',
+  'campaigns.coupon_template_unknown': '优惠券不存在',
+  'campaigns.coupon_template_inactive': '该优惠券未在发放中，请先发布',
+  'campaigns.not_editable': '只有草稿状态的活动可以修改或启动',
+  'campaigns.not_cancellable': '活动已结束或已取消',
+
   // Q&A, posts and topics (问大家 / 种草)
   'content.product_not_found': '商品不存在',
   'content.question_not_found': '问题不存在或尚未通过审核',

@@ -1200,6 +1200,29 @@ export const PROMOTER_STATUS_LABELS: Labels = {
   rejected: '未通过',
 }
 
+/** A dormant-shopper campaign's status (唤醒活动). */
+export const CAMPAIGN_STATUS_LABELS: Labels = {
+  draft: '草稿',
+  scheduled: '已排期',
+  running: '进行中',
+  done: '已完成',
+  cancelled: '已取消',
+}
+
+/** Who a campaign reaches. */
+export const CAMPAIGN_AUDIENCE_LABELS: Labels = {
+  segment: '人群分群',
+  rfm_class: 'RFM 分层',
+  tag: '标签',
+  dormant: '沉睡天数',
+}
+
+/** A campaign's groups: reached, or held out for comparison. */
+export const CAMPAIGN_GROUP_LABELS: Labels = {
+  treated: '触达组',
+  holdout: '对照组',
+}
+
 /** Every status glossary, for checks that no screen spells a status by hand. */
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   order: ORDER_STATUS_LABELS,
@@ -1218,6 +1241,8 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   commission: COMMISSION_STATUS_LABELS,
   withdrawal: WITHDRAWAL_STATUS_LABELS,
   promoter: PROMOTER_STATUS_LABELS,
+  campaign: CAMPAIGN_STATUS_LABELS,
+  campaignGroup: CAMPAIGN_GROUP_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */

@@ -449,6 +449,22 @@ export const consoleApi = {
   listExperimentLayers: () => call<Res<O['listExperimentLayers']>>(OPS.listExperimentLayers),
   createExperimentLayer: (body: Body<O['createExperimentLayer']>) =>
     call<Res<O['createExperimentLayer']>>(OPS.createExperimentLayer, { body }),
+  listCampaigns: (query: Q<O['listCampaigns']> = {}) =>
+    call<Res<O['listCampaigns']>>(OPS.listCampaigns, { query }),
+  createCampaign: (body: Body<O['createCampaign']>) =>
+    call<Res<O['createCampaign']>>(OPS.createCampaign, { body }),
+  getCampaign: (id: number) =>
+    call<Res<O['getCampaign']>>(OPS.getCampaign, { params: { campaign_id: id } }),
+  updateCampaign: (id: number, body: Body<O['updateCampaign']>) =>
+    call<Res<O['updateCampaign']>>(OPS.updateCampaign, { params: { campaign_id: id }, body }),
+  startCampaign: (id: number) =>
+    call<Res<O['startCampaign']>>(OPS.startCampaign, { params: { campaign_id: id } }),
+  cancelCampaign: (id: number) =>
+    call<Res<O['cancelCampaign']>>(OPS.cancelCampaign, { params: { campaign_id: id } }),
+  runCampaign: (id: number) =>
+    call<Res<O['runCampaign']>>(OPS.runCampaign, { params: { campaign_id: id } }),
+  campaignResults: (id: number) =>
+    call<Res<O['campaignResults']>>(OPS.campaignResults, { params: { campaign_id: id } }),
   listExperiments: (query: Q<O['listExperiments']> = {}) =>
     call<Res<O['listExperiments']>>(OPS.listExperiments, { query }),
   createExperiment: (body: Body<O['createExperiment']>) =>

@@ -182,3 +182,11 @@ export type AlertChannelWrite = S['AlertChannelWrite']
 export type AlertIncident = S['AlertIncident']
 export type AlertIncidentDetail = S['AlertIncidentDetail']
 export type AlertCheck = S['AlertCheck']
+
+// 唤醒活动 (dormant-shopper campaigns)
+export type Campaign = S['CampaignOut']
+export type CampaignInput = S['CampaignInput']
+export type CampaignProgress = S['Progress']
+export type CampaignResults = S['CampaignResults']
+export type CampaignGroupResult = S['GroupResult']
+export type CampaignLift = S['LiftOut']

@@ -61,6 +61,7 @@ export const MENU: MenuEntry[] = [
   { path: '/stores/appointments', title: '预约到店', icon: 'Calendar', permission: 'pickups:verify', operation: OPS.listStoreAppointments },
   { path: '/flash-sales', title: '秒杀活动', icon: 'Lightning', permission: 'flashsale:manage', operation: OPS.listFlashSales },
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
+  { path: '/campaigns', title: '唤醒活动', icon: 'AlarmClock', permission: 'promotions:manage', operation: OPS.listCampaigns },
   { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },
   { path: '/group-buys', title: '拼团活动', icon: 'UserFilled', permission: 'promotions:manage', operation: OPS.listGroupBuys },
   { path: '/crowdfundings', title: '众筹活动', icon: 'Flag', permission: 'promotions:manage', operation: OPS.listCrowdfundings },

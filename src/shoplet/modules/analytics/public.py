@@ -1,6 +1,7 @@
 """What other modules and the CLI may use from analytics: the pure RFM and CLV code (CSV in,
 both conventions out), the history import, and a member's RFM for the growth modules'
-segments: :func:`segment_member_ids` (a saved segment's members now)."""
+segments: :func:`segment_member_ids` (a saved segment's members now) and, for campaigns,
+:func:`audience_member_ids` (a segment, an RFM class, a tag's holders or dormant buyers)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,11 @@ from shoplet.modules.analytics.clv import (
 )
 from shoplet.modules.analytics.errors import HistoryInvalid
 from shoplet.modules.analytics.profiles.events import PROMOTER_CHANGED
-from shoplet.modules.analytics.profiles.service import member_segments, segment_member_ids
+from shoplet.modules.analytics.profiles.service import (
+    audience_member_ids,
+    member_segments,
+    segment_member_ids,
+)
 from shoplet.modules.analytics.rfm import (
     CLASS_CODES,
     CLASS_NAMES,
@@ -57,6 +62,7 @@ __all__ = [
     "RfmCustomer",
     "Transaction",
     "TransactionsInvalid",
+    "audience_member_ids",
     "clv",
     "expected_purchases",
     "fen_to_yuan",

@@ -1,6 +1,8 @@
 """What other modules may use from notification: ``enqueue`` (a module that knows of a
 group-buy result or points expiring records a send for a shopper), ``shorten`` (a product name
-cut to WeChat's 20-character ``thing``) and the start-up hook."""
+cut to WeChat's 20-character ``thing``), what campaigns
+need to send one message to many (``enabled_template``, ``credit_holders``, ``check_fields``
+with WeChat's limits, raising ``FieldInvalid``) and the start-up hook."""
 
 from __future__ import annotations
 
@@ -10,9 +12,27 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.integrations.setup import Integrations
-from shoplet.modules.notification.service import enqueue, install, shorten
+from shoplet.integrations.wechat.subscribe import FieldInvalid
+from shoplet.modules.notification.models import EVENTS
+from shoplet.modules.notification.service import (
+    check_fields,
+    credit_holders,
+    enabled_template,
+    enqueue,
+    install,
+    shorten,
+)
 
-__all__ = ["enqueue", "shorten", "startup"]
+__all__ = [
+    "EVENTS",
+    "FieldInvalid",
+    "check_fields",
+    "credit_holders",
+    "enabled_template",
+    "enqueue",
+    "shorten",
+    "startup",
+]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:

@@ -243,3 +243,19 @@ async def list_sends(
     if before_id is not None:
         query = query.where(NotificationSend.id < before_id)
     return (await session.scalars(query)).all()
+
+
+async def credit_holders(
+    session: AsyncSession, template_id: str, member_ids: Sequence[int]
+) -> set[int]:
+    if not member_ids:
+        return set()
+    rows = await session.scalars(
+        select(NotificationCredit.member_id).where(
+            NotificationCredit.template_id == template_id,
+            NotificationCredit.subject == "",  # an accept for any occasion, not a product's
+            NotificationCredit.member_id.in_(list(member_ids)),
+            NotificationCredit.credits > 0,
+        )
+    )
+    return {int(m) for m in rows}

@@ -20,6 +20,7 @@ crashed worker's call no longer matches (its ``claimed_at`` token is gone).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -296,6 +297,31 @@ async def notify_price_changed(session: AsyncSession, *, product_id: int) -> int
             subject=subject,
         )
     return recorded
+
+
+# -- campaigns -------------------------------------------------------------------------------
+
+
+async def enabled_template(session: AsyncSession, event: str) -> tuple[str, dict[str, str]] | None:
+    """The WeChat template id of an event and its field mapping (key → the value's name), or
+    None when the event has no template or it is disabled."""
+    template = await repo.template_for(session, event)
+    if template is None or not template.is_enabled:
+        return None
+    return template.template_id, {str(k): str(v) for k, v in template.fields.items()}
+
+
+async def credit_holders(
+    session: AsyncSession, template_id: str, member_ids: Sequence[int]
+) -> set[int]:
+    """Which of ``member_ids`` hold at least one unspent accept of ``template_id``."""
+    return await repo.credit_holders(session, template_id, member_ids)
+
+
+def check_fields(data: Mapping[str, str]) -> None:
+    """WeChat's limits on a message's values (:class:`FieldInvalid` with the key and the
+    reason: ``unknown_type``, ``empty``, ``too_long``, ``bad_format``)."""
+    check_data(data)
 
 
 # -- sending ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
   (``CampaignWindow``).
 - insights' clearance planner: :func:`create_promotion` and :func:`set_promotion_status` (a
   markdown step becomes a 限时折扣 ``sku_discount`` promotion for its window, activated);
+- campaigns: :func:`get_template` (is the incentive active) and :func:`issue`;
 - the points mall: :func:`get_template` (404 ``promotions.template_not_found``) and
   :func:`issue` (one copy for the shopper who paid points for it).
 - the open platform's co-branded campaigns: :func:`create_promotion` (a ``bundle``) and
@@ -43,6 +44,7 @@ from shoplet.modules.promotions.errors import (
     OutOfScope,
     PromotionLimitReached,
     QuotaExhausted,
+    TemplateNotFound,
 )
 from shoplet.modules.promotions.events import COUPON_CLAIMED, COUPON_RETURNED, COUPON_USED
 from shoplet.modules.promotions.repository import move_member as _move_member
@@ -115,6 +117,7 @@ __all__ = [
     "Step",
     "Template",
     "TemplateCreate",
+    "TemplateNotFound",
     "WalletEntry",
     "WindowSource",
     "add_window_source",

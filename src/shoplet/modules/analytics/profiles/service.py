@@ -656,6 +656,41 @@ async def segment_member_ids(session: AsyncSession, segment_id: int) -> list[int
     return await matching_members(session, conditions.parse(segment.definition))
 
 
+async def audience_member_ids(
+    session: AsyncSession,
+    *,
+    segment_id: int | None = None,
+    rfm_class: str | None = None,
+    tag: str | None = None,
+    dormant_days: int | None = None,
+) -> list[int] | None:
+    """The members of one audience now, ascending, for campaigns: a saved segment, an RFM
+    class, holders of a tag, or buyers whose last purchase is at least ``dormant_days`` old.
+    None when the segment, the class or the tag does not exist (the caller says so in its own
+    words); exactly one of the arguments is given."""
+    node: conditions.Node
+    if segment_id is not None:
+        segment = await repo.get_segment(session, segment_id)
+        if segment is None:
+            return None
+        node = conditions.parse(segment.definition)
+    elif rfm_class is not None:
+        if rfm_class not in rfm.CLASS_NAMES:
+            return None
+        node = conditions.parse({"field": "rfm_class", "op": "eq", "value": rfm_class})
+    elif tag is not None:
+        if tag not in await repo.tags_by_code(session, [tag]):
+            return None
+        node = conditions.parse({"tag": tag}, allow_tags=True)
+    elif dormant_days is not None:
+        node = conditions.parse(
+            {"field": "days_since_last_purchase", "op": "gte", "value": dormant_days}
+        )
+    else:
+        return None
+    return await matching_members(session, node)
+
+
 async def member_segments(
     session: AsyncSession, member_id: int, segment_ids: frozenset[int]
 ) -> frozenset[int]:

@@ -144,6 +144,7 @@ async def advance_read(
             Conversation.last_message_id >= message_id,
         )
         .values({column.key: message_id})
+        .execution_options(synchronize_session=False)
     )
     await session.execute(stmt)
 
@@ -171,6 +172,7 @@ async def note_last_message(
         if session.get_bind().dialect.name == "sqlite"
         else func.greatest(Conversation.last_message_id, message_id)
     ).returning(Conversation.id)
+    stmt = stmt.execution_options(synchronize_session=False)
     return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 

@@ -421,6 +421,7 @@ async def claim(
     await _write(
         session, hub, row, sender="system", kind="event", body="claimed", staff_id=staff_id
     )
+    row = await _staff_conversation(session, conversation_id)
     _publish_conversation(hub, session, row)
     return conversation_out(row)
 
@@ -480,6 +481,7 @@ async def transfer(
     await _write(
         session, hub, row, sender="system", kind="event", body="transferred", staff_id=to_staff
     )
+    row = await _staff_conversation(session, conversation_id)
     _publish_conversation(hub, session, row)
     return conversation_out(row)
 

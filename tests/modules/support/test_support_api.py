@@ -34,7 +34,8 @@ async def test_a_conversation_from_opening_to_rating(
     alice = await shopper(client)
     order_no, _, product_id = await bought(client, ctx, alice)
     first = await open_chat(client, alice)
-    assert first["status"] == "queued" and first["priority"] is False
+    assert first["status"] == "queued"
+    assert first["priority"] is False
     assert (await open_chat(client, alice))["id"] == first["id"]  # one open per shopper
     cid = first["id"]
 
@@ -55,9 +56,10 @@ async def test_a_conversation_from_opening_to_rating(
     assert [e["conversation"]["id"] for e in bench["queue"]] == [cid]
     assert bench["queue"][0]["nickname"]
     claim = await client.post(console_url(cid, "claim"), headers=agent)
-    assert claim.status_code == 200 and claim.json()["status"] == "active"
+    assert claim.status_code == 200
+    assert claim.json()["status"] == "active"
     detail = (await client.get(console_url(cid), headers=agent)).json()
-    assert [m["text"] for m in detail["messages"]][0] == "衣服尺码偏小吗？"
+    assert next(m["text"] for m in detail["messages"]) == "衣服尺码偏小吗？"
     assert detail["messages"][-1] == {**detail["messages"][-1], "kind": "event", "text": "claimed"}
 
     # The shopper polls from where they were; the staff reply arrives after the cursor.
@@ -92,7 +94,8 @@ async def test_a_conversation_from_opening_to_rating(
     rated = await client.post(
         f"/api/v1/support/conversations/{cid}/rating", json={"score": 5}, headers=alice.headers
     )
-    assert rated.status_code == 200 and rated.json()["rating"] == 5
+    assert rated.status_code == 200
+    assert rated.json()["rating"] == 5
     assert (await client.get(OPEN, headers=alice.headers)).json()["rating"] == 5
     # A new question opens a new conversation.
     assert (await open_chat(client, alice))["id"] != cid
@@ -149,7 +152,8 @@ async def test_eleven_messages_in_ten_seconds_the_last_is_refused(
         assert (await say(client, alice, f"第{i}条")).status_code == 201
     before = await snapshot(ctx)
     over = await say(client, alice, "第11条")
-    assert over.status_code == 429 and over.json()["code"] == "support.rate_limited"
+    assert over.status_code == 429
+    assert over.json()["code"] == "support.rate_limited"
     assert over.headers["Retry-After"]
     assert await snapshot(ctx) == before
 
@@ -255,7 +259,8 @@ async def test_a_transfer_hands_the_conversation_over(
     moved = await client.post(
         console_url(conversation["id"], "transfer"), json={"staff_id": target}, headers=agent
     )
-    assert moved.status_code == 200 and moved.json()["assignee_id"] == target
+    assert moved.status_code == 200
+    assert moved.json()["assignee_id"] == target
     mine = (await client.get(f"{CONSOLE}/workbench", headers=other_agent)).json()["mine"]
     assert [e["conversation"]["id"] for e in mine] == [conversation["id"]]
     assert [m.body for m in await message_rows(ctx)] == ["claimed", "transferred"]

@@ -89,6 +89,7 @@ class Connection:
         try:
             while True:
                 await self._send(await self.queue.get())
+                self.queue.task_done()
         except asyncio.CancelledError:
             if self.dropped:
                 with contextlib.suppress(Exception):

@@ -4,20 +4,20 @@ rate; and the shoppers' WebSocket ``/support/ws`` (``ws.py``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, WebSocket, status
 
-from shoplet.core.context import AppContext, Ctx
-from shoplet.core.db import DbSession, unit_of_work
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
-from shoplet.modules.members.public import CurrentMember, member_from_token
+from shoplet.modules.members.public import CurrentMember
 
-from . import service, ws
+from . import service, sockets
 from .errors import ImageInvalid, ImageTooLarge
 from .hub import hub_of
 from .schemas import ChatMessage, Conversation, MessagePage, MessageSend, RatingBody, ReadBody
@@ -147,38 +147,4 @@ async def rate(
 @router.websocket("/support/ws")
 async def shopper_socket(websocket: WebSocket) -> None:
     """The shopper's live chat (frames in ``support/ws.py``; the first frame authenticates)."""
-    ctx: AppContext = websocket.app.state.ctx
-
-    async def authenticate(token: str) -> dict[str, Any]:
-        return {"member_id": member_from_token(ctx, token).id}
-
-    async def handle(frame: dict[str, Any], who: dict[str, Any]) -> dict[str, Any] | None:
-        member_id = int(who["member_id"])
-        kind = frame.get("type")
-        if kind == "send":
-            body = MessageSend.model_validate(
-                {k: v for k, v in frame.items() if k not in ("type", "ref")}
-            )
-            async with unit_of_work(ctx.sessionmaker) as session:
-                message = await service.send_member_message(
-                    session, hub_of(ctx), ctx.limiter, member_id=member_id, body=body
-                )
-            return {
-                "type": "ack",
-                "ref": frame.get("ref"),
-                "message": message.model_dump(mode="json"),
-            }
-        if kind == "read":
-            body_read = ReadBody.model_validate({"message_id": frame.get("message_id")})
-            async with unit_of_work(ctx.sessionmaker) as session:
-                await service.mark_read(
-                    session,
-                    hub_of(ctx),
-                    conversation_id=int(frame.get("conversation_id") or 0),
-                    message_id=body_read.message_id,
-                    member_id=member_id,
-                )
-            return None
-        return {"type": "error", "code": "support.bad_frame"}
-
-    await ws.serve(websocket, ctx, authenticate, handle)
+    await sockets.serve_shopper(websocket)

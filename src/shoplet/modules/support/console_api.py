@@ -5,25 +5,23 @@ needs ``support:chat``; claims, transfers, closes and quick-reply edits are audi
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, status
 
-from shoplet.core.context import AppContext, Ctx
-from shoplet.core.db import DbSession, read_session, unit_of_work
+from shoplet.core.context import Ctx
+from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.modules.staff.public import (
-    PermissionDenied,
     StaffIdentity,
     origin_of,
     record_audit,
     require_permission,
-    staff_from_token,
 )
 
-from . import service, ws
+from . import service, sockets
 from .hub import hub_of
 from .schemas import (
     Agent,
@@ -234,48 +232,4 @@ async def delete_quick_reply(
 async def staff_socket(websocket: WebSocket) -> None:
     """The workbench's live feed (frames in ``support/ws.py``; the first frame authenticates
     with the console token; ``support:chat`` required)."""
-    ctx: AppContext = websocket.app.state.ctx
-
-    async def authenticate(token: str) -> dict[str, Any]:
-        async with read_session(ctx.sessionmaker) as session:
-            staff = await staff_from_token(ctx, session, token)
-        if service.PERMISSION not in staff.permissions:
-            raise PermissionDenied(f"Your role ({staff.role}) lacks the support:chat permission")
-        return {"staff_id": staff.id}
-
-    async def handle(frame: dict[str, Any], who: dict[str, Any]) -> dict[str, Any] | None:
-        staff_id = int(who["staff_id"])
-        kind = frame.get("type")
-        conversation_id = frame.get("conversation_id")
-        if not isinstance(conversation_id, int) or conversation_id < 1:
-            return {"type": "error", "ref": frame.get("ref"), "code": "support.bad_frame"}
-        if kind == "send":
-            body = StaffMessageSend.model_validate(
-                {k: v for k, v in frame.items() if k not in ("type", "ref", "conversation_id")}
-            )
-            async with unit_of_work(ctx.sessionmaker) as session:
-                message = await service.send_staff_message(
-                    session,
-                    hub_of(ctx),
-                    staff_id=staff_id,
-                    conversation_id=conversation_id,
-                    body=body,
-                )
-            return {
-                "type": "ack",
-                "ref": frame.get("ref"),
-                "message": message.model_dump(mode="json"),
-            }
-        if kind == "read":
-            read = ReadBody.model_validate({"message_id": frame.get("message_id")})
-            async with unit_of_work(ctx.sessionmaker) as session:
-                await service.mark_read(
-                    session,
-                    hub_of(ctx),
-                    conversation_id=conversation_id,
-                    message_id=read.message_id,
-                )
-            return None
-        return {"type": "error", "code": "support.bad_frame"}
-
-    await ws.serve(websocket, ctx, authenticate, handle)
+    await sockets.serve_staff(websocket)

@@ -83,6 +83,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "bind_phone": "/pkg-user/phone/index",
     "legal": "/pkg-user/legal/index",
     "my_content": "/pkg-user/content/index",
+    "support": "/pkg-user/support/index",
     "flash": "/pkg-flash/flash/index",
     "flash_detail": "/pkg-flash/flash/detail",
     "group": "/pkg-social/group/index",

@@ -297,6 +297,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'orders:read', title: '智能问数' },
       },
       {
+        path: 'support',
+        name: 'support',
+        component: () => import('@/views/support/WorkbenchView.vue'),
+        meta: { permission: 'support:chat', title: '客服工作台' },
+      },
+      {
         path: 'reviews',
         name: 'reviews',
         component: () => import('@/views/reviews/ReviewsView.vue'),

@@ -372,6 +372,24 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'promotions.promotion_limit_reached': '你已达到该活动的限购数量，请按原价购买或减少数量',
 
 
+  // Customer-service chat (在线客服)
+  'support.conversation_not_found': '会话不存在，请重新联系客服',
+  'support.already_assigned': '该会话已被其他客服接入',
+  'support.conversation_closed': '本次会话已结束，请重新咨询',
+  'support.not_assignee': '只有接待该会话的客服可以操作',
+  'support.message_invalid': '消息不能为空，且最多 1000 字',
+  'support.card_invalid': '只能发送自己的订单或在售商品',
+  'support.rate_limited': '发送太频繁了，请稍后再发',
+  'support.rating_invalid': '请选择 1 到 5 星',
+  'support.not_closed': '会话结束后才能评价',
+  'support.already_rated': '您已经评价过本次服务',
+  'support.agent_invalid': '请选择另一位在岗客服',
+  'support.quick_reply_not_found': '快捷回复不存在',
+  'support.quick_reply_invalid': '快捷回复需要标题（最多 50 字）和内容（最多 1000 字）',
+  'support.image_invalid': '请发送 JPG、PNG 或 WebP 格式的图片',
+  'support.image_too_large': '图片不能超过 5 MB',
+  'support.bad_frame': '消息格式有误，请刷新后重试',
+
   // Product reviews
   'review.not_found': '评价不存在',
   'review.line_not_found': '订单中没有这件商品',

@@ -1223,6 +1223,20 @@ export const CAMPAIGN_GROUP_LABELS: Labels = {
   holdout: '对照组',
 }
 
+/** A support conversation's status (在线客服). */
+export const SUPPORT_STATUS_LABELS: Labels = {
+  queued: '排队中',
+  active: '接待中',
+  closed: '已结束',
+}
+
+/** The lines the system writes into a support conversation. */
+export const SUPPORT_EVENT_LABELS: Labels = {
+  claimed: '客服已接入',
+  transferred: '已转接给其他客服',
+  closed: '会话已结束',
+}
+
 /** Every status glossary, for checks that no screen spells a status by hand. */
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   order: ORDER_STATUS_LABELS,

@@ -99,6 +99,7 @@ async def test_username_is_case_insensitive(client: httpx.AsyncClient, ctx: AppC
         "orders:read",
         "pickups:verify",
         "products:read",
+        "support:chat",
     ]
 
 

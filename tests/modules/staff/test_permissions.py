@@ -44,6 +44,7 @@ def test_permission_map() -> None:
         "stores:manage",
         "pickups:verify",
         "invoices:manage",
+        "support:chat",
         "openapi:manage",
         "risk:manage",
     }
@@ -59,6 +60,7 @@ def test_permission_map() -> None:
         "orders:read",
         "aftersales:handle",
         "pickups:verify",
+        "support:chat",
     }
 
 

@@ -275,6 +275,29 @@ export const consoleApi = {
   replyReview: (id: number, body: Body<O['replyReview']>) =>
     call<Res<O['replyReview']>>(OPS.replyReview, { params: { review_id: id }, body }),
 
+  // support (客服工作台: the queue, conversations, quick replies)
+  supportWorkbench: () => call<Res<O['supportWorkbench']>>(OPS.supportWorkbench),
+  supportAgents: () => call<Res<O['supportAgents']>>(OPS.supportAgents),
+  supportConversation: (id: number) =>
+    call<Res<O['supportConversation']>>(OPS.supportConversation, { params: { conversation_id: id } }),
+  supportMessages: (id: number, after: string | null) =>
+    call<Res<O['supportMessages']>>(OPS.supportMessages, { params: { conversation_id: id }, query: { after } }),
+  supportClaim: (id: number) => call<Res<O['supportClaim']>>(OPS.supportClaim, { params: { conversation_id: id } }),
+  supportSend: (id: number, body: Body<O['supportSend']>) =>
+    call<Res<O['supportSend']>>(OPS.supportSend, { params: { conversation_id: id }, body }),
+  supportTransfer: (id: number, staffId: number) =>
+    call<Res<O['supportTransfer']>>(OPS.supportTransfer, { params: { conversation_id: id }, body: { staff_id: staffId } }),
+  supportClose: (id: number) => call<Res<O['supportClose']>>(OPS.supportClose, { params: { conversation_id: id } }),
+  supportRead: (id: number, messageId: number) =>
+    call<Res<O['supportRead']>>(OPS.supportRead, { params: { conversation_id: id }, body: { message_id: messageId } }),
+  supportQuickReplies: () => call<Res<O['supportQuickReplies']>>(OPS.supportQuickReplies),
+  supportAddQuickReply: (body: Body<O['supportAddQuickReply']>) =>
+    call<Res<O['supportAddQuickReply']>>(OPS.supportAddQuickReply, { body }),
+  supportUpdateQuickReply: (id: number, body: Body<O['supportUpdateQuickReply']>) =>
+    call<Res<O['supportUpdateQuickReply']>>(OPS.supportUpdateQuickReply, { params: { reply_id: id }, body }),
+  supportDeleteQuickReply: (id: number) =>
+    call<void>(OPS.supportDeleteQuickReply, { params: { reply_id: id } }),
+
   // risk (风控: rules, lists, decision log, review queue)
   listRiskRules: () => call<Res<O['listRiskRules']>>(OPS.listRiskRules),
   createRiskRule: (body: Body<O['createRiskRule']>) => call<Res<O['createRiskRule']>>(OPS.createRiskRule, { body }),

@@ -35,6 +35,7 @@ export type Permission =
   | 'stores:manage'
   | 'pickups:verify'
   | 'invoices:manage'
+  | 'support:chat'
 
 export interface MenuEntry {
   path: string
@@ -56,6 +57,7 @@ export const MENU: MenuEntry[] = [
   { path: '/logistics/carriers', title: '物流公司', icon: 'Van', permission: 'orders:ship', operation: OPS.listCarriers },
   { path: '/invoices', title: '发票管理', icon: 'Tickets', permission: 'invoices:manage', operation: OPS.listInvoices },
   { path: '/aftersales', title: '售后处理', icon: 'Service', permission: 'aftersales:handle', operation: OPS.listAftersales },
+  { path: '/support', title: '客服工作台', icon: 'ChatLineRound', permission: 'support:chat', operation: OPS.supportWorkbench },
   { path: '/stores', title: '门店管理', icon: 'Shop', permission: 'stores:manage', operation: OPS.listStores },
   { path: '/pickups/verify', title: '核销', icon: 'Finished', permission: 'pickups:verify', operation: OPS.verifyPickup },
   { path: '/stores/appointments', title: '预约到店', icon: 'Calendar', permission: 'pickups:verify', operation: OPS.listStoreAppointments },

@@ -33,6 +33,18 @@ function defaultBaseUrl() {
 }
 
 /**
+ * The WebSocket URL of an API path: the API's origin with ws(s):// (same origin in H5). Tokens
+ * never go in it (they would be logged): a socket authenticates with its first frame.
+ * @param {string} path
+ */
+export function socketUrl(path) {
+  const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
+  if (base) return base.replace(/^http/, 'ws') + path
+  const loc = globalThis.location
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}${path}`
+}
+
+/**
  * The default transport: uni.request, which is wx.request in the mini program and XHR in H5.
  * @param {{ url: string, method: any, header: any, data: any, abort?: { aborted: boolean, onAbort: (fn: () => void) => void } }} req
  */

@@ -2,7 +2,7 @@
 // Pages and stores import `api` from here and never build URLs themselves.
 import { call, download, upload } from './client'
 
-export { ApiError, configureClient, OPERATIONS } from './client'
+export { ApiError, configureClient, OPERATIONS, socketUrl } from './client'
 
 export const api = {
   auth: {
@@ -295,6 +295,18 @@ export const api = {
     buy: (id, sku_id, quantity, token) =>
       call('buyFlashSale', { params: { campaign_id: id }, body: { sku_id, quantity, token } }),
     ticket: (ticket) => call('getFlashTicket', { params: { ticket } }),
+  },
+  support: {
+    // 在线客服: the open conversation (a new one in the queue when there is none).
+    open: () => call('openSupportChat'),
+    current: () => call('currentSupportChat'),
+    // Messages after a cursor (next_cursor of the last page): the polling fallback of the socket.
+    messages: (id, after) => call('supportMessages', { params: { conversation_id: id }, query: { after } }),
+    send: (body) => call('sendSupportMessage', { body }),
+    sendImage: (filePath) => upload('sendSupportImage', { filePath }),
+    read: (id, message_id) => call('readSupportMessages', { params: { conversation_id: id }, body: { message_id } }),
+    close: () => call('closeSupportChat'),
+    rate: (id, score) => call('rateSupportChat', { params: { conversation_id: id }, body: { score } }),
   },
   simulator: {
     // Embedded/test mode only: the WeChat Pay simulator confirms the payment and sends the signed

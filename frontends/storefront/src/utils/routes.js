@@ -22,6 +22,7 @@ export const MOVED_FOLDERS = Object.freeze({
 
 /** Folders born in a subpackage after the split: no old address to rewrite. */
 export const NEW_FOLDERS = Object.freeze({
+  support: 'pkg-user',
   coupons: 'pkg-user',
   points: 'pkg-user',
   member: 'pkg-user',

@@ -68,6 +68,7 @@ __all__ = [
     "get_wechat_openid",
     "list_members_admin",
     "masked_phones",
+    "member_from_token",
     "merge_members",
     "region_tree",
     "register_merge_hook",
@@ -113,6 +114,13 @@ async def _optional_member(ctx: Ctx, credentials: _Credentials) -> MemberIdentit
     if credentials is None:
         return None
     return _identity(ctx, credentials)
+
+
+def member_from_token(ctx: AppContext, token: str) -> MemberIdentity:
+    """The shopper behind a storefront access token (401 ``auth.unauthorized`` when it is bad
+    or expired), for a connection that sends its token in a message (the support chat's
+    WebSocket) instead of an ``Authorization`` header."""
+    return _identity(ctx, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
 
 
 CurrentMember = Annotated[MemberIdentity, Depends(_current_member)]

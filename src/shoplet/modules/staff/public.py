@@ -14,8 +14,10 @@ import tempfile
 from collections.abc import Collection
 from pathlib import Path
 
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.context import AppContext
 from shoplet.core.db import create_engine, create_sessionmaker, unit_of_work
 from shoplet.core.settings import Settings
 
@@ -27,6 +29,7 @@ from .auth import (
     CurrentStaff,
     StepUp,
     StepUpCheck,
+    current_staff,
     origin_of,
     require_permission,
     require_step_up,
@@ -63,6 +66,8 @@ __all__ = [
     "require_step_up",
     "set_signin_guard",
     "staff_display_names",
+    "staff_from_token",
+    "staff_with_permission",
     "verify_audit_chain",
     "verify_export",
 ]
@@ -100,6 +105,27 @@ async def staff_display_names(session: AsyncSession, usernames: Collection[str])
     """username -> display name of these staff accounts (deactivated ones too), in one query;
     unknown usernames are left out, so callers choose their own fallback."""
     return await repository.display_names(session, sorted(set(usernames)))
+
+
+async def staff_from_token(ctx: AppContext, session: AsyncSession, token: str) -> StaffIdentity:
+    """The staff member behind a full console token, checked as every console request checks it
+    (401 ``auth.unauthorized``, 403 ``console.mfa_enrollment_required``), for a connection that
+    carries its token in a message rather than a header (the support chat's WebSocket)."""
+    return await current_staff(
+        ctx, session, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+    )
+
+
+async def staff_with_permission(
+    session: AsyncSession, permission: str
+) -> list[tuple[int, str, str]]:
+    """(id, username, display name) of the active staff members whose role grants
+    ``permission``, by id (the support chat's transfer targets)."""
+    roles = sorted(role for role, granted in PERMISSIONS.items() if permission in granted)
+    return [
+        (s.id, s.username, s.display_name or s.username)
+        for s in await repository.active_staff_of_roles(session, roles)
+    ]
 
 
 async def verify_audit_chain(

@@ -37,6 +37,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "stores:manage",
         "pickups:verify",
         "invoices:manage",
+        "support:chat",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -44,7 +45,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": OPERATOR_PERMISSIONS
     | {"staff:manage", "audit:read", PII_REVEAL, "openapi:manage", "risk:manage"},
     "operator": OPERATOR_PERMISSIONS,
-    "support": frozenset({"products:read", "orders:read", "aftersales:handle", "pickups:verify"}),
+    "support": frozenset(
+        {"products:read", "orders:read", "aftersales:handle", "pickups:verify", "support:chat"}
+    ),
 }
 ALL_PERMISSIONS: frozenset[str] = frozenset().union(*PERMISSIONS.values())
 

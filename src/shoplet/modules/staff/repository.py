@@ -57,6 +57,11 @@ async def list_staff(session: AsyncSession, *, after_id: int | None, limit: int)
     return list((await session.execute(query)).scalars())
 
 
+async def active_staff_of_roles(session: AsyncSession, roles: Sequence[str]) -> list[Staff]:
+    query = select(Staff).where(Staff.is_active.is_(True), Staff.role.in_(roles)).order_by(Staff.id)
+    return list((await session.execute(query)).scalars())
+
+
 async def lock_active_owners(session: AsyncSession) -> list[Staff]:
     """Row-lock every active owner (ordered by id), so two concurrent demotions cannot both pass
     the last-owner check."""

@@ -1,0 +1,3 @@
+"""Support has no event handlers or jobs yet."""
+
+from __future__ import annotations

@@ -69,6 +69,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "reviews:manage",
             "stock:adjust",
             "stores:manage",
+            "support:chat",
         ],
     }
     claims = jwt.decode(body["access_token"], TEST_SECRET, algorithms=["HS256"], audience="console")

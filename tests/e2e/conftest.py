@@ -243,3 +243,19 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def write_shopper_session(page: Any, tokens: dict[str, Any]) -> None:
+    """Sign a shopper in on the H5 store: their session (from ``/auth/wechat-login``) written
+    where the app reads it (``uni.setStorageSync`` keeps strings as they are in localStorage),
+    from ``/healthz``: a page of the shop's origin that runs no app code, so no app there can
+    save its own session over this one. The access token counts as expired (the app refreshes
+    it on its first call)."""
+    page.goto("/healthz")
+    saved = {
+        "accessToken": tokens["access_token"],
+        "refreshToken": tokens["refresh_token"],
+        "expiresAt": 0,
+        "member": tokens["member"],
+    }
+    page.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))

@@ -7,13 +7,12 @@ A question with a banned word is 未通过 in 我的内容, where the shopper ap
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -41,14 +40,7 @@ BANNED = f"违禁词{RUN}"
 def _sign_in(phone: Any, server: Server, code: str) -> None:
     """The shopper's session written where the app reads it (a page that runs no app code)."""
     tokens = server.http.post(f"{API}/auth/wechat-login", json={"code": code}).json()
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
 
 
 def _product_of(server: Server, order_no: str, shopper: dict[str, str]) -> int:

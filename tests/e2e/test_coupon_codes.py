@@ -8,10 +8,9 @@ each becomes a coupon under 可使用, and a used code is refused. axe and the k
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import API, RUN, Server, Staff, context, owner, server
 from .test_coupons import _check, phone
@@ -65,16 +64,7 @@ def test_a_shopper_redeems_codes_on_my_coupons(server: Server, owner: Staff, pho
     typo = one_time[:5] + next(c for c in alphabet if c != one_time[5]) + one_time[6:]
 
     tokens = server.http.post(f"{API}/auth/wechat-login", json={"code": SHOPPER_CODE}).json()
-    # A page of the shop's origin that runs no app code (an app there could save its own
-    # session over the one written here).
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
     phone.goto(page_url("my_coupons"))
     box = phone.get_by_label("兑换码", exact=True)
     box.wait_for()

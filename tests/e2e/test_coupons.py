@@ -9,7 +9,6 @@ scanned with axe (no serious or critical violation) and photographed for the doc
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import axe_scan, page_url, screenshot
+from tests.e2e.conftest import axe_scan, page_url, screenshot, write_shopper_session
 
 from .test_console import (
     API,
@@ -184,16 +183,7 @@ def test_staff_publishes_a_coupon_a_shopper_claims_it_and_checkout_applies_it(
     assert_accessible(page, "console-coupons")
 
     # Shop: the coupon centre, signed in.
-    # A page of the shop's origin that runs no app code (an app there could save its own
-    # session over the one written here).
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
     phone.goto(page_url("coupon_centre"))
     claim = phone.get_by_role("button", name=f"立即领取 {name}")
     claim.wait_for()

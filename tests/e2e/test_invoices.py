@@ -7,13 +7,12 @@ order's invoice on the order page, sees it issued and downloads the PDF; an oper
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import pypdf
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -41,14 +40,7 @@ def _sign_in(server: Server, phone: Any, shopper: str) -> None:
     """The shopper's session in the H5 shop's storage (a page of the origin that runs no app)."""
     login = server.http.post(f"{API}/auth/wechat-login", json={"code": f"test-{shopper}"})
     tokens = login.json()
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
 
 
 def test_the_shopper_saves_a_title_requests_and_downloads_an_invoice(

@@ -6,7 +6,6 @@ from the orders list (批量打印面单), sees its number and label, and the or
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from playwright.sync_api import expect
 from shoplet.core.settings import Settings
 from shoplet.integrations.logistics.kuaidi100 import push_sign
 from shoplet.integrations.logistics.kuaidi100_simulator import Kuaidi100Simulator, Step
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -82,15 +81,7 @@ def test_the_shopper_sees_the_parcel_timeline_after_pushes(
 
     login = server.http.post(f"{API}/auth/wechat-login", json={"code": f"test-parcel{RUN}"})
     tokens = login.json()
-    # A page of the shop's origin that runs no app code writes the session.
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
     phone.goto(page_url("order", order_no=order.order_no))
     timeline = phone.get_by_role("list", name="物流信息")
     timeline.wait_for()

@@ -10,13 +10,12 @@ photographed.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -85,16 +84,7 @@ def test_staff_set_tiers_and_grant_growth_and_the_shopper_sees_their_tier(
     assert_accessible(page, "console-member-membership")
 
     # Shop: 我的 shows the tier; the member centre its card, benefits and the other tiers.
-    # A page of the shop's origin that runs no app code (an app there could save its own
-    # session over the one written here).
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
     phone.goto(page_url("me"))
     badge = phone.get_by_text("V1 白银会员")
     badge.wait_for()

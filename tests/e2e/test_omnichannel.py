@@ -15,14 +15,13 @@ Every page is scanned with axe."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -75,17 +74,6 @@ def _sms_account(server: Server, mobile: str) -> dict[str, Any]:
     return tokens
 
 
-def _sign_in_phone(page: Any, tokens: dict[str, Any]) -> None:
-    page.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    page.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
-
-
 def test_shopper_books_an_appointment_and_the_clerk_checks_them_in(
     server: Server, owner: Staff, context: Any, phone: Any
 ) -> None:
@@ -123,7 +111,7 @@ def test_shopper_books_an_appointment_and_the_clerk_checks_them_in(
 
     # Shop: 预约到店 → a slot with its seats left → booked, listed in 我的预约.
     tokens = _wechat_shopper(server, "appt")
-    _sign_in_phone(phone, tokens)
+    write_shopper_session(phone, tokens)
     phone.goto(page_url("appointment", store_id=store_id))
     button = phone.get_by_test_id(f"appt-slot-{slot_id}")
     expect(button).to_contain_text("剩余 2")
@@ -195,7 +183,7 @@ def test_a_wechat_shopper_binds_a_phone_on_the_page_and_absorbs_its_h5_account(
     mobile = _mobile(2)
     _sms_account(server, mobile)
     tokens = _wechat_shopper(server, "bind")
-    _sign_in_phone(phone, tokens)
+    write_shopper_session(phone, tokens)
     phone.goto(page_url("bind_phone"))
     expect(phone.get_by_role("main").get_by_role("heading", name="绑定手机号")).to_be_visible()
     _check(phone, "bind-phone")
@@ -273,7 +261,7 @@ def test_scan_to_buy_in_the_store_is_handed_over_once_paid(
 
     tokens = _wechat_shopper(server, "scan")
     _address(server, tokens)
-    _sign_in_phone(phone, tokens)
+    write_shopper_session(phone, tokens)
     phone.goto(page_url("scan_to_buy", store_id=store_id))
     code = phone.get_by_test_id("scan-code")
     code.locator("input").fill("123")

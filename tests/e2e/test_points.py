@@ -13,7 +13,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import API, RUN, Server, Staff, context, owner, server
 from .test_coupons import _check, _yuan, phone
@@ -27,16 +27,7 @@ GIVEN = 2_000  # points staff give the checkout shopper
 
 
 def _sign_in_on_phone(phone: Any, tokens: dict[str, Any]) -> None:
-    # A page of the shop's origin that runs no app code (an app there could save its own
-    # session over the one written here).
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
 
 
 def _is_preview(response: Any) -> bool:

@@ -6,13 +6,12 @@ record says 已兑换. Every page is scanned with axe and the keyboard audit, an
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -138,16 +137,7 @@ def test_a_shopper_exchanges_a_coupon_and_goods_for_points_and_cash(
     assert_accessible(page, "console-points-mall")
 
     tokens = _shopper(server, owner)
-    # A page of the shop's origin that runs no app code (an app there could save its own
-    # session over the one written here).
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
 
     # 我的积分 → 积分商城.
     phone.goto(page_url("points"))

@@ -16,7 +16,6 @@ back when the test ends, pass or fail.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -163,16 +162,7 @@ def _signed_in_shopper(server: Server, phone: Any, sku_id: int) -> dict[str, str
         f"{API}/cart/lines", headers=auth, json={"sku_id": sku_id, "quantity": 1}
     )
     assert line.status_code in (200, 201), line.text
-    # A page of the shop's origin that runs no app code (an app there could save its own
-    # session over the one written here).
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
     return auth
 
 

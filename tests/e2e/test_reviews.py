@@ -8,7 +8,6 @@ photographed (docs/screenshots)."""
 from __future__ import annotations
 
 import io
-import json
 import re
 import zlib
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -79,16 +78,7 @@ def test_a_review_with_a_photo_shows_on_the_product_page_once_approved(
     login = server.http.post(f"{API}/auth/wechat-login", json={"code": f"test-reviewer{RUN}"})
     tokens = login.json()
     assert tokens["access_token"]
-    # A page of the shop's origin that runs no app code (an app there could save its own
-    # session over the one written here).
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
 
     # The order page: 去评价 on the received line.
     phone.goto(page_url("order", order_no=order_no))

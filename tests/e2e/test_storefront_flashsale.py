@@ -9,7 +9,6 @@ in-process worker creates it), then opens the existing pay page for that order.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import axe_scan, page_url, screenshot
+from tests.e2e.conftest import axe_scan, page_url, screenshot, write_shopper_session
 from tests.e2e.test_console import (
     RUN,
     Server,
@@ -128,16 +127,7 @@ def test_shopper_counts_down_buys_and_gets_the_order(
     campaign_id = created.json()["id"]
 
     tokens = _shopper(server.http)
-    # A page of the shop's origin that runs no app code (an app there could save its own
-    # session over the one written here).
-    page.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    page.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(page, tokens)
 
     # Home: an entry to the flash sales (it names the sale that starts or ends first, which is
     # another test's when several run on this server); the list names this one.

@@ -6,13 +6,12 @@ with axe."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -105,14 +104,7 @@ def test_pickup_checkout_to_code_and_the_clerk_verifies_it_once(
 
     # Shop: checkout → 附近门店 → an hour at the store → back, no shipping fee → submit.
     tokens = _shopper(server, sku_id)
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
     phone.goto(page_url("checkout"))
     delivery = phone.get_by_test_id("delivery-row")
     delivery.wait_for()

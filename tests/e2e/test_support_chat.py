@@ -7,13 +7,12 @@ are scanned with axe and photographed (docs/screenshots)."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import axe_scan, page_url, screenshot
+from tests.e2e.conftest import axe_scan, page_url, screenshot, write_shopper_session
 
 from .test_console import (
     API,
@@ -38,15 +37,7 @@ QUICK = "您好，订单会在 24 小时内发出，请耐心等待"
 
 def _sign_in_phone(server: Server, phone: Any, code: str) -> None:
     tokens = server.http.post(f"{API}/auth/wechat-login", json={"code": code}).json()
-    # A page of the shop's origin that runs no app code, so nothing overwrites the session.
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
 
 
 def _phone_checked(phone: Any, name: str) -> None:

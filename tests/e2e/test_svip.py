@@ -10,13 +10,12 @@ Every page is scanned with axe and photographed.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import page_url
+from tests.e2e.conftest import page_url, write_shopper_session
 
 from .test_console import (
     API,
@@ -42,14 +41,7 @@ def _sign_in(phone: Any, tokens: dict[str, Any]) -> None:
     # A page of the shop's origin that runs no app code: on "/" the app of the previous shopper
     # would still be starting, and its loadMe() saves that shopper's session again when it
     # answers, over the one written here.
-    phone.goto("/healthz")
-    saved = {
-        "accessToken": tokens["access_token"],
-        "refreshToken": tokens["refresh_token"],
-        "expiresAt": 0,
-        "member": tokens["member"],
-    }
-    phone.evaluate("(v) => localStorage.setItem('shoplet.auth', v)", json.dumps(saved))
+    write_shopper_session(phone, tokens)
 
 
 def test_a_shopper_buys_svip_through_wechat_pay_and_sees_it(

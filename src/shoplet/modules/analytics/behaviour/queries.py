@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shoplet.modules.analytics.behaviour.attribution import Order, Touch
-from shoplet.modules.analytics.funnels import CHANNEL_SQL, Step, levels_sql
+from shoplet.modules.analytics.funnels import CHANNEL_SQL, Step, levels_sql, person_key_text
 
 SESSION_IDLE = timedelta(minutes=30)
 EXIT = "$exit"
@@ -160,7 +160,8 @@ def drop_off_sql(steps: Sequence[Step], window_seconds: int) -> tuple[str, list[
     many there are in all; ``$limit`` of them by person key."""
     levels, params = levels_sql(steps, window_seconds, None)
     return (
-        levels + "SELECT person, count(*) OVER () FROM levels WHERE level = $level "
-        "ORDER BY person LIMIT $limit",
+        levels + f"SELECT {person_key_text('l')} AS person, count(*) OVER () FROM levels l "
+        "LEFT JOIN keys pk ON pk.k = l.person AND l.person < 0 WHERE l.level = $level "
+        "ORDER BY 1 LIMIT $limit",
         params,
     )

@@ -46,7 +46,7 @@ export default defineConfig({
     rollupOptions: {
       output: {
         manualChunks(id) {
-          if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) {
+          if (id.includes('node_modules/echarts/') || id.includes('node_modules/zrender/')) {
             return 'echarts'
           }
           if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus')) {

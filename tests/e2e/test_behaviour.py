@@ -93,6 +93,10 @@ def test_an_h5_session_shows_in_the_realtime_overview_and_the_paths(
     online = console.get_by_test_id("realtime-online")
     expect(online).to_contain_text("当前在线")
     assert int(online.locator("strong").inner_text()) >= 1
+    # GMV by province on China's map, drawn from the console's own bundle (no tiles, no CDN):
+    # one outline per provincial-level division at least.
+    regions = console.get_by_test_id("province-map").locator("svg path")
+    expect(regions.nth(33)).to_be_attached()
     assert_accessible(console, "console-realtime")
 
     console.goto(f"{CONSOLE}/analytics/paths")

@@ -2,7 +2,9 @@
 
 ``mode``: ``enforce`` (default) refuses blocked and challenged actions; ``monitor`` assesses and
 logs every decision but refuses nothing (try new rules on live traffic first); ``off`` skips
-the engine. ``risk_settings(ctx)`` reads them once per process context; ``use_settings`` replaces
+the engine. ``ip_region_db``: the ip2region xdb file for impossible travel ("" → the one that
+ships with Shoplet's dependencies, ``off`` → none; iplocation.py). ``risk_settings(ctx)``
+reads them once per process context; ``use_settings`` replaces
 them (tests, scripts).
 """
 
@@ -21,6 +23,7 @@ class RiskSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPLET_RISK_", env_file=".env", extra="ignore")
 
     mode: Literal["enforce", "monitor", "off"] = "enforce"
+    ip_region_db: str = ""
 
 
 def risk_settings(ctx: AppContext) -> RiskSettings:

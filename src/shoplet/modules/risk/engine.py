@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import cast
 
 import structlog
@@ -25,6 +26,7 @@ from shoplet.modules.staff.public import Origin, StaffIdentity, record_audit
 from . import challenge, passkey, repository
 from .config import risk_settings
 from .errors import ChallengeRequired, RiskBlocked
+from .iplocation import IpLocator, bundled_database, travel
 from .models import RiskDecision, RiskRule
 from .rules import (
     DEFAULT_RULES,
@@ -60,8 +62,7 @@ METRIC_KEY = "risk.metric"
 POLICY_TTL = 5.0
 POLICY_STALE_AFTER = 30.0
 ANOMALY_KEY = "risk.anomaly"
-# Two sightings of one account in different regions closer than this are impossible travel.
-TRAVEL_WINDOW = 2 * HOUR
+LOCATOR_KEY = "risk.ip_locator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +72,9 @@ class RiskRequest:
     ``subject`` names the account (``member:12``, ``staff:3``, or ``phone:<blind index>`` before
     a member exists); ``scope`` narrows the distinct-account counters to one thing being given
     away (a coupon template, a bargain), so fifty shoppers behind one carrier NAT claiming
-    fifty different coupons are not a farm. ``region`` is a region code the caller already has
-    (Shoplet has no offline IP-to-region database), used for impossible travel.
+    fifty different coupons are not a farm. ``region`` is where the caller knows the account is
+    (a GB/T 2260 code of any level); without it the engine looks the IP address up
+    (iplocation.py). Either is compared with the account's last sighting: impossible travel.
     """
 
     action: Action
@@ -128,7 +130,23 @@ def fingerprint(device_id: str | None, user_agent: str) -> str:
     return hashlib.sha256(f"{device_id}\n{user_agent}".encode()).hexdigest()[:32]
 
 
-def _ops(req: RiskRequest, fp: str, now: float) -> list[tuple[str, Operation]]:
+def locator_of(ctx: AppContext) -> IpLocator | None:
+    """The process's IP locator, opened on first use; None when ``SHOPLET_RISK_IP_REGION_DB`` is
+    ``off`` or no xdb file is installed (impossible travel then needs callers' regions)."""
+    if LOCATOR_KEY not in ctx.extras:
+        setting = risk_settings(ctx).ip_region_db
+        path = None if setting == "off" else Path(setting) if setting else bundled_database()
+        locator = None
+        if path is not None:
+            try:
+                locator = IpLocator(path)
+            except (OSError, ValueError) as exc:
+                log.warning("risk.ip_region_db_unusable", path=str(path), error=str(exc))
+        ctx.extras[LOCATOR_KEY] = locator
+    return cast("IpLocator | None", ctx.extras[LOCATOR_KEY])
+
+
+def _ops(req: RiskRequest, fp: str, now: float, region: str | None) -> list[tuple[str, Operation]]:
     a = f"{{risk:{req.action}}}"
     m, h, d = int(now // MINUTE), int(now // HOUR), int(now // DAY)
     ops: list[tuple[str, Operation]] = [
@@ -162,19 +180,20 @@ def _ops(req: RiskRequest, fp: str, now: float) -> list[tuple[str, Operation]]:
         ]
     if not req.scope:  # unscoped: the "all scopes" twins are the same sets
         ops = [(n, o) for n, o in ops if not n.endswith("_all")]
-    if req.region:
+    if region:
         ops.append(
             (
                 "last_region",
-                Operation("region", f"{a}:r:{req.subject}", f"{req.region}|{int(now)}", DAY),
+                Operation("region", f"{a}:r:{req.subject}", f"{region}|{int(now)}", DAY),
             )
         )
     return ops
 
 
-def _travelled(previous: str, region: str, now: float) -> bool:
+def _travelled(previous: str, region: str, now: float) -> tuple[bool, float]:
+    """(impossible travel, implied km/h) from the stored ``region|epoch`` to ``region`` now."""
     where, _, when = previous.partition("|")
-    return bool(where) and where != region and now - float(when or 0) < TRAVEL_WINDOW
+    return travel(where, region, now - float(when or now))
 
 
 def builtin_score(signals: Mapping[str, SignalValue]) -> int:
@@ -289,15 +308,25 @@ async def collect_signals(
     """Every signal of the request, from one velocity round trip and the devices table."""
     at = now.timestamp()
     fp = fingerprint(req.device_id, req.user_agent)
-    ops = _ops(req, fp, at)
+    region = req.region
+    place = None
+    if not region and (locator := locator_of(ctx)) is not None:
+        place = locator.locate(req.ip)
+        region = place.key if place is not None else None
+    ops = _ops(req, fp, at, region)
     results = await velocity_of(ctx).run([op for _, op in ops])
     signals: dict[str, SignalValue] = {name: 0 for name, spec in SIGNALS.items() if spec[0] is int}
     for (name, _), value in zip(ops, results, strict=True):
         if name == "last_region":
-            signals["impossible_travel"] = _travelled(str(value), req.region or "", at)
+            impossible, kmh = _travelled(str(value), region or "", at)
+            signals["impossible_travel"] = impossible
+            signals["travel_kmh"] = kmh
         else:
             signals[name] = value
     signals.setdefault("impossible_travel", False)
+    signals.setdefault("travel_kmh", 0.0)
+    if place is not None:  # shown in the decision log; no rule reads it
+        signals["ip_place"] = " ".join(p for p in (place.country, place.city) if p)
     if not req.scope:
         signals["accounts_on_ip_all"] = signals["accounts_on_ip"]
         signals["accounts_on_device_all"] = signals["accounts_on_device"]

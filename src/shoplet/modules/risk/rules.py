@@ -59,7 +59,12 @@ SIGNALS: dict[str, tuple[type, str]] = {
     "ip_failures": (int, "failed attempts of this action from the IP this hour"),
     "device_missing": (bool, "the request carried no device id"),
     "new_device": (bool, "the account has never used this device fingerprint before"),
-    "impossible_travel": (bool, "the account was seen in another region within the window"),
+    "impossible_travel": (
+        bool,
+        "since its last sighting the account moved ≥ 500 km faster than 1,000 km/h (provinces, "
+        "from the IP address), or to another country within 2 hours",
+    ),
+    "travel_kmh": (float, "the speed the move since the account's last sighting implies, km/h"),
     "ip_allowed": (bool, "the IP is on the allow list"),
     "amount": (int, "the amount at stake, in fen (order total, refund)"),
     "change_pct": (float, "a price change, in percent of the old price (-50 = halved)"),

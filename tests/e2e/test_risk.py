@@ -123,3 +123,14 @@ def test_owner_edits_rules_lists_and_closes_a_review(
     )
     [mine] = [d for d in after.json()["items"] if d["id"] == decision]
     assert mine["review_state"] == "approved"
+
+    # The anomaly model: what it was fitted on, and the traffic sampled for the next fit.
+    page.get_by_role("tab", name="异常检测模型").click()
+    panel = page.get_by_test_id("risk-model")
+    expect(panel.get_by_test_id("risk-model-samples")).to_contain_text("/ 500")
+    status = server.http.get(f"{API}/console/risk/anomaly", headers=owner.auth).json()
+    if status["model"] is None:
+        expect(panel).to_contain_text("尚未训练")
+    else:
+        expect(panel.get_by_test_id("risk-model-version")).to_have_text(status["model"]["version"])
+    assert_accessible(page, "console-risk-model")

@@ -483,6 +483,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'risk.list_entry_not_found': '名单条目不存在或已删除',
   'risk.decision_not_found': '决策记录不存在',
   'risk.review_closed': '该记录已处理，无需再审核',
+  'risk.not_enough_samples': '采样的正常流量还不够，暂时无法训练异常检测模型',
 
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',

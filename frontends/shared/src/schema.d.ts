@@ -5792,6 +5792,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/risk/anomaly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Anomaly Status
+         * @description The anomaly model every process scores with, and the traffic sampled for the next fit
+         *     (the worker refits daily).
+         */
+        get: operations["anomaly_status_api_v1_console_risk_anomaly_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/risk/anomaly/refit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refit Anomaly
+         * @description Fit a model on the sampled traffic now (a few seconds, in a thread); every process
+         *     scores with it within 5 s. 409 ``risk.not_enough_samples`` (nothing written) before
+         *     ``min_samples`` are stored.
+         */
+        post: operations["refit_anomaly_api_v1_console_risk_anomaly_refit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/risk/decisions": {
         parameters: {
             query?: never;
@@ -10492,6 +10535,46 @@ export interface components {
              * @description planned share per arm, sums to 1; equal if absent
              */
             expected_split?: number[] | null;
+        };
+        /** AnomalyModelView */
+        AnomalyModelView: {
+            /**
+             * Fitted At
+             * Format: date-time
+             */
+            fitted_at: string;
+            /**
+             * Fitted By
+             * @description `schedule` (the worker's daily refit) or a staff username
+             */
+            fitted_by: string;
+            /**
+             * Samples
+             * @description feature vectors of ordinary traffic it was fitted on
+             */
+            samples: number;
+            /** Version */
+            version: string;
+        };
+        /** AnomalyStatus */
+        AnomalyStatus: {
+            /**
+             * Min Samples
+             * @description samples a fit needs
+             */
+            min_samples: number;
+            /** @description the model every process scores with */
+            model: components["schemas"]["AnomalyModelView"] | null;
+            /**
+             * Sample Rate
+             * @description the share of allowed shopper actions sampled
+             */
+            sample_rate: number;
+            /**
+             * Samples
+             * @description samples stored for the next fit (the last 14 days)
+             */
+            samples: number;
         };
         /**
          * Answer
@@ -50953,6 +51036,126 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    anomaly_status_api_v1_console_risk_anomaly_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnomalyStatus"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    refit_anomaly_api_v1_console_risk_anomaly_refit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnomalyStatus"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

@@ -312,6 +312,8 @@ export const consoleApi = {
     call<Res<O['listRiskDecisions']>>(OPS.listRiskDecisions, { query }),
   reviewRiskDecision: (id: number, body: Body<O['reviewRiskDecision']>) =>
     call<Res<O['reviewRiskDecision']>>(OPS.reviewRiskDecision, { params: { decision_id: id }, body }),
+  riskAnomalyStatus: () => call<Res<O['riskAnomalyStatus']>>(OPS.riskAnomalyStatus),
+  refitRiskAnomaly: () => call<Res<O['refitRiskAnomaly']>>(OPS.refitRiskAnomaly),
   // 订阅消息 (subscribe messages)
   listSubscribeTemplates: () => call<Res<O['listSubscribeTemplates']>>(OPS.listSubscribeTemplates),
   saveSubscribeTemplate: (event: SubscribeEvent, body: Body<O['saveSubscribeTemplate']>) =>

@@ -235,6 +235,8 @@ export const OPS = {
   deleteRiskEntry: op('DELETE', '/api/v1/console/risk/lists/{entry_id}'),
   listRiskDecisions: op('GET', '/api/v1/console/risk/decisions'),
   reviewRiskDecision: op('POST', '/api/v1/console/risk/decisions/{decision_id}/review'),
+  riskAnomalyStatus: op('GET', '/api/v1/console/risk/anomaly'),
+  refitRiskAnomaly: op('POST', '/api/v1/console/risk/anomaly/refit'),
   listContentQuestions: op('GET', '/api/v1/console/content/questions'),
   listSubscribeTemplates: op('GET', '/api/v1/console/subscribe-messages/templates'),
   saveSubscribeTemplate: op('PUT', '/api/v1/console/subscribe-messages/templates/{event}'),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shoplet.core.context import AppContext
@@ -24,6 +25,8 @@ class RiskSettings(BaseSettings):
 
     mode: Literal["enforce", "monitor", "off"] = "enforce"
     ip_region_db: str = ""
+    # The share of allowed shopper actions kept as ordinary traffic for the anomaly model.
+    sample_rate: float = Field(default=0.05, ge=0.0, le=1.0)
 
 
 def risk_settings(ctx: AppContext) -> RiskSettings:

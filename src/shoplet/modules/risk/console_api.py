@@ -3,22 +3,28 @@ the decision log and the review queue. Every change is audited in its transactio
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from shoplet.core.context import Ctx
-from shoplet.core.db import DbSession
+from shoplet.core.db import DbSession, utcnow
 from shoplet.core.errors import problem_responses
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
-from . import service
+from . import anomaly, repository, service
+from .config import risk_settings
+from .errors import NotEnoughSamples
 from .models import RiskRule
 from .rules import DEFAULT_RULES, SIGNALS
 from .schemas import (
+    AnomalyModelView,
+    AnomalyStatus,
     RiskDecisionView,
     RiskListEntryCreate,
     RiskListEntryView,
@@ -255,3 +261,48 @@ async def close_review(
         origin_of(request),
     )
     return RiskDecisionView.of(row)
+
+
+# -- the anomaly model ---------------------------------------------------------------------
+
+
+async def _status(session: DbSession, ctx: Ctx) -> AnomalyStatus:
+    latest = await repository.latest_model(session)
+    since = utcnow() - timedelta(days=anomaly.SAMPLE_DAYS)
+    return AnomalyStatus(
+        model=None if latest is None else AnomalyModelView(**asdict(anomaly.info_of(latest))),
+        samples=await repository.count_samples(session, since=since),
+        min_samples=anomaly.MIN_SAMPLES,
+        sample_rate=risk_settings(ctx).sample_rate,
+    )
+
+
+@router.get("/risk/anomaly")
+async def anomaly_status(_: RiskManager, session: DbSession, ctx: Ctx) -> AnomalyStatus:
+    """The anomaly model every process scores with, and the traffic sampled for the next fit
+    (the worker refits daily)."""
+    return await _status(session, ctx)
+
+
+@router.post("/risk/anomaly/refit", responses=problem_responses(409))
+async def refit_anomaly(
+    staff: RiskManager, request: Request, session: DbSession, ctx: Ctx
+) -> AnomalyStatus:
+    """Fit a model on the sampled traffic now (a few seconds, in a thread); every process
+    scores with it within 5 s. 409 ``risk.not_enough_samples`` (nothing written) before
+    ``min_samples`` are stored."""
+    try:
+        fitted = await anomaly.refit(session, now=utcnow(), by=staff.username)
+    except anomaly.NotEnoughSamples as exc:
+        raise NotEnoughSamples(
+            f"{exc.have} samples stored, {anomaly.MIN_SAMPLES} needed", have=exc.have
+        ) from exc
+    await record_audit(
+        session,
+        staff,
+        "risk.anomaly_refit",
+        f"risk_anomaly_model:{fitted.version}",
+        {"samples": fitted.samples},
+        origin_of(request),
+    )
+    return await _status(session, ctx)

@@ -24,6 +24,7 @@ from shoplet.core.db import keep_writes_on_error, on_commit, read_session, utcno
 from shoplet.modules.staff.public import Origin, StaffIdentity, record_audit
 
 from . import challenge, passkey, repository
+from .anomaly import ANOMALY_KEY, SAMPLER_KEY, Sampler, flush_samples, sync_model
 from .config import risk_settings
 from .errors import ChallengeRequired, RiskBlocked
 from .iplocation import IpLocator, bundled_database, travel
@@ -61,7 +62,6 @@ POLICY_KEY = "risk.policy"
 METRIC_KEY = "risk.metric"
 POLICY_TTL = 5.0
 POLICY_STALE_AFTER = 30.0
-ANOMALY_KEY = "risk.anomaly"
 LOCATOR_KEY = "risk.ip_locator"
 
 
@@ -255,6 +255,11 @@ async def start_policy_refresh(ctx: AppContext) -> Callable[[], Awaitable[None]]
     async def refresh() -> None:
         async with read_session(ctx.sessionmaker) as session:
             await _load_policy(session, ctx)
+            await sync_model(session, ctx)
+        try:
+            await flush_samples(ctx)
+        except Exception:  # kept for the next refresh; the policy itself is fresh
+            log.warning("risk.sample_flush_failed", exc_info=True)
 
     await refresh()
 
@@ -394,6 +399,10 @@ async def assess(
     _count(ctx, req.action, outcome)
     if outcome == "allow" and req.staff_id is None and "challenge_passed" not in reasons:
         # Shoppers' allowed actions are counted, not stored: the log holds what needs a look.
+        # A few are sampled (in memory) as ordinary traffic for the anomaly model's next fit.
+        sampler = ctx.extras.get(SAMPLER_KEY)
+        if isinstance(sampler, Sampler):
+            sampler.offer(signals, now)
         return Decision(0, outcome, score, None, explained, signals)
     row = await repository.add_decision(
         session,

@@ -157,3 +157,10 @@ class ChallengePasskeyInvalid(BadRequest):
 
     code = "risk.challenge_passkey_invalid"
     title = "The passkey could not be verified"
+
+
+class NotEnoughSamples(Conflict):
+    """A refit was asked for before enough ordinary traffic was sampled."""
+
+    code = "risk.not_enough_samples"
+    title = "Not enough traffic sampled to fit the anomaly model yet"

@@ -136,3 +136,29 @@ class RiskChallenge(Base):
     grant_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime]
+
+
+class RiskAnomalySample(Base):
+    """The behaviour features of one allowed shopper action, sampled (``SHOPLET_RISK_SAMPLE_RATE``)
+    as ordinary traffic for the anomaly model's next fit; kept ``SAMPLE_DAYS`` days."""
+
+    __tablename__ = "risk_anomaly_sample"
+    __table_args__ = (Index("ix_risk_anomaly_sample_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    features: Mapped[list[float]] = mapped_column(DetailJSON)
+    created_at: Mapped[datetime]
+
+
+class RiskAnomalyModel(Base):
+    """A fitted anomaly model as plain arrays (``anomaly.export_forest``): every process scores
+    with the newest row, without scikit-learn and without unpickling anything."""
+
+    __tablename__ = "risk_anomaly_model"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    version: Mapped[str] = mapped_column(String(80), unique=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(DetailJSON)
+    fitted_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime]

@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.risk import anomaly
 from shoplet.modules.risk.challenge import issue_code, verify_code
 from shoplet.modules.risk.client import ClientSignals, RiskClient, client_signals
-from shoplet.modules.risk.config import use_settings
+from shoplet.modules.risk.config import risk_settings, use_settings
 from shoplet.modules.risk.engine import guard_staff_signin
 from shoplet.modules.risk.errors import (
     ChallengeNoPhone,
@@ -74,6 +75,8 @@ __all__ = [
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
-    """App lifespan hook: keep the rules and IP lists in memory, refreshed in the background."""
+    """App lifespan hook: keep the rules, IP lists and the newest anomaly model in memory,
+    refreshed in the background, and sample ordinary traffic for the model's next fit."""
     set_signin_guard(ctx, guard_staff_signin)
+    anomaly.sampler_of(ctx, risk_settings(ctx).sample_rate)
     return await start_policy_refresh(ctx)

@@ -11,7 +11,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import RiskChallenge, RiskDecision, RiskDevice, RiskListEntry, RiskRule
+from .models import (
+    RiskAnomalyModel,
+    RiskAnomalySample,
+    RiskChallenge,
+    RiskDecision,
+    RiskDevice,
+    RiskListEntry,
+    RiskRule,
+)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -281,3 +289,62 @@ async def spend_grant(
         .execution_options(synchronize_session=False)
     )
     return result.scalar_one_or_none()
+
+
+# -- the anomaly model ----------------------------------------------------------------------
+
+
+async def add_samples(session: AsyncSession, rows: Sequence[tuple[list[float], datetime]]) -> None:
+    """One INSERT for a batch of sampled feature vectors."""
+    if rows:
+        await session.execute(
+            _insert(session, RiskAnomalySample),
+            [{"features": features, "created_at": at} for features, at in rows],
+        )
+
+
+async def count_samples(session: AsyncSession, *, since: datetime) -> int:
+    found = await session.scalar(
+        select(func.count())
+        .select_from(RiskAnomalySample)
+        .where(RiskAnomalySample.created_at >= since)
+    )
+    return int(found or 0)
+
+
+async def recent_samples(
+    session: AsyncSession, *, since: datetime, limit: int
+) -> list[list[float]]:
+    """The newest ``limit`` samples since ``since``."""
+    rows = await session.scalars(
+        select(RiskAnomalySample.features)
+        .where(RiskAnomalySample.created_at >= since)
+        .order_by(RiskAnomalySample.id.desc())
+        .limit(limit)
+    )
+    return [list(r) for r in rows]
+
+
+async def delete_samples_before(session: AsyncSession, before: datetime) -> int:
+    result = await session.execute(
+        delete(RiskAnomalySample).where(RiskAnomalySample.created_at < before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def latest_model_version(session: AsyncSession) -> str | None:
+    return await session.scalar(
+        select(RiskAnomalyModel.version).order_by(RiskAnomalyModel.id.desc()).limit(1)
+    )
+
+
+async def latest_model(session: AsyncSession) -> RiskAnomalyModel | None:
+    return await session.scalar(
+        select(RiskAnomalyModel).order_by(RiskAnomalyModel.id.desc()).limit(1)
+    )
+
+
+async def add_model(session: AsyncSession, model: RiskAnomalyModel) -> RiskAnomalyModel:
+    session.add(model)
+    await session.flush()
+    return model

@@ -154,3 +154,17 @@ class ChallengePasskeyOptions(BaseModel):
 class ChallengePasskeyVerify(RequestModel):
     # A PublicKeyCredential as JSON (toJSON()); py_webauthn checks its structure.
     credential: Annotated[dict[str, Any], Field(max_length=8)]
+
+
+class AnomalyModelView(BaseModel):
+    version: str
+    samples: int = Field(description="feature vectors of ordinary traffic it was fitted on")
+    fitted_by: str = Field(description="`schedule` (the worker's daily refit) or a staff username")
+    fitted_at: datetime
+
+
+class AnomalyStatus(BaseModel):
+    model: AnomalyModelView | None = Field(description="the model every process scores with")
+    samples: int = Field(description="samples stored for the next fit (the last 14 days)")
+    min_samples: int = Field(description="samples a fit needs")
+    sample_rate: float = Field(description="the share of allowed shopper actions sampled")

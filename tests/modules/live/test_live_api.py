@@ -34,7 +34,7 @@ from tests.modules.live.factories import (
     store_url,
 )
 from tests.modules.moderation.factories import add_word
-from tests.modules.notification.test_senders import _template
+from tests.modules.notification.test_sends import sim
 from tests.modules.orders.factories import pay, placed, product, shopper
 from tests.modules.promotions.factories import make_template
 from tests.modules.staff.conftest import bearer, token_for
@@ -176,13 +176,14 @@ async def test_subscribers_are_reminded_once_before_the_start(
     app: FastAPI, client: httpx.AsyncClient, ctx: AppContext, operator: dict[str, str]
 ) -> None:
     alice = await shopper(client, "alice")
-    from tests.modules.notification import test_senders
-
-    test_senders.SETUPS["live_start"] = (
-        "live-TMPL",
-        {"thing1": "live_title", "name2": "anchor_name", "time3": "start_time"},
+    template_id, fields = "live-TMPL", {"thing1": "live_title", "time2": "start_time"}
+    configured = await client.put(
+        "/api/v1/console/subscribe-messages/templates/live_start",
+        json={"template_id": template_id, "page": "pkg-live/room", "fields": fields},
+        headers=operator,
     )
-    template_id = await _template(app, client, operator, "live_start")
+    assert configured.status_code == 200, configured.text
+    sim(app).add_template(template_id, tuple(fields))
     soon = await scheduled(
         client, operator, scheduled_at=(utcnow() + timedelta(minutes=3)).isoformat()
     )

@@ -7,7 +7,8 @@ one uninterrupted coroutine step (no ``await`` inside), which is atomic for its 
 Keys of one session share the hash tag ``{live:<id>}`` (a multi-key script needs one slot):
 
 - ``…:gap:<member>``: set for ``gap`` seconds after a comment (1 per ``gap`` s);
-- ``…:minute:<member>``: comments in the current fixed minute (``per_minute`` at most);
+- ``…:minute:<member>``: the times of the comments of the last 60 s, a sliding window
+  (``per_minute`` at most), timed by Redis's clock;
 - ``…:likes``, ``…:online``, ``…:peak``: counters; ``…:viewers``: the set of members who joined.
 
 A refused comment charges nothing (both windows are checked before either is charged).
@@ -16,9 +17,11 @@ A refused comment charges nothing (both windows are checked before either is cha
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
+from uuid import uuid4
 
 from redis.asyncio import Redis
 
@@ -48,12 +51,17 @@ class RoomStore(Protocol):
     async def counters(self, session_id: int) -> Counters: ...
 
 
+# KEYS: gap, minute (a sorted set of this minute's comment times); ARGV: gap, per_minute, a
+# unique member. Redis's own clock, so every API process agrees on the window.
 _TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if ARGV[1] ~= '0' and redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
-local n = tonumber(redis.call('GET', KEYS[2]) or '0')
-if n >= tonumber(ARGV[2]) then return 2 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 60000)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 2 end
 if ARGV[1] ~= '0' then redis.call('SET', KEYS[1], '1', 'EX', tonumber(ARGV[1])) end
-if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], 60) end
+redis.call('ZADD', KEYS[2], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[2], 60000)
 return 0
 """
 
@@ -90,11 +98,10 @@ class RedisRoomStore:
         self, session_id: int, member_id: int, *, gap: int, per_minute: int
     ) -> Verdict:
         base = _keys(self.prefix, session_id)
-        minute = int(time.time() // 60)
         result = int(
             await self._take(
-                keys=[f"{base}gap:{member_id}", f"{base}minute:{member_id}:{minute}"],
-                args=[gap, per_minute],
+                keys=[f"{base}gap:{member_id}", f"{base}minute:{member_id}"],
+                args=[gap, per_minute, uuid4().hex],
             )
         )
         return ("ok", "too_fast", "minute_full")[result]
@@ -132,7 +139,7 @@ class MemoryRoomStore:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._gap: dict[tuple[int, int], float] = {}
-        self._minute: dict[tuple[int, int], tuple[int, int]] = {}
+        self._minute: dict[tuple[int, int], deque[float]] = {}
         self._likes: dict[int, int] = {}
         self._online: dict[int, int] = {}
         self._peak: dict[int, int] = {}
@@ -146,15 +153,14 @@ class MemoryRoomStore:
         key = (session_id, member_id)
         if gap and self._gap.get(key, 0.0) > now:
             return "too_fast"
-        minute = int(now // 60)
-        window, count = self._minute.get(key, (minute, 0))
-        if window != minute:
-            count = 0
-        if count >= per_minute:
+        times = self._minute.setdefault(key, deque())
+        while times and times[0] <= now - 60:
+            times.popleft()
+        if len(times) >= per_minute:
             return "minute_full"
         if gap:
             self._gap[key] = now + gap
-        self._minute[key] = (minute, count + 1)
+        times.append(now)
         return "ok"
 
     async def add_likes(self, session_id: int, count: int) -> int:

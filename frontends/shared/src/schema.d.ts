@@ -13239,13 +13239,6 @@ export interface components {
             /** Statistic */
             statistic: number;
         };
-        /** ClaimResult */
-        ClaimResult: {
-            /** Claimed */
-            claimed: boolean;
-            /** Template Id */
-            template_id: number;
-        };
         /** ClearanceApplied */
         ClearanceApplied: {
             /**
@@ -13680,10 +13673,21 @@ export interface components {
             /** Label */
             label: string;
         };
-        /** CommentBody */
-        CommentBody: {
-            /** Text */
-            text: string;
+        /** Comment */
+        Comment: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Nickname */
+            nickname: string;
+            /** Post Id */
+            post_id: number;
         };
         /** CommentCreate */
         CommentCreate: {
@@ -13920,28 +13924,6 @@ export interface components {
             /** Tracking No */
             tracking_no: string | null;
         };
-        /**
-         * Control
-         * @description What the control room opens with.
-         */
-        Control: {
-            /** Comments */
-            comments: components["schemas"]["StaffComment"][];
-            /** Coupons */
-            coupons: components["schemas"]["LiveCouponOut"][];
-            metrics: components["schemas"]["Metrics"];
-            player: components["schemas"]["Player"];
-            /**
-             * Push
-             * @description the anchor's signed RTMP push URL (pushpull)
-             */
-            push: string | null;
-            /** Restrictions */
-            restrictions: components["schemas"]["Restriction"][];
-            session: components["schemas"]["Session"];
-            /** Shelf */
-            shelf: components["schemas"]["ShelfProduct"][];
-        };
         /** Conversation */
         Conversation: {
             /** Assignee Id */
@@ -14170,11 +14152,6 @@ export interface components {
             saving: number;
             /** Usable */
             usable: boolean;
-        };
-        /** CouponPush */
-        CouponPush: {
-            /** Template Id */
-            template_id: number;
         };
         /**
          * Crowdfunding
@@ -15111,14 +15088,6 @@ export interface components {
              * @default 100
              */
             traffic_percent: number;
-        };
-        /** ExplainBody */
-        ExplainBody: {
-            /**
-             * Product Id
-             * @description the shelf product now presented; null: none
-             */
-            product_id: number | null;
         };
         /** ExportJobOut */
         ExportJobOut: {
@@ -16784,14 +16753,62 @@ export interface components {
             /** Value */
             value: number;
         };
-        /** LikeBody */
-        LikeBody: {
+        /** LikeResult */
+        LikeResult: {
+            /** Like Count */
+            like_count: number;
+            /** Liked */
+            liked: boolean;
+        };
+        /** LiveClaimResult */
+        LiveClaimResult: {
+            /** Claimed */
+            claimed: boolean;
+            /** Template Id */
+            template_id: number;
+        };
+        /** LiveComment */
+        LiveComment: {
             /**
-             * Count
-             * @description likes tapped since the last send, 1 to 50
-             * @default 1
+             * Created At
+             * Format: date-time
              */
-            count: number;
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Nickname */
+            nickname: string;
+            /** Session Id */
+            session_id: number;
+            /** Text */
+            text: string;
+        };
+        /** LiveCommentBody */
+        LiveCommentBody: {
+            /** Text */
+            text: string;
+        };
+        /**
+         * LiveControl
+         * @description What the control room opens with.
+         */
+        LiveControl: {
+            /** Comments */
+            comments: components["schemas"]["LiveStaffComment"][];
+            /** Coupons */
+            coupons: components["schemas"]["LiveCouponOut"][];
+            metrics: components["schemas"]["LiveMetrics"];
+            player: components["schemas"]["LivePlayer"];
+            /**
+             * Push
+             * @description the anchor's signed RTMP push URL (pushpull)
+             */
+            push: string | null;
+            /** Restrictions */
+            restrictions: components["schemas"]["LiveRestriction"][];
+            session: components["schemas"]["LiveSession"];
+            /** Shelf */
+            shelf: components["schemas"]["LiveShelfProduct"][];
         };
         /** LiveCouponOut */
         LiveCouponOut: {
@@ -16813,6 +16830,290 @@ export interface components {
              * @description fen
              */
             threshold: number;
+        };
+        /** LiveCouponPush */
+        LiveCouponPush: {
+            /** Template Id */
+            template_id: number;
+        };
+        /** LiveExplainBody */
+        LiveExplainBody: {
+            /**
+             * Product Id
+             * @description the shelf product now presented; null: none
+             */
+            product_id: number | null;
+        };
+        /** LiveLikeBody */
+        LiveLikeBody: {
+            /**
+             * Count
+             * @description likes tapped since the last send, 1 to 50
+             * @default 1
+             */
+            count: number;
+        };
+        /** LiveLikeResult */
+        LiveLikeResult: {
+            /** Accepted */
+            accepted: number;
+        };
+        /** LiveMetrics */
+        LiveMetrics: {
+            /** Comments */
+            comments: number;
+            /** Likes */
+            likes: number;
+            /** Online */
+            online: number;
+            /** Peak Online */
+            peak_online: number;
+            /**
+             * Sales Amount
+             * @description fen
+             */
+            sales_amount: number;
+            /** Sales Count */
+            sales_count: number;
+            /** Session Id */
+            session_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "scheduled" | "live" | "ended";
+            /** Subscribers */
+            subscribers: number;
+            /** Viewers */
+            viewers: number;
+        };
+        /** LivePlayer */
+        LivePlayer: {
+            /**
+             * Expires At
+             * @description Unix seconds the play URL is valid until
+             */
+            expires_at: number | null;
+            /**
+             * Play Url
+             * @description HLS, signed (txSecret/txTime); null for wechat
+             */
+            play_url: string | null;
+            /**
+             * Provider
+             * @enum {string}
+             */
+            provider: "pushpull" | "wechat";
+            /**
+             * Room Id
+             * @description the 小程序直播 plugin room (provider wechat)
+             */
+            room_id: number | null;
+        };
+        /** LiveRestrictBody */
+        LiveRestrictBody: {
+            /**
+             * Kind
+             * @description mute (may watch, not comment) or ban
+             */
+            kind: string;
+            /** Member Id */
+            member_id: number;
+        };
+        /** LiveRestriction */
+        LiveRestriction: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Kind */
+            kind: string;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+        };
+        /** LiveSession */
+        LiveSession: {
+            /** Anchor Name */
+            anchor_name: string;
+            /** Cover */
+            cover: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Explaining Product Id */
+            explaining_product_id: number | null;
+            /** Id */
+            id: number;
+            /** Like Total */
+            like_total: number;
+            /**
+             * Provider
+             * @enum {string}
+             */
+            provider: "pushpull" | "wechat";
+            /** Replay Url */
+            replay_url: string | null;
+            /**
+             * Scheduled At
+             * Format: date-time
+             */
+            scheduled_at: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "scheduled" | "live" | "ended";
+            /** Subscriber Total */
+            subscriber_total: number;
+            /** Title */
+            title: string;
+            /** Viewer Total */
+            viewer_total: number;
+        };
+        /** LiveSessionCreate */
+        LiveSessionCreate: {
+            /** Anchor Name */
+            anchor_name: string;
+            /** Cover */
+            cover?: string | null;
+            /**
+             * Provider
+             * @description pushpull or wechat; default: the shop's SHOPLET_LIVE_PROVIDER
+             */
+            provider?: ("pushpull" | "wechat") | null;
+            /**
+             * Room Id
+             * @description the 小程序直播 room (provider wechat)
+             */
+            room_id?: number | null;
+            /**
+             * Scheduled At
+             * Format: date-time
+             */
+            scheduled_at: string;
+            /** Title */
+            title: string;
+        };
+        /** LiveSessionDetail */
+        LiveSessionDetail: {
+            /** Coupons */
+            coupons: components["schemas"]["LiveCouponOut"][];
+            /** Is Subscribed */
+            is_subscribed: boolean;
+            /** @description while live (the replay plays replay_url) */
+            player: components["schemas"]["LivePlayer"] | null;
+            session: components["schemas"]["LiveSession"];
+            /** Shelf */
+            shelf: components["schemas"]["LiveShelfProduct"][];
+        };
+        /** LiveSessionPage */
+        LiveSessionPage: {
+            /** Items */
+            items: components["schemas"]["LiveSession"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** LiveSessionUpdate */
+        LiveSessionUpdate: {
+            /** Anchor Name */
+            anchor_name: string;
+            /** Cover */
+            cover?: string | null;
+            /** Replay Url */
+            replay_url?: string | null;
+            /** Room Id */
+            room_id?: number | null;
+            /**
+             * Scheduled At
+             * Format: date-time
+             */
+            scheduled_at: string;
+            /** Title */
+            title: string;
+        };
+        /**
+         * LiveShelfBody
+         * @description The whole shelf, in order (replaces what was there).
+         */
+        LiveShelfBody: {
+            /** Items */
+            items: components["schemas"]["LiveShelfItemBody"][];
+        };
+        /** LiveShelfItemBody */
+        LiveShelfItemBody: {
+            /**
+             * Live Price
+             * @description fen; none: the catalogue price
+             */
+            live_price?: number | null;
+            /** Product Id */
+            product_id: number;
+        };
+        /** LiveShelfProduct */
+        LiveShelfProduct: {
+            /** Image */
+            image: string | null;
+            /**
+             * Is Available
+             * @description on sale and in stock
+             */
+            is_available: boolean;
+            /**
+             * Live Price
+             * @description the room's price, fen; null: none
+             */
+            live_price: number | null;
+            /** Position */
+            position: number;
+            /**
+             * Price
+             * @description catalogue price, fen
+             */
+            price: number;
+            /** Product Id */
+            product_id: number;
+            /** Title */
+            title: string;
+        };
+        /** LiveStaffComment */
+        LiveStaffComment: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+            /** Session Id */
+            session_id: number;
+            /** Text */
+            text: string;
+        };
+        /**
+         * LiveSubscribeBody
+         * @description ``uni.requestSubscribeMessage``'s result for the 开播提醒 template, if the storefront asked
+         *     (each accept is one reminder this session may send); empty on H5.
+         */
+        LiveSubscribeBody: {
+            /** Results */
+            results?: {
+                [key: string]: "accept" | "reject" | "ban" | "filter";
+            };
+        };
+        /** LiveSubscribed */
+        LiveSubscribed: {
+            /** Is Subscribed */
+            is_subscribed: boolean;
+            /** Subscriber Total */
+            subscriber_total: number;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -17429,35 +17730,6 @@ export interface components {
             product_id?: number | null;
             /** Text */
             text?: string | null;
-        };
-        /** Metrics */
-        Metrics: {
-            /** Comments */
-            comments: number;
-            /** Likes */
-            likes: number;
-            /** Online */
-            online: number;
-            /** Peak Online */
-            peak_online: number;
-            /**
-             * Sales Amount
-             * @description fen
-             */
-            sales_amount: number;
-            /** Sales Count */
-            sales_count: number;
-            /** Session Id */
-            session_id: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "scheduled" | "live" | "ended";
-            /** Subscribers */
-            subscribers: number;
-            /** Viewers */
-            viewers: number;
         };
         /** MfaConfirm */
         MfaConfirm: {
@@ -18399,7 +18671,7 @@ export interface components {
         /** Page[Comment] */
         Page_Comment_: {
             /** Items */
-            items: components["schemas"]["shoplet__modules__content__schemas__Comment"][];
+            items: components["schemas"]["Comment"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -19263,29 +19535,6 @@ export interface components {
             type: "platform";
             /** Variant */
             variant: string;
-        };
-        /** Player */
-        Player: {
-            /**
-             * Expires At
-             * @description Unix seconds the play URL is valid until
-             */
-            expires_at: number | null;
-            /**
-             * Play Url
-             * @description HLS, signed (txSecret/txTime); null for wechat
-             */
-            play_url: string | null;
-            /**
-             * Provider
-             * @enum {string}
-             */
-            provider: "pushpull" | "wechat";
-            /**
-             * Room Id
-             * @description the 小程序直播 plugin room (provider wechat)
-             */
-            room_id: number | null;
         };
         /**
          * PledgeCreate
@@ -21074,30 +21323,6 @@ export interface components {
             /** Content */
             content: string;
         };
-        /** RestrictBody */
-        RestrictBody: {
-            /**
-             * Kind
-             * @description mute (may watch, not comment) or ban
-             */
-            kind: string;
-            /** Member Id */
-            member_id: number;
-        };
-        /** Restriction */
-        Restriction: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Kind */
-            kind: string;
-            /** Member Id */
-            member_id: number;
-            /** Nickname */
-            nickname: string;
-        };
         /** Results */
         Results: {
             /** Allocations */
@@ -22229,107 +22454,6 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** Session */
-        Session: {
-            /** Anchor Name */
-            anchor_name: string;
-            /** Cover */
-            cover: string | null;
-            /** Ended At */
-            ended_at: string | null;
-            /** Explaining Product Id */
-            explaining_product_id: number | null;
-            /** Id */
-            id: number;
-            /** Like Total */
-            like_total: number;
-            /**
-             * Provider
-             * @enum {string}
-             */
-            provider: "pushpull" | "wechat";
-            /** Replay Url */
-            replay_url: string | null;
-            /**
-             * Scheduled At
-             * Format: date-time
-             */
-            scheduled_at: string;
-            /** Started At */
-            started_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "scheduled" | "live" | "ended";
-            /** Subscriber Total */
-            subscriber_total: number;
-            /** Title */
-            title: string;
-            /** Viewer Total */
-            viewer_total: number;
-        };
-        /** SessionCreate */
-        SessionCreate: {
-            /** Anchor Name */
-            anchor_name: string;
-            /** Cover */
-            cover?: string | null;
-            /**
-             * Provider
-             * @description pushpull or wechat; default: the shop's SHOPLET_LIVE_PROVIDER
-             */
-            provider?: ("pushpull" | "wechat") | null;
-            /**
-             * Room Id
-             * @description the 小程序直播 room (provider wechat)
-             */
-            room_id?: number | null;
-            /**
-             * Scheduled At
-             * Format: date-time
-             */
-            scheduled_at: string;
-            /** Title */
-            title: string;
-        };
-        /** SessionDetail */
-        SessionDetail: {
-            /** Coupons */
-            coupons: components["schemas"]["LiveCouponOut"][];
-            /** Is Subscribed */
-            is_subscribed: boolean;
-            /** @description while live (the replay plays replay_url) */
-            player: components["schemas"]["Player"] | null;
-            session: components["schemas"]["Session"];
-            /** Shelf */
-            shelf: components["schemas"]["ShelfProduct"][];
-        };
-        /** SessionPage */
-        SessionPage: {
-            /** Items */
-            items: components["schemas"]["Session"][];
-            /** Next Cursor */
-            next_cursor: string | null;
-        };
-        /** SessionUpdate */
-        SessionUpdate: {
-            /** Anchor Name */
-            anchor_name: string;
-            /** Cover */
-            cover?: string | null;
-            /** Replay Url */
-            replay_url?: string | null;
-            /** Room Id */
-            room_id?: number | null;
-            /**
-             * Scheduled At
-             * Format: date-time
-             */
-            scheduled_at: string;
-            /** Title */
-            title: string;
-        };
         /** Setting */
         Setting: {
             /** Lead Time Days */
@@ -22531,50 +22655,6 @@ export interface components {
             sharer_member_id: number;
             /** Visits */
             visits: number;
-        };
-        /**
-         * ShelfBody
-         * @description The whole shelf, in order (replaces what was there).
-         */
-        ShelfBody: {
-            /** Items */
-            items: components["schemas"]["ShelfItemBody"][];
-        };
-        /** ShelfItemBody */
-        ShelfItemBody: {
-            /**
-             * Live Price
-             * @description fen; none: the catalogue price
-             */
-            live_price?: number | null;
-            /** Product Id */
-            product_id: number;
-        };
-        /** ShelfProduct */
-        ShelfProduct: {
-            /** Image */
-            image: string | null;
-            /**
-             * Is Available
-             * @description on sale and in stock
-             */
-            is_available: boolean;
-            /**
-             * Live Price
-             * @description the room's price, fen; null: none
-             */
-            live_price: number | null;
-            /** Position */
-            position: number;
-            /**
-             * Price
-             * @description catalogue price, fen
-             */
-            price: number;
-            /** Product Id */
-            product_id: number;
-            /** Title */
-            title: string;
         };
         /**
          * Shipment
@@ -22954,24 +23034,6 @@ export interface components {
             /** Username */
             username: string;
         };
-        /** StaffComment */
-        StaffComment: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Member Id */
-            member_id: number;
-            /** Nickname */
-            nickname: string;
-            /** Session Id */
-            session_id: number;
-            /** Text */
-            text: string;
-        };
         /** StaffCreate */
         StaffCreate: {
             /**
@@ -23340,17 +23402,6 @@ export interface components {
             /** Sku Id */
             sku_id?: number | null;
         };
-        /**
-         * SubscribeBody
-         * @description ``uni.requestSubscribeMessage``'s result for the 开播提醒 template, if the storefront asked
-         *     (each accept is one reminder this session may send); empty on H5.
-         */
-        SubscribeBody: {
-            /** Results */
-            results?: {
-                [key: string]: "accept" | "reject" | "ban" | "filter";
-            };
-        };
         /** SubscribeCredits */
         SubscribeCredits: {
             /** Credits */
@@ -23454,13 +23505,6 @@ export interface components {
             sources: {
                 [key: string]: string[];
             };
-        };
-        /** Subscribed */
-        Subscribed: {
-            /** Is Subscribed */
-            is_subscribed: boolean;
-            /** Subscriber Total */
-            subscriber_total: number;
         };
         /** Suggestions */
         Suggestions: {
@@ -24695,29 +24739,6 @@ export interface components {
             /** Zero Results */
             zero_results: number;
         };
-        /** Comment */
-        shoplet__modules__content__schemas__Comment: {
-            /** Content */
-            content: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Nickname */
-            nickname: string;
-            /** Post Id */
-            post_id: number;
-        };
-        /** LikeResult */
-        shoplet__modules__content__schemas__LikeResult: {
-            /** Like Count */
-            like_count: number;
-            /** Liked */
-            liked: boolean;
-        };
         /**
          * TimelineEntry
          * @description One line of the carrier's track (newest first); ``stage`` is Shoplet's 揽收 / 运输中 /
@@ -24740,27 +24761,6 @@ export interface components {
             stage: "collected" | "in_transit" | "delivering" | "signed" | "exception";
             /** State */
             state: string;
-        };
-        /** Comment */
-        shoplet__modules__live__schemas__Comment: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /** Nickname */
-            nickname: string;
-            /** Session Id */
-            session_id: number;
-            /** Text */
-            text: string;
-        };
-        /** LikeResult */
-        shoplet__modules__live__schemas__LikeResult: {
-            /** Accepted */
-            accepted: number;
         };
         /** TimelineEntry */
         shoplet__modules__orders__schemas__TimelineEntry: {
@@ -24900,7 +24900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__content__schemas__LikeResult"];
+                    "application/json": components["schemas"]["LikeResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -24979,7 +24979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__content__schemas__LikeResult"];
+                    "application/json": components["schemas"]["LikeResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43152,7 +43152,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionPage"];
+                    "application/json": components["schemas"]["LiveSessionPage"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43223,7 +43223,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SessionCreate"];
+                "application/json": components["schemas"]["LiveSessionCreate"];
             };
         };
         responses: {
@@ -43233,7 +43233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["LiveSession"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43303,7 +43303,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["LiveSession"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43376,7 +43376,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SessionUpdate"];
+                "application/json": components["schemas"]["LiveSessionUpdate"];
             };
         };
         responses: {
@@ -43386,7 +43386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["LiveSession"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43472,7 +43472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Control"];
+                    "application/json": components["schemas"]["LiveControl"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43545,7 +43545,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CouponPush"];
+                "application/json": components["schemas"]["LiveCouponPush"];
             };
         };
         responses: {
@@ -43657,7 +43657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["LiveSession"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43746,7 +43746,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ExplainBody"];
+                "application/json": components["schemas"]["LiveExplainBody"];
             };
         };
         responses: {
@@ -43756,7 +43756,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["LiveSession"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43858,7 +43858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Metrics"];
+                    "application/json": components["schemas"]["LiveMetrics"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -43931,7 +43931,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RestrictBody"];
+                "application/json": components["schemas"]["LiveRestrictBody"];
             };
         };
         responses: {
@@ -43941,7 +43941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Restriction"];
+                    "application/json": components["schemas"]["LiveRestriction"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -44108,7 +44108,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ShelfBody"];
+                "application/json": components["schemas"]["LiveShelfBody"];
             };
         };
         responses: {
@@ -44118,7 +44118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShelfProduct"][];
+                    "application/json": components["schemas"]["LiveShelfProduct"][];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -44220,7 +44220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["LiveSession"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -60531,7 +60531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionPage"];
+                    "application/json": components["schemas"]["LiveSessionPage"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -60578,7 +60578,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionDetail"];
+                    "application/json": components["schemas"]["LiveSessionDetail"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -60625,7 +60625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__live__schemas__Comment"][];
+                    "application/json": components["schemas"]["LiveComment"][];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -60666,7 +60666,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CommentBody"];
+                "application/json": components["schemas"]["LiveCommentBody"];
             };
         };
         responses: {
@@ -60676,7 +60676,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__live__schemas__Comment"];
+                    "application/json": components["schemas"]["LiveComment"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -60795,7 +60795,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClaimResult"];
+                    "application/json": components["schemas"]["LiveClaimResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -60868,7 +60868,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LikeBody"];
+                "application/json": components["schemas"]["LiveLikeBody"];
             };
         };
         responses: {
@@ -60878,7 +60878,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__live__schemas__LikeResult"];
+                    "application/json": components["schemas"]["LiveLikeResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -60958,7 +60958,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SubscribeBody"];
+                "application/json": components["schemas"]["LiveSubscribeBody"];
             };
         };
         responses: {
@@ -60968,7 +60968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Subscribed"];
+                    "application/json": components["schemas"]["LiveSubscribed"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -65256,7 +65256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__content__schemas__LikeResult"];
+                    "application/json": components["schemas"]["LikeResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -65335,7 +65335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["shoplet__modules__content__schemas__LikeResult"];
+                    "application/json": components["schemas"]["LikeResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */

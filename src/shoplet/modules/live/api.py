@@ -19,15 +19,15 @@ from shoplet.modules.members.public import CurrentMember, OptionalMember
 from . import service, sockets
 from .hub import hub_of
 from .schemas import (
-    ClaimResult,
-    Comment,
-    CommentBody,
-    LikeBody,
-    LikeResult,
-    SessionDetail,
-    SessionPage,
-    SubscribeBody,
-    Subscribed,
+    LiveClaimResult,
+    LiveComment,
+    LiveCommentBody,
+    LiveLikeBody,
+    LiveLikeResult,
+    LiveSessionDetail,
+    LiveSessionPage,
+    LiveSubscribeBody,
+    LiveSubscribed,
 )
 
 router = APIRouter(tags=["live"])
@@ -40,7 +40,7 @@ async def sessions(
     session: DbSession,
     tab: Annotated[Literal["upcoming", "live", "replay"] | None, Query()] = None,
     cursor: Cursor = None,
-) -> SessionPage:
+) -> LiveSessionPage:
     """预告 (upcoming), 直播中 (live) or 回放 (replay) sessions, newest first."""
     return await service.list_sessions(session, tab=tab, cursor=cursor)
 
@@ -48,7 +48,7 @@ async def sessions(
 @router.get("/live/sessions/{session_id}", responses=problem_responses(404))
 async def detail(
     session_id: PathId, session: DbSession, ctx: Ctx, member: OptionalMember, response: Response
-) -> SessionDetail:
+) -> LiveSessionDetail:
     """A session: its shelf, the player while live (a signed HLS URL, or the WeChat room), the
     coupons pushed into it and whether the shopper subscribed to its reminder."""
     response.headers["Cache-Control"] = NO_STORE
@@ -58,7 +58,7 @@ async def detail(
 
 
 @router.get("/live/sessions/{session_id}/comments", responses=problem_responses(404))
-async def comments(session_id: PathId, session: DbSession, response: Response) -> list[Comment]:
+async def comments(session_id: PathId, session: DbSession, response: Response) -> list[LiveComment]:
     """The latest 50 comments, oldest first (what a viewer sees on joining)."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.comments(session, session_id=session_id)
@@ -68,8 +68,8 @@ async def comments(session_id: PathId, session: DbSession, response: Response) -
     "/live/sessions/{session_id}/subscription", responses=problem_responses(400, 401, 404, 409)
 )
 async def subscribe(
-    session_id: PathId, body: SubscribeBody, member: CurrentMember, session: DbSession
-) -> Subscribed:
+    session_id: PathId, body: LiveSubscribeBody, member: CurrentMember, session: DbSession
+) -> LiveSubscribed:
     """订阅提醒: remind me when it starts (409 ``live.wrong_status`` once it has started)."""
     return await service.subscribe(
         session, session_id=session_id, member_id=member.id, answers=dict(body.results)
@@ -82,8 +82,8 @@ async def subscribe(
     responses=problem_responses(401, 403, 404, 409, 422, 429),
 )
 async def comment(
-    session_id: PathId, body: CommentBody, member: CurrentMember, ctx: Ctx
-) -> Comment:
+    session_id: PathId, body: LiveCommentBody, member: CurrentMember, ctx: Ctx
+) -> LiveComment:
     """Comment (1–100 characters; screened). 422 ``live.comment_invalid`` /
     ``live.comment_blocked``, 429 ``live.rate_limited`` (1 per 3 s, 20 a minute), 403
     ``live.muted`` / ``live.banned``, 409 ``live.not_live``."""
@@ -98,8 +98,8 @@ async def comment(
 
 @router.post("/live/sessions/{session_id}/likes", responses=problem_responses(401, 404, 409, 422))
 async def like(
-    session_id: PathId, body: LikeBody, member: CurrentMember, session: DbSession, ctx: Ctx
-) -> LikeResult:
+    session_id: PathId, body: LiveLikeBody, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> LiveLikeResult:
     """点赞: 1–50 taps at once (counted in batches)."""
     return await service.like(session, hub_of(ctx), session_id=session_id, count=body.count)
 
@@ -110,7 +110,7 @@ async def like(
 )
 async def claim_coupon(
     session_id: PathId, template_id: PathId, member: CurrentMember, session: DbSession
-) -> ClaimResult:
+) -> LiveClaimResult:
     """直播专享券: claim a coupon pushed in this session while it is live (404
     ``live.coupon_not_pushed``, 409 ``live.coupon_unavailable``)."""
     return await service.claim_coupon(

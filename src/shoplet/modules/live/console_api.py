@@ -24,19 +24,19 @@ from shoplet.modules.staff.public import (
 from . import service, sockets
 from .hub import hub_of
 from .schemas import (
-    Control,
-    CouponPush,
-    ExplainBody,
+    LiveControl,
     LiveCouponOut,
-    Metrics,
-    RestrictBody,
-    Restriction,
-    Session,
-    SessionCreate,
-    SessionPage,
-    SessionUpdate,
-    ShelfBody,
-    ShelfProduct,
+    LiveCouponPush,
+    LiveExplainBody,
+    LiveMetrics,
+    LiveRestrictBody,
+    LiveRestriction,
+    LiveSession,
+    LiveSessionCreate,
+    LiveSessionPage,
+    LiveSessionUpdate,
+    LiveShelfBody,
+    LiveShelfProduct,
 )
 
 router = APIRouter(tags=["console-live"])
@@ -50,7 +50,7 @@ async def sessions(
     session: DbSession,
     tab: Annotated[Literal["upcoming", "live", "replay"] | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> SessionPage:
+) -> LiveSessionPage:
     return await service.list_sessions(session, tab=tab, cursor=cursor)
 
 
@@ -58,8 +58,8 @@ async def sessions(
     "/live/sessions", status_code=status.HTTP_201_CREATED, responses=problem_responses(422)
 )
 async def create(
-    body: SessionCreate, staff: Operator, request: Request, session: DbSession, ctx: Ctx
-) -> Session:
+    body: LiveSessionCreate, staff: Operator, request: Request, session: DbSession, ctx: Ctx
+) -> LiveSession:
     """Schedule a session (422 ``live.session_invalid``)."""
     created = await service.create_session(session, ctx, body)
     await record_audit(
@@ -69,14 +69,14 @@ async def create(
 
 
 @router.get("/live/sessions/{session_id}", responses=problem_responses(404))
-async def get(session_id: PathId, _: Operator, session: DbSession) -> Session:
+async def get(session_id: PathId, _: Operator, session: DbSession) -> LiveSession:
     return await service.get_session(session, session_id)
 
 
 @router.put("/live/sessions/{session_id}", responses=problem_responses(404, 422))
 async def update(
-    session_id: PathId, body: SessionUpdate, _: Operator, session: DbSession, ctx: Ctx
-) -> Session:
+    session_id: PathId, body: LiveSessionUpdate, _: Operator, session: DbSession, ctx: Ctx
+) -> LiveSession:
     """Edit the title, anchor, time, cover, room and replay URL."""
     return await service.update_session(session, hub_of(ctx), session_id=session_id, body=body)
 
@@ -84,7 +84,7 @@ async def update(
 @router.get("/live/sessions/{session_id}/control", responses=problem_responses(404))
 async def control(
     session_id: PathId, _: Operator, session: DbSession, ctx: Ctx, response: Response
-) -> Control:
+) -> LiveControl:
     """The control room: the session, shelf, push URL, metrics, latest comments, restrictions
     and pushed coupons."""
     response.headers["Cache-Control"] = NO_STORE
@@ -94,7 +94,7 @@ async def control(
 @router.post("/live/sessions/{session_id}/start", responses=problem_responses(404, 409))
 async def start(
     session_id: PathId, staff: Operator, request: Request, session: DbSession, ctx: Ctx
-) -> Session:
+) -> LiveSession:
     """开播 (409 ``live.wrong_status`` unless scheduled)."""
     result = await service.start(session, hub_of(ctx), session_id=session_id)
     await record_audit(
@@ -106,7 +106,7 @@ async def start(
 @router.post("/live/sessions/{session_id}/end", responses=problem_responses(404, 409))
 async def end(
     session_id: PathId, staff: Operator, request: Request, session: DbSession, ctx: Ctx
-) -> Session:
+) -> LiveSession:
     """下播 (409 ``live.wrong_status`` unless live)."""
     result = await service.end(session, hub_of(ctx), session_id=session_id)
     await record_audit(
@@ -117,16 +117,16 @@ async def end(
 
 @router.put("/live/sessions/{session_id}/shelf", responses=problem_responses(404, 409, 422))
 async def set_shelf(
-    session_id: PathId, body: ShelfBody, _: Operator, session: DbSession, ctx: Ctx
-) -> list[ShelfProduct]:
+    session_id: PathId, body: LiveShelfBody, _: Operator, session: DbSession, ctx: Ctx
+) -> list[LiveShelfProduct]:
     """The whole shelf in order, with live prices (422 ``live.product_invalid``)."""
     return await service.set_shelf(session, hub_of(ctx), session_id=session_id, body=body)
 
 
 @router.post("/live/sessions/{session_id}/explain", responses=problem_responses(404, 409, 422))
 async def explain(
-    session_id: PathId, body: ExplainBody, _: Operator, session: DbSession, ctx: Ctx
-) -> Session:
+    session_id: PathId, body: LiveExplainBody, _: Operator, session: DbSession, ctx: Ctx
+) -> LiveSession:
     """讲解: the shelf product presented now, or null (422 ``live.not_on_shelf``)."""
     return await service.explain(
         session, hub_of(ctx), session_id=session_id, product_id=body.product_id
@@ -141,7 +141,7 @@ async def explain(
 async def push_coupon(
     *,
     session_id: PathId,
-    body: CouponPush,
+    body: LiveCouponPush,
     staff: Operator,
     request: Request,
     session: DbSession,
@@ -174,12 +174,12 @@ async def push_coupon(
 async def restrict(
     *,
     session_id: PathId,
-    body: RestrictBody,
+    body: LiveRestrictBody,
     staff: Operator,
     request: Request,
     session: DbSession,
     ctx: Ctx,
-) -> Restriction:
+) -> LiveRestriction:
     """禁言 (mute) or 拉黑 (ban) a shopper in this session (422 ``live.member_invalid``)."""
     result = await service.restrict(
         session,
@@ -230,7 +230,7 @@ async def lift(
 @router.get("/live/sessions/{session_id}/metrics", responses=problem_responses(404))
 async def metrics(
     session_id: PathId, _: Operator, session: DbSession, ctx: Ctx, response: Response
-) -> Metrics:
+) -> LiveMetrics:
     """Online now, peak, distinct viewers, likes, comments, subscribers and attributed sales."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.metrics(session, hub_of(ctx), session_id=session_id)

@@ -19,7 +19,7 @@ When = Annotated[AwareDatetime, Field(strict=False)]
 # (with how long it was), not a generic ``request.invalid``.
 
 
-class SessionCreate(RequestModel):
+class LiveSessionCreate(RequestModel):
     title: str = Field(max_length=500)
     anchor_name: str = Field(max_length=500)
     scheduled_at: When
@@ -30,7 +30,7 @@ class SessionCreate(RequestModel):
     room_id: Id | None = Field(default=None, description="the 小程序直播 room (provider wechat)")
 
 
-class SessionUpdate(RequestModel):
+class LiveSessionUpdate(RequestModel):
     title: str = Field(max_length=500)
     anchor_name: str = Field(max_length=500)
     scheduled_at: When
@@ -39,31 +39,31 @@ class SessionUpdate(RequestModel):
     replay_url: str | None = Field(default=None, max_length=500)
 
 
-class ShelfItemBody(RequestModel):
+class LiveShelfItemBody(RequestModel):
     product_id: Id
     live_price: int | None = Field(default=None, description="fen; none: the catalogue price")
 
 
-class ShelfBody(RequestModel):
+class LiveShelfBody(RequestModel):
     """The whole shelf, in order (replaces what was there)."""
 
-    items: list[ShelfItemBody] = Field(max_length=200)
+    items: list[LiveShelfItemBody] = Field(max_length=200)
 
 
-class ExplainBody(RequestModel):
+class LiveExplainBody(RequestModel):
     product_id: Id | None = Field(description="the shelf product now presented; null: none")
 
 
-class CouponPush(RequestModel):
+class LiveCouponPush(RequestModel):
     template_id: Id
 
 
-class RestrictBody(RequestModel):
+class LiveRestrictBody(RequestModel):
     member_id: Id
     kind: str = Field(max_length=10, description="mute (may watch, not comment) or ban")
 
 
-class SubscribeBody(RequestModel):
+class LiveSubscribeBody(RequestModel):
     """``uni.requestSubscribeMessage``'s result for the 开播提醒 template, if the storefront asked
     (each accept is one reminder this session may send); empty on H5."""
 
@@ -76,15 +76,15 @@ class SubscribeBody(RequestModel):
     ] = Field(default_factory=dict)
 
 
-class CommentBody(RequestModel):
+class LiveCommentBody(RequestModel):
     text: str = Field(max_length=2000)
 
 
-class LikeBody(RequestModel):
+class LiveLikeBody(RequestModel):
     count: int = Field(default=1, description="likes tapped since the last send, 1 to 50")
 
 
-class ShelfProduct(ResponseModel):
+class LiveShelfProduct(ResponseModel):
     product_id: int
     position: int
     title: str
@@ -94,7 +94,7 @@ class ShelfProduct(ResponseModel):
     is_available: bool = Field(description="on sale and in stock")
 
 
-class Session(ResponseModel):
+class LiveSession(ResponseModel):
     id: int
     title: str
     cover: str | None
@@ -111,27 +111,27 @@ class Session(ResponseModel):
     subscriber_total: int
 
 
-class Player(ResponseModel):
+class LivePlayer(ResponseModel):
     provider: Provider
     play_url: str | None = Field(description="HLS, signed (txSecret/txTime); null for wechat")
     room_id: int | None = Field(description="the 小程序直播 plugin room (provider wechat)")
     expires_at: int | None = Field(description="Unix seconds the play URL is valid until")
 
 
-class SessionDetail(ResponseModel):
-    session: Session
-    shelf: list[ShelfProduct]
-    player: Player | None = Field(description="while live (the replay plays replay_url)")
+class LiveSessionDetail(ResponseModel):
+    session: LiveSession
+    shelf: list[LiveShelfProduct]
+    player: LivePlayer | None = Field(description="while live (the replay plays replay_url)")
     is_subscribed: bool
     coupons: list[LiveCouponOut]
 
 
-class SessionPage(ResponseModel):
-    items: list[Session]
+class LiveSessionPage(ResponseModel):
+    items: list[LiveSession]
     next_cursor: str | None
 
 
-class Comment(ResponseModel):
+class LiveComment(ResponseModel):
     id: int
     session_id: int
     nickname: str
@@ -139,7 +139,7 @@ class Comment(ResponseModel):
     created_at: datetime
 
 
-class StaffComment(Comment):
+class LiveStaffComment(LiveComment):
     member_id: int
 
 
@@ -152,28 +152,28 @@ class LiveCouponOut(ResponseModel):
     rate_permille: int | None
 
 
-class ClaimResult(ResponseModel):
+class LiveClaimResult(ResponseModel):
     template_id: int
     claimed: bool
 
 
-class Subscribed(ResponseModel):
+class LiveSubscribed(ResponseModel):
     is_subscribed: bool
     subscriber_total: int
 
 
-class LikeResult(ResponseModel):
+class LiveLikeResult(ResponseModel):
     accepted: int
 
 
-class Restriction(ResponseModel):
+class LiveRestriction(ResponseModel):
     member_id: int
     nickname: str
     kind: str
     created_at: datetime
 
 
-class Metrics(ResponseModel):
+class LiveMetrics(ResponseModel):
     session_id: int
     status: SessionStatus
     online: int
@@ -186,17 +186,17 @@ class Metrics(ResponseModel):
     sales_amount: int = Field(description="fen")
 
 
-class Control(ResponseModel):
+class LiveControl(ResponseModel):
     """What the control room opens with."""
 
-    session: Session
-    shelf: list[ShelfProduct]
+    session: LiveSession
+    shelf: list[LiveShelfProduct]
     push: str | None = Field(description="the anchor's signed RTMP push URL (pushpull)")
-    player: Player
-    metrics: Metrics
-    comments: list[StaffComment]
-    restrictions: list[Restriction]
+    player: LivePlayer
+    metrics: LiveMetrics
+    comments: list[LiveStaffComment]
+    restrictions: list[LiveRestriction]
     coupons: list[LiveCouponOut]
 
 
-SessionDetail.model_rebuild()
+LiveSessionDetail.model_rebuild()

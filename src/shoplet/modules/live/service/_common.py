@@ -40,12 +40,12 @@ TABS: dict[str, tuple[str, ...]] = {
 }
 
 
-def session_out(row: LiveSession) -> schemas.Session:
-    return schemas.Session.model_validate(row)
+def session_out(row: LiveSession) -> schemas.LiveSession:
+    return schemas.LiveSession.model_validate(row)
 
 
-def comment_out(row: LiveComment) -> schemas.Comment:
-    return schemas.Comment(
+def comment_out(row: LiveComment) -> schemas.LiveComment:
+    return schemas.LiveComment(
         id=row.id,
         session_id=row.session_id,
         nickname=row.nickname,
@@ -70,22 +70,22 @@ async def _session(session: AsyncSession, session_id: int) -> LiveSession:
 
 async def list_sessions(
     session: AsyncSession, *, tab: str | None, cursor: str | None, limit: int = PAGE
-) -> schemas.SessionPage:
+) -> schemas.LiveSessionPage:
     statuses = TABS[tab] if tab else ("scheduled", "live", "ended")
     rows = await repo.list_sessions(
         session, statuses=statuses, before_id=decode_id_cursor(cursor), limit=limit + 1
     )
     page = rows[:limit]
-    return schemas.SessionPage(
+    return schemas.LiveSessionPage(
         items=[session_out(r) for r in page],
         next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit and page else None,
     )
 
 
-async def shelf(session: AsyncSession, session_id: int) -> list[schemas.ShelfProduct]:
+async def shelf(session: AsyncSession, session_id: int) -> list[schemas.LiveShelfProduct]:
     items = await repo.shelf(session, session_id)
     cards = await catalog.buyable_cards(session, [i.product_id for i in items])
-    out: list[schemas.ShelfProduct] = []
+    out: list[schemas.LiveShelfProduct] = []
     for item in items:
         card = cards.get(item.product_id)
         if card is not None:
@@ -100,7 +100,7 @@ async def shelf(session: AsyncSession, session_id: int) -> list[schemas.ShelfPro
             image = product.images[0] if product.images else None
             price, available = min(prices, default=0), False
         out.append(
-            schemas.ShelfProduct(
+            schemas.LiveShelfProduct(
                 product_id=item.product_id,
                 position=item.position,
                 title=title,
@@ -113,9 +113,9 @@ async def shelf(session: AsyncSession, session_id: int) -> list[schemas.ShelfPro
     return out
 
 
-def _player(ctx: AppContext, row: LiveSession) -> schemas.Player:
+def _player(ctx: AppContext, row: LiveSession) -> schemas.LivePlayer:
     info = provider_for(ctx.settings, row.provider).play(row.stream_name, row.room_id)
-    return schemas.Player(
+    return schemas.LivePlayer(
         provider=row.provider,  # type: ignore[arg-type]
         play_url=info.play_url,
         room_id=info.room_id,
@@ -145,9 +145,9 @@ def _coupon_out(template: promotions.Template) -> schemas.LiveCouponOut:
     )
 
 
-def _json(model: schemas.Session) -> dict[str, Any]:
+def _json(model: schemas.LiveSession) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
-async def get_session(session: AsyncSession, session_id: int) -> schemas.Session:
+async def get_session(session: AsyncSession, session_id: int) -> schemas.LiveSession:
     return session_out(await _session(session, session_id))

@@ -45,7 +45,7 @@ from ._common import (
 
 
 def _session_values(
-    body: schemas.SessionCreate | schemas.SessionUpdate, provider: str
+    body: schemas.LiveSessionCreate | schemas.LiveSessionUpdate, provider: str
 ) -> dict[str, Any]:
     title, anchor = body.title.strip(), body.anchor_name.strip()
     if not title or len(title) > 60:
@@ -64,8 +64,8 @@ def _session_values(
 
 
 async def create_session(
-    session: AsyncSession, ctx: AppContext, body: schemas.SessionCreate
-) -> schemas.Session:
+    session: AsyncSession, ctx: AppContext, body: schemas.LiveSessionCreate
+) -> schemas.LiveSession:
     provider = body.provider or ctx.settings.live_provider
     values = _session_values(body, provider)
     now = utcnow()
@@ -84,8 +84,8 @@ async def create_session(
 
 
 async def update_session(
-    session: AsyncSession, hub: LiveHub, *, session_id: int, body: schemas.SessionUpdate
-) -> schemas.Session:
+    session: AsyncSession, hub: LiveHub, *, session_id: int, body: schemas.LiveSessionUpdate
+) -> schemas.LiveSession:
     row = await _session(session, session_id)
     values = _session_values(body, row.provider)
     if body.replay_url is not None:
@@ -98,7 +98,7 @@ async def update_session(
     return session_out(row)
 
 
-async def start(session: AsyncSession, hub: LiveHub, *, session_id: int) -> schemas.Session:
+async def start(session: AsyncSession, hub: LiveHub, *, session_id: int) -> schemas.LiveSession:
     """开播: scheduled → live (of two operators starting at once, one does)."""
     await _session(session, session_id)
     now = utcnow()
@@ -116,7 +116,7 @@ async def start(session: AsyncSession, hub: LiveHub, *, session_id: int) -> sche
     return session_out(row)
 
 
-async def end(session: AsyncSession, hub: LiveHub, *, session_id: int) -> schemas.Session:
+async def end(session: AsyncSession, hub: LiveHub, *, session_id: int) -> schemas.LiveSession:
     """下播: live → ended; the room's likes and peak audience are kept on the session."""
     await _session(session, session_id)
     await hub.flush()
@@ -144,8 +144,8 @@ async def end(session: AsyncSession, hub: LiveHub, *, session_id: int) -> schema
 
 
 async def set_shelf(
-    session: AsyncSession, hub: LiveHub, *, session_id: int, body: schemas.ShelfBody
-) -> list[schemas.ShelfProduct]:
+    session: AsyncSession, hub: LiveHub, *, session_id: int, body: schemas.LiveShelfBody
+) -> list[schemas.LiveShelfProduct]:
     row = await _session(session, session_id)
     if row.status == "ended":
         raise WrongStatus("An ended session's shelf is kept as it was")
@@ -186,7 +186,7 @@ async def set_shelf(
 
 async def explain(
     session: AsyncSession, hub: LiveHub, *, session_id: int, product_id: int | None
-) -> schemas.Session:
+) -> schemas.LiveSession:
     """讲解: the product presented now (shoppers see its card), or none."""
     row = await _session(session, session_id)
     if row.status != "live":
@@ -241,7 +241,7 @@ async def restrict(
     member_id: int,
     kind: str,
     staff_id: int,
-) -> schemas.Restriction:
+) -> schemas.LiveRestriction:
     """禁言 (mute: may watch, not comment) or 拉黑 (ban: their sockets close, may not rejoin)."""
     await _session(session, session_id)
     if kind not in RESTRICTIONS:
@@ -269,7 +269,9 @@ async def restrict(
             kick=kind == "ban",
         ),
     )
-    return schemas.Restriction(member_id=member_id, nickname=nickname, kind=kind, created_at=now)
+    return schemas.LiveRestriction(
+        member_id=member_id, nickname=nickname, kind=kind, created_at=now
+    )
 
 
 async def lift(
@@ -282,11 +284,11 @@ async def lift(
         hub.after_commit(session, _frame(session_id, {"type": "unmuted"}, member_id=member_id))
 
 
-async def restrictions(session: AsyncSession, session_id: int) -> list[schemas.Restriction]:
+async def restrictions(session: AsyncSession, session_id: int) -> list[schemas.LiveRestriction]:
     rows = await repo.restrictions(session, session_id)
     names = await members.get_nicknames(session, [r.member_id for r in rows])
     return [
-        schemas.Restriction(
+        schemas.LiveRestriction(
             member_id=r.member_id,
             nickname=names.get(r.member_id, ""),
             kind=r.kind,
@@ -296,10 +298,10 @@ async def restrictions(session: AsyncSession, session_id: int) -> list[schemas.R
     ]
 
 
-async def metrics(session: AsyncSession, hub: LiveHub, *, session_id: int) -> schemas.Metrics:
+async def metrics(session: AsyncSession, hub: LiveHub, *, session_id: int) -> schemas.LiveMetrics:
     row = await _session(session, session_id)
     counters = await hub.store.counters(session_id)
-    return schemas.Metrics(
+    return schemas.LiveMetrics(
         session_id=row.id,
         status=row.status,  # type: ignore[arg-type]
         online=counters.online if row.status == "live" else 0,
@@ -315,18 +317,18 @@ async def metrics(session: AsyncSession, hub: LiveHub, *, session_id: int) -> sc
 
 async def control(
     session: AsyncSession, ctx: AppContext, hub: LiveHub, *, session_id: int
-) -> schemas.Control:
+) -> schemas.LiveControl:
     row = await _session(session, session_id)
     provider = provider_for(ctx.settings, row.provider)
     recent = await repo.latest_comments(session, session_id, RECENT_COMMENTS)
-    return schemas.Control(
+    return schemas.LiveControl(
         session=session_out(row),
         shelf=await shelf(session, session_id),
         push=provider.push(row.stream_name).push_url,
         player=_player(ctx, row),
         metrics=await metrics(session, hub, session_id=session_id),
         comments=[
-            schemas.StaffComment(**comment_out(r).model_dump(), member_id=r.member_id)
+            schemas.LiveStaffComment(**comment_out(r).model_dump(), member_id=r.member_id)
             for r in recent
         ],
         restrictions=await restrictions(session, session_id),

@@ -48,9 +48,9 @@ from ._common import (
 
 async def detail(
     session: AsyncSession, ctx: AppContext, *, session_id: int, member_id: int | None
-) -> schemas.SessionDetail:
+) -> schemas.LiveSessionDetail:
     row = await _session(session, session_id)
-    return schemas.SessionDetail(
+    return schemas.LiveSessionDetail(
         session=session_out(row),
         shelf=await shelf(session, session_id),
         player=_player(ctx, row) if row.status == "live" else None,
@@ -61,7 +61,7 @@ async def detail(
     )
 
 
-async def comments(session: AsyncSession, *, session_id: int) -> list[schemas.Comment]:
+async def comments(session: AsyncSession, *, session_id: int) -> list[schemas.LiveComment]:
     await _session(session, session_id)
     return [
         comment_out(r) for r in await repo.latest_comments(session, session_id, RECENT_COMMENTS)
@@ -73,7 +73,7 @@ async def comments(session: AsyncSession, *, session_id: int) -> list[schemas.Co
 
 async def subscribe(
     session: AsyncSession, *, session_id: int, member_id: int, answers: dict[str, str]
-) -> schemas.Subscribed:
+) -> schemas.LiveSubscribed:
     """订阅提醒: remember the shopper for this session and record their answers to the 开播提醒
     template as credits for this session (``live:<id>``)."""
     row = await _session(session, session_id)
@@ -89,7 +89,7 @@ async def subscribe(
     if await repo.subscribe(session, session_id, member_id, utcnow()):
         await repo.add_counts(session, session_id, subscriber_total=1)
     row = await _session(session, session_id)
-    return schemas.Subscribed(is_subscribed=True, subscriber_total=row.subscriber_total)
+    return schemas.LiveSubscribed(is_subscribed=True, subscriber_total=row.subscriber_total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ async def _check_restrictions(session: AsyncSession, session_id: int, member_id:
 
 async def post_comment(
     ctx: AppContext, hub: LiveHub, who: Commenter, *, session_id: int, text: str
-) -> schemas.Comment:
+) -> schemas.LiveComment:
     """A shopper's comment (see the module docstring for the order of the checks)."""
     cleaned = _clean_comment(text)
     async with read_session(ctx.sessionmaker) as session:
@@ -173,17 +173,17 @@ async def post_comment(
     return out
 
 
-def take_likes(hub: LiveHub, *, session_id: int, count: int) -> schemas.LikeResult:
+def take_likes(hub: LiveHub, *, session_id: int, count: int) -> schemas.LiveLikeResult:
     """Likes are added to the room's counter on the hub's next tick (batched)."""
     if not 1 <= count <= MAX_LIKES:
         raise LikesInvalid(f"{count} is not from 1 to {MAX_LIKES}")
     hub.like(session_id, count)
-    return schemas.LikeResult(accepted=count)
+    return schemas.LiveLikeResult(accepted=count)
 
 
 async def like(
     session: AsyncSession, hub: LiveHub, *, session_id: int, count: int
-) -> schemas.LikeResult:
+) -> schemas.LiveLikeResult:
     row = await _session(session, session_id)
     if not 1 <= count <= MAX_LIKES:
         raise LikesInvalid(f"{count} is not from 1 to {MAX_LIKES}")
@@ -229,7 +229,7 @@ async def _explaining(session: AsyncSession, row: LiveSession) -> dict[str, Any]
 
 async def claim_coupon(
     session: AsyncSession, *, session_id: int, template_id: int, member_id: int
-) -> schemas.ClaimResult:
+) -> schemas.LiveClaimResult:
     """直播专享券: a coupon pushed in this session, claimed in the room while it is live."""
     row = await _session(session, session_id)
     if template_id not in await repo.pushed_coupons(session, session_id):
@@ -242,4 +242,4 @@ async def claim_coupon(
     if member_id not in report.issued:
         code = report.skipped[0]["code"] if report.skipped else ""
         raise CouponUnavailable(reason=code)
-    return schemas.ClaimResult(template_id=template_id, claimed=True)
+    return schemas.LiveClaimResult(template_id=template_id, claimed=True)

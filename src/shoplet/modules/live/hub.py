@@ -211,6 +211,7 @@ class LiveHub:
                     "session_id": session_id,
                     "frame": {
                         "type": "stats",
+                        "session_id": session_id,
                         "online": counters.online,
                         "viewers": counters.viewers,
                         "likes": counters.likes,

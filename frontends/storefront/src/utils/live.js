@@ -3,6 +3,7 @@
 // same backoff as 在线客服 (utils/chat.js); comments are kept once each by id, the newest
 // MAX_COMMENTS; likes tapped quickly are sent as one frame. The socket and the timers are
 // injected, so tests drive it without a network or a clock.
+import { errorText } from '@shoplet/shared'
 import { backoffDelay } from './chat'
 
 export const MAX_COMMENTS = 200
@@ -91,7 +92,7 @@ export function createRoomClient(options) {
         const { resolve, reject } = waiting.get(frame.ref)
         waiting.delete(frame.ref)
         if (frame.type === 'ack') resolve(frame.comment)
-        else reject(Object.assign(new Error(frame.detail || frame.code), { code: frame.code }))
+        else reject(Object.assign(new Error(errorText(frame.code, frame.detail || frame.code)), { code: frame.code }))
         if (frame.type === 'ack') options.onFrame({ type: 'comment', comment: frame.comment })
         return
       } else if (frame.type === 'banned' || (frame.type === 'error' && frame.code === 'live.banned')) {

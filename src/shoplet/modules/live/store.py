@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 
 Verdict = Literal["ok", "too_fast", "minute_full"]
 COUNTER_TTL = 7 * 24 * 3600
+MAX_MEMORY_KEYS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,8 @@ class MemoryRoomStore:
     ) -> Verdict:
         # No await below: one step of the event loop.
         now = self.clock()
+        if len(self._minute) > MAX_MEMORY_KEYS:
+            self._prune(now)
         key = (session_id, member_id)
         if gap and self._gap.get(key, 0.0) > now:
             return "too_fast"
@@ -162,6 +165,13 @@ class MemoryRoomStore:
             self._gap[key] = now + gap
         times.append(now)
         return "ok"
+
+    def _prune(self, now: float) -> None:
+        """Forget shoppers with nothing in their windows (the embedded process lives long)."""
+        for key in [k for k, times in self._minute.items() if not times or times[-1] <= now - 60]:
+            del self._minute[key]
+            if self._gap.get(key, 0.0) <= now:
+                self._gap.pop(key, None)
 
     async def add_likes(self, session_id: int, count: int) -> int:
         total = self._likes.get(session_id, 0) + count

@@ -200,6 +200,7 @@ bench: dev e2e-deps frontends storefront-mp reco-data
 	$(BIN)/python -m bench.openapi_calls
 	$(BIN)/python -m bench.partner_api
 	$(BIN)/python -m bench.moderation_filter
+	$(BIN)/python -m bench.live_fanout
 
 # MovieLens 100k for the recommendation bench, out of the RecBole 1.2.1 wheel on PyPI (MIT; the
 # data is GroupLens's, for research use, never committed): only the 2 MB wheel, no dependencies,

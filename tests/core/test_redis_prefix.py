@@ -102,12 +102,13 @@ async def test_a_full_scenario_writes_nothing_outside_the_prefix(
     assert groups, "the relay's consumer groups live on the prefixed stream"
 
     # Pub/sub (server-wide, not per database): the cache, the flash-sale runtime, the
-    # feature flags and customer-service chat listen on prefixed channels.
+    # feature flags, customer-service chat and live rooms listen on prefixed channels.
     listening = {c.decode() for c in await redis.pubsub_channels(f"{SHOP_PREFIX}*")}
     assert listening == {
         f"{SHOP_PREFIX}cache:invalidate",
         f"{SHOP_PREFIX}flash:signals",
         f"{SHOP_PREFIX}experiments:flags",
         f"{SHOP_PREFIX}support:events",
+        f"{SHOP_PREFIX}live:events",
     }
     assert runtime_of(ctx).store.kind == "redis"

@@ -101,6 +101,19 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'aftersales:handle', title: '售后处理' },
       },
       {
+        path: 'live',
+        name: 'live',
+        component: () => import('@/views/live/LiveListView.vue'),
+        meta: { permission: 'live:manage', title: '直播' },
+      },
+      {
+        path: 'live/:id(\\d+)',
+        name: 'live-control',
+        component: () => import('@/views/live/LiveControlView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+        meta: { permission: 'live:manage', title: '直播控制台' },
+      },
+      {
         path: 'flash-sales',
         name: 'flash-sales',
         component: () => import('@/views/flashsale/FlashSaleListView.vue'),

@@ -17,6 +17,7 @@ export const ALLOWED_HOSTS = new Map([
   ['element-plus.org', 'links in Element Plus deprecation warnings'],
   ['127.0.0.1', 'the local API default of a development mini program build'],
   ['localhost', 'local development'],
+  ['aomedia.org', 'the ID3 scheme id (https://aomedia.org/emsg/ID3) hls.js matches in emsg boxes'],
 ])
 
 const TEXT = new Set(['.html', '.js', '.mjs', '.cjs', '.css', '.json', '.svg', '.wxml', '.wxss', '.wxs', '.txt', '.map'])

@@ -390,6 +390,26 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'support.image_too_large': '图片不能超过 5 MB',
   'support.bad_frame': '消息格式有误，请刷新后重试',
 
+  // Live sessions (直播)
+  'live.invalid': '请求无效，请检查后重试',
+  'live.session_not_found': '直播不存在或已删除',
+  'live.session_invalid': '请填写标题（最多 60 字）、主播（最多 30 字）和开播时间；微信直播需填写房间号',
+  'live.wrong_status': '直播当前状态不允许此操作，请刷新后重试',
+  'live.not_live': '直播未开始或已结束',
+  'live.product_invalid': '请添加存在的商品，每件一次，直播价需大于 0',
+  'live.not_on_shelf': '该商品不在本场直播的购物袋中',
+  'live.comment_invalid': '评论不能为空，且最多 100 字',
+  'live.comment_blocked': '评论包含不适宜的内容，未能发送',
+  'live.rate_limited': '发言太快了，请稍后再发',
+  'live.muted': '你已被禁言',
+  'live.banned': '你已被移出直播间',
+  'live.likes_invalid': '点赞次数无效',
+  'live.coupon_invalid': '请选择进行中的优惠券',
+  'live.coupon_not_pushed': '本场直播没有发放这张优惠券',
+  'live.coupon_unavailable': '优惠券已领完或已达领取上限',
+  'live.member_invalid': '请选择本店的顾客，并选择禁言或拉黑',
+  'live.bad_frame': '消息格式有误，请刷新后重试',
+
   // Product reviews
   'review.not_found': '评价不存在',
   'review.line_not_found': '订单中没有这件商品',

@@ -1249,6 +1249,55 @@ export const SUPPORT_EVENT_LABELS: Labels = {
   closed: '会话已结束',
 }
 
+/** A live session's status (直播): 预告 before it starts, then live, then its replay. */
+export const LIVE_STATUS_LABELS: Labels = {
+  scheduled: '预告',
+  live: '直播中',
+  ended: '直播结束',
+}
+
+/** The tabs of the live list (`tab`). */
+export const LIVE_TAB_LABELS: Labels = {
+  upcoming: '预告',
+  live: '直播中',
+  replay: '回放',
+}
+
+/** The words of the live room, the storefront's and the console's. */
+export const LIVE_LABELS = {
+  explaining: '讲解中',
+  subscribe: '订阅提醒',
+  subscribed: '已订阅',
+  buy: '去购买',
+  shelf: '购物袋',
+  livePrice: '直播价',
+  claim: '领取',
+  claimed: '已领取',
+  like: '点赞',
+  online: '在线',
+  viewers: '观看',
+  likes: '点赞',
+  comments: '评论',
+  sales: '成交',
+  muted: '你已被禁言',
+  banned: '你已被移出直播间',
+  mute: '禁言',
+  ban: '拉黑',
+  unmute: '解除禁言',
+  start: '开播',
+  end: '下播',
+  explain: '讲解',
+  stopExplaining: '取消讲解',
+  pushCoupon: '推券',
+  replay: '回放',
+} as const
+
+/** A shopper's restriction in a session (`kind`). */
+export const LIVE_RESTRICTION_LABELS: Labels = {
+  mute: '禁言',
+  ban: '拉黑',
+}
+
 /** Every status glossary, for checks that no screen spells a status by hand. */
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   order: ORDER_STATUS_LABELS,
@@ -1269,6 +1318,7 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   promoter: PROMOTER_STATUS_LABELS,
   campaign: CAMPAIGN_STATUS_LABELS,
   campaignGroup: CAMPAIGN_GROUP_LABELS,
+  live: LIVE_STATUS_LABELS,
 }
 
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */
@@ -2046,6 +2096,7 @@ export const SUBSCRIBE_EVENT_LABELS: Labels = {
   price_drop: '降价提醒',
   back_in_stock: '到货提醒',
   points_expiring: '积分到期',
+  live_start: '开播提醒',
 }
 /** The values an event carries (what a template field may show). */
 export const SUBSCRIBE_SOURCE_LABELS: Labels = {
@@ -2064,6 +2115,9 @@ export const SUBSCRIBE_SOURCE_LABELS: Labels = {
   points: '到期积分',
   expires_at: '到期时间',
   balance: '积分余额',
+  live_title: '直播标题',
+  anchor_name: '主播',
+  start_time: '开播时间',
 }
 /** A send's status in the send log (`status`). */
 export const SUBSCRIBE_SEND_STATUS_LABELS: Labels = {

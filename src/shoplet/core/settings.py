@@ -244,6 +244,20 @@ class Settings(BaseSettings):
     # Mini-program orders paid with WeChat Pay: 发货信息录入 on ship (upload_shipping_info).
     wechat_shipping_upload: bool = True
 
+    # ---- Live sessions (直播, docs/live.md) ----------------------------------------------------
+    # "pushpull": the anchor pushes RTMP to live_push_base_url, viewers pull HLS from
+    # live_play_base_url, both signed Tencent-style (txSecret = md5(key + stream + hex(txTime)));
+    # "wechat": rooms of WeChat's 小程序直播 plugin (the operator enters the room id).
+    live_provider: Literal["pushpull", "wechat"] = "pushpull"
+    live_push_base_url: str = "rtmp://push.shoplet.local/live"
+    # HLS: <base>/<stream>.m3u8. The default serves files under the media dir (a test stream).
+    live_play_base_url: str = "/media/live"
+    live_stream_key: SecretStr = SecretStr("shoplet-sim-live-key")
+    live_url_ttl_seconds: int = Field(default=6 * 3600, ge=60, le=7 * 24 * 3600)
+    # Comments per shopper: at most one every gap seconds and per_minute in a minute.
+    live_comment_gap_seconds: int = Field(default=3, ge=0, le=600)
+    live_comment_per_minute: int = Field(default=20, ge=1, le=600)
+
     # ---- SMS provider, PII key ring ---------------------------------------------------------
     # "log" writes codes to the log (embedded/test); "tencent" sends them with Tencent Cloud SMS.
     sms_provider: Literal["log", "tencent"] = "log"

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "review",
         "social",
         "content",
+        "live",
     ),
     ("moderation",),
     ("analytics",),
@@ -72,6 +73,7 @@ MODULES: tuple[str, ...] = (
     "review",
     "social",
     "content",
+    "live",
     "search",
     "openapi",
 )

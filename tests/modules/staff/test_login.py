@@ -55,6 +55,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "flashsale:manage",
             "insights:alerts",
             "invoices:manage",
+            "live:manage",
             "loyalty:manage",
             "membership:manage",
             "moderation:manage",

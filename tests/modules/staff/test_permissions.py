@@ -45,6 +45,7 @@ def test_permission_map() -> None:
         "pickups:verify",
         "invoices:manage",
         "support:chat",
+        "live:manage",
         "openapi:manage",
         "risk:manage",
     }

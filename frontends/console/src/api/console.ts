@@ -275,6 +275,28 @@ export const consoleApi = {
   replyReview: (id: number, body: Body<O['replyReview']>) =>
     call<Res<O['replyReview']>>(OPS.replyReview, { params: { review_id: id }, body }),
 
+  // live (直播: sessions and the control room)
+  liveSessions: (query: { tab?: 'upcoming' | 'live' | 'replay'; cursor?: string | null } = {}) =>
+    call<Res<O['liveSessions']>>(OPS.liveSessions, { query }),
+  liveCreate: (body: Body<O['liveCreate']>) => call<Res<O['liveCreate']>>(OPS.liveCreate, { body }),
+  liveGet: (id: number) => call<Res<O['liveGet']>>(OPS.liveGet, { params: { session_id: id } }),
+  liveUpdate: (id: number, body: Body<O['liveUpdate']>) =>
+    call<Res<O['liveUpdate']>>(OPS.liveUpdate, { params: { session_id: id }, body }),
+  liveControl: (id: number) => call<Res<O['liveControl']>>(OPS.liveControl, { params: { session_id: id } }),
+  liveStart: (id: number) => call<Res<O['liveStart']>>(OPS.liveStart, { params: { session_id: id } }),
+  liveEnd: (id: number) => call<Res<O['liveEnd']>>(OPS.liveEnd, { params: { session_id: id } }),
+  liveShelf: (id: number, body: Body<O['liveShelf']>) =>
+    call<Res<O['liveShelf']>>(OPS.liveShelf, { params: { session_id: id }, body }),
+  liveExplain: (id: number, productId: number | null) =>
+    call<Res<O['liveExplain']>>(OPS.liveExplain, { params: { session_id: id }, body: { product_id: productId } }),
+  livePushCoupon: (id: number, templateId: number) =>
+    call<Res<O['livePushCoupon']>>(OPS.livePushCoupon, { params: { session_id: id }, body: { template_id: templateId } }),
+  liveRestrict: (id: number, memberId: number, kind: 'mute' | 'ban') =>
+    call<Res<O['liveRestrict']>>(OPS.liveRestrict, { params: { session_id: id }, body: { member_id: memberId, kind } }),
+  liveLift: (id: number, memberId: number, kind: 'mute' | 'ban') =>
+    call<void>(OPS.liveLift, { params: { session_id: id, member_id: memberId }, query: { kind } }),
+  liveMetrics: (id: number) => call<Res<O['liveMetrics']>>(OPS.liveMetrics, { params: { session_id: id } }),
+
   // support (客服工作台: the queue, conversations, quick replies)
   supportWorkbench: () => call<Res<O['supportWorkbench']>>(OPS.supportWorkbench),
   supportAgents: () => call<Res<O['supportAgents']>>(OPS.supportAgents),

@@ -36,6 +36,7 @@ export type Permission =
   | 'pickups:verify'
   | 'invoices:manage'
   | 'support:chat'
+  | 'live:manage'
 
 export interface MenuEntry {
   path: string
@@ -62,6 +63,7 @@ export const MENU: MenuEntry[] = [
   { path: '/pickups/verify', title: '核销', icon: 'Finished', permission: 'pickups:verify', operation: OPS.verifyPickup },
   { path: '/stores/appointments', title: '预约到店', icon: 'Calendar', permission: 'pickups:verify', operation: OPS.listStoreAppointments },
   { path: '/flash-sales', title: '秒杀活动', icon: 'Lightning', permission: 'flashsale:manage', operation: OPS.listFlashSales },
+  { path: '/live', title: '直播', icon: 'VideoCamera', permission: 'live:manage', operation: OPS.liveSessions },
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
   { path: '/campaigns', title: '唤醒活动', icon: 'AlarmClock', permission: 'promotions:manage', operation: OPS.listCampaigns },
   { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },

@@ -296,6 +296,18 @@ export const api = {
       call('buyFlashSale', { params: { campaign_id: id }, body: { sku_id, quantity, token } }),
     ticket: (ticket) => call('getFlashTicket', { params: { ticket } }),
   },
+  live: {
+    // 预告 (upcoming), 直播中 (live) and 回放 (replay), newest first.
+    list: (tab, cursor) => call('listLiveSessions', { query: { tab, cursor }, auth: false }),
+    // With the shopper's token when signed in (is_subscribed), without otherwise.
+    get: (id, signedIn) => call('getLiveSession', { params: { session_id: id }, auth: Boolean(signedIn) }),
+    comments: (id) => call('liveComments', { params: { session_id: id }, auth: false }),
+    // 订阅提醒, with requestSubscribeMessage's answers for the 开播提醒 template (mini program).
+    subscribe: (id, results = {}) => call('subscribeLiveSession', { params: { session_id: id }, body: { results } }),
+    comment: (id, text) => call('postLiveComment', { params: { session_id: id }, body: { text } }),
+    like: (id, count) => call('likeLiveSession', { params: { session_id: id }, body: { count } }),
+    claimCoupon: (id, templateId) => call('claimLiveCoupon', { params: { session_id: id, template_id: templateId } }),
+  },
   support: {
     // 在线客服: the open conversation (a new one in the queue when there is none).
     open: () => call('openSupportChat'),

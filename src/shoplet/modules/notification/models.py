@@ -3,8 +3,8 @@ WeChat template (one per 'accept'), and the send log (one row per event and shop
 
 A credit is for any occasion (``subject`` empty) or for one thing the shopper asked about:
 ``sku:<id>`` (到货提醒 on a sold-out SKU), ``product:<id>`` (降价提醒, with ``price``: the
-product's lowest price when the shopper accepted). A send names the subject whose credit it
-spends.
+product's lowest price when the shopper accepted), ``live:<id>`` (开播提醒 of a live session).
+A send names the subject whose credit it spends.
 
 ``notification_credit.credits`` is spent by one conditional ``UPDATE … SET credits = credits - 1
 WHERE … AND credits > 0``: N accepts yield at most N sends, whoever sends at the same moment.
@@ -39,6 +39,7 @@ Event = Literal[
     "price_drop",
     "back_in_stock",
     "points_expiring",
+    "live_start",
 ]
 SendStatus = Literal[
     "pending",
@@ -94,7 +95,8 @@ class NotificationCredit(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigId)
     template_id: Mapped[str] = mapped_column(String(64))
-    # "" (any occasion), "sku:<id>" (back in stock) or "product:<id>" (price drop).
+    # "" (any occasion), "sku:<id>" (back in stock), "product:<id>" (price drop) or
+    # "live:<id>" (a live session starts).
     subject: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # The product's lowest price (fen) at the latest accept, for a price-drop credit.
     price: Mapped[int | None] = mapped_column(BigInteger)

@@ -2,7 +2,8 @@
 group-buy result or points expiring records a send for a shopper), ``shorten`` (a product name
 cut to WeChat's 20-character ``thing``), what campaigns
 need to send one message to many (``enabled_template``, ``credit_holders``, ``check_fields``
-with WeChat's limits, raising ``FieldInvalid``) and the start-up hook."""
+with WeChat's limits, raising ``FieldInvalid``), what live sessions need for 开播提醒
+(``record_answers`` with a ``live:<id>`` subject, ``shown_time``) and the start-up hook."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from shoplet.modules.notification.service import (
     enabled_template,
     enqueue,
     install,
+    record_answers,
     shorten,
+    shown_time,
 )
 
 __all__ = [
@@ -30,7 +33,9 @@ __all__ = [
     "credit_holders",
     "enabled_template",
     "enqueue",
+    "record_answers",
     "shorten",
+    "shown_time",
     "startup",
 ]
 

@@ -72,6 +72,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "price_drop": ("product_name", "price", "old_price"),
     "back_in_stock": ("product_name", "status"),
     "points_expiring": ("points", "expires_at", "balance"),
+    "live_start": ("live_title", "anchor_name", "start_time"),
 }
 
 

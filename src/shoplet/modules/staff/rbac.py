@@ -38,6 +38,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "pickups:verify",
         "invoices:manage",
         "support:chat",
+        "live:manage",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

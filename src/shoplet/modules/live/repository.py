@@ -1,0 +1,293 @@
+"""All live-session queries. Status moves and counters are conditional or relative updates
+(``… WHERE status = …``, ``SET x = x + n``) that report whether they changed a row; inserts that
+must happen once (a subscription, a viewer, a sale) are ``INSERT … ON CONFLICT DO NOTHING``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import (
+    LiveComment,
+    LiveCoupon,
+    LiveRestriction,
+    LiveSale,
+    LiveSession,
+    LiveShelfItem,
+    LiveSubscription,
+    LiveViewer,
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _fresh(stmt: Any) -> Any:
+    return stmt.execution_options(populate_existing=True)
+
+
+# -- sessions --------------------------------------------------------------------------------
+
+
+async def insert_session(session: AsyncSession, values: Mapping[str, Any]) -> LiveSession:
+    row = LiveSession(**values)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get_session(session: AsyncSession, session_id: int) -> LiveSession | None:
+    stmt = select(LiveSession).where(LiveSession.id == session_id)
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def update_session(
+    session: AsyncSession, session_id: int, values: Mapping[str, Any], *, status: str | None = None
+) -> bool:
+    stmt = update(LiveSession).where(LiveSession.id == session_id)
+    if status is not None:
+        stmt = stmt.where(LiveSession.status == status)
+    stmt = stmt.values(**values).returning(LiveSession.id)
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def list_sessions(
+    session: AsyncSession, *, statuses: Sequence[str], before_id: int | None, limit: int
+) -> list[LiveSession]:
+    stmt = select(LiveSession).where(LiveSession.status.in_(statuses))
+    if before_id is not None:
+        stmt = stmt.where(LiveSession.id < before_id)
+    stmt = stmt.order_by(LiveSession.id.desc()).limit(limit)
+    return list(await session.scalars(stmt))
+
+
+async def add_counts(session: AsyncSession, session_id: int, **deltas: int) -> None:
+    values = {name: getattr(LiveSession, name) + n for name, n in deltas.items()}
+    stmt = (
+        update(LiveSession)
+        .where(LiveSession.id == session_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(stmt)
+
+
+async def due_reminders(session: AsyncSession, before: datetime, limit: int) -> list[LiveSession]:
+    stmt = (
+        select(LiveSession)
+        .where(
+            LiveSession.status.in_(("scheduled", "live")),
+            LiveSession.reminded_at.is_(None),
+            LiveSession.scheduled_at <= before,
+        )
+        .order_by(LiveSession.id)
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def mark_reminded(session: AsyncSession, session_id: int, now: datetime) -> bool:
+    """Claim the session's reminders (one worker wins)."""
+    stmt = (
+        update(LiveSession)
+        .where(LiveSession.id == session_id, LiveSession.reminded_at.is_(None))
+        .values(reminded_at=now)
+        .returning(LiveSession.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+# -- shelf -----------------------------------------------------------------------------------
+
+
+async def shelf(session: AsyncSession, session_id: int) -> list[LiveShelfItem]:
+    stmt = (
+        select(LiveShelfItem)
+        .where(LiveShelfItem.session_id == session_id)
+        .order_by(LiveShelfItem.position, LiveShelfItem.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def replace_shelf(
+    session: AsyncSession, session_id: int, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    await session.execute(delete(LiveShelfItem).where(LiveShelfItem.session_id == session_id))
+    if rows:
+        await session.execute(_insert(session, LiveShelfItem).values(list(rows)))
+
+
+async def shelf_sessions_of(
+    session: AsyncSession, product_ids: Sequence[int], session_ids: Sequence[int]
+) -> set[int]:
+    """Of ``session_ids``, those with one of ``product_ids`` on the shelf."""
+    if not product_ids or not session_ids:
+        return set()
+    stmt = select(LiveShelfItem.session_id).where(
+        LiveShelfItem.product_id.in_(product_ids), LiveShelfItem.session_id.in_(session_ids)
+    )
+    return set(await session.scalars(stmt))
+
+
+# -- subscriptions, viewers ------------------------------------------------------------------
+
+
+async def subscribe(session: AsyncSession, session_id: int, member_id: int, now: datetime) -> bool:
+    stmt = (
+        _insert(session, LiveSubscription)
+        .values(session_id=session_id, member_id=member_id, created_at=now)
+        .on_conflict_do_nothing()
+        .returning(LiveSubscription.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def is_subscribed(session: AsyncSession, session_id: int, member_id: int) -> bool:
+    stmt = select(LiveSubscription.id).where(
+        LiveSubscription.session_id == session_id, LiveSubscription.member_id == member_id
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+async def subscribers(session: AsyncSession, session_id: int) -> list[int]:
+    stmt = (
+        select(LiveSubscription.member_id)
+        .where(LiveSubscription.session_id == session_id)
+        .order_by(LiveSubscription.member_id)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def add_viewer(session: AsyncSession, session_id: int, member_id: int, now: datetime) -> bool:
+    stmt = (
+        _insert(session, LiveViewer)
+        .values(session_id=session_id, member_id=member_id, joined_at=now)
+        .on_conflict_do_nothing()
+        .returning(LiveViewer.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def watched_sessions(session: AsyncSession, member_id: int, since: datetime) -> list[int]:
+    """Sessions the shopper joined that were live at or after ``since`` (newest first)."""
+    stmt = (
+        select(LiveSession.id)
+        .join(LiveViewer, LiveViewer.session_id == LiveSession.id)
+        .where(
+            LiveViewer.member_id == member_id,
+            LiveSession.started_at.is_not(None),
+            (LiveSession.ended_at.is_(None)) | (LiveSession.ended_at >= since),
+        )
+        .order_by(LiveSession.id.desc())
+    )
+    return list(await session.scalars(stmt))
+
+
+# -- restrictions ----------------------------------------------------------------------------
+
+
+async def restrict(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    stmt = (
+        _insert(session, LiveRestriction)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(LiveRestriction.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def lift(session: AsyncSession, session_id: int, member_id: int, kind: str) -> bool:
+    stmt = (
+        delete(LiveRestriction)
+        .where(
+            LiveRestriction.session_id == session_id,
+            LiveRestriction.member_id == member_id,
+            LiveRestriction.kind == kind,
+        )
+        .returning(LiveRestriction.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def restrictions_of(session: AsyncSession, session_id: int, member_id: int) -> set[str]:
+    stmt = select(LiveRestriction.kind).where(
+        LiveRestriction.session_id == session_id, LiveRestriction.member_id == member_id
+    )
+    return set(await session.scalars(stmt))
+
+
+async def restrictions(session: AsyncSession, session_id: int) -> list[LiveRestriction]:
+    stmt = (
+        select(LiveRestriction)
+        .where(LiveRestriction.session_id == session_id)
+        .order_by(LiveRestriction.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+# -- comments --------------------------------------------------------------------------------
+
+
+async def insert_comment(session: AsyncSession, values: Mapping[str, Any]) -> LiveComment:
+    row = LiveComment(**values)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def latest_comments(session: AsyncSession, session_id: int, limit: int) -> list[LiveComment]:
+    stmt = (
+        select(LiveComment)
+        .where(LiveComment.session_id == session_id)
+        .order_by(LiveComment.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(await session.scalars(stmt))))
+
+
+# -- coupons ---------------------------------------------------------------------------------
+
+
+async def push_coupon(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    stmt = (
+        _insert(session, LiveCoupon)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(LiveCoupon.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def pushed_coupons(session: AsyncSession, session_id: int) -> list[int]:
+    stmt = (
+        select(LiveCoupon.template_id)
+        .where(LiveCoupon.session_id == session_id)
+        .order_by(LiveCoupon.id)
+    )
+    return list(await session.scalars(stmt))
+
+
+# -- sales -----------------------------------------------------------------------------------
+
+
+async def insert_sale(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    stmt = (
+        _insert(session, LiveSale)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["order_no"])
+        .returning(LiveSale.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def comment_count(session: AsyncSession, session_id: int) -> int:
+    stmt = select(func.count()).where(LiveComment.session_id == session_id)
+    return int(await session.scalar(stmt) or 0)

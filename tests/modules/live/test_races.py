@@ -1,0 +1,91 @@
+"""The comment rate limit under concurrency on PostgreSQL and Redis: thirty comments sent at
+once by one shopper pass exactly once (1 per 3 s), and with no gap, fifty pass exactly twenty
+times (20 a minute); exactly that many are stored. SQLite serialises writers, so these run on
+PostgreSQL only (the memory twin's atomicity is tested in test_store.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from shoplet.app import create_app
+from shoplet.core.context import AppContext
+from shoplet.core.db import create_engine
+from tests.conftest import BackendDb, make_context
+from tests.modules.live.factories import comment_rows, live, store_url
+from tests.modules.orders.factories import shopper
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(backend: str) -> None:
+    if backend != "postgres":
+        pytest.skip("SQLite serialises writers; the races run on PostgreSQL")
+
+
+@asynccontextmanager
+async def app_with(
+    backend_db: BackendDb, ctx: AppContext, **settings: Any
+) -> AsyncIterator[FastAPI]:
+    """The same app on its own pool of ten connections, with ``settings`` changed."""
+    engine = create_engine(backend_db.url, pool_size=10, max_overflow=0)
+    changed = ctx.settings.model_copy(update=settings)
+    context = make_context(dataclasses.replace(backend_db, engine=engine), changed)
+    application = create_app(changed, context=context)
+    try:
+        async with application.router.lifespan_context(application):
+            yield application
+    finally:
+        if context.redis is not None:
+            await context.redis.aclose()
+        await engine.dispose()
+
+
+async def _burst(app: FastAPI, sid: int, headers: dict[str, str], n: int) -> Counter[Any]:
+    transport = httpx.ASGITransport(app=app)
+    start = asyncio.Event()
+
+    async def go(i: int) -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as c:
+            await start.wait()
+            return await c.post(
+                store_url(sid, "comments"), json={"text": f"第{i}条"}, headers=headers
+            )
+
+    tasks = [asyncio.create_task(go(i)) for i in range(n)]
+    start.set()
+    responses = await asyncio.gather(*tasks)
+    return Counter(
+        (r.status_code, None if r.status_code == 201 else r.json()["code"]) for r in responses
+    )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ({}, 30, 1),
+        ({"live_comment_gap_seconds": 0}, 50, 20),
+    ],
+    ids=["one-per-3s", "twenty-a-minute"],
+)
+async def test_concurrent_comments_of_one_shopper_pass_exactly_the_limit(
+    backend_db: BackendDb,
+    ctx: AppContext,
+    client: httpx.AsyncClient,
+    operator: dict[str, str],
+    case: tuple[dict[str, Any], int, int],
+) -> None:
+    settings, sent, passed = case
+    alice = await shopper(client)
+    sid = (await live(client, operator))["id"]
+    async with app_with(backend_db, ctx, **settings) as app:
+        outcomes = await _burst(app, sid, alice.headers, sent)
+    assert outcomes == {(201, None): passed, (429, "live.rate_limited"): sent - passed}
+    assert len(await comment_rows(ctx)) == passed

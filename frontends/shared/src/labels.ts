@@ -769,6 +769,7 @@ export const MODERATION_SUBJECT_LABELS: Labels = {
   answer: '回答',
   post: '种草',
   comment: '评论',
+  chat_message: '客服消息',
 }
 
 /** Where a shopper's question, answer, post or comment stands (content statuses). */

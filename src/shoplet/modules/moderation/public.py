@@ -9,6 +9,11 @@ state = await submit(session, subject_type="review", subject_id=review_id,
 # state.status: approved (public now) | checking | held (审核中) | rejected (未通过)
 
 @subscriber(DECIDED, name="review.apply_moderation")     # later decisions: WeChat, staff, appeal
+
+# A live text (a chat message) that is delivered or refused at once, never queued:
+if is_refused(screening):
+    await record_refusal(session, subject_type="chat_message", member_id=…, openid=…,
+                         screening=screening)               # the audit trail; then refuse
 ```
 """
 
@@ -25,7 +30,9 @@ from shoplet.modules.moderation.schemas import ModerationState
 from shoplet.modules.moderation.service import (
     Screening,
     install,
+    is_refused,
     override,
+    record_refusal,
     screen,
     states_of,
     submit,
@@ -35,7 +42,9 @@ __all__ = [
     "DECIDED",
     "ModerationState",
     "Screening",
+    "is_refused",
     "override",
+    "record_refusal",
     "screen",
     "startup",
     "states_of",

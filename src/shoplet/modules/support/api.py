@@ -67,16 +67,26 @@ async def messages(
 @router.post(
     "/support/conversation/messages",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 404, 409, 422, 429),
+    responses=problem_responses(400, 401, 404, 409, 422, 429),
 )
 async def send_message(
     body: MessageSend, member: CurrentMember, session: DbSession, ctx: Ctx
 ) -> ChatMessage:
     """Send text (≤ 1000 characters), an order card (your own order) or a product card.
-    422 ``support.message_invalid`` / ``support.card_invalid``, 429 ``support.rate_limited``
+    A text is screened first (the shop's sensitive words, then WeChat): 400
+    ``support.message_refused`` when refused (not stored, not delivered). 422
+    ``support.message_invalid`` / ``support.card_invalid``, 429 ``support.rate_limited``
     (10 per 10 s), 409 ``support.conversation_closed``."""
+    # Screened before the request's transaction opens: WeChat is called here.
+    screening = await service.screen_text(ctx, openid=member.openid, body=body)
     return await service.send_member_message(
-        session, hub_of(ctx), ctx.limiter, member_id=member.id, body=body
+        session,
+        hub_of(ctx),
+        ctx.limiter,
+        member_id=member.id,
+        body=body,
+        screening=screening,
+        openid=member.openid,
     )
 
 

@@ -86,3 +86,8 @@ class ImageTooLarge(ShopletError):
     status = 413
     code = "support.image_too_large"
     title = "An image is at most 5 MB"
+
+
+class MessageRefused(BadRequest):
+    code = "support.message_refused"
+    title = "This message cannot be sent; please change it"

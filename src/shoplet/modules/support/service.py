@@ -5,6 +5,13 @@ Every change is published to the open sockets after commit (``hub.SupportHub.aft
 the same messages are read back with ``after=<cursor>`` when a socket is not available.
 Shoppers' messages are rate limited per member (``RATE``, one atomic step in Redis, so it holds
 under concurrent sends), checked after validation and before anything is written.
+
+A shopper's text is screened by moderation (the merchant's lexicon, then WeChat's
+``msgSecCheck``) before the request's transaction opens (:func:`screen_text`); a text refused
+outright (a ``block`` word, WeChat's ``risky``) is neither stored nor delivered: moderation keeps
+it for audit (a ``chat_message`` item, committed although the request fails) and the sender gets
+400 ``support.message_refused``. ``replace`` words arrive masked; ``hold`` words and WeChat's
+``review`` reach the staff member, who is the person reading them.
 """
 
 from __future__ import annotations
@@ -14,13 +21,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.core.db import utcnow
+from shoplet.core.context import AppContext
+from shoplet.core.db import keep_writes_on_error, utcnow
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.ratelimit import RateLimiter
 from shoplet.core.storage import Storage
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.members import public as members
 from shoplet.modules.membership import public as membership
+from shoplet.modules.moderation import public as moderation
 from shoplet.modules.orders import public as orders
 from shoplet.modules.staff import public as staff_public
 
@@ -36,6 +45,7 @@ from .errors import (
     ConversationNotFound,
     ImageInvalid,
     MessageInvalid,
+    MessageRefused,
     NotAssignee,
     NotClosed,
     QuickReplyInvalid,
@@ -51,6 +61,8 @@ RATE = "10/10 seconds"
 RATE_WINDOW_SECONDS = 10
 PAGE = 50
 RECENT_ORDERS = 5
+# Refused texts are kept by moderation under this subject type (audit only).
+MODERATION_SUBJECT = "chat_message"
 
 
 def conversation_out(row: Conversation) -> schemas.Conversation:
@@ -246,6 +258,39 @@ async def _open_of(session: AsyncSession, member_id: int) -> Conversation:
     return row
 
 
+async def screen_text(
+    ctx: AppContext, *, openid: str | None, body: schemas.MessageSend
+) -> moderation.Screening | None:
+    """Moderation's screening of a text message (None for cards); WeChat is called here, so
+    call it before the request's transaction opens. An empty or too long text is refused first
+    (422 ``support.message_invalid``), without asking anyone."""
+    if body.kind != "text":
+        return None
+    return await moderation.screen(ctx, text=_clean_text(body.text), openid=openid)
+
+
+async def refuse_if_refused(
+    session: AsyncSession,
+    screening: moderation.Screening | None,
+    *,
+    member_id: int,
+    openid: str | None,
+) -> None:
+    """400 ``support.message_refused`` for a text moderation refuses outright, with its audit
+    item kept (the request's transaction commits it although the request fails)."""
+    if screening is None or not moderation.is_refused(screening):
+        return
+    await moderation.record_refusal(
+        session,
+        subject_type=MODERATION_SUBJECT,
+        member_id=member_id,
+        openid=openid,
+        screening=screening,
+    )
+    keep_writes_on_error(session)
+    raise MessageRefused()
+
+
 async def send_member_message(
     session: AsyncSession,
     hub: SupportHub,
@@ -253,14 +298,21 @@ async def send_member_message(
     *,
     member_id: int,
     body: schemas.MessageSend,
+    screening: moderation.Screening | None,
+    openid: str | None = None,
 ) -> schemas.ChatMessage:
+    """``screening``: :func:`screen_text`'s answer for a text (required: no text is stored
+    unscreened)."""
     conversation = await _open_of(session, member_id)
     if body.kind == "text":
-        text, payload = _clean_text(body.text), None
+        if screening is None:
+            raise MessageInvalid("A text is screened before it is sent")
+        text, payload = screening.text, None
     else:
         text, card = await _card(session, body, member_id)
         payload = card
     await _take_rate(limiter, member_id)
+    await refuse_if_refused(session, screening, member_id=member_id, openid=openid)
     message = await _write(
         session, hub, conversation, sender="member", kind=body.kind, body=text, payload=payload
     )

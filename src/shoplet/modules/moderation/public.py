@@ -22,13 +22,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
+from shoplet.core.db import utcnow
 from shoplet.integrations.setup import Integrations
+from shoplet.integrations.wechat.security import parse_media_push
 from shoplet.modules.moderation.events import DECIDED
 from shoplet.modules.moderation.schemas import ModerationState
 from shoplet.modules.moderation.service import (
     Screening,
+    apply_media_verdict,
     install,
     is_refused,
     override,
@@ -42,6 +46,7 @@ __all__ = [
     "DECIDED",
     "ModerationState",
     "Screening",
+    "apply_media_push",
     "is_refused",
     "override",
     "record_refusal",
@@ -50,6 +55,15 @@ __all__ = [
     "states_of",
     "submit",
 ]
+
+
+async def apply_media_push(session: AsyncSession, plain: bytes) -> bool:
+    """A ``wxa_media_check`` push that reached another push URL (a mini program has one): its
+    verdict applied once; False when the body is not one, or was applied already."""
+    verdict = parse_media_push(plain)
+    if verdict is None:
+        return False
+    return await apply_media_verdict(session, verdict, now=utcnow())
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:

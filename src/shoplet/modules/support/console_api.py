@@ -14,6 +14,8 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
+from shoplet.core.storage import get_storage
+from shoplet.integrations.setup import IntegrationsDep
 from shoplet.modules.staff.public import (
     StaffIdentity,
     origin_of,
@@ -21,7 +23,7 @@ from shoplet.modules.staff.public import (
     require_permission,
 )
 
-from . import service, sockets
+from . import service, sockets, wechat
 from .hub import hub_of
 from .schemas import (
     Agent,
@@ -98,16 +100,29 @@ async def claim(
 @router.post(
     "/support/conversations/{conversation_id}/messages",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(404, 409, 422, 503),
 )
 async def send(
+    *,
     conversation_id: PathId,
     body: StaffMessageSend,
     staff: Agent_,
     session: DbSession,
     ctx: Ctx,
+    integrations: IntegrationsDep,
 ) -> ChatMessage:
-    """Reply in a conversation I serve (409 ``support.not_assignee`` otherwise)."""
+    """Reply in a conversation I serve (409 ``support.not_assignee`` otherwise). On a
+    ``wechat`` conversation the reply goes out through WeChat's 客服消息 first and is stored
+    only when WeChat took it: 409 ``support.wechat_window_passed`` (48 h after the shopper's
+    last message), 409 ``support.wechat_reply_limit``, 503 ``support.wechat_unavailable``."""
+    await wechat.relay(
+        ctx,
+        integrations,
+        get_storage(ctx, "media"),
+        staff_id=staff.id,
+        conversation_id=conversation_id,
+        body=body,
+    )
     return await service.send_staff_message(
         session, hub_of(ctx), staff_id=staff.id, conversation_id=conversation_id, body=body
     )

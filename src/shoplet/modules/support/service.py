@@ -111,7 +111,7 @@ def _publish_message(
     )
 
 
-def _clean_text(text: str | None) -> str:
+def clean_text(text: str | None) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
         raise MessageInvalid("Write something first")
@@ -131,6 +131,7 @@ async def _write(
     payload: dict[str, Any] | None = None,
     staff_id: int | None = None,
     open_only: bool = True,
+    wechat_msgid: int | None = None,
 ) -> Message:
     message = await repo.insert_message(
         session,
@@ -141,6 +142,7 @@ async def _write(
             "kind": kind,
             "body": body,
             "payload": payload,
+            "wechat_msgid": wechat_msgid,
             "created_at": utcnow(),
         },
     )
@@ -150,17 +152,42 @@ async def _write(
     return message
 
 
+async def write_member_message(
+    session: AsyncSession,
+    hub: SupportHub,
+    conversation: Conversation,
+    *,
+    kind: str,
+    body: str,
+    payload: dict[str, Any] | None,
+    wechat_msgid: int | None = None,
+) -> schemas.ChatMessage:
+    """A shopper's message that arrived another way (WeChat's 客服消息), checked already."""
+    message = await _write(
+        session,
+        hub,
+        conversation,
+        sender="member",
+        kind=kind,
+        body=body,
+        payload=payload,
+        wechat_msgid=wechat_msgid,
+    )
+    return message_out(message)
+
+
 # -- shoppers --------------------------------------------------------------------------------
 
 
 async def open_conversation(
-    session: AsyncSession, hub: SupportHub, *, member_id: int
+    session: AsyncSession, hub: SupportHub, *, member_id: int, channel: str = "app"
 ) -> schemas.Conversation:
     """The shopper's open conversation, or a new one in the queue (one per shopper, also when
-    two devices open chat at once)."""
+    two devices open chat at once). ``channel``: where the shopper writes from (``wechat``:
+    WeChat's 客服消息); an open conversation follows the shopper there."""
     existing = await repo.open_conversation_of(session, member_id)
     if existing is not None:
-        return conversation_out(existing)
+        return conversation_out(await _follow(session, hub, existing, channel))
     benefits = await membership.benefits_for(session, member_id)
     now = utcnow()
     new_id = await repo.insert_conversation(
@@ -169,16 +196,30 @@ async def open_conversation(
             "member_id": member_id,
             "status": "queued",
             "priority": benefits.priority_service,
+            "channel": channel,
             "queued_at": now,
             "created_at": now,
         },
     )
     if new_id is None:
         # Another device opened it a moment ago: the same conversation.
-        return conversation_out(await _open_of(session, member_id))
+        return conversation_out(
+            await _follow(session, hub, await _open_of(session, member_id), channel)
+        )
     row = await _staff_conversation(session, new_id)
     _publish_conversation(hub, session, row)
     return conversation_out(row)
+
+
+async def _follow(
+    session: AsyncSession, hub: SupportHub, row: Conversation, channel: str
+) -> Conversation:
+    """Replies go where the shopper last wrote from: staff see the change."""
+    if row.channel == channel or not await repo.set_channel(session, row.id, channel):
+        return row
+    row = await _staff_conversation(session, row.id)
+    _publish_conversation(hub, session, row)
+    return row
 
 
 async def current_conversation(session: AsyncSession, *, member_id: int) -> schemas.Conversation:
@@ -266,7 +307,7 @@ async def screen_text(
     (422 ``support.message_invalid``), without asking anyone."""
     if body.kind != "text":
         return None
-    return await moderation.screen(ctx, text=_clean_text(body.text), openid=openid)
+    return await moderation.screen(ctx, text=clean_text(body.text), openid=openid)
 
 
 async def refuse_if_refused(
@@ -313,6 +354,7 @@ async def send_member_message(
         payload = card
     await _take_rate(limiter, member_id)
     await refuse_if_refused(session, screening, member_id=member_id, openid=openid)
+    conversation = await _follow(session, hub, conversation, "app")
     message = await _write(
         session, hub, conversation, sender="member", kind=body.kind, body=text, payload=payload
     )
@@ -335,6 +377,7 @@ async def send_member_image(
     except catalog.MediaInvalid as exc:
         raise ImageInvalid(exc.detail) from exc
     await _take_rate(limiter, member_id)
+    conversation = await _follow(session, hub, conversation, "app")
     stored = await catalog.store_processed_image(session, storage, image)
     payload = {"url": stored.url, "image_set": stored.image_set.model_dump(mode="json")}
     message = await _write(
@@ -497,7 +540,7 @@ async def send_staff_message(
 ) -> schemas.ChatMessage:
     row = await _assigned(session, conversation_id, staff_id)
     if body.kind == "text":
-        text, payload = _clean_text(body.text), None
+        text, payload = clean_text(body.text), None
     else:
         text, card = await _card(session, body, row.member_id)
         payload = card

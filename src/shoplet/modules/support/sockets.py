@@ -11,10 +11,11 @@ from starlette.websockets import WebSocket
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, unit_of_work
+from shoplet.core.storage import get_storage
 from shoplet.modules.members.public import member_from_token
 from shoplet.modules.staff.public import PermissionDenied, staff_from_token
 
-from . import service, ws
+from . import service, wechat, ws
 from .errors import MessageRefused
 from .hub import hub_of
 from .schemas import MessageSend, ReadBody, StaffMessageSend
@@ -97,6 +98,15 @@ async def serve_staff(websocket: WebSocket) -> None:
         if kind == "send":
             body = StaffMessageSend.model_validate(
                 {k: v for k, v in frame.items() if k not in ("type", "ref", "conversation_id")}
+            )
+            # A wechat conversation's reply goes to WeChat first, with no transaction open.
+            await wechat.relay(
+                ctx,
+                websocket.app.state.integrations,
+                get_storage(ctx, "media"),
+                staff_id=staff_id,
+                conversation_id=conversation_id,
+                body=body,
             )
             async with unit_of_work(ctx.sessionmaker) as session:
                 message = await service.send_staff_message(

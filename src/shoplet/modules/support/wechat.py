@@ -256,7 +256,7 @@ async def _thumbnail(storage: Storage, image_url: object) -> bytes:
         try:
             picture = Image.open(io.BytesIO(await storage.read(key)))
             picture.load()
-        except (OSError, UnidentifiedImageError, ValueError):
+        except (OSError, LookupError, UnidentifiedImageError, ValueError):
             picture = None
     if picture is None:
         picture = Image.new("RGB", THUMB_SIZE, "white")

@@ -1231,6 +1231,12 @@ export const SUPPORT_STATUS_LABELS: Labels = {
   closed: '已结束',
 }
 
+/** Where a support conversation's shopper writes from, so where replies go. */
+export const SUPPORT_CHANNEL_LABELS: Labels = {
+  app: '在线客服',
+  wechat: '微信客服',
+}
+
 /** The lines the system writes into a support conversation. */
 export const SUPPORT_EVENT_LABELS: Labels = {
   claimed: '客服已接入',

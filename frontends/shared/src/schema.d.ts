@@ -6724,7 +6724,10 @@ export interface paths {
         put?: never;
         /**
          * Send
-         * @description Reply in a conversation I serve (409 ``support.not_assignee`` otherwise).
+         * @description Reply in a conversation I serve (409 ``support.not_assignee`` otherwise). On a
+         *     ``wechat`` conversation the reply goes out through WeChat's 客服消息 first and is stored
+         *     only when WeChat took it: 409 ``support.wechat_window_passed`` (48 h after the shopper's
+         *     last message), 409 ``support.wechat_reply_limit``, 503 ``support.wechat_unavailable``.
          */
         post: operations["send_api_v1_console_support_conversations__conversation_id__messages_post"];
         delete?: never;
@@ -9612,7 +9615,9 @@ export interface paths {
         /**
          * Send Message
          * @description Send text (≤ 1000 characters), an order card (your own order) or a product card.
-         *     422 ``support.message_invalid`` / ``support.card_invalid``, 429 ``support.rate_limited``
+         *     A text is screened first (the shop's sensitive words, then WeChat): 400
+         *     ``support.message_refused`` when refused (not stored, not delivered). 422
+         *     ``support.message_invalid`` / ``support.card_invalid``, 429 ``support.rate_limited``
          *     (10 per 10 s), 409 ``support.conversation_closed``.
          */
         post: operations["send_message_api_v1_support_conversation_messages_post"];
@@ -9678,6 +9683,37 @@ export interface paths {
          * @description The shopper's read receipt: the last message they have seen.
          */
         post: operations["mark_read_api_v1_support_conversations__conversation_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support/wechat/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify Wechat Push Url
+         * @description WeChat's check of the message-push URL (消息推送): ``echostr`` back when signed with the
+         *     shop's token (``signature`` = SHA1 of the sorted token, timestamp and nonce); 401
+         *     ``support.wechat_push_invalid`` otherwise.
+         */
+        get: operations["verify_wechat_push_url_api_v1_support_wechat_push_get"];
+        put?: never;
+        /**
+         * Wechat Push
+         * @description WeChat's message push (JSON; plain mode, or 安全模式 when the shop set an
+         *     EncodingAESKey): a shopper's 客服消息 (text, image, mini-program card) or entering the chat
+         *     becomes part of their support conversation (channel ``wechat``); a content-security image
+         *     verdict is handed to moderation. 401 ``support.wechat_push_invalid`` (nothing read or
+         *     written) when the signature, the timestamp (±5 min) or the appid is not right. Answers
+         *     ``success``.
+         */
+        post: operations["wechat_push_api_v1_support_wechat_push_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -13577,6 +13613,12 @@ export interface components {
         Conversation: {
             /** Assignee Id */
             assignee_id: number | null;
+            /**
+             * Channel
+             * @description where the shopper last wrote from, so where replies go: app (in-app chat) or wechat (the mini program's 客服消息)
+             * @enum {string}
+             */
+            channel: "app" | "wechat";
             /** Claimed At */
             claimed_at: string | null;
             /** Closed At */
@@ -17079,7 +17121,7 @@ export interface components {
              * Subject Type
              * @enum {string}
              */
-            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment";
+            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment" | "chat_message";
         };
         /** ModerationBulkDecision */
         ModerationBulkDecision: {
@@ -17371,7 +17413,7 @@ export interface components {
              * Subject Type
              * @enum {string}
              */
-            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment";
+            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment" | "chat_message";
             /** Text */
             text: string;
         };
@@ -44979,7 +45021,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("checking" | "held" | "approved" | "rejected") | null;
-                subject_type?: ("review" | "review_followup" | "question" | "answer" | "post" | "comment") | null;
+                subject_type?: ("review" | "review_followup" | "question" | "answer" | "post" | "comment" | "chat_message") | null;
                 appealed?: boolean | null;
                 cursor?: string | null;
                 limit?: number;
@@ -55594,6 +55636,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
         };
     };
     mark_read_api_v1_console_support_conversations__conversation_id__read_post: {
@@ -65851,6 +65909,22 @@ export interface operations {
                 };
             };
             /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -66167,6 +66241,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_wechat_push_url_api_v1_support_wechat_push_get: {
+        parameters: {
+            query?: {
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    wechat_push_api_v1_support_wechat_push_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

@@ -8042,6 +8042,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/price-drop-reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Price Drop Reminders
+         * @description 降价提醒 the shopper has on (收藏's toggles): the products they accepted a price-drop
+         *     message for, not yet sent. A reminder is turned on with ``POST /me/subscriptions`` (the
+         *     mini program's accept, with ``product_id``).
+         */
+        get: operations["price_drop_reminders_api_v1_me_price_drop_reminders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/price-drop-reminders/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel Price Drop Reminder
+         * @description Turn a product's 降价提醒 off (its unspent accepts are not used); idempotent.
+         */
+        delete: operations["cancel_price_drop_reminder_api_v1_me_price_drop_reminders__product_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/signin": {
         parameters: {
             query?: never;
@@ -14900,6 +14942,16 @@ export interface components {
              * @description lowest SKU price, fen
              */
             price: number;
+            /**
+             * Price At Favorite
+             * @description lowest SKU price (fen) when it was favourited; null for older favourites
+             */
+            price_at_favorite: number | null;
+            /**
+             * Price Drop
+             * @description how much cheaper it is now than when favourited (fen; 0: not cheaper)
+             */
+            price_drop: number;
             /** Product Id */
             product_id: number;
             /** Title */
@@ -19244,6 +19296,29 @@ export interface components {
             mode: "set" | "add" | "percent";
             /** Value */
             value: number;
+        };
+        /** PriceDropReminder */
+        PriceDropReminder: {
+            /**
+             * Price
+             * @description its lowest price (fen) when the shopper accepted
+             */
+            price: number | null;
+            /** Product Id */
+            product_id: number;
+        };
+        /**
+         * PriceDropReminders
+         * @description The shopper's 降价提醒 (one per product, on while an accept is unspent).
+         */
+        PriceDropReminders: {
+            /** Items */
+            items: components["schemas"]["PriceDropReminder"][];
+            /**
+             * Offered
+             * @description the shop sends 降价提醒 (its template is enabled)
+             */
+            offered: boolean;
         };
         /**
          * PriceExclusionsOut
@@ -60497,6 +60572,89 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    price_drop_reminders_api_v1_me_price_drop_reminders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceDropReminders"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    cancel_price_drop_reminder_api_v1_me_price_drop_reminders__product_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceDropReminders"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -1,7 +1,8 @@
 """在线客服 end to end in Debian's Chromium against a real Shoplet server, with two browser
 contexts: a shopper (phone viewport, H5 store) opens chat from an order, sends a question and
-the order card; an owner in the console's 客服工作台 claims it from the queue and sees the
-shopper's next message arrive live, then answers with a quick reply, which the shopper sees
+the order card; an owner in the console's 客服工作台 claims it from the queue; a message
+moderation refuses is shown to the shopper and never reaches staff; the owner sees the shopper's
+next message arrive live, then answers with a quick reply, which the shopper sees
 without reloading; the owner ends the conversation and the shopper rates it 5 stars. Both pages
 are scanned with axe and photographed (docs/screenshots)."""
 
@@ -33,6 +34,7 @@ __all__ = ["context", "owner", "phone", "server"]  # shared fixtures
 
 QUESTION = f"请问什么时候发货？{RUN}"
 QUICK = "您好，订单会在 24 小时内发出，请耐心等待"
+REFUSED = f"这里能赌博吗{RUN}"  # the content-security simulator's risky word
 
 
 def _sign_in_phone(server: Server, phone: Any, code: str) -> None:
@@ -84,10 +86,19 @@ def test_a_shopper_and_staff_chat_live_and_the_shopper_rates_it(
     expect(log).to_contain_text("客服已接入")  # live on the phone
     expect(phone.get_by_test_id("chat-status")).to_have_text("接待中")
 
+    # A message moderation refuses (WeChat's content security: risky): the shopper is told,
+    # the text stays in the box to change, and it reaches nobody.
+    phone.get_by_label("输入消息").fill(REFUSED)
+    phone.get_by_role("button", name="发送", exact=True).click()
+    expect(phone.get_by_role("alert")).to_contain_text("消息含有不适宜的内容")
+    expect(phone.get_by_label("输入消息")).to_have_value(REFUSED)
+    expect(log).not_to_contain_text(REFUSED)
+
     # Live the other way: the shopper's next message appears in the console without a reload.
     phone.get_by_label("输入消息").fill("好的，在线等")
     phone.get_by_role("button", name="发送", exact=True).click()
     expect(staff_log).to_contain_text("好的，在线等")
+    expect(staff_log).not_to_contain_text(REFUSED)
 
     # A quick reply; the shopper sees it without reloading.
     page.get_by_test_id("quick-replies").click()

@@ -622,6 +622,9 @@ export const MONEY_LABELS = {
   refunded: '已退款',
   refunding: '退款中',
   refundAmount: '退款金额',
+  // 收藏: the price a favourite was saved at, and how much it dropped since (降 ¥10.00).
+  favoritedPrice: '收藏时',
+  priceDrop: '降',
 } as const
 
 /** A review's moderation status (评价管理). */

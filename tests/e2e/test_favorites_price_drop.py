@@ -78,13 +78,6 @@ def test_favourites_show_the_price_drop_and_the_reminder_turns_off(
     shopper = {"Authorization": f"Bearer {tokens['access_token']}"}
     saved = server.http.put(f"{API}/me/favorites/{product['id']}", headers=shopper)
     assert saved.status_code == 200, saved.text
-    # The mini program's accept of 降价提醒 for this product (WeChat's prompt is not in H5).
-    accepted = server.http.post(
-        f"{API}/me/subscriptions",
-        headers=shopper,
-        json={"results": {TEMPLATE_ID: "accept"}, "product_id": product["id"]},
-    )
-    assert accepted.status_code == 200, accepted.text
     sku = product["skus"][0]
     cut = server.http.patch(
         f"{API}/console/products/{product['id']}",
@@ -93,6 +86,14 @@ def test_favourites_show_the_price_drop_and_the_reminder_turns_off(
     )
     assert cut.status_code == 200, cut.text
 
+    # Then the mini program's accept of 降价提醒 for it, at its price now (WeChat's prompt is
+    # not in H5); accepted before the cut, the cut itself would have spent it.
+    accepted = server.http.post(
+        f"{API}/me/subscriptions",
+        headers=shopper,
+        json={"results": {TEMPLATE_ID: "accept"}, "product_id": product["id"]},
+    )
+    assert accepted.status_code == 200, accepted.text
     write_shopper_session(phone, tokens)
     phone.goto(page_url("favorites"))
     items = phone.get_by_role("list", name="我的收藏").get_by_role("listitem")
@@ -104,7 +105,12 @@ def test_favourites_show_the_price_drop_and_the_reminder_turns_off(
     expect(toggle).to_have_attribute("aria-checked", "true")
     _check(phone, "favorites-price-drop")
 
-    toggle.click()
+    with phone.expect_response(
+        lambda r: f"/price-drop-reminders/{product['id']}" in r.url and r.request.method == "DELETE"
+    ) as turned_off:
+        toggle.click()
+    assert turned_off.value.ok, turned_off.value.status
+    assert turned_off.value.json()["offered"] is True
     expect(toggle).to_have_attribute("aria-checked", "false")
     reminders = server.http.get(f"{API}/me/price-drop-reminders", headers=shopper).json()
     assert all(r["product_id"] != product["id"] for r in reminders["items"])

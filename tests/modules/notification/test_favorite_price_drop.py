@@ -84,7 +84,7 @@ async def test_the_toggle_is_the_price_drop_credit_and_turning_it_off_spends_not
     before_bob = await snapshot(ctx, "notification_send")
     off = await client.delete(f"{REMINDERS}/{product_id}", headers=alice.headers)
     assert off.status_code == 200, off.text
-    assert off.json()["items"] == [{"product_id": other_id, "price": 3900}]
+    assert off.json() == {"offered": True, "items": [{"product_id": other_id, "price": 3900}]}
     again = await client.delete(f"{REMINDERS}/{product_id}", headers=alice.headers)
     assert again.json() == off.json()  # idempotent
     assert await snapshot(ctx, "notification_send") == before_bob
@@ -92,6 +92,8 @@ async def test_the_toggle_is_the_price_drop_credit_and_turning_it_off_spends_not
     await reprice(ctx, product_id, sku, 4900)
     rows = await sends(ctx, "price_drop")
     assert [r.member_id for r in rows] == [bob.member_id]  # alice turned it off
+    last = await client.delete(f"{REMINDERS}/{other_id}", headers=alice.headers)
+    assert last.json() == {"offered": True, "items": []}
     unknown = await client.delete(f"{REMINDERS}/999999", headers=alice.headers)
     assert unknown.status_code == 200
     assert (await client.get(REMINDERS)).status_code == 401

@@ -23,6 +23,7 @@ from shoplet.modules.staff.public import (
     require_permission,
 )
 
+from . import quick_replies as replies
 from . import service, sockets, wechat
 from .hub import hub_of
 from .schemas import (
@@ -187,7 +188,7 @@ async def mark_read(
 
 @router.get("/support/quick-replies")
 async def quick_replies(_: Agent_, session: DbSession) -> list[QuickReply]:
-    return await service.quick_replies(session)
+    return await replies.quick_replies(session)
 
 
 @router.post(
@@ -196,7 +197,7 @@ async def quick_replies(_: Agent_, session: DbSession) -> list[QuickReply]:
 async def add_quick_reply(
     body: QuickReplyBody, staff: Agent_, request: Request, session: DbSession
 ) -> QuickReply:
-    reply = await service.add_quick_reply(session, body)
+    reply = await replies.add_quick_reply(session, body)
     await record_audit(
         session,
         staff,
@@ -212,7 +213,7 @@ async def add_quick_reply(
 async def update_quick_reply(
     reply_id: PathId, body: QuickReplyBody, staff: Agent_, request: Request, session: DbSession
 ) -> QuickReply:
-    reply = await service.update_quick_reply(session, reply_id, body)
+    reply = await replies.update_quick_reply(session, reply_id, body)
     await record_audit(
         session,
         staff,
@@ -232,7 +233,7 @@ async def update_quick_reply(
 async def delete_quick_reply(
     reply_id: PathId, staff: Agent_, request: Request, session: DbSession
 ) -> None:
-    await service.delete_quick_reply(session, reply_id)
+    await replies.delete_quick_reply(session, reply_id)
     await record_audit(
         session,
         staff,

@@ -6,12 +6,12 @@ the same messages are read back with ``after=<cursor>`` when a socket is not ava
 Shoppers' messages are rate limited per member (``RATE``, one atomic step in Redis, so it holds
 under concurrent sends), checked after validation and before anything is written.
 
-A shopper's text is screened by moderation (the merchant's lexicon, then WeChat's
-``msgSecCheck``) before the request's transaction opens (:func:`screen_text`); a text refused
-outright (a ``block`` word, WeChat's ``risky``) is neither stored nor delivered: moderation keeps
-it for audit (a ``chat_message`` item, committed although the request fails) and the sender gets
-400 ``support.message_refused``. ``replace`` words arrive masked; ``hold`` words and WeChat's
-``review`` reach the staff member, who is the person reading them.
+A shopper's text is screened by moderation (lexicon, then WeChat's ``msgSecCheck``) before the
+request's transaction opens (:func:`screen_text`); one refused outright (a ``block`` word,
+WeChat's ``risky``) is neither stored nor delivered, only kept by moderation for audit (a
+``chat_message`` item), and its sender gets 400 ``support.message_refused``. ``replace`` words
+arrive masked; ``hold`` words and ``review`` reach the staff member, who reads them.
+Quick replies live in ``quick_replies.py``; WeChat's 客服消息 in ``wechat.py``.
 """
 
 from __future__ import annotations
@@ -48,8 +48,6 @@ from .errors import (
     MessageRefused,
     NotAssignee,
     NotClosed,
-    QuickReplyInvalid,
-    QuickReplyNotFound,
     RatingInvalid,
 )
 from .hub import SupportHub
@@ -302,9 +300,8 @@ async def _open_of(session: AsyncSession, member_id: int) -> Conversation:
 async def screen_text(
     ctx: AppContext, *, openid: str | None, body: schemas.MessageSend
 ) -> moderation.Screening | None:
-    """Moderation's screening of a text message (None for cards); WeChat is called here, so
-    call it before the request's transaction opens. An empty or too long text is refused first
-    (422 ``support.message_invalid``), without asking anyone."""
+    """Moderation's screening of a text (None for cards), before the request's transaction
+    opens (WeChat is called); an empty or too long text is 422 first, asking nobody."""
     if body.kind != "text":
         return None
     return await moderation.screen(ctx, text=clean_text(body.text), openid=openid)
@@ -317,8 +314,7 @@ async def refuse_if_refused(
     member_id: int,
     openid: str | None,
 ) -> None:
-    """400 ``support.message_refused`` for a text moderation refuses outright, with its audit
-    item kept (the request's transaction commits it although the request fails)."""
+    """400 ``support.message_refused`` for a refused text; its audit item is still committed."""
     if screening is None or not moderation.is_refused(screening):
         return
     await moderation.record_refusal(
@@ -601,42 +597,3 @@ async def close(
     if row.status == "active" and row.assignee_id != staff_id:
         raise NotAssignee()
     return await _close(session, hub, row, staff_id=staff_id)
-
-
-# -- quick replies ---------------------------------------------------------------------------
-
-
-def _reply_values(body: schemas.QuickReplyBody) -> dict[str, Any]:
-    title, content = body.title.strip(), body.content.strip()
-    if not title or len(title) > 50 or not content or len(content) > MAX_TEXT:
-        raise QuickReplyInvalid(f"title {len(title)}/50, content {len(content)}/{MAX_TEXT}")
-    return {"title": title, "content": content, "sort_order": body.sort_order}
-
-
-async def quick_replies(session: AsyncSession) -> list[schemas.QuickReply]:
-    return [schemas.QuickReply.model_validate(r) for r in await repo.quick_replies(session)]
-
-
-async def add_quick_reply(
-    session: AsyncSession, body: schemas.QuickReplyBody
-) -> schemas.QuickReply:
-    now = utcnow()
-    row = await repo.add_quick_reply(
-        session, {**_reply_values(body), "created_at": now, "updated_at": now}
-    )
-    return schemas.QuickReply.model_validate(row)
-
-
-async def update_quick_reply(
-    session: AsyncSession, reply_id: int, body: schemas.QuickReplyBody
-) -> schemas.QuickReply:
-    values = _reply_values(body)
-    if not await repo.update_quick_reply(session, reply_id, {**values, "updated_at": utcnow()}):
-        raise QuickReplyNotFound()
-    row = await repo.get_quick_reply(session, reply_id)
-    return schemas.QuickReply.model_validate(row)
-
-
-async def delete_quick_reply(session: AsyncSession, reply_id: int) -> None:
-    if not await repo.delete_quick_reply(session, reply_id):
-        raise QuickReplyNotFound()

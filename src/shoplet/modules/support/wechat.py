@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
@@ -250,6 +249,9 @@ async def _reply_of(
 async def _thumbnail(storage: Storage, image_url: object) -> bytes:
     """The card's thumbnail: the product's image cropped to 5:4 as JPEG; a blank one when the
     image cannot be read (WeChat requires one)."""
+    # Pillow loads only when a card is sent (the app starts without it).
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     picture: Image.Image | None = None
     key = _key_of(storage, image_url)
     if key is not None:

@@ -5,10 +5,12 @@ conversation (channel ``wechat``), refused pushes changing nothing, staff replie
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -20,10 +22,12 @@ from shoplet.integrations.wechat.message_crypto import signature
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator
 from shoplet.modules.members.models import Member
 from shoplet.modules.moderation.models import Item
-from tests.conftest import snapshot
+from tests.conftest import BackendDb, snapshot
+from tests.modules.checkout.test_races import app_with_pool
 from tests.modules.members.conftest import bearer, wechat_login
 from tests.modules.orders.factories import product, shopper
 from tests.modules.review.factories import png_bytes
+from tests.modules.support.asgi_socket import AsgiSocket
 from tests.modules.support.factories import (
     CONSOLE,
     console_url,
@@ -293,3 +297,64 @@ async def test_an_in_app_message_brings_replies_back_to_the_app(
     assert (await conversation_row(ctx, cid)).channel == "app"
     assert (await _reply(client, agent, cid)).status_code == 201
     assert wx.sent == []
+
+
+async def test_many_deliveries_of_one_push_at_once_store_one_message(
+    app: FastAPI, backend_db: BackendDb, ctx: AppContext
+) -> None:
+    """Twelve deliveries of one push (one MsgId, an openid never seen) race on PostgreSQL over
+    twelve connections: one member, one conversation, one message, every answer ``success``."""
+    if not backend_db.is_postgres:
+        pytest.skip("SQLite serialises writers; the race runs on PostgreSQL")
+    wx = sim(app)
+    stranger = "oRace" + "0" * 23
+    query, body = wx.signed(orjson.dumps(wx.message(stranger, "text", Content="在吗")))
+    start = asyncio.Event()
+    async with app_with_pool(backend_db, ctx, 12) as racing:
+        transport = httpx.ASGITransport(app=racing)
+
+        async def deliver() -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as c:
+                await start.wait()
+                return await c.post(PUSH, params=query, content=body)
+
+        tasks = [asyncio.create_task(deliver()) for _ in range(12)]
+        start.set()
+        answers = await asyncio.gather(*tasks)
+    assert [(a.status_code, a.text) for a in answers] == [(200, "success")] * 12
+    assert [m.body for m in await message_rows(ctx)] == ["在吗"]
+    async with ctx.sessionmaker() as s:
+        members = list(await s.scalars(select(Member).where(Member.wechat_openid == stranger)))
+    assert len(members) == 1
+    assert len((await snapshot(ctx, "support_conversation"))["support_conversation"]) == 1
+
+
+async def test_a_staff_socket_reply_goes_to_wechat_and_a_refusal_is_an_error_frame(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext, agent: dict[str, str]
+) -> None:
+    wx = sim(app)
+    cid, openid = await _claimed_wechat(app, client, ctx, agent)
+    token = agent["Authorization"].removeprefix("Bearer ")
+    async with AsgiSocket(app, "/api/v1/console/support/ws") as desk:
+        await desk.send({"type": "auth", "token": token})
+        while (await desk.receive())["type"] != "ready":
+            pass
+        await desk.send(
+            {"type": "send", "ref": "a", "conversation_id": cid, "kind": "text", "text": "在的"}
+        )
+        frame = await desk.receive()
+        while frame["type"] != "ack":
+            frame = await desk.receive()
+        assert frame["message"]["text"] == "在的"
+        assert wx.sent == [{"touser": openid, "msgtype": "text", "text": {"content": "在的"}}]
+
+        before = await snapshot(ctx, "support_message")
+        wx.replies_left[openid] = 0
+        await desk.send(
+            {"type": "send", "ref": "b", "conversation_id": cid, "kind": "text", "text": "还在吗"}
+        )
+        frame = await desk.receive()
+        while frame["type"] != "error":
+            frame = await desk.receive()
+        assert (frame["ref"], frame["code"]) == ("b", "support.wechat_reply_limit")
+        assert await snapshot(ctx, "support_message") == before

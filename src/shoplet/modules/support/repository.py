@@ -176,6 +176,25 @@ async def insert_message(session: AsyncSession, values: Mapping[str, Any]) -> Me
     return message
 
 
+async def insert_pushed_message(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """A message WeChat pushed: its id, or None when its ``wechat_msgid`` is stored already (a
+    retried push, even one arriving while the first is being written)."""
+    stmt = (
+        _insert(session, Message)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=["wechat_msgid"], index_where=Message.wechat_msgid.is_not(None)
+        )
+        .returning(Message.id)
+    )
+    new_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+async def get_message(session: AsyncSession, message_id: int) -> Message | None:
+    return await session.get(Message, message_id)
+
+
 async def note_last_message(
     session: AsyncSession, conversation_id: int, message_id: int, *, open_only: bool
 ) -> bool:

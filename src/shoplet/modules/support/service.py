@@ -96,7 +96,7 @@ def _publish_conversation(hub: SupportHub, session: AsyncSession, row: Conversat
     )
 
 
-def _publish_message(
+def publish_message(
     hub: SupportHub, session: AsyncSession, member_id: int, message: Message
 ) -> None:
     hub.after_commit(
@@ -129,7 +129,6 @@ async def _write(
     payload: dict[str, Any] | None = None,
     staff_id: int | None = None,
     open_only: bool = True,
-    wechat_msgid: int | None = None,
 ) -> Message:
     message = await repo.insert_message(
         session,
@@ -140,38 +139,13 @@ async def _write(
             "kind": kind,
             "body": body,
             "payload": payload,
-            "wechat_msgid": wechat_msgid,
             "created_at": utcnow(),
         },
     )
     if not await repo.note_last_message(session, conversation.id, message.id, open_only=open_only):
         raise ConversationClosed()
-    _publish_message(hub, session, conversation.member_id, message)
+    publish_message(hub, session, conversation.member_id, message)
     return message
-
-
-async def write_member_message(
-    session: AsyncSession,
-    hub: SupportHub,
-    conversation: Conversation,
-    *,
-    kind: str,
-    body: str,
-    payload: dict[str, Any] | None,
-    wechat_msgid: int | None = None,
-) -> schemas.ChatMessage:
-    """A shopper's message that arrived another way (WeChat's 客服消息), checked already."""
-    message = await _write(
-        session,
-        hub,
-        conversation,
-        sender="member",
-        kind=kind,
-        body=body,
-        payload=payload,
-        wechat_msgid=wechat_msgid,
-    )
-    return message_out(message)
 
 
 # -- shoppers --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import read_session
+from shoplet.core.db import read_session, utcnow
 from shoplet.core.storage import Storage
 from shoplet.integrations.setup import Integrations
 from shoplet.integrations.wechat.customer_service import (
@@ -53,6 +53,7 @@ from .errors import (
     WeChatWindowPassed,
 )
 from .hub import SupportHub
+from .models import Conversation
 
 log = structlog.get_logger("shoplet.support")
 
@@ -156,7 +157,7 @@ async def receive(
                 "image": card.image,
                 "price": card.price,
             }
-    return await service.write_member_message(
+    return await write_pushed_message(
         session,
         hub,
         conversation,
@@ -165,6 +166,39 @@ async def receive(
         payload=payload,
         wechat_msgid=incoming.msg_id,
     )
+
+
+async def write_pushed_message(
+    session: AsyncSession,
+    hub: SupportHub,
+    conversation: Conversation,
+    *,
+    kind: str,
+    body: str,
+    payload: dict[str, Any] | None,
+    wechat_msgid: int | None,
+) -> schemas.ChatMessage | None:
+    """A shopper's message WeChat pushed (客服消息), checked already; None when that ``MsgId``
+    is stored already (one atomic insert: a retry racing the first push stores nothing)."""
+    new_id = await repo.insert_pushed_message(
+        session,
+        {
+            "conversation_id": conversation.id,
+            "sender": "member",
+            "kind": kind,
+            "body": body,
+            "payload": payload,
+            "wechat_msgid": wechat_msgid,
+            "created_at": utcnow(),
+        },
+    )
+    message = await repo.get_message(session, new_id) if new_id is not None else None
+    if message is None:
+        return None
+    if not await repo.note_last_message(session, conversation.id, message.id, open_only=True):
+        raise ConversationClosed()
+    service.publish_message(hub, session, conversation.member_id, message)
+    return service.message_out(message)
 
 
 # -- staff replies out ------------------------------------------------------------------------

@@ -116,3 +116,36 @@ def test_a_shopper_and_staff_chat_live_and_the_shopper_rates_it(
     rated = server.http.get(f"{API}/support/conversation", headers=order.shopper).json()
     assert rated["rating"] == 5
     assert rated["status"] == "closed"
+
+
+KF = "/_sim/wxacode/sim/kf"
+
+
+def test_a_wechat_shopper_is_answered_from_the_workbench(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    """客服消息: a shopper writes in WeChat's own chat (the simulator pushes it, signed, to the
+    shop); the workbench tags the conversation 微信客服, and the reply leaves through
+    ``custom/send`` to that shopper."""
+    openid = f"oKf{RUN}".ljust(28, "0")
+    question = f"微信里问一下尺码{RUN}"
+    pushed = server.http.post(f"{KF}/message", json={"openid": openid, "text": question})
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json() == {"status": 200, "answer": "success"}
+
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/support")
+    queue = page.get_by_test_id("support-queue")
+    entry = queue.get_by_role("listitem").filter(has=page.get_by_test_id("channel-wechat"))
+    expect(entry.first).to_contain_text("微信客服")
+    entry.first.get_by_role("button", name=re.compile("^接入")).click()
+    staff_log = page.get_by_role("log", name="会话消息")
+    expect(staff_log).to_contain_text(question)
+    expect(page.get_by_test_id("talk-channel")).to_have_text("微信客服")
+    answer = f"建议拍大一码{RUN}"
+    page.get_by_label("回复内容").fill(answer)
+    page.get_by_role("button", name="发送", exact=True).click()
+    expect(staff_log).to_contain_text(answer)
+    sent = server.http.get(f"{KF}/sent", params={"openid": openid}).json()
+    assert sent == [{"touser": openid, "msgtype": "text", "text": {"content": answer}}]
+    assert_accessible(page, "console-support-workbench-wechat")

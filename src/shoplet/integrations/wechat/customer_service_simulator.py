@@ -11,8 +11,9 @@ the reply window (45015: ``window_seconds`` after the shopper's last message), t
 (45047: ``reply_limit`` per message of the shopper's), the content (45002) and media ids
 (40007). ``sent`` keeps every delivered reply; ``typing`` every typing command.
 
-A control route, ``POST /sim/kf/message`` (``{openid, text}``), lets a browser test or the
-embedded demo write as a shopper over HTTP.
+Two control routes let a browser test or the embedded demo play the phone over HTTP: ``POST
+/sim/kf/message`` (``{openid, text}``: the shopper writes) and ``GET /sim/kf/sent?openid=``
+(what the shopper received).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class CustomerServiceSimulator:
             Route("/cgi-bin/media/upload", self._upload, methods=["POST"]),
             Route("/cgi-bin/media/get", self._get_media, methods=["GET"]),
             Route("/sim/kf/message", self._control_message, methods=["POST"]),
+            Route("/sim/kf/sent", self._control_sent, methods=["GET"]),
         ]
 
     # -- the shopper's phone: pushes ---------------------------------------------------------
@@ -170,6 +172,10 @@ class CustomerServiceSimulator:
             return JSONResponse({"detail": "openid and text required"}, status_code=400)
         answer = await self.text(openid, text)
         return JSONResponse({"status": answer.status_code, "answer": answer.text})
+
+    async def _control_sent(self, request: Request) -> Response:
+        openid = request.query_params.get("openid", "")
+        return JSONResponse([b for b in self.sent if not openid or b.get("touser") == openid])
 
     # -- WeChat's API ------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from tests.modules.support.factories import (
     console_url,
     conversation_row,
     message_rows,
+    open_chat,
 )
 
 PUSH = "/api/v1/support/wechat/push"
@@ -358,3 +359,37 @@ async def test_a_staff_socket_reply_goes_to_wechat_and_a_refusal_is_an_error_fra
             frame = await desk.receive()
         assert (frame["ref"], frame["code"]) == ("b", "support.wechat_reply_limit")
         assert await snapshot(ctx, "support_message") == before
+
+
+async def test_typing_shows_in_wechat_only_for_a_wechat_conversation_i_serve(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    ctx: AppContext,
+    agent: dict[str, str],
+    other_agent: dict[str, str],
+) -> None:
+    wx = sim(app)
+    cid, openid = await _claimed_wechat(app, client, ctx, agent)
+    typing = await client.post(console_url(cid, "typing"), headers=agent)
+    assert typing.status_code == 204, typing.text
+    assert wx.typing == [{"touser": openid, "command": "Typing"}]
+    not_mine = await client.post(console_url(cid, "typing"), headers=other_agent)
+    assert not_mine.status_code == 409
+    assert not_mine.json()["code"] == "support.not_assignee"
+    real_clock = wx.clock
+    wx.clock = lambda: real_clock() + 49 * 3600
+    try:
+        late = await client.post(console_url(cid, "typing"), headers=agent)
+    finally:
+        wx.clock = real_clock
+    assert late.json()["code"] == "support.wechat_window_passed"
+    assert len(wx.typing) == 1
+
+    # An in-app conversation: nothing goes to WeChat.
+    bob = await shopper(client, "bob")
+    in_app = await open_chat(client, bob)
+    assert (await client.post(console_url(in_app["id"], "claim"), headers=agent)).status_code == 200
+    assert (
+        await client.post(console_url(in_app["id"], "typing"), headers=agent)
+    ).status_code == 204
+    assert len(wx.typing) == 1

@@ -161,6 +161,21 @@ async def transfer(
 
 
 @router.post(
+    "/support/conversations/{conversation_id}/typing",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 503),
+)
+async def typing(
+    conversation_id: PathId, staff: Agent_, ctx: Ctx, integrations: IntegrationsDep
+) -> Response:
+    """对方正在输入: while I write a reply on a ``wechat`` conversation I serve, the shopper's
+    WeChat shows that I am typing (``custom/typing``); nothing on an in-app one. 409
+    ``support.wechat_window_passed`` after WeChat's 48 hours."""
+    await wechat.typing(ctx, integrations, staff_id=staff.id, conversation_id=conversation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
     "/support/conversations/{conversation_id}/close", responses=problem_responses(404, 409)
 )
 async def close(

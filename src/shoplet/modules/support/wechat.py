@@ -309,3 +309,30 @@ def _key_of(storage: Storage, url: object) -> str | None:
     if not prefix or not url.startswith(prefix):
         return None
     return url[len(prefix) :].split("?", 1)[0] or None
+
+
+async def typing(
+    ctx: AppContext, integrations: Integrations, *, staff_id: int, conversation_id: int
+) -> bool:
+    """对方正在输入 in the shopper's WeChat while the staff member writes (``custom/typing``);
+    False on an in-app conversation (nothing to send). WeChat's refusals are the same problems
+    as a reply's."""
+    async with read_session(ctx.sessionmaker) as session:
+        row = await repo.get_conversation(session, conversation_id)
+        if row is None:
+            raise ConversationNotFound(conversation_id=conversation_id)
+        if row.status == "closed":
+            raise ConversationClosed()
+        if row.assignee_id != staff_id:
+            raise NotAssignee()
+        openid = await members.get_wechat_openid(session, row.member_id)
+    client = integrations.customer_service
+    if row.channel != "wechat" or openid is None or client is None:
+        return False
+    try:
+        await client.typing(openid)
+    except CustomerServiceError as exc:
+        if exc.errcode == REPLY_WINDOW_PASSED:
+            raise WeChatWindowPassed() from exc
+        raise WeChatUnavailable(f"WeChat answered {exc.errcode}") from exc
+    return True

@@ -27,6 +27,7 @@ from .test_console import (
     place_paid_order,
     server,
     signed_in_page,
+    wait_for,
 )
 from .test_coupons import phone
 
@@ -144,6 +145,14 @@ def test_a_wechat_shopper_is_answered_from_the_workbench(
     expect(page.get_by_test_id("talk-channel")).to_have_text("微信客服")
     answer = f"建议拍大一码{RUN}"
     page.get_by_label("回复内容").fill(answer)
+    # Writing shows 对方正在输入 in the shopper's WeChat.
+    wait_for(
+        lambda: (
+            server.http.get(f"{KF}/typing", params={"openid": openid}).json()
+            == [{"touser": openid, "command": "Typing"}]
+        ),
+        what="custom/typing",
+    )
     page.get_by_role("button", name="发送", exact=True).click()
     expect(staff_log).to_contain_text(answer)
     sent = server.http.get(f"{KF}/sent", params={"openid": openid}).json()

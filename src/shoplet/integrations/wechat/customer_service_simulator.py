@@ -11,9 +11,9 @@ the reply window (45015: ``window_seconds`` after the shopper's last message), t
 (45047: ``reply_limit`` per message of the shopper's), the content (45002) and media ids
 (40007). ``sent`` keeps every delivered reply; ``typing`` every typing command.
 
-Two control routes let a browser test or the embedded demo play the phone over HTTP: ``POST
-/sim/kf/message`` (``{openid, text}``: the shopper writes) and ``GET /sim/kf/sent?openid=``
-(what the shopper received).
+Control routes let a browser test or the embedded demo play the phone over HTTP: ``POST
+/sim/kf/message`` (``{openid, text}``: the shopper writes), ``GET /sim/kf/sent?openid=``
+(what the shopper received) and ``GET /sim/kf/typing?openid=`` (对方正在输入 shown).
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ class CustomerServiceSimulator:
             Route("/cgi-bin/media/get", self._get_media, methods=["GET"]),
             Route("/sim/kf/message", self._control_message, methods=["POST"]),
             Route("/sim/kf/sent", self._control_sent, methods=["GET"]),
+            Route("/sim/kf/typing", self._control_typing, methods=["GET"]),
         ]
 
     # -- the shopper's phone: pushes ---------------------------------------------------------
@@ -176,6 +177,10 @@ class CustomerServiceSimulator:
     async def _control_sent(self, request: Request) -> Response:
         openid = request.query_params.get("openid", "")
         return JSONResponse([b for b in self.sent if not openid or b.get("touser") == openid])
+
+    async def _control_typing(self, request: Request) -> Response:
+        openid = request.query_params.get("openid", "")
+        return JSONResponse([b for b in self.typing if not openid or b.get("touser") == openid])
 
     # -- WeChat's API ------------------------------------------------------------------------
 

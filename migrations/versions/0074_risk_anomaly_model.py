@@ -1,7 +1,7 @@
 """The anomaly model shared by every process and the ordinary traffic sampled for its fits.
 
 Revision ID: 0074_risk_anomaly_model
-Revises: 0071_live_sessions
+Revises: 0073_wechat_kf
 Create Date: 2026-12-05 21:32:05.323713
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import shoplet.core.db
 
 revision: str = "0074_risk_anomaly_model"
-down_revision: str | None = "0071_live_sessions"
+down_revision: str | None = "0073_wechat_kf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

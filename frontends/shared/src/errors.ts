@@ -389,6 +389,11 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'support.image_invalid': '请发送 JPG、PNG 或 WebP 格式的图片',
   'support.image_too_large': '图片不能超过 5 MB',
   'support.bad_frame': '消息格式有误，请刷新后重试',
+  'support.message_refused': '消息含有不适宜的内容，未发送，请修改后再发',
+  'support.wechat_push_invalid': '不是来自微信的消息推送',
+  'support.wechat_window_passed': '顾客最后一条微信消息已超过 48 小时，微信不再接收回复',
+  'support.wechat_reply_limit': '微信回复条数已达上限，请等顾客再次发消息',
+  'support.wechat_unavailable': '微信暂时没有接收这条回复，请稍后重试',
 
   // Live sessions (直播)
   'live.invalid': '请求无效，请检查后重试',

@@ -622,6 +622,9 @@ export const MONEY_LABELS = {
   refunded: '已退款',
   refunding: '退款中',
   refundAmount: '退款金额',
+  // 收藏: the price a favourite was saved at, and how much it dropped since (降 ¥10.00).
+  favoritedPrice: '收藏时',
+  priceDrop: '降',
 } as const
 
 /** A review's moderation status (评价管理). */
@@ -781,6 +784,7 @@ export const MODERATION_SUBJECT_LABELS: Labels = {
   answer: '回答',
   post: '种草',
   comment: '评论',
+  chat_message: '客服消息',
 }
 
 /** Where a shopper's question, answer, post or comment stands (content statuses). */
@@ -1240,6 +1244,12 @@ export const SUPPORT_STATUS_LABELS: Labels = {
   queued: '排队中',
   active: '接待中',
   closed: '已结束',
+}
+
+/** Where a support conversation's shopper writes from, so where replies go. */
+export const SUPPORT_CHANNEL_LABELS: Labels = {
+  app: '在线客服',
+  wechat: '微信客服',
 }
 
 /** The lines the system writes into a support conversation. */

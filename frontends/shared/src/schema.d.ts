@@ -6990,7 +6990,10 @@ export interface paths {
         put?: never;
         /**
          * Send
-         * @description Reply in a conversation I serve (409 ``support.not_assignee`` otherwise).
+         * @description Reply in a conversation I serve (409 ``support.not_assignee`` otherwise). On a
+         *     ``wechat`` conversation the reply goes out through WeChat's 客服消息 first and is stored
+         *     only when WeChat took it: 409 ``support.wechat_window_passed`` (48 h after the shopper's
+         *     last message), 409 ``support.wechat_reply_limit``, 503 ``support.wechat_unavailable``.
          */
         post: operations["send_api_v1_console_support_conversations__conversation_id__messages_post"];
         delete?: never;
@@ -7033,6 +7036,28 @@ export interface paths {
          * @description 转接 to another staff member who serves chat (422 ``support.agent_invalid``).
          */
         post: operations["transfer_api_v1_console_support_conversations__conversation_id__transfer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/support/conversations/{conversation_id}/typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Typing
+         * @description 对方正在输入: while I write a reply on a ``wechat`` conversation I serve, the shopper's
+         *     WeChat shows that I am typing (``custom/typing``); nothing on an in-app one. 409
+         *     ``support.wechat_window_passed`` after WeChat's 48 hours.
+         */
+        post: operations["typing_api_v1_console_support_conversations__conversation_id__typing_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8428,6 +8453,48 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/price-drop-reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Price Drop Reminders
+         * @description 降价提醒 the shopper has on (收藏's toggles): the products they accepted a price-drop
+         *     message for, not yet sent. A reminder is turned on with ``POST /me/subscriptions`` (the
+         *     mini program's accept, with ``product_id``).
+         */
+        get: operations["price_drop_reminders_api_v1_me_price_drop_reminders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/price-drop-reminders/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel Price Drop Reminder
+         * @description Turn a product's 降价提醒 off (its unspent accepts are not used); idempotent.
+         */
+        delete: operations["cancel_price_drop_reminder_api_v1_me_price_drop_reminders__product_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -10006,7 +10073,9 @@ export interface paths {
         /**
          * Send Message
          * @description Send text (≤ 1000 characters), an order card (your own order) or a product card.
-         *     422 ``support.message_invalid`` / ``support.card_invalid``, 429 ``support.rate_limited``
+         *     A text is screened first (the shop's sensitive words, then WeChat): 400
+         *     ``support.message_refused`` when refused (not stored, not delivered). 422
+         *     ``support.message_invalid`` / ``support.card_invalid``, 429 ``support.rate_limited``
          *     (10 per 10 s), 409 ``support.conversation_closed``.
          */
         post: operations["send_message_api_v1_support_conversation_messages_post"];
@@ -10072,6 +10141,37 @@ export interface paths {
          * @description The shopper's read receipt: the last message they have seen.
          */
         post: operations["mark_read_api_v1_support_conversations__conversation_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/support/wechat/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify Wechat Push Url
+         * @description WeChat's check of the message-push URL (消息推送): ``echostr`` back when signed with the
+         *     shop's token (``signature`` = SHA1 of the sorted token, timestamp and nonce); 401
+         *     ``support.wechat_push_invalid`` otherwise.
+         */
+        get: operations["verify_wechat_push_url_api_v1_support_wechat_push_get"];
+        put?: never;
+        /**
+         * Wechat Push
+         * @description WeChat's message push (JSON; plain mode, or 安全模式 when the shop set an
+         *     EncodingAESKey): a shopper's 客服消息 (text, image, mini-program card) or entering the chat
+         *     becomes part of their support conversation (channel ``wechat``); a content-security image
+         *     verdict is handed to moderation. 401 ``support.wechat_push_invalid`` (nothing read or
+         *     written) when the signature, the timestamp (±5 min) or the appid is not right. Answers
+         *     ``success``.
+         */
+        post: operations["wechat_push_api_v1_support_wechat_push_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -14011,6 +14111,12 @@ export interface components {
         Conversation: {
             /** Assignee Id */
             assignee_id: number | null;
+            /**
+             * Channel
+             * @description where the shopper last wrote from, so where replies go: app (in-app chat) or wechat (the mini program's 客服消息)
+             * @enum {string}
+             */
+            channel: "app" | "wechat";
             /** Claimed At */
             claimed_at: string | null;
             /** Closed At */
@@ -15292,6 +15398,16 @@ export interface components {
              * @description lowest SKU price, fen
              */
             price: number;
+            /**
+             * Price At Favorite
+             * @description lowest SKU price (fen) when it was favourited; null for older favourites
+             */
+            price_at_favorite: number | null;
+            /**
+             * Price Drop
+             * @description how much cheaper it is now than when favourited (fen; 0: not cheaper)
+             */
+            price_drop: number;
             /** Product Id */
             product_id: number;
             /** Title */
@@ -17868,7 +17984,7 @@ export interface components {
              * Subject Type
              * @enum {string}
              */
-            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment";
+            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment" | "chat_message";
         };
         /** ModerationBulkDecision */
         ModerationBulkDecision: {
@@ -18160,7 +18276,7 @@ export interface components {
              * Subject Type
              * @enum {string}
              */
-            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment";
+            subject_type: "review" | "review_followup" | "question" | "answer" | "post" | "comment" | "chat_message";
             /** Text */
             text: string;
         };
@@ -19991,6 +20107,29 @@ export interface components {
             mode: "set" | "add" | "percent";
             /** Value */
             value: number;
+        };
+        /** PriceDropReminder */
+        PriceDropReminder: {
+            /**
+             * Price
+             * @description its lowest price (fen) when the shopper accepted
+             */
+            price: number | null;
+            /** Product Id */
+            product_id: number;
+        };
+        /**
+         * PriceDropReminders
+         * @description The shopper's 降价提醒 (one per product, on while an accept is unspent).
+         */
+        PriceDropReminders: {
+            /** Items */
+            items: components["schemas"]["PriceDropReminder"][];
+            /**
+             * Offered
+             * @description the shop sends 降价提醒 (its template is enabled)
+             */
+            offered: boolean;
         };
         /**
          * PriceExclusionsOut
@@ -46932,7 +47071,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("checking" | "held" | "approved" | "rejected") | null;
-                subject_type?: ("review" | "review_followup" | "question" | "answer" | "post" | "comment") | null;
+                subject_type?: ("review" | "review_followup" | "question" | "answer" | "post" | "comment" | "chat_message") | null;
                 appealed?: boolean | null;
                 cursor?: string | null;
                 limit?: number;
@@ -57667,6 +57806,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
         };
     };
     mark_read_api_v1_console_support_conversations__conversation_id__read_post: {
@@ -57842,6 +57997,115 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    typing_api_v1_console_support_conversations__conversation_id__typing_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -63045,6 +63309,89 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    price_drop_reminders_api_v1_me_price_drop_reminders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceDropReminders"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    cancel_price_drop_reminder_api_v1_me_price_drop_reminders__product_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceDropReminders"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -68457,6 +68804,22 @@ export interface operations {
                 };
             };
             /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -68773,6 +69136,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_wechat_push_url_api_v1_support_wechat_push_get: {
+        parameters: {
+            query?: {
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    wechat_push_api_v1_support_wechat_push_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     wechat_push_token: SecretStr = SecretStr("shoplet-sim-push-token")
     # The public base URL WeChat pushes to (None: the simulator delivers to this app in-process).
     wechat_push_base_url: str | None = None
+    # 消息推送's EncodingAESKey (43 characters): set, the push URL takes only 安全模式 (encrypted)
+    # pushes; None, plain mode (the signature alone). Customer-service messages arrive there.
+    wechat_push_aes_key: SecretStr | None = None
 
     # WeChat Pay API v3 (direct merchant, public-key mode). Embedded and test mode leave these
     # unset and pay against the in-repo simulator with keys generated in data_dir/wechatpay-sim.

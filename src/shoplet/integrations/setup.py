@@ -41,6 +41,8 @@ from shoplet.integrations.tencent_sms_simulator import (
     SIMULATOR_SIGN_NAME,
     TencentSmsSimulator,
 )
+from shoplet.integrations.wechat.customer_service import CustomerServiceClient
+from shoplet.integrations.wechat.customer_service_simulator import CustomerServiceSimulator
 from shoplet.integrations.wechat.login import WeChatLoginClient
 from shoplet.integrations.wechat.login_simulator import create_login_simulator
 from shoplet.integrations.wechat.pay import (
@@ -73,6 +75,9 @@ WXACODE_SIM_PREFIX = "/_sim/wxacode"
 KUAIDI100_SIM_PREFIX = "/_sim/kuaidi100"
 # WeChat's message push (content-security verdicts) lands here.
 WECHAT_PUSH_PATH = "/api/v1/moderation/wechat/push"
+# Customer-service messages (客服消息) land here (also content-security verdicts: a mini program
+# has one push URL, and this one hands those on to moderation).
+WECHAT_KF_PUSH_PATH = "/api/v1/support/wechat/push"
 # The callback URL's host when Kuaidi100 is the in-process simulator (pushes never leave the app).
 KUAIDI100_LOCAL_CALLBACK_BASE = "http://shoplet.internal"
 KUAIDI100_CALLBACK_PATH = "/api/v1/fulfillment/kuaidi100/callback"
@@ -119,6 +124,13 @@ class Integrations:
     # Subscribe messages (订阅消息) and, embedded and test, their simulator.
     subscribe_messages: SubscribeMessageClient | None = None
     subscribe_simulator: SubscribeMessageSimulator | None = None
+    # The mini program's customer service (客服消息: custom/send, media) and, embedded and test,
+    # its simulator; pushes are checked with ``wechat_push_token`` and, in 安全模式,
+    # ``wechat_push_aes_key`` (the EncodingAESKey; empty: plain mode) and ``wechat_appid``.
+    customer_service: CustomerServiceClient | None = None
+    customer_service_simulator: CustomerServiceSimulator | None = None
+    wechat_push_aes_key: str = ""
+    wechat_appid: str = ""
 
 
 @asynccontextmanager
@@ -197,6 +209,16 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
             subscribe_simulator=(
                 subscribe_message_simulator(app, settings) if wxa_simulator is not None else None
             ),
+            customer_service=CustomerServiceClient(wxacode_http, shipping_token),
+            customer_service_simulator=(
+                customer_service_simulator(app, settings) if wxa_simulator is not None else None
+            ),
+            wechat_push_aes_key=(
+                settings.wechat_push_aes_key.get_secret_value()
+                if settings.wechat_push_aes_key is not None
+                else ""
+            ),
+            wechat_appid=settings.wechat_appid,
         )
         app.state.integrations = integrations
         try:
@@ -381,6 +403,30 @@ def subscribe_message_simulator(app: FastAPI, settings: Settings) -> SubscribeMe
         return existing
     codes = wxacode_simulator(app, settings)
     existing = app.state.subscribe_simulator = SubscribeMessageSimulator(tokens=codes.tokens)
+    codes.app.router.routes.extend(existing.routes())
+    return existing
+
+
+def customer_service_simulator(app: FastAPI, settings: Settings) -> CustomerServiceSimulator:
+    """客服消息's simulator, on the mini-program code simulator's tokens; its routes join that
+    simulator's app, and its pushes go to this app in-process unless a public push base URL is
+    set."""
+    existing: CustomerServiceSimulator | None = getattr(
+        app.state, "customer_service_simulator", None
+    )
+    if existing is not None:
+        return existing
+    codes = wxacode_simulator(app, settings)
+    base = settings.wechat_push_base_url
+    key = settings.wechat_push_aes_key
+    existing = app.state.customer_service_simulator = CustomerServiceSimulator(
+        tokens=codes.tokens,
+        appid=settings.wechat_appid,
+        push_token=settings.wechat_push_token.get_secret_value(),
+        push_url=(base or KUAIDI100_LOCAL_CALLBACK_BASE).rstrip("/") + WECHAT_KF_PUSH_PATH,
+        push_transport=(None if base else httpx.ASGITransport(app=app, raise_app_exceptions=False)),
+        encoding_aes_key=key.get_secret_value() if key is not None else None,
+    )
     codes.app.router.routes.extend(existing.routes())
     return existing
 

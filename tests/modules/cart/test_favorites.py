@@ -165,6 +165,8 @@ async def test_list_is_newest_first_in_keyset_pages_with_live_products(
         "price": 4500,
         "original_price": 5000,
         "is_available": True,
+        "price_at_favorite": 5000,  # 收藏 shows 降 ¥5.00
+        "price_drop": 500,
     }
     assert (withdrawn["product_id"], withdrawn["is_available"]) == (made[3].id, False)
     assert await _walk(client, bob, limit=10) == [[made[0].id]]

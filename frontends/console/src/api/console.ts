@@ -310,6 +310,7 @@ export const consoleApi = {
   supportTransfer: (id: number, staffId: number) =>
     call<Res<O['supportTransfer']>>(OPS.supportTransfer, { params: { conversation_id: id }, body: { staff_id: staffId } }),
   supportClose: (id: number) => call<Res<O['supportClose']>>(OPS.supportClose, { params: { conversation_id: id } }),
+  supportTyping: (id: number) => call<void>(OPS.supportTyping, { params: { conversation_id: id } }),
   supportRead: (id: number, messageId: number) =>
     call<Res<O['supportRead']>>(OPS.supportRead, { params: { conversation_id: id }, body: { message_id: messageId } }),
   supportQuickReplies: () => call<Res<O['supportQuickReplies']>>(OPS.supportQuickReplies),

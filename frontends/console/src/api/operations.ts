@@ -138,6 +138,7 @@ export const OPS = {
   supportSend: op('POST', '/api/v1/console/support/conversations/{conversation_id}/messages'),
   supportTransfer: op('POST', '/api/v1/console/support/conversations/{conversation_id}/transfer'),
   supportClose: op('POST', '/api/v1/console/support/conversations/{conversation_id}/close'),
+  supportTyping: op('POST', '/api/v1/console/support/conversations/{conversation_id}/typing'),
   supportRead: op('POST', '/api/v1/console/support/conversations/{conversation_id}/read'),
   supportQuickReplies: op('GET', '/api/v1/console/support/quick-replies'),
   supportAddQuickReply: op('POST', '/api/v1/console/support/quick-replies'),

@@ -32,6 +32,9 @@ export const api = {
     // uni.requestSubscribeMessage's answers ({ [template_id]: 'accept' | 'reject' | 'ban' | 'filter' }),
     // and what a reminder is for ({ sku_id } of 到货提醒, { product_id } of 降价提醒).
     record: (results, subject = {}) => call('recordSubscriptions', { body: { results, ...subject } }),
+    // 降价提醒 the shopper has on ({ offered, items: [{ product_id, price }] }), and turning one off.
+    priceDrops: () => call('listPriceDropReminders'),
+    cancelPriceDrop: (productId) => call('cancelPriceDropReminder', { params: { product_id: productId } }),
   },
   passkeys: {
     list: () => call('listPasskeys'),

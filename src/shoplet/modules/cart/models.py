@@ -59,4 +59,7 @@ class Favorite(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigId)
     product_id: Mapped[int] = mapped_column(BigId)
+    # The product's lowest price (fen) when it was saved: 收藏 shows 降 ¥x against it (None:
+    # saved before prices were kept).
+    price_at_favorite: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime]

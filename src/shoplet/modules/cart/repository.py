@@ -273,9 +273,10 @@ async def is_favorite(session: AsyncSession, member_id: int, product_id: int) ->
 
 
 async def insert_favorite(
-    session: AsyncSession, member_id: int, product_id: int, *, now: datetime
+    session: AsyncSession, member_id: int, product_id: int, *, now: datetime, price: int
 ) -> None:
-    """Idempotent: a concurrent duplicate is absorbed by ``ON CONFLICT DO NOTHING``."""
+    """Idempotent: a concurrent duplicate is absorbed by ``ON CONFLICT DO NOTHING`` (the first
+    one's price is kept)."""
     insert = (
         postgresql.insert(Favorite)
         if session.get_bind().dialect.name == "postgresql"
@@ -283,7 +284,7 @@ async def insert_favorite(
     )
     await session.execute(
         insert.values(
-            member_id=member_id, product_id=product_id, created_at=now
+            member_id=member_id, product_id=product_id, price_at_favorite=price, created_at=now
         ).on_conflict_do_nothing(index_elements=[Favorite.member_id, Favorite.product_id])
     )
 

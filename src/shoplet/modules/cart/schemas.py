@@ -117,6 +117,12 @@ class FavoriteItem(ResponseModel):
     price: int = Field(description="lowest SKU price, fen")
     original_price: int
     is_available: bool = Field(description="the product is on sale")
+    price_at_favorite: int | None = Field(
+        description="lowest SKU price (fen) when it was favourited; null for older favourites"
+    )
+    price_drop: int = Field(
+        description="how much cheaper it is now than when favourited (fen; 0: not cheaper)"
+    )
 
 
 FavoritePage = Page[FavoriteItem]

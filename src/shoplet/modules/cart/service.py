@@ -291,8 +291,11 @@ async def add_favorite(session: AsyncSession, member_id: int, product_id: int) -
     """Idempotent. Only products on sale can be favourited (others are 404, as on the
     storefront); one already favourited stays so even if it was withdrawn since."""
     if not await repo.is_favorite(session, member_id, product_id):
-        await _require_on_sale(session, product_id)
-        await repo.insert_favorite(session, member_id, product_id, now=utcnow())
+        product = await _require_on_sale(session, product_id)
+        # 收藏 compares the price now with this one (降 ¥x).
+        await repo.insert_favorite(
+            session, member_id, product_id, now=utcnow(), price=product.min_price
+        )
     return FavoriteState(product_id=product_id, favorited=True)
 
 
@@ -343,6 +346,10 @@ async def list_favorites(
                 price=product.min_price,
                 original_price=product.original_price,
                 is_available=product.status == "on_sale",
+                price_at_favorite=favorite.price_at_favorite,
+                price_drop=max(0, (favorite.price_at_favorite or 0) - product.min_price)
+                if favorite.price_at_favorite is not None
+                else 0,
             )
         )
     next_cursor = encode_id_cursor(page[-1].id) if len(rows) > limit else None

@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext, Ctx
+from shoplet.core.db import utcnow
 from shoplet.core.errors import Unauthorized
 from shoplet.core.security import PiiCipher, TokenError, mask_phone
 from shoplet.modules.members import passkeys
@@ -37,6 +38,7 @@ from shoplet.modules.members.regions import Region, RegionTree
 from shoplet.modules.members.regions import tree as region_tree
 from shoplet.modules.members.repository import MemberFilter
 from shoplet.modules.members.schemas import MemberAdmin
+from shoplet.modules.members.service import WECHAT_DEFAULT_NICKNAME
 from shoplet.modules.risk.public import PasskeyHook, set_passkey_hook
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "get_wechat_openid",
     "list_members_admin",
     "masked_phones",
+    "member_for_openid",
     "member_from_token",
     "merge_members",
     "region_tree",
@@ -225,6 +228,29 @@ async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None
     """The member's mini-program openid (for JSAPI payments and subscribe messages), or None
     for members who signed up by SMS or do not exist."""
     return await repo.get_wechat_openid(session, member_id)
+
+
+async def member_for_openid(session: AsyncSession, openid: str) -> int:
+    """The member behind a mini-program openid, created as a first login would be when the
+    shopper never signed in (WeChat vouches for the openid: it pushed their 客服消息)."""
+    found = await repo.get_member_by_openid(session, openid)
+    if found is not None:
+        return found.id
+    now = utcnow()
+    await repo.insert_member_if_absent(
+        session,
+        unique_on="wechat_openid",
+        values={
+            "nickname": WECHAT_DEFAULT_NICKNAME,
+            "wechat_openid": openid,
+            "created_at": now,
+            "last_login_at": now,
+        },
+    )
+    member = await repo.get_member_by_openid(session, openid)
+    if member is None:  # pragma: no cover - the insert above, or the one it lost to
+        raise LookupError(openid)
+    return member.id
 
 
 async def active_member_ids(

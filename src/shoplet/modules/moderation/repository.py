@@ -129,6 +129,12 @@ async def insert_item(session: AsyncSession, values: Mapping[str, Any]) -> int |
     return new_id
 
 
+async def set_subject_id(session: AsyncSession, item_id: int, old: int, new: int) -> None:
+    await session.execute(
+        update(Item).where(Item.id == item_id, Item.subject_id == old).values(subject_id=new)
+    )
+
+
 async def get_item(session: AsyncSession, item_id: int) -> Item | None:
     return (await session.scalars(_fresh(select(Item).where(Item.id == item_id)))).first()
 
@@ -212,7 +218,8 @@ async def list_items(
 async def member_items(
     session: AsyncSession, member_id: int, *, before_id: int | None, limit: int
 ) -> list[Item]:
-    stmt = select(Item).where(Item.member_id == member_id)
+    # 我的内容 lists what the author published; a refused chat message never was.
+    stmt = select(Item).where(Item.member_id == member_id, Item.subject_type != "chat_message")
     if before_id is not None:
         stmt = stmt.where(Item.id < before_id)
     return list(await session.scalars(_fresh(stmt.order_by(Item.id.desc()).limit(limit))))

@@ -13,7 +13,9 @@ from shoplet.core.schemas import Id, RequestModel, ResponseModel
 Action = Literal["block", "hold", "replace"]
 Category = Literal["politics", "porn", "abuse", "ads", "illegal", "fraud", "other"]
 ModerationStatus = Literal["checking", "held", "approved", "rejected"]
-SubjectType = Literal["review", "review_followup", "question", "answer", "post", "comment"]
+SubjectType = Literal[
+    "review", "review_followup", "question", "answer", "post", "comment", "chat_message"
+]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 WordText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 

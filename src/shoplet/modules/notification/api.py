@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
+from shoplet.core.http_cache import NO_STORE
+from shoplet.core.params import PathId
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.notification import service
 from shoplet.modules.notification.schemas import (
+    PriceDropReminders,
     SubscribeAnswers,
     SubscribeCredits,
     SubscribeTemplatePublic,
@@ -43,3 +46,24 @@ async def record_subscriptions(
         session, member_id=member.id, answers=dict(body.results), subjects=subjects
     )
     return SubscribeCredits(credits=credits)
+
+
+@router.get("/me/price-drop-reminders", tags=["notification"], responses=problem_responses(401))
+async def price_drop_reminders(
+    member: CurrentMember, session: DbSession, response: Response
+) -> PriceDropReminders:
+    """降价提醒 the shopper has on (收藏's toggles): the products they accepted a price-drop
+    message for, not yet sent. A reminder is turned on with ``POST /me/subscriptions`` (the
+    mini program's accept, with ``product_id``)."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.price_drop_reminders(session, member_id=member.id)
+
+
+@router.delete(
+    "/me/price-drop-reminders/{product_id}", tags=["notification"], responses=problem_responses(401)
+)
+async def cancel_price_drop_reminder(
+    product_id: PathId, member: CurrentMember, session: DbSession
+) -> PriceDropReminders:
+    """Turn a product's 降价提醒 off (its unspent accepts are not used); idempotent."""
+    return await service.cancel_price_drop(session, member_id=member.id, product_id=product_id)

@@ -122,6 +122,43 @@ async def waiting(
     return [(int(r[0]), int(r[1]), r[2]) for r in (await session.execute(query)).all()]
 
 
+async def subject_credits(
+    session: AsyncSession, *, member_id: int, template_id: str, prefix: str
+) -> list[tuple[str, int | None]]:
+    """(subject, price) of the shopper's unspent credits of a template whose subject starts
+    with ``prefix`` (``product:``: their 降价提醒)."""
+    rows = await session.execute(
+        select(NotificationCredit.subject, NotificationCredit.price)
+        .where(
+            NotificationCredit.member_id == member_id,
+            NotificationCredit.template_id == template_id,
+            NotificationCredit.subject.startswith(prefix),
+            NotificationCredit.credits > 0,
+        )
+        .order_by(NotificationCredit.subject)
+    )
+    return [(str(r[0]), r[1]) for r in rows.all()]
+
+
+async def drop_credits(
+    session: AsyncSession, *, member_id: int, template_id: str, subject: str, now: datetime
+) -> bool:
+    """The shopper turned a reminder off: its unspent accepts are not used (True when there
+    were some)."""
+    stmt = (
+        update(NotificationCredit)
+        .where(
+            NotificationCredit.member_id == member_id,
+            NotificationCredit.template_id == template_id,
+            NotificationCredit.subject == subject,
+            NotificationCredit.credits > 0,
+        )
+        .values(credits=0, updated_at=now)
+        .returning(NotificationCredit.id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
 async def claim_credit(
     session: AsyncSession, *, member_id: int, template_id: str, subject: str = ""
 ) -> bool:

@@ -60,6 +60,18 @@ class SubscribeCredits(ResponseModel):
     credits: dict[str, int]
 
 
+class PriceDropReminder(ResponseModel):
+    product_id: int
+    price: int | None = Field(description="its lowest price (fen) when the shopper accepted")
+
+
+class PriceDropReminders(ResponseModel):
+    """The shopper's 降价提醒 (one per product, on while an accept is unspent)."""
+
+    offered: bool = Field(description="the shop sends 降价提醒 (its template is enabled)")
+    items: list[PriceDropReminder]
+
+
 class SubscribeTemplatePublic(ResponseModel):
     event: Event
     template_id: str

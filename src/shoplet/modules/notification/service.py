@@ -54,6 +54,7 @@ from shoplet.modules.notification.models import (
     NotificationSend,
     NotificationTemplate,
 )
+from shoplet.modules.notification.schemas import PriceDropReminder, PriceDropReminders
 
 log = structlog.get_logger("shoplet.notification")
 
@@ -243,6 +244,42 @@ async def subjects_for(
             raise SubjectUnknown(f"product {product_id} is not on sale", product_id=product_id)
         subjects["price_drop"] = (f"product:{product_id}", found[1])
     return subjects
+
+
+PRODUCT_SUBJECT = "product:"
+
+
+async def price_drop_reminders(session: AsyncSession, *, member_id: int) -> PriceDropReminders:
+    """The products the shopper holds a 降价提醒 credit for (收藏's toggles), and whether the
+    shop sends 降价提醒 at all (an enabled template)."""
+    template = await repo.template_for(session, "price_drop")
+    if template is None or not template.is_enabled:
+        return PriceDropReminders(offered=False, items=[])
+    rows = await repo.subject_credits(
+        session, member_id=member_id, template_id=template.template_id, prefix=PRODUCT_SUBJECT
+    )
+    items = []
+    for subject, price in rows:
+        product_id = subject.removeprefix(PRODUCT_SUBJECT)
+        if product_id.isdigit():
+            items.append(PriceDropReminder(product_id=int(product_id), price=price))
+    return PriceDropReminders(offered=True, items=items)
+
+
+async def cancel_price_drop(
+    session: AsyncSession, *, member_id: int, product_id: int
+) -> PriceDropReminders:
+    """Turn a product's 降价提醒 off: its unspent accepts are not used (idempotent)."""
+    template = await repo.template_for(session, "price_drop")
+    if template is not None:
+        await repo.drop_credits(
+            session,
+            member_id=member_id,
+            template_id=template.template_id,
+            subject=f"{PRODUCT_SUBJECT}{product_id}",
+            now=utcnow(),
+        )
+    return await price_drop_reminders(session, member_id=member_id)
 
 
 async def notify_restocked(session: AsyncSession, *, sku_id: int) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, WebSocket, status
+from fastapi.responses import PlainTextResponse
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
@@ -15,10 +16,18 @@ from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
+from shoplet.integrations.setup import Integrations, IntegrationsDep
+from shoplet.integrations.wechat.customer_service import open_message_push, parse_message
+from shoplet.integrations.wechat.message_crypto import (
+    PushCryptoError,
+    aes_key,
+    signature_matches,
+)
 from shoplet.modules.members.public import CurrentMember
+from shoplet.modules.moderation import public as moderation
 
-from . import service, sockets
-from .errors import ImageInvalid, ImageTooLarge
+from . import service, sockets, wechat
+from .errors import ImageInvalid, ImageTooLarge, WeChatPushInvalid
 from .hub import hub_of
 from .schemas import ChatMessage, Conversation, MessagePage, MessageSend, RatingBody, ReadBody
 
@@ -67,16 +76,26 @@ async def messages(
 @router.post(
     "/support/conversation/messages",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 404, 409, 422, 429),
+    responses=problem_responses(400, 401, 404, 409, 422, 429),
 )
 async def send_message(
     body: MessageSend, member: CurrentMember, session: DbSession, ctx: Ctx
 ) -> ChatMessage:
     """Send text (≤ 1000 characters), an order card (your own order) or a product card.
-    422 ``support.message_invalid`` / ``support.card_invalid``, 429 ``support.rate_limited``
+    A text is screened first (the shop's sensitive words, then WeChat): 400
+    ``support.message_refused`` when refused (not stored, not delivered). 422
+    ``support.message_invalid`` / ``support.card_invalid``, 429 ``support.rate_limited``
     (10 per 10 s), 409 ``support.conversation_closed``."""
+    # Screened before the request's transaction opens: WeChat is called here.
+    screening = await service.screen_text(ctx, openid=member.openid, body=body)
     return await service.send_member_message(
-        session, hub_of(ctx), ctx.limiter, member_id=member.id, body=body
+        session,
+        hub_of(ctx),
+        ctx.limiter,
+        member_id=member.id,
+        body=body,
+        screening=screening,
+        openid=member.openid,
     )
 
 
@@ -142,6 +161,69 @@ async def rate(
     return await service.rate(
         session, member_id=member.id, conversation_id=conversation_id, score=body.score
     )
+
+
+Signed = Annotated[str, Query(max_length=128)]
+PUSH_MAX = 64 * 1024
+
+
+def _aes_key(integrations: Integrations) -> bytes | None:
+    key = integrations.wechat_push_aes_key
+    return aes_key(key) if key else None
+
+
+@router.get(
+    "/support/wechat/push", response_class=PlainTextResponse, responses=problem_responses(401)
+)
+async def verify_wechat_push_url(
+    integrations: IntegrationsDep,
+    signature: Signed = "",
+    timestamp: Signed = "",
+    nonce: Signed = "",
+    echostr: Annotated[str, Query(max_length=512)] = "",
+) -> PlainTextResponse:
+    """WeChat's check of the message-push URL (消息推送): ``echostr`` back when signed with the
+    shop's token (``signature`` = SHA1 of the sorted token, timestamp and nonce); 401
+    ``support.wechat_push_invalid`` otherwise."""
+    if not signature_matches(signature, integrations.wechat_push_token, timestamp, nonce):
+        raise WeChatPushInvalid()
+    return PlainTextResponse(echostr)
+
+
+@router.post(
+    "/support/wechat/push", response_class=PlainTextResponse, responses=problem_responses(401)
+)
+async def wechat_push(
+    request: Request, session: DbSession, ctx: Ctx, integrations: IntegrationsDep
+) -> PlainTextResponse:
+    """WeChat's message push (JSON; plain mode, or 安全模式 when the shop set an
+    EncodingAESKey): a shopper's 客服消息 (text, image, mini-program card) or entering the chat
+    becomes part of their support conversation (channel ``wechat``); a content-security image
+    verdict is handed to moderation. 401 ``support.wechat_push_invalid`` (nothing read or
+    written) when the signature, the timestamp (±5 min) or the appid is not right. Answers
+    ``success``."""
+    body = await request.body()
+    if len(body) > PUSH_MAX:
+        raise WeChatPushInvalid("The push is too large")
+    try:
+        plain = open_message_push(
+            request.query_params,
+            body,
+            token=integrations.wechat_push_token,
+            aes_key=_aes_key(integrations),
+            appid=integrations.wechat_appid,
+        )
+    except PushCryptoError as exc:
+        raise WeChatPushInvalid(f"Refused: {exc.reason}") from exc
+    message = parse_message(plain)
+    if message is None:
+        # The one push URL of the mini program also carries content-security verdicts.
+        await moderation.apply_media_push(session, plain)
+        return PlainTextResponse("success")
+    incoming = await wechat.prepare(ctx, integrations, message)
+    if incoming is not None:
+        await wechat.receive(session, hub_of(ctx), get_storage(ctx, "media"), incoming)
+    return PlainTextResponse("success")
 
 
 @router.websocket("/support/ws")

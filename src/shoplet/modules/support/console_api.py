@@ -14,6 +14,8 @@ from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
+from shoplet.core.storage import get_storage
+from shoplet.integrations.setup import IntegrationsDep
 from shoplet.modules.staff.public import (
     StaffIdentity,
     origin_of,
@@ -21,7 +23,8 @@ from shoplet.modules.staff.public import (
     require_permission,
 )
 
-from . import service, sockets
+from . import quick_replies as replies
+from . import service, sockets, wechat
 from .hub import hub_of
 from .schemas import (
     Agent,
@@ -98,16 +101,29 @@ async def claim(
 @router.post(
     "/support/conversations/{conversation_id}/messages",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(404, 409, 422, 503),
 )
 async def send(
+    *,
     conversation_id: PathId,
     body: StaffMessageSend,
     staff: Agent_,
     session: DbSession,
     ctx: Ctx,
+    integrations: IntegrationsDep,
 ) -> ChatMessage:
-    """Reply in a conversation I serve (409 ``support.not_assignee`` otherwise)."""
+    """Reply in a conversation I serve (409 ``support.not_assignee`` otherwise). On a
+    ``wechat`` conversation the reply goes out through WeChat's 客服消息 first and is stored
+    only when WeChat took it: 409 ``support.wechat_window_passed`` (48 h after the shopper's
+    last message), 409 ``support.wechat_reply_limit``, 503 ``support.wechat_unavailable``."""
+    await wechat.relay(
+        ctx,
+        integrations,
+        get_storage(ctx, "media"),
+        staff_id=staff.id,
+        conversation_id=conversation_id,
+        body=body,
+    )
     return await service.send_staff_message(
         session, hub_of(ctx), staff_id=staff.id, conversation_id=conversation_id, body=body
     )
@@ -145,6 +161,21 @@ async def transfer(
 
 
 @router.post(
+    "/support/conversations/{conversation_id}/typing",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 503),
+)
+async def typing(
+    conversation_id: PathId, staff: Agent_, ctx: Ctx, integrations: IntegrationsDep
+) -> Response:
+    """对方正在输入: while I write a reply on a ``wechat`` conversation I serve, the shopper's
+    WeChat shows that I am typing (``custom/typing``); nothing on an in-app one. 409
+    ``support.wechat_window_passed`` after WeChat's 48 hours."""
+    await wechat.typing(ctx, integrations, staff_id=staff.id, conversation_id=conversation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
     "/support/conversations/{conversation_id}/close", responses=problem_responses(404, 409)
 )
 async def close(
@@ -172,7 +203,7 @@ async def mark_read(
 
 @router.get("/support/quick-replies")
 async def quick_replies(_: Agent_, session: DbSession) -> list[QuickReply]:
-    return await service.quick_replies(session)
+    return await replies.quick_replies(session)
 
 
 @router.post(
@@ -181,7 +212,7 @@ async def quick_replies(_: Agent_, session: DbSession) -> list[QuickReply]:
 async def add_quick_reply(
     body: QuickReplyBody, staff: Agent_, request: Request, session: DbSession
 ) -> QuickReply:
-    reply = await service.add_quick_reply(session, body)
+    reply = await replies.add_quick_reply(session, body)
     await record_audit(
         session,
         staff,
@@ -197,7 +228,7 @@ async def add_quick_reply(
 async def update_quick_reply(
     reply_id: PathId, body: QuickReplyBody, staff: Agent_, request: Request, session: DbSession
 ) -> QuickReply:
-    reply = await service.update_quick_reply(session, reply_id, body)
+    reply = await replies.update_quick_reply(session, reply_id, body)
     await record_audit(
         session,
         staff,
@@ -217,7 +248,7 @@ async def update_quick_reply(
 async def delete_quick_reply(
     reply_id: PathId, staff: Agent_, request: Request, session: DbSession
 ) -> None:
-    await service.delete_quick_reply(session, reply_id)
+    await replies.delete_quick_reply(session, reply_id)
     await record_audit(
         session,
         staff,

@@ -3,7 +3,14 @@ before anything is written, or rolls the request's transaction back."""
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest, Conflict, NotFound, RateLimited, ShopletError
+from shoplet.core.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    ShopletError,
+)
 
 
 class Unprocessable(ShopletError):
@@ -86,3 +93,29 @@ class ImageTooLarge(ShopletError):
     status = 413
     code = "support.image_too_large"
     title = "An image is at most 5 MB"
+
+
+class MessageRefused(BadRequest):
+    code = "support.message_refused"
+    title = "This message cannot be sent; please change it"
+
+
+class WeChatPushInvalid(ShopletError):
+    status = 401
+    code = "support.wechat_push_invalid"
+    title = "The push is not WeChat's for this mini program (signature, time or appid)"
+
+
+class WeChatWindowPassed(Conflict):
+    code = "support.wechat_window_passed"
+    title = "48 hours have passed since the shopper's last WeChat message; WeChat takes no reply"
+
+
+class WeChatReplyLimit(Conflict):
+    code = "support.wechat_reply_limit"
+    title = "WeChat takes no more replies until the shopper writes again"
+
+
+class WeChatUnavailable(ServiceUnavailable):
+    code = "support.wechat_unavailable"
+    title = "WeChat did not take the reply; try again"

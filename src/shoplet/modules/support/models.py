@@ -28,11 +28,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shoplet.core.db import Base, BigId
 
 ConversationStatus = Literal["queued", "active", "closed"]
+Channel = Literal["app", "wechat"]
 Sender = Literal["member", "staff", "system"]
 MessageKind = Literal["text", "image", "order", "product", "event"]
 STATUSES: tuple[str, ...] = get_args(ConversationStatus)
 SENDERS: tuple[str, ...] = get_args(Sender)
 KINDS: tuple[str, ...] = get_args(MessageKind)
+CHANNELS: tuple[str, ...] = get_args(Channel)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -41,12 +43,15 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 class Conversation(Base):
     """A shopper's conversation with the shop. ``priority``: the shopper's tier had 专属客服
-    (``priority_service``) when it was opened, so it is served first."""
+    (``priority_service``) when it was opened, so it is served first. ``channel``: where the
+    shopper last wrote from, so where staff replies go: ``app`` (the in-app chat) or ``wechat``
+    (the mini program's native 客服消息, sent with ``custom/send``)."""
 
     __tablename__ = "support_conversation"
     __table_args__ = (
         CheckConstraint(_in("status", STATUSES), name="status_known"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel_known"),
         Index(
             "uq_support_conversation_open",
             "member_id",
@@ -71,6 +76,7 @@ class Conversation(Base):
     last_message_id: Mapped[int] = mapped_column(BigInteger, default=0)
     member_read_id: Mapped[int] = mapped_column(BigInteger, default=0)
     staff_read_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    channel: Mapped[str] = mapped_column(String(8), default="app", server_default=text("'app'"))
     created_at: Mapped[datetime]
 
 
@@ -83,6 +89,13 @@ class Message(Base):
         CheckConstraint(_in("sender", SENDERS), name="sender_known"),
         CheckConstraint(_in("kind", KINDS), name="kind_known"),
         Index("ix_support_message_conversation_id_id", "conversation_id", "id"),
+        Index(
+            "uq_support_message_wechat_msgid",
+            "wechat_msgid",
+            unique=True,
+            postgresql_where=text("wechat_msgid IS NOT NULL"),
+            sqlite_where=text("wechat_msgid IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -92,6 +105,8 @@ class Message(Base):
     kind: Mapped[str] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # A message pushed by WeChat (客服消息): its MsgId, so a retried push is stored once.
+    wechat_msgid: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime]
 
 

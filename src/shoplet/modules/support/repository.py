@@ -53,6 +53,23 @@ async def insert_conversation(session: AsyncSession, values: Mapping[str, Any]) 
     return new_id
 
 
+async def set_channel(session: AsyncSession, conversation_id: int, channel: str) -> bool:
+    """Replies go where the shopper last wrote from; True when that changed."""
+    stmt = (
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.channel != channel)
+        .values(channel=channel)
+        .returning(Conversation.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def message_by_wechat_msgid(session: AsyncSession, msgid: int) -> int | None:
+    stmt = select(Message.id).where(Message.wechat_msgid == msgid)
+    found: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return found
+
+
 async def get_conversation(session: AsyncSession, conversation_id: int) -> Conversation | None:
     stmt = select(Conversation).where(Conversation.id == conversation_id)
     return (await session.scalars(_fresh(stmt))).first()
@@ -157,6 +174,25 @@ async def insert_message(session: AsyncSession, values: Mapping[str, Any]) -> Me
     session.add(message)
     await session.flush()
     return message
+
+
+async def insert_pushed_message(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """A message WeChat pushed: its id, or None when its ``wechat_msgid`` is stored already (a
+    retried push, even one arriving while the first is being written)."""
+    stmt = (
+        _insert(session, Message)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=["wechat_msgid"], index_where=Message.wechat_msgid.is_not(None)
+        )
+        .returning(Message.id)
+    )
+    new_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+async def get_message(session: AsyncSession, message_id: int) -> Message | None:
+    return await session.get(Message, message_id)
 
 
 async def note_last_message(

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
-from .models import ConversationStatus, MessageKind, Sender
+from .models import Channel, ConversationStatus, MessageKind, Sender
 
 # Bodies accept more than the service does, so an over-long text is ``support.message_invalid``
 # (with how long it was), not a generic ``request.invalid``.
@@ -80,6 +80,10 @@ class Conversation(ResponseModel):
     last_message_id: int
     member_read_id: int = Field(description="the shopper's read receipt: last message seen")
     staff_read_id: int = Field(description="staff's read receipt: last message seen")
+    channel: Channel = Field(
+        description="where the shopper last wrote from, so where replies go: app (in-app chat) "
+        "or wechat (the mini program's 客服消息)"
+    )
 
 
 class MessagePage(ResponseModel):

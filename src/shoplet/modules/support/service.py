@@ -5,6 +5,13 @@ Every change is published to the open sockets after commit (``hub.SupportHub.aft
 the same messages are read back with ``after=<cursor>`` when a socket is not available.
 Shoppers' messages are rate limited per member (``RATE``, one atomic step in Redis, so it holds
 under concurrent sends), checked after validation and before anything is written.
+
+A shopper's text is screened by moderation (lexicon, then WeChat's ``msgSecCheck``) before the
+request's transaction opens (:func:`screen_text`); one refused outright (a ``block`` word,
+WeChat's ``risky``) is neither stored nor delivered, only kept by moderation for audit (a
+``chat_message`` item), and its sender gets 400 ``support.message_refused``. ``replace`` words
+arrive masked; ``hold`` words and ``review`` reach the staff member, who reads them.
+Quick replies live in ``quick_replies.py``; WeChat's 客服消息 in ``wechat.py``.
 """
 
 from __future__ import annotations
@@ -14,13 +21,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.core.db import utcnow
+from shoplet.core.context import AppContext
+from shoplet.core.db import keep_writes_on_error, utcnow
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.ratelimit import RateLimiter
 from shoplet.core.storage import Storage
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.members import public as members
 from shoplet.modules.membership import public as membership
+from shoplet.modules.moderation import public as moderation
 from shoplet.modules.orders import public as orders
 from shoplet.modules.staff import public as staff_public
 
@@ -36,10 +45,9 @@ from .errors import (
     ConversationNotFound,
     ImageInvalid,
     MessageInvalid,
+    MessageRefused,
     NotAssignee,
     NotClosed,
-    QuickReplyInvalid,
-    QuickReplyNotFound,
     RatingInvalid,
 )
 from .hub import SupportHub
@@ -51,6 +59,8 @@ RATE = "10/10 seconds"
 RATE_WINDOW_SECONDS = 10
 PAGE = 50
 RECENT_ORDERS = 5
+# Refused texts are kept by moderation under this subject type (audit only).
+MODERATION_SUBJECT = "chat_message"
 
 
 def conversation_out(row: Conversation) -> schemas.Conversation:
@@ -86,7 +96,7 @@ def _publish_conversation(hub: SupportHub, session: AsyncSession, row: Conversat
     )
 
 
-def _publish_message(
+def publish_message(
     hub: SupportHub, session: AsyncSession, member_id: int, message: Message
 ) -> None:
     hub.after_commit(
@@ -99,7 +109,7 @@ def _publish_message(
     )
 
 
-def _clean_text(text: str | None) -> str:
+def clean_text(text: str | None) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
         raise MessageInvalid("Write something first")
@@ -134,7 +144,7 @@ async def _write(
     )
     if not await repo.note_last_message(session, conversation.id, message.id, open_only=open_only):
         raise ConversationClosed()
-    _publish_message(hub, session, conversation.member_id, message)
+    publish_message(hub, session, conversation.member_id, message)
     return message
 
 
@@ -142,13 +152,14 @@ async def _write(
 
 
 async def open_conversation(
-    session: AsyncSession, hub: SupportHub, *, member_id: int
+    session: AsyncSession, hub: SupportHub, *, member_id: int, channel: str = "app"
 ) -> schemas.Conversation:
     """The shopper's open conversation, or a new one in the queue (one per shopper, also when
-    two devices open chat at once)."""
+    two devices open chat at once). ``channel``: where the shopper writes from (``wechat``:
+    WeChat's 客服消息); an open conversation follows the shopper there."""
     existing = await repo.open_conversation_of(session, member_id)
     if existing is not None:
-        return conversation_out(existing)
+        return conversation_out(await _follow(session, hub, existing, channel))
     benefits = await membership.benefits_for(session, member_id)
     now = utcnow()
     new_id = await repo.insert_conversation(
@@ -157,16 +168,30 @@ async def open_conversation(
             "member_id": member_id,
             "status": "queued",
             "priority": benefits.priority_service,
+            "channel": channel,
             "queued_at": now,
             "created_at": now,
         },
     )
     if new_id is None:
         # Another device opened it a moment ago: the same conversation.
-        return conversation_out(await _open_of(session, member_id))
+        return conversation_out(
+            await _follow(session, hub, await _open_of(session, member_id), channel)
+        )
     row = await _staff_conversation(session, new_id)
     _publish_conversation(hub, session, row)
     return conversation_out(row)
+
+
+async def _follow(
+    session: AsyncSession, hub: SupportHub, row: Conversation, channel: str
+) -> Conversation:
+    """Replies go where the shopper last wrote from: staff see the change."""
+    if row.channel == channel or not await repo.set_channel(session, row.id, channel):
+        return row
+    row = await _staff_conversation(session, row.id)
+    _publish_conversation(hub, session, row)
+    return row
 
 
 async def current_conversation(session: AsyncSession, *, member_id: int) -> schemas.Conversation:
@@ -246,6 +271,37 @@ async def _open_of(session: AsyncSession, member_id: int) -> Conversation:
     return row
 
 
+async def screen_text(
+    ctx: AppContext, *, openid: str | None, body: schemas.MessageSend
+) -> moderation.Screening | None:
+    """Moderation's screening of a text (None for cards), before the request's transaction
+    opens (WeChat is called); an empty or too long text is 422 first, asking nobody."""
+    if body.kind != "text":
+        return None
+    return await moderation.screen(ctx, text=clean_text(body.text), openid=openid)
+
+
+async def refuse_if_refused(
+    session: AsyncSession,
+    screening: moderation.Screening | None,
+    *,
+    member_id: int,
+    openid: str | None,
+) -> None:
+    """400 ``support.message_refused`` for a refused text; its audit item is still committed."""
+    if screening is None or not moderation.is_refused(screening):
+        return
+    await moderation.record_refusal(
+        session,
+        subject_type=MODERATION_SUBJECT,
+        member_id=member_id,
+        openid=openid,
+        screening=screening,
+    )
+    keep_writes_on_error(session)
+    raise MessageRefused()
+
+
 async def send_member_message(
     session: AsyncSession,
     hub: SupportHub,
@@ -253,14 +309,22 @@ async def send_member_message(
     *,
     member_id: int,
     body: schemas.MessageSend,
+    screening: moderation.Screening | None,
+    openid: str | None = None,
 ) -> schemas.ChatMessage:
+    """``screening``: :func:`screen_text`'s answer for a text (required: no text is stored
+    unscreened)."""
     conversation = await _open_of(session, member_id)
     if body.kind == "text":
-        text, payload = _clean_text(body.text), None
+        if screening is None:
+            raise MessageInvalid("A text is screened before it is sent")
+        text, payload = screening.text, None
     else:
         text, card = await _card(session, body, member_id)
         payload = card
     await _take_rate(limiter, member_id)
+    await refuse_if_refused(session, screening, member_id=member_id, openid=openid)
+    conversation = await _follow(session, hub, conversation, "app")
     message = await _write(
         session, hub, conversation, sender="member", kind=body.kind, body=text, payload=payload
     )
@@ -283,6 +347,7 @@ async def send_member_image(
     except catalog.MediaInvalid as exc:
         raise ImageInvalid(exc.detail) from exc
     await _take_rate(limiter, member_id)
+    conversation = await _follow(session, hub, conversation, "app")
     stored = await catalog.store_processed_image(session, storage, image)
     payload = {"url": stored.url, "image_set": stored.image_set.model_dump(mode="json")}
     message = await _write(
@@ -445,7 +510,7 @@ async def send_staff_message(
 ) -> schemas.ChatMessage:
     row = await _assigned(session, conversation_id, staff_id)
     if body.kind == "text":
-        text, payload = _clean_text(body.text), None
+        text, payload = clean_text(body.text), None
     else:
         text, card = await _card(session, body, row.member_id)
         payload = card
@@ -506,42 +571,3 @@ async def close(
     if row.status == "active" and row.assignee_id != staff_id:
         raise NotAssignee()
     return await _close(session, hub, row, staff_id=staff_id)
-
-
-# -- quick replies ---------------------------------------------------------------------------
-
-
-def _reply_values(body: schemas.QuickReplyBody) -> dict[str, Any]:
-    title, content = body.title.strip(), body.content.strip()
-    if not title or len(title) > 50 or not content or len(content) > MAX_TEXT:
-        raise QuickReplyInvalid(f"title {len(title)}/50, content {len(content)}/{MAX_TEXT}")
-    return {"title": title, "content": content, "sort_order": body.sort_order}
-
-
-async def quick_replies(session: AsyncSession) -> list[schemas.QuickReply]:
-    return [schemas.QuickReply.model_validate(r) for r in await repo.quick_replies(session)]
-
-
-async def add_quick_reply(
-    session: AsyncSession, body: schemas.QuickReplyBody
-) -> schemas.QuickReply:
-    now = utcnow()
-    row = await repo.add_quick_reply(
-        session, {**_reply_values(body), "created_at": now, "updated_at": now}
-    )
-    return schemas.QuickReply.model_validate(row)
-
-
-async def update_quick_reply(
-    session: AsyncSession, reply_id: int, body: schemas.QuickReplyBody
-) -> schemas.QuickReply:
-    values = _reply_values(body)
-    if not await repo.update_quick_reply(session, reply_id, {**values, "updated_at": utcnow()}):
-        raise QuickReplyNotFound()
-    row = await repo.get_quick_reply(session, reply_id)
-    return schemas.QuickReply.model_validate(row)
-
-
-async def delete_quick_reply(session: AsyncSession, reply_id: int) -> None:
-    if not await repo.delete_quick_reply(session, reply_id):
-        raise QuickReplyNotFound()

@@ -11,10 +11,12 @@ from starlette.websockets import WebSocket
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, unit_of_work
+from shoplet.core.storage import get_storage
 from shoplet.modules.members.public import member_from_token
 from shoplet.modules.staff.public import PermissionDenied, staff_from_token
 
-from . import service, ws
+from . import service, wechat, ws
+from .errors import MessageRefused
 from .hub import hub_of
 from .schemas import MessageSend, ReadBody, StaffMessageSend
 
@@ -22,8 +24,12 @@ from .schemas import MessageSend, ReadBody, StaffMessageSend
 async def serve_shopper(websocket: WebSocket) -> None:
     ctx: AppContext = websocket.app.state.ctx
 
+    openids: dict[int, str | None] = {}
+
     async def authenticate(token: str) -> dict[str, Any]:
-        return {"member_id": member_from_token(ctx, token).id}
+        member = member_from_token(ctx, token)
+        openids[member.id] = member.openid
+        return {"member_id": member.id}
 
     async def handle(frame: dict[str, Any], who: dict[str, Any]) -> dict[str, Any] | None:
         member_id = int(who["member_id"])
@@ -32,10 +38,26 @@ async def serve_shopper(websocket: WebSocket) -> None:
             body = MessageSend.model_validate(
                 {k: v for k, v in frame.items() if k not in ("type", "ref")}
             )
+            openid = openids.get(member_id)
+            # Screened before the transaction opens (WeChat is called here).
+            screening = await service.screen_text(ctx, openid=openid, body=body)
+            refused: MessageRefused | None = None
             async with unit_of_work(ctx.sessionmaker) as session:
-                message = await service.send_member_message(
-                    session, hub_of(ctx), ctx.limiter, member_id=member_id, body=body
-                )
+                try:
+                    message = await service.send_member_message(
+                        session,
+                        hub_of(ctx),
+                        ctx.limiter,
+                        member_id=member_id,
+                        body=body,
+                        screening=screening,
+                        openid=openid,
+                    )
+                except MessageRefused as exc:
+                    # The audit item is kept: this unit of work commits it.
+                    refused = exc
+            if refused is not None:
+                raise refused
             return {
                 "type": "ack",
                 "ref": frame.get("ref"),
@@ -76,6 +98,15 @@ async def serve_staff(websocket: WebSocket) -> None:
         if kind == "send":
             body = StaffMessageSend.model_validate(
                 {k: v for k, v in frame.items() if k not in ("type", "ref", "conversation_id")}
+            )
+            # A wechat conversation's reply goes to WeChat first, with no transaction open.
+            await wechat.relay(
+                ctx,
+                websocket.app.state.integrations,
+                get_storage(ctx, "media"),
+                staff_id=staff_id,
+                conversation_id=conversation_id,
+                body=body,
             )
             async with unit_of_work(ctx.sessionmaker) as session:
                 message = await service.send_staff_message(

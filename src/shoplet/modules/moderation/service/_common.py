@@ -23,13 +23,19 @@ from shoplet.modules.moderation.schemas import (
 )
 from shoplet.modules.moderation.service.screening import FINAL, reason_of, status_of
 
+# A refused chat message was never sent: there is nothing to publish on appeal (the shopper
+# writes it again), and it stays out of 我的内容.
+UNAPPEALABLE = ("chat_message",)
+
 
 def _state(row: ItemRow) -> ModerationState:
     return ModerationState(
         id=row.id,
         status=row.status,  # type: ignore[arg-type]
         reason=row.reason if row.status == "rejected" else None,
-        can_appeal=row.status == "rejected" and row.appealed_at is None,
+        can_appeal=row.status == "rejected"
+        and row.appealed_at is None
+        and row.subject_type not in UNAPPEALABLE,
     )
 
 

@@ -3,6 +3,7 @@ not answer, images sent to ``mediaCheckAsync``, WeChat's pushed verdicts."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -126,6 +127,71 @@ async def submit(
     if status in FINAL:
         await _publish(session, row, status, actor)
     return _state(row)
+
+
+def is_refused(screening: Screening) -> bool:
+    """A text refused outright: a ``block`` word, or WeChat's ``risky``. (``hold`` and
+    ``review`` need a person; a live chat leaves that to the staff member reading it.)"""
+    return screening.filter_action == "block" or screening.text_state == "risky"
+
+
+async def record_refusal(
+    session: AsyncSession,
+    *,
+    subject_type: str,
+    member_id: int,
+    openid: str | None,
+    screening: Screening,
+    now: datetime | None = None,
+) -> ModerationState:
+    """Keep a refused text that was never stored by its owner (a chat message) for audit: a
+    ``rejected`` item with its hits, WeChat's verdict and one decision row. Such a subject has no
+    id of its own, so the item is its own subject (``subject_id`` = the item's id). Nothing is
+    published: there is nothing to take down."""
+    now = now or utcnow()
+    hits = _hits_json(screening.hits)
+    reason = reason_of(
+        hits=hits, text_state=screening.text_state, text_label=screening.text_label, media=[]
+    )
+    # A placeholder unique per call until the id is known (the pair is unique).
+    placeholder = -secrets.randbits(62) - 1
+    item_id = await repo.insert_item(
+        session,
+        {
+            "subject_type": subject_type,
+            "subject_id": placeholder,
+            "member_id": member_id,
+            "openid": openid,
+            "text": screening.text[:2000],
+            "status": "rejected",
+            "seq": 0,
+            "hits": hits,
+            "filter_action": screening.filter_action,
+            "text_state": screening.text_state,
+            "text_label": screening.text_label,
+            "text_attempts": 0,
+            "reason": reason,
+            "decided_by": "filter" if screening.filter_action == "block" else "machine",
+            "decided_at": now,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if item_id is None:  # pragma: no cover - a 62-bit placeholder does not collide
+        raise ItemNotFound()
+    await repo.set_subject_id(session, item_id, placeholder, item_id)
+    await repo.insert_decision(
+        session,
+        {
+            "item_id": item_id,
+            "from_status": None,
+            "to_status": "rejected",
+            "actor": "filter" if screening.filter_action == "block" else "wechat",
+            "reason": reason,
+            "created_at": now,
+        },
+    )
+    return _state(await _item(session, item_id))
 
 
 async def check_text(ctx: AppContext, item_id: int) -> str | None:

@@ -27,7 +27,7 @@ from shoplet.modules.moderation.schemas import (
     ModerationState,
     MyModerationItem,
 )
-from shoplet.modules.moderation.service._common import _move, _state
+from shoplet.modules.moderation.service._common import UNAPPEALABLE, _move, _state
 from shoplet.modules.moderation.service.screening import FINAL
 
 # -- the human queue -------------------------------------------------------------------------
@@ -179,7 +179,7 @@ async def appeal(
     row = await repo.item_of(session, subject_type, subject_id)
     if row is None or row.member_id != member_id:
         raise ItemNotFound()
-    if row.status != "rejected" or row.appealed_at is not None:
+    if row.status != "rejected" or row.appealed_at is not None or row.subject_type in UNAPPEALABLE:
         raise NotAppealable()
     fresh = await _move(
         session,

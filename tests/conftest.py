@@ -136,6 +136,9 @@ os.environ.setdefault(
 # default rules rightly find suspicious: they run it in monitor mode (decisions logged, nothing
 # refused); the risk tests switch to ``enforce`` with ``risk.config.use_settings``.
 os.environ.setdefault("SHOPLET_RISK_MODE", "monitor")
+# No sampling of ordinary traffic for the anomaly model (the policy refresh would write it every
+# 5 s beside the tests' own writes); the model's tests install a sampler of their own.
+os.environ.setdefault("SHOPLET_RISK_SAMPLE_RATE", "0")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Every Redis key, stream and channel of this run (and xdist worker) lives under this prefix.
 REDIS_PREFIX = f"shoplet-test-{RUN_ID.replace('_', '-')}{f'-{WORKER}' if WORKER else ''}:"

@@ -212,7 +212,7 @@ class Sampler:
 
     def offer(self, signals: Mapping[str, SignalValue], at: datetime) -> None:
         # Sampling, not security: a predictable draw does no harm.
-        if len(self.rows) < SAMPLE_BUFFER and random.random() < self.rate:  # noqa: S311  # nosec B311
+        if self.rate > 0 and len(self.rows) < SAMPLE_BUFFER and random.random() < self.rate:  # noqa: S311  # nosec B311
             self.rows.append((features(signals), at))
 
     def take(self) -> list[tuple[list[float], datetime]]:

@@ -19,7 +19,7 @@ from types import ModuleType
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("openapi",),
-    ("search",),
+    ("search", "achievements"),
     (
         "flashsale",
         "recommend",
@@ -73,6 +73,7 @@ MODULES: tuple[str, ...] = (
     "social",
     "content",
     "search",
+    "achievements",
     "openapi",
 )
 

@@ -57,6 +57,7 @@ __all__ = [
     "active_member_ids",
     "audit_phone_search",
     "birthday_member_ids",
+    "count_active_members",
     "default_region_code",
     "get_address_snapshot",
     "get_birthday",
@@ -225,6 +226,11 @@ async def get_wechat_openid(session: AsyncSession, member_id: int) -> str | None
     """The member's mini-program openid (for JSAPI payments and subscribe messages), or None
     for members who signed up by SMS or do not exist."""
     return await repo.get_wechat_openid(session, member_id)
+
+
+async def count_active_members(session: AsyncSession) -> int:
+    """How many active members there are (achievements' backfill shows progress over them)."""
+    return await repo.count_active_members(session)
 
 
 async def active_member_ids(

@@ -84,6 +84,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "legal": "/pkg-user/legal/index",
     "my_content": "/pkg-user/content/index",
     "support": "/pkg-user/support/index",
+    "achievements": "/pkg-user/achievements/index",
     "flash": "/pkg-flash/flash/index",
     "flash_detail": "/pkg-flash/flash/detail",
     "group": "/pkg-social/group/index",

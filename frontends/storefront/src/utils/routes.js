@@ -38,6 +38,7 @@ export const NEW_FOLDERS = Object.freeze({
   qa: 'pkg-trade',
   posts: 'pkg-social',
   content: 'pkg-user',
+  achievements: 'pkg-user',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

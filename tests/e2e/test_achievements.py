@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import page_url, write_shopper_session
 
+from .conftest import wait_for_js
 from .test_console import (
     API,
     CONSOLE,
@@ -36,6 +37,11 @@ __all__ = ["context", "owner", "phone", "server"]  # shared fixtures
 BUYER_CODE = f"test-1393000{int(RUN, 16) % 10000:04d}"
 BROWSER_CODE = f"test-1393100{int(RUN, 16) % 10000:04d}"
 CART_MESSAGE = f"购物车还空着呢 {RUN}"
+# No finite animation running (the dialog's opening fade is over).
+SETTLED = (
+    "() => document.getAnimations().every(a => a.playState !== 'running'"
+    " || a.effect.getComputedTiming().iterations === Infinity)"
+)
 
 
 def _shopper(server: Server, code: str) -> tuple[dict[str, Any], dict[str, str], int]:
@@ -96,6 +102,8 @@ def test_console_edits_a_definition_and_the_mascot_the_empty_cart_shows_it(
     expect(dialog).to_be_visible()
     dialog.get_by_label("名称", exact=True).fill(f"初评 {RUN}")
     dialog.get_by_label("奖励积分").fill("30")
+    # Scan once the dialog's opening animation is over (a fading dialog has too little contrast).
+    wait_for_js(page, SETTLED)
     assert_accessible(page, "console-achievement-edit")
     dialog.get_by_test_id("achievement-save").click()
     expect(dialog).to_be_hidden()

@@ -114,7 +114,8 @@ def test_console_edits_a_definition_and_the_mascot_the_empty_cart_shows_it(
 
     page.goto(f"{CONSOLE}/content/mascot")
     expect(page.get_by_role("heading", name="品牌形象", exact=True)).to_be_visible()
-    field = page.get_by_test_id("mascot-message-empty_cart").locator("input")
+    field = page.get_by_label("购物车为空台词")
+    expect(field).not_to_have_value("")  # loaded: the current message (or the default)
     field.fill(CART_MESSAGE)
     field.focus()
     expect(page.get_by_test_id("mascot-preview-text")).to_have_text(CART_MESSAGE)

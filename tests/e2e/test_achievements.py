@@ -138,6 +138,17 @@ def test_console_edits_a_definition_and_the_mascot_the_empty_cart_shows_it(
 def test_a_first_paid_order_unlocks_the_first_order_badge_and_celebrates_once(
     server: Server, owner: Staff, phone: Any
 ) -> None:
+    # Built-ins reward nothing until the merchant says so: 首单 gives 50 points here.
+    listed = server.http.get(f"{API}/console/achievements", headers=owner.auth).json()
+    first = next(d for d in listed if d["code"] == "first_order")
+    keys = ("code", "name", "description", "rule_kind", "threshold", "badge_icon")
+    body = {k: first[k] for k in (*keys, "badge_color", "is_enabled", "sort")}
+    rewarded = server.http.put(
+        f"{API}/console/achievements/{first['id']}",
+        headers=owner.auth,
+        json={**body, "points": 50},
+    )
+    assert rewarded.status_code == 200, rewarded.text
     tokens, auth, address_id = _shopper(server, BUYER_CODE)
     order_no = _paid_order(server, owner, auth, address_id)
     write_shopper_session(phone, tokens)

@@ -39,6 +39,17 @@ async def _staff(client: httpx.AsyncClient, ctx: AppContext) -> dict[str, str]:
     return bearer(await token_for(client, ctx, "ach-operator"))
 
 
+async def _reward_first_order(client: httpx.AsyncClient, staff: dict[str, str], points: int) -> int:
+    """Built-ins reward nothing until the merchant says so: 首单 gives ``points``; its id."""
+    first = by_code((await client.get(CONSOLE, headers=staff)).json(), "first_order")
+    body = {k: first[k] for k in definition_body()}
+    response = await client.put(
+        f"{CONSOLE}/{first['id']}", json={**body, "points": points}, headers=staff
+    )
+    assert response.status_code == 200, response.text
+    return int(first["id"])
+
+
 async def _unlocked_events(ctx: AppContext) -> list[dict[str, object]]:
     async with ctx.sessionmaker() as s:
         rows = await s.scalars(select(OutboxEvent.payload).where(OutboxEvent.type == UNLOCKED))
@@ -48,6 +59,7 @@ async def _unlocked_events(ctx: AppContext) -> list[dict[str, object]]:
 async def test_a_first_paid_order_unlocks_the_first_order_badge_once(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
+    await _reward_first_order(client, await _staff(client, ctx), 50)
     alice = await shopper(client)
     before = (await client.get(ME, headers=alice.headers)).json()
     first = by_code(before["items"], "first_order")
@@ -97,7 +109,7 @@ async def test_the_celebration_is_shown_once(client: httpx.AsyncClient, ctx: App
     assert (await client.get(CELEBRATIONS, headers=alice.headers)).json() == []
     await paid_order(client, ctx, alice)
     [party] = (await client.get(CELEBRATIONS, headers=alice.headers)).json()
-    assert (party["code"], party["name"], party["points"]) == ("first_order", "首单", 50)
+    assert (party["code"], party["name"], party["points"]) == ("first_order", "首单", 0)
     assert party["badge_url"] == "/api/v1/achievements/badges/bag-E4393C.svg"
 
     seen = await client.post(f"{ME}/first_order/seen", headers=alice.headers)
@@ -212,7 +224,7 @@ async def test_console_edits_definitions_and_counts_unlocks(
     listed = (await client.get(CONSOLE, headers=staff)).json()
     assert [d["code"] for d in listed][:3] == ["first_order", "ten_orders", "first_review"]
     first = by_code(listed, "first_order")
-    assert (first["is_builtin"], first["unlocked_count"], first["points"]) == (True, 0, 50)
+    assert (first["is_builtin"], first["unlocked_count"], first["points"]) == (True, 0, 0)
 
     edited = await client.put(
         f"{CONSOLE}/{first['id']}",
@@ -371,3 +383,32 @@ async def test_the_mascot_defaults_and_the_merchants_messages(
     badge = await client.get("/api/v1/achievements/badges/star-F57C00-locked.svg")
     assert badge.status_code == 200
     assert "#BDBDBD" in badge.text
+
+
+async def test_a_merged_account_brings_its_unlocks(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    from shoplet.modules.members.identity import merge_hooks
+
+    staff = await _staff(client, ctx)
+    one = await client.post(
+        CONSOLE, json=definition_body(code="one_order", threshold=1), headers=staff
+    )
+    alice = await shopper(client, "alice")
+    bob = await shopper(client, "bob")
+    await paid_order(client, ctx, alice)  # 首单 + one_order
+    first = by_code((await client.get(CONSOLE, headers=staff)).json(), "first_order")
+    body = {k: first[k] for k in definition_body()}
+    await client.put(f"{CONSOLE}/{first['id']}", json={**body, "is_enabled": False}, headers=staff)
+    await paid_order(client, ctx, bob)  # one_order only
+    bob_before = {u.definition_id: u.unlocked_at for u in await unlock_rows(ctx, bob.member_id)}
+
+    hook = merge_hooks(ctx)["achievements"]
+    async with unit_of_work(ctx.sessionmaker) as s:
+        assert await hook(s, alice.member_id, bob.member_id) == 1
+
+    after = {u.definition_id: u.unlocked_at for u in await unlock_rows(ctx, bob.member_id)}
+    assert set(after) == {*bob_before, first["id"]}
+    assert all(after[d] == bob_before[d] for d in bob_before)  # the survivor's own stay
+    # The achievement both had stays with the absorbed account: nothing is deleted.
+    assert [u.definition_id for u in await unlock_rows(ctx, alice.member_id)] == [one.json()["id"]]

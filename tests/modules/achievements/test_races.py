@@ -97,7 +97,7 @@ async def test_one_order_paid_handled_forty_times_at_once_unlocks_once(
     first = next(
         d for d in (await client.get(CONSOLE, headers=staff)).json() if d["code"] == "first_order"
     )
-    body = {k: first[k] for k in definition_body()}
+    body = {k: first[k] for k in definition_body()} | {"points": 50}
     # Off while the order is paid, so the evaluation below is the first to see the figure.
     await client.put(f"{CONSOLE}/{first['id']}", json={**body, "is_enabled": False}, headers=staff)
     order_no = await paid_order(client, ctx, bob)

@@ -147,6 +147,20 @@ async def mark_seen(
     return result.scalar_one_or_none() is not None
 
 
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Members' merge hook: the absorbed account's unlocks the survivor does not have become the
+    survivor's (with their dates and points); an achievement both unlocked stays the survivor's
+    own. Returns the unlocks moved."""
+    survivor_has = select(Unlock.definition_id).where(Unlock.member_id == into_id)
+    result = await session.execute(
+        update(Unlock)
+        .where(Unlock.member_id == from_id, Unlock.definition_id.not_in(survivor_has))
+        .values(member_id=into_id)
+        .returning(Unlock.id)
+    )
+    return len(result.all())
+
+
 async def get_unlock(session: AsyncSession, member_id: int, definition_id: int) -> Unlock | None:
     stmt = select(Unlock).where(
         Unlock.member_id == member_id, Unlock.definition_id == definition_id

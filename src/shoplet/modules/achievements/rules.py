@@ -38,10 +38,12 @@ class Builtin:
     badge_color: str
 
 
+# No points by default: a merchant who wants rewards sets them in 成就 (a reward nobody chose
+# would change every shopper's balance).
 BUILTINS: Final[tuple[Builtin, ...]] = (
-    Builtin("first_order", "首单", "完成第一笔支付订单", "paid_orders", 1, 50, "bag", "#E4393C"),
+    Builtin("first_order", "首单", "完成第一笔支付订单", "paid_orders", 1, 0, "bag", "#E4393C"),
     Builtin(
-        "ten_orders", "购物达人", "累计支付 10 笔订单", "paid_orders", 10, 200, "crown", "#C2185B"
+        "ten_orders", "购物达人", "累计支付 10 笔订单", "paid_orders", 10, 0, "crown", "#C2185B"
     ),
     Builtin(
         "first_review",
@@ -49,7 +51,7 @@ BUILTINS: Final[tuple[Builtin, ...]] = (
         "第一条评价通过审核",
         "approved_reviews",
         1,
-        20,
+        0,
         "star",
         "#F57C00",
     ),
@@ -59,19 +61,17 @@ BUILTINS: Final[tuple[Builtin, ...]] = (
         "累计 10 条评价通过审核",
         "approved_reviews",
         10,
-        100,
+        0,
         "star",
         "#EF6C00",
     ),
-    Builtin("signin_7", "坚持不懈", "连续签到 7 天", "signin_streak", 7, 30, "flame", "#D84315"),
+    Builtin("signin_7", "坚持不懈", "连续签到 7 天", "signin_streak", 7, 0, "flame", "#D84315"),
+    Builtin("signin_30", "签到之星", "连续签到 30 天", "signin_streak", 30, 0, "flame", "#BF360C"),
     Builtin(
-        "signin_30", "签到之星", "连续签到 30 天", "signin_streak", 30, 150, "flame", "#BF360C"
+        "group_leader", "拼团团长", "作为团长拼团成功", "group_leader", 1, 0, "team", "#6A1B9A"
     ),
-    Builtin(
-        "group_leader", "拼团团长", "作为团长拼团成功", "group_leader", 1, 50, "team", "#6A1B9A"
-    ),
-    Builtin("first_post", "种草新人", "第一篇种草笔记公开", "posts", 1, 20, "pen", "#2E7D32"),
-    Builtin("five_posts", "种草达人", "累计 5 篇种草笔记公开", "posts", 5, 80, "heart", "#00695C"),
+    Builtin("first_post", "种草新人", "第一篇种草笔记公开", "posts", 1, 0, "pen", "#2E7D32"),
+    Builtin("five_posts", "种草达人", "累计 5 篇种草笔记公开", "posts", 5, 0, "heart", "#00695C"),
 )
 
 DEFAULT_MASCOT_NAME: Final = "小铺"

@@ -153,15 +153,17 @@ def test_a_first_paid_order_unlocks_the_first_order_badge_and_celebrates_once(
     order_no = _paid_order(server, owner, auth, address_id)
     write_shopper_session(phone, tokens)
 
-    # The payment result celebrates 首单 (asking again while the unlock catches up).
+    # The payment result celebrates 首单 (asking again while the unlock catches up), as a card
+    # in the page: 查看订单 stays within reach.
     phone.goto(page_url("pay_result", order_no=order_no))
     phone.get_by_role("heading", name="支付成功").wait_for()
-    celebration = phone.get_by_role("dialog", name="首单")
+    celebration = phone.get_by_role("region", name="首单")
     expect(celebration).to_be_visible(timeout=20_000)
     expect(celebration).to_contain_text("解锁新成就")
     expect(celebration).to_contain_text("50 积分")
     expect(celebration.get_by_test_id("mascot-message")).to_be_visible()
     _check(phone, "achievement-celebration")
+    expect(phone.get_by_role("button", name="查看订单")).to_be_enabled()
     celebration.get_by_role("button", name="知道了").click()
     expect(celebration).to_be_hidden()
 

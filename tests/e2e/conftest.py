@@ -87,6 +87,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "live": "/pkg-live/live/index",
     "live_room": "/pkg-live/live/room",
     "live_replay": "/pkg-live/live/replay",
+    "achievements": "/pkg-user/achievements/index",
     "flash": "/pkg-flash/flash/index",
     "flash_detail": "/pkg-flash/flash/detail",
     "group": "/pkg-social/group/index",

@@ -364,6 +364,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'loyalty:manage', title: '积分商城' },
       },
       {
+        path: 'loyalty/achievements',
+        name: 'achievements',
+        component: () => import('@/views/loyalty/AchievementsView.vue'),
+        meta: { permission: 'loyalty:manage', title: '成就' },
+      },
+      {
+        path: 'content/mascot',
+        name: 'mascot',
+        component: () => import('@/views/content/MascotView.vue'),
+        meta: { permission: 'content:manage', title: '品牌形象' },
+      },
+      {
         path: 'search',
         name: 'search-words',
         component: () => import('@/views/search/SearchWordsView.vue'),

@@ -305,6 +305,14 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'pointsmall.address_required': '请选择收货地址',
   'pointsmall.request_conflict': '兑换请求重复，请刷新后重试',
   'pointsmall.coupon_not_issued': '优惠券发放失败',
+  // Achievements and the mascot
+  'achievements.not_found': '成就不存在',
+  'achievements.not_unlocked': '这个成就还没有解锁',
+  'achievements.code_taken': '成就编码已被使用',
+  'achievements.invalid_definition': '成就设置无效',
+  'achievements.backfill_not_found': '补发任务不存在',
+  'achievements.backfill_running': '该成就正在补发中',
+  'achievements.unknown_figure': '没有这个形象',
   // Group buys
   'social.campaign_not_found': '拼团活动不存在',
   'social.invalid_campaign': '拼团活动设置无效',

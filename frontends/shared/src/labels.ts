@@ -378,6 +378,7 @@ export const POINTS_REASON_LABELS: Labels = {
   staff: '客服调整',
   mall: '积分兑换',
   review: '评价奖励',
+  achievement: '成就奖励',
 }
 
 /** The points words of 我的积分, 签到 and the checkout. */
@@ -1306,6 +1307,86 @@ export const LIVE_LABELS = {
 export const LIVE_RESTRICTION_LABELS: Labels = {
   mute: '禁言',
   ban: '拉黑',
+
+/** The words of 我的成就 (storefront) and 成就 (console). */
+export const ACHIEVEMENT_LABELS = {
+  title: '我的成就',
+  console: '成就',
+  unlocked: '已解锁',
+  locked: '未解锁',
+  unlockedOn: '解锁于',
+  progress: '进度',
+  reward: '奖励',
+  points: '积分',
+  share: '晒一晒',
+  newUnlock: '解锁新成就',
+  gotIt: '知道了',
+  none: '还没有成就，去逛逛吧',
+  unlockedCount: '已解锁',
+  backfill: '补发给已达成的会员',
+  backfillDone: '补发完成',
+  unlockCount: '解锁人数',
+  builtin: '内置',
+  enabled: '启用',
+  disabled: '停用',
+} as const
+
+/** What an achievement counts (`rule_kind`), with the unit of its threshold. */
+export const ACHIEVEMENT_RULE_LABELS: Labels = {
+  paid_orders: '支付订单数',
+  approved_reviews: '通过审核的评价数',
+  signin_streak: '连续签到天数',
+  group_leader: '作为团长拼团成功次数',
+  posts: '公开的种草笔记数',
+}
+
+/** A backfill job's status (`status` of an achievements backfill). */
+export const ACHIEVEMENT_JOB_STATUS_LABELS: Labels = {
+  queued: '排队中',
+  running: '进行中',
+  done: '已完成',
+  failed: '失败',
+}
+
+/** The built-in badge icons (`badge_icon`). */
+export const BADGE_ICON_LABELS: Labels = {
+  bag: '购物袋',
+  star: '星星',
+  flame: '火焰',
+  team: '团队',
+  pen: '笔',
+  crown: '皇冠',
+  heart: '爱心',
+  gift: '礼物',
+}
+
+/** The mascot's words (品牌形象), its figures and its occasions. */
+export const MASCOT_LABELS = {
+  title: '品牌形象',
+  name: '形象名称',
+  figure: '形象',
+  color: '主色',
+  messages: '台词',
+  preview: '预览',
+  save: '保存',
+  saved: '已保存',
+  defaultHint: '留空则使用默认台词',
+} as const
+
+export const MASCOT_FIGURE_LABELS: Labels = {
+  cat: '小猫',
+  bear: '小熊',
+  rabbit: '兔子',
+  robot: '机器人',
+}
+
+export const MASCOT_OCCASION_LABELS: Labels = {
+  empty_cart: '购物车为空',
+  empty_orders: '没有订单',
+  empty_favorites: '没有收藏',
+  no_search_results: '搜索无结果',
+  unlock: '解锁成就',
+  payment_success: '支付成功',
 }
 
 /** Every status glossary, for checks that no screen spells a status by hand. */

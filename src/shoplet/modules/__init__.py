@@ -19,7 +19,7 @@ from types import ModuleType
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("openapi",),
-    ("search",),
+    ("search", "achievements"),
     (
         "flashsale",
         "recommend",
@@ -76,6 +76,7 @@ MODULES: tuple[str, ...] = (
     "live",
     "support",
     "search",
+    "achievements",
     "openapi",
 )
 

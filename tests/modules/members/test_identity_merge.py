@@ -116,6 +116,7 @@ async def test_binding_a_phone_merges_the_phone_account_once(
         "bind_phone",
     )
     assert merge["moved"] == {
+        "achievements": 1,  # the phone account's paid order unlocked 首单
         "addresses": 1,
         "cart": 1,
         "loyalty": 100,

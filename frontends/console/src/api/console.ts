@@ -387,6 +387,19 @@ export const consoleApi = {
     call<Res<O['importLexiconWords']>>(OPS.importLexiconWords, { body }),
   testLexicon: (body: Body<O['testLexicon']>) => call<Res<O['testLexicon']>>(OPS.testLexicon, { body }),
 
+  // achievements (成就) and the mascot (品牌形象)
+  listAchievements: () => call<Res<O['listAchievements']>>(OPS.listAchievements),
+  createAchievement: (body: Body<O['createAchievement']>) =>
+    call<Res<O['createAchievement']>>(OPS.createAchievement, { body }),
+  updateAchievement: (id: number, body: Body<O['updateAchievement']>) =>
+    call<Res<O['updateAchievement']>>(OPS.updateAchievement, { params: { definition_id: id }, body }),
+  startAchievementBackfill: (id: number) =>
+    call<Res<O['startAchievementBackfill']>>(OPS.startAchievementBackfill, { params: { definition_id: id } }),
+  getAchievementBackfill: (id: number) =>
+    call<Res<O['getAchievementBackfill']>>(OPS.getAchievementBackfill, { params: { job_id: id } }),
+  getMascot: () => call<Res<O['getMascot']>>(OPS.getMascot),
+  setMascot: (body: Body<O['setMascot']>) => call<Res<O['setMascot']>>(OPS.setMascot, { body }),
+
   // points mall (积分商城)
   listMallItems: (query: Q<O['listMallItems']> = {}) =>
     call<Res<O['listMallItems']>>(OPS.listMallItems, { query }),

@@ -80,6 +80,8 @@ export const MENU: MenuEntry[] = [
   { path: '/content/subscribe-messages', title: '订阅消息', icon: 'Message', permission: 'content:manage', operation: OPS.listSubscribeTemplates },
   { path: '/loyalty/settings', title: '积分规则', icon: 'Medal', permission: 'loyalty:manage', operation: OPS.getLoyaltySettings },
   { path: '/loyalty/mall', title: '积分商城', icon: 'ShoppingBag', permission: 'loyalty:manage', operation: OPS.listMallItems },
+  { path: '/loyalty/achievements', title: '成就', icon: 'Trophy', permission: 'loyalty:manage', operation: OPS.listAchievements },
+  { path: '/content/mascot', title: '品牌形象', icon: 'Sunny', permission: 'content:manage', operation: OPS.getMascot },
   { path: '/members', title: '会员列表', icon: 'Avatar', permission: null, operation: OPS.listMembers },
   { path: '/members/merges', title: '账号合并记录', icon: 'Connection', permission: null, operation: OPS.listMemberMerges },
   { path: '/members/points', title: '会员积分', icon: 'Coin', permission: 'loyalty:manage', operation: OPS.getMemberPoints },

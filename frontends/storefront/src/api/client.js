@@ -33,6 +33,17 @@ function defaultBaseUrl() {
 }
 
 /**
+ * The URL of an image the API serves (badges, the mascot): same origin in H5, the API's origin
+ * in the mini program.
+ * @param {string} path
+ */
+export function assetUrl(path) {
+  if (!path || /^https?:/.test(path)) return path || ''
+  const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
+  return (base || '') + path
+}
+
+/**
  * The WebSocket URL of an API path: the API's origin with ws(s):// (same origin in H5). Tokens
  * never go in it (they would be logged): a socket authenticates with its first frame.
  * @param {string} path

@@ -2,7 +2,7 @@
 // Pages and stores import `api` from here and never build URLs themselves.
 import { call, download, upload } from './client'
 
-export { ApiError, configureClient, OPERATIONS, socketUrl } from './client'
+export { ApiError, assetUrl, configureClient, OPERATIONS, socketUrl } from './client'
 
 export const api = {
   auth: {
@@ -187,6 +187,19 @@ export const api = {
     redeem: (code) => call('redeemCouponCode', { body: { code } }),
     // The coupon an order used, as snapshotted when it was placed (null: none).
     ofOrder: (orderNo) => call('getOrderCoupon', { params: { order_no: orderNo } }),
+  },
+  achievements: {
+    // 我的成就: unlocked (with dates) then locked (progress N/M).
+    mine: () => call('myAchievements'),
+    // Unlocks not celebrated yet; each is marked seen once shown.
+    celebrations: () => call('myCelebrations'),
+    seen: (code) => call('markAchievementSeen', { params: { code } }),
+    // The badge's share card (PNG), drawn by the server's poster pipeline.
+    poster: (code, client) => call('achievementPoster', { params: { code }, body: { client } }),
+  },
+  mascot: {
+    // Public: the shop's mascot (name, figure URL, colour, the merchant's messages).
+    get: () => call('getMascot', { auth: false }),
   },
   points: {
     summary: () => call('myPoints'),

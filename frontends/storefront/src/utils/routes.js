@@ -39,6 +39,7 @@ export const NEW_FOLDERS = Object.freeze({
   posts: 'pkg-social',
   content: 'pkg-user',
   live: 'pkg-live',
+  achievements: 'pkg-user',
 })
 
 const OLD_PAGE = /^(\/?)pages\/([a-z0-9_-]+)(\/[a-z0-9_-]+(?:[?#].*)?)$/i

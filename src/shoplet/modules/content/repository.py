@@ -387,3 +387,15 @@ async def read_notices(session: AsyncSession, member_id: int) -> int:
         .returning(Notice.id)
     )
     return len((await session.execute(stmt)).all())
+
+
+async def approved_post_counts(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
+    """How many public (approved) posts each of ``member_ids`` wrote (absent: none)."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(Post.member_id, func.count())
+        .where(Post.member_id.in_(list(member_ids)), Post.status == "approved")
+        .group_by(Post.member_id)
+    )
+    return {int(m): int(n) for m, n in rows.all()}

@@ -37,6 +37,7 @@ REASONS = (
     "staff",  # adjust
     "mall",  # spend: a points-mall exchange (a coupon)
     "review",  # earn: a product review; reverse: the review was hidden
+    "achievement",  # earn: an achievement unlocked (once per member and achievement)
 )
 
 

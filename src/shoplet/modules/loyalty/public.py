@@ -9,6 +9,8 @@
   ``PointsQuote`` for its preview; ``InsufficientPoints`` (409).
 - reviews: :func:`review_growth` (the growth a review adds, from the programme's settings),
   :func:`award_review_points` / :func:`take_back_review_points` (评价奖励 with its daily cap);
+- achievements: ``SIGNED_IN`` and :func:`longest_signin_streaks` (streak badges),
+  :func:`award_achievement_points` (a badge's reward, once per member and badge);
 - the points mall: :func:`spend` for a mall order's points (ref ``order:<no>``, so they come
   back on cancel and full refund like any order's), :func:`spend_in_mall` for a coupon.
 
@@ -20,12 +22,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.loyalty.achievement_points import award_achievement_points
 from shoplet.modules.loyalty.economy import PointsEconomy, points_economy
 from shoplet.modules.loyalty.errors import InsufficientPoints, PointsOverCap, ProgrammeDisabled
-from shoplet.modules.loyalty.events import POINTS_CHANGED
+from shoplet.modules.loyalty.events import POINTS_CHANGED, SIGNED_IN
 from shoplet.modules.loyalty.programme import review_growth
+from shoplet.modules.loyalty.repository import longest_signin_streaks, order_points
 from shoplet.modules.loyalty.repository import move_member as _move_member
-from shoplet.modules.loyalty.repository import order_points
 from shoplet.modules.loyalty.review_points import award_review_points, take_back_review_points
 from shoplet.modules.loyalty.schemas import PointsQuote
 from shoplet.modules.loyalty.service import (
@@ -37,12 +40,15 @@ from shoplet.modules.members import public as members
 
 __all__ = [
     "POINTS_CHANGED",
+    "SIGNED_IN",
     "InsufficientPoints",
     "PointsEconomy",
     "PointsOverCap",
     "PointsQuote",
     "ProgrammeDisabled",
+    "award_achievement_points",
     "award_review_points",
+    "longest_signin_streaks",
     "order_points",
     "points_economy",
     "quote",

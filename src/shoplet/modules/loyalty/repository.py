@@ -421,3 +421,17 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
         .values(balance=0, lifetime_earned=0, lifetime_spent=0, version=PointsAccount.version + 1)
     )
     return int(points)
+
+
+async def longest_signin_streaks(
+    session: AsyncSession, member_ids: Sequence[int]
+) -> dict[int, int]:
+    """The longest sign-in streak each of ``member_ids`` reached (absent: never signed in)."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(SignIn.member_id, func.max(SignIn.streak))
+        .where(SignIn.member_id.in_(list(member_ids)))
+        .group_by(SignIn.member_id)
+    )
+    return {int(m): int(n) for m, n in rows.all()}

@@ -7,10 +7,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.events import publish
 from shoplet.modules.loyalty import programme, service
 from shoplet.modules.loyalty import repository as repo
 from shoplet.modules.loyalty import rules as r
 from shoplet.modules.loyalty.errors import AlreadySignedIn, InvalidMonth, ProgrammeDisabled
+from shoplet.modules.loyalty.events import SIGNED_IN
 from shoplet.modules.loyalty.schemas import SignInCalendar, SignInResult
 from shoplet.modules.membership import public as membership
 
@@ -38,6 +40,12 @@ async def sign_in(session: AsyncSession, *, member_id: int, now: datetime) -> Si
     )
     if new_id is None:
         raise AlreadySignedIn()
+    await publish(
+        session,
+        SIGNED_IN,
+        {"member_id": member_id, "day": today.isoformat(), "streak": streak},
+        key=str(member_id),
+    )
     if points > 0:
         await service.credit_batch(
             session,

@@ -59,6 +59,7 @@ __all__ = [
     "active_member_ids",
     "audit_phone_search",
     "birthday_member_ids",
+    "count_active_members",
     "default_region_code",
     "get_address_snapshot",
     "get_birthday",
@@ -251,6 +252,11 @@ async def member_for_openid(session: AsyncSession, openid: str) -> int:
     if member is None:  # pragma: no cover - the insert above, or the one it lost to
         raise LookupError(openid)
     return member.id
+
+
+async def count_active_members(session: AsyncSession) -> int:
+    """How many active members there are (achievements' backfill shows progress over them)."""
+    return await repo.count_active_members(session)
 
 
 async def active_member_ids(

@@ -430,6 +430,12 @@ async def active_member_ids(
     return [int(i) for i in (await session.scalars(stmt)).all()]
 
 
+async def count_active_members(session: AsyncSession) -> int:
+    """How many active members there are (a job's progress over them)."""
+    stmt = select(func.count()).select_from(Member).where(Member.is_active.is_(True))
+    return int((await session.execute(stmt)).scalar_one())
+
+
 async def signed_in_since(
     session: AsyncSession, member_ids: Sequence[int], since: datetime
 ) -> set[int]:

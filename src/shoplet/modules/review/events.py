@@ -2,8 +2,8 @@
 
 - ``review.created`` {review_id, member_id, product_id, rating, status}: a shopper reviewed a
   line of their order;
-- ``review.moderated`` {review_id, product_id, from_status, to_status, actor}: staff approved or
-  hid a review.
+- ``review.moderated`` {review_id, member_id, product_id, from_status, to_status, actor}:
+  staff approved or hid a review.
 
 Reviews subscribe to nothing yet.
 """

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -196,3 +196,15 @@ async def add_to_stats(session: AsyncSession, product_id: int, delta: Mapping[st
 async def get_stats(session: AsyncSession, product_id: int) -> ProductStats | None:
     stmt = select(ProductStats).where(ProductStats.product_id == product_id)
     return (await session.scalars(_fresh(stmt))).first()
+
+
+async def approved_counts(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
+    """How many approved reviews each of ``member_ids`` wrote (absent: none)."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(Review.member_id, func.count())
+        .where(Review.member_id.in_(list(member_ids)), Review.status == "approved")
+        .group_by(Review.member_id)
+    )
+    return {int(m): int(n) for m, n in rows.all()}

@@ -467,6 +467,7 @@ async def _move(
         MODERATED,
         {
             "review_id": row.id,
+            "member_id": row.member_id,
             "product_id": row.product_id,
             "from_status": was,
             "to_status": to,

@@ -1,7 +1,7 @@
 """Events group buys publish (outbox, in the transaction of the change).
 
-- ``groupbuy.group_succeeded`` {group_id, share_id, campaign_id, order_nos}: the last seat was
-  paid; the group's orders may ship;
+- ``groupbuy.group_succeeded`` {group_id, share_id, campaign_id, leader_member_id, order_nos}:
+  the last seat was paid; the group's orders may ship;
 - ``groupbuy.group_failed`` {group_id, share_id, campaign_id, refunded_order_nos}: the group
   ran out of time; its paid members are refunded.
 

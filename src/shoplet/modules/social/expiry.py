@@ -74,6 +74,7 @@ async def _auto_complete(session: AsyncSession, group: Group, now: datetime) -> 
             "group_id": group.id,
             "share_id": group.share_id,
             "campaign_id": group.campaign_id,
+            "leader_member_id": group.leader_member_id,
             "order_nos": order_nos,
             "auto_filled": filled.auto_filled if filled else 0,
         },

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -442,3 +442,15 @@ async def stop_campaign_for_budget(
         .returning(table.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def succeeded_groups_led(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
+    """How many groups each of ``member_ids`` led to success (absent: none)."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(Group.leader_member_id, func.count())
+        .where(Group.leader_member_id.in_(list(member_ids)), Group.status == "succeeded")
+        .group_by(Group.leader_member_id)
+    )
+    return {int(m): int(n) for m, n in rows.all()}

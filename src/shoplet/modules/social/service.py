@@ -513,6 +513,7 @@ async def handle_order_paid(session: AsyncSession, payload: Mapping[str, Any]) -
                 "group_id": group.id,
                 "share_id": group.share_id,
                 "campaign_id": group.campaign_id,
+                "leader_member_id": group.leader_member_id,
                 "order_nos": order_nos,
             },
             key=group.share_id,

@@ -224,6 +224,71 @@ def render(content: PosterContent) -> bytes:
     return out.getvalue()
 
 
+@dataclass(frozen=True, slots=True)
+class CardContent:
+    """A card poster (an unlocked badge, …): a picture on a tinted field, a title, a subtitle,
+    up to three lines of text, the sharer and the code."""
+
+    picture: bytes  # PNG, drawn square in the top part
+    accent: tuple[int, int, int]
+    title: str
+    subtitle: str
+    lines: tuple[str, ...]
+    sharer_name: str
+    avatar: bytes | None
+    code_image: bytes
+    caption: str
+    tagline: str
+
+
+def render_card(content: CardContent) -> bytes:
+    """The card poster as PNG bytes, the product poster's size, fonts, footer and code.
+    CPU-bound: call it through ``asyncio.to_thread``."""
+    from PIL import Image, ImageDraw
+
+    poster = Image.new("RGBA", (WIDTH, HEIGHT), (255, 255, 255, 255))
+    draw = ImageDraw.Draw(poster)
+    tint = tuple(int(255 - (255 - c) * 0.18) for c in content.accent)
+    draw.rectangle((0, 0, WIDTH, IMAGE_SIDE), fill=(*tint, 255))
+    picture = decode(content.picture)
+    if picture is not None:
+        side = 460
+        picture = picture.resize((side, side), Image.Resampling.LANCZOS)
+        poster.alpha_composite(picture, ((WIDTH - side) // 2, 90))
+    draw.text((WIDTH // 2, 640), content.title, fill=INK, font=_font(48), anchor="mm")
+    draw.text((WIDTH // 2, 700), content.subtitle, fill=content.accent, font=_font(28), anchor="mm")
+    y = 790
+    body = _font(28)
+    for text in content.lines[:3]:
+        for line in _wrap(text, body, WIDTH - 80):
+            draw.text((40, y), line, fill=GREY, font=body)
+            y += 40
+
+    draw.line((40, 985, WIDTH - 40, 985), fill=(230, 230, 230), width=2)
+    avatar = decode(content.avatar)
+    if avatar is not None:
+        poster.alpha_composite(_circle(avatar, 80), (40, 1015))
+    else:
+        draw.ellipse((40, 1015, 120, 1095), fill=(255, 216, 191))
+        draw.text((80, 1055), content.sharer_name[:1], fill=INK, font=_font(36), anchor="mm")
+    draw.text((136, 1022), content.sharer_name, fill=INK, font=_font(28))
+    draw.text((136, 1064), content.tagline, fill=GREY, font=_font(24))
+
+    code = decode(content.code_image)
+    if code is None:
+        raise ValueError("the code image is unreadable")
+    code = code.resize((CODE_SIDE, CODE_SIDE), Image.Resampling.LANCZOS)
+    left = WIDTH - 40 - CODE_SIDE
+    poster.paste((255, 255, 255, 255), (left, 995, left + CODE_SIDE, 995 + CODE_SIDE))
+    poster.alpha_composite(code, (left, 995))
+    draw.text(
+        (left + CODE_SIDE // 2, 1188), content.caption, fill=GREY, font=_font(20), anchor="mb"
+    )
+    out = io.BytesIO()
+    poster.convert("RGB").save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
 def qr_png(text: str, side: int = 430) -> bytes:
     """A plain QR code of ``text`` (the H5 link), PNG, ``side`` px square, quiet zone included."""
     import qrcode

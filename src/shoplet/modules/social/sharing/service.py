@@ -537,6 +537,94 @@ async def make_poster(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CardPoster:
+    """What a card poster shows (see ``poster.CardContent``); ``key`` names it for the cache
+    (a card is drawn once per key, sharer, client and content)."""
+
+    key: str
+    picture: bytes
+    accent: tuple[int, int, int]
+    title: str
+    subtitle: str
+    lines: tuple[str, ...]
+    tagline: str
+
+
+HOME_PAGE = "pages/index/index"
+
+
+async def make_card_poster(
+    ctx: AppContext,
+    client: wx.WxacodeClient | None,
+    *,
+    member_id: int,
+    card: CardPoster,
+    platform: str,
+    h5_origin: str,
+) -> SharePoster:
+    """A shopper's card poster through the product posters' pipeline (fonts, footer, code,
+    media storage, drawn once per content): its code opens the shop's home page (the mini
+    program's home with scene ``card``, or a QR code of the H5 shop's origin)."""
+    async with short_transaction(ctx.sessionmaker) as session:
+        nickname, avatar_url = await members.get_public_profile(session, member_id)
+    sharer = mask_name(nickname)
+    h5_url = f"{h5_origin.rstrip('/')}/"
+    fingerprint = hashlib.sha256(
+        orjson.dumps(
+            [
+                POSTER_VERSION,
+                "card",
+                card.key,
+                hashlib.sha256(card.picture).hexdigest(),
+                card.accent,
+                card.title,
+                card.subtitle,
+                card.lines,
+                card.tagline,
+                platform,
+                sharer,
+                avatar_url,
+                h5_url,
+            ]
+        )
+    ).hexdigest()[:32]
+    key = f"{POSTER_FOLDER}/{fingerprint[:2]}/{fingerprint}.png"
+    storage = get_storage(ctx, "media")
+    url = storage.public_url(key)
+    if url is None:
+        raise ShareCodeUnavailable("the media storage has no public URL")
+    if await storage.size(key) is None:
+        if platform == "mp":
+            code_image = await mini_program_code(client, "card", page=HOME_PAGE)
+            caption = "长按识别小程序码"
+        else:
+            code_image = await asyncio.to_thread(poster.qr_png, h5_url)
+            caption = "扫码逛逛"
+        content = poster.CardContent(
+            picture=card.picture,
+            accent=card.accent,
+            title=card.title,
+            subtitle=card.subtitle,
+            lines=card.lines,
+            sharer_name=sharer,
+            avatar=await _read_media(storage, avatar_url),
+            code_image=code_image,
+            caption=caption,
+            tagline=card.tagline,
+        )
+        png = await asyncio.to_thread(poster.render_card, content)
+        await storage.put(key, png)
+        log.info("share_card_drawn", card=card.key, platform=platform, bytes=len(png))
+    return SharePoster(
+        url=url,
+        width=poster.WIDTH,
+        height=poster.HEIGHT,
+        code="card",
+        client=platform,  # type: ignore[arg-type]
+    )
+
+
 # -- statistics (console) --------------------------------------------------------------------
 
 

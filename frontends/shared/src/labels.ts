@@ -1307,6 +1307,7 @@ export const LIVE_LABELS = {
 export const LIVE_RESTRICTION_LABELS: Labels = {
   mute: '禁言',
   ban: '拉黑',
+}
 
 /** The words of 我的成就 (storefront) and 成就 (console). */
 export const ACHIEVEMENT_LABELS = {

@@ -10,7 +10,8 @@ import asyncio
 
 import orjson
 
-from shoplet.modules.live.hub import BANNED_CLOSE, SLOW_CONSUMER_CLOSE, Connection, LiveHub
+from shoplet.core.socket_queue import SLOW_CONSUMER_CLOSE
+from shoplet.modules.live.hub import BANNED_CLOSE, Connection, LiveHub
 from shoplet.modules.live.store import MemoryRoomStore
 
 

@@ -28,23 +28,22 @@ import orjson
 import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.websockets import WebSocket
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import on_commit
+from shoplet.core.socket_queue import QueuedSocket
 
 from .store import MemoryRoomStore, RedisRoomStore, RoomStore
 
 log = structlog.get_logger("shoplet.live.hub")
 
 QUEUE_SIZE = 256
-SLOW_CONSUMER_CLOSE = 4008
 BANNED_CLOSE = 4403
 TICK = 0.5
 
 
-class Connection:
-    """One open socket: who it is and its send queue, drained by its own writer task."""
+class Connection(QueuedSocket):
+    """One open socket in a room: the session it watches (or controls), who it is, its queue."""
 
     def __init__(
         self,
@@ -56,80 +55,8 @@ class Connection:
         staff_id: int | None = None,
         queue_size: int = QUEUE_SIZE,
     ) -> None:
-        self._send = send
-        self._close = close
+        super().__init__(send, close, member_id=member_id, staff_id=staff_id, queue_size=queue_size)
         self.session_id = session_id
-        self.member_id = member_id
-        self.staff_id = staff_id
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_size)
-        self.dropped = False
-        self.close_code = SLOW_CONSUMER_CLOSE
-        self._writer: asyncio.Task[None] | None = None
-
-    @classmethod
-    def of(cls, websocket: WebSocket, **who: Any) -> Connection:
-        return cls(
-            lambda data: websocket.send_text(data.decode()),
-            lambda code: websocket.close(code=code),
-            **who,
-        )
-
-    def offer(self, frame: bytes) -> bool:
-        """Queue ``frame``; a full queue drops the connection instead of waiting."""
-        if self.dropped:
-            return False
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.drop(SLOW_CONSUMER_CLOSE)
-            return False
-        return True
-
-    def drop(self, code: int) -> None:
-        self.dropped = True
-        self.close_code = code
-        if self._writer is not None:
-            self._writer.cancel()
-
-    def finish(self, code: int) -> None:
-        """Close after the frames already queued are sent (a ban's last frame arrives)."""
-        if self.dropped:
-            return
-        try:
-            self.queue.put_nowait(b"")
-        except asyncio.QueueFull:
-            self.drop(code)
-            return
-        self.close_code = code
-        self.dropped = True
-
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._drain())
-
-    async def stop(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._writer
-
-    async def _drain(self) -> None:
-        try:
-            while True:
-                data = await self.queue.get()
-                if not data:
-                    self.queue.task_done()
-                    await self._close(self.close_code)
-                    return
-                await self._send(data)
-                self.queue.task_done()
-        except asyncio.CancelledError:
-            if self.dropped:
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(self._close(self.close_code))
-            raise
-        except Exception:
-            # The socket went away; its reader notices and unregisters it.
-            self.dropped = True
 
 
 class Room:

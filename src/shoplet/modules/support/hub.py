@@ -23,18 +23,17 @@ import orjson
 import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.websockets import WebSocket
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import on_commit
+from shoplet.core.socket_queue import QueuedSocket
 
 log = structlog.get_logger("shoplet.support.hub")
 
 QUEUE_SIZE = 64
-SLOW_CONSUMER_CLOSE = 4008
 
 
-class Connection:
+class Connection(QueuedSocket):
     """One open socket: who it is and its send queue."""
 
     def __init__(
@@ -46,58 +45,7 @@ class Connection:
         staff_id: int | None = None,
         queue_size: int = QUEUE_SIZE,
     ) -> None:
-        self._send = send
-        self._close = close
-        self.member_id = member_id
-        self.staff_id = staff_id
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_size)
-        self.dropped = False
-        self._writer: asyncio.Task[None] | None = None
-
-    @classmethod
-    def of(cls, websocket: WebSocket, **who: Any) -> Connection:
-        return cls(
-            lambda data: websocket.send_text(data.decode()),
-            lambda code: websocket.close(code=code),
-            **who,
-        )
-
-    def offer(self, frame: bytes) -> bool:
-        """Queue ``frame``; a full queue drops the connection instead of waiting."""
-        if self.dropped:
-            return False
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.dropped = True
-            log.info("support.slow_consumer_dropped", member=self.member_id, staff=self.staff_id)
-            if self._writer is not None:
-                self._writer.cancel()
-            return False
-        return True
-
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._drain())
-
-    async def stop(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._writer
-
-    async def _drain(self) -> None:
-        try:
-            while True:
-                await self._send(await self.queue.get())
-                self.queue.task_done()
-        except asyncio.CancelledError:
-            if self.dropped:
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(self._close(SLOW_CONSUMER_CLOSE))
-            raise
-        except Exception:
-            # The socket went away; its reader notices and unregisters it.
-            self.dropped = True
+        super().__init__(send, close, member_id=member_id, staff_id=staff_id, queue_size=queue_size)
 
 
 class SupportHub:

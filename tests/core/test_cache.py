@@ -396,6 +396,26 @@ async def test_concurrent_misses_on_two_replicas_load_once(
     assert results == [b"once"] * 100
 
 
+async def test_a_fill_between_the_miss_and_the_lease_is_taken_not_loaded_again(
+    cache: Cache, make_peer: Callable[[], Awaitable[Cache]], backend: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("embedded mode has no shared L2")
+    tier = cache.l2
+    assert tier is not None
+    full = cache.full_key("product", 1)
+    assert await tier.get(full) is None  # this replica misses...
+    peer = await make_peer()
+    assert await peer.get_or_load("product", 1, Counter(b"filled")) == b"filled"  # ...one fills
+    # The check and the lease are one step: the fill is found, and no lease is left taken.
+    answer = await tier.value_or_lease(full, "mine", 0)
+    assert isinstance(answer, tuple)
+    assert answer[0].endswith(b"filled")
+    loader = Counter(b"again")
+    assert await cache.get_or_load("product", 1, loader) == b"filled"
+    assert loader.calls == 0
+
+
 async def test_invalidation_reaches_every_replica_l1(
     cache: Cache, make_peer: Callable[[], Awaitable[Cache]], backend: str
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
@@ -17,6 +17,7 @@ from shoplet.core.db import (
     claim_unused,
     keep_writes_on_error,
     on_commit,
+    one_snapshot,
     read_session,
     short_transaction,
     unit_of_work,
@@ -95,6 +96,20 @@ async def test_read_session_never_keeps_writes(ctx: AppContext) -> None:
     async with read_session(ctx.sessionmaker) as session:
         await publish(session, "test.db", {})
     assert await _event_types(ctx) == []
+
+
+async def test_one_snapshot_keeps_reads_in_step_while_others_commit(
+    ctx: AppContext, backend: str
+) -> None:
+    count = select(func.count()).select_from(OutboxEvent)
+    async with read_session(ctx.sessionmaker) as session:
+        await one_snapshot(session)
+        before = await session.scalar(count)
+        async with unit_of_work(ctx.sessionmaker) as other:
+            await publish(other, "test.db", {})
+        # PostgreSQL's second read sees the first one's database; SQLite is left as it is.
+        assert await session.scalar(count) == (before if backend == "postgres" else 1)
+    assert await _event_types(ctx) == ["test.db"]
 
 
 class _Refused(Conflict):

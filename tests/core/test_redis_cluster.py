@@ -209,18 +209,23 @@ async def test_cache_rate_limits_and_job_locks_on_a_cluster(
     namespace = _namespace()
     tier = _RedisTier(cluster, prefix=namespace + "cache", channel=namespace + "inv", lease_ttl=5)
     for full in ("product:5", "product:6", "category:tree:all"):
-        assert await tier.acquire_lease(full, "tok") is True
-        assert await tier.acquire_lease(full, "other") is False
+        assert await tier.value_or_lease(full, "tok", 0) is True
+        assert await tier.value_or_lease(full, "other", 0) is False
         await tier.fill(full, "tok", b"body", 60)
         found = await tier.get(full)
         assert found is not None
         assert found[0] == b"body"
+        answer = await tier.value_or_lease(full, "other", 0)
+        assert isinstance(answer, tuple)
+        assert answer[0] == b"body"
+        assert 59 < answer[1] <= 60
+        assert await tier.value_or_lease(full, "other", 61) is True  # too old for a renewal
     await tier.delete_and_publish("product:5", b"product:5")
     assert await tier.get("product:5") is None
-    assert await tier.acquire_lease("product:7", "tok") is True
+    assert await tier.value_or_lease("product:7", "tok", 0) is True
     await tier.delete_namespace_and_publish("product", b"product:*")
     assert await tier.get("product:6") is None
-    assert await tier.acquire_lease("product:7", "again") is True  # the lease went too
+    assert await tier.value_or_lease("product:7", "again", 0) is True  # the lease went too
     assert await tier.get("category:tree:all") is not None
 
     limiter = RateLimiter(cluster_url, redis_prefix=namespace)

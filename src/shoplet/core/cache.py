@@ -102,6 +102,23 @@ if redis.call('GET', KEYS[2]) == ARGV[1] then
 end
 return 0
 """
+# KEYS[1] value, KEYS[2] lease; ARGV token, lease ms, freshness ms. One step, so a fill that
+# lands between "no value" and "take the lease" (the fill deletes the lease) cannot make a
+# second loader: {1, value, pttl} when a fresh enough value is there, {2} when the lease is now
+# ours, {0} when another loader holds it.
+_VALUE_OR_LEASE = """
+local value = redis.call('GET', KEYS[1])
+if value then
+  local left = redis.call('PTTL', KEYS[1])
+  if left > tonumber(ARGV[3]) then
+    return {1, value, left}
+  end
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then
+  return {2}
+end
+return {0}
+"""
 _RELEASE_LEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -191,6 +208,7 @@ class _RedisTier:
         self.cluster = is_cluster(redis)
         self._fill_script = redis.register_script(_FILL_IF_LEASED)
         self._release_script = redis.register_script(_RELEASE_LEASE)
+        self._value_or_lease_script = redis.register_script(_VALUE_OR_LEASE)
 
     def value_key(self, full: str) -> str:
         return f"{self.prefix}:v:{full}"
@@ -225,14 +243,22 @@ class _RedisTier:
             return None
         return found, (pttl / 1000 if pttl > 0 else 0.0)
 
-    async def acquire_lease(self, full: str, token: str) -> bool | None:
-        """True: ours; False: another loader holds it; None: Redis unavailable."""
+    async def value_or_lease(
+        self, full: str, token: str, fresh_enough: float
+    ) -> tuple[bytes, float] | bool | None:
+        """A value with more than ``fresh_enough`` seconds left (and its life), else the lease:
+        True when taken, False when another loader holds it; None: Redis unavailable."""
         try:
-            got = await self.redis.set(self.lease_key(full), token, px=self.lease_ms, nx=True)
+            answer = await self._value_or_lease_script(
+                keys=[self.value_key(full), self.lease_key(full)],
+                args=[token, self.lease_ms, int(fresh_enough * 1000)],
+            )
         except (RedisError, OSError):
             log.warning("cache.l2_unavailable", key=full, exc_info=True)
             return None
-        return bool(got)
+        if answer[0] == 1:
+            return bytes(answer[1]), int(answer[2]) / 1000
+        return answer[0] == 2
 
     async def release_lease(self, full: str, token: str) -> None:
         try:
@@ -517,21 +543,16 @@ class Cache:
             return await self._store_l1(namespace, full, value, generation, ttl, expire=found[1])
 
         token = secrets.token_hex(12)
-        leased = await l2.acquire_lease(full, token)
-        if leased is False:
+        # Another replica may have filled the key since the read above: check and lease at once.
+        leased = await l2.value_or_lease(full, token, fresh_enough)
+        deadline = time.monotonic() + self.lease_wait
+        while leased is False and time.monotonic() < deadline:
             # Another process is loading this key: poll L2 briefly rather than hit the database.
-            deadline = time.monotonic() + self.lease_wait
-            while time.monotonic() < deadline:
-                await asyncio.sleep(self.poll_interval)
-                found = await l2.get(full)
-                if found is not None and found[1] > fresh_enough:
-                    value = _unwrap(found[0])
-                    return await self._store_l1(
-                        namespace, full, value, generation, ttl, expire=found[1]
-                    )
-                leased = await l2.acquire_lease(full, token)
-                if leased is not False:
-                    break
+            await asyncio.sleep(self.poll_interval)
+            leased = await l2.value_or_lease(full, token, fresh_enough)
+        if isinstance(leased, tuple):
+            value = _unwrap(leased[0])
+            return await self._store_l1(namespace, full, value, generation, ttl, expire=leased[1])
         try:
             value = _encode(await loader())
         except BaseException:

@@ -22,7 +22,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, inspect, select, update
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, inspect, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -234,6 +234,15 @@ async def read_session(
     the rows read, which stay usable (detached) afterwards."""
     async with sessionmaker() as session:
         yield session
+
+
+async def one_snapshot(session: AsyncSession) -> None:
+    """Let every read left in ``session``'s transaction see the database as its first read does
+    (PostgreSQL: ``REPEATABLE READ READ ONLY``, allowed on a hot standby too), so a count and the
+    list it counts agree while orders are paid meanwhile. Call it before the first statement;
+    SQLite (embedded mode) is left as it is."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
 
 
 def keep_writes_on_error(session: AsyncSession) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.core.db import utcnow
+from shoplet.core.db import one_snapshot, utcnow
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.insights.alerts import repository as alerts
 from shoplet.modules.insights.alerts.metrics import METRICS
@@ -165,6 +165,9 @@ def may_see(permissions: Collection[str]) -> bool:
 async def frontline_board(
     session: AsyncSession, permissions: Collection[str], *, now: datetime | None = None
 ) -> FrontlineBoard:
+    """The tiles ``permissions`` allow, all read from one snapshot (a tile's count agrees with
+    its list while orders are paid meanwhile); ``session`` must not have read anything yet."""
+    await one_snapshot(session)
     tiles: list[BoardTile] = []
     for spec in TILES:
         if spec.permission not in permissions:

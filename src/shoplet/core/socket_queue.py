@@ -1,5 +1,6 @@
 """One open WebSocket with a bounded send queue drained by its own writer task, shared by the
-hubs that fan frames out to many sockets (support's chat, live rooms).
+hubs that fan frames out to many sockets (support's chat, live rooms), and the sign-in and
+read loop both sockets speak (``serve_signed_in``).
 
 A hub never awaits a slow socket: ``offer`` queues a frame or, when the queue is full, drops
 the connection (closed with ``SLOW_CONSUMER_CLOSE``; the client reconnects and catches up).
@@ -10,15 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from typing import Any, Self
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, Self, TypeVar
 
+import orjson
 import structlog
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from shoplet.core.errors import ShopletError
 
 log = structlog.get_logger("shoplet.sockets")
 
 SLOW_CONSUMER_CLOSE = 4008
+# The token never travels in the URL (it would be logged): the first frame carries it.
+AUTH_SECONDS = 10.0
+UNAUTHORIZED_CLOSE = 4401
+FORBIDDEN_CLOSE = 4403
+MAX_TOKEN = 4096
 
 
 class QueuedSocket:
@@ -107,3 +116,97 @@ class QueuedSocket:
         except Exception:
             # The socket went away; its reader notices and unregisters it.
             self.dropped = True
+
+
+Frame = dict[str, Any]
+Handler = Callable[[Frame, Frame], Awaitable[Frame | None]]
+C = TypeVar("C", bound=QueuedSocket)
+
+
+async def first_token(websocket: WebSocket) -> str | None:
+    """The token of the client's first frame, ``{"type": "auth", "token": …}``, sent within
+    ``AUTH_SECONDS``; None for anything else."""
+    try:
+        frame = orjson.loads(await asyncio.wait_for(websocket.receive_text(), AUTH_SECONDS))
+    except (TimeoutError, orjson.JSONDecodeError, WebSocketDisconnect, KeyError):
+        return None
+    if not isinstance(frame, dict) or frame.get("type") != "auth":
+        return None
+    token = frame.get("token")
+    if not isinstance(token, str) or len(token) > MAX_TOKEN:
+        return None
+    return token
+
+
+async def send_now(websocket: WebSocket, frame: Frame) -> None:
+    """One frame outside the queue (before the socket joins a hub); a gone socket is ignored."""
+    with contextlib.suppress(Exception):
+        await websocket.send_text(orjson.dumps(frame).decode())
+
+
+async def serve_signed_in(
+    websocket: WebSocket,
+    *,
+    sign_in: Callable[[str], Awaitable[tuple[Frame, Frame]]],
+    connect: Callable[[Frame], C],
+    register: Callable[[C], None],
+    unregister: Callable[[C], Awaitable[None]],
+    handle: Handler,
+    bad_frame: str,
+    forbidden: Collection[int] = (403,),
+    leave: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Accept, sign in with the first frame, join the hub, answer frames until the socket goes.
+
+    ``sign_in`` turns the token into who is on the socket and the ``ready`` frame's fields; a
+    ``ShopletError`` refuses with an ``error`` frame (its problem code) and a close, 4403 for
+    the ``forbidden`` statuses, else 4401. ``handle`` answers each frame (``ping`` is answered
+    here); its ``ShopletError`` becomes ``{"type": "error", "ref", "code", "detail"}``. A frame
+    that is not JSON gets ``bad_frame``'s error. ``leave`` runs once the socket has gone."""
+    await websocket.accept()
+    token = await first_token(websocket)
+    signed_in: tuple[Frame, Frame] | None = None
+    if token is not None:
+        try:
+            signed_in = await sign_in(token)
+        except ShopletError as exc:
+            await send_now(websocket, {"type": "error", "code": exc.code, "detail": exc.detail})
+            code = FORBIDDEN_CLOSE if exc.status in forbidden else UNAUTHORIZED_CLOSE
+            await websocket.close(code=code)
+            return
+    if signed_in is None:
+        await websocket.close(code=UNAUTHORIZED_CLOSE)
+        return
+    who, ready = signed_in
+    connection = connect(who)
+    register(connection)
+    connection.offer(orjson.dumps({"type": "ready", **ready}))
+    try:
+        while not connection.dropped:
+            try:
+                frame = orjson.loads(await websocket.receive_text())
+            except orjson.JSONDecodeError:
+                connection.offer(orjson.dumps({"type": "error", "code": bad_frame}))
+                continue
+            if not isinstance(frame, dict):
+                continue
+            reply = await _answer(frame, who, handle)
+            if reply is not None:
+                connection.offer(orjson.dumps(reply))
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        await unregister(connection)
+        if leave is not None:
+            await leave()
+        with contextlib.suppress(Exception):
+            await websocket.close()
+
+
+async def _answer(frame: Frame, who: Frame, handle: Handler) -> Frame | None:
+    if frame.get("type") == "ping":
+        return {"type": "pong"}
+    try:
+        return await handle(frame, who)
+    except ShopletError as exc:
+        return {"type": "error", "ref": frame.get("ref"), "code": exc.code, "detail": exc.detail}

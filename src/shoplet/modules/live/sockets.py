@@ -22,115 +22,55 @@ Client → server (shoppers): ``{"type": "comment", "ref", "text"}`` answered ``
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session
-from shoplet.core.errors import ShopletError
+from shoplet.core.socket_queue import serve_signed_in
 from shoplet.modules.members.public import member_from_token
 from shoplet.modules.staff.public import PermissionDenied, staff_from_token
 
 from . import service
 from .hub import Connection, hub_of
 
-AUTH_SECONDS = 10.0
-UNAUTHORIZED_CLOSE = 4401
-FORBIDDEN_CLOSE = 4403
-
-Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
-
-
-async def _first_token(websocket: WebSocket) -> str | None:
-    try:
-        frame = orjson.loads(await asyncio.wait_for(websocket.receive_text(), AUTH_SECONDS))
-    except (TimeoutError, orjson.JSONDecodeError, WebSocketDisconnect, KeyError):
-        return None
-    if not isinstance(frame, dict) or frame.get("type") != "auth":
-        return None
-    token = frame.get("token")
-    if not isinstance(token, str) or len(token) > 4096:
-        return None
-    return token
-
-
-async def _send(websocket: WebSocket, frame: dict[str, Any]) -> None:
-    with contextlib.suppress(Exception):
-        await websocket.send_text(orjson.dumps(frame).decode())
+Frame = dict[str, Any]
 
 
 async def _serve(
     websocket: WebSocket,
     session_id: int,
     *,
-    authenticate: Callable[[str], Awaitable[dict[str, Any]]],
-    enter: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
-    handle: Callable[[dict[str, Any], dict[str, Any]], Awaitable[dict[str, Any] | None]],
+    authenticate: Callable[[str], Awaitable[Frame]],
+    enter: Callable[[Frame], Awaitable[Frame]],
+    handle: Callable[[Frame, Frame], Awaitable[Frame | None]],
     leave: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     ctx: AppContext = websocket.app.state.ctx
-    await websocket.accept()
-    token = await _first_token(websocket)
-    who: dict[str, Any] | None = None
-    ready: dict[str, Any] = {}
-    if token is not None:
-        try:
-            who = await authenticate(token)
-            ready = await enter(who)
-        except ShopletError as exc:
-            await _send(websocket, {"type": "error", "code": exc.code, "detail": exc.detail})
-            await websocket.close(code=FORBIDDEN_CLOSE if exc.status in (403, 404) else 4401)
-            return
-    if who is None:
-        await websocket.close(code=UNAUTHORIZED_CLOSE)
-        return
     hub = hub_of(ctx)
-    connection = Connection.of(
+
+    async def sign_in(token: str) -> tuple[Frame, Frame]:
+        who = await authenticate(token)
+        return who, {"session_id": session_id, **await enter(who)}
+
+    await serve_signed_in(
         websocket,
-        session_id=session_id,
-        member_id=who.get("member_id"),
-        staff_id=who.get("staff_id"),
+        sign_in=sign_in,
+        connect=lambda who: Connection.of(
+            websocket,
+            session_id=session_id,
+            member_id=who.get("member_id"),
+            staff_id=who.get("staff_id"),
+        ),
+        register=hub.register,
+        unregister=hub.unregister,
+        handle=handle,
+        bad_frame="live.bad_frame",
+        forbidden=(403, 404),  # a banned shopper, a room that is not there
+        leave=leave,
     )
-    hub.register(connection)
-    connection.offer(orjson.dumps({"type": "ready", "session_id": session_id, **ready}))
-    try:
-        while not connection.dropped:
-            try:
-                frame = orjson.loads(await websocket.receive_text())
-            except orjson.JSONDecodeError:
-                connection.offer(orjson.dumps({"type": "error", "code": "live.bad_frame"}))
-                continue
-            if not isinstance(frame, dict):
-                continue
-            reply = await _answer(frame, who, handle)
-            if reply is not None:
-                connection.offer(orjson.dumps(reply))
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    finally:
-        await hub.unregister(connection)
-        if leave is not None:
-            await leave()
-        with contextlib.suppress(Exception):
-            await websocket.close()
-
-
-async def _answer(
-    frame: dict[str, Any],
-    who: dict[str, Any],
-    handle: Callable[[dict[str, Any], dict[str, Any]], Awaitable[dict[str, Any] | None]],
-) -> dict[str, Any] | None:
-    if frame.get("type") == "ping":
-        return {"type": "pong"}
-    try:
-        return await handle(frame, who)
-    except ShopletError as exc:
-        return {"type": "error", "ref": frame.get("ref"), "code": exc.code, "detail": exc.detail}
 
 
 async def serve_shopper(websocket: WebSocket, session_id: int) -> None:

@@ -1390,29 +1390,6 @@ export const MASCOT_OCCASION_LABELS: Labels = {
   payment_success: '支付成功',
 }
 
-/** Every status glossary, for checks that no screen spells a status by hand. */
-export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
-  order: ORDER_STATUS_LABELS,
-  aftersale: AFTERSALE_STATUS_LABELS,
-  aftersaleKind: AFTERSALE_KIND_LABELS,
-  payment: PAYMENT_STATUS_LABELS,
-  refund: REFUND_STATUS_LABELS,
-  coupon: COUPON_STATE_LABELS,
-  couponTemplate: COUPON_TEMPLATE_STATUS_LABELS,
-  growthReason: GROWTH_REASON_LABELS,
-  review: REVIEW_STATUS_LABELS,
-  moderation: MODERATION_STATUS_LABELS,
-  promotion: PROMOTION_STATUS_LABELS,
-  rfmClass: RFM_CLASS_LABELS,
-  rfmRun: RFM_RUN_STATUS_LABELS,
-  commission: COMMISSION_STATUS_LABELS,
-  withdrawal: WITHDRAWAL_STATUS_LABELS,
-  promoter: PROMOTER_STATUS_LABELS,
-  campaign: CAMPAIGN_STATUS_LABELS,
-  campaignGroup: CAMPAIGN_GROUP_LABELS,
-  live: LIVE_STATUS_LABELS,
-}
-
 /** The label of `key` in `map`: "—" when there is no key, the key itself when it is unknown. */
 export function label(map: Labels, key: string | null | undefined): string {
   if (!key) return '—'
@@ -2656,3 +2633,38 @@ export const PASSKEY_LABELS = {
   revoke: '移除',
   policy: '登录方式',
 } as const
+
+/** Every status glossary, for checks that no screen spells a status by hand. */
+export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
+  order: ORDER_STATUS_LABELS,
+  aftersale: AFTERSALE_STATUS_LABELS,
+  aftersaleKind: AFTERSALE_KIND_LABELS,
+  payment: PAYMENT_STATUS_LABELS,
+  refund: REFUND_STATUS_LABELS,
+  coupon: COUPON_STATE_LABELS,
+  couponTemplate: COUPON_TEMPLATE_STATUS_LABELS,
+  growthReason: GROWTH_REASON_LABELS,
+  review: REVIEW_STATUS_LABELS,
+  moderation: MODERATION_STATUS_LABELS,
+  promotion: PROMOTION_STATUS_LABELS,
+  rfmClass: RFM_CLASS_LABELS,
+  rfmRun: RFM_RUN_STATUS_LABELS,
+  commission: COMMISSION_STATUS_LABELS,
+  withdrawal: WITHDRAWAL_STATUS_LABELS,
+  promoter: PROMOTER_STATUS_LABELS,
+  campaign: CAMPAIGN_STATUS_LABELS,
+  campaignGroup: CAMPAIGN_GROUP_LABELS,
+  live: LIVE_STATUS_LABELS,
+  support: SUPPORT_STATUS_LABELS,
+  invoice: INVOICE_STATUS_LABELS,
+  subscribe: SUBSCRIBE_STATUS_LABELS,
+  subscribeSend: SUBSCRIBE_SEND_STATUS_LABELS,
+  webhookDelivery: WEBHOOK_DELIVERY_STATUS_LABELS,
+  groupBuy: GROUP_STATUS_LABELS,
+  bargain: BARGAIN_STATUS_LABELS,
+  pledge: PLEDGE_STATUS_LABELS,
+  experiment: EXPERIMENT_STATUS_LABELS,
+  alert: ALERT_STATUS_LABELS,
+  pickup: PICKUP_STATUS_LABELS,
+  appointment: APPOINTMENT_STATUS_LABELS,
+}

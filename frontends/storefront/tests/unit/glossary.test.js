@@ -79,6 +79,10 @@ describe('the glossary', () => {
       payment: pythonNames('src/shoplet/modules/payments/models.py', 'PAYMENT_STATUSES'),
       refund: pythonNames('src/shoplet/modules/payments/models.py', 'REFUND_STATUSES'),
       moderation: pythonNames('src/shoplet/modules/moderation/models.py', 'STATUSES'),
+      support: pythonNames('src/shoplet/modules/support/models.py', 'ConversationStatus'),
+      live: pythonNames('src/shoplet/modules/live/models.py', 'SessionStatus'),
+      invoice: pythonNames('src/shoplet/modules/invoicing/models.py', 'INVOICE_STATUSES'),
+      experiment: pythonNames('src/shoplet/modules/experiments/models.py', 'STATUSES'),
     }
     for (const [kind, statuses] of Object.entries(backend)) {
       expect(statuses.length, kind).toBeGreaterThan(2)

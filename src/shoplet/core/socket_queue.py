@@ -1,6 +1,7 @@
 """One open WebSocket with a bounded send queue drained by its own writer task, shared by the
-hubs that fan frames out to many sockets (support's chat, live rooms), and the sign-in and
-read loop both sockets speak (``serve_signed_in``).
+hubs that fan frames out to many sockets (support's chat, live rooms), the hubs' common part
+(``ChannelHub``: publish after commit to a Redis channel every API process listens to) and the
+sign-in and read loop both sockets speak (``serve_signed_in``).
 
 A hub never awaits a slow socket: ``offer`` queues a frame or, when the queue is full, drops
 the connection (closed with ``SLOW_CONSUMER_CLOSE``; the client reconnects and catches up).
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from typing import Any, Self, TypeVar
 
 import orjson
 import structlog
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from shoplet.core.db import on_commit
 from shoplet.core.errors import ShopletError
 
 log = structlog.get_logger("shoplet.sockets")
@@ -116,6 +120,89 @@ class QueuedSocket:
         except Exception:
             # The socket went away; its reader notices and unregisters it.
             self.dropped = True
+
+
+class ChannelHub:
+    """What every API process's hub does: events published once their transaction commits,
+    with Redis to ``channel`` (every process subscribes, so an event written through one process
+    reaches sockets held by another), embedded in process; ``deliver`` (the hub's own) hands one
+    to this process's sockets. Log events are named ``<name>.publish_failed`` and so on."""
+
+    def __init__(self, redis: Redis | None, *, channel: str, name: str) -> None:
+        self.redis = redis
+        self.channel = channel
+        self.name = name
+        self.log = structlog.get_logger(f"shoplet.{name}.hub")
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subscribed = asyncio.Event()
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def deliver(self, data: bytes) -> int:
+        """Hand an event to the sockets of this process it concerns; how many took it."""
+        raise NotImplementedError
+
+    def background(self) -> list[Coroutine[Any, Any, None]]:
+        """Tasks the hub runs besides its subscriber while it is started (none by default)."""
+        return []
+
+    async def start(self, *, wait: float = 5.0) -> None:
+        self._tasks = [asyncio.create_task(job) for job in self.background()]
+        if self.redis is None:
+            return
+        self._tasks.append(asyncio.create_task(self._listen_forever(self.redis)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), wait)
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._pending]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+
+    def after_commit(self, session: AsyncSession, event: dict[str, Any]) -> None:
+        """Publish ``event`` once ``session`` commits (never for a rolled-back change)."""
+        on_commit(session, lambda: self._spawn(event))
+
+    def _spawn(self, event: dict[str, Any]) -> None:
+        task = asyncio.create_task(self.publish(event))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def publish(self, event: dict[str, Any]) -> None:
+        data = orjson.dumps(event)
+        if self.redis is None:
+            self.deliver(data)
+            return
+        try:
+            await self.redis.publish(self.channel, data)
+        except Exception:
+            # The rows are stored: clients read what they missed when they reconnect or poll.
+            self.log.warning(f"{self.name}.publish_failed", exc_info=True)
+
+    async def _listen_forever(self, redis: Redis) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                async with redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.channel)
+                    async for message in pubsub.listen():
+                        kind = message.get("type")
+                        if kind == "subscribe":
+                            self._subscribed.set()
+                            backoff = 0.1
+                        elif kind == "message":
+                            self.deliver(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.log.warning(
+                    f"{self.name}.subscriber_lost", channel=self.channel, exc_info=True
+                )
+            finally:
+                self._subscribed.clear()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
 
 
 Frame = dict[str, Any]

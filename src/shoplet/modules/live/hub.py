@@ -20,22 +20,16 @@ publishes one ``stats`` frame per room whose figures moved, however many shopper
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
-import structlog
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import on_commit
-from shoplet.core.socket_queue import QueuedSocket
+from shoplet.core.socket_queue import ChannelHub, QueuedSocket
 
 from .store import MemoryRoomStore, RedisRoomStore, RoomStore
-
-log = structlog.get_logger("shoplet.live.hub")
 
 QUEUE_SIZE = 256
 BANNED_CLOSE = 4403
@@ -67,35 +61,16 @@ class Room:
         self.staff: set[Connection] = set()
 
 
-class LiveHub:
+class LiveHub(ChannelHub):
     def __init__(self, redis: Redis | None, *, channel: str, store: RoomStore) -> None:
-        self.redis = redis
-        self.channel = channel
+        super().__init__(redis, channel=channel, name="live")
         self.store = store
         self.rooms: dict[int, Room] = {}
         self.pending_likes: dict[int, int] = {}
         self.moved: set[int] = set()
-        self._listener: asyncio.Task[None] | None = None
-        self._ticker: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
-        self._pending: set[asyncio.Task[None]] = set()
 
-    # -- lifecycle -------------------------------------------------------------------------
-
-    async def start(self, *, wait: float = 5.0) -> None:
-        self._ticker = asyncio.create_task(self._tick_forever())
-        if self.redis is None:
-            return
-        self._listener = asyncio.create_task(self._listen_forever(self.redis))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), wait)
-
-    async def stop(self) -> None:
-        for task in [self._listener, self._ticker, *self._pending]:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+    def background(self) -> list[Coroutine[Any, Any, None]]:
+        return [self._tick_forever()]
 
     # -- registration ----------------------------------------------------------------------
 
@@ -154,29 +129,9 @@ class LiveHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.warning("live.flush_failed", exc_info=True)
+                self.log.warning("live.flush_failed", exc_info=True)
 
-    # -- publishing ------------------------------------------------------------------------
-
-    def after_commit(self, session: AsyncSession, event: dict[str, Any]) -> None:
-        """Publish ``event`` once ``session`` commits (never for a rolled-back change)."""
-        on_commit(session, lambda: self._spawn(event))
-
-    def _spawn(self, event: dict[str, Any]) -> None:
-        task = asyncio.create_task(self.publish(event))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def publish(self, event: dict[str, Any]) -> None:
-        data = orjson.dumps(event)
-        if self.redis is None:
-            self.deliver(data)
-            return
-        try:
-            await self.redis.publish(self.channel, data)
-        except Exception:
-            # Viewers read the latest comments with GET …/comments when they reconnect.
-            log.warning("live.publish_failed", exc_info=True)
+    # -- delivery ------------------------------------------------------------------------
 
     def deliver(self, data: bytes) -> int:
         """Hand an event to this process's sockets in its room; how many took it."""
@@ -185,7 +140,7 @@ class LiveHub:
             session_id = int(event["session_id"])
             frame = event["frame"]
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            log.warning("live.bad_event", data=data[:200])
+            self.log.warning("live.bad_event", data=data[:200])
             return 0
         room = self.rooms.get(session_id)
         if room is None:
@@ -207,28 +162,6 @@ class LiveHub:
         for connection in list(room.staff):
             delivered += connection.offer(staff)
         return delivered
-
-    async def _listen_forever(self, redis: Redis) -> None:
-        backoff = 0.1
-        while True:
-            try:
-                async with redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    async for message in pubsub.listen():
-                        kind = message.get("type")
-                        if kind == "subscribe":
-                            self._subscribed.set()
-                            backoff = 0.1
-                        elif kind == "message":
-                            self.deliver(message["data"])
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("live.subscriber_lost", channel=self.channel, exc_info=True)
-            finally:
-                self._subscribed.clear()
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
 
 
 def _merge(frame: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

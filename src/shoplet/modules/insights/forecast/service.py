@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import multiprocessing
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -23,6 +21,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.child_processes import process_pool
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
@@ -306,7 +305,7 @@ async def work_run(ctx: AppContext, run_id: int) -> None:
     # The model fits run in one child process per run: they hold the GIL for seconds at a
     # time (scipy's optimisers call back into Python), which would stall the API's event loop.
     loop = asyncio.get_running_loop()
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool = process_pool(1)
     try:
         for start in range(0, len(jobs), BATCH):
             batch = jobs[start : start + BATCH]

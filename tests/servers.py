@@ -75,7 +75,7 @@ class UvicornServer:
             stderr=subprocess.STDOUT,
         )
 
-    async def wait_ready(self, client: httpx.AsyncClient, within: float = 30.0) -> None:
+    async def wait_ready(self, client: httpx.AsyncClient, within: float = 120.0) -> None:
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -156,7 +156,7 @@ imports: dev
 # browser-test module keeps its server and its Chromium (one of each per worker), and every
 # worker has its own databases and Redis prefix (tests/conftest.py). `make pytest PYTEST_ARGS=`
 # runs it serially; add `-n 4` style options on a bigger machine.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=30 --durations-min=20
 
 pytest: dev e2e-deps deploy-deps frontends
 	$(BIN)/pytest $(PYTEST_ARGS)

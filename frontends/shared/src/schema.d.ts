@@ -44178,6 +44178,7 @@ export interface operations {
     download_invoice_api_v1_console_invoices__invoice_no__download_get: {
         parameters: {
             query?: {
+                /** @description `pdf` (default) or `ofd` */
                 format?: string;
             };
             header?: never;
@@ -62141,6 +62142,7 @@ export interface operations {
     download_invoice_api_v1_invoices__invoice_no__download_get: {
         parameters: {
             query?: {
+                /** @description `pdf` (default) or `ofd` */
                 format?: string;
             };
             header?: never;

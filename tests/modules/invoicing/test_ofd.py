@@ -143,7 +143,7 @@ def test_every_lines_name_amount_and_tax_are_on_the_page() -> None:
             str(line["quantity"]),
         ):
             assert value in texts, value
-    assert len(doc.pages) == 3  # 17 lines a page
+    assert len(doc.pages) == 3  # 16 lines a page
     for page in doc.pages:
         assert "电子发票（普通发票）" in [t.text for t in page]  # the header on every page
     assert f"合计　金额 ¥{yuan(invoice.net)}　税额 ¥{yuan(invoice.tax)}" in texts

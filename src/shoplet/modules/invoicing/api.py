@@ -26,6 +26,10 @@ log = structlog.get_logger("shoplet.invoicing")
 
 OrderNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^\d+$")]
 InvoiceNo = Annotated[str, Path(min_length=20, max_length=20, pattern=r"^FP[0-9A-F]{18}$")]
+# Checked by the service (400 invoicing.format_unknown), not by the schema (422).
+FileFormat = Annotated[
+    str, Query(alias="format", max_length=20, description="`pdf` (default) or `ofd`")
+]
 CALLBACK_FORM_MAX = 64 * 1024
 
 
@@ -117,7 +121,7 @@ async def download_invoice(
     *,
     member: CurrentMember,
     session: DbSession,
-    file_format: Annotated[str, Query(alias="format", max_length=20)] = "pdf",
+    file_format: FileFormat = "pdf",
 ) -> Response:
     """An issued invoice as ``pdf`` or ``ofd`` (GB/T 33190, ``application/ofd``), the
     shopper's own; another format is 400 ``invoicing.format_unknown``."""

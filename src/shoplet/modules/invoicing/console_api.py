@@ -29,6 +29,10 @@ router = APIRouter()
 
 Manager = Annotated[StaffIdentity, Depends(require_permission("invoices:manage"))]
 InvoiceNo = Annotated[str, Path(min_length=20, max_length=20, pattern=r"^FP[0-9A-F]{18}$")]
+# Checked by the service (400 invoicing.format_unknown), not by the schema (422).
+FileFormat = Annotated[
+    str, Query(alias="format", max_length=20, description="`pdf` (default) or `ofd`")
+]
 
 
 @router.get("/invoices", responses=problem_responses(400))
@@ -84,7 +88,7 @@ async def download_invoice(
     *,
     staff: Manager,
     session: DbSession,
-    file_format: Annotated[str, Query(alias="format", max_length=20)] = "pdf",
+    file_format: FileFormat = "pdf",
 ) -> Response:
     """An issued invoice as ``pdf`` or ``ofd`` (GB/T 33190); another format is 400
     ``invoicing.format_unknown``."""

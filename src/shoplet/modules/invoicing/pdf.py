@@ -5,7 +5,6 @@ with no font file), drawn from the layout both renderers share (``layout.py``; t
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 from shoplet.modules.invoicing.layout import (
     InvoiceContent,
@@ -16,7 +15,7 @@ from shoplet.modules.invoicing.layout import (
     invoice_layout,
 )
 
-__all__ = ["FONT", "Party", "capital_yuan", "draw", "draw_content", "render"]
+__all__ = ["FONT", "InvoiceContent", "Party", "capital_yuan", "draw", "draw_content"]
 
 FONT = "STSong-Light"
 
@@ -27,37 +26,6 @@ def _ensure_font() -> None:
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-
-def render(
-    *,
-    kind: str,
-    invoice_number: str,
-    issued_at: datetime,
-    seller: Party,
-    buyer: Party,
-    lines: list[dict[str, object]],
-    amount: int,
-    net: int,
-    tax: int,
-    order_no: str,
-    reverses_number: str | None = None,
-) -> bytes:
-    """The PDF bytes (one A5 landscape page; lines beyond the page continue on the next)."""
-    content = InvoiceContent(
-        kind=kind,
-        invoice_number=invoice_number,
-        issued_at=issued_at,
-        seller=seller,
-        buyer=buyer,
-        lines=lines,
-        amount=amount,
-        net=net,
-        tax=tax,
-        order_no=order_no,
-        reverses_number=reverses_number,
-    )
-    return draw_content(content)
 
 
 def draw(layout: Layout) -> bytes:
@@ -91,5 +59,5 @@ def draw(layout: Layout) -> bytes:
 
 
 def draw_content(content: InvoiceContent) -> bytes:
-    """The PDF of an invoice's content (what ``render`` draws from its keywords)."""
+    """The invoice's PDF bytes (A5 landscape; lines beyond a page continue on the next)."""
     return draw(invoice_layout(content))

@@ -32,6 +32,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'invoicing.order_not_invoiceable': '该订单暂不能开票：须已支付且未全额退款',
   'invoicing.already_requested': '该订单已申请过发票',
   'invoicing.pdf_not_ready': '发票尚未开具，请稍后再下载',
+  'invoicing.format_unknown': '发票只能下载为 PDF 或 OFD',
   'invoicing.retry_not_allowed': '只有开票失败的发票可以重试',
 
   // 门店 and 自提

@@ -89,6 +89,7 @@ export const INVOICE_LABELS = {
   request: '申请开票',
   requested: '已提交开票申请',
   download: '下载发票',
+  downloadOfd: '下载 OFD',
   none: '暂未申请发票',
   queue: '发票管理',
   retry: '重试',

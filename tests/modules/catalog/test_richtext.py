@@ -110,3 +110,28 @@ async def test_too_long_description_is_refused_and_changes_nothing(
     assert response.status_code == 422
     assert response.json()["code"] == "request.invalid"
     assert await snapshot(ctx) == before
+
+
+def test_rendering_is_remembered_per_text_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shoplet.modules.catalog import richtext
+
+    cache = richtext._RenderCache(2)
+    monkeypatch.setattr(richtext, "RENDER_CACHE", cache)
+    runs: list[str] = []
+    original = richtext._render
+
+    def counted(text: str) -> str:
+        runs.append(text)
+        return original(text)
+
+    monkeypatch.setattr(richtext, "_render", counted)
+    texts = ["<p>a<script>x</script></p>", "纯文本\n两行", "<p>c</p>"]
+    first = [render_description(t) for t in texts]
+    assert first == [original(t) for t in texts]
+    assert first == ["<p>a</p>", "<p>纯文本</p><p>两行</p>", "<p>c</p>"]
+    assert len(cache) == 2  # the oldest was let go
+    assert [render_description(t) for t in texts[1:]] == first[1:]
+    assert runs == texts  # the two most recent were not rendered again
+    assert render_description(texts[0]) == first[0]
+    assert runs == [*texts, texts[0]]
+    assert render_description("") == ""

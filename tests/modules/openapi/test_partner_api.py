@@ -383,3 +383,47 @@ async def test_partner_api_describes_itself(client: httpx.AsyncClient) -> None:
     asset = await client.get(f"{OPEN}/docs/assets/redoc.standalone.js")
     assert asset.status_code == 200
     assert (await client.get(f"{OPEN}/docs/assets/other.js")).status_code == 404
+
+
+async def test_a_description_is_sanitised_once_for_repeated_calls(
+    client: httpx.AsyncClient,
+    ctx: AppContext,
+    partner: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shoplet.modules.catalog import richtext
+    from shoplet.modules.catalog.models import Product
+
+    product_id, _ = await product(ctx, (5900, 7))
+    # A row written before sanitising existed: served sanitised all the same.
+    raw = '<p onclick="x()">纯棉<script>alert(1)</script></p><img src="/media/a.png" alt="正面">'
+    async with ctx.sessionmaker() as s:
+        await s.execute(update(Product).where(Product.id == product_id).values(description=raw))
+        await s.commit()
+    expected = richtext.clean_html(raw)
+    assert expected == '<p>纯棉</p><img src="/media/a.png" alt="正面">'
+    richtext.RENDER_CACHE.clear()
+    runs: list[str] = []
+    original = richtext.clean_html
+
+    def counted(text: str) -> str:
+        runs.append(text)
+        return original(text)
+
+    monkeypatch.setattr(richtext, "clean_html", counted)
+    answers = [
+        (await call(client, partner, "GET", f"/products/{product_id}")).json() for _ in range(3)
+    ]
+    listed = (await call(client, partner, "GET", "/products")).json()["items"]
+    assert [a["description"] for a in answers] == [expected] * 3
+    assert answers[0] == answers[1] == answers[2]
+    assert [p["description"] for p in listed] == [expected]
+    assert runs == [raw]
+    # A changed description is rendered anew (the text is the key: nothing stale).
+    async with ctx.sessionmaker() as s:
+        await s.execute(
+            update(Product).where(Product.id == product_id).values(description="第一行\n第二行")
+        )
+        await s.commit()
+    changed = (await call(client, partner, "GET", f"/products/{product_id}")).json()
+    assert changed["description"] == "<p>第一行</p><p>第二行</p>"

@@ -74,6 +74,9 @@ export const consoleApi = {
   // invoices (发票)
   listInvoices: (query: Q<O['listInvoices']> = {}) => call<Res<O['listInvoices']>>(OPS.listInvoices, { query }),
   invoicePdfUrl: (invoiceNo: string) => objectUrl(OPS.invoicePdf, { params: { invoice_no: invoiceNo } }),
+  /** Save the invoice as OFD (GB/T 33190); resolves with the file name. */
+  downloadInvoiceOfd: (invoiceNo: string) =>
+    download(OPS.invoiceDownload, { params: { invoice_no: invoiceNo }, query: { format: 'ofd' } }),
   retryInvoice: (invoiceNo: string) =>
     call<Res<O['retryInvoice']>>(OPS.retryInvoice, { params: { invoice_no: invoiceNo } }),
   getTaxProfile: (productId: number) =>

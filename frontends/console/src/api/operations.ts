@@ -113,6 +113,7 @@ export const OPS = {
   reorderCarriers: op('PUT', '/api/v1/console/logistics/carriers/order'),
   listInvoices: op('GET', '/api/v1/console/invoices'),
   invoicePdf: op('GET', '/api/v1/console/invoices/{invoice_no}/pdf'),
+  invoiceDownload: op('GET', '/api/v1/console/invoices/{invoice_no}/download'),
   retryInvoice: op('POST', '/api/v1/console/invoices/{invoice_no}/retry'),
   getTaxProfile: op('GET', '/api/v1/console/invoices/tax-profiles/{product_id}'),
   putTaxProfile: op('PUT', '/api/v1/console/invoices/tax-profiles/{product_id}'),

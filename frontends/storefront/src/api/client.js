@@ -312,17 +312,21 @@ export async function upload(name, { filePath, query, auth = true }) {
   })
 }
 
+const DOWNLOAD_CODES = { 400: 'invoicing.format_unknown', 409: 'invoicing.pdf_not_ready' }
+
 /**
- * Download what an operation answers (a PDF) with the shopper's token: uni.downloadFile, which
- * is wx.downloadFile in the mini program and an XHR to a blob URL in H5. Resolves with the local
- * path (the blob URL in H5); rejects with ApiError.
+ * Download what an operation answers (a PDF, an OFD) with the shopper's token: uni.downloadFile,
+ * which is wx.downloadFile in the mini program and an XHR to a blob URL in H5. Resolves with the
+ * local path (the blob URL in H5); rejects with ApiError (409 invoicing.pdf_not_ready, 400
+ * invoicing.format_unknown: a download answers no problem body to read the code from).
  * @param {string} name an operation of operations.json
- * @param {{ params?: Record<string, string | number> }} options
+ * @param {{ params?: Record<string, string | number>, query?: Record<string, unknown> }} options
  * @returns {Promise<string>}
  */
-export function download(name, { params } = {}) {
+export function download(name, { params, query } = {}) {
   const op = OPERATIONS[name]
   if (!op || name.startsWith('_')) throw new Error(`unknown operation ${name}`)
+  checkFields(name, 'query', op.query, query)
   const base = config.baseUrl === undefined ? defaultBaseUrl() : config.baseUrl
   /** @type {Record<string, string>} */
   const header = {}
@@ -330,12 +334,12 @@ export function download(name, { params } = {}) {
   if (token) header.Authorization = `Bearer ${token}`
   return new Promise((resolve, reject) => {
     uni.downloadFile({
-      url: base + fillPath(op.path, params),
+      url: base + fillPath(op.path, params) + buildQuery(query),
       header,
       success: (res) => {
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(res.tempFilePath)
         else {
-          const code = res.statusCode === 409 ? 'invoicing.pdf_not_ready' : undefined
+          const code = DOWNLOAD_CODES[res.statusCode]
           reject(new ApiError({ status: res.statusCode, code, title: undefined, detail: undefined, body: {} }))
         }
       },

@@ -301,6 +301,8 @@ export const api = {
     ofOrder: (orderNo) => call('listOrderInvoices', { params: { order_no: orderNo } }),
     // The issued invoice's PDF: a local path (a blob URL in H5).
     pdf: (invoiceNo) => download('downloadInvoicePdf', { params: { invoice_no: invoiceNo } }),
+    // The same invoice as OFD (GB/T 33190, the format of Chinese e-invoices).
+    ofd: (invoiceNo) => download('downloadInvoice', { params: { invoice_no: invoiceNo }, query: { format: 'ofd' } }),
   },
   flash: {
     // Server time for countdowns (never the device clock).

@@ -128,3 +128,35 @@ describe('api client', () => {
     expect(await api.addresses.remove(3)).toBeUndefined()
   })
 })
+
+describe('downloads (invoices as PDF or OFD)', () => {
+  function fakeDownloads(statusCode = 200) {
+    const requests = []
+    globalThis.uni.downloadFile = (options) => {
+      requests.push(options)
+      options.success({ statusCode, tempFilePath: 'blob:http://shop.test/1' })
+    }
+    return requests
+  }
+
+  it('asks for the OFD with the shopper token and the format in the query', async () => {
+    const requests = fakeDownloads()
+    tokens.access = 'shopper'
+    await expect(api.invoices.ofd('FP0123456789ABCDEF01')).resolves.toBe('blob:http://shop.test/1')
+    expect(requests[0].url).toBe('http://shop.test/api/v1/invoices/FP0123456789ABCDEF01/download?format=ofd')
+    expect(requests[0].header.Authorization).toBe('Bearer shopper')
+    await api.invoices.pdf('FP0123456789ABCDEF01')
+    expect(requests[1].url).toBe('http://shop.test/api/v1/invoices/FP0123456789ABCDEF01/pdf')
+  })
+
+  it('rejects with the stable code of a refused download, and undeclared query fields', async () => {
+    fakeDownloads(400)
+    await expect(api.invoices.ofd('FP0123456789ABCDEF01')).rejects.toMatchObject({ status: 400, code: 'invoicing.format_unknown' })
+    fakeDownloads(409)
+    await expect(api.invoices.ofd('FP0123456789ABCDEF01')).rejects.toMatchObject({ status: 409, code: 'invoicing.pdf_not_ready' })
+    const { download } = await import('../../src/api/client')
+    expect(() => download('downloadInvoice', { params: { invoice_no: 'FP0123456789ABCDEF01' }, query: { kind: 'x' } })).toThrow(
+      'query field "kind"',
+    )
+  })
+})

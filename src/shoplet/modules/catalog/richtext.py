@@ -8,13 +8,18 @@ strike, lists, quotes and images. An image keeps only ``src`` (and only a Shople
 handlers, links, frames, ``javascript:`` and outside URLs) is dropped. Plain text (descriptions
 written before the editor, or sent by an API client) becomes ``<p>`` paragraphs, one per line,
 escaped. :func:`render_description` does the same on read, so a row stored before sanitising
-existed is served as HTML too.
+existed is served as HTML too; its result is remembered per description text (a bounded LRU
+keyed by the text's BLAKE2b digest), so listing products — console, storefront, partner API —
+sanitises a description once per version, not on every call.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import threading
+from collections import OrderedDict
 
 import nh3
 
@@ -72,11 +77,56 @@ def clean_html(text: str) -> str:
     return re.sub(r"<img(?![^>]*\ssrc=)[^>]*>", "", cleaned)
 
 
+def _render(text: str) -> str:
+    return clean_html(text) if looks_like_html(text) else plain_text_to_html(text)
+
+
+RENDER_CACHE_SIZE = 1024
+"""Descriptions remembered by :func:`render_description` (the results only, keyed by a
+16-byte digest: at most this many rendered descriptions stay in memory)."""
+
+
+class _RenderCache:
+    """A bounded LRU of rendered descriptions keyed by the digest of the raw text. The key is
+    the text itself, so a changed description is a new entry and nothing is ever stale; the
+    raw text is not kept. A lock, since the sanitiser may also run in worker threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[bytes, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def render(self, text: str) -> str:
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        result = _render(text)
+        with self._lock:
+            self._items[key] = result
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+RENDER_CACHE = _RenderCache(RENDER_CACHE_SIZE)
+
+
 def render_description(text: str) -> str:
-    """A stored description as sanitised HTML (plain text of old rows as paragraphs)."""
+    """A stored description as sanitised HTML (plain text of old rows as paragraphs);
+    computed once per distinct text while it stays among the last ``RENDER_CACHE_SIZE``."""
     if not text:
         return ""
-    return clean_html(text) if looks_like_html(text) else plain_text_to_html(text)
+    return RENDER_CACHE.render(text)
 
 
 def sanitize_description(text: str) -> str:

@@ -1,13 +1,13 @@
 """Storefront and provider routes of invoicing (tag invoicing): a shopper's invoice titles,
-an order's invoice request, its invoices and their PDFs, and Nuonuo's callback (public: the
-signature is the authentication)."""
+an order's invoice request, its invoices and their files (PDF, OFD), and Nuonuo's callback
+(public: the signature is the authentication)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from shoplet.core.db import DbSession, utcnow
@@ -26,6 +26,10 @@ log = structlog.get_logger("shoplet.invoicing")
 
 OrderNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^\d+$")]
 InvoiceNo = Annotated[str, Path(min_length=20, max_length=20, pattern=r"^FP[0-9A-F]{18}$")]
+# Checked by the service (400 invoicing.format_unknown), not by the schema (422).
+FileFormat = Annotated[
+    str, Query(alias="format", max_length=20, description="`pdf` (default) or `ofd`")
+]
 CALLBACK_FORM_MAX = 64 * 1024
 
 
@@ -77,6 +81,20 @@ async def order_invoices(
     return await service.order_invoices(session, member.id, order_no)
 
 
+_FILE_RESPONSES: dict[str, object] = {"application/pdf": {}, "application/ofd": {}}
+
+
+def _attachment(document: bytes, filename: str, media_type: str) -> Response:
+    return Response(
+        document,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
 @router.get(
     "/invoices/{invoice_no}/pdf",
     responses={
@@ -88,14 +106,29 @@ async def invoice_pdf(
     invoice_no: InvoiceNo, *, member: CurrentMember, session: DbSession
 ) -> Response:
     """An issued invoice's PDF (the shopper's own)."""
-    document, filename = await service.invoice_pdf(session, invoice_no, member_id=member.id)
-    return Response(
-        document,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
+    return _attachment(*await service.invoice_file(session, invoice_no, member_id=member.id))
+
+
+@router.get(
+    "/invoices/{invoice_no}/download",
+    responses={
+        200: {"content": _FILE_RESPONSES, "description": "the invoice"},
+        **problem_responses(400, 401, 404, 409),
+    },
+)
+async def download_invoice(
+    invoice_no: InvoiceNo,
+    *,
+    member: CurrentMember,
+    session: DbSession,
+    file_format: FileFormat = "pdf",
+) -> Response:
+    """An issued invoice as ``pdf`` or ``ofd`` (GB/T 33190, ``application/ofd``), the
+    shopper's own; another format is 400 ``invoicing.format_unknown``."""
+    return _attachment(
+        *await service.invoice_file(
+            session, invoice_no, member_id=member.id, file_format=file_format
+        )
     )
 
 

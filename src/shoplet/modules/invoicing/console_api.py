@@ -1,5 +1,5 @@
 """Console routes of invoicing (``invoices:manage``): the 发票 queue by status, an invoice's
-PDF, 重试 for a failed issue, and a product's tax profile (税收分类编码 and rate)."""
+PDF or OFD, 重试 for a failed issue, and a product's tax profile (税收分类编码 and rate)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ router = APIRouter()
 
 Manager = Annotated[StaffIdentity, Depends(require_permission("invoices:manage"))]
 InvoiceNo = Annotated[str, Path(min_length=20, max_length=20, pattern=r"^FP[0-9A-F]{18}$")]
+# Checked by the service (400 invoicing.format_unknown), not by the schema (422).
+FileFormat = Annotated[
+    str, Query(alias="format", max_length=20, description="`pdf` (default) or `ofd`")
+]
 
 
 @router.get("/invoices", responses=problem_responses(400))
@@ -47,6 +51,17 @@ async def list_invoices(
     )
 
 
+def _inline(document: bytes, filename: str, media_type: str) -> Response:
+    return Response(
+        document,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
 @router.get(
     "/invoices/{invoice_no}/pdf",
     responses={
@@ -55,14 +70,30 @@ async def list_invoices(
     },
 )
 async def invoice_pdf(invoice_no: InvoiceNo, *, staff: Manager, session: DbSession) -> Response:
-    document, filename = await service.invoice_pdf(session, invoice_no, member_id=None)
-    return Response(
-        document,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "private, no-store",
+    return _inline(*await service.invoice_file(session, invoice_no, member_id=None))
+
+
+@router.get(
+    "/invoices/{invoice_no}/download",
+    responses={
+        200: {
+            "content": {"application/pdf": {}, "application/ofd": {}},
+            "description": "the invoice",
         },
+        **problem_responses(400, 404, 409),
+    },
+)
+async def download_invoice(
+    invoice_no: InvoiceNo,
+    *,
+    staff: Manager,
+    session: DbSession,
+    file_format: FileFormat = "pdf",
+) -> Response:
+    """An issued invoice as ``pdf`` or ``ofd`` (GB/T 33190); another format is 400
+    ``invoicing.format_unknown``."""
+    return _inline(
+        *await service.invoice_file(session, invoice_no, member_id=None, file_format=file_format)
     )
 
 

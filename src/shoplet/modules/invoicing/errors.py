@@ -35,6 +35,11 @@ class AlreadyRequested(Conflict):
     title = "This order already has an invoice"
 
 
+class FormatUnknown(BadRequest):
+    code = "invoicing.format_unknown"
+    title = "Invoices are downloaded as pdf or ofd"
+
+
 class PdfNotReady(Conflict):
     code = "invoicing.pdf_not_ready"
     title = "The invoice is not issued yet"

@@ -12,9 +12,10 @@ from shoplet.modules.invoicing.service._common import (
     new_invoice_no,
 )
 from shoplet.modules.invoicing.service.invoices import (
+    FILE_FORMATS,
     apply_result,
     due_invoices,
-    invoice_pdf,
+    invoice_file,
     issue_one,
     list_admin,
     on_refund,
@@ -33,6 +34,7 @@ from shoplet.modules.invoicing.service.titles import (
 
 __all__ = [
     "CLOCK_KEY",
+    "FILE_FORMATS",
     "apply_result",
     "backoff",
     "clock_of",
@@ -41,7 +43,7 @@ __all__ = [
     "due_invoices",
     "install",
     "integrations_of",
-    "invoice_pdf",
+    "invoice_file",
     "issue_one",
     "list_admin",
     "list_titles",

@@ -2365,6 +2365,8 @@ export const BUSINESS_BOARD_LABELS = {
   bySource: '各订单来源',
   byCampaign: '各活动',
   byStore: '各门店',
+  store: '门店',
+  campaign: '活动',
   storeHint: '按收货城市统计；门店行是该门店自提、同城配送和扫码购的订单，「线上」是没有经过门店的订单，合计等于本城市。',
   campaignHint: '每笔订单只计入一个活动：秒杀、拼团、砍价、众筹优先，其次直播，再次优惠券。',
   kind: '活动类型',

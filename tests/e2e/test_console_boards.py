@@ -3,9 +3,10 @@
 An order is placed and paid through the storefront API (WeChat Pay simulator) to a Shanghai
 address; an owner opens 经营看板 for a date range, drills from the provinces into Shanghai's
 cities and into a city's stores (the order went through none: 线上; the range stays in the URL)
-and goes back with the browser's Back; opens 运营看板 and its channel drill into campaigns; then watches 一线看板's 待发货订单 tile count a second order paid
-during the test, pushed over the server-sent events stream with no reload and no polling. Every
-board is scanned with axe (screenshots console-board-*.png in docs/screenshots)."""
+and goes back with the browser's Back; opens 运营看板 and its channel drill into campaigns;
+then watches 一线看板's 待发货订单 tile count a second order paid during the test, pushed over
+the server-sent events stream with no reload and no polling. Every board is scanned with axe
+(screenshots console-board-*.png in docs/screenshots)."""
 
 from __future__ import annotations
 

@@ -2,10 +2,11 @@
 
 An order is placed and paid through the storefront API (WeChat Pay simulator) to a Shanghai
 address; an owner opens 经营看板 for a date range, drills from the provinces into Shanghai's
-cities and into a city (the range stays in the URL) and goes back with the browser's Back; opens
-运营看板 and its channel drill; then watches 一线看板's 待发货订单 tile count a second order paid
-during the test, pushed over the server-sent events stream with no reload and no polling. Every
-board is scanned with axe (screenshots console-board-*.png in docs/screenshots)."""
+cities and into a city's stores (the order went through none: 线上; the range stays in the URL)
+and goes back with the browser's Back; opens 运营看板 and its channel drill into campaigns;
+then watches 一线看板's 待发货订单 tile count a second order paid during the test, pushed over
+the server-sent events stream with no reload and no polling. Every board is scanned with axe
+(screenshots console-board-*.png in docs/screenshots)."""
 
 from __future__ import annotations
 
@@ -65,11 +66,16 @@ def test_management_board_drills_by_region_in_the_url(
     assert re.fullmatch(r"31\d{2}00", city_code), city_code
     assert_accessible(page, "console-board-management-province")
 
-    # City: the last level (orders record no store).
+    # City → its stores, the last level: the order went through no store, so it is 线上.
     city.click()
     page.wait_for_url(f"**/insights/boards/management?start={start}&end={end}&region={city_code}")
     expect(page.get_by_role("heading", name=re.compile(r"^经营看板 · 上海市 \/ "))).to_be_visible()
-    expect(page.get_by_text("城市是最细一级")).to_be_visible()
+    expect(page.get_by_role("heading", name="各门店")).to_be_visible()
+    rows = page.get_by_test_id("board-rows")
+    expect(rows.get_by_text("线上", exact=True)).to_be_visible()
+    expect(rows.get_by_role("columnheader", name="GMV 占比")).to_be_visible()
+    expect(rows.locator("a[data-testid^='drill-']")).to_have_count(0)
+    assert_accessible(page, "console-board-management-city")
 
     # Back returns to the province, filters intact, and shows its cities again.
     page.go_back()
@@ -97,6 +103,10 @@ def test_operations_board(server: Server, owner: Staff, context: Any) -> None:
     source.click()
     page.wait_for_url(f"**/insights/boards/operations?start={start}&end={end}&channel={channel}")
     expect(page.get_by_role("heading", name="各活动")).to_be_visible()
+    campaigns = page.get_by_test_id("board-rows")
+    expect(campaigns.get_by_role("columnheader", name="活动类型")).to_be_visible()
+    expect(campaigns.get_by_role("row").nth(1)).to_be_visible()
+    assert_accessible(page, "console-board-operations-campaigns")
 
 
 def _count(text: str) -> int:

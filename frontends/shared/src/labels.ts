@@ -2342,7 +2342,14 @@ export const BUSINESS_BOARD_LABELS = {
   byCity: '各城市',
   bySource: '各订单来源',
   byCampaign: '各活动',
-  noStore: '订单只记录收货地区，不记录门店：城市是最细一级。',
+  byStore: '各门店',
+  store: '门店',
+  campaign: '活动',
+  storeHint: '按收货城市统计；门店行是该门店自提、同城配送和扫码购的订单，「线上」是没有经过门店的订单，合计等于本城市。',
+  campaignHint: '每笔订单只计入一个活动：秒杀、拼团、砍价、众筹优先，其次直播，再次优惠券。',
+  kind: '活动类型',
+  aov: '客单价',
+  share: 'GMV 占比',
   region: '地区',
   channel: '渠道',
   stockRisk: '缺货风险（{n} 天内售罄）',
@@ -2353,6 +2360,17 @@ export const BUSINESS_BOARD_LABELS = {
   suggested: '建议补货',
   noRisk: '暂无缺货风险',
 } as const
+
+/** What a row of 运营看板's campaign drill is (the backend's ``CAMPAIGN_KIND_LABELS``). */
+export const BOARD_CAMPAIGN_KIND_LABELS: Labels = {
+  flashsale: '秒杀',
+  groupbuy: '拼团',
+  bargain: '砍价',
+  crowdfunding: '众筹',
+  live: '直播',
+  coupon: '优惠券',
+  none: '无活动',
+}
 
 export const FRONTLINE_LABELS = {
   title: '一线看板',

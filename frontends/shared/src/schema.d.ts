@@ -3754,7 +3754,8 @@ export interface paths {
         /**
          * Management Board
          * @description 经营看板: GMV, paid orders, average order value, new members and repeat-purchase rate
-         *     of the range against the one before, and the region drill (province → city).
+         *     of the range against the one before, and the region drill (province → city → the
+         *     stores of a city, with 线上 for the orders no store handled).
          */
         get: operations["management_board_api_v1_console_insights_boards_management_get"];
         put?: never;
@@ -3775,7 +3776,8 @@ export interface paths {
         /**
          * Operations Board
          * @description 运营看板: GMV, paid orders, average order value, buyers and SKUs at stock risk, the
-         *     channel drill (order source → campaign) and the SKUs forecast to run out within
+         *     channel drill (order source → campaign: flash sales, group buys, bargains, crowdfunding,
+         *     live sessions, coupons) and the SKUs forecast to run out within
          *     ``stock_days`` days.
          */
         get: operations["operations_board_api_v1_console_insights_boards_operations_get"];
@@ -12703,7 +12705,7 @@ export interface components {
              * Drill
              * @enum {string}
              */
-            drill: "province" | "city" | "none" | "source" | "campaign";
+            drill: "province" | "city" | "store" | "source" | "campaign";
             /**
              * End
              * Format: date
@@ -15295,10 +15297,15 @@ export interface components {
         };
         /**
          * DrillRow
-         * @description One entry of a board's drill (a province, a city, an order source, a campaign): its
-         *     orders and GMV sum to the parent's tiles.
+         * @description One entry of a board's drill (a province, a city, a store or 线上 under a city, an order
+         *     source, a campaign): its orders and GMV sum to the parent's tiles.
          */
         DrillRow: {
+            /**
+             * Aov
+             * @description average order value, fen (null without orders:read or orders)
+             */
+            aov?: number | null;
             /** Buyers */
             buyers: number;
             /**
@@ -15306,12 +15313,30 @@ export interface components {
              * @description money, fen (0 without orders:read)
              */
             gmv: number;
-            /** Key */
+            /**
+             * Key
+             * @description a region code, a store id or `online`, an order source, or a campaign `<kind>:<id>` (`none` for the orders of no campaign)
+             */
             key: string;
+            /**
+             * Kind
+             * @description a campaign row's kind
+             */
+            kind?: ("flashsale" | "groupbuy" | "bargain" | "crowdfunding" | "live" | "coupon" | "none") | null;
+            /**
+             * Kind Label
+             * @description the kind in Chinese: 秒杀, 拼团…
+             */
+            kind_label?: string | null;
             /** Name */
             name: string;
             /** Orders */
             orders: number;
+            /**
+             * Share
+             * @description percent of the parent's GMV, one decimal (null without orders:read)
+             */
+            share?: number | null;
         };
         /** DropOffPerson */
         DropOffPerson: {

@@ -1,13 +1,14 @@
 /**
  * Pure helpers of 经营看板 and 运营看板: the filters (date range, region, channel, stock
- * horizon) read from and written to the URL, where a drill row leads (province → city; order
- * source → campaign), the breadcrumb back up, and the tiles as people read them.
+ * horizon) read from and written to the URL, where a drill row leads (province → city → store;
+ * order source → campaign, a campaign to its console page), the breadcrumb back up, and the
+ * tiles as people read them.
  */
 import { BUSINESS_BOARD_LABELS as L } from '@shoplet/shared'
 import { tileChange, tileValue } from './dashboards'
 
 export type BoardKind = 'management' | 'operations'
-export type Drill = 'province' | 'city' | 'none' | 'source' | 'campaign'
+export type Drill = 'province' | 'city' | 'store' | 'source' | 'campaign'
 
 export interface BoardFilters {
   start?: string
@@ -54,11 +55,30 @@ export function boardQuery(filters: BoardFilters): Record<string, string> {
   return out
 }
 
-/** Where a drill row leads (null at the last level: a city, a campaign). */
+/** Where a drill row leads on the board (null at the last level: a store, a campaign). */
 export function drillLink(kind: BoardKind, drill: Drill, filters: BoardFilters, key: string): Link | null {
   if (drill === 'province' || drill === 'city') return { path: boardPath(kind), query: boardQuery({ ...filters, region: key }) }
   if (drill === 'source') return { path: boardPath(kind), query: boardQuery({ ...filters, channel: key }) }
   return null
+}
+
+/**
+ * The console page of a campaign row (`<kind>:<id>`): its own page where there is one (a flash
+ * sale, a live session, a coupon template), else the kind's list; null for 无活动 and for
+ * stores (the console has no page per store).
+ */
+export function campaignPage(key: string): string | null {
+  const [kind, id] = key.split(':')
+  if (!id || !/^\d+$/.test(id)) return null
+  const own: Record<string, string> = { flashsale: '/flash-sales/', live: '/live/', coupon: '/coupons/' }
+  const list: Record<string, string> = { groupbuy: '/group-buys', bargain: '/bargains', crowdfunding: '/crowdfundings' }
+  if (kind && own[kind]) return `${own[kind]}${id}`
+  return (kind && list[kind]) || null
+}
+
+/** A share of the parent's GMV, or — without it. */
+export function shareText(share: number | null | undefined): string {
+  return share === null || share === undefined ? '—' : `${share.toFixed(1)}%`
 }
 
 export interface Crumb {
@@ -85,7 +105,7 @@ export function boardCrumbs(kind: BoardKind, filters: BoardFilters, title: strin
 }
 
 export function drillTitle(drill: Drill): string {
-  return { province: L.byProvince, city: L.byCity, none: '', source: L.bySource, campaign: L.byCampaign }[drill]
+  return { province: L.byProvince, city: L.byCity, store: L.byStore, source: L.bySource, campaign: L.byCampaign }[drill]
 }
 
 /** A tile's value; a rate in percent with its change in points. */

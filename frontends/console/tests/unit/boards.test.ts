@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { createMemoryHistory, createRouter, RouterView } from 'vue-router'
 import { configureClient } from '@/api/client'
-import { boardCrumbs, boardFilters, boardQuery, boardTileChange, boardTileValue, drillLink } from '@/lib/boards'
+import { boardCrumbs, boardFilters, boardQuery, boardTileChange, boardTileValue, campaignPage, drillLink, shareText } from '@/lib/boards'
 import BoardsView from '@/views/insights/BoardsView.vue'
 
 describe('经营/运营看板 helpers', () => {
@@ -33,8 +33,23 @@ describe('经营/运营看板 helpers', () => {
       path: '/insights/boards/operations',
       query: { region: '110000', channel: 'flashsale' },
     })
-    expect(drillLink('management', 'none', {}, 'x')).toBeNull()
-    expect(drillLink('operations', 'campaign', {}, '7')).toBeNull()
+    expect(drillLink('management', 'store', { region: '440100' }, '3')).toBeNull()
+    expect(drillLink('operations', 'campaign', {}, 'flashsale:7')).toBeNull()
+  })
+
+  it('leads a campaign row to its console page, and nothing else', () => {
+    expect(campaignPage('flashsale:7')).toBe('/flash-sales/7')
+    expect(campaignPage('live:3')).toBe('/live/3')
+    expect(campaignPage('coupon:12')).toBe('/coupons/12')
+    expect(campaignPage('groupbuy:4')).toBe('/group-buys')
+    expect(campaignPage('bargain:4')).toBe('/bargains')
+    expect(campaignPage('crowdfunding:4')).toBe('/crowdfundings')
+    expect(campaignPage('none')).toBeNull()
+    expect(campaignPage('online')).toBeNull()
+    expect(campaignPage('other:1')).toBeNull()
+    expect(campaignPage('live:x')).toBeNull()
+    expect(shareText(12.5)).toBe('12.5%')
+    expect(shareText(null)).toBe('—')
   })
 
   it('builds the way back up', () => {
@@ -90,14 +105,14 @@ describe('经营/运营看板 pages', () => {
   beforeEach(() => setActivePinia(createPinia()))
   afterEach(() => vi.useRealTimers())
 
-  function setup(kind: 'management' | 'operations') {
+  function setup(kind: 'management' | 'operations', extra: Record<string, unknown> = {}) {
     const urls: string[] = []
     let polled = 0
     const fetch = vi.fn(async (url: string) => {
       urls.push(url)
       polled += 1
       const orders = { code: 'orders', name: '支付订单数', unit: '单', value: 5 + polled, previous: 1 }
-      const data = board(kind)
+      const data = board(kind, extra)
       data.tiles[1] = orders
       return new Response(JSON.stringify(data), { status: 200, headers: { 'Content-Type': 'application/json' } })
     })
@@ -163,6 +178,49 @@ describe('经营/运营看板 pages', () => {
     await wrapper.get('[data-testid="drill-flashsale"]').trigger('click')
     await flushPromises()
     expect(r.currentRoute.value.query).toEqual({ stock_days: '7', channel: 'flashsale' })
+    wrapper.unmount()
+  })
+
+  it('lists the stores of a city with 线上, their average order value and share', async () => {
+    const rows = [
+      { key: 'online', name: '线上', gmv: 30000, orders: 2, buyers: 2, aov: 15000, share: 75, kind: null, kind_label: null },
+      { key: '3', name: '天河店', gmv: 10000, orders: 1, buyers: 1, aov: 10000, share: 25, kind: null, kind_label: null },
+    ]
+    const { urls, r } = setup('management', { drill: 'store', region: '440100', title: '广东省 / 广州市', rows })
+    await r.push('/insights/boards/management?region=440100')
+    const wrapper = mount(BoardsView, { attachTo: document.body, global: { plugins: [ElementPlus, r] } })
+    await flushPromises()
+    expect(urls[0]).toBe('/api/v1/console/insights/boards/management?region=440100')
+    expect(wrapper.get('h2').text()).toBe('各门店')
+    expect(wrapper.get('[data-testid="board-drill-hint"]').text()).toContain('线上')
+    const table = wrapper.get('[data-testid="board-rows"]')
+    expect(table.findAll('th').map((th) => th.text())[0]).toBe('门店')
+    expect(table.text()).toContain('天河店')
+    expect(table.text()).toContain('¥150.00')
+    expect(table.text()).toContain('25.0%')
+    // A store is the last level, and the console has no page per store.
+    expect(table.find('a').exists()).toBe(false)
+    expect(wrapper.findAll('.el-breadcrumb__inner').map((c) => c.text())).toEqual(['全国', '广东省', '广州市'])
+    wrapper.unmount()
+  })
+
+  it('lists the campaigns of a channel with their kind, linked to their pages', async () => {
+    const rows = [
+      { key: 'live:5', name: '周五直播', gmv: 48000, orders: 2, buyers: 2, aov: 24000, share: 60, kind: 'live', kind_label: '直播' },
+      { key: 'coupon:2', name: '满100减20', gmv: 8000, orders: 1, buyers: 1, aov: 8000, share: 10, kind: 'coupon', kind_label: '优惠券' },
+      { key: 'none', name: '无活动', gmv: 24000, orders: 3, buyers: 2, aov: 8000, share: 30, kind: 'none', kind_label: '无活动' },
+    ]
+    const { r } = setup('operations', { drill: 'campaign', channel: 'cart', title: '全国 · 购物车', rows })
+    await r.push('/insights/boards/operations?channel=cart')
+    const wrapper = mount(BoardsView, { attachTo: document.body, global: { plugins: [ElementPlus, r] } })
+    await flushPromises()
+    expect(wrapper.get('h2').text()).toBe('各活动')
+    const table = wrapper.get('[data-testid="board-rows"]')
+    expect(table.findAll('th').map((th) => th.text())).toEqual(['活动', '活动类型', '销售额', '订单数', '购买人数', '客单价', 'GMV 占比'])
+    expect(table.text()).toContain('直播')
+    expect(wrapper.get('[data-testid="campaign-live:5"]').attributes('href')).toBe('/live/5')
+    expect(wrapper.get('[data-testid="campaign-coupon:2"]').attributes('href')).toBe('/coupons/2')
+    expect(wrapper.find('[data-testid="campaign-none"]').exists()).toBe(false)
     wrapper.unmount()
   })
 })

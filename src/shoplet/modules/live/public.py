@@ -1,6 +1,7 @@
-"""What other modules may use from live sessions: nothing yet but its start-up hook, which
-starts this process's ``LiveHub`` (the Redis subscription that fans room events out to the
-sockets it holds, and the tick that batches likes and presence) and stops it on shutdown."""
+"""What other modules may use from live sessions: its start-up hook, which starts this
+process's ``LiveHub`` (the Redis subscription that fans room events out to the sockets it
+holds, and the tick that batches likes and presence) and stops it on shutdown; and the orders
+each session brought (``session_order_facts``: insights' campaign drill)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 
 from .hub import hub_of
+from .repository import session_order_facts
 
-__all__ = ["startup"]
+__all__ = ["session_order_facts", "startup"]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:

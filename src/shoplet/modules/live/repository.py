@@ -291,3 +291,13 @@ async def insert_sale(session: AsyncSession, values: Mapping[str, Any]) -> bool:
 async def comment_count(session: AsyncSession, session_id: int) -> int:
     stmt = select(func.count()).where(LiveComment.session_id == session_id)
     return int(await session.scalar(stmt) or 0)
+
+
+def session_order_facts() -> Any:
+    """A subquery, one row per order a session brought (``live_sale``, unique by order):
+    ``order_no``, ``session_id``, ``session_title``."""
+    return (
+        select(LiveSale.order_no, LiveSale.session_id, LiveSession.title.label("session_title"))
+        .join(LiveSession, LiveSession.id == LiveSale.session_id)
+        .subquery("session_order_facts")
+    )

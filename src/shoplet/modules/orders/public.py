@@ -308,8 +308,9 @@ async def paid_units(
 def order_facts(since: datetime, until: datetime, *, anchor: Literal["paid", "created"]) -> Any:
     """Orders as a subquery for reports to group in SQL (insights' 智能问数): those paid in
     ``[since, until)`` (``anchor="paid"``) or created then (``"created"``), with ``order_id``,
-    ``member_id``, ``at``, ``is_paid``, ``payable_total``, ``refunded_total``, ``region_code``
-    (the delivery district, GB/T 2260), ``source`` (cart, buy_now, flashsale, groupbuy…),
+    ``order_no`` (what other modules record an order by), ``member_id``, ``at``, ``is_paid``,
+    ``payable_total``, ``refunded_total``, ``region_code`` (the delivery district, GB/T 2260),
+    ``source`` (cart, buy_now, flashsale, groupbuy…),
     ``source_ref`` (a flash sale order's ``flash:<campaign>:<sku>``, else null)."""
     return _repo.order_facts(since, until, anchor=anchor)
 

@@ -789,13 +789,14 @@ async def lock_orders(session: AsyncSession, order_nos: Sequence[str]) -> None:
 def order_facts(since: datetime, until: datetime, *, anchor: str) -> Any:
     """A subquery, one row per order (virtual orders left out) whose ``anchor`` time
     (``"paid"``: paid orders by ``paid_at``; ``"created"``: every order by ``created_at``) is in
-    ``[since, until)``: ``order_id``, ``member_id``, ``at``, ``is_paid`` (0/1),
+    ``[since, until)``: ``order_id``, ``order_no``, ``member_id``, ``at``, ``is_paid`` (0/1),
     ``payable_total``, ``refunded_total``, ``region_code``, ``source``, ``source_ref`` (a flash
     sale's ``flash:<campaign>:<sku>``, else null)."""
     at = Order.paid_at if anchor == "paid" else Order.created_at
     return (
         select(
             Order.id.label("order_id"),
+            Order.order_no,
             Order.member_id,
             at.label("at"),
             case((Order.paid_at.is_not(None), 1), else_=0).label("is_paid"),

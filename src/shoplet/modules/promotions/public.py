@@ -47,8 +47,8 @@ from shoplet.modules.promotions.errors import (
     TemplateNotFound,
 )
 from shoplet.modules.promotions.events import COUPON_CLAIMED, COUPON_RETURNED, COUPON_USED
+from shoplet.modules.promotions.repository import coupon_order_facts, order_savings
 from shoplet.modules.promotions.repository import move_member as _move_member
-from shoplet.modules.promotions.repository import order_savings
 from shoplet.modules.promotions.rules import CartLine, Offer, Refusal
 from shoplet.modules.promotions.schemas import (
     AppliedPromotion,
@@ -125,6 +125,7 @@ __all__ = [
     "best_entry",
     "campaign_windows",
     "coupon_for_cart",
+    "coupon_order_facts",
     "create_promotion",
     "create_template",
     "get_template",

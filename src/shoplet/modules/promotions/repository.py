@@ -896,3 +896,19 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
         update(Redemption).where(Redemption.member_id == from_id).values(member_id=into_id)
     )
     return moved
+
+
+def coupon_order_facts() -> Any:
+    """A subquery, one row per order a coupon was applied to (a redemption, unique by order,
+    kept when the coupon was later given back): ``order_no``, ``template_id``,
+    ``template_name``."""
+    return (
+        select(
+            Redemption.order_no,
+            Coupon.template_id,
+            CouponTemplate.name.label("template_name"),
+        )
+        .join(Coupon, Coupon.id == Redemption.coupon_id)
+        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+        .subquery("coupon_order_facts")
+    )

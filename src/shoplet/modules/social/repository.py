@@ -12,15 +12,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import String, case, func, literal_column, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.modules.social.bargain.models import Bargain, BargainCampaign
 from shoplet.modules.social.models import (
     CrowdfundingCampaign,
     Group,
     GroupCampaign,
     GroupMember,
+    Pledge,
     Quota,
 )
 
@@ -454,3 +456,33 @@ async def succeeded_groups_led(session: AsyncSession, member_ids: Sequence[int])
         .group_by(Group.leader_member_id)
     )
     return {int(m): int(n) for m, n in rows.all()}
+
+
+def play_order_facts() -> Any:
+    """A subquery, one row per order a play placed: ``order_no``, ``kind`` (groupbuy, bargain,
+    crowdfunding), ``campaign_id`` and ``campaign_name`` (the campaign's title). Each table
+    keeps ``order_no`` unique and a play's order is placed by that play only, so an order
+    appears once."""
+    group_buys = select(
+        GroupMember.order_no,
+        literal_column("'groupbuy'", String).label("kind"),
+        GroupMember.campaign_id,
+        GroupCampaign.title.label("campaign_name"),
+    ).join(GroupCampaign, GroupCampaign.id == GroupMember.campaign_id)
+    bargains = (
+        select(
+            Bargain.order_no,
+            literal_column("'bargain'", String).label("kind"),
+            Bargain.campaign_id,
+            BargainCampaign.title.label("campaign_name"),
+        )
+        .join(BargainCampaign, BargainCampaign.id == Bargain.campaign_id)
+        .where(Bargain.order_no.is_not(None))
+    )
+    pledges = select(
+        Pledge.order_no,
+        literal_column("'crowdfunding'", String).label("kind"),
+        Pledge.campaign_id,
+        CrowdfundingCampaign.title.label("campaign_name"),
+    ).join(CrowdfundingCampaign, CrowdfundingCampaign.id == Pledge.campaign_id)
+    return union_all(group_buys, bargains, pledges).subquery("play_order_facts")

@@ -1,6 +1,7 @@
 """What other modules may use from stores: checkout plans a pickup or same-city delivery
 (``plan_pickup`` / ``plan_same_city`` give the fee and the stock's source ref) and records it
-once the order exists (``record_store_order``)."""
+once the order exists (``record_store_order``); reports join ``store_order_facts`` to orders'
+facts by ``order_no`` (insights' store level of 经营看板)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from shoplet.modules.stores.errors import (
     StoreNotFound,
 )
 from shoplet.modules.stores.events import PICKUP_VERIFIED
+from shoplet.modules.stores.repository import store_order_facts
 from shoplet.modules.stores.service import (
     DeliveryPlan,
     plan_pickup,
@@ -33,5 +35,6 @@ __all__ = [
     "plan_same_city",
     "plan_scan",
     "record_store_order",
+    "store_order_facts",
     "store_ref",
 ]

@@ -282,3 +282,18 @@ async def bookings(
     if before_id is not None:
         query = query.where(StoreBooking.id < before_id)
     return [(b, sl, sv, st) for b, sl, sv, st in (await session.execute(query)).all()]
+
+
+def store_order_facts() -> Any:
+    """A subquery, one row per order recorded against a store: ``order_no``, ``store_id``,
+    ``store_name``, ``method`` (pickup, same_city, scan). ``order_no`` is unique here."""
+    return (
+        select(
+            StoreOrder.order_no,
+            StoreOrder.store_id,
+            Store.name.label("store_name"),
+            StoreOrder.method,
+        )
+        .join(Store, Store.id == StoreOrder.store_id)
+        .subquery("store_order_facts")
+    )

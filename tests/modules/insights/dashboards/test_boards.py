@@ -118,9 +118,14 @@ async def test_management_board_region_drill(
     assert [(r["key"], r["orders"], r["gmv"]) for r in beijing["rows"]] == [("110100", 3, 4 * UNIT)]
     _sums_match(beijing)
 
+    # No order of the city went through a store: the store level is 线上 alone.
     city = (await client.get(f"{MANAGEMENT}?{span}&region=440100", headers=staff)).json()
-    assert (city["drill"], city["rows"], city["title"]) == ("none", [], "广东省 / 广州市")
+    assert (city["drill"], city["title"]) == ("store", "广东省 / 广州市")
+    assert [(r["key"], r["name"], r["orders"], r["share"]) for r in city["rows"]] == [
+        ("online", "线上", 2, 100.0)
+    ]
     assert _tiles(city)["gmv"][0] == 4 * UNIT
+    _sums_match(city)
 
     # A channel narrows the management board too.
     flash = (await client.get(f"{MANAGEMENT}?{span}&channel=flashsale", headers=staff)).json()
@@ -174,11 +179,11 @@ async def test_operations_board_channel_drill_and_stock_risk(
     flash = (await client.get(f"{OPERATIONS}?{span}&channel=flashsale", headers=staff)).json()
     assert flash["drill"] == "campaign"
     assert [(r["key"], r["name"], r["orders"], r["gmv"]) for r in flash["rows"]] == [
-        ("7", "秒杀活动 #7", 2, 4 * UNIT)
+        ("flashsale:7", "秒杀活动 #7", 2, 4 * UNIT)
     ]
     _sums_match(flash)
     cart = (await client.get(f"{OPERATIONS}?{span}&channel=cart", headers=staff)).json()
-    assert [(r["key"], r["name"], r["orders"]) for r in cart["rows"]] == [("-", "无活动", 3)]
+    assert [(r["key"], r["name"], r["orders"]) for r in cart["rows"]] == [("none", "无活动", 3)]
     _sums_match(cart)
     # Region and channel together.
     both = await client.get(f"{OPERATIONS}?{span}&channel=cart&region=110000", headers=staff)

@@ -4,11 +4,15 @@ against the same length of time just before it, from whole paid orders
 to the tiles.
 
 - 经营看板: GMV, paid orders, average order value, new members, repeat-purchase rate; drill by
-  region, province → city (orders keep the delivery district only, no store, so the drill ends
-  at the city).
+  region, province → city (the delivery district) → store: the stores that handled the city's
+  orders (pickup, same-city, scan-to-buy, as ``stores.public.store_order_facts`` records them)
+  and 线上 for the orders no store handled, so the level sums to the city.
 - 运营看板: GMV, paid orders, average order value, buyers, SKUs at stock risk; drill by channel,
-  order source → campaign (flash sale orders record theirs; other sources have none), and the
-  SKUs the replenishment forecast sees running out within ``stock_days`` days.
+  order source → campaign (``repository.campaign_totals``: each order counts once, for its
+  flash sale, group buy, bargain or crowdfunding, else its live session, else its coupon, else
+  无活动), and the SKUs the replenishment forecast sees running out within ``stock_days`` days.
+
+Every drill row carries its average order value and its share of the parent's GMV.
 
 A range is shop days ``start``..``end`` (inclusive), cut at now when it reaches today; the
 previous period is as long and ends where this one starts. Money needs ``orders:read`` beside
@@ -30,8 +34,8 @@ from shoplet.modules.members import public as members
 
 from . import repository
 from .errors import DashboardInvalid
-from .repository import OrderTotals
-from .schemas import BusinessBoard, DashboardTile, DrillRow, StockRisk
+from .repository import KeyedTotals, OrderTotals
+from .schemas import BusinessBoard, CampaignKind, DashboardTile, DrillLevel, DrillRow, StockRisk
 
 MONEY_PERMISSION = "orders:read"
 REFRESH_SECONDS = 15
@@ -44,7 +48,19 @@ SOURCE_LABELS = {
     "flashsale": "秒杀",
     "groupbuy": "拼团",
 }
-NO_CAMPAIGN = "-"
+# The kinds of campaign an order is attributed to (frontends/shared BOARD_CAMPAIGN_KIND_LABELS).
+CAMPAIGN_KIND_LABELS: dict[CampaignKind, str] = {
+    "flashsale": "秒杀",
+    "groupbuy": "拼团",
+    "bargain": "砍价",
+    "crowdfunding": "众筹",
+    "live": "直播",
+    "coupon": "优惠券",
+    "none": "无活动",
+}
+NO_CAMPAIGN = "none"
+ONLINE = "online"
+ONLINE_NAME = "线上"
 CHANNEL_PATTERN = re.compile(r"^[a-z_]{1,20}$")
 _FLASH_REF = re.compile(r"^flash:(\d+):")
 
@@ -148,26 +164,70 @@ def _source_rows(found: list[OrderTotals]) -> list[DrillRow]:
     ]
 
 
-def _campaign_rows(found: list[OrderTotals]) -> list[DrillRow]:
-    """Refs grouped by campaign (``flash:<campaign>:<sku>`` → ``<campaign>``). Buyers are
-    summed per ref, so a shopper buying two SKUs of one campaign counts twice there."""
-    by_key: dict[str, list[int]] = {}
-    for t in found:
-        match = _FLASH_REF.match(t.key or "")
-        key = match.group(1) if match else NO_CAMPAIGN
-        sums = by_key.setdefault(key, [0, 0, 0])
-        sums[0] += t.gmv
-        sums[1] += t.orders
-        sums[2] += t.buyers
+def _store_rows(found: list[KeyedTotals]) -> list[DrillRow]:
+    """A row per store, and 线上 (key ``online``) for the orders no store handled."""
     return [
         DrillRow(
-            key=key,
-            name="无活动" if key == NO_CAMPAIGN else f"秒杀活动 #{key}",
-            gmv=gmv,
-            orders=count,
-            buyers=buyers,
+            key=ONLINE if t.keys[0] is None else str(t.keys[0]),
+            name=ONLINE_NAME if t.keys[0] is None else t.name or f"门店 #{t.keys[0]}",
+            gmv=t.gmv,
+            orders=t.orders,
+            buyers=t.buyers,
         )
-        for key, (gmv, count, buyers) in by_key.items()
+        for t in found
+    ]
+
+
+def _campaign_rows(found: list[KeyedTotals]) -> list[DrillRow]:
+    """A row per campaign, keyed ``<kind>:<id>`` (``none`` for no campaign). A flash sale's
+    refs (``flash:<campaign>:<sku>``) are merged into its campaign with buyers summed per ref,
+    so a shopper buying two SKUs of one flash sale counts twice there."""
+    by_key: dict[str, DrillRow] = {}
+    for t in found:
+        kind: CampaignKind = t.keys[0] if t.keys[0] in CAMPAIGN_KIND_LABELS else "none"
+        campaign: str | None = None if t.keys[1] is None else str(t.keys[1])
+        if kind == "flashsale":
+            match = _FLASH_REF.match(t.keys[2] or "")
+            campaign = match.group(1) if match else None
+        if campaign is None:
+            kind = "none"
+        label = CAMPAIGN_KIND_LABELS[kind]
+        key = NO_CAMPAIGN if kind == "none" else f"{kind}:{campaign}"
+        row = by_key.get(key)
+        if row is None:
+            by_key[key] = DrillRow(
+                key=key,
+                name=label if kind == "none" else t.name or f"{label}活动 #{campaign}",
+                gmv=t.gmv,
+                orders=t.orders,
+                buyers=t.buyers,
+                kind=kind,
+                kind_label=label,
+            )
+        else:
+            by_key[key] = row.model_copy(
+                update={
+                    "gmv": row.gmv + t.gmv,
+                    "orders": row.orders + t.orders,
+                    "buyers": row.buyers + t.buyers,
+                }
+            )
+    return list(by_key.values())
+
+
+def _with_ratios(rows: list[DrillRow], total_gmv: int, may_see_money: bool) -> list[DrillRow]:
+    """Each row's average order value and share of the parent's GMV; without money, GMV 0 and
+    neither ratio."""
+    if not may_see_money:
+        return [row.model_copy(update={"gmv": 0, "aov": None, "share": None}) for row in rows]
+    return [
+        row.model_copy(
+            update={
+                "aov": round(row.gmv / row.orders) if row.orders else None,
+                "share": round(100 * row.gmv / total_gmv, 1) if total_gmv else None,
+            }
+        )
+        for row in rows
     ]
 
 
@@ -218,28 +278,36 @@ async def board(
     values = _values(current[0] if current else None)
     earlier = _values(before[0] if before else None)
     risk: list[StockRisk] = []
-    drill: Literal["province", "city", "none", "source", "campaign"]
+    drill: DrillLevel
+    filters = {"region": prefix, "channel": channel}
     if kind == "management":
         specs = MANAGEMENT_TILES
         values["new_members"] = await repository.new_members(session, since, until)
         earlier["new_members"] = await repository.new_members(session, *previous)
-        drill = "province" if prefix is None else "city" if len(prefix) == 2 else "none"
-        rows = [] if drill == "none" else _region_rows(await totals(since, until, drill), drill)
+        if prefix is None or len(prefix) == 2:
+            drill = "province" if prefix is None else "city"
+            rows = _region_rows(await totals(since, until, drill), drill)
+        else:
+            drill = "store"
+            rows = _store_rows(await repository.store_totals(session, since, until, **filters))
     else:
         specs = OPERATIONS_TILES
         risk = await _stock_risk(session, stock_days)
         values["stock_risk"], earlier["stock_risk"] = len(risk), None
-        drill = "source" if channel is None else "campaign"
-        found = await totals(since, until, "source" if channel is None else "source_ref")
-        rows = _source_rows(found) if channel is None else _campaign_rows(found)
+        if channel is None:
+            drill = "source"
+            rows = _source_rows(await totals(since, until, "source"))
+        else:
+            drill = "campaign"
+            found = await repository.campaign_totals(session, since, until, **filters)
+            rows = _campaign_rows(found)
     may_see_money = MONEY_PERMISSION in permissions
     tiles = [
         DashboardTile(code=code, name=name, unit=unit, value=values[code], previous=earlier[code])
         for code, (name, unit, money) in specs.items()
         if may_see_money or not money
     ]
-    if not may_see_money:
-        rows = [row.model_copy(update={"gmv": 0}) for row in rows]
+    rows = _with_ratios(rows, int(values["gmv"] or 0), may_see_money)
     rows.sort(key=lambda r: (-r.gmv, -r.orders, r.key))
     title = region_name
     if channel is not None:

@@ -73,7 +73,8 @@ async def management_board(
     channel: Channel = None,
 ) -> BusinessBoard:
     """经营看板: GMV, paid orders, average order value, new members and repeat-purchase rate
-    of the range against the one before, and the region drill (province → city)."""
+    of the range against the one before, and the region drill (province → city → the
+    stores of a city, with 线上 for the orders no store handled)."""
     return await boards.board(
         session,
         "management",
@@ -97,7 +98,8 @@ async def operations_board(
     stock_days: Annotated[int, Query(ge=1, le=60)] = 7,
 ) -> BusinessBoard:
     """运营看板: GMV, paid orders, average order value, buyers and SKUs at stock risk, the
-    channel drill (order source → campaign) and the SKUs forecast to run out within
+    channel drill (order source → campaign: flash sales, group buys, bargains, crowdfunding,
+    live sessions, coupons) and the SKUs forecast to run out within
     ``stock_days`` days."""
     return await boards.board(
         session,

@@ -1,6 +1,8 @@
 """The SQL of the dashboards: paid order lines (``orders.public.line_facts``) joined to their
 product's category (``catalog.public.product_categories``), summed per level; refunds from
-``orders.public.order_facts``."""
+``orders.public.order_facts``. The boards' store level and campaign drill join whole orders to
+what stores, social, live and promotions record against an order number (their ``public``
+subqueries), one grouped query each."""
 
 from __future__ import annotations
 
@@ -8,12 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.live import public as live
 from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
+from shoplet.modules.promotions import public as promotions
+from shoplet.modules.social import public as social
+from shoplet.modules.stores import public as stores
 
 Group = Literal["category", "product"]
 
@@ -84,7 +90,7 @@ async def refunded(session: AsyncSession, since: datetime, until: datetime) -> i
 
 # -- 经营看板 / 运营看板: whole orders (``orders.public.order_facts``) --------------------------
 
-BoardGroup = Literal["province", "city", "source", "source_ref"]
+BoardGroup = Literal["province", "city", "source"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,7 @@ def _paid_orders(
     f = orders.order_facts(since, until, anchor="paid")
     stmt = select(
         f.c.order_id,
+        f.c.order_no,
         f.c.member_id,
         f.c.payable_total,
         f.c.source,
@@ -160,3 +167,123 @@ async def new_members(session: AsyncSession, since: datetime, until: datetime) -
     """Members who registered in ``[since, until)``."""
     f = members.signup_facts(since, until)
     return int(await session.scalar(select(func.count()).select_from(f)) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedTotals:
+    """One group of the store level or the campaign drill: its key columns (``None`` where the
+    order has none), a name from the owning module, and the sums."""
+
+    keys: tuple[Any, ...]
+    name: str | None
+    gmv: int
+    orders: int
+    buyers: int
+
+
+async def _keyed_totals(session: AsyncSession, facts: Any, keys: list[str]) -> list[KeyedTotals]:
+    """``facts`` (one row per paid order: ``member_id``, ``payable_total``, ``name`` and the
+    ``keys`` columns) summed per key: GMV, orders, distinct buyers."""
+    per_buyer = (
+        select(
+            facts.c.member_id,
+            *(facts.c[k] for k in keys),
+            func.max(facts.c.name).label("name"),
+            func.sum(facts.c.payable_total).label("gmv"),
+            func.count().label("orders"),
+        )
+        .group_by(facts.c.member_id, *(facts.c[k] for k in keys))
+        .subquery("per_buyer")
+    )
+    group = [per_buyer.c[k] for k in keys]
+    stmt = select(
+        *group,
+        func.max(per_buyer.c.name),
+        func.coalesce(func.sum(per_buyer.c.gmv), 0),
+        func.coalesce(func.sum(per_buyer.c.orders), 0),
+        func.count(),
+    ).group_by(*group)
+    n = len(keys)
+    return [
+        KeyedTotals(tuple(r[:n]), r[n], int(r[n + 1]), int(r[n + 2]), int(r[n + 3]))
+        for r in (await session.execute(stmt)).all()
+    ]
+
+
+async def store_totals(
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    *,
+    region: str | None,
+    channel: str | None,
+) -> list[KeyedTotals]:
+    """The paid orders of ``[since, until)`` per store (``keys == (store_id,)``; ``(None,)``
+    for the orders no store handled, i.e. online), filtered as ``order_totals``."""
+    p = _paid_orders(since, until, region=region, channel=channel)
+    s = stores.store_order_facts()
+    facts = (
+        select(p.c.member_id, p.c.payable_total, s.c.store_id, s.c.store_name.label("name"))
+        .select_from(p)
+        .outerjoin(s, s.c.order_no == p.c.order_no)
+        .subquery("store_facts")
+    )
+    return await _keyed_totals(session, facts, ["store_id"])
+
+
+async def campaign_totals(
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    *,
+    region: str | None,
+    channel: str | None,
+) -> list[KeyedTotals]:
+    """The paid orders of ``[since, until)`` per campaign, ``keys == (kind, campaign_id,
+    flash_ref)``. Each order counts once, for the first of: its flash sale (``flash_ref`` is
+    the ``flash:<campaign>:<sku>`` ref, ``campaign_id`` null), the play that placed it
+    (groupbuy, bargain, crowdfunding), the live session it came from (live), the coupon
+    template applied to it (coupon); else kind ``none``. So the groups sum to the filter's
+    totals."""
+    p = _paid_orders(since, until, region=region, channel=channel)
+    plays = social.play_order_facts()
+    sessions = live.session_order_facts()
+    coupons = promotions.coupon_order_facts()
+    is_flash = p.c.source_ref.like("flash:%")
+    is_play = plays.c.kind.is_not(None)
+    is_live = sessions.c.session_id.is_not(None)
+    is_coupon = coupons.c.template_id.is_not(None)
+    facts = (
+        select(
+            p.c.member_id,
+            p.c.payable_total,
+            case(
+                (is_flash, "flashsale"),
+                (is_play, plays.c.kind),
+                (is_live, "live"),
+                (is_coupon, "coupon"),
+                else_="none",
+            ).label("kind"),
+            case(
+                (is_flash, null()),
+                (is_play, plays.c.campaign_id),
+                (is_live, sessions.c.session_id),
+                (is_coupon, coupons.c.template_id),
+                else_=null(),
+            ).label("campaign_id"),
+            case((is_flash, p.c.source_ref), else_=null()).label("flash_ref"),
+            case(
+                (is_flash, null()),
+                (is_play, plays.c.campaign_name),
+                (is_live, sessions.c.session_title),
+                (is_coupon, coupons.c.template_name),
+                else_=null(),
+            ).label("name"),
+        )
+        .select_from(p)
+        .outerjoin(plays, plays.c.order_no == p.c.order_no)
+        .outerjoin(sessions, sessions.c.order_no == p.c.order_no)
+        .outerjoin(coupons, coupons.c.order_no == p.c.order_no)
+        .subquery("campaign_facts")
+    )
+    return await _keyed_totals(session, facts, ["kind", "campaign_id", "flash_ref"])

@@ -85,15 +85,31 @@ class FrontlineUpdate(ResponseModel):
     tiles: list[BoardTile]
 
 
-class DrillRow(ResponseModel):
-    """One entry of a board's drill (a province, a city, an order source, a campaign): its
-    orders and GMV sum to the parent's tiles."""
+DrillLevel = Literal["province", "city", "store", "source", "campaign"]
+CampaignKind = Literal["flashsale", "groupbuy", "bargain", "crowdfunding", "live", "coupon", "none"]
 
-    key: str
+
+class DrillRow(ResponseModel):
+    """One entry of a board's drill (a province, a city, a store or 线上 under a city, an order
+    source, a campaign): its orders and GMV sum to the parent's tiles."""
+
+    key: str = Field(
+        description="a region code, a store id or `online`, an order source, or a campaign "
+        "`<kind>:<id>` (`none` for the orders of no campaign)"
+    )
     name: str
     gmv: int = Field(description="money, fen (0 without orders:read)")
     orders: int
     buyers: int
+    aov: int | None = Field(
+        default=None, description="average order value, fen (null without orders:read or orders)"
+    )
+    share: float | None = Field(
+        default=None,
+        description="percent of the parent's GMV, one decimal (null without orders:read)",
+    )
+    kind: CampaignKind | None = Field(default=None, description="a campaign row's kind")
+    kind_label: str | None = Field(default=None, description="the kind in Chinese: 秒杀, 拼团…")
 
 
 class StockRisk(ResponseModel):
@@ -119,8 +135,8 @@ class BusinessBoard(ResponseModel):
     until: datetime
     region: str | None
     channel: str | None
-    # The drill level the rows are at: province → city (management), source → campaign.
-    drill: Literal["province", "city", "none", "source", "campaign"]
+    # The drill level the rows are at: province → city → store (management), source → campaign.
+    drill: DrillLevel
     title: str
     tiles: list[DashboardTile]
     rows: list[DrillRow]

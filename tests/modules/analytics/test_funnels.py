@@ -195,6 +195,84 @@ def test_funnel_counts_equal_a_brute_force_count(
         assert expected_all.get("", [0] * len(steps)) == [s.count for s in overall]
 
 
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    drawn=st.lists(event_strategy, min_size=0, max_size=40),
+    names=steps_strategy,
+    window_minutes=st.sampled_from([5, 60, 24 * 60]),
+    members=st.dictionaries(st.sampled_from([100, 101, 999]), st.sampled_from(["x", "y"])),
+    devices=st.dictionaries(
+        st.sampled_from([f"anon-{i}" for i in range(6)] + ["anon-none"]),
+        st.sampled_from(["x", "z"]),
+    ),
+)
+def test_person_breakdown_equals_a_brute_force_count(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    drawn: list[dict[str, Any]],
+    names: list[str],
+    window_minutes: int,
+    members: dict[int, str],
+    devices: dict[str, str],
+) -> None:
+    """Region, segment and experiment arm: one value per person (members by id, devices that
+    never signed in by anonymous id, defaults for the rest), looked up once for the funnel's
+    persons; the groups add up to the overall funnel."""
+    store = EventStore(tmp_path_factory.mktemp("events"))
+    events = make_events(drawn)
+    store.append(events)
+    steps = [funnels.Step(n) for n in names]
+    first, last = DAY, DAY + timedelta(days=1)
+    asked: list[tuple[list[int], list[str]]] = []
+
+    def values_of(member_ids: list[int], anonymous_ids: list[str]) -> funnels.PersonValues:
+        asked.append((sorted(member_ids), sorted(anonymous_ids)))
+        return funnels.PersonValues(
+            member_default="member", device_default="device", members=members, devices=devices
+        )
+
+    overall, groups = store.read(
+        lambda con: funnels.run_person_funnel(
+            con,
+            steps,
+            window_seconds=window_minutes * 60,
+            first=first,
+            last=last,
+            values_of=values_of,
+        )
+    )
+    start, end = funnels.shop_day_bounds(first, last)
+    levels = brute_force_levels(
+        events,
+        steps=steps,
+        window=timedelta(minutes=window_minutes),
+        start=start,
+        end=end,
+        breakdown=None,
+    )
+    persons = sorted(who for who, _ in levels)
+    assert asked == [
+        (
+            sorted(int(w[2:]) for w in persons if w.startswith("m:")),
+            sorted(w[2:] for w in persons if w.startswith("a:")),
+        )
+    ]
+
+    def value(who: str) -> str:
+        if who.startswith("m:"):
+            return members.get(int(who[2:]), "member")
+        return devices.get(who[2:], "device")
+
+    n = len(steps)
+    assert [s.count for s in overall] == counts_by_step(levels, n).get("", [0] * n)
+    expected = counts_by_step({(who, value(who)): lv for (who, _), lv in levels.items()}, n)
+    assert {v: [s.count for s in c] for v, c in groups.items()} == expected
+
+
 def test_step_figures() -> None:
     steps = [funnels.Step("page_view"), funnels.Step("add_to_cart"), funnels.Step("pay_click")]
     counts = funnels.step_counts(steps, {1: 5, 2: 3, 3: 2})

@@ -259,7 +259,7 @@ class FunnelGroup(ResponseModel):
     value: str = Field(
         description=(
             "platform / channel as recorded; region: GB/T 2260 province code or unknown; "
-            "segment: in, out or anonymous; experiment: the arm's key or none"
+            "segment: in, out or anonymous; experiment: the arm's key or (none)"
         )
     )
     label: str | None = Field(

@@ -471,7 +471,7 @@ def _groups(response: httpx.Response) -> dict[str, tuple[str | None, list[int]]]
 async def test_console_funnel_by_region_segment_and_experiment_arm(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
-    (a, b, c), day = await _breakdown_world(ctx)
+    (a, b, _c), day = await _breakdown_world(ctx)
     staff = bearer(await token_for(client, ctx, "ops-1"))
     body: dict[str, Any] = {
         "steps": [{"event": "page_view"}, {"event": "add_to_cart"}],

@@ -190,9 +190,7 @@ async def default_region_code(session: AsyncSession, member_id: int) -> str | No
     return addresses[0].region_code if addresses else None
 
 
-async def default_region_codes(
-    session: AsyncSession, member_ids: Sequence[int]
-) -> dict[int, str]:
+async def default_region_codes(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, str]:
     """:func:`default_region_code` of many members at once (analytics' funnel by region);
     members without a live address are left out; nothing is decrypted."""
     return await repo.default_region_codes(session, member_ids)

@@ -11,7 +11,9 @@
 - **Funnel latency**: ``--events`` generated events (10,000,000 by default: 200,000 persons over
   30 days, four event names, two platforms, a tenth of the devices signed in) written as one
   Parquet file per day, then a three-step funnel (page_view → add_to_cart → pay_click, one-day
-  window, all 30 days) and the same funnel by platform, each the median of ``--repeat`` runs,
+  window, all 30 days), the same funnel by platform and by a person's value (as by region,
+  segment or experiment arm: each member given one of 31 values, devices a default, looked
+  up once for the funnel's persons), each the median of ``--repeat`` runs,
   through ``EventStore.read`` (an in-memory DuckDB over the files, identities merged). The
   baseline: one scan of the same view counting the distinct persons of page_view (the least a
   funnel must read); the ratio is funnel time over scan time.
@@ -214,6 +216,26 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
 
         return run
 
+    def values_of(members: list[int], _devices: list[str]) -> funnels.PersonValues:
+        return funnels.PersonValues(
+            member_default="unknown",
+            device_default="unknown",
+            members={m: f"{11 + m % 31:02d}" for m in members},
+        )
+
+    def by_person() -> object:
+        answers["person"] = store.read(
+            lambda con: funnels.run_person_funnel(
+                con,
+                steps,
+                window_seconds=86400,
+                first=FIRST_DAY,
+                last=last,
+                values_of=values_of,
+            )
+        )
+        return None
+
     def scan() -> object:
         return store.read(
             lambda con: con.execute(
@@ -224,6 +246,8 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
     baseline, baseline_cpu = _median(repeat, scan)
     overall, overall_cpu = _median(repeat, funnel(None))
     by_platform, by_platform_cpu = _median(repeat, funnel("platform"))
+    by_value, by_value_cpu = _median(repeat, by_person)
+    assert [s.count for s in answers["person"][0]] == [s.count for s in answers["all"][0]]
     counts = [s.count for s in answers["all"][0]]
     shutil.rmtree(root, ignore_errors=True)
     return {
@@ -236,6 +260,9 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
         "scan_seconds": round(baseline, 3),
         "funnel_cpu": round(overall_cpu, 2),
         "funnel_platform_cpu": round(by_platform_cpu, 2),
+        "funnel_person_seconds": round(by_value, 3),
+        "funnel_person_cpu": round(by_value_cpu, 2),
+        "ratio_person": round(by_value / baseline, 2),
         "scan_cpu": round(baseline_cpu, 2),
         "ratio": round(overall / baseline, 2),
         "ratio_platform": round(by_platform / baseline, 2),
@@ -274,6 +301,11 @@ def render(ingested: dict[str, Any], funnel: dict[str, Any], add: Callable[[str]
         f"| the same funnel by platform | {funnel['funnel_platform_seconds']} s | "
         f"{funnel['scan_seconds']} s (scan) | {funnel['ratio_platform']} | "
         f"{funnel['funnel_platform_cpu']} ({funnel['scan_cpu']}) | — |"
+    )
+    add(
+        f"| the same funnel by a person's value (region, segment, arm) | "
+        f"{funnel['funnel_person_seconds']} s | {funnel['scan_seconds']} s (scan) | "
+        f"{funnel['ratio_person']} | {funnel['funnel_person_cpu']} ({funnel['scan_cpu']}) | — |"
     )
     add("")
     add(

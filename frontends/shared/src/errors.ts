@@ -111,6 +111,8 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'analytics.lookback_out_of_range': '回溯窗口须为 1 到 90 天',
   'analytics.date_range_invalid': '日期范围无效：开始日期不能晚于结束日期，且最多 366 天',
   'analytics.path_query_invalid': '路径查询条件无效',
+  'analytics.breakdown_target_missing': '按人群或实验分组时请选择人群或实验',
+  'analytics.breakdown_target_unknown': '所选人群或实验不存在，请刷新后重选',
 
   // Sales forecasts and replenishment (销量预测, 补货建议)
   'insights.forecast_too_short': '数据太少：至少需要两个完整季节周期，且不少于 8 个点',

@@ -805,7 +805,11 @@ export interface paths {
         /**
          * Funnel
          * @description 漏斗分析: persons reaching each ordered step within the window (shop days
-         *     ``date_from..date_to``), conversion and drop-off, optionally per platform or channel.
+         *     ``date_from..date_to``), conversion and drop-off, optionally per platform, channel, region
+         *     (province of the default address), segment (``segment_id``) or experiment arm
+         *     (``experiment_id``); 400 ``analytics.breakdown_target_missing`` when the id is missing or
+         *     does not go with the breakdown, ``analytics.breakdown_target_unknown`` when there is no such
+         *     segment or experiment.
          */
         post: operations["funnel_api_v1_console_analytics_funnels_post"];
         delete?: never;
@@ -15349,8 +15353,11 @@ export interface components {
         };
         /** DropOffQuery */
         DropOffQuery: {
-            /** Breakdown */
-            breakdown?: ("platform" | "channel") | null;
+            /**
+             * Breakdown
+             * @description platform, channel (the step-1 event's); region (province of the member's default address), segment (in or out of segment_id), experiment (the arm of experiment_id each person was exposed to)
+             */
+            breakdown?: ("platform" | "channel" | "region" | "segment" | "experiment") | null;
             /**
              * Date From
              * Format: date
@@ -15362,10 +15369,20 @@ export interface components {
              */
             date_to: string;
             /**
+             * Experiment Id
+             * @description The experiment of breakdown=experiment (only then)
+             */
+            experiment_id?: number | null;
+            /**
              * Limit
              * @default 100
              */
             limit: number;
+            /**
+             * Segment Id
+             * @description The saved segment of breakdown=segment (only then)
+             */
+            segment_id?: number | null;
             /**
              * Step
              * @description The step (2..n) the persons reached the one before of, and not this one
@@ -16133,15 +16150,26 @@ export interface components {
         };
         /** FunnelGroup */
         FunnelGroup: {
+            /**
+             * Label
+             * @description What the console shows for region, segment and experiment values
+             */
+            label?: string | null;
             /** Steps */
             steps: components["schemas"]["FunnelStepResult"][];
-            /** Value */
+            /**
+             * Value
+             * @description platform / channel as recorded; region: GB/T 2260 province code or unknown; segment: in, out or anonymous; experiment: the arm's key or (none)
+             */
             value: string;
         };
         /** FunnelQuery */
         FunnelQuery: {
-            /** Breakdown */
-            breakdown?: ("platform" | "channel") | null;
+            /**
+             * Breakdown
+             * @description platform, channel (the step-1 event's); region (province of the member's default address), segment (in or out of segment_id), experiment (the arm of experiment_id each person was exposed to)
+             */
+            breakdown?: ("platform" | "channel" | "region" | "segment" | "experiment") | null;
             /**
              * Date From
              * Format: date
@@ -16152,6 +16180,16 @@ export interface components {
              * Format: date
              */
             date_to: string;
+            /**
+             * Experiment Id
+             * @description The experiment of breakdown=experiment (only then)
+             */
+            experiment_id?: number | null;
+            /**
+             * Segment Id
+             * @description The saved segment of breakdown=segment (only then)
+             */
+            segment_id?: number | null;
             /** Steps */
             steps: components["schemas"]["FunnelStep"][];
             /**
@@ -16163,7 +16201,7 @@ export interface components {
         /** FunnelResult */
         FunnelResult: {
             /** Breakdown */
-            breakdown?: ("platform" | "channel") | null;
+            breakdown?: ("platform" | "channel" | "region" | "segment" | "experiment") | null;
             /** Groups */
             groups?: components["schemas"]["FunnelGroup"][];
             /** Steps */

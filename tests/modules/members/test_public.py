@@ -12,12 +12,14 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.core.errors import install_error_handlers
 from shoplet.integrations.wechat.login_simulator import openid_for
+from shoplet.modules.members import repository as members_repo
 from shoplet.modules.members.public import (
     AddressNotFound,
     AddressSnapshot,
     CurrentMember,
     MemberIdentity,
     OptionalMember,
+    default_region_codes,
     get_address_snapshot,
     get_wechat_openid,
 )
@@ -167,3 +169,35 @@ def test_member_identity_is_a_frozen_value() -> None:
     assert identity == MemberIdentity(id=7, openid=None)
     with pytest.raises(AttributeError):
         identity.id = 8  # type: ignore[misc]
+
+
+async def test_default_region_codes_of_many_members(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """The default address's region code (the first address is the default until another is
+    marked), members without a live address left out, whatever the statement size."""
+    alice, bob, carol = [await wechat_login(client, n) for n in ("alice", "bob", "carol")]
+    places = {
+        "110101": ("北京市", "北京市", "东城区"),
+        "310101": ("上海市", "上海市", "黄浦区"),
+        "320102": ("江苏省", "南京市", "玄武区"),
+        "510104": ("四川省", "成都市", "锦江区"),
+    }
+
+    def at(code: str) -> dict[str, str]:
+        province, city, district = places[code]
+        return {"region_code": code, "province": province, "city": city, "district": district}
+
+    await create_address(client, alice)  # 440305, the first: the default
+    await create_address(client, alice, **at("110101"))
+    await create_address(client, bob, **at("310101"))
+    await create_address(client, bob, **at("320102"), is_default=True)
+    gone = await create_address(client, carol, **at("510104"))
+    response = await client.delete(f"{ADDRESSES}/{gone['id']}", headers=bearer(carol))
+    assert response.status_code == 204, response.text
+    ids = [int(t["member"]["id"]) for t in (alice, bob, carol)]
+    async with ctx.sessionmaker() as session:
+        for chunk in (1, 2000):
+            codes = await members_repo.default_region_codes(session, [*ids, 999999], chunk=chunk)
+            assert codes == {ids[0]: "440305", ids[1]: "320102"}
+        assert await default_region_codes(session, []) == {}

@@ -25,19 +25,30 @@ export interface StepForm {
   filterValue: string
 }
 
+export const FUNNEL_BREAKDOWNS = ['platform', 'channel', 'region', 'segment', 'experiment'] as const
+export type FunnelBreakdown = (typeof FUNNEL_BREAKDOWNS)[number]
+
 export interface FunnelBody {
   steps: { event: FunnelEvent; filters: { key: string; value: string }[] }[]
   window_seconds: number
   date_from: string
   date_to: string
-  breakdown?: 'platform' | 'channel'
+  breakdown?: FunnelBreakdown
+  segment_id?: number
+  experiment_id?: number
+}
+
+/** Breakdowns that need a second choice: the segment, or the experiment. */
+export function needsTarget(breakdown: '' | FunnelBreakdown): breakdown is 'segment' | 'experiment' {
+  return breakdown === 'segment' || breakdown === 'experiment'
 }
 
 export function funnelBody(
   steps: StepForm[],
   windowSeconds: number,
   range: [string, string],
-  breakdown: '' | 'platform' | 'channel',
+  breakdown: '' | FunnelBreakdown,
+  target: number | null = null,
 ): FunnelBody {
   return {
     steps: steps.map((s) => ({
@@ -48,7 +59,15 @@ export function funnelBody(
     date_from: range[0],
     date_to: range[1],
     ...(breakdown ? { breakdown } : {}),
+    ...(breakdown === 'segment' && target !== null ? { segment_id: target } : {}),
+    ...(breakdown === 'experiment' && target !== null ? { experiment_id: target } : {}),
   }
+}
+
+/** A group's name on the page: the label the server gives (province, 属于/不属于, the arm), else
+ * the value as recorded (platform, channel). */
+export function groupName(group: { value: string; label?: string | null }): string {
+  return group.label || group.value
 }
 
 export function eventLabel(name: string): string {

@@ -149,7 +149,11 @@ async def import_history(
 @router.post("/analytics/funnels", responses=problem_responses(400))
 async def funnel(query: FunnelQuery, _: AnalyticsViewer, ctx: Ctx) -> FunnelResult:
     """漏斗分析: persons reaching each ordered step within the window (shop days
-    ``date_from..date_to``), conversion and drop-off, optionally per platform or channel."""
+    ``date_from..date_to``), conversion and drop-off, optionally per platform, channel, region
+    (province of the default address), segment (``segment_id``) or experiment arm
+    (``experiment_id``); 400 ``analytics.breakdown_target_missing`` when the id is missing or
+    does not go with the breakdown, ``analytics.breakdown_target_unknown`` when there is no such
+    segment or experiment."""
     return await service.funnel(ctx, query)
 
 

@@ -46,6 +46,21 @@ class InvalidFunnel(BadRequest):
     title = "The analytics query is invalid"
 
 
+class BreakdownTargetMissing(BadRequest):
+    """A funnel by segment without ``segment_id``, by experiment without ``experiment_id``, or
+    either id given with another breakdown."""
+
+    code = "analytics.breakdown_target_missing"
+    title = "The breakdown needs its segment or experiment, and only that one"
+
+
+class BreakdownTargetUnknown(BadRequest):
+    """A funnel by a segment or an experiment that does not exist."""
+
+    code = "analytics.breakdown_target_unknown"
+    title = "No such segment or experiment"
+
+
 class AttributionModelUnknown(BadRequest):
     """归因分析 with a model other than ``last_touch``, ``first_touch``, ``linear`` and
     ``position_based``."""

@@ -6,9 +6,16 @@ than the one before, all within ``window`` of ``t0``. For each step-1 event the 
 the next step is taken (ASOF join on ``person`` and ``ts``): taking the earliest never loses a
 later step, so the level of that start is exact; a person's level is the best over their starts.
 Only events within the date range (shop days, Asia/Shanghai) count, for every step. With a
-breakdown, the value is the step-1 event's (``platform``, or the channel: ``scene:<value>`` for a
-mini-program scene, else the referrer's host, else ``direct``), so a person who started on two
-platforms counts under each.
+breakdown by what an event carries, the value is the step-1 event's (``platform``, or the
+channel: ``scene:<value>`` for a mini-program scene, else the referrer's host, else ``direct``),
+so a person who started on two platforms counts under each.
+
+A breakdown by who the person is (``PERSON_BREAKDOWNS``: region, segment, experiment arm) gives
+each person one value, looked up outside the event store: the levels are computed once without a
+breakdown into a temporary table (``materialise_levels``, which also answers which members and
+devices are in the funnel), the caller looks their values up (``PersonValues``, handed to DuckDB
+as two registered arrays, never evaluated per row) and ``count_by_person`` groups the levels by
+them. Every person is in exactly one group, so the groups add up to the overall figures.
 
 **Retention**: a person's cohort is the shop week (Monday, Asia/Shanghai) of their first event in
 the range; ``retained[n]`` counts the cohort's persons with an event in week *cohort + n*.
@@ -19,8 +26,8 @@ signed in count as the member's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,12 +40,25 @@ CHANNEL_SQL = (
     "ELSE 'direct' END"
 )
 BREAKDOWNS = {"platform": "coalesce(platform, 'unknown')", "channel": CHANNEL_SQL}
+PERSON_BREAKDOWNS = frozenset({"region", "segment", "experiment"})
+LEVELS_TABLE = "funnel_levels"
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     event: str
     filters: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonValues:
+    """The breakdown value of each person of a funnel: of members by id, of anonymous devices
+    (that never signed in) by anonymous id; everyone else gets the default of their kind."""
+
+    member_default: str
+    device_default: str
+    members: Mapping[int, str] = field(default_factory=dict)
+    devices: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +213,27 @@ def step_counts(steps: Sequence[Step], persons_at_level: dict[int, int]) -> list
     return out
 
 
+def _bounds(first: date, last: date, window_seconds: int) -> dict[str, Any]:
+    start, end = shop_day_bounds(first, last)
+    return {"start": start, "end": end, "window": window_seconds}
+
+
+def _counted(
+    steps: Sequence[Step], rows: Sequence[tuple[Any, ...]], grouped: bool
+) -> tuple[list[StepCount], dict[str, list[StepCount]]]:
+    """Rows ``(overall, value, level, persons)`` as the overall step counts and per value."""
+    overall: dict[int, int] = {}
+    groups: dict[str, dict[int, int]] = {}
+    for is_overall, value, level, persons in rows:
+        if not grouped or is_overall:
+            overall[int(level)] = overall.get(int(level), 0) + int(persons)
+        else:
+            groups.setdefault(str(value), {})[int(level)] = int(persons)
+    return step_counts(steps, overall), {
+        value: step_counts(steps, levels) for value, levels in sorted(groups.items())
+    }
+
+
 def run_funnel(
     con: Any,
     steps: Sequence[Step],
@@ -202,21 +243,89 @@ def run_funnel(
     last: date,
     breakdown: str | None,
 ) -> tuple[list[StepCount], dict[str, list[StepCount]]]:
-    """The funnel over ``con``'s events: overall step counts, and per breakdown value."""
+    """The funnel over ``con``'s events: overall step counts, and per breakdown value (one of
+    ``BREAKDOWNS``, read from the step-1 event)."""
     sql, params = funnel_sql(steps, window_seconds, breakdown)
-    start, end = shop_day_bounds(first, last)
     named: dict[str, Any] = {f"p{i}": v for i, v in enumerate(params)}
-    named.update(start=start, end=end, window=window_seconds)
-    overall: dict[int, int] = {}
-    groups: dict[str, dict[int, int]] = {}
-    for is_overall, value, level, persons in con.execute(sql, named).fetchall():
-        if breakdown is None or is_overall:
-            overall[int(level)] = overall.get(int(level), 0) + int(persons)
-        else:
-            groups.setdefault(str(value), {})[int(level)] = int(persons)
-    return step_counts(steps, overall), {
-        value: step_counts(steps, levels) for value, levels in sorted(groups.items())
-    }
+    named.update(_bounds(first, last, window_seconds))
+    return _counted(steps, con.execute(sql, named).fetchall(), breakdown is not None)
+
+
+def materialise_levels(
+    con: Any, steps: Sequence[Step], *, window_seconds: int, first: date, last: date
+) -> tuple[list[int], list[str]]:
+    """Each person's best level into the temporary table ``funnel_levels (person,
+    anonymous_id, level)`` (``anonymous_id`` only for devices that never signed in); returns
+    the funnel's members and those devices, for the caller to look their values up."""
+    levels, params = levels_sql(steps, window_seconds, None)
+    named: dict[str, Any] = {f"p{i}": v for i, v in enumerate(params)}
+    named.update(_bounds(first, last, window_seconds))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {LEVELS_TABLE} AS {levels}"
+        "SELECT l.person, pk.anonymous_id, l.level FROM levels l "
+        "LEFT JOIN keys pk ON l.person < 0 AND pk.k = l.person",
+        named,
+    )
+    members = con.execute(f"SELECT person FROM {LEVELS_TABLE} WHERE person > 0").fetchall()
+    devices = con.execute(f"SELECT anonymous_id FROM {LEVELS_TABLE} WHERE person < 0").fetchall()
+    return [int(m) for (m,) in members], [str(d) for (d,) in devices]
+
+
+def count_by_person(
+    con: Any, steps: Sequence[Step], values: PersonValues
+) -> tuple[list[StepCount], dict[str, list[StepCount]]]:
+    """The funnel of ``materialise_levels`` (same connection) overall and per person value."""
+    import numpy as np
+
+    con.register(
+        "funnel_member_values",
+        {
+            "member_id": np.fromiter(values.members.keys(), dtype=np.int64),
+            "bd": np.array(list(values.members.values()), dtype=object),
+        },
+    )
+    con.register(
+        "funnel_device_values",
+        {
+            "anonymous_id": np.array(list(values.devices.keys()), dtype=object),
+            "bd": np.array(list(values.devices.values()), dtype=object),
+        },
+    )
+    try:
+        rows = con.execute(
+            "SELECT false, CASE WHEN l.person > 0 THEN coalesce(m.bd, $member_default) "
+            "ELSE coalesce(d.bd, $device_default) END AS bd, l.level, count(*) "
+            f"FROM {LEVELS_TABLE} l "
+            "LEFT JOIN (SELECT CAST(member_id AS BIGINT) AS member_id, CAST(bd AS VARCHAR) AS bd "
+            "FROM funnel_member_values) m ON m.member_id = l.person "
+            "LEFT JOIN (SELECT CAST(anonymous_id AS VARCHAR) AS anonymous_id, "
+            "CAST(bd AS VARCHAR) AS bd FROM funnel_device_values) d "
+            "ON l.person < 0 AND d.anonymous_id = l.anonymous_id "
+            "GROUP BY ALL "
+            f"UNION ALL SELECT true, NULL, level, count(*) FROM {LEVELS_TABLE} GROUP BY level",
+            {"member_default": values.member_default, "device_default": values.device_default},
+        ).fetchall()
+    finally:
+        con.unregister("funnel_member_values")
+        con.unregister("funnel_device_values")
+    return _counted(steps, rows, True)
+
+
+def run_person_funnel(
+    con: Any,
+    steps: Sequence[Step],
+    *,
+    window_seconds: int,
+    first: date,
+    last: date,
+    values_of: Callable[[list[int], list[str]], PersonValues],
+) -> tuple[list[StepCount], dict[str, list[StepCount]]]:
+    """``materialise_levels``, ``values_of(members, devices)``, ``count_by_person`` in one go
+    (a caller whose look-up is asynchronous runs the three steps itself)."""
+    members, devices = materialise_levels(
+        con, steps, window_seconds=window_seconds, first=first, last=last
+    )
+    return count_by_person(con, steps, values_of(members, devices))
 
 
 RETENTION_SQL = """

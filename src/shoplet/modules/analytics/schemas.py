@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from shoplet.core.schemas import RequestModel, ResponseModel
+from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
 RfmClass = Literal[
     "important_value",
@@ -212,7 +212,7 @@ class FunnelStep(RequestModel):
     filters: list[PropertyFilter] = Field(default_factory=list, max_length=5)
 
 
-FunnelBreakdown = Literal["platform", "channel"]
+FunnelBreakdown = Literal["platform", "channel", "region", "segment", "experiment"]
 
 
 class FunnelQuery(RequestModel):
@@ -220,7 +220,20 @@ class FunnelQuery(RequestModel):
     window_seconds: Annotated[int, Field(ge=60, le=90 * 86400)] = 86400
     date_from: date
     date_to: date
-    breakdown: FunnelBreakdown | None = None
+    breakdown: FunnelBreakdown | None = Field(
+        default=None,
+        description=(
+            "platform, channel (the step-1 event's); region (province of the member's default "
+            "address), segment (in or out of segment_id), experiment (the arm of experiment_id "
+            "each person was exposed to)"
+        ),
+    )
+    segment_id: Id | None = Field(
+        default=None, description="The saved segment of breakdown=segment (only then)"
+    )
+    experiment_id: Id | None = Field(
+        default=None, description="The experiment of breakdown=experiment (only then)"
+    )
 
     @field_validator("date_from", "date_to", mode="before")
     @classmethod
@@ -243,7 +256,16 @@ class FunnelStepResult(ResponseModel):
 
 
 class FunnelGroup(ResponseModel):
-    value: str
+    value: str = Field(
+        description=(
+            "platform / channel as recorded; region: GB/T 2260 province code or unknown; "
+            "segment: in, out or anonymous; experiment: the arm's key or (none)"
+        )
+    )
+    label: str | None = Field(
+        default=None,
+        description="What the console shows for region, segment and experiment values",
+    )
     steps: list[FunnelStepResult]
 
 

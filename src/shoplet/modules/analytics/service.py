@@ -17,7 +17,7 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,9 +31,18 @@ from shoplet.core.db import read_session, unit_of_work, utcnow
 from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from shoplet.modules.analytics import clv, funnels, ingest, rfm
 from shoplet.modules.analytics import repository as repo
+from shoplet.modules.analytics.behaviour import realtime
 from shoplet.modules.analytics.behaviour import service as behaviour
-from shoplet.modules.analytics.errors import HistoryInvalid, InvalidFunnel, RfmNotFound, RunNotFound
+from shoplet.modules.analytics.errors import (
+    BreakdownTargetMissing,
+    BreakdownTargetUnknown,
+    HistoryInvalid,
+    InvalidFunnel,
+    RfmNotFound,
+    RunNotFound,
+)
 from shoplet.modules.analytics.models import MemberRfm
+from shoplet.modules.analytics.profiles import service as profiles
 from shoplet.modules.analytics.schemas import (
     EventBatch,
     EventDeletion,
@@ -51,6 +60,8 @@ from shoplet.modules.analytics.schemas import (
     RfmRun,
     RfmSummary,
 )
+from shoplet.modules.experiments import public as experiments
+from shoplet.modules.members import public as members
 
 log = structlog.get_logger("shoplet.analytics")
 
@@ -467,29 +478,161 @@ def _step_results(counts: Sequence[funnels.StepCount]) -> list[FunnelStepResult]
     ]
 
 
+# Values and labels of the breakdowns by who the person is (``funnels.PERSON_BREAKDOWNS``).
+UNKNOWN_REGION = "unknown"
+SEGMENT_LABELS = {"in": "属于", "out": "不属于", "anonymous": "匿名访客"}
+NOT_EXPOSED = "(none)"
+NOT_EXPOSED_LABEL = "未参与"
+REGION_LABELS = {
+    code: name for code, name in realtime.PROVINCES.items() if code != realtime.NO_ADDRESS
+} | {UNKNOWN_REGION: "未知"}
+
+ValuesOf = Callable[[AsyncSession, list[int], list[str]], Awaitable[funnels.PersonValues]]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonBreakdown:
+    """How a breakdown by who the person is finds the funnel persons' values (one look-up for
+    all of them), and the labels of those values."""
+
+    values_of: ValuesOf
+    labels: Mapping[str, str]
+
+
+def _check_breakdown(query: FunnelQuery) -> None:
+    """segment_id goes with breakdown=segment and experiment_id with breakdown=experiment, each
+    required there and refused elsewhere (400 ``analytics.breakdown_target_missing``)."""
+    for kind, given in (("segment", query.segment_id), ("experiment", query.experiment_id)):
+        if query.breakdown == kind and given is None:
+            raise BreakdownTargetMissing(f"breakdown={kind} needs {kind}_id")
+        if query.breakdown != kind and given is not None:
+            raise BreakdownTargetMissing(f"{kind}_id goes only with breakdown={kind}")
+
+
+async def _region_values(
+    session: AsyncSession, member_ids: list[int], _devices: list[str]
+) -> funnels.PersonValues:
+    codes = await members.default_region_codes(session, member_ids)
+    provinces = {m: realtime.province_of(code) for m, code in codes.items()}
+    return funnels.PersonValues(
+        member_default=UNKNOWN_REGION,
+        device_default=UNKNOWN_REGION,
+        members={m: p for m, p in provinces.items() if p != realtime.NO_ADDRESS},
+    )
+
+
+async def person_breakdown(session: AsyncSession, query: FunnelQuery) -> PersonBreakdown:
+    """Region: the province of the member's default address (events carry no place; devices
+    and members without an address: ``unknown``). Segment: ``in`` / ``out`` of the saved
+    segment as evaluated now, once (devices: ``anonymous``). Experiment: the key of the arm the
+    member (``m:<id>``) or the device (``d:<anonymous id>``) was exposed to, else ``(none)``.
+    400 ``analytics.breakdown_target_unknown`` for a segment or experiment that does not
+    exist (checked before any event is read)."""
+    if query.breakdown == "region":
+        return PersonBreakdown(_region_values, REGION_LABELS)
+    if query.breakdown == "segment" and query.segment_id is not None:
+        ids = await profiles.audience_member_ids(session, segment_id=query.segment_id)
+        if ids is None:
+            raise BreakdownTargetUnknown(f"no segment {query.segment_id}")
+        inside = frozenset(ids)
+
+        async def segment_values(
+            _session: AsyncSession, member_ids: list[int], _devices: list[str]
+        ) -> funnels.PersonValues:
+            return funnels.PersonValues(
+                member_default="out",
+                device_default="anonymous",
+                members={m: "in" for m in member_ids if m in inside},
+            )
+
+        return PersonBreakdown(segment_values, SEGMENT_LABELS)
+    if query.breakdown == "experiment" and query.experiment_id is not None:
+        experiment_id = query.experiment_id
+        names = await experiments.arm_names(session, experiment_id)
+        if names is None:
+            raise BreakdownTargetUnknown(f"no experiment {experiment_id}")
+
+        async def arm_values(
+            session: AsyncSession, member_ids: list[int], devices: list[str]
+        ) -> funnels.PersonValues:
+            units = [experiments.member_unit(m) for m in member_ids]
+            units += [experiments.device_unit(d) for d in devices]
+            arms = await experiments.exposed_arms(session, experiment_id, units)
+            member_arms = {m: arms.get(experiments.member_unit(m)) for m in member_ids}
+            device_arms = {d: arms.get(experiments.device_unit(d)) for d in devices}
+            return funnels.PersonValues(
+                member_default=NOT_EXPOSED,
+                device_default=NOT_EXPOSED,
+                members={m: a for m, a in member_arms.items() if a is not None},
+                devices={d: a for d, a in device_arms.items() if a is not None},
+            )
+
+        return PersonBreakdown(arm_values, {**names, NOT_EXPOSED: NOT_EXPOSED_LABEL})
+    raise AssertionError(f"not a breakdown by person: {query.breakdown}")
+
+
+async def _person_funnel(
+    ctx: AppContext, query: FunnelQuery, steps: Sequence[funnels.Step], how: PersonBreakdown
+) -> tuple[list[funnels.StepCount], dict[str, list[funnels.StepCount]]]:
+    """The levels in DuckDB, the persons' values from the database (a short read session, not
+    held while DuckDB works), the counts per value back in DuckDB on the same connection."""
+    import duckdb
+
+    store = ingest.store_of(ctx)
+    for attempt in range(3):
+        try:
+            with store.reader(start=query.date_from, end=query.date_to) as con:
+                member_ids, devices = await asyncio.to_thread(
+                    funnels.materialise_levels,
+                    con,
+                    steps,
+                    window_seconds=query.window_seconds,
+                    first=query.date_from,
+                    last=query.date_to,
+                )
+                async with read_session(ctx.sessionmaker) as session:
+                    values = await how.values_of(session, member_ids, devices)
+                return await asyncio.to_thread(funnels.count_by_person, con, steps, values)
+        except duckdb.IOException:  # a compaction removed a file: list the files again
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def funnel(ctx: AppContext, query: FunnelQuery) -> FunnelResult:
     """Per step: persons, conversion and drop-off, overall and per breakdown value."""
     _check_range(query.date_from, query.date_to)
+    _check_breakdown(query)
     steps = _steps(query)
-    store = ingest.store_of(ctx)
+    labels: Mapping[str, str] = {}
+    if query.breakdown in funnels.PERSON_BREAKDOWNS:
+        async with read_session(ctx.sessionmaker) as session:
+            how = await person_breakdown(session, query)
+        labels = how.labels
+        overall, groups = await _person_funnel(ctx, query, steps, how)
+    else:
+        store = ingest.store_of(ctx)
 
-    def run(con: Any) -> tuple[list[funnels.StepCount], dict[str, list[funnels.StepCount]]]:
-        return funnels.run_funnel(
-            con,
-            steps,
-            window_seconds=query.window_seconds,
-            first=query.date_from,
-            last=query.date_to,
-            breakdown=query.breakdown,
+        def run(con: Any) -> tuple[list[funnels.StepCount], dict[str, list[funnels.StepCount]]]:
+            return funnels.run_funnel(
+                con,
+                steps,
+                window_seconds=query.window_seconds,
+                first=query.date_from,
+                last=query.date_to,
+                breakdown=query.breakdown,
+            )
+
+        overall, groups = await asyncio.to_thread(
+            store.read, run, start=query.date_from, end=query.date_to
         )
-
-    overall, groups = await asyncio.to_thread(
-        store.read, run, start=query.date_from, end=query.date_to
-    )
     return FunnelResult(
         steps=_step_results(overall),
         breakdown=query.breakdown,
-        groups=[FunnelGroup(value=v, steps=_step_results(c)) for v, c in groups.items()],
+        groups=[
+            FunnelGroup(value=v, label=labels.get(v), steps=_step_results(c))
+            for v, c in groups.items()
+        ],
     )
 
 
@@ -499,7 +642,7 @@ def funnel_csv(result: FunnelResult) -> str:
     writer.writerow(
         ["group", "step", "event", "persons", "conversion", "step_conversion", "drop_off"]
     )
-    groups = [("all", result.steps)] + [(g.value, g.steps) for g in result.groups]
+    groups = [("all", result.steps)] + [(g.label or g.value, g.steps) for g in result.groups]
     for name, steps in groups:
         for number, s in enumerate(steps, start=1):
             writer.writerow(

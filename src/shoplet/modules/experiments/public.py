@@ -1,5 +1,6 @@
 """What other modules may use from experiments: the analysis of arm counts (pure), the unit
-of a member, and the attribution of orders (orders' subscribers call ``record_order_paid`` on
+of a member or a device, the arms units were exposed to (analytics' funnel by arm), and the
+attribution of orders (orders' subscribers call ``record_order_paid`` on
 ``order.paid`` and ``record_refund`` on refunds, in the event's transaction); and feature flags:
 evaluate one in memory (``flag_store(ctx).evaluate``, or through OpenFeature's client), and plug
 segment membership in (``flag_store(ctx).segment_check``). ``startup`` loads the flags.
@@ -15,7 +16,16 @@ from .flags.evaluate import FlagContext, Resolution
 from .flags.provider import startup
 from .flags.runtime import store_of as flag_store
 from .schemas import Analysis, AnalyzeBody, ArmIn, SampleSize, SampleSizeBody
-from .service import analyze, member_unit, record_order_paid, record_refund, sample_size
+from .service import (
+    analyze,
+    arm_names,
+    device_unit,
+    exposed_arms,
+    member_unit,
+    record_order_paid,
+    record_refund,
+    sample_size,
+)
 from .sources import (
     PrePeriodSource,
     SegmentSource,
@@ -35,6 +45,9 @@ __all__ = [
     "SampleSizeBody",
     "SegmentSource",
     "analyze",
+    "arm_names",
+    "device_unit",
+    "exposed_arms",
     "flag_store",
     "member_unit",
     "record_order_paid",

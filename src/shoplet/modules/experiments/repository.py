@@ -274,6 +274,26 @@ async def exposed_arms(
     return {int(e): int(a) for e, a in await session.execute(stmt)}
 
 
+async def arms_of_units(
+    session: AsyncSession, experiment_id: int, units: Sequence[str], *, chunk: int = 2000
+) -> dict[str, str]:
+    """{unit: the key of the arm it was exposed to} for those of ``units`` exposed in the
+    experiment, read ``chunk`` units per statement (the unique (experiment, unit) index)."""
+    out: dict[str, str] = {}
+    wanted = sorted(set(units))
+    for at in range(0, len(wanted), chunk):
+        stmt = (
+            select(Exposure.unit, Arm.key)
+            .join(Arm, Arm.id == Exposure.arm_id)
+            .where(
+                Exposure.experiment_id == experiment_id,
+                Exposure.unit.in_(wanted[at : at + chunk]),
+            )
+        )
+        out.update({str(u): str(k) for u, k in await session.execute(stmt)})
+    return out
+
+
 async def exposures_before(session: AsyncSession, unit: str, at: datetime) -> list[tuple[int, int]]:
     """(experiment id, arm id) of the unit's exposures up to ``at`` in running experiments."""
     stmt = (

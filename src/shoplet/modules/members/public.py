@@ -61,6 +61,7 @@ __all__ = [
     "birthday_member_ids",
     "count_active_members",
     "default_region_code",
+    "default_region_codes",
     "get_address_snapshot",
     "get_birthday",
     "get_default_address_snapshot",
@@ -187,6 +188,12 @@ async def default_region_code(session: AsyncSession, member_id: int) -> str | No
     recommendations' regional context."""
     addresses = await repo.list_addresses(session, member_id)
     return addresses[0].region_code if addresses else None
+
+
+async def default_region_codes(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, str]:
+    """:func:`default_region_code` of many members at once (analytics' funnel by region);
+    members without a live address are left out; nothing is decrypted."""
+    return await repo.default_region_codes(session, member_ids)
 
 
 async def get_member_since(session: AsyncSession, member_id: int) -> datetime | None:

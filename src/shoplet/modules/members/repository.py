@@ -374,6 +374,24 @@ async def list_addresses(session: AsyncSession, member_id: int) -> Sequence[Addr
     return result.all()
 
 
+async def default_region_codes(
+    session: AsyncSession, member_ids: Sequence[int], *, chunk: int = 2000
+) -> dict[int, str]:
+    """{member id: region code of the default address (else the newest live one)} for those of
+    ``member_ids`` with a live address, read ``chunk`` ids per statement."""
+    out: dict[int, str] = {}
+    ids = sorted(set(member_ids))
+    for at in range(0, len(ids), chunk):
+        stmt = (
+            select(Address.member_id, Address.region_code)
+            .where(Address.member_id.in_(ids[at : at + chunk]), Address.deleted_at.is_(None))
+            .order_by(Address.member_id, Address.is_default.desc(), Address.id.desc())
+        )
+        for member_id, region_code in await session.execute(stmt):
+            out.setdefault(int(member_id), str(region_code))
+    return out
+
+
 async def get_address(session: AsyncSession, member_id: int, address_id: int) -> Address | None:
     result = await session.scalars(
         select(Address).where(Address.id == address_id, *_live_addresses(member_id))

@@ -17,16 +17,27 @@ from .manage import (
     list_layers,
     set_traffic,
 )
-from .metrics import member_unit, record_order_paid, record_refund, results
+from .metrics import (
+    arm_names,
+    device_unit,
+    exposed_arms,
+    member_unit,
+    record_order_paid,
+    record_refund,
+    results,
+)
 
 __all__ = [
     "CACHE_KEY",
     "analyze",
+    "arm_names",
     "change_status",
     "create_experiment",
     "create_layer",
     "current_ruleset",
+    "device_unit",
     "edit_experiment",
+    "exposed_arms",
     "get_experiment",
     "list_experiments",
     "list_layers",

@@ -12,7 +12,7 @@ experiment (``experiments_order`` is unique per (experiment, order)).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,26 @@ from .calculator import analyze
 
 def member_unit(member_id: int) -> str:
     return f"m:{member_id}"
+
+
+def device_unit(device_id: str) -> str:
+    return f"d:{device_id}"
+
+
+async def arm_names(session: AsyncSession, experiment_id: int) -> dict[str, str] | None:
+    """{arm key: arm name} of the experiment, in the arms' order; None when there is no such
+    experiment (the caller says so in its own words)."""
+    if await repo.get_experiment(session, experiment_id) is None:
+        return None
+    return {a.key: a.name for a in await repo.arms_of(session, [experiment_id])}
+
+
+async def exposed_arms(
+    session: AsyncSession, experiment_id: int, units: Sequence[str]
+) -> dict[str, str]:
+    """{unit: arm key} of those of ``units`` (``m:<member>`` / ``d:<device>``) exposed in the
+    experiment (logged once per unit; a holdout unit is never exposed)."""
+    return await repo.arms_of_units(session, experiment_id, units)
 
 
 def _time(value: object) -> datetime:

@@ -1,7 +1,9 @@
 """Q&A, posts and 我的内容 end to end in Debian's Chromium against a real Shoplet server. A
 shopper (phone viewport) asks on a product page's 问大家; an operator answers as the shop in the
 console's 问答; the shopper sees the shop's answer first and marks it 有用. The shopper posts in
-a topic (种草), likes the post in the feed and comments on it; the operator pins it in 种草与话题.
+a topic (种草), likes the post in the feed and comments on it; on another shopper's post they tap
+收藏 and 关注, and find it in the feed's 关注 tab and 我的收藏's 帖子 tab; the operator pins it
+in 种草与话题.
 A question with a banned word is 未通过 in 我的内容, where the shopper appeals (申诉) and it is
 审核中 again. Every page is scanned with axe and photographed (docs/screenshots)."""
 
@@ -34,6 +36,7 @@ __all__ = ["context", "owner", "phone", "server"]  # shared fixtures
 QUESTION = f"这件尺码偏大吗 {RUN}"
 SHOP_ANSWER = f"亲，按平时尺码选即可 {RUN}"
 POST = f"夏天穿很透气，推荐 {RUN}"
+OTHER_POST = f"这条裙子显瘦 {RUN}"
 BANNED = f"违禁词{RUN}"
 
 
@@ -123,6 +126,36 @@ def test_questions_posts_and_appeals_through_the_shop_and_the_console(
     phone.get_by_role("tab", name="热门").click()
     phone.get_by_role("listitem").filter(has_text=POST).wait_for()
     _check(phone, "posts-feed")
+
+    # 收藏 and 关注 on another shopper's post; it shows in 关注 and in 我的收藏's 帖子.
+    author = server.http.post(
+        f"{API}/auth/wechat-login", json={"code": f"test-content-author{RUN}"}
+    ).json()
+    other = server.http.post(
+        f"{API}/posts",
+        json={"content": OTHER_POST},
+        headers={"Authorization": f"Bearer {author['access_token']}"},
+    )
+    assert other.json()["status"] == "approved", other.text
+    phone.goto(page_url("post_detail", id=other.json()["id"]))
+    other_card = phone.get_by_role("listitem").filter(has_text=OTHER_POST)
+    favourite = other_card.get_by_test_id("post-favorite")
+    expect(favourite).to_have_attribute("aria-pressed", "false")
+    favourite.click()
+    expect(favourite).to_have_attribute("aria-pressed", "true")
+    expect(other_card.get_by_role("button", name=re.compile("收藏 1$"))).to_be_visible()
+    other_card.get_by_role("button", name="关注", exact=True).click()
+    expect(other_card.get_by_role("button", name="已关注", exact=True)).to_be_visible()
+    _check(phone, "post-detail-followed")
+    phone.goto(page_url("posts"))
+    phone.get_by_role("tab", name="关注", exact=True).click()
+    expect(phone.get_by_role("listitem").filter(has_text=OTHER_POST)).to_be_visible()
+    expect(phone.get_by_role("listitem").filter(has_text=POST)).to_have_count(0)
+    _check(phone, "posts-following")
+    phone.goto(page_url("favorites", tab="posts"))
+    expect(phone.get_by_role("tab", name="帖子")).to_have_attribute("aria-selected", "true")
+    expect(phone.get_by_role("listitem").filter(has_text=OTHER_POST)).to_be_visible()
+    _check(phone, "favorites-posts")
 
     # The console's 种草与话题: pin the post.
     page.goto(f"{CONSOLE}/content/posts")

@@ -809,6 +809,7 @@ export const MY_CONTENT_STATUS_LABELS: Labels = {
 export const FEED_SORT_LABELS: Labels = {
   latest: '最新',
   hot: '热门',
+  following: '关注',
 }
 
 /** The words of Q&A (问大家), posts (种草) and topics, in the shop and the console. */
@@ -839,6 +840,15 @@ export const CONTENT_LABELS = {
   buySame: '买同款',
   like: '点赞',
   liked: '已赞',
+  favorite: '收藏',
+  favorited: '已收藏',
+  follow: '关注',
+  followed: '已关注',
+  followHint: '登录后查看你关注的作者的种草',
+  noFollowing: '还没有关注的作者，去种草里看看吧',
+  favoritePosts: '帖子',
+  favoriteProducts: '商品',
+  noFavoritePosts: '还没有收藏的种草',
   comments: '评论',
   commentPlaceholder: '说点什么，最多 300 字',
   noComments: '暂无评论',

@@ -7275,6 +7275,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/content/authors/{member_id}/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Follow Author
+         * @description 关注 a post's author (``member_id`` of a post): again changes nothing; 400
+         *     ``content.follow_self`` for yourself, 404 ``content.author_not_found``.
+         */
+        put: operations["follow_author_api_v1_content_authors__member_id__follow_put"];
+        post?: never;
+        /**
+         * Unfollow Author
+         * @description 取消关注.
+         */
+        delete: operations["unfollow_author_api_v1_content_authors__member_id__follow_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/favorites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Favorites
+         * @description 我的收藏: the public posts you favourited, the latest first.
+         */
+        get: operations["my_favorites_api_v1_content_favorites_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/content/images": {
         parameters: {
             query?: never;
@@ -9383,7 +9428,8 @@ export interface paths {
         /**
          * Feed
          * @description The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay), of a topic or
-         *     all; pinned posts first on the first page.
+         *     all, pinned posts first on the first page; or 关注 (``following``, signed in: 401
+         *     otherwise): posts of the authors you follow, newest first.
          */
         get: operations["feed_api_v1_posts_get"];
         put?: never;
@@ -9439,6 +9485,30 @@ export interface paths {
          */
         post: operations["comment_api_v1_posts__post_id__comments_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{post_id}/favorite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Favorite Post
+         * @description 收藏 a public post: once per shopper (again changes nothing); 404 if not public.
+         */
+        put: operations["favorite_post_api_v1_posts__post_id__favorite_put"];
+        post?: never;
+        /**
+         * Unfavorite Post
+         * @description 取消收藏.
+         */
+        delete: operations["unfavorite_post_api_v1_posts__post_id__favorite_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -15883,6 +15953,13 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** FavoriteResult */
+        FavoriteResult: {
+            /** Favorite Count */
+            favorite_count: number;
+            /** Favorited */
+            favorited: boolean;
+        };
         /** FavoriteState */
         FavoriteState: {
             /** Favorited */
@@ -16066,6 +16143,16 @@ export interface components {
             variants: {
                 [key: string]: boolean | string;
             };
+        };
+        /** FollowResult */
+        FollowResult: {
+            /**
+             * Follower Count
+             * @description how many shoppers follow the author
+             */
+            follower_count: number;
+            /** Following */
+            following: boolean;
         };
         /** FollowupCreate */
         FollowupCreate: {
@@ -18864,6 +18951,23 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Favorite Count
+             * @default 0
+             */
+            favorite_count: number;
+            /**
+             * Favorited
+             * @description the viewer 收藏'd it
+             * @default false
+             */
+            favorited: boolean;
+            /**
+             * Following Author
+             * @description the viewer follows its author
+             * @default false
+             */
+            following_author: boolean;
             /** Id */
             id: number;
             /** Images */
@@ -19647,6 +19751,13 @@ export interface components {
         Page_PostAdmin_: {
             /** Items */
             items: components["schemas"]["PostAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[Post] */
+        Page_Post_: {
+            /** Items */
+            items: components["schemas"]["Post"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -20482,6 +20593,23 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Favorite Count
+             * @default 0
+             */
+            favorite_count: number;
+            /**
+             * Favorited
+             * @description the viewer 收藏'd it
+             * @default false
+             */
+            favorited: boolean;
+            /**
+             * Following Author
+             * @description the viewer follows its author
+             * @default false
+             */
+            following_author: boolean;
             /** Id */
             id: number;
             /** Images */
@@ -20520,6 +20648,23 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Favorite Count
+             * @default 0
+             */
+            favorite_count: number;
+            /**
+             * Favorited
+             * @description the viewer 收藏'd it
+             * @default false
+             */
+            favorited: boolean;
+            /**
+             * Following Author
+             * @description the viewer follows its author
+             * @default false
+             */
+            following_author: boolean;
             /** Id */
             id: number;
             /** Images */
@@ -59787,6 +59932,228 @@ export interface operations {
             };
         };
     };
+    follow_author_api_v1_content_authors__member_id__follow_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unfollow_author_api_v1_content_authors__member_id__follow_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_favorites_api_v1_content_favorites_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Post_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     upload_image_api_v1_content_images_post: {
         parameters: {
             query?: never;
@@ -67162,7 +67529,7 @@ export interface operations {
         parameters: {
             query?: {
                 topic_id?: number | null;
-                sort?: "latest" | "hot";
+                sort?: "latest" | "hot" | "following";
                 cursor?: string | null;
                 limit?: number;
             };
@@ -67183,6 +67550,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -67456,6 +67839,132 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    favorite_post_api_v1_posts__post_id__favorite_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FavoriteResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unfavorite_post_api_v1_posts__post_id__favorite_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FavoriteResult"];
                 };
             };
             /** @description Problem details (RFC 9457) */

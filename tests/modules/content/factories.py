@@ -27,6 +27,8 @@ CONTENT_TABLES = (
     "content_post_image",
     "content_comment",
     "content_like",
+    "content_post_favorite",
+    "content_follow",
     "content_notice",
     "moderation_item",
     "moderation_media",

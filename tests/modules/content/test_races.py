@@ -1,7 +1,8 @@
 """Content races on PostgreSQL: one shopper liking from many devices at once counts once;
 many shoppers liking and commenting at once count each exactly once and leave the hot score of
-the final counters; two staff removing one post at once take it out of its topic once. SQLite
-serialises writers, so these run on PostgreSQL only."""
+the final counters; 收藏 and 关注 likewise (one row per pair, counts never below zero); two
+staff removing one post at once take it out of its topic once. SQLite serialises writers, so
+these run on PostgreSQL only."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
 from shoplet.modules.content import rules
-from shoplet.modules.content.models import Like
+from shoplet.modules.content.models import Follow, Like, PostFavorite
 from tests.conftest import BackendDb
 from tests.modules.checkout.test_races import app_with_pool
 from tests.modules.content.factories import API, CONSOLE, post, post_row, topic, topic_count
@@ -101,3 +102,45 @@ async def test_two_staff_removing_one_post_take_it_out_of_its_topic_once(
     assert any(r.status_code == 204 for r in responses)
     assert await topic_count(ctx, channel) == 0
     assert (await post_row(ctx, post_id)).status == "removed"
+
+
+async def test_one_shopper_favouriting_from_many_devices_counts_once(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    alice = await shopper(client, "race-fav-alice")
+    bob = await shopper(client, "race-fav-bob")
+    post_id = (await post(client, alice, content="收藏竞态")).json()["id"]
+    responses = await _at_once(
+        backend_db, ctx, [("PUT", f"{API}/posts/{post_id}/favorite", bob, None)] * 20
+    )
+    assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
+    assert (await post_row(ctx, post_id)).favorite_count == 1
+    async with ctx.sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(PostFavorite)) == 1
+    # Taking it back from many devices at once: one row gone, never below zero.
+    responses = await _at_once(
+        backend_db, ctx, [("DELETE", f"{API}/posts/{post_id}/favorite", bob, None)] * 20
+    )
+    assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses]
+    assert (await post_row(ctx, post_id)).favorite_count == 0
+
+
+async def test_many_shoppers_favouriting_and_following_at_once_count_each_once(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    author = await shopper(client, "race-fav-author")
+    post_id = (await post(client, author, content="人人收藏")).json()["id"]
+    fans = [await shopper(client, f"race-fav-fan-{i}") for i in range(20)]
+    calls: list[tuple[str, str, Shopper | dict[str, str], dict[str, str] | None]] = []
+    for fan in fans:
+        calls.append(("PUT", f"{API}/posts/{post_id}/favorite", fan, None))
+        calls.append(("PUT", f"{API}/content/authors/{author.member_id}/follow", fan, None))
+        calls.append(("PUT", f"{API}/content/authors/{author.member_id}/follow", fan, None))
+    responses = await _at_once(backend_db, ctx, calls)
+    assert [r.status_code for r in responses] == [200] * 60, [
+        r.text for r in responses if r.status_code >= 400
+    ]
+    assert (await post_row(ctx, post_id)).favorite_count == 20
+    async with ctx.sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(PostFavorite)) == 20
+        assert await s.scalar(select(func.count()).select_from(Follow)) == 20

@@ -128,6 +128,11 @@ export const api = {
     uploadImage: (filePath) => upload('uploadPostImage', { filePath }),
     create: (body) => call('createPost', { body }),
     like: (postId, on) => call(on ? 'likePost' : 'unlikePost', { params: { post_id: postId } }),
+    // 收藏 ({ favorited, favorite_count }) and the shopper's 收藏 of posts, page by page.
+    favorite: (postId, on) => call(on ? 'favoritePost' : 'unfavoritePost', { params: { post_id: postId } }),
+    favorites: (query) => call('favoritePosts', { query }),
+    // 关注 a post's author (member_id): { following, follower_count }.
+    follow: (memberId, on) => call(on ? 'followAuthor' : 'unfollowAuthor', { params: { member_id: memberId } }),
     comments: (postId, query) => call('postComments', { params: { post_id: postId }, query, auth: false }),
     comment: (postId, content) => call('commentPost', { params: { post_id: postId }, body: { content } }),
     mine: () => call('myPosts'),

@@ -1,7 +1,7 @@
 """Storefront endpoints of content (tag ``content``): 问大家 on a product, 种草 posts and their
-topics, likes, comments, and the notices of 我的内容. Every text is screened here, before the
-request's transaction opens (WeChat's ``msgSecCheck`` is called then), and submitted to
-moderation in the service."""
+topics, likes, 收藏 and 关注, comments, and the notices of 我的内容. Every text is screened
+here, before the request's transaction opens (WeChat's ``msgSecCheck`` is called then), and
+submitted to moderation in the service."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from shoplet.modules.content.schemas import (
     AnswerCreate,
     Comment,
     CommentCreate,
+    FavoriteResult,
     Feed,
     FeedSort,
+    FollowResult,
     LikeResult,
     MyAnswer,
     MyComment,
@@ -167,7 +169,7 @@ async def topic(topic_id: PathId, session: DbSession) -> Topic:
     return await service.topic(session, topic_id)
 
 
-@router.get("/posts", responses=problem_responses(400, 404))
+@router.get("/posts", responses=problem_responses(400, 401, 404))
 async def feed(
     *,
     session: DbSession,
@@ -179,7 +181,8 @@ async def feed(
     limit: Limit = 20,
 ) -> Feed:
     """The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay), of a topic or
-    all; pinned posts first on the first page."""
+    all, pinned posts first on the first page; or 关注 (``following``, signed in: 401
+    otherwise): posts of the authors you follow, newest first."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.feed(
         session,
@@ -228,6 +231,39 @@ async def unlike_post(post_id: PathId, member: CurrentMember, session: DbSession
     return await service.like(session, "post", post_id, member.id, liked=False)
 
 
+@router.put("/posts/{post_id}/favorite", responses=problem_responses(401, 404))
+async def favorite_post(
+    post_id: PathId, member: CurrentMember, session: DbSession
+) -> FavoriteResult:
+    """收藏 a public post: once per shopper (again changes nothing); 404 if not public."""
+    return await service.favorite(session, post_id, member.id, favorited=True)
+
+
+@router.delete("/posts/{post_id}/favorite", responses=problem_responses(401, 404))
+async def unfavorite_post(
+    post_id: PathId, member: CurrentMember, session: DbSession
+) -> FavoriteResult:
+    """取消收藏."""
+    return await service.favorite(session, post_id, member.id, favorited=False)
+
+
+@router.put("/content/authors/{member_id}/follow", responses=problem_responses(400, 401, 404))
+async def follow_author(
+    member_id: PathId, member: CurrentMember, session: DbSession
+) -> FollowResult:
+    """关注 a post's author (``member_id`` of a post): again changes nothing; 400
+    ``content.follow_self`` for yourself, 404 ``content.author_not_found``."""
+    return await service.follow(session, member_id, member.id, following=True)
+
+
+@router.delete("/content/authors/{member_id}/follow", responses=problem_responses(400, 401, 404))
+async def unfollow_author(
+    member_id: PathId, member: CurrentMember, session: DbSession
+) -> FollowResult:
+    """取消关注."""
+    return await service.follow(session, member_id, member.id, following=False)
+
+
 @router.get("/posts/{post_id}/comments", responses=problem_responses(400, 404))
 async def comments(
     post_id: PathId, session: DbSession, cursor: Cursor = None, limit: Limit = 20
@@ -261,6 +297,21 @@ async def my_posts(member: CurrentMember, session: DbSession, response: Response
     """Your posts (latest 50) with where moderation stands."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.my_posts(session, member.id)
+
+
+@router.get("/content/favorites", responses=problem_responses(400, 401))
+async def my_favorites(
+    *,
+    member: CurrentMember,
+    session: DbSession,
+    response: Response,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[Post]:
+    """我的收藏: the public posts you favourited, the latest first."""
+    response.headers["Cache-Control"] = NO_STORE
+    items, next_cursor = await service.favorites(session, member.id, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/content/notices", responses=problem_responses(401))

@@ -26,6 +26,16 @@ class PostNotFound(NotFound):
     title = "Post not found"
 
 
+class AuthorNotFound(NotFound):
+    code = "content.author_not_found"
+    title = "Author not found"
+
+
+class FollowSelf(BadRequest):
+    code = "content.follow_self"
+    title = "You cannot follow yourself"
+
+
 class CommentNotFound(NotFound):
     code = "content.comment_not_found"
     title = "Comment not found"

@@ -3,9 +3,10 @@ shopper gets when their question is answered.
 
 Every question, answer, post and comment goes through moderation and is public only while its
 ``status`` is ``approved`` (``pending`` 审核中, ``rejected`` 未通过, ``removed`` by staff). Counters
-(``answer_count``, ``like_count``, ``comment_count``) count public rows and move only by atomic
-``count = count ± 1`` UPDATEs. A like is a row unique per (subject, member): a second like,
-concurrent or not, inserts nothing and moves nothing. ``hot_score`` is written only by a
+(``answer_count``, ``like_count``, ``comment_count``, ``favorite_count``) move only by atomic
+``count = count ± 1`` UPDATEs. A like (or a 收藏 of a post) is a row unique per (subject,
+member): a second one, concurrent or not, inserts nothing and moves nothing. A follow (关注) is
+a row unique per (follower, followee), never of oneself. ``hot_score`` is written only by a
 conditional UPDATE on the counters it was computed from, so a late writer never stores a stale
 score.
 """
@@ -109,6 +110,7 @@ class Post(Base):
     __table_args__ = (
         CheckConstraint(_in("status", STATUSES), name="status_known"),
         CheckConstraint("like_count >= 0 AND comment_count >= 0", name="counts_non_negative"),
+        CheckConstraint("favorite_count >= 0", name="favorite_count_non_negative"),
         Index("ix_content_post_status_id", "status", "id"),
         Index("ix_content_post_topic_id_status_id", "topic_id", "status", "id"),
         Index("ix_content_post_status_hot_score", "status", "hot_score"),
@@ -126,6 +128,7 @@ class Post(Base):
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     like_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    favorite_count: Mapped[int] = mapped_column(Integer, default=0)
     hot_score: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -175,6 +178,37 @@ class Like(Base):
     subject_type: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[int] = mapped_column(BigInteger)
     member_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class PostFavorite(Base):
+    """A member's 收藏 of a post: one per (member, post)."""
+
+    __tablename__ = "content_post_favorite"
+    __table_args__ = (
+        UniqueConstraint("member_id", "post_id"),
+        Index("ix_content_post_favorite_member_id_id", "member_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class Follow(Base):
+    """A member following (关注) an author: one per (follower, followee), never oneself."""
+
+    __tablename__ = "content_follow"
+    __table_args__ = (
+        UniqueConstraint("follower_id", "followee_id"),
+        CheckConstraint("follower_id <> followee_id", name="not_self"),
+        Index("ix_content_follow_followee_id", "followee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    follower_id: Mapped[int] = mapped_column(BigInteger)
+    followee_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
 
 

@@ -13,9 +13,11 @@ from shoplet.core.db import claim_unused
 from shoplet.modules.content.models import (
     Answer,
     Comment,
+    Follow,
     Like,
     Notice,
     Post,
+    PostFavorite,
     PostImage,
     Question,
     Topic,
@@ -163,6 +165,112 @@ async def liked_of(
         Like.member_id == member_id,
     )
     return set((await session.scalars(stmt)).all())
+
+
+# -- favourites (收藏) and follows (关注) ------------------------------------------------------
+
+
+async def insert_favorite(session: AsyncSession, post_id: int, member_id: int, now: Any) -> bool:
+    """One 收藏 per member and post (the unique key): False when there is one already."""
+    stmt = (
+        _insert(session, PostFavorite)
+        .values(member_id=member_id, post_id=post_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["member_id", "post_id"])
+        .returning(PostFavorite.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def delete_favorite(session: AsyncSession, post_id: int, member_id: int) -> bool:
+    stmt = (
+        delete(PostFavorite)
+        .where(PostFavorite.post_id == post_id, PostFavorite.member_id == member_id)
+        .returning(PostFavorite.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def bump_favorites(session: AsyncSession, post_id: int, delta: int) -> int:
+    """``favorite_count ± 1``: the count after it."""
+    stmt = (
+        update(Post)
+        .where(Post.id == post_id)
+        .values(favorite_count=Post.favorite_count + delta)
+        .returning(Post.favorite_count)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def favorited_of(
+    session: AsyncSession, post_ids: Sequence[int], member_id: int | None
+) -> set[int]:
+    if member_id is None or not post_ids:
+        return set()
+    stmt = select(PostFavorite.post_id).where(
+        PostFavorite.member_id == member_id, PostFavorite.post_id.in_(post_ids)
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def favorites(
+    session: AsyncSession, member_id: int, *, before_id: int | None, limit: int
+) -> list[tuple[int, Post]]:
+    """The member's 收藏 of public posts, latest first: (favourite id, post)."""
+    stmt = (
+        select(PostFavorite.id, Post)
+        .join(Post, Post.id == PostFavorite.post_id)
+        .where(PostFavorite.member_id == member_id, Post.status == "approved")
+    )
+    if before_id is not None:
+        stmt = stmt.where(PostFavorite.id < before_id)
+    rows = await session.execute(_fresh(stmt.order_by(PostFavorite.id.desc()).limit(limit)))
+    return [(int(i), p) for i, p in rows.all()]
+
+
+async def insert_follow(session: AsyncSession, follower: int, followee: int, now: Any) -> bool:
+    stmt = (
+        _insert(session, Follow)
+        .values(follower_id=follower, followee_id=followee, created_at=now)
+        .on_conflict_do_nothing(index_elements=["follower_id", "followee_id"])
+        .returning(Follow.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def delete_follow(session: AsyncSession, follower: int, followee: int) -> bool:
+    stmt = (
+        delete(Follow)
+        .where(Follow.follower_id == follower, Follow.followee_id == followee)
+        .returning(Follow.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def follower_count(session: AsyncSession, followee: int) -> int:
+    stmt = select(func.count()).where(Follow.followee_id == followee)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def followed_of(
+    session: AsyncSession, followee_ids: Sequence[int], follower: int | None
+) -> set[int]:
+    if follower is None or not followee_ids:
+        return set()
+    stmt = select(Follow.followee_id).where(
+        Follow.follower_id == follower, Follow.followee_id.in_(followee_ids)
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def following_feed(
+    session: AsyncSession, follower: int, *, before_id: int | None, limit: int
+) -> list[Post]:
+    """Public posts of the authors ``follower`` follows, newest first (pins not apart)."""
+    followees = select(Follow.followee_id).where(Follow.follower_id == follower)
+    stmt = select(Post).where(Post.status == "approved", Post.member_id.in_(followees))
+    if before_id is not None:
+        stmt = stmt.where(Post.id < before_id)
+    return list(await session.scalars(_fresh(stmt.order_by(Post.id.desc()).limit(limit))))
 
 
 # -- questions and answers -------------------------------------------------------------------

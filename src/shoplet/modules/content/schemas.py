@@ -13,7 +13,7 @@ from shoplet.modules.catalog.public import ProductSummary
 from shoplet.modules.moderation.public import ModerationState
 
 ContentStatus = Literal["pending", "approved", "rejected", "removed"]
-FeedSort = Literal["latest", "hot"]
+FeedSort = Literal["latest", "hot", "following"]
 # Bounded generously here: each kind's rule (length of the plain text) is the service's,
 # answered with its own problem code after markup is removed.
 Text = Annotated[str, StringConstraints(max_length=4000)]
@@ -109,6 +109,16 @@ class LikeResult(ResponseModel):
     like_count: int
 
 
+class FavoriteResult(ResponseModel):
+    favorited: bool
+    favorite_count: int
+
+
+class FollowResult(ResponseModel):
+    following: bool
+    follower_count: int = Field(description="how many shoppers follow the author")
+
+
 class Topic(ResponseModel):
     id: int
     name: str
@@ -130,7 +140,10 @@ class Post(ResponseModel):
     is_pinned: bool
     like_count: int
     comment_count: int
+    favorite_count: int = 0
     liked: bool = False
+    favorited: bool = Field(default=False, description="the viewer 收藏'd it")
+    following_author: bool = Field(default=False, description="the viewer follows its author")
     created_at: datetime
 
 

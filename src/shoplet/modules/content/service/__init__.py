@@ -1,4 +1,5 @@
-"""Content: product Q&A (问大家), posts (种草) in topics, likes, comments, and moderation.
+"""Content: product Q&A (问大家), posts (种草) in topics, likes, 收藏 and 关注, comments, and
+moderation.
 
 Every question, answer, post and comment is screened (moderation's filter and WeChat's check,
 before the request's transaction) and submitted to moderation in its own transaction; it is
@@ -17,6 +18,7 @@ from shoplet.modules.content.service._common import (
     like,
     remove,
 )
+from shoplet.modules.content.service.follows import favorite, favorites, follow
 from shoplet.modules.content.service.posts import (
     comment,
     comments,
@@ -55,7 +57,10 @@ __all__ = [
     "comments",
     "create_post",
     "create_topic",
+    "favorite",
+    "favorites",
     "feed",
+    "follow",
     "is_buyer",
     "like",
     "list_posts_admin",

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
+from shoplet.core.errors import Unauthorized
 from shoplet.core.pagination import (
     InvalidCursor,
     decode_cursor,
@@ -148,7 +149,10 @@ async def _posts(
     names = await repo.topic_names(
         session, list({p.topic_id for p in rows if p.topic_id is not None})
     )
-    liked = await repo.liked_of(session, "post", [p.id for p in rows], viewer)
+    ids = [p.id for p in rows]
+    liked = await repo.liked_of(session, "post", ids, viewer)
+    favorited = await repo.favorited_of(session, ids, viewer)
+    following = await repo.followed_of(session, list({p.member_id for p in rows}), viewer)
     states = await moderation.states_of(session, "post", [p.id for p in rows]) if mine else {}
     out: list[Any] = []
     for p in rows:
@@ -164,7 +168,10 @@ async def _posts(
             "is_pinned": p.is_pinned,
             "like_count": p.like_count,
             "comment_count": p.comment_count,
+            "favorite_count": p.favorite_count,
             "liked": p.id in liked,
+            "favorited": p.id in favorited,
+            "following_author": p.member_id in following,
             "created_at": p.created_at,
         }
         if mine:
@@ -217,6 +224,7 @@ async def create_post(
         is_pinned=False,
         like_count=0,
         comment_count=0,
+        favorite_count=0,
         hot_score=r.hot_score(0, 0, now),
         created_at=now,
         updated_at=now,
@@ -267,7 +275,10 @@ async def feed(
     limit: int,
 ) -> Feed:
     """最新 (``latest``) or 热门 (``hot``) public posts, of a topic or all; pinned posts come
-    first, on the first page."""
+    first, on the first page. 关注 (``following``): the viewer's followed authors' posts,
+    newest first, pins among them."""
+    if sort == "following":
+        return await _following_feed(session, viewer=viewer, cursor=cursor, limit=limit)
     if topic_id is not None:
         await topic(session, topic_id)
     if sort == "hot":
@@ -288,6 +299,20 @@ async def feed(
             else encode_id_cursor(tail.id)
         )
     return Feed(pinned=views[: len(pins)], items=views[len(pins) :], next_cursor=next_cursor)
+
+
+async def _following_feed(
+    session: AsyncSession, *, viewer: int | None, cursor: str | None, limit: int
+) -> Feed:
+    if viewer is None:
+        raise Unauthorized("sign in to see the posts of the authors you follow")
+    rows = await repo.following_feed(
+        session, viewer, before_id=decode_id_cursor(cursor), limit=limit + 1
+    )
+    page = rows[:limit]
+    views = await _posts(session, page, viewer)
+    next_cursor = encode_id_cursor(page[-1].id) if len(rows) > limit else None
+    return Feed(pinned=[], items=views, next_cursor=next_cursor)
 
 
 async def post(session: AsyncSession, post_id: int, viewer: int | None) -> Any:

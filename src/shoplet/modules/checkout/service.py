@@ -18,6 +18,7 @@ WeChat Pay call.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,9 +37,11 @@ from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import discounts as terms
-from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
+from shoplet.modules.checkout import offers
+from shoplet.modules.checkout.errors import ActivityUnknown, NothingToOrder, SkuUnavailable
 from shoplet.modules.checkout.pricing import PriceBreakdown, ShippingRules, price
 from shoplet.modules.checkout.schemas import (
+    Activity,
     Channel,
     CheckoutItem,
     CheckoutPreview,
@@ -117,6 +120,8 @@ def request_hash(body: OrderCreate) -> str:
         canonical["points"] = body.points
     if body.delivery is not None and body.delivery.method != "express":
         canonical["delivery"] = body.delivery.model_dump(mode="json")
+    if body.activity is not None:
+        canonical["activity"] = body.activity.model_dump(mode="json")
     return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -158,6 +163,54 @@ async def _available(
     return held.get(plan.stock_ref, {})
 
 
+# -- activities (a play's own price) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Offered:
+    """The lines at the activity's prices (``priced``), the offer and what it was asked."""
+
+    priced: list[tuple[catalog.SkuSnapshot, int]]
+    offer: offers.Offer | None = None
+    source: offers.PriceSource | None = None
+    asked: tuple[offers.OfferLine, ...] = ()
+    ref_id: int = 0
+
+    def list_price(self, sku_id: int, snap: catalog.SkuSnapshot | None) -> int | None:
+        if self.offer is None or snap is None or sku_id not in self.offer.prices:
+            return None
+        return snap.price
+
+    def price_source(self, sku_id: int) -> str | None:
+        return self.offer.ref if self.offer is not None and sku_id in self.offer.prices else None
+
+
+async def _offered(
+    session: AsyncSession,
+    ctx: AppContext | None,
+    *,
+    member_id: int,
+    activity: Activity | None,
+    priced: list[tuple[catalog.SkuSnapshot, int]],
+) -> _Offered:
+    """Ask the activity's price source for its prices (its 4xx problem when it refuses) and
+    put them in the snapshots' place, so member prices, promotions and coupons see them."""
+    if activity is None:
+        return _Offered(priced)
+    if ctx is None:
+        raise ActivityUnknown(f"no price source {activity.kind!r}", kind=activity.kind)
+    source = offers.price_source(ctx, activity.kind)
+    asked = tuple(offers.OfferLine(s.sku_id, s.product_id, q, s.price) for s, q in priced)
+    offer = await source.quote(session, member_id=member_id, ref_id=activity.id, lines=asked)
+    repriced = [
+        (dataclasses.replace(s, price=offer.prices[s.sku_id]), q)
+        if s.sku_id in offer.prices
+        else (s, q)
+        for s, q in priced
+    ]
+    return _Offered(repriced, offer, source, asked, activity.id)
+
+
 # -- preview ---------------------------------------------------------------------------------
 
 
@@ -172,6 +225,8 @@ async def preview(
     no_coupon: bool = False,
     points: int | None = None,
     delivery: Delivery | None = None,
+    activity: Activity | None = None,
+    ctx: AppContext | None = None,
 ) -> CheckoutPreview:
     """Price what would be ordered, line by line, with warnings for lines that cannot be
     ordered (withdrawn, or more than in stock), the shopper's coupons against those lines, and
@@ -212,6 +267,9 @@ async def preview(
         else:
             statuses[sku_id] = "ok"
             orderable.append((snap, quantity))
+    offered = await _offered(session, ctx, member_id=member_id, activity=activity, priced=orderable)
+    orderable = offered.priced
+    shown = {s.sku_id: s.price for s, _ in orderable}
     rules = await _rules_for(session, plan)
     region_code = address.region_code if address is not None else None
     base = price(terms.pricing_lines(orderable), region_code=region_code, shipping=rules)
@@ -259,7 +317,11 @@ async def preview(
                 title=snap.product_title if snap else "",
                 spec_text=snap.spec_text if snap else "",
                 image=snap.image if snap else None,
-                unit_price=snap.price if snap else 0,
+                unit_price=shown.get(sku_id, snap.price if snap else 0),
+                list_price=offered.list_price(sku_id, snap),
+                price_label=offered.offer.label
+                if offered.list_price(sku_id, snap) is not None and offered.offer
+                else None,
                 quantity=quantity,
                 line_total=total,
                 discount=discount,
@@ -319,6 +381,7 @@ class _Priced:
     points: loyalty.PointsQuote | None
     quoted: terms.Terms
     delivery: stores.DeliveryPlan | None = None
+    offered: _Offered | None = None
 
     @property
     def coupon(self) -> promotions.WalletEntry | None:
@@ -326,12 +389,12 @@ class _Priced:
 
 
 async def _price_order(
-    session: AsyncSession, pii: PiiCipher, member_id: int, body: OrderCreate, wanted: Wanted
+    session: AsyncSession, ctx: AppContext, member_id: int, body: OrderCreate, wanted: Wanted
 ) -> _Priced:
     if not wanted.items:
         raise NothingToOrder()
     address = await members.get_address_snapshot(
-        session, pii, member_id=member_id, address_id=body.address_id
+        session, ctx.pii, member_id=member_id, address_id=body.address_id
     )
     snapshots = await catalog.get_sku_snapshots(session, [sku_id for sku_id, _ in wanted.items])
     for sku_id, _ in wanted.items:
@@ -340,7 +403,15 @@ async def _price_order(
             raise SkuUnavailable(f"SKU {sku_id} is not on sale", sku_id=sku_id)
     plan = await _delivery_plan(session, body.delivery)
     rules = await _rules_for(session, plan)
-    priced = [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
+    offered = await _offered(
+        session,
+        ctx,
+        member_id=member_id,
+        activity=body.activity,
+        priced=[(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items],
+    )
+    priced = offered.priced
+    snapshots = {s.sku_id: s for s, _ in priced}
     breakdown = price(terms.pricing_lines(priced), region_code=address.region_code, shipping=rules)
     member = await terms.member_terms(session, member_id=member_id, priced=priced)
     coupons: list[promotions.WalletEntry] = []
@@ -378,6 +449,7 @@ async def _price_order(
             unit_price=snapshots[sku_id].price,
             quantity=quantity,
             discount=breakdown.line_discounts[sku_id],
+            price_source=offered.price_source(sku_id),
         )
         for sku_id, quantity in wanted.items
     ]
@@ -389,6 +461,7 @@ async def _price_order(
         points=quoted.points,
         quoted=quoted,
         delivery=plan,
+        offered=offered,
     )
 
 
@@ -406,7 +479,7 @@ async def place_order(
     digest = request_hash(body)
     wanted = await _wanted(session, member_id, body.items)
     try:
-        priced = await _price_order(session, ctx.pii, member_id, body, wanted)
+        priced = await _price_order(session, ctx, member_id, body, wanted)
     except ShopletError:
         # A retry after success finds an empty cart (or a withdrawn SKU): the first result
         # still stands. Looked up only on this path, so a first attempt pays nothing for it.
@@ -435,7 +508,7 @@ async def place_order(
         idempotency_key=idempotency_key,
         request_hash=digest,
         expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
-        source=SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW,
+        source=_source_of(priced, wanted),
         stock_source_ref=priced.delivery.stock_ref if priced.delivery else None,
     )
     if created and priced.delivery is not None:
@@ -447,8 +520,10 @@ async def place_order(
             now=now,
         )
     if created:
-        # After the order row (the snapshots name it): promotions, then the coupon's lock,
-        # then the points; any of them losing a race raises 409 and the whole order rolls back.
+        # After the order row (the snapshots name it): the activity's claim, promotions, then
+        # the coupon's lock, then the points; any of them losing a race raises 409 and the
+        # whole order rolls back.
+        await _claim_offer(session, member_id=member_id, order_no=order.order_no, priced=priced)
         await _record_promotions(
             session, member_id=member_id, order_no=order.order_no, priced=priced
         )
@@ -460,6 +535,31 @@ async def place_order(
             session, member_id=member_id, sku_ids=[sku_id for sku_id, _ in wanted.items]
         )
     return order, created
+
+
+def _source_of(priced: _Priced, wanted: Wanted) -> str:
+    """The order's source: the activity's ("live"), else cart or buy now."""
+    offered = priced.offered
+    if offered is not None and offered.offer is not None and offered.offer.prices:
+        return offered.offer.source
+    return SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW
+
+
+async def _claim_offer(
+    session: AsyncSession, *, member_id: int, order_no: str, priced: _Priced
+) -> None:
+    """The activity takes what it limits, in the order's transaction (its 409 rolls back)."""
+    offered = priced.offered
+    if offered is None or offered.source is None or offered.offer is None:
+        return
+    prices = offered.offer.prices
+    await offered.source.claim(
+        session,
+        member_id=member_id,
+        ref_id=offered.ref_id,
+        order_no=order_no,
+        lines=[line for line in offered.asked if line.sku_id in prices],
+    )
 
 
 async def _record_promotions(

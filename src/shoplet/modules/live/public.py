@@ -1,6 +1,7 @@
 """What other modules may use from live sessions: nothing yet but its start-up hook, which
+registers the sessions' live prices with checkout (``activity: {"kind": "live"}``, 直播价) and
 starts this process's ``LiveHub`` (the Redis subscription that fans room events out to the
-sockets it holds, and the tick that batches likes and presence) and stops it on shutdown."""
+sockets it holds, and the tick that batches likes and presence), stopped on shutdown."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.checkout import public as checkout
 
 from .hub import hub_of
+from .service.pricing import KIND, LivePrices
 
 __all__ = ["startup"]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
+    checkout.register_price_source(ctx, KIND, LivePrices())
     hub = hub_of(ctx)
     await hub.start()
     return hub.stop

@@ -20,6 +20,7 @@ from shoplet.modules.live.errors import (
     NotOnShelf,
     ProductInvalid,
     SessionInvalid,
+    SessionNotFound,
     WrongStatus,
 )
 from shoplet.modules.live.hub import LiveHub

@@ -1,8 +1,9 @@
 """The comment rate limit under concurrency on PostgreSQL and Redis: thirty comments sent at
 once by one shopper pass exactly once (1 per 3 s), and with no gap, fifty pass exactly twenty
 times (20 a minute); exactly that many are stored. Buyers at the live price racing 下播 and a
-new shelf: no deadlock, never more units than the stock, nothing sold at the live price after. SQLite serialises writers, so these run on
-PostgreSQL only (the memory twin's atomicity is tested in test_store.py)."""
+new shelf: no deadlock, never more units than the stock, nothing sold at the live price after.
+SQLite serialises writers, so these run on PostgreSQL only (the memory twin's atomicity is
+tested in test_store.py)."""
 
 from __future__ import annotations
 

@@ -56,6 +56,13 @@ async def lock_session_shared(session: AsyncSession, session_id: int) -> LiveSes
     return (await session.scalars(_fresh(stmt))).first()
 
 
+async def lock_session(session: AsyncSession, session_id: int) -> LiveSession | None:
+    """The session locked for update: a new shelf takes the row before the shelf's rows, the
+    order in which an order at live prices takes them (share locks), so neither deadlocks."""
+    stmt = select(LiveSession).where(LiveSession.id == session_id).with_for_update()
+    return (await session.scalars(_fresh(stmt))).first()
+
+
 async def update_session(
     session: AsyncSession, session_id: int, values: Mapping[str, Any], *, status: str | None = None
 ) -> bool:

@@ -18,7 +18,6 @@ WeChat Pay call.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -38,7 +37,7 @@ from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import discounts as terms
 from shoplet.modules.checkout import offers
-from shoplet.modules.checkout.errors import ActivityUnknown, NothingToOrder, SkuUnavailable
+from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
 from shoplet.modules.checkout.pricing import PriceBreakdown, ShippingRules, price
 from shoplet.modules.checkout.schemas import (
     Activity,
@@ -163,54 +162,6 @@ async def _available(
     return held.get(plan.stock_ref, {})
 
 
-# -- activities (a play's own price) --------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Offered:
-    """The lines at the activity's prices (``priced``), the offer and what it was asked."""
-
-    priced: list[tuple[catalog.SkuSnapshot, int]]
-    offer: offers.Offer | None = None
-    source: offers.PriceSource | None = None
-    asked: tuple[offers.OfferLine, ...] = ()
-    ref_id: int = 0
-
-    def list_price(self, sku_id: int, snap: catalog.SkuSnapshot | None) -> int | None:
-        if self.offer is None or snap is None or sku_id not in self.offer.prices:
-            return None
-        return snap.price
-
-    def price_source(self, sku_id: int) -> str | None:
-        return self.offer.ref if self.offer is not None and sku_id in self.offer.prices else None
-
-
-async def _offered(
-    session: AsyncSession,
-    ctx: AppContext | None,
-    *,
-    member_id: int,
-    activity: Activity | None,
-    priced: list[tuple[catalog.SkuSnapshot, int]],
-) -> _Offered:
-    """Ask the activity's price source for its prices (its 4xx problem when it refuses) and
-    put them in the snapshots' place, so member prices, promotions and coupons see them."""
-    if activity is None:
-        return _Offered(priced)
-    if ctx is None:
-        raise ActivityUnknown(f"no price source {activity.kind!r}", kind=activity.kind)
-    source = offers.price_source(ctx, activity.kind)
-    asked = tuple(offers.OfferLine(s.sku_id, s.product_id, q, s.price) for s, q in priced)
-    offer = await source.quote(session, member_id=member_id, ref_id=activity.id, lines=asked)
-    repriced = [
-        (dataclasses.replace(s, price=offer.prices[s.sku_id]), q)
-        if s.sku_id in offer.prices
-        else (s, q)
-        for s, q in priced
-    ]
-    return _Offered(repriced, offer, source, asked, activity.id)
-
-
 # -- preview ---------------------------------------------------------------------------------
 
 
@@ -267,7 +218,9 @@ async def preview(
         else:
             statuses[sku_id] = "ok"
             orderable.append((snap, quantity))
-    offered = await _offered(session, ctx, member_id=member_id, activity=activity, priced=orderable)
+    offered = await offers.offered(
+        session, ctx, member_id=member_id, activity=activity, priced=orderable
+    )
     orderable = offered.priced
     shown = {s.sku_id: s.price for s, _ in orderable}
     rules = await _rules_for(session, plan)
@@ -319,9 +272,7 @@ async def preview(
                 image=snap.image if snap else None,
                 unit_price=shown.get(sku_id, snap.price if snap else 0),
                 list_price=offered.list_price(sku_id, snap),
-                price_label=offered.offer.label
-                if offered.list_price(sku_id, snap) is not None and offered.offer
-                else None,
+                price_label=offered.label(sku_id),
                 quantity=quantity,
                 line_total=total,
                 discount=discount,
@@ -381,7 +332,7 @@ class _Priced:
     points: loyalty.PointsQuote | None
     quoted: terms.Terms
     delivery: stores.DeliveryPlan | None = None
-    offered: _Offered | None = None
+    offered: offers.Offered | None = None
 
     @property
     def coupon(self) -> promotions.WalletEntry | None:
@@ -403,7 +354,7 @@ async def _price_order(
             raise SkuUnavailable(f"SKU {sku_id} is not on sale", sku_id=sku_id)
     plan = await _delivery_plan(session, body.delivery)
     rules = await _rules_for(session, plan)
-    offered = await _offered(
+    offered = await offers.offered(
         session,
         ctx,
         member_id=member_id,
@@ -523,7 +474,10 @@ async def place_order(
         # After the order row (the snapshots name it): the activity's claim, promotions, then
         # the coupon's lock, then the points; any of them losing a race raises 409 and the
         # whole order rolls back.
-        await _claim_offer(session, member_id=member_id, order_no=order.order_no, priced=priced)
+        if priced.offered is not None:
+            await offers.claim(
+                session, priced.offered, member_id=member_id, order_no=order.order_no
+            )
         await _record_promotions(
             session, member_id=member_id, order_no=order.order_no, priced=priced
         )
@@ -539,27 +493,8 @@ async def place_order(
 
 def _source_of(priced: _Priced, wanted: Wanted) -> str:
     """The order's source: the activity's ("live"), else cart or buy now."""
-    offered = priced.offered
-    if offered is not None and offered.offer is not None and offered.offer.prices:
-        return offered.offer.source
-    return SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW
-
-
-async def _claim_offer(
-    session: AsyncSession, *, member_id: int, order_no: str, priced: _Priced
-) -> None:
-    """The activity takes what it limits, in the order's transaction (its 409 rolls back)."""
-    offered = priced.offered
-    if offered is None or offered.source is None or offered.offer is None:
-        return
-    prices = offered.offer.prices
-    await offered.source.claim(
-        session,
-        member_id=member_id,
-        ref_id=offered.ref_id,
-        order_no=order_no,
-        lines=[line for line in offered.asked if line.sku_id in prices],
-    )
+    default = SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW
+    return priced.offered.order_source(default) if priced.offered is not None else default
 
 
 async def _record_promotions(

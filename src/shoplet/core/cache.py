@@ -258,7 +258,7 @@ class _RedisTier:
             return None
         if answer[0] == 1:
             return bytes(answer[1]), int(answer[2]) / 1000
-        return answer[0] == 2
+        return bool(answer[0] == 2)
 
     async def release_lease(self, full: str, token: str) -> None:
         try:

@@ -2,7 +2,7 @@
 follows of authors (content_follow, never oneself)
 
 Revision ID: 0080_content_follows
-Revises: 0072_achievements
+Revises: 0078_order_line_price_source
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import shoplet.core.db
 
 revision: str = "0080_content_follows"
-down_revision: str | None = "0072_achievements"
+down_revision: str | None = "0078_order_line_price_source"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,9 +2,9 @@
 console's 成就 lists the built-ins with their unlock counts and edits one through its dialog;
 品牌形象 changes the empty-cart message with a live preview, and a new shopper's empty cart then
 shows the mascot saying it. A shopper's first paid order unlocks 首单: the payment result page
-celebrates it once (not again on 我的), 我的 shows the badge, 我的成就 lists it with its date
-(locked ones with progress) and 晒一晒 draws the share card. Every page is scanned with axe and
-the keyboard audit, and photographed."""
+celebrates it once (not again on 我的), 我的 and 会员中心 show the badge, 我的成就 lists it with
+its date (locked ones with progress) and 晒一晒 draws the share card. Every page is scanned with
+axe and the keyboard audit, and photographed."""
 
 from __future__ import annotations
 
@@ -186,6 +186,16 @@ def test_a_first_paid_order_unlocks_the_first_order_badge_and_celebrates_once(
     expect(phone.get_by_test_id("achievement-ten_orders")).to_contain_text("1/10")
     expect(phone.get_by_test_id("achievements-count")).to_contain_text("已解锁 1/")
     _check(phone, "achievements")
+
+    # 会员中心: 我的徽章 with the newest badge, the count and the way to 我的成就.
+    phone.goto(page_url("member_centre"))
+    badges = phone.get_by_test_id("member-badges")
+    expect(badges).to_contain_text("我的徽章")
+    expect(badges.get_by_role("img", name="首单徽章")).to_be_visible()
+    expect(badges).to_contain_text("已解锁 1/")
+    _check(phone, "member-centre-badges")
+    phone.get_by_test_id("member-badges-all").click()
+    phone.wait_for_url(re.compile(r"/pkg-user/achievements/index"))
 
     # 晒一晒: the share card through the poster pipeline.
     phone.get_by_test_id("achievement-share-first_order").click()

@@ -2,8 +2,10 @@
 session and fills its shelf through the API; the H5 list shows it as 预告 with its countdown and
 订阅提醒; once started, two shoppers (two browser contexts, phone viewports) join the room: A
 comments and B sees it arrive over the socket; the owner's control room (console) presses 讲解
-on a product and both shoppers see the 讲解中 card; after 下播 the replay page opens. Every page
-is scanned with axe and photographed (docs/screenshots).
+on a product and both shoppers see the 讲解中 card; B buys it from the 购物袋 (去购买 → the
+product page with the session → 立即购买) and checkout shows the 直播价 beside the struck catalogue
+price; after 下播 the replay page opens. Every page is scanned with axe and photographed
+(docs/screenshots).
 
 The player: Debian's Chromium plays H.264 only with its proprietary codecs, and this machine has
 no encoder to make segments, so the test writes an HLS manifest into the media directory and
@@ -64,6 +66,20 @@ def _sign_in(server: Server, page: Any, code: str) -> None:
     write_shopper_session(page, tokens)
 
 
+def _stocked_product(server: Server) -> dict[str, Any]:
+    """A listed product whose every option is well stocked (other tests on this server buy)."""
+    for item in server.http.get(f"{API}/products", params={"limit": 50}).json()["items"]:
+        detail = server.http.get(f"{API}/products/{item['id']}").json()
+        if detail["skus"] and all(sku["available"] >= 5 for sku in detail["skus"]):
+            return dict(item)
+    raise AssertionError("the demo seed has no product in stock")
+
+
+def _yuan(fen: int) -> str:
+    """As the storefront writes a price (shared ``formatFen``): ¥1,234.56."""
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
 def _checked(page: Any, name: str) -> None:
     screenshot(page, name)
     assert axe_scan(page, name=name) == []
@@ -87,16 +103,14 @@ def _session(server: Server, owner: Staff, title: str, starts_in: timedelta) -> 
 def test_two_shoppers_share_a_live_room_run_from_the_control_room(
     server: Server, owner: Staff, context: Any, phone: Any, phone_b: Any
 ) -> None:
-    products = server.http.get(f"{API}/products", params={"limit": 2}).json()["items"]
-    product = products[0]
+    product = _stocked_product(server)
     session = _session(server, owner, f"秋冬上新{RUN}", timedelta(hours=2))
     sid = session["id"]
+    live_price = max(1, product["price"] - 100)
     shelf = server.http.put(
         f"{API}/console/live/sessions/{sid}/shelf",
         headers=owner.auth,
-        json={
-            "items": [{"product_id": product["id"], "live_price": max(1, product["price"] - 100)}]
-        },
+        json={"items": [{"product_id": product["id"], "live_price": live_price}]},
     )
     assert shelf.status_code == 200, shelf.text
     _sign_in(server, phone, f"test-live-a{RUN}")
@@ -158,6 +172,21 @@ def test_two_shoppers_share_a_live_room_run_from_the_control_room(
     phone_b.get_by_role("button", name="关闭购物袋").click()
     _checked(phone, "storefront-live-room")
     assert_accessible(page, "console-live-control")
+
+    # 去购买 from the 购物袋: the product page carries the session; 立即购买 checks out at the
+    # 直播价, the catalogue price struck through beside it.
+    phone_b.get_by_test_id("live-shelf-open").click()
+    shelf_b = phone_b.get_by_test_id("live-shelf")
+    shelf_b.get_by_role("button", name=f"去购买：{product['title']}").click()
+    phone_b.wait_for_url(re.compile(rf"[?&]live={sid}(&|$)"))
+    phone_b.get_by_role("button", name="立即购买").first.click()
+    phone_b.wait_for_url(re.compile(r"/pkg-trade/checkout/index"))
+    items = phone_b.get_by_role("list", name="商品清单")
+    expect(items).to_contain_text(product["title"])
+    expect(phone_b.get_by_test_id("line-price-label")).to_have_text("直播价")
+    expect(items).to_contain_text(_yuan(live_price))
+    expect(items.get_by_label(re.compile(r"^原价¥[\d,]+\.\d\d$"))).to_be_visible()
+    _checked(phone_b, "storefront-live-checkout")
 
     # The list in the console, then 下播: the shoppers' room turns into the replay.
     page.goto(f"{CONSOLE}/live")

@@ -8273,6 +8273,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/achievements/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Achievement Summary
+         * @description 会员中心's badges: the newest unlocked ones (``limit``, default 4) and the counts.
+         */
+        get: operations["my_achievement_summary_api_v1_me_achievements_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/achievements/{code}/poster": {
         parameters: {
             query?: never;
@@ -10671,6 +10691,36 @@ export interface components {
              */
             smape: number | null;
         };
+        /**
+         * AchievementSummary
+         * @description 会员中心's badge row: the newest unlocked badges and the count (unlocked of total).
+         */
+        AchievementSummary: {
+            /**
+             * Latest
+             * @description newest first, at most ``limit``
+             */
+            latest: components["schemas"]["BadgeBrief"][];
+            /** Total */
+            total: number;
+            /** Unlocked Count */
+            unlocked_count: number;
+        };
+        /**
+         * Activity
+         * @description The play the shopper buys from, at its price (``live``: the session's 直播价 for the
+         *     products pinned with one; 409 ``live.session_ended`` / ``live.product_not_on_sale``
+         *     otherwise). Only with ``items`` (buy now).
+         */
+        Activity: {
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @example live
+             */
+            kind: string;
+        };
         /** Address */
         Address: {
             /** City */
@@ -11939,6 +11989,25 @@ export interface components {
             total: number;
             /** Unlocked */
             unlocked: number;
+        };
+        /**
+         * BadgeBrief
+         * @description An unlocked badge as the 会员中心 shows it.
+         */
+        BadgeBrief: {
+            /** Badge Color */
+            badge_color: string;
+            /** Badge Url */
+            badge_url: string;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Unlocked At
+             * Format: date-time
+             */
+            unlocked_at: string;
         };
         /** Balance */
         Balance: {
@@ -13793,6 +13862,8 @@ export interface components {
         };
         /** CheckoutPreviewRequest */
         CheckoutPreviewRequest: {
+            /** @description absent: catalogue prices */
+            activity?: components["schemas"]["Activity"] | null;
             /** Address Id */
             address_id?: number | null;
             /**
@@ -19220,6 +19291,8 @@ export interface components {
         };
         /** OrderCreate */
         OrderCreate: {
+            /** @description absent: catalogue prices */
+            activity?: components["schemas"]["Activity"] | null;
             /** Address Id */
             address_id: number;
             /**
@@ -20768,8 +20841,18 @@ export interface components {
             image: string | null;
             /** Line Total */
             line_total: number;
+            /**
+             * List Price
+             * @description the catalogue price when an activity set unit_price
+             */
+            list_price?: number | null;
             /** Payable */
             payable: number;
+            /**
+             * Price Label
+             * @description 直播价: who set unit_price
+             */
+            price_label?: string | null;
             /** Product Id */
             product_id: number | null;
             /** Quantity */
@@ -63525,6 +63608,53 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    my_achievement_summary_api_v1_me_achievements_summary_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AchievementSummary"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

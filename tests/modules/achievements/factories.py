@@ -15,6 +15,7 @@ from tests.modules.orders.factories import Shopper, one_sku, pay, placed
 
 ME = "/api/v1/me/achievements"
 CELEBRATIONS = "/api/v1/me/achievements/celebrations"
+SUMMARY = "/api/v1/me/achievements/summary"
 CONSOLE = "/api/v1/console/achievements"
 MASCOT = "/api/v1/mascot"
 CONSOLE_MASCOT = "/api/v1/console/mascot"

@@ -5,6 +5,8 @@ with its code and leaves the database as it was."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 from sqlalchemy import func, select
 
@@ -15,7 +17,7 @@ from shoplet.core.events.models import OutboxEvent
 from shoplet.core.jobs import run_job
 from shoplet.modules.achievements import service
 from shoplet.modules.achievements.events import UNLOCKED
-from shoplet.modules.achievements.models import BackfillJob, Definition
+from shoplet.modules.achievements.models import BackfillJob, Definition, Unlock
 from tests.conftest import snapshot
 from tests.modules.achievements.factories import (
     CELEBRATIONS,
@@ -23,6 +25,7 @@ from tests.modules.achievements.factories import (
     CONSOLE_MASCOT,
     MASCOT,
     ME,
+    SUMMARY,
     achievement_entries,
     by_code,
     count,
@@ -412,3 +415,46 @@ async def test_a_merged_account_brings_its_unlocks(
     assert all(after[d] == bob_before[d] for d in bob_before)  # the survivor's own stay
     # The achievement both had stays with the absorbed account: nothing is deleted.
     assert [u.definition_id for u in await unlock_rows(ctx, alice.member_id)] == [one.json()["id"]]
+
+
+async def test_the_member_center_summary_shows_the_newest_badges(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    alice, bob = await shopper(client, "alice"), await shopper(client, "bob")
+    empty = (await client.get(SUMMARY, headers=alice.headers)).json()
+    total = empty["total"]
+    assert total >= 5
+    assert (empty["unlocked_count"], empty["latest"]) == (0, [])
+
+    async with unit_of_work(ctx.sessionmaker) as s:
+        definitions = list(await s.scalars(select(Definition).order_by(Definition.id)))
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        s.add_all(
+            Unlock(
+                member_id=alice.member_id,
+                definition_id=d.id,
+                value=1,
+                points=0,
+                source="test",
+                unlocked_at=start + timedelta(days=i),
+                seen_at=None,
+            )
+            for i, d in enumerate(definitions[:5])
+        )
+        definitions[0].is_enabled = False  # unlocked, then disabled: still counted
+    newest = [d.code for d in reversed(definitions[:5])]
+
+    summary = (await client.get(SUMMARY, headers=alice.headers)).json()
+    assert (summary["unlocked_count"], summary["total"]) == (5, total)
+    assert [b["code"] for b in summary["latest"]] == newest[:4]
+    assert summary["latest"][0]["badge_url"].startswith("/api/v1/achievements/badges/")
+    assert not summary["latest"][0]["badge_url"].endswith("-locked.svg")
+    two = (await client.get(SUMMARY, params={"limit": 2}, headers=alice.headers)).json()
+    assert [b["code"] for b in two["latest"]] == newest[:2]
+    mine = (await client.get(ME, headers=alice.headers)).json()
+    assert (mine["unlocked_count"], mine["total"]) == (5, total)
+    assert (await client.get(SUMMARY, headers=bob.headers)).json()["latest"] == []
+
+    assert (await client.get(SUMMARY)).status_code == 401
+    too_many = await client.get(SUMMARY, params={"limit": 9}, headers=alice.headers)
+    assert too_many.status_code == 422

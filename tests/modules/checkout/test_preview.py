@@ -85,6 +85,8 @@ async def test_the_cart_selection_is_priced_with_warnings(
         "spec_text": "尺码:S",
         "image": "/media/products/0123456789abcdef0123.jpg",
         "unit_price": 5900,
+        "list_price": None,
+        "price_label": None,
         "quantity": 2,
         "line_total": 11800,
         "discount": 0,

@@ -1,7 +1,9 @@
 """The comment rate limit under concurrency on PostgreSQL and Redis: thirty comments sent at
 once by one shopper pass exactly once (1 per 3 s), and with no gap, fifty pass exactly twenty
-times (20 a minute); exactly that many are stored. SQLite serialises writers, so these run on
-PostgreSQL only (the memory twin's atomicity is tested in test_store.py)."""
+times (20 a minute); exactly that many are stored. Buyers at the live price racing 下播 and a
+new shelf: no deadlock, never more units than the stock, nothing sold at the live price after.
+SQLite serialises writers, so these run on PostgreSQL only (the memory twin's atomicity is
+tested in test_store.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from shoplet.app import create_app
 from shoplet.core.context import AppContext
 from shoplet.core.db import create_engine
 from tests.conftest import BackendDb, make_context
-from tests.modules.live.factories import comment_rows, live, store_url
-from tests.modules.orders.factories import shopper
+from tests.modules.live.factories import comment_rows, console_url, live, store_url
+from tests.modules.orders.factories import ORDERS, Shopper, level, new_key, product, shopper
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +91,70 @@ async def test_concurrent_comments_of_one_shopper_pass_exactly_the_limit(
         outcomes = await _burst(app, sid, alice.headers, sent)
     assert outcomes == {(201, None): passed, (429, "live.rate_limited"): sent - passed}
     assert len(await comment_rows(ctx)) == passed
+
+
+async def test_buyers_at_the_live_price_racing_the_end_and_the_stock(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
+    """Eight shoppers buy 5 units at the live price while the operator ends the session (下播)
+    and replaces the shelf at once: no deadlock, no 500; every order placed is at the live
+    price, never more units than the stock, and an order placed after 下播 is refused."""
+    buyers = [await shopper(client, f"buyer{i}") for i in range(8)]
+    product_id, [sku_id] = await product(ctx, (5900, 5))
+    pinned = [{"product_id": product_id, "live_price": 3900}]
+    sid = (await live(client, operator, pinned))["id"]
+    async with app_with(backend_db, ctx) as app:
+        transport = httpx.ASGITransport(app=app)
+        start = asyncio.Event()
+
+        async def buy(who: Shopper) -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as c:
+                await start.wait()
+                return await c.post(
+                    ORDERS,
+                    json={
+                        "address_id": who.address_id,
+                        "items": [{"sku_id": sku_id, "quantity": 1}],
+                        "activity": {"kind": "live", "id": sid},
+                    },
+                    headers={**who.headers, "Idempotency-Key": new_key()},
+                )
+
+        async def operate(action: str) -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as c:
+                await start.wait()
+                if action == "shelf":
+                    return await c.put(
+                        console_url(sid, "shelf"), json={"items": pinned}, headers=operator
+                    )
+                return await c.post(console_url(sid, "end"), headers=operator)
+
+        tasks = [asyncio.create_task(buy(b)) for b in buyers]
+        ops = [asyncio.create_task(operate(a)) for a in ("shelf", "end")]
+        start.set()
+        responses = await asyncio.gather(*tasks)
+        operated = await asyncio.gather(*ops)
+    assert operated[1].status_code == 200, operated[1].text
+    assert operated[0].status_code in {200, 409}, operated[0].text
+    codes = Counter(
+        (r.status_code, None if r.status_code == 201 else r.json()["code"]) for r in responses
+    )
+    assert set(codes) <= {
+        (201, None),
+        (409, "live.session_ended"),
+        (409, "inventory.insufficient"),
+    }, codes
+    placed = [r.json() for r in responses if r.status_code == 201]
+    assert len(placed) <= 5
+    assert all(o["items_total"] == 3900 for o in placed)
+    assert await level(ctx, sku_id) == (5, len(placed))
+    late = await client.post(
+        ORDERS,
+        json={
+            "address_id": buyers[0].address_id,
+            "items": [{"sku_id": sku_id, "quantity": 1}],
+            "activity": {"kind": "live", "id": sid},
+        },
+        headers={**buyers[0].headers, "Idempotency-Key": new_key()},
+    )
+    assert (late.status_code, late.json()["code"]) == (409, "live.session_ended")

@@ -196,6 +196,8 @@ export const api = {
   achievements: {
     // 我的成就: unlocked (with dates) then locked (progress N/M).
     mine: () => call('myAchievements'),
+    // 会员中心's row: the newest unlocked badges (at most `limit`) and unlocked_count / total.
+    summary: (limit = 4) => call('myAchievementSummary', { query: { limit } }),
     // Unlocks not celebrated yet; each is marked seen once shown.
     celebrations: () => call('myCelebrations'),
     seen: (code) => call('markAchievementSeen', { params: { code } }),

@@ -25,6 +25,8 @@ export const useCheckoutStore = defineStore('checkout', {
     // How it reaches the shopper: null (express), or the store's plan
     // {method: 'pickup', store_id, window_start, store_name} / {method: 'same_city', store_id, lat, lng, store_name}.
     delivery: null,
+    // Bought from a play at its price: {kind: 'live', id: <session>} (直播价), else null.
+    activity: null,
     preview: null,
     // One key per purchase attempt: a retried submit (network drop, double tap) reuses it, so the
     // backend returns the first order instead of creating a second one.
@@ -46,8 +48,10 @@ export const useCheckoutStore = defineStore('checkout', {
     pointsQuote: (s) => (s.preview && s.preview.points) || null,
   },
   actions: {
-    start({ items = null } = {}) {
+    start({ items = null, activity = null } = {}) {
       this.items = items
+      // An activity's price is for the items bought now, never for the cart.
+      this.activity = items ? activity : null
       this.preview = null
       this.remark = ''
       this.couponId = null
@@ -68,6 +72,7 @@ export const useCheckoutStore = defineStore('checkout', {
       const body = {}
       if (this.addressId != null) body.address_id = this.addressId
       if (this.items) body.items = this.items
+      if (this.activity) body.activity = this.activity
       if (this.delivery) body.delivery = wireDelivery(this.delivery)
       if (this.noCoupon) body.no_coupon = true
       else if (this.couponId != null) body.coupon_id = this.couponId
@@ -113,6 +118,7 @@ export const useCheckoutStore = defineStore('checkout', {
       if (!this.idempotencyKey) this.idempotencyKey = randomId('ck_')
       const body = { address_id: this.addressId }
       if (this.items) body.items = this.items
+      if (this.activity) body.activity = this.activity
       if (this.delivery) body.delivery = wireDelivery(this.delivery)
       if (this.remark.trim()) body.remark = this.remark.trim()
       // The coupon the shopper saw applied: the order uses exactly that one, or none.

@@ -1,8 +1,10 @@
 // The live room's client without a network or a clock: authenticate with the first frame,
 // comments acknowledged by ref, likes batched into one frame, reconnect after a drop, and no
-// reconnect once banned; the countdown and count helpers.
+// reconnect once banned; the countdown and count helpers; the room's 购买 carrying the session to
+// checkout for the 直播价.
 import { describe, expect, it } from 'vitest'
 import { countdown, createRoomClient, mergeComments, shortCount } from '../../src/utils/live'
+import { liveActivity, liveBuyUrl } from '../../src/utils/livePrice'
 
 function fakeSocket() {
   const handlers = {}
@@ -98,5 +100,19 @@ describe('helpers', () => {
   it('shortens large counts', () => {
     expect(shortCount(9999)).toBe('9999')
     expect(shortCount(12345)).toBe('1.2万')
+  })
+})
+
+describe('buying at the live price', () => {
+  const live = { id: 12, status: 'live' }
+  it('carries the live session to the product page only for a live price while live', () => {
+    expect(liveBuyUrl(live, { product_id: 7, live_price: 3900 })).toBe('/pages/product/detail?id=7&live=12')
+    expect(liveBuyUrl(live, { product_id: 7, live_price: null })).toBe('/pages/product/detail?id=7')
+    expect(liveBuyUrl({ id: 12, status: 'ended' }, { product_id: 7, live_price: 3900 })).toBe('/pages/product/detail?id=7')
+  })
+
+  it('turns the page query into the checkout activity', () => {
+    expect(liveActivity('12')).toEqual({ kind: 'live', id: 12 })
+    for (const bad of [undefined, '', '0', '-3', '1.5', 'abc']) expect(liveActivity(bad)).toBe(null)
   })
 })

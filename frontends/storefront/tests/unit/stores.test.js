@@ -8,6 +8,7 @@ import { useCheckoutStore } from '../../src/stores/checkout'
 import { useFavoritesStore } from '../../src/stores/favorites'
 import { aftersaleStatusText, orderActions, statusText, useOrdersStore } from '../../src/stores/orders'
 import { usePrefsStore } from '../../src/stores/prefs'
+import { liveActivity } from '../../src/utils/livePrice'
 import { fakeBackend } from './fake-backend'
 
 const TOKENS = { access_token: 'a1', refresh_token: 'r1', token_type: 'bearer', expires_in: 900, member: { id: 5, nickname: '小王', phone: '138****0000' } }
@@ -189,6 +190,30 @@ describe('checkout store', () => {
     await checkout.loadPreview()
     expect(requests[1].data).toEqual({ address_id: 3 })
     expect(checkout.breakdown.payable_total).toBe(100)
+  })
+
+  it('checks out from a live room at the live price: the activity on the preview and the order', async () => {
+    const line = { sku_id: 1, title: 'T恤', unit_price: 3900, list_price: 5900, price_label: '直播价', quantity: 2, line_total: 7800, discount: 0, payable: 7800, status: 'ok' }
+    const preview = { lines: [line], items_total: 7800, shipping_fee: 0, discount_total: 0, payable_total: 7800, warnings: [], can_place_order: true }
+    const { requests } = useBackend({
+      'POST /api/v1/checkout/preview': () => preview,
+      'POST /api/v1/orders': () => ({ status: 201, data: { order_no: 'SO2', items_total: 7800 } }),
+    })
+    const checkout = useCheckoutStore()
+    checkout.start({ items: [{ sku_id: 1, quantity: 2 }], activity: liveActivity('12') })
+    checkout.setAddress(9)
+    await checkout.loadPreview()
+    const activity = { kind: 'live', id: 12 }
+    expect(requests[0].data).toEqual({ address_id: 9, items: [{ sku_id: 1, quantity: 2 }], activity })
+    expect(checkout.preview.lines[0]).toMatchObject({ unit_price: 3900, list_price: 5900, price_label: '直播价' })
+    await checkout.placeOrder()
+    expect(requests[1].data).toEqual({ address_id: 9, items: [{ sku_id: 1, quantity: 2 }], activity })
+
+    // The cart is never bought at a room's price.
+    checkout.start({ activity })
+    await checkout.loadPreview()
+    const previews = requests.filter((r) => r.url.endsWith('/api/v1/checkout/preview'))
+    expect(previews.at(-1).data).toEqual({ address_id: 9 })
   })
 })
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
@@ -15,6 +15,7 @@ from shoplet.core.http_cache import NO_STORE
 from shoplet.integrations.setup import IntegrationsDep
 from shoplet.modules.achievements import badges, service
 from shoplet.modules.achievements.schemas import (
+    AchievementSummary,
     Celebration,
     Mascot,
     MyAchievements,
@@ -46,6 +47,18 @@ async def my_achievements(
     """我的成就: unlocked achievements with their dates, then locked ones with progress N/M."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.my_achievements(session, member.id)
+
+
+@router.get("/me/achievements/summary", tags=["me"], responses=problem_responses(401))
+async def my_achievement_summary(
+    member: CurrentMember,
+    session: DbSession,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=8)] = 4,
+) -> AchievementSummary:
+    """会员中心's badges: the newest unlocked ones (``limit``, default 4) and the counts."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.summary(session, member.id, limit=limit)
 
 
 @router.get("/me/achievements/celebrations", tags=["me"], responses=problem_responses(401))

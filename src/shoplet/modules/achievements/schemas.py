@@ -90,6 +90,24 @@ class MyAchievements(ResponseModel):
     items: list[MyAchievement]
 
 
+class BadgeBrief(ResponseModel):
+    """An unlocked badge as the 会员中心 shows it."""
+
+    code: str
+    name: str
+    badge_url: str
+    badge_color: str
+    unlocked_at: datetime
+
+
+class AchievementSummary(ResponseModel):
+    """会员中心's badge row: the newest unlocked badges and the count (unlocked of total)."""
+
+    unlocked_count: int
+    total: int
+    latest: list[BadgeBrief] = Field(description="newest first, at most ``limit``")
+
+
 class Celebration(ResponseModel):
     """An unlock the storefront has not celebrated yet."""
 

@@ -36,7 +36,9 @@ from shoplet.modules.achievements.events import UNLOCKED
 from shoplet.modules.achievements.models import BackfillJob as JobRow
 from shoplet.modules.achievements.models import Definition
 from shoplet.modules.achievements.schemas import (
+    AchievementSummary,
     BackfillJob,
+    BadgeBrief,
     Celebration,
     DefinitionAdmin,
     DefinitionWrite,
@@ -312,6 +314,35 @@ async def my_achievements(session: AsyncSession, member_id: int) -> MyAchievemen
     )
     locked = [i for i in items if not i.unlocked]
     return MyAchievements(unlocked_count=len(unlocked), total=len(items), items=unlocked + locked)
+
+
+async def summary(session: AsyncSession, member_id: int, *, limit: int) -> AchievementSummary:
+    """The newest ``limit`` unlocked badges and the counts of 我的成就, without the progress
+    figures (no metric is computed: the member's unlocks and the definitions, two small reads),
+    so 会员中心 can show it on every visit."""
+    await ensure_builtins(session, utcnow())
+    definitions = {d.id: d for d in await repo.list_definitions(session)}
+    unlocks = [
+        (u, d)
+        for u in await repo.member_unlocks(session, member_id)
+        if (d := definitions.get(u.definition_id)) is not None
+    ]
+    unlocked_ids = {u.definition_id for u, _ in unlocks}
+    newest = sorted(unlocks, key=lambda pair: (pair[0].unlocked_at, pair[1].code), reverse=True)
+    return AchievementSummary(
+        unlocked_count=len(unlocks),
+        total=sum(1 for d in definitions.values() if d.is_enabled or d.id in unlocked_ids),
+        latest=[
+            BadgeBrief(
+                code=d.code,
+                name=d.name,
+                badge_url=badge_url(d.badge_icon, d.badge_color),
+                badge_color=d.badge_color,
+                unlocked_at=u.unlocked_at,
+            )
+            for u, d in newest[:limit]
+        ],
+    )
 
 
 async def celebrations(session: AsyncSession, member_id: int) -> list[Celebration]:

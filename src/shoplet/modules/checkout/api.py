@@ -60,6 +60,8 @@ async def preview(
         no_coupon=body.no_coupon,
         points=body.points,
         delivery=body.delivery,
+        activity=body.activity,
+        ctx=ctx,
     )
 
 
@@ -82,6 +84,8 @@ async def coupons_for_cart(
         address_id=body.address_id,
         items=body.items,
         no_coupon=True,
+        activity=body.activity,
+        ctx=ctx,
     )
     return previewed.coupons
 

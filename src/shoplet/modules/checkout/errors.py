@@ -20,9 +20,20 @@ class SkuUnavailable(Conflict):
     title = "An item is not on sale any more"
 
 
+class ActivityUnknown(BadRequest):
+    code = "checkout.activity_unknown"
+    title = "The activity named by the request does not sell at its own price here"
+
+
 class InvalidShippingRules(BadRequest):
     code = "checkout.invalid_shipping_rules"
     title = "Invalid shipping rules"
 
 
-__all__ = ["IdempotencyKeyRequired", "InvalidShippingRules", "NothingToOrder", "SkuUnavailable"]
+__all__ = [
+    "ActivityUnknown",
+    "IdempotencyKeyRequired",
+    "InvalidShippingRules",
+    "NothingToOrder",
+    "SkuUnavailable",
+]

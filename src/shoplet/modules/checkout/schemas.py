@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import RequestModel, ResponseModel
@@ -67,6 +67,20 @@ Delivery = Annotated[
 ]
 
 
+class Activity(RequestModel):
+    """The play the shopper buys from, at its price (``live``: the session's 直播价 for the
+    products pinned with one; 409 ``live.session_ended`` / ``live.product_not_on_sale``
+    otherwise). Only with ``items`` (buy now)."""
+
+    kind: str = Field(pattern=r"^[a-z][a-z_]{0,19}$", examples=["live"])
+    id: Id
+
+
+def _activity_needs_items(activity: Activity | None, items: list[CheckoutItem] | None) -> None:
+    if activity is not None and items is None:
+        raise ValueError("activity is only for items bought now")
+
+
 class CheckoutPreviewRequest(RequestModel):
     address_id: Id | None = None
     items: list[CheckoutItem] | None = Field(
@@ -89,6 +103,12 @@ class CheckoutPreviewRequest(RequestModel):
         "says how many the order may use)",
     )
     delivery: Delivery | None = Field(default=None, description="absent: express")
+    activity: Activity | None = Field(default=None, description="absent: catalogue prices")
+
+    @model_validator(mode="after")
+    def _activity_with_items(self) -> CheckoutPreviewRequest:
+        _activity_needs_items(self.activity, self.items)
+        return self
 
 
 class OrderCreate(RequestModel):
@@ -113,6 +133,12 @@ class OrderCreate(RequestModel):
         "them first: no order is created)",
     )
     delivery: Delivery | None = Field(default=None, description="absent: express")
+    activity: Activity | None = Field(default=None, description="absent: catalogue prices")
+
+    @model_validator(mode="after")
+    def _activity_with_items(self) -> OrderCreate:
+        _activity_needs_items(self.activity, self.items)
+        return self
 
 
 class PayRequest(RequestModel):
@@ -126,6 +152,10 @@ class PreviewLine(ResponseModel):
     spec_text: str
     image: ServedMediaUrl | None
     unit_price: int
+    list_price: int | None = Field(
+        default=None, description="the catalogue price when an activity set unit_price"
+    )
+    price_label: str | None = Field(default=None, description="直播价: who set unit_price")
     quantity: int
     line_total: int
     discount: int

@@ -36,9 +36,11 @@ from shoplet.integrations.wechat.pay import WeChatPayClient
 from shoplet.modules.cart import public as cart
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import discounts as terms
+from shoplet.modules.checkout import offers
 from shoplet.modules.checkout.errors import NothingToOrder, SkuUnavailable
 from shoplet.modules.checkout.pricing import PriceBreakdown, ShippingRules, price
 from shoplet.modules.checkout.schemas import (
+    Activity,
     Channel,
     CheckoutItem,
     CheckoutPreview,
@@ -117,6 +119,8 @@ def request_hash(body: OrderCreate) -> str:
         canonical["points"] = body.points
     if body.delivery is not None and body.delivery.method != "express":
         canonical["delivery"] = body.delivery.model_dump(mode="json")
+    if body.activity is not None:
+        canonical["activity"] = body.activity.model_dump(mode="json")
     return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -172,6 +176,8 @@ async def preview(
     no_coupon: bool = False,
     points: int | None = None,
     delivery: Delivery | None = None,
+    activity: Activity | None = None,
+    ctx: AppContext | None = None,
 ) -> CheckoutPreview:
     """Price what would be ordered, line by line, with warnings for lines that cannot be
     ordered (withdrawn, or more than in stock), the shopper's coupons against those lines, and
@@ -212,6 +218,11 @@ async def preview(
         else:
             statuses[sku_id] = "ok"
             orderable.append((snap, quantity))
+    offered = await offers.offered(
+        session, ctx, member_id=member_id, activity=activity, priced=orderable
+    )
+    orderable = offered.priced
+    shown = {s.sku_id: s.price for s, _ in orderable}
     rules = await _rules_for(session, plan)
     region_code = address.region_code if address is not None else None
     base = price(terms.pricing_lines(orderable), region_code=region_code, shipping=rules)
@@ -259,7 +270,9 @@ async def preview(
                 title=snap.product_title if snap else "",
                 spec_text=snap.spec_text if snap else "",
                 image=snap.image if snap else None,
-                unit_price=snap.price if snap else 0,
+                unit_price=shown.get(sku_id, snap.price if snap else 0),
+                list_price=offered.list_price(sku_id, snap),
+                price_label=offered.label(sku_id),
                 quantity=quantity,
                 line_total=total,
                 discount=discount,
@@ -319,6 +332,7 @@ class _Priced:
     points: loyalty.PointsQuote | None
     quoted: terms.Terms
     delivery: stores.DeliveryPlan | None = None
+    offered: offers.Offered | None = None
 
     @property
     def coupon(self) -> promotions.WalletEntry | None:
@@ -326,12 +340,12 @@ class _Priced:
 
 
 async def _price_order(
-    session: AsyncSession, pii: PiiCipher, member_id: int, body: OrderCreate, wanted: Wanted
+    session: AsyncSession, ctx: AppContext, member_id: int, body: OrderCreate, wanted: Wanted
 ) -> _Priced:
     if not wanted.items:
         raise NothingToOrder()
     address = await members.get_address_snapshot(
-        session, pii, member_id=member_id, address_id=body.address_id
+        session, ctx.pii, member_id=member_id, address_id=body.address_id
     )
     snapshots = await catalog.get_sku_snapshots(session, [sku_id for sku_id, _ in wanted.items])
     for sku_id, _ in wanted.items:
@@ -340,7 +354,15 @@ async def _price_order(
             raise SkuUnavailable(f"SKU {sku_id} is not on sale", sku_id=sku_id)
     plan = await _delivery_plan(session, body.delivery)
     rules = await _rules_for(session, plan)
-    priced = [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
+    offered = await offers.offered(
+        session,
+        ctx,
+        member_id=member_id,
+        activity=body.activity,
+        priced=[(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items],
+    )
+    priced = offered.priced
+    snapshots = {s.sku_id: s for s, _ in priced}
     breakdown = price(terms.pricing_lines(priced), region_code=address.region_code, shipping=rules)
     member = await terms.member_terms(session, member_id=member_id, priced=priced)
     coupons: list[promotions.WalletEntry] = []
@@ -378,6 +400,7 @@ async def _price_order(
             unit_price=snapshots[sku_id].price,
             quantity=quantity,
             discount=breakdown.line_discounts[sku_id],
+            price_source=offered.price_source(sku_id),
         )
         for sku_id, quantity in wanted.items
     ]
@@ -389,6 +412,7 @@ async def _price_order(
         points=quoted.points,
         quoted=quoted,
         delivery=plan,
+        offered=offered,
     )
 
 
@@ -406,7 +430,7 @@ async def place_order(
     digest = request_hash(body)
     wanted = await _wanted(session, member_id, body.items)
     try:
-        priced = await _price_order(session, ctx.pii, member_id, body, wanted)
+        priced = await _price_order(session, ctx, member_id, body, wanted)
     except ShopletError:
         # A retry after success finds an empty cart (or a withdrawn SKU): the first result
         # still stands. Looked up only on this path, so a first attempt pays nothing for it.
@@ -435,7 +459,7 @@ async def place_order(
         idempotency_key=idempotency_key,
         request_hash=digest,
         expires_at=now + timedelta(seconds=ctx.settings.order_payment_timeout_seconds),
-        source=SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW,
+        source=_source_of(priced, wanted),
         stock_source_ref=priced.delivery.stock_ref if priced.delivery else None,
     )
     if created and priced.delivery is not None:
@@ -447,8 +471,13 @@ async def place_order(
             now=now,
         )
     if created:
-        # After the order row (the snapshots name it): promotions, then the coupon's lock,
-        # then the points; any of them losing a race raises 409 and the whole order rolls back.
+        # After the order row (the snapshots name it): the activity's claim, promotions, then
+        # the coupon's lock, then the points; any of them losing a race raises 409 and the
+        # whole order rolls back.
+        if priced.offered is not None:
+            await offers.claim(
+                session, priced.offered, member_id=member_id, order_no=order.order_no
+            )
         await _record_promotions(
             session, member_id=member_id, order_no=order.order_no, priced=priced
         )
@@ -460,6 +489,12 @@ async def place_order(
             session, member_id=member_id, sku_ids=[sku_id for sku_id, _ in wanted.items]
         )
     return order, created
+
+
+def _source_of(priced: _Priced, wanted: Wanted) -> str:
+    """The order's source: the activity's ("live"), else cart or buy now."""
+    default = SOURCE_CART if wanted.from_cart else SOURCE_BUY_NOW
+    return priced.offered.order_source(default) if priced.offered is not None else default
 
 
 async def _record_promotions(

@@ -32,6 +32,16 @@ class NotLive(Conflict):
     title = "The session is not live"
 
 
+class SessionEnded(Conflict):
+    code = "live.session_ended"
+    title = "The session has ended: its live prices no longer apply"
+
+
+class ProductNotOnSale(Conflict):
+    code = "live.product_not_on_sale"
+    title = "This product is not sold at a live price in this session"
+
+
 class ProductInvalid(Unprocessable):
     code = "live.product_invalid"
     title = "Put products that exist on the shelf, each once, with a positive live price"

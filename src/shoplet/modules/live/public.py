@@ -1,7 +1,8 @@
-"""What other modules may use from live sessions: its start-up hook, which starts this
+"""What other modules may use from live sessions: its start-up hook, which registers the
+sessions' live prices with checkout (``activity: {"kind": "live"}``, 直播价) and starts this
 process's ``LiveHub`` (the Redis subscription that fans room events out to the sockets it
-holds, and the tick that batches likes and presence) and stops it on shutdown; and the orders
-each session brought (``session_order_facts``: insights' campaign drill)."""
+holds, and the tick that batches likes and presence), stopped on shutdown; and the orders each
+session brought (``session_order_facts``: insights' campaign drill)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.checkout import public as checkout
 
 from .hub import hub_of
 from .repository import session_order_facts
+from .service.pricing import KIND, LivePrices
 
 __all__ = ["session_order_facts", "startup"]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
+    checkout.register_price_source(ctx, KIND, LivePrices())
     hub = hub_of(ctx)
     await hub.start()
     return hub.stop

@@ -49,6 +49,20 @@ async def get_session(session: AsyncSession, session_id: int) -> LiveSession | N
     return (await session.scalars(_fresh(stmt))).first()
 
 
+async def lock_session_shared(session: AsyncSession, session_id: int) -> LiveSession | None:
+    """The session read under a share lock until the caller's transaction ends: an order at
+    its live prices commits before 下播 (an ``UPDATE`` of the row) can, or sees it ended."""
+    stmt = select(LiveSession).where(LiveSession.id == session_id).with_for_update(read=True)
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def lock_session(session: AsyncSession, session_id: int) -> LiveSession | None:
+    """The session locked for update: a new shelf takes the row before the shelf's rows, the
+    order in which an order at live prices takes them (share locks), so neither deadlocks."""
+    stmt = select(LiveSession).where(LiveSession.id == session_id).with_for_update()
+    return (await session.scalars(_fresh(stmt))).first()
+
+
 async def update_session(
     session: AsyncSession, session_id: int, values: Mapping[str, Any], *, status: str | None = None
 ) -> bool:
@@ -123,6 +137,26 @@ async def replace_shelf(
     await session.execute(delete(LiveShelfItem).where(LiveShelfItem.session_id == session_id))
     if rows:
         await session.execute(_insert(session, LiveShelfItem).values(list(rows)))
+
+
+async def lock_live_prices(
+    session: AsyncSession, session_id: int, product_ids: Sequence[int]
+) -> dict[int, int]:
+    """{product_id: live_price} of the shelf items with a live price, share-locked until the
+    caller's transaction ends (replacing the shelf deletes them, so it waits for the order)."""
+    if not product_ids:
+        return {}
+    stmt = (
+        select(LiveShelfItem.product_id, LiveShelfItem.live_price)
+        .where(
+            LiveShelfItem.session_id == session_id,
+            LiveShelfItem.product_id.in_(sorted(set(product_ids))),
+            LiveShelfItem.live_price.is_not(None),
+        )
+        .order_by(LiveShelfItem.id)
+        .with_for_update(read=True)
+    )
+    return {pid: price for pid, price in (await session.execute(stmt)).all() if price}
 
 
 async def shelf_sessions_of(

@@ -133,6 +133,9 @@ class OrderLine(Base):
     line_total: Mapped[int] = mapped_column(BigInteger)
     discount: Mapped[int] = mapped_column(BigInteger)
     payable: Mapped[int] = mapped_column(BigInteger)
+    # The play that set ``unit_price`` instead of the catalogue (``live:<session id>`` for a
+    # 直播价, via checkout's price sources); None: the catalogue price.
+    price_source: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class OrderEvent(Base):

@@ -333,6 +333,7 @@ class MemberOrderLine:
     spec_text: str
     image: str | None
     quantity: int = 0
+    price_source: str | None = None  # "live:<id>": the line was priced by that session
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +353,9 @@ async def member_order_lines(
         raise OrderNotFound(order_no=order_no)
     rows = (await _repo.lines_for(session, [order.id]))[order.id]
     lines = [
-        MemberOrderLine(r.id, r.product_id, r.sku_id, r.title, r.spec_text, r.image, r.quantity)
+        MemberOrderLine(
+            r.id, r.product_id, r.sku_id, r.title, r.spec_text, r.image, r.quantity, r.price_source
+        )
         for r in rows
     ]
     return MemberOrderLines(order.order_no, order.status, lines)

@@ -50,6 +50,7 @@ class OrderLineInput:
     unit_price: int
     quantity: int
     discount: int
+    price_source: str | None = None  # the play that set unit_price ("live:<id>"), if any
 
 
 @dataclass(frozen=True, slots=True)

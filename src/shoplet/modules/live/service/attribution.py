@@ -17,6 +17,7 @@ from ._common import (
     REMIND_AHEAD,
     log,
 )
+from .pricing import KIND, session_of_ref
 
 # -- events and jobs -------------------------------------------------------------------------
 
@@ -32,9 +33,11 @@ def _as_datetime(value: Any, default: datetime) -> datetime:
 
 
 async def handle_order_paid(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """An order was paid: if its shopper watched a session live (or it ended within
-    ``ATTRIBUTION_WINDOW``) and the order has a product of that session's shelf, the newest
-    such session counts the sale (once per order: ``live_sale.order_no`` is unique)."""
+    """An order was paid: an order placed at a session's live prices (source ``live``, its
+    lines' ``price_source`` "live:<id>") counts for that session; otherwise, if its shopper
+    watched a session live (or it ended within ``ATTRIBUTION_WINDOW``) and the order has a
+    product of that session's shelf, the newest such session counts the sale (once per
+    order: ``live_sale.order_no`` is unique)."""
     member_id = payload.get("member_id")
     order_no = payload.get("order_no")
     if not isinstance(member_id, int) or not isinstance(order_no, str):
@@ -42,10 +45,13 @@ async def handle_order_paid(session: AsyncSession, payload: dict[str, Any]) -> N
     now = utcnow()
     paid_at = _as_datetime(payload.get("paid_at"), now)
     watched = await repo.watched_sessions(session, member_id, paid_at - ATTRIBUTION_WINDOW)
-    if not watched:
+    if not watched and payload.get("source") != KIND:
         return
     order = await orders.member_order_lines(session, member_id=member_id, order_no=order_no)
-    hits = await repo.shelf_sessions_of(session, [ln.product_id for ln in order.lines], watched)
+    priced_by = {session_of_ref(ln.price_source) for ln in order.lines}
+    hits = {s for s in priced_by if s is not None}
+    if not hits:
+        hits = await repo.shelf_sessions_of(session, [ln.product_id for ln in order.lines], watched)
     if not hits:
         return
     session_id = max(hits)

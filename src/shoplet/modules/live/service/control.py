@@ -20,6 +20,7 @@ from shoplet.modules.live.errors import (
     NotOnShelf,
     ProductInvalid,
     SessionInvalid,
+    SessionNotFound,
     WrongStatus,
 )
 from shoplet.modules.live.hub import LiveHub
@@ -146,7 +147,10 @@ async def end(session: AsyncSession, hub: LiveHub, *, session_id: int) -> schema
 async def set_shelf(
     session: AsyncSession, hub: LiveHub, *, session_id: int, body: schemas.LiveShelfBody
 ) -> list[schemas.LiveShelfProduct]:
-    row = await _session(session, session_id)
+    # Locked first: orders at live prices share-lock this row, then the shelf rows.
+    row = await repo.lock_session(session, session_id)
+    if row is None:
+        raise SessionNotFound(session_id=session_id)
     if row.status == "ended":
         raise WrongStatus("An ended session's shelf is kept as it was")
     ids = [i.product_id for i in body.items]

@@ -194,6 +194,7 @@ async def create_order(
             "line_total": line.unit_price * line.quantity,
             "discount": line.discount,
             "payable": line.unit_price * line.quantity - line.discount,
+            "price_source": line.price_source,
         }
         for line in lines
     ]

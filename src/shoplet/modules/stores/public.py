@@ -1,6 +1,7 @@
 """What other modules may use from stores: checkout plans a pickup or same-city delivery
 (``plan_pickup`` / ``plan_same_city`` give the fee and the stock's source ref) and records it
-once the order exists (``record_store_order``)."""
+once the order exists (``record_store_order``); WeCom names the stores its customers came
+from (``store_names``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from shoplet.modules.stores.service import (
     plan_same_city,
     plan_scan,
     record_store_order,
+    store_names,
     store_ref,
 )
 
@@ -33,5 +35,6 @@ __all__ = [
     "plan_same_city",
     "plan_scan",
     "record_store_order",
+    "store_names",
     "store_ref",
 ]

@@ -114,11 +114,11 @@ async def plan_way(session: AsyncSession, body: ContactWayCreate) -> WayPlan:
     users = tuple(dict.fromkeys(u.strip() for u in body.staff_userids))
     if not users or "" in users or len(users) != len(body.staff_userids) or len(users) > USERS_MAX:
         raise StaffRequired()
-    if body.store_id is not None and not await stores.store_names(session, [body.store_id]):
-        raise StoreUnknown(store_id=body.store_id)
     state = make_state(body.store_id, campaign)
     if len(state) > STATE_MAX:
         raise StateTooLong(state=state)
+    if body.store_id is not None and not await stores.store_names(session, [body.store_id]):
+        raise StoreUnknown(store_id=body.store_id)
     return WayPlan(state, body.store_id, campaign, users, body.remark)
 
 

@@ -55,9 +55,7 @@ async def contacts(ctx: AppContext) -> list[Contact]:
         return list((await s.scalars(select(Contact).order_by(Contact.id))).all())
 
 
-async def make_way(
-    client: httpx.AsyncClient, staff: Console, **body: Any
-) -> dict[str, Any]:
+async def make_way(client: httpx.AsyncClient, staff: Console, **body: Any) -> dict[str, Any]:
     response = await client.post(f"{CONSOLE}/wecom/contact-ways", json=body, headers=staff.headers)
     assert response.status_code == 201, response.text
     found: dict[str, Any] = response.json()
@@ -114,9 +112,7 @@ async def test_a_scan_is_a_customer_attributed_to_store_and_campaign(
     assert entry.target == f"wecom_contact_way:{way['id']}"
 
     member_id = await member_with_unionid(ctx, "o6_union_linked", "小王")
-    linked, answer = await sim(app).scan(
-        way["config_id"], name="王先生", unionid="o6_union_linked"
-    )
+    linked, answer = await sim(app).scan(way["config_id"], name="王先生", unionid="o6_union_linked")
     assert (answer.status_code, answer.text) == (200, "success")
     other, _ = await sim(app).scan(way["config_id"], name="路人甲")
 
@@ -131,7 +127,11 @@ async def test_a_scan_is_a_customer_attributed_to_store_and_campaign(
         "spring24",
         f"sp.s{store_id}.cspring24",
     )
-    assert (first.unionid, first.member_id, first.deleted_at) == ("o6_union_linked", member_id, None)
+    assert (first.unionid, first.member_id, first.deleted_at) == (
+        "o6_union_linked",
+        member_id,
+        None,
+    )
     assert (rows[1].unionid, rows[1].member_id) == (None, None)
 
     listed = await client.get(f"{CONSOLE}/wecom/contacts", headers=staff.headers)
@@ -230,6 +230,7 @@ async def test_a_forged_or_malformed_callback_writes_nothing(
 )
 async def test_bad_contact_ways_change_nothing(
     app: FastAPI,
+    *,
     client: httpx.AsyncClient,
     ctx: AppContext,
     staff: Console,
@@ -243,9 +244,7 @@ async def test_bad_contact_ways_change_nothing(
     assert sim(app).ways == {}
 
 
-async def test_wecom_needs_its_permission(
-    client: httpx.AsyncClient, ctx: AppContext
-) -> None:
+async def test_wecom_needs_its_permission(client: httpx.AsyncClient, ctx: AppContext) -> None:
     support = await console(client, ctx, "sam", role="support")
     before = await snapshot(ctx)
     for method, path, body in (

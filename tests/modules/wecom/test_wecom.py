@@ -17,8 +17,9 @@ from shoplet.core.db import unit_of_work, utcnow
 from shoplet.integrations.setup import Integrations
 from shoplet.integrations.wecom.simulator import WeComSimulator
 from shoplet.modules.members.models import Member
+from shoplet.modules.members.public import merge_members
 from shoplet.modules.wecom.models import Contact
-from shoplet.modules.wecom.public import make_state, parse_state
+from shoplet.modules.wecom.public import link_members, make_state, parse_state
 from tests.conftest import snapshot
 from tests.modules.staff.conftest import audit_rows
 from tests.modules.stores.factories import Console, console, make_store
@@ -351,3 +352,35 @@ async def test_tags_from_a_segment(
     assert unlinked.tags == set()
     (entry,) = await audit_rows(ctx, "wecom.segment_tag")
     assert entry.target == f"analytics_segment:{segment_id}"
+
+
+async def test_a_later_member_is_linked_and_follows_a_merge(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext, staff: Console
+) -> None:
+    way = await make_way(client, staff, campaign="counter", staff_userids=["zhangsan"])
+    await sim(app).scan(way["config_id"], name="先加好友", unionid="o6_union_later")
+    (row,) = await contacts(ctx)
+    assert row.member_id is None
+
+    # The shopper signs in to the mini program later: the job links them, once.
+    member_id = await member_with_unionid(ctx, "o6_union_later", "后注册")
+    async with unit_of_work(ctx.sessionmaker) as s:
+        assert await link_members(s) == 1
+    async with unit_of_work(ctx.sessionmaker) as s:
+        assert await link_members(s) == 0
+    (row,) = await contacts(ctx)
+    assert row.member_id == member_id
+
+    # An account merge moves the link to the surviving account.
+    async with unit_of_work(ctx.sessionmaker) as s:
+        account = Member(nickname="手机号账号", created_at=utcnow())
+        s.add(account)
+        await s.flush()
+        survivor = account.id
+    async with unit_of_work(ctx.sessionmaker) as s:
+        merged = await merge_members(
+            s, ctx, from_id=member_id, into_id=survivor, reason="bind_phone", now=utcnow()
+        )
+    assert merged.moved["wecom"] == 1
+    (row,) = await contacts(ctx)
+    assert row.member_id == survivor

@@ -132,3 +132,37 @@ async def active_contacts_of_members(
         .limit(limit)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def unlinked_unionids(session: AsyncSession, *, limit: int) -> list[str]:
+    """Unionids of customers not linked to a member yet (a shopper who signs in to the mini
+    program after adding the staff member)."""
+    stmt = (
+        select(Contact.unionid)
+        .where(Contact.member_id.is_(None), Contact.unionid.is_not(None))
+        .group_by(Contact.unionid)
+        .order_by(Contact.unionid)
+        .limit(limit)
+    )
+    return [str(u) for u in (await session.scalars(stmt)).all()]
+
+
+async def link_unionid(session: AsyncSession, unionid: str, member_id: int) -> int:
+    result = await session.execute(
+        update(Contact)
+        .where(Contact.unionid == unionid, Contact.member_id.is_(None))
+        .values(member_id=member_id)
+        .returning(Contact.id)
+    )
+    return len(result.all())
+
+
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Members' account merge: customers linked to the absorbed account follow the survivor."""
+    result = await session.execute(
+        update(Contact)
+        .where(Contact.member_id == from_id)
+        .values(member_id=into_id)
+        .returning(Contact.id)
+    )
+    return len(result.all())

@@ -251,6 +251,17 @@ async def apply_change(ctx: AppContext, client: WeComClient, change: ContactChan
         )
 
 
+async def link_members(session: AsyncSession, *, batch: int = 500) -> int:
+    """Link customers whose unionid now belongs to a member (they signed in to the mini program
+    after adding the staff member): customers linked."""
+    unionids = await repo.unlinked_unionids(session, limit=batch)
+    found = await members.member_ids_by_unionid(session, unionids)
+    linked = 0
+    for unionid, member_id in sorted(found.items()):
+        linked += await repo.link_unionid(session, unionid, member_id)
+    return linked
+
+
 # -- customers and counts ----------------------------------------------------------------------
 
 

@@ -16,6 +16,15 @@ PII_HEX = "6b1f0e9d2c3a4b5c6d7e8f90a1b2c3d4"
 AUDIT_KEY_HEX = "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8"
 
 
+# WeCom customer contact, complete (it is off in the base production configuration).
+WECOM: dict[str, Any] = {
+    "wecom_corp_id": "ww1436e0e65a779aee",
+    "wecom_secret": "a-wecom-customer-contact-secret",
+    "wecom_callback_token": "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo",
+    "wecom_callback_aes_key": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
+}
+
+
 def production(tmp_path: Path, **overrides: Any) -> Settings:
     """A production configuration with nothing missing."""
     (tmp_path / "apiclient_key.pem").write_text("key")
@@ -51,6 +60,7 @@ def production(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 def test_a_complete_production_configuration_has_no_problem(tmp_path: Path) -> None:
+    assert config_problems(production(tmp_path, **WECOM)) == []
     settings = production(tmp_path)
     assert config_problems(settings) == []
     assert report([], env="production") == "configuration OK (production)"
@@ -134,6 +144,11 @@ def test_embedded_defaults_are_fine() -> None:
             "SHOPLET_WECHATPAY_MERCHANT_KEY_PATH: no readable file",
         ),
         ({"redis_url": None}, "SHOPLET_REDIS_URL: not set"),
+        ({**WECOM, "wecom_secret": None}, "SHOPLET_WECOM_SECRET: not set while"),
+        ({**WECOM, "wecom_corp_id": None}, "SHOPLET_WECOM_CORP_ID: not set while"),
+        ({**WECOM, "wecom_callback_token": None}, "SHOPLET_WECOM_CALLBACK_TOKEN: not set"),
+        ({**WECOM, "wecom_callback_aes_key": "short"}, "SHOPLET_WECOM_CALLBACK_AES_KEY: the 43"),
+        ({**WECOM, "wecom_api_base": "http://qyapi.example"}, "SHOPLET_WECOM_API_BASE: must be"),
         ({"sms_provider": "log"}, "SHOPLET_SMS_PROVIDER: 'log'"),
         ({"sms_tencent_secret_key": None}, "SHOPLET_SMS_TENCENT_SECRET_KEY: not set"),
         ({"sms_api_base": "http://sms.example"}, "SHOPLET_SMS_API_BASE: must be https://"),

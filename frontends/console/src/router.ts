@@ -114,6 +114,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'live:manage', title: '直播控制台' },
       },
       {
+        path: 'wecom',
+        name: 'wecom',
+        component: () => import('@/views/wecom/WecomView.vue'),
+        meta: { permission: 'wecom:manage', title: '企业微信' },
+      },
+      {
         path: 'flash-sales',
         name: 'flash-sales',
         component: () => import('@/views/flashsale/FlashSaleListView.vue'),

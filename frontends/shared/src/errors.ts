@@ -521,6 +521,22 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'risk.review_closed': '该记录已处理，无需再审核',
   'risk.not_enough_samples': '采样的正常流量还不够，暂时无法训练异常检测模型',
 
+  // 企业微信 (WeCom customer contact)
+  'wecom.not_configured': '未配置企业微信：请设置企业 ID 与客户联系 Secret',
+  'wecom.callback_invalid': '回调签名或加密不正确',
+  'wecom.callback_malformed': '回调内容无法解析',
+  'wecom.attribution_required': '请至少选择门店或填写活动代码',
+  'wecom.store_unknown': '门店不存在',
+  'wecom.campaign_invalid': '活动代码须为 1–16 位字母、数字、_ 或 -',
+  'wecom.state_too_long': '门店与活动代码合计超过企业微信 state 的 30 个字符',
+  'wecom.staff_required': '请填写 1–100 个不重复的员工 UserID',
+  'wecom.staff_unknown': '企业微信中没有该员工，或其不在客户联系使用范围内',
+  'wecom.tags_required': '请至少选择一个要添加或移除的标签',
+  'wecom.tag_unknown': '企业微信中没有该标签 ID',
+  'wecom.segment_unknown': '分群不存在',
+  'wecom.too_many_contacts': '该分群关联的客户过多，请缩小分群后再打标签',
+  'wecom.upstream_error': '企业微信暂时无法处理，请稍后再试',
+
   // Merchant console
   'console.invalid_credentials': '用户名或密码错误',
   'console.mfa_invalid': '验证码错误或已使用过，请输入身份验证器上的最新验证码',

@@ -7275,6 +7275,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/wecom/contact-ways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Contact Ways
+         * @description 渠道活码, newest first.
+         */
+        get: operations["list_contact_ways_api_v1_console_wecom_contact_ways_get"];
+        put?: never;
+        /**
+         * Create Contact Way
+         * @description Create a 渠道活码 (WeCom ``add_contact_way``, scene 2: a QR code) for a store and/or a
+         *     campaign. 400 ``wecom.attribution_required`` / ``store_unknown`` / ``campaign_invalid`` /
+         *     ``staff_required`` / ``state_too_long`` before WeCom is called, ``wecom.staff_unknown``
+         *     when WeCom does not know a userid (nothing written); 409 ``wecom.not_configured``; 502
+         *     ``wecom.upstream_error``.
+         */
+        post: operations["create_contact_way_api_v1_console_wecom_contact_ways_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Contacts
+         * @description 客户: WeCom customers, newest first, with their staff member, source store and campaign
+         *     and linked member (``active``: true only current, false only deleted).
+         */
+        get: operations["list_contacts_api_v1_console_wecom_contacts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/segment-tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tag Segment
+         * @description 给客户打标签: WeCom ``mark_tag`` on every active customer linked to a member of the
+         *     segment. 400 ``wecom.tags_required`` / ``segment_unknown`` / ``too_many_contacts`` /
+         *     ``tag_unknown``; 409 ``wecom.not_configured``.
+         */
+        post: operations["tag_segment_api_v1_console_wecom_segment_tags_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Acquisition Stats
+         * @description Customers added per store, campaign and staff member, and how many remain.
+         */
+        get: operations["acquisition_stats_api_v1_console_wecom_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Wecom Status
+         * @description Whether WeCom is set up, its corp id, and how many contact ways Shoplet made.
+         */
+        get: operations["wecom_status_api_v1_console_wecom_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/content/authors/{member_id}/follow": {
         parameters: {
             query?: never;
@@ -10622,6 +10733,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wecom/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify Wecom Callback Url
+         * @description WeCom's check of the callback URL: the decrypted ``echostr`` when ``msg_signature`` (SHA1
+         *     of the sorted token, timestamp, nonce and echostr) and the corp id inside are right; 401
+         *     ``wecom.callback_invalid`` otherwise; 409 ``wecom.not_configured`` when WeCom is off.
+         */
+        get: operations["verify_wecom_callback_url_api_v1_wecom_callback_get"];
+        put?: never;
+        /**
+         * Wecom Callback
+         * @description A WeCom event (XML ``{ToUserName, Encrypt, AgentID}``): ``change_external_contact``
+         *     adds and deletes become customers attributed to the store and campaign their ``state``
+         *     names, linked to a member by unionid; the same event twice is one row. 401
+         *     ``wecom.callback_invalid`` (nothing read or written) when the signature, the timestamp
+         *     (±5 min) or the corp id is wrong; 400 ``wecom.callback_malformed`` when the body is not an
+         *     XML envelope. Answers ``success``; other events are acknowledged and ignored.
+         */
+        post: operations["wecom_callback_api_v1_wecom_callback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -10705,6 +10847,29 @@ export interface components {
             total: number;
             /** Unlocked Count */
             unlocked_count: number;
+        };
+        /** AcquisitionRow */
+        AcquisitionRow: {
+            /** Active */
+            active: number;
+            /** Added */
+            added: number;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+        };
+        /**
+         * AcquisitionStats
+         * @description Customers added per store, campaign and staff member (``active``: not deleted since).
+         */
+        AcquisitionStats: {
+            /** By Campaign */
+            by_campaign: components["schemas"]["AcquisitionRow"][];
+            /** By Staff */
+            by_staff: components["schemas"]["AcquisitionRow"][];
+            /** By Store */
+            by_store: components["schemas"]["AcquisitionRow"][];
         };
         /**
          * Activity
@@ -14595,6 +14760,81 @@ export interface components {
             timeline: components["schemas"]["shoplet__modules__orders__schemas__TimelineEntry"][];
             /** Tracking No */
             tracking_no: string | null;
+        };
+        /** ContactOut */
+        ContactOut: {
+            /**
+             * Added At
+             * Format: date-time
+             */
+            added_at: string;
+            /** Campaign */
+            campaign: string | null;
+            /** Deleted At */
+            deleted_at: string | null;
+            /** External Userid */
+            external_userid: string;
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number | null;
+            /** Member Nickname */
+            member_nickname: string | null;
+            /** Name */
+            name: string;
+            /** Staff Userid */
+            staff_userid: string;
+            /** State */
+            state: string;
+            /** Store Id */
+            store_id: number | null;
+            /** Store Name */
+            store_name: string | null;
+        };
+        /**
+         * ContactWayCreate
+         * @description A 渠道活码 for a store, a campaign or both. The service checks the rest and answers with a
+         *     ``wecom.*`` code: the store exists, the campaign code is 1–16 of ``0-9 A-Z a-z _ -``, 1–100
+         *     distinct staff userids, and the state fits 30 characters.
+         */
+        ContactWayCreate: {
+            /** Campaign */
+            campaign?: string | null;
+            /**
+             * Remark
+             * @default
+             */
+            remark: string;
+            /** Staff Userids */
+            staff_userids: string[];
+            /** Store Id */
+            store_id?: number | null;
+        };
+        /** ContactWayOut */
+        ContactWayOut: {
+            /** Campaign */
+            campaign: string | null;
+            /** Config Id */
+            config_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Qr Code */
+            qr_code: string;
+            /** Remark */
+            remark: string;
+            /** Staff Userids */
+            staff_userids: string[];
+            /** State */
+            state: string;
+            /** Store Id */
+            store_id: number | null;
+            /** Store Name */
+            store_name: string | null;
         };
         /** Conversation */
         Conversation: {
@@ -19638,6 +19878,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ContactOut] */
+        Page_ContactOut_: {
+            /** Items */
+            items: components["schemas"]["ContactOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ContactWayOut] */
+        Page_ContactWayOut_: {
+            /** Items */
+            items: components["schemas"]["ContactWayOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[CouponClaim] */
         Page_CouponClaim_: {
             /** Items */
@@ -23403,6 +23657,18 @@ export interface components {
             /** Variant */
             variant: string;
         };
+        /**
+         * SegmentTagging
+         * @description Corp tags to add to / remove from the WeCom customers a segment's members are linked to.
+         */
+        SegmentTagging: {
+            /** Add Tag Ids */
+            add_tag_ids?: string[];
+            /** Remove Tag Ids */
+            remove_tag_ids?: string[];
+            /** Segment Id */
+            segment_id: number;
+        };
         /** Sequential */
         Sequential: {
             /** P Adjusted */
@@ -24662,6 +24928,17 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** TaggingResult */
+        TaggingResult: {
+            /** Contacts */
+            contacts: number;
+            /** Failed */
+            failed: number;
+            /** Members */
+            members: number;
+            /** Tagged */
+            tagged: number;
+        };
         /** TargetStat */
         TargetStat: {
             /** Links */
@@ -25408,6 +25685,15 @@ export interface components {
         WeChatLogin: {
             /** Code */
             code: string;
+        };
+        /** WeComStatus */
+        WeComStatus: {
+            /** Configured */
+            configured: boolean;
+            /** Contact Ways */
+            contact_ways: number;
+            /** Corp Id */
+            corp_id: string | null;
         };
         /**
          * WebAuthnOptions
@@ -60015,6 +60301,500 @@ export interface operations {
             };
         };
     };
+    list_contact_ways_api_v1_console_wecom_contact_ways_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ContactWayOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_contact_way_api_v1_console_wecom_contact_ways_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactWayCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactWayOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_contacts_api_v1_console_wecom_contacts_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                store_id?: number | null;
+                campaign?: string | null;
+                staff_userid?: string | null;
+                active?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ContactOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    tag_segment_api_v1_console_wecom_segment_tags_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentTagging"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaggingResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    acquisition_stats_api_v1_console_wecom_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcquisitionStats"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    wecom_status_api_v1_console_wecom_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeComStatus"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     follow_author_api_v1_content_authors__member_id__follow_put: {
         parameters: {
             query?: never;
@@ -71660,6 +72440,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_wecom_callback_url_api_v1_wecom_callback_get: {
+        parameters: {
+            query?: {
+                msg_signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    wecom_callback_api_v1_wecom_callback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

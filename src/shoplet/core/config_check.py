@@ -210,6 +210,30 @@ def _production_problems(settings: Settings) -> list[str]:
     problems.extend(_wechatpay_problems(settings))
     problems.extend(_sms_problems(settings))
     problems.extend(_webauthn_problems(settings))
+    problems.extend(_wecom_problems(settings))
+    return problems
+
+
+def _wecom_problems(settings: Settings) -> list[str]:
+    """WeCom customer contact is off with nothing set; once the corp id or the secret is set,
+    everything the API and the callback need must be (omnichannel.md, "WeCom")."""
+    secret = settings.wecom_secret.get_secret_value() if settings.wecom_secret else ""
+    token = settings.wecom_callback_token
+    key = settings.wecom_callback_aes_key
+    if not settings.wecom_corp_id and not secret:
+        return []
+    problems: list[str] = []
+    if not settings.wecom_corp_id:
+        problems.append("SHOPLET_WECOM_CORP_ID: not set while SHOPLET_WECOM_SECRET is")
+    if not secret:
+        problems.append("SHOPLET_WECOM_SECRET: not set while SHOPLET_WECOM_CORP_ID is")
+    if token is None or not token.get_secret_value():
+        problems.append("SHOPLET_WECOM_CALLBACK_TOKEN: not set (接收事件服务器 Token)")
+    if key is None or len(key.get_secret_value()) != 43:
+        problems.append("SHOPLET_WECOM_CALLBACK_AES_KEY: the 43-character EncodingAESKey")
+    base = settings.wecom_api_base
+    if base is not None and not base.startswith("https://"):
+        problems.append("SHOPLET_WECOM_API_BASE: must be https:// (default: qyapi.weixin.qq.com)")
     return problems
 
 

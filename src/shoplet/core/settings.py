@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     # pushes; None, plain mode (the signature alone). Customer-service messages arrive there.
     wechat_push_aes_key: SecretStr | None = None
 
+    # WeCom (企业微信) customer contact (客户联系, omnichannel.md "WeCom"): off unless the corp id
+    # and the 客户联系 secret are set. The callback (接收事件服务器) is signed with the token and
+    # encrypted with the EncodingAESKey (43 characters); the receive id is the corp id.
+    wecom_corp_id: str | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_callback_token: SecretStr | None = None
+    wecom_callback_aes_key: SecretStr | None = None
+    # None: the in-repo simulator (embedded and test); production: https://qyapi.weixin.qq.com
+    wecom_api_base: str | None = None
+    # The public base URL WeCom calls back (None: the simulator delivers to this app in-process).
+    wecom_callback_base_url: str | None = None
+
     # WeChat Pay API v3 (direct merchant, public-key mode). Embedded and test mode leave these
     # unset and pay against the in-repo simulator with keys generated in data_dir/wechatpay-sim.
     wechatpay_mchid: str | None = None

@@ -67,6 +67,9 @@ from shoplet.integrations.wechat.subscribe import SubscribeMessageClient
 from shoplet.integrations.wechat.subscribe_simulator import SubscribeMessageSimulator
 from shoplet.integrations.wechat.wxacode import WxacodeClient
 from shoplet.integrations.wechat.wxacode_simulator import WxacodeSimulator
+from shoplet.integrations.wecom.client import API_BASE as WECOM_API_BASE
+from shoplet.integrations.wecom.client import WeComClient
+from shoplet.integrations.wecom.simulator import WeComSimulator
 
 WECHAT_SIM_PREFIX = "/_sim/wechat"
 SMS_SIM_PREFIX = "/_sim/sms"
@@ -82,6 +85,8 @@ WECHAT_KF_PUSH_PATH = "/api/v1/support/wechat/push"
 KUAIDI100_LOCAL_CALLBACK_BASE = "http://shoplet.internal"
 KUAIDI100_CALLBACK_PATH = "/api/v1/fulfillment/kuaidi100/callback"
 NUONUO_CALLBACK_PATH = "/api/v1/invoicing/nuonuo/callback"
+WECOM_CALLBACK_PATH = "/api/v1/wecom/callback"
+WECOM_SIM_PREFIX = "/_sim/wecom"
 WECHATPAY_SIM_MCHID = "1900000109"
 WECHAT_API_BASE = "https://api.weixin.qq.com"
 # Shoplet's SMS templates and the message params that fill the Tencent template's {1}, {2}, …
@@ -131,6 +136,12 @@ class Integrations:
     customer_service_simulator: CustomerServiceSimulator | None = None
     wechat_push_aes_key: str = ""
     wechat_appid: str = ""
+    # WeCom customer contact (客户联系): None while SHOPLET_WECOM_CORP_ID / _SECRET are unset;
+    # embedded and test, its simulator. Callbacks are checked with the token and AES key.
+    wecom: WeComClient | None = None
+    wecom_simulator: WeComSimulator | None = None
+    wecom_callback_token: str = ""
+    wecom_callback_aes_key: str = ""
 
 
 @asynccontextmanager
@@ -152,7 +163,17 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
     wxacode_http, wxa_simulator = open_wxacode(app, settings)
     poll_http, api_http, kd_simulator = open_kuaidi100(app, settings)
     nuonuo_http, nn_simulator = open_nuonuo(app, settings)
-    async with wechat_http, pay_http, sms_http, wxacode_http, poll_http, api_http, nuonuo_http:
+    wecom_http, wecom, wc_simulator = open_wecom(app, settings)
+    async with (
+        wechat_http,
+        pay_http,
+        sms_http,
+        wxacode_http,
+        poll_http,
+        api_http,
+        nuonuo_http,
+        wecom_http,
+    ):
         wxacode = WxacodeClient(wxacode_http, appid=settings.wechat_appid, secret=secret)
 
         async def shipping_token(force_refresh: bool) -> str:
@@ -219,6 +240,10 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
                 else ""
             ),
             wechat_appid=settings.wechat_appid,
+            wecom=wecom,
+            wecom_simulator=wc_simulator,
+            wecom_callback_token=_secret(settings.wecom_callback_token),
+            wecom_callback_aes_key=_secret(settings.wecom_callback_aes_key),
         )
         app.state.integrations = integrations
         try:
@@ -226,6 +251,54 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
         finally:
             if pay_simulator is not None:
                 await pay_simulator.aclose()
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def wecom_enabled(settings: Settings) -> bool:
+    return bool(settings.wecom_corp_id and _secret(settings.wecom_secret))
+
+
+def wecom_simulator(app: FastAPI, settings: Settings) -> WeComSimulator:
+    """One WeCom simulator per app; with no public callback base URL its callbacks are
+    delivered to this very app in-process."""
+    existing: WeComSimulator | None = getattr(app.state, "wecom_simulator", None)
+    if existing is None:
+        base = settings.wecom_callback_base_url
+        existing = app.state.wecom_simulator = WeComSimulator(
+            corp_id=settings.wecom_corp_id or "",
+            secret=_secret(settings.wecom_secret),
+            callback_token=_secret(settings.wecom_callback_token),
+            encoding_aes_key=_secret(settings.wecom_callback_aes_key),
+            callback_url=(base or KUAIDI100_LOCAL_CALLBACK_BASE).rstrip("/") + WECOM_CALLBACK_PATH,
+            callback_transport=(
+                None if base else httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            ),
+        )
+    return existing
+
+
+def open_wecom(
+    app: FastAPI, settings: Settings
+) -> tuple[AbstractAsyncContextManager[object], WeComClient | None, WeComSimulator | None]:
+    """WeCom's client when the corp id and secret are set (off otherwise): qyapi.weixin.qq.com
+    in production or with an explicit ``SHOPLET_WECOM_API_BASE``, else the in-repo simulator."""
+    if not wecom_enabled(settings):
+        return nullcontext(), None, None
+    corp_id, secret = settings.wecom_corp_id or "", _secret(settings.wecom_secret)
+    if settings.wecom_api_base or not settings.is_embedded:
+        http = httpx.AsyncClient(
+            base_url=settings.wecom_api_base or WECOM_API_BASE,
+            timeout=httpx.Timeout(10.0, connect=5.0),
+        )
+        return http, WeComClient(http, corp_id=corp_id, secret=secret), None
+    simulator = wecom_simulator(app, settings)
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=simulator.app), base_url="http://wecom.simulator"
+    )
+    return http, WeComClient(http, corp_id=corp_id, secret=secret), simulator
 
 
 def wxacode_simulator(app: FastAPI, settings: Settings) -> WxacodeSimulator:
@@ -581,6 +654,8 @@ def mount_simulators(app: FastAPI, settings: Settings) -> None:
     app.mount(SMS_SIM_PREFIX, _sms_simulator(app))
     app.mount(WXACODE_SIM_PREFIX, wxacode_simulator(app, settings).app)
     app.mount(KUAIDI100_SIM_PREFIX, kuaidi100_simulator(app, settings).app)
+    if wecom_enabled(settings):
+        app.mount(WECOM_SIM_PREFIX, wecom_simulator(app, settings).app)
 
 
 def _sms_simulator(app: FastAPI) -> Starlette:

@@ -122,6 +122,7 @@ async def test_binding_a_phone_merges_the_phone_account_once(
         "loyalty": 100,
         "orders": 1,
         "promotions": 1,
+        "wecom": 0,
     }
 
     # Everything once, all on alice now.

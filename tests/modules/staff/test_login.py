@@ -71,6 +71,7 @@ async def test_operator_login_returns_console_token_and_profile(
             "stock:adjust",
             "stores:manage",
             "support:chat",
+            "wecom:manage",
         ],
     }
     claims = jwt.decode(body["access_token"], TEST_SECRET, algorithms=["HS256"], audience="console")

@@ -46,6 +46,7 @@ def test_permission_map() -> None:
         "invoices:manage",
         "support:chat",
         "live:manage",
+        "wecom:manage",
         "openapi:manage",
         "risk:manage",
     }

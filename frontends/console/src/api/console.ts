@@ -513,6 +513,17 @@ export const consoleApi = {
   listExperimentLayers: () => call<Res<O['listExperimentLayers']>>(OPS.listExperimentLayers),
   createExperimentLayer: (body: Body<O['createExperimentLayer']>) =>
     call<Res<O['createExperimentLayer']>>(OPS.createExperimentLayer, { body }),
+  // 企业微信 (WeCom customer contact)
+  wecomStatus: () => call<Res<O['wecomStatus']>>(OPS.wecomStatus),
+  listWecomContactWays: (query: Q<O['listWecomContactWays']> = {}) =>
+    call<Res<O['listWecomContactWays']>>(OPS.listWecomContactWays, { query }),
+  createWecomContactWay: (body: Body<O['createWecomContactWay']>) =>
+    call<Res<O['createWecomContactWay']>>(OPS.createWecomContactWay, { body }),
+  listWecomContacts: (query: Q<O['listWecomContacts']> = {}) =>
+    call<Res<O['listWecomContacts']>>(OPS.listWecomContacts, { query }),
+  wecomStats: () => call<Res<O['wecomStats']>>(OPS.wecomStats),
+  tagWecomSegment: (body: Body<O['tagWecomSegment']>) =>
+    call<Res<O['tagWecomSegment']>>(OPS.tagWecomSegment, { body }),
   listCampaigns: (query: Q<O['listCampaigns']> = {}) =>
     call<Res<O['listCampaigns']>>(OPS.listCampaigns, { query }),
   createCampaign: (body: Body<O['createCampaign']>) =>

@@ -189,6 +189,12 @@ export type AlertIncidentDetail = S['AlertIncidentDetail']
 export type AlertCheck = S['AlertCheck']
 
 // 唤醒活动 (dormant-shopper campaigns)
+export type WecomContactWay = S['ContactWayOut']
+export type WecomContactWayCreate = S['ContactWayCreate']
+export type WecomContact = S['ContactOut']
+export type WecomStats = S['AcquisitionStats']
+export type WecomStatRow = S['AcquisitionRow']
+export type WecomTagging = S['SegmentTagging']
 export type Campaign = S['CampaignOut']
 export type CampaignInput = S['CampaignInput']
 export type CampaignProgress = S['Progress']

@@ -37,6 +37,7 @@ export type Permission =
   | 'invoices:manage'
   | 'support:chat'
   | 'live:manage'
+  | 'wecom:manage'
 
 export interface MenuEntry {
   path: string
@@ -65,6 +66,7 @@ export const MENU: MenuEntry[] = [
   { path: '/flash-sales', title: '秒杀活动', icon: 'Lightning', permission: 'flashsale:manage', operation: OPS.listFlashSales },
   { path: '/live', title: '直播', icon: 'VideoCamera', permission: 'live:manage', operation: OPS.liveSessions },
   { path: '/coupons', title: '优惠券', icon: 'Ticket', permission: 'promotions:manage', operation: OPS.listCouponTemplates },
+  { path: '/wecom', title: '企业微信', icon: 'ChatDotRound', permission: 'wecom:manage', operation: OPS.listWecomContactWays },
   { path: '/campaigns', title: '唤醒活动', icon: 'AlarmClock', permission: 'promotions:manage', operation: OPS.listCampaigns },
   { path: '/promotions', title: '促销活动', icon: 'Present', permission: 'promotions:manage', operation: OPS.listPromotions },
   { path: '/group-buys', title: '拼团活动', icon: 'UserFilled', permission: 'promotions:manage', operation: OPS.listGroupBuys },

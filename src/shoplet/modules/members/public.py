@@ -74,6 +74,7 @@ __all__ = [
     "masked_phones",
     "member_for_openid",
     "member_from_token",
+    "member_ids_by_unionid",
     "merge_members",
     "region_tree",
     "register_merge_hook",
@@ -212,6 +213,12 @@ async def get_nickname(session: AsyncSession, member_id: int) -> str | None:
 async def get_nicknames(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, str]:
     """Nicknames of many members at once (staff screens); unknown ids are left out."""
     return await repo.nicknames(session, member_ids)
+
+
+async def member_ids_by_unionid(session: AsyncSession, unionids: Sequence[str]) -> dict[str, int]:
+    """The member of each WeChat unionid that has one (WeCom's customers carry the unionid when
+    the corp is bound to the mini program's open platform account); others are left out."""
+    return await repo.member_ids_by_unionid(session, unionids)
 
 
 async def get_public_profile(

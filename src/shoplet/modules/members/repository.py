@@ -56,6 +56,22 @@ async def nicknames(session: AsyncSession, member_ids: Sequence[int]) -> dict[in
     return {int(i): str(n or "") for i, n in (await session.execute(stmt)).all()}
 
 
+async def member_ids_by_unionid(session: AsyncSession, unionids: Sequence[str]) -> dict[str, int]:
+    """The active, unmerged member of each WeChat unionid (the lowest id if several share it)."""
+    if not unionids:
+        return {}
+    stmt = (
+        select(Member.wechat_unionid, Member.id)
+        .where(
+            Member.wechat_unionid.in_(unionids),
+            Member.is_active.is_(True),
+            Member.merged_into_id.is_(None),
+        )
+        .order_by(Member.id.desc())
+    )
+    return {str(u): int(i) for u, i in (await session.execute(stmt)).all()}
+
+
 async def get_member_by_openid(session: AsyncSession, openid: str) -> Member | None:
     result = await session.scalars(select(Member).where(Member.wechat_openid == openid))
     return result.one_or_none()

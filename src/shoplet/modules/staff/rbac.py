@@ -39,6 +39,7 @@ OPERATOR_PERMISSIONS = frozenset(
         "invoices:manage",
         "support:chat",
         "live:manage",
+        "wecom:manage",
     }
 )
 PERMISSIONS: dict[str, frozenset[str]] = {

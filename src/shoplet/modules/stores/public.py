@@ -1,7 +1,8 @@
 """What other modules may use from stores: checkout plans a pickup or same-city delivery
 (``plan_pickup`` / ``plan_same_city`` give the fee and the stock's source ref) and records it
 once the order exists (``record_store_order``); reports join ``store_order_facts`` to orders'
-facts by ``order_no`` (insights' store level of 经营看板)."""
+facts by ``order_no`` (insights' store level of 经营看板); WeCom names the stores its customers
+came from (``store_names``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shoplet.modules.stores.service import (
     plan_same_city,
     plan_scan,
     record_store_order,
+    store_names,
     store_ref,
 )
 
@@ -35,6 +37,7 @@ __all__ = [
     "plan_same_city",
     "plan_scan",
     "record_store_order",
+    "store_names",
     "store_order_facts",
     "store_ref",
 ]

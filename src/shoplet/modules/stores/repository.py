@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,13 @@ async def insert_store(session: AsyncSession, values: Mapping[str, Any]) -> Stor
 async def get_store(session: AsyncSession, store_id: int) -> Store | None:
     found = await session.execute(_fresh(select(Store).where(Store.id == store_id)))
     return found.scalar_one_or_none()
+
+
+async def store_names(session: AsyncSession, store_ids: Sequence[int]) -> dict[int, str]:
+    if not store_ids:
+        return {}
+    rows = await session.execute(select(Store.id, Store.name).where(Store.id.in_(store_ids)))
+    return {int(i): str(n) for i, n in rows.all()}
 
 
 async def update_store(session: AsyncSession, store_id: int, values: Mapping[str, Any]) -> bool:

@@ -141,6 +141,11 @@ async def _store(session: AsyncSession, store_id: int, *, active: bool = False) 
     return store
 
 
+async def store_names(session: AsyncSession, store_ids: Sequence[int]) -> dict[int, str]:
+    """The name of each store (active or not) among ``store_ids``; unknown ids are left out."""
+    return await repo.store_names(session, store_ids)
+
+
 async def create_store(session: AsyncSession, body: StoreWrite, *, now: datetime) -> StoreAdmin:
     store = await repo.insert_store(session, {**_values(body, now), "created_at": now})
     return _admin(store, now)

@@ -1,5 +1,6 @@
 """Invoicing's business, one file per use case: titles and tax profiles (``titles.py``),
-invoices, issuing, callbacks and refunds (``invoices.py``); shared helpers in ``_common.py``."""
+invoices, issuing, callbacks and refunds (``invoices.py``), the PDF and OFD files
+(``files.py``); shared helpers in ``_common.py``."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from shoplet.modules.invoicing.service._common import (
     integrations_of,
     new_invoice_no,
 )
+from shoplet.modules.invoicing.service.files import FILE_FORMATS, invoice_file
 from shoplet.modules.invoicing.service.invoices import (
-    FILE_FORMATS,
     apply_result,
     due_invoices,
-    invoice_file,
     issue_one,
     list_admin,
     on_refund,

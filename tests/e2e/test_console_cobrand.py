@@ -2,8 +2,9 @@
 
 A partner app creates a co-branded coupon through the signed partner API and gives it to a
 shopper; the shopper pays an order with it; the owner sees the redemption and the share on
-联名分成, changes the rate with 调整比例 and sees the share recomputed. On 物流公司 the owner switches a carrier off (shipping with it is
-then refused) and on again. Every state is scanned with axe."""
+联名分成, changes the rate with 调整比例 and sees the share recomputed. On 物流公司 the owner
+switches a carrier off (shipping with it is then refused) and on again. Every state is scanned
+with axe."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ async def test_deliveries_carry_both_signatures_during_the_overlap_and_then_only
         )
         assert rotated.status_code == 200, rotated.text
         new_secret = rotated.json()["secret"]
-        assert new_secret.startswith("whsec_") and new_secret != SECRET
+        assert new_secret.startswith("whsec_")
+        assert new_secret != SECRET
         shown = rotated.json()["webhook"]
         assert (shown["secret_hint"], shown["previous_secret_hint"]) == (
             new_secret[-4:],

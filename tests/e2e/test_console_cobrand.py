@@ -1,9 +1,10 @@
 """开放平台 · 联名分成 and 物流公司 end to end in Debian's Chromium against a real Shoplet server.
 
 A partner app creates a co-branded coupon through the signed partner API and gives it to a
-shopper; the shopper pays an order with it; the owner sets the app's share on 联名分成 and sees
-the redemption and the share. On 物流公司 the owner switches a carrier off (shipping with it is
-then refused) and on again. Every state is scanned with axe."""
+shopper; the shopper pays an order with it; the owner sees the redemption and the share on
+联名分成, changes the rate with 调整比例 and sees the share recomputed. On 物流公司 the owner
+switches a carrier off (shipping with it is then refused) and on again. Every state is scanned
+with axe."""
 
 from __future__ import annotations
 
@@ -164,6 +165,7 @@ def test_a_partner_coupon_redeemed_shows_on_cobrand_with_its_share(
     page.goto(f"{CONSOLE}/open-platform/cobrand")
     expect(page.get_by_role("heading", name="开放平台 · 联名分成")).to_be_visible()
     row = page.get_by_test_id("cobrand-report").locator("tbody tr").filter(has_text=name)
+    expect(row.locator("td").nth(2)).to_have_text("1")  # redemptions
     expect(row).to_contain_text("5.00%")
     expect(row).to_contain_text(yuan(payable))
     # The share: 5 % of the net revenue, rounded half up.
@@ -172,12 +174,23 @@ def test_a_partner_coupon_redeemed_shows_on_cobrand_with_its_share(
     expect(items).to_contain_text(f"联名券-{RUN}")
     assert_accessible(page, "console-cobrand")
 
+    # 调整比例: 5 % → 12.5 %; the report is fetched again and the share recomputed.
     row.get_by_test_id("set-share").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     assert_accessible(page, "console-cobrand-share")
-    page.keyboard.press("Escape")
+    rate = dialog.get_by_label("分成比例（%）")
+    rate.fill("12.5")
+    rate.press("Tab")  # el-input-number commits on blur
+    with page.expect_response(lambda r: r.url.endswith(f"/openapi/apps/{app_id}")) as saved:
+        dialog.get_by_role("button", name="保存").click()
+    assert saved.value.status == 200, saved.value.text()
     expect(dialog).to_be_hidden()
+    expect(row).to_contain_text("12.50%")
+    expect(row).to_contain_text(yuan((payable * 1250 + 5000) // 10000))
+    stored = server.http.get(f"{API}/console/openapi/apps/{app_id}", headers=owner.auth)
+    assert stored.json()["revenue_share_bp"] == 1250
+    assert_accessible(page, "console-cobrand-share-changed")
 
 
 def test_owner_switches_a_carrier_off_and_on(server: Server, owner: Staff, context: Any) -> None:

@@ -2113,6 +2113,9 @@ export const OPENAPI_LABELS = {
   rotate: '轮换密钥',
   rotateHelp: '新密钥立即生效；旧密钥在所选时间前仍可使用，便于对方平滑切换。',
   oldExpiresAt: '旧密钥失效时间',
+  webhookRotateHelp:
+    '新密钥立即生效；旧密钥失效前，每次推送同时带新旧两个签名（X-Shoplet-Signature 与 X-Shoplet-Signature-Previous），接收方可随时切换。',
+  previousSecretUntil: '旧密钥签名至',
   disable: '停用',
   enable: '启用',
   secrets: '密钥',

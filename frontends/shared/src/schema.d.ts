@@ -5460,6 +5460,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/openapi/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description Issue a new signing secret (answered this once); until ``old_secret_expires_at`` every
+         *     delivery carries both signatures (``X-Shoplet-Signature`` with the new secret,
+         *     ``X-Shoplet-Signature-Previous`` with the old), so the receiver can switch at any time.
+         */
+        post: operations["rotate_webhook_secret_api_v1_console_openapi_webhooks__webhook_id__rotate_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/orders": {
         parameters: {
             query?: never;
@@ -25872,6 +25894,16 @@ export interface components {
             id: number;
             /** Is Active */
             is_active: boolean;
+            /**
+             * Previous Secret Expires At
+             * @description During a rotation's overlap: when deliveries stop carrying the old secret's signature (X-Shoplet-Signature-Previous)
+             */
+            previous_secret_expires_at?: string | null;
+            /**
+             * Previous Secret Hint
+             * @description During a rotation's overlap: the old secret's last four
+             */
+            previous_secret_hint?: string | null;
             /**
              * Secret Hint
              * @description The secret's last four characters
@@ -51151,6 +51183,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookReplayResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret_api_v1_console_openapi_webhooks__webhook_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A step-up grant (POST /console/auth/step-up) for sensitive actions */
+                "X-Step-Up-Token"?: string | null;
+            };
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretRotate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
                 };
             };
             /** @description Problem details (RFC 9457) */

@@ -66,13 +66,22 @@ def verify_webhook(
     ``EVENT_ID\\nTIMESTAMP\\nHEX(SHA256(body))`` (``X-Shoplet-Event-Id``,
     ``X-Shoplet-Timestamp``), and the timestamp is within ``tolerance`` seconds of ``now``.
     ``body`` is the raw request body, before any JSON parsing. Header names are matched
-    case-insensitively."""
+    case-insensitively.
+
+    During a secret rotation's overlap a delivery carries two signatures:
+    ``X-Shoplet-Signature`` with the new secret and ``X-Shoplet-Signature-Previous`` with the
+    old one; either matching ``secret`` is enough, so the receiver may switch at any time."""
     lowered = {k.lower(): v for k, v in headers.items()}
     event_id = lowered.get("x-shoplet-event-id", "")
     timestamp = lowered.get("x-shoplet-timestamp", "")
-    presented = lowered.get("x-shoplet-signature", "")
+    presented = [
+        lowered[name].strip().lower()
+        for name in ("x-shoplet-signature", "x-shoplet-signature-previous")
+        if name in lowered
+    ]
     if (
-        not presented.isascii()
+        not presented
+        or not all(p.isascii() for p in presented)
         or not event_id
         or not timestamp.isascii()
         or not timestamp.isdigit()
@@ -84,7 +93,8 @@ def verify_webhook(
         return False
     text = "\n".join((event_id, timestamp, hashlib.sha256(body).hexdigest()))
     expected = hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, presented.strip().lower())
+    # Every signature is compared (no early exit), each in constant time.
+    return sum(hmac.compare_digest(expected, p) for p in presented) > 0
 
 
 def _encode(text: str) -> str:

@@ -60,6 +60,8 @@ export const consoleApi = {
   updateWebhook: (id: number, body: Body<O['updateWebhook']>) =>
     call<Res<O['updateWebhook']>>(OPS.updateWebhook, { params: { webhook_id: id }, body }),
   pingWebhook: (id: number) => call<Res<O['pingWebhook']>>(OPS.pingWebhook, { params: { webhook_id: id } }),
+  rotateWebhookSecret: (id: number, body: Body<O['rotateWebhookSecret']>) =>
+    call<Res<O['rotateWebhookSecret']>>(OPS.rotateWebhookSecret, { params: { webhook_id: id }, body }),
   replayWebhook: (id: number, body: Body<O['replayWebhook']>) =>
     call<Res<O['replayWebhook']>>(OPS.replayWebhook, { params: { webhook_id: id }, body }),
   webhookDeliveries: (query: Q<O['webhookDeliveries']> = {}) =>

@@ -63,6 +63,7 @@ export const OPS = {
   createWebhook: op('POST', '/api/v1/console/openapi/apps/{app_id}/webhooks'),
   updateWebhook: op('PATCH', '/api/v1/console/openapi/webhooks/{webhook_id}'),
   pingWebhook: op('POST', '/api/v1/console/openapi/webhooks/{webhook_id}/ping'),
+  rotateWebhookSecret: op('POST', '/api/v1/console/openapi/webhooks/{webhook_id}/rotate-secret'),
   replayWebhook: op('POST', '/api/v1/console/openapi/webhooks/{webhook_id}/replay'),
   webhookDeliveries: op('GET', '/api/v1/console/openapi/webhook-deliveries'),
   webhookDelivery: op('GET', '/api/v1/console/openapi/webhook-deliveries/{delivery_id}'),

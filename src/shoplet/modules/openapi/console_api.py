@@ -232,6 +232,39 @@ async def update_webhook(
     return webhook
 
 
+@router.post(
+    "/openapi/webhooks/{webhook_id}/rotate-secret", responses=problem_responses(400, 403, 404)
+)
+async def rotate_webhook_secret(
+    webhook_id: PathId,
+    body: SecretRotate,
+    *,
+    staff: SteppedUpManager,
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
+) -> WebhookCreated:
+    """Issue a new signing secret (answered this once); until ``old_secret_expires_at`` every
+    delivery carries both signatures (``X-Shoplet-Signature`` with the new secret,
+    ``X-Shoplet-Signature-Previous`` with the old), so the receiver can switch at any time."""
+    rotated = await webhooks.rotate_secret(
+        session,
+        ctx.pii,
+        webhook_id,
+        old_secret_expires_at=body.old_secret_expires_at,
+        now=webhooks.clock_of(ctx)(),
+    )
+    await record_audit(
+        session,
+        staff,
+        "openapi.secret_rotate",
+        f"openapi_webhook:{webhook_id}",
+        {"old_secret_expires_at": body.old_secret_expires_at.isoformat()},
+        origin_of(request),
+    )
+    return rotated
+
+
 @router.post("/openapi/webhooks/{webhook_id}/ping", responses=problem_responses(404))
 async def ping_webhook(
     webhook_id: PathId, staff: OpenApiManager, request: Request, ctx: Ctx

@@ -142,6 +142,11 @@ class Webhook(Base):
     event_types: Mapped[list[str]] = mapped_column(JSON)
     secret_encrypted: Mapped[str] = mapped_column(Text)
     secret_hint: Mapped[str] = mapped_column(String(8))
+    # After a rotation, the secret it replaced: deliveries carry its signature too (in
+    # ``X-Shoplet-Signature-Previous``) while ``now < previous_secret_expires_at``.
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    previous_secret_hint: Mapped[str | None] = mapped_column(String(8), default=None)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     is_active: Mapped[bool] = mapped_column(Boolean)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

@@ -197,6 +197,14 @@ class WebhookOut(ResponseModel):
     url: str
     event_types: list[str]
     secret_hint: str = Field(description="The secret's last four characters")
+    previous_secret_hint: str | None = Field(
+        default=None, description="During a rotation's overlap: the old secret's last four"
+    )
+    previous_secret_expires_at: datetime | None = Field(
+        default=None,
+        description="During a rotation's overlap: when deliveries stop carrying the old "
+        "secret's signature (X-Shoplet-Signature-Previous)",
+    )
     is_active: bool
     created_by: str
     created_at: datetime

@@ -36,7 +36,6 @@ from shoplet.modules.openapi.errors import (
     IpForbidden,
     NonceInvalid,
     NonceReplayed,
-    RotationInvalid,
     ScopeMissing,
     SignatureInvalid,
     TimestampStale,
@@ -59,7 +58,6 @@ log = structlog.get_logger("shoplet.openapi")
 TOKEN_TTL_SECONDS = 7200
 # A nonce is remembered a little longer than a timestamp can be off either way.
 NONCE_TTL_SECONDS = 2 * signing.WINDOW_SECONDS + 60
-MAX_ROTATION_OVERLAP = timedelta(days=30)
 ACCESS_LOG_RETENTION = timedelta(days=30)
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 ACCESS_LOG_BATCH = 500
@@ -187,11 +185,7 @@ async def rotate_secret(
 ) -> AppCredentials:
     """Issue a new secret; every current one keeps working until ``old_secret_expires_at``."""
     now = utcnow()
-    at = old_secret_expires_at
-    if at.tzinfo is None or at <= now or at - now > MAX_ROTATION_OVERLAP:
-        raise RotationInvalid(
-            "the old secret's expiry must be a UTC time in the next 30 days", expires_at=str(at)
-        )
+    at = signing.check_overlap_end(old_secret_expires_at, now)
     app = await _require_app(session, app_id)
     await repo.expire_open_secrets(session, app_id, at=at, now=now)
     plain, _ = await _new_secret(session, pii, app_id, now)

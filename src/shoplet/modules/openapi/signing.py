@@ -22,11 +22,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, quote
+
+from shoplet.modules.openapi.errors import RotationInvalid
 
 WINDOW_SECONDS = 300
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SIGNATURE_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# How long an old secret (an app's or a webhook's) may stay valid after a rotation.
+MAX_ROTATION_OVERLAP = timedelta(days=30)
 
 
 def rfc3986(value: str) -> str:
@@ -86,3 +91,14 @@ def webhook_string_to_sign(event_id: str, timestamp: str, body: bytes) -> str:
 
 def webhook_signature(secret: str, event_id: str, timestamp: str, body: bytes) -> str:
     return sign(secret, webhook_string_to_sign(event_id, timestamp, body))
+
+
+def check_overlap_end(at: datetime, now: datetime) -> datetime:
+    """``at``, when the old secret may stop there: in the future and within
+    ``MAX_ROTATION_OVERLAP`` (else ``400 openapi.rotation_invalid``). Shared by the app and the
+    webhook rotation."""
+    if at.tzinfo is None or at <= now or at - now > MAX_ROTATION_OVERLAP:
+        raise RotationInvalid(
+            "the old secret's expiry must be a UTC time in the next 30 days", expires_at=str(at)
+        )
+    return at

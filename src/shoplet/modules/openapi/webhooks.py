@@ -104,6 +104,8 @@ READ_LIMIT_BYTES = 4096
 MAX_REPLAY = timedelta(days=31)
 DELIVERY_RETENTION = timedelta(days=30)
 USER_AGENT = "Shoplet-Webhooks/1"
+# During a rotation's overlap: the signature with the replaced secret (docs/open-platform.md).
+PREVIOUS_SIGNATURE: Final = "X-Shoplet-Signature-Previous"
 # The error of a delivery refused at send time (SSRF); it fails without a retry.
 FORBIDDEN = "address forbidden: "
 
@@ -173,9 +175,25 @@ async def _webhook(session: AsyncSession, webhook_id: int) -> Webhook:
     return webhook
 
 
+def _out(webhook: Webhook) -> WebhookOut:
+    """A subscription as the console sees it; the old secret only while it still signs."""
+    out = WebhookOut.model_validate(webhook)
+    if previous_secret_until(webhook, utcnow()) is None:
+        out.previous_secret_hint = out.previous_secret_expires_at = None
+    return out
+
+
+def previous_secret_until(webhook: Webhook, now: datetime) -> datetime | None:
+    """When the replaced secret stops signing deliveries, or None when it no longer does."""
+    until = webhook.previous_secret_expires_at
+    if webhook.previous_secret_encrypted is None or until is None or until <= now:
+        return None
+    return until
+
+
 async def list_webhooks(session: AsyncSession, app_id: int) -> list[WebhookOut]:
     await _app(session, app_id)
-    return [WebhookOut.model_validate(w) for w in await repo.webhooks_of(session, app_id)]
+    return [_out(w) for w in await repo.webhooks_of(session, app_id)]
 
 
 async def get_webhook(session: AsyncSession, webhook_id: int, *, app_id: int) -> WebhookOut:
@@ -183,7 +201,7 @@ async def get_webhook(session: AsyncSession, webhook_id: int, *, app_id: int) ->
     webhook = await _webhook(session, webhook_id)
     if webhook.app_id != app_id:
         raise WebhookNotFound()
-    return WebhookOut.model_validate(webhook)
+    return _out(webhook)
 
 
 async def create_webhook(
@@ -215,7 +233,7 @@ async def create_webhook(
             updated_at=now,
         ),
     )
-    return WebhookCreated(webhook=WebhookOut.model_validate(webhook), secret=secret)
+    return WebhookCreated(webhook=_out(webhook), secret=secret)
 
 
 async def update_webhook(
@@ -242,7 +260,38 @@ async def update_webhook(
         values["updated_at"] = utcnow()
         await repo.update_webhook(session, webhook_id, values)
         await session.refresh(webhook)
-    return WebhookOut.model_validate(webhook)
+    return _out(webhook)
+
+
+async def rotate_secret(
+    session: AsyncSession,
+    pii: PiiCipher,
+    webhook_id: int,
+    *,
+    old_secret_expires_at: datetime,
+    now: datetime,
+) -> WebhookCreated:
+    """Issue a new secret (answered once). Until ``old_secret_expires_at`` (checked like an app
+    rotation's) every delivery is signed with both, the old signature in
+    ``X-Shoplet-Signature-Previous``. A rotation during an overlap drops the oldest secret:
+    a delivery carries at most two signatures."""
+    at = signing.check_overlap_end(old_secret_expires_at, now)
+    webhook = await _webhook(session, webhook_id)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    await repo.update_webhook(
+        session,
+        webhook_id,
+        {
+            "previous_secret_encrypted": webhook.secret_encrypted,
+            "previous_secret_hint": webhook.secret_hint,
+            "previous_secret_expires_at": at,
+            "secret_encrypted": pii.encrypt(secret),
+            "secret_hint": secret[-4:],
+            "updated_at": now,
+        },
+    )
+    await session.refresh(webhook)
+    return WebhookCreated(webhook=_out(webhook), secret=secret)
 
 
 # -- the queue -------------------------------------------------------------------------------
@@ -412,6 +461,8 @@ class Claimed:
     body: bytes
     url: str
     secret: str
+    # During a rotation's overlap: the replaced secret, whose signature is sent as well.
+    previous_secret: str | None
     # False: the subscription or its app was disabled since the event was queued.
     is_live: bool
 
@@ -459,6 +510,12 @@ async def claim(
                 body=orjson.dumps(d.body),
                 url=w.url,
                 secret=ctx.pii.decrypt(w.secret_encrypted),
+                previous_secret=(
+                    ctx.pii.decrypt(w.previous_secret_encrypted)
+                    if w.previous_secret_encrypted is not None
+                    and previous_secret_until(w, now) is not None
+                    else None
+                ),
                 is_live=(w.is_active and a.is_active) or d.event_type == PING,
             )
             for d, w, a in rows
@@ -467,7 +524,7 @@ async def claim(
 
 def headers_for(claimed: Claimed, *, now: datetime) -> dict[str, str]:
     timestamp = str(int(now.timestamp()))
-    return {
+    headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Idempotency-Key": claimed.event_id,
@@ -479,6 +536,11 @@ def headers_for(claimed: Claimed, *, now: datetime) -> dict[str, str]:
             claimed.secret, claimed.event_id, timestamp, claimed.body
         ),
     }
+    if claimed.previous_secret is not None:
+        headers[PREVIOUS_SIGNATURE] = signing.webhook_signature(
+            claimed.previous_secret, claimed.event_id, timestamp, claimed.body
+        )
+    return headers
 
 
 def _printable(raw: bytes) -> str:

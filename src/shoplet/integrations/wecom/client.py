@@ -36,13 +36,15 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # nosec B405 - ParseError only; parsing is defusedxml's
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import httpx
 import orjson
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_untrusted
 
 from shoplet.integrations.wechat.message_crypto import PushCryptoError, open_push
 
@@ -383,8 +385,8 @@ def parse_xml(data: bytes) -> dict[str, str]:
     if b"<!" in data.replace(b"<![CDATA[", b""):
         raise PushCryptoError("xml")
     try:
-        root = ET.fromstring(data)  # noqa: S314  (no DOCTYPE, so no entities: checked above)
-    except ET.ParseError as exc:
+        root = parse_untrusted(data, forbid_dtd=True)
+    except (ET.ParseError, DefusedXmlException) as exc:
         raise PushCryptoError("xml") from exc
     if root.tag != "xml":
         raise PushCryptoError("xml")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from typing import Final
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406 - escapes text into SVG; parses nothing
 
 Point = tuple[float, float]
 # ("poly", points) or ("circle", (cx, cy), r)

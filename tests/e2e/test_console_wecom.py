@@ -38,9 +38,9 @@ WECOM_ENV = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, seeded_data: Path) -> Iterator[Server]:
     data_dir: Path = tmp_path_factory.mktemp("wecom")
-    with run_server(data_dir, **WECOM_ENV) as base:
+    with run_server(data_dir, seeded_data, **WECOM_ENV) as base:
         assert httpx.get(f"{base}/openapi.json", timeout=180).status_code == 200
         yield Server(base, data_dir)
 

@@ -39,9 +39,9 @@ RULE = "下单需短信验证 (e2e)"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, seeded_data: Path) -> Iterator[Server]:
     data_dir: Path = tmp_path_factory.mktemp("risk-enforce")
-    with run_server(data_dir, SHOPLET_RISK_MODE="enforce") as base:
+    with run_server(data_dir, seeded_data, SHOPLET_RISK_MODE="enforce") as base:
         yield Server(base, data_dir)
 
 

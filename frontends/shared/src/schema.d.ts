@@ -3759,7 +3759,9 @@ export interface paths {
          * Management Board
          * @description 经营看板: GMV, paid orders, average order value, new members and repeat-purchase rate
          *     of the range against the one before, and the region drill (province → city → the
-         *     stores of a city, with 线上 for the orders no store handled).
+         *     stores of a city, with 线上 for the orders no store handled). With ``store``: that
+         *     store's orders by the way they reached the shopper, and what waits at the store today
+         *     (404 ``stores.not_found`` for no such store).
          */
         get: operations["management_board_api_v1_console_insights_boards_management_get"];
         put?: never;
@@ -13035,7 +13037,7 @@ export interface components {
              * Drill
              * @enum {string}
              */
-            drill: "province" | "city" | "store" | "source" | "campaign";
+            drill: "province" | "city" | "store" | "method" | "source" | "campaign";
             /**
              * End
              * Format: date
@@ -13066,6 +13068,8 @@ export interface components {
             stock_days?: number | null;
             /** Stock Risk */
             stock_risk?: components["schemas"]["StockRisk"][];
+            /** @description the store of a store's board */
+            store?: components["schemas"]["StoreCard"] | null;
             /** Tiles */
             tiles: components["schemas"]["DashboardTile"][];
             /** Title */
@@ -15704,8 +15708,9 @@ export interface components {
         };
         /**
          * DrillRow
-         * @description One entry of a board's drill (a province, a city, a store or 线上 under a city, an order
-         *     source, a campaign): its orders and GMV sum to the parent's tiles.
+         * @description One entry of a board's drill (a province, a city, a store or 线上 under a city, the way a
+         *     store's orders reached their shoppers, an order source, a campaign): its orders and GMV sum
+         *     to the parent's tiles.
          */
         DrillRow: {
             /**
@@ -15722,7 +15727,7 @@ export interface components {
             gmv: number;
             /**
              * Key
-             * @description a region code, a store id or `online`, an order source, or a campaign `<kind>:<id>` (`none` for the orders of no campaign)
+             * @description a region code, a store id or `online`, a store's `pickup` / `same_city` / `scan`, an order source, or a campaign `<kind>:<id>` (`none` for the orders of no campaign)
              */
             key: string;
             /**
@@ -24551,6 +24556,36 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * StoreCard
+         * @description A store on its board (经营看板's store level): who it is and what waits there today.
+         */
+        StoreCard: {
+            /** Address */
+            address: string;
+            /**
+             * Bookings Today
+             * @description bookings of slots starting today (shop time)
+             */
+            bookings_today: number;
+            /** Checked In Today */
+            checked_in_today: number;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Open Now */
+            open_now: boolean;
+            /** Phone */
+            phone: string;
+            /**
+             * Pickups Awaiting
+             * @description pickups paid for and not yet collected
+             */
+            pickups_awaiting: number;
         };
         /** StoreOrderView */
         StoreOrderView: {
@@ -43433,6 +43468,8 @@ export interface operations {
                 region?: string | null;
                 /** @description an order source: cart, buy_now, flashsale… */
                 channel?: string | null;
+                /** @description a store's own board: its orders only */
+                store?: number | null;
             };
             header?: never;
             path?: never;
@@ -43483,6 +43520,22 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,8 @@
 """What other modules may use from stores: checkout plans a pickup or same-city delivery
 (``plan_pickup`` / ``plan_same_city`` give the fee and the stock's source ref) and records it
 once the order exists (``record_store_order``); reports join ``store_order_facts`` to orders'
-facts by ``order_no`` (insights' store level of 经营看板); WeCom names the stores its customers
+facts by ``order_no`` (insights' store level of 经营看板, whose store board shows
+``store_card``: what waits at the store today); WeCom names the stores its customers
 came from (``store_names``)."""
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from shoplet.modules.stores.errors import (
 )
 from shoplet.modules.stores.events import PICKUP_VERIFIED
 from shoplet.modules.stores.repository import store_order_facts
+from shoplet.modules.stores.schemas import StoreCard
 from shoplet.modules.stores.service import (
     DeliveryPlan,
     plan_pickup,
     plan_same_city,
     plan_scan,
     record_store_order,
+    store_card,
     store_names,
     store_ref,
 )
@@ -31,12 +34,14 @@ __all__ = [
     "InvalidPickupWindow",
     "OutOfDeliveryRange",
     "PickupDisabled",
+    "StoreCard",
     "StoreClosedNow",
     "StoreNotFound",
     "plan_pickup",
     "plan_same_city",
     "plan_scan",
     "record_store_order",
+    "store_card",
     "store_names",
     "store_order_facts",
     "store_ref",

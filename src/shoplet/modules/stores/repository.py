@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -304,3 +304,32 @@ def store_order_facts() -> Any:
         .join(Store, Store.id == StoreOrder.store_id)
         .subquery("store_order_facts")
     )
+
+
+async def store_workload(
+    session: AsyncSession, store_id: int, *, since: datetime, until: datetime
+) -> tuple[int, int, int]:
+    """What waits at a store: pickups still awaited, and the bookings (not cancelled) and
+    check-ins of slots starting in ``[since, until)`` (a shop day)."""
+    awaited = select(func.count()).where(
+        StoreOrder.store_id == store_id,
+        StoreOrder.method == "pickup",
+        StoreOrder.status == "awaiting",
+    )
+    day = (
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((StoreBooking.status == "checked_in", 1), else_=0)), 0),
+        )
+        .select_from(StoreBooking)
+        .join(StoreSlot, StoreSlot.id == StoreBooking.slot_id)
+        .where(
+            StoreBooking.store_id == store_id,
+            StoreBooking.status != "cancelled",
+            StoreSlot.starts_at >= since,
+            StoreSlot.starts_at < until,
+        )
+    )
+    pickups = int(await session.scalar(awaited) or 0)
+    booked, checked_in = (await session.execute(day)).one()
+    return pickups, int(booked), int(checked_in)

@@ -19,6 +19,10 @@ MAX_STAFF = 50
 MAX_STOCK = 10_000_000
 
 
+# How an order reaches its shopper through a store (frontends/shared STORE_METHOD_LABELS).
+StoreMethod = Literal["pickup", "same_city", "scan"]
+
+
 class DayHours(RequestModel):
     """One weekday: ``closed``, or open from ``open`` to ``close`` (shop time, same day)."""
 
@@ -93,6 +97,20 @@ class StoreAdmin(StoreView):
     updated_at: datetime
 
 
+class StoreCard(ResponseModel):
+    """A store on its board (经营看板's store level): who it is and what waits there today."""
+
+    id: int
+    name: str
+    address: str
+    phone: str
+    is_active: bool
+    open_now: bool
+    pickups_awaiting: int = Field(description="pickups paid for and not yet collected")
+    bookings_today: int = Field(description="bookings of slots starting today (shop time)")
+    checked_in_today: int
+
+
 class StoreStock(ResponseModel):
     sku_id: int
     quantity: int
@@ -108,7 +126,7 @@ class NearbyStore(StoreView):
 class StoreOrderView(ResponseModel):
     order_no: str
     store: StoreView
-    method: Literal["pickup", "same_city", "scan"]
+    method: StoreMethod
     status: Literal["awaiting", "picked_up", "cancelled"]
     order_paid: bool
     code: str | None = Field(description="the pickup code, once the order is paid")

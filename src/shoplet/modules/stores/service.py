@@ -28,7 +28,7 @@ import io
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.cache import Cache
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
+from shoplet.core.params import SHOP_TZ
 from shoplet.core.schemas import Page
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
@@ -64,6 +65,7 @@ from shoplet.modules.stores.schemas import (
     PickupVerified,
     ScanMatch,
     StoreAdmin,
+    StoreCard,
     StoreOrderView,
     StoreStock,
     StoreView,
@@ -177,6 +179,28 @@ async def list_stores_admin(
 
 async def get_store_view(session: AsyncSession, store_id: int, *, now: datetime) -> StoreView:
     return StoreView(**_view_fields(await _store(session, store_id, active=True), now))
+
+
+async def store_card(session: AsyncSession, store_id: int, *, now: datetime) -> StoreCard:
+    """A store as its board shows it: address, open now, and what waits there (pickups still
+    awaited; today's bookings and check-ins, by the shop's day). ``StoreNotFound`` if none."""
+    store = await _store(session, store_id)
+    day = now.astimezone(SHOP_TZ).date()
+    since = datetime.combine(day, time.min, SHOP_TZ).astimezone(UTC)
+    pickups, booked, checked_in = await repo.store_workload(
+        session, store_id, since=since, until=since + timedelta(days=1)
+    )
+    return StoreCard(
+        id=store.id,
+        name=store.name,
+        address=store.address,
+        phone=store.phone,
+        is_active=store.is_active,
+        open_now=store.is_active and geo.is_open(store.hours, now),
+        pickups_awaiting=pickups,
+        bookings_today=booked,
+        checked_in_today=checked_in,
+    )
 
 
 # -- stock -----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
 from shoplet.modules.insights.dashboards.boards import _with_ratios
 from shoplet.modules.insights.dashboards.schemas import DrillRow
-from shoplet.modules.insights.forecast.service import shop_day
+from shoplet.modules.insights.forecast.service import day_start, shop_day
 from shoplet.modules.live.models import LiveSale, LiveSession
 from shoplet.modules.orders.models import Order
 from shoplet.modules.social.bargain.models import Bargain, BargainCampaign
@@ -28,7 +28,7 @@ from shoplet.modules.social.models import (
     GroupMember,
     Pledge,
 )
-from shoplet.modules.stores.models import Store, StoreOrder
+from shoplet.modules.stores.models import Store, StoreBooking, StoreOrder, StoreService, StoreSlot
 from tests.modules.insights.factories import Paid, add_orders, make_shop
 from tests.modules.staff.conftest import bearer, token_for
 
@@ -323,6 +323,104 @@ async def test_campaign_drill_lists_every_kind_once_per_order(
 def cart_template(board: dict[str, Any]) -> str:
     [key] = [r["key"] for r in board["rows"] if r["kind"] == "coupon"]
     return str(key).split(":")[1]
+
+
+async def _waiting_at(ctx: AppContext, store_id: int) -> None:
+    """An awaited pickup, and three bookings of a slot today (one cancelled, one checked in),
+    plus one of a slot tomorrow."""
+    now = utcnow()
+    today = day_start(shop_day(now))
+    async with unit_of_work(ctx.sessionmaker) as s:
+        await _add(
+            s,
+            StoreOrder,
+            now,
+            order_no="AWAITED-1",
+            store_id=store_id,
+            member_id=1,
+            method="pickup",
+            status="awaiting",
+            code="123456",
+        )
+        service = await _add(s, StoreService, now, store_id=store_id, name="试衣", duration_min=30)
+        slots = [
+            await _add(
+                s,
+                StoreSlot,
+                now,
+                service_id=service,
+                store_id=store_id,
+                starts_at=at,
+                capacity=10,
+                booked=0,
+            )
+            for at in (today + timedelta(hours=10), today + timedelta(days=1, hours=10))
+        ]
+        for member, status, slot in (
+            (1, "booked", slots[0]),
+            (2, "checked_in", slots[0]),
+            (3, "cancelled", slots[0]),
+            (4, "booked", slots[1]),
+        ):
+            booking = {"slot_id": slot, "store_id": store_id, "member_id": member}
+            await _add(s, StoreBooking, now, **booking, status=status)
+
+
+async def test_a_store_board_has_its_orders_by_method_and_what_waits_there(
+    client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
+) -> None:
+    span, ids = await _seed(ctx)
+    tianhe = ids["天河店"]
+    await _waiting_at(ctx, tianhe)
+    city = (await client.get(f"{MANAGEMENT}?{span}&region=440100", headers=staff)).json()
+    [row] = [r for r in city["rows"] if r["key"] == str(tianhe)]
+
+    response = await client.get(f"{MANAGEMENT}?{span}&region=440100&store={tianhe}", headers=staff)
+    assert response.status_code == 200, response.text
+    board = response.json()
+    assert (board["drill"], board["title"]) == ("method", "广东省 / 广州市 · 天河店")
+    # A signup has no store: no 新会员数 on a store's board.
+    assert [t["code"] for t in board["tiles"]] == ["gmv", "orders", "aov", "repeat_rate"]
+    assert (_tiles(board)["orders"], _tiles(board)["gmv"]) == (row["orders"], row["gmv"])
+    assert [(r["key"], r["name"], r["orders"], r["gmv"]) for r in board["rows"]] == [
+        ("same_city", "同城配送", 1, 2 * UNIT),
+        ("pickup", "到店自提", 1, UNIT),
+    ]
+    _add_up(board)
+    card = board["store"]
+    assert (card["id"], card["name"]) == (tianhe, "天河店")
+    assert (card["pickups_awaiting"], card["bookings_today"], card["checked_in_today"]) == (1, 2, 1)
+
+    # Without the city: every order of the store, wherever it was delivered (深圳's pickup too).
+    anywhere = (await client.get(f"{MANAGEMENT}?{span}&store={tianhe}", headers=staff)).json()
+    assert anywhere["title"] == "全国 · 天河店"
+    assert [(r["key"], r["orders"]) for r in anywhere["rows"]] == [
+        ("pickup", 2),
+        ("same_city", 1),
+    ]
+    _add_up(anywhere)
+    # The other filters narrow it as on every level.
+    none = await client.get(f"{MANAGEMENT}?{span}&store={tianhe}&channel=buy_now", headers=staff)
+    assert (none.json()["rows"], _tiles(none.json())["orders"]) == ([], 0)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("store=999999", 404, "stores.not_found"),
+        ("store=0", 422, None),
+        ("store=天河店", 422, None),
+        ("store=99999999999999999999", 422, None),
+    ],
+)
+async def test_a_store_board_refuses_what_it_cannot_show(
+    client: httpx.AsyncClient, staff: dict[str, str], query: str, status: int, code: str | None
+) -> None:
+    response = await client.get(f"{MANAGEMENT}?{query}", headers=staff)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    if code is not None:
+        assert response.json()["code"] == code
 
 
 def test_without_money_rows_keep_counts_only() -> None:

@@ -6,7 +6,10 @@ to the tiles.
 - 经营看板: GMV, paid orders, average order value, new members, repeat-purchase rate; drill by
   region, province → city (the delivery district) → store: the stores that handled the city's
   orders (pickup, same-city, scan-to-buy, as ``stores.public.store_order_facts`` records them)
-  and 线上 for the orders no store handled, so the level sums to the city.
+  and 线上 for the orders no store handled, so the level sums to the city. A store's own board
+  (``store``) has the store's orders only (no new members: a signup has no store), rows by
+  the way they reached the shopper (自提, 同城配送, 扫码购; they sum to the store), and the
+  store's card: what waits there today (``stores.public.store_card``).
 - 运营看板: GMV, paid orders, average order value, buyers, SKUs at stock risk; drill by channel,
   order source → campaign (``repository.campaign_totals``: each order counts once, for its
   flash sale, group buy, bargain or crowdfunding, else its live session, else its coupon, else
@@ -31,6 +34,7 @@ from shoplet.core.db import utcnow
 from shoplet.modules.insights.forecast import service as forecast
 from shoplet.modules.insights.forecast.service import day_start, shop_day
 from shoplet.modules.members import public as members
+from shoplet.modules.stores import public as stores
 
 from . import repository
 from .errors import DashboardInvalid
@@ -73,6 +77,9 @@ MANAGEMENT_TILES: dict[str, tuple[str, str, bool]] = {
     "new_members": ("新会员数", "人", False),
     "repeat_rate": ("复购率", "%", False),
 }
+STORE_TILES = {code: spec for code, spec in MANAGEMENT_TILES.items() if code != "new_members"}
+# frontends/shared STORE_METHOD_LABELS
+METHOD_LABELS: dict[str, str] = {"pickup": "到店自提", "same_city": "同城配送", "scan": "扫码购"}
 OPERATIONS_TILES: dict[str, tuple[str, str, bool]] = {
     "gmv": ("销售额 GMV", "分", True),
     "orders": ("支付订单数", "单", False),
@@ -164,6 +171,19 @@ def _source_rows(found: list[OrderTotals]) -> list[DrillRow]:
     ]
 
 
+def _method_rows(found: list[KeyedTotals]) -> list[DrillRow]:
+    return [
+        DrillRow(
+            key=str(t.keys[0]),
+            name=METHOD_LABELS.get(str(t.keys[0]), str(t.keys[0])),
+            gmv=t.gmv,
+            orders=t.orders,
+            buyers=t.buyers,
+        )
+        for t in found
+    ]
+
+
 def _store_rows(found: list[KeyedTotals]) -> list[DrillRow]:
     """A row per store, and 线上 (key ``online``) for the orders no store handled."""
     return [
@@ -247,6 +267,16 @@ async def _stock_risk(session: AsyncSession, days: int) -> list[StockRisk]:
     ]
 
 
+def _title(region_name: str, channel: str | None, card: stores.StoreCard | None) -> str:
+    """全国, 广东省 / 深圳市, then the channel's or the store's name after ``·``."""
+    parts = [region_name]
+    if channel is not None:
+        parts.append(SOURCE_LABELS.get(channel, channel))
+    if card is not None:
+        parts.append(card.name)
+    return " · ".join(parts)
+
+
 async def board(
     session: AsyncSession,
     kind: Kind,
@@ -255,6 +285,7 @@ async def board(
     end: date | None,
     region: str | None,
     channel: str | None,
+    store: int | None = None,
     stock_days: int = 7,
     permissions: Collection[str],
     now: datetime | None = None,
@@ -265,12 +296,13 @@ async def board(
     prefix, region_name = region_prefix(region)
     if channel is not None and not CHANNEL_PATTERN.match(channel):
         raise DashboardInvalid(f"Unknown channel {channel!r}")
+    card = await stores.store_card(session, store, now=now) if store is not None else None
 
     async def totals(
         since: datetime, until: datetime, group: repository.BoardGroup | None = None
     ) -> list[OrderTotals]:
         return await repository.order_totals(
-            session, since, until, region=prefix, channel=channel, group=group
+            session, since, until, region=prefix, channel=channel, store_id=store, group=group
         )
 
     current = await totals(since, until)
@@ -280,7 +312,13 @@ async def board(
     risk: list[StockRisk] = []
     drill: DrillLevel
     filters = {"region": prefix, "channel": channel}
-    if kind == "management":
+    if card is not None:
+        specs = STORE_TILES
+        drill = "method"
+        rows = _method_rows(
+            await repository.method_totals(session, since, until, **filters, store_id=card.id)
+        )
+    elif kind == "management":
         specs = MANAGEMENT_TILES
         values["new_members"] = await repository.new_members(session, since, until)
         earlier["new_members"] = await repository.new_members(session, *previous)
@@ -309,9 +347,6 @@ async def board(
     ]
     rows = _with_ratios(rows, int(values["gmv"] or 0), may_see_money)
     rows.sort(key=lambda r: (-r.gmv, -r.orders, r.key))
-    title = region_name
-    if channel is not None:
-        title = f"{region_name} · {SOURCE_LABELS.get(channel, channel)}"
     return BusinessBoard(
         kind=kind,
         start=start,
@@ -321,10 +356,11 @@ async def board(
         region=region or None,
         channel=channel,
         drill=drill,
-        title=title,
+        title=_title(region_name, channel, card),
         tiles=tiles,
         rows=rows,
         stock_days=stock_days if kind == "operations" else None,
         stock_risk=risk[:STOCK_RISK_ITEMS],
+        store=card,
         refresh_seconds=REFRESH_SECONDS,
     )

@@ -62,7 +62,7 @@ Channel = Annotated[
 ]
 
 
-@router.get("/insights/boards/management", responses=problem_responses(400))
+@router.get("/insights/boards/management", responses=problem_responses(400, 404))
 async def management_board(
     staff: DashboardReader,
     session: ReplicaDbSession,
@@ -71,10 +71,15 @@ async def management_board(
     end: End = None,
     region: Region = None,
     channel: Channel = None,
+    store: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="a store's own board: its orders only")
+    ] = None,
 ) -> BusinessBoard:
     """经营看板: GMV, paid orders, average order value, new members and repeat-purchase rate
     of the range against the one before, and the region drill (province → city → the
-    stores of a city, with 线上 for the orders no store handled)."""
+    stores of a city, with 线上 for the orders no store handled). With ``store``: that
+    store's orders by the way they reached the shopper, and what waits at the store today
+    (404 ``stores.not_found`` for no such store)."""
     return await boards.board(
         session,
         "management",
@@ -82,6 +87,7 @@ async def management_board(
         end=end,
         region=region,
         channel=channel,
+        store=store,
         permissions=staff.permissions,
     )
 

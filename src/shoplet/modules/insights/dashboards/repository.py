@@ -103,10 +103,16 @@ class OrderTotals:
 
 
 def _paid_orders(
-    since: datetime, until: datetime, *, region: str | None, channel: str | None
+    since: datetime,
+    until: datetime,
+    *,
+    region: str | None,
+    channel: str | None,
+    store_id: int | None = None,
 ) -> Any:
     """Paid orders of ``[since, until)`` as a subquery with ``province`` (2 digits) and
-    ``city`` (4 digits) prefixes of the delivery district; ``region`` is such a prefix."""
+    ``city`` (4 digits) prefixes of the delivery district; ``region`` is such a prefix;
+    ``store_id`` keeps the orders that store handled."""
     f = orders.order_facts(since, until, anchor="paid")
     stmt = select(
         f.c.order_id,
@@ -122,6 +128,9 @@ def _paid_orders(
         stmt = stmt.where(f.c.region_code.startswith(region, autoescape=True))
     if channel:
         stmt = stmt.where(f.c.source == channel)
+    if store_id is not None:
+        s = stores.store_order_facts()
+        stmt = stmt.where(f.c.order_no.in_(select(s.c.order_no).where(s.c.store_id == store_id)))
     return stmt.subquery("paid_orders")
 
 
@@ -132,11 +141,13 @@ async def order_totals(
     *,
     region: str | None = None,
     channel: str | None = None,
+    store_id: int | None = None,
     group: BoardGroup | None = None,
 ) -> list[OrderTotals]:
     """GMV (order payables), paid orders, distinct buyers and the buyers with two paid orders or
-    more in ``[since, until)``, filtered by region prefix and source, one row per ``group``."""
-    p = _paid_orders(since, until, region=region, channel=channel)
+    more in ``[since, until)``, filtered by region prefix, source and store, one row per
+    ``group``."""
+    p = _paid_orders(since, until, region=region, channel=channel, store_id=store_id)
     keys = [p.c.member_id] + ([p.c[group]] if group else [])
     per_buyer = (
         select(
@@ -229,6 +240,29 @@ async def store_totals(
         .subquery("store_facts")
     )
     return await _keyed_totals(session, facts, ["store_id"])
+
+
+async def method_totals(
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    *,
+    region: str | None,
+    channel: str | None,
+    store_id: int,
+) -> list[KeyedTotals]:
+    """A store's paid orders of ``[since, until)`` per way they reached the shopper
+    (``keys == (method,)``: pickup, same_city, scan), filtered as ``order_totals``."""
+    p = _paid_orders(since, until, region=region, channel=channel)
+    s = stores.store_order_facts()
+    facts = (
+        select(p.c.member_id, p.c.payable_total, s.c.method, s.c.store_name.label("name"))
+        .select_from(p)
+        .join(s, s.c.order_no == p.c.order_no)
+        .where(s.c.store_id == store_id)
+        .subquery("method_facts")
+    )
+    return await _keyed_totals(session, facts, ["method"])
 
 
 async def campaign_totals(

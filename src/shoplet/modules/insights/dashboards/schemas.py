@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from shoplet.core.schemas import ResponseModel
+from shoplet.modules.stores.public import StoreCard
 
 Level = Literal["shop", "category", "product"]
 
@@ -85,17 +86,19 @@ class FrontlineUpdate(ResponseModel):
     tiles: list[BoardTile]
 
 
-DrillLevel = Literal["province", "city", "store", "source", "campaign"]
+DrillLevel = Literal["province", "city", "store", "method", "source", "campaign"]
 CampaignKind = Literal["flashsale", "groupbuy", "bargain", "crowdfunding", "live", "coupon", "none"]
 
 
 class DrillRow(ResponseModel):
-    """One entry of a board's drill (a province, a city, a store or 线上 under a city, an order
-    source, a campaign): its orders and GMV sum to the parent's tiles."""
+    """One entry of a board's drill (a province, a city, a store or 线上 under a city, the way a
+    store's orders reached their shoppers, an order source, a campaign): its orders and GMV sum
+    to the parent's tiles."""
 
     key: str = Field(
-        description="a region code, a store id or `online`, an order source, or a campaign "
-        "`<kind>:<id>` (`none` for the orders of no campaign)"
+        description="a region code, a store id or `online`, a store's `pickup` / `same_city` / "
+        "`scan`, an order source, or a campaign `<kind>:<id>` (`none` for the orders of no "
+        "campaign)"
     )
     name: str
     gmv: int = Field(description="money, fen (0 without orders:read)")
@@ -135,11 +138,13 @@ class BusinessBoard(ResponseModel):
     until: datetime
     region: str | None
     channel: str | None
-    # The drill level the rows are at: province → city → store (management), source → campaign.
+    # The drill level the rows are at: province → city → store → method (management), source →
+    # campaign.
     drill: DrillLevel
     title: str
     tiles: list[DashboardTile]
     rows: list[DrillRow]
     stock_days: int | None = None
     stock_risk: list[StockRisk] = Field(default_factory=list)
+    store: StoreCard | None = Field(default=None, description="the store of a store's board")
     refresh_seconds: int

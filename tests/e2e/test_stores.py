@@ -1,8 +1,9 @@
 """Store pickup end to end in Debian's Chromium against a real Shoplet server: an operator's
 store holds a SKU; the shopper's checkout picks the store and an hour in 附近门店, the order is
 placed with no shipping fee and paid, and the order page shows the 6-digit code and its QR; the
-store's clerk verifies the code in 核销 once (a second try is refused). Every page is scanned
-with axe."""
+store's clerk verifies the code in 核销 once (a second try is refused); 经营看板 leads from 上海市's
+stores to the store's own board (到店自提, nothing awaiting) and on to its 预约日历. Every page is
+scanned with axe."""
 
 from __future__ import annotations
 
@@ -161,3 +162,21 @@ def test_pickup_checkout_to_code_and_the_clerk_verifies_it_once(
     desk.get_by_test_id("verify-code").fill(number)
     desk.get_by_test_id("verify-submit").click()
     expect(desk.get_by_test_id("verify-error")).to_contain_text("取货码无效")
+
+    # 经营看板: the order shipped to 黄浦区 is the store's in 上海市's store level, and the store's
+    # own board has it as 到店自提, with nothing left awaiting pickup.
+    board = signed_in_page(context, owner)
+    board.goto(f"{CONSOLE}/insights/boards/management?region=310100")
+    expect(board.get_by_role("heading", name="各门店")).to_be_visible()
+    board.get_by_test_id(f"drill-{store_id}").click()
+    board.wait_for_url(f"**/insights/boards/management?region=310100&store={store_id}")
+    expect(board.get_by_role("heading", name=re.compile(f"自提门店{RUN}$"))).to_be_visible()
+    expect(board.get_by_role("heading", name="各履约方式")).to_be_visible()
+    expect(board.get_by_test_id("board-rows").get_by_text("到店自提", exact=True)).to_be_visible()
+    expect(board.get_by_test_id("store-pickups")).to_have_text("0")
+    crumbs = board.get_by_role("navigation", name="下钻层级")
+    expect(crumbs.get_by_text(f"自提门店{RUN}")).to_be_visible()
+    assert_accessible(board, "console-board-store")
+    board.get_by_role("link", name="预约日历").click()
+    board.wait_for_url(f"**/stores/appointments?store={store_id}")
+    expect(board.get_by_test_id("appt-store")).to_contain_text(f"自提门店{RUN}")

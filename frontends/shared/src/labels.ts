@@ -2365,7 +2365,15 @@ export const BUSINESS_BOARD_LABELS = {
   bySource: '各订单来源',
   byCampaign: '各活动',
   byStore: '各门店',
+  byMethod: '各履约方式',
   store: '门店',
+  storeBoardHint: '只统计经过本门店的订单（到店自提、同城配送、扫码购），合计等于本门店；门店没有「新会员」。',
+  storeToday: '门店今日',
+  pickupsAwaiting: '待取货',
+  bookingsToday: '今日预约',
+  checkedInToday: '已到店',
+  manageStore: '门店设置',
+  appointments: '预约日历',
   campaign: '活动',
   storeHint: '按收货城市统计；门店行是该门店自提、同城配送和扫码购的订单，「线上」是没有经过门店的订单，合计等于本城市。',
   campaignHint: '每笔订单只计入一个活动：秒杀、拼团、砍价、众筹优先，其次直播，再次优惠券。',
@@ -2382,6 +2390,13 @@ export const BUSINESS_BOARD_LABELS = {
   suggested: '建议补货',
   noRisk: '暂无缺货风险',
 } as const
+
+/** How a store's order reached its shopper (stores' ``StoreMethod``; the rows of a store's board). */
+export const STORE_METHOD_LABELS: Labels = {
+  pickup: '到店自提',
+  same_city: '同城配送',
+  scan: '扫码购',
+}
 
 /** What a row of 运营看板's campaign drill is (the backend's ``CAMPAIGN_KIND_LABELS``). */
 export const BOARD_CAMPAIGN_KIND_LABELS: Labels = {
@@ -2753,4 +2768,5 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   alert: ALERT_STATUS_LABELS,
   pickup: PICKUP_STATUS_LABELS,
   appointment: APPOINTMENT_STATUS_LABELS,
+  storeMethod: STORE_METHOD_LABELS,
 }

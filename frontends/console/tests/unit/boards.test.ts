@@ -13,13 +13,17 @@ describe('经营/运营看板 helpers', () => {
     const filters = boardFilters({ start: '2026-05-01', end: '2026-05-07', region: '440000', channel: 'flashsale', stock_days: '14' })
     expect(filters).toEqual({ start: '2026-05-01', end: '2026-05-07', region: '440000', channel: 'flashsale', stockDays: 14 })
     expect(boardQuery(filters)).toEqual({ start: '2026-05-01', end: '2026-05-07', region: '440000', channel: 'flashsale', stock_days: '14' })
-    expect(boardFilters({ start: 'May', region: '44', channel: 'Bad-One', stock_days: '99' })).toEqual({
+    expect(boardFilters({ start: 'May', region: '44', channel: 'Bad-One', store: '0', stock_days: '99' })).toEqual({
       start: undefined,
       end: undefined,
       region: undefined,
       channel: undefined,
+      store: undefined,
       stockDays: undefined,
     })
+    expect(boardFilters({ region: '440100', store: '7' })).toMatchObject({ region: '440100', store: '7' })
+    expect(boardFilters({ store: '天河店' }).store).toBeUndefined()
+    expect(boardQuery({ region: '440100', store: '7' })).toEqual({ region: '440100', store: '7' })
   })
 
   it('drills province → city and source → campaign, keeping the other filters', () => {
@@ -33,7 +37,13 @@ describe('经营/运营看板 helpers', () => {
       path: '/insights/boards/operations',
       query: { region: '110000', channel: 'flashsale' },
     })
-    expect(drillLink('management', 'store', { region: '440100' }, '3')).toBeNull()
+    // A store leads to its own board; 线上 and a store's methods are the last level.
+    expect(drillLink('management', 'store', { region: '440100' }, '3')).toEqual({
+      path: '/insights/boards/management',
+      query: { region: '440100', store: '3' },
+    })
+    expect(drillLink('management', 'store', { region: '440100' }, 'online')).toBeNull()
+    expect(drillLink('management', 'method', { region: '440100', store: '3' }, 'pickup')).toBeNull()
     expect(drillLink('operations', 'campaign', {}, 'flashsale:7')).toBeNull()
   })
 
@@ -58,6 +68,15 @@ describe('经营/运营看板 helpers', () => {
       ['广东省', '440000'],
       ['广州市', '440100'],
     ])
+    // A store's board: the store last; the regions above it lead back without the store.
+    const store = boardCrumbs('management', { region: '440100', store: '3' }, '广东省 / 广州市 · 天河店')
+    expect(store.map((c) => [c.label, c.to.query.region, c.to.query.store])).toEqual([
+      ['全国', undefined, undefined],
+      ['广东省', '440000', undefined],
+      ['广州市', '440100', undefined],
+      ['天河店', '440100', '3'],
+    ])
+    expect(boardCrumbs('management', { store: '3' }, '全国 · 天河店').map((c) => c.label)).toEqual(['全国', '天河店'])
     expect(boardCrumbs('operations', { channel: 'flashsale' }, '全国 · 秒杀').map((c) => [c.label, c.to.query.channel])).toEqual([
       ['全部渠道', undefined],
       ['秒杀', 'flashsale'],
@@ -198,9 +217,45 @@ describe('经营/运营看板 pages', () => {
     expect(table.text()).toContain('天河店')
     expect(table.text()).toContain('¥150.00')
     expect(table.text()).toContain('25.0%')
-    // A store is the last level, and the console has no page per store.
-    expect(table.find('a').exists()).toBe(false)
+    // A store leads to its own board; 线上 is no store.
+    expect(table.findAll('a').map((a) => a.attributes('href'))).toEqual(['/insights/boards/management?region=440100&store=3'])
     expect(wrapper.findAll('.el-breadcrumb__inner').map((c) => c.text())).toEqual(['全国', '广东省', '广州市'])
+    wrapper.unmount()
+  })
+
+  it("shows a store's own board: its orders by method and what waits at the store today", async () => {
+    const rows = [
+      { key: 'same_city', name: '同城配送', gmv: 20000, orders: 1, buyers: 1, aov: 20000, share: 66.7, kind: null, kind_label: null },
+      { key: 'pickup', name: '到店自提', gmv: 10000, orders: 1, buyers: 1, aov: 10000, share: 33.3, kind: null, kind_label: null },
+    ]
+    const store = {
+      id: 3,
+      name: '天河店',
+      address: '天河路 1 号',
+      phone: '020-12345678',
+      is_active: true,
+      open_now: true,
+      pickups_awaiting: 2,
+      bookings_today: 5,
+      checked_in_today: 1,
+    }
+    const extra = { drill: 'method', region: '440100', title: '广东省 / 广州市 · 天河店', rows, store }
+    const { urls, r } = setup('management', extra)
+    await r.push('/insights/boards/management?region=440100&store=3')
+    const wrapper = mount(BoardsView, { attachTo: document.body, global: { plugins: [ElementPlus, r] } })
+    await flushPromises()
+    expect(urls[0]).toBe('/api/v1/console/insights/boards/management?region=440100&store=3')
+    const card = wrapper.get('[data-testid="board-store"]')
+    expect(card.get('h2').text()).toContain('天河店')
+    expect(card.text()).toContain('营业中')
+    expect(card.get('[data-testid="store-pickups"]').text()).toBe('2')
+    expect(card.get('[data-testid="store-bookings"]').text()).toBe('5')
+    expect(card.findAll('a').map((a) => a.attributes('href'))).toContain('/stores/appointments?store=3')
+    expect(wrapper.get('[data-testid="board-drill-hint"]').text()).toContain('本门店')
+    const table = wrapper.get('[data-testid="board-rows"]')
+    expect(table.text()).toContain('到店自提')
+    expect(table.find('a').exists()).toBe(false)
+    expect(wrapper.findAll('.el-breadcrumb__inner').map((c) => c.text())).toEqual(['全国', '广东省', '广州市', '天河店'])
     wrapper.unmount()
   })
 

@@ -83,6 +83,7 @@ describe('the glossary', () => {
       live: pythonNames('src/shoplet/modules/live/models.py', 'SessionStatus'),
       invoice: pythonNames('src/shoplet/modules/invoicing/models.py', 'INVOICE_STATUSES'),
       experiment: pythonNames('src/shoplet/modules/experiments/models.py', 'STATUSES'),
+      storeMethod: pythonNames('src/shoplet/modules/stores/schemas.py', 'StoreMethod'),
     }
     for (const [kind, statuses] of Object.entries(backend)) {
       expect(statuses.length, kind).toBeGreaterThan(2)

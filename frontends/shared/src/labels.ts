@@ -2366,6 +2366,7 @@ export const BUSINESS_BOARD_LABELS = {
   byCampaign: '各活动',
   byStore: '各门店',
   byMethod: '各履约方式',
+  method: '履约方式',
   store: '门店',
   storeBoardHint: '只统计经过本门店的订单（到店自提、同城配送、扫码购），合计等于本门店；门店没有「新会员」。',
   storeToday: '门店今日',

@@ -253,6 +253,7 @@ describe('经营/运营看板 pages', () => {
     expect(card.findAll('a').map((a) => a.attributes('href'))).toContain('/stores/appointments?store=3')
     expect(wrapper.get('[data-testid="board-drill-hint"]').text()).toContain('本门店')
     const table = wrapper.get('[data-testid="board-rows"]')
+    expect(table.findAll('th').map((th) => th.text())[0]).toBe('履约方式')
     expect(table.text()).toContain('到店自提')
     expect(table.find('a').exists()).toBe(false)
     expect(wrapper.findAll('.el-breadcrumb__inner').map((c) => c.text())).toEqual(['全国', '广东省', '广州市', '天河店'])

@@ -6,6 +6,7 @@ is compared with a brute-force ranking (Hypothesis) in exact arithmetic."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -154,7 +155,7 @@ def test_personal_order_is_hot_times_one_plus_w_affinity(rows: list[tuple[int, F
         s, a = rows[i - 1]
         return s / 10 + math.log10(float(1 + rules.PERSONAL_WEIGHT * a))
 
-    for higher, lower in zip(ranked, ranked[1:], strict=False):
+    for higher, lower in itertools.pairwise(ranked):
         gap = linear_log(higher) - linear_log(lower)
         assert gap > -1e-9
         if abs(gap) < 1e-9:

@@ -30,7 +30,7 @@ from shoplet.modules.cart.schemas import (
     FavoritePage,
     FavoriteState,
 )
-from shoplet.modules.cart.sources import Sources, SourceRef, sources_of
+from shoplet.modules.cart.sources import SourceRef, Sources, sources_of
 from shoplet.modules.members.public import CurrentMember, OptionalMember
 
 router = APIRouter()

@@ -22,8 +22,8 @@ from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.cart import repository as repo
 from shoplet.modules.cart.errors import (
     CartFull,
-    MemberRequired,
     LineNotFound,
+    MemberRequired,
     ProductNotFound,
     QuantityExceedsStock,
     SkuNotFound,
@@ -46,8 +46,8 @@ from shoplet.modules.cart.schemas import CartLine as CartLineView
 from shoplet.modules.cart.sources import (
     NOTE_SOURCE_ENDED,
     LinePrice,
-    Sources,
     SourceRef,
+    Sources,
     line_prices,
     source_for,
 )

@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.core.interests import provide_affinity
 from shoplet.modules.recommend import clicks, views
-from shoplet.modules.recommend.interests import product_affinity
 from shoplet.modules.recommend.algorithms import RECENCY_HALF_LIFE
 from shoplet.modules.recommend.context import KINDS as CONTEXT_KINDS
 from shoplet.modules.recommend.context import WEIGHT as CONTEXT_WEIGHT
@@ -31,6 +30,7 @@ from shoplet.modules.recommend.evaluation import (
     evaluate,
 )
 from shoplet.modules.recommend.evaluation import parse_csv as parse_interactions
+from shoplet.modules.recommend.interests import product_affinity
 from shoplet.modules.recommend.schemas import RecommendationList
 from shoplet.modules.recommend.service import (
     TrainingSummary,

@@ -48,13 +48,13 @@ from shoplet.modules.content.schemas import (
     Topic,
     TopicWrite,
 )
-from shoplet.modules.content.service.personal import is_personal_cursor, personal_page
 from shoplet.modules.content.service._common import (
     _nickname,
     _require,
     _require_public,
     _submit,
 )
+from shoplet.modules.content.service.personal import is_personal_cursor, personal_page
 from shoplet.modules.moderation import public as moderation
 
 # -- topics ----------------------------------------------------------------------------------
@@ -286,11 +286,15 @@ async def feed(
     if topic_id is not None:
         await topic(session, topic_id)
     personal = None
-    if sort == "hot" and viewer is not None and ctx is not None:
-        if cursor is None or is_personal_cursor(cursor):
-            personal = await personal_page(
-                session, ctx, viewer=viewer, topic_id=topic_id, cursor=cursor, limit=limit
-            )
+    if (
+        sort == "hot"
+        and viewer is not None
+        and ctx is not None
+        and (cursor is None or is_personal_cursor(cursor))
+    ):
+        personal = await personal_page(
+            session, ctx, viewer=viewer, topic_id=topic_id, cursor=cursor, limit=limit
+        )
     if personal is not None:
         pins = await repo.pinned(session, topic_id=topic_id) if cursor is None else []
         views = await _posts(session, [*pins, *personal[0]], viewer)

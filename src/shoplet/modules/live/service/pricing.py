@@ -22,7 +22,6 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.cart import public as cart
 from shoplet.modules.checkout import public as checkout
 from shoplet.modules.live import repository as repo
 from shoplet.modules.live.errors import (

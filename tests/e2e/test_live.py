@@ -199,7 +199,7 @@ def test_two_shoppers_share_a_live_room_run_from_the_control_room(
     ).click()
     phone_b.wait_for_url(re.compile(rf"[?&]live={sid}&sheet=cart"))
     phone_b.locator(".pd__sheet .pd__add").click()
-    expect(phone_b.get_by_text("已加入购物车")).to_be_visible()
+    expect(phone_b.get_by_text("已加入购物车", exact=True)).to_be_visible()
     phone_b.goto(page_url("cart"))
     tag = phone_b.get_by_test_id("cart-live-price")
     expect(tag).to_have_text("直播价")

@@ -4,8 +4,10 @@ session and fills its shelf through the API; the H5 list shows it as 预告 with
 comments and B sees it arrive over the socket; the owner's control room (console) presses 讲解
 on a product and both shoppers see the 讲解中 card; B buys it from the 购物袋 (去购买 → the
 product page with the session → 立即购买) and checkout shows the 直播价 beside the struck catalogue
-price; after 下播 the replay page opens. Every page is scanned with axe and photographed
-(docs/screenshots).
+price; B then adds it to the cart from the 购物袋 (加入购物车 → the product page's SKU sheet with
+the session) and the cart shows it with the 直播价 tag; after 下播 the replay page opens and B's
+cart shows the catalogue price with 直播已结束，已恢复原价. Every page is scanned with axe and
+photographed (docs/screenshots).
 
 The player: Debian's Chromium plays H.264 only with its proprietary codecs, and this machine has
 no encoder to make segments, so the test writes an HLS manifest into the media directory and
@@ -188,6 +190,22 @@ def test_two_shoppers_share_a_live_room_run_from_the_control_room(
     expect(items.get_by_label(re.compile(r"^原价¥[\d,]+\.\d\d$"))).to_be_visible()
     _checked(phone_b, "storefront-live-checkout")
 
+    # 加入购物车 from the 购物袋: the product page's sheet with the session; the cart line keeps
+    # the 直播价 (tagged, the catalogue price struck) while the session is live.
+    phone_b.goto(page_url("live_room", id=sid))
+    phone_b.get_by_test_id("live-shelf-open").click()
+    phone_b.get_by_test_id("live-shelf").get_by_role(
+        "button", name=f"加入购物车：{product['title']}"
+    ).click()
+    phone_b.wait_for_url(re.compile(rf"[?&]live={sid}&sheet=cart"))
+    phone_b.locator(".pd__sheet .pd__add").click()
+    expect(phone_b.get_by_text("已加入购物车", exact=True)).to_be_visible()
+    phone_b.goto(page_url("cart"))
+    tag = phone_b.get_by_test_id("cart-live-price")
+    expect(tag).to_have_text("直播价")
+    expect(phone_b.locator(".line__price").first).to_contain_text(_yuan(live_price))
+    _checked(phone_b, "storefront-live-cart")
+
     # The list in the console, then 下播: the shoppers' room turns into the replay.
     page.goto(f"{CONSOLE}/live")
     expect(page.get_by_test_id("live-table")).to_contain_text(f"秋冬上新{RUN}")
@@ -200,3 +218,10 @@ def test_two_shoppers_share_a_live_room_run_from_the_control_room(
     phone.goto(page_url("live", tab="replay"))
     expect(phone.get_by_test_id(f"live-card-{sid}")).to_be_visible()
     _checked(phone, "storefront-live-list")
+
+    # B's cart after 下播: the catalogue price, no tag, and the note.
+    phone_b.goto(page_url("cart"))
+    expect(phone_b.get_by_test_id("cart-live-ended")).to_have_text("直播已结束，已恢复原价")
+    expect(phone_b.get_by_test_id("cart-live-price")).to_have_count(0)
+    expect(phone_b.locator(".line__price").first).not_to_contain_text(_yuan(live_price))
+    _checked(phone_b, "storefront-live-cart-ended")

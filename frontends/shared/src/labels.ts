@@ -1299,6 +1299,9 @@ export const LIVE_LABELS = {
   buy: '去购买',
   shelf: '购物袋',
   livePrice: '直播价',
+  addToCart: '加入购物车',
+  // A cart line added from the room once the session ended or the product left the shelf.
+  livePriceEnded: '直播已结束，已恢复原价',
   claim: '领取',
   claimed: '已领取',
   like: '点赞',

@@ -407,7 +407,8 @@ export interface paths {
         put?: never;
         /**
          * Add Line
-         * @description Add a SKU to the cart (an existing line grows, up to 99 units).
+         * @description Add a SKU to the cart (an existing line grows, up to 99 units), from a play at its
+         *     price with ``source`` (a live room's 直播价).
          */
         post: operations["add_line_api_v1_cart_lines_post"];
         delete?: never;
@@ -9582,9 +9583,11 @@ export interface paths {
         };
         /**
          * Feed
-         * @description The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay), of a topic or
-         *     all, pinned posts first on the first page; or 关注 (``following``, signed in: 401
-         *     otherwise): posts of the authors you follow, newest first.
+         * @description The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay; signed in,
+         *     boosted by your interests: hot × (1 + 4 × affinity)), of a topic or all, pinned posts first
+         *     on the first page; or 关注 (``following``, signed in: 401 otherwise): posts of the authors
+         *     you follow, newest first. A personal 热门 cursor lasts 30 minutes (400
+         *     ``content.feed_expired`` after: reload).
          */
         get: operations["feed_api_v1_posts_get"];
         put?: never;
@@ -13616,6 +13619,11 @@ export interface components {
              * @description price × quantity, fen
              */
             line_total: number;
+            /**
+             * List Price
+             * @description the catalogue price while a play prices the line (struck)
+             */
+            list_price?: number | null;
             /** Original Price */
             original_price: number;
             /**
@@ -13635,6 +13643,21 @@ export interface components {
             price_change: number;
             /** Price Changed */
             price_changed: boolean;
+            /**
+             * Price Label
+             * @description the play pricing the line now, e.g. "直播价"
+             */
+            price_label?: string | null;
+            /**
+             * Price Note
+             * @description "直播已结束，已恢复原价" once that play no longer prices it
+             */
+            price_note?: string | null;
+            /**
+             * Price Source
+             * @description the play the line was added from, e.g. "live:12"
+             */
+            price_source?: string | null;
             /**
              * Product Id
              * @description null when the SKU no longer exists
@@ -13669,6 +13692,7 @@ export interface components {
             quantity: number;
             /** Sku Id */
             sku_id: number;
+            source?: components["schemas"]["LineSource"] | null;
         };
         /** CartLineAdded */
         CartLineAdded: {
@@ -17874,6 +17898,21 @@ export interface components {
             like_count: number;
             /** Liked */
             liked: boolean;
+        };
+        /**
+         * LineSource
+         * @description The play the shopper adds from, at its price (``live``: the session's 直播价; 404
+         *     ``live.session_not_found``, 409 ``live.session_ended`` / ``live.not_live`` /
+         *     ``live.product_not_on_sale``, 403 ``live.banned``). Members only.
+         */
+        LineSource: {
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @example live
+             */
+            kind: string;
         };
         /** LiveClaimResult */
         LiveClaimResult: {
@@ -27729,7 +27768,39 @@ export interface operations {
                 };
             };
             /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,13 +17,23 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from shoplet.app import create_app
 from shoplet.core.context import AppContext
 from shoplet.core.db import create_engine
+from shoplet.modules.orders.models import OrderLine
 from tests.conftest import BackendDb, make_context
 from tests.modules.live.factories import comment_rows, console_url, live, store_url
-from tests.modules.orders.factories import ORDERS, Shopper, level, new_key, product, shopper
+from tests.modules.orders.factories import (
+    CART_LINES,
+    ORDERS,
+    Shopper,
+    level,
+    new_key,
+    product,
+    shopper,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -158,3 +168,69 @@ async def test_buyers_at_the_live_price_racing_the_end_and_the_stock(
         headers={**buyers[0].headers, "Idempotency-Key": new_key()},
     )
     assert (late.status_code, late.json()["code"]) == (409, "live.session_ended")
+
+
+async def test_cart_orders_at_the_live_price_racing_the_end(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
+    """Eight shoppers with a 直播价 line in their cart check out while the operator ends the
+    session: no deadlock, no 500; each order is at exactly one consistent price (3900 with its
+    line recorded ``live:<session>``, or 5900 with none), never more units than the stock, and
+    a cart read after 下播 shows the catalogue price."""
+    buyers = [await shopper(client, f"buyer{i}") for i in range(9)]
+    product_id, [sku_id] = await product(ctx, (5900, 6))
+    sid = (await live(client, operator, [{"product_id": product_id, "live_price": 3900}]))["id"]
+    for who in buyers:
+        added = await client.post(
+            CART_LINES,
+            json={"sku_id": sku_id, "source": {"kind": "live", "id": sid}},
+            headers=who.headers,
+        )
+        assert added.status_code == 200, added.text
+    async with app_with(backend_db, ctx) as app:
+        transport = httpx.ASGITransport(app=app)
+        start = asyncio.Event()
+
+        async def checkout(who: Shopper) -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as c:
+                await start.wait()
+                return await c.post(
+                    ORDERS,
+                    json={"address_id": who.address_id},
+                    headers={**who.headers, "Idempotency-Key": new_key()},
+                )
+
+        async def end() -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://shoplet.test") as c:
+                await start.wait()
+                return await c.post(console_url(sid, "end"), headers=operator)
+
+        tasks = [asyncio.create_task(checkout(b)) for b in buyers[:8]]
+        ending = asyncio.create_task(end())
+        start.set()
+        responses = await asyncio.gather(*tasks)
+        ended = await ending
+    assert ended.status_code == 200, ended.text
+    codes = Counter(
+        (r.status_code, None if r.status_code == 201 else r.json()["code"]) for r in responses
+    )
+    assert set(codes) <= {(201, None), (409, "inventory.insufficient")}, codes
+    placed = [r.json() for r in responses if r.status_code == 201]
+    assert len(placed) == 6  # the stock: two of the eight find none left
+    async with ctx.sessionmaker() as s:
+        lines = {
+            order_id: (price, source)
+            for order_id, price, source in await s.execute(
+                select(OrderLine.order_id, OrderLine.unit_price, OrderLine.price_source)
+            )
+        }
+    assert len(lines) == len(placed)
+    assert set(lines.values()) <= {(3900, f"live:{sid}"), (5900, None)}, lines
+    assert sorted(o["items_total"] for o in placed) == sorted(p for p, _ in lines.values())
+    assert await level(ctx, sku_id) == (6, len(placed))
+
+    late = await client.get("/api/v1/cart", headers=buyers[8].headers)
+    assert late.status_code == 200, late.text
+    [line] = late.json()["lines"]
+    assert (line["price"], line["price_label"]) == (5900, None)
+    assert line["price_note"] == "直播已结束，已恢复原价"

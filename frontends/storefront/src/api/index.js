@@ -154,7 +154,9 @@ export const api = {
   cart: {
     get: () => call('getCart'),
     count: () => call('countCart'),
-    add: (sku_id, quantity) => call('addCartLine', { body: { sku_id, quantity } }),
+    // `source`: added from a play at its price ({kind: 'live', id}: a live room's 直播价).
+    add: (sku_id, quantity, source) =>
+      call('addCartLine', { body: source ? { sku_id, quantity, source } : { sku_id, quantity } }),
     update: (skuId, patch) => call('updateCartLine', { params: { sku_id: skuId }, body: patch }),
     remove: (skuId) => call('removeCartLine', { params: { sku_id: skuId } }),
     selectAll: (selected) => call('selectCart', { body: { selected } }),

@@ -52,10 +52,13 @@ export const useCartStore = defineStore('cart', {
     async load() {
       return this.apply(await api.cart.get())
     },
-    /** Add a SKU; resolves with `{ capped }` (the line hit the 99-unit limit). */
-    async add(skuId, quantity = 1) {
+    /**
+     * Add a SKU (from a live room at its 直播价 with `source` {kind: 'live', id}; members only);
+     * resolves with `{ capped }` (the line hit the 99-unit limit).
+     */
+    async add(skuId, quantity = 1, source = null) {
       if (!this.hasOwner()) this.ensureGuestToken()
-      const added = await api.cart.add(skuId, quantity)
+      const added = await api.cart.add(skuId, quantity, source)
       track('add_to_cart', { properties: { sku_id: skuId, quantity } })
       await this.load()
       this.addedTick += 1

@@ -123,6 +123,19 @@ describe('cart store', () => {
     expect(cart.count).toBe(99)
   })
 
+  it('adds from a live room with the session as the line\'s price source', async () => {
+    const { requests } = useBackend({
+      'POST /api/v1/cart/lines': () => ({ status: 200, data: { line: line(7), line_count: 1, quantity_capped: false } }),
+      'GET /api/v1/cart': () => CART([line(7, { price_label: '直播价', price_source: 'live:12' })]),
+    })
+    useAuthStore().applyTokens(TOKENS)
+    const cart = useCartStore()
+    expect(await cart.add(7, 1, liveActivity('12'))).toEqual({ capped: false })
+    expect(requests[0].data).toEqual({ sku_id: 7, quantity: 1, source: { kind: 'live', id: 12 } })
+    await cart.add(7, 1)
+    expect(requests[2].data).toEqual({ sku_id: 7, quantity: 1 })
+  })
+
   it('tracks selection and price changes', async () => {
     const { requests } = useBackend({
       'GET /api/v1/cart': () => CART([line(1), line(2, { selected: false, price: 1200, price_changed: true })]),

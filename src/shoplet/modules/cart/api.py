@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 
+from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
@@ -29,6 +30,7 @@ from shoplet.modules.cart.schemas import (
     FavoritePage,
     FavoriteState,
 )
+from shoplet.modules.cart.sources import SourceRef, Sources, sources_of
 from shoplet.modules.members.public import CurrentMember, OptionalMember
 
 router = APIRouter()
@@ -57,10 +59,18 @@ async def _cart_owner(
 CartOwner = Annotated[Owner, Depends(_cart_owner)]
 
 
+async def _sources(ctx: Ctx) -> Sources:
+    return sources_of(ctx)
+
+
+# The plays registered to price cart lines (a live room's 直播价): see ``sources.py``.
+CartSources = Annotated[Sources, Depends(_sources)]
+
+
 @router.get("/cart", tags=["cart"], response_model=Cart, responses=problem_responses(401))
-async def get_cart(session: DbSession, owner: CartOwner) -> Cart:
+async def get_cart(session: DbSession, owner: CartOwner, sources: CartSources) -> Cart:
     """The cart with live prices, stock and warnings, and a summary of the selected lines."""
-    return await service.get_cart(session, owner)
+    return await service.get_cart(session, owner, sources)
 
 
 @router.get(
@@ -75,11 +85,22 @@ async def count_cart(session: DbSession, owner: CartOwner) -> CartCount:
     "/cart/lines",
     tags=["cart"],
     response_model=CartLineAdded,
-    responses=problem_responses(401, 404, 409),
+    responses=problem_responses(400, 401, 403, 404, 409),
 )
-async def add_line(session: DbSession, owner: CartOwner, body: CartLineAdd) -> CartLineAdded:
-    """Add a SKU to the cart (an existing line grows, up to 99 units)."""
-    return await service.add_line(session, owner, sku_id=body.sku_id, quantity=body.quantity)
+async def add_line(
+    session: DbSession, owner: CartOwner, sources: CartSources, body: CartLineAdd
+) -> CartLineAdded:
+    """Add a SKU to the cart (an existing line grows, up to 99 units), from a play at its
+    price with ``source`` (a live room's 直播价)."""
+    source = SourceRef(body.source.kind, body.source.id) if body.source is not None else None
+    return await service.add_line(
+        session,
+        owner,
+        sku_id=body.sku_id,
+        quantity=body.quantity,
+        sources=sources,
+        source=source,
+    )
 
 
 @router.patch(
@@ -89,28 +110,38 @@ async def add_line(session: DbSession, owner: CartOwner, body: CartLineAdd) -> C
     responses=problem_responses(401, 404, 409),
 )
 async def update_line(
-    session: DbSession, owner: CartOwner, sku_id: SkuPath, body: CartLineUpdate
+    session: DbSession,
+    owner: CartOwner,
+    sources: CartSources,
+    sku_id: SkuPath,
+    body: CartLineUpdate,
 ) -> Cart:
     """Change a line's quantity and/or selection."""
     return await service.update_line(
-        session, owner, sku_id, quantity=body.quantity, selected=body.selected
+        session, owner, sku_id, quantity=body.quantity, selected=body.selected, sources=sources
     )
 
 
 @router.delete(
     "/cart/lines/{sku_id}", tags=["cart"], response_model=Cart, responses=problem_responses(401)
 )
-async def remove_line(session: DbSession, owner: CartOwner, sku_id: SkuPath) -> Cart:
+async def remove_line(
+    session: DbSession, owner: CartOwner, sources: CartSources, sku_id: SkuPath
+) -> Cart:
     """Remove a line (removing one that is not there is not an error)."""
-    return await service.remove_line(session, owner, sku_id)
+    return await service.remove_line(session, owner, sku_id, sources)
 
 
 @router.post(
     "/cart/selection", tags=["cart"], response_model=Cart, responses=problem_responses(401)
 )
-async def select_lines(session: DbSession, owner: CartOwner, body: CartSelection) -> Cart:
+async def select_lines(
+    session: DbSession, owner: CartOwner, sources: CartSources, body: CartSelection
+) -> Cart:
     """Select or deselect every line (or the lines of ``sku_ids``)."""
-    return await service.select_lines(session, owner, selected=body.selected, sku_ids=body.sku_ids)
+    return await service.select_lines(
+        session, owner, selected=body.selected, sku_ids=body.sku_ids, sources=sources
+    )
 
 
 @router.post(
@@ -120,11 +151,11 @@ async def select_lines(session: DbSession, owner: CartOwner, body: CartSelection
     responses=problem_responses(401),
 )
 async def merge_cart(
-    session: DbSession, member: CurrentMember, body: CartMergeRequest
+    session: DbSession, member: CurrentMember, sources: CartSources, body: CartMergeRequest
 ) -> CartMergeResult:
     """After login: move the guest cart of ``guest_token`` into the member's cart."""
     return await service.merge_guest_cart(
-        session, member_id=member.id, guest_token=body.guest_token
+        session, member_id=member.id, guest_token=body.guest_token, sources=sources
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoplet.core.errors import Conflict, NotFound, Unauthorized
+from shoplet.core.errors import BadRequest, Conflict, NotFound, Unauthorized
 
 
 class CartIdentityRequired(Unauthorized):
@@ -38,3 +38,13 @@ class LineNotFound(NotFound):
 class ProductNotFound(NotFound):
     code = "cart.product_not_found"
     title = "Product not found"
+
+
+class SourceUnknown(BadRequest):
+    code = "cart.source_unknown"
+    title = "No such price source for a cart line"
+
+
+class MemberRequired(Unauthorized):
+    code = "cart.member_required"
+    title = "Sign in to add an item at a live price"

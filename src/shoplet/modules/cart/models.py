@@ -43,6 +43,10 @@ class CartLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     selected: Mapped[bool] = mapped_column(Boolean, default=True)
     price_at_add: Mapped[int] = mapped_column(Integer)
+    # The play that priced the line when it was added ("live:<session>": from a live room at
+    # its 直播价); the cart and checkout ask that play's registered source for the price while
+    # it applies, and show the catalogue price once it no longer does.
+    price_source: Mapped[str | None] = mapped_column(String(40), default=None)
     added_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,6 +1,8 @@
-"""What other modules may use from the cart: a member's selected lines, removing the lines an
-order took, and members' cart lines and favourites as taste signals (recommendations). All run
-in the caller's transaction (flush only)."""
+"""What other modules may use from the cart: a member's selected lines (with the play that
+priced each, ``price_source``), removing the lines an order took, registering a play's prices
+for cart lines (``register_price_source``: 直播价 added from a live room), and members' cart
+lines and favourites as taste signals (recommendations). All run in the caller's transaction
+(flush only)."""
 
 from __future__ import annotations
 
@@ -15,13 +17,16 @@ from shoplet.core.context import AppContext
 from shoplet.modules.cart import repository as _repo
 from shoplet.modules.cart import service
 from shoplet.modules.cart.repository import move_member as _move_member
+from shoplet.modules.cart.sources import CartPriceSource, register_price_source
 from shoplet.modules.members import public as members
 
 __all__ = [
     "CartItem",
+    "CartPriceSource",
     "Signal",
     "cart_signals",
     "favorite_signals",
+    "register_price_source",
     "remove_items",
     "selected_items",
     "startup",
@@ -32,13 +37,14 @@ __all__ = [
 class CartItem:
     sku_id: int
     quantity: int
+    price_source: str | None = None  # "live:<session>": added from that play at its price
 
 
 async def selected_items(session: AsyncSession, *, member_id: int) -> list[CartItem]:
     """The member's selected lines, newest first, as they are stored: the caller prices them
     against the live catalog and stock (a withdrawn SKU may still be among them)."""
     rows = await service.selected_items(session, member_id)
-    return [CartItem(sku_id=sku_id, quantity=quantity) for sku_id, quantity in rows]
+    return [CartItem(sku_id, quantity, source) for sku_id, quantity, source in rows]
 
 
 async def remove_items(session: AsyncSession, *, member_id: int, sku_ids: Sequence[int]) -> None:

@@ -43,6 +43,7 @@ class LineRow:
     price_at_add: int
     added_at: datetime
     updated_at: datetime
+    price_source: str | None = None
 
 
 def _insert(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
@@ -112,6 +113,7 @@ _LINE_COLUMNS = (
     CartLine.price_at_add,
     CartLine.added_at,
     CartLine.updated_at,
+    CartLine.price_source,
 )
 
 
@@ -138,10 +140,12 @@ async def add_units(
     price: int,
     max_units: int,
     now: datetime,
+    price_source: str | None = None,
 ) -> LineRow | None:
     """Insert the line or add ``quantity`` to it (capped at 99), selecting it and recording the
     current price, unless the line would then hold more than ``max_units``: returns the line as
-    it is now, or None (nothing changed) when it would.
+    it is now, or None (nothing changed) when it would. The line takes ``price_source`` (the
+    play that priced it, None for the catalogue) as the caller decided it.
 
     One statement: concurrent adds of the same SKU serialise on the unique index and each one
     sees the sum of those before it."""
@@ -151,6 +155,7 @@ async def add_units(
         quantity=quantity,
         selected=True,
         price_at_add=price,
+        price_source=price_source,
         added_at=now,
         updated_at=now,
     )
@@ -161,6 +166,7 @@ async def add_units(
             "quantity": new_quantity,
             "selected": True,
             "price_at_add": insert.excluded.price_at_add,
+            "price_source": insert.excluded.price_source,
             "updated_at": insert.excluded.updated_at,
         },
         where=new_quantity <= max_units,
@@ -206,14 +212,16 @@ async def set_selected(
     await session.execute(statement.values(selected=selected, updated_at=now))
 
 
-async def selected_lines(session: AsyncSession, member_id: int) -> list[tuple[int, int]]:
-    """(sku_id, quantity) of the member's selected lines, newest first."""
+async def selected_lines(
+    session: AsyncSession, member_id: int
+) -> list[tuple[int, int, str | None]]:
+    """(sku_id, quantity, price_source) of the member's selected lines, newest first."""
     rows = await session.execute(
-        select(CartLine.sku_id, CartLine.quantity)
+        select(CartLine.sku_id, CartLine.quantity, CartLine.price_source)
         .where(CartLine.member_id == member_id, CartLine.selected.is_(True))
         .order_by(CartLine.added_at.desc(), CartLine.id.desc())
     )
-    return [(int(sku_id), int(quantity)) for sku_id, quantity in rows]
+    return [(int(sku_id), int(quantity), source) for sku_id, quantity, source in rows]
 
 
 async def merge_into_member(

@@ -24,11 +24,21 @@ GuestToken = Annotated[
 ]
 
 
+class LineSource(RequestModel):
+    """The play the shopper adds from, at its price (``live``: the session's 直播价; 404
+    ``live.session_not_found``, 409 ``live.session_ended`` / ``live.not_live`` /
+    ``live.product_not_on_sale``, 403 ``live.banned``). Members only."""
+
+    kind: str = Field(pattern=r"^[a-z][a-z_]{0,19}$", examples=["live"])
+    id: SkuId
+
+
 class CartLineAdd(RequestModel):
     """Add ``quantity`` units; an existing line grows (capped at 99 units a line)."""
 
     sku_id: SkuId
     quantity: Quantity = 1
+    source: LineSource | None = None
 
 
 class CartLineUpdate(RequestModel):
@@ -63,6 +73,18 @@ class CartLine(ResponseModel):
     selected: bool
     price: int = Field(description="current unit price, fen")
     original_price: int
+    list_price: int | None = Field(
+        default=None, description="the catalogue price while a play prices the line (struck)"
+    )
+    price_label: str | None = Field(
+        default=None, description='the play pricing the line now, e.g. "直播价"'
+    )
+    price_source: str | None = Field(
+        default=None, description='the play the line was added from, e.g. "live:12"'
+    )
+    price_note: str | None = Field(
+        default=None, description='"直播已结束，已恢复原价" once that play no longer prices it'
+    )
     price_at_add: int = Field(description="unit price when the shopper added it, fen")
     price_changed: bool
     price_change: int = Field(description="price - price_at_add, fen (negative: cheaper now)")

@@ -2,7 +2,9 @@
 favourites.
 
 The cart never reserves stock: it checks availability when a shopper adds or raises a quantity,
-and shows the live price and stock on every read. Checkout re-checks everything when ordering.
+and shows the live price and stock on every read. A line added from a play (a live room's
+直播价, ``sources.py``) shows the play's price while the play still prices it, and the
+catalogue price with a note once it no longer does. Checkout re-checks everything when ordering.
 Every rejection is raised before the first write, or rolls the request back.
 """
 
@@ -21,6 +23,7 @@ from shoplet.modules.cart import repository as repo
 from shoplet.modules.cart.errors import (
     CartFull,
     LineNotFound,
+    MemberRequired,
     ProductNotFound,
     QuantityExceedsStock,
     SkuNotFound,
@@ -40,6 +43,14 @@ from shoplet.modules.cart.schemas import (
     FavoriteState,
 )
 from shoplet.modules.cart.schemas import CartLine as CartLineView
+from shoplet.modules.cart.sources import (
+    NOTE_SOURCE_ENDED,
+    LinePrice,
+    SourceRef,
+    Sources,
+    line_prices,
+    source_for,
+)
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
 
@@ -83,9 +94,15 @@ def line_view(
     line: CartLine | repo.LineRow,
     snapshot: catalog.SkuSnapshot | None,
     level: inventory.StockLevel | None,
+    played: LinePrice | None = None,
 ) -> CartLineView:
+    """``played``: the play's price for a sourced line that it still prices (see module doc)."""
     available = max(level.available, 0) if level is not None else 0
     price = snapshot.price if snapshot is not None else line.price_at_add
+    played = played if snapshot is not None and snapshot.is_purchasable else None
+    list_price = None
+    if played is not None and snapshot is not None:
+        price, list_price = played.price, snapshot.price
     return CartLineView(
         sku_id=line.sku_id,
         product_id=snapshot.product_id if snapshot else None,
@@ -96,6 +113,10 @@ def line_view(
         selected=line.selected,
         price=price,
         original_price=snapshot.original_price if snapshot else price,
+        list_price=list_price,
+        price_label=played.label if played is not None else None,
+        price_source=line.price_source,
+        price_note=NOTE_SOURCE_ENDED if line.price_source and played is None else None,
         price_at_add=line.price_at_add,
         price_changed=price != line.price_at_add,
         price_change=price - line.price_at_add,
@@ -119,15 +140,38 @@ def summarize(lines: Sequence[CartLineView]) -> CartSummary:
     )
 
 
-async def get_cart(session: AsyncSession, owner: Owner) -> Cart:
+async def get_cart(session: AsyncSession, owner: Owner, sources: Sources) -> Cart:
     """The cart against the live catalog and stock: one query for the lines, one for their
-    snapshots, one for their stock."""
+    snapshots, one for their stock, one question per play that priced some of them."""
     lines = await repo.list_lines(session, owner)
     sku_ids = [line.sku_id for line in lines]
     snapshots = await catalog.get_sku_snapshots(session, sku_ids) if lines else {}
     levels = await inventory.get_levels(session, sku_ids) if lines else {}
-    views = [line_view(line, snapshots.get(line.sku_id), levels.get(line.sku_id)) for line in lines]
+    played = await _played(session, sources, owner, lines, snapshots)
+    views = [
+        line_view(
+            line, snapshots.get(line.sku_id), levels.get(line.sku_id), played.get(line.sku_id)
+        )
+        for line in lines
+    ]
     return Cart(lines=views, summary=summarize(views))
+
+
+async def _played(
+    session: AsyncSession,
+    sources: Sources,
+    owner: Owner,
+    lines: Sequence[CartLine | repo.LineRow],
+    snapshots: dict[int, catalog.SkuSnapshot],
+) -> dict[int, LinePrice]:
+    sourced = [
+        (line.sku_id, line.price_source, snapshots[line.sku_id].product_id)
+        for line in lines
+        if line.price_source is not None and line.sku_id in snapshots
+    ]
+    if not sourced:
+        return {}
+    return await line_prices(session, sources, member_id=owner.member_id, lines=sourced)
 
 
 async def count(session: AsyncSession, owner: Owner) -> CartCount:
@@ -159,28 +203,52 @@ def _exceeds(sku_id: int, wanted: int, available: int) -> QuantityExceedsStock:
 
 
 async def add_line(
-    session: AsyncSession, owner: Owner, *, sku_id: int, quantity: int
+    session: AsyncSession,
+    owner: Owner,
+    *,
+    sku_id: int,
+    quantity: int,
+    sources: Sources,
+    source: SourceRef | None = None,
 ) -> CartLineAdded:
     """Add units of a SKU; an existing line grows, capped at 99 units. Refused (nothing
     changed) for an unknown or withdrawn SKU, when the line would hold more than the stock
-    available, or when a new line would not fit in the cart."""
+    available, or when a new line would not fit in the cart.
+
+    ``source``: added from a play (a live room) at its price; the play refuses with its own
+    problem (unknown session, not live, product not on its shelf, shopper banned) before
+    anything is written, and only members may (the play knows shoppers by member). A line
+    added again without a source keeps the play that priced it."""
     snapshot, level = await _purchasable(session, sku_id)
     available = max(level.available, 0) if level is not None else 0
     if quantity > available:
         raise _exceeds(sku_id, quantity, available)
+    price = snapshot.price
+    if source is not None:
+        if owner.member_id is None:
+            raise MemberRequired("sign in to add an item at a live price")
+        price = await source_for(sources, source.kind).price_for_add(
+            session, member_id=owner.member_id, ref_id=source.id, product_id=snapshot.product_id
+        )
     existing = {line.sku_id: line for line in await repo.lock_lines(session, owner)}
     before = existing.get(sku_id)
     if before is None and len(existing) >= MAX_LINES:
         raise CartFull(f"a cart holds at most {MAX_LINES} different items", max_lines=MAX_LINES)
+    ref = str(source) if source is not None else None
+    if source is None and before is not None and before.price_source is not None:
+        ref = before.price_source
+        kept = (await _played(session, sources, owner, [before], {sku_id: snapshot})).get(sku_id)
+        price = kept.price if kept is not None else price
     now = utcnow()
     line = await repo.add_units(
         session,
         owner,
         sku_id=sku_id,
         quantity=quantity,
-        price=snapshot.price,
+        price=price,
         max_units=available,
         now=now,
+        price_source=ref,
     )
     if line is None:
         in_cart = before.quantity if before is not None else 0
@@ -192,8 +260,9 @@ async def add_line(
         line_count, _ = await repo.count_lines(session, owner)
         if line_count > MAX_LINES:
             raise CartFull(f"a cart holds at most {MAX_LINES} different items", max_lines=MAX_LINES)
+    played = await _played(session, sources, owner, [line], {sku_id: snapshot})
     return CartLineAdded(
-        line=line_view(line, snapshot, level),
+        line=line_view(line, snapshot, level, played.get(sku_id)),
         line_count=line_count,
         quantity_capped=(before.quantity if before else 0) + quantity > MAX_QUANTITY,
     )
@@ -206,6 +275,7 @@ async def update_line(
     *,
     quantity: int | None,
     selected: bool | None,
+    sources: Sources,
 ) -> Cart:
     """Set a line's quantity and/or selection. Raising the quantity checks that the SKU is on
     sale and in stock; lowering it never does (so a shopper can fix a short line)."""
@@ -225,24 +295,29 @@ async def update_line(
     if values:
         values["updated_at"] = utcnow()
         await repo.update_line(session, owner, sku_id, values)
-    return await get_cart(session, owner)
+    return await get_cart(session, owner, sources)
 
 
-async def remove_line(session: AsyncSession, owner: Owner, sku_id: int) -> Cart:
+async def remove_line(session: AsyncSession, owner: Owner, sku_id: int, sources: Sources) -> Cart:
     """Idempotent: removing a line that is not there leaves the cart as it is."""
     await repo.delete_lines(session, owner, [sku_id])
-    return await get_cart(session, owner)
+    return await get_cart(session, owner, sources)
 
 
 async def select_lines(
-    session: AsyncSession, owner: Owner, *, selected: bool, sku_ids: Sequence[int] | None
+    session: AsyncSession,
+    owner: Owner,
+    *,
+    selected: bool,
+    sku_ids: Sequence[int] | None,
+    sources: Sources,
 ) -> Cart:
     await repo.set_selected(session, owner, selected=selected, sku_ids=sku_ids, now=utcnow())
-    return await get_cart(session, owner)
+    return await get_cart(session, owner, sources)
 
 
 async def merge_guest_cart(
-    session: AsyncSession, *, member_id: int, guest_token: str
+    session: AsyncSession, *, member_id: int, guest_token: str, sources: Sources
 ) -> CartMergeResult:
     """Move a guest's lines into the member's cart after login: a SKU in both gets the summed
     quantity (capped at 99); new lines join while the cart has room (the most recently touched
@@ -254,7 +329,7 @@ async def merge_guest_cart(
     mine = {line.sku_id for line in locked if line.member_id == member_id}
     theirs = [line for line in locked if line.member_id is None]
     if not theirs:
-        return CartMergeResult(cart=await get_cart(session, member), merged=0, dropped=0)
+        return CartMergeResult(cart=await get_cart(session, member, sources), merged=0, dropped=0)
     overlapping = [line for line in theirs if line.sku_id in mine]
     new = sorted(
         (line for line in theirs if line.sku_id not in mine),
@@ -266,11 +341,15 @@ async def merge_guest_cart(
     await repo.merge_into_member(session, member_id, taken, now=utcnow())
     await repo.delete_lines(session, guest)
     return CartMergeResult(
-        cart=await get_cart(session, member), merged=len(taken), dropped=len(new) - len(new[:room])
+        cart=await get_cart(session, member, sources),
+        merged=len(taken),
+        dropped=len(new) - len(new[:room]),
     )
 
 
-async def selected_items(session: AsyncSession, member_id: int) -> list[tuple[int, int]]:
+async def selected_items(
+    session: AsyncSession, member_id: int
+) -> list[tuple[int, int, str | None]]:
     return await repo.selected_lines(session, member_id)
 
 

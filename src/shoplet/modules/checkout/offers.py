@@ -21,6 +21,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
+from shoplet.core.errors import ShopletError
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout.errors import ActivityUnknown
 from shoplet.modules.checkout.schemas import Activity
@@ -89,29 +90,52 @@ def price_source(ctx: AppContext, kind: str) -> PriceSource:
 
 
 @dataclass(frozen=True, slots=True)
+class Quoted:
+    """One answer of a source: its offer, the lines it was asked and the play's id."""
+
+    source: PriceSource
+    offer: Offer
+    asked: tuple[OfferLine, ...]
+    ref_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Offered:
-    """The lines at the activity's prices (``priced``), the offer and what it was asked."""
+    """The lines at the plays' prices (``priced``) and the answers that set them: one for a
+    buy-now ``activity``, one per cart line still priced by the play it was added from."""
 
     priced: list[tuple[catalog.SkuSnapshot, int]]
-    offer: Offer | None = None
-    source: PriceSource | None = None
-    asked: tuple[OfferLine, ...] = ()
-    ref_id: int = 0
+    quotes: tuple[Quoted, ...] = ()
+    from_activity: bool = False
+
+    def _offer(self, sku_id: int) -> Offer | None:
+        return next((q.offer for q in self.quotes if sku_id in q.offer.prices), None)
 
     def list_price(self, sku_id: int, snap: catalog.SkuSnapshot | None) -> int | None:
-        """The catalogue price of a line the activity priced (shown struck through)."""
-        if self.offer is None or snap is None or sku_id not in self.offer.prices:
+        """The catalogue price of a line a play priced (shown struck through)."""
+        if snap is None or self._offer(sku_id) is None:
             return None
         return snap.price
 
     def label(self, sku_id: int) -> str | None:
-        return self.offer.label if self.offer is not None and sku_id in self.offer.prices else None
+        offer = self._offer(sku_id)
+        return offer.label if offer is not None else None
 
     def price_source(self, sku_id: int) -> str | None:
-        return self.offer.ref if self.offer is not None and sku_id in self.offer.prices else None
+        offer = self._offer(sku_id)
+        return offer.ref if offer is not None else None
 
     def order_source(self, default: str) -> str:
-        return self.offer.source if self.offer is not None and self.offer.prices else default
+        """The activity's source ("live") for a buy from the play; a cart order stays a cart
+        order (its lines name the plays that priced them)."""
+        if self.from_activity and self.quotes and self.quotes[0].offer.prices:
+            return self.quotes[0].offer.source
+        return default
+
+
+def _parse_ref(ref: str) -> tuple[str, int] | None:
+    kind, _, tail = ref.partition(":")
+    return (kind, int(tail)) if kind and tail.isdigit() else None
 
 
 async def offered(
@@ -121,34 +145,74 @@ async def offered(
     member_id: int,
     activity: Activity | None,
     priced: list[tuple[catalog.SkuSnapshot, int]],
+    sources: Mapping[int, str] | None = None,
 ) -> Offered:
     """Ask the activity's price source for its prices (its 4xx problem when it refuses) and
-    put them in the snapshots' place, so member prices, promotions and coupons see them."""
+    put them in the snapshots' place, so member prices, promotions and coupons see them.
+
+    Without an activity, cart lines added from a play (``sources``: {sku_id: "live:12"}) ask
+    that play's source again, line by line in (kind, id, SKU) order, under its locks: a line
+    it refuses (session ended, product unpinned, shopper banned) is simply at the catalogue
+    price, never at a price the play no longer gives."""
     if activity is None:
-        return Offered(priced)
+        return await _cart_offers(session, ctx, member_id=member_id, priced=priced, refs=sources)
     if ctx is None:
         raise ActivityUnknown(f"no price source {activity.kind!r}", kind=activity.kind)
     source = price_source(ctx, activity.kind)
     asked = tuple(OfferLine(s.sku_id, s.product_id, q, s.price) for s, q in priced)
     offer = await source.quote(session, member_id=member_id, ref_id=activity.id, lines=asked)
-    repriced = [
-        (dataclasses.replace(s, price=offer.prices[s.sku_id]), q)
-        if s.sku_id in offer.prices
-        else (s, q)
+    quoted = Quoted(source, offer, asked, activity.id)
+    return Offered(_repriced(priced, offer.prices), (quoted,), from_activity=True)
+
+
+def _repriced(
+    priced: list[tuple[catalog.SkuSnapshot, int]], prices: Mapping[int, int]
+) -> list[tuple[catalog.SkuSnapshot, int]]:
+    return [
+        (dataclasses.replace(s, price=prices[s.sku_id]), q) if s.sku_id in prices else (s, q)
         for s, q in priced
     ]
-    return Offered(repriced, offer, source, asked, activity.id)
+
+
+async def _cart_offers(
+    session: AsyncSession,
+    ctx: AppContext | None,
+    *,
+    member_id: int,
+    priced: list[tuple[catalog.SkuSnapshot, int]],
+    refs: Mapping[int, str] | None,
+) -> Offered:
+    registered = ctx.extras.get(SOURCES_KEY) if ctx is not None else None
+    if not refs or not isinstance(registered, dict):
+        return Offered(priced)
+    asks: list[tuple[str, int, OfferLine]] = []
+    for snap, quantity in priced:
+        parsed = _parse_ref(refs[snap.sku_id]) if snap.sku_id in refs else None
+        if parsed is not None and parsed[0] in registered:
+            line = OfferLine(snap.sku_id, snap.product_id, quantity, snap.price)
+            asks.append((parsed[0], parsed[1], line))
+    quotes: list[Quoted] = []
+    prices: dict[int, int] = {}
+    for kind, ref_id, line in sorted(asks, key=lambda a: (a[0], a[1], a[2].sku_id)):
+        source: PriceSource = registered[kind]
+        try:
+            offer = await source.quote(session, member_id=member_id, ref_id=ref_id, lines=(line,))
+        except ShopletError:
+            # The play no longer prices this line (its refusal wrote nothing): catalogue price.
+            continue
+        quotes.append(Quoted(source, offer, (line,), ref_id))
+        prices.update(offer.prices)
+    return Offered(_repriced(priced, prices), tuple(quotes))
 
 
 async def claim(session: AsyncSession, offered: Offered, *, member_id: int, order_no: str) -> None:
-    """The activity takes what it limits, in the order's transaction (its 409 rolls back)."""
-    if offered.source is None or offered.offer is None:
-        return
-    prices = offered.offer.prices
-    await offered.source.claim(
-        session,
-        member_id=member_id,
-        ref_id=offered.ref_id,
-        order_no=order_no,
-        lines=[line for line in offered.asked if line.sku_id in prices],
-    )
+    """Each play takes what it limits, in the order's transaction (its 409 rolls back)."""
+    for quoted in offered.quotes:
+        prices = quoted.offer.prices
+        await quoted.source.claim(
+            session,
+            member_id=member_id,
+            ref_id=quoted.ref_id,
+            order_no=order_no,
+            lines=[line for line in quoted.asked if line.sku_id in prices],
+        )

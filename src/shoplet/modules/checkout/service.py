@@ -71,6 +71,7 @@ class Wanted:
 
     items: tuple[tuple[int, int], ...]
     from_cart: bool
+    sources: tuple[tuple[int, str], ...] = ()  # cart lines added from a play: (sku, "live:12")
 
 
 def _merge(items: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -86,7 +87,8 @@ async def _wanted(
     if items is not None:
         return Wanted(_merge([(i.sku_id, i.quantity) for i in items]), from_cart=False)
     selected = await cart.selected_items(session, member_id=member_id)
-    return Wanted(_merge([(i.sku_id, i.quantity) for i in selected]), from_cart=True)
+    sources = tuple(sorted((i.sku_id, i.price_source) for i in selected if i.price_source))
+    return Wanted(_merge([(i.sku_id, i.quantity) for i in selected]), True, sources)
 
 
 def shopper_address(address: members.AddressSnapshot) -> orders.OrderAddress:
@@ -219,7 +221,12 @@ async def preview(
             statuses[sku_id] = "ok"
             orderable.append((snap, quantity))
     offered = await offers.offered(
-        session, ctx, member_id=member_id, activity=activity, priced=orderable
+        session,
+        ctx,
+        member_id=member_id,
+        activity=activity,
+        priced=orderable,
+        sources=dict(wanted.sources),
     )
     orderable = offered.priced
     shown = {s.sku_id: s.price for s, _ in orderable}
@@ -360,6 +367,7 @@ async def _price_order(
         member_id=member_id,
         activity=body.activity,
         priced=[(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items],
+        sources=dict(wanted.sources),
     )
     priced = offered.priced
     snapshots = {s.sku_id: s for s, _ in priced}

@@ -173,6 +173,7 @@ async def topic(topic_id: PathId, session: DbSession) -> Topic:
 async def feed(
     *,
     session: DbSession,
+    ctx: Ctx,
     member: OptionalMember,
     response: Response,
     topic_id: QueryId = None,
@@ -180,9 +181,11 @@ async def feed(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Feed:
-    """The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay), of a topic or
-    all, pinned posts first on the first page; or 关注 (``following``, signed in: 401
-    otherwise): posts of the authors you follow, newest first."""
+    """The feed: 最新 (``latest``) or 热门 (``hot``: engagement with time decay; signed in,
+    boosted by your interests: hot × (1 + 4 × affinity)), of a topic or all, pinned posts first
+    on the first page; or 关注 (``following``, signed in: 401 otherwise): posts of the authors
+    you follow, newest first. A personal 热门 cursor lasts 30 minutes (400
+    ``content.feed_expired`` after: reload)."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.feed(
         session,
@@ -191,6 +194,7 @@ async def feed(
         viewer=member.id if member else None,
         cursor=cursor,
         limit=limit,
+        ctx=ctx,
     )
 
 

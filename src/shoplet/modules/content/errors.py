@@ -100,3 +100,8 @@ class NotPublic(Conflict):
 class ContentChanged(Conflict):
     code = "content.changed"
     title = "This changed meanwhile; reload and try again"
+
+
+class FeedExpired(BadRequest):
+    code = "content.feed_expired"
+    title = "This feed's order has expired: load it again"

@@ -419,6 +419,30 @@ async def feed(
     return list(await session.scalars(_fresh(stmt.limit(limit))))
 
 
+async def hot_candidates(
+    session: AsyncSession, *, topic_id: int | None, limit: int
+) -> list[tuple[int, float, list[int]]]:
+    """``(id, hot_score, product_ids)`` of the ``limit`` hottest public posts not pinned."""
+    stmt = select(Post.id, Post.hot_score, Post.product_ids).where(
+        Post.status == "approved", Post.is_pinned.is_(False)
+    )
+    if topic_id is not None:
+        stmt = stmt.where(Post.topic_id == topic_id)
+    stmt = stmt.order_by(Post.hot_score.desc(), Post.id.desc()).limit(limit)
+    return [(int(i), float(h), list(p or [])) for i, h, p in await session.execute(stmt)]
+
+
+async def public_posts(session: AsyncSession, post_ids: Sequence[int]) -> list[Post]:
+    """The public, unpinned posts among ``post_ids``, in the order given."""
+    if not post_ids:
+        return []
+    stmt = select(Post).where(
+        Post.id.in_(list(post_ids)), Post.status == "approved", Post.is_pinned.is_(False)
+    )
+    found = {p.id: p for p in await session.scalars(_fresh(stmt))}
+    return [found[i] for i in post_ids if i in found]
+
+
 async def pinned(session: AsyncSession, *, topic_id: int | None, limit: int = 5) -> list[Post]:
     stmt = select(Post).where(Post.status == "approved", Post.is_pinned.is_(True))
     if topic_id is not None:

@@ -1,5 +1,6 @@
 """What other modules may use from live sessions: its start-up hook, which registers the
-sessions' live prices with checkout (``activity: {"kind": "live"}``, 直播价) and starts this
+sessions' live prices with checkout (``activity: {"kind": "live"}``, 直播价) and with the cart
+(加入购物车 from the room: lines priced ``live:<session>``), and starts this
 process's ``LiveHub`` (the Redis subscription that fans room events out to the sockets it
 holds, and the tick that batches likes and presence), stopped on shutdown; and the orders each
 session brought (``session_order_facts``: insights' campaign drill)."""
@@ -11,17 +12,19 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.cart import public as cart
 from shoplet.modules.checkout import public as checkout
 
 from .hub import hub_of
 from .repository import session_order_facts
-from .service.pricing import KIND, LivePrices
+from .service.pricing import KIND, LiveCartPrices, LivePrices
 
 __all__ = ["session_order_facts", "startup"]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
     checkout.register_price_source(ctx, KIND, LivePrices())
+    cart.register_price_source(ctx, KIND, LiveCartPrices())
     hub = hub_of(ctx)
     await hub.start()
     return hub.stop

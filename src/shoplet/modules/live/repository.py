@@ -159,6 +159,21 @@ async def lock_live_prices(
     return {pid: price for pid, price in (await session.execute(stmt)).all() if price}
 
 
+async def live_prices(
+    session: AsyncSession, session_id: int, product_ids: Sequence[int]
+) -> dict[int, int]:
+    """{product_id: live_price} of the shelf items with a live price, read without a lock (the
+    cart's display; an order takes them again with :func:`lock_live_prices`)."""
+    if not product_ids:
+        return {}
+    stmt = select(LiveShelfItem.product_id, LiveShelfItem.live_price).where(
+        LiveShelfItem.session_id == session_id,
+        LiveShelfItem.product_id.in_(sorted(set(product_ids))),
+        LiveShelfItem.live_price.is_not(None),
+    )
+    return {pid: price for pid, price in (await session.execute(stmt)).all() if price}
+
+
 async def shelf_sessions_of(
     session: AsyncSession, product_ids: Sequence[int], session_ids: Sequence[int]
 ) -> set[int]:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.core.interests import provide_affinity
 from shoplet.modules.recommend import clicks, views
 from shoplet.modules.recommend.algorithms import RECENCY_HALF_LIFE
 from shoplet.modules.recommend.context import KINDS as CONTEXT_KINDS
@@ -29,6 +30,7 @@ from shoplet.modules.recommend.evaluation import (
     evaluate,
 )
 from shoplet.modules.recommend.evaluation import parse_csv as parse_interactions
+from shoplet.modules.recommend.interests import product_affinity
 from shoplet.modules.recommend.schemas import RecommendationList
 from shoplet.modules.recommend.service import (
     TrainingSummary,
@@ -76,7 +78,9 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
     """App lifespan hook: write the shelves' impressions (``clicks.py``) and the product views
-    (``views.py``) every second."""
+    (``views.py``) every second; offer members' product affinities (``interests.py``) to the
+    rankings that blend them in (content's personal 热门, through ``core.interests``)."""
+    provide_affinity(ctx, product_affinity)
     impressions, viewed = clicks.buffer_of(ctx), views.buffer_of(ctx)
     impressions.start()
     viewed.start()

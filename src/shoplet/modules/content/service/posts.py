@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.errors import Unauthorized
 from shoplet.core.pagination import (
@@ -53,6 +54,7 @@ from shoplet.modules.content.service._common import (
     _require_public,
     _submit,
 )
+from shoplet.modules.content.service.personal import is_personal_cursor, personal_page
 from shoplet.modules.moderation import public as moderation
 
 # -- topics ----------------------------------------------------------------------------------
@@ -273,14 +275,30 @@ async def feed(
     viewer: int | None,
     cursor: str | None,
     limit: int,
+    ctx: AppContext | None = None,
 ) -> Feed:
     """最新 (``latest``) or 热门 (``hot``) public posts, of a topic or all; pinned posts come
     first, on the first page. 关注 (``following``): the viewer's followed authors' posts,
-    newest first, pins among them."""
+    newest first, pins among them. 热门 for a signed-in viewer is re-ranked by their interests
+    when some post touches them (``personal.py``)."""
     if sort == "following":
         return await _following_feed(session, viewer=viewer, cursor=cursor, limit=limit)
     if topic_id is not None:
         await topic(session, topic_id)
+    personal = None
+    if (
+        sort == "hot"
+        and viewer is not None
+        and ctx is not None
+        and (cursor is None or is_personal_cursor(cursor))
+    ):
+        personal = await personal_page(
+            session, ctx, viewer=viewer, topic_id=topic_id, cursor=cursor, limit=limit
+        )
+    if personal is not None:
+        pins = await repo.pinned(session, topic_id=topic_id) if cursor is None else []
+        views = await _posts(session, [*pins, *personal[0]], viewer)
+        return Feed(pinned=views[: len(pins)], items=views[len(pins) :], next_cursor=personal[1])
     if sort == "hot":
         after = _hot_cursor(cursor)
     else:

@@ -177,9 +177,7 @@ class WeComSimulator:
             Route(
                 "/cgi-bin/externalcontact/add_msg_template", self._add_template, methods=["POST"]
             ),
-            Route(
-                "/cgi-bin/externalcontact/get_groupmsg_task", self._msg_task, methods=["POST"]
-            ),
+            Route("/cgi-bin/externalcontact/get_groupmsg_task", self._msg_task, methods=["POST"]),
             Route(
                 "/cgi-bin/externalcontact/get_groupmsg_send_result",
                 self._send_result,

@@ -187,9 +187,7 @@ class BroadcastQuota(Base):
     gets each customer. A refused call gives its customers' rows back."""
 
     __tablename__ = "wecom_broadcast_quota"
-    __table_args__ = (
-        UniqueConstraint("external_userid", "day", name="uq_wecom_broadcast_quota"),
-    )
+    __table_args__ = (UniqueConstraint("external_userid", "day", name="uq_wecom_broadcast_quota"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     external_userid: Mapped[str] = mapped_column(String(64))

@@ -282,8 +282,10 @@ async def join_way_of_chat(session: AsyncSession, chat_id: str) -> JoinWay | Non
 async def apply_group(
     session: AsyncSession, values: dict[str, Any], members: Sequence[dict[str, Any]]
 ) -> bool:
-    """A snapshot of a group, unless one as new or newer was applied (``changed_at``): the row
-    upserted and its members replaced. True when it was applied."""
+    """A snapshot of a group unless a newer one was applied (``changed_at``): the row upserted,
+    members gone deleted and new ones inserted, so the same snapshot twice writes the same
+    rows. A snapshot as old as the last one is applied too: it was fetched after it (two
+    changes in one second of WeCom's ``CreateTime``). True when it was applied."""
     statement = _insert(session, Group).values(**values)
     upsert = statement.on_conflict_do_update(
         index_elements=["chat_id"],
@@ -301,15 +303,22 @@ async def apply_group(
                 "changed_at",
             )
         },
-        where=Group.changed_at < statement.excluded.changed_at,
+        where=Group.changed_at <= statement.excluded.changed_at,
     ).returning(Group.id)
     if (await session.execute(upsert)).scalar_one_or_none() is None:
         return False
     chat_id = values["chat_id"]
-    await session.execute(delete(GroupMember).where(GroupMember.chat_id == chat_id))
+    await session.execute(
+        delete(GroupMember).where(
+            GroupMember.chat_id == chat_id,
+            GroupMember.userid.not_in([m["userid"] for m in members]),
+        )
+    )
     if members:
         await session.execute(
-            _insert(session, GroupMember).values([{**m, "chat_id": chat_id} for m in members])
+            _insert(session, GroupMember)
+            .values([{**m, "chat_id": chat_id} for m in members])
+            .on_conflict_do_nothing(index_elements=["chat_id", "userid"])
         )
     return True
 

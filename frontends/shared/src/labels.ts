@@ -2718,7 +2718,75 @@ export const WECOM_LABELS = {
   tagsHelp: '企业标签 ID，用逗号分隔，如 et_vip',
   apply: '打标签',
   loadMore: '加载更多',
+  welcome: '欢迎语',
+  welcomeWay: '渠道活码',
+  welcomeText: '欢迎语内容',
+  welcomeTextHelp: '客户扫码添加后自动发送，最多 4000 字节（约 1333 个汉字）',
+  card: '小程序卡片',
+  cardTitle: '卡片标题',
+  cardPage: '打开页面',
+  cardPic: '封面图 media_id',
+  cardPicHelp: '企业微信「上传临时素材」返回的 media_id',
+  saveWelcome: '保存欢迎语',
+  welcomeSends: '发送记录',
+  receivedAt: '添加时间',
+  groups: '客户群',
+  joinWays: '加入群聊二维码',
+  newJoinWay: '新建加入群聊二维码',
+  chatIds: '群 ID（chat_id）',
+  chatIdsHelp: '1–5 个客户群的 chat_id，用逗号分隔',
+  autoCreateRoom: '群满后自动建新群',
+  roomBaseName: '新群名称前缀',
+  createJoinWay: '生成二维码',
+  syncGroups: '同步客户群',
+  groupName: '群名称',
+  owner: '群主',
+  members: '成员',
+  memberCount: '成员数',
+  customerCount: '客户数',
+  dismissed: '已解散',
+  memberType: '类型',
+  staffMember: '员工',
+  customerMember: '客户',
+  joinedAt: '入群时间',
+  broadcasts: '群发',
+  newBroadcast: '新建群发',
+  audience: '发送对象',
+  audienceAll: '全部客户',
+  audienceSegment: '分群客户',
+  audienceStore: '门店客户',
+  audienceCampaign: '活动客户',
+  broadcastText: '群发内容',
+  broadcastHelp: '每位客户每天最多收到 1 条群发；今日已收到的客户将自动跳过',
+  send: '提交群发',
+  recipients: '客户数',
+  capped: '今日已达上限',
+  results: '发送结果',
+  refresh: '刷新结果',
+  sender: '发送员工',
 } as const
+
+export const WECOM_BROADCAST_STATUS_LABELS: Labels = {
+  sending: '提交中',
+  submitted: '待员工发送',
+  failed: '提交失败',
+}
+
+export const WECOM_RECIPIENT_STATUS_LABELS: Labels = {
+  pending: '未发送',
+  sent: '已发送',
+  not_friend: '非好友',
+  limited: '今日已收到群发',
+  failed: '发送失败',
+}
+
+export const WECOM_WELCOME_STATUS_LABELS: Labels = {
+  pending: '待发送',
+  sending: '发送中',
+  sent: '已发送',
+  expired: '已过期',
+  failed: '发送失败',
+}
 
 /** Every status glossary, for checks that no screen spells a status by hand. */
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
@@ -2753,4 +2821,7 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   alert: ALERT_STATUS_LABELS,
   pickup: PICKUP_STATUS_LABELS,
   appointment: APPOINTMENT_STATUS_LABELS,
+  wecomBroadcast: WECOM_BROADCAST_STATUS_LABELS,
+  wecomRecipient: WECOM_RECIPIENT_STATUS_LABELS,
+  wecomWelcome: WECOM_WELCOME_STATUS_LABELS,
 }

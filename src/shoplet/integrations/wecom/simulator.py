@@ -21,7 +21,8 @@ once and within ``WELCOME_TTL_SECONDS`` (41051 after), and keeps what was sent (
 ``get_join_way`` (40050 an unknown chat id), ``groupchat/list`` (cursor pages) and
 ``groupchat/get``. :meth:`join` makes a WeChat user join through a join way (its ``state`` on
 the member) and posts ``change_external_chat`` (update / add_member); :meth:`leave`
-(del_member) and :meth:`dismiss` likewise. Control: ``POST /sim/wecom/join``.
+(del_member) and :meth:`dismiss` likewise. Control: ``POST /sim/wecom/chats`` (``{owner,
+name}``: a staff member creates a group) and ``POST /sim/wecom/join``.
 
 群发: ``add_msg_template`` (chat_type single, at most 10000 customers, ``fail_list`` those not
 the sender's contacts) keeps a template per msgid; :meth:`confirm` plays the staff member
@@ -185,6 +186,7 @@ class WeComSimulator:
             ),
             Route("/sim/wecom/scan", self._control_scan, methods=["POST"]),
             Route("/sim/wecom/join", self._control_join, methods=["POST"]),
+            Route("/sim/wecom/chats", self._control_chat, methods=["POST"]),
             Route("/sim/wecom/confirm", self._control_confirm, methods=["POST"]),
         ]
 
@@ -620,6 +622,16 @@ class WeComSimulator:
                 "member_version": str(len(chat.members)),
             }
         )
+
+    async def _control_chat(self, request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body())
+            owner, name = str(body["owner"]), str(body["name"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return JSONResponse({"detail": "owner and name required"}, status_code=400)
+        if owner not in self.staff:
+            return JSONResponse({"detail": "unknown owner"}, status_code=404)
+        return JSONResponse({"chat_id": self.create_chat(owner=owner, name=name).chat_id})
 
     async def _control_join(self, request: Request) -> Response:
         try:

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.jobs import run_job
-from shoplet.integrations.wecom.simulator import WeComSimulator
 from shoplet.modules.wecom.models import (
     BroadcastQuota,
     BroadcastRecipient,
@@ -59,7 +58,7 @@ def test_cards_open_storefront_pages() -> None:
     paths = {p["path"] for p in pages["pages"]} | {
         f"{sub['root']}/{p['path']}" for sub in pages.get("subPackages", []) for p in sub["pages"]
     }
-    assert STOREFRONT_PAGES <= paths
+    assert paths >= STOREFRONT_PAGES
 
 
 def test_batches_cut_each_staff_members_customers_at_10000() -> None:
@@ -71,7 +70,7 @@ def test_batches_cut_each_staff_members_customers_at_10000() -> None:
         ("zhangsan", 10000),
         ("zhangsan", 5001),
     ]
-    assert sum((u for _, u in cut), []) == ["wmx"] + [f"wm{i:05d}" for i in range(25001)]
+    assert [u for _, users in cut for u in users] == ["wmx"] + [f"wm{i:05d}" for i in range(25001)]
 
 
 # -- 欢迎语 -------------------------------------------------------------------------------------
@@ -170,13 +169,13 @@ async def test_a_way_without_a_welcome_queues_nothing(
     ("body", "status", "code"),
     [
         ({"text": "欢" * 1334}, 400, "wecom.text_too_long"),  # 4002 bytes
-        ({"text": "hi", "miniprogram": {**CARD, "page": "pkg-trade/pay/index"}}, 400, "wecom.page_unknown"),
+        ({"text": "hi", "miniprogram": {**CARD, "page": "pkg-trade/pay/index"}}, 400, "wecom.page_unknown"),  # noqa: E501
         ({"text": "hi", "miniprogram": {**CARD, "page": "pages/nope"}}, 400, "wecom.page_unknown"),
         ({"text": "", "miniprogram": CARD}, 400, "wecom.text_required"),
         ({"text": "hi", "miniprogram": {**CARD, "pic_media_id": ""}}, 400, "wecom.media_required"),
     ],
 )  # fmt: skip
-async def test_bad_welcomes_change_nothing(
+async def test_bad_welcomes_change_nothing(  # noqa: PLR0917  (fixtures and parameters)
     client: httpx.AsyncClient,
     ctx: AppContext,
     staff: Console,
@@ -299,11 +298,11 @@ async def test_the_group_list_pages_by_cursor(app: FastAPI, ctx: AppContext) -> 
         ({"chat_ids": ["CHAT"]}, "wecom.attribution_required"),
         ({"store_id": 999999, "chat_ids": ["CHAT"]}, "wecom.store_unknown"),
         ({"campaign": "春季", "chat_ids": ["CHAT"]}, "wecom.campaign_invalid"),
-        ({"campaign": "grp", "chat_ids": ["CHAT"], "auto_create_room": True}, "wecom.room_name_required"),
+        ({"campaign": "grp", "chat_ids": ["CHAT"], "auto_create_room": True}, "wecom.room_name_required"),  # noqa: E501
         ({"campaign": "grp", "chat_ids": ["wrnotachat"]}, "wecom.chat_unknown"),
     ],
 )  # fmt: skip
-async def test_bad_join_ways_change_nothing(
+async def test_bad_join_ways_change_nothing(  # noqa: PLR0917  (fixtures and parameters)
     app: FastAPI,
     client: httpx.AsyncClient,
     ctx: AppContext,
@@ -433,10 +432,10 @@ async def test_a_refused_call_gives_its_customers_back(
         ({"audience": "store", "store_id": 999999, "text": "hi"}, "wecom.store_unknown"),
         ({"audience": "campaign", "campaign": "春", "text": "hi"}, "wecom.campaign_invalid"),
         ({"audience": "campaign", "campaign": "nobody", "text": "hi"}, "wecom.no_recipients"),
-        ({"audience": "all", "text": "hi", "miniprogram": {**CARD, "page": "pkg-trade/checkout/index"}}, "wecom.page_unknown"),
+        ({"audience": "all", "text": "hi", "miniprogram": {**CARD, "page": "pkg-trade/checkout/index"}}, "wecom.page_unknown"),  # noqa: E501
     ],
 )  # fmt: skip
-async def test_bad_broadcasts_change_nothing(
+async def test_bad_broadcasts_change_nothing(  # noqa: PLR0917  (fixtures and parameters)
     app: FastAPI,
     client: httpx.AsyncClient,
     ctx: AppContext,

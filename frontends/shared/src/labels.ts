@@ -2745,6 +2745,7 @@ export const WECOM_LABELS = {
   memberCount: '成员数',
   customerCount: '客户数',
   dismissed: '已解散',
+  groupActive: '正常',
   memberType: '类型',
   staffMember: '员工',
   customerMember: '客户',

@@ -107,3 +107,76 @@ def test_owner_makes_a_contact_way_and_sees_the_customer_it_brings(
     expect(stats).to_contain_text(store)
     expect(stats).to_contain_text("spring24")
     assert_accessible(page, "console-wecom-stats")
+
+
+def test_owner_sets_a_welcome_makes_a_group_qr_code_and_broadcasts(
+    server: Server, owner: Staff, context: Any
+) -> None:
+    made = server.http.post(
+        f"{API}/console/wecom/contact-ways",
+        headers=owner.auth,
+        json={"campaign": "welcome1", "staff_userids": ["lisi"]},
+    )
+    assert made.status_code == 201, made.text
+    way = made.json()
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/wecom")
+    expect(page.get_by_role("heading", name="企业微信", exact=True)).to_be_visible()
+
+    # 欢迎语: a text too long is named on the page, then a good one is saved.
+    page.get_by_role("tab", name="欢迎语").click()
+    page.get_by_test_id("wecom-welcome-way").click(force=True)
+    page.get_by_role("option").filter(has_text="welcome1").first.click()
+    page.get_by_label("欢迎语内容").fill("欢" * 1334)
+    page.get_by_test_id("wecom-welcome-save").click()
+    expect(page.get_by_test_id("wecom-welcome-error")).to_contain_text("超过 4000 字节")
+    page.get_by_label("欢迎语内容").fill("欢迎光临，点击领取新人券")
+    page.get_by_test_id("wecom-welcome-save").click()
+    expect(page.get_by_text("欢迎语已保存")).to_be_visible()
+    saved = server.http.get(
+        f"{API}/console/wecom/contact-ways/{way['id']}/welcome", headers=owner.auth
+    ).json()
+    assert saved["text"] == "欢迎光临，点击领取新人券"
+    assert_accessible(page, "console-wecom-welcome")
+
+    # 客户群: a staff member's group, a 加入群聊 QR code for it, the group synced.
+    chat = httpx.post(
+        f"{server.base}/_sim/wecom/sim/wecom/chats",
+        json={"owner": "zhangsan", "name": "福利群一号"},
+        timeout=15,
+    )
+    assert chat.status_code == 200, chat.text
+    chat_id = chat.json()["chat_id"]
+    page.get_by_role("tab", name="客户群").click()
+    page.get_by_test_id("wecom-join-campaign").fill("grp1")
+    page.get_by_test_id("wecom-join-chats").fill(f"{chat_id}，{chat_id}")
+    page.get_by_test_id("wecom-join-create").click()
+    expect(page.get_by_test_id("wecom-groups-error")).to_contain_text("不重复的群 ID")
+    page.get_by_test_id("wecom-join-chats").fill(chat_id)
+    page.get_by_test_id("wecom-join-create").click()
+    expect(page.get_by_test_id("wecom-join-ways")).to_contain_text("活动 grp1")
+    page.get_by_test_id("wecom-groups-sync").click()
+    groups = page.get_by_test_id("wecom-groups")
+    expect(groups).to_contain_text("福利群一号")
+    expect(groups).to_contain_text("活动 grp1")
+    assert_accessible(page, "console-wecom-groups")
+
+    # 群发: a customer added through the contact way, a broadcast to the campaign's customers.
+    scanned = httpx.post(
+        f"{server.base}/_sim/wecom/sim/wecom/scan",
+        json={"config_id": way["config_id"], "name": "群发的赵先生"},
+        timeout=15,
+    )
+    assert scanned.status_code == 200, scanned.text
+    page.get_by_role("tab", name="群发").click()
+    page.get_by_role("radio", name="活动客户").click(force=True)
+    page.get_by_test_id("wecom-broadcast-campaign").fill("welcome1")
+    page.get_by_test_id("wecom-broadcast-send").click()
+    expect(page.get_by_test_id("wecom-broadcast-error")).to_contain_text("请填写文字内容")
+    page.get_by_test_id("wecom-broadcast-text").fill("周末全场八折")
+    page.get_by_test_id("wecom-broadcast-send").click()
+    listed = page.get_by_test_id("wecom-broadcasts")
+    row = listed.locator("tr").filter(has_text="周末全场八折")
+    expect(row).to_contain_text("待员工发送")
+    expect(row).to_contain_text("未发送 1")
+    assert_accessible(page, "console-wecom-broadcasts")

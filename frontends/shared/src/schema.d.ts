@@ -7300,6 +7300,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/wecom/broadcasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Wecom Broadcasts
+         * @description 群发, newest first, with per-status counts of their customers.
+         */
+        get: operations["list_wecom_broadcasts_api_v1_console_wecom_broadcasts_get"];
+        put?: never;
+        /**
+         * Create Wecom Broadcast
+         * @description Compose a 群发 to all customers, a segment's, a store's or a campaign's: one
+         *     ``add_msg_template`` per staff member and 10000 customers; each customer at most once a
+         *     day (the others are counted in ``capped``). 400 ``wecom.text_required`` /
+         *     ``text_too_long`` / ``page_unknown`` / ``media_required`` / ``audience_invalid`` /
+         *     ``segment_unknown`` / ``store_unknown`` / ``campaign_invalid`` / ``too_many_recipients``
+         *     / ``no_recipients``, nothing written; 409 ``wecom.not_configured``.
+         */
+        post: operations["create_wecom_broadcast_api_v1_console_wecom_broadcasts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/broadcasts/{broadcast_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Wecom Broadcast
+         * @description One 群发 with its calls and per-status counts. 404 ``wecom.broadcast_unknown``.
+         */
+        get: operations["get_wecom_broadcast_api_v1_console_wecom_broadcasts__broadcast_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/broadcasts/{broadcast_id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Wecom Broadcast Recipients
+         * @description Each customer of a 群发 and what happened (pending, sent, not_friend, limited,
+         *     failed).
+         */
+        get: operations["list_wecom_broadcast_recipients_api_v1_console_wecom_broadcasts__broadcast_id__recipients_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/broadcasts/{broadcast_id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Wecom Broadcast
+         * @description Fetch the results now (``get_groupmsg_task`` / ``get_groupmsg_send_result``; the job
+         *     does it every five minutes).
+         */
+        post: operations["refresh_wecom_broadcast_api_v1_console_wecom_broadcasts__broadcast_id__refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/wecom/contact-ways": {
         parameters: {
             query?: never;
@@ -7328,6 +7419,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/wecom/contact-ways/{way_id}/welcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Wecom Welcome
+         * @description A 渠道活码's 欢迎语 (empty text and no card: none).
+         */
+        get: operations["get_wecom_welcome_api_v1_console_wecom_contact_ways__way_id__welcome_get"];
+        /**
+         * Set Wecom Welcome
+         * @description Set a 渠道活码's 欢迎语: text ≤ 4000 bytes and an optional mini-program card sent to every
+         *     customer the QR code brings (``send_welcome_msg``, within the welcome code's 20 s). 400
+         *     ``wecom.text_too_long`` / ``text_required`` / ``page_unknown`` / ``media_required``; 404
+         *     ``wecom.way_unknown``.
+         */
+        put: operations["set_wecom_welcome_api_v1_console_wecom_contact_ways__way_id__welcome_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/wecom/contacts": {
         parameters: {
             query?: never;
@@ -7343,6 +7461,96 @@ export interface paths {
         get: operations["list_contacts_api_v1_console_wecom_contacts_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Wecom Groups
+         * @description 客户群 with their member and customer counts, store and campaign, newest first.
+         */
+        get: operations["list_wecom_groups_api_v1_console_wecom_groups_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/groups/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Wecom Groups
+         * @description Fetch every customer group now (``groupchat/list`` + ``groupchat/get``; the job does it
+         *     hourly). 409 ``wecom.not_configured``.
+         */
+        post: operations["sync_wecom_groups_api_v1_console_wecom_groups_sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/groups/{group_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Wecom Group Members
+         * @description A group's members (type 1 staff, 2 customers) with the store and campaign they joined
+         *     through. 404 ``wecom.group_unknown``.
+         */
+        get: operations["list_wecom_group_members_api_v1_console_wecom_groups__group_id__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/join-ways": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Wecom Join Ways
+         * @description 加入群聊二维码, newest first.
+         */
+        get: operations["list_wecom_join_ways_api_v1_console_wecom_join_ways_get"];
+        put?: never;
+        /**
+         * Create Wecom Join Way
+         * @description Create a 加入群聊 QR code (``groupchat/add_join_way``, scene 2) for 1–5 groups, for a
+         *     store and/or a campaign. 400 ``wecom.attribution_required`` / ``store_unknown`` /
+         *     ``campaign_invalid`` / ``state_too_long`` / ``chats_required`` / ``room_name_required``
+         *     before WeCom is called, ``wecom.chat_unknown`` when WeCom does not know a chat id; 409
+         *     ``wecom.not_configured``; 502 ``wecom.upstream_error``.
+         */
+        post: operations["create_wecom_join_way_api_v1_console_wecom_join_ways_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7403,6 +7611,26 @@ export interface paths {
          * @description Whether WeCom is set up, its corp id, and how many contact ways Shoplet made.
          */
         get: operations["wecom_status_api_v1_console_wecom_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/welcome-sends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Wecom Welcome Sends
+         * @description 欢迎语 sent or not (pending, sent, expired, failed), newest first.
+         */
+        get: operations["list_wecom_welcome_sends_api_v1_console_wecom_welcome_sends_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -10779,7 +11007,9 @@ export interface paths {
          * Wecom Callback
          * @description A WeCom event (XML ``{ToUserName, Encrypt, AgentID}``): ``change_external_contact``
          *     adds and deletes become customers attributed to the store and campaign their ``state``
-         *     names, linked to a member by unionid; the same event twice is one row. 401
+         *     names, linked to a member by unionid, and a ``WelcomeCode`` queues the way's 欢迎语 (sent
+         *     by a job); ``change_external_chat`` (create, add_member, del_member, dismiss) updates the
+         *     customer group; the same event twice, or late, changes nothing. 401
          *     ``wecom.callback_invalid`` (nothing read or written) when the signature, the timestamp
          *     (±5 min) or the corp id is wrong; 400 ``wecom.callback_malformed`` when the body is not an
          *     XML envelope. Answers ``success``; other events are acknowledged and ignored.
@@ -12945,6 +13175,93 @@ export interface components {
             count: number;
             /** Name */
             name: string;
+        };
+        /**
+         * BroadcastCreate
+         * @description A 群发: to ``all`` customers, a ``segment``'s, a ``store``'s or a ``campaign``'s (give
+         *     exactly the one the audience names), text ≤ 4000 bytes and an optional mini-program card.
+         */
+        BroadcastCreate: {
+            /**
+             * Audience
+             * @enum {string}
+             */
+            audience: "all" | "segment" | "store" | "campaign";
+            /** Campaign */
+            campaign?: string | null;
+            miniprogram?: components["schemas"]["MiniProgramCard"] | null;
+            /** Segment Id */
+            segment_id?: number | null;
+            /** Store Id */
+            store_id?: number | null;
+            /** Text */
+            text: string;
+        };
+        /** BroadcastMsgOut */
+        BroadcastMsgOut: {
+            /** Errcode */
+            errcode: number | null;
+            /** Is Sent */
+            is_sent: boolean;
+            /** Msgid */
+            msgid: string | null;
+            /** Recipients */
+            recipients: number;
+            /** Staff Userid */
+            staff_userid: string;
+        };
+        /** BroadcastOut */
+        BroadcastOut: {
+            /** Audience */
+            audience: string;
+            /** Campaign */
+            campaign: string | null;
+            /** Capped */
+            capped: number;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Id */
+            id: number;
+            miniprogram: components["schemas"]["MiniProgramCardOut"] | null;
+            /** Msgs */
+            msgs: components["schemas"]["BroadcastMsgOut"][];
+            /** Recipients */
+            recipients: number;
+            /** Results At */
+            results_at: string | null;
+            /** Segment Id */
+            segment_id: number | null;
+            /** Status */
+            status: string;
+            /** Store Id */
+            store_id: number | null;
+            /** Text */
+            text: string;
+        };
+        /** BroadcastRecipientOut */
+        BroadcastRecipientOut: {
+            /** External Userid */
+            external_userid: string;
+            /** Id */
+            id: number;
+            /** Sent At */
+            sent_at: string | null;
+            /** Staff Userid */
+            staff_userid: string;
+            /** Status */
+            status: string;
         };
         /** BulkFailure */
         BulkFailure: {
@@ -17023,6 +17340,50 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** GroupMemberOut */
+        GroupMemberOut: {
+            /** Campaign */
+            campaign: string | null;
+            /** Join Scene */
+            join_scene: number;
+            /** Joined At */
+            joined_at: string | null;
+            /** Name */
+            name: string;
+            /** State */
+            state: string;
+            /** Store Id */
+            store_id: number | null;
+            /** Type */
+            type: number;
+            /** Userid */
+            userid: string;
+        };
+        /** GroupOut */
+        GroupOut: {
+            /** Campaign */
+            campaign: string | null;
+            /** Chat Id */
+            chat_id: string;
+            /** Customer Count */
+            customer_count: number;
+            /** Dismissed At */
+            dismissed_at: string | null;
+            /** Group Created At */
+            group_created_at: string | null;
+            /** Id */
+            id: number;
+            /** Member Count */
+            member_count: number;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /** Store Id */
+            store_id: number | null;
+            /** Store Name */
+            store_name: string | null;
+        };
         /** GroupResult */
         GroupResult: {
             /**
@@ -17043,6 +17404,13 @@ export interface components {
             revenue: number;
             /** Shoppers */
             shoppers: number;
+        };
+        /** GroupSyncResult */
+        GroupSyncResult: {
+            /** Groups */
+            groups: number;
+            /** Updated */
+            updated: number;
         };
         /** GrowthAdjusted */
         GrowthAdjusted: {
@@ -17635,6 +18003,62 @@ export interface components {
             target_id: number | null;
             /** Total */
             total: number;
+        };
+        /**
+         * JoinWayCreate
+         * @description A 加入群聊 QR code for 1–5 groups, for a store and/or campaign; ``auto_create_room``:
+         *     WeCom creates a new group (``room_base_name`` + number) when the last one is full.
+         */
+        JoinWayCreate: {
+            /**
+             * Auto Create Room
+             * @default false
+             */
+            auto_create_room: boolean;
+            /** Campaign */
+            campaign?: string | null;
+            /** Chat Ids */
+            chat_ids: string[];
+            /**
+             * Remark
+             * @default
+             */
+            remark: string;
+            /**
+             * Room Base Name
+             * @default
+             */
+            room_base_name: string;
+            /** Store Id */
+            store_id?: number | null;
+        };
+        /** JoinWayOut */
+        JoinWayOut: {
+            /** Auto Create Room */
+            auto_create_room: boolean;
+            /** Campaign */
+            campaign: string | null;
+            /** Chat Ids */
+            chat_ids: string[];
+            /** Config Id */
+            config_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Qr Code */
+            qr_code: string;
+            /** Remark */
+            remark: string;
+            /** State */
+            state: string;
+            /** Store Id */
+            store_id: number | null;
+            /** Store Name */
+            store_name: string | null;
         };
         /**
          * KolGraph
@@ -18945,6 +19369,29 @@ export interface components {
              */
             secret: string;
         };
+        /**
+         * MiniProgramCard
+         * @description A 小程序 card: ``page`` one of the storefront's pages (``pages/index/index``); Shoplet
+         *     adds ``.html`` and the store/campaign scene. ``pic_media_id`` is a WeCom media id (上传临时
+         *     素材).
+         */
+        MiniProgramCard: {
+            /** Page */
+            page: string;
+            /** Pic Media Id */
+            pic_media_id: string;
+            /** Title */
+            title: string;
+        };
+        /** MiniProgramCardOut */
+        MiniProgramCardOut: {
+            /** Page */
+            page: string;
+            /** Pic Media Id */
+            pic_media_id: string;
+            /** Title */
+            title: string;
+        };
         /** ModelFigures */
         ModelFigures: {
             /** Clicks */
@@ -19895,6 +20342,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[BroadcastOut] */
+        Page_BroadcastOut_: {
+            /** Items */
+            items: components["schemas"]["BroadcastOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[BroadcastRecipientOut] */
+        Page_BroadcastRecipientOut_: {
+            /** Items */
+            items: components["schemas"]["BroadcastRecipientOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[CampaignAdmin] */
         Page_CampaignAdmin_: {
             /** Items */
@@ -20035,6 +20496,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[GroupOut] */
+        Page_GroupOut_: {
+            /** Items */
+            items: components["schemas"]["GroupOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[GrowthEntryOut] */
         Page_GrowthEntryOut_: {
             /** Items */
@@ -20046,6 +20514,13 @@ export interface components {
         Page_InvoiceAdmin_: {
             /** Items */
             items: components["schemas"]["InvoiceAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[JoinWayOut] */
+        Page_JoinWayOut_: {
+            /** Items */
+            items: components["schemas"]["JoinWayOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -26022,6 +26497,51 @@ export interface components {
             is_active?: boolean | null;
             /** Url */
             url?: string | null;
+        };
+        /** WelcomeOut */
+        WelcomeOut: {
+            miniprogram: components["schemas"]["MiniProgramCardOut"] | null;
+            /** Text */
+            text: string;
+            /** Updated At */
+            updated_at: string | null;
+            /** Way Id */
+            way_id: number;
+        };
+        /** WelcomeSendOut */
+        WelcomeSendOut: {
+            /** Errcode */
+            errcode: number | null;
+            /** External Userid */
+            external_userid: string;
+            /** Id */
+            id: number;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Sent At */
+            sent_at: string | null;
+            /** Staff Userid */
+            staff_userid: string;
+            /** Status */
+            status: string;
+            /** Way Id */
+            way_id: number;
+        };
+        /**
+         * WelcomeUpdate
+         * @description 欢迎语 of a contact way: text (≤ 4000 bytes UTF-8) and an optional mini-program card;
+         *     ``text`` empty and no card: no welcome message.
+         */
+        WelcomeUpdate: {
+            miniprogram?: components["schemas"]["MiniProgramCard"] | null;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
         };
         /** WithdrawalAdmin */
         WithdrawalAdmin: {
@@ -60559,6 +61079,455 @@ export interface operations {
             };
         };
     };
+    list_wecom_broadcasts_api_v1_console_wecom_broadcasts_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BroadcastOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_wecom_broadcast_api_v1_console_wecom_broadcasts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BroadcastCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_wecom_broadcast_api_v1_console_wecom_broadcasts__broadcast_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcast_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_wecom_broadcast_recipients_api_v1_console_wecom_broadcasts__broadcast_id__recipients_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                broadcast_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BroadcastRecipientOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    refresh_wecom_broadcast_api_v1_console_wecom_broadcasts__broadcast_id__refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcast_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_contact_ways_api_v1_console_wecom_contact_ways_get: {
         parameters: {
             query?: {
@@ -60752,6 +61721,184 @@ export interface operations {
             };
         };
     };
+    get_wecom_welcome_api_v1_console_wecom_contact_ways__way_id__welcome_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                way_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_wecom_welcome_api_v1_console_wecom_contact_ways__way_id__welcome_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                way_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WelcomeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_contacts_api_v1_console_wecom_contacts_get: {
         parameters: {
             query?: {
@@ -60832,6 +61979,444 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_wecom_groups_api_v1_console_wecom_groups_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                store_id?: number | null;
+                campaign?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_GroupOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sync_wecom_groups_api_v1_console_wecom_groups_sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupSyncResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    list_wecom_group_members_api_v1_console_wecom_groups__group_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMemberOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_wecom_join_ways_api_v1_console_wecom_join_ways_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JoinWayOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_wecom_join_way_api_v1_console_wecom_join_ways_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinWayCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinWayOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };
@@ -61049,6 +62634,70 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_wecom_welcome_sends_api_v1_console_wecom_welcome_sends_get: {
+        parameters: {
+            query?: {
+                way_id?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WelcomeSendOut"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -526,6 +526,32 @@ export const consoleApi = {
   wecomStats: () => call<Res<O['wecomStats']>>(OPS.wecomStats),
   tagWecomSegment: (body: Body<O['tagWecomSegment']>) =>
     call<Res<O['tagWecomSegment']>>(OPS.tagWecomSegment, { body }),
+  getWecomWelcome: (wayId: number) =>
+    call<Res<O['getWecomWelcome']>>(OPS.getWecomWelcome, { params: { way_id: wayId } }),
+  setWecomWelcome: (wayId: number, body: Body<O['setWecomWelcome']>) =>
+    call<Res<O['setWecomWelcome']>>(OPS.setWecomWelcome, { params: { way_id: wayId }, body }),
+  listWecomWelcomeSends: (query: Q<O['listWecomWelcomeSends']> = {}) =>
+    call<Res<O['listWecomWelcomeSends']>>(OPS.listWecomWelcomeSends, { query }),
+  listWecomJoinWays: (query: Q<O['listWecomJoinWays']> = {}) =>
+    call<Res<O['listWecomJoinWays']>>(OPS.listWecomJoinWays, { query }),
+  createWecomJoinWay: (body: Body<O['createWecomJoinWay']>) =>
+    call<Res<O['createWecomJoinWay']>>(OPS.createWecomJoinWay, { body }),
+  listWecomGroups: (query: Q<O['listWecomGroups']> = {}) =>
+    call<Res<O['listWecomGroups']>>(OPS.listWecomGroups, { query }),
+  listWecomGroupMembers: (groupId: number) =>
+    call<Res<O['listWecomGroupMembers']>>(OPS.listWecomGroupMembers, { params: { group_id: groupId } }),
+  syncWecomGroups: () => call<Res<O['syncWecomGroups']>>(OPS.syncWecomGroups),
+  listWecomBroadcasts: (query: Q<O['listWecomBroadcasts']> = {}) =>
+    call<Res<O['listWecomBroadcasts']>>(OPS.listWecomBroadcasts, { query }),
+  createWecomBroadcast: (body: Body<O['createWecomBroadcast']>) =>
+    call<Res<O['createWecomBroadcast']>>(OPS.createWecomBroadcast, { body }),
+  listWecomBroadcastRecipients: (broadcastId: number, query: Q<O['listWecomBroadcastRecipients']> = {}) =>
+    call<Res<O['listWecomBroadcastRecipients']>>(OPS.listWecomBroadcastRecipients, {
+      params: { broadcast_id: broadcastId },
+      query,
+    }),
+  refreshWecomBroadcast: (broadcastId: number) =>
+    call<Res<O['refreshWecomBroadcast']>>(OPS.refreshWecomBroadcast, { params: { broadcast_id: broadcastId } }),
   listCampaigns: (query: Q<O['listCampaigns']> = {}) =>
     call<Res<O['listCampaigns']>>(OPS.listCampaigns, { query }),
   createCampaign: (body: Body<O['createCampaign']>) =>

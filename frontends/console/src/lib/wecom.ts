@@ -2,7 +2,14 @@
  * 企业微信 page helpers: the 渠道活码 form checked as the backend checks it (so a bad value is
  * named before the request), a customer's source, and the tag lists.
  */
-import type { WecomContact, WecomContactWayCreate, WecomStatRow, WecomTagging } from '@/api/types'
+import type {
+  WecomBroadcastCreate,
+  WecomContact,
+  WecomContactWayCreate,
+  WecomJoinWayCreate,
+  WecomStatRow,
+  WecomTagging,
+} from '@/api/types'
 
 export const CAMPAIGN_PATTERN = /^[0-9A-Za-z_-]{1,16}$/
 export const STATE_MAX = 30
@@ -78,4 +85,114 @@ export function buildTagging(segmentId: number | null, add: string, remove: stri
   const removeIds = splitIds(remove)
   if (segmentId === null || (addIds.length === 0 && removeIds.length === 0)) return null
   return { segment_id: segmentId, add_tag_ids: addIds, remove_tag_ids: removeIds }
+}
+
+// -- 欢迎语, 客户群, 群发 -------------------------------------------------------------------
+
+/** WeCom counts text in UTF-8 bytes (4000 at most): a Chinese character is 3. */
+export const TEXT_MAX_BYTES = 4000
+export const JOIN_CHATS_MAX = 5
+
+export function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length
+}
+
+/** The storefront pages a mini-program card may open (the backend's STOREFRONT_PAGES). */
+export const CARD_PAGES: readonly { value: string; label: string }[] = [
+  { value: 'pages/index/index', label: '首页' },
+  { value: 'pages/category/index', label: '分类' },
+  { value: 'pkg-user/coupons/centre', label: '领券中心' },
+  { value: 'pkg-user/member/index', label: '会员中心' },
+  { value: 'pkg-trade/stores/index', label: '门店' },
+  { value: 'pkg-flash/flash/index', label: '秒杀' },
+  { value: 'pkg-live/live/index', label: '直播' },
+]
+
+export interface CardForm {
+  enabled: boolean
+  title: string
+  page: string
+  picMediaId: string
+}
+
+export function emptyCard(): CardForm {
+  return { enabled: false, title: '', page: 'pages/index/index', picMediaId: '' }
+}
+
+/** The text and card checked as the backend checks them: an error, or null. */
+export function messageError(text: string, card: CardForm, textRequired: boolean): string | null {
+  if ((textRequired || card.enabled) && !text.trim()) return '请填写文字内容（仅小程序卡片不能发送）'
+  if (utf8Bytes(text) > TEXT_MAX_BYTES) return `内容 ${utf8Bytes(text)} 字节，超过 4000 字节上限`
+  if (card.enabled && (!card.title.trim() || !card.picMediaId.trim())) return '小程序卡片需要标题和封面图 media_id'
+  return null
+}
+
+export function cardBody(card: CardForm): { title: string; page: string; pic_media_id: string } | null {
+  return card.enabled ? { title: card.title.trim(), page: card.page, pic_media_id: card.picMediaId.trim() } : null
+}
+
+export type Audience = 'all' | 'segment' | 'store' | 'campaign'
+
+export interface BroadcastForm {
+  audience: Audience
+  segmentId: number | null
+  storeId: number | null
+  campaign: string
+  text: string
+  card: CardForm
+}
+
+export function emptyBroadcastForm(): BroadcastForm {
+  return { audience: 'all', segmentId: null, storeId: null, campaign: '', text: '', card: emptyCard() }
+}
+
+export function buildBroadcast(form: BroadcastForm): { body: WecomBroadcastCreate | null; error: string | null } {
+  const error =
+    messageError(form.text, form.card, true) ??
+    (form.audience === 'segment' && form.segmentId === null ? '请选择分群' : null) ??
+    (form.audience === 'store' && form.storeId === null ? '请选择门店' : null) ??
+    (form.audience === 'campaign' && !CAMPAIGN_PATTERN.test(form.campaign.trim())
+      ? '活动代码须为 1–16 位字母、数字、_ 或 -'
+      : null)
+  if (error !== null) return { body: null, error }
+  return {
+    body: {
+      audience: form.audience,
+      segment_id: form.audience === 'segment' ? form.segmentId : null,
+      store_id: form.audience === 'store' ? form.storeId : null,
+      campaign: form.audience === 'campaign' ? form.campaign.trim() : null,
+      text: form.text,
+      miniprogram: cardBody(form.card),
+    },
+    error: null,
+  }
+}
+
+export function buildJoinWay(
+  storeId: number | null,
+  campaign: string,
+  chatIds: string,
+  autoCreate: boolean,
+  baseName: string,
+): { body: WecomJoinWayCreate | null; error: string | null } {
+  const chats = splitIds(chatIds)
+  const code = campaign.trim()
+  let error: string | null = null
+  if (storeId === null && !code) error = '请至少选择门店或填写活动代码'
+  else if (code && !CAMPAIGN_PATTERN.test(code)) error = '活动代码须为 1–16 位字母、数字、_ 或 -'
+  else if (chats.length === 0 || chats.length > JOIN_CHATS_MAX || new Set(chats).size !== chats.length)
+    error = '请填写 1–5 个不重复的群 ID'
+  else if (autoCreate && !baseName.trim()) error = '自动建群需要填写新群名称前缀'
+  if (error !== null) return { body: null, error }
+  return {
+    body: {
+      store_id: storeId,
+      campaign: code || null,
+      chat_ids: chats,
+      auto_create_room: autoCreate,
+      room_base_name: baseName.trim(),
+      remark: '',
+    },
+    error: null,
+  }
 }

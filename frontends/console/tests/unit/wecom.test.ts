@@ -5,7 +5,21 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { useAuthStore } from '@/stores/auth'
 import WecomView from '@/views/wecom/WecomView.vue'
 import { fakeFetch, OWNER_PROFILE, problem } from './helpers'
-import { buildContactWay, buildTagging, emptyContactWayForm, sourceText, splitIds, stateOf, statLabel } from '@/lib/wecom'
+import {
+  buildBroadcast,
+  buildContactWay,
+  buildJoinWay,
+  buildTagging,
+  emptyBroadcastForm,
+  emptyCard,
+  emptyContactWayForm,
+  messageError,
+  sourceText,
+  splitIds,
+  stateOf,
+  statLabel,
+  utf8Bytes,
+} from '@/lib/wecom'
 
 describe('渠道活码 form', () => {
   it('builds the body the API takes', () => {
@@ -130,5 +144,39 @@ describe('WecomView: 企业微信', () => {
     expect(wrapper.text()).toContain('未配置企业微信')
     expect(wrapper.get('[data-testid="wecom-create"]').attributes('disabled')).toBeDefined()
     wrapper.unmount()
+  })
+})
+
+describe('欢迎语、客户群与群发 forms', () => {
+  it('counts text in UTF-8 bytes as WeCom does', () => {
+    expect(utf8Bytes('欢迎')).toBe(6)
+    expect(messageError('欢'.repeat(1333), emptyCard(), true)).toBeNull()
+    expect(messageError('欢'.repeat(1334), emptyCard(), true)).toBe('内容 4002 字节，超过 4000 字节上限')
+    expect(messageError('', emptyCard(), false)).toBeNull()
+    expect(messageError('', { ...emptyCard(), enabled: true }, false)).toBe('请填写文字内容（仅小程序卡片不能发送）')
+    expect(messageError('hi', { ...emptyCard(), enabled: true, title: '上新' }, false)).toBe('小程序卡片需要标题和封面图 media_id')
+  })
+
+  it('builds a broadcast for the audience it names only', () => {
+    const form = { ...emptyBroadcastForm(), audience: 'campaign' as const, campaign: ' spring ', storeId: 3, text: '八折' }
+    expect(buildBroadcast(form)).toEqual({
+      body: { audience: 'campaign', segment_id: null, store_id: null, campaign: 'spring', text: '八折', miniprogram: null },
+      error: null,
+    })
+    expect(buildBroadcast({ ...form, audience: 'segment' }).error).toBe('请选择分群')
+    expect(buildBroadcast({ ...form, text: ' ' }).error).toBe('请填写文字内容（仅小程序卡片不能发送）')
+    const card = { enabled: true, title: '上新', page: 'pages/index/index', picMediaId: 'm1' }
+    expect(buildBroadcast({ ...form, card }).body?.miniprogram).toEqual({ title: '上新', page: 'pages/index/index', pic_media_id: 'm1' })
+  })
+
+  it('builds a join way with 1 to 5 distinct chats', () => {
+    expect(buildJoinWay(null, 'grp', 'wr1，wr2', false, '')).toEqual({
+      body: { store_id: null, campaign: 'grp', chat_ids: ['wr1', 'wr2'], auto_create_room: false, room_base_name: '', remark: '' },
+      error: null,
+    })
+    expect(buildJoinWay(null, '', 'wr1', false, '').error).toBe('请至少选择门店或填写活动代码')
+    expect(buildJoinWay(null, 'grp', 'wr1 wr1', false, '').error).toBe('请填写 1–5 个不重复的群 ID')
+    expect(buildJoinWay(null, 'grp', 'a b c d e f', false, '').error).toBe('请填写 1–5 个不重复的群 ID')
+    expect(buildJoinWay(null, 'grp', 'wr1', true, ' ').error).toBe('自动建群需要填写新群名称前缀')
   })
 })

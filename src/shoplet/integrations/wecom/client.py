@@ -57,6 +57,14 @@ MAX_CALLBACK_AGE_SECONDS = 300
 CALLBACK_MAX_BYTES = 64 * 1024
 
 ContactWayType = Literal[1, 2]
+# 欢迎语: text.content at most 4000 bytes (UTF-8); 群发: at most 10000 external_userid a call;
+# 加入群聊: at most 5 chat ids a join way.
+WELCOME_TEXT_MAX_BYTES = 4000
+TEMPLATE_USERS_MAX = 10000
+JOIN_CHATS_MAX = 5
+PAGE_LIMIT_MAX = 1000
+CHAT_CHANGE_TYPES = ("create", "update", "dismiss")
+CHAT_UPDATE_DETAILS = ("add_member", "del_member", "change_owner", "change_name", "change_notice")
 CHANGE_TYPES = (
     "add_external_contact",
     "edit_external_contact",
@@ -119,6 +127,25 @@ class ApiForbidden(WeComError):
     errcodes = (48002,)
 
 
+class WelcomeCodeInvalid(WeComError):
+    """41051 the welcome code expired (20 seconds) or was used; 41096 not a welcome code. A
+    retry cannot succeed: recorded, never retried."""
+
+    errcodes = (41051, 41096)
+
+
+class UnknownChat(WeComError):
+    """40050 / 701008 a chat id that is not one of the corp's customer groups."""
+
+    errcodes = (40050, 701008)
+
+
+class UnknownMsg(WeComError):
+    """41063 a 群发 msgid WeCom does not know (or not this corp's)."""
+
+    errcodes = (41063,)
+
+
 ERROR_TYPES: tuple[type[WeComError], ...] = (
     InvalidCredential,
     InvalidToken,
@@ -127,6 +154,9 @@ ERROR_TYPES: tuple[type[WeComError], ...] = (
     UnknownContact,
     UnknownTag,
     ApiForbidden,
+    WelcomeCodeInvalid,
+    UnknownChat,
+    UnknownMsg,
 )
 errors_by_code: dict[int, type[WeComError]] = {
     code: kind for kind in ERROR_TYPES for code in kind.errcodes
@@ -160,6 +190,75 @@ class ExternalContact:
     type: int
     unionid: str | None
     follow_users: tuple[FollowUser, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MiniProgram:
+    """A 小程序 attachment: ``page`` ends with ``.html`` (WeCom's rule) and may carry a query."""
+
+    title: str
+    pic_media_id: str
+    appid: str
+    page: str
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "msgtype": "miniprogram",
+            "miniprogram": {
+                "title": self.title,
+                "pic_media_id": self.pic_media_id,
+                "appid": self.appid,
+                "page": self.page,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JoinWay:
+    config_id: str
+    qr_code: str
+    chat_ids: tuple[str, ...]
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMember:
+    userid: str
+    type: int  # 1 staff (企业成员), 2 external contact
+    join_time: int
+    join_scene: int  # 1 invited directly, 2 by link, 3 by QR code
+    state: str
+    name: str
+    unionid: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChat:
+    chat_id: str
+    name: str
+    owner: str
+    create_time: int
+    members: tuple[ChatMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStatus:
+    """One staff member's part of a 群发 (``status`` 0 not yet sent, 2 sent)."""
+
+    userid: str
+    status: int
+    send_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """One customer's delivery: 0 not yet sent, 1 sent, 2 not a contact (any more), 3 already
+    received a 群发 today."""
+
+    external_userid: str
+    userid: str
+    status: int
+    send_time: int
 
 
 STATE_PATTERN = re.compile(r"^[0-9A-Za-z_.\-]{1,30}$")
@@ -319,6 +418,181 @@ class WeComClient:
             },
         )
 
+    # -- 欢迎语 ---------------------------------------------------------------------------------
+
+    async def send_welcome_msg(
+        self, *, welcome_code: str, text: str, miniprogram: MiniProgram | None = None
+    ) -> None:
+        """``externalcontact/send_welcome_msg``: the welcome code of an add callback, valid for
+        20 seconds and once (41051 after)."""
+        if len(text.encode()) > WELCOME_TEXT_MAX_BYTES:
+            raise InvalidParameter(40058, f"text.content over {WELCOME_TEXT_MAX_BYTES} bytes")
+        body: dict[str, Any] = {"welcome_code": welcome_code}
+        if text:
+            body["text"] = {"content": text}
+        if miniprogram is not None:
+            body["attachments"] = [miniprogram.wire()]
+        await self._call("POST", "/cgi-bin/externalcontact/send_welcome_msg", body=body)
+
+    # -- 客户群 ---------------------------------------------------------------------------------
+
+    async def add_join_way(
+        self,
+        *,
+        chat_ids: Sequence[str],
+        state: str,
+        remark: str = "",
+        auto_create_room: bool = False,
+        room_base_name: str = "",
+        room_base_id: int = 1,
+    ) -> JoinWay:
+        """``groupchat/add_join_way`` (scene 2: a 加入群聊 QR code) then ``get_join_way`` for the
+        QR code (add answers only the config id)."""
+        check_state(state)
+        if not 1 <= len(chat_ids) <= JOIN_CHATS_MAX:
+            raise InvalidParameter(40058, f"invalid chat_id_list: 1 to {JOIN_CHATS_MAX}")
+        body: dict[str, Any] = {
+            "scene": 2,
+            "remark": remark,
+            "auto_create_room": 1 if auto_create_room else 0,
+            "chat_id_list": list(chat_ids),
+            "state": state,
+        }
+        if auto_create_room:
+            body["room_base_name"] = room_base_name
+            body["room_base_id"] = room_base_id
+        data = await self._call(
+            "POST", "/cgi-bin/externalcontact/groupchat/add_join_way", body=body
+        )
+        config_id = data.get("config_id")
+        if not isinstance(config_id, str) or not config_id:
+            raise WeComError(-1, "response lacks config_id")
+        got = await self._call(
+            "POST", "/cgi-bin/externalcontact/groupchat/get_join_way", body={"config_id": config_id}
+        )
+        way = got.get("join_way")
+        if not isinstance(way, dict) or not _text(way, "qr_code"):
+            raise WeComError(-1, "response lacks join_way.qr_code")
+        listed = way.get("chat_id_list")
+        return JoinWay(
+            config_id=config_id,
+            qr_code=_text(way, "qr_code"),
+            chat_ids=tuple(str(c) for c in (listed if isinstance(listed, list) else [])),
+            state=_text(way, "state"),
+        )
+
+    async def list_group_chats(
+        self, *, cursor: str = "", limit: int = PAGE_LIMIT_MAX
+    ) -> tuple[list[tuple[str, int]], str]:
+        """One page of ``groupchat/list`` (every status): (chat id, status) pairs and the next
+        cursor ("" at the end)."""
+        data = await self._call(
+            "POST",
+            "/cgi-bin/externalcontact/groupchat/list",
+            body={"status_filter": 0, "cursor": cursor, "limit": limit},
+        )
+        chats = data.get("group_chat_list")
+        found = [
+            (_text(c, "chat_id"), _int(c, "status"))
+            for c in (chats if isinstance(chats, list) else [])
+            if isinstance(c, dict) and _text(c, "chat_id")
+        ]
+        return found, _text(data, "next_cursor")
+
+    async def get_group_chat(self, chat_id: str) -> GroupChat:
+        data = await self._call(
+            "POST",
+            "/cgi-bin/externalcontact/groupchat/get",
+            body={"chat_id": chat_id, "need_name": 1},
+        )
+        chat = data.get("group_chat")
+        if not isinstance(chat, dict) or not _text(chat, "chat_id"):
+            raise WeComError(-1, "response lacks group_chat")
+        listed = chat.get("member_list")
+        return GroupChat(
+            chat_id=_text(chat, "chat_id"),
+            name=_text(chat, "name"),
+            owner=_text(chat, "owner"),
+            create_time=_int(chat, "create_time"),
+            members=tuple(
+                ChatMember(
+                    userid=_text(m, "userid"),
+                    type=_int(m, "type"),
+                    join_time=_int(m, "join_time"),
+                    join_scene=_int(m, "join_scene"),
+                    state=_text(m, "state"),
+                    name=_text(m, "name"),
+                    unionid=_text(m, "unionid") or None,
+                )
+                for m in (listed if isinstance(listed, list) else [])
+                if isinstance(m, dict) and _text(m, "userid")
+            ),
+        )
+
+    # -- 群发 -----------------------------------------------------------------------------------
+
+    async def add_msg_template(
+        self,
+        *,
+        sender: str,
+        external_userids: Sequence[str],
+        text: str,
+        miniprogram: MiniProgram | None = None,
+    ) -> tuple[str, list[str]]:
+        """``add_msg_template`` (chat_type single) from one staff member to at most 10000 of
+        their customers: the msgid and the ``fail_list`` (customers WeCom refused at once)."""
+        if not 1 <= len(external_userids) <= TEMPLATE_USERS_MAX:
+            raise InvalidParameter(40058, f"external_userid: 1 to {TEMPLATE_USERS_MAX}")
+        body: dict[str, Any] = {
+            "chat_type": "single",
+            "external_userid": list(external_userids),
+            "sender": sender,
+            "allow_select": False,
+            "text": {"content": text},
+        }
+        if miniprogram is not None:
+            body["attachments"] = [miniprogram.wire()]
+        data = await self._call("POST", "/cgi-bin/externalcontact/add_msg_template", body=body)
+        msgid, failed = data.get("msgid"), data.get("fail_list")
+        if not isinstance(msgid, str) or not msgid:
+            raise WeComError(-1, "response lacks msgid")
+        return msgid, [str(f) for f in (failed if isinstance(failed, list) else [])]
+
+    async def get_groupmsg_task(
+        self, msgid: str, *, cursor: str = "", limit: int = PAGE_LIMIT_MAX
+    ) -> tuple[list[TaskStatus], str]:
+        data = await self._call(
+            "POST",
+            "/cgi-bin/externalcontact/get_groupmsg_task",
+            body={"msgid": msgid, "limit": limit, "cursor": cursor},
+        )
+        tasks = data.get("task_list")
+        return [
+            TaskStatus(_text(t, "userid"), _int(t, "status"), _int(t, "send_time"))
+            for t in (tasks if isinstance(tasks, list) else [])
+            if isinstance(t, dict) and _text(t, "userid")
+        ], _text(data, "next_cursor")
+
+    async def get_groupmsg_send_result(
+        self, msgid: str, userid: str, *, cursor: str = "", limit: int = PAGE_LIMIT_MAX
+    ) -> tuple[list[SendResult], str]:
+        data = await self._call(
+            "POST",
+            "/cgi-bin/externalcontact/get_groupmsg_send_result",
+            body={"msgid": msgid, "userid": userid, "limit": limit, "cursor": cursor},
+        )
+        sent = data.get("send_list")
+        return [
+            SendResult(
+                _text(r, "external_userid"),
+                _text(r, "userid"),
+                _int(r, "status"),
+                _int(r, "send_time"),
+            )
+            for r in (sent if isinstance(sent, list) else [])
+            if isinstance(r, dict) and _text(r, "external_userid")
+        ], _text(data, "next_cursor")
+
 
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
@@ -452,6 +726,33 @@ def verify_url(query: Mapping[str, str], *, token: str, aes_key: bytes, corp_id:
         return plain.decode()
     except UnicodeDecodeError as exc:
         raise PushCryptoError("decrypt") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ChatChange:
+    """One ``change_external_chat`` event: ``change_type`` create / update / dismiss and, for
+    an update, ``update_detail`` (add_member, del_member, …)."""
+
+    chat_id: str
+    change_type: str
+    update_detail: str
+    create_time: int
+
+
+def chat_change(event: Mapping[str, str]) -> ChatChange | None:
+    """The customer-group change an event carries; None for any other event."""
+    if event.get("MsgType") != "event" or event.get("Event") != "change_external_chat":
+        return None
+    chat_id, change_type = event.get("ChatId", ""), event.get("ChangeType", "")
+    if not chat_id or change_type not in CHAT_CHANGE_TYPES:
+        return None
+    created = event.get("CreateTime", "")
+    return ChatChange(
+        chat_id=chat_id,
+        change_type=change_type,
+        update_detail=event.get("UpdateDetail", ""),
+        create_time=int(created) if created.isdigit() else 0,
+    )
 
 
 def contact_change(event: Mapping[str, str]) -> ContactChange | None:

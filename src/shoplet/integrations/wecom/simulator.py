@@ -13,6 +13,22 @@ relationship and POSTs the encrypted ``add_external_contact`` event to the callb
 ``callback_transport``: this very app in tests and the embedded shop); :meth:`delete` POSTs
 ``del_follow_user`` (the customer deleted the staff member) or ``del_external_contact``.
 Control route: ``POST /sim/wecom/scan`` (``{config_id, name, unionid?}``) plays the phone.
+
+欢迎语: every add callback carries a fresh ``WelcomeCode``; ``send_welcome_msg`` accepts it
+once and within ``WELCOME_TTL_SECONDS`` (41051 after), and keeps what was sent (``welcomes``).
+
+客户群: staff create groups in the app (:meth:`create_chat`); ``groupchat/add_join_way`` /
+``get_join_way`` (40050 an unknown chat id), ``groupchat/list`` (cursor pages) and
+``groupchat/get``. :meth:`join` makes a WeChat user join through a join way (its ``state`` on
+the member) and posts ``change_external_chat`` (update / add_member); :meth:`leave`
+(del_member) and :meth:`dismiss` likewise. Control: ``POST /sim/wecom/chats`` (``{owner,
+name}``: a staff member creates a group) and ``POST /sim/wecom/join``.
+
+群发: ``add_msg_template`` (chat_type single, at most 10000 customers, ``fail_list`` those not
+the sender's contacts) keeps a template per msgid; :meth:`confirm` plays the staff member
+pressing 发送 (each customer: 1 sent, 2 not a contact, 3 already received a 群发 that day);
+``get_groupmsg_task`` and ``get_groupmsg_send_result`` page the results. Control: ``POST
+/sim/wecom/confirm`` (``{msgid}``).
 """
 
 from __future__ import annotations
@@ -32,9 +48,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from shoplet.integrations.wechat.message_crypto import aes_key, encrypt, signature
-from shoplet.integrations.wecom.client import STATE_MAX, USERS_MAX
+from shoplet.integrations.wecom.client import (
+    JOIN_CHATS_MAX,
+    PAGE_LIMIT_MAX,
+    STATE_MAX,
+    TEMPLATE_USERS_MAX,
+    USERS_MAX,
+    WELCOME_TEXT_MAX_BYTES,
+)
 
 TOKEN_TTL_SECONDS = 7200
+WELCOME_TTL_SECONDS = 20
+DAY_SECONDS = 86400
+SHANGHAI_OFFSET_SECONDS = 8 * 3600
 DEFAULT_STAFF = ("zhangsan", "lisi", "wangwu")
 DEFAULT_TAGS = {"et_vip": "高价值", "et_new": "新客", "et_dormant": "沉睡"}
 
@@ -61,6 +87,40 @@ class Relation:
 
 
 @dataclass
+class Chat:
+    chat_id: str
+    name: str
+    owner: str
+    create_time: int
+    # userid → the member as groupchat/get lists it.
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    is_dismissed: bool = False
+
+
+@dataclass
+class Template:
+    msgid: str
+    sender: str
+    body: dict[str, Any]
+    recipients: list[str]
+    # external_userid → (status, send_time); empty until the staff member confirms.
+    results: dict[str, tuple[int, int]] = field(default_factory=dict)
+    send_time: int = 0
+
+
+def _page(items: list[Any], body: dict[str, Any]) -> tuple[list[Any], str] | None:
+    """WeCom's cursor paging (the cursor is opaque; here an offset)."""
+    cursor, limit = body.get("cursor", "") or "", body.get("limit", PAGE_LIMIT_MAX)
+    if not isinstance(cursor, str) or (cursor and not cursor.isdigit()):
+        return None
+    if not isinstance(limit, int) or not 1 <= limit <= PAGE_LIMIT_MAX:
+        return None
+    start = int(cursor or 0)
+    chunk = items[start : start + limit]
+    return chunk, str(start + limit) if start + limit < len(items) else ""
+
+
+@dataclass
 class WeComSimulator:
     corp_id: str
     secret: str
@@ -79,6 +139,14 @@ class WeComSimulator:
     ways: dict[str, dict[str, Any]] = field(default_factory=dict)
     relations: dict[tuple[str, str], Relation] = field(default_factory=dict)
     tag_calls: list[dict[str, Any]] = field(default_factory=list)
+    # welcome code → when it was issued (clock); used codes are removed.
+    welcome_codes: dict[str, float] = field(default_factory=dict)
+    welcomes: list[dict[str, Any]] = field(default_factory=list)
+    chats: dict[str, Chat] = field(default_factory=dict)
+    join_ways: dict[str, dict[str, Any]] = field(default_factory=dict)
+    templates: dict[str, Template] = field(default_factory=dict)
+    # (external_userid, day) a customer received a 群发 on (WeCom's one a day).
+    received: set[tuple[str, int]] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
@@ -92,7 +160,34 @@ class WeComSimulator:
             ),
             Route("/cgi-bin/externalcontact/get", self._get, methods=["GET"]),
             Route("/cgi-bin/externalcontact/mark_tag", self._mark_tag, methods=["POST"]),
+            Route(
+                "/cgi-bin/externalcontact/send_welcome_msg", self._send_welcome, methods=["POST"]
+            ),
+            Route(
+                "/cgi-bin/externalcontact/groupchat/add_join_way",
+                self._add_join_way,
+                methods=["POST"],
+            ),
+            Route(
+                "/cgi-bin/externalcontact/groupchat/get_join_way",
+                self._get_join_way,
+                methods=["POST"],
+            ),
+            Route("/cgi-bin/externalcontact/groupchat/list", self._chat_list, methods=["POST"]),
+            Route("/cgi-bin/externalcontact/groupchat/get", self._chat_get, methods=["POST"]),
+            Route(
+                "/cgi-bin/externalcontact/add_msg_template", self._add_template, methods=["POST"]
+            ),
+            Route("/cgi-bin/externalcontact/get_groupmsg_task", self._msg_task, methods=["POST"]),
+            Route(
+                "/cgi-bin/externalcontact/get_groupmsg_send_result",
+                self._send_result,
+                methods=["POST"],
+            ),
             Route("/sim/wecom/scan", self._control_scan, methods=["POST"]),
+            Route("/sim/wecom/join", self._control_join, methods=["POST"]),
+            Route("/sim/wecom/chats", self._control_chat, methods=["POST"]),
+            Route("/sim/wecom/confirm", self._control_confirm, methods=["POST"]),
         ]
 
     def expire_tokens(self) -> None:
@@ -192,13 +287,10 @@ class WeComSimulator:
         relation = self.relate(
             config_id, name=name, unionid=unionid, external_userid=external_userid
         )
+        code = secrets.token_urlsafe(16)
+        self.welcome_codes[code] = self.clock()
         query, body = self.sealed(
-            self.event(
-                "add_external_contact",
-                relation,
-                State=relation.state,
-                WelcomeCode=secrets.token_urlsafe(16),
-            )
+            self.event("add_external_contact", relation, State=relation.state, WelcomeCode=code)
         )
         return relation, await self.post(query, body)
 
@@ -349,3 +441,328 @@ class WeComSimulator:
         relation.tags.difference_update(remove)
         self.tag_calls.append(body)
         return _ok()
+
+    # -- 欢迎语 ---------------------------------------------------------------------------------
+
+    async def _send_welcome(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        if body is None or not isinstance(body.get("welcome_code"), str):
+            return _error(40058, "invalid parameter: welcome_code")
+        text, attachments = body.get("text"), body.get("attachments", [])
+        content = text.get("content", "") if isinstance(text, dict) else ""
+        if not isinstance(content, str) or len(content.encode()) > WELCOME_TEXT_MAX_BYTES:
+            return _error(40058, "invalid parameter: text.content")
+        if not content and not attachments:
+            return _error(40058, "invalid parameter: text or attachments required")
+        refused = _attachments_refusal(attachments)
+        if refused is not None:
+            return refused
+        issued = self.welcome_codes.pop(body["welcome_code"], None)
+        if issued is None or self.clock() - issued > WELCOME_TTL_SECONDS:
+            return _error(41051, "welcome code expired or used")
+        self.welcomes.append(body)
+        return _ok()
+
+    # -- 客户群 ---------------------------------------------------------------------------------
+
+    def create_chat(self, *, owner: str, name: str) -> Chat:
+        """A staff member creates a customer group in the app (WeCom has no API for it)."""
+        chat_id = f"wr{secrets.token_hex(15)}"
+        created = int(self.clock())
+        chat = Chat(chat_id=chat_id, name=name, owner=owner, create_time=created)
+        chat.members[owner] = {
+            "userid": owner,
+            "type": 1,
+            "join_time": created,
+            "join_scene": 1,
+            "invitor": {"userid": owner},
+            "group_nickname": "",
+            "name": owner,
+        }
+        self.chats[chat_id] = chat
+        return chat
+
+    def chat_event(self, chat: Chat, change_type: str, detail: str = "", **extra: str) -> bytes:
+        parts = {
+            "ToUserName": self.corp_id,
+            "FromUserName": "sys",
+            "CreateTime": str(int(self.clock())),
+            "MsgType": "event",
+            "Event": "change_external_chat",
+            "ChatId": chat.chat_id,
+            "ChangeType": change_type,
+            **({"UpdateDetail": detail} if detail else {}),
+            **extra,
+        }
+        inner = "".join(
+            f"<{k}>{v}</{k}>"
+            if k in ("CreateTime", "JoinScene", "QuitScene", "MemChangeCnt")
+            else f"<{k}><![CDATA[{v}]]></{k}>"
+            for k, v in parts.items()
+        )
+        return f"<xml>{inner}</xml>".encode()
+
+    async def join(
+        self, config_id: str, *, name: str, unionid: str | None = None
+    ) -> tuple[str, str, httpx.Response]:
+        """A WeChat user scans a 加入群聊 QR code and joins its first chat that is not dismissed:
+        (chat id, external userid, Shoplet's answer to the add_member callback)."""
+        way = self.join_ways[config_id]
+        chat = next(self.chats[c] for c in way["chat_id_list"] if not self.chats[c].is_dismissed)
+        external_userid = f"wm{secrets.token_hex(14)}"
+        member: dict[str, Any] = {
+            "userid": external_userid,
+            "type": 2,
+            "join_time": int(self.clock()),
+            "join_scene": 3,
+            "invitor": {"userid": chat.owner},
+            "group_nickname": "",
+            "name": name,
+            "state": way["state"],
+        }
+        if unionid:
+            member["unionid"] = unionid
+        chat.members[external_userid] = member
+        query, body = self.sealed(
+            self.chat_event(
+                chat,
+                "update",
+                "add_member",
+                JoinScene="3",
+                MemChangeCnt="1",
+                MemChangeList=external_userid,
+            )
+        )
+        return chat.chat_id, external_userid, await self.post(query, body)
+
+    async def leave(self, chat_id: str, userid: str) -> httpx.Response:
+        chat = self.chats[chat_id]
+        chat.members.pop(userid, None)
+        query, body = self.sealed(
+            self.chat_event(
+                chat, "update", "del_member", QuitScene="0", MemChangeCnt="1", MemChangeList=userid
+            )
+        )
+        return await self.post(query, body)
+
+    async def dismiss(self, chat_id: str) -> httpx.Response:
+        chat = self.chats[chat_id]
+        chat.is_dismissed = True
+        query, body = self.sealed(self.chat_event(chat, "dismiss"))
+        return await self.post(query, body)
+
+    async def _add_join_way(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        if body is None:
+            return _error(40058, "invalid parameter: body")
+        chats, state = body.get("chat_id_list"), body.get("state", "")
+        if body.get("scene") not in (1, 2):
+            return _error(40058, "invalid parameter: scene")
+        if not isinstance(state, str) or len(state) > STATE_MAX:
+            return _error(40058, "invalid parameter: state")
+        if not isinstance(chats, list) or not 1 <= len(chats) <= JOIN_CHATS_MAX:
+            return _error(40058, "invalid parameter: chat_id_list")
+        unknown = [c for c in chats if c not in self.chats or self.chats[c].is_dismissed]
+        if unknown:
+            return _error(40050, f"chatid not exist: {unknown[0]}")
+        config_id = secrets.token_hex(16)
+        qr_code = f"https://wework.qpic.cn/wwpic/simroom/{next(self._ids)}_{config_id[:8]}/0"
+        self.join_ways[config_id] = {**body, "config_id": config_id, "qr_code": qr_code}
+        return _ok(config_id=config_id)
+
+    async def _get_join_way(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        way = self.join_ways.get(str((body or {}).get("config_id", "")))
+        if way is None:
+            return _error(40058, "invalid parameter: config_id")
+        return _ok(join_way={"type": 2, **way})
+
+    async def _chat_list(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        paged = _page(sorted(self.chats), body) if body is not None else None
+        if paged is None:
+            return _error(40058, "invalid parameter: cursor or limit")
+        chunk, next_cursor = paged
+        return _ok(
+            group_chat_list=[
+                {"chat_id": c, "status": 0} for c in chunk if not self.chats[c].is_dismissed
+            ],
+            next_cursor=next_cursor,
+        )
+
+    async def _chat_get(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        chat = self.chats.get(str((body or {}).get("chat_id", "")))
+        if chat is None or chat.is_dismissed:
+            return _error(40050, "chatid not exist")
+        return _ok(
+            group_chat={
+                "chat_id": chat.chat_id,
+                "name": chat.name,
+                "owner": chat.owner,
+                "create_time": chat.create_time,
+                "notice": "",
+                "member_list": list(chat.members.values()),
+                "admin_list": [],
+                "member_version": str(len(chat.members)),
+            }
+        )
+
+    async def _control_chat(self, request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body())
+            owner, name = str(body["owner"]), str(body["name"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return JSONResponse({"detail": "owner and name required"}, status_code=400)
+        if owner not in self.staff:
+            return JSONResponse({"detail": "unknown owner"}, status_code=404)
+        return JSONResponse({"chat_id": self.create_chat(owner=owner, name=name).chat_id})
+
+    async def _control_join(self, request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body())
+            config_id, name = str(body["config_id"]), str(body["name"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return JSONResponse({"detail": "config_id and name required"}, status_code=400)
+        if config_id not in self.join_ways:
+            return JSONResponse({"detail": "unknown config_id"}, status_code=404)
+        chat_id, external_userid, answer = await self.join(config_id, name=name)
+        return JSONResponse(
+            {"chat_id": chat_id, "external_userid": external_userid, "status": answer.status_code}
+        )
+
+    # -- 群发 -----------------------------------------------------------------------------------
+
+    def _day(self) -> int:
+        return int(self.clock() + SHANGHAI_OFFSET_SECONDS) // DAY_SECONDS
+
+    async def _add_template(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        if body is None or body.get("chat_type", "single") != "single":
+            return _error(40058, "invalid parameter: chat_type")
+        sender, users = body.get("sender"), body.get("external_userid")
+        if not isinstance(users, list) or not 1 <= len(users) <= TEMPLATE_USERS_MAX:
+            return _error(40058, "invalid parameter: external_userid")
+        if sender not in self.staff:
+            return _error(60111, f"invalid userid: {sender}")
+        text = body.get("text")
+        content = text.get("content", "") if isinstance(text, dict) else ""
+        if not isinstance(content, str) or len(content.encode()) > WELCOME_TEXT_MAX_BYTES:
+            return _error(40058, "invalid parameter: text.content")
+        refused = _attachments_refusal(body.get("attachments", []))
+        if refused is not None:
+            return refused
+        mine = [u for u in users if (str(sender), u) in self.relations]
+        fail = [u for u in users if (str(sender), u) not in self.relations]
+        msgid = f"msg{secrets.token_hex(12)}"
+        self.templates[msgid] = Template(msgid, str(sender), body, [str(u) for u in mine])
+        return _ok(fail_list=fail, msgid=msgid)
+
+    def confirm(self, msgid: str) -> None:
+        """The staff member presses 发送 in the app: every customer of the template gets it,
+        unless no longer a contact (2) or already reached by a 群发 today (3)."""
+        template = self.templates[msgid]
+        now, day = int(self.clock()), self._day()
+        template.send_time = now
+        for user in template.recipients:
+            if (template.sender, user) not in self.relations:
+                template.results[user] = (2, 0)
+            elif (user, day) in self.received:
+                template.results[user] = (3, 0)
+            else:
+                self.received.add((user, day))
+                template.results[user] = (1, now)
+
+    async def _msg_task(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        template = self.templates.get(str((body or {}).get("msgid", "")))
+        if body is None or template is None:
+            return _error(41063, "msgid not exist")
+        paged = _page([template.sender], body)
+        if paged is None:
+            return _error(40058, "invalid parameter: cursor or limit")
+        sent = bool(template.send_time)
+        return _ok(
+            task_list=[
+                {"userid": u, "status": 2 if sent else 0, "send_time": template.send_time}
+                for u in paged[0]
+            ],
+            next_cursor=paged[1],
+        )
+
+    async def _send_result(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        template = self.templates.get(str((body or {}).get("msgid", "")))
+        if body is None or template is None:
+            return _error(41063, "msgid not exist")
+        if body.get("userid") != template.sender:
+            return _error(60111, f"invalid userid: {body.get('userid')}")
+        paged = _page(template.recipients, body)
+        if paged is None:
+            return _error(40058, "invalid parameter: cursor or limit")
+        return _ok(
+            send_list=[
+                {
+                    "external_userid": u,
+                    "chat_id": "",
+                    "userid": template.sender,
+                    "status": template.results.get(u, (0, 0))[0],
+                    "send_time": template.results.get(u, (0, 0))[1],
+                }
+                for u in paged[0]
+            ],
+            next_cursor=paged[1],
+        )
+
+    async def _control_confirm(self, request: Request) -> Response:
+        try:
+            msgid = str(orjson.loads(await request.body())["msgid"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return JSONResponse({"detail": "msgid required"}, status_code=400)
+        if msgid not in self.templates:
+            return JSONResponse({"detail": "unknown msgid"}, status_code=404)
+        self.confirm(msgid)
+        return JSONResponse({"msgid": msgid})
+
+
+def _attachments_refusal(attachments: Any) -> JSONResponse | None:
+    """WeCom's checks of a 小程序 attachment: title, pic_media_id, appid, and a page that ends
+    with ``.html`` (before any query)."""
+    if not isinstance(attachments, list) or len(attachments) > 9:
+        return _error(40058, "invalid parameter: attachments")
+    for item in attachments:
+        mini = item.get("miniprogram") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or item.get("msgtype") != "miniprogram":
+            return _error(40058, "invalid parameter: attachments.msgtype")
+        if not isinstance(mini, dict) or not all(
+            isinstance(mini.get(k), str) and mini[k] for k in ("title", "pic_media_id", "appid")
+        ):
+            return _error(40058, "invalid parameter: miniprogram")
+        page = mini.get("page")
+        if not isinstance(page, str) or not page.split("?", 1)[0].endswith(".html"):
+            return _error(40058, "invalid parameter: miniprogram.page must end with .html")
+    return None

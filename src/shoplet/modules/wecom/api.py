@@ -15,6 +15,7 @@ from shoplet.integrations.setup import Integrations, IntegrationsDep
 from shoplet.integrations.wechat.message_crypto import PushCryptoError, aes_key
 from shoplet.integrations.wecom.client import (
     WeComClient,
+    chat_change,
     contact_change,
     open_callback,
     verify_url,
@@ -73,7 +74,9 @@ async def wecom_callback(
 ) -> PlainTextResponse:
     """A WeCom event (XML ``{ToUserName, Encrypt, AgentID}``): ``change_external_contact``
     adds and deletes become customers attributed to the store and campaign their ``state``
-    names, linked to a member by unionid; the same event twice is one row. 401
+    names, linked to a member by unionid, and a ``WelcomeCode`` queues the way's 欢迎语 (sent
+    by a job); ``change_external_chat`` (create, add_member, del_member, dismiss) updates the
+    customer group; the same event twice, or late, changes nothing. 401
     ``wecom.callback_invalid`` (nothing read or written) when the signature, the timestamp
     (±5 min) or the corp id is wrong; 400 ``wecom.callback_malformed`` when the body is not an
     XML envelope. Answers ``success``; other events are acknowledged and ignored."""
@@ -90,4 +93,7 @@ async def wecom_callback(
     change = contact_change(event)
     if change is not None:
         await service.apply_change(ctx, client, change)
+    chat = chat_change(event)
+    if chat is not None:
+        await service.apply_chat_change(ctx, client, chat)
     return PlainTextResponse("success")

@@ -1,30 +1,42 @@
-"""Console routes of WeCom (企业微信, ``wecom:manage``): status, 渠道活码 (list, create),
-customers, acquisition counts, and tagging a segment's customers."""
+"""Console routes of WeCom (企业微信, ``wecom:manage``): status, 渠道活码 (list, create) and
+their 欢迎语, customers, acquisition counts, tagging a segment's customers, 客户群 (join QR
+codes, groups, members, sync) and 群发 (compose, list, results). Every write is audited."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from shoplet.core.context import Ctx
-from shoplet.core.db import DbSession
+from shoplet.core.db import DbSession, utcnow
 from shoplet.core.errors import problem_responses
 from shoplet.core.pagination import decode_id_cursor
 from shoplet.core.schemas import Id, Page
 from shoplet.integrations.setup import Integrations, IntegrationsDep
-from shoplet.integrations.wecom.client import WeComClient
+from shoplet.integrations.wecom.client import WeComClient, WeComError
 from shoplet.modules.staff.public import StaffIdentity, origin_of, require_permission
 from shoplet.modules.wecom import service
 from shoplet.modules.wecom.errors import NotConfigured
 from shoplet.modules.wecom.schemas import (
     AcquisitionStats,
+    BroadcastCreate,
+    BroadcastOut,
+    BroadcastRecipientOut,
     ContactOut,
     ContactWayCreate,
     ContactWayOut,
+    GroupMemberOut,
+    GroupOut,
+    GroupSyncResult,
+    JoinWayCreate,
+    JoinWayOut,
     SegmentTagging,
     TaggingResult,
     WeComStatus,
+    WelcomeOut,
+    WelcomeSendOut,
+    WelcomeUpdate,
 )
 
 router = APIRouter()
@@ -32,6 +44,7 @@ router = APIRouter()
 Manager = Annotated[StaffIdentity, Depends(require_permission("wecom:manage"))]
 Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=100)]
+PathId = Annotated[Id, Path()]
 
 
 def _client(integrations: Integrations) -> WeComClient:
@@ -127,3 +140,166 @@ async def tag_segment(
     return await service.tag_segment(
         ctx, _client(integrations), body, staff=staff, origin=origin_of(request)
     )
+
+
+# -- 欢迎语 -------------------------------------------------------------------------------------
+
+
+@router.get("/wecom/contact-ways/{way_id}/welcome", responses=problem_responses(403, 404))
+async def get_wecom_welcome(staff: Manager, session: DbSession, way_id: PathId) -> WelcomeOut:
+    """A 渠道活码's 欢迎语 (empty text and no card: none)."""
+    return await service.get_welcome(session, way_id)
+
+
+@router.put("/wecom/contact-ways/{way_id}/welcome", responses=problem_responses(400, 403, 404))
+async def set_wecom_welcome(
+    staff: Manager, session: DbSession, way_id: PathId, body: WelcomeUpdate, request: Request
+) -> WelcomeOut:
+    """Set a 渠道活码's 欢迎语: text ≤ 4000 bytes and an optional mini-program card sent to every
+    customer the QR code brings (``send_welcome_msg``, within the welcome code's 20 s). 400
+    ``wecom.text_too_long`` / ``text_required`` / ``page_unknown`` / ``media_required``; 404
+    ``wecom.way_unknown``."""
+    return await service.set_welcome(session, way_id, body, staff=staff, origin=origin_of(request))
+
+
+@router.get("/wecom/welcome-sends", responses=problem_responses(403))
+async def list_wecom_welcome_sends(
+    staff: Manager,
+    session: DbSession,
+    way_id: Annotated[Id | None, Query()] = None,
+    limit: Limit = 50,
+) -> list[WelcomeSendOut]:
+    """欢迎语 sent or not (pending, sent, expired, failed), newest first."""
+    return await service.list_welcome_sends(session, way_id=way_id, limit=limit)
+
+
+# -- 客户群 --------------------------------------------------------------------------------------
+
+
+@router.get("/wecom/join-ways", responses=problem_responses(400, 403))
+async def list_wecom_join_ways(
+    staff: Manager, session: DbSession, cursor: Cursor = None, limit: Limit = 20
+) -> Page[JoinWayOut]:
+    """加入群聊二维码, newest first."""
+    return await service.list_join_ways(session, before_id=decode_id_cursor(cursor), limit=limit)
+
+
+@router.post("/wecom/join-ways", status_code=201, responses=problem_responses(400, 403, 409, 502))
+async def create_wecom_join_way(
+    body: JoinWayCreate, staff: Manager, integrations: IntegrationsDep, ctx: Ctx, request: Request
+) -> JoinWayOut:
+    """Create a 加入群聊 QR code (``groupchat/add_join_way``, scene 2) for 1–5 groups, for a
+    store and/or a campaign. 400 ``wecom.attribution_required`` / ``store_unknown`` /
+    ``campaign_invalid`` / ``state_too_long`` / ``chats_required`` / ``room_name_required``
+    before WeCom is called, ``wecom.chat_unknown`` when WeCom does not know a chat id; 409
+    ``wecom.not_configured``; 502 ``wecom.upstream_error``."""
+    return await service.create_join_way(
+        ctx, _client(integrations), body, staff=staff, origin=origin_of(request)
+    )
+
+
+@router.get("/wecom/groups", responses=problem_responses(400, 403))
+async def list_wecom_groups(  # noqa: PLR0917  (the list's filters)
+    staff: Manager,
+    session: DbSession,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+    store_id: Annotated[Id | None, Query()] = None,
+    campaign: Annotated[str | None, Query(max_length=16)] = None,
+) -> Page[GroupOut]:
+    """客户群 with their member and customer counts, store and campaign, newest first."""
+    return await service.list_groups(
+        session,
+        before_id=decode_id_cursor(cursor),
+        limit=limit,
+        store_id=store_id,
+        campaign=campaign,
+    )
+
+
+@router.get("/wecom/groups/{group_id}/members", responses=problem_responses(403, 404))
+async def list_wecom_group_members(
+    staff: Manager, session: DbSession, group_id: PathId
+) -> list[GroupMemberOut]:
+    """A group's members (type 1 staff, 2 customers) with the store and campaign they joined
+    through. 404 ``wecom.group_unknown``."""
+    return await service.list_group_members(session, group_id)
+
+
+@router.post("/wecom/groups/sync", responses=problem_responses(403, 409, 502))
+async def sync_wecom_groups(
+    staff: Manager, integrations: IntegrationsDep, ctx: Ctx
+) -> GroupSyncResult:
+    """Fetch every customer group now (``groupchat/list`` + ``groupchat/get``; the job does it
+    hourly). 409 ``wecom.not_configured``."""
+
+    from .errors import UpstreamError
+
+    try:
+        return await service.sync_groups(ctx, _client(integrations), now=utcnow())
+    except WeComError as exc:
+        raise UpstreamError(f"{exc.errcode}: {exc.errmsg}") from exc
+
+
+# -- 群发 ----------------------------------------------------------------------------------------
+
+
+@router.get("/wecom/broadcasts", responses=problem_responses(400, 403))
+async def list_wecom_broadcasts(
+    staff: Manager, session: DbSession, cursor: Cursor = None, limit: Limit = 20
+) -> Page[BroadcastOut]:
+    """群发, newest first, with per-status counts of their customers."""
+    return await service.list_broadcasts(session, before_id=decode_id_cursor(cursor), limit=limit)
+
+
+@router.post("/wecom/broadcasts", status_code=201, responses=problem_responses(400, 403, 409))
+async def create_wecom_broadcast(
+    body: BroadcastCreate,
+    staff: Manager,
+    integrations: IntegrationsDep,
+    ctx: Ctx,
+    request: Request,
+) -> BroadcastOut:
+    """Compose a 群发 to all customers, a segment's, a store's or a campaign's: one
+    ``add_msg_template`` per staff member and 10000 customers; each customer at most once a
+    day (the others are counted in ``capped``). 400 ``wecom.text_required`` /
+    ``text_too_long`` / ``page_unknown`` / ``media_required`` / ``audience_invalid`` /
+    ``segment_unknown`` / ``store_unknown`` / ``campaign_invalid`` / ``too_many_recipients``
+    / ``no_recipients``, nothing written; 409 ``wecom.not_configured``."""
+    return await service.create_broadcast(
+        ctx, _client(integrations), body, staff=staff, origin=origin_of(request), now=utcnow()
+    )
+
+
+@router.get("/wecom/broadcasts/{broadcast_id}", responses=problem_responses(403, 404))
+async def get_wecom_broadcast(
+    staff: Manager, session: DbSession, broadcast_id: PathId
+) -> BroadcastOut:
+    """One 群发 with its calls and per-status counts. 404 ``wecom.broadcast_unknown``."""
+    return await service.get_broadcast(session, broadcast_id)
+
+
+@router.get(
+    "/wecom/broadcasts/{broadcast_id}/recipients", responses=problem_responses(400, 403, 404)
+)
+async def list_wecom_broadcast_recipients(
+    staff: Manager,
+    session: DbSession,
+    broadcast_id: PathId,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[BroadcastRecipientOut]:
+    """Each customer of a 群发 and what happened (pending, sent, not_friend, limited,
+    failed)."""
+    return await service.list_recipients(
+        session, broadcast_id, before_id=decode_id_cursor(cursor), limit=limit
+    )
+
+
+@router.post("/wecom/broadcasts/{broadcast_id}/refresh", responses=problem_responses(403, 404, 409))
+async def refresh_wecom_broadcast(
+    staff: Manager, integrations: IntegrationsDep, ctx: Ctx, broadcast_id: PathId
+) -> BroadcastOut:
+    """Fetch the results now (``get_groupmsg_task`` / ``get_groupmsg_send_result``; the job
+    does it every five minutes)."""
+    return await service.refresh_broadcast(ctx, _client(integrations), broadcast_id, now=utcnow())

@@ -3,7 +3,7 @@ anything is written."""
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest, Conflict, ShopletError, Unauthorized
+from shoplet.core.errors import BadRequest, Conflict, NotFound, ShopletError, Unauthorized
 
 
 class NotConfigured(Conflict):
@@ -75,3 +75,68 @@ class StaffRequired(BadRequest):
 class TagsRequired(BadRequest):
     code = "wecom.tags_required"
     title = "Give at least one tag id to add or to remove"
+
+
+class TextTooLong(BadRequest):
+    code = "wecom.text_too_long"
+    title = "The text is over WeCom's 4000 bytes (UTF-8: a Chinese character is 3)"
+
+
+class TextRequired(BadRequest):
+    code = "wecom.text_required"
+    title = "Give a text (a mini-program card alone is not enough)"
+
+
+class PageUnknown(BadRequest):
+    code = "wecom.page_unknown"
+    title = "The mini-program card's page is not a storefront page"
+
+
+class MediaRequired(BadRequest):
+    code = "wecom.media_required"
+    title = "A mini-program card needs a title (1 to 64 characters) and a picture media id"
+
+
+class WayUnknown(NotFound):
+    code = "wecom.way_unknown"
+    title = "No such contact way"
+
+
+class ChatsRequired(BadRequest):
+    code = "wecom.chats_required"
+    title = "A group QR code needs 1 to 5 distinct group chat ids"
+
+
+class ChatUnknown(BadRequest):
+    code = "wecom.chat_unknown"
+    title = "A chat id is not one of the corp's customer groups"
+
+
+class RoomNameRequired(BadRequest):
+    code = "wecom.room_name_required"
+    title = "Creating groups automatically needs a base name for them"
+
+
+class GroupUnknown(NotFound):
+    code = "wecom.group_unknown"
+    title = "No such customer group"
+
+
+class AudienceInvalid(BadRequest):
+    code = "wecom.audience_invalid"
+    title = "The audience needs exactly what it names: a segment, a store or a campaign"
+
+
+class NoRecipients(BadRequest):
+    code = "wecom.no_recipients"
+    title = "No customer can receive this broadcast (none in the audience, or all reached today)"
+
+
+class TooManyRecipients(BadRequest):
+    code = "wecom.too_many_recipients"
+    title = "The audience is over the broadcast limit"
+
+
+class BroadcastUnknown(NotFound):
+    code = "wecom.broadcast_unknown"
+    title = "No such broadcast"

@@ -8,9 +8,10 @@ is one conditional statement that applies only an event newer than the last one 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shoplet.core.db import Base, BigId, UTCDateTime
@@ -33,6 +34,165 @@ class ContactWay(Base):
     remark: Mapped[str] = mapped_column(String(30), default="")
     created_by: Mapped[int] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    # 欢迎语: sent to every customer this way brings (None: WeCom's own, or none).
+    welcome_text: Mapped[str | None] = mapped_column(Text)
+    # {title, page, pic_media_id}: ``page`` a storefront page, without the scene.
+    welcome_miniprogram: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    welcome_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class WelcomeSend(Base):
+    """One welcome code an add callback carried, queued for the ``wecom.send_welcomes`` job:
+    ``pending`` → ``sent`` | ``expired`` (41051, or older than 20 s before its turn) |
+    ``failed``. The code is unique, so a callback WeCom retries queues it once."""
+
+    __tablename__ = "wecom_welcome_send"
+    __table_args__ = (Index("ix_wecom_welcome_send_status", "status", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    welcome_code: Mapped[str] = mapped_column(String(128), unique=True)
+    way_id: Mapped[int] = mapped_column(BigId)
+    external_userid: Mapped[str] = mapped_column(String(64))
+    staff_userid: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    errcode: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class JoinWay(Base):
+    """A 加入群聊 QR code (``groupchat/add_join_way``, scene 2) for up to five groups, with the
+    ``state`` of its store and/or campaign (WeCom puts it on every member it brings)."""
+
+    __tablename__ = "wecom_join_way"
+    __table_args__ = (Index("ix_wecom_join_way_store", "store_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    config_id: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    store_id: Mapped[int | None] = mapped_column(BigId)
+    campaign: Mapped[str | None] = mapped_column(String(16))
+    chat_ids: Mapped[list[str]] = mapped_column(JSON)
+    is_auto_create_room: Mapped[bool] = mapped_column(Boolean, default=False)
+    room_base_name: Mapped[str] = mapped_column(String(40), default="")
+    qr_code: Mapped[str] = mapped_column(String(500))
+    remark: Mapped[str] = mapped_column(String(30), default="")
+    created_by: Mapped[int] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+
+
+class Group(Base):
+    """A customer group (客户群) as WeCom last described it. ``changed_at`` is the time of the
+    last snapshot or event applied: an older one changes nothing."""
+
+    __tablename__ = "wecom_group"
+    __table_args__ = (Index("ix_wecom_group_store", "store_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    owner: Mapped[str] = mapped_column(String(64), default="")
+    store_id: Mapped[int | None] = mapped_column(BigId)
+    campaign: Mapped[str | None] = mapped_column(String(16))
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    customer_count: Mapped[int] = mapped_column(Integer, default=0)
+    group_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+
+
+class GroupMember(Base):
+    """A member of a customer group (staff: type 1; customer: type 2), replaced with every
+    snapshot of its group that is applied."""
+
+    __tablename__ = "wecom_group_member"
+    __table_args__ = (UniqueConstraint("chat_id", "userid", name="uq_wecom_group_member"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    userid: Mapped[str] = mapped_column(String(64))
+    type: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    join_scene: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(30), default="")
+    store_id: Mapped[int | None] = mapped_column(BigId)
+    campaign: Mapped[str | None] = mapped_column(String(16))
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class Broadcast(Base):
+    """A 群发 to customers: ``sending`` (recipients claimed, WeCom being called) →
+    ``submitted`` (msgids recorded; each staff member confirms in the app) | ``failed`` (WeCom
+    refused every call). ``audience`` is all / segment / store / campaign."""
+
+    __tablename__ = "wecom_broadcast"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    audience: Mapped[str] = mapped_column(String(16))
+    segment_id: Mapped[int | None] = mapped_column(BigId)
+    store_id: Mapped[int | None] = mapped_column(BigId)
+    campaign: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    miniprogram: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    capped: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    results_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class BroadcastMsg(Base):
+    """One ``add_msg_template`` call: one staff member, at most 10000 customers. ``msgid`` is
+    WeCom's (None when the call was refused: ``errcode``); ``is_sent`` once the staff member
+    sent it and ``is_final`` once no result can change any more."""
+
+    __tablename__ = "wecom_broadcast_msg"
+    __table_args__ = (Index("ix_wecom_broadcast_msg_broadcast", "broadcast_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(BigId)
+    staff_userid: Mapped[str] = mapped_column(String(64))
+    msgid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    recipients: Mapped[int] = mapped_column(Integer)
+    errcode: Mapped[int | None] = mapped_column(Integer)
+    is_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_final: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BroadcastRecipient(Base):
+    """One customer of a 群发 and what happened: ``pending`` (未发送), ``sent``, ``not_friend``
+    (no longer a contact), ``limited`` (already received a 群发 that day), ``failed`` (WeCom
+    refused the call or listed the customer in ``fail_list``)."""
+
+    __tablename__ = "wecom_broadcast_recipient"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "external_userid", name="uq_wecom_broadcast_recipient"),
+        Index("ix_wecom_broadcast_recipient_msg", "msg_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(BigId)
+    msg_id: Mapped[int | None] = mapped_column(BigId)
+    external_userid: Mapped[str] = mapped_column(String(64))
+    staff_userid: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class BroadcastQuota(Base):
+    """The daily cap (每位客户每天可接收 1 条): one row per customer and shop day, claimed by
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so of concurrent broadcasts exactly one
+    gets each customer. A refused call gives its customers' rows back."""
+
+    __tablename__ = "wecom_broadcast_quota"
+    __table_args__ = (UniqueConstraint("external_userid", "day", name="uq_wecom_broadcast_quota"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    external_userid: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    broadcast_id: Mapped[int] = mapped_column(BigId)
 
 
 class Contact(Base):

@@ -5,14 +5,25 @@ callback WeCom delivers twice, or out of order, is applied once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.wecom.models import Contact, ContactWay
+from shoplet.modules.wecom.models import (
+    Broadcast,
+    BroadcastMsg,
+    BroadcastQuota,
+    BroadcastRecipient,
+    Contact,
+    ContactWay,
+    Group,
+    GroupMember,
+    JoinWay,
+    WelcomeSend,
+)
 
 
 def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
@@ -166,3 +177,366 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
         .returning(Contact.id)
     )
     return len(result.all())
+
+
+# -- 欢迎语 -------------------------------------------------------------------------------------
+
+
+async def get_way(session: AsyncSession, way_id: int) -> ContactWay | None:
+    return await session.get(ContactWay, way_id)
+
+
+async def way_by_state(session: AsyncSession, state: str) -> ContactWay | None:
+    """The newest contact way with ``state`` (several ways may share a store and campaign)."""
+    stmt = select(ContactWay).where(ContactWay.state == state).order_by(ContactWay.id.desc())
+    return (await session.scalars(stmt.limit(1))).first()
+
+
+async def queue_welcome(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Queue a welcome code once (WeCom retries a callback with the same code)."""
+    statement = (
+        _insert(session, WelcomeSend)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["welcome_code"])
+        .returning(WelcomeSend.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def expire_welcomes(session: AsyncSession, *, received_before: datetime) -> int:
+    result = await session.execute(
+        update(WelcomeSend)
+        .where(WelcomeSend.status == "pending", WelcomeSend.received_at < received_before)
+        .values(status="expired")
+        .returning(WelcomeSend.id)
+    )
+    return len(result.all())
+
+
+async def claim_welcome(session: AsyncSession, *, received_after: datetime) -> WelcomeSend | None:
+    """Take one pending code still inside its validity (``FOR UPDATE SKIP LOCKED``: workers
+    running the job at once take different codes; SQLite has one writer anyway)."""
+    stmt = (
+        select(WelcomeSend)
+        .where(WelcomeSend.status == "pending", WelcomeSend.received_at >= received_after)
+        .order_by(WelcomeSend.received_at, WelcomeSend.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    found = (await session.scalars(stmt)).first()
+    if found is None:
+        return None
+    claimed = await session.execute(
+        update(WelcomeSend)
+        .where(WelcomeSend.id == found.id, WelcomeSend.status == "pending")
+        .values(status="sending")
+        .returning(WelcomeSend.id)
+    )
+    return found if claimed.scalar_one_or_none() is not None else None
+
+
+async def finish_welcome(
+    session: AsyncSession, send_id: int, *, status: str, errcode: int | None, at: datetime
+) -> None:
+    await session.execute(
+        update(WelcomeSend)
+        .where(WelcomeSend.id == send_id, WelcomeSend.status == "sending")
+        .values(status=status, errcode=errcode, sent_at=at if status == "sent" else None)
+    )
+
+
+async def list_welcome_sends(
+    session: AsyncSession, *, way_id: int | None, limit: int
+) -> Sequence[WelcomeSend]:
+    stmt = select(WelcomeSend).order_by(WelcomeSend.id.desc()).limit(limit)
+    if way_id is not None:
+        stmt = stmt.where(WelcomeSend.way_id == way_id)
+    return (await session.scalars(stmt)).all()
+
+
+# -- 客户群 --------------------------------------------------------------------------------------
+
+
+async def add_join_way(session: AsyncSession, values: dict[str, Any]) -> JoinWay:
+    way = JoinWay(**values)
+    session.add(way)
+    await session.flush()
+    return way
+
+
+async def list_join_ways(
+    session: AsyncSession, *, before_id: int | None, limit: int
+) -> Sequence[JoinWay]:
+    stmt = select(JoinWay).order_by(JoinWay.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(JoinWay.id < before_id)
+    return (await session.scalars(stmt)).all()
+
+
+async def join_way_of_chat(session: AsyncSession, chat_id: str) -> JoinWay | None:
+    """The oldest join way that lists ``chat_id`` (a group's store and campaign)."""
+    ways = (await session.scalars(select(JoinWay).order_by(JoinWay.id))).all()
+    return next((w for w in ways if chat_id in w.chat_ids), None)
+
+
+async def apply_group(
+    session: AsyncSession, values: dict[str, Any], members: Sequence[dict[str, Any]]
+) -> bool:
+    """A snapshot of a group unless a newer one was applied (``changed_at``): the row upserted,
+    members gone deleted and new ones inserted, so the same snapshot twice writes the same
+    rows. A snapshot as old as the last one is applied too: it was fetched after it (two
+    changes in one second of WeCom's ``CreateTime``). True when it was applied."""
+    statement = _insert(session, Group).values(**values)
+    upsert = statement.on_conflict_do_update(
+        index_elements=["chat_id"],
+        set_={
+            key: statement.excluded[key]
+            for key in (
+                "name",
+                "owner",
+                "store_id",
+                "campaign",
+                "member_count",
+                "customer_count",
+                "group_created_at",
+                "dismissed_at",
+                "changed_at",
+            )
+        },
+        where=Group.changed_at <= statement.excluded.changed_at,
+    ).returning(Group.id)
+    if (await session.execute(upsert)).scalar_one_or_none() is None:
+        return False
+    chat_id = values["chat_id"]
+    await session.execute(
+        delete(GroupMember).where(
+            GroupMember.chat_id == chat_id,
+            GroupMember.userid.not_in([m["userid"] for m in members]),
+        )
+    )
+    if members:
+        await session.execute(
+            _insert(session, GroupMember)
+            .values([{**m, "chat_id": chat_id} for m in members])
+            .on_conflict_do_nothing(index_elements=["chat_id", "userid"])
+        )
+    return True
+
+
+async def dismiss_group(session: AsyncSession, chat_id: str, at: datetime) -> bool:
+    result = await session.execute(
+        update(Group)
+        .where(Group.chat_id == chat_id, Group.dismissed_at.is_(None), Group.changed_at <= at)
+        .values(dismissed_at=at, changed_at=at)
+        .returning(Group.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def list_groups(
+    session: AsyncSession,
+    *,
+    before_id: int | None,
+    limit: int,
+    store_id: int | None = None,
+    campaign: str | None = None,
+) -> Sequence[Group]:
+    stmt = select(Group).order_by(Group.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(Group.id < before_id)
+    if store_id is not None:
+        stmt = stmt.where(Group.store_id == store_id)
+    if campaign is not None:
+        stmt = stmt.where(Group.campaign == campaign)
+    return (await session.scalars(stmt)).all()
+
+
+async def group_members(session: AsyncSession, chat_id: str) -> Sequence[GroupMember]:
+    stmt = select(GroupMember).where(GroupMember.chat_id == chat_id).order_by(GroupMember.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def get_group(session: AsyncSession, group_id: int) -> Group | None:
+    return await session.get(Group, group_id)
+
+
+# -- 群发 ----------------------------------------------------------------------------------------
+
+
+async def audience_contacts(
+    session: AsyncSession,
+    *,
+    member_ids: Sequence[int] | None,
+    store_id: int | None,
+    campaign: str | None,
+    limit: int,
+) -> list[tuple[str, str]]:
+    """(external_userid, staff_userid) of active customers, one staff member each (the one who
+    added them first), in external_userid order."""
+    first = (
+        select(Contact.external_userid, func.min(Contact.id).label("first_id"))
+        .where(Contact.deleted_at.is_(None))
+        .group_by(Contact.external_userid)
+    )
+    if member_ids is not None:
+        first = first.where(Contact.member_id.in_(member_ids))
+    if store_id is not None:
+        first = first.where(Contact.store_id == store_id)
+    if campaign is not None:
+        first = first.where(Contact.campaign == campaign)
+    chosen = first.subquery()
+    stmt = (
+        select(Contact.external_userid, Contact.staff_userid)
+        .join(chosen, Contact.id == chosen.c.first_id)
+        .order_by(Contact.external_userid)
+        .limit(limit)
+    )
+    return [(str(e), str(s)) for e, s in (await session.execute(stmt)).all()]
+
+
+async def add_broadcast(session: AsyncSession, values: dict[str, Any]) -> Broadcast:
+    broadcast = Broadcast(**values)
+    session.add(broadcast)
+    await session.flush()
+    return broadcast
+
+
+async def claim_quota(
+    session: AsyncSession, external_userids: Sequence[str], *, day: date, broadcast_id: int
+) -> set[str]:
+    """The customers of ``external_userids`` nobody claimed on ``day`` yet, now this
+    broadcast's: one ``INSERT … ON CONFLICT DO NOTHING RETURNING``, rows in external_userid
+    order so concurrent claims wait on each other in one order (no deadlock)."""
+    claimed: set[str] = set()
+    ordered = sorted(set(external_userids))
+    for start in range(0, len(ordered), 5000):
+        chunk = ordered[start : start + 5000]
+        statement = (
+            _insert(session, BroadcastQuota)
+            .values(
+                [{"external_userid": u, "day": day, "broadcast_id": broadcast_id} for u in chunk]
+            )
+            .on_conflict_do_nothing(index_elements=["external_userid", "day"])
+            .returning(BroadcastQuota.external_userid)
+        )
+        claimed.update(str(u) for u in (await session.execute(statement)).scalars().all())
+    return claimed
+
+
+async def release_quota(
+    session: AsyncSession, external_userids: Sequence[str], *, day: date, broadcast_id: int
+) -> None:
+    if external_userids:
+        await session.execute(
+            delete(BroadcastQuota).where(
+                BroadcastQuota.broadcast_id == broadcast_id,
+                BroadcastQuota.day == day,
+                BroadcastQuota.external_userid.in_(list(external_userids)),
+            )
+        )
+
+
+async def add_msg(session: AsyncSession, values: dict[str, Any]) -> BroadcastMsg:
+    msg = BroadcastMsg(**values)
+    session.add(msg)
+    await session.flush()
+    return msg
+
+
+async def add_recipients(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 5000):
+        await session.execute(
+            _insert(session, BroadcastRecipient).values(list(rows[start : start + 5000]))
+        )
+
+
+async def set_recipients(
+    session: AsyncSession,
+    *,
+    broadcast_id: int,
+    external_userids: Sequence[str],
+    status: str,
+    sent_at: datetime | None = None,
+    only_pending: bool = False,
+) -> int:
+    if not external_userids:
+        return 0
+    stmt = update(BroadcastRecipient).where(
+        BroadcastRecipient.broadcast_id == broadcast_id,
+        BroadcastRecipient.external_userid.in_(list(external_userids)),
+    )
+    if only_pending:
+        stmt = stmt.where(BroadcastRecipient.status == "pending")
+    result = await session.execute(
+        stmt.values(status=status, sent_at=sent_at).returning(BroadcastRecipient.id)
+    )
+    return len(result.all())
+
+
+async def recipients_of_msg(session: AsyncSession, msg_id: int) -> list[str]:
+    stmt = (
+        select(BroadcastRecipient.external_userid)
+        .where(BroadcastRecipient.msg_id == msg_id)
+        .order_by(BroadcastRecipient.external_userid)
+    )
+    return [str(u) for u in (await session.scalars(stmt)).all()]
+
+
+async def get_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
+
+
+async def update_broadcast(session: AsyncSession, broadcast_id: int, **values: Any) -> None:
+    await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(**values))
+
+
+async def update_msg(session: AsyncSession, msg_id: int, **values: Any) -> None:
+    await session.execute(update(BroadcastMsg).where(BroadcastMsg.id == msg_id).values(**values))
+
+
+async def list_broadcasts(
+    session: AsyncSession, *, before_id: int | None, limit: int
+) -> Sequence[Broadcast]:
+    stmt = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(Broadcast.id < before_id)
+    return (await session.scalars(stmt)).all()
+
+
+async def msgs_of(session: AsyncSession, broadcast_id: int) -> Sequence[BroadcastMsg]:
+    stmt = select(BroadcastMsg).where(BroadcastMsg.broadcast_id == broadcast_id)
+    return (await session.scalars(stmt.order_by(BroadcastMsg.id))).all()
+
+
+async def open_msgs(session: AsyncSession, *, limit: int) -> Sequence[BroadcastMsg]:
+    """Templates whose results may still change (a msgid, not final)."""
+    stmt = (
+        select(BroadcastMsg)
+        .where(BroadcastMsg.msgid.is_not(None), BroadcastMsg.is_final.is_(False))
+        .order_by(BroadcastMsg.id)
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def recipient_counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    stmt = (
+        select(BroadcastRecipient.status, func.count())
+        .where(BroadcastRecipient.broadcast_id == broadcast_id)
+        .group_by(BroadcastRecipient.status)
+    )
+    return {str(k): int(n) for k, n in (await session.execute(stmt)).all()}
+
+
+async def list_recipients(
+    session: AsyncSession, broadcast_id: int, *, before_id: int | None, limit: int
+) -> Sequence[BroadcastRecipient]:
+    stmt = (
+        select(BroadcastRecipient)
+        .where(BroadcastRecipient.broadcast_id == broadcast_id)
+        .order_by(BroadcastRecipient.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(BroadcastRecipient.id < before_id)
+    return (await session.scalars(stmt)).all()

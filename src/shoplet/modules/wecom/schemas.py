@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -80,6 +80,153 @@ class TaggingResult(ResponseModel):
     contacts: int
     tagged: int
     failed: int
+
+
+class MiniProgramCard(RequestModel):
+    """A 小程序 card: ``page`` one of the storefront's pages (``pages/index/index``); Shoplet
+    adds ``.html`` and the store/campaign scene. ``pic_media_id`` is a WeCom media id (上传临时
+    素材)."""
+
+    title: str = Field(max_length=64)
+    page: str = Field(min_length=1, max_length=128)
+    pic_media_id: str = Field(max_length=128)
+
+
+class MiniProgramCardOut(ResponseModel):
+    title: str
+    page: str
+    pic_media_id: str
+
+
+class WelcomeUpdate(RequestModel):
+    """欢迎语 of a contact way: text (≤ 4000 bytes UTF-8) and an optional mini-program card;
+    ``text`` empty and no card: no welcome message."""
+
+    text: str = Field(default="", max_length=4000)
+    miniprogram: MiniProgramCard | None = None
+
+
+class WelcomeOut(ResponseModel):
+    way_id: int
+    text: str
+    miniprogram: MiniProgramCardOut | None
+    updated_at: datetime | None
+
+
+class WelcomeSendOut(ResponseModel):
+    id: int
+    way_id: int
+    external_userid: str
+    staff_userid: str
+    status: str
+    errcode: int | None
+    received_at: datetime
+    sent_at: datetime | None
+
+
+ChatId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class JoinWayCreate(RequestModel):
+    """A 加入群聊 QR code for 1–5 groups, for a store and/or campaign; ``auto_create_room``:
+    WeCom creates a new group (``room_base_name`` + number) when the last one is full."""
+
+    store_id: Id | None = None
+    campaign: str | None = Field(default=None, max_length=64)
+    chat_ids: list[ChatId] = Field(max_length=10)
+    auto_create_room: bool = False
+    room_base_name: str = Field(default="", max_length=40)
+    remark: str = Field(default="", max_length=30)
+
+
+class JoinWayOut(ResponseModel):
+    id: int
+    config_id: str
+    state: str
+    store_id: int | None
+    store_name: str | None
+    campaign: str | None
+    chat_ids: list[str]
+    auto_create_room: bool
+    qr_code: str
+    remark: str
+    created_at: datetime
+
+
+class GroupOut(ResponseModel):
+    id: int
+    chat_id: str
+    name: str
+    owner: str
+    store_id: int | None
+    store_name: str | None
+    campaign: str | None
+    member_count: int
+    customer_count: int
+    group_created_at: datetime | None
+    dismissed_at: datetime | None
+
+
+class GroupMemberOut(ResponseModel):
+    userid: str
+    type: int
+    name: str
+    join_scene: int
+    state: str
+    store_id: int | None
+    campaign: str | None
+    joined_at: datetime | None
+
+
+class GroupSyncResult(ResponseModel):
+    groups: int
+    updated: int
+
+
+class BroadcastCreate(RequestModel):
+    """A 群发: to ``all`` customers, a ``segment``'s, a ``store``'s or a ``campaign``'s (give
+    exactly the one the audience names), text ≤ 4000 bytes and an optional mini-program card."""
+
+    audience: Literal["all", "segment", "store", "campaign"]
+    segment_id: Id | None = None
+    store_id: Id | None = None
+    campaign: str | None = Field(default=None, max_length=64)
+    text: str = Field(max_length=4000)
+    miniprogram: MiniProgramCard | None = None
+
+
+class BroadcastMsgOut(ResponseModel):
+    staff_userid: str
+    msgid: str | None
+    recipients: int
+    errcode: int | None
+    is_sent: bool
+
+
+class BroadcastOut(ResponseModel):
+    id: int
+    audience: str
+    segment_id: int | None
+    store_id: int | None
+    campaign: str | None
+    text: str
+    miniprogram: MiniProgramCardOut | None
+    status: str
+    day: date
+    recipients: int
+    capped: int
+    counts: dict[str, int]
+    msgs: list[BroadcastMsgOut]
+    created_at: datetime
+    results_at: datetime | None
+
+
+class BroadcastRecipientOut(ResponseModel):
+    id: int
+    external_userid: str
+    staff_userid: str
+    status: str
+    sent_at: datetime | None
 
 
 class WeComStatus(ResponseModel):

@@ -41,8 +41,6 @@ from shoplet.modules.wecom.errors import (
     SegmentUnknown,
     StaffRequired,
     StaffUnknown,
-    StateTooLong,
-    StoreUnknown,
     TagsRequired,
     TagUnknown,
     TooManyContacts,
@@ -58,12 +56,12 @@ from shoplet.modules.wecom.schemas import (
     SegmentTagging,
     TaggingResult,
 )
+from shoplet.modules.wecom.service._common import CAMPAIGN_PATTERN, check_attribution
+from shoplet.modules.wecom.service.welcome import queue_welcome
 
 log = structlog.get_logger("shoplet.wecom")
 
 # Shoplet's states: "sp" then ".s<store id>" and/or ".c<campaign code>" ("sp.s12.cspring24").
-STATE_PREFIX = "sp"
-CAMPAIGN_PATTERN = re.compile(r"^[0-9A-Za-z_\-]{1,16}$")
 _STATE = re.compile(r"^sp(?:\.s([1-9][0-9]{0,18}))?(?:\.c([0-9A-Za-z_\-]{1,16}))?$")
 # Customers tagged in one request; a bigger segment is refused rather than half done.
 MAX_TAG_CONTACTS = 500
@@ -72,14 +70,6 @@ DELETE_CHANGES = ("del_follow_user", "del_external_contact")
 
 
 # -- state: where a customer came from --------------------------------------------------------
-
-
-def make_state(store_id: int | None, campaign: str | None) -> str:
-    return (
-        STATE_PREFIX
-        + (f".s{store_id}" if store_id is not None else "")
-        + (f".c{campaign}" if campaign else "")
-    )
 
 
 def parse_state(state: str) -> tuple[int | None, str | None]:
@@ -114,11 +104,7 @@ async def plan_way(session: AsyncSession, body: ContactWayCreate) -> WayPlan:
     users = tuple(dict.fromkeys(u.strip() for u in body.staff_userids))
     if not users or "" in users or len(users) != len(body.staff_userids) or len(users) > USERS_MAX:
         raise StaffRequired()
-    state = make_state(body.store_id, campaign)
-    if len(state) > STATE_MAX:
-        raise StateTooLong(state=state)
-    if body.store_id is not None and not await stores.store_names(session, [body.store_id]):
-        raise StoreUnknown(store_id=body.store_id)
+    state = await check_attribution(session, body.store_id, campaign)
     return WayPlan(state, body.store_id, campaign, users, body.remark)
 
 
@@ -233,7 +219,7 @@ async def apply_change(ctx: AppContext, client: WeComClient, change: ContactChan
         member_id = None
         if unionid:
             member_id = (await members.member_ids_by_unionid(session, [unionid])).get(unionid)
-        return await repo.record_add(
+        added = await repo.record_add(
             session,
             {
                 "external_userid": change.external_userid,
@@ -249,6 +235,9 @@ async def apply_change(ctx: AppContext, client: WeComClient, change: ContactChan
                 "changed_at": at,
             },
         )
+        # The welcome code rides in the same transaction; the job sends it (welcome.py).
+        await queue_welcome(session, change, utcnow())
+        return added
 
 
 async def link_members(session: AsyncSession, *, batch: int = 500) -> int:

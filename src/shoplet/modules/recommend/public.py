@@ -13,7 +13,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.members import public as members
 from shoplet.modules.recommend import clicks, views
+from shoplet.modules.recommend import merge_hook as _merge
 from shoplet.modules.recommend.algorithms import RECENCY_HALF_LIFE
 from shoplet.modules.recommend.context import KINDS as CONTEXT_KINDS
 from shoplet.modules.recommend.context import WEIGHT as CONTEXT_WEIGHT
@@ -77,6 +79,7 @@ __all__ = [
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
     """App lifespan hook: write the shelves' impressions (``clicks.py``) and the product views
     (``views.py``) every second."""
+    members.register_merge_hook(ctx, "recommend", _merge.move_member, tables=_merge.TABLES)
     impressions, viewed = clicks.buffer_of(ctx), views.buffer_of(ctx)
     impressions.start()
     viewed.start()

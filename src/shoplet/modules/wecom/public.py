@@ -16,4 +16,4 @@ __all__ = ["link_members", "make_state", "parse_state", "startup"]
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Members' account merge moves linked customers through this hook (members sits below)."""
-    members.register_merge_hook(ctx, "wecom", _move_member)
+    members.register_merge_hook(ctx, "wecom", _move_member, tables=("wecom_contact.member_id",))

@@ -566,13 +566,19 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
     moved += await merge.reassign(
         session, PostFavorite.member_id, from_id, into_id, key=(PostFavorite.post_id,)
     )
+    # A follow between the two accounts would become following oneself: it goes first.
+    await session.execute(
+        delete(Follow).where(
+            or_(
+                and_(Follow.follower_id == from_id, Follow.followee_id == into_id),
+                and_(Follow.follower_id == into_id, Follow.followee_id == from_id),
+            )
+        )
+    )
     moved += await merge.reassign(
         session, Follow.follower_id, from_id, into_id, key=(Follow.followee_id,)
     )
     moved += await merge.reassign(
         session, Follow.followee_id, from_id, into_id, key=(Follow.follower_id,)
-    )
-    await session.execute(
-        delete(Follow).where(Follow.follower_id == into_id, Follow.followee_id == into_id)
     )
     return moved

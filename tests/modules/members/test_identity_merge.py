@@ -122,8 +122,11 @@ async def test_binding_a_phone_merges_the_phone_account_once(
         "addresses": 1,
         "cart": 1,
         "loyalty": 100,
+        "membership": 2,  # the order's growth entry and the growth account it opened
         "orders": 1,
+        "payments": 1,
         "promotions": 1,
+        "recommend": 1,  # the purchase recommendations learn from
     }
     assert set(merge["moved"]) >= {"content", "membership", "social", "support", "wecom"}
 

@@ -10,7 +10,9 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
 from shoplet.core.context import AppContext
@@ -30,11 +32,20 @@ from shoplet.modules.stores.models import StoreBooking, StoreSlot
 from shoplet.modules.support.models import Conversation
 from tests.conftest import BackendDb, snapshot
 from tests.modules.loyalty.factories import grant
+from tests.modules.members.conftest import PHONE, request_code
+from tests.modules.members.test_identity_merge import bind, phone_shopper
+from tests.modules.orders.factories import shopper
 
 NOW = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 
 
 OPENIDS = itertools.count(1)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # The binding flow asks for two codes for one phone; limits have their own test module.
+    return {"sms_per_phone_limit": "100/minute", "login_attempts_limit": "100/minute"}
 
 
 def at(days: float = 0) -> datetime:
@@ -481,3 +492,29 @@ async def test_a_like_in_flight_is_moved_and_a_like_after_the_merge_is_refused(
         async with unit_of_work(ctx.sessionmaker) as s:
             await content_service.like(s, "post", second, h5, liked=True)
     assert await snapshot(ctx, "content_like", "content_post") == before
+
+
+async def test_binding_a_phone_whose_account_cannot_be_merged_is_a_problem_and_changes_nothing(
+    app: FastAPI, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    counter = await phone_shopper(client, app)  # H5 account holding the phone
+    alice = await shopper(client, "alice")
+    for member_id, code in ((counter.member_id, "P-H5"), (alice.member_id, "P-WX")):
+        await add(
+            ctx,
+            Promoter(
+                member_id=member_id,
+                code=code,
+                status="active",
+                applied_at=NOW,
+                created_at=NOW,
+                updated_at=NOW,
+            ),
+        )
+    code = await request_code(client, app, PHONE)
+    before = await snapshot(ctx)
+    response = await bind(client, app, alice, PHONE, code)
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "social.merge_two_promoters"
+    assert await snapshot(ctx) == before

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.modules.members import public as members
-from shoplet.modules.membership import merge_hook as _merge
+from shoplet.modules.membership import repository as _merge
 from shoplet.modules.membership.errors import InvalidTiers
 from shoplet.modules.membership.events import PLAN_REVOKED, PLAN_STARTED, RENEWAL_DUE, TIER_CHANGED
 from shoplet.modules.membership.repository import granted_level_at, growth_before
@@ -109,4 +109,4 @@ async def plan_savings_estimate(
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Members' account merge moves growth, tiers and paid-plan periods through this hook."""
-    members.register_merge_hook(ctx, "membership", _merge.move_member, tables=_merge.TABLES)
+    members.register_merge_hook(ctx, "membership", _merge.move_member, tables=_merge.MERGED_TABLES)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.members import public as members
-from shoplet.modules.stores import merge_hook as _merge
+from shoplet.modules.stores import repository as _merge
 from shoplet.modules.stores.errors import (
     InvalidPickupWindow,
     OutOfDeliveryRange,
@@ -51,4 +51,4 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Members' account merge moves appointments and store orders through this hook."""
-    members.register_merge_hook(ctx, "stores", _merge.move_member, tables=_merge.TABLES)
+    members.register_merge_hook(ctx, "stores", _merge.move_member, tables=_merge.MERGED_TABLES)

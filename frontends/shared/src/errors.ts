@@ -328,6 +328,9 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'social.group_full': '该团已满员',
   'social.already_in_group': '你已在这个团中',
   'social.limit_reached': '已达本活动参团上限',
+  // Account merge (账号合并) refused by social
+  'social.merge_same_group': '两个账号参加了同一个拼团，暂不能合并账号',
+  'social.merge_two_promoters': '两个账号都是推广员，请先联系客服处理推广员账户后再合并',
   // Sharing (分享)
   'social.share_not_found': '分享链接不存在或已失效',
   'social.share_target_not_found': '分享的商品或活动不存在或已下架',

@@ -9088,10 +9088,12 @@ export interface paths {
         /**
          * Bind Phone
          * @description Bind a phone proven by its SMS code (``/auth/sms-code`` first). When another account of
-         *     the shopper holds it (H5 or a store counter), that account is merged into this one: orders,
-         *     coupons, points, cart and addresses move, once (409 ``members.already_merged`` for a second
-         *     try); 409 ``members.phone_already_bound`` when this account has another phone, 409
-         *     ``members.identity_conflict`` when the two belong to different WeChat identities.
+         *     the shopper holds it (H5 or a store counter), that account is merged into this one: every
+         *     member-owned row moves, once (409 ``members.already_merged`` for a second try); 409
+         *     ``members.phone_already_bound`` when this account has another phone, 409
+         *     ``members.identity_conflict`` when the two belong to different WeChat identities, 409
+         *     ``social.merge_same_group`` / ``social.merge_two_promoters`` for conflicts a merge cannot
+         *     settle (nothing changes).
          */
         post: operations["bind_phone_api_v1_me_phone_post"];
         delete?: never;

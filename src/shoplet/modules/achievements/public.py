@@ -15,4 +15,6 @@ __all__ = ["UNLOCKED", "startup"]
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Members' account merge moves the unlocks through this hook (members sits below)."""
-    members.register_merge_hook(ctx, "achievements", _move_member)
+    members.register_merge_hook(
+        ctx, "achievements", _move_member, tables=("achievements_unlock.member_id",)
+    )

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.analytics import ingest
+from shoplet.modules.analytics import merge_hook as _merge
 from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.analytics.clv import (
     BgNbdParams,
@@ -48,6 +49,7 @@ from shoplet.modules.analytics.service import (
     traffic,
 )
 from shoplet.modules.experiments import public as experiments
+from shoplet.modules.members import public as members
 
 __all__ = [
     "CLASS_CODES",
@@ -87,6 +89,7 @@ __all__ = [
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """The event queue on the context and on its sessions (for the outbox handlers); segment
     membership for experiments' and flags' targeting (experiments sits below analytics)."""
+    members.register_merge_hook(ctx, "analytics", _merge.move_member, tables=_merge.TABLES)
     ingest.attach_queue(ctx)
     experiments.set_segment_source(ctx, member_segments)
     behaviour.attach_counters(ctx)

@@ -80,4 +80,6 @@ async def favorite_signals(
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Members' account merge moves what cart owns through this hook (members sits below)."""
-    members.register_merge_hook(ctx, "cart", _move_member)
+    members.register_merge_hook(
+        ctx, "cart", _move_member, tables=("cart_line.member_id", "cart_favorite.member_id")
+    )

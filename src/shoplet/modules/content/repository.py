@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core import merge
 from shoplet.core.db import claim_unused
 from shoplet.modules.content.models import (
     Answer,
@@ -531,3 +532,77 @@ async def approved_post_counts(session: AsyncSession, member_ids: Sequence[int])
         .group_by(Post.member_id)
     )
     return {int(m): int(n) for m, n in rows.all()}
+
+
+# -- account merge ---------------------------------------------------------------------------
+
+
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Members' merge hook: what the absorbed account wrote (questions, answers, posts, their
+    images, comments) and its notices become the survivor's; likes, favourites and follows
+    become the survivor's once. A post or answer both accounts liked keeps one like and its
+    ``like_count`` drops by the duplicate (likewise ``favorite_count``); a follow between the
+    two accounts disappears (nobody follows themselves) and an author both followed is
+    followed once. Returns the rows moved."""
+    moved = await merge.reassign_all(
+        session,
+        (
+            Question.member_id,
+            Answer.member_id,
+            Post.member_id,
+            PostImage.member_id,
+            Comment.member_id,
+            Notice.member_id,
+        ),
+        from_id,
+        into_id,
+    )
+    like_key = (Like.subject_type, Like.subject_id)
+    twice = await merge.duplicates(
+        session, Like.member_id, from_id, into_id, like_key, returning=Like.id
+    )
+    if twice:
+        doubled = await session.execute(
+            select(Like.subject_type, Like.subject_id).where(Like.id.in_(twice))
+        )
+        for subject_type, subject_id in doubled.all():
+            model = Post if subject_type == "post" else Answer
+            await session.execute(
+                update(model)
+                .where(model.id == subject_id, model.like_count > 0)
+                .values(like_count=model.like_count - 1)
+            )
+    moved += await merge.reassign(session, Like.member_id, from_id, into_id, key=like_key)
+    favoured = await merge.duplicates(
+        session,
+        PostFavorite.member_id,
+        from_id,
+        into_id,
+        (PostFavorite.post_id,),
+        returning=PostFavorite.post_id,
+    )
+    if favoured:
+        await session.execute(
+            update(Post)
+            .where(Post.id.in_(favoured), Post.favorite_count > 0)
+            .values(favorite_count=Post.favorite_count - 1)
+        )
+    moved += await merge.reassign(
+        session, PostFavorite.member_id, from_id, into_id, key=(PostFavorite.post_id,)
+    )
+    # A follow between the two accounts would become following oneself: it goes first.
+    await session.execute(
+        delete(Follow).where(
+            or_(
+                and_(Follow.follower_id == from_id, Follow.followee_id == into_id),
+                and_(Follow.follower_id == into_id, Follow.followee_id == from_id),
+            )
+        )
+    )
+    moved += await merge.reassign(
+        session, Follow.follower_id, from_id, into_id, key=(Follow.followee_id,)
+    )
+    moved += await merge.reassign(
+        session, Follow.followee_id, from_id, into_id, key=(Follow.follower_id,)
+    )
+    return moved

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.flashsale import merge_hook as _merge
 from shoplet.modules.flashsale.errors import (
     CampaignLocked,
     CampaignNotFound,
@@ -40,6 +41,7 @@ from shoplet.modules.flashsale.service import (
     reconcile_campaign,
     update_campaign,
 )
+from shoplet.modules.members import public as members
 from shoplet.modules.promotions import public as promotions
 
 __all__ = [
@@ -71,6 +73,7 @@ async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]
     """App lifespan hook (api and edge roles): the runtime, and the signals listener that keeps
     this process's sold-out flags and campaign cache current; the provider of campaign windows
     that insights overlays on its forecast charts (through promotions, below both)."""
+    members.register_merge_hook(ctx, "flashsale", _merge.move_member, tables=_merge.TABLES)
     promotions.add_window_source(ctx, "flashsale", campaign_windows)
     runtime = runtime_of(ctx)
     await runtime.edge.start()

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.integrations.logistics.carrier import Party
 from shoplet.integrations.setup import Integrations
+from shoplet.modules.fulfillment import merge_hook as _merge
 from shoplet.modules.fulfillment.carriers import (
     ShopCarrier,
     check_shipping_carrier,
@@ -46,6 +47,7 @@ from shoplet.modules.fulfillment.service import (
     track_shipment,
     tracking_for_order,
 )
+from shoplet.modules.members import public as members
 
 __all__ = [
     "SHIPMENT_SIGNED",
@@ -72,6 +74,7 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:
     """App lifespan hook: give fulfillment's jobs the carrier and WeChat clients."""
+    members.register_merge_hook(ctx, "fulfillment", _merge.move_member, tables=_merge.TABLES)
     integrations: Integrations = app.state.integrations
     install(ctx, integrations)
     return None

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.modules.cart import public as cart
 from shoplet.modules.checkout import public as checkout
+from shoplet.modules.live import merge_hook as _merge
+from shoplet.modules.members import public as members
 
 from .hub import hub_of
 from .repository import session_order_facts
@@ -23,6 +25,7 @@ __all__ = ["session_order_facts", "startup"]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
+    members.register_merge_hook(ctx, "live", _merge.move_member, tables=_merge.TABLES)
     checkout.register_price_source(ctx, KIND, LivePrices())
     cart.register_price_source(ctx, KIND, LiveCartPrices())
     hub = hub_of(ctx)

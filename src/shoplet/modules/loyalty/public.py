@@ -62,4 +62,13 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Members' account merge moves what loyalty owns through this hook (members sits below)."""
-    members.register_merge_hook(ctx, "loyalty", _move_member)
+    members.register_merge_hook(
+        ctx,
+        "loyalty",
+        _move_member,
+        tables=(
+            "loyalty_points_account.member_id",
+            "loyalty_points_entry.member_id",
+            "loyalty_signin.member_id",
+        ),
+    )

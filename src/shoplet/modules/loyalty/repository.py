@@ -6,13 +6,14 @@ credits and reversals first take the same row lock (``lock_account``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core import merge
 from shoplet.modules.loyalty.models import (
     LoyaltySettings,
     PointsAccount,
@@ -396,6 +397,7 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
     their remaining points and expiry) becomes the survivor's and its balance and lifetime
     figures are added to the survivor's account, once (the merge claims the absorbed account
     before any hook runs). Returns the points moved."""
+    await _move_signins(session, from_id, into_id)
     source = await get_account(session, from_id)
     if source is None:
         return 0
@@ -421,6 +423,26 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
         .values(balance=0, lifetime_earned=0, lifetime_spent=0, version=PointsAccount.version + 1)
     )
     return int(points)
+
+
+async def _move_signins(session: AsyncSession, from_id: int, into_id: int) -> None:
+    """Sign-ins become one calendar: a day both accounts signed in keeps the survivor's row
+    (the points each earned that day were real and moved with the ledger; nothing is awarded
+    again), the other days move, and the streak of every day is recounted over the combined
+    days, so tomorrow's sign-in continues the longer, combined run."""
+    await merge.reassign(session, SignIn.member_id, from_id, into_id, key=(SignIn.day,))
+    rows = await session.execute(
+        select(SignIn.id, SignIn.day, SignIn.streak)
+        .where(SignIn.member_id == into_id)
+        .order_by(SignIn.day)
+    )
+    previous: date | None = None
+    streak = 0
+    for row_id, day, stored in rows.all():
+        streak = streak + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        previous = day
+        if stored != streak:
+            await session.execute(update(SignIn).where(SignIn.id == row_id).values(streak=streak))
 
 
 async def longest_signin_streaks(

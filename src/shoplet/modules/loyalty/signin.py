@@ -14,6 +14,7 @@ from shoplet.modules.loyalty import rules as r
 from shoplet.modules.loyalty.errors import AlreadySignedIn, InvalidMonth, ProgrammeDisabled
 from shoplet.modules.loyalty.events import SIGNED_IN
 from shoplet.modules.loyalty.schemas import SignInCalendar, SignInResult
+from shoplet.modules.members import public as members
 from shoplet.modules.membership import public as membership
 
 
@@ -24,6 +25,9 @@ async def sign_in(session: AsyncSession, *, member_id: int, now: datetime) -> Si
     rules = await programme.get_rules(session)
     if not rules.enabled:
         raise ProgrammeDisabled()
+    # A merge absorbing this account either waits for this sign-in (and moves it) or has
+    # happened: 409 ``members.already_merged``, never a sign-in left on the absorbed id.
+    await members.hold_member(session, member_id)
     today = r.local_day(now)
     yesterday = await repo.get_signin(session, member_id, today - timedelta(days=1))
     streak = yesterday.streak + 1 if yesterday is not None else 1

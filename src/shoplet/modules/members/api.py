@@ -392,10 +392,12 @@ async def bind_phone(
     body: PhoneBind, member: CurrentMember, session: DbSession, ctx: Ctx
 ) -> PhoneBound:
     """Bind a phone proven by its SMS code (``/auth/sms-code`` first). When another account of
-    the shopper holds it (H5 or a store counter), that account is merged into this one: orders,
-    coupons, points, cart and addresses move, once (409 ``members.already_merged`` for a second
-    try); 409 ``members.phone_already_bound`` when this account has another phone, 409
-    ``members.identity_conflict`` when the two belong to different WeChat identities."""
+    the shopper holds it (H5 or a store counter), that account is merged into this one: every
+    member-owned row moves, once (409 ``members.already_merged`` for a second try); 409
+    ``members.phone_already_bound`` when this account has another phone, 409
+    ``members.identity_conflict`` when the two belong to different WeChat identities, 409
+    ``social.merge_same_group`` / ``social.merge_two_promoters`` for conflicts a merge cannot
+    settle (nothing changes)."""
     try:
         phone, merge = await service.bind_phone(
             session, ctx, member_id=member.id, phone=body.phone, code=body.code

@@ -18,7 +18,7 @@ A merge absorbs ``from`` into ``into`` in the caller's transaction:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.events import publish
+from shoplet.core.merge import NOW_KEY
 from shoplet.core.security import mask_phone
 from shoplet.modules.members import repository as repo
 from shoplet.modules.members.errors import (
@@ -39,18 +40,46 @@ from shoplet.modules.members.models import Member, MemberMerge
 
 MergeHook = Callable[[AsyncSession, int, int], Awaitable[int]]
 HOOKS_KEY = "members.merge_hooks"
+TABLES_KEY = "members.merge_tables"
+# Members' own member-keyed columns the merge moves itself (addresses, passkeys); its sessions,
+# passkey challenges and the merge record stay with the absorbed id (tests/test_merge_coverage.py).
+OWN_TABLES = ("members_address.member_id", "members_passkey.member_id")
 
 
-def register_merge_hook(ctx: AppContext, name: str, hook: MergeHook) -> None:
+def register_merge_hook(
+    ctx: AppContext, name: str, hook: MergeHook, *, tables: Sequence[str] = ()
+) -> None:
     """A module above members moves what it owns from one member id to another: ``hook(session,
-    from_id, into_id) -> rows moved``. Called inside the merge's transaction; must not commit."""
+    from_id, into_id) -> rows moved``. Called inside the merge's transaction; must not commit.
+    ``tables``: the ``table.column`` member-id columns the hook handles (the coverage test
+    requires every member-keyed column to be handled by a hook or to stay for a stated reason).
+    A hook refuses a merge it cannot make by raising its module's error before writing."""
     hooks: dict[str, MergeHook] = ctx.extras.setdefault(HOOKS_KEY, {})
     hooks[name] = hook
+    handled: dict[str, str] = ctx.extras.setdefault(TABLES_KEY, {})
+    for column in tables:
+        handled[column] = name
 
 
 def merge_hooks(ctx: AppContext) -> dict[str, MergeHook]:
     found = ctx.extras.get(HOOKS_KEY)
     return dict(found) if isinstance(found, dict) else {}
+
+
+def merge_tables(ctx: AppContext) -> dict[str, str]:
+    """``table.column`` → the hook that moves it (``members`` for members' own tables)."""
+    found = ctx.extras.get(TABLES_KEY)
+    handled = dict(found) if isinstance(found, dict) else {}
+    return handled | dict.fromkeys(OWN_TABLES, "members")
+
+
+async def hold_member(session: AsyncSession, member_id: int) -> None:
+    """Share-lock an active, unmerged member row for the rest of the caller's transaction. An
+    action that writes member-keyed rows (a like, a sign-in) calls it first: a merge that locked
+    the row waits for the action (whose row it then moves), or the action waits for the merge
+    and is refused (409 ``members.already_merged``) — never a row left on the absorbed id."""
+    if not await repo.hold_active_member(session, member_id):
+        raise AlreadyMerged(member_id=member_id)
 
 
 async def _locked_pair(session: AsyncSession, a: int, b: int) -> dict[int, Member]:
@@ -59,6 +88,23 @@ async def _locked_pair(session: AsyncSession, a: int, b: int) -> dict[int, Membe
         if member_id not in found:
             raise MemberNotFound(member_id=member_id)
     return found
+
+
+async def _move_owned(
+    session: AsyncSession, ctx: AppContext, *, from_id: int, into_id: int, now: datetime
+) -> dict[str, int]:
+    """Members' own rows, then every module's hook in name order (the counts per name)."""
+    moved = {"addresses": await repo.move_addresses(session, from_id=from_id, into_id=into_id)}
+    passkeys = await repo.move_passkeys(session, from_id=from_id, into_id=into_id)
+    if passkeys:
+        moved["passkeys"] = passkeys
+    session.info[NOW_KEY] = now
+    try:
+        for name, hook in sorted(merge_hooks(ctx).items()):
+            moved[name] = await hook(session, from_id, into_id)
+    finally:
+        session.info.pop(NOW_KEY, None)
+    return moved
 
 
 async def merge_members(
@@ -101,9 +147,7 @@ async def merge_members(
     if moved_identity:
         await repo.set_member_identity(session, into_id, moved_identity)
     await repo.revoke_member_tokens(session, from_id, now)
-    moved = {"addresses": await repo.move_addresses(session, from_id=from_id, into_id=into_id)}
-    for name, hook in sorted(merge_hooks(ctx).items()):
-        moved[name] = await hook(session, from_id, into_id)
+    moved = await _move_owned(session, ctx, from_id=from_id, into_id=into_id, now=now)
     record = await repo.add_member_merge(
         session,
         MemberMerge(

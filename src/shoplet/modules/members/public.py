@@ -31,7 +31,13 @@ from shoplet.modules.members.errors import (
     PhoneAlreadyBound,
 )
 from shoplet.modules.members.events import MEMBER_MERGED
-from shoplet.modules.members.identity import MergeHook, merge_members, register_merge_hook
+from shoplet.modules.members.identity import (
+    MergeHook,
+    hold_member,
+    merge_members,
+    merge_tables,
+    register_merge_hook,
+)
 from shoplet.modules.members.listing import audit_phone_search, list_members_admin
 from shoplet.modules.members.models import Address
 from shoplet.modules.members.regions import Region, RegionTree
@@ -70,12 +76,14 @@ __all__ = [
     "get_nicknames",
     "get_public_profile",
     "get_wechat_openid",
+    "hold_member",
     "list_members_admin",
     "masked_phones",
     "member_for_openid",
     "member_from_token",
     "member_ids_by_unionid",
     "merge_members",
+    "merge_tables",
     "region_tree",
     "register_merge_hook",
     "signed_in_since",

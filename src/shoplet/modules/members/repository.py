@@ -178,6 +178,28 @@ async def move_addresses(session: AsyncSession, *, from_id: int, into_id: int) -
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def move_passkeys(session: AsyncSession, *, from_id: int, into_id: int) -> int:
+    """The absorbed account's live passkeys sign the shopper in to the survivor from now on
+    (a credential id is unique on its own, so nothing can collide)."""
+    result = await session.execute(
+        update(Passkey)
+        .where(Passkey.member_id == from_id, Passkey.revoked_at.is_(None))
+        .values(member_id=into_id)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def hold_active_member(session: AsyncSession, member_id: int) -> bool:
+    """``FOR SHARE`` on the member row when it is active and unmerged (PostgreSQL re-checks the
+    condition after waiting for a merge that locked it ``FOR UPDATE``)."""
+    found = await session.scalar(
+        select(Member.id)
+        .where(Member.id == member_id, Member.merged_into_id.is_(None), Member.is_active)
+        .with_for_update(read=True)
+    )
+    return found is not None
+
+
 async def add_member_merge(session: AsyncSession, record: MemberMerge) -> MemberMerge:
     session.add(record)
     await session.flush()

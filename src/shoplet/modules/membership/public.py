@@ -33,8 +33,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.context import AppContext
+from shoplet.modules.members import public as members
+from shoplet.modules.membership import repository as _merge
 from shoplet.modules.membership.errors import InvalidTiers
 from shoplet.modules.membership.events import PLAN_REVOKED, PLAN_STARTED, RENEWAL_DUE, TIER_CHANGED
 from shoplet.modules.membership.repository import granted_level_at, growth_before
@@ -85,6 +89,7 @@ __all__ = [
     "plan_savings_estimate",
     "price_exclusions",
     "record_order_benefit",
+    "startup",
     "tier_and_benefits",
     "tier_of",
     "tier_table",
@@ -100,3 +105,8 @@ async def plan_savings_estimate(
     tier = await tier_of(session, member_id, now=now)
     savings, _spend, _basis = await plan_savings(session, member_id, tier.benefits, now=now)
     return {s.plan_id: s.saving for s in savings}
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> None:
+    """Members' account merge moves growth, tiers and paid-plan periods through this hook."""
+    members.register_merge_hook(ctx, "membership", _merge.move_member, tables=_merge.MERGED_TABLES)

@@ -28,6 +28,8 @@ from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.integrations.setup import Integrations
 from shoplet.integrations.wechat.security import parse_media_push
+from shoplet.modules.members import public as members
+from shoplet.modules.moderation import merge_hook as _merge
 from shoplet.modules.moderation.events import DECIDED
 from shoplet.modules.moderation.schemas import ModerationState
 from shoplet.modules.moderation.service import (
@@ -68,6 +70,7 @@ async def apply_media_push(session: AsyncSession, plain: bytes) -> bool:
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:
     """App lifespan hook: give screening and the job the WeChat content-security client."""
+    members.register_merge_hook(ctx, "moderation", _merge.move_member, tables=_merge.TABLES)
     integrations: Integrations = app.state.integrations
     install(ctx, integrations)
     return None

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from shoplet.core.context import AppContext
 from shoplet.integrations.setup import Integrations
 from shoplet.integrations.wechat.subscribe import FieldInvalid
+from shoplet.modules.members import public as members
+from shoplet.modules.notification import merge_hook as _merge
 from shoplet.modules.notification.models import EVENTS
 from shoplet.modules.notification.service import (
     check_fields,
@@ -42,6 +44,7 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:
     """App lifespan hook: give the sender its WeChat client."""
+    members.register_merge_hook(ctx, "notification", _merge.move_member, tables=_merge.TABLES)
     integrations: Integrations = app.state.integrations
     install(ctx, integrations)
     return None

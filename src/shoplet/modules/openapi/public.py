@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.members import public as members
+from shoplet.modules.openapi import merge_hook as _merge
 from shoplet.modules.openapi.api import access_log
 from shoplet.modules.openapi.models import App
 from shoplet.modules.openapi.schemas import SCOPES, Scope
@@ -21,6 +23,7 @@ FLUSH_EVERY_SECONDS = 1.0
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
     """Flush the access-log buffer every second; the last rows on shutdown."""
+    members.register_merge_hook(ctx, "openapi", _merge.move_member, tables=_merge.TABLES)
     buffer = access_log(ctx)
 
     async def loop() -> None:

@@ -207,7 +207,12 @@ async def startup(app: FastAPI, ctx: AppContext) -> None:
     through this hook (experiments sits below orders and may not import it)."""
     experiments.set_pre_period_source(ctx, _repo.member_paid_between)
     # One shopper's accounts merged (members, below): their orders and after-sales move.
-    members.register_merge_hook(ctx, "orders", _repo.move_member)
+    members.register_merge_hook(
+        ctx,
+        "orders",
+        _repo.move_member,
+        tables=("orders_order.member_id", "orders_aftersale.member_id"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.integrations.setup import Integrations
+from shoplet.modules.members import public as members
+from shoplet.modules.payments import merge_hook as _merge
 from shoplet.modules.payments import repository as _repo
 from shoplet.modules.payments.errors import (
     AlreadyPaid,
@@ -128,6 +130,7 @@ async def refund_times(
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
     """App lifespan hook: give payments' handlers and jobs the WeChat Pay client."""
+    members.register_merge_hook(ctx, "payments", _merge.move_member, tables=_merge.TABLES)
     integrations: Integrations = app.state.integrations
     runtime = install_runtime(ctx, integrations.wechat_pay)
     return runtime.aclose

@@ -9,10 +9,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, and_, cast, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core import merge
 from shoplet.modules.pointsmall.models import MallExchange, MallItem, MallUsage
 
 
@@ -208,3 +209,34 @@ async def list_exchanges(
         stmt = stmt.where(MallExchange.id < before_id)
     stmt = stmt.order_by(MallExchange.id.desc()).limit(limit)
     return list((await session.scalars(_fresh(stmt))).all())
+
+
+# -- account merge (members' merge hook) ----------------------------------------------------
+#
+# Members' account merge hook of the points mall: exchanges follow the shopper and the
+# per-period usage adds up (an item's limit counts both accounts' units from now on). A
+# ``request_id`` both accounts used (the client's retry key, unique per member) becomes
+# ``merged:<exchange id>`` on the moved exchange, as orders do with Idempotency-Keys.
+
+MERGED_COLUMNS = (MallExchange.member_id, MallUsage.member_id)
+MERGED_TABLES = merge.table_columns(MERGED_COLUMNS)
+
+
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Inside the merge's transaction (see the module docstring). Returns the rows moved."""
+    taken = select(MallExchange.request_id).where(MallExchange.member_id == into_id)
+    await session.execute(
+        update(MallExchange)
+        .where(MallExchange.member_id == from_id, MallExchange.request_id.in_(taken))
+        .values(request_id=literal("merged:") + cast(MallExchange.id, String))
+        .execution_options(synchronize_session=False)
+    )
+    moved = await merge.reassign(session, MallExchange.member_id, from_id, into_id)
+    return moved + await merge.combine(
+        session,
+        MallUsage.member_id,
+        from_id,
+        into_id,
+        key=(MallUsage.item_id, MallUsage.period),
+        add=(MallUsage.quantity,),
+    )

@@ -145,4 +145,17 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Members' account merge moves what promotions owns through this hook (members sits below)."""
-    members.register_merge_hook(ctx, "promotions", _move_member)
+    members.register_merge_hook(
+        ctx,
+        "promotions",
+        _move_member,
+        tables=(
+            "promotions_coupon.member_id",
+            "promotions_redemption.member_id",
+            "promotions_usage.member_id",
+            "promotions_order_rule.member_id",
+            "promotions_member_gift.member_id",
+            "promotions_pack_slot.member_id",
+            "promotions_job_member.member_id",
+        ),
+    )

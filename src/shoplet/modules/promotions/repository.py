@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core import merge
 from shoplet.modules.promotions.models import (
     POLICY_ROW_ID,
     CodeBatch,
@@ -895,6 +896,44 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
     await session.execute(
         update(Redemption).where(Redemption.member_id == from_id).values(member_id=into_id)
     )
+    # A promotion both accounts bought at: one usage row with both counts (the limit then
+    # counts both, as for coupons).
+    both = await merge.duplicates(
+        session,
+        PromotionUsage.member_id,
+        from_id,
+        into_id,
+        (PromotionUsage.promotion_id,),
+        returning=PromotionUsage.promotion_id,
+    )
+    for promotion_id in both:
+        used = (
+            select(PromotionUsage.used)
+            .where(PromotionUsage.promotion_id == promotion_id, PromotionUsage.member_id == from_id)
+            .scalar_subquery()
+        )
+        await session.execute(
+            update(PromotionUsage)
+            .where(PromotionUsage.promotion_id == promotion_id, PromotionUsage.member_id == into_id)
+            .values(used=PromotionUsage.used + used)
+        )
+    await merge.reassign(
+        session, PromotionUsage.member_id, from_id, into_id, key=(PromotionUsage.promotion_id,)
+    )
+    await merge.reassign(session, OrderRule.member_id, from_id, into_id)
+    # Gifts, pack slots and job outcomes record that a gift went out; the coupon itself moved
+    # above. When both accounts got one, the survivor's record stays (it is not given again).
+    await merge.reassign(
+        session,
+        MemberGift.member_id,
+        from_id,
+        into_id,
+        key=(MemberGift.kind, MemberGift.period, MemberGift.template_id),
+    )
+    await merge.reassign(
+        session, PackSlot.member_id, from_id, into_id, key=(PackSlot.level, PackSlot.period)
+    )
+    await merge.reassign(session, JobMember.member_id, from_id, into_id, key=(JobMember.job_id,))
     return moved
 
 

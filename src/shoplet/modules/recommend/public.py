@@ -14,7 +14,9 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.core.interests import provide_affinity
+from shoplet.modules.members import public as members
 from shoplet.modules.recommend import clicks, views
+from shoplet.modules.recommend import merge_hook as _merge
 from shoplet.modules.recommend.algorithms import RECENCY_HALF_LIFE
 from shoplet.modules.recommend.context import KINDS as CONTEXT_KINDS
 from shoplet.modules.recommend.context import WEIGHT as CONTEXT_WEIGHT
@@ -81,6 +83,7 @@ async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]
     (``views.py``) every second; offer members' product affinities (``interests.py``) to the
     rankings that blend them in (content's personal 热门, through ``core.interests``)."""
     provide_affinity(ctx, product_affinity)
+    members.register_merge_hook(ctx, "recommend", _merge.move_member, tables=_merge.TABLES)
     impressions, viewed = clicks.buffer_of(ctx), views.buffer_of(ctx)
     impressions.start()
     viewed.start()

@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.members import public as members
+from shoplet.modules.search import merge_hook as _merge
 from shoplet.modules.search import service
 from shoplet.modules.search.engine import Doc, Filters, MemoryEngine, SearchEngine
 from shoplet.modules.search.runtime import SearchRuntime, runtime_of
@@ -25,6 +27,7 @@ PRODUCT_LIST_MATCHES = 1_000
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:
     """App lifespan hook (roles all and search; an api process loads no search module, the
     gateway sends search to the search role): start building the index and following changes."""
+    members.register_merge_hook(ctx, "search", _merge.move_member, tables=_merge.TABLES)
     if not ctx.settings.holds_search_index:
         log.info("search index held by the search role", role=ctx.settings.role)
         return None

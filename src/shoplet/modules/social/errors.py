@@ -49,3 +49,17 @@ class AlreadyInGroup(Conflict):
 class LimitReached(Conflict):
     code = "social.limit_reached"
     title = "You have reached this group buy's limit"
+
+
+class MergeSameGroup(Conflict):
+    """An account merge would put one shopper in one group twice (both accounts joined it)."""
+
+    code = "social.merge_same_group"
+    title = "Both accounts joined the same group buy: the accounts cannot be merged"
+
+
+class MergeTwoPromoters(Conflict):
+    """Both accounts are promoters, each with its own code, commissions and withdrawals."""
+
+    code = "social.merge_two_promoters"
+    title = "Both accounts are promoters: the accounts cannot be merged"

@@ -5,7 +5,14 @@ campaign drill)."""
 
 from __future__ import annotations
 
-from shoplet.modules.social.distribution.public import startup  # 分销: payouts client
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+
+from shoplet.core.context import AppContext
+from shoplet.modules.members import public as members
+from shoplet.modules.social import repository as _merge
+from shoplet.modules.social.distribution.public import startup as _distribution_startup
 from shoplet.modules.social.events import GROUP_FAILED, GROUP_SUCCEEDED
 from shoplet.modules.social.repository import play_order_facts, succeeded_groups_led
 from shoplet.modules.social.sharing.events import SHARE_CONVERTED, SHARE_VISITED
@@ -24,3 +31,10 @@ __all__ = [
     "startup",
     "succeeded_groups_led",
 ]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]] | None:
+    """Members' account merge moves group buys, bargains, pledges, distribution and sharing
+    through this hook; distribution (分销) gets its payouts client."""
+    members.register_merge_hook(ctx, "social", _merge.move_member, tables=_merge.MERGED_TABLES)
+    return await _distribution_startup(app, ctx)

@@ -7,6 +7,11 @@ came from (``store_names``)."""
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
+from shoplet.core.context import AppContext
+from shoplet.modules.members import public as members
+from shoplet.modules.stores import repository as _merge
 from shoplet.modules.stores.errors import (
     InvalidPickupWindow,
     OutOfDeliveryRange,
@@ -41,8 +46,14 @@ __all__ = [
     "plan_same_city",
     "plan_scan",
     "record_store_order",
+    "startup",
     "store_card",
     "store_names",
     "store_order_facts",
     "store_ref",
 ]
+
+
+async def startup(app: FastAPI, ctx: AppContext) -> None:
+    """Members' account merge moves appointments and store orders through this hook."""
+    members.register_merge_hook(ctx, "stores", _merge.move_member, tables=_merge.MERGED_TABLES)

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
+from shoplet.modules.members import public as members
+from shoplet.modules.support import repository as _merge
 
 from .hub import hub_of
 
@@ -16,6 +18,7 @@ __all__ = ["startup"]
 
 
 async def startup(app: FastAPI, ctx: AppContext) -> Callable[[], Awaitable[None]]:
+    members.register_merge_hook(ctx, "support", _merge.move_member, tables=_merge.MERGED_TABLES)
     hub = hub_of(ctx)
     await hub.start()
     return hub.stop

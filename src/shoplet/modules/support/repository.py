@@ -8,9 +8,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from shoplet.core import merge
 
 from .models import Conversation, Message, QuickReply
 
@@ -269,3 +272,31 @@ async def update_quick_reply(
 async def delete_quick_reply(session: AsyncSession, reply_id: int) -> bool:
     stmt = delete(QuickReply).where(QuickReply.id == reply_id).returning(QuickReply.id)
     return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+# -- account merge (members' merge hook) ----------------------------------------------------
+#
+# Members' account merge hook of support: the chat conversations (and so their messages)
+# follow the shopper. One open conversation per shopper (a partial unique index): when both
+# accounts have one open, the absorbed account's is closed first (its history stays readable in
+# the survivor's list; staff reply in the survivor's open one).
+
+MERGED_COLUMNS = (Conversation.member_id,)
+MERGED_TABLES = merge.table_columns(MERGED_COLUMNS)
+
+
+async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
+    """Inside the merge's transaction (see the module docstring). Returns the rows moved."""
+    now = merge.merge_now(session)
+    survivor = aliased(Conversation)
+    await session.execute(
+        update(Conversation)
+        .where(
+            Conversation.member_id == from_id,
+            Conversation.status != "closed",
+            exists().where(survivor.member_id == into_id, survivor.status != "closed"),
+        )
+        .values(status="closed", closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return await merge.reassign(session, Conversation.member_id, from_id, into_id)

@@ -33,6 +33,6 @@ __all__ = [
 
 async def startup(app: FastAPI, ctx: AppContext) -> None:
     """Members' account merge moves linked customers through this hook (members sits below)."""
-    members.register_merge_hook(ctx, "wecom", _move_member)
+    members.register_merge_hook(ctx, "wecom", _move_member, tables=("wecom_contact.member_id",))
     integrations: Integrations = app.state.integrations
     install(ctx, integrations)

@@ -220,6 +220,8 @@ async def like(
     if row.status != "approved":
         raise NotPublic()
     model = SUBJECTS[kind]
+    # A merge absorbing this account waits for this like (and moves it) or refuses it.
+    await members.hold_member(session, member_id)
     if liked:
         changed = await repo.insert_like(session, kind, row_id, member_id, utcnow())
     else:

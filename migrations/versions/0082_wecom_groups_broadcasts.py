@@ -1,7 +1,7 @@
 """wecom: welcome messages, customer groups and broadcasts
 
 Revision ID: 0082_wecom_groups_broadcasts
-Revises: 0081_openapi_webhook_rotation
+Revises: 0085_cart_line_price_source
 Create Date: 2026-12-06 03:49:32.107407
 """
 
@@ -18,7 +18,7 @@ import shoplet.core.db
 
 
 revision: str = "0082_wecom_groups_broadcasts"
-down_revision: str | None = "0081_openapi_webhook_rotation"
+down_revision: str | None = "0085_cart_line_price_source"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

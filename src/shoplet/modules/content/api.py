@@ -21,6 +21,7 @@ from shoplet.modules.content import service
 from shoplet.modules.content.errors import ImageInvalid, ImageTooLarge
 from shoplet.modules.content.schemas import (
     AnswerCreate,
+    Challenge,
     Comment,
     CommentCreate,
     FavoriteResult,
@@ -167,6 +168,17 @@ async def topics(session: DbSession) -> list[Topic]:
 @router.get("/topics/{topic_id}", responses=problem_responses(404))
 async def topic(topic_id: PathId, session: DbSession) -> Topic:
     return await service.topic(session, topic_id)
+
+
+@router.get("/topics/{topic_id}/challenge", responses=problem_responses(404))
+async def topic_challenge(
+    topic_id: PathId, session: DbSession, member: OptionalMember, response: Response
+) -> Challenge:
+    """话题挑战 of a topic: window, rules, prizes, the top 10 (likes of approved posts written
+    in the window, counted until the end; ties: the earlier post; one rank per shopper), your
+    rank when signed in, and the winners once settled. 404 ``content.challenge_not_found``."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.challenge(session, topic_id, viewer=member.id if member else None)
 
 
 @router.get("/posts", responses=problem_responses(400, 401, 404))

@@ -18,6 +18,13 @@ from shoplet.modules.content.service._common import (
     like,
     remove,
 )
+from shoplet.modules.content.service.challenges import (
+    challenge,
+    save_challenge,
+    settle,
+    settle_due,
+    settle_topic,
+)
 from shoplet.modules.content.service.follows import favorite, favorites, follow
 from shoplet.modules.content.service.posts import (
     comment,
@@ -52,6 +59,7 @@ __all__ = [
     "answer",
     "apply_moderation",
     "ask",
+    "challenge",
     "checked_text",
     "comment",
     "comments",
@@ -75,6 +83,10 @@ __all__ = [
     "question_answers_admin",
     "read_notices",
     "remove",
+    "save_challenge",
+    "settle",
+    "settle_due",
+    "settle_topic",
     "topic",
     "topics",
     "update_topic",

@@ -40,6 +40,10 @@ class CommentCreate(RequestModel):
     content: Text
 
 
+class PosterRequest(RequestModel):
+    client: Literal["h5", "mp"]
+
+
 class TopicWrite(RequestModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""

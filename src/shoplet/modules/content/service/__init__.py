@@ -26,6 +26,7 @@ from shoplet.modules.content.service.challenges import (
     settle_topic,
 )
 from shoplet.modules.content.service.follows import favorite, favorites, follow
+from shoplet.modules.content.service.posters import post_poster
 from shoplet.modules.content.service.posts import (
     comment,
     comments,
@@ -78,6 +79,7 @@ __all__ = [
     "notices",
     "pin",
     "post",
+    "post_poster",
     "product_questions",
     "qa_summary",
     "question_answers_admin",

@@ -182,10 +182,6 @@ async def _checked_prizes(session: AsyncSession, body: ChallengeWrite) -> list[d
     ]
 
 
-def _same_prizes(current: list[dict[str, object]], wanted: list[dict[str, object]]) -> bool:
-    return current == wanted
-
-
 async def save_challenge(
     session: AsyncSession, topic_id: int, body: ChallengeWrite, *, now: datetime | None = None
 ) -> Challenge:
@@ -221,13 +217,11 @@ async def save_challenge(
     else:
         if existing.settled_at is not None:
             raise ChallengeSettled(topic_id=topic_id)
-        current = [
+        current: list[dict[str, object]] = [
             {"rank": p.rank, "points": p.points, "coupon_template_id": p.coupon_template_id}
             for p in await repo.prizes(session, existing.id)
         ]
-        frozen_changed = body.starts_at != existing.starts_at or not _same_prizes(
-            current, prize_values
-        )
+        frozen_changed = body.starts_at != existing.starts_at or current != prize_values
         started = existing.starts_at <= now
         if started and frozen_changed:
             raise ChallengeStarted(topic_id=topic_id)

@@ -485,7 +485,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'content.prize_empty': '每个奖项须设置积分或优惠券',
   'content.prize_coupon_unknown': '奖品优惠券不存在',
   'content.challenge_started': '挑战已开始，开始时间和奖品不能再修改',
-  'content.challenge_settled': '挑战已颁奖，不能再修改',
+  'content.challenge_already_settled': '挑战已颁奖，不能再修改',
   'content.challenge_not_ended': '挑战尚未结束，暂不能颁奖',
 
   // Search by photo

@@ -2176,7 +2176,7 @@ export interface paths {
          *     (ends before it starts, or in the past), ``content.prize_ranks_invalid`` (ranks not
          *     1..N), ``content.prize_empty``, ``content.prize_coupon_unknown``; 409
          *     ``content.challenge_started`` (start or prizes changed after the start),
-         *     ``content.challenge_settled``.
+         *     ``content.challenge_already_settled``.
          */
         put: operations["save_challenge_api_v1_console_content_topics__topic_id__challenge_put"];
         post?: never;

@@ -212,7 +212,7 @@ async def test_a_challenge_ranks_posts_in_its_window_and_settles_once(
 
     # Settled: no more edits.
     late = await save(client, staff, summer, rules="再改")
-    assert (late.status_code, late.json()["code"]) == (409, "content.challenge_settled")
+    assert (late.status_code, late.json()["code"]) == (409, "content.challenge_already_settled")
 
 
 async def test_bad_challenges_are_refused_and_change_nothing(

@@ -224,7 +224,7 @@ async def save_challenge(
     (ends before it starts, or in the past), ``content.prize_ranks_invalid`` (ranks not
     1..N), ``content.prize_empty``, ``content.prize_coupon_unknown``; 409
     ``content.challenge_started`` (start or prizes changed after the start),
-    ``content.challenge_settled``."""
+    ``content.challenge_already_settled``."""
     challenge = await service.save_challenge(session, topic_id, body)
     await record_audit(
         session,

@@ -133,7 +133,7 @@ class ChallengeStarted(Conflict):
 
 
 class ChallengeSettled(Conflict):
-    code = "content.challenge_settled"
+    code = "content.challenge_already_settled"
     title = "The challenge has been settled and can no longer change"
 
 

@@ -188,7 +188,7 @@ async def save_challenge(
     """Create or edit a topic's challenge. 400 when it ends before it starts or in the past,
     when prize ranks have a gap or repeat, a prize is empty or its coupon unknown; 409
     ``content.challenge_started`` when its start or prizes would change after it started,
-    ``content.challenge_settled`` once settled. All checked before anything is written."""
+    ``content.challenge_already_settled`` once settled. All checked before anything is written."""
     now = now or utcnow()
     topic = await _topic_row(session, topic_id)
     if body.ends_at <= body.starts_at:

@@ -5,11 +5,17 @@ a topic (种草), likes the post in the feed and comments on it; on another shop
 收藏 and 关注, and find it in the feed's 关注 tab and 我的收藏's 帖子 tab; the operator pins it
 in 种草与话题.
 A question with a banned word is 未通过 in 我的内容, where the shopper appeals (申诉) and it is
-审核中 again. Every page is scanned with axe and photographed (docs/screenshots)."""
+审核中 again. A topic run as a 话题挑战: the operator sets its window and prizes in the console,
+the shopper sees it on the topic page (进行中, the leaderboard, 我的排名), 参与挑战 opens the
+writer in the topic, 分享海报 draws a post's poster; once it ends the operator settles it
+(立即颁奖) and the topic page shows the winners (已颁奖). Every page is scanned with axe and
+photographed (docs/screenshots)."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
@@ -180,3 +186,100 @@ def test_questions_posts_and_appeals_through_the_shop_and_the_console(
     mine.get_by_role("button", name="申诉").click()
     expect(mine).to_contain_text("审核中")
     expect(mine).to_contain_text("已提交申诉")
+
+
+def _end_challenge(server: Server, topic_id: int) -> None:
+    """Advance the challenge's clock: it ended a second ago (the server's embedded SQLite keeps
+    naive UTC)."""
+    ended = (datetime.now(UTC) - timedelta(seconds=1)).replace(tzinfo=None)
+    with sqlite3.connect(server.data_dir / "shoplet.db", timeout=30) as db:
+        db.execute(
+            "UPDATE content_challenge SET ends_at = ? WHERE topic_id = ?",
+            (ended.isoformat(sep=" "), topic_id),
+        )
+
+
+def test_a_topic_challenge_and_a_post_poster_through_the_shop_and_the_console(
+    server: Server, owner: Staff, context: Any, phone: Any
+) -> None:
+    topic_name = f"挑战{RUN}"[:32]
+    created = server.http.post(
+        f"{API}/console/content/topics", headers=owner.auth, json={"name": topic_name}
+    )
+    assert created.status_code == 201, created.text
+    topic_id = created.json()["id"]
+    tokens = {
+        who: server.http.post(
+            f"{API}/auth/wechat-login", json={"code": f"test-challenge-{who}{RUN}"}
+        ).json()
+        for who in ("alice", "bob", "fan")
+    }
+    headers = {who: {"Authorization": f"Bearer {t['access_token']}"} for who, t in tokens.items()}
+
+    # The console: run the topic as a challenge (window, rules, prizes).
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/content/posts")
+    page.get_by_test_id("topic-table").locator("tr").filter(has_text=topic_name).get_by_role(
+        "link", name=f"话题挑战 {topic_name}"
+    ).click()
+    page.wait_for_url(re.compile(rf"/content/topics/{topic_id}/challenge"))
+    now = datetime.now(UTC) + timedelta(hours=8)  # Beijing time, as the console takes it
+    page.get_by_test_id("challenge-starts").fill(
+        (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    page.get_by_test_id("challenge-ends").fill(
+        (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    page.get_by_label("挑战规则").fill("晒出你的穿搭，点赞最多的获奖")
+    page.get_by_label("第1名积分").fill("300")
+    page.get_by_test_id("challenge-save").click()
+    expect(page.get_by_test_id("challenge-status")).to_have_text("进行中")
+    assert_accessible(page, "console-content-challenge")
+
+    alice_post = server.http.post(
+        f"{API}/posts",
+        json={"content": f"挑战作品 {RUN}", "topic_id": topic_id},
+        headers=headers["alice"],
+    ).json()
+    assert alice_post["status"] == "approved", alice_post
+    liked = server.http.put(f"{API}/posts/{alice_post['id']}/like", headers=headers["fan"])
+    assert liked.status_code == 200, liked.text
+    page.reload()
+    expect(page.get_by_test_id("challenge-board")).to_contain_text("第1名")
+
+    # The topic page: the challenge with 我的排名; 参与挑战 opens the writer in the topic.
+    write_shopper_session(phone, tokens["alice"])
+    phone.goto(page_url("posts", topic_id=topic_id))
+    card = phone.get_by_test_id("topic-challenge")
+    expect(card.get_by_test_id("challenge-status")).to_have_text("进行中")
+    expect(card.get_by_test_id("challenge-countdown")).to_contain_text("距结束")
+    expect(card.get_by_test_id("challenge-me")).to_contain_text("第1名")
+    expect(card).to_contain_text("300 积分")
+    _check(phone, "topic-challenge")
+    card.get_by_test_id("challenge-join").click()
+    phone.wait_for_url(re.compile(rf"/pkg-social/posts/write\?topic_id={topic_id}"))
+
+    # 分享海报 of the post: drawn by the server, shown to save.
+    phone.goto(page_url("post_detail", id=alice_post["id"]))
+    phone.get_by_test_id("post-poster").click()
+    poster = phone.get_by_test_id("post-poster-img")
+    expect(poster).to_be_visible()
+    expect(phone.get_by_role("dialog", name="分享海报")).to_be_visible()
+    _check(phone, "post-poster")
+
+    # It ends: the operator settles it, the topic page shows the winners.
+    _end_challenge(server, topic_id)
+    page.reload()
+    expect(page.get_by_test_id("challenge-status")).to_have_text("已结束")
+    page.get_by_test_id("challenge-settle").click()
+    expect(page.get_by_test_id("challenge-status")).to_have_text("已颁奖")
+    expect(page.get_by_test_id("challenge-board")).to_contain_text("300 积分")
+    assert_accessible(page, "console-content-challenge-settled")
+    phone.goto(page_url("posts", topic_id=topic_id))
+    card = phone.get_by_test_id("topic-challenge")
+    expect(card.get_by_test_id("challenge-status")).to_have_text("已颁奖")
+    expect(card.get_by_role("heading", name="获奖名单")).to_be_visible()
+    expect(card.get_by_test_id("challenge-board")).to_contain_text("第1名")
+    _check(phone, "topic-challenge-awarded")
+    phone.goto(page_url("my_content"))
+    expect(phone.get_by_role("region", name="回答提醒")).to_contain_text("话题挑战中获得第1名")

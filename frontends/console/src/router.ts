@@ -352,6 +352,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'content:manage', title: '种草与话题' },
       },
       {
+        path: 'content/topics/:id/challenge',
+        name: 'content-challenge',
+        component: () => import('@/views/content/ChallengeView.vue'),
+        props: true,
+        meta: { permission: 'content:manage', title: '话题挑战' },
+      },
+      {
         path: 'content/subscribe-messages',
         name: 'subscribe-messages',
         component: () => import('@/views/content/SubscribeMessagesView.vue'),

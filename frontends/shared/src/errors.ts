@@ -487,6 +487,14 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'content.product_unknown': '只能关联在售商品（最多 6 件）',
   'content.not_public': '内容审核中或已删除，暂不能操作',
   'content.changed': '内容状态已变化，请刷新后重试',
+  'content.challenge_not_found': '该话题没有挑战活动',
+  'content.challenge_window_invalid': '结束时间须晚于开始时间，且在当前时间之后',
+  'content.prize_ranks_invalid': '奖项名次须从第 1 名起连续、不重复',
+  'content.prize_empty': '每个奖项须设置积分或优惠券',
+  'content.prize_coupon_unknown': '奖品优惠券不存在',
+  'content.challenge_started': '挑战已开始，开始时间和奖品不能再修改',
+  'content.challenge_already_settled': '挑战已颁奖，不能再修改',
+  'content.challenge_not_ended': '挑战尚未结束，暂不能颁奖',
 
   // Search by photo
   'search.image_invalid': '请上传 JPG、PNG 或 WebP 格式的照片',

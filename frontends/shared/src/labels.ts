@@ -402,6 +402,7 @@ export const POINTS_REASON_LABELS: Labels = {
   mall: '积分兑换',
   review: '评价奖励',
   achievement: '成就奖励',
+  challenge: '话题挑战奖励',
 }
 
 /** The points words of 我的积分, 签到 and the checkout. */
@@ -2831,6 +2832,33 @@ export const WECOM_WELCOME_STATUS_LABELS: Labels = {
 }
 
 /** Every status glossary, for checks that no screen spells a status by hand. */
+/** A topic challenge's status (`status` of 话题挑战; the backend's CHALLENGE_STATUSES). */
+export const CHALLENGE_STATUS_LABELS: Labels = {
+  upcoming: '未开始',
+  running: '进行中',
+  ended: '已结束',
+  awarded: '已颁奖',
+}
+
+/** The words of a topic challenge (话题挑战) on the topic page and in the console. */
+export const CHALLENGE_LABELS = {
+  title: '话题挑战',
+  join: '参与挑战',
+  rules: '挑战规则',
+  prizes: '挑战奖品',
+  leaderboard: '排行榜',
+  myRank: '我的排名',
+  noRank: '暂未上榜',
+  winners: '获奖名单',
+  startsIn: '距开始',
+  endsIn: '距结束',
+  ended: '挑战已结束，等待颁奖',
+  likes: '赞',
+  points: '积分',
+  coupon: '优惠券',
+  rank: (n: number): string => `第${n}名`,
+} as const
+
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   order: ORDER_STATUS_LABELS,
   aftersale: AFTERSALE_STATUS_LABELS,
@@ -2867,4 +2895,5 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   wecomBroadcast: WECOM_BROADCAST_STATUS_LABELS,
   wecomRecipient: WECOM_RECIPIENT_STATUS_LABELS,
   wecomWelcome: WECOM_WELCOME_STATUS_LABELS,
+  challenge: CHALLENGE_STATUS_LABELS,
 }

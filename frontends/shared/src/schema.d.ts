@@ -2159,6 +2159,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/content/topics/{topic_id}/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Challenge
+         * @description A topic's challenge with its live leaderboard (top 20) or its winners once settled.
+         */
+        get: operations["get_challenge_api_v1_console_content_topics__topic_id__challenge_get"];
+        /**
+         * Save Challenge
+         * @description Run the topic as a challenge, or edit it: 400 ``content.challenge_window_invalid``
+         *     (ends before it starts, or in the past), ``content.prize_ranks_invalid`` (ranks not
+         *     1..N), ``content.prize_empty``, ``content.prize_coupon_unknown``; 409
+         *     ``content.challenge_started`` (start or prizes changed after the start),
+         *     ``content.challenge_already_settled``.
+         */
+        put: operations["save_challenge_api_v1_console_content_topics__topic_id__challenge_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/topics/{topic_id}/challenge/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle Challenge
+         * @description 颁奖 now rather than at the job's next run (409 ``content.challenge_not_ended`` before
+         *     the end); settling twice grants once (``settled`` false the second time).
+         */
+        post: operations["settle_challenge_api_v1_console_content_topics__topic_id__challenge_settle_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/coupon-templates": {
         parameters: {
             query?: never;
@@ -9923,6 +9972,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/posts/{post_id}/poster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Poster
+         * @description 分享海报 (PNG) of a public post: its first image, opening words, author and topic, the
+         *     sharer, and the mini-program code of the post (``client=mp``) or a QR code of its H5 page
+         *     (``client=h5``); drawn once per content. 404 ``content.post_not_found``.
+         */
+        post: operations["post_poster_api_v1_posts__post_id__poster_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -10982,6 +11053,28 @@ export interface paths {
         };
         /** Topic */
         get: operations["topic_api_v1_topics__topic_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/topics/{topic_id}/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Topic Challenge
+         * @description 话题挑战 of a topic: window, rules, prizes, the top 10 (likes of approved posts written
+         *     in the window, counted until the end; ties: the earlier post; one rank per shopper), your
+         *     rank when signed in, and the winners once settled. 404 ``content.challenge_not_found``.
+         */
+        get: operations["topic_challenge_api_v1_topics__topic_id__challenge_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -14217,6 +14310,45 @@ export interface components {
             /** Valid To */
             valid_to: string | null;
         };
+        /** Challenge */
+        Challenge: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Leaderboard
+             * @description the top 10 now (the final ranks once settled)
+             */
+            leaderboard: components["schemas"]["RankEntry"][];
+            /** @description the viewer's rank (signed in) */
+            me: components["schemas"]["MyRank"] | null;
+            /** Prizes */
+            prizes: components["schemas"]["Prize"][];
+            /** Rules */
+            rules: string;
+            /** Settled At */
+            settled_at: string | null;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "upcoming" | "running" | "ended" | "awarded";
+            /** Topic Id */
+            topic_id: number;
+            /** Topic Name */
+            topic_name: string;
+            /** Winners */
+            winners: components["schemas"]["Winner"][];
+        };
         /** ChallengeCodeSent */
         ChallengeCodeSent: {
             /** Expires In */
@@ -14264,10 +14396,40 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ChallengeSettlement */
+        ChallengeSettlement: {
+            /**
+             * Settled
+             * @description false: it had been settled before (nothing granted now)
+             */
+            settled: boolean;
+            /** Winners */
+            winners: components["schemas"]["Winner"][];
+        };
         /** ChallengeVerify */
         ChallengeVerify: {
             /** Code */
             code: string;
+        };
+        /** ChallengeWrite */
+        ChallengeWrite: {
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Prizes */
+            prizes: components["schemas"]["PrizeWrite"][];
+            /**
+             * Rules
+             * @default
+             */
+            rules: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
         };
         /**
          * Chart
@@ -19850,6 +20012,18 @@ export interface components {
              */
             status: "pending" | "approved" | "rejected" | "removed";
         };
+        /** MyRank */
+        MyRank: {
+            /** Likes */
+            likes: number;
+            /** Post Id */
+            post_id: number | null;
+            /**
+             * Rank
+             * @description null: no approved post in the window yet
+             */
+            rank: number | null;
+        };
         /** NearbyStore */
         NearbyStore: {
             /** Address */
@@ -19905,14 +20079,19 @@ export interface components {
             id: number;
             /** Is Read */
             is_read: boolean;
-            /** Kind */
+            /**
+             * Kind
+             * @description ``answer`` (question and product set) or ``challenge`` (topic)
+             */
             kind: string;
             /** Product Id */
-            product_id: number;
+            product_id: number | null;
             /** Question Id */
-            question_id: number;
+            question_id: number | null;
             /** Text */
             text: string;
+            /** Topic Id */
+            topic_id: number | null;
         };
         /** NoticeOut */
         NoticeOut: {
@@ -21796,6 +21975,29 @@ export interface components {
              */
             source: string;
         };
+        /** Prize */
+        Prize: {
+            /** Coupon Name */
+            coupon_name: string | null;
+            /** Coupon Template Id */
+            coupon_template_id: number | null;
+            /** Points */
+            points: number;
+            /** Rank */
+            rank: number;
+        };
+        /** PrizeWrite */
+        PrizeWrite: {
+            /** Coupon Template Id */
+            coupon_template_id?: number | null;
+            /**
+             * Points
+             * @default 0
+             */
+            points: number;
+            /** Rank */
+            rank: number;
+        };
         /** ProductAdmin */
         ProductAdmin: {
             /**
@@ -22618,6 +22820,19 @@ export interface components {
             sort_order: number;
             /** Title */
             title: string;
+        };
+        /** RankEntry */
+        RankEntry: {
+            /** Likes */
+            likes: number;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+            /** Post Id */
+            post_id: number;
+            /** Rank */
+            rank: number;
         };
         /** RateOverride */
         RateOverride: {
@@ -26544,6 +26759,28 @@ export interface components {
              * @default
              */
             text: string;
+        };
+        /** Winner */
+        Winner: {
+            /**
+             * Coupon Skipped
+             * @description promotions' code when the coupon could not be given (quota, expiry)
+             */
+            coupon_skipped: string | null;
+            /** Coupon Template Id */
+            coupon_template_id: number | null;
+            /** Likes */
+            likes: number;
+            /** Member Id */
+            member_id: number;
+            /** Nickname */
+            nickname: string;
+            /** Points */
+            points: number;
+            /** Post Id */
+            post_id: number;
+            /** Rank */
+            rank: number;
         };
         /** WithdrawalAdmin */
         WithdrawalAdmin: {
@@ -36050,6 +36287,295 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_challenge_api_v1_console_content_topics__topic_id__challenge_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Challenge"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_challenge_api_v1_console_content_topics__topic_id__challenge_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChallengeWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Challenge"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    settle_challenge_api_v1_console_content_topics__topic_id__challenge_settle_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChallengeSettlement"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -70987,6 +71513,105 @@ export interface operations {
             };
         };
     };
+    post_poster_api_v1_posts__post_id__poster_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                post_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PosterRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePoster"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     list_products_api_v1_products_get: {
         parameters: {
             query?: {
@@ -74324,6 +74949,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Topic"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    topic_challenge_api_v1_topics__topic_id__challenge_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Challenge"];
                 };
             };
             /** @description Problem details (RFC 9457) */

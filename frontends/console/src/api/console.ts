@@ -363,6 +363,12 @@ export const consoleApi = {
     call<Res<O['createContentTopic']>>(OPS.createContentTopic, { body }),
   updateContentTopic: (id: number, body: Body<O['updateContentTopic']>) =>
     call<Res<O['updateContentTopic']>>(OPS.updateContentTopic, { params: { topic_id: id }, body }),
+  getTopicChallenge: (id: number) =>
+    call<Res<O['getTopicChallenge']>>(OPS.getTopicChallenge, { params: { topic_id: id } }),
+  saveTopicChallenge: (id: number, body: Body<O['saveTopicChallenge']>) =>
+    call<Res<O['saveTopicChallenge']>>(OPS.saveTopicChallenge, { params: { topic_id: id }, body }),
+  settleTopicChallenge: (id: number) =>
+    call<Res<O['settleTopicChallenge']>>(OPS.settleTopicChallenge, { params: { topic_id: id } }),
   listContentPosts: (query: Q<O['listContentPosts']> = {}) =>
     call<Res<O['listContentPosts']>>(OPS.listContentPosts, { query }),
   pinContentPost: (id: number, body: Body<O['pinContentPost']>) =>

@@ -121,6 +121,10 @@ export const api = {
   posts: {
     topics: () => call('listTopics', { auth: false }),
     topic: (topicId) => call('getTopic', { params: { topic_id: topicId }, auth: false }),
+    // 话题挑战 of a topic (404 content.challenge_not_found when it runs none); signed in, with 我的排名.
+    challenge: (topicId) => call('topicChallenge', { params: { topic_id: topicId } }),
+    // 分享海报 (PNG URL) of a public post: client 'mp' carries the mini-program code, 'h5' a QR code.
+    poster: (postId, client) => call('postPoster', { params: { post_id: postId }, body: { client } }),
     // The feed: { pinned, items, next_cursor }; query { topic_id, sort: latest | hot, cursor }.
     feed: (query) => call('postFeed', { query }),
     get: (postId) => call('getPost', { params: { post_id: postId } }),

@@ -17,10 +17,12 @@ from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
+from shoplet.integrations.setup import IntegrationsDep
 from shoplet.modules.content import service
 from shoplet.modules.content.errors import ImageInvalid, ImageTooLarge
 from shoplet.modules.content.schemas import (
     AnswerCreate,
+    Challenge,
     Comment,
     CommentCreate,
     FavoriteResult,
@@ -35,6 +37,7 @@ from shoplet.modules.content.schemas import (
     Notice,
     Post,
     PostCreate,
+    PosterRequest,
     PostImage,
     QaSummary,
     Question,
@@ -43,6 +46,7 @@ from shoplet.modules.content.schemas import (
 )
 from shoplet.modules.members.public import CurrentMember, OptionalMember
 from shoplet.modules.moderation.public import screen
+from shoplet.modules.social.public import SharePoster
 
 router = APIRouter(tags=["content"])
 
@@ -169,6 +173,17 @@ async def topic(topic_id: PathId, session: DbSession) -> Topic:
     return await service.topic(session, topic_id)
 
 
+@router.get("/topics/{topic_id}/challenge", responses=problem_responses(404))
+async def topic_challenge(
+    topic_id: PathId, session: DbSession, member: OptionalMember, response: Response
+) -> Challenge:
+    """话题挑战 of a topic: window, rules, prizes, the top 10 (likes of approved posts written
+    in the window, counted until the end; ties: the earlier post; one rank per shopper), your
+    rank when signed in, and the winners once settled. 404 ``content.challenge_not_found``."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.challenge(session, topic_id, viewer=member.id if member else None)
+
+
 @router.get("/posts", responses=problem_responses(400, 401, 404))
 async def feed(
     *,
@@ -222,6 +237,33 @@ async def get_post(
     response.headers["Cache-Control"] = NO_STORE
     view: MyPost | Post = await service.post(session, post_id, member.id if member else None)
     return view
+
+
+@router.post(
+    "/posts/{post_id}/poster",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 404, 429, 503),
+)
+async def post_poster(
+    *,
+    post_id: PathId,
+    body: PosterRequest,
+    member: CurrentMember,
+    ctx: Ctx,
+    integrations: IntegrationsDep,
+    request: Request,
+) -> SharePoster:
+    """分享海报 (PNG) of a public post: its first image, opening words, author and topic, the
+    sharer, and the mini-program code of the post (``client=mp``) or a QR code of its H5 page
+    (``client=h5``); drawn once per content. 404 ``content.post_not_found``."""
+    return await service.post_poster(
+        ctx,
+        integrations.wxacode,
+        member_id=member.id,
+        post_id=post_id,
+        platform=body.client,
+        h5_origin=str(request.base_url),
+    )
 
 
 @router.put("/posts/{post_id}/like", responses=problem_responses(401, 404, 409))

@@ -1,5 +1,6 @@
 """Console routes of content (``content:manage``): 问答 (answer as the shop, remove), 话题
-(topics) and 种草 (posts: pin, remove; comments: remove). Moderation of the texts and images is
+(topics and their 话题挑战: window, prizes, live leaderboard, settlement) and 种草 (posts: pin,
+remove; comments: remove). Moderation of the texts and images is
 the shared queue (内容审核). Every change is an audit entry in the same transaction."""
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from shoplet.core.schemas import Page
 from shoplet.modules.content import service
 from shoplet.modules.content.schemas import (
     AnswerCreate,
+    Challenge,
+    ChallengeSettlement,
+    ChallengeWrite,
     ContentStatus,
     PinWrite,
     PostAdmin,
@@ -200,3 +204,58 @@ async def pin_post(
         origin_of(request),
     )
     return post
+
+
+@router.get("/content/topics/{topic_id}/challenge", responses=problem_responses(404))
+async def get_challenge(topic_id: PathId, _: ContentManager, session: DbSession) -> Challenge:
+    """A topic's challenge with its live leaderboard (top 20) or its winners once settled."""
+    return await service.challenge(session, topic_id, viewer=None, limit=20, include_closed=True)
+
+
+@router.put("/content/topics/{topic_id}/challenge", responses=problem_responses(400, 404, 409))
+async def save_challenge(
+    topic_id: PathId,
+    body: ChallengeWrite,
+    staff: ContentManager,
+    request: Request,
+    session: DbSession,
+) -> Challenge:
+    """Run the topic as a challenge, or edit it: 400 ``content.challenge_window_invalid``
+    (ends before it starts, or in the past), ``content.prize_ranks_invalid`` (ranks not
+    1..N), ``content.prize_empty``, ``content.prize_coupon_unknown``; 409
+    ``content.challenge_started`` (start or prizes changed after the start),
+    ``content.challenge_already_settled``."""
+    challenge = await service.save_challenge(session, topic_id, body)
+    await record_audit(
+        session,
+        staff,
+        "content.challenge_save",
+        f"topic:{topic_id}",
+        {
+            "challenge_id": challenge.id,
+            "starts_at": challenge.starts_at.isoformat(),
+            "ends_at": challenge.ends_at.isoformat(),
+            "prizes": [p.model_dump() for p in challenge.prizes],
+        },
+        origin_of(request),
+    )
+    return challenge
+
+
+@router.post("/content/topics/{topic_id}/challenge/settle", responses=problem_responses(404, 409))
+async def settle_challenge(
+    topic_id: PathId, staff: ContentManager, request: Request, session: DbSession
+) -> ChallengeSettlement:
+    """颁奖 now rather than at the job's next run (409 ``content.challenge_not_ended`` before
+    the end); settling twice grants once (``settled`` false the second time)."""
+    result = await service.settle_topic(session, topic_id)
+    if result.settled:
+        await record_audit(
+            session,
+            staff,
+            "content.challenge_settle",
+            f"topic:{topic_id}",
+            {"winners": [w.member_id for w in result.winners]},
+            origin_of(request),
+        )
+    return result

@@ -105,3 +105,43 @@ class ContentChanged(Conflict):
 class FeedExpired(BadRequest):
     code = "content.feed_expired"
     title = "This feed's order has expired: load it again"
+
+
+class ChallengeNotFound(NotFound):
+    code = "content.challenge_not_found"
+    title = "This topic runs no challenge"
+
+
+class ChallengeWindowInvalid(BadRequest):
+    code = "content.challenge_window_invalid"
+    title = "A challenge must end after it starts, and end in the future"
+
+
+class PrizeRanksInvalid(BadRequest):
+    code = "content.prize_ranks_invalid"
+    title = "Prize ranks must be 1, 2, 3, … with no gap and no repeat"
+
+
+class PrizeEmpty(BadRequest):
+    code = "content.prize_empty"
+    title = "Every prize gives points, a coupon, or both"
+
+
+class PrizeCouponUnknown(BadRequest):
+    code = "content.prize_coupon_unknown"
+    title = "The prize's coupon does not exist"
+
+
+class ChallengeStarted(Conflict):
+    code = "content.challenge_started"
+    title = "The challenge has started: its start and prizes can no longer change"
+
+
+class ChallengeSettled(Conflict):
+    code = "content.challenge_already_settled"
+    title = "The challenge has been settled and can no longer change"
+
+
+class ChallengeNotEnded(Conflict):
+    code = "content.challenge_not_ended"
+    title = "The challenge has not ended yet"

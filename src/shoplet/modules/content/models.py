@@ -31,6 +31,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shoplet.core.db import Base, BigId
 
 STATUSES = ("pending", "approved", "rejected", "removed")
+# A challenge's status, derived from the clock and ``settled_at`` (never stored):
+# 未开始, 进行中, 已结束 (waiting to be settled), 已颁奖.
+CHALLENGE_STATUSES = ("upcoming", "running", "ended", "awarded")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -213,7 +216,8 @@ class Follow(Base):
 
 
 class Notice(Base):
-    """What a shopper is told in 我的内容: their question was answered (once per answer)."""
+    """What a shopper is told in 我的内容: their question was answered (once per answer), they
+    won a topic challenge (once per winner row)."""
 
     __tablename__ = "content_notice"
     __table_args__ = (
@@ -225,8 +229,76 @@ class Notice(Base):
     member_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))
     ref_id: Mapped[int] = mapped_column(BigInteger)
-    question_id: Mapped[int] = mapped_column(BigInteger)
-    product_id: Mapped[int] = mapped_column(BigInteger)
+    # An answer's notice leads to its question; a challenge prize's (``kind`` ``challenge``,
+    # ``ref_id`` the winner row) to its topic.
+    question_id: Mapped[int | None] = mapped_column(BigInteger)
+    product_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(String(200))
     is_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Challenge(Base):
+    """A topic run as a challenge (话题挑战): posts of the topic written in
+    [``starts_at``, ``ends_at``) and approved rank by the likes they got before ``ends_at``
+    (ties: the earlier post), one rank per member. ``settled_at`` is set once, by the one
+    conditional UPDATE that settles it (winners and prizes in the same transaction)."""
+
+    __tablename__ = "content_challenge"
+    __table_args__ = (
+        UniqueConstraint("topic_id"),
+        CheckConstraint("ends_at > starts_at", name="window_ordered"),
+        Index("ix_content_challenge_settled_at_ends_at", "settled_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(BigInteger)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    rules: Mapped[str] = mapped_column(String(1000))
+    settled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ChallengePrize(Base):
+    """The prize of one rank: points (loyalty) and/or one coupon (promotions' template)."""
+
+    __tablename__ = "content_challenge_prize"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "rank"),
+        CheckConstraint("rank >= 1", name="rank_positive"),
+        CheckConstraint("points >= 0", name="points_non_negative"),
+        CheckConstraint("points > 0 OR coupon_template_id IS NOT NULL", name="not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(BigInteger)
+    rank: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    coupon_template_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ChallengeWinner(Base):
+    """A settled rank: who won it with which post, and what was granted (``coupon_skipped``:
+    promotions' code when the coupon could not be given, e.g. its quota ran out)."""
+
+    __tablename__ = "content_challenge_winner"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "rank"),
+        UniqueConstraint("challenge_id", "member_id"),
+        Index("ix_content_challenge_winner_member_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(BigInteger)
+    rank: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    nickname: Mapped[str] = mapped_column(String(32))
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    likes: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    coupon_template_id: Mapped[int | None] = mapped_column(BigInteger)
+    coupon_skipped: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]

@@ -13,6 +13,9 @@ from shoplet.core import merge
 from shoplet.core.db import claim_unused
 from shoplet.modules.content.models import (
     Answer,
+    Challenge,
+    ChallengePrize,
+    ChallengeWinner,
     Comment,
     Follow,
     Like,
@@ -606,3 +609,188 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
         session, Follow.followee_id, from_id, into_id, key=(Follow.follower_id,)
     )
     return moved
+
+
+# -- 话题挑战 ---------------------------------------------------------------------------------
+
+
+async def challenge_of_topic(session: AsyncSession, topic_id: int) -> Challenge | None:
+    stmt = select(Challenge).where(Challenge.topic_id == topic_id)
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def challenge(session: AsyncSession, challenge_id: int) -> Challenge | None:
+    stmt = select(Challenge).where(Challenge.id == challenge_id)
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def insert_challenge(session: AsyncSession, values: Mapping[str, Any]) -> int | None:
+    """One challenge per topic: a concurrent second create inserts nothing (None)."""
+    stmt = (
+        _insert(session, Challenge)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["topic_id"])
+        .returning(Challenge.id)
+    )
+    new_id: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    return new_id
+
+
+async def update_challenge(
+    session: AsyncSession,
+    challenge_id: int,
+    values: Mapping[str, Any],
+    *,
+    unstarted_before: Any | None,
+) -> bool:
+    """Edit an unsettled challenge; with ``unstarted_before`` only while it has not started by
+    then (its start and prizes are frozen once it runs): a settlement or the start meanwhile
+    leaves it unchanged (False)."""
+    stmt = update(Challenge).where(Challenge.id == challenge_id, Challenge.settled_at.is_(None))
+    if unstarted_before is not None:
+        stmt = stmt.where(Challenge.starts_at > unstarted_before)
+    result = await session.execute(stmt.values(**values).returning(Challenge.id))
+    return result.scalar_one_or_none() is not None
+
+
+async def prizes(session: AsyncSession, challenge_id: int) -> list[ChallengePrize]:
+    stmt = (
+        select(ChallengePrize)
+        .where(ChallengePrize.challenge_id == challenge_id)
+        .order_by(ChallengePrize.rank)
+    )
+    return list(await session.scalars(_fresh(stmt)))
+
+
+async def replace_prizes(
+    session: AsyncSession, challenge_id: int, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    await session.execute(delete(ChallengePrize).where(ChallengePrize.challenge_id == challenge_id))
+    if rows:
+        await session.execute(
+            _insert(session, ChallengePrize).values(
+                [dict(r, challenge_id=challenge_id) for r in rows]
+            )
+        )
+
+
+def _ranked(challenge: Challenge) -> Any:
+    """Every member's best post of the challenge: approved, written in the window, by the likes
+    it got before the end (ties: the earlier post); ``place`` 1, 2, … over members."""
+    likes = (
+        select(func.count(Like.id))
+        .where(
+            Like.subject_type == "post",
+            Like.subject_id == Post.id,
+            Like.created_at < challenge.ends_at,
+        )
+        .correlate(Post)
+        .scalar_subquery()
+    )
+    scored = (
+        select(
+            Post.id.label("post_id"),
+            Post.member_id.label("member_id"),
+            Post.nickname.label("nickname"),
+            Post.created_at.label("created_at"),
+            likes.label("likes"),
+        )
+        .where(
+            Post.topic_id == challenge.topic_id,
+            Post.status == "approved",
+            Post.created_at >= challenge.starts_at,
+            Post.created_at < challenge.ends_at,
+        )
+        .subquery()
+    )
+    order = (scored.c.likes.desc(), scored.c.created_at, scored.c.post_id)
+    best = select(
+        scored,
+        func.row_number().over(partition_by=scored.c.member_id, order_by=order).label("nth"),
+    ).subquery()
+    ordered = (best.c.likes.desc(), best.c.created_at, best.c.post_id)
+    return (
+        select(
+            best.c.post_id,
+            best.c.member_id,
+            best.c.nickname,
+            best.c.likes,
+            func.row_number().over(order_by=ordered).label("place"),
+        )
+        .where(best.c.nth == 1)
+        .subquery()
+    )
+
+
+async def leaderboard(
+    session: AsyncSession, challenge: Challenge, limit: int
+) -> list[tuple[int, int, int, str, int]]:
+    """(place, member_id, post_id, nickname, likes) of the top ``limit``."""
+    ranked = _ranked(challenge)
+    rows = await session.execute(
+        select(
+            ranked.c.place, ranked.c.member_id, ranked.c.post_id, ranked.c.nickname, ranked.c.likes
+        )
+        .order_by(ranked.c.place)
+        .limit(limit)
+    )
+    return [(int(p), int(m), int(i), str(n), int(k)) for p, m, i, n, k in rows.all()]
+
+
+async def rank_of(
+    session: AsyncSession, challenge: Challenge, member_id: int
+) -> tuple[int, int, int] | None:
+    """(place, post_id, likes) of a member, or None without a counting post."""
+    ranked = _ranked(challenge)
+    row = (
+        await session.execute(
+            select(ranked.c.place, ranked.c.post_id, ranked.c.likes).where(
+                ranked.c.member_id == member_id
+            )
+        )
+    ).first()
+    return (int(row[0]), int(row[1]), int(row[2])) if row is not None else None
+
+
+async def claim_settlement(session: AsyncSession, challenge_id: int, now: Any) -> bool:
+    """The one conditional UPDATE that settles a challenge: True for exactly one caller,
+    whatever settlers run at once (a concurrent one waits on the row, then finds it settled;
+    if the winner rolls back, the next one settles)."""
+    stmt = (
+        update(Challenge)
+        .where(
+            Challenge.id == challenge_id,
+            Challenge.settled_at.is_(None),
+            Challenge.ends_at <= now,
+        )
+        .values(settled_at=now, updated_at=now)
+        .returning(Challenge.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def insert_winner(session: AsyncSession, values: Mapping[str, Any]) -> int:
+    row = ChallengeWinner(**values)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def winners(session: AsyncSession, challenge_id: int) -> list[ChallengeWinner]:
+    stmt = (
+        select(ChallengeWinner)
+        .where(ChallengeWinner.challenge_id == challenge_id)
+        .order_by(ChallengeWinner.rank)
+    )
+    return list(await session.scalars(_fresh(stmt)))
+
+
+async def due_challenges(session: AsyncSession, now: Any, limit: int = 100) -> list[int]:
+    """Ended, unsettled challenges, the longest-ended first."""
+    stmt = (
+        select(Challenge.id)
+        .where(Challenge.settled_at.is_(None), Challenge.ends_at <= now)
+        .order_by(Challenge.ends_at, Challenge.id)
+        .limit(limit)
+    )
+    return [int(i) for i in (await session.scalars(stmt)).all()]

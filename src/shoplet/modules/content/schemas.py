@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
@@ -38,6 +38,10 @@ class PostCreate(RequestModel):
 
 class CommentCreate(RequestModel):
     content: Text
+
+
+class PosterRequest(RequestModel):
+    client: Literal["h5", "mp"]
 
 
 class TopicWrite(RequestModel):
@@ -173,9 +177,10 @@ class MyComment(Comment):
 
 class Notice(ResponseModel):
     id: int
-    kind: str
-    question_id: int
-    product_id: int
+    kind: str = Field(description="``answer`` (question and product set) or ``challenge`` (topic)")
+    question_id: int | None
+    product_id: int | None
+    topic_id: int | None
     text: str
     is_read: bool
     created_at: datetime
@@ -195,3 +200,75 @@ class QuestionAdmin(ResponseModel):
 
 class PostAdmin(Post):
     status: ContentStatus
+
+
+# -- 话题挑战 ---------------------------------------------------------------------------------
+
+ChallengeStatus = Literal["upcoming", "running", "ended", "awarded"]
+# Strict bodies refuse strings for datetimes; clients send ISO 8601 with an offset.
+When = Annotated[AwareDatetime, Field(strict=False)]
+MAX_PRIZES = 20
+
+
+class PrizeWrite(RequestModel):
+    rank: Annotated[int, Field(ge=1, le=MAX_PRIZES)]
+    points: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    coupon_template_id: Id | None = None
+
+
+class ChallengeWrite(RequestModel):
+    starts_at: When
+    ends_at: When
+    rules: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    prizes: list[PrizeWrite] = Field(min_length=1, max_length=MAX_PRIZES)
+
+
+class Prize(ResponseModel):
+    rank: int
+    points: int
+    coupon_template_id: int | None
+    coupon_name: str | None
+
+
+class RankEntry(ResponseModel):
+    rank: int
+    member_id: int
+    nickname: str
+    post_id: int
+    likes: int
+
+
+class Winner(RankEntry):
+    points: int
+    coupon_template_id: int | None
+    coupon_skipped: str | None = Field(
+        description="promotions' code when the coupon could not be given (quota, expiry)"
+    )
+
+
+class MyRank(ResponseModel):
+    rank: int | None = Field(description="null: no approved post in the window yet")
+    likes: int
+    post_id: int | None
+
+
+class Challenge(ResponseModel):
+    id: int
+    topic_id: int
+    topic_name: str
+    status: ChallengeStatus
+    starts_at: datetime
+    ends_at: datetime
+    rules: str
+    prizes: list[Prize]
+    leaderboard: list[RankEntry] = Field(
+        description="the top 10 now (the final ranks once settled)"
+    )
+    winners: list[Winner]
+    me: MyRank | None = Field(description="the viewer's rank (signed in)")
+    settled_at: datetime | None
+
+
+class ChallengeSettlement(ResponseModel):
+    settled: bool = Field(description="false: it had been settled before (nothing granted now)")
+    winners: list[Winner]

@@ -1,11 +1,14 @@
-"""Content handlers: moderation's later decisions (WeChat's image verdicts, the human queue,
-appeals) applied to questions, answers, posts and comments."""
+"""Content handlers and jobs: moderation's later decisions (WeChat's image verdicts, the human
+queue, appeals) applied to questions, answers, posts and comments; ``content.settle_challenges``
+settles ended topic challenges (once each, however many workers run it)."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.context import AppContext
 from shoplet.core.events import Event, subscriber
+from shoplet.core.jobs import periodic
 from shoplet.modules.content import service
 from shoplet.modules.moderation.public import DECIDED
 
@@ -21,3 +24,11 @@ async def apply_moderation(event: Event, session: AsyncSession) -> None:
         row_id=int(event.payload["subject_id"]),
         status=str(event.payload["status"]),
     )
+
+
+SETTLE_JOB = "content.settle_challenges"
+
+
+@periodic(every_seconds=60, name=SETTLE_JOB)
+async def settle_challenges(ctx: AppContext) -> None:
+    await service.settle_due(ctx.sessionmaker)

@@ -38,6 +38,7 @@ REASONS = (
     "mall",  # spend: a points-mall exchange (a coupon)
     "review",  # earn: a product review; reverse: the review was hidden
     "achievement",  # earn: an achievement unlocked (once per member and achievement)
+    "challenge",  # earn: a topic challenge's prize (once per challenge and rank)
 )
 
 

@@ -11,6 +11,7 @@
   :func:`award_review_points` / :func:`take_back_review_points` (评价奖励 with its daily cap);
 - achievements: ``SIGNED_IN`` and :func:`longest_signin_streaks` (streak badges),
   :func:`award_achievement_points` (a badge's reward, once per member and badge);
+- content's topic challenges: :func:`award_prize_points` (a rank's points, once per ref);
 - the points mall: :func:`spend` for a mall order's points (ref ``order:<no>``, so they come
   back on cancel and full refund like any order's), :func:`spend_in_mall` for a coupon.
 
@@ -26,6 +27,7 @@ from shoplet.modules.loyalty.achievement_points import award_achievement_points
 from shoplet.modules.loyalty.economy import PointsEconomy, points_economy
 from shoplet.modules.loyalty.errors import InsufficientPoints, PointsOverCap, ProgrammeDisabled
 from shoplet.modules.loyalty.events import POINTS_CHANGED, SIGNED_IN
+from shoplet.modules.loyalty.prize_points import award_prize_points
 from shoplet.modules.loyalty.programme import review_growth
 from shoplet.modules.loyalty.repository import longest_signin_streaks, order_points
 from shoplet.modules.loyalty.repository import move_member as _move_member
@@ -47,6 +49,7 @@ __all__ = [
     "PointsQuote",
     "ProgrammeDisabled",
     "award_achievement_points",
+    "award_prize_points",
     "award_review_points",
     "longest_signin_streaks",
     "order_points",

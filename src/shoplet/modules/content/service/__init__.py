@@ -18,7 +18,15 @@ from shoplet.modules.content.service._common import (
     like,
     remove,
 )
+from shoplet.modules.content.service.challenges import (
+    challenge,
+    save_challenge,
+    settle,
+    settle_due,
+    settle_topic,
+)
 from shoplet.modules.content.service.follows import favorite, favorites, follow
+from shoplet.modules.content.service.posters import post_poster
 from shoplet.modules.content.service.posts import (
     comment,
     comments,
@@ -52,6 +60,7 @@ __all__ = [
     "answer",
     "apply_moderation",
     "ask",
+    "challenge",
     "checked_text",
     "comment",
     "comments",
@@ -70,11 +79,16 @@ __all__ = [
     "notices",
     "pin",
     "post",
+    "post_poster",
     "product_questions",
     "qa_summary",
     "question_answers_admin",
     "read_notices",
     "remove",
+    "save_challenge",
+    "settle",
+    "settle_due",
+    "settle_topic",
     "topic",
     "topics",
     "update_topic",

@@ -265,6 +265,7 @@ async def notices(session: AsyncSession, member_id: int) -> list[Notice]:
             kind=n.kind,
             question_id=n.question_id,
             product_id=n.product_id,
+            topic_id=n.topic_id,
             text=n.text,
             is_read=n.is_read,
             created_at=n.created_at,

@@ -229,7 +229,7 @@ class CardContent:
     """A card poster (an unlocked badge, …): a picture on a tinted field, a title, a subtitle,
     up to three lines of text, the sharer and the code."""
 
-    picture: bytes  # PNG, drawn square in the top part
+    picture: bytes | None  # PNG/JPEG/WebP, cropped to its centre square, drawn in the top part
     accent: tuple[int, int, int]
     title: str
     subtitle: str
@@ -253,6 +253,10 @@ def render_card(content: CardContent) -> bytes:
     picture = decode(content.picture)
     if picture is not None:
         side = 460
+        # A photo (a post's first image) keeps its proportions: its centre square is drawn.
+        edge = min(picture.width, picture.height)
+        left, top = (picture.width - edge) // 2, (picture.height - edge) // 2
+        picture = picture.crop((left, top, left + edge, top + edge))
         picture = picture.resize((side, side), Image.Resampling.LANCZOS)
         poster.alpha_composite(picture, ((WIDTH - side) // 2, 90))
     draw.text((WIDTH // 2, 640), content.title, fill=INK, font=_font(48), anchor="mm")

@@ -537,21 +537,28 @@ async def make_poster(
     )
 
 
+HOME_PAGE = "pages/index/index"
+
+
 @dataclass(frozen=True, slots=True)
 class CardPoster:
     """What a card poster shows (see ``poster.CardContent``); ``key`` names it for the cache
-    (a card is drawn once per key, sharer, client and content)."""
+    (a card is drawn once per key, sharer, client and content). The picture is ``picture``
+    or, when that is None, the image at ``picture_url`` in this shop's media storage (never
+    fetched from elsewhere). The code opens ``page`` with ``scene`` in the mini program, or
+    ``h5_path`` of the H5 shop (both default to the home page)."""
 
     key: str
-    picture: bytes
+    picture: bytes | None
     accent: tuple[int, int, int]
     title: str
     subtitle: str
     lines: tuple[str, ...]
     tagline: str
-
-
-HOME_PAGE = "pages/index/index"
+    picture_url: str | None = None
+    page: str = HOME_PAGE
+    scene: str = "card"
+    h5_path: str = "/"
 
 
 async def make_card_poster(
@@ -564,19 +571,22 @@ async def make_card_poster(
     h5_origin: str,
 ) -> SharePoster:
     """A shopper's card poster through the product posters' pipeline (fonts, footer, code,
-    media storage, drawn once per content): its code opens the shop's home page (the mini
-    program's home with scene ``card``, or a QR code of the H5 shop's origin)."""
+    media storage, drawn once per content): its code opens the card's page (by default the
+    shop's home: the mini program's home with scene ``card``, or a QR code of the H5 shop's
+    origin)."""
     async with short_transaction(ctx.sessionmaker) as session:
         nickname, avatar_url = await members.get_public_profile(session, member_id)
     sharer = mask_name(nickname)
-    h5_url = f"{h5_origin.rstrip('/')}/"
+    h5_url = f"{h5_origin.rstrip('/')}{card.h5_path}"
     fingerprint = hashlib.sha256(
         orjson.dumps(
             [
                 POSTER_VERSION,
                 "card",
                 card.key,
-                hashlib.sha256(card.picture).hexdigest(),
+                hashlib.sha256(card.picture).hexdigest() if card.picture else card.picture_url,
+                card.page,
+                card.scene,
                 card.accent,
                 card.title,
                 card.subtitle,
@@ -596,13 +606,16 @@ async def make_card_poster(
         raise ShareCodeUnavailable("the media storage has no public URL")
     if await storage.size(key) is None:
         if platform == "mp":
-            code_image = await mini_program_code(client, "card", page=HOME_PAGE)
+            code_image = await mini_program_code(client, card.scene, page=card.page)
             caption = "长按识别小程序码"
         else:
             code_image = await asyncio.to_thread(poster.qr_png, h5_url)
             caption = "扫码逛逛"
+        picture = card.picture
+        if picture is None:
+            picture = await _read_media(storage, card.picture_url)
         content = poster.CardContent(
-            picture=card.picture,
+            picture=picture,
             accent=card.accent,
             title=card.title,
             subtitle=card.subtitle,
@@ -620,7 +633,7 @@ async def make_card_poster(
         url=url,
         width=poster.WIDTH,
         height=poster.HEIGHT,
-        code="card",
+        code=card.scene,
         client=platform,  # type: ignore[arg-type]
     )
 

@@ -1,0 +1,102 @@
+"""A topic challenge settled by many settlers at once, on PostgreSQL: console requests and the
+job on several workers race on one ended challenge; exactly one settles it, and every prize
+(points, coupon, notice, winner row, event) exists once. SQLite serialises writers, so this runs
+on PostgreSQL only."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from shoplet.core.context import AppContext
+from shoplet.core.db import create_engine
+from shoplet.core.events import OutboxEvent
+from shoplet.modules.content import service
+from shoplet.modules.content.events import CHALLENGE_SETTLED
+from shoplet.modules.content.models import ChallengeWinner, Notice
+from shoplet.modules.loyalty.models import PointsEntry
+from shoplet.modules.promotions.models import Coupon
+from tests.conftest import BackendDb
+from tests.modules.checkout.test_races import app_with_pool
+from tests.modules.content.factories import CONSOLE, topic
+from tests.modules.content.test_challenges import approved_post, end_now, like, save
+from tests.modules.loyalty.factories import balance
+from tests.modules.orders.factories import shopper
+from tests.modules.promotions.factories import make_template
+
+SETTLERS = 12
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(backend: str) -> None:
+    if backend != "postgres":
+        pytest.skip("SQLite serialises writers; the races run on PostgreSQL")
+
+
+async def _count(ctx: AppContext, stmt: object) -> int:
+    async with ctx.sessionmaker() as s:
+        return int(await s.scalar(stmt) or 0)  # type: ignore[call-overload]
+
+
+async def test_concurrent_settlers_grant_every_prize_once(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    topic_id = await topic(client, staff, "并发挑战")
+    coupon = await make_template(client, staff, name="冠军券")
+    saved = await save(
+        client,
+        staff,
+        topic_id,
+        prizes=[
+            {"rank": 1, "points": 300, "coupon_template_id": coupon["id"]},
+            {"rank": 2, "points": 100},
+        ],
+    )
+    assert saved.status_code == 200, saved.text
+    alice, bob, fan = [await shopper(client, f"race-ch-{n}") for n in ("a", "b", "f")]
+    a1 = await approved_post(client, alice, topic_id, "A 的作品")
+    await approved_post(client, bob, topic_id, "B 的作品")
+    await like(client, fan, a1)
+    await end_now(ctx, topic_id)
+
+    start = asyncio.Event()
+    engine = create_engine(backend_db.url, pool_size=SETTLERS, max_overflow=0)
+    workers = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        async with app_with_pool(backend_db, ctx, SETTLERS) as app:
+            transport = httpx.ASGITransport(app=app)
+
+            async def by_console() -> bool:
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://shoplet.test"
+                ) as c:
+                    await start.wait()
+                    response = await c.post(
+                        f"{CONSOLE}/topics/{topic_id}/challenge/settle", headers=staff
+                    )
+                    assert response.status_code == 200, response.text
+                    return bool(response.json()["settled"])
+
+            async def by_job() -> bool:
+                await start.wait()
+                return await service.settle_due(workers) == 1
+
+            tasks = [asyncio.create_task(by_console()) for _ in range(SETTLERS // 2)]
+            tasks += [asyncio.create_task(by_job()) for _ in range(SETTLERS // 2)]
+            start.set()
+            results = await asyncio.gather(*tasks)
+    finally:
+        await engine.dispose()
+
+    assert sum(results) == 1, results
+    assert await balance(ctx, alice.member_id) == 300
+    assert await balance(ctx, bob.member_id) == 100
+    assert await _count(ctx, select(func.count()).select_from(ChallengeWinner)) == 2
+    assert await _count(ctx, select(func.count()).select_from(Coupon)) == 1
+    assert await _count(ctx, select(func.count()).where(PointsEntry.reason == "challenge")) == 2
+    assert await _count(ctx, select(func.count()).where(Notice.kind == "challenge")) == 2
+    assert await _count(ctx, select(func.count()).where(OutboxEvent.type == CHALLENGE_SETTLED)) == 1

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work
 from shoplet.core.errors import ShopletError
-from shoplet.modules.content.models import Follow, Like, Post, PostFavorite
+from shoplet.modules.content.models import ChallengeWinner, Follow, Like, Post, PostFavorite
 from shoplet.modules.content.service import _common as content_service
 from shoplet.modules.loyalty.models import PointsAccount, SignIn
 from shoplet.modules.members import public as members
@@ -134,6 +134,37 @@ async def test_content_moves_once_likes_favourites_and_follows_deduplicated(
         ctx, select(Follow.follower_id, Follow.followee_id).order_by(Follow.follower_id)
     )
     assert sorted(follows) == sorted([(wx, author), (author, wx)])
+
+
+async def test_challenge_ranks_follow_the_shopper_but_one_rank_per_challenge(
+    ctx: AppContext,
+) -> None:
+    h5, wx = await two_members(ctx)
+
+    def won(member_id: int, challenge_id: int, rank: int) -> ChallengeWinner:
+        return ChallengeWinner(
+            challenge_id=challenge_id,
+            rank=rank,
+            member_id=member_id,
+            nickname="小林",
+            post_id=1,
+            likes=3,
+            points=100,
+            created_at=NOW,
+        )
+
+    # The absorbed account won challenges 1 and 2; the survivor won 2 as well.
+    await add(ctx, won(h5, 1, 1), won(h5, 2, 1), won(wx, 2, 2))
+    record = await merge(ctx, h5, wx)
+    assert record.moved["content"] == 1
+    ranks = await rows(
+        ctx,
+        select(
+            ChallengeWinner.challenge_id, ChallengeWinner.rank, ChallengeWinner.member_id
+        ).order_by(ChallengeWinner.challenge_id, ChallengeWinner.rank),
+    )
+    # Challenge 2 keeps both ranks: the absorbed account's stays its own record.
+    assert ranks == [(1, 1, wx), (2, 1, h5), (2, 2, wx)]
 
 
 async def test_signins_become_one_calendar_without_new_points(ctx: AppContext) -> None:

@@ -24,6 +24,7 @@ MERGED_TABLES = (
     "content_post_favorite.member_id",
     "content_follow.follower_id",
     "content_follow.followee_id",
+    "content_challenge_winner.member_id",
 )
 
 

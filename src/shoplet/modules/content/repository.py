@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from shoplet.core import merge
 from shoplet.core.db import claim_unused
@@ -608,7 +609,23 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
     moved += await merge.reassign(
         session, Follow.followee_id, from_id, into_id, key=(Follow.follower_id,)
     )
-    return moved
+    # 话题挑战 ranks follow the shopper, except in a challenge both accounts won: one member holds
+    # one rank per challenge, so the absorbed account's rank there stays its own (a record; its
+    # points and coupon moved with loyalty's and promotions' rows).
+    survivor_won = aliased(ChallengeWinner)
+    ranks = await session.execute(
+        update(ChallengeWinner)
+        .where(
+            ChallengeWinner.member_id == from_id,
+            ~exists().where(
+                survivor_won.member_id == into_id,
+                survivor_won.challenge_id == ChallengeWinner.challenge_id,
+            ),
+        )
+        .values(member_id=into_id)
+        .execution_options(synchronize_session=False)
+    )
+    return moved + int(ranks.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # -- 话题挑战 ---------------------------------------------------------------------------------

@@ -263,9 +263,13 @@ def signed_in_page(context: Any, staff: Staff) -> Any:
 
 
 def expect_url(page: Any, pattern: str) -> None:
-    """Wait for the SPA to reach ``pattern``; on a timeout, say what the page is showing."""
+    """Wait for the SPA to reach ``pattern``; on a timeout, say what the page is showing.
+
+    Up to 45 s: the first sign-in of a module can meet the server's start-up jobs (reports,
+    forecasts, reconciliation: seconds of SQLite writes on a loaded machine) and its password
+    hash queued behind them."""
     try:
-        page.wait_for_url(re.compile(pattern), wait_until="commit")
+        page.wait_for_url(re.compile(pattern), wait_until="commit", timeout=45_000)
     except Exception as exc:
         alerts = page.get_by_role("alert").all_inner_texts()
         shot = Path(tempfile.gettempdir()) / "shoplet-console-e2e-failure.png"

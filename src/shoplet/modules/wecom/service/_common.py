@@ -4,7 +4,7 @@ the checks of a text and a mini-program card, and attribution (store and campaig
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import cast
 from urllib.parse import quote
@@ -148,3 +148,8 @@ async def check_attribution(
     if store_id is not None and not await stores.store_names(session, [store_id]):
         raise StoreUnknown(store_id=store_id)
     return state
+
+
+def present_ids(values: Iterable[int | None]) -> list[int]:
+    """The distinct ids among ``values`` (``None`` left out), sorted: one look-up per page."""
+    return sorted({v for v in values if v is not None})

@@ -8,7 +8,7 @@ transaction, the call is made with none open, and its answer is written in anoth
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -56,7 +56,11 @@ from shoplet.modules.wecom.schemas import (
     SegmentTagging,
     TaggingResult,
 )
-from shoplet.modules.wecom.service._common import CAMPAIGN_PATTERN, check_attribution
+from shoplet.modules.wecom.service._common import (
+    CAMPAIGN_PATTERN,
+    check_attribution,
+    present_ids,
+)
 from shoplet.modules.wecom.service.welcome import queue_welcome
 
 log = structlog.get_logger("shoplet.wecom")
@@ -166,16 +170,12 @@ def _way_out(way: ContactWay, names: dict[int, str]) -> ContactWayOut:
     )
 
 
-def _ids(values: Iterable[int | None]) -> list[int]:
-    return sorted({v for v in values if v is not None})
-
-
 async def list_contact_ways(
     session: AsyncSession, *, before_id: int | None, limit: int
 ) -> Page[ContactWayOut]:
     rows = await repo.list_ways(session, before_id=before_id, limit=limit + 1)
     page = rows[:limit]
-    names = await stores.store_names(session, _ids(w.store_id for w in page))
+    names = await stores.store_names(session, present_ids(w.store_id for w in page))
     return Page[ContactWayOut](
         items=[_way_out(w, names) for w in page],
         next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit and page else None,
@@ -274,8 +274,8 @@ async def list_contacts(
         active=active,
     )
     page = rows[:limit]
-    names = await stores.store_names(session, _ids(c.store_id for c in page))
-    nicknames = await members.get_nicknames(session, _ids(c.member_id for c in page))
+    names = await stores.store_names(session, present_ids(c.store_id for c in page))
+    nicknames = await members.get_nicknames(session, present_ids(c.member_id for c in page))
     return Page[ContactOut](
         items=[_contact_out(c, names, nicknames) for c in page],
         next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit and page else None,
@@ -313,7 +313,7 @@ def _rows(counts: Sequence[tuple[Any, int, int]], labels: dict[Any, str]) -> lis
 
 async def acquisition_stats(session: AsyncSession) -> AcquisitionStats:
     by_store = await repo.acquisition_counts(session, "store_id")
-    names = await stores.store_names(session, _ids(k for k, _, _ in by_store))
+    names = await stores.store_names(session, present_ids(k for k, _, _ in by_store))
     return AcquisitionStats(
         by_store=_rows(by_store, dict(names.items())),
         by_campaign=_rows(await repo.acquisition_counts(session, "campaign"), {}),

@@ -46,17 +46,13 @@ from shoplet.modules.wecom.schemas import (
     JoinWayCreate,
     JoinWayOut,
 )
-from shoplet.modules.wecom.service._common import check_attribution
+from shoplet.modules.wecom.service._common import check_attribution, present_ids
 from shoplet.modules.wecom.service.contacts import parse_state
 
 log = structlog.get_logger("shoplet.wecom")
 
 # Chats fetched per sync run; a corp with more is finished by the next runs' cursor-less pass.
 SYNC_MAX_CHATS = 5000
-
-
-def _ids(values: list[int | None]) -> list[int]:
-    return sorted({v for v in values if v is not None})
 
 
 def _join_way_out(way: JoinWay, names: dict[int, str]) -> JoinWayOut:
@@ -131,7 +127,7 @@ async def create_join_way(
             {"state": state, "chat_ids": chat_ids},
             origin,
         )
-        names = await stores.store_names(session, _ids([body.store_id]))
+        names = await stores.store_names(session, present_ids([body.store_id]))
         return _join_way_out(row, names)
 
 
@@ -140,7 +136,7 @@ async def list_join_ways(
 ) -> Page[JoinWayOut]:
     rows = await repo.list_join_ways(session, before_id=before_id, limit=limit + 1)
     page = rows[:limit]
-    names = await stores.store_names(session, _ids([w.store_id for w in page]))
+    names = await stores.store_names(session, present_ids([w.store_id for w in page]))
     return Page[JoinWayOut](
         items=[_join_way_out(w, names) for w in page],
         next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit and page else None,
@@ -253,7 +249,7 @@ async def list_groups(
         session, before_id=before_id, limit=limit + 1, store_id=store_id, campaign=campaign
     )
     page = rows[:limit]
-    names = await stores.store_names(session, _ids([g.store_id for g in page]))
+    names = await stores.store_names(session, present_ids([g.store_id for g in page]))
     return Page[GroupOut](
         items=[_group_out(g, names) for g in page],
         next_cursor=encode_id_cursor(page[-1].id) if len(rows) > limit and page else None,

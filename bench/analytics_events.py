@@ -14,9 +14,16 @@
   window, all 30 days), the same funnel by platform and by a person's value (as by region,
   segment or experiment arm: each member given one of 31 values, devices a default, looked
   up once for the funnel's persons), each the median of ``--repeat`` runs,
-  through ``EventStore.read`` (an in-memory DuckDB over the files, identities merged). The
-  baseline: one scan of the same view counting the distinct persons of page_view (the least a
-  funnel must read); the ratio is funnel time over scan time.
+  through ``EventStore.read`` (an in-memory DuckDB over the files, identities merged). Before
+  the funnels, each day is compacted as the hourly job does (``EventStore.compact``: one file a
+  day already, so this writes the day's funnel index), timed on its own; the plain funnel reads
+  that index, and is measured once more without it (``use_index=False``: the events
+  themselves, as for a day not compacted yet). With the ``clickhouse`` extra installed, the
+  plain funnel runs first through chDB's ``windowFunnel`` over the same index
+  (``funnels_clickhouse``, what the console runs then), its counts checked equal to DuckDB's.
+  The baseline: one scan of the same view
+  counting the distinct persons of page_view (the least a funnel must read); the ratio is
+  funnel time over scan time.
 
 The figures go to docs/benchmarks.md (section ``analytics-events``).
 """
@@ -39,7 +46,7 @@ from typing import Any, cast
 from bench.runner import DATA_DIR, REPORT
 from bench.sections import replace_section
 from shoplet.core.context import AppContext
-from shoplet.modules.analytics import funnels, ingest
+from shoplet.modules.analytics import funnels, funnels_clickhouse, ingest
 from shoplet.modules.analytics.eventstore import EventStore
 from shoplet.modules.analytics.schemas import EventBatch
 
@@ -196,13 +203,18 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
     store = EventStore(root)
     persons = max(1000, events // 50)
     generated = generate(store, events, persons)
+    began = time.perf_counter()
+    for day in store.days():
+        store.compact(day)
+    indexed = time.perf_counter() - began
+    assert all(store.has_index(day) for day in store.days())
     steps = [funnels.Step("page_view"), funnels.Step("add_to_cart"), funnels.Step("pay_click")]
     last = FIRST_DAY + timedelta(days=DAYS - 1)
     answers: dict[str, Any] = {}
 
-    def funnel(breakdown: str | None) -> Callable[[], object]:
+    def funnel(breakdown: str | None, *, use_index: bool = True) -> Callable[[], object]:
         def run() -> object:
-            answers[breakdown or "all"] = store.read(
+            answers[(breakdown or "all") + ("" if use_index else "-events")] = store.read(
                 lambda con: funnels.run_funnel(
                     con,
                     steps,
@@ -210,6 +222,7 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
                     first=FIRST_DAY,
                     last=last,
                     breakdown=breakdown,
+                    use_index=use_index,
                 )
             )
             return None
@@ -243,18 +256,36 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
             ).fetchall()
         )
 
+    def clickhouse() -> object:
+        answers["chdb"] = funnels_clickhouse.run_funnel(
+            store, steps, window_seconds=86400, first=FIRST_DAY, last=last
+        )
+        return None
+
     baseline, baseline_cpu = _median(repeat, scan)
+    chdb_seconds = chdb_cpu = None
+    if funnels_clickhouse.installed():
+        clickhouse()  # loads chDB (about 0.3 s, once per process), as DuckDB is loaded already
+        chdb_seconds, chdb_cpu = _median(repeat, clickhouse)
     overall, overall_cpu = _median(repeat, funnel(None))
+    unindexed, unindexed_cpu = _median(repeat, funnel(None, use_index=False))
     by_platform, by_platform_cpu = _median(repeat, funnel("platform"))
     by_value, by_value_cpu = _median(repeat, by_person)
     assert [s.count for s in answers["person"][0]] == [s.count for s in answers["all"][0]]
+    assert [s.count for s in answers["all-events"][0]] == [s.count for s in answers["all"][0]]
     counts = [s.count for s in answers["all"][0]]
+    if chdb_seconds is not None:
+        assert [s.count for s in answers["chdb"]] == counts
     shutil.rmtree(root, ignore_errors=True)
     return {
         "events": events,
         "persons": persons,
         "days": DAYS,
         "generate_seconds": round(generated, 1),
+        "index_seconds": round(indexed, 1),
+        "funnel_events_seconds": round(unindexed, 3),
+        "funnel_events_cpu": round(unindexed_cpu, 2),
+        "ratio_events": round(unindexed / baseline, 2),
         "funnel_seconds": round(overall, 3),
         "funnel_platform_seconds": round(by_platform, 3),
         "scan_seconds": round(baseline, 3),
@@ -267,6 +298,9 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
         "ratio": round(overall / baseline, 2),
         "ratio_platform": round(by_platform / baseline, 2),
         "step_counts": counts,
+        "chdb_seconds": None if chdb_seconds is None else round(chdb_seconds, 3),
+        "chdb_cpu": None if chdb_cpu is None else round(chdb_cpu, 2),
+        "ratio_chdb": None if chdb_seconds is None else round(chdb_seconds / baseline, 2),
     }
 
 
@@ -290,12 +324,32 @@ def render(ingested: dict[str, Any], funnel: dict[str, Any], add: Callable[[str]
         f"(JSON lines) | {ingested['ratio']} | — | ≥ 20,000 events/s: "
         f"{'met' if ingested['per_second'] >= 20_000 else '**missed**'} |"
     )
+    what = (
+        f"funnel, 3 steps, 1-day window, {funnel['events']:,} events, {funnel['persons']:,} "
+        f"devices, {funnel['days']} days"
+    )
+    scan = f"{funnel['scan_seconds']} s (scan)"
+    if funnel["chdb_seconds"] is not None:
+        add(
+            f"| {what}, chDB's windowFunnel over the funnel index (what the console runs with "
+            f"the clickhouse extra) | {funnel['chdb_seconds']} s | {scan} | "
+            f"{funnel['ratio_chdb']} | {funnel['chdb_cpu']} ({funnel['scan_cpu']}) | ≤ 1 s: "
+            f"{'met' if funnel['chdb_seconds'] <= 1 else '**missed**'} |"
+        )
+        what = "the same funnel in DuckDB over the funnel index (without the extra)"
     add(
-        f"| funnel, 3 steps, 1-day window, {funnel['events']:,} events, {funnel['persons']:,} "
-        f"devices, {funnel['days']} days | {funnel['funnel_seconds']} s | "
-        f"{funnel['scan_seconds']} s (scan) | {funnel['ratio']} | {funnel['funnel_cpu']} "
-        f"({funnel['scan_cpu']}) | ≤ 1 s: "
-        f"{'met' if funnel['funnel_seconds'] <= 1 else '**missed**'} |"
+        f"| {what} | {funnel['funnel_seconds']} s | {scan} | {funnel['ratio']} | "
+        f"{funnel['funnel_cpu']} ({funnel['scan_cpu']}) | "
+        + (
+            "— |"
+            if funnel["chdb_seconds"] is not None
+            else f"≤ 1 s: {'met' if funnel['funnel_seconds'] <= 1 else '**missed**'} |"
+        )
+    )
+    add(
+        f"| the same funnel in DuckDB without the index (the events themselves) | "
+        f"{funnel['funnel_events_seconds']} s | {funnel['scan_seconds']} s (scan) | "
+        f"{funnel['ratio_events']} | {funnel['funnel_events_cpu']} ({funnel['scan_cpu']}) | — |"
     )
     add(
         f"| the same funnel by platform | {funnel['funnel_platform_seconds']} s | "
@@ -309,7 +363,9 @@ def render(ingested: dict[str, Any], funnel: dict[str, Any], add: Callable[[str]
     )
     add("")
     add(
-        f"Generating the {funnel['events']:,} events took {funnel['generate_seconds']} s; the "
+        f"Generating the {funnel['events']:,} events took {funnel['generate_seconds']} s, "
+        f"indexing them for funnels (compaction's part, all {funnel['days']} days) "
+        f"{funnel['index_seconds']} s; the "
         f"funnel's persons per step: {', '.join(f'{c:,}' for c in funnel['step_counts'])}. "
         f"Load average at the end of the run: {os.getloadavg()[0]:.1f} "
         f"on {os.cpu_count()} cores (other work on the machine slows both sides of a ratio)."

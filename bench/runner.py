@@ -355,6 +355,8 @@ async def in_process(
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 ctx = getattr(app.state, "ctx", None)
+                if ctx is not None:
+                    _risk_as_servers(ctx, backend)
                 for name in names:
                     try:
                         request = await SCENARIOS[name].prepare(PrepareContext(client))
@@ -367,6 +369,15 @@ async def in_process(
                         results.sql[name] = await _count_sql(ctx, client, request, backend)
                         first, warm = results.sql[name]
                         print(f"  {name}: {first} SQL cold, {warm:.2f} warm")
+
+
+def _risk_as_servers(ctx: Any, backend: Backend) -> None:
+    """The risk engine's mode of the bench servers (``SHOPLET_RISK_MODE`` in ``server_env``,
+    read from the environment by the risk module) for the app run in process too: it scores
+    each order but refuses none, so counting one order's statements can replay it."""
+    from shoplet.modules.risk.public import use_settings
+
+    use_settings(ctx, mode=server_env(backend)["SHOPLET_RISK_MODE"])
 
 
 async def _count_sql(
@@ -398,7 +409,9 @@ async def _send(client: httpx.AsyncClient, request: LoadRequest) -> None:
         request.method, request.path, content=request.body, headers=dict(request.headers)
     )
     if response.status_code >= 400:
-        raise RuntimeError(f"{request.method} {request.path}: {response.status_code}")
+        raise RuntimeError(
+            f"{request.method} {request.path}: {response.status_code} {response.text[:300]}"
+        )
 
 
 # -- load ------------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ STAYS: dict[str, str] = {
     "risk_decision.member_id": "risk sits below members (no hook); append-only audit",
     "social_bargain_cut.helper_member_id": "a help already applied to someone's bargain price",
     "social_kol_score.member_id": "a scoring run's snapshot; the next run scores the survivor",
+    "social_offline_visit.visitor_member_id": "a printed code's scan log; its counters stand",
+    "social_offline_attribution.visitor_member_id": "a 7-day first touch; the next scan renews",
+    "social_offline_conversion.visitor_member_id": "an order a code brought, counted once",
 }
 
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.demo import PRODUCTS, ean13, run_seed, seed_catalog
+from shoplet.demo.models3d import DEMO_MODELS, demo_glb
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
 from tests.conftest import BackendDb, make_settings
@@ -100,6 +102,31 @@ async def test_seed_builds_a_browsable_shop(client: httpx.AsyncClient, ctx: AppC
     assert [sku["available"] for sku in detail["skus"]] == [
         levels[sku["id"]].available for sku in detail["skus"]
     ]
+
+    first_page = (await client.get("/api/v1/products?limit=50")).json()
+    # A few demo products have a 3D model, its sprite drawn by the seed: 3D 看看 works at once.
+    assert summary.models == len(DEMO_MODELS) == 3
+    with_models = [i for i in seen if (await client.get(f"/api/v1/products/{i}")).json()["model3d"]]
+    assert len(with_models) == 3
+    for product_id in with_models:
+        model = (await client.get(f"/api/v1/products/{product_id}")).json()["model3d"]
+        assert model["url"].endswith(".glb")
+        assert model["alt"].endswith("的 3D 模型")
+        assert model["poster"].endswith(".webp")
+        assert model["sprite"]["frames"] == 24
+        glb = await client.get(model["url"])
+        assert glb.status_code == 200
+        assert glb.headers["content-type"] == "model/gltf-binary"
+        assert glb.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert glb.content[:4] == b"glTF"
+        sprite = await client.get(model["sprite"]["url"])
+        assert sprite.headers["content-type"] == "image/webp"
+    cards: list[dict[str, Any]] = []
+    for query in ("?limit=50", f"?limit=50&cursor={first_page['next_cursor']}"):
+        cards += (await client.get(f"/api/v1/products{query}")).json()["items"]
+    assert {c["id"] for c in cards if c["has_model"]} == set(with_models)
+    # Deterministic: the same parts give the same bytes.
+    assert all(demo_glb(short) == demo_glb(short) for short in DEMO_MODELS)
 
 
 async def test_run_seed_only_if_empty_is_safe_twice(

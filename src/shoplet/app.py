@@ -210,6 +210,11 @@ def _include_module_routers(app: FastAPI, modules: Sequence[str]) -> list[tuple[
     for api in load("api", modules):
         app.include_router(api.router, prefix="/api/v1")
         included.append(("/api/v1", api.router))
+        # A module's ``site_router`` answers at the shop's root (/sitemap.xml, /robots.txt).
+        site_router: APIRouter | None = getattr(api, "site_router", None)
+        if site_router is not None:
+            app.include_router(site_router)
+            included.append(("", site_router))
         open_router: APIRouter | None = getattr(api, "open_router", None)
         if open_router is not None:
             app.include_router(open_router, prefix=OPEN_PREFIX, include_in_schema=False)

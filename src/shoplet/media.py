@@ -21,6 +21,9 @@ from starlette.types import Receive, Scope, Send
 from shoplet.core.settings import Settings
 from shoplet.core.storage import InvalidKey, ObjectNotFound, get_storage
 
+# 3D models of products (catalog/model3d.py): not every system's mime.types knows them.
+mimetypes.add_type("model/gltf-binary", ".glb")
+
 MEDIA_PREFIX = "/media"
 IMMUTABLE = "public, max-age=31536000, immutable"
 

@@ -68,6 +68,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "review_write": "/pkg-trade/review/write",
     "review_list": "/pkg-trade/review/list",
     "qa_list": "/pkg-trade/qa/list",
+    "showroom": "/pkg-trade/showroom/index",
     "addresses": "/pkg-user/address/list",
     "address_edit": "/pkg-user/address/edit",
     "favorites": "/pkg-user/favorites/index",
@@ -94,6 +95,7 @@ STOREFRONT_PAGES: dict[str, str] = {
     "group": "/pkg-social/group/index",
     "share": "/pkg-social/share/index",
     "crowdfunding": "/pkg-social/crowdfunding/index",
+    "offline-code": "/pkg-social/code/index",
     "bargain": "/pkg-social/bargain/index",
     "bargain_mine": "/pkg-social/bargain/mine",
     "posts": "/pkg-social/posts/index",
@@ -206,9 +208,16 @@ def run_server(data_dir: Path, seeded: Path, **extra_env: str) -> Iterator[str]:
         log.close()
 
 
+# Each running server's data directory by its base URL (tests reach the files a server wrote,
+# and run the CLI against its database, through this).
+SERVER_DATA_DIRS: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, seeded_data: Path) -> Iterator[str]:
-    with run_server(tmp_path_factory.mktemp("e2e-data"), seeded_data) as base:
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    with run_server(data_dir, seeded_data) as base:
+        SERVER_DATA_DIRS[base] = data_dir
         yield base
 
 
@@ -243,7 +252,13 @@ def axe_scan(page: Any, *, name: str) -> list[dict[str, Any]]:
         serious = _serious_violations(page)
     if serious:
         summary = [
-            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "nodes": [n["target"] for n in v["nodes"][:5]],
+                # What axe measured (colours and ratio for color-contrast), to see why.
+                "data": [[c.get("data") for c in n.get("any", [])] for n in v["nodes"][:2]],
+            }
             for v in serious
         ]
         print(f"axe violations on {name}: {json.dumps(summary, ensure_ascii=False)}")
@@ -291,6 +306,19 @@ def wait_for_js(page: Any, expression: str, arg: Any = None, timeout_ms: float =
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_ms} ms waiting for {expression}")
         page.wait_for_timeout(50)
+
+
+def pick_option(page: Any, select: Any, option: str, *, exact: bool = False) -> None:
+    """Choose ``option`` in an Element Plus select and wait for its list to close, so the next
+    select opened is not clicked while this one's list is still fading out (that click can be
+    taken as a click outside and leave the second list shut)."""
+    from playwright.sync_api import expect
+
+    select.click(force=True)
+    listbox = page.get_by_role("listbox").last
+    expect(listbox).to_be_visible()
+    page.get_by_role("option", name=option, exact=exact).first.click()
+    expect(page.get_by_role("listbox")).to_have_count(0)
 
 
 def watch_csp(page: Any, errors: list[str]) -> None:

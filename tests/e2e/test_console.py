@@ -34,7 +34,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from .conftest import axe_scan, screenshot, wait_for_js, watch_csp
+from .conftest import SERVER_DATA_DIRS, axe_scan, screenshot, wait_for_js, watch_csp
 
 CONSOLE = "/console"
 API = "/api/v1"
@@ -103,24 +103,13 @@ def totp_code(secret: str) -> str:
     return TOTPS.setdefault(secret, Totp(secret)).code()
 
 
-def _live_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # live_server keeps its data in the session's only "e2e-data*" temp dir.
-    dirs = [
-        d
-        for d in tmp_path_factory.getbasetemp().glob("e2e-data*")
-        if re.fullmatch(r"e2e-data\d+", d.name)  # not the "e2e-datacurrent" symlink
-    ]
-    assert len(dirs) == 1, dirs
-    return dirs[0]
-
-
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Server:
+def server(request: pytest.FixtureRequest) -> Server:
     external = os.environ.get("SHOPLET_E2E_CONSOLE_URL")
     if external:
         return Server(external.rstrip("/"), Path(os.environ["SHOPLET_E2E_CONSOLE_DATA_DIR"]))
     base: str = request.getfixturevalue("live_server")
-    return Server(base, _live_data_dir(tmp_path_factory))
+    return Server(base, SERVER_DATA_DIRS[base])
 
 
 def create_staff_cli(server: Server, username: str, role: str) -> Staff:

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from shoplet.core.settings import Settings
 from shoplet.integrations.wechat.login_simulator import openid_for
+from tests.e2e.conftest import pick_option
 
 from .test_console import (
     API,
@@ -53,12 +54,6 @@ def _console_routes_loaded(server: Server) -> None:
     server.http.get(f"{API}/console/auth/me", timeout=300)
 
 
-def _pick(page: Any, select: Any, option: str) -> None:
-    select.click()
-    page.get_by_role("option", name=option, exact=True).last.click()
-    expect(page.get_by_role("listbox").last).to_be_hidden()
-
-
 def test_a_paid_order_sends_the_configured_message_and_the_log_shows_it(
     server: Server, owner: Staff, context: Any
 ) -> None:
@@ -85,7 +80,7 @@ def test_a_paid_order_sends_the_configured_message_and_the_log_shows_it(
         if i:
             form.get_by_test_id("add-field").click()
         form.get_by_test_id(f"field-key-{i}").fill(key)
-        _pick(page, form.get_by_test_id(f"field-source-{i}"), source)
+        pick_option(page, form.get_by_test_id(f"field-source-{i}"), source, exact=True)
     assert_accessible(page, "console-subscribe-template-edit")
     with page.expect_response(
         lambda r: r.url.endswith("/subscribe-messages/templates/payment_success")
@@ -133,6 +128,6 @@ def test_a_paid_order_sends_the_configured_message_and_the_log_shows_it(
     expect(row).to_have_count(1)
     expect(row).to_contain_text("支付成功")
     expect(row).to_contain_text("已发送")
-    _pick(page, page.get_by_test_id("send-status"), "已发送")
+    pick_option(page, page.get_by_test_id("send-status"), "已发送", exact=True)
     expect(sends.locator("tbody tr", has_text=order.order_no)).to_have_count(1)
     assert_accessible(page, "console-subscribe-messages")

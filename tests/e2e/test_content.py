@@ -199,6 +199,17 @@ def _end_challenge(server: Server, topic_id: int) -> None:
         )
 
 
+def _set_quota(server: Server, template_id: int, *, claimed_all: bool) -> None:
+    """Every copy of the coupon claimed (its quota exhausted), or five more copies added."""
+    with sqlite3.connect(server.data_dir / "shoplet.db", timeout=30) as db:
+        db.execute(
+            "UPDATE promotions_coupon_template SET "
+            + ("claimed = total_quota" if claimed_all else "total_quota = total_quota + 5")
+            + " WHERE id = ?",
+            (template_id,),
+        )
+
+
 def test_a_topic_challenge_and_a_post_poster_through_the_shop_and_the_console(
     server: Server, owner: Staff, context: Any, phone: Any
 ) -> None:
@@ -215,6 +226,19 @@ def test_a_topic_challenge_and_a_post_poster_through_the_shop_and_the_console(
         for who in ("alice", "bob", "fan")
     }
     headers = {who: {"Authorization": f"Bearer {t['access_token']}"} for who, t in tokens.items()}
+    # The winner's coupon prize: its one copy is gone by the settlement (retried, then 重新发放).
+    coupon = server.http.post(
+        f"{API}/console/coupon-templates",
+        headers=owner.auth,
+        json={"name": f"冠军券{RUN}"[:20], "kind": "threshold", "threshold": 5000, "amount": 1000,
+              "total_quota": 1, "valid_days": 7, "is_claimable": False},
+    )  # fmt: skip
+    assert coupon.status_code == 201, coupon.text
+    coupon_id = coupon.json()["id"]
+    activated = server.http.post(
+        f"{API}/console/coupon-templates/{coupon_id}/activate", headers=owner.auth
+    )
+    assert activated.status_code == 200, activated.text
 
     # The console: run the topic as a challenge (window, rules, prizes).
     page = signed_in_page(context, owner)
@@ -232,6 +256,7 @@ def test_a_topic_challenge_and_a_post_poster_through_the_shop_and_the_console(
     )
     page.get_by_label("挑战规则").fill("晒出你的穿搭，点赞最多的获奖")
     page.get_by_label("第1名积分").fill("300")
+    page.get_by_label("第1名优惠券模板 ID").fill(str(coupon_id))
     page.get_by_test_id("challenge-save").click()
     expect(page.get_by_test_id("challenge-status")).to_have_text("进行中")
     assert_accessible(page, "console-content-challenge")
@@ -269,12 +294,19 @@ def test_a_topic_challenge_and_a_post_poster_through_the_shop_and_the_console(
 
     # It ends: the operator settles it, the topic page shows the winners.
     _end_challenge(server, topic_id)
+    _set_quota(server, coupon_id, claimed_all=True)
     page.reload()
     expect(page.get_by_test_id("challenge-status")).to_have_text("已结束")
     page.get_by_test_id("challenge-settle").click()
     expect(page.get_by_test_id("challenge-status")).to_have_text("已颁奖")
     expect(page.get_by_test_id("challenge-board")).to_contain_text("300 积分")
+    # The coupon could not be issued: 重试中 with the reason, then 重新发放 once copies are added.
+    expect(page.get_by_test_id("prize-coupon-1")).to_contain_text("重试中")
     assert_accessible(page, "console-content-challenge-settled")
+    _set_quota(server, coupon_id, claimed_all=False)
+    page.get_by_test_id("prize-reissue-1").click()
+    expect(page.get_by_test_id("prize-coupon-1")).to_have_text("已发放")
+    expect(page.get_by_test_id("prize-reissue-1")).to_have_count(0)
     phone.goto(page_url("posts", topic_id=topic_id))
     card = phone.get_by_test_id("topic-challenge")
     expect(card.get_by_test_id("challenge-status")).to_have_text("已颁奖")

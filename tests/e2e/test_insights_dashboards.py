@@ -1,9 +1,9 @@
 """销售看板 and 清仓定价 end to end in Debian's Chromium against a real Shoplet server: today's
 orders of a fresh category are written into the server's database; an owner opens 总览 for
 今日, drills into the category and then the product (the period and the category stay in the
-URL), watches the product's tiles update by themselves when another order is paid, and plans a
-clearance for the product's SKU. Every level is scanned with axe (screenshots in
-docs/screenshots)."""
+URL), watches the product's tiles update by themselves when another order is paid, plans a
+clearance for the product's SKU and runs a clearance trial (清仓实验) over four SKUs, then
+stops it. Every level is scanned with axe (screenshots in docs/screenshots)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
 from shoplet.modules.catalog.models import Product, Sku
+from tests.modules.insights.clearance.test_trials import six_skus
 from tests.modules.insights.factories import Paid, Shop, add_orders, make_shop
 
 from .test_console import (
@@ -67,6 +68,20 @@ async def _seed(server: Server) -> tuple[Shop, int, int]:
         assert product_id is not None
         assert category_id is not None
         return shop, category_id, product_id
+    finally:
+        await engine.dispose()
+
+
+async def _trial_skus(server: Server) -> list[int]:
+    """Four costed SKUs with stock and ten weeks of sales, for a clearance trial."""
+    engine = _sessionmaker(server)
+    try:
+        ctx = cast(
+            AppContext,
+            SimpleNamespace(sessionmaker=async_sessionmaker(engine, expire_on_commit=False)),
+        )
+        _product_id, ids = await six_skus(ctx)
+        return ids[:4]
     finally:
         await engine.dispose()
 
@@ -121,3 +136,26 @@ def test_dashboards_drill_down_and_stay_live(server: Server, owner: Staff, conte
     expect(page.get_by_test_id("clearance-steps").locator("tbody tr")).to_have_count(3)
     expect(page.get_by_role("img", name="每周价格与销量（历史与方案）")).to_be_visible()
     assert_accessible(page, "console-clearance")
+
+    # 清仓实验 over four costed SKUs of their own: two pairs, one arm each, then stopped.
+    with ThreadPoolExecutor(1) as pool:
+        ids = pool.submit(asyncio.run, _trial_skus(server)).result()
+    page.get_by_test_id("trial-name").fill("秋款清仓实验")
+    page.get_by_test_id("trial-skus").fill(", ".join(map(str, ids)))
+    page.get_by_test_id("trial-start").click()
+    result = page.get_by_test_id("trial-result")
+    expect(result).to_contain_text("清仓率")
+    expect(result).to_contain_text("每件库存毛利")
+    rows = page.get_by_test_id("trial-skus-table").locator("tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.filter(has_text="方案组")).to_have_count(2)
+    expect(rows.filter(has_text="对照组（维持原价）")).to_have_count(2)
+    expect(page.get_by_test_id("trial-list")).to_contain_text("秋款清仓实验")
+    page.get_by_test_id("trial-result").scroll_into_view_if_needed()
+    assert_accessible(page, "console-clearance-trial")
+    page.get_by_test_id("trial-stop").click()
+    page.get_by_role("dialog").get_by_role("button", name="停止实验").click()
+    expect(
+        page.get_by_test_id("trial-list").locator("tbody tr").filter(has_text="秋款清仓实验")
+    ).to_contain_text("已停止")
+    expect(page.get_by_test_id("trial-stop")).to_have_count(0)

@@ -6,17 +6,21 @@ on a product and both shoppers see the 讲解中 card; B buys it from the 购物
 product page with the session → 立即购买) and checkout shows the 直播价 beside the struck catalogue
 price; B then adds it to the cart from the 购物袋 (加入购物车 → the product page's SKU sheet with
 the session) and the cart shows it with the 直播价 tag; after 下播 the replay page opens and B's
-cart shows the catalogue price with 直播已结束，已恢复原价. Every page is scanned with axe and
-photographed (docs/screenshots).
+cart shows the catalogue price with 直播已结束，已恢复原价. Meanwhile Shoplet's recorder has
+stored the stream's segments: the control room shows the recording 已生成 with its segments, the
+owner publishes it, and the replay page's player requests the recorded VOD playlist and its
+segments from Shoplet. Every page is scanned with axe and photographed (docs/screenshots).
 
 The player: Debian's Chromium plays H.264 only with its proprietary codecs, and this machine has
-no encoder to make segments, so the test writes an HLS manifest into the media directory and
-asserts the room's player (hls.js, a lazy chunk) requests it with its signed txSecret/txTime;
-picture playback is not asserted (docs/live.md)."""
+no encoder to make segments, so the test writes an HLS live playlist of MPEG-TS-shaped segments
+into the media directory (the local HLS test stream, ``tests/modules/live/hls.py``) and asserts
+the room's player (hls.js, a lazy chunk) requests it with its signed txSecret/txTime; picture
+playback is not asserted (docs/live.md)."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +29,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import axe_scan, page_url, screenshot, write_shopper_session
+from tests.modules.live.hls import LiveStream
 
 from .test_console import (
     API,
@@ -42,7 +47,7 @@ from .test_coupons import PHONE, phone
 
 __all__ = ["context", "owner", "phone", "server"]  # shared fixtures
 
-MANIFEST = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+RECORDED_SEGMENTS = 3
 
 
 @pytest.fixture
@@ -102,6 +107,20 @@ def _session(server: Server, owner: Staff, title: str, starts_in: timedelta) -> 
     return body
 
 
+def _recording_ready(server: Server, owner: Staff, sid: int) -> dict[str, Any]:
+    """The session's recording once the recorder has finalised it (polled, 60 s at most)."""
+    deadline = time.monotonic() + 60
+    while True:
+        response = server.http.get(
+            f"{API}/console/live/sessions/{sid}/recording", headers=owner.auth
+        )
+        body: dict[str, Any] = response.json()
+        if body["status"] != "recording" or time.monotonic() > deadline:
+            assert body["status"] == "ready", body
+            return body
+        time.sleep(0.5)
+
+
 def test_two_shoppers_share_a_live_room_run_from_the_control_room(
     server: Server, owner: Staff, context: Any, phone: Any, phone_b: Any
 ) -> None:
@@ -136,13 +155,13 @@ def test_two_shoppers_share_a_live_room_run_from_the_control_room(
     page.get_by_test_id("live-start").click()
     expect(page.get_by_test_id("live-status")).to_have_text("直播中")
 
-    # The stream: a manifest in the media directory, under the name the signed URL points at.
+    # The stream: a live playlist and its segments in the media directory, under the name the
+    # signed URL points at (the recorder reads the same).
     detail = server.http.get(f"{API}/live/sessions/{sid}").json()
     play_url = detail["player"]["play_url"]
-    stream_path = play_url.split("?", 1)[0].removeprefix("/media/")
-    target = server.data_dir / "media" / stream_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(MANIFEST)
+    stream_name = play_url.split("?", 1)[0].rsplit("/", 1)[1].removesuffix(".m3u8")
+    stream = LiveStream(server.data_dir / "media", stream_name, window=RECORDED_SEGMENTS)
+    stream.add(RECORDED_SEGMENTS)
 
     # Two shoppers in the room; A's player asks for the signed manifest (hls.js, lazy chunk).
     with phone.expect_request(
@@ -218,6 +237,32 @@ def test_two_shoppers_share_a_live_room_run_from_the_control_room(
     phone.goto(page_url("live", tab="replay"))
     expect(phone.get_by_test_id(f"live-card-{sid}")).to_be_visible()
     _checked(phone, "storefront-live-list")
+
+    # 回放: the recorder (a job of the in-process worker) finalises the replay; the owner sees
+    # it 已生成 in the control room and publishes it.
+    recording = _recording_ready(server, owner, sid)
+    assert recording["segment_total"] == RECORDED_SEGMENTS
+    page.goto(f"{CONSOLE}/live/{sid}")
+    expect(page.get_by_test_id("recording-status")).to_have_text("已生成")
+    expect(page.get_by_test_id("recording-segments")).to_have_text(str(RECORDED_SEGMENTS))
+    expect(page.get_by_test_id("replay-published")).to_have_text("未发布")
+    page.get_by_test_id("replay-publish").click()
+    expect(page.get_by_test_id("replay-published")).to_have_text("已发布")
+    assert_accessible(page, "console-live-replay")
+
+    # The replay page: the player (hls.js, or the browser's own HLS where it has it) asks
+    # Shoplet for the recorded VOD playlist, then its segments.
+    with (
+        phone.expect_request(re.compile(rf"/api/v1/live/sessions/{sid}/replay\.m3u8$")) as vod,
+        phone.expect_request(re.compile(rf"/media/live/replays/{stream_name}/\d+\.ts$")) as seg,
+    ):
+        phone.goto(page_url("live_replay", id=sid))
+    for request in (vod.value, seg.value):
+        answered = request.response()
+        assert answered is not None
+        assert answered.status in (200, 206)  # hls.js may ask for a byte range
+    expect(phone.locator("#replay-video")).to_be_visible()
+    _checked(phone, "storefront-live-replay-recorded")
 
     # B's cart after 下播: the catalogue price, no tag, and the note.
     phone_b.goto(page_url("cart"))

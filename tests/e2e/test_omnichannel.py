@@ -7,9 +7,11 @@
   console page lists that merge, found by the absorbed member's id.
 - 绑定手机号: another WeChat shopper binds a phone on the storefront page with the SMS code the
   simulator holds; the page says the phone's H5 account was merged.
-- 扫码购: in an open store the shopper types a barcode (the mini program scans it), sees the
-  product with the store's stock, buys it for pickup here and now, pays, and the order is
-  handed over at once (no code); a malformed and an unknown code are refused on the page.
+- 扫码购: the operator sets the store's own price (门店价) on the console's store page; in the
+  open store the shopper types a barcode (the mini program scans it), sees the product at the
+  store price beside the online one struck through, with the store's stock, buys it for pickup
+  here and now at that price, pays, and the order is handed over at once (no code); a malformed
+  and an unknown code are refused on the page.
 
 Every page is scanned with axe."""
 
@@ -220,7 +222,7 @@ def _address(server: Server, tokens: dict[str, Any]) -> None:
 
 
 def test_scan_to_buy_in_the_store_is_handed_over_once_paid(
-    server: Server, owner: Staff, phone: Any
+    server: Server, owner: Staff, phone: Any, context: Any
 ) -> None:
     barcode = f"69{int(RUN, 16) % 10**11:011d}"
     categories = server.http.get(f"{API}/console/categories", headers=owner.auth).json()
@@ -259,6 +261,23 @@ def test_scan_to_buy_in_the_store_is_handed_over_once_paid(
     )
     assert held.status_code == 200, held.text
 
+    # 门店价 on the console's store page: ¥2.50 here, ¥2.90 online.
+    page = signed_in_page(context, owner)
+    page.goto(f"{CONSOLE}/stores")
+    page.get_by_test_id(f"prices-{store_id}").click()
+    dialog = page.get_by_role("dialog", name=re.compile("门店价"))
+    expect(dialog.get_by_test_id("store-prices")).to_contain_text("本店暂无门店价")
+    dialog.locator("input[name=price_sku_id]").fill(str(sku_id))
+    dialog.locator("input[name=price_yuan]").fill("2.50")
+    dialog.get_by_test_id("set-price").click()
+    row = dialog.get_by_test_id("store-prices").locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("¥2.50")
+    expect(row).to_contain_text("¥2.90")
+    expect(row).to_contain_text("生效中")
+    assert_accessible(page, "console-store-prices")
+    page.close()
+
     tokens = _wechat_shopper(server, "scan")
     _address(server, tokens)
     write_shopper_session(phone, tokens)
@@ -275,6 +294,9 @@ def test_scan_to_buy_in_the_store_is_handed_over_once_paid(
     result = phone.get_by_test_id("scan-result")
     expect(result).to_contain_text(f"扫码购矿泉水{RUN}")
     expect(result).to_contain_text("本店库存 2")
+    expect(phone.get_by_test_id("scan-store-price-tag")).to_have_text("门店价")
+    expect(phone.get_by_test_id("scan-price")).to_have_text("¥2.50")
+    expect(phone.get_by_test_id("scan-online-price")).to_have_text("¥2.90")
     _check(phone, "scan-to-buy")
 
     phone.get_by_test_id("scan-buy").click()
@@ -282,7 +304,8 @@ def test_scan_to_buy_in_the_store_is_handed_over_once_paid(
     delivery = phone.get_by_test_id("delivery-row")
     expect(delivery).to_contain_text("扫码购")
     expect(delivery).to_contain_text(f"扫码门店{RUN}")
-    expect(phone.locator(".co__bar .co__payable")).not_to_have_text("--")
+    expect(phone.locator(".co__bar .co__payable")).to_contain_text("2.50")
+    expect(phone.get_by_test_id("line-price-label")).to_have_text("门店价")
     _check(phone, "checkout-scan")
     phone.locator(".co__submit").click()
     phone.wait_for_url(re.compile(r"/pkg-trade/pay/index"))
@@ -290,6 +313,7 @@ def test_scan_to_buy_in_the_store_is_handed_over_once_paid(
     order = server.http.get(f"{API}/orders", headers=auth).json()["items"][0]
     order_no = order["order_no"]
     assert order["shipping_fee"] == 0
+    assert (order["items_total"], order["payable_total"]) == (250, 250)
     pay = server.http.post(
         f"{API}/orders/{order_no}/pay", headers=auth, json={"channel": "wechat_h5"}
     )

@@ -17,11 +17,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import axe_scan, page_url, screenshot, write_shopper_session
+from tests.e2e.conftest import (
+    SERVER_DATA_DIRS,
+    axe_scan,
+    page_url,
+    screenshot,
+    write_shopper_session,
+)
 from tests.e2e.test_console import (
     RUN,
     Server,
-    _live_data_dir,
     api_login,
     create_staff_cli,
     enrol_mfa_via_api,
@@ -100,10 +105,8 @@ def _shopper(http: httpx.Client) -> dict[str, Any]:
     return tokens
 
 
-def test_shopper_counts_down_buys_and_gets_the_order(
-    page: Any, live_server: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    server = Server(live_server, _live_data_dir(tmp_path_factory))
+def test_shopper_counts_down_buys_and_gets_the_order(page: Any, live_server: str) -> None:
+    server = Server(live_server, SERVER_DATA_DIRS[live_server])
     owner = create_staff_cli(server, f"e2e_flash_{RUN}", "owner")
     assert api_login(server, owner)["mfa_enrollment_required"] is True
     enrol_mfa_via_api(server, owner)

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import (
+    SERVER_DATA_DIRS,
     STOREFRONT_PAGES,
     axe_scan,
     screenshot,
@@ -31,7 +32,6 @@ from tests.e2e.conftest import (
 from tests.e2e.test_console import (
     RUN,
     Server,
-    _live_data_dir,
     api_login,
     create_staff_cli,
     enrol_mfa_via_api,
@@ -159,10 +159,8 @@ def _product_with_specs(http: httpx.Client) -> dict[str, Any]:
     raise AssertionError("the demo seed has no product with specs and stock")
 
 
-def _flash_campaign(
-    live_server: str, tmp_path_factory: pytest.TempPathFactory, sku_id: int, price: int
-) -> int:
-    server = Server(live_server, _live_data_dir(tmp_path_factory))
+def _flash_campaign(live_server: str, sku_id: int, price: int) -> int:
+    server = Server(live_server, SERVER_DATA_DIRS[live_server])
     owner = create_staff_cli(server, f"e2e_kb_{RUN}", "owner")
     api_login(server, owner)
     enrol_mfa_via_api(server, owner)
@@ -187,13 +185,11 @@ def _visit(page: Any, name: str, query: str = "", ready: str = "uni-page-body") 
     page.locator(ready).first.wait_for()
 
 
-def test_every_page_by_keyboard_and_a_purchase_with_keys_only(
-    page: Any, live_server: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_every_page_by_keyboard_and_a_purchase_with_keys_only(page: Any, live_server: str) -> None:
     http = httpx.Client(base_url=live_server, timeout=15)
     product = _product_with_specs(http)
     sku = next(s for s in product["skus"] if s["available"] >= 3)
-    campaign_id = _flash_campaign(live_server, tmp_path_factory, sku["id"], sku["price"])
+    campaign_id = _flash_campaign(live_server, sku["id"], sku["price"])
 
     # Signed-out pages first.
     _visit(page, "login", ready="[role=checkbox]")

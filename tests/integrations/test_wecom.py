@@ -3,6 +3,7 @@ typed errors) and the callback crypto against WeCom's published WXBizMsgCrypt sa
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,10 +11,15 @@ import pytest
 
 from shoplet.integrations.wechat.message_crypto import PushCryptoError, aes_key
 from shoplet.integrations.wecom.client import (
+    MEDIA_TTL_SECONDS,
     ApiForbidden,
     InvalidCredential,
     InvalidParameter,
+    InvalidToken,
+    MediaRefused,
+    MiniProgram,
     UnknownContact,
+    UnknownMedia,
     UnknownStaff,
     UnknownTag,
     WeComClient,
@@ -261,3 +267,121 @@ async def test_wecom_refusals_are_typed(sim: WeComSimulator, http: httpx.AsyncCl
         )
     with pytest.raises(UnknownContact):
         await client.mark_tag(userid="zhangsan", external_userid="wmnobody", add_tag=["et_vip"])
+
+
+# -- 上传临时素材 -------------------------------------------------------------------------------
+
+
+def picture(fmt: str = "PNG", size: tuple[int, int] = (520, 416)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format=fmt)
+    return out.getvalue()
+
+
+class Recorder(httpx.AsyncBaseTransport):
+    """Passes requests to the simulator and keeps them, to check the wire format itself."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        self.requests.append(request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_an_image_upload_speaks_wecoms_wire_format(sim: WeComSimulator) -> None:
+    recorder = Recorder(httpx.ASGITransport(app=sim.app))
+    async with httpx.AsyncClient(transport=recorder, base_url="http://wecom.simulator") as http:
+        client = WeComClient(http, corp_id=SAMPLE_CORP_ID, secret="corp-secret")
+        data = picture()
+        uploaded = await client.upload_image(data, filename="card.png", content_type="image/png")
+    request = recorder.requests[-1]
+    assert (request.method, request.url.path) == ("POST", "/cgi-bin/media/upload")
+    assert request.url.params["type"] == "image"
+    assert request.url.params["access_token"] in sim.tokens
+    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    body = request.content
+    assert b'Content-Disposition: form-data; name="media"; filename="card.png"' in body
+    assert b"Content-Type: image/png" in body
+    assert data in body
+    assert sim.media[uploaded.media_id] == (uploaded.created_at, data)
+    assert uploaded.created_at == int(sim.clock())
+    assert sim.uploads == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "kind", "errcode"),
+    [
+        (b"GIF89a" + b"\0" * 64, "image", 40005),  # not JPG or PNG
+        (b"%PDF-1.7 not a picture", "image", 40005),
+        (b"\x89PNG", "image", 40006),  # 5 bytes or less
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * (10 * 1024 * 1024), "image", 40009),  # over 10 MB
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "thumb", 40004),  # not one of WeCom's media types
+    ],
+)
+async def test_refused_uploads_are_typed(
+    sim: WeComSimulator, http: httpx.AsyncClient, data: bytes, kind: str, errcode: int
+) -> None:
+    client = WeComClient(http, corp_id=SAMPLE_CORP_ID, secret="corp-secret")
+    call = client._call(
+        "POST",
+        "/cgi-bin/media/upload",
+        params={"type": kind},
+        files={"media": ("x.png", data, "image/png")},
+    )
+    with pytest.raises(MediaRefused) as refused:
+        await call
+    assert refused.value.errcode == errcode
+    assert (sim.media, sim.uploads) == ({}, 0)
+
+
+async def test_an_upload_refreshes_an_expired_token_once(
+    sim: WeComSimulator, http: httpx.AsyncClient
+) -> None:
+    client = WeComClient(http, corp_id=SAMPLE_CORP_ID, secret="corp-secret")
+    await client.access_token()
+    sim.expire_tokens()
+    uploaded = await client.upload_image(
+        picture("JPEG"), filename="a.jpg", content_type="image/jpeg"
+    )
+    assert uploaded.media_id in sim.media
+    assert (client.token_fetches, sim.token_requests) == (2, 2)
+
+    sim.token_ttl_seconds = 0
+    sim.expire_tokens()
+    with pytest.raises(InvalidToken) as refused:
+        await client.upload_image(picture(), filename="b.png", content_type="image/png")
+    assert refused.value.errcode == 42001
+    assert sim.uploads == 1
+
+
+async def test_a_card_needs_a_live_media_id(sim: WeComSimulator, http: httpx.AsyncClient) -> None:
+    """WeCom refuses a card whose picture it does not know or uploaded over three days ago."""
+    client = WeComClient(http, corp_id=SAMPLE_CORP_ID, secret="corp-secret")
+    start = 1_767_225_600.0
+    sim.clock = lambda: start
+    uploaded = await client.upload_image(picture(), filename="c.png", content_type="image/png")
+    sim.staff.add("zhangsan")
+
+    def card(media_id: str) -> MiniProgram:
+        return MiniProgram(title="上新", pic_media_id=media_id, appid="wx1", page="a.html")
+
+    for media_id, at, errcode in (
+        ("unknown", start, 40007),
+        (uploaded.media_id, start + MEDIA_TTL_SECONDS, 40007),
+    ):
+        sim.clock = lambda at=at: at  # type: ignore[misc]
+        with pytest.raises(UnknownMedia) as refused:
+            await client.add_msg_template(
+                sender="zhangsan", external_userids=["wm1"], text="hi", miniprogram=card(media_id)
+            )
+        assert refused.value.errcode == errcode
+    sim.clock = lambda: start + MEDIA_TTL_SECONDS - 1
+    await client.add_msg_template(
+        sender="zhangsan", external_userids=["wm1"], text="hi", miniprogram=card(uploaded.media_id)
+    )
+    assert len(sim.templates) == 1

@@ -365,6 +365,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'content:manage', title: '订阅消息' },
       },
       {
+        path: 'content/official-account',
+        name: 'official-account',
+        component: () => import('@/views/content/OfficialAccountView.vue'),
+        meta: { permission: 'content:manage', title: '公众号消息' },
+      },
+      {
         path: 'loyalty/settings',
         name: 'loyalty-settings',
         component: () => import('@/views/loyalty/LoyaltySettingsView.vue'),
@@ -543,6 +549,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'store-appointments',
         component: () => import('@/views/stores/AppointmentsView.vue'),
         meta: { permission: 'pickups:verify', title: '预约到店' },
+      },
+      {
+        path: 'stores/offline-codes',
+        name: 'offline-codes',
+        component: () => import('@/views/stores/OfflineCodesView.vue'),
+        meta: { permission: 'promotions:manage', title: '线下码' },
       },
       {
         path: 'open-platform/apps',

@@ -18,6 +18,11 @@ export const ALLOWED_HOSTS = new Map([
   ['127.0.0.1', 'the local API default of a development mini program build'],
   ['localhost', 'local development'],
   ['aomedia.org', 'the ID3 scheme id (https://aomedia.org/emsg/ID3) hls.js matches in emsg boxes'],
+  ['schema.org', 'the JSON-LD vocabulary of the product page (an identifier, never fetched)'],
+  ['www.apache.org', 'licence notices kept in the bundled 3D viewer (model-viewer, three.js)'],
+  ['github.com', 'links in licence and source comments of the bundled 3D viewer'],
+  ['101arrowz.github.io', "fflate's licence comment in the bundled 3D viewer"],
+  ['jcgt.org', 'a paper cited in a three.js shader comment'],
 ])
 
 const TEXT = new Set(['.html', '.js', '.mjs', '.cjs', '.css', '.json', '.svg', '.wxml', '.wxss', '.wxs', '.txt', '.map'])

@@ -224,6 +224,36 @@ export const BULK_JOB_STATUS_LABELS: Labels = {
   failed: '失败',
 }
 
+/** A product's 3D model: its 360° sprite (the mini program's view) being drawn. */
+export const MODEL_STATUS_LABELS: Labels = {
+  queued: '排队中',
+  rendering: '生成中',
+  ready: '已就绪',
+  failed: '生成失败',
+}
+
+/** 3D 样板间: the words of the 3D model on the product page, in 种草 and in the console. */
+export const MODEL3D_LABELS = {
+  open: '3D 看看',
+  title: '3D 样板间',
+  loading: '模型加载中…',
+  dragHint: '拖动旋转，双指缩放',
+  spinHint: '左右拖动旋转查看',
+  spinSlider: '360° 旋转查看，左右拖动或按方向键',
+  autoRotate: '自动旋转',
+  pause: '暂停',
+  turnLeft: '向左转',
+  turnRight: '向右转',
+  fallback: '当前环境不支持 3D 浏览，已切换为 360° 旋转图',
+  noModel: '该商品暂无 3D 模型',
+  upload: '上传 3D 模型',
+  replace: '更换模型',
+  remove: '删除模型',
+  altLabel: '模型说明（读屏）',
+  progress: '360° 旋转图',
+  help: 'glTF 二进制（.glb），不超过 20 MB，贴图等须打包在文件内；上传后自动生成小程序用的 360° 旋转图',
+} as const
+
 export const BULK_ACTION_LABELS: Labels = {
   publish: '批量上架',
   unpublish: '批量下架',
@@ -856,6 +886,13 @@ export const CONTENT_LABELS = {
   post: '发布种草',
   postPlaceholder: '分享你的使用心得，最多 1000 字',
   addImage: '添加图片（最多 9 张）',
+  addVideo: '添加视频（最长 60 秒）',
+  addReviewVideo: '添加视频（最长 15 秒）',
+  video: '视频',
+  playVideo: '播放视频',
+  removeVideo: '删除视频',
+  uploading: '上传中',
+  videoOrImages: '图片和视频只能选一种',
   topics: '话题',
   allTopics: '全部',
   noTopic: '不选话题',
@@ -901,6 +938,7 @@ export const CONTENT_LABELS = {
 export const REVIEW_FILTER_LABELS: Labels = {
   all: '全部',
   photos: '有图',
+  videos: '有视频',
   good: '好评',
   neutral: '中评',
   bad: '差评',
@@ -1280,6 +1318,14 @@ export const CAMPAIGN_GROUP_LABELS: Labels = {
   holdout: '对照组',
 }
 
+/** The channel a campaign's message goes through (自动: 订阅消息 when the shopper holds an
+ * accept, else 公众号 when they follow). */
+export const CAMPAIGN_CHANNEL_LABELS: Labels = {
+  subscribe: '订阅消息',
+  official_account: '公众号模板消息',
+  auto: '自动',
+}
+
 /** A support conversation's status (在线客服). */
 export const SUPPORT_STATUS_LABELS: Labels = {
   queued: '排队中',
@@ -1344,6 +1390,40 @@ export const LIVE_LABELS = {
   stopExplaining: '取消讲解',
   pushCoupon: '推券',
   replay: '回放',
+} as const
+
+/** A session's recorded replay (`recording.status`): 录制中 while segments arrive (or WeChat is
+ * still making it), 已生成 once the replay exists, 无回放 when there is none. */
+export const LIVE_RECORDING_STATUS_LABELS: Labels = {
+  recording: '录制中',
+  ready: '已生成',
+  none: '无回放',
+}
+
+/** Why a session has no replay (`recording.outcome`). */
+export const LIVE_RECORDING_OUTCOME_LABELS: Labels = {
+  not_recorded: '未录制',
+  no_segments: '未录到画面',
+  'wechat.room_invalid': '微信直播间不存在',
+  'wechat.room_forbidden': '微信直播间不可访问',
+  'wechat.no_replay': '微信未生成回放',
+  'wechat.unavailable': '微信回放暂不可用',
+}
+
+/** The words of the replay card (console 直播控制台, storefront 回放). */
+export const LIVE_REPLAY_LABELS = {
+  title: '回放',
+  status: '录制状态',
+  segments: '片段',
+  gaps: '缺失片段',
+  duration: '时长',
+  size: '大小',
+  published: '已发布',
+  hidden: '未发布',
+  publish: '发布回放',
+  hide: '隐藏回放',
+  manualOverride: '已填写回放地址，优先播放该地址',
+  waiting: '回放生成中，请稍后再来',
 } as const
 
 /** A shopper's restriction in a session (`kind`). */
@@ -1511,6 +1591,56 @@ export const GROUP_BUY_STATE_LABELS: Labels = {
   ended: '已结束',
   stopped: '已停止',
 }
+
+/** Offline codes (线下码): where each code is printed (placement) and the page it opens. */
+export const OFFLINE_PLACEMENT_LABELS: Labels = {
+  poster: '海报',
+  shelf: '货架',
+  table_tent: '桌牌',
+  receipt: '小票',
+  window: '橱窗',
+  package: '包裹卡',
+  other: '其他',
+}
+
+export const OFFLINE_TARGET_LABELS: Labels = {
+  home: '首页',
+  product: '商品页',
+  store: '门店页',
+  campaign: '活动页',
+}
+
+export const OFFLINE_CODE_STATE_LABELS: Labels = {
+  active: '启用中',
+  disabled: '停用中',
+}
+
+/** Offline codes (线下码): the scan landing page and the console's 线下码 page. */
+export const OFFLINE_CODE_LABELS = {
+  title: '线下码',
+  opening: '正在打开…',
+  invalid: '二维码不存在或已失效',
+  create: '新建线下码',
+  bulk: '按门店批量生成',
+  label: '名称',
+  placement: '投放位置',
+  store: '门店',
+  campaign: '拼团活动',
+  target: '打开页面',
+  targetId: '目标 ID',
+  scans: '扫码次数',
+  visitors: '扫码人数',
+  orders: '订单数',
+  revenue: '成交金额',
+  byStore: '按门店汇总',
+  noStore: '未指定门店',
+  downloadMp: '下载小程序码',
+  downloadH5: '下载 H5 二维码',
+  disable: '停用',
+  enable: '启用',
+  disabledHint: '停用后扫码将打开首页，且不再计数',
+  empty: '还没有线下码',
+} as const
 
 /** Sharing (分享): the share sheet, posters, the scene landing page and 分享统计. */
 export const SHARE_LABELS = {
@@ -2215,6 +2345,7 @@ export const SUBSCRIBE_EVENT_LABELS: Labels = {
   back_in_stock: '到货提醒',
   points_expiring: '积分到期',
   live_start: '开播提醒',
+  challenge_prize: '挑战获奖',
 }
 /** The values an event carries (what a template field may show). */
 export const SUBSCRIBE_SOURCE_LABELS: Labels = {
@@ -2236,6 +2367,9 @@ export const SUBSCRIBE_SOURCE_LABELS: Labels = {
   live_title: '直播标题',
   anchor_name: '主播',
   start_time: '开播时间',
+  challenge_name: '挑战名称',
+  prize: '奖品',
+  settled_at: '颁奖时间',
 }
 /** A send's status in the send log (`status`). */
 export const SUBSCRIBE_SEND_STATUS_LABELS: Labels = {
@@ -2261,6 +2395,59 @@ export const SUBSCRIBE_SEND_STATUS_TONES: Tones = {
   no_credit: 'info',
   no_openid: 'info',
   failed: 'danger',
+}
+/** 公众号 (WeChat Official Account): settings, template messages per event, the send log. */
+export const OFFICIAL_ACCOUNT_LABELS = {
+  title: '公众号消息',
+  settings: '公众号设置',
+  appid: 'AppID',
+  secret: 'AppSecret', // pragma: allowlist secret
+  secretKeep: '留空则不修改',
+  token: '令牌 Token',
+  aesKey: '消息加解密密钥 EncodingAESKey',
+  aesKeyHint: '填写即启用安全模式；清空为明文模式',
+  miniprogramAppid: '跳转小程序 AppID',
+  pushUrl: '服务器地址 URL',
+  safeMode: '安全模式',
+  plainMode: '明文模式',
+  notConfigured: '未配置',
+  followers: '关注人数',
+  linkedFollowers: '已关联会员',
+  sync: '同步粉丝',
+  synced: '已同步',
+  templates: '模板消息设置',
+  url: '跳转网页',
+  pagepath: '小程序页面',
+  fallbackNote: '关注公众号且没有订阅消息次数的顾客，收到模板消息代替订阅消息（每个事件每人一条）',
+  delivery: '送达结果',
+  msgid: '消息 ID',
+} as const
+/** A 公众号 template message's status in the send log (`status`). */
+export const OA_SEND_STATUS_LABELS: Labels = {
+  pending: '待发送',
+  sending: '发送中',
+  sent: '已发送',
+  unfollowed: '未关注公众号',
+  openid_invalid: 'OpenID 无效',
+  template_invalid: '模板无效',
+  field_invalid: '内容超出限制',
+  failed: '发送失败',
+}
+export const OA_SEND_STATUS_TONES: Tones = {
+  pending: 'primary',
+  sending: 'primary',
+  sent: 'success',
+  unfollowed: 'info',
+  openid_invalid: 'danger',
+  template_invalid: 'danger',
+  field_invalid: 'danger',
+  failed: 'danger',
+}
+/** What WeChat's TEMPLATESENDJOBFINISH said of a sent template message (`delivery`). */
+export const OA_DELIVERY_LABELS: Labels = {
+  delivered: '已送达',
+  user_block: '用户拒收',
+  system_failed: '系统失败',
 }
 /** 推送状态 of a webhook delivery (开放平台 · Webhook). */
 export const WEBHOOK_DELIVERY_STATUS_LABELS: Labels = {
@@ -2450,7 +2637,7 @@ export const FRONTLINE_LABELS = {
 
 export const CLEARANCE_LABELS = {
   title: '清仓定价',
-  intro: '按价格历史与销量估计价格弹性（数据少时向品类收缩），给出在目标日期前清完库存、毛利最高的降价路径。',
+  intro: '按价格历史与销量估计价格弹性（扣除促销、大促、节假日与趋势的影响；数据少时向品类收缩），给出在目标日期前清完库存、毛利最高的降价路径。',
   sku: 'SKU 编号',
   targetDate: '清仓截止日期',
   steps: '降价步数',
@@ -2464,6 +2651,14 @@ export const CLEARANCE_LABELS = {
   weight: '本品数据权重',
   observations: '观测周数',
   distinctPrices: '不同价格数',
+  controls: '控制变量',
+  noControls: '仅价格（数据不足以加入控制变量）',
+  controlNames: {
+    promotion: '促销深度',
+    festival: '618/双11',
+    holiday: '法定节假日',
+    trend: '趋势',
+  } as Record<string, string>,
   stock: '可售库存',
   price: '现价',
   cost: '成本价',
@@ -2519,6 +2714,55 @@ export const CLEARANCE_STEP_STATE_LABELS: Labels = {
   running: '进行中',
   ended: '已结束',
 }
+
+export const CLEARANCE_TRIAL_STATUS_LABELS: Labels = {
+  running: '进行中',
+  stopped: '已停止',
+}
+
+export const CLEARANCE_TRIAL_ARM_LABELS: Labels = {
+  plan: '方案组',
+  control: '对照组（维持原价）',
+}
+
+export const CLEARANCE_TRIAL_LABELS = {
+  title: '清仓实验',
+  intro:
+    '把清仓方案当作实验来跑：所选 SKU 按库存可售周数两两配对，每对随机一个执行降价方案（限时折扣），另一个维持原价；开始后按组比较清仓率与每件库存毛利（随机化检验，成对比较）。同一 SKU 同时只能在一个进行中的实验里。',
+  name: '实验名称',
+  skus: 'SKU 编号（4–40 个，逗号分隔）',
+  start: '开始实验',
+  started: '实验已开始',
+  list: '实验列表',
+  status: '状态',
+  startedAt: '开始时间',
+  targetDate: '截止日期',
+  planSkus: '方案组 SKU',
+  controlSkus: '对照组 SKU',
+  view: '查看',
+  stop: '停止实验',
+  stopConfirm: '停止后，方案组尚未结束的限时折扣立即停止，SKU 可加入新的实验。确定停止？',
+  stopped: '实验已停止',
+  metric: '指标',
+  sellThrough: '清仓率',
+  marginPerUnit: '每件库存毛利',
+  planMean: '方案组',
+  controlMean: '对照组',
+  difference: '差值',
+  interval: '95% 区间',
+  pValue: 'p 值',
+  pairs: '配对数',
+  days: '已测天数',
+  arm: '分组',
+  pair: '配对',
+  stock: '开始时库存',
+  sold: '已售（件）',
+  margin: '毛利',
+  projected: '预计销量（件）',
+  empty: '暂无实验',
+  badSkus: '请输入 4–40 个 SKU 编号，用逗号分隔',
+  fewPairs: '不足 6 对，无法给出区间',
+} as const
 
 export const ALERT_GRAIN_LABELS: Labels = { hour: '按小时', day: '按天' }
 
@@ -2664,6 +2908,25 @@ export const STORES_LABELS = {
   storeHolds: '本店库存',
   buyHere: '在本店购买',
   handedOver: '已在门店取走',
+  storePrice: '门店价',
+  onlinePrice: '线上价',
+  storePrices: '门店价',
+  storePricesHelp: '扫码购在本店按门店价结算，促销照常叠加；不在有效期内按线上价',
+  priceSku: 'SKU ID',
+  priceYuan: '门店价（元）',
+  priceFrom: '开始时间',
+  priceUntil: '结束时间',
+  priceAlways: '长期有效',
+  priceCurrent: '生效中',
+  priceNotCurrent: '未生效',
+  setPrice: '设置门店价',
+  removePrice: '删除',
+  importPrices: '导入门店价',
+  importPricesHelp: 'CSV 或 XLSX：列 sku_id 或 条码、门店价（元），可选 开始时间、结束时间；有错行则整批不导入',
+  importedPrices: '已导入',
+  importRow: '行',
+  importCode: '错误',
+  noPrices: '本店暂无门店价，按线上价销售',
 } as const
 
 export const WEEKDAY_LABELS: readonly string[] = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
@@ -2719,6 +2982,19 @@ export const PASSKEY_LABELS = {
 
 export const WECOM_LABELS = {
   title: '企业微信',
+  actions: '操作',
+  edit: '编辑',
+  delete: '删除',
+  editWay: '编辑渠道活码',
+  editWayPrompt: '员工 UserID（逗号分隔；单人活码只能一人，多人活码须保留多人），活码和来源不变',
+  editJoinWay: '编辑加入群聊二维码',
+  editJoinWayPrompt: '客户群 chat_id（逗号分隔，最多 5 个），二维码和来源不变',
+  deleteWay: '删除渠道活码',
+  deleteWayConfirm: '删除后此二维码立即失效，已添加的客户及其来源保留。',
+  deleteJoinWay: '删除加入群聊二维码',
+  deleteJoinWayConfirm: '删除后此二维码立即失效，群和群成员的来源保留。',
+  saved: '已保存',
+  cancel: '取消',
   contactWays: '渠道活码',
   contacts: '客户',
   stats: '拉新统计',
@@ -2767,8 +3043,12 @@ export const WECOM_LABELS = {
   card: '小程序卡片',
   cardTitle: '卡片标题',
   cardPage: '打开页面',
-  cardPic: '封面图 media_id',
-  cardPicHelp: '企业微信「上传临时素材」返回的 media_id',
+  cardPic: '封面图',
+  cardPicHelp: 'JPG 或 PNG，不超过 10 MB，建议 520×416；发送时由 Shoplet 上传到企业微信（3 天内自动续传）',
+  cardPicUpload: '上传封面图',
+  cardPicReplace: '更换封面图',
+  cardPicPreview: '小程序卡片封面预览',
+  cardPicMissing: '请上传封面图（原先填写的 media_id 已不再使用）',
   saveWelcome: '保存欢迎语',
   welcomeSends: '发送记录',
   receivedAt: '添加时间',
@@ -2807,6 +3087,17 @@ export const WECOM_LABELS = {
   results: '发送结果',
   refresh: '刷新结果',
   sender: '发送员工',
+  target: '群发到',
+  targetCustomers: '客户',
+  targetGroups: '客户群',
+  groupAudienceAll: '全部客户群',
+  groupAudienceStore: '门店客户群',
+  groupAudienceCampaign: '活动客户群',
+  groupOwners: '群主',
+  groupOwnersHelp: '不选则发到所有群主的客户群',
+  groupBroadcastHelp: '每个客户群每天最多收到 1 条群发；今日已收到的群将自动跳过',
+  groupCount: '群数',
+  sentAt: '发送时间',
 } as const
 
 export const WECOM_BROADCAST_STATUS_LABELS: Labels = {
@@ -2819,6 +3110,14 @@ export const WECOM_RECIPIENT_STATUS_LABELS: Labels = {
   pending: '未发送',
   sent: '已发送',
   not_friend: '非好友',
+  limited: '今日已收到群发',
+  failed: '发送失败',
+}
+
+export const WECOM_GROUP_RESULT_STATUS_LABELS: Labels = {
+  pending: '未发送',
+  sent: '已发送',
+  not_friend: '无法发送（群已解散）',
   limited: '今日已收到群发',
   failed: '发送失败',
 }
@@ -2840,6 +3139,13 @@ export const CHALLENGE_STATUS_LABELS: Labels = {
   awarded: '已颁奖',
 }
 
+/** A challenge winner's coupon prize (`coupon_status`; the backend's PRIZE_COUPON_STATUSES). */
+export const PRIZE_COUPON_STATUS_LABELS: Labels = {
+  issued: '已发放',
+  retrying: '重试中',
+  given_up: '未发放',
+}
+
 /** The words of a topic challenge (话题挑战) on the topic page and in the console. */
 export const CHALLENGE_LABELS = {
   title: '话题挑战',
@@ -2857,9 +3163,18 @@ export const CHALLENGE_LABELS = {
   points: '积分',
   coupon: '优惠券',
   rank: (n: number): string => `第${n}名`,
+  couponStatus: '优惠券',
+  reissue: '重新发放',
+  reissued: '优惠券已发放',
+  notReissued: '仍未发放',
+  attempts: (n: number): string => `已尝试 ${n} 次`,
 } as const
 
 export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
+  offlinePlacement: OFFLINE_PLACEMENT_LABELS,
+  offlineTarget: OFFLINE_TARGET_LABELS,
+  offlineCodeState: OFFLINE_CODE_STATE_LABELS,
+  model3d: MODEL_STATUS_LABELS,
   order: ORDER_STATUS_LABELS,
   aftersale: AFTERSALE_STATUS_LABELS,
   aftersaleKind: AFTERSALE_KIND_LABELS,
@@ -2878,11 +3193,15 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   promoter: PROMOTER_STATUS_LABELS,
   campaign: CAMPAIGN_STATUS_LABELS,
   campaignGroup: CAMPAIGN_GROUP_LABELS,
+  campaignChannel: CAMPAIGN_CHANNEL_LABELS,
   live: LIVE_STATUS_LABELS,
+  liveRecording: LIVE_RECORDING_STATUS_LABELS,
   support: SUPPORT_STATUS_LABELS,
   invoice: INVOICE_STATUS_LABELS,
   subscribe: SUBSCRIBE_STATUS_LABELS,
   subscribeSend: SUBSCRIBE_SEND_STATUS_LABELS,
+  oaSend: OA_SEND_STATUS_LABELS,
+  oaDelivery: OA_DELIVERY_LABELS,
   webhookDelivery: WEBHOOK_DELIVERY_STATUS_LABELS,
   groupBuy: GROUP_STATUS_LABELS,
   bargain: BARGAIN_STATUS_LABELS,
@@ -2894,6 +3213,10 @@ export const STATUS_GLOSSARIES: Readonly<Record<string, Labels>> = {
   storeMethod: STORE_METHOD_LABELS,
   wecomBroadcast: WECOM_BROADCAST_STATUS_LABELS,
   wecomRecipient: WECOM_RECIPIENT_STATUS_LABELS,
+  wecomGroupResult: WECOM_GROUP_RESULT_STATUS_LABELS,
   wecomWelcome: WECOM_WELCOME_STATUS_LABELS,
   challenge: CHALLENGE_STATUS_LABELS,
+  clearanceTrial: CLEARANCE_TRIAL_STATUS_LABELS,
+  clearanceTrialArm: CLEARANCE_TRIAL_ARM_LABELS,
+  prizeCoupon: PRIZE_COUPON_STATUS_LABELS,
 }

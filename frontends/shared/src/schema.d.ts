@@ -1808,6 +1808,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/campaigns/reach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Reach
+         * @description How many of an audience each channel (订阅消息, 公众号, 自动) reaches now, before
+         *     starting. 400 ``campaigns.audience_unknown``.
+         */
+        get: operations["campaign_reach_api_v1_console_campaigns_reach_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/campaigns/{campaign_id}": {
         parameters: {
             query?: never;
@@ -2202,6 +2223,29 @@ export interface paths {
          *     the end); settling twice grants once (``settled`` false the second time).
          */
         post: operations["settle_challenge_api_v1_console_content_topics__topic_id__challenge_settle_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/content/topics/{topic_id}/challenge/winners/{rank}/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reissue Prize Coupon
+         * @description 重新发放 a winner's coupon prize that was not issued: the winner after the try
+         *     (``coupon_status`` issued, or the reason it still is not). 404
+         *     ``content.winner_not_found``; 409 ``content.prize_already_issued`` (issued before or by a
+         *     concurrent retry), ``content.prize_has_no_coupon``; a refusal changes nothing.
+         */
+        post: operations["reissue_prize_coupon_api_v1_console_content_topics__topic_id__challenge_winners__rank__reissue_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3928,6 +3972,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/insights/clearance/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Trials
+         * @description Clearance trials, newest first.
+         */
+        get: operations["list_trials_api_v1_console_insights_clearance_trials_get"];
+        put?: never;
+        /**
+         * Start Trial
+         * @description Run the clearance plan as an experiment (清仓实验): the SKUs in matched pairs by stock
+         *     cover, one of each following its plan (scheduled 限时折扣), the other keeping its price.
+         */
+        post: operations["start_trial_api_v1_console_insights_clearance_trials_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/clearance/trials/{trial_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Trial
+         * @description A trial's SKUs and the arms compared on sell-through and margin per unit of stock.
+         */
+        get: operations["get_trial_api_v1_console_insights_clearance_trials__trial_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/insights/clearance/trials/{trial_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Trial
+         * @description Stop the trial: the plan arm's running markdowns end now, the SKUs are released.
+         */
+        post: operations["stop_trial_api_v1_console_insights_clearance_trials__trial_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/insights/dashboards/{level}": {
         parameters: {
             query?: never;
@@ -4351,6 +4460,46 @@ export interface paths {
          */
         get: operations["metrics_api_v1_console_live_sessions__session_id__metrics_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/live/sessions/{session_id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recording
+         * @description The replay as recorded: 录制中 / 已生成 / 无回放, segments, duration and size.
+         */
+        get: operations["recording_api_v1_console_live_sessions__session_id__recording_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/live/sessions/{session_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Publish Replay
+         * @description Publish or hide the recorded replay (409 ``live.no_replay`` unless 已生成).
+         */
+        put: operations["publish_replay_api_v1_console_live_sessions__session_id__replay_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5194,6 +5343,260 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/official-account/followers/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Oa Followers
+         * @description Read the 公众号's follower list now (as the daily job does). 409
+         *     ``notification.oa_not_configured``.
+         */
+        post: operations["sync_oa_followers_api_v1_console_official_account_followers_sync_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/official-account/sends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Oa Sends
+         * @description The template-message log, newest first: status, WeChat's answer and final delivery.
+         */
+        get: operations["oa_sends_api_v1_console_official_account_sends_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/official-account/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Oa Settings
+         * @description 公众号 settings (secrets never shown: a hint of the AppSecret), follower counts and the
+         *     push URL's path to enter in 公众平台 → 服务器配置.
+         */
+        get: operations["oa_settings_api_v1_console_official_account_settings_get"];
+        /**
+         * Save Oa Settings
+         * @description Set the 公众号's appid, AppSecret, push token and EncodingAESKey (stored SM4-encrypted;
+         *     a secret left out stays). 400 ``notification.oa_secret_required`` /
+         *     ``notification.oa_aes_key_invalid``.
+         */
+        put: operations["save_oa_settings_api_v1_console_official_account_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/official-account/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Oa Templates
+         * @description 公众号 template messages: the template per event, with the values each event carries.
+         */
+        get: operations["oa_templates_api_v1_console_official_account_templates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/official-account/templates/{event}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save Oa Template
+         * @description Map an event to a 公众号 template: its id, where a tap leads (``url`` and/or the mini
+         *     program's ``pagepath``), which value fills each keyword. 400
+         *     ``notification.field_type_unknown`` / ``notification.source_unknown``.
+         */
+        put: operations["save_oa_template_api_v1_console_official_account_templates__event__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/offline-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Offline Codes
+         * @description Codes, newest first, with scans, visitors, orders and revenue.
+         */
+        get: operations["list_offline_codes_api_v1_console_offline_codes_get"];
+        put?: never;
+        /**
+         * Create Offline Code
+         * @description A code for one placement (poster, shelf, table tent, receipt…).
+         */
+        post: operations["create_offline_code_api_v1_console_offline_codes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/offline-codes/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Offline Codes For Stores
+         * @description One code per store open for business, for one campaign.
+         */
+        post: operations["create_offline_codes_for_stores_api_v1_console_offline_codes_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/offline-codes/stores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offline Code Store Stats
+         * @description What the codes brought, per store.
+         */
+        get: operations["offline_code_store_stats_api_v1_console_offline_codes_stores_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/offline-codes/{code_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable Offline Code
+         * @description Disable a code: scanning it then opens the home page and counts nothing.
+         */
+        post: operations["disable_offline_code_api_v1_console_offline_codes__code_id__disable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/offline-codes/{code_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable Offline Code
+         * @description Enable a disabled code again.
+         */
+        post: operations["enable_offline_code_api_v1_console_offline_codes__code_id__enable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/offline-codes/{code_id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offline Code H5 Qr
+         * @description The H5 shop's QR code of the code (``?c=``).
+         */
+        get: operations["offline_code_h5_qr_api_v1_console_offline_codes__code_id__qr_png_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/offline-codes/{code_id}/wxacode.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offline Code Wxacode
+         * @description The printable mini-program code (scene = the code).
+         */
+        get: operations["offline_code_wxacode_api_v1_console_offline_codes__code_id__wxacode_png_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/openapi/access-log": {
         parameters: {
             query?: never;
@@ -5966,6 +6369,36 @@ export interface paths {
          *     step-up (403 ``auth.step_up_required``), ``block`` refuses it (403 ``risk.blocked``).
          */
         patch: operations["update_product_api_v1_console_products__product_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/console/products/{product_id}/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Model
+         * @description The product's 3D model and the progress of its 360° sprite.
+         */
+        get: operations["get_model_api_v1_console_products__product_id__model_get"];
+        put?: never;
+        /**
+         * Upload Model
+         * @description Give the product its 3D model (replacing any). The file is checked (header, parse,
+         *     meshes, no external files, a product's size) and stored; the 360° sprite for the mini
+         *     program is drawn by a job: poll ``GET`` for ``frames_done``.
+         */
+        post: operations["upload_model_api_v1_console_products__product_id__model_post"];
+        /**
+         * Delete Model
+         * @description Take the 3D model off the product.
+         */
+        delete: operations["delete_model_api_v1_console_products__product_id__model_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/console/products/{product_id}/price-history": {
@@ -7000,6 +7433,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/stores/{store_id}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Store Prices
+         * @description 门店价: the store's own prices, by SKU id, each beside the SKU's online price.
+         */
+        get: operations["list_store_prices_api_v1_console_stores__store_id__prices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/stores/{store_id}/prices/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Store Prices
+         * @description Set many of the store's prices from a file, all or nothing: any bad row is 400
+         *     ``stores.price_import_invalid`` with each row's line and code, and nothing is written.
+         */
+        post: operations["import_store_prices_api_v1_console_stores__store_id__prices_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/stores/{store_id}/prices/{sku_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Store Price
+         * @description Set the store's price of a SKU (扫码购 there charges it while its window holds): 400
+         *     ``stores.invalid_price`` / ``stores.invalid_price_window``, 404 ``stores.sku_not_found``.
+         */
+        put: operations["set_store_price_api_v1_console_stores__store_id__prices__sku_id__put"];
+        post?: never;
+        /**
+         * Delete Store Price
+         * @description Remove the store's price of a SKU: it sells at the online price again.
+         */
+        delete: operations["delete_store_price_api_v1_console_stores__store_id__prices__sku_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/stores/{store_id}/services": {
         parameters: {
             query?: never;
@@ -7366,10 +7865,12 @@ export interface paths {
          * Create Wecom Broadcast
          * @description Compose a 群发 to all customers, a segment's, a store's or a campaign's: one
          *     ``add_msg_template`` per staff member and 10000 customers; each customer at most once a
-         *     day (the others are counted in ``capped``). 400 ``wecom.text_required`` /
-         *     ``text_too_long`` / ``page_unknown`` / ``media_required`` / ``audience_invalid`` /
-         *     ``segment_unknown`` / ``store_unknown`` / ``campaign_invalid`` / ``too_many_recipients``
-         *     / ``no_recipients``, nothing written; 409 ``wecom.not_configured``.
+         *     day (the others are counted in ``capped``). ``target`` groups: to customer groups (by
+         *     owner, store or campaign), one call per owner, each group at most once a day. 400
+         *     ``wecom.text_required`` / ``text_too_long`` / ``page_unknown`` / ``media_required`` /
+         *     ``audience_invalid`` / ``segment_unknown`` / ``store_unknown`` / ``campaign_invalid`` /
+         *     ``owners_invalid`` / ``too_many_recipients`` / ``no_recipients``, nothing written; 409
+         *     ``wecom.not_configured``.
          */
         post: operations["create_wecom_broadcast_api_v1_console_wecom_broadcasts_post"];
         delete?: never;
@@ -7390,6 +7891,27 @@ export interface paths {
          * @description One 群发 with its calls and per-status counts. 404 ``wecom.broadcast_unknown``.
          */
         get: operations["get_wecom_broadcast_api_v1_console_wecom_broadcasts__broadcast_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/broadcasts/{broadcast_id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Wecom Broadcast Groups
+         * @description Each customer group of a group 群发 and what happened (pending, sent, not_friend,
+         *     limited, failed).
+         */
+        get: operations["list_wecom_broadcast_groups_api_v1_console_wecom_broadcasts__broadcast_id__groups_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7463,6 +7985,34 @@ export interface paths {
          */
         post: operations["create_contact_way_api_v1_console_wecom_contact_ways_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/contact-ways/{way_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Contact Way
+         * @description Edit a 渠道活码's staff and remark (``update_contact_way``; its state, store and
+         *     campaign stay). 404 ``wecom.way_unknown``; 400 ``wecom.staff_required`` /
+         *     ``way_type_fixed`` before WeCom is called, ``wecom.staff_unknown``; 409
+         *     ``wecom.not_configured``; 502 ``wecom.upstream_error``. Nothing changes on a refusal.
+         */
+        put: operations["update_contact_way_api_v1_console_wecom_contact_ways__way_id__put"];
+        post?: never;
+        /**
+         * Delete Contact Way
+         * @description 删除 a 渠道活码 (``del_contact_way``): the QR code stops working, its customers keep
+         *     their attribution. 404 ``wecom.way_unknown`` (also a second delete).
+         */
+        delete: operations["delete_contact_way_api_v1_console_wecom_contact_ways__way_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -7600,6 +8150,57 @@ export interface paths {
          *     ``wecom.not_configured``; 502 ``wecom.upstream_error``.
          */
         post: operations["create_wecom_join_way_api_v1_console_wecom_join_ways_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/join-ways/{way_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Wecom Join Way
+         * @description Edit a 加入群聊 QR code's groups (1–5) and remark (``groupchat/update_join_way``; state
+         *     kept). 404 ``wecom.join_way_unknown``; 400 ``wecom.chats_required`` before WeCom is
+         *     called, ``wecom.chat_unknown``; 409 ``wecom.not_configured``; 502 ``wecom.upstream_error``.
+         *     Nothing changes on a refusal.
+         */
+        put: operations["update_wecom_join_way_api_v1_console_wecom_join_ways__way_id__put"];
+        post?: never;
+        /**
+         * Delete Wecom Join Way
+         * @description 删除 a 加入群聊 QR code (``groupchat/del_join_way``); its groups keep their attribution.
+         *     404 ``wecom.join_way_unknown`` (also a second delete).
+         */
+        delete: operations["delete_wecom_join_way_api_v1_console_wecom_join_ways__way_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/wecom/pictures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Wecom Picture
+         * @description Keep a mini-program card's picture (the multipart field ``file``); name it by ``id`` in a
+         *     card's ``picture_id``. Shoplet uploads it to WeCom when the card is sent. 400
+         *     ``wecom.picture_invalid`` / ``picture_type`` / ``picture_dimensions``, 413
+         *     ``wecom.picture_too_large``; nothing is kept on any of them.
+         */
+        post: operations["upload_wecom_picture_api_v1_console_wecom_pictures_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7808,6 +8409,29 @@ export interface paths {
         get: operations["my_posts_api_v1_content_posts_mine_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Video
+         * @description Upload a short video for a post (the multipart field ``file``); pass its ``id`` as
+         *     ``video_id``. Its cover is drawn at about 1 s. 400 ``content.video_unreadable``,
+         *     ``content.video_codec_unsupported``, ``content.video_too_long``; 413
+         *     ``content.video_too_large``.
+         */
+        post: operations["upload_video_api_v1_content_videos_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8556,6 +9180,27 @@ export interface paths {
          * @description 点赞: 1–50 taps at once (counted in batches).
          */
         post: operations["like_api_v1_live_sessions__session_id__likes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/live/sessions/{session_id}/replay.m3u8": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replay Playlist
+         * @description 回放: the session's recorded replay, an HLS VOD playlist of segments under /media (404
+         *     ``live.replay_not_found`` unless recorded and published).
+         */
+        get: operations["replay_playlist_api_v1_live_sessions__session_id__replay_m3u8_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -9451,6 +10096,27 @@ export interface paths {
          *     not ours. Answers ``success``.
          */
         post: operations["wechat_push_api_v1_moderation_wechat_push_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/offline-codes/{scene}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resolve Offline Code
+         * @description Where a scanned offline code leads; the scan counts, the visitor once, and a signed-in
+         *     shopper is brought by the code (first touch). A disabled code opens the home page.
+         */
+        get: operations["resolve_offline_code_api_v1_offline_codes__scene__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -10417,6 +11083,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reviews/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Review Video
+         * @description Upload a short video for a review (the multipart field ``file``); pass its ``id`` as
+         *     ``video_id``. Its cover is drawn at about 1 s. 400 ``review.video_unreadable``,
+         *     ``review.video_codec_unsupported``, ``review.video_too_long``; 413
+         *     ``review.video_too_large``.
+         */
+        post: operations["upload_review_video_api_v1_reviews_videos_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reviews/{review_id}/followup": {
         parameters: {
             query?: never;
@@ -11077,6 +11766,39 @@ export interface paths {
         get: operations["topic_challenge_api_v1_topics__topic_id__challenge_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/official-account/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify Official Account Push Url
+         * @description 公众号 服务器配置's URL check: ``echostr`` back when ``signature`` (SHA1 of the sorted
+         *     token, timestamp and nonce) is right and the timestamp within 5 minutes; 401
+         *     ``notification.oa_push_invalid`` otherwise; 409 ``notification.oa_not_configured``.
+         */
+        get: operations["verify_official_account_push_url_api_v1_wechat_official_account_push_get"];
+        put?: never;
+        /**
+         * Official Account Push
+         * @description A 公众号 push (XML; 安全模式 ``encrypt_type=aes`` with ``msg_signature``): ``subscribe`` /
+         *     ``unsubscribe`` record the follower (its unionid from ``user/info``, linked to the member),
+         *     applied only when newer than what is recorded (a replay or a late push changes nothing);
+         *     ``TEMPLATESENDJOBFINISH`` records a template message's final status. 401
+         *     ``notification.oa_push_invalid`` (nothing read or written) for a wrong signature, a
+         *     timestamp older than 5 minutes, a plain push in 安全模式 or another appid inside; 400
+         *     ``notification.oa_push_malformed`` for a body that is not one XML message. Answers
+         *     ``success``; other messages are acknowledged and ignored.
+         */
+        post: operations["official_account_push_api_v1_wechat_official_account_push_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -12574,6 +13296,8 @@ export interface components {
              * @description highest SKU price, fen
              */
             max_price: number;
+            /** @description 3D model (3D 看看) */
+            model3d?: components["schemas"]["ProductModel3D"] | null;
             /** Original Price */
             original_price: number;
             /**
@@ -13275,6 +13999,9 @@ export interface components {
          * BroadcastCreate
          * @description A 群发: to ``all`` customers, a ``segment``'s, a ``store``'s or a ``campaign``'s (give
          *     exactly the one the audience names), text ≤ 4000 bytes and an optional mini-program card.
+         *     ``target`` groups: to customer groups instead (客户群群发): ``all`` groups, a ``store``'s or
+         *     a ``campaign``'s (the join way's that lists the group), narrowed to the groups ``owners``
+         *     (staff userids, 1–100 distinct) own when given; no segment.
          */
         BroadcastCreate: {
             /**
@@ -13285,15 +14012,44 @@ export interface components {
             /** Campaign */
             campaign?: string | null;
             miniprogram?: components["schemas"]["MiniProgramCard"] | null;
+            /** Owners */
+            owners?: string[] | null;
             /** Segment Id */
             segment_id?: number | null;
             /** Store Id */
             store_id?: number | null;
+            /**
+             * Target
+             * @default customers
+             * @enum {string}
+             */
+            target: "customers" | "groups";
             /** Text */
             text: string;
         };
+        /**
+         * BroadcastGroupOut
+         * @description One customer group of a group 群发: ``pending`` / ``sent`` / ``not_friend`` (could not
+         *     be sent: dismissed, or no longer the owner's) / ``limited`` (reached today) / ``failed``.
+         */
+        BroadcastGroupOut: {
+            /** Chat Id */
+            chat_id: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /** Sent At */
+            sent_at: string | null;
+            /** Status */
+            status: string;
+        };
         /** BroadcastMsgOut */
         BroadcastMsgOut: {
+            /** Chat Type */
+            chat_type: string;
             /** Errcode */
             errcode: number | null;
             /** Is Sent */
@@ -13332,6 +14088,8 @@ export interface components {
             miniprogram: components["schemas"]["MiniProgramCardOut"] | null;
             /** Msgs */
             msgs: components["schemas"]["BroadcastMsgOut"][];
+            /** Owners */
+            owners: string[] | null;
             /** Recipients */
             recipients: number;
             /** Results At */
@@ -13342,6 +14100,8 @@ export interface components {
             status: string;
             /** Store Id */
             store_id: number | null;
+            /** Target */
+            target: string;
             /** Text */
             text: string;
         };
@@ -13673,6 +14433,13 @@ export interface components {
              * @default 7
              */
             cap_days: number;
+            /**
+             * Channel
+             * @description subscribe: 订阅消息; official_account: 公众号模板消息; auto: the subscribe message when the shopper holds an accept, else the 公众号 when they follow
+             * @default subscribe
+             * @enum {string}
+             */
+            channel: "subscribe" | "official_account" | "auto";
             /** Coupon Template Id */
             coupon_template_id?: number | null;
             /**
@@ -13682,7 +14449,7 @@ export interface components {
             holdout_percent: number;
             /**
              * Message Data
-             * @description value per WeChat key
+             * @description value per WeChat key of the channel's template (auto: of both templates)
              */
             message_data?: {
                 [key: string]: string;
@@ -13775,6 +14542,11 @@ export interface components {
             audience_value: string;
             /** Cap Days */
             cap_days: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "subscribe" | "official_account" | "auto";
             /** Coupon Template Id */
             coupon_template_id: number | null;
             /**
@@ -13852,9 +14624,11 @@ export interface components {
         /**
          * CampaignResults
          * @description Treated against holdout over each shopper's window (``window_days`` after the touch,
-         *     or after the assignment for the holdout and the treated not reached).
+         *     or after the assignment for the holdout and the treated not reached), and per channel.
          */
         CampaignResults: {
+            /** Channels */
+            channels: components["schemas"]["ChannelResult"][];
             /** Groups */
             groups: components["schemas"]["GroupResult"][];
             incremental_orders: components["schemas"]["LiftOut"];
@@ -14432,6 +15206,53 @@ export interface components {
             starts_at: string;
         };
         /**
+         * ChannelReach
+         * @description How many shoppers of an audience each channel reaches now (before starting): the
+         *     subscribe message's accept holders, the linked 公众号 followers, and auto (either).
+         */
+        ChannelReach: {
+            /** Audience */
+            audience: number;
+            /** Auto */
+            auto: number;
+            /**
+             * Is Official Account Ready
+             * @description the event has an enabled 公众号 template
+             */
+            is_official_account_ready: boolean;
+            /**
+             * Is Subscribe Ready
+             * @description the event has an enabled subscribe template
+             */
+            is_subscribe_ready: boolean;
+            /** Official Account */
+            official_account: number;
+            /** Subscribe */
+            subscribe: number;
+        };
+        /**
+         * ChannelResult
+         * @description The treated shoppers messaged through one channel, and their orders in their windows.
+         */
+        ChannelResult: {
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "subscribe" | "official_account";
+            /** Messaged */
+            messaged: number;
+            /** Ordering */
+            ordering: number;
+            /** Orders */
+            orders: number;
+            /**
+             * Revenue
+             * @description fen, net of refunds
+             */
+            revenue: number;
+        };
+        /**
          * Chart
          * @description How to draw the answer: ``line`` (a time series, ``x`` the date column, one series per
          *     value column, or per ``group`` value), ``bar`` (a ranking, ``x`` the dimension),
@@ -14697,6 +15518,13 @@ export interface components {
         };
         /** ClearanceElasticity */
         ClearanceElasticity: {
+            /**
+             * Controls
+             * @description The controls the regression kept and their coefficients: promotion (depth 0–1), festival (618/双11 share of the week), holiday (public-holiday share), trend (a week). Those the data could not carry are left out.
+             */
+            controls?: {
+                [key: string]: number;
+            };
             /** Distinct Prices */
             distinct_prices: number;
             /** High */
@@ -14886,13 +15714,180 @@ export interface components {
             /** Items */
             items: components["schemas"]["ClearanceStepResult"][];
         };
+        /** ClearanceTrial */
+        ClearanceTrial: {
+            /** Created By */
+            created_by: string;
+            /**
+             * Days
+             * @description Days measured so far (from the start to the stop or now)
+             */
+            days: number;
+            /** Id */
+            id: number;
+            /** @description Margin per unit of starting stock (fen): what the arm earned on its stock */
+            margin_per_unit: components["schemas"]["ClearanceTrialComparison"];
+            /** Name */
+            name: string;
+            sell_through: components["schemas"]["ClearanceTrialComparison"];
+            /** Skus */
+            skus: components["schemas"]["ClearanceTrialSku"][];
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "stopped";
+            /** Stopped At */
+            stopped_at: string | null;
+            /**
+             * Target Date
+             * Format: date
+             */
+            target_date: string;
+        };
+        /**
+         * ClearanceTrialComparison
+         * @description Plan arm minus control arm over the complete pairs: the difference of means, its 95 %
+         *     interval and two-sided p-value by randomisation inference (null when an arm is empty; no
+         *     interval under six pairs, where no effect can be rejected at 5 %).
+         */
+        ClearanceTrialComparison: {
+            /** Control Mean */
+            control_mean: number | null;
+            /** Difference */
+            difference: number | null;
+            /** High */
+            high: number | null;
+            /** Low */
+            low: number | null;
+            /** P Value */
+            p_value: number | null;
+            /** Pairs */
+            pairs: number;
+            /** Plan Mean */
+            plan_mean: number | null;
+        };
+        /**
+         * ClearanceTrialCreate
+         * @description Run the clearance plan as an experiment over 4–40 SKUs: matched pairs by stock cover,
+         *     one of each pair follows its plan (its steps scheduled as 限时折扣), the other keeps its
+         *     price, until ``target_date``.
+         */
+        ClearanceTrialCreate: {
+            /**
+             * Max Discount Percent
+             * @default 70
+             */
+            max_discount_percent: number;
+            /**
+             * Min Margin Percent
+             * @default 10
+             */
+            min_margin_percent: number;
+            /** Name */
+            name: string;
+            /** Sku Ids */
+            sku_ids: number[];
+            /**
+             * Steps
+             * @default 3
+             */
+            steps: number;
+            /**
+             * Target Date
+             * Format: date
+             */
+            target_date: string;
+        };
+        /**
+         * ClearanceTrialSku
+         * @description A SKU of the trial: what it was at the start and what it has done since (``sold``
+         *     units, ``sell_through`` = sold / stock at the start, ``margin`` fen = paid − cost).
+         */
+        ClearanceTrialSku: {
+            /**
+             * Arm
+             * @enum {string}
+             */
+            arm: "plan" | "control";
+            /** Base Units */
+            base_units: number;
+            /** Cost */
+            cost: number;
+            /** List Price */
+            list_price: number;
+            /** Margin */
+            margin: number;
+            /** Name */
+            name: string;
+            /** Pair */
+            pair: number;
+            /** Product Id */
+            product_id: number;
+            /** Projected Units */
+            projected_units: number;
+            /** Sell Through */
+            sell_through: number;
+            /** Sku Id */
+            sku_id: number;
+            /** Sold */
+            sold: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Stock */
+            stock: number;
+        };
+        /** ClearanceTrialSummary */
+        ClearanceTrialSummary: {
+            /** Control Skus */
+            control_skus: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Plan Skus */
+            plan_skus: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "stopped";
+            /** Stopped At */
+            stopped_at: string | null;
+            /**
+             * Target Date
+             * Format: date
+             */
+            target_date: string;
+        };
+        /** ClearanceTrials */
+        ClearanceTrials: {
+            /** Items */
+            items: components["schemas"]["ClearanceTrialSummary"][];
+        };
         /**
          * ClearanceWeek
-         * @description One week of the SKU's history: the list price in effect and the units sold.
+         * @description One week of the SKU's history: the list price in effect, the units sold and how deep
+         *     promotions cut what shoppers paid under that price (0–1).
          */
         ClearanceWeek: {
             /** Price */
             price: number;
+            /**
+             * Promotion Depth
+             * @default 0
+             */
+            promotion_depth: number;
             /** Units */
             units: number;
             /**
@@ -15366,6 +16361,21 @@ export interface components {
             store_id: number | null;
             /** Store Name */
             store_name: string | null;
+        };
+        /**
+         * ContactWayUpdate
+         * @description Edit a 渠道活码: its staff (1–100 distinct userids; a way of one staff member keeps one,
+         *     a way of several keeps several: WeCom fixes its type) and remark. Its state, and so its
+         *     store and campaign, stay.
+         */
+        ContactWayUpdate: {
+            /**
+             * Remark
+             * @default
+             */
+            remark: string;
+            /** Staff Userids */
+            staff_userids: string[];
         };
         /** Conversation */
         Conversation: {
@@ -18225,6 +19235,19 @@ export interface components {
             store_name: string | null;
         };
         /**
+         * JoinWayUpdate
+         * @description Edit a 加入群聊 QR code: its 1–5 groups and remark; state and room settings stay.
+         */
+        JoinWayUpdate: {
+            /** Chat Ids */
+            chat_ids: string[];
+            /**
+             * Remark
+             * @default
+             */
+            remark: string;
+        };
+        /**
          * KolGraph
          * @description The top sharers and the shoppers they brought directly (the console's graph view).
          */
@@ -18546,6 +19569,7 @@ export interface components {
              * @description the anchor's signed RTMP push URL (pushpull)
              */
             push: string | null;
+            recording: components["schemas"]["LiveRecording"];
             /** Restrictions */
             restrictions: components["schemas"]["LiveRestriction"][];
             session: components["schemas"]["LiveSession"];
@@ -18652,6 +19676,55 @@ export interface components {
              */
             room_id: number | null;
         };
+        /**
+         * LiveRecording
+         * @description The session's replay as recorded: 录制中 (recording), 已生成 (ready) or 无回放 (none).
+         */
+        LiveRecording: {
+            /** Duration Ms */
+            duration_ms: number;
+            /** Finalised At */
+            finalised_at: string | null;
+            /**
+             * Gap Total
+             * @description segments every fetch of which failed
+             */
+            gap_total: number;
+            /**
+             * Is Published
+             * @description shoppers may watch it
+             */
+            is_published: boolean;
+            /**
+             * Media Url
+             * @description WeChat's replay video (source wechat)
+             */
+            media_url: string | null;
+            /**
+             * Outcome
+             * @description why there is none: not_recorded, no_segments, wechat.room_invalid, wechat.room_forbidden, wechat.no_replay, wechat.unavailable
+             */
+            outcome: string | null;
+            /** Segment Total */
+            segment_total: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Source
+             * @description pushpull: Shoplet's; wechat: WeChat's
+             */
+            source: ("pushpull" | "wechat") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "recording" | "ready" | "none";
+        };
+        /** LiveReplayPublish */
+        LiveReplayPublish: {
+            /** Is Published */
+            is_published: boolean;
+        };
         /** LiveRestrictBody */
         LiveRestrictBody: {
             /**
@@ -18746,8 +19819,13 @@ export interface components {
             coupons: components["schemas"]["LiveCouponOut"][];
             /** Is Subscribed */
             is_subscribed: boolean;
-            /** @description while live (the replay plays replay_url) */
+            /** @description while live */
             player: components["schemas"]["LivePlayer"] | null;
+            /**
+             * Replay Play Url
+             * @description once ended: what the replay plays: the operator's replay_url, else the published recording (Shoplet's HLS VOD playlist, or WeChat's video); null: none
+             */
+            replay_play_url?: string | null;
             session: components["schemas"]["LiveSession"];
             /** Shelf */
             shelf: components["schemas"]["LiveShelfProduct"][];
@@ -19536,23 +20614,30 @@ export interface components {
         /**
          * MiniProgramCard
          * @description A 小程序 card: ``page`` one of the storefront's pages (``pages/index/index``); Shoplet
-         *     adds ``.html`` and the store/campaign scene. ``pic_media_id`` is a WeCom media id (上传临时
-         *     素材).
+         *     adds ``.html`` and the store/campaign scene. ``picture_id`` a picture uploaded to
+         *     ``POST /console/wecom/pictures``: Shoplet uploads it to WeCom (``media/upload``) when the
+         *     card is sent, again whenever its media id is older than 2.5 days.
          */
         MiniProgramCard: {
             /** Page */
             page: string;
-            /** Pic Media Id */
-            pic_media_id: string;
+            /** Picture Id */
+            picture_id: number;
             /** Title */
             title: string;
         };
-        /** MiniProgramCardOut */
+        /**
+         * MiniProgramCardOut
+         * @description ``picture_id`` and ``picture_url`` are null on a card saved with a typed WeCom media id
+         *     before Shoplet kept pictures (it is still sent with that media id).
+         */
         MiniProgramCardOut: {
             /** Page */
             page: string;
-            /** Pic Media Id */
-            pic_media_id: string;
+            /** Picture Id */
+            picture_id: number | null;
+            /** Picture Url */
+            picture_url: string | null;
             /** Title */
             title: string;
         };
@@ -19579,6 +20664,23 @@ export interface components {
             placement: "home" | "product" | "cart" | "paid";
             /** Variant */
             variant: string;
+        };
+        /**
+         * ModelSprite
+         * @description The 360° fallback of a 3D model: ``frames`` square frames of ``frame_size`` px in a
+         *     ``columns`` x ``rows`` sheet, frame 0 top left, row by row, one turn in equal steps.
+         */
+        ModelSprite: {
+            /** Columns */
+            columns: number;
+            /** Frame Size */
+            frame_size: number;
+            /** Frames */
+            frames: number;
+            /** Rows */
+            rows: number;
+            /** Url */
+            url: string;
         };
         /** ModerationAppeal */
         ModerationAppeal: {
@@ -19700,6 +20802,11 @@ export interface components {
             text_label: number | null;
             /** Text State */
             text_state: string;
+            /**
+             * Video Url
+             * @description the subject's video (its cover and frames are in media)
+             */
+            video_url?: string | null;
         };
         /** ModerationItemDetail */
         ModerationItemDetail: {
@@ -19745,6 +20852,11 @@ export interface components {
             text_label: number | null;
             /** Text State */
             text_state: string;
+            /**
+             * Video Url
+             * @description the subject's video (its cover and frames are in media)
+             */
+            video_url?: string | null;
         };
         /** ModerationMedia */
         ModerationMedia: {
@@ -19988,6 +21100,8 @@ export interface components {
             topic_id: number | null;
             /** Topic Name */
             topic_name: string | null;
+            /** @description one short video (then no images) */
+            video?: components["schemas"]["ShortVideo"] | null;
         };
         /**
          * MyQuestion
@@ -20081,7 +21195,7 @@ export interface components {
             is_read: boolean;
             /**
              * Kind
-             * @description ``answer`` (question and product set) or ``challenge`` (topic)
+             * @description ``answer`` (question and product set), ``challenge`` or ``challenge_coupon`` (a prize coupon issued later; topic set)
              */
             kind: string;
             /** Product Id */
@@ -20118,6 +21232,342 @@ export interface components {
             period_end: string;
             /** To Level */
             to_level: number;
+        };
+        /** OaSend */
+        OaSend: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivery */
+            delivery: ("delivered" | "user_block" | "system_failed") | null;
+            /** Errcode */
+            errcode: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start" | "challenge_prize";
+            /** Id */
+            id: number;
+            /** Member Id */
+            member_id: number;
+            /** Msgid */
+            msgid: number | null;
+            /** Not Before */
+            not_before: string | null;
+            /** Ref */
+            ref: string;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "sent" | "unfollowed" | "openid_invalid" | "template_invalid" | "field_invalid" | "failed";
+            /** Template Id */
+            template_id: string | null;
+        };
+        /** OaSettings */
+        OaSettings: {
+            /** Appid */
+            appid: string;
+            /**
+             * Followers
+             * @description followers now
+             */
+            followers: number;
+            /** Is Configured */
+            is_configured: boolean;
+            /**
+             * Is Safe Mode
+             * @description 安全模式: pushes must be encrypted
+             */
+            is_safe_mode: boolean;
+            /** Is Token Set */
+            is_token_set: boolean;
+            /**
+             * Linked Followers
+             * @description of them, linked to a member by unionid
+             */
+            linked_followers: number;
+            /** Miniprogram Appid */
+            miniprogram_appid: string;
+            /** Push Path */
+            push_path: string;
+            /**
+             * Secret Hint
+             * @description the AppSecret's last four characters
+             */
+            secret_hint: string;
+        };
+        /**
+         * OaSettingsInput
+         * @description The 公众号's 开发 → 基本配置: a secret left out (null) stays as it is; ``encoding_aes_key``
+         *     "" turns 安全模式 off (plain pushes).
+         */
+        OaSettingsInput: {
+            /** Appid */
+            appid: string;
+            /** Encoding Aes Key */
+            encoding_aes_key?: string | null;
+            /**
+             * Miniprogram Appid
+             * @default
+             */
+            miniprogram_appid: string;
+            /** Secret */
+            secret?: string | null;
+            /** Token */
+            token?: string | null;
+        };
+        /** OaSyncResult */
+        OaSyncResult: {
+            /**
+             * Linked
+             * @description followers newly linked to a member
+             */
+            linked: number;
+            /**
+             * Listed
+             * @description followers WeChat listed
+             */
+            listed: number;
+            /**
+             * Recorded
+             * @description follower rows added or changed
+             */
+            recorded: number;
+        };
+        /** OaTemplate */
+        OaTemplate: {
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start" | "challenge_prize";
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Id */
+            id: number;
+            /** Is Enabled */
+            is_enabled: boolean;
+            /** Pagepath */
+            pagepath: string;
+            /** Template Id */
+            template_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** OaTemplateInput */
+        OaTemplateInput: {
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /**
+             * Is Enabled
+             * @default true
+             */
+            is_enabled: boolean;
+            /**
+             * Pagepath
+             * @default
+             */
+            pagepath: string;
+            /** Template Id */
+            template_id: string;
+            /**
+             * Url
+             * @default
+             */
+            url: string;
+        };
+        /** OaTemplatesView */
+        OaTemplatesView: {
+            /** Items */
+            items: components["schemas"]["OaTemplate"][];
+            /** Sources */
+            sources: {
+                [key: string]: string[];
+            };
+        };
+        /**
+         * OfflineCode
+         * @description A code with what it brought: ``scans`` (every counted scan), ``visitors`` (distinct),
+         *     ``orders`` and ``order_amount`` (paid orders it brought, in fen).
+         */
+        OfflineCode: {
+            /** Campaign Id */
+            campaign_id: number | null;
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * H5 Url
+             * @description H5 URL of the QR code, on the shop's origin
+             */
+            h5_url: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Label */
+            label: string;
+            /**
+             * Mp Page
+             * @description mini-program page of the wxacode (scene = code)
+             */
+            mp_page: string;
+            /**
+             * Order Amount
+             * @description Amount in fen (分), CNY
+             */
+            order_amount: number;
+            /** Orders */
+            orders: number;
+            /**
+             * Path
+             * @description storefront page the code opens, leading slash
+             */
+            path: string;
+            /**
+             * Placement
+             * @enum {string}
+             */
+            placement: "poster" | "shelf" | "table_tent" | "receipt" | "window" | "package" | "other";
+            /** Scans */
+            scans: number;
+            /** Store Id */
+            store_id: number | null;
+            /** Store Name */
+            store_name: string | null;
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "home" | "product" | "store" | "campaign";
+            /** Target Ref */
+            target_ref: string;
+            /** Visitors */
+            visitors: number;
+        };
+        /**
+         * OfflineCodeBulkCreate
+         * @description One code per store open for business, all for one campaign (its page by default).
+         */
+        OfflineCodeBulkCreate: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Label */
+            label: string;
+            /**
+             * Placement
+             * @enum {string}
+             */
+            placement: "poster" | "shelf" | "table_tent" | "receipt" | "window" | "package" | "other";
+            /** Target Id */
+            target_id?: number | null;
+            /**
+             * Target Kind
+             * @default campaign
+             * @enum {string}
+             */
+            target_kind: "home" | "product" | "store" | "campaign";
+        };
+        /**
+         * OfflineCodeCreate
+         * @description A code for one placement: its store and/or campaign, and the page it opens (``home``,
+         *     ``product`` / ``store`` / ``campaign`` with ``target_id``).
+         */
+        OfflineCodeCreate: {
+            /** Campaign Id */
+            campaign_id?: number | null;
+            /** Label */
+            label: string;
+            /**
+             * Placement
+             * @enum {string}
+             */
+            placement: "poster" | "shelf" | "table_tent" | "receipt" | "window" | "package" | "other";
+            /** Store Id */
+            store_id?: number | null;
+            /** Target Id */
+            target_id?: number | null;
+            /**
+             * Target Kind
+             * @default home
+             * @enum {string}
+             */
+            target_kind: "home" | "product" | "store" | "campaign";
+        };
+        /** OfflineCodePage */
+        OfflineCodePage: {
+            /** Items */
+            items: components["schemas"]["OfflineCode"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * OfflineCodeResolution
+         * @description Where a scanned code leads; ``recorded`` is a first scan of this visitor, ``counted``
+         *     false for a disabled code (it opens the home page and counts nothing).
+         */
+        OfflineCodeResolution: {
+            /** Code */
+            code: string;
+            /** Counted */
+            counted: boolean;
+            /** First Touch */
+            first_touch: boolean;
+            /**
+             * Path
+             * @description storefront page path with its query, leading slash
+             */
+            path: string;
+            /** Recorded */
+            recorded: boolean;
+            /** Store Id */
+            store_id: number | null;
+        };
+        /**
+         * OfflineStoreStat
+         * @description What the codes of one store brought (``store_id`` None: codes of no store).
+         */
+        OfflineStoreStat: {
+            /** Codes */
+            codes: number;
+            /**
+             * Order Amount
+             * @description Amount in fen (分), CNY
+             */
+            order_amount: number;
+            /** Orders */
+            orders: number;
+            /** Scans */
+            scans: number;
+            /** Store Id */
+            store_id: number | null;
+            /** Store Name */
+            store_name: string | null;
+            /** Visitors */
+            visitors: number;
         };
         /** OrderAddress */
         OrderAddress: {
@@ -20523,6 +21973,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[BroadcastGroupOut] */
+        Page_BroadcastGroupOut_: {
+            /** Items */
+            items: components["schemas"]["BroadcastGroupOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[BroadcastOut] */
         Page_BroadcastOut_: {
             /** Items */
@@ -20768,6 +22225,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[OaSend] */
+        Page_OaSend_: {
+            /** Items */
+            items: components["schemas"]["OaSend"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[OrderAdmin] */
         Page_OrderAdmin_: {
             /** Items */
@@ -20912,6 +22376,13 @@ export interface components {
         Page_StoreAdmin_: {
             /** Items */
             items: components["schemas"]["StoreAdmin"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[StorePrice] */
+        Page_StorePrice_: {
+            /** Items */
+            items: components["schemas"]["StorePrice"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -21236,6 +22707,26 @@ export interface components {
             code?: string | null;
             /** Qr */
             qr?: string | null;
+        };
+        /**
+         * PictureOut
+         * @description A card picture Shoplet keeps; ``media_created_at`` when it was last uploaded to WeCom.
+         */
+        PictureOut: {
+            /** Content Type */
+            content_type: string;
+            /** Height */
+            height: number;
+            /** Id */
+            id: number;
+            /** Media Created At */
+            media_created_at: string | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
         };
         /** PinWrite */
         PinWrite: {
@@ -21685,6 +23176,8 @@ export interface components {
             topic_id: number | null;
             /** Topic Name */
             topic_name: string | null;
+            /** @description one short video (then no images) */
+            video?: components["schemas"]["ShortVideo"] | null;
         };
         /** PostAdmin */
         PostAdmin: {
@@ -21745,6 +23238,8 @@ export interface components {
             topic_id: number | null;
             /** Topic Name */
             topic_name: string | null;
+            /** @description one short video (then no images) */
+            video?: components["schemas"]["ShortVideo"] | null;
         };
         /** PostCreate */
         PostCreate: {
@@ -21762,6 +23257,11 @@ export interface components {
             product_ids?: number[];
             /** Topic Id */
             topic_id?: number | null;
+            /**
+             * Video Id
+             * @description one video from POST /content/videos, instead of images
+             */
+            video_id?: number | null;
         };
         /** PostImage */
         PostImage: {
@@ -21975,6 +23475,18 @@ export interface components {
              */
             source: string;
         };
+        /**
+         * PriceImportResult
+         * @description What an import wrote: every row, at once (a file with any bad row writes nothing).
+         */
+        PriceImportResult: {
+            /** Created */
+            created: number;
+            /** Rows */
+            rows: number;
+            /** Updated */
+            updated: number;
+        };
         /** Prize */
         Prize: {
             /** Coupon Name */
@@ -22131,6 +23643,8 @@ export interface components {
              * @description highest SKU price, fen
              */
             max_price: number;
+            /** @description 3D model (3D 看看) */
+            model3d?: components["schemas"]["ProductModel3D"] | null;
             /** Original Price */
             original_price: number;
             /**
@@ -22152,6 +23666,74 @@ export interface components {
             turntable_images: string[];
             video?: components["schemas"]["ProductVideo"] | null;
         };
+        /**
+         * ProductModel3D
+         * @description A product's 3D model for the storefront: the GLB for a WebGL viewer (H5), its poster
+         *     (frame 0, shown while it loads) and the sprite (mini program); both null until rendered.
+         */
+        ProductModel3D: {
+            /**
+             * Alt
+             * @description what the model shows, for screen readers
+             */
+            alt: string;
+            /** Poster */
+            poster: string | null;
+            sprite: components["schemas"]["ModelSprite"] | null;
+            /**
+             * Url
+             * @description the glTF binary (.glb)
+             */
+            url: string;
+        };
+        /**
+         * ProductModelAdmin
+         * @description A product's 3D model in the console: the file, and the sprite job's status and progress
+         *     (``frames_done`` of ``frames_total``).
+         */
+        ProductModelAdmin: {
+            /** Alt */
+            alt: string;
+            /** Bounds Max */
+            bounds_max: number[];
+            /**
+             * Bounds Min
+             * @description bounding box corner, metres (x, y, z)
+             */
+            bounds_min: number[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Frames Done */
+            frames_done: number;
+            /** Frames Total */
+            frames_total: number;
+            model3d: components["schemas"]["ProductModel3D"];
+            /** Product Id */
+            product_id: number;
+            /** Rendered At */
+            rendered_at: string | null;
+            /** Size */
+            size: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "rendering" | "ready" | "failed";
+            /** Triangles */
+            triangles: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
         /** ProductStatusChange */
         ProductStatusChange: {
             /**
@@ -22164,6 +23746,12 @@ export interface components {
         ProductSummary: {
             /** Category Id */
             category_id: number;
+            /**
+             * Has Model
+             * @description the product has a 3D model (3D 看看)
+             * @default false
+             */
+            has_model: boolean;
             /** Id */
             id: number;
             /**
@@ -23022,6 +24610,12 @@ export interface components {
         RecommendedProduct: {
             /** Category Id */
             category_id: number;
+            /**
+             * Has Model
+             * @description the product has a 3D model (3D 看看)
+             * @default false
+             */
+            has_model: boolean;
             /** Id */
             id: number;
             /**
@@ -23543,6 +25137,8 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "approved" | "hidden";
+            /** @description a short video (晒单视频) */
+            video?: components["schemas"]["ShortVideo"] | null;
         };
         /** ReviewAdmin */
         ReviewAdmin: {
@@ -23603,6 +25199,8 @@ export interface components {
             status: "pending" | "approved" | "hidden";
             /** Title */
             title: string;
+            /** @description a short video (晒单视频) */
+            video?: components["schemas"]["ShortVideo"] | null;
         };
         /** ReviewCreate */
         ReviewCreate: {
@@ -23630,6 +25228,11 @@ export interface components {
              * @description 1–5 stars
              */
             rating: number;
+            /**
+             * Video Id
+             * @description one short video from POST /reviews/videos (≤ 15 s)
+             */
+            video_id?: number | null;
         };
         /** ReviewPhoto */
         ReviewPhoto: {
@@ -23671,6 +25274,8 @@ export interface components {
             reply: string | null;
             /** Spec Text */
             spec_text: string;
+            /** @description a short video (晒单视频) */
+            video?: components["schemas"]["ShortVideo"] | null;
         };
         /** ReviewableLine */
         ReviewableLine: {
@@ -24148,6 +25753,16 @@ export interface components {
              * @description the SKU's image, else the product's first
              */
             image: string | null;
+            /**
+             * Is Store Price
+             * @description ``price`` is this store's own price (门店价), not the online one
+             */
+            is_store_price: boolean;
+            /**
+             * Online Price
+             * @description the SKU's online price, fen (struck through when the store's own price differs)
+             */
+            online_price: number;
             /**
              * Price
              * @description the SKU's price, fen
@@ -24769,6 +26384,23 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /**
+         * ShortVideo
+         * @description A short video as a post or review shows it: ``url`` plays in ``<video>``, ``cover_url``
+         *     is its poster (a feed card's picture).
+         */
+        ShortVideo: {
+            /** Cover Url */
+            cover_url: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Height */
+            height: number;
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
+        };
         /** SignInCalendar */
         SignInCalendar: {
             /** Bonus */
@@ -25359,6 +26991,65 @@ export interface components {
             /** Window Start */
             window_start: string | null;
         };
+        /**
+         * StorePrice
+         * @description One SKU's 门店价 at a store, with the SKU as the catalogue names and prices it online.
+         */
+        StorePrice: {
+            /** Ends At */
+            ends_at: string | null;
+            /**
+             * Is Current
+             * @description the window holds now: 扫码购 charges this price
+             */
+            is_current: boolean;
+            /**
+             * Online Price
+             * @description the SKU's online price, fen
+             */
+            online_price: number | null;
+            /**
+             * Price
+             * @description the store's price, fen
+             */
+            price: number;
+            /**
+             * Product Id
+             * @description None once the SKU left the catalogue
+             */
+            product_id: number | null;
+            /** Sku Id */
+            sku_id: number;
+            /** Spec Text */
+            spec_text: string;
+            /** Starts At */
+            starts_at: string | null;
+            /** Store Id */
+            store_id: number;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * StorePriceWrite
+         * @description A store's own price for a SKU; ``starts_at`` / ``ends_at`` (optional) bound when it
+         *     applies. Below 1 fen: 400 ``stores.invalid_price``.
+         */
+        StorePriceWrite: {
+            /** Ends At */
+            ends_at?: string | null;
+            /**
+             * Price
+             * @description fen, at least 1
+             */
+            price: number;
+            /** Starts At */
+            starts_at?: string | null;
+        };
         /** StoreStock */
         StoreStock: {
             /** Quantity */
@@ -25509,7 +27200,7 @@ export interface components {
              * Event
              * @enum {string}
              */
-            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start";
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start" | "challenge_prize";
             /** Id */
             id: number;
             /** Member Id */
@@ -25534,7 +27225,7 @@ export interface components {
              * Event
              * @enum {string}
              */
-            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start";
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start" | "challenge_prize";
             /** Fields */
             fields: {
                 [key: string]: string;
@@ -25578,7 +27269,7 @@ export interface components {
              * Event
              * @enum {string}
              */
-            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start";
+            event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start" | "challenge_prize";
             /** Template Id */
             template_id: string;
         };
@@ -26374,6 +28065,24 @@ export interface components {
             /** Orders */
             orders: number;
         };
+        /**
+         * UploadedVideo
+         * @description A video just uploaded: pass its ``id`` as the post's or review's ``video_id``.
+         */
+        UploadedVideo: {
+            /** Cover Url */
+            cover_url: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Height */
+            height: number;
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -26763,10 +28472,22 @@ export interface components {
         /** Winner */
         Winner: {
             /**
+             * Coupon Attempts
+             * @default 0
+             */
+            coupon_attempts: number;
+            /** Coupon Retry At */
+            coupon_retry_at?: string | null;
+            /**
              * Coupon Skipped
              * @description promotions' code when the coupon could not be given (quota, expiry)
              */
             coupon_skipped: string | null;
+            /**
+             * Coupon Status
+             * @description the coupon prize: issued (已发放), retrying (重试中, the job tries again at coupon_retry_at), given_up (未发放, coupon_skipped says why); null: no coupon prize
+             */
+            coupon_status?: ("issued" | "retrying" | "given_up") | null;
             /** Coupon Template Id */
             coupon_template_id: number | null;
             /** Likes */
@@ -34513,6 +36234,87 @@ export interface operations {
             };
         };
     };
+    campaign_reach_api_v1_console_campaigns_reach_get: {
+        parameters: {
+            query: {
+                audience_kind: "segment" | "rfm_class" | "tag" | "dormant";
+                audience_value: string;
+                message_event?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelReach"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_campaign_api_v1_console_campaigns__campaign_id__get: {
         parameters: {
             query?: never;
@@ -36576,6 +38378,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChallengeSettlement"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reissue_prize_coupon_api_v1_console_content_topics__topic_id__challenge_winners__rank__reissue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: number;
+                rank: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Winner"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -45056,6 +46954,329 @@ export interface operations {
             };
         };
     };
+    list_trials_api_v1_console_insights_clearance_trials_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearanceTrials"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    start_trial_api_v1_console_insights_clearance_trials_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearanceTrialCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearanceTrial"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_trial_api_v1_console_insights_clearance_trials__trial_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearanceTrial"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_trial_api_v1_console_insights_clearance_trials__trial_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearanceTrial"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     dashboard_api_v1_console_insights_dashboards__level__get: {
         parameters: {
             query?: {
@@ -47024,6 +49245,184 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recording_api_v1_console_live_sessions__session_id__recording_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveRecording"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    publish_replay_api_v1_console_live_sessions__session_id__replay_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveReplayPublish"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveRecording"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -50968,6 +53367,1102 @@ export interface operations {
             };
         };
     };
+    sync_oa_followers_api_v1_console_official_account_followers_sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OaSyncResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    oa_sends_api_v1_console_official_account_sends_get: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "sending" | "sent" | "unfollowed" | "openid_invalid" | "template_invalid" | "field_invalid" | "failed") | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OaSend_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    oa_settings_api_v1_console_official_account_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OaSettings"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    save_oa_settings_api_v1_console_official_account_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OaSettingsInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OaSettings"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    oa_templates_api_v1_console_official_account_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OaTemplatesView"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    save_oa_template_api_v1_console_official_account_templates__event__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start" | "challenge_prize";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OaTemplateInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OaTemplate"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_offline_codes_api_v1_console_offline_codes_get: {
+        parameters: {
+            query?: {
+                store_id?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineCodePage"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_offline_code_api_v1_console_offline_codes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfflineCodeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineCode"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_offline_codes_for_stores_api_v1_console_offline_codes_bulk_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfflineCodeBulkCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineCode"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    offline_code_store_stats_api_v1_console_offline_codes_stores_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineStoreStat"][];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    disable_offline_code_api_v1_console_offline_codes__code_id__disable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineCode"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    enable_offline_code_api_v1_console_offline_codes__code_id__enable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineCode"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    offline_code_h5_qr_api_v1_console_offline_codes__code_id__qr_png_get: {
+        parameters: {
+            query?: {
+                side?: number;
+            };
+            header?: never;
+            path: {
+                code_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    offline_code_wxacode_api_v1_console_offline_codes__code_id__wxacode_png_get: {
+        parameters: {
+            query?: {
+                width?: number;
+            };
+            header?: never;
+            path: {
+                code_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     search_access_log_api_v1_console_openapi_access_log_get: {
         parameters: {
             query?: {
@@ -54754,6 +58249,283 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_model_api_v1_console_products__product_id__model_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductModelAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_model_api_v1_console_products__product_id__model_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description glTF binary (.glb), version 2, everything embedded, at most 20 MB; optional form field ``alt`` (what the model shows, for screen readers)
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductModelAdmin"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_model_api_v1_console_products__product_id__model_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -59869,6 +63641,403 @@ export interface operations {
             };
         };
     };
+    list_store_prices_api_v1_console_stores__store_id__prices_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StorePrice_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_store_prices_api_v1_console_stores__store_id__prices_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description CSV (UTF-8 or GBK) or XLSX with the columns sku_id or barcode, price (yuan), and optionally starts_at and ends_at; at most 5000 rows, 2 MB
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceImportResult"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_store_price_api_v1_console_stores__store_id__prices__sku_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StorePriceWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorePrice"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_store_price_api_v1_console_stores__store_id__prices__sku_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: number;
+                sku_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_store_services_api_v1_console_stores__store_id__services_get: {
         parameters: {
             query?: never;
@@ -60348,7 +64517,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start";
+                event: "payment_success" | "shipped" | "groupbuy_result" | "price_drop" | "back_in_stock" | "points_expiring" | "live_start" | "challenge_prize";
             };
             cookie?: never;
         };
@@ -61863,6 +66032,104 @@ export interface operations {
             };
         };
     };
+    list_wecom_broadcast_groups_api_v1_console_wecom_broadcasts__broadcast_id__groups_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                broadcast_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BroadcastGroupOut_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_wecom_broadcast_recipients_api_v1_console_wecom_broadcasts__broadcast_id__recipients_get: {
         parameters: {
             query?: {
@@ -62192,6 +66459,246 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    update_contact_way_api_v1_console_wecom_contact_ways__way_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                way_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactWayUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactWayOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_contact_way_api_v1_console_wecom_contact_ways__way_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                way_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -62949,6 +67456,340 @@ export interface operations {
             };
         };
     };
+    update_wecom_join_way_api_v1_console_wecom_join_ways__way_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                way_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinWayUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinWayOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_wecom_join_way_api_v1_console_wecom_join_ways__way_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                way_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    upload_wecom_picture_api_v1_console_wecom_pictures_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description a card picture: JPG or PNG, at most 10 MB, 100 to 4096 px a side
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PictureOut"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     tag_segment_api_v1_console_wecom_segment_tags_post: {
         parameters: {
             query?: never;
@@ -63620,6 +68461,84 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    upload_video_api_v1_content_videos_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description a video: MP4 or MOV (H.264/H.265), at most 50 MB and 60 s
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedVideo"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -66501,6 +71420,53 @@ export interface operations {
             };
         };
     };
+    replay_playlist_api_v1_live_sessions__session_id__replay_m3u8_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HLS VOD playlist */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     subscribe_api_v1_live_sessions__session_id__subscription_post: {
         parameters: {
             query?: never;
@@ -69329,6 +74295,88 @@ export interface operations {
             };
         };
     };
+    resolve_offline_code_api_v1_offline_codes__scene__get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a guest's device id (kept by the storefront), so a guest counts once */
+                "X-Shoplet-Visitor"?: string | null;
+            };
+            path: {
+                scene: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineCodeResolution"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_orders_api_v1_orders_get: {
         parameters: {
             query?: {
@@ -72088,7 +77136,7 @@ export interface operations {
     product_reviews_api_v1_products__product_id__reviews_get: {
         parameters: {
             query?: {
-                kind?: "all" | "photos" | "good" | "neutral" | "bad";
+                kind?: "all" | "photos" | "videos" | "good" | "neutral" | "bad";
                 cursor?: string | null;
                 limit?: number;
             };
@@ -72780,6 +77828,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewPhoto"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    upload_review_video_api_v1_reviews_videos_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description a video: MP4 or MOV (H.264/H.265), at most 50 MB and 15 s
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedVideo"];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -75021,6 +80147,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_official_account_push_url_api_v1_wechat_official_account_push_get: {
+        parameters: {
+            query?: {
+                signature?: string;
+                timestamp?: string;
+                nonce?: string;
+                echostr?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    official_account_push_api_v1_wechat_official_account_push_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

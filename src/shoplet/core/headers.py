@@ -1,11 +1,13 @@
 """Security headers on every response (one plain ASGI middleware, like the request context one).
 
 The built console (``/console``) and H5 storefront (``/``) load only their own files: scripts from
-self, styles from self plus inline ones (Element Plus and uni-app set ``style`` attributes), images
-from self, ``data:`` and ``blob:``, API calls to self. Swagger UI / ReDoc (locally served
-assets, inline script) and the embedded simulators' pages (inline script) keep their own content
-but still refuse to be framed. HSTS is sent only when the client came over https, directly or
-through a trusted proxy's ``X-Forwarded-Proto``.
+self (and WebAssembly compiled from them: ``'wasm-unsafe-eval'`` allows ``WebAssembly``
+instantiation only, never ``eval`` or inline script — the 3D viewer's mesh decoder, bundled from
+npm, is WebAssembly), styles from self plus inline ones (Element Plus and uni-app set ``style``
+attributes), images from self, ``data:`` and ``blob:``, API calls to self. Swagger UI / ReDoc
+(locally served assets, inline script) and the embedded simulators' pages (inline script) keep
+their own content but still refuse to be framed. HSTS is sent only when the client came over
+https, directly or through a trusted proxy's ``X-Forwarded-Proto``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from shoplet.core.net import Network, resolve_scheme
 APP_CSP = "; ".join(
     (
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",

@@ -169,6 +169,10 @@ class Settings(BaseSettings):
     analytics_events_retention_days: int = Field(default=400, ge=1)
     # Where the columnar store lives; None: ``data_dir/analytics/events``.
     analytics_events_dir: Path | None = None
+    # Which engine answers funnels the funnel index holds (no property filters, no breakdown):
+    # "auto" takes chDB's windowFunnel when the ``clickhouse`` extra is installed, else DuckDB;
+    # "duckdb" always DuckDB (docs/analytics.md, "Funnels").
+    analytics_funnel_engine: Literal["auto", "duckdb"] = "auto"
     # Session replay and heatmaps of the H5 store (docs/analytics.md, "Session replay"): the
     # share of devices recorded (by a hash of the device id), chunks per device and minute, the
     # compressed size one recording may reach, and how many days recordings are kept.
@@ -272,6 +276,18 @@ class Settings(BaseSettings):
     # Comments per shopper: at most one every gap seconds and per_minute in a minute.
     live_comment_gap_seconds: int = Field(default=3, ge=0, le=600)
     live_comment_per_minute: int = Field(default=20, ge=1, le=600)
+    # Replays (回放) of pushpull sessions: the recorder polls the live playlist every
+    # record_poll_seconds, stores each segment once and stops adding past either limit; a
+    # segment whose fetch fails record_fetch_attempts times is a gap. None: the recorder reads
+    # the play URL itself (a path such as /media/live is read from this app, in process).
+    live_record_poll_seconds: float = Field(default=4.0, gt=0, le=60)
+    live_record_fetch_attempts: int = Field(default=3, ge=1, le=10)
+    live_record_retry_seconds: float = Field(default=0.5, ge=0, le=10)
+    live_replay_max_seconds: int = Field(default=6 * 3600, ge=60, le=48 * 3600)
+    live_replay_max_bytes: int = Field(default=8 * 1024**3, ge=1024**2)
+    # WeChat's replay (getliveinfo get_replay) is asked for until it appears, at most this long
+    # after the session ended (WeChat says "usually within 10 minutes").
+    live_wechat_replay_wait_seconds: int = Field(default=6 * 3600, ge=60, le=7 * 24 * 3600)
 
     # ---- SMS provider, PII key ring ---------------------------------------------------------
     # "log" writes codes to the log (embedded/test); "tencent" sends them with Tencent Cloud SMS.
@@ -315,6 +331,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Product videos uploaded in the console (MP4) may be at most this large.
     media_max_video_bytes: int = 50 * 1024 * 1024
+    # Shoppers' short videos (MP4/MOV, core/video.py): at most this large, and this long in a
+    # 种草 post / in a review.
+    content_video_max_bytes: int = 50 * 1024 * 1024
+    content_post_video_max_seconds: int = 60
+    review_video_max_seconds: int = 15
     # Object storage (core/storage.py, docs/deploy.md "Media in object storage"): s3://bucket or
     # s3://bucket/prefix puts product media / private files (exports) in an S3-compatible bucket
     # (AWS S3, MinIO, Tencent COS, Aliyun OSS); None: files under data_dir (media_dir, files/).

@@ -24,6 +24,7 @@ from shoplet.demo.art.base import COLOR_DIMENSIONS, color_of
 from shoplet.demo.art.build import ArtJob, Pictures, build_pictures
 from shoplet.demo.art.registry import ART, SPINS
 from shoplet.demo.images import MEDIA_URL, RGB, MediaWriter, render_category_icon, store_image
+from shoplet.demo.models3d import DEMO_MODELS, demo_glb
 from shoplet.modules.catalog import public as catalog
 
 SEED_ACTOR = "seed"
@@ -378,6 +379,8 @@ class SeedSummary:
     art_rendered: int = 0  # products whose pictures were drawn now
     art_cached: int = 0  # products whose pictures came from the art cache
     art_seconds: float = 0.0
+    models: int = 0  # products given a 3D model (demo/models3d.py)
+    model_seconds: float = 0.0
     seconds: float = 0.0
     # Tall detail images (长图) per product id. The catalog has no column for them yet: they
     # are stored under /media and listed here, to be written to the product once it has one.
@@ -387,8 +390,8 @@ class SeedSummary:
         return (
             f"seeded {self.categories} categories ({self.subcategories} sub-categories), "
             f"{self.products} products, {self.skus} SKUs, {self.images} images "
-            f"(art: {self.art_rendered} drawn, {self.art_cached} cached, {self.art_seconds:.1f}s) "
-            f"in {self.seconds:.1f}s"
+            f"(art: {self.art_rendered} drawn, {self.art_cached} cached, {self.art_seconds:.1f}s), "
+            f"{self.models} 3D models ({self.model_seconds:.1f}s) in {self.seconds:.1f}s"
         )
 
 
@@ -458,6 +461,7 @@ async def seed_catalog(
             child_ids[child] = (sub.id, demo)
             summary.subcategories += 1
 
+    with_models: dict[str, int] = {}
     for index, demo_product in enumerate(PRODUCTS):
         category_id, category = child_ids[demo_product.category]
         product_id, sku_count, details = await _seed_product(
@@ -478,6 +482,14 @@ async def seed_catalog(
         summary.detail_images[product_id] = details
         summary.products += 1
         summary.skus += sku_count
+        if demo_product.short in DEMO_MODELS:
+            with_models[demo_product.short] = product_id
+    models_started = time.perf_counter()
+    storage = LocalStorage(media.media_dir, url_prefix=MEDIA_URL)
+    for short, product_id in with_models.items():
+        await catalog.store_model(session, storage, product_id, demo_glb(short))
+        summary.models += 1
+    summary.model_seconds = time.perf_counter() - models_started
     # Demo accounts (console staff, a demo shopper) are seeded by their own modules through a
     # `_seed_accounts(session, settings)` step in `run_seed`, after the catalog.
     summary.images = len(media.urls)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
@@ -43,8 +44,11 @@ from shoplet.integrations.tencent_sms_simulator import (
 )
 from shoplet.integrations.wechat.customer_service import CustomerServiceClient
 from shoplet.integrations.wechat.customer_service_simulator import CustomerServiceSimulator
+from shoplet.integrations.wechat.live import LiveReplayClient
+from shoplet.integrations.wechat.live_simulator import LiveReplaySimulator
 from shoplet.integrations.wechat.login import WeChatLoginClient
 from shoplet.integrations.wechat.login_simulator import create_login_simulator
+from shoplet.integrations.wechat.official_account_simulator import OfficialAccountSimulator
 from shoplet.integrations.wechat.pay import (
     API_BASE,
     MemoryReplayStore,
@@ -142,6 +146,13 @@ class Integrations:
     wecom_simulator: WeComSimulator | None = None
     wecom_callback_token: str = ""
     wecom_callback_aes_key: str = ""
+    # The 公众号's server API (its appid and secret are the console's, per call) and, embedded
+    # and test, its simulator.
+    official_account_http: httpx.AsyncClient | None = None
+    official_account_simulator: OfficialAccountSimulator | None = None
+    # 小程序直播 replays (getliveinfo get_replay) and, embedded and test, their simulator.
+    live_replay: LiveReplayClient | None = None
+    live_replay_simulator: LiveReplaySimulator | None = None
 
 
 @asynccontextmanager
@@ -164,6 +175,7 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
     poll_http, api_http, kd_simulator = open_kuaidi100(app, settings)
     nuonuo_http, nn_simulator = open_nuonuo(app, settings)
     wecom_http, wecom, wc_simulator = open_wecom(app, settings)
+    oa_http, oa_simulator = open_official_account(app, settings)
     async with (
         wechat_http,
         pay_http,
@@ -173,6 +185,7 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
         api_http,
         nuonuo_http,
         wecom_http,
+        oa_http,
     ):
         wxacode = WxacodeClient(wxacode_http, appid=settings.wechat_appid, secret=secret)
 
@@ -244,6 +257,12 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
             wecom_simulator=wc_simulator,
             wecom_callback_token=_secret(settings.wecom_callback_token),
             wecom_callback_aes_key=_secret(settings.wecom_callback_aes_key),
+            official_account_http=oa_http,
+            official_account_simulator=oa_simulator,
+            live_replay=LiveReplayClient(wxacode_http, shipping_token),
+            live_replay_simulator=(
+                live_replay_simulator(app, settings) if wxa_simulator is not None else None
+            ),
         )
         app.state.integrations = integrations
         try:
@@ -255,6 +274,29 @@ async def open_integrations(app: FastAPI, ctx: AppContext) -> AsyncIterator[Inte
 
 def _secret(value: SecretStr | None) -> str:
     return value.get_secret_value() if value is not None else ""
+
+
+def open_official_account(
+    app: FastAPI, settings: Settings
+) -> tuple[httpx.AsyncClient, OfficialAccountSimulator | None]:
+    """The HTTP client for the 公众号's server API: WeChat's (production, or an explicit
+    ``SHOPLET_WECHAT_API_BASE``), else one in-repo simulator per app (its appid and secret are
+    what the console must be given, as a merchant copies them from 公众平台)."""
+    if settings.wechat_api_base or not settings.is_embedded:
+        http = httpx.AsyncClient(
+            base_url=settings.wechat_api_base or WECHAT_API_BASE,
+            timeout=httpx.Timeout(10.0, connect=5.0),
+        )
+        return http, None
+    simulator: OfficialAccountSimulator | None = getattr(app.state, "oa_simulator", None)
+    if simulator is None:
+        simulator = app.state.oa_simulator = OfficialAccountSimulator(
+            appid="wx" + secrets.token_hex(8), secret=secrets.token_hex(16)
+        )
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=simulator.app), base_url="http://oa.simulator"
+    )
+    return http, simulator
 
 
 def wecom_enabled(settings: Settings) -> bool:
@@ -500,6 +542,18 @@ def customer_service_simulator(app: FastAPI, settings: Settings) -> CustomerServ
         push_transport=(None if base else httpx.ASGITransport(app=app, raise_app_exceptions=False)),
         encoding_aes_key=key.get_secret_value() if key is not None else None,
     )
+    codes.app.router.routes.extend(existing.routes())
+    return existing
+
+
+def live_replay_simulator(app: FastAPI, settings: Settings) -> LiveReplaySimulator:
+    """小程序直播's get_replay simulator, on the mini-program code simulator's tokens; its
+    routes join that simulator's app."""
+    existing: LiveReplaySimulator | None = getattr(app.state, "live_replay_simulator", None)
+    if existing is not None:
+        return existing
+    codes = wxacode_simulator(app, settings)
+    existing = app.state.live_replay_simulator = LiveReplaySimulator(tokens=codes.tokens)
     codes.app.router.routes.extend(existing.routes())
     return existing
 

@@ -110,6 +110,12 @@ event_strategy = st.fixed_dictionaries(
     }
 )
 steps_strategy = st.lists(st.sampled_from(NAMES), min_size=2, max_size=4)
+# The property tests' budget: 40 random shops each, the fixtures' temporary folders reused.
+FUNNEL_EXAMPLES = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def make_events(drawn: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -132,11 +138,7 @@ def make_events(drawn: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUNNEL_EXAMPLES
 @given(
     drawn=st.lists(event_strategy, min_size=0, max_size=40),
     names=steps_strategy,
@@ -203,11 +205,7 @@ def test_funnel_counts_equal_a_brute_force_count(
         assert expected_all.get("", [0] * len(steps)) == [s.count for s in overall]
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUNNEL_EXAMPLES
 @given(
     drawn=st.lists(event_strategy, min_size=0, max_size=40),
     names=steps_strategy,

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.integrations.wechat.login_simulator import openid_for
-from shoplet.modules.campaigns import rules, service
+from shoplet.modules.campaigns import rules, running
 from shoplet.modules.notification import tasks as notification_tasks
 from tests.conftest import BackendDb, snapshot
 from tests.modules.analytics.profile_factories import catalog_products, paid_order
@@ -117,7 +117,7 @@ async def test_holdout_is_recorded_and_never_touched(
     campaign = await create(client, headers, coupon_template_id=template)
     assert campaign["status"] == "draft"
     await start(client, headers, campaign["id"])
-    report = await service.run(ctx, campaign["id"], now=noon())
+    report = await running.run(ctx, campaign["id"], now=noon())
     assert report.materialised == 60
     assert report.status == "done"
     rows = await touches(ctx, campaign["id"])
@@ -145,7 +145,7 @@ async def test_holdout_is_recorded_and_never_touched(
         "coupons": 60 - len(held),
     }
     # A second run, or the job, adds nobody and touches nobody again.
-    again = await service.run(ctx, campaign["id"])
+    again = await running.run(ctx, campaign["id"])
     assert (again.materialised, again.touched) == (0, 0)
     assert await coupons_by_member(ctx, template) == given
 
@@ -162,13 +162,13 @@ async def test_quiet_hours_defer_to_the_end_of_the_window(
     )  # fmt: skip
     await start(client, headers, campaign["id"])
     late = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
-    report = await service.run(ctx, campaign["id"], now=late)
+    report = await running.run(ctx, campaign["id"], now=late)
     assert (report.materialised, report.touched, report.status) == (3, 0, "running")
     rows = await touches(ctx, campaign["id"])
     morning = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
     assert {(r.status, r.due_at, r.is_deferred) for r in rows} == {("pending", morning, True)}
     assert await coupons_by_member(ctx, template) == {}
-    report = await service.run(ctx, campaign["id"], now=morning)
+    report = await running.run(ctx, campaign["id"], now=morning)
     assert (report.touched, report.status) == (3, "done")
     assert await coupons_by_member(ctx, template) == {11: 1, 12: 1, 13: 1}
     out = (await client.get(f"{CAMPAIGNS}/{campaign['id']}", headers=headers)).json()
@@ -210,7 +210,7 @@ async def test_a_message_goes_only_to_credit_holders(
         client, headers, holdout_percent=0, message_event="payment_success", message_data=data
     )
     await start(client, headers, campaign["id"])
-    await service.run(ctx, campaign["id"], now=noon())
+    await running.run(ctx, campaign["id"], now=noon())
     status = {r.member_id: r.status for r in await touches(ctx, campaign["id"])}
     assert status == {alice.member_id: "done", bob.member_id: "no_credit"}
     await notification_tasks.send_pending(ctx)
@@ -234,8 +234,8 @@ async def test_the_cap_holds_across_campaigns(client: httpx.AsyncClient, ctx: Ap
     for c in (first, second):
         await start(client, headers, c["id"])
     at = noon()
-    await service.run(ctx, first["id"], now=at)
-    await service.run(ctx, second["id"], now=at)
+    await running.run(ctx, first["id"], now=at)
+    await running.run(ctx, second["id"], now=at)
     assert {r.status for r in await touches(ctx, second["id"])} == {"capped"}
     assert await coupons_by_member(ctx, template) == {21: 1, 22: 1}
 
@@ -283,7 +283,7 @@ async def test_results_compare_treated_with_holdout(
             group.append(member)
     await dormant(ctx, treated + holdout, rfm_class="general_retain")
     await start(client, headers, cid)
-    await service.run(ctx, cid, now=past(5).replace(hour=4))
+    await running.run(ctx, cid, now=past(5).replace(hour=4))
     products = await catalog_products(ctx)
     # 30 % of the treated order (12 of 40), 10 % of the holdout (1 of 10), ¥100 each; one
     # order outside the window (before the touch) counts for nobody.
@@ -323,7 +323,7 @@ async def test_twenty_workers_touch_each_shopper_once(
     campaign = await create(client, headers, coupon_template_id=template)
     await start(client, headers, campaign["id"])
     at = noon()
-    reports = await asyncio.gather(*(service.run(ctx, campaign["id"], now=at) for _ in range(24)))
+    reports = await asyncio.gather(*(running.run(ctx, campaign["id"], now=at) for _ in range(24)))
     assert sum(r.materialised for r in reports) == 60
     rows = await touches(ctx, campaign["id"])
     treated = {r.member_id for r in rows if r.grp == "treated"}
@@ -347,7 +347,7 @@ async def test_campaigns_racing_for_one_shopper_touch_them_once(
         await start(client, headers, c["id"])
         ids.append(c["id"])
     at = noon()
-    await asyncio.gather(*(service.run(ctx, ids[i % 2], now=at) for i in range(22)))
+    await asyncio.gather(*(running.run(ctx, ids[i % 2], now=at) for i in range(22)))
     rows = await touches(ctx)
     done = [r.member_id for r in rows if r.status == "done"]
     assert sorted(done) == members  # each shopper touched by exactly one of the two

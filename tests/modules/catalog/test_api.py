@@ -94,6 +94,7 @@ async def test_list_shows_on_sale_products_with_exact_fields(
                 "original_price": 699900,
                 "sales_count": 7,
                 "category_id": category,
+                "has_model": False,
             }
         ],
         "next_cursor": None,
@@ -363,6 +364,7 @@ async def test_detail_has_specs_skus_and_available_stock(
         "gallery": [],
         "detail_images": [],
         "video": None,
+        "model3d": None,
         "price": 699900,
         "max_price": 799900,
         "original_price": 699900,

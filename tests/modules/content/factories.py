@@ -25,6 +25,7 @@ CONTENT_TABLES = (
     "content_topic",
     "content_post",
     "content_post_image",
+    "content_post_video",
     "content_comment",
     "content_like",
     "content_post_favorite",
@@ -75,6 +76,14 @@ async def image(client: httpx.AsyncClient, who: Shopper, color: tuple[int, int, 
     )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
+
+
+async def video(
+    client: httpx.AsyncClient, who: Shopper, data: bytes, name: str = "v.mp4"
+) -> httpx.Response:
+    return await client.post(
+        f"{API}/content/videos", files={"file": (name, data, "video/mp4")}, headers=who.headers
+    )
 
 
 async def post(client: httpx.AsyncClient, who: Shopper, **body: Any) -> httpx.Response:

@@ -14,11 +14,20 @@ import pytest
 from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
+from shoplet.core.video import make_test_video
 from shoplet.modules.content import rules
-from shoplet.modules.content.models import Follow, Like, PostFavorite
+from shoplet.modules.content.models import Follow, Like, Post, PostFavorite, PostVideo
 from tests.conftest import BackendDb
 from tests.modules.checkout.test_races import app_with_pool
-from tests.modules.content.factories import API, CONSOLE, post, post_row, topic, topic_count
+from tests.modules.content.factories import (
+    API,
+    CONSOLE,
+    post,
+    post_row,
+    topic,
+    topic_count,
+    video,
+)
 from tests.modules.orders.factories import Shopper, shopper
 
 
@@ -144,3 +153,24 @@ async def test_many_shoppers_favouriting_and_following_at_once_count_each_once(
     async with ctx.sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(PostFavorite)) == 20
         assert await s.scalar(select(func.count()).select_from(Follow)) == 20
+
+
+async def test_one_video_posted_from_many_devices_at_once_goes_into_one_post(
+    backend_db: BackendDb, ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    alice = await shopper(client, "race-video")
+    clip = (await video(client, alice, make_test_video(seconds=1))).json()
+    body = {"content": "同一段视频", "video_id": clip["id"]}
+    responses = await _at_once(
+        backend_db,
+        ctx,
+        [("POST", f"{API}/posts", alice, body)] * 10,  # type: ignore[list-item]
+    )
+    assert Counter(r.status_code for r in responses) == {201: 1, 400: 9}
+    assert {r.json()["code"] for r in responses if r.status_code == 400} == {
+        "content.video_unknown"
+    }
+    (winner,) = [r.json()["id"] for r in responses if r.status_code == 201]
+    async with ctx.sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Post)) == 1
+        assert await s.scalar(select(PostVideo.post_id).where(PostVideo.id == clip["id"])) == winner

@@ -24,6 +24,7 @@ CONSOLE = "/api/v1/console/reviews"
 REVIEW_TABLES = (
     "review_review",
     "review_photo",
+    "review_video",
     "review_product_stats",
     "membership_growth_entry",
     "loyalty_points_entry",

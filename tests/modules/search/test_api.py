@@ -88,7 +88,7 @@ async def test_look_alikes_and_card_fields(client: httpx.AsyncClient, shop: dict
     item = body["items"][0]
     assert set(item) == {
         "id", "title", "subtitle", "image", "image_set", "price", "original_price",
-        "sales_count", "category_id",
+        "sales_count", "category_id", "has_model",
     }  # fmt: skip
     assert item["price"] == 29900
     assert body["facets"]["in_stock"] == 1

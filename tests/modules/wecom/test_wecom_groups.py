@@ -34,11 +34,13 @@ from tests.modules.staff.conftest import audit_rows
 from tests.modules.stores.factories import Console, console, make_store
 
 from .test_wecom import CALLBACK, CONSOLE, make_way, settings_overrides, sim
+from .test_wecom_pictures import make_picture
 
 __all__ = ["settings_overrides"]
 
 WELCOME_JOB = "wecom.send_welcomes"
-CARD = {"title": "春季上新", "page": "pages/index/index", "pic_media_id": "3sim_media_pic"}
+# A card for the refusals checked before its picture; the sends upload a picture first.
+CARD = {"title": "春季上新", "page": "pages/index/index", "picture_id": 1}
 
 
 @pytest.fixture
@@ -82,9 +84,11 @@ async def test_the_welcome_message_is_sent_by_the_job_once(
     way = await make_way(client, staff, campaign="spring", staff_userids=["zhangsan"])
     url = f"{CONSOLE}/wecom/contact-ways/{way['id']}/welcome"
     text = "欢迎光临！\n点击卡片领券"
-    saved = await client.put(url, json={"text": text, "miniprogram": CARD}, headers=staff.headers)
+    picture = await make_picture(client, staff)
+    card = {**CARD, "picture_id": picture["id"]}
+    saved = await client.put(url, json={"text": text, "miniprogram": card}, headers=staff.headers)
     assert saved.status_code == 200, saved.text
-    assert saved.json()["miniprogram"] == CARD
+    assert saved.json()["miniprogram"] == {**card, "picture_url": picture["url"]}
     assert (await client.get(url, headers=staff.headers)).json()["text"] == text
     (entry,) = await audit_rows(ctx, "wecom.welcome_set")
     assert entry.target == f"wecom_contact_way:{way['id']}"
@@ -113,7 +117,7 @@ async def test_the_welcome_message_is_sent_by_the_job_once(
                     "msgtype": "miniprogram",
                     "miniprogram": {
                         "title": "春季上新",
-                        "pic_media_id": "3sim_media_pic",
+                        "pic_media_id": next(iter(wecom.media)),
                         "appid": ctx.settings.wechat_appid,
                         "page": "pages/index/index.html?scene=sp.cspring",
                     },
@@ -172,7 +176,8 @@ async def test_a_way_without_a_welcome_queues_nothing(
         ({"text": "hi", "miniprogram": {**CARD, "page": "pkg-trade/pay/index"}}, 400, "wecom.page_unknown"),  # noqa: E501
         ({"text": "hi", "miniprogram": {**CARD, "page": "pages/nope"}}, 400, "wecom.page_unknown"),
         ({"text": "", "miniprogram": CARD}, 400, "wecom.text_required"),
-        ({"text": "hi", "miniprogram": {**CARD, "pic_media_id": ""}}, 400, "wecom.media_required"),
+        ({"text": "hi", "miniprogram": {**CARD, "title": " "}}, 400, "wecom.media_required"),
+        ({"text": "hi", "miniprogram": {**CARD, "picture_id": 999999}}, 400, "wecom.picture_unknown"),  # noqa: E501
     ],
 )  # fmt: skip
 async def test_bad_welcomes_change_nothing(  # noqa: PLR0917  (fixtures and parameters)
@@ -338,9 +343,14 @@ async def test_a_broadcast_is_sent_per_staff_member_and_its_results_fetched(
 ) -> None:
     people = await customers(app, client, staff)
     wecom = sim(app)
+    picture = await make_picture(client, staff)
     made = await client.post(
         f"{CONSOLE}/wecom/broadcasts",
-        json={"audience": "all", "text": "周末全场八折", "miniprogram": CARD},
+        json={
+            "audience": "all",
+            "text": "周末全场八折",
+            "miniprogram": {**CARD, "picture_id": picture["id"]},
+        },
         headers=staff.headers,
     )
     assert made.status_code == 201, made.text
@@ -363,6 +373,11 @@ async def test_a_broadcast_is_sent_per_staff_member_and_its_results_fetched(
     )
     assert sent_body["text"] == {"content": "周末全场八折"}
     assert sent_body["attachments"][0]["miniprogram"]["page"] == "pages/index/index.html?scene=sp"
+    # One upload serves both calls of the broadcast.
+    assert wecom.uploads == 1
+    assert {
+        t.body["attachments"][0]["miniprogram"]["pic_media_id"] for t in templates.values()
+    } == {next(iter(wecom.media))}
     (entry,) = await audit_rows(ctx, "wecom.broadcast_create")
     assert entry.target == f"wecom_broadcast:{broadcast['id']}"
 
@@ -433,6 +448,7 @@ async def test_a_refused_call_gives_its_customers_back(
         ({"audience": "campaign", "campaign": "春", "text": "hi"}, "wecom.campaign_invalid"),
         ({"audience": "campaign", "campaign": "nobody", "text": "hi"}, "wecom.no_recipients"),
         ({"audience": "all", "text": "hi", "miniprogram": {**CARD, "page": "pkg-trade/checkout/index"}}, "wecom.page_unknown"),  # noqa: E501
+        ({"audience": "all", "text": "hi", "miniprogram": {**CARD, "picture_id": 999999}}, "wecom.picture_unknown"),  # noqa: E501
     ],
 )  # fmt: skip
 async def test_bad_broadcasts_change_nothing(  # noqa: PLR0917  (fixtures and parameters)

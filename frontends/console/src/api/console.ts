@@ -94,6 +94,17 @@ export const consoleApi = {
   storeStock: (id: number) => call<Res<O['storeStock']>>(OPS.storeStock, { params: { store_id: id } }),
   setStoreStock: (id: number, skuId: number, body: Body<O['setStoreStock']>) =>
     call<Res<O['setStoreStock']>>(OPS.setStoreStock, { params: { store_id: id, sku_id: skuId }, body }),
+  listStorePrices: (id: number, query: Q<O['listStorePrices']> = {}) =>
+    call<Res<O['listStorePrices']>>(OPS.listStorePrices, { params: { store_id: id }, query }),
+  setStorePrice: (id: number, skuId: number, body: Body<O['setStorePrice']>) =>
+    call<Res<O['setStorePrice']>>(OPS.setStorePrice, { params: { store_id: id, sku_id: skuId }, body }),
+  deleteStorePrice: (id: number, skuId: number) =>
+    call<void>(OPS.deleteStorePrice, { params: { store_id: id, sku_id: skuId } }),
+  importStorePrices: (id: number, file: File) => {
+    const form = new FormData()
+    form.append('file', file)
+    return call<Res<O['importStorePrices']>>(OPS.importStorePrices, { params: { store_id: id }, form })
+  },
   verifyPickup: (id: number, body: Body<O['verifyPickup']>) =>
     call<Res<O['verifyPickup']>>(OPS.verifyPickup, { params: { store_id: id }, body }),
   listStoreServices: (id: number) =>
@@ -141,6 +152,17 @@ export const consoleApi = {
     form.append('file', file)
     return uploadForm<Res<O['uploadVideo']>>(OPS.uploadVideo, form, onProgress)
   },
+  /** The product's 3D model (.glb) and its optional alt text; the sprite is drawn by a job. */
+  uploadProductModel: (productId: number, file: File, alt: string) => {
+    const form = new FormData()
+    form.append('file', file)
+    if (alt.trim()) form.append('alt', alt.trim())
+    return call<Res<O['uploadProductModel']>>(OPS.uploadProductModel, { params: { product_id: productId }, form })
+  },
+  getProductModel: (productId: number) =>
+    call<Res<O['getProductModel']>>(OPS.getProductModel, { params: { product_id: productId } }),
+  deleteProductModel: (productId: number) =>
+    call<void>(OPS.deleteProductModel, { params: { product_id: productId } }),
   createBulkJob: (body: Body<O['createBulkJob']>) =>
     call<Res<O['createBulkJob']>>(OPS.createBulkJob, { body }),
   importStock: (file: File) => {
@@ -301,6 +323,12 @@ export const consoleApi = {
   liveLift: (id: number, memberId: number, kind: 'mute' | 'ban') =>
     call<void>(OPS.liveLift, { params: { session_id: id, member_id: memberId }, query: { kind } }),
   liveMetrics: (id: number) => call<Res<O['liveMetrics']>>(OPS.liveMetrics, { params: { session_id: id } }),
+  liveRecording: (id: number) => call<Res<O['liveRecording']>>(OPS.liveRecording, { params: { session_id: id } }),
+  livePublishReplay: (id: number, isPublished: boolean) =>
+    call<Res<O['livePublishReplay']>>(OPS.livePublishReplay, {
+      params: { session_id: id },
+      body: { is_published: isPublished },
+    }),
 
   // support (客服工作台: the queue, conversations, quick replies)
   supportWorkbench: () => call<Res<O['supportWorkbench']>>(OPS.supportWorkbench),
@@ -348,6 +376,18 @@ export const consoleApi = {
     call<Res<O['saveSubscribeTemplate']>>(OPS.saveSubscribeTemplate, { params: { event }, body }),
   listSubscribeSends: (query: Q<O['listSubscribeSends']> = {}) =>
     call<Res<O['listSubscribeSends']>>(OPS.listSubscribeSends, { query }),
+  // 公众号 (WeChat Official Account)
+  officialAccountSettings: () => call<Res<O['officialAccountSettings']>>(OPS.officialAccountSettings),
+  saveOfficialAccountSettings: (body: Body<O['saveOfficialAccountSettings']>) =>
+    call<Res<O['saveOfficialAccountSettings']>>(OPS.saveOfficialAccountSettings, { body }),
+  syncOfficialAccountFollowers: () =>
+    call<Res<O['syncOfficialAccountFollowers']>>(OPS.syncOfficialAccountFollowers),
+  listOfficialAccountTemplates: () =>
+    call<Res<O['listOfficialAccountTemplates']>>(OPS.listOfficialAccountTemplates),
+  saveOfficialAccountTemplate: (event: SubscribeEvent, body: Body<O['saveOfficialAccountTemplate']>) =>
+    call<Res<O['saveOfficialAccountTemplate']>>(OPS.saveOfficialAccountTemplate, { params: { event }, body }),
+  listOfficialAccountSends: (query: Q<O['listOfficialAccountSends']> = {}) =>
+    call<Res<O['listOfficialAccountSends']>>(OPS.listOfficialAccountSends, { query }),
   // content (问答, 种草与话题)
   listContentQuestions: (query: Q<O['listContentQuestions']> = {}) =>
     call<Res<O['listContentQuestions']>>(OPS.listContentQuestions, { query }),
@@ -369,6 +409,8 @@ export const consoleApi = {
     call<Res<O['saveTopicChallenge']>>(OPS.saveTopicChallenge, { params: { topic_id: id }, body }),
   settleTopicChallenge: (id: number) =>
     call<Res<O['settleTopicChallenge']>>(OPS.settleTopicChallenge, { params: { topic_id: id } }),
+  reissueChallengePrize: (id: number, rank: number) =>
+    call<Res<O['reissueChallengePrize']>>(OPS.reissueChallengePrize, { params: { topic_id: id, rank } }),
   listContentPosts: (query: Q<O['listContentPosts']> = {}) =>
     call<Res<O['listContentPosts']>>(OPS.listContentPosts, { query }),
   pinContentPost: (id: number, body: Body<O['pinContentPost']>) =>
@@ -523,15 +565,39 @@ export const consoleApi = {
     call<Res<O['createExperimentLayer']>>(OPS.createExperimentLayer, { body }),
   // 企业微信 (WeCom customer contact)
   wecomStatus: () => call<Res<O['wecomStatus']>>(OPS.wecomStatus),
+  // 线下码 (offline codes)
+  listOfflineCodes: (query: Q<O['listOfflineCodes']> = {}) =>
+    call<Res<O['listOfflineCodes']>>(OPS.listOfflineCodes, { query }),
+  createOfflineCode: (body: Body<O['createOfflineCode']>) =>
+    call<Res<O['createOfflineCode']>>(OPS.createOfflineCode, { body }),
+  createOfflineCodesForStores: (body: Body<O['createOfflineCodesForStores']>) =>
+    call<Res<O['createOfflineCodesForStores']>>(OPS.createOfflineCodesForStores, { body }),
+  offlineCodeStoreStats: () => call<Res<O['offlineCodeStoreStats']>>(OPS.offlineCodeStoreStats),
+  disableOfflineCode: (id: number) =>
+    call<Res<O['disableOfflineCode']>>(OPS.disableOfflineCode, { params: { code_id: id } }),
+  enableOfflineCode: (id: number) =>
+    call<Res<O['enableOfflineCode']>>(OPS.enableOfflineCode, { params: { code_id: id } }),
+  offlineCodeWxacodeUrl: (id: number) => objectUrl(OPS.offlineCodeWxacode, { params: { code_id: id } }),
+  downloadOfflineCodeWxacode: (id: number) => download(OPS.offlineCodeWxacode, { params: { code_id: id } }),
+  downloadOfflineCodeH5Qr: (id: number) => download(OPS.offlineCodeH5Qr, { params: { code_id: id } }),
   listWecomContactWays: (query: Q<O['listWecomContactWays']> = {}) =>
     call<Res<O['listWecomContactWays']>>(OPS.listWecomContactWays, { query }),
   createWecomContactWay: (body: Body<O['createWecomContactWay']>) =>
     call<Res<O['createWecomContactWay']>>(OPS.createWecomContactWay, { body }),
+  updateWecomContactWay: (id: number, body: Body<O['updateWecomContactWay']>) =>
+    call<Res<O['updateWecomContactWay']>>(OPS.updateWecomContactWay, { params: { way_id: id }, body }),
+  deleteWecomContactWay: (id: number) => call<void>(OPS.deleteWecomContactWay, { params: { way_id: id } }),
   listWecomContacts: (query: Q<O['listWecomContacts']> = {}) =>
     call<Res<O['listWecomContacts']>>(OPS.listWecomContacts, { query }),
   wecomStats: () => call<Res<O['wecomStats']>>(OPS.wecomStats),
   tagWecomSegment: (body: Body<O['tagWecomSegment']>) =>
     call<Res<O['tagWecomSegment']>>(OPS.tagWecomSegment, { body }),
+  /** A mini-program card's picture (JPG/PNG ≤ 10 MB), reporting the fraction sent. */
+  uploadWecomPicture: (file: File, onProgress: (fraction: number) => void) => {
+    const form = new FormData()
+    form.append('file', file)
+    return uploadForm<Res<O['uploadWecomPicture']>>(OPS.uploadWecomPicture, form, onProgress)
+  },
   getWecomWelcome: (wayId: number) =>
     call<Res<O['getWecomWelcome']>>(OPS.getWecomWelcome, { params: { way_id: wayId } }),
   setWecomWelcome: (wayId: number, body: Body<O['setWecomWelcome']>) =>
@@ -542,6 +608,9 @@ export const consoleApi = {
     call<Res<O['listWecomJoinWays']>>(OPS.listWecomJoinWays, { query }),
   createWecomJoinWay: (body: Body<O['createWecomJoinWay']>) =>
     call<Res<O['createWecomJoinWay']>>(OPS.createWecomJoinWay, { body }),
+  updateWecomJoinWay: (id: number, body: Body<O['updateWecomJoinWay']>) =>
+    call<Res<O['updateWecomJoinWay']>>(OPS.updateWecomJoinWay, { params: { way_id: id }, body }),
+  deleteWecomJoinWay: (id: number) => call<void>(OPS.deleteWecomJoinWay, { params: { way_id: id } }),
   listWecomGroups: (query: Q<O['listWecomGroups']> = {}) =>
     call<Res<O['listWecomGroups']>>(OPS.listWecomGroups, { query }),
   listWecomGroupMembers: (groupId: number) =>
@@ -553,6 +622,11 @@ export const consoleApi = {
     call<Res<O['createWecomBroadcast']>>(OPS.createWecomBroadcast, { body }),
   listWecomBroadcastRecipients: (broadcastId: number, query: Q<O['listWecomBroadcastRecipients']> = {}) =>
     call<Res<O['listWecomBroadcastRecipients']>>(OPS.listWecomBroadcastRecipients, {
+      params: { broadcast_id: broadcastId },
+      query,
+    }),
+  listWecomBroadcastGroups: (broadcastId: number, query: Q<O['listWecomBroadcastGroups']> = {}) =>
+    call<Res<O['listWecomBroadcastGroups']>>(OPS.listWecomBroadcastGroups, {
       params: { broadcast_id: broadcastId },
       query,
     }),
@@ -572,6 +646,8 @@ export const consoleApi = {
     call<Res<O['cancelCampaign']>>(OPS.cancelCampaign, { params: { campaign_id: id } }),
   runCampaign: (id: number) =>
     call<Res<O['runCampaign']>>(OPS.runCampaign, { params: { campaign_id: id } }),
+  campaignReach: (query: Q<O['campaignReach']>) =>
+    call<Res<O['campaignReach']>>(OPS.campaignReach, { query }),
   campaignResults: (id: number) =>
     call<Res<O['campaignResults']>>(OPS.campaignResults, { params: { campaign_id: id } }),
   listExperiments: (query: Q<O['listExperiments']> = {}) =>
@@ -670,6 +746,12 @@ export const consoleApi = {
   clearanceCandidates: (query: Q<O['clearanceCandidates']> = {}) =>
     call<Res<O['clearanceCandidates']>>(OPS.clearanceCandidates, { query }),
   clearanceSteps: (query: Q<O['clearanceSteps']> = {}) => call<Res<O['clearanceSteps']>>(OPS.clearanceSteps, { query }),
+  clearanceTrials: () => call<Res<O['clearanceTrials']>>(OPS.clearanceTrials),
+  clearanceTrialStart: (body: Body<O['clearanceTrialStart']>) =>
+    call<Res<O['clearanceTrialStart']>>(OPS.clearanceTrialStart, { body }),
+  clearanceTrial: (id: number) => call<Res<O['clearanceTrial']>>(OPS.clearanceTrial, { params: { trial_id: id } }),
+  clearanceTrialStop: (id: number) =>
+    call<Res<O['clearanceTrialStop']>>(OPS.clearanceTrialStop, { params: { trial_id: id } }),
   updateReplenishmentSetting: (skuId: number, body: Body<O['updateReplenishmentSetting']>) =>
     call<Res<O['updateReplenishmentSetting']>>(OPS.updateReplenishmentSetting, {
       params: { sku_id: skuId },

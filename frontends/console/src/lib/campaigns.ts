@@ -19,6 +19,7 @@ export const CAMPAIGN_STATUS_TONES: Readonly<Record<string, Tone>> = {
 }
 
 export type AudienceKind = CampaignInput['audience_kind']
+export type CampaignChannel = NonNullable<CampaignInput['channel']>
 
 export interface CampaignForm {
   name: string
@@ -27,6 +28,7 @@ export interface CampaignForm {
   withMessage: boolean
   messageEvent: string
   messageData: Record<string, string>
+  channel: CampaignChannel
   couponTemplateId: number | null
   trigger: 'once' | 'daily'
   /** Beijing time as typed (YYYY-MM-DDTHH:MM), empty: as soon as started. */
@@ -48,6 +50,7 @@ export function emptyCampaignForm(): CampaignForm {
     withMessage: false,
     messageEvent: '',
     messageData: {},
+    channel: 'subscribe',
     couponTemplateId: null,
     trigger: 'once',
     startAt: '',
@@ -67,6 +70,7 @@ export function formOf(c: Campaign): CampaignForm {
     withMessage: c.message_event !== null,
     messageEvent: c.message_event ?? '',
     messageData: { ...c.message_data },
+    channel: c.channel,
     couponTemplateId: c.coupon_template_id,
     trigger: c.trigger,
     startAt: c.start_at ? toBeijingInput(new Date(c.start_at)) : '',
@@ -97,9 +101,9 @@ export function buildCampaign(form: CampaignForm): {
     }
   }
   if (!form.withMessage && form.couponTemplateId === null) {
-    errors.message = '请至少选择订阅消息或优惠券中的一项'
+    errors.message = '请至少选择消息或优惠券中的一项'
   } else if (form.withMessage && !form.messageEvent) {
-    errors.message = '请选择订阅消息模板'
+    errors.message = '请选择消息模板'
   }
   if (!Number.isInteger(form.holdoutPercent) || form.holdoutPercent < 0 || form.holdoutPercent > MAX_HOLDOUT) {
     errors.holdoutPercent = `对照组比例须为 0–${MAX_HOLDOUT}%`
@@ -124,6 +128,7 @@ export function buildCampaign(form: CampaignForm): {
       audience_value: value,
       message_event: form.withMessage ? form.messageEvent : null,
       message_data: form.withMessage ? { ...form.messageData } : {},
+      channel: form.channel,
       coupon_template_id: form.couponTemplateId,
       trigger: form.trigger,
       start_at: startAt,

@@ -60,3 +60,9 @@ export function stepWindow(startsAt: string, endsAt: string): string {
   }
   return `${at(startsAt)} ~ ${at(endsAt)}`
 }
+
+/** The Beijing date ``weeks`` weeks from now (YYYY-MM-DD): a clearance's default target. */
+export function inWeeks(weeks: number, now: number = Date.now()): string {
+  const d = new Date(now + 8 * 3600 * 1000 + weeks * 7 * 86400 * 1000)
+  return d.toISOString().slice(0, 10)
+}

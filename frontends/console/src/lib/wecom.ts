@@ -2,6 +2,7 @@
  * 企业微信 page helpers: the 渠道活码 form checked as the backend checks it (so a bad value is
  * named before the request), a customer's source, and the tag lists.
  */
+import { errorText } from '@shoplet/shared'
 import type {
   WecomBroadcastCreate,
   WecomContact,
@@ -112,28 +113,55 @@ export interface CardForm {
   enabled: boolean
   title: string
   page: string
-  picMediaId: string
+  /** A picture kept by Shoplet (POST /console/wecom/pictures); null until one is uploaded. */
+  pictureId: number | null
+  pictureUrl: string
 }
 
 export function emptyCard(): CardForm {
-  return { enabled: false, title: '', page: 'pages/index/index', picMediaId: '' }
+  return { enabled: false, title: '', page: 'pages/index/index', pictureId: null, pictureUrl: '' }
+}
+
+/** The form of a saved card (a card saved with a typed media id has no picture: upload one). */
+export function cardFromOut(
+  out: { title: string; page: string; picture_id?: number | null; picture_url?: string | null } | null | undefined,
+): CardForm {
+  if (!out) return emptyCard()
+  return { enabled: true, title: out.title, page: out.page, pictureId: out.picture_id ?? null, pictureUrl: out.picture_url ?? '' }
+}
+
+/** Card pictures as the backend takes them: JPG or PNG, at most 10 MB (WeCom's limit). */
+export const CARD_PICTURE_TYPES = ['image/jpeg', 'image/png'] as const
+export const CARD_PICTURE_MAX_BYTES = 10 * 1024 * 1024
+
+/** Whether a chosen file can be a card picture: the glossary's refusal of the backend, or null. */
+export function pictureFileError(file: { type: string; size: number }): string | null {
+  if (!(CARD_PICTURE_TYPES as readonly string[]).includes(file.type)) return errorText('wecom.picture_type')
+  if (file.size > CARD_PICTURE_MAX_BYTES) return errorText('wecom.picture_too_large')
+  return null
 }
 
 /** The text and card checked as the backend checks them: an error, or null. */
 export function messageError(text: string, card: CardForm, textRequired: boolean): string | null {
   if ((textRequired || card.enabled) && !text.trim()) return '请填写文字内容（仅小程序卡片不能发送）'
   if (utf8Bytes(text) > TEXT_MAX_BYTES) return `内容 ${utf8Bytes(text)} 字节，超过 4000 字节上限`
-  if (card.enabled && (!card.title.trim() || !card.picMediaId.trim())) return '小程序卡片需要标题和封面图 media_id'
+  if (card.enabled && (!card.title.trim() || card.pictureId === null)) return errorText('wecom.media_required')
   return null
 }
 
-export function cardBody(card: CardForm): { title: string; page: string; pic_media_id: string } | null {
-  return card.enabled ? { title: card.title.trim(), page: card.page, pic_media_id: card.picMediaId.trim() } : null
+export function cardBody(card: CardForm): { title: string; page: string; picture_id: number } | null {
+  return card.enabled && card.pictureId !== null
+    ? { title: card.title.trim(), page: card.page, picture_id: card.pictureId }
+    : null
 }
 
 export type Audience = 'all' | 'segment' | 'store' | 'campaign'
+export type BroadcastTarget = 'customers' | 'groups'
 
 export interface BroadcastForm {
+  target: BroadcastTarget
+  // 客户群: the owners (staff userids) whose groups receive it; empty: every owner's.
+  owners: string[]
   audience: Audience
   segmentId: number | null
   storeId: number | null
@@ -143,12 +171,14 @@ export interface BroadcastForm {
 }
 
 export function emptyBroadcastForm(): BroadcastForm {
-  return { audience: 'all', segmentId: null, storeId: null, campaign: '', text: '', card: emptyCard() }
+  return { target: 'customers', owners: [], audience: 'all', segmentId: null, storeId: null, campaign: '', text: '', card: emptyCard() }
 }
 
 export function buildBroadcast(form: BroadcastForm): { body: WecomBroadcastCreate | null; error: string | null } {
+  const groups = form.target === 'groups'
   const error =
     messageError(form.text, form.card, true) ??
+    (groups && form.audience === 'segment' ? '客户群群发不能按分群发送' : null) ??
     (form.audience === 'segment' && form.segmentId === null ? '请选择分群' : null) ??
     (form.audience === 'store' && form.storeId === null ? '请选择门店' : null) ??
     (form.audience === 'campaign' && !CAMPAIGN_PATTERN.test(form.campaign.trim())
@@ -157,6 +187,8 @@ export function buildBroadcast(form: BroadcastForm): { body: WecomBroadcastCreat
   if (error !== null) return { body: null, error }
   return {
     body: {
+      target: form.target,
+      owners: groups && form.owners.length > 0 ? [...new Set(form.owners)] : null,
       audience: form.audience,
       segment_id: form.audience === 'segment' ? form.segmentId : null,
       store_id: form.audience === 'store' ? form.storeId : null,

@@ -13,6 +13,7 @@ describe('campaign form', () => {
       audience_value: '90',
       message_event: null,
       message_data: {},
+      channel: 'subscribe',
       coupon_template_id: 7,
       trigger: 'once',
       start_at: '2026-12-06T09:30:00+08:00',
@@ -39,7 +40,7 @@ describe('campaign form', () => {
 
   it('needs a template when the message is on', () => {
     const form = { ...emptyCampaignForm(), name: 'x', withMessage: true }
-    expect(buildCampaign(form).errors.message).toBe('请选择订阅消息模板')
+    expect(buildCampaign(form).errors.message).toBe('请选择消息模板')
   })
 })
 

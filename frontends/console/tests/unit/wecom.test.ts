@@ -154,19 +154,29 @@ describe('欢迎语、客户群与群发 forms', () => {
     expect(messageError('欢'.repeat(1334), emptyCard(), true)).toBe('内容 4002 字节，超过 4000 字节上限')
     expect(messageError('', emptyCard(), false)).toBeNull()
     expect(messageError('', { ...emptyCard(), enabled: true }, false)).toBe('请填写文字内容（仅小程序卡片不能发送）')
-    expect(messageError('hi', { ...emptyCard(), enabled: true, title: '上新' }, false)).toBe('小程序卡片需要标题和封面图 media_id')
+    expect(messageError('hi', { ...emptyCard(), enabled: true, title: '上新' }, false)).toBe('小程序卡片需要标题和封面图')
   })
 
   it('builds a broadcast for the audience it names only', () => {
     const form = { ...emptyBroadcastForm(), audience: 'campaign' as const, campaign: ' spring ', storeId: 3, text: '八折' }
     expect(buildBroadcast(form)).toEqual({
-      body: { audience: 'campaign', segment_id: null, store_id: null, campaign: 'spring', text: '八折', miniprogram: null },
+      body: { target: 'customers', owners: null, audience: 'campaign', segment_id: null, store_id: null, campaign: 'spring', text: '八折', miniprogram: null },
       error: null,
     })
     expect(buildBroadcast({ ...form, audience: 'segment' }).error).toBe('请选择分群')
     expect(buildBroadcast({ ...form, text: ' ' }).error).toBe('请填写文字内容（仅小程序卡片不能发送）')
-    const card = { enabled: true, title: '上新', page: 'pages/index/index', picMediaId: 'm1' }
-    expect(buildBroadcast({ ...form, card }).body?.miniprogram).toEqual({ title: '上新', page: 'pages/index/index', pic_media_id: 'm1' })
+    const card = { enabled: true, title: '上新', page: 'pages/index/index', pictureId: 7, pictureUrl: '/media/wecom/aa/p.png' }
+    expect(buildBroadcast({ ...form, card }).body?.miniprogram).toEqual({ title: '上新', page: 'pages/index/index', picture_id: 7 })
+    expect(buildBroadcast({ ...form, card: { ...card, pictureId: null } }).error).toBe('小程序卡片需要标题和封面图')
+  })
+
+  it('builds a broadcast to customer groups by owner, never by segment', () => {
+    const form = { ...emptyBroadcastForm(), target: 'groups' as const, owners: ['lisi', 'lisi', 'zhangsan'], text: '群里好' }
+    expect(buildBroadcast(form).body).toEqual({
+      target: 'groups', owners: ['lisi', 'zhangsan'], audience: 'all', segment_id: null, store_id: null, campaign: null, text: '群里好', miniprogram: null,
+    })
+    expect(buildBroadcast({ ...form, owners: [] }).body?.owners).toBeNull()
+    expect(buildBroadcast({ ...form, audience: 'segment', segmentId: 2 }).error).toBe('客户群群发不能按分群发送')
   })
 
   it('builds a join way with 1 to 5 distinct chats', () => {

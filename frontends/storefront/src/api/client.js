@@ -79,11 +79,11 @@ export function uniTransport({ url, method, header, data, abort }) {
 /**
  * The default uploader: uni.uploadFile (wx.uploadFile in the mini program, a multipart XHR of the
  * chosen file's blob in H5). Its answer is text: parsed here.
- * @param {{ url: string, filePath: string, name: string, header: any }} req
+ * @param {{ url: string, filePath: string, name: string, header: any, onProgress?: (percent: number) => void }} req
  */
-export function uniUploader({ url, filePath, name, header }) {
+export function uniUploader({ url, filePath, name, header, onProgress }) {
   return new Promise((resolve) => {
-    uni.uploadFile({
+    const task = uni.uploadFile({
       url,
       filePath,
       name,
@@ -100,6 +100,10 @@ export function uniUploader({ url, filePath, name, header }) {
       },
       fail: (err) => resolve({ status: 0, data: { code: 'network', detail: err && err.errMsg } }),
     })
+    // 上传进度 (a video is up to 50 MB): percent 0–100 as the bytes leave.
+    if (onProgress && task && typeof task.onProgressUpdate === 'function') {
+      task.onProgressUpdate((p) => onProgress(p.progress))
+    }
   })
 }
 
@@ -288,10 +292,10 @@ export async function call(name, { params, query, body, headers, auth = true, ab
  * Upload one local file (a path from uni.chooseImage) to an operation declaring `"upload": "<field>"`.
  * Resolves with the parsed JSON body; rejects with ApiError.
  * @param {string} name an operation of operations.json
- * @param {{ filePath: string, query?: Record<string, unknown>, auth?: boolean }} options
+ * @param {{ filePath: string, query?: Record<string, unknown>, auth?: boolean, onProgress?: (percent: number) => void }} options
  * @returns {Promise<any>}
  */
-export async function upload(name, { filePath, query, auth = true }) {
+export async function upload(name, { filePath, query, auth = true, onProgress }) {
   const op = OPERATIONS[name]
   if (!op || name.startsWith('_') || !op.upload) throw new Error(`unknown upload operation ${name}`)
   checkFields(name, 'query', op.query, query)
@@ -300,7 +304,7 @@ export async function upload(name, { filePath, query, auth = true }) {
   const header = { Accept: 'application/json' }
   const token = auth ? config.auth.accessToken() : ''
   if (token) header.Authorization = `Bearer ${token}`
-  const res = await config.uploader({ url: base + op.path + buildQuery(query), filePath, name: op.upload, header })
+  const res = await config.uploader({ url: base + op.path + buildQuery(query), filePath, name: op.upload, header, onProgress })
   if (res.status >= 200 && res.status < 300) return res.data
   const problem = res.data && typeof res.data === 'object' ? res.data : {}
   throw new ApiError({

@@ -103,6 +103,9 @@ export const api = {
     ofOrder: (orderNo) => call('getOrderReviews', { params: { order_no: orderNo } }),
     // A photo (a local file path from uni.chooseImage) for the next review: its id goes in photo_ids.
     uploadPhoto: (filePath) => upload('uploadReviewPhoto', { filePath }),
+    // One short video (≤ 15 s, from uni.chooseVideo) for the next review: its id goes in video_id;
+    // onProgress(percent) while it uploads.
+    uploadVideo: (filePath, onProgress) => upload('uploadReviewVideo', { filePath, onProgress }),
     create: (body) => call('createReview', { body }),
     followup: (reviewId, content) => call('addReviewFollowup', { params: { review_id: reviewId }, body: { content } }),
     // 申诉: a rejected review back to a person, once.
@@ -130,6 +133,9 @@ export const api = {
     get: (postId) => call('getPost', { params: { post_id: postId } }),
     // An image (a local file path from uni.chooseImage) for the next post: its id goes in image_ids.
     uploadImage: (filePath) => upload('uploadPostImage', { filePath }),
+    // One short video (≤ 60 s, from uni.chooseVideo) instead of images: its id goes in video_id;
+    // onProgress(percent) while it uploads.
+    uploadVideo: (filePath, onProgress) => upload('uploadPostVideo', { filePath, onProgress }),
     create: (body) => call('createPost', { body }),
     like: (postId, on) => call(on ? 'likePost' : 'unlikePost', { params: { post_id: postId } }),
     // 收藏 ({ favorited, favorite_count }) and the shopper's 收藏 of posts, page by page.
@@ -264,6 +270,11 @@ export const api = {
       call('resolveShare', { params: { scene }, headers: visitor ? { 'X-Shoplet-Visitor': visitor } : {} }),
     // After sign-in: this device's guest visits become the member's (the first brings them).
     claimVisits: (visitor) => call('claimGuestVisits', { headers: { 'X-Shoplet-Visitor': visitor } }),
+  },
+  offlineCodes: {
+    // A printed offline code (线下码): where it leads; the scan counts (a visitor once).
+    resolve: (scene, visitor) =>
+      call('resolveOfflineCode', { params: { scene }, headers: visitor ? { 'X-Shoplet-Visitor': visitor } : {} }),
   },
   distribution: {
     // 分销: bind through a promoter's link, then the promoter centre.

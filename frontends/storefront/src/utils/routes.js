@@ -27,6 +27,8 @@ export const NEW_FOLDERS = Object.freeze({
   points: 'pkg-user',
   member: 'pkg-user',
   review: 'pkg-trade',
+  showroom: 'pkg-trade',
+  code: 'pkg-social',
   stores: 'pkg-trade',
   group: 'pkg-social',
   crowdfunding: 'pkg-social',

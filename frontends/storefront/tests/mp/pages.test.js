@@ -57,7 +57,7 @@ describe('mp-weixin build', () => {
     const declared = PAGES_JSON.subPackages.map((s) => ({ root: s.root, pages: s.pages.map((p) => p.path) }))
     expect(subPackages(MP_ROOT)).toEqual(declared)
     const expected = [...app.pages, ...declared.flatMap((s) => s.pages.map((p) => `${s.root}/${p}`))]
-    expect(expected.length).toBe(54)
+    expect(expected.length).toBe(56)
     for (const page of expected) {
       for (const ext of ['js', 'json', 'wxml', 'wxss']) {
         expect(existsSync(join(MP_ROOT, `${page}.${ext}`)), `${page}.${ext}`).toBe(true)

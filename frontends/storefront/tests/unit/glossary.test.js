@@ -84,6 +84,7 @@ describe('the glossary', () => {
       invoice: pythonNames('src/shoplet/modules/invoicing/models.py', 'INVOICE_STATUSES'),
       experiment: pythonNames('src/shoplet/modules/experiments/models.py', 'STATUSES'),
       storeMethod: pythonNames('src/shoplet/modules/stores/schemas.py', 'StoreMethod'),
+      model3d: pythonNames('src/shoplet/modules/catalog/schemas.py', 'ModelStatus'),
     }
     for (const [kind, statuses] of Object.entries(backend)) {
       expect(statuses.length, kind).toBeGreaterThan(2)

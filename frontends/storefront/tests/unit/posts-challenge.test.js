@@ -47,7 +47,9 @@ describe('话题挑战 and 分享海报', () => {
 
   it('show the challenge on the topic page; 参与挑战 writes in the topic', () => {
     const feed = source('pkg-social/posts/index.vue')
-    expect(feed).toContain('<TopicChallenge v-if="challenge" :challenge="challenge" @join="write" />')
+    expect(feed).toContain('<TopicChallenge v-if="challenge" :challenge="challenge" @join="join" />')
+    // 参与挑战 asks for the 获奖通知 inside the tap (mini program), then opens the writer.
+    expect(feed).toMatch(/function join\(\) \{\n {2}if \(auth\.isLoggedIn\) void askSubscribe\(\['challenge_prize'\]\)\n {2}write\(\)/)
     expect(feed).toContain('api.posts.challenge(id)')
     expect(feed).toContain('/pkg-social/posts/write?topic_id=${topicId.value}')
     const card = source('components/TopicChallenge.vue')

@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { selfHost } from '../../build/self-hosted'
+import { selfHost, selfHostViewer } from '../../build/self-hosted'
 import { foreignHosts } from '../../../shared/scripts/check-dist-hosts.mjs'
 
 describe('self-hosted H5 build', () => {
@@ -34,5 +34,20 @@ describe('self-hosted H5 build', () => {
     const found = foreignHosts([dir])
     expect([...found.keys()]).toEqual(['cdn.example.com'])
     expect(foreignHosts([dir], new Set(['cdn.example.com'])).size).toBe(0)
+  })
+})
+
+describe('the 3D viewer', () => {
+  it("points model-viewer's decoder and loader defaults at the shop's own origin", () => {
+    const code = [
+      "const DEFAULT_DRACO_DECODER_LOCATION = 'https://www.gstatic.com/draco/versioned/decoders/1.5.6/';",
+      "const DEFAULT_KTX2_TRANSCODER_LOCATION = 'https://www.gstatic.com/basis-universal/versioned/2021-04-15-ba1c3e4/';",
+      "const DEFAULT_LOTTIE_LOADER_LOCATION = 'https://cdn.jsdelivr.net/npm/three@0.149.0/examples/jsm/loaders/LottieLoader.js';",
+    ].join('\n')
+    const out = selfHostViewer(code)
+    expect(out).not.toMatch(/https?:\/\//)
+    expect(out).toContain("DEFAULT_DRACO_DECODER_LOCATION = '/static/model-viewer/draco/'")
+    expect(out).toContain("DEFAULT_LOTTIE_LOADER_LOCATION = '/static/model-viewer/LottieLoader.js'")
+    expect(selfHostViewer('const x = 1')).toBeNull()
   })
 })

@@ -43,6 +43,7 @@ DEFAULT_PAGES = frozenset(
         "pages/product/detail",
         "pkg-social/group/index",
         "pkg-social/share/index",
+        "pkg-social/code/index",
         "pkg-social/posts/detail",
     }
 )

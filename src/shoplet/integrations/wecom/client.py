@@ -15,6 +15,13 @@ wire format. Base URL ``https://qyapi.weixin.qq.com``.
   corp is bound to the WeChat open platform account the shop's mini program belongs to).
 - ``POST /cgi-bin/externalcontact/mark_tag?access_token=`` ``{userid, external_userid,
   add_tag: [tag_id…], remove_tag: [tag_id…]}`` → ``{errcode: 0}`` (corp tags, 企业标签).
+- ``POST /cgi-bin/media/upload?access_token=&type=image``, multipart/form-data with one file in
+  the field ``media`` (``filename``, ``Content-Type``) → ``{errcode: 0, errmsg, type: "image",
+  media_id, created_at}`` (上传临时素材; ``created_at`` a Unix time, sent as a string or a
+  number). A media id lives three days. Images: JPG or PNG, more than 5 bytes, at most 10 MB.
+  Refusals: 40004 invalid media type (``type``), 40005 invalid file type (not JPG/PNG), 40006
+  invalid file size (5 bytes or less), 40009 invalid image size (over 10 MB); a card whose
+  ``pic_media_id`` WeCom does not know (or that expired) is refused 40007.
 
 Every answer is HTTP 200 with ``{errcode, errmsg}``; errcode ≠ 0 becomes a typed
 :class:`WeComError` subclass (``errors_by_code``).
@@ -60,7 +67,14 @@ ContactWayType = Literal[1, 2]
 # 欢迎语: text.content at most 4000 bytes (UTF-8); 群发: at most 10000 external_userid a call;
 # 加入群聊: at most 5 chat ids a join way.
 WELCOME_TEXT_MAX_BYTES = 4000
+# 上传临时素材 (image): more than 5 bytes, at most 10 MB, JPG or PNG; a media id lives 3 days.
+MEDIA_MIN_BYTES = 6
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_CONTENT_TYPES = ("image/jpeg", "image/png")
+MEDIA_TTL_SECONDS = 3 * 86400
 TEMPLATE_USERS_MAX = 10000
+# 群发 to customer groups (chat_type group): at most 2000 chat ids a call, all the sender's.
+TEMPLATE_CHATS_MAX = 2000
 JOIN_CHATS_MAX = 5
 PAGE_LIMIT_MAX = 1000
 CHAT_CHANGE_TYPES = ("create", "update", "dismiss")
@@ -146,6 +160,19 @@ class UnknownMsg(WeComError):
     errcodes = (41063,)
 
 
+class MediaRefused(WeComError):
+    """40004 invalid media type, 40005 invalid file type, 40006 invalid file size, 40009
+    invalid image size: WeCom will not take this file (a retry cannot succeed)."""
+
+    errcodes = (40004, 40005, 40006, 40009)
+
+
+class UnknownMedia(WeComError):
+    """40007 a media id WeCom does not know, or one older than its three days."""
+
+    errcodes = (40007,)
+
+
 ERROR_TYPES: tuple[type[WeComError], ...] = (
     InvalidCredential,
     InvalidToken,
@@ -157,6 +184,8 @@ ERROR_TYPES: tuple[type[WeComError], ...] = (
     WelcomeCodeInvalid,
     UnknownChat,
     UnknownMsg,
+    MediaRefused,
+    UnknownMedia,
 )
 errors_by_code: dict[int, type[WeComError]] = {
     code: kind for kind in ERROR_TYPES for code in kind.errcodes
@@ -214,6 +243,14 @@ class MiniProgram:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadedMedia:
+    """A temporary media id and when WeCom took the file (Unix seconds)."""
+
+    media_id: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class JoinWay:
     config_id: str
     qr_code: str
@@ -252,13 +289,15 @@ class TaskStatus:
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """One customer's delivery: 0 not yet sent, 1 sent, 2 not a contact (any more), 3 already
+    """One customer's (chat_type single: ``external_userid``) or one group's (chat_type group:
+    ``chat_id``) delivery: 0 not yet sent, 1 sent, 2 not a contact (any more), 3 already
     received a 群发 today."""
 
     external_userid: str
     userid: str
     status: int
     send_time: int
+    chat_id: str = ""
 
 
 STATE_PATTERN = re.compile(r"^[0-9A-Za-z_.\-]{1,30}$")
@@ -299,6 +338,7 @@ class WeComClient:
         *,
         params: Mapping[str, str],
         body: Mapping[str, Any] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
         try:
             response = await self._http.request(
@@ -306,6 +346,7 @@ class WeComClient:
                 path,
                 params=params,
                 content=orjson.dumps(body) if body is not None else None,
+                files=files,
                 headers={"Content-Type": "application/json"} if body is not None else None,
             )
         except httpx.HTTPError as exc:
@@ -351,12 +392,17 @@ class WeComClient:
         *,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, Any]:
         for attempt in (1, 2):
             token = await self.access_token(force_refresh=attempt == 2)
             try:
                 return await self._send(
-                    method, path, params={**(params or {}), "access_token": token}, body=body
+                    method,
+                    path,
+                    params={**(params or {}), "access_token": token},
+                    body=body,
+                    files=files,
                 )
             except InvalidToken:
                 if attempt == 2:
@@ -392,6 +438,29 @@ class WeComClient:
         if not isinstance(config_id, str) or not isinstance(qr_code, str):
             raise WeComError(-1, "response lacks config_id or qr_code")
         return ContactWay(config_id=config_id, qr_code=qr_code)
+
+    async def update_contact_way(
+        self, *, config_id: str, users: Sequence[str], remark: str, state: str
+    ) -> None:
+        """``externalcontact/update_contact_way`` ``{config_id, remark, state, user}`` →
+        ``{errcode: 0}``: the way's staff and remark change, its QR code and type do not (a
+        type 1 way keeps one userid: 40058 otherwise); ``state`` is sent as it was so the
+        attribution stays. 40058 also for a config id WeCom does not know (or deleted)."""
+        check_state(state)
+        if not 1 <= len(users) <= USERS_MAX:
+            raise InvalidParameter(40058, f"invalid user: 1 to {USERS_MAX} userids")
+        await self._call(
+            "POST",
+            "/cgi-bin/externalcontact/update_contact_way",
+            body={"config_id": config_id, "remark": remark, "state": state, "user": list(users)},
+        )
+
+    async def del_contact_way(self, config_id: str) -> None:
+        """``externalcontact/del_contact_way`` ``{config_id}``: the QR code stops working;
+        customers it brought stay. 40058: an unknown config id."""
+        await self._call(
+            "POST", "/cgi-bin/externalcontact/del_contact_way", body={"config_id": config_id}
+        )
 
     async def get_external_contact(self, external_userid: str) -> ExternalContact:
         data = await self._call(
@@ -433,6 +502,24 @@ class WeComClient:
         if miniprogram is not None:
             body["attachments"] = [miniprogram.wire()]
         await self._call("POST", "/cgi-bin/externalcontact/send_welcome_msg", body=body)
+
+    # -- 上传临时素材 ---------------------------------------------------------------------------
+
+    async def upload_image(self, data: bytes, *, filename: str, content_type: str) -> UploadedMedia:
+        """``media/upload?type=image``: a card's picture as a temporary media id (three days).
+        :class:`MediaRefused` (40004 / 40005 / 40006 / 40009) when WeCom will not take it."""
+        data_out = await self._call(
+            "POST",
+            "/cgi-bin/media/upload",
+            params={"type": "image"},
+            files={"media": (filename, data, content_type)},
+        )
+        media_id, created = data_out.get("media_id"), data_out.get("created_at")
+        if isinstance(created, str) and created.isdigit():
+            created = int(created)
+        if not isinstance(media_id, str) or not media_id or not isinstance(created, int):
+            raise WeComError(-1, "response lacks media_id or created_at")
+        return UploadedMedia(media_id=media_id, created_at=created)
 
     # -- 客户群 ---------------------------------------------------------------------------------
 
@@ -479,6 +566,44 @@ class WeComClient:
             qr_code=_text(way, "qr_code"),
             chat_ids=tuple(str(c) for c in (listed if isinstance(listed, list) else [])),
             state=_text(way, "state"),
+        )
+
+    async def update_join_way(
+        self,
+        *,
+        config_id: str,
+        chat_ids: Sequence[str],
+        state: str,
+        remark: str = "",
+        auto_create_room: bool = False,
+        room_base_name: str = "",
+        room_base_id: int = 1,
+    ) -> None:
+        """``groupchat/update_join_way`` (the whole way again, scene 2, ≤ 5 chats) →
+        ``{errcode: 0}``; the QR code stays. 40050 an unknown chat id, 40058 an unknown
+        config id."""
+        check_state(state)
+        if not 1 <= len(chat_ids) <= JOIN_CHATS_MAX:
+            raise InvalidParameter(40058, f"invalid chat_id_list: 1 to {JOIN_CHATS_MAX}")
+        body: dict[str, Any] = {
+            "config_id": config_id,
+            "scene": 2,
+            "remark": remark,
+            "auto_create_room": 1 if auto_create_room else 0,
+            "chat_id_list": list(chat_ids),
+            "state": state,
+        }
+        if auto_create_room:
+            body["room_base_name"] = room_base_name
+            body["room_base_id"] = room_base_id
+        await self._call("POST", "/cgi-bin/externalcontact/groupchat/update_join_way", body=body)
+
+    async def del_join_way(self, config_id: str) -> None:
+        """``groupchat/del_join_way`` ``{config_id}``; 40058 an unknown config id."""
+        await self._call(
+            "POST",
+            "/cgi-bin/externalcontact/groupchat/del_join_way",
+            body={"config_id": config_id},
         )
 
     async def list_group_chats(
@@ -543,9 +668,38 @@ class WeComClient:
         their customers: the msgid and the ``fail_list`` (customers WeCom refused at once)."""
         if not 1 <= len(external_userids) <= TEMPLATE_USERS_MAX:
             raise InvalidParameter(40058, f"external_userid: 1 to {TEMPLATE_USERS_MAX}")
+        targets = {"chat_type": "single", "external_userid": list(external_userids)}
+        return await self._add_msg_template(targets, sender, text, miniprogram)
+
+    async def add_group_msg_template(
+        self,
+        *,
+        sender: str,
+        chat_ids: Sequence[str],
+        text: str,
+        miniprogram: MiniProgram | None = None,
+    ) -> tuple[str, list[str]]:
+        """``add_msg_template`` with chat_type group: ``sender`` (required) sends to the groups
+        of ``chat_id_list`` it owns (at most 2000; WeCom would take every group it owns were the
+        list left out, which Shoplet never does: it names the groups it counted). The msgid and
+        the ``fail_list`` (chat ids WeCom refused at once)."""
+        if not sender:
+            raise InvalidParameter(40058, "sender is required for chat_type group")
+        if not 1 <= len(chat_ids) <= TEMPLATE_CHATS_MAX:
+            raise InvalidParameter(40058, f"chat_id_list: 1 to {TEMPLATE_CHATS_MAX}")
+        targets = {"chat_type": "group", "chat_id_list": list(chat_ids)}
+        return await self._add_msg_template(targets, sender, text, miniprogram)
+
+    async def _add_msg_template(
+        self,
+        targets: dict[str, Any],
+        sender: str,
+        text: str,
+        miniprogram: MiniProgram | None,
+    ) -> tuple[str, list[str]]:
+        """The call both kinds of 群发 make: the msgid and the ``fail_list``."""
         body: dict[str, Any] = {
-            "chat_type": "single",
-            "external_userid": list(external_userids),
+            **targets,
             "sender": sender,
             "allow_select": False,
             "text": {"content": text},
@@ -588,9 +742,10 @@ class WeComClient:
                 _text(r, "userid"),
                 _int(r, "status"),
                 _int(r, "send_time"),
+                _text(r, "chat_id"),
             )
             for r in (sent if isinstance(sent, list) else [])
-            if isinstance(r, dict) and _text(r, "external_userid")
+            if isinstance(r, dict) and (_text(r, "external_userid") or _text(r, "chat_id"))
         ], _text(data, "next_cursor")
 
 

@@ -1,11 +1,12 @@
 """An in-repo stand-in for WeCom's customer-contact API and its callback (see ``client.py``).
 
 WeCom's side: ``gettoken`` (40013 unknown corp, 40001 wrong secret), ``add_contact_way``,
-``externalcontact/get`` and ``mark_tag``, checking in WeCom's order the access token (41001
-missing, 40014 invalid, 42001 expired: :meth:`expire_tokens`), the body (40058), the staff
-userids (60111), the external userid (84061: no relationship) and tag ids (40068). It keeps the
-corp's ``staff``, its corp ``tags``, every contact way it issued (``ways``), every relationship
-(``relations``) and every ``mark_tag`` applied (``tag_calls``).
+``update_contact_way`` / ``del_contact_way`` (40058 an unknown config id, or a type 1 way
+given other than one userid), ``externalcontact/get`` and ``mark_tag``, checking in WeCom's
+order the access token (41001 missing, 40014 invalid, 42001 expired: :meth:`expire_tokens`),
+the body (40058), the staff userids (60111), the external userid (84061: no relationship) and
+tag ids (40068). It keeps the corp's ``staff``, its corp ``tags``, every contact way it issued
+(``ways``), every relationship (``relations``) and every ``mark_tag`` applied (``tag_calls``).
 
 The customer's phone: :meth:`scan` makes a WeChat user add a staff member through a contact
 way (WeCom picks the way's first staff member, as it rotates through a multi way), records the
@@ -18,7 +19,8 @@ Control route: ``POST /sim/wecom/scan`` (``{config_id, name, unionid?}``) plays 
 once and within ``WELCOME_TTL_SECONDS`` (41051 after), and keeps what was sent (``welcomes``).
 
 客户群: staff create groups in the app (:meth:`create_chat`); ``groupchat/add_join_way`` /
-``get_join_way`` (40050 an unknown chat id), ``groupchat/list`` (cursor pages) and
+``get_join_way`` / ``update_join_way`` / ``del_join_way`` (40050 an unknown chat id, 40058 an
+unknown config id), ``groupchat/list`` (cursor pages) and
 ``groupchat/get``. :meth:`join` makes a WeChat user join through a join way (its ``state`` on
 the member) and posts ``change_external_chat`` (update / add_member); :meth:`leave`
 (del_member) and :meth:`dismiss` likewise. Control: ``POST /sim/wecom/chats`` (``{owner,
@@ -28,7 +30,16 @@ name}``: a staff member creates a group) and ``POST /sim/wecom/join``.
 the sender's contacts) keeps a template per msgid; :meth:`confirm` plays the staff member
 pressing 发送 (each customer: 1 sent, 2 not a contact, 3 already received a 群发 that day);
 ``get_groupmsg_task`` and ``get_groupmsg_send_result`` page the results. Control: ``POST
-/sim/wecom/confirm`` (``{msgid}``).
+/sim/wecom/confirm`` (``{msgid}``). chat_type group: ``sender`` required (40058 without),
+``chat_id_list`` at most 2000 (every group the sender owns when left out; 40058 with
+``external_userid``), ``fail_list`` the chat ids not the sender's or dismissed; on confirm each
+group gets 1 sent, 2 dismissed meanwhile, 3 already received a 群发 that day, and the send
+results name it by ``chat_id``.
+
+上传临时素材: ``media/upload?type=image`` (multipart field ``media``) checks the token, the
+type (40004), the file's own bytes (40005 not JPG/PNG), its size (40006 five bytes or less,
+40009 over 10 MB) and keeps it (``media``: media id → (created_at, bytes); ``uploads`` counts
+the calls). A card's ``pic_media_id`` must be one of them and younger than three days (40007).
 """
 
 from __future__ import annotations
@@ -49,9 +60,13 @@ from starlette.routing import Route
 
 from shoplet.integrations.wechat.message_crypto import aes_key, encrypt, signature
 from shoplet.integrations.wecom.client import (
+    IMAGE_MAX_BYTES,
     JOIN_CHATS_MAX,
+    MEDIA_MIN_BYTES,
+    MEDIA_TTL_SECONDS,
     PAGE_LIMIT_MAX,
     STATE_MAX,
+    TEMPLATE_CHATS_MAX,
     TEMPLATE_USERS_MAX,
     USERS_MAX,
     WELCOME_TEXT_MAX_BYTES,
@@ -103,9 +118,11 @@ class Template:
     sender: str
     body: dict[str, Any]
     recipients: list[str]
-    # external_userid → (status, send_time); empty until the staff member confirms.
+    # external_userid (chat_type group: chat_id) → (status, send_time); empty until the staff
+    # member confirms.
     results: dict[str, tuple[int, int]] = field(default_factory=dict)
     send_time: int = 0
+    chat_type: str = "single"
 
 
 def _page(items: list[Any], body: dict[str, Any]) -> tuple[list[Any], str] | None:
@@ -147,6 +164,11 @@ class WeComSimulator:
     templates: dict[str, Template] = field(default_factory=dict)
     # (external_userid, day) a customer received a 群发 on (WeCom's one a day).
     received: set[tuple[str, int]] = field(default_factory=set)
+    # (chat_id, day) a customer group received a 群发 on (one a day, likewise).
+    chats_received: set[tuple[str, int]] = field(default_factory=set)
+    # media id → (created_at by ``clock``, the file's bytes).
+    media: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    uploads: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
@@ -157,6 +179,24 @@ class WeComSimulator:
             Route("/cgi-bin/gettoken", self._gettoken, methods=["GET"]),
             Route(
                 "/cgi-bin/externalcontact/add_contact_way", self._add_contact_way, methods=["POST"]
+            ),
+            Route(
+                "/cgi-bin/externalcontact/update_contact_way",
+                self._update_contact_way,
+                methods=["POST"],
+            ),
+            Route(
+                "/cgi-bin/externalcontact/del_contact_way", self._del_contact_way, methods=["POST"]
+            ),
+            Route(
+                "/cgi-bin/externalcontact/groupchat/update_join_way",
+                self._update_join_way,
+                methods=["POST"],
+            ),
+            Route(
+                "/cgi-bin/externalcontact/groupchat/del_join_way",
+                self._del_join_way,
+                methods=["POST"],
             ),
             Route("/cgi-bin/externalcontact/get", self._get, methods=["GET"]),
             Route("/cgi-bin/externalcontact/mark_tag", self._mark_tag, methods=["POST"]),
@@ -184,6 +224,7 @@ class WeComSimulator:
                 self._send_result,
                 methods=["POST"],
             ),
+            Route("/cgi-bin/media/upload", self._media_upload, methods=["POST"]),
             Route("/sim/wecom/scan", self._control_scan, methods=["POST"]),
             Route("/sim/wecom/join", self._control_join, methods=["POST"]),
             Route("/sim/wecom/chats", self._control_chat, methods=["POST"]),
@@ -378,6 +419,73 @@ class WeComSimulator:
         self.ways[config_id] = {**body, "config_id": config_id, "qr_code": qr_code}
         return _ok(config_id=config_id, qr_code=qr_code)
 
+    async def _way_body(
+        self, request: Request, ways: dict[str, dict[str, Any]]
+    ) -> tuple[dict[str, Any], dict[str, Any]] | JSONResponse:
+        """The body and the way its ``config_id`` names, or WeCom's refusal."""
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        body = await self._json(request)
+        if body is None:
+            return _error(40058, "invalid parameter: body")
+        way = ways.get(str(body.get("config_id", "")))
+        if way is None:
+            return _error(40058, "invalid parameter: config_id")
+        return body, way
+
+    async def _update_contact_way(self, request: Request) -> Response:
+        found = await self._way_body(request, self.ways)
+        if isinstance(found, JSONResponse):
+            return found
+        body, way = found
+        users, state = body.get("user", way["user"]), body.get("state", way.get("state", ""))
+        if not isinstance(state, str) or len(state) > STATE_MAX:
+            return _error(40058, "invalid parameter: state")
+        if (
+            not isinstance(users, list)
+            or not 1 <= len(users) <= USERS_MAX
+            or (way["type"] == 1 and len(users) != 1)
+        ):
+            return _error(40058, "invalid parameter: user")
+        unknown = [u for u in users if u not in self.staff]
+        if unknown:
+            return _error(60111, f"invalid userid: {unknown[0]}")
+        way.update(user=users, state=state, remark=body.get("remark", way.get("remark", "")))
+        return _ok()
+
+    async def _del_contact_way(self, request: Request) -> Response:
+        found = await self._way_body(request, self.ways)
+        if isinstance(found, JSONResponse):
+            return found
+        del self.ways[found[1]["config_id"]]
+        return _ok()
+
+    async def _update_join_way(self, request: Request) -> Response:
+        found = await self._way_body(request, self.join_ways)
+        if isinstance(found, JSONResponse):
+            return found
+        body, way = found
+        chats, state = body.get("chat_id_list"), body.get("state", "")
+        if body.get("scene") not in (1, 2):
+            return _error(40058, "invalid parameter: scene")
+        if not isinstance(state, str) or len(state) > STATE_MAX:
+            return _error(40058, "invalid parameter: state")
+        if not isinstance(chats, list) or not 1 <= len(chats) <= JOIN_CHATS_MAX:
+            return _error(40058, "invalid parameter: chat_id_list")
+        unknown = [c for c in chats if c not in self.chats or self.chats[c].is_dismissed]
+        if unknown:
+            return _error(40050, f"chatid not exist: {unknown[0]}")
+        way.update({k: v for k, v in body.items() if k != "config_id"})
+        return _ok()
+
+    async def _del_join_way(self, request: Request) -> Response:
+        found = await self._way_body(request, self.join_ways)
+        if isinstance(found, JSONResponse):
+            return found
+        del self.join_ways[found[1]["config_id"]]
+        return _ok()
+
     async def _get(self, request: Request) -> Response:
         refusal = self._token_refusal(request)
         if refusal is not None:
@@ -457,7 +565,7 @@ class WeComSimulator:
             return _error(40058, "invalid parameter: text.content")
         if not content and not attachments:
             return _error(40058, "invalid parameter: text or attachments required")
-        refused = _attachments_refusal(attachments)
+        refused = _attachments_refusal(attachments, self.media_alive)
         if refused is not None:
             return refused
         issued = self.welcome_codes.pop(body["welcome_code"], None)
@@ -465,6 +573,42 @@ class WeComSimulator:
             return _error(41051, "welcome code expired or used")
         self.welcomes.append(body)
         return _ok()
+
+    # -- 上传临时素材 ---------------------------------------------------------------------------
+
+    def media_alive(self, media_id: str) -> bool:
+        found = self.media.get(media_id)
+        return found is not None and self.clock() - found[0] < MEDIA_TTL_SECONDS
+
+    async def _media_upload(self, request: Request) -> Response:
+        refusal = self._token_refusal(request)
+        if refusal is not None:
+            return refusal
+        if request.query_params.get("type") not in ("image", "voice", "video", "file"):
+            return _error(40004, "invalid media type")
+        if request.query_params.get("type") != "image":
+            return _error(40004, "invalid media type: this simulator keeps images only")
+        form = await request.form(max_files=1)
+        try:
+            upload = form.get("media")
+            if upload is None or isinstance(upload, str) or not upload.filename:
+                return _error(41005, "media data missing")
+            data = await upload.read()
+        finally:
+            await form.close()
+        if len(data) < MEDIA_MIN_BYTES:
+            return _error(40006, "invalid file size")
+        # WeCom looks at the bytes, not at the declared Content-Type.
+        if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+            return _error(40005, "invalid file type")
+        if len(data) > IMAGE_MAX_BYTES:
+            return _error(40009, "invalid image size")
+        self.uploads += 1
+        media_id = f"3sim{secrets.token_urlsafe(30)}"
+        created = int(self.clock())
+        self.media[media_id] = (created, data)
+        # WeCom's own documentation shows created_at as a string.
+        return _ok(type="image", media_id=media_id, created_at=str(created))
 
     # -- 客户群 ---------------------------------------------------------------------------------
 
@@ -656,6 +800,8 @@ class WeComSimulator:
         if refusal is not None:
             return refusal
         body = await self._json(request)
+        if body is not None and body.get("chat_type") == "group":
+            return self._add_group_template(body)
         if body is None or body.get("chat_type", "single") != "single":
             return _error(40058, "invalid parameter: chat_type")
         sender, users = body.get("sender"), body.get("external_userid")
@@ -667,7 +813,7 @@ class WeComSimulator:
         content = text.get("content", "") if isinstance(text, dict) else ""
         if not isinstance(content, str) or len(content.encode()) > WELCOME_TEXT_MAX_BYTES:
             return _error(40058, "invalid parameter: text.content")
-        refused = _attachments_refusal(body.get("attachments", []))
+        refused = _attachments_refusal(body.get("attachments", []), self.media_alive)
         if refused is not None:
             return refused
         mine = [u for u in users if (str(sender), u) in self.relations]
@@ -676,12 +822,58 @@ class WeComSimulator:
         self.templates[msgid] = Template(msgid, str(sender), body, [str(u) for u in mine])
         return _ok(fail_list=fail, msgid=msgid)
 
+    def _add_group_template(self, body: dict[str, Any]) -> Response:
+        sender, chat_ids = body.get("sender"), body.get("chat_id_list")
+        if "external_userid" in body:
+            return _error(40058, "invalid parameter: external_userid with chat_type group")
+        if not isinstance(sender, str) or not sender:
+            return _error(40058, "invalid parameter: sender is required for chat_type group")
+        if sender not in self.staff:
+            return _error(60111, f"invalid userid: {sender}")
+        if chat_ids is None:
+            chat_ids = [c.chat_id for c in self.chats.values() if c.owner == sender]
+        if (
+            not isinstance(chat_ids, list)
+            or not 1 <= len(chat_ids) <= TEMPLATE_CHATS_MAX
+            or not all(isinstance(c, str) for c in chat_ids)
+        ):
+            return _error(40058, "invalid parameter: chat_id_list")
+        text = body.get("text")
+        content = text.get("content", "") if isinstance(text, dict) else ""
+        if not isinstance(content, str) or len(content.encode()) > WELCOME_TEXT_MAX_BYTES:
+            return _error(40058, "invalid parameter: text.content")
+        refused = _attachments_refusal(body.get("attachments", []), self.media_alive)
+        if refused is not None:
+            return refused
+
+        def sendable(chat_id: str) -> bool:
+            chat = self.chats.get(chat_id)
+            return chat is not None and chat.owner == sender and not chat.is_dismissed
+
+        mine = [c for c in dict.fromkeys(chat_ids) if sendable(c)]
+        fail = [c for c in dict.fromkeys(chat_ids) if not sendable(c)]
+        msgid = f"msg{secrets.token_hex(12)}"
+        self.templates[msgid] = Template(msgid, sender, body, mine, chat_type="group")
+        return _ok(fail_list=fail, msgid=msgid)
+
     def confirm(self, msgid: str) -> None:
         """The staff member presses 发送 in the app: every customer of the template gets it,
-        unless no longer a contact (2) or already reached by a 群发 today (3)."""
+        unless no longer a contact (2) or already reached by a 群发 today (3); every group of a
+        group template likewise, unless dismissed meanwhile (2) or reached today (3)."""
         template = self.templates[msgid]
         now, day = int(self.clock()), self._day()
         template.send_time = now
+        if template.chat_type == "group":
+            for chat_id in template.recipients:
+                chat = self.chats.get(chat_id)
+                if chat is None or chat.is_dismissed:
+                    template.results[chat_id] = (2, 0)
+                elif (chat_id, day) in self.chats_received:
+                    template.results[chat_id] = (3, 0)
+                else:
+                    self.chats_received.add((chat_id, day))
+                    template.results[chat_id] = (1, now)
+            return
         for user in template.recipients:
             if (template.sender, user) not in self.relations:
                 template.results[user] = (2, 0)
@@ -727,8 +919,8 @@ class WeComSimulator:
         return _ok(
             send_list=[
                 {
-                    "external_userid": u,
-                    "chat_id": "",
+                    "external_userid": "" if template.chat_type == "group" else u,
+                    "chat_id": u if template.chat_type == "group" else "",
                     "userid": template.sender,
                     "status": template.results.get(u, (0, 0))[0],
                     "send_time": template.results.get(u, (0, 0))[1],
@@ -749,9 +941,11 @@ class WeComSimulator:
         return JSONResponse({"msgid": msgid})
 
 
-def _attachments_refusal(attachments: Any) -> JSONResponse | None:
-    """WeCom's checks of a 小程序 attachment: title, pic_media_id, appid, and a page that ends
-    with ``.html`` (before any query)."""
+def _attachments_refusal(
+    attachments: Any, media_alive: Callable[[str], bool]
+) -> JSONResponse | None:
+    """WeCom's checks of a 小程序 attachment: title, pic_media_id, appid, a page that ends
+    with ``.html`` (before any query), and a media id WeCom issued less than 3 days ago."""
     if not isinstance(attachments, list) or len(attachments) > 9:
         return _error(40058, "invalid parameter: attachments")
     for item in attachments:
@@ -765,4 +959,6 @@ def _attachments_refusal(attachments: Any) -> JSONResponse | None:
         page = mini.get("page")
         if not isinstance(page, str) or not page.split("?", 1)[0].endswith(".html"):
             return _error(40058, "invalid parameter: miniprogram.page must end with .html")
+        if not media_alive(mini["pic_media_id"]):
+            return _error(40007, "invalid media_id")
     return None

@@ -4,7 +4,8 @@
   idempotent (a run upserts by customer and converges, service.py).
 - ``analytics.write_events`` (every second): the queued event batches into the columnar store
   (ingest.py; at least once, duplicates dropped by compaction).
-- ``analytics.compact_events`` (hourly): each past day's files merged into one.
+- ``analytics.compact_events`` (hourly): each past day's files merged into one, and its funnel
+  index written (eventstore.py).
 - ``analytics.expire_events`` (daily): days past ``SHOPLET_ANALYTICS_EVENTS_RETENTION_DAYS``.
 - ``analytics.order_events`` on ``order.paid``, ``order.shipped``, ``order.refunded``: the
   server-side events (never taken from a client), keyed by the outbox event's id.

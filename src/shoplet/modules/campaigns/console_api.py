@@ -1,5 +1,6 @@
 """Console routes of campaigns (唤醒活动, ``promotions:manage``): list, create, edit a draft,
-start, cancel, progress and results, and a run now."""
+start, cancel, progress and results (per group and per channel), each channel's reach, and a
+run now."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
-from shoplet.modules.campaigns import service
-from shoplet.modules.campaigns.models import Status
+from shoplet.modules.campaigns import running, service
+from shoplet.modules.campaigns.models import AudienceKind, Status
 from shoplet.modules.campaigns.schemas import (
     CampaignInput,
     CampaignOut,
     CampaignResults,
+    ChannelReach,
     RunReport,
 )
 from shoplet.modules.staff.public import (
@@ -65,6 +67,24 @@ async def create_campaign(
         origin_of(request),
     )  # fmt: skip
     return out
+
+
+@router.get("/campaigns/reach", responses=problem_responses(400, 403))
+async def campaign_reach(
+    staff: Manager,
+    session: DbSession,
+    audience_kind: AudienceKind,
+    audience_value: Annotated[str, Query(min_length=1, max_length=64)],
+    message_event: Annotated[str | None, Query(max_length=30)] = None,
+) -> ChannelReach:
+    """How many of an audience each channel (订阅消息, 公众号, 自动) reaches now, before
+    starting. 400 ``campaigns.audience_unknown``."""
+    return await service.reach(
+        session,
+        audience_kind=audience_kind,
+        audience_value=audience_value,
+        message_event=message_event,
+    )
 
 
 @router.get("/campaigns/{campaign_id}", responses=problem_responses(403, 404))
@@ -117,7 +137,7 @@ async def run_campaign(
     ctx: Ctx,
 ) -> RunReport:
     """Run a started campaign now (what the worker's ``campaigns.run_due`` does every 30 s)."""
-    return await service.run(ctx, campaign_id)
+    return await running.run(ctx, campaign_id)
 
 
 @router.get("/campaigns/{campaign_id}/results", responses=problem_responses(403, 404))

@@ -47,7 +47,7 @@ class FieldInvalid(BadRequest):
 
 class TemplateDisabled(Conflict):
     code = "campaigns.template_disabled"
-    title = "The message's subscribe-message template is missing or disabled"
+    title = "A template the campaign's channel needs (subscribe or 公众号) is missing or disabled"
 
 
 class CouponTemplateUnknown(BadRequest):

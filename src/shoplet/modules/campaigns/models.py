@@ -22,8 +22,14 @@ Status = Literal["draft", "scheduled", "running", "done", "cancelled"]
 AudienceKind = Literal["segment", "rfm_class", "tag", "dormant"]
 Trigger = Literal["once", "daily"]
 Group = Literal["treated", "holdout"]
+# subscribe: 订阅消息 to credit holders; official_account: 公众号模板消息 to linked followers;
+# auto: the subscribe message when the shopper holds a credit, else the 公众号 when they follow.
+Channel = Literal["subscribe", "official_account", "auto"]
+# The channel a touch messaged through (auto resolves to one of these per shopper).
+TouchChannel = Literal["subscribe", "official_account"]
 # pending: due at ``due_at``; done: touched; capped: another campaign touched the shopper
-# within the cap; no_credit: a message only, and the shopper holds no accept; holdout: recorded,
+# within the cap; no_credit: a message only, and the shopper is not reachable on the campaign's
+# channel (no subscribe accept, not a linked 公众号 follower); holdout: recorded,
 # never touched; cancelled: the campaign was cancelled before the touch.
 TouchStatus = Literal["pending", "done", "capped", "no_credit", "holdout", "cancelled"]
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -31,6 +37,8 @@ AUDIENCE_KINDS: tuple[str, ...] = get_args(AudienceKind)
 TRIGGERS: tuple[str, ...] = get_args(Trigger)
 GROUPS: tuple[str, ...] = get_args(Group)
 TOUCH_STATUSES: tuple[str, ...] = get_args(TouchStatus)
+CHANNELS: tuple[str, ...] = get_args(Channel)
+TOUCH_CHANNELS: tuple[str, ...] = get_args(TouchChannel)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -45,6 +53,7 @@ class Campaign(Base):
         CheckConstraint(_in("status", STATUSES), name="status_known"),
         CheckConstraint(_in("audience_kind", AUDIENCE_KINDS), name="audience_known"),
         CheckConstraint(_in("trigger", TRIGGERS), name="trigger_known"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel_known"),
         CheckConstraint("holdout_percent BETWEEN 0 AND 50", name="holdout_range"),
         CheckConstraint("cap_days >= 1", name="cap_positive"),
         Index("ix_campaigns_campaign_due", "status", "next_run_at"),
@@ -58,6 +67,9 @@ class Campaign(Base):
     # The notification event whose template carries the message, and its values per WeChat key.
     message_event: Mapped[str | None] = mapped_column(String(30))
     message_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    channel: Mapped[str] = mapped_column(
+        String(16), default="subscribe", server_default="subscribe"
+    )
     coupon_template_id: Mapped[int | None] = mapped_column(BigId)
     trigger: Mapped[str] = mapped_column(String(8), default="once")
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
@@ -83,6 +95,9 @@ class CampaignTouch(Base):
         UniqueConstraint("campaign_id", "member_id", name="uq_campaigns_touch_member"),
         CheckConstraint(_in("grp", GROUPS), name="group_known"),
         CheckConstraint(_in("status", TOUCH_STATUSES), name="status_known"),
+        CheckConstraint(
+            f"channel IS NULL OR {_in('channel', TOUCH_CHANNELS)}", name="channel_known"
+        ),
         Index("ix_campaigns_touch_due", "campaign_id", "status", "due_at"),
     )
 
@@ -97,6 +112,8 @@ class CampaignTouch(Base):
     is_deferred: Mapped[bool] = mapped_column(Boolean, default=False)
     touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
     is_messaged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The channel the message went through (None: no message, coupon only or not touched).
+    channel: Mapped[str | None] = mapped_column(String(16))
     is_coupon_issued: Mapped[bool] = mapped_column(Boolean, default=False)
     # Orders paid in [attributed_from, attributed_until) count for this shopper's group.
     attributed_from: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))

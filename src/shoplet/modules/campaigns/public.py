@@ -7,7 +7,8 @@ from fastapi import FastAPI
 
 from shoplet.core.context import AppContext
 from shoplet.modules.campaigns import merge_hook as _merge
-from shoplet.modules.campaigns.service import results, run
+from shoplet.modules.campaigns.running import run
+from shoplet.modules.campaigns.service import results
 from shoplet.modules.members import public as members
 
 __all__ = ["results", "run", "startup"]

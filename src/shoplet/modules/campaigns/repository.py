@@ -268,17 +268,33 @@ async def window_bounds(
     return row[0], row[1]
 
 
+async def messaged_by_channel(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    """Shoppers messaged per channel."""
+    rows = await session.execute(
+        select(CampaignTouch.channel, func.count())
+        .where(
+            CampaignTouch.campaign_id == campaign_id,
+            CampaignTouch.is_messaged,
+            CampaignTouch.channel.is_not(None),
+        )
+        .group_by(CampaignTouch.channel)
+    )
+    return {str(c): int(n) for c, n in rows.all()}
+
+
 async def attributed_orders(
     session: AsyncSession, campaign_id: int, paid_orders: Any
-) -> list[tuple[str, int, int, int]]:
-    """(group, member, orders, net fen) of each shopper with an order paid inside their own
-    window; ``paid_orders`` is orders' subquery of paid orders over the campaign's span."""
+) -> list[tuple[str, int, int, int, str | None]]:
+    """(group, member, orders, net fen, channel messaged through) of each shopper with an
+    order paid inside their own window; ``paid_orders`` is orders' subquery of paid orders over
+    the campaign's span."""
     rows = await session.execute(
         select(
             CampaignTouch.grp,
             CampaignTouch.member_id,
             func.count(),
             func.sum(paid_orders.c.payable_total - paid_orders.c.refunded_total),
+            CampaignTouch.channel,
         )
         .join(
             paid_orders,
@@ -289,6 +305,9 @@ async def attributed_orders(
             ),
         )
         .where(CampaignTouch.campaign_id == campaign_id, CampaignTouch.status != "cancelled")
-        .group_by(CampaignTouch.grp, CampaignTouch.member_id)
+        .group_by(CampaignTouch.grp, CampaignTouch.member_id, CampaignTouch.channel)
     )
-    return [(str(g), int(m), int(n), int(s or 0)) for g, m, n, s in rows.all()]
+    return [
+        (str(g), int(m), int(n), int(s or 0), None if c is None else str(c))
+        for g, m, n, s, c in rows.all()
+    ]

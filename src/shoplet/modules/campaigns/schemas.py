@@ -8,7 +8,14 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field
 
 from shoplet.core.schemas import RequestModel, ResponseModel
-from shoplet.modules.campaigns.models import AudienceKind, Group, Status, Trigger
+from shoplet.modules.campaigns.models import (
+    AudienceKind,
+    Channel,
+    Group,
+    Status,
+    TouchChannel,
+    Trigger,
+)
 
 When = Annotated[AwareDatetime, Field(strict=False)]
 Clock = Annotated[str, Field(min_length=1, max_length=5, examples=["22:00"])]
@@ -30,7 +37,16 @@ class CampaignInput(RequestModel):
     )
     message_data: dict[
         Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=200)]
-    ] = Field(default_factory=dict, max_length=20, description="value per WeChat key")
+    ] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="value per WeChat key of the channel's template (auto: of both templates)",
+    )
+    channel: Channel = Field(
+        default="subscribe",
+        description="subscribe: 订阅消息; official_account: 公众号模板消息; auto: the subscribe "
+        "message when the shopper holds an accept, else the 公众号 when they follow",
+    )
     coupon_template_id: int | None = Field(default=None, ge=1, le=2**53)
     trigger: Trigger = "once"
     start_at: When | None = Field(default=None, description="null: as soon as started")
@@ -64,6 +80,7 @@ class CampaignOut(ResponseModel):
     audience_value: str
     message_event: str | None
     message_data: dict[str, str]
+    channel: Channel
     coupon_template_id: int | None
     trigger: Trigger
     start_at: datetime | None
@@ -95,12 +112,23 @@ class LiftOut(ResponseModel):
     ci_high: float | None
 
 
+class ChannelResult(ResponseModel):
+    """The treated shoppers messaged through one channel, and their orders in their windows."""
+
+    channel: TouchChannel
+    messaged: int
+    ordering: int
+    orders: int
+    revenue: int = Field(description="fen, net of refunds")
+
+
 class CampaignResults(ResponseModel):
     """Treated against holdout over each shopper's window (``window_days`` after the touch,
-    or after the assignment for the holdout and the treated not reached)."""
+    or after the assignment for the holdout and the treated not reached), and per channel."""
 
     window_days: int
     groups: list[GroupResult]
+    channels: list[ChannelResult]
     incremental_orders: LiftOut
     incremental_revenue: LiftOut
 
@@ -111,3 +139,15 @@ class RunReport(ResponseModel):
     materialised: int
     touched: int
     status: Status
+
+
+class ChannelReach(ResponseModel):
+    """How many shoppers of an audience each channel reaches now (before starting): the
+    subscribe message's accept holders, the linked 公众号 followers, and auto (either)."""
+
+    audience: int
+    subscribe: int
+    official_account: int
+    auto: int
+    is_subscribe_ready: bool = Field(description="the event has an enabled subscribe template")
+    is_official_account_ready: bool = Field(description="the event has an enabled 公众号 template")

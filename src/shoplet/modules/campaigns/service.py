@@ -7,25 +7,25 @@ A run is short transactions, so many workers can run one campaign at once:
    not in the campaign yet (``ON CONFLICT DO NOTHING``), in the group the hash of (campaign,
    member) puts them: the holdout is recorded and never touched;
 2. inside quiet hours every due touch moves to the end of the window (never dropped);
-3. each due touch in its own transaction: claimed (``pending → done``, conditional), then the
-   shopper without a credit for a message-only campaign is ``no_credit``; the frequency cap is
-   claimed (one conditional upsert across campaigns, else ``capped``); the message is queued
-   with notification and the coupon issued by promotions, in the touch's transaction.
+3. each due touch in its own transaction: claimed (``pending → done``, conditional), then its
+   channel is picked (subscribe: the shopper holds an accept; official_account: they follow the
+   公众号 through a linked follower; auto: the first of the two that reaches them), and a
+   message-only campaign's shopper no channel reaches is ``no_credit``; the frequency cap is
+   claimed (one conditional upsert across campaigns and channels, else ``capped``); the
+   message is queued with notification on that channel (its own queue and claims) and the
+   coupon issued by promotions, in the touch's transaction; the touch records the channel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.core.context import AppContext
-from shoplet.core.db import unit_of_work, utcnow
-from shoplet.core.errors import ShopletError
+from shoplet.core.db import utcnow
 from shoplet.modules.analytics import public as analytics
 from shoplet.modules.campaigns import repository as repo
 from shoplet.modules.campaigns import rules
@@ -44,15 +44,16 @@ from shoplet.modules.campaigns.errors import (
     TemplateDisabled,
     WindowInvalid,
 )
-from shoplet.modules.campaigns.models import Campaign
+from shoplet.modules.campaigns.models import TOUCH_CHANNELS, Campaign
 from shoplet.modules.campaigns.schemas import (
     CampaignInput,
     CampaignOut,
     CampaignResults,
+    ChannelReach,
+    ChannelResult,
     GroupResult,
     LiftOut,
     Progress,
-    RunReport,
 )
 from shoplet.modules.notification import public as notification
 from shoplet.modules.orders import public as orders
@@ -70,7 +71,7 @@ BATCH = 200
 # -- saving ----------------------------------------------------------------------------------
 
 
-async def _audience(session: AsyncSession, kind: str, value: str) -> list[int]:
+async def audience_of(session: AsyncSession, kind: str, value: str) -> list[int]:
     """The audience now (AudienceUnknown when it names nothing)."""
     found: list[int] | None = None
     if kind in ("segment", "dormant"):
@@ -93,32 +94,84 @@ async def _audience(session: AsyncSession, kind: str, value: str) -> list[int]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a touch may send: the event, and per channel its values by the event's names
+    (the subscribe message with its WeChat template id, for the credit check)."""
+
+    event: str
+    subscribe: tuple[str, dict[str, str]] | None
+    official_account: dict[str, str] | None
+
+
+# The templates each channel needs: auto needs both (it picks one per shopper).
+CHANNEL_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "subscribe": ("subscribe",),
+    "official_account": ("official_account",),
+    "auto": ("subscribe", "official_account"),
+}
+
+
+async def templates_of(
+    session: AsyncSession, channel: str, event: str
+) -> dict[str, tuple[str, dict[str, str]] | None]:
+    """Each template the channel needs: (WeChat template id, key → value name), or None when
+    missing or disabled."""
+    found: dict[str, tuple[str, dict[str, str]] | None] = {}
+    for kind in CHANNEL_TEMPLATES[channel]:
+        if event not in notification.EVENTS:
+            found[kind] = None
+        elif kind == "subscribe":
+            found[kind] = await notification.enabled_template(session, event)
+        else:
+            found[kind] = await notification.oa_enabled_template(session, event)
+    return found
+
+
+def _by_name(fields: dict[str, str], data: dict[str, str]) -> dict[str, str]:
+    return {source: data[key] for key, source in fields.items() if key in data}
+
+
+def message_of(
+    event: str,
+    templates: dict[str, tuple[str, dict[str, str]] | None],
+    data: dict[str, str],
+) -> Message:
+    subscribe = templates.get("subscribe")
+    official = templates.get("official_account")
+    return Message(
+        event=event,
+        subscribe=(subscribe[0], _by_name(subscribe[1], data)) if subscribe else None,
+        official_account=_by_name(official[1], data) if official else None,
+    )
+
+
 async def _check_message(
-    session: AsyncSession, event: str | None, data: dict[str, str]
-) -> tuple[str, dict[str, str]] | None:
+    session: AsyncSession, channel: str, event: str | None, data: dict[str, str]
+) -> Message | None:
+    """The message as the channel will send it; refused when a template the channel needs is
+    missing or disabled, or a value is missing, unknown or one WeChat would refuse."""
     if event is None:
         if data:
             raise FieldInvalid("values without a message template", key=next(iter(data)))
         return None
-    template = (
-        await notification.enabled_template(session, event)
-        if event in notification.EVENTS
-        else None
-    )
-    if template is None:
-        raise TemplateDisabled(message_event=event)
-    _template_id, fields = template
-    for key in fields:
-        if key not in data:
-            raise FieldInvalid(f"{key}: missing", key=key, reason="missing")
+    templates = await templates_of(session, channel, event)
+    known: set[str] = set()
+    for kind, template in templates.items():
+        if template is None:
+            raise TemplateDisabled(message_event=event, channel=kind)
+        for key in template[1]:
+            if key not in data:
+                raise FieldInvalid(f"{key}: missing", key=key, reason="missing", channel=kind)
+        known |= set(template[1])
     for key in data:
-        if key not in fields:
+        if key not in known:
             raise FieldInvalid(f"{key}: not a key of the template", key=key, reason="unknown_key")
     try:
         notification.check_fields(data)
     except notification.FieldInvalid as exc:
         raise FieldInvalid(str(exc), key=exc.key, reason=exc.reason) from None
-    return template
+    return message_of(event, templates, data)
 
 
 async def _check_coupon(session: AsyncSession, template_id: int | None) -> None:
@@ -148,8 +201,8 @@ async def _values(session: AsyncSession, body: CampaignInput) -> dict[str, Any]:
         raise QuietHoursInvalid(quiet_start=body.quiet_start, quiet_end=body.quiet_end)
     if body.message_event is None and body.coupon_template_id is None:
         raise NothingToSend()
-    await _audience(session, body.audience_kind, body.audience_value)
-    await _check_message(session, body.message_event, dict(body.message_data))
+    await audience_of(session, body.audience_kind, body.audience_value)
+    await _check_message(session, body.channel, body.message_event, dict(body.message_data))
     await _check_coupon(session, body.coupon_template_id)
     return {
         "name": body.name,
@@ -157,6 +210,7 @@ async def _values(session: AsyncSession, body: CampaignInput) -> dict[str, Any]:
         "audience_value": body.audience_value,
         "message_event": body.message_event,
         "message_data": dict(body.message_data),
+        "channel": body.channel,
         "coupon_template_id": body.coupon_template_id,
         "trigger": body.trigger,
         "start_at": body.start_at,
@@ -179,7 +233,7 @@ async def create(session: AsyncSession, body: CampaignInput, *, actor: str) -> C
     return (await _out(session, [campaign]))[0]
 
 
-async def _campaign(session: AsyncSession, campaign_id: int) -> Campaign:
+async def campaign_row(session: AsyncSession, campaign_id: int) -> Campaign:
     found = await repo.get_campaign(session, campaign_id)
     if found is None:
         raise CampaignNotFound(campaign_id=campaign_id)
@@ -188,7 +242,7 @@ async def _campaign(session: AsyncSession, campaign_id: int) -> Campaign:
 
 async def update(session: AsyncSession, campaign_id: int, body: CampaignInput) -> CampaignOut:
     """Edit a draft (409 ``campaigns.not_editable`` once started)."""
-    campaign = await _campaign(session, campaign_id)
+    campaign = await campaign_row(session, campaign_id)
     if campaign.status != "draft":
         raise NotEditable(campaign_id=campaign_id, campaign_status=campaign.status)
     values = await _values(session, body)
@@ -202,10 +256,12 @@ async def update(session: AsyncSession, campaign_id: int, body: CampaignInput) -
 async def start(session: AsyncSession, campaign_id: int) -> CampaignOut:
     """Draft → scheduled (its audience is materialised at ``start_at``, or at once); the
     message's template and the coupon are checked again, as they may have changed."""
-    campaign = await _campaign(session, campaign_id)
+    campaign = await campaign_row(session, campaign_id)
     if campaign.status != "draft":
         raise NotEditable(campaign_id=campaign_id, campaign_status=campaign.status)
-    await _check_message(session, campaign.message_event, dict(campaign.message_data))
+    await _check_message(
+        session, campaign.channel, campaign.message_event, stored_data(campaign.message_data)
+    )
     await _check_coupon(session, campaign.coupon_template_id)
     now = utcnow()
     first = campaign.start_at if campaign.start_at is not None else now
@@ -221,7 +277,7 @@ async def start(session: AsyncSession, campaign_id: int) -> CampaignOut:
 
 async def cancel(session: AsyncSession, campaign_id: int) -> CampaignOut:
     """Stop a campaign: touches not made yet are cancelled (the made ones keep their results)."""
-    campaign = await _campaign(session, campaign_id)
+    campaign = await campaign_row(session, campaign_id)
     if not await repo.update_campaign(
         session,
         campaign_id,
@@ -231,6 +287,10 @@ async def cancel(session: AsyncSession, campaign_id: int) -> CampaignOut:
         raise NotCancellable(campaign_id=campaign_id, campaign_status=campaign.status)
     await repo.cancel_pending(session, campaign_id)
     return await get(session, campaign_id)
+
+
+def stored_data(stored: dict[str, Any] | None) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (stored or {}).items()}
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -274,7 +334,8 @@ async def _out(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[Cam
             audience_kind=c.audience_kind,  # type: ignore[arg-type]
             audience_value=c.audience_value,
             message_event=c.message_event,
-            message_data={str(k): str(v) for k, v in (c.message_data or {}).items()},
+            message_data=stored_data(c.message_data),
+            channel=c.channel,  # type: ignore[arg-type]
             coupon_template_id=c.coupon_template_id,
             trigger=c.trigger,  # type: ignore[arg-type]
             start_at=c.start_at,
@@ -295,7 +356,7 @@ async def _out(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[Cam
 
 
 async def get(session: AsyncSession, campaign_id: int) -> CampaignOut:
-    return (await _out(session, [await _campaign(session, campaign_id)]))[0]
+    return (await _out(session, [await campaign_row(session, campaign_id)]))[0]
 
 
 async def list_campaigns(
@@ -308,10 +369,10 @@ async def list_campaigns(
 async def results(session: AsyncSession, campaign_id: int) -> CampaignResults:
     """Treated against holdout: shoppers, ordering shoppers, orders and net revenue in each
     shopper's window, and the incremental orders and revenue with their 95 % intervals."""
-    campaign = await _campaign(session, campaign_id)
+    campaign = await campaign_row(session, campaign_id)
     sizes = await repo.group_sizes(session, campaign_id)
     since, until = await repo.window_bounds(session, campaign_id)
-    per_member: list[tuple[str, int, int, int]] = []
+    per_member: list[tuple[str, int, int, int, str | None]] = []
     if since is not None and until is not None:
         per_member = await repo.attributed_orders(
             session, campaign_id, orders.paid_order_facts(since, until)
@@ -333,12 +394,26 @@ async def results(session: AsyncSession, campaign_id: int) -> CampaignResults:
                 ordering_rate=ordering / shoppers if shoppers else 0.0,
             )
         )
+    messaged = await repo.messaged_by_channel(session, campaign_id)
+    channels = []
+    for channel in TOUCH_CHANNELS:
+        mine = [row for row in per_member if row[0] == "treated" and row[4] == channel]
+        channels.append(
+            ChannelResult(
+                channel=channel,  # type: ignore[arg-type]
+                messaged=messaged.get(channel, 0),
+                ordering=sum(1 for row in mine if row[2] > 0),
+                orders=sum(row[2] for row in mine),
+                revenue=sum(row[3] for row in mine),
+            )
+        )
     n_t, n_h = sizes.get("treated", 0), sizes.get("holdout", 0)
     order_lift = rules.lift(values["treated"][0], n_t, values["holdout"][0], n_h)
     revenue_lift = rules.lift(values["treated"][1], n_t, values["holdout"][1], n_h)
     return CampaignResults(
         window_days=campaign.window_days,
         groups=groups,
+        channels=channels,
         incremental_orders=LiftOut(
             value=order_lift.value, ci_low=order_lift.ci_low, ci_high=order_lift.ci_high
         ),
@@ -348,169 +423,34 @@ async def results(session: AsyncSession, campaign_id: int) -> CampaignResults:
     )
 
 
-# -- running ---------------------------------------------------------------------------------
+REACH_CHUNK = 1000
 
 
-def _following(campaign: Campaign, expected: datetime, now: datetime) -> datetime | None:
-    if campaign.trigger != "daily":
-        return None
-    following = expected + timedelta(days=1)
-    while following <= now:
-        following += timedelta(days=1)
-    return following
-
-
-async def materialise(ctx: AppContext, campaign_id: int, now: datetime) -> int:
-    """The audience's new shoppers as touches, once per due run (see the module's doc)."""
-    async with unit_of_work(ctx.sessionmaker) as session:
-        campaign = await repo.get_campaign(session, campaign_id)
-        if (
-            campaign is None
-            or campaign.status not in ("scheduled", "running")
-            or campaign.next_run_at is None
-            or campaign.next_run_at > now
-        ):
-            return 0
-        expected = campaign.next_run_at
-        if not await repo.claim_run(
-            session,
-            campaign_id,
-            expected=expected,
-            following=_following(campaign, expected, now),
-            now=now,
-        ):
-            return 0
-        try:
-            audience = await _audience(session, campaign.audience_kind, campaign.audience_value)
-        except AudienceUnknown:  # the segment or tag was deleted since: nobody new
-            log.warning("campaign_audience_gone", campaign_id=campaign_id)
-            audience = []
-        window = timedelta(days=campaign.window_days)
-        rows = []
-        for member_id in audience:
-            held_out = rules.is_holdout(campaign_id, member_id, campaign.holdout_percent)
-            rows.append(
-                {
-                    "campaign_id": campaign_id,
-                    "member_id": member_id,
-                    "grp": "holdout" if held_out else "treated",
-                    "status": "holdout" if held_out else "pending",
-                    "assigned_at": now,
-                    "due_at": now,
-                    "is_deferred": False,
-                    "attributed_from": now,
-                    "attributed_until": now + window,
-                }
-            )
-        return await repo.add_touches(session, rows)
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    campaign_id: int
-    message: tuple[str, str, dict[str, str]] | None  # (event, WeChat template id, values)
-    coupon_template_id: int | None
-    cap_days: int
-    window: timedelta
-
-
-async def _touch(ctx: AppContext, plan: _Plan, touch_id: int, now: datetime) -> bool:
-    """Make one due touch (its own transaction); False when another worker had it."""
-    async with unit_of_work(ctx.sessionmaker) as session:
-        member_id = await repo.claim_touch(session, touch_id, now)
-        if member_id is None:
-            return False
-        has_credit = plan.message is not None and member_id in await notification.credit_holders(
-            session, plan.message[1], [member_id]
-        )
-        if not has_credit and plan.coupon_template_id is None:
-            await repo.finish_touch(session, touch_id, {"status": "no_credit", "touched_at": None})
-            return True
-        if not await repo.claim_cap(
-            session,
-            member_id=member_id,
-            campaign_id=plan.campaign_id,
-            now=now,
-            cap_days=plan.cap_days,
-        ):
-            await repo.finish_touch(session, touch_id, {"status": "capped", "touched_at": None})
-            return True
-        values: dict[str, Any] = {"attributed_from": now, "attributed_until": now + plan.window}
-        if has_credit and plan.message is not None:
-            event, _template_id, data = plan.message
-            values["is_messaged"] = await notification.enqueue(
-                session,
-                event=event,
-                member_id=member_id,
-                ref=f"campaign:{plan.campaign_id}",
-                values=data,
-            )
-        if plan.coupon_template_id is not None:
-            try:
-                report = await promotions.issue(
-                    session,
-                    template_id=plan.coupon_template_id,
-                    member_ids=[member_id],
-                    actor=f"campaign:{plan.campaign_id}",
-                )
-            except ShopletError as exc:  # stopped or expired since the start: no coupon
-                log.warning("campaign_coupon_refused", campaign_id=plan.campaign_id, code=exc.code)
-            else:
-                values["is_coupon_issued"] = member_id in report.issued
-        await repo.finish_touch(session, touch_id, values)
-    return True
-
-
-async def _plan(session: AsyncSession, campaign: Campaign) -> _Plan:
-    message = None
-    if campaign.message_event is not None:
-        template = await notification.enabled_template(session, campaign.message_event)
-        if template is not None:  # disabled since the start: coupons only
-            template_id, fields = template
-            data = {str(k): str(v) for k, v in (campaign.message_data or {}).items()}
-            message = (
-                campaign.message_event,
-                template_id,
-                {source: data[key] for key, source in fields.items() if key in data},
-            )
-    return _Plan(
-        campaign_id=campaign.id,
-        message=message,
-        coupon_template_id=campaign.coupon_template_id,
-        cap_days=campaign.cap_days,
-        window=timedelta(days=campaign.window_days),
+async def reach(
+    session: AsyncSession, *, audience_kind: str, audience_value: str, message_event: str | None
+) -> ChannelReach:
+    """How many of the audience each channel reaches now: the accept holders of the event's
+    subscribe template, the linked 公众号 followers, and auto (either). 400
+    ``campaigns.audience_unknown``."""
+    audience = await audience_of(session, audience_kind, audience_value)
+    templates = (
+        await templates_of(session, "auto", message_event)
+        if message_event is not None
+        else {"subscribe": None, "official_account": None}
     )
-
-
-async def run(ctx: AppContext, campaign_id: int, now: datetime | None = None) -> RunReport:
-    """One worker's pass over a campaign: materialise if due, defer in quiet hours, make the
-    due touches, and close a one-off campaign with nothing left. Safe to run in many workers."""
-    now = now or utcnow()
-    materialised = await materialise(ctx, campaign_id, now)
-    touched = 0
-    async with unit_of_work(ctx.sessionmaker) as session:
-        campaign = await _campaign(session, campaign_id)
-        status = campaign.status
-        if status != "running":
-            return RunReport(materialised=materialised, touched=0, status=status)  # type: ignore[arg-type]
-        quiet = rules.quiet_until(now, campaign.quiet_start_minute, campaign.quiet_end_minute)
-        if quiet is not None:
-            await repo.defer_due(session, campaign_id, now=now, until=quiet)
-        plan = await _plan(session, campaign)
-    while quiet is None:
-        async with unit_of_work(ctx.sessionmaker) as session:
-            ids = await repo.due_touch_ids(session, campaign_id, now=now, limit=BATCH)
-        if not ids:
-            break
-        for touch_id in ids:
-            touched += await _touch(ctx, plan, touch_id, now)
-        if len(ids) < BATCH:
-            break
-    async with unit_of_work(ctx.sessionmaker) as session:
-        await repo.complete_if_drained(session, campaign_id, now)
-        status = (await _campaign(session, campaign_id)).status
-    return RunReport(materialised=materialised, touched=touched, status=status)  # type: ignore[arg-type]
-
-
-async def due_campaigns(session: AsyncSession, now: datetime | None = None) -> list[int]:
-    return await repo.due_campaign_ids(session, now or utcnow())
+    subscribe = templates["subscribe"]
+    holders: set[int] = set()
+    followers: set[int] = set()
+    for start in range(0, len(audience), REACH_CHUNK):
+        ids = audience[start : start + REACH_CHUNK]
+        if subscribe is not None:
+            holders |= await notification.credit_holders(session, subscribe[0], ids)
+        followers |= await notification.followers_of(session, ids)
+    return ChannelReach(
+        audience=len(audience),
+        subscribe=len(holders),
+        official_account=len(followers),
+        auto=len(holders | followers),
+        is_subscribe_ready=subscribe is not None,
+        is_official_account_ready=templates["official_account"] is not None,
+    )

@@ -53,6 +53,7 @@ from shoplet.modules.cart.sources import (
 )
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.members import public as members
 
 GUEST_CART_TTL = timedelta(days=30)
 
@@ -230,6 +231,7 @@ async def add_line(
         price = await source_for(sources, source.kind).price_for_add(
             session, member_id=owner.member_id, ref_id=source.id, product_id=snapshot.product_id
         )
+    await _hold(session, owner)
     existing = {line.sku_id: line for line in await repo.lock_lines(session, owner)}
     before = existing.get(sku_id)
     if before is None and len(existing) >= MAX_LINES:
@@ -293,6 +295,9 @@ async def update_line(
     if selected is not None and selected != line.selected:
         values["selected"] = selected
     if values:
+        # Held too: a merge summing this line into the survivor's would otherwise drop the
+        # change silently (the UPDATE would match no row once the merge moved it).
+        await _hold(session, owner)
         values["updated_at"] = utcnow()
         await repo.update_line(session, owner, sku_id, values)
     return await get_cart(session, owner, sources)
@@ -325,6 +330,7 @@ async def merge_guest_cart(
     guest lines and changes nothing."""
     member = member_owner(member_id)
     guest = guest_owner(guest_token)
+    await _hold(session, member)
     locked = await repo.lock_lines(session, member, guest)
     mine = {line.sku_id for line in locked if line.member_id == member_id}
     theirs = [line for line in locked if line.member_id is None]
@@ -366,11 +372,20 @@ async def purge_guest_carts(session: AsyncSession, *, now: datetime | None = Non
 # ---- favourites ----------------------------------------------------------------------------------
 
 
+async def _hold(session: AsyncSession, owner: Owner) -> None:
+    """A member's cart: a merge absorbing the member waits for this write (and moves its lines)
+    or has happened (409 ``members.already_merged``). Taken before the lines are locked, in the
+    merge's order (member row, then lines), so the two cannot deadlock."""
+    if owner.member_id is not None:
+        await members.hold_member(session, owner.member_id)
+
+
 async def add_favorite(session: AsyncSession, member_id: int, product_id: int) -> FavoriteState:
     """Idempotent. Only products on sale can be favourited (others are 404, as on the
     storefront); one already favourited stays so even if it was withdrawn since."""
     if not await repo.is_favorite(session, member_id, product_id):
         product = await _require_on_sale(session, product_id)
+        await members.hold_member(session, member_id)
         # 收藏 compares the price now with this one (降 ¥x).
         await repo.insert_favorite(
             session, member_id, product_id, now=utcnow(), price=product.min_price

@@ -26,13 +26,15 @@ from shoplet.modules.staff.public import (
     require_permission,
 )
 
-from . import bulk, importer, media, service
+from . import bulk, importer, media, model3d, service
 from . import public as catalog
 from .errors import (
     BulkFileInvalid,
     ImportFileTooLarge,
     MediaInvalid,
     MediaTooLarge,
+    ModelInvalid,
+    ModelTooLarge,
     VideoInvalid,
     VideoTooLarge,
 )
@@ -46,6 +48,7 @@ from .schemas import (
     PriceHistoryEntry,
     ProductAdmin,
     ProductCreate,
+    ProductModelAdmin,
     ProductStatusChange,
     ProductUpdate,
     VideoOut,
@@ -462,3 +465,69 @@ async def upload_video(
         origin_of(request),
     )
     return result
+
+
+@router.post(
+    "/products/{product_id}/model",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 404, 413),
+    openapi_extra=upload_body(
+        "glTF binary (.glb), version 2, everything embedded, at most 20 MB; optional form "
+        "field ``alt`` (what the model shows, for screen readers)"
+    ),
+    max_body_size=model3d.MAX_MODEL_BYTES + MULTIPART_OVERHEAD,
+)
+async def upload_model(
+    product_id: ProductId, staff: ProductWriter, request: Request, session: DbSession, ctx: Ctx
+) -> ProductModelAdmin:
+    """Give the product its 3D model (replacing any). The file is checked (header, parse,
+    meshes, no external files, a product's size) and stored; the 360° sprite for the mini
+    program is drawn by a job: poll ``GET`` for ``frames_done``."""
+    upload = await read_upload(
+        request, model3d.MAX_MODEL_BYTES, too_large=ModelTooLarge, invalid=ModelInvalid
+    )
+    result, _ = await service.save_model(
+        session,
+        get_storage(ctx, "media"),
+        product_id,
+        upload.data,
+        alt=upload.fields.get("alt", ""),
+    )
+    await record_audit(
+        session,
+        staff,
+        "product.model_upload",
+        f"product:{product_id}",
+        {
+            "url": result.url,
+            "filename": upload.filename[:100],
+            "size": result.size,
+            "triangles": result.triangles,
+        },
+        origin_of(request),
+    )
+    return result
+
+
+@router.get("/products/{product_id}/model", responses=problem_responses(404))
+async def get_model(
+    product_id: ProductId, _: ProductReader, session: DbSession
+) -> ProductModelAdmin:
+    """The product's 3D model and the progress of its 360° sprite."""
+    return await service.get_model(session, product_id)
+
+
+@router.delete(
+    "/products/{product_id}/model",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+)
+async def delete_model(
+    product_id: ProductId, staff: ProductWriter, request: Request, session: DbSession
+) -> Response:
+    """Take the 3D model off the product."""
+    await service.remove_model(session, product_id)
+    await record_audit(
+        session, staff, "product.model_remove", f"product:{product_id}", {}, origin_of(request)
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -132,3 +132,44 @@ class ImportRowFailed(BadRequest):
 
     code = "catalog.import_row_failed"
     title = "A row of the import could not be written; its batch was rolled back"
+
+
+class ModelInvalid(BadRequest):
+    code = "catalog.model_invalid"
+    title = "Upload a glTF binary (.glb), version 2"
+
+
+class ModelTooLarge(ShopletError):
+    status = 413
+    code = "catalog.model_too_large"
+    title = "3D models may be at most 20 MB"
+
+
+class ModelExternalUri(BadRequest):
+    code = "catalog.model_external_uri"
+    title = "The model points to files outside the .glb; embed everything"
+
+
+class ModelCompressed(BadRequest):
+    code = "catalog.model_compressed"
+    title = "The model uses compressed geometry or textures; upload it uncompressed"
+
+
+class ModelNoMesh(BadRequest):
+    code = "catalog.model_no_mesh"
+    title = "The model has no triangle mesh"
+
+
+class ModelBoundsInvalid(BadRequest):
+    code = "catalog.model_bounds"
+    title = "The model's size is not that of a product (glTF is in metres)"
+
+
+class ModelTooComplex(BadRequest):
+    code = "catalog.model_too_complex"
+    title = "The model has too many triangles"
+
+
+class ModelNotFound(NotFound):
+    code = "catalog.model_not_found"
+    title = "The product has no 3D model"

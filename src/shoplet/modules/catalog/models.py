@@ -78,6 +78,9 @@ class Product(Base):
     image_sets: Mapped[dict[str, Any]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
     )
+    # The 3D model the storefront shows (denormalised from ``catalog_model`` by the service, see
+    # service/models3d.py): {"url", "alt", "poster", "sprite": {...} | null}; null: none.
+    model3d: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     sales_count: Mapped[int] = mapped_column(Integer, default=0)
     min_price: Mapped[int] = mapped_column(Integer, default=0)
@@ -199,3 +202,38 @@ class PriceHistory(Base):
     source: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime]
+
+
+class ProductModel(Base):
+    """A product's 3D model (one at most): the uploaded GLB and its 360° sprite, rendered by the
+    job ``catalog.render_models`` (``status`` queued → rendering → ready, or failed;
+    ``frames_done`` of ``frames_total`` is the progress the console shows). A new upload
+    replaces the row and starts again; the render writes its result only while ``url`` is still
+    the file it rendered."""
+
+    __tablename__ = "catalog_model"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'rendering', 'ready', 'failed')", name="status_known"
+        ),
+        CheckConstraint("frames_done >= 0 AND frames_done <= frames_total", name="frames"),
+        Index("ix_catalog_model_status_updated", "status", "updated_at"),
+    )
+
+    product_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("catalog_product.id"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(Integer)
+    alt: Mapped[str] = mapped_column(String(100), default="")
+    # Triangles, meshes and bounding box (metres) read when the file was checked.
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    frames_done: Mapped[int] = mapped_column(Integer, default=0)
+    frames_total: Mapped[int] = mapped_column(Integer)
+    # {"url", "poster", "frames", "columns", "rows", "frame_size"} once rendered.
+    sprite: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    rendered_at: Mapped[datetime | None]

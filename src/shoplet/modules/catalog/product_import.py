@@ -35,8 +35,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from shoplet.core.tabular import cell_text, table_rows
+
 from .errors import BulkFileInvalid, BulkTooManyRows
-from .stock_import import XLSX_MAGIC, _cell_text, _csv_rows, _xlsx_rows
 
 MAX_PRICE_FEN = 1_000_000_000  # 10,000,000 yuan, as ``Fen`` allows
 MAX_STOCK = 10_000_000
@@ -190,7 +191,7 @@ def parse_price(value: Any) -> int | None:
         if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
             return None
         return int(amount * 100)
-    match = _PRICE.match(_cell_text(value))
+    match = _PRICE.match(cell_text(value))
     if match is None:
         return None
     whole = int(match["int"].replace(",", ""))
@@ -205,7 +206,7 @@ def parse_stock(value: Any) -> int | None:
         return int(value) if value.is_integer() and 0 <= value <= MAX_STOCK else None
     if isinstance(value, int):
         return value if 0 <= value <= MAX_STOCK else None
-    text = _cell_text(value)
+    text = cell_text(value)
     if not re.fullmatch(r"\d{1,9}", text):
         return None
     stock = int(text)
@@ -263,7 +264,7 @@ def url_allowed(url: str, hosts: Iterable[str]) -> bool:
 def _header(values: Sequence[Any], line: int, errors: list[dict[str, Any]]) -> dict[str, int]:
     header: dict[str, int] = {}
     for index, value in enumerate(values):
-        raw = _cell_text(value).replace("\ufeff", "")
+        raw = cell_text(value).replace("\ufeff", "")
         if not raw:
             continue
         key = HEADER_ALIASES.get(raw.lower().replace(" ", ""))
@@ -282,24 +283,13 @@ def _header(values: Sequence[Any], line: int, errors: list[dict[str, Any]]) -> d
     return header
 
 
-def read_rows(filename: str, data: bytes) -> Iterable[Sequence[Any]]:
-    name = filename.lower()
-    if data.startswith(XLSX_MAGIC):
-        if not name.endswith(".xlsx"):
-            raise BulkFileInvalid("only .csv and .xlsx files can be imported")
-        return _xlsx_rows(data)
-    if name.endswith(".csv") or not name:
-        return _csv_rows(data)
-    raise BulkFileInvalid("only .csv and .xlsx files can be imported")
-
-
 def parse_products(filename: str, data: bytes, *, max_rows: int) -> ParsedProducts:
     """Every product of the file with its SKUs, and every row error found without the database.
     Raises ``BulkFileInvalid`` (not CSV/XLSX, no header, no rows) or ``BulkTooManyRows``."""
     reader: _FileReader | None = None
-    for line, values in enumerate(read_rows(filename, data), start=1):
+    for line, values in table_rows(filename, data, BulkFileInvalid):
         raw = list(values)
-        if not any(_cell_text(v) for v in raw):
+        if not any(cell_text(v) for v in raw):
             continue
         if reader is None:
             errors: list[dict[str, Any]] = []
@@ -345,7 +335,7 @@ class _FileReader:
         return self.raw[index] if index is not None and index < len(self.raw) else None
 
     def text(self, column: str) -> str:
-        return _cell_text(self.value(column))
+        return cell_text(self.value(column))
 
     def fail(self, column: str, code: str, detail: str) -> None:
         self.parsed.errors.append(row_error(self.line, column, code, detail))

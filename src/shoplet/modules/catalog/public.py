@@ -3,6 +3,9 @@ functions for the console's routes (request bodies are the strict ``RequestModel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.storage import Storage
@@ -28,10 +31,12 @@ from shoplet.modules.catalog.importer import ImportOptions, ImportOutcome, impor
 from shoplet.modules.catalog.media import PIPELINE_VERSION as IMAGE_PIPELINE_VERSION
 from shoplet.modules.catalog.media import ProcessedImage, StoredFile, decode_still_image
 from shoplet.modules.catalog.repository import (
+    on_sale_stamps,
     product_categories,
     product_category_names,
     sku_costs,
     sku_price_changes,
+    skus_by_barcode,
 )
 from shoplet.modules.catalog.schemas import (
     Category,
@@ -41,6 +46,7 @@ from shoplet.modules.catalog.schemas import (
     MediaOut,
     ProductAdmin,
     ProductCreate,
+    ProductModelAdmin,
     ProductStatus,
     ProductSummary,
     ProductUpdate,
@@ -59,6 +65,7 @@ from shoplet.modules.catalog.service import (
     cached_product_by_barcode,
     create_category,
     create_product,
+    get_model,
     get_product_admin,
     get_sku_snapshots,
     has_products,
@@ -67,6 +74,7 @@ from shoplet.modules.catalog.service import (
     product_ids_of_skus,
     record_sales,
     save_image,
+    save_model_rendered,
     save_processed_image,
     save_video,
     search_sources,
@@ -75,6 +83,15 @@ from shoplet.modules.catalog.service import (
     update_category,
     update_product,
 )
+
+
+async def store_model(
+    session: AsyncSession, storage: Storage, product_id: int, data: bytes, *, alt: str = ""
+) -> ProductModelAdmin:
+    """Give the product a 3D model (GLB bytes) with its 360° sprite drawn at once, as the
+    console's upload and the render job together do (the demo seed). Raises the
+    ``catalog.model_*`` errors."""
+    return await save_model_rendered(session, storage, product_id, data, alt=alt)
 
 
 async def store_image(session: AsyncSession, storage: Storage, data: bytes) -> MediaOut:
@@ -100,6 +117,55 @@ async def store_processed_image(
     return await save_processed_image(session, storage, image)
 
 
+if TYPE_CHECKING:
+    from shoplet.modules.catalog.model3d import Part
+
+Rgba = tuple[float, float, float, float]
+
+
+# Models drawn in code (the demo's): model3d loads NumPy, so it is imported on the first call,
+# not with this module (which every process imports at start-up).
+def box(name: str, center: Sequence[float], size: Sequence[float], color: Rgba) -> Part:
+    """An axis-aligned box (``model3d.box``)."""
+    from shoplet.modules.catalog import model3d
+
+    return model3d.box(name, center, size, color)
+
+
+def cylinder(
+    name: str,
+    base: Sequence[float],
+    top: Sequence[float],
+    radius: float,
+    color: Rgba,
+    *,
+    segments: int = 24,
+    top_radius: float | None = None,
+) -> Part:
+    """A capped cylinder or frustum from ``base`` to ``top`` (``model3d.cylinder``)."""
+    from shoplet.modules.catalog import model3d
+
+    return model3d.cylinder(
+        name, base, top, radius, color, segments=segments, top_radius=top_radius
+    )
+
+
+def build_glb(parts: Sequence[Part]) -> bytes:
+    """One GLB of the parts (``model3d.build_glb``)."""
+    from shoplet.modules.catalog import model3d
+
+    return model3d.build_glb(parts)
+
+
+def __getattr__(name: str) -> object:
+    """``Part`` on first use, with NumPy (see above)."""
+    if name == "Part":
+        from shoplet.modules.catalog.model3d import Part
+
+        return Part
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "IMAGE_PIPELINE_VERSION",
     "PRODUCTS_IMPORTED",
@@ -123,10 +189,12 @@ __all__ = [
     "MediaOut",
     "MediaUnknown",
     "NotPublishable",
+    "Part",
     "ProcessedImage",
     "ProductAdmin",
     "ProductCreate",
     "ProductExtras",
+    "ProductModelAdmin",
     "ProductNotFound",
     "ProductStatus",
     "ProductSummary",
@@ -141,17 +209,22 @@ __all__ = [
     "StockNotEditable",
     "StoredFile",
     "best_seller_ids",
+    "box",
+    "build_glb",
     "buyable_cards",
     "cached_product_by_barcode",
     "create_category",
     "create_product",
+    "cylinder",
     "decode_still_image",
+    "get_model",
     "get_product_admin",
     "get_sku_snapshots",
     "has_products",
     "import_file",
     "list_categories",
     "list_products_admin",
+    "on_sale_stamps",
     "parse_hosts",
     "process_image",
     "product_categories",
@@ -164,7 +237,9 @@ __all__ = [
     "set_product_status",
     "sku_costs",
     "sku_price_changes",
+    "skus_by_barcode",
     "store_image",
+    "store_model",
     "store_processed_image",
     "update_category",
     "update_product",

@@ -6,14 +6,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, case, func, or_, select, update
+from sqlalchemy import Row, Select, case, delete, func, or_, select, update
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from shoplet.modules.catalog.models import BulkJob, Category, Media, PriceHistory, Product, Sku
+from shoplet.modules.catalog.models import (
+    BulkJob,
+    Category,
+    Media,
+    PriceHistory,
+    Product,
+    ProductModel,
+    Sku,
+)
 
 
 async def list_categories(session: AsyncSession) -> list[Category]:
@@ -93,6 +101,7 @@ async def list_summaries(
             Product.list_original_price,
             Product.sales_count,
             Product.category_id,
+            Product.model3d,
             sort_key.label("sort_key"),
         )
         .where(*where)
@@ -527,6 +536,7 @@ async def on_sale_summaries(
         Product.list_original_price,
         Product.sales_count,
         Product.category_id,
+        Product.model3d,
     ).where(Product.id.in_(product_ids), Product.status == "on_sale")
     return (await session.execute(stmt)).all()
 
@@ -541,6 +551,20 @@ async def active_skus_of(
         select(Sku.id, Sku.product_id).where(Sku.product_id.in_(product_ids), Sku.is_active)
     )
     return [(row[0], row[1]) for row in rows]
+
+
+async def on_sale_stamps(
+    session: AsyncSession, *, after_id: int, limit: int
+) -> list[tuple[int, datetime]]:
+    """``(id, updated_at)`` of the next ``limit`` on-sale products after ``after_id`` in id
+    order (keyset: the sitemap walks every product page this way)."""
+    stmt = (
+        select(Product.id, Product.updated_at)
+        .where(Product.status == "on_sale", Product.id > after_id)
+        .order_by(Product.id)
+        .limit(limit)
+    )
+    return [(int(i), at) for i, at in (await session.execute(stmt)).all()]
 
 
 async def best_seller_ids(session: AsyncSession, limit: int) -> list[int]:
@@ -581,3 +605,120 @@ def product_categories() -> Select[int, int]:
     """``(product_id, category_id)`` of every product, for reports that group order lines by
     category in SQL."""
     return select(Product.id.label("product_id"), Product.category_id.label("category_id"))
+
+
+# -- 3D models (catalog_model) -----------------------------------------------------------------
+
+
+async def get_model(session: AsyncSession, product_id: int) -> ProductModel | None:
+    return await session.get(ProductModel, product_id, populate_existing=True)
+
+
+async def upsert_model(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    """Insert or replace the product's model row (one statement: two uploads racing leave one
+    whole row, the later)."""
+    insert = (
+        postgresql.insert(ProductModel)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(ProductModel)
+    )
+    stmt = insert.values(**values)
+    changed = {k: stmt.excluded[k] for k in values if k not in {"product_id", "created_at"}}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["product_id"], set_=changed))
+
+
+async def delete_model(session: AsyncSession, product_id: int) -> bool:
+    result = await session.execute(
+        delete(ProductModel).where(ProductModel.product_id == product_id)
+    )
+    return _rowcount(result) > 0
+
+
+async def next_model_to_render(
+    session: AsyncSession, *, stale_before: datetime
+) -> tuple[int, str] | None:
+    """The oldest model waiting for its sprite, or one whose render stopped moving (a dead
+    worker): (product id, url)."""
+    stmt = (
+        select(ProductModel.product_id, ProductModel.url)
+        .where(
+            or_(
+                ProductModel.status == "queued",
+                (ProductModel.status == "rendering") & (ProductModel.updated_at < stale_before),
+            )
+        )
+        .order_by(ProductModel.updated_at, ProductModel.product_id)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+async def claim_model_render(
+    session: AsyncSession, product_id: int, url: str, *, stale_before: datetime, now: datetime
+) -> bool:
+    """Take the render of ``url`` (conditional UPDATE: one claimant wins)."""
+    result = await session.execute(
+        update(ProductModel)
+        .where(
+            ProductModel.product_id == product_id,
+            ProductModel.url == url,
+            or_(
+                ProductModel.status == "queued",
+                (ProductModel.status == "rendering") & (ProductModel.updated_at < stale_before),
+            ),
+        )
+        .values(status="rendering", frames_done=0, error=None, updated_at=now)
+    )
+    return _rowcount(result) == 1
+
+
+async def advance_model_render(
+    session: AsyncSession, product_id: int, url: str, *, done: int, now: datetime
+) -> bool:
+    """Record ``done`` frames while the render of ``url`` is still the product's."""
+    result = await session.execute(
+        update(ProductModel)
+        .where(
+            ProductModel.product_id == product_id,
+            ProductModel.url == url,
+            ProductModel.status == "rendering",
+        )
+        .values(frames_done=done, updated_at=now)
+    )
+    return _rowcount(result) == 1
+
+
+async def end_model_render(
+    session: AsyncSession,
+    product_id: int,
+    url: str,
+    *,
+    sprite: dict[str, Any] | None,
+    error: str | None,
+    now: datetime,
+) -> bool:
+    """Ready (``sprite``) or failed (``error``), while the render of ``url`` is the product's."""
+    values: dict[str, Any] = {"updated_at": now, "sprite": sprite, "error": error}
+    if sprite is not None:
+        values |= {"status": "ready", "frames_done": ProductModel.frames_total, "rendered_at": now}
+    else:
+        values["status"] = "failed"
+    result = await session.execute(
+        update(ProductModel)
+        .where(
+            ProductModel.product_id == product_id,
+            ProductModel.url == url,
+            ProductModel.status == "rendering",
+        )
+        .values(**values)
+    )
+    return _rowcount(result) == 1
+
+
+async def set_product_model3d(
+    session: AsyncSession, product_id: int, model3d: dict[str, Any] | None, *, now: datetime
+) -> None:
+    await session.execute(
+        update(Product).where(Product.id == product_id).values(model3d=model3d, updated_at=now)
+    )

@@ -181,6 +181,51 @@ class ProductVideo(ResponseModel):
     poster: ImageSet | None
 
 
+class ModelSprite(ResponseModel):
+    """The 360° fallback of a 3D model: ``frames`` square frames of ``frame_size`` px in a
+    ``columns`` x ``rows`` sheet, frame 0 top left, row by row, one turn in equal steps."""
+
+    url: ServedMediaUrl
+    frames: int
+    columns: int
+    rows: int
+    frame_size: int
+
+
+class ProductModel3D(ResponseModel):
+    """A product's 3D model for the storefront: the GLB for a WebGL viewer (H5), its poster
+    (frame 0, shown while it loads) and the sprite (mini program); both null until rendered."""
+
+    url: ServedMediaUrl = Field(description="the glTF binary (.glb)")
+    alt: str = Field(description="what the model shows, for screen readers")
+    poster: ServedMediaUrl | None
+    sprite: ModelSprite | None
+
+
+ModelStatus = Literal["queued", "rendering", "ready", "failed"]
+
+
+class ProductModelAdmin(ResponseModel):
+    """A product's 3D model in the console: the file, and the sprite job's status and progress
+    (``frames_done`` of ``frames_total``)."""
+
+    product_id: int
+    url: ServedMediaUrl
+    size: int
+    alt: str
+    triangles: int
+    bounds_min: list[float] = Field(description="bounding box corner, metres (x, y, z)")
+    bounds_max: list[float]
+    status: ModelStatus
+    frames_done: int
+    frames_total: int
+    error: str | None
+    model3d: ProductModel3D
+    created_at: datetime
+    updated_at: datetime
+    rendered_at: datetime | None
+
+
 class ProductSummary(ResponseModel):
     id: int
     title: str
@@ -193,6 +238,7 @@ class ProductSummary(ResponseModel):
     original_price: int = Field(description="original price of the cheapest SKU, fen")
     sales_count: int
     category_id: int
+    has_model: bool = Field(default=False, description="the product has a 3D model (3D 看看)")
 
 
 ProductPage = Page[ProductSummary]
@@ -237,6 +283,7 @@ class ProductDetail(ResponseModel):
         default_factory=list, description="长图 shown under the description"
     )
     video: ProductVideo | None = None
+    model3d: ProductModel3D | None = Field(default=None, description="3D model (3D 看看)")
     price: int = Field(description="lowest SKU price, fen")
     max_price: int = Field(description="highest SKU price, fen")
     original_price: int

@@ -8,13 +8,11 @@ here touches the database: ``bulk.py`` checks every row against it before any ch
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from shoplet.core.tabular import cell_text, header_index, table_rows
 
 from .errors import BulkFileInvalid, BulkTooManyRows
 
@@ -22,7 +20,6 @@ MAX_IMPORT_ROWS = 5_000
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_STOCK = 10_000_000
 MAX_ID = 2**63 - 1
-XLSX_MAGIC = b"PK\x03\x04"
 HEADER_ALIASES: dict[str, str] = {
     "sku_id": "sku_id",
     "skuid": "sku_id",
@@ -50,52 +47,6 @@ class ParsedImport:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _header_key(value: Any) -> str:
-    text = _cell_text(value).lower().replace(" ", "").replace("\ufeff", "")
-    return HEADER_ALIASES.get(text, text)
-
-
-def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
-    if b"\x00" in data:
-        raise BulkFileInvalid("the file is neither CSV text nor an XLSX workbook")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string without NUL
-        raise BulkFileInvalid("the CSV file is neither UTF-8 nor GBK text")
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""))
-    except csv.Error as exc:
-        raise BulkFileInvalid(f"the CSV file could not be read: {exc}") from exc
-
-
-def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
-    from openpyxl import load_workbook  # a few hundred ms to import: only when needed
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise BulkFileInvalid("the XLSX workbook could not be read") from exc
-    try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
-            raise BulkFileInvalid("the XLSX workbook has no sheet")
-        yield from sheet.iter_rows(values_only=True)
-    finally:
-        book.close()
-
-
 def _parse_int(text: str) -> int | None:
     if not re.fullmatch(r"[+-]?\d{1,19}", text):
         return None
@@ -105,24 +56,14 @@ def _parse_int(text: str) -> int | None:
 def parse_stock_file(filename: str, data: bytes) -> ParsedImport:
     """Every data row of the file, or the rows' errors; raises ``BulkFileInvalid`` for a file
     that is not CSV/XLSX or lacks the columns, ``BulkTooManyRows`` past ``MAX_IMPORT_ROWS``."""
-    name = filename.lower()
-    if data.startswith(XLSX_MAGIC):
-        if not name.endswith(".xlsx"):
-            raise BulkFileInvalid("only .csv and .xlsx files can be imported")
-        rows = _xlsx_rows(data)
-    elif name.endswith(".csv") or not name:
-        rows = _csv_rows(data)
-    else:
-        raise BulkFileInvalid("only .csv and .xlsx files can be imported")
-
     parsed = ParsedImport()
     header: dict[str, int] | None = None
-    for line, values in enumerate(rows, start=1):
-        cells = [_cell_text(v) for v in values]
+    for line, values in table_rows(filename, data, BulkFileInvalid):
+        cells = [cell_text(v) for v in values]
         if not any(cells):
             continue
         if header is None:
-            header = {_header_key(v): i for i, v in reversed(list(enumerate(values)))}
+            header = header_index(values, HEADER_ALIASES)
             if "stock" not in header or not ({"sku_id", "barcode"} & header.keys()):
                 raise BulkFileInvalid(
                     "the first row must name the columns sku_id or barcode, and stock"

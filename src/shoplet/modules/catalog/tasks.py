@@ -1,5 +1,6 @@
-"""Catalog jobs: the console's bulk changes (``catalog.run_bulk_jobs`` in ``bulk.py``), and the
-cache drop after a product import. Sales counts are updated in the order's transaction
+"""Catalog jobs: the console's bulk changes (``catalog.run_bulk_jobs`` in ``bulk.py``), the 360°
+sprites of uploaded 3D models (``catalog.render_models``, service/models3d.py), and the cache
+drop after a product import. Sales counts are updated in the order's transaction
 (:func:`public.record_sales`), so there is nothing to recompute in the background."""
 
 from __future__ import annotations
@@ -7,7 +8,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.cache import invalidate_after_commit
+from shoplet.core.context import AppContext
 from shoplet.core.events import Event, subscriber
+from shoplet.core.jobs import periodic
 from shoplet.modules.catalog import bulk  # noqa: F401  (bulk registers its job)
 from shoplet.modules.catalog.events import PRODUCTS_IMPORTED
 from shoplet.modules.catalog.service import (
@@ -17,7 +20,16 @@ from shoplet.modules.catalog.service import (
     CACHE_PRODUCT_LIST,
     CACHE_PRODUCT_STOCK,
     CATEGORY_TREE_KEY,
+    render_waiting_models,
 )
+
+RENDER_MODELS_JOB = "catalog.render_models"
+
+
+@periodic(every_seconds=2, name=RENDER_MODELS_JOB)
+async def render_models(ctx: AppContext) -> None:
+    """Draw the 360° sprite of every uploaded 3D model still waiting for one."""
+    await render_waiting_models(ctx)
 
 
 @subscriber(PRODUCTS_IMPORTED, name="catalog.drop_imported_from_cache")

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
+from shoplet.core.db import utcnow
 from shoplet.core.errors import ShopletError
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout.errors import ActivityUnknown
 from shoplet.modules.checkout.schemas import Activity
+from shoplet.modules.stores import public as stores
 
 SOURCES_KEY = "checkout.price_sources"
 
@@ -162,10 +164,10 @@ async def offered(
     asked = tuple(OfferLine(s.sku_id, s.product_id, q, s.price) for s, q in priced)
     offer = await source.quote(session, member_id=member_id, ref_id=activity.id, lines=asked)
     quoted = Quoted(source, offer, asked, activity.id)
-    return Offered(_repriced(priced, offer.prices), (quoted,), from_activity=True)
+    return Offered(repriced(priced, offer.prices), (quoted,), from_activity=True)
 
 
-def _repriced(
+def repriced(
     priced: list[tuple[catalog.SkuSnapshot, int]], prices: Mapping[int, int]
 ) -> list[tuple[catalog.SkuSnapshot, int]]:
     return [
@@ -202,7 +204,7 @@ async def _cart_offers(
             continue
         quotes.append(Quoted(source, offer, (line,), ref_id))
         prices.update(offer.prices)
-    return Offered(_repriced(priced, prices), tuple(quotes))
+    return Offered(repriced(priced, prices), tuple(quotes))
 
 
 async def claim(session: AsyncSession, offered: Offered, *, member_id: int, order_no: str) -> None:
@@ -216,3 +218,42 @@ async def claim(session: AsyncSession, offered: Offered, *, member_id: int, orde
             order_no=order_no,
             lines=[line for line in quoted.asked if line.sku_id in prices],
         )
+
+
+# -- the store's own prices (门店价) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AtStore:
+    """The lines a store's own price (门店价) set in 扫码购, by SKU with their online price."""
+
+    online: Mapping[int, int] = field(default_factory=dict)
+    ref: str | None = None
+
+    def list_price(self, sku_id: int, unit_price: int) -> int | None:
+        """The online price, struck through beside a different store price."""
+        online = self.online.get(sku_id)
+        return online if online is not None and online != unit_price else None
+
+    def label(self, sku_id: int) -> str | None:
+        return stores.STORE_PRICE_LABEL if sku_id in self.online else None
+
+    def price_source(self, sku_id: int) -> str | None:
+        return self.ref if sku_id in self.online else None
+
+
+async def at_store_prices(
+    session: AsyncSession,
+    plan: stores.DeliveryPlan | None,
+    priced: list[tuple[catalog.SkuSnapshot, int]],
+) -> tuple[list[tuple[catalog.SkuSnapshot, int]], AtStore]:
+    """A store-priced plan (扫码购) puts the store's current prices in the catalogue's place,
+    read in one query for the whole cart, before plays, member prices, promotions and coupons
+    see the lines, so every discount applies on top of what the store charges."""
+    if plan is None or not plan.store_priced or not priced:
+        return priced, AtStore()
+    charged = await stores.current_prices(
+        session, store_id=plan.store_id, sku_ids=[s.sku_id for s, _ in priced], now=utcnow()
+    )
+    online = {s.sku_id: s.price for s, _ in priced if s.sku_id in charged}
+    return repriced(priced, charged), AtStore(online, stores.price_ref(plan.store_id))

@@ -220,6 +220,7 @@ async def preview(
         else:
             statuses[sku_id] = "ok"
             orderable.append((snap, quantity))
+    orderable, at_store = await offers.at_store_prices(session, plan, orderable)
     offered = await offers.offered(
         session,
         ctx,
@@ -278,8 +279,9 @@ async def preview(
                 spec_text=snap.spec_text if snap else "",
                 image=snap.image if snap else None,
                 unit_price=shown.get(sku_id, snap.price if snap else 0),
-                list_price=offered.list_price(sku_id, snap),
-                price_label=offered.label(sku_id),
+                list_price=offered.list_price(sku_id, snap)
+                or at_store.list_price(sku_id, shown.get(sku_id, 0)),
+                price_label=offered.label(sku_id) or at_store.label(sku_id),
                 quantity=quantity,
                 line_total=total,
                 discount=discount,
@@ -361,12 +363,15 @@ async def _price_order(
             raise SkuUnavailable(f"SKU {sku_id} is not on sale", sku_id=sku_id)
     plan = await _delivery_plan(session, body.delivery)
     rules = await _rules_for(session, plan)
+    at_store_priced, at_store = await offers.at_store_prices(
+        session, plan, [(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items]
+    )
     offered = await offers.offered(
         session,
         ctx,
         member_id=member_id,
         activity=body.activity,
-        priced=[(snapshots[sku_id], quantity) for sku_id, quantity in wanted.items],
+        priced=at_store_priced,
         sources=dict(wanted.sources),
     )
     priced = offered.priced
@@ -408,7 +413,7 @@ async def _price_order(
             unit_price=snapshots[sku_id].price,
             quantity=quantity,
             discount=breakdown.line_discounts[sku_id],
-            price_source=offered.price_source(sku_id),
+            price_source=offered.price_source(sku_id) or at_store.price_source(sku_id),
         )
         for sku_id, quantity in wanted.items
     ]
@@ -435,6 +440,9 @@ async def place_order(
     """Price on the server, create the order with its stock held, clear the ordered cart lines:
     ``(order, created)``. A retry with the same key and body returns the first order, even
     when its cart lines are gone by now; the same key with another body is a 409."""
+    # Held once for the whole placement (cart, coupons, points, order: each module's own hold
+    # is then free): a merge absorbing the buyer waits for this order or refuses it first.
+    await members.hold_member(session, member_id)
     digest = request_hash(body)
     wanted = await _wanted(session, member_id, body.items)
     try:

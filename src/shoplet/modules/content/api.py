@@ -17,9 +17,15 @@ from shoplet.core.params import PathId, QueryId
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
+from shoplet.core.video import UploadedVideo
 from shoplet.integrations.setup import IntegrationsDep
 from shoplet.modules.content import service
-from shoplet.modules.content.errors import ImageInvalid, ImageTooLarge
+from shoplet.modules.content.errors import (
+    ImageInvalid,
+    ImageTooLarge,
+    VideoTooLarge,
+    VideoUnreadable,
+)
 from shoplet.modules.content.schemas import (
     AnswerCreate,
     Challenge,
@@ -54,6 +60,8 @@ Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=50)]
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 _UPLOAD = upload_body("an image: PNG, JPEG or WebP, at most 5 MB")
+# Routes declare a static body limit; the configurable video limit is checked as it is read.
+MAX_VIDEO_CEILING = 512 * 1024 * 1024
 
 
 # -- 问大家 -----------------------------------------------------------------------------------
@@ -159,6 +167,37 @@ async def upload_image(
     )
     return await service.upload_image(
         session, get_storage(ctx, "media"), member_id=member.id, data=upload.data
+    )
+
+
+@router.post(
+    "/content/videos",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 413),
+    openapi_extra=upload_body("a video: MP4 or MOV (H.264/H.265), at most 50 MB and 60 s"),
+    max_body_size=MAX_VIDEO_CEILING + MULTIPART_OVERHEAD,
+)
+async def upload_video(
+    request: Request, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> UploadedVideo:
+    """Upload a short video for a post (the multipart field ``file``); pass its ``id`` as
+    ``video_id``. Its cover is drawn at about 1 s. 400 ``content.video_unreadable``,
+    ``content.video_codec_unsupported``, ``content.video_too_long``; 413
+    ``content.video_too_large``."""
+    limit = min(ctx.settings.content_video_max_bytes, MAX_VIDEO_CEILING)
+    upload = await read_upload(
+        request,
+        limit,
+        too_large=lambda: VideoTooLarge(f"at most {limit // (1024 * 1024)} MB"),
+        invalid=VideoUnreadable,
+        noun="video",
+    )
+    return await service.upload_video(
+        session,
+        get_storage(ctx, "media"),
+        member_id=member.id,
+        data=upload.data,
+        max_seconds=ctx.settings.content_post_video_max_seconds,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
@@ -26,6 +26,7 @@ from shoplet.modules.content.schemas import (
     QuestionAdmin,
     Topic,
     TopicWrite,
+    Winner,
 )
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
@@ -259,3 +260,30 @@ async def settle_challenge(
             origin_of(request),
         )
     return result
+
+
+@router.post(
+    "/content/topics/{topic_id}/challenge/winners/{rank}/reissue",
+    responses=problem_responses(404, 409),
+)
+async def reissue_prize_coupon(
+    topic_id: PathId,
+    rank: Annotated[int, Path(ge=1, le=100)],
+    staff: ContentManager,
+    request: Request,
+    session: DbSession,
+) -> Winner:
+    """重新发放 a winner's coupon prize that was not issued: the winner after the try
+    (``coupon_status`` issued, or the reason it still is not). 404
+    ``content.winner_not_found``; 409 ``content.prize_already_issued`` (issued before or by a
+    concurrent retry), ``content.prize_has_no_coupon``; a refusal changes nothing."""
+    winner = await service.reissue(session, topic_id, rank)
+    await record_audit(
+        session,
+        staff,
+        "content.prize_reissue",
+        f"topic:{topic_id}",
+        {"rank": rank, "member_id": winner.member_id, "coupon_status": winner.coupon_status},
+        origin_of(request),
+    )
+    return winner

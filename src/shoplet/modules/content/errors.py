@@ -145,3 +145,49 @@ class ChallengeSettled(Conflict):
 class ChallengeNotEnded(Conflict):
     code = "content.challenge_not_ended"
     title = "The challenge has not ended yet"
+
+
+class VideoUnreadable(BadRequest):
+    code = "content.video_unreadable"
+    title = "Upload an MP4 or MOV video that plays"
+
+
+class VideoTooLarge(ShopletError):
+    status = 413
+    code = "content.video_too_large"
+    title = "Videos may be at most 50 MB"
+
+
+class VideoTooLong(BadRequest):
+    code = "content.video_too_long"
+    title = "This video is longer than allowed"
+
+
+class VideoCodecUnsupported(BadRequest):
+    code = "content.video_codec_unsupported"
+    title = "Upload a video encoded in H.264 or H.265"
+
+
+class VideoUnknown(BadRequest):
+    code = "content.video_unknown"
+    title = "Use a video you uploaded and have not used yet"
+
+
+class VideoWithImages(BadRequest):
+    code = "content.video_with_images"
+    title = "A post has either images or one video, not both"
+
+
+class WinnerNotFound(NotFound):
+    code = "content.winner_not_found"
+    title = "No winner holds this rank of the challenge"
+
+
+class PrizeAlreadyIssued(Conflict):
+    code = "content.prize_already_issued"
+    title = "This winner's coupon prize has been issued"
+
+
+class PrizeHasNoCoupon(Conflict):
+    code = "content.prize_has_no_coupon"
+    title = "This winner's prize has no coupon"

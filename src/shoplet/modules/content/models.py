@@ -14,6 +14,7 @@ score.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -34,6 +35,9 @@ STATUSES = ("pending", "approved", "rejected", "removed")
 # A challenge's status, derived from the clock and ``settled_at`` (never stored):
 # 未开始, 进行中, 已结束 (waiting to be settled), 已颁奖.
 CHALLENGE_STATUSES = ("upcoming", "running", "ended", "awarded")
+# A winner's coupon prize: 已发放, 重试中 (the job tries again at ``coupon_retry_at``), 未发放
+# (given up after the last attempt, ``coupon_skipped`` says why). None: the prize had no coupon.
+PRIZE_COUPON_STATUSES = ("issued", "retrying", "given_up")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -126,6 +130,8 @@ class Post(Base):
     topic_id: Mapped[int | None] = mapped_column(BigInteger)
     content: Mapped[str] = mapped_column(String(2000))
     images: Mapped[list[str]] = mapped_column(JSON)
+    # One short video instead of images: {url, cover_url, duration_ms, width, height}.
+    video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     product_ids: Mapped[list[int]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -146,6 +152,28 @@ class PostImage(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(BigInteger)
     url: Mapped[str] = mapped_column(String(500))
+    post_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class PostVideo(Base):
+    """A short video a shopper uploaded for a post (core/video.py read it): the file, its cover
+    and the frames moderation screens; a post takes only its writer's unused one."""
+
+    __tablename__ = "content_post_video"
+    __table_args__ = (Index("ix_content_post_video_member_id_id", "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(32))
+    cover_url: Mapped[str] = mapped_column(String(500))
+    frame_urls: Mapped[list[str]] = mapped_column(JSON)
+    codec: Mapped[str] = mapped_column(String(16))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
     post_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
 
@@ -230,7 +258,8 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(16))
     ref_id: Mapped[int] = mapped_column(BigInteger)
     # An answer's notice leads to its question; a challenge prize's (``kind`` ``challenge``,
-    # ``ref_id`` the winner row) to its topic.
+    # ``ref_id`` the winner row; ``challenge_coupon`` when its coupon was issued later) to its
+    # topic.
     question_id: Mapped[int | None] = mapped_column(BigInteger)
     product_id: Mapped[int | None] = mapped_column(BigInteger)
     topic_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -282,13 +311,19 @@ class ChallengePrize(Base):
 
 class ChallengeWinner(Base):
     """A settled rank: who won it with which post, and what was granted (``coupon_skipped``:
-    promotions' code when the coupon could not be given, e.g. its quota ran out)."""
+    promotions' code when the coupon could not be given, e.g. its quota ran out).
+
+    ``coupon_status`` is the once-only claim of the coupon prize: a retry moves it from
+    ``retrying``/``given_up`` to ``issued`` with one conditional UPDATE in the transaction
+    that issues the coupon, so concurrent retriers issue it once."""
 
     __tablename__ = "content_challenge_winner"
     __table_args__ = (
         UniqueConstraint("challenge_id", "rank"),
         UniqueConstraint("challenge_id", "member_id"),
         Index("ix_content_challenge_winner_member_id", "member_id"),
+        Index("ix_content_challenge_winner_coupon_retry", "coupon_status", "coupon_retry_at"),
+        CheckConstraint(_in("coupon_status", PRIZE_COUPON_STATUSES), name="coupon_status_known"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -301,4 +336,8 @@ class ChallengeWinner(Base):
     points: Mapped[int] = mapped_column(Integer)
     coupon_template_id: Mapped[int | None] = mapped_column(BigInteger)
     coupon_skipped: Mapped[str | None] = mapped_column(String(64))
+    coupon_status: Mapped[str | None] = mapped_column(String(12))
+    # Tries so far (settlement's included), and when the retry job may try next.
+    coupon_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    coupon_retry_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

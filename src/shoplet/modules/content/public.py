@@ -18,6 +18,7 @@ MERGED_TABLES = (
     "content_answer.member_id",
     "content_post.member_id",
     "content_post_image.member_id",
+    "content_post_video.member_id",
     "content_comment.member_id",
     "content_notice.member_id",
     "content_like.member_id",

@@ -24,6 +24,7 @@ from shoplet.modules.content.models import (
     Post,
     PostFavorite,
     PostImage,
+    PostVideo,
     Question,
     Topic,
 )
@@ -392,6 +393,22 @@ async def claim_images(
     )
 
 
+async def claim_video(
+    session: AsyncSession, member_id: int, video_id: int, post_id: int
+) -> PostVideo | None:
+    """Attach the member's unused video to the post (conditionally: a video is used once)."""
+    claimed = await claim_unused(
+        session,
+        PostVideo,
+        [video_id],
+        owner=PostVideo.member_id,
+        owner_id=member_id,
+        target=PostVideo.post_id,
+        target_id=post_id,
+    )
+    return claimed[0] if claimed else None
+
+
 async def update_post(session: AsyncSession, post_id: int, values: Mapping[str, Any]) -> bool:
     stmt = update(Post).where(Post.id == post_id).values(**values).returning(Post.id)
     return (await session.execute(stmt)).scalar_one_or_none() is not None
@@ -555,6 +572,7 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
             Answer.member_id,
             Post.member_id,
             PostImage.member_id,
+            PostVideo.member_id,
             Comment.member_id,
             Notice.member_id,
         ),
@@ -811,3 +829,71 @@ async def due_challenges(session: AsyncSession, now: Any, limit: int = 100) -> l
         .limit(limit)
     )
     return [int(i) for i in (await session.scalars(stmt)).all()]
+
+
+async def winner_at(session: AsyncSession, challenge_id: int, rank: int) -> ChallengeWinner | None:
+    stmt = select(ChallengeWinner).where(
+        ChallengeWinner.challenge_id == challenge_id, ChallengeWinner.rank == rank
+    )
+    return (await session.scalars(_fresh(stmt))).one_or_none()
+
+
+async def claim_coupon(
+    session: AsyncSession, winner_id: int, *, due_before: Any | None
+) -> ChallengeWinner | None:
+    """Take a winner's unissued coupon prize for one try: the conditional UPDATE to ``issued``
+    is won by one caller (a concurrent one waits on the row, then finds it issued, or, when
+    the try failed and was recorded, due later). The caller issues the coupon in the same
+    transaction, or records the failure with :func:`coupon_failed`. ``due_before``: only
+    when its retry is due (the job); None: whenever it is not issued (the console)."""
+    stmt = update(ChallengeWinner).where(
+        ChallengeWinner.id == winner_id,
+        ChallengeWinner.coupon_status.in_(("retrying", "given_up")),
+    )
+    if due_before is not None:
+        stmt = stmt.where(
+            ChallengeWinner.coupon_status == "retrying",
+            ChallengeWinner.coupon_retry_at <= due_before,
+        )
+    stmt = stmt.values(
+        coupon_status="issued",
+        coupon_attempts=ChallengeWinner.coupon_attempts + 1,
+        coupon_retry_at=None,
+        coupon_skipped=None,
+    ).returning(ChallengeWinner.id)
+    if (await session.execute(stmt)).scalar_one_or_none() is None:
+        return None
+    return await winner(session, winner_id)
+
+
+async def coupon_issued(session: AsyncSession, winner_id: int, template_id: int) -> None:
+    await session.execute(
+        update(ChallengeWinner)
+        .where(ChallengeWinner.id == winner_id)
+        .values(coupon_template_id=template_id)
+    )
+
+
+async def coupon_failed(
+    session: AsyncSession, winner_id: int, *, reason: str, status: str, retry_at: Any | None
+) -> None:
+    await session.execute(
+        update(ChallengeWinner)
+        .where(ChallengeWinner.id == winner_id)
+        .values(coupon_status=status, coupon_skipped=reason, coupon_retry_at=retry_at)
+    )
+
+
+async def due_coupon_retries(session: AsyncSession, now: Any, limit: int = 100) -> list[int]:
+    """Winners whose coupon prize is due another try, the longest-waiting first."""
+    stmt = (
+        select(ChallengeWinner.id)
+        .where(ChallengeWinner.coupon_status == "retrying", ChallengeWinner.coupon_retry_at <= now)
+        .order_by(ChallengeWinner.coupon_retry_at, ChallengeWinner.id)
+        .limit(limit)
+    )
+    return [int(i) for i in (await session.scalars(stmt)).all()]
+
+
+async def winner(session: AsyncSession, winner_id: int) -> ChallengeWinner | None:
+    return await session.get(ChallengeWinner, winner_id, populate_existing=True)

@@ -9,11 +9,13 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
+from shoplet.core.video import ShortVideo
 from shoplet.modules.catalog.public import ProductSummary
 from shoplet.modules.moderation.public import ModerationState
 
 ContentStatus = Literal["pending", "approved", "rejected", "removed"]
 FeedSort = Literal["latest", "hot", "following"]
+PrizeCouponStatus = Literal["issued", "retrying", "given_up"]
 # Bounded generously here: each kind's rule (length of the plain text) is the service's,
 # answered with its own problem code after markup is removed.
 Text = Annotated[str, StringConstraints(max_length=4000)]
@@ -34,6 +36,9 @@ class PostCreate(RequestModel):
     )
     product_ids: list[Id] = Field(default_factory=list, max_length=20, description="≤ 6")
     topic_id: Id | None = None
+    video_id: Id | None = Field(
+        default=None, description="one video from POST /content/videos, instead of images"
+    )
 
 
 class CommentCreate(RequestModel):
@@ -140,6 +145,7 @@ class Post(ResponseModel):
     topic_name: str | None
     content: str
     images: list[ServedMediaUrl]
+    video: ShortVideo | None = Field(default=None, description="one short video (then no images)")
     products: list[ProductSummary] = Field(description="linked products still on sale (买同款)")
     is_pinned: bool
     like_count: int
@@ -177,7 +183,10 @@ class MyComment(Comment):
 
 class Notice(ResponseModel):
     id: int
-    kind: str = Field(description="``answer`` (question and product set) or ``challenge`` (topic)")
+    kind: str = Field(
+        description="``answer`` (question and product set), ``challenge`` or "
+        "``challenge_coupon`` (a prize coupon issued later; topic set)"
+    )
     question_id: int | None
     product_id: int | None
     topic_id: int | None
@@ -244,6 +253,13 @@ class Winner(RankEntry):
     coupon_skipped: str | None = Field(
         description="promotions' code when the coupon could not be given (quota, expiry)"
     )
+    coupon_status: PrizeCouponStatus | None = Field(
+        default=None,
+        description="the coupon prize: issued (已发放), retrying (重试中, the job tries again at "
+        "coupon_retry_at), given_up (未发放, coupon_skipped says why); null: no coupon prize",
+    )
+    coupon_attempts: int = 0
+    coupon_retry_at: datetime | None = None
 
 
 class MyRank(ResponseModel):

@@ -1,6 +1,7 @@
 """Content handlers and jobs: moderation's later decisions (WeChat's image verdicts, the human
 queue, appeals) applied to questions, answers, posts and comments; ``content.settle_challenges``
-settles ended topic challenges (once each, however many workers run it)."""
+settles ended topic challenges (once each, however many workers run it);
+``content.retry_prize_coupons`` tries again the coupon prizes that could not be issued."""
 
 from __future__ import annotations
 
@@ -32,3 +33,11 @@ SETTLE_JOB = "content.settle_challenges"
 @periodic(every_seconds=60, name=SETTLE_JOB)
 async def settle_challenges(ctx: AppContext) -> None:
     await service.settle_due(ctx.sessionmaker)
+
+
+RETRY_PRIZES_JOB = "content.retry_prize_coupons"
+
+
+@periodic(every_seconds=60, name=RETRY_PRIZES_JOB)
+async def retry_prize_coupons(ctx: AppContext) -> None:
+    await service.retry_due(ctx.sessionmaker)

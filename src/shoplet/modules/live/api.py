@@ -29,6 +29,7 @@ from .schemas import (
     LiveSubscribeBody,
     LiveSubscribed,
 )
+from .service import recording
 
 router = APIRouter(tags=["live"])
 
@@ -116,6 +117,21 @@ async def claim_coupon(
     return await service.claim_coupon(
         session, session_id=session_id, template_id=template_id, member_id=member.id
     )
+
+
+@router.get(
+    "/live/sessions/{session_id}/replay.m3u8",
+    response_class=Response,
+    responses={
+        200: {"content": {recording.PLAYLIST_TYPE: {}}, "description": "HLS VOD playlist"},
+        **problem_responses(404),
+    },
+)
+async def replay_playlist(session_id: PathId, session: DbSession, ctx: Ctx) -> Response:
+    """回放: the session's recorded replay, an HLS VOD playlist of segments under /media (404
+    ``live.replay_not_found`` unless recorded and published)."""
+    body = await service.replay_playlist(ctx, session, session_id=session_id)
+    return Response(body, media_type=recording.PLAYLIST_TYPE, headers={"Cache-Control": "no-cache"})
 
 
 @router.websocket("/live/sessions/{session_id}/ws")

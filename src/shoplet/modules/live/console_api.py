@@ -29,6 +29,8 @@ from .schemas import (
     LiveCouponPush,
     LiveExplainBody,
     LiveMetrics,
+    LiveRecording,
+    LiveReplayPublish,
     LiveRestrictBody,
     LiveRestriction,
     LiveSession,
@@ -234,6 +236,38 @@ async def metrics(
     """Online now, peak, distinct viewers, likes, comments, subscribers and attributed sales."""
     response.headers["Cache-Control"] = NO_STORE
     return await service.metrics(session, hub_of(ctx), session_id=session_id)
+
+
+@router.get("/live/sessions/{session_id}/recording", responses=problem_responses(404))
+async def recording(
+    session_id: PathId, _: Operator, session: DbSession, response: Response
+) -> LiveRecording:
+    """The replay as recorded: 录制中 / 已生成 / 无回放, segments, duration and size."""
+    response.headers["Cache-Control"] = NO_STORE
+    return await service.recording_of(session, session_id)
+
+
+@router.put("/live/sessions/{session_id}/replay", responses=problem_responses(404, 409))
+async def publish_replay(
+    session_id: PathId,
+    body: LiveReplayPublish,
+    staff: Operator,
+    request: Request,
+    session: DbSession,
+) -> LiveRecording:
+    """Publish or hide the recorded replay (409 ``live.no_replay`` unless 已生成)."""
+    result = await service.publish_replay(
+        session, session_id=session_id, is_published=body.is_published
+    )
+    await record_audit(
+        session,
+        staff,
+        "live.publish_replay" if body.is_published else "live.hide_replay",
+        f"live_session:{session_id}",
+        {},
+        origin_of(request),
+    )
+    return result
 
 
 @router.websocket("/live/sessions/{session_id}/ws")

@@ -100,3 +100,13 @@ class CouponUnavailable(Conflict):
 class MemberInvalid(Unprocessable):
     code = "live.member_invalid"
     title = "Restrict a shopper who exists"
+
+
+class NoReplay(Conflict):
+    code = "live.no_replay"
+    title = "The session has no recorded replay (yet) to publish or hide"
+
+
+class ReplayNotFound(NotFound):
+    code = "live.replay_not_found"
+    title = "This session has no published replay"

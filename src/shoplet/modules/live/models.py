@@ -176,3 +176,66 @@ class LiveSale(Base):
     member_id: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
+
+
+RecordingStatus = Literal["recording", "ready", "none"]
+RecordingSource = Literal["pushpull", "wechat"]
+SegmentStatus = Literal["claimed", "stored", "gap"]
+RECORDING_STATUSES: tuple[str, ...] = get_args(RecordingStatus)
+SEGMENT_STATUSES: tuple[str, ...] = get_args(SegmentStatus)
+
+
+class LiveRecording(Base):
+    """A session's replay (回放): ``recording`` (录制中: segments arriving, or WeChat still
+    making it) → ``ready`` (已生成: a VOD playlist under ``playlist_key``, or WeChat's
+    ``media_url``) or ``none`` (无回放, ``outcome`` says why). The move out of ``recording`` is
+    one conditional ``UPDATE … WHERE status = 'recording'``: finalising happens once.
+    ``is_published``: shoppers may watch it (the operator publishes or hides it)."""
+
+    __tablename__ = "live_recording"
+    __table_args__ = (
+        CheckConstraint(_in("status", RECORDING_STATUSES), name="status_known"),
+        CheckConstraint(_in("source", PROVIDERS), name="source_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    source: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="recording")
+    is_published: Mapped[bool] = mapped_column(default=False)
+    segment_total: Mapped[int] = mapped_column(Integer, default=0)
+    gap_total: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    playlist_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    media_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(String(40), default=None)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+    finalised_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class LiveRecordingSegment(Base):
+    """One segment of the live playlist, keyed by its media sequence: the recorder claims it
+    with ``INSERT … ON CONFLICT DO NOTHING`` (a restarted recorder or a second one never stores
+    it twice), then marks it ``stored`` (``key`` in media storage) or ``gap`` (every fetch
+    failed). ``is_discontinuity``: the stream broke before it (``#EXT-X-DISCONTINUITY``)."""
+
+    __tablename__ = "live_recording_segment"
+    __table_args__ = (
+        UniqueConstraint("session_id", "media_sequence", name="uq_live_recording_segment_seq"),
+        CheckConstraint(_in("status", SEGMENT_STATUSES), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(BigInteger)
+    media_sequence: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(8), default="claimed")
+    key: Mapped[str | None] = mapped_column(String(300), default=None)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    is_discontinuity: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime]

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import (
     LiveComment,
     LiveCoupon,
+    LiveRecording,
+    LiveRecordingSegment,
     LiveRestriction,
     LiveSale,
     LiveSession,
@@ -350,3 +352,199 @@ def session_order_facts() -> Any:
         .join(LiveSession, LiveSession.id == LiveSale.session_id)
         .subquery("session_order_facts")
     )
+
+
+# -- recordings (回放) --------------------------------------------------------------------------
+
+
+async def sessions_to_record(session: AsyncSession, provider: str, limit: int) -> list[LiveSession]:
+    """Sessions of ``provider`` the recorder has to look at: live ones, and ended ones whose
+    recording is still ``recording`` (their last poll and finalising)."""
+    open_recording = select(LiveRecording.session_id).where(LiveRecording.status == "recording")
+    stmt = (
+        select(LiveSession)
+        .where(
+            LiveSession.provider == provider,
+            (LiveSession.status == "live")
+            | ((LiveSession.status == "ended") & LiveSession.id.in_(open_recording)),
+        )
+        .order_by(LiveSession.id)
+        .limit(limit)
+    )
+    return list((await session.scalars(_fresh(stmt))).all())
+
+
+async def wechat_sessions_waiting(
+    session: AsyncSession, *, since: datetime, limit: int
+) -> list[LiveSession]:
+    """Ended 小程序直播 sessions (ended after ``since``, or still recording) whose replay
+    WeChat has not given yet, nor refused for good."""
+    finished = select(LiveRecording.session_id).where(LiveRecording.status != "recording")
+    open_recording = select(LiveRecording.session_id).where(LiveRecording.status == "recording")
+    stmt = (
+        select(LiveSession)
+        .where(
+            LiveSession.provider == "wechat",
+            LiveSession.status == "ended",
+            LiveSession.id.not_in(finished),
+            (LiveSession.ended_at >= since) | LiveSession.id.in_(open_recording),
+        )
+        .order_by(LiveSession.id)
+        .limit(limit)
+    )
+    return list((await session.scalars(_fresh(stmt))).all())
+
+
+async def ensure_recording(
+    session: AsyncSession, session_id: int, source: str, now: datetime
+) -> None:
+    """The session's recording row, created once (``ON CONFLICT DO NOTHING``)."""
+    stmt = (
+        _insert(session, LiveRecording)
+        .values(
+            session_id=session_id,
+            source=source,
+            status="recording",
+            is_published=False,
+            segment_total=0,
+            gap_total=0,
+            duration_ms=0,
+            size_bytes=0,
+            checks=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["session_id"])
+    )
+    await session.execute(stmt)
+
+
+async def get_recording(session: AsyncSession, session_id: int) -> LiveRecording | None:
+    stmt = select(LiveRecording).where(LiveRecording.session_id == session_id)
+    return (await session.scalars(_fresh(stmt))).first()
+
+
+async def recordings_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, LiveRecording]:
+    if not ids:
+        return {}
+    stmt = select(LiveRecording).where(LiveRecording.session_id.in_(ids))
+    return {r.session_id: r for r in (await session.scalars(stmt)).all()}
+
+
+async def claim_segment(
+    session: AsyncSession,
+    *,
+    session_id: int,
+    media_sequence: int,
+    duration_ms: int,
+    is_discontinuity: bool,
+    now: datetime,
+    stale_before: datetime,
+) -> bool:
+    """Claim a segment for fetching: a new row (``INSERT … ON CONFLICT DO NOTHING``), or a
+    claim left by a recorder that stopped before storing it (older than ``stale_before``).
+    Exactly one recorder wins either way."""
+    stmt = (
+        _insert(session, LiveRecordingSegment)
+        .values(
+            session_id=session_id,
+            media_sequence=media_sequence,
+            status="claimed",
+            duration_ms=duration_ms,
+            size_bytes=0,
+            is_discontinuity=is_discontinuity,
+            attempts=0,
+            claimed_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["session_id", "media_sequence"])
+        .returning(LiveRecordingSegment.id)
+    )
+    if (await session.execute(stmt)).scalar_one_or_none() is not None:
+        return True
+    retake = (
+        update(LiveRecordingSegment)
+        .where(
+            LiveRecordingSegment.session_id == session_id,
+            LiveRecordingSegment.media_sequence == media_sequence,
+            LiveRecordingSegment.status == "claimed",
+            LiveRecordingSegment.claimed_at < stale_before,
+        )
+        .values(claimed_at=now)
+        .returning(LiveRecordingSegment.id)
+    )
+    return (await session.execute(retake)).scalar_one_or_none() is not None
+
+
+async def settle_segment(
+    session: AsyncSession,
+    *,
+    session_id: int,
+    media_sequence: int,
+    key: str | None,
+    size_bytes: int,
+    attempts: int,
+) -> bool:
+    """The claimed segment stored (``key``) or a gap (``key`` None), and the recording's
+    totals moved by it; False when it was not (or no longer) claimed."""
+    stmt = (
+        update(LiveRecordingSegment)
+        .where(
+            LiveRecordingSegment.session_id == session_id,
+            LiveRecordingSegment.media_sequence == media_sequence,
+            LiveRecordingSegment.status == "claimed",
+        )
+        .values(
+            status="stored" if key else "gap",
+            key=key,
+            size_bytes=size_bytes,
+            attempts=attempts,
+        )
+        .returning(LiveRecordingSegment.duration_ms)
+    )
+    duration = (await session.execute(stmt)).scalar_one_or_none()
+    if duration is None:
+        return False
+    totals = update(LiveRecording).where(LiveRecording.session_id == session_id)
+    if key:
+        totals = totals.values(
+            segment_total=LiveRecording.segment_total + 1,
+            duration_ms=LiveRecording.duration_ms + duration,
+            size_bytes=LiveRecording.size_bytes + size_bytes,
+        )
+    else:
+        totals = totals.values(gap_total=LiveRecording.gap_total + 1)
+    await session.execute(totals)
+    return True
+
+
+async def recorded_segments(session: AsyncSession, session_id: int) -> list[LiveRecordingSegment]:
+    stmt = (
+        select(LiveRecordingSegment)
+        .where(LiveRecordingSegment.session_id == session_id)
+        .order_by(LiveRecordingSegment.media_sequence)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def finish_recording(
+    session: AsyncSession, session_id: int, values: Mapping[str, Any]
+) -> bool:
+    """``recording`` → ``ready`` or ``none``: one conditional UPDATE, so of recorders (or jobs)
+    finalising at once exactly one does."""
+    stmt = (
+        update(LiveRecording)
+        .where(LiveRecording.session_id == session_id, LiveRecording.status == "recording")
+        .values(**values)
+        .returning(LiveRecording.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def update_recording(
+    session: AsyncSession, session_id: int, values: Mapping[str, Any], *, status: str | None = None
+) -> bool:
+    stmt = update(LiveRecording).where(LiveRecording.session_id == session_id)
+    if status is not None:
+        stmt = stmt.where(LiveRecording.status == status)
+    stmt = stmt.values(**values).returning(LiveRecording.id)
+    return (await session.execute(stmt)).scalar_one_or_none() is not None

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
-from .models import Provider, SessionStatus
+from .models import Provider, RecordingSource, RecordingStatus, SessionStatus
 
 # Strict bodies refuse strings for datetimes; an ISO 8601 string with an offset is what clients
 # send, so these fields alone parse leniently (naive times are still refused).
@@ -121,9 +121,14 @@ class LivePlayer(ResponseModel):
 class LiveSessionDetail(ResponseModel):
     session: LiveSession
     shelf: list[LiveShelfProduct]
-    player: LivePlayer | None = Field(description="while live (the replay plays replay_url)")
+    player: LivePlayer | None = Field(description="while live")
     is_subscribed: bool
     coupons: list[LiveCouponOut]
+    replay_play_url: str | None = Field(
+        default=None,
+        description="once ended: what the replay plays: the operator's replay_url, else the "
+        "published recording (Shoplet's HLS VOD playlist, or WeChat's video); null: none",
+    )
 
 
 class LiveSessionPage(ResponseModel):
@@ -186,6 +191,28 @@ class LiveMetrics(ResponseModel):
     sales_amount: int = Field(description="fen")
 
 
+class LiveRecording(ResponseModel):
+    """The session's replay as recorded: 录制中 (recording), 已生成 (ready) or 无回放 (none)."""
+
+    status: RecordingStatus
+    source: RecordingSource | None = Field(description="pushpull: Shoplet's; wechat: WeChat's")
+    is_published: bool = Field(description="shoppers may watch it")
+    segment_total: int
+    gap_total: int = Field(description="segments every fetch of which failed")
+    duration_ms: int
+    size_bytes: int
+    outcome: str | None = Field(
+        description="why there is none: not_recorded, no_segments, wechat.room_invalid, "
+        "wechat.room_forbidden, wechat.no_replay, wechat.unavailable"
+    )
+    media_url: str | None = Field(description="WeChat's replay video (source wechat)")
+    finalised_at: datetime | None
+
+
+class LiveReplayPublish(RequestModel):
+    is_published: bool
+
+
 class LiveControl(ResponseModel):
     """What the control room opens with."""
 
@@ -197,6 +224,7 @@ class LiveControl(ResponseModel):
     comments: list[LiveStaffComment]
     restrictions: list[LiveRestriction]
     coupons: list[LiveCouponOut]
+    recording: LiveRecording
 
 
 LiveSessionDetail.model_rebuild()

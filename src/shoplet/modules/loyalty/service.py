@@ -249,8 +249,7 @@ async def earn_for_order(
     session: AsyncSession, payload: Mapping[str, Any], *, now: datetime | None = None
 ) -> None:
     """``order.completed``: the goods paid (payable total minus shipping, minus what was
-    refunded by then) earn points, in one batch expiring per the rules. Nothing while the
-    programme is off."""
+    refunded by then) earn points, one batch expiring per the rules; none while it is off."""
     now = now or utcnow()
     rules = await get_rules(session)
     if not rules.enabled:
@@ -401,6 +400,7 @@ async def spend(
     """Take ``points`` for ``order_no`` in the order's transaction: one conditional UPDATE of
     the balance (409 ``loyalty.insufficient_points`` when another order took them first: the
     whole order rolls back), FIFO consumption and the ``spend`` entry. The balance after."""
+    await members.hold_member(session, member_id)
     now = utcnow()
     values = _entry_values(
         member_id=member_id,
@@ -420,8 +420,8 @@ async def spend_in_mall(
 ) -> int:
     """Take ``points`` (> 0) for a points-mall exchange (``ref`` = ``mall:<exchange no>``) in
     the exchange's transaction, like :func:`spend`: 409 ``loyalty.insufficient_points`` when the
-    balance does not cover them, ``loyalty.disabled`` while the programme is off. The balance
-    after."""
+    balance does not cover them, ``loyalty.disabled`` while the programme is off; the balance."""
+    await members.hold_member(session, member_id)
     if points <= 0:
         raise InvalidPoints("an exchange costs at least 1 point")
     if not (await get_rules(session)).enabled:
@@ -483,6 +483,7 @@ async def adjust(
     ``loyalty.insufficient_points`` below 0) points by hand: the balance after."""
     if points == 0:
         raise InvalidPoints("an adjustment is not 0 points")
+    await members.hold_member(session, member_id)
     now = utcnow()
     ref = f"adjust:{uuid.uuid4().hex}"
     detail = {"note": note, "actor": actor}

@@ -35,12 +35,14 @@ from shoplet.modules.members.errors import (
     MemberNotFound,
     PhoneAlreadyBound,
 )
-from shoplet.modules.members.events import MEMBER_MERGED
+from shoplet.modules.members.events import MEMBER_MERGED, MEMBER_UNIONID_RECORDED
 from shoplet.modules.members.models import Member, MemberMerge
 
 MergeHook = Callable[[AsyncSession, int, int], Awaitable[int]]
 HOOKS_KEY = "members.merge_hooks"
 TABLES_KEY = "members.merge_tables"
+# session.info: (the transaction, the member ids it holds) — a second hold is free.
+HELD_KEY = "members.held"
 # Members' own member-keyed columns the merge moves itself (addresses, passkeys); its sessions,
 # passkey challenges and the merge record stay with the absorbed id (tests/test_merge_coverage.py).
 OWN_TABLES = ("members_address.member_id", "members_passkey.member_id")
@@ -73,13 +75,44 @@ def merge_tables(ctx: AppContext) -> dict[str, str]:
     return handled | dict.fromkeys(OWN_TABLES, "members")
 
 
+MAX_MERGE_HOPS = 8  # merges chain only as far as accounts were merged into merged ones
+
+
 async def hold_member(session: AsyncSession, member_id: int) -> None:
     """Share-lock an active, unmerged member row for the rest of the caller's transaction. An
     action that writes member-keyed rows (a like, a sign-in) calls it first: a merge that locked
     the row waits for the action (whose row it then moves), or the action waits for the merge
-    and is refused (409 ``members.already_merged``) — never a row left on the absorbed id."""
+    and is refused (409 ``members.already_merged``) — never a row left on the absorbed id.
+
+    Call it before the transaction locks or writes any member-keyed row (the merge takes the
+    member row first, then each module's rows: the same order here cannot deadlock). One
+    ``SELECT … FOR SHARE`` per member and transaction; later calls in the same transaction
+    (checkout → cart, coupons, points, orders) cost nothing. tests/test_merge_hold.py finds
+    writes of merge-hooked tables that no hold precedes."""
+    transaction = session.sync_session.get_transaction()
+    held: tuple[object, set[int]] | None = session.info.get(HELD_KEY)
+    if transaction is not None and held is not None and held[0] is transaction:
+        if member_id in held[1]:
+            return  # already held in this transaction: a checkout holds once for all modules
+    else:
+        held = (transaction, set())
+        session.info[HELD_KEY] = held
     if not await repo.hold_active_member(session, member_id):
         raise AlreadyMerged(member_id=member_id)
+    held[1].add(member_id)
+
+
+async def hold_surviving_member(session: AsyncSession, member_id: int) -> int:
+    """For a worker writing on behalf of ``member_id`` from an event raised before a merge: the
+    account that holds the member's rows now (following merges), share-locked like
+    :func:`hold_member`. A merge that has the row locked is waited for; its survivor is
+    returned, never refused, so the event is handled rather than retried forever."""
+    for _ in range(MAX_MERGE_HOPS):
+        survivor = await repo.hold_survivor(session, member_id)
+        if survivor is None or survivor == member_id:
+            return member_id
+        member_id = survivor
+    return member_id
 
 
 async def _locked_pair(session: AsyncSession, a: int, b: int) -> dict[int, Member]:
@@ -105,6 +138,15 @@ async def _move_owned(
     finally:
         session.info.pop(NOW_KEY, None)
     return moved
+
+
+async def unionid_recorded(session: AsyncSession, member_id: int, unionid: str) -> None:
+    """Tell who links by unionid (the 公众号's followers) that a member now holds one; in the
+    transaction that recorded it."""
+    await publish(
+        session, MEMBER_UNIONID_RECORDED, {"member_id": member_id, "unionid": unionid},
+        key=str(member_id),
+    )  # fmt: skip
 
 
 async def merge_members(
@@ -146,6 +188,8 @@ async def merge_members(
         moved_identity["wechat_unionid"] = unionid
     if moved_identity:
         await repo.set_member_identity(session, into_id, moved_identity)
+    if "wechat_unionid" in moved_identity and unionid is not None:
+        await unionid_recorded(session, into_id, unionid)
     await repo.revoke_member_tokens(session, from_id, now)
     moved = await _move_owned(session, ctx, from_id=from_id, into_id=into_id, now=now)
     record = await repo.add_member_merge(

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core import webauthn
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
+from shoplet.modules.members import identity, service
 from shoplet.modules.members import repository as repo
-from shoplet.modules.members import service
 from shoplet.modules.members.errors import (
     PasskeyChallengeInvalid,
     PasskeyNotFound,
@@ -109,6 +109,8 @@ async def register(
         raise PasskeyRejected(f"The passkey could not be verified: {exc}") from None
     if await repo.get_passkey_by_credential(session, new.credential_id) is not None:
         raise PasskeyTaken()
+    # A merge absorbing this account waits for the new passkey (and moves it) or refuses it.
+    await identity.hold_member(session, member.id)
     count = len(await repo.list_passkeys(session, member.id))
     return await repo.add_passkey(
         session,

@@ -30,10 +30,11 @@ from shoplet.modules.members.errors import (
     IdentityConflict,
     PhoneAlreadyBound,
 )
-from shoplet.modules.members.events import MEMBER_MERGED
+from shoplet.modules.members.events import MEMBER_MERGED, MEMBER_UNIONID_RECORDED
 from shoplet.modules.members.identity import (
     MergeHook,
     hold_member,
+    hold_surviving_member,
     merge_members,
     merge_tables,
     register_merge_hook,
@@ -49,6 +50,7 @@ from shoplet.modules.risk.public import PasskeyHook, set_passkey_hook
 
 __all__ = [
     "MEMBER_MERGED",
+    "MEMBER_UNIONID_RECORDED",
     "AddressNotFound",
     "AddressSnapshot",
     "AlreadyMerged",
@@ -77,6 +79,7 @@ __all__ = [
     "get_public_profile",
     "get_wechat_openid",
     "hold_member",
+    "hold_surviving_member",
     "list_members_admin",
     "masked_phones",
     "member_for_openid",

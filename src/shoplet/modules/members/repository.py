@@ -84,14 +84,17 @@ async def get_member_by_phone_index(session: AsyncSession, phone_index: str) -> 
 
 async def insert_member_if_absent(
     session: AsyncSession, *, unique_on: str, values: dict[str, Any]
-) -> None:
-    """Create the member unless one already holds ``values[unique_on]``.
+) -> bool:
+    """Create the member unless one already holds ``values[unique_on]``; whether it did.
 
     Two first logins of the same shopper may race: ``ON CONFLICT DO NOTHING`` lets the loser
     fall through to the winner's row instead of failing on the unique constraint.
     """
     statement = _insert(session, Member).values(**values)
-    await session.execute(statement.on_conflict_do_nothing(index_elements=[unique_on]))
+    result = await session.execute(
+        statement.on_conflict_do_nothing(index_elements=[unique_on]).returning(Member.id)
+    )
+    return result.scalar_one_or_none() is not None
 
 
 async def lock_member(session: AsyncSession, member_id: int) -> Member | None:
@@ -190,14 +193,31 @@ async def move_passkeys(session: AsyncSession, *, from_id: int, into_id: int) ->
 
 
 async def hold_active_member(session: AsyncSession, member_id: int) -> bool:
-    """``FOR SHARE`` on the member row when it is active and unmerged (PostgreSQL re-checks the
-    condition after waiting for a merge that locked it ``FOR UPDATE``)."""
-    found = await session.scalar(
-        select(Member.id)
-        .where(Member.id == member_id, Member.merged_into_id.is_(None), Member.is_active)
-        .with_for_update(read=True)
-    )
-    return found is not None
+    """``FOR SHARE`` on the member row: False when it is merged or disabled (PostgreSQL returns
+    the row as a merge that locked it ``FOR UPDATE`` committed it, after waiting for it). An id
+    with no row is not refused here: no merge can move rows off it, and the tables' foreign
+    keys refuse rows for it where they have one."""
+    found = (
+        await session.execute(
+            select(Member.merged_into_id, Member.is_active)
+            .where(Member.id == member_id)
+            .with_for_update(read=True)
+        )
+    ).one_or_none()
+    return found is None or (found.merged_into_id is None and found.is_active)
+
+
+async def hold_survivor(session: AsyncSession, member_id: int) -> int | None:
+    """``FOR SHARE`` on the member row: the account it was merged into, else itself (None:
+    no such row)."""
+    found = (
+        await session.execute(
+            select(Member.merged_into_id).where(Member.id == member_id).with_for_update(read=True)
+        )
+    ).one_or_none()
+    if found is None:
+        return None
+    return member_id if found.merged_into_id is None else int(found.merged_into_id)
 
 
 async def add_member_merge(session: AsyncSession, record: MemberMerge) -> MemberMerge:

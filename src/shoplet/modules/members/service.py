@@ -30,6 +30,7 @@ from shoplet.modules.members.address_parser import ParsedAddress, parse
 from shoplet.modules.members.errors import (
     AddressLimit,
     AddressNotFound,
+    AlreadyMerged,
     CodeInvalid,
     MemberDisabled,
     MemberNotFound,
@@ -249,7 +250,7 @@ async def wechat_login(
         raise WeChatUnavailable() from exc
     # The session key stays here: it is never stored, returned or logged.
     now = utcnow()
-    await repo.insert_member_if_absent(
+    created = await repo.insert_member_if_absent(
         session,
         unique_on="wechat_openid",
         values={
@@ -265,6 +266,9 @@ async def wechat_login(
         raise WeChatUnavailable("member could not be created")
     if member.wechat_unionid is None and wx.unionid is not None:
         member.wechat_unionid = wx.unionid
+        created = True
+    if created and wx.unionid is not None:
+        await identity.unionid_recorded(session, member.id, wx.unionid)
     return await _complete_login(session, ctx, member, user_agent=user_agent)
 
 
@@ -414,8 +418,12 @@ async def create_address(
 ) -> Address:
     check_region(*(fields[name] for name in _REGION_FIELDS))
     # The count and the default flag are read-then-write: the member row lock serialises
-    # concurrent changes to one address book.
-    _require_active(await repo.lock_member(session, member_id))
+    # concurrent changes to one address book. The same FOR UPDATE lock orders this against a
+    # merge (no hold_member on top: a share lock upgraded to FOR UPDATE deadlocks two adds).
+    locked = await repo.lock_member(session, member_id)
+    if locked is not None and locked.merged_into_id is not None:
+        raise AlreadyMerged(member_id=member_id, merged_into_id=locked.merged_into_id)
+    _require_active(locked)
     if await repo.count_addresses(session, member_id) >= MAX_ADDRESSES:
         raise AddressLimit(f"A member keeps at most {MAX_ADDRESSES} addresses")
     wants_default = bool(fields.pop("is_default", False))

@@ -73,6 +73,9 @@ class Item(Base):
     member_id: Mapped[int] = mapped_column(BigInteger)
     openid: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(String(2000))
+    # A short video the subject carries (its cover and sampled frames are among the media):
+    # shown to the person deciding, beside the frames.
+    video_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16))
     seq: Mapped[int] = mapped_column(Integer, default=0)
     # What the filter found: [{word, category, action, via}]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
 Action = Literal["block", "hold", "replace"]
@@ -73,6 +74,9 @@ class ModerationItem(ResponseModel):
     text_state: str
     text_label: int | None
     media: list[ModerationMedia]
+    video_url: ServedMediaUrl | None = Field(
+        default=None, description="the subject's video (its cover and frames are in media)"
+    )
     reason: str | None
     appeal_reason: str | None
     appealed_at: datetime | None

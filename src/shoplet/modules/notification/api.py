@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
 from shoplet.core.http_cache import NO_STORE
 from shoplet.core.params import PathId
 from shoplet.modules.members.public import CurrentMember
-from shoplet.modules.notification import service
+from shoplet.modules.notification import official_account, service
 from shoplet.modules.notification.schemas import (
     PriceDropReminders,
     SubscribeAnswers,
@@ -18,6 +22,8 @@ from shoplet.modules.notification.schemas import (
 )
 
 router = APIRouter()
+
+Signed = Annotated[str, Query(max_length=128)]
 
 
 @router.get("/subscribe-templates", tags=["notification"])
@@ -67,3 +73,42 @@ async def cancel_price_drop_reminder(
 ) -> PriceDropReminders:
     """Turn a product's 降价提醒 off (its unspent accepts are not used); idempotent."""
     return await service.cancel_price_drop(session, member_id=member.id, product_id=product_id)
+
+
+@router.get(
+    official_account.PUSH_PATH.removeprefix("/api/v1"),
+    tags=["notification"],
+    response_class=PlainTextResponse,
+    responses=problem_responses(401, 409),
+)
+async def verify_official_account_push_url(
+    ctx: Ctx,
+    signature: Signed = "",
+    timestamp: Signed = "",
+    nonce: Signed = "",
+    echostr: Annotated[str, Query(max_length=128)] = "",
+) -> PlainTextResponse:
+    """公众号 服务器配置's URL check: ``echostr`` back when ``signature`` (SHA1 of the sorted
+    token, timestamp and nonce) is right and the timestamp within 5 minutes; 401
+    ``notification.oa_push_invalid`` otherwise; 409 ``notification.oa_not_configured``."""
+    query = {"signature": signature, "timestamp": timestamp, "nonce": nonce, "echostr": echostr}
+    return PlainTextResponse(await official_account.check_url(ctx, query))
+
+
+@router.post(
+    official_account.PUSH_PATH.removeprefix("/api/v1"),
+    tags=["notification"],
+    response_class=PlainTextResponse,
+    responses=problem_responses(400, 401, 409),
+)
+async def official_account_push(request: Request, ctx: Ctx) -> PlainTextResponse:
+    """A 公众号 push (XML; 安全模式 ``encrypt_type=aes`` with ``msg_signature``): ``subscribe`` /
+    ``unsubscribe`` record the follower (its unionid from ``user/info``, linked to the member),
+    applied only when newer than what is recorded (a replay or a late push changes nothing);
+    ``TEMPLATESENDJOBFINISH`` records a template message's final status. 401
+    ``notification.oa_push_invalid`` (nothing read or written) for a wrong signature, a
+    timestamp older than 5 minutes, a plain push in 安全模式 or another appid inside; 400
+    ``notification.oa_push_malformed`` for a body that is not one XML message. Answers
+    ``success``; other messages are acknowledged and ignored."""
+    await official_account.handle_push(ctx, request.query_params, await request.body())
+    return PlainTextResponse("success")

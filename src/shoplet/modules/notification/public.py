@@ -1,9 +1,11 @@
 """What other modules may use from notification: ``enqueue`` (a module that knows of a
 group-buy result or points expiring records a send for a shopper), ``shorten`` (a product name
 cut to WeChat's 20-character ``thing``), what campaigns
-need to send one message to many (``enabled_template``, ``credit_holders``, ``check_fields``
-with WeChat's limits, raising ``FieldInvalid``), what live sessions need for 开播提醒
-(``record_answers`` with a ``live:<id>`` subject, ``shown_time``) and the start-up hook."""
+need to send one message to many on either channel (``enabled_template``, ``credit_holders``
+for subscribe messages; ``oa_enabled_template``, ``followers_of``, ``enqueue_official_account``
+for 公众号 template messages; ``check_fields`` with WeChat's limits, raising ``FieldInvalid``),
+what live sessions need for 开播提醒 (``record_answers`` with a ``live:<id>`` subject,
+``shown_time``) and the start-up hook."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ from shoplet.integrations.wechat.subscribe import FieldInvalid
 from shoplet.modules.members import public as members
 from shoplet.modules.notification import merge_hook as _merge
 from shoplet.modules.notification.models import EVENTS
+from shoplet.modules.notification.official_account import enabled_template as oa_enabled_template
+from shoplet.modules.notification.official_account import enqueue as enqueue_official_account
+from shoplet.modules.notification.official_account import followers_of
 from shoplet.modules.notification.service import (
     check_fields,
     credit_holders,
@@ -35,6 +40,9 @@ __all__ = [
     "credit_holders",
     "enabled_template",
     "enqueue",
+    "enqueue_official_account",
+    "followers_of",
+    "oa_enabled_template",
     "record_answers",
     "shorten",
     "shown_time",

@@ -12,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.notification.models import (
     NotificationCredit,
+    NotificationOaAccount,
+    NotificationOaFollower,
+    NotificationOaSend,
+    NotificationOaTemplate,
     NotificationSend,
     NotificationTemplate,
 )
@@ -296,3 +300,252 @@ async def credit_holders(
         )
     )
     return {int(m) for m in rows}
+
+
+# -- 公众号 ------------------------------------------------------------------------------------
+
+OA_ACCOUNT_ID = 1
+
+
+async def oa_account(session: AsyncSession) -> NotificationOaAccount | None:
+    return await session.get(NotificationOaAccount, OA_ACCOUNT_ID)
+
+
+async def save_oa_account(session: AsyncSession, values: dict[str, Any]) -> None:
+    statement = _insert(session, NotificationOaAccount).values(id=OA_ACCOUNT_ID, **values)
+    await session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def apply_follow(
+    session: AsyncSession,
+    *,
+    openid: str,
+    is_following: bool,
+    event_at: int,
+    unionid: str | None,
+    member_id: int | None,
+    now: datetime,
+) -> bool:
+    """Record a follow change only when it is newer than the one recorded (one conditional
+    upsert: a replay or a late push matches nothing). A known unionid or member is kept when
+    the change carries none (an unsubscribe). True when applied."""
+    table = NotificationOaFollower.__table__
+    statement = _insert(session, NotificationOaFollower).values(
+        openid=openid,
+        unionid=unionid,
+        member_id=member_id,
+        is_following=is_following,
+        event_at=event_at,
+        updated_at=now,
+    )
+    excluded = statement.excluded
+    result = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["openid"],
+            set_={
+                "is_following": excluded.is_following,
+                "event_at": excluded.event_at,
+                "unionid": func.coalesce(excluded.unionid, table.c.unionid),
+                "member_id": func.coalesce(excluded.member_id, table.c.member_id),
+                "updated_at": excluded.updated_at,
+            },
+            where=table.c.event_at < excluded.event_at,
+        ).returning(table.c.openid)
+    )
+    return result.first() is not None
+
+
+async def mark_unfollowed(session: AsyncSession, openid: str, now: datetime) -> None:
+    """WeChat said 43004 (not following): the follower is marked so, whatever its event time."""
+    await session.execute(
+        update(NotificationOaFollower)
+        .where(NotificationOaFollower.openid == openid, NotificationOaFollower.is_following)
+        .values(is_following=False, updated_at=now)
+    )
+
+
+async def unlinked_followers(session: AsyncSession, limit: int) -> list[tuple[str, str]]:
+    rows = await session.execute(
+        select(NotificationOaFollower.openid, NotificationOaFollower.unionid)
+        .where(
+            NotificationOaFollower.member_id.is_(None),
+            NotificationOaFollower.unionid.is_not(None),
+        )
+        .order_by(NotificationOaFollower.openid)
+        .limit(limit)
+    )
+    return [(str(r[0]), str(r[1])) for r in rows.all()]
+
+
+async def link_follower(session: AsyncSession, openid: str, member_id: int) -> None:
+    await session.execute(
+        update(NotificationOaFollower)
+        .where(NotificationOaFollower.openid == openid, NotificationOaFollower.member_id.is_(None))
+        .values(member_id=member_id)
+    )
+
+
+async def link_unionid(session: AsyncSession, unionid: str, member_id: int) -> int:
+    """Link the unlinked followers of ``unionid`` to ``member_id`` (one conditional UPDATE:
+    a follower already linked keeps its member, so a replay changes nothing)."""
+    result = await session.execute(
+        update(NotificationOaFollower)
+        .where(
+            NotificationOaFollower.unionid == unionid, NotificationOaFollower.member_id.is_(None)
+        )
+        .values(member_id=member_id)
+        .returning(NotificationOaFollower.openid)
+    )
+    return len(result.all())
+
+
+async def following_openid(session: AsyncSession, member_id: int) -> str | None:
+    found: str | None = await session.scalar(
+        select(NotificationOaFollower.openid)
+        .where(NotificationOaFollower.member_id == member_id, NotificationOaFollower.is_following)
+        .order_by(NotificationOaFollower.event_at.desc())
+        .limit(1)
+    )
+    return found
+
+
+async def following_members(session: AsyncSession, member_ids: Sequence[int]) -> set[int]:
+    if not member_ids:
+        return set()
+    rows = await session.scalars(
+        select(NotificationOaFollower.member_id).where(
+            NotificationOaFollower.member_id.in_(list(member_ids)),
+            NotificationOaFollower.is_following,
+        )
+    )
+    return {int(m) for m in rows if m is not None}
+
+
+async def follower_counts(session: AsyncSession) -> tuple[int, int]:
+    """(following, of them linked to a member)."""
+    row = (
+        await session.execute(
+            select(func.count(), func.count(NotificationOaFollower.member_id)).where(
+                NotificationOaFollower.is_following
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def list_oa_templates(session: AsyncSession) -> Sequence[NotificationOaTemplate]:
+    return (await session.scalars(select(NotificationOaTemplate).order_by("id"))).all()
+
+
+async def oa_template_for(session: AsyncSession, event: str) -> NotificationOaTemplate | None:
+    found: NotificationOaTemplate | None = await session.scalar(
+        select(NotificationOaTemplate).where(NotificationOaTemplate.event == event)
+    )
+    return found
+
+
+async def upsert_oa_template(session: AsyncSession, values: dict[str, Any]) -> None:
+    statement = _insert(session, NotificationOaTemplate).values(**values)
+    changes = {k: v for k, v in values.items() if k != "event"}
+    await session.execute(statement.on_conflict_do_update(index_elements=["event"], set_=changes))
+
+
+async def disable_oa_template(
+    session: AsyncSession, template_id: str, reason: str, now: datetime
+) -> None:
+    await session.execute(
+        update(NotificationOaTemplate)
+        .where(NotificationOaTemplate.template_id == template_id, NotificationOaTemplate.is_enabled)
+        .values(is_enabled=False, disabled_reason=reason, updated_at=now)
+    )
+
+
+async def enqueue_oa_send(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """A pending template message, once per (event, member, ref): False when it exists."""
+    statement = (
+        _insert(session, NotificationOaSend)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["event", "member_id", "ref"])
+        .returning(NotificationOaSend.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def due_oa_ids(session: AsyncSession, now: datetime, limit: int) -> list[int]:
+    rows = await session.scalars(
+        select(NotificationOaSend.id)
+        .where(
+            NotificationOaSend.status == "pending",
+            (NotificationOaSend.not_before.is_(None)) | (NotificationOaSend.not_before <= now),
+        )
+        .order_by(NotificationOaSend.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def claim_oa_send(
+    session: AsyncSession, send_id: int, now: datetime
+) -> NotificationOaSend | None:
+    """pending → sending, once (of any number of workers, one gets the row)."""
+    return await session.scalar(
+        update(NotificationOaSend)
+        .where(
+            NotificationOaSend.id == send_id,
+            NotificationOaSend.status == "pending",
+            (NotificationOaSend.not_before.is_(None)) | (NotificationOaSend.not_before <= now),
+        )
+        .values(status="sending", claimed_at=now)
+        .returning(NotificationOaSend)
+    )
+
+
+async def finish_oa_send(
+    session: AsyncSession, send_id: int, claimed_at: datetime, values: dict[str, Any]
+) -> bool:
+    result = await session.execute(
+        update(NotificationOaSend)
+        .where(
+            NotificationOaSend.id == send_id,
+            NotificationOaSend.status == "sending",
+            NotificationOaSend.claimed_at == claimed_at,
+        )
+        .values(**values)
+        .returning(NotificationOaSend.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def reclaim_oa_stuck(session: AsyncSession, claimed_before: datetime) -> int:
+    result = await session.execute(
+        update(NotificationOaSend)
+        .where(
+            NotificationOaSend.status == "sending",
+            NotificationOaSend.claimed_at < claimed_before,
+        )
+        .values(status="pending", claimed_at=None)
+        .returning(NotificationOaSend.id)
+    )
+    return len(result.all())
+
+
+async def record_delivery(session: AsyncSession, msgid: int, delivery: str) -> bool:
+    """TEMPLATESENDJOBFINISH: the final status of a sent message (a replay sets the same)."""
+    result = await session.execute(
+        update(NotificationOaSend)
+        .where(NotificationOaSend.msgid == msgid, NotificationOaSend.status == "sent")
+        .values(delivery=delivery)
+        .returning(NotificationOaSend.id)
+    )
+    return result.first() is not None
+
+
+async def list_oa_sends(
+    session: AsyncSession, *, status: str | None, before_id: int | None, limit: int
+) -> Sequence[NotificationOaSend]:
+    query = select(NotificationOaSend).order_by(NotificationOaSend.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(NotificationOaSend.status == status)
+    if before_id is not None:
+        query = query.where(NotificationOaSend.id < before_id)
+    return (await session.scalars(query)).all()

@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 
 from shoplet.core.schemas import RequestModel, ResponseModel
 
-from .models import Event, SendStatus
+from .models import Event, OaDelivery, OaSendStatus, SendStatus
 
 SubscribeSendStatus = SendStatus
 TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w-]+$")]
@@ -88,3 +88,83 @@ class SubscribeSend(ResponseModel):
     error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+# -- 公众号 ------------------------------------------------------------------------------------
+
+AppId = Annotated[str, StringConstraints(pattern=r"^wx[0-9a-f]{16}$")]
+OaSecret = Annotated[str, StringConstraints(min_length=32, max_length=32, pattern=r"^[0-9a-f]+$")]
+PushToken = Annotated[
+    str, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9]+$")
+]
+Url = Annotated[str, StringConstraints(max_length=256, pattern=r"^(https://[\x21-\x7e]+)?$")]
+
+
+class OaSettingsInput(RequestModel):
+    """The 公众号's 开发 → 基本配置: a secret left out (null) stays as it is; ``encoding_aes_key``
+    "" turns 安全模式 off (plain pushes)."""
+
+    appid: AppId
+    secret: OaSecret | None = None
+    token: PushToken | None = None
+    encoding_aes_key: Annotated[str, StringConstraints(max_length=43)] | None = None
+    miniprogram_appid: Annotated[str, StringConstraints(pattern=r"^(wx[\w-]{2,30})?$")] = ""
+
+
+class OaSettings(ResponseModel):
+    is_configured: bool
+    appid: str
+    secret_hint: str = Field(description="the AppSecret's last four characters")
+    is_token_set: bool
+    is_safe_mode: bool = Field(description="安全模式: pushes must be encrypted")
+    miniprogram_appid: str
+    followers: int = Field(description="followers now")
+    linked_followers: int = Field(description="of them, linked to a member by unionid")
+    push_path: str
+
+
+class OaTemplateInput(RequestModel):
+    template_id: TemplateId
+    url: Url = ""
+    pagepath: PagePath = ""
+    fields: Annotated[dict[FieldKey, Source], Field(min_length=1, max_length=10)]
+    is_enabled: bool = True
+
+
+class OaTemplate(ResponseModel):
+    id: int
+    event: Event
+    template_id: str
+    url: str
+    pagepath: str
+    fields: dict[str, str]
+    is_enabled: bool
+    disabled_reason: str | None
+    updated_at: datetime
+
+
+class OaTemplatesView(ResponseModel):
+    items: list[OaTemplate]
+    sources: dict[str, list[str]]
+
+
+class OaSend(ResponseModel):
+    id: int
+    event: Event
+    member_id: int
+    ref: str
+    status: OaSendStatus
+    delivery: OaDelivery | None
+    template_id: str | None
+    errcode: int | None
+    error: str | None
+    msgid: int | None
+    not_before: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class OaSyncResult(ResponseModel):
+    listed: int = Field(description="followers WeChat listed")
+    recorded: int = Field(description="follower rows added or changed")
+    linked: int = Field(description="followers newly linked to a member")

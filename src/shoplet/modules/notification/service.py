@@ -43,6 +43,7 @@ from shoplet.integrations.wechat.subscribe import (
 )
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.members import public as members
+from shoplet.modules.notification import official_account as oa
 from shoplet.modules.notification import repository as repo
 from shoplet.modules.notification.errors import (
     FieldTypeUnknown,
@@ -63,6 +64,8 @@ INTEGRATIONS_KEY = "notification.integrations"
 # a send gets before it is given up (a message that crashes its worker every time).
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
+# A subscribe message that could not be sent for want of an accept or a mini-program openid.
+NO_SUBSCRIPTION = ("no_credit", "no_openid")
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The values each event carries, for the console's field mapping.
@@ -74,6 +77,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "back_in_stock": ("product_name", "status"),
     "points_expiring": ("points", "expires_at", "balance"),
     "live_start": ("live_title", "anchor_name", "start_time"),
+    "challenge_prize": ("challenge_name", "prize", "settled_at"),
 }
 
 
@@ -162,6 +166,7 @@ async def record_answers(
     that template; 'reject' and 'ban' are counted. Only the shop's enabled templates count.
     ``subjects``: per event, the subject (and price) an accept of its template is for
     (``subject_for``); other templates' accepts are for any occasion."""
+    await members.hold_member(session, member_id)
     templates = {t.template_id: t.event for t in await repo.list_templates(session) if t.is_enabled}
     for template_id in answers:
         if template_id not in templates:
@@ -193,10 +198,11 @@ async def enqueue(
 ) -> bool:
     """Record one pending send for an event occurrence (idempotent on ``(event, member,
     ref)``); nothing when the event has no enabled template. ``subject``: the credit it spends
-    (a SKU's 到货提醒, a product's 降价提醒; "" for any occasion)."""
+    (a SKU's 到货提醒, a product's 降价提醒; "" for any occasion). With no subscribe template,
+    a follower of the 公众号 gets its template message when the event has one."""
     template = await repo.template_for(session, event)
     if template is None or not template.is_enabled:
-        return False
+        return await oa.enqueue(session, event=event, member_id=member_id, ref=ref, values=values)
     return await repo.enqueue_send(
         session,
         {
@@ -416,6 +422,11 @@ async def deliver_one(ctx: AppContext, send_id: int) -> str | None:
         message, outcome = await _prepare(session, send)
         if message is None:
             await repo.finish_send(session, send_id, lease, outcome)
+            if outcome["status"] in NO_SUBSCRIPTION:
+                # A follower of the 公众号 gets its template message instead (once).
+                await oa.enqueue(
+                    session, event=send.event, member_id=member_id, ref=send.ref, values=send.values
+                )
             return str(outcome["status"])
         await repo.finish_send(session, send_id, lease, {"template_id": message.template_id})
     result = await _call(ctx, message, send_id)

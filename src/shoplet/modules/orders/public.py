@@ -156,6 +156,7 @@ __all__ = [
     "OrderStatus",
     "OrderSummary",
     "OrderToShip",
+    "PaidLine",
     "PaidOrder",
     "PaidStats",
     "PayableOrder",
@@ -186,6 +187,7 @@ __all__ = [
     "order_facts",
     "orders_to_ship",
     "paid_goods_by_sku",
+    "paid_lines",
     "paid_order_amounts",
     "paid_order_facts",
     "paid_order_stats",
@@ -308,6 +310,25 @@ async def paid_units(
     given) of orders paid in ``[since, until)``, oldest first: the demand history insights
     forecasts from."""
     return await _repo.paid_units(session, since, until, sku_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class PaidLine:
+    """A paid order line of one SKU and what the shopper paid for it (``payable``, after every
+    promotion): clearance reads promotions' depth from it."""
+
+    sku_id: int
+    paid_at: datetime
+    quantity: int
+    payable: int
+
+
+async def paid_lines(
+    session: AsyncSession, *, since: datetime, until: datetime, sku_ids: Sequence[int]
+) -> list[PaidLine]:
+    """The lines of ``sku_ids`` in orders paid in ``[since, until)``, oldest first."""
+    rows = await _repo.paid_lines(session, since, until, sku_ids)
+    return [PaidLine(*row) for row in rows]
 
 
 def order_facts(since: datetime, until: datetime, *, anchor: Literal["paid", "created"]) -> Any:

@@ -773,6 +773,26 @@ async def paid_units(
     return [(s, p, paid, q) for s, p, paid, q in rows if paid is not None]
 
 
+async def paid_lines(
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    sku_ids: Sequence[int],
+) -> list[tuple[int, datetime, int, int]]:
+    """``(sku_id, paid_at, quantity, payable)`` of the lines of ``sku_ids`` in the
+    orders paid in ``[since, until)``, oldest first."""
+    if not sku_ids:
+        return []
+    stmt = (
+        select(OrderLine.sku_id, Order.paid_at, OrderLine.quantity, OrderLine.payable)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.paid_at >= since, Order.paid_at < until, OrderLine.sku_id.in_(list(sku_ids)))
+        .order_by(Order.paid_at, OrderLine.id)
+    )
+    rows = await session.execute(stmt)
+    return [(s, paid, q, pay) for s, paid, q, pay in rows if paid is not None]
+
+
 async def lock_orders(session: AsyncSession, order_nos: Sequence[str]) -> None:
     """Row-lock these orders in id order (PostgreSQL; SQLite has one writer anyway)."""
     if not order_nos:

@@ -22,6 +22,7 @@ from shoplet.core.events import Event, subscriber
 from shoplet.core.jobs import periodic
 from shoplet.modules.experiments import public as experiments
 from shoplet.modules.fulfillment import public as fulfillment
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import exports, service  # noqa: F401  (exports registers its job)
 from shoplet.modules.orders.events import (
     AFTERSALE_REFUNDED,
@@ -81,11 +82,14 @@ async def experiments_on_refund(event: Event, session: AsyncSession) -> None:
 @subscriber(ORDER_SHIPPED, name="orders.track_shipment")
 async def track_shipment(event: Event, session: AsyncSession) -> None:
     payload = event.payload
+    # The shipment goes to whoever holds the order now: an account merged after the order
+    # shipped has its survivor's id (held, so a merge cannot move rows past this one).
+    member_id = await members.hold_surviving_member(session, int(payload["member_id"]))
     payer = await payments.mini_program_payer(session, str(payload["order_no"]))
     await fulfillment.track_shipment(
         session,
         order_no=str(payload["order_no"]),
-        member_id=int(payload["member_id"]),
+        member_id=member_id,
         carrier=str(payload.get("carrier") or ""),
         tracking_no=str(payload.get("tracking_no") or ""),
         item_desc=str(payload.get("item_desc") or "商品"),

@@ -35,6 +35,7 @@ from shoplet.core.pagination import (
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import public as checkout
 from shoplet.modules.loyalty import public as loyalty
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.pointsmall import events as ev
 from shoplet.modules.pointsmall import repository as repo
@@ -294,6 +295,7 @@ async def exchange(
     ``not_on_sale`` / ``sold_out`` / ``limit_reached``, ``loyalty.insufficient_points``,
     ``loyalty.disabled``, the coupon's own refusals; goods: 400 ``address_required``, 404
     ``members.address_not_found``, 409 ``checkout.sku_unavailable``, ``inventory.insufficient``."""
+    await members.hold_member(session, member_id)
     now = utcnow()
     existing = await repo.get_exchange_by_request(session, member_id, body.request_id)
     if existing is not None:

@@ -43,6 +43,7 @@ from shoplet.modules.promotions.errors import (
     CouponUnavailable,
     OutOfScope,
     PromotionLimitReached,
+    PromotionNotEditable,
     QuotaExhausted,
     TemplateNotFound,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "Plan",
     "PromotionCreate",
     "PromotionLimitReached",
+    "PromotionNotEditable",
     "PromotionOut",
     "QuotaExhausted",
     "Refusal",

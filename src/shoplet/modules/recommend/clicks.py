@@ -31,6 +31,7 @@ from shoplet.core.impressions import (
     shop_day,
     signer_of,
 )
+from shoplet.modules.members import public as members
 from shoplet.modules.recommend import repository as repo
 from shoplet.modules.recommend.errors import (
     ClickNotShown,
@@ -115,6 +116,8 @@ async def record_click(
         if body.product_id in shown:
             raise ClickPositionMismatch(f"product {body.product_id} was shown elsewhere")
         raise ClickNotShown(f"product {body.product_id} was not on that shelf")
+    if member_id is not None:
+        await members.hold_member(session, member_id)
     return await repo.add_click(
         session,
         {

@@ -15,10 +15,16 @@ from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.core.storage import get_storage
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
+from shoplet.core.video import UploadedVideo
 from shoplet.modules.members.public import CurrentMember
 from shoplet.modules.moderation.public import screen
-from shoplet.modules.review import rules, service
-from shoplet.modules.review.errors import PhotoInvalid, PhotoTooLarge
+from shoplet.modules.review import rules, service, videos
+from shoplet.modules.review.errors import (
+    PhotoInvalid,
+    PhotoTooLarge,
+    VideoTooLarge,
+    VideoUnreadable,
+)
 from shoplet.modules.review.schemas import (
     FollowupCreate,
     OrderReviews,
@@ -38,6 +44,8 @@ OrderNo = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^\d+$")]
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 _UPLOAD = upload_body("a photo: PNG, JPEG or WebP, at most 5 MB")
+# Routes declare a static body limit; the configurable video limit is checked as it is read.
+MAX_VIDEO_CEILING = 512 * 1024 * 1024
 
 
 async def _read_photo(request: Request) -> bytes:
@@ -62,6 +70,37 @@ async def upload_review_photo(
     data = await _read_photo(request)
     return await service.upload_photo(
         session, get_storage(ctx, "media"), member_id=member.id, data=data
+    )
+
+
+@router.post(
+    "/reviews/videos",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 401, 413),
+    openapi_extra=upload_body("a video: MP4 or MOV (H.264/H.265), at most 50 MB and 15 s"),
+    max_body_size=MAX_VIDEO_CEILING + MULTIPART_OVERHEAD,
+)
+async def upload_review_video(
+    request: Request, member: CurrentMember, session: DbSession, ctx: Ctx
+) -> UploadedVideo:
+    """Upload a short video for a review (the multipart field ``file``); pass its ``id`` as
+    ``video_id``. Its cover is drawn at about 1 s. 400 ``review.video_unreadable``,
+    ``review.video_codec_unsupported``, ``review.video_too_long``; 413
+    ``review.video_too_large``."""
+    limit = min(ctx.settings.content_video_max_bytes, MAX_VIDEO_CEILING)
+    upload = await read_upload(
+        request,
+        limit,
+        too_large=lambda: VideoTooLarge(f"at most {limit // (1024 * 1024)} MB"),
+        invalid=VideoUnreadable,
+        noun="video",
+    )
+    return await videos.upload_video(
+        session,
+        get_storage(ctx, "media"),
+        member_id=member.id,
+        data=upload.data,
+        max_seconds=ctx.settings.review_video_max_seconds,
     )
 
 

@@ -87,3 +87,29 @@ __all__ = [
     "ReviewNotFound",
     "TooManyPhotos",
 ]
+
+
+class VideoUnreadable(BadRequest):
+    code = "review.video_unreadable"
+    title = "Upload an MP4 or MOV video that plays"
+
+
+class VideoTooLarge(ShopletError):
+    status = 413
+    code = "review.video_too_large"
+    title = "Videos may be at most 50 MB"
+
+
+class VideoTooLong(BadRequest):
+    code = "review.video_too_long"
+    title = "A review's video may be at most 15 seconds long"
+
+
+class VideoCodecUnsupported(BadRequest):
+    code = "review.video_codec_unsupported"
+    title = "Upload a video encoded in H.264 or H.265"
+
+
+class VideoUnknown(BadRequest):
+    code = "review.video_unknown"
+    title = "Use a video you uploaded and have not used yet"

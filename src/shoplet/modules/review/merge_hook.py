@@ -1,16 +1,17 @@
 """Members' account merge hook of review: reviews (unique per order line, so never twice) and their
-photos."""
+photos and videos."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core import merge
-from shoplet.modules.review.models import Review, ReviewPhoto
+from shoplet.modules.review.models import Review, ReviewPhoto, ReviewVideo
 
 COLUMNS = (
     Review.member_id,
     ReviewPhoto.member_id,
+    ReviewVideo.member_id,
 )
 TABLES = merge.table_columns(COLUMNS)
 
@@ -21,4 +22,5 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
     moved = 0
     moved += await merge.reassign(session, Review.member_id, from_id, into_id)
     moved += await merge.reassign(session, ReviewPhoto.member_id, from_id, into_id)
+    moved += await merge.reassign(session, ReviewVideo.member_id, from_id, into_id)
     return moved

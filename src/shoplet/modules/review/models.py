@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,6 +63,9 @@ class Review(Base):
     content: Mapped[str] = mapped_column(String(2000))
     photos: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     has_photos: Mapped[bool] = mapped_column(Boolean)
+    # One short video besides the photos: {url, cover_url, duration_ms, width, height}.
+    video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    has_video: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_anonymous: Mapped[bool] = mapped_column(Boolean)
     nickname: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
@@ -90,6 +94,28 @@ class ReviewPhoto(Base):
     member_id: Mapped[int] = mapped_column(BigInteger)
     url: Mapped[str] = mapped_column(String(500))
     image_set: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    review_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class ReviewVideo(Base):
+    """A short video a shopper uploaded for a review (core/video.py read it): the file, its
+    cover and the frames moderation screens; a review takes only its writer's unused one."""
+
+    __tablename__ = "review_video"
+    __table_args__ = (Index("ix_review_video_member_id_id", "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(32))
+    cover_url: Mapped[str] = mapped_column(String(500))
+    frame_urls: Mapped[list[str]] = mapped_column(JSON)
+    codec: Mapped[str] = mapped_column(String(16))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
     review_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
 

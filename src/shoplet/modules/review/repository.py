@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import claim_unused
-from shoplet.modules.review.models import ProductStats, Review, ReviewPhoto
+from shoplet.modules.review.models import ProductStats, Review, ReviewPhoto, ReviewVideo
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -27,11 +27,32 @@ def _fresh(stmt: Any) -> Any:
 # -- photos ----------------------------------------------------------------------------------
 
 
+async def add(session: AsyncSession, row: ReviewVideo) -> None:
+    session.add(row)
+    await session.flush()
+
+
 async def insert_photo(session: AsyncSession, values: Mapping[str, Any]) -> ReviewPhoto:
     row = ReviewPhoto(**values)
     session.add(row)
     await session.flush()
     return row
+
+
+async def claim_video(
+    session: AsyncSession, member_id: int, video_id: int, review_id: int
+) -> ReviewVideo | None:
+    """Attach the member's unused video to the review (conditionally: a video is used once)."""
+    claimed = await claim_unused(
+        session,
+        ReviewVideo,
+        [video_id],
+        owner=ReviewVideo.member_id,
+        owner_id=member_id,
+        target=ReviewVideo.review_id,
+        target_id=review_id,
+    )
+    return claimed[0] if claimed else None
 
 
 async def claim_photos(
@@ -128,6 +149,8 @@ async def set_reply(session: AsyncSession, review_id: int, content: str, now: da
 def _kind_filter(stmt: Any, kind: str) -> Any:
     if kind == "photos":
         return stmt.where(Review.has_photos.is_(True))
+    if kind == "videos":
+        return stmt.where(Review.has_video.is_(True))
     if kind == "good":
         return stmt.where(Review.rating >= 4)
     if kind == "neutral":

@@ -9,11 +9,12 @@ from pydantic import Field, StringConstraints
 
 from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
+from shoplet.core.video import ShortVideo
 from shoplet.modules.catalog.public import ImageSet
 from shoplet.modules.moderation.public import ModerationState
 
 ReviewStatus = Literal["pending", "approved", "hidden"]
-ReviewFilter = Literal["all", "photos", "good", "neutral", "bad"]
+ReviewFilter = Literal["all", "photos", "videos", "good", "neutral", "bad"]
 # Bounded generously here: the rule (500 characters of plain text, at most 9 photos) is the
 # service's, answered with its own problem code after markup is removed.
 ReviewText = Annotated[str, StringConstraints(max_length=2000)]
@@ -28,6 +29,9 @@ class ReviewCreate(RequestModel):
         default_factory=list, max_length=20, description="photos from POST /reviews/photos (≤ 9)"
     )
     is_anonymous: bool = False
+    video_id: Id | None = Field(
+        default=None, description="one short video from POST /reviews/videos (≤ 15 s)"
+    )
 
 
 class FollowupCreate(RequestModel):
@@ -58,6 +62,7 @@ class ReviewPublic(ResponseModel):
     rating: int
     content: str
     photos: list[Photo]
+    video: ShortVideo | None = Field(default=None, description="a short video (晒单视频)")
     nickname: str
     is_anonymous: bool
     reply: str | None

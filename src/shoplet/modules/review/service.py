@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core import video as core_video
 from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
@@ -54,6 +55,7 @@ from shoplet.modules.review.schemas import (
     ReviewPhoto,
     ReviewPublic,
 )
+from shoplet.modules.review.videos import claim_video
 
 LATEST_ON_PRODUCT = 3
 SUBJECT = "review"
@@ -71,6 +73,7 @@ def _public_fields(row: ReviewRow) -> dict[str, Any]:
         "rating": row.rating,
         "content": row.content,
         "photos": [Photo.model_validate(p) for p in row.photos],
+        "video": row.video,
         "nickname": row.nickname,
         "is_anonymous": row.is_anonymous,
         "reply": row.reply,
@@ -140,6 +143,8 @@ async def upload_photo(
         stored = await catalog.store_image(session, storage, data)
     except catalog.MediaInvalid as exc:
         raise PhotoInvalid(exc.detail) from exc
+    # Held after the upload (no lock across storage I/O), before the row that a merge moves.
+    await members.hold_member(session, member_id)
     row = await repo.insert_photo(
         session,
         {
@@ -219,6 +224,7 @@ async def create_review(
     (screened before this transaction) and the photos go into moderation: the review is public
     only once it passes (``approved``), ``pending`` (审核中) until then, ``hidden`` when
     rejected. Growth is added in this transaction unless it is rejected at once."""
+    await members.hold_member(session, member_id)
     now = now or utcnow()
     if len(set(body.photo_ids)) > r.MAX_PHOTOS:
         raise TooManyPhotos()
@@ -233,6 +239,7 @@ async def create_review(
     nickname = await members.get_nickname(session, member_id) or "用户"
     flagged = r.is_flagged(content)
     has_photos = bool(body.photo_ids)
+    has_video = body.video_id is not None
     review_id = await repo.insert_review(
         session,
         {
@@ -247,6 +254,7 @@ async def create_review(
             "content": content,
             "photos": [],
             "has_photos": has_photos,
+            "has_video": has_video,
             "is_anonymous": body.is_anonymous,
             "nickname": r.mask_nickname(nickname) if body.is_anonymous else nickname[:32],
             "status": "pending",
@@ -262,12 +270,18 @@ async def create_review(
         raise AlreadyReviewed(line_id=body.line_id)
     values: dict[str, Any] = {}
     urls: list[str] = []
+    video_url: str | None = None
     if has_photos:
         claimed = await repo.claim_photos(session, member_id, body.photo_ids, review_id)
         if not claimed:
             raise PhotoUnknown()
         values["photos"] = [{"url": p.url, "image_set": p.image_set} for p in claimed]
         urls = [p.url for p in claimed]
+    if body.video_id is not None:
+        clip = await claim_video(session, member_id, body.video_id, review_id)
+        values["video"] = core_video.shown(clip)
+        urls += [clip.cover_url, *clip.frame_urls]
+        video_url = clip.url
     state = await moderation.submit(
         session,
         subject_type=SUBJECT,
@@ -276,6 +290,7 @@ async def create_review(
         openid=openid,
         screening=screening,
         media_urls=urls,
+        video_url=video_url,
         hold_reason=FLAGGED_REASON if flagged else None,
         now=now,
     )
@@ -319,6 +334,9 @@ async def add_followup(
     """追评: once, within 90 days, not on a hidden review. A follow-up the filter or WeChat
     rejects outright is refused (400 ``review.content_rejected``, nothing stored); one that
     needs a person sends the review back to 审核中 until the queue decides."""
+    # Before the review row's lock below (a merge locks the member row, then the reviews):
+    # moderation's own hold, after that lock, would invert the order.
+    await members.hold_member(session, member_id)
     now = now or utcnow()
     row = await repo.get_review(session, review_id)
     if row is None or row.member_id != member_id:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, utcnow
@@ -16,7 +16,7 @@ from shoplet.core.net import client_ip
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.members import public as members
 from shoplet.modules.members.public import OptionalMember
-from shoplet.modules.search import images, service
+from shoplet.modules.search import images, service, sitemap
 from shoplet.modules.search.clicks_api import router as clicks_router
 from shoplet.modules.search.context import NO_CONTEXT, bucket_of
 from shoplet.modules.search.engine import Filters
@@ -168,3 +168,32 @@ async def _read_photo(request: Request) -> bytes:
         noun="photo",
     )
     return upload.data
+
+
+# 搜一搜 and web crawlers, at the shop's root (the app includes ``site_router`` unprefixed,
+# ahead of the storefront's own files): docs/omnichannel.md#搜一搜.
+site_router = APIRouter(tags=["site"], include_in_schema=False)
+SITE_CACHE = f"public, max-age={int(sitemap.CACHE_SECONDS)}"
+
+
+@site_router.get("/sitemap.xml")
+async def sitemap_xml(request: Request) -> Response:
+    body = await sitemap.sitemap(request.app.state.ctx, str(request.base_url))
+    return Response(body, media_type="application/xml", headers={"Cache-Control": SITE_CACHE})
+
+
+@site_router.get("/sitemap-{n}.xml")
+async def sitemap_page_xml(n: int, request: Request) -> Response:
+    body = await sitemap.sitemap_page(request.app.state.ctx, str(request.base_url), n)
+    if body is None:
+        return Response(status_code=404)
+    return Response(body, media_type="application/xml", headers={"Cache-Control": SITE_CACHE})
+
+
+@site_router.get("/robots.txt")
+async def robots_txt(request: Request) -> Response:
+    return Response(
+        sitemap.robots(str(request.base_url)),
+        media_type="text/plain",
+        headers={"Cache-Control": SITE_CACHE},
+    )

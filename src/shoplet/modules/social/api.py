@@ -21,6 +21,7 @@ from shoplet.modules.social import service
 from shoplet.modules.social.bargain.api import router as bargain_router
 from shoplet.modules.social.crowdfunding.api import router as crowdfunding_router
 from shoplet.modules.social.distribution.api import router as distribution_router
+from shoplet.modules.social.offline.api import router as offline_router
 from shoplet.modules.social.schemas import (
     GroupBuyCard,
     GroupBuyGroup,
@@ -129,4 +130,5 @@ async def join_group(
 
 
 router.include_router(sharing_router)  # sharing: /share/links, /share/posters, /share/{scene}
+router.include_router(offline_router)  # offline codes (线下码): /offline-codes/{scene}
 router.include_router(distribution_router)  # 分销: /distribution/*

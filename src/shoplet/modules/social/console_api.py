@@ -17,6 +17,7 @@ from shoplet.modules.social.bargain.console_api import router as bargain_console
 from shoplet.modules.social.crowdfunding.console_api import router as crowdfunding_router
 from shoplet.modules.social.distribution.console_api import router as distribution_console_router
 from shoplet.modules.social.kol.console_api import router as kol_console_router
+from shoplet.modules.social.offline.console_api import router as offline_console_router
 from shoplet.modules.social.schemas import (
     CampaignCosts,
     GroupBuy,
@@ -137,5 +138,6 @@ async def list_group_buy_groups(
 
 
 router.include_router(sharing_console_router)  # sharing: /share/stats (分享统计)
+router.include_router(offline_console_router)  # 线下码: /offline-codes
 router.include_router(distribution_console_router)  # 分销: /distribution/*
 router.include_router(kol_console_router)  # 达人发现: /social/kols*

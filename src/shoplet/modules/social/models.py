@@ -35,6 +35,7 @@ from shoplet.modules.social.bargain import models as bargain_models  # noqa: F40
 from shoplet.modules.social.crowdfunding.models import CrowdfundingCampaign, Pledge
 from shoplet.modules.social.distribution import models as distribution_models  # noqa: F401
 from shoplet.modules.social.kol import models as kol_models  # noqa: F401 - its tables
+from shoplet.modules.social.offline import models as offline_models  # noqa: F401 - its tables
 from shoplet.modules.social.sharing import models as sharing_models  # noqa: F401 - its tables
 
 CAMPAIGN_STATUSES = ("active", "stopped")

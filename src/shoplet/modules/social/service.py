@@ -347,6 +347,7 @@ async def open_group(
     ``social.campaign_not_found``, 409 ``campaign_not_running`` / ``limit_reached`` /
     ``groups_exhausted``, ``checkout.sku_unavailable``, ``inventory.insufficient``, 404
     ``members.address_not_found``."""
+    await members.hold_member(session, member_id)
     campaign = await campaign_row(session, campaign_id)
     now = utcnow()
     if campaign_state(campaign, now) != "running":
@@ -385,6 +386,7 @@ async def join_group(
     theirs once it is paid (if the group filled up meanwhile, the money goes back). Refusals
     (nothing written): 404 ``social.group_not_found``, 409 ``group_not_open`` / ``group_full`` /
     ``already_in_group`` / ``limit_reached`` / ``campaign_not_running``."""
+    await members.hold_member(session, member_id)
     group = await repo.get_group_by_share(session, share_id)
     if group is None:
         raise GroupNotFound(share_id=share_id)

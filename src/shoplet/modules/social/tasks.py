@@ -26,6 +26,7 @@ from shoplet.modules.social.bargain import tasks as bargain_tasks  # noqa: F401
 from shoplet.modules.social.crowdfunding import tasks as crowdfunding_tasks  # noqa: F401
 from shoplet.modules.social.distribution import tasks as distribution_tasks  # noqa: F401
 from shoplet.modules.social.kol import tasks as kol_tasks  # noqa: F401 - the daily analysis
+from shoplet.modules.social.offline import tasks as offline_tasks  # noqa: F401 - its subscriber
 from shoplet.modules.social.sharing import tasks as sharing_tasks  # noqa: F401 - its subscriber
 
 EXPIRE_JOB = "social.expire"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
+from shoplet.modules.members import public as members
 from shoplet.modules.staff.public import StaffIdentity
 from shoplet.modules.stores import repository as repo
 from shoplet.modules.stores.errors import (
@@ -145,6 +146,7 @@ def _booking(b: StoreBooking, slot: StoreSlot, service: StoreService, store_name
 async def book(session: AsyncSession, *, member_id: int, slot_id: int, now: datetime) -> Booking:
     """Book a seat: 404 ``stores.slot_not_found``, 409 ``stores.slot_past``,
     ``stores.already_booked`` (one live booking per shopper and slot), ``stores.slot_full``."""
+    await members.hold_member(session, member_id)
     slot = await repo.get_slot(session, slot_id)
     if slot is None:
         raise SlotNotFound(slot_id=slot_id)

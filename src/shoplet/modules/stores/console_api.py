@@ -5,25 +5,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, utcnow
 from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
-from shoplet.modules.stores import appointments, service
+from shoplet.modules.stores import appointments, prices, service
+from shoplet.modules.stores.errors import PriceFileInvalid
+from shoplet.modules.stores.price_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from shoplet.modules.stores.schemas import (
     Booking,
     PickupVerified,
     PickupVerify,
+    PriceImportResult,
     ServiceView,
     ServiceWrite,
     SlotView,
     SlotWrite,
     StockSet,
     StoreAdmin,
+    StorePrice,
+    StorePriceWrite,
     StoreStock,
     StoreWrite,
 )
@@ -113,6 +119,110 @@ async def set_store_stock(
         "store.stock_set",
         f"store:{store_id}",
         {"sku_id": sku_id, "quantity": body.quantity},
+        origin_of(request),
+    )
+    return result
+
+
+@router.get("/stores/{store_id}/prices", responses=problem_responses(400, 404))
+async def list_store_prices(
+    store_id: PathId,
+    *,
+    staff: Manager,
+    session: DbSession,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[StorePrice]:
+    """门店价: the store's own prices, by SKU id, each beside the SKU's online price."""
+    return await prices.list_prices(session, store_id, cursor=cursor, limit=limit, now=utcnow())
+
+
+@router.put("/stores/{store_id}/prices/{sku_id}", responses=problem_responses(400, 404))
+async def set_store_price(
+    store_id: PathId,
+    sku_id: PathId,
+    body: StorePriceWrite,
+    *,
+    staff: Manager,
+    session: DbSession,
+    request: Request,
+) -> StorePrice:
+    """Set the store's price of a SKU (扫码购 there charges it while its window holds): 400
+    ``stores.invalid_price`` / ``stores.invalid_price_window``, 404 ``stores.sku_not_found``."""
+    result = await prices.set_price(
+        session, store_id=store_id, sku_id=sku_id, body=body, now=utcnow()
+    )
+    await record_audit(
+        session,
+        staff,
+        "store.price_set",
+        f"store:{store_id}",
+        {
+            "sku_id": sku_id,
+            "price": body.price,
+            "starts_at": body.starts_at.isoformat() if body.starts_at else None,
+            "ends_at": body.ends_at.isoformat() if body.ends_at else None,
+        },
+        origin_of(request),
+    )
+    return result
+
+
+@router.delete(
+    "/stores/{store_id}/prices/{sku_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+)
+async def delete_store_price(
+    store_id: PathId, sku_id: PathId, *, staff: Manager, session: DbSession, request: Request
+) -> Response:
+    """Remove the store's price of a SKU: it sells at the online price again."""
+    await prices.delete_price(session, store_id=store_id, sku_id=sku_id)
+    await record_audit(
+        session,
+        staff,
+        "store.price_delete",
+        f"store:{store_id}",
+        {"sku_id": sku_id},
+        origin_of(request),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/stores/{store_id}/prices/import",
+    responses=problem_responses(400, 404, 413),
+    openapi_extra=upload_body(
+        "CSV (UTF-8 or GBK) or XLSX with the columns sku_id or barcode, price (yuan), and "
+        f"optionally starts_at and ends_at; at most {MAX_IMPORT_ROWS} rows, 2 MB"
+    ),
+    max_body_size=MAX_IMPORT_BYTES + MULTIPART_OVERHEAD,
+)
+async def import_store_prices(
+    store_id: PathId, *, staff: Manager, session: DbSession, request: Request
+) -> PriceImportResult:
+    """Set many of the store's prices from a file, all or nothing: any bad row is 400
+    ``stores.price_import_invalid`` with each row's line and code, and nothing is written."""
+    upload = await read_upload(
+        request,
+        MAX_IMPORT_BYTES,
+        too_large=lambda: PriceFileInvalid("the file is larger than 2 MB"),
+        invalid=PriceFileInvalid,
+    )
+    result = await prices.import_prices(
+        session, store_id=store_id, filename=upload.filename, data=upload.data, now=utcnow()
+    )
+    await record_audit(
+        session,
+        staff,
+        "store.price_import",
+        f"store:{store_id}",
+        {
+            "filename": upload.filename[:100],
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+        },
         origin_of(request),
     )
     return result

@@ -98,3 +98,33 @@ class BookingClosed(Conflict):
 class StoreClosedNow(Conflict):
     code = "stores.closed_now"
     title = "The store is not open now: scan-to-buy is only for shoppers in an open store"
+
+
+class InvalidStorePrice(BadRequest):
+    code = "stores.invalid_price"
+    title = "A store price is a whole number of fen from 1 up to the catalogue's maximum"
+
+
+class InvalidPriceWindow(BadRequest):
+    code = "stores.invalid_price_window"
+    title = "The store price's window must end after it starts (times with a time zone)"
+
+
+class StoreSkuNotFound(NotFound):
+    code = "stores.sku_not_found"
+    title = "No such SKU in the catalogue"
+
+
+class StorePriceNotFound(NotFound):
+    code = "stores.price_not_found"
+    title = "This store has no price of its own for this SKU"
+
+
+class PriceFileInvalid(BadRequest):
+    code = "stores.price_file_invalid"
+    title = "The price file could not be read (CSV or XLSX with sku_id or barcode, and price)"
+
+
+class PriceImportInvalid(BadRequest):
+    code = "stores.price_import_invalid"
+    title = "Some rows of the price file are invalid; nothing was changed"

@@ -156,3 +156,28 @@ class StoreBooking(Base):
     cancelled_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
     checked_in_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class StorePrice(Base):
+    """门店价: what a store charges for a SKU instead of the online price, in 扫码购 (the shopper
+    is at its shelf). One row per store and SKU; ``starts_at`` / ``ends_at`` (either may be
+    open) bound when it applies, outside them the online price does. Checkout reads the prices
+    of a whole cart in one query on the unique (store_id, sku_id) index."""
+
+    __tablename__ = "stores_price"
+    __table_args__ = (
+        CheckConstraint("price >= 1", name="price_positive"),
+        CheckConstraint(
+            "starts_at IS NULL OR ends_at IS NULL OR starts_at < ends_at", name="window_ordered"
+        ),
+        UniqueConstraint("store_id", "sku_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    store_id: Mapped[int] = mapped_column(BigId)
+    sku_id: Mapped[int] = mapped_column(BigId)
+    price: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

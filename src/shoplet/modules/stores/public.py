@@ -3,7 +3,8 @@
 once the order exists (``record_store_order``); reports join ``store_order_facts`` to orders'
 facts by ``order_no`` (insights' store level of 经营看板, whose store board shows
 ``store_card``: what waits at the store today); WeCom names the stores its customers
-came from (``store_names``)."""
+came from (``store_names``); checkout charges 扫码购 at the store's own prices
+(``current_prices``, one query per cart, when the plan is ``store_priced``)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from shoplet.modules.stores.errors import (
     StoreNotFound,
 )
 from shoplet.modules.stores.events import PICKUP_VERIFIED
+from shoplet.modules.stores.prices import STORE_PRICE_LABEL, current_prices, price_ref
 from shoplet.modules.stores.repository import store_order_facts
 from shoplet.modules.stores.schemas import StoreCard
 from shoplet.modules.stores.service import (
     DeliveryPlan,
+    active_store_names,
     plan_pickup,
     plan_same_city,
     plan_scan,
@@ -35,6 +38,7 @@ from shoplet.modules.stores.service import (
 
 __all__ = [
     "PICKUP_VERIFIED",
+    "STORE_PRICE_LABEL",
     "DeliveryPlan",
     "InvalidPickupWindow",
     "OutOfDeliveryRange",
@@ -42,9 +46,12 @@ __all__ = [
     "StoreCard",
     "StoreClosedNow",
     "StoreNotFound",
+    "active_store_names",
+    "current_prices",
     "plan_pickup",
     "plan_same_city",
     "plan_scan",
+    "price_ref",
     "record_store_order",
     "startup",
     "store_card",

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import case, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,7 @@ from shoplet.modules.stores.models import (
     Store,
     StoreBooking,
     StoreOrder,
+    StorePrice,
     StoreService,
     StoreSlot,
 )
@@ -53,6 +54,13 @@ async def store_names(session: AsyncSession, store_ids: Sequence[int]) -> dict[i
     if not store_ids:
         return {}
     rows = await session.execute(select(Store.id, Store.name).where(Store.id.in_(store_ids)))
+    return {int(i): str(n) for i, n in rows.all()}
+
+
+async def active_store_names(session: AsyncSession) -> dict[int, str]:
+    rows = await session.execute(
+        select(Store.id, Store.name).where(Store.is_active.is_(True)).order_by(Store.id)
+    )
     return {int(i): str(n) for i, n in rows.all()}
 
 
@@ -378,3 +386,80 @@ async def move_member(session: AsyncSession, from_id: int, into_id: int) -> int:
             .values(booked=StoreSlot.booked - 1)
         )
     return moved + await merge.reassign(session, StoreBooking.member_id, from_id, into_id)
+
+
+# -- 门店价 --------------------------------------------------------------------------------
+
+# SQLite binds at most 32766 parameters per statement; 7 per row keeps a batch well under it.
+PRICE_BATCH = 1_000
+
+
+async def current_prices(
+    session: AsyncSession, store_id: int, sku_ids: Sequence[int], *, now: datetime
+) -> dict[int, int]:
+    """{sku_id: fen} of the store's prices whose window holds at ``now``: one query for a whole
+    cart, on the unique (store_id, sku_id) index."""
+    if not sku_ids:
+        return {}
+    rows = await session.execute(
+        select(StorePrice.sku_id, StorePrice.price).where(
+            StorePrice.store_id == store_id,
+            StorePrice.sku_id.in_(sorted(set(sku_ids))),
+            or_(StorePrice.starts_at.is_(None), StorePrice.starts_at <= now),
+            or_(StorePrice.ends_at.is_(None), StorePrice.ends_at > now),
+        )
+    )
+    return dict(list(rows.tuples()))
+
+
+async def store_prices(
+    session: AsyncSession, store_id: int, *, after_sku_id: int | None, limit: int
+) -> list[StorePrice]:
+    """A store's prices by SKU id (keyset)."""
+    stmt = select(StorePrice).where(StorePrice.store_id == store_id)
+    if after_sku_id is not None:
+        stmt = stmt.where(StorePrice.sku_id > after_sku_id)
+    return list(await session.scalars(stmt.order_by(StorePrice.sku_id).limit(limit)))
+
+
+async def get_price(session: AsyncSession, store_id: int, sku_id: int) -> StorePrice | None:
+    stmt = select(StorePrice).where(StorePrice.store_id == store_id, StorePrice.sku_id == sku_id)
+    row: StorePrice | None = await session.scalar(_fresh(stmt))
+    return row
+
+
+async def priced_skus(session: AsyncSession, store_id: int, sku_ids: Sequence[int]) -> set[int]:
+    """Which of ``sku_ids`` the store already prices."""
+    if not sku_ids:
+        return set()
+    found = await session.scalars(
+        select(StorePrice.sku_id).where(
+            StorePrice.store_id == store_id, StorePrice.sku_id.in_(sorted(set(sku_ids)))
+        )
+    )
+    return set(found)
+
+
+async def upsert_prices(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert or replace each (store_id, sku_id)'s price in one statement per batch (``ON
+    CONFLICT`` on the unique pair: two writers of one SKU never make two rows)."""
+    for start in range(0, len(rows), PRICE_BATCH):
+        stmt = _insert(session, StorePrice).values(list(rows[start : start + PRICE_BATCH]))
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["store_id", "sku_id"],
+                set_={
+                    "price": stmt.excluded.price,
+                    "starts_at": stmt.excluded.starts_at,
+                    "ends_at": stmt.excluded.ends_at,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
+
+
+async def delete_price(session: AsyncSession, store_id: int, sku_id: int) -> bool:
+    result = await session.execute(
+        delete(StorePrice).where(StorePrice.store_id == store_id, StorePrice.sku_id == sku_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

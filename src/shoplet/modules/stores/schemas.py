@@ -205,3 +205,54 @@ class ScanMatch(ResponseModel):
     price: int = Field(description="the SKU's price, fen")
     image: str | None = Field(description="the SKU's image, else the product's first")
     store_quantity: int = Field(description="units this store holds of the SKU")
+    online_price: int = Field(
+        description="the SKU's online price, fen (struck through when "
+        "the store's own price differs)"
+    )
+    is_store_price: bool = Field(
+        description="``price`` is this store's own price (门店价), not the online one"
+    )
+
+
+# -- 门店价 --------------------------------------------------------------------------------
+
+MAX_PRICE = 10_000_000_000  # fen: the catalogue's bound on a price
+
+
+class StorePriceWrite(RequestModel):
+    """A store's own price for a SKU; ``starts_at`` / ``ends_at`` (optional) bound when it
+    applies. Below 1 fen: 400 ``stores.invalid_price``."""
+
+    price: int = Field(le=MAX_PRICE, description="fen, at least 1")
+    starts_at: Annotated[AwareDatetime | None, Field(strict=False)] = None
+    ends_at: Annotated[AwareDatetime | None, Field(strict=False)] = None
+
+
+class StorePrice(ResponseModel):
+    """One SKU's 门店价 at a store, with the SKU as the catalogue names and prices it online."""
+
+    store_id: int
+    sku_id: int
+    product_id: int | None = Field(description="None once the SKU left the catalogue")
+    title: str
+    spec_text: str
+    online_price: int | None = Field(description="the SKU's online price, fen")
+    price: int = Field(description="the store's price, fen")
+    starts_at: datetime | None
+    ends_at: datetime | None
+    is_current: bool = Field(description="the window holds now: 扫码购 charges this price")
+    updated_at: datetime
+
+
+class PriceImportError(ResponseModel):
+    row: int = Field(description="line of the file, the header is 1")
+    code: str
+    detail: str
+
+
+class PriceImportResult(ResponseModel):
+    """What an import wrote: every row, at once (a file with any bad row writes nothing)."""
+
+    rows: int
+    created: int
+    updated: int

@@ -40,9 +40,10 @@ from shoplet.core.params import SHOP_TZ
 from shoplet.core.schemas import Page
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.staff.public import StaffIdentity
-from shoplet.modules.stores import geo
+from shoplet.modules.stores import geo, prices
 from shoplet.modules.stores import repository as repo
 from shoplet.modules.stores.errors import (
     InvalidPickupWindow,
@@ -146,6 +147,11 @@ async def _store(session: AsyncSession, store_id: int, *, active: bool = False) 
 async def store_names(session: AsyncSession, store_ids: Sequence[int]) -> dict[int, str]:
     """The name of each store (active or not) among ``store_ids``; unknown ids are left out."""
     return await repo.store_names(session, store_ids)
+
+
+async def active_store_names(session: AsyncSession) -> dict[int, str]:
+    """Every open-for-business store's name, by id (offline codes: one code per store)."""
+    return await repo.active_store_names(session)
 
 
 async def create_store(session: AsyncSession, body: StoreWrite, *, now: datetime) -> StoreAdmin:
@@ -297,6 +303,8 @@ class DeliveryPlan:
     window_start: datetime | None = None
     window_end: datetime | None = None
     distance_m: int | None = None
+    # The order is charged the store's own prices (门店价, ``current_prices``): 扫码购 only.
+    store_priced: bool = False
 
 
 async def plan_pickup(
@@ -354,14 +362,17 @@ async def plan_scan(session: AsyncSession, *, store_id: int, now: datetime) -> D
         raise PickupDisabled(store_id=store_id)
     if not geo.is_open(store.hours, now):
         raise StoreClosedNow(store_id=store_id)
-    return DeliveryPlan(store_id=store_id, method="scan", fee=0, stock_ref=store_ref(store_id))
+    return DeliveryPlan(
+        store_id=store_id, method="scan", fee=0, stock_ref=store_ref(store_id), store_priced=True
+    )
 
 
 async def scan_barcode(
     session: AsyncSession, cache: Cache, *, store_id: int, barcode: str, now: datetime
 ) -> ScanMatch:
-    """The product a barcode scanned in ``store_id`` names (catalog's cached barcode look-up)
-    and what the store holds of its SKU. 404 ``stores.not_found``, 404
+    """The product a barcode scanned in ``store_id`` names (catalog's cached barcode look-up),
+    what the store holds of its SKU and its price there: the store's own (门店价) while its
+    window holds, else the online one. 404 ``stores.not_found``, 404
     ``catalog.barcode_not_found``."""
     store = await _store(session, store_id, active=True)
     match = await catalog.cached_product_by_barcode(cache, session, barcode)
@@ -371,15 +382,21 @@ async def scan_barcode(
         raise catalog.BarcodeNotFound(f"no product on sale has barcode {barcode}")
     images: list[str] = match.get("images") or []
     held = await inventory.held_quantity(session, ref=store_ref(store_id), sku_id=sku_id)
+    online = int(sku["price"])
+    store_price = (
+        await prices.current_prices(session, store_id=store_id, sku_ids=[sku_id], now=now)
+    ).get(sku_id)
     return ScanMatch(
         store=StoreView(**_view_fields(store, now)),
         product_id=int(match["id"]),
         sku_id=sku_id,
         title=str(match["title"]),
         spec_text=" ".join(str(spec["value"]) for spec in sku["specs"]),
-        price=int(sku["price"]),
+        price=online if store_price is None else store_price,
         image=sku.get("image") or (images[0] if images else None),
         store_quantity=held,
+        online_price=online,
+        is_store_price=store_price is not None,
     )
 
 
@@ -388,6 +405,7 @@ async def record_store_order(
 ) -> None:
     """The store's record of a new order (in the order's transaction); a pickup draws its code
     here, again on a collision with an awaited one."""
+    await members.hold_member(session, member_id)
     values: dict[str, Any] = {
         "order_no": order_no,
         "store_id": plan.store_id,

@@ -6,31 +6,37 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from shoplet.core.context import Ctx
 from shoplet.core.db import DbSession, utcnow
 from shoplet.core.errors import problem_responses
 from shoplet.core.pagination import decode_id_cursor
 from shoplet.core.schemas import Id, Page
+from shoplet.core.storage import get_storage
+from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
 from shoplet.integrations.setup import Integrations, IntegrationsDep
 from shoplet.integrations.wecom.client import WeComClient, WeComError
 from shoplet.modules.staff.public import StaffIdentity, origin_of, require_permission
 from shoplet.modules.wecom import service
-from shoplet.modules.wecom.errors import NotConfigured
+from shoplet.modules.wecom.errors import NotConfigured, PictureInvalid, PictureTooLarge
 from shoplet.modules.wecom.schemas import (
     AcquisitionStats,
     BroadcastCreate,
+    BroadcastGroupOut,
     BroadcastOut,
     BroadcastRecipientOut,
     ContactOut,
     ContactWayCreate,
     ContactWayOut,
+    ContactWayUpdate,
     GroupMemberOut,
     GroupOut,
     GroupSyncResult,
     JoinWayCreate,
     JoinWayOut,
+    JoinWayUpdate,
+    PictureOut,
     SegmentTagging,
     TaggingResult,
     WeComStatus,
@@ -96,6 +102,38 @@ async def create_contact_way(
     )
 
 
+@router.put("/wecom/contact-ways/{way_id}", responses=problem_responses(400, 403, 404, 409, 502))
+async def update_contact_way(  # noqa: PLR0917  (path, body and the request's dependencies)
+    way_id: PathId,
+    body: ContactWayUpdate,
+    staff: Manager,
+    integrations: IntegrationsDep,
+    ctx: Ctx,
+    request: Request,
+) -> ContactWayOut:
+    """Edit a 渠道活码's staff and remark (``update_contact_way``; its state, store and
+    campaign stay). 404 ``wecom.way_unknown``; 400 ``wecom.staff_required`` /
+    ``way_type_fixed`` before WeCom is called, ``wecom.staff_unknown``; 409
+    ``wecom.not_configured``; 502 ``wecom.upstream_error``. Nothing changes on a refusal."""
+    return await service.update_contact_way(
+        ctx, _client(integrations), way_id, body, staff=staff, origin=origin_of(request)
+    )
+
+
+@router.delete(
+    "/wecom/contact-ways/{way_id}", status_code=204, responses=problem_responses(403, 404, 409, 502)
+)
+async def delete_contact_way(
+    way_id: PathId, staff: Manager, integrations: IntegrationsDep, ctx: Ctx, request: Request
+) -> Response:
+    """删除 a 渠道活码 (``del_contact_way``): the QR code stops working, its customers keep
+    their attribution. 404 ``wecom.way_unknown`` (also a second delete)."""
+    await service.delete_contact_way(
+        ctx, _client(integrations), way_id, staff=staff, origin=origin_of(request)
+    )
+    return Response(status_code=204)
+
+
 @router.get("/wecom/contacts", responses=problem_responses(400, 403))
 async def list_contacts(  # noqa: PLR0917  (the list's filters)
     staff: Manager,
@@ -143,6 +181,32 @@ async def tag_segment(
 
 
 # -- 欢迎语 -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/wecom/pictures",
+    status_code=201,
+    responses=problem_responses(400, 403, 413),
+    openapi_extra=upload_body("a card picture: JPG or PNG, at most 10 MB, 100 to 4096 px a side"),
+    max_body_size=service.PICTURE_MAX_BYTES + MULTIPART_OVERHEAD,
+)
+async def upload_wecom_picture(
+    request: Request, staff: Manager, session: DbSession, ctx: Ctx
+) -> PictureOut:
+    """Keep a mini-program card's picture (the multipart field ``file``); name it by ``id`` in a
+    card's ``picture_id``. Shoplet uploads it to WeCom when the card is sent. 400
+    ``wecom.picture_invalid`` / ``picture_type`` / ``picture_dimensions``, 413
+    ``wecom.picture_too_large``; nothing is kept on any of them."""
+    upload = await read_upload(
+        request,
+        service.PICTURE_MAX_BYTES,
+        too_large=PictureTooLarge,
+        invalid=PictureInvalid,
+        noun="picture",
+    )
+    return await service.upload_picture(
+        session, get_storage(ctx, "media"), upload.data, staff=staff, origin=origin_of(request)
+    )
 
 
 @router.get("/wecom/contact-ways/{way_id}/welcome", responses=problem_responses(403, 404))
@@ -196,6 +260,38 @@ async def create_wecom_join_way(
     return await service.create_join_way(
         ctx, _client(integrations), body, staff=staff, origin=origin_of(request)
     )
+
+
+@router.put("/wecom/join-ways/{way_id}", responses=problem_responses(400, 403, 404, 409, 502))
+async def update_wecom_join_way(  # noqa: PLR0917  (path, body and the request's dependencies)
+    way_id: PathId,
+    body: JoinWayUpdate,
+    staff: Manager,
+    integrations: IntegrationsDep,
+    ctx: Ctx,
+    request: Request,
+) -> JoinWayOut:
+    """Edit a 加入群聊 QR code's groups (1–5) and remark (``groupchat/update_join_way``; state
+    kept). 404 ``wecom.join_way_unknown``; 400 ``wecom.chats_required`` before WeCom is
+    called, ``wecom.chat_unknown``; 409 ``wecom.not_configured``; 502 ``wecom.upstream_error``.
+    Nothing changes on a refusal."""
+    return await service.update_join_way(
+        ctx, _client(integrations), way_id, body, staff=staff, origin=origin_of(request)
+    )
+
+
+@router.delete(
+    "/wecom/join-ways/{way_id}", status_code=204, responses=problem_responses(403, 404, 409, 502)
+)
+async def delete_wecom_join_way(
+    way_id: PathId, staff: Manager, integrations: IntegrationsDep, ctx: Ctx, request: Request
+) -> Response:
+    """删除 a 加入群聊 QR code (``groupchat/del_join_way``); its groups keep their attribution.
+    404 ``wecom.join_way_unknown`` (also a second delete)."""
+    await service.delete_join_way(
+        ctx, _client(integrations), way_id, staff=staff, origin=origin_of(request)
+    )
+    return Response(status_code=204)
 
 
 @router.get("/wecom/groups", responses=problem_responses(400, 403))
@@ -262,10 +358,12 @@ async def create_wecom_broadcast(
 ) -> BroadcastOut:
     """Compose a 群发 to all customers, a segment's, a store's or a campaign's: one
     ``add_msg_template`` per staff member and 10000 customers; each customer at most once a
-    day (the others are counted in ``capped``). 400 ``wecom.text_required`` /
-    ``text_too_long`` / ``page_unknown`` / ``media_required`` / ``audience_invalid`` /
-    ``segment_unknown`` / ``store_unknown`` / ``campaign_invalid`` / ``too_many_recipients``
-    / ``no_recipients``, nothing written; 409 ``wecom.not_configured``."""
+    day (the others are counted in ``capped``). ``target`` groups: to customer groups (by
+    owner, store or campaign), one call per owner, each group at most once a day. 400
+    ``wecom.text_required`` / ``text_too_long`` / ``page_unknown`` / ``media_required`` /
+    ``audience_invalid`` / ``segment_unknown`` / ``store_unknown`` / ``campaign_invalid`` /
+    ``owners_invalid`` / ``too_many_recipients`` / ``no_recipients``, nothing written; 409
+    ``wecom.not_configured``."""
     return await service.create_broadcast(
         ctx, _client(integrations), body, staff=staff, origin=origin_of(request), now=utcnow()
     )
@@ -292,6 +390,21 @@ async def list_wecom_broadcast_recipients(
     """Each customer of a 群发 and what happened (pending, sent, not_friend, limited,
     failed)."""
     return await service.list_recipients(
+        session, broadcast_id, before_id=decode_id_cursor(cursor), limit=limit
+    )
+
+
+@router.get("/wecom/broadcasts/{broadcast_id}/groups", responses=problem_responses(400, 403, 404))
+async def list_wecom_broadcast_groups(
+    staff: Manager,
+    session: DbSession,
+    broadcast_id: PathId,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[BroadcastGroupOut]:
+    """Each customer group of a group 群发 and what happened (pending, sent, not_friend,
+    limited, failed)."""
+    return await service.list_broadcast_groups(
         session, broadcast_id, before_id=decode_id_cursor(cursor), limit=limit
     )
 

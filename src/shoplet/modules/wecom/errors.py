@@ -94,7 +94,7 @@ class PageUnknown(BadRequest):
 
 class MediaRequired(BadRequest):
     code = "wecom.media_required"
-    title = "A mini-program card needs a title (1 to 64 characters) and a picture media id"
+    title = "A mini-program card needs a title (1 to 64 characters) and a picture"
 
 
 class WayUnknown(NotFound):
@@ -140,3 +140,44 @@ class TooManyRecipients(BadRequest):
 class BroadcastUnknown(NotFound):
     code = "wecom.broadcast_unknown"
     title = "No such broadcast"
+
+
+class WayTypeFixed(BadRequest):
+    code = "wecom.way_type_fixed"
+    title = "A contact way of one staff member keeps one, a way of several keeps several"
+
+
+class JoinWayUnknown(NotFound):
+    code = "wecom.join_way_unknown"
+    title = "No such 加入群聊 QR code (or it was deleted)"
+
+
+class OwnersInvalid(BadRequest):
+    code = "wecom.owners_invalid"
+    title = "Owners are 1 to 100 distinct staff userids, and only for a broadcast to groups"
+
+
+class PictureInvalid(BadRequest):
+    code = "wecom.picture_invalid"
+    title = "The card picture is not a readable image (send it in the multipart field 'file')"
+
+
+class PictureType(BadRequest):
+    code = "wecom.picture_type"
+    title = "A card picture is a JPG or a PNG (WeCom takes no other)"
+
+
+class PictureTooLarge(ShopletError):
+    status = 413
+    code = "wecom.picture_too_large"
+    title = "A card picture is at most 10 MB (WeCom's limit)"
+
+
+class PictureDimensions(BadRequest):
+    code = "wecom.picture_dimensions"
+    title = "A card picture is 100 to 4096 pixels a side, at most 4:1 either way"
+
+
+class PictureUnknown(BadRequest):
+    code = "wecom.picture_unknown"
+    title = "No such card picture: upload it first"

@@ -36,9 +36,12 @@ class ContactWay(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
     # 欢迎语: sent to every customer this way brings (None: WeCom's own, or none).
     welcome_text: Mapped[str | None] = mapped_column(Text)
-    # {title, page, pic_media_id}: ``page`` a storefront page, without the scene.
+    # {title, page, picture_id} (``pic_media_id`` instead in cards saved before pictures were
+    # kept): ``page`` a storefront page, without the scene.
     welcome_miniprogram: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     welcome_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    # 删除: WeCom's QR code is gone; the row stays for the customers it brought (their state).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
 
 
 class WelcomeSend(Base):
@@ -79,6 +82,8 @@ class JoinWay(Base):
     remark: Mapped[str] = mapped_column(String(30), default="")
     created_by: Mapped[int] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    # 删除: the QR code is gone; the row stays, its groups keep their store and campaign.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
 
 
 class Group(Base):
@@ -121,13 +126,17 @@ class GroupMember(Base):
 
 
 class Broadcast(Base):
-    """A 群发 to customers: ``sending`` (recipients claimed, WeCom being called) →
-    ``submitted`` (msgids recorded; each staff member confirms in the app) | ``failed`` (WeCom
-    refused every call). ``audience`` is all / segment / store / campaign."""
+    """A 群发 to customers (``target`` customers) or to customer groups (``target`` groups):
+    ``sending`` (recipients claimed, WeCom being called) → ``submitted`` (msgids recorded; each
+    staff member confirms in the app) | ``failed`` (WeCom refused every call). ``audience`` is
+    all / segment / store / campaign (groups: all / store / campaign, narrowed to the groups
+    of ``owners`` when given)."""
 
     __tablename__ = "wecom_broadcast"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    target: Mapped[str] = mapped_column(String(16), default="customers", server_default="customers")
+    owners: Mapped[list[str] | None] = mapped_column(JSON)
     audience: Mapped[str] = mapped_column(String(16))
     segment_id: Mapped[int | None] = mapped_column(BigId)
     store_id: Mapped[int | None] = mapped_column(BigId)
@@ -154,6 +163,8 @@ class BroadcastMsg(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     broadcast_id: Mapped[int] = mapped_column(BigId)
     staff_userid: Mapped[str] = mapped_column(String(64))
+    # WeCom's chat_type: single (customers) or group (the staff member's customer groups).
+    chat_type: Mapped[str] = mapped_column(String(8), default="single", server_default="single")
     msgid: Mapped[str | None] = mapped_column(String(64), unique=True)
     recipients: Mapped[int] = mapped_column(Integer)
     errcode: Mapped[int | None] = mapped_column(Integer)
@@ -195,6 +206,41 @@ class BroadcastQuota(Base):
     broadcast_id: Mapped[int] = mapped_column(BigId)
 
 
+class BroadcastChat(Base):
+    """One customer group of a group 群发 and what happened: ``pending`` (未发送), ``sent``,
+    ``not_friend`` (WeCom's 2: the group could not be sent to, dismissed or no longer the
+    owner's), ``limited`` (already received a 群发 that day), ``failed`` (WeCom refused the
+    call or listed the group in ``fail_list``). ``name`` is the group's name when sent."""
+
+    __tablename__ = "wecom_broadcast_chat"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "chat_id", name="uq_wecom_broadcast_chat"),
+        Index("ix_wecom_broadcast_chat_msg", "msg_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(BigId)
+    msg_id: Mapped[int | None] = mapped_column(BigId)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64), default="")
+    owner: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class GroupBroadcastQuota(Base):
+    """The daily cap of a customer group (每个客户群每天可接收 1 条群发): one row per group and
+    shop day, claimed by ``INSERT … ON CONFLICT DO NOTHING RETURNING`` like the customers'."""
+
+    __tablename__ = "wecom_group_broadcast_quota"
+    __table_args__ = (UniqueConstraint("chat_id", "day", name="uq_wecom_group_broadcast_quota"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    broadcast_id: Mapped[int] = mapped_column(BigId)
+
+
 class Contact(Base):
     """One external contact of one staff member, attributed to where they were added."""
 
@@ -218,3 +264,28 @@ class Contact(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
     # The time (WeCom's CreateTime) of the last event applied to this row.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+
+
+class Picture(Base):
+    """A mini-program card's picture, kept by Shoplet (``key`` in media storage, content
+    addressed: the same bytes are one row) with the WeCom media id it was last uploaded as.
+
+    A media id lives three days, so a send uploads the picture again when its id is older than
+    ``MEDIA_REFRESH_AFTER``; ``upload_claimed_at`` is set by one conditional UPDATE, so of
+    senders arriving together exactly one uploads and the others wait for its media id."""
+
+    __tablename__ = "wecom_picture"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(1000))
+    content_type: Mapped[str] = mapped_column(String(20))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    media_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    upload_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    created_by: Mapped[int] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))

@@ -14,14 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.modules.wecom.models import (
     Broadcast,
+    BroadcastChat,
     BroadcastMsg,
     BroadcastQuota,
     BroadcastRecipient,
     Contact,
     ContactWay,
     Group,
+    GroupBroadcastQuota,
     GroupMember,
     JoinWay,
+    Picture,
     WelcomeSend,
 )
 
@@ -42,14 +45,20 @@ async def add_way(session: AsyncSession, values: dict[str, Any]) -> ContactWay:
 async def list_ways(
     session: AsyncSession, *, before_id: int | None, limit: int
 ) -> Sequence[ContactWay]:
-    stmt = select(ContactWay).order_by(ContactWay.id.desc()).limit(limit)
+    stmt = (
+        select(ContactWay)
+        .where(ContactWay.deleted_at.is_(None))
+        .order_by(ContactWay.id.desc())
+        .limit(limit)
+    )
     if before_id is not None:
         stmt = stmt.where(ContactWay.id < before_id)
     return (await session.scalars(stmt)).all()
 
 
 async def way_count(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(ContactWay)) or 0)
+    stmt = select(func.count()).select_from(ContactWay).where(ContactWay.deleted_at.is_(None))
+    return int(await session.scalar(stmt) or 0)
 
 
 async def record_add(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -267,7 +276,9 @@ async def add_join_way(session: AsyncSession, values: dict[str, Any]) -> JoinWay
 async def list_join_ways(
     session: AsyncSession, *, before_id: int | None, limit: int
 ) -> Sequence[JoinWay]:
-    stmt = select(JoinWay).order_by(JoinWay.id.desc()).limit(limit)
+    stmt = (
+        select(JoinWay).where(JoinWay.deleted_at.is_(None)).order_by(JoinWay.id.desc()).limit(limit)
+    )
     if before_id is not None:
         stmt = stmt.where(JoinWay.id < before_id)
     return (await session.scalars(stmt)).all()
@@ -540,3 +551,208 @@ async def list_recipients(
     if before_id is not None:
         stmt = stmt.where(BroadcastRecipient.id < before_id)
     return (await session.scalars(stmt)).all()
+
+
+# -- 群发 to customer groups ----------------------------------------------------------------------
+
+
+async def audience_groups(
+    session: AsyncSession,
+    *,
+    owners: Sequence[str] | None,
+    store_id: int | None,
+    campaign: str | None,
+    limit: int,
+) -> list[Group]:
+    """Groups not dismissed, with an owner (of ``owners`` when given), of the store and/or
+    campaign when given, in chat_id order."""
+    stmt = (
+        select(Group)
+        .where(Group.dismissed_at.is_(None), Group.owner != "")
+        .order_by(Group.chat_id)
+        .limit(limit)
+    )
+    if owners is not None:
+        stmt = stmt.where(Group.owner.in_(list(owners)))
+    if store_id is not None:
+        stmt = stmt.where(Group.store_id == store_id)
+    if campaign is not None:
+        stmt = stmt.where(Group.campaign == campaign)
+    return list((await session.scalars(stmt)).all())
+
+
+async def claim_group_quota(
+    session: AsyncSession, chat_ids: Sequence[str], *, day: date, broadcast_id: int
+) -> set[str]:
+    """The groups of ``chat_ids`` no broadcast claimed on ``day`` yet, now this broadcast's: one
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` in chat_id order (no deadlock)."""
+    ordered = sorted(set(chat_ids))
+    if not ordered:
+        return set()
+    statement = (
+        _insert(session, GroupBroadcastQuota)
+        .values([{"chat_id": c, "day": day, "broadcast_id": broadcast_id} for c in ordered])
+        .on_conflict_do_nothing(index_elements=["chat_id", "day"])
+        .returning(GroupBroadcastQuota.chat_id)
+    )
+    return {str(c) for c in (await session.execute(statement)).scalars().all()}
+
+
+async def release_group_quota(
+    session: AsyncSession, chat_ids: Sequence[str], *, day: date, broadcast_id: int
+) -> None:
+    if chat_ids:
+        await session.execute(
+            delete(GroupBroadcastQuota).where(
+                GroupBroadcastQuota.broadcast_id == broadcast_id,
+                GroupBroadcastQuota.day == day,
+                GroupBroadcastQuota.chat_id.in_(list(chat_ids)),
+            )
+        )
+
+
+async def add_chats(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(_insert(session, BroadcastChat).values(list(rows)))
+
+
+async def set_chats(
+    session: AsyncSession,
+    *,
+    broadcast_id: int,
+    chat_ids: Sequence[str],
+    status: str,
+    sent_at: datetime | None = None,
+    only_pending: bool = False,
+) -> int:
+    if not chat_ids:
+        return 0
+    stmt = update(BroadcastChat).where(
+        BroadcastChat.broadcast_id == broadcast_id, BroadcastChat.chat_id.in_(list(chat_ids))
+    )
+    if only_pending:
+        stmt = stmt.where(BroadcastChat.status == "pending")
+    result = await session.execute(
+        stmt.values(status=status, sent_at=sent_at).returning(BroadcastChat.id)
+    )
+    return len(result.all())
+
+
+async def chat_counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    stmt = (
+        select(BroadcastChat.status, func.count())
+        .where(BroadcastChat.broadcast_id == broadcast_id)
+        .group_by(BroadcastChat.status)
+    )
+    return {str(k): int(n) for k, n in (await session.execute(stmt)).all()}
+
+
+async def list_chats(
+    session: AsyncSession, broadcast_id: int, *, before_id: int | None, limit: int
+) -> Sequence[BroadcastChat]:
+    stmt = (
+        select(BroadcastChat)
+        .where(BroadcastChat.broadcast_id == broadcast_id)
+        .order_by(BroadcastChat.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(BroadcastChat.id < before_id)
+    return (await session.scalars(stmt)).all()
+
+
+# -- editing and deleting ways (渠道活码 and 加入群聊) -------------------------------------------
+
+Way = type[ContactWay] | type[JoinWay]
+
+
+async def live_way(session: AsyncSession, model: Way, way_id: int) -> ContactWay | JoinWay | None:
+    """A way not deleted."""
+    stmt = select(model).where(model.id == way_id, model.deleted_at.is_(None))
+    found = (await session.scalars(stmt.execution_options(populate_existing=True))).one_or_none()
+    return found if isinstance(found, ContactWay | JoinWay) else None
+
+
+async def update_live_way(
+    session: AsyncSession, model: Way, way_id: int, values: dict[str, Any]
+) -> bool:
+    """Edit a way unless it was deleted meanwhile (one conditional UPDATE)."""
+    stmt = (
+        update(model)
+        .where(model.id == way_id, model.deleted_at.is_(None))
+        .values(**values)
+        .returning(model.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def delete_way(session: AsyncSession, model: Way, way_id: int, now: Any) -> bool:
+    """Mark a way deleted: True for the one caller that did (a second delete finds it gone)."""
+    return await update_live_way(session, model, way_id, {"deleted_at": now})
+
+
+# -- card pictures -----------------------------------------------------------------------------
+
+
+async def add_picture(session: AsyncSession, values: dict[str, Any]) -> Picture:
+    """The picture with these bytes (``sha256``): inserted, or the one already kept (``ON
+    CONFLICT DO NOTHING``: two staff uploading the same file at once get one row)."""
+    await session.execute(
+        _insert(session, Picture).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
+    )
+    return (await session.scalars(select(Picture).where(Picture.sha256 == values["sha256"]))).one()
+
+
+async def get_picture(session: AsyncSession, picture_id: int) -> Picture | None:
+    return await session.get(Picture, picture_id, populate_existing=True)
+
+
+async def pictures_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Picture]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Picture).where(Picture.id.in_(ids)))
+    return {p.id: p for p in rows}
+
+
+async def claim_picture_upload(
+    session: AsyncSession,
+    picture_id: int,
+    *,
+    stale_before: datetime,
+    claim_before: datetime,
+    at: datetime,
+) -> bool:
+    """Claim the upload of a picture whose media id is missing or older than ``stale_before``,
+    unless another sender claimed it after ``claim_before``: one conditional UPDATE, so of
+    senders arriving together exactly one wins."""
+    claimed = await session.execute(
+        update(Picture)
+        .where(
+            Picture.id == picture_id,
+            (Picture.media_id.is_(None)) | (Picture.media_created_at <= stale_before),
+            (Picture.upload_claimed_at.is_(None)) | (Picture.upload_claimed_at < claim_before),
+        )
+        .values(upload_claimed_at=at)
+        .returning(Picture.id)
+    )
+    return claimed.scalar_one_or_none() is not None
+
+
+async def finish_picture_upload(
+    session: AsyncSession,
+    picture_id: int,
+    *,
+    claimed_at: datetime,
+    media_id: str | None,
+    media_created_at: datetime | None,
+) -> None:
+    """Record the media id of the claim made at ``claimed_at`` (None: the upload failed, the
+    claim is released and the old media id kept)."""
+    values: dict[str, Any] = {"upload_claimed_at": None}
+    if media_id is not None:
+        values.update(media_id=media_id, media_created_at=media_created_at)
+    await session.execute(
+        update(Picture)
+        .where(Picture.id == picture_id, Picture.upload_claimed_at == claimed_at)
+        .values(**values)
+    )

@@ -24,6 +24,15 @@ class ContactWayCreate(RequestModel):
     remark: str = Field(default="", max_length=30)
 
 
+class ContactWayUpdate(RequestModel):
+    """Edit a 渠道活码: its staff (1–100 distinct userids; a way of one staff member keeps one,
+    a way of several keeps several: WeCom fixes its type) and remark. Its state, and so its
+    store and campaign, stay."""
+
+    staff_userids: list[UserId] = Field(max_length=200)
+    remark: str = Field(default="", max_length=30)
+
+
 class ContactWayOut(ResponseModel):
     id: int
     config_id: str
@@ -84,18 +93,35 @@ class TaggingResult(ResponseModel):
 
 class MiniProgramCard(RequestModel):
     """A 小程序 card: ``page`` one of the storefront's pages (``pages/index/index``); Shoplet
-    adds ``.html`` and the store/campaign scene. ``pic_media_id`` is a WeCom media id (上传临时
-    素材)."""
+    adds ``.html`` and the store/campaign scene. ``picture_id`` a picture uploaded to
+    ``POST /console/wecom/pictures``: Shoplet uploads it to WeCom (``media/upload``) when the
+    card is sent, again whenever its media id is older than 2.5 days."""
 
     title: str = Field(max_length=64)
     page: str = Field(min_length=1, max_length=128)
-    pic_media_id: str = Field(max_length=128)
+    picture_id: Id
 
 
 class MiniProgramCardOut(ResponseModel):
+    """``picture_id`` and ``picture_url`` are null on a card saved with a typed WeCom media id
+    before Shoplet kept pictures (it is still sent with that media id)."""
+
     title: str
     page: str
-    pic_media_id: str
+    picture_id: int | None
+    picture_url: str | None
+
+
+class PictureOut(ResponseModel):
+    """A card picture Shoplet keeps; ``media_created_at`` when it was last uploaded to WeCom."""
+
+    id: int
+    url: str
+    content_type: str
+    size_bytes: int
+    width: int
+    height: int
+    media_created_at: datetime | None
 
 
 class WelcomeUpdate(RequestModel):
@@ -136,6 +162,13 @@ class JoinWayCreate(RequestModel):
     chat_ids: list[ChatId] = Field(max_length=10)
     auto_create_room: bool = False
     room_base_name: str = Field(default="", max_length=40)
+    remark: str = Field(default="", max_length=30)
+
+
+class JoinWayUpdate(RequestModel):
+    """Edit a 加入群聊 QR code: its 1–5 groups and remark; state and room settings stay."""
+
+    chat_ids: list[ChatId] = Field(max_length=10)
     remark: str = Field(default="", max_length=30)
 
 
@@ -185,8 +218,13 @@ class GroupSyncResult(ResponseModel):
 
 class BroadcastCreate(RequestModel):
     """A 群发: to ``all`` customers, a ``segment``'s, a ``store``'s or a ``campaign``'s (give
-    exactly the one the audience names), text ≤ 4000 bytes and an optional mini-program card."""
+    exactly the one the audience names), text ≤ 4000 bytes and an optional mini-program card.
+    ``target`` groups: to customer groups instead (客户群群发): ``all`` groups, a ``store``'s or
+    a ``campaign``'s (the join way's that lists the group), narrowed to the groups ``owners``
+    (staff userids, 1–100 distinct) own when given; no segment."""
 
+    target: Literal["customers", "groups"] = "customers"
+    owners: list[UserId] | None = Field(default=None, max_length=100)
     audience: Literal["all", "segment", "store", "campaign"]
     segment_id: Id | None = None
     store_id: Id | None = None
@@ -197,6 +235,7 @@ class BroadcastCreate(RequestModel):
 
 class BroadcastMsgOut(ResponseModel):
     staff_userid: str
+    chat_type: str
     msgid: str | None
     recipients: int
     errcode: int | None
@@ -205,6 +244,8 @@ class BroadcastMsgOut(ResponseModel):
 
 class BroadcastOut(ResponseModel):
     id: int
+    target: str
+    owners: list[str] | None
     audience: str
     segment_id: int | None
     store_id: int | None
@@ -225,6 +266,18 @@ class BroadcastRecipientOut(ResponseModel):
     id: int
     external_userid: str
     staff_userid: str
+    status: str
+    sent_at: datetime | None
+
+
+class BroadcastGroupOut(ResponseModel):
+    """One customer group of a group 群发: ``pending`` / ``sent`` / ``not_friend`` (could not
+    be sent: dismissed, or no longer the owner's) / ``limited`` (reached today) / ``failed``."""
+
+    id: int
+    chat_id: str
+    name: str
+    owner: str
     status: str
     sent_at: datetime | None
 

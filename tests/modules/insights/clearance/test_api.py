@@ -33,24 +33,37 @@ async def staff(client: httpx.AsyncClient, ctx: AppContext) -> dict[str, str]:
     return bearer(await token_for(client, ctx, "clearance-planner", role="owner"))
 
 
-async def _history(ctx: AppContext, shop: Shop, *, stock: int) -> None:
+async def _history(
+    ctx: AppContext, shop: Shop, *, stock: int, promoted: frozenset[int] = frozenset()
+) -> None:
     """30 weeks: list price moving between 100 % and 70 % of today's, Poisson weekly sales
-    around 30 · (p / 100 yuan)^β, one paid order per week; then ``stock`` units on hand."""
+    around 30 · (p / 100 yuan)^β, one paid order per week; then ``stock`` units on hand. The
+    ``promoted`` weeks (at full list price) ran a 30 % promotion: shoppers paid 70 yuan and
+    bought as at that price."""
     rng = np.random.default_rng(20)
     now = utcnow()
     weeks = 30
     start = now - timedelta(days=7 * weeks)
     prices = [PRICE * (100 - 10 * int(rng.integers(0, 4))) // 100 for _ in range(weeks - 1)]
     prices.append(PRICE)
+    promoted = frozenset(i for i in promoted if prices[i] == PRICE)
     changes = []
     paid = []
     for i, price in enumerate(prices):
         week_start = start + timedelta(days=7 * i)
         if i and price != prices[i - 1]:
             changes.append((week_start, prices[i - 1], price))
-        units = int(rng.poisson(30 * (price / PRICE) ** BETA))
+        promotion = 0.3 if i in promoted else 0.0
+        units = int(rng.poisson(30 * (price * (1 - promotion) / PRICE) ** BETA))
         if units:
-            paid.append(Paid(member_id=1, paid_at=week_start + timedelta(days=3), quantity=units))
+            paid.append(
+                Paid(
+                    member_id=1,
+                    paid_at=week_start + timedelta(days=3),
+                    quantity=units,
+                    promotion_saving=round(units * PRICE * promotion),
+                )
+            )
     async with unit_of_work(ctx.sessionmaker) as s:
         for changed_at, before, after in changes:
             await s.execute(
@@ -118,6 +131,27 @@ async def test_a_plan_recovers_the_elasticity_and_clears_above_the_floor(
         row = await s.get(Promotion, applied.json()["promotion_id"])
     assert row is not None
     assert (row.kind, row.status) == ("sku_discount", "active")
+
+
+async def test_promotions_at_full_price_are_read_as_promotions_not_as_a_flat_curve(
+    client: httpx.AsyncClient, ctx: AppContext, staff: dict[str, str]
+) -> None:
+    """Every full-price week ran a 30 % promotion, so those weeks sold as if marked down: read
+    by list price alone the curve looks flat; the promotion-depth control takes it out."""
+    shop = await make_shop(ctx)
+    await _history(ctx, shop, stock=400, promoted=frozenset(range(29)))
+    target = shop_day(utcnow()) + timedelta(days=42)
+    body = {"sku_id": shop.costed_sku, "target_date": target.isoformat(), "steps": 3}
+    response = await client.post(PLAN, json=body, headers=staff)
+    assert response.status_code == 200, response.text
+    plan = response.json()
+    e = plan["elasticity"]
+    assert e["low"] <= BETA <= e["high"], e
+    assert e["value"] == pytest.approx(BETA, abs=0.5)
+    assert e["controls"]["promotion"] > 0.3  # a deeper promotion sells more
+    depths = [w["promotion_depth"] for w in plan["history"]]
+    assert max(depths) == pytest.approx(0.3, abs=0.01)
+    assert min(depths) == 0.0
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """The clearance core on synthetic data: a planted elasticity is recovered within its interval,
-thin data leans on the category, and the planner clears by the date at the best margin without
+a festival that coincided with the markdowns is taken out by its control, thin data leans on
+the category, and the planner clears by the date at the best margin without
 ever going under the floor (property test)."""
 
 from __future__ import annotations
@@ -46,6 +47,56 @@ def test_thin_data_leans_on_the_category() -> None:
     flat = core.estimate([9900.0] * 10, [5.0] * 10, prior=-1.2)
     assert (flat.value, flat.own, flat.weight) == (-1.2, None, 0.0)
     assert flat.low == pytest.approx(-1.2 - 1.96 * core.PRIOR_SD, abs=1e-3)
+
+
+def confounded(beta: float, *, seed: int) -> tuple[list[float], list[float], list[float]]:
+    """A year where the markdowns fell in 双11-like weeks that sell 2.5× on their own: prices,
+    units and the festival share of each week."""
+    rng = np.random.default_rng(seed)
+    p0 = 9900.0
+    festival = [1.0 if i % 6 == 0 else 0.0 for i in range(52)]
+    prices = [p0 * (0.6 if f else 1 - 0.1 * int(rng.integers(0, 3))) for f in festival]
+    units = [
+        float(rng.poisson(30 * (p / p0) ** beta * (2.5 if f else 1.0)))
+        for p, f in zip(prices, festival, strict=True)
+    ]
+    return prices, units, festival
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_a_control_takes_out_a_festival_that_coincided_with_the_markdowns(seed: int) -> None:
+    prices, units, festival = confounded(-1.5, seed=seed)
+    naive = core.fit_loglog(prices, units)
+    controlled = core.fit_loglog(prices, units, {"festival": festival})
+    assert naive is not None
+    assert controlled is not None
+    # Price alone reads the festival's lift as price sensitivity: far too steep.
+    assert naive.slope < -2.2
+    assert abs(controlled.slope - -1.5) < 2 * controlled.se + 0.1
+    assert controlled.controls["festival"] == pytest.approx(math.log(2.5), abs=0.35)
+    found = core.estimate(prices, units, prior=-1.5, controls={"festival": festival})
+    assert found.low <= -1.5 <= found.high
+    assert set(found.controls) == {"festival"}
+
+
+def test_controls_the_data_cannot_carry_are_left_out() -> None:
+    prices = [9900.0, 8900.0, 9900.0, 7900.0, 8900.0, 9900.0]
+    units = [10.0, 14.0, 9.0, 20.0, 13.0, 11.0]
+    fit = core.fit_loglog(
+        prices,
+        units,
+        {
+            "promotion": [0.0] * 6,  # never varies
+            "festival": [0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+            "log_price_again": [math.log(p) for p in prices],  # spanned by the price
+            "holiday": [0.0, 0.0, 1.0, 0.0, 0.0, 0.0],
+            "trend": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],  # no residual degrees of freedom left
+        },
+    )
+    assert fit is not None
+    assert list(fit.controls) == ["festival", "holiday"]
+    with pytest.raises(ValueError, match="trend"):
+        core.fit_loglog(prices, units, {"trend": [1.0, 2.0]})
 
 
 def _problem(**extra: object) -> Problem:

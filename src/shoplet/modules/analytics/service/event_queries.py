@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, utcnow
-from shoplet.modules.analytics import funnels, ingest
+from shoplet.modules.analytics import funnels, funnels_clickhouse, ingest
 from shoplet.modules.analytics.behaviour import realtime
 from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.analytics.errors import (
@@ -219,6 +219,27 @@ async def _person_funnel(
     raise AssertionError("unreachable")
 
 
+async def _clickhouse_funnel(
+    ctx: AppContext, query: FunnelQuery, steps: Sequence[funnels.Step]
+) -> list[funnels.StepCount] | None:
+    """chDB's windowFunnel over the funnel index where it answers (``funnels_clickhouse``);
+    None leaves the funnel to DuckDB."""
+    if (
+        ctx.settings.analytics_funnel_engine != "auto"
+        or not funnels_clickhouse.answers(steps, query.breakdown)
+        or not funnels_clickhouse.installed()
+    ):
+        return None
+    return await asyncio.to_thread(
+        funnels_clickhouse.run_funnel,
+        ingest.store_of(ctx),
+        steps,
+        window_seconds=query.window_seconds,
+        first=query.date_from,
+        last=query.date_to,
+    )
+
+
 async def funnel(ctx: AppContext, query: FunnelQuery) -> FunnelResult:
     """Per step: persons, conversion and drop-off, overall and per breakdown value."""
     _check_range(query.date_from, query.date_to)
@@ -230,6 +251,8 @@ async def funnel(ctx: AppContext, query: FunnelQuery) -> FunnelResult:
             how = await person_breakdown(session, query)
         labels = how.labels
         overall, groups = await _person_funnel(ctx, query, steps, how)
+    elif (counted := await _clickhouse_funnel(ctx, query, steps)) is not None:
+        overall, groups = counted, {}
     else:
         store = ingest.store_of(ctx)
 
@@ -320,7 +343,8 @@ async def delete_member_events(ctx: AppContext, member_id: int) -> EventDeletion
 
 
 async def compact_events(ctx: AppContext) -> int:
-    """Merge each day's files into one (duplicates dropped); today's day is left to grow."""
+    """Merge each day's files into one (duplicates dropped) and index it for funnels; today's
+    day is left to grow."""
     store = ingest.store_of(ctx)
     today = utcnow().date()
     merged = 0

@@ -34,6 +34,15 @@ from .import_updates import (
     update_products_rows,
 )
 from .media import resolve_product_media, save_image, save_processed_image, save_video
+from .models3d import (
+    get_model,
+    model_admin,
+    remove_model,
+    render_model,
+    render_waiting_models,
+    save_model,
+    save_model_rendered,
+)
 from .price_changes import (
     MAX_PERCENT,
     MAX_PRICE,
@@ -110,6 +119,7 @@ __all__ = [
     "create_product",
     "create_product_rows",
     "create_products_rows",
+    "get_model",
     "get_product_admin",
     "get_product_by_barcode",
     "get_product_detail",
@@ -122,12 +132,18 @@ __all__ = [
     "list_products_admin",
     "load_body",
     "load_stock",
+    "model_admin",
     "price_history",
     "product_ids_of_skus",
     "record_sales",
+    "remove_model",
+    "render_model",
+    "render_waiting_models",
     "resolve_original_price",
     "resolve_product_media",
     "save_image",
+    "save_model",
+    "save_model_rendered",
     "save_processed_image",
     "save_video",
     "search_sources",

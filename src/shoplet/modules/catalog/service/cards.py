@@ -39,6 +39,7 @@ async def buyable_cards(
             original_price=r.list_original_price,
             sales_count=r.sales_count,
             category_id=r.category_id,
+            has_model=bool(r.model3d),
         )
         for r in rows
         if r.id in in_stock

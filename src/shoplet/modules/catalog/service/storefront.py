@@ -36,6 +36,7 @@ from shoplet.modules.inventory import public as inventory
 
 from ._common import CACHE_BARCODE, DETAIL_TTL, _keyword, _matched_ids
 from .media import image_set_of, image_sets_for, video_of
+from .models3d import model3d_of
 from .rules import spec_options, spec_pairs
 
 # ---------------------------------------------------------------------------------------------
@@ -136,6 +137,7 @@ async def list_products(
             original_price=r.list_original_price,
             sales_count=r.sales_count,
             category_id=r.category_id,
+            has_model=bool(r.model3d),
         )
         for r in page
     ]
@@ -165,6 +167,7 @@ async def _detail(
         gallery=image_sets_for(product, product.images),
         detail_images=image_sets_for(product, product.detail_images or []),
         video=video_of(product),
+        model3d=model3d_of(product.model3d),
         price=product.min_price,
         max_price=product.max_price,
         original_price=product.list_original_price,

@@ -42,6 +42,7 @@ from shoplet.modules.content.service.posts import (
     update_topic,
     upload_image,
 )
+from shoplet.modules.content.service.prizes import reissue, retry_due
 from shoplet.modules.content.service.qa import (
     answer,
     ask,
@@ -54,6 +55,7 @@ from shoplet.modules.content.service.qa import (
     question_answers_admin,
     read_notices,
 )
+from shoplet.modules.content.service.videos import upload_video
 
 __all__ = [
     "SUBJECTS",
@@ -84,7 +86,9 @@ __all__ = [
     "qa_summary",
     "question_answers_admin",
     "read_notices",
+    "reissue",
     "remove",
+    "retry_due",
     "save_challenge",
     "settle",
     "settle_due",
@@ -93,4 +97,5 @@ __all__ = [
     "topics",
     "update_topic",
     "upload_image",
+    "upload_video",
 ]

@@ -172,6 +172,7 @@ async def _submit(
     openid: str | None,
     screening: moderation.Screening,
     media_urls: Sequence[str] = (),
+    video_url: str | None = None,
     now: datetime,
 ) -> moderation.ModerationState:
     state = await moderation.submit(
@@ -182,6 +183,7 @@ async def _submit(
         openid=openid,
         screening=screening,
         media_urls=media_urls,
+        video_url=video_url,
         now=now,
     )
     await _move(session, kind, row, r.status_of(state.status), now=now)

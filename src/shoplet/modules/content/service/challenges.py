@@ -6,8 +6,9 @@ A challenge's status is derived, never stored: 未开始 before ``starts_at``, �
 frozen once it runs (the UPDATE is conditional on it not having started), everything once it is
 settled. Settling is exactly once: the conditional UPDATE of ``settled_at`` is won by one
 transaction, which also writes the winners, credits points (loyalty, ref
-``challenge:<id>:<rank>``), issues coupons (promotions) and the notices; a concurrent settler
-waits on the row and then finds it settled.
+``challenge:<id>:<rank>``), issues coupons (promotions; one that cannot be issued is left to the
+retry job, see ``prizes``), the in-app notices and each winner's subscribe message (获奖通知);
+a concurrent settler waits on the row and then finds it settled.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shoplet.core.db import unit_of_work, utcnow
-from shoplet.core.errors import ShopletError
 from shoplet.core.events import publish
 from shoplet.modules.content import repository as repo
 from shoplet.modules.content import rules as r
@@ -34,7 +34,6 @@ from shoplet.modules.content.errors import (
 )
 from shoplet.modules.content.events import CHALLENGE_SETTLED
 from shoplet.modules.content.models import Challenge as ChallengeRow
-from shoplet.modules.content.models import ChallengeWinner as WinnerRow
 from shoplet.modules.content.models import Topic as TopicRow
 from shoplet.modules.content.schemas import (
     Challenge,
@@ -45,6 +44,7 @@ from shoplet.modules.content.schemas import (
     RankEntry,
     Winner,
 )
+from shoplet.modules.content.service import prizes
 from shoplet.modules.loyalty import public as loyalty
 from shoplet.modules.promotions import public as promotions
 
@@ -78,17 +78,7 @@ async def _coupon_names(session: AsyncSession, template_ids: list[int]) -> dict[
     return names
 
 
-def _winner(w: WinnerRow) -> Winner:
-    return Winner(
-        rank=w.rank,
-        member_id=w.member_id,
-        nickname=w.nickname,
-        post_id=w.post_id,
-        likes=w.likes,
-        points=w.points,
-        coupon_template_id=w.coupon_template_id,
-        coupon_skipped=w.coupon_skipped,
-    )
+_winner = prizes.winner_view
 
 
 async def _view(
@@ -274,19 +264,18 @@ async def _grant(
             detail={"challenge_id": row.id, "topic_id": row.topic_id, "rank": rank},
         )
     skipped: str | None = None
+    status: str | None = None
+    retry_at: datetime | None = None
     if coupon_template_id is not None:
-        try:
-            report = await promotions.issue(
-                session,
-                template_id=coupon_template_id,
-                member_ids=[member_id],
-                actor=f"content.challenge:{row.id}",
-            )
-        except ShopletError as exc:  # refused whole before writing: stopped, expired, gone
-            skipped = exc.code
-        else:
-            if report.skipped:
-                skipped = str(report.skipped[0]["code"])
+        skipped = await prizes.issue_coupon(
+            session,
+            challenge_id=row.id,
+            rank=rank,
+            member_id=member_id,
+            template_id=coupon_template_id,
+        )
+        # Not issued: the retry job tries again (settlement was the first try).
+        status, retry_at = ("issued", None) if skipped is None else prizes.next_try(1, now)
     winner_id = await repo.insert_winner(
         session,
         {
@@ -299,6 +288,9 @@ async def _grant(
             "points": credited,
             "coupon_template_id": coupon_template_id if skipped is None else None,
             "coupon_skipped": skipped,
+            "coupon_status": status,
+            "coupon_attempts": 1 if status is not None else 0,
+            "coupon_retry_at": retry_at,
             "created_at": now,
         },
     )
@@ -325,16 +317,17 @@ async def _grant(
             "created_at": now,
         },
     )
-    return Winner(
-        rank=rank,
+    await prizes.tell_winner(
+        session,
+        challenge_id=row.id,
+        topic_name=topic_name,
         member_id=member_id,
-        nickname=nickname,
-        post_id=post_id,
-        likes=likes,
-        points=credited,
-        coupon_template_id=coupon_template_id if skipped is None else None,
-        coupon_skipped=skipped,
+        prize="、".join(p for p in (prize, "优惠券补发中" if skipped is not None else "") if p),
+        settled_at=now,
     )
+    winner = await repo.winner_at(session, row.id, rank)
+    assert winner is not None  # noqa: S101 - inserted above
+    return prizes.winner_view(winner)
 
 
 async def settle(

@@ -22,6 +22,7 @@ async def favorite(
     """收藏 a public post (or take it back); 404 for a post that is not public."""
     row = await _require_public(session, "post", post_id)
     if favorited:
+        await members.hold_member(session, member_id)
         changed = await repo.insert_favorite(session, post_id, member_id, utcnow())
     else:
         changed = await repo.delete_favorite(session, post_id, member_id)
@@ -53,6 +54,9 @@ async def follow(
     if await members.get_nickname(session, author_id) is None:
         raise AuthorNotFound(member_id=author_id)
     if following:
+        # Both ends are member-keyed: held in id order, as a merge locks its pair.
+        for held in sorted({member_id, author_id}):
+            await members.hold_member(session, held)
         await repo.insert_follow(session, member_id, author_id, utcnow())
     else:
         await repo.delete_follow(session, member_id, author_id)

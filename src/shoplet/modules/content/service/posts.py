@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core import video as core_video
 from shoplet.core.context import AppContext
 from shoplet.core.db import utcnow
 from shoplet.core.errors import Unauthorized
@@ -31,6 +32,7 @@ from shoplet.modules.content.errors import (
     ProductUnknown,
     TopicNotFound,
     TopicTaken,
+    VideoWithImages,
 )
 from shoplet.modules.content.models import Comment as CommentRow
 from shoplet.modules.content.models import Post as PostRow
@@ -55,6 +57,8 @@ from shoplet.modules.content.service._common import (
     _submit,
 )
 from shoplet.modules.content.service.personal import is_personal_cursor, personal_page
+from shoplet.modules.content.service.videos import claim_video
+from shoplet.modules.members import public as members
 from shoplet.modules.moderation import public as moderation
 
 # -- topics ----------------------------------------------------------------------------------
@@ -138,6 +142,8 @@ async def upload_image(
         stored = await catalog.store_image(session, storage, data)
     except catalog.MediaInvalid as exc:
         raise ImageInvalid(exc.detail) from exc
+    # Held after the upload (no lock across storage I/O), before the row that a merge moves.
+    await members.hold_member(session, member_id)
     row = PostImageRow(member_id=member_id, url=stored.url, post_id=None, created_at=utcnow())
     await repo.add(session, row)
     return PostImage(id=row.id, url=row.url)
@@ -166,6 +172,7 @@ async def _posts(
             "topic_name": names.get(p.topic_id) if p.topic_id is not None else None,
             "content": p.content,
             "images": list(p.images),
+            "video": p.video,
             "products": [cards[i] for i in p.product_ids if i in cards],
             "is_pinned": p.is_pinned,
             "like_count": p.like_count,
@@ -198,11 +205,15 @@ async def create_post(
     screening: moderation.Screening,
     now: datetime | None = None,
 ) -> MyPost:
-    """种草: text, up to 9 of the writer's unused images, up to 6 products on sale, a topic
-    open now; public once moderation approves the text and every image."""
+    """种草: text, up to 9 of the writer's unused images or one unused video, up to 6 products
+    on sale, a topic open now; public once moderation approves the text and every image (a
+    video's cover and sampled frames)."""
+    await members.hold_member(session, member_id)
     now = now or utcnow()
     if len(set(body.image_ids)) > r.MAX_IMAGES:
         raise ImageUnknown(f"at most {r.MAX_IMAGES} images")
+    if body.video_id is not None and body.image_ids:
+        raise VideoWithImages()
     product_ids = list(dict.fromkeys(body.product_ids))
     if len(product_ids) > r.MAX_PRODUCTS:
         raise ProductUnknown(f"at most {r.MAX_PRODUCTS} products")
@@ -233,12 +244,17 @@ async def create_post(
     )
     await repo.add(session, row)
     urls: list[str] = []
+    video_url: str | None = None
     if body.image_ids:
         claimed = await repo.claim_images(session, member_id, body.image_ids, row.id)
         if not claimed:
             raise ImageUnknown()
         urls = [i.url for i in claimed]
         await repo.update_post(session, row.id, {"images": urls})
+    if body.video_id is not None:
+        clip = await claim_video(session, member_id, body.video_id, row.id)
+        urls, video_url = [clip.cover_url, *clip.frame_urls], clip.url
+        await repo.update_post(session, row.id, {"video": core_video.shown(clip)})
     await _submit(
         session,
         "post",
@@ -247,6 +263,7 @@ async def create_post(
         openid=openid,
         screening=screening,
         media_urls=urls,
+        video_url=video_url,
         now=now,
     )
     fresh = await _require(session, "post", row.id)
@@ -412,6 +429,7 @@ async def comment(
     screening: moderation.Screening,
     now: datetime | None = None,
 ) -> MyComment:
+    await members.hold_member(session, member_id)
     now = now or utcnow()
     await _require_public(session, "post", post_id)
     row = CommentRow(

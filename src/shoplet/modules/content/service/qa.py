@@ -39,6 +39,7 @@ from shoplet.modules.content.service._common import (
     _submit,
     checked_text,
 )
+from shoplet.modules.members import public as members
 from shoplet.modules.moderation import public as moderation
 from shoplet.modules.orders import public as orders
 
@@ -113,6 +114,7 @@ async def ask(
     now: datetime | None = None,
 ) -> MyQuestion:
     """问大家: a question on a product, public once moderation approves it."""
+    await members.hold_member(session, member_id)
     now = now or utcnow()
     try:
         await catalog.get_product_admin(session, product_id)
@@ -159,6 +161,7 @@ async def answer(
 ) -> MyAnswer:
     """A buyer's answer (403 ``content.not_a_buyer`` for anyone else), public once moderation
     approves it; then the asker is told."""
+    await members.hold_member(session, member_id)
     now = now or utcnow()
     question = await _require_public(session, "question", question_id)
     if not await is_buyer(session, member_id, question.product_id):

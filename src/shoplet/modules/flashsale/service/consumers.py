@@ -80,6 +80,9 @@ def request_hash(entry: StreamEntry, item: CampaignItem) -> str:
 async def _place_order(
     ctx: AppContext, session: AsyncSession, lookups: _Lookups, entry: StreamEntry
 ) -> str:
+    # Before any member-keyed write (the order, the ticket): an absorbed account's request
+    # fails with 409 ``members.already_merged`` instead of leaving rows on its id.
+    await members.hold_member(session, entry.member_id)
     campaign, item = await lookups.item(session, entry.campaign_id, entry.sku_id)
     snapshot = await lookups.sku(session, entry.sku_id)
     if snapshot is None or not snapshot.is_purchasable:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from shoplet.core.db import DbSession
 from shoplet.core.errors import problem_responses
-from shoplet.core.params import QueryId
+from shoplet.core.params import PathId, QueryId
 from shoplet.modules.staff.public import (
     StaffIdentity,
     origin_of,
@@ -18,7 +18,7 @@ from shoplet.modules.staff.public import (
     require_permission,
 )
 
-from . import service
+from . import service, trials
 from .schemas import (
     ClearanceApplied,
     ClearanceApply,
@@ -26,6 +26,9 @@ from .schemas import (
     ClearancePlan,
     ClearancePlanRequest,
     ClearanceSteps,
+    ClearanceTrial,
+    ClearanceTrialCreate,
+    ClearanceTrials,
 )
 
 router = APIRouter(tags=["console-insights"])
@@ -79,3 +82,45 @@ async def steps(
     """Applied markdown steps, newest first, each against its projection: units sold in its
     window so far versus what was expected by now, revenue and margin at the step's price."""
     return await service.list_steps(session, sku_id=sku_id, limit=limit)
+
+
+@router.post("/insights/clearance/trials", status_code=201, responses=problem_responses(400, 409))
+async def start_trial(
+    body: ClearanceTrialCreate, staff: PromotionManager, session: DbSession, request: Request
+) -> ClearanceTrial:
+    """Run the clearance plan as an experiment (清仓实验): the SKUs in matched pairs by stock
+    cover, one of each following its plan (scheduled 限时折扣), the other keeping its price."""
+    started = await trials.start_trial(session, body, actor=staff.username)
+    await record_audit(
+        session,
+        staff,
+        "insights.clearance_trial_start",
+        str(started.id),
+        {"sku_ids": body.sku_ids, "target_date": body.target_date.isoformat()},
+        origin_of(request),
+    )
+    return started
+
+
+@router.get("/insights/clearance/trials")
+async def list_trials(_: AnalyticsViewer, session: DbSession) -> ClearanceTrials:
+    """Clearance trials, newest first."""
+    return await trials.list_trials(session)
+
+
+@router.get("/insights/clearance/trials/{trial_id}", responses=problem_responses(404))
+async def get_trial(trial_id: PathId, _: AnalyticsViewer, session: DbSession) -> ClearanceTrial:
+    """A trial's SKUs and the arms compared on sell-through and margin per unit of stock."""
+    return await trials.trial_view(session, trial_id)
+
+
+@router.post("/insights/clearance/trials/{trial_id}/stop", responses=problem_responses(404, 409))
+async def stop_trial(
+    trial_id: PathId, staff: PromotionManager, session: DbSession, request: Request
+) -> ClearanceTrial:
+    """Stop the trial: the plan arm's running markdowns end now, the SKUs are released."""
+    stopped = await trials.stop_trial(session, trial_id)
+    await record_audit(
+        session, staff, "insights.clearance_trial_stop", str(trial_id), {}, origin_of(request)
+    )
+    return stopped

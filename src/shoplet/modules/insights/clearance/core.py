@@ -4,17 +4,20 @@ by a date at the best margin, never under a price floor.
 
 Demand is constant-elasticity: ``units(p) = q0 · (p / p0)^β`` a week (β < 0), the curve a
 log-log regression fits. The estimate is an ordinary least squares fit of
-``log(units + ½) = a + β · log(price)`` (statsmodels, with its standard error), combined with the
-category's β as a normal prior (precision-weighted: a SKU with few price changes leans on its
-category, one with many on itself).
+``log(units + ½) = a + β · log(price) + γ · controls`` (statsmodels, with its standard error),
+where the controls take out what moves sales besides the list price — the trend, the weeks'
+share of public holidays and of 618/双11 days, and how deep promotions cut what shoppers paid —
+so a markdown that happened to fall in 双11 is not read as a steep demand curve. It is combined
+with the category's β as a normal prior (precision-weighted: a SKU with few price changes leans
+on its category, one with many on itself).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 # The prior's standard deviation around the category's elasticity: how far a SKU may plausibly
 # differ from its category (β between −0.5 and −2.5 around a category at −1.5).
@@ -39,15 +42,35 @@ class Elasticity:
     weight: float
     observations: int
     distinct_prices: int
+    controls: dict[str, float] = field(default_factory=dict)
 
 
 def clip(beta: float) -> float:
     return min(max(beta, MIN_ELASTICITY), MAX_ELASTICITY)
 
 
-def fit_loglog(prices: Sequence[float], units: Sequence[float]) -> tuple[float, float] | None:
-    """OLS slope and its standard error of log(units + ½) on log(price); None when the prices
-    never changed (no slope to see) or there are fewer than three points."""
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """The price slope and its standard error, with the controls the regression kept (by name)
+    and their coefficients."""
+
+    slope: float
+    se: float
+    controls: dict[str, float]
+
+
+def fit_loglog(
+    prices: Sequence[float],
+    units: Sequence[float],
+    controls: Mapping[str, Sequence[float]] | None = None,
+) -> Fit | None:
+    """OLS of log(units + ½) on log(price) and the ``controls`` (a column each, e.g. trend,
+    holiday share, promotion depth); None when the prices never changed (no slope to see) or
+    there are fewer than three points.
+
+    A control is kept only when it varies, is not already spanned by the columns before it, and
+    the fit keeps at least two residual degrees of freedom (controls are taken in the order
+    given, so the first ones matter most); the rest are dropped, down to price alone."""
     if len(prices) != len(units):
         raise ValueError("prices and units differ in length")
     if len(prices) < 3 or len({round(p, 6) for p in prices}) < 2:
@@ -55,15 +78,26 @@ def fit_loglog(prices: Sequence[float], units: Sequence[float]) -> tuple[float, 
     import numpy as np
     import statsmodels.api as sm
 
-    x = sm.add_constant(np.log(np.asarray(prices, dtype=float)))
+    n = len(prices)
+    columns = [np.ones(n), np.log(np.asarray(prices, dtype=float))]
+    kept: list[str] = []
+    for name, values in (controls or {}).items():
+        column = np.asarray(values, dtype=float)
+        if column.shape != (n,):
+            raise ValueError(f"control {name} differs in length")
+        trial = np.column_stack([*columns, column])
+        if n - trial.shape[1] < 2 or np.linalg.matrix_rank(trial) < trial.shape[1]:
+            continue
+        columns.append(column)
+        kept.append(name)
     y = np.log(np.asarray(units, dtype=float) + 0.5)
-    result = sm.OLS(y, x).fit()
+    result = sm.OLS(y, np.column_stack(columns)).fit()
     slope, se = float(result.params[1]), float(result.bse[1])
     if not math.isfinite(slope):
         return None
     if not math.isfinite(se) or se <= 0:
         se = 1e-6
-    return slope, se
+    return Fit(slope, se, {name: float(result.params[2 + i]) for i, name in enumerate(kept)})
 
 
 def estimate(
@@ -72,14 +106,15 @@ def estimate(
     *,
     prior: float = DEFAULT_CATEGORY_ELASTICITY,
     prior_sd: float = PRIOR_SD,
+    controls: Mapping[str, Sequence[float]] | None = None,
 ) -> Elasticity:
     """The SKU's elasticity shrunk towards ``prior`` (its category's)."""
-    fitted = fit_loglog(prices, units)
+    fitted = fit_loglog(prices, units, controls)
     distinct = len({round(p, 6) for p in prices})
     if fitted is None:
         value, sd, own, own_se, weight = prior, prior_sd, None, None, 0.0
     else:
-        own, own_se = fitted
+        own, own_se = fitted.slope, fitted.se
         w_own, w_prior = 1 / own_se**2, 1 / prior_sd**2
         weight = w_own / (w_own + w_prior)
         value = weight * own + (1 - weight) * prior
@@ -94,6 +129,7 @@ def estimate(
         weight=weight,
         observations=len(prices),
         distinct_prices=distinct,
+        controls={} if fitted is None else fitted.controls,
     )
 
 

@@ -1,8 +1,9 @@
-"""Refusals of the clearance planner (``insights.clearance_*``, 400: nothing is written)."""
+"""Refusals of the clearance planner and its trials (``insights.clearance_*``: 400, 404 or 409;
+nothing is written)."""
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest
+from shoplet.core.errors import BadRequest, Conflict, NotFound
 
 
 class ClearanceInvalid(BadRequest):
@@ -28,3 +29,18 @@ class NoStock(ClearanceInvalid):
 class BelowFloor(ClearanceInvalid):
     code = "insights.clearance_below_floor"
     title = "The price is under the floor (cost + minimum margin)"
+
+
+class TrialNotFound(NotFound):
+    code = "insights.clearance_trial_not_found"
+    title = "No such clearance trial"
+
+
+class TrialSkuBusy(Conflict):
+    code = "insights.clearance_trial_sku_busy"
+    title = "A SKU is already in a running clearance trial"
+
+
+class TrialStopped(Conflict):
+    code = "insights.clearance_trial_stopped"
+    title = "The clearance trial has already stopped"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from shoplet.core.schemas import Id, RequestModel, ResponseModel
 
@@ -34,14 +34,22 @@ class ClearanceElasticity(ResponseModel):
     weight: float
     observations: int
     distinct_prices: int
+    controls: dict[str, float] = Field(
+        default_factory=dict,
+        description="The controls the regression kept and their coefficients: promotion "
+        "(depth 0–1), festival (618/双11 share of the week), holiday (public-holiday share), "
+        "trend (a week). Those the data could not carry are left out.",
+    )
 
 
 class ClearanceWeek(ResponseModel):
-    """One week of the SKU's history: the list price in effect and the units sold."""
+    """One week of the SKU's history: the list price in effect, the units sold and how deep
+    promotions cut what shoppers paid under that price (0–1)."""
 
     week_start: date
     price: int
     units: int
+    promotion_depth: float = 0.0
 
 
 class ClearanceStep(ResponseModel):
@@ -153,3 +161,87 @@ class ClearanceCandidates(ResponseModel):
     weeks: int
     items: list[ClearanceCandidate]
     computed_at: datetime | None
+
+
+# -- trials (清仓实验) -------------------------------------------------------------------------
+
+TrialStatus = Literal["running", "stopped"]
+TrialArm = Literal["plan", "control"]
+
+
+class ClearanceTrialCreate(RequestModel):
+    """Run the clearance plan as an experiment over 4–40 SKUs: matched pairs by stock cover,
+    one of each pair follows its plan (its steps scheduled as 限时折扣), the other keeps its
+    price, until ``target_date``."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    sku_ids: list[Id] = Field(min_length=4, max_length=40)
+    target_date: Annotated[date, Field(strict=False)]
+    steps: int = Field(default=3, ge=1, le=6)
+    min_margin_percent: float = Field(default=10.0, ge=0, le=500)
+    max_discount_percent: int = Field(default=70, ge=5, le=95)
+
+
+class ClearanceTrialComparison(ResponseModel):
+    """Plan arm minus control arm over the complete pairs: the difference of means, its 95 %
+    interval and two-sided p-value by randomisation inference (null when an arm is empty; no
+    interval under six pairs, where no effect can be rejected at 5 %)."""
+
+    plan_mean: float | None
+    control_mean: float | None
+    difference: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    pairs: int
+
+
+class ClearanceTrialSku(ResponseModel):
+    """A SKU of the trial: what it was at the start and what it has done since (``sold``
+    units, ``sell_through`` = sold / stock at the start, ``margin`` fen = paid − cost)."""
+
+    sku_id: int
+    product_id: int
+    name: str
+    spec_text: str
+    arm: TrialArm
+    pair: int
+    stock: int
+    list_price: int
+    cost: int
+    base_units: float
+    projected_units: float
+    sold: int
+    sell_through: float
+    margin: int
+
+
+class ClearanceTrial(ResponseModel):
+    id: int
+    name: str
+    status: TrialStatus
+    target_date: date
+    started_at: datetime
+    stopped_at: datetime | None
+    created_by: str
+    days: float = Field(description="Days measured so far (from the start to the stop or now)")
+    skus: list[ClearanceTrialSku]
+    sell_through: ClearanceTrialComparison
+    margin_per_unit: ClearanceTrialComparison = Field(
+        description="Margin per unit of starting stock (fen): what the arm earned on its stock"
+    )
+
+
+class ClearanceTrialSummary(ResponseModel):
+    id: int
+    name: str
+    status: TrialStatus
+    target_date: date
+    started_at: datetime
+    stopped_at: datetime | None
+    plan_skus: int
+    control_skus: int
+
+
+class ClearanceTrials(ResponseModel):
+    items: list[ClearanceTrialSummary]

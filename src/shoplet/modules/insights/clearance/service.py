@@ -17,6 +17,7 @@ from shoplet.core.db import utcnow
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.insights.forecast import replenishment
 from shoplet.modules.insights.forecast import repository as forecast_repository
+from shoplet.modules.insights.forecast.series import calendar_regressors
 from shoplet.modules.insights.forecast.service import day_start, shop_day
 from shoplet.modules.inventory import public as inventory
 from shoplet.modules.orders import public as orders
@@ -49,9 +50,13 @@ CANDIDATE_LIMIT = 200
 
 @dataclass(frozen=True, slots=True)
 class _Week:
+    """A week of a SKU: the list price in effect, the units sold and how deep promotions cut
+    what shoppers paid under that price (0 without sales or promotions, 0.3 for 30 % off)."""
+
     start: date
     price: int
     units: int
+    promotion_depth: float = 0.0
 
 
 def floor_price(cost: int, min_margin_percent: float) -> int:
@@ -70,25 +75,51 @@ def price_at(moment: datetime, current: int, changes: Sequence[tuple[datetime, i
 
 
 def weeks_of(
-    units: Sequence[tuple[datetime, int]],
+    lines: Sequence[tuple[datetime, int, int]],
     current: int,
     changes: Sequence[tuple[datetime, int, int]],
     first_day: date,
 ) -> list[_Week]:
-    """Weekly (price, units) from the SKU's first sale in the window to the last full day."""
+    """Weekly (price, units, promotion depth) from the SKU's first sale in the window to the
+    last full day, from its paid lines ``(paid_at, quantity, payable)``."""
     per_week: dict[int, int] = defaultdict(int)
-    for paid_at, quantity in units:
+    listed: dict[int, int] = defaultdict(int)
+    paid: dict[int, int] = defaultdict(int)
+    for paid_at, quantity, payable in lines:
         index = (shop_day(paid_at) - first_day).days // 7
         if 0 <= index < HISTORY_WEEKS:
             per_week[index] += quantity
+            listed[index] += price_at(paid_at, current, changes) * quantity
+            paid[index] += payable
     if not per_week:
         return []
     out = []
     for index in range(min(per_week), HISTORY_WEEKS):
         start = first_day + timedelta(days=7 * index)
         middle = day_start(start) + timedelta(days=3, hours=12)
-        out.append(_Week(start, price_at(middle, current, changes), per_week.get(index, 0)))
+        depth = 1 - paid[index] / listed[index] if listed[index] > 0 else 0.0
+        out.append(
+            _Week(
+                start,
+                price_at(middle, current, changes),
+                per_week.get(index, 0),
+                round(min(max(depth, 0.0), 1.0), 4),
+            )
+        )
     return out
+
+
+def controls_of(history: Sequence[_Week]) -> dict[str, list[float]]:
+    """The regression's controls, most telling first (``core.fit_loglog`` drops those the data
+    cannot carry from the end): promotion depth, the share of 618/双11 days and of public
+    holidays in the week, and the trend (weeks since the first)."""
+    calendar = calendar_regressors([w.start for w in history], "weekly")
+    return {
+        "promotion": [w.promotion_depth for w in history],
+        "festival": [festival for _holiday, festival in calendar],
+        "holiday": [holiday for holiday, _festival in calendar],
+        "trend": [float(i) for i in range(len(history))],
+    }
 
 
 def category_prior(fits: Sequence[tuple[float, float]]) -> float:
@@ -101,49 +132,75 @@ def category_prior(fits: Sequence[tuple[float, float]]) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class _Demand:
+class Demand:
     elasticity: core.Elasticity
     base_units: float  # a week, at the current list price
     history: list[_Week]
 
 
-async def _demand(session: AsyncSession, snapshot: catalog.SkuSnapshot, today: date) -> _Demand:
-    """The SKU's weekly history, its elasticity (own slope shrunk towards its category's) and
-    its base weekly rate: the last weeks' sales brought to today's price."""
+async def _demand(session: AsyncSession, snapshot: catalog.SkuSnapshot, today: date) -> Demand:
+    """The SKU's weekly history, its elasticity (own slope, with controls, shrunk towards its
+    category's) and its base weekly rate: the last weeks' sales brought to today's price and to
+    no promotion."""
     first_day = today - timedelta(days=7 * HISTORY_WEEKS)
-    lines = await orders.paid_units(session, since=day_start(first_day), until=day_start(today))
-    by_sku: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for sku_id, _product_id, paid_at, quantity in lines:
-        by_sku[sku_id].append((paid_at, quantity))
-    snapshots = await catalog.get_sku_snapshots(session, sorted(set(by_sku) - {snapshot.sku_id}))
+    since, until = day_start(first_day), day_start(today)
+    sold = await orders.paid_units(session, since=since, until=until)
+    snapshots = await catalog.get_sku_snapshots(
+        session, sorted({sku_id for sku_id, *_ in sold} - {snapshot.sku_id})
+    )
     siblings = [
         s.sku_id
         for s in snapshots.values()
         if snapshot.category_id is not None and s.category_id == snapshot.category_id
     ]
+    by_sku: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
+    for line in await orders.paid_lines(
+        session, since=since, until=until, sku_ids=[snapshot.sku_id, *siblings]
+    ):
+        by_sku[line.sku_id].append((line.paid_at, line.quantity, line.payable))
     changes = await catalog.sku_price_changes(session, [snapshot.sku_id, *siblings])
     fits = []
     for sku_id in siblings:
         rows = weeks_of(by_sku[sku_id], snapshots[sku_id].price, changes[sku_id], first_day)
-        fitted = core.fit_loglog([w.price for w in rows], [w.units for w in rows])
+        fitted = core.fit_loglog(
+            [w.price for w in rows], [w.units for w in rows], controls_of(rows)
+        )
         if fitted is not None:
-            fits.append(fitted)
+            fits.append((fitted.slope, fitted.se))
     history = weeks_of(by_sku[snapshot.sku_id], snapshot.price, changes[snapshot.sku_id], first_day)
     elasticity = core.estimate(
-        [w.price for w in history], [w.units for w in history], prior=category_prior(fits)
+        [w.price for w in history],
+        [w.units for w in history],
+        prior=category_prior(fits),
+        controls=controls_of(history),
     )
+    promotion = elasticity.controls.get("promotion", 0.0)
     recent = history[-BASE_WEEKS:]
     base = (
-        sum(w.units * (snapshot.price / w.price) ** elasticity.value for w in recent) / len(recent)
+        sum(
+            w.units
+            * (snapshot.price / w.price) ** elasticity.value
+            * math.exp(-promotion * w.promotion_depth)
+            for w in recent
+        )
+        / len(recent)
         if recent
         else 0.0
     )
-    return _Demand(elasticity, base, history)
+    return Demand(elasticity, base, history)
 
 
 async def make_plan(
     session: AsyncSession, body: ClearancePlanRequest, *, now: datetime | None = None
 ) -> ClearancePlan:
+    plan, _demand_model = await plan_with_demand(session, body, now=now)
+    return plan
+
+
+async def plan_with_demand(
+    session: AsyncSession, body: ClearancePlanRequest, *, now: datetime | None = None
+) -> tuple[ClearancePlan, Demand]:
+    """The plan and the demand model it was made with (a trial schedules its steps with it)."""
     now = now or utcnow()
     today = shop_day(now)
     days = (body.target_date - today).days
@@ -180,7 +237,7 @@ async def make_plan(
             max_discount_percent=body.max_discount_percent,
         )
     )
-    return ClearancePlan(
+    plan = ClearancePlan(
         sku_id=body.sku_id,
         product_id=snapshot.product_id,
         name=snapshot.product_title,
@@ -201,8 +258,17 @@ async def make_plan(
             weight=round(elasticity.weight, 4),
             observations=elasticity.observations,
             distinct_prices=elasticity.distinct_prices,
+            controls={k: round(v, 4) for k, v in elasticity.controls.items()},
         ),
-        history=[ClearanceWeek(week_start=w.start, price=w.price, units=w.units) for w in history],
+        history=[
+            ClearanceWeek(
+                week_start=w.start,
+                price=w.price,
+                units=w.units,
+                promotion_depth=w.promotion_depth,
+            )
+            for w in history
+        ],
         steps=[
             ClearanceStep(
                 starts_on=today + timedelta(days=7 * s.start_week),
@@ -222,13 +288,21 @@ async def make_plan(
         leftover=round(result.leftover, 2),
         clears=result.clears,
     )
+    return plan, demand
 
 
 async def apply_step(
-    session: AsyncSession, body: ClearanceApply, *, actor: str, now: datetime | None = None
+    session: AsyncSession,
+    body: ClearanceApply,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    demand: Demand | None = None,
+    trial_id: int | None = None,
 ) -> ClearanceApplied:
     """A markdown step as an active 限时折扣 of this SKU for its window. The floor is checked
-    here; promotions checks the window and the SKU (its own 400s)."""
+    here; promotions checks the window and the SKU (its own 400s). A trial passes the demand
+    model it planned with (read once for all its steps) and its id."""
     now = now or utcnow()
     snapshot = (await catalog.get_sku_snapshots(session, [body.sku_id])).get(body.sku_id)
     if snapshot is None:
@@ -256,7 +330,8 @@ async def apply_step(
     )
     active = await promotions.set_promotion_status(session, created.id, "active")
     # What the step is expected to sell, under the demand model of today: measured later.
-    demand = await _demand(session, snapshot, shop_day(now))
+    if demand is None:
+        demand = await _demand(session, snapshot, shop_day(now))
     level = (await inventory.get_levels(session, [body.sku_id])).get(body.sku_id)
     stock = max(level.available if level else 0, 0)
     projected = projected_units(
@@ -284,6 +359,7 @@ async def apply_step(
             "projected_units": projected,
             "created_by": actor,
             "created_at": now,
+            "trial_id": trial_id,
         },
     )
     return ClearanceApplied(

@@ -52,6 +52,7 @@ from shoplet.modules.invoicing.tax import (
     negate,
     tax_lines,
 )
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 
 
@@ -146,6 +147,7 @@ async def request_invoice(
 ) -> Invoice:
     """Ask for an order's invoice: one active invoice per order (a concurrent second request
     gets 409 ``invoicing.already_requested``), for what the order kept after refunds."""
+    await members.hold_member(session, member_id)
     now = now or utcnow()
     order = await orders.invoice_order(session, order_no, member_id=member_id)
     title = await repo.title_of(session, member_id, data.title_id)

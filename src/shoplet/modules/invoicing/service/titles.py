@@ -29,6 +29,7 @@ from shoplet.modules.invoicing.tax import (
     is_credit_code,
     normalise_tax_id,
 )
+from shoplet.modules.members import public as members
 
 # -- titles --------------------------------------------------------------------------------
 
@@ -64,6 +65,7 @@ async def list_titles(session: AsyncSession, member_id: int) -> list[Title]:
 async def create_title(
     session: AsyncSession, member_id: int, data: TitleInput, *, now: datetime | None = None
 ) -> Title:
+    await members.hold_member(session, member_id)
     values = _title_values(data)
     if await repo.count_titles(session, member_id) >= MAX_TITLES:
         raise TooManyTitles()

@@ -42,6 +42,15 @@ from shoplet.modules.live.service.control import (
     start,
     update_session,
 )
+from shoplet.modules.live.service.recording import (
+    fetch_wechat_replays,
+    finalise,
+    poll,
+    publish_replay,
+    record,
+    recording_of,
+    replay_playlist,
+)
 from shoplet.modules.live.service.room import (
     Commenter,
     claim_coupon,
@@ -73,6 +82,8 @@ __all__ = [
     "detail",
     "end",
     "explain",
+    "fetch_wechat_replays",
+    "finalise",
     "get_session",
     "handle_order_paid",
     "join",
@@ -81,8 +92,13 @@ __all__ = [
     "like",
     "list_sessions",
     "metrics",
+    "poll",
     "post_comment",
+    "publish_replay",
     "push_coupon",
+    "record",
+    "recording_of",
+    "replay_playlist",
     "restrict",
     "restrictions",
     "send_reminders",

@@ -41,6 +41,7 @@ from ._common import (
     session_out,
     shelf,
 )
+from .recording import recording_out
 
 # -- operators -------------------------------------------------------------------------------
 
@@ -337,4 +338,5 @@ async def control(
         ],
         restrictions=await restrictions(session, session_id),
         coupons=await _coupons(session, session_id),
+        recording=recording_out(await repo.get_recording(session, session_id)),
     )

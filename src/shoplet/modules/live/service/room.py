@@ -44,6 +44,7 @@ from ._common import (
     session_out,
     shelf,
 )
+from .recording import replay_url_of
 
 
 async def detail(
@@ -58,6 +59,11 @@ async def detail(
             member_id is not None and await repo.is_subscribed(session, session_id, member_id)
         ),
         coupons=await _coupons(session, session_id) if row.status == "live" else [],
+        replay_play_url=(
+            replay_url_of(row, await repo.get_recording(session, session_id))
+            if row.status == "ended"
+            else None
+        ),
     )
 
 
@@ -76,6 +82,7 @@ async def subscribe(
 ) -> schemas.LiveSubscribed:
     """订阅提醒: remember the shopper for this session and record their answers to the 开播提醒
     template as credits for this session (``live:<id>``)."""
+    await members.hold_member(session, member_id)
     row = await _session(session, session_id)
     if row.status != "scheduled":
         raise WrongStatus("Only a session not started yet takes reminders")

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
+from shoplet.modules.members import public as members
 from shoplet.modules.membership import repository as repo
 from shoplet.modules.membership.rules import TierRule
 
@@ -47,6 +48,7 @@ async def record_order_benefit(
 ) -> None:
     """Snapshot the tier benefits on ``order_no`` (in the order's transaction), so the order
     never recomputes them from a tier table that changed since."""
+    await members.hold_member(session, member_id)
     b = tier.benefits
     await repo.insert_order_benefit(
         session,

@@ -28,6 +28,7 @@ from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.security import PiiCipher
+from shoplet.modules.members import public as members
 from shoplet.modules.membership import events as ev
 from shoplet.modules.membership import repository as repo
 from shoplet.modules.membership.errors import PlanNotOnSale, PlanPriceChanged
@@ -60,6 +61,7 @@ async def buy_plan(
     """Create the plan's virtual order and its pending period: ``(order, created)``. 404
     ``membership.plan_not_found``, 409 ``membership.plan_not_on_sale``, 409
     ``membership.plan_price_changed`` (the price shown is not the plan's) — nothing written."""
+    await members.hold_member(session, member_id)
     plan = require_plan(await repo.get_plan(session, body.plan_id), body.plan_id)
     digest = _request_hash(plan.id, body.price)
     existing = await orders.find_by_idempotency_key(

@@ -17,6 +17,7 @@ from shoplet.integrations.wechat.security import (
     ContentSecurityError,
     Verdict,
 )
+from shoplet.modules.members import public as members
 from shoplet.modules.moderation import repository as repo
 from shoplet.modules.moderation.errors import (
     ItemNotFound,
@@ -48,11 +49,13 @@ async def submit(
     openid: str | None,
     screening: Screening,
     media_urls: Sequence[str] = (),
+    video_url: str | None = None,
     hold_reason: str | None = None,
     now: datetime | None = None,
 ) -> ModerationState:
     """Put a subject's text (screened) and images into the pipeline, in the caller's
     transaction; its status now (``approved`` only when nothing is left to check)."""
+    await members.hold_member(session, member_id)
     now = now or utcnow()
     media_state = "queued" if openid else "skipped"
     media = [media_state] * len(media_urls)
@@ -78,6 +81,7 @@ async def submit(
             "member_id": member_id,
             "openid": openid,
             "text": screening.text[:2000],
+            "video_url": video_url,
             "status": status,
             "seq": 0,
             "hits": hits,

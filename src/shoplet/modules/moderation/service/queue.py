@@ -46,6 +46,7 @@ def _admin(row: ItemRow, media: Sequence[MediaRow]) -> ModerationItem:
         text_state=row.text_state,
         text_label=row.text_label,
         media=[ModerationMedia(url=m.url, state=m.state, label=m.label) for m in media],
+        video_url=row.video_url,
         reason=row.reason,
         appeal_reason=row.appeal_reason,
         appealed_at=row.appealed_at,

@@ -15,6 +15,7 @@ from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.core.settings import Settings
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import events as ev
 from shoplet.modules.orders import repository as repo
 from shoplet.modules.orders.errors import (
@@ -196,6 +197,7 @@ async def request_aftersale(
     """A shopper asks for money back (and to send goods back). Allowed on paid, shipped, and —
     within ``orders_aftersale_window_days`` of receipt — received or completed orders; the
     amount may not exceed what was paid minus what was refunded minus other open requests."""
+    await members.hold_member(session, member_id)
     order = await _member_order(session, member_id, order_no)
     now = utcnow()
     if order.status not in AFTERSALE_ORDER_STATUSES:

@@ -15,6 +15,7 @@ from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.security import PiiCipher
 from shoplet.modules.inventory import public as inventory
+from shoplet.modules.members import public as members
 from shoplet.modules.members.public import AddressSnapshot
 from shoplet.modules.orders import events as ev
 from shoplet.modules.orders import repository as repo
@@ -125,6 +126,8 @@ async def create_order(
     ``virtual`` (a paid membership plan): no address (``address`` None), no shipping fee and no
     stock held; the lines' ``sku_id`` / ``product_id`` are 0.
     """
+    # A merge absorbing the buyer waits for this order (and moves it) or refuses it (409).
+    await members.hold_member(session, member_id)
     if virtual:
         if address is not None or shipping_fee != 0 or stock_source_ref is not None:
             raise InvalidOrder("a virtual order has no address, shipping fee or stock source")

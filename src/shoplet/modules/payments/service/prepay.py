@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.core.db import short_transaction, utcnow
 from shoplet.integrations.wechat.pay import WeChatPayClient, WeChatPayError
+from shoplet.modules.members import public as members
 from shoplet.modules.payments import repository as repo
 from shoplet.modules.payments.errors import (
     AlreadyPaid,
@@ -157,6 +158,8 @@ async def _open_payment(
         raise AlreadyPaid()
     payment = await repo.get_open_payment(session, order_no, channel)
     if payment is None:
+        # A merge absorbing the payer waits for this payment row (and moves it) or refuses it.
+        await members.hold_member(session, member_id)
         payment_id = await repo.insert_open_payment(
             session,
             {

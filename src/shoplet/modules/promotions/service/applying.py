@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.cache import read_through
 from shoplet.core.db import utcnow
 from shoplet.modules.catalog import public as catalog
+from shoplet.modules.members import public as members
 from shoplet.modules.promotions import repository as repo
 from shoplet.modules.promotions import rules, stacking
 from shoplet.modules.promotions.errors import InvalidPromotion, PromotionLimitReached
@@ -232,6 +233,7 @@ async def record_order_rules(
     """Snapshot each applied promotion on ``order_no`` and count its units against the
     shopper's limit (409 ``promotions.promotion_limit_reached`` when another order took them
     first: the caller's transaction rolls back)."""
+    await members.hold_member(session, member_id)
     now = utcnow()
     by_id = {r.id: r for r in cart.rules}
     rows = []

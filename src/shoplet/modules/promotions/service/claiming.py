@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.db import utcnow
 from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.promotions import events as ev
 from shoplet.modules.promotions import repository as repo
@@ -96,6 +97,7 @@ async def _give_copy(
 async def claim(session: AsyncSession, *, member_id: int, template_id: int) -> Coupon:
     """Claim one copy in the coupon centre (409 when stopped, staff-only, ended, new customers
     only, over the shopper's limit or out of quota; nothing written then)."""
+    await members.hold_member(session, member_id)
     now = utcnow()
     template = await _template(session, template_id)
     if template.status != "active":
@@ -136,6 +138,12 @@ async def issue(
     issued: list[int] = []
     skipped: list[dict[str, int | str]] = []
     for member_id in sorted(set(member_ids)):
+        try:
+            # Ascending ids, each held before its copy: an absorbed account is skipped.
+            await members.hold_member(session, member_id)
+        except members.AlreadyMerged:
+            skipped.append({"member_id": member_id, "code": members.AlreadyMerged.code})
+            continue
         if not await repo.take_quota(session, template_id):
             skipped.append({"member_id": member_id, "code": QuotaExhausted.code})
             continue

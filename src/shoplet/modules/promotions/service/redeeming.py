@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.db import utcnow
 from shoplet.core.events import publish
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.promotions import events as ev
 from shoplet.modules.promotions import repository as repo
@@ -157,6 +158,7 @@ async def redeem(
     """Lock the coupon for ``order_no`` and record the redemption (rule and per-line split).
     409 ``promotions.coupon_unavailable`` when another order locked it first: the caller's
     transaction rolls back and its order is not created."""
+    await members.hold_member(session, member_id)
     now = utcnow()
     if not await repo.lock_coupon(
         session, coupon_id=entry.coupon.id, member_id=member_id, order_no=order_no, now=now

@@ -339,6 +339,7 @@ async def start_bargain(session: AsyncSession, *, member_id: int, campaign_id: i
     """Start a bargain at the campaign's start price. Refusals (nothing written): 404
     ``social.bargain_campaign_not_found``, 409 ``bargain_campaign_not_running`` /
     ``bargain_limit_reached`` / ``bargains_exhausted``, 409 ``checkout.sku_unavailable``."""
+    await members.hold_member(session, member_id)
     campaign = await _campaign(session, campaign_id)
     now = utcnow()
     state = campaign_state(campaign, now)
@@ -486,6 +487,8 @@ async def buy_bargain(
     (nothing written): 404 ``social.bargain_not_found``, 403 ``bargain_not_yours``, 409
     ``bargain_not_open`` / ``bargain_budget_exhausted``, ``checkout.sku_unavailable``,
     ``inventory.insufficient``, 404 ``members.address_not_found``."""
+    # Before the bargain row's lock: the order's own hold after it would invert the merge's order.
+    await members.hold_member(session, member_id)
     bargain = await _bargain(session, share_id)
     if bargain.member_id != member_id:
         raise NotYourBargain(share_id=share_id)

@@ -33,6 +33,7 @@ from shoplet.core.events import publish
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
 from shoplet.modules.catalog import public as catalog
 from shoplet.modules.checkout import public as checkout
+from shoplet.modules.members import public as members
 from shoplet.modules.orders import public as orders
 from shoplet.modules.social import plays
 from shoplet.modules.social.costs import campaign_costs
@@ -305,6 +306,7 @@ async def pledge(
     Refusals (nothing written): 404 ``social.crowdfunding_not_found``, 409
     ``crowdfunding_not_running`` / ``pledge_limit_reached`` / ``crowdfunding_sold_out``,
     ``checkout.sku_unavailable``, ``inventory.insufficient``, 404 ``members.address_not_found``."""
+    await members.hold_member(session, member_id)
     campaign = await _campaign(session, campaign_id)
     now = utcnow()
     state = campaign_state(campaign, now)

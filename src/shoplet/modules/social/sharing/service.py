@@ -223,6 +223,7 @@ async def _ensure_link(session: AsyncSession, member_id: int, kind: str, ref: st
 async def create_link(session: AsyncSession, member_id: int, kind: str, ref: str) -> ShareLinkView:
     """The shopper's link to a target, made once and reused (404
     ``social.share_target_not_found``, nothing written, when the target does not exist)."""
+    await members.hold_member(session, member_id)
     await target_of(session, kind, ref)
     return link_view(await _ensure_link(session, member_id, kind, ref))
 
@@ -285,6 +286,9 @@ async def resolve(
     recorded = first_touch = False
     key = _visitor_key(member_id, visitor_id)
     if key is not None and member_id != link.sharer_member_id:
+        if member_id is not None:
+            # The visitor's rows move with a merge: it waits for this visit or refuses it.
+            await members.hold_member(session, member_id)
         now = utcnow()
         visit_id = await repo.insert_visit(
             session,
@@ -329,6 +333,7 @@ async def claim_guest_visits(
     become the member's, and the earliest of them brings the member to its sharer (first touch,
     dated when the guest came) unless someone brought them within the window already. Safe to
     call on every sign-in: a visit is claimed once."""
+    await members.hold_member(session, member_id)
     now = utcnow()
     claimed = await repo.claim_guest_visits(
         session,
@@ -481,6 +486,7 @@ async def make_poster(
         target = await target_of(session, kind, ref)
         if target.title is None or target.price is None:
             raise ShareTargetNotFound("no poster for this kind of target yet", target_kind=kind)
+        await members.hold_member(session, member_id)
         link = link_view(await _ensure_link(session, member_id, kind, ref))
         nickname, avatar_url = await members.get_public_profile(session, member_id)
     sharer = mask_name(nickname)

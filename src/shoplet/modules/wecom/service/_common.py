@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,18 +21,21 @@ from shoplet.integrations.wecom.client import (
     WeComClient,
 )
 from shoplet.modules.stores import public as stores
+from shoplet.modules.wecom import repository as repo
 from shoplet.modules.wecom.errors import (
     AttributionRequired,
     CampaignInvalid,
     MediaRequired,
     NotConfigured,
     PageUnknown,
+    PictureUnknown,
     StateTooLong,
     StoreUnknown,
     TextRequired,
     TextTooLong,
 )
 from shoplet.modules.wecom.schemas import MiniProgramCard, MiniProgramCardOut
+from shoplet.modules.wecom.service.pictures import fresh_media_id
 
 INTEGRATIONS_KEY = "wecom.integrations"
 CLOCK_KEY = "wecom.clock"
@@ -93,34 +96,62 @@ def check_text(text: str, *, required: bool) -> None:
         raise TextTooLong(f"{len(text.encode())} bytes; at most {WELCOME_TEXT_MAX_BYTES}")
 
 
-def check_card(card: MiniProgramCard | None) -> None:
+async def check_card(session: AsyncSession, card: MiniProgramCard | None) -> None:
+    """A card's page, title and picture, or a ``wecom.*`` 400."""
     if card is None:
         return
     if card.page.lstrip("/") not in STOREFRONT_PAGES:
         raise PageUnknown(f"{card.page} is not one of: {', '.join(sorted(STOREFRONT_PAGES))}")
-    if not card.title or not card.pic_media_id:
+    if not card.title.strip():
         raise MediaRequired()
+    if await repo.get_picture(session, card.picture_id) is None:
+        raise PictureUnknown(picture_id=card.picture_id)
 
 
-def card_out(card: dict[str, str] | None) -> MiniProgramCardOut | None:
-    return MiniProgramCardOut(**card) if card else None
+async def card_out(session: AsyncSession, card: dict[str, Any] | None) -> MiniProgramCardOut | None:
+    if not card:
+        return None
+    picture_id = card.get("picture_id")
+    picture = await repo.get_picture(session, picture_id) if isinstance(picture_id, int) else None
+    return MiniProgramCardOut(
+        title=card["title"],
+        page=card["page"],
+        picture_id=picture.id if picture else None,
+        picture_url=picture.url if picture else None,
+    )
 
 
-def card_stored(card: MiniProgramCard | None) -> dict[str, str] | None:
+def card_stored(card: MiniProgramCard | None) -> dict[str, Any] | None:
     if card is None:
         return None
-    return {"title": card.title, "page": card.page.lstrip("/"), "pic_media_id": card.pic_media_id}
+    return {"title": card.title, "page": card.page.lstrip("/"), "picture_id": card.picture_id}
 
 
-def wire_card(card: dict[str, str] | None, *, appid: str, state: str) -> MiniProgram | None:
+async def card_media_id(
+    ctx: AppContext, client: WeComClient, card: dict[str, Any] | None, *, now: datetime
+) -> str | None:
+    """The media id to send ``card`` with: its picture's, uploaded again when about to expire
+    (a card saved before pictures were kept has its typed ``pic_media_id``). None: no card.
+    :class:`WeComError` when the upload fails. Call with no transaction open."""
+    if not card:
+        return None
+    picture_id = card.get("picture_id")
+    if isinstance(picture_id, int):
+        return await fresh_media_id(ctx, client, picture_id, now=now)
+    return str(card.get("pic_media_id", ""))
+
+
+def wire_card(
+    card: dict[str, Any] | None, *, media_id: str | None, appid: str, state: str
+) -> MiniProgram | None:
     """The attachment WeCom wants: ``page`` with ``.html`` (WeCom's rule), and the state as
     the scene so the storefront knows the store and campaign."""
-    if not card:
+    if not card or media_id is None:
         return None
     query = f"?scene={quote(state, safe='')}" if state else ""
     return MiniProgram(
         title=card["title"],
-        pic_media_id=card["pic_media_id"],
+        pic_media_id=media_id,
         appid=appid,
         page=f"{card['page']}.html{query}",
     )

@@ -8,6 +8,9 @@ before WeCom silently drops a second one): a customer is claimed for the shop da
 broadcasts created at once each customer lands in exactly one. A call WeCom refuses gives its
 customers back (their rows deleted), so another broadcast may still reach them that day.
 
+客户群群发 (``target`` groups) is group_broadcasts.py; its results are fetched here with the
+customers' (a template's ``chat_type`` says which).
+
 No transaction is open during a call: the broadcast and its claims commit first, each call is
 made with none open, and its msgid is written in a transaction of its own.
 """
@@ -15,7 +18,9 @@ made with none open, and its msgid is written in a transaction of its own.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +32,7 @@ from shoplet.core.pagination import encode_id_cursor
 from shoplet.core.schemas import Page
 from shoplet.integrations.wecom.client import (
     TEMPLATE_USERS_MAX,
+    MiniProgram,
     UnknownMsg,
     WeComClient,
     WeComError,
@@ -40,6 +46,7 @@ from shoplet.modules.wecom.errors import (
     BroadcastUnknown,
     CampaignInvalid,
     NoRecipients,
+    OwnersInvalid,
     SegmentUnknown,
     StoreUnknown,
     TooManyRecipients,
@@ -54,6 +61,7 @@ from shoplet.modules.wecom.schemas import (
 from shoplet.modules.wecom.service._common import (
     CAMPAIGN_PATTERN,
     appid_of,
+    card_media_id,
     card_out,
     card_stored,
     check_card,
@@ -85,7 +93,7 @@ def batches(
     ]
 
 
-async def _audience(
+async def audience_of(
     session: AsyncSession, body: BroadcastCreate
 ) -> tuple[list[int] | None, int | None, str | None]:
     """The audience's member ids (segment), store or campaign, or a ``wecom.*`` 400."""
@@ -113,7 +121,24 @@ async def _audience(
     return None, None, None
 
 
-async def create_broadcast(
+async def broadcast_card(
+    ctx: AppContext,
+    client: WeComClient,
+    stored: dict[str, Any] | None,
+    *,
+    state: str,
+    now: datetime,
+) -> tuple[MiniProgram | None, WeComError | None]:
+    """The broadcast's card with a media id WeCom honours, or why its picture's upload failed."""
+    try:
+        media_id = await card_media_id(ctx, client, stored, now=now)
+    except WeComError as exc:
+        log.warning("wecom_card_upload_failed", errcode=exc.errcode, errmsg=exc.errmsg)
+        return None, exc
+    return wire_card(stored, media_id=media_id, appid=appid_of(ctx), state=state), None
+
+
+async def create_customer_broadcast(
     ctx: AppContext,
     client: WeComClient,
     body: BroadcastCreate,
@@ -122,14 +147,19 @@ async def create_broadcast(
     origin: Origin,
     now: datetime,
 ) -> BroadcastOut:
-    """Compose and submit a 群发. 400 with nothing written: ``wecom.text_required`` /
+    """Compose and submit a 群发 to customers. 400 with nothing written: ``wecom.text_required`` /
     ``text_too_long`` / ``page_unknown`` / ``media_required`` / ``audience_invalid`` /
     ``segment_unknown`` / ``store_unknown`` / ``campaign_invalid`` / ``too_many_recipients`` /
-    ``no_recipients`` (nobody in the audience, or everybody already reached today)."""
+    ``no_recipients`` (nobody in the audience, or everybody already reached today) /
+    ``owners_invalid`` / ``picture_unknown``. The card's picture is uploaded to WeCom again
+    first when its media id is about to expire; a refused upload fails every call of the
+    broadcast."""
     check_text(body.text, required=True)
-    check_card(body.miniprogram)
+    if body.owners is not None:
+        raise OwnersInvalid("owners choose groups: give them with target groups")
     async with read_session(ctx.sessionmaker) as session:
-        member_ids, store_id, campaign = await _audience(session, body)
+        await check_card(session, body.miniprogram)
+        member_ids, store_id, campaign = await audience_of(session, body)
         audience = await repo.audience_contacts(
             session,
             member_ids=member_ids,
@@ -211,27 +241,57 @@ async def create_broadcast(
             },
             origin,
         )
-    card = wire_card(
-        card_stored(body.miniprogram), appid=appid_of(ctx), state=make_state(store_id, campaign)
+    card, card_error = await broadcast_card(
+        ctx, client, card_stored(body.miniprogram), state=make_state(store_id, campaign), now=now
     )
+
+    async def send(
+        sender: str, users: list[str], card: MiniProgram | None
+    ) -> tuple[str, list[str]]:
+        return await client.add_msg_template(
+            sender=sender, external_userids=users, text=body.text, miniprogram=card
+        )
+
+    async def give_back(session: AsyncSession, users: list[str]) -> None:
+        await repo.set_recipients(
+            session, broadcast_id=broadcast_id, external_userids=users, status="failed"
+        )
+        await repo.release_quota(session, users, day=day, broadcast_id=broadcast_id)
+
+    return await submit(
+        ctx, broadcast_id, plan, card=card, card_error=card_error, send=send, give_back=give_back
+    )
+
+
+async def submit(
+    ctx: AppContext,
+    broadcast_id: int,
+    plan: Sequence[tuple[int, str, list[str]]],
+    *,
+    card: MiniProgram | None,
+    card_error: WeComError | None,
+    send: Callable[[str, list[str], MiniProgram | None], Awaitable[tuple[str, list[str]]]],
+    give_back: Callable[[AsyncSession, list[str]], Awaitable[None]],
+) -> BroadcastOut:
+    """One ``add_msg_template`` per (message row, sender, targets) of ``plan``, with no
+    transaction open during it; each answer recorded in a short transaction of its own, the
+    targets WeCom refused (or all of them, when the call failed) handed to ``give_back`` to be
+    marked failed and their daily claim released. The broadcast is ``submitted`` when one call
+    went through, else ``failed``."""
     submitted = 0
-    for msg_id, staff_userid, users in plan:
-        msgid, failed, errcode = None, list(users), None
+    for msg_id, sender, targets in plan:
+        msgid, failed, errcode = None, list(targets), None
         try:
-            msgid, failed = await client.add_msg_template(
-                sender=staff_userid, external_userids=users, text=body.text, miniprogram=card
-            )
+            if card_error is not None:
+                raise card_error
+            msgid, failed = await send(sender, targets, card)
             submitted += 1
         except WeComError as exc:
             log.warning("wecom_broadcast_refused", errcode=exc.errcode, errmsg=exc.errmsg)
             errcode = exc.errcode
         async with short_transaction(ctx.sessionmaker) as session:
             await repo.update_msg(session, msg_id, msgid=msgid, errcode=errcode)
-            mine = sorted(set(failed) & set(users))
-            await repo.set_recipients(
-                session, broadcast_id=broadcast_id, external_userids=mine, status="failed"
-            )
-            await repo.release_quota(session, mine, day=day, broadcast_id=broadcast_id)
+            await give_back(session, sorted(set(failed) & set(targets)))
     async with short_transaction(ctx.sessionmaker) as session:
         await repo.update_broadcast(
             session, broadcast_id, status="submitted" if submitted else "failed"
@@ -242,19 +302,24 @@ async def create_broadcast(
 
 async def _out(session: AsyncSession, broadcast: Broadcast) -> BroadcastOut:
     msgs = await repo.msgs_of(session, broadcast.id)
+    is_groups = broadcast.target == "groups"
     return BroadcastOut(
         id=broadcast.id,
+        target=broadcast.target,
+        owners=list(broadcast.owners) if broadcast.owners is not None else None,
         audience=broadcast.audience,
         segment_id=broadcast.segment_id,
         store_id=broadcast.store_id,
         campaign=broadcast.campaign,
         text=broadcast.text,
-        miniprogram=card_out(broadcast.miniprogram),
+        miniprogram=await card_out(session, broadcast.miniprogram),
         status=broadcast.status,
         day=broadcast.day,
         recipients=broadcast.recipients,
         capped=broadcast.capped,
-        counts=await repo.recipient_counts(session, broadcast.id),
+        counts=await (repo.chat_counts if is_groups else repo.recipient_counts)(
+            session, broadcast.id
+        ),
         msgs=[BroadcastMsgOut.model_validate(m) for m in msgs],
         created_at=broadcast.created_at,
         results_at=broadcast.results_at,
@@ -293,8 +358,8 @@ async def list_recipients(
 
 
 async def _msg_results(client: WeComClient, msg: BroadcastMsg) -> dict[str, tuple[str, int]]:
-    """external_userid → (status, send time) for a template its staff member has sent ({} while
-    they have not)."""
+    """external_userid (a group template: chat_id) → (status, send time) for a template its
+    staff member has sent ({} while they have not)."""
     assert msg.msgid is not None  # noqa: S101  (open_msgs selects only msgids)
     sent, cursor = False, ""
     while True:
@@ -311,7 +376,9 @@ async def _msg_results(client: WeComClient, msg: BroadcastMsg) -> dict[str, tupl
             msg.msgid, msg.staff_userid, cursor=cursor
         )
         for row in rows:
-            results[row.external_userid] = (RESULT_STATUS.get(row.status, "pending"), row.send_time)
+            key = row.chat_id if msg.chat_type == "group" else row.external_userid
+            if key:
+                results[key] = (RESULT_STATUS.get(row.status, "pending"), row.send_time)
         if not cursor:
             return results
 
@@ -339,6 +406,16 @@ async def fetch_results(ctx: AppContext, client: WeComClient, *, now: datetime) 
         async with short_transaction(ctx.sessionmaker) as session:
             for (status, send_time), users in sorted(by_status.items()):
                 sent_at = datetime.fromtimestamp(send_time, now.tzinfo) if send_time else None
+                if msg.chat_type == "group":
+                    await repo.set_chats(
+                        session,
+                        broadcast_id=msg.broadcast_id,
+                        chat_ids=sorted(users),
+                        status=status,
+                        sent_at=sent_at,
+                        only_pending=True,
+                    )
+                    continue
                 await repo.set_recipients(
                     session,
                     broadcast_id=msg.broadcast_id,

@@ -28,6 +28,7 @@ from shoplet.modules.wecom.models import ContactWay
 from shoplet.modules.wecom.schemas import WelcomeOut, WelcomeSendOut, WelcomeUpdate
 from shoplet.modules.wecom.service._common import (
     appid_of,
+    card_media_id,
     card_out,
     card_stored,
     check_card,
@@ -42,11 +43,11 @@ WELCOME_VALID_SECONDS = 20
 WELCOME_BATCH = 50
 
 
-def _welcome_out(way: ContactWay) -> WelcomeOut:
+async def _welcome_out(session: AsyncSession, way: ContactWay) -> WelcomeOut:
     return WelcomeOut(
         way_id=way.id,
         text=way.welcome_text or "",
-        miniprogram=card_out(way.welcome_miniprogram),
+        miniprogram=await card_out(session, way.welcome_miniprogram),
         updated_at=way.welcome_updated_at,
     )
 
@@ -55,7 +56,7 @@ async def get_welcome(session: AsyncSession, way_id: int) -> WelcomeOut:
     way = await repo.get_way(session, way_id)
     if way is None:
         raise WayUnknown(way_id=way_id)
-    return _welcome_out(way)
+    return await _welcome_out(session, way)
 
 
 async def set_welcome(
@@ -68,9 +69,10 @@ async def set_welcome(
 ) -> WelcomeOut:
     """Set (or, with no text and no card, clear) a contact way's welcome message. 400
     ``wecom.text_too_long`` / ``text_required`` (a card needs a text too) / ``page_unknown`` /
-    ``media_required``, 404 ``wecom.way_unknown``; nothing changes on any of them."""
+    ``media_required`` / ``picture_unknown``, 404 ``wecom.way_unknown``; nothing changes on any
+    of them."""
     check_text(body.text, required=body.miniprogram is not None)
-    check_card(body.miniprogram)
+    await check_card(session, body.miniprogram)
     way = await repo.get_way(session, way_id)
     if way is None:
         raise WayUnknown(way_id=way_id)
@@ -86,7 +88,7 @@ async def set_welcome(
         {"bytes": len(body.text.encode()), "card": body.miniprogram is not None},
         origin,
     )
-    return _welcome_out(way)
+    return await _welcome_out(session, way)
 
 
 async def queue_welcome(session: AsyncSession, change: ContactChange, at: datetime) -> bool:
@@ -132,10 +134,12 @@ async def send_due_welcomes(ctx: AppContext, client: WeComClient, *, now: dateti
             state = way.state if way else ""
         status, errcode = "sent", None
         try:
+            # The picture is uploaded again first when its media id is about to expire.
+            media_id = await card_media_id(ctx, client, card, now=now)
             await client.send_welcome_msg(
                 welcome_code=code,
                 text=text,
-                miniprogram=wire_card(card, appid=appid_of(ctx), state=state),
+                miniprogram=wire_card(card, media_id=media_id, appid=appid_of(ctx), state=state),
             )
             sent += 1
         except WelcomeCodeInvalid as exc:

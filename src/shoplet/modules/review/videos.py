@@ -1,0 +1,56 @@
+"""A review's short video (晒单视频, at most ``review_video_max_seconds``, 15 s by default):
+uploaded and read (core/video.py: PyAV probes it and draws its cover and three sampled frames),
+kept for the member's next review, claimed once by it. The cover and the frames go to
+moderation with the review, beside its photos."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shoplet.core import video as core_video
+from shoplet.core.db import utcnow
+from shoplet.core.storage import Storage
+from shoplet.core.video import UploadedVideo
+from shoplet.modules.members import public as members
+from shoplet.modules.review import repository as repo
+from shoplet.modules.review.errors import (
+    VideoCodecUnsupported,
+    VideoTooLong,
+    VideoUnknown,
+    VideoUnreadable,
+)
+from shoplet.modules.review.models import ReviewVideo
+
+
+async def upload_video(
+    session: AsyncSession, storage: Storage, *, member_id: int, data: bytes, max_seconds: int
+) -> UploadedVideo:
+    """Read, store and record a video (nothing stored or recorded when it is refused)."""
+    try:
+        stored = await core_video.store_video(storage, data, max_seconds=max_seconds)
+    except core_video.VideoUnreadable as exc:
+        raise VideoUnreadable(str(exc)) from exc
+    except core_video.VideoCodecUnsupported as exc:
+        raise VideoCodecUnsupported(f"the video is encoded in {exc.codec}") from exc
+    except core_video.VideoTooLong as exc:
+        raise VideoTooLong(
+            f"{exc.duration_ms / 1000:.1f} s; at most {exc.limit_seconds} s",
+            limit_seconds=exc.limit_seconds,
+        ) from exc
+    # Held after the upload (no lock across storage I/O), before the row that a merge moves.
+    await members.hold_member(session, member_id)
+    row = ReviewVideo(
+        member_id=member_id, review_id=None, created_at=utcnow(), **stored.row_values()
+    )
+    await repo.add(session, row)
+    return UploadedVideo(id=row.id, **core_video.shown(row))
+
+
+async def claim_video(
+    session: AsyncSession, member_id: int, video_id: int, review_id: int
+) -> ReviewVideo:
+    """The member's unused video, now the review's (one review per video, also under races)."""
+    claimed = await repo.claim_video(session, member_id, video_id, review_id)
+    if claimed is None:
+        raise VideoUnknown(video_id=video_id)
+    return claimed

@@ -113,6 +113,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   'analytics.path_query_invalid': '路径查询条件无效',
   'analytics.breakdown_target_missing': '按人群或实验分组时请选择人群或实验',
   'analytics.breakdown_target_unknown': '所选人群或实验不存在，请刷新后重选',
+  'analytics.event_store_unavailable': '事件库（ClickHouse）暂时无法连接，请稍后再试',
 
   // Sales forecasts and replenishment (销量预测, 补货建议)
   'insights.forecast_too_short': '数据太少：至少需要两个完整季节周期，且不少于 8 个点',

@@ -933,7 +933,9 @@ export interface paths {
         /**
          * Delete Member Events
          * @description A member's deletion request: their tracking events (and the anonymous ones merged into
-         *     them) are removed from the event store, and their session recordings deleted.
+         *     them) are removed from the event store, and their session recordings deleted (503
+         *     ``analytics.event_store_unavailable`` when the ClickHouse server of the cluster path does
+         *     not answer; nothing is deleted then).
          */
         post: operations["delete_member_events_api_v1_console_analytics_members__member_id__event_deletions_post"];
         delete?: never;
@@ -32411,6 +32413,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

@@ -10,6 +10,7 @@ from functools import cached_property
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -173,6 +174,11 @@ class Settings(BaseSettings):
     # "auto" takes chDB's windowFunnel when the ``clickhouse`` extra is installed, else DuckDB;
     # "duckdb" always DuckDB (docs/analytics.md, "Funnels").
     analytics_funnel_engine: Literal["auto", "duckdb"] = "auto"
+    # The cluster path (docs/analytics.md, "The cluster path"): a ClickHouse server's HTTP
+    # interface, ``http(s)://user:password@host:8123/database``. Set, the writer also inserts
+    # each batch into its ``analytics_events`` table and the funnels above run there.
+    analytics_clickhouse_url: SecretStr | None = None
+    analytics_clickhouse_timeout_seconds: float = Field(default=30.0, gt=0)
     # Session replay and heatmaps of the H5 store (docs/analytics.md, "Session replay"): the
     # share of devices recorded (by a hash of the device id), chunks per device and minute, the
     # compressed size one recording may reach, and how many days recordings are kept.
@@ -433,6 +439,20 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("analytics_clickhouse_url")
+    @classmethod
+    def _clickhouse_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """``http(s)://user:password@host:port/database``, the database a plain identifier."""
+        if value is None or not value.get_secret_value():
+            return None
+        parts = urlsplit(value.get_secret_value())
+        database = parts.path.strip("/")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("a ClickHouse URL is http(s)://user:password@host:port/database")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", database):
+            raise ValueError("the ClickHouse URL names no database (letters, digits and _)")
         return value
 
     def redis_key(self, name: str) -> str:

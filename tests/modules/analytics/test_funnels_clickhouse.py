@@ -238,7 +238,10 @@ def test_the_index_files_are_named_by_one_pattern(tmp_path: Path) -> None:
     indexes = store.current_indexes(DAY, DAY + timedelta(days=1))
     assert indexes is not None
     assert len(indexes) == 2
-    sql = funnels_clickhouse.funnel_sql(STEPS, 86400, start_us=0, end_us=1, indexes=indexes)
+    rows, claims = funnels_clickhouse.index_sources(indexes)
+    sql = funnels_clickhouse.funnel_sql(
+        STEPS, 86400, start_us=0, end_us=1, rows=rows, claims=claims
+    )
     assert sql.count("file(") == 2  # rows and claims, each one pattern over both days
     assert _clickhouse(store, STEPS) == [1, 0, 0] == duckdb_counts(store, STEPS)
     assert _clickhouse(store, STEPS, window=2 * 86400) == [1, 1, 0]

@@ -191,12 +191,16 @@ async def retention(
     return await service.retention(ctx, date_from, date_to, weeks)
 
 
-@router.post("/analytics/members/{member_id}/event-deletions", responses=problem_responses(403))
+@router.post(
+    "/analytics/members/{member_id}/event-deletions", responses=problem_responses(403, 503)
+)
 async def delete_member_events(
     member_id: PathId, staff: PiiOwner, ctx: Ctx, request: Request, session: DbSession
 ) -> EventDeletion:
     """A member's deletion request: their tracking events (and the anonymous ones merged into
-    them) are removed from the event store, and their session recordings deleted."""
+    them) are removed from the event store, and their session recordings deleted (503
+    ``analytics.event_store_unavailable`` when the ClickHouse server of the cluster path does
+    not answer; nothing is deleted then)."""
     result = await service.delete_member_events(ctx, member_id)
     result.replays_removed = await replay_service.delete_member(session, member_id)
     await record_audit(

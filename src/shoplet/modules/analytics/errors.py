@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoplet.core.errors import BadRequest, NotFound, ShopletError
+from shoplet.core.errors import BadRequest, NotFound, ServiceUnavailable, ShopletError
 
 
 class HistoryInvalid(BadRequest):
@@ -82,3 +82,12 @@ class DateRangeInvalid(BadRequest):
 class PathQueryInvalid(BadRequest):
     code = "analytics.path_query_invalid"
     title = "The path query is invalid"
+
+
+class EventStoreUnavailable(ServiceUnavailable):
+    """The ClickHouse server of the cluster path (``SHOPLET_ANALYTICS_CLICKHOUSE_URL``) did not
+    answer a request that cannot be served without it (a deletion request); ``clickhouse_code``
+    is the server's error code, 0 when it could not be reached."""
+
+    code = "analytics.event_store_unavailable"
+    title = "The event store is unavailable"

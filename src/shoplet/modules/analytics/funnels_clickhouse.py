@@ -82,17 +82,28 @@ def answers(steps: Sequence[funnels.Step], breakdown: str | None) -> bool:
     )
 
 
+def index_sources(indexes: Sequence[tuple[Path, Path]]) -> tuple[str, str]:
+    """The ``rows`` and ``claims`` of ``funnel_sql`` over the given index files (at least one
+    day)."""
+    return (
+        _files([r for r, _c in indexes], "p, ts, event"),
+        _files([c for _r, c in indexes], "a, m, ts"),
+    )
+
+
 def funnel_sql(
     steps: Sequence[funnels.Step],
     window_seconds: int,
     *,
     start_us: int,
     end_us: int,
-    indexes: Sequence[tuple[Path, Path]],
+    rows: str,
+    claims: str,
 ) -> str:
-    """Rows ``(level, persons)`` for levels ≥ 1, over the given index files (at least one)."""
-    rows = _files([r for r, _c in indexes], "p, ts, event")
-    claims = _files([c for _r, c in indexes], "a, m, ts")
+    """Rows ``(level, persons)`` for levels ≥ 1 over two sources: ``rows (p, ts, event)`` (the
+    person before merging, the time in µs) and ``claims (a, m, ts)`` (a device, the member who
+    signed in on it, when). The index's files (``index_sources``) or a ClickHouse server's
+    table (``clickhouse.ClickHouseServer.funnel_sql``)."""
     names = [literal(step.event) for step in steps]
     conditions = ", ".join(f"r.event = {name}" for name in names)
     events = ", ".join(names)
@@ -146,12 +157,14 @@ def run_funnel(
             return None
         if not indexes:
             return funnels.step_counts(steps, {})
+        rows, claims = index_sources(indexes)
         sql = funnel_sql(
             steps,
             window_seconds,
             start_us=int(start.timestamp() * 1_000_000),
             end_us=int(end.timestamp() * 1_000_000),
-            indexes=indexes,
+            rows=rows,
+            claims=claims,
         )
         try:
             levels = _levels(sql)

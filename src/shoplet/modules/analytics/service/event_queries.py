@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, utcnow
-from shoplet.modules.analytics import funnels, funnels_clickhouse, ingest
+from shoplet.modules.analytics import clickhouse, funnels, funnels_clickhouse, ingest
 from shoplet.modules.analytics.behaviour import realtime
 from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.analytics.errors import (
@@ -222,13 +222,26 @@ async def _person_funnel(
 async def _clickhouse_funnel(
     ctx: AppContext, query: FunnelQuery, steps: Sequence[funnels.Step]
 ) -> list[funnels.StepCount] | None:
-    """chDB's windowFunnel over the funnel index where it answers (``funnels_clickhouse``);
-    None leaves the funnel to DuckDB."""
-    if (
-        ctx.settings.analytics_funnel_engine != "auto"
-        or not funnels_clickhouse.answers(steps, query.breakdown)
-        or not funnels_clickhouse.installed()
+    """``windowFunnel`` where it answers (``funnels_clickhouse.answers``): on the ClickHouse
+    server when one is configured (``clickhouse.py``), else through chDB over the funnel index;
+    None leaves the funnel to DuckDB, as does a server that fails (the Parquet store holds the
+    same events)."""
+    if ctx.settings.analytics_funnel_engine != "auto" or not funnels_clickhouse.answers(
+        steps, query.breakdown
     ):
+        return None
+    server = clickhouse.server_of(ctx)
+    if server is not None:
+        try:
+            return await server.funnel(
+                steps,
+                window_seconds=query.window_seconds,
+                first=query.date_from,
+                last=query.date_to,
+            )
+        except clickhouse.ClickHouseError as exc:
+            log.warning("analytics_clickhouse_funnel_failed", code=exc.code, error=str(exc))
+    if not funnels_clickhouse.installed():
         return None
     return await asyncio.to_thread(
         funnels_clickhouse.run_funnel,
@@ -335,8 +348,19 @@ async def retention(ctx: AppContext, first: date, last: date, weeks: int) -> Ret
 
 async def delete_member_events(ctx: AppContext, member_id: int) -> EventDeletion:
     """A member's deletion request: queued events are written first, then every day holding
-    the member's events (and the anonymous events merged into them) is rewritten without them."""
-    await ingest.flush(ctx)
+    the member's events (and the anonymous events merged into them) is rewritten without them.
+    With a ClickHouse server configured, the same rows are deleted there first; a server that
+    fails gives 503 ``analytics.event_store_unavailable`` before anything is deleted."""
+    server = clickhouse.server_of(ctx)
+    try:
+        await ingest.flush(ctx)
+        if server is not None:
+            removed_there = await server.delete_member(member_id)
+            log.info(
+                "analytics_clickhouse_events_deleted", member_id=member_id, removed=removed_there
+            )
+    except clickhouse.ClickHouseError as exc:
+        raise clickhouse.unavailable(exc) from exc
     removed = await asyncio.to_thread(ingest.store_of(ctx).delete_member, member_id)
     log.info("analytics_events_deleted", member_id=member_id, removed=removed)
     return EventDeletion(member_id=member_id, removed=removed)

@@ -274,6 +274,7 @@ def test_retention_is_the_tables_ttl(url: str) -> None:
     shown, left = asyncio.run(run())
     assert "TTL toDateTime(ts) + toIntervalDay(30)" in shown
     assert "ORDER BY (person, ts, event_id)" in shown
+    assert "PARTITION BY toDate(ts)" in shown
     assert left == 1
 
 

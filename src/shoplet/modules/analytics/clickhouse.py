@@ -9,11 +9,11 @@ claim (``argMin``) of each device. A member's deletion request removes their row
 The other readers (explorer, breakdowns, retention, paths, heatmaps, profiles) keep reading
 the Parquet store.
 
-The table (``SCHEMA_SQL``): a ``ReplacingMergeTree`` partitioned by month, ordered by
+The table (``SCHEMA_SQL``): a ``ReplacingMergeTree`` partitioned by (UTC) day, ordered by
 ``(person, ts, event_id)`` so that a person's events lie together in time order, expired by a
-TTL of ``SHOPLET_ANALYTICS_EVENTS_RETENTION_DAYS``. It is created when missing; on a cluster
-create it beforehand as ``ReplicatedReplacingMergeTree`` behind a ``Distributed`` table of the
-same name and columns, and Shoplet uses it as it is. ``person`` is the member (``m:<id>``),
+TTL of ``SHOPLET_ANALYTICS_EVENTS_RETENTION_DAYS`` that drops a day's parts whole (as the
+Parquet store drops a day's folder). It is created when missing; on a cluster create it
+beforehand as ``ReplicatedReplacingMergeTree`` behind a ``Distributed`` table of the same name and columns, and Shoplet uses it as it is. ``person`` is the member (``m:<id>``),
 else the device (``a:<anonymous id>``); a device's later sign-in merges it at query time, so
 nothing is rewritten.
 
@@ -76,10 +76,10 @@ TYPES: dict[str, str] = {
 SCHEMA_SQL = (
     "CREATE TABLE IF NOT EXISTS {table} ({columns}) "
     "ENGINE = ReplacingMergeTree "
-    "PARTITION BY toYYYYMM(ts) "
+    "PARTITION BY toDate(ts) "
     "ORDER BY (person, ts, event_id) "
     "TTL toDateTime(ts) + INTERVAL {days} DAY "
-    "SETTINGS non_replicated_deduplication_window = 1000"
+    "SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1"
 )
 
 

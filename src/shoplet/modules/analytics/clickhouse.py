@@ -13,9 +13,10 @@ The table (``SCHEMA_SQL``): a ``ReplacingMergeTree`` partitioned by (UTC) day, o
 ``(person, ts, event_id)`` so that a person's events lie together in time order, expired by a
 TTL of ``SHOPLET_ANALYTICS_EVENTS_RETENTION_DAYS`` that drops a day's parts whole (as the
 Parquet store drops a day's folder). It is created when missing; on a cluster create it
-beforehand as ``ReplicatedReplacingMergeTree`` behind a ``Distributed`` table of the same name and columns, and Shoplet uses it as it is. ``person`` is the member (``m:<id>``),
-else the device (``a:<anonymous id>``); a device's later sign-in merges it at query time, so
-nothing is rewritten.
+beforehand as ``ReplicatedReplacingMergeTree`` behind a ``Distributed`` table of the same name
+and columns, and Shoplet uses it as it is. ``person`` is the member (``m:<id>``), else the
+device (``a:<anonymous id>``); a device's later sign-in merges it at query time, so nothing is
+rewritten.
 
 Delivery stays at least once: a batch retried after a failure carries the same
 ``insert_deduplication_token`` (its queue entry ids), which the table's deduplication window

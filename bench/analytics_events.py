@@ -20,7 +20,9 @@
   that index, and is measured once more without it (``use_index=False``: the events
   themselves, as for a day not compacted yet). With the ``clickhouse`` extra installed, the
   plain funnel runs first through chDB's ``windowFunnel`` over the same index
-  (``funnels_clickhouse``, what the console runs then), its counts checked equal to DuckDB's.
+  (``funnels_clickhouse``, what the console runs then), its counts checked equal to DuckDB's,
+  and then on a ClickHouse server (the cluster path: the events loaded into its MergeTree,
+  the funnel asked over HTTP; the tests' server, chDB behind ClickHouse's HTTP interface).
   The baseline: one scan of the same view
   counting the distinct persons of page_view (the least a funnel must read); the ratio is
   funnel time over scan time.
@@ -46,7 +48,7 @@ from typing import Any, cast
 from bench.runner import DATA_DIR, REPORT
 from bench.sections import replace_section
 from shoplet.core.context import AppContext
-from shoplet.modules.analytics import funnels, funnels_clickhouse, ingest
+from shoplet.modules.analytics import clickhouse, funnels, funnels_clickhouse, ingest
 from shoplet.modules.analytics.eventstore import EventStore
 from shoplet.modules.analytics.schemas import EventBatch
 
@@ -80,7 +82,9 @@ def bench_ingest(total: int) -> dict[str, Any]:
     root = WORK_DIR / "ingest"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    settings = SimpleNamespace(resolved_analytics_events_dir=root / "store")
+    settings = SimpleNamespace(
+        resolved_analytics_events_dir=root / "store", analytics_clickhouse_url=None
+    )
     ctx = cast(AppContext, SimpleNamespace(settings=settings, redis=None, extras={}))
     now = datetime.now(UTC)
     sent_ms = int(now.timestamp() * 1000)
@@ -276,6 +280,7 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
     counts = [s.count for s in answers["all"][0]]
     if chdb_seconds is not None:
         assert [s.count for s in answers["chdb"]] == counts
+    server = bench_clickhouse_server(store, steps, last, counts, repeat)
     shutil.rmtree(root, ignore_errors=True)
     return {
         "events": events,
@@ -301,6 +306,79 @@ def bench_funnel(events: int, repeat: int) -> dict[str, Any]:
         "chdb_seconds": None if chdb_seconds is None else round(chdb_seconds, 3),
         "chdb_cpu": None if chdb_cpu is None else round(chdb_cpu, 2),
         "ratio_chdb": None if chdb_seconds is None else round(chdb_seconds / baseline, 2),
+        "server": server,
+        "ratio_server": None if server is None else round(server["seconds"] / baseline, 2),
+    }
+
+
+def bench_clickhouse_server(
+    store: EventStore,
+    steps: list[funnels.Step],
+    last: date,
+    counts: list[int],
+    repeat: int,
+) -> dict[str, Any] | None:
+    """The same funnel on a ClickHouse server (the cluster path, ``analytics/clickhouse.py``):
+    the events loaded into its ``analytics_events`` MergeTree (ordered by person, then time),
+    merged, and the funnel asked over the HTTP interface. The server is the tests' one
+    (ClickHouse's HTTP interface in front of chDB) in a process of its own on this machine."""
+    if not funnels_clickhouse.installed():
+        return None
+    from tests.modules.analytics import clickhouse_http
+
+    folder = WORK_DIR / "clickhouse"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    process, port = clickhouse_http.start(folder, "bench", "bench")
+    try:
+        target = clickhouse.ClickHouseServer(
+            clickhouse.parse_url(f"http://bench:bench@127.0.0.1:{port}/bench"),
+            retention_days=100_000,
+        )
+        table = target.target.table
+        names = ", ".join(clickhouse.TYPES)
+        person = (
+            "if(member_id IS NULL, concat('a:', anonymous_id), "
+            "concat('m:', toString(member_id))) AS person"
+        )
+        chosen = ", ".join(person if n == "person" else n for n in clickhouse.TYPES)
+        files = funnels_clickhouse.literal(f"{store.root.resolve()}/date=*/generated.parquet")
+
+        async def load() -> tuple[float, float]:
+            await target.ensure_schema()
+            began = time.perf_counter()
+            await target.execute(
+                f"INSERT INTO {table} ({names}) SELECT {chosen} FROM file({files}, Parquet)"  # noqa: S608
+            )
+            loaded = time.perf_counter() - began
+            began = time.perf_counter()
+            await target.execute(f"OPTIMIZE TABLE {table} FINAL")
+            return loaded, time.perf_counter() - began
+
+        loaded, merged = asyncio.run(load())
+        answered: list[funnels.StepCount] = []
+
+        def funnel() -> object:
+            answered[:] = asyncio.run(
+                target.funnel(steps, window_seconds=86400, first=FIRST_DAY, last=last)
+            )
+            return None
+
+        funnel()  # the first query reads the parts from disk
+        walls = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            funnel()
+            walls.append(time.perf_counter() - began)
+        assert [s.count for s in answered] == counts
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "seconds": round(statistics.median(walls), 3),
+        "load_seconds": round(loaded, 1),
+        "merge_seconds": round(merged, 1),
     }
 
 
@@ -346,6 +424,13 @@ def render(ingested: dict[str, Any], funnel: dict[str, Any], add: Callable[[str]
             else f"≤ 1 s: {'met' if funnel['funnel_seconds'] <= 1 else '**missed**'} |"
         )
     )
+    if funnel["server"] is not None:
+        server = funnel["server"]
+        add(
+            f"| the same funnel on a ClickHouse server (the cluster path: `analytics_events` "
+            f"MergeTree ordered by person, asked over HTTP; wall time, the server's CPU not in "
+            f"this process) | {server['seconds']} s | {scan} | {funnel['ratio_server']} | — | — |"
+        )
     add(
         f"| the same funnel in DuckDB without the index (the events themselves) | "
         f"{funnel['funnel_events_seconds']} s | {funnel['scan_seconds']} s (scan) | "
@@ -366,7 +451,15 @@ def render(ingested: dict[str, Any], funnel: dict[str, Any], add: Callable[[str]
         f"Generating the {funnel['events']:,} events took {funnel['generate_seconds']} s, "
         f"indexing them for funnels (compaction's part, all {funnel['days']} days) "
         f"{funnel['index_seconds']} s; the "
-        f"funnel's persons per step: {', '.join(f'{c:,}' for c in funnel['step_counts'])}. "
+        f"funnel's persons per step: {', '.join(f'{c:,}' for c in funnel['step_counts'])}"
+        + (
+            ""
+            if funnel["server"] is None
+            else f"; loading them into the ClickHouse server took "
+            f"{funnel['server']['load_seconds']} s and merging its parts "
+            f"{funnel['server']['merge_seconds']} s"
+        )
+        + ". "
         f"Load average at the end of the run: {os.getloadavg()[0]:.1f} "
         f"on {os.cpu_count()} cores (other work on the machine slows both sides of a ratio)."
     )

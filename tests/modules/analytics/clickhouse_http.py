@@ -10,22 +10,37 @@ statement's ``FORMAT`` (TabSeparated when it names none); an error as a non-200 
 (401 authentication, 404 unknown table or database, 400 a bad statement, else 500) with
 ``X-ClickHouse-Exception-Code`` and the ``Code: N. DB::Exception: …`` text.
 
-Run as a process of its own (chDB allows one data folder per process):
-``python clickhouse_http.py DATA_DIR USER PASSWORD`` prints the port it listens on.
+Run as a process of its own (chDB allows one data folder per process): ``start`` (the tests'
+fixture, the analytics bench), or ``python clickhouse_http.py DATA_DIR USER PASSWORD``, which
+prints the port it listens on.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 _CODE = re.compile(r"Code:\s*(\d+)")
 _STATUS = {516: 401, 60: 404, 81: 404, 62: 400, 47: 400, 43: 400, 27: 400, 117: 400}
+
+
+def start(data_dir: Path, user: str, password: str) -> tuple[subprocess.Popen[str], int]:
+    """The server in a process of its own, on a free port: the process and the port (stop it
+    with ``terminate``)."""
+    process = subprocess.Popen(
+        [sys.executable, __file__, str(data_dir), user, password],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
 
 
 def serve(data_dir: str, user: str, password: str) -> None:

@@ -8,13 +8,10 @@ chDB, so every statement runs in ClickHouse's own engine."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +26,7 @@ from shoplet.modules.analytics.errors import EventStoreUnavailable
 from shoplet.modules.analytics.eventstore import COLUMNS
 from shoplet.modules.analytics.schemas import FunnelQuery, FunnelStep
 from shoplet.modules.analytics.service import event_queries
+from tests.modules.analytics import clickhouse_http
 from tests.modules.analytics.test_funnel_index import (
     MORNING,
     brute_force_counts,
@@ -54,15 +52,7 @@ USER, PASSWORD = "shoplet", "ch-Passw0rd"
 @pytest.fixture(scope="module")
 def clickhouse_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A ClickHouse server of this module's own (its own process, folder and port)."""
-    data = tmp_path_factory.mktemp("clickhouse")
-    script = Path(__file__).with_name("clickhouse_http.py")
-    process = subprocess.Popen(
-        [sys.executable, str(script), str(data), USER, PASSWORD],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    port = int(process.stdout.readline())
+    process, port = clickhouse_http.start(tmp_path_factory.mktemp("clickhouse"), USER, PASSWORD)
     try:
         yield f"127.0.0.1:{port}"
     finally:

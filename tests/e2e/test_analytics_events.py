@@ -166,3 +166,22 @@ def test_a_browsing_session_shows_up_in_the_funnel(
     expect(console.get_by_role("heading", name="留存分析", exact=True)).to_be_visible()
     expect(console.get_by_test_id("retention-table")).to_contain_text("第 0 周")
     assert_accessible(console, "console-retention")
+
+    # 事件分析: the shopper's 加入购物车 on the product page, as the member who signed in, with
+    # the SKU it added; the day's trend drawn; the list as CSV.
+    console.goto(f"{CONSOLE}/analytics/events")
+    expect(console.get_by_role("heading", name="事件分析", exact=True)).to_be_visible()
+    console.get_by_label("页面路径（前缀）").fill("pages/product/")
+    console.get_by_test_id("events-run").click()
+    added = console.get_by_test_id("events-rows").locator("tr").filter(has_text="加入购物车")
+    expect(added.first).to_contain_text("会员 ")
+    expect(added.first).to_contain_text("sku_id=")
+    expect(added.first).to_contain_text("H5 商城")
+    expect(console.get_by_test_id("events-chart")).to_be_visible()
+    expect(console.get_by_test_id("events-totals")).to_contain_text("加入购物车")
+    assert_accessible(console, "console-events")
+    with console.expect_download() as download_info:
+        console.get_by_test_id("events-export").click()
+    listed = download_info.value.path().read_text(encoding="utf-8").splitlines()
+    assert listed[0].startswith("ts,event,person,member_id,anonymous_id,platform,page")
+    assert any(",add_to_cart,m:" in line for line in listed[1:])

@@ -206,6 +206,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { permission: 'analytics:view', title: '漏斗分析' },
       },
       {
+        path: 'analytics/events',
+        name: 'analytics-events',
+        component: () => import('@/views/analytics/EventsView.vue'),
+        meta: { permission: 'analytics:view', title: '事件分析' },
+      },
+      {
         path: 'analytics/retention',
         name: 'analytics-retention',
         component: () => import('@/views/analytics/RetentionView.vue'),

@@ -1040,6 +1040,43 @@ export const EVENT_NAME_LABELS: Labels = {
   order_refunded: '已退款',
 }
 
+/** Where a tracked event was sent from (事件分析). */
+export const EVENT_PLATFORM_LABELS: Labels = {
+  h5: 'H5 商城',
+  'mp-weixin': '微信小程序',
+  console: '商家后台',
+  other: '其他',
+}
+
+/** 事件分析, the events explorer (docs/analytics.md, "The events explorer"). */
+export const EVENT_EXPLORER_LABELS = {
+  title: '事件分析',
+  events: '事件',
+  allEvents: '全部事件',
+  platform: '平台',
+  allPlatforms: '全部平台',
+  page: '页面路径（前缀）',
+  memberId: '会员ID',
+  deviceId: '设备ID',
+  measure: '指标',
+  count: '次数',
+  persons: '人数',
+  trend: '每日事件趋势',
+  totals: '事件汇总',
+  rows: '事件明细',
+  time: '时间',
+  person: '用户',
+  scene: '场景值',
+  source: '来源',
+  properties: '属性',
+  member: '会员 {id}',
+  visitor: '访客 {id}',
+  more: '加载更多',
+  memberIdInvalid: '会员ID须为正整数',
+  deviceIdInvalid: '设备ID为 8–64 位字母、数字、- 或 _',
+  peakPersons: '单日最多人数',
+} as const
+
 /** 漏斗分析 and 留存分析 (console pages over the tracking events). */
 export const EVENT_ANALYTICS_LABELS = {
   funnelTitle: '漏斗分析',

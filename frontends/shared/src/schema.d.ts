@@ -771,6 +771,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/console/analytics/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Events
+         * @description 事件分析: the tracked events themselves, newest first (keyset; 400
+         *     ``pagination.invalid_cursor`` for a cursor this API did not issue).
+         */
+        get: operations["list_events_api_v1_console_analytics_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Events
+         * @description The same events as CSV (the newest 10,000), audited as ``analytics.events_export``.
+         */
+        get: operations["export_events_api_v1_console_analytics_events_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/events/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Event Trend
+         * @description 事件分析: events and distinct persons per shop day and event over ``date_from..date_to``
+         *     (at most 366 days; 400 ``analytics.invalid_query``).
+         */
+        get: operations["event_trend_api_v1_console_analytics_events_trend_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/console/analytics/forecast": {
         parameters: {
             query?: never;
@@ -17398,6 +17460,84 @@ export interface components {
              */
             replays_removed: number;
         };
+        /**
+         * EventRow
+         * @description One tracked event as stored (``ts`` on the server's clock, skew corrected).
+         */
+        EventRow: {
+            /** Anonymous Id */
+            anonymous_id: string | null;
+            /** Event */
+            event: string;
+            /** Event Id */
+            event_id: string;
+            /** Member Id */
+            member_id: number | null;
+            /** Page */
+            page: string | null;
+            /**
+             * Person
+             * @description m:<member id>, else a:<device id> (identities merged)
+             */
+            person: string;
+            /** Platform */
+            platform: string | null;
+            /** Properties */
+            properties: {
+                [key: string]: unknown;
+            };
+            /** Scene */
+            scene: number | null;
+            /**
+             * Source
+             * @description client or server (order events from the outbox)
+             */
+            source: string | null;
+            /**
+             * Ts
+             * Format: date-time
+             */
+            ts: string;
+        };
+        /**
+         * EventTrend
+         * @description 事件分析: per event, its total over the range and its points per shop day.
+         */
+        EventTrend: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Points */
+            points: components["schemas"]["EventTrendPoint"][];
+        };
+        /** EventTrendPoint */
+        EventTrendPoint: {
+            /**
+             * Count
+             * @description Events that day
+             */
+            count: number;
+            /**
+             * Day
+             * Format: date
+             * @description The shop day (Asia/Shanghai)
+             */
+            day: string;
+            /** Event */
+            event: string;
+            /**
+             * Persons
+             * @description Distinct persons that day (identities merged)
+             */
+            persons: number;
+        };
         /** EventsAccepted */
         EventsAccepted: {
             /** Accepted */
@@ -22077,6 +22217,13 @@ export interface components {
         Page_Crowdfunding_: {
             /** Items */
             items: components["schemas"]["Crowdfunding"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[EventRow] */
+        Page_EventRow_: {
+            /** Items */
+            items: components["schemas"]["EventRow"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -31803,6 +31950,263 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+        };
+    };
+    list_events_api_v1_console_analytics_events_get: {
+        parameters: {
+            query: {
+                cursor?: string | null;
+                limit?: number;
+                date_from: string;
+                date_to: string;
+                event?: ("page_view" | "exposure" | "click" | "add_to_cart" | "checkout_step" | "pay_click" | "share" | "search" | "identify" | "order_paid" | "order_shipped" | "order_refunded")[] | null;
+                platform?: ("h5" | "mp-weixin" | "console" | "other") | null;
+                page?: string | null;
+                member_id?: number | null;
+                anonymous_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventRow_"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_events_api_v1_console_analytics_events_export_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                event?: ("page_view" | "exposure" | "click" | "add_to_cart" | "checkout_step" | "pay_click" | "share" | "search" | "identify" | "order_paid" | "order_shipped" | "order_refunded")[] | null;
+                platform?: ("h5" | "mp-weixin" | "console" | "other") | null;
+                page?: string | null;
+                member_id?: number | null;
+                anonymous_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the newest 10,000 matching events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    event_trend_api_v1_console_analytics_events_trend_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                event?: ("page_view" | "exposure" | "click" | "add_to_cart" | "checkout_step" | "pay_click" | "share" | "search" | "identify" | "order_paid" | "order_shipped" | "order_refunded")[] | null;
+                platform?: ("h5" | "mp-weixin" | "console" | "other") | null;
+                page?: string | null;
+                member_id?: number | null;
+                anonymous_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTrend"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

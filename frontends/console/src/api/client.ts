@@ -39,7 +39,8 @@ export class OperationUnavailable extends Error {
   }
 }
 
-export type QueryValue = string | number | boolean | null | undefined
+/** A query parameter; a list repeats the parameter once per item (``?event=a&event=b``). */
+export type QueryValue = string | number | boolean | null | undefined | readonly (string | number)[]
 export interface CallOptions {
   params?: Record<string, string | number>
   query?: Record<string, QueryValue>
@@ -86,7 +87,11 @@ export function buildQuery(query: Record<string, QueryValue> = {}): string {
   const search = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null || value === '') continue
-    search.append(key, String(value))
+    if (Array.isArray(value)) {
+      for (const item of value as readonly (string | number)[]) search.append(key, String(item))
+    } else {
+      search.append(key, String(value))
+    }
   }
   const text = search.toString()
   return text ? `?${text}` : ''

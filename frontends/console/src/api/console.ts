@@ -770,6 +770,9 @@ export const consoleApi = {
   funnel: (body: Body<O['funnel']>) => call<Res<O['funnel']>>(OPS.funnel, { body }),
   exportFunnel: (body: Body<O['exportFunnel']>) => download(OPS.exportFunnel, { body }),
   retention: (query: Q<O['retention']>) => call<Res<O['retention']>>(OPS.retention, { query }),
+  eventTrend: (query: Q<O['eventTrend']>) => call<Res<O['eventTrend']>>(OPS.eventTrend, { query }),
+  listEvents: (query: Q<O['listEvents']>) => call<Res<O['listEvents']>>(OPS.listEvents, { query }),
+  exportEvents: (query: Q<O['exportEvents']>) => download(OPS.exportEvents, { query }),
 
   // analytics: profiles, tags, segments, clusters
   memberProfile: (memberId: number) =>

@@ -93,6 +93,7 @@ export const MENU: MenuEntry[] = [
   { path: '/membership/plans', title: '付费会员', icon: 'Trophy', permission: 'membership:manage', operation: OPS.membershipPlans },
   { path: '/analytics/rfm', title: 'RFM 客户分层', icon: 'PieChart', permission: 'analytics:view', operation: OPS.rfmSummary },
   { path: '/analytics/funnels', title: '漏斗分析', icon: 'Filter', permission: 'analytics:view', operation: OPS.funnel },
+  { path: '/analytics/events', title: '事件分析', icon: 'DataAnalysis', permission: 'analytics:view', operation: OPS.listEvents },
   { path: '/analytics/retention', title: '留存分析', icon: 'Calendar', permission: 'analytics:view', operation: OPS.retention },
   { path: '/analytics/profiles', title: '会员画像', icon: 'Postcard', permission: 'analytics:view', operation: OPS.memberProfile },
   { path: '/analytics/tags', title: '标签管理', icon: 'CollectionTag', permission: 'analytics:view', operation: OPS.listTags },

@@ -80,5 +80,6 @@ describe('api client', () => {
       '?q=%E8%BF%9E%E8%A1%A3%E8%A3%99&n=0&flag=false',
     )
     expect(buildQuery({})).toBe('')
+    expect(buildQuery({ event: ['page_view', 'pay_click'], none: [] })).toBe('?event=page_view&event=pay_click')
   })
 })

@@ -2,8 +2,8 @@
 and scatter points, a class's customers by keyset, a member's RFM, 重新计算 (a queued run and
 its progress), the CSV export, and the history import (every row checked first; 400 with the
 bad line and nothing written)); the event reports (漏斗分析 funnels with their CSV, 留存分析
-weekly retention). Runs, imports, exports are audited. A member's event deletion takes
-``pii:reveal`` (owners) and is audited."""
+weekly retention, 事件分析 the events explorer with its CSV). Runs, imports, exports are
+audited. A member's event deletion takes ``pii:reveal`` (owners) and is audited."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from shoplet.core.errors import problem_responses
 from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.core.uploads import MULTIPART_OVERHEAD, read_upload, upload_body
-from shoplet.modules.analytics import service
+from shoplet.modules.analytics import explorer, service
 from shoplet.modules.analytics.behaviour.console_api import router as behaviour_router
 from shoplet.modules.analytics.errors import HistoryInvalid
 from shoplet.modules.analytics.profiles.console_api import router as profiles_router
@@ -26,9 +26,13 @@ from shoplet.modules.analytics.replay import service as replay_service
 from shoplet.modules.analytics.replay.console_api import router as replay_router
 from shoplet.modules.analytics.schemas import (
     EventDeletion,
+    EventName,
+    EventRow,
+    EventTrend,
     FunnelQuery,
     FunnelResult,
     HistoryImport,
+    Platform,
     RetentionResult,
     RfmClass,
     RfmCustomer,
@@ -189,6 +193,80 @@ async def retention(
     """留存分析: weekly cohorts (first event's week) and the persons active in each following
     week."""
     return await service.retention(ctx, date_from, date_to, weeks)
+
+
+def event_filter(
+    *,
+    date_from: Annotated[date, Query()],
+    date_to: Annotated[date, Query()],
+    event: Annotated[list[EventName] | None, Query(max_length=12)] = None,
+    platform: Annotated[Platform | None, Query()] = None,
+    page: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    member_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+    anonymous_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{8,64}$")] = None,
+) -> explorer.EventFilter:
+    """The explorer's filters: shop days, events (any number, none: all), platform, a page
+    path prefix, a member (their devices' events merged in) or a device."""
+    return explorer.EventFilter(
+        first=date_from,
+        last=date_to,
+        events=tuple(event or ()),
+        platform=platform,
+        page=page,
+        member_id=member_id,
+        anonymous_id=anonymous_id,
+    )
+
+
+EventFilterQuery = Annotated[explorer.EventFilter, Depends(event_filter)]
+
+
+@router.get("/analytics/events/trend", responses=problem_responses(400))
+async def event_trend(_: AnalyticsViewer, ctx: Ctx, f: EventFilterQuery) -> EventTrend:
+    """事件分析: events and distinct persons per shop day and event over ``date_from..date_to``
+    (at most 366 days; 400 ``analytics.invalid_query``)."""
+    return await service.event_trend(ctx, f)
+
+
+@router.get("/analytics/events", responses=problem_responses(400))
+async def list_events(
+    _: AnalyticsViewer,
+    ctx: Ctx,
+    f: EventFilterQuery,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[EventRow]:
+    """事件分析: the tracked events themselves, newest first (keyset; 400
+    ``pagination.invalid_cursor`` for a cursor this API did not issue)."""
+    return await service.event_list(ctx, f, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/analytics/events/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "the newest 10,000 matching events"},
+        **problem_responses(400),
+    },
+)
+async def export_events(
+    staff: AnalyticsViewer, ctx: Ctx, f: EventFilterQuery, request: Request, session: DbSession
+) -> Response:
+    """The same events as CSV (the newest 10,000), audited as ``analytics.events_export``."""
+    text, rows = await service.event_csv(ctx, f)
+    await record_audit(
+        session,
+        staff,
+        "analytics.events_export",
+        None,
+        {"rows": rows, "date_from": f.first.isoformat(), "date_to": f.last.isoformat()},
+        origin_of(request),
+    )
+    return Response(
+        content=text.encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="events.csv"'},
+    )
 
 
 @router.post(

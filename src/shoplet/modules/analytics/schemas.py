@@ -286,6 +286,37 @@ class RetentionResult(ResponseModel):
     cohorts: list[RetentionCohort]
 
 
+class EventTrendPoint(ResponseModel):
+    day: date = Field(description="The shop day (Asia/Shanghai)")
+    event: str
+    count: int = Field(description="Events that day")
+    persons: int = Field(description="Distinct persons that day (identities merged)")
+
+
+class EventTrend(ResponseModel):
+    """事件分析: per event, its total over the range and its points per shop day."""
+
+    date_from: date
+    date_to: date
+    points: list[EventTrendPoint]
+
+
+class EventRow(ResponseModel):
+    """One tracked event as stored (``ts`` on the server's clock, skew corrected)."""
+
+    event_id: str
+    event: str
+    ts: datetime
+    person: str = Field(description="m:<member id>, else a:<device id> (identities merged)")
+    member_id: int | None
+    anonymous_id: str | None
+    platform: str | None
+    page: str | None
+    scene: int | None
+    source: str | None = Field(description="client or server (order events from the outbox)")
+    properties: dict[str, Any]
+
+
 class EventDeletion(ResponseModel):
     member_id: int
     removed: int

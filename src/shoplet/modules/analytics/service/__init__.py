@@ -30,6 +30,7 @@ from shoplet.modules.analytics.service.customer_value import (
     work_open_runs,
 )
 from shoplet.modules.analytics.service.event_queries import (
+    EVENTS_EXPORT_LIMIT,
     NOT_EXPOSED,
     NOT_EXPOSED_LABEL,
     REGION_LABELS,
@@ -38,6 +39,9 @@ from shoplet.modules.analytics.service.event_queries import (
     PersonBreakdown,
     compact_events,
     delete_member_events,
+    event_csv,
+    event_list,
+    event_trend,
     expire_events,
     funnel,
     funnel_csv,
@@ -49,6 +53,7 @@ from shoplet.modules.analytics.service.event_queries import (
 
 __all__ = [
     "BATCH_SIZE",
+    "EVENTS_EXPORT_LIMIT",
     "EXPORT_COLUMNS",
     "EXPORT_LIMIT",
     "MAX_HISTORY_BYTES",
@@ -66,6 +71,9 @@ __all__ = [
     "compute",
     "decode_history",
     "delete_member_events",
+    "event_csv",
+    "event_list",
+    "event_trend",
     "expire_events",
     "export_csv",
     "external_key",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
 from shoplet.core.db import read_session, utcnow
-from shoplet.modules.analytics import clickhouse, funnels, funnels_clickhouse, ingest
+from shoplet.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from shoplet.core.schemas import Page
+from shoplet.modules.analytics import clickhouse, explorer, funnels, funnels_clickhouse, ingest
 from shoplet.modules.analytics.behaviour import realtime
 from shoplet.modules.analytics.behaviour import service as behaviour
 from shoplet.modules.analytics.errors import (
@@ -28,7 +31,10 @@ from shoplet.modules.analytics.profiles import service as profiles
 from shoplet.modules.analytics.schemas import (
     EventBatch,
     EventDeletion,
+    EventRow,
     EventsAccepted,
+    EventTrend,
+    EventTrendPoint,
     FunnelGroup,
     FunnelQuery,
     FunnelResult,
@@ -344,6 +350,110 @@ async def retention(ctx: AppContext, first: date, last: date, weeks: int) -> Ret
         weeks=weeks,
         cohorts=[RetentionCohort(week=w, size=size, retained=r) for w, size, r in rows],
     )
+
+
+async def event_trend(ctx: AppContext, f: explorer.EventFilter) -> EventTrend:
+    """事件分析: events and persons per shop day and event (400 on a bad range)."""
+    _check_range(f.first, f.last)
+    store = ingest.store_of(ctx)
+    rows = await asyncio.to_thread(
+        store.read, lambda con: explorer.run_trend(con, f), start=f.first, end=f.last
+    )
+    return EventTrend(
+        date_from=f.first,
+        date_to=f.last,
+        points=[EventTrendPoint(day=d, event=e, count=n, persons=p) for d, e, n, p in rows],
+    )
+
+
+def _event_row(record: explorer.EventRecord) -> EventRow:
+    return EventRow(
+        event_id=record.event_id,
+        event=record.event,
+        ts=record.ts,
+        person=record.person,
+        member_id=record.member_id,
+        anonymous_id=record.anonymous_id,
+        platform=record.platform,
+        page=record.page,
+        scene=record.scene,
+        source=record.source,
+        properties=record.properties,
+    )
+
+
+async def event_list(
+    ctx: AppContext, f: explorer.EventFilter, *, cursor: str | None, limit: int
+) -> Page[EventRow]:
+    """The events themselves, newest first, by keyset (time, event id); 400 on a bad range or
+    a cursor this API did not issue."""
+    _check_range(f.first, f.last)
+    before: tuple[datetime, str] | None = None
+    if cursor is not None:
+        micros, event_id = decode_cursor(cursor, length=2)
+        if not isinstance(micros, int) or not isinstance(event_id, str):
+            raise InvalidCursor("cursor is not one this API issued")
+        before = (datetime.fromtimestamp(0, UTC) + timedelta(microseconds=micros), event_id)
+    store = ingest.store_of(ctx)
+    records = await asyncio.to_thread(
+        store.read,
+        lambda con: explorer.run_list(con, f, before=before, limit=limit + 1),
+        start=f.first,
+        end=f.last,
+    )
+    page, more = records[:limit], len(records) > limit
+    last = page[-1] if page else None
+    return Page[EventRow](
+        items=[_event_row(r) for r in page],
+        next_cursor=(
+            encode_cursor([_micros(last.ts), last.event_id]) if more and last is not None else None
+        ),
+    )
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - datetime.fromtimestamp(0, UTC)
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+EVENTS_EXPORT_LIMIT = 10_000
+EVENT_CSV_COLUMNS = [
+    "ts",
+    "event",
+    "person",
+    "member_id",
+    "anonymous_id",
+    "platform",
+    "page",
+    "scene",
+    "source",
+    "properties",
+]
+
+
+async def event_csv(ctx: AppContext, f: explorer.EventFilter) -> tuple[str, int]:
+    """The newest ``EVENTS_EXPORT_LIMIT`` events matching ``f`` as CSV, and how many rows it
+    holds."""
+    listed = await event_list(ctx, f, cursor=None, limit=EVENTS_EXPORT_LIMIT)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EVENT_CSV_COLUMNS)
+    for row in listed.items:
+        writer.writerow(
+            [
+                row.ts.isoformat(),
+                row.event,
+                row.person,
+                row.member_id,
+                row.anonymous_id,
+                row.platform,
+                row.page,
+                row.scene,
+                row.source,
+                json.dumps(row.properties, ensure_ascii=False, separators=(",", ":")),
+            ]
+        )
+    return out.getvalue(), len(listed.items)
 
 
 async def delete_member_events(ctx: AppContext, member_id: int) -> EventDeletion:

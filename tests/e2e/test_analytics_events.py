@@ -180,6 +180,11 @@ def test_a_browsing_session_shows_up_in_the_funnel(
     expect(console.get_by_test_id("events-chart")).to_be_visible()
     expect(console.get_by_test_id("events-totals")).to_contain_text("加入购物车")
     assert_accessible(console, "console-events")
+    # Every chart downloads as a picture: its SVG drawn on a canvas in the browser.
+    with console.expect_download() as picture:
+        console.get_by_role("button", name="下载图片：每日事件趋势（次数）").click()
+    assert picture.value.suggested_filename == "每日事件趋势（次数）.png"
+    assert picture.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with console.expect_download() as download_info:
         console.get_by_test_id("events-export").click()
     listed = download_info.value.path().read_text(encoding="utf-8").splitlines()

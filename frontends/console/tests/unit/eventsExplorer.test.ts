@@ -16,7 +16,7 @@ import {
 } from '@/lib/events'
 import EventsView from '@/views/analytics/EventsView.vue'
 
-vi.mock('@/components/LineChart.vue', () => ({
+vi.mock('@/components/BarChart.vue', () => ({
   default: { props: ['label', 'categories', 'series'], template: '<div role="img" :aria-label="label">{{ series.map((s) => s.name + ":" + s.data.join(",")).join(";") }}</div>' },
 }))
 

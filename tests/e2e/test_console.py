@@ -267,7 +267,8 @@ def expect_url(page: Any, pattern: str) -> None:
 
 
 def assert_accessible(page: Any, name: str) -> None:
-    page.wait_for_load_state("networkidle")
+    # Up to 30 s: on a loaded machine a page's pictures and lazy chunks can take a while.
+    page.wait_for_load_state("networkidle", timeout=30_000)
     # A toast still fading in has too little contrast for axe; scan once it is fully shown.
     wait_for_js(
         page,

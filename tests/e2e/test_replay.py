@@ -87,6 +87,12 @@ def test_an_h5_visit_is_replayed_and_its_clicks_drawn(
     expect(frame).to_be_attached()
     # The replayed document holds the home page's feed, rebuilt from the snapshot.
     expect(frame.content_frame.locator("text=商品").first).to_be_attached(timeout=15_000)
+    # Paused before the scan: a playing replay keeps adding the recorded page's pictures to the
+    # frame, and the scan waits for the network to go quiet.
+    toggle = console.get_by_test_id("replay-toggle")
+    expect(toggle).to_have_text("暂停")
+    toggle.click()
+    expect(toggle).to_have_text("继续")
     assert_accessible(console, "console-replays")
 
     console.goto(f"{CONSOLE}/analytics/heatmap")

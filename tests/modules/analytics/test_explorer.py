@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from shoplet.core.context import AppContext
+from shoplet.core.pagination import encode_cursor
 from shoplet.modules.analytics import funnels, ingest
 from tests.conftest import snapshot
 from tests.modules.staff.conftest import bearer, token_for
@@ -189,6 +190,18 @@ async def test_bad_queries_are_refused_and_change_nothing(
         (
             EVENTS,
             {"date_from": day, "date_to": day, "cursor": "bm90IG91cnM"},
+            400,
+            "pagination.invalid_cursor",
+        ),
+        (
+            EVENTS,
+            {"date_from": day, "date_to": day, "cursor": encode_cursor([2**62, "e1"])},
+            400,
+            "pagination.invalid_cursor",
+        ),
+        (
+            EVENTS,
+            {"date_from": day, "date_to": day, "cursor": encode_cursor(["x", "e1"])},
             400,
             "pagination.invalid_cursor",
         ),

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -366,20 +366,7 @@ async def event_trend(ctx: AppContext, f: explorer.EventFilter) -> EventTrend:
     )
 
 
-def _event_row(record: explorer.EventRecord) -> EventRow:
-    return EventRow(
-        event_id=record.event_id,
-        event=record.event,
-        ts=record.ts,
-        person=record.person,
-        member_id=record.member_id,
-        anonymous_id=record.anonymous_id,
-        platform=record.platform,
-        page=record.page,
-        scene=record.scene,
-        source=record.source,
-        properties=record.properties,
-    )
+_LATEST_MICROS = 4_102_444_800_000_000  # 2100-01-01: a later cursor is not one we issued
 
 
 async def event_list(
@@ -391,7 +378,9 @@ async def event_list(
     before: tuple[datetime, str] | None = None
     if cursor is not None:
         micros, event_id = decode_cursor(cursor, length=2)
-        if not isinstance(micros, int) or not isinstance(event_id, str):
+        if not (isinstance(micros, int) and 0 <= micros <= _LATEST_MICROS) or not isinstance(
+            event_id, str
+        ):
             raise InvalidCursor("cursor is not one this API issued")
         before = (datetime.fromtimestamp(0, UTC) + timedelta(microseconds=micros), event_id)
     store = ingest.store_of(ctx)
@@ -404,7 +393,7 @@ async def event_list(
     page, more = records[:limit], len(records) > limit
     last = page[-1] if page else None
     return Page[EventRow](
-        items=[_event_row(r) for r in page],
+        items=[EventRow(**asdict(r)) for r in page],
         next_cursor=(
             encode_cursor([_micros(last.ts), last.event_id]) if more and last is not None else None
         ),

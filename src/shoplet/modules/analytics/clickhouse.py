@@ -256,9 +256,7 @@ class ClickHouseServer:
     def funnel_sql(
         self, steps: Sequence[funnels.Step], window_seconds: int, *, first: date, last: date
     ) -> str:
-        start, end = funnels.shop_day_bounds(first, last)
-        start_us = int(start.timestamp() * 1_000_000)
-        end_us = int(end.timestamp() * 1_000_000)
+        start_us, end_us = funnels_clickhouse.bounds_us(first, last)
         table = self.target.table
         # The range on the column (the inner query), the µs under another name: an alias ``ts``
         # in the same query would be what its WHERE compares.

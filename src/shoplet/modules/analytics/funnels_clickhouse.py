@@ -82,6 +82,13 @@ def answers(steps: Sequence[funnels.Step], breakdown: str | None) -> bool:
     )
 
 
+def bounds_us(first: date, last: date) -> tuple[int, int]:
+    """Shop days ``first..last`` as [start, end) in µs since the epoch, as ``funnel_sql`` takes
+    them."""
+    start, end = funnels.shop_day_bounds(first, last)
+    return int(start.timestamp() * 1_000_000), int(end.timestamp() * 1_000_000)
+
+
 def index_sources(indexes: Sequence[tuple[Path, Path]]) -> tuple[str, str]:
     """The ``rows`` and ``claims`` of ``funnel_sql`` over the given index files (at least one
     day)."""
@@ -150,7 +157,7 @@ def run_funnel(
     over, a store whose path ``file()`` cannot name)."""
     if not answers(steps, None) or not readable(store):
         return None
-    start, end = funnels.shop_day_bounds(first, last)
+    start_us, end_us = bounds_us(first, last)
     for _attempt in range(_ATTEMPTS):
         indexes = store.current_indexes(first, last)
         if indexes is None:
@@ -159,12 +166,7 @@ def run_funnel(
             return funnels.step_counts(steps, {})
         rows, claims = index_sources(indexes)
         sql = funnel_sql(
-            steps,
-            window_seconds,
-            start_us=int(start.timestamp() * 1_000_000),
-            end_us=int(end.timestamp() * 1_000_000),
-            rows=rows,
-            claims=claims,
+            steps, window_seconds, start_us=start_us, end_us=end_us, rows=rows, claims=claims
         )
         try:
             levels = _levels(sql)

@@ -10,6 +10,7 @@ photographed.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,12 +37,23 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
-def _shelf(page: Any, title: str) -> Any:
+def _shelf(page: Any, title: str, *, within_s: float = 20) -> Any:
+    """The shelf, scrolled to until its cards show. A shelf loads once it nears the screen;
+    the reviews and Q&A above it load on their own and can push it back down after one scroll
+    (on a busy machine they answer late), so scroll to it again until its cards show — as a
+    shopper would."""
     region = page.get_by_role("region", name=title)
-    region.scroll_into_view_if_needed()
     cards = region.get_by_role("listitem")
-    expect(cards.first).to_be_visible(timeout=15_000)
-    return region
+    deadline = time.monotonic() + within_s
+    while True:
+        region.scroll_into_view_if_needed()
+        try:
+            expect(cards.first).to_be_visible(timeout=2_000)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            return region
 
 
 def _check(page: Any, name: str) -> None:

@@ -1,5 +1,6 @@
 """Console routes of session replay and heatmaps (``analytics:view``): 会话回放 (recordings by
-member, page and day; one recording's rrweb events, audited) and 点击热力图 (clicks per page)."""
+member, page, day and JavaScript error; one recording's rrweb events, audited; the errors met
+most), 点击热力图 (clicks per page) and 滚动深度 (how far down a page visits scrolled)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from shoplet.core.params import PathId
 from shoplet.core.schemas import Page
 from shoplet.modules.analytics.replay import service
 from shoplet.modules.analytics.replay.schemas import (
+    ErrorSummary,
     Heatmap,
     HeatmapPage,
     ReplayDetail,
     ReplaySessionOut,
+    ScrollMap,
 )
 from shoplet.modules.staff.public import StaffIdentity, origin_of, record_audit, require_permission
 
@@ -36,10 +39,14 @@ async def list_replays(
     page: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    error: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    with_errors: bool = False,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ReplaySessionOut]:
-    """会话回放: recordings newest first, by member, page and shop days (keyset cursor)."""
+    """会话回放: recordings newest first, by member, page, shop days and JavaScript errors
+    (``with_errors``: any; ``error``: one whose message holds this text, any case) — keyset
+    cursor."""
     items, next_cursor = await service.list_sessions(
         session,
         member_id=member_id,
@@ -48,8 +55,21 @@ async def list_replays(
         date_to=date_to,
         cursor=cursor,
         limit=limit,
+        error=error,
+        with_errors=with_errors,
     )
     return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/analytics/replays/errors")
+async def replay_errors(
+    _: AnalyticsViewer,
+    session: DbSession,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[ErrorSummary]:
+    """页面错误: the 50 JavaScript error messages met by the most recordings."""
+    return await service.error_summary(session, date_from, date_to)
 
 
 @router.get("/analytics/replays/{replay_id}", responses=problem_responses(404))
@@ -74,6 +94,18 @@ async def heatmap(
 ) -> Heatmap:
     """点击热力图: clicks on a page per cell (x in permille of the width, y in px at 375 px)."""
     return await service.heatmap(session, page, date_from, date_to)
+
+
+@router.get("/analytics/scrollmap")
+async def scroll_map(
+    _: AnalyticsViewer,
+    session: DbSession,
+    page: PageQuery,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> ScrollMap:
+    """滚动深度: the share of a page's visits that reached each 100 px band (at 375 px)."""
+    return await service.scroll_map(session, page, date_from, date_to)
 
 
 @router.get("/analytics/heatmap/pages")

@@ -8,6 +8,12 @@
   recorder flushes on every route change), which is how sessions are found by page.
 - ``analytics_replay_click``: one click for the heatmap: the page, ``x`` in permille of the
   viewport width and ``y`` in CSS pixels from the top of the document.
+- ``analytics_replay_error``: a JavaScript error the recorded page raised (its message and
+  where), with its time on the client's clock so the player can jump to it; recordings are
+  found by it.
+- ``analytics_replay_scroll``: how far down a recording scrolled on a page (the lowest the
+  viewport's bottom edge reached, CSS px), one row per (session, page) that only grows, for the
+  scroll-depth map.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class ReplaySession(Base):
     chunks: Mapped[int] = mapped_column(Integer, default=0)
     events: Mapped[int] = mapped_column(Integer, default=0)
     clicks: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     raw_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     stored_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -86,4 +93,39 @@ class ReplayClick(Base):
     x: Mapped[int] = mapped_column(Integer)  # permille of the viewport width
     y: Mapped[int] = mapped_column(Integer)  # CSS px from the top of the document
     width: Mapped[int] = mapped_column(Integer)  # the viewport's CSS width then
+    at: Mapped[datetime] = mapped_column()
+
+
+class ReplayError(Base):
+    __tablename__ = "analytics_replay_error"
+    __table_args__ = (
+        Index("ix_analytics_replay_error_session_id", "session_id"),
+        Index("ix_analytics_replay_error_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(BigInteger)
+    page: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(300), default="")
+    timestamp: Mapped[int] = mapped_column(BigInteger)  # ms, the client's clock (the player's)
+    at: Mapped[datetime] = mapped_column()  # the same moment on the server's clock
+
+
+class ReplayScroll(Base):
+    __tablename__ = "analytics_replay_scroll"
+    __table_args__ = (
+        UniqueConstraint("session_id", "page"),
+        CheckConstraint("depth >= 0", name="depth_not_negative"),
+        CheckConstraint("height >= 1 AND viewport >= 1 AND width >= 1", name="sizes_positive"),
+        Index("ix_analytics_replay_scroll_page_at", "page", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(BigInteger)
+    page: Mapped[str] = mapped_column(String(200))
+    depth: Mapped[int] = mapped_column(Integer)  # CSS px from the top to the viewport's bottom
+    height: Mapped[int] = mapped_column(Integer)  # the document's height (CSS px)
+    viewport: Mapped[int] = mapped_column(Integer)  # the viewport's CSS height
+    width: Mapped[int] = mapped_column(Integer)  # the viewport's CSS width
     at: Mapped[datetime] = mapped_column()

@@ -10,7 +10,26 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shoplet.modules.analytics.replay.models import ReplayChunk, ReplayClick, ReplaySession
+from shoplet.modules.analytics.replay.models import (
+    ReplayChunk,
+    ReplayClick,
+    ReplayError,
+    ReplayScroll,
+    ReplaySession,
+)
+
+
+def _greatest(session: AsyncSession, a: Any, b: Any) -> Any:
+    """The larger of two values (``max(a, b)`` on SQLite, ``greatest`` on PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.max(a, b)
+    return func.greatest(a, b)
+
+
+def _least(session: AsyncSession, a: Any, b: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.min(a, b)
+    return func.least(a, b)
 
 
 def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
@@ -54,6 +73,7 @@ async def count_chunk(
     last_ts: datetime,
     events: int,
     clicks: int,
+    errors: int,
     raw_bytes: int,
     stored_bytes: int,
     max_stored_bytes: int,
@@ -68,15 +88,12 @@ async def count_chunk(
             chunks=s.chunks + 1,
             events=s.events + events,
             clicks=s.clicks + clicks,
+            errors=s.errors + errors,
             raw_bytes=s.raw_bytes + raw_bytes,
             stored_bytes=s.stored_bytes + stored_bytes,
             member_id=func.coalesce(s.member_id, member_id),
-            started_at=func.min(s.started_at, first_ts)
-            if session.get_bind().dialect.name == "sqlite"
-            else func.least(s.started_at, first_ts),
-            last_at=func.max(s.last_at, last_ts)
-            if session.get_bind().dialect.name == "sqlite"
-            else func.greatest(s.last_at, last_ts),
+            started_at=_least(session, s.started_at, first_ts),
+            last_at=_greatest(session, s.last_at, last_ts),
         )
     )
     return int(result.rowcount) == 1
@@ -87,8 +104,38 @@ async def add_clicks(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
         await session.execute(_insert(session, ReplayClick), list(rows))
 
 
+async def add_errors(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(_insert(session, ReplayError), list(rows))
+
+
+async def note_scroll(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Record how far a recording scrolled on a page: one row per (session, page), whose depth
+    and height only grow (``INSERT … ON CONFLICT DO UPDATE`` with the larger of the two)."""
+    stmt = _insert(session, ReplayScroll).values(**values)
+    t = ReplayScroll.__table__.c
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["session_id", "page"],
+            set_={
+                "depth": _greatest(session, t.depth, stmt.excluded.depth),
+                "height": _greatest(session, t.height, stmt.excluded.height),
+                "viewport": stmt.excluded.viewport,
+                "width": stmt.excluded.width,
+                "at": _greatest(session, t.at, stmt.excluded.at),
+            },
+        )
+    )
+
+
 def _filters(
-    member_id: int | None, page: str | None, since: datetime | None, until: datetime | None
+    member_id: int | None,
+    page: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    error: str | None = None,
+    with_errors: bool = False,
 ) -> list[ColumnElement[bool]]:
     s = ReplaySession
     out: list[ColumnElement[bool]] = []
@@ -96,6 +143,16 @@ def _filters(
         out.append(s.member_id == member_id)
     if page is not None:
         out.append(exists().where(ReplayChunk.session_id == s.id, ReplayChunk.page == page))
+    if with_errors:
+        out.append(s.errors > 0)
+    if error is not None:
+        # A substring of the message, any case; % and _ in it are literal.
+        out.append(
+            exists().where(
+                ReplayError.session_id == s.id,
+                func.lower(ReplayError.message).contains(error.lower(), autoescape=True),
+            )
+        )
     if since is not None:
         out.append(s.last_at >= since)
     if until is not None:
@@ -112,9 +169,11 @@ async def list_sessions(
     until: datetime | None,
     before_id: int | None,
     limit: int,
+    error: str | None = None,
+    with_errors: bool = False,
 ) -> list[ReplaySession]:
     """Recordings, newest first (keyset by id)."""
-    conditions = _filters(member_id, page, since, until)
+    conditions = _filters(member_id, page, since, until, error=error, with_errors=with_errors)
     if before_id is not None:
         conditions.append(ReplaySession.id < before_id)
     stmt = (
@@ -154,6 +213,60 @@ async def chunk_data(session: AsyncSession, session_id: int) -> list[tuple[str, 
         .order_by(ReplayChunk.seq)
     )
     return [(str(page), bytes(data)) for page, data in rows]
+
+
+async def errors_of(session: AsyncSession, session_id: int) -> list[ReplayError]:
+    """A recording's JavaScript errors in time order."""
+    return list(
+        await session.scalars(
+            select(ReplayError)
+            .where(ReplayError.session_id == session_id)
+            .order_by(ReplayError.timestamp, ReplayError.id)
+        )
+    )
+
+
+async def error_summary(
+    session: AsyncSession, *, since: datetime, until: datetime, limit: int
+) -> list[tuple[str, int, int, datetime]]:
+    """The most frequent error messages: (message, recordings, occurrences, last seen)."""
+    e = ReplayError
+    stmt = (
+        select(
+            e.message,
+            func.count(e.session_id.distinct()).label("recordings"),
+            func.count().label("occurrences"),
+            func.max(e.at).label("last_at"),
+        )
+        .where(e.at >= since, e.at < until)
+        .group_by(e.message)
+        .order_by(func.count(e.session_id.distinct()).desc(), func.count().desc(), e.message)
+        .limit(limit)
+    )
+    return [(str(m), int(r), int(n), last) for m, r, n, last in await session.execute(stmt)]
+
+
+async def scroll_depths(
+    session: AsyncSession,
+    page: str,
+    *,
+    since: datetime,
+    until: datetime,
+    band: int,
+    reference_width: int,
+) -> tuple[list[tuple[int, int]], int]:
+    """Visits to ``page`` counted by the band their deepest point fell in (depth scaled to
+    ``reference_width``), and the first screen's average bottom at that width."""
+    r = ReplayScroll
+    where = (r.page == page, r.at >= since, r.at < until)
+    gy = ((r.depth * reference_width // r.width) // band) * band
+    rows = await session.execute(
+        select(gy.label("gy"), func.count().label("n")).where(*where).group_by("gy").order_by("gy")
+    )
+    fold = await session.scalar(
+        select(func.avg(r.viewport * reference_width / r.width)).where(*where)
+    )
+    return [(int(y), int(n)) for y, n in rows], int(fold or 0)
 
 
 async def heatmap(
@@ -200,6 +313,8 @@ async def _delete_sessions(session: AsyncSession, ids: Sequence[int]) -> int:
         return 0
     await session.execute(delete(ReplayChunk).where(ReplayChunk.session_id.in_(ids)))
     await session.execute(delete(ReplayClick).where(ReplayClick.session_id.in_(ids)))
+    await session.execute(delete(ReplayError).where(ReplayError.session_id.in_(ids)))
+    await session.execute(delete(ReplayScroll).where(ReplayScroll.session_id.in_(ids)))
     await session.execute(delete(ReplaySession).where(ReplaySession.id.in_(ids)))
     return len(ids)
 

@@ -14,6 +14,7 @@ from shoplet.modules.analytics.schemas import ClientId, EpochMs
 MAX_REPLAY_BYTES = 512 * 1024  # one chunk's body
 MAX_REPLAY_EVENTS = 2000  # rrweb events in one chunk
 MAX_REPLAY_CLICKS = 200
+MAX_REPLAY_ERRORS = 20  # JavaScript errors in one chunk
 MAX_SEQ = 100_000
 PageRoute = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -39,6 +40,26 @@ class Click(RequestModel):
     ts: EpochMs
 
 
+class PageError(RequestModel):
+    """A JavaScript error the page raised (``error`` or ``unhandledrejection``): its message,
+    masked as page text is, and where it was thrown (``file:line:column``, no query)."""
+
+    message: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    source: Annotated[str, StringConstraints(max_length=300)] = ""
+    ts: EpochMs
+
+
+class ScrollDepth(RequestModel):
+    """How far down the page the shopper has scrolled so far: the lowest the viewport's bottom
+    edge reached (``depth``, CSS px from the top of the document), the document's height then,
+    and the viewport's size."""
+
+    depth: Annotated[int, Field(ge=0, le=1_000_000)]
+    height: Annotated[int, Field(ge=1, le=1_000_000)]
+    viewport: Annotated[int, Field(ge=1, le=10_000)]
+    width: Annotated[int, Field(ge=1, le=10_000)]
+
+
 class ReplayChunkIn(RequestModel):
     """What ``POST /replays`` takes: the events one H5 page recorded since the last flush.
     ``replay_id`` names the recording (one per tab visit), ``seq`` the chunk in it (a retried
@@ -51,6 +72,8 @@ class ReplayChunkIn(RequestModel):
     sent_at: EpochMs
     events: list[RrwebEvent] = Field(min_length=1, max_length=MAX_REPLAY_EVENTS)
     clicks: list[Click] = Field(default_factory=list, max_length=MAX_REPLAY_CLICKS)
+    errors: list[PageError] = Field(default_factory=list, max_length=MAX_REPLAY_ERRORS)
+    scroll: ScrollDepth | None = None
 
 
 class ReplayAccepted(ResponseModel):
@@ -82,6 +105,7 @@ class ReplaySessionOut(ResponseModel):
     chunks: int
     events: int
     clicks: int
+    errors: int = Field(description="JavaScript errors the recorded pages raised")
     stored_bytes: int
     raw_bytes: int
 
@@ -91,10 +115,27 @@ class PageStart(ResponseModel):
     timestamp: int = Field(description="The page's first recorded event (ms, client clock)")
 
 
+class ReplayErrorOut(ResponseModel):
+    page: str
+    message: str
+    source: str
+    timestamp: int = Field(description="When it was thrown (ms, client clock: the events')")
+
+
 class ReplayDetail(ResponseModel):
     session: ReplaySessionOut
     events: list[dict[str, Any]] = Field(description="rrweb events in order, for the replayer")
     page_starts: list[PageStart] = Field(description="Where each page begins in the events")
+    errors: list[ReplayErrorOut] = Field(description="The JavaScript errors, in time order")
+
+
+class ErrorSummary(ResponseModel):
+    """One error message and how often recordings met it (会话回放's 页面错误)."""
+
+    message: str
+    recordings: int
+    occurrences: int
+    last_at: datetime
 
 
 class HeatmapCell(ResponseModel):
@@ -116,3 +157,21 @@ class Heatmap(ResponseModel):
 class HeatmapPage(ResponseModel):
     page: str
     clicks: int
+
+
+class ScrollBand(ResponseModel):
+    y: int = Field(description="The band's top, CSS px from the top at the reference width")
+    reached: int = Field(description="Visits whose viewport reached this band")
+    share: float = Field(description="reached / visits")
+
+
+class ScrollMap(ResponseModel):
+    """滚动深度: of the visits to a page, how many saw each band of it (depths scaled to a
+    375 px wide viewport, as clicks are)."""
+
+    page: str
+    visits: int
+    reference_width: int
+    band: int = Field(description="Each band's height (px at the reference width)")
+    fold: int = Field(description="The first screen's average bottom (px at the reference width)")
+    bands: list[ScrollBand]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from shoplet.modules.analytics.replay.models import ReplaySession
 from shoplet.modules.analytics.replay.schemas import (
     MAX_REPLAY_BYTES,
     MAX_REPLAY_EVENTS,
+    ErrorSummary,
     Heatmap,
     HeatmapCell,
     HeatmapPage,
@@ -42,7 +44,10 @@ from shoplet.modules.analytics.replay.schemas import (
     ReplayChunkIn,
     ReplayConfig,
     ReplayDetail,
+    ReplayErrorOut,
     ReplaySessionOut,
+    ScrollBand,
+    ScrollMap,
 )
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
@@ -53,6 +58,15 @@ REFERENCE_WIDTH = 375
 CELL_X = 20  # permille
 CELL_Y = 20  # px at the reference width
 EXPIRE_BATCH = 500
+SCROLL_BAND = 100  # px at the reference width
+MAX_SCROLL_BANDS = 100  # deeper than 10,000 px counts in the last band
+# A mainland mobile number in an error message, masked as the recorder masks page text (the
+# message may quote the page: defence in depth, the recorder masks first).
+PHONE = re.compile(r"(^|\D)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def mask_phones(text: str) -> str:
+    return PHONE.sub(r"\1\2****\3", text)
 
 
 def sampled(anonymous_id: str, rate: float) -> bool:
@@ -99,7 +113,11 @@ async def ingest(
     now = utcnow()
     sent = datetime.fromtimestamp(chunk.sent_at / 1000, UTC)
     skew = now - sent
-    stamps = [e.timestamp for e in chunk.events] + [c.ts for c in chunk.clicks]
+    stamps = (
+        [e.timestamp for e in chunk.events]
+        + [c.ts for c in chunk.clicks]
+        + [e.ts for e in chunk.errors]
+    )
     for ms in stamps:
         moment = datetime.fromtimestamp(ms / 1000, UTC)
         if moment - sent > MAX_FUTURE:
@@ -150,6 +168,7 @@ async def ingest(
         last_ts=last_ts,
         events=len(chunk.events),
         clicks=len(chunk.clicks),
+        errors=len(chunk.errors),
         raw_bytes=len(raw),
         stored_bytes=len(data),
         max_stored_bytes=ctx.settings.analytics_replay_max_session_bytes,
@@ -173,6 +192,33 @@ async def ingest(
             for click in chunk.clicks
         ],
     )
+    await repo.add_errors(
+        session,
+        [
+            {
+                "session_id": recording.id,
+                "page": chunk.page,
+                "message": mask_phones(error.message),
+                "source": error.source.split("?", 1)[0],
+                "timestamp": error.ts,
+                "at": _at(error.ts, skew),
+            }
+            for error in chunk.errors
+        ],
+    )
+    if chunk.scroll is not None:
+        await repo.note_scroll(
+            session,
+            {
+                "session_id": recording.id,
+                "page": chunk.page,
+                "depth": min(chunk.scroll.depth, chunk.scroll.height),
+                "height": chunk.scroll.height,
+                "viewport": chunk.scroll.viewport,
+                "width": chunk.scroll.width,
+                "at": last_ts,
+            },
+        )
     return ReplayAccepted(recorded=True)
 
 
@@ -203,6 +249,7 @@ def _out(row: ReplaySession, pages: list[str]) -> ReplaySessionOut:
         chunks=row.chunks,
         events=row.events,
         clicks=row.clicks,
+        errors=row.errors,
         stored_bytes=row.stored_bytes,
         raw_bytes=row.raw_bytes,
     )
@@ -217,8 +264,11 @@ async def list_sessions(
     date_to: date | None,
     cursor: str | None,
     limit: int,
+    error: str | None = None,
+    with_errors: bool = False,
 ) -> tuple[list[ReplaySessionOut], str | None]:
-    """Recordings newest first, by member, page (any chunk recorded on it) and shop days."""
+    """Recordings newest first, by member, page (any chunk recorded on it), shop days and the
+    JavaScript errors they met (any, or one whose message holds ``error``)."""
     before = decode_id_cursor(cursor)
     since, until = _day_bounds(date_from, date_to)
     rows = await repo.list_sessions(
@@ -229,6 +279,8 @@ async def list_sessions(
         until=until,
         before_id=before,
         limit=limit + 1,
+        error=error,
+        with_errors=with_errors,
     )
     shown = rows[:limit]
     pages = await repo.pages_of(session, [r.id for r in shown])
@@ -250,7 +302,67 @@ async def detail(session: AsyncSession, session_id: int) -> ReplayDetail:
         events.extend(chunk)
     events.sort(key=lambda e: int(e["timestamp"]))
     pages = await repo.pages_of(session, [row.id])
-    return ReplayDetail(session=_out(row, pages.get(row.id, [])), events=events, page_starts=starts)
+    errors = [
+        ReplayErrorOut(page=e.page, message=e.message, source=e.source, timestamp=e.timestamp)
+        for e in await repo.errors_of(session, session_id)
+    ]
+    return ReplayDetail(
+        session=_out(row, pages.get(row.id, [])), events=events, page_starts=starts, errors=errors
+    )
+
+
+def _span(first: date | None, last: date | None) -> tuple[datetime, datetime]:
+    since, until = _day_bounds(first, last)
+    return since or datetime(2000, 1, 1, tzinfo=UTC), until or datetime(2100, 1, 1, tzinfo=UTC)
+
+
+async def error_summary(
+    session: AsyncSession, date_from: date | None, date_to: date | None
+) -> list[ErrorSummary]:
+    """页面错误: the 50 messages met by the most recordings in those shop days."""
+    since, until = _span(date_from, date_to)
+    rows = await repo.error_summary(session, since=since, until=until, limit=50)
+    return [
+        ErrorSummary(message=m, recordings=r, occurrences=n, last_at=last) for m, r, n, last in rows
+    ]
+
+
+async def scroll_map(
+    session: AsyncSession, page: str, date_from: date | None, date_to: date | None
+) -> ScrollMap:
+    """滚动深度: for each 100 px band of the page (at 375 px wide), the share of visits whose
+    viewport reached it. A visit reached every band above its deepest point."""
+    since, until = _span(date_from, date_to)
+    counted, fold = await repo.scroll_depths(
+        session,
+        page,
+        since=since,
+        until=until,
+        band=SCROLL_BAND,
+        reference_width=REFERENCE_WIDTH,
+    )
+    deepest: dict[int, int] = {}
+    for y, n in counted:
+        band = min(y // SCROLL_BAND, MAX_SCROLL_BANDS - 1)
+        deepest[band] = deepest.get(band, 0) + n
+    visits = sum(deepest.values())
+    bands: list[ScrollBand] = []
+    reached = visits
+    for band in range(max(deepest, default=-1) + 1):
+        bands.append(
+            ScrollBand(
+                y=band * SCROLL_BAND, reached=reached, share=reached / visits if visits else 0
+            )
+        )
+        reached -= deepest.get(band, 0)
+    return ScrollMap(
+        page=page,
+        visits=visits,
+        reference_width=REFERENCE_WIDTH,
+        band=SCROLL_BAND,
+        fold=fold,
+        bands=bands,
+    )
 
 
 async def heatmap(
@@ -258,12 +370,12 @@ async def heatmap(
 ) -> Heatmap:
     """Clicks on a page per cell: x in permille of the width (cells of 20 ‰), y in px scaled to
     a 375 px wide viewport (cells of 20 px)."""
-    since, until = _day_bounds(date_from, date_to)
+    since, until = _span(date_from, date_to)
     cells = await repo.heatmap(
         session,
         page,
-        since=since or datetime(2000, 1, 1, tzinfo=UTC),
-        until=until or datetime(2100, 1, 1, tzinfo=UTC),
+        since=since,
+        until=until,
         cell_x=CELL_X,
         cell_y=CELL_Y,
         reference_width=REFERENCE_WIDTH,
@@ -282,18 +394,19 @@ async def heatmap(
 async def heatmap_pages(
     session: AsyncSession, date_from: date | None, date_to: date | None
 ) -> list[HeatmapPage]:
-    since, until = _day_bounds(date_from, date_to)
+    since, until = _span(date_from, date_to)
     rows = await repo.heatmap_pages(
         session,
-        since=since or datetime(2000, 1, 1, tzinfo=UTC),
-        until=until or datetime(2100, 1, 1, tzinfo=UTC),
+        since=since,
+        until=until,
         limit=100,
     )
     return [HeatmapPage(page=p, clicks=n) for p, n in rows]
 
 
 async def expire(ctx: AppContext, *, now: datetime | None = None) -> int:
-    """Delete recordings (chunks, clicks) past the retention, 500 per transaction."""
+    """Delete recordings (chunks, clicks, errors, scroll depths) past the retention, 500 per
+    transaction."""
     days = ctx.settings.analytics_replay_retention_days
     before = (now or utcnow()) - timedelta(days=days)
     total = 0

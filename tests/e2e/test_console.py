@@ -266,9 +266,14 @@ def expect_url(page: Any, pattern: str) -> None:
         raise AssertionError(f"still at {page.url}; alerts: {alerts}; see {shot}") from exc
 
 
-def assert_accessible(page: Any, name: str) -> None:
-    # Up to 30 s: on a loaded machine a page's pictures and lazy chunks can take a while.
-    page.wait_for_load_state("networkidle", timeout=30_000)
+def assert_accessible(page: Any, name: str, *, settle: bool = True) -> None:
+    """Photograph the page and scan it with axe, once its network has gone quiet (``settle``).
+    Pages that rebuild a replay frame (会话回放, 点击热力图) pass ``settle=False`` and wait for
+    what they show instead: Playwright's quiet-network state can miss a frame rebuilt after
+    the page loaded, and the scan then waits out its timeout with nothing in flight."""
+    if settle:
+        # Up to 30 s: on a loaded machine a page's pictures and lazy chunks can take a while.
+        page.wait_for_load_state("networkidle", timeout=30_000)
     # A toast still fading in has too little contrast for axe; scan once it is fully shown.
     wait_for_js(
         page,

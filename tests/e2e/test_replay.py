@@ -1,9 +1,11 @@
-"""会话回放 and 点击热力图 end to end in Debian's Chromium against a real Shoplet server: a
-shopper who agreed to tracking opens the H5 home page, clicks a product card and lands on the
-product page; the recorder (@rrweb/record, from the storefront's own bundle) sends the home
-page's chunk with the click. The console's 会话回放 lists the recording and plays it with
-@rrweb/replay, and 点击热力图 draws the click over the replayed home page. Both pages pass axe,
-and nothing is loaded from another host (CSP watched)."""
+"""会话回放, 点击热力图 and 滚动深度 end to end in Debian's Chromium against a real Shoplet
+server: a shopper who agreed to tracking opens the H5 home page, scrolls down, meets a
+JavaScript error, clicks a product card and lands on the product page; the recorder
+(@rrweb/record, from the storefront's own bundle) sends the home page's chunk with the click,
+the error and the depth. The console's 会话回放 finds the recording by the error, lists the
+error among 常见页面错误 and plays the recording with the error beside it (跳到); 点击热力图
+draws the click over the replayed home page and 滚动深度 how far down visits got. Every page
+passes axe, and nothing is loaded from another host (CSP watched)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from .test_console import (
 __all__ = ["context", "owner", "server"]  # fixtures shared with the other modules
 
 HOME = STOREFRONT_PAGES["home"].lstrip("/")
+BROKEN = "测试错误：价格为空"
 
 
 def _home_chunk(response: Any) -> bool:
@@ -54,8 +57,15 @@ def test_an_h5_visit_is_replayed_and_its_clicks_drawn(
         page.goto(page_url("home"))
         feed = page.get_by_role("list", name="商品列表").get_by_role("listitem")
         feed.first.wait_for()
-        # The recorder has taken its first snapshot once the config answered.
+        # The recorder listens once its module (from the storefront's bundle) has loaded.
         page.wait_for_function("() => document.readyState === 'complete'")
+        page.wait_for_function(
+            "() => performance.getEntriesByType('resource')"
+            ".some(e => e.name.includes('rrweb-record'))",
+            timeout=30_000,
+        )
+        page.evaluate("() => window.scrollTo(0, 600)")
+        page.evaluate(f"() => setTimeout(() => {{ throw new Error({json.dumps(BROKEN)}) }}, 0)")
         with page.expect_response(_home_chunk, timeout=30_000) as sent:
             feed.first.locator(".card__title").click()
             page.wait_for_url(re.compile(re.escape(STOREFRONT_PAGES["product"])))
@@ -63,7 +73,11 @@ def test_an_h5_visit_is_replayed_and_its_clicks_drawn(
         chunk = json.loads(sent.value.request.post_data or "{}")
         replay_id = chunk["replay_id"]
         assert any(e["type"] == 2 for e in chunk["events"])  # a full snapshot
-        assert errors == []
+        [met] = chunk["errors"]  # Chromium says "Uncaught Error: …"
+        assert met["message"].endswith(f"Error: {BROKEN}"), met
+        assert chunk["scroll"]["depth"] >= 600 + chunk["scroll"]["viewport"]
+        assert len(errors) == 1
+        assert BROKEN in errors[0], errors
     finally:
         shop.close()
 
@@ -75,14 +89,20 @@ def test_an_h5_visit_is_replayed_and_its_clicks_drawn(
     assert len(mine) == 1
     assert mine[0]["clicks"] >= 1
 
+    assert mine[0]["errors"] == 1
+
     console = signed_in_page(context, owner)
-    console.goto(f"{CONSOLE}/analytics/replays?page={HOME}")
+    # Found by a piece of the error's message.
+    console.goto(f"{CONSOLE}/analytics/replays?error=价格为空")
     expect(console.get_by_role("heading", name="会话回放", exact=True)).to_be_visible()
     table = console.get_by_test_id("replay-table")
     expect(table).to_contain_text(HOME)
+    expect(console.get_by_test_id("replay-top-errors")).to_contain_text(BROKEN)
     console.get_by_test_id(f"replay-play-{mine[0]['id']}").click()
     player = console.get_by_test_id("replay-player")
     expect(player).to_be_visible()
+    expect(console.get_by_test_id("replay-errors")).to_contain_text(BROKEN)
+    expect(console.get_by_test_id("replay-errors").get_by_role("button")).to_contain_text("跳到")
     frame = player.locator("iframe[title='回放画面']")
     expect(frame).to_be_attached()
     # The replayed document holds the home page's feed, rebuilt from the snapshot.
@@ -93,7 +113,7 @@ def test_an_h5_visit_is_replayed_and_its_clicks_drawn(
     expect(toggle).to_have_text("暂停")
     toggle.click()
     expect(toggle).to_have_text("继续")
-    assert_accessible(console, "console-replays")
+    assert_accessible(console, "console-replays", settle=False)
 
     console.goto(f"{CONSOLE}/analytics/heatmap")
     expect(console.get_by_role("heading", name="点击热力图", exact=True)).to_be_visible()
@@ -106,4 +126,14 @@ def test_an_h5_visit_is_replayed_and_its_clicks_drawn(
     expect(console.get_by_test_id("heatmap-total")).to_contain_text(HOME)
     expect(console.get_by_test_id("heatmap-canvas")).to_be_visible()
     expect(console.get_by_test_id("heatmap-table")).to_contain_text("‰")
-    assert_accessible(console, "console-heatmap")
+    expect(console.get_by_test_id("heatmap-run")).not_to_have_class(re.compile("is-loading"))
+    expect(console.locator(".stage iframe")).to_be_attached()
+    assert_accessible(console, "console-heatmap", settle=False)
+
+    console.get_by_test_id("heatmap-mode").get_by_text("滚动深度").click()
+    expect(console.get_by_test_id("scroll-total")).to_contain_text(HOME)
+    expect(console.get_by_test_id("scroll-canvas")).to_be_visible()
+    expect(console.get_by_test_id("scroll-table")).to_contain_text("%")
+    expect(console.get_by_test_id("heatmap-run")).not_to_have_class(re.compile("is-loading"))
+    expect(console.locator(".stage iframe")).to_be_attached()
+    assert_accessible(console, "console-scrollmap", settle=False)

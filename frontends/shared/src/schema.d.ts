@@ -1119,9 +1119,31 @@ export interface paths {
         };
         /**
          * List Replays
-         * @description 会话回放: recordings newest first, by member, page and shop days (keyset cursor).
+         * @description 会话回放: recordings newest first, by member, page, shop days and JavaScript errors
+         *     (``with_errors``: any; ``error``: one whose message holds this text, any case) — keyset
+         *     cursor.
          */
         get: operations["list_replays_api_v1_console_analytics_replays_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/replays/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replay Errors
+         * @description 页面错误: the 50 JavaScript error messages met by the most recordings.
+         */
+        get: operations["replay_errors_api_v1_console_analytics_replays_errors_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1287,6 +1309,26 @@ export interface paths {
          * @description A computation's status and progress (customers written of ``total``).
          */
         get: operations["get_run_api_v1_console_analytics_rfm_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/console/analytics/scrollmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scroll Map
+         * @description 滚动深度: the share of a page's visits that reached each 100 px band (at 375 px).
+         */
+        get: operations["scroll_map_api_v1_console_analytics_scrollmap_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -17425,6 +17467,23 @@ export interface components {
             window_seconds: number;
         };
         /**
+         * ErrorSummary
+         * @description One error message and how often recordings met it (会话回放's 页面错误).
+         */
+        ErrorSummary: {
+            /**
+             * Last At
+             * Format: date-time
+             */
+            last_at: string;
+            /** Message */
+            message: string;
+            /** Occurrences */
+            occurrences: number;
+            /** Recordings */
+            recordings: number;
+        };
+        /**
          * EventBatch
          * @description What ``POST /events`` takes: one device's events (``anonymous_id``, ``platform`` and
          *     ``app_version`` hold for all of them) and when the batch left the client, to correct its
@@ -22041,6 +22100,22 @@ export interface components {
              */
             status: "pending_payment" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "refunded";
         };
+        /**
+         * PageError
+         * @description A JavaScript error the page raised (``error`` or ``unhandledrejection``): its message,
+         *     masked as page text is, and where it was thrown (``file:line:column``, no query).
+         */
+        PageError: {
+            /** Message */
+            message: string;
+            /**
+             * Source
+             * @default
+             */
+            source: string;
+            /** Ts */
+            ts: number;
+        };
         /** PageShare */
         PageShare: {
             /** Count */
@@ -24981,12 +25056,15 @@ export interface components {
             anonymous_id: string;
             /** Clicks */
             clicks?: components["schemas"]["Click"][];
+            /** Errors */
+            errors?: components["schemas"]["PageError"][];
             /** Events */
             events: components["schemas"]["RrwebEvent"][];
             /** Page */
             page: string;
             /** Replay Id */
             replay_id: string;
+            scroll?: components["schemas"]["ScrollDepth"] | null;
             /** Sent At */
             sent_at: number;
             /** Seq */
@@ -25012,6 +25090,11 @@ export interface components {
         /** ReplayDetail */
         ReplayDetail: {
             /**
+             * Errors
+             * @description The JavaScript errors, in time order
+             */
+            errors: components["schemas"]["ReplayErrorOut"][];
+            /**
              * Events
              * @description rrweb events in order, for the replayer
              */
@@ -25025,6 +25108,20 @@ export interface components {
             page_starts: components["schemas"]["PageStart"][];
             session: components["schemas"]["ReplaySessionOut"];
         };
+        /** ReplayErrorOut */
+        ReplayErrorOut: {
+            /** Message */
+            message: string;
+            /** Page */
+            page: string;
+            /** Source */
+            source: string;
+            /**
+             * Timestamp
+             * @description When it was thrown (ms, client clock: the events')
+             */
+            timestamp: number;
+        };
         /** ReplaySessionOut */
         ReplaySessionOut: {
             /** Anonymous Id */
@@ -25035,6 +25132,11 @@ export interface components {
             clicks: number;
             /** Duration Ms */
             duration_ms: number;
+            /**
+             * Errors
+             * @description JavaScript errors the recorded pages raised
+             */
+            errors: number;
             /** Events */
             events: number;
             /** First Page */
@@ -25941,6 +26043,65 @@ export interface components {
             scope: string;
             /** Title */
             title: string;
+        };
+        /** ScrollBand */
+        ScrollBand: {
+            /**
+             * Reached
+             * @description Visits whose viewport reached this band
+             */
+            reached: number;
+            /**
+             * Share
+             * @description reached / visits
+             */
+            share: number;
+            /**
+             * Y
+             * @description The band's top, CSS px from the top at the reference width
+             */
+            y: number;
+        };
+        /**
+         * ScrollDepth
+         * @description How far down the page the shopper has scrolled so far: the lowest the viewport's bottom
+         *     edge reached (``depth``, CSS px from the top of the document), the document's height then,
+         *     and the viewport's size.
+         */
+        ScrollDepth: {
+            /** Depth */
+            depth: number;
+            /** Height */
+            height: number;
+            /** Viewport */
+            viewport: number;
+            /** Width */
+            width: number;
+        };
+        /**
+         * ScrollMap
+         * @description 滚动深度: of the visits to a page, how many saw each band of it (depths scaled to a
+         *     375 px wide viewport, as clicks are).
+         */
+        ScrollMap: {
+            /**
+             * Band
+             * @description Each band's height (px at the reference width)
+             */
+            band: number;
+            /** Bands */
+            bands: components["schemas"]["ScrollBand"][];
+            /**
+             * Fold
+             * @description The first screen's average bottom (px at the reference width)
+             */
+            fold: number;
+            /** Page */
+            page: string;
+            /** Reference Width */
+            reference_width: number;
+            /** Visits */
+            visits: number;
         };
         /**
          * SearchAnalytics
@@ -33216,6 +33377,8 @@ export interface operations {
                 page?: string | null;
                 date_from?: string | null;
                 date_to?: string | null;
+                error?: string | null;
+                with_errors?: boolean;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -33248,6 +33411,70 @@ export interface operations {
                         title: string;
                         type: string;
                     };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replay_errors_api_v1_console_analytics_replays_errors_get: {
+        parameters: {
+            query?: {
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSummary"][];
                 };
             };
             /** @description Problem details (RFC 9457) */
@@ -33823,6 +34050,71 @@ export interface operations {
             };
             /** @description Problem details (RFC 9457) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    scroll_map_api_v1_console_analytics_scrollmap_get: {
+        parameters: {
+            query: {
+                page: string;
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScrollMap"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

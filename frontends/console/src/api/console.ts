@@ -811,6 +811,8 @@ export const consoleApi = {
   getReplay: (id: number) => call<Res<O['getReplay']>>(OPS.getReplay, { params: { replay_id: id } }),
   heatmap: (query: Q<O['heatmap']>) => call<Res<O['heatmap']>>(OPS.heatmap, { query }),
   heatmapPages: (query: Q<O['heatmapPages']>) => call<Res<O['heatmapPages']>>(OPS.heatmapPages, { query }),
+  replayErrors: (query: Q<O['replayErrors']>) => call<Res<O['replayErrors']>>(OPS.replayErrors, { query }),
+  scrollMap: (query: Q<O['scrollMap']>) => call<Res<O['scrollMap']>>(OPS.scrollMap, { query }),
   /** A history CSV, reporting the fraction sent. */
   importHistory: (file: File, onProgress: (fraction: number) => void) => {
     const form = new FormData()

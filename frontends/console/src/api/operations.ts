@@ -438,6 +438,8 @@ export const OPS = {
   getReplay: op('GET', '/api/v1/console/analytics/replays/{replay_id}'),
   heatmap: op('GET', '/api/v1/console/analytics/heatmap'),
   heatmapPages: op('GET', '/api/v1/console/analytics/heatmap/pages'),
+  replayErrors: op('GET', '/api/v1/console/analytics/replays/errors'),
+  scrollMap: op('GET', '/api/v1/console/analytics/scrollmap'),
   importHistory: op('POST', '/api/v1/console/analytics/history-imports'),
   memberProfile: op('GET', '/api/v1/console/analytics/profiles/{member_id}'),
   requestProfilesJob: op('POST', '/api/v1/console/analytics/profiles/jobs'),

@@ -8,12 +8,15 @@
 // has no DOM to snapshot (docs/analytics.md explains).
 //
 // One chunk per page and flush: the recorder flushes every few seconds, on a route change and
-// when the tab is hidden. A refused chunk (4xx) stops recording for this visit.
+// when the tab is hidden. A refused chunk (4xx) stops recording for this visit. With the rrweb
+// events go the page's clicks (点击热力图), its JavaScript errors (会话回放 finds recordings by
+// them; messages masked like page text) and how far down it has been scrolled (滚动深度).
 import { call } from '../api/client'
 import { getTracker, trackingAllowed } from './tracking'
 
 const PHONE = /(^|\D)(1[3-9]\d)\d{4}(\d{4})(?!\d)/g
 const MAX_EVENTS = 500
+const MAX_ERRORS = 20 // per chunk, as the server takes
 
 /** Text as it may be recorded: `data-pii` elements blanked, phone numbers masked. */
 export function maskText(text, element) {
@@ -46,6 +49,8 @@ const state = {
   page: '',
   events: /** @type {any[]} */ ([]),
   clicks: /** @type {any[]} */ ([]),
+  errors: /** @type {any[]} */ ([]),
+  scroll: /** @type {null | {depth: number, height: number, viewport: number, width: number}} */ (null),
   timer: /** @type {any} */ (null),
 }
 
@@ -61,13 +66,66 @@ function onClick(/** @type {MouseEvent} */ e) {
   state.clicks.push({ x: Math.max(0, Math.round(e.pageX)), y: Math.max(0, Math.round(e.pageY)), width: Math.round(width), ts: Date.now() })
 }
 
+/** Where an error was thrown, as `file:line:column` without the query. */
+function sourceOf(file, line, column) {
+  if (!file) return ''
+  const place = String(file).split('?')[0].slice(0, 280)
+  return line ? `${place}:${line}:${column || 0}` : place
+}
+
+function noteError(message, source) {
+  if (state.errors.length >= MAX_ERRORS) return
+  const text = maskText(String(message || 'Error').trim() || 'Error', null).slice(0, 500)
+  state.errors.push({ message: text, source: source.slice(0, 300), ts: Date.now() })
+}
+
+function onError(/** @type {ErrorEvent} */ e) {
+  // A resource that failed to load is not a JavaScript error (no message).
+  if (!e || !e.message) return
+  noteError(e.message, sourceOf(e.filename, e.lineno, e.colno))
+}
+
+function onRejection(/** @type {PromiseRejectionEvent} */ e) {
+  const reason = e && e.reason
+  const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)
+  noteError(`Unhandled rejection: ${message}`, '')
+}
+
+/** Measure how far down this page is seen now (the viewport's bottom, CSS px from the top)
+ * and keep the deepest point, with the document's height and the viewport's size. */
+function measure() {
+  const doc = document.documentElement
+  const viewport = Math.round(window.innerHeight || doc.clientHeight || 0)
+  const seen = Math.round((window.scrollY || doc.scrollTop || 0) + viewport)
+  const height = Math.round(Math.max(doc.scrollHeight || 0, document.body ? document.body.scrollHeight : 0))
+  state.scroll = {
+    depth: Math.max(state.scroll ? state.scroll.depth : 0, seen),
+    height: Math.max(state.scroll ? state.scroll.height : 0, height),
+    viewport,
+    width: Math.round(doc.clientWidth || window.innerWidth || 0),
+  }
+}
+
+function onScroll() {
+  measure()
+}
+
+/** The page's deepest point so far, as the server takes it (none before a measure). */
+function scrollDepth() {
+  const s = state.scroll
+  if (!s || !s.width || !s.viewport || !s.height) return undefined
+  return { ...s, depth: Math.min(s.depth, s.height) }
+}
+
 function onHidden() {
   if (document.visibilityState === 'hidden') flushReplay()
 }
 
-/** Send what this page recorded so far. */
-export async function flushReplay() {
+/** Send what this page recorded so far (`measureNow`: false when the page has already left
+ * and the document is the next page's). */
+export async function flushReplay(measureNow = true) {
   if (!state.events.length || !state.page || state.stopped) return
+  if (measureNow === true) measure()
   const body = {
     replay_id: state.replayId,
     anonymous_id: getTracker().anonymousId,
@@ -76,10 +134,14 @@ export async function flushReplay() {
     sent_at: Date.now(),
     events: state.events,
     clicks: state.clicks,
+    errors: state.errors,
   }
+  const scroll = scrollDepth()
+  if (scroll) body.scroll = scroll
   state.seq += 1
   state.events = []
   state.clicks = []
+  state.errors = []
   try {
     const answer = await call('sendReplay', { body })
     if (answer && answer.recorded === false) stopReplay()
@@ -98,6 +160,9 @@ export function stopReplay() {
   if (typeof document !== 'undefined') {
     document.removeEventListener('click', onClick, true)
     document.removeEventListener('visibilitychange', onHidden)
+    window.removeEventListener('error', onError)
+    window.removeEventListener('unhandledrejection', onRejection)
+    window.removeEventListener('scroll', onScroll)
   }
 }
 
@@ -121,7 +186,11 @@ export async function startReplay() {
       }) || null
     document.addEventListener('click', onClick, true)
     document.addEventListener('visibilitychange', onHidden)
-    state.timer = setInterval(flushReplay, Number(config.flush_interval_ms) || 5000)
+    window.addEventListener('error', onError)
+    window.addEventListener('unhandledrejection', onRejection)
+    window.addEventListener('scroll', onScroll, { passive: true })
+    measure()
+    state.timer = setInterval(() => flushReplay(), Number(config.flush_interval_ms) || 5000)
   } catch {
     stopReplay() // measurement never breaks the app
   }
@@ -131,8 +200,12 @@ export async function startReplay() {
 export function replayPageShow(route) {
   // #ifdef H5
   if (!route || state.stopped) return
-  if (state.page && state.page !== route) flushReplay()
+  if (state.page && state.page !== route) {
+    flushReplay(false)
+    state.scroll = null // the next page's depth starts at its first screen
+  }
   state.page = route
+  if (state.started && !state.stopped) measure()
   if (!state.started) startReplay()
   // #endif
 }
@@ -140,5 +213,5 @@ export function replayPageShow(route) {
 /** For tests: forget this visit's recorder. */
 export function resetReplay() {
   stopReplay()
-  Object.assign(state, { started: false, stopped: false, replayId: '', seq: 0, page: '', events: [], clicks: [] })
+  Object.assign(state, { started: false, stopped: false, replayId: '', seq: 0, page: '', events: [], clicks: [], errors: [], scroll: null })
 }

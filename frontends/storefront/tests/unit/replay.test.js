@@ -79,6 +79,50 @@ describe('session replay (H5)', () => {
     stopReplay()
   })
 
+  it("sends the page's JavaScript errors, masked, and how far down it was scrolled", async () => {
+    consentAtSignIn()
+    const sent = []
+    configureClient({
+      baseUrl: '',
+      transport: async (req) => {
+        sent.push(req)
+        if (req.url.startsWith('/api/v1/replays/config')) return { status: 200, data: { record: true, flush_interval_ms: 60000 } }
+        return { status: 202, data: { recorded: true, duplicate: false } }
+      },
+    })
+    document.body.innerHTML = '<button id="b">结算</button>'
+    Object.defineProperty(document.documentElement, 'scrollHeight', { configurable: true, value: 2400 })
+    replayPageShow('pages/cart/cart')
+    await startReplay()
+    await new Promise((r) => setTimeout(r, 50))
+    window.dispatchEvent(
+      new ErrorEvent('error', { message: `TypeError: x is undefined ${PHONE}`, filename: 'http://shop/h5/assets/cart.js?v=3', lineno: 12, colno: 7 }),
+    )
+    // A picture that failed to load is not a JavaScript error.
+    window.dispatchEvent(new ErrorEvent('error', {}))
+    const rejection = new Event('unhandledrejection')
+    Object.assign(rejection, { reason: new RangeError('库存不足') })
+    window.dispatchEvent(rejection)
+    window.scrollY = 900
+    window.dispatchEvent(new Event('scroll'))
+    window.scrollY = 100 // back up: the deepest point stays
+    window.dispatchEvent(new Event('scroll'))
+    // The next page is shown (its document no longer the cart's): the cart's chunk keeps the
+    // cart's measures.
+    Object.defineProperty(document.documentElement, 'scrollHeight', { configurable: true, value: 500 })
+    replayPageShow('pages/order/confirm')
+    await new Promise((r) => setTimeout(r, 10))
+    const [cart] = sent.filter((r) => r.url === '/api/v1/replays').map((r) => r.data)
+    expect(cart.page).toBe('pages/cart/cart')
+    expect(cart.errors.map((e) => [e.message, e.source])).toEqual([
+      ['TypeError: x is undefined 138****8000', 'http://shop/h5/assets/cart.js:12:7'],
+      ['Unhandled rejection: RangeError: 库存不足', ''],
+    ])
+    expect(cart.scroll).toEqual({ depth: 900 + window.innerHeight, height: 2400, viewport: window.innerHeight, width: expect.any(Number) })
+    window.scrollY = 0
+    stopReplay()
+  })
+
   it('loads the recorder through a module under src/, never a package name', () => {
     // uni-app names a lazy chunk after its folder relative to src/; a package's
     // (..-node_modules-…) was imported as a bare specifier and never loaded in the browser.

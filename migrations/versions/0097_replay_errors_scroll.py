@@ -1,5 +1,6 @@
 """analytics: a recording's JavaScript errors (analytics_replay_error, and the session's
-error count) and how far down each page it scrolled (analytics_replay_scroll)
+error count), how far down each page it scrolled (analytics_replay_scroll), and the platform
+of recordings and clicks (mini-program visits bring taps and depths, nothing to replay)
 
 Revision ID: 0097_replay_errors_scroll
 Revises: 0094_wecom_media
@@ -24,6 +25,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("analytics_replay_session") as batch:
         batch.add_column(sa.Column("errors", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(
+            sa.Column("platform", sa.String(16), nullable=False, server_default="h5")
+        )
+    with op.batch_alter_table("analytics_replay_click") as batch:
+        batch.add_column(
+            sa.Column("platform", sa.String(16), nullable=False, server_default="h5")
+        )
     op.create_table(
         "analytics_replay_error",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -43,6 +51,7 @@ def upgrade() -> None:
         "analytics_replay_scroll",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
         sa.Column("session_id", sa.BigInteger(), nullable=False),
+        sa.Column("platform", sa.String(16), nullable=False, server_default="h5"),
         sa.Column("page", sa.String(200), nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
@@ -67,5 +76,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("analytics_replay_scroll")
     op.drop_table("analytics_replay_error")
+    with op.batch_alter_table("analytics_replay_click") as batch:
+        batch.drop_column("platform")
     with op.batch_alter_table("analytics_replay_session") as batch:
+        batch.drop_column("platform")
         batch.drop_column("errors")

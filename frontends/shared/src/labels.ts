@@ -2286,6 +2286,8 @@ export const REPLAY_LABELS = {
   depth: '深度（px，按 375 px 宽）',
   fold: '首屏底部',
   noScroll: '该页面暂无滚动数据',
+  platform: '平台',
+  allPlatforms: '全部平台',
 } as const
 
 /** 归因模型. */

@@ -931,7 +931,8 @@ export interface paths {
         };
         /**
          * Heatmap
-         * @description 点击热力图: clicks on a page per cell (x in permille of the width, y in px at 375 px).
+         * @description 点击热力图: clicks (H5) and taps (mini program) on a page per cell (x in permille of the
+         *     width, y in px at 375 px, a mini-program tap placed as on the H5 page).
          */
         get: operations["heatmap_api_v1_console_analytics_heatmap_get"];
         put?: never;
@@ -11139,6 +11140,30 @@ export interface paths {
         get: operations["replay_config_api_v1_replays_config_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/replays/taps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect Taps
+         * @description One page's taps and scroll depth from the mini program (no DOM to record there): at
+         *     most 200 taps and 32 KB, sampled and limited as H5 recordings are. 409
+         *     ``analytics.replay_conflict`` (another device's visit, or an H5 recording's id), 422
+         *     ``analytics.replay_out_of_range``, 429 per device and address; nothing of a refused chunk is
+         *     stored, and a retried chunk (same ``seq``) is stored once.
+         */
+        post: operations["collect_taps_api_v1_replays_taps_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -27728,6 +27753,28 @@ export interface components {
             /** Tagged */
             tagged: number;
         };
+        /**
+         * TapChunkIn
+         * @description What ``POST /replays/taps`` takes from the mini program, which has no DOM to record:
+         *     the taps on one page since the last flush (page coordinates, as the tap event's
+         *     ``detail.x``/``detail.y``) and how far down it has been scrolled. ``visit_id`` names the
+         *     visit (one per app launch), ``seq`` the chunk in it (a retried chunk is stored once).
+         */
+        TapChunkIn: {
+            /** Anonymous Id */
+            anonymous_id: string;
+            /** Page */
+            page: string;
+            scroll?: components["schemas"]["ScrollDepth"] | null;
+            /** Sent At */
+            sent_at: number;
+            /** Seq */
+            seq: number;
+            /** Taps */
+            taps?: components["schemas"]["Click"][];
+            /** Visit Id */
+            visit_id: string;
+        };
         /** TargetStat */
         TargetStat: {
             /** Links */
@@ -32702,6 +32749,7 @@ export interface operations {
                 page: string;
                 date_from?: string | null;
                 date_to?: string | null;
+                platform?: ("h5" | "mp-weixin") | null;
             };
             header?: never;
             path?: never;
@@ -32766,6 +32814,7 @@ export interface operations {
             query?: {
                 date_from?: string | null;
                 date_to?: string | null;
+                platform?: ("h5" | "mp-weixin") | null;
             };
             header?: never;
             path?: never;
@@ -34081,6 +34130,7 @@ export interface operations {
                 page: string;
                 date_from?: string | null;
                 date_to?: string | null;
+                platform?: ("h5" | "mp-weixin") | null;
             };
             header?: never;
             path?: never;
@@ -78415,6 +78465,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    collect_taps_api_v1_replays_taps_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TapChunkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayAccepted"];
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Problem details (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code: string;
+                        detail: string;
+                        instance?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
                 };
             };
         };

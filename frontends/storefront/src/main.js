@@ -3,6 +3,7 @@ import * as Pinia from 'pinia'
 import App from './App.vue'
 import { usePrefsStore } from './stores/prefs'
 import { replayPageShow } from './utils/replay'
+import { tapmapHide, tapmapPageShow } from './utils/tapmap'
 import { trackPageShow } from './utils/tracking'
 // #ifdef H5
 import { legacyRedirect } from './utils/routes'
@@ -25,6 +26,18 @@ function replayTopPage() {
   // #endif
 }
 
+function tapmapTopPage() {
+  // #ifdef MP-WEIXIN
+  try {
+    const pages = getCurrentPages()
+    const top = pages[pages.length - 1]
+    if (top && top.route) tapmapPageShow(top.route)
+  } catch {
+    // measurement never breaks the app
+  }
+  // #endif
+}
+
 export function createApp() {
   const app = createSSRApp(App)
   app.use(Pinia.createPinia())
@@ -37,6 +50,13 @@ export function createApp() {
       trackPageShow()
       // 会话回放 (H5, after consent, sampled): the page's recording (docs/analytics.md).
       replayTopPage()
+      // 点击热力图 / 滚动深度 of the mini program (sampled alike): the page's taps and depth.
+      tapmapTopPage()
+    },
+    onHide() {
+      // #ifdef MP-WEIXIN
+      tapmapHide()
+      // #endif
     },
   })
   return { app, Pinia }

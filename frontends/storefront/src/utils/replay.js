@@ -5,7 +5,8 @@
 // Privacy: every input is masked (its text is never recorded, only its length as ***); every
 // text node goes through `maskText`, which blanks elements marked `data-pii` (names, phones,
 // addresses on the page) and any phone number anywhere. The mini program is not recorded: it
-// has no DOM to snapshot (docs/analytics.md explains).
+// has no DOM to snapshot (docs/analytics.md explains); it sends its taps and depths only
+// (utils/tapmap.js).
 //
 // One chunk per page and flush: the recorder flushes every few seconds, on a route change and
 // when the tab is hidden. A refused chunk (4xx) stops recording for this visit. With the rrweb

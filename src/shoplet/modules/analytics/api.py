@@ -1,7 +1,8 @@
 """Storefront routes of analytics: the event collector the SDK (``frontends/shared/src/
-tracker.ts``) sends its batches to, and the H5 session recorder's configuration and chunks
-(``analytics/replay``). Routes with their own ``max_body_size`` live here, on the module's
-router itself, where the body-limit middleware finds them."""
+tracker.ts``) sends its batches to, the H5 session recorder's configuration and chunks, and
+the mini program's taps and depths (``analytics/replay``). Routes with their own
+``max_body_size`` live here, on the module's router itself, where the body-limit middleware
+finds them."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from shoplet.modules.analytics import service
 from shoplet.modules.analytics.replay import service as replay
 from shoplet.modules.analytics.replay.schemas import (
     MAX_REPLAY_BYTES,
+    MAX_TAP_BYTES,
     ReplayAccepted,
     ReplayChunkIn,
     ReplayConfig,
+    TapChunkIn,
 )
 from shoplet.modules.analytics.schemas import MAX_BATCH_BYTES, EventBatch, EventsAccepted
 from shoplet.modules.members.public import OptionalMember
@@ -77,6 +80,33 @@ async def collect_replay(
     recording), 413 ``analytics.replay_full`` (the recording's size limit), 422
     ``analytics.replay_out_of_range``, 429 per device and address; nothing of a refused chunk is
     stored. A retried chunk (same ``seq``) is stored once."""
+    return await replay.ingest(
+        ctx,
+        session,
+        chunk,
+        member_id=member.id if member is not None else None,
+        ip=client_ip(request),
+    )
+
+
+@router.post(
+    "/replays/taps",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(401, 409, 413, 422, 429),
+    max_body_size=MAX_TAP_BYTES,
+)
+async def collect_taps(
+    chunk: TapChunkIn,
+    request: Request,
+    ctx: Ctx,
+    session: DbSession,
+    member: OptionalMember,
+) -> ReplayAccepted:
+    """One page's taps and scroll depth from the mini program (no DOM to record there): at
+    most 200 taps and 32 KB, sampled and limited as H5 recordings are. 409
+    ``analytics.replay_conflict`` (another device's visit, or an H5 recording's id), 422
+    ``analytics.replay_out_of_range``, 429 per device and address; nothing of a refused chunk is
+    stored, and a retried chunk (same ``seq``) is stored once."""
     return await replay.ingest(
         ctx,
         session,

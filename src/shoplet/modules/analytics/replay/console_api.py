@@ -5,7 +5,7 @@ most), 点击热力图 (clicks per page) and 滚动深度 (how far down a page v
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -28,6 +28,8 @@ router = APIRouter(tags=["console-analytics"])
 
 AnalyticsViewer = Annotated[StaffIdentity, Depends(require_permission("analytics:view"))]
 PageQuery = Annotated[str, Query(min_length=1, max_length=200)]
+# Whose taps and depths: the H5 store's, the mini program's, or (none given) both.
+PlatformQuery = Annotated[Literal["h5", "mp-weixin"] | None, Query()]
 
 
 @router.get("/analytics/replays", responses=problem_responses(400))
@@ -91,9 +93,11 @@ async def heatmap(
     page: PageQuery,
     date_from: date | None = None,
     date_to: date | None = None,
+    platform: PlatformQuery = None,
 ) -> Heatmap:
-    """点击热力图: clicks on a page per cell (x in permille of the width, y in px at 375 px)."""
-    return await service.heatmap(session, page, date_from, date_to)
+    """点击热力图: clicks (H5) and taps (mini program) on a page per cell (x in permille of the
+    width, y in px at 375 px, a mini-program tap placed as on the H5 page)."""
+    return await service.heatmap(session, page, date_from, date_to, platform)
 
 
 @router.get("/analytics/scrollmap")
@@ -103,9 +107,10 @@ async def scroll_map(
     page: PageQuery,
     date_from: date | None = None,
     date_to: date | None = None,
+    platform: PlatformQuery = None,
 ) -> ScrollMap:
     """滚动深度: the share of a page's visits that reached each 100 px band (at 375 px)."""
-    return await service.scroll_map(session, page, date_from, date_to)
+    return await service.scroll_map(session, page, date_from, date_to, platform)
 
 
 @router.get("/analytics/heatmap/pages")
@@ -114,6 +119,7 @@ async def heatmap_pages(
     session: DbSession,
     date_from: date | None = None,
     date_to: date | None = None,
+    platform: PlatformQuery = None,
 ) -> list[HeatmapPage]:
     """The 100 most clicked pages."""
-    return await service.heatmap_pages(session, date_from, date_to)
+    return await service.heatmap_pages(session, date_from, date_to, platform)

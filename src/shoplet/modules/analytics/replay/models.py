@@ -1,8 +1,9 @@
 """Tables of session replay and click heatmaps (``analytics_replay_*``).
 
-- ``analytics_replay_session``: one recorded H5 visit, keyed by the recorder's ``replay_id``
-  (unique; created by the first chunk with ``INSERT … ON CONFLICT DO NOTHING``), its device,
-  the member once signed in, its span and sizes.
+- ``analytics_replay_session``: one recorded H5 visit (or a mini-program visit, ``platform``
+  ``mp-weixin``, which has taps and depths but nothing to replay), keyed by the recorder's
+  ``replay_id`` (unique; created by the first chunk with ``INSERT … ON CONFLICT DO NOTHING``),
+  its device, the member once signed in, its span and sizes.
 - ``analytics_replay_chunk``: the rrweb events of one flush, zlib-compressed JSON; unique per
   (session, ``seq``) so a retried chunk is stored once. A chunk belongs to one page (the
   recorder flushes on every route change), which is how sessions are found by page.
@@ -44,6 +45,7 @@ class ReplaySession(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     replay_id: Mapped[str] = mapped_column(String(64), unique=True)
+    platform: Mapped[str] = mapped_column(String(16), default="h5", server_default="h5")
     anonymous_id: Mapped[str] = mapped_column(String(64))
     member_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     first_page: Mapped[str] = mapped_column(String(200))
@@ -89,6 +91,7 @@ class ReplayClick(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     session_id: Mapped[int] = mapped_column(BigInteger)
+    platform: Mapped[str] = mapped_column(String(16), default="h5", server_default="h5")
     page: Mapped[str] = mapped_column(String(200))
     x: Mapped[int] = mapped_column(Integer)  # permille of the viewport width
     y: Mapped[int] = mapped_column(Integer)  # CSS px from the top of the document
@@ -123,6 +126,7 @@ class ReplayScroll(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     session_id: Mapped[int] = mapped_column(BigInteger)
+    platform: Mapped[str] = mapped_column(String(16), default="h5", server_default="h5")
     page: Mapped[str] = mapped_column(String(200))
     depth: Mapped[int] = mapped_column(Integer)  # CSS px from the top to the viewport's bottom
     height: Mapped[int] = mapped_column(Integer)  # the document's height (CSS px)

@@ -174,6 +174,7 @@ async def list_sessions(
 ) -> list[ReplaySession]:
     """Recordings, newest first (keyset by id)."""
     conditions = _filters(member_id, page, since, until, error=error, with_errors=with_errors)
+    conditions.append(ReplaySession.platform == "h5")  # the mini program's visits do not replay
     if before_id is not None:
         conditions.append(ReplaySession.id < before_id)
     stmt = (
@@ -254,11 +255,14 @@ async def scroll_depths(
     until: datetime,
     band: int,
     reference_width: int,
+    platform: str | None,
 ) -> tuple[list[tuple[int, int]], int]:
     """Visits to ``page`` counted by the band their deepest point fell in (depth scaled to
     ``reference_width``), and the first screen's average bottom at that width."""
     r = ReplayScroll
-    where = (r.page == page, r.at >= since, r.at < until)
+    where = [r.page == page, r.at >= since, r.at < until]
+    if platform is not None:
+        where.append(r.platform == platform)
     gy = ((r.depth * reference_width // r.width) // band) * band
     rows = await session.execute(
         select(gy.label("gy"), func.count().label("n")).where(*where).group_by("gy").order_by("gy")
@@ -278,6 +282,7 @@ async def heatmap(
     cell_x: int,
     cell_y: int,
     reference_width: int,
+    platform: str | None,
 ) -> list[tuple[int, int, int]]:
     """Clicks on ``page`` counted per cell: x in permille, y scaled to ``reference_width``
     (the storefront's rpx layout grows with the width). Integer division truncates the same
@@ -285,9 +290,12 @@ async def heatmap(
     c = ReplayClick
     gx = (c.x // cell_x) * cell_x
     gy = ((c.y * reference_width // c.width) // cell_y) * cell_y
+    where = [c.page == page, c.at >= since, c.at < until]
+    if platform is not None:
+        where.append(c.platform == platform)
     stmt = (
         select(gx.label("gx"), gy.label("gy"), func.count().label("n"))
-        .where(c.page == page, c.at >= since, c.at < until)
+        .where(*where)
         .group_by("gx", "gy")
         .order_by("gy", "gx")
     )
@@ -295,12 +303,15 @@ async def heatmap(
 
 
 async def heatmap_pages(
-    session: AsyncSession, *, since: datetime, until: datetime, limit: int
+    session: AsyncSession, *, since: datetime, until: datetime, limit: int, platform: str | None
 ) -> list[tuple[str, int]]:
     c = ReplayClick
+    where = [c.at >= since, c.at < until]
+    if platform is not None:
+        where.append(c.platform == platform)
     stmt = (
         select(c.page, func.count().label("n"))
-        .where(c.at >= since, c.at < until)
+        .where(*where)
         .group_by(c.page)
         .order_by(func.count().desc(), c.page)
         .limit(limit)

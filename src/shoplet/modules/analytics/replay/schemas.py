@@ -12,6 +12,7 @@ from shoplet.core.schemas import RequestModel, ResponseModel
 from shoplet.modules.analytics.schemas import ClientId, EpochMs
 
 MAX_REPLAY_BYTES = 512 * 1024  # one chunk's body
+MAX_TAP_BYTES = 32 * 1024  # one mini-program chunk's body (200 taps are about 12 KB)
 MAX_REPLAY_EVENTS = 2000  # rrweb events in one chunk
 MAX_REPLAY_CLICKS = 200
 MAX_REPLAY_ERRORS = 20  # JavaScript errors in one chunk
@@ -73,6 +74,21 @@ class ReplayChunkIn(RequestModel):
     events: list[RrwebEvent] = Field(min_length=1, max_length=MAX_REPLAY_EVENTS)
     clicks: list[Click] = Field(default_factory=list, max_length=MAX_REPLAY_CLICKS)
     errors: list[PageError] = Field(default_factory=list, max_length=MAX_REPLAY_ERRORS)
+    scroll: ScrollDepth | None = None
+
+
+class TapChunkIn(RequestModel):
+    """What ``POST /replays/taps`` takes from the mini program, which has no DOM to record:
+    the taps on one page since the last flush (page coordinates, as the tap event's
+    ``detail.x``/``detail.y``) and how far down it has been scrolled. ``visit_id`` names the
+    visit (one per app launch), ``seq`` the chunk in it (a retried chunk is stored once)."""
+
+    visit_id: ClientId
+    anonymous_id: ClientId
+    seq: Annotated[int, Field(ge=0, le=MAX_SEQ)]
+    page: PageRoute
+    sent_at: EpochMs
+    taps: list[Click] = Field(default_factory=list, max_length=MAX_REPLAY_CLICKS)
     scroll: ScrollDepth | None = None
 
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,10 +36,12 @@ from shoplet.modules.analytics.replay.models import ReplaySession
 from shoplet.modules.analytics.replay.schemas import (
     MAX_REPLAY_BYTES,
     MAX_REPLAY_EVENTS,
+    Click,
     ErrorSummary,
     Heatmap,
     HeatmapCell,
     HeatmapPage,
+    PageError,
     PageStart,
     ReplayAccepted,
     ReplayChunkIn,
@@ -46,8 +49,11 @@ from shoplet.modules.analytics.replay.schemas import (
     ReplayDetail,
     ReplayErrorOut,
     ReplaySessionOut,
+    RrwebEvent,
     ScrollBand,
+    ScrollDepth,
     ScrollMap,
+    TapChunkIn,
 )
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
@@ -58,6 +64,12 @@ REFERENCE_WIDTH = 375
 CELL_X = 20  # permille
 CELL_Y = 20  # px at the reference width
 EXPIRE_BATCH = 500
+H5 = "h5"
+MP_WEIXIN = "mp-weixin"
+PLATFORMS = (H5, MP_WEIXIN)
+# The H5 store's navigation bar (uni-app's page head, 44 CSS px): part of the H5 document, so a
+# mini-program tap or depth, measured from below the native bar, moves down by it.
+H5_HEAD = 44
 SCROLL_BAND = 100  # px at the reference width
 MAX_SCROLL_BANDS = 100  # deeper than 10,000 px counts in the last band
 # A mainland mobile number in an error message, masked as the recorder masks page text (the
@@ -95,16 +107,64 @@ def _at(ms: int, skew: timedelta) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC) + skew
 
 
+@dataclass(frozen=True)
+class _Incoming:
+    """A chunk from either recorder: the H5 one (rrweb events, clicks, errors, depth) or the
+    mini program's (taps and depth only)."""
+
+    platform: str
+    replay_id: str
+    anonymous_id: str
+    seq: int
+    page: str
+    sent_at: int
+    events: list[RrwebEvent]
+    clicks: list[Click]
+    errors: list[PageError]
+    scroll: ScrollDepth | None
+
+
+def _incoming(chunk: ReplayChunkIn | TapChunkIn) -> _Incoming:
+    if isinstance(chunk, TapChunkIn):
+        return _Incoming(
+            platform=MP_WEIXIN,
+            replay_id=chunk.visit_id,
+            anonymous_id=chunk.anonymous_id,
+            seq=chunk.seq,
+            page=chunk.page,
+            sent_at=chunk.sent_at,
+            events=[],
+            clicks=chunk.taps,
+            errors=[],
+            scroll=chunk.scroll,
+        )
+    return _Incoming(
+        platform=H5,
+        replay_id=chunk.replay_id,
+        anonymous_id=chunk.anonymous_id,
+        seq=chunk.seq,
+        page=chunk.page,
+        sent_at=chunk.sent_at,
+        events=chunk.events,
+        clicks=chunk.clicks,
+        errors=chunk.errors,
+        scroll=chunk.scroll,
+    )
+
+
 async def ingest(
     ctx: AppContext,
     session: AsyncSession,
-    chunk: ReplayChunkIn,
+    received: ReplayChunkIn | TapChunkIn,
     *,
     member_id: int | None,
     ip: str,
 ) -> ReplayAccepted:
     """Store one chunk (all or nothing). Times move by the chunk's clock skew (server time −
-    ``sent_at``) as tracking events do."""
+    ``sent_at``) as tracking events do. A mini-program chunk's taps and depth move down by the
+    H5 store's navigation bar (``H5_HEAD``: part of the H5 document, native and outside the
+    page in the mini program), so both platforms' maps are drawn over the H5 rendering."""
+    chunk = _incoming(received)
     if not sampled(chunk.anonymous_id, ctx.settings.analytics_replay_sample_rate):
         return ReplayAccepted(recorded=False)
     spec = ctx.settings.analytics_replay_rate_limit
@@ -113,17 +173,15 @@ async def ingest(
     now = utcnow()
     sent = datetime.fromtimestamp(chunk.sent_at / 1000, UTC)
     skew = now - sent
-    stamps = (
-        [e.timestamp for e in chunk.events]
-        + [c.ts for c in chunk.clicks]
-        + [e.ts for e in chunk.errors]
-    )
+    stamps = [e.timestamp for e in chunk.events] + [c.ts for c in chunk.clicks]
+    stamps += [e.ts for e in chunk.errors]
     for ms in stamps:
         moment = datetime.fromtimestamp(ms / 1000, UTC)
         if moment - sent > MAX_FUTURE:
             raise ReplayOutOfRange("A recorded event is dated after the chunk was sent")
         if now - (moment + skew) > MAX_AGE:
             raise ReplayOutOfRange("A recorded event is older than one day")
+    stamps = stamps or [chunk.sent_at]
     first_ts = _at(min(stamps), skew)
     last_ts = _at(max(stamps), skew)
     raw = json.dumps(
@@ -136,6 +194,7 @@ async def ingest(
         session,
         {
             "replay_id": chunk.replay_id,
+            "platform": chunk.platform,
             "anonymous_id": chunk.anonymous_id,
             "member_id": member_id,
             "first_page": chunk.page,
@@ -143,7 +202,7 @@ async def ingest(
             "last_at": last_ts,
         },
     )
-    if recording.anonymous_id != chunk.anonymous_id:
+    if recording.anonymous_id != chunk.anonymous_id or recording.platform != chunk.platform:
         raise ReplayConflict("This recording was started by another device")
     chunk_id = await repo.add_chunk(
         session,
@@ -178,14 +237,16 @@ async def ingest(
             "The recording reached its size limit",
             max_bytes=ctx.settings.analytics_replay_max_session_bytes,
         )
+    head = H5_HEAD if chunk.platform == MP_WEIXIN else 0
     await repo.add_clicks(
         session,
         [
             {
                 "session_id": recording.id,
+                "platform": chunk.platform,
                 "page": chunk.page,
                 "x": min(1000, click.x * 1000 // click.width),
-                "y": click.y,
+                "y": click.y + head,
                 "width": click.width,
                 "at": _at(click.ts, skew),
             }
@@ -211,9 +272,10 @@ async def ingest(
             session,
             {
                 "session_id": recording.id,
+                "platform": chunk.platform,
                 "page": chunk.page,
-                "depth": min(chunk.scroll.depth, chunk.scroll.height),
-                "height": chunk.scroll.height,
+                "depth": min(chunk.scroll.depth, chunk.scroll.height) + head,
+                "height": chunk.scroll.height + head,
                 "viewport": chunk.scroll.viewport,
                 "width": chunk.scroll.width,
                 "at": last_ts,
@@ -328,7 +390,11 @@ async def error_summary(
 
 
 async def scroll_map(
-    session: AsyncSession, page: str, date_from: date | None, date_to: date | None
+    session: AsyncSession,
+    page: str,
+    date_from: date | None,
+    date_to: date | None,
+    platform: str | None = None,
 ) -> ScrollMap:
     """滚动深度: for each 100 px band of the page (at 375 px wide), the share of visits whose
     viewport reached it. A visit reached every band above its deepest point."""
@@ -340,6 +406,7 @@ async def scroll_map(
         until=until,
         band=SCROLL_BAND,
         reference_width=REFERENCE_WIDTH,
+        platform=platform,
     )
     deepest: dict[int, int] = {}
     for y, n in counted:
@@ -366,7 +433,11 @@ async def scroll_map(
 
 
 async def heatmap(
-    session: AsyncSession, page: str, date_from: date | None, date_to: date | None
+    session: AsyncSession,
+    page: str,
+    date_from: date | None,
+    date_to: date | None,
+    platform: str | None = None,
 ) -> Heatmap:
     """Clicks on a page per cell: x in permille of the width (cells of 20 ‰), y in px scaled to
     a 375 px wide viewport (cells of 20 px)."""
@@ -379,6 +450,7 @@ async def heatmap(
         cell_x=CELL_X,
         cell_y=CELL_Y,
         reference_width=REFERENCE_WIDTH,
+        platform=platform,
     )
     return Heatmap(
         page=page,
@@ -392,7 +464,7 @@ async def heatmap(
 
 
 async def heatmap_pages(
-    session: AsyncSession, date_from: date | None, date_to: date | None
+    session: AsyncSession, date_from: date | None, date_to: date | None, platform: str | None = None
 ) -> list[HeatmapPage]:
     since, until = _span(date_from, date_to)
     rows = await repo.heatmap_pages(
@@ -400,6 +472,7 @@ async def heatmap_pages(
         since=since,
         until=until,
         limit=100,
+        platform=platform,
     )
     return [HeatmapPage(page=p, clicks=n) for p, n in rows]
 

@@ -25,13 +25,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("analytics_replay_session") as batch:
         batch.add_column(sa.Column("errors", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(
-            sa.Column("platform", sa.String(16), nullable=False, server_default="h5")
-        )
+        batch.add_column(sa.Column("platform", sa.String(16), nullable=False, server_default="h5"))
     with op.batch_alter_table("analytics_replay_click") as batch:
-        batch.add_column(
-            sa.Column("platform", sa.String(16), nullable=False, server_default="h5")
-        )
+        batch.add_column(sa.Column("platform", sa.String(16), nullable=False, server_default="h5"))
     op.create_table(
         "analytics_replay_error",
         sa.Column("id", BigId, autoincrement=True, nullable=False),

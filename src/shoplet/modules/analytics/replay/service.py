@@ -66,7 +66,6 @@ CELL_Y = 20  # px at the reference width
 EXPIRE_BATCH = 500
 H5 = "h5"
 MP_WEIXIN = "mp-weixin"
-PLATFORMS = (H5, MP_WEIXIN)
 # The H5 store's navigation bar (uni-app's page head, 44 CSS px): part of the H5 document, so a
 # mini-program tap or depth, measured from below the native bar, moves down by it.
 H5_HEAD = 44
@@ -203,7 +202,7 @@ async def ingest(
         },
     )
     if recording.anonymous_id != chunk.anonymous_id or recording.platform != chunk.platform:
-        raise ReplayConflict("This recording was started by another device")
+        raise ReplayConflict("This recording was started by another device or platform")
     chunk_id = await repo.add_chunk(
         session,
         {

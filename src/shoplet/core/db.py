@@ -22,7 +22,18 @@ from typing import Annotated, Any, TypeVar, cast
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, inspect, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -73,6 +84,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def greatest(session: AsyncSession, a: Any, b: Any) -> Any:
+    """The larger of two SQL values: ``greatest`` on PostgreSQL, SQLite's two-argument
+    ``max``."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.max(a, b)
+    return func.greatest(a, b)
+
+
+def least(session: AsyncSession, a: Any, b: Any) -> Any:
+    """The smaller of two SQL values: ``least`` on PostgreSQL, SQLite's two-argument ``min``."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.min(a, b)
+    return func.least(a, b)
 
 
 class Base(DeclarativeBase):

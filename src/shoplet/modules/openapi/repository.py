@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.db import least
 from shoplet.modules.openapi.models import (
     AccessLog,
     App,
@@ -494,11 +495,7 @@ async def set_redemption_refunded(session: AsyncSession, order_no: str, refunded
     result = await session.execute(
         update(CobrandRedemption)
         .where(CobrandRedemption.order_no == order_no, CobrandRedemption.refunded < refunded)
-        .values(
-            refunded=func.min(CobrandRedemption.amount, refunded)
-            if session.get_bind().dialect.name == "sqlite"
-            else func.least(CobrandRedemption.amount, refunded)
-        )
+        .values(refunded=least(session, CobrandRedemption.amount, refunded))
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from shoplet.core import merge
+from shoplet.core.db import greatest
 
 from .models import Conversation, Message, QuickReply
 
@@ -207,9 +208,7 @@ async def note_last_message(
     if open_only:
         stmt = stmt.where(Conversation.status != "closed")
     stmt = stmt.values(
-        last_message_id=func.max(Conversation.last_message_id, message_id)
-        if session.get_bind().dialect.name == "sqlite"
-        else func.greatest(Conversation.last_message_id, message_id)
+        last_message_id=greatest(session, Conversation.last_message_id, message_id)
     ).returning(Conversation.id)
     stmt = stmt.execution_options(synchronize_session=False)
     return (await session.execute(stmt)).scalar_one_or_none() is not None

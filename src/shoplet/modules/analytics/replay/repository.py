@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.db import greatest, least
 from shoplet.modules.analytics.replay.models import (
     ReplayChunk,
     ReplayClick,
@@ -17,19 +18,6 @@ from shoplet.modules.analytics.replay.models import (
     ReplayScroll,
     ReplaySession,
 )
-
-
-def _greatest(session: AsyncSession, a: Any, b: Any) -> Any:
-    """The larger of two values (``max(a, b)`` on SQLite, ``greatest`` on PostgreSQL)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.max(a, b)
-    return func.greatest(a, b)
-
-
-def _least(session: AsyncSession, a: Any, b: Any) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return func.min(a, b)
-    return func.least(a, b)
 
 
 def _insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
@@ -92,8 +80,8 @@ async def count_chunk(
             raw_bytes=s.raw_bytes + raw_bytes,
             stored_bytes=s.stored_bytes + stored_bytes,
             member_id=func.coalesce(s.member_id, member_id),
-            started_at=_least(session, s.started_at, first_ts),
-            last_at=_greatest(session, s.last_at, last_ts),
+            started_at=least(session, s.started_at, first_ts),
+            last_at=greatest(session, s.last_at, last_ts),
         )
     )
     return int(result.rowcount) == 1
@@ -118,11 +106,11 @@ async def note_scroll(session: AsyncSession, values: dict[str, Any]) -> None:
         stmt.on_conflict_do_update(
             index_elements=["session_id", "page"],
             set_={
-                "depth": _greatest(session, t.depth, stmt.excluded.depth),
-                "height": _greatest(session, t.height, stmt.excluded.height),
+                "depth": greatest(session, t.depth, stmt.excluded.depth),
+                "height": greatest(session, t.height, stmt.excluded.height),
                 "viewport": stmt.excluded.viewport,
                 "width": stmt.excluded.width,
-                "at": _greatest(session, t.at, stmt.excluded.at),
+                "at": greatest(session, t.at, stmt.excluded.at),
             },
         )
     )

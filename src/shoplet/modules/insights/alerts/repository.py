@@ -14,6 +14,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shoplet.core.db import greatest
+
 from .models import (
     UNRESOLVED_WHERE,
     Attempt,
@@ -340,9 +342,7 @@ async def mark_read(session: AsyncSession, staff_id: int, up_to_id: int, now: da
     stmt = stmt.on_conflict_do_update(
         index_elements=[InboxRead.staff_id],
         set_={
-            "last_incident_id": func.max(InboxRead.last_incident_id, up_to_id)
-            if session.get_bind().dialect.name == "sqlite"
-            else func.greatest(InboxRead.last_incident_id, up_to_id),
+            "last_incident_id": greatest(session, InboxRead.last_incident_id, up_to_id),
             "updated_at": now,
         },
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -216,6 +217,16 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return f"{phone[:3]}****{phone[-4:]}"
+
+
+# A mainland mobile number inside free text (not part of a longer run of digits).
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_phones_in(text: str) -> str:
+    """Every mainland mobile number in free text masked as ``mask_phone`` does: ``客服
+    13800138000`` -> ``客服 138****8000``."""
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def mask_text(text: str, *, keep: int = 6) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shoplet.core.context import AppContext
 from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.pagination import decode_id_cursor, encode_id_cursor
+from shoplet.core.security import mask_phones_in
 from shoplet.modules.analytics.replay import repository as repo
 from shoplet.modules.analytics.replay.errors import (
     ReplayConflict,
@@ -71,13 +71,6 @@ MP_WEIXIN = "mp-weixin"
 H5_HEAD = 44
 SCROLL_BAND = 100  # px at the reference width
 MAX_SCROLL_BANDS = 100  # deeper than 10,000 px counts in the last band
-# A mainland mobile number in an error message, masked as the recorder masks page text (the
-# message may quote the page: defence in depth, the recorder masks first).
-PHONE = re.compile(r"(^|\D)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    return PHONE.sub(r"\1\2****\3", text)
 
 
 def sampled(anonymous_id: str, rate: float) -> bool:
@@ -258,7 +251,8 @@ async def ingest(
             {
                 "session_id": recording.id,
                 "page": chunk.page,
-                "message": mask_phones(error.message),
+                # The message may quote the page: masked again (the recorder masks first).
+                "message": mask_phones_in(error.message),
                 "source": error.source.split("?", 1)[0],
                 "timestamp": error.ts,
                 "at": _at(error.ts, skew),

@@ -107,10 +107,6 @@ function measure() {
   }
 }
 
-function onScroll() {
-  measure()
-}
-
 /** The page's deepest point so far, as the server takes it (none before a measure). */
 function scrollDepth() {
   const s = state.scroll
@@ -143,12 +139,24 @@ export async function flushReplay(measureNow = true) {
   state.events = []
   state.clicks = []
   state.errors = []
+  await sendChunk('sendReplay', body, stopReplay)
+}
+
+/**
+ * Send one chunk of measurement (a recording's or the mini program's taps); when the server
+ * refuses it (a 4xx) or says this device is not sampled, `stop` ends measuring for the visit.
+ * Other failures are dropped: measurement never breaks or slows the app.
+ * @param {string} operation
+ * @param {Record<string, unknown>} body
+ * @param {() => void} stop
+ */
+export async function sendChunk(operation, body, stop) {
   try {
-    const answer = await call('sendReplay', { body })
-    if (answer && answer.recorded === false) stopReplay()
+    const answer = await call(operation, { body })
+    if (answer && answer.recorded === false) stop()
   } catch (e) {
     const status = /** @type {any} */ (e)?.status
-    if (typeof status === 'number' && status >= 400 && status < 500) stopReplay()
+    if (typeof status === 'number' && status >= 400 && status < 500) stop()
   }
 }
 
@@ -163,7 +171,7 @@ export function stopReplay() {
     document.removeEventListener('visibilitychange', onHidden)
     window.removeEventListener('error', onError)
     window.removeEventListener('unhandledrejection', onRejection)
-    window.removeEventListener('scroll', onScroll)
+    window.removeEventListener('scroll', measure)
   }
 }
 
@@ -189,7 +197,7 @@ export async function startReplay() {
     document.addEventListener('visibilitychange', onHidden)
     window.addEventListener('error', onError)
     window.addEventListener('unhandledrejection', onRejection)
-    window.addEventListener('scroll', onScroll, { passive: true })
+    window.addEventListener('scroll', measure, { passive: true })
     measure()
     state.timer = setInterval(() => flushReplay(), Number(config.flush_interval_ms) || 5000)
   } catch {

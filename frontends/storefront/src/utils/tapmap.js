@@ -9,6 +9,7 @@
 // for devices the server samples (GET /replays/config), one chunk per page and flush (every
 // 10 s, on a page change, when the app hides), and a refused chunk (4xx) stops it for the visit.
 import { call } from '../api/client'
+import { sendChunk } from './replay'
 import { getTracker, trackingAllowed } from './tracking'
 
 const FLUSH_MS = 10_000
@@ -58,7 +59,9 @@ export function sampleScroll() {
     uni
       .createSelectorQuery()
       .selectViewport()
-      .scrollOffset((res) => {
+      .scrollOffset((found) => {
+        // One viewport was selected, so one result (the typings allow a list).
+        const res = Array.isArray(found) ? found[0] : found
         const info = windowInfo()
         if (!res || !info || state.page !== page) return // the page changed meanwhile
         const viewport = Math.round(info.windowHeight || 0)
@@ -97,13 +100,7 @@ export async function flushTaps() {
   state.seq += 1
   state.taps = []
   state.sentScroll = scrollKey
-  try {
-    const answer = await call('sendTaps', { body })
-    if (answer && answer.recorded === false) stopTaps()
-  } catch (e) {
-    const status = /** @type {any} */ (e)?.status
-    if (typeof status === 'number' && status >= 400 && status < 500) stopTaps()
-  }
+  await sendChunk('sendTaps', body, stopTaps)
 }
 
 export function stopTaps() {

@@ -274,6 +274,24 @@ describe('favorites store', () => {
     await expect(favs.toggle(9)).rejects.toMatchObject({ code: 'catalog.product_not_found' })
     expect(favs.has(9)).toBe(false)
   })
+
+  it('keeps a heart filled while an answer asked before the tap comes back late', async () => {
+    let answer
+    const pending = new Promise((resolve) => (answer = resolve))
+    useBackend({
+      'GET /api/v1/me/favorites/8': () => pending,
+      'GET /api/v1/me/favorites': () => pending.then(() => ({ items: [] })),
+      'PUT /api/v1/me/favorites/8': () => ({ status: 204, data: '' }),
+    })
+    const favs = useFavoritesStore()
+    const checking = favs.check(8)
+    const listing = favs.load()
+    expect(await favs.toggle(8)).toBe(true)
+    answer({ product_id: 8, favorited: false })
+    expect(await checking).toBe(true)
+    await listing
+    expect(favs.ids).toEqual(['8'])
+  })
 })
 
 describe('prefs store', () => {

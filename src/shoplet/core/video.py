@@ -7,7 +7,8 @@ writes anything: the caller stores the file and the images (content-addressed) a
 them. Decoding is CPU work: call it in a thread (``asyncio.to_thread``).
 
 Refusals are typed (:class:`VideoUnreadable`, :class:`VideoCodecUnsupported`,
-:class:`VideoTooLong`); each module maps them to its own problem codes.
+:class:`VideoTooLong`); each module maps them to its own problem codes through
+:func:`store_or_refuse` and its :class:`VideoRefusals`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shoplet.core.errors import ShopletError
 from shoplet.core.media_urls import ServedMediaUrl
 from shoplet.core.schemas import ResponseModel
 from shoplet.core.storage import MEDIA_URL_PREFIX, Storage, content_key
@@ -224,6 +226,32 @@ async def store_video(
     cover_url = await _put(storage, "videos/covers", video.cover, "jpg")
     frame_urls = [await _put(storage, "videos/frames", f, "jpg") for f in video.frames]
     return StoredVideo(video, url, cover_url, tuple(frame_urls), len(data))
+
+
+@dataclass(frozen=True, slots=True)
+class VideoRefusals:
+    """A module's own problem types for the three refusals (``review.video_too_long``, …)."""
+
+    unreadable: type[ShopletError]
+    codec_unsupported: type[ShopletError]
+    too_long: type[ShopletError]
+
+
+async def store_or_refuse(
+    storage: Storage, data: bytes, *, max_seconds: int, refusals: VideoRefusals
+) -> StoredVideo:
+    """:func:`store_video`, its refusals raised as the module's problems (nothing stored)."""
+    try:
+        return await store_video(storage, data, max_seconds=max_seconds)
+    except VideoUnreadable as exc:
+        raise refusals.unreadable(str(exc)) from exc
+    except VideoCodecUnsupported as exc:
+        raise refusals.codec_unsupported(f"the video is encoded in {exc.codec}") from exc
+    except VideoTooLong as exc:
+        raise refusals.too_long(
+            f"{exc.duration_ms / 1000:.1f} s; at most {exc.limit_seconds} s",
+            limit_seconds=exc.limit_seconds,
+        ) from exc
 
 
 def make_test_video(

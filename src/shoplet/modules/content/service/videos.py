@@ -21,22 +21,16 @@ from shoplet.modules.content.errors import (
 from shoplet.modules.content.models import PostVideo
 from shoplet.modules.members import public as members
 
+REFUSALS = core_video.VideoRefusals(VideoUnreadable, VideoCodecUnsupported, VideoTooLong)
+
 
 async def upload_video(
     session: AsyncSession, storage: Storage, *, member_id: int, data: bytes, max_seconds: int
 ) -> UploadedVideo:
     """Read, store and record a video (nothing stored or recorded when it is refused)."""
-    try:
-        stored = await core_video.store_video(storage, data, max_seconds=max_seconds)
-    except core_video.VideoUnreadable as exc:
-        raise VideoUnreadable(str(exc)) from exc
-    except core_video.VideoCodecUnsupported as exc:
-        raise VideoCodecUnsupported(f"the video is encoded in {exc.codec}") from exc
-    except core_video.VideoTooLong as exc:
-        raise VideoTooLong(
-            f"{exc.duration_ms / 1000:.1f} s; at most {exc.limit_seconds} s",
-            limit_seconds=exc.limit_seconds,
-        ) from exc
+    stored = await core_video.store_or_refuse(
+        storage, data, max_seconds=max_seconds, refusals=REFUSALS
+    )
     # Held after the upload (no lock across storage I/O), before the row that a merge moves.
     await members.hold_member(session, member_id)
     row = PostVideo(member_id=member_id, post_id=None, created_at=utcnow(), **stored.row_values())

@@ -6,9 +6,7 @@ one shopper at once bind her once."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -17,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, unit_of_work, utcnow
+from shoplet.core.db import unit_of_work, utcnow
 from shoplet.core.errors import ShopletError
 from shoplet.modules.social.distribution import commissions, repository, service, withdrawals
 from shoplet.modules.social.distribution.models import Binding, Withdrawal
-from tests.conftest import BackendDb, make_context
+from tests.conftest import BackendDb
 from tests.modules.orders.factories import product, shopper
 from tests.modules.orders.test_aftersales import paid_order
 from tests.modules.social.dist_factories import (
@@ -32,6 +30,7 @@ from tests.modules.social.dist_factories import (
     make_promoter,
     promoter_row,
 )
+from tests.races import pooled_context
 
 RACERS = 20
 
@@ -40,18 +39,6 @@ RACERS = 20
 def _postgres_only(backend: str) -> None:
     if backend != "postgres":
         pytest.skip("SQLite serialises writers; the races run on PostgreSQL")
-
-
-@asynccontextmanager
-async def pooled(backend_db: BackendDb, ctx: AppContext) -> AsyncIterator[AppContext]:
-    engine = create_engine(backend_db.url, pool_size=RACERS + 2, max_overflow=0)
-    racing = make_context(dataclasses.replace(backend_db, engine=engine), ctx.settings)
-    try:
-        yield racing
-    finally:
-        if racing.redis is not None:
-            await racing.redis.aclose()
-        await engine.dispose()
 
 
 async def race(
@@ -83,7 +70,7 @@ async def test_twenty_withdrawals_never_overdraw_one_balance(
     async with unit_of_work(ctx.sessionmaker) as s:
         await repository.add_available(s, promoter.id, 1000, utcnow())
 
-    async with pooled(backend_db, ctx) as racing:
+    async with pooled_context(backend_db, ctx, RACERS + 2) as racing:
         results = await race(
             racing, RACERS, lambda s, _: withdrawals.request(s, bob.member_id, 150, 15, pii=ctx.pii)
         )
@@ -113,7 +100,7 @@ async def test_one_order_paid_five_times_at_once_makes_one_set_of_commissions(
     assert await commissions_of(ctx, order_no) == []
     payload = {"order_no": order_no, "member_id": carol.member_id}
 
-    async with pooled(backend_db, ctx) as racing:
+    async with pooled_context(backend_db, ctx, RACERS + 2) as racing:
         made = await race(racing, 5, lambda s, _: commissions.handle_order_paid(s, payload, 15))
     assert sorted(made) == [0, 0, 0, 0, 2]
     rows = await commissions_of(ctx, order_no)
@@ -127,7 +114,7 @@ async def test_two_promoters_binding_one_shopper_at_once_bind_her_once(
     alice, bob, carol = [await shopper(client, n) for n in ("alice", "bob", "carol")]
     codes = [await make_promoter(client, staff, who) for who in (alice, bob)]
 
-    async with pooled(backend_db, ctx) as racing:
+    async with pooled_context(backend_db, ctx, RACERS + 2) as racing:
         results = await race(racing, 2, lambda s, i: service.bind(s, carol.member_id, codes[i], 15))
     assert sorted(r.is_new for r in results) == [False, True]
     assert results[0].promoter_code == results[1].promoter_code

@@ -5,8 +5,6 @@ each order's news delivered three times at once (forty conversions, the exact re
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, unit_of_work
+from shoplet.core.db import unit_of_work
 from shoplet.modules.social.offline import service as offline
 from shoplet.modules.social.offline.models import (
     OfflineAttribution,
@@ -23,7 +21,8 @@ from shoplet.modules.social.offline.models import (
     OfflineVisit,
 )
 from shoplet.modules.social.offline.schemas import OfflineCodeCreate
-from tests.conftest import BackendDb, make_context
+from tests.conftest import BackendDb
+from tests.races import pooled_context, released_together
 
 RACERS = 40
 
@@ -38,22 +37,8 @@ async def _at_once(
     backend_db: BackendDb, ctx: AppContext, calls: list[Callable[[AppContext], Awaitable[Any]]]
 ) -> list[Any]:
     """Every call on its own connection and transaction, all released together."""
-    engine = create_engine(backend_db.url, pool_size=20, max_overflow=0)
-    pooled = make_context(dataclasses.replace(backend_db, engine=engine), ctx.settings)
-    try:
-        start = asyncio.Event()
-
-        async def run(call: Callable[[AppContext], Awaitable[Any]]) -> Any:
-            await start.wait()
-            return await call(pooled)
-
-        tasks = [asyncio.create_task(run(c)) for c in calls]
-        start.set()
-        return await asyncio.gather(*tasks)
-    finally:
-        if pooled.redis is not None:
-            await pooled.redis.aclose()
-        await engine.dispose()
+    async with pooled_context(backend_db, ctx, 20) as racing:
+        return await released_together(racing, calls)
 
 
 async def _code(ctx: AppContext, label: str = "货架") -> str:

@@ -5,8 +5,6 @@ them), and one order's news delivered twenty times at once (one conversion)."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, unit_of_work
+from shoplet.core.db import unit_of_work
 from shoplet.core.events import OutboxEvent
 from shoplet.modules.social import public as social
 from shoplet.modules.social.sharing import service as sharing
@@ -24,8 +22,9 @@ from shoplet.modules.social.sharing.models import (
     ShareLink,
     ShareVisit,
 )
-from tests.conftest import BackendDb, make_context
+from tests.conftest import BackendDb
 from tests.modules.orders.factories import product
+from tests.races import pooled_context, released_together
 
 RACERS = 40
 
@@ -40,22 +39,8 @@ async def _at_once(
     backend_db: BackendDb, ctx: AppContext, calls: list[Callable[[AppContext], Awaitable[Any]]]
 ) -> list[Any]:
     """Every call on its own connection and transaction, all released together."""
-    engine = create_engine(backend_db.url, pool_size=20, max_overflow=0)
-    pooled = make_context(dataclasses.replace(backend_db, engine=engine), ctx.settings)
-    try:
-        start = asyncio.Event()
-
-        async def run(call: Callable[[AppContext], Awaitable[Any]]) -> Any:
-            await start.wait()
-            return await call(pooled)
-
-        tasks = [asyncio.create_task(run(c)) for c in calls]
-        start.set()
-        return await asyncio.gather(*tasks)
-    finally:
-        if pooled.redis is not None:
-            await pooled.redis.aclose()
-        await engine.dispose()
+    async with pooled_context(backend_db, ctx, 20) as racing:
+        return await released_together(racing, calls)
 
 
 async def _link(ctx: AppContext, sharer: int, product_id: int) -> str:

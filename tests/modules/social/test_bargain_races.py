@@ -6,8 +6,7 @@ of them (claimed atomically: never passed, the claim that reaches it stops the c
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
+import functools
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,14 +16,15 @@ import pytest
 from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, unit_of_work
+from shoplet.core.db import unit_of_work
 from shoplet.core.errors import ShopletError
 from shoplet.modules.social.bargain import service
 from shoplet.modules.social.bargain.models import Bargain, BargainCut, BargainQuota
-from tests.conftest import BackendDb, make_context
+from tests.conftest import BackendDb
 from tests.modules.checkout.test_races import make_buyers
 from tests.modules.orders.factories import level, one_sku
 from tests.modules.social.bargain_factories import bargain_row, campaign_row, make_campaign
+from tests.races import pooled_context, released_together
 
 HELPERS = 30
 
@@ -39,26 +39,19 @@ async def _race(
     backend_db: BackendDb, ctx: AppContext, jobs: list[Callable[[AppContext], Awaitable[Any]]]
 ) -> Counter[str]:
     """Run every job at once on a pool of its own: outcome -> count ("ok" or the error code)."""
-    engine = create_engine(backend_db.url, pool_size=len(jobs), max_overflow=0)
-    pooled = make_context(dataclasses.replace(backend_db, engine=engine), ctx.settings)
-    gate = asyncio.Event()
 
-    async def one(job: Callable[[AppContext], Awaitable[Any]]) -> str:
-        await gate.wait()
+    async def one(pooled: AppContext, job: Callable[[AppContext], Awaitable[Any]]) -> str:
         try:
             await job(pooled)
         except ShopletError as exc:
             return exc.code
         return "ok"
 
-    try:
-        tasks = [asyncio.create_task(one(job)) for job in jobs]
-        gate.set()
-        return Counter(await asyncio.gather(*tasks))
-    finally:
-        if pooled.redis is not None:
-            await pooled.redis.aclose()
-        await engine.dispose()
+    async with pooled_context(backend_db, ctx, len(jobs)) as racing:
+        outcomes = await released_together(
+            racing, [functools.partial(one, job=job) for job in jobs]
+        )
+    return Counter(outcomes)
 
 
 async def _started(ctx: AppContext, member_id: int, campaign_id: int) -> str:

@@ -8,10 +8,8 @@ at once under a limit of two (exactly two seats)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -20,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, unit_of_work
+from shoplet.core.db import unit_of_work
 from shoplet.core.errors import ShopletError
 from shoplet.core.events import OutboxEvent, drain_outbox
 from shoplet.modules.orders import service as orders_service
@@ -30,7 +28,7 @@ from shoplet.modules.social.crowdfunding import events as cf_events
 from shoplet.modules.social.crowdfunding import service as cf_service
 from shoplet.modules.social.crowdfunding.models import Pledge
 from shoplet.modules.social.models import GroupMember, Quota
-from tests.conftest import BackendDb, make_context
+from tests.conftest import BackendDb
 from tests.modules.checkout.test_races import make_buyers
 from tests.modules.orders.factories import (
     Shopper,
@@ -56,6 +54,7 @@ from tests.modules.social.factories import (
     open_group,
     refunds,
 )
+from tests.races import pooled_context
 
 T = TypeVar("T")
 
@@ -64,18 +63,6 @@ T = TypeVar("T")
 def _postgres_only(backend: str) -> None:
     if backend != "postgres":
         pytest.skip("SQLite serialises writers; the races run on PostgreSQL")
-
-
-@asynccontextmanager
-async def _pool(backend_db: BackendDb, ctx: AppContext, size: int) -> AsyncIterator[AppContext]:
-    engine = create_engine(backend_db.url, pool_size=size, max_overflow=0)
-    pooled = make_context(dataclasses.replace(backend_db, engine=engine), ctx.settings)
-    try:
-        yield pooled
-    finally:
-        if pooled.redis is not None:
-            await pooled.redis.aclose()
-        await engine.dispose()
 
 
 async def _at_once(calls: list[Callable[[], Awaitable[T]]]) -> list[T | BaseException]:
@@ -150,7 +137,7 @@ async def test_forty_shoppers_pledging_the_last_units(
             )
         return view.order_no
 
-    async with _pool(backend_db, ctx, 20) as pooled:
+    async with pooled_context(backend_db, ctx, 20) as pooled:
         results = await _at_once([lambda w=w: one(w) for w in racers])  # type: ignore[misc]
     won = [r for r in results if isinstance(r, str)]
     assert len(won) == 10  # the last ten units, no more
@@ -182,7 +169,7 @@ async def test_four_workers_settle_a_failed_campaign_once(
     assert (await campaign_row(ctx, campaign["id"])).pledged_units == 12
     await past_deadline(ctx, campaign["id"])
 
-    async with _pool(backend_db, ctx, 8) as pooled:
+    async with pooled_context(backend_db, ctx, 8) as pooled:
         outcomes = await _at_once([lambda: cf_service.settle_campaigns(pooled)] * 4)
     assert sorted(outcomes) == [0, 0, 0, 1]  # type: ignore[type-var]
     await drain_outbox(ctx)
@@ -226,7 +213,7 @@ async def test_twenty_payments_claim_the_budget_atomically(
         await _money_sent(app, client, who, p["order_no"])
     waiting = await _payments_waiting(ctx, {p["order_no"] for p in pledges})
 
-    async with _pool(backend_db, ctx, 20) as pooled:
+    async with pooled_context(backend_db, ctx, 20) as pooled:
         results = await _at_once([lambda p=p: _apply(pooled, p) for p in waiting])  # type: ignore[misc]
     assert [r for r in results if r is not None] == []
     await drain_outbox(ctx)
@@ -282,7 +269,7 @@ async def test_one_shopper_opening_and_joining_ten_groups_at_once_gets_two(
 
     calls: list[Callable[[], Awaitable[str]]] = [opens] * 5
     calls += [lambda sh=sh: joins(sh) for sh in shares]  # type: ignore[misc]
-    async with _pool(backend_db, ctx, 10) as pooled:
+    async with pooled_context(backend_db, ctx, 10) as pooled:
         results = await _at_once(calls)
     won = [r for r in results if isinstance(r, str)]
     assert len(won) == 2

@@ -10,7 +10,7 @@ their own connections."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import functools
 from collections import Counter
 from typing import Any
 
@@ -20,13 +20,13 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from shoplet.core.context import AppContext
-from shoplet.core.db import create_engine, unit_of_work
+from shoplet.core.db import unit_of_work
 from shoplet.core.events import OutboxEvent, drain_outbox
 from shoplet.modules.orders import service as orders_service
 from shoplet.modules.payments import public as payments
 from shoplet.modules.social import expiry as social_expiry
 from shoplet.modules.social import service as social_service
-from tests.conftest import BackendDb, make_context
+from tests.conftest import BackendDb
 from tests.modules.checkout.test_races import make_buyers
 from tests.modules.orders.factories import (
     Shopper,
@@ -49,6 +49,7 @@ from tests.modules.social.factories import (
     refunds,
     seat_statuses,
 )
+from tests.races import pooled_context, released_together
 
 RACERS = 50
 
@@ -122,22 +123,8 @@ async def test_fifty_payments_for_the_last_seat_complete_the_group_once(
         await _money_sent(app, client, who, seat["order_no"])
     waiting = await _payments_waiting(ctx, {s["order_no"] for s in seats})
 
-    engine = create_engine(backend_db.url, pool_size=25, max_overflow=0)
-    pooled = make_context(dataclasses.replace(backend_db, engine=engine), ctx.settings)
-    try:
-        start = asyncio.Event()
-
-        async def worker(payload: dict[str, Any]) -> None:
-            await start.wait()
-            await _apply(pooled, payload)
-
-        tasks = [asyncio.create_task(worker(p)) for p in waiting]
-        start.set()
-        await asyncio.gather(*tasks)
-    finally:
-        if pooled.redis is not None:
-            await pooled.redis.aclose()
-        await engine.dispose()
+    async with pooled_context(backend_db, ctx, 25) as racing:
+        await released_together(racing, [functools.partial(_apply, payload=p) for p in waiting])
     await drain_outbox(ctx)  # the same events delivered again change nothing
     racer_orders = [s["order_no"] for s in seats]
     await complete_refunds(app, ctx, racer_orders)
@@ -175,14 +162,8 @@ async def test_a_deadline_and_a_payment_at_once_agree_on_one_outcome(
     [waiting] = await _payments_waiting(ctx, {seat["order_no"]})
     await past_deadline(ctx, share)
 
-    engine = create_engine(backend_db.url, pool_size=4, max_overflow=0)
-    pooled = make_context(dataclasses.replace(backend_db, engine=engine), ctx.settings)
-    try:
-        await asyncio.gather(social_expiry.expire_groups(pooled), _apply(pooled, waiting))
-    finally:
-        if pooled.redis is not None:
-            await pooled.redis.aclose()
-        await engine.dispose()
+    async with pooled_context(backend_db, ctx, 4) as racing:
+        await asyncio.gather(social_expiry.expire_groups(racing), _apply(racing, waiting))
     await drain_outbox(ctx)
     await complete_refunds(app, ctx, [leader_order, seat["order_no"]])
 
